@@ -1,0 +1,43 @@
+/** Where a request entered the gateway. */
+export type FrontDoor = "chat" | "completions" | "embeddings" | "responses" | "messages" | "count_tokens" | "models" | "other";
+
+/** The class of a final status, as filters and the TUI colour it. */
+export type StatusClass = "2xx" | "3xx" | "4xx" | "5xx";
+
+export const statusClassOf = (status: number): StatusClass =>
+  status >= 500 ? "5xx" : status >= 400 ? "4xx" : status >= 300 ? "3xx" : "2xx";
+
+/**
+ * One row per request that reached the gateway, authorised or not. Never holds a raw key,
+ * a key hash or a JWT: `keyId`/`keyName` identify the caller.
+ */
+export interface AuditRecord {
+  requestId: string;
+  /** Epoch milliseconds when the request arrived. */
+  startedAt: number;
+  keyId: string | null;
+  keyName: string | null;
+  tenant: string | null;
+  role: string | null;
+  frontDoor: FrontDoor;
+  /** The model the client asked for. */
+  model: string | null;
+  /** `provider:<name>` or `worker:<name>`; null when no route was tried. */
+  route: string | null;
+  upstreamModel: string | null;
+  status: number;
+  /** GatewayError code, or `worker_lost`, `client_closed`; null on success. */
+  errorClass: string | null;
+  stream: boolean;
+  latencyMs: number;
+  /** Time to the first byte sent to the client; null when nothing was sent. */
+  ttfbMs: number | null;
+  inputTokens: number;
+  outputTokens: number;
+  costUsd: number;
+  clientIp: string | null;
+  userAgent: string | null;
+  /** Only with `audit.bodies: true`, after the redaction hook. */
+  requestBody?: string | null;
+  responseBody?: string | null;
+}

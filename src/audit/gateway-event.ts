@@ -1,0 +1,37 @@
+import type { AuditRecord } from "./audit-record.ts";
+
+/**
+ * What the live event stream (`/admin/api/events`, SSE) carries, one JSON object per event
+ * with `type` as the SSE event name. `mindgw tail` reads exactly these.
+ */
+export type GatewayEvent =
+  | {
+      type: "request.started";
+      at: number;
+      requestId: string;
+      keyName: string | null;
+      model: string | null;
+      frontDoor: AuditRecord["frontDoor"];
+      stream: boolean;
+    }
+  | { type: "request.finished"; at: number; record: AuditRecord }
+  | {
+      type: "worker.connected";
+      at: number;
+      worker: WorkerSummary;
+    }
+  | { type: "worker.lost"; at: number; worker: WorkerSummary; reason: string }
+  | { type: "config.reloaded"; at: number; version: number }
+  | { type: "config.rejected"; at: number; error: string }
+  /** Sent to a consumer that fell behind: `count` events were dropped for it. */
+  | { type: "events.missed"; at: number; count: number };
+
+export interface WorkerSummary {
+  id: string;
+  name: string;
+  models: string[];
+  inFlight: number;
+  capacity: number;
+  labels: Record<string, string>;
+  lastHeartbeatAt: number;
+}

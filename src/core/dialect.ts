@@ -1,0 +1,19 @@
+/** The two wire dialects the gateway speaks, on either side. */
+export type Dialect = "openai" | "anthropic";
+
+/**
+ * What a client asked for. The operation fixes the dialect of the request body:
+ * `messages` and `count_tokens` are Anthropic-shaped, the rest OpenAI-shaped.
+ */
+export type Operation = "chat" | "completions" | "embeddings" | "responses" | "messages" | "count_tokens";
+
+export function dialectOf(operation: Operation): Dialect {
+  return operation === "messages" || operation === "count_tokens" ? "anthropic" : "openai";
+}
+
+/** A parsed JSON object body. Unknown fields are kept: the gateway passes them through. */
+export type JsonObject = Record<string, unknown>;
+
+export function isJsonObject(value: unknown): value is JsonObject {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}

@@ -1,0 +1,75 @@
+/**
+ * Every failure the gateway reports is a GatewayError: it carries the HTTP status, a stable
+ * code, and whether trying again (another attempt or another route) could help. Front doors
+ * turn it into the caller's dialect in one place (http/error-response.ts); nothing else
+ * builds error bodies.
+ */
+export type ErrorCode =
+  | "invalid_json"
+  | "invalid_request"
+  | "missing_model"
+  | "model_not_found"
+  | "not_found"
+  | "unauthorized"
+  | "forbidden"
+  | "payload_too_large"
+  | "rate_limited"
+  | "budget_exceeded"
+  | "upstream_error"
+  | "upstream_timeout"
+  | "no_route_available"
+  | "worker_lost"
+  | "unavailable"
+  | "audit_unavailable"
+  | "internal_error";
+
+export interface GatewayErrorInit {
+  status: number;
+  code: ErrorCode;
+  message: string;
+  /** True when another attempt (same route after backoff, or the next route) may succeed. */
+  retryable?: boolean;
+  /** The request field at fault, where there is one (OpenAI's `param`). */
+  param?: string;
+  /** Extra response headers, e.g. Retry-After and x-ratelimit-* on a 429. */
+  headers?: Record<string, string>;
+}
+
+export class GatewayError extends Error {
+  readonly status: number;
+  readonly code: ErrorCode;
+  readonly retryable: boolean;
+  readonly param: string | undefined;
+  readonly headers: Record<string, string>;
+
+  constructor(init: GatewayErrorInit) {
+    super(init.message);
+    this.name = "GatewayError";
+    this.status = init.status;
+    this.code = init.code;
+    this.retryable = init.retryable ?? false;
+    this.param = init.param;
+    this.headers = init.headers ?? {};
+  }
+}
+
+export const badRequest = (message: string, param?: string, code: ErrorCode = "invalid_request") =>
+  new GatewayError({ status: 400, code, message, ...(param ? { param } : {}) });
+
+export const notFound = (message: string, code: ErrorCode = "not_found") =>
+  new GatewayError({ status: 404, code, message });
+
+export const upstreamError = (message: string, retryable = true) =>
+  new GatewayError({ status: 502, code: "upstream_error", message, retryable });
+
+export const upstreamTimeout = (message: string) =>
+  new GatewayError({ status: 504, code: "upstream_timeout", message, retryable: true });
+
+export const unavailable = (message: string, code: ErrorCode = "unavailable") =>
+  new GatewayError({ status: 503, code, message, retryable: true });
+
+/** Wraps anything thrown into a GatewayError without leaking internals to the wire. */
+export function toGatewayError(error: unknown): GatewayError {
+  if (error instanceof GatewayError) return error;
+  return new GatewayError({ status: 500, code: "internal_error", message: "internal error" });
+}

@@ -1,0 +1,48 @@
+import type { Dialect, JsonObject, Operation } from "../core/dialect.ts";
+import type { SseEvent } from "../core/sse.ts";
+import type { Usage } from "../core/usage.ts";
+
+/** Bounds for one attempt on one route, in milliseconds. */
+export interface AttemptTimeouts {
+  /** Until the upstream's response headers arrive (streaming calls). */
+  connectMs: number;
+  /** Until the first byte of the answer: the first event of a stream, or the whole JSON reply. */
+  firstByteMs: number;
+  /** Longest silence between two stream events once streaming has begun. */
+  idleMs: number;
+}
+
+/** One attempt at one upstream, already in the provider's own dialect. */
+export interface ProviderCall {
+  readonly operation: Operation;
+  /** Request body in the provider's dialect; `model` is already the upstream model name. */
+  readonly body: JsonObject;
+  readonly stream: boolean;
+  readonly requestId: string;
+  /** Aborts when the client goes away or a timeout fires; providers must stop all upstream work. */
+  readonly signal: AbortSignal;
+  readonly timeouts: AttemptTimeouts;
+}
+
+/**
+ * A provider's answer. A `stream` reply resolves only once the upstream accepted the call;
+ * the router still may retry until the first event has been read.
+ */
+export type ProviderReply =
+  | { readonly kind: "json"; readonly body: JsonObject; readonly usage?: Usage }
+  | { readonly kind: "stream"; readonly events: AsyncIterable<SseEvent> };
+
+/**
+ * The whole contract between the router and an upstream. Failures are thrown as
+ * GatewayError with a retry verdict; a provider never builds a client-facing response.
+ */
+export interface Provider {
+  readonly name: string;
+  /** The dialect spoken upstream; the router translates when it differs from the caller's. */
+  readonly dialect: Dialect;
+  call(call: ProviderCall): Promise<ProviderReply>;
+  /** Models the upstream reports, where it can say (`/v1/models`). */
+  listModels?(signal: AbortSignal): Promise<string[]>;
+  /** Releases connections or timers when a config reload retires this provider. */
+  close?(): void;
+}

@@ -21,7 +21,9 @@ export type ErrorCode =
   | "worker_lost"
   | "unavailable"
   | "audit_unavailable"
-  | "internal_error";
+  | "internal_error"
+  /** The client went away before the answer was complete (recorded as status 499). */
+  | "client_closed";
 
 export interface GatewayErrorInit {
   status: number;
@@ -67,6 +69,9 @@ export const upstreamTimeout = (message: string) =>
 
 export const unavailable = (message: string, code: ErrorCode = "unavailable") =>
   new GatewayError({ status: 503, code, message, retryable: true });
+
+export const clientClosed = () =>
+  new GatewayError({ status: 499, code: "client_closed", message: "client closed the request" });
 
 /** Wraps anything thrown into a GatewayError without leaking internals to the wire. */
 export function toGatewayError(error: unknown): GatewayError {

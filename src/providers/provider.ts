@@ -28,9 +28,13 @@ export interface ProviderCall {
  * A provider's answer. A `stream` reply resolves only once the upstream accepted the call;
  * the router still may retry until the first event has been read.
  */
-export type ProviderReply =
+export type ProviderReply = (
   | { readonly kind: "json"; readonly body: JsonObject; readonly usage?: Usage }
-  | { readonly kind: "stream"; readonly events: AsyncIterable<SseEvent> };
+  | { readonly kind: "stream"; readonly events: AsyncIterable<SseEvent> }
+) & {
+  /** Who actually served it when the provider chose among several (`worker:<name>`). */
+  readonly servedBy?: string;
+};
 
 /**
  * The whole contract between the router and an upstream. Failures are thrown as

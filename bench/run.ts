@@ -1,0 +1,123 @@
+/**
+ * Benchmarks mindgw against the fake upstream directly and behind a bare Bun proxy.
+ *   bun run build && bun bench/run.ts
+ * Environment: BENCH_SECONDS (10), BENCH_WARMUP (2), BENCH_TTFB_N (200), BENCH_CONCURRENCY ("1,32"),
+ * BENCH_TARGETS (comma list, default all), MINDGW_BIN (dist/mindgw), MINDGW_BENCH_KEY (client key).
+ * Writes the markdown report to .bench-out/latest.md (and latest.json) and prints it.
+ */
+import { existsSync } from "node:fs";
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { cpus, tmpdir } from "node:os";
+import { join } from "node:path";
+import { type BenchReport, renderReport } from "./report.ts";
+import { rssKib } from "./service.ts";
+import type { Target } from "./target.ts";
+import { bareProxyTarget, directTarget, mindgwTarget, startFake } from "./targets.ts";
+import { measureTtfb } from "./ttfb.ts";
+import { runWrk, type Scenario } from "./wrk.ts";
+
+const ROOT = join(import.meta.dir, "..");
+const env = (name: string, fallback: string) => process.env[name] ?? fallback;
+const seconds = Number(env("BENCH_SECONDS", "10"));
+const warmup = Number(env("BENCH_WARMUP", "2"));
+const ttfbN = Number(env("BENCH_TTFB_N", "200"));
+const concurrencies = env("BENCH_CONCURRENCY", "1,32").split(",").map(Number);
+const only = process.env.BENCH_TARGETS?.split(",").map((s) => s.trim());
+const mindgwBin = env("MINDGW_BIN", join(ROOT, "dist/mindgw"));
+
+const message = { role: "user", content: "hello from the benchmark, please echo these words back" };
+const SCENARIOS: Scenario[] = [
+  { name: "non-stream", path: "/v1/chat/completions", body: { model: "bench-model", messages: [message] } },
+  {
+    name: "stream",
+    path: "/v1/chat/completions",
+    body: { model: "bench-model", messages: [message], stream: true, stream_options: { include_usage: true } },
+  },
+];
+const streamScenario = SCENARIOS[1]!;
+
+process.on("SIGINT", () => process.exit(130));
+process.on("SIGTERM", () => process.exit(143));
+
+function targetsFor(fakeUrl: string, fakePid: number): Target[] {
+  const targets = [directTarget(fakeUrl, fakePid), bareProxyTarget(fakeUrl)];
+  if (existsSync(mindgwBin)) {
+    const key = process.env.MINDGW_BENCH_KEY;
+    targets.push(mindgwTarget(fakeUrl, mindgwBin, { name: "mindgw", ...(key ? { apiKey: key } : {}) }));
+  } else {
+    console.error(`bench: ${mindgwBin} not found (run \`bun run build\`); measuring direct and bare-proxy only`);
+  }
+  return only ? targets.filter((t) => only.includes(t.name)) : targets;
+}
+
+async function benchTarget(target: Target, report: BenchReport, workDir: string): Promise<void> {
+  console.error(`bench: ${target.name}`);
+  const running = await target.start();
+  const rss: BenchReport["rss"][number] = { target: target.name };
+  try {
+    if (running.pid !== undefined) rss.start = await rssKib(running.pid);
+    for (const scenario of SCENARIOS) {
+      const base = { baseUrl: running.url, headers: running.headers, scenario, workDir };
+      await runWrk({ ...base, connections: 8, seconds: warmup });
+    }
+    if (running.pid !== undefined) rss.warm = await rssKib(running.pid);
+    for (const scenario of SCENARIOS) {
+      for (const connections of concurrencies) {
+        const row = { scenario: scenario.name, connections, target: target.name };
+        const base = { baseUrl: running.url, headers: running.headers, scenario, workDir };
+        await runWrk({ ...base, connections, seconds }).then(
+          (result) => report.load.push({ ...row, result }),
+          (e: Error) => report.load.push({ ...row, error: e.message.split("\n")[0] ?? "" }),
+        );
+      }
+    }
+    await measureTtfb(running.url, running.headers, streamScenario, ttfbN).then(
+      (result) => report.ttfb.push({ target: target.name, result }),
+      (e: Error) => report.ttfb.push({ target: target.name, error: e.message }),
+    );
+    if (running.pid !== undefined) rss.end = await rssKib(running.pid);
+  } finally {
+    report.rss.push(rss);
+    await running.stop();
+  }
+}
+
+async function main(): Promise<void> {
+  const workDir = await mkdtemp(join(tmpdir(), "mindgw-bench-wrk-"));
+  const fake = await startFake();
+  const report: BenchReport = {
+    startedAt: new Date().toISOString(),
+    seconds,
+    warmupSeconds: warmup,
+    machine: `${cpus().length} cores, Bun ${Bun.version}`,
+    load: [],
+    ttfb: [],
+    rss: [],
+  };
+  try {
+    for (const target of targetsFor(fake.url, fake.pid)) {
+      await benchTarget(target, report, workDir).catch((e: Error) => {
+        console.error(`bench: ${target.name} failed: ${e.message}`);
+        report.load.push({ scenario: "all", connections: 0, target: target.name, error: e.message.split("\n")[0] });
+      });
+    }
+  } finally {
+    await fake.stop();
+    await rm(workDir, { recursive: true, force: true });
+  }
+  report.load.sort((a, b) => a.scenario.localeCompare(b.scenario) || a.connections - b.connections);
+  const markdown = renderReport(report);
+  const outDir = join(ROOT, ".bench-out");
+  await mkdir(outDir, { recursive: true });
+  await writeFile(join(outDir, "latest.md"), markdown);
+  await writeFile(join(outDir, "latest.json"), `${JSON.stringify(report, null, 2)}\n`);
+  console.log(markdown);
+}
+
+await main().then(
+  () => process.exit(0),
+  (e: Error) => {
+    console.error(e.stack ?? e.message);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,17 @@
+/** A running thing to benchmark: a base URL (no `/v1`), headers every request carries, and its process. */
+export interface RunningTarget {
+  url: string;
+  headers: Record<string, string>;
+  /** The process to measure RSS of, when the target is its own process. */
+  pid?: number;
+  stop(): Promise<void>;
+}
+
+/**
+ * One column of the benchmark. Later scenarios (auth on/off, audit on/off, worker route vs
+ * direct) are more targets with their own config; `run.ts` treats them all alike.
+ */
+export interface Target {
+  name: string;
+  start(): Promise<RunningTarget>;
+}

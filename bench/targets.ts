@@ -1,0 +1,81 @@
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { freePort, spawnService, waitForHttp } from "./service.ts";
+import type { Target } from "./target.ts";
+
+const ROOT = join(import.meta.dir, "..");
+
+/** The fake upstream as its own process, no artificial delay, no request log. */
+export async function startFake(): Promise<{ url: string; pid: number; stop(): Promise<void> }> {
+  const service = spawnService(["bun", join(ROOT, "test/fake-upstream/main.ts"), "--no-record"]);
+  const port = await service.portLine();
+  return { url: `http://127.0.0.1:${port}`, pid: service.pid, stop: () => service.stop() };
+}
+
+/** (a) Straight at the fake: the ceiling. */
+export const directTarget = (fakeUrl: string, pid: number): Target => ({
+  name: "direct",
+  start: async () => ({ url: fakeUrl, headers: {}, pid, stop: async () => {} }),
+});
+
+/** (b) The few-line Bun proxy: the floor for any Bun gateway. */
+export const bareProxyTarget = (fakeUrl: string): Target => ({
+  name: "bare-proxy",
+  async start() {
+    const service = spawnService(["bun", join(ROOT, "bench/bare-proxy.ts"), "--upstream", fakeUrl]);
+    const port = await service.portLine();
+    return { url: `http://127.0.0.1:${port}`, headers: {}, pid: service.pid, stop: () => service.stop() };
+  },
+});
+
+/** What varies between mindgw targets: extra YAML appended to the config, and the client key. */
+export interface MindgwVariant {
+  name: string;
+  /** YAML lines appended to the base config (top-level keys). */
+  extraYaml?: string;
+  /** Sent as `Authorization: Bearer <key>` when set. */
+  apiKey?: string;
+}
+
+function configYaml(port: number, dir: string, fakeUrl: string, extra = ""): string {
+  return `server: { host: 127.0.0.1, port: ${port} }
+storage: { driver: sqlite, path: ${join(dir, "mindgw.db")} }
+providers:
+  - { name: fake, type: openai, base_url: ${fakeUrl}/v1 }
+models:
+  - name: bench-model
+    routes:
+      - { provider: fake, model: bench-model }
+${extra}`;
+}
+
+/** (c) The compiled gateway, `dist/mindgw serve -c <temp config>`. */
+export const mindgwTarget = (fakeUrl: string, binary: string, variant: MindgwVariant): Target => ({
+  name: variant.name,
+  async start() {
+    const dir = await mkdtemp(join(tmpdir(), "mindgw-bench-"));
+    const port = freePort();
+    const config = join(dir, "config.yaml");
+    await writeFile(config, configYaml(port, dir, fakeUrl, variant.extraYaml));
+    const service = spawnService([binary, "serve", "-c", config], { stderrPath: join(dir, "stderr.log") });
+    const url = `http://127.0.0.1:${port}`;
+    try {
+      await waitForHttp(`${url}/healthz`);
+    } catch (e) {
+      await service.stop();
+      const err = await Bun.file(join(dir, "stderr.log")).text();
+      throw new Error(`${(e as Error).message}\nstdout: ${service.output()}\nstderr: ${err}`);
+    }
+    const headers: Record<string, string> = variant.apiKey ? { authorization: `Bearer ${variant.apiKey}` } : {};
+    return {
+      url,
+      headers,
+      pid: service.pid,
+      async stop() {
+        await service.stop();
+        await rm(dir, { recursive: true, force: true });
+      },
+    };
+  },
+});

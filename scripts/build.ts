@@ -1,0 +1,31 @@
+/**
+ * Builds the single `dist/mindgw` executable. ink optionally imports react-devtools-core,
+ * which is not installed; left unresolved the binary fails at start, so it is resolved to
+ * an empty stub here.
+ */
+import type { BunPlugin } from "bun";
+
+const stubDevtools: BunPlugin = {
+  name: "stub-react-devtools-core",
+  setup(build) {
+    build.onResolve({ filter: /^react-devtools-core$/ }, () => ({ path: "react-devtools-core", namespace: "stub" }));
+    build.onLoad({ filter: /.*/, namespace: "stub" }, () => ({
+      contents: "export default { initialize() {}, connectToDevTools() {} };",
+      loader: "js",
+    }));
+  },
+};
+
+const result = await Bun.build({
+  entrypoints: ["./src/main.ts"],
+  compile: { outfile: "./dist/mindgw" },
+  minify: true,
+  sourcemap: "linked",
+  plugins: [stubDevtools],
+  define: { "process.env.NODE_ENV": '"production"' },
+});
+if (!result.success) {
+  for (const log of result.logs) console.error(log);
+  process.exit(1);
+}
+console.log("built dist/mindgw");

@@ -1,0 +1,139 @@
+import type { Database, Statement } from "bun:sqlite";
+import type { AuditRecord } from "./audit-record.ts";
+import { isStorageFailure } from "./storage-failure.ts";
+
+/** Long user agents are attacker-controlled; cut them so the string table stays small. */
+const MAX_STRING = 512;
+/** The intern caches are bounded too: past this many entries they start over. */
+const MAX_CACHE = 10_000;
+
+/** Applied to bodies before they are stored; only called with `audit.bodies: true`. */
+export type RedactBody = (body: string, kind: "request" | "response") => string;
+
+export interface BatchResult {
+  written: number;
+  /** Records SQLite refused on their own (not a storage failure); they are dropped. */
+  rejected: number;
+}
+
+/**
+ * Writes batches of records in one transaction with prepared statements, interning the
+ * repeated metadata. Throws only for storage failures (the whole batch rolled back).
+ */
+export class AuditInserter {
+  private readonly insertLog: Statement;
+  private readonly insertBody: Statement;
+  private readonly internString: Statement<{ id: number }>;
+  private readonly internPrincipal: Statement<{ id: number }>;
+  private readonly strings = new Map<string, number>();
+  private readonly principals = new Map<string, number>();
+
+  constructor(
+    private readonly db: Database,
+    private readonly redact: RedactBody | null,
+  ) {
+    this.insertLog = db.prepare(
+      `INSERT INTO audit_log (request_id, started_at, principal_id, front_door, model_id, route_id,
+        upstream_model_id, status, error_class_id, stream, latency_ms, ttfb_ms, input_tokens,
+        output_tokens, cost_usd, client_ip, user_agent_id)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    );
+    this.insertBody = db.prepare(
+      "INSERT INTO audit_bodies (log_id, request_body, response_body) VALUES (?, ?, ?)",
+    );
+    // The no-op update makes RETURNING yield the id of an existing row too.
+    this.internString = db.prepare(
+      "INSERT INTO audit_strings (value) VALUES (?) ON CONFLICT(value) DO UPDATE SET value = excluded.value RETURNING id",
+    );
+    this.internPrincipal = db.prepare(
+      `INSERT INTO audit_principals (key_id, key_name, tenant, role, fingerprint) VALUES (?, ?, ?, ?, ?)
+       ON CONFLICT(fingerprint) DO UPDATE SET fingerprint = excluded.fingerprint RETURNING id`,
+    );
+  }
+
+  insertBatch(records: readonly AuditRecord[]): BatchResult {
+    const result: BatchResult = { written: 0, rejected: 0 };
+    try {
+      this.db.transaction(() => {
+        for (const record of records) {
+          try {
+            this.insertOne(record);
+            result.written++;
+          } catch (error) {
+            if (isStorageFailure(error)) throw error;
+            result.rejected++;
+          }
+        }
+      })();
+    } catch (error) {
+      // Ids interned in the rolled-back transaction no longer exist.
+      this.strings.clear();
+      this.principals.clear();
+      throw error;
+    }
+    return result;
+  }
+
+  private insertOne(r: AuditRecord): void {
+    const { lastInsertRowid } = this.insertLog.run(
+      r.requestId,
+      r.startedAt,
+      this.principal(r),
+      r.frontDoor,
+      this.string(r.model),
+      this.string(r.route),
+      this.string(r.upstreamModel),
+      r.status,
+      this.string(r.errorClass),
+      r.stream ? 1 : 0,
+      r.latencyMs,
+      r.ttfbMs,
+      r.inputTokens,
+      r.outputTokens,
+      r.costUsd,
+      r.clientIp,
+      this.string(r.userAgent),
+    );
+    if (this.redact === null) return;
+    const request = this.body(r.requestBody, "request");
+    const response = this.body(r.responseBody, "response");
+    if (request !== null || response !== null) this.insertBody.run(lastInsertRowid, request, response);
+  }
+
+  private body(text: string | null | undefined, kind: "request" | "response"): string | null {
+    if (text === null || text === undefined || this.redact === null) return null;
+    try {
+      return this.redact(text, kind);
+    } catch {
+      // A hook that fails must not let the unredacted body through.
+      return "[redaction failed]";
+    }
+  }
+
+  private string(value: string | null): number | null {
+    if (value === null) return null;
+    const text = value.length > MAX_STRING ? value.slice(0, MAX_STRING) : value;
+    const cached = this.strings.get(text);
+    if (cached !== undefined) return cached;
+    const id = this.internString.get(text)!.id;
+    if (this.strings.size >= MAX_CACHE) this.strings.clear();
+    this.strings.set(text, id);
+    return id;
+  }
+
+  private principal(r: AuditRecord): number | null {
+    if (r.keyId === null && r.keyName === null && r.tenant === null && r.role === null) return null;
+    const fingerprint = JSON.stringify([r.keyId, r.keyName, r.tenant, r.role]);
+    const cached = this.principals.get(fingerprint);
+    if (cached !== undefined) return cached;
+    const id = this.internPrincipal.get(r.keyId, r.keyName, r.tenant, r.role, fingerprint)!.id;
+    if (this.principals.size >= MAX_CACHE) this.principals.clear();
+    this.principals.set(fingerprint, id);
+    return id;
+  }
+
+  /** Releases the prepared statements (before the handle is closed). */
+  finalize(): void {
+    for (const s of [this.insertLog, this.insertBody, this.internString, this.internPrincipal]) s.finalize();
+  }
+}

@@ -1,0 +1,47 @@
+import { z } from "zod";
+
+/** Epoch milliseconds, as a number, a string of digits or an ISO 8601 time. */
+const instant = z.union([z.number(), z.string()]).transform((value, ctx) => {
+  const ms = typeof value === "number" ? value : /^\d+$/.test(value) ? Number(value) : Date.parse(value);
+  if (!Number.isFinite(ms)) {
+    ctx.addIssue({ code: "custom", message: "expected epoch milliseconds or an ISO 8601 time" });
+    return z.NEVER;
+  }
+  return ms;
+});
+
+const name = z.string().min(1).max(512);
+
+/**
+ * What to read from the audit log; shared by `/admin/api/audit` (query string) and
+ * `mindgw audit query|export` (flags), so both accept the same spellings.
+ */
+export const auditFilterSchema = z.strictObject({
+  /** Inclusive lower bound on the arrival time. */
+  from: instant.optional(),
+  /** Exclusive upper bound on the arrival time. */
+  to: instant.optional(),
+  /** A key id or a key name. */
+  key: name.optional(),
+  model: name.optional(),
+  /** `provider:<name>` or `worker:<name>`. */
+  route: name.optional(),
+  /** A status class (`4xx`) or an exact status (`429`). */
+  status: z.union([z.enum(["2xx", "3xx", "4xx", "5xx"]), z.coerce.number().int().min(100).max(599)]).optional(),
+  /** Newest first unless asked; `mindgw audit export` asks for oldest first. */
+  order: z.enum(["asc", "desc"]).default("desc"),
+  /** Include stored bodies (only present with `audit.bodies: true`). */
+  bodies: z
+    .union([z.boolean(), z.enum(["true", "false"])])
+    .transform((value) => value === true || value === "true")
+    .default(false),
+});
+
+export const auditQuerySchema = auditFilterSchema.extend({
+  /** The `nextCursor` of the previous page. */
+  cursor: z.string().min(1).max(200).optional(),
+  limit: z.coerce.number().int().min(1).max(1000).default(100),
+});
+
+export type AuditFilter = z.infer<typeof auditFilterSchema>;
+export type AuditQuery = z.infer<typeof auditQuerySchema>;

@@ -1,0 +1,74 @@
+import type { Database } from "bun:sqlite";
+import { migrate } from "../storage/sqlite/migrate.ts";
+
+/**
+ * The audit tables. Static metadata is interned rather than repeated in every row:
+ * - `audit_principals` holds each distinct (key id, key name, tenant, role) once; a row points
+ *   at it, so a JWT caller whose claims change still gets an exact history.
+ * - `audit_strings` holds model names, routes, upstream models, error classes and user agents.
+ * - `audit_bodies` keeps the (optional, redacted) bodies out of the narrow log rows, so scans
+ *   and exports of the log never page through body text.
+ * `audit_log.id` is the rowid: with `started_at` it forms the keyset cursor.
+ */
+export const AUDIT_MIGRATIONS = [
+  {
+    version: 1,
+    sql: `
+CREATE TABLE audit_principals (
+  id INTEGER PRIMARY KEY,
+  key_id TEXT, key_name TEXT, tenant TEXT, role TEXT,
+  fingerprint TEXT NOT NULL UNIQUE
+);
+CREATE INDEX audit_principals_key_id ON audit_principals(key_id);
+CREATE INDEX audit_principals_key_name ON audit_principals(key_name);
+CREATE TABLE audit_strings (
+  id INTEGER PRIMARY KEY,
+  value TEXT NOT NULL UNIQUE
+);
+CREATE TABLE audit_log (
+  id INTEGER PRIMARY KEY,
+  request_id TEXT NOT NULL,
+  started_at INTEGER NOT NULL,
+  principal_id INTEGER,
+  front_door TEXT NOT NULL,
+  model_id INTEGER,
+  route_id INTEGER,
+  upstream_model_id INTEGER,
+  status INTEGER NOT NULL,
+  error_class_id INTEGER,
+  stream INTEGER NOT NULL,
+  latency_ms REAL NOT NULL,
+  ttfb_ms REAL,
+  input_tokens INTEGER NOT NULL,
+  output_tokens INTEGER NOT NULL,
+  cost_usd REAL NOT NULL,
+  client_ip TEXT,
+  user_agent_id INTEGER
+);
+CREATE INDEX audit_log_time ON audit_log(started_at);
+CREATE INDEX audit_log_principal ON audit_log(principal_id, started_at);
+CREATE INDEX audit_log_model ON audit_log(model_id, started_at);
+CREATE INDEX audit_log_status ON audit_log(status, started_at);
+CREATE INDEX audit_log_request ON audit_log(request_id);
+CREATE TABLE audit_bodies (
+  log_id INTEGER PRIMARY KEY,
+  request_body TEXT,
+  response_body TEXT
+);
+`,
+  },
+] as const;
+
+/**
+ * Makes a handle ready for audit writes: the durability pragmas the promise in
+ * docs/RELIABILITY.md rests on (WAL, synchronous=NORMAL), a bounded WAL, then the migrations.
+ * Idempotent; safe on a handle that storage/ already configured.
+ */
+export function prepareAuditDatabase(db: Database): void {
+  db.run("PRAGMA journal_mode = WAL");
+  db.run("PRAGMA synchronous = NORMAL");
+  // Checkpoint roughly every 4 MB of WAL, and shrink the file back to 64 MB after a reset.
+  db.run("PRAGMA wal_autocheckpoint = 1000");
+  db.run("PRAGMA journal_size_limit = 67108864");
+  migrate(db, "audit", AUDIT_MIGRATIONS);
+}

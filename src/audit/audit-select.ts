@@ -1,0 +1,109 @@
+import type { SQLQueryBindings } from "bun:sqlite";
+import type { AuditPosition } from "./audit-cursor.ts";
+import type { AuditRecord, FrontDoor } from "./audit-record.ts";
+import type { AuditFilter } from "./audit-query-schema.ts";
+
+/** One joined row, as SQLite returns it. */
+export interface AuditRow {
+  id: number;
+  request_id: string;
+  started_at: number;
+  key_id: string | null;
+  key_name: string | null;
+  tenant: string | null;
+  role: string | null;
+  front_door: string;
+  model: string | null;
+  route: string | null;
+  upstream_model: string | null;
+  status: number;
+  error_class: string | null;
+  stream: number;
+  latency_ms: number;
+  ttfb_ms: number | null;
+  input_tokens: number;
+  output_tokens: number;
+  cost_usd: number;
+  client_ip: string | null;
+  user_agent: string | null;
+  request_body?: string | null;
+  response_body?: string | null;
+}
+
+const COLUMNS = `l.id, l.request_id, l.started_at, p.key_id, p.key_name, p.tenant, p.role, l.front_door,
+  m.value AS model, r.value AS route, u.value AS upstream_model, l.status, e.value AS error_class,
+  l.stream, l.latency_ms, l.ttfb_ms, l.input_tokens, l.output_tokens, l.cost_usd, l.client_ip,
+  a.value AS user_agent`;
+
+const JOINS = `LEFT JOIN audit_principals p ON p.id = l.principal_id
+  LEFT JOIN audit_strings m ON m.id = l.model_id
+  LEFT JOIN audit_strings r ON r.id = l.route_id
+  LEFT JOIN audit_strings u ON u.id = l.upstream_model_id
+  LEFT JOIN audit_strings e ON e.id = l.error_class_id
+  LEFT JOIN audit_strings a ON a.id = l.user_agent_id`;
+
+const CLASS_BOUNDS = { "2xx": [200, 299], "3xx": [300, 399], "4xx": [400, 499], "5xx": [500, 599] } as const;
+
+/**
+ * The keyset-paginated SELECT for a filter: rows strictly after `after` in the filter's order,
+ * at most `limit`. Every page is its own short read, so no reader holds a WAL snapshot open.
+ */
+export function selectPage(
+  filter: AuditFilter,
+  after: AuditPosition | null,
+  limit: number,
+): { sql: string; params: SQLQueryBindings[] } {
+  const where: string[] = [];
+  const params: SQLQueryBindings[] = [];
+  const add = (clause: string, ...values: SQLQueryBindings[]) => {
+    where.push(clause);
+    params.push(...values);
+  };
+  if (filter.from !== undefined) add("l.started_at >= ?", filter.from);
+  if (filter.to !== undefined) add("l.started_at < ?", filter.to);
+  if (filter.key !== undefined) {
+    add("l.principal_id IN (SELECT id FROM audit_principals WHERE key_id = ? OR key_name = ?)", filter.key, filter.key);
+  }
+  if (filter.model !== undefined) add("l.model_id = (SELECT id FROM audit_strings WHERE value = ?)", filter.model);
+  if (filter.route !== undefined) add("l.route_id = (SELECT id FROM audit_strings WHERE value = ?)", filter.route);
+  if (typeof filter.status === "number") add("l.status = ?", filter.status);
+  else if (filter.status !== undefined) add("l.status BETWEEN ? AND ?", ...CLASS_BOUNDS[filter.status]);
+  const desc = filter.order === "desc";
+  if (after !== null) add(`(l.started_at, l.id) ${desc ? "<" : ">"} (?, ?)`, after.startedAt, after.id);
+  const bodies = filter.bodies
+    ? ", b.request_body, b.response_body FROM audit_log l LEFT JOIN audit_bodies b ON b.log_id = l.id"
+    : " FROM audit_log l";
+  const direction = desc ? "DESC" : "ASC";
+  const sql = `SELECT ${COLUMNS}${bodies} ${JOINS} ${where.length > 0 ? `WHERE ${where.join(" AND ")}` : ""}
+    ORDER BY l.started_at ${direction}, l.id ${direction} LIMIT ?`;
+  params.push(limit);
+  return { sql, params };
+}
+
+export function rowToRecord(row: AuditRow): AuditRecord {
+  const record: AuditRecord = {
+    requestId: row.request_id,
+    startedAt: row.started_at,
+    keyId: row.key_id,
+    keyName: row.key_name,
+    tenant: row.tenant,
+    role: row.role,
+    frontDoor: row.front_door as FrontDoor,
+    model: row.model,
+    route: row.route,
+    upstreamModel: row.upstream_model,
+    status: row.status,
+    errorClass: row.error_class,
+    stream: row.stream === 1,
+    latencyMs: row.latency_ms,
+    ttfbMs: row.ttfb_ms,
+    inputTokens: row.input_tokens,
+    outputTokens: row.output_tokens,
+    costUsd: row.cost_usd,
+    clientIp: row.client_ip,
+    userAgent: row.user_agent,
+  };
+  if (row.request_body !== undefined) record.requestBody = row.request_body;
+  if (row.response_body !== undefined) record.responseBody = row.response_body;
+  return record;
+}

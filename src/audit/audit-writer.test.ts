@@ -1,0 +1,196 @@
+import type { Database } from "bun:sqlite";
+import { afterEach, describe, expect, test } from "bun:test";
+import { existsSync, statSync } from "node:fs";
+import { join } from "node:path";
+import { openDatabase } from "../storage/sqlite/open-database.ts";
+import { makeRecord, tempDir, waitFor } from "./audit-fixture.ts";
+import type { AuditRecord } from "./audit-record.ts";
+import { AuditWriter } from "./audit-writer.ts";
+
+const cleanups: (() => void)[] = [];
+afterEach(() => {
+  for (const cleanup of cleanups.splice(0)) cleanup();
+});
+
+function dbPath(): string {
+  const dir = tempDir();
+  cleanups.push(dir.cleanup);
+  return join(dir.path, "audit.db");
+}
+
+function countRows(path: string, table = "audit_log"): number {
+  const db = openDatabase(path, { readonly: true });
+  try {
+    return db.query<{ n: number }, []>(`SELECT count(*) AS n FROM ${table}`).get()!.n;
+  } finally {
+    db.close();
+  }
+}
+
+const rowCount = (db: Database) => db.query<{ n: number }, []>("SELECT count(*) AS n FROM audit_log").get()!.n;
+
+describe("AuditWriter", () => {
+  test("write() only queues; a flush writes N records as N rows in batches", async () => {
+    const db = openDatabase(dbPath());
+    const writer = new AuditWriter({ database: db, flushMs: 10_000, batchSize: 100_000 });
+    for (let i = 0; i < 1234; i++) writer.write(makeRecord({ requestId: `r${i}`, startedAt: i }));
+    expect(rowCount(db)).toBe(0);
+    expect(writer.stats().queued).toBe(1234);
+    await writer.flush();
+    expect(rowCount(db)).toBe(1234);
+    expect(writer.stats()).toMatchObject({ queued: 0, written: 1234, dropped: 0, healthy: true });
+    await writer.close();
+    db.close();
+  });
+
+  test("the flush window and the batch size each trigger a write", async () => {
+    const db = openDatabase(dbPath());
+    const timed = new AuditWriter({ database: db, flushMs: 20 });
+    timed.write(makeRecord());
+    await waitFor(() => rowCount(db) === 1);
+    const sized = new AuditWriter({ database: db, flushMs: 60_000, batchSize: 50 });
+    for (let i = 0; i < 50; i++) sized.write(makeRecord());
+    await waitFor(() => rowCount(db) === 51);
+    await timed.close();
+    await sized.close();
+    db.close();
+  });
+
+  test("round-trips every field and interns repeated metadata", async () => {
+    const db = openDatabase(dbPath());
+    const writer = new AuditWriter({ database: db });
+    for (let i = 0; i < 10; i++) writer.write(makeRecord({ requestId: `r${i}` }));
+    writer.write(makeRecord({ keyId: null, keyName: null, tenant: null, role: null, model: null, route: null }));
+    await writer.flush();
+    expect(db.query<{ n: number }, []>("SELECT count(*) AS n FROM audit_principals").get()!.n).toBe(1);
+    // model and upstream model, route, user agent: four distinct strings for eleven rows.
+    expect(db.query<{ n: number }, []>("SELECT count(*) AS n FROM audit_strings").get()!.n).toBe(4);
+    await writer.close();
+    db.close();
+  });
+
+  test("close() flushes everything, checkpoints with TRUNCATE and closes: zero loss", async () => {
+    const path = dbPath();
+    const writer = new AuditWriter({ database: () => openDatabase(path), flushMs: 60_000, batchSize: 700 });
+    for (let i = 0; i < 5000; i++) writer.write(makeRecord({ requestId: `r${i}` }));
+    const stats = await writer.close();
+    expect(stats).toMatchObject({ queued: 0, written: 5000 });
+    // TRUNCATE empties the WAL; the last close then removes it.
+    expect(existsSync(`${path}-wal`) ? statSync(`${path}-wal`).size : 0).toBe(0);
+    expect(countRows(path)).toBe(5000);
+    writer.write(makeRecord());
+    expect(writer.stats().dropped).toBe(1);
+  });
+
+  test("bodies are stored only with bodies: true, and always through the redaction hook", async () => {
+    const db = openDatabase(dbPath());
+    const redact = (body: string, kind: "request" | "response") => `${kind}:${body.replaceAll("sk-secret", "***")}`;
+    const off = new AuditWriter({ database: db, redact });
+    off.write(makeRecord({ requestBody: "sk-secret", responseBody: "x" }));
+    await off.flush();
+    expect(db.query<{ n: number }, []>("SELECT count(*) AS n FROM audit_bodies").get()!.n).toBe(0);
+    const on = new AuditWriter({ database: db, bodies: true, redact });
+    on.write(makeRecord({ requestBody: '{"key":"sk-secret"}', responseBody: "ok" }));
+    on.write(makeRecord({ requestBody: "boom", responseBody: null }));
+    await on.flush();
+    const bodies = db.query("SELECT request_body, response_body FROM audit_bodies ORDER BY log_id").all();
+    expect(bodies).toEqual([
+      { request_body: 'request:{"key":"***"}', response_body: "response:ok" },
+      { request_body: "request:boom", response_body: null },
+    ]);
+    await off.close();
+    await on.close();
+    db.close();
+  });
+
+  test("a record SQLite refuses on its own is dropped and counted; the batch is written", async () => {
+    const db = openDatabase(dbPath());
+    const writer = new AuditWriter({ database: db });
+    writer.write(makeRecord());
+    writer.write(makeRecord({ status: { bad: true } as unknown as number }));
+    writer.write(makeRecord());
+    await writer.flush();
+    expect(writer.stats()).toMatchObject({ written: 2, rejected: 1, healthy: true });
+    await writer.close();
+    db.close();
+  });
+});
+
+describe("AuditWriter on failing storage", () => {
+  test("a read-only database turns healthy off; once writable, the kept batch is written", async () => {
+    const path = dbPath();
+    await new AuditWriter({ database: () => openDatabase(path) }).close();
+    let readonly = true;
+    const changes: boolean[] = [];
+    const writer = new AuditWriter({
+      database: () => openDatabase(path, { readonly }),
+      retryMs: 10,
+      maxRetryMs: 20,
+      onHealthChange: (healthy) => changes.push(healthy),
+    });
+    const records: AuditRecord[] = Array.from({ length: 30 }, (_, i) => makeRecord({ requestId: `r${i}` }));
+    for (const record of records) writer.write(record);
+    await writer.flush();
+    expect(writer.healthy()).toBe(false);
+    expect(changes).toEqual([false]);
+    expect(writer.stats().queued).toBe(30);
+    readonly = false;
+    await waitFor(() => writer.healthy());
+    expect(changes).toEqual([false, true]);
+    await writer.close();
+    expect(countRows(path)).toBe(30);
+  });
+
+  test("a full disk (SQLITE_FULL) turns healthy off, keeps the batch, and recovers", async () => {
+    const path = dbPath();
+    await new AuditWriter({ database: () => openDatabase(path) }).close();
+    const probe = openDatabase(path);
+    // No room to grow: the next page the log needs fails with SQLITE_FULL.
+    let maxPages = probe.query<{ page_count: number }, []>("PRAGMA page_count").get()!.page_count;
+    probe.close();
+    const open = () => {
+      const db = openDatabase(path);
+      if (maxPages > 0) db.run(`PRAGMA max_page_count = ${maxPages}`);
+      return db;
+    };
+    const errors: string[] = [];
+    const writer = new AuditWriter({
+      database: open,
+      retryMs: 10,
+      maxRetryMs: 20,
+      flushMs: 60_000,
+      onHealthChange: (healthy, error) => {
+        if (!healthy) errors.push((error as { code?: string }).code ?? "");
+      },
+    });
+    for (let i = 0; i < 2000; i++) writer.write(makeRecord({ requestId: `r${i}`, userAgent: `ua-${i}` }));
+    await writer.flush();
+    expect(writer.healthy()).toBe(false);
+    expect(errors).toEqual(["SQLITE_FULL"]);
+    expect(writer.stats().queued).toBe(2000);
+    maxPages = 0;
+    await waitFor(() => writer.healthy());
+    await writer.close();
+    expect(countRows(path)).toBe(2000);
+  });
+
+  test("a database that cannot be opened is unhealthy from the start", async () => {
+    const writer = new AuditWriter({ database: () => openDatabase("/proc/no/such/dir/audit.db"), retryMs: 60_000 });
+    expect(writer.healthy()).toBe(false);
+    await writer.close();
+  });
+
+  test("the queue is bounded while storage is down: newer records are refused and counted", async () => {
+    const path = dbPath();
+    openDatabase(path).close();
+    const writer = new AuditWriter({
+      database: () => openDatabase(path, { readonly: true }),
+      maxQueue: 10,
+      retryMs: 60_000,
+    });
+    for (let i = 0; i < 25; i++) writer.write(makeRecord());
+    await writer.flush();
+    expect(writer.stats()).toMatchObject({ healthy: false, queued: 10, dropped: 15 });
+    await writer.close();
+  });
+});

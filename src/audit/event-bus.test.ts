@@ -1,0 +1,92 @@
+import { describe, expect, test } from "bun:test";
+import { EventBus } from "./event-bus.ts";
+import type { GatewayEvent } from "./gateway-event.ts";
+
+const reloaded = (version: number): GatewayEvent => ({ type: "config.reloaded", at: version, version });
+
+async function take(iterator: AsyncIterator<GatewayEvent>, n: number): Promise<GatewayEvent[]> {
+  const out: GatewayEvent[] = [];
+  for (let i = 0; i < n; i++) {
+    const next = await iterator.next();
+    if (next.done) break;
+    out.push(next.value);
+  }
+  return out;
+}
+
+describe("EventBus", () => {
+  test("a waiting consumer gets each event as it is published", async () => {
+    const bus = new EventBus();
+    const sub = bus.subscribe();
+    const pending = take(sub, 2);
+    bus.publish(reloaded(1));
+    bus.publish(reloaded(2));
+    expect(await pending).toEqual([reloaded(1), reloaded(2)]);
+  });
+
+  test("a consumer that never reads costs the publisher nothing and misses an exact count", async () => {
+    const bus = new EventBus();
+    const idle = bus.subscribe({ bufferSize: 100 });
+    const live = bus.subscribe({ bufferSize: 100_000 });
+    for (let i = 1; i <= 10_000; i++) bus.publish(reloaded(i));
+    const first = await take(idle, 101);
+    expect(first[0]).toMatchObject({ type: "events.missed", count: 9_900 });
+    // What is left is the newest events, in order.
+    expect(first.slice(1)).toEqual(Array.from({ length: 100 }, (_, i) => reloaded(9_901 + i)));
+    expect((await take(live, 10_000)).length).toBe(10_000);
+  });
+
+  test("losses between reads add up, and the notice comes where the gap is", async () => {
+    const bus = new EventBus();
+    const sub = bus.subscribe({ bufferSize: 10 });
+    for (let i = 1; i <= 25; i++) bus.publish(reloaded(i));
+    expect(await take(sub, 3)).toEqual([{ type: "events.missed", at: expect.any(Number), count: 15 }, reloaded(16), reloaded(17)]);
+    for (let i = 26; i <= 30; i++) bus.publish(reloaded(i));
+    const rest = await take(sub, 11);
+    // 18..25 were still buffered; five more overflowed the ten slots by three.
+    expect(rest[0]).toMatchObject({ type: "events.missed", count: 3 });
+    expect(rest.slice(1)).toEqual(Array.from({ length: 10 }, (_, i) => reloaded(21 + i)));
+  });
+
+  test("a consumer behind for longer than maxLagMs is dropped; one that caught up is not", async () => {
+    let now = 0;
+    const bus = new EventBus(() => now);
+    const slow = bus.subscribe({ bufferSize: 5, maxLagMs: 1000 });
+    const recovering = bus.subscribe({ bufferSize: 5, maxLagMs: 1000 });
+    for (let i = 1; i <= 6; i++) bus.publish(reloaded(i));
+    now = 500;
+    expect((await take(recovering, 6)).length).toBe(6); // drained: no longer behind
+    bus.publish(reloaded(7));
+    expect(slow.closeReason).toBeNull();
+    now = 1200;
+    for (let i = 8; i <= 14; i++) bus.publish(reloaded(i));
+    expect(slow.closeReason).toBe("dropped");
+    expect(recovering.closeReason).toBeNull();
+    expect(await slow.next()).toEqual({ value: undefined, done: true });
+    expect(bus.size).toBe(1);
+  });
+
+  test("the filter decides what a consumer buffers", async () => {
+    const bus = new EventBus();
+    const sub = bus.subscribe({ filter: (e) => e.type === "config.rejected" });
+    bus.publish(reloaded(1));
+    bus.publish({ type: "config.rejected", at: 2, error: "bad" });
+    expect(await take(sub, 1)).toEqual([{ type: "config.rejected", at: 2, error: "bad" }]);
+  });
+
+  test("close() ends the iteration, also for a consumer waiting in for-await", async () => {
+    const bus = new EventBus();
+    const sub = bus.subscribe();
+    const seen: GatewayEvent[] = [];
+    const loop = (async () => {
+      for await (const event of sub) seen.push(event);
+    })();
+    bus.publish(reloaded(1));
+    await Promise.resolve();
+    sub.close();
+    await loop;
+    expect(seen).toEqual([reloaded(1)]);
+    expect(sub.closeReason).toBe("closed");
+    expect(bus.size).toBe(0);
+  });
+});

@@ -1,0 +1,152 @@
+import type { GatewayEvent } from "./gateway-event.ts";
+
+/** How one consumer listens. */
+export interface SubscribeOptions {
+  /** Only events passing the filter are buffered for this consumer. */
+  filter?: (event: GatewayEvent) => boolean;
+  /** Events held for a consumer that is not reading; past it the oldest are dropped. */
+  bufferSize?: number;
+  /** A consumer still behind (buffer never drained) this long after its first loss is closed. */
+  maxLagMs?: number;
+}
+
+/** Why a subscription ended. */
+export type CloseReason = "closed" | "dropped";
+
+/** One consumer's view of the bus: an async iterator that ends when it is closed or dropped. */
+export interface Subscription extends AsyncIterableIterator<GatewayEvent> {
+  close(): void;
+  /** Null while open. */
+  readonly closeReason: CloseReason | null;
+}
+
+type Waiter = (result: IteratorResult<GatewayEvent>) => void;
+
+/**
+ * In-process pub/sub of gateway events. A slow consumer never slows the publisher: `publish()`
+ * is O(subscribers), never awaits and never throws; each consumer has a bounded buffer, loses its
+ * oldest events on overflow and is told how many with one `events.missed` event, and is closed
+ * ("dropped") if it stays behind longer than `maxLagMs`.
+ */
+export class EventBus {
+  private readonly subscribers = new Set<Subscriber>();
+
+  constructor(private readonly now: () => number = Date.now) {}
+
+  publish(event: GatewayEvent): void {
+    for (const subscriber of this.subscribers) subscriber.offer(event);
+  }
+
+  subscribe(options: SubscribeOptions = {}): Subscription {
+    const subscriber = new Subscriber(options, this.now, () => this.subscribers.delete(subscriber));
+    this.subscribers.add(subscriber);
+    return subscriber;
+  }
+
+  /** How many consumers are attached. */
+  get size(): number {
+    return this.subscribers.size;
+  }
+}
+
+class Subscriber implements Subscription {
+  closeReason: CloseReason | null = null;
+  private buffer: GatewayEvent[] = [];
+  private head = 0;
+  private missed = 0;
+  private behindSince: number | null = null;
+  private waiter: Waiter | null = null;
+  private readonly bufferSize: number;
+  private readonly maxLagMs: number;
+
+  constructor(
+    private readonly options: SubscribeOptions,
+    private readonly now: () => number,
+    private readonly detach: () => void,
+  ) {
+    this.bufferSize = Math.max(1, options.bufferSize ?? 1000);
+    this.maxLagMs = options.maxLagMs ?? 10_000;
+  }
+
+  offer(event: GatewayEvent): void {
+    if (this.closeReason !== null) return;
+    try {
+      if (this.options.filter && !this.options.filter(event)) return;
+    } catch {
+      return; // a faulty filter costs its own consumer the event, never the publisher
+    }
+    if (this.waiter !== null) {
+      const resolve = this.waiter;
+      this.waiter = null;
+      resolve({ value: event, done: false });
+      return;
+    }
+    if (this.pending() >= this.bufferSize) {
+      this.head++;
+      this.missed++;
+      if (this.head >= this.bufferSize) this.compact();
+      this.behindSince ??= this.now();
+      if (this.now() - this.behindSince > this.maxLagMs) return this.end("dropped");
+    }
+    this.buffer.push(event);
+  }
+
+  next(): Promise<IteratorResult<GatewayEvent>> {
+    if (this.missed > 0) {
+      // The lost events were the oldest, so the notice belongs before what is still buffered.
+      const count = this.missed;
+      this.missed = 0;
+      return Promise.resolve({ value: { type: "events.missed", at: this.now(), count }, done: false });
+    }
+    if (this.pending() > 0) {
+      const value = this.buffer[this.head++]!;
+      if (this.pending() === 0) this.reset();
+      else if (this.head > 1024 && this.head * 2 > this.buffer.length) this.compact();
+      return Promise.resolve({ value, done: false });
+    }
+    if (this.closeReason !== null) return Promise.resolve({ value: undefined, done: true });
+    return new Promise((resolve) => {
+      this.waiter = resolve;
+    });
+  }
+
+  async return(): Promise<IteratorResult<GatewayEvent>> {
+    this.close();
+    return { value: undefined, done: true };
+  }
+
+  close(): void {
+    this.end("closed");
+  }
+
+  [Symbol.asyncIterator](): AsyncIterableIterator<GatewayEvent> {
+    return this;
+  }
+
+  private end(reason: CloseReason): void {
+    if (this.closeReason !== null) return;
+    this.closeReason = reason;
+    this.reset();
+    this.missed = 0;
+    this.detach();
+    const waiter = this.waiter;
+    this.waiter = null;
+    waiter?.({ value: undefined, done: true });
+  }
+
+  private pending(): number {
+    return this.buffer.length - this.head;
+  }
+
+  /** Caught up: the consumer is no longer behind. */
+  private reset(): void {
+    this.buffer = [];
+    this.head = 0;
+    this.behindSince = null;
+  }
+
+  private compact(): void {
+    this.buffer = this.buffer.slice(this.head);
+    this.head = 0;
+  }
+}

@@ -1,0 +1,55 @@
+import { expect, test } from "bun:test";
+import { waitFor } from "./audit-fixture.ts";
+import { EventBus } from "./event-bus.ts";
+import { sseStream } from "./sse-stream.ts";
+
+const decoder = new TextDecoder();
+
+async function readText(reader: ReadableStreamDefaultReader<Uint8Array>): Promise<string> {
+  const next = await reader.read();
+  return next.done ? "" : decoder.decode(next.value);
+}
+
+test("events are framed as SSE with the type as the event name", async () => {
+  const bus = new EventBus();
+  const reader = sseStream(bus.subscribe()).getReader();
+  bus.publish({ type: "config.rejected", at: 1, error: "line 1\nline 2" });
+  expect(await readText(reader)).toBe(
+    `event: config.rejected\ndata: ${JSON.stringify({ type: "config.rejected", at: 1, error: "line 1\nline 2" })}\n\n`,
+  );
+  await reader.cancel();
+});
+
+test("a keep-alive comment is sent while idle", async () => {
+  const bus = new EventBus();
+  const reader = sseStream(bus.subscribe(), { keepAliveMs: 5 }).getReader();
+  expect(await readText(reader)).toBe(": keep-alive\n\n");
+  await reader.cancel();
+});
+
+test("cancelling the stream (client gone) unsubscribes", async () => {
+  const bus = new EventBus();
+  const reader = sseStream(bus.subscribe()).getReader();
+  const pending = reader.read();
+  expect(bus.size).toBe(1);
+  await reader.cancel();
+  await pending;
+  await waitFor(() => bus.size === 0, 1000);
+});
+
+test("a dropped subscription ends the stream", async () => {
+  let now = 0;
+  const bus = new EventBus(() => now);
+  const sub = bus.subscribe({ bufferSize: 1, maxLagMs: 10 });
+  const reader = sseStream(sub).getReader();
+  bus.publish({ type: "config.reloaded", at: 0, version: 1 });
+  expect(await readText(reader)).toContain("config.reloaded");
+  // The reader stops pulling: the buffer fills, then stays full past maxLagMs.
+  for (let i = 0; i < 3; i++) bus.publish({ type: "config.reloaded", at: 0, version: 2 + i });
+  now = 100;
+  bus.publish({ type: "config.reloaded", at: 100, version: 9 });
+  expect(sub.closeReason).toBe("dropped");
+  // Whatever was already queued in the stream may still come; then it ends.
+  for (let i = 0; i < 5 && !(await reader.read()).done; i++);
+  expect((await reader.read()).done).toBe(true);
+});

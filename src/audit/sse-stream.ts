@@ -1,0 +1,55 @@
+import { encodeSse } from "../core/sse.ts";
+import type { Subscription } from "./event-bus.ts";
+
+export interface SseStreamOptions {
+  /** A comment line this often keeps proxies from closing an idle stream. */
+  keepAliveMs?: number;
+}
+
+const KEEP_ALIVE = ": keep-alive\n\n";
+
+/**
+ * A subscription as an SSE body (`event: <type>`, `data: <json>`). The stream pulls one event
+ * at a time, so a client that reads slowly leaves events in the subscription's bounded buffer
+ * (where they are counted as missed) rather than in an unbounded stream queue. Cancelling the
+ * stream (the client went away) closes the subscription; a dropped subscription ends the stream.
+ */
+export function sseStream(subscription: Subscription, options: SseStreamOptions = {}): ReadableStream<Uint8Array> {
+  const encoder = new TextEncoder();
+  let keepAlive: ReturnType<typeof setInterval> | null = null;
+  const stop = () => {
+    if (keepAlive !== null) clearInterval(keepAlive);
+    keepAlive = null;
+    subscription.close();
+  };
+  return new ReadableStream<Uint8Array>(
+    {
+      start(controller) {
+        keepAlive = setInterval(() => {
+          try {
+            controller.enqueue(encoder.encode(KEEP_ALIVE));
+          } catch {
+            stop(); // the stream is already closed
+          }
+        }, options.keepAliveMs ?? 15_000);
+      },
+      async pull(controller) {
+        const next = await subscription.next();
+        try {
+          if (next.done) {
+            stop();
+            controller.close();
+          } else {
+            controller.enqueue(encoder.encode(encodeSse({ event: next.value.type, data: JSON.stringify(next.value) })));
+          }
+        } catch {
+          stop(); // cancelled while this pull was waiting
+        }
+      },
+      cancel() {
+        stop();
+      },
+    },
+    { highWaterMark: 1 },
+  );
+}

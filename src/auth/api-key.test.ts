@@ -1,0 +1,74 @@
+import { describe, expect, test } from "bun:test";
+import { displayKey, generateApiKey, hashApiKey, isApiKeyShaped, newKeyId } from "./api-key.ts";
+import { globToRegExp, matchesAny } from "./model-glob.ts";
+import { canUseModel, limitSubject, type Principal } from "./principal.ts";
+
+describe("API keys", () => {
+  test("are mgw_ plus 43 base62 characters, unique, hashed with SHA-256", () => {
+    const seen = new Set<string>();
+    for (let i = 0; i < 200; i++) {
+      const key = generateApiKey();
+      expect(key.plain).toMatch(/^mgw_[A-Za-z0-9]{43}$/);
+      expect(key.hash).toBe(new Bun.CryptoHasher("sha256").update(key.plain).digest("hex"));
+      expect(key.prefix).toBe(key.plain.slice(0, 8));
+      expect(key.last4).toBe(key.plain.slice(-4));
+      seen.add(key.plain);
+    }
+    expect(seen.size).toBe(200);
+  });
+
+  test("display form never reveals more than prefix and last 4", () => {
+    const key = generateApiKey();
+    const shown = displayKey(key.prefix, key.last4);
+    expect(shown).toBe(`${key.plain.slice(0, 8)}…${key.plain.slice(-4)}`);
+    expect(shown.length).toBeLessThan(16);
+  });
+
+  test("a stored hash does not have the shape of a key, with or without the prefix", () => {
+    const key = generateApiKey();
+    expect(isApiKeyShaped(key.plain)).toBe(true);
+    expect(isApiKeyShaped(key.hash)).toBe(false);
+    expect(isApiKeyShaped(`mgw_${key.hash}`)).toBe(false);
+    expect(isApiKeyShaped(`${key.plain} `)).toBe(false);
+    expect(hashApiKey(key.hash)).not.toBe(key.hash);
+  });
+
+  test("ids are short and distinct", () => {
+    expect(newKeyId()).toMatch(/^key_[A-Za-z0-9_-]{12}$/);
+    expect(newKeyId()).not.toBe(newKeyId());
+  });
+});
+
+describe("model globs", () => {
+  test("star, prefix, exact, and literal punctuation", () => {
+    expect(matchesAny(["*"], "anything")).toBe(true);
+    expect(matchesAny(["gpt-*"], "gpt-4o-mini")).toBe(true);
+    expect(matchesAny(["gpt-*"], "xgpt-4")).toBe(false);
+    expect(matchesAny(["llama-3.1-8b"], "llama-3.1-8b")).toBe(true);
+    expect(matchesAny(["llama-3.1-8b"], "llama-3x1-8b")).toBe(false);
+    expect(matchesAny(["a+b(c)"], "a+b(c)")).toBe(true);
+    expect(matchesAny(["*-mini"], "gpt-4o-mini")).toBe(true);
+    expect(matchesAny(["org/*"], "org/model")).toBe(true);
+    expect(matchesAny([], "gpt-4")).toBe(false);
+  });
+
+  test("compiled patterns are cached", () => {
+    expect(globToRegExp("qwen-*")).toBe(globToRegExp("qwen-*"));
+  });
+
+  test("canUseModel and limitSubject read the principal", () => {
+    const p: Principal = {
+      keyId: null,
+      name: "bob",
+      tenant: "acme",
+      role: "user",
+      models: ["gpt-*", "llama-*"],
+      limits: {},
+      via: "jwt",
+    };
+    expect(canUseModel(p, "llama-3")).toBe(true);
+    expect(canUseModel(p, "claude-3")).toBe(false);
+    expect(limitSubject(p)).toBe("jwt:acme:bob");
+    expect(limitSubject({ ...p, keyId: "key_1", via: "key" })).toBe("key_1");
+  });
+});

@@ -1,0 +1,61 @@
+import type { JWTPayload } from "jose";
+import { type Role, roleSchema } from "../storage/key-record.ts";
+import type { JwtConfig } from "./jwt-config.ts";
+import type { Principal } from "./principal.ts";
+
+/** Why a verified token still cannot become a principal (never echoed to the client). */
+export class ClaimError extends Error {
+  override readonly name = "ClaimError";
+}
+
+const ROLE_PREFERENCE: readonly Role[] = ["admin", "user", "worker"];
+
+/** Maps verified claims onto a principal as the config says. */
+export function principalFromClaims(payload: JWTPayload, config: JwtConfig): Principal {
+  const name = claim(payload, config.claims.name);
+  if (typeof name !== "string" || name === "") throw new ClaimError(`missing ${config.claims.name} claim`);
+  const tenant = config.claims.tenant ? claim(payload, config.claims.tenant) : undefined;
+  const limits: Principal["limits"] = {};
+  if (config.limits.rpm !== undefined) limits.rpm = config.limits.rpm;
+  if (config.limits.tpm !== undefined) limits.tpm = config.limits.tpm;
+  if (config.limits.budget_usd !== undefined) limits.budgetUsd = config.limits.budget_usd;
+  return {
+    keyId: null,
+    name,
+    tenant: typeof tenant === "string" && tenant !== "" ? tenant : config.default_tenant,
+    role: roleOf(payload, config),
+    models: modelsOf(payload, config),
+    limits,
+    via: "jwt",
+  };
+}
+
+function roleOf(payload: JWTPayload, config: JwtConfig): Role {
+  const raw = config.claims.role ? claim(payload, config.claims.role) : undefined;
+  if (raw === undefined) return config.default_role;
+  const offered = (Array.isArray(raw) ? raw : [raw]).filter((r) => roleSchema.safeParse(r).success);
+  // A token claiming a role the config does not allow (admin, by default) is refused, not
+  // quietly downgraded: it means the IdP and the gateway disagree, which an operator must see.
+  if (offered.some((r) => !config.allowed_roles.includes(r as Role))) {
+    throw new ClaimError("role claim not allowed");
+  }
+  const role = ROLE_PREFERENCE.find((r) => offered.includes(r));
+  if (!role) throw new ClaimError("role claim names no known role");
+  return role;
+}
+
+function modelsOf(payload: JWTPayload, config: JwtConfig): readonly string[] {
+  const raw = config.claims.models ? claim(payload, config.claims.models) : undefined;
+  if (raw === undefined) return config.default_models;
+  const list = typeof raw === "string" ? raw.split(/[\s,]+/) : Array.isArray(raw) ? raw : [];
+  return list.filter((m): m is string => typeof m === "string" && m !== "");
+}
+
+function claim(payload: JWTPayload, path: string): unknown {
+  let value: unknown = payload;
+  for (const part of path.split(".")) {
+    if (typeof value !== "object" || value === null) return undefined;
+    value = (value as Record<string, unknown>)[part];
+  }
+  return value;
+}

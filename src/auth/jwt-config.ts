@@ -1,0 +1,106 @@
+import { z } from "zod";
+import { roleSchema } from "../storage/key-record.ts";
+import { parseDuration } from "./duration.ts";
+
+const HMAC_ALGS = ["HS256", "HS384", "HS512"] as const;
+const ASYMMETRIC_ALGS = [
+  "RS256",
+  "RS384",
+  "RS512",
+  "PS256",
+  "PS384",
+  "PS512",
+  "ES256",
+  "ES384",
+  "ES512",
+  "EdDSA",
+  "Ed25519",
+] as const;
+const isHmac = (alg: string) => alg.startsWith("HS");
+
+const duration = (fallback: string) =>
+  z
+    .string()
+    .default(fallback)
+    .refine((text) => parseDuration(text) !== null, "expected a duration like 30s, 10m");
+
+const LOOPBACK = new Set(["127.0.0.1", "localhost", "[::1]"]);
+
+/**
+ * `auth.jwt` in config. Exactly one key source: `jwks_url`, `public_key` (PEM, SPKI or X.509)
+ * or `secret` (HMAC). The algorithm allow-list must match the key type, which is what rules
+ * out HS/RS confusion before any token is seen.
+ */
+export const jwtConfigSchema = z
+  .object({
+    jwks_url: z
+      .url()
+      .refine((u) => u.startsWith("https://") || LOOPBACK.has(new URL(u).hostname), {
+        message: "jwks_url must be https (plain http only on loopback)",
+      })
+      .optional(),
+    public_key: z.string().includes("-----BEGIN").optional(),
+    secret: z.string().min(32, "an HMAC secret needs at least 32 characters").optional(),
+    issuer: z.string().min(1),
+    audience: z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]),
+    algorithms: z.array(z.enum([...HMAC_ALGS, ...ASYMMETRIC_ALGS])).min(1),
+    clock_tolerance: duration("30s"),
+    /** How long fetched JWKS are trusted before a background refetch. */
+    jwks_cache_max_age: duration("10m"),
+    /** Minimum gap between refetches triggered by an unknown `kid` (defeats kid flooding). */
+    jwks_cooldown: duration("30s"),
+    jwks_timeout: duration("5s"),
+    /** Claim names (dotted paths allowed, e.g. `realm_access.roles`) mapped onto the principal. */
+    claims: z
+      .object({
+        name: z.string().default("sub"),
+        tenant: z.string().optional(),
+        role: z.string().optional(),
+        models: z.string().optional(),
+      })
+      .default({ name: "sub" }),
+    default_role: roleSchema.default("user"),
+    default_tenant: z.string().default("default"),
+    default_models: z.array(z.string()).default(["*"]),
+    /**
+     * Roles a token may carry. `admin` is left out by default: a token whose role claim says
+     * `admin` is rejected unless the operator lists `admin` here on purpose.
+     */
+    allowed_roles: z.array(roleSchema).min(1).default(["user", "worker"]),
+    /** Limits applied to every JWT subject (keys carry their own). */
+    limits: z
+      .object({
+        rpm: z.number().int().positive().optional(),
+        tpm: z.number().int().positive().optional(),
+        budget_usd: z.number().positive().optional(),
+      })
+      .default({}),
+  })
+  .superRefine((config, ctx) => {
+    const sources = [config.jwks_url, config.public_key, config.secret].filter((s) => s !== undefined);
+    if (sources.length !== 1) {
+      ctx.addIssue({ code: "custom", message: "set exactly one of jwks_url, public_key, secret" });
+    }
+    const wantsHmac = config.secret !== undefined;
+    for (const [i, alg] of config.algorithms.entries()) {
+      if (isHmac(alg) !== wantsHmac) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["algorithms", i],
+          message: wantsHmac
+            ? `${alg} needs a public key or jwks_url, not a secret`
+            : `${alg} needs a secret; HMAC algorithms are not allowed with a public key`,
+        });
+      }
+    }
+    if (!config.allowed_roles.includes(config.default_role)) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["default_role"],
+        message: "default_role must be in allowed_roles",
+      });
+    }
+  });
+
+export type JwtConfig = z.infer<typeof jwtConfigSchema>;
+export type JwtConfigInput = z.input<typeof jwtConfigSchema>;

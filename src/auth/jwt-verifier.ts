@@ -1,0 +1,70 @@
+import {
+  createRemoteJWKSet,
+  importSPKI,
+  importX509,
+  type JWSHeaderParameters,
+  type JWTVerifyGetKey,
+  jwtVerify,
+} from "jose";
+import { parseDuration } from "./duration.ts";
+import { principalFromClaims } from "./jwt-claims.ts";
+import type { JwtConfig } from "./jwt-config.ts";
+import type { Principal } from "./principal.ts";
+
+/** Turns a bearer JWT into a principal, or throws (the reason is for logs, never the client). */
+export interface JwtVerifier {
+  verify(token: string): Promise<Principal>;
+}
+
+/**
+ * Verification is jose's `jwtVerify` with an explicit algorithm allow-list, issuer, audience
+ * and clock tolerance; `exp` and `nbf` are enforced by it. The key comes only from config:
+ * jose never follows a token's `jku`/`x5u` or trusts an embedded `jwk`, and the allow-list is
+ * checked before any key is chosen, so `alg: none` and HS-signed-with-the-public-key fail.
+ */
+export function createJwtVerifier(config: JwtConfig): JwtVerifier {
+  const key = keySource(config);
+  const options = {
+    issuer: config.issuer,
+    audience: config.audience,
+    algorithms: config.algorithms,
+    clockTolerance: Math.floor(ms(config.clock_tolerance) / 1000),
+    requiredClaims: ["exp"],
+  };
+  return {
+    async verify(token) {
+      const { payload } =
+        key instanceof Uint8Array
+          ? await jwtVerify(token, key, options)
+          : await jwtVerify(token, key, options);
+      return principalFromClaims(payload, config);
+    },
+  };
+}
+
+function keySource(config: JwtConfig): JWTVerifyGetKey | Uint8Array {
+  if (config.secret !== undefined) return new TextEncoder().encode(config.secret);
+  if (config.jwks_url !== undefined) {
+    return createRemoteJWKSet(new URL(config.jwks_url), {
+      cacheMaxAge: ms(config.jwks_cache_max_age),
+      cooldownDuration: ms(config.jwks_cooldown),
+      timeoutDuration: ms(config.jwks_timeout),
+    });
+  }
+  const pem = config.public_key ?? "";
+  // The PEM is imported once per algorithm actually used (jose binds a CryptoKey to one alg).
+  const imported = new Map<string, Promise<CryptoKey>>();
+  return (header: JWSHeaderParameters) => {
+    const alg = header.alg ?? "";
+    let key = imported.get(alg);
+    if (!key) {
+      key = pem.includes("BEGIN CERTIFICATE") ? importX509(pem, alg) : importSPKI(pem, alg);
+      imported.set(alg, key);
+    }
+    return key;
+  };
+}
+
+function ms(text: string): number {
+  return parseDuration(text) ?? 0;
+}

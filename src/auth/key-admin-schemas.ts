@@ -1,0 +1,57 @@
+import { z } from "zod";
+import { roleSchema } from "../storage/key-record.ts";
+import { parseDuration } from "./duration.ts";
+
+// Accepts JSON numbers (HTTP) and numeric strings (CLI flags) alike.
+const positiveInt = z
+  .union([z.number(), z.string().regex(/^\d+$/, "expected a whole number").transform(Number)])
+  .pipe(z.number().int().positive());
+const positiveNumber = z
+  .union([
+    z.number(),
+    z
+      .string()
+      .regex(/^\d+(\.\d+)?$/, "expected a number")
+      .transform(Number),
+  ])
+  .pipe(z.number().positive());
+// `gpt-*,llama-*` from a flag or ["gpt-*", "llama-*"] from JSON.
+const modelList = z
+  .union([z.string(), z.array(z.string())])
+  .transform((v) => (typeof v === "string" ? v.split(",") : v).map((m) => m.trim()).filter((m) => m !== ""))
+  .pipe(z.array(z.string().max(200)).min(1, "at least one model glob").max(200));
+const duration = z
+  .string()
+  .refine((t) => parseDuration(t) !== null, "expected a duration like 10m, 12h, 30d");
+
+/** Input of `keys create` and `POST /admin/api/keys`. */
+export const createKeyInputSchema = z
+  .object({
+    name: z.string().trim().min(1).max(100),
+    tenant: z.string().trim().min(1).max(100).default("default"),
+    role: roleSchema.default("user"),
+    models: modelList.default(["*"]),
+    rpm: positiveInt.nullable().default(null),
+    tpm: positiveInt.nullable().default(null),
+    budget_usd: positiveNumber.nullable().default(null),
+    /** Absolute expiry (ISO 8601). */
+    expires_at: z.iso.datetime({ offset: true }).nullable().default(null),
+    /** Relative expiry (`30d`), the alternative to `expires_at`. */
+    expires_in: duration.optional(),
+  })
+  .strict()
+  .refine((v) => v.expires_at === null || v.expires_in === undefined, {
+    message: "give expires_at or expires_in, not both",
+    path: ["expires_in"],
+  });
+export type CreateKeyInput = z.input<typeof createKeyInputSchema>;
+export type CreateKeyFields = z.output<typeof createKeyInputSchema>;
+
+/** Input of `keys rotate` and `POST /admin/api/keys/:id/rotate`. */
+export const rotateKeyInputSchema = z
+  .object({
+    /** How long the old key keeps working beside the new one. */
+    grace: duration.default("10m"),
+  })
+  .strict();
+export type RotateKeyInput = z.input<typeof rotateKeyInputSchema>;

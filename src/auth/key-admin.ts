@@ -1,0 +1,141 @@
+import type { z } from "zod";
+import { badRequest, notFound } from "../core/gateway-error.ts";
+import type { KeyRecord } from "../storage/key-record.ts";
+import type { KeyStore } from "../storage/storage.ts";
+import { generateApiKey, newKeyId } from "./api-key.ts";
+import { parseDuration } from "./duration.ts";
+import { createKeyInputSchema, rotateKeyInputSchema } from "./key-admin-schemas.ts";
+import { type KeyView, keyStatus, keyView } from "./key-view.ts";
+import { assertCanManageKeys, type KeyActor } from "./roles.ts";
+
+export interface KeyAdminOptions {
+  store: KeyStore;
+  /** Called with every record this node changes; wire it to `KeyCache.onKeyChanged`. */
+  onChange?: (record: KeyRecord) => void;
+  now?: () => number;
+}
+
+/** A key as issued: the plain `key` is in this value and nowhere else, ever. */
+export interface IssuedKey extends KeyView {
+  key: string;
+}
+
+/**
+ * The operations behind `mindgw keys …` and `/admin/api/keys`, shared by both. Inputs are
+ * `unknown` and parsed here, so the CLI and HTTP validate identically (400 on bad input).
+ * Every operation checks the actor: only an admin (or the local operator) manages keys.
+ */
+export interface KeyAdmin {
+  create(actor: KeyActor, input: unknown): Promise<IssuedKey>;
+  list(actor: KeyActor, filter?: { tenant?: string; includeRevoked?: boolean }): Promise<KeyView[]>;
+  /** By id, or by name (the newest key of that name). */
+  show(actor: KeyActor, idOrName: string): Promise<KeyView>;
+  /** By id, or by name when exactly one active key has it. Idempotent. */
+  revoke(actor: KeyActor, idOrName: string): Promise<KeyView>;
+  /** New key, same settings; the old one stays valid for the grace window. */
+  rotate(actor: KeyActor, idOrName: string, input?: unknown): Promise<IssuedKey & { previous: KeyView }>;
+}
+
+export function createKeyAdmin(options: KeyAdminOptions): KeyAdmin {
+  const { store } = options;
+  const now = options.now ?? Date.now;
+  const changed = (record: KeyRecord | null): KeyRecord => {
+    if (!record) throw notFound("key not found");
+    options.onChange?.(record);
+    return record;
+  };
+  const issue = async (settings: Omit<KeyRecord, "id" | "hash" | "prefix" | "last4" | "createdAt">) => {
+    const key = generateApiKey();
+    const record: KeyRecord = {
+      ...settings,
+      id: newKeyId(),
+      hash: key.hash,
+      prefix: key.prefix,
+      last4: key.last4,
+      createdAt: now(),
+    };
+    await store.create(record);
+    changed(record);
+    return { ...keyView(record, now()), key: key.plain };
+  };
+  const find = async (idOrName: string, activeOnly: boolean): Promise<KeyRecord> => {
+    const byId = await store.getById(idOrName);
+    if (byId) return byId;
+    const named = await store.findByName(idOrName);
+    const candidates = activeOnly ? named.filter((k) => keyStatus(k, now()) === "active") : named;
+    if (candidates.length > 1) {
+      throw badRequest(`several active keys are named "${idOrName}"; use the key id`, "id");
+    }
+    const found = candidates[0];
+    if (!found) throw notFound(`no ${activeOnly ? "active " : ""}key with id or name "${idOrName}"`);
+    return found;
+  };
+
+  return {
+    async create(actor, input) {
+      assertCanManageKeys(actor);
+      const fields = parse(createKeyInputSchema, input);
+      const expiresIn = fields.expires_in === undefined ? null : parseDuration(fields.expires_in);
+      return issue({
+        name: fields.name,
+        tenant: fields.tenant,
+        role: fields.role,
+        models: fields.models,
+        rpm: fields.rpm,
+        tpm: fields.tpm,
+        budgetUsd: fields.budget_usd,
+        expiresAt: fields.expires_at
+          ? Date.parse(fields.expires_at)
+          : expiresIn === null
+            ? null
+            : now() + expiresIn,
+        revokedAt: null,
+        lastUsedAt: null,
+      });
+    },
+    async list(actor, filter) {
+      assertCanManageKeys(actor);
+      return (await store.list(filter)).map((k) => keyView(k, now()));
+    },
+    async show(actor, idOrName) {
+      assertCanManageKeys(actor);
+      return keyView(await find(idOrName, false), now());
+    },
+    async revoke(actor, idOrName) {
+      assertCanManageKeys(actor);
+      const target = await find(idOrName, true);
+      return keyView(changed(await store.revoke(target.id, now())), now());
+    },
+    async rotate(actor, idOrName, input = {}) {
+      assertCanManageKeys(actor);
+      const graceMs = parseDuration(parse(rotateKeyInputSchema, input).grace) ?? 0;
+      const old = await find(idOrName, true);
+      const { id: _id, hash: _h, prefix: _p, last4: _l, createdAt: _c, ...settings } = old;
+      const fresh = await issue({ ...settings, lastUsedAt: null });
+      const until = Math.min(old.expiresAt ?? Number.POSITIVE_INFINITY, now() + graceMs);
+      const previous = changed(await store.setExpiresAt(old.id, until));
+      return { ...fresh, previous: keyView(previous, now()) };
+    },
+  };
+}
+
+/**
+ * First start of `serve`: an empty store gets one admin key, returned so the caller prints
+ * it once. Returns null when any key exists.
+ */
+export async function ensureBootstrapAdmin(
+  store: KeyStore,
+  options: Omit<KeyAdminOptions, "store"> = {},
+): Promise<IssuedKey | null> {
+  if ((await store.count()) > 0) return null;
+  const admin = createKeyAdmin({ ...options, store });
+  return admin.create("local-operator", { name: "bootstrap-admin", role: "admin", models: ["*"] });
+}
+
+function parse<T extends z.ZodType>(schema: T, input: unknown): z.output<T> {
+  const result = schema.safeParse(input);
+  if (result.success) return result.data;
+  const issue = result.error.issues[0];
+  const path = issue?.path.join(".") ?? "";
+  throw badRequest(`${path ? `${path}: ` : ""}${issue?.message ?? "invalid input"}`, path || undefined);
+}

@@ -1,0 +1,173 @@
+import { afterAll, describe, expect, test } from "bun:test";
+import { openSqliteStorage } from "../storage/sqlite/sqlite-storage.ts";
+import { tempDir } from "../storage/sqlite/test-helpers.ts";
+import { generateApiKey } from "./api-key.ts";
+import { createKeyAdmin } from "./key-admin.ts";
+import { KeyCache } from "./key-cache.ts";
+import { countingStore, manualClock } from "./test-support.ts";
+
+const tmp = tempDir();
+afterAll(tmp.cleanup);
+let files = 0;
+
+function setup(options: { negativeTtlMs?: number; maxNegative?: number } = {}) {
+  const storage = openSqliteStorage(tmp.file(`cache-${++files}.db`));
+  const clock = manualClock();
+  const store = countingStore(storage.keys);
+  const cache = new KeyCache({ store, now: clock.now, refreshMs: 0, ...options });
+  const admin = createKeyAdmin({ store, now: clock.now, onChange: (r) => cache.onKeyChanged(r) });
+  return { storage, clock, store, cache, admin };
+}
+
+describe("KeyCache", () => {
+  test("a known key costs one store read, then none", async () => {
+    const { storage, store, cache, admin } = setup();
+    const issued = await admin.create("local-operator", { name: "alice", models: "gpt-*", rpm: 5 });
+    for (let i = 0; i < 50; i++) {
+      const principal = await cache.resolve(issued.key);
+      expect(principal?.name).toBe("alice");
+      expect(principal?.limits).toEqual({ rpm: 5 });
+    }
+    expect(store.reads()).toBe(1);
+    await storage.close();
+  });
+
+  test("concurrent misses for one key share a single read", async () => {
+    const { storage, store, cache, admin } = setup();
+    const issued = await admin.create("local-operator", { name: "alice" });
+    const results = await Promise.all(Array.from({ length: 20 }, () => cache.resolve(issued.key)));
+    expect(results.every((p) => p?.name === "alice")).toBe(true);
+    expect(store.reads()).toBe(1);
+    await storage.close();
+  });
+
+  test("malformed tokens and stored hashes never reach the store", async () => {
+    const { storage, store, cache, admin } = setup();
+    const issued = await admin.create("local-operator", { name: "alice" });
+    const record = await storage.keys.getById(issued.id);
+    for (const token of [record?.hash ?? "", `mgw_${record?.hash}`, "mgw_short", "", issued.key.slice(0, -1)]) {
+      expect(await cache.resolve(token)).toBeNull();
+    }
+    expect(store.reads()).toBe(0);
+    await storage.close();
+  });
+
+  test("unknown keys are cached negatively for the TTL, within a size bound", async () => {
+    const { storage, store, cache, clock } = setup({ negativeTtlMs: 5000, maxNegative: 2 });
+    const unknown = generateApiKey().plain;
+    expect(await cache.resolve(unknown)).toBeNull();
+    expect(await cache.resolve(unknown)).toBeNull();
+    expect(store.reads()).toBe(1);
+    clock.advance(5000);
+    expect(await cache.resolve(unknown)).toBeNull();
+    expect(store.reads()).toBe(2);
+    // Two more unknown keys push the first out of the bounded negative cache.
+    await cache.resolve(generateApiKey().plain);
+    await cache.resolve(generateApiKey().plain);
+    await cache.resolve(unknown);
+    expect(store.reads()).toBe(5);
+    await storage.close();
+  });
+
+  test("a revoke on this node takes effect on the very next request", async () => {
+    const { storage, cache, admin } = setup();
+    const issued = await admin.create("local-operator", { name: "alice" });
+    expect(await cache.resolve(issued.key)).not.toBeNull();
+    await admin.revoke("local-operator", issued.id);
+    expect(await cache.resolve(issued.key)).toBeNull();
+    await storage.close();
+  });
+
+  test("expiry is checked against the clock on every request", async () => {
+    const { storage, cache, admin, clock } = setup();
+    const issued = await admin.create("local-operator", { name: "temp", expires_in: "1h" });
+    expect(await cache.resolve(issued.key)).not.toBeNull();
+    clock.advance(3_600_000 - 1);
+    expect(await cache.resolve(issued.key)).not.toBeNull();
+    clock.advance(1);
+    expect(await cache.resolve(issued.key)).toBeNull();
+    await storage.close();
+  });
+
+  test("rotation: old key works through the grace window, new key at once", async () => {
+    const { storage, cache, admin, clock } = setup();
+    const old = await admin.create("local-operator", { name: "svc", rpm: 7 });
+    expect(await cache.resolve(old.key)).not.toBeNull();
+    const rotated = await admin.rotate("local-operator", old.id, { grace: "10m" });
+    expect((await cache.resolve(rotated.key))?.limits).toEqual({ rpm: 7 });
+    clock.advance(10 * 60_000 - 1);
+    expect(await cache.resolve(old.key)).not.toBeNull();
+    clock.advance(1);
+    expect(await cache.resolve(old.key)).toBeNull();
+    expect(await cache.resolve(rotated.key)).not.toBeNull();
+    await storage.close();
+  });
+
+  test("another process's revoke and create are seen after one refresh", async () => {
+    const path = tmp.file("two-process.db");
+    const serve = openSqliteStorage(path);
+    const cli = openSqliteStorage(path);
+    const clock = manualClock();
+    const cache = new KeyCache({ store: serve.keys, now: clock.now, refreshMs: 0 });
+    await cache.start();
+    const cliAdmin = createKeyAdmin({ store: cli.keys, now: clock.now });
+    const alice = await cliAdmin.create("local-operator", { name: "alice" });
+    expect(await cache.resolve(alice.key)).not.toBeNull();
+    await cliAdmin.revoke("local-operator", alice.id);
+    expect(await cache.resolve(alice.key)).not.toBeNull();
+    await cache.refresh();
+    expect(await cache.resolve(alice.key)).toBeNull();
+    const carol = await cliAdmin.create("local-operator", { name: "carol" });
+    expect(await cache.resolve(carol.key)).not.toBeNull();
+    await cache.close();
+    await cli.close();
+    await serve.close();
+  });
+
+  test("a key created elsewhere after a failed attempt works after refresh, not after the TTL", async () => {
+    const path = tmp.file("negative-then-create.db");
+    const serve = openSqliteStorage(path);
+    const cli = openSqliteStorage(path);
+    const clock = manualClock();
+    const cache = new KeyCache({ store: serve.keys, now: clock.now, refreshMs: 0, negativeTtlMs: 60_000 });
+    await cache.start();
+    const key = generateApiKey();
+    expect(await cache.resolve(key.plain)).toBeNull();
+    await cli.keys.create({
+      id: "key_late",
+      hash: key.hash,
+      prefix: key.prefix,
+      last4: key.last4,
+      name: "late",
+      tenant: "default",
+      role: "user",
+      models: ["*"],
+      rpm: null,
+      tpm: null,
+      budgetUsd: null,
+      expiresAt: null,
+      revokedAt: null,
+      createdAt: clock.now(),
+      lastUsedAt: null,
+    });
+    expect(await cache.resolve(key.plain)).toBeNull();
+    await cache.refresh();
+    expect((await cache.resolve(key.plain))?.name).toBe("late");
+    await cache.close();
+    await cli.close();
+    await serve.close();
+  });
+
+  test("last_used_at is written in batches, not per request", async () => {
+    const { storage, cache, admin, clock } = setup();
+    const issued = await admin.create("local-operator", { name: "alice" });
+    for (let i = 0; i < 10; i++) {
+      clock.advance(1000);
+      await cache.resolve(issued.key);
+    }
+    expect((await storage.keys.getById(issued.id))?.lastUsedAt).toBeNull();
+    await cache.flush();
+    expect((await storage.keys.getById(issued.id))?.lastUsedAt).toBe(clock.now());
+    await storage.close();
+  });
+});

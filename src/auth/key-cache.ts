@@ -1,0 +1,173 @@
+import type { KeyRecord } from "../storage/key-record.ts";
+import type { KeyStore } from "../storage/storage.ts";
+import { hashApiKey, isApiKeyShaped } from "./api-key.ts";
+import { type Principal, principalFromKey } from "./principal.ts";
+
+export interface KeyCacheOptions {
+  store: KeyStore;
+  now?: () => number;
+  /**
+   * How often changes made by another process (`mindgw keys` on the same file, another node
+   * on the same database) are pulled in. This is the staleness bound for those changes:
+   * a revoke elsewhere takes effect here within `refreshMs` plus one store query.
+   * Default 2000 ms. Changes made through this node's KeyAdmin apply at once.
+   */
+  refreshMs?: number;
+  /** How long an unknown key is remembered as unknown. Default 5000 ms. */
+  negativeTtlMs?: number;
+  /** Bounds memory an attacker can fill with unknown keys. Default 10 000. */
+  maxNegative?: number;
+  /** Bounds known keys held (oldest loaded dropped first). Default 100 000. */
+  maxEntries?: number;
+  /** Background refresh failures; the cache keeps serving what it has. */
+  onError?: (error: unknown) => void;
+}
+
+interface Entry {
+  record: KeyRecord;
+  principal: Principal;
+}
+
+/**
+ * In-memory front of the KeyStore: a request costs one SHA-256 and a Map lookup, never a
+ * store read once the key is known. Revocation and expiry are checked on every request
+ * against the cached record, so an expiry passes on time without a reload.
+ */
+export class KeyCache {
+  private readonly store: KeyStore;
+  private readonly now: () => number;
+  private readonly negativeTtlMs: number;
+  private readonly maxNegative: number;
+  private readonly maxEntries: number;
+  private readonly refreshMs: number;
+  private readonly onError: (error: unknown) => void;
+  private readonly byHash = new Map<string, Entry>();
+  private readonly negative = new Map<string, number>();
+  private readonly loading = new Map<string, Promise<Entry | null>>();
+  private readonly lastUsed = new Map<string, number>();
+  // Bumped on every change; a load that straddles one re-reads instead of caching stale data.
+  private epoch = 0;
+  private cursor = 0;
+  private timer: ReturnType<typeof setInterval> | null = null;
+  private refreshing: Promise<void> | null = null;
+
+  constructor(options: KeyCacheOptions) {
+    this.store = options.store;
+    this.now = options.now ?? Date.now;
+    this.refreshMs = options.refreshMs ?? 2000;
+    this.negativeTtlMs = options.negativeTtlMs ?? 5000;
+    this.maxNegative = options.maxNegative ?? 10_000;
+    this.maxEntries = options.maxEntries ?? 100_000;
+    this.onError = options.onError ?? (() => {});
+  }
+
+  /** Positions the change feed at "now" and starts the periodic refresh (timer is unref'd). */
+  async start(): Promise<void> {
+    this.cursor = await this.store.cursor();
+    if (this.timer || this.refreshMs <= 0) return;
+    this.timer = setInterval(() => {
+      this.refresh().catch(this.onError);
+    }, this.refreshMs);
+    this.timer.unref?.();
+  }
+
+  /** The caller behind a plain API key, or null when it is unknown, revoked or expired. */
+  async resolve(token: string): Promise<Principal | null> {
+    if (!isApiKeyShaped(token)) return null;
+    const hash = hashApiKey(token);
+    const now = this.now();
+    const entry = this.byHash.get(hash) ?? (await this.load(hash, now));
+    if (!entry) return null;
+    const { record } = entry;
+    if (record.revokedAt !== null || (record.expiresAt !== null && now >= record.expiresAt)) return null;
+    this.lastUsed.set(record.id, now);
+    return entry.principal;
+  }
+
+  /** Applies a change made on this node (create, revoke, rotate) immediately. */
+  onKeyChanged(record: KeyRecord): void {
+    this.epoch++;
+    this.negative.delete(record.hash);
+    if (this.byHash.has(record.hash)) this.byHash.set(record.hash, entryOf(record));
+  }
+
+  /** Forgets a key so the next request reloads it from the store. */
+  invalidate(hash: string): void {
+    this.epoch++;
+    this.byHash.delete(hash);
+    this.negative.delete(hash);
+  }
+
+  /** Pulls changes made by other processes and flushes last-used times. */
+  refresh(): Promise<void> {
+    this.refreshing ??= this.pull().finally(() => {
+      this.refreshing = null;
+    });
+    return this.refreshing;
+  }
+
+  /** Writes buffered last_used_at values in one batch. */
+  async flush(): Promise<void> {
+    if (this.lastUsed.size === 0) return;
+    const batch = new Map(this.lastUsed);
+    this.lastUsed.clear();
+    await this.store.touch(batch);
+  }
+
+  /** Stops the refresh timer and flushes; call before closing the store. */
+  async close(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+    await this.refreshing;
+    await this.flush();
+  }
+
+  private async pull(): Promise<void> {
+    await this.flush();
+    for (;;) {
+      const { records, cursor } = await this.store.changedSince(this.cursor);
+      for (const record of records) this.onKeyChanged(record);
+      this.cursor = cursor;
+      if (records.length === 0) return;
+    }
+  }
+
+  private load(hash: string, now: number): Promise<Entry | null> | null {
+    const until = this.negative.get(hash);
+    if (until !== undefined) {
+      if (now < until) return null;
+      this.negative.delete(hash);
+    }
+    let pending = this.loading.get(hash);
+    if (!pending) {
+      // One store read per unknown hash however many requests arrive together.
+      pending = this.fetch(hash, now).finally(() => this.loading.delete(hash));
+      this.loading.set(hash, pending);
+    }
+    return pending;
+  }
+
+  private async fetch(hash: string, now: number): Promise<Entry | null> {
+    const epoch = this.epoch;
+    let record = await this.store.getByHash(hash);
+    if (epoch !== this.epoch) record = await this.store.getByHash(hash);
+    if (!record) {
+      if (this.negative.size >= this.maxNegative) this.evictOldest(this.negative);
+      this.negative.set(hash, now + this.negativeTtlMs);
+      return null;
+    }
+    const entry = entryOf(record);
+    if (this.byHash.size >= this.maxEntries) this.evictOldest(this.byHash);
+    this.byHash.set(hash, entry);
+    return entry;
+  }
+
+  private evictOldest(map: Map<string, unknown>): void {
+    const oldest = map.keys().next();
+    if (!oldest.done) map.delete(oldest.value);
+  }
+}
+
+function entryOf(record: KeyRecord): Entry {
+  return { record, principal: principalFromKey(record) };
+}

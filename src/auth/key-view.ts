@@ -1,0 +1,49 @@
+import type { KeyRecord } from "../storage/key-record.ts";
+import { displayKey } from "./api-key.ts";
+
+/**
+ * A key as `keys list|show --json` and `/admin/api/keys` present it. Never the hash or the
+ * plain key; `key_preview` is `mgw_AbCd…wxyz`.
+ */
+export interface KeyView {
+  id: string;
+  name: string;
+  tenant: string;
+  role: KeyRecord["role"];
+  models: string[];
+  rpm: number | null;
+  tpm: number | null;
+  budget_usd: number | null;
+  key_preview: string;
+  status: "active" | "revoked" | "expired";
+  expires_at: string | null;
+  revoked_at: string | null;
+  created_at: string;
+  last_used_at: string | null;
+}
+
+export function keyView(record: KeyRecord, now: number): KeyView {
+  const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
+  return {
+    id: record.id,
+    name: record.name,
+    tenant: record.tenant,
+    role: record.role,
+    models: [...record.models],
+    rpm: record.rpm,
+    tpm: record.tpm,
+    budget_usd: record.budgetUsd,
+    key_preview: displayKey(record.prefix, record.last4),
+    status: keyStatus(record, now),
+    expires_at: iso(record.expiresAt),
+    revoked_at: iso(record.revokedAt),
+    created_at: new Date(record.createdAt).toISOString(),
+    last_used_at: iso(record.lastUsedAt),
+  };
+}
+
+export function keyStatus(record: KeyRecord, now: number): KeyView["status"] {
+  if (record.revokedAt !== null) return "revoked";
+  if (record.expiresAt !== null && now >= record.expiresAt) return "expired";
+  return "active";
+}

@@ -1,0 +1,28 @@
+const cache = new Map<string, RegExp>();
+const CACHE_LIMIT = 1024;
+
+/**
+ * Compiles a model glob (`*` matches any run of characters, everything else is literal) to an
+ * anchored RegExp. Results are cached: allow-lists repeat across keys and requests.
+ */
+export function globToRegExp(glob: string): RegExp {
+  let re = cache.get(glob);
+  if (re) return re;
+  const source = glob
+    .split("*")
+    .map((part) => part.replace(/[.+?^${}()|[\]\\/-]/g, "\\$&"))
+    .join(".*");
+  re = new RegExp(`^${source}$`, "s");
+  if (cache.size >= CACHE_LIMIT) cache.clear();
+  cache.set(glob, re);
+  return re;
+}
+
+/** True when `name` matches any of the globs. Exact names and `*` skip the RegExp. */
+export function matchesAny(globs: readonly string[], name: string): boolean {
+  for (const glob of globs) {
+    if (glob === "*" || glob === name) return true;
+    if (glob.includes("*") && globToRegExp(glob).test(name)) return true;
+  }
+  return false;
+}

@@ -1,0 +1,47 @@
+import type { KeyRecord, Role } from "../storage/key-record.ts";
+import { matchesAny } from "./model-glob.ts";
+
+export type { Role } from "../storage/key-record.ts";
+export { roleSchema } from "../storage/key-record.ts";
+
+/**
+ * Who is calling, after authentication, whatever the credential was. Everything downstream
+ * (roles, limits, audit) reads this and never the credential.
+ */
+export interface Principal {
+  /** The API key's id; null for a JWT caller. */
+  keyId: string | null;
+  name: string;
+  tenant: string;
+  role: Role;
+  /** Model globs this caller may use. */
+  models: readonly string[];
+  limits: { rpm?: number; tpm?: number; budgetUsd?: number };
+  via: "key" | "jwt";
+}
+
+export function canUseModel(principal: Principal, model: string): boolean {
+  return matchesAny(principal.models, model);
+}
+
+/** Builds the principal for a key record once; the key cache reuses it on every request. */
+export function principalFromKey(record: KeyRecord): Principal {
+  const limits: Principal["limits"] = {};
+  if (record.rpm !== null) limits.rpm = record.rpm;
+  if (record.tpm !== null) limits.tpm = record.tpm;
+  if (record.budgetUsd !== null) limits.budgetUsd = record.budgetUsd;
+  return Object.freeze({
+    keyId: record.id,
+    name: record.name,
+    tenant: record.tenant,
+    role: record.role,
+    models: Object.freeze([...record.models]),
+    limits: Object.freeze(limits),
+    via: "key" as const,
+  });
+}
+
+/** The id limits and spend are counted under: the key id, or one per JWT subject. */
+export function limitSubject(principal: Principal): string {
+  return principal.keyId ?? `jwt:${principal.tenant}:${principal.name}`;
+}

@@ -1,0 +1,61 @@
+import { GatewayError } from "../core/gateway-error.ts";
+import { matchesAny } from "./model-glob.ts";
+import { canUseModel, type Principal, type Role } from "./principal.ts";
+
+/**
+ * The parts of the HTTP surface a role may reach. `admin` reaches all of them; `user` only
+ * the model APIs (within its allow-list); `worker` only the worker endpoint.
+ */
+export type Area = "models" | "admin" | "worker";
+
+const AREAS: Record<Role, readonly Area[]> = {
+  admin: ["models", "admin", "worker"],
+  user: ["models"],
+  worker: ["worker"],
+};
+
+export function canReach(principal: Principal, area: Area): boolean {
+  return AREAS[principal.role].includes(area);
+}
+
+/** Throws 403 unless the principal's role may reach this area. */
+export function requireArea(principal: Principal, area: Area): void {
+  if (!canReach(principal, area)) throw forbidden(`this credential may not use the ${area} API`);
+}
+
+/** Throws 403 unless the principal holds one of the roles. */
+export function requireRole(principal: Principal, ...roles: Role[]): void {
+  if (!roles.includes(principal.role)) throw forbidden("this credential lacks the required role");
+}
+
+/**
+ * Throws 403 when the model is outside the principal's allow-list. Applies to every role:
+ * an admin key created with a narrow list is narrow on purpose.
+ */
+export function assertModelAllowed(principal: Principal, model: string): void {
+  if (!canUseModel(principal, model)) throw forbidden(`model "${model}" is not allowed for this credential`);
+}
+
+/** The names `/v1/models` may list for this principal. */
+export function allowedModels(principal: Principal, names: readonly string[]): string[] {
+  return names.filter((name) => matchesAny(principal.models, name));
+}
+
+/**
+ * Who performs a key operation: a principal (HTTP, `/admin/api/keys`) or the local operator
+ * running `mindgw keys -c` with access to the store file, who is trusted like an admin.
+ */
+export type KeyActor = Principal | "local-operator";
+
+/**
+ * Key management is admin-only. So a non-admin can never create a key, widen one (models,
+ * limits, budget) or change a role, its own included; there is no self-service path.
+ */
+export function assertCanManageKeys(actor: KeyActor): void {
+  if (actor === "local-operator") return;
+  if (actor.role !== "admin") throw forbidden("only an admin may manage keys");
+}
+
+function forbidden(message: string): GatewayError {
+  return new GatewayError({ status: 403, code: "forbidden", message });
+}

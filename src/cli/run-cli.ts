@@ -1,0 +1,42 @@
+import { Command, CommanderError } from "commander";
+import { ConfigError } from "../config/config-error.ts";
+import { registerConfig } from "./config-command.ts";
+import { EXIT, UsageError } from "./exit-code.ts";
+import { registerServe } from "./serve.ts";
+import { registerVersion, VERSION } from "./version.ts";
+
+/** Parses argv and runs one subcommand; returns the exit code instead of exiting. */
+export async function runCli(argv: readonly string[]): Promise<number> {
+  const program = new Command("mindgw")
+    .description("LLM inference gateway: OpenAI and Anthropic APIs, providers and outbound workers")
+    .version(VERSION, "-v, --version")
+    .exitOverride()
+    .showHelpAfterError("(run with --help for usage)");
+  registerServe(program);
+  registerConfig(program);
+  registerVersion(program);
+  for (const command of program.commands) command.exitOverride();
+  try {
+    await program.parseAsync(argv);
+    return typeof process.exitCode === "number" ? process.exitCode : EXIT.ok;
+  } catch (error) {
+    return exitCodeFor(error);
+  }
+}
+
+function exitCodeFor(error: unknown): number {
+  if (error instanceof CommanderError) {
+    const quiet = ["commander.helpDisplayed", "commander.version", "commander.help"];
+    return quiet.includes(error.code) ? EXIT.ok : EXIT.usage;
+  }
+  if (error instanceof ConfigError) {
+    process.stderr.write(`invalid config:\n${error.problems.map((p) => `  ${p}`).join("\n")}\n`);
+    return EXIT.usage;
+  }
+  if (error instanceof UsageError) {
+    process.stderr.write(`mindgw: ${error.message}\n`);
+    return EXIT.usage;
+  }
+  process.stderr.write(`mindgw: ${error instanceof Error ? error.message : String(error)}\n`);
+  return EXIT.failure;
+}

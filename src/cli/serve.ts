@@ -1,0 +1,48 @@
+import type { Command } from "commander";
+import { createGateway } from "../gateway/create-gateway.ts";
+import { createLogger } from "../log/logger.ts";
+import { UsageError } from "./exit-code.ts";
+import { resolveConfig } from "./resolve-config.ts";
+
+interface ServeOptions {
+  config?: string;
+  host?: string;
+  port?: string;
+}
+
+export function registerServe(program: Command): void {
+  program
+    .command("serve")
+    .description("run the gateway (embedded defaults when no config is given)")
+    .option("-c, --config <file>", "config file (default: $MINDGW_CONFIG, else the embedded defaults)")
+    .option("--host <host>", "address to listen on (overrides server.host)")
+    .option("--port <port>", "port to listen on, 0 for any free one (overrides server.port)")
+    .action(async (options: ServeOptions) => {
+      await serve(options);
+    });
+}
+
+async function serve(options: ServeOptions): Promise<void> {
+  const { config, path } = await resolveConfig(options.config);
+  const port = options.port === undefined ? config.server.port : Number(options.port);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port: not a port: ${options.port}`);
+  const host = options.host ?? config.server.host;
+  const logger = createLogger();
+  const gateway = await createGateway({ config, ...(path ? { configPath: path } : {}), logger });
+  const address = gateway.listen(host, port);
+  logger.info(`mindgw listening on http://${address.hostname}:${address.port} (${path ?? "embedded defaults"})`);
+
+  await new Promise<void>((resolve) => {
+    const stop = (signal: string) => {
+      logger.info(`${signal} received: draining`);
+      gateway.stop().then(resolve, (error: unknown) => {
+        logger.error(`shutdown failed: ${error instanceof Error ? error.message : String(error)}`);
+        process.exitCode = 1;
+        resolve();
+      });
+    };
+    process.once("SIGTERM", () => stop("SIGTERM"));
+    process.once("SIGINT", () => stop("SIGINT"));
+  });
+  logger.info("stopped");
+}

@@ -1,0 +1,169 @@
+import { z } from "zod";
+import { parseDuration, parseSize } from "./units.ts";
+
+/** A duration without a default: "500ms", "30s", "10m", "30d" or milliseconds. */
+const durationValue = z.union([z.string(), z.number()]).transform((value, ctx) => {
+  const ms = parseDuration(value);
+  if (ms === undefined) {
+    ctx.addIssue({ code: "custom", message: `invalid duration "${value}" (use e.g. 500ms, 30s, 10m, 30d)` });
+    return z.NEVER;
+  }
+  return ms;
+});
+
+const duration = (fallback: string) => z.union([z.string(), z.number()]).default(fallback).pipe(durationValue);
+
+const size = (fallback: string) =>
+  z
+    .union([z.string(), z.number()])
+    .default(fallback)
+    .transform((value, ctx) => {
+      const bytes = parseSize(value);
+      if (bytes === undefined) {
+        ctx.addIssue({ code: "custom", message: `invalid size "${value}" (use e.g. 512KB, 10MB)` });
+        return z.NEVER;
+      }
+      return bytes;
+    });
+
+/** Per-attempt bounds; every one ends the attempt with a 504 (and a retry where allowed). */
+const timeoutsSchema = z.strictObject({
+  connect: duration("10s"),
+  first_byte: duration("120s"),
+  idle: duration("60s"),
+});
+const partialTimeouts = z.strictObject({
+  connect: durationValue.optional(),
+  first_byte: durationValue.optional(),
+  idle: durationValue.optional(),
+});
+
+export const PROVIDER_TYPES = ["openai", "anthropic", "mock"] as const;
+/** Reserved provider name: any connected worker serving the route's model. */
+export const WORKERS_PROVIDER = "workers";
+
+const providerSchema = z.strictObject({
+  name: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9_.-]*$/i, "letters, digits, '.', '_' and '-' only")
+    .refine((name) => name !== WORKERS_PROVIDER, `"${WORKERS_PROVIDER}" is reserved for connected workers`),
+  type: z.enum(PROVIDER_TYPES),
+  /** openai: includes /v1. anthropic: the API root; requests go to {base_url}/v1/messages. */
+  base_url: z.url({ protocol: /^https?$/ }).optional(),
+  api_key: z.string().optional(),
+  /** Static extra headers sent upstream (from config only, never from clients). */
+  headers: z.record(z.string(), z.string()).prefault({}),
+  /** anthropic only: the `anthropic-version` header. */
+  anthropic_version: z.string().default("2023-06-01"),
+  timeouts: partialTimeouts.optional(),
+});
+
+const routeSchema = z.strictObject({
+  provider: z.string(),
+  model: z.string().min(1),
+  weight: z.number().positive().default(1),
+  timeouts: partialTimeouts.optional(),
+});
+
+export const STRATEGIES = ["priority", "weighted", "least-busy", "latency"] as const;
+
+const modelSchema = z.strictObject({
+  name: z.string().min(1),
+  strategy: z.enum(STRATEGIES).default("priority"),
+  routes: z.array(routeSchema).min(1),
+  shadow: z
+    .strictObject({ provider: z.string(), model: z.string(), sample: z.number().min(0).max(1).default(0.1) })
+    .optional(),
+});
+
+const priceSchema = z.strictObject({
+  input_per_mtok: z.number().nonnegative(),
+  output_per_mtok: z.number().nonnegative(),
+});
+
+const jwtSchema = z.strictObject({
+  jwks_url: z.url().optional(),
+  public_key: z.string().optional(),
+  secret: z.string().optional(),
+  issuer: z.string(),
+  audience: z.string(),
+  algorithms: z.array(z.string()).min(1),
+  clock_tolerance: duration("30s"),
+  claims: z
+    .strictObject({
+      tenant: z.string().optional(),
+      role: z.string().optional(),
+      models: z.string().optional(),
+      name: z.string().optional(),
+    })
+    .prefault({}),
+  default_role: z.enum(["user", "worker"]).default("user"),
+  /** Only when true may a JWT's role claim grant `admin`. */
+  allow_admin: z.boolean().default(false),
+});
+
+export const configSchema = z.strictObject({
+  server: z
+    .strictObject({
+      host: z.string().default("0.0.0.0"),
+      port: z.number().int().min(0).max(65535).default(8080),
+      max_body: size("10MB"),
+      /** How long in-flight requests may run after SIGTERM before the process exits anyway. */
+      drain_timeout: duration("30s"),
+    })
+    .prefault({}),
+  storage: z
+    .strictObject({
+      driver: z.enum(["sqlite", "postgres"]).default("sqlite"),
+      path: z.string().default("./data/mindgw.db"),
+      url: z.string().optional(),
+    })
+    .prefault({}),
+  providers: z.array(providerSchema).default([]),
+  models: z.array(modelSchema).default([]),
+  routing: z
+    .strictObject({
+      /** Attempts per route after the first, before failing over to the next route. */
+      retries: z.number().int().min(0).max(10).default(1),
+      backoff: duration("100ms"),
+      timeouts: timeoutsSchema.prefault({}),
+      circuit_breaker: z
+        .strictObject({ failures: z.number().int().min(1).default(5), cooldown: duration("30s") })
+        .prefault({}),
+      /** Longest event-stream line accepted from an upstream before the stream is cut. */
+      max_sse_line: size("1MB"),
+    })
+    .prefault({}),
+  auth: z
+    .strictObject({
+      jwt: jwtSchema.optional(),
+      /** Create and print one admin key when the key store is empty at start. */
+      bootstrap_admin: z.boolean().default(true),
+    })
+    .prefault({}),
+  /** USD per million tokens, by client-facing model name; budgets use these. */
+  prices: z.record(z.string(), priceSchema).prefault({}),
+  audit: z
+    .strictObject({
+      bodies: z.boolean().default(false),
+      retention: duration("30d"),
+      flush_ms: z.number().int().min(1).max(10_000).default(100),
+      fail_open: z.boolean().default(false),
+    })
+    .prefault({}),
+  workers: z
+    .strictObject({
+      enabled: z.boolean().default(true),
+      heartbeat_timeout: duration("30s"),
+      /** Browser origins allowed on the upgrade; workers send none, so the default is none. */
+      allowed_origins: z.array(z.string()).default([]),
+      max_message: size("1MB"),
+    })
+    .prefault({}),
+});
+
+export type Config = z.infer<typeof configSchema>;
+export type ProviderConfig = Config["providers"][number];
+export type ModelConfig = Config["models"][number];
+export type RouteConfig = ModelConfig["routes"][number];
+export type Timeouts = z.infer<typeof timeoutsSchema>;

@@ -1,0 +1,76 @@
+import { parse as parseYaml } from "yaml";
+import { ConfigError, formatPath } from "./config-error.ts";
+import { type Config, configSchema, WORKERS_PROVIDER } from "./config-schema.ts";
+import { interpolateEnv, MissingEnvError } from "./interpolate-env.ts";
+
+export type Env = Record<string, string | undefined>;
+
+/** What `mindgw serve` runs on with no config file: the mock provider, SQLite under ./data. */
+export const EMBEDDED_DEFAULTS = {
+  providers: [{ name: "mock", type: "mock" }],
+  models: [{ name: "mock", routes: [{ provider: "mock", model: "mock" }] }],
+};
+
+/** Validates an already-parsed document (YAML or object) into a Config, or throws ConfigError. */
+export function parseConfig(document: unknown, env: Env = process.env): Config {
+  let interpolated: unknown;
+  try {
+    interpolated = interpolateEnv(document ?? {}, env);
+  } catch (error) {
+    if (error instanceof MissingEnvError) throw new ConfigError([error.message]);
+    throw error;
+  }
+  const result = configSchema.safeParse(interpolated);
+  if (!result.success) {
+    throw new ConfigError(result.error.issues.map((issue) => `${formatPath(issue.path)}: ${issue.message}`));
+  }
+  const problems = crossCheck(result.data);
+  if (problems.length > 0) throw new ConfigError(problems);
+  return result.data;
+}
+
+/** Reads and validates a YAML file. */
+export async function loadConfigFile(path: string, env: Env = process.env): Promise<Config> {
+  const file = Bun.file(path);
+  if (!(await file.exists())) throw new ConfigError([`${path}: no such file`]);
+  let document: unknown;
+  try {
+    document = parseYaml(await file.text());
+  } catch (error) {
+    const reason = error instanceof Error ? error.message.split("\n")[0] : "unreadable";
+    throw new ConfigError([`${path}: not valid YAML: ${reason}`]);
+  }
+  return parseConfig(document, env);
+}
+
+/** Rules that span fields: names unique, routes naming providers that exist. */
+function crossCheck(config: Config): string[] {
+  const problems: string[] = [];
+  const providers = new Set<string>();
+  config.providers.forEach((provider, i) => {
+    if (providers.has(provider.name)) problems.push(`providers[${i}].name: duplicate provider "${provider.name}"`);
+    providers.add(provider.name);
+  });
+  const known = (name: string) => providers.has(name) || name === WORKERS_PROVIDER;
+  const models = new Set<string>();
+  config.models.forEach((model, i) => {
+    if (models.has(model.name)) problems.push(`models[${i}].name: duplicate model "${model.name}"`);
+    models.add(model.name);
+    model.routes.forEach((route, j) => {
+      if (!known(route.provider)) {
+        problems.push(`models[${i}].routes[${j}].provider: unknown provider "${route.provider}"`);
+      }
+    });
+    if (model.shadow && !known(model.shadow.provider)) {
+      problems.push(`models[${i}].shadow.provider: unknown provider "${model.shadow.provider}"`);
+    }
+  });
+  if (config.storage.driver === "postgres") {
+    problems.push("storage.driver: postgres is not available in this version; use sqlite");
+  }
+  const jwt = config.auth.jwt;
+  if (jwt && [jwt.jwks_url, jwt.public_key, jwt.secret].filter(Boolean).length !== 1) {
+    problems.push("auth.jwt: set exactly one of jwks_url, public_key or secret");
+  }
+  return problems;
+}

@@ -1,0 +1,54 @@
+import { type FSWatcher, watch } from "node:fs";
+import { basename, dirname, resolve } from "node:path";
+import type { Config } from "./config-schema.ts";
+import { loadConfigFile } from "./load-config.ts";
+
+export interface ConfigWatchHandlers {
+  onValid(config: Config): void;
+  onInvalid(error: Error): void;
+}
+
+/**
+ * Watches the config file's directory (editors and deploy tools replace files by rename,
+ * which a watch on the file itself would miss) and reloads after changes settle. Only a
+ * change of content triggers a reload. Returns a stop function.
+ */
+export function watchConfig(path: string, handlers: ConfigWatchHandlers, settleMs = 150): () => void {
+  const file = resolve(path);
+  const name = basename(file);
+  let lastText: string | undefined;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let stopped = false;
+
+  Bun.file(file)
+    .text()
+    .then((text) => {
+      lastText ??= text;
+    })
+    .catch(() => {});
+
+  const reload = async () => {
+    if (stopped) return;
+    const text = await Bun.file(file)
+      .text()
+      .catch(() => undefined);
+    if (text === undefined || text === lastText) return;
+    lastText = text;
+    try {
+      handlers.onValid(await loadConfigFile(file));
+    } catch (error) {
+      handlers.onInvalid(error instanceof Error ? error : new Error(String(error)));
+    }
+  };
+
+  const watcher: FSWatcher = watch(dirname(file), (_event, changed) => {
+    if (changed !== null && changed !== name) return;
+    clearTimeout(timer);
+    timer = setTimeout(reload, settleMs);
+  });
+  return () => {
+    stopped = true;
+    clearTimeout(timer);
+    watcher.close();
+  };
+}

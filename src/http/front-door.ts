@@ -1,0 +1,157 @@
+import type { FrontDoor } from "../audit/audit-record.ts";
+import { canUseModel, type Principal } from "../auth/principal.ts";
+import { type Dialect, dialectOf, type Operation } from "../core/dialect.ts";
+import { GatewayError, toGatewayError, unavailable } from "../core/gateway-error.ts";
+import type { Usage } from "../core/usage.ts";
+import type { Router } from "../routing/router.ts";
+import { errorResponse } from "./error-body.ts";
+import type { Lifecycle } from "./lifecycle.ts";
+import { readJsonBody } from "./read-json-body.ts";
+import { RequestLedger, type RequestObserver } from "./request-ledger.ts";
+import { requestIdOf } from "./request-id.ts";
+import { sseResponse } from "./sse-response.ts";
+import { validateBody } from "./validate-body.ts";
+
+/** Per-key limits as the front door sees them (auth/rate-limiter.ts implements it). */
+export interface Limits {
+  /** Throws a 429 GatewayError when over a limit; else returns the x-ratelimit-* headers. */
+  admit(principal: Principal): Record<string, string>;
+  /** Counts what an answer actually used; returns its cost in USD. */
+  record(principal: Principal, model: string, usage: Usage): number;
+}
+
+export interface FrontDoorDeps {
+  readonly router: Router;
+  readonly authenticate: (headers: Headers) => Promise<Principal>;
+  readonly limits: Limits;
+  readonly observer: RequestObserver;
+  readonly lifecycle: Lifecycle;
+  readonly maxBody: () => number;
+  /** A reason to refuse all traffic (audit storage down without fail_open), or undefined. */
+  readonly refusal: () => GatewayError | undefined;
+}
+
+export interface ClientInfo {
+  ip: string | null;
+}
+
+/** What a guarded handler gets: the caller, the request's ledger and its response headers. */
+export interface Guarded {
+  readonly principal: Principal;
+  readonly ledger: RequestLedger;
+  readonly headers: Record<string, string>;
+  /** Call when the handler hands back a stream: the request ends when `done` is called. */
+  deferEnd(): (status: number, error?: GatewayError) => void;
+}
+
+function assertModelCaller(principal: Principal, model: string): void {
+  if (principal.role === "worker") {
+    throw new GatewayError({ status: 403, code: "forbidden", message: "worker keys cannot call model APIs" });
+  }
+  if (!canUseModel(principal, model)) {
+    throw new GatewayError({ status: 403, code: "forbidden", message: `this key may not use model ${model}` });
+  }
+}
+
+/**
+ * The pipelines every client-facing request shares. `guard` accounts for the request,
+ * refuses it while draining, authenticates, and maps any error to the caller's dialect —
+ * the one place errors become responses. `serveModel` is the model-call pipeline on top.
+ */
+export function createFrontDoor(deps: FrontDoorDeps) {
+  async function guard(
+    request: Request,
+    client: ClientInfo,
+    frontDoor: FrontDoor,
+    dialect: Dialect,
+    handle: (guarded: Guarded) => Promise<Response>,
+  ): Promise<Response> {
+    const requestId = requestIdOf(request.headers);
+    const ledger = new RequestLedger(
+      requestId,
+      frontDoor,
+      { ip: client.ip, userAgent: request.headers.get("user-agent") },
+      deps.observer,
+    );
+    const headers: Record<string, string> = { "x-request-id": requestId };
+    if (!deps.lifecycle.enter()) {
+      const error = unavailable("the gateway is shutting down");
+      ledger.finish(error.status, error);
+      return errorResponse(error, dialect, headers);
+    }
+    let deferred = false;
+    try {
+      const refusal = deps.refusal();
+      if (refusal) throw refusal;
+      const principal = await deps.authenticate(request.headers);
+      ledger.principal = principal;
+      const response = await handle({
+        principal,
+        ledger,
+        headers,
+        deferEnd() {
+          deferred = true;
+          return (status, error) => {
+            ledger.finish(status, error);
+            deps.lifecycle.leave();
+          };
+        },
+      });
+      if (!deferred) ledger.finish(response.status);
+      return response;
+    } catch (error) {
+      const failure = toGatewayError(error);
+      if (failure.status === 500) console.error(`[${requestId}] internal error:`, error);
+      ledger.finish(failure.status, failure);
+      if (deferred) deps.lifecycle.leave();
+      return errorResponse(failure, dialect, headers);
+    } finally {
+      if (!deferred) deps.lifecycle.leave();
+    }
+  }
+
+  function serveModel(request: Request, client: ClientInfo, operation: Operation): Promise<Response> {
+    const dialect = dialectOf(operation);
+    return guard(request, client, operation, dialect, async ({ principal, ledger, headers, deferEnd }) => {
+      const body = await readJsonBody(request, deps.maxBody());
+      const model = validateBody(operation, body);
+      ledger.model = model;
+      ledger.stream = body.stream === true;
+      deps.observer.started(ledger);
+      assertModelCaller(principal, model);
+      Object.assign(headers, deps.limits.admit(principal));
+      const dispatched = await deps.router({
+        operation,
+        body,
+        model,
+        stream: ledger.stream,
+        requestId: ledger.requestId,
+        signal: request.signal,
+      });
+      ledger.route = dispatched.route;
+      ledger.upstreamModel = dispatched.upstreamModel;
+      ledger.usage = dispatched.usage;
+      const account = () => {
+        ledger.costUsd = deps.limits.record(principal, model, dispatched.usage);
+      };
+      if (dispatched.reply.kind === "json") {
+        ledger.firstByte();
+        account();
+        return Response.json(dispatched.reply.body, { headers });
+      }
+      const end = deferEnd();
+      return sseResponse(
+        dispatched.reply.events,
+        dialect,
+        headers,
+        () => ledger.firstByte(),
+        (error) => {
+          account();
+          end(error ? error.status : 200, error);
+        },
+      );
+    });
+  }
+
+  return { guard, serveModel };
+}

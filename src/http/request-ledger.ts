@@ -1,0 +1,71 @@
+import type { AuditRecord, FrontDoor } from "../audit/audit-record.ts";
+import type { Principal } from "../auth/principal.ts";
+import type { GatewayError } from "../core/gateway-error.ts";
+import type { Usage } from "../core/usage.ts";
+
+/** Told about every request that reaches the gateway: audit, live events, limits, metrics. */
+export interface RequestObserver {
+  started(ledger: RequestLedger): void;
+  finished(record: AuditRecord, principal: Principal | undefined): void;
+}
+
+/**
+ * Collects what one request did, from arrival to its last byte, and hands exactly one
+ * record to the observer, whichever way the request ends.
+ */
+export class RequestLedger {
+  readonly startedAt = Date.now();
+  private readonly startedMs = performance.now();
+  principal: Principal | undefined;
+  model: string | null = null;
+  route: string | null = null;
+  upstreamModel: string | null = null;
+  stream = false;
+  usage: Usage | undefined;
+  costUsd = 0;
+  private ttfbMs: number | null = null;
+  private closed = false;
+
+  constructor(
+    readonly requestId: string,
+    readonly frontDoor: FrontDoor,
+    private readonly client: { ip: string | null; userAgent: string | null },
+    private readonly observer: RequestObserver,
+  ) {}
+
+  firstByte(): void {
+    this.ttfbMs ??= performance.now() - this.startedMs;
+  }
+
+  /** Ends the request's record; later calls are ignored, so every path may call it. */
+  finish(status: number, error?: GatewayError): void {
+    if (this.closed) return;
+    this.closed = true;
+    const principal = this.principal;
+    this.observer.finished(
+      {
+        requestId: this.requestId,
+        startedAt: this.startedAt,
+        keyId: principal?.keyId ?? null,
+        keyName: principal?.name ?? null,
+        tenant: principal?.tenant ?? null,
+        role: principal?.role ?? null,
+        frontDoor: this.frontDoor,
+        model: this.model,
+        route: this.route,
+        upstreamModel: this.upstreamModel,
+        status,
+        errorClass: error?.code ?? null,
+        stream: this.stream,
+        latencyMs: Math.round((performance.now() - this.startedMs) * 1000) / 1000,
+        ttfbMs: this.ttfbMs === null ? null : Math.round(this.ttfbMs * 1000) / 1000,
+        inputTokens: this.usage?.inputTokens ?? 0,
+        outputTokens: this.usage?.outputTokens ?? 0,
+        costUsd: this.costUsd,
+        clientIp: this.client.ip,
+        userAgent: this.client.userAgent,
+      },
+      principal,
+    );
+  }
+}

@@ -1,0 +1,73 @@
+import type { JsonObject } from "../../core/dialect.ts";
+import { badRequest } from "../../core/gateway-error.ts";
+import type { SseEvent } from "../../core/sse.ts";
+import type { Provider, ProviderCall, ProviderReply } from "../provider.ts";
+import { lastUserText, mockAnswer, mockEmbedding, roughTokens } from "./mock-reply.ts";
+
+/**
+ * The built-in provider: answers from the prompt itself, with no network, so a newcomer
+ * gets a reply before configuring any account. Speaks the OpenAI dialect; Anthropic callers
+ * reach it through translation like any other OpenAI-shaped route.
+ */
+export function createMockProvider(name = "mock"): Provider {
+  async function call(call: ProviderCall): Promise<ProviderReply> {
+    const model = String(call.body.model);
+    const created = Math.floor(Date.now() / 1000);
+    const id = `mock-${call.requestId}`;
+    if (call.operation === "embeddings") return { kind: "json", body: embeddings(call.body, model) };
+    if (call.operation !== "chat" && call.operation !== "completions") {
+      throw badRequest(`the mock provider does not serve ${call.operation}`);
+    }
+    const words = mockAnswer(call.body);
+    const text = words.join("");
+    const usage = {
+      prompt_tokens: roughTokens(lastUserText(call.body)),
+      completion_tokens: roughTokens(text),
+      total_tokens: roughTokens(lastUserText(call.body)) + roughTokens(text),
+    };
+    const chat = call.operation === "chat";
+    if (!call.stream) {
+      const choice = chat
+        ? { index: 0, message: { role: "assistant", content: text, refusal: null }, finish_reason: "stop", logprobs: null }
+        : { index: 0, text, finish_reason: "stop", logprobs: null };
+      return {
+        kind: "json",
+        body: { id, object: chat ? "chat.completion" : "text_completion", created, model, choices: [choice], usage },
+      };
+    }
+    const object = chat ? "chat.completion.chunk" : "text_completion";
+    const chunk = (choices: unknown[], extra: JsonObject = {}): SseEvent => ({
+      data: JSON.stringify({ id, object, created, model, choices, ...extra }),
+    });
+    const delta = (content: string, first: boolean) =>
+      chat ? { delta: first ? { role: "assistant", content } : { content } } : { text: content };
+    const events: SseEvent[] = [
+      ...words.map((w, i) => chunk([{ index: 0, ...delta(w, i === 0), finish_reason: null, logprobs: null }])),
+      chunk([{ index: 0, ...(chat ? { delta: {} } : { text: "" }), finish_reason: "stop", logprobs: null }]),
+    ];
+    const options = call.body.stream_options as { include_usage?: unknown } | undefined;
+    if (options?.include_usage === true) events.push(chunk([], { usage }));
+    events.push({ data: "[DONE]" });
+    return { kind: "stream", events: replay(events, call.signal) };
+  }
+
+  return { name, dialect: "openai", call, listModels: async () => [] };
+}
+
+async function* replay(events: SseEvent[], signal: AbortSignal): AsyncGenerator<SseEvent> {
+  for (const event of events) {
+    if (signal.aborted) return;
+    yield event;
+  }
+}
+
+function embeddings(body: JsonObject, model: string): JsonObject {
+  const inputs = Array.isArray(body.input) ? body.input.map(String) : [String(body.input ?? "")];
+  const tokens = inputs.reduce((n, text) => n + roughTokens(text), 0);
+  return {
+    object: "list",
+    model,
+    data: inputs.map((text, index) => ({ object: "embedding", index, embedding: mockEmbedding(text) })),
+    usage: { prompt_tokens: tokens, total_tokens: tokens },
+  };
+}

@@ -1,0 +1,38 @@
+import type { JsonObject } from "../../core/dialect.ts";
+
+/** The text of the last user turn, whatever shape its content has. */
+export function lastUserText(body: JsonObject): string {
+  if (typeof body.prompt === "string") return body.prompt;
+  const messages = Array.isArray(body.messages) ? body.messages : [];
+  for (let i = messages.length - 1; i >= 0; i--) {
+    const message = messages[i] as { role?: unknown; content?: unknown } | undefined;
+    if (message?.role !== "user") continue;
+    if (typeof message.content === "string") return message.content;
+    if (Array.isArray(message.content)) {
+      return message.content
+        .map((part: { text?: unknown }) => (typeof part?.text === "string" ? part.text : ""))
+        .join("");
+    }
+  }
+  return "";
+}
+
+/** Deterministic answer: the same prompt always gets the same words. */
+export function mockAnswer(body: JsonObject): string[] {
+  const prompt = lastUserText(body).slice(0, 200);
+  return `This is the mindgw mock model. You said: ${prompt}`.split(/(?<= )/);
+}
+
+/** Rough token count (4 characters a token), enough for usage and limits in a demo. */
+export const roughTokens = (text: string) => Math.max(1, Math.ceil(text.length / 4));
+
+/** A fixed, unit-length vector per input, derived from its characters. */
+export function mockEmbedding(text: string, dimensions = 8): number[] {
+  const vector = Array.from({ length: dimensions }, (_, i) => {
+    let h = 2166136261 ^ i;
+    for (let c = 0; c < text.length; c++) h = Math.imul(h ^ text.charCodeAt(c), 16777619);
+    return ((h >>> 0) % 2000) / 1000 - 1;
+  });
+  const norm = Math.hypot(...vector) || 1;
+  return vector.map((v) => v / norm);
+}

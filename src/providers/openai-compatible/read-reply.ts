@@ -1,0 +1,49 @@
+import { z } from "zod";
+import { isJsonObject } from "../../core/dialect.ts";
+import { upstreamError } from "../../core/gateway-error.ts";
+import { DEFAULT_MAX_SSE_LINE, decodeSse } from "../../core/sse.ts";
+import type { ProviderCall, ProviderReply } from "../provider.ts";
+import { upstreamFailure } from "./upstream-failure.ts";
+
+const errorBody = z.object({ error: z.object({ message: z.string() }).or(z.string()) }).loose();
+
+/** Reads the message out of an OpenAI- or Anthropic-shaped error body, if it is one. */
+export function upstreamErrorMessage(text: string): string | undefined {
+  try {
+    const parsed = errorBody.safeParse(JSON.parse(text));
+    if (!parsed.success) return undefined;
+    const { error } = parsed.data;
+    return typeof error === "string" ? error : error.message;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Turns an OpenAI-dialect HTTP answer into a ProviderReply. Shared by the direct
+ * openai-compatible provider and by worker tunnels, which rebuild a Response from frames.
+ */
+export async function readOpenAIReply(
+  provider: string,
+  response: Response,
+  call: Pick<ProviderCall, "stream" | "signal">,
+  maxSseLine = DEFAULT_MAX_SSE_LINE,
+): Promise<ProviderReply> {
+  if (!response.ok) {
+    const text = await response.text().catch(() => "");
+    throw upstreamFailure(provider, response.status, upstreamErrorMessage(text));
+  }
+  const type = response.headers.get("content-type") ?? "";
+  if (call.stream && type.includes("text/event-stream") && response.body) {
+    return { kind: "stream", events: decodeSse(response.body, maxSseLine) };
+  }
+  let body: unknown;
+  try {
+    body = await response.json();
+  } catch {
+    if (call.signal.aborted) throw call.signal.reason;
+    throw upstreamError(`upstream ${provider} sent a body that is not JSON`);
+  }
+  if (!isJsonObject(body)) throw upstreamError(`upstream ${provider} sent a body that is not a JSON object`);
+  return { kind: "json", body };
+}

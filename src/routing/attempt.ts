@@ -1,0 +1,44 @@
+import { upstreamTimeout } from "../core/gateway-error.ts";
+import type { AttemptTimeouts } from "../providers/provider.ts";
+
+/**
+ * One try on one route: its own abort signal (client gone, or a timeout), with a single
+ * re-armed timer that enforces whichever bound applies at the moment.
+ */
+export class Attempt {
+  private readonly controller = new AbortController();
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  readonly signal: AbortSignal;
+
+  constructor(
+    clientSignal: AbortSignal,
+    readonly timeouts: AttemptTimeouts,
+    private readonly routeLabel: string,
+  ) {
+    this.signal = AbortSignal.any([clientSignal, this.controller.signal]);
+  }
+
+  /** Arms the bound for the current phase; the attempt aborts with a 504 when it expires. */
+  arm(phase: "connect" | "first byte" | "idle", ms: number): void {
+    clearTimeout(this.timer);
+    this.timer = setTimeout(() => {
+      this.controller.abort(upstreamTimeout(`upstream ${this.routeLabel} timed out waiting for ${phase} (${ms} ms)`));
+    }, ms);
+  }
+
+  /** Cheap re-arm for the idle bound between stream events. */
+  rearm(): void {
+    this.timer?.refresh();
+  }
+
+  disarm(): void {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+
+  /** Ends upstream work (the caller stopped reading, or the attempt is abandoned). */
+  abort(reason: unknown): void {
+    this.disarm();
+    this.controller.abort(reason);
+  }
+}

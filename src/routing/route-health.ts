@@ -1,0 +1,96 @@
+/** Per-route state that outlives config reloads: breaker, in-flight count, latency. */
+interface RouteState {
+  consecutiveFailures: number;
+  /** Epoch ms until which the breaker is open; 0 when closed. */
+  openUntil: number;
+  /** While half-open, one probe is let through at a time. */
+  probing: boolean;
+  inFlight: number;
+  /** Exponentially weighted moving average of time to first byte, ms. */
+  latencyMs: number;
+}
+
+export interface BreakerPolicy {
+  failures: number;
+  cooldownMs: number;
+}
+
+/**
+ * The circuit breaker: after `failures` consecutive retryable failures a route is taken
+ * out for `cooldownMs`; then one request probes it, and a success closes the breaker.
+ */
+export class RouteHealth {
+  private readonly states = new Map<string, RouteState>();
+
+  constructor(
+    private policy: BreakerPolicy,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  setPolicy(policy: BreakerPolicy): void {
+    this.policy = policy;
+  }
+
+  private state(key: string): RouteState {
+    let state = this.states.get(key);
+    if (!state) {
+      state = { consecutiveFailures: 0, openUntil: 0, probing: false, inFlight: 0, latencyMs: 0 };
+      this.states.set(key, state);
+    }
+    return state;
+  }
+
+  /** Whether a request may use the route now; claims the probe slot when half-open. */
+  admit(key: string): boolean {
+    const state = this.state(key);
+    if (state.openUntil === 0) return true;
+    if (this.now() < state.openUntil || state.probing) return false;
+    state.probing = true;
+    return true;
+  }
+
+  isOpen(key: string): boolean {
+    const state = this.states.get(key);
+    return state !== undefined && state.openUntil !== 0 && (this.now() < state.openUntil || state.probing);
+  }
+
+  succeeded(key: string, firstByteMs: number): void {
+    const state = this.state(key);
+    state.consecutiveFailures = 0;
+    state.openUntil = 0;
+    state.probing = false;
+    state.latencyMs = state.latencyMs === 0 ? firstByteMs : state.latencyMs * 0.8 + firstByteMs * 0.2;
+  }
+
+  failed(key: string): void {
+    const state = this.state(key);
+    state.consecutiveFailures++;
+    state.probing = false;
+    if (state.openUntil !== 0 || state.consecutiveFailures >= this.policy.failures) {
+      state.openUntil = this.now() + this.policy.cooldownMs;
+    }
+  }
+
+  /** A probe that ended without a verdict (client left) frees the slot for the next one. */
+  released(key: string): void {
+    const state = this.states.get(key);
+    if (state) state.probing = false;
+  }
+
+  begin(key: string): void {
+    this.state(key).inFlight++;
+  }
+
+  end(key: string): void {
+    const state = this.state(key);
+    state.inFlight = Math.max(0, state.inFlight - 1);
+  }
+
+  inFlight(key: string): number {
+    return this.states.get(key)?.inFlight ?? 0;
+  }
+
+  latency(key: string): number {
+    return this.states.get(key)?.latencyMs ?? 0;
+  }
+}

@@ -1,0 +1,81 @@
+import type { Config, RouteConfig, Timeouts } from "../config/config-schema.ts";
+import { WORKERS_PROVIDER } from "../config/config-schema.ts";
+import type { AttemptTimeouts, Provider } from "../providers/provider.ts";
+import type { Strategy } from "./order-routes.ts";
+import type { Route } from "./route.ts";
+
+/** What the router needs to know of connected workers. */
+export interface WorkerDirectory {
+  readonly provider: Provider;
+  servesModel(model: string): boolean;
+  models(): string[];
+}
+
+export interface ModelPlan {
+  readonly strategy: Strategy;
+  readonly routes: readonly Route[];
+  readonly shadow?: { readonly route: Route; readonly sample: number };
+}
+
+const toAttempt = (t: Timeouts): AttemptTimeouts => ({
+  connectMs: t.connect,
+  firstByteMs: t.first_byte,
+  idleMs: t.idle,
+});
+
+/**
+ * The config's `models:` resolved against live providers: an immutable snapshot, swapped
+ * whole on reload. Models that only a connected worker serves resolve at lookup time.
+ */
+export class RouteTable {
+  private readonly plans = new Map<string, ModelPlan>();
+
+  constructor(
+    private readonly config: Config,
+    private readonly providers: ReadonlyMap<string, Provider>,
+    private readonly workers?: WorkerDirectory,
+  ) {
+    for (const model of config.models) {
+      const routes = model.routes.flatMap((route) => this.route(route) ?? []);
+      const shadowRoute = model.shadow && this.route({ ...model.shadow, weight: 1 });
+      this.plans.set(model.name, {
+        strategy: model.strategy,
+        routes,
+        ...(model.shadow && shadowRoute ? { shadow: { route: shadowRoute, sample: model.shadow.sample } } : {}),
+      });
+    }
+  }
+
+  resolve(model: string): ModelPlan | undefined {
+    const planned = this.plans.get(model);
+    if (planned) return planned;
+    if (this.workers?.servesModel(model)) {
+      const route = this.route({ provider: WORKERS_PROVIDER, model, weight: 1 });
+      if (route) return { strategy: "priority", routes: [route] };
+    }
+    return undefined;
+  }
+
+  /** Every client-facing model name: configured ones, then worker-only ones. */
+  modelNames(): string[] {
+    const names = new Set(this.plans.keys());
+    for (const model of this.workers?.models() ?? []) names.add(model);
+    return [...names];
+  }
+
+  private route(route: Omit<RouteConfig, "timeouts"> & Partial<Pick<RouteConfig, "timeouts">>): Route | undefined {
+    const provider =
+      route.provider === WORKERS_PROVIDER ? this.workers?.provider : this.providers.get(route.provider);
+    if (!provider) return undefined;
+    const providerConfig = this.config.providers.find((p) => p.name === route.provider);
+    const timeouts = { ...this.config.routing.timeouts, ...providerConfig?.timeouts, ...route.timeouts };
+    return {
+      provider,
+      upstreamModel: route.model,
+      weight: route.weight,
+      timeouts: toAttempt(timeouts as Timeouts),
+      key: `${route.provider}/${route.model}`,
+      label: route.provider === WORKERS_PROVIDER ? "workers" : `provider:${route.provider}`,
+    };
+  }
+}

@@ -1,0 +1,182 @@
+import type { JsonObject, Operation } from "../core/dialect.ts";
+import { clientClosed, GatewayError, notFound, toGatewayError, unavailable } from "../core/gateway-error.ts";
+import type { SseEvent } from "../core/sse.ts";
+import type { Usage } from "../core/usage.ts";
+import type { ProviderReply } from "../providers/provider.ts";
+import { abortable } from "./abortable.ts";
+import { adaptDialect } from "./adapt-dialect.ts";
+import { Attempt } from "./attempt.ts";
+import { orderRoutes } from "./order-routes.ts";
+import type { Route } from "./route.ts";
+import type { RouteHealth } from "./route-health.ts";
+import type { ModelPlan, RouteTable } from "./route-table.ts";
+import { sendShadow } from "./shadow.ts";
+import { UsageMeter } from "./usage-meter.ts";
+
+/** A client's call, transport-neutral: every front door and tunnel comes through here. */
+export interface DispatchRequest {
+  readonly operation: Operation;
+  /** Body in the caller's dialect, as received. */
+  readonly body: JsonObject;
+  readonly model: string;
+  readonly stream: boolean;
+  readonly requestId: string;
+  /** Aborts when the client disconnects. */
+  readonly signal: AbortSignal;
+}
+
+/** A committed answer: from here on nothing is retried, and bytes may reach the client. */
+export interface Dispatched {
+  /** In the caller's dialect. A stream starts with the event that was already read. */
+  readonly reply: ProviderReply;
+  /** `provider:<name>` or `worker:<name>`. */
+  readonly route: string;
+  readonly upstreamModel: string;
+  /** Filled in as the answer is read; final once the stream ends. */
+  readonly usage: Usage;
+  readonly attempts: number;
+}
+
+export interface RouterDeps {
+  /** The current snapshot; read once per request so a reload never changes a request midway. */
+  readonly table: () => RouteTable;
+  readonly health: RouteHealth;
+  readonly policy: () => { retries: number; backoffMs: number };
+  readonly log: (line: string) => void;
+  readonly random?: () => number;
+}
+
+export type Router = (request: DispatchRequest) => Promise<Dispatched>;
+
+/**
+ * Tries a model's routes in strategy order. Retries (with backoff) and failover happen only
+ * until the first byte of an answer is in hand; after that the answer is the client's.
+ */
+export function createRouter(deps: RouterDeps): Router {
+  const random = deps.random ?? Math.random;
+
+  return async function dispatch(request) {
+    const plan = deps.table().resolve(request.model);
+    if (!plan || plan.routes.length === 0) {
+      throw notFound(`The model \`${request.model}\` does not exist or you do not have access to it.`, "model_not_found");
+    }
+    const { retries, backoffMs } = deps.policy();
+    let lastError: GatewayError | undefined;
+    let attempts = 0;
+    for (const route of orderRoutes(plan.routes, plan.strategy, deps.health, random)) {
+      for (let retry = 0; retry <= retries; retry++) {
+        if (request.signal.aborted) throw clientClosed();
+        if (!deps.health.admit(route.key)) break;
+        if (retry > 0) await backoff(backoffMs, retry, random, request.signal);
+        attempts++;
+        try {
+          const dispatched = await attempt(route, request, deps.health, attempts);
+          maybeShadow(plan, request, deps, random);
+          return dispatched;
+        } catch (error) {
+          if (request.signal.aborted) throw clientClosed();
+          const failure = toGatewayError(error);
+          if (!failure.retryable) throw failure;
+          lastError = failure;
+          deps.log(`route ${route.label} (${route.upstreamModel}) failed: ${failure.message}`);
+          if (failure.code === "no_route_available") break;
+        }
+      }
+    }
+    throw lastError ?? unavailable(`every route for model ${request.model} is temporarily out of service`, "no_route_available");
+  };
+}
+
+async function attempt(route: Route, request: DispatchRequest, health: RouteHealth, attempts: number): Promise<Dispatched> {
+  const adapted = adaptDialect(request.operation, request.body, route.provider);
+  const body = { ...adapted.body, model: route.upstreamModel };
+  const attempt = new Attempt(request.signal, route.timeouts, route.label);
+  const started = performance.now();
+  const meter = new UsageMeter(route.provider.dialect);
+  health.begin(route.key);
+  let settled = false;
+  const done = () => {
+    if (settled) return;
+    settled = true;
+    attempt.disarm();
+    health.end(route.key);
+  };
+  try {
+    attempt.arm(request.stream ? "connect" : "first byte", request.stream ? route.timeouts.connectMs : route.timeouts.firstByteMs);
+    const reply = await abortable(
+      route.provider.call({
+        operation: adapted.operation,
+        body,
+        stream: request.stream,
+        requestId: request.requestId,
+        signal: attempt.signal,
+        timeouts: route.timeouts,
+      }),
+      attempt.signal,
+    );
+    const label = reply.servedBy ?? route.label;
+    if (reply.kind === "json") {
+      meter.fromBody(reply.body);
+      health.succeeded(route.key, performance.now() - started);
+      done();
+      return { reply: adapted.toCaller(reply), route: label, upstreamModel: route.upstreamModel, usage: meter.usage, attempts };
+    }
+    attempt.arm("first byte", route.timeouts.firstByteMs);
+    const iterator = reply.events[Symbol.asyncIterator]();
+    const first = await abortable(iterator.next(), attempt.signal);
+    health.succeeded(route.key, performance.now() - started);
+    const events = relay(first, iterator, attempt, meter, done);
+    return {
+      reply: adapted.toCaller({ kind: "stream", events, servedBy: label }),
+      route: label,
+      upstreamModel: route.upstreamModel,
+      usage: meter.usage,
+      attempts,
+    };
+  } catch (error) {
+    const failure = request.signal.aborted ? clientClosed() : toGatewayError(error);
+    if (failure.retryable) health.failed(route.key);
+    else health.released(route.key);
+    attempt.abort(failure);
+    done();
+    throw failure;
+  }
+}
+
+/** Relays the rest of a stream under the idle bound, metering usage on the way. */
+async function* relay(
+  first: IteratorResult<SseEvent>,
+  iterator: AsyncIterator<SseEvent>,
+  attempt: Attempt,
+  meter: UsageMeter,
+  done: () => void,
+): AsyncGenerator<SseEvent> {
+  try {
+    if (first.done) return;
+    attempt.arm("idle", attempt.timeouts.idleMs);
+    meter.fromEvent(first.value);
+    yield first.value;
+    while (true) {
+      const next = await abortable(iterator.next(), attempt.signal);
+      if (next.done) return;
+      attempt.rearm();
+      meter.fromEvent(next.value);
+      yield next.value;
+    }
+  } catch (error) {
+    throw attempt.signal.aborted && !(attempt.signal.reason instanceof GatewayError) ? clientClosed() : toGatewayError(error);
+  } finally {
+    attempt.abort(clientClosed());
+    done();
+    void iterator.return?.();
+  }
+}
+
+function backoff(baseMs: number, retry: number, random: () => number, signal: AbortSignal): Promise<void> {
+  const ms = baseMs * 2 ** (retry - 1) * (0.5 + random() / 2);
+  return abortable(Bun.sleep(ms), signal).catch(() => {});
+}
+
+function maybeShadow(plan: ModelPlan, request: DispatchRequest, deps: RouterDeps, random: () => number): void {
+  if (plan.shadow && random() < plan.shadow.sample) sendShadow(plan.shadow.route, request, deps.log);
+}

@@ -1,0 +1,44 @@
+import type { Migration } from "./migrate.ts";
+
+/** Schema of the `keys` component. Append new steps; never edit an applied one. */
+export const keyMigrations: readonly Migration[] = [
+  {
+    version: 1,
+    sql: `
+      CREATE TABLE api_keys (
+        id TEXT PRIMARY KEY,
+        hash TEXT NOT NULL UNIQUE,
+        prefix TEXT NOT NULL,
+        last4 TEXT NOT NULL,
+        name TEXT NOT NULL,
+        tenant TEXT NOT NULL,
+        role TEXT NOT NULL CHECK (role IN ('admin', 'user', 'worker')),
+        models TEXT NOT NULL,
+        rpm INTEGER,
+        tpm INTEGER,
+        budget_usd REAL,
+        expires_at INTEGER,
+        revoked_at INTEGER,
+        created_at INTEGER NOT NULL,
+        last_used_at INTEGER,
+        seq INTEGER NOT NULL
+      );
+      CREATE INDEX api_keys_seq ON api_keys (seq);
+      CREATE INDEX api_keys_name ON api_keys (name);
+    `,
+  },
+];
+
+/** Schema of the `spend` component (running USD totals per principal). */
+export const spendMigrations: readonly Migration[] = [
+  {
+    version: 1,
+    sql: `
+      CREATE TABLE key_spend (
+        principal TEXT PRIMARY KEY,
+        spend_usd REAL NOT NULL,
+        updated_at INTEGER NOT NULL
+      );
+    `,
+  },
+];

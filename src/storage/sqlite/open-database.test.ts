@@ -1,0 +1,41 @@
+import { afterAll, describe, expect, test } from "bun:test";
+import { existsSync, statSync } from "node:fs";
+import { closeDatabase, openDatabase } from "./open-database.ts";
+import { tempDir } from "./test-helpers.ts";
+
+const tmp = tempDir();
+afterAll(tmp.cleanup);
+
+describe("openDatabase", () => {
+  test("creates parent directories and applies the pragmas", () => {
+    const path = tmp.file("nested/deeper/gw.db");
+    const db = openDatabase(path);
+    expect(existsSync(path)).toBe(true);
+    expect(db.query("PRAGMA journal_mode").get()).toEqual({ journal_mode: "wal" });
+    expect(db.query("PRAGMA busy_timeout").get()).toEqual({ timeout: 5000 });
+    expect(db.query("PRAGMA synchronous").get()).toEqual({ synchronous: 1 });
+    expect(db.query("PRAGMA foreign_keys").get()).toEqual({ foreign_keys: 1 });
+    closeDatabase(db);
+  });
+
+  test("close checkpoints the WAL to empty and is idempotent", () => {
+    const path = tmp.file("ckpt.db");
+    const db = openDatabase(path);
+    db.run("CREATE TABLE t (x TEXT)");
+    for (let i = 0; i < 100; i++) db.query("INSERT INTO t VALUES (?)").run("row".repeat(50));
+    expect(statSync(`${path}-wal`).size).toBeGreaterThan(0);
+    closeDatabase(db);
+    closeDatabase(db);
+    expect(existsSync(`${path}-wal`) ? statSync(`${path}-wal`).size : 0).toBe(0);
+    const again = openDatabase(path);
+    expect(again.query("SELECT count(*) AS n FROM t").get()).toEqual({ n: 100 });
+    expect(again.query("PRAGMA integrity_check").get()).toEqual({ integrity_check: "ok" });
+    closeDatabase(again);
+  });
+
+  test("in-memory databases need no directory", () => {
+    const db = openDatabase(":memory:");
+    db.run("CREATE TABLE t (x INTEGER)");
+    closeDatabase(db);
+  });
+});

@@ -1,0 +1,50 @@
+import { Database } from "bun:sqlite";
+import { mkdirSync } from "node:fs";
+import { dirname } from "node:path";
+
+/** How long a writer waits for another process's lock (`serve` and `mindgw keys` share a file). */
+export const DEFAULT_BUSY_TIMEOUT_MS = 5000;
+
+export interface OpenDatabaseOptions {
+  busyTimeoutMs?: number;
+  readonly?: boolean;
+}
+
+/**
+ * Opens (creating the file and its parent directories) a SQLite database tuned for one
+ * writer process plus occasional others: WAL so readers never block the writer,
+ * synchronous=NORMAL (durable at each checkpoint, never corrupt), foreign keys on.
+ */
+export function openDatabase(path: string, options: OpenDatabaseOptions = {}): Database {
+  const inMemory = path === ":memory:" || path === "";
+  if (!inMemory && !options.readonly) mkdirSync(dirname(path), { recursive: true });
+  const db = options.readonly
+    ? new Database(path, { readonly: true, strict: true })
+    : new Database(path, { create: true, strict: true });
+  // busy_timeout first: switching to WAL itself needs the lock another process may hold.
+  db.run(
+    `PRAGMA busy_timeout = ${Math.max(0, Math.trunc(options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS))}`,
+  );
+  if (!options.readonly) db.run("PRAGMA journal_mode = WAL");
+  db.run("PRAGMA synchronous = NORMAL");
+  db.run("PRAGMA foreign_keys = ON");
+  return db;
+}
+
+const closed = new WeakSet<Database>();
+
+/**
+ * Checkpoints the WAL into the main file (TRUNCATE leaves an empty -wal behind) and closes.
+ * Safe to call twice. A checkpoint that another process blocks is not an error: that
+ * process will checkpoint when it closes.
+ */
+export function closeDatabase(db: Database): void {
+  if (closed.has(db)) return;
+  closed.add(db);
+  try {
+    db.run("PRAGMA wal_checkpoint(TRUNCATE)");
+  } catch {
+    // Busy or read-only: the data is already durable in the WAL.
+  }
+  db.close();
+}

@@ -1,0 +1,151 @@
+import type { Database } from "bun:sqlite";
+import { type KeyRecord, roleSchema } from "../key-record.ts";
+import type { KeyStore } from "../storage.ts";
+import { keyMigrations } from "./key-migrations.ts";
+import { migrate } from "./migrate.ts";
+
+interface KeyRow {
+  id: string;
+  hash: string;
+  prefix: string;
+  last4: string;
+  name: string;
+  tenant: string;
+  role: string;
+  models: string;
+  rpm: number | null;
+  tpm: number | null;
+  budget_usd: number | null;
+  expires_at: number | null;
+  revoked_at: number | null;
+  created_at: number;
+  last_used_at: number | null;
+  seq: number;
+}
+
+const COLUMNS =
+  "id, hash, prefix, last4, name, tenant, role, models, rpm, tpm, budget_usd, expires_at, revoked_at, created_at, last_used_at, seq";
+// Every change takes the next seq inside its own statement: SQLite serialises writers, so
+// seq is a change log readers in other processes can follow (see KeyStore.changedSince).
+const NEXT_SEQ = "(SELECT COALESCE(MAX(seq), 0) + 1 FROM api_keys)";
+const PAGE = 500;
+
+/** KeyStore over bun:sqlite. Migrates its own tables on construction. */
+export function createSqliteKeyStore(db: Database): KeyStore {
+  migrate(db, "keys", keyMigrations);
+  const insert = db.query(
+    `INSERT INTO api_keys (${COLUMNS}) VALUES ($id, $hash, $prefix, $last4, $name, $tenant, $role, $models, $rpm, $tpm, $budget_usd, $expires_at, $revoked_at, $created_at, $last_used_at, ${NEXT_SEQ})`,
+  );
+  const byHash = db.query<KeyRow, [string]>(`SELECT ${COLUMNS} FROM api_keys WHERE hash = ?`);
+  const byId = db.query<KeyRow, [string]>(`SELECT ${COLUMNS} FROM api_keys WHERE id = ?`);
+  const byName = db.query<KeyRow, [string]>(
+    `SELECT ${COLUMNS} FROM api_keys WHERE name = ? ORDER BY created_at DESC, seq DESC`,
+  );
+  const all = db.query<KeyRow, []>(`SELECT ${COLUMNS} FROM api_keys ORDER BY created_at DESC, seq DESC`);
+  const revoke = db.query(
+    `UPDATE api_keys SET revoked_at = ?, seq = ${NEXT_SEQ} WHERE id = ? AND revoked_at IS NULL`,
+  );
+  const expire = db.query(`UPDATE api_keys SET expires_at = ?, seq = ${NEXT_SEQ} WHERE id = ?`);
+  const touch = db.query("UPDATE api_keys SET last_used_at = max(COALESCE(last_used_at, 0), ?) WHERE id = ?");
+  const maxSeq = db.query<{ s: number | null }, []>("SELECT MAX(seq) AS s FROM api_keys");
+  const since = db.query<KeyRow, [number, number]>(
+    `SELECT ${COLUMNS} FROM api_keys WHERE seq > ? ORDER BY seq LIMIT ?`,
+  );
+  const touchAll = db.transaction((entries: ReadonlyMap<string, number>) => {
+    for (const [id, at] of entries) touch.run(at, id);
+  });
+  const get = (id: string) => {
+    const row = byId.get(id);
+    return row ? fromRow(row) : null;
+  };
+
+  return {
+    async create(record) {
+      insert.run(toParams(record));
+    },
+    async getByHash(hash) {
+      const row = byHash.get(hash);
+      return row ? fromRow(row) : null;
+    },
+    async getById(id) {
+      return get(id);
+    },
+    async findByName(name) {
+      return byName.all(name).map(fromRow);
+    },
+    async list(filter = {}) {
+      return all
+        .all()
+        .map(fromRow)
+        .filter((k) => (filter.includeRevoked ?? true) || k.revokedAt === null)
+        .filter((k) => filter.tenant === undefined || k.tenant === filter.tenant);
+    },
+    async count() {
+      return db.query<{ n: number }, []>("SELECT count(*) AS n FROM api_keys").get()?.n ?? 0;
+    },
+    async revoke(id, at) {
+      revoke.run(at, id);
+      return get(id);
+    },
+    async setExpiresAt(id, at) {
+      expire.run(at, id);
+      return get(id);
+    },
+    async touch(lastUsed) {
+      if (lastUsed.size > 0) touchAll(lastUsed);
+    },
+    async cursor() {
+      return maxSeq.get()?.s ?? 0;
+    },
+    async changedSince(cursor) {
+      const rows = since.all(cursor, PAGE);
+      const last = rows.at(-1);
+      return { records: rows.map(fromRow), cursor: last ? last.seq : cursor };
+    },
+  };
+}
+
+function fromRow(row: KeyRow): KeyRecord {
+  return {
+    id: row.id,
+    hash: row.hash,
+    prefix: row.prefix,
+    last4: row.last4,
+    name: row.name,
+    tenant: row.tenant,
+    role: roleSchema.parse(row.role),
+    models: parseModels(row.models),
+    rpm: row.rpm,
+    tpm: row.tpm,
+    budgetUsd: row.budget_usd,
+    expiresAt: row.expires_at,
+    revokedAt: row.revoked_at,
+    createdAt: row.created_at,
+    lastUsedAt: row.last_used_at,
+  };
+}
+
+function parseModels(json: string): string[] {
+  const value: unknown = JSON.parse(json);
+  return Array.isArray(value) ? value.filter((m): m is string => typeof m === "string") : [];
+}
+
+function toParams(r: KeyRecord) {
+  return {
+    id: r.id,
+    hash: r.hash,
+    prefix: r.prefix,
+    last4: r.last4,
+    name: r.name,
+    tenant: r.tenant,
+    role: r.role,
+    models: JSON.stringify(r.models),
+    rpm: r.rpm,
+    tpm: r.tpm,
+    budget_usd: r.budgetUsd,
+    expires_at: r.expiresAt,
+    revoked_at: r.revokedAt,
+    created_at: r.createdAt,
+    last_used_at: r.lastUsedAt,
+  };
+}

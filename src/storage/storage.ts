@@ -1,0 +1,57 @@
+import type { KeyRecord } from "./key-record.ts";
+
+/**
+ * Persistence for API keys. Async throughout so a PostgreSQL implementation fits; the
+ * request path never calls it directly (auth/key-cache.ts sits in front).
+ */
+export interface KeyStore {
+  /** Inserts a new key; fails if the id or hash already exists. */
+  create(record: KeyRecord): Promise<void>;
+  getByHash(hash: string): Promise<KeyRecord | null>;
+  getById(id: string): Promise<KeyRecord | null>;
+  /** All keys with this exact name, newest first (rotation leaves several). */
+  findByName(name: string): Promise<KeyRecord[]>;
+  /** Every key, newest first. */
+  list(filter?: { tenant?: string; includeRevoked?: boolean }): Promise<KeyRecord[]>;
+  count(): Promise<number>;
+  /** Sets revoked_at once; returns the updated record, or null when the id is unknown. */
+  revoke(id: string, at: number): Promise<KeyRecord | null>;
+  /** Used by rotation to bound the old key's life; null clears it. */
+  setExpiresAt(id: string, at: number | null): Promise<KeyRecord | null>;
+  /**
+   * Records last use for many keys in one write. Callers batch (the key cache flushes every
+   * few seconds), so there is never a write per request. Does not count as a change for
+   * `changedSince`.
+   */
+  touch(lastUsed: ReadonlyMap<string, number>): Promise<void>;
+  /** An opaque, monotonic position in the change log; start `changedSince` from it. */
+  cursor(): Promise<number>;
+  /**
+   * Keys created or modified (revoked, expiry set) after `cursor`, by any process sharing
+   * the store, with the cursor to pass next time. This is how a cache on one node sees a
+   * `mindgw keys revoke` run elsewhere.
+   */
+  changedSince(cursor: number): Promise<{ records: KeyRecord[]; cursor: number }>;
+}
+
+/**
+ * Money spent per principal (API key id, or `jwt:<tenant>:<subject>`), in USD. The rate
+ * limiter keeps running totals in memory and flushes deltas here in batches.
+ */
+export interface SpendStore {
+  /** Adds each delta to its principal's total, in one transaction. */
+  add(deltas: ReadonlyMap<string, number>): Promise<void>;
+  total(id: string): Promise<number>;
+  /** Every total, for loading at start and periodic refresh. */
+  totals(): Promise<Map<string, number>>;
+}
+
+/**
+ * Everything the gateway persists, one store per concern. Other concerns (audit, stored
+ * responses) extend this bundle as they land; `close` flushes and releases the backend.
+ */
+export interface Storage {
+  keys: KeyStore;
+  spend: SpendStore;
+  close(): Promise<void>;
+}

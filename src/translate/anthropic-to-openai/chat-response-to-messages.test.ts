@@ -1,0 +1,72 @@
+import { describe, expect, test } from "bun:test";
+import { GatewayError } from "../../core/gateway-error.ts";
+import { jsonFixture } from "../fixtures/load-fixture.ts";
+import { chatResponseToMessages } from "./chat-response-to-messages.ts";
+
+describe("chatResponseToMessages", () => {
+  test("text answer", () => {
+    expect(chatResponseToMessages(jsonFixture("openai/chat-text.json"), "claude-compatible")).toEqual({
+      id: "msg_BxT2aa1ZsWbVfN2mYc4Lr7Ub",
+      type: "message",
+      role: "assistant",
+      model: "claude-compatible",
+      content: [{ type: "text", text: "Hello! How can I help you today?" }],
+      stop_reason: "end_turn",
+      stop_sequence: null,
+      usage: { input_tokens: 19, cache_creation_input_tokens: 0, cache_read_input_tokens: 0, output_tokens: 9 },
+    });
+  });
+
+  test("parallel tool calls become tool_use blocks with parsed input; cached tokens split out", () => {
+    const message = chatResponseToMessages(jsonFixture("openai/chat-tool-calls.json"), "m");
+    expect(message.content).toEqual([
+      {
+        type: "tool_use",
+        id: "call_VwQ3Xj9yHk2LmN8pRt5sUa1b",
+        name: "get_weather",
+        input: { location: "Paris, France", unit: "celsius" },
+      },
+      {
+        type: "tool_use",
+        id: "call_Zc7Df4Gh6Jk8Lm0Np2Qr4St6",
+        name: "get_weather",
+        input: { location: "Tokyo, Japan", unit: "celsius" },
+      },
+    ]);
+    expect(message.stop_reason).toBe("tool_use");
+    expect(message.usage).toEqual({
+      input_tokens: 20,
+      cache_creation_input_tokens: 0,
+      cache_read_input_tokens: 64,
+      output_tokens: 52,
+    });
+  });
+
+  const withFinish = (finish_reason: string, extra: Record<string, unknown> = {}) => ({
+    id: "chatcmpl-1",
+    choices: [{ index: 0, message: { role: "assistant", content: "x" }, finish_reason, ...extra }],
+  });
+
+  test.each([
+    ["stop", {}, "end_turn", null],
+    ["length", {}, "max_tokens", null],
+    ["content_filter", {}, "refusal", null],
+    ["stop", { stop_reason: "END" }, "stop_sequence", "END"],
+    ["stop", { stop_reason: 128001 }, "end_turn", null],
+  ] as const)("finish_reason %s %o → %s", (finish, extra, stopReason, stopSequence) => {
+    const message = chatResponseToMessages(withFinish(finish, extra), "m");
+    expect(message.stop_reason).toBe(stopReason);
+    expect(message.stop_sequence).toBe(stopSequence);
+  });
+
+  test("unreadable upstream body is a retryable 502", () => {
+    try {
+      chatResponseToMessages({ object: "chat.completion" }, "m");
+      throw new Error("expected a throw");
+    } catch (error) {
+      expect(error).toBeInstanceOf(GatewayError);
+      expect((error as GatewayError).status).toBe(502);
+      expect((error as GatewayError).retryable).toBe(true);
+    }
+  });
+});

@@ -1,0 +1,44 @@
+import type { JsonObject } from "../../core/dialect.ts";
+import { openAIChatResponse } from "../openai-schema.ts";
+import { parseBody, parseToolArguments } from "../parse-body.ts";
+import { openAIUsageToAnthropic } from "../usage-mapping.ts";
+import { anthropicStopReason } from "./stop-reason.ts";
+
+/** Anthropic message ids look like `msg_…`; keep the upstream id recognisable inside it. */
+export function anthropicMessageId(chatId: string | undefined): string {
+  const core = (chatId ?? "").replace(/^chatcmpl-/, "");
+  return `msg_${core || crypto.randomUUID().replaceAll("-", "")}`;
+}
+
+/**
+ * OpenAI chat.completion → Anthropic message. Only the first choice is used (Anthropic has no
+ * `n`). Tool-call arguments that are not a JSON object become `{}`.
+ */
+export function chatResponseToMessages(body: JsonObject, requestedModel: string): JsonObject {
+  const chat = parseBody(openAIChatResponse, body, "upstream");
+  const choice = chat.choices[0];
+  const content: JsonObject[] = [];
+  const message = choice?.message;
+  const text = message?.content || message?.refusal;
+  if (text) content.push({ type: "text", text });
+  for (const call of message?.tool_calls ?? []) {
+    content.push({
+      type: "tool_use",
+      id: call.id,
+      name: call.function.name,
+      input: parseToolArguments(call.function.arguments),
+    });
+  }
+  const hasToolCalls = (message?.tool_calls?.length ?? 0) > 0;
+  const stop = anthropicStopReason(choice?.finish_reason, choice?.stop_reason, hasToolCalls);
+  return {
+    id: anthropicMessageId(chat.id),
+    type: "message",
+    role: "assistant",
+    model: requestedModel,
+    content,
+    stop_reason: stop.stop_reason,
+    stop_sequence: stop.stop_sequence,
+    usage: openAIUsageToAnthropic(chat.usage ?? {}),
+  };
+}

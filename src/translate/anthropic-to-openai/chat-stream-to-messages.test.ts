@@ -1,0 +1,137 @@
+import { describe, expect, test } from "bun:test";
+import { upstreamError, upstreamTimeout } from "../../core/gateway-error.ts";
+import type { SseEvent } from "../../core/sse.ts";
+import { collect, payloads, replay, sseFixture } from "../fixtures/load-fixture.ts";
+import { chatStreamToMessages } from "./chat-stream-to-messages.ts";
+
+const translate = (events: SseEvent[], failAfter?: { count: number; error: Error }) =>
+  collect(chatStreamToMessages(replay(events, failAfter), { requestedModel: "claude-x" }));
+
+describe("chatStreamToMessages", () => {
+  test("text stream: exact event sequence", async () => {
+    const out = await translate(sseFixture("openai/chat-text.sse.txt"));
+    for (const event of out) expect(event.event).toBe((JSON.parse(event.data) as { type: string }).type);
+    const body = payloads(out);
+    expect(out.map((e) => e.event)).toEqual([
+      "message_start",
+      "ping",
+      "content_block_start",
+      ...Array(9).fill("content_block_delta"),
+      "content_block_stop",
+      "message_delta",
+      "message_stop",
+    ]);
+    expect(body[0]).toEqual({
+      type: "message_start",
+      message: {
+        id: "msg_BxT1kq8ZsWbVfN2mYc4Lr7Ua",
+        type: "message",
+        role: "assistant",
+        model: "claude-x",
+        content: [],
+        stop_reason: null,
+        stop_sequence: null,
+        usage: { input_tokens: 0, output_tokens: 0 },
+      },
+    });
+    expect(body[2]).toEqual({ type: "content_block_start", index: 0, content_block: { type: "text", text: "" } });
+    expect(body[3]).toEqual({ type: "content_block_delta", index: 0, delta: { type: "text_delta", text: "Hello" } });
+    expect(body.at(-2)).toEqual({
+      type: "message_delta",
+      delta: { stop_reason: "end_turn", stop_sequence: null },
+      usage: { input_tokens: 19, cache_creation_input_tokens: 0, cache_read_input_tokens: 0, output_tokens: 10 },
+    });
+    expect(body.at(-1)).toEqual({ type: "message_stop" });
+  });
+
+  test("parallel tool calls streamed as argument fragments", async () => {
+    const body = payloads(await translate(sseFixture("openai/chat-tool-calls.sse.txt"))) as Array<Record<string, unknown>>;
+    const starts = body.filter((e) => e.type === "content_block_start");
+    expect(starts).toEqual([
+      {
+        type: "content_block_start",
+        index: 0,
+        content_block: { type: "tool_use", id: "call_VwQ3Xj9yHk2LmN8pRt5sUa1b", name: "get_weather", input: {} },
+      },
+      {
+        type: "content_block_start",
+        index: 1,
+        content_block: { type: "tool_use", id: "call_Zc7Df4Gh6Jk8Lm0Np2Qr4St6", name: "get_weather", input: {} },
+      },
+    ]);
+    const argsOf = (index: number) =>
+      body
+        .filter((e) => e.type === "content_block_delta" && e.index === index)
+        .map((e) => (e.delta as { partial_json: string }).partial_json);
+    expect(argsOf(0).length).toBe(8);
+    expect(JSON.parse(argsOf(0).join(""))).toEqual({ location: "Paris, France", unit: "celsius" });
+    expect(JSON.parse(argsOf(1).join(""))).toEqual({ location: "Tokyo, Japan", unit: "celsius" });
+    // Block 0 closes before block 1 opens, as Anthropic streams them.
+    const order = body.map((e) => `${e.type}:${e.index ?? ""}`);
+    expect(order.indexOf("content_block_stop:0")).toBeLessThan(order.indexOf("content_block_start:1"));
+    expect(body.at(-2)).toMatchObject({ delta: { stop_reason: "tool_use" }, usage: { output_tokens: 52 } });
+  });
+
+  test("a name that arrives after argument fragments still opens one block with all fragments", async () => {
+    const chunk = (delta: unknown, finish: string | null = null) => ({
+      data: JSON.stringify({ id: "chatcmpl-late", choices: [{ index: 0, delta, finish_reason: finish }] }),
+    });
+    const out = payloads(
+      await translate([
+        chunk({ tool_calls: [{ index: 0, id: "call_1", function: { arguments: '{"a"' } }] }),
+        chunk({ tool_calls: [{ index: 0, function: { name: "f", arguments: ":1}" } }] }),
+        chunk({}, "tool_calls"),
+        { data: "[DONE]" },
+      ]),
+    ) as Array<Record<string, unknown>>;
+    expect(out.filter((e) => e.type === "content_block_start")).toHaveLength(1);
+    const fragments = out.filter((e) => e.type === "content_block_delta").map((e) => (e.delta as { partial_json: string }).partial_json);
+    expect(fragments.join("")).toBe('{"a":1}');
+  });
+
+  test("an upstream error chunk mid-stream becomes an Anthropic error event", async () => {
+    const out = await translate(sseFixture("openai/chat-error-midstream.sse.txt"));
+    const last = out.at(-1);
+    expect(last?.event).toBe("error");
+    expect(JSON.parse(last?.data ?? "")).toEqual({
+      type: "error",
+      error: {
+        type: "api_error",
+        message: "The server had an error while processing your request. Sorry about that!",
+      },
+    });
+    expect(out.some((e) => e.event === "message_stop")).toBe(false);
+  });
+
+  test("a thrown failure after the first event becomes an error event; before it, it is rethrown", async () => {
+    const events = sseFixture("openai/chat-text.sse.txt");
+    const out = await translate(events, { count: 3, error: upstreamTimeout("idle timeout") });
+    expect(JSON.parse(out.at(-1)?.data ?? "")).toEqual({
+      type: "error",
+      error: { type: "timeout_error", message: "idle timeout" },
+    });
+    await expect(translate(events, { count: 0, error: upstreamError("refused") })).rejects.toThrow("refused");
+  });
+
+  test("a stream that ends without a finish_reason is reported, not completed", async () => {
+    const out = await translate(sseFixture("openai/chat-text.sse.txt").slice(0, 4));
+    expect(out.at(-1)?.event).toBe("error");
+  });
+
+  test("events are produced as input arrives, not after the stream ends", async () => {
+    const events = sseFixture("openai/chat-text.sse.txt");
+    let released = false;
+    async function* upstream() {
+      yield events[0] as SseEvent;
+      yield events[1] as SseEvent;
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      released = true;
+      yield* events.slice(2);
+    }
+    const iterator = chatStreamToMessages(upstream(), { requestedModel: "m" });
+    const first = await iterator.next();
+    expect(first.value?.event).toBe("message_start");
+    expect(released).toBe(false);
+    await iterator.return(undefined);
+  });
+});

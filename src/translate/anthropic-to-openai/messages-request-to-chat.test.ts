@@ -1,0 +1,173 @@
+import { describe, expect, test } from "bun:test";
+import { GatewayError } from "../../core/gateway-error.ts";
+import { messagesRequestToChat } from "./messages-request-to-chat.ts";
+
+describe("messagesRequestToChat", () => {
+  test("system blocks, multi-turn, sampling, stop, user and streaming", () => {
+    const chat = messagesRequestToChat({
+      model: "llama-3.1-8b",
+      max_tokens: 256,
+      system: [
+        { type: "text", text: "You are terse." },
+        { type: "text", text: "Answer in French.", cache_control: { type: "ephemeral" } },
+      ],
+      messages: [
+        { role: "user", content: "Hi" },
+        { role: "assistant", content: [{ type: "text", text: "Bonjour" }] },
+        { role: "user", content: [{ type: "text", text: "Weather?" }] },
+      ],
+      stop_sequences: ["\n\nHuman:"],
+      temperature: 0.2,
+      top_p: 0.9,
+      top_k: 40,
+      metadata: { user_id: "u-42" },
+      stream: true,
+    });
+    expect(chat).toEqual({
+      model: "llama-3.1-8b",
+      max_tokens: 256,
+      messages: [
+        { role: "system", content: "You are terse.\n\nAnswer in French." },
+        { role: "user", content: "Hi" },
+        { role: "assistant", content: "Bonjour" },
+        { role: "user", content: "Weather?" },
+      ],
+      stop: ["\n\nHuman:"],
+      temperature: 0.2,
+      top_p: 0.9,
+      user: "u-42",
+      stream: true,
+      stream_options: { include_usage: true },
+    });
+  });
+
+  test("images become image_url parts (base64 as a data URL)", () => {
+    const chat = messagesRequestToChat({
+      model: "m",
+      max_tokens: 10,
+      messages: [
+        {
+          role: "user",
+          content: [
+            { type: "image", source: { type: "base64", media_type: "image/png", data: "iVBORw0KGgo=" } },
+            { type: "image", source: { type: "url", url: "https://example.com/cat.jpg" } },
+            { type: "text", text: "Compare." },
+          ],
+        },
+      ],
+    });
+    expect(chat.messages).toEqual([
+      {
+        role: "user",
+        content: [
+          { type: "image_url", image_url: { url: "data:image/png;base64,iVBORw0KGgo=" } },
+          { type: "image_url", image_url: { url: "https://example.com/cat.jpg" } },
+          { type: "text", text: "Compare." },
+        ],
+      },
+    ]);
+  });
+
+  test("tool_use → tool_calls and tool_result → tool messages, order kept", () => {
+    const chat = messagesRequestToChat({
+      model: "m",
+      max_tokens: 100,
+      messages: [
+        { role: "user", content: "Weather in Paris and Tokyo?" },
+        {
+          role: "assistant",
+          content: [
+            { type: "text", text: "Checking both." },
+            { type: "tool_use", id: "toolu_01", name: "get_weather", input: { location: "Paris" } },
+            { type: "tool_use", id: "toolu_02", name: "get_weather", input: { location: "Tokyo" } },
+          ],
+        },
+        {
+          role: "user",
+          content: [
+            { type: "tool_result", tool_use_id: "toolu_01", content: "18°C" },
+            { type: "tool_result", tool_use_id: "toolu_02", content: [{ type: "text", text: "timeout" }], is_error: true },
+            { type: "text", text: "Summarise." },
+          ],
+        },
+      ],
+    });
+    expect(chat.messages).toEqual([
+      { role: "user", content: "Weather in Paris and Tokyo?" },
+      {
+        role: "assistant",
+        content: "Checking both.",
+        tool_calls: [
+          { id: "toolu_01", type: "function", function: { name: "get_weather", arguments: '{"location":"Paris"}' } },
+          { id: "toolu_02", type: "function", function: { name: "get_weather", arguments: '{"location":"Tokyo"}' } },
+        ],
+      },
+      { role: "tool", tool_call_id: "toolu_01", content: "18°C" },
+      { role: "tool", tool_call_id: "toolu_02", content: "Error: timeout" },
+      { role: "user", content: "Summarise." },
+    ]);
+  });
+
+  test("assistant turn with only tool_use has null content", () => {
+    const chat = messagesRequestToChat({
+      model: "m",
+      max_tokens: 5,
+      messages: [{ role: "assistant", content: [{ type: "tool_use", id: "t", name: "f", input: {} }] }],
+    });
+    expect(chat.messages).toEqual([
+      { role: "assistant", content: null, tool_calls: [{ id: "t", type: "function", function: { name: "f", arguments: "{}" } }] },
+    ]);
+  });
+
+  test("tools and every tool_choice", () => {
+    const tools = [
+      {
+        name: "get_weather",
+        description: "Current weather",
+        input_schema: { type: "object", properties: { location: { type: "string" } }, required: ["location"] },
+      },
+    ];
+    const base = { model: "m", max_tokens: 5, messages: [{ role: "user", content: "x" }], tools };
+    const auto = messagesRequestToChat({ ...base, tool_choice: { type: "auto" } });
+    expect(auto.tools).toEqual([
+      {
+        type: "function",
+        function: {
+          name: "get_weather",
+          description: "Current weather",
+          parameters: { type: "object", properties: { location: { type: "string" } }, required: ["location"] },
+        },
+      },
+    ]);
+    expect(auto.tool_choice).toBe("auto");
+    expect(messagesRequestToChat({ ...base, tool_choice: { type: "any" } }).tool_choice).toBe("required");
+    expect(messagesRequestToChat({ ...base, tool_choice: { type: "none" } }).tool_choice).toBe("none");
+    const forced = messagesRequestToChat({
+      ...base,
+      tool_choice: { type: "tool", name: "get_weather", disable_parallel_tool_use: true },
+    });
+    expect(forced.tool_choice).toEqual({ type: "function", function: { name: "get_weather" } });
+    expect(forced.parallel_tool_calls).toBe(false);
+  });
+
+  test("bad requests are 400s naming the field", () => {
+    const attempt = (body: Record<string, unknown>) => {
+      try {
+        messagesRequestToChat(body);
+      } catch (error) {
+        return error;
+      }
+    };
+    const missing = attempt({ model: "m", messages: [] });
+    expect(missing).toBeInstanceOf(GatewayError);
+    expect((missing as GatewayError).status).toBe(400);
+    expect((missing as GatewayError).message).toStartWith("max_tokens");
+    const server = attempt({
+      model: "m",
+      max_tokens: 1,
+      messages: [],
+      tools: [{ type: "web_search_20250305", name: "web_search" }],
+    });
+    expect((server as GatewayError).status).toBe(400);
+  });
+});

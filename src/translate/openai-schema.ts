@@ -1,0 +1,132 @@
+import { z } from "zod";
+
+/**
+ * The parts of OpenAI's chat.completions API the translators read. Loose objects: unknown
+ * fields are tolerated and, where the translator cannot carry them, dropped.
+ */
+export const openAIContentPart = z.looseObject({
+  type: z.string(),
+  text: z.string().optional(),
+  refusal: z.string().optional(),
+  image_url: z.union([z.string(), z.looseObject({ url: z.string() })]).optional(),
+  file: z.looseObject({ file_data: z.string().optional(), filename: z.string().optional() }).optional(),
+});
+export type OpenAIContentPart = z.infer<typeof openAIContentPart>;
+
+const content = z.union([z.string(), z.array(openAIContentPart)]).nullish();
+
+export const openAIToolCall = z.looseObject({
+  id: z.string(),
+  type: z.string().optional(),
+  function: z.looseObject({ name: z.string(), arguments: z.string().nullish() }),
+});
+
+export const openAIMessage = z.looseObject({
+  role: z.enum(["system", "developer", "user", "assistant", "tool"]),
+  content,
+  tool_calls: z.array(openAIToolCall).nullish(),
+  tool_call_id: z.string().optional(),
+});
+export type OpenAIMessage = z.infer<typeof openAIMessage>;
+
+export const openAITool = z.looseObject({
+  type: z.literal("function"),
+  function: z.looseObject({
+    name: z.string(),
+    description: z.string().optional(),
+    parameters: z.record(z.string(), z.unknown()).optional(),
+  }),
+});
+
+export const openAIToolChoice = z.union([
+  z.enum(["auto", "none", "required"]),
+  z.looseObject({ type: z.literal("function"), function: z.looseObject({ name: z.string() }) }),
+]);
+
+export const openAIChatRequest = z.looseObject({
+  model: z.string(),
+  messages: z.array(openAIMessage),
+  max_tokens: z.number().int().positive().nullish(),
+  max_completion_tokens: z.number().int().positive().nullish(),
+  temperature: z.number().nullish(),
+  top_p: z.number().nullish(),
+  n: z.number().int().nullish(),
+  stop: z.union([z.string(), z.array(z.string())]).nullish(),
+  user: z.string().optional(),
+  stream: z.boolean().nullish(),
+  tools: z.array(openAITool).optional(),
+  tool_choice: openAIToolChoice.optional(),
+  parallel_tool_calls: z.boolean().optional(),
+  response_format: z
+    .looseObject({
+      type: z.string(),
+      json_schema: z.looseObject({ name: z.string().optional(), schema: z.unknown().optional() }).optional(),
+    })
+    .optional(),
+});
+export type OpenAIChatRequest = z.infer<typeof openAIChatRequest>;
+
+export const openAIUsage = z.looseObject({
+  prompt_tokens: z.number().nullish(),
+  completion_tokens: z.number().nullish(),
+  prompt_tokens_details: z.looseObject({ cached_tokens: z.number().nullish() }).nullish(),
+});
+export type OpenAIUsage = z.infer<typeof openAIUsage>;
+
+export const openAIChatResponse = z.looseObject({
+  id: z.string().optional(),
+  created: z.number().optional(),
+  choices: z.array(
+    z.looseObject({
+      finish_reason: z.string().nullish(),
+      /** vLLM reports the stop string that matched here; OpenAI itself does not. */
+      stop_reason: z.union([z.string(), z.number()]).nullish(),
+      message: z.looseObject({
+        content: z.string().nullish(),
+        refusal: z.string().nullish(),
+        tool_calls: z.array(openAIToolCall).nullish(),
+      }),
+    }),
+  ),
+  usage: openAIUsage.nullish(),
+});
+export type OpenAIChatResponse = z.infer<typeof openAIChatResponse>;
+
+export const openAIToolCallDelta = z.looseObject({
+  index: z.number().int().nonnegative(),
+  id: z.string().nullish(),
+  function: z.looseObject({ name: z.string().nullish(), arguments: z.string().nullish() }).nullish(),
+});
+
+export const openAIChunk = z.looseObject({
+  id: z.string().optional(),
+  created: z.number().optional(),
+  choices: z
+    .array(
+      z.looseObject({
+        index: z.number().int().optional(),
+        delta: z
+          .looseObject({
+            content: z.string().nullish(),
+            refusal: z.string().nullish(),
+            tool_calls: z.array(openAIToolCallDelta).nullish(),
+          })
+          .nullish(),
+        finish_reason: z.string().nullish(),
+        stop_reason: z.union([z.string(), z.number()]).nullish(),
+      }),
+    )
+    .optional(),
+  usage: openAIUsage.nullish(),
+});
+export type OpenAIChunk = z.infer<typeof openAIChunk>;
+
+/** OpenAI's error body, as a reply and as a `data: {"error":...}` stream event. */
+export const openAIErrorBody = z.looseObject({
+  error: z.looseObject({
+    message: z.string().optional(),
+    type: z.string().nullish(),
+    code: z.union([z.string(), z.number()]).nullish(),
+    param: z.string().nullish(),
+  }),
+});

@@ -1,0 +1,87 @@
+import type { JsonObject } from "../../core/dialect.ts";
+import type { SseEvent } from "../../core/sse.ts";
+import type { AnthropicStreamEvent, AnthropicUsage } from "../anthropic-schema.ts";
+import { anthropicUsageToOpenAI } from "../usage-mapping.ts";
+import { openAIFinishReason } from "./finish-reason.ts";
+import { chatCompletionId } from "./messages-response-to-chat.ts";
+
+/**
+ * The state of one translated stream: the completion id, which Anthropic block index maps to
+ * which OpenAI tool-call index, and the usage the last chunk must report.
+ */
+export class ChatChunkWriter {
+  started = false;
+  private id = "";
+  private readonly toolIndexOfBlock = new Map<number, number>();
+  private usage: AnthropicUsage = {};
+  private stopReason: string | null | undefined;
+  private readonly created: number;
+
+  constructor(
+    private readonly model: string,
+    private readonly includeUsage: boolean,
+    created?: number,
+  ) {
+    this.created = created ?? Math.floor(Date.now() / 1000);
+  }
+
+  *event(event: AnthropicStreamEvent): Generator<SseEvent> {
+    switch (event.type) {
+      case "message_start":
+        this.started = true;
+        this.id = chatCompletionId(event.message.id);
+        this.usage = { ...event.message.usage };
+        yield this.chunk({ role: "assistant", content: "", refusal: null });
+        return;
+      case "content_block_start": {
+        const block = event.content_block;
+        if (block.type === "tool_use" && "id" in block && "name" in block) {
+          const index = this.toolIndexOfBlock.size;
+          this.toolIndexOfBlock.set(event.index, index);
+          const call = { index, id: block.id, type: "function", function: { name: block.name, arguments: "" } };
+          yield this.chunk({ tool_calls: [call] });
+        } else if (block.type === "text" && typeof block.text === "string" && block.text !== "") {
+          yield this.chunk({ content: block.text });
+        }
+        return;
+      }
+      case "content_block_delta": {
+        const { delta } = event;
+        if (delta.type === "text_delta" && delta.text) yield this.chunk({ content: delta.text });
+        const index = this.toolIndexOfBlock.get(event.index);
+        if (delta.type === "input_json_delta" && delta.partial_json && index !== undefined) {
+          yield this.chunk({ tool_calls: [{ index, function: { arguments: delta.partial_json } }] });
+        }
+        return; // thinking and signature deltas have no chat-completions form
+      }
+      case "message_delta":
+        this.stopReason = event.delta.stop_reason;
+        // message_delta usage is cumulative; fields it omits keep their message_start value.
+        for (const [key, value] of Object.entries(event.usage ?? {})) if (value != null) this.usage[key] = value;
+        return;
+      case "message_stop":
+        yield this.chunk({}, openAIFinishReason(this.stopReason));
+        if (this.includeUsage) yield this.data({ choices: [], usage: anthropicUsageToOpenAI(this.usage) });
+        return;
+      default:
+        return; // ping, content_block_stop
+    }
+  }
+
+  private chunk(delta: JsonObject, finishReason: string | null = null): SseEvent {
+    return this.data({ choices: [{ index: 0, delta, logprobs: null, finish_reason: finishReason }] });
+  }
+
+  private data(fields: JsonObject): SseEvent {
+    const body: JsonObject = {
+      id: this.id,
+      object: "chat.completion.chunk",
+      created: this.created,
+      model: this.model,
+      ...fields,
+    };
+    // OpenAI puts `usage: null` on every chunk but the last once include_usage is on.
+    if (this.includeUsage && !("usage" in fields)) body.usage = null;
+    return { data: JSON.stringify(body) };
+  }
+}

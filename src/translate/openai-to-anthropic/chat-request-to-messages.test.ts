@@ -1,0 +1,131 @@
+import { describe, expect, test } from "bun:test";
+import { GatewayError } from "../../core/gateway-error.ts";
+import { chatRequestToMessages, DEFAULT_MAX_TOKENS } from "./chat-request-to-messages.ts";
+
+describe("chatRequestToMessages", () => {
+  test("system and developer messages → system; sampling, stop, user, stream", () => {
+    const body = chatRequestToMessages({
+      model: "claude-sonnet-4-5",
+      messages: [
+        { role: "system", content: "Be terse." },
+        { role: "developer", content: [{ type: "text", text: "Use metric units." }] },
+        { role: "user", content: "Hi" },
+      ],
+      max_completion_tokens: 300,
+      temperature: 1.6,
+      top_p: 0.5,
+      stop: "END",
+      user: "u-7",
+      stream: true,
+      stream_options: { include_usage: true },
+      seed: 3,
+    });
+    expect(body).toEqual({
+      model: "claude-sonnet-4-5",
+      system: "Be terse.\n\nUse metric units.",
+      messages: [{ role: "user", content: [{ type: "text", text: "Hi" }] }],
+      max_tokens: 300,
+      temperature: 1,
+      top_p: 0.5,
+      stop_sequences: ["END"],
+      metadata: { user_id: "u-7" },
+      stream: true,
+    });
+  });
+
+  test("max_tokens falls back to max_tokens, then a default", () => {
+    const base = { model: "m", messages: [{ role: "user", content: "x" }] };
+    expect(chatRequestToMessages({ ...base, max_tokens: 77 }).max_tokens).toBe(77);
+    expect(chatRequestToMessages(base).max_tokens).toBe(DEFAULT_MAX_TOKENS);
+  });
+
+  test("tool calls and results; consecutive same-role turns merge", () => {
+    const body = chatRequestToMessages({
+      model: "m",
+      messages: [
+        { role: "user", content: "Weather in Paris and Tokyo?" },
+        { role: "user", content: [{ type: "image_url", image_url: { url: "data:image/jpeg;base64,/9j/4AAQ" } }] },
+        {
+          role: "assistant",
+          content: null,
+          tool_calls: [
+            { id: "call_1", type: "function", function: { name: "get_weather", arguments: '{"location":"Paris"}' } },
+            { id: "call_2", type: "function", function: { name: "get_weather", arguments: '{"location":"Tokyo"}' } },
+          ],
+        },
+        { role: "tool", tool_call_id: "call_1", content: "18°C" },
+        { role: "tool", tool_call_id: "call_2", content: [{ type: "text", text: "22°C" }] },
+        { role: "user", content: "Which is warmer?" },
+      ],
+    });
+    expect(body.messages).toEqual([
+      {
+        role: "user",
+        content: [
+          { type: "text", text: "Weather in Paris and Tokyo?" },
+          { type: "image", source: { type: "base64", media_type: "image/jpeg", data: "/9j/4AAQ" } },
+        ],
+      },
+      {
+        role: "assistant",
+        content: [
+          { type: "tool_use", id: "call_1", name: "get_weather", input: { location: "Paris" } },
+          { type: "tool_use", id: "call_2", name: "get_weather", input: { location: "Tokyo" } },
+        ],
+      },
+      {
+        role: "user",
+        content: [
+          { type: "tool_result", tool_use_id: "call_1", content: "18°C" },
+          { type: "tool_result", tool_use_id: "call_2", content: "22°C" },
+          { type: "text", text: "Which is warmer?" },
+        ],
+      },
+    ]);
+  });
+
+  test("tools, tool_choice and parallel_tool_calls", () => {
+    const base = {
+      model: "m",
+      messages: [{ role: "user", content: "x" }],
+      tools: [
+        {
+          type: "function",
+          function: { name: "f", description: "does f", parameters: { type: "object", properties: {} }, strict: true },
+        },
+      ],
+    };
+    const body = chatRequestToMessages({ ...base, tool_choice: "required", parallel_tool_calls: false });
+    expect(body.tools).toEqual([{ name: "f", description: "does f", input_schema: { type: "object", properties: {} } }]);
+    expect(body.tool_choice).toEqual({ type: "any", disable_parallel_tool_use: true });
+    expect(chatRequestToMessages({ ...base, tool_choice: "auto" }).tool_choice).toEqual({ type: "auto" });
+    expect(chatRequestToMessages({ ...base, tool_choice: "none" }).tool_choice).toEqual({ type: "none" });
+    expect(
+      chatRequestToMessages({ ...base, tool_choice: { type: "function", function: { name: "f" } } }).tool_choice,
+    ).toEqual({ type: "tool", name: "f" });
+  });
+
+  test("response_format json_schema becomes a system instruction", () => {
+    const body = chatRequestToMessages({
+      model: "m",
+      messages: [{ role: "user", content: "x" }],
+      response_format: { type: "json_schema", json_schema: { name: "r", schema: { type: "object" } } },
+    });
+    expect(body.system).toContain('{"type":"object"}');
+  });
+
+  test("unsupported input is a 400", () => {
+    const fail = (body: Record<string, unknown>) => {
+      try {
+        chatRequestToMessages(body);
+      } catch (error) {
+        return error as GatewayError;
+      }
+    };
+    expect(fail({ model: "m", messages: [{ role: "user", content: "x" }], n: 2 })?.status).toBe(400);
+    expect(fail({ model: "m", messages: [{ role: "tool", content: "x" }] })?.status).toBe(400);
+    const audio = fail({ model: "m", messages: [{ role: "user", content: [{ type: "input_audio" }] }] });
+    expect(audio?.param).toBe("messages.0.content.0");
+    expect(fail({ messages: [] })?.message).toStartWith("model");
+  });
+});

@@ -1,0 +1,133 @@
+import type { JsonObject } from "../../core/dialect.ts";
+import { badRequest } from "../../core/gateway-error.ts";
+import { type OpenAIChatRequest, type OpenAIContentPart, type OpenAIMessage, openAIChatRequest } from "../openai-schema.ts";
+import { parseBody, parseToolArguments } from "../parse-body.ts";
+
+/** Anthropic requires max_tokens; OpenAI callers often leave it out. */
+export const DEFAULT_MAX_TOKENS = 4096;
+
+/**
+ * OpenAI chat.completions request → Anthropic Messages request.
+ *
+ * Best effort where Anthropic has no equivalent: `response_format` becomes a system instruction
+ * (the schema is shown to the model, not enforced); `temperature` is clamped to Anthropic's 0..1.
+ * Dropped: `n` (must be 1), `seed`, `logprobs`, `top_logprobs`, `logit_bias`, `frequency_penalty`,
+ * `presence_penalty`, `reasoning_effort`, `modalities`, `audio`, `prediction`, `store`.
+ */
+export function chatRequestToMessages(body: JsonObject): JsonObject {
+  const request = parseBody(openAIChatRequest, body, "request");
+  if (request.n != null && request.n !== 1) throw badRequest("n: only n=1 is supported on this model", "n");
+  const system: string[] = [];
+  const turns: Array<{ role: "user" | "assistant"; content: JsonObject[] }> = [];
+  const push = (role: "user" | "assistant", blocks: JsonObject[]) => {
+    if (blocks.length === 0) return;
+    const last = turns.at(-1);
+    // Anthropic wants strictly alternating turns: consecutive same-role messages merge.
+    if (last?.role === role) last.content.push(...blocks);
+    else turns.push({ role, content: blocks });
+  };
+  for (const [i, message] of request.messages.entries()) {
+    if (message.role === "system" || message.role === "developer") system.push(textOf(message.content));
+    else if (message.role === "tool") push("user", [toolResult(message, i)]);
+    else if (message.role === "assistant") push("assistant", assistantBlocks(message));
+    else push("user", userBlocks(message.content, i));
+  }
+  const format = formatInstruction(request.response_format);
+  if (format) system.push(format);
+
+  const out: JsonObject = {
+    model: request.model,
+    messages: turns,
+    max_tokens: request.max_completion_tokens ?? request.max_tokens ?? DEFAULT_MAX_TOKENS,
+  };
+  if (system.length > 0) out.system = system.join("\n\n");
+  if (request.temperature != null) out.temperature = Math.min(1, Math.max(0, request.temperature));
+  if (request.top_p != null) out.top_p = request.top_p;
+  if (request.stop != null) out.stop_sequences = typeof request.stop === "string" ? [request.stop] : request.stop;
+  if (request.user) out.metadata = { user_id: request.user };
+  if (request.stream) out.stream = true;
+  Object.assign(out, translateTools(request));
+  return out;
+}
+
+function textOf(content: OpenAIMessage["content"]): string {
+  if (content == null) return "";
+  if (typeof content === "string") return content;
+  return content.map((part) => part.text ?? part.refusal ?? "").join("");
+}
+
+function assistantBlocks(message: OpenAIMessage): JsonObject[] {
+  const blocks: JsonObject[] = [];
+  const text = textOf(message.content);
+  if (text !== "") blocks.push({ type: "text", text }); // Anthropic rejects empty text blocks
+  for (const call of message.tool_calls ?? []) {
+    blocks.push({
+      type: "tool_use",
+      id: call.id,
+      name: call.function.name,
+      input: parseToolArguments(call.function.arguments),
+    });
+  }
+  return blocks;
+}
+
+function toolResult(message: OpenAIMessage, i: number): JsonObject {
+  if (!message.tool_call_id) throw badRequest(`messages.${i}.tool_call_id: required`, `messages.${i}.tool_call_id`);
+  return { type: "tool_result", tool_use_id: message.tool_call_id, content: textOf(message.content) };
+}
+
+function userBlocks(content: OpenAIMessage["content"], i: number): JsonObject[] {
+  if (content == null) return [];
+  if (typeof content === "string") return [{ type: "text", text: content }];
+  return content.map((part, j) => userBlock(part, `messages.${i}.content.${j}`));
+}
+
+function userBlock(part: OpenAIContentPart, path: string): JsonObject {
+  if (part.type === "text") return { type: "text", text: part.text ?? "" };
+  if (part.type === "image_url" && part.image_url !== undefined) {
+    const url = typeof part.image_url === "string" ? part.image_url : part.image_url.url;
+    return { type: "image", source: sourceFor(url) };
+  }
+  if (part.type === "file" && part.file?.file_data?.startsWith("data:application/pdf;base64,")) {
+    return { type: "document", source: sourceFor(part.file.file_data) };
+  }
+  throw badRequest(`${path}: content part "${part.type}" is not supported on this model`, path);
+}
+
+/** A data: URL becomes a base64 source; anything else is fetched by Anthropic as a URL. */
+function sourceFor(url: string): JsonObject {
+  const match = /^data:([^;,]+);base64,(.*)$/s.exec(url);
+  if (match) return { type: "base64", media_type: match[1], data: match[2] };
+  return { type: "url", url };
+}
+
+function formatInstruction(format: OpenAIChatRequest["response_format"]): string | undefined {
+  if (!format || format.type === "text") return undefined;
+  const schema = format.json_schema?.schema;
+  if (format.type === "json_schema" && schema !== undefined) {
+    return `Respond with only a JSON value that conforms to this JSON Schema, with no other text:\n${JSON.stringify(schema)}`;
+  }
+  return "Respond with only a valid JSON object, with no other text.";
+}
+
+function translateTools(request: OpenAIChatRequest): JsonObject {
+  const out: JsonObject = {};
+  if (request.tools) {
+    out.tools = request.tools.map(({ function: fn }) => {
+      const tool: JsonObject = { name: fn.name, input_schema: fn.parameters ?? { type: "object", properties: {} } };
+      if (fn.description !== undefined) tool.description = fn.description;
+      return tool;
+    });
+  }
+  const choice = request.tool_choice;
+  let anthropicChoice: JsonObject | undefined;
+  if (choice === "auto") anthropicChoice = { type: "auto" };
+  else if (choice === "required") anthropicChoice = { type: "any" };
+  else if (choice === "none") anthropicChoice = { type: "none" };
+  else if (choice) anthropicChoice = { type: "tool", name: choice.function.name };
+  if (request.parallel_tool_calls === false && request.tools?.length && anthropicChoice?.type !== "none") {
+    anthropicChoice = { ...(anthropicChoice ?? { type: "auto" }), disable_parallel_tool_use: true };
+  }
+  if (anthropicChoice) out.tool_choice = anthropicChoice;
+  return out;
+}

@@ -1,0 +1,65 @@
+import { describe, expect, test } from "bun:test";
+import { jsonFixture } from "../fixtures/load-fixture.ts";
+import { messagesResponseToChat } from "./messages-response-to-chat.ts";
+
+describe("messagesResponseToChat", () => {
+  test("text answer", () => {
+    expect(messagesResponseToChat(jsonFixture("anthropic/message-text.json"), "gpt-claude", 1763800000)).toEqual({
+      id: "chatcmpl-01XFDUDYJgAACzvnptvVoYEL",
+      object: "chat.completion",
+      created: 1763800000,
+      model: "gpt-claude",
+      choices: [
+        {
+          index: 0,
+          message: { role: "assistant", content: "Hello! How can I help you today?", refusal: null },
+          logprobs: null,
+          finish_reason: "stop",
+        },
+      ],
+      usage: { prompt_tokens: 21, completion_tokens: 12, total_tokens: 33, prompt_tokens_details: { cached_tokens: 0 } },
+    });
+  });
+
+  test("tool_use blocks → tool_calls, thinking dropped, cache reads counted in prompt_tokens", () => {
+    const chat = messagesResponseToChat(jsonFixture("anthropic/message-tool-use.json"), "m", 1);
+    const choice = (chat.choices as Array<Record<string, unknown>>)[0];
+    expect(choice?.finish_reason).toBe("tool_calls");
+    expect(choice?.message).toEqual({
+      role: "assistant",
+      content: "I'll check the weather in both cities.",
+      refusal: null,
+      tool_calls: [
+        {
+          id: "toolu_01T1x1fJ34qAmk2tNTrN7Up6",
+          type: "function",
+          function: { name: "get_weather", arguments: '{"location":"Paris, France","unit":"celsius"}' },
+        },
+        {
+          id: "toolu_01VkqfZWbZ9Qn8QyJg4Xc2mD",
+          type: "function",
+          function: { name: "get_weather", arguments: '{"location":"Tokyo, Japan","unit":"celsius"}' },
+        },
+      ],
+    });
+    expect(chat.usage).toEqual({
+      prompt_tokens: 572,
+      completion_tokens: 89,
+      total_tokens: 661,
+      prompt_tokens_details: { cached_tokens: 100 },
+    });
+  });
+
+  test.each([
+    ["end_turn", "stop"],
+    ["stop_sequence", "stop"],
+    ["max_tokens", "length"],
+    ["tool_use", "tool_calls"],
+    ["refusal", "content_filter"],
+    ["pause_turn", "stop"],
+  ])("stop_reason %s → finish_reason %s", (stopReason, finish) => {
+    const body = { id: "msg_1", content: [{ type: "text", text: "x" }], stop_reason: stopReason };
+    const chat = messagesResponseToChat(body, "m", 1);
+    expect((chat.choices as Array<Record<string, unknown>>)[0]?.finish_reason).toBe(finish);
+  });
+});

@@ -1,0 +1,41 @@
+import type { JsonObject } from "../../core/dialect.ts";
+import { anthropicResponse } from "../anthropic-schema.ts";
+import { parseBody } from "../parse-body.ts";
+import { anthropicUsageToOpenAI } from "../usage-mapping.ts";
+import { openAIFinishReason } from "./finish-reason.ts";
+
+/** OpenAI completion ids look like `chatcmpl-…`; keep the upstream id recognisable inside it. */
+export function chatCompletionId(messageId: string): string {
+  return `chatcmpl-${messageId.replace(/^msg_/, "")}`;
+}
+
+/**
+ * Anthropic message → OpenAI chat.completion. Text blocks join into `content`; tool_use blocks
+ * become `tool_calls` with JSON-string arguments. Thinking blocks are dropped.
+ */
+export function messagesResponseToChat(
+  body: JsonObject,
+  requestedModel: string,
+  created = Math.floor(Date.now() / 1000),
+): JsonObject {
+  const message = parseBody(anthropicResponse, body, "upstream");
+  let text = "";
+  const toolCalls: JsonObject[] = [];
+  for (const block of message.content) {
+    if (block.type === "text" && typeof block.text === "string") text += block.text;
+    else if (block.type === "tool_use" && "id" in block && "name" in block) {
+      const args = JSON.stringify(block.input ?? {});
+      toolCalls.push({ id: block.id, type: "function", function: { name: block.name, arguments: args } });
+    }
+  }
+  const reply: JsonObject = { role: "assistant", content: text === "" && toolCalls.length > 0 ? null : text, refusal: null };
+  if (toolCalls.length > 0) reply.tool_calls = toolCalls;
+  return {
+    id: chatCompletionId(message.id),
+    object: "chat.completion",
+    created,
+    model: requestedModel,
+    choices: [{ index: 0, message: reply, logprobs: null, finish_reason: openAIFinishReason(message.stop_reason) }],
+    usage: anthropicUsageToOpenAI(message.usage ?? {}),
+  };
+}

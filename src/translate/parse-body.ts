@@ -1,0 +1,41 @@
+import type { z } from "zod";
+import { badRequest, upstreamError } from "../core/gateway-error.ts";
+
+/**
+ * Which side a body came from decides the blame: a bad client request is a 400, a body an
+ * upstream sent that we cannot read is a 502 (and retryable, another route may do better).
+ */
+export type BodySide = "request" | "upstream";
+
+/** Validates `body` with `schema`, naming the first offending path in the error message. */
+export function parseBody<S extends z.ZodType>(schema: S, body: unknown, side: BodySide): z.infer<S> {
+  const result = schema.safeParse(body);
+  if (result.success) return result.data;
+  const issue = result.error.issues[0];
+  const path = issue?.path.length ? issue.path.map(String).join(".") : "body";
+  const message = `${path}: ${issue?.message ?? "invalid"}`;
+  if (side === "request") throw badRequest(message, path);
+  throw upstreamError(`upstream sent an unreadable body (${message})`);
+}
+
+/** Tool arguments arrive as a JSON string; Anthropic wants an object. Bad JSON becomes `{}`. */
+export function parseToolArguments(text: string | null | undefined): Record<string, unknown> {
+  if (!text) return {};
+  try {
+    const value: unknown = JSON.parse(text);
+    return typeof value === "object" && value !== null && !Array.isArray(value)
+      ? (value as Record<string, unknown>)
+      : {};
+  } catch {
+    return {};
+  }
+}
+
+/** Parses one SSE data payload as JSON, or undefined when it is not JSON. */
+export function parseEventData(data: string): unknown {
+  try {
+    return JSON.parse(data);
+  } catch {
+    return undefined;
+  }
+}

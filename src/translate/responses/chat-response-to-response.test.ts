@@ -1,0 +1,65 @@
+import { describe, expect, test } from "bun:test";
+import { jsonFixture } from "../fixtures/load-fixture.ts";
+import { chatResponseToResponse, conversationItems, newResponseId } from "./chat-response-to-response.ts";
+
+const request = { model: "gpt-4o-mini", input: "Hi", instructions: "Be nice." };
+
+describe("chatResponseToResponse", () => {
+  test("text answer → message item with output_text", () => {
+    const response = chatResponseToResponse(jsonFixture("openai/chat-text.json"), request, "resp_abc");
+    expect(response).toMatchObject({
+      id: "resp_abc",
+      object: "response",
+      created_at: 1763800001,
+      status: "completed",
+      model: "gpt-4o-mini",
+      instructions: "Be nice.",
+      output: [
+        {
+          id: "msg_abc",
+          type: "message",
+          status: "completed",
+          role: "assistant",
+          content: [{ type: "output_text", text: "Hello! How can I help you today?", annotations: [], logprobs: [] }],
+        },
+      ],
+      usage: { input_tokens: 19, output_tokens: 9, total_tokens: 28, input_tokens_details: { cached_tokens: 0 } },
+    });
+  });
+
+  test("tool calls → function_call items; conversation items chain input then output", () => {
+    const response = chatResponseToResponse(jsonFixture("openai/chat-tool-calls.json"), request, "resp_t");
+    expect(response.output).toEqual([
+      {
+        id: "fc_t_0",
+        type: "function_call",
+        status: "completed",
+        arguments: '{"location": "Paris, France", "unit": "celsius"}',
+        call_id: "call_VwQ3Xj9yHk2LmN8pRt5sUa1b",
+        name: "get_weather",
+      },
+      {
+        id: "fc_t_1",
+        type: "function_call",
+        status: "completed",
+        arguments: '{"location": "Tokyo, Japan", "unit": "celsius"}',
+        call_id: "call_Zc7Df4Gh6Jk8Lm0Np2Qr4St6",
+        name: "get_weather",
+      },
+    ]);
+    const items = conversationItems(request, response);
+    expect(items[0]).toEqual({ type: "message", role: "user", content: "Hi" });
+    expect(items).toHaveLength(3);
+  });
+
+  test("length → incomplete with max_output_tokens", () => {
+    const chat = { id: "c", choices: [{ message: { content: "partial" }, finish_reason: "length" }] };
+    const response = chatResponseToResponse(chat, request, "resp_x");
+    expect(response.status).toBe("incomplete");
+    expect(response.incomplete_details).toEqual({ reason: "max_output_tokens" });
+  });
+
+  test("ids look like OpenAI's", () => {
+    expect(newResponseId()).toMatch(/^resp_[0-9a-f]{48}$/);
+  });
+});

@@ -1,0 +1,58 @@
+import type { JsonObject } from "../../core/dialect.ts";
+import { openAIChatResponse } from "../openai-schema.ts";
+import { parseBody } from "../parse-body.ts";
+import {
+  functionCallItem,
+  functionCallItemId,
+  messageItem,
+  messageItemId,
+  responseEnvelope,
+  responseStatus,
+  responsesUsage,
+} from "./response-envelope.ts";
+
+/** A new Responses id (`resp_` + 48 hex digits, as OpenAI's look). */
+export function newResponseId(): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(24));
+  return `resp_${Buffer.from(bytes).toString("hex")}`;
+}
+
+/**
+ * chat.completion → Responses `response`. `request` is the caller's Responses request (echoed
+ * in the envelope, `model` included); `id` is the response id the gateway stores it under.
+ */
+export function chatResponseToResponse(chat: JsonObject, request: JsonObject, id: string): JsonObject {
+  const body = parseBody(openAIChatResponse, chat, "upstream");
+  const choice = body.choices[0];
+  const output: JsonObject[] = [];
+  const text = choice?.message.content ?? "";
+  if (text !== "") output.push(messageItem(messageItemId(id), text, "completed"));
+  for (const [n, call] of (choice?.message.tool_calls ?? []).entries()) {
+    const fields = { callId: call.id, name: call.function.name, arguments: call.function.arguments ?? "" };
+    output.push(functionCallItem(functionCallItemId(id, n), fields, "completed"));
+  }
+  return responseEnvelope({
+    id,
+    createdAt: body.created ?? Math.floor(Date.now() / 1000),
+    request,
+    output,
+    usage: responsesUsage(body.usage),
+    ...responseStatus(choice?.finish_reason),
+  });
+}
+
+/**
+ * The items a stored response contributes to a `previous_response_id` chain: the request's
+ * input items, then the response's output items. The caller stores these with the response.
+ */
+export function conversationItems(request: JsonObject, response: JsonObject): JsonObject[] {
+  const input = request.input;
+  const items: JsonObject[] =
+    typeof input === "string"
+      ? [{ type: "message", role: "user", content: input }]
+      : Array.isArray(input)
+        ? (input as JsonObject[])
+        : [];
+  const output = Array.isArray(response.output) ? (response.output as JsonObject[]) : [];
+  return [...items, ...output];
+}

@@ -1,0 +1,92 @@
+import { describe, expect, test } from "bun:test";
+import type { JsonObject } from "../../core/dialect.ts";
+import { upstreamError } from "../../core/gateway-error.ts";
+import { collect, replay, sseFixture } from "../fixtures/load-fixture.ts";
+import { chatStreamToResponses } from "./chat-stream-to-responses.ts";
+
+const request = { model: "gpt-4o-mini", input: "Hi", stream: true };
+
+async function run(name: string, failAfter?: { count: number; error: Error }) {
+  let stored: JsonObject | undefined;
+  const out = await collect(
+    chatStreamToResponses(replay(sseFixture(name), failAfter), {
+      request,
+      id: "resp_s",
+      createdAt: 5,
+      onResponse: (response) => {
+        stored = response;
+      },
+    }),
+  );
+  const data = out.map((e) => JSON.parse(e.data) as Record<string, unknown>);
+  return { out, data, stored };
+}
+
+describe("chatStreamToResponses", () => {
+  test("text stream: event order, names and sequence numbers", async () => {
+    const { out, data, stored } = await run("openai/chat-text.sse.txt");
+    expect(out.map((e) => e.event)).toEqual([
+      "response.created",
+      "response.in_progress",
+      "response.output_item.added",
+      "response.content_part.added",
+      ...Array(9).fill("response.output_text.delta"),
+      "response.output_text.done",
+      "response.content_part.done",
+      "response.output_item.done",
+      "response.completed",
+    ]);
+    expect(data.map((d) => d.sequence_number)).toEqual(data.map((_, i) => i));
+    expect(data.every((d, i) => d.type === out[i]?.event)).toBe(true);
+    expect(data[4]).toEqual({
+      type: "response.output_text.delta",
+      sequence_number: 4,
+      item_id: "msg_s",
+      output_index: 0,
+      content_index: 0,
+      delta: "Hello",
+      logprobs: [],
+    });
+    expect(data.at(-1)?.response).toMatchObject({
+      status: "completed",
+      usage: { input_tokens: 19, output_tokens: 10, total_tokens: 29 },
+      output: [{ type: "message", content: [{ text: "Hello! How can I help you today?" }] }],
+    });
+    expect(stored).toEqual(data.at(-1)?.response as JsonObject);
+  });
+
+  test("parallel tool calls: one function_call item each, arguments as deltas", async () => {
+    const { data } = await run("openai/chat-tool-calls.sse.txt");
+    const added = data.filter((d) => d.type === "response.output_item.added").map((d) => d.item);
+    expect(added).toEqual([
+      {
+        id: "fc_s_0",
+        type: "function_call",
+        status: "in_progress",
+        arguments: "",
+        call_id: "call_VwQ3Xj9yHk2LmN8pRt5sUa1b",
+        name: "get_weather",
+      },
+      {
+        id: "fc_s_1",
+        type: "function_call",
+        status: "in_progress",
+        arguments: "",
+        call_id: "call_Zc7Df4Gh6Jk8Lm0Np2Qr4St6",
+        name: "get_weather",
+      },
+    ]);
+    const done = data.filter((d) => d.type === "response.function_call_arguments.done");
+    expect(done.map((d) => JSON.parse(d.arguments as string))).toEqual([
+      { location: "Paris, France", unit: "celsius" },
+      { location: "Tokyo, Japan", unit: "celsius" },
+    ]);
+    expect(data.filter((d) => d.type === "response.function_call_arguments.delta")).toHaveLength(14);
+  });
+
+  test("errors: in-band mid-stream → error event; thrown before the first event → rethrown", async () => {
+    const { data } = await run("openai/chat-error-midstream.sse.txt");
+    expect(data.at(-1)).toMatchObject({ type: "error", code: "server_error", param: null });
+    await expect(run("openai/chat-text.sse.txt", { count: 0, error: upstreamError("down") })).rejects.toThrow("down");
+  });
+});

@@ -1,0 +1,87 @@
+import type { JsonObject } from "../../core/dialect.ts";
+import type { OpenAIUsage } from "../openai-schema.ts";
+
+/** Fields of a Responses `response` object that echo the request. */
+export interface ResponseEnvelopeInit {
+  id: string;
+  createdAt: number;
+  request: JsonObject;
+  status: "in_progress" | "completed" | "incomplete";
+  output: JsonObject[];
+  usage: JsonObject | null;
+  /** Why a response is incomplete (`max_output_tokens`, `content_filter`). */
+  incompleteReason?: string;
+}
+
+/** A full `response` object, shaped as OpenAI returns it, so the official SDK accepts it. */
+export function responseEnvelope(init: ResponseEnvelopeInit): JsonObject {
+  const r = init.request;
+  return {
+    id: init.id,
+    object: "response",
+    created_at: init.createdAt,
+    status: init.status,
+    background: false,
+    error: null,
+    incomplete_details: init.incompleteReason ? { reason: init.incompleteReason } : null,
+    instructions: r.instructions ?? null,
+    max_output_tokens: r.max_output_tokens ?? null,
+    model: r.model,
+    output: init.output,
+    parallel_tool_calls: r.parallel_tool_calls ?? true,
+    previous_response_id: r.previous_response_id ?? null,
+    reasoning: { effort: null, summary: null },
+    store: r.store ?? true,
+    temperature: r.temperature ?? 1,
+    text: r.text ?? { format: { type: "text" } },
+    tool_choice: r.tool_choice ?? "auto",
+    tools: r.tools ?? [],
+    top_p: r.top_p ?? 1,
+    truncation: "disabled",
+    usage: init.usage,
+    user: r.user ?? null,
+    metadata: r.metadata ?? {},
+  };
+}
+
+/** Responses usage for a chat-completions usage object. */
+export function responsesUsage(usage: OpenAIUsage | null | undefined): JsonObject {
+  const input = usage?.prompt_tokens ?? 0;
+  const output = usage?.completion_tokens ?? 0;
+  return {
+    input_tokens: input,
+    input_tokens_details: { cached_tokens: usage?.prompt_tokens_details?.cached_tokens ?? 0 },
+    output_tokens: output,
+    output_tokens_details: { reasoning_tokens: 0 },
+    total_tokens: input + output,
+  };
+}
+
+/** finish_reason → the response status, and the reason when it is incomplete. */
+export function responseStatus(finishReason: string | null | undefined): {
+  status: "completed" | "incomplete";
+  incompleteReason?: string;
+} {
+  if (finishReason === "length") return { status: "incomplete", incompleteReason: "max_output_tokens" };
+  if (finishReason === "content_filter") return { status: "incomplete", incompleteReason: "content_filter" };
+  return { status: "completed" };
+}
+
+/** Output item ids derive from the response id, so a stored response reads back the same. */
+export const messageItemId = (responseId: string) => `msg_${responseId.replace(/^resp_/, "")}`;
+export const functionCallItemId = (responseId: string, n: number) => `fc_${responseId.replace(/^resp_/, "")}_${n}`;
+
+export function messageItem(id: string, text: string, status: "in_progress" | "completed"): JsonObject {
+  const content = status === "completed" ? [outputTextPart(text)] : [];
+  return { id, type: "message", status, role: "assistant", content };
+}
+
+export const outputTextPart = (text: string): JsonObject => ({ type: "output_text", text, annotations: [], logprobs: [] });
+
+export function functionCallItem(
+  id: string,
+  call: { callId: string; name: string; arguments: string },
+  status: "in_progress" | "completed",
+): JsonObject {
+  return { id, type: "function_call", status, arguments: call.arguments, call_id: call.callId, name: call.name };
+}

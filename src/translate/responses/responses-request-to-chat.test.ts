@@ -1,0 +1,103 @@
+import { describe, expect, test } from "bun:test";
+import { GatewayError } from "../../core/gateway-error.ts";
+import { responsesRequestToChat } from "./responses-request-to-chat.ts";
+
+describe("responsesRequestToChat", () => {
+  test("string input, instructions, limits, streaming, json_schema format", () => {
+    expect(
+      responsesRequestToChat({
+        model: "llama",
+        input: "Hi",
+        instructions: "Be terse.",
+        max_output_tokens: 50,
+        temperature: 0.3,
+        stream: true,
+        store: true,
+        text: { format: { type: "json_schema", name: "r", schema: { type: "object" }, strict: true } },
+      }),
+    ).toEqual({
+      model: "llama",
+      messages: [
+        { role: "system", content: "Be terse." },
+        { role: "user", content: "Hi" },
+      ],
+      max_tokens: 50,
+      temperature: 0.3,
+      stream: true,
+      stream_options: { include_usage: true },
+      response_format: { type: "json_schema", json_schema: { name: "r", schema: { type: "object" }, strict: true } },
+    });
+  });
+
+  test("previous items, parallel function calls and their outputs, function tools", () => {
+    const previous = [
+      { type: "message", role: "user", content: "Weather in Paris and Tokyo?" },
+      { id: "fc_1_0", type: "function_call", call_id: "call_1", name: "get_weather", arguments: '{"city":"Paris"}', status: "completed" },
+      { id: "fc_1_1", type: "function_call", call_id: "call_2", name: "get_weather", arguments: '{"city":"Tokyo"}', status: "completed" },
+    ];
+    const chat = responsesRequestToChat(
+      {
+        model: "m",
+        previous_response_id: "resp_1",
+        input: [
+          { type: "function_call_output", call_id: "call_1", output: "18°C" },
+          { type: "function_call_output", call_id: "call_2", output: "22°C" },
+          { role: "user", content: [{ type: "input_text", text: "Warmer?" }] },
+        ],
+        tools: [{ type: "function", name: "get_weather", parameters: { type: "object" }, strict: true }],
+        tool_choice: { type: "function", name: "get_weather" },
+      },
+      previous,
+    );
+    expect(chat.messages).toEqual([
+      { role: "user", content: "Weather in Paris and Tokyo?" },
+      {
+        role: "assistant",
+        content: null,
+        tool_calls: [
+          { id: "call_1", type: "function", function: { name: "get_weather", arguments: '{"city":"Paris"}' } },
+          { id: "call_2", type: "function", function: { name: "get_weather", arguments: '{"city":"Tokyo"}' } },
+        ],
+      },
+      { role: "tool", tool_call_id: "call_1", content: "18°C" },
+      { role: "tool", tool_call_id: "call_2", content: "22°C" },
+      { role: "user", content: "Warmer?" },
+    ]);
+    expect(chat.tools).toEqual([
+      { type: "function", function: { name: "get_weather", parameters: { type: "object" }, strict: true } },
+    ]);
+    expect(chat.tool_choice).toEqual({ type: "function", function: { name: "get_weather" } });
+  });
+
+  test("assistant output items and images", () => {
+    const chat = responsesRequestToChat({
+      model: "m",
+      input: [
+        { role: "user", content: [{ type: "input_text", text: "What is it?" }, { type: "input_image", image_url: "https://x/cat.png" }] },
+        { type: "message", role: "assistant", content: [{ type: "output_text", text: "A cat.", annotations: [] }] },
+      ],
+    });
+    expect(chat.messages).toEqual([
+      {
+        role: "user",
+        content: [
+          { type: "text", text: "What is it?" },
+          { type: "image_url", image_url: { url: "https://x/cat.png" } },
+        ],
+      },
+      { role: "assistant", content: "A cat." },
+    ]);
+  });
+
+  test("hosted tools and unknown items are 400s", () => {
+    const fail = (body: Record<string, unknown>) => {
+      try {
+        responsesRequestToChat(body);
+      } catch (error) {
+        return error as GatewayError;
+      }
+    };
+    expect(fail({ model: "m", input: "x", tools: [{ type: "web_search" }] })?.status).toBe(400);
+    expect(fail({ model: "m", input: [{ type: "item_reference", id: "x" }] })?.status).toBe(400);
+  });
+});

@@ -1,0 +1,33 @@
+import type { Dialect } from "../core/dialect.ts";
+import type { SseEvent } from "../core/sse.ts";
+import type { Usage } from "../core/usage.ts";
+import { parseEventData } from "./parse-body.ts";
+import { usageFromAnthropic, usageFromOpenAI } from "./usage-mapping.ts";
+
+/**
+ * Watches a stream's events (in either dialect) and keeps the best usage figure seen so far.
+ * Anthropic spreads usage over `message_start` (input) and `message_delta` (output, cumulative);
+ * OpenAI sends it once, in the last chunk. Each figure only ever grows, so a late partial
+ * report never lowers an earlier complete one.
+ */
+export class StreamUsageMeter {
+  private inputTokens = 0;
+  private outputTokens = 0;
+  private seen = false;
+
+  constructor(private readonly dialect: Dialect) {}
+
+  observe(event: SseEvent): void {
+    if (!event.data.includes('"usage"')) return; // cheap skip for the many text deltas
+    const body = parseEventData(event.data);
+    const usage = this.dialect === "anthropic" ? usageFromAnthropic(body) : usageFromOpenAI(body);
+    if (!usage) return;
+    this.seen = true;
+    this.inputTokens = Math.max(this.inputTokens, usage.inputTokens);
+    this.outputTokens = Math.max(this.outputTokens, usage.outputTokens);
+  }
+
+  get usage(): Usage | undefined {
+    return this.seen ? { inputTokens: this.inputTokens, outputTokens: this.outputTokens } : undefined;
+  }
+}

@@ -1,0 +1,78 @@
+import { Box, useApp, useWindowSize } from "ink";
+import { useMemo, useReducer } from "react";
+import { ConnectionLine } from "./components/connection-line.tsx";
+import { DetailView } from "./components/detail-view.tsx";
+import { FilterPrompt } from "./components/filter-prompt.tsx";
+import { Footer } from "./components/footer.tsx";
+import { Header } from "./components/header.tsx";
+import { RequestTable } from "./components/request-table.tsx";
+import { WorkersPane } from "./components/workers-pane.tsx";
+import { useStoreTick } from "./hooks/use-store-tick.ts";
+import { useTailKeys } from "./hooks/use-tail-keys.ts";
+import { layoutColumns } from "./table-layout.ts";
+import { matchesFilter, type TailFilter } from "./tail-filter.ts";
+import type { TailStore } from "./tail-store.ts";
+import { initialUiState, uiReducer } from "./ui-state.ts";
+
+export interface TailAppProps {
+  store: TailStore;
+  /** The gateway as shown (no credentials). */
+  label: string;
+  initialFilter: TailFilter;
+  /** How often buffered events may redraw the screen; 100 ms = at most 10 frames/s. */
+  flushMs?: number;
+}
+
+const MAX_WORKER_LINES = 6;
+
+/** `mindgw tail`'s interactive screen. It reads the store; it never subscribes per event. */
+export function TailApp({ store, label, initialFilter, flushMs = 100 }: TailAppProps) {
+  const { exit } = useApp();
+  const { columns: width, rows: height } = useWindowSize();
+  const tick = useStoreTick(store, flushMs);
+  const [ui, dispatch] = useReducer(uiReducer, initialFilter, initialUiState);
+  // biome-ignore lint/correctness/useExhaustiveDependencies: `tick` is what tells us the store changed.
+  const rows = useMemo(
+    () => (ui.frozen ?? store.rows()).filter((row) => matchesFilter(ui.filter, row)),
+    [tick, ui.frozen, ui.filter, store],
+  );
+  useTailKeys({ state: ui, dispatch, store, rows, quit: exit });
+
+  const now = Date.now();
+  const workers = ui.showWorkers ? store.workers() : [];
+  const workerLines = ui.showWorkers ? Math.min(workers.length, MAX_WORKER_LINES) + 2 : 0;
+  // Stay one line short of the terminal: a frame as tall as the screen makes ink clear and flicker.
+  const tableRows = Math.max(1, height - 1 - 2 - workerLines - 1 - 1);
+  const selected = rows.findIndex((row) => row.requestId === ui.selectedId);
+  const offset = selected >= tableRows ? selected - tableRows + 1 : 0;
+
+  return (
+    <Box flexDirection="column" width={width}>
+      <ConnectionLine label={label} status={store.status} now={now} />
+      <Header stats={store.stats()} />
+      {ui.showWorkers ? (
+        <WorkersPane workers={workers} now={now} width={width} maxRows={MAX_WORKER_LINES} />
+      ) : null}
+      {ui.detail === null ? (
+        <RequestTable
+          rows={rows.slice(offset, offset + tableRows)}
+          columns={layoutColumns(width)}
+          selectedId={ui.selectedId}
+        />
+      ) : (
+        <DetailView row={ui.detail} width={width} height={tableRows + 1} />
+      )}
+      {ui.prompt === null ? (
+        <Footer
+          paused={ui.frozen !== null}
+          newSincePause={store.received - ui.pausedAt}
+          filter={ui.filter}
+          missed={store.missed}
+          notice={store.notice}
+        />
+      ) : (
+        <FilterPrompt text={ui.prompt.text} error={ui.prompt.error} />
+      )}
+    </Box>
+  );
+}

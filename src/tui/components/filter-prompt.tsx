@@ -1,0 +1,17 @@
+import { Text } from "ink";
+
+/** The `/` prompt; Enter applies, Esc cancels. */
+export function FilterPrompt({ text, error }: { text: string; error: string | null }) {
+  return (
+    <Text wrap="truncate">
+      <Text color="cyan">filter&gt; </Text>
+      {text}
+      <Text inverse> </Text>
+      {error === null ? (
+        <Text dimColor> model: key: status: route: · Enter applies · Esc cancels</Text>
+      ) : (
+        <Text color="red"> {error}</Text>
+      )}
+    </Text>
+  );
+}

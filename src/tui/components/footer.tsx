@@ -1,0 +1,29 @@
+import { Text } from "ink";
+import { formatFilter, isEmptyFilter, type TailFilter } from "../tail-filter.ts";
+
+export interface FooterProps {
+  paused: boolean;
+  /** Request events that arrived since the pause. */
+  newSincePause: number;
+  filter: TailFilter;
+  missed: number;
+  notice: string | null;
+}
+
+/** PAUSED marker, active filter, gateway notices, and the key help. */
+export function Footer({ paused, newSincePause, filter, missed, notice }: FooterProps) {
+  return (
+    <Text wrap="truncate">
+      {paused ? (
+        <Text inverse color="yellow">
+          {` PAUSED +${newSincePause} new `}
+        </Text>
+      ) : null}
+      {paused ? " " : ""}
+      {isEmptyFilter(filter) ? null : <Text color="cyan">[{formatFilter(filter)}] </Text>}
+      {missed > 0 ? <Text color="red">{missed} events missed </Text> : null}
+      {notice === null ? null : <Text color="magenta">{notice} </Text>}
+      <Text dimColor>space pause · / filter · ↑↓ enter detail · w workers · q quit</Text>
+    </Text>
+  );
+}

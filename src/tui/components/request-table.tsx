@@ -1,0 +1,41 @@
+import { Box, Text } from "ink";
+import { statusColour } from "../status-style.ts";
+import { type Column, renderCell, renderTitle } from "../table-layout.ts";
+import type { RequestRow } from "../tail-store.ts";
+
+export interface RequestTableProps {
+  rows: RequestRow[];
+  columns: Column[];
+  selectedId: string | null;
+}
+
+/** Column titles and one line per request; the status cell is coloured by class. */
+export function RequestTable({ rows, columns, selectedId }: RequestTableProps) {
+  return (
+    <Box flexDirection="column">
+      <Text bold wrap="truncate">
+        {columns.map(renderTitle).join(" ")}
+      </Text>
+      {rows.map((row) => (
+        <TableRow key={row.requestId} row={row} columns={columns} selected={row.requestId === selectedId} />
+      ))}
+    </Box>
+  );
+}
+
+function TableRow({ row, columns, selected }: { row: RequestRow; columns: Column[]; selected: boolean }) {
+  return (
+    <Text wrap="truncate" inverse={selected}>
+      {columns.map((column, i) => {
+        const text = `${i === 0 ? "" : " "}${renderCell(row, column)}`;
+        return column.id === "status" ? (
+          <Text key={column.id} color={statusColour(row.status)}>
+            {text}
+          </Text>
+        ) : (
+          text
+        );
+      })}
+    </Text>
+  );
+}

@@ -1,0 +1,40 @@
+import { Box, Text } from "ink";
+import { fit } from "../format.ts";
+import { workerHealth } from "../status-style.ts";
+import type { WorkerRow } from "../tail-store.ts";
+
+export interface WorkersPaneProps {
+  workers: WorkerRow[];
+  now: number;
+  width: number;
+  /** Lines available for workers; the rest are summarised as "+N more". */
+  maxRows: number;
+}
+
+/** Connected workers: name, models, in-flight / capacity, heartbeat health. */
+export function WorkersPane({ workers, now, width, maxRows }: WorkersPaneProps) {
+  const nameWidth = 16;
+  const loadWidth = 9;
+  const healthWidth = 10;
+  const modelsWidth = Math.max(8, width - nameWidth - loadWidth - healthWidth - 3);
+  const shown = workers.slice(0, Math.max(0, maxRows));
+  return (
+    <Box flexDirection="column">
+      <Text bold wrap="truncate">
+        {`WORKERS (${workers.length})`}
+      </Text>
+      {workers.length === 0 ? <Text dimColor>no workers connected</Text> : null}
+      {shown.map((worker) => {
+        const health = workerHealth(worker, now);
+        return (
+          <Text key={worker.id} wrap="truncate">
+            {fit(worker.name, nameWidth)} {fit(worker.models.join(","), modelsWidth)}{" "}
+            {fit(`${worker.inFlight}/${worker.capacity}`, loadWidth, "right")}{" "}
+            <Text color={health.colour}>{health.label}</Text>
+          </Text>
+        );
+      })}
+      {workers.length > shown.length ? <Text dimColor>+{workers.length - shown.length} more</Text> : null}
+    </Box>
+  );
+}

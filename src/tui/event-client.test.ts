@@ -1,0 +1,129 @@
+import { afterEach, describe, expect, test } from "bun:test";
+import { type ClientOutcome, type ConnectionStatus, runEventClient } from "./event-client.ts";
+import { resolveGateway } from "./gateway-target.ts";
+import type { ReceivedEvent } from "./tail-event.ts";
+import { FakeGateway, waitFor } from "./testing/fake-gateway.ts";
+import { finishedEvent } from "./testing/fixtures.ts";
+
+const FAST = { initialMs: 20, maxMs: 100, jitter: 0 };
+const gateways: FakeGateway[] = [];
+const controllers: AbortController[] = [];
+
+afterEach(async () => {
+  for (const c of controllers.splice(0)) c.abort();
+  for (const g of gateways.splice(0)) await g.stop();
+});
+
+function target(url: string) {
+  const resolved = resolveGateway(url);
+  if (!resolved.ok) throw new Error(resolved.error);
+  return resolved.target;
+}
+
+function follow(url: string, adminKey: string, extra: { maxInitialAttempts?: number; idleTimeoutMs?: number } = {}) {
+  const controller = new AbortController();
+  controllers.push(controller);
+  const events: ReceivedEvent[] = [];
+  const statuses: ConnectionStatus[] = [];
+  let outcome: ClientOutcome | null = null;
+  const done = runEventClient({
+    target: target(url),
+    adminKey,
+    signal: controller.signal,
+    backoff: FAST,
+    onEvent: (e) => events.push(e),
+    onStatus: (s) => statuses.push(s),
+    ...extra,
+  }).then((o) => {
+    outcome = o;
+    return o;
+  });
+  return { controller, events, statuses, done, outcome: () => outcome };
+}
+
+describe("runEventClient", () => {
+  test("reads events, skips unknown and malformed ones, and reconnects after a restart", async () => {
+    const gateway = new FakeGateway().start();
+    gateways.push(gateway);
+    const client = follow(gateway.url, gateway.adminKey);
+    await waitFor(() => gateway.liveStreams === 1, "first connection");
+    await waitFor(() => client.statuses.at(-1)?.state === "live", "live status");
+
+    gateway.send({ type: "cache.hit", at: 1 });
+    gateway.write("event: request.finished\ndata: {broken\n\n");
+    gateway.send(finishedEvent({ requestId: "before" }));
+    await waitFor(() => client.events.length === 1, "first event");
+    expect(client.events[0]?.event.type).toBe("request.finished");
+
+    const port = gateway.port;
+    await gateway.stop();
+    await waitFor(() => client.statuses.some((s) => s.state === "reconnecting"), "reconnecting status");
+    gateway.start();
+    expect(gateway.port).toBe(port);
+    await waitFor(() => gateway.liveStreams === 1, "second connection");
+    gateway.send(finishedEvent({ requestId: "after" }));
+    await waitFor(() => client.events.length === 2, "event after the restart");
+
+    expect(gateway.connections).toBe(2);
+    expect(client.statuses.at(-1)?.state).toBe("live");
+    client.controller.abort();
+    expect(await client.done).toEqual({ kind: "stopped" });
+  });
+
+  test("a rejected key is fatal with exit code 2 and never echoes the key", async () => {
+    const gateway = new FakeGateway().start();
+    gateways.push(gateway);
+    const outcome = await follow(gateway.url, "mgw_wrong_key_abcdef").done;
+    expect(outcome).toEqual({
+      kind: "fatal",
+      exitCode: 2,
+      message: `admin key rejected by ${gateway.url} (HTTP 401)`,
+    });
+    gateway.forceStatus = 403;
+    const forbidden = await follow(gateway.url, gateway.adminKey).done;
+    expect(forbidden.kind === "fatal" && forbidden.message).toContain("HTTP 403");
+    expect(gateway.urlsSeen.join()).not.toContain("mgw_");
+  });
+
+  test("a gateway without the endpoint is fatal with exit code 1", async () => {
+    const gateway = new FakeGateway().start();
+    gateways.push(gateway);
+    gateway.forceStatus = 404;
+    const outcome = await follow(gateway.url, gateway.adminKey).done;
+    expect(outcome.kind === "fatal" && outcome.exitCode).toBe(1);
+  });
+
+  test("an unreachable gateway gives up after the bounded first attempts", async () => {
+    const gateway = new FakeGateway().start();
+    const url = gateway.url;
+    await gateway.stop();
+    const client = follow(url, "k", { maxInitialAttempts: 3 });
+    const outcome = await client.done;
+    expect(outcome.kind === "fatal" && outcome.exitCode).toBe(1);
+    expect(outcome.kind === "fatal" && outcome.message).toContain(`cannot reach ${url}`);
+    expect(client.statuses.filter((s) => s.state === "connecting").length).toBe(3);
+  });
+
+  test("without a bound it keeps retrying until the gateway appears", async () => {
+    const gateway = new FakeGateway().start();
+    gateways.push(gateway);
+    await gateway.stop();
+    const client = follow(gateway.url, gateway.adminKey);
+    await waitFor(() => client.statuses.filter((s) => s.state === "reconnecting").length >= 3, "retries");
+    gateway.start();
+    await waitFor(() => client.statuses.at(-1)?.state === "live", "live after the gateway came up");
+    expect(client.outcome()).toBeNull();
+  });
+
+  test("a connection that goes silent is dropped and retried", async () => {
+    const gateway = new FakeGateway().start();
+    gateways.push(gateway);
+    gateway.silent = true;
+    const client = follow(gateway.url, gateway.adminKey, { idleTimeoutMs: 150 });
+    await waitFor(
+      () => client.statuses.some((s) => s.state === "reconnecting" && s.reason === "no data from the gateway"),
+      "idle reconnect",
+    );
+    expect(gateway.connections).toBeGreaterThanOrEqual(1);
+  });
+});

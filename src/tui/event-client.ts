@@ -1,0 +1,158 @@
+import { decodeSse } from "../core/sse.ts";
+import { type BackoffOptions, backoffDelay, DEFAULT_BACKOFF, sleep } from "./backoff.ts";
+import type { GatewayTarget } from "./gateway-target.ts";
+import { parseTailEvent, type ReceivedEvent } from "./tail-event.ts";
+
+/** What the status line shows about the event stream. */
+export type ConnectionStatus =
+  | { state: "connecting"; attempt: number }
+  | { state: "live"; since: number }
+  | { state: "reconnecting"; retryAt: number; attempt: number; reason: string }
+  | { state: "error"; message: string };
+
+/** How the client ended: stopped by its signal, or a failure retrying cannot fix. */
+export type ClientOutcome = { kind: "stopped" } | { kind: "fatal"; message: string; exitCode: 1 | 2 };
+
+export interface EventClientOptions {
+  target: GatewayTarget;
+  adminKey: string;
+  signal: AbortSignal;
+  onEvent: (received: ReceivedEvent) => void;
+  onStatus?: (status: ConnectionStatus) => void;
+  /** Called on each successful (re)connect, e.g. to refetch the workers list. */
+  onConnected?: () => void;
+  /** Give up (exit 1) after this many failed attempts before the first success; default: never. */
+  maxInitialAttempts?: number;
+  backoff?: BackoffOptions;
+  /** With no byte (not even a keep-alive comment) for this long, the connection is presumed dead. */
+  idleTimeoutMs?: number;
+  fetch?: typeof fetch;
+  now?: () => number;
+}
+
+type Attempt = { kind: "retry"; reason: string; wasLive: boolean } | ClientOutcome;
+
+/**
+ * Follows the gateway's live event stream until `signal` aborts, reconnecting with backoff
+ * when the gateway restarts or the connection drops. Only a rejected admin key (401/403,
+ * exit 2), a gateway without the endpoint (404, exit 1) or, with `maxInitialAttempts`, a
+ * gateway never reached (exit 1) end it early. Error messages never hold the key.
+ */
+export async function runEventClient(options: EventClientOptions): Promise<ClientOutcome> {
+  const now = options.now ?? Date.now;
+  const backoff = options.backoff ?? DEFAULT_BACKOFF;
+  let everLive = false;
+  let failures = 0;
+  for (;;) {
+    if (options.signal.aborted) return { kind: "stopped" };
+    options.onStatus?.({ state: "connecting", attempt: failures + 1 });
+    const attempt = await connectOnce(options, () => {
+      everLive = true;
+      failures = 0;
+      options.onStatus?.({ state: "live", since: now() });
+      options.onConnected?.();
+    });
+    if (options.signal.aborted) return { kind: "stopped" };
+    if (attempt.kind !== "retry") {
+      if (attempt.kind === "fatal") options.onStatus?.({ state: "error", message: attempt.message });
+      return attempt;
+    }
+    failures = attempt.wasLive ? 1 : failures + 1;
+    if (!everLive && options.maxInitialAttempts !== undefined && failures >= options.maxInitialAttempts) {
+      const message = `cannot reach ${options.target.label}: ${attempt.reason} (${failures} attempts)`;
+      options.onStatus?.({ state: "error", message });
+      return { kind: "fatal", message, exitCode: 1 };
+    }
+    const delay = backoffDelay(failures, backoff);
+    options.onStatus?.({
+      state: "reconnecting",
+      retryAt: now() + delay,
+      attempt: failures,
+      reason: attempt.reason,
+    });
+    await sleep(delay, options.signal);
+  }
+}
+
+async function connectOnce(options: EventClientOptions, onLive: () => void): Promise<Attempt> {
+  const { target, signal } = options;
+  const connection = new AbortController();
+  const stop = () => connection.abort();
+  signal.addEventListener("abort", stop, { once: true });
+  let lastByteAt = Date.now();
+  let idle = false;
+  const idleTimeoutMs = options.idleTimeoutMs ?? 45_000;
+  const watchdog = setInterval(
+    () => {
+      if (Date.now() - lastByteAt < idleTimeoutMs) return;
+      idle = true;
+      connection.abort();
+    },
+    Math.max(10, Math.min(1000, idleTimeoutMs / 4)),
+  );
+  let live = false;
+  try {
+    const response = await (options.fetch ?? fetch)(target.eventsUrl, {
+      headers: { authorization: `Bearer ${options.adminKey}`, accept: "text/event-stream" },
+      signal: connection.signal,
+    });
+    const refused = classifyStatus(response.status, target.label);
+    if (refused !== null) {
+      await response.body?.cancel().catch(() => {});
+      return refused;
+    }
+    const type = response.headers.get("content-type") ?? "";
+    if (!type.includes("text/event-stream") || response.body === null) {
+      await response.body?.cancel().catch(() => {});
+      return { kind: "fatal", message: `${target.label} did not answer with an event stream`, exitCode: 1 };
+    }
+    live = true;
+    onLive();
+    lastByteAt = Date.now();
+    const body = response.body;
+    const chunks = (async function* () {
+      for await (const chunk of body) {
+        lastByteAt = Date.now();
+        yield chunk;
+      }
+    })();
+    for await (const sse of decodeSse(chunks)) {
+      const received = parseTailEvent(sse.data);
+      if (received !== null) options.onEvent(received);
+    }
+    return { kind: "retry", reason: "connection closed", wasLive: true };
+  } catch (error) {
+    if (signal.aborted) return { kind: "stopped" };
+    const reason = idle ? "no data from the gateway" : describeNetworkError(error);
+    return { kind: "retry", reason, wasLive: live };
+  } finally {
+    clearInterval(watchdog);
+    signal.removeEventListener("abort", stop);
+    connection.abort();
+  }
+}
+
+function classifyStatus(status: number, label: string): Attempt | null {
+  if (status === 200) return null;
+  if (status === 401 || status === 403) {
+    return { kind: "fatal", message: `admin key rejected by ${label} (HTTP ${status})`, exitCode: 2 };
+  }
+  if (status === 404) {
+    return {
+      kind: "fatal",
+      message: `${label} has no live event stream (HTTP 404 on /admin/api/events)`,
+      exitCode: 1,
+    };
+  }
+  return { kind: "retry", reason: `HTTP ${status}`, wasLive: false };
+}
+
+/** A short reason from a fetch failure; never the request (which holds the key). */
+function describeNetworkError(error: unknown): string {
+  const code = typeof error === "object" && error !== null && "code" in error ? String(error.code) : "";
+  if (code === "ConnectionRefused" || code === "ECONNREFUSED") return "connection refused";
+  if (code === "ConnectionClosed" || code === "ECONNRESET") return "connection closed";
+  if (code !== "") return code;
+  const message = error instanceof Error ? error.message : String(error);
+  return message.split("\n")[0]?.slice(0, 120) || "network error";
+}

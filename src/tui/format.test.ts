@@ -1,0 +1,35 @@
+import { describe, expect, test } from "bun:test";
+import { fit, formatClock, formatCount, formatMs, formatPercent, formatRate, truncate } from "./format.ts";
+
+describe("format", () => {
+  test("durations", () => {
+    expect(formatMs(null)).toBe("-");
+    expect(formatMs(85.4)).toBe("85ms");
+    expect(formatMs(1420)).toBe("1.42s");
+    expect(formatMs(12_340)).toBe("12.3s");
+    expect(formatMs(125_000)).toBe("2m05s");
+  });
+
+  test("clock is HH:MM:SS", () => {
+    expect(formatClock(Date.now())).toMatch(/^\d\d:\d\d:\d\d$/);
+  });
+
+  test("rates, percents and counts", () => {
+    expect(formatRate(12.34)).toBe("12.3");
+    expect(formatRate(1234.4)).toBe("1234");
+    expect(formatPercent(0.0123)).toBe("1.2%");
+    expect(formatCount(950)).toBe("950");
+    expect(formatCount(12_345)).toBe("12k");
+    expect(formatCount(1234)).toBe("1.2k");
+    expect(formatCount(4_500_000)).toBe("4.5M");
+  });
+
+  test("truncate and fit", () => {
+    expect(truncate("gpt-4o-mini", 6)).toBe("gpt-4…");
+    expect(truncate("abc", 1)).toBe("…");
+    expect(truncate("abc", 0)).toBe("");
+    expect(fit("ab", 4)).toBe("ab  ");
+    expect(fit("ab", 4, "right")).toBe("  ab");
+    expect(fit("abcdef", 4)).toBe("abc…");
+  });
+});

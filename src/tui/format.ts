@@ -1,0 +1,42 @@
+/** Milliseconds for a narrow column: `85ms`, `1.42s`, `2m05s`; `-` when unknown. */
+export function formatMs(ms: number | null | undefined): string {
+  if (ms === null || ms === undefined || !Number.isFinite(ms)) return "-";
+  if (ms < 1000) return `${Math.round(ms)}ms`;
+  if (ms < 60_000) return `${(ms / 1000).toFixed(ms < 10_000 ? 2 : 1)}s`;
+  const minutes = Math.floor(ms / 60_000);
+  const seconds = Math.floor((ms % 60_000) / 1000);
+  return `${minutes}m${String(seconds).padStart(2, "0")}s`;
+}
+
+/** Local wall-clock time `HH:MM:SS`. */
+export function formatClock(epochMs: number): string {
+  const d = new Date(epochMs);
+  return [d.getHours(), d.getMinutes(), d.getSeconds()].map((n) => String(n).padStart(2, "0")).join(":");
+}
+
+/** A rate with one decimal below 100 (`12.3`), whole above (`1234`). */
+export function formatRate(perSec: number): string {
+  return perSec < 100 ? perSec.toFixed(1) : String(Math.round(perSec));
+}
+
+export const formatPercent = (share: number): string => `${(share * 100).toFixed(1)}%`;
+
+/** Compact counts: `950`, `12.3k`, `4.5M`. */
+export function formatCount(n: number): string {
+  if (n < 1000) return String(Math.round(n));
+  if (n < 1_000_000) return `${(n / 1000).toFixed(n < 10_000 ? 1 : 0)}k`;
+  return `${(n / 1_000_000).toFixed(1)}M`;
+}
+
+/** Fits text into `width` cells, marking a cut with `…`. */
+export function truncate(text: string, width: number): string {
+  if (width <= 0) return "";
+  if (text.length <= width) return text;
+  return width === 1 ? "…" : `${text.slice(0, width - 1)}…`;
+}
+
+/** Truncates, then pads to exactly `width` cells. */
+export function fit(text: string, width: number, align: "left" | "right" = "left"): string {
+  const cut = truncate(text, width);
+  return align === "left" ? cut.padEnd(width) : cut.padStart(width);
+}

@@ -1,0 +1,40 @@
+/** Where the admin API of one gateway lives, and how to name it without leaking secrets. */
+export interface GatewayTarget {
+  eventsUrl: URL;
+  workersUrl: URL;
+  /** Scheme, host, port and path only: no user info, query or fragment. */
+  label: string;
+}
+
+export type TargetResult = { ok: true; target: GatewayTarget } | { ok: false; error: string };
+
+/** Accepts `http(s)://host[:port][/prefix]`; a bare `host:port` is taken as http. */
+export function resolveGateway(gateway: string): TargetResult {
+  const text = gateway.trim();
+  if (text === "") return { ok: false, error: "no gateway URL: pass --gateway or set MINDGW_GATEWAY" };
+  const withScheme = /^[a-z][a-z0-9+.-]*:\/\//i.test(text) ? text : `http://${text}`;
+  let url: URL;
+  try {
+    url = new URL(withScheme);
+  } catch {
+    return { ok: false, error: `invalid gateway URL "${safeEcho(text)}"` };
+  }
+  if (url.protocol !== "http:" && url.protocol !== "https:") {
+    return { ok: false, error: `invalid gateway URL "${safeEcho(text)}": use http:// or https://` };
+  }
+  const base = new URL(`${url.origin}${url.pathname.replace(/\/*$/, "/")}`);
+  const label = `${base.origin}${base.pathname.replace(/\/$/, "")}`;
+  return {
+    ok: true,
+    target: {
+      eventsUrl: new URL("admin/api/events", base),
+      workersUrl: new URL("admin/api/workers", base),
+      label,
+    },
+  };
+}
+
+/** Echoes a rejected URL without anything that looks like credentials or a query. */
+function safeEcho(text: string): string {
+  return text.replace(/\/\/[^/@]*@/, "//").replace(/[?#].*$/, "");
+}

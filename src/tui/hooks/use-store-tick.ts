@@ -1,0 +1,24 @@
+import { useEffect, useState } from "react";
+import type { TailStore } from "../tail-store.ts";
+
+/**
+ * Re-renders at most once per `intervalMs` when the store changed, and at least once a
+ * second so clocks, countdowns and the stats window move on an idle stream. Events never
+ * cause a React update by themselves: this is what keeps up with 1,000 events/s.
+ */
+export function useStoreTick(store: TailStore, intervalMs: number): number {
+  const [tick, setTick] = useState(0);
+  useEffect(() => {
+    let seen = store.version;
+    let renderedAt = Date.now();
+    const timer = setInterval(() => {
+      const now = Date.now();
+      if (store.version === seen && now - renderedAt < 1000) return;
+      seen = store.version;
+      renderedAt = now;
+      setTick((t) => t + 1);
+    }, intervalMs);
+    return () => clearInterval(timer);
+  }, [store, intervalMs]);
+  return tick;
+}

@@ -1,0 +1,84 @@
+import { render } from "ink";
+import { TailApp } from "./app.tsx";
+import { runEventClient } from "./event-client.ts";
+import { fetchWorkers } from "./fetch-workers.ts";
+import type { GatewayTarget } from "./gateway-target.ts";
+import type { TailFilter } from "./tail-filter.ts";
+import type { TailOptions, TailOutput } from "./tail-options.ts";
+import { TailStore } from "./tail-store.ts";
+
+/** The parts of the options the interactive view uses, already checked. */
+export interface InteractiveRunOptions
+  extends Pick<TailOptions, "adminKey" | "fetch" | "signal" | "backoff" | "stdin" | "flushMs"> {
+  target: GatewayTarget;
+  filter: TailFilter;
+  stdout: TailOutput;
+  stderr: TailOutput;
+  workersRefreshMs: number;
+}
+
+/**
+ * Runs the ink screen until `q`, Ctrl-C, SIGTERM/SIGHUP or a fatal connection error (a
+ * rejected key, a gateway without the endpoint). An unreachable gateway is not fatal here:
+ * the status line counts down to the next attempt. Fatal errors are printed after the
+ * terminal is restored, as one line.
+ */
+export async function runInteractive(options: InteractiveRunOptions): Promise<number> {
+  const { target, adminKey } = options;
+  const store = new TailStore();
+  const controller = new AbortController();
+  const ink = render(
+    <TailApp
+      store={store}
+      label={target.label}
+      initialFilter={options.filter}
+      flushMs={options.flushMs ?? 100}
+    />,
+    {
+      stdout: options.stdout,
+      stderr: options.stderr,
+      ...(options.stdin ? { stdin: options.stdin } : {}),
+      exitOnCtrlC: true,
+      alternateScreen: true,
+      incrementalRendering: true,
+    },
+  );
+  const quit = () => ink.unmount();
+  options.signal?.addEventListener("abort", quit, { once: true });
+  process.once("SIGTERM", quit);
+  process.once("SIGHUP", quit);
+
+  const refreshWorkers = async () => {
+    const workers = await fetchWorkers(target, adminKey, controller.signal, options.fetch);
+    if (workers !== null) store.setWorkers(workers);
+  };
+  const refresher = setInterval(() => void refreshWorkers(), options.workersRefreshMs);
+  const client = runEventClient({
+    target,
+    adminKey,
+    signal: controller.signal,
+    ...(options.fetch ? { fetch: options.fetch } : {}),
+    ...(options.backoff ? { backoff: options.backoff } : {}),
+    onEvent: ({ event }) => store.apply(event),
+    onStatus: (status) => store.setStatus(status),
+    onConnected: () => void refreshWorkers(),
+  });
+  const exited = ink.waitUntilExit().then(
+    () => null,
+    () => null,
+  );
+  const outcome = await Promise.race([client, exited]);
+  controller.abort();
+  clearInterval(refresher);
+  options.signal?.removeEventListener("abort", quit);
+  process.off("SIGTERM", quit);
+  process.off("SIGHUP", quit);
+  ink.unmount();
+  await exited;
+  await client;
+  if (outcome?.kind === "fatal") {
+    options.stderr.write(`mindgw tail: ${outcome.message}\n`);
+    return outcome.exitCode;
+  }
+  return 0;
+}

@@ -1,0 +1,80 @@
+import { runEventClient } from "./event-client.ts";
+import type { GatewayTarget } from "./gateway-target.ts";
+import type { TailEvent } from "./tail-event.ts";
+import { isEmptyFilter, matchesFilter, type TailFilter } from "./tail-filter.ts";
+import type { TailOptions, TailOutput } from "./tail-options.ts";
+
+/** The parts of the options the NDJSON mode uses, already checked. */
+export interface JsonRunOptions extends Pick<TailOptions, "adminKey" | "fetch" | "signal" | "backoff"> {
+  target: GatewayTarget;
+  filter: TailFilter;
+  stdout: TailOutput;
+  stderr: TailOutput;
+  maxInitialAttempts: number;
+}
+
+/**
+ * Filters select request events; the other events (workers, config, missed) pass only when
+ * no filter is set, so `--status 5xx` gives a stream of failed requests and nothing else.
+ */
+export function selectEvent(filter: TailFilter, event: TailEvent): boolean {
+  if (event.type === "request.started") {
+    return matchesFilter(filter, { model: event.model, keyName: event.keyName, route: null, status: null });
+  }
+  if (event.type === "request.finished") return matchesFilter(filter, event.record);
+  return isEmptyFilter(filter);
+}
+
+/**
+ * One NDJSON line per selected event, exactly as the gateway sent it, written as it comes.
+ * Reconnects after a drop like the interactive view (status lines go to stderr); before the
+ * first connection it gives up after `maxInitialAttempts` with exit code 1.
+ */
+export async function runJson(options: JsonRunOptions): Promise<number> {
+  const { stdout, stderr, target } = options;
+  const controller = new AbortController();
+  const stop = () => controller.abort();
+  options.signal?.addEventListener("abort", stop, { once: true });
+  // A closed pipe (`| head`) ends the tail quietly.
+  let pipeClosed = false;
+  const onPipeError = () => {
+    pipeClosed = true;
+    stop();
+  };
+  stdout.on("error", onPipeError);
+  let everLive = false;
+  let down = false;
+  try {
+    const outcome = await runEventClient({
+      target,
+      adminKey: options.adminKey,
+      signal: controller.signal,
+      maxInitialAttempts: options.maxInitialAttempts,
+      ...(options.fetch ? { fetch: options.fetch } : {}),
+      ...(options.backoff ? { backoff: options.backoff } : {}),
+      onEvent: ({ event, raw }) => {
+        if (selectEvent(options.filter, event)) stdout.write(`${JSON.stringify(raw)}\n`);
+      },
+      onStatus: (status) => {
+        // Silent until the first connection; after that, each drop and recovery is one line.
+        if (status.state === "reconnecting" && everLive) {
+          down = true;
+          const seconds = Math.max(1, Math.round((status.retryAt - Date.now()) / 1000));
+          stderr.write(`mindgw tail: ${status.reason}; reconnecting in ${seconds}s\n`);
+        } else if (status.state === "live") {
+          if (down) stderr.write(`mindgw tail: reconnected to ${target.label}\n`);
+          everLive = true;
+          down = false;
+        }
+      },
+    });
+    if (outcome.kind === "fatal" && !pipeClosed) {
+      stderr.write(`mindgw tail: ${outcome.message}\n`);
+      return outcome.exitCode;
+    }
+    return 0;
+  } finally {
+    options.signal?.removeEventListener("abort", stop);
+    stdout.off("error", onPipeError);
+  }
+}

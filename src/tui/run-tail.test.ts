@@ -1,0 +1,105 @@
+import { afterEach, describe, expect, test } from "bun:test";
+import { runTail, type TailOptions } from "./run-tail.ts";
+import { FakeGateway, waitFor } from "./testing/fake-gateway.ts";
+import { finishedEvent, worker } from "./testing/fixtures.ts";
+import { textSink } from "./testing/text-sink.ts";
+
+const FAST = { initialMs: 20, maxMs: 50, jitter: 0 };
+const gateways: FakeGateway[] = [];
+afterEach(async () => {
+  for (const g of gateways.splice(0)) await g.stop();
+});
+
+function start(over: Partial<TailOptions>) {
+  const stdout = textSink();
+  const stderr = textSink();
+  const controller = new AbortController();
+  const exit = runTail({
+    gateway: "http://127.0.0.1:1",
+    adminKey: "mgw_admin_secret_value",
+    json: true,
+    stdout: stdout.stream,
+    stderr: stderr.stream,
+    signal: controller.signal,
+    backoff: FAST,
+    ...over,
+  });
+  return { stdout, stderr, controller, exit };
+}
+
+describe("runTail --json", () => {
+  test("prints one NDJSON line per selected event, as the gateway sent it", async () => {
+    const gateway = new FakeGateway().start();
+    gateways.push(gateway);
+    const tail = start({ gateway: gateway.url, adminKey: gateway.adminKey, model: "gpt-*", status: "5xx" });
+    await waitFor(() => gateway.liveStreams === 1, "connection");
+    gateway.send(finishedEvent({ requestId: "ok", status: 200 }));
+    gateway.send(finishedEvent({ requestId: "other-model", model: "llama", status: 502 }));
+    gateway.send({ type: "worker.connected", at: 1, worker: worker() });
+    gateway.send({ ...finishedEvent({ requestId: "match", status: 503 }), extra: "kept" });
+    gateway.send(finishedEvent({ requestId: "match-2", model: "gpt-4o-mini", status: 500 }));
+    await waitFor(() => tail.stdout.lines().length === 2, "two lines");
+    tail.controller.abort();
+    expect(await tail.exit).toBe(0);
+    const lines = tail.stdout.lines().map((l) => JSON.parse(l));
+    expect(lines.map((l) => l.record.requestId)).toEqual(["match", "match-2"]);
+    expect(lines[0].extra).toBe("kept");
+    expect(tail.stderr.text()).toBe("");
+  });
+
+  test("without filters every event passes, and a restart is reported on stderr", async () => {
+    const gateway = new FakeGateway().start();
+    gateways.push(gateway);
+    const tail = start({ gateway: gateway.url, adminKey: gateway.adminKey });
+    await waitFor(() => gateway.liveStreams === 1, "connection");
+    gateway.send({ type: "config.reloaded", at: 1, version: 2 });
+    await waitFor(() => tail.stdout.lines().length === 1, "config line");
+    await gateway.stop();
+    gateway.start();
+    await waitFor(() => gateway.liveStreams === 1, "reconnection");
+    gateway.send({ type: "events.missed", at: 2, count: 5 });
+    await waitFor(() => tail.stdout.lines().length === 2, "line after the restart");
+    tail.controller.abort();
+    expect(await tail.exit).toBe(0);
+    expect(tail.stderr.text()).toContain("reconnecting in");
+    expect(tail.stderr.text()).toContain(`reconnected to ${gateway.url}`);
+  });
+
+  test("a wrong admin key: exit 2, one line, no key", async () => {
+    const gateway = new FakeGateway().start();
+    gateways.push(gateway);
+    const tail = start({ gateway: gateway.url, adminKey: "mgw_wrong_secret" });
+    expect(await tail.exit).toBe(2);
+    expect(tail.stderr.lines()).toEqual([`mindgw tail: admin key rejected by ${gateway.url} (HTTP 401)`]);
+    expect(tail.stderr.text()).not.toContain("mgw_wrong_secret");
+  });
+
+  test("an unreachable gateway: exit 1 after the bounded attempts", async () => {
+    const gateway = new FakeGateway().start();
+    await gateway.stop();
+    const tail = start({ gateway: gateway.url, maxInitialAttempts: 2 });
+    expect(await tail.exit).toBe(1);
+    expect(tail.stderr.lines()).toHaveLength(1);
+    expect(tail.stderr.text()).toContain(`cannot reach ${gateway.url}`);
+  });
+
+  test("usage errors exit 2 before any connection", async () => {
+    for (const over of [{ gateway: "ftp://x" }, { gateway: "http://" }, { adminKey: "" }, { status: "6xx" }]) {
+      const tail = start(over);
+      expect(await tail.exit).toBe(2);
+      expect(tail.stderr.lines()).toHaveLength(1);
+      expect(tail.stderr.text()).not.toContain("mgw_admin_secret_value");
+    }
+  });
+
+  test("stdout that is not a terminal gets NDJSON even without --json", async () => {
+    const gateway = new FakeGateway().start();
+    gateways.push(gateway);
+    const tail = start({ gateway: gateway.url, adminKey: gateway.adminKey, json: false });
+    await waitFor(() => gateway.liveStreams === 1, "connection");
+    gateway.send(finishedEvent({}));
+    await waitFor(() => tail.stdout.lines().length === 1, "one line");
+    tail.controller.abort();
+    expect(await tail.exit).toBe(0);
+  });
+});

@@ -1,0 +1,58 @@
+import { resolveGateway } from "./gateway-target.ts";
+import { runInteractive } from "./run-interactive.tsx";
+import { runJson } from "./run-json.ts";
+import { type TailFilter, validStatusFilter } from "./tail-filter.ts";
+import type { TailOptions } from "./tail-options.ts";
+
+export type { TailOptions } from "./tail-options.ts";
+
+/**
+ * `mindgw tail`: the interactive view when stdout is a terminal and `json` is off, NDJSON
+ * otherwise. Returns the exit code: 0 on quit, 1 on a runtime failure (gateway unreachable
+ * in `--json` mode, no event stream), 2 on a usage or credential error (malformed URL,
+ * missing or rejected admin key, bad `--status`). Errors are one line on stderr, never a
+ * stack trace, and never contain the admin key.
+ */
+export async function runTail(options: TailOptions): Promise<number> {
+  const stdout = options.stdout ?? process.stdout;
+  const stderr = options.stderr ?? process.stderr;
+  const fail = (message: string, code: number) => {
+    const safe = options.adminKey ? message.replaceAll(options.adminKey, "***") : message;
+    stderr.write(`mindgw tail: ${safe}\n`);
+    return code;
+  };
+  const resolved = resolveGateway(options.gateway);
+  if (!resolved.ok) return fail(resolved.error, 2);
+  if (!options.adminKey) return fail("no admin key: pass --admin-key or set MINDGW_ADMIN_KEY", 2);
+  if (options.status !== undefined && !validStatusFilter(options.status)) {
+    return fail(`invalid --status "${options.status}": use a class like 4xx or a code like 429`, 2);
+  }
+  const filter: TailFilter = {
+    ...(options.model ? { model: options.model } : {}),
+    ...(options.key ? { key: options.key } : {}),
+    ...(options.status ? { status: options.status.toLowerCase() } : {}),
+  };
+  const common = {
+    target: resolved.target,
+    adminKey: options.adminKey,
+    filter,
+    stdout,
+    stderr,
+    ...(options.fetch ? { fetch: options.fetch } : {}),
+    ...(options.signal ? { signal: options.signal } : {}),
+    ...(options.backoff ? { backoff: options.backoff } : {}),
+  };
+  try {
+    if (options.json || stdout.isTTY !== true) {
+      return await runJson({ ...common, maxInitialAttempts: options.maxInitialAttempts ?? 5 });
+    }
+    return await runInteractive({
+      ...common,
+      ...(options.stdin ? { stdin: options.stdin } : {}),
+      ...(options.flushMs ? { flushMs: options.flushMs } : {}),
+      workersRefreshMs: options.workersRefreshMs ?? 5000,
+    });
+  } catch (error) {
+    return fail(`unexpected error: ${error instanceof Error ? error.message : String(error)}`, 1);
+  }
+}

@@ -1,0 +1,19 @@
+import { describe, expect, test } from "bun:test";
+import { statusColour, workerHealth } from "./status-style.ts";
+import { worker } from "./testing/fixtures.ts";
+
+describe("statusColour", () => {
+  test("by class", () => {
+    expect([200, 304, 429, 503, null].map(statusColour)).toEqual(["green", "cyan", "yellow", "red", "gray"]);
+  });
+});
+
+describe("workerHealth", () => {
+  const w = worker({ lastHeartbeatAt: 1000 });
+  test("from the heartbeat age", () => {
+    expect(workerHealth({ ...w, lost: false }, 5000).label).toBe("ok");
+    expect(workerHealth({ ...w, lost: false }, 21_000)).toEqual({ label: "late 20s", colour: "yellow" });
+    expect(workerHealth({ ...w, lost: false }, 61_000).colour).toBe("red");
+    expect(workerHealth({ ...w, lost: true }, 2000).label).toBe("lost");
+  });
+});

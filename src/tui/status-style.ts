@@ -1,0 +1,24 @@
+import { statusClassOf } from "../audit/audit-record.ts";
+import type { WorkerRow } from "./tail-store.ts";
+
+/** An ink colour name. */
+export type Colour = "green" | "cyan" | "yellow" | "red" | "gray";
+
+/** Status colour by class: 2xx green, 3xx cyan, 4xx yellow, 5xx red; gray in flight. */
+export function statusColour(status: number | null): Colour {
+  if (status === null) return "gray";
+  const colours = { "2xx": "green", "3xx": "cyan", "4xx": "yellow", "5xx": "red" } as const;
+  return colours[statusClassOf(status)];
+}
+
+/** Heartbeats older than these read as late, then stale. */
+export const HEARTBEAT_LATE_MS = 15_000;
+export const HEARTBEAT_STALE_MS = 45_000;
+
+export function workerHealth(worker: WorkerRow, now: number): { label: string; colour: Colour } {
+  if (worker.lost) return { label: "lost", colour: "red" };
+  const age = now - worker.lastHeartbeatAt;
+  if (age < HEARTBEAT_LATE_MS) return { label: "ok", colour: "green" };
+  if (age < HEARTBEAT_STALE_MS) return { label: `late ${Math.round(age / 1000)}s`, colour: "yellow" };
+  return { label: `stale ${Math.round(age / 1000)}s`, colour: "red" };
+}

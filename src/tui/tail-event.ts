@@ -1,0 +1,97 @@
+import { z } from "zod";
+import type { GatewayEvent } from "../audit/gateway-event.ts";
+
+/**
+ * zod schemas for what `/admin/api/events` and `/admin/api/workers` send. They follow
+ * src/audit/gateway-event.ts but stay lenient where a newer gateway may add values (any
+ * front door string; extra fields are dropped here but kept in the raw JSON `--json` prints),
+ * so an older `mindgw tail` keeps working.
+ */
+export const workerSummarySchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  models: z.array(z.string()),
+  inFlight: z.number(),
+  capacity: z.number(),
+  labels: z.record(z.string(), z.string()),
+  lastHeartbeatAt: z.number(),
+});
+
+export const auditRecordSchema = z.object({
+  requestId: z.string(),
+  startedAt: z.number(),
+  keyId: z.string().nullable(),
+  keyName: z.string().nullable(),
+  tenant: z.string().nullable(),
+  role: z.string().nullable(),
+  frontDoor: z.string(),
+  model: z.string().nullable(),
+  route: z.string().nullable(),
+  upstreamModel: z.string().nullable(),
+  status: z.number().int(),
+  errorClass: z.string().nullable(),
+  stream: z.boolean(),
+  latencyMs: z.number(),
+  ttfbMs: z.number().nullable(),
+  inputTokens: z.number(),
+  outputTokens: z.number(),
+  costUsd: z.number(),
+  clientIp: z.string().nullable(),
+  userAgent: z.string().nullable(),
+  requestBody: z.string().nullable().optional(),
+  responseBody: z.string().nullable().optional(),
+});
+
+export const tailEventSchema = z.discriminatedUnion("type", [
+  z.object({
+    type: z.literal("request.started"),
+    at: z.number(),
+    requestId: z.string(),
+    keyName: z.string().nullable(),
+    model: z.string().nullable(),
+    frontDoor: z.string(),
+    stream: z.boolean(),
+  }),
+  z.object({ type: z.literal("request.finished"), at: z.number(), record: auditRecordSchema }),
+  z.object({ type: z.literal("worker.connected"), at: z.number(), worker: workerSummarySchema }),
+  z.object({
+    type: z.literal("worker.lost"),
+    at: z.number(),
+    worker: workerSummarySchema,
+    reason: z.string(),
+  }),
+  z.object({ type: z.literal("config.reloaded"), at: z.number(), version: z.number() }),
+  z.object({ type: z.literal("config.rejected"), at: z.number(), error: z.string() }),
+  z.object({ type: z.literal("events.missed"), at: z.number(), count: z.number() }),
+]);
+
+export const workersResponseSchema = z.object({ workers: z.array(workerSummarySchema) });
+
+export type TailEvent = z.infer<typeof tailEventSchema>;
+export type TailRecord = z.infer<typeof auditRecordSchema>;
+export type TailWorker = z.infer<typeof workerSummarySchema>;
+
+// Compile-time guard: everything the gateway may send must pass our schema's type.
+const _gatewayEventsFit = (event: GatewayEvent): TailEvent => event;
+void _gatewayEventsFit;
+
+/** A validated event and the JSON it came from (printed as is by `--json`). */
+export interface ReceivedEvent {
+  event: TailEvent;
+  raw: unknown;
+}
+
+/**
+ * Reads one SSE `data` payload. Unknown event types and malformed payloads give null: a
+ * newer or glitching gateway must not stop the tail.
+ */
+export function parseTailEvent(data: string): ReceivedEvent | null {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(data);
+  } catch {
+    return null;
+  }
+  const parsed = tailEventSchema.safeParse(raw);
+  return parsed.success ? { event: parsed.data, raw } : null;
+}

@@ -1,0 +1,71 @@
+import { describe, expect, test } from "bun:test";
+import {
+  type FilterSubject,
+  formatFilter,
+  isEmptyFilter,
+  matchesFilter,
+  parseFilter,
+} from "./tail-filter.ts";
+
+const row = (over: Partial<FilterSubject> = {}): FilterSubject => ({
+  model: "gpt-4o",
+  keyName: "alice",
+  route: "worker:gpu1",
+  status: 200,
+  ...over,
+});
+
+describe("parseFilter", () => {
+  test("reads every field; route values keep their colons", () => {
+    expect(parseFilter("model:gpt-4o key:alice status:5xx route:worker:gpu1")).toEqual({
+      ok: true,
+      filter: { model: "gpt-4o", key: "alice", status: "5xx", route: "worker:gpu1" },
+    });
+  });
+
+  test("empty text clears", () => {
+    expect(parseFilter("   ")).toEqual({ ok: true, filter: {} });
+  });
+
+  test("rejects unknown fields, empty values and bad statuses", () => {
+    expect(parseFilter("colour:red").ok).toBe(false);
+    expect(parseFilter("gpt-4o").ok).toBe(false);
+    expect(parseFilter("model:").ok).toBe(false);
+    const bad = parseFilter("status:6xx");
+    expect(bad.ok ? "" : bad.error).toContain("5xx");
+    expect(parseFilter("status:99").ok).toBe(false);
+    expect(parseFilter("status:429").ok).toBe(true);
+  });
+
+  test("formatFilter round-trips", () => {
+    const filter = { model: "llama-*", status: "429" };
+    expect(formatFilter(filter)).toBe("model:llama-* status:429");
+    expect(parseFilter(formatFilter(filter))).toEqual({ ok: true, filter });
+    expect(isEmptyFilter({})).toBe(true);
+    expect(isEmptyFilter(filter)).toBe(false);
+  });
+});
+
+describe("matchesFilter", () => {
+  test("an empty filter matches everything, in-flight rows included", () => {
+    expect(matchesFilter({}, row({ status: null, route: null }))).toBe(true);
+  });
+
+  test("globs are case-insensitive and anchored", () => {
+    expect(matchesFilter({ model: "GPT-*" }, row())).toBe(true);
+    expect(matchesFilter({ model: "gpt" }, row())).toBe(false);
+    expect(matchesFilter({ model: "gpt.4o" }, row())).toBe(false);
+    expect(matchesFilter({ route: "worker:*" }, row())).toBe(true);
+    expect(matchesFilter({ key: "bob" }, row())).toBe(false);
+    expect(matchesFilter({ key: "alice" }, row({ keyName: null }))).toBe(false);
+  });
+
+  test("status by class or exact code; in-flight rows have none", () => {
+    expect(matchesFilter({ status: "2xx" }, row())).toBe(true);
+    expect(matchesFilter({ status: "5XX" }, row({ status: 502 }))).toBe(true);
+    expect(matchesFilter({ status: "4xx" }, row({ status: 502 }))).toBe(false);
+    expect(matchesFilter({ status: "429" }, row({ status: 429 }))).toBe(true);
+    expect(matchesFilter({ status: "429" }, row({ status: 428 }))).toBe(false);
+    expect(matchesFilter({ status: "2xx" }, row({ status: null }))).toBe(false);
+  });
+});

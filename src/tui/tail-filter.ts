@@ -1,0 +1,80 @@
+import { type StatusClass, statusClassOf } from "../audit/audit-record.ts";
+
+/**
+ * What `--model`, `--key`, `--status` and the `/` prompt select. `model`, `key` and `route`
+ * are case-insensitive globs (`*` matches anything); `status` is a class (`4xx`) or a code.
+ */
+export interface TailFilter {
+  model?: string;
+  key?: string;
+  status?: string;
+  route?: string;
+}
+
+/** The request fields a filter looks at; `status` is null while the request is in flight. */
+export interface FilterSubject {
+  model: string | null;
+  keyName: string | null;
+  route: string | null;
+  status: number | null;
+}
+
+const FIELDS = ["model", "key", "status", "route"] as const;
+type Field = (typeof FIELDS)[number];
+const isField = (name: string): name is Field => (FIELDS as readonly string[]).includes(name);
+
+export type ParseResult = { ok: true; filter: TailFilter } | { ok: false; error: string };
+
+/** Checks a status filter: `2xx`..`5xx` or a code 100..599. */
+export function validStatusFilter(value: string): boolean {
+  return /^[2-5]xx$/i.test(value) || (/^\d{3}$/.test(value) && Number(value) >= 100 && Number(value) <= 599);
+}
+
+/** Parses `model:gpt-4o key:alice status:5xx route:worker:gpu1`; empty text clears the filter. */
+export function parseFilter(text: string): ParseResult {
+  const filter: TailFilter = {};
+  for (const token of text.trim().split(/\s+/).filter(Boolean)) {
+    const colon = token.indexOf(":");
+    const name = colon === -1 ? "" : token.slice(0, colon).toLowerCase();
+    const value = colon === -1 ? "" : token.slice(colon + 1);
+    if (!isField(name)) return { ok: false, error: `"${token}": use model:, key:, status: or route:` };
+    if (value === "") return { ok: false, error: `${name}: needs a value` };
+    if (name === "status" && !validStatusFilter(value)) {
+      return { ok: false, error: `status:${value}: use a class like 5xx or a code like 429` };
+    }
+    filter[name] = value;
+  }
+  return { ok: true, filter };
+}
+
+/** The prompt text that parses back to `filter`. */
+export function formatFilter(filter: TailFilter): string {
+  return FIELDS.flatMap((field) => (filter[field] === undefined ? [] : [`${field}:${filter[field]}`])).join(
+    " ",
+  );
+}
+
+export const isEmptyFilter = (filter: TailFilter): boolean => FIELDS.every((f) => filter[f] === undefined);
+
+function globMatches(pattern: string, value: string | null): boolean {
+  if (value === null) return false;
+  const source = pattern
+    .split("*")
+    .map((part) => part.replace(/[.+?^${}()|[\]\\]/g, "\\$&"))
+    .join(".*");
+  return new RegExp(`^${source}$`, "i").test(value);
+}
+
+function statusMatches(wanted: string, status: number | null): boolean {
+  if (status === null) return false;
+  if (/^[2-5]xx$/i.test(wanted)) return statusClassOf(status) === (wanted.toLowerCase() as StatusClass);
+  return String(status) === wanted;
+}
+
+export function matchesFilter(filter: TailFilter, subject: FilterSubject): boolean {
+  if (filter.model !== undefined && !globMatches(filter.model, subject.model)) return false;
+  if (filter.key !== undefined && !globMatches(filter.key, subject.keyName)) return false;
+  if (filter.route !== undefined && !globMatches(filter.route, subject.route)) return false;
+  if (filter.status !== undefined && !statusMatches(filter.status, subject.status)) return false;
+  return true;
+}

@@ -1,0 +1,37 @@
+import type { BackoffOptions } from "./backoff.ts";
+
+/** A stream `mindgw tail` writes to; ink also reads `isTTY`, `columns`, `rows` and `resize`. */
+export type TailOutput = NodeJS.WritableStream & { isTTY?: boolean; columns?: number; rows?: number };
+
+/**
+ * Everything `mindgw tail` needs; the CLI maps its flags (and the MINDGW_GATEWAY /
+ * MINDGW_ADMIN_KEY fallbacks) onto this. The streams, fetch and signal are injectable so
+ * tests drive it without a terminal.
+ */
+export interface TailOptions {
+  /** Gateway base URL, e.g. `http://127.0.0.1:8080` (a bare `host:port` means http). */
+  gateway: string;
+  /** An admin-role key; sent only as `Authorization: Bearer`, never printed. */
+  adminKey: string;
+  /** Glob on the model asked for. */
+  model?: string;
+  /** Glob on the key name. */
+  key?: string;
+  /** `2xx`..`5xx` or an exact code such as `429`. */
+  status?: "2xx" | "4xx" | "5xx" | string;
+  /** NDJSON to stdout even on a terminal. */
+  json: boolean;
+  stdout?: TailOutput;
+  stdin?: NodeJS.ReadStream;
+  stderr?: TailOutput;
+  fetch?: typeof fetch;
+  /** Aborting ends the tail with exit code 0 (tests; the CLI relies on q / Ctrl-C / signals). */
+  signal?: AbortSignal;
+  backoff?: BackoffOptions;
+  /** `--json` gives up after this many failed first attempts (default 5). */
+  maxInitialAttempts?: number;
+  /** Redraw interval of the interactive view (default 100 ms). */
+  flushMs?: number;
+  /** How often the workers pane is refetched (default 5 s). */
+  workersRefreshMs?: number;
+}

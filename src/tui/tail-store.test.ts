@@ -1,0 +1,75 @@
+import { describe, expect, test } from "bun:test";
+import { parseTailEvent, type TailEvent } from "./tail-event.ts";
+import { TailStore } from "./tail-store.ts";
+import { finishedEvent, worker } from "./testing/fixtures.ts";
+
+const T0 = 1_700_000_000_000;
+const tail = (event: unknown): TailEvent => {
+  const parsed = parseTailEvent(JSON.stringify(event));
+  if (parsed === null) throw new Error("fixture did not parse");
+  return parsed.event;
+};
+const started = (requestId: string) =>
+  tail({
+    type: "request.started",
+    at: T0,
+    requestId,
+    keyName: "bob",
+    model: "m",
+    frontDoor: "chat",
+    stream: false,
+  });
+
+describe("TailStore", () => {
+  test("a finished request replaces its in-flight row in place", () => {
+    const store = new TailStore(10, () => T0);
+    store.apply(started("a"));
+    store.apply(started("b"));
+    expect(store.rows().map((r) => [r.requestId, r.status])).toEqual([
+      ["b", null],
+      ["a", null],
+    ]);
+    store.apply(tail(finishedEvent({ requestId: "a", status: 502 })));
+    expect(store.rows().map((r) => [r.requestId, r.status])).toEqual([
+      ["b", null],
+      ["a", 502],
+    ]);
+    expect(store.received).toBe(3);
+    expect(store.stats().count).toBe(1);
+  });
+
+  test("rows stay bounded at 1,000s of events", () => {
+    const store = new TailStore(100, () => T0);
+    for (let i = 0; i < 5000; i++) store.apply(tail(finishedEvent({ requestId: `r${i}` })));
+    const rows = store.rows();
+    expect(rows.length).toBe(100);
+    expect(rows[0]?.requestId).toBe("r4999");
+    // A late finish for an evicted request comes back as a new row.
+    store.apply(tail(finishedEvent({ requestId: "r0" })));
+    expect(store.rows()[0]?.requestId).toBe("r0");
+  });
+
+  test("workers come from the list and from events", () => {
+    const store = new TailStore(10, () => T0);
+    store.setWorkers([worker({ id: "1", name: "b" }), worker({ id: "2", name: "a" })]);
+    store.apply(
+      tail({ type: "worker.lost", at: T0, worker: worker({ id: "1", name: "b" }), reason: "gone" }),
+    );
+    store.apply(tail({ type: "worker.connected", at: T0, worker: worker({ id: "3", name: "c" }) }));
+    expect(store.workers().map((w) => [w.name, w.lost])).toEqual([
+      ["a", false],
+      ["b", true],
+      ["c", false],
+    ]);
+  });
+
+  test("notices and missed counts", () => {
+    const store = new TailStore(10, () => T0);
+    const before = store.version;
+    store.apply(tail({ type: "events.missed", at: T0, count: 7 }));
+    store.apply(tail({ type: "config.rejected", at: T0, error: "models[0]: bad" }));
+    expect(store.missed).toBe(7);
+    expect(store.notice).toContain("models[0]: bad");
+    expect(store.version).toBeGreaterThan(before);
+  });
+});

@@ -1,0 +1,154 @@
+import type { ConnectionStatus } from "./event-client.ts";
+import { formatClock } from "./format.ts";
+import { RingBuffer } from "./ring-buffer.ts";
+import { StatsWindow, type WindowStats } from "./stats-window.ts";
+import type { TailEvent, TailRecord, TailWorker } from "./tail-event.ts";
+
+/** One line of the requests table; immutable, replaced when the request finishes. */
+export interface RequestRow {
+  requestId: string;
+  startedAt: number;
+  keyName: string | null;
+  model: string | null;
+  route: string | null;
+  /** Null while the request is in flight. */
+  status: number | null;
+  ttfbMs: number | null;
+  latencyMs: number | null;
+  inputTokens: number;
+  outputTokens: number;
+  /** The full audit record, once finished. */
+  record: TailRecord | null;
+}
+
+/** A worker as the pane shows it; `lost` until the next workers refresh drops it. */
+export interface WorkerRow extends TailWorker {
+  lost: boolean;
+}
+
+export const DEFAULT_ROW_CAPACITY = 2000;
+
+/**
+ * Everything the interactive view shows, kept outside React: events are applied here as
+ * they arrive (O(1) each), and the view reads a snapshot at most ~10 times a second.
+ * `version` changes on every change so the view knows whether to redraw.
+ */
+export class TailStore {
+  version = 0;
+  /** Request events received since start (the PAUSED view counts from here). */
+  received = 0;
+  /** Events the gateway reported dropping for this consumer. */
+  missed = 0;
+  status: ConnectionStatus = { state: "connecting", attempt: 1 };
+  /** The latest config notice, e.g. a reload or a rejected edit. */
+  notice: string | null = null;
+  private readonly ring: RingBuffer<RequestRow>;
+  private readonly seqById = new Map<string, number>();
+  private readonly window: StatsWindow;
+  private readonly workerMap = new Map<string, WorkerRow>();
+
+  constructor(
+    capacity = DEFAULT_ROW_CAPACITY,
+    private readonly now: () => number = Date.now,
+  ) {
+    this.ring = new RingBuffer(capacity);
+    this.window = new StatsWindow(now());
+  }
+
+  apply(event: TailEvent): void {
+    this.version++;
+    switch (event.type) {
+      case "request.started":
+        this.received++;
+        if (this.seqById.has(event.requestId)) return;
+        this.add({
+          requestId: event.requestId,
+          startedAt: event.at,
+          keyName: event.keyName,
+          model: event.model,
+          route: null,
+          status: null,
+          ttfbMs: null,
+          latencyMs: null,
+          inputTokens: 0,
+          outputTokens: 0,
+          record: null,
+        });
+        return;
+      case "request.finished":
+        this.received++;
+        this.finish(event.record);
+        return;
+      case "worker.connected":
+        this.workerMap.set(event.worker.id, { ...event.worker, lost: false });
+        return;
+      case "worker.lost":
+        this.workerMap.set(event.worker.id, { ...event.worker, inFlight: 0, lost: true });
+        return;
+      case "config.reloaded":
+        this.notice = `${formatClock(event.at)} config v${event.version} reloaded`;
+        return;
+      case "config.rejected":
+        this.notice = `${formatClock(event.at)} config edit rejected: ${event.error}`;
+        return;
+      case "events.missed":
+        this.missed += event.count;
+        return;
+    }
+  }
+
+  setStatus(status: ConnectionStatus): void {
+    this.status = status;
+    this.version++;
+  }
+
+  /** Replaces the workers pane with the gateway's current list. */
+  setWorkers(workers: TailWorker[]): void {
+    this.workerMap.clear();
+    for (const worker of workers) this.workerMap.set(worker.id, { ...worker, lost: false });
+    this.version++;
+  }
+
+  /** Held rows, newest first. */
+  rows(): RequestRow[] {
+    return this.ring.newestFirst();
+  }
+
+  workers(): WorkerRow[] {
+    return [...this.workerMap.values()].sort((a, b) => a.name.localeCompare(b.name));
+  }
+
+  stats(): WindowStats {
+    return this.window.snapshot(this.now());
+  }
+
+  private add(row: RequestRow): void {
+    const { seq, evicted } = this.ring.push(row);
+    // The evicted row sat at `seq - capacity`; forget its id unless it was re-added later.
+    if (evicted !== undefined && this.seqById.get(evicted.requestId) === seq - this.ring.capacity) {
+      this.seqById.delete(evicted.requestId);
+    }
+    this.seqById.set(row.requestId, seq);
+  }
+
+  private finish(record: TailRecord): void {
+    // Local receive time, not the gateway's clock: the window must not skew with clock drift.
+    this.window.add(this.now(), record.status, record.latencyMs, record.inputTokens + record.outputTokens);
+    const row: RequestRow = {
+      requestId: record.requestId,
+      startedAt: record.startedAt,
+      keyName: record.keyName,
+      model: record.model,
+      route: record.route,
+      status: record.status,
+      ttfbMs: record.ttfbMs,
+      latencyMs: record.latencyMs,
+      inputTokens: record.inputTokens,
+      outputTokens: record.outputTokens,
+      record,
+    };
+    const seq = this.seqById.get(record.requestId);
+    if (seq !== undefined && this.ring.set(seq, row)) return;
+    this.add(row);
+  }
+}

@@ -1,0 +1,94 @@
+import type { Server } from "bun";
+import type { GatewayEvent, WorkerSummary } from "../../audit/gateway-event.ts";
+
+/**
+ * A stand-in for the gateway's admin API in tests: `/admin/api/events` (SSE) and
+ * `/admin/api/workers`, on 127.0.0.1. It can stop and start again on the same port to play
+ * a gateway restart, answer with a forced status, or stay silent to play a dead link.
+ */
+export class FakeGateway {
+  port = 0;
+  /** Event-stream connections accepted so far. */
+  connections = 0;
+  /** Answer every request with this status instead (e.g. 401). */
+  forceStatus: number | null = null;
+  /** Accept the event stream but never write to it. */
+  silent = false;
+  workers: WorkerSummary[] = [];
+  /** Authorization headers seen, to prove the key travels only there. */
+  readonly urlsSeen: string[] = [];
+  private server: Server<undefined> | null = null;
+  private readonly streams = new Set<ReadableStreamDefaultController<Uint8Array>>();
+  private readonly encoder = new TextEncoder();
+
+  constructor(readonly adminKey = "mgw_admin_test_key_0123456789") {}
+
+  get url(): string {
+    return `http://127.0.0.1:${this.port}`;
+  }
+
+  get liveStreams(): number {
+    return this.streams.size;
+  }
+
+  start(): this {
+    this.server = Bun.serve({ hostname: "127.0.0.1", port: this.port, fetch: (req) => this.handle(req) });
+    this.port = this.server.port ?? 0;
+    return this;
+  }
+
+  /** Closes every stream and the listener, keeping the port for `start()`. */
+  async stop(): Promise<void> {
+    for (const stream of this.streams) {
+      try {
+        stream.close();
+      } catch {}
+    }
+    this.streams.clear();
+    await this.server?.stop(true);
+    this.server = null;
+  }
+
+  send(event: GatewayEvent | Record<string, unknown>, type = String(event.type)): void {
+    this.write(`event: ${type}\ndata: ${JSON.stringify(event)}\n\n`);
+  }
+
+  /** Writes raw SSE text to every open stream. */
+  write(text: string): void {
+    const bytes = this.encoder.encode(text);
+    for (const stream of this.streams) stream.enqueue(bytes);
+  }
+
+  private handle(req: Request): Response {
+    const url = new URL(req.url);
+    this.urlsSeen.push(req.url);
+    if (this.forceStatus !== null) return Response.json({ error: "forced" }, { status: this.forceStatus });
+    if (req.headers.get("authorization") !== `Bearer ${this.adminKey}`) {
+      return Response.json({ error: { message: "unauthorized" } }, { status: 401 });
+    }
+    if (url.pathname === "/admin/api/workers") return Response.json({ workers: this.workers });
+    if (url.pathname !== "/admin/api/events") return new Response("not found", { status: 404 });
+    this.connections++;
+    let controller: ReadableStreamDefaultController<Uint8Array> | null = null;
+    const body = new ReadableStream<Uint8Array>({
+      start: (c) => {
+        controller = c;
+        this.streams.add(c);
+        if (!this.silent) c.enqueue(this.encoder.encode(": keep-alive\n\n"));
+      },
+      cancel: () => {
+        if (controller) this.streams.delete(controller);
+      },
+    });
+    return new Response(body, { headers: { "content-type": "text/event-stream", "cache-control": "no-cache" } });
+  }
+}
+
+/** Polls `check` every 10 ms until it holds; fails after `timeoutMs` naming `what`. */
+export async function waitFor(check: () => boolean, what: string, timeoutMs = 5000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await Bun.sleep(10);
+  }
+}

@@ -1,0 +1,60 @@
+import { describe, expect, test } from "bun:test";
+import type { RequestRow } from "./tail-store.ts";
+import { initialUiState, uiReducer } from "./ui-state.ts";
+
+const row = (requestId: string): RequestRow => ({
+  requestId,
+  startedAt: 0,
+  keyName: null,
+  model: null,
+  route: null,
+  status: 200,
+  ttfbMs: null,
+  latencyMs: 1,
+  inputTokens: 0,
+  outputTokens: 0,
+  record: null,
+});
+const visible = [row("a"), row("b"), row("c")];
+
+describe("uiReducer", () => {
+  test("pause freezes the rows and remembers the count; resume thaws", () => {
+    const paused = uiReducer(initialUiState({}), { type: "togglePause", rows: visible, received: 42 });
+    expect(paused.frozen).toBe(visible);
+    expect(paused.pausedAt).toBe(42);
+    expect(uiReducer(paused, { type: "togglePause", rows: [], received: 50 }).frozen).toBeNull();
+  });
+
+  test("the prompt starts from the current filter, applies on submit, keeps errors open", () => {
+    let state = uiReducer(initialUiState({ model: "gpt-4o" }), { type: "openPrompt" });
+    expect(state.prompt?.text).toBe("model:gpt-4o");
+    state = uiReducer(state, { type: "promptType", text: " status:5xy" });
+    state = uiReducer(state, { type: "promptSubmit" });
+    expect(state.prompt?.error).toContain("status");
+    state = uiReducer(state, { type: "promptBackspace" });
+    state = uiReducer(state, { type: "promptType", text: "x" });
+    state = uiReducer(state, { type: "promptSubmit" });
+    expect(state.prompt).toBeNull();
+    expect(state.filter).toEqual({ model: "gpt-4o", status: "5xx" });
+  });
+
+  test("cancel leaves the filter alone", () => {
+    let state = uiReducer(initialUiState({ key: "alice" }), { type: "openPrompt" });
+    state = uiReducer(state, { type: "promptType", text: "zzz" });
+    state = uiReducer(state, { type: "promptCancel" });
+    expect(state.prompt).toBeNull();
+    expect(state.filter).toEqual({ key: "alice" });
+  });
+
+  test("arrows move within the visible rows and enter opens the selected one", () => {
+    let state = uiReducer(initialUiState({}), { type: "move", delta: 1, visible });
+    expect(state.selectedId).toBe("a");
+    state = uiReducer(state, { type: "move", delta: 5, visible });
+    expect(state.selectedId).toBe("c");
+    state = uiReducer(state, { type: "move", delta: -1, visible });
+    state = uiReducer(state, { type: "openDetail", visible });
+    expect(state.detail?.requestId).toBe("b");
+    expect(uiReducer(state, { type: "closeDetail" }).detail).toBeNull();
+    expect(uiReducer(initialUiState({}), { type: "openDetail", visible }).detail).toBeNull();
+  });
+});

@@ -1,0 +1,82 @@
+import { formatFilter, parseFilter, type TailFilter } from "./tail-filter.ts";
+import type { RequestRow } from "./tail-store.ts";
+
+/** What the viewer has chosen, apart from the data: pause, panes, filter, selection. */
+export interface UiState {
+  /** While paused, the table shows these rows; new events keep arriving into the store. */
+  frozen: RequestRow[] | null;
+  /** `store.received` when paused, to count what arrived since. */
+  pausedAt: number;
+  showWorkers: boolean;
+  prompt: { text: string; error: string | null } | null;
+  filter: TailFilter;
+  selectedId: string | null;
+  detail: RequestRow | null;
+}
+
+export type UiAction =
+  | { type: "togglePause"; rows: RequestRow[]; received: number }
+  | { type: "toggleWorkers" }
+  | { type: "openPrompt" }
+  | { type: "promptType"; text: string }
+  | { type: "promptBackspace" }
+  | { type: "promptSubmit" }
+  | { type: "promptCancel" }
+  | { type: "move"; delta: number; visible: RequestRow[] }
+  | { type: "openDetail"; visible: RequestRow[] }
+  | { type: "closeDetail" };
+
+export const initialUiState = (filter: TailFilter): UiState => ({
+  frozen: null,
+  pausedAt: 0,
+  showWorkers: false,
+  prompt: null,
+  filter,
+  selectedId: null,
+  detail: null,
+});
+
+export function uiReducer(state: UiState, action: UiAction): UiState {
+  switch (action.type) {
+    case "togglePause":
+      return state.frozen === null
+        ? { ...state, frozen: action.rows, pausedAt: action.received }
+        : { ...state, frozen: null };
+    case "toggleWorkers":
+      return { ...state, showWorkers: !state.showWorkers };
+    case "openPrompt":
+      return { ...state, prompt: { text: formatFilter(state.filter), error: null } };
+    case "promptType":
+      return state.prompt === null
+        ? state
+        : { ...state, prompt: { text: state.prompt.text + action.text, error: null } };
+    case "promptBackspace":
+      return state.prompt === null
+        ? state
+        : { ...state, prompt: { text: state.prompt.text.slice(0, -1), error: null } };
+    case "promptSubmit": {
+      if (state.prompt === null) return state;
+      const parsed = parseFilter(state.prompt.text);
+      if (!parsed.ok) return { ...state, prompt: { ...state.prompt, error: parsed.error } };
+      return { ...state, prompt: null, filter: parsed.filter, selectedId: null };
+    }
+    case "promptCancel":
+      return { ...state, prompt: null };
+    case "move":
+      return { ...state, selectedId: moveSelection(state.selectedId, action.delta, action.visible) };
+    case "openDetail": {
+      const row = action.visible.find((r) => r.requestId === state.selectedId);
+      return row === undefined ? state : { ...state, detail: row };
+    }
+    case "closeDetail":
+      return { ...state, detail: null };
+  }
+}
+
+/** Moves within the visible rows; from no selection, down picks the newest row. */
+function moveSelection(current: string | null, delta: number, visible: RequestRow[]): string | null {
+  if (visible.length === 0) return null;
+  const index = visible.findIndex((r) => r.requestId === current);
+  const next = index === -1 ? (delta > 0 ? 0 : visible.length - 1) : index + delta;
+  return visible[Math.max(0, Math.min(visible.length - 1, next))]?.requestId ?? null;
+}

@@ -1,0 +1,33 @@
+import type { JsonObject } from "../../core/dialect.ts";
+import type { UpstreamPath } from "../protocol.ts";
+
+/** One request sent through a tunnel. */
+export interface TunnelRequest {
+  readonly path: UpstreamPath;
+  readonly body: JsonObject;
+  readonly stream: boolean;
+  readonly requestId: string;
+  readonly signal: AbortSignal;
+}
+
+/**
+ * A connected, registered worker as the registry and the workers provider see it. The
+ * tunnel (worker-tunnel.ts) implements it over a WebSocket; registry tests use plain objects.
+ */
+export interface RegisteredWorker {
+  readonly id: string;
+  readonly name: string;
+  /** The key name that registered it: only the same key may replace it under this name. */
+  readonly owner: string;
+  readonly models: readonly string[];
+  readonly capacity: number;
+  readonly labels: Readonly<Record<string, string>>;
+  readonly inFlight: number;
+  lastHeartbeatAt: number;
+  /** Set when the worker announced a drain: it finishes what it has and takes nothing new. */
+  draining: boolean;
+  /** Sends a request; resolves with the upstream's answer once its head arrived. */
+  open(request: TunnelRequest): Promise<Response>;
+  /** Fails every open exchange with `reason` and closes the connection. Idempotent. */
+  close(code: number, reason: string): void;
+}

@@ -1,0 +1,174 @@
+import { GatewayError } from "../../core/gateway-error.ts";
+import type { TunnelErrorCode } from "../protocol.ts";
+
+/** What an exchange needs from its tunnel. */
+export interface ExchangeLink {
+  readonly workerName: string;
+  readonly window: number;
+  /** Largest non-stream body collected before the exchange is failed. */
+  readonly maxBodyBytes: number;
+  sendCredit(bytes: number): void;
+  sendCancel(): void;
+  /** Called once, when the worker owes this exchange nothing more. */
+  done(): void;
+}
+
+const NULL_BODY = new Set([204, 205, 304]);
+const encoder = new TextEncoder();
+
+/** The worker died: retryable before anything was answered, `worker_lost` mid-stream either way. */
+export const workerLost = (worker: string, retryable: boolean) =>
+  new GatewayError({ status: 502, code: "worker_lost", message: `worker ${worker} was lost`, retryable });
+
+function tunnelError(worker: string, code: TunnelErrorCode, message: string): GatewayError {
+  const status = code === "over_capacity" || code === "draining" ? 503 : 502;
+  const retryable = code !== "internal";
+  return new GatewayError({
+    status,
+    code: "upstream_error",
+    message: `worker ${worker}: ${message}`,
+    retryable,
+  });
+}
+
+/**
+ * One request's life on a tunnel. A streaming answer resolves at the head and becomes a
+ * pull-based body: credit goes back to the worker only as the consumer reads, so a slow
+ * client stalls the worker's upstream read instead of filling memory. A non-stream answer
+ * is collected whole first, so a worker lost mid-body is still a retryable failure.
+ */
+export class TunnelExchange {
+  readonly response: Promise<Response>;
+  private resolve!: (response: Response) => void;
+  private reject!: (error: unknown) => void;
+  private head: { status: number; contentType: string } | undefined;
+  private finished = false;
+  private readonly queue: Uint8Array[] = [];
+  private collected: string[] = [];
+  private collectedBytes = 0;
+  private ended = false;
+  private failure: unknown;
+  private wake: (() => void) | undefined;
+  private consumed = 0;
+
+  constructor(
+    private readonly link: ExchangeLink,
+    private readonly stream: boolean,
+  ) {
+    this.response = new Promise<Response>((resolve, reject) => {
+      this.resolve = resolve;
+      this.reject = reject;
+    });
+  }
+
+  onHead(status: number, contentType: string): void {
+    if (this.head || this.finished) return;
+    this.head = { status, contentType };
+    if (this.stream) this.resolve(this.build(this.body()));
+  }
+
+  onChunk(data: string): void {
+    if (!this.head || this.finished) return;
+    if (!this.stream) {
+      this.collected.push(data);
+      this.collectedBytes += Buffer.byteLength(data);
+      if (this.collectedBytes > this.link.maxBodyBytes) {
+        this.abort(
+          new GatewayError({
+            status: 502,
+            code: "upstream_error",
+            message: `worker ${this.link.workerName}: reply too large`,
+          }),
+        );
+        return;
+      }
+      this.link.sendCredit(Buffer.byteLength(data));
+      return;
+    }
+    this.queue.push(encoder.encode(data));
+    this.poke();
+  }
+
+  onEnd(): void {
+    if (!this.head || this.finished) return;
+    this.finish();
+    this.ended = true;
+    if (!this.stream) this.resolve(this.build(this.collected.join("")));
+    this.poke();
+  }
+
+  onError(code: TunnelErrorCode, message: string): void {
+    if (this.finished) return;
+    this.finish();
+    this.settle(tunnelError(this.link.workerName, code, message));
+  }
+
+  /** The worker connection is gone. */
+  lost(): void {
+    if (this.finished) return;
+    this.finish();
+    this.settle(workerLost(this.link.workerName, !this.stream || !this.head));
+  }
+
+  /** The caller gave up (abort or stream cancel): tell the worker and stop. */
+  abort(reason: unknown): void {
+    if (this.finished) return;
+    this.link.sendCancel();
+    this.finish();
+    this.settle(reason);
+  }
+
+  private finish(): void {
+    this.finished = true;
+    this.link.done();
+  }
+
+  private settle(error: unknown): void {
+    this.failure = error;
+    this.reject(error);
+    this.poke();
+  }
+
+  private poke(): void {
+    const wake = this.wake;
+    this.wake = undefined;
+    wake?.();
+  }
+
+  private build(body: BodyInit | null): Response {
+    const head = this.head ?? { status: 502, contentType: "" };
+    const headers = head.contentType ? { "content-type": head.contentType } : undefined;
+    return new Response(NULL_BODY.has(head.status) ? null : body, { status: head.status, headers });
+  }
+
+  private body(): ReadableStream<Uint8Array> {
+    return new ReadableStream<Uint8Array>(
+      {
+        pull: async (controller) => {
+          while (this.queue.length === 0 && !this.ended && this.failure === undefined) {
+            await new Promise<void>((wake) => {
+              this.wake = wake;
+            });
+          }
+          const next = this.queue.shift();
+          if (next) {
+            controller.enqueue(next);
+            this.grant(next.byteLength);
+          } else if (this.failure !== undefined) controller.error(this.failure);
+          else controller.close();
+        },
+        cancel: () =>
+          this.abort(new GatewayError({ status: 499, code: "internal_error", message: "cancelled" })),
+      },
+      { highWaterMark: 0 },
+    );
+  }
+
+  private grant(bytes: number): void {
+    if (this.finished) return;
+    this.consumed += bytes;
+    if (this.consumed * 4 < this.link.window) return;
+    this.link.sendCredit(this.consumed);
+    this.consumed = 0;
+  }
+}

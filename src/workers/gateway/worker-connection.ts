@@ -1,0 +1,160 @@
+import {
+  CloseCode,
+  decodeJson,
+  encodeFrame,
+  type GatewayFrame,
+  PROTOCOL_VERSION,
+  parseFrame,
+  WorkerFrame,
+} from "../protocol.ts";
+import type { WorkerLog } from "../worker-log.ts";
+import type { WorkerIdentity } from "./admit-worker.ts";
+import { modelMatcher } from "./model-allow-list.ts";
+import type { WorkerRegistry } from "./worker-registry.ts";
+import { type TunnelTransport, WorkerTunnel } from "./worker-tunnel.ts";
+
+export interface ConnectionDeps {
+  registry: WorkerRegistry;
+  identity: WorkerIdentity;
+  transport: TunnelTransport;
+  log: WorkerLog;
+  maxMessageBytes: number;
+  window?: number;
+}
+
+/** One socket's state machine: waits for `register`, then hands frames to its tunnel. */
+export interface WorkerConnection {
+  /** A message as the server delivered it: text, bytes, or text the framework already parsed. */
+  message(raw: unknown): void;
+  closed(code: number, reason: string): void;
+}
+
+export function createWorkerConnection(deps: ConnectionDeps): WorkerConnection {
+  const { registry, identity, transport, log } = deps;
+  let tunnel: WorkerTunnel | undefined;
+  let done = false;
+  let heartbeat: ReturnType<typeof setInterval> | undefined;
+  const send = (frame: GatewayFrame) => transport.send(encodeFrame(frame));
+  const registerDeadline = setTimeout(
+    () => fail(CloseCode.protocolError, "no register frame in time"),
+    registry.heartbeatTimeoutMs,
+  );
+
+  function fail(code: number, problem: string): void {
+    if (done) return;
+    log("warn", "worker connection closed: protocol error", {
+      key: identity.name,
+      worker: tunnel?.name,
+      problem,
+    });
+    finish();
+    if (tunnel) {
+      registry.remove(tunnel, problem);
+      tunnel.close(code, problem.slice(0, 120));
+    } else transport.close(code, problem.slice(0, 120));
+  }
+
+  function finish(): void {
+    done = true;
+    clearTimeout(registerDeadline);
+    clearInterval(heartbeat);
+  }
+
+  function reject(reason: string, message: string): void {
+    send({ type: "rejected", reason, message });
+    fail(CloseCode.protocolError, `registration rejected: ${reason}`);
+  }
+
+  function register(frame: Extract<WorkerFrame, { type: "register" }>): void {
+    if (frame.v !== PROTOCOL_VERSION) {
+      reject("unsupported_version", `this gateway speaks protocol v${PROTOCOL_VERSION}`);
+      return;
+    }
+    const permitted = identity.role === "admin" ? () => true : modelMatcher(identity.models);
+    const models = [...new Set(frame.models)];
+    const accepted = models.filter(permitted);
+    const refused = models
+      .filter((m) => !permitted(m))
+      .map((model) => ({ model, reason: "not permitted for this key" }));
+    if (accepted.length === 0) {
+      reject("no_models", "none of the offered models is permitted for this key");
+      return;
+    }
+    const candidate = new WorkerTunnel({
+      id: crypto.randomUUID(),
+      name: frame.name,
+      owner: identity.name,
+      models: accepted,
+      capacity: frame.concurrency,
+      labels: frame.labels,
+      transport,
+      log,
+      now: registry.now(),
+      ...(deps.window ? { window: deps.window } : {}),
+    });
+    const added = registry.add(candidate);
+    if (!added.ok) {
+      reject(added.reason, added.message);
+      return;
+    }
+    tunnel = candidate;
+    clearTimeout(registerDeadline);
+    const { heartbeatMs, heartbeatTimeoutMs } = registry;
+    send({
+      type: "registered",
+      v: PROTOCOL_VERSION,
+      workerId: candidate.id,
+      accepted,
+      refused,
+      heartbeatMs,
+      heartbeatTimeoutMs,
+      maxMessageBytes: deps.maxMessageBytes,
+    });
+    if (refused.length > 0)
+      log("warn", "worker offered models its key may not serve", {
+        worker: frame.name,
+        refused: refused.map((r) => r.model),
+      });
+    heartbeat = setInterval(() => send({ type: "heartbeat", at: Date.now() }), heartbeatMs);
+  }
+
+  function decode(raw: unknown): unknown {
+    if (typeof raw === "string") return decodeJson(raw);
+    if (raw instanceof Uint8Array || raw instanceof ArrayBuffer) return undefined;
+    return raw;
+  }
+
+  return {
+    message(raw) {
+      if (done) return;
+      const size =
+        typeof raw === "string" ? Buffer.byteLength(raw) : raw instanceof Uint8Array ? raw.byteLength : 0;
+      if (size > deps.maxMessageBytes) return fail(CloseCode.tooBig, "frame larger than the message limit");
+      const value = decode(raw);
+      if (value === undefined) return fail(CloseCode.protocolError, "frame is not a JSON text message");
+      const parsed = parseFrame(WorkerFrame, value);
+      if (!parsed.ok) return fail(CloseCode.protocolError, `malformed frame: ${parsed.problem}`);
+      const frame = parsed.frame;
+      if (!tunnel) {
+        if (frame.type === "register") return register(frame);
+        if (frame.type === "heartbeat") return;
+        return fail(CloseCode.protocolError, "frame before register");
+      }
+      if (frame.type === "register") return fail(CloseCode.protocolError, "register sent twice");
+      if (frame.type === "heartbeat") return registry.touch(tunnel);
+      if (frame.type === "drain") {
+        tunnel.draining = true;
+        log("info", "worker draining", { worker: tunnel.name });
+        return;
+      }
+      tunnel.receive(frame);
+    },
+    closed(code, reason) {
+      if (done) return;
+      finish();
+      if (!tunnel) return;
+      registry.remove(tunnel, `connection closed (${code}${reason ? ` ${reason}` : ""})`);
+      tunnel.close(code, reason);
+    },
+  };
+}

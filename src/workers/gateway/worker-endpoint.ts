@@ -1,0 +1,94 @@
+import { Elysia } from "elysia";
+import { DEFAULT_MAX_MESSAGE_BYTES } from "../protocol.ts";
+import type { WorkerLog } from "../worker-log.ts";
+import { type Admission, admitWorker, type WorkerIdentity } from "./admit-worker.ts";
+import { createWorkerConnection, type WorkerConnection } from "./worker-connection.ts";
+import type { WorkerRegistry } from "./worker-registry.ts";
+
+/** What the worker endpoint needs from the gateway. */
+export interface WorkerEndpointDeps {
+  registry: WorkerRegistry;
+  /** Resolves the upgrade request's Authorization header to a key; throws when bad. */
+  authenticate: (headers: Headers) => Promise<WorkerIdentity>;
+  log: WorkerLog;
+  /** Must equal the server's `maxPayloadLength` (see workerWebSocketConfig). */
+  maxMessageBytes?: number;
+  /** Browser origins allowed to connect; default none (workers send no Origin). */
+  allowedOrigins?: readonly string[];
+  /** Per-stream credit window in bytes. */
+  window?: number;
+}
+
+/**
+ * Server-wide WebSocket settings for the app that mounts the endpoint. Bun applies them per
+ * server, not per route, so the app must pass them: `new Elysia({ websocket: ... })`.
+ */
+export function workerWebSocketConfig(maxMessageBytes = DEFAULT_MAX_MESSAGE_BYTES) {
+  return {
+    maxPayloadLength: maxMessageBytes,
+    perMessageDeflate: false,
+    // The tunnel has its own heartbeats; Bun's idle pings stay as a backstop.
+    idleTimeout: 120,
+    backpressureLimit: 64 * 1024 * 1024,
+    closeOnBackpressureLimit: true,
+  } as const;
+}
+
+function rejection(admission: Extract<Admission, { ok: false }>): Response {
+  const { status, code, message } = admission.error;
+  const type =
+    status === 401 ? "authentication_error" : status === 403 ? "permission_error" : "invalid_request_error";
+  return Response.json({ error: { message, type, param: null, code } }, { status });
+}
+
+/** `GET /workers/connect`: the WebSocket that workers dial out to. */
+export function workerEndpoint(deps: WorkerEndpointDeps) {
+  const maxMessageBytes = deps.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
+  // Elysia may run beforeHandle more than once per upgrade: admit each request once.
+  const admissions = new WeakMap<Request, Promise<Admission>>();
+  const identities = new WeakMap<Request, WorkerIdentity>();
+  const connections = new WeakMap<object, WorkerConnection>();
+
+  return new Elysia().ws("/workers/connect", {
+    async beforeHandle({ request }) {
+      let pending = admissions.get(request);
+      if (!pending) {
+        pending = admitWorker(request, deps);
+        admissions.set(request, pending);
+      }
+      const admission = await pending;
+      if (!admission.ok) {
+        deps.log("warn", "worker connection refused", {
+          status: admission.error.status,
+          reason: admission.error.message,
+        });
+        return rejection(admission);
+      }
+      identities.set(request, admission.identity);
+    },
+    open(ws) {
+      const identity = identities.get(ws.data.request);
+      if (!identity) return ws.close(1008, "not admitted");
+      const raw = ws.raw;
+      const connection = createWorkerConnection({
+        registry: deps.registry,
+        identity,
+        log: deps.log,
+        maxMessageBytes,
+        ...(deps.window ? { window: deps.window } : {}),
+        transport: {
+          send: (text) => void raw.send(text),
+          close: (code, reason) => raw.close(code, reason),
+        },
+      });
+      connections.set(raw, connection);
+    },
+    message(ws, message) {
+      connections.get(ws.raw)?.message(message);
+    },
+    close(ws, code, reason) {
+      connections.get(ws.raw)?.closed(code, reason);
+      connections.delete(ws.raw);
+    },
+  });
+}

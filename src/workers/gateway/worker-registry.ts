@@ -1,0 +1,155 @@
+import type { GatewayEvent, WorkerSummary } from "../../audit/gateway-event.ts";
+import { CloseCode } from "../protocol.ts";
+import { silentLog, type WorkerLog } from "../worker-log.ts";
+import type { RegisteredWorker } from "./registered-worker.ts";
+
+/** Options for the gateway's registry of connected workers. */
+export interface WorkerRegistryOptions {
+  onEvent?: (event: GatewayEvent) => void;
+  log?: WorkerLog;
+  /** Injected clock, for tests. */
+  now?: () => number;
+  /** How often a worker sends a heartbeat (told to it in `registered`). */
+  heartbeatMs?: number;
+  /** A worker silent for longer than this is removed. */
+  heartbeatTimeoutMs?: number;
+}
+
+export type AddResult = { ok: true } | { ok: false; reason: "name_in_use"; message: string };
+
+/** Who is connected, what they serve, and which one takes the next request. */
+export interface WorkerRegistry {
+  readonly heartbeatMs: number;
+  readonly heartbeatTimeoutMs: number;
+  now(): number;
+  /** Adds a worker; an older one under the same name and key is replaced (closed). */
+  add(worker: RegisteredWorker): AddResult;
+  /** Removes a worker if it is still the current one under its name; false for a stale one. */
+  remove(worker: RegisteredWorker, reason: string): boolean;
+  touch(worker: RegisteredWorker): void;
+  /** Least busy (in-flight / capacity) non-draining worker with room that serves `model`. */
+  pick(model: string): RegisteredWorker | undefined;
+  serves(model: string): boolean;
+  models(): string[];
+  list(): WorkerSummary[];
+  /** Removes workers whose heartbeats stopped. Runs on a timer while any worker is connected. */
+  sweep(): void;
+  /** Closes every connection (gateway shutdown). */
+  close(): void;
+}
+
+export function summarize(worker: RegisteredWorker): WorkerSummary {
+  return {
+    id: worker.id,
+    name: worker.name,
+    models: [...worker.models],
+    inFlight: worker.inFlight,
+    capacity: worker.capacity,
+    labels: { ...worker.labels },
+    lastHeartbeatAt: worker.lastHeartbeatAt,
+  };
+}
+
+export function createWorkerRegistry(options: WorkerRegistryOptions = {}): WorkerRegistry {
+  const now = options.now ?? Date.now;
+  const log = options.log ?? silentLog;
+  const heartbeatMs = options.heartbeatMs ?? 5_000;
+  const heartbeatTimeoutMs = options.heartbeatTimeoutMs ?? 3 * heartbeatMs;
+  const byName = new Map<string, RegisteredWorker>();
+  // Ties on load go to the worker picked longest ago, so equal workers share the traffic.
+  const lastPick = new WeakMap<RegisteredWorker, number>();
+  let pickSeq = 0;
+  let timer: ReturnType<typeof setInterval> | undefined;
+
+  const emit = (event: GatewayEvent) => options.onEvent?.(event);
+
+  function syncTimer(): void {
+    if (byName.size > 0 && !timer) {
+      timer = setInterval(registry.sweep, Math.max(50, Math.floor(heartbeatMs / 2)));
+      timer.unref?.();
+    } else if (byName.size === 0 && timer) {
+      clearInterval(timer);
+      timer = undefined;
+    }
+  }
+
+  const registry: WorkerRegistry = {
+    heartbeatMs,
+    heartbeatTimeoutMs,
+    now,
+    add(worker) {
+      const previous = byName.get(worker.name);
+      if (previous && previous !== worker) {
+        if (previous.owner !== worker.owner) {
+          return {
+            ok: false,
+            reason: "name_in_use",
+            message: `worker name ${worker.name} is held by another key`,
+          };
+        }
+        registry.remove(previous, "replaced by a newer connection");
+        previous.close(CloseCode.replaced, "replaced by a newer connection");
+      }
+      worker.lastHeartbeatAt = now();
+      byName.set(worker.name, worker);
+      syncTimer();
+      log("info", "worker connected", { worker: worker.name, id: worker.id, models: worker.models });
+      emit({ type: "worker.connected", at: now(), worker: summarize(worker) });
+      return { ok: true };
+    },
+    remove(worker, reason) {
+      if (byName.get(worker.name) !== worker) return false;
+      byName.delete(worker.name);
+      syncTimer();
+      log("warn", "worker lost", { worker: worker.name, id: worker.id, reason });
+      emit({ type: "worker.lost", at: now(), worker: summarize(worker), reason });
+      return true;
+    },
+    touch(worker) {
+      worker.lastHeartbeatAt = now();
+    },
+    pick(model) {
+      let best: RegisteredWorker | undefined;
+      let bestLoad = Number.POSITIVE_INFINITY;
+      for (const worker of byName.values()) {
+        if (worker.draining || worker.inFlight >= worker.capacity || !worker.models.includes(model)) continue;
+        const load = worker.inFlight / worker.capacity;
+        const older = best !== undefined && (lastPick.get(worker) ?? 0) < (lastPick.get(best) ?? 0);
+        if (load < bestLoad || (load === bestLoad && older)) {
+          best = worker;
+          bestLoad = load;
+        }
+      }
+      if (best) lastPick.set(best, ++pickSeq);
+      return best;
+    },
+    serves(model) {
+      for (const worker of byName.values())
+        if (!worker.draining && worker.models.includes(model)) return true;
+      return false;
+    },
+    models() {
+      const all = new Set<string>();
+      for (const worker of byName.values()) if (!worker.draining) for (const m of worker.models) all.add(m);
+      return [...all].sort();
+    },
+    list() {
+      return [...byName.values()].map(summarize).sort((a, b) => a.name.localeCompare(b.name));
+    },
+    sweep() {
+      const cutoff = now() - heartbeatTimeoutMs;
+      for (const worker of [...byName.values()]) {
+        if (worker.lastHeartbeatAt >= cutoff) continue;
+        registry.remove(worker, "heartbeat timeout");
+        worker.close(CloseCode.heartbeatTimeout, "heartbeat timeout");
+      }
+    },
+    close() {
+      for (const worker of [...byName.values()]) {
+        registry.remove(worker, "gateway shutting down");
+        worker.close(CloseCode.goingAway, "gateway shutting down");
+      }
+    },
+  };
+  return registry;
+}

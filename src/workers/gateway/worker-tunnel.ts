@@ -1,0 +1,121 @@
+import { unavailable } from "../../core/gateway-error.ts";
+import {
+  CloseCode,
+  DEFAULT_STREAM_WINDOW,
+  encodeFrame,
+  type GatewayFrame,
+  type WorkerFrame,
+} from "../protocol.ts";
+import type { WorkerLog } from "../worker-log.ts";
+import type { RegisteredWorker, TunnelRequest } from "./registered-worker.ts";
+import { TunnelExchange } from "./tunnel-exchange.ts";
+
+/** The socket under a tunnel, whatever serves it. */
+export interface TunnelTransport {
+  send(text: string): void;
+  close(code: number, reason: string): void;
+}
+
+export interface TunnelInit {
+  id: string;
+  name: string;
+  owner: string;
+  models: readonly string[];
+  capacity: number;
+  labels: Record<string, string>;
+  transport: TunnelTransport;
+  log: WorkerLog;
+  now: number;
+  window?: number;
+  maxBodyBytes?: number;
+}
+
+/**
+ * The gateway's end of one worker connection: multiplexes requests over the socket under
+ * ids of its own and routes the worker's frames back to their exchanges.
+ */
+export class WorkerTunnel implements RegisteredWorker {
+  readonly id: string;
+  readonly name: string;
+  readonly owner: string;
+  readonly models: readonly string[];
+  readonly capacity: number;
+  readonly labels: Readonly<Record<string, string>>;
+  lastHeartbeatAt: number;
+  draining = false;
+  private readonly exchanges = new Map<string, TunnelExchange>();
+  private issued = 0;
+  private closed = false;
+
+  constructor(private readonly init: TunnelInit) {
+    this.id = init.id;
+    this.name = init.name;
+    this.owner = init.owner;
+    this.models = init.models;
+    this.capacity = init.capacity;
+    this.labels = init.labels;
+    this.lastHeartbeatAt = init.now;
+  }
+
+  get inFlight(): number {
+    return this.exchanges.size;
+  }
+
+  open(request: TunnelRequest): Promise<Response> {
+    if (this.closed) return Promise.reject(unavailable(`worker ${this.name} is gone`));
+    const id = String(++this.issued);
+    const window = this.init.window ?? DEFAULT_STREAM_WINDOW;
+    const exchange = new TunnelExchange(
+      {
+        workerName: this.name,
+        window,
+        maxBodyBytes: this.init.maxBodyBytes ?? 64 * 1024 * 1024,
+        sendCredit: (bytes) => this.send({ type: "credit", id, bytes }),
+        sendCancel: () => this.send({ type: "cancel", id }),
+        done: () => {
+          this.exchanges.delete(id);
+          request.signal.removeEventListener("abort", onAbort);
+        },
+      },
+      request.stream,
+    );
+    const onAbort = () => exchange.abort(request.signal.reason);
+    this.exchanges.set(id, exchange);
+    request.signal.addEventListener("abort", onAbort, { once: true });
+    const { path, body, stream, requestId } = request;
+    this.send({ type: "request", id, requestId, path, body, stream, window });
+    if (request.signal.aborted) onAbort();
+    return exchange.response;
+  }
+
+  /** One validated frame from the worker, after registration. */
+  receive(frame: WorkerFrame): void {
+    if (frame.type === "heartbeat" || frame.type === "register" || frame.type === "drain") return;
+    const exchange = this.exchanges.get(frame.id);
+    if (!exchange) {
+      // Late frames for a cancelled exchange are expected; an id never issued is not.
+      const known = /^\d+$/.test(frame.id) && Number(frame.id) <= this.issued;
+      this.init.log(known ? "debug" : "warn", "worker frame for an unknown request id ignored", {
+        worker: this.name,
+        id: frame.id.slice(0, 64),
+        type: frame.type,
+      });
+      return;
+    }
+    if (frame.type === "head") exchange.onHead(frame.status, frame.contentType);
+    else if (frame.type === "chunk") exchange.onChunk(frame.data);
+    else if (frame.type === "end") exchange.onEnd();
+    else exchange.onError(frame.code, frame.message);
+  }
+
+  send(frame: GatewayFrame): void {
+    if (!this.closed) this.init.transport.send(encodeFrame(frame));
+  }
+
+  close(code: number = CloseCode.normal, reason = "closed"): void {
+    if (this.closed) return;
+    this.closed = true;
+    for (const exchange of [...this.exchanges.values()]) exchange.lost();
+    this.init.transport.close(code, reason);
+  }
+}

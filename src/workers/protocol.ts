@@ -1,0 +1,124 @@
+import { z } from "zod";
+
+/**
+ * The worker tunnel's wire protocol, version 1 (docs/worker-protocol.md). Every frame is one
+ * JSON text message with a `type`. Within a version, fields may only be added and receivers
+ * ignore fields they do not know; anything else (a new frame type, a changed meaning) bumps
+ * `PROTOCOL_VERSION`, which the worker announces in `register`.
+ */
+export const PROTOCOL_VERSION = 1;
+
+/** Largest frame the gateway accepts from a worker; far below Bun's 16 MB default. */
+export const DEFAULT_MAX_MESSAGE_BYTES = 1024 * 1024;
+/** A body chunk's `data` stays under this many UTF-8 bytes, well inside the frame limit. */
+export const MAX_CHUNK_BYTES = 64 * 1024;
+/** Bytes of body a worker may send on one stream before it needs more credit. */
+export const DEFAULT_STREAM_WINDOW = 256 * 1024;
+
+/** The upstream paths a worker will call, relative to its `--upstream` base (which ends in /v1). */
+export const UpstreamPath = z.enum(["/chat/completions", "/completions", "/embeddings", "/responses"]);
+export type UpstreamPath = z.infer<typeof UpstreamPath>;
+
+const id = z.string().min(1).max(64);
+const modelName = z.string().min(1).max(256);
+const text = (max: number) => z.string().max(max);
+
+/** Why a worker-side request failed before or during its answer. */
+export const TunnelErrorCode = z.enum([
+  "over_capacity",
+  "upstream_unreachable",
+  "upstream_broken",
+  "draining",
+  "internal",
+]);
+export type TunnelErrorCode = z.infer<typeof TunnelErrorCode>;
+
+const heartbeat = z.object({ type: z.literal("heartbeat"), at: z.number() });
+
+/** Frames a worker sends to the gateway. */
+export const WorkerFrame = z.discriminatedUnion("type", [
+  z.object({
+    type: z.literal("register"),
+    v: z.number().int(),
+    name: z.string().min(1).max(128),
+    version: text(64),
+    models: z.array(modelName).max(1000),
+    concurrency: z.number().int().min(1).max(100_000),
+    labels: z.record(text(128), text(256)).default({}),
+  }),
+  heartbeat,
+  z.object({
+    type: z.literal("head"),
+    id,
+    status: z.number().int().min(200).max(599),
+    contentType: text(256),
+  }),
+  z.object({ type: z.literal("chunk"), id, data: z.string() }),
+  z.object({ type: z.literal("end"), id }),
+  z.object({ type: z.literal("error"), id, code: TunnelErrorCode, message: text(1000) }),
+  z.object({ type: z.literal("drain") }),
+]);
+export type WorkerFrame = z.infer<typeof WorkerFrame>;
+
+/** Frames the gateway sends to a worker. */
+export const GatewayFrame = z.discriminatedUnion("type", [
+  z.object({
+    type: z.literal("registered"),
+    v: z.number().int(),
+    workerId: z.string(),
+    accepted: z.array(z.string()),
+    refused: z.array(z.object({ model: z.string(), reason: z.string() })),
+    heartbeatMs: z.number().int().positive(),
+    heartbeatTimeoutMs: z.number().int().positive(),
+    maxMessageBytes: z.number().int().positive(),
+  }),
+  z.object({ type: z.literal("rejected"), reason: z.string(), message: z.string() }),
+  heartbeat,
+  z.object({
+    type: z.literal("request"),
+    id,
+    requestId: z.string(),
+    path: UpstreamPath,
+    body: z.record(z.string(), z.unknown()),
+    stream: z.boolean(),
+    /** Initial credit in bytes for this stream's body chunks. */
+    window: z.number().int().positive(),
+  }),
+  z.object({ type: z.literal("credit"), id, bytes: z.number().int().positive() }),
+  z.object({ type: z.literal("cancel"), id }),
+]);
+export type GatewayFrame = z.infer<typeof GatewayFrame>;
+
+export type ParseResult<T> = { ok: true; frame: T } | { ok: false; problem: string };
+
+/** Validates an already JSON-decoded value; `problem` names what was wrong, for the log. */
+export function parseFrame<T>(schema: z.ZodType<T>, value: unknown): ParseResult<T> {
+  const parsed = schema.safeParse(value);
+  if (parsed.success) return { ok: true, frame: parsed.data };
+  const issue = parsed.error.issues[0];
+  const where = issue && issue.path.length > 0 ? `${issue.path.join(".")}: ` : "";
+  return { ok: false, problem: `${where}${issue?.message ?? "invalid frame"}` };
+}
+
+/** Decodes a text frame; undefined when it is not JSON. */
+export function decodeJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+export const encodeFrame = (frame: WorkerFrame | GatewayFrame): string => JSON.stringify(frame);
+
+/** WebSocket close codes the tunnel uses. */
+export const CloseCode = {
+  normal: 1000,
+  goingAway: 1001,
+  /** Malformed or unknown frame, bad registration, version mismatch. */
+  protocolError: 1008,
+  tooBig: 1009,
+  /** Replaced by a newer connection under the same worker name. */
+  replaced: 4000,
+  heartbeatTimeout: 4001,
+} as const;

@@ -1,0 +1,89 @@
+import { type GatewayFrame, MAX_CHUNK_BYTES, type WorkerFrame } from "../protocol.ts";
+import type { StreamCredit } from "./stream-credit.ts";
+
+type RequestFrame = Extract<GatewayFrame, { type: "request" }>;
+
+export interface UpstreamCallContext {
+  /** Upstream base URL including /v1, from the worker's own flags only. */
+  base: string;
+  apiKey?: string;
+  send(frame: WorkerFrame): void;
+  /** Aborted by a cancel frame, a lost connection or a forced stop. */
+  signal: AbortSignal;
+  credit: StreamCredit;
+}
+
+/** Splits text into pieces of at most MAX_CHUNK_BYTES UTF-8 bytes without cutting a surrogate pair. */
+export function splitChunk(text: string, maxBytes = MAX_CHUNK_BYTES): string[] {
+  if (Buffer.byteLength(text) <= maxBytes) return [text];
+  // A UTF-16 code unit is at most 3 UTF-8 bytes, so this many units always fit.
+  const step = Math.max(2, Math.floor(maxBytes / 3));
+  const pieces: string[] = [];
+  for (let start = 0; start < text.length; ) {
+    let end = Math.min(text.length, start + step);
+    const last = text.charCodeAt(end - 1);
+    if (end < text.length && last >= 0xd800 && last <= 0xdbff) end--;
+    pieces.push(text.slice(start, end));
+    start = end;
+  }
+  return pieces;
+}
+
+/**
+ * Runs one tunnelled request against the upstream and streams its answer back as frames.
+ * The body travels as UTF-8 text (the APIs served are JSON and SSE); a streaming decoder
+ * carries a character split across reads into the next chunk.
+ */
+export async function callUpstream(request: RequestFrame, ctx: UpstreamCallContext): Promise<void> {
+  const { id } = request;
+  const headers: Record<string, string> = {
+    "content-type": "application/json",
+    "x-request-id": request.requestId,
+  };
+  if (ctx.apiKey) headers.authorization = `Bearer ${ctx.apiKey}`;
+  let response: Response;
+  try {
+    response = await fetch(ctx.base + request.path, {
+      method: "POST",
+      headers,
+      body: JSON.stringify(request.body),
+      signal: ctx.signal,
+    });
+  } catch {
+    if (!ctx.signal.aborted)
+      ctx.send({ type: "error", id, code: "upstream_unreachable", message: "could not reach the upstream" });
+    return;
+  }
+  ctx.send({
+    type: "head",
+    id,
+    status: response.status,
+    contentType: response.headers.get("content-type") ?? "",
+  });
+  const reader = response.body?.getReader();
+  const decoder = new TextDecoder();
+  const emit = (text: string) => {
+    for (const data of splitChunk(text)) {
+      ctx.send({ type: "chunk", id, data });
+      ctx.credit.take(Buffer.byteLength(data));
+    }
+  };
+  try {
+    while (reader) {
+      await ctx.credit.ready(ctx.signal);
+      if (ctx.signal.aborted) return;
+      const { done, value } = await reader.read();
+      if (done) break;
+      const text = decoder.decode(value, { stream: true });
+      if (text !== "") emit(text);
+    }
+    const tail = decoder.decode();
+    if (tail !== "") emit(tail);
+    ctx.send({ type: "end", id });
+  } catch {
+    if (!ctx.signal.aborted)
+      ctx.send({ type: "error", id, code: "upstream_broken", message: "the upstream broke off its answer" });
+  } finally {
+    if (ctx.signal.aborted) await reader?.cancel().catch(() => {});
+  }
+}

@@ -1,0 +1,123 @@
+import { CloseCode } from "../protocol.ts";
+import type { WorkerLog } from "../worker-log.ts";
+import { type BackoffOptions, backoffDelay, DEFAULT_BACKOFF, sleep } from "./backoff.ts";
+import { toConnectUrl } from "./connect-url.ts";
+import { discoverModels } from "./discover-models.ts";
+import { WorkerSession } from "./worker-session.ts";
+
+/** `mindgw worker` options, already parsed from flags and environment. */
+export interface RunWorkerOptions {
+  /** Gateway URL: ws://, wss://, or http(s):// (converted); /workers/connect is appended. */
+  connect: string;
+  /** Worker-role key, sent only in the Authorization header. */
+  token: string;
+  /** The model server's base URL including /v1. */
+  upstream: string;
+  /** Key for the upstream, if it wants one (vLLM --api-key). */
+  upstreamApiKey?: string;
+  /** Models to offer; discovered from `{upstream}/models` when absent. */
+  models?: string[];
+  concurrency: number;
+  name: string;
+  labels: Record<string, string>;
+  log: WorkerLog;
+  /** Reported in `register`. */
+  version?: string;
+  /** How long a drain waits for in-flight requests. Default 30 s. */
+  drainTimeoutMs?: number;
+  backoff?: BackoffOptions;
+  /** Install SIGTERM/SIGINT handlers that drain (default true; tests use `stop`). */
+  handleSignals?: boolean;
+  /** Aborting it drains and stops, like SIGTERM. */
+  stop?: AbortSignal;
+}
+
+/**
+ * Runs a worker until it is stopped: dial out, register, serve, and on a lost connection
+ * reconnect with backoff. Resolves with the process exit code: 0 after a drain, 1 when the
+ * gateway refuses the registration, 2 for a bad `--connect`.
+ */
+export async function runWorker(options: RunWorkerOptions): Promise<number> {
+  const { log } = options;
+  let url: URL;
+  try {
+    url = toConnectUrl(options.connect);
+  } catch (error) {
+    log("error", error instanceof Error ? error.message : "bad --connect URL");
+    return 2;
+  }
+  const upstream = options.upstream.replace(/\/+$/, "");
+  const wake = new AbortController();
+  let session: WorkerSession | undefined;
+  let drained: Promise<void> | undefined;
+
+  const drain = (): Promise<void> => {
+    drained ??= (async () => {
+      wake.abort();
+      const current = session;
+      if (!current) return;
+      log("info", "draining: finishing in-flight requests", { inFlight: current.inFlight });
+      current.drain();
+      const settled = new AbortController();
+      await Promise.race([current.idle(), sleep(options.drainTimeoutMs ?? 30_000, settled.signal)]);
+      settled.abort();
+      if (current.inFlight > 0)
+        log("warn", "drain deadline passed; aborting the rest", { inFlight: current.inFlight });
+      current.close(CloseCode.normal, "drained");
+    })();
+    return drained;
+  };
+  // A second signal stops at once: in-flight requests are aborted.
+  const onSignal = () => (drained ? session?.close(CloseCode.goingAway, "stopped") : void drain());
+  if (options.handleSignals ?? true) {
+    process.on("SIGTERM", onSignal);
+    process.on("SIGINT", onSignal);
+  }
+  options.stop?.addEventListener("abort", onSignal, { once: true });
+
+  try {
+    let attempt = 0;
+    while (!wake.signal.aborted) {
+      let models = options.models;
+      if (!models || models.length === 0) {
+        try {
+          models = await discoverModels(upstream, options.upstreamApiKey, wake.signal);
+        } catch (error) {
+          if (wake.signal.aborted) break;
+          log("warn", "could not list the upstream's models; retrying", { error: String(error) });
+          await sleep(backoffDelay(attempt++, options.backoff ?? DEFAULT_BACKOFF), wake.signal);
+          continue;
+        }
+      }
+      session = new WorkerSession({
+        url,
+        token: options.token,
+        upstream,
+        ...(options.upstreamApiKey ? { upstreamApiKey: options.upstreamApiKey } : {}),
+        name: options.name,
+        version: options.version ?? "0.0.0",
+        models,
+        concurrency: options.concurrency,
+        labels: options.labels,
+        log,
+      });
+      const end = await session.ended;
+      if (end.kind === "rejected") {
+        log("error", "the gateway refused this worker", { reason: end.reason, message: end.message });
+        return 1;
+      }
+      if (wake.signal.aborted) break;
+      attempt = end.registered ? 0 : attempt + 1;
+      const delay = backoffDelay(attempt, options.backoff ?? DEFAULT_BACKOFF);
+      log("warn", "connection to the gateway lost; reconnecting", { code: end.code, inMs: delay });
+      await sleep(delay, wake.signal);
+    }
+    await drain();
+    if (session) await session.ended;
+    return 0;
+  } finally {
+    process.off("SIGTERM", onSignal);
+    process.off("SIGINT", onSignal);
+    options.stop?.removeEventListener("abort", onSignal);
+  }
+}

@@ -1,0 +1,177 @@
+import {
+  CloseCode,
+  decodeJson,
+  encodeFrame,
+  GatewayFrame,
+  PROTOCOL_VERSION,
+  parseFrame,
+  type WorkerFrame,
+} from "../protocol.ts";
+import type { WorkerLog } from "../worker-log.ts";
+import { StreamCredit } from "./stream-credit.ts";
+import { callUpstream } from "./upstream-call.ts";
+
+export interface SessionOptions {
+  url: URL;
+  token: string;
+  upstream: string;
+  upstreamApiKey?: string;
+  name: string;
+  version: string;
+  models: string[];
+  concurrency: number;
+  labels: Record<string, string>;
+  log: WorkerLog;
+}
+
+/** How a connection ended: `rejected` means registering again would not help. */
+export type SessionEnd =
+  | { kind: "closed"; registered: boolean; code: number; reason: string }
+  | { kind: "rejected"; reason: string; message: string };
+
+const CONNECT_TIMEOUT_MS = 15_000;
+
+// tsconfig loads the DOM lib, whose WebSocket constructor hides Bun's (which takes headers).
+const BunWebSocket = WebSocket as unknown as new (url: string, options: Bun.WebSocketOptions) => WebSocket;
+
+/** One connection to the gateway: registers, serves requests, heartbeats, ends once. */
+export class WorkerSession {
+  readonly ended: Promise<SessionEnd>;
+  private end!: (end: SessionEnd) => void;
+  private readonly socket: WebSocket;
+  private readonly calls = new Map<string, { abort: AbortController; credit: StreamCredit }>();
+  private registered = false;
+  private draining = false;
+  private rejected: SessionEnd | undefined;
+  private lastHeard = Date.now();
+  private timers: ReturnType<typeof setInterval>[] = [];
+  private idleWaiters: (() => void)[] = [];
+
+  constructor(private readonly options: SessionOptions) {
+    this.ended = new Promise((resolve) => {
+      this.end = resolve;
+    });
+    this.socket = new BunWebSocket(options.url.href, {
+      headers: { authorization: `Bearer ${options.token}` },
+      perMessageDeflate: false,
+    });
+    const connectTimer = setTimeout(() => this.socket.close(), CONNECT_TIMEOUT_MS);
+    this.socket.onopen = () => {
+      clearTimeout(connectTimer);
+      const { name, version, models, concurrency, labels } = options;
+      this.send({ type: "register", v: PROTOCOL_VERSION, name, version, models, concurrency, labels });
+    };
+    this.socket.onmessage = (event) => this.receive(event.data);
+    this.socket.onclose = (event) => {
+      clearTimeout(connectTimer);
+      this.shutdown();
+      this.end(
+        this.rejected ?? {
+          kind: "closed",
+          registered: this.registered,
+          code: event.code,
+          reason: event.reason,
+        },
+      );
+    };
+  }
+
+  get inFlight(): number {
+    return this.calls.size;
+  }
+
+  get isRegistered(): boolean {
+    return this.registered;
+  }
+
+  /** Tells the gateway to stop routing here; later requests are refused as `draining`. */
+  drain(): void {
+    this.draining = true;
+    if (this.registered) this.send({ type: "drain" });
+  }
+
+  /** Resolves when no request is in flight. */
+  idle(): Promise<void> {
+    if (this.calls.size === 0) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  close(code: number = CloseCode.normal, reason = ""): void {
+    this.socket.close(code, reason);
+  }
+
+  private send(frame: WorkerFrame): void {
+    if (this.socket.readyState === WebSocket.OPEN) this.socket.send(encodeFrame(frame));
+  }
+
+  private receive(data: unknown): void {
+    this.lastHeard = Date.now();
+    const parsed = parseFrame(GatewayFrame, typeof data === "string" ? decodeJson(data) : undefined);
+    if (!parsed.ok) {
+      this.options.log("warn", "gateway sent a malformed frame", { problem: parsed.problem });
+      this.close(CloseCode.protocolError, "malformed frame");
+      return;
+    }
+    const frame = parsed.frame;
+    if (frame.type === "registered") this.onRegistered(frame);
+    else if (frame.type === "request") this.onRequest(frame);
+    else if (frame.type === "credit") this.calls.get(frame.id)?.credit.grant(frame.bytes);
+    else if (frame.type === "cancel") this.calls.get(frame.id)?.abort.abort();
+    else if (frame.type === "rejected") {
+      this.rejected = { kind: "rejected", reason: frame.reason, message: frame.message };
+      this.close(CloseCode.normal, "rejected");
+    }
+  }
+
+  private onRegistered(frame: Extract<GatewayFrame, { type: "registered" }>): void {
+    this.registered = true;
+    const log = this.options.log;
+    log("info", "registered with the gateway", { workerId: frame.workerId, models: frame.accepted });
+    for (const refused of frame.refused) log("warn", "gateway refused a model", refused);
+    if (this.draining) this.send({ type: "drain" });
+    const beat = setInterval(() => this.send({ type: "heartbeat", at: Date.now() }), frame.heartbeatMs);
+    const watch = setInterval(() => {
+      if (Date.now() - this.lastHeard <= frame.heartbeatTimeoutMs) return;
+      log("warn", "gateway stopped answering; reconnecting");
+      this.close(CloseCode.heartbeatTimeout, "heartbeat timeout");
+    }, frame.heartbeatMs);
+    this.timers.push(beat, watch);
+  }
+
+  private onRequest(frame: Extract<GatewayFrame, { type: "request" }>): void {
+    const { id } = frame;
+    if (this.calls.has(id)) return;
+    const refusal = this.draining
+      ? "draining"
+      : this.calls.size >= this.options.concurrency
+        ? "over_capacity"
+        : undefined;
+    if (refusal) {
+      const message = refusal === "draining" ? "worker is draining" : "worker is at its concurrency limit";
+      this.send({ type: "error", id, code: refusal, message });
+      return;
+    }
+    const abort = new AbortController();
+    const credit = new StreamCredit(frame.window);
+    this.calls.set(id, { abort, credit });
+    const { upstream: base, upstreamApiKey: apiKey } = this.options;
+    callUpstream(frame, {
+      base,
+      ...(apiKey ? { apiKey } : {}),
+      send: (f) => this.send(f),
+      signal: abort.signal,
+      credit,
+    })
+      .catch(() => this.send({ type: "error", id, code: "internal", message: "worker failed" }))
+      .finally(() => {
+        this.calls.delete(id);
+        if (this.calls.size === 0) for (const wake of this.idleWaiters.splice(0)) wake();
+      });
+  }
+
+  /** The connection is gone: nobody can receive these answers any more. */
+  private shutdown(): void {
+    for (const timer of this.timers) clearInterval(timer);
+    for (const call of this.calls.values()) call.abort.abort();
+  }
+}

@@ -1,0 +1,117 @@
+import { z } from "zod";
+import type { Prepared } from "./fake-call.ts";
+import { paramOf, sseFrame } from "./fake-call.ts";
+import { buildScript, contentText, type FakeScript, fakeId } from "./fake-script.ts";
+
+const baseSchema = z.looseObject({
+  model: z.string().min(1),
+  messages: z.array(z.looseObject({ role: z.enum(["user", "assistant"]), content: z.unknown() })).min(1),
+  system: z.unknown().optional(),
+  tools: z.array(z.looseObject({ name: z.string() })).optional(),
+  tool_choice: z.looseObject({ type: z.string() }).optional(),
+});
+const messagesSchema = baseSchema.extend({
+  max_tokens: z.number().int().min(1),
+  stream: z.boolean().optional(),
+});
+
+type MessagesRequest = z.infer<typeof messagesSchema>;
+
+const STOP = { stop: "end_turn", length: "max_tokens", tool: "tool_use" } as const;
+
+const promptText = (req: z.infer<typeof baseSchema>) =>
+  [contentText(req.system), ...req.messages.map((m) => contentText(m.content))].join(" ");
+
+function refusal(error: z.ZodError): Prepared {
+  const issue = error.issues[0];
+  return { status: 400, message: `${paramOf(issue?.path ?? [])}: ${issue?.message ?? "invalid"}` };
+}
+
+function usage(script: FakeScript, outputTokens: number) {
+  return {
+    input_tokens: script.inputTokens,
+    cache_creation_input_tokens: 0,
+    cache_read_input_tokens: 0,
+    output_tokens: outputTokens,
+    service_tier: "standard",
+  };
+}
+
+function message(req: MessagesRequest, script: FakeScript, id: string, toolId: string, done: boolean) {
+  const content = script.tool
+    ? [{ type: "tool_use", id: toolId, name: script.tool.name, input: JSON.parse(script.tool.arguments) }]
+    : [{ type: "text", text: script.pieces.join("") }];
+  return {
+    id,
+    type: "message",
+    role: "assistant",
+    model: req.model,
+    content: done ? content : [],
+    stop_reason: done ? STOP[script.finish] : null,
+    stop_sequence: null,
+    usage: usage(script, done ? script.outputTokens : 1),
+  };
+}
+
+/** The exact event sequence of the Messages streaming API. */
+function events(req: MessagesRequest, script: FakeScript, id: string, toolId: string): string[] {
+  const ev = (type: string, data: object) => sseFrame({ type, ...data }, type);
+  const block = script.tool
+    ? { type: "tool_use", id: toolId, name: script.tool.name, input: {} }
+    : { type: "text", text: "" };
+  const deltas = script.tool
+    ? ["", ...script.tool.argPieces].map((partial_json) => ({ type: "input_json_delta", partial_json }))
+    : script.pieces.map((text) => ({ type: "text_delta", text }));
+  const { service_tier: _, ...deltaUsage } = usage(script, script.outputTokens);
+  return [
+    ev("message_start", { message: message(req, script, id, toolId, false) }),
+    ev("content_block_start", { index: 0, content_block: block }),
+    ev("ping", {}),
+    ...deltas.map((delta) => ev("content_block_delta", { index: 0, delta })),
+    ev("content_block_stop", { index: 0 }),
+    ev("message_delta", {
+      delta: { stop_reason: STOP[script.finish], stop_sequence: null },
+      usage: deltaUsage,
+    }),
+    ev("message_stop", {}),
+  ];
+}
+
+/** `POST /v1/messages` */
+export function prepareMessages(body: unknown): Prepared {
+  const parsed = messagesSchema.safeParse(body);
+  if (!parsed.success) return refusal(parsed.error);
+  const req = parsed.data;
+  const last = req.messages.findLast((m) => m.role === "user");
+  const tool = req.tool_choice?.type === "none" ? undefined : req.tools?.[0]?.name;
+  return {
+    markerText: promptText(req),
+    stream: req.stream === true,
+    render: (behaviour) => {
+      const script = buildScript({
+        lastUserText: contentText(last?.content),
+        allText: promptText(req),
+        maxTokens: req.max_tokens,
+        ...(tool !== undefined ? { toolName: tool } : {}),
+        ...(behaviour.chunks !== undefined ? { chunks: behaviour.chunks } : {}),
+      });
+      const id = fakeId("msg_");
+      const toolId = fakeId("toolu_");
+      return req.stream === true
+        ? { frames: events(req, script, id, toolId) }
+        : { json: message(req, script, id, toolId, true) };
+    },
+  };
+}
+
+/** `POST /v1/messages/count_tokens` */
+export function prepareCountTokens(body: unknown): Prepared {
+  const parsed = baseSchema.safeParse(body);
+  if (!parsed.success) return refusal(parsed.error);
+  const text = promptText(parsed.data);
+  return {
+    markerText: text,
+    stream: false,
+    render: () => ({ json: { input_tokens: buildScript({ lastUserText: "", allText: text }).inputTokens } }),
+  };
+}

@@ -1,0 +1,101 @@
+import type { Behaviour } from "./fake-behaviour.ts";
+import { behaviourFromText } from "./fake-behaviour.ts";
+import { type FakeRefusal, isRefusal } from "./fake-call.ts";
+import type { RecordedRequest } from "./fake-request.ts";
+import type { FakeRoute } from "./fake-routes.ts";
+import { fakeId } from "./fake-script.ts";
+import { pause, replyStream } from "./reply-stream.ts";
+
+/** The auth the fake demands, like the real APIs, when configured to. */
+export interface AuthRules {
+  apiKey?: string;
+  requireAnthropicVersion?: boolean;
+}
+
+function json(status: number, body: unknown, headers: Record<string, string>): Response {
+  return new Response(JSON.stringify(body), {
+    status,
+    headers: { "content-type": "application/json", ...headers },
+  });
+}
+
+/** Why the real API would refuse this caller, if it would. */
+export function authRefusal(
+  route: Pick<FakeRoute, "dialect">,
+  rec: RecordedRequest,
+  rules: AuthRules,
+): FakeRefusal | undefined {
+  if (route.dialect === "anthropic") {
+    if (rules.requireAnthropicVersion && !rec.headers["anthropic-version"]) {
+      return { status: 400, message: "anthropic-version: header is required" };
+    }
+    if (rules.apiKey === undefined) return undefined;
+    // @anthropic-ai/sdk 1.x sends the key as a Bearer token; older clients use x-api-key.
+    const key = rec.headers["x-api-key"] ?? rec.headers.authorization?.replace(/^Bearer /, "");
+    if (key === undefined) return { status: 401, message: "x-api-key header is required" };
+    return key === rules.apiKey ? undefined : { status: 401, message: "invalid x-api-key" };
+  }
+  if (rules.apiKey === undefined) return undefined;
+  const auth = rec.headers.authorization;
+  if (auth === undefined) return { status: 401, message: "You didn't provide an API key." };
+  return auth === `Bearer ${rules.apiKey}`
+    ? undefined
+    : { status: 401, message: "Incorrect API key provided." };
+}
+
+/**
+ * Answers one API call: knobs from the queue and headers are already in `base`; markers in
+ * the prompt add to them. Order: delay, hang, knob status, auth, validation, reply.
+ */
+export async function answer(
+  route: FakeRoute,
+  rec: RecordedRequest,
+  base: Behaviour,
+  rules: AuthRules,
+  signal: AbortSignal,
+): Promise<Response> {
+  const prepared =
+    rec.body === undefined || typeof rec.body === "string" ? undefined : route.prepare(rec.body);
+  const markers = prepared && !isRefusal(prepared) ? behaviourFromText(prepared.markerText) : {};
+  const b: Behaviour = { ...base, ...markers };
+  rec.behaviour = b;
+  const requestId = { [route.errors.requestIdHeader]: fakeId("req_") };
+  const fail = (r: FakeRefusal, extra: Record<string, string> = {}) => {
+    rec.settle("completed");
+    return json(r.status, route.errors.body(r.status, r.message, r.param), { ...requestId, ...extra });
+  };
+
+  await pause(b.delay ?? 0, signal);
+  if (b.hang) await new Promise((resolve) => signal.addEventListener("abort", resolve, { once: true }));
+  if (signal.aborted) {
+    rec.settle("aborted");
+    return new Response(null, { status: 499 });
+  }
+  if (b.status !== undefined && b.status >= 400) {
+    const retry = b.retryAfter ?? (b.status === 429 || b.status === 503 ? 1 : undefined);
+    const message = `fake upstream: status ${b.status} on request`;
+    return fail({ status: b.status, message }, retry === undefined ? {} : { "retry-after": String(retry) });
+  }
+  const auth = authRefusal(route, rec, rules);
+  if (auth) return fail(auth);
+  if (prepared === undefined)
+    return fail({ status: 400, message: "We could not parse the JSON body of your request." });
+  if (isRefusal(prepared)) return fail(prepared);
+
+  const out = prepared.render(b);
+  const plain = "json" in out && b.ttfb === undefined && b.cutAfter === undefined;
+  if (plain) {
+    rec.settle("completed");
+    return json(200, out.json, requestId);
+  }
+  const sse = "frames" in out;
+  const plan = {
+    chunks: sse ? out.frames : [JSON.stringify(out.json)],
+    sse,
+    errorFrame: route.errors.streamFrame("fake upstream: overloaded mid-stream"),
+  };
+  const contentType = sse ? "text/event-stream; charset=utf-8" : "application/json";
+  return new Response(replyStream(plan, b, rec, signal), {
+    headers: { "content-type": contentType, "cache-control": "no-cache", ...requestId },
+  });
+}

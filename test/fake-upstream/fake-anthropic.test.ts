@@ -1,0 +1,143 @@
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import Anthropic from "@anthropic-ai/sdk";
+import { FAKE_TOOL_ARGUMENTS } from "./fake-script.ts";
+import { type FakeUpstream, startFakeUpstream } from "./fake-upstream.ts";
+
+let fake: FakeUpstream;
+let client: Anthropic;
+
+beforeAll(async () => {
+  fake = await startFakeUpstream({ apiKey: "ak-test", requireAnthropicVersion: true });
+  client = new Anthropic({ apiKey: "ak-test", baseURL: fake.url, maxRetries: 0, timeout: 10_000 });
+});
+afterAll(() => fake.stop());
+
+const tool = { name: "get_weather", input_schema: { type: "object" as const, properties: {} } };
+const ask = (text: string) => [{ role: "user" as const, content: text }];
+
+describe("fake upstream, through the official @anthropic-ai/sdk", () => {
+  test("non-stream message", async () => {
+    const msg = await client.messages.create({
+      model: "claude-fake",
+      max_tokens: 100,
+      messages: ask("hi you"),
+    });
+    expect(msg).toMatchObject({
+      type: "message",
+      role: "assistant",
+      model: "claude-fake",
+      stop_sequence: null,
+    });
+    expect(msg.id).toStartWith("msg_");
+    expect(msg.content).toEqual([{ type: "text", text: "echo: hi you" } as Anthropic.TextBlock]);
+    expect(msg.stop_reason).toBe("end_turn");
+    expect(msg.usage).toMatchObject({ input_tokens: 2, output_tokens: 3 });
+    const seen = fake.requests.at(-1);
+    expect(seen?.headers.authorization ?? seen?.headers["x-api-key"]).toContain("ak-test");
+    expect(seen?.headers["anthropic-version"]).toBeString();
+  });
+
+  test("raw stream has the real event sequence", async () => {
+    const stream = await client.messages.create({
+      model: "claude-fake",
+      max_tokens: 100,
+      messages: ask("a b"),
+      stream: true,
+    });
+    const types: string[] = [];
+    let text = "";
+    for await (const event of stream) {
+      types.push(event.type);
+      if (event.type === "content_block_delta" && event.delta.type === "text_delta") text += event.delta.text;
+    }
+    expect(types).toEqual([
+      "message_start",
+      "content_block_start",
+      "content_block_delta",
+      "content_block_delta",
+      "content_block_delta",
+      "content_block_stop",
+      "message_delta",
+      "message_stop",
+    ]);
+    expect(text).toBe("echo: a b");
+    const wire = await (await rawStream("a b")).text();
+    expect(wire).toContain("event: ping\n");
+    expect(wire.indexOf("event: ping")).toBeGreaterThan(wire.indexOf("event: content_block_start"));
+  });
+
+  test("tools: streamed input_json_delta accumulates to the fixed input", async () => {
+    const final = await client.messages
+      .stream({ model: "claude-fake", max_tokens: 100, messages: ask("weather?"), tools: [tool] })
+      .finalMessage();
+    expect(final.stop_reason).toBe("tool_use");
+    expect(final.content[0]).toMatchObject({
+      type: "tool_use",
+      name: "get_weather",
+      input: FAKE_TOOL_ARGUMENTS,
+    });
+  });
+
+  test("count_tokens", async () => {
+    const count = await client.messages.countTokens({ model: "claude-fake", messages: ask("one two three") });
+    expect(count.input_tokens).toBe(3);
+  });
+
+  test("knob status 529 is an overloaded_error", async () => {
+    const err = await client.messages
+      .create({ model: "c", max_tokens: 10, messages: ask("x [[fake:status=529]]") })
+      .catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(Anthropic.APIError);
+    expect((err as InstanceType<typeof Anthropic.APIError>).status).toBe(529);
+    expect((err as InstanceType<typeof Anthropic.APIError>).error).toMatchObject({
+      type: "error",
+      error: { type: "overloaded_error" },
+    });
+  });
+
+  test("an error event inside a 200 stream makes the SDK throw", async () => {
+    const stream = await client.messages.create({
+      model: "c",
+      max_tokens: 10,
+      messages: ask("x [[fake:stream-error=3]]"),
+      stream: true,
+    });
+    const seen: string[] = [];
+    const err = await (async () => {
+      for await (const event of stream) seen.push(event.type);
+    })().catch((e: unknown) => e);
+    expect(seen).toEqual(["message_start", "content_block_start"]);
+    expect(err).toBeInstanceOf(Anthropic.APIError);
+  });
+
+  test("missing key and missing version are refused like the real API", async () => {
+    const noKey = await fetch(`${fake.url}/v1/messages`, {
+      method: "POST",
+      headers: { "anthropic-version": "2023-06-01" },
+      body: JSON.stringify({ model: "c", max_tokens: 5, messages: ask("x") }),
+    });
+    expect(noKey.status).toBe(401);
+    expect(await noKey.json()).toMatchObject({ type: "error", error: { type: "authentication_error" } });
+    const noVersion = await fetch(`${fake.url}/v1/messages`, {
+      method: "POST",
+      headers: { "x-api-key": "ak-test" },
+      body: JSON.stringify({ model: "c", max_tokens: 5, messages: ask("x") }),
+    });
+    expect(noVersion.status).toBe(400);
+  });
+
+  test("max_tokens is required", async () => {
+    const err = await client.messages
+      .create({ model: "c", messages: ask("x") } as unknown as Anthropic.MessageCreateParamsNonStreaming)
+      .catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(Anthropic.BadRequestError);
+  });
+});
+
+function rawStream(text: string): Promise<Response> {
+  return fetch(`${fake.url}/v1/messages`, {
+    method: "POST",
+    headers: { "x-api-key": "ak-test", "anthropic-version": "2023-06-01" },
+    body: JSON.stringify({ model: "c", max_tokens: 50, stream: true, messages: ask(text) }),
+  });
+}

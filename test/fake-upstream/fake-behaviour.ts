@@ -1,0 +1,83 @@
+import { z } from "zod";
+
+const ms = z.coerce.number().int().min(0);
+const flag = z.preprocess((v) => (v === "" || v === "1" || v === "true" ? true : v), z.coerce.boolean());
+
+/**
+ * How the fake misbehaves for one request. Every field is optional; an empty object is a
+ * prompt, well-formed answer. Set per request from `x-fake-<kebab-key>` headers, from
+ * `[[fake:key=value,...]]` markers in the message text, or queued via `POST /_fake/next`.
+ */
+export const behaviourSchema = z.object({
+  /** Milliseconds before the response headers are sent. */
+  delay: ms.optional(),
+  /**
+   * Milliseconds between the headers and the first body chunk. Bun holds headers back until
+   * the first body byte, so a positive ttfb first sends a harmless byte (an SSE comment
+   * `: fake\n\n`, or a space before JSON) to make the headers leave on time.
+   */
+  ttfb: ms.optional(),
+  /** Milliseconds between two stream chunks. */
+  chunkDelay: ms.optional(),
+  /** Answer with this HTTP status and the dialect's error body instead of a reply. */
+  status: z.coerce.number().int().min(100).max(599).optional(),
+  /** Seconds for `retry-after` on an error status (default 1 on 429 and 503). */
+  retryAfter: ms.optional(),
+  /** Never answer: no headers, no body, until the client gives up. */
+  hang: flag.optional(),
+  /** Reset the connection after this many body chunks (non-stream: half the JSON when 0+). */
+  cutAfter: ms.optional(),
+  /** After this many chunks, send bytes forever without a newline (until the client leaves). */
+  endlessLine: ms.optional(),
+  /** After this many chunks, send an in-stream error event on a 200 stream, then end. */
+  streamError: ms.optional(),
+  /** Exact number of content deltas (the reply text is regrouped or padded to fit). */
+  chunks: z.coerce.number().int().min(1).max(10_000).optional(),
+});
+
+export type Behaviour = z.infer<typeof behaviourSchema>;
+
+export const behaviourListSchema = z.array(behaviourSchema);
+
+const keys = Object.keys(behaviourSchema.shape) as (keyof Behaviour)[];
+const kebab = (key: string) => key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+const byKebab = new Map(keys.map((key) => [kebab(key), key]));
+const MARKER = /\[\[fake:([^\]]*)\]\]/g;
+
+function parsePairs(pairs: [string, string][]): Behaviour {
+  const raw: Record<string, string> = {};
+  for (const [name, value] of pairs) {
+    const key = byKebab.get(name.trim().toLowerCase()) ?? keys.find((k) => k === name.trim());
+    if (key) raw[key] = value.trim();
+  }
+  const parsed = behaviourSchema.safeParse(raw);
+  if (!parsed.success) throw new Error(`bad fake behaviour: ${parsed.error.message}`);
+  return parsed.data;
+}
+
+/** Reads `x-fake-status: 503`, `x-fake-chunk-delay: 20`, ... */
+export function behaviourFromHeaders(headers: Headers): Behaviour {
+  const pairs: [string, string][] = [];
+  headers.forEach((value, name) => {
+    if (name.startsWith("x-fake-")) pairs.push([name.slice("x-fake-".length), value]);
+  });
+  return parsePairs(pairs);
+}
+
+/** Reads every `[[fake:status=503,ttfb=200]]` marker in a text; a bare key means true. */
+export function behaviourFromText(text: string): Behaviour {
+  const pairs: [string, string][] = [];
+  for (const match of text.matchAll(MARKER)) {
+    for (const part of (match[1] ?? "").split(",")) {
+      if (part.trim() === "") continue;
+      const eq = part.indexOf("=");
+      pairs.push(eq === -1 ? [part, "true"] : [part.slice(0, eq), part.slice(eq + 1)]);
+    }
+  }
+  return parsePairs(pairs);
+}
+
+/** The text with its markers removed, so the echo reads as what the user meant. */
+export function stripMarkers(text: string): string {
+  return text.replace(MARKER, "").replace(/\s+/g, " ").trim();
+}

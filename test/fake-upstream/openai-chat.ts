@@ -1,0 +1,128 @@
+import { z } from "zod";
+import type { Behaviour } from "./fake-behaviour.ts";
+import type { Prepared } from "./fake-call.ts";
+import { paramOf, sseFrame } from "./fake-call.ts";
+import { buildScript, contentText, type FakeScript, fakeId, nowSeconds } from "./fake-script.ts";
+
+const chatSchema = z.looseObject({
+  model: z.string().min(1),
+  messages: z.array(z.looseObject({ role: z.string(), content: z.unknown().optional() })).min(1),
+  stream: z.boolean().nullish(),
+  stream_options: z.looseObject({ include_usage: z.boolean().nullish() }).nullish(),
+  tools: z
+    .array(z.looseObject({ type: z.string(), function: z.looseObject({ name: z.string() }).optional() }))
+    .nullish(),
+  tool_choice: z.unknown().optional(),
+  max_tokens: z.number().int().nullish(),
+  max_completion_tokens: z.number().int().nullish(),
+});
+
+type ChatRequest = z.infer<typeof chatSchema>;
+
+const FINISH = { stop: "stop", length: "length", tool: "tool_calls" } as const;
+
+function usageOf(script: FakeScript) {
+  return {
+    prompt_tokens: script.inputTokens,
+    completion_tokens: script.outputTokens,
+    total_tokens: script.inputTokens + script.outputTokens,
+  };
+}
+
+function scriptFor(req: ChatRequest, behaviour: Behaviour): FakeScript {
+  const lastUser = req.messages.findLast((m) => m.role === "user");
+  const firstTool = req.tools?.[0]?.function?.name;
+  return buildScript({
+    lastUserText: contentText(lastUser?.content),
+    allText: req.messages.map((m) => contentText(m.content)).join(" "),
+    ...(firstTool !== undefined && req.tool_choice !== "none" ? { toolName: firstTool } : {}),
+    ...(behaviour.chunks !== undefined ? { chunks: behaviour.chunks } : {}),
+    ...((req.max_completion_tokens ?? req.max_tokens) != null
+      ? { maxTokens: (req.max_completion_tokens ?? req.max_tokens) as number }
+      : {}),
+  });
+}
+
+function completion(req: ChatRequest, script: FakeScript) {
+  const callId = fakeId("call_");
+  const message = script.tool
+    ? {
+        role: "assistant",
+        content: null,
+        refusal: null,
+        annotations: [],
+        tool_calls: [
+          {
+            id: callId,
+            type: "function",
+            function: { name: script.tool.name, arguments: script.tool.arguments },
+          },
+        ],
+      }
+    : { role: "assistant", content: script.pieces.join(""), refusal: null, annotations: [] };
+  return {
+    id: fakeId("chatcmpl-"),
+    object: "chat.completion",
+    created: nowSeconds(),
+    model: req.model,
+    choices: [{ index: 0, message, logprobs: null, finish_reason: FINISH[script.finish] }],
+    usage: usageOf(script),
+    service_tier: "default",
+    system_fingerprint: "fp_fake",
+  };
+}
+
+function chunks(req: ChatRequest, script: FakeScript): string[] {
+  const includeUsage = req.stream_options?.include_usage === true;
+  const base = {
+    id: fakeId("chatcmpl-"),
+    object: "chat.completion.chunk",
+    created: nowSeconds(),
+    model: req.model,
+  };
+  const tail = {
+    service_tier: "default",
+    system_fingerprint: "fp_fake",
+    ...(includeUsage ? { usage: null } : {}),
+  };
+  const frame = (delta: object, finish: string | null = null) =>
+    sseFrame({ ...base, ...tail, choices: [{ index: 0, delta, logprobs: null, finish_reason: finish }] });
+  const out: string[] = [];
+  if (script.tool) {
+    const call = {
+      index: 0,
+      id: fakeId("call_"),
+      type: "function",
+      function: { name: script.tool.name, arguments: "" },
+    };
+    out.push(frame({ role: "assistant", content: null, tool_calls: [call], refusal: null }));
+    for (const piece of script.tool.argPieces)
+      out.push(frame({ tool_calls: [{ index: 0, function: { arguments: piece } }] }));
+  } else {
+    out.push(frame({ role: "assistant", content: "", refusal: null }));
+    for (const piece of script.pieces) out.push(frame({ content: piece }));
+  }
+  out.push(frame({}, FINISH[script.finish]));
+  if (includeUsage) out.push(sseFrame({ ...base, ...tail, choices: [], usage: usageOf(script) }));
+  out.push(sseFrame("[DONE]"));
+  return out;
+}
+
+/** `POST /v1/chat/completions` */
+export function prepareChat(body: unknown): Prepared {
+  const parsed = chatSchema.safeParse(body);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const param = paramOf(issue?.path ?? []);
+    return { status: 400, message: `Invalid value for '${param}': ${issue?.message ?? "invalid"}`, param };
+  }
+  const req = parsed.data;
+  return {
+    markerText: req.messages.map((m) => contentText(m.content)).join(" "),
+    stream: req.stream === true,
+    render: (behaviour) => {
+      const script = scriptFor(req, behaviour);
+      return req.stream === true ? { frames: chunks(req, script) } : { json: completion(req, script) };
+    },
+  };
+}

@@ -5,7 +5,9 @@
  */
 import { parseArgs } from "node:util";
 
-const { values } = parseArgs({ options: { upstream: { type: "string" }, port: { type: "string", default: "0" } } });
+const { values } = parseArgs({
+  options: { upstream: { type: "string" }, port: { type: "string", default: "0" } },
+});
 if (!values.upstream) throw new Error("--upstream URL is required");
 const upstream = values.upstream.replace(/\/$/, "");
 

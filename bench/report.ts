@@ -23,12 +23,16 @@ export interface BenchReport {
 }
 
 const ms = (us: number) => (us / 1000).toFixed(2);
-const fmt = (n: number | undefined, digits = 2) => (n === undefined || Number.isNaN(n) ? "–" : n.toFixed(digits));
+const fmt = (n: number | undefined, digits = 2) =>
+  n === undefined || Number.isNaN(n) ? "–" : n.toFixed(digits);
+/** Keeps an error message from breaking the table. */
+const cell = (text: string) => text.replaceAll("|", "\\|").replaceAll("\n", " ");
 const mib = (kib: number | undefined) => (kib === undefined ? "–" : `${(kib / 1024).toFixed(1)} MiB`);
 
 function find(rows: LoadRow[], row: LoadRow, target: string): WrkResult | undefined {
-  return rows.find((r) => r.scenario === row.scenario && r.connections === row.connections && r.target === target)
-    ?.result;
+  return rows.find(
+    (r) => r.scenario === row.scenario && r.connections === row.connections && r.target === target,
+  )?.result;
 }
 
 function loadTable(rows: LoadRow[]): string[] {
@@ -39,7 +43,9 @@ function loadTable(rows: LoadRow[]): string[] {
   for (const row of rows) {
     const r = row.result;
     if (!r) {
-      out.push(`| ${row.scenario} | ${row.connections} | ${row.target} | failed: ${row.error ?? "?"} | | | | | |`);
+      out.push(
+        `| ${row.scenario} | ${row.connections} | ${row.target} | failed: ${cell(row.error ?? "?")} | | | | | |`,
+      );
       continue;
     }
     const direct = find(rows, row, "direct");
@@ -68,7 +74,7 @@ export function renderReport(report: BenchReport): string {
   const ttfb = report.ttfb.map(({ target, result, error }) =>
     result
       ? `| ${target} | ${result.n} | ${fmt(result.p50)} | ${fmt(result.p99)} | ${result.failures} |`
-      : `| ${target} | – | – | – | failed: ${error ?? "?"} |`,
+      : `| ${target} | – | – | – | failed: ${cell(error ?? "?")} |`,
   );
   const rss = report.rss.map((r) => `| ${r.target} | ${mib(r.start)} | ${mib(r.warm)} | ${mib(r.end)} |`);
   return [

@@ -31,7 +31,12 @@ const SCENARIOS: Scenario[] = [
   {
     name: "stream",
     path: "/v1/chat/completions",
-    body: { model: "bench-model", messages: [message], stream: true, stream_options: { include_usage: true } },
+    body: {
+      model: "bench-model",
+      messages: [message],
+      stream: true,
+      stream_options: { include_usage: true },
+    },
   },
 ];
 const streamScenario = SCENARIOS[1]!;
@@ -45,9 +50,26 @@ function targetsFor(fakeUrl: string, fakePid: number): Target[] {
     const key = process.env.MINDGW_BENCH_KEY;
     targets.push(mindgwTarget(fakeUrl, mindgwBin, { name: "mindgw", ...(key ? { apiKey: key } : {}) }));
   } else {
-    console.error(`bench: ${mindgwBin} not found (run \`bun run build\`); measuring direct and bare-proxy only`);
+    console.error(
+      `bench: ${mindgwBin} not found (run \`bun run build\`); measuring direct and bare-proxy only`,
+    );
   }
   return only ? targets.filter((t) => only.includes(t.name)) : targets;
+}
+
+/** One request of each scenario must succeed, or the numbers would measure error replies. */
+async function preflight(url: string, headers: Record<string, string>): Promise<void> {
+  for (const scenario of SCENARIOS) {
+    const res = await fetch(`${url}${scenario.path}`, {
+      method: "POST",
+      headers: { "content-type": "application/json", ...headers },
+      body: JSON.stringify(scenario.body),
+      signal: AbortSignal.timeout(10_000),
+    });
+    const text = await res.text();
+    if (res.status !== 200)
+      throw new Error(`${scenario.name} preflight: HTTP ${res.status} ${text.slice(0, 200)}`);
+  }
 }
 
 async function benchTarget(target: Target, report: BenchReport, workDir: string): Promise<void> {
@@ -56,6 +78,7 @@ async function benchTarget(target: Target, report: BenchReport, workDir: string)
   const rss: BenchReport["rss"][number] = { target: target.name };
   try {
     if (running.pid !== undefined) rss.start = await rssKib(running.pid);
+    await preflight(running.url, running.headers);
     for (const scenario of SCENARIOS) {
       const base = { baseUrl: running.url, headers: running.headers, scenario, workDir };
       await runWrk({ ...base, connections: 8, seconds: warmup });
@@ -98,7 +121,12 @@ async function main(): Promise<void> {
     for (const target of targetsFor(fake.url, fake.pid)) {
       await benchTarget(target, report, workDir).catch((e: Error) => {
         console.error(`bench: ${target.name} failed: ${e.message}`);
-        report.load.push({ scenario: "all", connections: 0, target: target.name, error: e.message.split("\n")[0] });
+        report.load.push({
+          scenario: "all",
+          connections: 0,
+          target: target.name,
+          error: e.message.split("\n")[0],
+        });
       });
     }
   } finally {

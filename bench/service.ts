@@ -20,7 +20,10 @@ export interface Service {
 const KEEP_OUTPUT = 64 * 1024;
 
 /** Starts `cmd`; stderr goes to `stderrPath` (or is dropped), stdout is drained in the background. */
-export function spawnService(cmd: string[], opts: { env?: Record<string, string>; stderrPath?: string } = {}): Service {
+export function spawnService(
+  cmd: string[],
+  opts: { env?: Record<string, string>; stderrPath?: string } = {},
+): Service {
   const proc = Bun.spawn(cmd, {
     stdin: "ignore",
     stdout: "pipe",
@@ -46,9 +49,13 @@ export function spawnService(cmd: string[], opts: { env?: Record<string, string>
         const check = () => {
           const match = text.match(/\{"port":(\d+)\}/);
           if (match) finish(() => resolve(Number(match[1])));
-          else if (proc.exitCode !== null) finish(() => reject(new Error(`${cmd.join(" ")} exited: ${text}`)));
+          else if (proc.exitCode !== null)
+            finish(() => reject(new Error(`${cmd.join(" ")} exited: ${text}`)));
         };
-        const timer = setTimeout(() => finish(() => reject(new Error(`no port line from ${cmd.join(" ")}`))), timeoutMs);
+        const timer = setTimeout(
+          () => finish(() => reject(new Error(`no port line from ${cmd.join(" ")}`))),
+          timeoutMs,
+        );
         const finish = (f: () => void) => {
           clearTimeout(timer);
           changed.delete(check);

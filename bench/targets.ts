@@ -1,6 +1,7 @@
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { createBenchKey, keyInOutput } from "./mindgw-key.ts";
 import { freePort, spawnService, waitForHttp } from "./service.ts";
 import type { Target } from "./target.ts";
 
@@ -34,7 +35,7 @@ export interface MindgwVariant {
   name: string;
   /** YAML lines appended to the base config (top-level keys). */
   extraYaml?: string;
-  /** Sent as `Authorization: Bearer <key>` when set. */
+  /** Sent as `Authorization: Bearer <key>`; when unset, a key is created or the bootstrap key used. */
   apiKey?: string;
 }
 
@@ -58,16 +59,20 @@ export const mindgwTarget = (fakeUrl: string, binary: string, variant: MindgwVar
     const port = freePort();
     const config = join(dir, "config.yaml");
     await writeFile(config, configYaml(port, dir, fakeUrl, variant.extraYaml));
-    const service = spawnService([binary, "serve", "-c", config], { stderrPath: join(dir, "stderr.log") });
+    const created = variant.apiKey ?? (await createBenchKey(binary, config));
+    const stderrPath = join(dir, "stderr.log");
+    const service = spawnService([binary, "serve", "-c", config], { stderrPath });
     const url = `http://127.0.0.1:${port}`;
+    const logs = async () => `${service.output()}\n${await Bun.file(stderrPath).text()}`;
     try {
       await waitForHttp(`${url}/healthz`);
     } catch (e) {
       await service.stop();
-      const err = await Bun.file(join(dir, "stderr.log")).text();
-      throw new Error(`${(e as Error).message}\nstdout: ${service.output()}\nstderr: ${err}`);
+      throw new Error(`${(e as Error).message}\n${await logs()}`);
     }
-    const headers: Record<string, string> = variant.apiKey ? { authorization: `Bearer ${variant.apiKey}` } : {};
+    // Without a given or created key, use the one-time admin key a fresh store prints.
+    const apiKey = created ?? keyInOutput(await logs());
+    const headers: Record<string, string> = apiKey ? { authorization: `Bearer ${apiKey}` } : {};
     return {
       url,
       headers,

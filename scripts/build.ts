@@ -8,7 +8,10 @@ import type { BunPlugin } from "bun";
 const stubDevtools: BunPlugin = {
   name: "stub-react-devtools-core",
   setup(build) {
-    build.onResolve({ filter: /^react-devtools-core$/ }, () => ({ path: "react-devtools-core", namespace: "stub" }));
+    build.onResolve({ filter: /^react-devtools-core$/ }, () => ({
+      path: "react-devtools-core",
+      namespace: "stub",
+    }));
     build.onLoad({ filter: /.*/, namespace: "stub" }, () => ({
       contents: "export default { initialize() {}, connectToDevTools() {} };",
       loader: "js",

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { join } from "node:path";
 import { openDatabase } from "../storage/sqlite/open-database.ts";
-import { tempDir } from "./audit-fixture.ts";
 import { exportAuditStream } from "./audit-export.ts";
+import { tempDir } from "./audit-fixture.ts";
 import { auditFilterSchema } from "./audit-query-schema.ts";
 import { prepareAuditDatabase } from "./audit-schema.ts";
 
@@ -13,7 +13,9 @@ const RSS_BOUND = 64 * 1024 * 1024;
 function buildLargeLog(path: string): void {
   const db = openDatabase(path);
   prepareAuditDatabase(db);
-  db.run(`INSERT INTO audit_strings (id, value) VALUES (1, 'gpt-4o-mini'), (2, 'provider:openai'), (3, 'OpenAI/JS 7.0')`);
+  db.run(
+    `INSERT INTO audit_strings (id, value) VALUES (1, 'gpt-4o-mini'), (2, 'provider:openai'), (3, 'OpenAI/JS 7.0')`,
+  );
   db.run(`INSERT INTO audit_principals (id, key_id, key_name, tenant, role, fingerprint)
           VALUES (1, 'key_1', 'ci', 'acme', 'user', 'fixture')`);
   db.run(`WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ${ROWS})

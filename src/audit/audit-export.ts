@@ -1,7 +1,7 @@
 import type { Database } from "bun:sqlite";
 import type { AuditPosition } from "./audit-cursor.ts";
-import type { AuditRecord } from "./audit-record.ts";
 import type { AuditFilter } from "./audit-query-schema.ts";
+import type { AuditRecord } from "./audit-record.ts";
 import { type AuditRow, rowToRecord, selectPage } from "./audit-select.ts";
 import { csvLine } from "./csv-line.ts";
 

@@ -27,7 +27,9 @@ export const auditFilterSchema = z.strictObject({
   /** `provider:<name>` or `worker:<name>`. */
   route: name.optional(),
   /** A status class (`4xx`) or an exact status (`429`). */
-  status: z.union([z.enum(["2xx", "3xx", "4xx", "5xx"]), z.coerce.number().int().min(100).max(599)]).optional(),
+  status: z
+    .union([z.enum(["2xx", "3xx", "4xx", "5xx"]), z.coerce.number().int().min(100).max(599)])
+    .optional(),
   /** Newest first unless asked; `mindgw audit export` asks for oldest first. */
   order: z.enum(["asc", "desc"]).default("desc"),
   /** Include stored bodies (only present with `audit.bodies: true`). */

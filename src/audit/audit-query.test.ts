@@ -3,9 +3,9 @@ import { beforeAll, describe, expect, test } from "bun:test";
 import { GatewayError } from "../core/gateway-error.ts";
 import { makeRecord } from "./audit-fixture.ts";
 import { AuditInserter } from "./audit-inserter.ts";
-import { type AuditRecord, statusClassOf } from "./audit-record.ts";
 import { queryAudit } from "./audit-query.ts";
 import { type AuditQuery, auditQuerySchema } from "./audit-query-schema.ts";
+import { type AuditRecord, statusClassOf } from "./audit-record.ts";
 import { prepareAuditDatabase } from "./audit-schema.ts";
 
 const db = new Database(":memory:");
@@ -48,7 +48,11 @@ const ids = (list: AuditRecord[]) => list.map((r) => r.requestId).sort();
 describe("queryAudit", () => {
   const cases: [string, Record<string, unknown>, (r: AuditRecord) => boolean][] = [
     ["no filter", {}, () => true],
-    ["from/to", { from: String(BASE + 10_000), to: new Date(BASE + 20_000).toISOString() }, (r) => r.startedAt >= BASE + 10_000 && r.startedAt < BASE + 20_000],
+    [
+      "from/to",
+      { from: String(BASE + 10_000), to: new Date(BASE + 20_000).toISOString() },
+      (r) => r.startedAt >= BASE + 10_000 && r.startedAt < BASE + 20_000,
+    ],
     ["key id", { key: "key_1" }, (r) => r.keyId === "key_1"],
     ["key name", { key: "name-2" }, (r) => r.keyName === "name-2"],
     ["model", { model: "model-1" }, (r) => r.model === "model-1"],
@@ -56,7 +60,11 @@ describe("queryAudit", () => {
     ["status class", { status: "4xx" }, (r) => statusClassOf(r.status) === "4xx"],
     ["exact status", { status: "502" }, (r) => r.status === 502],
     ["unknown model", { model: "nope" }, () => false],
-    ["combined", { key: "key_0", model: "model-0", status: "5xx" }, (r) => r.keyId === "key_0" && r.model === "model-0" && r.status >= 500],
+    [
+      "combined",
+      { key: "key_0", model: "model-0", status: "5xx" },
+      (r) => r.keyId === "key_0" && r.model === "model-0" && r.status >= 500,
+    ],
   ];
   for (const [name, params, keep] of cases) {
     test(`filter: ${name}, paged without duplicates or gaps`, () => {
@@ -70,7 +78,8 @@ describe("queryAudit", () => {
     const desc = readAll({});
     const asc = readAll({ order: "asc" });
     expect(asc.map((r) => r.requestId)).toEqual(desc.map((r) => r.requestId).reverse());
-    for (let i = 1; i < asc.length; i++) expect(asc[i]!.startedAt).toBeGreaterThanOrEqual(asc[i - 1]!.startedAt);
+    for (let i = 1; i < asc.length; i++)
+      expect(asc[i]!.startedAt).toBeGreaterThanOrEqual(asc[i - 1]!.startedAt);
   });
 
   test("returns AuditRecord-shaped rows", () => {

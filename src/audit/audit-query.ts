@@ -1,7 +1,7 @@
 import type { Database } from "bun:sqlite";
 import { decodeCursor, encodeCursor } from "./audit-cursor.ts";
-import type { AuditRecord } from "./audit-record.ts";
 import type { AuditQuery } from "./audit-query-schema.ts";
+import type { AuditRecord } from "./audit-record.ts";
 import { type AuditRow, rowToRecord, selectPage } from "./audit-select.ts";
 
 /** One page of the audit log; `nextCursor` is null on the last page. */

@@ -1,5 +1,15 @@
 /** Where a request entered the gateway. */
-export type FrontDoor = "chat" | "completions" | "embeddings" | "responses" | "messages" | "count_tokens" | "models" | "other";
+export type FrontDoor =
+  | "chat"
+  | "completions"
+  | "embeddings"
+  | "responses"
+  | "messages"
+  | "count_tokens"
+  | "models"
+  | "admin"
+  | "workers"
+  | "other";
 
 /** The class of a final status, as filters and the TUI colour it. */
 export type StatusClass = "2xx" | "3xx" | "4xx" | "5xx";

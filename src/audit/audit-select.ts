@@ -1,7 +1,7 @@
 import type { SQLQueryBindings } from "bun:sqlite";
 import type { AuditPosition } from "./audit-cursor.ts";
-import type { AuditRecord, FrontDoor } from "./audit-record.ts";
 import type { AuditFilter } from "./audit-query-schema.ts";
+import type { AuditRecord, FrontDoor } from "./audit-record.ts";
 
 /** One joined row, as SQLite returns it. */
 export interface AuditRow {
@@ -62,10 +62,16 @@ export function selectPage(
   if (filter.from !== undefined) add("l.started_at >= ?", filter.from);
   if (filter.to !== undefined) add("l.started_at < ?", filter.to);
   if (filter.key !== undefined) {
-    add("l.principal_id IN (SELECT id FROM audit_principals WHERE key_id = ? OR key_name = ?)", filter.key, filter.key);
+    add(
+      "l.principal_id IN (SELECT id FROM audit_principals WHERE key_id = ? OR key_name = ?)",
+      filter.key,
+      filter.key,
+    );
   }
-  if (filter.model !== undefined) add("l.model_id = (SELECT id FROM audit_strings WHERE value = ?)", filter.model);
-  if (filter.route !== undefined) add("l.route_id = (SELECT id FROM audit_strings WHERE value = ?)", filter.route);
+  if (filter.model !== undefined)
+    add("l.model_id = (SELECT id FROM audit_strings WHERE value = ?)", filter.model);
+  if (filter.route !== undefined)
+    add("l.route_id = (SELECT id FROM audit_strings WHERE value = ?)", filter.route);
   if (typeof filter.status === "number") add("l.status = ?", filter.status);
   else if (filter.status !== undefined) add("l.status BETWEEN ? AND ?", ...CLASS_BOUNDS[filter.status]);
   const desc = filter.order === "desc";

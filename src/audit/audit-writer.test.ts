@@ -27,7 +27,8 @@ function countRows(path: string, table = "audit_log"): number {
   }
 }
 
-const rowCount = (db: Database) => db.query<{ n: number }, []>("SELECT count(*) AS n FROM audit_log").get()!.n;
+const rowCount = (db: Database) =>
+  db.query<{ n: number }, []>("SELECT count(*) AS n FROM audit_log").get()!.n;
 
 describe("AuditWriter", () => {
   test("write() only queues; a flush writes N records as N rows in batches", async () => {
@@ -60,7 +61,9 @@ describe("AuditWriter", () => {
     const db = openDatabase(dbPath());
     const writer = new AuditWriter({ database: db });
     for (let i = 0; i < 10; i++) writer.write(makeRecord({ requestId: `r${i}` }));
-    writer.write(makeRecord({ keyId: null, keyName: null, tenant: null, role: null, model: null, route: null }));
+    writer.write(
+      makeRecord({ keyId: null, keyName: null, tenant: null, role: null, model: null, route: null }),
+    );
     await writer.flush();
     expect(db.query<{ n: number }, []>("SELECT count(*) AS n FROM audit_principals").get()!.n).toBe(1);
     // model and upstream model, route, user agent: four distinct strings for eleven rows.
@@ -84,7 +87,8 @@ describe("AuditWriter", () => {
 
   test("bodies are stored only with bodies: true, and always through the redaction hook", async () => {
     const db = openDatabase(dbPath());
-    const redact = (body: string, kind: "request" | "response") => `${kind}:${body.replaceAll("sk-secret", "***")}`;
+    const redact = (body: string, kind: "request" | "response") =>
+      `${kind}:${body.replaceAll("sk-secret", "***")}`;
     const off = new AuditWriter({ database: db, redact });
     off.write(makeRecord({ requestBody: "sk-secret", responseBody: "x" }));
     await off.flush();
@@ -175,7 +179,10 @@ describe("AuditWriter on failing storage", () => {
   });
 
   test("a database that cannot be opened is unhealthy from the start", async () => {
-    const writer = new AuditWriter({ database: () => openDatabase("/proc/no/such/dir/audit.db"), retryMs: 60_000 });
+    const writer = new AuditWriter({
+      database: () => openDatabase("/proc/no/such/dir/audit.db"),
+      retryMs: 60_000,
+    });
     expect(writer.healthy()).toBe(false);
     await writer.close();
   });

@@ -160,7 +160,10 @@ export class AuditWriter {
         throw new ProbeDone();
       })();
     } catch (error) {
-      if (!(error instanceof ProbeDone)) return this.failed(error);
+      if (!(error instanceof ProbeDone)) {
+        this.failed(error);
+        return;
+      }
     }
     this.recovered();
   }

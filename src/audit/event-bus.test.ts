@@ -40,7 +40,11 @@ describe("EventBus", () => {
     const bus = new EventBus();
     const sub = bus.subscribe({ bufferSize: 10 });
     for (let i = 1; i <= 25; i++) bus.publish(reloaded(i));
-    expect(await take(sub, 3)).toEqual([{ type: "events.missed", at: expect.any(Number), count: 15 }, reloaded(16), reloaded(17)]);
+    expect(await take(sub, 3)).toEqual([
+      { type: "events.missed", at: expect.any(Number), count: 15 },
+      reloaded(16),
+      reloaded(17),
+    ]);
     for (let i = 26; i <= 30; i++) bus.publish(reloaded(i));
     const rest = await take(sub, 11);
     // 18..25 were still buffered; five more overflowed the ten slots by three.

@@ -86,7 +86,10 @@ class Subscriber implements Subscription {
       this.missed++;
       if (this.head >= this.bufferSize) this.compact();
       this.behindSince ??= this.now();
-      if (this.now() - this.behindSince > this.maxLagMs) return this.end("dropped");
+      if (this.now() - this.behindSince > this.maxLagMs) {
+        this.end("dropped");
+        return;
+      }
     }
     this.buffer.push(event);
   }

@@ -24,7 +24,9 @@ test("prunes exactly the rows older than the retention, in small batches, bodies
     ages.flatMap((age, i) => (age <= 30 * DAY ? [`r${i}`] : [])).sort(),
   );
   const orphanBodies = db
-    .query<{ n: number }, []>("SELECT count(*) AS n FROM audit_bodies WHERE log_id NOT IN (SELECT id FROM audit_log)")
+    .query<{ n: number }, []>(
+      "SELECT count(*) AS n FROM audit_bodies WHERE log_id NOT IN (SELECT id FROM audit_log)",
+    )
     .get()!.n;
   expect(orphanBodies).toBe(0);
   expect(await retention.runOnce()).toBe(0);
@@ -35,7 +37,12 @@ test("a pass stops after maxBatchesPerRun; the next pass continues", async () =>
   const db = new Database(":memory:");
   prepareAuditDatabase(db);
   new AuditInserter(db, null).insertBatch(Array.from({ length: 50 }, () => makeRecord({ startedAt: 0 })));
-  const retention = new AuditRetention(db, { retentionMs: DAY, batchSize: 10, maxBatchesPerRun: 2, now: () => NOW });
+  const retention = new AuditRetention(db, {
+    retentionMs: DAY,
+    batchSize: 10,
+    maxBatchesPerRun: 2,
+    now: () => NOW,
+  });
   expect(await retention.runOnce()).toBe(20);
   expect(await retention.runOnce()).toBe(20);
   expect(await retention.runOnce()).toBe(10);

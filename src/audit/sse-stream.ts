@@ -14,7 +14,10 @@ const KEEP_ALIVE = ": keep-alive\n\n";
  * (where they are counted as missed) rather than in an unbounded stream queue. Cancelling the
  * stream (the client went away) closes the subscription; a dropped subscription ends the stream.
  */
-export function sseStream(subscription: Subscription, options: SseStreamOptions = {}): ReadableStream<Uint8Array> {
+export function sseStream(
+  subscription: Subscription,
+  options: SseStreamOptions = {},
+): ReadableStream<Uint8Array> {
   const encoder = new TextEncoder();
   let keepAlive: ReturnType<typeof setInterval> | null = null;
   const stop = () => {
@@ -40,7 +43,9 @@ export function sseStream(subscription: Subscription, options: SseStreamOptions 
             stop();
             controller.close();
           } else {
-            controller.enqueue(encoder.encode(encodeSse({ event: next.value.type, data: JSON.stringify(next.value) })));
+            controller.enqueue(
+              encoder.encode(encodeSse({ event: next.value.type, data: JSON.stringify(next.value) })),
+            );
           }
         } catch {
           stop(); // cancelled while this pull was waiting

@@ -1,6 +1,6 @@
 import { z } from "zod";
+import { parseDuration } from "../config/units.ts";
 import { roleSchema } from "../storage/key-record.ts";
-import { parseDuration } from "./duration.ts";
 
 const HMAC_ALGS = ["HS256", "HS384", "HS512"] as const;
 const ASYMMETRIC_ALGS = [
@@ -22,7 +22,7 @@ const duration = (fallback: string) =>
   z
     .string()
     .default(fallback)
-    .refine((text) => parseDuration(text) !== null, "expected a duration like 30s, 10m");
+    .refine((text) => parseDuration(text) !== undefined, "expected a duration like 30s, 10m");
 
 const LOOPBACK = new Set(["127.0.0.1", "localhost", "[::1]"]);
 

@@ -6,7 +6,7 @@ import {
   type JWTVerifyGetKey,
   jwtVerify,
 } from "jose";
-import { parseDuration } from "./duration.ts";
+import { parseDuration } from "../config/units.ts";
 import { principalFromClaims } from "./jwt-claims.ts";
 import type { JwtConfig } from "./jwt-config.ts";
 import type { Principal } from "./principal.ts";

@@ -1,6 +1,6 @@
 import { z } from "zod";
+import { parseDuration } from "../config/units.ts";
 import { roleSchema } from "../storage/key-record.ts";
-import { parseDuration } from "./duration.ts";
 
 // Accepts JSON numbers (HTTP) and numeric strings (CLI flags) alike.
 const positiveInt = z
@@ -22,7 +22,7 @@ const modelList = z
   .pipe(z.array(z.string().max(200)).min(1, "at least one model glob").max(200));
 const duration = z
   .string()
-  .refine((t) => parseDuration(t) !== null, "expected a duration like 10m, 12h, 30d");
+  .refine((t) => parseDuration(t) !== undefined, "expected a duration like 10m, 12h, 30d");
 
 /** Input of `keys create` and `POST /admin/api/keys`. */
 export const createKeyInputSchema = z

@@ -1,9 +1,9 @@
 import type { z } from "zod";
+import { parseDuration } from "../config/units.ts";
 import { badRequest, notFound } from "../core/gateway-error.ts";
 import type { KeyRecord } from "../storage/key-record.ts";
 import type { KeyStore } from "../storage/storage.ts";
 import { generateApiKey, newKeyId } from "./api-key.ts";
-import { parseDuration } from "./duration.ts";
 import { createKeyInputSchema, rotateKeyInputSchema } from "./key-admin-schemas.ts";
 import { type KeyView, keyStatus, keyView } from "./key-view.ts";
 import { assertCanManageKeys, type KeyActor } from "./roles.ts";
@@ -75,7 +75,7 @@ export function createKeyAdmin(options: KeyAdminOptions): KeyAdmin {
     async create(actor, input) {
       assertCanManageKeys(actor);
       const fields = parse(createKeyInputSchema, input);
-      const expiresIn = fields.expires_in === undefined ? null : parseDuration(fields.expires_in);
+      const expiresIn = fields.expires_in === undefined ? null : (parseDuration(fields.expires_in) ?? null);
       return issue({
         name: fields.name,
         tenant: fields.tenant,

@@ -45,7 +45,13 @@ describe("KeyCache", () => {
     const { storage, store, cache, admin } = setup();
     const issued = await admin.create("local-operator", { name: "alice" });
     const record = await storage.keys.getById(issued.id);
-    for (const token of [record?.hash ?? "", `mgw_${record?.hash}`, "mgw_short", "", issued.key.slice(0, -1)]) {
+    for (const token of [
+      record?.hash ?? "",
+      `mgw_${record?.hash}`,
+      "mgw_short",
+      "",
+      issued.key.slice(0, -1),
+    ]) {
       expect(await cache.resolve(token)).toBeNull();
     }
     expect(store.reads()).toBe(0);

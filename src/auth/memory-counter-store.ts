@@ -12,7 +12,7 @@ export class MemoryCounterStore implements CounterStore {
   takeRequest(subject: string, limit: number, now: number): number {
     let log = this.requests.get(subject);
     if (!log) {
-      log = new RequestLog(limit, this.windowMs);
+      log = new RequestLog(this.windowMs);
       this.requests.set(subject, log);
     }
     return log.take(limit, now);

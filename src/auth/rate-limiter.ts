@@ -1,10 +1,10 @@
 import { GatewayError } from "../core/gateway-error.ts";
 import type { Usage } from "../core/usage.ts";
 import type { CounterStore } from "./counter-store.ts";
-import { formatReset } from "./duration.ts";
 import { MemoryCounterStore } from "./memory-counter-store.ts";
 import { costOf, type PriceTable } from "./price-table.ts";
 import { limitSubject, type Principal } from "./principal.ts";
+import { formatReset } from "./reset-format.ts";
 import type { SpendLedger } from "./spend-ledger.ts";
 
 export interface RateLimiterOptions {
@@ -17,11 +17,12 @@ export interface RateLimiterOptions {
 
 /** A budget never frees up by waiting; this tells well-behaved clients not to hammer. */
 const BUDGET_RETRY_AFTER_S = 3600;
+const NO_HEADERS: Readonly<Record<string, string>> = Object.freeze({});
 
 /**
  * Per-principal limits: requests/min and tokens/min over a sliding minute, and a spend
- * budget. `admit` before calling a model, `record` once the answer's usage is known
- * (streams included), `headersFor` on the successful response.
+ * budget. `admit` before calling a model (its headers go on the response), `record` once
+ * the answer's usage is known (streams included). Structurally an http/front-door `Limits`.
  */
 export class RateLimiter {
   private prices: PriceTable;
@@ -40,12 +41,13 @@ export class RateLimiter {
   }
 
   /**
-   * Counts the request or throws 429 (`budget_exceeded`, then `rate_limited` for tokens,
-   * then requests). A refused request is not counted, so retrying does not extend the wait.
+   * Counts the request and returns the x-ratelimit-* headers for the successful response,
+   * or throws 429 (`budget_exceeded`, then `rate_limited` for tokens, then requests). A
+   * refused request is not counted, so retrying does not extend the wait.
    */
-  admit(principal: Principal): void {
+  admit(principal: Principal): Readonly<Record<string, string>> {
     const { rpm, tpm, budgetUsd } = principal.limits;
-    if (rpm === undefined && tpm === undefined && budgetUsd === undefined) return;
+    if (rpm === undefined && tpm === undefined && budgetUsd === undefined) return NO_HEADERS;
     const subject = limitSubject(principal);
     const now = this.now();
     if (budgetUsd !== undefined && this.options.spend && this.options.spend.spent(subject) >= budgetUsd) {
@@ -59,6 +61,7 @@ export class RateLimiter {
       const wait = this.counters.takeRequest(subject, rpm, now);
       if (wait > 0) throw this.refuse(principal, subject, now, "rate_limited", wait);
     }
+    return this.headers(principal, subject, now);
   }
 
   /** Counts an answer's tokens and spend; returns its cost in USD (for the audit row). */

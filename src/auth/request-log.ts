@@ -1,24 +1,21 @@
 /**
- * The timestamps of the last `capacity` requests in a ring: exact sliding-window counting in
- * O(1) per request and no allocation after the first (a ring of `limit` numbers per key).
+ * The timestamps of recent requests in a ring, oldest first: exact sliding-window counting
+ * in O(1) per request. The ring grows (doubling) only as requests actually arrive, up to
+ * the limit, so a huge rpm costs memory in proportion to real traffic, not to the limit.
  */
 export class RequestLog {
-  private ring: Float64Array;
+  private ring = new Float64Array(8);
   private head = 0;
   private size = 0;
 
-  constructor(
-    capacity: number,
-    private readonly windowMs: number,
-  ) {
-    this.ring = new Float64Array(Math.max(1, capacity));
-  }
+  constructor(private readonly windowMs: number) {}
 
   /** See CounterStore.takeRequest. */
   take(limit: number, now: number): number {
-    if (limit !== this.ring.length) this.resize(limit);
     this.prune(now);
+    if (this.size > limit) this.keepNewest(limit);
     if (this.size >= limit) return Math.max(1, (this.ring[this.head] ?? now) + this.windowMs - now);
+    if (this.size === this.ring.length) this.grow(Math.min(limit, this.ring.length * 2));
     this.ring[(this.head + this.size) % this.ring.length] = now;
     this.size++;
     return 0;
@@ -44,15 +41,16 @@ export class RequestLog {
     }
   }
 
-  /** A key's rpm changed: keep the newest entries that still fit. */
-  private resize(capacity: number): void {
-    const next = new Float64Array(Math.max(1, capacity));
-    const keep = Math.min(this.size, next.length);
-    for (let i = 0; i < keep; i++) {
-      next[i] = this.ring[(this.head + this.size - keep + i) % this.ring.length] ?? 0;
-    }
+  /** The key's rpm was lowered: only the newest `limit` requests still matter. */
+  private keepNewest(limit: number): void {
+    this.head = (this.head + this.size - limit) % this.ring.length;
+    this.size = limit;
+  }
+
+  private grow(capacity: number): void {
+    const next = new Float64Array(Math.max(capacity, this.ring.length));
+    for (let i = 0; i < this.size; i++) next[i] = this.ring[(this.head + i) % this.ring.length] ?? 0;
     this.ring = next;
     this.head = 0;
-    this.size = keep;
   }
 }

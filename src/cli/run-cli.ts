@@ -1,7 +1,10 @@
 import { Command, CommanderError } from "commander";
 import { ConfigError } from "../config/config-error.ts";
+import { GatewayError } from "../core/gateway-error.ts";
+import { GatewayCallError } from "./admin-fetch.ts";
 import { registerConfig } from "./config-command.ts";
 import { EXIT, UsageError } from "./exit-code.ts";
+import { registerKeys } from "./keys/keys-command.ts";
 import { registerServe } from "./serve.ts";
 import { registerVersion, VERSION } from "./version.ts";
 
@@ -13,6 +16,7 @@ export async function runCli(argv: readonly string[]): Promise<number> {
     .exitOverride()
     .showHelpAfterError("(run with --help for usage)");
   registerServe(program);
+  registerKeys(program);
   registerConfig(program);
   registerVersion(program);
   for (const command of program.commands) command.exitOverride();
@@ -31,6 +35,14 @@ function exitCodeFor(error: unknown): number {
   }
   if (error instanceof ConfigError) {
     process.stderr.write(`invalid config:\n${error.problems.map((p) => `  ${p}`).join("\n")}\n`);
+    return EXIT.usage;
+  }
+  if (error instanceof GatewayCallError) {
+    process.stderr.write(`mindgw: ${error.message}\n`);
+    return error.exitCode;
+  }
+  if (error instanceof GatewayError && error.status < 500) {
+    process.stderr.write(`mindgw: ${error.message}\n`);
     return EXIT.usage;
   }
   if (error instanceof UsageError) {

@@ -25,12 +25,25 @@ export function registerServe(program: Command): void {
 async function serve(options: ServeOptions): Promise<void> {
   const { config, path } = await resolveConfig(options.config);
   const port = options.port === undefined ? config.server.port : Number(options.port);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port: not a port: ${options.port}`);
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new UsageError(`--port: not a port: ${options.port}`);
   const host = options.host ?? config.server.host;
   const logger = createLogger();
-  const gateway = await createGateway({ config, ...(path ? { configPath: path } : {}), logger });
+  const gateway = await createGateway({
+    config,
+    ...(path ? { configPath: path } : {}),
+    logger,
+    onBootstrapKey(key) {
+      // stdout, not the log: the one time this key is ever shown.
+      process.stdout.write(
+        `\nmindgw: the key store was empty, so an admin key was created. It is shown once; store it now:\n\n  ${key}\n\n`,
+      );
+    },
+  });
   const address = gateway.listen(host, port);
-  logger.info(`mindgw listening on http://${address.hostname}:${address.port} (${path ?? "embedded defaults"})`);
+  logger.info(`listening on http://${address.hostname}:${address.port} (${path ?? "embedded defaults"})`);
+  // The banner goes to stdout, after any one-time admin key, so scripts can wait for it.
+  process.stdout.write(`mindgw serving on http://${address.hostname}:${address.port}\n`);
 
   await new Promise<void>((resolve) => {
     const stop = (signal: string) => {

@@ -1,4 +1,6 @@
 import { z } from "zod";
+import { jwtConfigSchema } from "../auth/jwt-config.ts";
+import { priceTableSchema } from "../auth/price-table.ts";
 import { parseDuration, parseSize } from "./units.ts";
 
 /** A duration without a default: "500ms", "30s", "10m", "30d" or milliseconds. */
@@ -11,7 +13,8 @@ const durationValue = z.union([z.string(), z.number()]).transform((value, ctx) =
   return ms;
 });
 
-const duration = (fallback: string) => z.union([z.string(), z.number()]).default(fallback).pipe(durationValue);
+const duration = (fallback: string) =>
+  z.union([z.string(), z.number()]).default(fallback).pipe(durationValue);
 
 const size = (fallback: string) =>
   z
@@ -76,32 +79,6 @@ const modelSchema = z.strictObject({
     .optional(),
 });
 
-const priceSchema = z.strictObject({
-  input_per_mtok: z.number().nonnegative(),
-  output_per_mtok: z.number().nonnegative(),
-});
-
-const jwtSchema = z.strictObject({
-  jwks_url: z.url().optional(),
-  public_key: z.string().optional(),
-  secret: z.string().optional(),
-  issuer: z.string(),
-  audience: z.string(),
-  algorithms: z.array(z.string()).min(1),
-  clock_tolerance: duration("30s"),
-  claims: z
-    .strictObject({
-      tenant: z.string().optional(),
-      role: z.string().optional(),
-      models: z.string().optional(),
-      name: z.string().optional(),
-    })
-    .prefault({}),
-  default_role: z.enum(["user", "worker"]).default("user"),
-  /** Only when true may a JWT's role claim grant `admin`. */
-  allow_admin: z.boolean().default(false),
-});
-
 export const configSchema = z.strictObject({
   server: z
     .strictObject({
@@ -136,13 +113,13 @@ export const configSchema = z.strictObject({
     .prefault({}),
   auth: z
     .strictObject({
-      jwt: jwtSchema.optional(),
+      jwt: jwtConfigSchema.optional(),
       /** Create and print one admin key when the key store is empty at start. */
       bootstrap_admin: z.boolean().default(true),
     })
     .prefault({}),
   /** USD per million tokens, by client-facing model name; budgets use these. */
-  prices: z.record(z.string(), priceSchema).prefault({}),
+  prices: priceTableSchema.prefault({}),
   audit: z
     .strictObject({
       bodies: z.boolean().default(false),

@@ -48,7 +48,8 @@ function crossCheck(config: Config): string[] {
   const problems: string[] = [];
   const providers = new Set<string>();
   config.providers.forEach((provider, i) => {
-    if (providers.has(provider.name)) problems.push(`providers[${i}].name: duplicate provider "${provider.name}"`);
+    if (providers.has(provider.name))
+      problems.push(`providers[${i}].name: duplicate provider "${provider.name}"`);
     providers.add(provider.name);
   });
   const known = (name: string) => providers.has(name) || name === WORKERS_PROVIDER;
@@ -67,10 +68,6 @@ function crossCheck(config: Config): string[] {
   });
   if (config.storage.driver === "postgres") {
     problems.push("storage.driver: postgres is not available in this version; use sqlite");
-  }
-  const jwt = config.auth.jwt;
-  if (jwt && [jwt.jwks_url, jwt.public_key, jwt.secret].filter(Boolean).length !== 1) {
-    problems.push("auth.jwt: set exactly one of jwks_url, public_key or secret");
   }
   return problems;
 }

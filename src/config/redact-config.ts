@@ -15,7 +15,8 @@ export function redactConfig(config: Config): unknown {
   const redacted = walk(config, "") as Record<string, unknown>;
   // Header values and URLs with credentials can carry secrets too.
   for (const provider of (redacted.providers as { headers?: Record<string, string> }[]) ?? []) {
-    if (provider.headers) provider.headers = Object.fromEntries(Object.keys(provider.headers).map((k) => [k, "[redacted]"]));
+    if (provider.headers)
+      provider.headers = Object.fromEntries(Object.keys(provider.headers).map((k) => [k, "[redacted]"]));
   }
   const storage = redacted.storage as { url?: string };
   if (storage.url) storage.url = storage.url.replace(/\/\/[^@/]*@/, "//[redacted]@");

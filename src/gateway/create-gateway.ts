@@ -1,18 +1,24 @@
 import type { AnyElysia } from "elysia";
+import { createAuditService } from "../audit/audit-service.ts";
 import { type Authenticator, createAuthenticator } from "../auth/authenticate.ts";
+import { createJwtVerifier } from "../auth/jwt-verifier.ts";
+import { createKeyAdmin, ensureBootstrapAdmin } from "../auth/key-admin.ts";
 import { KeyCache } from "../auth/key-cache.ts";
+import { RateLimiter } from "../auth/rate-limiter.ts";
+import { SpendLedger } from "../auth/spend-ledger.ts";
 import type { Config } from "../config/config-schema.ts";
 import { watchConfig } from "../config/watch-config.ts";
+import { adminKeyRoutes } from "../http/admin/admin-key-routes.ts";
+import { adminRoutes } from "../http/admin/admin-routes.ts";
 import { createApp } from "../http/create-app.ts";
-import { createFrontDoor, type Limits } from "../http/front-door.ts";
+import { createFrontDoor } from "../http/front-door.ts";
 import { Lifecycle } from "../http/lifecycle.ts";
-import type { RequestObserver } from "../http/request-ledger.ts";
 import { createLogger, type Logger } from "../log/logger.ts";
 import { createProvider, type ProviderFactory } from "../providers/create-provider.ts";
 import { RouteHealth } from "../routing/route-health.ts";
 import { createRouter } from "../routing/router.ts";
-import type { Storage } from "../storage/storage.ts";
 import { openSqliteStorage } from "../storage/sqlite/sqlite-storage.ts";
+import type { Storage } from "../storage/storage.ts";
 import { modelList } from "./list-models.ts";
 import { RuntimeHolder } from "./runtime.ts";
 
@@ -27,6 +33,8 @@ export interface GatewayOptions {
   /** Replaces API-key/JWT authentication entirely. */
   authenticate?: Authenticator;
   logger?: Logger;
+  /** Receives the one-time admin key created on first start with an empty key store. */
+  onBootstrapKey?: (plainKey: string) => void;
 }
 
 export interface Gateway {
@@ -39,8 +47,6 @@ export interface Gateway {
   readonly runtime: RuntimeHolder;
   readonly storage: Storage;
 }
-
-const noLimits: Limits = { admit: () => ({}), record: () => 0 };
 
 /**
  * The composition root: one code path for `mindgw serve`, the tests and embedders. Storage,
@@ -55,11 +61,21 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     failures: options.config.routing.circuit_breaker.failures,
     cooldownMs: options.config.routing.circuit_breaker.cooldown,
   });
+  const bootstrap = options.config.auth.bootstrap_admin ? await ensureBootstrapAdmin(storage.keys) : null;
+  if (bootstrap) options.onBootstrapKey?.(bootstrap.key);
   const keys = new KeyCache({ store: storage.keys, onError: () => logger.warn("key cache refresh failed") });
   await keys.start();
-  const authenticate = options.authenticate ?? createAuthenticator({ keys });
+  const keyAdmin = createKeyAdmin({ store: storage.keys, onChange: (record) => keys.onKeyChanged(record) });
+  const jwtConfig = options.config.auth.jwt;
+  const authenticate =
+    options.authenticate ??
+    createAuthenticator({ keys, ...(jwtConfig ? { jwt: createJwtVerifier(jwtConfig) } : {}) });
+  const spend = new SpendLedger({ store: storage.spend, onError: () => logger.warn("spend flush failed") });
+  await spend.start();
+  const limits = new RateLimiter({ spend, prices: options.config.prices });
 
-  const observer: RequestObserver = { started() {}, finished() {} };
+  const audit = createAuditService(options.config, logger);
+  let lastReloadError: string | null = null;
   const router = createRouter({
     table: () => runtime.current.table,
     health,
@@ -72,11 +88,11 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   const frontDoor = createFrontDoor({
     router,
     authenticate,
-    limits: noLimits,
-    observer,
+    limits,
+    observer: audit.observer,
     lifecycle,
     maxBody: () => runtime.current.config.server.max_body,
-    refusal: () => undefined,
+    refusal: () => audit.refusal(),
   });
   const app = createApp({
     serveModel: frontDoor.serveModel,
@@ -84,18 +100,40 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       frontDoor.guard(request, client, "models", "openai", async ({ principal, headers }) =>
         Response.json(modelList(runtime.current.table.modelNames(), principal), { headers }),
       ),
-    ready: () => !lifecycle.isDraining,
+    ready: () => !lifecycle.isDraining && audit.refusal() === undefined,
+    unrouted: frontDoor.reject,
+    plugins: [
+      adminKeyRoutes({ guard: frontDoor.guard, keyAdmin }),
+      adminRoutes({
+        guard: frontDoor.guard,
+        audit,
+        status: () => ({
+          draining: lifecycle.isDraining,
+          inFlight: lifecycle.active,
+          config: { version: runtime.current.version, path: options.configPath ?? null, lastReloadError },
+          audit: { healthy: audit.refusal() === undefined || options.config.audit.fail_open },
+        }),
+      }),
+    ],
   });
 
   const stopWatching = options.configPath
     ? watchConfig(options.configPath, {
         onValid(config) {
           const next = runtime.swap(config);
-          health.setPolicy({ failures: config.routing.circuit_breaker.failures, cooldownMs: config.routing.circuit_breaker.cooldown });
+          limits.setPrices(config.prices);
+          health.setPolicy({
+            failures: config.routing.circuit_breaker.failures,
+            cooldownMs: config.routing.circuit_breaker.cooldown,
+          });
+          lastReloadError = null;
           logger.info(`config reloaded (version ${next.version})`);
+          audit.bus.publish({ type: "config.reloaded", at: Date.now(), version: next.version });
         },
         onInvalid(error) {
+          lastReloadError = error.message;
           logger.error(`config change rejected, still serving the previous config:\n${error.message}`);
+          audit.bus.publish({ type: "config.rejected", at: Date.now(), error: error.message });
         },
       })
     : () => {};
@@ -127,9 +165,12 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       const timedOut = Bun.sleep(deadline).then(() => false);
       void server?.stop(false);
       const clean = await Promise.race([drained, timedOut]);
-      if (!clean) logger.warn(`drain deadline (${deadline} ms) passed with ${lifecycle.active} requests in flight`);
+      if (!clean)
+        logger.warn(`drain deadline (${deadline} ms) passed with ${lifecycle.active} requests in flight`);
       await server?.stop(true);
       await keys.close();
+      await spend.close();
+      await audit.close();
       await storage.close();
     },
   };

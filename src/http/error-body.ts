@@ -35,10 +35,16 @@ export function errorBody(error: GatewayError, dialect: Dialect): object {
   if (dialect === "anthropic") {
     return { type: "error", error: { type: anthropicType(error), message: error.message } };
   }
-  return { error: { message: error.message, type: openAIType(error), param: error.param ?? null, code: error.code } };
+  return {
+    error: { message: error.message, type: openAIType(error), param: error.param ?? null, code: error.code },
+  };
 }
 
-export function errorResponse(error: GatewayError, dialect: Dialect, headers: Record<string, string>): Response {
+export function errorResponse(
+  error: GatewayError,
+  dialect: Dialect,
+  headers: Record<string, string>,
+): Response {
   // 499 is only ever recorded (the client is gone); it is never a status we can send.
   const status = error.status === 499 ? 400 : error.status;
   return Response.json(errorBody(error, dialect), { status, headers: { ...headers, ...error.headers } });

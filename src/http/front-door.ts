@@ -7,8 +7,8 @@ import type { Router } from "../routing/router.ts";
 import { errorResponse } from "./error-body.ts";
 import type { Lifecycle } from "./lifecycle.ts";
 import { readJsonBody } from "./read-json-body.ts";
-import { RequestLedger, type RequestObserver } from "./request-ledger.ts";
 import { requestIdOf } from "./request-id.ts";
+import { RequestLedger, type RequestObserver } from "./request-ledger.ts";
 import { sseResponse } from "./sse-response.ts";
 import { validateBody } from "./validate-body.ts";
 
@@ -49,7 +49,11 @@ function assertModelCaller(principal: Principal, model: string): void {
     throw new GatewayError({ status: 403, code: "forbidden", message: "worker keys cannot call model APIs" });
   }
   if (!canUseModel(principal, model)) {
-    throw new GatewayError({ status: 403, code: "forbidden", message: `this key may not use model ${model}` });
+    throw new GatewayError({
+      status: 403,
+      code: "forbidden",
+      message: `this key may not use model ${model}`,
+    });
   }
 }
 
@@ -130,9 +134,9 @@ export function createFrontDoor(deps: FrontDoorDeps) {
       });
       ledger.route = dispatched.route;
       ledger.upstreamModel = dispatched.upstreamModel;
-      ledger.usage = dispatched.usage;
       const account = () => {
-        ledger.costUsd = deps.limits.record(principal, model, dispatched.usage);
+        ledger.usage = dispatched.usage();
+        ledger.costUsd = deps.limits.record(principal, model, ledger.usage);
       };
       if (dispatched.reply.kind === "json") {
         ledger.firstByte();
@@ -153,5 +157,18 @@ export function createFrontDoor(deps: FrontDoorDeps) {
     });
   }
 
-  return { guard, serveModel };
+  /** Answers a request that never reached a handler (no such route), and accounts for it. */
+  function reject(request: Request, client: ClientInfo, error: GatewayError, dialect: Dialect): Response {
+    const requestId = requestIdOf(request.headers);
+    const ledger = new RequestLedger(
+      requestId,
+      "other",
+      { ip: client.ip, userAgent: request.headers.get("user-agent") },
+      deps.observer,
+    );
+    ledger.finish(error.status, error);
+    return errorResponse(error, dialect, { "x-request-id": requestId });
+  }
+
+  return { guard, serveModel, reject };
 }

@@ -3,10 +3,8 @@ import { clientClosed, type GatewayError, toGatewayError } from "../core/gateway
 import { encodeSse, type SseEvent } from "../core/sse.ts";
 import { errorEvent } from "./error-body.ts";
 
-export interface StreamEnd {
-  /** Called once: with no error when the stream completed, else how it ended. */
-  (error?: GatewayError): void;
-}
+/** Called once: with no error when the stream completed, else how it ended. */
+export type StreamEnd = (error?: GatewayError) => void;
 
 const SSE_HEADERS = { "content-type": "text/event-stream; charset=utf-8", "cache-control": "no-cache" };
 

@@ -9,7 +9,11 @@ const REQUIRED: Record<Operation, { field: string; check: (value: unknown) => bo
   responses: [],
   messages: [
     { field: "messages", check: Array.isArray, expect: "an array of messages" },
-    { field: "max_tokens", check: (v) => Number.isInteger(v) && (v as number) > 0, expect: "a positive integer" },
+    {
+      field: "max_tokens",
+      check: (v) => Number.isInteger(v) && (v as number) > 0,
+      expect: "a positive integer",
+    },
   ],
   count_tokens: [{ field: "messages", check: Array.isArray, expect: "an array of messages" }],
 };
@@ -27,7 +31,8 @@ export function validateBody(operation: Operation, body: JsonObject): string {
     throw badRequest("stream must be a boolean", "stream");
   }
   for (const rule of REQUIRED[operation]) {
-    if (!rule.check(body[rule.field])) throw badRequest(`${rule.field} is required: ${rule.expect}`, rule.field);
+    if (!rule.check(body[rule.field]))
+      throw badRequest(`${rule.field} is required: ${rule.expect}`, rule.field);
   }
   return model;
 }

@@ -8,7 +8,8 @@ export interface Logger {
 }
 
 export function createLogger(write: (line: string) => void = (line) => process.stderr.write(line)): Logger {
-  const emit = (level: LogLevel, message: string) => write(`${new Date().toISOString()} ${level} ${message}\n`);
+  const emit = (level: LogLevel, message: string) =>
+    write(`${new Date().toISOString()} ${level} ${message}\n`);
   return {
     info: (message) => emit("info", message),
     warn: (message) => emit("warn", message),

@@ -20,7 +20,10 @@ export const createProvider: ProviderFactory = (config, context) => {
   };
   switch (config.type) {
     case "openai":
-      return createOpenAICompatibleProvider({ ...common, baseUrl: config.base_url ?? "https://api.openai.com/v1" });
+      return createOpenAICompatibleProvider({
+        ...common,
+        baseUrl: config.base_url ?? "https://api.openai.com/v1",
+      });
     case "anthropic":
       return createAnthropicProvider({
         ...common,

@@ -22,7 +22,9 @@ export class Attempt {
   arm(phase: "connect" | "first byte" | "idle", ms: number): void {
     clearTimeout(this.timer);
     this.timer = setTimeout(() => {
-      this.controller.abort(upstreamTimeout(`upstream ${this.routeLabel} timed out waiting for ${phase} (${ms} ms)`));
+      this.controller.abort(
+        upstreamTimeout(`upstream ${this.routeLabel} timed out waiting for ${phase} (${ms} ms)`),
+      );
     }, ms);
   }
 

@@ -41,7 +41,9 @@ export class RouteTable {
       this.plans.set(model.name, {
         strategy: model.strategy,
         routes,
-        ...(model.shadow && shadowRoute ? { shadow: { route: shadowRoute, sample: model.shadow.sample } } : {}),
+        ...(model.shadow && shadowRoute
+          ? { shadow: { route: shadowRoute, sample: model.shadow.sample } }
+          : {}),
       });
     }
   }
@@ -63,7 +65,9 @@ export class RouteTable {
     return [...names];
   }
 
-  private route(route: Omit<RouteConfig, "timeouts"> & Partial<Pick<RouteConfig, "timeouts">>): Route | undefined {
+  private route(
+    route: Omit<RouteConfig, "timeouts"> & Partial<Pick<RouteConfig, "timeouts">>,
+  ): Route | undefined {
     const provider =
       route.provider === WORKERS_PROVIDER ? this.workers?.provider : this.providers.get(route.provider);
     if (!provider) return undefined;

@@ -3,15 +3,16 @@ import { clientClosed, GatewayError, notFound, toGatewayError, unavailable } fro
 import type { SseEvent } from "../core/sse.ts";
 import type { Usage } from "../core/usage.ts";
 import type { ProviderReply } from "../providers/provider.ts";
+import { StreamUsageMeter } from "../translate/stream-usage-meter.ts";
+import { usageFromAnthropic, usageFromOpenAI } from "../translate/usage-mapping.ts";
 import { abortable } from "./abortable.ts";
-import { adaptDialect } from "./adapt-dialect.ts";
+import { adaptDialect, type ResponsesContext } from "./adapt-dialect.ts";
 import { Attempt } from "./attempt.ts";
 import { orderRoutes } from "./order-routes.ts";
 import type { Route } from "./route.ts";
 import type { RouteHealth } from "./route-health.ts";
 import type { ModelPlan, RouteTable } from "./route-table.ts";
 import { sendShadow } from "./shadow.ts";
-import { UsageMeter } from "./usage-meter.ts";
 
 /** A client's call, transport-neutral: every front door and tunnel comes through here. */
 export interface DispatchRequest {
@@ -23,6 +24,8 @@ export interface DispatchRequest {
   readonly requestId: string;
   /** Aborts when the client disconnects. */
   readonly signal: AbortSignal;
+  /** Only for `responses`: the id to answer under and the stored turns it continues. */
+  readonly responses?: ResponsesContext;
 }
 
 /** A committed answer: from here on nothing is retried, and bytes may reach the client. */
@@ -32,8 +35,8 @@ export interface Dispatched {
   /** `provider:<name>` or `worker:<name>`. */
   readonly route: string;
   readonly upstreamModel: string;
-  /** Filled in as the answer is read; final once the stream ends. */
-  readonly usage: Usage;
+  /** What the answer used so far; final once the stream has ended. */
+  usage(): Usage;
   readonly attempts: number;
 }
 
@@ -58,7 +61,10 @@ export function createRouter(deps: RouterDeps): Router {
   return async function dispatch(request) {
     const plan = deps.table().resolve(request.model);
     if (!plan || plan.routes.length === 0) {
-      throw notFound(`The model \`${request.model}\` does not exist or you do not have access to it.`, "model_not_found");
+      throw notFound(
+        `The model \`${request.model}\` does not exist or you do not have access to it.`,
+        "model_not_found",
+      );
     }
     const { retries, backoffMs } = deps.policy();
     let lastError: GatewayError | undefined;
@@ -83,16 +89,33 @@ export function createRouter(deps: RouterDeps): Router {
         }
       }
     }
-    throw lastError ?? unavailable(`every route for model ${request.model} is temporarily out of service`, "no_route_available");
+    throw (
+      lastError ??
+      unavailable(
+        `every route for model ${request.model} is temporarily out of service`,
+        "no_route_available",
+      )
+    );
   };
 }
 
-async function attempt(route: Route, request: DispatchRequest, health: RouteHealth, attempts: number): Promise<Dispatched> {
-  const adapted = adaptDialect(request.operation, request.body, route.provider);
+async function attempt(
+  route: Route,
+  request: DispatchRequest,
+  health: RouteHealth,
+  attempts: number,
+): Promise<Dispatched> {
+  const adapted = adaptDialect(
+    request.operation,
+    request.body,
+    route.provider,
+    request.model,
+    request.responses,
+  );
   const body = { ...adapted.body, model: route.upstreamModel };
   const attempt = new Attempt(request.signal, route.timeouts, route.label);
   const started = performance.now();
-  const meter = new UsageMeter(route.provider.dialect);
+  const meter = new StreamUsageMeter(route.provider.dialect);
   health.begin(route.key);
   let settled = false;
   const done = () => {
@@ -101,8 +124,12 @@ async function attempt(route: Route, request: DispatchRequest, health: RouteHeal
     attempt.disarm();
     health.end(route.key);
   };
+  const usage = () => meter.usage ?? { inputTokens: 0, outputTokens: 0 };
   try {
-    attempt.arm(request.stream ? "connect" : "first byte", request.stream ? route.timeouts.connectMs : route.timeouts.firstByteMs);
+    attempt.arm(
+      request.stream ? "connect" : "first byte",
+      request.stream ? route.timeouts.connectMs : route.timeouts.firstByteMs,
+    );
     const reply = await abortable(
       route.provider.call({
         operation: adapted.operation,
@@ -114,25 +141,22 @@ async function attempt(route: Route, request: DispatchRequest, health: RouteHeal
       }),
       attempt.signal,
     );
-    const label = reply.servedBy ?? route.label;
+    const common = { route: reply.servedBy ?? route.label, upstreamModel: route.upstreamModel, attempts };
     if (reply.kind === "json") {
-      meter.fromBody(reply.body);
+      const found =
+        route.provider.dialect === "anthropic" ? usageFromAnthropic(reply.body) : usageFromOpenAI(reply.body);
+      const translated = adapted.json(reply.body);
       health.succeeded(route.key, performance.now() - started);
       done();
-      return { reply: adapted.toCaller(reply), route: label, upstreamModel: route.upstreamModel, usage: meter.usage, attempts };
+      return { ...common, reply: { kind: "json", body: translated }, usage: () => found ?? usage() };
     }
+    // Translate before committing: a stream that fails before its first translated event
+    // may still be retried or failed over.
     attempt.arm("first byte", route.timeouts.firstByteMs);
-    const iterator = reply.events[Symbol.asyncIterator]();
+    const iterator = adapted.stream(metered(reply.events, meter))[Symbol.asyncIterator]();
     const first = await abortable(iterator.next(), attempt.signal);
     health.succeeded(route.key, performance.now() - started);
-    const events = relay(first, iterator, attempt, meter, done);
-    return {
-      reply: adapted.toCaller({ kind: "stream", events, servedBy: label }),
-      route: label,
-      upstreamModel: route.upstreamModel,
-      usage: meter.usage,
-      attempts,
-    };
+    return { ...common, reply: { kind: "stream", events: relay(first, iterator, attempt, done) }, usage };
   } catch (error) {
     const failure = request.signal.aborted ? clientClosed() : toGatewayError(error);
     if (failure.retryable) health.failed(route.key);
@@ -143,28 +167,35 @@ async function attempt(route: Route, request: DispatchRequest, health: RouteHeal
   }
 }
 
-/** Relays the rest of a stream under the idle bound, metering usage on the way. */
+/** Reads usage off the upstream's own events as they pass. */
+async function* metered(events: AsyncIterable<SseEvent>, meter: StreamUsageMeter): AsyncGenerator<SseEvent> {
+  for await (const event of events) {
+    meter.observe(event);
+    yield event;
+  }
+}
+
+/** Relays the rest of a stream under the idle bound. */
 async function* relay(
   first: IteratorResult<SseEvent>,
   iterator: AsyncIterator<SseEvent>,
   attempt: Attempt,
-  meter: UsageMeter,
   done: () => void,
 ): AsyncGenerator<SseEvent> {
   try {
     if (first.done) return;
     attempt.arm("idle", attempt.timeouts.idleMs);
-    meter.fromEvent(first.value);
     yield first.value;
     while (true) {
       const next = await abortable(iterator.next(), attempt.signal);
       if (next.done) return;
       attempt.rearm();
-      meter.fromEvent(next.value);
       yield next.value;
     }
   } catch (error) {
-    throw attempt.signal.aborted && !(attempt.signal.reason instanceof GatewayError) ? clientClosed() : toGatewayError(error);
+    throw attempt.signal.aborted && !(attempt.signal.reason instanceof GatewayError)
+      ? clientClosed()
+      : toGatewayError(error);
   } finally {
     attempt.abort(clientClosed());
     done();
@@ -177,6 +208,11 @@ function backoff(baseMs: number, retry: number, random: () => number, signal: Ab
   return abortable(Bun.sleep(ms), signal).catch(() => {});
 }
 
-function maybeShadow(plan: ModelPlan, request: DispatchRequest, deps: RouterDeps, random: () => number): void {
+function maybeShadow(
+  plan: ModelPlan,
+  request: DispatchRequest,
+  deps: RouterDeps,
+  random: () => number,
+): void {
   if (plan.shadow && random() < plan.shadow.sample) sendShadow(plan.shadow.route, request, deps.log);
 }

@@ -14,7 +14,13 @@ export function sendShadow(route: Route, request: DispatchRequest, log: (line: s
   const started = performance.now();
   Promise.resolve()
     .then(() => {
-      const adapted = adaptDialect(request.operation, request.body, route.provider);
+      const adapted = adaptDialect(
+        request.operation,
+        request.body,
+        route.provider,
+        request.model,
+        request.responses,
+      );
       const body: JsonObject = { ...adapted.body, model: route.upstreamModel, stream: false };
       delete body.stream_options;
       return abortable(
@@ -30,8 +36,14 @@ export function sendShadow(route: Route, request: DispatchRequest, log: (line: s
       );
     })
     .then(
-      () => log(`shadow ${route.label} (${route.upstreamModel}) answered in ${Math.round(performance.now() - started)} ms`),
-      (error: unknown) => log(`shadow ${route.label} (${route.upstreamModel}) failed: ${error instanceof Error ? error.message : "error"}`),
+      () =>
+        log(
+          `shadow ${route.label} (${route.upstreamModel}) answered in ${Math.round(performance.now() - started)} ms`,
+        ),
+      (error: unknown) =>
+        log(
+          `shadow ${route.label} (${route.upstreamModel}) failed: ${error instanceof Error ? error.message : "error"}`,
+        ),
     )
     .finally(() => clearTimeout(timer));
 }

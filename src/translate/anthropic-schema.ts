@@ -29,7 +29,13 @@ const toolResultBlock = z.looseObject({
 /** Blocks we recognise but do not carry across (thinking, documents, server tools...). */
 const otherBlock = z.looseObject({ type: z.string() });
 
-export const anthropicContentBlock = z.union([textBlock, imageBlock, toolUseBlock, toolResultBlock, otherBlock]);
+export const anthropicContentBlock = z.union([
+  textBlock,
+  imageBlock,
+  toolUseBlock,
+  toolResultBlock,
+  otherBlock,
+]);
 export type AnthropicContentBlock = z.infer<typeof anthropicContentBlock>;
 
 export const anthropicMessage = z.looseObject({

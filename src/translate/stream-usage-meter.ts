@@ -4,6 +4,8 @@ import type { Usage } from "../core/usage.ts";
 import { parseEventData } from "./parse-body.ts";
 import { usageFromAnthropic, usageFromOpenAI } from "./usage-mapping.ts";
 
+const HAS_USAGE = /"usage"\s*:\s*\{/;
+
 /**
  * Watches a stream's events (in either dialect) and keeps the best usage figure seen so far.
  * Anthropic spreads usage over `message_start` (input) and `message_delta` (output, cumulative);
@@ -18,7 +20,8 @@ export class StreamUsageMeter {
   constructor(private readonly dialect: Dialect) {}
 
   observe(event: SseEvent): void {
-    if (!event.data.includes('"usage"')) return; // cheap skip for the many text deltas
+    // Cheap skip for the many text deltas (OpenAI sends `"usage":null` on each of them).
+    if (!HAS_USAGE.test(event.data)) return;
     const body = parseEventData(event.data);
     const usage = this.dialect === "anthropic" ? usageFromAnthropic(body) : usageFromOpenAI(body);
     if (!usage) return;

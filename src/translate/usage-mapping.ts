@@ -10,7 +10,9 @@ const num = (value: unknown): number => (typeof value === "number" && Number.isF
  * includes cached tokens. The gateway bills the whole prompt, so both map to the OpenAI sense.
  */
 export function anthropicInputTotal(usage: AnthropicUsage | JsonObject): number {
-  return num(usage.input_tokens) + num(usage.cache_creation_input_tokens) + num(usage.cache_read_input_tokens);
+  return (
+    num(usage.input_tokens) + num(usage.cache_creation_input_tokens) + num(usage.cache_read_input_tokens)
+  );
 }
 
 /** OpenAI usage object (chat.completions shape) for an Anthropic usage object. */

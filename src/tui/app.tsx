@@ -1,5 +1,5 @@
 import { Box, useApp, useWindowSize } from "ink";
-import { useMemo, useReducer } from "react";
+import { useEffect, useMemo, useReducer } from "react";
 import { ConnectionLine } from "./components/connection-line.tsx";
 import { DetailView } from "./components/detail-view.tsx";
 import { FilterPrompt } from "./components/filter-prompt.tsx";
@@ -9,10 +9,11 @@ import { RequestTable } from "./components/request-table.tsx";
 import { WorkersPane } from "./components/workers-pane.tsx";
 import { useStoreTick } from "./hooks/use-store-tick.ts";
 import { useTailKeys } from "./hooks/use-tail-keys.ts";
+import { tailReducer } from "./key-bindings.ts";
 import { layoutColumns } from "./table-layout.ts";
 import { matchesFilter, type TailFilter } from "./tail-filter.ts";
 import type { TailStore } from "./tail-store.ts";
-import { initialUiState, uiReducer } from "./ui-state.ts";
+import { initialUiState } from "./ui-state.ts";
 
 export interface TailAppProps {
   store: TailStore;
@@ -30,15 +31,20 @@ export function TailApp({ store, label, initialFilter, flushMs = 100 }: TailAppP
   const { exit } = useApp();
   const { columns: width, rows: height } = useWindowSize();
   const tick = useStoreTick(store, flushMs);
-  const [ui, dispatch] = useReducer(uiReducer, initialFilter, initialUiState);
+  const [ui, dispatch] = useReducer(tailReducer, initialFilter, initialUiState);
   // biome-ignore lint/correctness/useExhaustiveDependencies: `tick` is what tells us the store changed.
   const rows = useMemo(
     () => (ui.frozen ?? store.rows()).filter((row) => matchesFilter(ui.filter, row)),
     [tick, ui.frozen, ui.filter, store],
   );
-  useTailKeys({ state: ui, dispatch, store, rows, quit: exit });
+  useTailKeys(dispatch, store, rows);
+  useEffect(() => {
+    if (ui.quit) exit();
+  }, [ui.quit, exit]);
 
   const now = Date.now();
+  // Follow the request while its detail is open: an in-flight row gains its record on finish.
+  const detail = ui.detail === null ? null : (store.row(ui.detail.requestId) ?? ui.detail);
   const workers = ui.showWorkers ? store.workers() : [];
   const workerLines = ui.showWorkers ? Math.min(workers.length, MAX_WORKER_LINES) + 2 : 0;
   // Stay one line short of the terminal: a frame as tall as the screen makes ink clear and flicker.
@@ -53,14 +59,14 @@ export function TailApp({ store, label, initialFilter, flushMs = 100 }: TailAppP
       {ui.showWorkers ? (
         <WorkersPane workers={workers} now={now} width={width} maxRows={MAX_WORKER_LINES} />
       ) : null}
-      {ui.detail === null ? (
+      {detail === null ? (
         <RequestTable
           rows={rows.slice(offset, offset + tableRows)}
           columns={layoutColumns(width)}
           selectedId={ui.selectedId}
         />
       ) : (
-        <DetailView row={ui.detail} width={width} height={tableRows + 1} />
+        <DetailView row={detail} width={width} height={tableRows + 1} offset={ui.detailOffset} />
       )}
       {ui.prompt === null ? (
         <Footer

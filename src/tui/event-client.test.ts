@@ -20,7 +20,11 @@ function target(url: string) {
   return resolved.target;
 }
 
-function follow(url: string, adminKey: string, extra: { maxInitialAttempts?: number; idleTimeoutMs?: number } = {}) {
+function follow(
+  url: string,
+  adminKey: string,
+  extra: { maxInitialAttempts?: number; idleTimeoutMs?: number } = {},
+) {
   const controller = new AbortController();
   controllers.push(controller);
   const events: ReceivedEvent[] = [];
@@ -121,7 +125,8 @@ describe("runEventClient", () => {
     gateway.silent = true;
     const client = follow(gateway.url, gateway.adminKey, { idleTimeoutMs: 150 });
     await waitFor(
-      () => client.statuses.some((s) => s.state === "reconnecting" && s.reason === "no data from the gateway"),
+      () =>
+        client.statuses.some((s) => s.state === "reconnecting" && s.reason === "no data from the gateway"),
       "idle reconnect",
     );
     expect(gateway.connections).toBeGreaterThanOrEqual(1);

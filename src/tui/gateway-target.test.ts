@@ -14,6 +14,7 @@ describe("resolveGateway", () => {
       "https://gw.example.com/mindgw/admin/api/workers",
     );
     expect(ok("localhost:8080").label).toBe("http://localhost:8080");
+    expect(ok("http://[::1]:8080").label).toBe("http://[::1]:8080");
   });
 
   test("the label drops user info and query", () => {
@@ -23,7 +24,7 @@ describe("resolveGateway", () => {
   });
 
   test("rejects what is not an http URL, without echoing secrets", () => {
-    for (const bad of ["", "http://", "ftp://host", "http://exa mple.com"])
+    for (const bad of ["", "http://", "ftp://host", "http://exa mple.com", "ht!tp:/x", "http://a_b:80"])
       expect(resolveGateway(bad).ok).toBe(false);
     const result = resolveGateway("ftp://u:pw@host/?k=mgw_secret");
     expect(result.ok ? "" : result.error).not.toContain("pw");

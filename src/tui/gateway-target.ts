@@ -22,6 +22,11 @@ export function resolveGateway(gateway: string): TargetResult {
   if (url.protocol !== "http:" && url.protocol !== "https:") {
     return { ok: false, error: `invalid gateway URL "${safeEcho(text)}": use http:// or https://` };
   }
+  // WHATWG URL parsing lets odd hosts through (`ht!tp`); a typo must be a usage error, not a
+  // DNS failure retried five times.
+  if (!/^([a-z0-9-]+\.)*[a-z0-9-]+$|^\[[0-9a-f:.]+\]$/i.test(url.hostname)) {
+    return { ok: false, error: `invalid gateway URL "${safeEcho(text)}": bad host name` };
+  }
   const base = new URL(`${url.origin}${url.pathname.replace(/\/*$/, "/")}`);
   const label = `${base.origin}${base.pathname.replace(/\/$/, "")}`;
   return {

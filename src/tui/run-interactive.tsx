@@ -39,6 +39,9 @@ export async function runInteractive(options: InteractiveRunOptions): Promise<nu
       stderr: options.stderr,
       ...(options.stdin ? { stdin: options.stdin } : {}),
       exitOnCtrlC: true,
+      // We already chose this mode from stdout being a terminal; ink would otherwise turn
+      // itself non-interactive whenever CI=true is in the environment.
+      interactive: true,
       alternateScreen: true,
       incrementalRendering: true,
     },

@@ -84,7 +84,12 @@ describe("runTail --json", () => {
   });
 
   test("usage errors exit 2 before any connection", async () => {
-    for (const over of [{ gateway: "ftp://x" }, { gateway: "http://" }, { adminKey: "" }, { status: "6xx" }]) {
+    for (const over of [
+      { gateway: "ftp://x" },
+      { gateway: "http://" },
+      { adminKey: "" },
+      { status: "6xx" },
+    ]) {
       const tail = start(over);
       expect(await tail.exit).toBe(2);
       expect(tail.stderr.lines()).toHaveLength(1);

@@ -35,6 +35,8 @@ describe("TailStore", () => {
       ["a", 502],
     ]);
     expect(store.received).toBe(3);
+    expect(store.row("a")?.record?.status).toBe(502);
+    expect(store.row("zzz")).toBeUndefined();
     expect(store.stats().count).toBe(1);
   });
 

@@ -114,6 +114,12 @@ export class TailStore {
     return this.ring.newestFirst();
   }
 
+  /** The current version of a held row (e.g. the detail view of a request that just finished). */
+  row(requestId: string): RequestRow | undefined {
+    const seq = this.seqById.get(requestId);
+    return seq === undefined ? undefined : this.ring.get(seq);
+  }
+
   workers(): WorkerRow[] {
     return [...this.workerMap.values()].sort((a, b) => a.name.localeCompare(b.name));
   }

@@ -12,6 +12,10 @@ export interface UiState {
   filter: TailFilter;
   selectedId: string | null;
   detail: RequestRow | null;
+  /** First field line shown in the detail view (it scrolls when taller than the screen). */
+  detailOffset: number;
+  /** Set by `q`; the app exits when it sees it. */
+  quit: boolean;
 }
 
 export type UiAction =
@@ -24,7 +28,9 @@ export type UiAction =
   | { type: "promptCancel" }
   | { type: "move"; delta: number; visible: RequestRow[] }
   | { type: "openDetail"; visible: RequestRow[] }
-  | { type: "closeDetail" };
+  | { type: "closeDetail" }
+  | { type: "scrollDetail"; delta: number }
+  | { type: "quit" };
 
 export const initialUiState = (filter: TailFilter): UiState => ({
   frozen: null,
@@ -34,6 +40,8 @@ export const initialUiState = (filter: TailFilter): UiState => ({
   filter,
   selectedId: null,
   detail: null,
+  detailOffset: 0,
+  quit: false,
 });
 
 export function uiReducer(state: UiState, action: UiAction): UiState {
@@ -66,10 +74,15 @@ export function uiReducer(state: UiState, action: UiAction): UiState {
       return { ...state, selectedId: moveSelection(state.selectedId, action.delta, action.visible) };
     case "openDetail": {
       const row = action.visible.find((r) => r.requestId === state.selectedId);
-      return row === undefined ? state : { ...state, detail: row };
+      return row === undefined ? state : { ...state, detail: row, detailOffset: 0 };
     }
     case "closeDetail":
       return { ...state, detail: null };
+    case "quit":
+      return { ...state, quit: true };
+    case "scrollDetail":
+      // The view clamps the upper end, since only it knows how many lines fit.
+      return { ...state, detailOffset: Math.max(0, state.detailOffset + action.delta) };
   }
 }
 

@@ -59,7 +59,6 @@ const json = (body: unknown, status = 200) => Response.json(body, { status });
 export async function startFakeUpstream(options: FakeUpstreamOptions = {}): Promise<FakeUpstream> {
   const log = new RequestLog();
   const queue: Behaviour[] = [];
-  const stopping = new AbortController();
   const models = options.models ?? DEFAULT_MODELS;
 
   async function control(req: Request, url: URL): Promise<Response> {
@@ -95,7 +94,9 @@ export async function startFakeUpstream(options: FakeUpstreamOptions = {}): Prom
         headers[name] = value;
       });
       const rec = log.add(req.method, url.pathname, headers, await readBody(req), options.record !== false);
-      const signal = AbortSignal.any([req.signal, stopping.signal]);
+      // Only the request's own signal: a signal combined with a long-lived one is kept alive by it,
+      // which leaks one per request under load. stop() closes connections, which aborts these.
+      const signal = req.signal;
       signal.addEventListener("abort", () => rec.settle("aborted"), { once: true });
       let base: Behaviour;
       try {
@@ -137,7 +138,6 @@ export async function startFakeUpstream(options: FakeUpstreamOptions = {}): Prom
       queue.length = 0;
     },
     stop: async () => {
-      stopping.abort();
       await server.stop(true);
     },
   };

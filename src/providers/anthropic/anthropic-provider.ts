@@ -33,7 +33,8 @@ export function createAnthropicProvider(options: AnthropicOptions): Provider {
   if (options.apiKey) headers["x-api-key"] = options.apiKey;
 
   async function call(call: ProviderCall): Promise<ProviderReply> {
-    const path = call.operation === "messages" || call.operation === "count_tokens" ? PATHS[call.operation] : undefined;
+    const path =
+      call.operation === "messages" || call.operation === "count_tokens" ? PATHS[call.operation] : undefined;
     if (!path) throw badRequest(`provider ${options.name} does not serve ${call.operation}`);
     let response: Response;
     try {
@@ -51,14 +52,19 @@ export function createAnthropicProvider(options: AnthropicOptions): Provider {
       const text = await response.text().catch(() => "");
       throw upstreamFailure(options.name, response.status, upstreamErrorMessage(text));
     }
-    if (call.stream && (response.headers.get("content-type") ?? "").includes("text/event-stream") && response.body) {
+    if (
+      call.stream &&
+      (response.headers.get("content-type") ?? "").includes("text/event-stream") &&
+      response.body
+    ) {
       return { kind: "stream", events: decodeSse(response.body, options.maxSseLine ?? DEFAULT_MAX_SSE_LINE) };
     }
     const body: unknown = await response.json().catch(() => {
       if (call.signal.aborted) throw call.signal.reason;
       throw upstreamError(`upstream ${options.name} sent a body that is not JSON`);
     });
-    if (!isJsonObject(body)) throw upstreamError(`upstream ${options.name} sent a body that is not a JSON object`);
+    if (!isJsonObject(body))
+      throw upstreamError(`upstream ${options.name} sent a body that is not a JSON object`);
     return { kind: "json", body };
   }
 

@@ -28,11 +28,23 @@ export function createMockProvider(name = "mock"): Provider {
     const chat = call.operation === "chat";
     if (!call.stream) {
       const choice = chat
-        ? { index: 0, message: { role: "assistant", content: text, refusal: null }, finish_reason: "stop", logprobs: null }
+        ? {
+            index: 0,
+            message: { role: "assistant", content: text, refusal: null },
+            finish_reason: "stop",
+            logprobs: null,
+          }
         : { index: 0, text, finish_reason: "stop", logprobs: null };
       return {
         kind: "json",
-        body: { id, object: chat ? "chat.completion" : "text_completion", created, model, choices: [choice], usage },
+        body: {
+          id,
+          object: chat ? "chat.completion" : "text_completion",
+          created,
+          model,
+          choices: [choice],
+          usage,
+        },
       };
     }
     const object = chat ? "chat.completion.chunk" : "text_completion";
@@ -42,7 +54,9 @@ export function createMockProvider(name = "mock"): Provider {
     const delta = (content: string, first: boolean) =>
       chat ? { delta: first ? { role: "assistant", content } : { content } } : { text: content };
     const events: SseEvent[] = [
-      ...words.map((w, i) => chunk([{ index: 0, ...delta(w, i === 0), finish_reason: null, logprobs: null }])),
+      ...words.map((w, i) =>
+        chunk([{ index: 0, ...delta(w, i === 0), finish_reason: null, logprobs: null }]),
+      ),
       chunk([{ index: 0, ...(chat ? { delta: {} } : { text: "" }), finish_reason: "stop", logprobs: null }]),
     ];
     const options = call.body.stream_options as { include_usage?: unknown } | undefined;

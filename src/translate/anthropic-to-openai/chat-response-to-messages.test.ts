@@ -13,7 +13,12 @@ describe("chatResponseToMessages", () => {
       content: [{ type: "text", text: "Hello! How can I help you today?" }],
       stop_reason: "end_turn",
       stop_sequence: null,
-      usage: { input_tokens: 19, cache_creation_input_tokens: 0, cache_read_input_tokens: 0, output_tokens: 9 },
+      usage: {
+        input_tokens: 19,
+        cache_creation_input_tokens: 0,
+        cache_read_input_tokens: 0,
+        output_tokens: 9,
+      },
     });
   });
 

@@ -34,29 +34,54 @@ describe("chatStreamToMessages", () => {
         usage: { input_tokens: 0, output_tokens: 0 },
       },
     });
-    expect(body[2]).toEqual({ type: "content_block_start", index: 0, content_block: { type: "text", text: "" } });
-    expect(body[3]).toEqual({ type: "content_block_delta", index: 0, delta: { type: "text_delta", text: "Hello" } });
+    expect(body[2]).toEqual({
+      type: "content_block_start",
+      index: 0,
+      content_block: { type: "text", text: "" },
+    });
+    expect(body[3]).toEqual({
+      type: "content_block_delta",
+      index: 0,
+      delta: { type: "text_delta", text: "Hello" },
+    });
     expect(body.at(-2)).toEqual({
       type: "message_delta",
       delta: { stop_reason: "end_turn", stop_sequence: null },
-      usage: { input_tokens: 19, cache_creation_input_tokens: 0, cache_read_input_tokens: 0, output_tokens: 10 },
+      usage: {
+        input_tokens: 19,
+        cache_creation_input_tokens: 0,
+        cache_read_input_tokens: 0,
+        output_tokens: 10,
+      },
     });
     expect(body.at(-1)).toEqual({ type: "message_stop" });
   });
 
   test("parallel tool calls streamed as argument fragments", async () => {
-    const body = payloads(await translate(sseFixture("openai/chat-tool-calls.sse.txt"))) as Array<Record<string, unknown>>;
+    const body = payloads(await translate(sseFixture("openai/chat-tool-calls.sse.txt"))) as Array<
+      Record<string, unknown>
+    >;
     const starts = body.filter((e) => e.type === "content_block_start");
     expect(starts).toEqual([
       {
         type: "content_block_start",
         index: 0,
-        content_block: { type: "tool_use", id: "call_VwQ3Xj9yHk2LmN8pRt5sUa1b", name: "get_weather", input: {} },
+        content_block: {
+          type: "tool_use",
+          id: "call_VwQ3Xj9yHk2LmN8pRt5sUa1b",
+          name: "get_weather",
+          input: {},
+        },
       },
       {
         type: "content_block_start",
         index: 1,
-        content_block: { type: "tool_use", id: "call_Zc7Df4Gh6Jk8Lm0Np2Qr4St6", name: "get_weather", input: {} },
+        content_block: {
+          type: "tool_use",
+          id: "call_Zc7Df4Gh6Jk8Lm0Np2Qr4St6",
+          name: "get_weather",
+          input: {},
+        },
       },
     ]);
     const argsOf = (index: number) =>
@@ -85,7 +110,9 @@ describe("chatStreamToMessages", () => {
       ]),
     ) as Array<Record<string, unknown>>;
     expect(out.filter((e) => e.type === "content_block_start")).toHaveLength(1);
-    const fragments = out.filter((e) => e.type === "content_block_delta").map((e) => (e.delta as { partial_json: string }).partial_json);
+    const fragments = out
+      .filter((e) => e.type === "content_block_delta")
+      .map((e) => (e.delta as { partial_json: string }).partial_json);
     expect(fragments.join("")).toBe('{"a":1}');
   });
 

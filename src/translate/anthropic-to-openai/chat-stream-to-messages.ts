@@ -1,4 +1,3 @@
-import type { JsonObject } from "../../core/dialect.ts";
 import { GatewayError, upstreamError } from "../../core/gateway-error.ts";
 import type { SseEvent } from "../../core/sse.ts";
 import { anthropicErrorTypeForStatus } from "../error-mapping.ts";

@@ -86,7 +86,12 @@ describe("messagesRequestToChat", () => {
           role: "user",
           content: [
             { type: "tool_result", tool_use_id: "toolu_01", content: "18°C" },
-            { type: "tool_result", tool_use_id: "toolu_02", content: [{ type: "text", text: "timeout" }], is_error: true },
+            {
+              type: "tool_result",
+              tool_use_id: "toolu_02",
+              content: [{ type: "text", text: "timeout" }],
+              is_error: true,
+            },
             { type: "text", text: "Summarise." },
           ],
         },
@@ -98,8 +103,16 @@ describe("messagesRequestToChat", () => {
         role: "assistant",
         content: "Checking both.",
         tool_calls: [
-          { id: "toolu_01", type: "function", function: { name: "get_weather", arguments: '{"location":"Paris"}' } },
-          { id: "toolu_02", type: "function", function: { name: "get_weather", arguments: '{"location":"Tokyo"}' } },
+          {
+            id: "toolu_01",
+            type: "function",
+            function: { name: "get_weather", arguments: '{"location":"Paris"}' },
+          },
+          {
+            id: "toolu_02",
+            type: "function",
+            function: { name: "get_weather", arguments: '{"location":"Tokyo"}' },
+          },
         ],
       },
       { role: "tool", tool_call_id: "toolu_01", content: "18°C" },
@@ -115,7 +128,11 @@ describe("messagesRequestToChat", () => {
       messages: [{ role: "assistant", content: [{ type: "tool_use", id: "t", name: "f", input: {} }] }],
     });
     expect(chat.messages).toEqual([
-      { role: "assistant", content: null, tool_calls: [{ id: "t", type: "function", function: { name: "f", arguments: "{}" } }] },
+      {
+        role: "assistant",
+        content: null,
+        tool_calls: [{ id: "t", type: "function", function: { name: "f", arguments: "{}" } }],
+      },
     ]);
   });
 
@@ -124,7 +141,11 @@ describe("messagesRequestToChat", () => {
       {
         name: "get_weather",
         description: "Current weather",
-        input_schema: { type: "object", properties: { location: { type: "string" } }, required: ["location"] },
+        input_schema: {
+          type: "object",
+          properties: { location: { type: "string" } },
+          required: ["location"],
+        },
       },
     ];
     const base = { model: "m", max_tokens: 5, messages: [{ role: "user", content: "x" }], tools };
@@ -135,7 +156,11 @@ describe("messagesRequestToChat", () => {
         function: {
           name: "get_weather",
           description: "Current weather",
-          parameters: { type: "object", properties: { location: { type: "string" } }, required: ["location"] },
+          parameters: {
+            type: "object",
+            properties: { location: { type: "string" } },
+            required: ["location"],
+          },
         },
       },
     ]);

@@ -116,9 +116,15 @@ function translateTools(request: AnthropicRequest): JsonObject {
   if (request.tools) {
     out.tools = request.tools.map((tool, i) => {
       if (tool.type !== undefined && tool.type !== "custom") {
-        throw badRequest(`tools.${i}: server tool "${tool.type}" is not available on this model`, `tools.${i}.type`);
+        throw badRequest(
+          `tools.${i}: server tool "${tool.type}" is not available on this model`,
+          `tools.${i}.type`,
+        );
       }
-      const fn: JsonObject = { name: tool.name, parameters: tool.input_schema ?? { type: "object", properties: {} } };
+      const fn: JsonObject = {
+        name: tool.name,
+        parameters: tool.input_schema ?? { type: "object", properties: {} },
+      };
       if (tool.description !== undefined) fn.description = tool.description;
       return { type: "function", function: fn };
     });

@@ -3,11 +3,13 @@ import type { SseEvent } from "../../core/sse.ts";
 import type { AnthropicErrorType } from "../error-mapping.ts";
 import type { OpenAIChunk } from "../openai-schema.ts";
 import { openAIUsageToAnthropic } from "../usage-mapping.ts";
-import { anthropicMessageId } from "./chat-response-to-messages.ts";
 import { anthropicEvent } from "./anthropic-event.ts";
+import { anthropicMessageId } from "./chat-response-to-messages.ts";
 import { anthropicStopReason } from "./stop-reason.ts";
 
-type ToolDelta = NonNullable<NonNullable<NonNullable<OpenAIChunk["choices"]>[number]["delta"]>["tool_calls"]>[number];
+type ToolDelta = NonNullable<
+  NonNullable<NonNullable<OpenAIChunk["choices"]>[number]["delta"]>["tool_calls"]
+>[number];
 
 /** One OpenAI tool-call index; its Anthropic block opens once the name is known. */
 interface ToolState {
@@ -87,7 +89,11 @@ export class MessagesStreamWriter {
       yield* this.close();
       const block = this.nextBlock++;
       this.open = { block, kind: "text" };
-      yield anthropicEvent({ type: "content_block_start", index: block, content_block: { type: "text", text: "" } });
+      yield anthropicEvent({
+        type: "content_block_start",
+        index: block,
+        content_block: { type: "text", text: "" },
+      });
     }
     yield this.delta(this.open.block, { type: "text_delta", text });
   }

@@ -8,7 +8,10 @@ export function anthropicStopReason(
   matchedStop: string | number | null | undefined,
   hasToolCalls: boolean,
 ): { stop_reason: string; stop_sequence: string | null } {
-  if (hasToolCalls && (finishReason === "tool_calls" || finishReason === "function_call" || finishReason === "stop")) {
+  if (
+    hasToolCalls &&
+    (finishReason === "tool_calls" || finishReason === "function_call" || finishReason === "stop")
+  ) {
     return { stop_reason: "tool_use", stop_sequence: null };
   }
   switch (finishReason) {
@@ -20,7 +23,8 @@ export function anthropicStopReason(
     case "content_filter":
       return { stop_reason: "refusal", stop_sequence: null };
     default:
-      if (typeof matchedStop === "string") return { stop_reason: "stop_sequence", stop_sequence: matchedStop };
+      if (typeof matchedStop === "string")
+        return { stop_reason: "stop_sequence", stop_sequence: matchedStop };
       return { stop_reason: "end_turn", stop_sequence: null };
   }
 }

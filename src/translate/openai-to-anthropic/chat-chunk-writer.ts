@@ -38,7 +38,12 @@ export class ChatChunkWriter {
         if (block.type === "tool_use" && "id" in block && "name" in block) {
           const index = this.toolIndexOfBlock.size;
           this.toolIndexOfBlock.set(event.index, index);
-          const call = { index, id: block.id, type: "function", function: { name: block.name, arguments: "" } };
+          const call = {
+            index,
+            id: block.id,
+            type: "function",
+            function: { name: block.name, arguments: "" },
+          };
           yield this.chunk({ tool_calls: [call] });
         } else if (block.type === "text" && typeof block.text === "string" && block.text !== "") {
           yield this.chunk({ content: block.text });
@@ -57,7 +62,8 @@ export class ChatChunkWriter {
       case "message_delta":
         this.stopReason = event.delta.stop_reason;
         // message_delta usage is cumulative; fields it omits keep their message_start value.
-        for (const [key, value] of Object.entries(event.usage ?? {})) if (value != null) this.usage[key] = value;
+        for (const [key, value] of Object.entries(event.usage ?? {}))
+          if (value != null) this.usage[key] = value;
         return;
       case "message_stop":
         yield this.chunk({}, openAIFinishReason(this.stopReason));

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { GatewayError } from "../../core/gateway-error.ts";
+import type { GatewayError } from "../../core/gateway-error.ts";
 import { chatRequestToMessages, DEFAULT_MAX_TOKENS } from "./chat-request-to-messages.ts";
 
 describe("chatRequestToMessages", () => {
@@ -44,13 +44,24 @@ describe("chatRequestToMessages", () => {
       model: "m",
       messages: [
         { role: "user", content: "Weather in Paris and Tokyo?" },
-        { role: "user", content: [{ type: "image_url", image_url: { url: "data:image/jpeg;base64,/9j/4AAQ" } }] },
+        {
+          role: "user",
+          content: [{ type: "image_url", image_url: { url: "data:image/jpeg;base64,/9j/4AAQ" } }],
+        },
         {
           role: "assistant",
           content: null,
           tool_calls: [
-            { id: "call_1", type: "function", function: { name: "get_weather", arguments: '{"location":"Paris"}' } },
-            { id: "call_2", type: "function", function: { name: "get_weather", arguments: '{"location":"Tokyo"}' } },
+            {
+              id: "call_1",
+              type: "function",
+              function: { name: "get_weather", arguments: '{"location":"Paris"}' },
+            },
+            {
+              id: "call_2",
+              type: "function",
+              function: { name: "get_weather", arguments: '{"location":"Tokyo"}' },
+            },
           ],
         },
         { role: "tool", tool_call_id: "call_1", content: "18°C" },
@@ -91,17 +102,25 @@ describe("chatRequestToMessages", () => {
       tools: [
         {
           type: "function",
-          function: { name: "f", description: "does f", parameters: { type: "object", properties: {} }, strict: true },
+          function: {
+            name: "f",
+            description: "does f",
+            parameters: { type: "object", properties: {} },
+            strict: true,
+          },
         },
       ],
     };
     const body = chatRequestToMessages({ ...base, tool_choice: "required", parallel_tool_calls: false });
-    expect(body.tools).toEqual([{ name: "f", description: "does f", input_schema: { type: "object", properties: {} } }]);
+    expect(body.tools).toEqual([
+      { name: "f", description: "does f", input_schema: { type: "object", properties: {} } },
+    ]);
     expect(body.tool_choice).toEqual({ type: "any", disable_parallel_tool_use: true });
     expect(chatRequestToMessages({ ...base, tool_choice: "auto" }).tool_choice).toEqual({ type: "auto" });
     expect(chatRequestToMessages({ ...base, tool_choice: "none" }).tool_choice).toEqual({ type: "none" });
     expect(
-      chatRequestToMessages({ ...base, tool_choice: { type: "function", function: { name: "f" } } }).tool_choice,
+      chatRequestToMessages({ ...base, tool_choice: { type: "function", function: { name: "f" } } })
+        .tool_choice,
     ).toEqual({ type: "tool", name: "f" });
   });
 

@@ -1,6 +1,11 @@
 import type { JsonObject } from "../../core/dialect.ts";
 import { badRequest } from "../../core/gateway-error.ts";
-import { type OpenAIChatRequest, type OpenAIContentPart, type OpenAIMessage, openAIChatRequest } from "../openai-schema.ts";
+import {
+  type OpenAIChatRequest,
+  type OpenAIContentPart,
+  type OpenAIMessage,
+  openAIChatRequest,
+} from "../openai-schema.ts";
 import { parseBody, parseToolArguments } from "../parse-body.ts";
 
 /** Anthropic requires max_tokens; OpenAI callers often leave it out. */
@@ -43,7 +48,8 @@ export function chatRequestToMessages(body: JsonObject): JsonObject {
   if (system.length > 0) out.system = system.join("\n\n");
   if (request.temperature != null) out.temperature = Math.min(1, Math.max(0, request.temperature));
   if (request.top_p != null) out.top_p = request.top_p;
-  if (request.stop != null) out.stop_sequences = typeof request.stop === "string" ? [request.stop] : request.stop;
+  if (request.stop != null)
+    out.stop_sequences = typeof request.stop === "string" ? [request.stop] : request.stop;
   if (request.user) out.metadata = { user_id: request.user };
   if (request.stream) out.stream = true;
   Object.assign(out, translateTools(request));
@@ -72,7 +78,8 @@ function assistantBlocks(message: OpenAIMessage): JsonObject[] {
 }
 
 function toolResult(message: OpenAIMessage, i: number): JsonObject {
-  if (!message.tool_call_id) throw badRequest(`messages.${i}.tool_call_id: required`, `messages.${i}.tool_call_id`);
+  if (!message.tool_call_id)
+    throw badRequest(`messages.${i}.tool_call_id: required`, `messages.${i}.tool_call_id`);
   return { type: "tool_result", tool_use_id: message.tool_call_id, content: textOf(message.content) };
 }
 
@@ -114,7 +121,10 @@ function translateTools(request: OpenAIChatRequest): JsonObject {
   const out: JsonObject = {};
   if (request.tools) {
     out.tools = request.tools.map(({ function: fn }) => {
-      const tool: JsonObject = { name: fn.name, input_schema: fn.parameters ?? { type: "object", properties: {} } };
+      const tool: JsonObject = {
+        name: fn.name,
+        input_schema: fn.parameters ?? { type: "object", properties: {} },
+      };
       if (fn.description !== undefined) tool.description = fn.description;
       return tool;
     });

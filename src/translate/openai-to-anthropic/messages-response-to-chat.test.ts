@@ -4,7 +4,9 @@ import { messagesResponseToChat } from "./messages-response-to-chat.ts";
 
 describe("messagesResponseToChat", () => {
   test("text answer", () => {
-    expect(messagesResponseToChat(jsonFixture("anthropic/message-text.json"), "gpt-claude", 1763800000)).toEqual({
+    expect(
+      messagesResponseToChat(jsonFixture("anthropic/message-text.json"), "gpt-claude", 1763800000),
+    ).toEqual({
       id: "chatcmpl-01XFDUDYJgAACzvnptvVoYEL",
       object: "chat.completion",
       created: 1763800000,
@@ -17,7 +19,12 @@ describe("messagesResponseToChat", () => {
           finish_reason: "stop",
         },
       ],
-      usage: { prompt_tokens: 21, completion_tokens: 12, total_tokens: 33, prompt_tokens_details: { cached_tokens: 0 } },
+      usage: {
+        prompt_tokens: 21,
+        completion_tokens: 12,
+        total_tokens: 33,
+        prompt_tokens_details: { cached_tokens: 0 },
+      },
     });
   });
 

@@ -28,14 +28,20 @@ export function messagesResponseToChat(
       toolCalls.push({ id: block.id, type: "function", function: { name: block.name, arguments: args } });
     }
   }
-  const reply: JsonObject = { role: "assistant", content: text === "" && toolCalls.length > 0 ? null : text, refusal: null };
+  const reply: JsonObject = {
+    role: "assistant",
+    content: text === "" && toolCalls.length > 0 ? null : text,
+    refusal: null,
+  };
   if (toolCalls.length > 0) reply.tool_calls = toolCalls;
   return {
     id: chatCompletionId(message.id),
     object: "chat.completion",
     created,
     model: requestedModel,
-    choices: [{ index: 0, message: reply, logprobs: null, finish_reason: openAIFinishReason(message.stop_reason) }],
+    choices: [
+      { index: 0, message: reply, logprobs: null, finish_reason: openAIFinishReason(message.stop_reason) },
+    ],
     usage: anthropicUsageToOpenAI(message.usage ?? {}),
   };
 }

@@ -10,7 +10,9 @@ type Chunk = {
 };
 
 const translate = (events: SseEvent[], includeUsage = true, failAfter?: { count: number; error: Error }) =>
-  collect(messagesStreamToChat(replay(events, failAfter), { requestedModel: "gpt-x", includeUsage, created: 7 }));
+  collect(
+    messagesStreamToChat(replay(events, failAfter), { requestedModel: "gpt-x", includeUsage, created: 7 }),
+  );
 
 describe("messagesStreamToChat", () => {
   test("text stream: role chunk, content deltas, finish chunk, usage chunk, [DONE]", async () => {
@@ -22,10 +24,21 @@ describe("messagesStreamToChat", () => {
       object: "chat.completion.chunk",
       created: 7,
       model: "gpt-x",
-      choices: [{ index: 0, delta: { role: "assistant", content: "", refusal: null }, logprobs: null, finish_reason: null }],
+      choices: [
+        {
+          index: 0,
+          delta: { role: "assistant", content: "", refusal: null },
+          logprobs: null,
+          finish_reason: null,
+        },
+      ],
       usage: null,
     });
-    expect(body.slice(1, 4).map((c) => c.choices[0]?.delta.content)).toEqual(["Hello", "! How can I", " help you today?"]);
+    expect(body.slice(1, 4).map((c) => c.choices[0]?.delta.content)).toEqual([
+      "Hello",
+      "! How can I",
+      " help you today?",
+    ]);
     expect(body[4]?.choices[0]).toEqual({ index: 0, delta: {}, logprobs: null, finish_reason: "stop" });
     expect(body[5]).toMatchObject({
       choices: [],
@@ -43,7 +56,9 @@ describe("messagesStreamToChat", () => {
 
   test("tool_use blocks → tool_calls deltas: index/id/name first, then argument fragments", async () => {
     const body = payloads(await translate(sseFixture("anthropic/message-tool-use.sse.txt"))) as Chunk[];
-    const calls = body.flatMap((c) => (Array.isArray(c.choices) ? (c.choices[0]?.delta.tool_calls as unknown[]) ?? [] : []));
+    const calls = body.flatMap((c) =>
+      Array.isArray(c.choices) ? ((c.choices[0]?.delta.tool_calls as unknown[]) ?? []) : [],
+    );
     expect(calls[0]).toEqual({
       index: 0,
       id: "toolu_01T1x1fJ34qAmk2tNTrN7Up6",
@@ -59,7 +74,9 @@ describe("messagesStreamToChat", () => {
     expect(JSON.parse(argsOf(1).join(""))).toEqual({ location: "Tokyo, Japan", unit: "celsius" });
     const finish = body.find((c) => typeof c === "object" && c.choices?.[0]?.finish_reason);
     expect(finish?.choices[0]?.finish_reason).toBe("tool_calls");
-    expect(body.at(-2)).toMatchObject({ usage: { prompt_tokens: 572, prompt_tokens_details: { cached_tokens: 100 } } });
+    expect(body.at(-2)).toMatchObject({
+      usage: { prompt_tokens: 572, prompt_tokens_details: { cached_tokens: 100 } },
+    });
   });
 
   test("an Anthropic error event mid-stream becomes OpenAI's in-stream error, without [DONE]", async () => {
@@ -73,7 +90,9 @@ describe("messagesStreamToChat", () => {
   test("failures before the first chunk are thrown so the router can fail over", async () => {
     const events = sseFixture("anthropic/message-error.sse.txt");
     await expect(translate(events.slice(4))).rejects.toThrow("Overloaded");
-    await expect(translate(events, true, { count: 0, error: upstreamError("reset") })).rejects.toThrow("reset");
+    await expect(translate(events, true, { count: 0, error: upstreamError("reset") })).rejects.toThrow(
+      "reset",
+    );
     const late = await translate(events, true, { count: 2, error: upstreamError("reset") });
     expect(JSON.parse(late.at(-1)?.data ?? "")).toMatchObject({ error: { message: "reset" } });
   });

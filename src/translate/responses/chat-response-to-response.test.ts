@@ -20,10 +20,17 @@ describe("chatResponseToResponse", () => {
           type: "message",
           status: "completed",
           role: "assistant",
-          content: [{ type: "output_text", text: "Hello! How can I help you today?", annotations: [], logprobs: [] }],
+          content: [
+            { type: "output_text", text: "Hello! How can I help you today?", annotations: [], logprobs: [] },
+          ],
         },
       ],
-      usage: { input_tokens: 19, output_tokens: 9, total_tokens: 28, input_tokens_details: { cached_tokens: 0 } },
+      usage: {
+        input_tokens: 19,
+        output_tokens: 9,
+        total_tokens: 28,
+        input_tokens_details: { cached_tokens: 0 },
+      },
     });
   });
 

@@ -87,6 +87,8 @@ describe("chatStreamToResponses", () => {
   test("errors: in-band mid-stream → error event; thrown before the first event → rethrown", async () => {
     const { data } = await run("openai/chat-error-midstream.sse.txt");
     expect(data.at(-1)).toMatchObject({ type: "error", code: "server_error", param: null });
-    await expect(run("openai/chat-text.sse.txt", { count: 0, error: upstreamError("down") })).rejects.toThrow("down");
+    await expect(run("openai/chat-text.sse.txt", { count: 0, error: upstreamError("down") })).rejects.toThrow(
+      "down",
+    );
   });
 });

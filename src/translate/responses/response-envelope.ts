@@ -69,19 +69,32 @@ export function responseStatus(finishReason: string | null | undefined): {
 
 /** Output item ids derive from the response id, so a stored response reads back the same. */
 export const messageItemId = (responseId: string) => `msg_${responseId.replace(/^resp_/, "")}`;
-export const functionCallItemId = (responseId: string, n: number) => `fc_${responseId.replace(/^resp_/, "")}_${n}`;
+export const functionCallItemId = (responseId: string, n: number) =>
+  `fc_${responseId.replace(/^resp_/, "")}_${n}`;
 
 export function messageItem(id: string, text: string, status: "in_progress" | "completed"): JsonObject {
   const content = status === "completed" ? [outputTextPart(text)] : [];
   return { id, type: "message", status, role: "assistant", content };
 }
 
-export const outputTextPart = (text: string): JsonObject => ({ type: "output_text", text, annotations: [], logprobs: [] });
+export const outputTextPart = (text: string): JsonObject => ({
+  type: "output_text",
+  text,
+  annotations: [],
+  logprobs: [],
+});
 
 export function functionCallItem(
   id: string,
   call: { callId: string; name: string; arguments: string },
   status: "in_progress" | "completed",
 ): JsonObject {
-  return { id, type: "function_call", status, arguments: call.arguments, call_id: call.callId, name: call.name };
+  return {
+    id,
+    type: "function_call",
+    status,
+    arguments: call.arguments,
+    call_id: call.callId,
+    name: call.name,
+  };
 }

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { GatewayError } from "../../core/gateway-error.ts";
+import type { GatewayError } from "../../core/gateway-error.ts";
 import { responsesRequestToChat } from "./responses-request-to-chat.ts";
 
 describe("responsesRequestToChat", () => {
@@ -25,15 +25,32 @@ describe("responsesRequestToChat", () => {
       temperature: 0.3,
       stream: true,
       stream_options: { include_usage: true },
-      response_format: { type: "json_schema", json_schema: { name: "r", schema: { type: "object" }, strict: true } },
+      response_format: {
+        type: "json_schema",
+        json_schema: { name: "r", schema: { type: "object" }, strict: true },
+      },
     });
   });
 
   test("previous items, parallel function calls and their outputs, function tools", () => {
     const previous = [
       { type: "message", role: "user", content: "Weather in Paris and Tokyo?" },
-      { id: "fc_1_0", type: "function_call", call_id: "call_1", name: "get_weather", arguments: '{"city":"Paris"}', status: "completed" },
-      { id: "fc_1_1", type: "function_call", call_id: "call_2", name: "get_weather", arguments: '{"city":"Tokyo"}', status: "completed" },
+      {
+        id: "fc_1_0",
+        type: "function_call",
+        call_id: "call_1",
+        name: "get_weather",
+        arguments: '{"city":"Paris"}',
+        status: "completed",
+      },
+      {
+        id: "fc_1_1",
+        type: "function_call",
+        call_id: "call_2",
+        name: "get_weather",
+        arguments: '{"city":"Tokyo"}',
+        status: "completed",
+      },
     ];
     const chat = responsesRequestToChat(
       {
@@ -55,8 +72,16 @@ describe("responsesRequestToChat", () => {
         role: "assistant",
         content: null,
         tool_calls: [
-          { id: "call_1", type: "function", function: { name: "get_weather", arguments: '{"city":"Paris"}' } },
-          { id: "call_2", type: "function", function: { name: "get_weather", arguments: '{"city":"Tokyo"}' } },
+          {
+            id: "call_1",
+            type: "function",
+            function: { name: "get_weather", arguments: '{"city":"Paris"}' },
+          },
+          {
+            id: "call_2",
+            type: "function",
+            function: { name: "get_weather", arguments: '{"city":"Tokyo"}' },
+          },
         ],
       },
       { role: "tool", tool_call_id: "call_1", content: "18°C" },
@@ -73,8 +98,18 @@ describe("responsesRequestToChat", () => {
     const chat = responsesRequestToChat({
       model: "m",
       input: [
-        { role: "user", content: [{ type: "input_text", text: "What is it?" }, { type: "input_image", image_url: "https://x/cat.png" }] },
-        { type: "message", role: "assistant", content: [{ type: "output_text", text: "A cat.", annotations: [] }] },
+        {
+          role: "user",
+          content: [
+            { type: "input_text", text: "What is it?" },
+            { type: "input_image", image_url: "https://x/cat.png" },
+          ],
+        },
+        {
+          type: "message",
+          role: "assistant",
+          content: [{ type: "output_text", text: "A cat.", annotations: [] }],
+        },
       ],
     });
     expect(chat.messages).toEqual([

@@ -1,7 +1,12 @@
 import type { JsonObject } from "../../core/dialect.ts";
 import { badRequest } from "../../core/gateway-error.ts";
 import { parseBody } from "../parse-body.ts";
-import { type ResponsesItem, type ResponsesRequest, responsesItem, responsesRequest } from "./responses-schema.ts";
+import {
+  type ResponsesItem,
+  type ResponsesRequest,
+  responsesItem,
+  responsesRequest,
+} from "./responses-schema.ts";
 
 /**
  * Responses API request → chat.completions request, for upstreams without `/v1/responses`.
@@ -14,7 +19,10 @@ export function responsesRequestToChat(body: JsonObject, previous: readonly Json
   const request = parseBody(responsesRequest, body, "request");
   const messages: JsonObject[] = [];
   if (request.instructions) messages.push({ role: "system", content: request.instructions });
-  const items = [...previous.map((item) => parseBody(responsesItem, item, "request")), ...inputItems(request)];
+  const items = [
+    ...previous.map((item) => parseBody(responsesItem, item, "request")),
+    ...inputItems(request),
+  ];
   for (const [i, item] of items.entries()) appendItem(messages, item, i);
 
   const out: JsonObject = { model: request.model, messages };
@@ -22,7 +30,8 @@ export function responsesRequestToChat(body: JsonObject, previous: readonly Json
   if (request.temperature != null) out.temperature = request.temperature;
   if (request.top_p != null) out.top_p = request.top_p;
   if (request.user) out.user = request.user;
-  if (request.parallel_tool_calls != null && request.tools?.length) out.parallel_tool_calls = request.parallel_tool_calls;
+  if (request.parallel_tool_calls != null && request.tools?.length)
+    out.parallel_tool_calls = request.parallel_tool_calls;
   if (request.stream) {
     out.stream = true;
     out.stream_options = { include_usage: true }; // response.completed always reports usage
@@ -61,7 +70,8 @@ function appendItem(messages: JsonObject[], item: ResponsesItem, i: number): voi
     else if (last?.role === "assistant" && !last.tool_calls) last.tool_calls = [call];
     else messages.push({ role: "assistant", content: null, tool_calls: [call] });
   } else if (type === "function_call_output") {
-    const output = typeof item.output === "string" ? item.output : (item.output ?? []).map((p) => p.text ?? "").join("");
+    const output =
+      typeof item.output === "string" ? item.output : (item.output ?? []).map((p) => p.text ?? "").join("");
     messages.push({ role: "tool", tool_call_id: item.call_id ?? "", content: output });
   } else if (type !== "reasoning") {
     throw badRequest(`input.${i}: item type "${type}" is not supported on this model`, `input.${i}.type`);
@@ -72,9 +82,11 @@ function messageContent(content: ResponsesItem["content"], i: number): string | 
   if (content === undefined) return "";
   if (typeof content === "string") return content;
   const parts = content.map((part, j): JsonObject => {
-    if (part.type === "input_text" || part.type === "output_text") return { type: "text", text: part.text ?? "" };
+    if (part.type === "input_text" || part.type === "output_text")
+      return { type: "text", text: part.text ?? "" };
     if (part.type === "refusal") return { type: "text", text: part.refusal ?? "" };
-    if (part.type === "input_image" && part.image_url) return { type: "image_url", image_url: { url: part.image_url } };
+    if (part.type === "input_image" && part.image_url)
+      return { type: "image_url", image_url: { url: part.image_url } };
     throw badRequest(`input.${i}.content.${j}: part "${part.type}" is not supported on this model`);
   });
   // Plain text is a string: every chat server accepts that, not all accept part arrays.
@@ -87,9 +99,15 @@ function translateTools(request: ResponsesRequest): JsonObject {
   if (request.tools?.length) {
     out.tools = request.tools.map((tool, i) => {
       if (tool.type !== "function" || !tool.name) {
-        throw badRequest(`tools.${i}: tool type "${tool.type}" is not supported on this model`, `tools.${i}.type`);
+        throw badRequest(
+          `tools.${i}: tool type "${tool.type}" is not supported on this model`,
+          `tools.${i}.type`,
+        );
       }
-      const fn: JsonObject = { name: tool.name, parameters: tool.parameters ?? { type: "object", properties: {} } };
+      const fn: JsonObject = {
+        name: tool.name,
+        parameters: tool.parameters ?? { type: "object", properties: {} },
+      };
       if (tool.description) fn.description = tool.description;
       if (tool.strict != null) fn.strict = tool.strict;
       return { type: "function", function: fn };
@@ -97,6 +115,7 @@ function translateTools(request: ResponsesRequest): JsonObject {
   }
   const choice = request.tool_choice;
   if (typeof choice === "string") out.tool_choice = choice;
-  else if (choice?.type === "function" && choice.name) out.tool_choice = { type: "function", function: { name: choice.name } };
+  else if (choice?.type === "function" && choice.name)
+    out.tool_choice = { type: "function", function: { name: choice.name } };
   return out;
 }

@@ -36,7 +36,10 @@ export const responsesRequest = z.looseObject({
     )
     .optional(),
   tool_choice: z
-    .union([z.enum(["auto", "none", "required"]), z.looseObject({ type: z.string(), name: z.string().optional() })])
+    .union([
+      z.enum(["auto", "none", "required"]),
+      z.looseObject({ type: z.string(), name: z.string().optional() }),
+    ])
     .optional(),
   parallel_tool_calls: z.boolean().nullish(),
   max_output_tokens: z.number().int().positive().nullish(),

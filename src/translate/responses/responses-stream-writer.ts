@@ -12,7 +12,9 @@ import {
   responsesUsage,
 } from "./response-envelope.ts";
 
-type ToolDelta = NonNullable<NonNullable<NonNullable<OpenAIChunk["choices"]>[number]["delta"]>["tool_calls"]>[number];
+type ToolDelta = NonNullable<
+  NonNullable<NonNullable<OpenAIChunk["choices"]>[number]["delta"]>["tool_calls"]
+>[number];
 
 /** One output item being streamed. */
 interface OpenItem {
@@ -35,7 +37,10 @@ export class ResponsesStreamWriter {
   private sequence = 0;
   private readonly items: OpenItem[] = [];
   private current: OpenItem | undefined;
-  private readonly tools = new Map<number, { item?: OpenItem; id?: string; name?: string; pending: string }>();
+  private readonly tools = new Map<
+    number,
+    { item?: OpenItem; id?: string; name?: string; pending: string }
+  >();
   private finishReason: string | null | undefined;
   private usage: OpenAIUsage | undefined;
   private readonly createdAt: number;
@@ -108,7 +113,8 @@ export class ResponsesStreamWriter {
     const args = call.function?.arguments ?? "";
     if (state.item) {
       state.item.text += args;
-      if (args) yield this.event("response.function_call_arguments.delta", { ...this.ref(state.item), delta: args });
+      if (args)
+        yield this.event("response.function_call_arguments.delta", { ...this.ref(state.item), delta: args });
       return;
     }
     state.pending += args;
@@ -118,7 +124,10 @@ export class ResponsesStreamWriter {
     const callId = state.id ?? `call_${crypto.randomUUID().replaceAll("-", "")}`;
     const item = this.open("function_call", functionCallItemId(this.id, n), callId, state.name);
     state.item = item;
-    yield this.event("response.output_item.added", { output_index: item.outputIndex, item: this.itemBody(item) });
+    yield this.event("response.output_item.added", {
+      output_index: item.outputIndex,
+      item: this.itemBody(item),
+    });
     if (state.pending) yield* this.tool({ index: call.index, function: { arguments: state.pending } });
     state.pending = "";
   }
@@ -145,16 +154,27 @@ export class ResponsesStreamWriter {
         arguments: item.text,
       });
     }
-    yield this.event("response.output_item.done", { output_index: item.outputIndex, item: this.itemBody(item) });
+    yield this.event("response.output_item.done", {
+      output_index: item.outputIndex,
+      item: this.itemBody(item),
+    });
   }
 
   private itemBody(item: OpenItem): JsonObject {
     const status = item.closed ? "completed" : "in_progress";
     if (item.kind === "message") return messageItem(item.itemId, item.text, status);
-    return functionCallItem(item.itemId, { callId: item.callId, name: item.name, arguments: item.text }, status);
+    return functionCallItem(
+      item.itemId,
+      { callId: item.callId, name: item.name, arguments: item.text },
+      status,
+    );
   }
 
-  private envelope(status: "in_progress" | "completed" | "incomplete", usage: JsonObject | null, reason?: string) {
+  private envelope(
+    status: "in_progress" | "completed" | "incomplete",
+    usage: JsonObject | null,
+    reason?: string,
+  ) {
     const output = this.items.map((item) => this.itemBody(item));
     return responseEnvelope({
       id: this.id,

@@ -2,11 +2,24 @@ import { Box, Text } from "ink";
 import { formatMs, truncate } from "../format.ts";
 import type { RequestRow } from "../tail-store.ts";
 
+export interface DetailViewProps {
+  row: RequestRow;
+  width: number;
+  /** Lines available, title and help included. */
+  height: number;
+  /** First field shown; clamped so the last page stays full. */
+  offset: number;
+}
+
 /** Every field of one request's audit record (or what is known while it is in flight). */
-export function DetailView({ row, width, height }: { row: RequestRow; width: number; height: number }) {
+export function DetailView({ row, width, height, offset }: DetailViewProps) {
   const fields: [string, unknown][] = row.record === null ? inFlightFields(row) : Object.entries(row.record);
   const labelWidth = Math.max(...fields.map(([name]) => name.length));
-  const lines = fields.slice(0, Math.max(1, height - 2));
+  const room = Math.max(1, height - 2);
+  const start = Math.min(offset, Math.max(0, fields.length - room));
+  const lines = fields.slice(start, start + room);
+  const more =
+    fields.length > room ? ` · ↑↓ scroll (${start + 1}-${start + lines.length} of ${fields.length})` : "";
   return (
     <Box flexDirection="column">
       <Text bold wrap="truncate">
@@ -18,7 +31,9 @@ export function DetailView({ row, width, height }: { row: RequestRow; width: num
           {truncate(show(name, value), width - labelWidth - 1)}
         </Text>
       ))}
-      <Text dimColor>Esc or Enter closes</Text>
+      <Text dimColor wrap="truncate">
+        Esc or Enter closes{more}
+      </Text>
     </Box>
   );
 }

@@ -80,7 +80,9 @@ export class FakeGateway {
         if (controller) this.streams.delete(controller);
       },
     });
-    return new Response(body, { headers: { "content-type": "text/event-stream", "cache-control": "no-cache" } });
+    return new Response(body, {
+      headers: { "content-type": "text/event-stream", "cache-control": "no-cache" },
+    });
   }
 }
 

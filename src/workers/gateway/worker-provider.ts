@@ -17,7 +17,13 @@ const PATHS: Partial<Record<Operation, UpstreamPath>> = {
  * first. The tunnel hands back the worker's upstream answer as a Response, read by the same
  * code as a direct OpenAI-compatible upstream.
  */
-export function createWorkersProvider(registry: WorkerRegistry): Provider {
+export function createWorkersProvider(
+  registry: WorkerRegistry,
+  options: {
+    /** Told which worker took a request, for the audit row's `route = worker:<name>`. */
+    onRoute?: (requestId: string, workerName: string) => void;
+  } = {},
+): Provider {
   async function call(call: ProviderCall): Promise<ProviderReply> {
     const path = PATHS[call.operation];
     if (!path) throw badRequest(`workers do not serve ${call.operation}`);
@@ -34,6 +40,7 @@ export function createWorkersProvider(registry: WorkerRegistry): Provider {
         retryable: true,
       });
     }
+    options.onRoute?.(call.requestId, worker.name);
     const response = await worker.open({
       path,
       body: call.body,

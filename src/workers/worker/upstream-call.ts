@@ -15,6 +15,7 @@ export interface UpstreamCallContext {
 
 /** Splits text into pieces of at most MAX_CHUNK_BYTES UTF-8 bytes without cutting a surrogate pair. */
 export function splitChunk(text: string, maxBytes = MAX_CHUNK_BYTES): string[] {
+  if (text === "") return [];
   if (Buffer.byteLength(text) <= maxBytes) return [text];
   // A UTF-16 code unit is at most 3 UTF-8 bytes, so this many units always fit.
   const step = Math.max(2, Math.floor(maxBytes / 3));
@@ -62,11 +63,16 @@ export async function callUpstream(request: RequestFrame, ctx: UpstreamCallConte
   });
   const reader = response.body?.getReader();
   const decoder = new TextDecoder();
-  const emit = (text: string) => {
+  // One read can return far more than the window (the runtime buffers the socket), so
+  // credit gates every piece sent, not only the next read.
+  const emit = async (text: string): Promise<boolean> => {
     for (const data of splitChunk(text)) {
+      await ctx.credit.ready(ctx.signal);
+      if (ctx.signal.aborted) return false;
       ctx.send({ type: "chunk", id, data });
       ctx.credit.take(Buffer.byteLength(data));
     }
+    return true;
   };
   try {
     while (reader) {
@@ -74,11 +80,9 @@ export async function callUpstream(request: RequestFrame, ctx: UpstreamCallConte
       if (ctx.signal.aborted) return;
       const { done, value } = await reader.read();
       if (done) break;
-      const text = decoder.decode(value, { stream: true });
-      if (text !== "") emit(text);
+      if (!(await emit(decoder.decode(value, { stream: true })))) return;
     }
-    const tail = decoder.decode();
-    if (tail !== "") emit(tail);
+    if (!(await emit(decoder.decode()))) return;
     ctx.send({ type: "end", id });
   } catch {
     if (!ctx.signal.aborted)

@@ -1,0 +1,42 @@
+/** The shape of a gateway key, to find a one-time admin key in startup output. */
+const KEY_PATTERN = /mgw_[A-Za-z0-9]{43}/;
+
+/**
+ * A client key for a fresh gateway: `mindgw keys create --json` against the bench config,
+ * when that command exists and succeeds; undefined otherwise (the caller then looks for the
+ * bootstrap admin key in the server's output, see `keyInOutput`).
+ */
+export async function createBenchKey(binary: string, configPath: string): Promise<string | undefined> {
+  const args = [
+    "keys",
+    "create",
+    "-c",
+    configPath,
+    "--name",
+    "bench",
+    "--role",
+    "user",
+    "--models",
+    "*",
+    "--json",
+  ];
+  const proc = Bun.spawn([binary, ...args], { stdin: "ignore", stdout: "pipe", stderr: "ignore" });
+  const killer = setTimeout(() => proc.kill("SIGKILL"), 15_000);
+  const out = await new Response(proc.stdout).text();
+  const code = await proc.exited;
+  clearTimeout(killer);
+  if (code !== 0) return undefined;
+  try {
+    const parsed: unknown = JSON.parse(out);
+    if (typeof parsed === "object" && parsed !== null && "key" in parsed && typeof parsed.key === "string") {
+      return parsed.key;
+    }
+  } catch {
+    // Not JSON: an older binary's help text.
+  }
+  return undefined;
+}
+
+export function keyInOutput(text: string): string | undefined {
+  return text.match(KEY_PATTERN)?.[0];
+}

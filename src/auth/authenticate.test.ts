@@ -1,0 +1,120 @@
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { GatewayError } from "../core/gateway-error.ts";
+import { openSqliteStorage, type SqliteStorage } from "../storage/sqlite/sqlite-storage.ts";
+import { tempDir } from "../storage/sqlite/test-helpers.ts";
+import { type AuthRejection, createAuthenticator } from "./authenticate.ts";
+import { jwtConfigSchema } from "./jwt-config.ts";
+import { AUDIENCE, ISSUER, jwksServer, sign, type TestKey, testKey } from "./jwt-test-kit.ts";
+import { createJwtVerifier } from "./jwt-verifier.ts";
+import { createKeyAdmin, type IssuedKey } from "./key-admin.ts";
+import { KeyCache } from "./key-cache.ts";
+
+const tmp = tempDir();
+let storage: SqliteStorage;
+let cache: KeyCache;
+let key: IssuedKey;
+let signer: TestKey;
+let jwks: ReturnType<typeof jwksServer>;
+const rejections: Array<[AuthRejection, string | undefined]> = [];
+
+beforeAll(async () => {
+  storage = openSqliteStorage(tmp.file("auth.db"));
+  cache = new KeyCache({ store: storage.keys, refreshMs: 0 });
+  key = await createKeyAdmin({ store: storage.keys }).create("local-operator", { name: "alice" });
+  signer = await testKey("k1");
+  jwks = jwksServer([signer.jwk]);
+});
+afterAll(async () => {
+  jwks.stop();
+  await storage.close();
+  tmp.cleanup();
+});
+
+const withJwt = () =>
+  createAuthenticator({
+    keys: cache,
+    jwt: createJwtVerifier(
+      jwtConfigSchema.parse({
+        jwks_url: jwks.url,
+        issuer: ISSUER,
+        audience: AUDIENCE,
+        algorithms: ["RS256"],
+      }),
+    ),
+    onReject: (reason, detail) => rejections.push([reason, detail]),
+  });
+
+async function refusal(promise: Promise<unknown>): Promise<GatewayError> {
+  const error = await promise.then(
+    () => null,
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(GatewayError);
+  return error as GatewayError;
+}
+
+describe("authenticate", () => {
+  test("Bearer and x-api-key both carry an API key", async () => {
+    const auth = createAuthenticator({ keys: cache });
+    expect((await auth(new Headers({ authorization: `Bearer ${key.key}` }))).name).toBe("alice");
+    expect((await auth(new Headers({ authorization: `bearer  ${key.key}` }))).name).toBe("alice");
+    expect((await auth(new Headers({ "x-api-key": key.key }))).name).toBe("alice");
+    // A non-bearer Authorization (e.g. Basic from a proxy) does not hide x-api-key.
+    expect((await auth(new Headers({ authorization: "Basic Zm9vOmJhcg==", "x-api-key": key.key }))).via).toBe(
+      "key",
+    );
+  });
+
+  test("a bearer JWT goes to the verifier", async () => {
+    const token = await sign(signer.privateKey, { kid: "k1" });
+    const principal = await withJwt()(new Headers({ authorization: `Bearer ${token}` }));
+    expect(principal).toMatchObject({ via: "jwt", name: "bob", keyId: null });
+  });
+
+  test("every failure is the same 401 and never echoes the credential", async () => {
+    const auth = withJwt();
+    const record = await storage.keys.getById(key.id);
+    const forged = await sign(signer.privateKey, { kid: "k1" }, { aud: "other" });
+    const attempts = [
+      new Headers(),
+      new Headers({ authorization: "Bearer" }),
+      new Headers({ authorization: "Basic abc" }),
+      new Headers({ authorization: `Bearer ${record?.hash}` }),
+      new Headers({ authorization: `Bearer mgw_${record?.hash}` }),
+      new Headers({ authorization: `Bearer ${key.key.slice(0, -1)}x` }),
+      new Headers({ "x-api-key": "sk-not-ours" }),
+      new Headers({ authorization: `Bearer ${forged}` }),
+      new Headers({ authorization: "Bearer a.b.c" }),
+      new Headers({ authorization: `Bearer ${"x".repeat(10_000)}` }),
+    ];
+    for (const headers of attempts) {
+      const error = await refusal(auth(headers));
+      expect([error.status, error.code, error.message]).toEqual([
+        401,
+        "unauthorized",
+        "invalid or missing credentials",
+      ]);
+      const token = headers.get("authorization")?.replace(/^\w+\s*/, "") ?? headers.get("x-api-key") ?? "";
+      if (token.length > 3) expect(JSON.stringify({ ...error, message: error.message })).not.toContain(token);
+    }
+    expect(rejections.map(([reason]) => reason)).toEqual([
+      "missing",
+      "missing",
+      "missing",
+      "malformed",
+      "unknown_key",
+      "unknown_key",
+      "malformed",
+      "jwt_invalid",
+      "jwt_invalid",
+      "malformed",
+    ]);
+    expect(rejections[7]?.[1]).toBe("ERR_JWT_CLAIM_VALIDATION_FAILED");
+  });
+
+  test("JWT-shaped tokens are refused when no verifier is configured", async () => {
+    const token = await sign(signer.privateKey, { kid: "k1" });
+    const error = await refusal(createAuthenticator({ keys: cache })(new Headers({ "x-api-key": token })));
+    expect(error.status).toBe(401);
+  });
+});

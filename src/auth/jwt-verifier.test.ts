@@ -1,0 +1,212 @@
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import type { JWK } from "jose";
+import { type JwtConfigInput, jwtConfigSchema } from "./jwt-config.ts";
+import { AUDIENCE, ISSUER, jwksServer, sign, type TestKey, testKey, unsigned } from "./jwt-test-kit.ts";
+import { createJwtVerifier } from "./jwt-verifier.ts";
+
+let k1: TestKey;
+let k2: TestKey;
+let attacker: TestKey;
+let jwks: ReturnType<typeof jwksServer>;
+let evil: ReturnType<typeof jwksServer>;
+
+beforeAll(async () => {
+  [k1, k2, attacker] = await Promise.all([testKey("k1"), testKey("k2"), testKey("k1")]);
+  jwks = jwksServer([k1.jwk]);
+  evil = jwksServer([attacker.jwk]);
+});
+afterAll(() => {
+  jwks.stop();
+  evil.stop();
+});
+
+const config = (overrides: Partial<JwtConfigInput> = {}) =>
+  jwtConfigSchema.parse({
+    jwks_url: jwks.url,
+    issuer: ISSUER,
+    audience: AUDIENCE,
+    algorithms: ["RS256"],
+    ...overrides,
+  });
+const secs = (offset: number) => Math.floor(Date.now() / 1000) + offset;
+
+describe("JWT verification against a JWKS", () => {
+  test("a good token maps claims onto a principal", async () => {
+    const verifier = createJwtVerifier(
+      config({ claims: { name: "email", tenant: "org", role: "mgw.role", models: "models" } }),
+    );
+    const token = await sign(
+      k1.privateKey,
+      { kid: "k1" },
+      {
+        email: "bob@acme.test",
+        org: "acme",
+        mgw: { role: "worker" },
+        models: "gpt-*, llama-*",
+      },
+    );
+    expect(await verifier.verify(token)).toEqual({
+      keyId: null,
+      name: "bob@acme.test",
+      tenant: "acme",
+      role: "worker",
+      models: ["gpt-*", "llama-*"],
+      limits: {},
+      via: "jwt",
+    });
+  });
+
+  test("defaults apply when claims are absent", async () => {
+    const verifier = createJwtVerifier(config({ limits: { rpm: 10 } }));
+    const principal = await verifier.verify(await sign(k1.privateKey, { kid: "k1" }));
+    expect(principal).toMatchObject({ name: "bob", tenant: "default", role: "user", models: ["*"] });
+    expect(principal.limits).toEqual({ rpm: 10 });
+  });
+
+  test("key rotation: a new kid triggers one refetch; the old kid keeps working", async () => {
+    const server = jwksServer([k1.jwk]);
+    const verifier = createJwtVerifier(config({ jwks_url: server.url, jwks_cooldown: "0s" }));
+    await verifier.verify(await sign(k1.privateKey, { kid: "k1" }));
+    expect(server.hits()).toBe(1);
+    server.setKeys([k1.jwk, k2.jwk]);
+    await verifier.verify(await sign(k2.privateKey, { kid: "k2" }));
+    expect(server.hits()).toBe(2);
+    await verifier.verify(await sign(k1.privateKey, { kid: "k1" }));
+    expect(server.hits()).toBe(2);
+    server.stop();
+  });
+
+  test("refetch on unknown kid is rate-limited by the cooldown", async () => {
+    const server = jwksServer([k1.jwk]);
+    const verifier = createJwtVerifier(config({ jwks_url: server.url, jwks_cooldown: "30s" }));
+    await verifier.verify(await sign(k1.privateKey, { kid: "k1" }));
+    for (let i = 0; i < 5; i++) {
+      const token = await sign(k2.privateKey, { kid: `unknown-${i}` });
+      await expect(verifier.verify(token)).rejects.toThrow();
+    }
+    expect(server.hits()).toBe(1);
+    server.stop();
+  });
+
+  test("a JWKS endpoint that hangs fails within the fetch timeout", async () => {
+    const server = jwksServer([k1.jwk], { hang: true });
+    const verifier = createJwtVerifier(config({ jwks_url: server.url, jwks_timeout: "200ms" }));
+    const token = await sign(k1.privateKey, { kid: "k1" });
+    await expect(verifier.verify(token)).rejects.toMatchObject({ code: "ERR_JWKS_TIMEOUT" });
+    server.stop();
+  });
+});
+
+describe("JWT attack list", () => {
+  const rejects = async (token: string, overrides: Partial<JwtConfigInput> = {}, code?: string) => {
+    const verdict = expect(createJwtVerifier(config(overrides)).verify(token)).rejects;
+    await (code ? verdict.toMatchObject({ code }) : verdict.toThrow());
+  };
+  const NOT_ALLOWED = "ERR_JOSE_ALG_NOT_ALLOWED";
+  const CLAIM = "ERR_JWT_CLAIM_VALIDATION_FAILED";
+
+  test("alg none", async () => {
+    await rejects(unsigned({}), {}, NOT_ALLOWED);
+    await rejects(unsigned({}), { algorithms: ["RS256", "ES256"] }, NOT_ALLOWED);
+  });
+
+  test("HS256 signed with the RSA public key PEM as the secret", async () => {
+    const forged = await sign(new TextEncoder().encode(k1.pem), { alg: "HS256", kid: "k1" });
+    await rejects(forged, {}, NOT_ALLOWED);
+    await rejects(forged, { jwks_url: undefined, public_key: k1.pem }, NOT_ALLOWED);
+  });
+
+  test("wrong audience, wrong issuer", async () => {
+    await rejects(await sign(k1.privateKey, { kid: "k1" }, { aud: "someone-else" }), {}, CLAIM);
+    await rejects(await sign(k1.privateKey, { kid: "k1" }, { iss: "https://evil.test" }), {}, CLAIM);
+  });
+
+  test("expired beyond the clock tolerance; accepted within it", async () => {
+    await rejects(await sign(k1.privateKey, { kid: "k1" }, { exp: secs(-31) }), {}, "ERR_JWT_EXPIRED");
+    const verifier = createJwtVerifier(config());
+    await verifier.verify(await sign(k1.privateKey, { kid: "k1" }, { exp: secs(-20) }));
+  });
+
+  test("not yet valid beyond the clock tolerance; accepted within it", async () => {
+    await rejects(await sign(k1.privateKey, { kid: "k1" }, { nbf: secs(120) }), {}, CLAIM);
+    const verifier = createJwtVerifier(config());
+    await verifier.verify(await sign(k1.privateKey, { kid: "k1" }, { nbf: secs(20) }));
+  });
+
+  test("a token without exp never passes", async () => {
+    await rejects(await sign(k1.privateKey, { kid: "k1" }, { exp: undefined }), {}, CLAIM);
+  });
+
+  test("jku and x5u are never followed, and an embedded jwk is not trusted", async () => {
+    const before = evil.hits();
+    const header = { kid: "k1", jku: evil.url, x5u: evil.url, jwk: attacker.jwk as JWK };
+    await rejects(await sign(attacker.privateKey, { kid: "k1", jku: evil.url }));
+    await rejects(await sign(attacker.privateKey, { kid: "k1", x5u: evil.url }));
+    await rejects(await sign(attacker.privateKey, header));
+    await rejects(await sign(attacker.privateKey, header), { jwks_url: undefined, public_key: k1.pem });
+    expect(evil.hits()).toBe(before);
+  });
+
+  test("an admin role claim is refused unless admin is explicitly allowed", async () => {
+    const token = await sign(k1.privateKey, { kid: "k1" }, { role: "admin" });
+    await rejects(token, { claims: { name: "sub", role: "role" } });
+    const open = createJwtVerifier(
+      config({ claims: { name: "sub", role: "role" }, allowed_roles: ["admin", "user"] }),
+    );
+    expect((await open.verify(token)).role).toBe("admin");
+    await rejects(await sign(k1.privateKey, { kid: "k1" }, { role: "root" }), {
+      claims: { name: "sub", role: "role" },
+    });
+  });
+});
+
+describe("static keys", () => {
+  test("an SPKI public key verifies RS256", async () => {
+    const verifier = createJwtVerifier(config({ jwks_url: undefined, public_key: k2.pem }));
+    expect((await verifier.verify(await sign(k2.privateKey, {}))).name).toBe("bob");
+    await expect(verifier.verify(await sign(k1.privateKey, {}))).rejects.toThrow();
+  });
+
+  test("an HMAC secret verifies HS256 and nothing asymmetric", async () => {
+    const secret = "s".repeat(40);
+    const verifier = createJwtVerifier(config({ jwks_url: undefined, secret, algorithms: ["HS256"] }));
+    const good = await sign(new TextEncoder().encode(secret), { alg: "HS256" });
+    expect((await verifier.verify(good)).name).toBe("bob");
+    await expect(verifier.verify(await sign(k1.privateKey, { kid: "k1" }))).rejects.toThrow();
+  });
+});
+
+describe("jwt config", () => {
+  const base = { issuer: ISSUER, audience: AUDIENCE };
+  const issues = (input: Record<string, unknown>) => {
+    const result = jwtConfigSchema.safeParse({ ...base, ...input });
+    return result.success ? [] : result.error.issues.map((i) => i.message);
+  };
+
+  test("HS/RS mixing is refused at load time", () => {
+    expect(issues({ public_key: "-----BEGIN PUBLIC KEY-----", algorithms: ["RS256", "HS256"] })).toEqual([
+      "HS256 needs a secret; HMAC algorithms are not allowed with a public key",
+    ]);
+    expect(issues({ secret: "s".repeat(40), algorithms: ["RS256"] })).toEqual([
+      "RS256 needs a public key or jwks_url, not a secret",
+    ]);
+  });
+
+  test("exactly one key source, an allow-list, issuer and audience", () => {
+    expect(issues({ algorithms: ["RS256"] })).toContain("set exactly one of jwks_url, public_key, secret");
+    expect(issues({ jwks_url: "https://idp.test/jwks", algorithms: [] }).length).toBe(1);
+    expect(
+      jwtConfigSchema.safeParse({ jwks_url: "https://idp.test/jwks", algorithms: ["RS256"] }).success,
+    ).toBe(false);
+    expect(issues({ jwks_url: "https://idp.test/jwks", algorithms: ["none"] }).length).toBe(1);
+  });
+
+  test("JWKS over plain http only on loopback; default role must be allowed", () => {
+    expect(issues({ jwks_url: "http://idp.test/jwks", algorithms: ["RS256"] })).toEqual([
+      "jwks_url must be https (plain http only on loopback)",
+    ]);
+    expect(
+      issues({ jwks_url: "https://idp.test/jwks", algorithms: ["RS256"], default_role: "admin" }),
+    ).toEqual(["default_role must be in allowed_roles"]);
+  });
+});

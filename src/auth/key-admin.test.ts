@@ -1,0 +1,185 @@
+import { afterAll, describe, expect, test } from "bun:test";
+import { GatewayError } from "../core/gateway-error.ts";
+import { openSqliteStorage } from "../storage/sqlite/sqlite-storage.ts";
+import { tempDir } from "../storage/sqlite/test-helpers.ts";
+import { hashApiKey } from "./api-key.ts";
+import { createKeyAdmin, ensureBootstrapAdmin } from "./key-admin.ts";
+import type { Principal } from "./principal.ts";
+import { manualClock } from "./test-support.ts";
+
+const tmp = tempDir();
+afterAll(tmp.cleanup);
+let files = 0;
+
+function setup() {
+  const storage = openSqliteStorage(tmp.file(`admin-${++files}.db`));
+  const clock = manualClock(Date.parse("2030-01-01T00:00:00Z"));
+  const changes: string[] = [];
+  const admin = createKeyAdmin({ store: storage.keys, now: clock.now, onChange: (r) => changes.push(r.id) });
+  return { storage, clock, admin, changes };
+}
+
+async function failure(promise: Promise<unknown>): Promise<GatewayError> {
+  const error = await promise.then(
+    () => null,
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(GatewayError);
+  return error as GatewayError;
+}
+
+const user: Principal = {
+  keyId: "key_u",
+  name: "u",
+  tenant: "default",
+  role: "user",
+  models: ["*"],
+  limits: {},
+  via: "key",
+};
+
+describe("key admin", () => {
+  test("create returns the plain key once; only its hash is stored", async () => {
+    const { storage, admin, changes } = setup();
+    const issued = await admin.create("local-operator", {
+      name: "alice",
+      role: "user",
+      models: "gpt-*,llama-*",
+      rpm: "60",
+      tpm: 10000,
+      budget_usd: "2.5",
+      expires_in: "30d",
+    });
+    expect(issued).toMatchObject({
+      name: "alice",
+      tenant: "default",
+      role: "user",
+      models: ["gpt-*", "llama-*"],
+      rpm: 60,
+      tpm: 10000,
+      budget_usd: 2.5,
+      status: "active",
+      expires_at: "2030-01-31T00:00:00.000Z",
+      created_at: "2030-01-01T00:00:00.000Z",
+      last_used_at: null,
+      revoked_at: null,
+    });
+    expect(issued.key_preview).toBe(`${issued.key.slice(0, 8)}…${issued.key.slice(-4)}`);
+    expect(changes).toEqual([issued.id]);
+    const stored = await storage.keys.getById(issued.id);
+    expect(stored?.hash).toBe(hashApiKey(issued.key));
+    expect(JSON.stringify(stored)).not.toContain(issued.key);
+    await storage.close();
+  });
+
+  test("list and show never carry a hash or a plain key", async () => {
+    const { storage, admin } = setup();
+    const issued = await admin.create("local-operator", { name: "alice" });
+    const record = await storage.keys.getById(issued.id);
+    const out = JSON.stringify([
+      await admin.list("local-operator"),
+      await admin.show("local-operator", "alice"),
+    ]);
+    expect(out).not.toContain(issued.key);
+    expect(out).not.toContain(record?.hash ?? "unreachable");
+    expect(out).not.toContain('"key"');
+    expect((await admin.show("local-operator", issued.id)).name).toBe("alice");
+    await storage.close();
+  });
+
+  test("bad input is a 400 naming the field", async () => {
+    const { storage, admin } = setup();
+    const cases: Array<[unknown, string]> = [
+      [{}, "name"],
+      [{ name: "a", role: "root" }, "role"],
+      [{ name: "a", rpm: 0 }, "rpm"],
+      [{ name: "a", rpm: "ten" }, "rpm"],
+      [{ name: "a", models: "" }, "models"],
+      [{ name: "a", expires_in: "soon" }, "expires_in"],
+      [{ name: "a", expires_in: "1d", expires_at: "2031-01-01T00:00:00Z" }, "expires_in"],
+      [{ name: "a", hash: "abc" }, ""],
+    ];
+    for (const [input, param] of cases) {
+      const error = await failure(admin.create("local-operator", input));
+      expect(error.status).toBe(400);
+      if (param) expect(error.message.startsWith(`${param}:`)).toBe(true);
+    }
+    await storage.close();
+  });
+
+  test("rotate: same settings, new key, old key expires after the grace window", async () => {
+    const { storage, admin, clock, changes } = setup();
+    const old = await admin.create("local-operator", {
+      name: "svc",
+      models: ["gpt-*"],
+      rpm: 5,
+      tenant: "acme",
+    });
+    clock.advance(1000);
+    const rotated = await admin.rotate("local-operator", "svc", { grace: "15m" });
+    expect(rotated.key).not.toBe(old.key);
+    expect(rotated).toMatchObject({
+      name: "svc",
+      tenant: "acme",
+      models: ["gpt-*"],
+      rpm: 5,
+      status: "active",
+    });
+    expect(rotated.previous.id).toBe(old.id);
+    expect(rotated.previous.expires_at).toBe(new Date(clock.now() + 15 * 60_000).toISOString());
+    expect(changes).toEqual([old.id, rotated.id, old.id]);
+    // Two active keys now share the name: revoke by name is ambiguous, by id is fine.
+    expect((await failure(admin.revoke("local-operator", "svc"))).status).toBe(400);
+    const defaultGrace = await admin.rotate("local-operator", rotated.id);
+    expect(defaultGrace.previous.expires_at).toBe(new Date(clock.now() + 10 * 60_000).toISOString());
+    await storage.close();
+  });
+
+  test("rotation never extends an earlier expiry", async () => {
+    const { storage, admin, clock } = setup();
+    const old = await admin.create("local-operator", { name: "short", expires_in: "5m" });
+    const rotated = await admin.rotate("local-operator", old.id, { grace: "1h" });
+    expect(rotated.previous.expires_at).toBe(new Date(clock.now() + 5 * 60_000).toISOString());
+    expect(rotated.expires_at).toBe(old.expires_at);
+    await storage.close();
+  });
+
+  test("revoke is idempotent by id; revoked keys cannot be rotated; unknown is 404", async () => {
+    const { storage, admin } = setup();
+    const issued = await admin.create("local-operator", { name: "gone" });
+    expect((await admin.revoke("local-operator", "gone")).status).toBe("revoked");
+    expect((await admin.revoke("local-operator", issued.id)).status).toBe("revoked");
+    expect((await failure(admin.rotate("local-operator", "gone"))).status).toBe(404);
+    expect((await failure(admin.show("local-operator", "nobody"))).status).toBe(404);
+    await storage.close();
+  });
+
+  test("a non-admin can neither create, widen, list nor rotate keys", async () => {
+    const { storage, admin } = setup();
+    const issued = await admin.create("local-operator", { name: "u" });
+    for (const attempt of [
+      admin.create(user, { name: "mine", role: "admin" }),
+      admin.list(user),
+      admin.show(user, issued.id),
+      admin.rotate(user, issued.id),
+      admin.revoke(user, issued.id),
+    ]) {
+      const error = await failure(attempt);
+      expect([error.status, error.code]).toEqual([403, "forbidden"]);
+    }
+    expect(await storage.keys.count()).toBe(1);
+    const viaAdmin = await admin.create({ ...user, role: "admin" }, { name: "ok" });
+    expect(viaAdmin.role).toBe("user");
+    await storage.close();
+  });
+
+  test("bootstrap admin: created once on an empty store", async () => {
+    const { storage } = setup();
+    const first = await ensureBootstrapAdmin(storage.keys);
+    expect(first).toMatchObject({ name: "bootstrap-admin", role: "admin", models: ["*"] });
+    expect(first?.key.startsWith("mgw_")).toBe(true);
+    expect(await ensureBootstrapAdmin(storage.keys)).toBeNull();
+    expect(await storage.keys.count()).toBe(1);
+    await storage.close();
+  });
+});

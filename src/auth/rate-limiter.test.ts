@@ -1,0 +1,218 @@
+import { describe, expect, test } from "bun:test";
+import { GatewayError } from "../core/gateway-error.ts";
+import { createMemorySpendStore } from "../storage/memory/memory-spend-store.ts";
+import type { Principal } from "./principal.ts";
+import { RateLimiter } from "./rate-limiter.ts";
+import { SpendLedger } from "./spend-ledger.ts";
+import { manualClock } from "./test-support.ts";
+
+const principal = (limits: Principal["limits"], keyId: string | null = "key_a"): Principal => ({
+  keyId,
+  name: "alice",
+  tenant: "default",
+  role: "user",
+  models: ["*"],
+  limits,
+  via: keyId ? "key" : "jwt",
+});
+
+function refused(limiter: RateLimiter, p: Principal): GatewayError {
+  try {
+    limiter.admit(p);
+  } catch (error) {
+    if (error instanceof GatewayError) return error;
+    throw error;
+  }
+  throw new Error("expected a 429");
+}
+
+describe("requests per minute", () => {
+  test("exactly rpm requests pass and the next one is refused", () => {
+    const clock = manualClock();
+    const limiter = new RateLimiter({ now: clock.now });
+    const p = principal({ rpm: 100 });
+    for (let i = 0; i < 99; i++) limiter.admit(p);
+    expect(limiter.admit(p)).toEqual({
+      "x-ratelimit-limit-requests": "100",
+      "x-ratelimit-remaining-requests": "0",
+      "x-ratelimit-reset-requests": "1m0s",
+    });
+    const error = refused(limiter, p);
+    expect([error.status, error.code]).toEqual([429, "rate_limited"]);
+    expect(error.headers).toEqual({
+      "x-ratelimit-limit-requests": "100",
+      "x-ratelimit-remaining-requests": "0",
+      "x-ratelimit-reset-requests": "1m0s",
+      "retry-after": "60",
+    });
+  });
+
+  test("the window slides: a slot frees exactly when the oldest request is a minute old", () => {
+    const clock = manualClock();
+    const limiter = new RateLimiter({ now: clock.now });
+    const p = principal({ rpm: 3 });
+    limiter.admit(p);
+    clock.advance(30_000);
+    limiter.admit(p);
+    limiter.admit(p);
+    clock.advance(15_000);
+    expect(refused(limiter, p).headers["retry-after"]).toBe("15");
+    clock.advance(14_999);
+    expect(refused(limiter, p).headers["retry-after"]).toBe("1");
+    clock.advance(1);
+    limiter.admit(p);
+    expect(refused(limiter, p).headers["retry-after"]).toBe("30");
+  });
+
+  test("refused requests are not counted; subjects are independent", () => {
+    const clock = manualClock();
+    const limiter = new RateLimiter({ now: clock.now });
+    const a = principal({ rpm: 2 });
+    const b = principal({ rpm: 2 }, "key_b");
+    limiter.admit(a);
+    limiter.admit(a);
+    for (let i = 0; i < 10; i++) refused(limiter, a);
+    limiter.admit(b);
+    clock.advance(60_000);
+    limiter.admit(a);
+    limiter.admit(a);
+    refused(limiter, a);
+  });
+
+  test("a changed rpm applies at once", () => {
+    const clock = manualClock();
+    const limiter = new RateLimiter({ now: clock.now });
+    for (let i = 0; i < 5; i++) limiter.admit(principal({ rpm: 5 }));
+    refused(limiter, principal({ rpm: 5 }));
+    limiter.admit(principal({ rpm: 6 }));
+    refused(limiter, principal({ rpm: 6 }));
+    refused(limiter, principal({ rpm: 2 }));
+  });
+
+  test("success headers report what is left", () => {
+    const clock = manualClock();
+    const limiter = new RateLimiter({ now: clock.now });
+    const p = principal({ rpm: 10, tpm: 1000 });
+    limiter.admit(p);
+    limiter.record(p, "m", { inputTokens: 100, outputTokens: 50 });
+    clock.advance(2000);
+    expect(limiter.headersFor(p)).toEqual({
+      "x-ratelimit-limit-requests": "10",
+      "x-ratelimit-remaining-requests": "9",
+      "x-ratelimit-reset-requests": "58s",
+      "x-ratelimit-limit-tokens": "1000",
+      "x-ratelimit-remaining-tokens": "850",
+      "x-ratelimit-reset-tokens": "58s",
+    });
+    expect(limiter.headersFor(principal({}))).toEqual({});
+    expect(limiter.admit(principal({}, "key_free"))).toEqual({});
+  });
+
+  test("JWT callers are limited per subject", () => {
+    const limiter = new RateLimiter({ now: manualClock().now });
+    const jwt = principal({ rpm: 1 }, null);
+    limiter.admit(jwt);
+    refused(limiter, jwt);
+    limiter.admit({ ...jwt, name: "carol" });
+  });
+});
+
+describe("tokens per minute", () => {
+  test("usage recorded after the answer refuses the next request once tpm is reached", () => {
+    const clock = manualClock(0);
+    const limiter = new RateLimiter({ now: clock.now });
+    const p = principal({ tpm: 1000 });
+    limiter.admit(p);
+    limiter.record(p, "m", { inputTokens: 400, outputTokens: 200 });
+    clock.advance(10_000);
+    limiter.admit(p);
+    limiter.record(p, "m", { inputTokens: 300, outputTokens: 99 });
+    limiter.admit(p);
+    limiter.record(p, "m", { inputTokens: 0, outputTokens: 1 });
+    const error = refused(limiter, p);
+    expect(error.code).toBe("rate_limited");
+    // The first 600 tokens leave the window at 60 s; then 400 < 1000 remain.
+    expect(error.headers["retry-after"]).toBe("50");
+    expect(error.headers["x-ratelimit-remaining-tokens"]).toBe("0");
+    clock.set(59_999);
+    refused(limiter, p);
+    clock.set(60_000);
+    limiter.admit(p);
+  });
+});
+
+describe("spend budget", () => {
+  const prices = {
+    "gpt-4o": { input_per_mtok: 2.5, output_per_mtok: 10 },
+    "llama-*": { input_per_mtok: 0.1, output_per_mtok: 0.2 },
+  };
+
+  test("cost is tokens × price / 1e6; exact names beat globs; unknown models are free", () => {
+    const limiter = new RateLimiter({ prices });
+    const p = principal({});
+    expect(limiter.record(p, "gpt-4o", { inputTokens: 1000, outputTokens: 500 })).toBeCloseTo(0.0075, 12);
+    expect(limiter.record(p, "llama-3", { inputTokens: 1e6, outputTokens: 1e6 })).toBeCloseTo(0.3, 12);
+    expect(limiter.record(p, "mystery", { inputTokens: 1e6, outputTokens: 1e6 })).toBe(0);
+  });
+
+  test("spend past the budget refuses with budget_exceeded, and survives a restart", async () => {
+    const store = createMemorySpendStore();
+    const ledger = new SpendLedger({ store, flushMs: 0 });
+    await ledger.start();
+    const limiter = new RateLimiter({ prices, spend: ledger });
+    const p = principal({ budgetUsd: 1 });
+    limiter.admit(p);
+    limiter.record(p, "gpt-4o", { inputTokens: 200_000, outputTokens: 40_000 }); // 0.5 + 0.4
+    limiter.admit(p);
+    limiter.record(p, "gpt-4o", { inputTokens: 40_000, outputTokens: 0 }); // 0.1
+    const error = refused(limiter, p);
+    expect([error.status, error.code, error.headers["retry-after"]]).toEqual([
+      429,
+      "budget_exceeded",
+      "3600",
+    ]);
+    await ledger.close();
+    expect(await store.total("key_a")).toBeCloseTo(1, 12);
+
+    const restarted = new SpendLedger({ store, flushMs: 0 });
+    await restarted.start();
+    refused(new RateLimiter({ prices, spend: restarted }), p);
+    limiter.setPrices({});
+  });
+
+  test("ledgers sharing a store see each other's spend after a flush", async () => {
+    const store = createMemorySpendStore();
+    const a = new SpendLedger({ store, flushMs: 0 });
+    const b = new SpendLedger({ store, flushMs: 0 });
+    await Promise.all([a.start(), b.start()]);
+    a.add("key_a", 0.25);
+    b.add("key_a", 0.5);
+    expect(a.spent("key_a")).toBe(0.25);
+    await a.flush();
+    await b.flush();
+    expect(b.spent("key_a")).toBe(0.75);
+    await a.flush();
+    expect(a.spent("key_a")).toBe(0.75);
+  });
+
+  test("a failed flush keeps the deltas", async () => {
+    const store = createMemorySpendStore();
+    let fail = true;
+    const flaky = {
+      ...store,
+      add: async (deltas: ReadonlyMap<string, number>) => {
+        if (fail) throw new Error("disk full");
+        await store.add(deltas);
+      },
+    };
+    const ledger = new SpendLedger({ store: flaky, flushMs: 0 });
+    await ledger.start();
+    ledger.add("key_a", 2);
+    await expect(ledger.flush()).rejects.toThrow("disk full");
+    expect(ledger.spent("key_a")).toBe(2);
+    fail = false;
+    await ledger.flush();
+    expect(await store.total("key_a")).toBe(2);
+    expect(ledger.spent("key_a")).toBe(2);
+  });
+});

@@ -1,0 +1,121 @@
+import type { Command } from "commander";
+import { gatewayUrl } from "../admin-fetch.ts";
+import { UsageError } from "../exit-code.ts";
+import { resolveConfig } from "../resolve-config.ts";
+import type { KeysBackend } from "./keys-backend.ts";
+import { localKeys } from "./local-keys.ts";
+import { keyDetail, keysTable } from "./print-keys.ts";
+import { remoteKeys } from "./remote-keys.ts";
+
+interface Target {
+  config?: string;
+  gateway?: string;
+  adminKey?: string;
+  json?: boolean;
+}
+
+async function backendFor(options: Target): Promise<KeysBackend> {
+  const gateway = gatewayUrl(options.gateway);
+  if (gateway) {
+    const adminKey = options.adminKey ?? process.env.MINDGW_ADMIN_KEY;
+    if (!adminKey) throw new UsageError("--gateway needs --admin-key or MINDGW_ADMIN_KEY");
+    return remoteKeys(gateway, adminKey);
+  }
+  return localKeys((await resolveConfig(options.config)).config);
+}
+
+const print = (json: boolean | undefined, value: unknown, human: string) =>
+  process.stdout.write(json ? `${JSON.stringify(value, null, 2)}\n` : human);
+
+/** Runs one keys operation against the chosen backend and always releases it. */
+function action<A extends unknown[]>(
+  run: (backend: KeysBackend, options: Target, ...args: A) => Promise<void>,
+) {
+  return async (...args: [...A, Target, Command]) => {
+    const command = args[args.length - 1] as Command;
+    const options = command.optsWithGlobals<Target>();
+    const backend = await backendFor(options);
+    try {
+      await run(backend, options, ...(args.slice(0, -2) as A));
+    } finally {
+      await backend.close();
+    }
+  };
+}
+
+function withTarget(command: Command): Command {
+  return command
+    .option(
+      "-c, --config <file>",
+      "work on the key store of this config (default: $MINDGW_CONFIG, else ./data)",
+    )
+    .option("--gateway <url>", "work through a running gateway (default: $MINDGW_GATEWAY)")
+    .option("--admin-key <key>", "admin key for --gateway (default: $MINDGW_ADMIN_KEY)")
+    .option("--json", "print JSON");
+}
+
+export function registerKeys(program: Command): void {
+  const keys = program.command("keys").description("create, list, show, revoke and rotate API keys");
+  withTarget(keys.command("create").description("create a key; the plain key is shown once"))
+    .requiredOption("--name <name>", "who or what the key is for")
+    .option("--role <role>", "admin | user | worker", "user")
+    .option("--tenant <tenant>", "tenant the key belongs to")
+    .option("--models <globs>", "comma-separated model globs the key may use", "*")
+    .option("--rpm <n>", "requests per minute")
+    .option("--tpm <n>", "tokens per minute")
+    .option("--budget <usd>", "spend budget in USD")
+    .option("--expires-in <duration>", "lifetime, e.g. 30d")
+    .action(
+      action(async (backend, options) => {
+        const o = options as Target & Record<string, string | undefined>;
+        const input = Object.fromEntries(
+          Object.entries({
+            name: o.name,
+            role: o.role,
+            tenant: o.tenant,
+            models: o.models,
+            rpm: o.rpm,
+            tpm: o.tpm,
+            budget_usd: o.budget,
+            expires_in: o.expiresIn,
+          }).filter(([, value]) => value !== undefined),
+        );
+        const issued = await backend.create(input);
+        print(options.json, issued, `${keyDetail(issued)}\nkey: ${issued.key}\n(shown once: store it now)\n`);
+      }),
+    );
+  withTarget(keys.command("list").description("list keys (never the keys themselves)"))
+    .option("--all", "include revoked and expired keys")
+    .action(
+      action(async (backend, options) => {
+        const list = await backend.list((options as { all?: boolean }).all === true);
+        print(options.json, { keys: list }, keysTable(list));
+      }),
+    );
+  withTarget(keys.command("show <id-or-name>").description("show one key")).action(
+    action(async (backend, options, id: string) => {
+      const key = await backend.show(id);
+      print(options.json, key, keyDetail(key));
+    }),
+  );
+  withTarget(keys.command("revoke <id-or-name>").description("revoke a key at once")).action(
+    action(async (backend, options, id: string) => {
+      const key = await backend.revoke(id);
+      print(options.json, key, `revoked ${key.name} (${key.id})\n`);
+    }),
+  );
+  withTarget(
+    keys.command("rotate <id-or-name>").description("issue a new key; the old one stays valid for --grace"),
+  )
+    .option("--grace <duration>", "how long the old key keeps working", "10m")
+    .action(
+      action(async (backend, options, id: string) => {
+        const rotated = await backend.rotate(id, { grace: (options as { grace?: string }).grace });
+        print(
+          options.json,
+          rotated,
+          `${keyDetail(rotated)}\nkey: ${rotated.key}\n(shown once; ${rotated.previous.key_preview} stays valid until ${rotated.previous.expires_at})\n`,
+        );
+      }),
+    );
+}

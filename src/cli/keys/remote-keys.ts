@@ -1,0 +1,21 @@
+import type { IssuedKey } from "../../auth/key-admin.ts";
+import type { KeyView } from "../../auth/key-view.ts";
+import { adminFetch } from "../admin-fetch.ts";
+import type { KeysBackend } from "./keys-backend.ts";
+
+/** Keys managed through a running gateway's `/admin/api/keys`, with an admin key. */
+export function remoteKeys(gateway: string, adminKey: string): KeysBackend {
+  const call = <T>(method: string, path: string, body?: unknown) =>
+    adminFetch<T>(gateway, adminKey, `/admin/api/keys${path}`, method, body);
+  const id = (idOrName: string) => `/${encodeURIComponent(idOrName)}`;
+  return {
+    create: (input) => call<IssuedKey>("POST", "", input),
+    list: async (includeRevoked) =>
+      (await call<{ keys: KeyView[] }>("GET", includeRevoked ? "?include_revoked=true" : "")).keys,
+    show: (idOrName) => call<KeyView>("GET", id(idOrName)),
+    revoke: (idOrName) => call<KeyView>("POST", `${id(idOrName)}/revoke`),
+    rotate: (idOrName, input) =>
+      call<IssuedKey & { previous: KeyView }>("POST", `${id(idOrName)}/rotate`, input),
+    close: async () => {},
+  };
+}

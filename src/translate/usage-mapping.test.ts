@@ -1,0 +1,37 @@
+import { describe, expect, test } from "bun:test";
+import { jsonFixture, sseFixture } from "./fixtures/load-fixture.ts";
+import { StreamUsageMeter } from "./stream-usage-meter.ts";
+import { usageFromAnthropic, usageFromOpenAI } from "./usage-mapping.ts";
+
+describe("usage extraction", () => {
+  test("OpenAI bodies: chat.completion, Responses response and response.completed", () => {
+    expect(usageFromOpenAI(jsonFixture("openai/chat-tool-calls.json"))).toEqual({
+      inputTokens: 84,
+      outputTokens: 52,
+    });
+    const response = { object: "response", usage: { input_tokens: 5, output_tokens: 7, total_tokens: 12 } };
+    expect(usageFromOpenAI(response)).toEqual({ inputTokens: 5, outputTokens: 7 });
+    expect(usageFromOpenAI({ type: "response.completed", response })).toEqual({
+      inputTokens: 5,
+      outputTokens: 7,
+    });
+    expect(usageFromOpenAI({ choices: [], usage: null })).toBeUndefined();
+  });
+
+  test("Anthropic message counts cache reads as input", () => {
+    expect(usageFromAnthropic(jsonFixture("anthropic/message-tool-use.json"))).toEqual({
+      inputTokens: 572,
+      outputTokens: 89,
+    });
+  });
+
+  test("stream meters in both dialects", () => {
+    const anthropic = new StreamUsageMeter("anthropic");
+    for (const event of sseFixture("anthropic/message-tool-use.sse.txt")) anthropic.observe(event);
+    expect(anthropic.usage).toEqual({ inputTokens: 572, outputTokens: 89 });
+    const openai = new StreamUsageMeter("openai");
+    for (const event of sseFixture("openai/chat-text.sse.txt")) openai.observe(event);
+    expect(openai.usage).toEqual({ inputTokens: 19, outputTokens: 10 });
+    expect(new StreamUsageMeter("openai").usage).toBeUndefined();
+  });
+});

@@ -1,0 +1,180 @@
+import { afterEach, describe, expect, test } from "bun:test";
+import { TailApp } from "./app.tsx";
+import { parseTailEvent, type TailEvent } from "./tail-event.ts";
+import type { TailFilter } from "./tail-filter.ts";
+import { TailStore } from "./tail-store.ts";
+import { waitFor } from "./testing/fake-gateway.ts";
+import { renderOnTerminal } from "./testing/fake-terminal.tsx";
+import { finishedEvent, worker } from "./testing/fixtures.ts";
+
+const plain = (text: string) => Bun.stripANSI(text);
+const mounted: (() => void)[] = [];
+afterEach(() => {
+  for (const unmount of mounted.splice(0)) unmount();
+});
+
+function event(value: unknown): TailEvent {
+  const parsed = parseTailEvent(JSON.stringify(value));
+  if (parsed === null) throw new Error("bad fixture");
+  return parsed.event;
+}
+
+function mount(initialFilter: TailFilter = {}, columns = 100, rows = 24) {
+  const store = new TailStore();
+  store.setStatus({ state: "live", since: Date.now() });
+  const term = renderOnTerminal(
+    <TailApp store={store} label="http://127.0.0.1:8080" initialFilter={initialFilter} flushMs={10} />,
+    columns,
+    rows,
+  );
+  mounted.push(term.unmount);
+  const screen = () => plain(term.lastFrame());
+  const until = (check: (text: string) => boolean, what: string) =>
+    waitFor(() => check(screen()), what, 3000);
+  const press = async (key: string, check: (text: string) => boolean, what: string) => {
+    term.stdin.write(key);
+    await until(check, what);
+  };
+  return { store, term, screen, until, press };
+}
+
+const finish = (requestId: string, over: Parameters<typeof finishedEvent>[0] = {}) =>
+  event(finishedEvent({ requestId, ...over }));
+
+describe("TailApp", () => {
+  test("shows the connection, the header and rows as events arrive", async () => {
+    const { store, until, screen } = mount();
+    store.apply(finish("r1", { keyName: "alice", model: "gpt-4o", status: 200 }));
+    store.apply(finish("r2", { keyName: "bob", model: "llama-3", status: 503, route: "worker:gpu1" }));
+    await until((s) => s.includes("bob"), "rows");
+    const text = screen();
+    expect(text).toContain("● live");
+    expect(text).toContain("req/s");
+    expect(text).toMatch(/bob\s+llama-3\s+worker:gpu1\s+503/);
+    // Newest first.
+    expect(text.indexOf("bob")).toBeLessThan(text.indexOf("alice"));
+  });
+
+  test("space pauses: the table freezes and counts new events; space resumes", async () => {
+    const { store, until, press, screen } = mount();
+    store.apply(finish("r1", { keyName: "alice" }));
+    await until((s) => s.includes("alice"), "first row");
+    await press(" ", (s) => s.includes("PAUSED +0 new"), "paused");
+    store.apply(finish("r2", { keyName: "carol" }));
+    store.apply(finish("r3", { keyName: "carol" }));
+    await until((s) => s.includes("PAUSED +2 new"), "new-event count");
+    expect(screen()).not.toContain("carol");
+    await press(" ", (s) => s.includes("carol") && !s.includes("PAUSED"), "resumed");
+  });
+
+  test("/ applies a filter on Enter and Esc cancels an edit", async () => {
+    const { store, until, press, screen } = mount();
+    store.apply(finish("r1", { keyName: "alice", status: 200 }));
+    store.apply(finish("r2", { keyName: "bob", status: 502 }));
+    await until((s) => s.includes("alice") && s.includes("bob"), "rows");
+    await press("/", (s) => s.includes("filter>"), "prompt");
+    for (const ch of "status:5xx")
+      await press(ch, (s) => s.includes(`filter> ${"status:5xx".slice(0, 1)}`), "typing");
+    await until((s) => s.includes("filter> status:5xx"), "typed text");
+    await press("\r", (s) => !s.includes("filter>") && !s.includes("alice"), "filter applied");
+    expect(screen()).toContain("bob");
+    expect(screen()).toContain("[status:5xx]");
+    await press("/", (s) => s.includes("filter> status:5xx"), "prompt with the current filter");
+    await press("x", (s) => s.includes("status:5xxx"), "edit");
+    await press("\u001b", (s) => !s.includes("filter>"), "cancelled");
+    expect(screen()).toContain("[status:5xx]");
+  });
+
+  test("an invalid filter keeps the prompt open with the error", async () => {
+    const { press } = mount();
+    await press("/", (s) => s.includes("filter>"), "prompt");
+    await press("colour:red", (s) => s.includes("colour:red"), "typed");
+    await press("\r", (s) => s.includes("use model:, key:, status: or route:"), "error shown");
+  });
+
+  test("the initial filter (from --model/--key/--status) applies", async () => {
+    const { store, until, screen } = mount({ key: "bob" });
+    store.apply(finish("r1", { keyName: "alice" }));
+    store.apply(finish("r2", { keyName: "bob" }));
+    await until((s) => s.includes("bob"), "rows");
+    expect(screen()).not.toContain("alice");
+  });
+
+  test("arrows select and Enter opens the request detail; Esc closes it", async () => {
+    const { store, until, press } = mount();
+    store.apply(finish("req_old", { keyName: "alice", userAgent: "agent-old" }));
+    store.apply(finish("req_new", { keyName: "bob", userAgent: "agent-new" }));
+    await until((s) => s.includes("bob"), "rows");
+    await press("\u001b[B", () => true, "down");
+    await press("\u001b[B", () => true, "down");
+    await press("\r", (s) => s.includes("request req_old"), "detail open");
+    await until((s) => s.includes("upstreamModel") && !s.includes("agent-old"), "first detail fields");
+    await press("\u001b[B", (s) => s.includes("(2-19 of 20)"), "detail scrolled");
+    await press("\u001b[B", (s) => s.includes("agent-old"), "detail scrolled to the end");
+    await press("\u001b", (s) => !s.includes("request req_old") && s.includes("TOK IN/OUT"), "detail closed");
+    await press("\u001b[A", () => true, "up");
+    await press("\r", (s) => s.includes("request req_new"), "detail of the newer row");
+  });
+
+  test("the detail of an in-flight request fills in when it finishes", async () => {
+    const { store, until, press } = mount({}, 100, 40);
+    store.apply(
+      event({
+        type: "request.started",
+        at: 1,
+        requestId: "req_live",
+        keyName: "eve",
+        model: "m",
+        frontDoor: "chat",
+        stream: true,
+      }),
+    );
+    await until((s) => s.includes("eve"), "in-flight row");
+    await press("\u001b[B", () => true, "down");
+    await press("\r", (s) => s.includes("request req_live (in flight)"), "in-flight detail");
+    store.apply(finish("req_live", { keyName: "eve", userAgent: "agent-live" }));
+    await until((s) => s.includes("agent-live") && !s.includes("(in flight)"), "finished detail");
+  });
+
+  test("w toggles the workers pane", async () => {
+    const { store, until, press } = mount();
+    store.setWorkers([worker({ name: "gpu-box-1", lastHeartbeatAt: Date.now() })]);
+    store.apply(event({ type: "worker.connected", at: 1, worker: worker({ id: "w2", name: "gpu-box-2" }) }));
+    await until((s) => s.includes("● live"), "first frame");
+    await press("w", (s) => s.includes("WORKERS (2)") && s.includes("gpu-box-1"), "pane shown");
+    await press("w", (s) => !s.includes("WORKERS"), "pane hidden");
+  });
+
+  test("follows resizes: every line fits the new width", async () => {
+    const { store, term, until, screen } = mount({}, 120, 30);
+    store.apply(
+      finish("r1", {
+        model: "a-rather-long-model-name-for-the-table",
+        route: "worker:gpu-box-with-long-name",
+      }),
+    );
+    await until((s) => s.includes("a-rather-long-model-name-for-"), "wide row");
+    term.resize(50, 20);
+    await until((s) => !s.includes("a-rather-long-model-name-for-") && s.includes("a-rather"), "narrow");
+    for (const line of screen().split("\n")) expect(line.length).toBeLessThanOrEqual(50);
+    expect(screen().split("\n").length).toBeLessThan(20);
+  });
+
+  test("a burst of 10,000 events is drawn in a handful of frames, bounded rows", async () => {
+    const { store, term, until, screen } = mount();
+    await until((s) => s.includes("● live"), "first frame");
+    const before = term.frames.length;
+    for (let i = 0; i < 10_000; i++) store.apply(finish(`r${i}`, { keyName: `k${i}` }));
+    await until((s) => s.includes("k9999"), "last event drawn");
+    expect(term.frames.length - before).toBeLessThan(10);
+    expect(store.rows().length).toBe(2000);
+    expect(screen()).toContain("10000 req");
+  });
+
+  test("q quits", async () => {
+    const { term, until } = mount();
+    await until((s) => s.includes("● live"), "first frame");
+    term.stdin.write("q");
+    await term.waitUntilExit();
+  });
+});

@@ -1,0 +1,207 @@
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import chalk from "chalk";
+import { render } from "ink-testing-library";
+import { layoutColumns } from "../table-layout.ts";
+import type { RequestRow, WorkerRow } from "../tail-store.ts";
+import { auditRecord, worker } from "../testing/fixtures.ts";
+import { ConnectionLine } from "./connection-line.tsx";
+import { DetailView } from "./detail-view.tsx";
+import { FilterPrompt } from "./filter-prompt.tsx";
+import { Footer } from "./footer.tsx";
+import { Header } from "./header.tsx";
+import { RequestTable } from "./request-table.tsx";
+import { WorkersPane } from "./workers-pane.tsx";
+
+// Tests do not run on a terminal, so ink's colour library starts with colours off.
+const savedLevel = chalk.level;
+beforeAll(() => {
+  chalk.level = 1;
+});
+afterAll(() => {
+  chalk.level = savedLevel;
+});
+
+const ESC = "\u001b";
+const GREEN = `${ESC}[32m`;
+const YELLOW = `${ESC}[33m`;
+const RED = `${ESC}[31m`;
+const plain = (text: string | undefined) => Bun.stripANSI(text ?? "");
+
+function row(requestId: string, status: number | null, over: Partial<RequestRow> = {}): RequestRow {
+  const record = status === null ? null : auditRecord({ requestId, status });
+  return {
+    requestId,
+    startedAt: 1_700_000_000_000,
+    keyName: "alice",
+    model: "gpt-4o",
+    route: status === null ? null : "worker:gpu1",
+    status,
+    ttfbMs: status === null ? null : 85,
+    latencyMs: status === null ? null : 1420,
+    inputTokens: 12,
+    outputTokens: 34,
+    record,
+    ...over,
+  };
+}
+
+describe("RequestTable", () => {
+  test("rows with titles, values and status colours by class", () => {
+    const rows = [row("a", 200), row("b", 429), row("c", 503), row("d", null)];
+    const { lastFrame } = render(<RequestTable rows={rows} columns={layoutColumns(100)} selectedId={null} />);
+    const frame = lastFrame() ?? "";
+    const lines = plain(frame).split("\n");
+    expect(lines[0]).toMatch(/TIME\s+KEY\s+MODEL\s+ROUTE\s+ST\s+TTFB\s+TOTAL\s+TOK IN\/OUT/);
+    expect(lines[1]).toMatch(/alice\s+gpt-4o\s+worker:gpu1\s+200\s+85ms\s+1.42s\s+12\/34/);
+    expect(lines[4]).toContain("…");
+    expect(frame).toContain(`${GREEN} 200`);
+    expect(frame).toContain(`${YELLOW} 429`);
+    expect(frame).toContain(`${RED} 503`);
+    for (const line of lines) expect(line.length).toBeLessThanOrEqual(100);
+  });
+
+  test("narrow widths truncate instead of wrapping", () => {
+    const rows = [row("a", 200, { model: "a-very-long-model-name-that-will-not-fit" })];
+    const { lastFrame } = render(<RequestTable rows={rows} columns={layoutColumns(40)} selectedId={null} />);
+    const lines = plain(lastFrame()).split("\n");
+    expect(lines).toHaveLength(2);
+    expect(lines[1]).toContain("a-very-");
+    expect(lines[1]).toContain("…");
+    for (const line of lines) expect(line.length).toBeLessThanOrEqual(40);
+  });
+
+  test("the selected row is drawn inverse", () => {
+    const { lastFrame } = render(
+      <RequestTable rows={[row("a", 200), row("b", 200)]} columns={layoutColumns(100)} selectedId="b" />,
+    );
+    const lines = (lastFrame() ?? "").split("\n");
+    expect(lines[2]).toContain(`${ESC}[7m`);
+    expect(lines[1]).not.toContain(`${ESC}[7m`);
+  });
+});
+
+describe("Header and status lines", () => {
+  test("header shows the window figures", () => {
+    const stats = {
+      count: 120,
+      requestsPerSec: 2,
+      errorRate5xx: 0.025,
+      errorRate4xx: 0.1,
+      p50Ms: 120,
+      p95Ms: 900,
+      tokensPerSec: 340,
+    };
+    const text = plain(render(<Header stats={stats} />).lastFrame());
+    for (const part of [
+      "req/s 2.0",
+      "5xx 2.5%",
+      "4xx 10.0%",
+      "p50 120ms",
+      "p95 900ms",
+      "tok/s 340",
+      "120 req",
+    ]) {
+      expect(text).toContain(part);
+    }
+  });
+
+  test("connection states", () => {
+    const now = 1_000_000;
+    const line = (status: Parameters<typeof ConnectionLine>[0]["status"]) =>
+      plain(render(<ConnectionLine label="http://gw:8080" status={status} now={now} />).lastFrame());
+    expect(line({ state: "live", since: now })).toContain("● live");
+    expect(line({ state: "connecting", attempt: 1 })).toContain("connecting");
+    expect(
+      line({ state: "reconnecting", retryAt: now + 2500, attempt: 2, reason: "connection refused" }),
+    ).toContain("reconnecting in 3s (connection refused)");
+    expect(line({ state: "error", message: "boom" })).toContain("error: boom");
+  });
+
+  test("footer shows PAUSED with the count of new events, the filter and notices", () => {
+    const text = plain(
+      render(
+        <Footer
+          paused
+          newSincePause={17}
+          filter={{ model: "gpt-4o" }}
+          missed={3}
+          notice="config v2 reloaded"
+        />,
+      ).lastFrame(),
+    );
+    expect(text).toContain("PAUSED +17 new");
+    expect(text).toContain("[model:gpt-4o]");
+    expect(text).toContain("3 events missed");
+    expect(text).toContain("config v2 reloaded");
+    const live = plain(
+      render(<Footer paused={false} newSincePause={0} filter={{}} missed={0} notice={null} />).lastFrame(),
+    );
+    expect(live).not.toContain("PAUSED");
+  });
+
+  test("filter prompt shows the text and, when invalid, the error", () => {
+    expect(plain(render(<FilterPrompt text="model:x" error={null} />).lastFrame())).toContain(
+      "filter> model:x",
+    );
+    expect(plain(render(<FilterPrompt text="bad" error="use model:" />).lastFrame())).toContain("use model:");
+  });
+});
+
+describe("DetailView", () => {
+  test("lists every audit record field", () => {
+    const r = row("req_9", 200);
+    const text = plain(render(<DetailView row={r} width={100} height={40} offset={0} />).lastFrame());
+    for (const field of Object.keys(r.record ?? {})) expect(text).toContain(field);
+    expect(text).toContain("request req_9");
+    expect(text).toContain("provider:openai");
+    expect(text).toContain("Esc or Enter closes");
+  });
+
+  test("scrolls when taller than its room", () => {
+    const r = row("req_9", 200);
+    const text = plain(render(<DetailView row={r} width={100} height={6} offset={99} />).lastFrame());
+    expect(text).toContain("userAgent");
+    expect(text).not.toContain("requestId");
+    expect(text).toMatch(/↑↓ scroll \(\d+-20 of 20\)/);
+  });
+
+  test("an in-flight request shows what is known", () => {
+    const text = plain(
+      render(<DetailView row={row("req_7", null)} width={80} height={20} offset={0} />).lastFrame(),
+    );
+    expect(text).toContain("(in flight)");
+    expect(text).toContain("alice");
+  });
+});
+
+describe("WorkersPane", () => {
+  test("name, models, load and health", () => {
+    const now = 1_700_000_100_000;
+    const workers: WorkerRow[] = [
+      {
+        ...worker({ id: "1", name: "gpu1", inFlight: 3, capacity: 8, lastHeartbeatAt: now - 1000 }),
+        lost: false,
+      },
+      {
+        ...worker({ id: "2", name: "gpu2", models: ["a", "b"], lastHeartbeatAt: now - 60_000 }),
+        lost: false,
+      },
+      { ...worker({ id: "3", name: "gpu3" }), lost: true },
+    ];
+    const frame =
+      render(<WorkersPane workers={workers} now={now} width={100} maxRows={2} />).lastFrame() ?? "";
+    const text = plain(frame);
+    expect(text).toContain("WORKERS (3)");
+    expect(text).toMatch(/gpu1\s+llama-3-8b\s+3\/8 ok/);
+    expect(text).toMatch(/gpu2\s+a,b\s+1\/8 stale 60s/);
+    expect(text).toContain("+1 more");
+    expect(frame).toContain(`${GREEN}ok`);
+    expect(frame).toContain(`${RED}stale`);
+  });
+
+  test("empty", () => {
+    expect(plain(render(<WorkersPane workers={[]} now={0} width={80} maxRows={5} />).lastFrame())).toContain(
+      "no workers connected",
+    );
+  });
+});

@@ -1,0 +1,80 @@
+import type { RequestRow } from "./tail-store.ts";
+import { type UiAction, type UiState, uiReducer } from "./ui-state.ts";
+
+/** The parts of ink's `Key` the bindings read. */
+export interface KeyPress {
+  upArrow: boolean;
+  downArrow: boolean;
+  return: boolean;
+  escape: boolean;
+  backspace: boolean;
+  delete: boolean;
+  ctrl: boolean;
+  meta: boolean;
+}
+
+/** One key press (or several typed faster than the terminal delivers them one by one). */
+export interface KeyAction {
+  type: "key";
+  input: string;
+  key: KeyPress;
+  /** The filtered rows in table order: arrows move within these. */
+  visible: RequestRow[];
+  /** All held rows, newest first: what a pause freezes. */
+  all: RequestRow[];
+  /** `store.received` now, to count events during a pause. */
+  received: number;
+}
+
+/**
+ * The key bindings, as a reducer so that keys arriving together (a fast typist, tmux
+ * send-keys) each see the state the previous one left: while the filter prompt is open it
+ * takes every key; the detail view scrolls and closes on Esc/Enter; otherwise space pauses,
+ * `/` filters, `w` toggles workers, arrows and Enter select and open, `q` quits.
+ */
+export function tailReducer(state: UiState, action: UiAction | KeyAction): UiState {
+  if (action.type !== "key") return uiReducer(state, action);
+  if (state.prompt === null && action.input.length > 1 && isPrintable(action.input)) {
+    return [...action.input].reduce((s, ch) => tailReducer(s, { ...action, input: ch }), state);
+  }
+  const next = keyToAction(state, action);
+  return next === null ? state : tailReducer(state, next);
+}
+
+function keyToAction(
+  state: UiState,
+  { input, key, visible, all, received }: KeyAction,
+): UiAction | KeyAction | null {
+  if (state.prompt !== null) {
+    if (key.escape) return { type: "promptCancel" };
+    if (key.return) return { type: "promptSubmit" };
+    if (key.backspace || key.delete) return { type: "promptBackspace" };
+    if (!key.ctrl && !key.meta && input !== "" && isPrintable(input))
+      return { type: "promptType", text: input };
+    return null;
+  }
+  if (input === "q" || (key.ctrl && input === "c")) return { type: "quit" };
+  if (state.detail !== null) {
+    if (key.escape || key.return) return { type: "closeDetail" };
+    if (key.upArrow) return { type: "scrollDetail", delta: -1 };
+    if (key.downArrow) return { type: "scrollDetail", delta: 1 };
+    return null;
+  }
+  if (key.ctrl || key.meta) return null;
+  if (input === " ") return { type: "togglePause", rows: all, received };
+  if (input === "w") return { type: "toggleWorkers" };
+  if (input === "/") return { type: "openPrompt" };
+  if (key.upArrow) return { type: "move", delta: -1, visible };
+  if (key.downArrow) return { type: "move", delta: 1, visible };
+  if (key.return) return { type: "openDetail", visible };
+  return null;
+}
+
+/** Typed text only: no escape sequences or other control characters reach the prompt. */
+function isPrintable(input: string): boolean {
+  for (let i = 0; i < input.length; i++) {
+    const code = input.charCodeAt(i);
+    if (code < 32 || code === 127) return false;
+  }
+  return true;
+}

@@ -1,0 +1,74 @@
+import { afterEach, describe, expect, test } from "bun:test";
+import { runTail } from "./run-tail.ts";
+import type { TailOutput } from "./tail-options.ts";
+import { FakeGateway, waitFor } from "./testing/fake-gateway.ts";
+import { FakeStdin, FakeStdout } from "./testing/fake-terminal.tsx";
+import { finishedEvent, worker } from "./testing/fixtures.ts";
+import { textSink } from "./testing/text-sink.ts";
+
+const gateways: FakeGateway[] = [];
+afterEach(async () => {
+  for (const g of gateways.splice(0)) await g.stop();
+});
+
+function startInteractive(gateway: string, adminKey: string) {
+  const stdout = new FakeStdout(100, 30);
+  stdout.isTTY = true;
+  const stdin = new FakeStdin();
+  const stderr = textSink();
+  const controller = new AbortController();
+  const exit = runTail({
+    gateway,
+    adminKey,
+    json: false,
+    stdout: stdout as unknown as TailOutput,
+    stdin: stdin as unknown as NodeJS.ReadStream,
+    stderr: stderr.stream,
+    signal: controller.signal,
+    backoff: { initialMs: 20, maxMs: 1500, jitter: 0 },
+    flushMs: 10,
+    workersRefreshMs: 50,
+  });
+  const output = () => stdout.frames.join("");
+  return { stdout, stdin, stderr, controller, exit, output };
+}
+
+describe("runTail on a terminal", () => {
+  test("draws events and workers, shows reconnecting while the gateway is down, quits on q", async () => {
+    const gateway = new FakeGateway().start();
+    gateways.push(gateway);
+    gateway.workers = [worker({ name: "gpu-east", lastHeartbeatAt: Date.now() })];
+    const tail = startInteractive(gateway.url, gateway.adminKey);
+    await waitFor(() => gateway.liveStreams === 1, "connection");
+    await waitFor(() => tail.output().includes("● live"), "live status");
+    gateway.send(finishedEvent({ requestId: "r1", keyName: "dora" }));
+    await waitFor(() => tail.output().includes("dora"), "row drawn");
+    tail.stdin.write("w");
+    await waitFor(() => tail.output().includes("gpu-east"), "workers pane from /admin/api/workers");
+    await gateway.stop();
+    await waitFor(() => tail.output().includes("reconnecting in"), "reconnecting status");
+    tail.stdin.write("q");
+    expect(await tail.exit).toBe(0);
+    // The alternate screen is left on exit, restoring the terminal.
+    expect(tail.output()).toContain("\u001b[?1049l");
+    expect(tail.output()).not.toContain(gateway.adminKey);
+  });
+
+  test("a wrong admin key ends with exit 2 and one line on stderr after the screen is restored", async () => {
+    const gateway = new FakeGateway().start();
+    gateways.push(gateway);
+    const tail = startInteractive(gateway.url, "mgw_not_the_key");
+    expect(await tail.exit).toBe(2);
+    expect(tail.stderr.lines()).toEqual([`mindgw tail: admin key rejected by ${gateway.url} (HTTP 401)`]);
+    expect(tail.output()).not.toContain("mgw_not_the_key");
+  });
+
+  test("an unreachable gateway keeps retrying on screen until stopped", async () => {
+    const gateway = new FakeGateway().start();
+    await gateway.stop();
+    const tail = startInteractive(gateway.url, "k");
+    await waitFor(() => tail.output().includes("(connection refused)"), "retry status");
+    tail.controller.abort();
+    expect(await tail.exit).toBe(0);
+  });
+});

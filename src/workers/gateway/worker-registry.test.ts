@@ -1,0 +1,126 @@
+import { describe, expect, test } from "bun:test";
+import type { GatewayEvent } from "../../audit/gateway-event.ts";
+import { CloseCode } from "../protocol.ts";
+import type { RegisteredWorker } from "./registered-worker.ts";
+import { createWorkerRegistry } from "./worker-registry.ts";
+
+interface Fake extends RegisteredWorker {
+  inFlight: number;
+  closedWith: number | undefined;
+}
+
+function fake(
+  name: string,
+  init: Partial<Pick<Fake, "owner" | "models" | "capacity" | "inFlight">> = {},
+): Fake {
+  return {
+    id: `${name}-${Math.random()}`,
+    name,
+    owner: init.owner ?? "key",
+    models: init.models ?? ["m"],
+    capacity: init.capacity ?? 4,
+    labels: {},
+    inFlight: init.inFlight ?? 0,
+    lastHeartbeatAt: 0,
+    draining: false,
+    closedWith: undefined,
+    open: () => Promise.reject(new Error("not used")),
+    close(code) {
+      this.closedWith ??= code;
+    },
+  };
+}
+
+function setup() {
+  let clock = 1_000;
+  const events: GatewayEvent[] = [];
+  const registry = createWorkerRegistry({
+    now: () => clock,
+    onEvent: (e) => events.push(e),
+    heartbeatMs: 100,
+    heartbeatTimeoutMs: 300,
+  });
+  return { registry, events, advance: (ms: number) => (clock += ms) };
+}
+
+describe("worker registry", () => {
+  test("a second connection under the same name replaces the first, which is closed", () => {
+    const { registry, events } = setup();
+    const old = fake("box");
+    const newer = fake("box");
+    registry.add(old);
+    expect(registry.add(newer)).toEqual({ ok: true });
+    expect(old.closedWith).toBe(CloseCode.replaced);
+    expect(registry.list().map((w) => w.id)).toEqual([newer.id]);
+    expect(events.map((e) => e.type)).toEqual(["worker.connected", "worker.lost", "worker.connected"]);
+  });
+
+  test("the replaced connection's late close does not remove the newer one", () => {
+    const { registry } = setup();
+    const old = fake("box");
+    const newer = fake("box");
+    registry.add(old);
+    registry.add(newer);
+    expect(registry.remove(old, "socket closed")).toBe(false);
+    expect(registry.pick("m")).toBe(newer);
+  });
+
+  test("a name held by another key is refused", () => {
+    const { registry } = setup();
+    registry.add(fake("box", { owner: "a" }));
+    expect(registry.add(fake("box", { owner: "b" }))).toEqual(
+      expect.objectContaining({ ok: false, reason: "name_in_use" }),
+    );
+  });
+
+  test("least busy by load ratio; full and draining workers are skipped; ties alternate", () => {
+    const { registry } = setup();
+    const busy = fake("busy", { inFlight: 2, capacity: 4 });
+    const idle = fake("idle", { inFlight: 1, capacity: 8 });
+    const full = fake("full", { inFlight: 1, capacity: 1 });
+    const draining = fake("draining");
+    draining.draining = true;
+    for (const w of [busy, idle, full, draining]) registry.add(w);
+    expect(registry.pick("m")).toBe(idle);
+    idle.inFlight = 4;
+    expect(registry.pick("m")).toBe(busy);
+    expect(registry.pick("other")).toBeUndefined();
+    const { registry: r2 } = setup();
+    const a = fake("a");
+    const b = fake("b");
+    r2.add(a);
+    r2.add(b);
+    expect([r2.pick("m"), r2.pick("m"), r2.pick("m")].map((w) => w?.name)).toEqual(["a", "b", "a"]);
+  });
+
+  test("workers whose heartbeats stop are removed after the timeout", () => {
+    const { registry, events, advance } = setup();
+    const quiet = fake("quiet");
+    const chatty = fake("chatty");
+    registry.add(quiet);
+    registry.add(chatty);
+    advance(250);
+    registry.touch(chatty);
+    registry.sweep();
+    expect(registry.list()).toHaveLength(2);
+    advance(100);
+    registry.sweep();
+    expect(registry.list().map((w) => w.name)).toEqual(["chatty"]);
+    expect(quiet.closedWith).toBe(CloseCode.heartbeatTimeout);
+    expect(events.at(-1)).toEqual(
+      expect.objectContaining({ type: "worker.lost", reason: "heartbeat timeout" }),
+    );
+    registry.close();
+  });
+
+  test("models lists what non-draining workers serve", () => {
+    const { registry } = setup();
+    registry.add(fake("a", { models: ["x", "y"] }));
+    const b = fake("b", { models: ["z"] });
+    b.draining = true;
+    registry.add(b);
+    expect(registry.models()).toEqual(["x", "y"]);
+    expect(registry.serves("z")).toBe(false);
+    registry.close();
+  });
+});

@@ -1,0 +1,67 @@
+import { decodeJson, type GatewayFrame, PROTOCOL_VERSION } from "../protocol.ts";
+import { waitFor } from "./tunnel-harness.ts";
+
+const BunWebSocket = WebSocket as unknown as new (url: string, options: Bun.WebSocketOptions) => WebSocket;
+
+/** A hand-driven worker connection, for frames the real client would never send. */
+export interface RawWorker {
+  socket: WebSocket;
+  frames: GatewayFrame[];
+  closed: { code: number; reason: string } | undefined;
+  send(value: unknown): void;
+  next<T extends GatewayFrame["type"]>(type: T): Promise<Extract<GatewayFrame, { type: T }>>;
+  register(
+    models?: string[],
+    name?: string,
+  ): Promise<Extract<GatewayFrame, { type: "registered" | "rejected" }>>;
+  waitClosed(): Promise<{ code: number; reason: string }>;
+}
+
+export async function openRawWorker(port: number, token = "worker-key"): Promise<RawWorker> {
+  const socket = new BunWebSocket(`ws://127.0.0.1:${port}/workers/connect`, {
+    headers: { authorization: `Bearer ${token}` },
+  });
+  const raw: RawWorker = {
+    socket,
+    frames: [],
+    closed: undefined,
+    send: (value) => socket.send(typeof value === "string" ? value : JSON.stringify(value)),
+    async next(type) {
+      let found: GatewayFrame | undefined;
+      await waitFor(() => {
+        const index = raw.frames.findIndex((f) => f.type === type);
+        if (index === -1) return false;
+        found = raw.frames.splice(index, 1)[0];
+        return true;
+      }, `a ${type} frame`);
+      return found as Extract<GatewayFrame, { type: typeof type }>;
+    },
+    async register(models = ["llama-small"], name = "raw") {
+      raw.send({
+        type: "register",
+        v: PROTOCOL_VERSION,
+        name,
+        version: "test",
+        models,
+        concurrency: 8,
+        labels: {},
+      });
+      await waitFor(
+        () => raw.frames.some((f) => f.type === "registered" || f.type === "rejected"),
+        "registration",
+      );
+      const index = raw.frames.findIndex((f) => f.type === "registered" || f.type === "rejected");
+      return raw.frames.splice(index, 1)[0] as Extract<GatewayFrame, { type: "registered" | "rejected" }>;
+    },
+    async waitClosed() {
+      await waitFor(() => raw.closed !== undefined, "the socket to close");
+      return raw.closed ?? { code: 0, reason: "" };
+    },
+  };
+  socket.onmessage = (event) => raw.frames.push(decodeJson(String(event.data)) as GatewayFrame);
+  socket.onclose = (event) => {
+    raw.closed = { code: event.code, reason: event.reason };
+  };
+  await waitFor(() => socket.readyState !== WebSocket.CONNECTING, "the socket to open");
+  return raw;
+}

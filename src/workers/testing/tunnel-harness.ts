@@ -1,0 +1,96 @@
+import { Elysia } from "elysia";
+import type { GatewayEvent } from "../../audit/gateway-event.ts";
+import type { ProviderCall, ProviderReply } from "../../providers/provider.ts";
+import type { WorkerIdentity } from "../gateway/admit-worker.ts";
+import { workerEndpoint, workerWebSocketConfig } from "../gateway/worker-endpoint.ts";
+import { createWorkersProvider } from "../gateway/worker-provider.ts";
+import { createWorkerRegistry, type WorkerRegistry } from "../gateway/worker-registry.ts";
+import type { WorkerLog } from "../worker-log.ts";
+
+/** Keys the test gateway knows. */
+export const KEYS: Record<string, WorkerIdentity> = {
+  "worker-key": { role: "worker", name: "gpu-key", models: ["llama-*"] },
+  "other-worker-key": { role: "worker", name: "other-key", models: ["*"] },
+  "user-key": { role: "user", name: "alice", models: ["*"] },
+  "useless-key": { role: "worker", name: "useless", models: ["gpt-*"] },
+};
+
+export const MAX_MESSAGE_BYTES = 64 * 1024;
+
+export interface TestGateway {
+  port: number;
+  registry: WorkerRegistry;
+  events: GatewayEvent[];
+  logs: { level: string; message: string; fields?: Record<string, unknown> }[];
+  call(init: Partial<ProviderCall> & { body: ProviderCall["body"] }): Promise<ProviderReply>;
+  stop(): Promise<void>;
+}
+
+export function startGateway(
+  options: { port?: number; heartbeatMs?: number; window?: number } = {},
+): TestGateway {
+  const events: GatewayEvent[] = [];
+  const logs: TestGateway["logs"] = [];
+  const log: WorkerLog = (level, message, fields) =>
+    logs.push({ level, message, ...(fields ? { fields } : {}) });
+  const registry = createWorkerRegistry({
+    onEvent: (e) => events.push(e),
+    log,
+    heartbeatMs: options.heartbeatMs ?? 1_000,
+  });
+  const authenticate = async (headers: Headers) => {
+    const token = headers.get("authorization")?.replace(/^Bearer\s+/i, "") ?? "";
+    const identity = KEYS[token];
+    if (!identity) throw new Error("bad key");
+    return identity;
+  };
+  const app = new Elysia({ websocket: workerWebSocketConfig(MAX_MESSAGE_BYTES) })
+    .use(
+      workerEndpoint({
+        registry,
+        authenticate,
+        log,
+        maxMessageBytes: MAX_MESSAGE_BYTES,
+        ...(options.window ? { window: options.window } : {}),
+      }),
+    )
+    .listen({ hostname: "127.0.0.1", port: options.port ?? 0 });
+  const provider = createWorkersProvider(registry);
+  let n = 0;
+  return {
+    port: app.server?.port ?? 0,
+    registry,
+    events,
+    logs,
+    call: (init) =>
+      provider.call({
+        operation: "chat",
+        stream: false,
+        requestId: `req-${++n}-${Math.random().toString(36).slice(2)}`,
+        signal: new AbortController().signal,
+        timeouts: { connectMs: 5_000, firstByteMs: 5_000, idleMs: 5_000 },
+        ...init,
+      }),
+    stop: async () => {
+      registry.close();
+      await app.stop(true);
+    },
+  };
+}
+
+/** Polls until `check` holds; throws after `timeoutMs`. */
+export async function waitFor(check: () => boolean, what: string, timeoutMs = 5_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await Bun.sleep(5);
+  }
+}
+
+/** Collects a stream reply's event data. */
+export async function collect(reply: ProviderReply): Promise<string[]> {
+  if (reply.kind !== "stream") throw new Error("expected a stream");
+  const out: string[] = [];
+  for await (const event of reply.events) out.push(event.data);
+  return out;
+}

@@ -1,0 +1,186 @@
+import { afterEach, describe, expect, test } from "bun:test";
+import type { GatewayError } from "../core/gateway-error.ts";
+import { CloseCode } from "./protocol.ts";
+import { openRawWorker } from "./testing/raw-worker.ts";
+import { MAX_MESSAGE_BYTES, startGateway, type TestGateway, waitFor } from "./testing/tunnel-harness.ts";
+
+let gateway: TestGateway;
+afterEach(async () => {
+  await gateway?.stop();
+});
+
+const streamCall = (g: TestGateway) => g.call({ body: { model: "llama-small", stream: true }, stream: true });
+
+describe("worker faults seen from the gateway", () => {
+  test("a worker lost before the head fails the call as retryable", async () => {
+    gateway = startGateway();
+    const raw = await openRawWorker(gateway.port);
+    await raw.register();
+    const pending = streamCall(gateway).catch((e) => e as GatewayError);
+    await raw.next("request");
+    raw.socket.close();
+    const error = (await pending) as GatewayError;
+    expect([error.code, error.retryable]).toEqual(["worker_lost", true]);
+    await waitFor(() => gateway.registry.list().length === 0, "the worker to be removed");
+    expect(gateway.events.map((e) => e.type)).toEqual(["worker.connected", "worker.lost"]);
+  });
+
+  test("a worker lost mid-stream errors the stream with worker_lost", async () => {
+    gateway = startGateway();
+    const raw = await openRawWorker(gateway.port);
+    await raw.register();
+    const pending = streamCall(gateway);
+    const request = await raw.next("request");
+    raw.send({ type: "head", id: request.id, status: 200, contentType: "text/event-stream" });
+    raw.send({ type: "chunk", id: request.id, data: 'data: {"n":1}\n\n' });
+    const reply = await pending;
+    if (reply.kind !== "stream") throw new Error("expected a stream");
+    const iterator = reply.events[Symbol.asyncIterator]();
+    expect((await iterator.next()).value).toEqual({ data: '{"n":1}' });
+    raw.socket.close();
+    const error = (await iterator.next().catch((e) => e)) as GatewayError;
+    expect([error.code, error.retryable]).toEqual(["worker_lost", false]);
+  });
+
+  test("a worker error frame before the head is a retryable upstream error", async () => {
+    gateway = startGateway();
+    const raw = await openRawWorker(gateway.port);
+    await raw.register();
+    const pending = streamCall(gateway).catch((e) => e as GatewayError);
+    const request = await raw.next("request");
+    raw.send({ type: "error", id: request.id, code: "over_capacity", message: "full" });
+    const error = (await pending) as GatewayError;
+    expect([error.status, error.retryable]).toEqual([503, true]);
+  });
+
+  test("an upstream error status is relayed through readOpenAIReply", async () => {
+    gateway = startGateway();
+    const raw = await openRawWorker(gateway.port);
+    await raw.register();
+    const pending = gateway.call({ body: { model: "llama-small" } }).catch((e) => e as GatewayError);
+    const request = await raw.next("request");
+    raw.send({ type: "head", id: request.id, status: 400, contentType: "application/json" });
+    raw.send({ type: "chunk", id: request.id, data: '{"error":{"message":"context too long"}}' });
+    raw.send({ type: "end", id: request.id });
+    const error = (await pending) as GatewayError;
+    expect([error.status, error.message]).toEqual([400, "context too long"]);
+  });
+
+  test("heartbeats that stop remove the worker within the timeout", async () => {
+    gateway = startGateway({ heartbeatMs: 50 });
+    const raw = await openRawWorker(gateway.port);
+    const registered = await raw.register();
+    expect(registered.type === "registered" && registered.heartbeatTimeoutMs).toBe(150);
+    const closed = await raw.waitClosed();
+    expect(closed.code).toBe(CloseCode.heartbeatTimeout);
+    expect(gateway.registry.list()).toEqual([]);
+  });
+
+  test("a frame for a request id never given is ignored and logged", async () => {
+    gateway = startGateway();
+    const raw = await openRawWorker(gateway.port);
+    await raw.register();
+    raw.send({ type: "chunk", id: "999", data: "x" });
+    raw.send({ type: "end", id: "ghost" });
+    await waitFor(
+      () => gateway.logs.filter((l) => l.message.includes("unknown request id")).length === 2,
+      "the log lines",
+    );
+    const reply = gateway.call({ body: { model: "llama-small" } });
+    const request = await raw.next("request");
+    raw.send({ type: "head", id: request.id, status: 200, contentType: "application/json" });
+    raw.send({ type: "chunk", id: request.id, data: '{"ok":true}' });
+    raw.send({ type: "end", id: request.id });
+    expect(await reply).toEqual({ kind: "json", body: { ok: true } });
+  });
+
+  test.each([
+    ["not JSON", "hello", CloseCode.protocolError],
+    ["an unknown frame type", JSON.stringify({ type: "teleport", id: "1" }), CloseCode.protocolError],
+    ["a malformed register", JSON.stringify({ type: "register", v: 1, name: "" }), CloseCode.protocolError],
+    ["a frame before register", JSON.stringify({ type: "end", id: "1" }), CloseCode.protocolError],
+    ["an oversized frame", "x".repeat(MAX_MESSAGE_BYTES + 1), CloseCode.tooBig],
+  ])("%s closes the connection with a protocol code", async (_what, frame, code) => {
+    gateway = startGateway();
+    const raw = await openRawWorker(gateway.port);
+    raw.send(frame);
+    expect((await raw.waitClosed()).code).toBe(code);
+  });
+
+  test("a binary frame after registration closes the connection and removes the worker", async () => {
+    gateway = startGateway();
+    const raw = await openRawWorker(gateway.port);
+    await raw.register();
+    raw.socket.send(new Uint8Array([1, 2, 3]));
+    expect((await raw.waitClosed()).code).toBe(CloseCode.protocolError);
+    await waitFor(() => gateway.registry.list().length === 0, "removal");
+  });
+
+  test("an unsupported protocol version is rejected", async () => {
+    gateway = startGateway();
+    const raw = await openRawWorker(gateway.port);
+    raw.send({
+      type: "register",
+      v: 2,
+      name: "future",
+      version: "9",
+      models: ["llama-small"],
+      concurrency: 1,
+      labels: {},
+    });
+    expect(await raw.next("rejected")).toEqual(expect.objectContaining({ reason: "unsupported_version" }));
+    expect((await raw.waitClosed()).code).toBe(CloseCode.protocolError);
+  });
+
+  test("a second connection under the same name replaces the first; the stale close removes nothing", async () => {
+    gateway = startGateway();
+    const first = await openRawWorker(gateway.port);
+    await first.register(["llama-small"], "box");
+    const second = await openRawWorker(gateway.port);
+    await second.register(["llama-small"], "box");
+    expect((await first.waitClosed()).code).toBe(CloseCode.replaced);
+    const listed = gateway.registry.list();
+    expect(listed).toHaveLength(1);
+    const reply = gateway.call({ body: { model: "llama-small" } });
+    const request = await second.next("request");
+    second.send({ type: "head", id: request.id, status: 200, contentType: "application/json" });
+    second.send({ type: "chunk", id: request.id, data: "{}" });
+    second.send({ type: "end", id: request.id });
+    expect(await reply).toEqual({ kind: "json", body: {} });
+  });
+
+  test("another key cannot take over a worker name", async () => {
+    gateway = startGateway();
+    const first = await openRawWorker(gateway.port);
+    await first.register(["llama-small"], "box");
+    const intruder = await openRawWorker(gateway.port, "other-worker-key");
+    expect(await intruder.register(["llama-small"], "box")).toEqual(
+      expect.objectContaining({ type: "rejected", reason: "name_in_use" }),
+    );
+    expect(first.closed).toBeUndefined();
+  });
+
+  test("slow client: the worker gets no more than its credit", async () => {
+    gateway = startGateway({ window: 4096 });
+    const raw = await openRawWorker(gateway.port);
+    await raw.register();
+    const pending = streamCall(gateway);
+    const request = await raw.next("request");
+    expect(request.window).toBe(4096);
+    raw.send({ type: "head", id: request.id, status: 200, contentType: "text/event-stream" });
+    const reply = await pending;
+    const piece = `data: ${"x".repeat(1000)}\n\n`;
+    for (let i = 0; i < 8; i++) raw.send({ type: "chunk", id: request.id, data: piece });
+    await Bun.sleep(20);
+    expect(raw.frames.filter((f) => f.type === "credit")).toEqual([]);
+    if (reply.kind !== "stream") throw new Error("expected a stream");
+    const iterator = reply.events[Symbol.asyncIterator]();
+    for (let i = 0; i < 2; i++) await iterator.next();
+    const credit = await raw.next("credit");
+    expect(credit.bytes).toBeGreaterThanOrEqual(1024);
+    raw.send({ type: "end", id: request.id });
+    let rest = 0;
+    while (!(await iterator.next()).done) rest++;
+    expect(rest).toBe(6);
+  });
+});

@@ -1,0 +1,146 @@
+import { afterEach, describe, expect, test } from "bun:test";
+import type { GatewayError } from "../core/gateway-error.ts";
+import { startFakeUpstream } from "./testing/fake-upstream.ts";
+import { collect, startGateway, waitFor } from "./testing/tunnel-harness.ts";
+import { runWorker } from "./worker/worker-client.ts";
+
+const cleanups: (() => Promise<void> | void)[] = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+function worker(port: number, upstreamUrl: string, concurrency = 16) {
+  const stop = new AbortController();
+  const exit = runWorker({
+    connect: `ws://127.0.0.1:${port}`,
+    token: "worker-key",
+    upstream: `${upstreamUrl}/v1`,
+    models: ["llama-small"],
+    concurrency,
+    name: "gpu-1",
+    labels: {},
+    log: () => {},
+    handleSignals: false,
+    stop: stop.signal,
+    backoff: { baseMs: 20, capMs: 100 },
+    drainTimeoutMs: 5_000,
+  });
+  cleanups.push(async () => {
+    stop.abort();
+    await exit;
+  });
+  return { stop, exit };
+}
+
+function setup() {
+  const upstream = startFakeUpstream();
+  const gateway = startGateway();
+  const state = { gateway };
+  cleanups.push(async () => {
+    await state.gateway.stop();
+    upstream.stop();
+  });
+  return { upstream, state };
+}
+
+function upgrade(port: number, headers: Record<string, string>, query = ""): Promise<number> {
+  return fetch(`http://127.0.0.1:${port}/workers/connect${query}`, {
+    headers: {
+      connection: "Upgrade",
+      upgrade: "websocket",
+      "sec-websocket-version": "13",
+      "sec-websocket-key": "dGhlIHNhbXBsZSBub25jZQ==",
+      ...headers,
+    },
+  }).then((r) => r.status);
+}
+
+describe("worker lifecycle", () => {
+  test("the upgrade is refused without a worker key, with a token in the query, or from a browser origin", async () => {
+    const { state } = setup();
+    const port = state.gateway.port;
+    expect(await upgrade(port, {})).toBe(401);
+    expect(await upgrade(port, { authorization: "Bearer wrong" })).toBe(401);
+    expect(await upgrade(port, { authorization: "Bearer user-key" })).toBe(403);
+    expect(await upgrade(port, { authorization: "Bearer worker-key" }, "?token=worker-key")).toBe(400);
+    expect(await upgrade(port, { authorization: "Bearer worker-key", origin: "https://evil.example" })).toBe(
+      403,
+    );
+  });
+
+  test("drain: no new requests, in-flight ones finish, exit 0", async () => {
+    const { upstream, state } = setup();
+    const { stop, exit } = worker(state.gateway.port, upstream.url);
+    await waitFor(() => state.gateway.registry.serves("llama-small"), "registration");
+    const requestId = "in-flight";
+    const reply = await state.gateway.call({
+      body: { model: "llama-small", stream: true, fake: { chunks: 3, holdAfterFirst: true } },
+      stream: true,
+      requestId,
+    });
+    await waitFor(() => upstream.produced.get(requestId) === 1, "the first chunk");
+    stop.abort();
+    await waitFor(() => !state.gateway.registry.serves("llama-small"), "the drain to reach the gateway");
+    const refused = (await state.gateway
+      .call({ body: { model: "llama-small" } })
+      .catch((e) => e)) as GatewayError;
+    expect(refused.retryable).toBe(true);
+    upstream.release(requestId);
+    expect(await collect(reply)).toHaveLength(4);
+    expect(await exit).toBe(0);
+    await waitFor(() => state.gateway.registry.list().length === 0, "the worker to leave");
+  });
+
+  test("the worker comes back by itself after the gateway restarts", async () => {
+    const { upstream, state } = setup();
+    worker(state.gateway.port, upstream.url);
+    await waitFor(() => state.gateway.registry.serves("llama-small"), "registration");
+    const port = state.gateway.port;
+    await state.gateway.stop();
+    state.gateway = startGateway({ port });
+    await waitFor(() => state.gateway.registry.serves("llama-small"), "re-registration");
+    const reply = await state.gateway.call({ body: { model: "llama-small" } });
+    expect(reply.kind).toBe("json");
+  });
+
+  test("a slow client pauses the worker's upstream read", async () => {
+    const { upstream, state } = setup();
+    worker(state.gateway.port, upstream.url);
+    await waitFor(() => state.gateway.registry.serves("llama-small"), "registration");
+    const requestId = "slow";
+    const total = 6_000;
+    const reply = await state.gateway.call({
+      body: { model: "llama-small", stream: true, fake: { chunks: total, chunkChars: 8_000 } },
+      stream: true,
+      requestId,
+    });
+    // Nothing reads: production must level off far below the total (window + socket buffers).
+    let last = -1;
+    let unchanged = 0;
+    await waitFor(() => {
+      const now = upstream.produced.get(requestId) ?? 0;
+      unchanged = now === last && now > 0 ? unchanged + 1 : 0;
+      last = now;
+      return unchanged >= 40;
+    }, "production to stall");
+    expect(last).toBeLessThan(total / 2);
+    expect(await collect(reply)).toHaveLength(total + 1);
+  });
+
+  test("a worker at its capacity takes no more requests; the call is refused as retryable", async () => {
+    const { upstream, state } = setup();
+    worker(state.gateway.port, upstream.url, 1);
+    await waitFor(() => state.gateway.registry.serves("llama-small"), "registration");
+    const held = await state.gateway.call({
+      body: { model: "llama-small", stream: true, fake: { holdAfterFirst: true } },
+      stream: true,
+      requestId: "held",
+    });
+    const busy = (await state.gateway
+      .call({ body: { model: "llama-small" } })
+      .catch((e) => e)) as GatewayError;
+    expect([busy.status, busy.retryable]).toEqual([503, true]);
+    upstream.release("held");
+    expect(await collect(held)).toHaveLength(4);
+  });
+});

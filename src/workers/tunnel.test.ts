@@ -1,0 +1,149 @@
+import { afterEach, describe, expect, test } from "bun:test";
+import type { GatewayError } from "../core/gateway-error.ts";
+import { listWorkers } from "./gateway/list-workers.ts";
+import { type FakeUpstream, startFakeUpstream } from "./testing/fake-upstream.ts";
+import { collect, startGateway, type TestGateway, waitFor } from "./testing/tunnel-harness.ts";
+import { runWorker } from "./worker/worker-client.ts";
+import type { WorkerLog } from "./worker-log.ts";
+
+const cleanups: (() => Promise<void> | void)[] = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+interface Started {
+  gateway: TestGateway;
+  upstream: FakeUpstream;
+  exit: Promise<number>;
+  stop: AbortController;
+  workerLogs: string[];
+}
+
+async function start(
+  options: { models?: string[]; concurrency?: number; token?: string; name?: string } = {},
+): Promise<Started> {
+  const upstream = startFakeUpstream();
+  const gateway = startGateway();
+  const stop = new AbortController();
+  const workerLogs: string[] = [];
+  const log: WorkerLog = (level, message) => workerLogs.push(`${level} ${message}`);
+  const exit = runWorker({
+    connect: `http://127.0.0.1:${gateway.port}`,
+    token: options.token ?? "worker-key",
+    upstream: `${upstream.url}/v1/`,
+    ...(options.models ? { models: options.models } : {}),
+    concurrency: options.concurrency ?? 16,
+    name: options.name ?? "gpu-1",
+    labels: { zone: "lab" },
+    log,
+    handleSignals: false,
+    stop: stop.signal,
+    backoff: { baseMs: 20, capMs: 200 },
+    drainTimeoutMs: 5_000,
+  });
+  cleanups.push(async () => {
+    stop.abort();
+    await exit;
+    await gateway.stop();
+    upstream.stop();
+  });
+  return { gateway, upstream, exit, stop, workerLogs };
+}
+
+const ready = (s: Started) =>
+  waitFor(() => s.gateway.registry.serves("llama-small"), "the worker to register");
+
+describe("worker tunnel", () => {
+  test("non-stream request goes through the worker to the upstream and back", async () => {
+    const s = await start();
+    await ready(s);
+    const reply = await s.gateway.call({
+      body: { model: "llama-small", messages: [{ role: "user", content: "hi" }] },
+    });
+    expect(reply.kind).toBe("json");
+    if (reply.kind === "json")
+      expect(reply.body.choices).toEqual([
+        expect.objectContaining({ message: { role: "assistant", content: "hello from upstream" } }),
+      ]);
+    const listed = listWorkers(s.gateway.registry).workers;
+    expect(listed).toEqual([
+      expect.objectContaining({
+        name: "gpu-1",
+        models: ["llama-small"],
+        capacity: 16,
+        labels: { zone: "lab" },
+      }),
+    ]);
+    expect(s.gateway.events.map((e) => e.type)).toEqual(["worker.connected"]);
+  });
+
+  test("models are discovered from the upstream and filtered by the key's allow-list", async () => {
+    const s = await start();
+    await ready(s);
+    expect(s.gateway.registry.models()).toEqual(["llama-small"]);
+    expect(s.gateway.logs.some((l) => l.message.includes("may not serve"))).toBe(true);
+    expect(s.workerLogs.some((l) => l.includes("gateway refused a model"))).toBe(true);
+  });
+
+  test("a key that may serve none of the models is rejected and the worker exits 1", async () => {
+    const s = await start({ token: "useless-key" });
+    expect(await s.exit).toBe(1);
+    expect(s.gateway.registry.list()).toEqual([]);
+  });
+
+  test("stream request relays every chunk", async () => {
+    const s = await start();
+    await ready(s);
+    const reply = await s.gateway.call({
+      body: { model: "llama-small", stream: true, fake: { chunks: 5 } },
+      stream: true,
+    });
+    const data = await collect(reply);
+    expect(data).toHaveLength(6);
+    expect(data.at(-1)).toBe("[DONE]");
+    expect(JSON.parse(data[0] ?? "{}").choices[0].delta.content).toBe("t0");
+  });
+
+  test("200 concurrent streams share one connection", async () => {
+    const s = await start({ concurrency: 256 });
+    await ready(s);
+    const calls = Array.from({ length: 200 }, () =>
+      s.gateway
+        .call({ body: { model: "llama-small", stream: true, fake: { chunks: 20 } }, stream: true })
+        .then(collect),
+    );
+    const results = await Promise.all(calls);
+    expect(results.every((r) => r.length === 21 && r.at(-1) === "[DONE]")).toBe(true);
+    expect(s.gateway.registry.list()[0]?.inFlight).toBe(0);
+  });
+
+  test("a cancelled call aborts the upstream request", async () => {
+    const s = await start();
+    await ready(s);
+    const abort = new AbortController();
+    const requestId = "cancel-me";
+    const reply = await s.gateway.call({
+      body: { model: "llama-small", stream: true, fake: { chunks: 5, holdAfterFirst: true } },
+      stream: true,
+      requestId,
+      signal: abort.signal,
+    });
+    if (reply.kind !== "stream") throw new Error("expected a stream");
+    const iterator = reply.events[Symbol.asyncIterator]();
+    expect((await iterator.next()).done).toBe(false);
+    abort.abort(new Error("client went away"));
+    await waitFor(() => s.upstream.aborted.has(requestId), "the upstream to see the abort");
+    await waitFor(() => s.gateway.registry.list()[0]?.inFlight === 0, "the exchange to end");
+  });
+
+  test("unknown model and unsupported operation fail as the router expects", async () => {
+    const s = await start();
+    await ready(s);
+    const missing = (await s.gateway.call({ body: { model: "nope" } }).catch((e) => e)) as GatewayError;
+    expect([missing.status, missing.code, missing.retryable]).toEqual([503, "no_route_available", true]);
+    const op = (await s.gateway
+      .call({ operation: "messages", body: { model: "llama-small" } })
+      .catch((e) => e)) as GatewayError;
+    expect(op.status).toBe(400);
+  });
+});

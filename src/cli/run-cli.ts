@@ -7,6 +7,7 @@ import { EXIT, UsageError } from "./exit-code.ts";
 import { registerKeys } from "./keys/keys-command.ts";
 import { registerServe } from "./serve.ts";
 import { registerVersion, VERSION } from "./version.ts";
+import { registerWorker } from "./worker.ts";
 
 /** Parses argv and runs one subcommand; returns the exit code instead of exiting. */
 export async function runCli(argv: readonly string[]): Promise<number> {
@@ -16,6 +17,7 @@ export async function runCli(argv: readonly string[]): Promise<number> {
     .exitOverride()
     .showHelpAfterError("(run with --help for usage)");
   registerServe(program);
+  registerWorker(program);
   registerKeys(program);
   registerConfig(program);
   registerVersion(program);

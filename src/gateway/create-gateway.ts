@@ -16,11 +16,17 @@ import { Lifecycle } from "../http/lifecycle.ts";
 import { createLogger, type Logger } from "../log/logger.ts";
 import { createProvider, type ProviderFactory } from "../providers/create-provider.ts";
 import { RouteHealth } from "../routing/route-health.ts";
+import type { WorkerDirectory } from "../routing/route-table.ts";
 import { createRouter } from "../routing/router.ts";
 import { openSqliteStorage } from "../storage/sqlite/sqlite-storage.ts";
 import type { Storage } from "../storage/storage.ts";
+import { listWorkers } from "../workers/gateway/list-workers.ts";
+import { workerEndpoint, workerWebSocketConfig } from "../workers/gateway/worker-endpoint.ts";
+import { createWorkersProvider } from "../workers/gateway/worker-provider.ts";
+import { createWorkerRegistry } from "../workers/gateway/worker-registry.ts";
 import { modelList } from "./list-models.ts";
 import { RuntimeHolder } from "./runtime.ts";
+import { workerLogger } from "./worker-logger.ts";
 
 export interface GatewayOptions {
   config: Config;
@@ -55,7 +61,21 @@ export interface Gateway {
 export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   const logger = options.logger ?? createLogger();
   const storage = options.storage ?? openSqliteStorage(options.config.storage.path);
-  const runtime = new RuntimeHolder(options.config, options.providerFactory ?? createProvider, undefined);
+  const audit = createAuditService(options.config, logger);
+  const workerLog = workerLogger(logger);
+  const heartbeatTimeoutMs = options.config.workers.heartbeat_timeout;
+  const registry = createWorkerRegistry({
+    onEvent: (event) => audit.bus.publish(event),
+    log: workerLog,
+    heartbeatMs: Math.max(100, Math.floor(heartbeatTimeoutMs / 3)),
+    heartbeatTimeoutMs,
+  });
+  const workers: WorkerDirectory = {
+    provider: createWorkersProvider(registry),
+    servesModel: (model) => registry.serves(model),
+    models: () => registry.models(),
+  };
+  const runtime = new RuntimeHolder(options.config, options.providerFactory ?? createProvider, workers);
   const lifecycle = new Lifecycle();
   const health = new RouteHealth({
     failures: options.config.routing.circuit_breaker.failures,
@@ -74,7 +94,6 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   await spend.start();
   const limits = new RateLimiter({ spend, prices: options.config.prices });
 
-  const audit = createAuditService(options.config, logger);
   let lastReloadError: string | null = null;
   const router = createRouter({
     table: () => runtime.current.table,
@@ -102,12 +121,29 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       ),
     ready: () => !lifecycle.isDraining && audit.refusal() === undefined,
     unrouted: frontDoor.reject,
+    websocket: workerWebSocketConfig(options.config.workers.max_message),
     plugins: [
+      ...(options.config.workers.enabled
+        ? [
+            workerEndpoint({
+              registry,
+              authenticate: async (headers) => {
+                const principal = await authenticate(headers);
+                return { role: principal.role, name: principal.name, models: principal.models };
+              },
+              log: workerLog,
+              maxMessageBytes: options.config.workers.max_message,
+              allowedOrigins: options.config.workers.allowed_origins,
+            }),
+          ]
+        : []),
       adminKeyRoutes({ guard: frontDoor.guard, keyAdmin }),
       adminRoutes({
         guard: frontDoor.guard,
         audit,
+        workers: () => listWorkers(registry),
         status: () => ({
+          workers: registry.list().length,
           draining: lifecycle.isDraining,
           inFlight: lifecycle.active,
           config: { version: runtime.current.version, path: options.configPath ?? null, lastReloadError },
@@ -168,6 +204,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       if (!clean)
         logger.warn(`drain deadline (${deadline} ms) passed with ${lifecycle.active} requests in flight`);
       await server?.stop(true);
+      registry.close();
       await keys.close();
       await spend.close();
       await audit.close();

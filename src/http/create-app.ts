@@ -16,6 +16,12 @@ export interface AppDeps {
     error: GatewayError,
     dialect: Dialect,
   ) => Response;
+  /** Server-wide WebSocket settings (Bun sets them per server, not per route). */
+  readonly websocket?: ConstructorParameters<typeof Elysia>[0] extends infer C
+    ? C extends { websocket?: infer W }
+      ? W
+      : never
+    : never;
   /** Further route groups (admin API, worker endpoint, stored responses), mounted as given. */
   readonly plugins?: readonly AnyElysia[];
 }
@@ -31,7 +37,7 @@ const MODEL_ROUTES: readonly [string, Operation][] = [
 
 /** Composes the HTTP surface. Handlers hold no logic of their own: they call the pipelines. */
 export function createApp(deps: AppDeps) {
-  let app: AnyElysia = new Elysia()
+  let app: AnyElysia = new Elysia(deps.websocket ? { websocket: deps.websocket } : {})
     .get("/healthz", () => Response.json({ status: "ok" }))
     .get("/readyz", () =>
       deps.ready()

@@ -15,6 +15,7 @@ describe("resolveGateway", () => {
     );
     expect(ok("localhost:8080").label).toBe("http://localhost:8080");
     expect(ok("http://[::1]:8080").label).toBe("http://[::1]:8080");
+    expect(ok("http://mindgw_gateway:8080").label).toBe("http://mindgw_gateway:8080");
   });
 
   test("the label drops user info and query", () => {
@@ -24,7 +25,7 @@ describe("resolveGateway", () => {
   });
 
   test("rejects what is not an http URL, without echoing secrets", () => {
-    for (const bad of ["", "http://", "ftp://host", "http://exa mple.com", "ht!tp:/x", "http://a_b:80"])
+    for (const bad of ["", "http://", "ftp://host", "http://exa mple.com", "ht!tp:/x", "http://a!b:80"])
       expect(resolveGateway(bad).ok).toBe(false);
     const result = resolveGateway("ftp://u:pw@host/?k=mgw_secret");
     expect(result.ok ? "" : result.error).not.toContain("pw");

@@ -24,7 +24,7 @@ export function resolveGateway(gateway: string): TargetResult {
   }
   // WHATWG URL parsing lets odd hosts through (`ht!tp`); a typo must be a usage error, not a
   // DNS failure retried five times.
-  if (!/^([a-z0-9-]+\.)*[a-z0-9-]+$|^\[[0-9a-f:.]+\]$/i.test(url.hostname)) {
+  if (!/^([a-z0-9_-]+\.)*[a-z0-9_-]+$|^\[[0-9a-f:.]+\]$/i.test(url.hostname)) {
     return { ok: false, error: `invalid gateway URL "${safeEcho(text)}": bad host name` };
   }
   const base = new URL(`${url.origin}${url.pathname.replace(/\/*$/, "/")}`);

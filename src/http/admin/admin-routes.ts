@@ -16,6 +16,7 @@ export interface AdminDeps {
   readonly audit: AuditService;
   /** Config version, last reload error, audit health, workers: what an operator checks first. */
   readonly status: () => object;
+  readonly workers: () => object;
 }
 
 const exportSchema = z.object({ format: z.enum(["ndjson", "csv"]).default("ndjson") }).loose();
@@ -67,5 +68,9 @@ export function adminRoutes(deps: AdminDeps) {
     .get(
       "/status",
       admin(({ headers }) => Response.json(deps.status(), { headers })),
+    )
+    .get(
+      "/workers",
+      admin(({ headers }) => Response.json(deps.workers(), { headers })),
     );
 }

@@ -17,13 +17,7 @@ const PATHS: Partial<Record<Operation, UpstreamPath>> = {
  * first. The tunnel hands back the worker's upstream answer as a Response, read by the same
  * code as a direct OpenAI-compatible upstream.
  */
-export function createWorkersProvider(
-  registry: WorkerRegistry,
-  options: {
-    /** Told which worker took a request, for the audit row's `route = worker:<name>`. */
-    onRoute?: (requestId: string, workerName: string) => void;
-  } = {},
-): Provider {
+export function createWorkersProvider(registry: WorkerRegistry): Provider {
   async function call(call: ProviderCall): Promise<ProviderReply> {
     const path = PATHS[call.operation];
     if (!path) throw badRequest(`workers do not serve ${call.operation}`);
@@ -40,7 +34,6 @@ export function createWorkersProvider(
         retryable: true,
       });
     }
-    options.onRoute?.(call.requestId, worker.name);
     const response = await worker.open({
       path,
       body: call.body,
@@ -48,7 +41,9 @@ export function createWorkersProvider(
       requestId: call.requestId,
       signal: call.signal,
     });
-    return readOpenAIReply(`worker:${worker.name}`, response, call);
+    const reply = await readOpenAIReply(`worker:${worker.name}`, response, call);
+    // The audit row and live view name the worker that served it: `route = worker:<name>`.
+    return { ...reply, servedBy: `worker:${worker.name}` };
   }
 
   return {

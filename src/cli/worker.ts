@@ -1,0 +1,68 @@
+import { hostname } from "node:os";
+import type { Command } from "commander";
+import { workerLogger } from "../gateway/worker-logger.ts";
+import { createLogger } from "../log/logger.ts";
+import { runWorker } from "../workers/worker/worker-client.ts";
+import { EXIT, UsageError } from "./exit-code.ts";
+import { VERSION } from "./version.ts";
+
+interface WorkerOptions {
+  connect: string;
+  token?: string;
+  upstream: string;
+  upstreamKey?: string;
+  models?: string;
+  concurrency: string;
+  name?: string;
+  label: string[];
+}
+
+const collect = (value: string, previous: string[]) => [...previous, value];
+
+function labelsOf(pairs: readonly string[]): Record<string, string> {
+  return Object.fromEntries(
+    pairs.map((pair) => {
+      const at = pair.indexOf("=");
+      if (at <= 0) throw new UsageError(`--label: expected key=value, got ${pair}`);
+      return [pair.slice(0, at), pair.slice(at + 1)];
+    }),
+  );
+}
+
+export function registerWorker(program: Command): void {
+  program
+    .command("worker")
+    .description("serve a local model server through a gateway, over one outbound connection")
+    .requiredOption("--connect <url>", "the gateway (wss://, ws://, https:// or http://)")
+    .option("--token <key>", "worker-role key (default: $MINDGW_WORKER_TOKEN)")
+    .requiredOption("--upstream <url>", "the model server's OpenAI-compatible base URL, with /v1")
+    .option("--upstream-key <key>", "API key the model server expects, if any")
+    .option("--models <list>", "comma-separated models to offer (default: the upstream's /v1/models)")
+    .option("--concurrency <n>", "requests served at once", "8")
+    .option("--name <name>", "worker name (default: the host name)")
+    .option("--label <k=v>", "label shown to operators (repeatable)", collect, [])
+    .action(async (options: WorkerOptions) => {
+      const token = options.token ?? process.env.MINDGW_WORKER_TOKEN;
+      if (!token) throw new UsageError("--token or MINDGW_WORKER_TOKEN is required");
+      const concurrency = Number(options.concurrency);
+      if (!Number.isInteger(concurrency) || concurrency < 1)
+        throw new UsageError("--concurrency: a positive whole number");
+      const models = options.models
+        ?.split(",")
+        .map((m) => m.trim())
+        .filter(Boolean);
+      const code = await runWorker({
+        connect: options.connect,
+        token,
+        upstream: options.upstream,
+        ...(options.upstreamKey ? { upstreamApiKey: options.upstreamKey } : {}),
+        ...(models?.length ? { models } : {}),
+        concurrency,
+        name: options.name ?? hostname(),
+        labels: labelsOf(options.label),
+        log: workerLogger(createLogger()),
+        version: VERSION,
+      });
+      process.exitCode = code === 2 ? EXIT.usage : code;
+    });
+}

@@ -1,6 +1,6 @@
 import { decodeSse } from "../core/sse.ts";
 import { type BackoffOptions, backoffDelay, DEFAULT_BACKOFF, sleep } from "./backoff.ts";
-import type { GatewayTarget } from "./gateway-target.ts";
+import { type GatewayTarget, TAIL_USER_AGENT } from "./gateway-target.ts";
 import { parseTailEvent, type ReceivedEvent } from "./tail-event.ts";
 
 /** What the status line shows about the event stream. */
@@ -93,7 +93,11 @@ async function connectOnce(options: EventClientOptions, onLive: () => void): Pro
   let live = false;
   try {
     const response = await (options.fetch ?? fetch)(target.eventsUrl, {
-      headers: { authorization: `Bearer ${options.adminKey}`, accept: "text/event-stream" },
+      headers: {
+        authorization: `Bearer ${options.adminKey}`,
+        accept: "text/event-stream",
+        "user-agent": TAIL_USER_AGENT,
+      },
       signal: connection.signal,
     });
     const refused = classifyStatus(response.status, target.label);

@@ -1,4 +1,4 @@
-import type { GatewayTarget } from "./gateway-target.ts";
+import { type GatewayTarget, TAIL_USER_AGENT } from "./gateway-target.ts";
 import { type TailWorker, workersResponseSchema } from "./tail-event.ts";
 
 /** Reads `GET /admin/api/workers`; null on any failure (the pane then keeps what it has). */
@@ -10,7 +10,11 @@ export async function fetchWorkers(
 ): Promise<TailWorker[] | null> {
   try {
     const response = await fetcher(target.workersUrl, {
-      headers: { authorization: `Bearer ${adminKey}`, accept: "application/json" },
+      headers: {
+        authorization: `Bearer ${adminKey}`,
+        accept: "application/json",
+        "user-agent": TAIL_USER_AGENT,
+      },
       signal: AbortSignal.any([signal, AbortSignal.timeout(5000)]),
     });
     if (!response.ok) {

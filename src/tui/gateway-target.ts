@@ -1,3 +1,9 @@
+/**
+ * Sent on every request the tail makes, so the view can hide its own polling from the
+ * audit rows it shows.
+ */
+export const TAIL_USER_AGENT = "mindgw-tail";
+
 /** Where the admin API of one gateway lives, and how to name it without leaking secrets. */
 export interface GatewayTarget {
   eventsUrl: URL;

@@ -52,6 +52,7 @@ describe("runTail on a terminal", () => {
     // The alternate screen is left on exit, restoring the terminal.
     expect(tail.output()).toContain("\u001b[?1049l");
     expect(tail.output()).not.toContain(gateway.adminKey);
+    expect(new Set(gateway.userAgents)).toEqual(new Set(["mindgw-tail"]));
   });
 
   test("a wrong admin key ends with exit 2 and one line on stderr after the screen is restored", async () => {

@@ -40,6 +40,15 @@ describe("TailStore", () => {
     expect(store.stats().count).toBe(1);
   });
 
+  test("the tail's own requests are hidden, stats included", () => {
+    const store = new TailStore(10, () => T0);
+    store.apply(started("poll"));
+    store.apply(tail(finishedEvent({ requestId: "poll", userAgent: "mindgw-tail" })));
+    store.apply(tail(finishedEvent({ requestId: "app", userAgent: "openai-node" })));
+    expect(store.rows().map((r) => r.requestId)).toEqual(["app"]);
+    expect(store.stats().count).toBe(1);
+  });
+
   test("rows stay bounded at 1,000s of events", () => {
     const store = new TailStore(100, () => T0);
     for (let i = 0; i < 5000; i++) store.apply(tail(finishedEvent({ requestId: `r${i}` })));

@@ -1,5 +1,6 @@
 import type { ConnectionStatus } from "./event-client.ts";
 import { formatClock } from "./format.ts";
+import { TAIL_USER_AGENT } from "./gateway-target.ts";
 import { RingBuffer } from "./ring-buffer.ts";
 import { StatsWindow, type WindowStats } from "./stats-window.ts";
 import type { TailEvent, TailRecord, TailWorker } from "./tail-event.ts";
@@ -19,6 +20,8 @@ export interface RequestRow {
   outputTokens: number;
   /** The full audit record, once finished. */
   record: TailRecord | null;
+  /** The tail's own polling, dropped from view once its record says so. */
+  hidden?: boolean;
 }
 
 /** A worker as the pane shows it; `lost` until the next workers refresh drops it. */
@@ -111,7 +114,7 @@ export class TailStore {
 
   /** Held rows, newest first. */
   rows(): RequestRow[] {
-    return this.ring.newestFirst();
+    return this.ring.newestFirst().filter((row) => row.hidden !== true);
   }
 
   /** The current version of a held row (e.g. the detail view of a request that just finished). */
@@ -138,6 +141,13 @@ export class TailStore {
   }
 
   private finish(record: TailRecord): void {
+    if (record.userAgent?.startsWith(TAIL_USER_AGENT)) {
+      // Our own workers refresh would otherwise show up every few seconds; hide its row.
+      const seq = this.seqById.get(record.requestId);
+      const held = seq === undefined ? undefined : this.ring.get(seq);
+      if (seq !== undefined && held !== undefined) this.ring.set(seq, { ...held, hidden: true });
+      return;
+    }
     // Local receive time, not the gateway's clock: the window must not skew with clock drift.
     this.window.add(this.now(), record.status, record.latencyMs, record.inputTokens + record.outputTokens);
     const row: RequestRow = {

@@ -15,8 +15,9 @@ export class FakeGateway {
   /** Accept the event stream but never write to it. */
   silent = false;
   workers: WorkerSummary[] = [];
-  /** Authorization headers seen, to prove the key travels only there. */
+  /** URLs requested, to prove the key never travels in one. */
   readonly urlsSeen: string[] = [];
+  readonly userAgents: string[] = [];
   private server: Server<undefined> | null = null;
   private readonly streams = new Set<ReadableStreamDefaultController<Uint8Array>>();
   private readonly encoder = new TextEncoder();
@@ -62,6 +63,7 @@ export class FakeGateway {
   private handle(req: Request): Response {
     const url = new URL(req.url);
     this.urlsSeen.push(req.url);
+    this.userAgents.push(req.headers.get("user-agent") ?? "");
     if (this.forceStatus !== null) return Response.json({ error: "forced" }, { status: this.forceStatus });
     if (req.headers.get("authorization") !== `Bearer ${this.adminKey}`) {
       return Response.json({ error: { message: "unauthorized" } }, { status: 401 });

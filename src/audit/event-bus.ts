@@ -43,6 +43,11 @@ export class EventBus {
     return subscriber;
   }
 
+  /** Ends every subscription (their streams finish cleanly): used when the gateway drains. */
+  closeAll(): void {
+    for (const subscriber of [...this.subscribers]) subscriber.close();
+  }
+
   /** How many consumers are attached. */
   get size(): number {
     return this.subscribers.size;

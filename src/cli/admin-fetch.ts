@@ -3,6 +3,9 @@ import { EXIT, UsageError } from "./exit-code.ts";
 
 const errorBody = z.object({ error: z.object({ message: z.string() }) });
 
+/** How long a gateway has to answer with headers; a streamed body may then take as long as it needs. */
+const HEADERS_TIMEOUT_MS = 30_000;
+
 /** A failure talking to a gateway; `exitCode` says whose fault it is. */
 export class GatewayCallError extends Error {
   constructor(
@@ -26,14 +29,20 @@ export function gatewayUrl(flag: string | undefined): string | undefined {
   return url.replace(/\/+$/, "");
 }
 
-/** One admin API call; the key goes in the Authorization header, never in the URL or output. */
-export async function adminFetch<T>(
+/**
+ * One admin API call, answered 2xx, with the body left for the caller to read (a stream may
+ * be read for as long as it takes). The key goes in the Authorization header, never in the URL
+ * or output.
+ */
+export async function adminResponse(
   gateway: string,
   adminKey: string,
   path: string,
   method = "GET",
   body?: unknown,
-): Promise<T> {
+): Promise<Response> {
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(), HEADERS_TIMEOUT_MS);
   let response: Response;
   try {
     response = await fetch(gateway + path, {
@@ -43,20 +52,39 @@ export async function adminFetch<T>(
         ...(body === undefined ? {} : { "content-type": "application/json" }),
       },
       ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-      signal: AbortSignal.timeout(30_000),
+      signal: controller.signal,
     });
   } catch {
     throw new GatewayCallError(`cannot reach the gateway at ${gateway}`, EXIT.failure);
+  } finally {
+    clearTimeout(timer);
   }
-  const text = await response.text();
   if (!response.ok) {
-    const parsed = errorBody.safeParse(JSON.parse(text || "{}"));
-    const message = parsed.success ? parsed.data.error.message : `HTTP ${response.status}`;
+    const text = await response.text();
+    let parsed: ReturnType<typeof errorBody.safeParse> | undefined;
+    try {
+      parsed = errorBody.safeParse(JSON.parse(text || "{}"));
+    } catch {
+      parsed = undefined;
+    }
+    const message = parsed?.success ? parsed.data.error.message : `HTTP ${response.status}`;
     const exitCode =
       response.status === 401 || response.status === 403 || response.status === 400
         ? EXIT.usage
         : EXIT.failure;
     throw new GatewayCallError(`gateway refused: ${message}`, exitCode);
   }
-  return JSON.parse(text) as T;
+  return response;
+}
+
+/** One admin API call whose JSON answer is returned. */
+export async function adminFetch<T>(
+  gateway: string,
+  adminKey: string,
+  path: string,
+  method = "GET",
+  body?: unknown,
+): Promise<T> {
+  const response = await adminResponse(gateway, adminKey, path, method, body);
+  return (await response.json()) as T;
 }

@@ -6,6 +6,7 @@ import { registerConfig } from "./config-command.ts";
 import { EXIT, UsageError } from "./exit-code.ts";
 import { registerKeys } from "./keys/keys-command.ts";
 import { registerServe } from "./serve.ts";
+import { registerTail } from "./tail.ts";
 import { registerVersion, VERSION } from "./version.ts";
 import { registerWorker } from "./worker.ts";
 
@@ -19,6 +20,7 @@ export async function runCli(argv: readonly string[]): Promise<number> {
   registerServe(program);
   registerWorker(program);
   registerKeys(program);
+  registerTail(program);
   registerConfig(program);
   registerVersion(program);
   for (const command of program.commands) command.exitOverride();

@@ -13,6 +13,7 @@ import { adminRoutes } from "../http/admin/admin-routes.ts";
 import { createApp } from "../http/create-app.ts";
 import { createFrontDoor } from "../http/front-door.ts";
 import { Lifecycle } from "../http/lifecycle.ts";
+import { responsesRoutes } from "../http/responses-routes.ts";
 import { createLogger, type Logger } from "../log/logger.ts";
 import { createProvider, type ProviderFactory } from "../providers/create-provider.ts";
 import { RouteHealth } from "../routing/route-health.ts";
@@ -112,6 +113,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     lifecycle,
     maxBody: () => runtime.current.config.server.max_body,
     refusal: () => audit.refusal(),
+    responses: storage.responses,
   });
   const app = createApp({
     serveModel: frontDoor.serveModel,
@@ -137,6 +139,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
             }),
           ]
         : []),
+      responsesRoutes({ guard: frontDoor.guard, store: storage.responses }),
       adminKeyRoutes({ guard: frontDoor.guard, keyAdmin }),
       adminRoutes({
         guard: frontDoor.guard,
@@ -196,11 +199,20 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     async stop() {
       lifecycle.drain();
       stopWatching();
+      // Live event streams never end on their own; close them so the drain is not held up and
+      // `mindgw tail` reconnects to the gateway's successor at once.
+      audit.bus.closeAll();
       const deadline = runtime.current.config.server.drain_timeout;
       const drained = lifecycle.idle().then(() => true);
-      const timedOut = Bun.sleep(deadline).then(() => false);
+      // A cleared timer, not Bun.sleep: a pending sleep would keep the process alive after a
+      // clean drain until the whole deadline had passed.
+      let deadlineTimer: ReturnType<typeof setTimeout> | undefined;
+      const timedOut = new Promise<boolean>((resolve) => {
+        deadlineTimer = setTimeout(() => resolve(false), deadline);
+      });
       void server?.stop(false);
       const clean = await Promise.race([drained, timedOut]);
+      clearTimeout(deadlineTimer);
       if (!clean)
         logger.warn(`drain deadline (${deadline} ms) passed with ${lifecycle.active} requests in flight`);
       await server?.stop(true);

@@ -4,11 +4,13 @@ import { type Dialect, dialectOf, type Operation } from "../core/dialect.ts";
 import { GatewayError, toGatewayError, unavailable } from "../core/gateway-error.ts";
 import type { Usage } from "../core/usage.ts";
 import type { Router } from "../routing/router.ts";
+import type { ResponseStore } from "../storage/storage.ts";
 import { errorResponse } from "./error-body.ts";
 import type { Lifecycle } from "./lifecycle.ts";
 import { readJsonBody } from "./read-json-body.ts";
 import { requestIdOf } from "./request-id.ts";
 import { RequestLedger, type RequestObserver } from "./request-ledger.ts";
+import { responsesContext } from "./responses-context.ts";
 import { sseResponse } from "./sse-response.ts";
 import { validateBody } from "./validate-body.ts";
 
@@ -29,6 +31,8 @@ export interface FrontDoorDeps {
   readonly maxBody: () => number;
   /** A reason to refuse all traffic (audit storage down without fail_open), or undefined. */
   readonly refusal: () => GatewayError | undefined;
+  /** Stored Responses API answers, for `previous_response_id` chains. */
+  readonly responses: ResponseStore;
 }
 
 export interface ClientInfo {
@@ -123,6 +127,12 @@ export function createFrontDoor(deps: FrontDoorDeps) {
       ledger.stream = body.stream === true;
       deps.observer.started(ledger);
       assertModelCaller(principal, model);
+      const responses =
+        operation === "responses"
+          ? await responsesContext(deps.responses, principal, body, (error) =>
+              console.error(`[${ledger.requestId}] storing the response failed:`, error),
+            )
+          : undefined;
       Object.assign(headers, deps.limits.admit(principal));
       const dispatched = await deps.router({
         operation,
@@ -131,6 +141,7 @@ export function createFrontDoor(deps: FrontDoorDeps) {
         stream: ledger.stream,
         requestId: ledger.requestId,
         signal: request.signal,
+        ...(responses ? { responses } : {}),
       });
       ledger.route = dispatched.route;
       ledger.upstreamModel = dispatched.upstreamModel;

@@ -1,3 +1,4 @@
+import type { JsonObject } from "../core/dialect.ts";
 import type { KeyRecord } from "./key-record.ts";
 
 /**
@@ -46,12 +47,38 @@ export interface SpendStore {
   totals(): Promise<Map<string, number>>;
 }
 
+/** A stored Responses API `response`, as `GET /v1/responses/{id}` and chains read it. */
+export interface StoredResponse {
+  /** The key's tenant: part of the key, so no tenant ever reads another's response. */
+  tenant: string;
+  /** `resp_…`, unique across tenants in practice, but only ever looked up with its tenant. */
+  id: string;
+  /** The `response` object exactly as the caller received it. */
+  response: JsonObject;
+  /**
+   * The whole conversation up to and including this response (earlier turns of its chain,
+   * this request's input, its output), oldest first: what `previous_response_id` continues.
+   */
+  items: JsonObject[];
+  /** Epoch milliseconds. */
+  createdAt: number;
+}
+
+/** Stored responses for `previous_response_id` chains and `GET /v1/responses/{id}`. */
+export interface ResponseStore {
+  /** Inserts or replaces the response with this tenant and id. */
+  save(record: StoredResponse): Promise<void>;
+  /** Null when the id is unknown for this tenant, including when another tenant holds it. */
+  get(tenant: string, id: string): Promise<StoredResponse | null>;
+}
+
 /**
- * Everything the gateway persists, one store per concern. Other concerns (audit, stored
- * responses) extend this bundle as they land; `close` flushes and releases the backend.
+ * Everything the gateway persists, one store per concern. Other concerns (audit)
+ * extend this bundle as they land; `close` flushes and releases the backend.
  */
 export interface Storage {
   keys: KeyStore;
   spend: SpendStore;
+  responses: ResponseStore;
   close(): Promise<void>;
 }

@@ -55,6 +55,7 @@ export async function* chatStreamToResponses(
     return;
   }
   const { events: last, response } = writer.finish();
-  yield* last;
+  // Stored before `response.completed` leaves: a client may chain on it the moment it reads it.
   options.onResponse?.(response);
+  yield* last;
 }

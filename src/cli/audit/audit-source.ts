@@ -1,0 +1,84 @@
+import type { Database } from "bun:sqlite";
+import { existsSync } from "node:fs";
+import { exportAudit, type ExportFormat } from "../../audit/audit-export.ts";
+import { type AuditPage, queryAudit } from "../../audit/audit-query.ts";
+import { auditQuerySchema } from "../../audit/audit-query-schema.ts";
+import type { Config } from "../../config/config-schema.ts";
+import { parseInput } from "../../http/parse-input.ts";
+import { closeDatabase, openDatabase } from "../../storage/sqlite/open-database.ts";
+import { adminFetch, adminResponse } from "../admin-fetch.ts";
+import { UsageError } from "../exit-code.ts";
+
+/**
+ * Query input exactly as the flags spelled it (`from`, `to`, `key`, `model`, `route`, `status`,
+ * `order`, `limit`, `cursor`): the HTTP API parses the same strings with the same schema.
+ */
+export type AuditInput = Record<string, string>;
+
+/** Where `mindgw audit` reads: the local database or a running gateway. */
+export interface AuditSource {
+  page(input: AuditInput): Promise<AuditPage>;
+  /** The filtered log as chunks of text (NDJSON or CSV), read lazily. */
+  export(input: AuditInput, format: ExportFormat): AsyncIterable<string | Uint8Array>;
+  close(): void;
+}
+
+/** Export ignores paging: it streams every matching row, oldest first unless asked. */
+function exportFilter(input: AuditInput) {
+  const { limit: _limit, cursor: _cursor, ...rest } = parseInput(auditQuerySchema, {
+    order: "asc",
+    ...input,
+  });
+  return rest;
+}
+
+/**
+ * The database of a config, opened read-only: a query never writes, and it can run beside a
+ * gateway serving from the same file (WAL readers do not block the writer).
+ */
+export function localAudit(config: Config): AuditSource {
+  const path = config.storage.path;
+  if (!existsSync(path)) throw new UsageError(`no database at ${path} (is storage.path right?)`);
+  const db: Database = openDatabase(path, { readonly: true });
+  // A store that `serve` never ran on has no audit tables yet: that is an empty log.
+  const hasLog =
+    db.query<{ n: number }, []>("SELECT count(*) AS n FROM sqlite_master WHERE name = 'audit_log'").get()
+      ?.n === 1;
+  return {
+    async page(input) {
+      const query = parseInput(auditQuerySchema, input);
+      return hasLog ? queryAudit(db, query) : { records: [], nextCursor: null };
+    },
+    async *export(input, format) {
+      const filter = exportFilter(input);
+      if (hasLog) yield* exportAudit(db, filter, format);
+      else if (format === "csv") yield* exportAudit(emptyLog(), filter, format);
+    },
+    close: () => closeDatabase(db),
+  };
+}
+
+/** An in-memory empty log, so an export of a store without one still has its CSV header. */
+function emptyLog(): Database {
+  const db = openDatabase(":memory:");
+  db.run("CREATE TABLE audit_log (id INTEGER PRIMARY KEY, started_at INTEGER)");
+  return db;
+}
+
+/** Through `/admin/api/audit` and `/admin/api/audit/export` with an admin key. */
+export function remoteAudit(gateway: string, adminKey: string): AuditSource {
+  return {
+    async page(input) {
+      parseInput(auditQuerySchema, input); // the same errors as locally, before any request
+      return adminFetch<AuditPage>(gateway, adminKey, `/admin/api/audit?${new URLSearchParams(input)}`);
+    },
+    async *export(input, format) {
+      exportFilter(input);
+      const { limit: _limit, cursor: _cursor, ...filter } = input;
+      const query = new URLSearchParams({ ...filter, format });
+      const response = await adminResponse(gateway, adminKey, `/admin/api/audit/export?${query}`);
+      if (response.body) yield* response.body;
+    },
+    close: () => {},
+  };
+}

@@ -1,0 +1,33 @@
+import type { Command } from "commander";
+import { runTail } from "../tui/run-tail.ts";
+
+interface TailFlags {
+  gateway?: string;
+  adminKey?: string;
+  model?: string;
+  key?: string;
+  status?: string;
+  json?: boolean;
+}
+
+export function registerTail(program: Command): void {
+  program
+    .command("tail")
+    .description("watch the gateway's traffic live (NDJSON with --json or when piped)")
+    .option("--gateway <url>", "gateway URL (default: $MINDGW_GATEWAY, else http://127.0.0.1:8080)")
+    .option("--admin-key <key>", "admin key (default: $MINDGW_ADMIN_KEY)")
+    .option("--model <model>", "only requests for this model")
+    .option("--key <name>", "only requests made with this key name")
+    .option("--status <class>", "only this status class (2xx, 4xx, 5xx) or exact status")
+    .option("--json", "print one JSON line per event")
+    .action(async (flags: TailFlags) => {
+      process.exitCode = await runTail({
+        gateway: flags.gateway ?? process.env.MINDGW_GATEWAY ?? "http://127.0.0.1:8080",
+        adminKey: flags.adminKey ?? process.env.MINDGW_ADMIN_KEY ?? "",
+        ...(flags.model ? { model: flags.model } : {}),
+        ...(flags.key ? { key: flags.key } : {}),
+        ...(flags.status ? { status: flags.status } : {}),
+        json: flags.json === true,
+      });
+    });
+}

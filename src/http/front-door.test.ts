@@ -1,0 +1,94 @@
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { EMBEDDED_DEFAULTS, parseConfig } from "../config/load-config.ts";
+import { createGateway, type Gateway } from "../gateway/create-gateway.ts";
+import { silentLogger } from "../log/logger.ts";
+
+// The front door through app.handle(): no socket, the real pipeline, a real SQLite file.
+// (Elysia finds the path by offset, so test URLs need a realistic host such as localhost.)
+let dir: string;
+let gateway: Gateway;
+let adminKey = "";
+
+const post = (path: string, body: unknown, headers: Record<string, string> = {}) =>
+  gateway.handle(
+    new Request(`http://localhost${path}`, {
+      method: "POST",
+      headers: { "content-type": "application/json", authorization: `Bearer ${adminKey}`, ...headers },
+      body: typeof body === "string" ? body : JSON.stringify(body),
+    }),
+  );
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), "mindgw-front-door-"));
+  const config = parseConfig({
+    ...EMBEDDED_DEFAULTS,
+    storage: { path: join(dir, "gw.db") },
+    server: { max_body: "1KB" },
+  });
+  gateway = await createGateway({
+    config,
+    logger: silentLogger,
+    onBootstrapKey: (key) => {
+      adminKey = key;
+    },
+  });
+});
+
+afterAll(async () => {
+  await gateway.stop();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe("front door", () => {
+  test("answers a chat completion from the mock provider with a request id", async () => {
+    const response = await post("/v1/chat/completions", {
+      model: "mock",
+      messages: [{ role: "user", content: "hi" }],
+    });
+    expect(response.status).toBe(200);
+    expect(response.headers.get("x-request-id")).toMatch(/^req_/);
+    const body = (await response.json()) as { choices: { message: { content: string } }[] };
+    expect(body.choices[0]?.message.content).toContain("You said: hi");
+  });
+
+  test("maps each failure to its status in the caller's dialect", async () => {
+    const cases: [string, unknown, number, string][] = [
+      ["/v1/chat/completions", "{not json", 400, "invalid_json"],
+      ["/v1/chat/completions", { messages: [] }, 400, "missing_model"],
+      ["/v1/chat/completions", { model: "nope", messages: [] }, 404, "model_not_found"],
+      [
+        "/v1/chat/completions",
+        { model: "mock", messages: [], pad: "x".repeat(2000) },
+        413,
+        "payload_too_large",
+      ],
+    ];
+    for (const [path, body, status, code] of cases) {
+      const response = await post(path, body);
+      expect(response.status).toBe(status);
+      expect(((await response.json()) as { error: { code: string } }).error.code).toBe(code);
+    }
+  });
+
+  test("speaks Anthropic's error shape on /v1/messages", async () => {
+    const response = await post("/v1/messages", { model: "mock", messages: [] });
+    expect(response.status).toBe(400);
+    const body = (await response.json()) as { type: string; error: { type: string; message: string } };
+    expect(body.type).toBe("error");
+    expect(body.error.type).toBe("invalid_request_error");
+    expect(body.error.message).toContain("max_tokens");
+  });
+
+  test("refuses a missing or wrong credential with one uniform 401", async () => {
+    const missing = await gateway.handle(new Request("http://localhost/v1/models"));
+    const wrong = await gateway.handle(
+      new Request("http://localhost/v1/models", { headers: { "x-api-key": "mgw_wrong" } }),
+    );
+    expect(missing.status).toBe(401);
+    expect(wrong.status).toBe(401);
+    expect(await missing.json()).toEqual(await wrong.json());
+  });
+});

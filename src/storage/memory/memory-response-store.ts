@@ -1,0 +1,17 @@
+import type { ResponseStore, StoredResponse } from "../storage.ts";
+
+/** ResponseStore held in process memory: for tests and embedders without persistence. */
+export function createMemoryResponseStore(): ResponseStore {
+  const rows = new Map<string, StoredResponse>();
+  // A JSON key cannot collide the way `${tenant}:${id}` could with a colon in a tenant name.
+  const keyOf = (tenant: string, id: string) => JSON.stringify([tenant, id]);
+  return {
+    async save(record) {
+      rows.set(keyOf(record.tenant, record.id), structuredClone(record));
+    },
+    async get(tenant, id) {
+      const row = rows.get(keyOf(tenant, id));
+      return row ? structuredClone(row) : null;
+    },
+  };
+}

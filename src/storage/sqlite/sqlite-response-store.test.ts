@@ -1,0 +1,75 @@
+import { afterAll, describe, expect, test } from "bun:test";
+import { createMemoryResponseStore } from "../memory/memory-response-store.ts";
+import type { ResponseStore, StoredResponse } from "../storage.ts";
+import { schemaVersion } from "./migrate.ts";
+import { openSqliteStorage } from "./sqlite-storage.ts";
+import { tempDir } from "./test-helpers.ts";
+
+const tmp = tempDir();
+afterAll(tmp.cleanup);
+
+const stored = (tenant: string, id: string, text = "hi"): StoredResponse => ({
+  tenant,
+  id,
+  response: { id, object: "response", output: [{ type: "message", content: [{ text }] }] },
+  items: [
+    { type: "message", role: "user", content: "hello" },
+    { type: "message", role: "assistant", content: [{ type: "output_text", text }] },
+  ],
+  createdAt: 1_700_000_000_000,
+});
+
+function contract(name: string, open: () => ResponseStore) {
+  describe(name, () => {
+    test("saves and reads back a response with its conversation items", async () => {
+      const store = open();
+      const record = stored("acme", "resp_1");
+      await store.save(record);
+      expect(await store.get("acme", "resp_1")).toEqual(record);
+    });
+
+    test("is scoped by tenant: another tenant's id reads as unknown", async () => {
+      const store = open();
+      await store.save(stored("acme", "resp_2"));
+      expect(await store.get("globex", "resp_2")).toBeNull();
+      expect(await store.get("acme", "resp_missing")).toBeNull();
+    });
+
+    test("the same id under two tenants stays two responses", async () => {
+      const store = open();
+      await store.save(stored("acme", "resp_3", "for acme"));
+      await store.save(stored("globex", "resp_3", "for globex"));
+      expect((await store.get("acme", "resp_3"))?.response).toEqual(
+        stored("acme", "resp_3", "for acme").response,
+      );
+      expect((await store.get("globex", "resp_3"))?.response).toEqual(
+        stored("globex", "resp_3", "for globex").response,
+      );
+    });
+
+    test("saving again replaces the record", async () => {
+      const store = open();
+      await store.save(stored("acme", "resp_4", "first"));
+      await store.save(stored("acme", "resp_4", "second"));
+      expect((await store.get("acme", "resp_4"))?.response).toEqual(
+        stored("acme", "resp_4", "second").response,
+      );
+    });
+  });
+}
+
+contract("SqliteResponseStore", () => openSqliteStorage(tmp.file("contract.db")).responses);
+contract("MemoryResponseStore", createMemoryResponseStore);
+
+describe("SqliteResponseStore on disk", () => {
+  test("migrates its own component and survives a reopen of the same file", async () => {
+    const path = tmp.file("reopen.db");
+    const first = openSqliteStorage(path);
+    await first.responses.save(stored("acme", "resp_keep"));
+    expect(schemaVersion(first.db, "responses")).toBe(1);
+    await first.close();
+    const second = openSqliteStorage(path);
+    expect(await second.responses.get("acme", "resp_keep")).toEqual(stored("acme", "resp_keep"));
+    await second.close();
+  });
+});

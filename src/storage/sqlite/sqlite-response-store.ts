@@ -1,0 +1,49 @@
+import type { Database } from "bun:sqlite";
+import { isJsonObject, type JsonObject } from "../../core/dialect.ts";
+import type { ResponseStore } from "../storage.ts";
+import { migrate } from "./migrate.ts";
+import { responseMigrations } from "./response-migrations.ts";
+
+interface Row {
+  tenant: string;
+  id: string;
+  response: string;
+  items: string;
+  created_at: number;
+}
+
+/** ResponseStore over bun:sqlite: one row per (tenant, id), both JSON columns as text. */
+export function createSqliteResponseStore(db: Database): ResponseStore {
+  migrate(db, "responses", responseMigrations);
+  const upsert = db.query(
+    `INSERT OR REPLACE INTO stored_responses (tenant, id, response, items, created_at)
+     VALUES (?, ?, ?, ?, ?)`,
+  );
+  const one = db.query<Row, [string, string]>(
+    "SELECT tenant, id, response, items, created_at FROM stored_responses WHERE tenant = ? AND id = ?",
+  );
+  return {
+    async save(record) {
+      upsert.run(
+        record.tenant,
+        record.id,
+        JSON.stringify(record.response),
+        JSON.stringify(record.items),
+        record.createdAt,
+      );
+    },
+    async get(tenant, id) {
+      const row = one.get(tenant, id);
+      if (!row) return null;
+      const response: unknown = JSON.parse(row.response);
+      const items: unknown = JSON.parse(row.items);
+      return {
+        tenant: row.tenant,
+        id: row.id,
+        response: isJsonObject(response) ? response : {},
+        items: Array.isArray(items) ? items.filter(isJsonObject) : ([] as JsonObject[]),
+        createdAt: row.created_at,
+      };
+    },
+  };
+}

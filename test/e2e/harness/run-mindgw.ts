@@ -1,0 +1,40 @@
+import { assertBuilt, MINDGW } from "./binary.ts";
+
+/** What one finished `mindgw …` invocation printed and returned. */
+export interface CliResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/**
+ * Runs the compiled binary to completion (bounded: killed after `timeoutMs`). `env` is merged
+ * over a copy of this process's environment with the MINDGW_* fallbacks removed, so a test
+ * only sees the ones it passes.
+ */
+export async function runMindgw(
+  args: readonly string[],
+  options: { env?: Record<string, string>; cwd?: string; timeoutMs?: number } = {},
+): Promise<CliResult> {
+  assertBuilt();
+  const env: Record<string, string | undefined> = { ...process.env };
+  for (const name of ["MINDGW_CONFIG", "MINDGW_GATEWAY", "MINDGW_ADMIN_KEY"]) delete env[name];
+  const proc = Bun.spawn([MINDGW, ...args], {
+    stdin: "ignore",
+    stdout: "pipe",
+    stderr: "pipe",
+    env: { ...env, ...options.env },
+    ...(options.cwd ? { cwd: options.cwd } : {}),
+  });
+  const timer = setTimeout(() => proc.kill("SIGKILL"), options.timeoutMs ?? 20_000);
+  try {
+    const [stdout, stderr, code] = await Promise.all([
+      new Response(proc.stdout).text(),
+      new Response(proc.stderr).text(),
+      proc.exited,
+    ]);
+    return { code, stdout, stderr };
+  } finally {
+    clearTimeout(timer);
+  }
+}

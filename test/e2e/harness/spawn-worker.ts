@@ -1,0 +1,181 @@
+import { join } from "node:path";
+import type { Subprocess } from "bun";
+import { assertBuilt, MINDGW } from "./binary.ts";
+import { ProcessOutput } from "./process-output.ts";
+import { waitFor } from "./wait-for.ts";
+
+/** A child process with its output collected, stopped by its own handle only. */
+export interface ChildProcess {
+  readonly proc: Subprocess<"ignore", "pipe", "pipe">;
+  readonly stdout: ProcessOutput;
+  readonly stderr: ProcessOutput;
+  /** Sends a signal (SIGCONT first, so a stopped child can act on it) and waits, bounded. */
+  stop(signal?: NodeJS.Signals, timeoutMs?: number): Promise<number | null>;
+}
+
+export interface WorkerProcess extends ChildProcess {
+  readonly name: string;
+}
+
+export interface WorkerOptions {
+  /** The gateway's base URL (http://…); the worker maps it to ws:// itself. */
+  gateway: string;
+  token: string;
+  /** The model server's base URL, with /v1. */
+  upstream: string;
+  name: string;
+  models?: string[];
+  concurrency?: number;
+  labels?: Record<string, string>;
+}
+
+function wrap(proc: Subprocess<"ignore", "pipe", "pipe">): ChildProcess {
+  const stdout = new ProcessOutput(proc.stdout);
+  const stderr = new ProcessOutput(proc.stderr);
+  return {
+    proc,
+    stdout,
+    stderr,
+    async stop(signal = "SIGTERM", timeoutMs = 15_000) {
+      if (proc.exitCode === null && proc.signalCode === null) {
+        proc.kill("SIGCONT");
+        proc.kill(signal);
+      }
+      const exited = await Promise.race([proc.exited, Bun.sleep(timeoutMs).then(() => null)]);
+      if (exited === null) proc.kill("SIGKILL");
+      await Promise.race([Promise.all([stdout.done, stderr.done]), Bun.sleep(1000)]);
+      return exited;
+    },
+  };
+}
+
+/** Starts `dist/mindgw worker` dialling out to `gateway`. It registers on its own. */
+export function spawnWorker(options: WorkerOptions): WorkerProcess {
+  assertBuilt();
+  const args = [
+    MINDGW,
+    "worker",
+    "--connect",
+    options.gateway,
+    "--token",
+    options.token,
+    "--upstream",
+    options.upstream,
+    "--name",
+    options.name,
+    "--concurrency",
+    String(options.concurrency ?? 8),
+  ];
+  if (options.models) args.push("--models", options.models.join(","));
+  for (const [k, v] of Object.entries(options.labels ?? {})) args.push("--label", `${k}=${v}`);
+  const proc = Bun.spawn(args, { stdin: "ignore", stdout: "pipe", stderr: "pipe" });
+  return { ...wrap(proc), name: options.name };
+}
+
+export interface FakeProcess extends ChildProcess {
+  /** `http://127.0.0.1:PORT` (no /v1). */
+  readonly url: string;
+  /** What the fake recorded (`GET /_fake/requests`). */
+  requests(): Promise<{ id: number; path: string; body: unknown; outcome: string | null }[]>;
+}
+
+/** The fake upstream as its own process (`bun test/fake-upstream/main.ts`). */
+export async function spawnFakeUpstream(): Promise<FakeProcess> {
+  const main = join(import.meta.dir, "../../fake-upstream/main.ts");
+  const child = wrap(Bun.spawn(["bun", main], { stdin: "ignore", stdout: "pipe", stderr: "pipe" }));
+  const port = await waitFor("the fake upstream to listen", () => {
+    if (child.proc.exitCode !== null) throw new Error(`fake upstream exited:\n${child.stderr.all}`);
+    return child.stdout.match(/\{"port":(\d+)\}/)?.[1];
+  }).catch(async (error: unknown) => {
+    await child.stop("SIGKILL");
+    throw error;
+  });
+  const url = `http://127.0.0.1:${port}`;
+  return {
+    ...child,
+    url,
+    async requests() {
+      const res = await fetch(`${url}/_fake/requests`, { signal: AbortSignal.timeout(5000) });
+      return (await res.json()) as { id: number; path: string; body: unknown; outcome: string | null }[];
+    },
+  };
+}
+
+/** A worker as `/admin/api/workers` lists it. */
+export interface ListedWorker {
+  id: string;
+  name: string;
+  models: string[];
+  inFlight: number;
+  capacity: number;
+  labels: Record<string, string>;
+  lastHeartbeatAt: number;
+}
+
+export async function listWorkers(gatewayUrl: string, adminKey: string): Promise<ListedWorker[]> {
+  const res = await fetch(`${gatewayUrl}/admin/api/workers`, {
+    headers: { authorization: `Bearer ${adminKey}` },
+    signal: AbortSignal.timeout(5000),
+  });
+  if (res.status !== 200) throw new Error(`/admin/api/workers answered ${res.status}`);
+  return ((await res.json()) as { workers: ListedWorker[] }).workers;
+}
+
+/** Waits until the connected worker names are exactly `names` (sorted compare). */
+export function waitForWorkers(
+  gatewayUrl: string,
+  adminKey: string,
+  names: string[],
+  timeoutMs = 15_000,
+): Promise<ListedWorker[]> {
+  const want = [...names].sort().join(",");
+  return waitFor(
+    `workers [${want}]`,
+    async () => {
+      const listed = await listWorkers(gatewayUrl, adminKey).catch(() => undefined);
+      if (!listed) return undefined;
+      return listed.map((w) => w.name).join(",") === want ? listed : undefined;
+    },
+    timeoutMs,
+    50,
+  );
+}
+
+/** Creates a key through `POST /admin/api/keys`; returns the plain key. */
+export async function createKey(
+  gatewayUrl: string,
+  adminKey: string,
+  input: { name: string; role: "admin" | "user" | "worker"; models?: string[] },
+): Promise<string> {
+  const res = await fetch(`${gatewayUrl}/admin/api/keys`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${adminKey}`, "content-type": "application/json" },
+    body: JSON.stringify(input),
+    signal: AbortSignal.timeout(5000),
+  });
+  const body = (await res.json()) as { key?: string };
+  if (res.status !== 201 || !body.key) throw new Error(`key creation answered ${res.status}`);
+  return body.key;
+}
+
+/** One audit row as `/admin/api/audit` returns it (the fields these tests read). */
+export interface AuditRow {
+  requestId: string;
+  model: string | null;
+  route: string | null;
+  status: number;
+  errorClass: string | null;
+  stream: boolean;
+}
+
+/** Waits (bounded) for the audit row of `requestId`; rows are written off the request path. */
+export function auditRow(gatewayUrl: string, adminKey: string, requestId: string): Promise<AuditRow> {
+  return waitFor(`the audit row of ${requestId}`, async () => {
+    const res = await fetch(`${gatewayUrl}/admin/api/audit?limit=1000`, {
+      headers: { authorization: `Bearer ${adminKey}` },
+      signal: AbortSignal.timeout(5000),
+    });
+    const page = (await res.json()) as { records: AuditRow[] };
+    return page.records.find((r) => r.requestId === requestId);
+  });
+}

@@ -1,0 +1,264 @@
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { type FakeUpstream, startFakeUpstream } from "../fake-upstream/fake-upstream.ts";
+import { bearer, chatBody, fakeRoutesConfig } from "./harness/fake-config.ts";
+import { runMindgw } from "./harness/run-mindgw.ts";
+import { type GatewayProcess, spawnGateway } from "./harness/spawn-gateway.ts";
+import { tempDir } from "./harness/temp-dir.ts";
+import { waitFor } from "./harness/wait-for.ts";
+
+// `mindgw keys` against the local store (-c) and a running gateway (--gateway / env), and how
+// fast the running gateway sees each change.
+
+const sha256 = (text: string) => new Bun.CryptoHasher("sha256").update(text).digest("hex");
+
+interface Issued {
+  id: string;
+  name: string;
+  role: string;
+  key: string;
+  previous?: { id: string; status: string };
+}
+
+let fake: FakeUpstream;
+let gw: GatewayProcess;
+let adminKey: string;
+const dir = tempDir();
+const config = () => fakeRoutesConfig(fake.url, ["m1", "m2"]);
+
+const local = (...args: string[]) => runMindgw(["keys", ...args, "-c", gw.configPath]);
+const remote = (...args: string[]) =>
+  runMindgw(["keys", ...args, "--gateway", gw.url, "--admin-key", adminKey]);
+const json = <T>(stdout: string): T => JSON.parse(stdout) as T;
+
+async function chatStatus(key: string, model = "m1"): Promise<number> {
+  const res = await fetch(`${gw.url}/v1/chat/completions`, {
+    method: "POST",
+    headers: bearer(key),
+    body: chatBody(model),
+  });
+  await res.arrayBuffer();
+  return res.status;
+}
+
+beforeAll(async () => {
+  fake = await startFakeUpstream();
+  const first = await spawnGateway({ config: config(), dir: dir.path });
+  try {
+    expect(first.adminKey).toMatch(/^mgw_[A-Za-z0-9]{43}$/);
+    adminKey = first.adminKey ?? "";
+    // Shown exactly once on the first start.
+    expect(first.stdout.all.split(adminKey).length - 1).toBe(1);
+  } finally {
+    await first.stop();
+  }
+  gw = await spawnGateway({ config: config(), dir: dir.path });
+}, 30_000);
+
+afterAll(async () => {
+  await gw?.stop();
+  await fake?.stop();
+  dir.cleanup();
+}, 30_000);
+
+describe("bootstrap admin key", () => {
+  test("is not printed on a second start with the same store, and still works", async () => {
+    expect(gw.adminKey).toBeNull();
+    expect(gw.stdout.all).not.toContain("mgw_");
+    expect(await chatStatus(adminKey)).toBe(200);
+  });
+});
+
+describe("local CLI (-c config)", () => {
+  test("create --json prints id, name, role, key; the key becomes usable on the running gateway", async () => {
+    const out = await local("create", "--name", "alice", "--models", "m1", "--json");
+    expect(out.code).toBe(0);
+    const issued = json<Issued>(out.stdout);
+    expect(issued).toMatchObject({ name: "alice", role: "user" });
+    expect(issued.id).toBeString();
+    expect(issued.key).toMatch(/^mgw_[A-Za-z0-9]{43}$/);
+    await waitFor("the local key to work", async () => (await chatStatus(issued.key)) === 200, 15_000);
+    expect(await chatStatus(issued.key, "m2")).toBe(403);
+  });
+
+  test("list and show, human and --json, never print the plain key or its hash", async () => {
+    const issued = json<Issued>((await local("create", "--name", "bob", "--json")).stdout);
+    const outputs = await Promise.all([
+      local("list"),
+      local("list", "--json"),
+      local("list", "--all", "--json"),
+      local("show", issued.id),
+      local("show", issued.id, "--json"),
+      local("show", "bob", "--json"),
+    ]);
+    for (const out of outputs) {
+      expect(out.code).toBe(0);
+      expect(out.stdout).not.toContain(issued.key);
+      expect(out.stdout).not.toContain(sha256(issued.key));
+      expect(out.stdout).not.toContain(adminKey);
+      expect(out.stdout).not.toContain(sha256(adminKey));
+    }
+    const listed = json<{ keys: { id: string; key_preview: string }[] }>(outputs[1]?.stdout ?? "");
+    const bob = listed.keys.find((k) => k.id === issued.id);
+    expect(bob?.key_preview).toBe(`${issued.key.slice(0, 8)}…${issued.key.slice(-4)}`);
+    expect(json<{ id: string; name: string }>(outputs[4]?.stdout ?? "")).toMatchObject({
+      id: issued.id,
+      name: "bob",
+    });
+    expect(outputs[3]?.stdout).toContain(issued.id);
+  });
+
+  test("revoke locally: the gateway refuses the key within its refresh bound", async () => {
+    const issued = json<Issued>((await local("create", "--name", "carol", "--json")).stdout);
+    await waitFor("carol's key to work", async () => (await chatStatus(issued.key)) === 200, 15_000);
+    const out = await local("revoke", issued.id, "--json");
+    expect(out.code).toBe(0);
+    expect(json<{ status: string }>(out.stdout).status).toBe("revoked");
+    await waitFor("carol's key to be refused", async () => (await chatStatus(issued.key)) === 401, 15_000);
+  });
+
+  test("rotate locally with --grace 2s: both keys work, then the old one stops", async () => {
+    const old = json<Issued>((await local("create", "--name", "dave", "--json")).stdout);
+    await waitFor("dave's key to work", async () => (await chatStatus(old.key)) === 200, 15_000);
+    const out = await local("rotate", old.id, "--grace", "2s", "--json");
+    expect(out.code).toBe(0);
+    const rotated = json<Issued>(out.stdout);
+    expect(rotated.key).not.toBe(old.key);
+    expect(rotated.previous?.id).toBe(old.id);
+    await waitFor("the new key to work", async () => (await chatStatus(rotated.key)) === 200, 15_000);
+    await waitFor(
+      "the old key to stop after the grace",
+      async () => (await chatStatus(old.key)) === 401,
+      15_000,
+    );
+    expect(await chatStatus(rotated.key)).toBe(200);
+  });
+});
+
+describe("remote CLI (--gateway --admin-key, or MINDGW_GATEWAY / MINDGW_ADMIN_KEY)", () => {
+  test("create, list, show with flags and with env", async () => {
+    const created = await remote("create", "--name", "erin", "--role", "user", "--rpm", "100", "--json");
+    expect(created.code).toBe(0);
+    const issued = json<Issued>(created.stdout);
+    expect(issued).toMatchObject({ name: "erin", role: "user" });
+    expect(issued.key).toMatch(/^mgw_/);
+    // Made through the gateway: usable at once.
+    expect(await chatStatus(issued.key)).toBe(200);
+
+    const env = { MINDGW_GATEWAY: gw.url, MINDGW_ADMIN_KEY: adminKey };
+    const viaEnv = await runMindgw(["keys", "create", "--name", "frank", "--json"], { env });
+    expect(viaEnv.code).toBe(0);
+    expect(json<Issued>(viaEnv.stdout).name).toBe("frank");
+
+    const outputs = await Promise.all([
+      remote("list", "--json"),
+      remote("list"),
+      remote("show", issued.id, "--json"),
+      remote("show", issued.id),
+      runMindgw(["keys", "list", "--json"], { env }),
+      runMindgw(["keys", "show", "erin", "--json"], { env }),
+    ]);
+    for (const out of outputs) {
+      expect(out.code).toBe(0);
+      expect(out.stdout).not.toContain(issued.key);
+      expect(out.stdout).not.toContain(sha256(issued.key));
+      expect(out.stdout).not.toContain(adminKey);
+    }
+    const names = json<{ keys: { name: string }[] }>(outputs[0]?.stdout ?? "").keys.map((k) => k.name);
+    expect(names).toEqual(expect.arrayContaining(["erin", "frank", "alice"]));
+    expect(json<{ id: string; rpm: number }>(outputs[2]?.stdout ?? "")).toMatchObject({
+      id: issued.id,
+      rpm: 100,
+    });
+    expect(json<{ id: string }>(outputs[5]?.stdout ?? "").id).toBe(issued.id);
+  });
+
+  test("revoke through the gateway: the very next request is 401", async () => {
+    const issued = json<Issued>((await remote("create", "--name", "grace", "--json")).stdout);
+    expect(await chatStatus(issued.key)).toBe(200);
+    const out = await remote("revoke", issued.id, "--json");
+    expect(out.code).toBe(0);
+    expect(json<{ status: string }>(out.stdout).status).toBe("revoked");
+    expect(await chatStatus(issued.key)).toBe(401);
+  });
+
+  test("revoke through env-configured gateway by name", async () => {
+    const issued = json<Issued>((await remote("create", "--name", "heidi", "--json")).stdout);
+    expect(await chatStatus(issued.key)).toBe(200);
+    const env = { MINDGW_GATEWAY: gw.url, MINDGW_ADMIN_KEY: adminKey };
+    const out = await runMindgw(["keys", "revoke", "heidi", "--json"], { env });
+    expect(out.code).toBe(0);
+    expect(await chatStatus(issued.key)).toBe(401);
+  });
+
+  test("rotate through the gateway with --grace 2s: old key works during the grace, not after", async () => {
+    const old = json<Issued>((await remote("create", "--name", "ivan", "--json")).stdout);
+    expect(await chatStatus(old.key)).toBe(200);
+    const out = await remote("rotate", old.id, "--grace", "2s", "--json");
+    expect(out.code).toBe(0);
+    const rotated = json<Issued>(out.stdout);
+    expect(rotated).toMatchObject({ name: "ivan", role: "user" });
+    expect(rotated.previous?.id).toBe(old.id);
+    expect(await chatStatus(rotated.key)).toBe(200);
+    // Immediately after the rotate, well inside the 2 s grace.
+    expect(await chatStatus(old.key)).toBe(200);
+    await waitFor(
+      "the old key to stop after the grace",
+      async () => (await chatStatus(old.key)) === 401,
+      15_000,
+    );
+    expect(await chatStatus(rotated.key)).toBe(200);
+  });
+
+  test("a wrong admin key is a one-line error and exit 2, no stack trace", async () => {
+    for (const args of [
+      ["list"],
+      ["create", "--name", "x", "--json"],
+      ["show", "alice"],
+      ["revoke", "alice"],
+    ]) {
+      const out = await runMindgw(["keys", ...args, "--gateway", gw.url, "--admin-key", "mgw_wrong"]);
+      expect(out.code).toBe(2);
+      expect(out.stdout).toBe("");
+      expect(out.stderr.trim().split("\n")).toHaveLength(1);
+      expect(out.stderr).toContain("invalid or missing credentials");
+      expect(out.stderr).not.toMatch(/\bat .*\(|\.ts:\d+/);
+      expect(out.stderr).not.toContain("mgw_wrong");
+    }
+  });
+
+  test("a non-admin key as --admin-key is refused with exit 2", async () => {
+    const user = json<Issued>((await remote("create", "--name", "judy", "--json")).stdout);
+    const out = await runMindgw([
+      "keys",
+      "create",
+      "--name",
+      "sneaky",
+      "--role",
+      "admin",
+      "--gateway",
+      gw.url,
+      "--admin-key",
+      user.key,
+    ]);
+    expect(out.code).toBe(2);
+    expect(out.stderr.trim().split("\n")).toHaveLength(1);
+    expect(out.stderr).not.toContain(user.key);
+  });
+
+  test("an unreachable gateway is a one-line error and exit 1", async () => {
+    const closed = Bun.serve({ hostname: "127.0.0.1", port: 0, fetch: () => new Response("") });
+    const url = `http://127.0.0.1:${closed.port}`;
+    await closed.stop(true);
+    const out = await runMindgw(["keys", "list", "--gateway", url, "--admin-key", adminKey]);
+    expect(out.code).toBe(1);
+    expect(out.stderr.trim().split("\n")).toHaveLength(1);
+    expect(out.stderr).toContain("cannot reach");
+    expect(out.stderr).not.toContain(adminKey);
+  });
+
+  test("--gateway without an admin key is a usage error", async () => {
+    const out = await runMindgw(["keys", "list", "--gateway", gw.url]);
+    expect(out.code).toBe(2);
+    expect(out.stderr.trim().split("\n")).toHaveLength(1);
+  });
+});

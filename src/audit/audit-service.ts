@@ -49,7 +49,11 @@ export function createAuditService(config: Config, logger: Logger): AuditService
   });
   const onError = (error: unknown) =>
     logger.warn(`audit maintenance failed: ${error instanceof Error ? error.message : "error"}`);
-  const retention = new AuditRetention(db, { retentionMs: config.audit.retention, onError });
+  // A pass every quarter of the retention, at most once a minute: a row outlives its retention
+  // by at most that much, and a short retention (tests, demos) is honoured promptly.
+  const retentionMs = config.audit.retention;
+  const intervalMs = Math.min(60_000, Math.max(250, Math.floor(retentionMs / 4)));
+  const retention = new AuditRetention(db, { retentionMs, intervalMs, onError });
   const checkpointer = new WalCheckpointer(db, { isIdle: () => writer.stats().queued === 0, onError });
   retention.start();
   checkpointer.start();

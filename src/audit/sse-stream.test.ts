@@ -10,9 +10,17 @@ async function readText(reader: ReadableStreamDefaultReader<Uint8Array>): Promis
   return next.done ? "" : decoder.decode(next.value);
 }
 
+test("an opening comment goes out at once, before any event", async () => {
+  const bus = new EventBus();
+  const reader = sseStream(bus.subscribe()).getReader();
+  expect(await readText(reader)).toBe(": connected\n\n");
+  await reader.cancel();
+});
+
 test("events are framed as SSE with the type as the event name", async () => {
   const bus = new EventBus();
   const reader = sseStream(bus.subscribe()).getReader();
+  await readText(reader); // the opening comment
   bus.publish({ type: "config.rejected", at: 1, error: "line 1\nline 2" });
   expect(await readText(reader)).toBe(
     `event: config.rejected\ndata: ${JSON.stringify({ type: "config.rejected", at: 1, error: "line 1\nline 2" })}\n\n`,
@@ -23,6 +31,7 @@ test("events are framed as SSE with the type as the event name", async () => {
 test("a keep-alive comment is sent while idle", async () => {
   const bus = new EventBus();
   const reader = sseStream(bus.subscribe(), { keepAliveMs: 5 }).getReader();
+  await readText(reader); // the opening comment
   expect(await readText(reader)).toBe(": keep-alive\n\n");
   await reader.cancel();
 });
@@ -42,6 +51,7 @@ test("a dropped subscription ends the stream", async () => {
   const bus = new EventBus(() => now);
   const sub = bus.subscribe({ bufferSize: 1, maxLagMs: 10 });
   const reader = sseStream(sub).getReader();
+  await readText(reader); // the opening comment
   bus.publish({ type: "config.reloaded", at: 0, version: 1 });
   expect(await readText(reader)).toContain("config.reloaded");
   // The reader stops pulling: the buffer fills, then stays full past maxLagMs.

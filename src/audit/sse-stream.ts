@@ -7,6 +7,8 @@ export interface SseStreamOptions {
 }
 
 const KEEP_ALIVE = ": keep-alive\n\n";
+/** Sent first: the response (headers included) goes out now, not at the first event. */
+const OPENED = ": connected\n\n";
 
 /**
  * A subscription as an SSE body (`event: <type>`, `data: <json>`). The stream pulls one event
@@ -28,6 +30,9 @@ export function sseStream(
   return new ReadableStream<Uint8Array>(
     {
       start(controller) {
+        // Without a first chunk the server holds back the headers, and a client on an idle
+        // gateway (`mindgw tail`) cannot tell "connected" from "still connecting".
+        controller.enqueue(encoder.encode(OPENED));
         keepAlive = setInterval(() => {
           try {
             controller.enqueue(encoder.encode(KEEP_ALIVE));

@@ -86,5 +86,10 @@ export async function adminFetch<T>(
   body?: unknown,
 ): Promise<T> {
   const response = await adminResponse(gateway, adminKey, path, method, body);
-  return (await response.json()) as T;
+  try {
+    return (await response.json()) as T;
+  } catch {
+    // A wrong URL (a web page, a proxy) must read as that, not as a JSON parser's complaint.
+    throw new GatewayCallError(`${gateway} did not answer like a mindgw gateway`, EXIT.failure);
+  }
 }

@@ -2,6 +2,7 @@ import { Command, CommanderError } from "commander";
 import { ConfigError } from "../config/config-error.ts";
 import { GatewayError } from "../core/gateway-error.ts";
 import { GatewayCallError } from "./admin-fetch.ts";
+import { registerAudit } from "./audit-command.ts";
 import { registerConfig } from "./config-command.ts";
 import { EXIT, UsageError } from "./exit-code.ts";
 import { registerKeys } from "./keys/keys-command.ts";
@@ -20,6 +21,7 @@ export async function runCli(argv: readonly string[]): Promise<number> {
   registerServe(program);
   registerWorker(program);
   registerKeys(program);
+  registerAudit(program);
   registerTail(program);
   registerConfig(program);
   registerVersion(program);
@@ -34,8 +36,9 @@ export async function runCli(argv: readonly string[]): Promise<number> {
 
 function exitCodeFor(error: unknown): number {
   if (error instanceof CommanderError) {
+    // Help shown because a subcommand is missing (`mindgw config`) carries exit code 1: a usage error.
     const quiet = ["commander.helpDisplayed", "commander.version", "commander.help"];
-    return quiet.includes(error.code) ? EXIT.ok : EXIT.usage;
+    return quiet.includes(error.code) && error.exitCode === 0 ? EXIT.ok : EXIT.usage;
   }
   if (error instanceof ConfigError) {
     process.stderr.write(`invalid config:\n${error.problems.map((p) => `  ${p}`).join("\n")}\n`);

@@ -58,4 +58,6 @@ async function serve(options: ServeOptions): Promise<void> {
     process.once("SIGINT", () => stop("SIGINT"));
   });
   logger.info("stopped");
+  // Everything is flushed and closed; exit now rather than wait on some library's stray timer.
+  process.exit(typeof process.exitCode === "number" ? process.exitCode : 0);
 }

@@ -22,7 +22,14 @@ export function parseConfig(document: unknown, env: Env = process.env): Config {
   }
   const result = configSchema.safeParse(interpolated);
   if (!result.success) {
-    throw new ConfigError(result.error.issues.map((issue) => `${formatPath(issue.path)}: ${issue.message}`));
+    throw new ConfigError(
+      result.error.issues.flatMap((issue) =>
+        // Name the misspelt field itself (`server.prot`), not only the object holding it.
+        issue.code === "unrecognized_keys"
+          ? issue.keys.map((key) => `${formatPath([...issue.path, key])}: unknown field`)
+          : [`${formatPath(issue.path)}: ${issue.message}`],
+      ),
+    );
   }
   const problems = crossCheck(result.data);
   if (problems.length > 0) throw new ConfigError(problems);

@@ -1,11 +1,18 @@
 import type { Config } from "./config-schema.ts";
 
 const SECRET_KEYS = /(api_key|secret|password|token|authorization)$/i;
+// Any URL (base_url, storage.url, a JWKS URL) may carry credentials: `user:pass@` or `?api-key=`.
+const URL_USERINFO = /(\w+:\/\/)[^@/?#\s]*@/g;
+const URL_SECRET_PARAM = /([?&][\w.-]*(?:key|token|secret|sig|signature|password)[\w.-]*=)[^&#\s]*/gi;
+
+const redactUrl = (value: string) =>
+  value.replace(URL_USERINFO, "$1[redacted]@").replace(URL_SECRET_PARAM, "$1[redacted]");
 
 /** The resolved config with every secret replaced, for `config check` and the admin status. */
 export function redactConfig(config: Config): unknown {
   const walk = (value: unknown, key: string): unknown => {
     if (typeof value === "string" && SECRET_KEYS.test(key)) return value ? "[redacted]" : value;
+    if (typeof value === "string") return redactUrl(value);
     if (Array.isArray(value)) return value.map((item) => walk(item, ""));
     if (value && typeof value === "object") {
       return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, walk(v, k)]));
@@ -13,12 +20,10 @@ export function redactConfig(config: Config): unknown {
     return value;
   };
   const redacted = walk(config, "") as Record<string, unknown>;
-  // Header values and URLs with credentials can carry secrets too.
+  // Header values can carry secrets too.
   for (const provider of (redacted.providers as { headers?: Record<string, string> }[]) ?? []) {
     if (provider.headers)
       provider.headers = Object.fromEntries(Object.keys(provider.headers).map((k) => [k, "[redacted]"]));
   }
-  const storage = redacted.storage as { url?: string };
-  if (storage.url) storage.url = storage.url.replace(/\/\/[^@/]*@/, "//[redacted]@");
   return redacted;
 }

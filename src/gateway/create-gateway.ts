@@ -5,6 +5,7 @@ import { createJwtVerifier } from "../auth/jwt-verifier.ts";
 import { createKeyAdmin, ensureBootstrapAdmin } from "../auth/key-admin.ts";
 import { KeyCache } from "../auth/key-cache.ts";
 import { RateLimiter } from "../auth/rate-limiter.ts";
+import { requireArea } from "../auth/roles.ts";
 import { SpendLedger } from "../auth/spend-ledger.ts";
 import type { Config } from "../config/config-schema.ts";
 import { watchConfig } from "../config/watch-config.ts";
@@ -40,6 +41,11 @@ export interface GatewayOptions {
   /** Replaces API-key/JWT authentication entirely. */
   authenticate?: Authenticator;
   logger?: Logger;
+  /**
+   * False leaves audit rows unwritten (events still flow): for embedders that keep their own
+   * record, and for the benchmark that measures what auditing costs. `mindgw serve` never sets it.
+   */
+  recordAudit?: boolean;
   /** Receives the one-time admin key created on first start with an empty key store. */
   onBootstrapKey?: (plainKey: string) => void;
 }
@@ -109,7 +115,13 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     router,
     authenticate,
     limits,
-    observer: audit.observer,
+    observer:
+      options.recordAudit === false
+        ? {
+            started: audit.observer.started,
+            finished: (record) => audit.bus.publish({ type: "request.finished", at: Date.now(), record }),
+          }
+        : audit.observer,
     lifecycle,
     maxBody: () => runtime.current.config.server.max_body,
     refusal: () => audit.refusal(),
@@ -118,9 +130,11 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   const app = createApp({
     serveModel: frontDoor.serveModel,
     listModels: (request, client) =>
-      frontDoor.guard(request, client, "models", "openai", async ({ principal, headers }) =>
-        Response.json(modelList(runtime.current.table.modelNames(), principal), { headers }),
-      ),
+      frontDoor.guard(request, client, "models", "openai", async ({ principal, headers }) => {
+        // A worker key reaches only the worker endpoint, so not even the model list.
+        requireArea(principal, "models");
+        return Response.json(modelList(runtime.current.table.modelNames(), principal), { headers });
+      }),
     ready: () => !lifecycle.isDraining && audit.refusal() === undefined,
     unrouted: frontDoor.reject,
     websocket: workerWebSocketConfig(options.config.workers.max_message),
@@ -184,12 +198,13 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     storage,
     handle: (request) => app.handle(request),
     listen(host, port) {
-      const config = runtime.current.config;
       app.listen({
         hostname: host,
         port,
-        // Our own reader answers 413 in the caller's dialect; Bun's bound is only a backstop.
-        maxRequestBodySize: config.server.max_body * 2 + 1024 * 1024,
+        // Every body is read through a bounded reader (http/read-json-body.ts) that answers 413
+        // in the caller's dialect with an x-request-id. A finite bound here would make Bun answer
+        // bodies above it with a bare 413 of its own, so it is lifted; nothing reads unbounded.
+        maxRequestBodySize: Number.MAX_SAFE_INTEGER,
         idleTimeout: 0,
       });
       server = app.server ?? undefined;

@@ -3,6 +3,7 @@ import type { Dialect, Operation } from "../core/dialect.ts";
 import { GatewayError, notFound } from "../core/gateway-error.ts";
 import { clientOf } from "./client-of.ts";
 import type { ClientInfo } from "./front-door.ts";
+import { requestIdOf } from "./request-id.ts";
 
 export interface AppDeps {
   /** The shared model-call pipeline (front-door.ts). */
@@ -35,14 +36,17 @@ const MODEL_ROUTES: readonly [string, Operation][] = [
   ["/v1/messages/count_tokens", "count_tokens"],
 ];
 
+const idHeader = (request: Request) => ({ "x-request-id": requestIdOf(request.headers) });
+
 /** Composes the HTTP surface. Handlers hold no logic of their own: they call the pipelines. */
 export function createApp(deps: AppDeps) {
   let app: AnyElysia = new Elysia(deps.websocket ? { websocket: deps.websocket } : {})
-    .get("/healthz", () => Response.json({ status: "ok" }))
-    .get("/readyz", () =>
+    // Probes skip the request pipeline (no auth, no audit row) but still carry an x-request-id.
+    .get("/healthz", ({ request }) => Response.json({ status: "ok" }, { headers: idHeader(request) }))
+    .get("/readyz", ({ request }) =>
       deps.ready()
-        ? Response.json({ status: "ready" })
-        : Response.json({ status: "draining" }, { status: 503 }),
+        ? Response.json({ status: "ready" }, { headers: idHeader(request) })
+        : Response.json({ status: "draining" }, { status: 503, headers: idHeader(request) }),
     )
     .get("/v1/models", ({ request, server }) => deps.listModels(request, clientOf(server, request)));
   for (const [path, operation] of MODEL_ROUTES) {

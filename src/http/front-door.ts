@@ -142,6 +142,10 @@ export function createFrontDoor(deps: FrontDoorDeps) {
         requestId: ledger.requestId,
         signal: request.signal,
         ...(responses ? { responses } : {}),
+        onAttempt(route, upstreamModel) {
+          ledger.route = route;
+          ledger.upstreamModel = upstreamModel;
+        },
       });
       ledger.route = dispatched.route;
       ledger.upstreamModel = dispatched.upstreamModel;

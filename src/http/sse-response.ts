@@ -1,5 +1,5 @@
 import type { Dialect } from "../core/dialect.ts";
-import { clientClosed, type GatewayError, toGatewayError } from "../core/gateway-error.ts";
+import { clientClosed, type GatewayError, toGatewayError, upstreamError } from "../core/gateway-error.ts";
 import { encodeSse, type SseEvent } from "../core/sse.ts";
 import { errorEvent } from "./error-body.ts";
 
@@ -7,6 +7,10 @@ import { errorEvent } from "./error-body.ts";
 export type StreamEnd = (error?: GatewayError) => void;
 
 const SSE_HEADERS = { "content-type": "text/event-stream; charset=utf-8", "cache-control": "no-cache" };
+
+/** A failure the stream reports itself: `event: error` (Anthropic, Responses) or OpenAI's error chunk. */
+const OPENAI_ERROR_CHUNK = /^\s*\{\s*"error"\s*:/;
+const reportsError = (event: SseEvent) => event.event === "error" || OPENAI_ERROR_CHUNK.test(event.data);
 
 /**
  * Relays events to the client as they arrive, pulled one at a time so a slow client slows
@@ -23,6 +27,8 @@ export function sseResponse(
   const iterator = events[Symbol.asyncIterator]();
   const encoder = new TextEncoder();
   let ended = false;
+  // An error event relayed mid-stream still leaves HTTP 200; the record must say it failed.
+  let reported: GatewayError | undefined;
   const end = (error?: GatewayError) => {
     if (ended) return;
     ended = true;
@@ -34,9 +40,11 @@ export function sseResponse(
         const next = await iterator.next();
         if (next.done) {
           controller.close();
-          end();
+          end(reported);
           return;
         }
+        if (!reported && reportsError(next.value))
+          reported = upstreamError("the stream ended with an error event");
         controller.enqueue(encoder.encode(encodeSse(next.value)));
         onFirstByte();
       } catch (error) {

@@ -6,7 +6,7 @@ import type { ProviderReply } from "../providers/provider.ts";
 import { StreamUsageMeter } from "../translate/stream-usage-meter.ts";
 import { usageFromAnthropic, usageFromOpenAI } from "../translate/usage-mapping.ts";
 import { abortable } from "./abortable.ts";
-import { adaptDialect, type ResponsesContext } from "./adapt-dialect.ts";
+import { type AdaptedCall, adaptDialect, type ResponsesContext } from "./adapt-dialect.ts";
 import { Attempt } from "./attempt.ts";
 import { orderRoutes } from "./order-routes.ts";
 import type { Route } from "./route.ts";
@@ -26,6 +26,8 @@ export interface DispatchRequest {
   readonly signal: AbortSignal;
   /** Only for `responses`: the id to answer under and the stored turns it continues. */
   readonly responses?: ResponsesContext;
+  /** Told before each attempt, so a request that fails still records the route it last tried. */
+  readonly onAttempt?: (route: string, upstreamModel: string) => void;
 }
 
 /** A committed answer: from here on nothing is retried, and bytes may reach the client. */
@@ -75,6 +77,7 @@ export function createRouter(deps: RouterDeps): Router {
         if (!deps.health.admit(route.key)) break;
         if (retry > 0) await backoff(backoffMs, retry, random, request.signal);
         attempts++;
+        request.onAttempt?.(route.label, route.upstreamModel);
         try {
           const dispatched = await attempt(route, request, deps.health, attempts);
           maybeShadow(plan, request, deps, random);
@@ -105,13 +108,15 @@ async function attempt(
   health: RouteHealth,
   attempts: number,
 ): Promise<Dispatched> {
-  const adapted = adaptDialect(
-    request.operation,
-    request.body,
-    route.provider,
-    request.model,
-    request.responses,
-  );
+  let adapted: AdaptedCall;
+  try {
+    adapted = adaptDialect(request.operation, request.body, route.provider, request.model, request.responses);
+  } catch (error) {
+    // Refused before any upstream call: no verdict on the route, but a half-open probe
+    // slot this request claimed must be freed, or the route would never be probed again.
+    health.released(route.key);
+    throw error;
+  }
   const body = { ...adapted.body, model: route.upstreamModel };
   const attempt = new Attempt(request.signal, route.timeouts, route.label);
   const started = performance.now();

@@ -1,10 +1,13 @@
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { type FakeUpstream, startFakeUpstream } from "../fake-upstream/fake-upstream.ts";
 import { bearer, chatBody, fakeRoutesConfig } from "./harness/fake-config.ts";
 import { runMindgw } from "./harness/run-mindgw.ts";
 import { type GatewayProcess, spawnGateway } from "./harness/spawn-gateway.ts";
 import { tempDir } from "./harness/temp-dir.ts";
 import { waitFor } from "./harness/wait-for.ts";
+
+// Real processes on a shared 2-core machine: generous bounds, every wait bounded on its own.
+setDefaultTimeout(30_000);
 
 // `mindgw keys` against the local store (-c) and a running gateway (--gateway / env), and how
 // fast the running gateway sees each change.
@@ -172,6 +175,23 @@ describe("remote CLI (--gateway --admin-key, or MINDGW_GATEWAY / MINDGW_ADMIN_KE
     expect(json<{ id: string }>(outputs[5]?.stdout ?? "").id).toBe(issued.id);
   });
 
+  test("use is recorded: show reports last_used_at after a request, never the key", async () => {
+    const issued = json<Issued>((await remote("create", "--name", "used", "--json")).stdout);
+    const before = json<{ last_used_at: string | null }>((await local("show", issued.id, "--json")).stdout);
+    expect(before.last_used_at).toBeNull();
+    expect(await chatStatus(issued.key)).toBe(200);
+    const after = await waitFor(
+      "last_used_at to be written",
+      async () => {
+        const out = await local("show", issued.id, "--json");
+        return json<{ last_used_at: string | null }>(out.stdout).last_used_at ? out.stdout : undefined;
+      },
+      15_000,
+      200,
+    );
+    expect(after).not.toContain(issued.key);
+  });
+
   test("revoke through the gateway: the very next request is 401", async () => {
     const issued = json<Issued>((await remote("create", "--name", "grace", "--json")).stdout);
     expect(await chatStatus(issued.key)).toBe(200);
@@ -254,6 +274,21 @@ describe("remote CLI (--gateway --admin-key, or MINDGW_GATEWAY / MINDGW_ADMIN_KE
     expect(out.stderr.trim().split("\n")).toHaveLength(1);
     expect(out.stderr).toContain("cannot reach");
     expect(out.stderr).not.toContain(adminKey);
+  });
+
+  test("a URL that is not a gateway is a one-line error and exit 1, not a parser crash", async () => {
+    const page = Bun.serve({ hostname: "127.0.0.1", port: 0, fetch: () => new Response("<html>hello</html>") });
+    try {
+      for (const args of [["list"], ["show", "alice", "--json"]]) {
+        const out = await runMindgw(["keys", ...args, "--gateway", `http://127.0.0.1:${page.port}`, "--admin-key", adminKey]);
+        expect(out.code).toBe(1);
+        expect(out.stderr.trim().split("\n")).toHaveLength(1);
+        expect(out.stderr).toContain("did not answer like a mindgw gateway");
+        expect(out.stderr).not.toContain(adminKey);
+      }
+    } finally {
+      await page.stop(true);
+    }
   });
 
   test("--gateway without an admin key is a usage error", async () => {

@@ -60,8 +60,14 @@ beforeAll(async () => {
           api_key: UPSTREAM_KEY,
           headers: { "openai-organization": ORG_HEADER },
         },
+        { name: "stale", type: "openai", base_url: `${fake.url}/v1`, api_key: "sk-stale-config-key" },
       ],
-      models: [route("m1", "up-m1"), route("m2", "up-m2"), route("emb", "up-emb")],
+      models: [
+        route("m1", "up-m1"),
+        route("m2", "up-m2"),
+        route("emb", "up-emb"),
+        { name: "stale-key", routes: [{ provider: "stale", model: "up-stale" }] },
+      ],
     },
   });
   if (!gw.adminKey) throw new Error("no bootstrap admin key printed");
@@ -104,6 +110,25 @@ describe("chat completions", () => {
     expect(lastRequest().body).toMatchObject({ stream: true, stream_options: { include_usage: true } });
     expect(chunks.every((c) => c.choices.length > 0)).toBe(true);
     expect(chunks.some((c) => c.usage)).toBe(false);
+  });
+
+  test("stream_options without include_usage: other options kept, usage still stripped", async () => {
+    const sent = {
+      model: "m1",
+      messages: [{ role: "user" as const, content: "keep options" }],
+      stream: true as const,
+      stream_options: { include_usage: false, x_vendor_option: { a: 1 } },
+      x_top_level: "kept",
+    };
+    const stream = await client.chat.completions.create(sent);
+    let usage = false;
+    for await (const chunk of stream) if (chunk.usage || chunk.choices.length === 0) usage = true;
+    expect(usage).toBe(false);
+    expect(lastRequest().body).toEqual({
+      ...sent,
+      model: "up-m1",
+      stream_options: { include_usage: true, x_vendor_option: { a: 1 } },
+    });
   });
 
   test("stream_options.include_usage: the usage chunk arrives, request untouched", async () => {
@@ -218,7 +243,7 @@ describe("completions, embeddings, models", () => {
 
   test("GET /v1/models lists every model for the admin, only allowed ones for a scoped key", async () => {
     const all = await client.models.list();
-    expect(all.data.map((m) => m.id).sort()).toEqual(["emb", "m1", "m2"]);
+    expect(all.data.map((m) => m.id).sort()).toEqual(["emb", "m1", "m2", "stale-key"]);
 
     const created = Bun.spawnSync(
       [MINDGW, "keys", "create", "-c", gw.configPath, "--name", "scoped", "--models", "m1", "--json"],
@@ -300,6 +325,17 @@ describe("the upstream is the config's, never the client's", () => {
     expect(seen?.headers["x-api-key"]).toBeUndefined();
     expect(JSON.stringify(seen?.headers)).not.toContain(gw.adminKey ?? "mgw_");
     expect(JSON.stringify(seen?.headers)).not.toContain("mgw_");
+  });
+
+  test("an upstream refusing the configured key is the gateway's fault: 502, nothing leaked", async () => {
+    const thrown = await client.chat.completions
+      .create({ model: "stale-key", messages: [{ role: "user", content: "hi" }] })
+      .catch((error: unknown) => error);
+    expect(thrown).toBeInstanceOf(OpenAI.APIError);
+    const error = thrown as InstanceType<typeof OpenAI.APIError>;
+    expect(error.status).toBe(502);
+    expect(JSON.stringify(error.error)).not.toContain("sk-stale-config-key");
+    expect(lastRequest().headers.authorization).toBe("Bearer sk-stale-config-key");
   });
 });
 

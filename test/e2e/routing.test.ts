@@ -70,7 +70,7 @@ describe("retries and failover", () => {
         routing: { retries: 2, backoff: "5ms", circuit_breaker: { failures: 50, cooldown: "30s" } },
       },
     });
-  });
+  }, 30_000);
   afterAll(async () => {
     try {
       await gw?.stop();
@@ -78,7 +78,7 @@ describe("retries and failover", () => {
       await a?.stop();
       await b?.stop();
     }
-  });
+  }, 30_000);
   beforeEach(() => {
     a.reset();
     b.reset();
@@ -210,7 +210,7 @@ describe("circuit breaker and timeouts", () => {
         },
       },
     });
-  });
+  }, 30_000);
   afterAll(async () => {
     try {
       await gw?.stop();
@@ -218,7 +218,7 @@ describe("circuit breaker and timeouts", () => {
       await a?.stop();
       await b?.stop();
     }
-  });
+  }, 30_000);
   beforeEach(() => {
     a.reset();
     b.reset();

@@ -1,8 +1,9 @@
 import type { Database } from "bun:sqlite";
 import { existsSync } from "node:fs";
-import { exportAudit, type ExportFormat } from "../../audit/audit-export.ts";
+import { type ExportFormat, exportAudit } from "../../audit/audit-export.ts";
 import { type AuditPage, queryAudit } from "../../audit/audit-query.ts";
 import { auditQuerySchema } from "../../audit/audit-query-schema.ts";
+import { prepareAuditDatabase } from "../../audit/audit-schema.ts";
 import type { Config } from "../../config/config-schema.ts";
 import { parseInput } from "../../http/parse-input.ts";
 import { closeDatabase, openDatabase } from "../../storage/sqlite/open-database.ts";
@@ -25,7 +26,11 @@ export interface AuditSource {
 
 /** Export ignores paging: it streams every matching row, oldest first unless asked. */
 function exportFilter(input: AuditInput) {
-  const { limit: _limit, cursor: _cursor, ...rest } = parseInput(auditQuerySchema, {
+  const {
+    limit: _limit,
+    cursor: _cursor,
+    ...rest
+  } = parseInput(auditQuerySchema, {
     order: "asc",
     ...input,
   });
@@ -39,29 +44,25 @@ function exportFilter(input: AuditInput) {
 export function localAudit(config: Config): AuditSource {
   const path = config.storage.path;
   if (!existsSync(path)) throw new UsageError(`no database at ${path} (is storage.path right?)`);
-  const db: Database = openDatabase(path, { readonly: true });
+  const file = openDatabase(path, { readonly: true });
   // A store that `serve` never ran on has no audit tables yet: that is an empty log.
   const hasLog =
-    db.query<{ n: number }, []>("SELECT count(*) AS n FROM sqlite_master WHERE name = 'audit_log'").get()
+    file.query<{ n: number }, []>("SELECT count(*) AS n FROM sqlite_master WHERE name = 'audit_log'").get()
       ?.n === 1;
+  const db = hasLog ? file : emptyLog();
   return {
-    async page(input) {
-      const query = parseInput(auditQuerySchema, input);
-      return hasLog ? queryAudit(db, query) : { records: [], nextCursor: null };
+    page: async (input) => queryAudit(db, parseInput(auditQuerySchema, input)),
+    export: (input, format) => exportAudit(db, exportFilter(input), format),
+    close() {
+      closeDatabase(file);
+      if (db !== file) db.close();
     },
-    async *export(input, format) {
-      const filter = exportFilter(input);
-      if (hasLog) yield* exportAudit(db, filter, format);
-      else if (format === "csv") yield* exportAudit(emptyLog(), filter, format);
-    },
-    close: () => closeDatabase(db),
   };
 }
 
-/** An in-memory empty log, so an export of a store without one still has its CSV header. */
 function emptyLog(): Database {
   const db = openDatabase(":memory:");
-  db.run("CREATE TABLE audit_log (id INTEGER PRIMARY KEY, started_at INTEGER)");
+  prepareAuditDatabase(db);
   return db;
 }
 

@@ -1,7 +1,6 @@
 import { isJsonObject } from "../../core/dialect.ts";
 import { badRequest, upstreamError } from "../../core/gateway-error.ts";
-import { DEFAULT_MAX_SSE_LINE, decodeSse } from "../../core/sse.ts";
-import { upstreamErrorMessage } from "../openai-compatible/read-reply.ts";
+import { upstreamErrorMessage, upstreamEvents } from "../openai-compatible/read-reply.ts";
 import { unreachable, upstreamFailure } from "../openai-compatible/upstream-failure.ts";
 import type { Provider, ProviderCall, ProviderReply } from "../provider.ts";
 
@@ -57,7 +56,10 @@ export function createAnthropicProvider(options: AnthropicOptions): Provider {
       (response.headers.get("content-type") ?? "").includes("text/event-stream") &&
       response.body
     ) {
-      return { kind: "stream", events: decodeSse(response.body, options.maxSseLine ?? DEFAULT_MAX_SSE_LINE) };
+      return {
+        kind: "stream",
+        events: upstreamEvents(options.name, response.body, call.signal, options.maxSseLine),
+      };
     }
     const body: unknown = await response.json().catch(() => {
       if (call.signal.aborted) throw call.signal.reason;

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { isJsonObject } from "../../core/dialect.ts";
-import { upstreamError } from "../../core/gateway-error.ts";
-import { DEFAULT_MAX_SSE_LINE, decodeSse } from "../../core/sse.ts";
+import { GatewayError, upstreamError } from "../../core/gateway-error.ts";
+import { DEFAULT_MAX_SSE_LINE, decodeSse, type SseEvent } from "../../core/sse.ts";
 import type { ProviderCall, ProviderReply } from "../provider.ts";
 import { upstreamFailure } from "./upstream-failure.ts";
 
@@ -35,7 +35,7 @@ export async function readOpenAIReply(
   }
   const type = response.headers.get("content-type") ?? "";
   if (call.stream && type.includes("text/event-stream") && response.body) {
-    return { kind: "stream", events: decodeSse(response.body, maxSseLine) };
+    return { kind: "stream", events: upstreamEvents(provider, response.body, call.signal, maxSseLine) };
   }
   let body: unknown;
   try {
@@ -46,4 +46,24 @@ export async function readOpenAIReply(
   }
   if (!isJsonObject(body)) throw upstreamError(`upstream ${provider} sent a body that is not a JSON object`);
   return { kind: "json", body };
+}
+
+/**
+ * Decodes an upstream event stream. A connection that breaks mid-body (reset, truncated
+ * chunking) surfaces as a fetch-level error; it becomes a retryable 502 in our vocabulary,
+ * or the abort reason when we are the ones who ended it.
+ */
+export async function* upstreamEvents(
+  provider: string,
+  body: ReadableStream<Uint8Array>,
+  signal: AbortSignal,
+  maxSseLine = DEFAULT_MAX_SSE_LINE,
+): AsyncGenerator<SseEvent> {
+  try {
+    yield* decodeSse(body, maxSseLine);
+  } catch (error) {
+    if (error instanceof GatewayError) throw error;
+    if (signal.aborted) throw signal.reason;
+    throw upstreamError(`upstream ${provider} closed the connection mid-stream`);
+  }
 }

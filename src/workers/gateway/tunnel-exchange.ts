@@ -16,9 +16,14 @@ export interface ExchangeLink {
 const NULL_BODY = new Set([204, 205, 304]);
 const encoder = new TextEncoder();
 
-/** The worker died: retryable before anything was answered, `worker_lost` mid-stream either way. */
-export const workerLost = (worker: string, retryable: boolean) =>
-  new GatewayError({ status: 502, code: "worker_lost", message: `worker ${worker} was lost`, retryable });
+/**
+ * The worker died. Always retryable: the router retries only until the first event reaches
+ * the client, and a stream whose head arrived may not have sent a byte yet (a model server
+ * sends its headers at once and its first token after prefill). Mid-stream the relay turns
+ * it into an error event in the caller's dialect.
+ */
+export const workerLost = (worker: string) =>
+  new GatewayError({ status: 502, code: "worker_lost", message: `worker ${worker} was lost`, retryable: true });
 
 function tunnelError(worker: string, code: TunnelErrorCode, message: string): GatewayError {
   const status = code === "over_capacity" || code === "draining" ? 503 : 502;
@@ -107,7 +112,7 @@ export class TunnelExchange {
   lost(): void {
     if (this.finished) return;
     this.finish();
-    this.settle(workerLost(this.link.workerName, !this.stream || !this.head));
+    this.settle(workerLost(this.link.workerName));
   }
 
   /** The caller gave up (abort or stream cancel): tell the worker and stop. */

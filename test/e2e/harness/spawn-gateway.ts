@@ -66,7 +66,10 @@ export async function spawnGateway(options: SpawnOptions = {}): Promise<GatewayP
     stdout,
     stderr,
     async stop(signal = "SIGTERM", timeoutMs = 15_000) {
-      if (proc.exitCode !== null) return proc.exitCode;
+      if (proc.exitCode !== null) {
+        temp?.cleanup();
+        return proc.exitCode;
+      }
       proc.kill(signal);
       const exited = await Promise.race([proc.exited, Bun.sleep(timeoutMs).then(() => null)]);
       if (exited === null) proc.kill("SIGKILL");

@@ -1,4 +1,5 @@
 import { join } from "node:path";
+import { decodeSse } from "../../../src/core/sse.ts";
 import type { Subprocess } from "bun";
 import { assertBuilt, MINDGW } from "./binary.ts";
 import { ProcessOutput } from "./process-output.ts";
@@ -178,4 +179,25 @@ export function auditRow(gatewayUrl: string, adminKey: string, requestId: string
     const page = (await res.json()) as { records: AuditRow[] };
     return page.records.find((r) => r.requestId === requestId);
   });
+}
+
+/** A live `/admin/api/events` subscription, collected as parsed JSON events. */
+export interface EventTail {
+  readonly events: { type: string; worker?: { name: string }; reason?: string }[];
+  close(): void;
+}
+
+export async function tailEvents(gatewayUrl: string, adminKey: string): Promise<EventTail> {
+  const controller = new AbortController();
+  const res = await fetch(`${gatewayUrl}/admin/api/events`, {
+    headers: { authorization: `Bearer ${adminKey}` },
+    signal: controller.signal,
+  });
+  if (res.status !== 200 || !res.body) throw new Error(`/admin/api/events answered ${res.status}`);
+  const events: EventTail["events"] = [];
+  void (async () => {
+    for await (const event of decodeSse(res.body as ReadableStream<Uint8Array>))
+      events.push(JSON.parse(event.data) as EventTail["events"][number]);
+  })().catch(() => {});
+  return { events, close: () => controller.abort() };
 }

@@ -1,0 +1,117 @@
+import type { Command } from "commander";
+import { auditQuerySchema } from "../audit/audit-query-schema.ts";
+import { parseInput } from "../http/parse-input.ts";
+import { gatewayUrl } from "./admin-fetch.ts";
+import { type AuditInput, type AuditSource, localAudit, remoteAudit } from "./audit/audit-source.ts";
+import { auditTable } from "./audit/audit-table.ts";
+import { writeChunks } from "./audit/write-chunks.ts";
+import { UsageError } from "./exit-code.ts";
+import { resolveConfig } from "./resolve-config.ts";
+
+interface AuditOptions {
+  config?: string;
+  gateway?: string;
+  adminKey?: string;
+  json?: boolean;
+  format?: string;
+  output?: string;
+  [flag: string]: string | boolean | undefined;
+}
+
+/** Flags passed on verbatim as query fields, so the CLI and the HTTP API share one spelling. */
+const QUERY_FLAGS = ["from", "to", "key", "model", "route", "status", "order", "limit", "cursor"] as const;
+
+const FILTER_HELP = `
+Filters (the same spellings as /admin/api/audit):
+  --from/--to   epoch milliseconds or ISO 8601 (2025-01-31T12:00:00Z); from inclusive, to exclusive
+  --key         a key id or a key name
+  --route       provider:<name> or worker:<name>
+  --status      a class (2xx, 4xx, 5xx) or an exact status (429)
+Target: the database of -c/$MINDGW_CONFIG (else ./data/mindgw.db), opened read-only, or a
+running gateway with --gateway/$MINDGW_GATEWAY and --admin-key/$MINDGW_ADMIN_KEY.`;
+
+async function sourceFor(options: AuditOptions): Promise<AuditSource> {
+  const gateway = gatewayUrl(options.gateway);
+  if (gateway) {
+    const adminKey = options.adminKey ?? process.env.MINDGW_ADMIN_KEY;
+    if (!adminKey) throw new UsageError("--gateway needs --admin-key or MINDGW_ADMIN_KEY");
+    return remoteAudit(gateway, adminKey);
+  }
+  return localAudit((await resolveConfig(options.config)).config);
+}
+
+/** The query fields the user gave, checked with the API's own schema before anything runs. */
+function inputOf(options: AuditOptions): AuditInput {
+  const input: AuditInput = {};
+  for (const flag of QUERY_FLAGS) {
+    const value = options[flag];
+    if (typeof value === "string") input[flag] = value;
+  }
+  parseInput(auditQuerySchema, input);
+  return input;
+}
+
+function withTarget(command: Command): Command {
+  return command
+    .option("-c, --config <file>", "read the database of this config (default: $MINDGW_CONFIG, else ./data)")
+    .option("--gateway <url>", "read through a running gateway (default: $MINDGW_GATEWAY)")
+    .option("--admin-key <key>", "admin key for --gateway (default: $MINDGW_ADMIN_KEY)")
+    .option("--from <time>", "arrived at or after this time")
+    .option("--to <time>", "arrived before this time")
+    .option("--key <id-or-name>", "only this key")
+    .option("--model <name>", "only this model (as the client asked)")
+    .option("--route <route>", "only this route, e.g. provider:openai")
+    .option("--status <status>", "a status class (4xx) or an exact status (429)")
+    .addHelpText("after", FILTER_HELP);
+}
+
+async function withSource(options: AuditOptions, run: (source: AuditSource) => Promise<void>) {
+  const source = await sourceFor(options);
+  try {
+    await run(source);
+  } finally {
+    source.close();
+  }
+}
+
+export function registerAudit(program: Command): void {
+  const audit = program.command("audit").description("query and export the audit log");
+  withTarget(
+    audit
+      .command("query")
+      .description(
+        "print one page of audit rows, newest first: a table, or NDJSON with --json; " +
+          "when more rows match, the next page's --cursor is printed on stderr",
+      ),
+  )
+    .option("--limit <n>", "rows per page, 1-1000", "100")
+    .option("--cursor <cursor>", "continue after the page that printed this cursor")
+    .option("--order <order>", "desc (newest first) or asc", "desc")
+    .option("--json", "print NDJSON: one audit record per line")
+    .action(async (options: AuditOptions) => {
+      const input = inputOf(options);
+      await withSource(options, async (source) => {
+        const page = await source.page(input);
+        process.stdout.write(
+          options.json
+            ? page.records.map((r) => `${JSON.stringify(r)}\n`).join("")
+            : auditTable(page.records),
+        );
+        if (page.nextCursor !== null) process.stderr.write(`next page: --cursor ${page.nextCursor}\n`);
+      });
+    });
+  withTarget(
+    audit
+      .command("export")
+      .description("stream every matching row, oldest first, as NDJSON or CSV (constant memory)"),
+  )
+    .option("--format <format>", "ndjson or csv", "ndjson")
+    .option("--order <order>", "asc (oldest first) or desc", "asc")
+    .option("-o, --output <file>", "write to this file instead of stdout")
+    .action(async (options: AuditOptions) => {
+      const format = options.format;
+      if (format !== "ndjson" && format !== "csv") throw new UsageError(`--format: expected ndjson or csv`);
+      const input = inputOf(options);
+      await withSource(options, (source) => writeChunks(source.export(input, format), options.output));
+    });
+}

@@ -1,0 +1,195 @@
+import { afterEach, describe, expect, test } from "bun:test";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { ConfigError } from "./config-error.ts";
+import { EMBEDDED_DEFAULTS, loadConfigFile, parseConfig } from "./load-config.ts";
+
+/** The problems a document is refused with. */
+function problems(document: unknown, env: Record<string, string> = {}): readonly string[] {
+  try {
+    parseConfig(document, env);
+  } catch (error) {
+    if (error instanceof ConfigError) return error.problems;
+    throw error;
+  }
+  throw new Error("expected the config to be refused");
+}
+
+const providers = [
+  { name: "openai", type: "openai", base_url: "https://api.openai.com/v1" },
+  { name: "lab", type: "openai", base_url: "http://10.0.0.5:8000/v1" },
+];
+
+describe("parseConfig: defaults and units", () => {
+  test("an empty document takes every default", () => {
+    const config = parseConfig({}, {});
+    expect(config.server).toEqual({
+      host: "0.0.0.0",
+      port: 8080,
+      max_body: 10 * 1024 * 1024,
+      drain_timeout: 30_000,
+    });
+    expect(config.routing.retries).toBe(1);
+    expect(config.routing.backoff).toBe(100);
+    expect(config.routing.timeouts).toEqual({ connect: 10_000, first_byte: 120_000, idle: 60_000 });
+    expect(config.routing.circuit_breaker).toEqual({ failures: 5, cooldown: 30_000 });
+    expect(config.storage.path).toBe("./data/mindgw.db");
+  });
+
+  test("the embedded defaults are a valid config with the mock provider", () => {
+    const config = parseConfig(EMBEDDED_DEFAULTS, {});
+    expect(config.providers[0]?.type).toBe("mock");
+    expect(config.models[0]?.routes[0]?.provider).toBe("mock");
+  });
+
+  test("durations and sizes are read with units; route timeouts stay partial", () => {
+    const config = parseConfig(
+      {
+        server: { max_body: "512KB", drain_timeout: "5s" },
+        providers,
+        models: [{ name: "m", routes: [{ provider: "lab", model: "x", timeouts: { idle: "250ms" } }] }],
+        routing: { backoff: 50, timeouts: { connect: "2s" } },
+      },
+      {},
+    );
+    expect(config.server.max_body).toBe(512 * 1024);
+    expect(config.server.drain_timeout).toBe(5000);
+    expect(config.routing.backoff).toBe(50);
+    expect(config.routing.timeouts.connect).toBe(2000);
+    expect(config.models[0]?.routes[0]?.timeouts).toEqual({ idle: 250 });
+    expect(config.models[0]?.strategy).toBe("priority");
+    expect(config.models[0]?.routes[0]?.weight).toBe(1);
+  });
+
+  test("${VAR} and ${VAR:-default} are resolved before validation", () => {
+    const config = parseConfig(
+      {
+        server: { port: 9000, drain_timeout: "${DRAIN:-3s}" },
+        providers: [{ name: "openai", type: "openai", api_key: "${OPENAI_API_KEY}" }],
+      },
+      { OPENAI_API_KEY: "sk-test" },
+    );
+    expect(config.providers[0]?.api_key).toBe("sk-test");
+    expect(config.server.drain_timeout).toBe(3000);
+  });
+});
+
+describe("parseConfig: messages name the path", () => {
+  test("a route to an unknown provider", () => {
+    expect(
+      problems({
+        providers,
+        models: [
+          { name: "a", routes: [{ provider: "openai", model: "x" }] },
+          { name: "b", routes: [{ provider: "opnai", model: "gpt-4o-mini" }] },
+        ],
+      }),
+    ).toEqual(['models[1].routes[0].provider: unknown provider "opnai"']);
+  });
+
+  test("a shadow to an unknown provider; `workers` is always known", () => {
+    expect(
+      problems({
+        providers,
+        models: [
+          {
+            name: "a",
+            routes: [{ provider: "workers", model: "llama" }],
+            shadow: { provider: "nope", model: "x" },
+          },
+        ],
+      }),
+    ).toEqual(['models[0].shadow.provider: unknown provider "nope"']);
+  });
+
+  test("duplicate provider and model names", () => {
+    expect(
+      problems({
+        providers: [...providers, { name: "lab", type: "mock" }],
+        models: [
+          { name: "m", routes: [{ provider: "lab", model: "x" }] },
+          { name: "m", routes: [{ provider: "lab", model: "y" }] },
+        ],
+      }),
+    ).toEqual(['providers[2].name: duplicate provider "lab"', 'models[1].name: duplicate model "m"']);
+  });
+
+  test("bad units, types and enums, all reported at once", () => {
+    const found = problems({
+      server: { max_body: "huge", port: 70000 },
+      routing: { timeouts: { connect: "fast" } },
+      providers: [{ name: "x", type: "opnai" }],
+      models: [{ name: "m", strategy: "random", routes: [] }],
+    });
+    expect(found).toContain('server.max_body: invalid size "huge" (use e.g. 512KB, 10MB)');
+    expect(found).toContain(
+      'routing.timeouts.connect: invalid duration "fast" (use e.g. 500ms, 30s, 10m, 30d)',
+    );
+    expect(found.some((p) => p.startsWith("server.port: "))).toBe(true);
+    expect(found.some((p) => p.startsWith("providers[0].type: "))).toBe(true);
+    expect(found.some((p) => p.startsWith("models[0].strategy: "))).toBe(true);
+    expect(found.some((p) => p.startsWith("models[0].routes: "))).toBe(true);
+  });
+
+  test("a misspelt field is named by its own path", () => {
+    expect(problems({ server: { prot: 8080 } })).toEqual(["server.prot: unknown field"]);
+    expect(problems({ modles: [] })).toEqual(["modles: unknown field"]);
+  });
+
+  test("a base_url that is not http(s)", () => {
+    const found = problems({ providers: [{ name: "x", type: "openai", base_url: "file:///etc/passwd" }] });
+    expect(found.some((p) => p.startsWith("providers[0].base_url: "))).toBe(true);
+  });
+
+  test("the reserved provider name and an unavailable storage driver", () => {
+    expect(problems({ providers: [{ name: "workers", type: "mock" }] })).toEqual([
+      'providers[0].name: "workers" is reserved for connected workers',
+    ]);
+    expect(problems({ storage: { driver: "postgres" } })).toEqual([
+      "storage.driver: postgres is not available in this version; use sqlite",
+    ]);
+  });
+
+  test("an unset variable names where it was used", () => {
+    expect(problems({ providers: [{ name: "o", type: "openai", api_key: "${OPENAI_API_KEY}" }] })).toEqual([
+      "providers[0].api_key: environment variable OPENAI_API_KEY is not set",
+    ]);
+  });
+});
+
+describe("loadConfigFile", () => {
+  let dir: string | undefined;
+  afterEach(() => {
+    if (dir) rmSync(dir, { recursive: true, force: true });
+    dir = undefined;
+  });
+  const file = async (text: string) => {
+    dir = mkdtempSync(join(tmpdir(), "mindgw-config-"));
+    const path = join(dir, "mindgw.yaml");
+    await Bun.write(path, text);
+    return path;
+  };
+
+  test("reads YAML with interpolation", async () => {
+    const path = await file("server:\n  port: ${PORT:-9090}\nproviders:\n  - { name: demo, type: mock }\n");
+    const config = await loadConfigFile(path, {});
+    expect(config.server.port).toBe(9090);
+    expect(config.providers[0]?.name).toBe("demo");
+  });
+
+  test("a missing file and broken YAML are config errors that say so", async () => {
+    const missing = await loadConfigFile("/nonexistent/mindgw.yaml", {}).catch((e: unknown) => e);
+    expect(missing).toBeInstanceOf(ConfigError);
+    expect((missing as ConfigError).message).toContain("no such file");
+    const path = await file("models: [ { name: m\n  : :\n");
+    const broken = await loadConfigFile(path, {}).catch((e: unknown) => e);
+    expect(broken).toBeInstanceOf(ConfigError);
+    expect((broken as ConfigError).message).toContain("not valid YAML");
+  });
+
+  test("an empty file is the defaults", async () => {
+    const config = await loadConfigFile(await file(""), {});
+    expect(config.server.port).toBe(8080);
+  });
+});

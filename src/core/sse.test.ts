@@ -1,0 +1,123 @@
+import { describe, expect, test } from "bun:test";
+import { GatewayError } from "./gateway-error.ts";
+import { decodeSse, encodeSse, SseDecoder, type SseEvent } from "./sse.ts";
+
+const bytes = (text: string) => new TextEncoder().encode(text);
+
+/** Feeds `parts` one push each, then ends the stream. */
+function decode(parts: (string | Uint8Array)[], maxLine?: number): SseEvent[] {
+  const decoder = new SseDecoder(maxLine);
+  const out: SseEvent[] = [];
+  for (const part of parts) out.push(...decoder.push(typeof part === "string" ? bytes(part) : part));
+  out.push(...decoder.end());
+  return out;
+}
+
+/** Every way to split `text` into two chunks must decode to the same events. */
+function everySplit(text: string): SseEvent[][] {
+  const data = bytes(text);
+  const results: SseEvent[][] = [];
+  for (let i = 0; i <= data.length; i++) results.push(decode([data.slice(0, i), data.slice(i)]));
+  return results;
+}
+
+describe("SseDecoder", () => {
+  test("LF, CRLF and CR line endings decode alike", () => {
+    const expected = [{ data: "a" }, { data: "b" }];
+    expect(decode(["data: a\n\ndata: b\n\n"])).toEqual(expected);
+    expect(decode(["data: a\r\n\r\ndata: b\r\n\r\n"])).toEqual(expected);
+    expect(decode(["data: a\r\rdata: b\r\r"])).toEqual(expected);
+    expect(decode(["data: a\r\n\ndata: b\n\r\n"])).toEqual(expected);
+  });
+
+  test("an event split at any byte decodes the same (CRLF split between chunks included)", () => {
+    const text = 'event: delta\r\ndata: {"x":"é…😀"}\r\n\r\ndata: two\r\n\r\n';
+    const expected = [{ event: "delta", data: '{"x":"é…😀"}' }, { data: "two" }];
+    for (const result of everySplit(text)) expect(result).toEqual(expected);
+  });
+
+  test("a CR at the end of a chunk followed by LF in the next is one line break, not two", () => {
+    expect(decode(["data: a\r", "\ndata: b\r", "\n\r", "\n"])).toEqual([{ data: "a\nb" }]);
+  });
+
+  test("multi-line data joins with newlines", () => {
+    expect(decode(["data: line one\ndata: line two\ndata:\n\n"])).toEqual([{ data: "line one\nline two\n" }]);
+  });
+
+  test("only one leading space is stripped from a value", () => {
+    expect(decode(["data:  two spaces\ndata:none\n\n"])).toEqual([{ data: " two spaces\nnone" }]);
+  });
+
+  test("comments, id and retry are ignored; comment-only blocks dispatch nothing", () => {
+    expect(decode([": keep-alive\n\nid: 7\nretry: 100\n: note\ndata: x\n\n"])).toEqual([{ data: "x" }]);
+  });
+
+  test("event names apply to their own event only", () => {
+    expect(decode(["event: ping\ndata: {}\n\ndata: plain\n\nevent: lonely\n\n"])).toEqual([
+      { event: "ping", data: "{}" },
+      { data: "plain" },
+    ]);
+  });
+
+  test("a field without a colon is a field with an empty value", () => {
+    expect(decode(["data\ndata\n\n"])).toEqual([{ data: "\n" }]);
+  });
+
+  test("a final event without the blank line is flushed at the end", () => {
+    expect(decode(["data: last"])).toEqual([{ data: "last" }]);
+    expect(decode(["data: [DONE]\n"])).toEqual([{ data: "[DONE]" }]);
+  });
+
+  test("a pending line longer than the bound throws a retryable upstream error", () => {
+    const decoder = new SseDecoder(16);
+    expect(decoder.push(bytes("data: short\n\n"))).toEqual([{ data: "short" }]);
+    decoder.push(bytes("data: 0123456789"));
+    let thrown: unknown;
+    try {
+      decoder.push(bytes("abcdef"));
+    } catch (error) {
+      thrown = error;
+    }
+    expect(thrown).toBeInstanceOf(GatewayError);
+    expect((thrown as GatewayError).status).toBe(502);
+    expect((thrown as GatewayError).retryable).toBe(true);
+  });
+
+  test("the bound applies to one line, not to an event made of many short lines", () => {
+    const many = "data: 0123456789\n".repeat(50);
+    expect(decode([`${many}\n`], 16)).toHaveLength(1);
+  });
+});
+
+describe("decodeSse", () => {
+  test("decodes an async byte stream as it arrives", async () => {
+    async function* body() {
+      yield bytes("data: a\n");
+      yield bytes("\nda");
+      yield bytes("ta: b\n\n");
+    }
+    const out: SseEvent[] = [];
+    for await (const event of decodeSse(body())) out.push(event);
+    expect(out).toEqual([{ data: "a" }, { data: "b" }]);
+  });
+
+  test("an endless line is cut at the bound instead of being buffered", async () => {
+    async function* endless() {
+      yield bytes('data: {"endless":"');
+      while (true) yield bytes("x".repeat(1024));
+    }
+    const error = await (async () => {
+      for await (const _event of decodeSse(endless(), 64 * 1024)) {
+        // no event ever completes
+      }
+    })().catch((e: unknown) => e);
+    expect((error as GatewayError).code).toBe("upstream_error");
+  });
+});
+
+describe("encodeSse", () => {
+  test("round-trips through the decoder, multi-line data and event names included", () => {
+    const events: SseEvent[] = [{ data: '{"a":1}' }, { event: "message_stop", data: "one\ntwo" }];
+    expect(decode([events.map(encodeSse).join("")])).toEqual(events);
+  });
+});

@@ -1,0 +1,90 @@
+import { describe, expect, test } from "bun:test";
+import type { Principal } from "../auth/principal.ts";
+import { GatewayError } from "../core/gateway-error.ts";
+import { createMemoryResponseStore } from "../storage/memory/memory-response-store.ts";
+import { responsesContext } from "./responses-context.ts";
+
+const principal = (tenant: string): Principal => ({
+  keyId: `key_${tenant}`,
+  name: tenant,
+  tenant,
+  role: "user",
+  models: ["*"],
+  limits: {},
+  via: "key",
+});
+
+const reply = (text: string) => ({
+  type: "message",
+  role: "assistant",
+  content: [{ type: "output_text", text }],
+});
+const answer = (id: string, text: string) => ({ id, object: "response", output: [reply(text)] });
+
+const fail = (error: unknown) => {
+  throw error;
+};
+
+async function rejection(promise: Promise<unknown>): Promise<GatewayError> {
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  if (!(error instanceof GatewayError)) throw new Error("expected a GatewayError");
+  return error;
+}
+
+describe("responsesContext", () => {
+  test("stores each answer with the whole conversation, so chains continue from one read", async () => {
+    const store = createMemoryResponseStore();
+    const acme = principal("acme");
+    const first = await responsesContext(store, acme, { model: "m", input: "one" }, fail);
+    expect(first.id).toMatch(/^resp_/);
+    expect(first.previous).toEqual([]);
+    first.onResponse(answer(first.id, "echo one"));
+
+    const body = { model: "m", input: "two", previous_response_id: first.id };
+    const second = await responsesContext(store, acme, body, fail);
+    expect(second.previous).toEqual([{ type: "message", role: "user", content: "one" }, reply("echo one")]);
+    second.onResponse(answer(second.id, "echo two"));
+    const stored = await store.get("acme", second.id);
+    expect(stored?.response).toEqual(answer(second.id, "echo two"));
+    expect(stored?.items.map((item) => item.content)).toEqual([
+      "one",
+      [{ type: "output_text", text: "echo one" }],
+      "two",
+      [{ type: "output_text", text: "echo two" }],
+    ]);
+  });
+
+  test("previous_response_id is resolved within the tenant only: anything else is a 404 on that param", async () => {
+    const store = createMemoryResponseStore();
+    const first = await responsesContext(store, principal("acme"), { model: "m", input: "x" }, fail);
+    first.onResponse(answer(first.id, "y"));
+    for (const [tenant, id] of [
+      ["globex", first.id],
+      ["acme", "resp_unknown"],
+    ] as const) {
+      const error = await rejection(
+        responsesContext(store, principal(tenant), { model: "m", previous_response_id: id }, fail),
+      );
+      expect(error.status).toBe(404);
+      expect(error.param).toBe("previous_response_id");
+    }
+  });
+
+  test("a previous_response_id that is not a string is a 400", async () => {
+    const error = await rejection(
+      responsesContext(createMemoryResponseStore(), principal("acme"), { previous_response_id: 7 }, fail),
+    );
+    expect(error.status).toBe(400);
+    expect(error.param).toBe("previous_response_id");
+  });
+
+  test("store: false answers without storing", async () => {
+    const store = createMemoryResponseStore();
+    const context = await responsesContext(store, principal("acme"), { model: "m", store: false }, fail);
+    context.onResponse(answer(context.id, "z"));
+    expect(await store.get("acme", context.id)).toBeNull();
+  });
+});

@@ -1,0 +1,111 @@
+import { describe, expect, test } from "bun:test";
+import { RouteHealth } from "./route-health.ts";
+
+function breaker(failures = 3, cooldownMs = 1000) {
+  let now = 0;
+  const health = new RouteHealth({ failures, cooldownMs }, () => now);
+  return { health, advance: (ms: number) => (now += ms) };
+}
+
+describe("circuit breaker", () => {
+  test("stays closed below the failure threshold", () => {
+    const { health } = breaker(3);
+    health.failed("r");
+    health.failed("r");
+    expect(health.admit("r")).toBe(true);
+    expect(health.isOpen("r")).toBe(false);
+  });
+
+  test("a success resets the count of consecutive failures", () => {
+    const { health } = breaker(3);
+    health.failed("r");
+    health.failed("r");
+    health.succeeded("r", 10);
+    health.failed("r");
+    health.failed("r");
+    expect(health.admit("r")).toBe(true);
+  });
+
+  test("opens after N consecutive failures and refuses until the cooldown has passed", () => {
+    const { health, advance } = breaker(3, 1000);
+    for (let i = 0; i < 3; i++) health.failed("r");
+    expect(health.isOpen("r")).toBe(true);
+    expect(health.admit("r")).toBe(false);
+    advance(999);
+    expect(health.admit("r")).toBe(false);
+    // Other routes are unaffected.
+    expect(health.admit("other")).toBe(true);
+  });
+
+  test("half-open after cooldown: exactly one probe at a time", () => {
+    const { health, advance } = breaker(1, 1000);
+    health.failed("r");
+    advance(1000);
+    expect(health.admit("r")).toBe(true);
+    expect(health.admit("r")).toBe(false);
+    expect(health.isOpen("r")).toBe(true);
+  });
+
+  test("a successful probe closes the breaker", () => {
+    const { health, advance } = breaker(1, 1000);
+    health.failed("r");
+    advance(1000);
+    expect(health.admit("r")).toBe(true);
+    health.succeeded("r", 5);
+    expect(health.isOpen("r")).toBe(false);
+    expect(health.admit("r")).toBe(true);
+    expect(health.admit("r")).toBe(true);
+  });
+
+  test("a failed probe opens the breaker for another full cooldown", () => {
+    const { health, advance } = breaker(2, 1000);
+    health.failed("r");
+    health.failed("r");
+    advance(1000);
+    expect(health.admit("r")).toBe(true);
+    health.failed("r");
+    expect(health.admit("r")).toBe(false);
+    advance(999);
+    expect(health.admit("r")).toBe(false);
+    advance(1);
+    expect(health.admit("r")).toBe(true);
+  });
+
+  test("a probe released without a verdict (client left) frees the slot", () => {
+    const { health, advance } = breaker(1, 1000);
+    health.failed("r");
+    advance(1000);
+    expect(health.admit("r")).toBe(true);
+    health.released("r");
+    expect(health.admit("r")).toBe(true);
+  });
+
+  test("a new policy applies to later failures", () => {
+    const { health } = breaker(5);
+    health.setPolicy({ failures: 1, cooldownMs: 1000 });
+    health.failed("r");
+    expect(health.admit("r")).toBe(false);
+  });
+});
+
+describe("route load and latency", () => {
+  test("in-flight counts never go negative", () => {
+    const { health } = breaker();
+    health.begin("r");
+    health.begin("r");
+    health.end("r");
+    expect(health.inFlight("r")).toBe(1);
+    health.end("r");
+    health.end("r");
+    expect(health.inFlight("r")).toBe(0);
+  });
+
+  test("latency is a moving average of time to first byte, 0 until measured", () => {
+    const { health } = breaker();
+    expect(health.latency("r")).toBe(0);
+    health.succeeded("r", 100);
+    expect(health.latency("r")).toBe(100);
+    health.succeeded("r", 200);
+    expect(health.latency("r")).toBe(120);
+  });
+});

@@ -1,0 +1,134 @@
+import { describe, expect, test } from "bun:test";
+import { type GatewayError, upstreamError } from "../core/gateway-error.ts";
+import { chatRequest, fakeProvider, jsonReply, never, routerFor } from "./router-test-kit.ts";
+
+const config = (routing: object) => ({
+  providers: [
+    { name: "a", type: "openai" },
+    { name: "b", type: "openai" },
+  ],
+  models: [
+    {
+      name: "m",
+      routes: [
+        { provider: "a", model: "ma" },
+        { provider: "b", model: "mb" },
+      ],
+    },
+  ],
+  routing: { backoff: 0, ...routing },
+});
+const breaker = { failures: 2, cooldown: 1000 };
+
+describe("router with the circuit breaker", () => {
+  test("a route that failed N times is skipped until cooldown, then probed back", async () => {
+    let healthy = false;
+    const a = fakeProvider("a", () =>
+      healthy ? Promise.resolve(jsonReply()) : Promise.reject(upstreamError("down")),
+    );
+    const b = fakeProvider("b");
+    const { router, advance } = routerFor(config({ retries: 0, circuit_breaker: breaker }), [a, b]);
+    expect((await router(chatRequest("m"))).route).toBe("provider:b");
+    expect((await router(chatRequest("m"))).route).toBe("provider:b");
+    expect(a.calls).toHaveLength(2);
+    // Open: `a` is not called at all.
+    for (let i = 0; i < 3; i++) expect((await router(chatRequest("m"))).route).toBe("provider:b");
+    expect(a.calls).toHaveLength(2);
+    advance(999);
+    await router(chatRequest("m"));
+    expect(a.calls).toHaveLength(2);
+    // Cooldown over: one probe, which succeeds and closes the breaker.
+    advance(1);
+    healthy = true;
+    expect((await router(chatRequest("m"))).route).toBe("provider:a");
+    expect((await router(chatRequest("m"))).route).toBe("provider:a");
+    expect(a.calls).toHaveLength(4);
+  });
+
+  test("the breaker stops retries on a route that just opened", async () => {
+    const a = fakeProvider("a", () => Promise.reject(upstreamError("down")));
+    const b = fakeProvider("b");
+    const { router } = routerFor(config({ retries: 5, circuit_breaker: breaker }), [a, b]);
+    expect((await router(chatRequest("m"))).route).toBe("provider:b");
+    expect(a.calls).toHaveLength(2);
+  });
+
+  test("while a probe is in flight, other requests go elsewhere", async () => {
+    let probe = false;
+    const a = fakeProvider("a", (call) => (probe ? never(call) : Promise.reject(upstreamError("down"))));
+    const b = fakeProvider("b");
+    const { router, advance } = routerFor(config({ retries: 0, circuit_breaker: breaker }), [a, b]);
+    await router(chatRequest("m"));
+    await router(chatRequest("m"));
+    advance(1000);
+    probe = true;
+    const controller = new AbortController();
+    const probing = router(chatRequest("m", { signal: controller.signal })).catch((e: unknown) => e);
+    while (a.calls.length < 3) await Bun.sleep(1);
+    expect((await router(chatRequest("m"))).route).toBe("provider:b");
+    expect(a.calls).toHaveLength(3);
+    // The prober's client leaves: the slot frees without a verdict, so the next one probes.
+    controller.abort();
+    expect(((await probing) as GatewayError).code).toBe("client_closed");
+    probe = false;
+    const next = router(chatRequest("m"));
+    expect((await next).route).toBe("provider:b");
+    expect(a.calls).toHaveLength(4);
+  });
+
+  test("when every route is open the answer is 503 no_route_available, and nothing is called", async () => {
+    const a = fakeProvider("a", () => Promise.reject(upstreamError("down")));
+    const b = fakeProvider("b", () => Promise.reject(upstreamError("down")));
+    const { router } = routerFor(config({ retries: 0, circuit_breaker: breaker }), [a, b]);
+    await router(chatRequest("m")).catch(() => {});
+    await router(chatRequest("m")).catch(() => {});
+    const error = (await router(chatRequest("m")).catch((e: unknown) => e)) as GatewayError;
+    expect(error.status).toBe(503);
+    expect(error.code).toBe("no_route_available");
+    expect(a.calls).toHaveLength(2);
+    expect(b.calls).toHaveLength(2);
+  });
+
+  test("caller faults do not count towards opening the breaker", async () => {
+    const { GatewayError: Err } = await import("../core/gateway-error.ts");
+    const a = fakeProvider("a", () =>
+      Promise.reject(new Err({ status: 400, code: "invalid_request", message: "bad" })),
+    );
+    const { router, health } = routerFor(config({ retries: 0, circuit_breaker: breaker }), [
+      a,
+      fakeProvider("b"),
+    ]);
+    for (let i = 0; i < 4; i++) await router(chatRequest("m")).catch(() => {});
+    expect(health.isOpen("a/ma")).toBe(false);
+    expect(a.calls).toHaveLength(4);
+  });
+});
+
+describe("router: the half-open probe slot", () => {
+  test("a probe refused before any upstream call (operation the route cannot serve) frees the slot", async () => {
+    const anthropic = { ...fakeProvider("a"), dialect: "anthropic" as const };
+    const calls = anthropic.calls;
+    anthropic.call = (call) => {
+      calls.push(call);
+      return Promise.reject(upstreamError("down"));
+    };
+    const { router, advance } = routerFor(
+      {
+        providers: [{ name: "a", type: "anthropic" }],
+        models: [{ name: "m", routes: [{ provider: "a", model: "ma" }] }],
+        routing: { retries: 0, circuit_breaker: { failures: 1, cooldown: 1000 } },
+      },
+      [anthropic],
+    );
+    await router(chatRequest("m")).catch(() => {});
+    advance(1000);
+    // Embeddings cannot be served by an Anthropic route: a 400 before any upstream call.
+    const refused = (await router({ ...chatRequest("m"), operation: "embeddings" }).catch(
+      (e: unknown) => e,
+    )) as GatewayError;
+    expect(refused.status).toBe(400);
+    // The route must still be probed by the next request.
+    await router(chatRequest("m")).catch(() => {});
+    expect(calls).toHaveLength(2);
+  });
+});

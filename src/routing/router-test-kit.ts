@@ -1,0 +1,118 @@
+import { parseConfig } from "../config/load-config.ts";
+import type { JsonObject } from "../core/dialect.ts";
+import { upstreamError } from "../core/gateway-error.ts";
+import type { SseEvent } from "../core/sse.ts";
+import type { Provider, ProviderCall, ProviderReply } from "../providers/provider.ts";
+import { RouteHealth } from "./route-health.ts";
+import { RouteTable } from "./route-table.ts";
+import { createRouter, type DispatchRequest, type Router } from "./router.ts";
+
+/** What an in-memory provider does on its n-th call (0-based). */
+export type Script = (call: ProviderCall, n: number) => Promise<ProviderReply>;
+
+/** An in-memory provider that records every call it gets (test support, not shipped). */
+export interface FakeProvider extends Provider {
+  readonly calls: ProviderCall[];
+}
+
+export function fakeProvider(
+  name: string,
+  script: Script = () => Promise.resolve(jsonReply()),
+): FakeProvider {
+  const calls: ProviderCall[] = [];
+  return {
+    name,
+    dialect: "openai",
+    calls,
+    call(call) {
+      calls.push(call);
+      return script(call, calls.length - 1);
+    },
+  };
+}
+
+export const jsonReply = (body: JsonObject = { id: "x", choices: [] }): ProviderReply => ({
+  kind: "json",
+  body,
+});
+
+/** A stream of `data:` events; fails with `failAfter` events sent when given. */
+export function streamReply(count: number, failAfter?: number): ProviderReply {
+  async function* events(): AsyncGenerator<SseEvent> {
+    for (let i = 0; i < count; i++) {
+      if (i === failAfter) throw upstreamError("connection lost mid-stream");
+      yield { data: JSON.stringify({ choices: [{ index: 0, delta: { content: `c${i}` } }] }) };
+    }
+  }
+  return { kind: "stream", events: events() };
+}
+
+/** A call that never answers until its signal aborts, then rejects with the reason. */
+export function never(call: ProviderCall): Promise<ProviderReply> {
+  return new Promise((_resolve, reject) => {
+    call.signal.addEventListener("abort", () => reject(call.signal.reason), { once: true });
+  });
+}
+
+export interface Harness {
+  router: Router;
+  health: RouteHealth;
+  logs: string[];
+  /** Advances the injected clock the breaker reads. */
+  advance(ms: number): void;
+}
+
+/** A router over `config` (YAML-shaped) and in-memory providers, with a fake clock. */
+export function routerFor(
+  config: object,
+  providers: FakeProvider[],
+  options: { random?: () => number } = {},
+): Harness {
+  const parsed = parseConfig(config, {});
+  const byName = new Map(providers.map((p) => [p.name, p as Provider]));
+  const table = new RouteTable(parsed, byName);
+  let now = 1_000_000;
+  const health = new RouteHealth(
+    {
+      failures: parsed.routing.circuit_breaker.failures,
+      cooldownMs: parsed.routing.circuit_breaker.cooldown,
+    },
+    () => now,
+  );
+  const logs: string[] = [];
+  const router = createRouter({
+    table: () => table,
+    health,
+    policy: () => ({ retries: parsed.routing.retries, backoffMs: parsed.routing.backoff }),
+    log: (line) => logs.push(line),
+    ...(options.random ? { random: options.random } : {}),
+  });
+  return {
+    router,
+    health,
+    logs,
+    advance: (ms) => {
+      now += ms;
+    },
+  };
+}
+
+export function chatRequest(model: string, extra: Partial<DispatchRequest> = {}): DispatchRequest {
+  const stream = extra.stream ?? false;
+  return {
+    operation: "chat",
+    body: { model, messages: [{ role: "user", content: "hi" }], stream },
+    model,
+    stream,
+    requestId: "req_test",
+    signal: new AbortController().signal,
+    ...extra,
+  };
+}
+
+/** Reads a dispatched stream to the end, collecting its data payloads. */
+export async function drain(events: AsyncIterable<SseEvent>): Promise<string[]> {
+  const out: string[] = [];
+  for await (const event of events) out.push(event.data);
+  return out;
+}

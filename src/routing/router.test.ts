@@ -1,0 +1,190 @@
+import { describe, expect, test } from "bun:test";
+import { GatewayError, upstreamError } from "../core/gateway-error.ts";
+import {
+  chatRequest,
+  drain,
+  fakeProvider,
+  jsonReply,
+  never,
+  routerFor,
+  streamReply,
+} from "./router-test-kit.ts";
+
+const providers = (...names: string[]) => names.map((name) => ({ name, type: "openai" }));
+const twoRoutes = (routing: object = {}) => ({
+  providers: providers("a", "b"),
+  models: [
+    {
+      name: "m",
+      routes: [
+        { provider: "a", model: "ma" },
+        { provider: "b", model: "mb" },
+      ],
+    },
+  ],
+  routing: { backoff: 0, ...routing },
+});
+const failing =
+  (status = 503) =>
+  () =>
+    Promise.reject(upstreamError(`answered ${status}`));
+
+describe("router: retries and failover", () => {
+  test("a retryable failure is retried `retries` times, then the next route serves", async () => {
+    const a = fakeProvider("a", failing());
+    const b = fakeProvider("b");
+    const { router, logs } = routerFor(twoRoutes({ retries: 2 }), [a, b]);
+    const dispatched = await router(chatRequest("m"));
+    expect(a.calls).toHaveLength(3);
+    expect(b.calls).toHaveLength(1);
+    expect(dispatched.attempts).toBe(4);
+    expect(dispatched.route).toBe("provider:b");
+    expect(dispatched.upstreamModel).toBe("mb");
+    expect(b.calls[0]?.body.model).toBe("mb");
+    expect(logs).toHaveLength(3);
+  });
+
+  test("a retry that succeeds stays on the same route", async () => {
+    const a = fakeProvider("a", (_call, n) => (n === 0 ? failing()() : Promise.resolve(jsonReply())));
+    const b = fakeProvider("b");
+    const { router } = routerFor(twoRoutes({ retries: 1 }), [a, b]);
+    const dispatched = await router(chatRequest("m"));
+    expect(dispatched.route).toBe("provider:a");
+    expect(dispatched.attempts).toBe(2);
+    expect(b.calls).toHaveLength(0);
+  });
+
+  test("with retries 0 each route is tried once; the last error reaches the caller", async () => {
+    const a = fakeProvider("a", failing());
+    const b = fakeProvider("b", () => Promise.reject(upstreamError("b is down")));
+    const { router } = routerFor(twoRoutes({ retries: 0 }), [a, b]);
+    const error = await router(chatRequest("m")).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(GatewayError);
+    expect((error as GatewayError).message).toBe("b is down");
+    expect(a.calls).toHaveLength(1);
+    expect(b.calls).toHaveLength(1);
+  });
+
+  test("a non-retryable failure is neither retried nor failed over", async () => {
+    const a = fakeProvider("a", () =>
+      Promise.reject(new GatewayError({ status: 400, code: "invalid_request", message: "bad" })),
+    );
+    const b = fakeProvider("b");
+    const { router } = routerFor(twoRoutes({ retries: 3 }), [a, b]);
+    const error = (await router(chatRequest("m")).catch((e: unknown) => e)) as GatewayError;
+    expect(error.status).toBe(400);
+    expect(a.calls).toHaveLength(1);
+    expect(b.calls).toHaveLength(0);
+  });
+
+  test("an unknown model is a 404 model_not_found", async () => {
+    const { router } = routerFor(twoRoutes(), [fakeProvider("a"), fakeProvider("b")]);
+    const error = (await router(chatRequest("nope")).catch((e: unknown) => e)) as GatewayError;
+    expect(error.status).toBe(404);
+    expect(error.code).toBe("model_not_found");
+  });
+
+  test("a stream that fails before its first event fails over", async () => {
+    const a = fakeProvider("a", () => Promise.resolve(streamReply(5, 0)));
+    const b = fakeProvider("b", () => Promise.resolve(streamReply(3)));
+    const { router } = routerFor(twoRoutes({ retries: 0 }), [a, b]);
+    const dispatched = await router(chatRequest("m", { stream: true }));
+    expect(dispatched.route).toBe("provider:b");
+    if (dispatched.reply.kind !== "stream") throw new Error("expected a stream");
+    expect(await drain(dispatched.reply.events)).toHaveLength(3);
+  });
+
+  test("after the first event the answer is committed: a later failure is thrown, never failed over", async () => {
+    const a = fakeProvider("a", () => Promise.resolve(streamReply(5, 2)));
+    const b = fakeProvider("b", () => Promise.resolve(streamReply(3)));
+    const { router } = routerFor(twoRoutes({ retries: 2 }), [a, b]);
+    const dispatched = await router(chatRequest("m", { stream: true }));
+    if (dispatched.reply.kind !== "stream") throw new Error("expected a stream");
+    const seen: string[] = [];
+    const error = await (async () => {
+      for await (const event of dispatched.reply.kind === "stream" ? dispatched.reply.events : [])
+        seen.push(event.data);
+    })().catch((e: unknown) => e);
+    expect(seen).toHaveLength(2);
+    expect((error as GatewayError).code).toBe("upstream_error");
+    expect(a.calls).toHaveLength(1);
+    expect(b.calls).toHaveLength(0);
+  });
+
+  test("backoff waits between retries and is cut short when the client leaves", async () => {
+    const a = fakeProvider("a", failing());
+    const controller = new AbortController();
+    const { router } = routerFor(twoRoutes({ retries: 3, backoff: "10m" }), [a, fakeProvider("b")]);
+    const pending = router(chatRequest("m", { signal: controller.signal })).catch((e: unknown) => e);
+    // The first attempt fails, then the router sleeps (10 minutes) before the retry.
+    while (a.calls.length === 0) await Bun.sleep(1);
+    controller.abort();
+    const error = (await pending) as GatewayError;
+    expect(error.code).toBe("client_closed");
+    expect(a.calls).toHaveLength(1);
+  });
+});
+
+describe("router: timeouts and cancellation", () => {
+  const slow = (timeouts: object) => ({
+    providers: providers("a"),
+    models: [{ name: "m", routes: [{ provider: "a", model: "ma", timeouts }] }],
+    routing: { retries: 0 },
+  });
+
+  test("an upstream that never answers ends in a 504 and its call is aborted", async () => {
+    const a = fakeProvider("a", never);
+    const { router } = routerFor(slow({ first_byte: 5 }), [a]);
+    const error = (await router(chatRequest("m")).catch((e: unknown) => e)) as GatewayError;
+    expect(error.status).toBe(504);
+    expect(error.code).toBe("upstream_timeout");
+    expect(error.message).toContain("first byte");
+    expect(a.calls[0]?.signal.aborted).toBe(true);
+  });
+
+  test("a stream waits for headers under the connect bound", async () => {
+    const a = fakeProvider("a", never);
+    const { router } = routerFor(slow({ connect: 5 }), [a]);
+    const error = (await router(chatRequest("m", { stream: true })).catch((e: unknown) => e)) as GatewayError;
+    expect(error.status).toBe(504);
+    expect(error.message).toContain("connect");
+  });
+
+  test("silence between stream events past the idle bound is a 504 inside the stream", async () => {
+    async function* stalls() {
+      yield { data: "{}" };
+      await new Promise(() => {});
+    }
+    const a = fakeProvider("a", () => Promise.resolve({ kind: "stream", events: stalls() }));
+    const { router } = routerFor(slow({ idle: 5 }), [a]);
+    const dispatched = await router(chatRequest("m", { stream: true }));
+    if (dispatched.reply.kind !== "stream") throw new Error("expected a stream");
+    const error = (await drain(dispatched.reply.events).catch((e: unknown) => e)) as GatewayError;
+    expect(error.code).toBe("upstream_timeout");
+    expect(error.message).toContain("idle");
+    expect(a.calls[0]?.signal.aborted).toBe(true);
+  });
+
+  test("a client that leaves while waiting aborts the upstream call (499, not retried)", async () => {
+    const a = fakeProvider("a", never);
+    const b = fakeProvider("b");
+    const controller = new AbortController();
+    const { router } = routerFor(twoRoutes({ retries: 2 }), [a, b]);
+    const pending = router(chatRequest("m", { signal: controller.signal })).catch((e: unknown) => e);
+    while (a.calls.length === 0) await Bun.sleep(1);
+    controller.abort();
+    expect(((await pending) as GatewayError).code).toBe("client_closed");
+    expect(a.calls[0]?.signal.aborted).toBe(true);
+    expect(a.calls).toHaveLength(1);
+    expect(b.calls).toHaveLength(0);
+  });
+
+  test("a client that stops reading mid-stream aborts the upstream call", async () => {
+    const a = fakeProvider("a", () => Promise.resolve(streamReply(100)));
+    const { router } = routerFor(slow({}), [a]);
+    const dispatched = await router(chatRequest("m", { stream: true }));
+    if (dispatched.reply.kind !== "stream") throw new Error("expected a stream");
+    for await (const _event of dispatched.reply.events) break;
+    expect(a.calls[0]?.signal.aborted).toBe(true);
+  });
+});

@@ -1,0 +1,345 @@
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import Anthropic from "@anthropic-ai/sdk";
+import OpenAI from "openai";
+import { FAKE_TOOL_ARGUMENTS } from "../fake-upstream/fake-script.ts";
+import { type FakeRequest, type FakeUpstream, startFakeUpstream } from "../fake-upstream/fake-upstream.ts";
+import { auditRow } from "./harness/admin-api.ts";
+import { type GatewayProcess, spawnGateway } from "./harness/spawn-gateway.ts";
+
+// The `anthropic` provider type against the fake in Anthropic mode (it demands x-api-key and
+// anthropic-version, as the real API does): the OpenAI SDK translated to Claude and back, and
+// the Anthropic SDK passed straight through.
+
+const UPSTREAM_KEY = "sk-ant-upstream-secret-9876";
+
+let fake: FakeUpstream;
+let gw: GatewayProcess;
+let openai: OpenAI;
+let anthropic: Anthropic;
+
+type Seen = FakeRequest & { body: Record<string, unknown> };
+const upstreamCall = async (before: number) => (await fake.waitForRequest(before + 1, 10_000)) as Seen;
+
+const WEATHER = {
+  type: "function" as const,
+  function: {
+    name: "get_weather",
+    description: "Weather for a city",
+    parameters: { type: "object", properties: { city: { type: "string" } }, required: ["city"] },
+  },
+};
+
+beforeAll(async () => {
+  fake = await startFakeUpstream({ apiKey: UPSTREAM_KEY, requireAnthropicVersion: true });
+  gw = await spawnGateway({
+    config: {
+      providers: [
+        { name: "claude", type: "anthropic", base_url: fake.url, api_key: UPSTREAM_KEY },
+        { name: "claude-badkey", type: "anthropic", base_url: fake.url, api_key: "sk-ant-wrong" },
+      ],
+      models: [
+        { name: "c1", routes: [{ provider: "claude", model: "claude-up" }] },
+        { name: "c-bad", routes: [{ provider: "claude-badkey", model: "claude-up" }] },
+      ],
+      routing: { retries: 0 },
+    },
+  });
+  if (!gw.adminKey) throw new Error("no bootstrap admin key printed");
+  openai = new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: gw.adminKey, maxRetries: 0 });
+  anthropic = new Anthropic({ baseURL: gw.url, apiKey: gw.adminKey, maxRetries: 0 });
+});
+
+afterAll(async () => {
+  try {
+    await gw?.stop("SIGTERM", 5000);
+  } finally {
+    await fake?.stop();
+  }
+}, 20_000);
+
+describe("the anthropic provider on the wire", () => {
+  test("sends x-api-key and anthropic-version to {base_url}/v1/messages, never the client's key", async () => {
+    const before = fake.requests.length;
+    await openai.chat.completions.create({ model: "c1", messages: [{ role: "user", content: "hi" }] });
+    const up = await upstreamCall(before);
+    expect(up.path).toBe("/v1/messages");
+    expect(up.headers["x-api-key"]).toBe(UPSTREAM_KEY);
+    expect(up.headers["anthropic-version"]).toBe("2023-06-01");
+    expect(up.headers.authorization).toBeUndefined();
+    expect(JSON.stringify(up.headers)).not.toContain(gw.adminKey ?? "-");
+  });
+
+  test("the upstream refusing the gateway's own key is a 502, not the client's 401", async () => {
+    const error = await openai.chat.completions
+      .create({ model: "c-bad", messages: [{ role: "user", content: "hi" }] })
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(OpenAI.APIError);
+    expect((error as InstanceType<typeof OpenAI.APIError>).status).toBe(502);
+    expect((error as InstanceType<typeof OpenAI.APIError>).message).toContain("credentials");
+  });
+});
+
+describe("OpenAI SDK → Anthropic route", () => {
+  test("non-stream: system, text, finish reason and usage come back as a chat.completion", async () => {
+    const before = fake.requests.length;
+    const completion = await openai.chat.completions.create({
+      model: "c1",
+      max_tokens: 64,
+      stop: ["END"],
+      messages: [
+        { role: "system", content: "Be brief." },
+        { role: "user", content: "first" },
+        { role: "assistant", content: "ok" },
+        { role: "user", content: "hello claude" },
+      ],
+    });
+    expect(completion.object).toBe("chat.completion");
+    expect(completion.model).toBe("c1");
+    expect(completion.choices[0]?.message.content).toBe("echo: hello claude");
+    expect(completion.choices[0]?.finish_reason).toBe("stop");
+    expect(completion.usage?.prompt_tokens).toBeGreaterThan(0);
+    expect(completion.usage?.completion_tokens).toBeGreaterThan(0);
+    const up = await upstreamCall(before);
+    expect(up.body).toMatchObject({
+      model: "claude-up",
+      max_tokens: 64,
+      system: "Be brief.",
+      stop_sequences: ["END"],
+    });
+    expect((up.body.messages as unknown[]).length).toBe(3);
+  });
+
+  test("stream: chunks carry the text, then the usage chunk that was asked for", async () => {
+    const stream = await openai.chat.completions.create({
+      model: "c1",
+      stream: true,
+      stream_options: { include_usage: true },
+      messages: [{ role: "user", content: "stream from claude" }],
+    });
+    let text = "";
+    let finish: string | null | undefined;
+    let usage: OpenAI.CompletionUsage | null | undefined;
+    let chunks = 0;
+    for await (const chunk of stream) {
+      chunks++;
+      text += chunk.choices[0]?.delta.content ?? "";
+      finish ??= chunk.choices[0]?.finish_reason;
+      if (chunk.usage) usage = chunk.usage;
+    }
+    expect(text).toBe("echo: stream from claude");
+    expect(finish).toBe("stop");
+    expect(chunks).toBeGreaterThan(3);
+    expect(usage?.completion_tokens).toBeGreaterThan(0);
+  });
+
+  test("tool call, non-stream: tool_use becomes tool_calls with JSON arguments", async () => {
+    const before = fake.requests.length;
+    const completion = await openai.chat.completions.create({
+      model: "c1",
+      tools: [WEATHER],
+      messages: [{ role: "user", content: "weather in Paris?" }],
+    });
+    const choice = completion.choices[0];
+    expect(choice?.finish_reason).toBe("tool_calls");
+    const call = choice?.message.tool_calls?.[0];
+    expect(call?.type).toBe("function");
+    if (call?.type !== "function") throw new Error("no function call");
+    expect(call.function.name).toBe("get_weather");
+    expect(JSON.parse(call.function.arguments)).toEqual(FAKE_TOOL_ARGUMENTS);
+    const up = await upstreamCall(before);
+    expect(up.body.tools).toEqual([
+      { name: "get_weather", description: "Weather for a city", input_schema: WEATHER.function.parameters },
+    ]);
+  });
+
+  test("tool call end to end, streamed: argument deltas reassemble, and the tool result reaches Claude", async () => {
+    const runner = openai.chat.completions.stream({
+      model: "c1",
+      tools: [WEATHER],
+      messages: [{ role: "user", content: "weather in Paris?" }],
+    });
+    let argumentDeltas = 0;
+    runner.on("chunk", (chunk) => {
+      if (chunk.choices[0]?.delta.tool_calls?.[0]?.function?.arguments) argumentDeltas++;
+    });
+    const first = await runner.finalChatCompletion();
+    expect(first.choices[0]?.finish_reason).toBe("tool_calls");
+    expect(argumentDeltas).toBeGreaterThan(1);
+    const call = first.choices[0]?.message.tool_calls?.[0];
+    if (call?.type !== "function") throw new Error("no function call");
+    expect(call.id).toMatch(/^toolu_/);
+    expect(JSON.parse(call.function.arguments)).toEqual(FAKE_TOOL_ARGUMENTS);
+
+    const before = fake.requests.length;
+    const second = await openai.chat.completions.create({
+      model: "c1",
+      tools: [WEATHER],
+      tool_choice: "none",
+      messages: [
+        { role: "user", content: "weather in Paris?" },
+        { role: "assistant", content: null, tool_calls: [call] },
+        { role: "tool", tool_call_id: call.id, content: "sunny, 21C" },
+      ],
+    });
+    expect(second.choices[0]?.finish_reason).toBe("stop");
+    const up = await upstreamCall(before);
+    const messages = up.body.messages as { role: string; content: unknown }[];
+    expect(messages[1]).toEqual({
+      role: "assistant",
+      content: [{ type: "tool_use", id: call.id, name: "get_weather", input: FAKE_TOOL_ARGUMENTS }],
+    });
+    expect(messages[2]?.role).toBe("user");
+    expect(messages[2]?.content).toEqual([
+      expect.objectContaining({ type: "tool_result", tool_use_id: call.id, content: "sunny, 21C" }),
+    ]);
+  });
+
+  test("Anthropic error bodies are understood: a 400 keeps its message, in OpenAI's shape", async () => {
+    const error = await openai.chat.completions
+      .create({ model: "c1", messages: [{ role: "user", content: "bad [[fake:status=400]]" }] })
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(OpenAI.BadRequestError);
+    const api = error as InstanceType<typeof OpenAI.BadRequestError>;
+    expect(api.error).toMatchObject({ message: "fake upstream: status 400 on request" });
+  });
+
+  test("an upstream 5xx (529 overloaded) is a 502", async () => {
+    const error = await openai.chat.completions
+      .create({ model: "c1", messages: [{ role: "user", content: "busy [[fake:status=529]]" }] })
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(OpenAI.APIError);
+    expect((error as InstanceType<typeof OpenAI.APIError>).status).toBe(502);
+    expect((error as InstanceType<typeof OpenAI.APIError>).error).toMatchObject({ type: "server_error" });
+  });
+
+  test("an `event: error` inside a 200 stream becomes OpenAI's error chunk, and the audit row says 502", async () => {
+    const response = await fetch(`${gw.url}/v1/chat/completions`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${gw.adminKey}`, "content-type": "application/json" },
+      body: JSON.stringify({
+        model: "c1",
+        stream: true,
+        messages: [{ role: "user", content: "one two three four five [[fake:stream-error=4]]" }],
+      }),
+    });
+    expect(response.status).toBe(200);
+    const text = await response.text();
+    expect(text).toContain('"chat.completion.chunk"');
+    expect(text).toMatch(/data: \{"error":\{"message":"[^"]*overloaded mid-stream","type":"server_error"/);
+    expect(text).not.toContain("[DONE]");
+    const row = await auditRow(gw, response.headers.get("x-request-id") ?? "");
+    expect(row).toMatchObject({ frontDoor: "chat", status: 502, errorClass: "upstream_error", stream: true });
+
+    const stream = await openai.chat.completions.create({
+      model: "c1",
+      stream: true,
+      messages: [{ role: "user", content: "one two three four five [[fake:stream-error=4]]" }],
+    });
+    const drained = (async () => {
+      for await (const _ of stream) {
+        // the SDK throws on the error chunk
+      }
+    })();
+    await expect(drained).rejects.toBeInstanceOf(OpenAI.APIError);
+  });
+
+  test("audited as frontDoor chat, served by provider:claude", async () => {
+    const { response } = await openai.chat.completions
+      .create({ model: "c1", messages: [{ role: "user", content: "audit" }] })
+      .withResponse();
+    const row = await auditRow(gw, response.headers.get("x-request-id") ?? "");
+    expect(row).toMatchObject({
+      frontDoor: "chat",
+      status: 200,
+      route: "provider:claude",
+      upstreamModel: "claude-up",
+    });
+    expect(row.inputTokens).toBeGreaterThan(0);
+  });
+});
+
+describe("Anthropic SDK → Anthropic route (same dialect)", () => {
+  test("passes through untouched: unknown fields reach the upstream as sent, only the model renamed", async () => {
+    const before = fake.requests.length;
+    const sent = {
+      model: "c1",
+      max_tokens: 32,
+      top_k: 5,
+      metadata: { user_id: "u-1" },
+      x_vendor_extension: { nested: [1, { deep: true }] },
+      system: [{ type: "text", text: "sys", cache_control: { type: "ephemeral" } }],
+      messages: [{ role: "user", content: [{ type: "text", text: "verbatim please" }] }],
+    };
+    const response = await fetch(`${gw.url}/v1/messages`, {
+      method: "POST",
+      headers: { "x-api-key": gw.adminKey ?? "", "content-type": "application/json" },
+      body: JSON.stringify(sent),
+    });
+    expect(response.status).toBe(200);
+    const up = await upstreamCall(before);
+    expect(up.body).toEqual({ ...sent, model: "claude-up" });
+  });
+
+  test("non-stream and stream through the SDK", async () => {
+    const message = await anthropic.messages.create({
+      model: "c1",
+      max_tokens: 32,
+      messages: [{ role: "user", content: "straight through" }],
+    });
+    expect(message.content[0]).toMatchObject({ type: "text", text: "echo: straight through" });
+    expect(message.model).toBe("claude-up");
+    const final = await anthropic.messages
+      .stream({ model: "c1", max_tokens: 32, messages: [{ role: "user", content: "streamed through" }] })
+      .finalMessage();
+    expect(final.content[0]).toMatchObject({ type: "text", text: "echo: streamed through" });
+  });
+
+  test("tools pass through, streamed tool_use input included", async () => {
+    const final = await anthropic.messages
+      .stream({
+        model: "c1",
+        max_tokens: 64,
+        tools: [{ name: "get_weather", input_schema: { type: "object", properties: {} } }],
+        messages: [{ role: "user", content: "weather?" }],
+      })
+      .finalMessage();
+    expect(final.stop_reason).toBe("tool_use");
+    expect(final.content[0]).toMatchObject({ type: "tool_use", input: FAKE_TOOL_ARGUMENTS });
+  });
+
+  test("an upstream error status keeps its message, in Anthropic's shape", async () => {
+    const error = await anthropic.messages
+      .create({ model: "c1", max_tokens: 8, messages: [{ role: "user", content: "no [[fake:status=400]]" }] })
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(Anthropic.BadRequestError);
+    expect((error as InstanceType<typeof Anthropic.BadRequestError>).error).toEqual({
+      type: "error",
+      error: { type: "invalid_request_error", message: "fake upstream: status 400 on request" },
+    });
+  });
+
+  test("an in-stream `event: error` reaches the SDK as an error", async () => {
+    const stream = anthropic.messages.stream({
+      model: "c1",
+      max_tokens: 32,
+      messages: [{ role: "user", content: "one two three [[fake:stream-error=3]]" }],
+    });
+    const error = await stream.finalMessage().catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(Anthropic.APIError);
+    expect(String(error)).toContain("overloaded");
+  });
+
+  test("count_tokens passes through to the Anthropic route, audited as count_tokens", async () => {
+    const before = fake.requests.length;
+    const { data, response } = await anthropic.messages
+      .countTokens({ model: "c1", messages: [{ role: "user", content: "count these four words" }] })
+      .withResponse();
+    expect(data.input_tokens).toBeGreaterThan(0);
+    const up = await upstreamCall(before);
+    expect(up.path).toBe("/v1/messages/count_tokens");
+    expect(up.body.model).toBe("claude-up");
+    expect(up.headers["x-api-key"]).toBe(UPSTREAM_KEY);
+    const row = await auditRow(gw, response.headers.get("x-request-id") ?? "");
+    expect(row).toMatchObject({ frontDoor: "count_tokens", status: 200, route: "provider:claude" });
+  });
+});

@@ -1,0 +1,251 @@
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { readFileSync } from "node:fs";
+import type { AuditRecord } from "../../src/audit/audit-record.ts";
+import { type FakeUpstream, startFakeUpstream } from "../fake-upstream/fake-upstream.ts";
+import { adminGet, allAuditRows, chatBody, createKey, runMindgw } from "./harness/audit-kit.ts";
+import { type GatewayProcess, spawnGateway } from "./harness/spawn-gateway.ts";
+import { waitFor } from "./harness/wait-for.ts";
+
+// Every filter and cursor pagination, through /admin/api/audit and `mindgw audit query`, and
+// export as NDJSON and CSV through /admin/api/audit/export and `mindgw audit export`.
+let fake: FakeUpstream;
+let gw: GatewayProcess;
+let bob: { key: string; id: string };
+let boundary = 0;
+const ALL = ["p1-a1", "p1-a2", "p1-b1", "p2-b1", "p2-a404", "p2-401"];
+
+const ours = (records: readonly Pick<AuditRecord, "requestId">[]) =>
+  records
+    .map((r) => r.requestId)
+    .filter((id) => ALL.includes(id))
+    .sort();
+
+async function call(key: string | null, model: string, id: string): Promise<void> {
+  const response = await fetch(`${gw.url}/v1/chat/completions`, {
+    method: "POST",
+    headers: {
+      "content-type": "application/json",
+      "x-request-id": id,
+      ...(key === null ? {} : { authorization: `Bearer ${key}` }),
+    },
+    body: JSON.stringify(chatBody(model)),
+  });
+  await response.arrayBuffer();
+}
+
+beforeAll(async () => {
+  fake = await startFakeUpstream();
+  gw = await spawnGateway({
+    config: {
+      providers: [
+        { name: "fakeA", type: "openai", base_url: `${fake.url}/v1` },
+        { name: "fakeB", type: "openai", base_url: `${fake.url}/v1` },
+      ],
+      models: [
+        { name: "m1", routes: [{ provider: "fakeA", model: "m1" }] },
+        { name: "m2", routes: [{ provider: "fakeB", model: "m2" }] },
+      ],
+    },
+  });
+  const alice = await createKey(gw, { name: "alice", role: "user" });
+  bob = await createKey(gw, { name: "bob", role: "user" });
+  await call(alice.key, "m1", "p1-a1");
+  await call(alice.key, "m1", "p1-a2");
+  await call(bob.key, "m2", "p1-b1");
+  await Bun.sleep(5);
+  boundary = Date.now();
+  await Bun.sleep(5);
+  await call(bob.key, "m1", "p2-b1");
+  await call(alice.key, "nope", "p2-a404");
+  await call("mgw_notakey", "m1", "p2-401");
+  await waitFor("all rows", async () => ours(await allAuditRows(gw)).length === ALL.length);
+}, 30_000);
+
+afterAll(async () => {
+  await gw?.stop();
+  await fake?.stop();
+});
+
+/** Filter → the request ids it must return (ours only: admin calls leave rows too). */
+const CASES: [Record<string, string>, string[]][] = [
+  [{}, ALL],
+  [{ key: "alice" }, ["p1-a1", "p1-a2", "p2-a404"]],
+  [{ model: "m1" }, ["p1-a1", "p1-a2", "p2-b1"]],
+  [{ route: "provider:fakeB" }, ["p1-b1"]],
+  [{ route: "provider:fakeA" }, ["p1-a1", "p1-a2", "p2-b1"]],
+  [{ status: "4xx" }, ["p2-401", "p2-a404"]],
+  [{ status: "404" }, ["p2-a404"]],
+  [{ status: "2xx" }, ["p1-a1", "p1-a2", "p1-b1", "p2-b1"]],
+  [{ key: "alice", model: "m1", status: "2xx" }, ["p1-a1", "p1-a2"]],
+];
+const timeCases = (): [Record<string, string>, string[]][] => [
+  [{ from: String(boundary) }, ["p2-401", "p2-a404", "p2-b1"]],
+  [{ to: new Date(boundary).toISOString() }, ["p1-a1", "p1-a2", "p1-b1"]],
+  [{ from: new Date(boundary).toISOString(), model: "m1" }, ["p2-b1"]],
+  [{ key: bob.id }, ["p1-b1", "p2-b1"]],
+];
+const flags = (filter: Record<string, string>) => Object.entries(filter).flatMap(([k, v]) => [`--${k}`, v]);
+const sorted = (ids: string[]) => [...ids].sort();
+
+describe("/admin/api/audit", () => {
+  test("every filter returns exactly its rows", async () => {
+    for (const [filter, expected] of [...CASES, ...timeCases()]) {
+      expect({ filter, ids: ours(await allAuditRows(gw, new URLSearchParams(filter).toString())) }).toEqual({
+        filter,
+        ids: sorted(expected),
+      });
+    }
+  });
+
+  test("cursor pagination visits every row once, newest first", async () => {
+    const seen: AuditRecord[] = [];
+    let cursor: string | null = null;
+    do {
+      const page: { records: AuditRecord[]; nextCursor: string | null } = await adminGet(
+        gw,
+        `/admin/api/audit?limit=2${cursor ? `&cursor=${cursor}` : ""}&to=${Date.now() + 1}`,
+      );
+      expect(page.records.length).toBeLessThanOrEqual(2);
+      seen.push(...page.records);
+      cursor = page.nextCursor;
+    } while (cursor !== null);
+    const ids = seen.map((r) => r.requestId);
+    expect(new Set(ids).size).toBe(ids.length);
+    expect(ours(seen)).toEqual(sorted(ALL));
+    const times = seen.map((r) => r.startedAt);
+    expect(times).toEqual([...times].sort((a, b) => b - a));
+  });
+
+  test("bad filters are a 400 naming the field", async () => {
+    for (const query of ["status=7xx", "from=yesterday", "limit=0", "cursor=nope", "color=red"]) {
+      const response = await fetch(`${gw.url}/admin/api/audit?${query}`, {
+        headers: { authorization: `Bearer ${gw.adminKey}` },
+      });
+      expect({ query, status: response.status }).toEqual({ query, status: 400 });
+    }
+  });
+
+  test("export streams NDJSON and CSV, oldest first", async () => {
+    const get = (q: string) =>
+      fetch(`${gw.url}/admin/api/audit/export?${q}`, { headers: { authorization: `Bearer ${gw.adminKey}` } });
+    const ndjson = await get("format=ndjson&model=m1");
+    expect(ndjson.headers.get("content-type")).toContain("application/x-ndjson");
+    const records = (await ndjson.text())
+      .trim()
+      .split("\n")
+      .map((line) => JSON.parse(line) as AuditRecord);
+    expect(records.map((r) => r.requestId)).toEqual(["p1-a1", "p1-a2", "p2-b1"]);
+    const csv = await get("format=csv&key=alice");
+    expect(csv.headers.get("content-type")).toContain("text/csv");
+    const lines = (await csv.text()).trim().split("\r\n");
+    expect(lines[0]?.split(",").slice(0, 3)).toEqual(["requestId", "startedAt", "keyId"]);
+    expect(lines.slice(1).map((l) => l.split(",")[0])).toEqual(["p1-a1", "p1-a2", "p2-a404"]);
+  });
+});
+
+describe("mindgw audit", () => {
+  const local = () => ["-c", gw.configPath];
+  const remote = () => ["--gateway", gw.url, "--admin-key", gw.adminKey!];
+  const parse = (stdout: string) =>
+    stdout
+      .trim()
+      .split("\n")
+      .filter((l) => l !== "")
+      .map((l) => JSON.parse(l) as AuditRecord);
+
+  test("query --json: every filter, on the local database and through the gateway", async () => {
+    for (const target of [local(), remote()]) {
+      for (const [filter, expected] of [...CASES, ...timeCases()]) {
+        const out = await runMindgw([
+          "audit",
+          "query",
+          ...target,
+          "--json",
+          "--limit",
+          "1000",
+          ...flags(filter),
+        ]);
+        expect({ target: target[0], filter, code: out.code, ids: ours(parse(out.stdout)) }).toEqual({
+          target: target[0],
+          filter,
+          code: 0,
+          ids: sorted(expected),
+        });
+      }
+    }
+  }, 60_000);
+
+  test("query pages with --limit and the --cursor printed on stderr", async () => {
+    for (const target of [local(), remote()]) {
+      const seen: string[] = [];
+      let cursor: string | undefined;
+      for (let page = 0; page < 20; page++) {
+        const out = await runMindgw([
+          "audit",
+          "query",
+          ...target,
+          "--json",
+          "--limit",
+          "2",
+          "--model",
+          "m1",
+          ...(cursor ? ["--cursor", cursor] : []),
+        ]);
+        expect(out.code).toBe(0);
+        seen.push(...parse(out.stdout).map((r) => r.requestId));
+        cursor = out.stderr.match(/--cursor (\S+)/)?.[1];
+        if (!cursor) break;
+      }
+      expect(seen).toEqual(["p2-b1", "p1-a2", "p1-a1"]);
+    }
+  }, 30_000);
+
+  test("query prints a table without --json; bad flags exit 2", async () => {
+    const table = await runMindgw(["audit", "query", ...local(), "--key", "bob"]);
+    expect(table.code).toBe(0);
+    expect(table.stdout.split("\n")[0]).toMatch(/^TIME\s+STATUS\s+KEY\s+MODEL\s+ROUTE/);
+    expect(table.stdout).toContain("p1-b1");
+    for (const bad of [
+      ["--status", "7xx"],
+      ["--from", "yesterday"],
+      ["--limit", "5000"],
+    ]) {
+      const out = await runMindgw(["audit", "query", ...local(), ...bad]);
+      expect({ bad, code: out.code }).toEqual({ bad, code: 2 });
+    }
+    const noKey = await runMindgw(["audit", "query", "--gateway", gw.url], { MINDGW_ADMIN_KEY: "" });
+    expect(noKey.code).toBe(2);
+  }, 30_000);
+
+  test("export --format ndjson|csv to stdout and --output, locally and through the gateway", async () => {
+    for (const target of [local(), remote()]) {
+      const ndjson = await runMindgw(["audit", "export", ...target, "--model", "m1"]);
+      expect(ndjson.code).toBe(0);
+      expect(parse(ndjson.stdout).map((r) => r.requestId)).toEqual(["p1-a1", "p1-a2", "p2-b1"]);
+      const file = `${gw.dir}/export-${target[0]?.replace(/\W/g, "")}.csv`;
+      const csv = await runMindgw([
+        "audit",
+        "export",
+        ...target,
+        "--format",
+        "csv",
+        "--status",
+        "4xx",
+        "-o",
+        file,
+      ]);
+      expect(csv.code).toBe(0);
+      expect(csv.stdout).toBe("");
+      const lines = readFileSync(file, "utf8").trim().split("\r\n");
+      expect(lines[0]?.startsWith("requestId,startedAt,")).toBe(true);
+      expect(
+        lines
+          .slice(1)
+          .map((l) => l.split(",")[0])
+          .filter((id) => ALL.includes(id!)),
+      ).toEqual(["p2-a404", "p2-401"]);
+    }
+    const badFormat = await runMindgw(["audit", "export", ...local(), "--format", "xml"]);
+    expect(badFormat.code).toBe(2);
+  }, 30_000);
+});

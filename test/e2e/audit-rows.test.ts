@@ -1,0 +1,188 @@
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { readFileSync } from "node:fs";
+import OpenAI from "openai";
+import type { AuditRecord } from "../../src/audit/audit-record.ts";
+import { type FakeUpstream, startFakeUpstream } from "../fake-upstream/fake-upstream.ts";
+import { allAuditRows, chatBody, createKey } from "./harness/audit-kit.ts";
+import { type GatewayProcess, spawnGateway } from "./harness/spawn-gateway.ts";
+import { waitFor } from "./harness/wait-for.ts";
+
+// One audit row per request that reaches the gateway, authorised or not, with the right fields.
+let fake: FakeUpstream;
+let gw: GatewayProcess;
+let alice: { key: string; id: string };
+const BOGUS = "mgw_thisIsNotARealKeyButLooksLikeOne0123456789";
+const UA = "audit-e2e/1.0";
+const PRICE = { input_per_mtok: 2, output_per_mtok: 4 };
+const rows = new Map<string, AuditRecord>();
+
+const post = (path: string, body: unknown, key: string | null, requestId: string) =>
+  fetch(`${gw.url}${path}`, {
+    method: "POST",
+    headers: {
+      "content-type": "application/json",
+      "user-agent": UA,
+      "x-request-id": requestId,
+      ...(key === null ? {} : { authorization: `Bearer ${key}` }),
+    },
+    body: typeof body === "string" ? body : JSON.stringify(body),
+  });
+
+beforeAll(async () => {
+  fake = await startFakeUpstream();
+  gw = await spawnGateway({
+    config: {
+      server: { max_body: "4KB" },
+      providers: [
+        { name: "fake", type: "openai", base_url: `${fake.url}/v1` },
+        // Nothing listens on port 1: every call is refused, and the gateway answers 502.
+        { name: "dead", type: "openai", base_url: "http://127.0.0.1:1/v1" },
+      ],
+      models: [
+        { name: "m1", routes: [{ provider: "fake", model: "up-m1" }] },
+        { name: "m2", routes: [{ provider: "fake", model: "m2" }] },
+        { name: "broken", routes: [{ provider: "dead", model: "x" }] },
+      ],
+      routing: { retries: 0 },
+      prices: { m1: PRICE },
+    },
+  });
+  alice = await createKey(gw, { name: "alice", tenant: "acme", role: "user", models: ["m1"] });
+  const client = new OpenAI({
+    apiKey: alice.key,
+    baseURL: `${gw.url}/v1`,
+    maxRetries: 0,
+    defaultHeaders: { "user-agent": UA },
+  });
+  await client.chat.completions.create(chatBody("m1") as never, { headers: { "x-request-id": "t-ok" } });
+  const stream = await client.chat.completions.create(
+    chatBody("m1", { stream: true, stream_options: { include_usage: true } }) as never,
+    { headers: { "x-request-id": "t-stream" } },
+  );
+  for await (const _ of stream as unknown as AsyncIterable<unknown>) {
+    // drain the stream to its end
+  }
+  const answers = await Promise.all([
+    post("/v1/chat/completions", chatBody("m1"), BOGUS, "t-401"),
+    post("/v1/chat/completions", chatBody("m2"), alice.key, "t-403"),
+    post("/v1/chat/completions", chatBody("nope"), gw.adminKey, "t-404-model"),
+    post("/v1/nothing-here", chatBody("m1"), alice.key, "t-404-route"),
+    post("/v1/chat/completions", chatBody("m1", { pad: "x".repeat(8192) }), alice.key, "t-413"),
+    post("/v1/chat/completions", chatBody("broken"), gw.adminKey, "t-502"),
+  ]);
+  expect(answers.map((a) => a.status)).toEqual([401, 403, 404, 404, 413, 502]);
+  const ids = ["t-ok", "t-stream", "t-401", "t-403", "t-404-model", "t-404-route", "t-413", "t-502"];
+  await waitFor("every audit row", async () => {
+    const all = await allAuditRows(gw);
+    for (const row of all) if (ids.includes(row.requestId)) rows.set(row.requestId, row);
+    return ids.every((id) => rows.has(id));
+  });
+}, 30_000);
+
+afterAll(async () => {
+  await gw?.stop();
+  await fake?.stop();
+});
+
+describe("one audit row per request", () => {
+  test("each request id has exactly one row", async () => {
+    const all = await allAuditRows(gw);
+    for (const id of rows.keys()) expect(all.filter((r) => r.requestId === id)).toHaveLength(1);
+  });
+
+  test("non-stream success: key, model, route, upstream model, usage and cost from config prices", () => {
+    const row = rows.get("t-ok")!;
+    expect(row).toMatchObject({
+      keyId: alice.id,
+      keyName: "alice",
+      tenant: "acme",
+      role: "user",
+      frontDoor: "chat",
+      model: "m1",
+      route: "provider:fake",
+      upstreamModel: "up-m1",
+      status: 200,
+      errorClass: null,
+      stream: false,
+      clientIp: "127.0.0.1",
+      userAgent: UA,
+    });
+    expect(row.inputTokens).toBeGreaterThan(0);
+    expect(row.outputTokens).toBeGreaterThan(0);
+    const cost = (row.inputTokens * PRICE.input_per_mtok + row.outputTokens * PRICE.output_per_mtok) / 1e6;
+    expect(row.costUsd).toBeCloseTo(cost, 12);
+    expect(row.ttfbMs).not.toBeNull();
+    expect(row.latencyMs).toBeGreaterThanOrEqual(row.ttfbMs!);
+  });
+
+  test("stream success: stream flag, time to first byte, usage counted from the stream", () => {
+    const row = rows.get("t-stream")!;
+    expect(row).toMatchObject({ keyName: "alice", model: "m1", route: "provider:fake", status: 200 });
+    expect(row.stream).toBe(true);
+    expect(row.ttfbMs).toBeGreaterThan(0);
+    expect(row.latencyMs).toBeGreaterThanOrEqual(row.ttfbMs!);
+    expect(row.inputTokens).toBeGreaterThan(0);
+    expect(row.outputTokens).toBeGreaterThan(0);
+    expect(row.costUsd).toBeGreaterThan(0);
+  });
+
+  test("401: no key identity, the uniform error class, nothing sent", () => {
+    expect(rows.get("t-401")).toMatchObject({
+      keyId: null,
+      keyName: null,
+      status: 401,
+      errorClass: "unauthorized",
+      ttfbMs: null,
+      costUsd: 0,
+      userAgent: UA,
+      clientIp: "127.0.0.1",
+    });
+  });
+
+  test("403, 404, 413 and 502 each carry what was known when they ended", () => {
+    expect(rows.get("t-403")).toMatchObject({
+      keyName: "alice",
+      model: "m2",
+      status: 403,
+      errorClass: "forbidden",
+    });
+    expect(rows.get("t-404-model")).toMatchObject({ keyName: "bootstrap-admin", model: "nope", status: 404 });
+    expect(rows.get("t-404-model")!.errorClass).toBeTruthy();
+    expect(rows.get("t-404-route")).toMatchObject({
+      frontDoor: "other",
+      status: 404,
+      errorClass: "not_found",
+    });
+    expect(rows.get("t-413")).toMatchObject({ keyName: "alice", status: 413, model: null });
+    expect(rows.get("t-413")!.errorClass).toBeTruthy();
+    expect(rows.get("t-502")).toMatchObject({
+      model: "broken",
+      route: "provider:dead",
+      status: 502,
+      errorClass: "upstream_error",
+      inputTokens: 0,
+      costUsd: 0,
+    });
+    for (const id of ["t-403", "t-404-model", "t-404-route", "t-413", "t-502"]) {
+      expect(rows.get(id)!.latencyMs).toBeGreaterThanOrEqual(0);
+    }
+  });
+
+  test("no raw key in any row, the database files or the log", async () => {
+    const secrets = [alice.key, BOGUS, gw.adminKey!];
+    const text = JSON.stringify(await allAuditRows(gw));
+    for (const secret of secrets) expect(text).not.toContain(secret);
+    await gw.stop();
+    for (const file of ["mindgw.db", "mindgw.db-wal"].map((f) => `${gw.dir}/${f}`)) {
+      let bytes = "";
+      try {
+        bytes = readFileSync(file).toString("latin1");
+      } catch {
+        continue; // the -wal is removed on a clean close
+      }
+      for (const secret of secrets) expect(bytes).not.toContain(secret);
+    }
+    for (const secret of [alice.key, BOGUS]) expect(gw.stdout.all).not.toContain(secret);
+    for (const secret of secrets) expect(gw.stderr.all).not.toContain(secret);
+  });
+});

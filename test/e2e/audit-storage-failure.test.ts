@@ -1,0 +1,148 @@
+import { afterEach, describe, expect, test } from "bun:test";
+import { writeFileSync } from "node:fs";
+import { adminGet, allAuditRows } from "./harness/audit-kit.ts";
+import { type GatewayProcess, spawnGateway } from "./harness/spawn-gateway.ts";
+import { tempDir } from "./harness/temp-dir.ts";
+import { waitFor } from "./harness/wait-for.ts";
+
+// A database that cannot be written while the gateway runs. File modes do not stop root, and an
+// open descriptor ignores a later chmod anyway; the immutable attribute (`chattr +i`) stops
+// every writer, root and already-open descriptors included: SQLite's next write to the -wal gets
+// EPERM (SQLITE_IOERR_WRITE) and a reopen gets SQLITE_READONLY. The -shm stays mutable: SQLite
+// maps it into memory, and a write fault there would be a SIGBUS, not a storage error.
+function chattr(flag: "+i" | "-i", files: string[]): boolean {
+  return Bun.spawnSync(["chattr", flag, ...files], { stderr: "ignore", stdout: "ignore" }).exitCode === 0;
+}
+
+function immutableWorks(): boolean {
+  const probe = tempDir("mindgw-chattr-");
+  try {
+    const file = probe.file("probe");
+    writeFileSync(file, "x");
+    if (!chattr("+i", [file])) return false;
+    chattr("-i", [file]);
+    return true;
+  } catch {
+    return false;
+  } finally {
+    probe.cleanup();
+  }
+}
+
+const canFreeze = immutableWorks();
+const config = (failOpen: boolean) => ({
+  providers: [{ name: "mock", type: "mock" }],
+  models: [{ name: "mock", routes: [{ provider: "mock", model: "mock" }] }],
+  audit: { flush_ms: 20, fail_open: failOpen },
+});
+
+let gw: GatewayProcess | undefined;
+let frozen: string[] = [];
+afterEach(async () => {
+  if (frozen.length > 0) chattr("-i", frozen);
+  frozen = [];
+  await gw?.stop();
+  gw = undefined;
+});
+
+function freeze(g: GatewayProcess): void {
+  frozen = [`${g.dir}/mindgw.db`, `${g.dir}/mindgw.db-wal`];
+  expect(chattr("+i", frozen)).toBe(true);
+}
+
+function thaw(): void {
+  chattr("-i", frozen);
+  frozen = [];
+}
+
+const chat = (g: GatewayProcess, id: string) =>
+  fetch(`${g.url}/v1/chat/completions`, {
+    method: "POST",
+    headers: {
+      authorization: `Bearer ${g.adminKey}`,
+      "content-type": "application/json",
+      "x-request-id": id,
+    },
+    body: JSON.stringify({ model: "mock", messages: [{ role: "user", content: "hi" }] }),
+  });
+
+describe.skipIf(!canFreeze)("audit storage failure (read-only database)", () => {
+  test("fail closed: 503 audit_unavailable in the caller's dialect, logged; served again once writable", async () => {
+    gw = await spawnGateway({ config: config(false) });
+    const g = gw;
+    expect((await chat(g, "before")).status).toBe(200);
+    await waitFor("the first row", async () => (await allAuditRows(g)).some((r) => r.requestId === "before"));
+    freeze(g);
+    // The request whose row hits the frozen file is still served; the ones after it are refused.
+    let n = 0;
+    const refused = await waitFor(
+      "a 503",
+      async () => {
+        const response = await chat(g, `frozen-${n++}`);
+        return response.status === 503 ? response : undefined;
+      },
+      15_000,
+    );
+    const body = (await refused.json()) as { error: { code: string; type: string } };
+    expect(body.error.code).toBe("audit_unavailable");
+    const anthropic = await fetch(`${g.url}/v1/messages`, {
+      method: "POST",
+      headers: {
+        "x-api-key": g.adminKey!,
+        "anthropic-version": "2023-06-01",
+        "content-type": "application/json",
+      },
+      body: JSON.stringify({ model: "mock", max_tokens: 5, messages: [{ role: "user", content: "hi" }] }),
+    });
+    expect(anthropic.status).toBe(503);
+    const anthropicBody = (await anthropic.json()) as {
+      type: string;
+      error: { type: string; message: string };
+    };
+    expect(anthropicBody.type).toBe("error");
+    expect(anthropicBody.error.message).toContain("audit log");
+    expect((await fetch(`${g.url}/readyz`)).status).toBe(503);
+    expect(g.stderr.all).toMatch(/audit storage failed .*503 audit_unavailable/);
+
+    thaw();
+    await waitFor("service to resume", async () => (await chat(g, `after-${n++}`)).status === 200, 15_000);
+    expect(g.stderr.all).toContain("audit storage recovered");
+    // The row of the request served as the storage failed waited in the queue and is written now.
+    await waitFor("the queued row", async () =>
+      (await allAuditRows(g)).some((r) => r.requestId === "frozen-0"),
+    );
+    const rows = await allAuditRows(g, "status=503");
+    expect(rows.length).toBeGreaterThan(0);
+  }, 60_000);
+
+  test("audit.fail_open: true keeps serving, and the queued rows are written after recovery", async () => {
+    gw = await spawnGateway({ config: config(true) });
+    const g = gw;
+    expect((await chat(g, "open-before")).status).toBe(200);
+    await waitFor("the first row", async () =>
+      (await allAuditRows(g)).some((r) => r.requestId === "open-before"),
+    );
+    freeze(g);
+    // A write has to hit the frozen file for the failure to show.
+    expect((await chat(g, "open-first")).status).toBe(200);
+    await waitFor(
+      "the failure to be logged",
+      () => /audit storage failed .*fail_open is set/.test(g.stderr.all),
+      15_000,
+    );
+    const statuses: number[] = [];
+    for (let i = 0; i < 20; i++) statuses.push((await chat(g, `open-${i}`)).status);
+    expect(statuses.every((s) => s === 200)).toBe(true);
+    const status = await adminGet<{ audit: { healthy: boolean } }>(g, "/admin/api/status");
+    expect(status.audit.healthy).toBe(true);
+    thaw();
+    await waitFor(
+      "every queued row",
+      async () => {
+        const ids = new Set((await allAuditRows(g)).map((r) => r.requestId));
+        return Array.from({ length: 20 }, (_, i) => `open-${i}`).every((id) => ids.has(id));
+      },
+      15_000,
+    );
+  }, 60_000);
+});

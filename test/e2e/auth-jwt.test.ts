@@ -1,0 +1,252 @@
+import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
+import { type CryptoKey, exportJWK, exportSPKI, generateKeyPair, type JWK, SignJWT } from "jose";
+import { type FakeUpstream, startFakeUpstream } from "../fake-upstream/fake-upstream.ts";
+import { bearer, chatBody, fakeRoutesConfig } from "./harness/fake-config.ts";
+import { type GatewayProcess, spawnGateway } from "./harness/spawn-gateway.ts";
+import { waitFor } from "./harness/wait-for.ts";
+
+// Real processes on a shared 2-core machine: generous bounds, every wait bounded on its own.
+setDefaultTimeout(30_000);
+
+// JWT through the binary: a JWKS served by a local server (with key rotation), the attack
+// list, and claims mapped onto tenant, role and models.
+
+const ISSUER = "https://idp.test";
+const AUDIENCE = "mindgw";
+const UNIFORM = "invalid or missing credentials";
+
+interface SigningKey {
+  kid: string;
+  privateKey: CryptoKey;
+  jwk: JWK;
+  pem: string;
+}
+
+async function signingKey(kid: string): Promise<SigningKey> {
+  const { publicKey, privateKey } = await generateKeyPair("RS256", { extractable: true });
+  return { kid, privateKey, jwk: { ...(await exportJWK(publicKey)), kid, alg: "RS256", use: "sig" }, pem: await exportSPKI(publicKey) };
+}
+
+const b64 = (value: object) => Buffer.from(JSON.stringify(value)).toString("base64url");
+const now = () => Math.floor(Date.now() / 1000);
+
+interface TokenOptions {
+  claims?: Record<string, unknown>;
+  header?: Record<string, unknown>;
+  iss?: string;
+  aud?: string;
+  exp?: number;
+  nbf?: number;
+}
+
+function sign(key: SigningKey, options: TokenOptions = {}): Promise<string> {
+  const jwt = new SignJWT({ tenant: "acme", ...options.claims })
+    .setProtectedHeader({ alg: "RS256", kid: key.kid, typ: "JWT", ...options.header })
+    .setSubject(String(options.claims?.sub ?? "alice"))
+    .setIssuer(options.iss ?? ISSUER)
+    .setAudience(options.aud ?? AUDIENCE)
+    .setIssuedAt()
+    .setExpirationTime(options.exp ?? now() + 600);
+  if (options.nbf !== undefined) jwt.setNotBefore(options.nbf);
+  return jwt.sign(key.privateKey);
+}
+
+let fake: FakeUpstream;
+let gw: GatewayProcess;
+let admin: string;
+let k1: SigningKey;
+let k2: SigningKey;
+let attacker: SigningKey;
+let published: JWK[] = [];
+let jwksHits = 0;
+let jwks: ReturnType<typeof Bun.serve>;
+// Stands in for an attacker's server named by `jku` / `x5u`: it must never be called.
+let bait: ReturnType<typeof Bun.serve>;
+let baitHits = 0;
+
+const chat = (token: string, model = "m1") =>
+  fetch(`${gw.url}/v1/chat/completions`, { method: "POST", headers: bearer(token), body: chatBody(model) });
+
+async function status(token: string, model = "m1"): Promise<number> {
+  const res = await chat(token, model);
+  await res.arrayBuffer();
+  return res.status;
+}
+
+beforeAll(async () => {
+  [k1, k2, attacker] = await Promise.all([signingKey("k1"), signingKey("k2"), signingKey("attacker")]);
+  published = [k1.jwk];
+  jwks = Bun.serve({
+    hostname: "127.0.0.1",
+    port: 0,
+    fetch(req) {
+      if (new URL(req.url).pathname !== "/jwks.json") return new Response("no", { status: 404 });
+      jwksHits++;
+      return Response.json({ keys: published });
+    },
+  });
+  bait = Bun.serve({
+    hostname: "127.0.0.1",
+    port: 0,
+    fetch() {
+      baitHits++;
+      return Response.json({ keys: [attacker.jwk] });
+    },
+  });
+  fake = await startFakeUpstream();
+  gw = await spawnGateway({
+    config: fakeRoutesConfig(fake.url, ["m1", "m2"], {
+      auth: {
+        jwt: {
+          jwks_url: `http://127.0.0.1:${jwks.port}/jwks.json`,
+          issuer: ISSUER,
+          audience: AUDIENCE,
+          algorithms: ["RS256"],
+          clock_tolerance: "5s",
+          jwks_cooldown: "200ms",
+          claims: { name: "sub", tenant: "tenant", role: "role", models: "models" },
+          limits: { rpm: 1000 },
+        },
+      },
+    }),
+  });
+  admin = gw.adminKey ?? "";
+}, 30_000);
+
+afterAll(async () => {
+  await gw?.stop();
+  await fake?.stop();
+  await jwks?.stop(true);
+  await bait?.stop(true);
+}, 30_000);
+
+describe("valid tokens", () => {
+  test("a token signed by the JWKS key works as Bearer and as x-api-key", async () => {
+    const token = await sign(k1);
+    const res = await chat(token);
+    expect(res.status).toBe(200);
+    // JWT subjects get the limits the config gives them.
+    expect(res.headers.get("x-ratelimit-limit-requests")).toBe("1000");
+    await res.arrayBuffer();
+    const viaHeader = await fetch(`${gw.url}/v1/messages`, {
+      method: "POST",
+      headers: { "x-api-key": token, "content-type": "application/json" },
+      body: JSON.stringify({ model: "m1", max_tokens: 16, messages: [{ role: "user", content: "hi" }] }),
+    });
+    expect(viaHeader.status).toBe(200);
+    expect(((await viaHeader.json()) as { type: string }).type).toBe("message");
+  });
+
+  test("claims map to models: a token limited to m1 gets 403 on m2 and sees only m1", async () => {
+    const token = await sign(k1, { claims: { models: ["m1"] } });
+    expect(await status(token, "m1")).toBe(200);
+    expect(await status(token, "m2")).toBe(403);
+    const list = await fetch(`${gw.url}/v1/models`, { headers: bearer(token) });
+    expect(((await list.json()) as { data: { id: string }[] }).data.map((m) => m.id)).toEqual(["m1"]);
+    const spaced = await sign(k1, { claims: { models: "m2" } });
+    expect(await status(spaced, "m1")).toBe(403);
+    expect(await status(spaced, "m2")).toBe(200);
+  });
+
+  test("claims map to role: worker → 403 on model APIs; user → 403 on /admin/api; admin (not allowed) → 401", async () => {
+    expect(await status(await sign(k1, { claims: { role: "worker" } }))).toBe(403);
+    const user = await sign(k1, { claims: { role: "user" } });
+    expect(await status(user)).toBe(200);
+    const adminApi = await fetch(`${gw.url}/admin/api/keys`, { headers: bearer(user) });
+    expect(adminApi.status).toBe(403);
+    await adminApi.arrayBuffer();
+    expect(await status(await sign(k1, { claims: { role: "admin" } }))).toBe(401);
+  });
+
+  test("claims map to tenant: the audit row carries it", async () => {
+    const token = await sign(k1, { claims: { tenant: "globex", sub: "tenant-probe" } });
+    const res = await chat(token);
+    expect(res.status).toBe(200);
+    await res.arrayBuffer();
+    const row = await waitFor(
+      "the audit row",
+      async () => {
+        const audit = await fetch(`${gw.url}/admin/api/audit?key=tenant-probe`, { headers: bearer(admin) });
+        const text = await audit.text();
+        return text.includes("globex") ? text : undefined;
+      },
+      15_000,
+    );
+    expect(row).toContain("tenant-probe");
+    expect(row).not.toContain(token);
+  }, 30_000);
+});
+
+describe("the attack list: every one is the uniform 401", () => {
+  test("alg none, HS256 with the public key, wrong aud/iss, expired, not yet valid, jku/x5u/jwk headers", async () => {
+    const claims = { sub: "mallory", iss: ISSUER, aud: AUDIENCE, exp: now() + 600, iat: now() };
+    const hsWithPublicKey = (secret: string) =>
+      new SignJWT({ ...claims })
+        .setProtectedHeader({ alg: "HS256", kid: k1.kid, typ: "JWT" })
+        .sign(new TextEncoder().encode(secret));
+    const attacks: [string, string][] = [
+      ["alg none", `${b64({ alg: "none", typ: "JWT" })}.${b64(claims)}.`],
+      ["alg none with kid", `${b64({ alg: "none", kid: k1.kid })}.${b64(claims)}.`],
+      ["alg None", `${b64({ alg: "None" })}.${b64(claims)}.`],
+      ["HS256 signed with the RSA public key PEM", await hsWithPublicKey(k1.pem)],
+      ["HS256 signed with the RSA public JWK", await hsWithPublicKey(JSON.stringify(k1.jwk))],
+      ["wrong aud", await sign(k1, { aud: "someone-else" })],
+      ["wrong iss", await sign(k1, { iss: "https://evil.test" })],
+      ["expired", await sign(k1, { exp: now() - 3600 })],
+      ["nbf in the future", await sign(k1, { nbf: now() + 3600 })],
+      ["unknown kid", await sign(attacker)],
+      ["right kid, wrong key", await sign({ ...attacker, kid: k1.kid })],
+      [
+        "jku to a bait server",
+        await sign(attacker, { header: { jku: `http://127.0.0.1:${bait.port}/jwks.json` } }),
+      ],
+      [
+        "jku with the trusted kid",
+        await sign({ ...attacker, kid: k1.kid }, { header: { jku: `http://127.0.0.1:${bait.port}/jwks.json` } }),
+      ],
+      ["x5u to a bait server", await sign(attacker, { header: { x5u: `http://127.0.0.1:${bait.port}/cert.pem` } })],
+      ["embedded jwk", await sign(attacker, { header: { jwk: { kty: "RSA", n: attacker.jwk.n, e: attacker.jwk.e } } })],
+      ["tampered payload", (await sign(k1)).replace(/\.[^.]+\./, `.${b64({ ...claims, sub: "root" })}.`)],
+      ["signature stripped", (await sign(k1)).replace(/\.[^.]+$/, ".")],
+    ];
+    for (const [name, token] of attacks) {
+      for (const dialect of ["openai", "anthropic"] as const) {
+        const res =
+          dialect === "openai"
+            ? await chat(token)
+            : await fetch(`${gw.url}/v1/messages`, {
+                method: "POST",
+                headers: bearer(token),
+                body: JSON.stringify({ model: "m1", max_tokens: 8, messages: [{ role: "user", content: "hi" }] }),
+              });
+        const text = await res.text();
+        expect({ name, status: res.status }).toEqual({ name, status: 401 });
+        expect(text).not.toContain(token);
+        const body = JSON.parse(text) as { error: { message: string } };
+        expect(body.error.message).toBe(UNIFORM);
+        if (dialect === "anthropic") expect((body as unknown as { type: string }).type).toBe("error");
+      }
+    }
+    expect(baitHits).toBe(0);
+    // A valid token still works after the barrage (no lockout, no poisoned cache).
+    expect(await status(await sign(k1))).toBe(200);
+    expect(baitHits).toBe(0);
+  }, 30_000);
+});
+
+describe("key rotation at the JWKS", () => {
+  test("a new kid is picked up, and once the old kid is gone its tokens fail", async () => {
+    const old = await sign(k1);
+    expect(await status(old)).toBe(200);
+    const hitsBefore = jwksHits;
+    // The IdP rotates: k2 appears, k1 is removed.
+    published = [k2.jwk];
+    const fresh = await sign(k2);
+    await waitFor("the new kid to be accepted", async () => (await status(fresh)) === 200, 15_000);
+    expect(jwksHits).toBeGreaterThan(hitsBefore);
+    await waitFor("the removed kid to be refused", async () => (await status(old)) === 401, 15_000);
+    expect(await status(await sign(k1))).toBe(401);
+    expect(await status(await sign(k2))).toBe(200);
+    expect(baitHits).toBe(0);
+  }, 40_000);
+});

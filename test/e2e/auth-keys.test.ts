@@ -1,0 +1,297 @@
+import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
+import Anthropic from "@anthropic-ai/sdk";
+import OpenAI from "openai";
+import { type FakeUpstream, startFakeUpstream } from "../fake-upstream/fake-upstream.ts";
+import { bearer, fakeRoutesConfig } from "./harness/fake-config.ts";
+import { type GatewayProcess, spawnGateway } from "./harness/spawn-gateway.ts";
+
+// Real processes on a shared 2-core machine: generous bounds, every wait bounded on its own.
+setDefaultTimeout(30_000);
+
+// Every /v1 route demands a credential; every refusal is the same 401 in the caller's
+// dialect; roles and model allow-lists are enforced, through the binary.
+
+const UNIFORM = "invalid or missing credentials";
+
+let fake: FakeUpstream;
+let gw: GatewayProcess;
+let admin: string;
+const keys: Record<string, { id: string; key: string }> = {};
+
+interface Route {
+  method: "GET" | "POST";
+  path: string;
+  dialect: "openai" | "anthropic";
+  body?: object;
+}
+
+const ROUTES: Route[] = [
+  {
+    method: "POST",
+    path: "/v1/chat/completions",
+    dialect: "openai",
+    body: { model: "m1", messages: [{ role: "user", content: "hi" }] },
+  },
+  { method: "POST", path: "/v1/completions", dialect: "openai", body: { model: "m1", prompt: "hi" } },
+  { method: "POST", path: "/v1/embeddings", dialect: "openai", body: { model: "m1", input: "hi" } },
+  { method: "GET", path: "/v1/models", dialect: "openai" },
+  {
+    method: "POST",
+    path: "/v1/responses",
+    dialect: "openai",
+    body: { model: "m1", input: "hi" },
+  },
+  {
+    method: "POST",
+    path: "/v1/messages",
+    dialect: "anthropic",
+    body: { model: "m1", max_tokens: 16, messages: [{ role: "user", content: "hi" }] },
+  },
+  {
+    method: "POST",
+    path: "/v1/messages/count_tokens",
+    dialect: "anthropic",
+    body: { model: "c1", messages: [{ role: "user", content: "hi" }] },
+  },
+];
+
+function call(route: Route, headers: Record<string, string>): Promise<Response> {
+  return fetch(gw.url + route.path, {
+    method: route.method,
+    headers: { "content-type": "application/json", ...headers },
+    ...(route.body ? { body: JSON.stringify(route.body) } : {}),
+  });
+}
+
+async function expectUniform401(res: Response, dialect: Route["dialect"], secret?: string): Promise<void> {
+  const text = await res.text();
+  expect(res.status).toBe(401);
+  expect(res.headers.get("x-request-id")).toBeTruthy();
+  if (secret) expect(text).not.toContain(secret);
+  const body = JSON.parse(text) as Record<string, unknown>;
+  if (dialect === "openai") {
+    expect(body).toEqual({
+      error: { message: UNIFORM, type: "authentication_error", param: null, code: "unauthorized" },
+    });
+  } else {
+    expect(body).toEqual({ type: "error", error: { type: "authentication_error", message: UNIFORM } });
+  }
+}
+
+async function createKey(name: string, input: Record<string, unknown> = {}): Promise<{ id: string; key: string }> {
+  const res = await fetch(`${gw.url}/admin/api/keys`, {
+    method: "POST",
+    headers: bearer(admin),
+    body: JSON.stringify({ name, ...input }),
+  });
+  expect(res.status).toBe(201);
+  const issued = (await res.json()) as { id: string; key: string };
+  keys[name] = issued;
+  return issued;
+}
+
+beforeAll(async () => {
+  fake = await startFakeUpstream();
+  const config = fakeRoutesConfig(fake.url, ["m1", "m2"]) as { providers: object[]; models: object[] };
+  // An Anthropic-shaped route, so count_tokens has somewhere to go.
+  config.providers.push({ name: "fakea", type: "anthropic", base_url: fake.url });
+  config.models.push({ name: "c1", routes: [{ provider: "fakea", model: "c1" }] });
+  gw = await spawnGateway({ config });
+  admin = gw.adminKey ?? "";
+  await createKey("user");
+  await createKey("narrow", { models: "m1" });
+  await createKey("worker", { role: "worker" });
+  const revoked = await createKey("revoked");
+  await fetch(`${gw.url}/admin/api/keys/${revoked.id}/revoke`, { method: "POST", headers: bearer(admin) });
+  await createKey("expired", { expires_at: new Date(Date.now() - 60_000).toISOString() });
+}, 30_000);
+
+afterAll(async () => {
+  await gw?.stop();
+  await fake?.stop();
+}, 30_000);
+
+const key = (name: string) => keys[name]?.key ?? "";
+
+describe("credentials on every /v1 route", () => {
+  test("Bearer and x-api-key both work on every route", async () => {
+    for (const route of ROUTES) {
+      for (const headers of [{ authorization: `Bearer ${key("user")}` }, { "x-api-key": key("user") }]) {
+        const res = await call(route, headers);
+        const text = await res.text();
+        expect({ path: route.path, status: res.status, text }).toMatchObject({ path: route.path, status: 200 });
+      }
+    }
+  });
+
+  test("missing, garbage, hash-as-key, unknown, revoked and expired → the same 401 in the caller's dialect", async () => {
+    const userHash = new Bun.CryptoHasher("sha256").update(key("user")).digest("hex");
+    const bad: [string, Record<string, string>, string?][] = [
+      ["missing", {}],
+      ["empty bearer", { authorization: "Bearer " }],
+      ["basic auth", { authorization: `Basic ${btoa(`x:${key("user")}`)}` }, key("user")],
+      ["garbage", { authorization: "Bearer not-a-key" }, "not-a-key"],
+      ["garbage x-api-key", { "x-api-key": "%%%%" }],
+      ["hash as key", { authorization: `Bearer ${userHash}` }, userHash],
+      ["hash as x-api-key", { "x-api-key": userHash }, userHash],
+      ["prefixed hash", { authorization: `Bearer mgw_${userHash}` }, userHash],
+      ["unknown key", { authorization: `Bearer mgw_${"A".repeat(43)}` }, "A".repeat(43)],
+      ["truncated key", { authorization: `Bearer ${key("user").slice(0, -1)}` }, key("user").slice(0, -1)],
+      ["revoked", { authorization: `Bearer ${key("revoked")}` }, key("revoked")],
+      ["revoked x-api-key", { "x-api-key": key("revoked") }, key("revoked")],
+      ["expired", { authorization: `Bearer ${key("expired")}` }, key("expired")],
+      ["jwt-shaped, jwt off", { authorization: "Bearer aaa.bbb.ccc" }, "aaa.bbb.ccc"],
+      ["longer than any credential", { authorization: `Bearer mgw_${"x".repeat(9000)}` }],
+    ];
+    for (const route of ROUTES) {
+      for (const [, headers, secret] of bad) {
+        await expectUniform401(await call(route, headers), route.dialect, secret);
+      }
+    }
+  });
+
+  test("the official SDKs see an authentication error", async () => {
+    const openai = new OpenAI({ apiKey: key("revoked"), baseURL: `${gw.url}/v1`, maxRetries: 0 });
+    const failure = await openai.chat.completions
+      .create({ model: "m1", messages: [{ role: "user", content: "hi" }] })
+      .catch((e: unknown) => e);
+    expect(failure).toBeInstanceOf(OpenAI.AuthenticationError);
+    expect((failure as InstanceType<typeof OpenAI.AuthenticationError>).message).toContain(UNIFORM);
+
+    const anthropic = new Anthropic({ apiKey: "garbage", baseURL: gw.url, maxRetries: 0 });
+    const refused = await anthropic.messages
+      .create({ model: "m1", max_tokens: 16, messages: [{ role: "user", content: "hi" }] })
+      .catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(Anthropic.AuthenticationError);
+
+    const ok = await new Anthropic({ apiKey: key("user"), baseURL: gw.url, maxRetries: 0 }).messages.create({
+      model: "m1",
+      max_tokens: 16,
+      messages: [{ role: "user", content: "hi" }],
+    });
+    expect(ok.type).toBe("message");
+  });
+});
+
+describe("roles", () => {
+  const ADMIN_PATHS: [string, string][] = [
+    ["GET", "/admin/api/keys"],
+    ["POST", "/admin/api/keys"],
+    ["GET", "/admin/api/audit"],
+    ["GET", "/admin/api/workers"],
+    ["GET", "/admin/api/status"],
+    ["GET", "/admin/api/events"],
+  ];
+
+  test("a user key and a worker key get 403 on /admin/api/*; the admin key gets in", async () => {
+    for (const who of ["user", "worker", "narrow"]) {
+      for (const [method, path] of ADMIN_PATHS) {
+        const res = await fetch(gw.url + path, {
+          method,
+          headers: bearer(key(who)),
+          ...(method === "POST" ? { body: JSON.stringify({ name: "x", role: "admin" }) } : {}),
+        });
+        expect({ who, path, status: res.status }).toEqual({ who, path, status: 403 });
+        await res.arrayBuffer();
+      }
+    }
+    const res = await fetch(`${gw.url}/admin/api/status`, { headers: bearer(admin) });
+    expect(res.status).toBe(200);
+    await res.arrayBuffer();
+    // No or bad credentials on the admin API: the same uniform 401.
+    for (const headers of [{}, { authorization: `Bearer ${key("revoked")}` }, { "x-api-key": "nope" }]) {
+      await expectUniform401(await fetch(`${gw.url}/admin/api/keys`, { headers }), "openai", key("revoked"));
+    }
+  });
+
+  test("a worker key gets 403 on every model API", async () => {
+    for (const route of ROUTES) {
+      const res = await call(route, { authorization: `Bearer ${key("worker")}` });
+      const text = await res.text();
+      expect({ path: route.path, status: res.status }).toEqual({ path: route.path, status: 403 });
+      if (route.dialect === "anthropic") expect(JSON.parse(text).error.type).toBe("permission_error");
+      else expect(JSON.parse(text).error.type).toBe("permission_error");
+    }
+  });
+
+  test("a key limited to m1: 403 on m2 in both dialects; /v1/models lists only m1", async () => {
+    const narrow = key("narrow");
+    const chat = await fetch(`${gw.url}/v1/chat/completions`, {
+      method: "POST",
+      headers: bearer(narrow),
+      body: JSON.stringify({ model: "m2", messages: [{ role: "user", content: "hi" }] }),
+    });
+    expect(chat.status).toBe(403);
+    expect(((await chat.json()) as { error: { type: string } }).error.type).toBe("permission_error");
+    const messages = await fetch(`${gw.url}/v1/messages`, {
+      method: "POST",
+      headers: { "x-api-key": narrow, "content-type": "application/json" },
+      body: JSON.stringify({ model: "m2", max_tokens: 8, messages: [{ role: "user", content: "hi" }] }),
+    });
+    expect(messages.status).toBe(403);
+    expect((await messages.json()) as object).toMatchObject({ type: "error", error: { type: "permission_error" } });
+    const embeddings = await fetch(`${gw.url}/v1/embeddings`, {
+      method: "POST",
+      headers: bearer(narrow),
+      body: JSON.stringify({ model: "m2", input: "hi" }),
+    });
+    expect(embeddings.status).toBe(403);
+    await embeddings.arrayBuffer();
+
+    const openai = new OpenAI({ apiKey: narrow, baseURL: `${gw.url}/v1`, maxRetries: 0 });
+    const ids = [];
+    for await (const model of openai.models.list()) ids.push(model.id);
+    expect(ids).toEqual(["m1"]);
+    const all = [];
+    for await (const model of new OpenAI({ apiKey: key("user"), baseURL: `${gw.url}/v1`, maxRetries: 0 }).models.list())
+      all.push(model.id);
+    expect(all.sort()).toEqual(["c1", "m1", "m2"]);
+    const ok = await openai.chat.completions.create({ model: "m1", messages: [{ role: "user", content: "hi" }] });
+    expect(ok.choices[0]?.message.content).toContain("hi");
+  });
+
+  test("a non-admin cannot create, widen, rotate or revoke keys through /admin/api/keys", async () => {
+    const narrowId = keys.narrow?.id ?? "";
+    const attempts: [string, string, object | undefined][] = [
+      ["POST", "/admin/api/keys", { name: "mine", role: "admin", models: "*" }],
+      ["POST", "/admin/api/keys", { name: "mine" }],
+      ["POST", `/admin/api/keys/${narrowId}/rotate`, { grace: "1s" }],
+      ["POST", `/admin/api/keys/${narrowId}/revoke`, undefined],
+      ["GET", `/admin/api/keys/${narrowId}`, undefined],
+      ["PATCH", `/admin/api/keys/${narrowId}`, { role: "admin", models: ["*"] }],
+      ["PUT", `/admin/api/keys/${narrowId}`, { role: "admin", models: ["*"] }],
+    ];
+    const before = (await (await fetch(`${gw.url}/admin/api/keys`, { headers: bearer(admin) })).json()) as {
+      keys: unknown[];
+    };
+    for (const who of ["narrow", "user"]) {
+      for (const [method, path, body] of attempts) {
+        const res = await fetch(gw.url + path, {
+          method,
+          headers: bearer(key(who)),
+          ...(body ? { body: JSON.stringify(body) } : {}),
+        });
+        await res.arrayBuffer();
+        expect({ who, method, path, refused: res.status === 403 || res.status === 404 }).toEqual({
+          who,
+          method,
+          path,
+          refused: true,
+        });
+      }
+    }
+    const after = (await (await fetch(`${gw.url}/admin/api/keys`, { headers: bearer(admin) })).json()) as {
+      keys: { id: string; role: string; models: string[]; status: string }[];
+    };
+    expect(after.keys.length).toBe(before.keys.length);
+    expect(after.keys.find((k) => k.id === narrowId)).toMatchObject({ role: "user", models: ["m1"], status: "active" });
+    // Still narrow after all that.
+    const res = await fetch(`${gw.url}/v1/chat/completions`, {
+      method: "POST",
+      headers: bearer(key("narrow")),
+      body: JSON.stringify({ model: "m2", messages: [{ role: "user", content: "hi" }] }),
+    });
+    expect(res.status).toBe(403);
+    await res.arrayBuffer();
+  });
+});

@@ -1,0 +1,163 @@
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: the fixtures are config text with ${VAR} references.
+import { afterAll, describe, expect, test } from "bun:test";
+import { stringify } from "yaml";
+import { runMindgw } from "./harness/run-mindgw.ts";
+import { tempDir } from "./harness/temp-dir.ts";
+
+// `mindgw config check` and the CLI's promise to scripts: 0 success, 2 usage or config error,
+// and secrets never printed.
+
+const dir = tempDir("mindgw-config-cli-");
+afterAll(() => dir.cleanup());
+
+let files = 0;
+async function writeConfig(config: object | string): Promise<string> {
+  const path = dir.file(`config-${++files}.yaml`);
+  await Bun.write(path, typeof config === "string" ? config : stringify(config));
+  return path;
+}
+
+const API_KEY = "sk-live-very-secret-0001";
+const HEADER_VALUE = "org-header-secret-0002";
+const URL_PASSWORD = "pw-in-url-0003";
+const JWT_SECRET = "hmac-secret-0004-hmac-secret-0004-hmac";
+
+const validConfig = {
+  server: { port: 9000, max_body: "2MB" },
+  providers: [
+    {
+      name: "up",
+      type: "openai",
+      base_url: `http://svc:${URL_PASSWORD}@127.0.0.1:9/v1`,
+      api_key: API_KEY,
+      headers: { "x-org": HEADER_VALUE },
+    },
+  ],
+  models: [{ name: "m1", routes: [{ provider: "up", model: "real-m1" }] }],
+  auth: {
+    jwt: { secret: JWT_SECRET, issuer: "https://idp.test", audience: "mindgw", algorithms: ["HS256"] },
+  },
+};
+
+describe("mindgw config check", () => {
+  test("a valid file: exit 0, the resolved config, secrets redacted", async () => {
+    const path = await writeConfig(validConfig);
+    const result = await runMindgw(["config", "check", "-c", path]);
+    expect(result).toMatchObject({ code: 0 });
+    expect(result.stdout).toContain("valid");
+    // Resolved: defaults filled in, sizes and durations in their canonical units.
+    expect(result.stdout).toContain("max_body: 2097152");
+    expect(result.stdout).toContain("model: real-m1");
+    expect(result.stdout).toContain("drain_timeout: 30000");
+    for (const secret of [API_KEY, HEADER_VALUE, URL_PASSWORD, JWT_SECRET]) {
+      expect(result.stdout).not.toContain(secret);
+      expect(result.stderr).not.toContain(secret);
+    }
+    expect(result.stdout).toContain("[redacted]");
+  });
+
+  test("an invalid file: exit 2 with the path-precise message", async () => {
+    const path = await writeConfig({
+      providers: [{ name: "openai", type: "openai", base_url: "http://127.0.0.1:9/v1" }],
+      models: [
+        { name: "ok", routes: [{ provider: "openai", model: "a" }] },
+        { name: "typo", routes: [{ provider: "opnai", model: "b" }] },
+      ],
+    });
+    const result = await runMindgw(["config", "check", "-c", path]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('models[1].routes[0].provider: unknown provider "opnai"');
+    expect(result.stdout).toBe("");
+  });
+
+  test("schema errors name their path; bad YAML and a missing file exit 2", async () => {
+    const badType = await writeConfig({ providers: [{ name: "p", type: "openia" }] });
+    const typed = await runMindgw(["config", "check", "-c", badType]);
+    expect(typed.code).toBe(2);
+    expect(typed.stderr).toContain("providers[0].type");
+
+    const yaml = await writeConfig("providers: [\n  - name: : :\n");
+    expect((await runMindgw(["config", "check", "-c", yaml])).code).toBe(2);
+    const missing = await runMindgw(["config", "check", "-c", dir.file("absent.yaml")]);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain("no such file");
+    expect(missing.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  test("${VAR} and ${VAR:-default} are interpolated", async () => {
+    const path = await writeConfig(
+      [
+        "server:",
+        "  port: 9100",
+        "storage:",
+        "  path: ${DATA_DIR:-/var/lib/mindgw}/gw.db",
+        "providers:",
+        "  - name: up",
+        "    type: openai",
+        "    base_url: http://${UP_HOST}:8000/v1",
+        "    api_key: ${UP_KEY}",
+        "models:",
+        "  - name: ${MODEL_NAME:-default-model}",
+        "    routes: [{ provider: up, model: real }]",
+      ].join("\n"),
+    );
+    const env = { UP_HOST: "10.1.2.3", UP_KEY: API_KEY, MODEL_NAME: "chosen" };
+    const result = await runMindgw(["config", "check", "-c", path], { env });
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain("base_url: http://10.1.2.3:8000/v1");
+    expect(result.stdout).toContain("path: /var/lib/mindgw/gw.db");
+    expect(result.stdout).toContain("name: chosen");
+    expect(result.stdout).not.toContain(API_KEY);
+    expect(result.stdout).not.toContain("${");
+  });
+
+  test("an unset variable without a default: exit 2 naming it", async () => {
+    const path = await writeConfig({
+      providers: [
+        { name: "up", type: "openai", base_url: "http://127.0.0.1:9/v1", api_key: "${NOT_SET_ANYWHERE}" },
+      ],
+    });
+    const result = await runMindgw(["config", "check", "-c", path]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain("NOT_SET_ANYWHERE");
+    expect(result.stderr).toContain("providers[0].api_key");
+  });
+
+  test("MINDGW_CONFIG is used when -c is not given", async () => {
+    const path = await writeConfig(validConfig);
+    const result = await runMindgw(["config", "check"], { env: { MINDGW_CONFIG: path } });
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain(path);
+  });
+});
+
+describe("the CLI surface", () => {
+  test("--help at the top and on subcommands: exit 0, usage on stdout", async () => {
+    const top = await runMindgw(["--help"]);
+    expect(top.code).toBe(0);
+    for (const command of ["serve", "config", "version"]) expect(top.stdout).toContain(command);
+    const serve = await runMindgw(["serve", "--help"]);
+    expect(serve.code).toBe(0);
+    expect(serve.stdout).toContain("--config");
+    expect(serve.stdout).toContain("--port");
+    const check = await runMindgw(["config", "check", "--help"]);
+    expect(check.code).toBe(0);
+    expect(check.stdout).toContain("redacted");
+  });
+
+  test("version: exit 0", async () => {
+    const result = await runMindgw(["version"]);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/^mindgw \d+\.\d+\.\d+/);
+  });
+
+  test("usage errors exit 2: unknown command, unknown option, missing subcommand", async () => {
+    const unknown = await runMindgw(["frobnicate"]);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain("frobnicate");
+    expect((await runMindgw(["serve", "--no-such-flag"])).code).toBe(2);
+    expect((await runMindgw(["serve", "--port", "notaport", "-c", dir.file("absent.yaml")])).code).toBe(2);
+    expect((await runMindgw(["config"])).code).toBe(2);
+    expect((await runMindgw([])).code).toBe(2);
+  });
+});

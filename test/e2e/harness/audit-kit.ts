@@ -1,0 +1,100 @@
+import { Database } from "bun:sqlite";
+import type { AuditRecord } from "../../../src/audit/audit-record.ts";
+import { MINDGW } from "./binary.ts";
+import type { GatewayProcess } from "./spawn-gateway.ts";
+
+/** GET an admin API path with the bootstrap admin key; throws on a non-2xx answer. */
+export async function adminGet<T>(gw: GatewayProcess, path: string): Promise<T> {
+  const response = await fetch(`${gw.url}${path}`, { headers: { authorization: `Bearer ${gw.adminKey}` } });
+  if (!response.ok) throw new Error(`GET ${path}: ${response.status} ${await response.text()}`);
+  return (await response.json()) as T;
+}
+
+/** Every audit row of the running gateway (all pages), newest first. */
+export async function allAuditRows(gw: GatewayProcess, query = ""): Promise<AuditRecord[]> {
+  const rows: AuditRecord[] = [];
+  let cursor: string | null = null;
+  do {
+    const params = new URLSearchParams(query);
+    params.set("limit", "1000");
+    if (cursor !== null) params.set("cursor", cursor);
+    const page: { records: AuditRecord[]; nextCursor: string | null } = await adminGet(
+      gw,
+      `/admin/api/audit?${params}`,
+    );
+    rows.push(...page.records);
+    cursor = page.nextCursor;
+  } while (cursor !== null);
+  return rows;
+}
+
+/** Creates an API key through the admin API and returns its plain key and id. */
+export async function createKey(
+  gw: GatewayProcess,
+  input: Record<string, unknown>,
+): Promise<{ key: string; id: string }> {
+  const response = await fetch(`${gw.url}/admin/api/keys`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${gw.adminKey}`, "content-type": "application/json" },
+    body: JSON.stringify(input),
+  });
+  if (!response.ok) throw new Error(`create key: ${response.status} ${await response.text()}`);
+  return (await response.json()) as { key: string; id: string };
+}
+
+/** Opens the database file read-only (the gateway may still be running on it). */
+export function withDb<T>(path: string, read: (db: Database) => T): T {
+  const db = new Database(path, { readonly: true });
+  try {
+    return read(db);
+  } finally {
+    db.close();
+  }
+}
+
+export const rowCount = (path: string): number =>
+  withDb(path, (db) => db.query<{ n: number }, []>("SELECT count(*) AS n FROM audit_log").get()?.n ?? 0);
+
+export const integrityCheck = (path: string): string =>
+  withDb(
+    path,
+    (db) => db.query<{ integrity_check: string }, []>("PRAGMA integrity_check").get()?.integrity_check ?? "",
+  );
+
+export interface CliResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs `mindgw ...args` to completion (bounded) and returns its output. */
+export async function runMindgw(
+  args: string[],
+  env: Record<string, string> = {},
+  timeoutMs = 20_000,
+): Promise<CliResult> {
+  const proc = Bun.spawn([MINDGW, ...args], {
+    stdin: "ignore",
+    stdout: "pipe",
+    stderr: "pipe",
+    env: { ...process.env, ...env },
+  });
+  const timer = setTimeout(() => proc.kill("SIGKILL"), timeoutMs);
+  try {
+    const [stdout, stderr, code] = await Promise.all([
+      new Response(proc.stdout).text(),
+      new Response(proc.stderr).text(),
+      proc.exited,
+    ]);
+    return { code, stdout, stderr };
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** A chat completion body for the fake upstream. */
+export const chatBody = (model: string, extra: Record<string, unknown> = {}) => ({
+  model,
+  messages: [{ role: "user", content: "hello" }],
+  ...extra,
+});

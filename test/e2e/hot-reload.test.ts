@@ -1,0 +1,152 @@
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import OpenAI from "openai";
+import { type FakeUpstream, startFakeUpstream } from "../fake-upstream/fake-upstream.ts";
+import { type GatewayProcess, spawnGateway } from "./harness/spawn-gateway.ts";
+import { waitFor } from "./harness/wait-for.ts";
+
+/**
+ * Issue 2, config hot reload through the binary: the file is replaced by rename (as deploy
+ * tools do); a valid edit swaps in without a restart while in-flight requests finish on the
+ * old config; an invalid edit is rejected, logged and shown in the admin status, and the old
+ * config keeps serving until a later valid edit.
+ */
+
+let a: FakeUpstream;
+let b: FakeUpstream;
+let gw: GatewayProcess;
+
+const providers = () => [
+  { name: "a", type: "openai", base_url: `${a.url}/v1` },
+  { name: "b", type: "openai", base_url: `${b.url}/v1` },
+];
+const model = (name: string, provider: string) => ({
+  name,
+  routes: [{ provider, model: `${name}-${provider}` }],
+});
+
+beforeAll(async () => {
+  a = await startFakeUpstream();
+  b = await startFakeUpstream();
+  gw = await spawnGateway({ config: { providers: providers(), models: [model("m1", "a")] } });
+}, 30_000);
+afterAll(async () => {
+  try {
+    await gw?.stop();
+  } finally {
+    await a?.stop();
+    await b?.stop();
+  }
+}, 30_000);
+
+const client = () => new OpenAI({ apiKey: gw.adminKey ?? "", baseURL: `${gw.url}/v1`, maxRetries: 0 });
+const ask = (text = "hi") => [{ role: "user" as const, content: text }];
+
+interface Status {
+  config: { version: number; lastReloadError: string | null };
+}
+
+async function status(): Promise<Status> {
+  const response = await fetch(`${gw.url}/admin/api/status`, {
+    headers: { authorization: `Bearer ${gw.adminKey}` },
+  });
+  expect(response.status).toBe(200);
+  return (await response.json()) as Status;
+}
+
+/** The upstream model a request for `name` lands on, or the HTTP status it failed with. */
+async function servedBy(name: string): Promise<string | number> {
+  try {
+    return (await client().chat.completions.create({ model: name, messages: ask() })).model;
+  } catch (error) {
+    if (error instanceof OpenAI.APIError) return error.status ?? 0;
+    throw error;
+  }
+}
+
+const waitForVersion = (version: number) =>
+  waitFor(`config version ${version}`, async () => {
+    const current = await status();
+    return current.config.version === version ? current : undefined;
+  });
+
+describe("hot reload", () => {
+  test("a valid edit swaps in without a restart; an in-flight stream finishes on the old config", async () => {
+    expect(await servedBy("m1")).toBe("m1-a");
+    expect(await servedBy("m2")).toBe(404);
+    const before = await status();
+
+    const stream = await client().chat.completions.create({
+      model: "m1",
+      messages: ask("[[fake:chunks=20,chunk-delay=100]] a long story"),
+      stream: true,
+    });
+    const iterator = stream[Symbol.asyncIterator]();
+    const first = await iterator.next();
+    expect(first.done).toBe(false);
+
+    // m1 moves to `b`, and m2 appears.
+    await gw.writeConfig({ providers: providers(), models: [model("m1", "b"), model("m2", "b")] });
+    await waitForVersion(before.config.version + 1);
+    expect(await servedBy("m2")).toBe("m2-b");
+    expect(await servedBy("m1")).toBe("m1-b");
+
+    // The stream that started before the reload still comes from `a`, whole.
+    let chunks = 1;
+    let text = first.done ? "" : (first.value.choices[0]?.delta.content ?? "");
+    for (let next = await iterator.next(); !next.done; next = await iterator.next()) {
+      chunks++;
+      text += next.value.choices[0]?.delta.content ?? "";
+    }
+    expect(chunks).toBeGreaterThanOrEqual(20);
+    expect(text.length).toBeGreaterThan(0);
+    const streamed = a.requests.find((r) => (r.body as { stream?: boolean }).stream === true);
+    expect(await streamed?.settled).toBe("completed");
+    expect(gw.stderr.all).toContain("config reloaded");
+  });
+
+  test("an invalid edit is rejected: logged, shown in the status, old config keeps serving", async () => {
+    const before = await status();
+    await gw.writeConfig({
+      providers: providers(),
+      models: [
+        model("m1", "b"),
+        model("m2", "b"),
+        { name: "m3", routes: [{ provider: "opnai", model: "x" }] },
+      ],
+    });
+    const rejected = await waitFor("the rejection in the status", async () => {
+      const current = await status();
+      return current.config.lastReloadError ? current : undefined;
+    });
+    expect(rejected.config.lastReloadError).toContain(
+      'models[2].routes[0].provider: unknown provider "opnai"',
+    );
+    expect(rejected.config.version).toBe(before.config.version);
+    await waitFor("the rejection on stderr", () => gw.stderr.match(/config change rejected/));
+    expect(gw.stderr.all).toContain('unknown provider "opnai"');
+    expect(await servedBy("m2")).toBe("m2-b");
+    expect(await servedBy("m3")).toBe(404);
+  });
+
+  test("broken YAML is rejected the same way", async () => {
+    const before = await status();
+    await gw.writeConfig("models: [ { name: m4\nproviders: : :\n");
+    const rejected = await waitFor("the YAML rejection", async () => {
+      const current = await status();
+      return current.config.lastReloadError?.includes("not valid YAML") ? current : undefined;
+    });
+    expect(rejected.config.version).toBe(before.config.version);
+    expect(await servedBy("m1")).toBe("m1-b");
+  });
+
+  test("a later valid edit is picked up and clears the error", async () => {
+    const before = await status();
+    await gw.writeConfig({ providers: providers(), models: [model("m1", "a"), model("m3", "a")] });
+    const after = await waitForVersion(before.config.version + 1);
+    expect(after.config.lastReloadError).toBeNull();
+    expect(await servedBy("m3")).toBe("m3-a");
+    expect(await servedBy("m1")).toBe("m1-a");
+    // m2 left the config, so it is gone.
+    expect(await servedBy("m2")).toBe(404);
+  });
+});

@@ -1,0 +1,134 @@
+import { afterAll, afterEach, beforeAll, describe, expect, test } from "bun:test";
+import { type FakeUpstream, startFakeUpstream } from "../fake-upstream/fake-upstream.ts";
+import { type GatewayProcess, spawnGateway } from "./harness/spawn-gateway.ts";
+import { waitFor } from "./harness/wait-for.ts";
+
+/**
+ * Issue 2, lifecycle: health and readiness, and SIGTERM. After SIGTERM the gateway takes no
+ * new requests (the listener closes, so a new connection is refused; a request that still
+ * reaches it gets 503), in-flight streams finish within `server.drain_timeout`, and the
+ * process exits 0 either way.
+ */
+
+let fake: FakeUpstream;
+let gw: GatewayProcess | undefined;
+
+beforeAll(async () => {
+  fake = await startFakeUpstream();
+});
+afterEach(async () => {
+  await gw?.stop("SIGKILL");
+  gw = undefined;
+  fake.reset();
+}, 30_000);
+afterAll(() => fake?.stop());
+
+const start = (drainTimeout: string) =>
+  spawnGateway({
+    config: {
+      providers: [{ name: "fake", type: "openai", base_url: `${fake.url}/v1` }],
+      models: [{ name: "m1", routes: [{ provider: "fake", model: "m1" }] }],
+      server: { drain_timeout: drainTimeout },
+    },
+  });
+
+/** Starts a slow stream and returns once its first bytes reached the client. */
+async function slowStream(gateway: GatewayProcess, marker: string) {
+  const response = await fetch(`${gateway.url}/v1/chat/completions`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${gateway.adminKey}`, "content-type": "application/json" },
+    body: JSON.stringify({
+      model: "m1",
+      messages: [{ role: "user", content: `[[fake:${marker}]] a long story` }],
+      stream: true,
+    }),
+  });
+  expect(response.status).toBe(200);
+  const reader = (response.body as ReadableStream<Uint8Array>).getReader();
+  const decoder = new TextDecoder();
+  let text = decoder.decode((await reader.read()).value);
+  /** Reads to the end; a connection cut by the gateway ends the text where it stopped. */
+  const rest = async () => {
+    try {
+      while (true) {
+        const next = await reader.read();
+        if (next.done) break;
+        text += decoder.decode(next.value, { stream: true });
+      }
+    } catch {
+      // Cut: what arrived so far is the answer.
+    }
+    return text;
+  };
+  return { rest };
+}
+
+/** A request after SIGTERM: refused at the socket, or answered 503. Never served. */
+async function refusedStatus(url: string, init?: RequestInit): Promise<number | "refused"> {
+  try {
+    return (await fetch(url, init)).status;
+  } catch {
+    return "refused";
+  }
+}
+
+const exitCode = (gateway: GatewayProcess, timeoutMs: number) =>
+  Promise.race([gateway.proc.exited, Bun.sleep(timeoutMs).then(() => "still running" as const)]);
+
+describe("health", () => {
+  test("/healthz and /readyz answer 200 without credentials", async () => {
+    gw = await start("5s");
+    const health = await fetch(`${gw.url}/healthz`);
+    expect(health.status).toBe(200);
+    expect(await health.json()).toEqual({ status: "ok" });
+    const ready = await fetch(`${gw.url}/readyz`);
+    expect(ready.status).toBe(200);
+    expect(await ready.json()).toEqual({ status: "ready" });
+  });
+});
+
+describe("SIGTERM", () => {
+  test("refuses new requests, lets the in-flight stream finish with [DONE], exits 0", async () => {
+    gw = await start("20s");
+    const stream = await slowStream(gw, "chunks=20,chunk-delay=100");
+    gw.proc.kill("SIGTERM");
+    await waitFor("the drain to begin", () => gw?.stderr.match(/SIGTERM received/));
+
+    expect([503, "refused"]).toContain(await refusedStatus(`${gw.url}/readyz`));
+    expect([503, "refused"]).toContain(
+      await refusedStatus(`${gw.url}/v1/chat/completions`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${gw.adminKey}`, "content-type": "application/json" },
+        body: JSON.stringify({ model: "m1", messages: [{ role: "user", content: "late" }] }),
+      }),
+    );
+
+    const text = await stream.rest();
+    expect(text.trimEnd().endsWith("data: [DONE]")).toBe(true);
+    // 20 content deltas, the final chunk and [DONE]: nothing lost to the shutdown.
+    expect(text.match(/^data: /gm)?.length).toBeGreaterThanOrEqual(22);
+    expect(await exitCode(gw, 20_000)).toBe(0);
+    expect(fake.requests.filter((r) => r.path === "/v1/chat/completions")).toHaveLength(1);
+    expect(fake.requests[0]?.outcome).toBe("completed");
+  });
+
+  test("a stream that outlives server.drain_timeout is cut, and the process still exits 0", async () => {
+    gw = await start("1s");
+    const stream = await slowStream(gw, "chunks=500,chunk-delay=100");
+    gw.proc.kill("SIGTERM");
+    const text = await stream.rest();
+    expect(text).not.toContain("[DONE]");
+    expect(await exitCode(gw, 20_000)).toBe(0);
+    expect(gw.stderr.all).toContain("drain deadline");
+    // The cut reached the upstream too: its generation was abandoned, not left running.
+    expect((await fake.waitForAbort(10_000)).outcome).toBe("aborted");
+  });
+
+  test("an idle gateway exits 0 at once on SIGTERM", async () => {
+    gw = await start("30s");
+    gw.proc.kill("SIGTERM");
+    // Far below the 30 s deadline: nothing in flight means nothing to wait for.
+    expect(await exitCode(gw, 10_000)).toBe(0);
+    expect(gw.stderr.all).not.toContain("drain deadline");
+  });
+});

@@ -1,0 +1,252 @@
+import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
+import OpenAI from "openai";
+import { type FakeUpstream, startFakeUpstream } from "../fake-upstream/fake-upstream.ts";
+import { bearer, chatBody, fakeRoutesConfig } from "./harness/fake-config.ts";
+import { type GatewayProcess, spawnGateway } from "./harness/spawn-gateway.ts";
+import { tempDir } from "./harness/temp-dir.ts";
+
+// Real processes on a shared 2-core machine: generous bounds, every wait bounded on its own.
+setDefaultTimeout(30_000);
+
+// Per-key limits with exact counts: requests/min, tokens/min (from actual usage, streams
+// included) and a spend budget from the config's price table, on every model route.
+
+// $0.1 per token in and out, so a request's cost is a round number of dimes.
+const PRICE = 100_000;
+
+let fake: FakeUpstream;
+let gw: GatewayProcess;
+let admin: string;
+const dir = tempDir();
+const config = () =>
+  fakeRoutesConfig(fake.url, ["m1"], { prices: { m1: { input_per_mtok: PRICE, output_per_mtok: PRICE } } });
+/** The budget key, kept to check that spend survives a restart. */
+let spentKey = "";
+
+async function createKey(name: string, input: Record<string, unknown>): Promise<string> {
+  const res = await fetch(`${gw.url}/admin/api/keys`, {
+    method: "POST",
+    headers: bearer(admin),
+    body: JSON.stringify({ name, ...input }),
+  });
+  expect(res.status).toBe(201);
+  return ((await res.json()) as { key: string }).key;
+}
+
+const chat = (key: string, extra: object = {}) =>
+  fetch(`${gw.url}/v1/chat/completions`, { method: "POST", headers: bearer(key), body: chatBody("m1", "hello there", extra) });
+
+const messages = (key: string, extra: object = {}) =>
+  fetch(`${gw.url}/v1/messages`, {
+    method: "POST",
+    headers: { "x-api-key": key, "content-type": "application/json", "anthropic-version": "2023-06-01" },
+    body: JSON.stringify({ model: "m1", max_tokens: 32, messages: [{ role: "user", content: "hello there" }], ...extra }),
+  });
+
+const embeddings = (key: string) =>
+  fetch(`${gw.url}/v1/embeddings`, {
+    method: "POST",
+    headers: bearer(key),
+    body: JSON.stringify({ model: "m1", input: "hello there" }),
+  });
+
+/** Tokens one plain "hello there" chat costs, measured with the unlimited admin key. */
+async function tokensPerChat(): Promise<number> {
+  const res = await chat(admin);
+  const body = (await res.json()) as { usage: { total_tokens: number } };
+  return body.usage.total_tokens;
+}
+
+function expect429(res: Response, kind: "requests" | "tokens"): void {
+  expect(res.status).toBe(429);
+  const retryAfter = Number(res.headers.get("retry-after"));
+  expect(Number.isInteger(retryAfter) && retryAfter >= 1 && retryAfter <= 60).toBe(true);
+  expect(res.headers.get(`x-ratelimit-limit-${kind}`)).toBeTruthy();
+  expect(res.headers.get(`x-ratelimit-remaining-${kind}`)).toBe("0");
+  expect(res.headers.get(`x-ratelimit-reset-${kind}`)).toMatch(/^\d+(\.\d+)?(ms|s|m)/);
+  expect(res.headers.get("x-request-id")).toBeTruthy();
+}
+
+beforeAll(async () => {
+  fake = await startFakeUpstream();
+  gw = await spawnGateway({ config: config(), dir: dir.path });
+  admin = gw.adminKey ?? "";
+}, 30_000);
+
+afterAll(async () => {
+  await gw?.stop();
+  await fake?.stop();
+  dir.cleanup();
+}, 30_000);
+
+describe("requests per minute", () => {
+  test("--rpm 3: requests 1..3 succeed with counting-down headers, the 4th is 429", async () => {
+    const key = await createKey("rpm3", { rpm: 3 });
+    for (const remaining of ["2", "1", "0"]) {
+      const res = await chat(key);
+      expect(res.status).toBe(200);
+      expect(res.headers.get("x-ratelimit-limit-requests")).toBe("3");
+      expect(res.headers.get("x-ratelimit-remaining-requests")).toBe(remaining);
+      expect(res.headers.get("x-ratelimit-reset-requests")).toBeTruthy();
+      await res.arrayBuffer();
+    }
+    const refused = await chat(key);
+    expect429(refused, "requests");
+    expect(refused.headers.get("x-ratelimit-limit-requests")).toBe("3");
+    expect((await refused.json()) as object).toEqual({
+      error: { message: expect.any(String), type: "rate_limit_error", param: null, code: "rate_limited" },
+    });
+    // Refused requests are not counted and never reach the upstream.
+    expect((await chat(key)).status).toBe(429);
+    expect(fake.requests.filter((r) => r.path === "/v1/chat/completions").length).toBeGreaterThanOrEqual(3);
+  });
+
+  test("the official SDK sees a RateLimitError", async () => {
+    const key = await createKey("rpm1-sdk", { rpm: 1 });
+    const openai = new OpenAI({ apiKey: key, baseURL: `${gw.url}/v1`, maxRetries: 0 });
+    await openai.chat.completions.create({ model: "m1", messages: [{ role: "user", content: "hi" }] });
+    const failure = await openai.chat.completions
+      .create({ model: "m1", messages: [{ role: "user", content: "hi" }] })
+      .catch((e: unknown) => e);
+    expect(failure).toBeInstanceOf(OpenAI.RateLimitError);
+  });
+
+  test("applies on /v1/messages, in Anthropic's shape", async () => {
+    const key = await createKey("rpm2-messages", { rpm: 2 });
+    for (const remaining of ["1", "0"]) {
+      const res = await messages(key);
+      expect(res.status).toBe(200);
+      expect(res.headers.get("x-ratelimit-remaining-requests")).toBe(remaining);
+      await res.arrayBuffer();
+    }
+    const refused = await messages(key);
+    expect429(refused, "requests");
+    expect((await refused.json()) as object).toEqual({
+      type: "error",
+      error: { type: "rate_limit_error", message: expect.any(String) },
+    });
+  });
+
+  test("applies on /v1/embeddings, and the count is shared across routes", async () => {
+    const key = await createKey("rpm3-mixed", { rpm: 3 });
+    const first = await embeddings(key);
+    expect(first.status).toBe(200);
+    expect(first.headers.get("x-ratelimit-remaining-requests")).toBe("2");
+    await first.arrayBuffer();
+    expect((await messages(key)).status).toBe(200);
+    expect((await chat(key)).status).toBe(200);
+    const refused = await embeddings(key);
+    expect429(refused, "requests");
+    await refused.arrayBuffer();
+  });
+});
+
+describe("tokens per minute, from actual usage", () => {
+  test("non-streaming: with tpm = 2u+1, requests 1..3 pass with counting-down headers, the 4th is 429", async () => {
+    const u = await tokensPerChat();
+    const tpm = 2 * u + 1;
+    const key = await createKey("tpm", { tpm });
+    for (const used of [0, u, 2 * u]) {
+      const res = await chat(key);
+      expect(res.status).toBe(200);
+      expect(res.headers.get("x-ratelimit-limit-tokens")).toBe(String(tpm));
+      expect(res.headers.get("x-ratelimit-remaining-tokens")).toBe(String(tpm - used));
+      expect(((await res.json()) as { usage: { total_tokens: number } }).usage.total_tokens).toBe(u);
+    }
+    const refused = await chat(key);
+    expect429(refused, "tokens");
+    expect(refused.headers.get("x-ratelimit-limit-tokens")).toBe(String(tpm));
+    await refused.arrayBuffer();
+  });
+
+  test("streaming (no include_usage from the client) is counted the same", async () => {
+    const u = await tokensPerChat();
+    const tpm = 2 * u + 1;
+    const key = await createKey("tpm-stream", { tpm });
+    const openai = new OpenAI({ apiKey: key, baseURL: `${gw.url}/v1`, maxRetries: 0 });
+    for (let i = 0; i < 3; i++) {
+      const stream = await openai.chat.completions.create({
+        model: "m1",
+        messages: [{ role: "user", content: "hello there" }],
+        stream: true,
+      });
+      let text = "";
+      for await (const chunk of stream) text += chunk.choices[0]?.delta.content ?? "";
+      expect(text).toContain("hello there");
+    }
+    const refused = await chat(key, { stream: true });
+    expect429(refused, "tokens");
+    await refused.arrayBuffer();
+  });
+
+  test("a streamed /v1/messages call is counted too", async () => {
+    const key = await createKey("tpm1-messages", { tpm: 1 });
+    const first = await messages(key, { stream: true });
+    expect(first.status).toBe(200);
+    expect(await first.text()).toContain("message_stop");
+    const refused = await messages(key, { stream: true });
+    expect429(refused, "tokens");
+    expect(((await refused.json()) as { type: string }).type).toBe("error");
+  });
+
+  test("embeddings usage is counted too", async () => {
+    const key = await createKey("tpm1-embeddings", { tpm: 1 });
+    const first = await embeddings(key);
+    expect(first.status).toBe(200);
+    await first.arrayBuffer();
+    const refused = await embeddings(key);
+    expect429(refused, "tokens");
+    await refused.arrayBuffer();
+  });
+});
+
+describe("spend budget from the price table", () => {
+  test("a tiny --budget: 429 once it is spent, and it stays spent", async () => {
+    const u = await tokensPerChat();
+    const perRequest = (u * PRICE) / 1e6;
+    const budget = (2.5 * perRequest).toFixed(4);
+    const key = await createKey("budget", { budget_usd: budget });
+    spentKey = key;
+    for (let i = 0; i < 3; i++) {
+      const res = await chat(key);
+      expect(res.status).toBe(200);
+      await res.arrayBuffer();
+    }
+    const refused = await chat(key);
+    expect(refused.status).toBe(429);
+    expect(Number(refused.headers.get("retry-after"))).toBeGreaterThanOrEqual(1);
+    expect((await refused.json()) as object).toMatchObject({
+      error: { type: "insufficient_quota", code: "budget_exceeded" },
+    });
+    const alsoRefused = await messages(key);
+    expect(alsoRefused.status).toBe(429);
+    expect((await alsoRefused.json()) as object).toMatchObject({ type: "error", error: { type: "rate_limit_error" } });
+  });
+
+  test("streamed spend counts against the budget", async () => {
+    const u = await tokensPerChat();
+    const key = await createKey("budget-stream", { budget_usd: ((0.5 * u * PRICE) / 1e6).toFixed(4) });
+    const first = await chat(key, { stream: true });
+    expect(first.status).toBe(200);
+    expect(await first.text()).toContain("[DONE]");
+    const refused = await chat(key, { stream: true });
+    expect(refused.status).toBe(429);
+    await refused.arrayBuffer();
+  });
+
+  test("spend survives a restart: the spent key is still refused", async () => {
+    expect(spentKey).not.toBe("");
+    expect(await gw.stop()).toBe(0);
+    gw = await spawnGateway({ config: config(), dir: dir.path });
+    const refused = await chat(spentKey);
+    expect(refused.status).toBe(429);
+    expect((await refused.json()) as object).toMatchObject({ error: { code: "budget_exceeded" } });
+  });
+
+  test("a key with no limits carries no x-ratelimit headers", async () => {
+    const res = await chat(admin);
+    expect(res.status).toBe(200);
+    expect(res.headers.get("x-ratelimit-limit-requests")).toBeNull();
+    await res.arrayBuffer();
+  });
+});

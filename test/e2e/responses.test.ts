@@ -1,0 +1,347 @@
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import OpenAI from "openai";
+import { FAKE_TOOL_ARGUMENTS } from "../fake-upstream/fake-script.ts";
+import { type FakeRequest, type FakeUpstream, startFakeUpstream } from "../fake-upstream/fake-upstream.ts";
+import { auditRow, createKey } from "./harness/admin-api.ts";
+import { type GatewayProcess, spawnGateway } from "./harness/spawn-gateway.ts";
+
+// The Responses API through the compiled gateway, served by translation to chat completions
+// on an OpenAI-shaped fake: create, stream, stored responses and `previous_response_id`
+// chains, all scoped to the key's tenant.
+
+let fake: FakeUpstream;
+let gw: GatewayProcess;
+let acme: OpenAI;
+let acme2: OpenAI;
+let globex: OpenAI;
+
+type Seen = FakeRequest & {
+  body: { messages: Record<string, unknown>[] } & Record<string, unknown>;
+};
+const upstreamCall = async (before: number) => (await fake.waitForRequest(before + 1, 10_000)) as Seen;
+
+const client = (key: string) => new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: key, maxRetries: 0 });
+/** The text of a response's message items (the SDK only adds `output_text` to non-stream results). */
+const outputText = (response: OpenAI.Responses.Response) =>
+  response.output
+    .flatMap((item) => (item.type === "message" ? item.content : []))
+    .map((part) => (part.type === "output_text" ? part.text : ""))
+    .join("");
+
+beforeAll(async () => {
+  fake = await startFakeUpstream();
+  gw = await spawnGateway({
+    config: {
+      providers: [
+        { name: "fake", type: "openai", base_url: `${fake.url}/v1` },
+        { name: "claude", type: "anthropic", base_url: fake.url },
+      ],
+      models: [
+        { name: "m1", routes: [{ provider: "fake", model: "up-m1" }] },
+        { name: "c1", routes: [{ provider: "claude", model: "claude-up" }] },
+      ],
+      routing: { retries: 0 },
+    },
+  });
+  if (!gw.adminKey) throw new Error("no bootstrap admin key printed");
+  acme = client((await createKey(gw, { name: "acme-a", tenant: "acme" })).key);
+  acme2 = client((await createKey(gw, { name: "acme-b", tenant: "acme" })).key);
+  globex = client((await createKey(gw, { name: "globex-a", tenant: "globex" })).key);
+});
+
+afterAll(async () => {
+  try {
+    await gw?.stop("SIGTERM", 5000);
+  } finally {
+    await fake?.stop();
+  }
+}, 20_000);
+
+describe("POST /v1/responses", () => {
+  test("non-stream: a response object the SDK reads, from a chat completion upstream", async () => {
+    const before = fake.requests.length;
+    const response = await acme.responses.create({
+      model: "m1",
+      instructions: "Be brief.",
+      input: "hello responses",
+    });
+    expect(response.object).toBe("response");
+    expect(response.id).toMatch(/^resp_/);
+    expect(response.status).toBe("completed");
+    expect(response.model).toBe("m1");
+    expect(outputText(response)).toBe("echo: hello responses");
+    expect(response.usage?.input_tokens).toBeGreaterThan(0);
+    const up = await upstreamCall(before);
+    expect(up.path).toBe("/v1/chat/completions");
+    expect(up.body.model).toBe("up-m1");
+    expect(up.body.messages).toEqual([
+      { role: "system", content: "Be brief." },
+      { role: "user", content: "hello responses" },
+    ]);
+  });
+
+  test("stream: the Responses event sequence, ending in response.completed", async () => {
+    const stream = await acme.responses.create({ model: "m1", input: "stream it", stream: true });
+    const types: string[] = [];
+    let text = "";
+    let completed: OpenAI.Responses.Response | undefined;
+    for await (const event of stream) {
+      types.push(event.type);
+      if (event.type === "response.output_text.delta") text += event.delta;
+      if (event.type === "response.completed") completed = event.response;
+    }
+    expect(types[0]).toBe("response.created");
+    expect(types).toContain("response.output_text.delta");
+    expect(types.at(-1)).toBe("response.completed");
+    expect(text).toBe("echo: stream it");
+    expect(completed?.status).toBe("completed");
+    expect(completed && outputText(completed)).toBe("echo: stream it");
+  });
+
+  test("function tools: a function_call item with the streamed arguments", async () => {
+    const response = await acme.responses.create({
+      model: "m1",
+      input: "weather in Paris?",
+      tools: [
+        {
+          type: "function",
+          name: "get_weather",
+          parameters: { type: "object", properties: { city: { type: "string" } } },
+          strict: false,
+        },
+      ],
+      stream: false,
+    });
+    const call = response.output.find((item) => item.type === "function_call");
+    if (call?.type !== "function_call") throw new Error("no function_call item");
+    expect(call.name).toBe("get_weather");
+    expect(JSON.parse(call.arguments)).toEqual(FAKE_TOOL_ARGUMENTS);
+  });
+});
+
+describe("POST /v1/responses on an Anthropic route (Responses → chat → Messages)", () => {
+  test("non-stream and stream, chained, with Claude upstream", async () => {
+    const first = await acme.responses.create({ model: "c1", input: "hello claude" });
+    expect(outputText(first)).toBe("echo: hello claude");
+    const before = fake.requests.length;
+    const stream = await acme.responses.create({
+      model: "c1",
+      input: "and now?",
+      previous_response_id: first.id,
+      stream: true,
+    });
+    let text = "";
+    for await (const event of stream) if (event.type === "response.output_text.delta") text += event.delta;
+    expect(text).toBe("echo: and now?");
+    const up = await upstreamCall(before);
+    expect(up.path).toBe("/v1/messages");
+    expect(up.body.messages).toEqual([
+      { role: "user", content: [{ type: "text", text: "hello claude" }] },
+      { role: "assistant", content: [{ type: "text", text: "echo: hello claude" }] },
+      { role: "user", content: [{ type: "text", text: "and now?" }] },
+    ]);
+  });
+
+  test("an `event: error` inside Claude's 200 stream becomes a Responses `error` event", async () => {
+    const response = await fetch(`${gw.url}/v1/responses`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${gw.adminKey}`, "content-type": "application/json" },
+      body: JSON.stringify({ model: "c1", stream: true, input: "one two three [[fake:stream-error=3]]" }),
+    });
+    expect(response.status).toBe(200);
+    const text = await response.text();
+    expect(text).toContain("event: response.created");
+    expect(text).toMatch(/event: error\ndata: \{"type":"error"/);
+    expect(text).not.toContain("response.completed");
+    const row = await auditRow(gw, response.headers.get("x-request-id") ?? "");
+    expect(row).toMatchObject({ frontDoor: "responses", status: 502, stream: true });
+  });
+});
+
+describe("stored responses and previous_response_id", () => {
+  test("GET /v1/responses/{id} returns the stored response, to any key of the same tenant", async () => {
+    const created = await acme.responses.create({ model: "m1", input: "remember me" });
+    const again = await acme.responses.retrieve(created.id);
+    expect(again).toEqual(created);
+    const sameTenant = await acme2.responses.retrieve(created.id);
+    expect(sameTenant.id).toBe(created.id);
+  });
+
+  test("a streamed response is stored too, readable as soon as response.completed arrives", async () => {
+    const stream = await acme.responses.create({ model: "m1", input: "streamed and stored", stream: true });
+    let id = "";
+    for await (const event of stream) if (event.type === "response.completed") id = event.response.id;
+    const stored = await acme.responses.retrieve(id);
+    expect(outputText(stored)).toBe("echo: streamed and stored");
+  });
+
+  test("a chain sends the earlier turns upstream, across several links", async () => {
+    const first = await acme.responses.create({ model: "m1", input: "my name is Ada" });
+    const before = fake.requests.length;
+    const second = await acme.responses.create({
+      model: "m1",
+      input: "what is my name?",
+      previous_response_id: first.id,
+    });
+    expect(second.previous_response_id).toBe(first.id);
+    const up = await upstreamCall(before);
+    expect(up.body.messages).toEqual([
+      { role: "user", content: "my name is Ada" },
+      { role: "assistant", content: "echo: my name is Ada" },
+      { role: "user", content: "what is my name?" },
+    ]);
+
+    const third = fake.requests.length;
+    const stream = await acme.responses.create({
+      model: "m1",
+      input: "and again?",
+      previous_response_id: second.id,
+      stream: true,
+    });
+    for await (const _ of stream) {
+      // drain
+    }
+    const up3 = await upstreamCall(third);
+    expect(up3.body.messages.map((m) => m.content)).toEqual([
+      "my name is Ada",
+      "echo: my name is Ada",
+      "what is my name?",
+      "echo: what is my name?",
+      "and again?",
+    ]);
+  });
+
+  test("a function call and its output chain through stored items", async () => {
+    const tools: OpenAI.Responses.Tool[] = [
+      {
+        type: "function",
+        name: "get_weather",
+        parameters: { type: "object", properties: {} },
+        strict: false,
+      },
+    ];
+    const first = await acme.responses.create({ model: "m1", input: "weather?", tools });
+    const call = first.output.find((item) => item.type === "function_call");
+    if (call?.type !== "function_call") throw new Error("no function_call item");
+    const before = fake.requests.length;
+    await acme.responses.create({
+      model: "m1",
+      previous_response_id: first.id,
+      tools,
+      tool_choice: "none",
+      input: [{ type: "function_call_output", call_id: call.call_id, output: "sunny" }],
+    });
+    const up = await upstreamCall(before);
+    expect(up.body.messages.slice(1)).toEqual([
+      {
+        role: "assistant",
+        content: null,
+        tool_calls: [
+          {
+            id: call.call_id,
+            type: "function",
+            function: { name: "get_weather", arguments: call.arguments },
+          },
+        ],
+      },
+      { role: "tool", tool_call_id: call.call_id, content: "sunny" },
+    ]);
+  });
+
+  test("store: false answers but keeps nothing", async () => {
+    const response = await acme.responses.create({ model: "m1", input: "forget me", store: false });
+    expect((response as unknown as { store: boolean }).store).toBe(false);
+    const error = await acme.responses.retrieve(response.id).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(OpenAI.NotFoundError);
+  });
+});
+
+describe("tenant isolation", () => {
+  test("another tenant cannot read a stored response: 404, like an unknown id", async () => {
+    const mine = await acme.responses.create({ model: "m1", input: "acme secret" });
+    const theirs = await globex.responses.retrieve(mine.id).catch((e: unknown) => e);
+    expect(theirs).toBeInstanceOf(OpenAI.NotFoundError);
+    const unknown = await globex.responses.retrieve("resp_does_not_exist").catch((e: unknown) => e);
+    expect(unknown).toBeInstanceOf(OpenAI.NotFoundError);
+    expect((theirs as InstanceType<typeof OpenAI.NotFoundError>).error).toMatchObject({
+      type: "invalid_request_error",
+      code: "not_found",
+    });
+    expect(JSON.stringify((theirs as InstanceType<typeof OpenAI.NotFoundError>).error)).not.toContain(
+      "acme secret",
+    );
+  });
+
+  test("another tenant cannot chain on it: 404 with param previous_response_id, nothing sent upstream", async () => {
+    const mine = await acme.responses.create({ model: "m1", input: "acme only" });
+    const before = fake.requests.length;
+    const error = await globex.responses
+      .create({ model: "m1", input: "continue", previous_response_id: mine.id })
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(OpenAI.NotFoundError);
+    expect((error as InstanceType<typeof OpenAI.NotFoundError>).error).toMatchObject({
+      type: "invalid_request_error",
+      param: "previous_response_id",
+    });
+    const unknown = await acme.responses
+      .create({ model: "m1", input: "continue", previous_response_id: "resp_nope" })
+      .catch((e: unknown) => e);
+    expect(unknown).toBeInstanceOf(OpenAI.NotFoundError);
+    expect(fake.requests.length).toBe(before);
+  });
+});
+
+describe("the same rules as chat completions", () => {
+  test("auth: no key or a bad key is a 401 on both routes", async () => {
+    for (const [method, path] of [
+      ["POST", "/v1/responses"],
+      ["GET", "/v1/responses/resp_x"],
+    ] as const) {
+      const response = await fetch(`${gw.url}${path}`, {
+        method,
+        headers: { authorization: "Bearer mgw_bogus", "content-type": "application/json" },
+        ...(method === "POST" ? { body: JSON.stringify({ model: "m1", input: "hi" }) } : {}),
+      });
+      expect(response.status).toBe(401);
+      expect(((await response.json()) as { error: { type: string } }).error.type).toBe(
+        "authentication_error",
+      );
+    }
+  });
+
+  test("limits: a key's rpm covers /v1/responses", async () => {
+    const limited = client((await createKey(gw, { name: "resp-rpm", tenant: "acme", rpm: 1 })).key);
+    await limited.responses.create({ model: "m1", input: "one" });
+    const error = await limited.responses.create({ model: "m1", input: "two" }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(OpenAI.RateLimitError);
+  });
+
+  test("a model outside the key's list is a 403", async () => {
+    const narrow = client((await createKey(gw, { name: "resp-narrow", models: ["other-*"] })).key);
+    const error = await narrow.responses.create({ model: "m1", input: "x" }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(OpenAI.PermissionDeniedError);
+  });
+
+  test("audit: creates and reads leave rows with frontDoor responses", async () => {
+    const { data, response } = await acme.responses.create({ model: "m1", input: "audit me" }).withResponse();
+    const created = await auditRow(gw, response.headers.get("x-request-id") ?? "");
+    expect(created).toMatchObject({
+      frontDoor: "responses",
+      status: 200,
+      model: "m1",
+      route: "provider:fake",
+      upstreamModel: "up-m1",
+      keyName: "acme-a",
+      tenant: "acme",
+    });
+    expect(created.outputTokens).toBeGreaterThan(0);
+
+    const read = await globex.responses
+      .retrieve(data.id)
+      .withResponse()
+      .catch((e: unknown) => e);
+    const readId = (read as InstanceType<typeof OpenAI.APIError>).headers?.get("x-request-id") ?? "";
+    const row = await auditRow(gw, readId);
+    expect(row).toMatchObject({ frontDoor: "responses", status: 404, keyName: "globex-a", tenant: "globex" });
+  });
+});

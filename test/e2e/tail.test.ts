@@ -1,0 +1,231 @@
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { type FakeUpstream, startFakeUpstream } from "../fake-upstream/fake-upstream.ts";
+import { MINDGW } from "./harness/binary.ts";
+import { bearer, chatBody, fakeRoutesConfig } from "./harness/fake-config.ts";
+import { type GatewayProcess, spawnGateway } from "./harness/spawn-gateway.ts";
+import { createKey, spawnWorker, type WorkerProcess, waitForWorkers } from "./harness/spawn-worker.ts";
+import { tempDir } from "./harness/temp-dir.ts";
+import { startTmux, type TmuxSession } from "./harness/tmux.ts";
+
+/**
+ * Issue 7, the interactive `mindgw tail`: the compiled binary in a real pseudo-terminal
+ * (a private tmux server per test) against the real gateway binary, read off the screen.
+ */
+
+let fake: FakeUpstream;
+let gw: GatewayProcess;
+let worker: WorkerProcess | undefined;
+let adminKey: string;
+const keys: Record<"alice" | "bob", string> = { alice: "", bob: "" };
+
+async function chat(url: string, key: string, model: string): Promise<number> {
+  const res = await fetch(`${url}/v1/chat/completions`, {
+    method: "POST",
+    headers: bearer(key),
+    body: chatBody(model),
+    signal: AbortSignal.timeout(10_000),
+  });
+  await res.arrayBuffer();
+  return res.status;
+}
+
+/** Table lines: they start with the request's clock time. */
+const tableRows = (screen: string) => screen.split("\n").filter((line) => /^\d\d:\d\d:\d\d /.test(line));
+const finishedRow = (key: string, model: string, status: number) =>
+  new RegExp(`${key}\\s+${model}\\s+\\S+\\s+${status}\\b`);
+const hasRow = (screen: string, key: string, model: string, status: number) =>
+  tableRows(screen).some((line) => finishedRow(key, model, status).test(line));
+
+/** `mindgw tail` on `url` in a fresh pseudo-terminal, the admin key from the environment. */
+async function openTail(url = gw.url, key = adminKey, size = { width: 160, height: 40 }) {
+  const tmux = startTmux([MINDGW, "tail", "--gateway", url], { ...size, env: { MINDGW_ADMIN_KEY: key } });
+  await tmux.waitForScreen("the tail to go live", (s) => s.includes("● live"));
+  return tmux;
+}
+
+async function withTail(body: (tmux: TmuxSession) => Promise<void>): Promise<void> {
+  let tmux: TmuxSession | undefined;
+  try {
+    tmux = await openTail();
+    await body(tmux);
+  } finally {
+    tmux?.kill();
+  }
+}
+
+beforeAll(async () => {
+  fake = await startFakeUpstream();
+  gw = await spawnGateway({ config: fakeRoutesConfig(fake.url, ["m1", "m2"]) });
+  adminKey = gw.adminKey ?? "";
+  keys.alice = await createKey(gw.url, adminKey, { name: "alice", role: "user" });
+  keys.bob = await createKey(gw.url, adminKey, { name: "bob", role: "user" });
+  const token = await createKey(gw.url, adminKey, { name: "gpu-token", role: "worker" });
+  worker = spawnWorker({ gateway: gw.url, token, upstream: `${fake.url}/v1`, name: "gpu-a", models: ["m3"] });
+  await waitForWorkers(gw.url, adminKey, ["gpu-a"]);
+}, 30_000);
+
+afterAll(async () => {
+  try {
+    await worker?.stop();
+    await gw?.stop();
+  } finally {
+    await fake?.stop();
+  }
+}, 30_000);
+
+describe("mindgw tail in a terminal", () => {
+  test("rows show key name, model, route and status; the header sums up the last minute", async () => {
+    await withTail(async (tmux) => {
+      expect(await chat(gw.url, keys.alice, "m1")).toBe(200);
+      expect(await chat(gw.url, keys.bob, "m2")).toBe(200);
+      expect(await chat(gw.url, keys.alice, "nope")).toBe(404);
+      const screen = await tmux.waitForScreen("three finished rows", (s) => s.includes("(last 1m, 3 req)"));
+      expect(screen).toMatch(/TIME\s+KEY\s+MODEL\s+ROUTE\s+ST\s+TTFB\s+TOTAL\s+TOK IN\/OUT/);
+      expect(screen).toMatch(/alice\s+m1\s+provider:fake\s+200/);
+      expect(screen).toMatch(/bob\s+m2\s+provider:fake\s+200/);
+      expect(screen).toMatch(/alice\s+nope\s+-\s+404/);
+      expect(tableRows(screen)).toHaveLength(3);
+      // Newest first.
+      expect(tableRows(screen)[0]).toContain("nope");
+      for (const part of ["req/s", "5xx 0.0%", "4xx 33.3%", "p50", "p95", "tok/s"]) expect(screen).toContain(part);
+      // The tail's own workers polling is not a row.
+      expect(screen).not.toContain("bootstrap-admin");
+    });
+  }, 30_000);
+
+  test("space pauses: new traffic waits off-screen until space resumes", async () => {
+    await withTail(async (tmux) => {
+      expect(await chat(gw.url, keys.alice, "m1")).toBe(200);
+      await tmux.waitForScreen("alice's row", (s) => hasRow(s, "alice", "m1", 200));
+      tmux.sendKeys("Space");
+      await tmux.waitForScreen("PAUSED", (s) => s.includes("PAUSED +0 new"));
+      expect(await chat(gw.url, keys.bob, "m2")).toBe(200);
+      // Both of bob's events (started, finished) have reached the tail, yet the table is frozen.
+      const paused = await tmux.waitForScreen("2 new while paused", (s) => s.includes("PAUSED +2 new"));
+      expect(tableRows(paused)).toHaveLength(1);
+      expect(paused).not.toContain("bob");
+      tmux.sendKeys("Space");
+      const resumed = await tmux.waitForScreen("bob's row after resume", (s) => hasRow(s, "bob", "m2", 200));
+      expect(resumed).not.toContain("PAUSED");
+      expect(tableRows(resumed)).toHaveLength(2);
+    });
+  }, 30_000);
+
+  test("/ model:m2 Enter shows only m2 rows, old and new", async () => {
+    await withTail(async (tmux) => {
+      expect(await chat(gw.url, keys.alice, "m1")).toBe(200);
+      expect(await chat(gw.url, keys.bob, "m2")).toBe(200);
+      await tmux.waitForScreen("two rows", (s) => tableRows(s).length === 2 && !/\s-\s+-\s*$/m.test(s));
+      tmux.sendKeys("/");
+      await tmux.waitForScreen("the filter prompt", (s) => s.includes("filter>"));
+      tmux.type("model:m2");
+      tmux.sendKeys("Enter");
+      const filtered = await tmux.waitForScreen("the filter applied", (s) => s.includes("[model:m2]"));
+      expect(tableRows(filtered)).toHaveLength(1);
+      expect(tableRows(filtered)[0]).toMatch(finishedRow("bob", "m2", 200));
+      expect(await chat(gw.url, keys.alice, "m1")).toBe(200);
+      expect(await chat(gw.url, keys.alice, "m2")).toBe(200);
+      const after = await tmux.waitForScreen("alice's m2 row", (s) => hasRow(s, "alice", "m2", 200));
+      expect(tableRows(after).every((line) => /\sm2\s/.test(line))).toBe(true);
+      expect(tableRows(after)).toHaveLength(2);
+    });
+  }, 30_000);
+
+  test("w toggles the workers pane; arrows and Enter open a request's detail", async () => {
+    await withTail(async (tmux) => {
+      tmux.sendKeys("w");
+      const pane = await tmux.waitForScreen("the workers pane", (s) => s.includes("WORKERS (1)"));
+      expect(pane).toMatch(/gpu-a\s+m3\s+0\/8 ok/);
+      tmux.sendKeys("w");
+      await tmux.waitForScreen("the pane gone", (s) => !s.includes("WORKERS"));
+      expect(await chat(gw.url, keys.bob, "m1")).toBe(200);
+      await tmux.waitForScreen("bob's row", (s) => hasRow(s, "bob", "m1", 200));
+      tmux.sendKeys("Down", "Enter");
+      const detail = await tmux.waitForScreen("the detail view", (s) => s.includes("Esc or Enter closes"));
+      expect(detail).toMatch(/request req_\S+/);
+      expect(detail).toMatch(/keyName\s+bob/);
+      expect(detail).toMatch(/route\s+provider:fake/);
+      tmux.sendKeys("Escape");
+      await tmux.waitForScreen("the table back", (s) => hasRow(s, "bob", "m1", 200));
+    });
+  }, 30_000);
+
+  test("follows a resize to 100x30: the table still fits, one line per row", async () => {
+    await withTail(async (tmux) => {
+      expect(await chat(gw.url, keys.alice, "m1")).toBe(200);
+      expect(await chat(gw.url, keys.bob, "nope")).toBe(404);
+      await tmux.waitForScreen("two rows", (s) => hasRow(s, "bob", "nope", 404) && hasRow(s, "alice", "m1", 200));
+      tmux.resize(100, 30);
+      expect(tmux.format("#{pane_width}x#{pane_height}")).toBe("100x30");
+      expect(await chat(gw.url, keys.bob, "m2")).toBe(200);
+      const screen = await tmux.waitForScreen("the redraw at 100 columns", (s) => hasRow(s, "bob", "m2", 200));
+      const lines = screen.split("\n");
+      expect(lines.length).toBeLessThanOrEqual(30);
+      expect(lines[0]).toContain("● live");
+      // Titles end with the last column: nothing wrapped or was cut at 100 columns.
+      expect(screen).toMatch(/^TIME\s+KEY\s+MODEL\s+ROUTE\s+ST\s+TTFB\s+TOTAL\s+TOK IN\/OUT$/m);
+      expect(tableRows(screen)).toHaveLength(3);
+      for (const line of tableRows(screen)) expect(line).toMatch(/\d+\/\d+$/);
+      tmux.resize(50, 12);
+      await tmux.waitForScreen("the redraw at 50 columns", (s) => s.split("\n").every((l) => l.length <= 50));
+      tmux.sendKeys("q");
+      expect((await tmux.waitForExit()).code).toBe(0);
+    });
+  }, 30_000);
+
+  test("q quits with exit 0 and gives the terminal back", async () => {
+    await withTail(async (tmux) => {
+      expect(tmux.format("#{alternate_on} #{cursor_flag}")).toBe("1 0");
+      tmux.sendKeys("q");
+      expect(await tmux.waitForExit()).toEqual({ code: 0, ttyRestored: true });
+      // The alternate screen is gone, the cursor is back, and the shell's screen shows again.
+      expect(tmux.format("#{alternate_on} #{cursor_flag}")).toBe("0 1");
+      expect(tmux.screen()).not.toContain("mindgw tail");
+    });
+  }, 30_000);
+
+  test("Ctrl-C quits the same way", async () => {
+    await withTail(async (tmux) => {
+      tmux.sendKeys("C-c");
+      expect(await tmux.waitForExit()).toEqual({ code: 0, ttyRestored: true });
+      expect(tmux.format("#{alternate_on}")).toBe("0");
+    });
+  }, 30_000);
+
+  test("a rejected admin key: one line, exit 2, the terminal restored", async () => {
+    const tmux = startTmux([MINDGW, "tail", "--gateway", gw.url, "--admin-key", "mgw_not_a_real_key"]);
+    try {
+      expect(await tmux.waitForExit()).toEqual({ code: 2, ttyRestored: true });
+      const lines = tmux.screen().split("\n").filter(Boolean);
+      expect(lines).toEqual([`mindgw tail: admin key rejected by ${gw.url} (HTTP 401)`, "[exited 2; tty restored]"]);
+    } finally {
+      tmux.kill();
+    }
+  }, 30_000);
+});
+
+describe("reconnect", () => {
+  test("a gateway restart on the same port shows reconnecting, then live, then new traffic", async () => {
+    const dir = tempDir();
+    const config = fakeRoutesConfig(fake.url, ["m1"]);
+    let first: GatewayProcess | undefined;
+    let second: GatewayProcess | undefined;
+    let tmux: TmuxSession | undefined;
+    try {
+      first = await spawnGateway({ config, dir: dir.path });
+      const key = first.adminKey ?? "";
+      tmux = await openTail(first.url, key);
+      expect(await first.stop("SIGTERM")).toBe(0);
+      await tmux.waitForScreen("the reconnecting status", (s) => /reconnecting in \d+s \(/.test(s));
+      second = await spawnGateway({ config, dir: dir.path, port: first.port });
+      await tmux.waitForScreen("live again", (s) => s.includes("● live"), 20_000);
+      expect(await chat(second.url, key, "m1")).toBe(200);
+      await tmux.waitForScreen("the new row", (s) => hasRow(s, "bootstrap-admin", "m1", 200));
+    } finally {
+      tmux?.kill();
+      await second?.stop();
+      await first?.stop();
+      dir.cleanup();
+    }
+  }, 60_000);
+});

@@ -1,0 +1,217 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, test } from "bun:test";
+import OpenAI from "openai";
+import { type GatewayProcess, spawnGateway } from "./harness/spawn-gateway.ts";
+import {
+  auditRow,
+  createKey,
+  type EventTail,
+  type FakeProcess,
+  listWorkers,
+  spawnFakeUpstream,
+  spawnWorker,
+  tailEvents,
+  type WorkerProcess,
+  waitForWorkers,
+} from "./harness/spawn-worker.ts";
+import { waitFor } from "./harness/wait-for.ts";
+
+// Workers that die, go silent or drain. Both workers serve `fake-model`; worker a also
+// serves `a-only`, which tells when the gateway has stopped routing to it. A small heartbeat
+// timeout (interval = timeout / 3) keeps the silent-worker case short.
+let gw: GatewayProcess;
+let adminKey: string;
+let workerKey: string;
+let events: EventTail;
+const fakes = new Map<string, FakeProcess>();
+const workers = new Map<string, WorkerProcess>();
+const MODELS: Record<string, string[]> = { a: ["fake-model", "a-only"], b: ["fake-model"] };
+
+function startWorker(name: "a" | "b"): WorkerProcess {
+  const fake = fakes.get(name) as FakeProcess;
+  const worker = spawnWorker({
+    gateway: gw.url,
+    token: workerKey,
+    upstream: `${fake.url}/v1`,
+    name,
+    models: MODELS[name] ?? [],
+  });
+  workers.set(name, worker);
+  return worker;
+}
+
+beforeAll(async () => {
+  fakes.set("a", await spawnFakeUpstream());
+  fakes.set("b", await spawnFakeUpstream());
+  gw = await spawnGateway({ config: { workers: { heartbeat_timeout: "1.5s" } } });
+  adminKey = gw.adminKey ?? "";
+  events = await tailEvents(gw.url, adminKey);
+  workerKey = await createKey(gw.url, adminKey, { name: "fleet", role: "worker", models: ["*"] });
+  startWorker("a");
+  startWorker("b");
+  await waitForWorkers(gw.url, adminKey, ["a", "b"]);
+}, 60_000);
+
+afterAll(async () => {
+  events?.close();
+  for (const w of workers.values()) await w.stop("SIGKILL");
+  await gw?.stop();
+  for (const f of fakes.values()) await f.stop("SIGKILL");
+});
+
+const openai = () => new OpenAI({ apiKey: adminKey, baseURL: `${gw.url}/v1`, maxRetries: 0 });
+const say = (content: string) => [{ role: "user" as const, content }];
+
+/** The name of the one worker with a request in flight. */
+const busyWorker = () =>
+  waitFor("a worker to have the request in flight", async () => {
+    const busy = (await listWorkers(gw.url, adminKey)).filter((w) => w.inFlight > 0);
+    return busy.length === 1 ? (busy[0]?.name as "a" | "b") : undefined;
+  });
+
+const other = (name: "a" | "b") => (name === "a" ? "b" : "a");
+
+// Every test starts with both workers connected: one killed by the test before is replaced.
+beforeEach(async () => {
+  const listed = (await listWorkers(gw.url, adminKey)).map((w) => w.name);
+  for (const name of ["a", "b"] as const) {
+    if (listed.includes(name)) continue;
+    await workers.get(name)?.stop("SIGKILL");
+    startWorker(name);
+  }
+  await waitForWorkers(gw.url, adminKey, ["a", "b"]);
+}, 30_000);
+
+describe("workers: faults", () => {
+  test("kill -9 mid-stream: the client's stream ends with an error event, audited worker_lost", async () => {
+    const stream = await openai().chat.completions.create(
+      {
+        model: "fake-model",
+        messages: say("doomed stream [[fake:chunks=40,chunk-delay=100]]"),
+        stream: true,
+      },
+      { headers: { "x-request-id": "wk-fault-mid" } },
+    );
+    const iterator = stream[Symbol.asyncIterator]();
+    const first = await iterator.next();
+    expect(first.done).toBe(false);
+    const victim = await busyWorker();
+    (workers.get(victim) as WorkerProcess).proc.kill("SIGKILL");
+    const failure = await (async () => {
+      while (!(await iterator.next()).done) {}
+    })().then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(failure).toBeInstanceOf(OpenAI.APIError);
+    expect((failure as InstanceType<typeof OpenAI.APIError>).code).toBe("worker_lost");
+    const row = await auditRow(gw.url, adminKey, "wk-fault-mid");
+    expect(row).toEqual(
+      expect.objectContaining({ route: `worker:${victim}`, errorClass: "worker_lost", stream: true }),
+    );
+    expect(row.status).toBeGreaterThanOrEqual(500);
+    await waitFor("the worker.lost event", () =>
+      events.events.some((e) => e.type === "worker.lost" && e.worker?.name === victim),
+    );
+    // The model server behind the dead worker sees its connection go away.
+    await waitFor("the upstream to see the abort", async () =>
+      (await (fakes.get(victim) as FakeProcess).requests()).some((r) => r.outcome === "aborted"),
+    );
+  }, 60_000);
+
+  test("kill -9 before the first byte: the request fails over to the other worker and succeeds", async () => {
+    // ttfb: the upstream sends its headers at once and the first token later, like a model
+    // server doing prefill; nothing has reached the client when the worker dies.
+    const pending = openai().chat.completions.create(
+      {
+        model: "fake-model",
+        messages: say("survivor [[fake:ttfb=1500]]"),
+        stream: true,
+      },
+      { headers: { "x-request-id": "wk-fault-ttfb" } },
+    );
+    const victim = await busyWorker();
+    const victimFake = fakes.get(victim) as FakeProcess;
+    await waitFor("the upstream to have the request", async () =>
+      (await victimFake.requests()).some((r) => JSON.stringify(r.body).includes("survivor")),
+    );
+    (workers.get(victim) as WorkerProcess).proc.kill("SIGKILL");
+    let text = "";
+    for await (const chunk of await pending) text += chunk.choices[0]?.delta?.content ?? "";
+    expect(text).toBe("echo: survivor");
+    const row = await auditRow(gw.url, adminKey, "wk-fault-ttfb");
+    expect(row).toEqual(expect.objectContaining({ route: `worker:${other(victim)}`, status: 200 }));
+  }, 60_000);
+
+  test("kill -9 while the upstream has not answered at all: non-stream fails over too", async () => {
+    const pending = openai().chat.completions.create(
+      { model: "fake-model", messages: say("patient [[fake:delay=1500]]") },
+      { headers: { "x-request-id": "wk-fault-delay" } },
+    );
+    const victim = await busyWorker();
+    await waitFor("the upstream to have the request", async () =>
+      (await (fakes.get(victim) as FakeProcess).requests()).some((r) =>
+        JSON.stringify(r.body).includes("patient"),
+      ),
+    );
+    (workers.get(victim) as WorkerProcess).proc.kill("SIGKILL");
+    expect((await pending).choices[0]?.message.content).toBe("echo: patient");
+    const row = await auditRow(gw.url, adminKey, "wk-fault-delay");
+    expect(row).toEqual(expect.objectContaining({ route: `worker:${other(victim)}`, status: 200 }));
+  }, 60_000);
+
+  test("a worker that stops heartbeating is removed; traffic goes to the other", async () => {
+    const silent = workers.get("b") as WorkerProcess;
+    silent.proc.kill("SIGSTOP");
+    try {
+      await waitForWorkers(gw.url, adminKey, ["a"]);
+      await waitFor("the worker.lost event", () =>
+        events.events.some(
+          (e) => e.type === "worker.lost" && e.worker?.name === "b" && e.reason === "heartbeat timeout",
+        ),
+      );
+      const reply = await openai().chat.completions.create(
+        { model: "fake-model", messages: say("after silence") },
+        { headers: { "x-request-id": "wk-fault-silent" } },
+      );
+      expect(reply.choices[0]?.message.content).toBe("echo: after silence");
+      expect((await auditRow(gw.url, adminKey, "wk-fault-silent")).route).toBe("worker:a");
+    } finally {
+      silent.proc.kill("SIGCONT");
+    }
+    // Woken up, it finds its connection closed and registers again by itself.
+    await waitForWorkers(gw.url, adminKey, ["a", "b"]);
+    expect(silent.proc.exitCode).toBeNull();
+  }, 60_000);
+
+  test("SIGTERM drains a worker: its stream completes, nothing new is routed to it, exit 0", async () => {
+    const draining = workers.get("a") as WorkerProcess;
+    const stream = await openai().chat.completions.create({
+      model: "a-only",
+      messages: say("drain me [[fake:chunks=10,chunk-delay=150]]"),
+      stream: true,
+    });
+    const iterator = stream[Symbol.asyncIterator]();
+    let text = "";
+    const first = await iterator.next();
+    if (!first.done) text += first.value.choices[0]?.delta?.content ?? "";
+    draining.proc.kill("SIGTERM");
+    // `a-only` leaves the model list once the gateway knows a is draining.
+    await waitFor("a to be draining", async () => {
+      const models = (await openai().models.list()).data.map((m) => m.id);
+      return !models.includes("a-only");
+    });
+    for (const n of [1, 2, 3]) {
+      const id = `wk-fault-drain-${n}`;
+      await openai().chat.completions.create(
+        { model: "fake-model", messages: say(`while draining ${n}`) },
+        { headers: { "x-request-id": id } },
+      );
+      expect((await auditRow(gw.url, adminKey, id)).route).toBe("worker:b");
+    }
+    for (let next = await iterator.next(); !next.done; next = await iterator.next())
+      text += next.value.choices[0]?.delta?.content ?? "";
+    expect(text.replace(/ more\d+/g, "")).toBe("echo: drain me");
+    expect(await draining.stop("SIGTERM", 20_000)).toBe(0);
+    await waitForWorkers(gw.url, adminKey, ["b"]);
+  }, 60_000);
+});

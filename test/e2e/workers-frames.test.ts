@@ -1,0 +1,154 @@
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import OpenAI from "openai";
+import { openRawWorker, type RawWorker } from "../../src/workers/testing/raw-worker.ts";
+import { type GatewayProcess, spawnGateway } from "./harness/spawn-gateway.ts";
+import {
+  createKey,
+  type FakeProcess,
+  listWorkers,
+  spawnFakeUpstream,
+  spawnWorker,
+  type WorkerProcess,
+  waitForWorkers,
+} from "./harness/spawn-worker.ts";
+import { waitFor } from "./harness/wait-for.ts";
+
+// Hostile or broken frames from a hand-driven WebSocket client holding a worker key: each
+// one closes only that connection, and the gateway keeps serving through a real worker.
+let gw: GatewayProcess;
+let adminKey: string;
+let workerKey: string;
+let fake: FakeProcess;
+let worker: WorkerProcess;
+const raws: RawWorker[] = [];
+
+beforeAll(async () => {
+  fake = await spawnFakeUpstream();
+  gw = await spawnGateway({ config: { workers: { max_message: "64KB" } } });
+  adminKey = gw.adminKey ?? "";
+  workerKey = await createKey(gw.url, adminKey, { name: "fleet", role: "worker", models: ["*"] });
+  worker = spawnWorker({
+    gateway: gw.url,
+    token: workerKey,
+    upstream: `${fake.url}/v1`,
+    name: "real",
+    models: ["fake-model"],
+  });
+  await waitForWorkers(gw.url, adminKey, ["real"]);
+}, 60_000);
+
+afterAll(async () => {
+  for (const raw of raws) raw.socket.close();
+  await worker?.stop("SIGKILL");
+  await gw?.stop();
+  await fake?.stop("SIGKILL");
+});
+
+async function raw(token = workerKey): Promise<RawWorker> {
+  const opened = await openRawWorker(gw.port, token);
+  raws.push(opened);
+  return opened;
+}
+
+/** The real worker still answers: one bad connection never takes the gateway down. */
+async function stillServing(tag: string): Promise<void> {
+  const client = new OpenAI({ apiKey: adminKey, baseURL: `${gw.url}/v1`, maxRetries: 0 });
+  const reply = await client.chat.completions.create({
+    model: "fake-model",
+    messages: [{ role: "user", content: `still here ${tag}` }],
+  });
+  expect(reply.choices[0]?.message.content).toBe(`echo: still here ${tag}`);
+  expect((await listWorkers(gw.url, adminKey)).map((w) => w.name)).toContain("real");
+}
+
+describe("workers: malformed, oversized and unknown frames", () => {
+  test("a frame that is not JSON closes the connection with 1008", async () => {
+    const socket = await raw();
+    socket.send("{ this is not json");
+    expect((await socket.waitClosed()).code).toBe(1008);
+    await stillServing("after garbage");
+  });
+
+  test("a frame of an unknown type closes with 1008, before and after register", async () => {
+    const early = await raw();
+    early.send({ type: "teleport", to: "mars" });
+    expect((await early.waitClosed()).code).toBe(1008);
+    const late = await raw();
+    expect((await late.register(["raw-model"], "raw-unknown")).type).toBe("registered");
+    late.send({ type: "teleport", to: "mars" });
+    expect((await late.waitClosed()).code).toBe(1008);
+    await waitForWorkers(gw.url, adminKey, ["real"]);
+    await stillServing("after unknown type");
+  });
+
+  test("a malformed known frame and a binary frame close with 1008", async () => {
+    const malformed = await raw();
+    malformed.send({ type: "register", v: 1, name: "", models: "all", concurrency: -1 });
+    expect((await malformed.waitClosed()).code).toBe(1008);
+    const binary = await raw();
+    binary.socket.send(new Uint8Array([1, 2, 3, 4]));
+    expect((await binary.waitClosed()).code).toBe(1008);
+    await stillServing("after malformed");
+  });
+
+  test("a frame over workers.max_message closes with 1009", async () => {
+    const socket = await raw();
+    expect((await socket.register(["raw-model"], "raw-big")).type).toBe("registered");
+    socket.send({ type: "chunk", id: "1", data: "x".repeat(100 * 1024) });
+    expect((await socket.waitClosed()).code).toBe(1009);
+    await waitForWorkers(gw.url, adminKey, ["real"]);
+    await stillServing("after oversized");
+  });
+
+  test("a frame for a request id the worker was never given is ignored", async () => {
+    const socket = await raw();
+    expect((await socket.register(["raw-model"], "raw-stray")).type).toBe("registered");
+    socket.send({ type: "head", id: "4242", status: 200, contentType: "text/event-stream" });
+    socket.send({ type: "chunk", id: "4242", data: "data: {}\n\n" });
+    socket.send({ type: "end", id: "not-an-id-we-issued" });
+    await waitFor("the gateway to log the stray frames", () =>
+      gw.stderr.all.includes("worker frame for an unknown request id ignored"),
+    );
+    // Still connected and registered: a heartbeat is answered, the worker stays listed.
+    socket.send({ type: "heartbeat", at: Date.now() });
+    expect(socket.closed).toBeUndefined();
+    expect((await listWorkers(gw.url, adminKey)).map((w) => w.name)).toEqual(["raw-stray", "real"]);
+    socket.socket.close(1000);
+    await waitForWorkers(gw.url, adminKey, ["real"]);
+    await stillServing("after stray ids");
+  });
+
+  test("registration lists the models the key may not serve as refused", async () => {
+    const narrow = await createKey(gw.url, adminKey, { name: "narrow", role: "worker", models: ["raw-*"] });
+    const socket = await raw(narrow);
+    const answer = await socket.register(["raw-model", "forbidden-model"], "raw-narrow");
+    expect(answer).toEqual(
+      expect.objectContaining({
+        type: "registered",
+        accepted: ["raw-model"],
+        refused: [expect.objectContaining({ model: "forbidden-model" })],
+      }),
+    );
+    const none = await raw(narrow);
+    expect(await none.register(["forbidden-model"], "raw-none")).toEqual(
+      expect.objectContaining({ type: "rejected", reason: "no_models" }),
+    );
+    expect((await none.waitClosed()).code).toBe(1008);
+    socket.socket.close(1000);
+    await stillServing("after refusals");
+  });
+
+  test("a user key cannot open the worker endpoint", async () => {
+    const userKey = await createKey(gw.url, adminKey, { name: "app", role: "user" });
+    const res = await fetch(`${gw.url}/workers/connect`, {
+      headers: {
+        authorization: `Bearer ${userKey}`,
+        connection: "Upgrade",
+        upgrade: "websocket",
+        "sec-websocket-version": "13",
+        "sec-websocket-key": "dGhlIHNhbXBsZSBub25jZQ==",
+      },
+    });
+    expect(res.status).toBe(403);
+  });
+});

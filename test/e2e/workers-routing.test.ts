@@ -1,0 +1,201 @@
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import Anthropic from "@anthropic-ai/sdk";
+import OpenAI from "openai";
+import { type GatewayProcess, spawnGateway } from "./harness/spawn-gateway.ts";
+import {
+  auditRow,
+  createKey,
+  type FakeProcess,
+  listWorkers,
+  spawnFakeUpstream,
+  spawnWorker,
+  type WorkerProcess,
+  waitForWorkers,
+} from "./harness/spawn-worker.ts";
+
+// The gateway binary, two `mindgw worker` processes, each beside its own fake upstream process.
+// Worker a offers `fake-model` and `a-only` by flag; worker b discovers its models from its
+// upstream's /v1/models (fake-model, bench-model, claude-fake).
+let gw: GatewayProcess;
+let adminKey: string;
+let workerKey: string;
+const fakes: FakeProcess[] = [];
+const workers: WorkerProcess[] = [];
+
+beforeAll(async () => {
+  fakes.push(await spawnFakeUpstream(), await spawnFakeUpstream());
+  gw = await spawnGateway({
+    config: { models: [{ name: "alias-model", routes: [{ provider: "workers", model: "fake-model" }] }] },
+  });
+  adminKey = gw.adminKey ?? "";
+  workerKey = await createKey(gw.url, adminKey, { name: "fleet", role: "worker", models: ["*"] });
+  const [fa, fb] = fakes as [FakeProcess, FakeProcess];
+  workers.push(
+    spawnWorker({
+      gateway: gw.url,
+      token: workerKey,
+      upstream: `${fa.url}/v1`,
+      name: "a",
+      models: ["fake-model", "a-only"],
+      concurrency: 256,
+      labels: { zone: "lab" },
+    }),
+    spawnWorker({ gateway: gw.url, token: workerKey, upstream: `${fb.url}/v1`, name: "b" }),
+  );
+  await waitForWorkers(gw.url, adminKey, ["a", "b"]);
+}, 60_000);
+
+afterAll(async () => {
+  for (const w of workers) await w.stop("SIGKILL");
+  await gw?.stop();
+  for (const f of fakes) await f.stop("SIGKILL");
+});
+
+const openai = () => new OpenAI({ apiKey: adminKey, baseURL: `${gw.url}/v1`, maxRetries: 0 });
+const say = (content: string) => [{ role: "user" as const, content }];
+
+async function collectStream(stream: AsyncIterable<OpenAI.ChatCompletionChunk>): Promise<string> {
+  let text = "";
+  for await (const chunk of stream) text += chunk.choices[0]?.delta?.content ?? "";
+  return text;
+}
+
+describe("workers: routing through the tunnel", () => {
+  test("worker models are routable, listed in /v1/models and /admin/api/workers", async () => {
+    const listed = await listWorkers(gw.url, adminKey);
+    expect(listed).toEqual([
+      expect.objectContaining({
+        name: "a",
+        models: ["fake-model", "a-only"],
+        capacity: 256,
+        labels: { zone: "lab" },
+      }),
+      expect.objectContaining({ name: "b", models: ["fake-model", "bench-model", "claude-fake"] }),
+    ]);
+    const models = (await openai().models.list()).data.map((m) => m.id).sort();
+    expect(models).toEqual(["a-only", "alias-model", "bench-model", "claude-fake", "fake-model"]);
+  });
+
+  test("openai SDK: a stream through the tunnel arrives whole, with usage, audited as worker:<name>", async () => {
+    const stream = await openai().chat.completions.create(
+      {
+        model: "a-only",
+        messages: say("hello through the tunnel"),
+        stream: true,
+        stream_options: { include_usage: true },
+      },
+      { headers: { "x-request-id": "wk-route-stream" } },
+    );
+    let text = "";
+    let usage: OpenAI.CompletionUsage | undefined | null;
+    for await (const chunk of stream) {
+      text += chunk.choices[0]?.delta?.content ?? "";
+      usage = chunk.usage ?? usage;
+    }
+    expect(text).toBe("echo: hello through the tunnel");
+    expect(usage?.completion_tokens).toBeGreaterThan(0);
+    const row = await auditRow(gw.url, adminKey, "wk-route-stream");
+    expect(row).toEqual(
+      expect.objectContaining({ route: "worker:a", status: 200, stream: true, errorClass: null }),
+    );
+  });
+
+  test("openai SDK non-stream; a shared model is served by both workers in turn", async () => {
+    const routes = new Set<string | null>();
+    for (const n of [1, 2, 3, 4]) {
+      const id = `wk-route-shared-${n}`;
+      const reply = await openai().chat.completions.create(
+        { model: "fake-model", messages: say(`shared ${n}`) },
+        { headers: { "x-request-id": id } },
+      );
+      expect(reply.choices[0]?.message.content).toBe(`echo: shared ${n}`);
+      routes.add((await auditRow(gw.url, adminKey, id)).route);
+    }
+    expect([...routes].sort()).toEqual(["worker:a", "worker:b"]);
+  });
+
+  test("a `provider: workers` route in config reaches a worker under another name", async () => {
+    const reply = await openai().chat.completions.create(
+      { model: "alias-model", messages: say("via alias") },
+      { headers: { "x-request-id": "wk-route-alias" } },
+    );
+    expect(reply.choices[0]?.message.content).toBe("echo: via alias");
+    const row = await auditRow(gw.url, adminKey, "wk-route-alias");
+    expect(row.model).toBe("alias-model");
+    expect(row.route).toMatch(/^worker:(a|b)$/);
+  });
+
+  test("Anthropic SDK: /v1/messages to a worker model is translated, streaming and not", async () => {
+    const anthropic = new Anthropic({ apiKey: adminKey, baseURL: gw.url, maxRetries: 0 });
+    const message = await anthropic.messages.create({
+      model: "a-only",
+      max_tokens: 100,
+      messages: [{ role: "user", content: "bonjour worker" }],
+    });
+    expect(message.type).toBe("message");
+    expect(message.content).toEqual([expect.objectContaining({ type: "text", text: "echo: bonjour worker" })]);
+    const stream = anthropic.messages.stream(
+      { model: "a-only", max_tokens: 100, messages: [{ role: "user", content: "stream worker" }] },
+      { headers: { "x-request-id": "wk-route-anthropic" } },
+    );
+    const final = await stream.finalMessage();
+    expect(final.content).toEqual([expect.objectContaining({ type: "text", text: "echo: stream worker" })]);
+    expect(final.stop_reason).toBe("end_turn");
+    const row = await auditRow(gw.url, adminKey, "wk-route-anthropic");
+    expect(row).toEqual(expect.objectContaining({ route: "worker:a", status: 200, stream: true }));
+  });
+
+  test("a worker registering a model its key may not serve is refused for that model", async () => {
+    const narrowKey = await createKey(gw.url, adminKey, {
+      name: "narrow",
+      role: "worker",
+      models: ["fake-*"],
+    });
+    const fake = fakes[0] as FakeProcess;
+    const narrow = spawnWorker({
+      gateway: gw.url,
+      token: narrowKey,
+      upstream: `${fake.url}/v1`,
+      name: "narrow",
+      models: ["fake-model", "secret-model"],
+    });
+    try {
+      const listed = await waitForWorkers(gw.url, adminKey, ["a", "b", "narrow"]);
+      expect(listed.find((w) => w.name === "narrow")?.models).toEqual(["fake-model"]);
+      const models = (await openai().models.list()).data.map((m) => m.id);
+      expect(models).not.toContain("secret-model");
+      const refused = await openai()
+        .chat.completions.create({ model: "secret-model", messages: say("x") })
+        .catch((e: unknown) => e);
+      expect(refused).toBeInstanceOf(OpenAI.NotFoundError);
+      expect(narrow.stderr.all).toContain("gateway refused a model");
+    } finally {
+      await narrow.stop("SIGKILL");
+    }
+    await waitForWorkers(gw.url, adminKey, ["a", "b"]);
+  });
+
+  test("200 concurrent streams over one worker connection all complete with their own content", async () => {
+    const before = (await listWorkers(gw.url, adminKey)).find((w) => w.name === "a");
+    const client = openai();
+    const n = 200;
+    const texts = await Promise.all(
+      Array.from({ length: n }, async (_, i) =>
+        collectStream(
+          await client.chat.completions.create({
+            model: "a-only",
+            // Each stream stays open for several chunk delays, so they overlap on the socket.
+            messages: say(`stream number ${i} [[fake:chunks=6,chunk-delay=40]]`),
+            stream: true,
+          }),
+        ),
+      ),
+    );
+    texts.forEach((text, i) => {
+      expect(text.replace(/ more\d+/g, "")).toBe(`echo: stream number ${i}`);
+    });
+    const after = (await listWorkers(gw.url, adminKey)).find((w) => w.name === "a");
+    expect(after?.id).toBe(before?.id ?? "missing");
+    expect(after?.inFlight).toBe(0);
+  }, 60_000);
+});

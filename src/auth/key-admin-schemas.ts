@@ -2,19 +2,14 @@ import { z } from "zod";
 import { parseDuration } from "../config/units.ts";
 import { roleSchema } from "../storage/key-record.ts";
 
-// Accepts JSON numbers (HTTP) and numeric strings (CLI flags) alike.
-const positiveInt = z
-  .union([z.number(), z.string().regex(/^\d+$/, "expected a whole number").transform(Number)])
-  .pipe(z.number().int().positive());
-const positiveNumber = z
-  .union([
-    z.number(),
-    z
-      .string()
-      .regex(/^\d+(\.\d+)?$/, "expected a number")
-      .transform(Number),
-  ])
-  .pipe(z.number().positive());
+// Accepts JSON numbers (HTTP) and numeric strings (CLI flags) alike; anything else is told
+// what was expected (a union would only say "Invalid input").
+const numeric = (v: unknown) => (typeof v === "string" && /^\d+(\.\d+)?$/.test(v) ? Number(v) : v);
+const positiveInt = z.preprocess(
+  numeric,
+  z.number({ error: "expected a whole number" }).int("expected a whole number").positive(),
+);
+const positiveNumber = z.preprocess(numeric, z.number({ error: "expected a number" }).positive());
 // `gpt-*,llama-*` from a flag or ["gpt-*", "llama-*"] from JSON.
 const modelList = z
   .union([z.string(), z.array(z.string())])

@@ -68,10 +68,11 @@ export async function adminResponse(
       parsed = undefined;
     }
     const message = parsed?.success ? parsed.data.error.message : `HTTP ${response.status}`;
-    const exitCode =
-      response.status === 401 || response.status === 403 || response.status === 400
-        ? EXIT.usage
-        : EXIT.failure;
+    // The caller's mistake (bad key, bad input, no such key) is a usage error, as it is for
+    // the local store; a 404 without a gateway's error body means a wrong URL: a failure.
+    const refused = response.status === 401 || response.status === 403 || response.status === 400;
+    const rejected = parsed?.success === true && response.status >= 400 && response.status < 500;
+    const exitCode = refused || (rejected && response.status !== 429) ? EXIT.usage : EXIT.failure;
     throw new GatewayCallError(`gateway refused: ${message}`, exitCode);
   }
   return response;

@@ -29,6 +29,16 @@ const size = (fallback: string) =>
       return bytes;
     });
 
+/**
+ * `${VAR}` interpolation always yields text, so `port: ${PORT:-8080}` arrives as "8080".
+ * Numeric and boolean fields accept such text when it is exactly a number or true/false.
+ */
+const NUMERIC = /^\s*-?\d+(\.\d+)?\s*$/;
+const num = (schema: z.ZodNumber) =>
+  z.preprocess((value) => (typeof value === "string" && NUMERIC.test(value) ? Number(value) : value), schema);
+const bool = () =>
+  z.preprocess((value) => (value === "true" ? true : value === "false" ? false : value), z.boolean());
+
 /** Per-attempt bounds; every one ends the attempt with a 504 (and a retry where allowed). */
 const timeoutsSchema = z.strictObject({
   connect: duration("10s"),
@@ -64,7 +74,7 @@ const providerSchema = z.strictObject({
 const routeSchema = z.strictObject({
   provider: z.string(),
   model: z.string().min(1),
-  weight: z.number().positive().default(1),
+  weight: num(z.number().positive()).default(1),
   timeouts: partialTimeouts.optional(),
 });
 
@@ -75,7 +85,11 @@ const modelSchema = z.strictObject({
   strategy: z.enum(STRATEGIES).default("priority"),
   routes: z.array(routeSchema).min(1),
   shadow: z
-    .strictObject({ provider: z.string(), model: z.string(), sample: z.number().min(0).max(1).default(0.1) })
+    .strictObject({
+      provider: z.string(),
+      model: z.string(),
+      sample: num(z.number().min(0).max(1)).default(0.1),
+    })
     .optional(),
 });
 
@@ -83,7 +97,7 @@ export const configSchema = z.strictObject({
   server: z
     .strictObject({
       host: z.string().default("0.0.0.0"),
-      port: z.number().int().min(0).max(65535).default(8080),
+      port: num(z.number().int().min(0).max(65535)).default(8080),
       max_body: size("10MB"),
       /** How long in-flight requests may run after SIGTERM before the process exits anyway. */
       drain_timeout: duration("30s"),
@@ -101,11 +115,11 @@ export const configSchema = z.strictObject({
   routing: z
     .strictObject({
       /** Attempts per route after the first, before failing over to the next route. */
-      retries: z.number().int().min(0).max(10).default(1),
+      retries: num(z.number().int().min(0).max(10)).default(1),
       backoff: duration("100ms"),
       timeouts: timeoutsSchema.prefault({}),
       circuit_breaker: z
-        .strictObject({ failures: z.number().int().min(1).default(5), cooldown: duration("30s") })
+        .strictObject({ failures: num(z.number().int().min(1)).default(5), cooldown: duration("30s") })
         .prefault({}),
       /** Longest event-stream line accepted from an upstream before the stream is cut. */
       max_sse_line: size("1MB"),
@@ -115,22 +129,22 @@ export const configSchema = z.strictObject({
     .strictObject({
       jwt: jwtConfigSchema.optional(),
       /** Create and print one admin key when the key store is empty at start. */
-      bootstrap_admin: z.boolean().default(true),
+      bootstrap_admin: bool().default(true),
     })
     .prefault({}),
   /** USD per million tokens, by client-facing model name; budgets use these. */
   prices: priceTableSchema.prefault({}),
   audit: z
     .strictObject({
-      bodies: z.boolean().default(false),
+      bodies: bool().default(false),
       retention: duration("30d"),
-      flush_ms: z.number().int().min(1).max(10_000).default(100),
-      fail_open: z.boolean().default(false),
+      flush_ms: num(z.number().int().min(1).max(10_000)).default(100),
+      fail_open: bool().default(false),
     })
     .prefault({}),
   workers: z
     .strictObject({
-      enabled: z.boolean().default(true),
+      enabled: bool().default(true),
       heartbeat_timeout: duration("30s"),
       /** Browser origins allowed on the upgrade; workers send none, so the default is none. */
       allowed_origins: z.array(z.string()).default([]),

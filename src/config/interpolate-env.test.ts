@@ -1,3 +1,4 @@
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: these strings are config text with ${VAR} placeholders, not templates
 import { describe, expect, test } from "bun:test";
 import { interpolateEnv, MissingEnvError } from "./interpolate-env.ts";
 

@@ -1,3 +1,4 @@
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: these strings are config text with ${VAR} placeholders, not templates
 import { afterEach, describe, expect, test } from "bun:test";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -72,6 +73,23 @@ describe("parseConfig: defaults and units", () => {
     );
     expect(config.providers[0]?.api_key).toBe("sk-test");
     expect(config.server.drain_timeout).toBe(3000);
+  });
+
+  test("numbers and booleans may come from variables, which are always text", () => {
+    const config = parseConfig(
+      {
+        server: { port: "${PORT}" },
+        routing: { retries: "${RETRIES:-3}" },
+        audit: { fail_open: "${FAIL_OPEN:-true}" },
+        workers: { enabled: "${WORKERS}" },
+      },
+      { PORT: "9000", WORKERS: "false" },
+    );
+    expect(config.server.port).toBe(9000);
+    expect(config.routing.retries).toBe(3);
+    expect(config.audit.fail_open).toBe(true);
+    expect(config.workers.enabled).toBe(false);
+    expect(problems({ server: { port: "${PORT}" } }, { PORT: "eighty" }).at(0)).toStartWith("server.port: ");
   });
 });
 

@@ -53,7 +53,7 @@ export function TailApp({ store, label, initialFilter, flushMs = 100 }: TailAppP
   const offset = selected >= tableRows ? selected - tableRows + 1 : 0;
 
   return (
-    <Box flexDirection="column" width={width}>
+    <Box flexDirection="column">
       <ConnectionLine label={label} status={store.status} now={now} />
       <Header stats={store.stats()} />
       {ui.showWorkers ? (

@@ -54,7 +54,7 @@ describe("worker faults seen from the gateway", () => {
     expect([error.status, error.retryable]).toEqual([503, true]);
   });
 
-  test("an upstream error status is relayed through readOpenAIReply", async () => {
+  test("an upstream error status is relayed through readUpstreamReply", async () => {
     gateway = startGateway();
     const raw = await openRawWorker(gateway.port);
     await raw.register();
@@ -92,7 +92,7 @@ describe("worker faults seen from the gateway", () => {
     raw.send({ type: "head", id: request.id, status: 200, contentType: "application/json" });
     raw.send({ type: "chunk", id: request.id, data: '{"ok":true}' });
     raw.send({ type: "end", id: request.id });
-    expect(await reply).toEqual({ kind: "json", body: { ok: true } });
+    expect(await reply).toEqual({ kind: "json", body: { ok: true }, servedBy: "worker:raw" });
   });
 
   test.each([
@@ -147,7 +147,7 @@ describe("worker faults seen from the gateway", () => {
     second.send({ type: "head", id: request.id, status: 200, contentType: "application/json" });
     second.send({ type: "chunk", id: request.id, data: "{}" });
     second.send({ type: "end", id: request.id });
-    expect(await reply).toEqual({ kind: "json", body: {} });
+    expect(await reply).toEqual({ kind: "json", body: {}, servedBy: "worker:box" });
   });
 
   test("another key cannot take over a worker name", async () => {

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { connect, type Socket } from "node:net";
 import type { GatewayEvent } from "../../src/audit/gateway-event.ts";
 import { decodeSse } from "../../src/core/sse.ts";
+import { ProcessOutput } from "./harness/process-output.ts";
 import { type GatewayProcess, spawnGateway } from "./harness/spawn-gateway.ts";
 import { waitFor } from "./harness/wait-for.ts";
 
@@ -15,6 +15,29 @@ const config = (version: string) => ({
 });
 
 let gw: GatewayProcess;
+const python = Bun.which("python3") !== null;
+const SLOW_CONSUMER = `
+import json, socket, sys
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+s.connect(("127.0.0.1", int(sys.argv[1])))
+s.sendall(("GET /admin/api/events HTTP/1.1\\r\\nhost: gw\\r\\nauthorization: Bearer %s\\r\\n\\r\\n" % sys.argv[2]).encode())
+print("HEADERS", s.recv(64).decode("latin1").splitlines()[0], flush=True)
+sys.stdin.readline()
+s.settimeout(10)
+data, ended = b"", False
+try:
+    while b"event: events.missed" not in data:
+        chunk = s.recv(65536)
+        if not chunk:
+            ended = True
+            break
+        data += chunk
+except socket.timeout:
+    pass
+print("RESULT " + json.dumps({"missed": b"event: events.missed" in data, "ended": ended,
+      "finished": data.count(b"event: request.finished")}), flush=True)
+`;
 beforeAll(async () => {
   gw = await spawnGateway({ config: config("v1") });
 });
@@ -100,51 +123,46 @@ describe("/admin/api/events", () => {
     }
   });
 
-  test("a consumer that stops reading never slows traffic, and is told it missed events", async () => {
-    // A raw socket that reads the headers, then stops reading: the kernel buffers fill and the
-    // gateway's writes to it block. Each event carries a 12 KB user agent to fill them quickly.
-    const socket: Socket = connect(gw.port, "127.0.0.1");
-    let received = "";
-    let ended = false;
-    socket.on("data", (chunk) => {
-      received += chunk.toString("latin1");
-      if (received.includes("\r\n\r\n")) socket.pause();
-    });
-    socket.on("close", () => (ended = true));
-    socket.on("error", () => (ended = true));
-    try {
-      socket.write(
-        `GET /admin/api/events HTTP/1.1\r\nhost: 127.0.0.1\r\nauthorization: Bearer ${gw.adminKey}\r\n\r\n`,
-      );
-      await waitFor("the event stream headers", () => received.includes("\r\n\r\n"));
-      expect(received).toStartWith("HTTP/1.1 200");
-      const agent = `slow-consumer-test/${"x".repeat(12 * 1024)}`;
-      let n = 0;
-      const statuses: number[] = [];
-      const loop = async () => {
-        while (n < 3000) {
-          const response = await chat(`slow-${n++}`, { "user-agent": agent });
-          await response.arrayBuffer();
-          statuses.push(response.status);
-        }
-      };
-      await Promise.all(Array.from({ length: 8 }, loop));
-      // Every request completed while the consumer was stuck.
-      expect(statuses.length).toBe(3000);
-      expect(statuses.every((s) => s === 200)).toBe(true);
-      // Now read again: the consumer is told it missed events (or was dropped: the stream ends).
-      socket.resume();
-      await Bun.sleep(3000);
-      console.log("DEBUG", received.length, received.split("event: request.finished").length - 1, ended);
-      await waitFor(
-        "events.missed or the end of the stream",
-        () => received.includes("event: events.missed") || ended,
-        20_000,
-      );
-      const finished = received.split("event: request.finished").length - 1;
-      expect(finished).toBeLessThan(3000);
-    } finally {
-      socket.destroy();
-    }
-  }, 90_000);
+  // Bun's node:net pause()/resume() does not resume reliably, so the stuck consumer is a tiny
+  // Python client: it reads the response headers, then reads nothing until told to go on.
+  test.skipIf(!python)(
+    "a consumer that stops reading never slows traffic, and is told it missed events",
+    async () => {
+      const consumer = Bun.spawn(["python3", "-c", SLOW_CONSUMER, String(gw.port), gw.adminKey!], {
+        stdin: "pipe",
+        stdout: "pipe",
+        stderr: "pipe",
+      });
+      const out = new ProcessOutput(consumer.stdout);
+      try {
+        await waitFor("the event stream headers", () => out.all.includes("HEADERS HTTP/1.1 200"), 15_000);
+        // Each event carries a 12 KB user agent, so the socket buffers fill quickly.
+        const agent = `slow-consumer-test/${"x".repeat(12 * 1024)}`;
+        let n = 0;
+        const statuses: number[] = [];
+        const loop = async () => {
+          while (n < 3000) {
+            const response = await chat(`slow-${n++}`, { "user-agent": agent });
+            await response.arrayBuffer();
+            statuses.push(response.status);
+          }
+        };
+        await Promise.all(Array.from({ length: 8 }, loop));
+        // Every request completed while the consumer was stuck.
+        expect(statuses.length).toBe(3000);
+        expect(statuses.every((s) => s === 200)).toBe(true);
+        // Now it reads again: it is told it missed events, or it was dropped (the stream ended).
+        consumer.stdin.write("go\n");
+        await consumer.stdin.flush();
+        const result = await waitFor("the consumer's verdict", () => out.match(/RESULT (\{.*\})/), 30_000);
+        const verdict = JSON.parse(result[1]!) as { missed: boolean; ended: boolean; finished: number };
+        expect(verdict.missed || verdict.ended).toBe(true);
+        expect(verdict.finished).toBeLessThan(3000);
+      } finally {
+        consumer.kill("SIGKILL");
+        await consumer.exited;
+      }
+    },
+    90_000,
+  );
 });

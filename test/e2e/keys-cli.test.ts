@@ -246,6 +246,24 @@ describe("remote CLI (--gateway --admin-key, or MINDGW_GATEWAY / MINDGW_ADMIN_KE
     }
   });
 
+  test("bad input and unknown keys are one-line usage errors (exit 2), locally and remotely", async () => {
+    const cases: [string[], string][] = [
+      [["show", "no-such-key"], 'no key with id or name "no-such-key"'],
+      [["revoke", "no-such-key"], "no active key"],
+      [["create", "--name", "bad", "--rpm", "abc"], "rpm: expected a whole number"],
+      [["create", "--name", "bad", "--role", "root"], "role"],
+      [["rotate", "alice", "--grace", "soon"], "grace"],
+    ];
+    for (const [args, message] of cases) {
+      for (const out of [await local(...args), await remote(...args)]) {
+        expect({ args, code: out.code }).toEqual({ args, code: 2 });
+        expect(out.stderr.trim().split("\n")).toHaveLength(1);
+        expect(out.stderr).toContain(message);
+        expect(out.stderr).not.toMatch(/\bat .*\(|\.ts:\d+/);
+      }
+    }
+  });
+
   test("a non-admin key as --admin-key is refused with exit 2", async () => {
     const user = json<Issued>((await remote("create", "--name", "judy", "--json")).stdout);
     const out = await runMindgw([

@@ -127,17 +127,32 @@ describe("requests per minute", () => {
     });
   });
 
-  test("applies on /v1/embeddings, and the count is shared across routes", async () => {
-    const key = await createKey("rpm3-mixed", { rpm: 3 });
+  test("applies on /v1/embeddings and /v1/responses, and the count is shared across routes", async () => {
+    const key = await createKey("rpm4-mixed", { rpm: 4 });
     const first = await embeddings(key);
     expect(first.status).toBe(200);
-    expect(first.headers.get("x-ratelimit-remaining-requests")).toBe("2");
+    expect(first.headers.get("x-ratelimit-remaining-requests")).toBe("3");
     await first.arrayBuffer();
     expect((await messages(key)).status).toBe(200);
     expect((await chat(key)).status).toBe(200);
+    const response = await fetch(`${gw.url}/v1/responses`, {
+      method: "POST",
+      headers: bearer(key),
+      body: JSON.stringify({ model: "m1", input: "hello there" }),
+    });
+    expect(response.status).toBe(200);
+    expect(response.headers.get("x-ratelimit-remaining-requests")).toBe("0");
+    await response.arrayBuffer();
     const refused = await embeddings(key);
     expect429(refused, "requests");
     await refused.arrayBuffer();
+    const alsoRefused = await fetch(`${gw.url}/v1/responses`, {
+      method: "POST",
+      headers: bearer(key),
+      body: JSON.stringify({ model: "m1", input: "hello there" }),
+    });
+    expect429(alsoRefused, "requests");
+    await alsoRefused.arrayBuffer();
   });
 });
 

@@ -9,6 +9,7 @@ import {
   type WorkerProcess,
   waitForWorkers,
 } from "./harness/spawn-worker.ts";
+import { tempDir } from "./harness/temp-dir.ts";
 
 // A gateway restart (SIGTERM, then a new process on the same port and database): the workers
 // notice the lost connection, reconnect with backoff and register again, all by themselves.
@@ -30,7 +31,10 @@ describe("workers: gateway restart", () => {
   test("after SIGTERM and a restart on the same port, both workers come back and serve", async () => {
     const fakes: FakeProcess[] = [await spawnFakeUpstream(), await spawnFakeUpstream()];
     for (const fake of fakes) cleanups.push(() => fake.stop("SIGKILL"));
-    const first = await spawnGateway();
+    // Our own directory: the harness removes a directory it created when that gateway stops.
+    const dir = tempDir();
+    cleanups.unshift(async () => dir.cleanup());
+    const first = await spawnGateway({ dir: dir.path });
     cleanups.push(() => first.stop("SIGKILL"));
     const adminKey = first.adminKey ?? "";
     const workerKey = await createKey(first.url, adminKey, { name: "fleet", role: "worker", models: ["*"] });
@@ -48,11 +52,11 @@ describe("workers: gateway restart", () => {
     expect(await ask(first, adminKey, "before restart")).toBe("echo: before restart");
 
     expect(await first.stop("SIGTERM")).toBe(0);
-    const second = await spawnGateway({ dir: first.dir, port: first.port });
+    const second = await spawnGateway({ dir: dir.path, port: first.port });
     cleanups.push(() => second.stop("SIGKILL"));
     expect(second.url).toBe(first.url);
     // The keys live in the database, so the same worker key is accepted again.
-    await waitForWorkers(second.url, adminKey, ["w0", "w1"], 30_000).catch((e) => { console.log("W0", workers[0]?.stderr.all, "W1", workers[1]?.stderr.all, "GW2", second.stderr.all, second.stdout.all); throw e; });
+    await waitForWorkers(second.url, adminKey, ["w0", "w1"], 30_000);
     expect(await ask(second, adminKey, "after restart")).toBe("echo: after restart");
     for (const worker of workers) {
       expect(worker.proc.exitCode).toBeNull();

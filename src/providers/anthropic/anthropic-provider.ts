@@ -1,7 +1,6 @@
-import { isJsonObject } from "../../core/dialect.ts";
-import { badRequest, upstreamError } from "../../core/gateway-error.ts";
-import { upstreamErrorMessage, upstreamEvents } from "../openai-compatible/read-reply.ts";
-import { unreachable, upstreamFailure } from "../openai-compatible/upstream-failure.ts";
+import { badRequest } from "../../core/gateway-error.ts";
+import { postJson } from "../http/post-json.ts";
+import { readUpstreamReply } from "../http/read-reply.ts";
 import type { Provider, ProviderCall, ProviderReply } from "../provider.ts";
 
 export interface AnthropicOptions {
@@ -35,39 +34,8 @@ export function createAnthropicProvider(options: AnthropicOptions): Provider {
     const path =
       call.operation === "messages" || call.operation === "count_tokens" ? PATHS[call.operation] : undefined;
     if (!path) throw badRequest(`provider ${options.name} does not serve ${call.operation}`);
-    let response: Response;
-    try {
-      response = await doFetch(base + path, {
-        method: "POST",
-        headers: { ...headers, "x-request-id": call.requestId },
-        body: JSON.stringify(call.body),
-        signal: call.signal,
-      });
-    } catch {
-      if (call.signal.aborted) throw call.signal.reason;
-      throw unreachable(options.name);
-    }
-    if (!response.ok) {
-      const text = await response.text().catch(() => "");
-      throw upstreamFailure(options.name, response.status, upstreamErrorMessage(text));
-    }
-    if (
-      call.stream &&
-      (response.headers.get("content-type") ?? "").includes("text/event-stream") &&
-      response.body
-    ) {
-      return {
-        kind: "stream",
-        events: upstreamEvents(options.name, response.body, call.signal, options.maxSseLine),
-      };
-    }
-    const body: unknown = await response.json().catch(() => {
-      if (call.signal.aborted) throw call.signal.reason;
-      throw upstreamError(`upstream ${options.name} sent a body that is not JSON`);
-    });
-    if (!isJsonObject(body))
-      throw upstreamError(`upstream ${options.name} sent a body that is not a JSON object`);
-    return { kind: "json", body };
+    const response = await postJson(options.name, base + path, headers, call, doFetch);
+    return readUpstreamReply(options.name, response, call, options.maxSseLine);
   }
 
   return { name: options.name, dialect: "anthropic", call };

@@ -1,8 +1,8 @@
 import type { Operation } from "../../core/dialect.ts";
 import { badRequest } from "../../core/gateway-error.ts";
+import { postJson } from "../http/post-json.ts";
+import { readUpstreamReply } from "../http/read-reply.ts";
 import type { Provider, ProviderCall, ProviderReply } from "../provider.ts";
-import { readOpenAIReply } from "./read-reply.ts";
-import { unreachable } from "./upstream-failure.ts";
 
 export interface OpenAICompatibleOptions {
   name: string;
@@ -32,20 +32,8 @@ export function createOpenAICompatibleProvider(options: OpenAICompatibleOptions)
   async function call(call: ProviderCall): Promise<ProviderReply> {
     const path = PATHS[call.operation];
     if (!path) throw badRequest(`provider ${options.name} does not serve ${call.operation}`);
-    let response: Response;
-    try {
-      response = await doFetch(base + path, {
-        method: "POST",
-        headers: { ...headers, "x-request-id": call.requestId },
-        body: JSON.stringify(call.body),
-        signal: call.signal,
-      });
-    } catch (error) {
-      if (call.signal.aborted) throw call.signal.reason;
-      void error;
-      throw unreachable(options.name);
-    }
-    return readOpenAIReply(options.name, response, call, options.maxSseLine);
+    const response = await postJson(options.name, base + path, headers, call, doFetch);
+    return readUpstreamReply(options.name, response, call, options.maxSseLine);
   }
 
   async function listModels(signal: AbortSignal): Promise<string[]> {

@@ -23,7 +23,12 @@ const encoder = new TextEncoder();
  * it into an error event in the caller's dialect.
  */
 export const workerLost = (worker: string) =>
-  new GatewayError({ status: 502, code: "worker_lost", message: `worker ${worker} was lost`, retryable: true });
+  new GatewayError({
+    status: 502,
+    code: "worker_lost",
+    message: `worker ${worker} was lost`,
+    retryable: true,
+  });
 
 function tunnelError(worker: string, code: TunnelErrorCode, message: string): GatewayError {
   const status = code === "over_capacity" || code === "draining" ? 503 : 502;

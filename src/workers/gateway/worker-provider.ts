@@ -1,6 +1,6 @@
 import type { Operation } from "../../core/dialect.ts";
 import { badRequest, GatewayError } from "../../core/gateway-error.ts";
-import { readOpenAIReply } from "../../providers/openai-compatible/read-reply.ts";
+import { readUpstreamReply } from "../../providers/http/read-reply.ts";
 import type { Provider, ProviderCall, ProviderReply } from "../../providers/provider.ts";
 import type { UpstreamPath } from "../protocol.ts";
 import type { WorkerRegistry } from "./worker-registry.ts";
@@ -41,7 +41,7 @@ export function createWorkersProvider(registry: WorkerRegistry): Provider {
       requestId: call.requestId,
       signal: call.signal,
     });
-    const reply = await readOpenAIReply(`worker:${worker.name}`, response, call);
+    const reply = await readUpstreamReply(`worker:${worker.name}`, response, call);
     // The audit row and live view name the worker that served it: `route = worker:<name>`.
     return { ...reply, servedBy: `worker:${worker.name}` };
   }

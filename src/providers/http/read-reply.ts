@@ -20,10 +20,12 @@ export function upstreamErrorMessage(text: string): string | undefined {
 }
 
 /**
- * Turns an OpenAI-dialect HTTP answer into a ProviderReply. Shared by the direct
- * openai-compatible provider and by worker tunnels, which rebuild a Response from frames.
+ * Turns an upstream's HTTP answer into a ProviderReply, in whichever dialect it speaks: error
+ * statuses become GatewayErrors with a retry verdict, event streams are decoded as they
+ * arrive, JSON is parsed. Shared by every HTTP provider and by worker tunnels, which rebuild a
+ * Response from frames.
  */
-export async function readOpenAIReply(
+export async function readUpstreamReply(
   provider: string,
   response: Response,
   call: Pick<ProviderCall, "stream" | "signal">,

@@ -1,0 +1,26 @@
+import type { ProviderCall } from "../provider.ts";
+import { unreachable } from "./upstream-failure.ts";
+
+/**
+ * POSTs a call's JSON body upstream under its abort signal. A fetch that fails before any
+ * answer is a retryable 502, or the abort reason when we ended it (client gone, timeout).
+ */
+export async function postJson(
+  provider: string,
+  url: string,
+  headers: Record<string, string>,
+  call: ProviderCall,
+  doFetch: typeof fetch,
+): Promise<Response> {
+  try {
+    return await doFetch(url, {
+      method: "POST",
+      headers: { ...headers, "x-request-id": call.requestId },
+      body: JSON.stringify(call.body),
+      signal: call.signal,
+    });
+  } catch {
+    if (call.signal.aborted) throw call.signal.reason;
+    throw unreachable(provider);
+  }
+}

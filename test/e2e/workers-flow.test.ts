@@ -1,0 +1,92 @@
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { type GatewayProcess, spawnGateway } from "./harness/spawn-gateway.ts";
+import {
+  createKey,
+  type FakeProcess,
+  spawnFakeUpstream,
+  spawnWorker,
+  type WorkerProcess,
+  waitForWorkers,
+} from "./harness/spawn-worker.ts";
+import { waitFor } from "./harness/wait-for.ts";
+
+// Flow control through the tunnel: a client that reads slowly must stall the worker's read of
+// its upstream (credit), not pile the answer up in the gateway's or the worker's memory.
+let gw: GatewayProcess;
+let adminKey: string;
+let fake: FakeProcess;
+let worker: WorkerProcess;
+
+beforeAll(async () => {
+  fake = await spawnFakeUpstream();
+  gw = await spawnGateway();
+  adminKey = gw.adminKey ?? "";
+  const workerKey = await createKey(gw.url, adminKey, { name: "fleet", role: "worker", models: ["*"] });
+  worker = spawnWorker({
+    gateway: gw.url,
+    token: workerKey,
+    upstream: `${fake.url}/v1`,
+    name: "w",
+    models: ["fake-model"],
+  });
+  await waitForWorkers(gw.url, adminKey, ["w"]);
+}, 60_000);
+
+afterAll(async () => {
+  await worker?.stop("SIGKILL");
+  await gw?.stop();
+  await fake?.stop("SIGKILL");
+});
+
+/** Resident memory in MiB, from /proc. */
+async function rssMib(pid: number): Promise<number> {
+  const status = await Bun.file(`/proc/${pid}/status`).text();
+  return Number(status.match(/^VmRSS:\s+(\d+)\s+kB/m)?.[1] ?? Number.NaN) / 1024;
+}
+
+const WORDS = 1_000_000;
+const MIB = 1024 * 1024;
+
+describe("workers: a slow client", () => {
+  test("pauses the upstream instead of growing the gateway's or the worker's memory", async () => {
+    // The fake echoes the prompt one word per SSE event: a 2 MB prompt of one-letter words is
+    // an answer of about a million events, well over 100 MB of SSE.
+    const prompt = "a ".repeat(WORDS);
+    const baseline = { gateway: await rssMib(gw.proc.pid), worker: await rssMib(worker.proc.pid) };
+    const abort = new AbortController();
+    const res = await fetch(`${gw.url}/v1/chat/completions`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${adminKey}`, "content-type": "application/json" },
+      body: JSON.stringify({ model: "fake-model", stream: true, messages: [{ role: "user", content: prompt }] }),
+      signal: abort.signal,
+    });
+    expect(res.status).toBe(200);
+    const reader = (res.body as ReadableStream<Uint8Array>).getReader();
+    let received = 0;
+    const peak = { ...baseline };
+    // Read one piece every 50 ms for a while: a client a few hundred times slower than the
+    // upstream. Each round samples both processes' memory.
+    for (let round = 0; round < 60; round++) {
+      const { value, done } = await reader.read();
+      expect(done).toBe(false);
+      received += value?.byteLength ?? 0;
+      peak.gateway = Math.max(peak.gateway, await rssMib(gw.proc.pid));
+      peak.worker = Math.max(peak.worker, await rssMib(worker.proc.pid));
+      await Bun.sleep(50);
+    }
+    const [upstream] = await fake.requests();
+    console.log(
+      `slow client: read ${(received / MIB).toFixed(2)} MiB; RSS MiB gateway ${baseline.gateway.toFixed(0)} → peak ${peak.gateway.toFixed(0)}, worker ${baseline.worker.toFixed(0)} → peak ${peak.worker.toFixed(0)}; upstream outcome ${upstream?.outcome}`,
+    );
+    // The upstream is still mid-answer: it was paused, not drained into a buffer somewhere.
+    expect(upstream?.outcome).toBeNull();
+    expect(received).toBeLessThan(20 * MIB);
+    // Generous bounds, far below the >100 MB the upstream would produce unthrottled.
+    expect(peak.gateway - baseline.gateway).toBeLessThan(64);
+    expect(peak.worker - baseline.worker).toBeLessThan(64);
+    // The client leaves: the cancel travels through the gateway and the worker to the upstream.
+    abort.abort();
+    await reader.cancel().catch(() => {});
+    await waitFor("the upstream to see the abort", async () => (await fake.requests())[0]?.outcome === "aborted");
+  }, 60_000);
+});

@@ -16,4 +16,4 @@ fi
 bun run typecheck
 bun run check
 bun run build
-bun test
+bun test --timeout 60000

@@ -225,7 +225,8 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       const timedOut = new Promise<boolean>((resolve) => {
         deadlineTimer = setTimeout(() => resolve(false), deadline);
       });
-      void server?.stop(false);
+      // The listener stays open while draining so that load balancers see /readyz turn 503 and
+      // new requests get a clear 503 instead of a refused connection; it closes once idle.
       const clean = await Promise.race([drained, timedOut]);
       clearTimeout(deadlineTimer);
       if (!clean)

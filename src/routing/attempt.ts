@@ -1,6 +1,13 @@
 import { upstreamTimeout } from "../core/gateway-error.ts";
 import type { AttemptTimeouts } from "../providers/provider.ts";
 
+/** What each bound waits for, as a timeout message says it. */
+const WAITING_FOR = {
+  connect: "response headers",
+  "first byte": "the first byte",
+  idle: "the next chunk",
+} as const;
+
 /**
  * One try on one route: its own abort signal (client gone, or a timeout), with a single
  * re-armed timer that enforces whichever bound applies at the moment.
@@ -19,11 +26,11 @@ export class Attempt {
   }
 
   /** Arms the bound for the current phase; the attempt aborts with a 504 when it expires. */
-  arm(phase: "connect" | "first byte" | "idle", ms: number): void {
+  arm(phase: keyof typeof WAITING_FOR, ms: number): void {
     clearTimeout(this.timer);
     this.timer = setTimeout(() => {
       this.controller.abort(
-        upstreamTimeout(`upstream ${this.routeLabel} timed out waiting for ${phase} (${ms} ms)`),
+        upstreamTimeout(`upstream ${this.routeLabel} timed out waiting for ${WAITING_FOR[phase]} (${ms} ms)`),
       );
     }, ms);
   }

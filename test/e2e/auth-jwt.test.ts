@@ -24,7 +24,12 @@ interface SigningKey {
 
 async function signingKey(kid: string): Promise<SigningKey> {
   const { publicKey, privateKey } = await generateKeyPair("RS256", { extractable: true });
-  return { kid, privateKey, jwk: { ...(await exportJWK(publicKey)), kid, alg: "RS256", use: "sig" }, pem: await exportSPKI(publicKey) };
+  return {
+    kid,
+    privateKey,
+    jwk: { ...(await exportJWK(publicKey)), kid, alg: "RS256", use: "sig" },
+    pem: await exportSPKI(publicKey),
+  };
 }
 
 const b64 = (value: object) => Buffer.from(JSON.stringify(value)).toString("base64url");
@@ -202,10 +207,19 @@ describe("the attack list: every one is the uniform 401", () => {
       ],
       [
         "jku with the trusted kid",
-        await sign({ ...attacker, kid: k1.kid }, { header: { jku: `http://127.0.0.1:${bait.port}/jwks.json` } }),
+        await sign(
+          { ...attacker, kid: k1.kid },
+          { header: { jku: `http://127.0.0.1:${bait.port}/jwks.json` } },
+        ),
       ],
-      ["x5u to a bait server", await sign(attacker, { header: { x5u: `http://127.0.0.1:${bait.port}/cert.pem` } })],
-      ["embedded jwk", await sign(attacker, { header: { jwk: { kty: "RSA", n: attacker.jwk.n, e: attacker.jwk.e } } })],
+      [
+        "x5u to a bait server",
+        await sign(attacker, { header: { x5u: `http://127.0.0.1:${bait.port}/cert.pem` } }),
+      ],
+      [
+        "embedded jwk",
+        await sign(attacker, { header: { jwk: { kty: "RSA", n: attacker.jwk.n, e: attacker.jwk.e } } }),
+      ],
       ["tampered payload", (await sign(k1)).replace(/\.[^.]+\./, `.${b64({ ...claims, sub: "root" })}.`)],
       ["signature stripped", (await sign(k1)).replace(/\.[^.]+$/, ".")],
     ];
@@ -217,7 +231,11 @@ describe("the attack list: every one is the uniform 401", () => {
             : await fetch(`${gw.url}/v1/messages`, {
                 method: "POST",
                 headers: bearer(token),
-                body: JSON.stringify({ model: "m1", max_tokens: 8, messages: [{ role: "user", content: "hi" }] }),
+                body: JSON.stringify({
+                  model: "m1",
+                  max_tokens: 8,
+                  messages: [{ role: "user", content: "hi" }],
+                }),
               });
         const text = await res.text();
         expect({ name, status: res.status }).toEqual({ name, status: 401 });

@@ -78,7 +78,10 @@ async function expectUniform401(res: Response, dialect: Route["dialect"], secret
   }
 }
 
-async function createKey(name: string, input: Record<string, unknown> = {}): Promise<{ id: string; key: string }> {
+async function createKey(
+  name: string,
+  input: Record<string, unknown> = {},
+): Promise<{ id: string; key: string }> {
   const res = await fetch(`${gw.url}/admin/api/keys`, {
     method: "POST",
     headers: bearer(admin),
@@ -116,10 +119,17 @@ const key = (name: string) => keys[name]?.key ?? "";
 describe("credentials on every /v1 route", () => {
   test("Bearer and x-api-key both work on every route", async () => {
     for (const route of ROUTES) {
-      for (const headers of [{ authorization: `Bearer ${key("user")}` }, { "x-api-key": key("user") }]) {
+      const both: Record<string, string>[] = [
+        { authorization: `Bearer ${key("user")}` },
+        { "x-api-key": key("user") },
+      ];
+      for (const headers of both) {
         const res = await call(route, headers);
         const text = await res.text();
-        expect({ path: route.path, status: res.status, text }).toMatchObject({ path: route.path, status: 200 });
+        expect({ path: route.path, status: res.status, text }).toMatchObject({
+          path: route.path,
+          status: 200,
+        });
       }
     }
   });
@@ -199,7 +209,12 @@ describe("roles", () => {
     expect(res.status).toBe(200);
     await res.arrayBuffer();
     // No or bad credentials on the admin API: the same uniform 401.
-    for (const headers of [{}, { authorization: `Bearer ${key("revoked")}` }, { "x-api-key": "nope" }]) {
+    const refused: Record<string, string>[] = [
+      {},
+      { authorization: `Bearer ${key("revoked")}` },
+      { "x-api-key": "nope" },
+    ];
+    for (const headers of refused) {
       await expectUniform401(await fetch(`${gw.url}/admin/api/keys`, { headers }), "openai", key("revoked"));
     }
   });
@@ -229,7 +244,10 @@ describe("roles", () => {
       body: JSON.stringify({ model: "m2", max_tokens: 8, messages: [{ role: "user", content: "hi" }] }),
     });
     expect(messages.status).toBe(403);
-    expect((await messages.json()) as object).toMatchObject({ type: "error", error: { type: "permission_error" } });
+    expect((await messages.json()) as object).toMatchObject({
+      type: "error",
+      error: { type: "permission_error" },
+    });
     const embeddings = await fetch(`${gw.url}/v1/embeddings`, {
       method: "POST",
       headers: bearer(narrow),
@@ -243,10 +261,17 @@ describe("roles", () => {
     for await (const model of openai.models.list()) ids.push(model.id);
     expect(ids).toEqual(["m1"]);
     const all = [];
-    for await (const model of new OpenAI({ apiKey: key("user"), baseURL: `${gw.url}/v1`, maxRetries: 0 }).models.list())
+    for await (const model of new OpenAI({
+      apiKey: key("user"),
+      baseURL: `${gw.url}/v1`,
+      maxRetries: 0,
+    }).models.list())
       all.push(model.id);
     expect(all.sort()).toEqual(["c1", "m1", "m2"]);
-    const ok = await openai.chat.completions.create({ model: "m1", messages: [{ role: "user", content: "hi" }] });
+    const ok = await openai.chat.completions.create({
+      model: "m1",
+      messages: [{ role: "user", content: "hi" }],
+    });
     expect(ok.choices[0]?.message.content).toContain("hi");
   });
 
@@ -284,7 +309,11 @@ describe("roles", () => {
       keys: { id: string; role: string; models: string[]; status: string }[];
     };
     expect(after.keys.length).toBe(before.keys.length);
-    expect(after.keys.find((k) => k.id === narrowId)).toMatchObject({ role: "user", models: ["m1"], status: "active" });
+    expect(after.keys.find((k) => k.id === narrowId)).toMatchObject({
+      role: "user",
+      models: ["m1"],
+      status: "active",
+    });
     // Still narrow after all that.
     const res = await fetch(`${gw.url}/v1/chat/completions`, {
       method: "POST",

@@ -201,13 +201,19 @@ describe("remote CLI (--gateway --admin-key, or MINDGW_GATEWAY / MINDGW_ADMIN_KE
     expect(await chatStatus(issued.key)).toBe(401);
   });
 
-  test("revoke through env-configured gateway by name", async () => {
+  test("rotate and revoke through the env-configured gateway", async () => {
     const issued = json<Issued>((await remote("create", "--name", "heidi", "--json")).stdout);
     expect(await chatStatus(issued.key)).toBe(200);
     const env = { MINDGW_GATEWAY: gw.url, MINDGW_ADMIN_KEY: adminKey };
-    const out = await runMindgw(["keys", "revoke", "heidi", "--json"], { env });
+    const rotated = await runMindgw(["keys", "rotate", "heidi", "--grace", "1m", "--json"], { env });
+    expect(rotated.code).toBe(0);
+    const fresh = json<Issued>(rotated.stdout);
+    expect(fresh.previous?.id).toBe(issued.id);
+    expect(await chatStatus(fresh.key)).toBe(200);
+    expect(await chatStatus(issued.key)).toBe(200);
+    const out = await runMindgw(["keys", "revoke", fresh.id, "--json"], { env });
     expect(out.code).toBe(0);
-    expect(await chatStatus(issued.key)).toBe(401);
+    expect(await chatStatus(fresh.key)).toBe(401);
   });
 
   test("rotate through the gateway with --grace 2s: old key works during the grace, not after", async () => {
@@ -244,6 +250,11 @@ describe("remote CLI (--gateway --admin-key, or MINDGW_GATEWAY / MINDGW_ADMIN_KE
       expect(out.stderr).not.toMatch(/\bat .*\(|\.ts:\d+/);
       expect(out.stderr).not.toContain("mgw_wrong");
     }
+    const env = { MINDGW_GATEWAY: gw.url, MINDGW_ADMIN_KEY: `mgw_${"Q".repeat(43)}` };
+    const viaEnv = await runMindgw(["keys", "list", "--json"], { env });
+    expect(viaEnv.code).toBe(2);
+    expect(viaEnv.stderr.trim().split("\n")).toHaveLength(1);
+    expect(viaEnv.stderr).toContain("invalid or missing credentials");
   });
 
   test("bad input and unknown keys are one-line usage errors (exit 2), locally and remotely", async () => {
@@ -295,10 +306,21 @@ describe("remote CLI (--gateway --admin-key, or MINDGW_GATEWAY / MINDGW_ADMIN_KE
   });
 
   test("a URL that is not a gateway is a one-line error and exit 1, not a parser crash", async () => {
-    const page = Bun.serve({ hostname: "127.0.0.1", port: 0, fetch: () => new Response("<html>hello</html>") });
+    const page = Bun.serve({
+      hostname: "127.0.0.1",
+      port: 0,
+      fetch: () => new Response("<html>hello</html>"),
+    });
     try {
       for (const args of [["list"], ["show", "alice", "--json"]]) {
-        const out = await runMindgw(["keys", ...args, "--gateway", `http://127.0.0.1:${page.port}`, "--admin-key", adminKey]);
+        const out = await runMindgw([
+          "keys",
+          ...args,
+          "--gateway",
+          `http://127.0.0.1:${page.port}`,
+          "--admin-key",
+          adminKey,
+        ]);
         expect(out.code).toBe(1);
         expect(out.stderr.trim().split("\n")).toHaveLength(1);
         expect(out.stderr).toContain("did not answer like a mindgw gateway");

@@ -34,13 +34,22 @@ async function createKey(name: string, input: Record<string, unknown>): Promise<
 }
 
 const chat = (key: string, extra: object = {}) =>
-  fetch(`${gw.url}/v1/chat/completions`, { method: "POST", headers: bearer(key), body: chatBody("m1", "hello there", extra) });
+  fetch(`${gw.url}/v1/chat/completions`, {
+    method: "POST",
+    headers: bearer(key),
+    body: chatBody("m1", "hello there", extra),
+  });
 
 const messages = (key: string, extra: object = {}) =>
   fetch(`${gw.url}/v1/messages`, {
     method: "POST",
     headers: { "x-api-key": key, "content-type": "application/json", "anthropic-version": "2023-06-01" },
-    body: JSON.stringify({ model: "m1", max_tokens: 32, messages: [{ role: "user", content: "hello there" }], ...extra }),
+    body: JSON.stringify({
+      model: "m1",
+      max_tokens: 32,
+      messages: [{ role: "user", content: "hello there" }],
+      ...extra,
+    }),
   });
 
 const embeddings = (key: string) =>
@@ -235,7 +244,10 @@ describe("spend budget from the price table", () => {
     });
     const alsoRefused = await messages(key);
     expect(alsoRefused.status).toBe(429);
-    expect((await alsoRefused.json()) as object).toMatchObject({ type: "error", error: { type: "rate_limit_error" } });
+    expect((await alsoRefused.json()) as object).toMatchObject({
+      type: "error",
+      error: { type: "rate_limit_error" },
+    });
   });
 
   test("streamed spend counts against the budget", async () => {

@@ -1,10 +1,10 @@
-import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { Database } from "bun:sqlite";
+import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { existsSync, readFileSync } from "node:fs";
 import { exportJWK, generateKeyPair, SignJWT } from "jose";
 import OpenAI from "openai";
 import { type FakeUpstream, startFakeUpstream } from "../fake-upstream/fake-upstream.ts";
-import { bearer, chatBody, fakeRoutesConfig } from "./harness/fake-config.ts";
+import { bearer, fakeRoutesConfig } from "./harness/fake-config.ts";
 import { runMindgw } from "./harness/run-mindgw.ts";
 import { type GatewayProcess, spawnGateway } from "./harness/spawn-gateway.ts";
 import { tempDir } from "./harness/temp-dir.ts";
@@ -68,7 +68,10 @@ async function exercise(admin: string, tokens: { good: string[]; bad: string[] }
   await send("/admin/api/keys", admin);
   await send("/admin/api/audit", admin);
   // An upstream failure and a stream that fails mid-way, so the router has something to log.
-  await send("/v1/chat/completions", admin, { ...chat, messages: [{ role: "user", content: "[[fake:status=500]] hi" }] });
+  await send("/v1/chat/completions", admin, {
+    ...chat,
+    messages: [{ role: "user", content: "[[fake:status=500]] hi" }],
+  });
   await send("/v1/chat/completions", tokens.good[1] ?? admin, {
     ...chat,
     stream: true,
@@ -115,14 +118,28 @@ beforeAll(async () => {
       return JSON.parse(out.stdout) as { id: string; key: string };
     };
     const local = await cli("create", "--name", "local", "--models", "m1", "-c", gw.configPath);
-    const remote = await cli("create", "--name", "remote", "--rpm", "4", "--gateway", gw.url, "--admin-key", admin);
+    const remote = await cli(
+      "create",
+      "--name",
+      "remote",
+      "--rpm",
+      "4",
+      "--gateway",
+      gw.url,
+      "--admin-key",
+      admin,
+    );
     const rotated = await cli("rotate", "remote", "--grace", "1m", "--gateway", gw.url, "--admin-key", admin);
     const toRevoke = await cli("create", "--name", "doomed", "--gateway", gw.url, "--admin-key", admin);
     await cli("revoke", toRevoke.id, "--gateway", gw.url, "--admin-key", admin);
     const worker = await cli("create", "--name", "wrk", "--role", "worker", "-c", gw.configPath);
     for (const k of [local, remote, rotated, toRevoke, worker]) secrets.add(k.key);
     controls.push(local.id, rotated.id, "jwt-user");
-    await waitFor("the locally created key to work", async () => (await send("/v1/models", local.key)) === 200, 15_000);
+    await waitFor(
+      "the locally created key to work",
+      async () => (await send("/v1/models", local.key)) === 200,
+      15_000,
+    );
 
     const goodJwt = await jwt({ models: ["m1"] });
     const expiredJwt = await jwt({}, Math.floor(Date.now() / 1000) - 3600);
@@ -213,7 +230,8 @@ describe("after the run", () => {
     expect(afterStop.size).toBeGreaterThan(0);
     // Positive control: key ids and the JWT subject are stored as plain text, so the search works.
     const everything = Buffer.concat([...whileRunning.values(), ...afterStop.values()]);
-    for (const control of controls) expect({ control, found: everything.includes(control) }).toEqual({ control, found: true });
+    for (const control of controls)
+      expect({ control, found: everything.includes(control) }).toEqual({ control, found: true });
     for (const [when, files] of [
       ["while running", whileRunning],
       ["after stop", afterStop],
@@ -238,8 +256,10 @@ describe("after the run", () => {
       const hashes = [...secrets].map(sha256);
       for (const table of tables.filter((t) => t !== "api_keys")) {
         const dump = JSON.stringify(db.query(`SELECT * FROM "${table}"`).all());
-        for (const hash of hashes) expect({ table, found: dump.includes(hash) }).toEqual({ table, found: false });
-        for (const secret of secrets) expect({ table, found: dump.includes(secret) }).toEqual({ table, found: false });
+        for (const hash of hashes)
+          expect({ table, found: dump.includes(hash) }).toEqual({ table, found: false });
+        for (const secret of secrets)
+          expect({ table, found: dump.includes(secret) }).toEqual({ table, found: false });
       }
     } finally {
       db.close();

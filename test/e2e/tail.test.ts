@@ -18,11 +18,11 @@ let worker: WorkerProcess | undefined;
 let adminKey: string;
 const keys: Record<"alice" | "bob", string> = { alice: "", bob: "" };
 
-async function chat(url: string, key: string, model: string): Promise<number> {
+async function chat(url: string, key: string, model: string, text?: string): Promise<number> {
   const res = await fetch(`${url}/v1/chat/completions`, {
     method: "POST",
     headers: bearer(key),
-    body: chatBody(model),
+    body: chatBody(model, text),
     signal: AbortSignal.timeout(10_000),
   });
   await res.arrayBuffer();
@@ -87,7 +87,8 @@ describe("mindgw tail in a terminal", () => {
       expect(tableRows(screen)).toHaveLength(3);
       // Newest first.
       expect(tableRows(screen)[0]).toContain("nope");
-      for (const part of ["req/s", "5xx 0.0%", "4xx 33.3%", "p50", "p95", "tok/s"]) expect(screen).toContain(part);
+      for (const part of ["req/s", "5xx 0.0%", "4xx 33.3%", "p50", "p95", "tok/s"])
+        expect(screen).toContain(part);
       // The tail's own workers polling is not a row.
       expect(screen).not.toContain("bootstrap-admin");
     });
@@ -98,10 +99,12 @@ describe("mindgw tail in a terminal", () => {
       expect(await chat(gw.url, keys.alice, "m1")).toBe(200);
       await tmux.waitForScreen("alice's row", (s) => hasRow(s, "alice", "m1", 200));
       tmux.sendKeys("Space");
-      await tmux.waitForScreen("PAUSED", (s) => s.includes("PAUSED +0 new"));
+      const newSincePause = (s: string) => Number(s.match(/PAUSED \+(\d+) new/)?.[1] ?? Number.NaN);
+      // Usually 0; the tail's own periodic workers poll may land in between and count too.
+      const before = newSincePause(await tmux.waitForScreen("PAUSED", (s) => s.includes("PAUSED +")));
       expect(await chat(gw.url, keys.bob, "m2")).toBe(200);
-      // Both of bob's events (started, finished) have reached the tail, yet the table is frozen.
-      const paused = await tmux.waitForScreen("2 new while paused", (s) => s.includes("PAUSED +2 new"));
+      // Bob's two events (started, finished) have reached the tail, yet the table is frozen.
+      const paused = await tmux.waitForScreen("2 new while paused", (s) => newSincePause(s) >= before + 2);
       expect(tableRows(paused)).toHaveLength(1);
       expect(paused).not.toContain("bob");
       tmux.sendKeys("Space");
@@ -115,7 +118,10 @@ describe("mindgw tail in a terminal", () => {
     await withTail(async (tmux) => {
       expect(await chat(gw.url, keys.alice, "m1")).toBe(200);
       expect(await chat(gw.url, keys.bob, "m2")).toBe(200);
-      await tmux.waitForScreen("two rows", (s) => tableRows(s).length === 2 && !/\s-\s+-\s*$/m.test(s));
+      await tmux.waitForScreen(
+        "two rows",
+        (s) => hasRow(s, "alice", "m1", 200) && hasRow(s, "bob", "m2", 200),
+      );
       tmux.sendKeys("/");
       await tmux.waitForScreen("the filter prompt", (s) => s.includes("filter>"));
       tmux.type("model:m2");
@@ -150,26 +156,51 @@ describe("mindgw tail in a terminal", () => {
     });
   }, 30_000);
 
-  test("follows a resize to 100x30: the table still fits, one line per row", async () => {
+  test("follows resizes: at 100x30 the table fits, at 50x12 columns drop and rows are cut", async () => {
     await withTail(async (tmux) => {
-      expect(await chat(gw.url, keys.alice, "m1")).toBe(200);
+      for (let i = 0; i < 4; i++) expect(await chat(gw.url, keys.alice, "m1")).toBe(200);
       expect(await chat(gw.url, keys.bob, "nope")).toBe(404);
-      await tmux.waitForScreen("two rows", (s) => hasRow(s, "bob", "nope", 404) && hasRow(s, "alice", "m1", 200));
+      await tmux.waitForScreen("five rows", (s) => s.includes("(last 1m, 5 req)"));
       tmux.resize(100, 30);
       expect(tmux.format("#{pane_width}x#{pane_height}")).toBe("100x30");
       expect(await chat(gw.url, keys.bob, "m2")).toBe(200);
-      const screen = await tmux.waitForScreen("the redraw at 100 columns", (s) => hasRow(s, "bob", "m2", 200));
-      const lines = screen.split("\n");
-      expect(lines.length).toBeLessThanOrEqual(30);
-      expect(lines[0]).toContain("● live");
+      const wide = await tmux.waitForScreen("the redraw at 100 columns", (s) => hasRow(s, "bob", "m2", 200));
       // Titles end with the last column: nothing wrapped or was cut at 100 columns.
-      expect(screen).toMatch(/^TIME\s+KEY\s+MODEL\s+ROUTE\s+ST\s+TTFB\s+TOTAL\s+TOK IN\/OUT$/m);
-      expect(tableRows(screen)).toHaveLength(3);
-      for (const line of tableRows(screen)) expect(line).toMatch(/\d+\/\d+$/);
+      expect(wide).toMatch(/^TIME\s+KEY\s+MODEL\s+ROUTE\s+ST\s+TTFB\s+TOTAL\s+TOK IN\/OUT$/m);
+      expect(tableRows(wide)).toHaveLength(6);
+      for (const line of tableRows(wide)) expect(line).toMatch(/ \d+\/\d+$/);
+      // Shrinking must leave no wrapped remains of the wider frame: exactly one fresh frame, from the top.
       tmux.resize(50, 12);
-      await tmux.waitForScreen("the redraw at 50 columns", (s) => s.split("\n").every((l) => l.length <= 50));
+      const narrow = await tmux.waitForScreen("the redraw at 50x12", (s) =>
+        /^TIME\s+KEY\s+MODEL\s+ROUTE\s+ST\s+TOTAL$/m.test(s),
+      );
+      const lines = narrow.split("\n");
+      expect(lines[0]).toMatch(/^mindgw tail .*● live$/);
+      expect(lines[1]).toMatch(/^req\/s /);
+      expect(lines[2]).toMatch(/^TIME /);
+      expect(lines.slice(3, -1).every((line) => /^\d\d:\d\d:\d\d /.test(line))).toBe(true);
+      expect(lines.at(-1)).toMatch(/^space pause/);
+      expect(lines.length).toBeLessThan(12);
       tmux.sendKeys("q");
       expect((await tmux.waitForExit()).code).toBe(0);
+    });
+  }, 30_000);
+
+  test("status cells are coloured by class", async () => {
+    await withTail(async (tmux) => {
+      expect(await chat(gw.url, keys.alice, "m1")).toBe(200);
+      expect(await chat(gw.url, keys.alice, "nope")).toBe(404);
+      expect(await chat(gw.url, keys.alice, "m2", "[[fake:status=500]]")).toBe(502);
+      await tmux.waitForScreen("three rows", (s) => s.includes("(last 1m, 3 req)"));
+      const coloured = tmux.screen(true);
+      const cell = (model: string) =>
+        coloured
+          .split("\n")
+          .find((l) => l.includes(` ${model} `))
+          ?.match(/\u001b\[(\d+)m\s*(\d{3})/);
+      expect(cell("m1")?.slice(1)).toEqual(["32", "200"]);
+      expect(cell("nope")?.slice(1)).toEqual(["33", "404"]);
+      expect(cell("m2")?.slice(1)).toEqual(["31", "502"]);
     });
   }, 30_000);
 
@@ -197,7 +228,10 @@ describe("mindgw tail in a terminal", () => {
     try {
       expect(await tmux.waitForExit()).toEqual({ code: 2, ttyRestored: true });
       const lines = tmux.screen().split("\n").filter(Boolean);
-      expect(lines).toEqual([`mindgw tail: admin key rejected by ${gw.url} (HTTP 401)`, "[exited 2; tty restored]"]);
+      expect(lines).toEqual([
+        `mindgw tail: admin key rejected by ${gw.url} (HTTP 401)`,
+        "[exited 2; tty restored]",
+      ]);
     } finally {
       tmux.kill();
     }

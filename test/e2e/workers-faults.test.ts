@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from "bun:test";
+import Anthropic from "@anthropic-ai/sdk";
 import OpenAI from "openai";
 import { type GatewayProcess, spawnGateway } from "./harness/spawn-gateway.ts";
 import {
@@ -116,6 +117,33 @@ describe("workers: faults", () => {
     await waitFor("the upstream to see the abort", async () =>
       (await (fakes.get(victim) as FakeProcess).requests()).some((r) => r.outcome === "aborted"),
     );
+  }, 60_000);
+
+  test("kill -9 mid-stream on /v1/messages: the Anthropic SDK sees an `error` event", async () => {
+    const anthropic = new Anthropic({ apiKey: adminKey, baseURL: gw.url, maxRetries: 0 });
+    const stream = await anthropic.messages.create(
+      {
+        model: "fake-model",
+        max_tokens: 100,
+        messages: [{ role: "user", content: "doomed message [[fake:chunks=40,chunk-delay=100]]" }],
+        stream: true,
+      },
+      { headers: { "x-request-id": "wk-fault-mid-anthropic" } },
+    );
+    const iterator = stream[Symbol.asyncIterator]();
+    expect((await iterator.next()).value?.type).toBe("message_start");
+    const victim = await busyWorker();
+    (workers.get(victim) as WorkerProcess).proc.kill("SIGKILL");
+    const failure = await (async () => {
+      while (!(await iterator.next()).done) {}
+    })().then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(failure).toBeInstanceOf(Anthropic.APIError);
+    expect(JSON.stringify((failure as InstanceType<typeof Anthropic.APIError>).error)).toContain("worker");
+    const row = await auditRow(gw.url, adminKey, "wk-fault-mid-anthropic");
+    expect(row).toEqual(expect.objectContaining({ route: `worker:${victim}`, errorClass: "worker_lost" }));
   }, 60_000);
 
   test("kill -9 before the first byte: the request fails over to the other worker and succeeds", async () => {

@@ -12,6 +12,7 @@ import {
   type WorkerProcess,
   waitForWorkers,
 } from "./harness/spawn-worker.ts";
+import { waitFor } from "./harness/wait-for.ts";
 
 // The gateway binary, two `mindgw worker` processes, each beside its own fake upstream process.
 // Worker a offers `fake-model` and `a-only` by flag; worker b discovers its models from its
@@ -179,18 +180,25 @@ describe("workers: routing through the tunnel", () => {
     const before = (await listWorkers(gw.url, adminKey)).find((w) => w.name === "a");
     const client = openai();
     const n = 200;
-    const texts = await Promise.all(
+    // The fake holds every first token for 4 s (headers go at once), so all 200 streams are
+    // open on the one connection together; the registry's in-flight count shows it.
+    const pending = Promise.all(
       Array.from({ length: n }, async (_, i) =>
         collectStream(
           await client.chat.completions.create({
             model: "a-only",
-            // Each stream stays open for several chunk delays, so they overlap on the socket.
-            messages: say(`stream number ${i} [[fake:chunks=6,chunk-delay=40]]`),
+            messages: say(`stream number ${i} [[fake:ttfb=4000,chunks=4,chunk-delay=20]]`),
             stream: true,
           }),
         ),
       ),
     );
+    const peak = await waitFor("200 streams in flight on worker a", async () => {
+      const a = (await listWorkers(gw.url, adminKey)).find((w) => w.name === "a");
+      return a && a.inFlight >= n ? a.inFlight : undefined;
+    });
+    expect(peak).toBe(n);
+    const texts = await pending;
     texts.forEach((text, i) => {
       expect(text.replace(/ more\d+/g, "")).toBe(`echo: stream number ${i}`);
     });

@@ -1,0 +1,58 @@
+import { afterAll, expect, test } from "bun:test";
+import { rowCount, withDb } from "./harness/audit-kit.ts";
+import { type GatewayProcess, spawnGateway } from "./harness/spawn-gateway.ts";
+import { waitFor } from "./harness/wait-for.ts";
+
+// audit.retention: rows older than it are pruned while the gateway runs (a pass every quarter
+// of the retention, at most once a minute), newer rows are kept.
+let gw: GatewayProcess | undefined;
+afterAll(async () => {
+  await gw?.stop();
+});
+
+const chat = (g: GatewayProcess, id: string) =>
+  fetch(`${g.url}/v1/chat/completions`, {
+    method: "POST",
+    headers: {
+      authorization: `Bearer ${g.adminKey}`,
+      "content-type": "application/json",
+      "x-request-id": id,
+    },
+    body: JSON.stringify({ model: "mock", messages: [{ role: "user", content: "hi" }] }),
+  }).then((r) => r.status);
+
+const ids = (path: string) =>
+  withDb(path, (db) =>
+    db
+      .query<{ request_id: string; started_at: number }, []>("SELECT request_id, started_at FROM audit_log")
+      .all(),
+  );
+
+test("rows older than audit.retention are pruned, newer ones kept", async () => {
+  gw = await spawnGateway({
+    config: {
+      providers: [{ name: "mock", type: "mock" }],
+      models: [{ name: "mock", routes: [{ provider: "mock", model: "mock" }] }],
+      audit: { retention: "3s", flush_ms: 20 },
+    },
+  });
+  const db = `${gw.dir}/mindgw.db`;
+  for (let i = 0; i < 5; i++) expect(await chat(gw, `old-${i}`)).toBe(200);
+  await waitFor("the old rows", () => rowCount(db) >= 5);
+  // Wait until the old rows are past the retention, then add fresh ones.
+  await Bun.sleep(3100);
+  for (let i = 0; i < 3; i++) expect(await chat(gw, `new-${i}`)).toBe(200);
+  const rows = await waitFor(
+    "the old rows to be pruned",
+    () => {
+      const all = ids(db);
+      return all.some((r) => r.request_id.startsWith("old-")) ? undefined : all;
+    },
+    15_000,
+    100,
+  );
+  const cutoff = Date.now() - 3000;
+  // Whatever remains is recent: nothing older than the retention (plus one pruning interval).
+  for (const row of rows) expect(row.started_at).toBeGreaterThan(cutoff - 1000);
+  expect(rows.some((r) => r.request_id.startsWith("new-"))).toBe(true);
+}, 40_000);

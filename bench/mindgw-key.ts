@@ -6,20 +6,13 @@ const KEY_PATTERN = /mgw_[A-Za-z0-9]{43}/;
  * when that command exists and succeeds; undefined otherwise (the caller then looks for the
  * bootstrap admin key in the server's output, see `keyInOutput`).
  */
-export async function createBenchKey(binary: string, configPath: string): Promise<string | undefined> {
-  const args = [
-    "keys",
-    "create",
-    "-c",
-    configPath,
-    "--name",
-    "bench",
-    "--role",
-    "user",
-    "--models",
-    "*",
-    "--json",
-  ];
+export async function createBenchKey(
+  binary: string,
+  configPath: string,
+  role: "user" | "worker" = "user",
+): Promise<string | undefined> {
+  const args = ["keys", "create", "-c", configPath, "--name", `bench-${role}`, "--role", role];
+  args.push("--models", "*", "--json");
   const proc = Bun.spawn([binary, ...args], { stdin: "ignore", stdout: "pipe", stderr: "ignore" });
   const killer = setTimeout(() => proc.kill("SIGKILL"), 15_000);
   const out = await new Response(proc.stdout).text();

@@ -70,6 +70,23 @@ function addedLatency(rows: LoadRow[]): string[] {
   return out;
 }
 
+/** Issue 5's comparison: the same route through a worker tunnel vs the direct provider route. */
+function tunnelTable(rows: LoadRow[]): string[] {
+  const out = [
+    "| scenario | c | tunnel req/s ÷ direct route | +p50 ms | +p99 ms |",
+    "| --- | ---: | ---: | ---: | ---: |",
+  ];
+  for (const row of rows.filter((r) => r.target === "mindgw-worker" && r.result)) {
+    const direct = find(rows, row, "mindgw");
+    if (!direct || !row.result) continue;
+    const r = row.result;
+    out.push(
+      `| ${row.scenario} | ${row.connections} | ${fmt(r.rps / direct.rps)}× | ${ms(r.p50 - direct.p50)} | ${ms(r.p99 - direct.p99)} |`,
+    );
+  }
+  return out.length > 2 ? ["## Worker tunnel vs direct route (mindgw-worker vs mindgw)", "", ...out, ""] : [];
+}
+
 export function renderReport(report: BenchReport): string {
   const ttfb = report.ttfb.map(({ target, result, error }) =>
     result
@@ -91,6 +108,7 @@ export function renderReport(report: BenchReport): string {
     "",
     ...addedLatency(report.load),
     "",
+    ...tunnelTable(report.load),
     "## Streaming time to first byte (sequential requests)",
     "",
     "| target | n | p50 ms | p99 ms | failures |",

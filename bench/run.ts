@@ -1,5 +1,6 @@
 /**
- * Benchmarks mindgw against the fake upstream directly and behind a bare Bun proxy.
+ * Benchmarks mindgw against the fake upstream directly and behind a bare Bun proxy, and mindgw
+ * through a worker tunnel (`mindgw-worker`) against its direct `openai` route (`mindgw`).
  *   bun run build && bun bench/run.ts
  * Environment: BENCH_SECONDS (10), BENCH_WARMUP (2), BENCH_TTFB_N (200), BENCH_CONCURRENCY ("1,32"),
  * BENCH_TARGETS (comma list, default all), MINDGW_BIN (dist/mindgw), MINDGW_BENCH_KEY (client key).
@@ -49,6 +50,8 @@ function targetsFor(fakeUrl: string, fakePid: number): Target[] {
   if (existsSync(mindgwBin)) {
     const key = process.env.MINDGW_BENCH_KEY;
     targets.push(mindgwTarget(fakeUrl, mindgwBin, { name: "mindgw", ...(key ? { apiKey: key } : {}) }));
+    // The same route through a `mindgw worker` beside the fake, over the tunnel.
+    targets.push(mindgwTarget(fakeUrl, mindgwBin, { name: "mindgw-worker", via: "worker" }));
   } else {
     console.error(
       `bench: ${mindgwBin} not found (run \`bun run build\`); measuring direct and bare-proxy only`,
@@ -76,14 +79,20 @@ async function benchTarget(target: Target, report: BenchReport, workDir: string)
   console.error(`bench: ${target.name}`);
   const running = await target.start();
   const rss: BenchReport["rss"][number] = { target: target.name };
+  const workerRss: BenchReport["rss"][number] = { target: `${target.name} (worker process)` };
+  const sampleWorker = async (key: "start" | "warm" | "end") => {
+    if (running.workerPid !== undefined) workerRss[key] = await rssKib(running.workerPid);
+  };
   try {
     if (running.pid !== undefined) rss.start = await rssKib(running.pid);
+    await sampleWorker("start");
     await preflight(running.url, running.headers);
     for (const scenario of SCENARIOS) {
       const base = { baseUrl: running.url, headers: running.headers, scenario, workDir };
       await runWrk({ ...base, connections: 8, seconds: warmup });
     }
     if (running.pid !== undefined) rss.warm = await rssKib(running.pid);
+    await sampleWorker("warm");
     for (const scenario of SCENARIOS) {
       for (const connections of concurrencies) {
         const row = { scenario: scenario.name, connections, target: target.name };
@@ -99,8 +108,10 @@ async function benchTarget(target: Target, report: BenchReport, workDir: string)
       (e: Error) => report.ttfb.push({ target: target.name, error: e.message }),
     );
     if (running.pid !== undefined) rss.end = await rssKib(running.pid);
+    await sampleWorker("end");
   } finally {
     report.rss.push(rss);
+    if (running.workerPid !== undefined) report.rss.push(workerRss);
     await running.stop();
   }
 }

@@ -4,6 +4,8 @@ export interface RunningTarget {
   headers: Record<string, string>;
   /** The process to measure RSS of, when the target is its own process. */
   pid?: number;
+  /** The `mindgw worker` process, for targets served through the tunnel. */
+  workerPid?: number;
   stop(): Promise<void>;
 }
 

@@ -37,9 +37,15 @@ export interface MindgwVariant {
   extraYaml?: string;
   /** Sent as `Authorization: Bearer <key>`; when unset, a key is created or the bootstrap key used. */
   apiKey?: string;
+  /**
+   * "workers": bench-model is served only through a `mindgw worker` process beside the fake,
+   * dialling in over the tunnel, instead of the direct `openai` provider route.
+   */
+  via?: "provider" | "worker";
 }
 
-function configYaml(port: number, dir: string, fakeUrl: string, extra = ""): string {
+function configYaml(port: number, dir: string, fakeUrl: string, variant: MindgwVariant): string {
+  const route = variant.via === "worker" ? "workers" : "fake";
   return `server: { host: 127.0.0.1, port: ${port} }
 storage: { driver: sqlite, path: ${join(dir, "mindgw.db")} }
 providers:
@@ -47,8 +53,36 @@ providers:
 models:
   - name: bench-model
     routes:
-      - { provider: fake, model: bench-model }
-${extra}`;
+      - { provider: ${route}, model: bench-model }
+${variant.extraYaml ?? ""}`;
+}
+
+/** Starts `mindgw worker` for bench-model and waits until the gateway routes to it. */
+async function startWorker(
+  binary: string,
+  url: string,
+  token: string,
+  fakeUrl: string,
+  headers: Record<string, string>,
+  stderrPath: string,
+) {
+  const args = ["worker", "--connect", url, "--token", token, "--upstream", `${fakeUrl}/v1`];
+  args.push("--models", "bench-model", "--name", "bench-worker", "--concurrency", "1024");
+  const worker = spawnService([binary, ...args], { stderrPath });
+  const deadline = Date.now() + 15_000;
+  // bench-model is configured, so it is listed either way: a request that succeeds is the test.
+  while (Date.now() < deadline) {
+    const probe = await fetch(`${url}/v1/chat/completions`, {
+      method: "POST",
+      headers: { "content-type": "application/json", ...headers },
+      body: JSON.stringify({ model: "bench-model", messages: [{ role: "user", content: "ready?" }] }),
+      signal: AbortSignal.timeout(5000),
+    }).catch(() => undefined);
+    if (probe?.status === 200) return worker;
+    await Bun.sleep(100);
+  }
+  await worker.stop();
+  throw new Error(`the bench worker did not register:\n${await Bun.file(stderrPath).text()}`);
 }
 
 /** (c) The compiled gateway, `dist/mindgw serve -c <temp config>`. */
@@ -58,8 +92,10 @@ export const mindgwTarget = (fakeUrl: string, binary: string, variant: MindgwVar
     const dir = await mkdtemp(join(tmpdir(), "mindgw-bench-"));
     const port = freePort();
     const config = join(dir, "config.yaml");
-    await writeFile(config, configYaml(port, dir, fakeUrl, variant.extraYaml));
+    await writeFile(config, configYaml(port, dir, fakeUrl, variant));
     const created = variant.apiKey ?? (await createBenchKey(binary, config));
+    const workerKey = variant.via === "worker" ? await createBenchKey(binary, config, "worker") : undefined;
+    if (variant.via === "worker" && !workerKey) throw new Error("could not create a worker key");
     const stderrPath = join(dir, "stderr.log");
     const service = spawnService([binary, "serve", "-c", config], { stderrPath });
     const url = `http://127.0.0.1:${port}`;
@@ -73,11 +109,21 @@ export const mindgwTarget = (fakeUrl: string, binary: string, variant: MindgwVar
     // Without a given or created key, use the one-time admin key a fresh store prints.
     const apiKey = created ?? keyInOutput(await logs());
     const headers: Record<string, string> = apiKey ? { authorization: `Bearer ${apiKey}` } : {};
+    const worker = workerKey
+      ? await startWorker(binary, url, workerKey, fakeUrl, headers, join(dir, "worker.log")).catch(
+          async (e: Error) => {
+            await service.stop();
+            throw e;
+          },
+        )
+      : undefined;
     return {
       url,
       headers,
       pid: service.pid,
+      ...(worker ? { workerPid: worker.pid } : {}),
       async stop() {
+        await worker?.stop();
         await service.stop();
         await rm(dir, { recursive: true, force: true });
       },

@@ -51,6 +51,19 @@ describe("key bindings", () => {
     expect(press(state, "", { return: true }).filter).toEqual({ status: "5xx" });
   });
 
+  test("text and Enter arriving as one chunk are typed, then applied", () => {
+    let state = press(initialUiState({}), "/");
+    state = press(state, "model:m2\r");
+    expect(state.prompt).toBeNull();
+    expect(state.filter).toEqual({ model: "m2" });
+    // Without the prompt open: "/", text, Enter, then "w" after it, all in one chunk.
+    state = press(initialUiState({}), "/key:bob\rw");
+    expect(state.filter).toEqual({ key: "bob" });
+    expect(state.showWorkers).toBe(true);
+    // Other control characters in such a chunk are dropped, not typed.
+    expect(press(press(initialUiState({}), "/"), "key:a\tb\r").filter).toEqual({ key: "ab" });
+  });
+
   test("the prompt takes letters that are bindings elsewhere, and pastes whole", () => {
     let state = press(initialUiState({}), "/");
     state = press(state, "q");

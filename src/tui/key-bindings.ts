@@ -34,6 +34,8 @@ export interface KeyAction {
  */
 export function tailReducer(state: UiState, action: UiAction | KeyAction): UiState {
   if (action.type !== "key") return uiReducer(state, action);
+  const presses = splitAtControls(action);
+  if (presses !== null) return presses.reduce(tailReducer, state);
   if (state.prompt === null && action.input.length > 1 && isPrintable(action.input)) {
     return [...action.input].reduce((s, ch) => tailReducer(s, { ...action, input: ch }), state);
   }
@@ -68,6 +70,45 @@ function keyToAction(
   if (key.downArrow) return { type: "move", delta: 1, visible };
   if (key.return) return { type: "openDetail", visible };
   return null;
+}
+
+const NO_KEY: KeyPress = {
+  upArrow: false,
+  downArrow: false,
+  return: false,
+  escape: false,
+  backspace: false,
+  delete: false,
+  ctrl: false,
+  meta: false,
+};
+
+/**
+ * ink hands over text and a following Enter as one chunk when they arrive together (typed
+ * fast over a slow link, pasted, tmux send-keys): `model:m2\r`. Split it into the text and
+ * an Enter press, so the filter is applied instead of the whole chunk being dropped. Other
+ * control characters in such a chunk are ignored. Null when there is no Enter to split at.
+ */
+function splitAtControls(action: KeyAction): KeyAction[] | null {
+  const { input } = action;
+  // An unknown escape sequence (ESC[Z) is one key, not text: leave it whole, to be ignored.
+  if (input.length < 2 || !/[\r\n]/.test(input) || input.includes("\u001b")) return null;
+  const presses: KeyAction[] = [];
+  let text = "";
+  const flush = () => {
+    if (text !== "") presses.push({ ...action, input: text, key: NO_KEY });
+    text = "";
+  };
+  for (const ch of input) {
+    if (isPrintable(ch)) {
+      text += ch;
+      continue;
+    }
+    flush();
+    if (ch === "\r" || ch === "\n") presses.push({ ...action, input: "", key: { ...NO_KEY, return: true } });
+  }
+  flush();
+  return presses;
 }
 
 /** Typed text only: no escape sequences or other control characters reach the prompt. */

@@ -29,6 +29,9 @@ async function chat(url: string, key: string, model: string, text?: string): Pro
   return res.status;
 }
 
+/** The SGR colour just before a status code: green 32, yellow 33, red 31. */
+const STATUS_COLOUR = new RegExp(`${String.fromCharCode(27)}\\[(\\d+)m\\s*(\\d{3})`);
+
 /** Table lines: they start with the request's clock time. */
 const tableRows = (screen: string) => screen.split("\n").filter((line) => /^\d\d:\d\d:\d\d /.test(line));
 const finishedRow = (key: string, model: string, status: number) =>
@@ -197,7 +200,7 @@ describe("mindgw tail in a terminal", () => {
         coloured
           .split("\n")
           .find((l) => l.includes(` ${model} `))
-          ?.match(/\u001b\[(\d+)m\s*(\d{3})/);
+          ?.match(STATUS_COLOUR);
       expect(cell("m1")?.slice(1)).toEqual(["32", "200"]);
       expect(cell("nope")?.slice(1)).toEqual(["33", "404"]);
       expect(cell("m2")?.slice(1)).toEqual(["31", "502"]);
@@ -220,6 +223,18 @@ describe("mindgw tail in a terminal", () => {
       tmux.sendKeys("C-c");
       expect(await tmux.waitForExit()).toEqual({ code: 0, ttyRestored: true });
       expect(tmux.format("#{alternate_on}")).toBe("0");
+    });
+  }, 30_000);
+
+  test("SIGTERM quits the same way", async () => {
+    await withTail(async (tmux) => {
+      // The pane runs the wrapper shell; the tail is its only child.
+      const shell = tmux.format("#{pane_pid}");
+      const children = Bun.spawnSync(["ps", "-o", "pid=", "--ppid", shell]).stdout.toString().trim();
+      expect(children).toMatch(/^\d+$/);
+      process.kill(Number(children), "SIGTERM");
+      expect(await tmux.waitForExit()).toEqual({ code: 0, ttyRestored: true });
+      expect(tmux.format("#{alternate_on} #{cursor_flag}")).toBe("0 1");
     });
   }, 30_000);
 

@@ -57,7 +57,11 @@ describe("workers: a slow client", () => {
     const res = await fetch(`${gw.url}/v1/chat/completions`, {
       method: "POST",
       headers: { authorization: `Bearer ${adminKey}`, "content-type": "application/json" },
-      body: JSON.stringify({ model: "fake-model", stream: true, messages: [{ role: "user", content: prompt }] }),
+      body: JSON.stringify({
+        model: "fake-model",
+        stream: true,
+        messages: [{ role: "user", content: prompt }],
+      }),
       signal: abort.signal,
     });
     expect(res.status).toBe(200);
@@ -99,6 +103,9 @@ describe("workers: a slow client", () => {
     // The client leaves: the cancel travels through the gateway and the worker to the upstream.
     abort.abort();
     await reader.cancel().catch(() => {});
-    await waitFor("the upstream to see the abort", async () => (await fake.requests())[0]?.outcome === "aborted");
+    await waitFor(
+      "the upstream to see the abort",
+      async () => (await fake.requests())[0]?.outcome === "aborted",
+    );
   }, 60_000);
 });

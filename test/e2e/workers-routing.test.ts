@@ -134,7 +134,9 @@ describe("workers: routing through the tunnel", () => {
       messages: [{ role: "user", content: "bonjour worker" }],
     });
     expect(message.type).toBe("message");
-    expect(message.content).toEqual([expect.objectContaining({ type: "text", text: "echo: bonjour worker" })]);
+    expect(message.content).toEqual([
+      expect.objectContaining({ type: "text", text: "echo: bonjour worker" }),
+    ]);
     const stream = anthropic.messages.stream(
       { model: "a-only", max_tokens: 100, messages: [{ role: "user", content: "stream worker" }] },
       { headers: { "x-request-id": "wk-route-anthropic" } },

@@ -130,14 +130,25 @@ describe("chatStreamToMessages", () => {
     expect(out.some((e) => e.event === "message_stop")).toBe(false);
   });
 
-  test("a thrown failure after the first event becomes an error event; before it, it is rethrown", async () => {
+  test("a thrown GatewayError is rethrown, before or after the first event", async () => {
+    // After the first event the front door turns it into the Anthropic `error` event, with
+    // the error's own class in the audit row.
     const events = sseFixture("openai/chat-text.sse.txt");
-    const out = await translate(events, { count: 3, error: upstreamTimeout("idle timeout") });
+    await expect(translate(events, { count: 3, error: upstreamTimeout("idle timeout") })).rejects.toThrow(
+      "idle timeout",
+    );
+    await expect(translate(events, { count: 0, error: upstreamError("refused") })).rejects.toThrow("refused");
+  });
+
+  test("another failure after the first event becomes an error event", async () => {
+    const out = await translate(sseFixture("openai/chat-text.sse.txt"), {
+      count: 3,
+      error: new Error("socket hang up"),
+    });
     expect(JSON.parse(out.at(-1)?.data ?? "")).toEqual({
       type: "error",
-      error: { type: "timeout_error", message: "idle timeout" },
+      error: { type: "api_error", message: "upstream stream failed" },
     });
-    await expect(translate(events, { count: 0, error: upstreamError("refused") })).rejects.toThrow("refused");
   });
 
   test("a stream that ends without a finish_reason is reported, not completed", async () => {

@@ -1,6 +1,5 @@
 import { GatewayError, upstreamError } from "../../core/gateway-error.ts";
 import type { SseEvent } from "../../core/sse.ts";
-import { anthropicErrorTypeForStatus } from "../error-mapping.ts";
 import { openAIChunk, openAIErrorBody } from "../openai-schema.ts";
 import { parseEventData } from "../parse-body.ts";
 import { MessagesStreamWriter } from "./messages-stream-writer.ts";
@@ -14,8 +13,9 @@ export interface ChatStreamToMessagesOptions {
 /**
  * OpenAI `chat.completion.chunk` events → the Anthropic Messages event sequence, one upstream
  * event at a time (nothing is collected). Failures before the first event is produced are
- * thrown, so the router may still retry or fail over; after that they become an `error` event
- * and the stream ends, as Anthropic's own API does.
+ * thrown, so the router may still retry or fail over; after that an upstream's in-band error
+ * becomes an `error` event and the stream ends, as Anthropic's own API does, while a thrown
+ * GatewayError is rethrown for the front door to report in the caller's dialect.
  */
 export async function* chatStreamToMessages(
   events: AsyncIterable<SseEvent>,
@@ -38,10 +38,10 @@ export async function* chatStreamToMessages(
       yield* writer.chunk(chunk.data);
     }
   } catch (error) {
-    if (!writer.started) throw error;
-    const status = error instanceof GatewayError ? error.status : 502;
-    const message = error instanceof GatewayError ? error.message : "upstream stream failed";
-    yield writer.error(anthropicErrorTypeForStatus(status), message);
+    // A GatewayError keeps travelling: the front door writes it as the Anthropic `error` event
+    // and the audit row keeps its class (`worker_lost`, `upstream_timeout`, ...).
+    if (!writer.started || error instanceof GatewayError) throw error;
+    yield writer.error("api_error", "upstream stream failed");
     return;
   }
   if (!writer.finishReasonSeen) {

@@ -1,6 +1,6 @@
 import { join } from "node:path";
-import { decodeSse } from "../../../src/core/sse.ts";
 import type { Subprocess } from "bun";
+import { decodeSse } from "../../../src/core/sse.ts";
 import { assertBuilt, MINDGW } from "./binary.ts";
 import { ProcessOutput } from "./process-output.ts";
 import { waitFor } from "./wait-for.ts";

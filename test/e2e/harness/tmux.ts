@@ -45,11 +45,21 @@ const WRAPPER =
   'echo "[exited $code; tty $tty]"; exec sleep 600';
 const EXIT_LINE = /\[exited (\d+); tty (restored|changed)\]/;
 
+// The pane stands for an operator's terminal, so it starts from this process's environment
+// without what would make it something else: CI=true turns colours off, an outer tmux's
+// variables would make tmux refuse to nest, and MINDGW_* would leak into the command.
+const SESSION_ENV = Object.fromEntries(
+  Object.entries(process.env).filter(
+    ([name]) => !["CI", "TMUX", "TMUX_PANE"].includes(name) && !name.startsWith("MINDGW_"),
+  ),
+);
+
 function tmux(socket: string, args: readonly string[]): string {
   const result = Bun.spawnSync(["tmux", "-f", "/dev/null", "-L", socket, ...args], {
     stdin: "ignore",
     stdout: "pipe",
     stderr: "pipe",
+    env: SESSION_ENV,
   });
   if (result.exitCode !== 0) {
     throw new Error(`tmux ${args[0]} failed (${result.exitCode}): ${result.stderr.toString().trim()}`);

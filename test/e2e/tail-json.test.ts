@@ -1,0 +1,325 @@
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import type { Subprocess } from "bun";
+import { type FakeUpstream, startFakeUpstream } from "../fake-upstream/fake-upstream.ts";
+import { MINDGW } from "./harness/binary.ts";
+import { bearer, chatBody, fakeRoutesConfig } from "./harness/fake-config.ts";
+import { ProcessOutput } from "./harness/process-output.ts";
+import { runMindgw } from "./harness/run-mindgw.ts";
+import { type GatewayProcess, spawnGateway } from "./harness/spawn-gateway.ts";
+import { createKey } from "./harness/spawn-worker.ts";
+import { tempDir } from "./harness/temp-dir.ts";
+import { waitFor } from "./harness/wait-for.ts";
+
+/**
+ * Issue 7, `mindgw tail` for pipes: NDJSON from the compiled binary (with --json, or simply
+ * because stdout is not a terminal), the --model/--key/--status filters, `| head -n 1`, a
+ * gateway restart, and the one-line errors with their exit codes.
+ */
+
+interface Line {
+  type: string;
+  requestId?: string;
+  keyName?: string | null;
+  model?: string | null;
+  record?: { requestId: string; keyName: string | null; model: string | null; status: number };
+}
+
+let fake: FakeUpstream;
+let gw: GatewayProcess;
+let adminKey: string;
+const keys: Record<"alice" | "bob", string> = { alice: "", bob: "" };
+
+/** A chat request; returns its request id (from `x-request-id`) once answered. */
+async function chat(key: string, model: string, text = "hi", url = gw.url): Promise<string> {
+  const res = await fetch(`${url}/v1/chat/completions`, {
+    method: "POST",
+    headers: bearer(key),
+    body: chatBody(model, text),
+    signal: AbortSignal.timeout(10_000),
+  });
+  await res.arrayBuffer();
+  return res.headers.get("x-request-id") ?? "";
+}
+
+/** The same traffic for every filter: two keys, two models, a 404 and a 502. */
+async function sendMix() {
+  return {
+    aliceM1: await chat(keys.alice, "m1"),
+    bobM2: await chat(keys.bob, "m2"),
+    aliceM2: await chat(keys.alice, "m2"),
+    bobNope: await chat(keys.bob, "nope"),
+    alice502: await chat(keys.alice, "m1", "[[fake:status=500]]"),
+  };
+}
+
+const idOf = (line: Line) => line.record?.requestId ?? line.requestId ?? "";
+
+interface Tail {
+  proc: Subprocess<"ignore", "pipe", "pipe">;
+  stdout: ProcessOutput;
+  stderr: ProcessOutput;
+  lines(): Line[];
+  /** Waits (bounded) for the finished line of `requestId`. */
+  finished(requestId: string, timeoutMs?: number): Promise<void>;
+  stop(): Promise<void>;
+}
+
+function spawnTail(args: readonly string[], env: Record<string, string> = {}): Tail {
+  const proc = Bun.spawn([MINDGW, "tail", ...args], {
+    stdin: "ignore",
+    stdout: "pipe",
+    stderr: "pipe",
+    env: { ...process.env, MINDGW_GATEWAY: "", MINDGW_ADMIN_KEY: "", ...env },
+  });
+  const stdout = new ProcessOutput(proc.stdout);
+  const lines = () =>
+    stdout.all
+      .split("\n")
+      .filter(Boolean)
+      .map((text) => JSON.parse(text) as Line);
+  return {
+    proc,
+    stdout,
+    stderr: new ProcessOutput(proc.stderr),
+    lines,
+    finished: (requestId, timeoutMs = 10_000) =>
+      waitFor(
+        `the finished line of ${requestId}`,
+        () => lines().some((l) => l.type === "request.finished" && idOf(l) === requestId),
+        timeoutMs,
+      ).then(() => undefined),
+    async stop() {
+      if (proc.exitCode === null) proc.kill("SIGTERM");
+      const exited = await Promise.race([proc.exited, Bun.sleep(10_000).then(() => null)]);
+      if (exited === null) proc.kill("SIGKILL");
+    },
+  };
+}
+
+/**
+ * The tail prints nothing until traffic it selects flows, so send requests it selects until
+ * one shows: from then on it is subscribed. Returns the probes' ids, to leave them out.
+ */
+async function untilListening(tail: Tail, probe: () => Promise<string>): Promise<Set<string>> {
+  const probes = new Set<string>();
+  await waitFor(
+    "the tail to print a probe",
+    async () => {
+      const id = await probe();
+      probes.add(id);
+      return tail.finished(id, 1000).then(
+        () => true,
+        () => false,
+      );
+    },
+    20_000,
+    0,
+  );
+  return probes;
+}
+
+/** Runs a tail with `args`, sends the mix, and returns the request ids it printed, by event type. */
+async function seenWith(args: string[], probe: () => Promise<string>) {
+  const tail = spawnTail(["--gateway", gw.url, ...args], { MINDGW_ADMIN_KEY: adminKey });
+  try {
+    const probes = await untilListening(tail, probe);
+    const mix = await sendMix();
+    const last = await probe();
+    probes.add(last);
+    await tail.finished(last);
+    const lines = tail.lines().filter((l) => !probes.has(idOf(l)));
+    const ids = (type: string) => lines.filter((l) => l.type === type).map(idOf);
+    return { mix, lines, started: ids("request.started"), finished: ids("request.finished"), tail };
+  } finally {
+    await tail.stop();
+  }
+}
+
+beforeAll(async () => {
+  fake = await startFakeUpstream();
+  gw = await spawnGateway({ config: fakeRoutesConfig(fake.url, ["m1", "m2"]) });
+  adminKey = gw.adminKey ?? "";
+  keys.alice = await createKey(gw.url, adminKey, { name: "alice", role: "user" });
+  keys.bob = await createKey(gw.url, adminKey, { name: "bob", role: "user" });
+}, 30_000);
+
+afterAll(async () => {
+  try {
+    await gw?.stop();
+  } finally {
+    await fake?.stop();
+  }
+}, 30_000);
+
+describe("NDJSON", () => {
+  test("stdout a pipe, no --json: one JSON line per event, started before finished", async () => {
+    const { mix, lines, tail } = await seenWith([], () => chat(keys.alice, "m1"));
+    for (const [name, id] of Object.entries(mix)) {
+      const started = lines.findIndex((l) => l.type === "request.started" && l.requestId === id);
+      const finished = lines.findIndex((l) => l.type === "request.finished" && l.record?.requestId === id);
+      expect({ name, started: started >= 0, finished: finished > started }).toEqual({
+        name,
+        started: true,
+        finished: true,
+      });
+    }
+    const record = (id: string | undefined) => lines.find((l) => l.record?.requestId === id)?.record;
+    expect(record(mix.bobM2)).toMatchObject({ keyName: "bob", model: "m2", status: 200 });
+    expect(record(mix.bobNope)).toMatchObject({ keyName: "bob", model: "nope", status: 404 });
+    expect(record(mix.alice502)).toMatchObject({ keyName: "alice", model: "m1", status: 502 });
+    expect(lines.find((l) => l.requestId === mix.aliceM2)).toMatchObject({ keyName: "alice", model: "m2" });
+    expect(tail.stdout.all).not.toContain(adminKey);
+    expect(tail.stderr.all).toBe("");
+  }, 40_000);
+
+  test("--model m2 prints only m2's requests", async () => {
+    const { mix, lines, started, finished } = await seenWith(["--json", "--model", "m2"], () =>
+      chat(keys.alice, "m2"),
+    );
+    expect(new Set(started)).toEqual(new Set([mix.bobM2, mix.aliceM2]));
+    expect(new Set(finished)).toEqual(new Set([mix.bobM2, mix.aliceM2]));
+    expect(lines.every((l) => l.type.startsWith("request."))).toBe(true);
+  }, 40_000);
+
+  test("--key bob prints only bob's requests", async () => {
+    const { mix, started, finished } = await seenWith(["--json", "--key", "bob"], () => chat(keys.bob, "m1"));
+    expect(new Set(started)).toEqual(new Set([mix.bobM2, mix.bobNope]));
+    expect(new Set(finished)).toEqual(new Set([mix.bobM2, mix.bobNope]));
+  }, 40_000);
+
+  test("--status 4xx prints only finished 4xx requests", async () => {
+    const { mix, lines, finished } = await seenWith(["--json", "--status", "4xx"], () =>
+      chat(keys.alice, "missing"),
+    );
+    expect(finished).toEqual([mix.bobNope]);
+    expect(lines.map((l) => l.type)).toEqual(["request.finished"]);
+  }, 40_000);
+
+  test("filters combine: --model m1 --status 502", async () => {
+    const { mix, finished } = await seenWith(["--json", "--model", "m1", "--status", "502"], () =>
+      chat(keys.bob, "m1", "[[fake:status=500]]"),
+    );
+    expect(finished).toEqual([mix.alice502]);
+  }, 40_000);
+
+  test("`| head -n 1` takes one line and the tail exits cleanly", async () => {
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: bash's ${PIPESTATUS[0]}, not a template.
+    const script = '"$0" tail --json --gateway "$1" | head -n 1; echo "tail exited ${PIPESTATUS[0]}"';
+    const proc = Bun.spawn(["bash", "-c", script, MINDGW, gw.url], {
+      stdin: "ignore",
+      stdout: "pipe",
+      stderr: "pipe",
+      env: { ...process.env, MINDGW_ADMIN_KEY: adminKey },
+    });
+    const stdout = new ProcessOutput(proc.stdout);
+    const stderr = new ProcessOutput(proc.stderr);
+    try {
+      // Traffic until the pipeline ends: head leaves after one line, the tail at its next write.
+      await waitFor(
+        "the pipeline to end",
+        async () => {
+          await chat(keys.alice, "m1");
+          return proc.exitCode !== null;
+        },
+        20_000,
+        50,
+      );
+      await Promise.all([stdout.done, stderr.done]);
+      const [first, status, ...rest] = stdout.all.split("\n");
+      expect((JSON.parse(first ?? "") as Line).type).toStartWith("request.");
+      expect(status).toBe("tail exited 0");
+      expect(rest.join("")).toBe("");
+      expect(stderr.all).toBe("");
+    } finally {
+      if (proc.exitCode === null) proc.kill("SIGKILL");
+    }
+  }, 30_000);
+
+  test("a gateway restart: one line to stderr each way, then new traffic flows", async () => {
+    const dir = tempDir();
+    const config = fakeRoutesConfig(fake.url, ["m1"]);
+    let first: GatewayProcess | undefined;
+    let second: GatewayProcess | undefined;
+    let tail: Tail | undefined;
+    try {
+      first = await spawnGateway({ config, dir: dir.path });
+      const key = first.adminKey ?? "";
+      const url = first.url;
+      tail = spawnTail(["--json", "--gateway", url, "--admin-key", key]);
+      await untilListening(tail, () => chat(key, "m1", "hi", url));
+      expect(await first.stop("SIGTERM")).toBe(0);
+      const current = tail;
+      await waitFor("the reconnecting line", () => current.stderr.all.includes("reconnecting in"));
+      second = await spawnGateway({ config, dir: dir.path, port: first.port });
+      await waitFor(
+        "the reconnected line",
+        () => current.stderr.all.includes(`reconnected to ${url}`),
+        20_000,
+      );
+      await current.finished(await chat(key, "m1", "hi", url));
+      const messages = current.stderr.all.split("\n").filter(Boolean);
+      expect(messages.every((line) => /^mindgw tail: /.test(line))).toBe(true);
+      expect(current.stderr.all).not.toContain(key);
+    } finally {
+      await tail?.stop();
+      await second?.stop();
+      await first?.stop();
+      dir.cleanup();
+    }
+  }, 60_000);
+});
+
+describe("errors: one line on stderr, an exit code, no stack trace", () => {
+  const oneLine = (stderr: string) => {
+    expect(stderr.endsWith("\n")).toBe(true);
+    expect(stderr.trimEnd().split("\n")).toHaveLength(1);
+    expect(stderr).not.toMatch(/\bat .*[:(]\d+|\.tsx?\b|Error:/);
+  };
+
+  test("a rejected admin key exits 2", async () => {
+    const out = await runMindgw(["tail", "--json", "--gateway", gw.url, "--admin-key", "mgw_wrong"]);
+    expect(out.code).toBe(2);
+    expect(out.stdout).toBe("");
+    expect(out.stderr).toBe(`mindgw tail: admin key rejected by ${gw.url} (HTTP 401)\n`);
+    oneLine(out.stderr);
+  });
+
+  test("nothing listening at the URL exits 1 after a few attempts", async () => {
+    const closed = Bun.serve({ hostname: "127.0.0.1", port: 0, fetch: () => new Response() });
+    const url = `http://127.0.0.1:${closed.port}`;
+    await closed.stop(true);
+    const out = await runMindgw(["tail", "--json", "--gateway", url], {
+      env: { MINDGW_ADMIN_KEY: adminKey },
+      timeoutMs: 30_000,
+    });
+    expect(out.code).toBe(1);
+    expect(out.stdout).toBe("");
+    expect(out.stderr).toMatch(
+      /^mindgw tail: cannot reach http:\/\/127\.0\.0\.1:\d+: connection refused \(\d+ attempts\)\n$/,
+    );
+    oneLine(out.stderr);
+  }, 40_000);
+
+  test("usage errors exit 2: no admin key, a malformed URL, a bad --status", async () => {
+    const cases: [string[], RegExp][] = [
+      [["--gateway", gw.url], /no admin key/],
+      [["--gateway", "ht!tp://x", "--admin-key", adminKey], /invalid gateway URL/],
+      [["--gateway", gw.url, "--admin-key", adminKey, "--status", "6xx"], /invalid --status "6xx"/],
+    ];
+    for (const [args, message] of cases) {
+      const out = await runMindgw(["tail", "--json", ...args]);
+      expect({ args, code: out.code }).toEqual({ args, code: 2 });
+      expect(out.stderr).toMatch(message);
+      expect(out.stderr).not.toContain(adminKey);
+      oneLine(out.stderr);
+    }
+  });
+
+  test("the compiled binary has the tail command (ink bundled, devtools stubbed)", async () => {
+    const out = await runMindgw(["tail", "--help"]);
+    expect(out.code).toBe(0);
+    for (const option of ["--gateway", "--admin-key", "--model", "--key", "--status", "--json"]) {
+      expect(out.stdout).toContain(option);
+    }
+  });
+});

@@ -1,7 +1,7 @@
 import { GatewayError, upstreamError } from "../../core/gateway-error.ts";
 import type { SseEvent } from "../../core/sse.ts";
 import { anthropicStreamEvent } from "../anthropic-schema.ts";
-import { anthropicErrorTypeForStatus, openAIErrorEnvelope } from "../error-mapping.ts";
+import { openAIErrorEnvelope } from "../error-mapping.ts";
 import { parseEventData } from "../parse-body.ts";
 import { ChatChunkWriter } from "./chat-chunk-writer.ts";
 
@@ -47,10 +47,10 @@ export async function* messagesStreamToChat(
       }
     }
   } catch (error) {
-    if (!writer.started) throw error;
-    const status = error instanceof GatewayError ? error.status : 502;
-    const message = error instanceof GatewayError ? error.message : "upstream stream failed";
-    yield errorEvent(anthropicErrorTypeForStatus(status), message);
+    // A GatewayError keeps travelling: the front door writes it as OpenAI's error chunk and the
+    // audit row keeps its class (`upstream_timeout`, `client_closed`, ...).
+    if (!writer.started || error instanceof GatewayError) throw error;
+    yield errorEvent("api_error", "upstream stream failed");
     return;
   }
   if (!stopped) {

@@ -1,0 +1,79 @@
+/**
+ * The gateway in library form (`createGateway()`), to measure what auth, limits and audit
+ * cost: the binary always authenticates and audits, the library lets each be switched off.
+ *   bun bench/embedded-gateway.ts --upstream http://127.0.0.1:PORT --auth on|off --audit on|off
+ * Prints one JSON line `{"port":N,"key":"mgw_…"}` once listening; stops on SIGTERM.
+ * `--auth off`: a fixed admin-like principal with no limits, no credential lookup.
+ * `--auth on`: the real key authentication, with a key whose rpm/tpm are set so high that they
+ * never refuse but the limiter counts every request. `--audit off`: rows are not written
+ * (live events still flow), as `recordAudit: false`.
+ */
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import { createKeyAdmin } from "../src/auth/key-admin.ts";
+import type { Principal } from "../src/auth/principal.ts";
+import { parseConfig } from "../src/config/load-config.ts";
+import { createGateway } from "../src/gateway/create-gateway.ts";
+import { silentLogger } from "../src/log/logger.ts";
+import { openSqliteStorage } from "../src/storage/sqlite/sqlite-storage.ts";
+
+const { values } = parseArgs({
+  options: {
+    upstream: { type: "string" },
+    auth: { type: "string", default: "on" },
+    audit: { type: "string", default: "on" },
+    port: { type: "string", default: "0" },
+  },
+});
+if (!values.upstream) throw new Error("--upstream URL is required");
+const onOff = (name: string, v: string | undefined): boolean => {
+  if (v !== "on" && v !== "off") throw new Error(`--${name}: expected on or off, got ${v}`);
+  return v === "on";
+};
+const authOn = onOff("auth", values.auth);
+const auditOn = onOff("audit", values.audit);
+
+/** What `--auth off` answers for every request: may use everything, counted against nothing. */
+const fixedPrincipal: Principal = Object.freeze({
+  keyId: "bench-fixed",
+  name: "bench",
+  tenant: "default",
+  role: "admin",
+  models: Object.freeze(["*"]),
+  limits: Object.freeze({}),
+  via: "key",
+});
+
+const dir = await mkdtemp(join(tmpdir(), "mindgw-bench-embedded-"));
+const config = parseConfig({
+  server: { host: "127.0.0.1", port: 0 },
+  storage: { driver: "sqlite", path: join(dir, "mindgw.db") },
+  auth: { bootstrap_admin: false },
+  providers: [{ name: "fake", type: "openai", base_url: `${values.upstream.replace(/\/$/, "")}/v1` }],
+  models: [{ name: "bench-model", routes: [{ provider: "fake", model: "bench-model" }] }],
+});
+const storage = openSqliteStorage(config.storage.path);
+// Created before the gateway starts, so its key cache loads it like any stored key.
+const issued = await createKeyAdmin({ store: storage.keys }).create("local-operator", {
+  name: "bench",
+  models: ["*"],
+  rpm: 1_000_000_000,
+  tpm: 1_000_000_000_000,
+});
+const gateway = await createGateway({
+  config,
+  storage,
+  logger: silentLogger,
+  ...(authOn ? {} : { authenticate: async () => fixedPrincipal }),
+  ...(auditOn ? {} : { recordAudit: false }),
+});
+const address = gateway.listen("127.0.0.1", Number(values.port));
+process.stdout.write(`${JSON.stringify({ port: address.port, key: issued.key })}\n`);
+process.on("SIGTERM", () => {
+  void gateway
+    .stop()
+    .finally(() => rm(dir, { recursive: true, force: true }))
+    .finally(() => process.exit(0));
+});

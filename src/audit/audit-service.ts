@@ -3,10 +3,12 @@ import type { Config } from "../config/config-schema.ts";
 import type { RequestObserver } from "../http/request-ledger.ts";
 import type { Logger } from "../log/logger.ts";
 import { closeDatabase, openDatabase } from "../storage/sqlite/open-database.ts";
+import type { RedactBody } from "./audit-inserter.ts";
 import { prepareAuditDatabase } from "./audit-schema.ts";
 import { auditUnavailable } from "./audit-unavailable.ts";
 import { AuditWriter } from "./audit-writer.ts";
 import { EventBus } from "./event-bus.ts";
+import { redactSecrets } from "./redact-body.ts";
 import { AuditRetention } from "./retention.ts";
 import { WalCheckpointer } from "./wal-checkpointer.ts";
 
@@ -25,7 +27,11 @@ export interface AuditService {
   close(): Promise<void>;
 }
 
-export function createAuditService(config: Config, logger: Logger): AuditService {
+export function createAuditService(
+  config: Config,
+  logger: Logger,
+  redactBody: RedactBody = redactSecrets,
+): AuditService {
   const path = config.storage.path;
   const db = openDatabase(path);
   prepareAuditDatabase(db);
@@ -38,7 +44,10 @@ export function createAuditService(config: Config, logger: Logger): AuditService
   const writer = new AuditWriter({
     database: open,
     flushMs: config.audit.flush_ms,
-    bodies: config.audit.bodies,
+    // Bodies are stored whenever a record carries them; the front door captures them only while
+    // `audit.bodies` is on, so the setting follows config reloads.
+    bodies: true,
+    redact: redactBody,
     onHealthChange(healthy, error) {
       if (healthy) logger.info("audit storage recovered; serving again");
       else

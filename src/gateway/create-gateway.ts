@@ -124,6 +124,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
         : audit.observer,
     lifecycle,
     maxBody: () => runtime.current.config.server.max_body,
+    captureBodies: () => runtime.current.config.audit.bodies,
     refusal: () => audit.refusal(),
     responses: storage.responses,
   });

@@ -5,6 +5,7 @@ import { GatewayError, toGatewayError, unavailable } from "../core/gateway-error
 import type { Usage } from "../core/usage.ts";
 import type { Router } from "../routing/router.ts";
 import type { ResponseStore } from "../storage/storage.ts";
+import { captureEvents } from "./capture-events.ts";
 import { errorResponse } from "./error-body.ts";
 import type { Lifecycle } from "./lifecycle.ts";
 import { readJsonBody } from "./read-json-body.ts";
@@ -29,6 +30,8 @@ export interface FrontDoorDeps {
   readonly observer: RequestObserver;
   readonly lifecycle: Lifecycle;
   readonly maxBody: () => number;
+  /** `audit.bodies`: keep request and response bodies on the ledger for the audit row. */
+  readonly captureBodies: () => boolean;
   /** A reason to refuse all traffic (audit storage down without fail_open), or undefined. */
   readonly refusal: () => GatewayError | undefined;
   /** Stored Responses API answers, for `previous_response_id` chains. */
@@ -122,6 +125,8 @@ export function createFrontDoor(deps: FrontDoorDeps) {
     const dialect = dialectOf(operation);
     return guard(request, client, operation, dialect, async ({ principal, ledger, headers, deferEnd }) => {
       const body = await readJsonBody(request, deps.maxBody());
+      const capture = deps.captureBodies();
+      if (capture) ledger.requestBody = JSON.stringify(body);
       const model = validateBody(operation, body);
       ledger.model = model;
       ledger.stream = body.stream === true;
@@ -156,11 +161,13 @@ export function createFrontDoor(deps: FrontDoorDeps) {
       if (dispatched.reply.kind === "json") {
         ledger.firstByte();
         account();
+        if (capture) ledger.responseBody = JSON.stringify(dispatched.reply.body);
         return Response.json(dispatched.reply.body, { headers });
       }
       const end = deferEnd();
+      const events = dispatched.reply.events;
       return sseResponse(
-        dispatched.reply.events,
+        capture ? captureEvents(events, (text) => (ledger.responseBody = text)) : events,
         dialect,
         headers,
         () => ledger.firstByte(),

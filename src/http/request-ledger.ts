@@ -23,6 +23,9 @@ export class RequestLedger {
   stream = false;
   usage: Usage | undefined;
   costUsd = 0;
+  /** Set only with `audit.bodies: true`. */
+  requestBody: string | undefined;
+  responseBody: string | undefined;
   private ttfbMs: number | null = null;
   private closed = false;
 
@@ -64,6 +67,8 @@ export class RequestLedger {
         costUsd: this.costUsd,
         clientIp: this.client.ip,
         userAgent: this.client.userAgent,
+        ...(this.requestBody === undefined ? {} : { requestBody: this.requestBody }),
+        ...(this.responseBody === undefined ? {} : { responseBody: this.responseBody }),
       },
       principal,
     );

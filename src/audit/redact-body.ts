@@ -1,0 +1,19 @@
+import type { RedactBody } from "./audit-inserter.ts";
+
+/**
+ * Credentials a prompt or answer may carry, by their well-known shapes: mindgw keys, OpenAI
+ * and Anthropic keys, bearer tokens, JWTs, and `"api_key": "..."`-style fields.
+ */
+const SECRETS: readonly [RegExp, string][] = [
+  [/mgw_[A-Za-z0-9]{16,}/g, "[redacted]"],
+  [/sk-(?:ant-)?[A-Za-z0-9_-]{16,}/g, "[redacted]"],
+  [/eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*/g, "[redacted]"],
+  [/(bearer\s+)[A-Za-z0-9._~+/=-]{8,}/gi, "$1[redacted]"],
+];
+
+/**
+ * The default redaction hook for `audit.bodies: true`: stored bodies keep their text but never
+ * a credential. Embedders with stricter rules (PII, customer data) pass their own hook.
+ */
+export const redactSecrets: RedactBody = (body) =>
+  SECRETS.reduce((text, [pattern, replacement]) => text.replace(pattern, replacement), body);

@@ -1,0 +1,72 @@
+import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
+import type { AuditRecord } from "../../src/audit/audit-record.ts";
+import { type GatewayProcess, spawnGateway } from "./harness/spawn-gateway.ts";
+import { waitFor } from "./harness/wait-for.ts";
+
+// Issue 4 point 1: bodies are off by default; `audit.bodies: true` stores them through the
+// redaction hook, and a config reload switches capture on or off while running.
+setDefaultTimeout(60_000);
+
+let gw: GatewayProcess;
+const SECRET = "mgw_ThisLooksLikeAKeyInAPrompt1234";
+
+const config = (bodies: boolean) => ({
+  providers: [{ name: "mock", type: "mock" }],
+  models: [{ name: "mock", routes: [{ provider: "mock", model: "mock" }] }],
+  audit: { bodies },
+});
+
+async function chat(stream: boolean): Promise<string> {
+  const response = await fetch(`${gw.url}/v1/chat/completions`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${gw.adminKey}`, "content-type": "application/json" },
+    body: JSON.stringify({
+      model: "mock",
+      stream,
+      messages: [{ role: "user", content: `remember ${SECRET} please` }],
+    }),
+  });
+  await response.text();
+  expect(response.status).toBe(200);
+  return response.headers.get("x-request-id") ?? "";
+}
+
+function row(requestId: string): Promise<AuditRecord> {
+  return waitFor(`the audit row of ${requestId}`, async () => {
+    const response = await fetch(`${gw.url}/admin/api/audit?bodies=true&limit=100`, {
+      headers: { authorization: `Bearer ${gw.adminKey}` },
+    });
+    const { records } = (await response.json()) as { records: AuditRecord[] };
+    return records.find((record) => record.requestId === requestId);
+  });
+}
+
+beforeAll(async () => {
+  gw = await spawnGateway({ config: config(true) });
+});
+afterAll(async () => {
+  await gw?.stop();
+});
+
+describe("audit bodies", () => {
+  test("a non-stream call stores both bodies, with the credential redacted", async () => {
+    const record = await row(await chat(false));
+    expect(record.requestBody).toContain("remember [redacted] please");
+    expect(record.responseBody).toContain("chat.completion");
+    expect(JSON.stringify(record)).not.toContain(SECRET);
+  });
+
+  test("a streamed answer is stored as the event text the client received", async () => {
+    const record = await row(await chat(true));
+    expect(record.responseBody).toContain("data: ");
+    expect(record.responseBody).toContain("[DONE]");
+  });
+
+  test("turning bodies off by a config reload stops capture at once", async () => {
+    await gw.writeConfig(config(false));
+    await waitFor("the reload", () => gw.stderr.match(/config reloaded/));
+    const record = await row(await chat(false));
+    expect(record.requestBody ?? null).toBeNull();
+    expect(record.responseBody ?? null).toBeNull();
+  });
+});

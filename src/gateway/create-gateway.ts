@@ -1,4 +1,5 @@
 import type { AnyElysia } from "elysia";
+import type { RedactBody } from "../audit/audit-inserter.ts";
 import { createAuditService } from "../audit/audit-service.ts";
 import { type Authenticator, createAuthenticator } from "../auth/authenticate.ts";
 import { createJwtVerifier } from "../auth/jwt-verifier.ts";
@@ -46,6 +47,8 @@ export interface GatewayOptions {
    * record, and for the benchmark that measures what auditing costs. `mindgw serve` never sets it.
    */
   recordAudit?: boolean;
+  /** Applied to bodies stored with `audit.bodies: true`; the default removes credentials. */
+  redactBody?: RedactBody;
   /** Receives the one-time admin key created on first start with an empty key store. */
   onBootstrapKey?: (plainKey: string) => void;
 }
@@ -68,7 +71,7 @@ export interface Gateway {
 export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   const logger = options.logger ?? createLogger();
   const storage = options.storage ?? openSqliteStorage(options.config.storage.path);
-  const audit = createAuditService(options.config, logger);
+  const audit = createAuditService(options.config, logger, options.redactBody);
   const workerLog = workerLogger(logger);
   const heartbeatTimeoutMs = options.config.workers.heartbeat_timeout;
   const registry = createWorkerRegistry({

@@ -1,4 +1,5 @@
 import type { FrontDoor } from "../audit/audit-record.ts";
+import { unauthorized } from "../auth/authenticate.ts";
 import { canUseModel, type Principal } from "../auth/principal.ts";
 import { type Dialect, dialectOf, type Operation } from "../core/dialect.ts";
 import { GatewayError, toGatewayError, unavailable } from "../core/gateway-error.ts";
@@ -94,7 +95,10 @@ export function createFrontDoor(deps: FrontDoorDeps) {
     try {
       const refusal = deps.refusal();
       if (refusal) throw refusal;
-      const principal = await deps.authenticate(request.headers);
+      const principal = await deps.authenticate(request.headers).catch((error: unknown) => {
+        // An embedder's authenticator may throw anything; whatever it is, the caller is not in.
+        throw error instanceof GatewayError ? error : unauthorized();
+      });
       ledger.principal = principal;
       const response = await handle({
         principal,

@@ -2,7 +2,7 @@
  * The gateway in library form (`createGateway()`), to measure what auth, limits and audit
  * cost: the binary always authenticates and audits, the library lets each be switched off.
  *   bun bench/embedded-gateway.ts --upstream http://127.0.0.1:PORT --auth on|off --audit on|off
- * Prints one JSON line `{"port":N,"key":"mgw_…"}` once listening; stops on SIGTERM.
+ * Prints `{"key":"mgw_…"}` (the key to send) then `{"port":N}` once listening; stops on SIGTERM.
  * `--auth off`: a fixed admin-like principal with no limits, no credential lookup.
  * `--auth on`: the real key authentication, with a key whose rpm/tpm are set so high that they
  * never refuse but the limiter counts every request. `--audit off`: rows are not written
@@ -70,7 +70,8 @@ const gateway = await createGateway({
   ...(auditOn ? {} : { recordAudit: false }),
 });
 const address = gateway.listen("127.0.0.1", Number(values.port));
-process.stdout.write(`${JSON.stringify({ port: address.port, key: issued.key })}\n`);
+// The key first: the harness reads it as soon as it sees the port line.
+process.stdout.write(`${JSON.stringify({ key: issued.key })}\n${JSON.stringify({ port: address.port })}\n`);
 process.on("SIGTERM", () => {
   void gateway
     .stop()

@@ -87,6 +87,30 @@ function tunnelTable(rows: LoadRow[]): string[] {
   return out.length > 2 ? ["## Worker tunnel vs direct route (mindgw-worker vs mindgw)", "", ...out, ""] : [];
 }
 
+/** Issues 3 and 4: the same gateway with a feature on vs off, measured back to back. */
+export const ON_OFF_PAIRS = [
+  { feature: "auth + limits", off: "embedded-auth-off", on: "embedded-auth-on" },
+  { feature: "audit rows", off: "embedded-audit-off", on: "embedded-audit-on" },
+] as const;
+
+function onOffTable(rows: LoadRow[]): string[] {
+  const out = [
+    "| feature | scenario | c | off req/s | on req/s | on ÷ off | +p50 ms | +p99 ms |",
+    "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |",
+  ];
+  for (const pair of ON_OFF_PAIRS) {
+    for (const row of rows.filter((r) => r.target === pair.on && r.result)) {
+      const off = find(rows, row, pair.off);
+      const on = row.result;
+      if (!off || !on) continue;
+      out.push(
+        `| ${pair.feature} | ${row.scenario} | ${row.connections} | ${off.rps.toFixed(0)} | ${on.rps.toFixed(0)} | ${fmt(on.rps / off.rps, 3)} | ${ms(on.p50 - off.p50)} | ${ms(on.p99 - off.p99)} |`,
+      );
+    }
+  }
+  return out.length > 2 ? ["## Feature on vs off (embedded gateway, same run)", "", ...out, ""] : [];
+}
+
 export function renderReport(report: BenchReport): string {
   const ttfb = report.ttfb.map(({ target, result, error }) =>
     result
@@ -109,6 +133,7 @@ export function renderReport(report: BenchReport): string {
     ...addedLatency(report.load),
     "",
     ...tunnelTable(report.load),
+    ...onOffTable(report.load),
     "## Streaming time to first byte (sequential requests)",
     "",
     "| target | n | p50 ms | p99 ms | failures |",

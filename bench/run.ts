@@ -13,7 +13,7 @@ import { join } from "node:path";
 import { type BenchReport, renderReport } from "./report.ts";
 import { rssKib } from "./service.ts";
 import type { Target } from "./target.ts";
-import { bareProxyTarget, directTarget, mindgwTarget, startFake } from "./targets.ts";
+import { bareProxyTarget, directTarget, embeddedTarget, mindgwTarget, startFake } from "./targets.ts";
 import { measureTtfb } from "./ttfb.ts";
 import { runWrk, type Scenario } from "./wrk.ts";
 
@@ -57,6 +57,13 @@ function targetsFor(fakeUrl: string, fakePid: number): Target[] {
       `bench: ${mindgwBin} not found (run \`bun run build\`); measuring direct and bare-proxy only`,
     );
   }
+  // Issues 3 and 4: what auth+limits and audit cost, in library form, on vs off in one run.
+  targets.push(
+    embeddedTarget(fakeUrl, "embedded-auth-off", { auth: "off", audit: "on" }),
+    embeddedTarget(fakeUrl, "embedded-auth-on", { auth: "on", audit: "on" }),
+    embeddedTarget(fakeUrl, "embedded-audit-off", { auth: "on", audit: "off" }),
+    embeddedTarget(fakeUrl, "embedded-audit-on", { auth: "on", audit: "on" }),
+  );
   return only ? targets.filter((t) => only.includes(t.name)) : targets;
 }
 
@@ -149,7 +156,10 @@ async function main(): Promise<void> {
   const outDir = join(ROOT, ".bench-out");
   await mkdir(outDir, { recursive: true });
   await writeFile(join(outDir, "latest.md"), markdown);
-  await writeFile(join(outDir, "latest.json"), `${JSON.stringify(report, null, 2)}\n`);
+  const json = `${JSON.stringify(report, null, 2)}\n`;
+  await writeFile(join(outDir, "latest.json"), json);
+  // Kept per run, for bench/summarize.ts (median and range over repeated runs).
+  await writeFile(join(outDir, `run-${report.startedAt.replaceAll(":", "-")}.json`), json);
   console.log(markdown);
 }
 

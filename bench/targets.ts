@@ -30,6 +30,32 @@ export const bareProxyTarget = (fakeUrl: string): Target => ({
   },
 });
 
+/**
+ * The gateway in library form (bench/embedded-gateway.ts, run by `bun`, not compiled), with
+ * auth or audit switched on or off: the on/off pairs are measured the same way, in one run.
+ */
+export const embeddedTarget = (
+  fakeUrl: string,
+  name: string,
+  switches: { auth: "on" | "off"; audit: "on" | "off" },
+): Target => ({
+  name,
+  async start() {
+    const args = ["--upstream", fakeUrl, "--auth", switches.auth, "--audit", switches.audit];
+    const service = spawnService(["bun", join(ROOT, "bench/embedded-gateway.ts"), ...args]);
+    const port = await service.portLine(20_000);
+    const key = keyInOutput(service.output());
+    if (!key) throw new Error(`embedded gateway printed no key: ${service.output()}`);
+    return {
+      url: `http://127.0.0.1:${port}`,
+      // Sent with auth off too, so both sides of the pair carry the same bytes.
+      headers: { authorization: `Bearer ${key}` },
+      pid: service.pid,
+      stop: () => service.stop(),
+    };
+  },
+});
+
 /** What varies between mindgw targets: extra YAML appended to the config, and the client key. */
 export interface MindgwVariant {
   name: string;

@@ -27,6 +27,7 @@ import { listWorkers } from "../workers/gateway/list-workers.ts";
 import { workerEndpoint, workerWebSocketConfig } from "../workers/gateway/worker-endpoint.ts";
 import { createWorkersProvider } from "../workers/gateway/worker-provider.ts";
 import { createWorkerRegistry } from "../workers/gateway/worker-registry.ts";
+import { drainWithin } from "./drain-within.ts";
 import { modelList } from "./list-models.ts";
 import { RuntimeHolder } from "./runtime.ts";
 import { workerLogger } from "./worker-logger.ts";
@@ -216,24 +217,14 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       return { port: server.port ?? port, hostname: server.hostname ?? host };
     },
     async stop() {
-      lifecycle.drain();
       stopWatching();
       // Live event streams never end on their own; close them so the drain is not held up and
       // `mindgw tail` reconnects to the gateway's successor at once.
       audit.bus.closeAll();
-      const deadline = runtime.current.config.server.drain_timeout;
-      const drained = lifecycle.idle().then(() => true);
-      // A cleared timer, not Bun.sleep: a pending sleep would keep the process alive after a
-      // clean drain until the whole deadline had passed.
-      let deadlineTimer: ReturnType<typeof setTimeout> | undefined;
-      const timedOut = new Promise<boolean>((resolve) => {
-        deadlineTimer = setTimeout(() => resolve(false), deadline);
-      });
       // The listener stays open while draining so that load balancers see /readyz turn 503 and
       // new requests get a clear 503 instead of a refused connection; it closes once idle.
-      const clean = await Promise.race([drained, timedOut]);
-      clearTimeout(deadlineTimer);
-      if (!clean)
+      const deadline = runtime.current.config.server.drain_timeout;
+      if (!(await drainWithin(lifecycle, deadline)))
         logger.warn(`drain deadline (${deadline} ms) passed with ${lifecycle.active} requests in flight`);
       await server?.stop(true);
       registry.close();

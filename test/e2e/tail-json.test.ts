@@ -1,11 +1,17 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import type { Subprocess } from "bun";
 import { type FakeUpstream, startFakeUpstream } from "../fake-upstream/fake-upstream.ts";
 import { MINDGW } from "./harness/binary.ts";
 import { bearer, chatBody, fakeRoutesConfig } from "./harness/fake-config.ts";
 import { ProcessOutput } from "./harness/process-output.ts";
 import { runMindgw } from "./harness/run-mindgw.ts";
 import { type GatewayProcess, spawnGateway } from "./harness/spawn-gateway.ts";
+import {
+  requestIdOf,
+  spawnTail,
+  type TailLine,
+  type TailProcess,
+  untilListening,
+} from "./harness/spawn-tail.ts";
 import { createKey } from "./harness/spawn-worker.ts";
 import { tempDir } from "./harness/temp-dir.ts";
 import { waitFor } from "./harness/wait-for.ts";
@@ -15,14 +21,6 @@ import { waitFor } from "./harness/wait-for.ts";
  * because stdout is not a terminal), the --model/--key/--status filters, `| head -n 1`, a
  * gateway restart, and the one-line errors with their exit codes.
  */
-
-interface Line {
-  type: string;
-  requestId?: string;
-  keyName?: string | null;
-  model?: string | null;
-  record?: { requestId: string; keyName: string | null; model: string | null; status: number };
-}
 
 let fake: FakeUpstream;
 let gw: GatewayProcess;
@@ -52,72 +50,6 @@ async function sendMix() {
   };
 }
 
-const idOf = (line: Line) => line.record?.requestId ?? line.requestId ?? "";
-
-interface Tail {
-  proc: Subprocess<"ignore", "pipe", "pipe">;
-  stdout: ProcessOutput;
-  stderr: ProcessOutput;
-  lines(): Line[];
-  /** Waits (bounded) for the finished line of `requestId`. */
-  finished(requestId: string, timeoutMs?: number): Promise<void>;
-  stop(): Promise<void>;
-}
-
-function spawnTail(args: readonly string[], env: Record<string, string> = {}): Tail {
-  const proc = Bun.spawn([MINDGW, "tail", ...args], {
-    stdin: "ignore",
-    stdout: "pipe",
-    stderr: "pipe",
-    env: { ...process.env, MINDGW_GATEWAY: "", MINDGW_ADMIN_KEY: "", ...env },
-  });
-  const stdout = new ProcessOutput(proc.stdout);
-  const lines = () =>
-    stdout.all
-      .split("\n")
-      .filter(Boolean)
-      .map((text) => JSON.parse(text) as Line);
-  return {
-    proc,
-    stdout,
-    stderr: new ProcessOutput(proc.stderr),
-    lines,
-    finished: (requestId, timeoutMs = 10_000) =>
-      waitFor(
-        `the finished line of ${requestId}`,
-        () => lines().some((l) => l.type === "request.finished" && idOf(l) === requestId),
-        timeoutMs,
-      ).then(() => undefined),
-    async stop() {
-      if (proc.exitCode === null) proc.kill("SIGTERM");
-      const exited = await Promise.race([proc.exited, Bun.sleep(10_000).then(() => null)]);
-      if (exited === null) proc.kill("SIGKILL");
-    },
-  };
-}
-
-/**
- * The tail prints nothing until traffic it selects flows, so send requests it selects until
- * one shows: from then on it is subscribed. Returns the probes' ids, to leave them out.
- */
-async function untilListening(tail: Tail, probe: () => Promise<string>): Promise<Set<string>> {
-  const probes = new Set<string>();
-  await waitFor(
-    "the tail to print a probe",
-    async () => {
-      const id = await probe();
-      probes.add(id);
-      return tail.finished(id, 1000).then(
-        () => true,
-        () => false,
-      );
-    },
-    20_000,
-    0,
-  );
-  return probes;
-}
-
 /** Runs a tail with `args`, sends the mix, and returns the request ids it printed, by event type. */
 async function seenWith(args: string[], probe: () => Promise<string>) {
   const tail = spawnTail(["--gateway", gw.url, ...args], { MINDGW_ADMIN_KEY: adminKey });
@@ -127,8 +59,8 @@ async function seenWith(args: string[], probe: () => Promise<string>) {
     const last = await probe();
     probes.add(last);
     await tail.finished(last);
-    const lines = tail.lines().filter((l) => !probes.has(idOf(l)));
-    const ids = (type: string) => lines.filter((l) => l.type === type).map(idOf);
+    const lines = tail.lines().filter((l) => !probes.has(requestIdOf(l)));
+    const ids = (type: string) => lines.filter((l) => l.type === type).map(requestIdOf);
     return { mix, lines, started: ids("request.started"), finished: ids("request.finished"), tail };
   } finally {
     await tail.stop();
@@ -226,7 +158,7 @@ describe("NDJSON", () => {
       );
       await Promise.all([stdout.done, stderr.done]);
       const [first, status, ...rest] = stdout.all.split("\n");
-      expect((JSON.parse(first ?? "") as Line).type).toStartWith("request.");
+      expect((JSON.parse(first ?? "") as TailLine).type).toStartWith("request.");
       expect(status).toBe("tail exited 0");
       expect(rest.join("")).toBe("");
       expect(stderr.all).toBe("");
@@ -240,7 +172,7 @@ describe("NDJSON", () => {
     const config = fakeRoutesConfig(fake.url, ["m1"]);
     let first: GatewayProcess | undefined;
     let second: GatewayProcess | undefined;
-    let tail: Tail | undefined;
+    let tail: TailProcess | undefined;
     try {
       first = await spawnGateway({ config, dir: dir.path });
       const key = first.adminKey ?? "";

@@ -42,7 +42,12 @@ const hasRow = (screen: string, key: string, model: string, status: number) =>
 /** `mindgw tail` on `url` in a fresh pseudo-terminal, the admin key from the environment. */
 async function openTail(url = gw.url, key = adminKey, size = { width: 160, height: 40 }) {
   const tmux = startTmux([MINDGW, "tail", "--gateway", url], { ...size, env: { MINDGW_ADMIN_KEY: key } });
-  await tmux.waitForScreen("the tail to go live", (s) => s.includes("● live"));
+  try {
+    await tmux.waitForScreen("the tail to go live", (s) => s.includes("● live"));
+  } catch (error) {
+    tmux.kill();
+    throw error;
+  }
   return tmux;
 }
 

@@ -1,3 +1,4 @@
+import { rmSync } from "node:fs";
 import { waitFor } from "./wait-for.ts";
 
 /** How a command run by `startTmux` ended, as its wrapper shell reported it on the screen. */
@@ -76,6 +77,8 @@ export function startTmux(command: readonly string[], options: TmuxOptions = {})
   const env = Object.entries(options.env ?? {}).flatMap(([name, value]) => ["-e", `${name}=${value}`]);
   const size = ["-x", String(options.width ?? 160), "-y", String(options.height ?? 40)];
   tmux(socket, ["new-session", "-d", ...size, ...env, "sh", "-c", WRAPPER, "sh", ...command]);
+  // kill-server leaves the socket file behind; remove it too.
+  const socketPath = tmux(socket, ["display-message", "-p", "#{socket_path}"]).trim();
   let killed = false;
   const session: TmuxSession = {
     socket,
@@ -119,6 +122,7 @@ export function startTmux(command: readonly string[], options: TmuxOptions = {})
       } catch {
         // Already gone (the server exits by itself when its last session ends).
       }
+      if (socketPath.includes(socket)) rmSync(socketPath, { force: true });
     },
   };
   return session;

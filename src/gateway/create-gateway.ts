@@ -129,6 +129,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     lifecycle,
     maxBody: () => runtime.current.config.server.max_body,
     captureBodies: () => runtime.current.config.audit.bodies,
+    logger,
     refusal: () => audit.refusal(),
     responses: storage.responses,
   });

@@ -4,6 +4,7 @@ import { canUseModel, type Principal } from "../auth/principal.ts";
 import { type Dialect, dialectOf, type Operation } from "../core/dialect.ts";
 import { GatewayError, toGatewayError, unavailable } from "../core/gateway-error.ts";
 import type { Usage } from "../core/usage.ts";
+import type { Logger } from "../log/logger.ts";
 import type { Router } from "../routing/router.ts";
 import type { ResponseStore } from "../storage/storage.ts";
 import { captureEvents } from "./capture-events.ts";
@@ -31,6 +32,7 @@ export interface FrontDoorDeps {
   readonly observer: RequestObserver;
   readonly lifecycle: Lifecycle;
   readonly maxBody: () => number;
+  readonly logger: Logger;
   /** `audit.bodies`: keep request and response bodies on the ledger for the audit row. */
   readonly captureBodies: () => boolean;
   /** A reason to refuse all traffic (audit storage down without fail_open), or undefined. */
@@ -51,6 +53,10 @@ export interface Guarded {
   /** Call when the handler hands back a stream: the request ends when `done` is called. */
   deferEnd(): (status: number, error?: GatewayError) => void;
 }
+
+/** An unexpected error for the log: its message and where it came from, never a request body. */
+const describe = (error: unknown) =>
+  error instanceof Error ? (error.stack ?? error.message) : String(error);
 
 function assertModelCaller(principal: Principal, model: string): void {
   if (principal.role === "worker") {
@@ -116,7 +122,7 @@ export function createFrontDoor(deps: FrontDoorDeps) {
       return response;
     } catch (error) {
       const failure = toGatewayError(error);
-      if (failure.status === 500) console.error(`[${requestId}] internal error:`, error);
+      if (failure.status === 500) deps.logger.error(`[${requestId}] internal error: ${describe(error)}`);
       ledger.finish(failure.status, failure);
       if (deferred) deps.lifecycle.leave();
       return errorResponse(failure, dialect, headers);
@@ -139,7 +145,7 @@ export function createFrontDoor(deps: FrontDoorDeps) {
       const responses =
         operation === "responses"
           ? await responsesContext(deps.responses, principal, body, (error) =>
-              console.error(`[${ledger.requestId}] storing the response failed:`, error),
+              deps.logger.error(`[${ledger.requestId}] storing the response failed: ${describe(error)}`),
             )
           : undefined;
       Object.assign(headers, deps.limits.admit(principal));

@@ -35,6 +35,23 @@ export class Attempt {
     }, ms);
   }
 
+  private abortedPromise: Promise<never> | undefined;
+
+  /**
+   * Rejects with the abort reason once the attempt is aborted. One promise per attempt, raced
+   * against each stream read, instead of a listener added and removed for every event.
+   */
+  get aborted(): Promise<never> {
+    if (!this.abortedPromise) {
+      this.abortedPromise = new Promise<never>((_, reject) => {
+        if (this.signal.aborted) reject(this.signal.reason);
+        else this.signal.addEventListener("abort", () => reject(this.signal.reason), { once: true });
+      });
+      this.abortedPromise.catch(() => {}); // observed by the races; never unhandled
+    }
+    return this.abortedPromise;
+  }
+
   /** Cheap re-arm for the idle bound between stream events. */
   rearm(): void {
     this.timer?.refresh();

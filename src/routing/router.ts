@@ -192,7 +192,7 @@ async function* relay(
     attempt.arm("idle", attempt.timeouts.idleMs);
     yield first.value;
     while (true) {
-      const next = await abortable(iterator.next(), attempt.signal);
+      const next = await Promise.race([iterator.next(), attempt.aborted]);
       if (next.done) return;
       attempt.rearm();
       yield next.value;

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { isJsonObject } from "../../core/dialect.ts";
 import { GatewayError, upstreamError } from "../../core/gateway-error.ts";
-import { DEFAULT_MAX_SSE_LINE, decodeSse, type SseEvent } from "../../core/sse.ts";
+import { DEFAULT_MAX_SSE_LINE, SseDecoder, type SseEvent } from "../../core/sse.ts";
 import type { ProviderCall, ProviderReply } from "../provider.ts";
 import { upstreamFailure } from "./upstream-failure.ts";
 
@@ -61,8 +61,12 @@ export async function* upstreamEvents(
   signal: AbortSignal,
   maxSseLine = DEFAULT_MAX_SSE_LINE,
 ): AsyncGenerator<SseEvent> {
+  // One generator for decoding and error mapping: every layer of async generator costs a
+  // promise per event on the streaming hot path.
+  const decoder = new SseDecoder(maxSseLine);
   try {
-    yield* decodeSse(body, maxSseLine);
+    for await (const chunk of body) for (const event of decoder.push(chunk)) yield event;
+    for (const event of decoder.end()) yield event;
   } catch (error) {
     if (error instanceof GatewayError) throw error;
     if (signal.aborted) throw signal.reason;

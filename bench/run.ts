@@ -3,7 +3,10 @@
  * through a worker tunnel (`mindgw-worker`) against its direct `openai` route (`mindgw`).
  *   bun run build && bun bench/run.ts
  * Environment: BENCH_SECONDS (10), BENCH_WARMUP (2), BENCH_TTFB_N (200), BENCH_CONCURRENCY ("1,32"),
- * BENCH_TARGETS (comma list, default all), MINDGW_BIN (dist/mindgw), MINDGW_BENCH_KEY (client key).
+ * BENCH_TARGETS (comma list, default all), BENCH_REVERSE ("1": targets in reverse order),
+ * MINDGW_BIN (dist/mindgw), MINDGW_BENCH_KEY (client key).
+ * Targets: direct, bare-proxy, mindgw, mindgw-worker (compiled binary) and embedded-auth-off,
+ * embedded-auth-on, embedded-audit-off, embedded-audit-on (library form, bench/embedded-gateway.ts).
  * Writes the markdown report to .bench-out/latest.md (and latest.json) and prints it.
  */
 import { existsSync } from "node:fs";
@@ -11,11 +14,12 @@ import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
 import { type BenchReport, renderReport } from "./report.ts";
+import { preflight, SCENARIOS, STREAM_SCENARIO } from "./scenarios.ts";
 import { rssKib } from "./service.ts";
 import type { Target } from "./target.ts";
-import { bareProxyTarget, directTarget, embeddedTarget, mindgwTarget, startFake } from "./targets.ts";
+import { allTargets, startFake } from "./targets.ts";
 import { measureTtfb } from "./ttfb.ts";
-import { runWrk, type Scenario } from "./wrk.ts";
+import { runWrk } from "./wrk.ts";
 
 const ROOT = join(import.meta.dir, "..");
 const env = (name: string, fallback: string) => process.env[name] ?? fallback;
@@ -26,60 +30,21 @@ const concurrencies = env("BENCH_CONCURRENCY", "1,32").split(",").map(Number);
 const only = process.env.BENCH_TARGETS?.split(",").map((s) => s.trim());
 const mindgwBin = env("MINDGW_BIN", join(ROOT, "dist/mindgw"));
 
-const message = { role: "user", content: "hello from the benchmark, please echo these words back" };
-const SCENARIOS: Scenario[] = [
-  { name: "non-stream", path: "/v1/chat/completions", body: { model: "bench-model", messages: [message] } },
-  {
-    name: "stream",
-    path: "/v1/chat/completions",
-    body: {
-      model: "bench-model",
-      messages: [message],
-      stream: true,
-      stream_options: { include_usage: true },
-    },
-  },
-];
-const streamScenario = SCENARIOS[1]!;
+const streamScenario = STREAM_SCENARIO;
 
 process.on("SIGINT", () => process.exit(130));
 process.on("SIGTERM", () => process.exit(143));
 
 function targetsFor(fakeUrl: string, fakePid: number): Target[] {
-  const targets = [directTarget(fakeUrl, fakePid), bareProxyTarget(fakeUrl)];
-  if (existsSync(mindgwBin)) {
-    const key = process.env.MINDGW_BENCH_KEY;
-    targets.push(mindgwTarget(fakeUrl, mindgwBin, { name: "mindgw", ...(key ? { apiKey: key } : {}) }));
-    // The same route through a `mindgw worker` beside the fake, over the tunnel.
-    targets.push(mindgwTarget(fakeUrl, mindgwBin, { name: "mindgw-worker", via: "worker" }));
-  } else {
-    console.error(
-      `bench: ${mindgwBin} not found (run \`bun run build\`); measuring direct and bare-proxy only`,
-    );
+  if (!existsSync(mindgwBin)) {
+    console.error(`bench: ${mindgwBin} not found (run \`bun run build\`); skipping the mindgw targets`);
   }
-  // Issues 3 and 4: what auth+limits and audit cost, in library form, on vs off in one run.
-  targets.push(
-    embeddedTarget(fakeUrl, "embedded-auth-off", { auth: "off", audit: "on" }),
-    embeddedTarget(fakeUrl, "embedded-auth-on", { auth: "on", audit: "on" }),
-    embeddedTarget(fakeUrl, "embedded-audit-off", { auth: "on", audit: "off" }),
-    embeddedTarget(fakeUrl, "embedded-audit-on", { auth: "on", audit: "on" }),
-  );
-  return only ? targets.filter((t) => only.includes(t.name)) : targets;
-}
-
-/** One request of each scenario must succeed, or the numbers would measure error replies. */
-async function preflight(url: string, headers: Record<string, string>): Promise<void> {
-  for (const scenario of SCENARIOS) {
-    const res = await fetch(`${url}${scenario.path}`, {
-      method: "POST",
-      headers: { "content-type": "application/json", ...headers },
-      body: JSON.stringify(scenario.body),
-      signal: AbortSignal.timeout(10_000),
-    });
-    const text = await res.text();
-    if (res.status !== 200)
-      throw new Error(`${scenario.name} preflight: HTTP ${res.status} ${text.slice(0, 200)}`);
-  }
+  const key = process.env.MINDGW_BENCH_KEY;
+  const targets = allTargets(fakeUrl, fakePid, existsSync(mindgwBin) ? mindgwBin : undefined, key);
+  const chosen = only ? targets.filter((t) => only.includes(t.name)) : targets;
+  // Repeated runs alternate the order, so a drift in machine load does not always favour
+  // the same side of an on/off pair.
+  return process.env.BENCH_REVERSE === "1" ? chosen.reverse() : chosen;
 }
 
 async function benchTarget(target: Target, report: BenchReport, workDir: string): Promise<void> {

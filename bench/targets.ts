@@ -156,3 +156,24 @@ export const mindgwTarget = (fakeUrl: string, binary: string, variant: MindgwVar
     };
   },
 });
+
+/**
+ * Every benchmark target, in measuring order. `binary` unset leaves out the compiled-gateway
+ * targets; `apiKey` is sent to the `mindgw` target instead of a freshly created key.
+ */
+export function allTargets(fakeUrl: string, fakePid: number, binary?: string, apiKey?: string): Target[] {
+  const targets = [directTarget(fakeUrl, fakePid), bareProxyTarget(fakeUrl)];
+  if (binary) {
+    targets.push(mindgwTarget(fakeUrl, binary, { name: "mindgw", ...(apiKey ? { apiKey } : {}) }));
+    // The same route through a `mindgw worker` beside the fake, over the tunnel.
+    targets.push(mindgwTarget(fakeUrl, binary, { name: "mindgw-worker", via: "worker" }));
+  }
+  // Issues 3 and 4: what auth+limits and audit cost, in library form, on vs off.
+  targets.push(
+    embeddedTarget(fakeUrl, "embedded-auth-off", { auth: "off", audit: "on" }),
+    embeddedTarget(fakeUrl, "embedded-auth-on", { auth: "on", audit: "on" }),
+    embeddedTarget(fakeUrl, "embedded-audit-off", { auth: "on", audit: "off" }),
+    embeddedTarget(fakeUrl, "embedded-audit-on", { auth: "on", audit: "on" }),
+  );
+  return targets;
+}

@@ -15,6 +15,14 @@ const tooLarge = (max: number) =>
 export async function readJsonBody(request: Request, maxBytes: number): Promise<JsonObject> {
   const declared = Number(request.headers.get("content-length") ?? Number.NaN);
   if (declared > maxBytes) throw tooLarge(maxBytes);
+  // A body of declared length within the limit is read whole, natively: it cannot exceed its
+  // Content-Length, and this skips a JS ReadableStream per request (a hot-path cost the
+  // benchmark showed). Chunked bodies take the bounded reader below.
+  if (Number.isInteger(declared) && declared > 0 && !request.headers.has("transfer-encoding")) {
+    const bytes = await request.arrayBuffer();
+    if (bytes.byteLength > maxBytes) throw tooLarge(maxBytes);
+    return parseObject(new Uint8Array(bytes));
+  }
   if (!request.body)
     throw badRequest("request body is empty; expected a JSON object", undefined, "invalid_json");
   const chunks: Uint8Array[] = [];
@@ -30,9 +38,13 @@ export async function readJsonBody(request: Request, maxBytes: number): Promise<
     }
     chunks.push(value);
   }
+  return parseObject(Buffer.concat(chunks));
+}
+
+function parseObject(bytes: Uint8Array): JsonObject {
   let parsed: unknown;
   try {
-    parsed = JSON.parse(new TextDecoder().decode(Buffer.concat(chunks)));
+    parsed = JSON.parse(new TextDecoder().decode(bytes));
   } catch {
     throw badRequest("request body is not valid JSON", undefined, "invalid_json");
   }

@@ -35,21 +35,34 @@ export class Attempt {
     }, ms);
   }
 
-  private abortedPromise: Promise<never> | undefined;
+  private pendingReject: ((reason: unknown) => void) | undefined;
+  private listening = false;
 
   /**
-   * Rejects with the abort reason once the attempt is aborted. One promise per attempt, raced
-   * against each stream read, instead of a listener added and removed for every event.
+   * Settles with `read`, or rejects with the abort reason as soon as the attempt is aborted.
+   * One abort listener per attempt, not one per stream event; and unlike a race against a
+   * long-lived "aborted" promise, nothing is retained per read (a race adds a reaction to that
+   * promise on every call, keeping every event of a long stream alive until the attempt ends).
    */
-  get aborted(): Promise<never> {
-    if (!this.abortedPromise) {
-      this.abortedPromise = new Promise<never>((_, reject) => {
-        if (this.signal.aborted) reject(this.signal.reason);
-        else this.signal.addEventListener("abort", () => reject(this.signal.reason), { once: true });
-      });
-      this.abortedPromise.catch(() => {}); // observed by the races; never unhandled
+  read<T>(read: Promise<T>): Promise<T> {
+    if (this.signal.aborted) return Promise.reject(this.signal.reason);
+    if (!this.listening) {
+      this.listening = true;
+      this.signal.addEventListener("abort", () => this.pendingReject?.(this.signal.reason), { once: true });
     }
-    return this.abortedPromise;
+    return new Promise<T>((resolve, reject) => {
+      this.pendingReject = reject;
+      read.then(
+        (value) => {
+          this.pendingReject = undefined;
+          resolve(value);
+        },
+        (error) => {
+          this.pendingReject = undefined;
+          reject(error);
+        },
+      );
+    });
   }
 
   /** Cheap re-arm for the idle bound between stream events. */

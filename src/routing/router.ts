@@ -192,7 +192,7 @@ async function* relay(
     attempt.arm("idle", attempt.timeouts.idleMs);
     yield first.value;
     while (true) {
-      const next = await Promise.race([iterator.next(), attempt.aborted]);
+      const next = await attempt.read(iterator.next());
       if (next.done) return;
       attempt.rearm();
       yield next.value;

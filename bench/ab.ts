@@ -1,0 +1,135 @@
+/**
+ * Interleaved A/B comparisons: both targets of a pair run at the same time and short wrk runs
+ * alternate between them (A B B A …), so a change in machine load (2 shared cores) hits both
+ * sides alike. Each round gives one ratio; the median and range of the rounds are reported.
+ *   bun run build && bun bench/ab.ts
+ * Environment: AB_SECONDS (3) per wrk run, AB_ROUNDS (4), AB_PAIRS (comma list of pair ids,
+ * default all), MINDGW_BIN (dist/mindgw). Writes .bench-out/ab-<time>.json and prints markdown.
+ */
+import { existsSync } from "node:fs";
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { preflight, SCENARIOS } from "./scenarios.ts";
+import type { RunningTarget } from "./target.ts";
+import { allTargets, startFake } from "./targets.ts";
+import { runWrk, type WrkResult } from "./wrk.ts";
+
+const ROOT = join(import.meta.dir, "..");
+const seconds = Number(process.env.AB_SECONDS ?? "3");
+const rounds = Number(process.env.AB_ROUNDS ?? "4");
+const binary = process.env.MINDGW_BIN ?? join(ROOT, "dist/mindgw");
+const onlyPairs = process.env.AB_PAIRS?.split(",").map((s) => s.trim());
+
+/** One comparison: `b` measured against `a` (the baseline) at one concurrency. */
+interface Pair {
+  id: string;
+  a: string;
+  b: string;
+  c: number;
+  scenario: string;
+}
+
+const PAIRS: Pair[] = [
+  ...["non-stream", "stream"].flatMap((scenario) => [
+    { id: "auth", a: "embedded-auth-off", b: "embedded-auth-on", c: 32, scenario },
+    { id: "audit", a: "embedded-audit-off", b: "embedded-audit-on", c: 32, scenario },
+    { id: "core-c32", a: "bare-proxy", b: "mindgw", c: 32, scenario },
+    { id: "core-c1", a: "direct", b: "mindgw", c: 1, scenario },
+    { id: "worker-c32", a: "mindgw", b: "mindgw-worker", c: 32, scenario },
+  ]),
+  { id: "worker-c1", a: "mindgw", b: "mindgw-worker", c: 1, scenario: "non-stream" },
+];
+
+interface Round {
+  a: WrkResult;
+  b: WrkResult;
+}
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((x, y) => x - y);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 ? (s[m] ?? Number.NaN) : ((s[m - 1] ?? 0) + (s[m] ?? 0)) / 2;
+};
+const stat = (xs: number[], d: number) =>
+  `${median(xs).toFixed(d)} (${Math.min(...xs).toFixed(d)}–${Math.max(...xs).toFixed(d)})`;
+
+process.on("SIGINT", () => process.exit(130));
+process.on("SIGTERM", () => process.exit(143));
+
+async function main(): Promise<void> {
+  const pairs = onlyPairs ? PAIRS.filter((p) => onlyPairs.includes(p.id)) : PAIRS;
+  const needed = new Set(pairs.flatMap((p) => [p.a, p.b]));
+  const workDir = await mkdtemp(join(tmpdir(), "mindgw-bench-ab-"));
+  const fake = await startFake();
+  const running = new Map<string, RunningTarget>();
+  const results: { pair: Pair; rounds: Round[] }[] = [];
+  try {
+    const targets = allTargets(fake.url, fake.pid, existsSync(binary) ? binary : undefined);
+    for (const target of targets.filter((t) => needed.has(t.name))) {
+      console.error(`ab: starting ${target.name}`);
+      const started = await target.start();
+      running.set(target.name, started);
+      await preflight(started.url, started.headers);
+      for (const scenario of SCENARIOS) {
+        const base = { baseUrl: started.url, headers: started.headers, scenario, workDir };
+        await runWrk({ ...base, connections: 8, seconds: 2 });
+      }
+    }
+    for (const pair of pairs) {
+      const scenario = SCENARIOS.find((s) => s.name === pair.scenario);
+      const a = running.get(pair.a);
+      const b = running.get(pair.b);
+      if (!scenario || !a || !b) continue;
+      console.error(`ab: ${pair.id} ${pair.scenario} c=${pair.c}: ${pair.a} vs ${pair.b}`);
+      const measure = (t: RunningTarget) =>
+        runWrk({ baseUrl: t.url, headers: t.headers, scenario, connections: pair.c, seconds, workDir });
+      const done: Round[] = [];
+      for (let r = 0; r < rounds; r++) {
+        // A B, then B A: whichever side goes second in a round does not always win the drift.
+        if (r % 2 === 0) {
+          const ra = await measure(a);
+          done.push({ a: ra, b: await measure(b) });
+        } else {
+          const rb = await measure(b);
+          done.push({ a: await measure(a), b: rb });
+        }
+      }
+      results.push({ pair, rounds: done });
+    }
+  } finally {
+    for (const t of running.values()) await t.stop();
+    await fake.stop();
+    await rm(workDir, { recursive: true, force: true });
+  }
+  const out = [
+    `## Interleaved A/B (${rounds} rounds × ${seconds} s each side, Bun ${Bun.version})`,
+    "",
+    "Per round: b ÷ a req/s and b − a latency; median (min–max) over the rounds.",
+    "",
+    "| pair | scenario | c | a | b | a req/s | b req/s | b ÷ a | +p50 ms | +p99 ms |",
+    "| --- | --- | ---: | --- | --- | ---: | ---: | ---: | ---: | ---: |",
+  ];
+  for (const { pair, rounds: rs } of results) {
+    const ratio = rs.map((r) => r.b.rps / r.a.rps);
+    const dp50 = rs.map((r) => (r.b.p50 - r.a.p50) / 1000);
+    const dp99 = rs.map((r) => (r.b.p99 - r.a.p99) / 1000);
+    out.push(
+      `| ${pair.id} | ${pair.scenario} | ${pair.c} | ${pair.a} | ${pair.b} | ${median(rs.map((r) => r.a.rps)).toFixed(0)} | ${median(rs.map((r) => r.b.rps)).toFixed(0)} | ${stat(ratio, 3)} | ${stat(dp50, 3)} | ${stat(dp99, 3)} |`,
+    );
+  }
+  const markdown = `${out.join("\n")}\n`;
+  const outDir = join(ROOT, ".bench-out");
+  await mkdir(outDir, { recursive: true });
+  const at = new Date().toISOString().replaceAll(":", "-");
+  await writeFile(join(outDir, `ab-${at}.json`), `${JSON.stringify(results, null, 2)}\n`);
+  console.log(markdown);
+}
+
+await main().then(
+  () => process.exit(0),
+  (e: Error) => {
+    console.error(e.stack ?? e.message);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,34 @@
+import type { Scenario } from "./wrk.ts";
+
+const message = { role: "user", content: "hello from the benchmark, please echo these words back" };
+/** The two loads every target gets: one chat completion, plain and streamed. */
+export const SCENARIOS: Scenario[] = [
+  { name: "non-stream", path: "/v1/chat/completions", body: { model: "bench-model", messages: [message] } },
+  {
+    name: "stream",
+    path: "/v1/chat/completions",
+    body: {
+      model: "bench-model",
+      messages: [message],
+      stream: true,
+      stream_options: { include_usage: true },
+    },
+  },
+];
+
+export const STREAM_SCENARIO: Scenario = SCENARIOS[1]!;
+
+/** One request of each scenario must succeed, or the numbers would measure error replies. */
+export async function preflight(url: string, headers: Record<string, string>): Promise<void> {
+  for (const scenario of SCENARIOS) {
+    const res = await fetch(`${url}${scenario.path}`, {
+      method: "POST",
+      headers: { "content-type": "application/json", ...headers },
+      body: JSON.stringify(scenario.body),
+      signal: AbortSignal.timeout(10_000),
+    });
+    const text = await res.text();
+    if (res.status !== 200)
+      throw new Error(`${scenario.name} preflight: HTTP ${res.status} ${text.slice(0, 200)}`);
+  }
+}

@@ -1,8 +1,9 @@
 import type { AuditRecord } from "../../audit/audit-record.ts";
+import { type Column, textTable } from "../text-table.ts";
 
 const dash = (value: string | number | null) => (value === null || value === "" ? "-" : String(value));
 
-const columns: [string, (r: AuditRecord) => string][] = [
+const columns: Column<AuditRecord>[] = [
   ["TIME", (r) => new Date(r.startedAt).toISOString()],
   ["STATUS", (r) => String(r.status)],
   ["KEY", (r) => dash(r.keyName ?? r.keyId)],
@@ -17,14 +18,5 @@ const columns: [string, (r: AuditRecord) => string][] = [
 
 /** One page as an aligned table for people; `--json` (NDJSON) is for scripts. */
 export function auditTable(records: readonly AuditRecord[]): string {
-  const rows = [columns.map(([title]) => title), ...records.map((r) => columns.map(([, cell]) => cell(r)))];
-  const widths = columns.map((_, i) => Math.max(...rows.map((row) => row[i]?.length ?? 0)));
-  return `${rows
-    .map((row) =>
-      row
-        .map((cell, i) => cell.padEnd(widths[i] ?? 0))
-        .join("  ")
-        .trimEnd(),
-    )
-    .join("\n")}\n`;
+  return textTable(columns, records);
 }

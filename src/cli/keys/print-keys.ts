@@ -1,6 +1,7 @@
 import type { KeyView } from "../../auth/key-view.ts";
+import { type Column, textTable } from "../text-table.ts";
 
-const columns: [string, (key: KeyView) => string][] = [
+const columns: Column<KeyView>[] = [
   ["ID", (k) => k.id],
   ["NAME", (k) => k.name],
   ["ROLE", (k) => k.role],
@@ -13,16 +14,7 @@ const columns: [string, (key: KeyView) => string][] = [
 
 /** A plain aligned table for people; `--json` output is for scripts. */
 export function keysTable(keys: readonly KeyView[]): string {
-  const rows = [columns.map(([title]) => title), ...keys.map((key) => columns.map(([, cell]) => cell(key)))];
-  const widths = columns.map((_, i) => Math.max(...rows.map((row) => row[i]?.length ?? 0)));
-  return `${rows
-    .map((row) =>
-      row
-        .map((cell, i) => cell.padEnd(widths[i] ?? 0))
-        .join("  ")
-        .trimEnd(),
-    )
-    .join("\n")}\n`;
+  return textTable(columns, keys);
 }
 
 export function keyDetail(key: KeyView): string {

@@ -1,7 +1,6 @@
 import { GatewayError, upstreamError } from "../../core/gateway-error.ts";
 import type { SseEvent } from "../../core/sse.ts";
-import { openAIChunk, openAIErrorBody } from "../openai-schema.ts";
-import { parseEventData } from "../parse-body.ts";
+import { chatChunks } from "../chat-chunks.ts";
 import { MessagesStreamWriter } from "./messages-stream-writer.ts";
 
 /** What the stream translator needs beyond the events. */
@@ -23,19 +22,13 @@ export async function* chatStreamToMessages(
 ): AsyncGenerator<SseEvent> {
   const writer = new MessagesStreamWriter(options.requestedModel);
   try {
-    for await (const event of events) {
-      if (event.data === "[DONE]") break;
-      const body = parseEventData(event.data);
-      const failure = openAIErrorBody.safeParse(body);
-      if (failure.success || event.event === "error") {
-        const message = failure.data?.error.message ?? "upstream reported an error";
-        if (!writer.started) throw upstreamError(`upstream error: ${message}`);
-        yield writer.error("api_error", message);
+    for await (const item of chatChunks(events)) {
+      if (item.kind === "error") {
+        if (!writer.started) throw upstreamError(`upstream error: ${item.message}`);
+        yield writer.error("api_error", item.message);
         return;
       }
-      const chunk = openAIChunk.safeParse(body);
-      if (!chunk.success) throw upstreamError("upstream sent an unreadable stream chunk");
-      yield* writer.chunk(chunk.data);
+      yield* writer.chunk(item.chunk);
     }
   } catch (error) {
     // A GatewayError keeps travelling: the front door writes it as the Anthropic `error` event

@@ -1,8 +1,7 @@
 import type { JsonObject } from "../../core/dialect.ts";
 import { GatewayError, upstreamError } from "../../core/gateway-error.ts";
 import type { SseEvent } from "../../core/sse.ts";
-import { openAIChunk, openAIErrorBody } from "../openai-schema.ts";
-import { parseEventData } from "../parse-body.ts";
+import { chatChunks } from "../chat-chunks.ts";
 import { ResponsesStreamWriter } from "./responses-stream-writer.ts";
 
 /** What the Responses stream translator needs beyond the events. */
@@ -29,19 +28,13 @@ export async function* chatStreamToResponses(
 ): AsyncGenerator<SseEvent> {
   const writer = new ResponsesStreamWriter(options.id, options.request, options.createdAt);
   try {
-    for await (const event of events) {
-      if (event.data === "[DONE]") break;
-      const body = parseEventData(event.data);
-      const failure = openAIErrorBody.safeParse(body);
-      if (failure.success || event.event === "error") {
-        const message = failure.data?.error.message ?? "upstream reported an error";
-        if (!writer.started) throw upstreamError(`upstream error: ${message}`);
-        yield writer.error("server_error", message);
+    for await (const item of chatChunks(events)) {
+      if (item.kind === "error") {
+        if (!writer.started) throw upstreamError(`upstream error: ${item.message}`);
+        yield writer.error("server_error", item.message);
         return;
       }
-      const chunk = openAIChunk.safeParse(body);
-      if (!chunk.success) throw upstreamError("upstream sent an unreadable stream chunk");
-      yield* writer.chunk(chunk.data);
+      yield* writer.chunk(item.chunk);
     }
   } catch (error) {
     if (!writer.started) throw error;

@@ -25,10 +25,27 @@ export interface AdaptedCall {
   readonly operation: Operation;
   readonly body: JsonObject;
   json(body: JsonObject): JsonObject;
-  stream(events: AsyncIterable<SseEvent>): AsyncIterable<SseEvent>;
+  /** Translates a stream into the caller's dialect; absent when the dialects match. */
+  readonly stream?: (events: AsyncIterable<SseEvent>) => AsyncIterable<SseEvent>;
+  /**
+   * For a same-dialect stream, which events the caller gets (absent: all). A plain predicate,
+   * not another stream layer: pass-through is the hot path.
+   */
+  readonly keep?: (event: SseEvent) => boolean;
 }
 
-const identity: Pick<AdaptedCall, "json" | "stream"> = { json: (body) => body, stream: (events) => events };
+const identity: Pick<AdaptedCall, "json"> = { json: (body) => body };
+
+/** The caller-dialect stream of an adapted call, as a stream transform (for composing). */
+export function streamOf(call: AdaptedCall): (events: AsyncIterable<SseEvent>) => AsyncIterable<SseEvent> {
+  if (call.stream) return call.stream;
+  const keep = call.keep;
+  return keep ? (events) => filterEvents(events, keep) : (events) => events;
+}
+
+async function* filterEvents(events: AsyncIterable<SseEvent>, keep: (event: SseEvent) => boolean) {
+  for await (const event of events) if (keep(event)) yield event;
+}
 
 /**
  * The one place that decides whether a call crosses dialects. Same-dialect calls pass
@@ -83,6 +100,7 @@ function viaChat(
   if (!context) throw badRequest("responses need a response context");
   const chatBody = responsesRequestToChat(body, context.previous);
   const chat = adaptDialect("chat", chatBody, provider, model);
+  const chatStream = streamOf(chat);
   return {
     operation: chat.operation,
     body: chat.body,
@@ -92,7 +110,7 @@ function viaChat(
       return response;
     },
     stream: (events) =>
-      chatStreamToResponses(chat.stream(events), {
+      chatStreamToResponses(chatStream(events), {
         request: body,
         id: context.id,
         onResponse: context.onResponse,
@@ -111,17 +129,10 @@ function withForcedUsage(operation: Operation, body: JsonObject): AdaptedCall {
     operation,
     body: { ...body, stream_options: { ...options, include_usage: true } },
     json: identity.json,
-    stream: dropUsageChunks,
+    keep: (event) => !(USAGE_ONLY.test(event.data) && HAS_USAGE.test(event.data)),
   };
 }
 
 /** OpenAI's usage chunk is the one with an empty `choices` list. */
 const USAGE_ONLY = /"choices"\s*:\s*\[\s*\]/;
 const HAS_USAGE = /"usage"\s*:\s*\{/;
-
-async function* dropUsageChunks(events: AsyncIterable<SseEvent>): AsyncGenerator<SseEvent> {
-  for await (const event of events) {
-    if (USAGE_ONLY.test(event.data) && HAS_USAGE.test(event.data)) continue;
-    yield event;
-  }
-}

@@ -156,12 +156,22 @@ async function attempt(
       return { ...common, reply: { kind: "json", body: translated }, usage: () => found ?? usage() };
     }
     // Translate before committing: a stream that fails before its first translated event
-    // may still be retried or failed over.
+    // may still be retried or failed over. A same-dialect stream is metered and filtered in the
+    // relay loop itself (no extra stream layers on the hot path).
     attempt.arm("first byte", route.timeouts.firstByteMs);
-    const iterator = adapted.stream(metered(reply.events, meter))[Symbol.asyncIterator]();
-    const first = await abortable(iterator.next(), attempt.signal);
+    const translate = adapted.stream;
+    const source = translate ? translate(metered(reply.events, meter)) : reply.events;
+    const keep = adapted.keep;
+    const pass: Pass | undefined = translate
+      ? undefined
+      : (event) => {
+          meter.observe(event);
+          return keep ? keep(event) : true;
+        };
+    const reader = new EventReader(source[Symbol.asyncIterator](), attempt, pass);
+    const first = await reader.next();
     health.succeeded(route.key, performance.now() - started);
-    return { ...common, reply: { kind: "stream", events: relay(first, iterator, attempt, done) }, usage };
+    return { ...common, reply: { kind: "stream", events: relay(first, reader, attempt, done) }, usage };
   } catch (error) {
     const failure = request.signal.aborted ? clientClosed() : toGatewayError(error);
     if (failure.retryable) health.failed(route.key);
@@ -180,10 +190,29 @@ async function* metered(events: AsyncIterable<SseEvent>, meter: StreamUsageMeter
   }
 }
 
+/** Sees each upstream event of a same-dialect stream; false drops it for the caller. */
+type Pass = (event: SseEvent) => boolean;
+
+/** Reads a stream under the attempt's abort signal, skipping what `pass` drops. */
+class EventReader {
+  constructor(
+    readonly iterator: AsyncIterator<SseEvent>,
+    private readonly attempt: Attempt,
+    private readonly pass: Pass | undefined,
+  ) {}
+
+  async next(): Promise<IteratorResult<SseEvent>> {
+    while (true) {
+      const next = await this.attempt.read(this.iterator.next());
+      if (next.done || !this.pass || this.pass(next.value)) return next;
+    }
+  }
+}
+
 /** Relays the rest of a stream under the idle bound. */
 async function* relay(
   first: IteratorResult<SseEvent>,
-  iterator: AsyncIterator<SseEvent>,
+  reader: EventReader,
   attempt: Attempt,
   done: () => void,
 ): AsyncGenerator<SseEvent> {
@@ -192,7 +221,7 @@ async function* relay(
     attempt.arm("idle", attempt.timeouts.idleMs);
     yield first.value;
     while (true) {
-      const next = await attempt.read(iterator.next());
+      const next = await reader.next();
       if (next.done) return;
       attempt.rearm();
       yield next.value;
@@ -204,7 +233,7 @@ async function* relay(
   } finally {
     attempt.abort(clientClosed());
     done();
-    void iterator.return?.();
+    void reader.iterator.return?.();
   }
 }
 

@@ -9,6 +9,8 @@ export type ErrorCode =
   | "invalid_request"
   | "missing_model"
   | "model_not_found"
+  /** The route's provider cannot serve this operation; the router tries the next route. */
+  | "unsupported_operation"
   | "not_found"
   | "unauthorized"
   | "forbidden"
@@ -57,6 +59,9 @@ export class GatewayError extends Error {
 
 export const badRequest = (message: string, param?: string, code: ErrorCode = "invalid_request") =>
   new GatewayError({ status: 400, code, message, ...(param ? { param } : {}) });
+
+export const unsupportedOperation = (message: string) =>
+  new GatewayError({ status: 400, code: "unsupported_operation", message });
 
 export const notFound = (message: string, code: ErrorCode = "not_found") =>
   new GatewayError({ status: 404, code, message });

@@ -54,6 +54,12 @@ export interface Guarded {
   deferEnd(): (status: number, error?: GatewayError) => void;
 }
 
+/** Every response names its request; Anthropic's SDK reads `request-id` (its `requestID`). */
+const idHeaders = (requestId: string, dialect: Dialect): Record<string, string> =>
+  dialect === "anthropic"
+    ? { "x-request-id": requestId, "request-id": requestId }
+    : { "x-request-id": requestId };
+
 /** An unexpected error for the log: its message and where it came from, never a request body. */
 const describe = (error: unknown) =>
   error instanceof Error ? (error.stack ?? error.message) : String(error);
@@ -91,7 +97,7 @@ export function createFrontDoor(deps: FrontDoorDeps) {
       { ip: client.ip, userAgent: request.headers.get("user-agent") },
       deps.observer,
     );
-    const headers: Record<string, string> = { "x-request-id": requestId };
+    const headers = idHeaders(requestId, dialect);
     if (!deps.lifecycle.enter()) {
       const error = unavailable("the gateway is shutting down");
       ledger.finish(error.status, error);
@@ -199,7 +205,7 @@ export function createFrontDoor(deps: FrontDoorDeps) {
       deps.observer,
     );
     ledger.finish(error.status, error);
-    return errorResponse(error, dialect, { "x-request-id": requestId });
+    return errorResponse(error, dialect, idHeaders(requestId, dialect));
   }
 
   return { guard, serveModel, reject };

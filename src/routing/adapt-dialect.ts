@@ -1,5 +1,5 @@
 import { dialectOf, isJsonObject, type JsonObject, type Operation } from "../core/dialect.ts";
-import { badRequest } from "../core/gateway-error.ts";
+import { badRequest, unsupportedOperation } from "../core/gateway-error.ts";
 import type { SseEvent } from "../core/sse.ts";
 import type { Provider } from "../providers/provider.ts";
 import { chatResponseToMessages } from "../translate/anthropic-to-openai/chat-response-to-messages.ts";
@@ -87,7 +87,7 @@ export function adaptDialect(
       stream: (events) => chatStreamToMessages(events, { requestedModel: model }),
     };
   }
-  throw badRequest(`model ${model} is served by ${provider.name}, which cannot serve ${operation}`);
+  throw unsupportedOperation(`model ${model} is served by ${provider.name}, which cannot serve ${operation}`);
 }
 
 /** The Responses API, served by translation to chat completions (and on, when needed). */

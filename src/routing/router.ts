@@ -85,6 +85,12 @@ export function createRouter(deps: RouterDeps): Router {
         } catch (error) {
           if (request.signal.aborted) throw clientClosed();
           const failure = toGatewayError(error);
+          // A route that cannot serve this operation (count_tokens on an OpenAI-shaped route)
+          // is no failure of the route: the next one may serve it.
+          if (failure.code === "unsupported_operation") {
+            lastError ??= failure;
+            break;
+          }
           if (!failure.retryable) throw failure;
           lastError = failure;
           deps.log(`route ${route.label} (${route.upstreamModel}) failed: ${failure.message}`);

@@ -73,6 +73,8 @@ describe("Anthropic SDK → OpenAI-shaped route, non-stream", () => {
     expect(message.stop_reason).toBe("end_turn");
     expect(message.usage.input_tokens).toBeGreaterThan(0);
     expect(message.usage.output_tokens).toBeGreaterThan(0);
+    // The SDK reads the `request-id` header; it is the gateway's request id.
+    expect(message._request_id).toMatch(/^req_/);
 
     const up = await upstreamCall(before);
     expect(up.path).toBe("/v1/chat/completions");

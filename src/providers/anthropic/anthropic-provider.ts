@@ -1,4 +1,4 @@
-import { badRequest } from "../../core/gateway-error.ts";
+import { unsupportedOperation } from "../../core/gateway-error.ts";
 import { postJson } from "../http/post-json.ts";
 import { readUpstreamReply } from "../http/read-reply.ts";
 import type { Provider, ProviderCall, ProviderReply } from "../provider.ts";
@@ -33,7 +33,7 @@ export function createAnthropicProvider(options: AnthropicOptions): Provider {
   async function call(call: ProviderCall): Promise<ProviderReply> {
     const path =
       call.operation === "messages" || call.operation === "count_tokens" ? PATHS[call.operation] : undefined;
-    if (!path) throw badRequest(`provider ${options.name} does not serve ${call.operation}`);
+    if (!path) throw unsupportedOperation(`provider ${options.name} does not serve ${call.operation}`);
     const response = await postJson(options.name, base + path, headers, call, doFetch);
     return readUpstreamReply(options.name, response, call, options.maxSseLine);
   }

@@ -1,5 +1,5 @@
 import type { JsonObject } from "../../core/dialect.ts";
-import { badRequest } from "../../core/gateway-error.ts";
+import { unsupportedOperation } from "../../core/gateway-error.ts";
 import type { SseEvent } from "../../core/sse.ts";
 import type { Provider, ProviderCall, ProviderReply } from "../provider.ts";
 import { lastUserText, mockAnswer, mockEmbedding, roughTokens } from "./mock-reply.ts";
@@ -16,7 +16,7 @@ export function createMockProvider(name = "mock"): Provider {
     const id = `mock-${call.requestId}`;
     if (call.operation === "embeddings") return { kind: "json", body: embeddings(call.body, model) };
     if (call.operation !== "chat" && call.operation !== "completions") {
-      throw badRequest(`the mock provider does not serve ${call.operation}`);
+      throw unsupportedOperation(`the mock provider does not serve ${call.operation}`);
     }
     const words = mockAnswer(call.body);
     const text = words.join("");

@@ -1,5 +1,5 @@
 import type { Operation } from "../../core/dialect.ts";
-import { badRequest } from "../../core/gateway-error.ts";
+import { unsupportedOperation } from "../../core/gateway-error.ts";
 import { postJson } from "../http/post-json.ts";
 import { readUpstreamReply } from "../http/read-reply.ts";
 import type { Provider, ProviderCall, ProviderReply } from "../provider.ts";
@@ -31,7 +31,7 @@ export function createOpenAICompatibleProvider(options: OpenAICompatibleOptions)
 
   async function call(call: ProviderCall): Promise<ProviderReply> {
     const path = PATHS[call.operation];
-    if (!path) throw badRequest(`provider ${options.name} does not serve ${call.operation}`);
+    if (!path) throw unsupportedOperation(`provider ${options.name} does not serve ${call.operation}`);
     const response = await postJson(options.name, base + path, headers, call, doFetch);
     return readUpstreamReply(options.name, response, call, options.maxSseLine);
   }

@@ -141,7 +141,10 @@ export function createWorkerConnection(deps: ConnectionDeps): WorkerConnection {
         return fail(CloseCode.protocolError, "frame before register");
       }
       if (frame.type === "register") return fail(CloseCode.protocolError, "register sent twice");
-      if (frame.type === "heartbeat") return registry.touch(tunnel);
+      // Any frame proves the worker alive: a heartbeat queued behind a long stream's chunks
+      // must not get a busy worker removed.
+      registry.touch(tunnel);
+      if (frame.type === "heartbeat") return;
       if (frame.type === "drain") {
         tunnel.draining = true;
         log("info", "worker draining", { worker: tunnel.name });

@@ -1,5 +1,5 @@
 import type { Operation } from "../../core/dialect.ts";
-import { badRequest, GatewayError } from "../../core/gateway-error.ts";
+import { GatewayError, unsupportedOperation } from "../../core/gateway-error.ts";
 import { readUpstreamReply } from "../../providers/http/read-reply.ts";
 import type { Provider, ProviderCall, ProviderReply } from "../../providers/provider.ts";
 import type { UpstreamPath } from "../protocol.ts";
@@ -20,7 +20,7 @@ const PATHS: Partial<Record<Operation, UpstreamPath>> = {
 export function createWorkersProvider(registry: WorkerRegistry): Provider {
   async function call(call: ProviderCall): Promise<ProviderReply> {
     const path = PATHS[call.operation];
-    if (!path) throw badRequest(`workers do not serve ${call.operation}`);
+    if (!path) throw unsupportedOperation(`workers do not serve ${call.operation}`);
     const model = typeof call.body.model === "string" ? call.body.model : "";
     const worker = registry.pick(model);
     if (!worker) {

@@ -63,6 +63,8 @@ export function registerWorker(program: Command): void {
         log: workerLogger(createLogger()),
         version: VERSION,
       });
-      process.exitCode = code === 2 ? EXIT.usage : code;
+      // Exit at once: once runWorker has removed its signal handlers, a late SIGTERM would
+      // otherwise kill the process (143) while the event loop winds down after a clean drain.
+      process.exit(code === 2 ? EXIT.usage : code);
     });
 }

@@ -108,6 +108,8 @@ export const configSchema = z.strictObject({
       driver: z.enum(["sqlite", "postgres"]).default("sqlite"),
       path: z.string().default("./data/mindgw.db"),
       url: z.string().optional(),
+      /** Stored Responses API answers (`previous_response_id` chains) older than this are deleted. */
+      responses_retention: duration("30d"),
     })
     .prefault({}),
   providers: z.array(providerSchema).default([]),

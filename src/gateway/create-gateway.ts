@@ -21,6 +21,7 @@ import { createProvider, type ProviderFactory } from "../providers/create-provid
 import { RouteHealth } from "../routing/route-health.ts";
 import type { WorkerDirectory } from "../routing/route-table.ts";
 import { createRouter } from "../routing/router.ts";
+import { startResponseRetention } from "../storage/response-retention.ts";
 import { openSqliteStorage } from "../storage/sqlite/sqlite-storage.ts";
 import type { Storage } from "../storage/storage.ts";
 import { listWorkers } from "../workers/gateway/list-workers.ts";
@@ -197,6 +198,13 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       })
     : () => {};
 
+  const stopResponseRetention = startResponseRetention(
+    storage.responses,
+    options.config.storage.responses_retention,
+    (error) =>
+      logger.warn(`pruning stored responses failed: ${error instanceof Error ? error.message : "error"}`),
+  );
+
   let server: ReturnType<typeof Bun.serve> | undefined;
   return {
     app,
@@ -219,6 +227,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     },
     async stop() {
       stopWatching();
+      stopResponseRetention();
       // Live event streams never end on their own; close them so the drain is not held up and
       // `mindgw tail` reconnects to the gateway's successor at once.
       audit.bus.closeAll();

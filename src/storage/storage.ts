@@ -70,6 +70,8 @@ export interface ResponseStore {
   save(record: StoredResponse): Promise<void>;
   /** Null when the id is unknown for this tenant, including when another tenant holds it. */
   get(tenant: string, id: string): Promise<StoredResponse | null>;
+  /** Deletes up to `limit` responses created before `before` (epoch ms); returns how many. */
+  prune(before: number, limit: number): Promise<number>;
 }
 
 /**

@@ -6,6 +6,14 @@ export function createMemoryResponseStore(): ResponseStore {
   // A JSON key cannot collide the way `${tenant}:${id}` could with a colon in a tenant name.
   const keyOf = (tenant: string, id: string) => JSON.stringify([tenant, id]);
   return {
+    async prune(before, limit) {
+      let removed = 0;
+      for (const [key, row] of rows) {
+        if (removed >= limit) break;
+        if (row.createdAt < before && rows.delete(key)) removed++;
+      }
+      return removed;
+    },
     async save(record) {
       rows.set(keyOf(record.tenant, record.id), structuredClone(record));
     },

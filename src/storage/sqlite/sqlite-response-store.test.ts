@@ -47,6 +47,23 @@ function contract(name: string, open: () => ResponseStore) {
       );
     });
 
+    test("prune deletes only responses older than the cutoff, at most `limit` at a time", async () => {
+      const store = open();
+      for (const [id, createdAt] of [
+        ["old_1", 1000],
+        ["old_2", 2000],
+        ["old_3", 2500],
+        ["new_1", 5000],
+      ] as const) {
+        await store.save({ ...stored("prune", id), createdAt });
+      }
+      expect(await store.prune(3000, 2)).toBe(2);
+      expect(await store.prune(3000, 10)).toBe(1);
+      expect(await store.prune(3000, 10)).toBe(0);
+      for (const id of ["old_1", "old_2", "old_3"]) expect(await store.get("prune", id)).toBeNull();
+      expect(await store.get("prune", "new_1")).not.toBeNull();
+    });
+
     test("saving again replaces the record", async () => {
       const store = open();
       await store.save(stored("acme", "resp_4", "first"));

@@ -22,7 +22,14 @@ export function createSqliteResponseStore(db: Database): ResponseStore {
   const one = db.query<Row, [string, string]>(
     "SELECT tenant, id, response, items, created_at FROM stored_responses WHERE tenant = ? AND id = ?",
   );
+  const prune = db.query<never, [number, number]>(
+    `DELETE FROM stored_responses WHERE rowid IN
+       (SELECT rowid FROM stored_responses WHERE created_at < ? ORDER BY created_at LIMIT ?)`,
+  );
   return {
+    async prune(before, limit) {
+      return prune.run(before, limit).changes;
+    },
     async save(record) {
       upsert.run(
         record.tenant,

@@ -1,0 +1,36 @@
+import type { ResponseStore } from "./storage.ts";
+
+const BATCH = 1000;
+const MAX_BATCHES_PER_PASS = 100;
+
+/**
+ * Keeps stored responses (`previous_response_id` chains) from growing without bound: every
+ * pass deletes those older than `retentionMs`, in small batches so no delete holds the write
+ * lock for long. Passes run every quarter of the retention, between 250 ms and a minute.
+ * Returns a stop function.
+ */
+export function startResponseRetention(
+  store: ResponseStore,
+  retentionMs: number,
+  onError: (error: unknown) => void,
+  now: () => number = Date.now,
+): () => void {
+  let running = false;
+  const pass = async () => {
+    if (running) return;
+    running = true;
+    try {
+      const cutoff = now() - retentionMs;
+      for (let batch = 0; batch < MAX_BATCHES_PER_PASS; batch++) {
+        if ((await store.prune(cutoff, BATCH)) < BATCH) break;
+      }
+    } catch (error) {
+      onError(error);
+    } finally {
+      running = false;
+    }
+  };
+  const timer = setInterval(pass, Math.min(60_000, Math.max(250, Math.floor(retentionMs / 4))));
+  timer.unref();
+  return () => clearInterval(timer);
+}

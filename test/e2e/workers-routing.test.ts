@@ -171,7 +171,10 @@ describe("workers: routing through the tunnel", () => {
         .chat.completions.create({ model: "secret-model", messages: say("x") })
         .catch((e: unknown) => e);
       expect(refused).toBeInstanceOf(OpenAI.NotFoundError);
-      expect(narrow.stderr.all).toContain("gateway refused a model");
+      // The worker logs the refusal when `registered` arrives; its stderr may lag the listing.
+      await waitFor("the refusal in the worker's log", () =>
+        narrow.stderr.all.includes("gateway refused a model"),
+      );
     } finally {
       await narrow.stop("SIGKILL");
     }

@@ -22,13 +22,31 @@ export function openDatabase(path: string, options: OpenDatabaseOptions = {}): D
     ? new Database(path, { readonly: true, strict: true })
     : new Database(path, { create: true, strict: true });
   // busy_timeout first: switching to WAL itself needs the lock another process may hold.
-  db.run(
-    `PRAGMA busy_timeout = ${Math.max(0, Math.trunc(options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS))}`,
-  );
-  if (!options.readonly) db.run("PRAGMA journal_mode = WAL");
+  const busyTimeoutMs = Math.max(0, Math.trunc(options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS));
+  db.run(`PRAGMA busy_timeout = ${busyTimeoutMs}`);
+  if (!options.readonly) enableWal(db, busyTimeoutMs);
   db.run("PRAGMA synchronous = NORMAL");
   db.run("PRAGMA foreign_keys = ON");
   return db;
+}
+
+/**
+ * Switches a file to WAL. On a brand-new file that another process is switching at the same
+ * moment (`serve` and `mindgw keys` on first start), SQLite answers SQLITE_BUSY without
+ * consulting the busy handler, so the wait is done here, bounded by the busy timeout.
+ */
+function enableWal(db: Database, busyTimeoutMs: number): void {
+  const deadline = Date.now() + busyTimeoutMs;
+  while (true) {
+    try {
+      db.run("PRAGMA journal_mode = WAL");
+      return;
+    } catch (error) {
+      const busy = (error as { code?: unknown }).code === "SQLITE_BUSY";
+      if (!busy || Date.now() >= deadline) throw error;
+      Bun.sleepSync(5 + Math.random() * 20);
+    }
+  }
 }
 
 const closed = new WeakSet<Database>();

@@ -11,7 +11,16 @@ export interface UpstreamCallContext {
   /** Aborted by a cancel frame, a lost connection or a forced stop. */
   signal: AbortSignal;
   credit: StreamCredit;
+  /** Largest body text per chunk frame, so that the encoded frame fits the gateway's limit. */
+  maxChunkBytes: number;
 }
+
+/**
+ * The chunk size that keeps every frame under the gateway's message limit: JSON escaping can
+ * grow text up to six times (`\u00XX` for control characters), plus the frame's envelope.
+ */
+export const chunkBytesFor = (maxMessageBytes: number) =>
+  Math.max(256, Math.min(MAX_CHUNK_BYTES, Math.floor((maxMessageBytes - 256) / 6)));
 
 /** Splits text into pieces of at most MAX_CHUNK_BYTES UTF-8 bytes without cutting a surrogate pair. */
 export function splitChunk(text: string, maxBytes = MAX_CHUNK_BYTES): string[] {
@@ -66,7 +75,7 @@ export async function callUpstream(request: RequestFrame, ctx: UpstreamCallConte
   // One read can return far more than the window (the runtime buffers the socket), so
   // credit gates every piece sent, not only the next read.
   const emit = async (text: string): Promise<boolean> => {
-    for (const data of splitChunk(text)) {
+    for (const data of splitChunk(text, ctx.maxChunkBytes)) {
       await ctx.credit.ready(ctx.signal);
       if (ctx.signal.aborted) return false;
       ctx.send({ type: "chunk", id, data });

@@ -1,8 +1,9 @@
 import { describe, expect, test } from "bun:test";
 import { modelMatcher } from "../gateway/model-allow-list.ts";
+import { encodeFrame } from "../protocol.ts";
 import { backoffDelay } from "./backoff.ts";
 import { toConnectUrl } from "./connect-url.ts";
-import { splitChunk } from "./upstream-call.ts";
+import { chunkBytesFor, splitChunk } from "./upstream-call.ts";
 
 describe("worker helpers", () => {
   test("--connect becomes the endpoint's WebSocket URL", () => {
@@ -33,4 +34,14 @@ describe("worker helpers", () => {
     expect(modelMatcher([])("x")).toBe(false);
     expect(modelMatcher(["*"])("anything")).toBe(true);
   });
+});
+
+test("chunk frames fit the gateway's message limit even when every character needs escaping", () => {
+  for (const limit of [4 * 1024, 64 * 1024, 1024 * 1024]) {
+    const worst = '\u0001"\\'.repeat(200_000);
+    for (const data of splitChunk(worst, chunkBytesFor(limit))) {
+      const frame = encodeFrame({ type: "chunk", id: "00000000-0000-0000-0000-000000000000", data });
+      expect(Buffer.byteLength(frame)).toBeLessThanOrEqual(limit);
+    }
+  }
 });

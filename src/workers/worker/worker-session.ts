@@ -3,13 +3,14 @@ import {
   decodeJson,
   encodeFrame,
   GatewayFrame,
+  MAX_CHUNK_BYTES,
   PROTOCOL_VERSION,
   parseFrame,
   type WorkerFrame,
 } from "../protocol.ts";
 import type { WorkerLog } from "../worker-log.ts";
 import { StreamCredit } from "./stream-credit.ts";
-import { callUpstream } from "./upstream-call.ts";
+import { callUpstream, chunkBytesFor } from "./upstream-call.ts";
 
 export interface SessionOptions {
   url: URL;
@@ -41,6 +42,8 @@ export class WorkerSession {
   private readonly socket: WebSocket;
   private readonly calls = new Map<string, { abort: AbortController; credit: StreamCredit }>();
   private registered = false;
+  /** Set from the gateway's `registered` frame (its message limit). */
+  private maxChunkBytes = MAX_CHUNK_BYTES;
   private draining = false;
   private rejected: SessionEnd | undefined;
   private lastHeard = Date.now();
@@ -125,6 +128,7 @@ export class WorkerSession {
 
   private onRegistered(frame: Extract<GatewayFrame, { type: "registered" }>): void {
     this.registered = true;
+    this.maxChunkBytes = chunkBytesFor(frame.maxMessageBytes);
     const log = this.options.log;
     log("info", "registered with the gateway", { workerId: frame.workerId, models: frame.accepted });
     for (const refused of frame.refused) log("warn", "gateway refused a model", refused);
@@ -161,6 +165,7 @@ export class WorkerSession {
       send: (f) => this.send(f),
       signal: abort.signal,
       credit,
+      maxChunkBytes: this.maxChunkBytes,
     })
       .catch(() => this.send({ type: "error", id, code: "internal", message: "worker failed" }))
       .finally(() => {

@@ -1,6 +1,7 @@
 import type { FrontDoor } from "../audit/audit-record.ts";
 import { unauthorized } from "../auth/authenticate.ts";
-import { canUseModel, type Principal } from "../auth/principal.ts";
+import type { Principal } from "../auth/principal.ts";
+import { assertModelAllowed, requireArea } from "../auth/roles.ts";
 import { type Dialect, dialectOf, type Operation } from "../core/dialect.ts";
 import { GatewayError, toGatewayError, unavailable } from "../core/gateway-error.ts";
 import type { Usage } from "../core/usage.ts";
@@ -63,19 +64,6 @@ const idHeaders = (requestId: string, dialect: Dialect): Record<string, string> 
 /** An unexpected error for the log: its message and where it came from, never a request body. */
 const describe = (error: unknown) =>
   error instanceof Error ? (error.stack ?? error.message) : String(error);
-
-function assertModelCaller(principal: Principal, model: string): void {
-  if (principal.role === "worker") {
-    throw new GatewayError({ status: 403, code: "forbidden", message: "worker keys cannot call model APIs" });
-  }
-  if (!canUseModel(principal, model)) {
-    throw new GatewayError({
-      status: 403,
-      code: "forbidden",
-      message: `this key may not use model ${model}`,
-    });
-  }
-}
 
 /**
  * The pipelines every client-facing request shares. `guard` accounts for the request,
@@ -147,7 +135,8 @@ export function createFrontDoor(deps: FrontDoorDeps) {
       ledger.model = model;
       ledger.stream = body.stream === true;
       deps.observer.started(ledger);
-      assertModelCaller(principal, model);
+      requireArea(principal, "models");
+      assertModelAllowed(principal, model);
       const responses =
         operation === "responses"
           ? await responsesContext(deps.responses, principal, body, (error) =>

@@ -3,12 +3,19 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# The `mindgw tail` end-to-end test drives a real terminal through tmux.
-if ! command -v tmux >/dev/null 2>&1; then
+# System programs the tests drive for real: tmux (the `mindgw tail` terminal test), PostgreSQL
+# and Redis servers (started by the tests on free loopback ports in temp dirs, never as a
+# system service), Chromium (the /admin and /docs browser tests, through playwright-core).
+need=()
+command -v tmux >/dev/null 2>&1 || need+=(tmux)
+ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)
+command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
+command -v chromium >/dev/null 2>&1 || need+=(chromium)
+if [ "${#need[@]}" -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
-    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq tmux >/dev/null
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
   else
-    echo "tmux is required for the tail end-to-end test (apt-get install tmux)" >&2
+    echo "missing system packages: ${need[*]} (apt-get install ${need[*]})" >&2
     exit 1
   fi
 fi

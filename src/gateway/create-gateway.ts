@@ -1,6 +1,6 @@
 import type { AnyElysia } from "elysia";
-import type { RedactBody } from "../audit/audit-inserter.ts";
 import { createAuditService } from "../audit/audit-service.ts";
+import type { RedactBody } from "../audit/redact-body.ts";
 import { type Authenticator, createAuthenticator } from "../auth/authenticate.ts";
 import { createJwtVerifier } from "../auth/jwt-verifier.ts";
 import { createKeyAdmin, ensureBootstrapAdmin } from "../auth/key-admin.ts";
@@ -37,7 +37,7 @@ export interface GatewayOptions {
   config: Config;
   /** When set, the file is watched and valid edits swap in while running. */
   configPath?: string;
-  /** Defaults to SQLite at `storage.path`. */
+  /** Defaults to SQLite at `storage.path`. Audit rows go to `storage.audit` too. */
   storage?: Storage;
   /** Builds providers from config; wrap `createProvider` to add custom types. */
   providerFactory?: ProviderFactory;
@@ -73,7 +73,7 @@ export interface Gateway {
 export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   const logger = options.logger ?? createLogger();
   const storage = options.storage ?? openSqliteStorage(options.config.storage.path);
-  const audit = createAuditService(options.config, logger, options.redactBody);
+  const audit = createAuditService(options.config, storage.audit, logger, options.redactBody);
   const workerLog = workerLogger(logger);
   const heartbeatTimeoutMs = options.config.workers.heartbeat_timeout;
   const registry = createWorkerRegistry({

@@ -28,7 +28,7 @@ async function serve(options: ServeOptions): Promise<void> {
   if (!Number.isInteger(port) || port < 0 || port > 65535)
     throw new UsageError(`--port: not a port: ${options.port}`);
   const host = options.host ?? config.server.host;
-  const logger = createLogger();
+  const logger = createLogger(config.log);
   const gateway = await createGateway({
     config,
     ...(path ? { configPath: path } : {}),

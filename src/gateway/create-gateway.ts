@@ -24,6 +24,7 @@ import { createRouter } from "../routing/router.ts";
 import { startResponseRetention } from "../storage/response-retention.ts";
 import { openSqliteStorage } from "../storage/sqlite/sqlite-storage.ts";
 import type { Storage } from "../storage/storage.ts";
+import { createTelemetry } from "../telemetry/telemetry.ts";
 import { listWorkers } from "../workers/gateway/list-workers.ts";
 import { workerEndpoint, workerWebSocketConfig } from "../workers/gateway/worker-endpoint.ts";
 import { createWorkersProvider } from "../workers/gateway/worker-provider.ts";
@@ -71,7 +72,8 @@ export interface Gateway {
  * config and logging come in; nothing below reaches for globals.
  */
 export async function createGateway(options: GatewayOptions): Promise<Gateway> {
-  const logger = options.logger ?? createLogger();
+  const logger = options.logger ?? createLogger(options.config.log);
+  const telemetry = createTelemetry({ config: options.config, logger });
   const storage = options.storage ?? openSqliteStorage(options.config.storage.path);
   const audit = createAuditService(options.config, logger, options.redactBody);
   const workerLog = workerLogger(logger);
@@ -120,13 +122,14 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     router,
     authenticate,
     limits,
-    observer:
+    observer: telemetry.observe(
       options.recordAudit === false
         ? {
             started: audit.observer.started,
             finished: (record) => audit.bus.publish({ type: "request.finished", at: Date.now(), record }),
           }
         : audit.observer,
+    ),
     lifecycle,
     maxBody: () => runtime.current.config.server.max_body,
     captureBodies: () => runtime.current.config.audit.bodies,

@@ -116,7 +116,8 @@ export function createFrontDoor(deps: FrontDoorDeps) {
       return response;
     } catch (error) {
       const failure = toGatewayError(error);
-      if (failure.status === 500) deps.logger.error(`[${requestId}] internal error: ${describe(error)}`);
+      if (failure.status === 500)
+        deps.logger.error("internal error", { request_id: requestId, error: describe(error) });
       ledger.finish(failure.status, failure);
       if (deferred) deps.lifecycle.leave();
       return errorResponse(failure, dialect, headers);
@@ -140,7 +141,10 @@ export function createFrontDoor(deps: FrontDoorDeps) {
       const responses =
         operation === "responses"
           ? await responsesContext(deps.responses, principal, body, (error) =>
-              deps.logger.error(`[${ledger.requestId}] storing the response failed: ${describe(error)}`),
+              deps.logger.error("storing the response failed", {
+                request_id: ledger.requestId,
+                error: describe(error),
+              }),
             )
           : undefined;
       Object.assign(headers, deps.limits.admit(principal));

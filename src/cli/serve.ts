@@ -1,4 +1,5 @@
 import type { Command } from "commander";
+import { fileConfigSource, staticConfigSource } from "../config/config-source.ts";
 import { createGateway } from "../gateway/create-gateway.ts";
 import { createLogger } from "../log/logger.ts";
 import { UsageError } from "./exit-code.ts";
@@ -30,8 +31,7 @@ async function serve(options: ServeOptions): Promise<void> {
   const host = options.host ?? config.server.host;
   const logger = createLogger(config.log);
   const gateway = await createGateway({
-    config,
-    ...(path ? { configPath: path } : {}),
+    configSource: path ? fileConfigSource(path, config) : staticConfigSource(config),
     logger,
     onBootstrapKey(key) {
       // stdout, not the log: the one time this key is ever shown.

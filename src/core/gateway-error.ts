@@ -23,6 +23,8 @@ export type ErrorCode =
   | "worker_lost"
   | "unavailable"
   | "audit_unavailable"
+  /** The shared database (PostgreSQL) cannot be reached; the gateway reconnects by itself. */
+  | "storage_unavailable"
   | "internal_error"
   /** The client went away before the answer was complete (recorded as status 499). */
   | "client_closed";

@@ -14,8 +14,8 @@ import { createLogger } from "../log/logger.ts";
 import { createProvider } from "../providers/create-provider.ts";
 import { RouteHealth } from "../routing/route-health.ts";
 import { createRouter } from "../routing/router.ts";
+import { openStorage } from "../storage/open-storage.ts";
 import { startResponseRetention } from "../storage/response-retention.ts";
-import { openSqliteStorage } from "../storage/sqlite/sqlite-storage.ts";
 import { createTelemetry } from "../telemetry/telemetry.ts";
 import { listWorkers } from "../workers/gateway/list-workers.ts";
 import { workerWebSocketConfig } from "../workers/gateway/worker-endpoint.ts";
@@ -51,7 +51,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   const config = source.initial;
   const logger = options.logger ?? createLogger(config.log);
   const telemetry = createTelemetry({ config, logger });
-  const storage = options.storage ?? openSqliteStorage(config.storage.path);
+  const storage = options.storage ?? (await openStorage(config.storage));
   const audit = createAuditService(config, storage.audit, logger, options.redactBody);
   const publish = audit.bus.publish.bind(audit.bus);
   const closeSinks = attachSinks(audit.bus, options.events ?? []);

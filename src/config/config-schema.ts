@@ -108,6 +108,18 @@ export const configSchema = z.strictObject({
   log: z
     .strictObject({ format: z.enum(LOG_FORMATS).default("text"), level: z.enum(LOG_LEVELS).default("info") })
     .prefault({}),
+  /** Prometheus metrics; read at start (a change takes effect at the next restart). */
+  metrics: z
+    .strictObject({
+      /** `GET /metrics` on the main listener, for admin-role credentials. */
+      enabled: bool().default(true),
+      /** Also serve `/metrics` without a credential on this `host:port`, for scrapers that hold no key. */
+      listen: z
+        .string()
+        .regex(/^(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+):\d{1,5}$/, "host:port, e.g. 127.0.0.1:9464")
+        .optional(),
+    })
+    .prefault({}),
   storage: z
     .strictObject({
       driver: z.enum(["sqlite", "postgres"]).default("sqlite"),

@@ -16,6 +16,7 @@ import { RouteHealth } from "../routing/route-health.ts";
 import { createRouter } from "../routing/router.ts";
 import { startResponseRetention } from "../storage/response-retention.ts";
 import { openSqliteStorage } from "../storage/sqlite/sqlite-storage.ts";
+import { gatewaySources } from "../telemetry/gateway-sources.ts";
 import { createTelemetry } from "../telemetry/telemetry.ts";
 import { listWorkers } from "../workers/gateway/list-workers.ts";
 import { workerWebSocketConfig } from "../workers/gateway/worker-endpoint.ts";
@@ -50,7 +51,6 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   const source = configSourceOf(options);
   const config = source.initial;
   const logger = options.logger ?? createLogger(config.log);
-  const telemetry = createTelemetry({ config, logger });
   const storage = options.storage ?? openSqliteStorage(config.storage.path);
   const audit = createAuditService(config, storage.audit, logger, options.redactBody);
   const publish = audit.bus.publish.bind(audit.bus);
@@ -68,6 +68,14 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     ...(options.onBootstrapKey ? { onBootstrapKey: options.onBootstrapKey } : {}),
   });
   const policy = options.policy ?? (await buildLimitsPolicy(config, storage.spend, logger));
+  const telemetry = createTelemetry({
+    config,
+    logger,
+    bus: audit.bus,
+    sources: gatewaySources({ lifecycle, health, registry: workers.registry, audit }),
+    routes: (model) => runtime.current.table.resolve(model) !== undefined,
+    onAuditFlush: (listener) => audit.onFlush(listener),
+  });
 
   const router = createRouter({
     table: () => runtime.current.table,
@@ -116,6 +124,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     plugins: [
       ...(config.workers.enabled ? [workers.endpoint(auth.authenticate)] : []),
       responsesRoutes({ guard: frontDoor.guard, store: storage.responses }),
+      ...telemetry.routes(frontDoor.guard),
       adminKeyRoutes({ guard: frontDoor.guard, keyAdmin: auth.keyAdmin }),
       adminRoutes({
         guard: frontDoor.guard,
@@ -151,6 +160,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     // `mindgw tail` reconnects to the gateway's successor at once.
     beforeDrain: [stopWatching, stopResponseRetention, () => audit.bus.closeAll()],
     afterDrain: [
+      () => telemetry.close(),
       () => workers.registry.close(),
       () => auth.close(),
       () => policy.close?.(),

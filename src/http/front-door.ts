@@ -77,7 +77,11 @@ export function createFrontDoor(deps: FrontDoorDeps) {
     const ledger = new RequestLedger(
       requestId,
       frontDoor,
-      { ip: client.ip, userAgent: request.headers.get("user-agent") },
+      {
+        ip: client.ip,
+        userAgent: request.headers.get("user-agent"),
+        traceparent: request.headers.get("traceparent"),
+      },
       deps.observer,
     );
     const headers = idHeaders(requestId, dialect);
@@ -150,6 +154,7 @@ export function createFrontDoor(deps: FrontDoorDeps) {
         stream: ledger.stream,
         requestId: ledger.requestId,
         signal: request.signal,
+        ...(ledger.telemetry ? { telemetry: ledger.telemetry } : {}),
         ...(responses ? { responses } : {}),
         onAttempt(route, upstreamModel) {
           ledger.route = route;
@@ -189,7 +194,11 @@ export function createFrontDoor(deps: FrontDoorDeps) {
     const ledger = new RequestLedger(
       requestId,
       "other",
-      { ip: client.ip, userAgent: request.headers.get("user-agent") },
+      {
+        ip: client.ip,
+        userAgent: request.headers.get("user-agent"),
+        traceparent: request.headers.get("traceparent"),
+      },
       deps.observer,
     );
     ledger.finish(error.status, error);

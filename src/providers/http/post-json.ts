@@ -15,7 +15,7 @@ export async function postJson(
   try {
     return await doFetch(url, {
       method: "POST",
-      headers: { ...headers, "x-request-id": call.requestId },
+      headers: { ...headers, ...call.traceHeaders, "x-request-id": call.requestId },
       body: JSON.stringify(call.body),
       signal: call.signal,
     });

@@ -5,6 +5,7 @@ import { type Authenticator, createAuthenticator } from "../auth/authenticate.ts
 import { createJwtVerifier } from "../auth/jwt-verifier.ts";
 import { createKeyAdmin, ensureBootstrapAdmin } from "../auth/key-admin.ts";
 import { KeyCache } from "../auth/key-cache.ts";
+import { KeySessions } from "../auth/key-sessions.ts";
 import { RateLimiter } from "../auth/rate-limiter.ts";
 import { requireArea } from "../auth/roles.ts";
 import { SpendLedger } from "../auth/spend-ledger.ts";
@@ -64,6 +65,8 @@ export interface Gateway {
   stop(): Promise<void>;
   readonly runtime: RuntimeHolder;
   readonly storage: Storage;
+  /** Re-reads the config file now (SIGHUP); false without a file or when it did not change. */
+  reload(): Promise<boolean>;
 }
 
 /**
@@ -95,7 +98,12 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   });
   const bootstrap = options.config.auth.bootstrap_admin ? await ensureBootstrapAdmin(storage.keys) : null;
   if (bootstrap) options.onBootstrapKey?.(bootstrap.key);
-  const keys = new KeyCache({ store: storage.keys, onError: () => logger.warn("key cache refresh failed") });
+  const sessions = new KeySessions();
+  const keys = new KeyCache({
+    store: storage.keys,
+    onError: () => logger.warn("key cache refresh failed"),
+    onChange: (record) => sessions.keyChanged(record),
+  });
   await keys.start();
   const keyAdmin = createKeyAdmin({ store: storage.keys, onChange: (record) => keys.onKeyChanged(record) });
   const jwtConfig = options.config.auth.jwt;
@@ -133,6 +141,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     logger,
     refusal: () => audit.refusal(),
     responses: storage.responses,
+    sessions,
   });
   const app = createApp({
     serveModel: frontDoor.serveModel,
@@ -152,11 +161,18 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
               registry,
               authenticate: async (headers) => {
                 const principal = await authenticate(headers);
-                return { role: principal.role, name: principal.name, models: principal.models };
+                return {
+                  role: principal.role,
+                  name: principal.name,
+                  models: principal.models,
+                  keyId: principal.keyId,
+                  ...(principal.expiresAt !== undefined ? { expiresAt: principal.expiresAt } : {}),
+                };
               },
               log: workerLog,
               maxMessageBytes: options.config.workers.max_message,
               allowedOrigins: options.config.workers.allowed_origins,
+              sessions,
             }),
           ]
         : []),
@@ -177,7 +193,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     ],
   });
 
-  const stopWatching = options.configPath
+  const watch = options.configPath
     ? watchConfig(options.configPath, {
         onValid(config) {
           const next = runtime.swap(config);
@@ -196,7 +212,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
           audit.bus.publish({ type: "config.rejected", at: Date.now(), error: error.message });
         },
       })
-    : () => {};
+    : undefined;
 
   const stopResponseRetention = startResponseRetention(
     storage.responses,
@@ -211,6 +227,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     runtime,
     storage,
     handle: (request) => app.handle(request),
+    reload: async () => (await watch?.reload()) ?? false,
     listen(host, port) {
       app.listen({
         hostname: host,
@@ -220,13 +237,16 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
         // bodies above it with a bare 413 of its own, so it is lifted; nothing reads unbounded.
         maxRequestBodySize: Number.MAX_SAFE_INTEGER,
         idleTimeout: 0,
+        // Elysia shares the port by default (SO_REUSEPORT): a second gateway on a port in use
+        // would start and split the traffic. Binding exclusively makes it fail instead.
+        reusePort: false,
       });
       server = app.server ?? undefined;
       if (!server) throw new Error("server failed to start");
       return { port: server.port ?? port, hostname: server.hostname ?? host };
     },
     async stop() {
-      stopWatching();
+      watch?.stop();
       stopResponseRetention();
       // Live event streams never end on their own; close them so the drain is not held up and
       // `mindgw tail` reconnects to the gateway's successor at once.
@@ -238,6 +258,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
         logger.warn(`drain deadline (${deadline} ms) passed with ${lifecycle.active} requests in flight`);
       await server?.stop(true);
       registry.close();
+      sessions.close();
       await keys.close();
       await spend.close();
       await audit.close();

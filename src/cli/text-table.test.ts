@@ -11,7 +11,9 @@ test("a name with escape sequences and line breaks cannot rewrite the terminal t
 
 test("a log line stays one line whatever a message carries", () => {
   const lines: string[] = [];
-  createLogger((line) => lines.push(line)).warn("worker w\n2026-11-30T00:00:00Z error forged\u001b[31m");
+  createLogger({ write: (line) => lines.push(line) }).warn(
+    "worker w\n2026-11-30T00:00:00Z error forged\u001b[31m",
+  );
   expect(lines[0]?.split("\n").length).toBe(2);
   expect(lines[0]).not.toContain("\u001b");
 });

@@ -104,6 +104,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     logger,
     refusal: () => audit.refusal(),
     responses: storage.responses,
+    sessions: auth.sessions,
   });
   const reload = createReloadPolicy({
     runtime,
@@ -122,7 +123,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     unrouted: frontDoor.reject,
     websocket: workerWebSocketConfig(config.workers.max_message),
     plugins: [
-      ...(config.workers.enabled ? [workers.endpoint(auth.authenticate)] : []),
+      ...(config.workers.enabled ? [workers.endpoint(auth.authenticate, auth.sessions)] : []),
       responsesRoutes({ guard: frontDoor.guard, store: storage.responses }),
       ...telemetry.routes(frontDoor.guard),
       adminKeyRoutes({ guard: frontDoor.guard, keyAdmin: auth.keyAdmin }),
@@ -152,6 +153,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
 
   return serveGateway({
     app,
+    reload: () => source.reload?.() ?? Promise.resolve(false),
     runtime,
     storage,
     lifecycle,

@@ -52,7 +52,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   const logger = options.logger ?? createLogger(config.log);
   const telemetry = createTelemetry({ config, logger });
   const storage = options.storage ?? openSqliteStorage(config.storage.path);
-  const audit = createAuditService(config, logger, options.redactBody);
+  const audit = createAuditService(config, storage.audit, logger, options.redactBody);
   const publish = audit.bus.publish.bind(audit.bus);
   const closeSinks = attachSinks(audit.bus, options.events ?? []);
   const workers = buildWorkers(config, logger, publish);
@@ -96,6 +96,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     logger,
     refusal: () => audit.refusal(),
     responses: storage.responses,
+    sessions: auth.sessions,
   });
   const reload = createReloadPolicy({
     runtime,
@@ -114,7 +115,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     unrouted: frontDoor.reject,
     websocket: workerWebSocketConfig(config.workers.max_message),
     plugins: [
-      ...(config.workers.enabled ? [workers.endpoint(auth.authenticate)] : []),
+      ...(config.workers.enabled ? [workers.endpoint(auth.authenticate, auth.sessions)] : []),
       responsesRoutes({ guard: frontDoor.guard, store: storage.responses }),
       adminKeyRoutes({ guard: frontDoor.guard, keyAdmin: auth.keyAdmin }),
       adminRoutes({
@@ -143,6 +144,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
 
   return serveGateway({
     app,
+    reload: () => source.reload?.() ?? Promise.resolve(false),
     runtime,
     storage,
     lifecycle,

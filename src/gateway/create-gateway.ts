@@ -18,6 +18,7 @@ import { Lifecycle } from "../http/lifecycle.ts";
 import { responsesRoutes } from "../http/responses-routes.ts";
 import { createLogger, type Logger } from "../log/logger.ts";
 import { createProvider, type ProviderFactory } from "../providers/create-provider.ts";
+import { createUpstreamFetch } from "../providers/http/upstream-fetch.ts";
 import { RouteHealth } from "../routing/route-health.ts";
 import type { WorkerDirectory } from "../routing/route-table.ts";
 import { createRouter } from "../routing/router.ts";
@@ -87,8 +88,13 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     servesModel: (model) => registry.serves(model),
     models: () => registry.models(),
   };
-  const runtime = new RuntimeHolder(options.config, options.providerFactory ?? createProvider, workers);
-  const lifecycle = new Lifecycle();
+  const lifecycle = new Lifecycle(() => runtime.current.config.server.max_concurrent_requests);
+  const runtime = new RuntimeHolder(
+    options.config,
+    options.providerFactory ?? createProvider,
+    workers,
+    createUpstreamFetch({ inFlight: () => lifecycle.active }),
+  );
   const health = new RouteHealth({
     failures: options.config.routing.circuit_breaker.failures,
     cooldownMs: options.config.routing.circuit_breaker.cooldown,

@@ -1,4 +1,5 @@
 import type { Command } from "commander";
+import { fileConfigSource, staticConfigSource } from "../config/config-source.ts";
 import { createGateway } from "../gateway/create-gateway.ts";
 import { createLogger } from "../log/logger.ts";
 import { UsageError } from "./exit-code.ts";
@@ -28,10 +29,9 @@ async function serve(options: ServeOptions): Promise<void> {
   if (!Number.isInteger(port) || port < 0 || port > 65535)
     throw new UsageError(`--port: not a port: ${options.port}`);
   const host = options.host ?? config.server.host;
-  const logger = createLogger();
+  const logger = createLogger(config.log);
   const gateway = await createGateway({
-    config,
-    ...(path ? { configPath: path } : {}),
+    configSource: path ? fileConfigSource(path, config) : staticConfigSource(config),
     logger,
     onBootstrapKey(key) {
       // stdout, not the log: the one time this key is ever shown.

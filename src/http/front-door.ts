@@ -1,10 +1,10 @@
 import type { FrontDoor } from "../audit/audit-record.ts";
 import { unauthorized } from "../auth/authenticate.ts";
+import type { Policy } from "../auth/policy.ts";
 import type { Principal } from "../auth/principal.ts";
 import { assertModelAllowed, requireArea } from "../auth/roles.ts";
 import { type Dialect, dialectOf, type Operation } from "../core/dialect.ts";
 import { GatewayError, toGatewayError } from "../core/gateway-error.ts";
-import type { Usage } from "../core/usage.ts";
 import type { Logger } from "../log/logger.ts";
 import type { Router } from "../routing/router.ts";
 import type { ResponseStore } from "../storage/storage.ts";
@@ -19,13 +19,8 @@ import { responsesContext } from "./responses-context.ts";
 import { sseResponse } from "./sse-response.ts";
 import { validateBody } from "./validate-body.ts";
 
-/** Per-key limits as the front door sees them (auth/rate-limiter.ts implements it). */
-export interface Limits {
-  /** Throws a 429 GatewayError when over a limit; else returns the x-ratelimit-* headers. */
-  admit(principal: Principal): Record<string, string>;
-  /** Counts what an answer actually used; returns its cost in USD. */
-  record(principal: Principal, model: string, usage: Usage): number;
-}
+/** Limits and budgets as the front door sees them: the policy seam (auth/policy.ts). */
+export type Limits = Policy;
 
 export interface FrontDoorDeps {
   readonly router: Router;
@@ -118,7 +113,8 @@ export function createFrontDoor(deps: FrontDoorDeps) {
       return response;
     } catch (error) {
       const failure = toGatewayError(error);
-      if (failure.status === 500) deps.logger.error(`[${requestId}] internal error: ${describe(error)}`);
+      if (failure.status === 500)
+        deps.logger.error("internal error", { request_id: requestId, error: describe(error) });
       ledger.finish(failure.status, failure);
       if (deferred) deps.lifecycle.leave();
       return errorResponse(failure, dialect, headers);
@@ -142,7 +138,10 @@ export function createFrontDoor(deps: FrontDoorDeps) {
       const responses =
         operation === "responses"
           ? await responsesContext(deps.responses, principal, body, (error) =>
-              deps.logger.error(`[${ledger.requestId}] storing the response failed: ${describe(error)}`),
+              deps.logger.error("storing the response failed", {
+                request_id: ledger.requestId,
+                error: describe(error),
+              }),
             )
           : undefined;
       Object.assign(headers, deps.limits.admit(principal));

@@ -93,7 +93,9 @@ export function createRouter(deps: RouterDeps): Router {
           }
           if (!failure.retryable) throw failure;
           lastError = failure;
-          deps.log(`route ${route.label} (${route.upstreamModel}) failed: ${failure.message}`);
+          deps.log(
+            `[${request.requestId}] route ${route.label} (${route.upstreamModel}) failed: ${failure.message}`,
+          );
           if (failure.code === "no_route_available") break;
         }
       }

@@ -98,6 +98,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     logger,
     refusal: () => audit.refusal(),
     responses: storage.responses,
+    sessions: auth.sessions,
   });
   const reload = createReloadPolicy({
     runtime,
@@ -116,7 +117,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     unrouted: frontDoor.reject,
     websocket: workerWebSocketConfig(config.workers.max_message),
     plugins: [
-      ...(config.workers.enabled ? [workers.endpoint(auth.authenticate)] : []),
+      ...(config.workers.enabled ? [workers.endpoint(auth.authenticate, auth.sessions)] : []),
       responsesRoutes({ guard: frontDoor.guard, store: storage.responses }),
       adminKeyRoutes({ guard: frontDoor.guard, keyAdmin: auth.keyAdmin }),
       adminRoutes({
@@ -145,6 +146,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
 
   return serveGateway({
     app,
+    reload: () => source.reload?.() ?? Promise.resolve(false),
     runtime,
     storage,
     lifecycle,

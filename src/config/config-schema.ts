@@ -114,6 +114,11 @@ export const configSchema = z.strictObject({
       max_body: size("10MB"),
       /** How long in-flight requests may run after SIGTERM before the process exits anyway. */
       drain_timeout: duration("30s"),
+      /**
+       * Client requests served at once (streams count until they end); the next one gets 503
+       * `over_capacity` at once instead of waiting. 0: no bound.
+       */
+      max_concurrent_requests: num(z.number().int().min(0)).default(4096),
     })
     .prefault({}),
   /** Log lines on stderr; read at start (a change takes effect at the next restart). */

@@ -11,6 +11,8 @@ import type { Provider } from "./provider.ts";
 
 export interface ProviderContext {
   maxSseLine: number;
+  /** The `fetch` for upstream calls (the gateway's has no hidden cap on requests at once). */
+  fetch?: typeof fetch;
 }
 
 /** Builds a provider from config. Embedders may pass their own factory for custom types. */
@@ -21,6 +23,7 @@ export const createProvider: ProviderFactory = (config, context) => {
     name: config.name,
     headers: config.headers,
     maxSseLine: context.maxSseLine,
+    ...(context.fetch ? { fetch: context.fetch } : {}),
     ...(config.api_key ? { apiKey: config.api_key } : {}),
   };
   switch (config.type) {

@@ -12,6 +12,7 @@ import { listModelsHandler } from "../http/models-route.ts";
 import { responsesRoutes } from "../http/responses-routes.ts";
 import { createLogger } from "../log/logger.ts";
 import { createProvider } from "../providers/create-provider.ts";
+import { createUpstreamFetch } from "../providers/http/upstream-fetch.ts";
 import { RouteHealth } from "../routing/route-health.ts";
 import { createRouter } from "../routing/router.ts";
 import { startResponseRetention } from "../storage/response-retention.ts";
@@ -56,12 +57,13 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   const publish = audit.bus.publish.bind(audit.bus);
   const closeSinks = attachSinks(audit.bus, options.events ?? []);
   const workers = buildWorkers(config, logger, publish);
+  const lifecycle = new Lifecycle(() => runtime.current.config.server.max_concurrent_requests);
   const runtime = new RuntimeHolder(
     config,
     options.providers ?? options.providerFactory ?? createProvider,
     workers.directory,
+    createUpstreamFetch({ inFlight: () => lifecycle.active }),
   );
-  const lifecycle = new Lifecycle();
   const health = new RouteHealth(breakerPolicy(config));
   const auth = await buildAuth(config, storage.keys, logger, {
     ...(options.auth || options.authenticate ? { authenticate: options.auth ?? options.authenticate } : {}),

@@ -30,6 +30,17 @@ test("csvField quotes only what RFC 4180 requires", () => {
   expect(csvField(false)).toBe("false");
 });
 
+test("csvField neutralises what a spreadsheet would run as a formula", () => {
+  expect(csvField('=HYPERLINK("http://evil","x")')).toBe('"\'=HYPERLINK(""http://evil"",""x"")"');
+  expect(csvField("+1+1")).toBe("'+1+1");
+  expect(csvField("-2+3")).toBe("'-2+3");
+  expect(csvField("@SUM(A1)")).toBe("'@SUM(A1)");
+  expect(csvField("\tcmd")).toBe("'\tcmd");
+  // Numbers are numbers: a negative latency is not a formula.
+  expect(csvField(-5)).toBe("-5");
+  expect(csvField("curl/8.0")).toBe("curl/8.0");
+});
+
 test("NDJSON: one AuditRecord per line, filtered, across pages", async () => {
   const { db, records, ready } = database();
   await ready;

@@ -25,6 +25,8 @@ export type ErrorCode =
   | "audit_unavailable"
   /** The shared database (PostgreSQL) cannot be reached; the gateway reconnects by itself. */
   | "storage_unavailable"
+  /** The gateway is at `server.max_concurrent_requests`; sent at once, never queued. */
+  | "over_capacity"
   | "internal_error"
   /** The client went away before the answer was complete (recorded as status 499). */
   | "client_closed";

@@ -61,4 +61,6 @@ export interface Gateway {
   stop(): Promise<void>;
   readonly runtime: RuntimeHolder;
   readonly storage: Storage;
+  /** Re-reads the config source now (SIGHUP); false without a file or when it did not change. */
+  reload(): Promise<boolean>;
 }

@@ -1,10 +1,11 @@
 import type { FrontDoor } from "../audit/audit-record.ts";
 import { unauthorized } from "../auth/authenticate.ts";
+import type { KeySessions } from "../auth/key-sessions.ts";
 import type { Policy } from "../auth/policy.ts";
 import type { Principal } from "../auth/principal.ts";
 import { assertModelAllowed, requireArea } from "../auth/roles.ts";
 import { type Dialect, dialectOf, type Operation } from "../core/dialect.ts";
-import { GatewayError, toGatewayError, unavailable } from "../core/gateway-error.ts";
+import { GatewayError, toGatewayError } from "../core/gateway-error.ts";
 import type { Logger } from "../log/logger.ts";
 import type { Router } from "../routing/router.ts";
 import type { ResponseStore } from "../storage/storage.ts";
@@ -12,6 +13,7 @@ import { captureEvents } from "./capture-events.ts";
 import { errorResponse } from "./error-body.ts";
 import type { Lifecycle } from "./lifecycle.ts";
 import { readJsonBody } from "./read-json-body.ts";
+import { refusalError } from "./refusal-error.ts";
 import { requestIdOf } from "./request-id.ts";
 import { RequestLedger, type RequestObserver } from "./request-ledger.ts";
 import { responsesContext } from "./responses-context.ts";
@@ -35,6 +37,8 @@ export interface FrontDoorDeps {
   readonly refusal: () => GatewayError | undefined;
   /** Stored Responses API answers, for `previous_response_id` chains. */
   readonly responses: ResponseStore;
+  /** Live requests per key: a revoke or expiry ends them (streams with an error event). */
+  readonly sessions?: KeySessions;
 }
 
 export interface ClientInfo {
@@ -77,12 +81,17 @@ export function createFrontDoor(deps: FrontDoorDeps) {
     const ledger = new RequestLedger(
       requestId,
       frontDoor,
-      { ip: client.ip, userAgent: request.headers.get("user-agent") },
+      {
+        ip: client.ip,
+        userAgent: request.headers.get("user-agent"),
+        traceparent: request.headers.get("traceparent"),
+      },
       deps.observer,
     );
     const headers = idHeaders(requestId, dialect);
-    if (!deps.lifecycle.enter()) {
-      const error = unavailable("the gateway is shutting down");
+    const refused = deps.lifecycle.enter();
+    if (refused) {
+      const error = refusalError(refused, deps.lifecycle.limit);
       ledger.finish(error.status, error);
       return errorResponse(error, dialect, headers);
     }
@@ -143,43 +152,54 @@ export function createFrontDoor(deps: FrontDoorDeps) {
             )
           : undefined;
       Object.assign(headers, deps.limits.admit(principal));
-      const dispatched = await deps.router({
-        operation,
-        body,
-        model,
-        stream: ledger.stream,
-        requestId: ledger.requestId,
-        signal: request.signal,
-        ...(responses ? { responses } : {}),
-        onAttempt(route, upstreamModel) {
-          ledger.route = route;
-          ledger.upstreamModel = upstreamModel;
-        },
-      });
-      ledger.route = dispatched.route;
-      ledger.upstreamModel = dispatched.upstreamModel;
-      const account = () => {
-        ledger.usage = dispatched.usage();
-        ledger.costUsd = deps.limits.record(principal, model, ledger.usage);
-      };
-      if (dispatched.reply.kind === "json") {
-        ledger.firstByte();
-        account();
-        if (capture) ledger.responseBody = JSON.stringify(dispatched.reply.body);
-        return Response.json(dispatched.reply.body, { headers });
-      }
-      const end = deferEnd();
-      const events = dispatched.reply.events;
-      return sseResponse(
-        capture ? captureEvents(events, (text) => (ledger.responseBody = text)) : events,
-        dialect,
-        headers,
-        () => ledger.firstByte(),
-        (error) => {
+      // A revoke of the caller's key, or its expiry, ends the request with a 401.
+      const watched = deps.sessions?.watch(principal, request.signal);
+      const release = watched?.release ?? (() => {});
+      let streaming = false;
+      try {
+        const dispatched = await deps.router({
+          operation,
+          body,
+          model,
+          stream: ledger.stream,
+          requestId: ledger.requestId,
+          signal: watched?.signal ?? request.signal,
+          ...(ledger.telemetry ? { telemetry: ledger.telemetry } : {}),
+          ...(responses ? { responses } : {}),
+          onAttempt(route, upstreamModel) {
+            ledger.route = route;
+            ledger.upstreamModel = upstreamModel;
+          },
+        });
+        ledger.route = dispatched.route;
+        ledger.upstreamModel = dispatched.upstreamModel;
+        const account = () => {
+          ledger.usage = dispatched.usage();
+          ledger.costUsd = deps.limits.record(principal, model, ledger.usage);
+        };
+        if (dispatched.reply.kind === "json") {
+          ledger.firstByte();
           account();
-          end(error ? error.status : 200, error);
-        },
-      );
+          if (capture) ledger.responseBody = JSON.stringify(dispatched.reply.body);
+          return Response.json(dispatched.reply.body, { headers });
+        }
+        const end = deferEnd();
+        const events = dispatched.reply.events;
+        streaming = true;
+        return sseResponse(
+          capture ? captureEvents(events, (text) => (ledger.responseBody = text)) : events,
+          dialect,
+          headers,
+          () => ledger.firstByte(),
+          (error) => {
+            release();
+            account();
+            end(error ? error.status : 200, error);
+          },
+        );
+      } finally {
+        if (!streaming) release();
+      }
     });
   }
 
@@ -189,7 +209,11 @@ export function createFrontDoor(deps: FrontDoorDeps) {
     const ledger = new RequestLedger(
       requestId,
       "other",
-      { ip: client.ip, userAgent: request.headers.get("user-agent") },
+      {
+        ip: client.ip,
+        userAgent: request.headers.get("user-agent"),
+        traceparent: request.headers.get("traceparent"),
+      },
       deps.observer,
     );
     ledger.finish(error.status, error);

@@ -1,3 +1,5 @@
+import { printable } from "../core/printable.ts";
+
 export const LOG_LEVELS = ["debug", "info", "warn", "error"] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 export const LOG_FORMATS = ["text", "json"] as const;
@@ -38,7 +40,9 @@ function textValue(value: unknown): string {
 }
 
 function textLine(time: string, level: LogLevel, message: string, fields: LogFields | undefined): string {
-  let line = `${time} ${level} ${message}`;
+  // One event, one line: names from clients and workers cannot forge another line or move the
+  // cursor (fields are quoted as JSON unless they are bare words; JSON lines escape by themselves).
+  let line = `${time} ${level} ${printable(message)}`;
   if (fields)
     for (const [key, value] of Object.entries(fields))
       if (value !== undefined) line += ` ${key}=${textValue(value)}`;

@@ -1,4 +1,13 @@
-import { chownSync, cpSync, existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import {
+  chownSync,
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Subprocess } from "bun";
@@ -41,6 +50,34 @@ function chownToServerUser(path: string): void {
   if (!/^\d+$/.test(passwd))
     throw new Error("running as root needs a `postgres` user (apt-get install postgresql)");
   chownSync(path, Number(passwd), Number(group));
+}
+
+function killGroup(pid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(-pid, signal);
+  } catch {
+    // already gone
+  }
+}
+
+/**
+ * True while a process of the group still runs. Zombies do not count: orphaned backends are
+ * reparented to PID 1, which in a container may never reap them, yet they serve nothing.
+ */
+function groupAlive(pgid: number): boolean {
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/${entry}/stat`, "utf8");
+    } catch {
+      continue; // exited while we looked
+    }
+    // pid (comm) state ppid pgrp …; comm may hold spaces, so split after its closing parenthesis.
+    const [state, , pgrp] = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    if (Number(pgrp) === pgid && state !== "Z") return true;
+  }
+  return false;
 }
 
 /** initdb is the slow part (~1 s); it runs once per test process and is copied after. */
@@ -106,9 +143,14 @@ export async function startPostgres(): Promise<PostgresServer> {
       "-c",
       "log_min_messages=warning",
     ];
-    const child = Bun.spawn(asServerUser(argv), { stdin: "ignore", stdout: "ignore", stderr: "pipe" });
+    // In a session of its own, so a crash takes the whole server: postmaster and backends.
+    const child = Bun.spawn(["setsid", ...asServerUser(argv)], {
+      stdin: "ignore",
+      stdout: "ignore",
+      stderr: "pipe",
+    });
     proc = child;
-    forget = killOnExit(child);
+    forget = killOnExit({ kill: () => killGroup(child.pid, "SIGKILL") });
     const log = new ProcessOutput(child.stderr);
     await waitFor(
       "PostgreSQL to accept connections",
@@ -136,11 +178,16 @@ export async function startPostgres(): Promise<PostgresServer> {
   const halt = async (signal: NodeJS.Signals): Promise<void> => {
     const child = proc;
     proc = null;
-    if (child === null || child.exitCode !== null) return;
-    child.kill(signal);
+    if (child === null) return;
+    // SIGKILL goes to every process of the server (a crash); SIGQUIT to the postmaster, which
+    // stops its backends itself.
+    if (signal === "SIGKILL") killGroup(child.pid, "SIGKILL");
+    else if (child.exitCode === null) child.kill(signal);
     const exited = await Promise.race([child.exited, Bun.sleep(10_000).then(() => null)]);
-    if (exited === null) child.kill("SIGKILL");
+    if (exited === null) killGroup(child.pid, "SIGKILL");
     await child.exited;
+    // Backends that outlive the postmaster would still answer queries: wait until none is left.
+    await waitFor("every PostgreSQL process to exit", () => !groupAlive(child.pid), 10_000, 10);
     forget();
   };
 

@@ -2,15 +2,29 @@ import { GatewayError } from "../core/gateway-error.ts";
 import type { Usage } from "../core/usage.ts";
 import type { CounterStore } from "./counter-store.ts";
 import { MemoryCounterStore } from "./memory-counter-store.ts";
-import { costOf, type PriceTable } from "./price-table.ts";
 import { limitSubject, type Principal } from "./principal.ts";
 import { formatReset } from "./reset-format.ts";
 import type { SpendLedger } from "./spend-ledger.ts";
 
+/** The route that served an answer (`provider:<name>` or `worker:<name>`) and its upstream model. */
+export interface Served {
+  readonly route: string | null;
+  readonly upstreamModel: string | null;
+}
+
+/** What answers cost (pricing/price-book.ts is the built-in one). */
+export interface Pricing {
+  cost(model: string, usage: Usage, served?: Served): number;
+  /** False when some way of serving the model has no price: a budget could not bind on it. */
+  isPriced(model: string): boolean;
+}
+
+const FREE: Pricing = { cost: () => 0, isPriced: () => true };
+
 export interface RateLimiterOptions {
   /** Where spend is totalled; without one, budgets are not enforced. */
   spend?: SpendLedger;
-  prices?: PriceTable;
+  pricing?: Pricing;
   counters?: CounterStore;
   now?: () => number;
 }
@@ -25,19 +39,19 @@ const NO_HEADERS: Readonly<Record<string, string>> = Object.freeze({});
  * the answer's usage is known (streams included). Structurally an http/front-door `Limits`.
  */
 export class RateLimiter {
-  private prices: PriceTable;
+  private pricing: Pricing;
   private readonly counters: CounterStore;
   private readonly now: () => number;
 
   constructor(private readonly options: RateLimiterOptions = {}) {
-    this.prices = options.prices ?? {};
+    this.pricing = options.pricing ?? FREE;
     this.counters = options.counters ?? new MemoryCounterStore();
     this.now = options.now ?? Date.now;
   }
 
-  /** Swaps the price table (config reload). */
-  setPrices(prices: PriceTable): void {
-    this.prices = prices;
+  /** Swaps the prices (config reload). */
+  setPricing(pricing: Pricing): void {
+    this.pricing = pricing;
   }
 
   /**
@@ -45,8 +59,16 @@ export class RateLimiter {
    * or throws 429 (`budget_exceeded`, then `rate_limited` for tokens, then requests). A
    * refused request is not counted, so retrying does not extend the wait.
    */
-  admit(principal: Principal): Readonly<Record<string, string>> {
+  admit(principal: Principal, model?: string): Readonly<Record<string, string>> {
     const { rpm, tpm, budgetUsd } = principal.limits;
+    // A model with no price costs nothing, so a budget could never bind on it: refused.
+    if (budgetUsd !== undefined && model !== undefined && !this.pricing.isPriced(model)) {
+      throw new GatewayError({
+        status: 403,
+        code: "forbidden",
+        message: `model ${model} has no price, so a budget cannot apply to it; an admin can set one under prices: or allow_unpriced: true on the model`,
+      });
+    }
     if (rpm === undefined && tpm === undefined && budgetUsd === undefined) return NO_HEADERS;
     const subject = limitSubject(principal);
     const now = this.now();
@@ -65,12 +87,12 @@ export class RateLimiter {
   }
 
   /** Counts an answer's tokens and spend; returns its cost in USD (for the audit row). */
-  record(principal: Principal, model: string, usage: Usage): number {
+  record(principal: Principal, model: string, usage: Usage, served?: Served): number {
     const subject = limitSubject(principal);
     const tokens = usage.inputTokens + usage.outputTokens;
     if (tokens > 0 && principal.limits.tpm !== undefined)
       this.counters.addTokens(subject, tokens, this.now());
-    const cost = costOf(this.prices, model, usage);
+    const cost = this.pricing.cost(model, usage, served);
     if (cost > 0) this.options.spend?.add(subject, cost);
     return cost;
   }

@@ -3,6 +3,7 @@ import { clientClosed, GatewayError, notFound, toGatewayError, unavailable } fro
 import type { SseEvent } from "../core/sse.ts";
 import type { Usage } from "../core/usage.ts";
 import type { ProviderReply } from "../providers/provider.ts";
+import type { UnsupportedPolicy } from "../translate/dropped.ts";
 import { StreamUsageMeter } from "../translate/stream-usage-meter.ts";
 import { usageFromAnthropic, usageFromOpenAI } from "../translate/usage-mapping.ts";
 import { abortable } from "./abortable.ts";
@@ -40,13 +41,20 @@ export interface Dispatched {
   /** What the answer used so far; final once the stream has ended. */
   usage(): Usage;
   readonly attempts: number;
+  /** What translation left out for this route, by name; empty when nothing was. */
+  readonly dropped: readonly string[];
 }
 
 export interface RouterDeps {
   /** The current snapshot; read once per request so a reload never changes a request midway. */
   readonly table: () => RouteTable;
   readonly health: RouteHealth;
-  readonly policy: () => { retries: number; backoffMs: number };
+  readonly policy: () => {
+    retries: number;
+    backoffMs: number;
+    /** `translation.unsupported`: drop (and name) or refuse what a translation cannot carry. */
+    unsupported?: UnsupportedPolicy;
+  };
   readonly log: (line: string) => void;
   readonly random?: () => number;
 }
@@ -68,7 +76,7 @@ export function createRouter(deps: RouterDeps): Router {
         "model_not_found",
       );
     }
-    const { retries, backoffMs } = deps.policy();
+    const { retries, backoffMs, unsupported = "drop" } = deps.policy();
     let lastError: GatewayError | undefined;
     let attempts = 0;
     for (const route of orderRoutes(plan.routes, plan.strategy, deps.health, random)) {
@@ -79,7 +87,7 @@ export function createRouter(deps: RouterDeps): Router {
         attempts++;
         request.onAttempt?.(route.label, route.upstreamModel);
         try {
-          const dispatched = await attempt(route, request, deps.health, attempts);
+          const dispatched = await attempt(route, request, deps.health, attempts, unsupported);
           maybeShadow(plan, request, deps, random);
           return dispatched;
         } catch (error) {
@@ -113,10 +121,18 @@ async function attempt(
   request: DispatchRequest,
   health: RouteHealth,
   attempts: number,
+  unsupported: UnsupportedPolicy,
 ): Promise<Dispatched> {
   let adapted: AdaptedCall;
   try {
-    adapted = adaptDialect(request.operation, request.body, route.provider, request.model, request.responses);
+    adapted = adaptDialect(
+      request.operation,
+      request.body,
+      route.provider,
+      request.model,
+      request.responses,
+      unsupported,
+    );
   } catch (error) {
     // Refused before any upstream call: no verdict on the route, but a half-open probe
     // slot this request claimed must be freed, or the route would never be probed again.
@@ -152,7 +168,12 @@ async function attempt(
       }),
       attempt.signal,
     );
-    const common = { route: reply.servedBy ?? route.label, upstreamModel: route.upstreamModel, attempts };
+    const common = {
+      route: reply.servedBy ?? route.label,
+      upstreamModel: route.upstreamModel,
+      attempts,
+      dropped: adapted.dropped ?? [],
+    };
     if (reply.kind === "json") {
       const found =
         route.provider.dialect === "anthropic" ? usageFromAnthropic(reply.body) : usageFromOpenAI(reply.body);
@@ -165,10 +186,10 @@ async function attempt(
     // may still be retried or failed over. A same-dialect stream is metered and filtered in the
     // relay loop itself (no extra stream layers on the hot path).
     attempt.arm("first byte", route.timeouts.firstByteMs);
-    const translate = adapted.stream;
-    const source = translate ? translate(metered(reply.events, meter)) : reply.events;
+    const translated = adapted.stream?.(reply.events, (found) => meter.record(found));
+    const source = translated ? translated.events : reply.events;
     const keep = adapted.keep;
-    const pass: Pass | undefined = translate
+    const pass: Pass | undefined = translated
       ? undefined
       : (event) => {
           meter.observe(event);
@@ -177,7 +198,9 @@ async function attempt(
     const reader = new EventReader(source[Symbol.asyncIterator](), attempt, pass);
     const first = await reader.next();
     health.succeeded(route.key, performance.now() - started);
-    return { ...common, reply: { kind: "stream", events: relay(first, reader, attempt, done) }, usage };
+    const events = relay(first, reader, attempt, done);
+    const errorEvent = translated?.errorEvent;
+    return { ...common, reply: { kind: "stream", events, ...(errorEvent ? { errorEvent } : {}) }, usage };
   } catch (error) {
     const failure = request.signal.aborted ? clientClosed() : toGatewayError(error);
     if (failure.retryable) health.failed(route.key);
@@ -185,14 +208,6 @@ async function attempt(
     attempt.abort(failure);
     done();
     throw failure;
-  }
-}
-
-/** Reads usage off the upstream's own events as they pass. */
-async function* metered(events: AsyncIterable<SseEvent>, meter: StreamUsageMeter): AsyncGenerator<SseEvent> {
-  for await (const event of events) {
-    meter.observe(event);
-    yield event;
   }
 }
 

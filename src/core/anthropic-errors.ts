@@ -41,6 +41,7 @@ const TYPE: Record<ErrorCode, AnthropicErrorType> = {
   no_route_available: "overloaded_error",
   worker_lost: "api_error",
   unavailable: "overloaded_error",
+  over_capacity: "overloaded_error",
   audit_unavailable: "overloaded_error",
   internal_error: "api_error",
   client_closed: "invalid_request_error",

@@ -41,6 +41,7 @@ const TYPE: Record<ErrorCode, string> = {
   no_route_available: "service_unavailable",
   worker_lost: "server_error",
   unavailable: "service_unavailable",
+  over_capacity: "service_unavailable",
   audit_unavailable: "service_unavailable",
   internal_error: "server_error",
   client_closed: "invalid_request_error",

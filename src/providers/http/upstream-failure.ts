@@ -1,5 +1,5 @@
 import { codeFromAnthropic, readAnthropicError } from "../../core/anthropic-errors.ts";
-import { GatewayError, type UpstreamErrorDetail } from "../../core/gateway-error.ts";
+import { type ErrorCode, GatewayError, type UpstreamErrorDetail } from "../../core/gateway-error.ts";
 import { codeFromOpenAI, readOpenAIError } from "../../core/openai-errors.ts";
 
 /** What an upstream answered with a non-2xx status. */
@@ -31,18 +31,44 @@ export function upstreamFailure(provider: string, answer: UpstreamAnswer): Gatew
   const body = parse(answer.text);
   const anthropic = readAnthropicError(body);
   const openai = anthropic ? undefined : readOpenAIError(body);
-  const message = anthropic?.message ?? openai?.message;
   const detail: UpstreamErrorDetail = {
     dialect: anthropic ? "anthropic" : "openai",
     status,
     ...(anthropic ? { type: anthropic.type } : {}),
     ...(openai?.type ? { type: openai.type } : {}),
     ...(openai?.code ? { code: openai.code } : {}),
+    ...(typeof body === "object" && body !== null && (anthropic || openai)
+      ? { body: body as Record<string, unknown> }
+      : {}),
   };
-  const withBody: UpstreamErrorDetail =
-    typeof body === "object" && body !== null && (anthropic || openai)
-      ? { ...detail, body: body as Record<string, unknown> }
-      : detail;
+  const code = anthropic ? codeFromAnthropic(status, anthropic) : codeFromOpenAI(status, openai);
+  const param = openai?.param ?? (code === "context_length_exceeded" ? "messages" : undefined);
+  return statusFailure(provider, status, anthropic?.message ?? openai?.message, {
+    code,
+    detail,
+    ...(param ? { param } : {}),
+    retryAfter: answer.headers.get("retry-after"),
+  });
+}
+
+/** What a provider with its own error format (Bedrock, Gemini) knows of a failure. */
+export interface FailureDetail {
+  /** The gateway's code for a caller-fault 4xx (default `invalid_request`, 404 `model_not_found`). */
+  code?: ErrorCode;
+  param?: string;
+  retryAfter?: string | null;
+  /** The upstream's own error, when it spoke OpenAI's or Anthropic's dialect. */
+  detail?: UpstreamErrorDetail;
+}
+
+/** A failure from its status and message, for providers whose error bodies are their own. */
+export function statusFailure(
+  provider: string,
+  status: number,
+  message: string | undefined,
+  known: FailureDetail = {},
+): GatewayError {
+  const detail = known.detail;
   if (status === 401 || status === 403) {
     return new GatewayError({
       status: 502,
@@ -52,33 +78,34 @@ export function upstreamFailure(provider: string, answer: UpstreamAnswer): Gatew
     });
   }
   if (status === 429) {
-    const retryAfter = answer.headers.get("retry-after");
     return new GatewayError({
       status: 429,
       code: "rate_limited",
       message: message ?? `upstream ${provider} is rate limiting the gateway`,
       retryable: true,
-      headers: retryAfter ? { "retry-after": retryAfter } : {},
-      upstream: withBody,
+      headers: known.retryAfter ? { "retry-after": known.retryAfter } : {},
+      ...(detail ? { upstream: detail } : {}),
     });
   }
   if (status >= 400 && status < 500 && status !== 408 && status !== 409) {
-    const code = anthropic ? codeFromAnthropic(status, anthropic) : codeFromOpenAI(status, openai);
-    const param = openai?.param ?? (code === "context_length_exceeded" ? "messages" : undefined);
+    const fallback: ErrorCode =
+      status === 404 ? "model_not_found" : status === 413 ? "payload_too_large" : "invalid_request";
     return new GatewayError({
       status,
-      code,
+      code: known.code ?? fallback,
       message: message ?? `upstream ${provider} rejected the request (${status})`,
-      ...(param ? { param } : {}),
-      upstream: withBody,
+      ...(known.param ? { param: known.param } : {}),
+      ...(detail ? { upstream: detail } : {}),
     });
   }
+  // A server fault: our own message, the upstream's type kept for mapping (not its body).
+  const { body: _body, ...kept } = detail ?? { dialect: "openai" as const, status };
   return new GatewayError({
     status: 502,
     code: "upstream_error",
     message: `upstream ${provider} answered ${status}`,
     retryable: true,
-    upstream: detail,
+    ...(detail ? { upstream: kept } : {}),
   });
 }
 

@@ -2,6 +2,7 @@ import { parse as parseYaml } from "yaml";
 import { ConfigError, formatPath } from "./config-error.ts";
 import { type Config, configSchema, WORKERS_PROVIDER } from "./config-schema.ts";
 import { interpolateEnv, MissingEnvError } from "./interpolate-env.ts";
+import { tenantCrossCheck } from "./tenant-cross-check.ts";
 
 export type Env = Record<string, string | undefined>;
 
@@ -49,7 +50,6 @@ export async function loadConfigFile(path: string, env: Env = process.env): Prom
   }
   return parseConfig(document, env);
 }
-
 /** Rules that span fields: names unique, routes naming providers that exist. */
 function crossCheck(config: Config): string[] {
   const problems: string[] = [];
@@ -73,6 +73,7 @@ function crossCheck(config: Config): string[] {
       problems.push(`models[${i}].shadow.provider: unknown provider "${model.shadow.provider}"`);
     }
   });
+  problems.push(...tenantCrossCheck(config));
   if (config.storage.driver === "postgres") {
     problems.push("storage.driver: postgres is not available in this version; use sqlite");
   }

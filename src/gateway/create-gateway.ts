@@ -5,6 +5,7 @@ import { attachSinks } from "../events/attach-sinks.ts";
 import { adminKeyRoutes } from "../http/admin/admin-key-routes.ts";
 import { adminRoutes } from "../http/admin/admin-routes.ts";
 import { adminStatus } from "../http/admin/admin-status.ts";
+import { tenantRoutes } from "../http/admin/tenant-routes.ts";
 import { createApp } from "../http/create-app.ts";
 import { createFrontDoor } from "../http/front-door.ts";
 import { Lifecycle } from "../http/lifecycle.ts";
@@ -16,6 +17,7 @@ import { RouteHealth } from "../routing/route-health.ts";
 import { createRouter } from "../routing/router.ts";
 import { startResponseRetention } from "../storage/response-retention.ts";
 import { openSqliteStorage } from "../storage/sqlite/sqlite-storage.ts";
+import { bindTenant } from "../tenants/bind-tenant.ts";
 import { listWorkers } from "../workers/gateway/list-workers.ts";
 import { workerWebSocketConfig } from "../workers/gateway/worker-endpoint.ts";
 import { createReloadPolicy } from "./apply-reload.ts";
@@ -65,6 +67,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     ...(options.auth || options.authenticate ? { authenticate: options.auth ?? options.authenticate } : {}),
     ...(options.onBootstrapKey ? { onBootstrapKey: options.onBootstrapKey } : {}),
   });
+  const authenticate = bindTenant(auth.authenticate, () => runtime.current.config);
   const policy = options.policy ?? (await buildLimitsPolicy(config, storage.spend, logger));
 
   const router = createRouter({
@@ -78,7 +81,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   });
   const frontDoor = createFrontDoor({
     router,
-    authenticate: auth.authenticate,
+    authenticate,
     limits: policy,
     observer:
       options.recordAudit === false
@@ -111,9 +114,15 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     unrouted: frontDoor.reject,
     websocket: workerWebSocketConfig(config.workers.max_message),
     plugins: [
-      ...(config.workers.enabled ? [workers.endpoint(auth.authenticate)] : []),
+      ...(config.workers.enabled ? [workers.endpoint(authenticate)] : []),
       responsesRoutes({ guard: frontDoor.guard, store: storage.responses }),
       adminKeyRoutes({ guard: frontDoor.guard, keyAdmin: auth.keyAdmin }),
+      tenantRoutes({
+        guard: frontDoor.guard,
+        tenants: () => runtime.current.config.tenants,
+        auditDb: audit.db,
+        countKeys: async (tenant) => (await storage.keys.list({ tenant })).length,
+      }),
       adminRoutes({
         guard: frontDoor.guard,
         audit,

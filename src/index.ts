@@ -24,4 +24,12 @@ export type { Logger } from "./log/logger.ts";
 export { createProvider, type ProviderFactory } from "./providers/create-provider.ts";
 export type { AttemptTimeouts, Provider, ProviderCall, ProviderReply } from "./providers/provider.ts";
 export { openSqliteStorage } from "./storage/sqlite/sqlite-storage.ts";
-export type { Storage } from "./storage/storage.ts";
+export type {
+  AuditBatchResult,
+  AuditEntry,
+  AuditStore,
+  KeyStore,
+  ResponseStore,
+  SpendStore,
+  Storage,
+} from "./storage/storage.ts";

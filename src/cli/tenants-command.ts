@@ -1,6 +1,7 @@
 import { existsSync } from "node:fs";
 import type { Command } from "commander";
 import { closeDatabase, openDatabase } from "../storage/sqlite/open-database.ts";
+import { createSqliteAuditStore } from "../storage/sqlite/sqlite-audit-store.ts";
 import { openSqliteStorage } from "../storage/sqlite/sqlite-storage.ts";
 import { type TenantReport, tenantReports } from "../tenants/tenant-usage.ts";
 import { adminFetch, gatewayUrl } from "./admin-fetch.ts";
@@ -42,18 +43,18 @@ async function localReports(configPath: string | undefined): Promise<TenantRepor
   if (!existsSync(path)) throw new UsageError(`no database at ${path} (is storage.path right?)`);
   const storage = openSqliteStorage(path);
   const db = openDatabase(path, { readonly: true });
+  // A store that `serve` never ran on has no audit tables yet: the store reads that as empty.
+  const audit = createSqliteAuditStore({ database: db });
   try {
-    const hasLog =
-      db.query<{ n: number }, []>("SELECT count(*) AS n FROM sqlite_master WHERE name = 'audit_log'").get()
-        ?.n === 1;
     return await tenantReports(
       config.tenants,
-      hasLog ? db : null,
+      audit,
       async (tenant) => (await storage.keys.list({ tenant })).length,
       null,
       Date.now(),
     );
   } finally {
+    audit.close();
     closeDatabase(db);
     await storage.close();
   }

@@ -1,5 +1,5 @@
 import type { Config } from "./config-schema.ts";
-import { type ConfigWatchHandlers, watchConfig } from "./watch-config.ts";
+import { type ConfigWatch, type ConfigWatchHandlers, watchConfig } from "./watch-config.ts";
 
 /**
  * Where the gateway's config comes from. The built-in one is a YAML file watched for edits;
@@ -15,6 +15,8 @@ export interface ConfigSource {
    * reason a change was refused (the previous config keeps serving). Returns a stop function.
    */
   watch(handlers: ConfigWatchHandlers): () => void;
+  /** Reads the source now (SIGHUP); resolves false when nothing changed. */
+  reload?(): Promise<boolean>;
 }
 
 /** A fixed config that never changes. */
@@ -24,5 +26,14 @@ export function staticConfigSource(config: Config): ConfigSource {
 
 /** A YAML file, reloaded when its content changes (`mindgw serve -c FILE`). */
 export function fileConfigSource(path: string, initial: Config): ConfigSource {
-  return { initial, path, watch: (handlers) => watchConfig(path, handlers) };
+  let active: ConfigWatch | undefined;
+  return {
+    initial,
+    path,
+    watch(handlers) {
+      active = watchConfig(path, handlers);
+      return () => active?.stop();
+    },
+    reload: () => active?.reload() ?? Promise.resolve(false),
+  };
 }

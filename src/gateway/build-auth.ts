@@ -2,6 +2,7 @@ import { type Authenticator, createAuthenticator } from "../auth/authenticate.ts
 import { createJwtVerifier } from "../auth/jwt-verifier.ts";
 import { createKeyAdmin, ensureBootstrapAdmin, type KeyAdmin } from "../auth/key-admin.ts";
 import { KeyCache } from "../auth/key-cache.ts";
+import { KeySessions } from "../auth/key-sessions.ts";
 import type { Config } from "../config/config-schema.ts";
 import type { Logger } from "../log/logger.ts";
 import type { KeyStore } from "../storage/storage.ts";
@@ -10,6 +11,8 @@ export interface GatewayAuth {
   readonly authenticate: Authenticator;
   /** Key administration (`/admin/api/keys`); changes reach the cache at once. */
   readonly keyAdmin: KeyAdmin;
+  /** What is open under each key: a revoke or expiry ends it (worker connections, streams). */
+  readonly sessions: KeySessions;
   close(): Promise<void>;
 }
 
@@ -31,13 +34,22 @@ export async function buildAuth(
 ): Promise<GatewayAuth> {
   const bootstrap = config.auth.bootstrap_admin ? await ensureBootstrapAdmin(store) : null;
   if (bootstrap) options.onBootstrapKey?.(bootstrap.key);
-  const keys = new KeyCache({ store, onError: () => logger.warn("key cache refresh failed") });
+  const sessions = new KeySessions();
+  const keys = new KeyCache({
+    store,
+    onError: () => logger.warn("key cache refresh failed"),
+    onChange: (record) => sessions.keyChanged(record),
+  });
   await keys.start();
   const jwt = config.auth.jwt;
   return {
     authenticate:
       options.authenticate ?? createAuthenticator({ keys, ...(jwt ? { jwt: createJwtVerifier(jwt) } : {}) }),
     keyAdmin: createKeyAdmin({ store, onChange: (record) => keys.onKeyChanged(record) }),
-    close: () => keys.close(),
+    sessions,
+    close: () => {
+      sessions.close();
+      return keys.close();
+    },
   };
 }

@@ -1,5 +1,6 @@
 import type { GatewayEvent } from "../audit/gateway-event.ts";
 import type { Authenticator } from "../auth/authenticate.ts";
+import type { KeySessions } from "../auth/key-sessions.ts";
 import type { Config } from "../config/config-schema.ts";
 import type { Logger } from "../log/logger.ts";
 import type { WorkerDirectory } from "../routing/route-table.ts";
@@ -13,7 +14,7 @@ export interface GatewayWorkers {
   /** How the route table sees connected workers: the `workers` provider and what they serve. */
   readonly directory: WorkerDirectory;
   /** Mounts `GET /workers/connect` (only while `workers.enabled`). */
-  endpoint(authenticate: Authenticator): ReturnType<typeof workerEndpoint>;
+  endpoint(authenticate: Authenticator, sessions?: KeySessions): ReturnType<typeof workerEndpoint>;
 }
 
 /** The worker registry and the endpoint workers dial into, from the `workers` section. */
@@ -37,14 +38,21 @@ export function buildWorkers(
       servesModel: (model) => registry.serves(model),
       models: () => registry.models(),
     },
-    endpoint: (authenticate) =>
+    endpoint: (authenticate, sessions) =>
       workerEndpoint({
         registry,
         authenticate: async (headers) => {
           const principal = await authenticate(headers);
-          return { role: principal.role, name: principal.name, models: principal.models };
+          return {
+            role: principal.role,
+            name: principal.name,
+            models: principal.models,
+            keyId: principal.keyId,
+            ...(principal.expiresAt !== undefined ? { expiresAt: principal.expiresAt } : {}),
+          };
         },
         log,
+        ...(sessions ? { sessions } : {}),
         maxMessageBytes: config.workers.max_message,
         allowedOrigins: config.workers.allowed_origins,
       }),

@@ -17,6 +17,7 @@ import { RouteHealth } from "../routing/route-health.ts";
 import { createRouter } from "../routing/router.ts";
 import { startResponseRetention } from "../storage/response-retention.ts";
 import { openSqliteStorage } from "../storage/sqlite/sqlite-storage.ts";
+import { createTelemetry } from "../telemetry/telemetry.ts";
 import { bindTenant } from "../tenants/bind-tenant.ts";
 import { listWorkers } from "../workers/gateway/list-workers.ts";
 import { workerWebSocketConfig } from "../workers/gateway/worker-endpoint.ts";
@@ -50,9 +51,10 @@ function configSourceOf(options: GatewayOptions): ConfigSource {
 export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   const source = configSourceOf(options);
   const config = source.initial;
-  const logger = options.logger ?? createLogger();
+  const logger = options.logger ?? createLogger(config.log);
+  const telemetry = createTelemetry({ config, logger });
   const storage = options.storage ?? openSqliteStorage(config.storage.path);
-  const audit = createAuditService(config, logger, options.redactBody);
+  const audit = createAuditService(config, storage.audit, logger, options.redactBody);
   const publish = audit.bus.publish.bind(audit.bus);
   const closeSinks = attachSinks(audit.bus, options.events ?? []);
   const workers = buildWorkers(config, logger, publish);
@@ -83,19 +85,21 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     router,
     authenticate,
     limits: policy,
-    observer:
+    observer: telemetry.observe(
       options.recordAudit === false
         ? {
             started: audit.observer.started,
             finished: (record) => publish({ type: "request.finished", at: Date.now(), record }),
           }
         : audit.observer,
+    ),
     lifecycle,
     maxBody: () => runtime.current.config.server.max_body,
     captureBodies: () => runtime.current.config.audit.bodies,
     logger,
     refusal: () => audit.refusal(),
     responses: storage.responses,
+    sessions: auth.sessions,
   });
   const reload = createReloadPolicy({
     runtime,
@@ -114,13 +118,13 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     unrouted: frontDoor.reject,
     websocket: workerWebSocketConfig(config.workers.max_message),
     plugins: [
-      ...(config.workers.enabled ? [workers.endpoint(authenticate)] : []),
+      ...(config.workers.enabled ? [workers.endpoint(authenticate, auth.sessions)] : []),
       responsesRoutes({ guard: frontDoor.guard, store: storage.responses }),
       adminKeyRoutes({ guard: frontDoor.guard, keyAdmin: auth.keyAdmin }),
       tenantRoutes({
         guard: frontDoor.guard,
         tenants: () => runtime.current.config.tenants,
-        auditDb: audit.db,
+        audit: storage.audit,
         countKeys: async (tenant) => (await storage.keys.list({ tenant })).length,
       }),
       adminRoutes({
@@ -149,6 +153,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
 
   return serveGateway({
     app,
+    reload: () => source.reload?.() ?? Promise.resolve(false),
     runtime,
     storage,
     lifecycle,

@@ -1,5 +1,5 @@
 import type { AnyElysia } from "elysia";
-import type { RedactBody } from "../audit/audit-inserter.ts";
+import type { RedactBody } from "../audit/redact-body.ts";
 import type { Authenticator } from "../auth/authenticate.ts";
 import type { Policy } from "../auth/policy.ts";
 import type { Config } from "../config/config-schema.ts";
@@ -27,7 +27,7 @@ export type GatewayConfigOption =
 export type GatewayOptions = GatewayConfigOption & {
   /** Authentication for every client and admin call. Default: API keys and (when configured) JWTs. */
   auth?: Authenticator;
-  /** Every store the gateway keeps. Default: SQLite at `storage.path`. */
+  /** Every store the gateway keeps, audit included. Default: SQLite at `storage.path`. */
   storage?: Storage;
   /** Where gateway events go besides the in-process bus (`/admin/api/events`). Default: nowhere. */
   events?: readonly EventSink[];
@@ -61,4 +61,6 @@ export interface Gateway {
   stop(): Promise<void>;
   readonly runtime: RuntimeHolder;
   readonly storage: Storage;
+  /** Re-reads the config source now (SIGHUP); false without a file or when it did not change. */
+  reload(): Promise<boolean>;
 }

@@ -12,6 +12,8 @@ export interface ServeGatewayParts {
   readonly storage: Storage;
   readonly lifecycle: Lifecycle;
   readonly logger: Logger;
+  /** Re-reads the config source now (SIGHUP). */
+  readonly reload: () => Promise<boolean>;
   /** Run first on stop, before the drain: stop watching, end live streams. */
   readonly beforeDrain: readonly (() => void)[];
   /** Run in order once drained and the listener is closed: flush and close each part. */
@@ -27,6 +29,7 @@ export function serveGateway(parts: ServeGatewayParts): Gateway {
     runtime,
     storage: parts.storage,
     handle: (request) => app.handle(request),
+    reload: parts.reload,
     listen(host, port) {
       app.listen({
         hostname: host,
@@ -36,6 +39,9 @@ export function serveGateway(parts: ServeGatewayParts): Gateway {
         // bodies above it with a bare 413 of its own, so it is lifted; nothing reads unbounded.
         maxRequestBodySize: Number.MAX_SAFE_INTEGER,
         idleTimeout: 0,
+        // Elysia shares the port by default (SO_REUSEPORT): a second gateway on a port in use
+        // would start and split the traffic. Binding exclusively makes it fail instead.
+        reusePort: false,
       });
       server = app.server ?? undefined;
       if (!server) throw new Error("server failed to start");

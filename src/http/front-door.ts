@@ -1,5 +1,6 @@
 import type { FrontDoor } from "../audit/audit-record.ts";
 import { unauthorized } from "../auth/authenticate.ts";
+import type { KeySessions } from "../auth/key-sessions.ts";
 import type { Policy } from "../auth/policy.ts";
 import type { Principal } from "../auth/principal.ts";
 import { assertModelAllowed, requireArea } from "../auth/roles.ts";
@@ -35,6 +36,8 @@ export interface FrontDoorDeps {
   readonly refusal: () => GatewayError | undefined;
   /** Stored Responses API answers, for `previous_response_id` chains. */
   readonly responses: ResponseStore;
+  /** Live requests per key: a revoke or expiry ends them (streams with an error event). */
+  readonly sessions?: KeySessions;
 }
 
 export interface ClientInfo {
@@ -111,7 +114,8 @@ export function createFrontDoor(deps: FrontDoorDeps) {
       return response;
     } catch (error) {
       const failure = toGatewayError(error);
-      if (failure.status === 500) deps.logger.error(`[${requestId}] internal error: ${describe(error)}`);
+      if (failure.status === 500)
+        deps.logger.error("internal error", { request_id: requestId, error: describe(error) });
       ledger.finish(failure.status, failure);
       if (deferred) deps.lifecycle.leave();
       return errorResponse(failure, dialect, headers);
@@ -135,47 +139,60 @@ export function createFrontDoor(deps: FrontDoorDeps) {
       const responses =
         operation === "responses"
           ? await responsesContext(deps.responses, principal, body, (error) =>
-              deps.logger.error(`[${ledger.requestId}] storing the response failed: ${describe(error)}`),
+              deps.logger.error("storing the response failed", {
+                request_id: ledger.requestId,
+                error: describe(error),
+              }),
             )
           : undefined;
       Object.assign(headers, deps.limits.admit(principal));
-      const dispatched = await deps.router({
-        operation,
-        body,
-        model,
-        stream: ledger.stream,
-        requestId: ledger.requestId,
-        signal: request.signal,
-        ...(responses ? { responses } : {}),
-        onAttempt(route, upstreamModel) {
-          ledger.route = route;
-          ledger.upstreamModel = upstreamModel;
-        },
-      });
-      ledger.route = dispatched.route;
-      ledger.upstreamModel = dispatched.upstreamModel;
-      const account = () => {
-        ledger.usage = dispatched.usage();
-        ledger.costUsd = deps.limits.record(principal, model, ledger.usage);
-      };
-      if (dispatched.reply.kind === "json") {
-        ledger.firstByte();
-        account();
-        if (capture) ledger.responseBody = JSON.stringify(dispatched.reply.body);
-        return Response.json(dispatched.reply.body, { headers });
-      }
-      const end = deferEnd();
-      const events = dispatched.reply.events;
-      return sseResponse(
-        capture ? captureEvents(events, (text) => (ledger.responseBody = text)) : events,
-        dialect,
-        headers,
-        () => ledger.firstByte(),
-        (error) => {
+      // A revoke of the caller's key, or its expiry, ends the request with a 401.
+      const watched = deps.sessions?.watch(principal, request.signal);
+      const release = watched?.release ?? (() => {});
+      let streaming = false;
+      try {
+        const dispatched = await deps.router({
+          operation,
+          body,
+          model,
+          stream: ledger.stream,
+          requestId: ledger.requestId,
+          signal: watched?.signal ?? request.signal,
+          ...(responses ? { responses } : {}),
+          onAttempt(route, upstreamModel) {
+            ledger.route = route;
+            ledger.upstreamModel = upstreamModel;
+          },
+        });
+        ledger.route = dispatched.route;
+        ledger.upstreamModel = dispatched.upstreamModel;
+        const account = () => {
+          ledger.usage = dispatched.usage();
+          ledger.costUsd = deps.limits.record(principal, model, ledger.usage);
+        };
+        if (dispatched.reply.kind === "json") {
+          ledger.firstByte();
           account();
-          end(error ? error.status : 200, error);
-        },
-      );
+          if (capture) ledger.responseBody = JSON.stringify(dispatched.reply.body);
+          return Response.json(dispatched.reply.body, { headers });
+        }
+        const end = deferEnd();
+        const events = dispatched.reply.events;
+        streaming = true;
+        return sseResponse(
+          capture ? captureEvents(events, (text) => (ledger.responseBody = text)) : events,
+          dialect,
+          headers,
+          () => ledger.firstByte(),
+          (error) => {
+            release();
+            account();
+            end(error ? error.status : 200, error);
+          },
+        );
+      } finally {
+        if (!streaming) release();
+      }
     });
   }
 

@@ -13,6 +13,7 @@ import type { Route } from "./route.ts";
 import type { RouteHealth } from "./route-health.ts";
 import type { ModelPlan, RouteTable } from "./route-table.ts";
 import { sendShadow } from "./shadow.ts";
+import { stripClientRouting } from "./strip-client-routing.ts";
 
 /** A client's call, transport-neutral: every front door and tunnel comes through here. */
 export interface DispatchRequest {
@@ -73,7 +74,7 @@ export function createRouter(deps: RouterDeps): Router {
     let attempts = 0;
     for (const route of orderRoutes(plan.routes, plan.strategy, deps.health, random)) {
       for (let retry = 0; retry <= retries; retry++) {
-        if (request.signal.aborted) throw clientClosed();
+        if (request.signal.aborted) throw abortReason(request.signal);
         if (!deps.health.admit(route.key)) break;
         if (retry > 0) await backoff(backoffMs, retry, random, request.signal);
         attempts++;
@@ -83,7 +84,7 @@ export function createRouter(deps: RouterDeps): Router {
           maybeShadow(plan, request, deps, random);
           return dispatched;
         } catch (error) {
-          if (request.signal.aborted) throw clientClosed();
+          if (request.signal.aborted) throw abortReason(request.signal);
           const failure = toGatewayError(error);
           // A route that cannot serve this operation (count_tokens on an OpenAI-shaped route)
           // is no failure of the route: the next one may serve it.
@@ -93,7 +94,9 @@ export function createRouter(deps: RouterDeps): Router {
           }
           if (!failure.retryable) throw failure;
           lastError = failure;
-          deps.log(`route ${route.label} (${route.upstreamModel}) failed: ${failure.message}`);
+          deps.log(
+            `[${request.requestId}] route ${route.label} (${route.upstreamModel}) failed: ${failure.message}`,
+          );
           if (failure.code === "no_route_available") break;
         }
       }
@@ -123,7 +126,7 @@ async function attempt(
     health.released(route.key);
     throw error;
   }
-  const body = { ...adapted.body, model: route.upstreamModel };
+  const body = stripClientRouting({ ...adapted.body, model: route.upstreamModel });
   const attempt = new Attempt(request.signal, route.timeouts, route.label);
   const started = performance.now();
   const meter = new StreamUsageMeter(route.provider.dialect);
@@ -179,7 +182,7 @@ async function attempt(
     health.succeeded(route.key, performance.now() - started);
     return { ...common, reply: { kind: "stream", events: relay(first, reader, attempt, done) }, usage };
   } catch (error) {
-    const failure = request.signal.aborted ? clientClosed() : toGatewayError(error);
+    const failure = request.signal.aborted ? abortReason(request.signal) : toGatewayError(error);
     if (failure.retryable) health.failed(route.key);
     else health.released(route.key);
     attempt.abort(failure);
@@ -187,6 +190,10 @@ async function attempt(
     throw failure;
   }
 }
+
+/** Why the caller's signal ended the request: a reason it carries (a revoked key), or the client left. */
+const abortReason = (signal: AbortSignal): GatewayError =>
+  signal.reason instanceof GatewayError ? signal.reason : clientClosed();
 
 /** Reads usage off the upstream's own events as they pass. */
 async function* metered(events: AsyncIterable<SseEvent>, meter: StreamUsageMeter): AsyncGenerator<SseEvent> {

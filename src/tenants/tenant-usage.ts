@@ -1,5 +1,7 @@
-import type { Database } from "bun:sqlite";
+import type { AuditPosition } from "../audit/audit-cursor.ts";
+import { auditFilterSchema } from "../audit/audit-query-schema.ts";
 import type { TenantConfig } from "../config/tenant-config.ts";
+import type { AuditStore } from "../storage/storage.ts";
 
 /** What one tenant used in a period: from the audit log, so every key and JWT caller counts. */
 export interface TenantUsage {
@@ -39,36 +41,41 @@ export function periodOf(per: "day" | "month", at: number): { from: number; to: 
       };
 }
 
-const EMPTY: TenantUsage = { requests: 0, inputTokens: 0, outputTokens: 0, costUsd: 0 };
+const PAGE = 1000;
 
-/** Requests, tokens and spend of one tenant's callers in [from, to). */
-export function tenantUsage(db: Database | null, tenant: string, from: number, to: number): TenantUsage {
-  if (db === null) return EMPTY;
-  const row = db
-    .query<
-      { requests: number; input: number | null; output: number | null; cost: number | null },
-      [string, number, number]
-    >(
-      `SELECT count(*) AS requests, sum(l.input_tokens) AS input, sum(l.output_tokens) AS output,
-              sum(l.cost_usd) AS cost
-         FROM audit_log l JOIN audit_principals p ON p.id = l.principal_id
-        WHERE p.tenant = ? AND l.started_at >= ? AND l.started_at < ?`,
-    )
-    .get(tenant, from, to);
-  return row
-    ? {
-        requests: row.requests,
-        inputTokens: row.input ?? 0,
-        outputTokens: row.output ?? 0,
-        costUsd: row.cost ?? 0,
-      }
-    : EMPTY;
+/**
+ * Requests, tokens and spend of one tenant's callers in [from, to), read through the audit
+ * store's own select (any backend) a page at a time. Cost grows with the period's rows; fine for
+ * an operator's query, not for a request path.
+ */
+export async function tenantUsage(
+  store: AuditStore | null,
+  tenant: string,
+  from: number,
+  to: number,
+): Promise<TenantUsage> {
+  const usage: TenantUsage = { requests: 0, inputTokens: 0, outputTokens: 0, costUsd: 0 };
+  if (store === null) return usage;
+  const filter = auditFilterSchema.parse({ tenant, from, to, order: "asc" });
+  let after: AuditPosition | null = null;
+  for (;;) {
+    const page = await store.select(filter, after, PAGE);
+    for (const { record } of page) {
+      usage.requests++;
+      usage.inputTokens += record.inputTokens;
+      usage.outputTokens += record.outputTokens;
+      usage.costUsd += record.costUsd;
+    }
+    const last = page.at(-1);
+    if (page.length < PAGE || last === undefined) return usage;
+    after = last.position;
+  }
 }
 
 /** Every configured tenant (or only `scope`) with its limits, key count and this period's usage. */
 export async function tenantReports(
   tenants: readonly TenantConfig[],
-  db: Database | null,
+  store: AuditStore | null,
   countKeys: (tenant: string) => Promise<number>,
   scope: string | null,
   now: number,
@@ -77,7 +84,7 @@ export async function tenantReports(
   return Promise.all(
     visible.map(async (tenant) => {
       const period = periodOf(tenant.budget?.per ?? "month", now);
-      const usage = tenantUsage(db, tenant.name, period.from, period.to);
+      const usage = await tenantUsage(store, tenant.name, period.from, period.to);
       return {
         name: tenant.name,
         models: tenant.models,

@@ -50,10 +50,13 @@ export function adminRoutes(deps: AdminDeps) {
   return new Elysia({ prefix: "/admin/api" })
     .get(
       "/audit",
-      reader(({ headers }, request, scope) =>
-        Response.json(queryAudit(deps.audit.db, parseInput(auditQuerySchema, auditQuery(request, scope))), {
-          headers,
-        }),
+      reader(async ({ headers }, request, scope) =>
+        Response.json(
+          await queryAudit(deps.audit.store, parseInput(auditQuerySchema, auditQuery(request, scope))),
+          {
+            headers,
+          },
+        ),
       ),
     )
     .get(
@@ -62,7 +65,7 @@ export function adminRoutes(deps: AdminDeps) {
         const { format, ...filter } = parseInput(exportSchema, auditQuery(request, scope));
         const parsed = parseInput(auditQuerySchema, { ...filter, order: filter.order ?? "asc" });
         const { limit: _limit, cursor: _cursor, ...rest } = parsed;
-        return new Response(exportAuditStream(deps.audit.db, rest, format), {
+        return new Response(exportAuditStream(deps.audit.store, rest, format), {
           headers: { ...headers, "content-type": EXPORT_CONTENT_TYPE[format] },
         });
       }),

@@ -1,6 +1,6 @@
-import type { Database } from "bun:sqlite";
 import { Elysia } from "elysia";
 import type { TenantConfig } from "../../config/tenant-config.ts";
+import type { AuditStore } from "../../storage/storage.ts";
 import { readScope } from "../../tenants/read-scope.ts";
 import { tenantReports } from "../../tenants/tenant-usage.ts";
 import { clientOf } from "../client-of.ts";
@@ -11,7 +11,7 @@ export interface TenantRoutesDeps {
   /** The tenants of the current config. */
   readonly tenants: () => readonly TenantConfig[];
   /** The audit log, where usage is counted. */
-  readonly auditDb: Database;
+  readonly audit: AuditStore;
   readonly countKeys: (tenant: string) => Promise<number>;
   readonly now?: () => number;
 }
@@ -26,7 +26,7 @@ export function tenantRoutes(deps: TenantRoutesDeps) {
       const scope = readScope(principal);
       const tenants = await tenantReports(
         deps.tenants(),
-        deps.auditDb,
+        deps.audit,
         deps.countKeys,
         scope,
         (deps.now ?? Date.now)(),

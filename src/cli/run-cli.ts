@@ -9,6 +9,7 @@ import { registerKeys } from "./keys/keys-command.ts";
 import { registerModels } from "./models-command.ts";
 import { registerServe } from "./serve.ts";
 import { registerTail } from "./tail.ts";
+import { registerTenants } from "./tenants-command.ts";
 import { registerVersion, VERSION } from "./version.ts";
 import { registerWorker } from "./worker.ts";
 
@@ -24,6 +25,7 @@ export async function runCli(argv: readonly string[]): Promise<number> {
   registerKeys(program);
   registerAudit(program);
   registerTail(program);
+  registerTenants(program);
   registerConfig(program);
   registerModels(program);
   registerVersion(program);

@@ -30,7 +30,11 @@ export class StreamUsageMeter {
     if (!HAS_USAGE.test(event.data)) return;
     const body = parseEventData(event.data);
     const usage = this.dialect === "anthropic" ? usageFromAnthropic(body) : usageFromOpenAI(body);
-    if (!usage) return;
+    if (usage) this.record(usage);
+  }
+
+  /** A usage figure a translator already read off an event. */
+  record(usage: Usage): void {
     this.seen = true;
     for (const field of FIELDS) {
       const value = Math.max(this.best[field] ?? 0, usage[field] ?? 0);

@@ -37,6 +37,11 @@ export interface GatewayErrorInit {
   param?: string;
   /** Extra response headers, e.g. Retry-After and x-ratelimit-* on a 429. */
   headers?: Record<string, string>;
+  /**
+   * A same-dialect upstream's own error body, relayed as is with `status` and `headers`
+   * (content type included): the caller sees exactly what the upstream said.
+   */
+  body?: string;
 }
 
 export class GatewayError extends Error {
@@ -45,6 +50,7 @@ export class GatewayError extends Error {
   readonly retryable: boolean;
   readonly param: string | undefined;
   readonly headers: Record<string, string>;
+  readonly body: string | undefined;
 
   constructor(init: GatewayErrorInit) {
     super(init.message);
@@ -54,6 +60,7 @@ export class GatewayError extends Error {
     this.retryable = init.retryable ?? false;
     this.param = init.param;
     this.headers = init.headers ?? {};
+    this.body = init.body;
   }
 }
 

@@ -113,6 +113,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     policy: () => ({
       retries: runtime.current.config.routing.retries,
       backoffMs: runtime.current.config.routing.backoff,
+      maxSseLine: runtime.current.config.routing.max_sse_line,
     }),
     log: (line) => logger.warn(line),
   });

@@ -47,6 +47,8 @@ export function errorResponse(
 ): Response {
   // 499 is only ever recorded (the client is gone); it is never a status we can send.
   const status = error.status === 499 ? 400 : error.status;
+  if (error.body !== undefined)
+    return new Response(error.body, { status, headers: { ...headers, ...error.headers } });
   return Response.json(errorBody(error, dialect), { status, headers: { ...headers, ...error.headers } });
 }
 

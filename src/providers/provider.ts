@@ -22,6 +22,22 @@ export interface ProviderCall {
   /** Aborts when the client goes away or a timeout fires; providers must stop all upstream work. */
   readonly signal: AbortSignal;
   readonly timeouts: AttemptTimeouts;
+  /**
+   * Set when the call goes upstream in the caller's own dialect: the provider sends these bytes,
+   * headers and query string, and hands back its upstream's answer untouched (`kind: "http"`).
+   * A provider that cannot (the mock) ignores it and answers as usual.
+   */
+  readonly native?: NativeRequest;
+}
+
+/** What a same-dialect call passes through from the client's request. */
+export interface NativeRequest {
+  /** The body as received, with only `model` spliced in; absent: send `body` serialised. */
+  readonly bytes?: Uint8Array<ArrayBuffer>;
+  /** The client's dialect headers, from the allow-list (`anthropic-beta`, `openai-beta`, …). */
+  readonly headers: Readonly<Record<string, string>>;
+  /** The client's query string with its `?` (`?beta=true`), or "". */
+  readonly query: string;
 }
 
 /**
@@ -31,6 +47,8 @@ export interface ProviderCall {
 export type ProviderReply = (
   | { readonly kind: "json"; readonly body: JsonObject; readonly usage?: Usage }
   | { readonly kind: "stream"; readonly events: AsyncIterable<SseEvent> }
+  /** The upstream's answer as received, any status, body unread: only for a `native` call. */
+  | { readonly kind: "http"; readonly response: Response }
 ) & {
   /** Who actually served it when the provider chose among several (`worker:<name>`). */
   readonly servedBy?: string;

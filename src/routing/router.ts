@@ -1,18 +1,27 @@
 import type { JsonObject, Operation } from "../core/dialect.ts";
-import { clientClosed, GatewayError, notFound, toGatewayError, unavailable } from "../core/gateway-error.ts";
-import type { SseEvent } from "../core/sse.ts";
+import {
+  clientClosed,
+  type GatewayError,
+  notFound,
+  toGatewayError,
+  unavailable,
+} from "../core/gateway-error.ts";
+import { DEFAULT_MAX_SSE_LINE, type SseEvent } from "../core/sse.ts";
 import type { Usage } from "../core/usage.ts";
-import type { ProviderReply } from "../providers/provider.ts";
+import type { NativeRequest } from "../providers/provider.ts";
 import { StreamUsageMeter } from "../translate/stream-usage-meter.ts";
 import { usageFromAnthropic, usageFromOpenAI } from "../translate/usage-mapping.ts";
 import { abortable } from "./abortable.ts";
 import { type AdaptedCall, adaptDialect, type ResponsesContext } from "./adapt-dialect.ts";
 import { Attempt } from "./attempt.ts";
+import { EventChunks, EventReader, type Pass } from "./event-chunks.ts";
+import { type ClientReply, readNativeReply } from "./native-reply.ts";
 import { orderRoutes } from "./order-routes.ts";
 import type { Route } from "./route.ts";
 import type { RouteHealth } from "./route-health.ts";
 import type { ModelPlan, RouteTable } from "./route-table.ts";
 import { sendShadow } from "./shadow.ts";
+import { spliceBody } from "./splice-body.ts";
 
 /** A client's call, transport-neutral: every front door and tunnel comes through here. */
 export interface DispatchRequest {
@@ -26,14 +35,31 @@ export interface DispatchRequest {
   readonly signal: AbortSignal;
   /** Only for `responses`: the id to answer under and the stored turns it continues. */
   readonly responses?: ResponsesContext;
+  /**
+   * The request as it arrived, for a route whose upstream speaks the caller's dialect: sent on
+   * as received (only `model` spliced) with the dialect's headers and the query string.
+   */
+  readonly received?: ReceivedRequest;
   /** Told before each attempt, so a request that fails still records the route it last tried. */
   readonly onAttempt?: (route: string, upstreamModel: string) => void;
+}
+
+/** What the front door read off the client's request, for pass-through. */
+export interface ReceivedRequest {
+  /** The body's bytes; `body` above is their one parse. */
+  readonly bytes: Uint8Array<ArrayBuffer>;
+  /** The body as parsed, before any route changed it. */
+  readonly body: JsonObject;
+  /** The client's dialect headers, from the allow-list. */
+  readonly headers: Readonly<Record<string, string>>;
+  /** With its `?`, or "". */
+  readonly query: string;
 }
 
 /** A committed answer: from here on nothing is retried, and bytes may reach the client. */
 export interface Dispatched {
   /** In the caller's dialect. A stream starts with the event that was already read. */
-  readonly reply: ProviderReply;
+  readonly reply: ClientReply;
   /** `provider:<name>` or `worker:<name>`. */
   readonly route: string;
   readonly upstreamModel: string;
@@ -46,7 +72,7 @@ export interface RouterDeps {
   /** The current snapshot; read once per request so a reload never changes a request midway. */
   readonly table: () => RouteTable;
   readonly health: RouteHealth;
-  readonly policy: () => { retries: number; backoffMs: number };
+  readonly policy: () => { retries: number; backoffMs: number; maxSseLine?: number };
   readonly log: (line: string) => void;
   readonly random?: () => number;
 }
@@ -68,7 +94,7 @@ export function createRouter(deps: RouterDeps): Router {
         "model_not_found",
       );
     }
-    const { retries, backoffMs } = deps.policy();
+    const { retries, backoffMs, maxSseLine: maxLine = DEFAULT_MAX_SSE_LINE } = deps.policy();
     let lastError: GatewayError | undefined;
     let attempts = 0;
     for (const route of orderRoutes(plan.routes, plan.strategy, deps.health, random)) {
@@ -79,7 +105,7 @@ export function createRouter(deps: RouterDeps): Router {
         attempts++;
         request.onAttempt?.(route.label, route.upstreamModel);
         try {
-          const dispatched = await attempt(route, request, deps.health, attempts);
+          const dispatched = await attempt(route, request, deps.health, attempts, maxLine);
           maybeShadow(plan, request, deps, random);
           return dispatched;
         } catch (error) {
@@ -113,6 +139,7 @@ async function attempt(
   request: DispatchRequest,
   health: RouteHealth,
   attempts: number,
+  maxLine: number,
 ): Promise<Dispatched> {
   let adapted: AdaptedCall;
   try {
@@ -124,6 +151,8 @@ async function attempt(
     throw error;
   }
   const body = { ...adapted.body, model: route.upstreamModel };
+  const native =
+    adapted.native && request.received ? nativeRequest(request.received, body, adapted) : undefined;
   const attempt = new Attempt(request.signal, route.timeouts, route.label);
   const started = performance.now();
   const meter = new StreamUsageMeter(route.provider.dialect);
@@ -136,6 +165,14 @@ async function attempt(
     health.end(route.key);
   };
   const usage = () => meter.usage ?? { inputTokens: 0, outputTokens: 0 };
+  const usageOf = route.provider.dialect === "anthropic" ? usageFromAnthropic : usageFromOpenAI;
+  // A same-dialect stream is metered and filtered by the relay itself (no extra stream layers
+  // on the hot path); only events that carry usage are looked at.
+  const keep = adapted.keep;
+  const pass: Pass = (event) => {
+    meter.observe(event);
+    return keep ? keep(event) : true;
+  };
   try {
     attempt.arm(
       request.stream ? "connect" : "first byte",
@@ -149,35 +186,45 @@ async function attempt(
         requestId: request.requestId,
         signal: attempt.signal,
         timeouts: route.timeouts,
+        ...(native ? { native } : {}),
       }),
       attempt.signal,
     );
     const common = { route: reply.servedBy ?? route.label, upstreamModel: route.upstreamModel, attempts };
+    if (reply.kind === "http") {
+      const answer = await readNativeReply(reply.response, {
+        label: route.label,
+        attempt,
+        stream: request.stream,
+        maxLine,
+        onUsage: pass,
+        usageOf,
+        done,
+      });
+      health.succeeded(route.key, performance.now() - started);
+      const found = answer.usage;
+      return { ...common, reply: answer.reply, usage: found ? () => found : usage };
+    }
     if (reply.kind === "json") {
-      const found =
-        route.provider.dialect === "anthropic" ? usageFromAnthropic(reply.body) : usageFromOpenAI(reply.body);
+      const found = usageOf(reply.body);
       const translated = adapted.json(reply.body);
       health.succeeded(route.key, performance.now() - started);
       done();
       return { ...common, reply: { kind: "json", body: translated }, usage: () => found ?? usage() };
     }
     // Translate before committing: a stream that fails before its first translated event
-    // may still be retried or failed over. A same-dialect stream is metered and filtered in the
-    // relay loop itself (no extra stream layers on the hot path).
+    // may still be retried or failed over.
     attempt.arm("first byte", route.timeouts.firstByteMs);
     const translate = adapted.stream;
     const source = translate ? translate(metered(reply.events, meter)) : reply.events;
-    const keep = adapted.keep;
-    const pass: Pass | undefined = translate
-      ? undefined
-      : (event) => {
-          meter.observe(event);
-          return keep ? keep(event) : true;
-        };
-    const reader = new EventReader(source[Symbol.asyncIterator](), attempt, pass);
+    const reader = new EventReader(source[Symbol.asyncIterator](), attempt, translate ? undefined : pass);
     const first = await reader.next();
     health.succeeded(route.key, performance.now() - started);
-    return { ...common, reply: { kind: "stream", events: relay(first, reader, attempt, done) }, usage };
+    return {
+      ...common,
+      reply: { kind: "stream", chunks: new EventChunks(first, reader, attempt, done) },
+      usage,
+    };
   } catch (error) {
     const failure = request.signal.aborted ? clientClosed() : toGatewayError(error);
     if (failure.retryable) health.failed(route.key);
@@ -188,58 +235,22 @@ async function attempt(
   }
 }
 
+/** The client's request as a same-dialect upstream gets it: its bytes with the model spliced in. */
+function nativeRequest(received: ReceivedRequest, body: JsonObject, adapted: AdaptedCall): NativeRequest {
+  const bytes = spliceBody(
+    received.bytes,
+    received.body,
+    String(body.model),
+    adapted.native?.forcedUsage === true,
+  );
+  return { headers: received.headers, query: received.query, ...(bytes ? { bytes } : {}) };
+}
+
 /** Reads usage off the upstream's own events as they pass. */
 async function* metered(events: AsyncIterable<SseEvent>, meter: StreamUsageMeter): AsyncGenerator<SseEvent> {
   for await (const event of events) {
     meter.observe(event);
     yield event;
-  }
-}
-
-/** Sees each upstream event of a same-dialect stream; false drops it for the caller. */
-type Pass = (event: SseEvent) => boolean;
-
-/** Reads a stream under the attempt's abort signal, skipping what `pass` drops. */
-class EventReader {
-  constructor(
-    readonly iterator: AsyncIterator<SseEvent>,
-    private readonly attempt: Attempt,
-    private readonly pass: Pass | undefined,
-  ) {}
-
-  async next(): Promise<IteratorResult<SseEvent>> {
-    while (true) {
-      const next = await this.attempt.read(this.iterator.next());
-      if (next.done || !this.pass || this.pass(next.value)) return next;
-    }
-  }
-}
-
-/** Relays the rest of a stream under the idle bound. */
-async function* relay(
-  first: IteratorResult<SseEvent>,
-  reader: EventReader,
-  attempt: Attempt,
-  done: () => void,
-): AsyncGenerator<SseEvent> {
-  try {
-    if (first.done) return;
-    attempt.arm("idle", attempt.timeouts.idleMs);
-    yield first.value;
-    while (true) {
-      const next = await reader.next();
-      if (next.done) return;
-      attempt.rearm();
-      yield next.value;
-    }
-  } catch (error) {
-    throw attempt.signal.aborted && !(attempt.signal.reason instanceof GatewayError)
-      ? clientClosed()
-      : toGatewayError(error);
-  } finally {
-    attempt.abort(clientClosed());
-    done();
-    void reader.iterator.return?.();
   }
 }
 

@@ -2,7 +2,8 @@ import type { ProviderCall } from "../provider.ts";
 import { unreachable } from "./upstream-failure.ts";
 
 /**
- * POSTs a call's JSON body upstream under its abort signal. A fetch that fails before any
+ * POSTs a call's JSON body upstream under its abort signal (a same-dialect call: the client's
+ * bytes, dialect headers and query string). A fetch that fails before any
  * answer is a retryable 502, or the abort reason when we ended it (client gone, timeout).
  */
 export async function postJson(
@@ -13,10 +14,15 @@ export async function postJson(
   doFetch: typeof fetch,
 ): Promise<Response> {
   try {
-    return await doFetch(url, {
+    const native = call.native;
+    return await doFetch(native ? url + native.query : url, {
       method: "POST",
-      headers: { ...headers, "x-request-id": call.requestId },
-      body: JSON.stringify(call.body),
+      // The client's dialect headers (an allow-list) override the provider's defaults: a client
+      // that sends its own `anthropic-version` gets that version.
+      headers: native
+        ? { ...headers, ...native.headers, "x-request-id": call.requestId }
+        : { ...headers, "x-request-id": call.requestId },
+      body: native?.bytes ?? JSON.stringify(call.body),
       signal: call.signal,
     });
   } catch {

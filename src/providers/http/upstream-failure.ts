@@ -34,3 +34,33 @@ export const unreachable = (provider: string) =>
     message: `could not reach upstream ${provider}`,
     retryable: true,
   });
+
+/**
+ * A same-dialect upstream's error, kept verbatim: its status, body, content type and
+ * `Retry-After` reach the caller as the upstream sent them, with the same retry verdict as
+ * `upstreamFailure`. Only a refusal of the gateway's own credentials (401/403) is not the
+ * caller's business and stays a 502 in the gateway's words.
+ */
+export function nativeFailure(
+  provider: string,
+  status: number,
+  headers: Headers,
+  body: string,
+  message: string | undefined,
+): GatewayError {
+  const mapped = upstreamFailure(provider, status, message);
+  if (status === 401 || status === 403) return mapped;
+  const relayed: Record<string, string> = {
+    "content-type": headers.get("content-type") ?? "application/json",
+  };
+  const retryAfter = headers.get("retry-after");
+  if (retryAfter) relayed["retry-after"] = retryAfter;
+  return new GatewayError({
+    status,
+    code: mapped.code,
+    message: mapped.message,
+    retryable: mapped.retryable,
+    headers: relayed,
+    body,
+  });
+}

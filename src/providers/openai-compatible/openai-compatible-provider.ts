@@ -33,6 +33,7 @@ export function createOpenAICompatibleProvider(options: OpenAICompatibleOptions)
     const path = PATHS[call.operation];
     if (!path) throw unsupportedOperation(`provider ${options.name} does not serve ${call.operation}`);
     const response = await postJson(options.name, base + path, headers, call, doFetch);
+    if (call.native) return { kind: "http", response };
     return readUpstreamReply(options.name, response, call, options.maxSseLine);
   }
 

@@ -18,6 +18,8 @@ export interface Principal {
   models: readonly string[];
   limits: { rpm?: number; tpm?: number; budgetUsd?: number };
   via: "key" | "jwt";
+  /** When the credential stops being valid (epoch ms), if it has an end; open sessions end then. */
+  expiresAt?: number;
 }
 
 export function canUseModel(principal: Principal, model: string): boolean {
@@ -31,6 +33,7 @@ export function principalFromKey(record: KeyRecord): Principal {
   if (record.tpm !== null) limits.tpm = record.tpm;
   if (record.budgetUsd !== null) limits.budgetUsd = record.budgetUsd;
   return Object.freeze({
+    ...(record.expiresAt !== null ? { expiresAt: record.expiresAt } : {}),
     keyId: record.id,
     name: record.name,
     tenant: record.tenant,

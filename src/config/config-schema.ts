@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { jwtConfigSchema } from "../auth/jwt-config.ts";
 import { priceTableSchema } from "../auth/price-table.ts";
+import { LOG_FORMATS, LOG_LEVELS } from "../log/logger.ts";
 import { parseDuration, parseSize } from "./units.ts";
 
 /** A duration without a default: "500ms", "30s", "10m", "30d" or milliseconds. */
@@ -102,6 +103,10 @@ export const configSchema = z.strictObject({
       /** How long in-flight requests may run after SIGTERM before the process exits anyway. */
       drain_timeout: duration("30s"),
     })
+    .prefault({}),
+  /** Log lines on stderr; read at start (a change takes effect at the next restart). */
+  log: z
+    .strictObject({ format: z.enum(LOG_FORMATS).default("text"), level: z.enum(LOG_LEVELS).default("info") })
     .prefault({}),
   storage: z
     .strictObject({

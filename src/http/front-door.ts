@@ -1,10 +1,11 @@
 import type { FrontDoor } from "../audit/audit-record.ts";
 import { unauthorized } from "../auth/authenticate.ts";
+import type { KeySessions } from "../auth/key-sessions.ts";
+import type { Policy } from "../auth/policy.ts";
 import type { Principal } from "../auth/principal.ts";
 import { assertModelAllowed, requireArea } from "../auth/roles.ts";
 import { type Dialect, dialectOf, type Operation } from "../core/dialect.ts";
 import { GatewayError, toGatewayError, unavailable } from "../core/gateway-error.ts";
-import type { Usage } from "../core/usage.ts";
 import type { Logger } from "../log/logger.ts";
 import type { Router } from "../routing/router.ts";
 import type { ResponseStore } from "../storage/storage.ts";
@@ -19,13 +20,8 @@ import { responsesContext } from "./responses-context.ts";
 import { sseResponse } from "./sse-response.ts";
 import { validateBody } from "./validate-body.ts";
 
-/** Per-key limits as the front door sees them (auth/rate-limiter.ts implements it). */
-export interface Limits {
-  /** Throws a 429 GatewayError when over a limit; else returns the x-ratelimit-* headers. */
-  admit(principal: Principal): Record<string, string>;
-  /** Counts what an answer actually used; returns its cost in USD. */
-  record(principal: Principal, model: string, usage: Usage): number;
-}
+/** Limits and budgets as the front door sees them: the policy seam (auth/policy.ts). */
+export type Limits = Policy;
 
 export interface FrontDoorDeps {
   readonly router: Router;
@@ -41,6 +37,8 @@ export interface FrontDoorDeps {
   readonly refusal: () => GatewayError | undefined;
   /** Stored Responses API answers, for `previous_response_id` chains. */
   readonly responses: ResponseStore;
+  /** Live requests per key: a revoke or expiry ends them (streams with an error event). */
+  readonly sessions?: KeySessions;
 }
 
 export interface ClientInfo {
@@ -118,7 +116,7 @@ export function createFrontDoor(deps: FrontDoorDeps) {
     } catch (error) {
       const failure = toGatewayError(error);
       if (failure.status === 500 && failure.body === undefined)
-        deps.logger.error(`[${requestId}] internal error: ${describe(error)}`);
+        deps.logger.error("internal error", { request_id: requestId, error: describe(error) });
       ledger.finish(failure.status, failure);
       if (deferred) deps.lifecycle.leave();
       return errorResponse(failure, dialect, headers);
@@ -142,63 +140,76 @@ export function createFrontDoor(deps: FrontDoorDeps) {
       const responses =
         operation === "responses"
           ? await responsesContext(deps.responses, principal, body, (error) =>
-              deps.logger.error(`[${ledger.requestId}] storing the response failed: ${describe(error)}`),
+              deps.logger.error("storing the response failed", {
+                request_id: ledger.requestId,
+                error: describe(error),
+              }),
             )
           : undefined;
       Object.assign(headers, deps.limits.admit(principal));
-      const dispatched = await deps.router({
-        operation,
-        body,
-        model,
-        stream: ledger.stream,
-        requestId: ledger.requestId,
-        signal: request.signal,
-        received: {
-          bytes,
+      // A revoke of the caller's key, or its expiry, ends the request with a 401.
+      const watched = deps.sessions?.watch(principal, request.signal);
+      const release = watched?.release ?? (() => {});
+      let streaming = false;
+      try {
+        const dispatched = await deps.router({
+          operation,
           body,
-          headers: dialectHeaders(request.headers, dialect),
-          query: queryOf(request.url),
-        },
-        ...(responses ? { responses } : {}),
-        onAttempt(route, upstreamModel) {
-          ledger.route = route;
-          ledger.upstreamModel = upstreamModel;
-        },
-      });
-      ledger.route = dispatched.route;
-      ledger.upstreamModel = dispatched.upstreamModel;
-      const account = () => {
-        ledger.usage = dispatched.usage();
-        ledger.costUsd = deps.limits.record(principal, model, ledger.usage);
-      };
-      const reply = dispatched.reply;
-      if (reply.kind === "json") {
-        ledger.firstByte();
-        account();
-        if (capture) ledger.responseBody = JSON.stringify(reply.body);
-        return Response.json(reply.body, { headers });
-      }
-      if (reply.kind === "bytes") {
-        ledger.firstByte();
-        account();
-        if (capture) ledger.responseBody = new TextDecoder().decode(reply.body);
-        return new Response(reply.body, {
-          status: reply.status,
-          headers: { ...headers, "content-type": reply.contentType },
+          model,
+          stream: ledger.stream,
+          requestId: ledger.requestId,
+          signal: watched?.signal ?? request.signal,
+          received: {
+            bytes,
+            body,
+            headers: dialectHeaders(request.headers, dialect),
+            query: queryOf(request.url),
+          },
+          ...(responses ? { responses } : {}),
+          onAttempt(route, upstreamModel) {
+            ledger.route = route;
+            ledger.upstreamModel = upstreamModel;
+          },
         });
-      }
-      const end = deferEnd();
-      const chunks = reply.chunks;
-      return sseResponse(
-        capture ? captureChunks(chunks, (text) => (ledger.responseBody = text)) : chunks,
-        dialect,
-        headers,
-        () => ledger.firstByte(),
-        (error) => {
+        ledger.route = dispatched.route;
+        ledger.upstreamModel = dispatched.upstreamModel;
+        const account = () => {
+          ledger.usage = dispatched.usage();
+          ledger.costUsd = deps.limits.record(principal, model, ledger.usage);
+        };
+        const reply = dispatched.reply;
+        if (reply.kind === "json") {
+          ledger.firstByte();
           account();
-          end(error ? error.status : 200, error);
-        },
-      );
+          if (capture) ledger.responseBody = JSON.stringify(reply.body);
+          return Response.json(reply.body, { headers });
+        }
+        if (reply.kind === "bytes") {
+          ledger.firstByte();
+          account();
+          if (capture) ledger.responseBody = new TextDecoder().decode(reply.body);
+          return new Response(reply.body, {
+            status: reply.status,
+            headers: { ...headers, "content-type": reply.contentType },
+          });
+        }
+        const end = deferEnd();
+        const chunks = reply.chunks;
+        streaming = true;
+        return sseResponse(
+          capture ? captureChunks(chunks, (text) => (ledger.responseBody = text)) : chunks,
+          dialect,
+          headers,
+          () => ledger.firstByte(),
+          (error) => {
+            release();
+            account();
+            end(error ? error.status : 200, error);
+          },
+        );
+      } finally {
+        if (!streaming) release();
+      }
     });
   }
 

@@ -6,7 +6,8 @@ import type { Usage } from "../core/usage.ts";
 /** Told about every request that reaches the gateway: audit, live events, limits, metrics. */
 export interface RequestObserver {
   started(ledger: RequestLedger): void;
-  finished(record: AuditRecord, principal: Principal | undefined): void;
+  /** `error` says why a refused or failed request ended so (for logs and spans, not stored). */
+  finished(record: AuditRecord, principal: Principal | undefined, error?: GatewayError): void;
 }
 
 /**
@@ -71,6 +72,7 @@ export class RequestLedger {
         ...(this.responseBody === undefined ? {} : { responseBody: this.responseBody }),
       },
       principal,
+      error,
     );
   }
 }

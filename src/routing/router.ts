@@ -1,11 +1,5 @@
 import type { JsonObject, Operation } from "../core/dialect.ts";
-import {
-  clientClosed,
-  type GatewayError,
-  notFound,
-  toGatewayError,
-  unavailable,
-} from "../core/gateway-error.ts";
+import { clientClosed, GatewayError, notFound, toGatewayError, unavailable } from "../core/gateway-error.ts";
 import { DEFAULT_MAX_SSE_LINE, type SseEvent } from "../core/sse.ts";
 import type { Usage } from "../core/usage.ts";
 import type { NativeRequest } from "../providers/provider.ts";
@@ -22,6 +16,7 @@ import type { RouteHealth } from "./route-health.ts";
 import type { ModelPlan, RouteTable } from "./route-table.ts";
 import { sendShadow } from "./shadow.ts";
 import { spliceBody } from "./splice-body.ts";
+import { CLIENT_ROUTING_FIELDS, stripClientRouting } from "./strip-client-routing.ts";
 
 /** A client's call, transport-neutral: every front door and tunnel comes through here. */
 export interface DispatchRequest {
@@ -99,7 +94,7 @@ export function createRouter(deps: RouterDeps): Router {
     let attempts = 0;
     for (const route of orderRoutes(plan.routes, plan.strategy, deps.health, random)) {
       for (let retry = 0; retry <= retries; retry++) {
-        if (request.signal.aborted) throw clientClosed();
+        if (request.signal.aborted) throw abortReason(request.signal);
         if (!deps.health.admit(route.key)) break;
         if (retry > 0) await backoff(backoffMs, retry, random, request.signal);
         attempts++;
@@ -109,7 +104,7 @@ export function createRouter(deps: RouterDeps): Router {
           maybeShadow(plan, request, deps, random);
           return dispatched;
         } catch (error) {
-          if (request.signal.aborted) throw clientClosed();
+          if (request.signal.aborted) throw abortReason(request.signal);
           const failure = toGatewayError(error);
           // A route that cannot serve this operation (count_tokens on an OpenAI-shaped route)
           // is no failure of the route: the next one may serve it.
@@ -119,7 +114,9 @@ export function createRouter(deps: RouterDeps): Router {
           }
           if (!failure.retryable) throw failure;
           lastError = failure;
-          deps.log(`route ${route.label} (${route.upstreamModel}) failed: ${failure.message}`);
+          deps.log(
+            `[${request.requestId}] route ${route.label} (${route.upstreamModel}) failed: ${failure.message}`,
+          );
           if (failure.code === "no_route_available") break;
         }
       }
@@ -150,7 +147,7 @@ async function attempt(
     health.released(route.key);
     throw error;
   }
-  const body = { ...adapted.body, model: route.upstreamModel };
+  const body = stripClientRouting({ ...adapted.body, model: route.upstreamModel });
   const native =
     adapted.native && request.received ? nativeRequest(request.received, body, adapted) : undefined;
   const attempt = new Attempt(request.signal, route.timeouts, route.label);
@@ -226,7 +223,7 @@ async function attempt(
       usage,
     };
   } catch (error) {
-    const failure = request.signal.aborted ? clientClosed() : toGatewayError(error);
+    const failure = request.signal.aborted ? abortReason(request.signal) : toGatewayError(error);
     if (failure.retryable) health.failed(route.key);
     else health.released(route.key);
     attempt.abort(failure);
@@ -235,16 +232,22 @@ async function attempt(
   }
 }
 
-/** The client's request as a same-dialect upstream gets it: its bytes with the model spliced in. */
+/**
+ * The client's request as a same-dialect upstream gets it: its bytes with the model spliced in —
+ * unless it carries client routing fields, which never leave the gateway (then `body`, stripped,
+ * is serialised instead).
+ */
 function nativeRequest(received: ReceivedRequest, body: JsonObject, adapted: AdaptedCall): NativeRequest {
-  const bytes = spliceBody(
-    received.bytes,
-    received.body,
-    String(body.model),
-    adapted.native?.forcedUsage === true,
-  );
+  const steered = CLIENT_ROUTING_FIELDS.some((field) => field in received.body);
+  const bytes = steered
+    ? undefined
+    : spliceBody(received.bytes, received.body, String(body.model), adapted.native?.forcedUsage === true);
   return { headers: received.headers, query: received.query, ...(bytes ? { bytes } : {}) };
 }
+
+/** Why the caller's signal ended the request: a reason it carries (a revoked key), or the client left. */
+const abortReason = (signal: AbortSignal): GatewayError =>
+  signal.reason instanceof GatewayError ? signal.reason : clientClosed();
 
 /** Reads usage off the upstream's own events as they pass. */
 async function* metered(events: AsyncIterable<SseEvent>, meter: StreamUsageMeter): AsyncGenerator<SseEvent> {

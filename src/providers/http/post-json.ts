@@ -1,9 +1,9 @@
+import { badRequest } from "../../core/gateway-error.ts";
 import type { ProviderCall } from "../provider.ts";
 import { unreachable } from "./upstream-failure.ts";
 
 /**
- * POSTs a call's JSON body upstream under its abort signal (a same-dialect call: the client's
- * bytes, dialect headers and query string). A fetch that fails before any
+ * POSTs a call's JSON body upstream under its abort signal. A fetch that fails before any
  * answer is a retryable 502, or the abort reason when we ended it (client gone, timeout).
  */
 export async function postJson(
@@ -13,8 +13,16 @@ export async function postJson(
   call: ProviderCall,
   doFetch: typeof fetch,
 ): Promise<Response> {
+  const native = call.native;
+  let body: string | Uint8Array<ArrayBuffer>;
   try {
-    const native = call.native;
+    body = native?.bytes ?? JSON.stringify(call.body);
+  } catch {
+    // The request itself cannot be serialised (too deep, a cycle from a custom front door): the
+    // caller's fault, not the route's, so no retry and no breaker verdict.
+    throw badRequest("request body cannot be serialised");
+  }
+  try {
     return await doFetch(native ? url + native.query : url, {
       method: "POST",
       // The client's dialect headers (an allow-list) override the provider's defaults: a client
@@ -22,7 +30,7 @@ export async function postJson(
       headers: native
         ? { ...headers, ...native.headers, "x-request-id": call.requestId }
         : { ...headers, "x-request-id": call.requestId },
-      body: native?.bytes ?? JSON.stringify(call.body),
+      body,
       signal: call.signal,
     });
   } catch {

@@ -12,10 +12,12 @@ import { listModelsHandler } from "../http/models-route.ts";
 import { responsesRoutes } from "../http/responses-routes.ts";
 import { createLogger } from "../log/logger.ts";
 import { createProvider } from "../providers/create-provider.ts";
+import { createUpstreamFetch } from "../providers/http/upstream-fetch.ts";
 import { RouteHealth } from "../routing/route-health.ts";
 import { createRouter } from "../routing/router.ts";
 import { startResponseRetention } from "../storage/response-retention.ts";
 import { openSqliteStorage } from "../storage/sqlite/sqlite-storage.ts";
+import { gatewaySources } from "../telemetry/gateway-sources.ts";
 import { createTelemetry } from "../telemetry/telemetry.ts";
 import { listWorkers } from "../workers/gateway/list-workers.ts";
 import { workerWebSocketConfig } from "../workers/gateway/worker-endpoint.ts";
@@ -50,24 +52,32 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   const source = configSourceOf(options);
   const config = source.initial;
   const logger = options.logger ?? createLogger(config.log);
-  const telemetry = createTelemetry({ config, logger });
   const storage = options.storage ?? openSqliteStorage(config.storage.path);
   const audit = createAuditService(config, storage.audit, logger, options.redactBody);
   const publish = audit.bus.publish.bind(audit.bus);
   const closeSinks = attachSinks(audit.bus, options.events ?? []);
   const workers = buildWorkers(config, logger, publish);
+  const lifecycle = new Lifecycle(() => runtime.current.config.server.max_concurrent_requests);
   const runtime = new RuntimeHolder(
     config,
     options.providers ?? options.providerFactory ?? createProvider,
     workers.directory,
+    createUpstreamFetch({ inFlight: () => lifecycle.active }),
   );
-  const lifecycle = new Lifecycle();
   const health = new RouteHealth(breakerPolicy(config));
   const auth = await buildAuth(config, storage.keys, logger, {
     ...(options.auth || options.authenticate ? { authenticate: options.auth ?? options.authenticate } : {}),
     ...(options.onBootstrapKey ? { onBootstrapKey: options.onBootstrapKey } : {}),
   });
   const policy = options.policy ?? (await buildLimitsPolicy(config, storage.spend, logger));
+  const telemetry = createTelemetry({
+    config,
+    logger,
+    bus: audit.bus,
+    sources: gatewaySources({ lifecycle, health, registry: workers.registry, audit }),
+    routes: (model) => runtime.current.table.resolve(model) !== undefined,
+    onAuditFlush: (listener) => audit.onFlush(listener),
+  });
 
   const router = createRouter({
     table: () => runtime.current.table,
@@ -118,6 +128,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     plugins: [
       ...(config.workers.enabled ? [workers.endpoint(auth.authenticate, auth.sessions)] : []),
       responsesRoutes({ guard: frontDoor.guard, store: storage.responses }),
+      ...telemetry.routes(frontDoor.guard),
       adminKeyRoutes({ guard: frontDoor.guard, keyAdmin: auth.keyAdmin }),
       adminRoutes({
         guard: frontDoor.guard,
@@ -154,6 +165,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     // `mindgw tail` reconnects to the gateway's successor at once.
     beforeDrain: [stopWatching, stopResponseRetention, () => audit.bus.closeAll()],
     afterDrain: [
+      () => telemetry.close(),
       () => workers.registry.close(),
       () => auth.close(),
       () => policy.close?.(),

@@ -5,7 +5,7 @@ import type { Policy } from "../auth/policy.ts";
 import type { Principal } from "../auth/principal.ts";
 import { assertModelAllowed, requireArea } from "../auth/roles.ts";
 import { type Dialect, dialectOf, type Operation } from "../core/dialect.ts";
-import { GatewayError, toGatewayError, unavailable } from "../core/gateway-error.ts";
+import { GatewayError, toGatewayError } from "../core/gateway-error.ts";
 import type { Logger } from "../log/logger.ts";
 import type { Router } from "../routing/router.ts";
 import type { ResponseStore } from "../storage/storage.ts";
@@ -14,6 +14,7 @@ import { dialectHeaders, queryOf } from "./dialect-headers.ts";
 import { errorResponse } from "./error-body.ts";
 import type { Lifecycle } from "./lifecycle.ts";
 import { readJsonRequest } from "./read-json-body.ts";
+import { refusalError } from "./refusal-error.ts";
 import { requestIdOf } from "./request-id.ts";
 import { RequestLedger, type RequestObserver } from "./request-ledger.ts";
 import { responsesContext } from "./responses-context.ts";
@@ -81,12 +82,17 @@ export function createFrontDoor(deps: FrontDoorDeps) {
     const ledger = new RequestLedger(
       requestId,
       frontDoor,
-      { ip: client.ip, userAgent: request.headers.get("user-agent") },
+      {
+        ip: client.ip,
+        userAgent: request.headers.get("user-agent"),
+        traceparent: request.headers.get("traceparent"),
+      },
       deps.observer,
     );
     const headers = idHeaders(requestId, dialect);
-    if (!deps.lifecycle.enter()) {
-      const error = unavailable("the gateway is shutting down");
+    const refused = deps.lifecycle.enter();
+    if (refused) {
+      const error = refusalError(refused, deps.lifecycle.limit);
       ledger.finish(error.status, error);
       return errorResponse(error, dialect, headers);
     }
@@ -165,6 +171,7 @@ export function createFrontDoor(deps: FrontDoorDeps) {
             headers: dialectHeaders(request.headers, dialect),
             query: queryOf(request.url),
           },
+          ...(ledger.telemetry ? { telemetry: ledger.telemetry } : {}),
           ...(responses ? { responses } : {}),
           onAttempt(route, upstreamModel) {
             ledger.route = route;
@@ -219,7 +226,11 @@ export function createFrontDoor(deps: FrontDoorDeps) {
     const ledger = new RequestLedger(
       requestId,
       "other",
-      { ip: client.ip, userAgent: request.headers.get("user-agent") },
+      {
+        ip: client.ip,
+        userAgent: request.headers.get("user-agent"),
+        traceparent: request.headers.get("traceparent"),
+      },
       deps.observer,
     );
     ledger.finish(error.status, error);

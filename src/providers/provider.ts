@@ -28,6 +28,8 @@ export interface ProviderCall {
    * A provider that cannot (the mock) ignores it and answers as usual.
    */
   readonly native?: NativeRequest;
+  /** W3C trace context for the upstream (`traceparent`, `tracestate`); sent as headers. */
+  readonly traceHeaders?: Readonly<Record<string, string>>;
 }
 
 /** What a same-dialect call passes through from the client's request. */
@@ -62,6 +64,12 @@ export interface Provider {
   readonly name: string;
   /** The dialect spoken upstream; the router translates when it differs from the caller's. */
   readonly dialect: Dialect;
+  /**
+   * True when the provider forwards its dialect's HTTP API unchanged, so a same-dialect call may
+   * pass through as bytes (`ProviderCall.native`). A provider that rewrites bodies on the way
+   * (Gemini, Bedrock) leaves it unset and gets parsed bodies, as before.
+   */
+  readonly passThrough?: boolean;
   call(call: ProviderCall): Promise<ProviderReply>;
   /** Models the upstream reports, where it can say (`/v1/models`). */
   listModels?(signal: AbortSignal): Promise<string[]>;

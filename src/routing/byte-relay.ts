@@ -13,8 +13,8 @@ export interface ByteRelayOptions {
    * returns false to keep it from the caller (the `include_usage` chunk the caller did not ask for).
    */
   readonly onUsage: (event: SseEvent) => boolean;
-  /** Called once, however the relay ends. */
-  readonly done: () => void;
+  /** Called once, however the relay ends: with the failure when it failed. */
+  readonly done: (error?: GatewayError) => void;
 }
 
 const encoder = new TextEncoder();
@@ -127,7 +127,7 @@ export class ByteRelay implements ChunkSource {
         error,
         upstreamError(`upstream ${this.options.provider} closed the connection mid-stream`),
       );
-      this.close();
+      this.close(failure);
       throw failure;
     }
   }
@@ -136,11 +136,11 @@ export class ByteRelay implements ChunkSource {
     this.close();
   }
 
-  private close(): void {
+  private close(failure?: GatewayError): void {
     if (this.closed) return;
     this.closed = true;
     this.attempt.abort(clientClosed());
-    this.options.done();
+    this.options.done(failure);
     this.reader.cancel().catch(() => {});
   }
 

@@ -42,7 +42,7 @@ export class EventChunks implements ChunkSource {
     first: IteratorResult<SseEvent>,
     private readonly reader: EventReader,
     private readonly attempt: Attempt,
-    private readonly done: () => void,
+    private readonly done: (error?: GatewayError) => void,
   ) {
     if (first.done) this.close();
     else {
@@ -68,7 +68,7 @@ export class EventChunks implements ChunkSource {
     } catch (error) {
       // A translator's own bug is an internal error; a broken upstream was mapped where it was read.
       const failure = this.attempt.failure(error, toGatewayError(error));
-      this.close();
+      this.close(failure);
       throw failure;
     }
     if (!this.reported && reportsError(event))
@@ -80,11 +80,11 @@ export class EventChunks implements ChunkSource {
     this.close();
   }
 
-  private close(): void {
+  private close(failure?: GatewayError): void {
     if (this.closed) return;
     this.closed = true;
     this.attempt.abort(clientClosed());
-    this.done();
+    this.done(failure);
     void this.reader.iterator.return?.();
   }
 }

@@ -1,6 +1,6 @@
 import type { ChunkSource } from "../core/chunk-source.ts";
 import { isJsonObject, type JsonObject } from "../core/dialect.ts";
-import { upstreamError } from "../core/gateway-error.ts";
+import { type GatewayError, upstreamError } from "../core/gateway-error.ts";
 import type { SseEvent } from "../core/sse.ts";
 import type { Usage } from "../core/usage.ts";
 import { upstreamErrorMessage } from "../providers/http/read-reply.ts";
@@ -31,8 +31,8 @@ export interface NativeReplyContext {
   readonly onUsage: (event: SseEvent) => boolean;
   /** Usage in a whole (non-stream) answer, in the upstream's dialect. */
   readonly usageOf: (body: unknown) => Usage | undefined;
-  /** Called once when the upstream exchange is over. */
-  readonly done: () => void;
+  /** Called once when the upstream exchange is over: with the failure when it failed. */
+  readonly done: (error?: GatewayError) => void;
 }
 
 /** A committed same-dialect answer, and the usage it reported when that is known already. */

@@ -3,6 +3,7 @@ import { clientClosed, GatewayError, notFound, toGatewayError, unavailable } fro
 import { DEFAULT_MAX_SSE_LINE, type SseEvent } from "../core/sse.ts";
 import type { Usage } from "../core/usage.ts";
 import type { NativeRequest } from "../providers/provider.ts";
+import type { AttemptTelemetry, DispatchTelemetry } from "../telemetry/dispatch-telemetry.ts";
 import { StreamUsageMeter } from "../translate/stream-usage-meter.ts";
 import { usageFromAnthropic, usageFromOpenAI } from "../translate/usage-mapping.ts";
 import { abortable } from "./abortable.ts";
@@ -35,6 +36,8 @@ export interface DispatchRequest {
    * as received (only `model` spliced) with the dialect's headers and the query string.
    */
   readonly received?: ReceivedRequest;
+  /** Told about each upstream attempt (metrics, spans); absent when both are off. */
+  readonly telemetry?: DispatchTelemetry;
   /** Told before each attempt, so a request that fails still records the route it last tried. */
   readonly onAttempt?: (route: string, upstreamModel: string) => void;
 }
@@ -99,8 +102,15 @@ export function createRouter(deps: RouterDeps): Router {
         if (retry > 0) await backoff(backoffMs, retry, random, request.signal);
         attempts++;
         request.onAttempt?.(route.label, route.upstreamModel);
+        const observed = request.telemetry?.attempt({
+          route: route.label,
+          dialect: route.provider.dialect,
+          upstreamModel: route.upstreamModel,
+          retry,
+          failover: lastError !== undefined && retry === 0,
+        });
         try {
-          const dispatched = await attempt(route, request, deps.health, attempts, maxLine);
+          const dispatched = await attempt(route, request, deps.health, attempts, maxLine, observed);
           maybeShadow(plan, request, deps, random);
           return dispatched;
         } catch (error) {
@@ -137,6 +147,7 @@ async function attempt(
   health: RouteHealth,
   attempts: number,
   maxLine: number,
+  observed: AttemptTelemetry | undefined,
 ): Promise<Dispatched> {
   let adapted: AdaptedCall;
   try {
@@ -145,21 +156,26 @@ async function attempt(
     // Refused before any upstream call: no verdict on the route, but a half-open probe
     // slot this request claimed must be freed, or the route would never be probed again.
     health.released(route.key);
+    observed?.settled(toGatewayError(error));
+    observed?.closed();
     throw error;
   }
   const body = stripClientRouting({ ...adapted.body, model: route.upstreamModel });
   const native =
-    adapted.native && request.received ? nativeRequest(request.received, body, adapted) : undefined;
+    adapted.native && request.received && route.provider.passThrough
+      ? nativeRequest(request.received, body, adapted)
+      : undefined;
   const attempt = new Attempt(request.signal, route.timeouts, route.label);
   const started = performance.now();
   const meter = new StreamUsageMeter(route.provider.dialect);
   health.begin(route.key);
   let settled = false;
-  const done = () => {
+  const done = (error?: GatewayError) => {
     if (settled) return;
     settled = true;
     attempt.disarm();
     health.end(route.key);
+    observed?.closed(error);
   };
   const usage = () => meter.usage ?? { inputTokens: 0, outputTokens: 0 };
   const usageOf = route.provider.dialect === "anthropic" ? usageFromAnthropic : usageFromOpenAI;
@@ -184,6 +200,7 @@ async function attempt(
         signal: attempt.signal,
         timeouts: route.timeouts,
         ...(native ? { native } : {}),
+        ...(observed?.headers ? { traceHeaders: observed.headers } : {}),
       }),
       attempt.signal,
     );
@@ -199,6 +216,7 @@ async function attempt(
         done,
       });
       health.succeeded(route.key, performance.now() - started);
+      observed?.settled(undefined, common.route);
       const found = answer.usage;
       return { ...common, reply: answer.reply, usage: found ? () => found : usage };
     }
@@ -206,6 +224,7 @@ async function attempt(
       const found = usageOf(reply.body);
       const translated = adapted.json(reply.body);
       health.succeeded(route.key, performance.now() - started);
+      observed?.settled(undefined, common.route);
       done();
       return { ...common, reply: { kind: "json", body: translated }, usage: () => found ?? usage() };
     }
@@ -217,6 +236,7 @@ async function attempt(
     const reader = new EventReader(source[Symbol.asyncIterator](), attempt, translate ? undefined : pass);
     const first = await reader.next();
     health.succeeded(route.key, performance.now() - started);
+    observed?.settled(undefined, common.route);
     return {
       ...common,
       reply: { kind: "stream", chunks: new EventChunks(first, reader, attempt, done) },
@@ -227,7 +247,8 @@ async function attempt(
     if (failure.retryable) health.failed(route.key);
     else health.released(route.key);
     attempt.abort(failure);
-    done();
+    observed?.settled(failure);
+    done(failure);
     throw failure;
   }
 }

@@ -181,6 +181,21 @@ describe("OpenAI dialect to an OpenAI upstream", () => {
     expect((error as InstanceType<typeof OpenAI.BadRequestError>).param).toBe("messages");
   });
 
+  test("client routing fields never leave the gateway, even on the byte path", async () => {
+    openaiUp.queue({ headers: { "content-type": "application/json" }, body: CHAT_BODY });
+    await openai()
+      .chat.completions.create({
+        model: "chat",
+        messages: [{ role: "user", content: "hi" }],
+        ...({ api_base: "http://evil.example", api_key: "sk-client", x_kept: 1 } as object),
+      })
+      .asResponse();
+    const forwarded = JSON.parse(lastUpstream(openaiUp).text) as Record<string, unknown>;
+    expect(forwarded).toMatchObject({ model: "up-chat", x_kept: 1 });
+    expect(forwarded.api_base).toBeUndefined();
+    expect(forwarded.api_key).toBeUndefined();
+  });
+
   test("embeddings and completions pass through too", async () => {
     const embedding =
       '{"object":"list","data":[{"object":"embedding","index":0,"embedding":[0.5,-1]}],"model":"up-chat","usage":{"prompt_tokens":2,"total_tokens":2}}';

@@ -39,5 +39,5 @@ export function createAnthropicProvider(options: AnthropicOptions): Provider {
     return readUpstreamReply(options.name, response, call, options.maxSseLine);
   }
 
-  return { name: options.name, dialect: "anthropic", call };
+  return { name: options.name, dialect: "anthropic", passThrough: true, call };
 }

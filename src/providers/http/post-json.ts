@@ -23,13 +23,13 @@ export async function postJson(
     throw badRequest("request body cannot be serialised");
   }
   try {
-    return await doFetch(native ? url + native.query : url, {
+    return await doFetch(native ? withQuery(url, native.query) : url, {
       method: "POST",
       // The client's dialect headers (an allow-list) override the provider's defaults: a client
       // that sends its own `anthropic-version` gets that version.
       headers: native
-        ? { ...headers, ...native.headers, "x-request-id": call.requestId }
-        : { ...headers, "x-request-id": call.requestId },
+        ? { ...headers, ...native.headers, ...call.traceHeaders, "x-request-id": call.requestId }
+        : { ...headers, ...call.traceHeaders, "x-request-id": call.requestId },
       body,
       signal: call.signal,
     });
@@ -37,4 +37,10 @@ export async function postJson(
     if (call.signal.aborted) throw call.signal.reason;
     throw unreachable(provider);
   }
+}
+
+/** The client's query string added to a URL that may carry its own (`?api-version=…`). */
+function withQuery(url: string, query: string): string {
+  if (!query) return url;
+  return url.includes("?") ? `${url}&${query.slice(1)}` : url + query;
 }

@@ -52,6 +52,7 @@ export function createWorkersProvider(registry: WorkerRegistry): Provider {
   return {
     name: "workers",
     dialect: "openai",
+    passThrough: true,
     call,
     listModels: async () => registry.models(),
   };

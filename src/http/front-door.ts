@@ -55,6 +55,9 @@ export interface Guarded {
   deferEnd(): (status: number, error?: GatewayError) => void;
 }
 
+/** Names what translation left out for the route that answered (docs/CLIENTS.md). */
+const DROPPED_HEADER = "x-mindgw-dropped";
+
 /** Every response names its request; Anthropic's SDK reads `request-id` (its `requestID`). */
 const idHeaders = (requestId: string, dialect: Dialect): Record<string, string> =>
   dialect === "anthropic"
@@ -121,7 +124,7 @@ export function createFrontDoor(deps: FrontDoorDeps) {
       return response;
     } catch (error) {
       const failure = toGatewayError(error);
-      if (failure.status === 500 && failure.body === undefined)
+      if (failure.status === 500)
         deps.logger.error("internal error", { request_id: requestId, error: describe(error) });
       ledger.finish(failure.status, failure);
       if (deferred) deps.lifecycle.leave();
@@ -180,6 +183,10 @@ export function createFrontDoor(deps: FrontDoorDeps) {
         });
         ledger.route = dispatched.route;
         ledger.upstreamModel = dispatched.upstreamModel;
+        if (dispatched.dropped.length > 0) {
+          ledger.dropped = dispatched.dropped;
+          headers[DROPPED_HEADER] = dispatched.dropped.join(", ");
+        }
         const account = () => {
           ledger.usage = dispatched.usage();
           ledger.costUsd = deps.limits.record(principal, model, ledger.usage);
@@ -213,6 +220,7 @@ export function createFrontDoor(deps: FrontDoorDeps) {
             account();
             end(error ? error.status : 200, error);
           },
+          reply.errorEvent,
         );
       } finally {
         if (!streaming) release();

@@ -1,8 +1,8 @@
 import type { ChunkSource } from "../core/chunk-source.ts";
 import type { Dialect } from "../core/dialect.ts";
+import { errorEvent } from "../core/error-wire.ts";
 import { clientClosed, type GatewayError, toGatewayError } from "../core/gateway-error.ts";
-import { encodeSse } from "../core/sse.ts";
-import { errorEvent } from "./error-body.ts";
+import { encodeSse, type SseEvent } from "../core/sse.ts";
 
 /** Called once: with no error when the stream completed, else how it ended. */
 export type StreamEnd = (error?: GatewayError) => void;
@@ -22,6 +22,8 @@ export function sseResponse(
   headers: Record<string, string>,
   onFirstByte: () => void,
   onEnd: StreamEnd,
+  /** How a translated stream reports a failure (the Responses writer numbers its own). */
+  errorEventOf: (error: GatewayError) => SseEvent = (error) => errorEvent(error, dialect),
 ): Response {
   let ended = false;
   let first = true;
@@ -52,7 +54,7 @@ export function sseResponse(
           controller.error(failure);
           return;
         }
-        controller.enqueue(encoder.encode(encodeSse(errorEvent(failure, dialect))));
+        controller.enqueue(encoder.encode(encodeSse(errorEventOf(failure))));
         controller.close();
         end(failure);
       }

@@ -3,8 +3,7 @@ import { isJsonObject, type JsonObject } from "../core/dialect.ts";
 import { type GatewayError, upstreamError } from "../core/gateway-error.ts";
 import type { SseEvent } from "../core/sse.ts";
 import type { Usage } from "../core/usage.ts";
-import { upstreamErrorMessage } from "../providers/http/read-reply.ts";
-import { nativeFailure } from "../providers/http/upstream-failure.ts";
+import { upstreamFailure } from "../providers/http/upstream-failure.ts";
 import type { Attempt } from "./attempt.ts";
 import { ByteRelay } from "./byte-relay.ts";
 
@@ -19,7 +18,12 @@ export type ClientReply =
       readonly contentType: string;
       readonly body: Uint8Array<ArrayBuffer>;
     }
-  | { readonly kind: "stream"; readonly chunks: ChunkSource };
+  | {
+      readonly kind: "stream";
+      readonly chunks: ChunkSource;
+      /** How this stream reports a failure once started, when not the dialect's usual error event. */
+      readonly errorEvent?: (error: GatewayError) => SseEvent;
+    };
 
 export interface NativeReplyContext {
   /** Names the upstream in errors (`provider:a`). */
@@ -43,8 +47,8 @@ export interface NativeAnswer {
 
 /**
  * Reads a same-dialect upstream's answer as far as the router must before committing to it: an
- * error status becomes a GatewayError that carries the upstream's body verbatim (retried or
- * failed over like any other when retryable); a stream is relayed as bytes once its first
+ * error status becomes a GatewayError that keeps the upstream's error (its body reaches a
+ * same-dialect caller as sent; retried or failed over like any other when retryable); a stream is relayed as bytes once its first
  * event is in; a whole body is read once, parsed once for its usage, and relayed as received.
  */
 export async function readNativeReply(
@@ -54,7 +58,7 @@ export async function readNativeReply(
   const { attempt, label } = context;
   if (!response.ok) {
     const text = await attempt.read(response.text()).catch(() => "");
-    throw nativeFailure(label, response.status, response.headers, text, upstreamErrorMessage(text));
+    throw upstreamFailure(label, { status: response.status, headers: response.headers, text });
   }
   const contentType = response.headers.get("content-type") ?? "application/json";
   if (context.stream && contentType.includes("text/event-stream") && response.body) {

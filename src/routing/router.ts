@@ -1,9 +1,10 @@
 import type { JsonObject, Operation } from "../core/dialect.ts";
 import { clientClosed, GatewayError, notFound, toGatewayError, unavailable } from "../core/gateway-error.ts";
-import { DEFAULT_MAX_SSE_LINE, type SseEvent } from "../core/sse.ts";
+import { DEFAULT_MAX_SSE_LINE } from "../core/sse.ts";
 import type { Usage } from "../core/usage.ts";
 import type { NativeRequest } from "../providers/provider.ts";
 import type { AttemptTelemetry, DispatchTelemetry } from "../telemetry/dispatch-telemetry.ts";
+import type { UnsupportedPolicy } from "../translate/dropped.ts";
 import { StreamUsageMeter } from "../translate/stream-usage-meter.ts";
 import { usageFromAnthropic, usageFromOpenAI } from "../translate/usage-mapping.ts";
 import { abortable } from "./abortable.ts";
@@ -64,13 +65,22 @@ export interface Dispatched {
   /** What the answer used so far; final once the stream has ended. */
   usage(): Usage;
   readonly attempts: number;
+  /** What translation left out for this route, by name; empty when nothing was. */
+  readonly dropped: readonly string[];
 }
 
 export interface RouterDeps {
   /** The current snapshot; read once per request so a reload never changes a request midway. */
   readonly table: () => RouteTable;
   readonly health: RouteHealth;
-  readonly policy: () => { retries: number; backoffMs: number; maxSseLine?: number };
+  readonly policy: () => {
+    retries: number;
+    backoffMs: number;
+    /** `translation.unsupported`: drop (and name) or refuse what a translation cannot carry. */
+    unsupported?: UnsupportedPolicy;
+    /** `routing.max_sse_line`: the longest event-stream line an upstream may send. */
+    maxSseLine?: number;
+  };
   readonly log: (line: string) => void;
   readonly random?: () => number;
 }
@@ -92,7 +102,12 @@ export function createRouter(deps: RouterDeps): Router {
         "model_not_found",
       );
     }
-    const { retries, backoffMs, maxSseLine: maxLine = DEFAULT_MAX_SSE_LINE } = deps.policy();
+    const {
+      retries,
+      backoffMs,
+      unsupported = "drop",
+      maxSseLine: maxLine = DEFAULT_MAX_SSE_LINE,
+    } = deps.policy();
     let lastError: GatewayError | undefined;
     let attempts = 0;
     for (const route of orderRoutes(plan.routes, plan.strategy, deps.health, random)) {
@@ -110,7 +125,11 @@ export function createRouter(deps: RouterDeps): Router {
           failover: lastError !== undefined && retry === 0,
         });
         try {
-          const dispatched = await attempt(route, request, deps.health, attempts, maxLine, observed);
+          const dispatched = await attempt(route, request, deps.health, attempts, {
+            unsupported,
+            maxLine,
+            observed,
+          });
           maybeShadow(plan, request, deps, random);
           return dispatched;
         } catch (error) {
@@ -146,12 +165,19 @@ async function attempt(
   request: DispatchRequest,
   health: RouteHealth,
   attempts: number,
-  maxLine: number,
-  observed: AttemptTelemetry | undefined,
+  options: { unsupported: UnsupportedPolicy; maxLine: number; observed: AttemptTelemetry | undefined },
 ): Promise<Dispatched> {
+  const { unsupported, maxLine, observed } = options;
   let adapted: AdaptedCall;
   try {
-    adapted = adaptDialect(request.operation, request.body, route.provider, request.model, request.responses);
+    adapted = adaptDialect(
+      request.operation,
+      request.body,
+      route.provider,
+      request.model,
+      request.responses,
+      unsupported,
+    );
   } catch (error) {
     // Refused before any upstream call: no verdict on the route, but a half-open probe
     // slot this request claimed must be freed, or the route would never be probed again.
@@ -204,7 +230,12 @@ async function attempt(
       }),
       attempt.signal,
     );
-    const common = { route: reply.servedBy ?? route.label, upstreamModel: route.upstreamModel, attempts };
+    const common = {
+      route: reply.servedBy ?? route.label,
+      upstreamModel: route.upstreamModel,
+      attempts,
+      dropped: adapted.dropped ?? [],
+    };
     if (reply.kind === "http") {
       const answer = await readNativeReply(reply.response, {
         label: route.label,
@@ -231,17 +262,15 @@ async function attempt(
     // Translate before committing: a stream that fails before its first translated event
     // may still be retried or failed over.
     attempt.arm("first byte", route.timeouts.firstByteMs);
-    const translate = adapted.stream;
-    const source = translate ? translate(metered(reply.events, meter)) : reply.events;
-    const reader = new EventReader(source[Symbol.asyncIterator](), attempt, translate ? undefined : pass);
+    const translated = adapted.stream?.(reply.events, (found) => meter.record(found));
+    const source = translated ? translated.events : reply.events;
+    const reader = new EventReader(source[Symbol.asyncIterator](), attempt, translated ? undefined : pass);
     const first = await reader.next();
     health.succeeded(route.key, performance.now() - started);
     observed?.settled(undefined, common.route);
-    return {
-      ...common,
-      reply: { kind: "stream", chunks: new EventChunks(first, reader, attempt, done) },
-      usage,
-    };
+    const chunks = new EventChunks(first, reader, attempt, done);
+    const errorEvent = translated?.errorEvent;
+    return { ...common, reply: { kind: "stream", chunks, ...(errorEvent ? { errorEvent } : {}) }, usage };
   } catch (error) {
     const failure = request.signal.aborted ? abortReason(request.signal) : toGatewayError(error);
     if (failure.retryable) health.failed(route.key);
@@ -269,14 +298,6 @@ function nativeRequest(received: ReceivedRequest, body: JsonObject, adapted: Ada
 /** Why the caller's signal ended the request: a reason it carries (a revoked key), or the client left. */
 const abortReason = (signal: AbortSignal): GatewayError =>
   signal.reason instanceof GatewayError ? signal.reason : clientClosed();
-
-/** Reads usage off the upstream's own events as they pass. */
-async function* metered(events: AsyncIterable<SseEvent>, meter: StreamUsageMeter): AsyncGenerator<SseEvent> {
-  for await (const event of events) {
-    meter.observe(event);
-    yield event;
-  }
-}
 
 function backoff(baseMs: number, retry: number, random: () => number, signal: AbortSignal): Promise<void> {
   const ms = baseMs * 2 ** (retry - 1) * (0.5 + random() / 2);

@@ -154,7 +154,7 @@ describe("OpenAI dialect to an OpenAI upstream", () => {
     expect(lastUpstream(openaiUp).text).toBe(lastSent().replace('"model":"chat"', '"model":"up-chat"'));
   });
 
-  test("an upstream error is relayed verbatim: status, body, Retry-After", async () => {
+  test("an upstream 4xx keeps its meaning: status, the upstream's error object, Retry-After", async () => {
     const body =
       '{"error": {"message":"Rate limit reached for up-chat","type":"requests","param":null,"code":"rate_limit_exceeded"}}';
     openaiUp.queue({
@@ -169,7 +169,7 @@ describe("OpenAI dialect to an OpenAI upstream", () => {
     });
     expect(response.status).toBe(429);
     expect(response.headers.get("retry-after")).toBe("7");
-    expect(await response.text()).toBe(body);
+    expect(JSON.parse(await response.text())).toEqual(JSON.parse(body));
     const context =
       '{"error":{"message":"This model\'s maximum context length is 8 tokens","type":"invalid_request_error","param":"messages","code":"context_length_exceeded"}}';
     openaiUp.queue({ status: 400, headers: { "content-type": "application/json" }, body: context });
@@ -281,7 +281,7 @@ describe("Anthropic dialect to an Anthropic upstream", () => {
     expect(lastUpstream(anthropicUp).headers["anthropic-version"]).toBe("2023-06-01");
   });
 
-  test("count_tokens passes through; an upstream error body comes back as sent", async () => {
+  test("count_tokens passes through; an upstream 4xx body comes back as sent, a 5xx as a 502 of its type", async () => {
     anthropicUp.queue({ headers: { "content-type": "application/json" }, body: '{"input_tokens": 42}' });
     const counted = await anthropic().messages.countTokens({
       model: "claude",
@@ -301,7 +301,18 @@ describe("Anthropic dialect to an Anthropic upstream", () => {
       },
       body: JSON.stringify({ model: "claude", max_tokens: 8, messages: [{ role: "user", content: "x" }] }),
     });
-    expect(response.status).toBe(529);
-    expect(await response.text()).toBe(overloaded);
+    // Server faults are the gateway's 502 (core/error-wire.ts), keeping the upstream's error type.
+    expect(response.status).toBe(502);
+    expect(((await response.json()) as { error: { type: string } }).error.type).toBe("overloaded_error");
+    const invalid =
+      '{"type":"error","error":{"type":"invalid_request_error","message":"max_tokens: too large"}}';
+    anthropicUp.queue({ status: 400, headers: { "content-type": "application/json" }, body: invalid });
+    const refused = await fetch(`${gw.url}/v1/messages`, {
+      method: "POST",
+      headers: { "x-api-key": gw.adminKey ?? "", "content-type": "application/json" },
+      body: JSON.stringify({ model: "claude", max_tokens: 8, messages: [{ role: "user", content: "x" }] }),
+    });
+    expect(refused.status).toBe(400);
+    expect(await refused.text()).toBe(invalid);
   });
 });

@@ -54,6 +54,9 @@ export interface Guarded {
   deferEnd(): (status: number, error?: GatewayError) => void;
 }
 
+/** Names what translation left out for the route that answered (docs/CLIENTS.md). */
+const DROPPED_HEADER = "x-mindgw-dropped";
+
 /** Every response names its request; Anthropic's SDK reads `request-id` (its `requestID`). */
 const idHeaders = (requestId: string, dialect: Dialect): Record<string, string> =>
   dialect === "anthropic"
@@ -81,7 +84,11 @@ export function createFrontDoor(deps: FrontDoorDeps) {
     const ledger = new RequestLedger(
       requestId,
       frontDoor,
-      { ip: client.ip, userAgent: request.headers.get("user-agent") },
+      {
+        ip: client.ip,
+        userAgent: request.headers.get("user-agent"),
+        traceparent: request.headers.get("traceparent"),
+      },
       deps.observer,
     );
     const headers = idHeaders(requestId, dialect);
@@ -160,6 +167,7 @@ export function createFrontDoor(deps: FrontDoorDeps) {
           stream: ledger.stream,
           requestId: ledger.requestId,
           signal: watched?.signal ?? request.signal,
+          ...(ledger.telemetry ? { telemetry: ledger.telemetry } : {}),
           ...(responses ? { responses } : {}),
           onAttempt(route, upstreamModel) {
             ledger.route = route;
@@ -168,6 +176,10 @@ export function createFrontDoor(deps: FrontDoorDeps) {
         });
         ledger.route = dispatched.route;
         ledger.upstreamModel = dispatched.upstreamModel;
+        if (dispatched.dropped.length > 0) {
+          ledger.dropped = dispatched.dropped;
+          headers[DROPPED_HEADER] = dispatched.dropped.join(", ");
+        }
         const account = () => {
           ledger.usage = dispatched.usage();
           ledger.costUsd = deps.limits.record(principal, model, ledger.usage);
@@ -191,6 +203,7 @@ export function createFrontDoor(deps: FrontDoorDeps) {
             account();
             end(error ? error.status : 200, error);
           },
+          dispatched.reply.errorEvent,
         );
       } finally {
         if (!streaming) release();
@@ -204,7 +217,11 @@ export function createFrontDoor(deps: FrontDoorDeps) {
     const ledger = new RequestLedger(
       requestId,
       "other",
-      { ip: client.ip, userAgent: request.headers.get("user-agent") },
+      {
+        ip: client.ip,
+        userAgent: request.headers.get("user-agent"),
+        traceparent: request.headers.get("traceparent"),
+      },
       deps.observer,
     );
     ledger.finish(error.status, error);

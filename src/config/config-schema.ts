@@ -167,6 +167,16 @@ export const configSchema = z.strictObject({
       max_sse_line: size("1MB"),
     })
     .prefault({}),
+  /** Translation between dialects (docs/CLIENTS.md). */
+  translation: z
+    .strictObject({
+      /**
+       * What the upstream's dialect cannot express (hosted tools, beta-only fields, item types):
+       * `drop` sends the request without it and names it in `x-mindgw-dropped`; `reject` is a 400.
+       */
+      unsupported: z.enum(["drop", "reject"]).default("drop"),
+    })
+    .prefault({}),
   auth: z
     .strictObject({
       jwt: jwtConfigSchema.optional(),

@@ -89,6 +89,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     policy: () => ({
       retries: runtime.current.config.routing.retries,
       backoffMs: runtime.current.config.routing.backoff,
+      unsupported: runtime.current.config.translation.unsupported,
     }),
     log: (line) => logger.warn(line),
   });

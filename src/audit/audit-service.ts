@@ -3,7 +3,7 @@ import type { RequestObserver } from "../http/request-ledger.ts";
 import type { Logger } from "../log/logger.ts";
 import type { AuditStore } from "../storage/storage.ts";
 import { auditUnavailable } from "./audit-unavailable.ts";
-import { AuditWriter } from "./audit-writer.ts";
+import { AuditWriter, type AuditWriterStats } from "./audit-writer.ts";
 import { EventBus } from "./event-bus.ts";
 import { type RedactBody, redactSecrets } from "./redact-body.ts";
 import { AuditRetention } from "./retention.ts";
@@ -22,6 +22,10 @@ export interface AuditService {
   readonly observer: RequestObserver;
   /** The 503 to answer with while audit storage is down (unless `audit.fail_open`). */
   refusal(): ReturnType<typeof auditUnavailable> | undefined;
+  /** The writer's counts (queued, written, rejected, dropped), for metrics. */
+  stats(): AuditWriterStats;
+  /** Tells `listener` how long each batch write took, in ms (metrics). One listener. */
+  onFlush(listener: (ms: number) => void): void;
   /** Flushes every queued row and stops the schedules; the store is closed by its owner. */
   close(): Promise<void>;
 }
@@ -33,7 +37,9 @@ export function createAuditService(
   redactBody: RedactBody = redactSecrets,
 ): AuditService {
   const bus = new EventBus();
+  let flushed: ((ms: number) => void) | undefined;
   const writer = new AuditWriter({
+    onBatch: (_rows, ms) => flushed?.(ms),
     store,
     flushMs: config.audit.flush_ms,
     // Bodies are stored whenever a record carries them; the front door captures them only while
@@ -75,6 +81,7 @@ export function createAuditService(
           at: ledger.startedAt,
           requestId: ledger.requestId,
           keyName: ledger.principal?.name ?? null,
+          tenant: ledger.principal?.tenant ?? null,
           model: ledger.model,
           frontDoor: ledger.frontDoor,
           stream: ledger.stream,
@@ -84,6 +91,10 @@ export function createAuditService(
         writer.write(record);
         bus.publish({ type: "request.finished", at: Date.now(), record });
       },
+    },
+    stats: () => writer.stats(),
+    onFlush(listener) {
+      flushed = listener;
     },
     refusal: () => (writer.healthy() || config.audit.fail_open ? undefined : auditUnavailable()),
     async close() {

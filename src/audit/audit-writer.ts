@@ -20,6 +20,8 @@ export interface AuditWriterOptions {
   redact?: RedactBody;
   /** Called when the storage fails (false, with the error) and when it recovers (true). */
   onHealthChange?: (healthy: boolean, error: unknown) => void;
+  /** Called after each batch is written, with its size and how long the write took (ms). */
+  onBatch?: (rows: number, ms: number) => void;
 }
 
 export interface AuditWriterStats {
@@ -114,7 +116,9 @@ export class AuditWriter {
     while (this.queue.length > 0) {
       const batch = this.queue.splice(0, this.batchSize);
       try {
+        const started = performance.now();
         const result = await this.options.store.insert(this.prepare(batch));
+        this.options.onBatch?.(batch.length, performance.now() - started);
         this.counts.written += result.written;
         this.counts.rejected += result.rejected;
       } catch (error) {

@@ -2,6 +2,8 @@ import { z } from "zod";
 import { jwtConfigSchema } from "../auth/jwt-config.ts";
 import { priceTableSchema } from "../auth/price-table.ts";
 import { LOG_FORMATS, LOG_LEVELS } from "../log/logger.ts";
+import { checkCloudProvider, cloudProviderFields } from "./cloud-provider-fields.ts";
+import { tenantsSchema } from "./tenant-config.ts";
 import { parseDuration, parseSize } from "./units.ts";
 
 /** A duration without a default: "500ms", "30s", "10m", "30d"; a bare number needs a unit. */
@@ -55,25 +57,38 @@ const partialTimeouts = z.strictObject({
   idle: durationValue.optional(),
 });
 
-export const PROVIDER_TYPES = ["openai", "anthropic", "mock"] as const;
+export const PROVIDER_TYPES = [
+  "openai",
+  "anthropic",
+  "azure",
+  "bedrock",
+  "gemini",
+  "vertex",
+  "mock",
+] as const;
 /** Reserved provider name: any connected worker serving the route's model. */
 export const WORKERS_PROVIDER = "workers";
 
-const providerSchema = z.strictObject({
-  name: z
-    .string()
-    .regex(/^[a-z0-9][a-z0-9_.-]*$/i, "letters, digits, '.', '_' and '-' only")
-    .refine((name) => name !== WORKERS_PROVIDER, `"${WORKERS_PROVIDER}" is reserved for connected workers`),
-  type: z.enum(PROVIDER_TYPES),
-  /** openai: includes /v1. anthropic: the API root; requests go to {base_url}/v1/messages. */
-  base_url: z.url({ protocol: /^https?$/ }).optional(),
-  api_key: z.string().optional(),
-  /** Static extra headers sent upstream (from config only, never from clients). */
-  headers: z.record(z.string(), z.string()).prefault({}),
-  /** anthropic only: the `anthropic-version` header. */
-  anthropic_version: z.string().default("2023-06-01"),
-  timeouts: partialTimeouts.optional(),
-});
+const providerSchema = z
+  .strictObject({
+    name: z
+      .string()
+      .regex(/^[a-z0-9][a-z0-9_.-]*$/i, "letters, digits, '.', '_' and '-' only")
+      .refine((name) => name !== WORKERS_PROVIDER, `"${WORKERS_PROVIDER}" is reserved for connected workers`),
+    type: z.enum(PROVIDER_TYPES),
+    /** openai: includes /v1. anthropic: the API root; requests go to {base_url}/v1/messages. */
+    base_url: z.url({ protocol: /^https?$/ }).optional(),
+    api_key: z.string().optional(),
+    /** Static extra headers sent upstream (from config only, never from clients). */
+    headers: z.record(z.string(), z.string()).prefault({}),
+    /** anthropic only: the `anthropic-version` header. */
+    anthropic_version: z.string().default("2023-06-01"),
+    timeouts: partialTimeouts.optional(),
+    ...cloudProviderFields,
+    /** Only models of this tenant may route here (a tenant's own upstream account). */
+    tenant: z.string().optional(),
+  })
+  .superRefine(checkCloudProvider);
 
 const routeSchema = z.strictObject({
   provider: z.string(),
@@ -95,6 +110,8 @@ const modelSchema = z.strictObject({
       sample: num(z.number().min(0).max(1)).default(0.1),
     })
     .optional(),
+  /** Visible and usable only by keys of this tenant; to everyone else it does not exist. */
+  tenant: z.string().optional(),
 });
 
 export const configSchema = z.strictObject({
@@ -105,11 +122,28 @@ export const configSchema = z.strictObject({
       max_body: size("10MB"),
       /** How long in-flight requests may run after SIGTERM before the process exits anyway. */
       drain_timeout: duration("30s"),
+      /**
+       * Client requests served at once (streams count until they end); the next one gets 503
+       * `over_capacity` at once instead of waiting. 0: no bound.
+       */
+      max_concurrent_requests: num(z.number().int().min(0)).default(4096),
     })
     .prefault({}),
   /** Log lines on stderr; read at start (a change takes effect at the next restart). */
   log: z
     .strictObject({ format: z.enum(LOG_FORMATS).default("text"), level: z.enum(LOG_LEVELS).default("info") })
+    .prefault({}),
+  /** Prometheus metrics; read at start (a change takes effect at the next restart). */
+  metrics: z
+    .strictObject({
+      /** `GET /metrics` on the main listener, for admin-role credentials. */
+      enabled: bool().default(true),
+      /** Also serve `/metrics` without a credential on this `host:port`, for scrapers that hold no key. */
+      listen: z
+        .string()
+        .regex(/^(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+):\d{1,5}$/, "host:port, e.g. 127.0.0.1:9464")
+        .optional(),
+    })
     .prefault({}),
   storage: z
     .strictObject({
@@ -135,6 +169,16 @@ export const configSchema = z.strictObject({
       max_sse_line: size("1MB"),
     })
     .prefault({}),
+  /** Translation between dialects (docs/CLIENTS.md). */
+  translation: z
+    .strictObject({
+      /**
+       * What the upstream's dialect cannot express (hosted tools, beta-only fields, item types):
+       * `drop` sends the request without it and names it in `x-mindgw-dropped`; `reject` is a 400.
+       */
+      unsupported: z.enum(["drop", "reject"]).default("drop"),
+    })
+    .prefault({}),
   auth: z
     .strictObject({
       jwt: jwtConfigSchema.optional(),
@@ -142,6 +186,8 @@ export const configSchema = z.strictObject({
       bootstrap_admin: bool().default(true),
     })
     .prefault({}),
+  /** Groups of keys bound as a whole: models, rpm, tpm and budget over all their keys. */
+  tenants: tenantsSchema,
   /** USD per million tokens, by client-facing model name; budgets use these. */
   prices: priceTableSchema.prefault({}),
   audit: z

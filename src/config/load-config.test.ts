@@ -30,6 +30,7 @@ describe("parseConfig: defaults and units", () => {
       port: 8080,
       max_body: 10 * 1024 * 1024,
       drain_timeout: 30_000,
+      max_concurrent_requests: 4096,
     });
     expect(config.routing.retries).toBe(1);
     expect(config.routing.backoff).toBe(100);

@@ -3,6 +3,7 @@ import { parse as parseYaml } from "yaml";
 import { ConfigError, formatPath } from "./config-error.ts";
 import { type Config, configSchema, WORKERS_PROVIDER } from "./config-schema.ts";
 import { interpolateEnv, MissingEnvError } from "./interpolate-env.ts";
+import { tenantCrossCheck } from "./tenant-cross-check.ts";
 
 export type Env = Record<string, string | undefined>;
 
@@ -65,7 +66,6 @@ function withPathsFrom(folder: string, config: Config): Config {
   if (path === ":memory:" || isAbsolute(path)) return config;
   return { ...config, storage: { ...config.storage, path: resolve(folder, path) } };
 }
-
 /** Rules that span fields: names unique, routes naming providers that exist. */
 function crossCheck(config: Config): string[] {
   const problems: string[] = [];
@@ -89,6 +89,7 @@ function crossCheck(config: Config): string[] {
       problems.push(`models[${i}].shadow.provider: unknown provider "${model.shadow.provider}"`);
     }
   });
+  problems.push(...tenantCrossCheck(config));
   if (config.storage.driver === "postgres") {
     problems.push("storage.driver: postgres is not available in this version; use sqlite");
   }

@@ -5,6 +5,7 @@ import { attachSinks } from "../events/attach-sinks.ts";
 import { adminKeyRoutes } from "../http/admin/admin-key-routes.ts";
 import { adminRoutes } from "../http/admin/admin-routes.ts";
 import { adminStatus } from "../http/admin/admin-status.ts";
+import { tenantRoutes } from "../http/admin/tenant-routes.ts";
 import { createApp } from "../http/create-app.ts";
 import { createFrontDoor } from "../http/front-door.ts";
 import { Lifecycle } from "../http/lifecycle.ts";
@@ -12,11 +13,14 @@ import { listModelsHandler } from "../http/models-route.ts";
 import { responsesRoutes } from "../http/responses-routes.ts";
 import { createLogger } from "../log/logger.ts";
 import { createProvider } from "../providers/create-provider.ts";
+import { createUpstreamFetch } from "../providers/http/upstream-fetch.ts";
 import { RouteHealth } from "../routing/route-health.ts";
 import { createRouter } from "../routing/router.ts";
 import { startResponseRetention } from "../storage/response-retention.ts";
 import { openSqliteStorage } from "../storage/sqlite/sqlite-storage.ts";
+import { gatewaySources } from "../telemetry/gateway-sources.ts";
 import { createTelemetry } from "../telemetry/telemetry.ts";
+import { bindTenant } from "../tenants/bind-tenant.ts";
 import { listWorkers } from "../workers/gateway/list-workers.ts";
 import { workerWebSocketConfig } from "../workers/gateway/worker-endpoint.ts";
 import { createReloadPolicy } from "./apply-reload.ts";
@@ -50,24 +54,33 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   const source = configSourceOf(options);
   const config = source.initial;
   const logger = options.logger ?? createLogger(config.log);
-  const telemetry = createTelemetry({ config, logger });
   const storage = options.storage ?? openSqliteStorage(config.storage.path);
   const audit = createAuditService(config, storage.audit, logger, options.redactBody);
   const publish = audit.bus.publish.bind(audit.bus);
   const closeSinks = attachSinks(audit.bus, options.events ?? []);
   const workers = buildWorkers(config, logger, publish);
+  const lifecycle = new Lifecycle(() => runtime.current.config.server.max_concurrent_requests);
   const runtime = new RuntimeHolder(
     config,
     options.providers ?? options.providerFactory ?? createProvider,
     workers.directory,
+    createUpstreamFetch({ inFlight: () => lifecycle.active }),
   );
-  const lifecycle = new Lifecycle();
   const health = new RouteHealth(breakerPolicy(config));
   const auth = await buildAuth(config, storage.keys, logger, {
     ...(options.auth || options.authenticate ? { authenticate: options.auth ?? options.authenticate } : {}),
     ...(options.onBootstrapKey ? { onBootstrapKey: options.onBootstrapKey } : {}),
   });
+  const authenticate = bindTenant(auth.authenticate, () => runtime.current.config);
   const policy = options.policy ?? (await buildLimitsPolicy(config, storage.spend, logger));
+  const telemetry = createTelemetry({
+    config,
+    logger,
+    bus: audit.bus,
+    sources: gatewaySources({ lifecycle, health, registry: workers.registry, audit }),
+    routes: (model) => runtime.current.table.resolve(model) !== undefined,
+    onAuditFlush: (listener) => audit.onFlush(listener),
+  });
 
   const router = createRouter({
     table: () => runtime.current.table,
@@ -75,12 +88,13 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     policy: () => ({
       retries: runtime.current.config.routing.retries,
       backoffMs: runtime.current.config.routing.backoff,
+      unsupported: runtime.current.config.translation.unsupported,
     }),
     log: (line) => logger.warn(line),
   });
   const frontDoor = createFrontDoor({
     router,
-    authenticate: auth.authenticate,
+    authenticate,
     limits: policy,
     observer: telemetry.observe(
       options.recordAudit === false
@@ -115,9 +129,16 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     unrouted: frontDoor.reject,
     websocket: workerWebSocketConfig(config.workers.max_message),
     plugins: [
-      ...(config.workers.enabled ? [workers.endpoint(auth.authenticate, auth.sessions)] : []),
+      ...(config.workers.enabled ? [workers.endpoint(authenticate, auth.sessions)] : []),
       responsesRoutes({ guard: frontDoor.guard, store: storage.responses }),
+      ...telemetry.routes(frontDoor.guard),
       adminKeyRoutes({ guard: frontDoor.guard, keyAdmin: auth.keyAdmin }),
+      tenantRoutes({
+        guard: frontDoor.guard,
+        tenants: () => runtime.current.config.tenants,
+        audit: storage.audit,
+        countKeys: async (tenant) => (await storage.keys.list({ tenant })).length,
+      }),
       adminRoutes({
         guard: frontDoor.guard,
         audit,
@@ -153,6 +174,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     // `mindgw tail` reconnects to the gateway's successor at once.
     beforeDrain: [stopWatching, stopResponseRetention, () => audit.bus.closeAll()],
     afterDrain: [
+      () => telemetry.close(),
       () => workers.registry.close(),
       () => auth.close(),
       () => policy.close?.(),

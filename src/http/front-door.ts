@@ -5,7 +5,7 @@ import type { Policy } from "../auth/policy.ts";
 import type { Principal } from "../auth/principal.ts";
 import { assertModelAllowed, requireArea } from "../auth/roles.ts";
 import { type Dialect, dialectOf, type Operation } from "../core/dialect.ts";
-import { GatewayError, toGatewayError, unavailable } from "../core/gateway-error.ts";
+import { GatewayError, toGatewayError } from "../core/gateway-error.ts";
 import type { Logger } from "../log/logger.ts";
 import type { Router } from "../routing/router.ts";
 import type { ResponseStore } from "../storage/storage.ts";
@@ -13,6 +13,7 @@ import { captureEvents } from "./capture-events.ts";
 import { errorResponse } from "./error-body.ts";
 import type { Lifecycle } from "./lifecycle.ts";
 import { readJsonBody } from "./read-json-body.ts";
+import { refusalError } from "./refusal-error.ts";
 import { requestIdOf } from "./request-id.ts";
 import { RequestLedger, type RequestObserver } from "./request-ledger.ts";
 import { responsesContext } from "./responses-context.ts";
@@ -53,6 +54,9 @@ export interface Guarded {
   deferEnd(): (status: number, error?: GatewayError) => void;
 }
 
+/** Names what translation left out for the route that answered (docs/CLIENTS.md). */
+const DROPPED_HEADER = "x-mindgw-dropped";
+
 /** Every response names its request; Anthropic's SDK reads `request-id` (its `requestID`). */
 const idHeaders = (requestId: string, dialect: Dialect): Record<string, string> =>
   dialect === "anthropic"
@@ -80,12 +84,17 @@ export function createFrontDoor(deps: FrontDoorDeps) {
     const ledger = new RequestLedger(
       requestId,
       frontDoor,
-      { ip: client.ip, userAgent: request.headers.get("user-agent") },
+      {
+        ip: client.ip,
+        userAgent: request.headers.get("user-agent"),
+        traceparent: request.headers.get("traceparent"),
+      },
       deps.observer,
     );
     const headers = idHeaders(requestId, dialect);
-    if (!deps.lifecycle.enter()) {
-      const error = unavailable("the gateway is shutting down");
+    const refused = deps.lifecycle.enter();
+    if (refused) {
+      const error = refusalError(refused, deps.lifecycle.limit);
       ledger.finish(error.status, error);
       return errorResponse(error, dialect, headers);
     }
@@ -158,6 +167,7 @@ export function createFrontDoor(deps: FrontDoorDeps) {
           stream: ledger.stream,
           requestId: ledger.requestId,
           signal: watched?.signal ?? request.signal,
+          ...(ledger.telemetry ? { telemetry: ledger.telemetry } : {}),
           ...(responses ? { responses } : {}),
           onAttempt(route, upstreamModel) {
             ledger.route = route;
@@ -166,6 +176,10 @@ export function createFrontDoor(deps: FrontDoorDeps) {
         });
         ledger.route = dispatched.route;
         ledger.upstreamModel = dispatched.upstreamModel;
+        if (dispatched.dropped.length > 0) {
+          ledger.dropped = dispatched.dropped;
+          headers[DROPPED_HEADER] = dispatched.dropped.join(", ");
+        }
         const account = () => {
           ledger.usage = dispatched.usage();
           ledger.costUsd = deps.limits.record(principal, model, ledger.usage);
@@ -189,6 +203,7 @@ export function createFrontDoor(deps: FrontDoorDeps) {
             account();
             end(error ? error.status : 200, error);
           },
+          dispatched.reply.errorEvent,
         );
       } finally {
         if (!streaming) release();
@@ -202,7 +217,11 @@ export function createFrontDoor(deps: FrontDoorDeps) {
     const ledger = new RequestLedger(
       requestId,
       "other",
-      { ip: client.ip, userAgent: request.headers.get("user-agent") },
+      {
+        ip: client.ip,
+        userAgent: request.headers.get("user-agent"),
+        traceparent: request.headers.get("traceparent"),
+      },
       deps.observer,
     );
     ledger.finish(error.status, error);

@@ -24,7 +24,7 @@ export async function postJson(
   try {
     return await doFetch(url, {
       method: "POST",
-      headers: { ...headers, "x-request-id": call.requestId },
+      headers: { ...headers, ...call.traceHeaders, "x-request-id": call.requestId },
       body,
       signal: call.signal,
     });

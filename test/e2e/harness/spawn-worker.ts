@@ -155,7 +155,7 @@ export function waitForWorkers(
 export async function createKey(
   gatewayUrl: string,
   adminKey: string,
-  input: { name: string; role: "admin" | "user" | "worker"; models?: string[] },
+  input: { name: string; role: "admin" | "user" | "worker"; models?: string[]; rpm?: number },
 ): Promise<string> {
   const res = await fetch(`${gatewayUrl}/admin/api/keys`, {
     method: "POST",

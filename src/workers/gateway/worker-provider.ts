@@ -40,6 +40,7 @@ export function createWorkersProvider(registry: WorkerRegistry): Provider {
       stream: call.stream,
       requestId: call.requestId,
       signal: call.signal,
+      traceparent: call.traceHeaders?.traceparent,
     });
     const reply = await readUpstreamReply(`worker:${worker.name}`, response, call);
     // The audit row and live view name the worker that served it: `route = worker:<name>`.

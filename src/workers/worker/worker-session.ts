@@ -175,6 +175,9 @@ export class WorkerSession {
       ...(apiKey ? { apiKey } : {}),
       ...(hop.headers ? { traceHeaders: hop.headers } : {}),
       send,
+      sendBinary: (frame) => {
+        if (this.socket.readyState === WebSocket.OPEN) this.socket.send(frame);
+      },
       signal: abort.signal,
       credit,
       maxChunkBytes: this.maxChunkBytes,

@@ -6,8 +6,10 @@ import { registerAudit } from "./audit-command.ts";
 import { registerConfig } from "./config-command.ts";
 import { EXIT, UsageError } from "./exit-code.ts";
 import { registerKeys } from "./keys/keys-command.ts";
+import { registerModels } from "./models-command.ts";
 import { registerServe } from "./serve.ts";
 import { registerTail } from "./tail.ts";
+import { registerTenants } from "./tenants-command.ts";
 import { registerVersion, VERSION } from "./version.ts";
 import { registerWorker } from "./worker.ts";
 
@@ -23,7 +25,9 @@ export async function runCli(argv: readonly string[]): Promise<number> {
   registerKeys(program);
   registerAudit(program);
   registerTail(program);
+  registerTenants(program);
   registerConfig(program);
+  registerModels(program);
   registerVersion(program);
   for (const command of program.commands) command.exitOverride();
   try {

@@ -1,15 +1,21 @@
 import { z } from "zod";
 import { jwtConfigSchema } from "../auth/jwt-config.ts";
-import { priceTableSchema } from "../auth/price-table.ts";
 import { LOG_FORMATS, LOG_LEVELS } from "../log/logger.ts";
+import { priceTableSchema } from "../pricing/price-table.ts";
+import { FALLBACK_CLASSES } from "../routing/fallback-on.ts";
+import { appsSchema } from "./app-config.ts";
 import { checkCloudProvider, cloudProviderFields } from "./cloud-provider-fields.ts";
+import { tenantsSchema } from "./tenant-config.ts";
 import { parseDuration, parseSize } from "./units.ts";
 
-/** A duration without a default: "500ms", "30s", "10m", "30d" or milliseconds. */
+/** A duration without a default: "500ms", "30s", "10m", "30d"; a bare number needs a unit. */
 const durationValue = z.union([z.string(), z.number()]).transform((value, ctx) => {
   const ms = parseDuration(value);
   if (ms === undefined) {
-    ctx.addIssue({ code: "custom", message: `invalid duration "${value}" (use e.g. 500ms, 30s, 10m, 30d)` });
+    const hint = /^\s*\d+(\.\d+)?\s*$/.test(String(value))
+      ? `needs a unit: ${value}ms? ${value}s?`
+      : "use e.g. 500ms, 30s, 10m, 30d";
+    ctx.addIssue({ code: "custom", message: `invalid duration "${value}" (${hint})` });
     return z.NEVER;
   }
   return ms;
@@ -81,6 +87,8 @@ const providerSchema = z
     anthropic_version: z.string().default("2023-06-01"),
     timeouts: partialTimeouts.optional(),
     ...cloudProviderFields,
+    /** Only models of this tenant may route here (a tenant's own upstream account). */
+    tenant: z.string().optional(),
   })
   .superRefine(checkCloudProvider);
 
@@ -89,6 +97,8 @@ const routeSchema = z.strictObject({
   model: z.string().min(1),
   weight: num(z.number().positive()).default(1),
   timeouts: partialTimeouts.optional(),
+  /** The upstream model's context window in tokens; default: the model catalogue's figure. */
+  context_window: num(z.number().int().positive()).optional(),
 });
 
 export const STRATEGIES = ["priority", "weighted", "least-busy", "latency"] as const;
@@ -96,6 +106,10 @@ export const STRATEGIES = ["priority", "weighted", "least-busy", "latency"] as c
 const modelSchema = z.strictObject({
   name: z.string().min(1),
   strategy: z.enum(STRATEGIES).default("priority"),
+  /** Lets keys and tenants with a budget use this model although no price covers it. */
+  allow_unpriced: bool().default(false),
+  /** Fail over to the next route on these, which retrying the same route cannot cure. */
+  fallback_on: z.array(z.enum(FALLBACK_CLASSES)).default([]),
   routes: z.array(routeSchema).min(1),
   shadow: z
     .strictObject({
@@ -104,6 +118,8 @@ const modelSchema = z.strictObject({
       sample: num(z.number().min(0).max(1)).default(0.1),
     })
     .optional(),
+  /** Visible and usable only by keys of this tenant; to everyone else it does not exist. */
+  tenant: z.string().optional(),
 });
 
 export const configSchema = z.strictObject({
@@ -170,6 +186,16 @@ export const configSchema = z.strictObject({
       max_sse_line: size("1MB"),
     })
     .prefault({}),
+  /** Translation between dialects (docs/CLIENTS.md). */
+  translation: z
+    .strictObject({
+      /**
+       * What the upstream's dialect cannot express (hosted tools, beta-only fields, item types):
+       * `drop` sends the request without it and names it in `x-mindgw-dropped`; `reject` is a 400.
+       */
+      unsupported: z.enum(["drop", "reject"]).default("drop"),
+    })
+    .prefault({}),
   auth: z
     .strictObject({
       jwt: jwtConfigSchema.optional(),
@@ -177,6 +203,10 @@ export const configSchema = z.strictObject({
       bootstrap_admin: bool().default(true),
     })
     .prefault({}),
+  /** Groups of keys bound as a whole: models, rpm, tpm and budget over all their keys. */
+  tenants: tenantsSchema,
+  /** Front doors mounted under path prefixes; without any, every front door is at the root. */
+  apps: appsSchema,
   /** USD per million tokens, by client-facing model name; budgets use these. */
   prices: priceTableSchema.prefault({}),
   audit: z

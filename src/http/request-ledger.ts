@@ -8,7 +8,12 @@ import type { DispatchTelemetry } from "../telemetry/dispatch-telemetry.ts";
 export interface RequestObserver {
   started(ledger: RequestLedger): void;
   /** `error` says why a refused or failed request ended so (for logs and spans, not stored). */
-  finished(record: AuditRecord, principal: Principal | undefined, error?: GatewayError): void;
+  finished(
+    record: AuditRecord,
+    principal: Principal | undefined,
+    error: GatewayError | undefined,
+    ledger: RequestLedger,
+  ): void;
 }
 
 /**
@@ -25,6 +30,8 @@ export class RequestLedger {
   stream = false;
   usage: Usage | undefined;
   costUsd = 0;
+  /** What translation left out, by name. */
+  dropped: readonly string[] = [];
   /** Set only with `audit.bodies: true`. */
   requestBody: string | undefined;
   responseBody: string | undefined;
@@ -81,6 +88,7 @@ export class RequestLedger {
       },
       principal,
       error,
+      this,
     );
   }
 }

@@ -1,0 +1,54 @@
+import { RESERVED_PATHS } from "./app-config.ts";
+import type { Config } from "./config-schema.ts";
+
+/**
+ * Tenant and app rules that span sections: names unique, every `tenant:` naming a configured tenant,
+ * and a tenant's own provider reachable only from that tenant's models (so isolation of
+ * provider accounts follows from model visibility).
+ */
+export function tenantCrossCheck(config: Config): string[] {
+  const problems: string[] = [];
+  const names = new Set<string>();
+  config.tenants.forEach((tenant, i) => {
+    if (names.has(tenant.name)) problems.push(`tenants[${i}].name: duplicate tenant "${tenant.name}"`);
+    names.add(tenant.name);
+  });
+  const unknown = (name: string) => `unknown tenant "${name}"`;
+  const providerTenant = new Map<string, string>();
+  config.providers.forEach((provider, i) => {
+    if (provider.tenant === undefined) return;
+    if (!names.has(provider.tenant)) problems.push(`providers[${i}].tenant: ${unknown(provider.tenant)}`);
+    providerTenant.set(provider.name, provider.tenant);
+  });
+  config.models.forEach((model, i) => {
+    if (model.tenant !== undefined && !names.has(model.tenant))
+      problems.push(`models[${i}].tenant: ${unknown(model.tenant)}`);
+    const uses = [
+      ...model.routes.map((route, j) => [`routes[${j}]`, route.provider] as const),
+      ...(model.shadow ? [["shadow", model.shadow.provider] as const] : []),
+    ];
+    for (const [where, provider] of uses) {
+      const owner = providerTenant.get(provider);
+      if (owner !== undefined && owner !== model.tenant)
+        problems.push(
+          `models[${i}].${where}.provider: provider "${provider}" belongs to tenant "${owner}"; only a model with tenant: ${owner} may use it`,
+        );
+    }
+  });
+  const paths = new Map<string, number>();
+  const appNames = new Set<string>();
+  config.apps.forEach((app, i) => {
+    if (appNames.has(app.name)) problems.push(`apps[${i}].name: duplicate app "${app.name}"`);
+    appNames.add(app.name);
+    if (app.tenant !== undefined && !names.has(app.tenant))
+      problems.push(`apps[${i}].tenant: ${unknown(app.tenant)}`);
+    const reserved = RESERVED_PATHS.find((path) => app.path === path || app.path.startsWith(`${path}/`));
+    if (reserved) problems.push(`apps[${i}].path: ${reserved} is the gateway's own`);
+    for (const [other, j] of paths) {
+      if (app.path === other || app.path.startsWith(`${other}/`) || other.startsWith(`${app.path}/`))
+        problems.push(`apps[${i}].path: "${app.path}" overlaps apps[${j}].path "${other}"`);
+    }
+    paths.set(app.path, i);
+  });
+  return problems;
+}

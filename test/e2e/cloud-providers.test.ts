@@ -324,6 +324,17 @@ describe("the Anthropic SDK on cloud routes (messages → chat → vendor)", () 
   });
 });
 
+describe("the Responses API on cloud routes (responses → chat → vendor)", () => {
+  test.each(["claude-bedrock", "vertex-flash"] as const)("%s answers and streams", async (model) => {
+    const reply = await openai.responses.create({ model, input: "respond please" });
+    expect(reply.output_text).toBe(`Hello from ${VENDOR[model]}. You said: respond please`);
+    const stream = await openai.responses.create({ model, input: "stream please", stream: true });
+    let text = "";
+    for await (const event of stream) if (event.type === "response.output_text.delta") text += event.delta;
+    expect(text).toBe(`Hello from ${VENDOR[model]}. You said: stream please`);
+  });
+});
+
 describe("vendor failures in the caller's dialect", () => {
   test("a Bedrock ValidationException is the caller's 400, with Bedrock's message", async () => {
     cloud.failNext({

@@ -1,4 +1,5 @@
 import { createAuditService } from "../audit/audit-service.ts";
+import { startCluster } from "../cluster/start-cluster.ts";
 import type { Config } from "../config/config-schema.ts";
 import { type ConfigSource, fileConfigSource, staticConfigSource } from "../config/config-source.ts";
 import { attachSinks } from "../events/attach-sinks.ts";
@@ -60,20 +61,24 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   const publish = audit.bus.publish.bind(audit.bus);
   const closeSinks = attachSinks(audit.bus, options.events ?? []);
   const workers = buildWorkers(config, logger, publish);
+  const cluster = await startCluster(config, { logger, registry: workers.registry });
   const lifecycle = new Lifecycle(() => runtime.current.config.server.max_concurrent_requests);
   const runtime = new RuntimeHolder(
     config,
     options.providers ?? options.providerFactory ?? createProvider,
-    workers.directory,
+    cluster ? cluster.workers(workers.directory) : workers.directory,
     createUpstreamFetch({ inFlight: () => lifecycle.active }),
   );
   const health = new RouteHealth(breakerPolicy(config));
   const auth = await buildAuth(config, storage.keys, logger, {
     ...(options.auth || options.authenticate ? { authenticate: options.auth ?? options.authenticate } : {}),
     ...(options.onBootstrapKey ? { onBootstrapKey: options.onBootstrapKey } : {}),
+    ...(cluster ? { onKeyChange: (id: string) => cluster.announceKeyChange(id) } : {}),
   });
+  cluster?.onKeyChange(() => void auth.refreshKeys().catch(() => logger.warn("key cache refresh failed")));
   const authenticate = bindTenant(auth.authenticate, () => runtime.current.config);
-  const policy = options.policy ?? (await buildLimitsPolicy(config, storage.spend, logger));
+  const policy =
+    options.policy ?? (await buildLimitsPolicy(config, storage.spend, logger, cluster?.counters));
   const telemetry = createTelemetry({
     config,
     logger,
@@ -134,6 +139,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     websocket: workerWebSocketConfig(config.workers.max_message),
     plugins: [
       ...(config.workers.enabled ? [workers.endpoint(authenticate, auth.sessions)] : []),
+      ...(cluster ? [cluster.endpoint(workers.directory)] : []),
       // With apps, stored responses are read through the OpenAI apps' prefixes only.
       ...(config.apps.length === 0
         ? [responsesRoutes({ guard: frontDoor.guard, store: storage.responses })]
@@ -157,6 +163,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
           configPath: source.path,
           lastReloadError: reload.lastError,
           auditHealthy: () => audit.refusal() === undefined || config.audit.fail_open,
+          ...(cluster ? { cluster: () => cluster.status() } : {}),
         }),
       }),
     ],
@@ -179,12 +186,19 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     logger,
     // Live event streams never end on their own; close them so the drain is not held up and
     // `mindgw tail` reconnects to the gateway's successor at once.
-    beforeDrain: [stopWatching, stopResponseRetention, () => audit.bus.closeAll()],
+    beforeDrain: [
+      stopWatching,
+      stopResponseRetention,
+      () => audit.bus.closeAll(),
+      // Leave the node directory first, so other nodes stop forwarding here while we drain.
+      () => void cluster?.leave(),
+    ],
     afterDrain: [
       () => telemetry.close(),
       () => workers.registry.close(),
       () => auth.close(),
       () => policy.close?.(),
+      () => cluster?.close(),
       () => audit.close(),
       closeSinks,
       () => storage.close(),

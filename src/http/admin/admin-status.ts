@@ -5,6 +5,8 @@ export interface AdminStatus {
   inFlight: number;
   config: { version: number; path: string | null; lastReloadError: string | null };
   audit: { healthy: boolean };
+  /** On a cluster node: Redis health, this node and the live nodes with their worker counts. */
+  cluster?: object;
 }
 
 export interface AdminStatusDeps {
@@ -15,6 +17,7 @@ export interface AdminStatusDeps {
   readonly lastReloadError: () => string | null;
   /** False while audit storage is down and requests are refused (never with `fail_open`). */
   readonly auditHealthy: () => boolean;
+  readonly cluster?: () => object;
 }
 
 export function adminStatus(deps: AdminStatusDeps): () => AdminStatus {
@@ -24,5 +27,6 @@ export function adminStatus(deps: AdminStatusDeps): () => AdminStatus {
     inFlight: deps.lifecycle.active,
     config: { version: deps.configVersion(), path: deps.configPath, lastReloadError: deps.lastReloadError() },
     audit: { healthy: deps.auditHealthy() },
+    ...(deps.cluster ? { cluster: deps.cluster() } : {}),
   });
 }

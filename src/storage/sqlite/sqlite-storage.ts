@@ -4,6 +4,7 @@ import { closeDatabase, type OpenDatabaseOptions, openDatabase } from "./open-da
 import { createSqliteAuditStore, type SqliteAuditStore } from "./sqlite-audit-store.ts";
 import { createSqliteKeyStore } from "./sqlite-key-store.ts";
 import { createSqliteResponseStore } from "./sqlite-response-store.ts";
+import { createSqliteShadowStore } from "./sqlite-shadow-store.ts";
 import { createSqliteSpendStore } from "./sqlite-spend-store.ts";
 
 /**
@@ -31,6 +32,8 @@ export function openSqliteStorage(path: string, options: OpenDatabaseOptions = {
       keys: createSqliteKeyStore(db),
       spend: createSqliteSpendStore(db),
       responses: createSqliteResponseStore(db),
+      // A read-only handle (CLI reports) cannot migrate; the store reads what is there.
+      ...(options.readonly ? {} : { shadow: createSqliteShadowStore(db) }),
       audit,
       async close() {
         audit.close();

@@ -17,7 +17,8 @@ export interface Principal {
   /** Model globs this caller may use. */
   models: readonly string[];
   limits: { rpm?: number; tpm?: number; budgetUsd?: number };
-  via: "key" | "jwt";
+  /** `session`: signed in to the web UI (`/admin`), by admin key or single sign-on. */
+  via: "key" | "jwt" | "session";
 }
 
 export function canUseModel(principal: Principal, model: string): boolean {

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { jwtConfigSchema } from "../auth/jwt-config.ts";
 import { priceTableSchema } from "../auth/price-table.ts";
+import { adminUiConfigSchema } from "../http/admin-ui/admin-ui-config.ts";
 import { parseDuration, parseSize } from "./units.ts";
 
 /** A duration without a default: "500ms", "30s", "10m", "30d" or milliseconds. */
@@ -153,6 +154,7 @@ export const configSchema = z.strictObject({
       max_message: size("1MB"),
     })
     .prefault({}),
+  admin_ui: adminUiConfigSchema.prefault({}),
 });
 
 export type Config = z.infer<typeof configSchema>;

@@ -1,6 +1,7 @@
 import type { AnyElysia } from "elysia";
 import type { RedactBody } from "../audit/audit-inserter.ts";
 import { createAuditService } from "../audit/audit-service.ts";
+import { RequestStats } from "../audit/request-stats.ts";
 import { type Authenticator, createAuthenticator } from "../auth/authenticate.ts";
 import { createJwtVerifier } from "../auth/jwt-verifier.ts";
 import { createKeyAdmin, ensureBootstrapAdmin } from "../auth/key-admin.ts";
@@ -10,8 +11,10 @@ import { requireArea } from "../auth/roles.ts";
 import { SpendLedger } from "../auth/spend-ledger.ts";
 import type { Config } from "../config/config-schema.ts";
 import { watchConfig } from "../config/watch-config.ts";
+import { adminInsightRoutes } from "../http/admin/admin-insight-routes.ts";
 import { adminKeyRoutes } from "../http/admin/admin-key-routes.ts";
 import { adminRoutes } from "../http/admin/admin-routes.ts";
+import { createAdminUi } from "../http/admin-ui/admin-ui.ts";
 import { createApp } from "../http/create-app.ts";
 import { createFrontDoor } from "../http/front-door.ts";
 import { Lifecycle } from "../http/lifecycle.ts";
@@ -30,6 +33,7 @@ import { createWorkersProvider } from "../workers/gateway/worker-provider.ts";
 import { createWorkerRegistry } from "../workers/gateway/worker-registry.ts";
 import { drainWithin } from "./drain-within.ts";
 import { modelList } from "./list-models.ts";
+import { routingView } from "./routing-view.ts";
 import { RuntimeHolder } from "./runtime.ts";
 import { workerLogger } from "./worker-logger.ts";
 
@@ -102,6 +106,14 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   const authenticate =
     options.authenticate ??
     createAuthenticator({ keys, ...(jwtConfig ? { jwt: createJwtVerifier(jwtConfig) } : {}) });
+  const adminUi = createAdminUi({
+    config: () => runtime.current.config.admin_ui,
+    keys: storage.keys,
+    ...(storage.adminActions ? { actions: storage.adminActions } : {}),
+    logger,
+  });
+  const stats = new RequestStats();
+  void stats.follow(audit.bus);
   const spend = new SpendLedger({ store: storage.spend, onError: () => logger.warn("spend flush failed") });
   await spend.start();
   const limits = new RateLimiter({ spend, prices: options.config.prices });
@@ -118,7 +130,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   });
   const frontDoor = createFrontDoor({
     router,
-    authenticate,
+    authenticate: adminUi.authenticate(authenticate),
     limits,
     observer:
       options.recordAudit === false
@@ -161,7 +173,21 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
           ]
         : []),
       responsesRoutes({ guard: frontDoor.guard, store: storage.responses }),
-      adminKeyRoutes({ guard: frontDoor.guard, keyAdmin }),
+      adminKeyRoutes({ guard: frontDoor.guard, keyAdmin, recordAction: adminUi.recordAction }),
+      adminUi.routes(frontDoor.guard),
+      adminInsightRoutes({
+        guard: frontDoor.guard,
+        stats: (window) => stats.series(Date.now(), window),
+        routing: () =>
+          routingView({
+            runtime: runtime.current,
+            health,
+            configPath: options.configPath ?? null,
+            workerModels: registry.models(),
+          }),
+        actions: adminUi.actions,
+        spent: (keyId) => spend.spent(keyId),
+      }),
       adminRoutes({
         guard: frontDoor.guard,
         audit,
@@ -170,7 +196,12 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
           workers: registry.list().length,
           draining: lifecycle.isDraining,
           inFlight: lifecycle.active,
-          config: { version: runtime.current.version, path: options.configPath ?? null, lastReloadError },
+          config: {
+            version: runtime.current.version,
+            path: options.configPath ?? null,
+            lastReloadError,
+            lastEvent: stats.lastConfigEvent,
+          },
           audit: { healthy: audit.refusal() === undefined || options.config.audit.fail_open },
         }),
       }),

@@ -1,6 +1,7 @@
 import type { Database } from "bun:sqlite";
 import type { Storage } from "../storage.ts";
 import { closeDatabase, type OpenDatabaseOptions, openDatabase } from "./open-database.ts";
+import { createSqliteAdminActionStore } from "./sqlite-admin-action-store.ts";
 import { createSqliteKeyStore } from "./sqlite-key-store.ts";
 import { createSqliteResponseStore } from "./sqlite-response-store.ts";
 import { createSqliteSpendStore } from "./sqlite-spend-store.ts";
@@ -22,6 +23,7 @@ export function openSqliteStorage(path: string, options: OpenDatabaseOptions = {
       keys: createSqliteKeyStore(db),
       spend: createSqliteSpendStore(db),
       responses: createSqliteResponseStore(db),
+      adminActions: createSqliteAdminActionStore(db),
       async close() {
         closeDatabase(db);
       },

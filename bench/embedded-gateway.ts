@@ -66,7 +66,7 @@ const gateway = await createGateway({
   config,
   storage,
   logger: silentLogger,
-  ...(authOn ? {} : { authenticate: async () => fixedPrincipal }),
+  ...(authOn ? {} : { auth: async () => fixedPrincipal }),
   ...(auditOn ? {} : { recordAudit: false }),
 });
 const address = gateway.listen("127.0.0.1", Number(values.port));

@@ -5,7 +5,9 @@ import { join } from "node:path";
 import {
   createGateway,
   createProvider,
+  type EventSink,
   type Gateway,
+  type Policy,
   type Provider,
   type ProviderFactory,
   parseConfig,
@@ -47,8 +49,8 @@ test("an embedder plugs in its own provider and authentication", async () => {
   });
   gateway = await createGateway({
     config,
-    providerFactory: factory,
-    authenticate: async (headers) => {
+    providers: factory,
+    auth: async (headers) => {
       if (headers.get("authorization") !== "Bearer let-me-in") throw new Error("no");
       return {
         keyId: null,
@@ -75,4 +77,64 @@ test("an embedder plugs in its own provider and authentication", async () => {
     new Request("http://localhost/v1/models", { headers: { authorization: "Bearer nope" } }),
   );
   expect(refused.status).toBe(401);
+});
+
+test("an embedder plugs in a config source, a policy and an event sink", async () => {
+  const { staticConfigSource, GatewayError } = await import("./index.ts");
+  const seen: string[] = [];
+  const sink: EventSink = { publish: (event) => seen.push(event.type) };
+  const policy: Policy = {
+    admit(principal) {
+      if (principal.name === "blocked")
+        throw new GatewayError({
+          status: 403,
+          code: "forbidden",
+          message: "not today: outside office hours",
+        });
+      return { "x-policy": "ok" };
+    },
+    record: () => 0.5,
+  };
+  const embedded = await createGateway({
+    configSource: staticConfigSource(
+      parseConfig({
+        storage: { path: join(dir, "policy.db") },
+        auth: { bootstrap_admin: false },
+        providers: [{ name: "demo", type: "mock" }],
+        models: [{ name: "m", routes: [{ provider: "demo", model: "m" }] }],
+      }),
+    ),
+    auth: async (headers) => ({
+      keyId: null,
+      name: headers.get("authorization") === "Bearer blocked" ? "blocked" : "ok",
+      tenant: "acme",
+      role: "user",
+      models: ["*"],
+      limits: {},
+      via: "jwt",
+    }),
+    policy,
+    events: [sink],
+  });
+  try {
+    const call = (token: string) =>
+      embedded.handle(
+        new Request("http://localhost/v1/chat/completions", {
+          method: "POST",
+          headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+          body: JSON.stringify({ model: "m", messages: [{ role: "user", content: "hi" }] }),
+        }),
+      );
+    const allowed = await call("fine");
+    expect(allowed.status).toBe(200);
+    expect(allowed.headers.get("x-policy")).toBe("ok");
+    const refused = await call("blocked");
+    expect(refused.status).toBe(403);
+    expect(((await refused.json()) as { error: { message: string } }).error.message).toContain(
+      "office hours",
+    );
+    expect(seen.filter((type) => type === "request.finished")).toHaveLength(2);
+  } finally {
+    await embedded.stop();
+  }
 });

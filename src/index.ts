@@ -2,23 +2,34 @@
  * mindgw as a library: start the gateway from TypeScript with your own providers,
  * authentication and storage. `mindgw serve` is this same code path.
  *
- *   const gateway = await createGateway({ config: parseConfig(yamlObject), providerFactory });
+ *   const gateway = await createGateway({ config: parseConfig(yamlObject), providers, auth, policy, events });
  *   gateway.listen("127.0.0.1", 8080);
  */
 export type { AuditRecord } from "./audit/audit-record.ts";
 export type { GatewayEvent } from "./audit/gateway-event.ts";
 export type { Authenticator } from "./auth/authenticate.ts";
+export type { Policy } from "./auth/policy.ts";
 export type { Principal, Role } from "./auth/principal.ts";
 export { ConfigError } from "./config/config-error.ts";
 export type { Config, ProviderConfig } from "./config/config-schema.ts";
+export { type ConfigSource, fileConfigSource, staticConfigSource } from "./config/config-source.ts";
 export { loadConfigFile, parseConfig } from "./config/load-config.ts";
 export type { Dialect, JsonObject, Operation } from "./core/dialect.ts";
 export { GatewayError } from "./core/gateway-error.ts";
 export type { SseEvent } from "./core/sse.ts";
 export type { Usage } from "./core/usage.ts";
+export type { EventSink } from "./events/event-sink.ts";
 export { createGateway, type Gateway, type GatewayOptions } from "./gateway/create-gateway.ts";
 export type { Logger } from "./log/logger.ts";
 export { createProvider, type ProviderFactory } from "./providers/create-provider.ts";
 export type { AttemptTimeouts, Provider, ProviderCall, ProviderReply } from "./providers/provider.ts";
 export { openSqliteStorage } from "./storage/sqlite/sqlite-storage.ts";
-export type { Storage } from "./storage/storage.ts";
+export type {
+  AuditBatchResult,
+  AuditEntry,
+  AuditStore,
+  KeyStore,
+  ResponseStore,
+  SpendStore,
+  Storage,
+} from "./storage/storage.ts";

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { join } from "node:path";
+import { prepareAuditDatabase } from "../storage/sqlite/audit-migrations.ts";
 import { openDatabase } from "../storage/sqlite/open-database.ts";
 import { tempDir } from "./audit-fixture.ts";
-import { prepareAuditDatabase } from "./audit-schema.ts";
 
 const ROWS = 1_000_000;
 const RSS_BOUND = 64 * 1024 * 1024;

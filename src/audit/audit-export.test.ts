@@ -1,21 +1,18 @@
 import { Database } from "bun:sqlite";
 import { expect, test } from "bun:test";
+import { createSqliteAuditStore } from "../storage/sqlite/sqlite-audit-store.ts";
 import { exportAudit, exportAuditStream } from "./audit-export.ts";
 import { makeRecord } from "./audit-fixture.ts";
-import { AuditInserter } from "./audit-inserter.ts";
 import { auditFilterSchema } from "./audit-query-schema.ts";
-import { prepareAuditDatabase } from "./audit-schema.ts";
 import { csvField } from "./csv-line.ts";
 
 function database() {
-  const db = new Database(":memory:");
-  prepareAuditDatabase(db);
+  const db = createSqliteAuditStore({ database: new Database(":memory:") });
   const records = Array.from({ length: 25 }, (_, i) =>
     makeRecord({ requestId: `r${i}`, startedAt: i, model: i % 2 ? "a" : "b" }),
   );
   records.push(makeRecord({ requestId: "tricky", startedAt: 99, userAgent: 'x "y", z\r\nw', ttfbMs: null }));
-  new AuditInserter(db, null).insertBatch(records);
-  return { db, records };
+  return { db, records, ready: db.insert(records) };
 }
 
 async function collect(chunks: AsyncIterable<string>): Promise<string> {
@@ -33,8 +30,20 @@ test("csvField quotes only what RFC 4180 requires", () => {
   expect(csvField(false)).toBe("false");
 });
 
+test("csvField neutralises what a spreadsheet would run as a formula", () => {
+  expect(csvField('=HYPERLINK("http://evil","x")')).toBe('"\'=HYPERLINK(""http://evil"",""x"")"');
+  expect(csvField("+1+1")).toBe("'+1+1");
+  expect(csvField("-2+3")).toBe("'-2+3");
+  expect(csvField("@SUM(A1)")).toBe("'@SUM(A1)");
+  expect(csvField("\tcmd")).toBe("'\tcmd");
+  // Numbers are numbers: a negative latency is not a formula.
+  expect(csvField(-5)).toBe("-5");
+  expect(csvField("curl/8.0")).toBe("curl/8.0");
+});
+
 test("NDJSON: one AuditRecord per line, filtered, across pages", async () => {
-  const { db, records } = database();
+  const { db, records, ready } = database();
+  await ready;
   const text = await collect(
     exportAudit(db, auditFilterSchema.parse({ order: "asc" }), "ndjson", { pageSize: 4 }),
   );
@@ -51,7 +60,8 @@ test("NDJSON: one AuditRecord per line, filtered, across pages", async () => {
 });
 
 test("CSV: a header, then RFC 4180 records with CRLF line ends", async () => {
-  const { db } = database();
+  const { db, ready } = database();
+  await ready;
   const text = await collect(
     exportAudit(db, auditFilterSchema.parse({ order: "desc" }), "csv", { pageSize: 10 }),
   );
@@ -64,7 +74,8 @@ test("CSV: a header, then RFC 4180 records with CRLF line ends", async () => {
 });
 
 test("the stream variant yields the same bytes and can be cancelled", async () => {
-  const { db } = database();
+  const { db, ready } = database();
+  await ready;
   const filter = auditFilterSchema.parse({});
   const text = await new Response(exportAuditStream(db, filter, "ndjson", { pageSize: 3 })).text();
   expect(text).toBe(await collect(exportAudit(db, filter, "ndjson")));

@@ -1,8 +1,7 @@
-import type { Database } from "bun:sqlite";
+import type { AuditStore } from "../storage/storage.ts";
 import type { AuditPosition } from "./audit-cursor.ts";
 import type { AuditFilter } from "./audit-query-schema.ts";
 import type { AuditRecord } from "./audit-record.ts";
-import { type AuditRow, rowToRecord, selectPage } from "./audit-select.ts";
 import { csvLine } from "./csv-line.ts";
 
 export type ExportFormat = "ndjson" | "csv";
@@ -42,12 +41,12 @@ const yieldToLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 /**
  * The filtered log as text chunks (NDJSON: one AuditRecord per line; CSV: a header line, then
  * RFC 4180 records). Memory stays constant however many rows match: rows are read a page at a
- * time by keyset, and each page is its own short read, so an export of millions of rows never
- * holds a WAL snapshot that would stop checkpoints. Yields to the event loop between pages so a
+ * time by keyset (`AuditStore.select`), and each page is its own short read, so an export of
+ * millions of rows never holds a snapshot (in SQLite, one that would stop WAL checkpoints). Yields to the event loop between pages so a
  * running gateway keeps serving.
  */
 export async function* exportAudit(
-  db: Database,
+  store: Pick<AuditStore, "select">,
   filter: AuditFilter,
   format: ExportFormat,
   options: ExportOptions = {},
@@ -57,30 +56,27 @@ export async function* exportAudit(
   if (format === "csv") yield csvLine(columns);
   let after: AuditPosition | null = null;
   for (;;) {
-    const { sql, params } = selectPage(filter, after, pageSize);
-    const rows = db.query<AuditRow, typeof params>(sql).all(...params);
-    if (rows.length === 0) return;
+    const entries = await store.select(filter, after, pageSize);
+    if (entries.length === 0) return;
     let chunk = "";
-    for (const row of rows) {
-      const record = rowToRecord(row);
+    for (const { record } of entries) {
       chunk += format === "csv" ? csvLine(columns.map((c) => record[c])) : `${JSON.stringify(record)}\n`;
     }
     yield chunk;
-    if (rows.length < pageSize) return;
-    const last = rows[rows.length - 1]!;
-    after = { startedAt: last.started_at, id: last.id };
+    if (entries.length < pageSize) return;
+    after = entries[entries.length - 1]!.position;
     await yieldToLoop();
   }
 }
 
 /** The same export as a byte stream that reads a page only when the consumer pulls. */
 export function exportAuditStream(
-  db: Database,
+  store: Pick<AuditStore, "select">,
   filter: AuditFilter,
   format: ExportFormat,
   options: ExportOptions = {},
 ): ReadableStream<Uint8Array> {
-  const chunks = exportAudit(db, filter, format, options);
+  const chunks = exportAudit(store, filter, format, options);
   const encoder = new TextEncoder();
   return new ReadableStream<Uint8Array>(
     {

@@ -1,14 +1,16 @@
 import { Database } from "bun:sqlite";
 import { beforeAll, describe, expect, test } from "bun:test";
 import { GatewayError } from "../core/gateway-error.ts";
+import { AuditInserter } from "../storage/sqlite/audit-inserter.ts";
+import { prepareAuditDatabase } from "../storage/sqlite/audit-migrations.ts";
+import { createSqliteAuditStore } from "../storage/sqlite/sqlite-audit-store.ts";
 import { makeRecord } from "./audit-fixture.ts";
-import { AuditInserter } from "./audit-inserter.ts";
 import { queryAudit } from "./audit-query.ts";
 import { type AuditQuery, auditQuerySchema } from "./audit-query-schema.ts";
 import { type AuditRecord, statusClassOf } from "./audit-record.ts";
-import { prepareAuditDatabase } from "./audit-schema.ts";
 
 const db = new Database(":memory:");
+const store = createSqliteAuditStore({ database: db });
 const BASE = 1_700_000_000_000;
 const STATUSES = [200, 201, 404, 429, 500, 502];
 // Timestamps repeat (i % 50) so the rowid tie-break is exercised.
@@ -26,16 +28,16 @@ const records: AuditRecord[] = Array.from({ length: 300 }, (_, i) =>
 
 beforeAll(() => {
   prepareAuditDatabase(db);
-  new AuditInserter(db, null).insertBatch(records);
+  new AuditInserter(db).insertBatch(records);
 });
 
 /** Follows nextCursor to the end with a small page size. */
-function readAll(params: Record<string, unknown>): AuditRecord[] {
+async function readAll(params: Record<string, unknown>): Promise<AuditRecord[]> {
   const out: AuditRecord[] = [];
   let cursor: string | undefined;
   for (let pages = 0; pages < 1000; pages++) {
     const query: AuditQuery = auditQuerySchema.parse({ ...params, limit: 7, ...(cursor ? { cursor } : {}) });
-    const page = queryAudit(db, query);
+    const page = await queryAudit(store, query);
     out.push(...page.records);
     if (page.nextCursor === null) return out;
     cursor = page.nextCursor;
@@ -67,39 +69,45 @@ describe("queryAudit", () => {
     ],
   ];
   for (const [name, params, keep] of cases) {
-    test(`filter: ${name}, paged without duplicates or gaps`, () => {
-      const got = readAll(params);
+    test(`filter: ${name}, paged without duplicates or gaps`, async () => {
+      const got = await readAll(params);
       expect(new Set(got.map((r) => r.requestId)).size).toBe(got.length);
       expect(ids(got)).toEqual(ids(records.filter(keep)));
     });
   }
 
-  test("desc order is newest first and asc oldest first, with rowid breaking ties", () => {
-    const desc = readAll({});
-    const asc = readAll({ order: "asc" });
+  test("desc order is newest first and asc oldest first, with rowid breaking ties", async () => {
+    const desc = await readAll({});
+    const asc = await readAll({ order: "asc" });
     expect(asc.map((r) => r.requestId)).toEqual(desc.map((r) => r.requestId).reverse());
     for (let i = 1; i < asc.length; i++)
       expect(asc[i]!.startedAt).toBeGreaterThanOrEqual(asc[i - 1]!.startedAt);
   });
 
-  test("returns AuditRecord-shaped rows", () => {
-    const page = queryAudit(db, auditQuerySchema.parse({ order: "asc", limit: "1" }));
+  test("returns AuditRecord-shaped rows", async () => {
+    const page = await queryAudit(store, auditQuerySchema.parse({ order: "asc", limit: "1" }));
     const { requestId, ...rest } = records[0]!;
     expect(page.records[0]).toEqual({ requestId, ...rest });
   });
 
-  test("the cursor is stable under inserts", () => {
+  test("the cursor is stable under inserts", async () => {
     const local = new Database(":memory:");
     prepareAuditDatabase(local);
-    const inserter = new AuditInserter(local, null);
+    const inserter = new AuditInserter(local);
     inserter.insertBatch(records.slice(0, 100));
-    const first = queryAudit(local, auditQuerySchema.parse({ limit: 40 }));
+    const first = await queryAudit(
+      createSqliteAuditStore({ database: local }),
+      auditQuerySchema.parse({ limit: 40 }),
+    );
     // Newer rows arrive between pages; the pages already served do not shift.
     inserter.insertBatch(records.slice(100).map((r) => ({ ...r, startedAt: r.startedAt + 10_000_000 })));
     const seen = first.records.map((r) => r.requestId);
     let cursor = first.nextCursor;
     while (cursor !== null) {
-      const page = queryAudit(local, auditQuerySchema.parse({ limit: 40, cursor }));
+      const page = await queryAudit(
+        createSqliteAuditStore({ database: local }),
+        auditQuerySchema.parse({ limit: 40, cursor }),
+      );
       seen.push(...page.records.map((r) => r.requestId));
       cursor = page.nextCursor;
     }
@@ -107,11 +115,11 @@ describe("queryAudit", () => {
     local.close();
   });
 
-  test("rejects bad parameters and a forged cursor", () => {
+  test("rejects bad parameters and a forged cursor", async () => {
     expect(auditQuerySchema.safeParse({ limit: 1001 }).success).toBe(false);
     expect(auditQuerySchema.safeParse({ status: "6xx" }).success).toBe(false);
     expect(auditQuerySchema.safeParse({ from: "yesterday" }).success).toBe(false);
     expect(auditQuerySchema.safeParse({ colour: "red" }).success).toBe(false);
-    expect(() => queryAudit(db, auditQuerySchema.parse({ cursor: "bm9wZQ" }))).toThrow(GatewayError);
+    expect(queryAudit(store, auditQuerySchema.parse({ cursor: "bm9wZQ" }))).rejects.toThrow(GatewayError);
   });
 });

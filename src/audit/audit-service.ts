@@ -1,48 +1,46 @@
-import type { Database } from "bun:sqlite";
 import type { Config } from "../config/config-schema.ts";
 import type { RequestObserver } from "../http/request-ledger.ts";
 import type { Logger } from "../log/logger.ts";
-import { closeDatabase, openDatabase } from "../storage/sqlite/open-database.ts";
-import type { RedactBody } from "./audit-inserter.ts";
-import { prepareAuditDatabase } from "./audit-schema.ts";
+import type { AuditStore } from "../storage/storage.ts";
 import { auditUnavailable } from "./audit-unavailable.ts";
-import { AuditWriter } from "./audit-writer.ts";
+import { AuditWriter, type AuditWriterStats } from "./audit-writer.ts";
 import { EventBus } from "./event-bus.ts";
-import { redactSecrets } from "./redact-body.ts";
+import { type RedactBody, redactSecrets } from "./redact-body.ts";
 import { AuditRetention } from "./retention.ts";
-import { WalCheckpointer } from "./wal-checkpointer.ts";
+
+/** How often the store's upkeep (SQLite: WAL checkpoints) runs. */
+const MAINTAIN_MS = 30_000;
 
 /**
- * The audit concern assembled: the batched writer, the live event bus, retention and WAL
- * checkpoints, and a reader handle for queries and exports.
+ * The audit concern assembled over `Storage.audit`: the batched writer, the live event bus,
+ * retention and the store's upkeep. Queries and exports read the same store.
  */
 export interface AuditService {
   readonly bus: EventBus;
-  /** Read handle for `/admin/api/audit` and exports. */
-  readonly db: Database;
+  /** Read side for `/admin/api/audit` and exports. */
+  readonly store: AuditStore;
   readonly observer: RequestObserver;
   /** The 503 to answer with while audit storage is down (unless `audit.fail_open`). */
   refusal(): ReturnType<typeof auditUnavailable> | undefined;
-  /** Flushes every queued row, checkpoints (TRUNCATE) and closes. */
+  /** The writer's counts (queued, written, rejected, dropped), for metrics. */
+  stats(): AuditWriterStats;
+  /** Tells `listener` how long each batch write took, in ms (metrics). One listener. */
+  onFlush(listener: (ms: number) => void): void;
+  /** Flushes every queued row and stops the schedules; the store is closed by its owner. */
   close(): Promise<void>;
 }
 
 export function createAuditService(
   config: Config,
+  store: AuditStore,
   logger: Logger,
   redactBody: RedactBody = redactSecrets,
 ): AuditService {
-  const path = config.storage.path;
-  const db = openDatabase(path);
-  prepareAuditDatabase(db);
   const bus = new EventBus();
-  const open = () => {
-    const handle = openDatabase(path);
-    prepareAuditDatabase(handle);
-    return handle;
-  };
+  let flushed: ((ms: number) => void) | undefined;
   const writer = new AuditWriter({
-    database: open,
+    onBatch: (_rows, ms) => flushed?.(ms),
+    store,
     flushMs: config.audit.flush_ms,
     // Bodies are stored whenever a record carries them; the front door captures them only while
     // `audit.bodies` is on, so the setting follows config reloads.
@@ -62,14 +60,20 @@ export function createAuditService(
   // by at most that much, and a short retention (tests, demos) is honoured promptly.
   const retentionMs = config.audit.retention;
   const intervalMs = Math.min(60_000, Math.max(250, Math.floor(retentionMs / 4)));
-  const retention = new AuditRetention(db, { retentionMs, intervalMs, onError });
-  const checkpointer = new WalCheckpointer(db, { isIdle: () => writer.stats().queued === 0, onError });
+  const retention = new AuditRetention(store, { retentionMs, intervalMs, onError });
+  const maintain = store.maintain?.bind(store);
+  const upkeep =
+    maintain === undefined
+      ? null
+      : setInterval(() => {
+          maintain(writer.stats().queued === 0).catch(onError);
+        }, MAINTAIN_MS);
+  upkeep?.unref();
   retention.start();
-  checkpointer.start();
 
   return {
     bus,
-    db,
+    store,
     observer: {
       started(ledger) {
         bus.publish({
@@ -87,12 +91,15 @@ export function createAuditService(
         bus.publish({ type: "request.finished", at: Date.now(), record });
       },
     },
+    stats: () => writer.stats(),
+    onFlush(listener) {
+      flushed = listener;
+    },
     refusal: () => (writer.healthy() || config.audit.fail_open ? undefined : auditUnavailable()),
     async close() {
       retention.stop();
-      checkpointer.stop();
+      if (upkeep !== null) clearInterval(upkeep);
       await writer.close();
-      closeDatabase(db);
     },
   };
 }

@@ -3,6 +3,10 @@ import { afterEach, describe, expect, test } from "bun:test";
 import { existsSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { openDatabase } from "../storage/sqlite/open-database.ts";
+import {
+  createSqliteAuditStore,
+  type SqliteAuditStoreOptions,
+} from "../storage/sqlite/sqlite-audit-store.ts";
 import { makeRecord, tempDir, waitFor } from "./audit-fixture.ts";
 import type { AuditRecord } from "./audit-record.ts";
 import { AuditWriter } from "./audit-writer.ts";
@@ -27,13 +31,27 @@ function countRows(path: string, table = "audit_log"): number {
   }
 }
 
+/** The SQLite audit store over a handle or a factory, closed after the test. */
+function sqlite(database: SqliteAuditStoreOptions["database"]) {
+  const store = createSqliteAuditStore({ database });
+  cleanups.unshift(() => store.close());
+  return store;
+}
+
+/** Creates the file with its audit tables. */
+async function createLog(path: string): Promise<void> {
+  const store = createSqliteAuditStore({ database: () => openDatabase(path) });
+  await store.probe();
+  store.close();
+}
+
 const rowCount = (db: Database) =>
   db.query<{ n: number }, []>("SELECT count(*) AS n FROM audit_log").get()!.n;
 
 describe("AuditWriter", () => {
   test("write() only queues; a flush writes N records as N rows in batches", async () => {
     const db = openDatabase(dbPath());
-    const writer = new AuditWriter({ database: db, flushMs: 10_000, batchSize: 100_000 });
+    const writer = new AuditWriter({ store: sqlite(db), flushMs: 10_000, batchSize: 100_000 });
     for (let i = 0; i < 1234; i++) writer.write(makeRecord({ requestId: `r${i}`, startedAt: i }));
     expect(rowCount(db)).toBe(0);
     expect(writer.stats().queued).toBe(1234);
@@ -46,10 +64,10 @@ describe("AuditWriter", () => {
 
   test("the flush window and the batch size each trigger a write", async () => {
     const db = openDatabase(dbPath());
-    const timed = new AuditWriter({ database: db, flushMs: 20 });
+    const timed = new AuditWriter({ store: sqlite(db), flushMs: 20 });
     timed.write(makeRecord());
     await waitFor(() => rowCount(db) === 1);
-    const sized = new AuditWriter({ database: db, flushMs: 60_000, batchSize: 50 });
+    const sized = new AuditWriter({ store: sqlite(db), flushMs: 60_000, batchSize: 50 });
     for (let i = 0; i < 50; i++) sized.write(makeRecord());
     await waitFor(() => rowCount(db) === 51);
     await timed.close();
@@ -59,7 +77,7 @@ describe("AuditWriter", () => {
 
   test("round-trips every field and interns repeated metadata", async () => {
     const db = openDatabase(dbPath());
-    const writer = new AuditWriter({ database: db });
+    const writer = new AuditWriter({ store: sqlite(db) });
     for (let i = 0; i < 10; i++) writer.write(makeRecord({ requestId: `r${i}` }));
     writer.write(
       makeRecord({ keyId: null, keyName: null, tenant: null, role: null, model: null, route: null }),
@@ -72,11 +90,13 @@ describe("AuditWriter", () => {
     db.close();
   });
 
-  test("close() flushes everything, checkpoints with TRUNCATE and closes: zero loss", async () => {
+  test("close() flushes everything; the store's close checkpoints with TRUNCATE: zero loss", async () => {
     const path = dbPath();
-    const writer = new AuditWriter({ database: () => openDatabase(path), flushMs: 60_000, batchSize: 700 });
+    const store = sqlite(() => openDatabase(path));
+    const writer = new AuditWriter({ store, flushMs: 60_000, batchSize: 700 });
     for (let i = 0; i < 5000; i++) writer.write(makeRecord({ requestId: `r${i}` }));
     const stats = await writer.close();
+    store.close();
     expect(stats).toMatchObject({ queued: 0, written: 5000 });
     // TRUNCATE empties the WAL; the last close then removes it.
     expect(existsSync(`${path}-wal`) ? statSync(`${path}-wal`).size : 0).toBe(0);
@@ -89,11 +109,11 @@ describe("AuditWriter", () => {
     const db = openDatabase(dbPath());
     const redact = (body: string, kind: "request" | "response") =>
       `${kind}:${body.replaceAll("sk-secret", "***")}`;
-    const off = new AuditWriter({ database: db, redact });
+    const off = new AuditWriter({ store: sqlite(db), redact });
     off.write(makeRecord({ requestBody: "sk-secret", responseBody: "x" }));
     await off.flush();
     expect(db.query<{ n: number }, []>("SELECT count(*) AS n FROM audit_bodies").get()!.n).toBe(0);
-    const on = new AuditWriter({ database: db, bodies: true, redact });
+    const on = new AuditWriter({ store: sqlite(db), bodies: true, redact });
     on.write(makeRecord({ requestBody: '{"key":"sk-secret"}', responseBody: "ok" }));
     on.write(makeRecord({ requestBody: "boom", responseBody: null }));
     await on.flush();
@@ -109,7 +129,7 @@ describe("AuditWriter", () => {
 
   test("a record SQLite refuses on its own is dropped and counted; the batch is written", async () => {
     const db = openDatabase(dbPath());
-    const writer = new AuditWriter({ database: db });
+    const writer = new AuditWriter({ store: sqlite(db) });
     writer.write(makeRecord());
     writer.write(makeRecord({ status: { bad: true } as unknown as number }));
     writer.write(makeRecord());
@@ -123,11 +143,11 @@ describe("AuditWriter", () => {
 describe("AuditWriter on failing storage", () => {
   test("a read-only database turns healthy off; once writable, the kept batch is written", async () => {
     const path = dbPath();
-    await new AuditWriter({ database: () => openDatabase(path) }).close();
+    await createLog(path);
     let readonly = true;
     const changes: boolean[] = [];
     const writer = new AuditWriter({
-      database: () => openDatabase(path, { readonly }),
+      store: sqlite(() => openDatabase(path, { readonly })),
       retryMs: 10,
       maxRetryMs: 20,
       onHealthChange: (healthy) => changes.push(healthy),
@@ -147,7 +167,7 @@ describe("AuditWriter on failing storage", () => {
 
   test("a full disk (SQLITE_FULL) turns healthy off, keeps the batch, and recovers", async () => {
     const path = dbPath();
-    await new AuditWriter({ database: () => openDatabase(path) }).close();
+    await createLog(path);
     const probe = openDatabase(path);
     // No room to grow: the next page the log needs fails with SQLITE_FULL.
     let maxPages = probe.query<{ page_count: number }, []>("PRAGMA page_count").get()!.page_count;
@@ -159,7 +179,7 @@ describe("AuditWriter on failing storage", () => {
     };
     const errors: string[] = [];
     const writer = new AuditWriter({
-      database: open,
+      store: sqlite(open),
       retryMs: 10,
       maxRetryMs: 20,
       flushMs: 60_000,
@@ -180,9 +200,11 @@ describe("AuditWriter on failing storage", () => {
 
   test("a database that cannot be opened is unhealthy from the start", async () => {
     const writer = new AuditWriter({
-      database: () => openDatabase("/proc/no/such/dir/audit.db"),
+      store: sqlite(() => openDatabase("/proc/no/such/dir/audit.db")),
       retryMs: 60_000,
     });
+    // The writer probes the store as it starts; a flush waits for that probe.
+    await writer.flush();
     expect(writer.healthy()).toBe(false);
     await writer.close();
   });
@@ -191,7 +213,7 @@ describe("AuditWriter on failing storage", () => {
     const path = dbPath();
     openDatabase(path).close();
     const writer = new AuditWriter({
-      database: () => openDatabase(path, { readonly: true }),
+      store: sqlite(() => openDatabase(path, { readonly: true })),
       maxQueue: 10,
       retryMs: 60_000,
     });

@@ -1,16 +1,11 @@
-import type { Database } from "bun:sqlite";
-import { AuditInserter, type RedactBody } from "./audit-inserter.ts";
+import type { AuditStore } from "../storage/storage.ts";
 import type { AuditRecord } from "./audit-record.ts";
-import { prepareAuditDatabase } from "./audit-schema.ts";
+import { type RedactBody, redactSafely } from "./redact-body.ts";
 
 /** How the audit writer batches, bounds and recovers. Durations in milliseconds. */
 export interface AuditWriterOptions {
-  /**
-   * The audit database, or how to open it. With a factory the writer reopens the file after a
-   * storage failure (a file made writable again, a remounted disk); a handle passed in is
-   * retried as is and left open on close() for its owner.
-   */
-  database: Database | (() => Database);
+  /** Where batches go (`Storage.audit`); it reconnects by itself after a failure. */
+  store: AuditStore;
   /** `audit.flush_ms`: the most a record waits in memory; also what `kill -9` can lose. */
   flushMs?: number;
   /** A batch this large is written at once, without waiting for the flush window. */
@@ -25,25 +20,19 @@ export interface AuditWriterOptions {
   redact?: RedactBody;
   /** Called when the storage fails (false, with the error) and when it recovers (true). */
   onHealthChange?: (healthy: boolean, error: unknown) => void;
+  /** Called after each batch is written, with its size and how long the write took (ms). */
+  onBatch?: (rows: number, ms: number) => void;
 }
 
 export interface AuditWriterStats {
   healthy: boolean;
   queued: number;
   written: number;
-  /** Records SQLite refused on their own (never a storage failure). */
+  /** Records the store refused on their own (never a storage failure). */
   rejected: number;
   /** Records refused because the queue was full or the writer closed. */
   dropped: number;
 }
-
-interface Connection {
-  db: Database;
-  inserter: AuditInserter;
-}
-
-/** Thrown to roll the probe's transaction back. */
-class ProbeDone extends Error {}
 
 const yieldToLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
@@ -57,10 +46,10 @@ const yieldToLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
  */
 export class AuditWriter {
   private queue: AuditRecord[] = [];
-  private conn: Connection | null = null;
   private isHealthy = true;
   private timer: ReturnType<typeof setTimeout> | null = null;
   private flushing: Promise<void> | null = null;
+  private readonly starting: Promise<void>;
   private retryDelay: number;
   private closed = false;
   private readonly counts = { written: 0, rejected: 0, dropped: 0 };
@@ -73,12 +62,8 @@ export class AuditWriter {
     this.batchSize = options.batchSize ?? 500;
     this.maxQueue = options.maxQueue ?? 100_000;
     this.retryDelay = options.retryMs ?? 250;
-    // Open now, so a database that cannot be opened shows as unhealthy before the first request.
-    try {
-      this.connection();
-    } catch (error) {
-      this.failed(error);
-    }
+    // Probe now, so storage that cannot be written shows as unhealthy before the first request.
+    this.starting = this.probe();
   }
 
   /** Queues one record. Never blocks on storage and never throws. */
@@ -110,9 +95,9 @@ export class AuditWriter {
   }
 
   /**
-   * Graceful stop: flush everything (one more attempt if storage is failing), checkpoint the
-   * WAL with TRUNCATE and close the handle if the writer opened it. Records still unwritten
-   * then are reported as `queued` in the returned stats.
+   * Graceful stop: flush everything (one more attempt if storage is failing). Records still
+   * unwritten then are reported as `queued` in the returned stats. The store stays open for
+   * its owner (`Storage.close`).
    */
   async close(): Promise<AuditWriterStats> {
     if (this.closed) return this.stats();
@@ -121,25 +106,19 @@ export class AuditWriter {
     if (this.queue.length > 0) await this.flush();
     this.closed = true;
     this.clearTimer();
-    const conn = this.conn;
-    if (conn !== null) {
-      try {
-        conn.db.run("PRAGMA wal_checkpoint(TRUNCATE)");
-      } catch {
-        // The rows are committed in the WAL already; a failed checkpoint loses nothing.
-      }
-      this.disconnect();
-    }
     return this.stats();
   }
 
   private async drain(): Promise<void> {
+    await this.starting;
     this.clearTimer();
     if (this.queue.length === 0 && !this.isHealthy) return this.probe();
     while (this.queue.length > 0) {
       const batch = this.queue.splice(0, this.batchSize);
       try {
-        const result = this.connection().inserter.insertBatch(batch);
+        const started = performance.now();
+        const result = await this.options.store.insert(this.prepare(batch));
+        this.options.onBatch?.(batch.length, performance.now() - started);
         this.counts.written += result.written;
         this.counts.rejected += result.rejected;
       } catch (error) {
@@ -152,49 +131,30 @@ export class AuditWriter {
   }
 
   /** With nothing queued, a rolled-back write proves the storage writable again. */
-  private probe(): void {
+  private async probe(): Promise<void> {
     try {
-      const { db } = this.connection();
-      db.transaction(() => {
-        db.run("INSERT INTO audit_strings (value) VALUES ('probe:' || random())");
-        throw new ProbeDone();
-      })();
+      await this.options.store.probe();
     } catch (error) {
-      if (!(error instanceof ProbeDone)) {
-        this.failed(error);
-        return;
-      }
+      return this.failed(error);
     }
     this.recovered();
   }
 
-  private connection(): Connection {
-    if (this.conn !== null) return this.conn;
-    const source = this.options.database;
-    let db: Database | null = null;
-    try {
-      db = typeof source === "function" ? source() : source;
-      prepareAuditDatabase(db);
-      const redact = this.options.bodies ? (this.options.redact ?? ((body: string) => body)) : null;
-      this.conn = { db, inserter: new AuditInserter(db, redact) };
-      return this.conn;
-    } catch (error) {
-      if (db !== null && typeof source === "function") db.close();
-      throw error;
-    }
-  }
-
-  private disconnect(): void {
-    const conn = this.conn;
-    this.conn = null;
-    if (conn === null) return;
-    conn.inserter.finalize();
-    if (typeof this.options.database === "function") conn.db.close();
+  /** Bodies leave only through the redaction hook, and only with `bodies` on. */
+  private prepare(batch: AuditRecord[]): AuditRecord[] {
+    const redact = this.options.redact ?? ((body: string) => body);
+    return batch.map((record) => {
+      const { requestBody, responseBody, ...rest } = record;
+      if (!this.options.bodies || (requestBody == null && responseBody == null)) return rest;
+      return {
+        ...rest,
+        requestBody: requestBody == null ? null : redactSafely(redact, requestBody, "request"),
+        responseBody: responseBody == null ? null : redactSafely(redact, responseBody, "response"),
+      };
+    });
   }
 
   private failed(error: unknown): void {
-    // Reconnect on the next attempt: a handle opened read-only stays read-only.
-    this.disconnect();
     if (this.isHealthy) {
       this.isHealthy = false;
       this.options.onHealthChange?.(false, error);

@@ -1,7 +1,14 @@
-/** A value as one RFC 4180 field: quoted only when it holds a comma, quote, CR or LF. */
+/** What a spreadsheet reads as the start of a formula (OWASP: CSV injection). */
+const FORMULA_START = /^[=+\-@\t\r]/;
+
+/**
+ * A value as one RFC 4180 field: quoted only when it holds a comma, quote, CR or LF. Text that
+ * a spreadsheet would run as a formula (a `User-Agent` of `=HYPERLINK(...)`) gets a leading `'`,
+ * which spreadsheets show as text; numbers are numbers and stay as they are.
+ */
 export function csvField(value: string | number | boolean | null | undefined): string {
   if (value === null || value === undefined) return "";
-  const text = String(value);
+  const text = typeof value === "string" && FORMULA_START.test(value) ? `'${value}` : String(value);
   return /[",\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
 }
 

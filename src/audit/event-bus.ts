@@ -30,11 +30,29 @@ type Waiter = (result: IteratorResult<GatewayEvent>) => void;
  */
 export class EventBus {
   private readonly subscribers = new Set<Subscriber>();
+  private readonly taps = new Set<(event: GatewayEvent) => void>();
 
   constructor(private readonly now: () => number = Date.now) {}
 
   publish(event: GatewayEvent): void {
     for (const subscriber of this.subscribers) subscriber.offer(event);
+    for (const tap of this.taps) {
+      try {
+        tap(event);
+      } catch {
+        // a faulty tap (an embedder's event sink) costs its own delivery, never the publisher
+      }
+    }
+  }
+
+  /**
+   * Calls `listener` synchronously with every event until the returned function is called.
+   * For event sinks that queue on their own; unlike subscriptions, `closeAll` leaves taps on,
+   * so events published while draining still reach them.
+   */
+  tap(listener: (event: GatewayEvent) => void): () => void {
+    this.taps.add(listener);
+    return () => this.taps.delete(listener);
   }
 
   subscribe(options: SubscribeOptions = {}): Subscription {

@@ -1,4 +1,5 @@
-import type { RedactBody } from "./audit-inserter.ts";
+/** Applied to bodies before they are stored; only called with `audit.bodies: true`. */
+export type RedactBody = (body: string, kind: "request" | "response") => string;
 
 /**
  * Credentials a prompt or answer may carry, by their well-known shapes: mindgw keys, OpenAI
@@ -17,3 +18,12 @@ const SECRETS: readonly [RegExp, string][] = [
  */
 export const redactSecrets: RedactBody = (body) =>
   SECRETS.reduce((text, [pattern, replacement]) => text.replace(pattern, replacement), body);
+
+/** Runs the hook; one that fails must not let the unredacted body through. */
+export function redactSafely(redact: RedactBody, body: string, kind: "request" | "response"): string {
+  try {
+    return redact(body, kind);
+  } catch {
+    return "[redaction failed]";
+  }
+}

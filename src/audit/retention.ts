@@ -1,4 +1,4 @@
-import type { Database } from "bun:sqlite";
+import type { AuditStore } from "../storage/storage.ts";
 
 /** `audit.retention` and how pruning paces itself. Durations in milliseconds. */
 export interface AuditRetentionOptions {
@@ -17,23 +17,6 @@ export interface AuditRetentionOptions {
 
 const yieldToLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
-/** Deletes up to `batchSize` of the oldest rows that arrived before `cutoff`; returns how many. */
-export function pruneAuditBatch(db: Database, cutoff: number, batchSize: number): number {
-  const ids = db
-    .query<{ id: number }, [number, number]>(
-      "SELECT id FROM audit_log WHERE started_at < ? ORDER BY started_at, id LIMIT ?",
-    )
-    .all(cutoff, batchSize)
-    .map((row) => row.id);
-  if (ids.length === 0) return 0;
-  const list = JSON.stringify(ids);
-  db.transaction(() => {
-    db.run("DELETE FROM audit_bodies WHERE log_id IN (SELECT value FROM json_each(?))", [list]);
-    db.run("DELETE FROM audit_log WHERE id IN (SELECT value FROM json_each(?))", [list]);
-  })();
-  return ids.length;
-}
-
 /**
  * Keeps the audit log bounded: on a schedule, deletes rows older than the retention in small
  * batches with a yield to the event loop between them, never one giant delete that would hold
@@ -44,7 +27,7 @@ export class AuditRetention {
   private running: Promise<number> | null = null;
 
   constructor(
-    private readonly db: Database,
+    private readonly store: Pick<AuditStore, "prune">,
     private readonly options: AuditRetentionOptions,
   ) {}
 
@@ -74,7 +57,7 @@ export class AuditRetention {
     const cutoff = (this.options.now ?? Date.now)() - this.options.retentionMs;
     let deleted = 0;
     for (let batch = 0; batch < (this.options.maxBatchesPerRun ?? 100); batch++) {
-      const n = pruneAuditBatch(this.db, cutoff, batchSize);
+      const n = await this.store.prune(cutoff, batchSize);
       deleted += n;
       if (n < batchSize) break;
       await yieldToLoop();

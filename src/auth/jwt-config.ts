@@ -32,7 +32,7 @@ const LOOPBACK = new Set(["127.0.0.1", "localhost", "[::1]"]);
  * out HS/RS confusion before any token is seen.
  */
 export const jwtConfigSchema = z
-  .object({
+  .strictObject({
     jwks_url: z
       .url()
       .refine((u) => u.startsWith("https://") || LOOPBACK.has(new URL(u).hostname), {
@@ -52,13 +52,19 @@ export const jwtConfigSchema = z
     jwks_timeout: duration("5s"),
     /** Claim names (dotted paths allowed, e.g. `realm_access.roles`) mapped onto the principal. */
     claims: z
-      .object({
+      .strictObject({
         name: z.string().default("sub"),
         tenant: z.string().optional(),
         role: z.string().optional(),
         models: z.string().optional(),
       })
       .default({ name: "sub" }),
+    /**
+     * Accepted `typ` header values (compared without case and without an `application/` prefix).
+     * A token of another type (an ID token's `logout+jwt`, a `dpop+jwt` proof) or without `typ`
+     * is refused, so a token minted for something else is never taken as an access token.
+     */
+    typ: z.array(z.string().min(1)).min(1).default(["JWT", "at+jwt"]),
     default_role: roleSchema.default("user"),
     default_tenant: z.string().default("default"),
     default_models: z.array(z.string()).default(["*"]),
@@ -69,7 +75,7 @@ export const jwtConfigSchema = z
     allowed_roles: z.array(roleSchema).min(1).default(["user", "worker"]),
     /** Limits applied to every JWT subject (keys carry their own). */
     limits: z
-      .object({
+      .strictObject({
         rpm: z.number().int().positive().optional(),
         tpm: z.number().int().positive().optional(),
         budget_usd: z.number().positive().optional(),

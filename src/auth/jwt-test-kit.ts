@@ -48,7 +48,7 @@ export function sign(
 ): Promise<string> {
   const now = Math.floor(Date.now() / 1000);
   return new SignJWT({ sub: "bob", iss: ISSUER, aud: AUDIENCE, iat: now, exp: now + 300, ...claims })
-    .setProtectedHeader({ alg: "RS256", ...header })
+    .setProtectedHeader({ alg: "RS256", typ: "JWT", ...header })
     .sign(key);
 }
 

@@ -137,6 +137,27 @@ describe("JWT attack list", () => {
     await rejects(await sign(k1.privateKey, { kid: "k1" }, { exp: undefined }), {}, CLAIM);
   });
 
+  test("a token of another type, or of none, is not an access token", async () => {
+    await rejects(await sign(k1.privateKey, { kid: "k1", typ: "logout+jwt" }));
+    await rejects(await sign(k1.privateKey, { kid: "k1", typ: "dpop+jwt" }));
+    await rejects(await sign(k1.privateKey, { kid: "k1", typ: undefined }));
+    const verifier = createJwtVerifier(config());
+    await verifier.verify(await sign(k1.privateKey, { kid: "k1", typ: "application/AT+JWT" }));
+    await rejects(await sign(k1.privateKey, { kid: "k1", typ: "JWT" }), { typ: ["at+jwt"] });
+  });
+
+  test("a typo in the JWT config is an error, not a silently dropped mapping", () => {
+    const result = jwtConfigSchema.safeParse({
+      jwks_url: jwks.url,
+      issuer: ISSUER,
+      audience: AUDIENCE,
+      algorithms: ["RS256"],
+      claims: { rol: "role" },
+    });
+    expect(result.success).toBe(false);
+    expect(JSON.stringify(result.error?.issues)).toContain("rol");
+  });
+
   test("jku and x5u are never followed, and an embedded jwk is not trusted", async () => {
     const before = evil.hits();
     const header = { kid: "k1", jku: evil.url, x5u: evil.url, jwk: attacker.jwk as JWK };

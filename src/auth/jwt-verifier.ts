@@ -31,12 +31,15 @@ export function createJwtVerifier(config: JwtConfig): JwtVerifier {
     clockTolerance: Math.floor(ms(config.clock_tolerance) / 1000),
     requiredClaims: ["exp"],
   };
+  const types = new Set(config.typ.map(mediaType));
   return {
     async verify(token) {
-      const { payload } =
+      const { payload, protectedHeader } =
         key instanceof Uint8Array
           ? await jwtVerify(token, key, options)
           : await jwtVerify(token, key, options);
+      if (protectedHeader.typ === undefined || !types.has(mediaType(protectedHeader.typ)))
+        throw new Error(`JWT typ ${protectedHeader.typ ?? "(none)"} is not accepted`);
       return principalFromClaims(payload, config);
     },
   };
@@ -64,6 +67,9 @@ function keySource(config: JwtConfig): JWTVerifyGetKey | Uint8Array {
     return key;
   };
 }
+
+/** RFC 7515 4.1.9: `typ` is a media type that may omit its `application/` prefix. */
+const mediaType = (typ: string) => typ.toLowerCase().replace(/^application\//, "");
 
 function ms(text: string): number {
   return parseDuration(text) ?? 0;

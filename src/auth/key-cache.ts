@@ -21,6 +21,8 @@ export interface KeyCacheOptions {
   maxEntries?: number;
   /** Background refresh failures; the cache keeps serving what it has. */
   onError?: (error: unknown) => void;
+  /** Sees every key change this cache learns of, local or pulled (KeySessions.keyChanged). */
+  onChange?: (record: KeyRecord) => void;
 }
 
 interface Entry {
@@ -41,6 +43,7 @@ export class KeyCache {
   private readonly maxEntries: number;
   private readonly refreshMs: number;
   private readonly onError: (error: unknown) => void;
+  private readonly onChange: (record: KeyRecord) => void;
   private readonly byHash = new Map<string, Entry>();
   private readonly negative = new Map<string, number>();
   private readonly loading = new Map<string, Promise<Entry | null>>();
@@ -59,6 +62,7 @@ export class KeyCache {
     this.maxNegative = options.maxNegative ?? 10_000;
     this.maxEntries = options.maxEntries ?? 100_000;
     this.onError = options.onError ?? (() => {});
+    this.onChange = options.onChange ?? (() => {});
   }
 
   /** Positions the change feed at "now" and starts the periodic refresh (timer is unref'd). */
@@ -89,6 +93,7 @@ export class KeyCache {
     this.epoch++;
     this.negative.delete(record.hash);
     if (this.byHash.has(record.hash)) this.byHash.set(record.hash, entryOf(record));
+    this.onChange(record);
   }
 
   /** Forgets a key so the next request reloads it from the store. */

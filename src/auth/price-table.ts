@@ -5,7 +5,7 @@ import { globToRegExp } from "./model-glob.ts";
 /** `prices:` in config: USD per million tokens, per model name (globs allowed, exact wins). */
 export const priceTableSchema = z.record(
   z.string(),
-  z.object({
+  z.strictObject({
     input_per_mtok: z.number().nonnegative(),
     output_per_mtok: z.number().nonnegative(),
   }),

@@ -19,6 +19,8 @@ export interface Principal {
   limits: { rpm?: number; tpm?: number; budgetUsd?: number };
   /** `session`: signed in to the web UI (`/admin`), by admin key or single sign-on. */
   via: "key" | "jwt" | "session";
+  /** When the credential stops being valid (epoch ms), if it has an end; open sessions end then. */
+  expiresAt?: number;
 }
 
 export function canUseModel(principal: Principal, model: string): boolean {
@@ -32,6 +34,7 @@ export function principalFromKey(record: KeyRecord): Principal {
   if (record.tpm !== null) limits.tpm = record.tpm;
   if (record.budgetUsd !== null) limits.budgetUsd = record.budgetUsd;
   return Object.freeze({
+    ...(record.expiresAt !== null ? { expiresAt: record.expiresAt } : {}),
     keyId: record.id,
     name: record.name,
     tenant: record.tenant,

@@ -1,4 +1,5 @@
 import type { Command } from "commander";
+import { fileConfigSource, staticConfigSource } from "../config/config-source.ts";
 import { createGateway } from "../gateway/create-gateway.ts";
 import { createLogger } from "../log/logger.ts";
 import { UsageError } from "./exit-code.ts";
@@ -28,10 +29,9 @@ async function serve(options: ServeOptions): Promise<void> {
   if (!Number.isInteger(port) || port < 0 || port > 65535)
     throw new UsageError(`--port: not a port: ${options.port}`);
   const host = options.host ?? config.server.host;
-  const logger = createLogger();
+  const logger = createLogger(config.log);
   const gateway = await createGateway({
-    config,
-    ...(path ? { configPath: path } : {}),
+    configSource: path ? fileConfigSource(path, config) : staticConfigSource(config),
     logger,
     onBootstrapKey(key) {
       // stdout, not the log: the one time this key is ever shown.
@@ -40,7 +40,20 @@ async function serve(options: ServeOptions): Promise<void> {
       );
     },
   });
-  const address = gateway.listen(host, port);
+  let address: { port: number; hostname: string };
+  try {
+    address = gateway.listen(host, port);
+  } catch (error) {
+    await gateway.stop();
+    const inUse =
+      error instanceof Error &&
+      /EADDRINUSE|in use/i.test(`${error.message} ${"code" in error ? error.code : ""}`);
+    throw new Error(
+      inUse
+        ? `cannot listen on ${host}:${port}: the address is already in use (another mindgw?)`
+        : `cannot listen on ${host}:${port}: ${error instanceof Error ? error.message : String(error)}`,
+    );
+  }
   logger.info(`listening on http://${address.hostname}:${address.port} (${path ?? "embedded defaults"})`);
   // The banner goes to stdout, after any one-time admin key, so scripts can wait for it.
   process.stdout.write(`mindgw serving on http://${address.hostname}:${address.port}\n`);
@@ -56,6 +69,18 @@ async function serve(options: ServeOptions): Promise<void> {
     };
     process.once("SIGTERM", () => stop("SIGTERM"));
     process.once("SIGINT", () => stop("SIGINT"));
+    // SIGHUP is the operator's "reload now"; without a handler it would kill the process.
+    process.on("SIGHUP", () => {
+      if (!path) return logger.warn("SIGHUP received: no config file to reload (embedded defaults)");
+      logger.info("SIGHUP received: reloading the config file");
+      gateway.reload().then(
+        (changed) => {
+          if (!changed) logger.info("config file unchanged; nothing to reload");
+        },
+        (error: unknown) =>
+          logger.error(`reload failed: ${error instanceof Error ? error.message : String(error)}`),
+      );
+    });
   });
   logger.info("stopped");
   // Everything is flushed and closed; exit now rather than wait on some library's stray timer.

@@ -1,3 +1,5 @@
+import { printable } from "../core/printable.ts";
+
 /** A column of a plain-text table: its title and how to render one item's cell. */
 export type Column<T> = readonly [title: string, cell: (item: T) => string];
 
@@ -5,7 +7,8 @@ export type Column<T> = readonly [title: string, cell: (item: T) => string];
 export function textTable<T>(columns: readonly Column<T>[], items: readonly T[]): string {
   const rows = [
     columns.map(([title]) => title),
-    ...items.map((item) => columns.map(([, cell]) => cell(item))),
+    // Names come from whoever created a key or connected a worker: never raw to a terminal.
+    ...items.map((item) => columns.map(([, cell]) => printable(cell(item)))),
   ];
   const widths = columns.map((_, i) => Math.max(...rows.map((row) => row[i]?.length ?? 0)));
   return `${rows

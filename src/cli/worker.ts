@@ -4,9 +4,10 @@ import { workerLogger } from "../gateway/worker-logger.ts";
 import { createLogger } from "../log/logger.ts";
 import { runWorker } from "../workers/worker/worker-client.ts";
 import { EXIT, UsageError } from "./exit-code.ts";
+import { type LogFlags, logOptionsOf, withLogOptions } from "./log-options.ts";
 import { VERSION } from "./version.ts";
 
-interface WorkerOptions {
+interface WorkerOptions extends LogFlags {
   connect: string;
   token?: string;
   upstream: string;
@@ -30,8 +31,7 @@ function labelsOf(pairs: readonly string[]): Record<string, string> {
 }
 
 export function registerWorker(program: Command): void {
-  program
-    .command("worker")
+  withLogOptions(program.command("worker"))
     .description("serve a local model server through a gateway, over one outbound connection")
     .requiredOption("--connect <url>", "the gateway (wss://, ws://, https:// or http://)")
     .option("--token <key>", "worker-role key (default: $MINDGW_WORKER_TOKEN)")
@@ -60,7 +60,7 @@ export function registerWorker(program: Command): void {
         concurrency,
         name: options.name ?? hostname(),
         labels: labelsOf(options.label),
-        log: workerLogger(createLogger()),
+        log: workerLogger(createLogger(logOptionsOf(options))),
         version: VERSION,
       });
       // Exit at once: once runWorker has removed its signal handlers, a late SIGTERM would

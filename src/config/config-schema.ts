@@ -2,6 +2,8 @@ import { z } from "zod";
 import { jwtConfigSchema } from "../auth/jwt-config.ts";
 import { priceTableSchema } from "../auth/price-table.ts";
 import { adminUiConfigSchema } from "../http/admin-ui/admin-ui-config.ts";
+import { LOG_FORMATS, LOG_LEVELS } from "../log/logger.ts";
+import { checkCloudProvider, cloudProviderFields } from "./cloud-provider-fields.ts";
 import { parseDuration, parseSize } from "./units.ts";
 
 /** A duration without a default: "500ms", "30s", "10m", "30d" or milliseconds. */
@@ -52,25 +54,36 @@ const partialTimeouts = z.strictObject({
   idle: durationValue.optional(),
 });
 
-export const PROVIDER_TYPES = ["openai", "anthropic", "mock"] as const;
+export const PROVIDER_TYPES = [
+  "openai",
+  "anthropic",
+  "azure",
+  "bedrock",
+  "gemini",
+  "vertex",
+  "mock",
+] as const;
 /** Reserved provider name: any connected worker serving the route's model. */
 export const WORKERS_PROVIDER = "workers";
 
-const providerSchema = z.strictObject({
-  name: z
-    .string()
-    .regex(/^[a-z0-9][a-z0-9_.-]*$/i, "letters, digits, '.', '_' and '-' only")
-    .refine((name) => name !== WORKERS_PROVIDER, `"${WORKERS_PROVIDER}" is reserved for connected workers`),
-  type: z.enum(PROVIDER_TYPES),
-  /** openai: includes /v1. anthropic: the API root; requests go to {base_url}/v1/messages. */
-  base_url: z.url({ protocol: /^https?$/ }).optional(),
-  api_key: z.string().optional(),
-  /** Static extra headers sent upstream (from config only, never from clients). */
-  headers: z.record(z.string(), z.string()).prefault({}),
-  /** anthropic only: the `anthropic-version` header. */
-  anthropic_version: z.string().default("2023-06-01"),
-  timeouts: partialTimeouts.optional(),
-});
+const providerSchema = z
+  .strictObject({
+    name: z
+      .string()
+      .regex(/^[a-z0-9][a-z0-9_.-]*$/i, "letters, digits, '.', '_' and '-' only")
+      .refine((name) => name !== WORKERS_PROVIDER, `"${WORKERS_PROVIDER}" is reserved for connected workers`),
+    type: z.enum(PROVIDER_TYPES),
+    /** openai: includes /v1. anthropic: the API root; requests go to {base_url}/v1/messages. */
+    base_url: z.url({ protocol: /^https?$/ }).optional(),
+    api_key: z.string().optional(),
+    /** Static extra headers sent upstream (from config only, never from clients). */
+    headers: z.record(z.string(), z.string()).prefault({}),
+    /** anthropic only: the `anthropic-version` header. */
+    anthropic_version: z.string().default("2023-06-01"),
+    timeouts: partialTimeouts.optional(),
+    ...cloudProviderFields,
+  })
+  .superRefine(checkCloudProvider);
 
 const routeSchema = z.strictObject({
   provider: z.string(),
@@ -102,6 +115,27 @@ export const configSchema = z.strictObject({
       max_body: size("10MB"),
       /** How long in-flight requests may run after SIGTERM before the process exits anyway. */
       drain_timeout: duration("30s"),
+      /**
+       * Client requests served at once (streams count until they end); the next one gets 503
+       * `over_capacity` at once instead of waiting. 0: no bound.
+       */
+      max_concurrent_requests: num(z.number().int().min(0)).default(4096),
+    })
+    .prefault({}),
+  /** Log lines on stderr; read at start (a change takes effect at the next restart). */
+  log: z
+    .strictObject({ format: z.enum(LOG_FORMATS).default("text"), level: z.enum(LOG_LEVELS).default("info") })
+    .prefault({}),
+  /** Prometheus metrics; read at start (a change takes effect at the next restart). */
+  metrics: z
+    .strictObject({
+      /** `GET /metrics` on the main listener, for admin-role credentials. */
+      enabled: bool().default(true),
+      /** Also serve `/metrics` without a credential on this `host:port`, for scrapers that hold no key. */
+      listen: z
+        .string()
+        .regex(/^(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+):\d{1,5}$/, "host:port, e.g. 127.0.0.1:9464")
+        .optional(),
     })
     .prefault({}),
   storage: z

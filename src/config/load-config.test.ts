@@ -30,6 +30,7 @@ describe("parseConfig: defaults and units", () => {
       port: 8080,
       max_body: 10 * 1024 * 1024,
       drain_timeout: 30_000,
+      max_concurrent_requests: 4096,
     });
     expect(config.routing.retries).toBe(1);
     expect(config.routing.backoff).toBe(100);
@@ -206,8 +207,11 @@ describe("loadConfigFile", () => {
     expect((broken as ConfigError).message).toContain("not valid YAML");
   });
 
-  test("an empty file is the defaults", async () => {
-    const config = await loadConfigFile(await file(""), {});
-    expect(config.server.port).toBe(8080);
+  test("an empty file, or one that is not a mapping, is rejected (a deploy gone wrong, not 'no routes')", async () => {
+    for (const text of ["", "  \n\n", "# only a comment\n", "just text\n", "- a\n- b\n"]) {
+      await expect(loadConfigFile(await file(text), {})).rejects.toBeInstanceOf(ConfigError);
+    }
+    // A file of only defaults is still a valid config, when it says so.
+    expect((await loadConfigFile(await file("server: {}\n"), {})).server.port).toBe(8080);
   });
 });

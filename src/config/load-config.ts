@@ -40,13 +40,18 @@ export function parseConfig(document: unknown, env: Env = process.env): Config {
 export async function loadConfigFile(path: string, env: Env = process.env): Promise<Config> {
   const file = Bun.file(path);
   if (!(await file.exists())) throw new ConfigError([`${path}: no such file`]);
+  const text = await file.text();
+  // An empty file is a deploy that went wrong (truncated, not yet written), never "no routes".
+  if (text.trim() === "") throw new ConfigError([`${path}: the file is empty`]);
   let document: unknown;
   try {
-    document = parseYaml(await file.text());
+    document = parseYaml(text);
   } catch (error) {
     const reason = error instanceof Error ? error.message.split("\n")[0] : "unreadable";
     throw new ConfigError([`${path}: not valid YAML: ${reason}`]);
   }
+  if (document === null || typeof document !== "object" || Array.isArray(document))
+    throw new ConfigError([`${path}: expected a mapping of settings (server:, models:, …)`]);
   return parseConfig(document, env);
 }
 

@@ -13,12 +13,12 @@ afterEach(() => {
 /** The next verdict the watcher reaches, or a failure after a bounded wait. */
 function watched(path: string) {
   const verdicts: (Config | Error)[] = [];
-  const stop = watchConfig(
+  const watch = watchConfig(
     path,
     { onValid: (config) => verdicts.push(config), onInvalid: (error) => verdicts.push(error) },
     20,
   );
-  cleanup.push(stop);
+  cleanup.push(() => watch.stop());
   return async (count: number): Promise<Config | Error> => {
     for (let i = 0; i < 500 && verdicts.length < count; i++) await Bun.sleep(10);
     const verdict = verdicts[count - 1];

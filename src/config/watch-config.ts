@@ -8,12 +8,18 @@ export interface ConfigWatchHandlers {
   onInvalid(error: Error): void;
 }
 
+export interface ConfigWatch {
+  /** Reads the file now (SIGHUP); false when its content has not changed since the last read. */
+  reload(): Promise<boolean>;
+  stop(): void;
+}
+
 /**
  * Watches the config file's directory (editors and deploy tools replace files by rename,
  * which a watch on the file itself would miss) and reloads after changes settle. Only a
- * change of content triggers a reload. Returns a stop function.
+ * change of content triggers a reload.
  */
-export function watchConfig(path: string, handlers: ConfigWatchHandlers, settleMs = 150): () => void {
+export function watchConfig(path: string, handlers: ConfigWatchHandlers, settleMs = 150): ConfigWatch {
   const file = resolve(path);
   const name = basename(file);
   let lastText: string | undefined;
@@ -27,18 +33,19 @@ export function watchConfig(path: string, handlers: ConfigWatchHandlers, settleM
     })
     .catch(() => {});
 
-  const reload = async () => {
-    if (stopped) return;
+  const reload = async (): Promise<boolean> => {
+    if (stopped) return false;
     const text = await Bun.file(file)
       .text()
       .catch(() => undefined);
-    if (text === undefined || text === lastText) return;
+    if (text === undefined || text === lastText) return false;
     lastText = text;
     try {
       handlers.onValid(await loadConfigFile(file));
     } catch (error) {
       handlers.onInvalid(error instanceof Error ? error : new Error(String(error)));
     }
+    return true;
   };
 
   const watcher: FSWatcher = watch(dirname(file), (_event, changed) => {
@@ -46,9 +53,12 @@ export function watchConfig(path: string, handlers: ConfigWatchHandlers, settleM
     clearTimeout(timer);
     timer = setTimeout(reload, settleMs);
   });
-  return () => {
-    stopped = true;
-    clearTimeout(timer);
-    watcher.close();
+  return {
+    reload,
+    stop() {
+      stopped = true;
+      clearTimeout(timer);
+      watcher.close();
+    },
   };
 }

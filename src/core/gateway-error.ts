@@ -23,6 +23,8 @@ export type ErrorCode =
   | "worker_lost"
   | "unavailable"
   | "audit_unavailable"
+  /** The gateway is at `server.max_concurrent_requests`; sent at once, never queued. */
+  | "over_capacity"
   | "internal_error"
   /** The client went away before the answer was complete (recorded as status 499). */
   | "client_closed";

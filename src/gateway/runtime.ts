@@ -19,11 +19,14 @@ export function buildRuntime(
   version: number,
   factory: ProviderFactory,
   workers: WorkerDirectory | undefined,
+  upstreamFetch?: typeof fetch,
 ): Runtime {
   const providers = new Map<string, Provider>();
-  for (const provider of config.providers) {
-    providers.set(provider.name, factory(provider, { maxSseLine: config.routing.max_sse_line }));
-  }
+  const context = {
+    maxSseLine: config.routing.max_sse_line,
+    ...(upstreamFetch ? { fetch: upstreamFetch } : {}),
+  };
+  for (const provider of config.providers) providers.set(provider.name, factory(provider, context));
   return { version, config, providers, table: new RouteTable(config, providers, workers) };
 }
 
@@ -35,8 +38,9 @@ export class RuntimeHolder {
     config: Config,
     private readonly factory: ProviderFactory,
     private readonly workers: WorkerDirectory | undefined,
+    private readonly upstreamFetch?: typeof fetch,
   ) {
-    this.runtime = buildRuntime(config, 1, factory, workers);
+    this.runtime = buildRuntime(config, 1, factory, workers, upstreamFetch);
   }
 
   get current(): Runtime {
@@ -45,7 +49,7 @@ export class RuntimeHolder {
 
   swap(config: Config): Runtime {
     const retired = this.runtime;
-    this.runtime = buildRuntime(config, retired.version + 1, this.factory, this.workers);
+    this.runtime = buildRuntime(config, retired.version + 1, this.factory, this.workers, this.upstreamFetch);
     // Requests already under way keep their old providers; close them once those have had time.
     setTimeout(() => {
       for (const provider of retired.providers.values()) provider.close?.();

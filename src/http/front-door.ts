@@ -1,10 +1,11 @@
 import type { FrontDoor } from "../audit/audit-record.ts";
 import { unauthorized } from "../auth/authenticate.ts";
+import type { KeySessions } from "../auth/key-sessions.ts";
+import type { Policy } from "../auth/policy.ts";
 import type { Principal } from "../auth/principal.ts";
 import { assertModelAllowed, requireArea } from "../auth/roles.ts";
 import { type Dialect, dialectOf, type Operation } from "../core/dialect.ts";
-import { GatewayError, toGatewayError, unavailable } from "../core/gateway-error.ts";
-import type { Usage } from "../core/usage.ts";
+import { GatewayError, toGatewayError } from "../core/gateway-error.ts";
 import type { Logger } from "../log/logger.ts";
 import type { Router } from "../routing/router.ts";
 import type { ResponseStore } from "../storage/storage.ts";
@@ -12,19 +13,15 @@ import { captureEvents } from "./capture-events.ts";
 import { errorResponse } from "./error-body.ts";
 import type { Lifecycle } from "./lifecycle.ts";
 import { readJsonBody } from "./read-json-body.ts";
+import { refusalError } from "./refusal-error.ts";
 import { requestIdOf } from "./request-id.ts";
 import { RequestLedger, type RequestObserver } from "./request-ledger.ts";
 import { responsesContext } from "./responses-context.ts";
 import { sseResponse } from "./sse-response.ts";
 import { validateBody } from "./validate-body.ts";
 
-/** Per-key limits as the front door sees them (auth/rate-limiter.ts implements it). */
-export interface Limits {
-  /** Throws a 429 GatewayError when over a limit; else returns the x-ratelimit-* headers. */
-  admit(principal: Principal): Record<string, string>;
-  /** Counts what an answer actually used; returns its cost in USD. */
-  record(principal: Principal, model: string, usage: Usage): number;
-}
+/** Limits and budgets as the front door sees them: the policy seam (auth/policy.ts). */
+export type Limits = Policy;
 
 export interface FrontDoorDeps {
   readonly router: Router;
@@ -40,6 +37,8 @@ export interface FrontDoorDeps {
   readonly refusal: () => GatewayError | undefined;
   /** Stored Responses API answers, for `previous_response_id` chains. */
   readonly responses: ResponseStore;
+  /** Live requests per key: a revoke or expiry ends them (streams with an error event). */
+  readonly sessions?: KeySessions;
 }
 
 export interface ClientInfo {
@@ -82,12 +81,17 @@ export function createFrontDoor(deps: FrontDoorDeps) {
     const ledger = new RequestLedger(
       requestId,
       frontDoor,
-      { ip: client.ip, userAgent: request.headers.get("user-agent") },
+      {
+        ip: client.ip,
+        userAgent: request.headers.get("user-agent"),
+        traceparent: request.headers.get("traceparent"),
+      },
       deps.observer,
     );
     const headers = idHeaders(requestId, dialect);
-    if (!deps.lifecycle.enter()) {
-      const error = unavailable("the gateway is shutting down");
+    const refused = deps.lifecycle.enter();
+    if (refused) {
+      const error = refusalError(refused, deps.lifecycle.limit);
       ledger.finish(error.status, error);
       return errorResponse(error, dialect, headers);
     }
@@ -116,7 +120,8 @@ export function createFrontDoor(deps: FrontDoorDeps) {
       return response;
     } catch (error) {
       const failure = toGatewayError(error);
-      if (failure.status === 500) deps.logger.error(`[${requestId}] internal error: ${describe(error)}`);
+      if (failure.status === 500)
+        deps.logger.error("internal error", { request_id: requestId, error: describe(error) });
       ledger.finish(failure.status, failure);
       if (deferred) deps.lifecycle.leave();
       return errorResponse(failure, dialect, headers);
@@ -140,47 +145,61 @@ export function createFrontDoor(deps: FrontDoorDeps) {
       const responses =
         operation === "responses"
           ? await responsesContext(deps.responses, principal, body, (error) =>
-              deps.logger.error(`[${ledger.requestId}] storing the response failed: ${describe(error)}`),
+              deps.logger.error("storing the response failed", {
+                request_id: ledger.requestId,
+                error: describe(error),
+              }),
             )
           : undefined;
       Object.assign(headers, deps.limits.admit(principal));
-      const dispatched = await deps.router({
-        operation,
-        body,
-        model,
-        stream: ledger.stream,
-        requestId: ledger.requestId,
-        signal: request.signal,
-        ...(responses ? { responses } : {}),
-        onAttempt(route, upstreamModel) {
-          ledger.route = route;
-          ledger.upstreamModel = upstreamModel;
-        },
-      });
-      ledger.route = dispatched.route;
-      ledger.upstreamModel = dispatched.upstreamModel;
-      const account = () => {
-        ledger.usage = dispatched.usage();
-        ledger.costUsd = deps.limits.record(principal, model, ledger.usage);
-      };
-      if (dispatched.reply.kind === "json") {
-        ledger.firstByte();
-        account();
-        if (capture) ledger.responseBody = JSON.stringify(dispatched.reply.body);
-        return Response.json(dispatched.reply.body, { headers });
-      }
-      const end = deferEnd();
-      const events = dispatched.reply.events;
-      return sseResponse(
-        capture ? captureEvents(events, (text) => (ledger.responseBody = text)) : events,
-        dialect,
-        headers,
-        () => ledger.firstByte(),
-        (error) => {
+      // A revoke of the caller's key, or its expiry, ends the request with a 401.
+      const watched = deps.sessions?.watch(principal, request.signal);
+      const release = watched?.release ?? (() => {});
+      let streaming = false;
+      try {
+        const dispatched = await deps.router({
+          operation,
+          body,
+          model,
+          stream: ledger.stream,
+          requestId: ledger.requestId,
+          signal: watched?.signal ?? request.signal,
+          ...(ledger.telemetry ? { telemetry: ledger.telemetry } : {}),
+          ...(responses ? { responses } : {}),
+          onAttempt(route, upstreamModel) {
+            ledger.route = route;
+            ledger.upstreamModel = upstreamModel;
+          },
+        });
+        ledger.route = dispatched.route;
+        ledger.upstreamModel = dispatched.upstreamModel;
+        const account = () => {
+          ledger.usage = dispatched.usage();
+          ledger.costUsd = deps.limits.record(principal, model, ledger.usage);
+        };
+        if (dispatched.reply.kind === "json") {
+          ledger.firstByte();
           account();
-          end(error ? error.status : 200, error);
-        },
-      );
+          if (capture) ledger.responseBody = JSON.stringify(dispatched.reply.body);
+          return Response.json(dispatched.reply.body, { headers });
+        }
+        const end = deferEnd();
+        const events = dispatched.reply.events;
+        streaming = true;
+        return sseResponse(
+          capture ? captureEvents(events, (text) => (ledger.responseBody = text)) : events,
+          dialect,
+          headers,
+          () => ledger.firstByte(),
+          (error) => {
+            release();
+            account();
+            end(error ? error.status : 200, error);
+          },
+        );
+      } finally {
+        if (!streaming) release();
+      }
     });
   }
 
@@ -190,7 +209,11 @@ export function createFrontDoor(deps: FrontDoorDeps) {
     const ledger = new RequestLedger(
       requestId,
       "other",
-      { ip: client.ip, userAgent: request.headers.get("user-agent") },
+      {
+        ip: client.ip,
+        userAgent: request.headers.get("user-agent"),
+        traceparent: request.headers.get("traceparent"),
+      },
       deps.observer,
     );
     ledger.finish(error.status, error);

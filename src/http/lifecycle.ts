@@ -1,11 +1,19 @@
+/** Why `enter()` turned a request away. */
+export type Refusal = "draining" | "full";
+
 /**
- * Readiness and draining. After `drain()` the gateway is not ready, takes no new requests,
- * and `idle()` resolves once every request in flight (streams included) has finished.
+ * Readiness, draining and the bound on requests in flight. After `drain()` the gateway is not
+ * ready, takes no new requests, and `idle()` resolves once every request in flight (streams
+ * included) has finished. At `maxInFlight()` requests it refuses the next one at once rather
+ * than queue it behind generations that may last minutes.
  */
 export class Lifecycle {
   private inFlight = 0;
   private draining = false;
   private waiters: (() => void)[] = [];
+
+  /** `maxInFlight` is read per request, so a config reload changes it; 0 means no bound. */
+  constructor(private readonly maxInFlight: () => number = () => 0) {}
 
   get isDraining(): boolean {
     return this.draining;
@@ -15,11 +23,18 @@ export class Lifecycle {
     return this.inFlight;
   }
 
-  /** Counts a request in; returns false when draining (the caller answers 503). */
-  enter(): boolean {
-    if (this.draining) return false;
+  /** Counts a request in, or says why not (the caller answers 503). */
+  enter(): Refusal | undefined {
+    if (this.draining) return "draining";
+    const max = this.maxInFlight();
+    if (max > 0 && this.inFlight >= max) return "full";
     this.inFlight++;
-    return true;
+    return undefined;
+  }
+
+  /** The bound on requests in flight, for error messages (0: none). */
+  get limit(): number {
+    return this.maxInFlight();
   }
 
   leave(): void {

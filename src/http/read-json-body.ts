@@ -1,5 +1,6 @@
 import { isJsonObject, type JsonObject } from "../core/dialect.ts";
 import { badRequest, GatewayError } from "../core/gateway-error.ts";
+import { MAX_JSON_DEPTH, nestsDeeperThan } from "./json-depth.ts";
 
 const tooLarge = (max: number) =>
   new GatewayError({
@@ -42,6 +43,10 @@ export async function readJsonBody(request: Request, maxBytes: number): Promise<
 }
 
 function parseObject(bytes: Uint8Array): JsonObject {
+  // Refused before parsing: a body nested this deep cannot be serialised again for the upstream,
+  // and that failure must be the caller's 400, never a route failure that opens a breaker.
+  if (nestsDeeperThan(bytes))
+    throw badRequest(`request body nests deeper than ${MAX_JSON_DEPTH} levels`, undefined, "invalid_json");
   let parsed: unknown;
   try {
     parsed = JSON.parse(new TextDecoder().decode(bytes));

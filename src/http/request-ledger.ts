@@ -2,11 +2,13 @@ import type { AuditRecord, FrontDoor } from "../audit/audit-record.ts";
 import type { Principal } from "../auth/principal.ts";
 import type { GatewayError } from "../core/gateway-error.ts";
 import type { Usage } from "../core/usage.ts";
+import type { DispatchTelemetry } from "../telemetry/dispatch-telemetry.ts";
 
 /** Told about every request that reaches the gateway: audit, live events, limits, metrics. */
 export interface RequestObserver {
   started(ledger: RequestLedger): void;
-  finished(record: AuditRecord, principal: Principal | undefined): void;
+  /** `error` says why a refused or failed request ended so (for logs and spans, not stored). */
+  finished(record: AuditRecord, principal: Principal | undefined, error?: GatewayError): void;
 }
 
 /**
@@ -26,15 +28,22 @@ export class RequestLedger {
   /** Set only with `audit.bodies: true`. */
   requestBody: string | undefined;
   responseBody: string | undefined;
+  /** Set by the observer when the request is started, for the router's attempts. */
+  telemetry: DispatchTelemetry | undefined;
   private ttfbMs: number | null = null;
   private closed = false;
 
   constructor(
     readonly requestId: string,
     readonly frontDoor: FrontDoor,
-    private readonly client: { ip: string | null; userAgent: string | null },
+    private readonly client: { ip: string | null; userAgent: string | null; traceparent?: string | null },
     private readonly observer: RequestObserver,
   ) {}
+
+  /** The W3C `traceparent` the client sent, if any. */
+  get traceparent(): string | null {
+    return this.client.traceparent ?? null;
+  }
 
   firstByte(): void {
     this.ttfbMs ??= performance.now() - this.startedMs;
@@ -71,6 +80,7 @@ export class RequestLedger {
         ...(this.responseBody === undefined ? {} : { responseBody: this.responseBody }),
       },
       principal,
+      error,
     );
   }
 }

@@ -1,20 +1,68 @@
-export type LogLevel = "info" | "warn" | "error";
+import { printable } from "../core/printable.ts";
 
-/** One line per event on stderr. Callers never pass secrets; see SPEC "Secrets never go in a log line". */
+export const LOG_LEVELS = ["debug", "info", "warn", "error"] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+export const LOG_FORMATS = ["text", "json"] as const;
+export type LogFormat = (typeof LOG_FORMATS)[number];
+
+/** Structured detail for one line; a field whose value is undefined is left out. */
+export type LogFields = Readonly<Record<string, unknown>>;
+
+/**
+ * One line per event on stderr. Callers never pass secrets; see SPEC "Secrets never go in a log
+ * line". The gateway and the worker write through the same implementation, so both honour
+ * `log.format` and `log.level` alike.
+ */
 export interface Logger {
-  info(message: string): void;
-  warn(message: string): void;
-  error(message: string): void;
+  debug(message: string, fields?: LogFields): void;
+  info(message: string, fields?: LogFields): void;
+  warn(message: string, fields?: LogFields): void;
+  error(message: string, fields?: LogFields): void;
 }
 
-export function createLogger(write: (line: string) => void = (line) => process.stderr.write(line)): Logger {
-  const emit = (level: LogLevel, message: string) =>
-    write(`${new Date().toISOString()} ${level} ${message}\n`);
-  return {
-    info: (message) => emit("info", message),
-    warn: (message) => emit("warn", message),
-    error: (message) => emit("error", message),
-  };
+export interface LoggerOptions {
+  /** `text`: `time level message k=v …`; `json`: one object per line (`time`, `level`, `msg`, fields). */
+  format?: LogFormat;
+  /** Lines below this level are dropped. */
+  level?: LogLevel;
+  write?: (line: string) => void;
+  now?: () => Date;
 }
 
-export const silentLogger: Logger = { info() {}, warn() {}, error() {} };
+const RANK: Record<LogLevel, number> = { debug: 0, info: 1, warn: 2, error: 3 };
+/** Bare words stay bare in text lines; anything else is quoted so a line splits unambiguously. */
+const BARE = /^[A-Za-z0-9._:/@+,-]+$/;
+
+function textValue(value: unknown): string {
+  if (typeof value === "string") return BARE.test(value) ? value : JSON.stringify(value);
+  if (Array.isArray(value)) return textValue(value.join(","));
+  return typeof value === "object" && value !== null ? JSON.stringify(value) : String(value);
+}
+
+function textLine(time: string, level: LogLevel, message: string, fields: LogFields | undefined): string {
+  // One event, one line: names from clients and workers cannot forge another line or move the
+  // cursor (fields are quoted as JSON unless they are bare words; JSON lines escape by themselves).
+  let line = `${time} ${level} ${printable(message)}`;
+  if (fields)
+    for (const [key, value] of Object.entries(fields))
+      if (value !== undefined) line += ` ${key}=${textValue(value)}`;
+  return `${line}\n`;
+}
+
+function jsonLine(time: string, level: LogLevel, message: string, fields: LogFields | undefined): string {
+  return `${JSON.stringify({ time, level, msg: message, ...fields })}\n`;
+}
+
+export function createLogger(options: LoggerOptions = {}): Logger {
+  const write = options.write ?? ((line: string) => process.stderr.write(line));
+  const now = options.now ?? (() => new Date());
+  const format = options.format === "json" ? jsonLine : textLine;
+  const threshold = RANK[options.level ?? "info"];
+  const at = (level: LogLevel) =>
+    RANK[level] < threshold
+      ? () => {}
+      : (message: string, fields?: LogFields) => write(format(now().toISOString(), level, message, fields));
+  return { debug: at("debug"), info: at("info"), warn: at("warn"), error: at("error") };
+}
+
+export const silentLogger: Logger = { debug() {}, info() {}, warn() {}, error() {} };

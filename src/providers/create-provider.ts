@@ -1,11 +1,18 @@
 import type { ProviderConfig } from "../config/config-schema.ts";
 import { createAnthropicProvider } from "./anthropic/anthropic-provider.ts";
+import { createAzureProvider } from "./azure/azure-provider.ts";
+import { createBedrockProvider } from "./bedrock/bedrock-provider.ts";
+import { createGoogleProvider, geminiApiEndpoint, vertexEndpoint } from "./google/gemini-provider.ts";
+import { vertexToken } from "./google/vertex-token.ts";
 import { createMockProvider } from "./mock/mock-provider.ts";
 import { createOpenAICompatibleProvider } from "./openai-compatible/openai-compatible-provider.ts";
+import { OPENAI_PRESETS } from "./openai-compatible/presets.ts";
 import type { Provider } from "./provider.ts";
 
 export interface ProviderContext {
   maxSseLine: number;
+  /** The `fetch` for upstream calls (the gateway's has no hidden cap on requests at once). */
+  fetch?: typeof fetch;
 }
 
 /** Builds a provider from config. Embedders may pass their own factory for custom types. */
@@ -16,19 +23,58 @@ export const createProvider: ProviderFactory = (config, context) => {
     name: config.name,
     headers: config.headers,
     maxSseLine: context.maxSseLine,
+    ...(context.fetch ? { fetch: context.fetch } : {}),
     ...(config.api_key ? { apiKey: config.api_key } : {}),
   };
   switch (config.type) {
-    case "openai":
+    case "openai": {
+      const preset = config.preset ? OPENAI_PRESETS[config.preset] : undefined;
       return createOpenAICompatibleProvider({
         ...common,
-        baseUrl: config.base_url ?? "https://api.openai.com/v1",
+        headers: { ...(preset && "headers" in preset ? preset.headers : {}), ...config.headers },
+        baseUrl: config.base_url ?? preset?.baseUrl ?? "https://api.openai.com/v1",
+        ...(preset ? { preset } : {}),
       });
+    }
     case "anthropic":
       return createAnthropicProvider({
         ...common,
         baseUrl: config.base_url ?? "https://api.anthropic.com",
         version: config.anthropic_version,
+      });
+    case "azure":
+      return createAzureProvider({
+        ...common,
+        baseUrl: config.base_url ?? "",
+        apiVersion: config.api_version ?? "v1",
+        ...(config.entra ? { entra: config.entra } : {}),
+      });
+    case "bedrock":
+      return createBedrockProvider({
+        name: config.name,
+        region: config.region ?? "us-east-1",
+        headers: config.headers,
+        credentials: config.aws ?? {},
+        ...(config.base_url ? { baseUrl: config.base_url } : {}),
+      });
+    case "gemini":
+      return createGoogleProvider({
+        name: config.name,
+        headers: config.headers,
+        maxSseLine: context.maxSseLine,
+        endpoint: geminiApiEndpoint(config.base_url, config.api_key ?? process.env.GEMINI_API_KEY),
+      });
+    case "vertex":
+      return createGoogleProvider({
+        name: config.name,
+        headers: config.headers,
+        maxSseLine: context.maxSseLine,
+        endpoint: vertexEndpoint(
+          config.project ?? "",
+          config.location ?? "us-central1",
+          config.base_url,
+          vertexToken(config.name, config.service_account ?? process.env.GOOGLE_APPLICATION_CREDENTIALS),
+        ),
       });
     case "mock":
       return createMockProvider(config.name);

@@ -22,6 +22,8 @@ export interface ProviderCall {
   /** Aborts when the client goes away or a timeout fires; providers must stop all upstream work. */
   readonly signal: AbortSignal;
   readonly timeouts: AttemptTimeouts;
+  /** W3C trace context for the upstream (`traceparent`, `tracestate`); sent as headers. */
+  readonly traceHeaders?: Readonly<Record<string, string>>;
 }
 
 /**

@@ -49,6 +49,15 @@ export class RouteHealth {
     return true;
   }
 
+  /** Every route's breaker now, by route key (`provider/model`), for metrics. */
+  breakers(): { key: string; state: "closed" | "open" | "half_open" }[] {
+    const now = this.now();
+    return [...this.states].map(([key, s]) => ({
+      key,
+      state: s.openUntil === 0 ? "closed" : now < s.openUntil && !s.probing ? "open" : "half_open",
+    }));
+  }
+
   isOpen(key: string): boolean {
     const state = this.states.get(key);
     return state !== undefined && state.openUntil !== 0 && (this.now() < state.openUntil || state.probing);

@@ -3,6 +3,7 @@ import { clientClosed, GatewayError, notFound, toGatewayError, unavailable } fro
 import type { SseEvent } from "../core/sse.ts";
 import type { Usage } from "../core/usage.ts";
 import type { ProviderReply } from "../providers/provider.ts";
+import type { AttemptTelemetry, DispatchTelemetry } from "../telemetry/dispatch-telemetry.ts";
 import { StreamUsageMeter } from "../translate/stream-usage-meter.ts";
 import { usageFromAnthropic, usageFromOpenAI } from "../translate/usage-mapping.ts";
 import { abortable } from "./abortable.ts";
@@ -13,6 +14,7 @@ import type { Route } from "./route.ts";
 import type { RouteHealth } from "./route-health.ts";
 import type { ModelPlan, RouteTable } from "./route-table.ts";
 import { sendShadow } from "./shadow.ts";
+import { stripClientRouting } from "./strip-client-routing.ts";
 
 /** A client's call, transport-neutral: every front door and tunnel comes through here. */
 export interface DispatchRequest {
@@ -26,6 +28,8 @@ export interface DispatchRequest {
   readonly signal: AbortSignal;
   /** Only for `responses`: the id to answer under and the stored turns it continues. */
   readonly responses?: ResponsesContext;
+  /** Told about each upstream attempt (metrics, spans); absent when both are off. */
+  readonly telemetry?: DispatchTelemetry;
   /** Told before each attempt, so a request that fails still records the route it last tried. */
   readonly onAttempt?: (route: string, upstreamModel: string) => void;
 }
@@ -73,17 +77,24 @@ export function createRouter(deps: RouterDeps): Router {
     let attempts = 0;
     for (const route of orderRoutes(plan.routes, plan.strategy, deps.health, random)) {
       for (let retry = 0; retry <= retries; retry++) {
-        if (request.signal.aborted) throw clientClosed();
+        if (request.signal.aborted) throw abortReason(request.signal);
         if (!deps.health.admit(route.key)) break;
         if (retry > 0) await backoff(backoffMs, retry, random, request.signal);
         attempts++;
         request.onAttempt?.(route.label, route.upstreamModel);
+        const observed = request.telemetry?.attempt({
+          route: route.label,
+          dialect: route.provider.dialect,
+          upstreamModel: route.upstreamModel,
+          retry,
+          failover: lastError !== undefined && retry === 0,
+        });
         try {
-          const dispatched = await attempt(route, request, deps.health, attempts);
+          const dispatched = await attempt(route, request, deps.health, attempts, observed);
           maybeShadow(plan, request, deps, random);
           return dispatched;
         } catch (error) {
-          if (request.signal.aborted) throw clientClosed();
+          if (request.signal.aborted) throw abortReason(request.signal);
           const failure = toGatewayError(error);
           // A route that cannot serve this operation (count_tokens on an OpenAI-shaped route)
           // is no failure of the route: the next one may serve it.
@@ -93,7 +104,9 @@ export function createRouter(deps: RouterDeps): Router {
           }
           if (!failure.retryable) throw failure;
           lastError = failure;
-          deps.log(`route ${route.label} (${route.upstreamModel}) failed: ${failure.message}`);
+          deps.log(
+            `[${request.requestId}] route ${route.label} (${route.upstreamModel}) failed: ${failure.message}`,
+          );
           if (failure.code === "no_route_available") break;
         }
       }
@@ -113,6 +126,7 @@ async function attempt(
   request: DispatchRequest,
   health: RouteHealth,
   attempts: number,
+  observed: AttemptTelemetry | undefined,
 ): Promise<Dispatched> {
   let adapted: AdaptedCall;
   try {
@@ -121,19 +135,22 @@ async function attempt(
     // Refused before any upstream call: no verdict on the route, but a half-open probe
     // slot this request claimed must be freed, or the route would never be probed again.
     health.released(route.key);
+    observed?.settled(toGatewayError(error));
+    observed?.closed();
     throw error;
   }
-  const body = { ...adapted.body, model: route.upstreamModel };
+  const body = stripClientRouting({ ...adapted.body, model: route.upstreamModel });
   const attempt = new Attempt(request.signal, route.timeouts, route.label);
   const started = performance.now();
   const meter = new StreamUsageMeter(route.provider.dialect);
   health.begin(route.key);
   let settled = false;
-  const done = () => {
+  const done = (error?: GatewayError) => {
     if (settled) return;
     settled = true;
     attempt.disarm();
     health.end(route.key);
+    observed?.closed(error);
   };
   const usage = () => meter.usage ?? { inputTokens: 0, outputTokens: 0 };
   try {
@@ -149,6 +166,7 @@ async function attempt(
         requestId: request.requestId,
         signal: attempt.signal,
         timeouts: route.timeouts,
+        ...(observed?.headers ? { traceHeaders: observed.headers } : {}),
       }),
       attempt.signal,
     );
@@ -158,6 +176,7 @@ async function attempt(
         route.provider.dialect === "anthropic" ? usageFromAnthropic(reply.body) : usageFromOpenAI(reply.body);
       const translated = adapted.json(reply.body);
       health.succeeded(route.key, performance.now() - started);
+      observed?.settled(undefined, common.route);
       done();
       return { ...common, reply: { kind: "json", body: translated }, usage: () => found ?? usage() };
     }
@@ -177,16 +196,22 @@ async function attempt(
     const reader = new EventReader(source[Symbol.asyncIterator](), attempt, pass);
     const first = await reader.next();
     health.succeeded(route.key, performance.now() - started);
+    observed?.settled(undefined, common.route);
     return { ...common, reply: { kind: "stream", events: relay(first, reader, attempt, done) }, usage };
   } catch (error) {
-    const failure = request.signal.aborted ? clientClosed() : toGatewayError(error);
+    const failure = request.signal.aborted ? abortReason(request.signal) : toGatewayError(error);
     if (failure.retryable) health.failed(route.key);
     else health.released(route.key);
     attempt.abort(failure);
-    done();
+    observed?.settled(failure);
+    done(failure);
     throw failure;
   }
 }
+
+/** Why the caller's signal ended the request: a reason it carries (a revoked key), or the client left. */
+const abortReason = (signal: AbortSignal): GatewayError =>
+  signal.reason instanceof GatewayError ? signal.reason : clientClosed();
 
 /** Reads usage off the upstream's own events as they pass. */
 async function* metered(events: AsyncIterable<SseEvent>, meter: StreamUsageMeter): AsyncGenerator<SseEvent> {
@@ -220,8 +245,9 @@ async function* relay(
   first: IteratorResult<SseEvent>,
   reader: EventReader,
   attempt: Attempt,
-  done: () => void,
+  done: (error?: GatewayError) => void,
 ): AsyncGenerator<SseEvent> {
+  let failure: GatewayError | undefined;
   try {
     if (first.done) return;
     attempt.arm("idle", attempt.timeouts.idleMs);
@@ -233,12 +259,14 @@ async function* relay(
       yield next.value;
     }
   } catch (error) {
-    throw attempt.signal.aborted && !(attempt.signal.reason instanceof GatewayError)
-      ? clientClosed()
-      : toGatewayError(error);
+    failure =
+      attempt.signal.aborted && !(attempt.signal.reason instanceof GatewayError)
+        ? clientClosed()
+        : toGatewayError(error);
+    throw failure;
   } finally {
     attempt.abort(clientClosed());
-    done();
+    done(failure);
     void reader.iterator.return?.();
   }
 }

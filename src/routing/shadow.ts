@@ -1,8 +1,8 @@
-import type { JsonObject } from "../core/dialect.ts";
 import { abortable } from "./abortable.ts";
 import { adaptDialect } from "./adapt-dialect.ts";
 import type { Route } from "./route.ts";
 import type { DispatchRequest } from "./router.ts";
+import { stripClientRouting } from "./strip-client-routing.ts";
 
 /**
  * Mirrors a request to a shadow route for comparison, off the client's path: non-stream,
@@ -21,7 +21,7 @@ export function sendShadow(route: Route, request: DispatchRequest, log: (line: s
         request.model,
         request.responses,
       );
-      const body: JsonObject = { ...adapted.body, model: route.upstreamModel, stream: false };
+      const body = stripClientRouting({ ...adapted.body, model: route.upstreamModel, stream: false });
       delete body.stream_options;
       return abortable(
         route.provider.call({

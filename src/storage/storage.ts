@@ -1,3 +1,6 @@
+import type { AuditPosition } from "../audit/audit-cursor.ts";
+import type { AuditFilter } from "../audit/audit-query-schema.ts";
+import type { AuditRecord } from "../audit/audit-record.ts";
 import type { JsonObject } from "../core/dialect.ts";
 import type { KeyRecord } from "./key-record.ts";
 
@@ -74,14 +77,59 @@ export interface ResponseStore {
   prune(before: number, limit: number): Promise<number>;
 }
 
+/** What one `AuditStore.insert` did. */
+export interface AuditBatchResult {
+  written: number;
+  /** Records the store refused on their own (a value it cannot hold); they are dropped. */
+  rejected: number;
+}
+
+/** An audit record with its place in the log, for keyset pagination. */
+export interface AuditEntry {
+  record: AuditRecord;
+  position: AuditPosition;
+}
+
 /**
- * Everything the gateway persists, one store per concern. Other concerns (audit)
- * extend this bundle as they land; `close` flushes and releases the backend.
+ * The audit log. The batching writer (audit/audit-writer.ts) sits in front: the request path
+ * never calls this. Query pages and streamed exports are both built on `select` by audit/
+ * (cursor encoding, formats), so a backend implements keyset reads once.
+ */
+export interface AuditStore {
+  /**
+   * Writes a batch atomically. Throws only when the storage itself failed (disk full,
+   * read-only, connection lost): then nothing of the batch is written and the caller keeps it
+   * and retries; the store reconnects by itself on a later call. Bodies are stored as given
+   * (the writer redacts them first, or strips them when `audit.bodies` is off).
+   */
+  insert(records: readonly AuditRecord[]): Promise<AuditBatchResult>;
+  /**
+   * At most `limit` records matching `filter`, strictly after `after` in the filter's order
+   * (`started_at`, then the store's row id). Each call is a short read of its own, so an
+   * export of millions of rows pages through without holding a snapshot.
+   */
+  select(filter: AuditFilter, after: AuditPosition | null, limit: number): Promise<AuditEntry[]>;
+  /** Deletes up to `limit` of the oldest records that started before `before` (epoch ms). */
+  prune(before: number, limit: number): Promise<number>;
+  /** Health: resolves when the store can take writes (a rolled-back write), throws otherwise. */
+  probe(): Promise<void>;
+  /**
+   * Periodic upkeep the backend needs (SQLite: WAL checkpoints, a full reset while `idle`,
+   * i.e. nothing queued). Optional; failures are reported and retried next time.
+   */
+  maintain?(idle: boolean): Promise<void>;
+}
+
+/**
+ * Everything the gateway persists, one store per concern. An embedder that passes its own
+ * `Storage` gets no file of ours. `close` releases the backend; the gateway flushes the audit
+ * writer before calling it.
  */
 export interface Storage {
   keys: KeyStore;
   spend: SpendStore;
   responses: ResponseStore;
+  audit: AuditStore;
   /** Who changed what through `/admin`; an in-memory log is used when a backend has none. */
   adminActions?: AdminActionStore;
   close(): Promise<void>;

@@ -1,3 +1,5 @@
+import { printable } from "../core/printable.ts";
+
 /** Milliseconds for a narrow column: `85ms`, `1.42s`, `2m05s`; `-` when unknown. */
 export function formatMs(ms: number | null | undefined): string {
   if (ms === null || ms === undefined || !Number.isFinite(ms)) return "-";
@@ -28,9 +30,10 @@ export function formatCount(n: number): string {
   return `${(n / 1_000_000).toFixed(1)}M`;
 }
 
-/** Fits text into `width` cells, marking a cut with `…`. */
-export function truncate(text: string, width: number): string {
+/** Fits text into `width` cells, marking a cut with `…`; control characters are shown escaped. */
+export function truncate(raw: string, width: number): string {
   if (width <= 0) return "";
+  const text = printable(raw);
   if (text.length <= width) return text;
   return width === 1 ? "…" : `${text.slice(0, width - 1)}…`;
 }

@@ -5,6 +5,7 @@
  * Usage: bun export-probe.ts <db path> <ndjson|csv>
  */
 import { openDatabase } from "../../storage/sqlite/open-database.ts";
+import { createSqliteAuditStore } from "../../storage/sqlite/sqlite-audit-store.ts";
 import { exportAuditStream } from "../audit-export.ts";
 import { auditFilterSchema } from "../audit-query-schema.ts";
 
@@ -16,7 +17,11 @@ Bun.gc(true);
 const baseline = process.memoryUsage().rss;
 let peak = baseline;
 let lines = 0;
-for await (const chunk of exportAuditStream(db, auditFilterSchema.parse({ order: "asc" }), format)) {
+for await (const chunk of exportAuditStream(
+  createSqliteAuditStore({ database: db }),
+  auditFilterSchema.parse({ order: "asc" }),
+  format,
+)) {
   for (let at = chunk.indexOf(10); at !== -1; at = chunk.indexOf(10, at + 1)) lines++;
   peak = Math.max(peak, process.memoryUsage().rss);
 }

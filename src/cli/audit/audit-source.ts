@@ -1,12 +1,11 @@
-import type { Database } from "bun:sqlite";
 import { existsSync } from "node:fs";
 import { type ExportFormat, exportAudit } from "../../audit/audit-export.ts";
 import { type AuditPage, queryAudit } from "../../audit/audit-query.ts";
 import { auditQuerySchema } from "../../audit/audit-query-schema.ts";
-import { prepareAuditDatabase } from "../../audit/audit-schema.ts";
 import type { Config } from "../../config/config-schema.ts";
 import { parseInput } from "../../http/parse-input.ts";
 import { closeDatabase, openDatabase } from "../../storage/sqlite/open-database.ts";
+import { createSqliteAuditStore } from "../../storage/sqlite/sqlite-audit-store.ts";
 import { adminFetch, adminResponse } from "../admin-fetch.ts";
 import { UsageError } from "../exit-code.ts";
 
@@ -45,25 +44,16 @@ export function localAudit(config: Config): AuditSource {
   const path = config.storage.path;
   if (!existsSync(path)) throw new UsageError(`no database at ${path} (is storage.path right?)`);
   const file = openDatabase(path, { readonly: true });
-  // A store that `serve` never ran on has no audit tables yet: that is an empty log.
-  const hasLog =
-    file.query<{ n: number }, []>("SELECT count(*) AS n FROM sqlite_master WHERE name = 'audit_log'").get()
-      ?.n === 1;
-  const db = hasLog ? file : emptyLog();
+  // A store that `serve` never ran on has no audit tables yet: the store reads that as empty.
+  const store = createSqliteAuditStore({ database: file });
   return {
-    page: async (input) => queryAudit(db, parseInput(auditQuerySchema, input)),
-    export: (input, format) => exportAudit(db, exportFilter(input), format),
+    page: (input) => queryAudit(store, parseInput(auditQuerySchema, input)),
+    export: (input, format) => exportAudit(store, exportFilter(input), format),
     close() {
+      store.close();
       closeDatabase(file);
-      if (db !== file) db.close();
     },
   };
-}
-
-function emptyLog(): Database {
-  const db = openDatabase(":memory:");
-  prepareAuditDatabase(db);
-  return db;
 }
 
 /** Through `/admin/api/audit` and `/admin/api/audit/export` with an admin key. */

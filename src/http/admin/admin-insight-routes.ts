@@ -13,8 +13,8 @@ export interface AdminInsightDeps {
   /** The resolved routing table with live route health (gateway/routing-view.ts). */
   readonly routing: () => object;
   readonly actions: AdminActionStore;
-  /** USD spent so far per key id (what budgets are checked against). */
-  readonly spent: (keyId: string) => number;
+  /** USD spent per key id, as stored (the running totals are flushed about once a second). */
+  readonly spent: (keyId: string) => Promise<number>;
 }
 
 const statsQuery = z.strictObject({
@@ -62,12 +62,10 @@ export function adminInsightRoutes(deps: AdminInsightDeps) {
     )
     .get(
       "/spend",
-      admin(({ headers }, request) => {
+      admin(async ({ headers }, request) => {
         const ids = parseInput(spendQuery, queryOf(request)).ids.split(",").filter(Boolean).slice(0, 1000);
-        return Response.json(
-          { spentUsd: Object.fromEntries(ids.map((id) => [id, deps.spent(id)])) },
-          { headers },
-        );
+        const spent = await Promise.all(ids.map(async (id) => [id, await deps.spent(id)] as const));
+        return Response.json({ spentUsd: Object.fromEntries(spent) }, { headers });
       }),
     );
 }

@@ -36,8 +36,10 @@ export function adminRoutes(deps: AdminDeps) {
   return new Elysia({ prefix: "/admin/api" })
     .get(
       "/audit",
-      admin(({ headers }, request) =>
-        Response.json(queryAudit(deps.audit.db, parseInput(auditQuerySchema, queryOf(request))), { headers }),
+      admin(async ({ headers }, request) =>
+        Response.json(await queryAudit(deps.audit.store, parseInput(auditQuerySchema, queryOf(request))), {
+          headers,
+        }),
       ),
     )
     .get(
@@ -46,7 +48,7 @@ export function adminRoutes(deps: AdminDeps) {
         const { format, ...filter } = parseInput(exportSchema, queryOf(request));
         const parsed = parseInput(auditQuerySchema, { ...filter, order: filter.order ?? "asc" });
         const { limit: _limit, cursor: _cursor, ...rest } = parsed;
-        return new Response(exportAuditStream(deps.audit.db, rest, format), {
+        return new Response(exportAuditStream(deps.audit.store, rest, format), {
           headers: { ...headers, "content-type": EXPORT_CONTENT_TYPE[format] },
         });
       }),

@@ -1,3 +1,4 @@
+import { badRequest } from "../../core/gateway-error.ts";
 import type { ProviderCall } from "../provider.ts";
 import { unreachable } from "./upstream-failure.ts";
 
@@ -12,11 +13,19 @@ export async function postJson(
   call: ProviderCall,
   doFetch: typeof fetch,
 ): Promise<Response> {
+  let body: string;
+  try {
+    body = JSON.stringify(call.body);
+  } catch {
+    // The request itself cannot be serialised (too deep, a cycle from a custom front door): the
+    // caller's fault, not the route's, so no retry and no breaker verdict.
+    throw badRequest("request body cannot be serialised");
+  }
   try {
     return await doFetch(url, {
       method: "POST",
-      headers: { ...headers, "x-request-id": call.requestId },
-      body: JSON.stringify(call.body),
+      headers: { ...headers, ...call.traceHeaders, "x-request-id": call.requestId },
+      body,
       signal: call.signal,
     });
   } catch {

@@ -3,6 +3,7 @@ import { unsupportedOperation } from "../../core/gateway-error.ts";
 import { postJson } from "../http/post-json.ts";
 import { readUpstreamReply } from "../http/read-reply.ts";
 import type { Provider, ProviderCall, ProviderReply } from "../provider.ts";
+import { applyPresetQuirks, type OpenAIPreset } from "./presets.ts";
 
 export interface OpenAICompatibleOptions {
   name: string;
@@ -13,6 +14,12 @@ export interface OpenAICompatibleOptions {
   headers?: Record<string, string>;
   maxSseLine?: number;
   fetch?: typeof fetch;
+  /** A vendor preset's request quirks (see presets.ts). */
+  preset?: OpenAIPreset;
+  /** Where an operation's request goes; defaults to `{baseUrl}{path}`. Azure routes by deployment. */
+  url?: (path: string, model: string) => string;
+  /** Credentials fetched per call (a cached OAuth token) instead of the static `apiKey`. */
+  auth?: () => Promise<Record<string, string>>;
 }
 
 const PATHS: Partial<Record<Operation, string>> = {
@@ -32,7 +39,12 @@ export function createOpenAICompatibleProvider(options: OpenAICompatibleOptions)
   async function call(call: ProviderCall): Promise<ProviderReply> {
     const path = PATHS[call.operation];
     if (!path) throw unsupportedOperation(`provider ${options.name} does not serve ${call.operation}`);
-    const response = await postJson(options.name, base + path, headers, call, doFetch);
+    const model = String(call.body.model);
+    const url = options.url ? options.url(path, model) : base + path;
+    const auth = options.auth ? await options.auth() : {};
+    const body = applyPresetQuirks(options.preset, call.body);
+    const upstream = body === call.body ? call : { ...call, body };
+    const response = await postJson(options.name, url, { ...headers, ...auth }, upstream, doFetch);
     return readUpstreamReply(options.name, response, call, options.maxSseLine);
   }
 
@@ -43,5 +55,6 @@ export function createOpenAICompatibleProvider(options: OpenAICompatibleOptions)
     return (body.data ?? []).flatMap((m) => (typeof m.id === "string" ? [m.id] : []));
   }
 
-  return { name: options.name, dialect: "openai", call, listModels };
+  // A custom URL scheme (Azure deployments) has no OpenAI-style model list at `{base}/models`.
+  return { name: options.name, dialect: "openai", call, ...(options.url ? {} : { listModels }) };
 }

@@ -2,29 +2,40 @@ import type { Database } from "bun:sqlite";
 import type { Storage } from "../storage.ts";
 import { closeDatabase, type OpenDatabaseOptions, openDatabase } from "./open-database.ts";
 import { createSqliteAdminActionStore } from "./sqlite-admin-action-store.ts";
+import { createSqliteAuditStore, type SqliteAuditStore } from "./sqlite-audit-store.ts";
 import { createSqliteKeyStore } from "./sqlite-key-store.ts";
 import { createSqliteResponseStore } from "./sqlite-response-store.ts";
 import { createSqliteSpendStore } from "./sqlite-spend-store.ts";
 
 /**
- * The embedded default backend. `db` is exposed so other concerns (audit)
- * can run `migrate(db, "<component>", ...)` and build their stores on the same file; they
- * must be flushed before `close`, which checkpoints and closes the database.
+ * The embedded default backend, one file. `db` is exposed for tests and tools that inspect the
+ * file; `close` (after the audit writer has flushed) checkpoints and closes it.
  */
 export interface SqliteStorage extends Storage {
   db: Database;
+  audit: SqliteAuditStore;
 }
 
 export function openSqliteStorage(path: string, options: OpenDatabaseOptions = {}): SqliteStorage {
   const db = openDatabase(path, options);
+  const inMemory = path === ":memory:" || path === "";
   try {
+    // Audit rows are written through a handle of their own that is reopened after a storage
+    // failure (a read-only handle stays read-only); reads share the main handle. An in-memory
+    // database has only the one handle.
+    const audit = createSqliteAuditStore({
+      database: inMemory || options.readonly ? db : () => openDatabase(path, options),
+      reader: db,
+    });
     return {
       db,
       keys: createSqliteKeyStore(db),
       spend: createSqliteSpendStore(db),
       responses: createSqliteResponseStore(db),
+      audit,
       adminActions: createSqliteAdminActionStore(db),
       async close() {
+        audit.close();
         closeDatabase(db);
       },
     };

@@ -7,6 +7,10 @@ export interface WorkerIdentity {
   name: string;
   /** The key's model allow-list (globs). */
   models: readonly string[];
+  /** The key's id (null for a JWT): a revoke of it closes the connection. */
+  keyId?: string | null;
+  /** The key's expiry, if any: the connection closes when it passes. */
+  expiresAt?: number;
 }
 
 export interface AdmitOptions {

@@ -1,3 +1,4 @@
+import type { KeyEndReason } from "../../auth/key-sessions.ts";
 import {
   CloseCode,
   decodeJson,
@@ -27,6 +28,8 @@ export interface WorkerConnection {
   /** A message as the server delivered it: text, bytes, or text the framework already parsed. */
   message(raw: unknown): void;
   closed(code: number, reason: string): void;
+  /** The key this connection authenticated with was revoked or expired: end it now. */
+  keyEnded(reason: KeyEndReason): void;
 }
 
 export function createWorkerConnection(deps: ConnectionDeps): WorkerConnection {
@@ -151,6 +154,12 @@ export function createWorkerConnection(deps: ConnectionDeps): WorkerConnection {
         return;
       }
       tunnel.receive(frame);
+    },
+    keyEnded(reason) {
+      if (done) return;
+      // `rejected` tells the worker that reconnecting with this key cannot help.
+      send({ type: "rejected", reason: `key_${reason}`, message: `the worker's key was ${reason}` });
+      fail(CloseCode.protocolError, `key ${reason}`);
     },
     closed(code, reason) {
       if (done) return;

@@ -1,4 +1,5 @@
 import { Elysia } from "elysia";
+import type { KeySessions } from "../../auth/key-sessions.ts";
 import { DEFAULT_MAX_MESSAGE_BYTES } from "../protocol.ts";
 import type { WorkerLog } from "../worker-log.ts";
 import { type Admission, admitWorker, type WorkerIdentity } from "./admit-worker.ts";
@@ -17,6 +18,8 @@ export interface WorkerEndpointDeps {
   allowedOrigins?: readonly string[];
   /** Per-stream credit window in bytes. */
   window?: number;
+  /** Live sessions per key: a revoke or expiry of the worker's key closes its connection. */
+  sessions?: KeySessions;
 }
 
 /**
@@ -48,6 +51,7 @@ export function workerEndpoint(deps: WorkerEndpointDeps) {
   const admissions = new WeakMap<Request, Promise<Admission>>();
   const identities = new WeakMap<Request, WorkerIdentity>();
   const connections = new WeakMap<object, WorkerConnection>();
+  const releases = new WeakMap<object, () => void>();
 
   return new Elysia().ws("/workers/connect", {
     async beforeHandle({ request }) {
@@ -82,6 +86,12 @@ export function workerEndpoint(deps: WorkerEndpointDeps) {
         },
       });
       connections.set(raw, connection);
+      const release = deps.sessions?.hold(
+        identity.keyId ?? null,
+        (reason) => connection.keyEnded(reason),
+        identity.expiresAt ?? null,
+      );
+      if (release) releases.set(raw, release);
     },
     message(ws, message) {
       connections.get(ws.raw)?.message(message);
@@ -89,6 +99,8 @@ export function workerEndpoint(deps: WorkerEndpointDeps) {
     close(ws, code, reason) {
       connections.get(ws.raw)?.closed(code, reason);
       connections.delete(ws.raw);
+      releases.get(ws.raw)?.();
+      releases.delete(ws.raw);
     },
   });
 }

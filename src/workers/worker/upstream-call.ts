@@ -13,6 +13,8 @@ export interface UpstreamCallContext {
   credit: StreamCredit;
   /** Largest body text per chunk frame, so that the encoded frame fits the gateway's limit. */
   maxChunkBytes: number;
+  /** The upstream `fetch` (no hidden cap on requests at once; see providers/http/upstream-fetch.ts). */
+  fetch: typeof fetch;
 }
 
 /**
@@ -53,7 +55,7 @@ export async function callUpstream(request: RequestFrame, ctx: UpstreamCallConte
   if (ctx.apiKey) headers.authorization = `Bearer ${ctx.apiKey}`;
   let response: Response;
   try {
-    response = await fetch(ctx.base + request.path, {
+    response = await ctx.fetch(ctx.base + request.path, {
       method: "POST",
       headers,
       body: JSON.stringify(request.body),

@@ -1,3 +1,4 @@
+import { createUpstreamFetch } from "../../providers/http/upstream-fetch.ts";
 import {
   CloseCode,
   decodeJson,
@@ -49,6 +50,7 @@ export class WorkerSession {
   private lastHeard = Date.now();
   private timers: ReturnType<typeof setInterval>[] = [];
   private idleWaiters: (() => void)[] = [];
+  private readonly upstreamFetch = createUpstreamFetch({ inFlight: () => this.calls.size });
 
   constructor(private readonly options: SessionOptions) {
     this.ended = new Promise((resolve) => {
@@ -166,6 +168,7 @@ export class WorkerSession {
       signal: abort.signal,
       credit,
       maxChunkBytes: this.maxChunkBytes,
+      fetch: this.upstreamFetch,
     })
       .catch(() => this.send({ type: "error", id, code: "internal", message: "worker failed" }))
       .finally(() => {

@@ -28,6 +28,9 @@ export interface WorkerOptions {
   models?: string[];
   concurrency?: number;
   labels?: Record<string, string>;
+  /** Further flags (`--log-format json`) and environment (OTEL_*) for the worker process. */
+  args?: readonly string[];
+  env?: Record<string, string>;
 }
 
 function wrap(proc: Subprocess<"ignore", "pipe", "pipe">): ChildProcess {
@@ -69,7 +72,13 @@ export function spawnWorker(options: WorkerOptions): WorkerProcess {
   ];
   if (options.models) args.push("--models", options.models.join(","));
   for (const [k, v] of Object.entries(options.labels ?? {})) args.push("--label", `${k}=${v}`);
-  const proc = Bun.spawn(args, { stdin: "ignore", stdout: "pipe", stderr: "pipe" });
+  args.push(...(options.args ?? []));
+  const proc = Bun.spawn(args, {
+    stdin: "ignore",
+    stdout: "pipe",
+    stderr: "pipe",
+    ...(options.env ? { env: { ...process.env, ...options.env } } : {}),
+  });
   return { ...wrap(proc), name: options.name };
 }
 
@@ -146,7 +155,7 @@ export function waitForWorkers(
 export async function createKey(
   gatewayUrl: string,
   adminKey: string,
-  input: { name: string; role: "admin" | "user" | "worker"; models?: string[] },
+  input: { name: string; role: "admin" | "user" | "worker"; models?: string[]; rpm?: number },
 ): Promise<string> {
   const res = await fetch(`${gatewayUrl}/admin/api/keys`, {
     method: "POST",

@@ -1,5 +1,5 @@
 import type { Database } from "bun:sqlite";
-import { migrate } from "../storage/sqlite/migrate.ts";
+import { migrate } from "./migrate.ts";
 
 /**
  * The audit tables. Static metadata is interned rather than repeated in every row:

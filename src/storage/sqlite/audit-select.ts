@@ -1,7 +1,7 @@
 import type { SQLQueryBindings } from "bun:sqlite";
-import type { AuditPosition } from "./audit-cursor.ts";
-import type { AuditFilter } from "./audit-query-schema.ts";
-import type { AuditRecord, FrontDoor } from "./audit-record.ts";
+import type { AuditPosition } from "../../audit/audit-cursor.ts";
+import type { AuditFilter } from "../../audit/audit-query-schema.ts";
+import type { AuditRecord, FrontDoor } from "../../audit/audit-record.ts";
 
 /** One joined row, as SQLite returns it. */
 export interface AuditRow {

@@ -47,8 +47,9 @@ export class WalCheckpointer {
     this.timer = null;
   }
 
-  checkpoint(): CheckpointResult {
-    if (!(this.options.isIdle?.() ?? false)) return this.run("PASSIVE");
+  /** `idle` (by default from `isIdle`): nothing is being written, so a TRUNCATE is worth trying. */
+  checkpoint(idle = this.options.isIdle?.() ?? false): CheckpointResult {
+    if (!idle) return this.run("PASSIVE");
     const timeout = this.db.query<{ timeout: number }, []>("PRAGMA busy_timeout").get()?.timeout ?? 0;
     this.db.run("PRAGMA busy_timeout = 0");
     try {

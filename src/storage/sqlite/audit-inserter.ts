@@ -1,20 +1,12 @@
 import type { Database, Statement } from "bun:sqlite";
-import type { AuditRecord } from "./audit-record.ts";
+import type { AuditRecord } from "../../audit/audit-record.ts";
+import type { AuditBatchResult } from "../storage.ts";
 import { isStorageFailure } from "./storage-failure.ts";
 
 /** Long user agents are attacker-controlled; cut them so the string table stays small. */
 const MAX_STRING = 512;
 /** The intern caches are bounded too: past this many entries they start over. */
 const MAX_CACHE = 10_000;
-
-/** Applied to bodies before they are stored; only called with `audit.bodies: true`. */
-export type RedactBody = (body: string, kind: "request" | "response") => string;
-
-export interface BatchResult {
-  written: number;
-  /** Records SQLite refused on their own (not a storage failure); they are dropped. */
-  rejected: number;
-}
 
 /**
  * Writes batches of records in one transaction with prepared statements, interning the
@@ -28,10 +20,7 @@ export class AuditInserter {
   private readonly strings = new Map<string, number>();
   private readonly principals = new Map<string, number>();
 
-  constructor(
-    private readonly db: Database,
-    private readonly redact: RedactBody | null,
-  ) {
+  constructor(private readonly db: Database) {
     this.insertLog = db.prepare(
       `INSERT INTO audit_log (request_id, started_at, principal_id, front_door, model_id, route_id,
         upstream_model_id, status, error_class_id, stream, latency_ms, ttfb_ms, input_tokens,
@@ -51,8 +40,8 @@ export class AuditInserter {
     );
   }
 
-  insertBatch(records: readonly AuditRecord[]): BatchResult {
-    const result: BatchResult = { written: 0, rejected: 0 };
+  insertBatch(records: readonly AuditRecord[]): AuditBatchResult {
+    const result: AuditBatchResult = { written: 0, rejected: 0 };
     try {
       this.db.transaction(() => {
         for (const record of records) {
@@ -94,20 +83,9 @@ export class AuditInserter {
       r.clientIp,
       this.string(r.userAgent),
     );
-    if (this.redact === null) return;
-    const request = this.body(r.requestBody, "request");
-    const response = this.body(r.responseBody, "response");
+    const request = r.requestBody ?? null;
+    const response = r.responseBody ?? null;
     if (request !== null || response !== null) this.insertBody.run(lastInsertRowid, request, response);
-  }
-
-  private body(text: string | null | undefined, kind: "request" | "response"): string | null {
-    if (text === null || text === undefined || this.redact === null) return null;
-    try {
-      return this.redact(text, kind);
-    } catch {
-      // A hook that fails must not let the unredacted body through.
-      return "[redaction failed]";
-    }
   }
 
   private string(value: string | null): number | null {

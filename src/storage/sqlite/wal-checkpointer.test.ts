@@ -1,10 +1,10 @@
 import { expect, test } from "bun:test";
 import { statSync } from "node:fs";
 import { join } from "node:path";
-import { openDatabase } from "../storage/sqlite/open-database.ts";
-import { makeRecord, tempDir } from "./audit-fixture.ts";
+import { makeRecord, tempDir } from "../../audit/audit-fixture.ts";
 import { AuditInserter } from "./audit-inserter.ts";
-import { prepareAuditDatabase } from "./audit-schema.ts";
+import { prepareAuditDatabase } from "./audit-migrations.ts";
+import { openDatabase } from "./open-database.ts";
 import { WalCheckpointer } from "./wal-checkpointer.ts";
 
 test("PASSIVE never waits on a long reader; TRUNCATE when idle empties the WAL once it is gone", () => {
@@ -13,7 +13,7 @@ test("PASSIVE never waits on a long reader; TRUNCATE when idle empties the WAL o
     const path = join(dir.path, "audit.db");
     const db = openDatabase(path);
     prepareAuditDatabase(db);
-    const inserter = new AuditInserter(db, null);
+    const inserter = new AuditInserter(db);
     const reader = openDatabase(path);
     reader.run("BEGIN");
     reader.query("SELECT count(*) FROM audit_log").get(); // holds its snapshot

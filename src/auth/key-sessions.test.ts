@@ -1,0 +1,99 @@
+import { describe, expect, test } from "bun:test";
+import type { KeyRecord } from "../storage/key-record.ts";
+import { type KeyEndReason, KeySessions } from "./key-sessions.ts";
+import { principalFromKey } from "./principal.ts";
+
+const record = (over: Partial<KeyRecord> = {}): KeyRecord => ({
+  id: "key_1",
+  hash: "h",
+  prefix: "mgw_x",
+  last4: "abcd",
+  name: "alice",
+  tenant: "default",
+  role: "user",
+  models: ["*"],
+  rpm: null,
+  tpm: null,
+  budgetUsd: null,
+  expiresAt: null,
+  revokedAt: null,
+  createdAt: 0,
+  lastUsedAt: null,
+  ...over,
+});
+
+/** A clock and timers the test moves by hand. */
+function manualTime() {
+  let now = 1_000;
+  const timers: { at: number; run: () => void; live: boolean }[] = [];
+  return {
+    now: () => now,
+    setTimer(run: () => void, ms: number) {
+      const timer = { at: now + ms, run, live: true };
+      timers.push(timer);
+      return { cancel: () => (timer.live = false) };
+    },
+    advance(ms: number) {
+      now += ms;
+      for (const timer of timers.filter((t) => t.live && t.at <= now)) {
+        timer.live = false;
+        timer.run();
+      }
+    },
+  };
+}
+
+describe("KeySessions", () => {
+  test("a revoke ends every session held under the key, once, and no other key's", () => {
+    const sessions = new KeySessions();
+    const ended: string[] = [];
+    sessions.hold("key_1", (reason) => ended.push(`a:${reason}`));
+    sessions.hold("key_1", (reason) => ended.push(`b:${reason}`));
+    sessions.hold("key_2", (reason) => ended.push(`c:${reason}`));
+    sessions.keyChanged(record({ revokedAt: 5 }));
+    sessions.keyChanged(record({ revokedAt: 5 }));
+    expect(ended.sort()).toEqual(["a:revoked", "b:revoked"]);
+    expect(sessions.count("key_1")).toBe(0);
+    expect(sessions.count("key_2")).toBe(1);
+  });
+
+  test("a released session is not ended", () => {
+    const sessions = new KeySessions();
+    const ended: KeyEndReason[] = [];
+    const release = sessions.hold("key_1", (reason) => ended.push(reason));
+    release();
+    sessions.keyChanged(record({ revokedAt: 5 }));
+    expect(ended).toEqual([]);
+  });
+
+  test("the end of a rotation's grace window ends the old key's sessions when it passes", () => {
+    const time = manualTime();
+    const sessions = new KeySessions(time);
+    const ended: KeyEndReason[] = [];
+    sessions.hold("key_1", (reason) => ended.push(reason));
+    sessions.keyChanged(record({ expiresAt: time.now() + 60_000 }));
+    time.advance(59_999);
+    expect(ended).toEqual([]);
+    time.advance(1);
+    expect(ended).toEqual(["expired"]);
+  });
+
+  test("a session opened during the grace window ends at the key's expiry", () => {
+    const time = manualTime();
+    const sessions = new KeySessions(time);
+    const ended: KeyEndReason[] = [];
+    const principal = principalFromKey(record({ expiresAt: time.now() + 1_000 }));
+    const watched = sessions.watch(principal, new AbortController().signal);
+    watched.signal.addEventListener("abort", () => ended.push("expired"));
+    time.advance(1_000);
+    expect(ended).toEqual(["expired"]);
+    expect((watched.signal.reason as { status: number }).status).toBe(401);
+  });
+
+  test("a JWT caller has nothing to track: the request's own signal is used", () => {
+    const sessions = new KeySessions();
+    const signal = new AbortController().signal;
+    const principal = { ...principalFromKey(record()), keyId: null, via: "jwt" as const };
+    expect(sessions.watch(principal, signal).signal).toBe(signal);
+  });
+});

@@ -1,0 +1,139 @@
+import { GatewayError } from "../core/gateway-error.ts";
+import type { KeyRecord } from "../storage/key-record.ts";
+import type { Principal } from "./principal.ts";
+
+/** Why a key's live sessions are ended. */
+export type KeyEndReason = "revoked" | "expired";
+
+/** What a request still running under a key that was just revoked or expired ends with. */
+export const keyEndedError = (reason: KeyEndReason) =>
+  new GatewayError({
+    status: 401,
+    code: "unauthorized",
+    message: `the API key was ${reason} during the request`,
+  });
+
+/** Ends one live session: a worker connection, a stream being relayed. Called at most once. */
+export type EndSession = (reason: KeyEndReason) => void;
+
+export interface KeySessionsOptions {
+  now?: () => number;
+  /** Timers are injected so a test can expire a key without waiting. */
+  setTimer?: (run: () => void, ms: number) => { cancel(): void };
+}
+
+const realTimer = (run: () => void, ms: number) => {
+  // setTimeout's delay is a 32-bit signed integer; a longer one would fire at once.
+  const timer = setTimeout(run, Math.min(ms, 2 ** 31 - 1));
+  timer.unref?.();
+  return { cancel: () => clearTimeout(timer) };
+};
+
+/**
+ * What is open under each API key right now. Keys are checked when a connection or request
+ * starts; this makes a revoke, or the end of a rotation's grace window, reach what is already
+ * open: the key's worker connections close and its streams end with an error event, at once
+ * on the node that sees the change (this node's admin calls at once, another process's within
+ * the key cache's refresh interval).
+ */
+export class KeySessions {
+  private readonly now: () => number;
+  private readonly setTimer: NonNullable<KeySessionsOptions["setTimer"]>;
+  private readonly open = new Map<string, Set<EndSession>>();
+  private readonly expiries = new Map<string, { at: number; timer: { cancel(): void } }>();
+
+  constructor(options: KeySessionsOptions = {}) {
+    this.now = options.now ?? Date.now;
+    this.setTimer = options.setTimer ?? realTimer;
+  }
+
+  /**
+   * Registers a session under a key (null for JWT callers: nothing to track) and returns its
+   * release. `expiresAt` is the key's expiry as the caller saw it at admission.
+   */
+  hold(keyId: string | null, end: EndSession, expiresAt: number | null = null): () => void {
+    if (keyId === null) return () => {};
+    let sessions = this.open.get(keyId);
+    if (!sessions) {
+      sessions = new Set();
+      this.open.set(keyId, sessions);
+    }
+    sessions.add(end);
+    if (expiresAt !== null) this.scheduleExpiry(keyId, expiresAt);
+    return () => this.release(keyId, end);
+  }
+
+  /**
+   * A request's signal that also aborts, with a 401 as its reason, when the caller's key is
+   * revoked or expires: before the first byte that is the answer, after it the stream's closing
+   * error event. `release` when the request has ended.
+   */
+  watch(principal: Principal, signal: AbortSignal): { signal: AbortSignal; release: () => void } {
+    if (principal.keyId === null) return { signal, release: () => {} };
+    const cut = new AbortController();
+    const release = this.hold(
+      principal.keyId,
+      (reason) => cut.abort(keyEndedError(reason)),
+      principal.expiresAt ?? null,
+    );
+    return { signal: AbortSignal.any([signal, cut.signal]), release };
+  }
+
+  /** Sessions open under a key (for tests and status). */
+  count(keyId: string): number {
+    return this.open.get(keyId)?.size ?? 0;
+  }
+
+  /** Wire to every key change (KeyCache's change listener): a revoke or new expiry acts here. */
+  keyChanged(record: KeyRecord): void {
+    if (record.revokedAt !== null) this.endAll(record.id, "revoked");
+    else if (record.expiresAt !== null) this.scheduleExpiry(record.id, record.expiresAt);
+  }
+
+  /** Ends every session and stops every timer (gateway stop). */
+  close(): void {
+    for (const { timer } of this.expiries.values()) timer.cancel();
+    this.expiries.clear();
+    this.open.clear();
+  }
+
+  private scheduleExpiry(keyId: string, at: number): void {
+    if (!this.open.has(keyId)) return;
+    const known = this.expiries.get(keyId);
+    if (known?.at === at) return;
+    known?.timer.cancel();
+    const delay = at - this.now();
+    if (delay <= 0) {
+      this.expiries.delete(keyId);
+      this.endAll(keyId, "expired");
+      return;
+    }
+    this.expiries.set(keyId, { at, timer: this.setTimer(() => this.fire(keyId, at), delay) });
+  }
+
+  private fire(keyId: string, at: number): void {
+    if (this.expiries.get(keyId)?.at !== at) return;
+    this.expiries.delete(keyId);
+    // A timer may fire a little early on a loaded machine; check the clock, not the timer.
+    if (this.now() < at) this.scheduleExpiry(keyId, at);
+    else this.endAll(keyId, "expired");
+  }
+
+  private endAll(keyId: string, reason: KeyEndReason): void {
+    const sessions = this.open.get(keyId);
+    this.open.delete(keyId);
+    this.expiries.get(keyId)?.timer.cancel();
+    this.expiries.delete(keyId);
+    for (const end of sessions ?? []) end(reason);
+  }
+
+  private release(keyId: string, end: EndSession): void {
+    const sessions = this.open.get(keyId);
+    if (!sessions) return;
+    sessions.delete(end);
+    if (sessions.size > 0) return;
+    this.open.delete(keyId);
+    this.expiries.get(keyId)?.timer.cancel();
+    this.expiries.delete(keyId);
+  }
+}

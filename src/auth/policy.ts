@@ -1,0 +1,22 @@
+import type { Config } from "../config/config-schema.ts";
+import type { Usage } from "../core/usage.ts";
+import type { Principal } from "./principal.ts";
+
+/**
+ * The seam for limits and budgets: every model call is admitted here before it is routed and
+ * accounted here after it ends. The built-in policy (auth/rate-limiter.ts) enforces rpm, tpm and
+ * spend budgets; a custom one can refuse with a `GatewayError` of its own status (429, 403, ...).
+ */
+export interface Policy {
+  /**
+   * Throws a `GatewayError` to refuse the call; else returns response headers to add
+   * (`x-ratelimit-*` for the built-in policy).
+   */
+  admit(principal: Principal): Record<string, string>;
+  /** Counts what an answer actually used; returns its cost in USD for the audit row. */
+  record(principal: Principal, model: string, usage: Usage): number;
+  /** Called with each new config after a reload (prices, limits). */
+  reconfigure?(config: Config): void;
+  /** Flushes state (spend totals) on stop. */
+  close?(): Promise<void>;
+}

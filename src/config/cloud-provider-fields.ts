@@ -1,0 +1,75 @@
+import { z } from "zod";
+import { OPENAI_PRESET_NAMES } from "../providers/openai-compatible/presets.ts";
+
+/**
+ * Provider fields that belong to one type each (cloud credentials, presets). Spread into the
+ * provider schema; `checkCloudProvider` says which type each belongs to and what a type needs.
+ */
+export const cloudProviderFields = {
+  /** openai: a named OpenAI-compatible vendor that fills base_url, headers and quirks. */
+  preset: z.enum(OPENAI_PRESET_NAMES).optional(),
+  /** azure: a dated API version (`2024-10-21`; routes name deployments) or `v1`. */
+  api_version: z.string().optional(),
+  /** azure: Entra ID client credentials instead of an api_key. */
+  entra: z
+    .strictObject({
+      tenant_id: z.string().min(1),
+      client_id: z.string().min(1),
+      client_secret: z.string().min(1),
+      authority_host: z.url({ protocol: /^https?$/ }).optional(),
+    })
+    .optional(),
+  /** bedrock: the AWS region (`us-east-1`). */
+  region: z.string().optional(),
+  /** bedrock: static keys; without them the standard AWS environment chain is used. */
+  aws: z
+    .strictObject({
+      access_key_id: z.string().min(1),
+      secret_access_key: z.string().min(1),
+      session_token: z.string().optional(),
+    })
+    .optional(),
+  /** vertex: the Google Cloud project id. */
+  project: z.string().optional(),
+  /** vertex: the location (`us-central1`, `europe-west4`, `global`). */
+  location: z.string().optional(),
+  /** vertex: a service-account key, as a file path or inline JSON (else GOOGLE_APPLICATION_CREDENTIALS). */
+  service_account: z.string().optional(),
+};
+
+type CloudFields = { [K in keyof typeof cloudProviderFields]?: z.infer<(typeof cloudProviderFields)[K]> };
+
+const OWNER: Record<keyof typeof cloudProviderFields, readonly string[]> = {
+  preset: ["openai"],
+  api_version: ["azure"],
+  entra: ["azure"],
+  region: ["bedrock"],
+  aws: ["bedrock"],
+  project: ["vertex"],
+  location: ["vertex"],
+  service_account: ["vertex"],
+};
+
+/** Type-specific rules: a field set on the wrong type, or one a type cannot do without. */
+export function checkCloudProvider(
+  provider: CloudFields & { type: string; base_url?: string | undefined; api_key?: string | undefined },
+  ctx: z.RefinementCtx,
+): void {
+  for (const [field, types] of Object.entries(OWNER)) {
+    if (provider[field as keyof CloudFields] !== undefined && !types.includes(provider.type))
+      ctx.addIssue({ code: "custom", path: [field], message: `only for type ${types.join(" or ")}` });
+  }
+  const require = (field: string, why: string) =>
+    ctx.addIssue({ code: "custom", path: [field], message: why });
+  if (provider.type === "azure") {
+    if (!provider.base_url) require("base_url", "required for azure (https://RESOURCE.openai.azure.com)");
+    if (!provider.api_version) require("api_version", "required for azure (e.g. 2024-10-21, or v1)");
+    if (provider.api_key && provider.entra) require("entra", "give api_key or entra, not both");
+  }
+  if (provider.type === "bedrock" && !provider.region)
+    require("region", "required for bedrock (e.g. us-east-1)");
+  if (provider.type === "vertex") {
+    if (!provider.project) require("project", "required for vertex");
+    if (!provider.location) require("location", "required for vertex (e.g. us-central1, global)");
+  }
+}

@@ -1,0 +1,13 @@
+import type { GatewayEvent } from "../audit/gateway-event.ts";
+
+/**
+ * Somewhere gateway events go besides the in-process bus (`/admin/api/events`, `mindgw tail`):
+ * a webhook, a stream, a log shipper. `publish` is called on the request path, so it must not
+ * block or throw: queue and deliver in the background, and drop (counting) when full.
+ */
+export interface EventSink {
+  /** Takes one event; returns at once. */
+  publish(event: GatewayEvent): void;
+  /** Delivers what is queued (within its own bound) and releases resources; called on stop. */
+  close?(): Promise<void>;
+}

@@ -1,0 +1,55 @@
+import { type Authenticator, createAuthenticator } from "../auth/authenticate.ts";
+import { createJwtVerifier } from "../auth/jwt-verifier.ts";
+import { createKeyAdmin, ensureBootstrapAdmin, type KeyAdmin } from "../auth/key-admin.ts";
+import { KeyCache } from "../auth/key-cache.ts";
+import { KeySessions } from "../auth/key-sessions.ts";
+import type { Config } from "../config/config-schema.ts";
+import type { Logger } from "../log/logger.ts";
+import type { KeyStore } from "../storage/storage.ts";
+
+export interface GatewayAuth {
+  readonly authenticate: Authenticator;
+  /** Key administration (`/admin/api/keys`); changes reach the cache at once. */
+  readonly keyAdmin: KeyAdmin;
+  /** What is open under each key: a revoke or expiry ends it (worker connections, streams). */
+  readonly sessions: KeySessions;
+  close(): Promise<void>;
+}
+
+export interface BuildAuthOptions {
+  /** Replaces the built-in API-key/JWT authenticator; key administration stays. */
+  authenticate?: Authenticator;
+  onBootstrapKey?: (plainKey: string) => void;
+}
+
+/**
+ * API keys (cached in front of the key store) and JWTs, or the embedder's authenticator.
+ * On first start with an empty key store, creates the one-time admin key.
+ */
+export async function buildAuth(
+  config: Config,
+  store: KeyStore,
+  logger: Logger,
+  options: BuildAuthOptions,
+): Promise<GatewayAuth> {
+  const bootstrap = config.auth.bootstrap_admin ? await ensureBootstrapAdmin(store) : null;
+  if (bootstrap) options.onBootstrapKey?.(bootstrap.key);
+  const sessions = new KeySessions();
+  const keys = new KeyCache({
+    store,
+    onError: () => logger.warn("key cache refresh failed"),
+    onChange: (record) => sessions.keyChanged(record),
+  });
+  await keys.start();
+  const jwt = config.auth.jwt;
+  return {
+    authenticate:
+      options.authenticate ?? createAuthenticator({ keys, ...(jwt ? { jwt: createJwtVerifier(jwt) } : {}) }),
+    keyAdmin: createKeyAdmin({ store, onChange: (record) => keys.onKeyChanged(record) }),
+    sessions,
+    close: () => {
+      sessions.close();
+      return keys.close();
+    },
+  };
+}

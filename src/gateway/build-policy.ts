@@ -1,0 +1,19 @@
+import type { Policy } from "../auth/policy.ts";
+import { RateLimiter } from "../auth/rate-limiter.ts";
+import { SpendLedger } from "../auth/spend-ledger.ts";
+import type { Config } from "../config/config-schema.ts";
+import type { Logger } from "../log/logger.ts";
+import type { SpendStore } from "../storage/storage.ts";
+
+/** The built-in limits policy: per-key rpm and tpm, and spend budgets totalled in storage. */
+export async function buildLimitsPolicy(config: Config, store: SpendStore, logger: Logger): Promise<Policy> {
+  const spend = new SpendLedger({ store, onError: () => logger.warn("spend flush failed") });
+  await spend.start();
+  const limiter = new RateLimiter({ spend, prices: config.prices });
+  return {
+    admit: (principal) => limiter.admit(principal),
+    record: (principal, model, usage) => limiter.record(principal, model, usage),
+    reconfigure: (next) => limiter.setPrices(next.prices),
+    close: () => spend.close(),
+  };
+}

@@ -1,0 +1,66 @@
+import type { AnyElysia } from "elysia";
+import type { RedactBody } from "../audit/redact-body.ts";
+import type { Authenticator } from "../auth/authenticate.ts";
+import type { Policy } from "../auth/policy.ts";
+import type { Config } from "../config/config-schema.ts";
+import type { ConfigSource } from "../config/config-source.ts";
+import type { EventSink } from "../events/event-sink.ts";
+import type { Logger } from "../log/logger.ts";
+import type { ProviderFactory } from "../providers/create-provider.ts";
+import type { Storage } from "../storage/storage.ts";
+import type { RuntimeHolder } from "./runtime.ts";
+
+/** Where config comes from: a fixed, validated config, or a source that can change it. */
+export type GatewayConfigOption =
+  | {
+      config: Config;
+      configSource?: never;
+      /** With `config`: watch this file and swap in valid edits (same as `fileConfigSource`). */
+      configPath?: string;
+    }
+  | { configSource: ConfigSource; config?: never; configPath?: never };
+
+/**
+ * The parts of a gateway. Every one has a built-in default, the one `mindgw serve` uses; pass
+ * your own to replace it. See docs/EMBEDDING.md.
+ */
+export type GatewayOptions = GatewayConfigOption & {
+  /** Authentication for every client and admin call. Default: API keys and (when configured) JWTs. */
+  auth?: Authenticator;
+  /** Every store the gateway keeps, audit included. Default: SQLite at `storage.path`. */
+  storage?: Storage;
+  /** Where gateway events go besides the in-process bus (`/admin/api/events`). Default: nowhere. */
+  events?: readonly EventSink[];
+  /** Limits and budgets, consulted before and after every model call. Default: per-key rpm, tpm, budgets. */
+  policy?: Policy;
+  /** Builds providers from config; wrap `createProvider` to add custom types. */
+  providers?: ProviderFactory;
+  /** Default: text lines on stderr. */
+  logger?: Logger;
+  /** @deprecated use `providers` */
+  providerFactory?: ProviderFactory;
+  /** @deprecated use `auth` */
+  authenticate?: Authenticator;
+  /**
+   * False leaves audit rows unwritten (events still flow): for embedders that keep their own
+   * record, and for the benchmark that measures what auditing costs. `mindgw serve` never sets it.
+   */
+  recordAudit?: boolean;
+  /** Applied to bodies stored with `audit.bodies: true`; the default removes credentials. */
+  redactBody?: RedactBody;
+  /** Receives the one-time admin key created on first start with an empty key store. */
+  onBootstrapKey?: (plainKey: string) => void;
+};
+
+export interface Gateway {
+  readonly app: AnyElysia;
+  /** Serves one request in-process (tests, embedding) without a socket. */
+  handle(request: Request): Promise<Response>;
+  listen(host: string, port: number): { port: number; hostname: string };
+  /** Stops taking requests, lets in-flight ones finish within the drain deadline, flushes. */
+  stop(): Promise<void>;
+  readonly runtime: RuntimeHolder;
+  readonly storage: Storage;
+  /** Re-reads the config source now (SIGHUP); false without a file or when it did not change. */
+  reload(): Promise<boolean>;
+}

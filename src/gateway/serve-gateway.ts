@@ -1,0 +1,61 @@
+import type { AnyElysia } from "elysia";
+import type { Lifecycle } from "../http/lifecycle.ts";
+import type { Logger } from "../log/logger.ts";
+import type { Storage } from "../storage/storage.ts";
+import { drainWithin } from "./drain-within.ts";
+import type { Gateway } from "./gateway-options.ts";
+import type { RuntimeHolder } from "./runtime.ts";
+
+export interface ServeGatewayParts {
+  readonly app: AnyElysia;
+  readonly runtime: RuntimeHolder;
+  readonly storage: Storage;
+  readonly lifecycle: Lifecycle;
+  readonly logger: Logger;
+  /** Re-reads the config source now (SIGHUP). */
+  readonly reload: () => Promise<boolean>;
+  /** Run first on stop, before the drain: stop watching, end live streams. */
+  readonly beforeDrain: readonly (() => void)[];
+  /** Run in order once drained and the listener is closed: flush and close each part. */
+  readonly afterDrain: readonly (() => void | Promise<void>)[];
+}
+
+/** The assembled gateway's outside: in-process `handle`, `listen` on a socket, and the ordered stop. */
+export function serveGateway(parts: ServeGatewayParts): Gateway {
+  const { app, lifecycle, runtime, logger } = parts;
+  let server: ReturnType<typeof Bun.serve> | undefined;
+  return {
+    app,
+    runtime,
+    storage: parts.storage,
+    handle: (request) => app.handle(request),
+    reload: parts.reload,
+    listen(host, port) {
+      app.listen({
+        hostname: host,
+        port,
+        // Every body is read through a bounded reader (http/read-json-body.ts) that answers 413
+        // in the caller's dialect with an x-request-id. A finite bound here would make Bun answer
+        // bodies above it with a bare 413 of its own, so it is lifted; nothing reads unbounded.
+        maxRequestBodySize: Number.MAX_SAFE_INTEGER,
+        idleTimeout: 0,
+        // Elysia shares the port by default (SO_REUSEPORT): a second gateway on a port in use
+        // would start and split the traffic. Binding exclusively makes it fail instead.
+        reusePort: false,
+      });
+      server = app.server ?? undefined;
+      if (!server) throw new Error("server failed to start");
+      return { port: server.port ?? port, hostname: server.hostname ?? host };
+    },
+    async stop() {
+      for (const step of parts.beforeDrain) step();
+      // The listener stays open while draining so that load balancers see /readyz turn 503 and
+      // new requests get a clear 503 instead of a refused connection; it closes once idle.
+      const deadline = runtime.current.config.server.drain_timeout;
+      if (!(await drainWithin(lifecycle, deadline)))
+        logger.warn(`drain deadline (${deadline} ms) passed with ${lifecycle.active} requests in flight`);
+      await server?.stop(true);
+      for (const step of parts.afterDrain) await step();
+    },
+  };
+}

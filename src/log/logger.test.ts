@@ -1,0 +1,48 @@
+import { expect, test } from "bun:test";
+import { createLogger } from "./logger.ts";
+
+const at = new Date("2026-11-30T10:00:00.000Z");
+
+function capture(options: Parameters<typeof createLogger>[0] = {}) {
+  const lines: string[] = [];
+  const logger = createLogger({ ...options, write: (line) => lines.push(line), now: () => at });
+  return { logger, lines };
+}
+
+test("text lines: time, level, message, then key=value with anything unusual quoted", () => {
+  const { logger, lines } = capture();
+  logger.info("request", { request_id: "req_1", status: 200, reason: "no such model", skip: undefined });
+  logger.warn("worker connected", { models: ["a", "b"] });
+  expect(lines).toEqual([
+    '2026-11-30T10:00:00.000Z info request request_id=req_1 status=200 reason="no such model"\n',
+    "2026-11-30T10:00:00.000Z warn worker connected models=a,b\n",
+  ]);
+});
+
+test("json lines parse, one object each, with time, level, msg and the fields", () => {
+  const { logger, lines } = capture({ format: "json" });
+  logger.error("request", { request_id: "req_2", status: 502, reason: 'say "hi"\nnext' });
+  expect(lines).toHaveLength(1);
+  expect(lines[0]?.endsWith("\n")).toBe(true);
+  expect(lines[0]?.trimEnd().includes("\n")).toBe(false);
+  expect(JSON.parse(lines[0] ?? "")).toEqual({
+    time: "2026-11-30T10:00:00.000Z",
+    level: "error",
+    msg: "request",
+    request_id: "req_2",
+    status: 502,
+    reason: 'say "hi"\nnext',
+  });
+});
+
+test("lines below the level are dropped", () => {
+  const { logger, lines } = capture({ level: "warn" });
+  logger.debug("d");
+  logger.info("i");
+  logger.warn("w");
+  logger.error("e");
+  expect(lines.map((line) => line.split(" ")[1])).toEqual(["warn", "error"]);
+  const verbose = capture({ level: "debug" });
+  verbose.logger.debug("d");
+  expect(verbose.lines).toHaveLength(1);
+});

@@ -1,0 +1,52 @@
+import { createOpenAICompatibleProvider } from "../openai-compatible/openai-compatible-provider.ts";
+import type { Provider } from "../provider.ts";
+import { azureUrl } from "./azure-endpoint.ts";
+import { type EntraCredentials, entraToken } from "./entra-token.ts";
+
+export interface AzureOptions {
+  name: string;
+  /** The resource endpoint (`https://RESOURCE.openai.azure.com`). */
+  baseUrl: string;
+  apiVersion: string;
+  /** Sent as the `api-key` header. */
+  apiKey?: string;
+  /** Entra ID client credentials (bearer token) instead of an API key. */
+  entra?: EntraCredentials;
+  headers?: Record<string, string>;
+  maxSseLine?: number;
+  env?: Record<string, string | undefined>;
+  fetch?: typeof fetch;
+}
+
+/**
+ * Azure OpenAI / Azure AI Foundry: the OpenAI wire format on Azure's URLs (deployments and
+ * `api-version`), authenticated with an `api-key` header or an Entra ID token. Without either
+ * in config, Entra credentials come from AZURE_TENANT_ID, AZURE_CLIENT_ID, AZURE_CLIENT_SECRET.
+ */
+export function createAzureProvider(options: AzureOptions): Provider {
+  const env = options.env ?? process.env;
+  const entra =
+    options.entra ??
+    (!options.apiKey && env.AZURE_TENANT_ID && env.AZURE_CLIENT_ID && env.AZURE_CLIENT_SECRET
+      ? {
+          tenant_id: env.AZURE_TENANT_ID,
+          client_id: env.AZURE_CLIENT_ID,
+          client_secret: env.AZURE_CLIENT_SECRET,
+          authority_host: env.AZURE_AUTHORITY_HOST,
+        }
+      : undefined);
+  const token = entra ? entraToken(options.name, entra, options.fetch) : undefined;
+  const apiKey = options.apiKey;
+  return createOpenAICompatibleProvider({
+    name: options.name,
+    baseUrl: options.baseUrl,
+    ...(options.headers ? { headers: options.headers } : {}),
+    ...(options.maxSseLine ? { maxSseLine: options.maxSseLine } : {}),
+    ...(options.fetch ? { fetch: options.fetch } : {}),
+    url: (path, model) => azureUrl(options.baseUrl, options.apiVersion, path, model),
+    auth: async (): Promise<Record<string, string>> => {
+      if (token) return { authorization: `Bearer ${await token.get()}` };
+      return apiKey ? { "api-key": apiKey } : {};
+    },
+  });
+}

@@ -1,0 +1,71 @@
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { GatewayError } from "../../core/gateway-error.ts";
+import { awsCredentialSource } from "./aws-credentials.ts";
+
+// The container credentials endpoint (ECS) is a loopback server here; the others need none.
+let server: ReturnType<typeof Bun.serve>;
+let served = 0;
+beforeAll(() => {
+  server = Bun.serve({
+    hostname: "127.0.0.1",
+    port: 0,
+    fetch(req) {
+      if (req.headers.get("authorization") !== "container-secret")
+        return new Response("denied", { status: 403 });
+      served += 1;
+      return Response.json({
+        AccessKeyId: `ASIA${served}`,
+        SecretAccessKey: "s",
+        Token: "t",
+        Expiration: new Date(Date.now() + 3_600_000).toISOString(),
+      });
+    },
+  });
+});
+afterAll(() => server.stop(true));
+
+const source = (config: Record<string, string>, env: Record<string, string>) =>
+  awsCredentialSource({ provider: "br", region: "us-east-1", config, env });
+
+describe("the AWS credential chain", () => {
+  test("config keys win over the environment", async () => {
+    const creds = await source(
+      { access_key_id: "CONFIG", secret_access_key: "c" },
+      { AWS_ACCESS_KEY_ID: "ENV", AWS_SECRET_ACCESS_KEY: "e" },
+    ).get();
+    expect(creds).toEqual({ accessKeyId: "CONFIG", secretAccessKey: "c" });
+  });
+
+  test("environment keys, with a session token when set", async () => {
+    const creds = await source(
+      {},
+      { AWS_ACCESS_KEY_ID: "ENV", AWS_SECRET_ACCESS_KEY: "e", AWS_SESSION_TOKEN: "tok" },
+    ).get();
+    expect(creds).toEqual({ accessKeyId: "ENV", secretAccessKey: "e", sessionToken: "tok" });
+  });
+
+  test("the container endpoint, with its authorization token, cached until near expiry", async () => {
+    const creds = source(
+      {},
+      {
+        AWS_CONTAINER_CREDENTIALS_FULL_URI: `http://127.0.0.1:${server.port}/creds`,
+        AWS_CONTAINER_AUTHORIZATION_TOKEN: "container-secret",
+      },
+    );
+    const first = await creds.get();
+    expect(first).toEqual({ accessKeyId: `ASIA${served}`, secretAccessKey: "s", sessionToken: "t" });
+    expect(await creds.get()).toEqual(first);
+    expect(served).toBe(1);
+  });
+
+  test("no credentials anywhere is a clear 502 naming the provider", async () => {
+    const error = await source({}, {})
+      .get()
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(GatewayError);
+    expect((error as GatewayError).status).toBe(502);
+    expect((error as GatewayError).message).toBe(
+      "could not get credentials for upstream br: no AWS credentials in config or the environment",
+    );
+  });
+});

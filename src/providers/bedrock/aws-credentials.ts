@@ -1,0 +1,157 @@
+import { z } from "zod";
+import { CachedCredential, type Expiring } from "../credentials/cached-credential.ts";
+import { credentialFailure } from "../credentials/fetch-token.ts";
+
+export interface AwsCredentials {
+  accessKeyId: string;
+  secretAccessKey: string;
+  sessionToken?: string;
+}
+
+/** Static keys from config; when absent, the standard AWS chain below is used. */
+export interface AwsCredentialConfig {
+  access_key_id?: string | undefined;
+  secret_access_key?: string | undefined;
+  session_token?: string | undefined;
+}
+
+type Env = Record<string, string | undefined>;
+
+export interface AwsCredentialSourceOptions {
+  provider: string;
+  region: string;
+  config: AwsCredentialConfig;
+  env?: Env;
+  fetch?: typeof fetch;
+  now?: () => number;
+}
+
+/**
+ * The credentials a Bedrock provider signs with, resolved the way AWS SDKs do: static keys in
+ * config; else `AWS_ACCESS_KEY_ID`/`AWS_SECRET_ACCESS_KEY`(/`AWS_SESSION_TOKEN`); else a web
+ * identity token file (`AWS_WEB_IDENTITY_TOKEN_FILE` + `AWS_ROLE_ARN`, as on EKS) exchanged at
+ * STS; else the container credentials endpoint (`AWS_CONTAINER_CREDENTIALS_FULL_URI` or
+ * `_RELATIVE_URI`, as on ECS). Temporary credentials are cached and refreshed before expiry.
+ */
+export function awsCredentialSource(options: AwsCredentialSourceOptions): CachedCredential<AwsCredentials> {
+  const env = options.env ?? process.env;
+  const doFetch = options.fetch ?? fetch;
+  const { config, provider } = options;
+  const forever = (value: AwsCredentials): Expiring<AwsCredentials> => ({ value, expiresAt: Infinity });
+  let fetchCredentials: () => Promise<Expiring<AwsCredentials>>;
+  if (config.access_key_id && config.secret_access_key) {
+    const value = withToken(config.access_key_id, config.secret_access_key, config.session_token);
+    fetchCredentials = async () => forever(value);
+  } else if (env.AWS_ACCESS_KEY_ID && env.AWS_SECRET_ACCESS_KEY) {
+    const value = withToken(env.AWS_ACCESS_KEY_ID, env.AWS_SECRET_ACCESS_KEY, env.AWS_SESSION_TOKEN);
+    fetchCredentials = async () => forever(value);
+  } else if (env.AWS_WEB_IDENTITY_TOKEN_FILE && env.AWS_ROLE_ARN) {
+    fetchCredentials = () => assumeRoleWithWebIdentity(provider, options.region, env, doFetch);
+  } else if (env.AWS_CONTAINER_CREDENTIALS_FULL_URI || env.AWS_CONTAINER_CREDENTIALS_RELATIVE_URI) {
+    fetchCredentials = () => containerCredentials(provider, env, doFetch);
+  } else {
+    fetchCredentials = async () => {
+      throw credentialFailure(provider, "no AWS credentials in config or the environment");
+    };
+  }
+  return new CachedCredential({ fetch: fetchCredentials, ...(options.now ? { now: options.now } : {}) });
+}
+
+const withToken = (accessKeyId: string, secretAccessKey: string, sessionToken?: string): AwsCredentials =>
+  sessionToken ? { accessKeyId, secretAccessKey, sessionToken } : { accessKeyId, secretAccessKey };
+
+const containerReply = z.looseObject({
+  AccessKeyId: z.string(),
+  SecretAccessKey: z.string(),
+  Token: z.string().optional(),
+  Expiration: z.string().optional(),
+});
+
+async function containerCredentials(
+  provider: string,
+  env: Env,
+  doFetch: typeof fetch,
+): Promise<Expiring<AwsCredentials>> {
+  const url =
+    env.AWS_CONTAINER_CREDENTIALS_FULL_URI ??
+    `http://169.254.170.2${env.AWS_CONTAINER_CREDENTIALS_RELATIVE_URI}`;
+  const headers: Record<string, string> = {};
+  const token = env.AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE
+    ? (await Bun.file(env.AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE).text()).trim()
+    : env.AWS_CONTAINER_AUTHORIZATION_TOKEN;
+  if (token) headers.authorization = token;
+  const reply = await getText(provider, url, { headers }, doFetch, "the container credentials endpoint");
+  const parsed = containerReply.safeParse(safeJson(reply));
+  if (!parsed.success) throw credentialFailure(provider, "the container credentials endpoint sent no keys");
+  const { AccessKeyId, SecretAccessKey, Token, Expiration } = parsed.data;
+  return { value: withToken(AccessKeyId, SecretAccessKey, Token), expiresAt: expiry(Expiration) };
+}
+
+async function assumeRoleWithWebIdentity(
+  provider: string,
+  region: string,
+  env: Env,
+  doFetch: typeof fetch,
+): Promise<Expiring<AwsCredentials>> {
+  const token = (await Bun.file(env.AWS_WEB_IDENTITY_TOKEN_FILE ?? "").text()).trim();
+  const endpoint = env.AWS_ENDPOINT_URL_STS ?? env.AWS_ENDPOINT_URL ?? `https://sts.${region}.amazonaws.com`;
+  const query = new URLSearchParams({
+    Action: "AssumeRoleWithWebIdentity",
+    Version: "2011-06-15",
+    RoleArn: env.AWS_ROLE_ARN ?? "",
+    RoleSessionName: env.AWS_ROLE_SESSION_NAME ?? "mindgw",
+    WebIdentityToken: token,
+  });
+  // POST with a form body: the token never sits in a URL that a proxy might log.
+  const xml = await getText(
+    provider,
+    endpoint,
+    {
+      method: "POST",
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+      body: query.toString(),
+    },
+    doFetch,
+    "STS",
+  );
+  const field = (name: string) => new RegExp(`<${name}>([^<]+)</${name}>`).exec(xml)?.[1];
+  const accessKeyId = field("AccessKeyId");
+  const secretAccessKey = field("SecretAccessKey");
+  if (!accessKeyId || !secretAccessKey) throw credentialFailure(provider, "STS sent no credentials");
+  return {
+    value: withToken(accessKeyId, secretAccessKey, field("SessionToken")),
+    expiresAt: expiry(field("Expiration")),
+  };
+}
+
+async function getText(
+  provider: string,
+  url: string,
+  init: RequestInit,
+  doFetch: typeof fetch,
+  what: string,
+): Promise<string> {
+  let response: Response;
+  try {
+    response = await doFetch(url, { ...init, signal: AbortSignal.timeout(10_000) });
+  } catch {
+    throw credentialFailure(provider, `${what} could not be reached`);
+  }
+  const text = await response.text();
+  if (!response.ok) throw credentialFailure(provider, `${what} answered ${response.status}`);
+  return text;
+}
+
+const safeJson = (text: string): unknown => {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+};
+
+/** An ISO expiry, or one hour from now when the source does not say. */
+const expiry = (iso: string | undefined) => {
+  const at = iso ? Date.parse(iso) : Number.NaN;
+  return Number.isFinite(at) ? at : Date.now() + 3_600_000;
+};

@@ -1,0 +1,94 @@
+import { AwsV4Signer } from "aws4fetch";
+import { isJsonObject } from "../../core/dialect.ts";
+import { unsupportedOperation, upstreamError } from "../../core/gateway-error.ts";
+import { wantsUsage } from "../../translate/chat-chunk-builder.ts";
+import { driveChunkWriter } from "../../translate/drive-chunk-writer.ts";
+import { chatRequestToConverse } from "../../translate/openai-to-bedrock/chat-request-to-converse.ts";
+import { converseResponseToChat } from "../../translate/openai-to-bedrock/converse-response-to-chat.ts";
+import { ConverseChunkWriter } from "../../translate/openai-to-bedrock/converse-stream-to-chat.ts";
+import { unreachable } from "../http/upstream-failure.ts";
+import type { Provider, ProviderCall, ProviderReply } from "../provider.ts";
+import { type AwsCredentialConfig, awsCredentialSource } from "./aws-credentials.ts";
+import { bedrockErrorMessage, bedrockFailure } from "./bedrock-errors.ts";
+import { converseEvents } from "./event-stream.ts";
+
+export interface BedrockOptions {
+  name: string;
+  region: string;
+  /** Defaults to `https://bedrock-runtime.{region}.amazonaws.com` (or `AWS_ENDPOINT_URL_BEDROCK_RUNTIME`). */
+  baseUrl?: string;
+  credentials: AwsCredentialConfig;
+  headers?: Record<string, string>;
+  env?: Record<string, string | undefined>;
+  fetch?: typeof fetch;
+}
+
+/**
+ * AWS Bedrock through the Converse API: one request shape for every model family on Bedrock
+ * (Anthropic's included), signed with SigV4. Speaks the OpenAI chat dialect to the router; the
+ * translation to and from Converse lives in src/translate/openai-to-bedrock.
+ */
+export function createBedrockProvider(options: BedrockOptions): Provider {
+  const env = options.env ?? process.env;
+  const base = (
+    options.baseUrl ??
+    env.AWS_ENDPOINT_URL_BEDROCK_RUNTIME ??
+    `https://bedrock-runtime.${options.region}.amazonaws.com`
+  ).replace(/\/+$/, "");
+  const doFetch = options.fetch ?? fetch;
+  const credentials = awsCredentialSource({
+    provider: options.name,
+    region: options.region,
+    config: options.credentials,
+    env,
+    fetch: doFetch,
+  });
+
+  async function call(call: ProviderCall): Promise<ProviderReply> {
+    if (call.operation !== "chat")
+      throw unsupportedOperation(`provider ${options.name} does not serve ${call.operation}`);
+    const model = String(call.body.model);
+    const url = `${base}/model/${encodeURIComponent(model)}/${call.stream ? "converse-stream" : "converse"}`;
+    const body = JSON.stringify(chatRequestToConverse(call.body));
+    const signer = new AwsV4Signer({
+      ...(await credentials.get()),
+      url,
+      method: "POST",
+      headers: { "content-type": "application/json", ...options.headers },
+      body,
+      service: "bedrock",
+      region: options.region,
+    });
+    const signed = await signer.sign();
+    let response: Response;
+    try {
+      response = await doFetch(signed.url, {
+        method: "POST",
+        headers: signed.headers,
+        body,
+        signal: call.signal,
+      });
+    } catch {
+      if (call.signal.aborted) throw call.signal.reason;
+      throw unreachable(options.name);
+    }
+    const id = `chatcmpl-${call.requestId}`;
+    if (!response.ok) {
+      const text = await response.text().catch(() => "");
+      const type = response.headers.get("x-amzn-errortype") ?? "";
+      throw bedrockFailure(options.name, response.status, type, bedrockErrorMessage(text));
+    }
+    if (call.stream && response.body) {
+      const events = converseEvents(options.name, response.body, call.signal);
+      return {
+        kind: "stream",
+        events: driveChunkWriter(events, new ConverseChunkWriter(id, model, wantsUsage(call.body))),
+      };
+    }
+    const json: unknown = await response.json().catch(() => undefined);
+    if (!isJsonObject(json)) throw upstreamError(`upstream ${options.name} sent a body that is not JSON`);
+    return { kind: "json", body: converseResponseToChat(json, model, id) };
+  }
+
+  return { name: options.name, dialect: "openai", call };
+}

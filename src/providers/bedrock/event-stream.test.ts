@@ -1,0 +1,62 @@
+import { describe, expect, test } from "bun:test";
+import { converseFrames, exceptionFrame } from "../../../test/fake-cloud/bedrock-wire.ts";
+import { GatewayError } from "../../core/gateway-error.ts";
+import { converseEvents } from "./event-stream.ts";
+
+const answer = { text: "Hello there, general Kenobi", inputTokens: 5, outputTokens: 6 };
+const join = (frames: Uint8Array[]) => {
+  const out = new Uint8Array(frames.reduce((n, f) => n + f.length, 0));
+  let at = 0;
+  for (const frame of frames) {
+    out.set(frame, at);
+    at += frame.length;
+  }
+  return out;
+};
+const streamOf = (pieces: Uint8Array[]) =>
+  new ReadableStream<Uint8Array>({
+    start(controller) {
+      for (const piece of pieces) controller.enqueue(piece);
+      controller.close();
+    },
+  });
+const decode = async (pieces: Uint8Array[]) => {
+  const out: string[] = [];
+  for await (const event of converseEvents("br", streamOf(pieces), new AbortController().signal))
+    out.push(`${event.type}:${JSON.stringify(event.payload.delta ?? event.payload.stopReason ?? "")}`);
+  return out;
+};
+
+describe("ConverseStream event-stream decoding", () => {
+  const bytes = join(converseFrames(answer));
+
+  test("decodes every frame the same, however the bytes are split (each split point, and byte by byte)", async () => {
+    const whole = await decode([bytes]);
+    expect(whole[0]).toBe('messageStart:""');
+    expect(whole.at(-2)).toBe('messageStop:"end_turn"');
+    for (let cut = 1; cut < bytes.length; cut += 7)
+      expect(await decode([bytes.subarray(0, cut), bytes.subarray(cut)])).toEqual(whole);
+    expect(await decode([...bytes].map((b) => Uint8Array.of(b)))).toEqual(whole);
+  });
+
+  test("an exception frame becomes the GatewayError its HTTP twin would be (throttling: retryable)", async () => {
+    const frames = [
+      ...converseFrames(answer).slice(0, 2),
+      exceptionFrame("throttlingException", "slow down"),
+    ];
+    const error = await decode(frames).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(GatewayError);
+    expect((error as GatewayError).retryable).toBe(true);
+  });
+
+  test("a corrupted checksum or a frame cut short is a 502, never a silent end", async () => {
+    const corrupt = bytes.slice();
+    corrupt[20] = (corrupt[20] ?? 0) ^ 0xff;
+    const bad = await decode([corrupt]).catch((e: unknown) => e);
+    expect(bad).toBeInstanceOf(GatewayError);
+    expect((bad as GatewayError).status).toBe(502);
+    const cut = await decode([bytes.subarray(0, bytes.length - 3)]).catch((e: unknown) => e);
+    expect(cut).toBeInstanceOf(GatewayError);
+    expect((cut as GatewayError).message).toContain("cut an event-stream frame short");
+  });
+});

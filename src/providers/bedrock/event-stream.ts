@@ -1,0 +1,111 @@
+import { EventStreamCodec } from "@smithy/core/event-streams";
+import { GatewayError, upstreamError } from "../../core/gateway-error.ts";
+import { converseStreamPayload } from "../../translate/openai-to-bedrock/converse-schema.ts";
+import type { ConverseEvent } from "../../translate/openai-to-bedrock/converse-stream-to-chat.ts";
+import { bedrockFailure } from "./bedrock-errors.ts";
+
+const utf8 = new TextDecoder();
+const encoder = new TextEncoder();
+const toUtf8 = (bytes: Uint8Array) => utf8.decode(bytes);
+const fromUtf8 = (text: string) => encoder.encode(text);
+
+/** The binary event-stream codec (prelude, headers, CRCs checked) AWS streams use. */
+export const newEventStreamCodec = () => new EventStreamCodec(toUtf8, fromUtf8);
+
+/**
+ * Decodes a ConverseStream body (`application/vnd.amazon.eventstream`) frame by frame as bytes
+ * arrive. An `exception` frame (throttling, model error mid-stream) is thrown as the
+ * GatewayError its HTTP twin would be; a frame whose checksum fails is a retryable 502.
+ */
+export async function* converseEvents(
+  provider: string,
+  body: ReadableStream<Uint8Array>,
+  signal: AbortSignal,
+): AsyncGenerator<ConverseEvent> {
+  const codec = newEventStreamCodec();
+  const frames = new FrameSplitter();
+  try {
+    for await (const chunk of body) {
+      for (const frame of frames.push(chunk)) {
+        const message = codec.decode(frame);
+        const header = (name: string) => {
+          const value = message.headers[name]?.value;
+          return typeof value === "string" ? value : undefined;
+        };
+        const payload = safeJson(toUtf8(message.body));
+        const kind = header(":message-type");
+        if (kind === "exception" || kind === "error") {
+          const type = header(":exception-type") ?? header(":error-code") ?? "InternalServerException";
+          const text = header(":error-message") ?? messageOf(payload);
+          throw bedrockFailure(provider, statusOfException(type), type, text);
+        }
+        const parsed = converseStreamPayload.safeParse(payload);
+        if (!parsed.success) throw upstreamError(`upstream ${provider} sent an unreadable stream event`);
+        yield { type: header(":event-type") ?? "", payload: parsed.data };
+      }
+    }
+    if (frames.pending > 0) throw upstreamError(`upstream ${provider} cut an event-stream frame short`);
+  } catch (error) {
+    if (error instanceof GatewayError) throw error;
+    if (signal.aborted) throw signal.reason;
+    throw upstreamError(`upstream ${provider} sent a broken event stream`);
+  }
+}
+
+/** The HTTP status Bedrock uses for each exception type, so a mid-stream one maps the same way. */
+function statusOfException(type: string): number {
+  if (/throttling/i.test(type)) return 429;
+  if (/validation/i.test(type)) return 400;
+  if (/accessdenied/i.test(type)) return 403;
+  if (/serviceunavailable/i.test(type)) return 503;
+  if (/modelstreamerror|modelerror/i.test(type)) return 424;
+  return 500;
+}
+
+function messageOf(payload: unknown): string | undefined {
+  if (typeof payload !== "object" || payload === null) return undefined;
+  const message =
+    (payload as Record<string, unknown>).message ?? (payload as Record<string, unknown>).Message;
+  return typeof message === "string" ? message : undefined;
+}
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Frames never exceed this (AWS caps event-stream messages at 16 MB). */
+const MAX_FRAME = 16 * 1024 * 1024;
+
+/**
+ * Cuts a byte stream into whole event-stream frames: each starts with its total length (a
+ * big-endian uint32), and network reads split and join frames anywhere.
+ */
+export class FrameSplitter {
+  private buffer = new Uint8Array(0);
+
+  get pending(): number {
+    return this.buffer.length;
+  }
+
+  push(chunk: Uint8Array): Uint8Array[] {
+    const joined = new Uint8Array(this.buffer.length + chunk.length);
+    joined.set(this.buffer);
+    joined.set(chunk, this.buffer.length);
+    const frames: Uint8Array[] = [];
+    let offset = 0;
+    while (joined.length - offset >= 4) {
+      const length = new DataView(joined.buffer, offset, 4).getUint32(0, false);
+      if (length < 16 || length > MAX_FRAME)
+        throw upstreamError(`event-stream frame of impossible length ${length}`);
+      if (joined.length - offset < length) break;
+      frames.push(joined.subarray(offset, offset + length));
+      offset += length;
+    }
+    this.buffer = joined.slice(offset);
+    return frames;
+  }
+}

@@ -1,0 +1,27 @@
+import { credentialFailure } from "../credentials/fetch-token.ts";
+import { loadServiceAccountKey, serviceAccountToken } from "./service-account-token.ts";
+
+/**
+ * The bearer token source for a Vertex AI provider. The key (a file path or inline JSON) is
+ * read on first use, so a missing file fails that request with a clear 502 rather than the
+ * whole config load; the token is then cached and refreshed before it expires.
+ */
+export function vertexToken(provider: string, serviceAccount: string | undefined): () => Promise<string> {
+  let source: Promise<ReturnType<typeof serviceAccountToken>> | undefined;
+  return async () => {
+    if (!serviceAccount)
+      throw credentialFailure(
+        provider,
+        "no service_account in config and GOOGLE_APPLICATION_CREDENTIALS is unset",
+      );
+    source ??= loadServiceAccountKey(serviceAccount)
+      .then((key) => serviceAccountToken(provider, key))
+      .catch((error: unknown) => {
+        source = undefined;
+        throw error instanceof Error && error.name === "GatewayError"
+          ? error
+          : credentialFailure(provider, "the service-account key could not be read");
+      });
+    return (await source).get();
+  };
+}

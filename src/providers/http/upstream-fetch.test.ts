@@ -1,0 +1,100 @@
+import { afterAll, describe, expect, test } from "bun:test";
+import { nodeFetch } from "./node-fetch.ts";
+import { createUpstreamFetch, nativeFetchLimit } from "./upstream-fetch.ts";
+
+const server = Bun.serve({
+  hostname: "127.0.0.1",
+  port: 0,
+  async fetch(request) {
+    const url = new URL(request.url);
+    if (url.pathname === "/echo") {
+      return Response.json(
+        { method: request.method, body: await request.text(), auth: request.headers.get("authorization") },
+        { status: 201, headers: { "x-upstream": "yes", "retry-after": "3" } },
+      );
+    }
+    if (url.pathname === "/empty") return new Response(null, { status: 204 });
+    // A stream that sends one event and then holds the connection open.
+    return new Response(
+      new ReadableStream({
+        start(controller) {
+          controller.enqueue(new TextEncoder().encode("data: one\n\n"));
+        },
+      }),
+      { headers: { "content-type": "text/event-stream" } },
+    );
+  },
+});
+const base = `http://127.0.0.1:${server.port}`;
+afterAll(() => server.stop(true));
+
+describe("nativeFetchLimit", () => {
+  test("is what Bun read from BUN_CONFIG_MAX_HTTP_REQUESTS, else Bun's 256", () => {
+    expect(nativeFetchLimit({})).toBe(256);
+    expect(nativeFetchLimit({ BUN_CONFIG_MAX_HTTP_REQUESTS: "2048" })).toBe(2048);
+    expect(nativeFetchLimit({ BUN_CONFIG_MAX_HTTP_REQUESTS: "0" })).toBe(256);
+    expect(nativeFetchLimit({ BUN_CONFIG_MAX_HTTP_REQUESTS: "lots" })).toBe(256);
+  });
+});
+
+describe("createUpstreamFetch", () => {
+  test("uses native fetch below half the native limit and node:http past it", async () => {
+    let inFlight = 0;
+    const used: string[] = [];
+    const tagged = (name: string) =>
+      (async () => {
+        used.push(name);
+        return new Response("ok");
+      }) as unknown as typeof fetch;
+    const upstream = createUpstreamFetch({
+      inFlight: () => inFlight,
+      nativeLimit: 256,
+      native: tagged("native"),
+      fallback: tagged("node"),
+    });
+    inFlight = 120;
+    await upstream(base);
+    inFlight = 121;
+    await upstream(base);
+    expect(used).toEqual(["native", "node"]);
+  });
+});
+
+describe("nodeFetch", () => {
+  test("sends method, headers and body; returns status, headers and body", async () => {
+    const res = await nodeFetch(`${base}/echo`, {
+      method: "POST",
+      headers: { authorization: "Bearer k", "content-type": "application/json" },
+      body: '{"a":1}',
+    });
+    expect(res.status).toBe(201);
+    expect(res.headers.get("x-upstream")).toBe("yes");
+    expect(res.headers.get("retry-after")).toBe("3");
+    expect(await res.json()).toEqual({ method: "POST", body: '{"a":1}', auth: "Bearer k" });
+  });
+
+  test("a status without a body has a null body", async () => {
+    const res = await nodeFetch(`${base}/empty`);
+    expect(res.status).toBe(204);
+    expect(res.body).toBeNull();
+  });
+
+  test("an abort after the head breaks the body off; an abort before it rejects", async () => {
+    const abort = new AbortController();
+    const res = await nodeFetch(`${base}/stream`, { signal: abort.signal });
+    const reader = (res.body as ReadableStream<Uint8Array>).getReader();
+    expect(new TextDecoder().decode((await reader.read()).value)).toBe("data: one\n\n");
+    abort.abort(new Error("client left"));
+    await expect(reader.read()).rejects.toThrow();
+    const early = new AbortController();
+    early.abort(new Error("gone"));
+    await expect(nodeFetch(`${base}/stream`, { signal: early.signal })).rejects.toThrow("gone");
+  });
+
+  test("an unreachable upstream rejects", async () => {
+    const probe = Bun.serve({ hostname: "127.0.0.1", port: 0, fetch: () => new Response() });
+    const port = probe.port;
+    await probe.stop(true);
+    await expect(nodeFetch(`http://127.0.0.1:${port}/`)).rejects.toThrow();
+  });
+});

@@ -1,0 +1,38 @@
+import type { JsonObject } from "../../core/dialect.ts";
+
+/** What a named OpenAI-compatible vendor needs beyond `type: openai`. */
+export interface OpenAIPreset {
+  /** Used when the provider's config names no `base_url`. */
+  baseUrl: string;
+  headers?: Record<string, string>;
+  /**
+   * The server knows `max_tokens` but not OpenAI's newer `max_completion_tokens`: the field is
+   * renamed before the request leaves (every OpenAI-compatible server takes `max_tokens`).
+   */
+  legacyMaxTokens?: boolean;
+}
+
+/** `preset:` values for `type: openai` providers; docs/PROVIDERS.md lists them. */
+export const OPENAI_PRESETS = {
+  openrouter: { baseUrl: "https://openrouter.ai/api/v1", headers: { "X-Title": "mindgw" } },
+  groq: { baseUrl: "https://api.groq.com/openai/v1" },
+  together: { baseUrl: "https://api.together.xyz/v1" },
+  mistral: { baseUrl: "https://api.mistral.ai/v1", legacyMaxTokens: true },
+  deepseek: { baseUrl: "https://api.deepseek.com/v1", legacyMaxTokens: true },
+  xai: { baseUrl: "https://api.x.ai/v1" },
+  fireworks: { baseUrl: "https://api.fireworks.ai/inference/v1" },
+  ollama: { baseUrl: "http://127.0.0.1:11434/v1", legacyMaxTokens: true },
+  vllm: { baseUrl: "http://127.0.0.1:8000/v1" },
+  "llama.cpp": { baseUrl: "http://127.0.0.1:8080/v1", legacyMaxTokens: true },
+  tgi: { baseUrl: "http://127.0.0.1:8080/v1", legacyMaxTokens: true },
+} as const satisfies Record<string, OpenAIPreset>;
+
+export type OpenAIPresetName = keyof typeof OPENAI_PRESETS;
+export const OPENAI_PRESET_NAMES = Object.keys(OPENAI_PRESETS) as [OpenAIPresetName, ...OpenAIPresetName[]];
+
+/** Applies a preset's request quirks to a body about to go upstream (a copy when it changes). */
+export function applyPresetQuirks(preset: OpenAIPreset | undefined, body: JsonObject): JsonObject {
+  if (!preset?.legacyMaxTokens || body.max_completion_tokens == null) return body;
+  const { max_completion_tokens, ...rest } = body;
+  return { ...rest, max_tokens: body.max_tokens ?? max_completion_tokens };
+}

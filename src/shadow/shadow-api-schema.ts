@@ -1,0 +1,109 @@
+import { z } from "zod";
+
+/**
+ * The wire shape of `GET /admin/api/shadow` (the admin UI's Shadow page and
+ * `mindgw shadow report --json` read it). Times are epoch milliseconds, money USD.
+ */
+
+const instant = z.union([z.number(), z.string()]).transform((value, ctx) => {
+  const ms = typeof value === "number" ? value : /^\d+$/.test(value) ? Number(value) : Date.parse(value);
+  if (!Number.isFinite(ms)) {
+    ctx.addIssue({ code: "custom", message: "expected epoch milliseconds or an ISO 8601 time" });
+    return z.NEVER;
+  }
+  return ms;
+});
+
+/** Query string of `GET /admin/api/shadow`. */
+export const shadowQuerySchema = z.strictObject({
+  /** The model the client asked for. */
+  model: z.string().min(1).max(512).optional(),
+  /** Only admins see every tenant; this narrows to one. */
+  tenant: z.string().min(1).max(512).optional(),
+  /** Inclusive lower bound on when the pair was recorded. */
+  from: instant.optional(),
+  /** Exclusive upper bound. */
+  to: instant.optional(),
+  /** The `nextCursor` of the previous page. */
+  cursor: z.string().min(1).max(200).optional(),
+  limit: z.coerce.number().int().min(1).max(500).default(50),
+});
+export type ShadowQuery = z.infer<typeof shadowQuerySchema>;
+
+/** One side of a pair: the answer the client got (primary) or the shadow's. */
+export const shadowSideSchema = z.object({
+  /** `provider:<name>` or `worker:<name>`. */
+  route: z.string().nullable(),
+  upstreamModel: z.string().nullable(),
+  /** HTTP status; 0 when the shadow was cut off by its own timeout before any answer. */
+  status: z.number().int(),
+  /** Error code when not 2xx (`upstream_timeout`, `upstream_error`, ...). */
+  errorClass: z.string().nullable(),
+  latencyMs: z.number(),
+  /** Time to the first streamed event; null for non-stream calls. */
+  ttftMs: z.number().nullable(),
+  inputTokens: z.number().int(),
+  outputTokens: z.number().int(),
+  costUsd: z.number(),
+  /** The answer's text, bounded and redacted; null unless `audit.bodies` is on. */
+  answer: z.string().nullable(),
+});
+export type ShadowSide = z.infer<typeof shadowSideSchema>;
+
+/** How far the two answers agree; a measure is null when it does not apply to this pair. */
+export const shadowAgreementSchema = z.object({
+  /** Same text, byte for byte. */
+  exact: z.boolean().nullable(),
+  /** 0..1 similarity of the normalised texts (case, whitespace, punctuation folded). */
+  similarity: z.number().min(0).max(1).nullable(),
+  /** Structured output (`response_format` json): whether each side parsed (and met the schema). */
+  primaryJsonValid: z.boolean().nullable(),
+  shadowJsonValid: z.boolean().nullable(),
+  /** Tool calls: the same tools with the same (parsed) arguments, in order. */
+  toolsAgree: z.boolean().nullable(),
+});
+export type ShadowAgreement = z.infer<typeof shadowAgreementSchema>;
+
+export const shadowRecordSchema = z.object({
+  id: z.string(),
+  requestId: z.string(),
+  /** When the pair was recorded (the later of the two answers). */
+  at: z.number(),
+  tenant: z.string().nullable(),
+  keyName: z.string().nullable(),
+  /** The model the client asked for. */
+  model: z.string(),
+  stream: z.boolean(),
+  primary: shadowSideSchema,
+  shadow: shadowSideSchema,
+  agreement: shadowAgreementSchema,
+});
+export type ShadowRecord = z.infer<typeof shadowRecordSchema>;
+
+/** Per model over the filtered range (all pages, not just this one). */
+export const shadowAggregateSchema = z.object({
+  model: z.string(),
+  pairs: z.number().int(),
+  /** Pairs where the shadow answered 2xx. */
+  shadowOk: z.number().int(),
+  /** Rates over the pairs where the measure applied; null when it never did. */
+  exactRate: z.number().nullable(),
+  meanSimilarity: z.number().nullable(),
+  shadowJsonValidRate: z.number().nullable(),
+  toolAgreementRate: z.number().nullable(),
+  primaryLatencyMsMean: z.number().nullable(),
+  shadowLatencyMsMean: z.number().nullable(),
+  primaryCostUsd: z.number(),
+  shadowCostUsd: z.number(),
+});
+export type ShadowAggregate = z.infer<typeof shadowAggregateSchema>;
+
+/** Body of `GET /admin/api/shadow`. */
+export const shadowPageSchema = z.object({
+  records: z.array(shadowRecordSchema),
+  nextCursor: z.string().nullable(),
+  aggregates: z.array(shadowAggregateSchema),
+  /** Since this process started: copies not sent because the concurrency cap was reached. */
+  shed: z.number().int(),
+});
+export type ShadowPage = z.infer<typeof shadowPageSchema>;

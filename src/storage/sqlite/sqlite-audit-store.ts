@@ -1,0 +1,150 @@
+import type { Database } from "bun:sqlite";
+import type { AuditStore } from "../storage.ts";
+import { AuditInserter } from "./audit-inserter.ts";
+import { prepareAuditDatabase } from "./audit-migrations.ts";
+import { type AuditRow, rowToRecord, selectPage } from "./audit-select.ts";
+import { WalCheckpointer } from "./wal-checkpointer.ts";
+
+export interface SqliteAuditStoreOptions {
+  /**
+   * The handle audit rows are written with, or how to open it. With a factory the store reopens
+   * the file after a storage failure (a file made writable again, a remounted disk), since a
+   * handle opened read-only stays read-only; a handle passed in is retried as is and left open
+   * on close() for its owner.
+   */
+  database: Database | (() => Database);
+  /** Reads and WAL checkpoints use this handle; by default the write handle. */
+  reader?: Database;
+}
+
+export interface SqliteAuditStore extends AuditStore {
+  /** Releases the write handle (if the store opened it). The reader stays its owner's. */
+  close(): void;
+}
+
+interface Connection {
+  db: Database;
+  inserter: AuditInserter;
+}
+
+/** Thrown to roll the probe's transaction back. */
+class ProbeDone extends Error {}
+
+/** The audit log in SQLite: interned metadata, bodies in their own table, keyset reads. */
+export function createSqliteAuditStore(options: SqliteAuditStoreOptions): SqliteAuditStore {
+  const source = options.database;
+  let conn: Connection | null = null;
+  let readerReady = false;
+  let checkpointer: WalCheckpointer | null = null;
+
+  const connection = (): Connection => {
+    if (conn !== null) return conn;
+    let db: Database | null = null;
+    try {
+      db = typeof source === "function" ? source() : source;
+      prepareAuditDatabase(db);
+      conn = { db, inserter: new AuditInserter(db) };
+      return conn;
+    } catch (error) {
+      if (db !== null && typeof source === "function") db.close();
+      throw error;
+    }
+  };
+  const disconnect = () => {
+    const current = conn;
+    conn = null;
+    if (current === null) return;
+    current.inserter.finalize();
+    if (typeof source === "function") current.db.close();
+  };
+  /** A write that fails drops the connection, so the next attempt reopens. */
+  const writing = <T>(work: (c: Connection) => T): T => {
+    try {
+      return work(connection());
+    } catch (error) {
+      disconnect();
+      throw error;
+    }
+  };
+  const reader = (): Database | null => {
+    const db = options.reader ?? connection().db;
+    if (readerReady) return db;
+    const hasLog =
+      db.query<{ n: number }, []>("SELECT count(*) AS n FROM sqlite_master WHERE name = 'audit_log'").get()
+        ?.n === 1;
+    if (!hasLog) {
+      try {
+        prepareAuditDatabase(db);
+      } catch {
+        // A read-only file that `serve` never ran on has no audit tables yet: an empty log.
+        return null;
+      }
+    }
+    readerReady = true;
+    return db;
+  };
+
+  return {
+    async insert(records) {
+      return writing((c) => c.inserter.insertBatch(records));
+    },
+    async select(filter, after, limit) {
+      const db = reader();
+      if (db === null) return [];
+      const { sql, params } = selectPage(filter, after, limit);
+      return db
+        .query<AuditRow, typeof params>(sql)
+        .all(...params)
+        .map((row) => ({ record: rowToRecord(row), position: { startedAt: row.started_at, id: row.id } }));
+    },
+    async prune(before, limit) {
+      return writing((c) => pruneBatch(c.db, before, limit));
+    },
+    async probe() {
+      writing((c) => {
+        try {
+          c.db.transaction(() => {
+            c.db.run("INSERT INTO audit_strings (value) VALUES ('probe:' || random())");
+            throw new ProbeDone();
+          })();
+        } catch (error) {
+          if (!(error instanceof ProbeDone)) throw error;
+        }
+      });
+    },
+    async maintain(idle) {
+      const db = options.reader ?? conn?.db;
+      if (db === undefined) return;
+      checkpointer ??= new WalCheckpointer(db);
+      checkpointer.checkpoint(idle);
+    },
+    close() {
+      const current = conn;
+      if (current !== null && typeof source === "function") {
+        try {
+          current.db.run("PRAGMA wal_checkpoint(TRUNCATE)");
+        } catch {
+          // The rows are committed in the WAL already; a failed checkpoint loses nothing.
+        }
+      }
+      disconnect();
+    },
+  };
+}
+
+/** Deletes up to `limit` of the oldest rows that started before `cutoff`, bodies included. */
+function pruneBatch(db: Database, cutoff: number, limit: number): number {
+  const ids = db
+    .query<{ id: number }, [number, number]>(
+      "SELECT id FROM audit_log WHERE started_at < ? ORDER BY started_at, id LIMIT ?",
+    )
+    .all(cutoff, limit)
+    .map((row) => row.id);
+  if (ids.length === 0) return 0;
+  const list = JSON.stringify(ids);
+  db.transaction(() => {
+    db.run("DELETE FROM audit_bodies WHERE log_id IN (SELECT value FROM json_each(?))", [list]);
+    db.run("DELETE FROM audit_log WHERE id IN (SELECT value FROM json_each(?))", [list]);
+  })();
+  return ids.length;
+}

@@ -1,0 +1,32 @@
+import type { GatewayError } from "../core/gateway-error.ts";
+
+/** One upstream attempt as the router describes it. */
+export interface AttemptInfo {
+  /** `provider:<name>`, or `provider:workers` before a worker is picked. */
+  readonly route: string;
+  /** The provider's dialect (`openai`, `anthropic`): `gen_ai.provider.name` on spans. */
+  readonly dialect: string;
+  readonly upstreamModel: string;
+  /** 0 for the first try on this route. */
+  readonly retry: number;
+  /** True when an earlier route of this request failed. */
+  readonly failover: boolean;
+}
+
+/** Told about one attempt as it happens; each method is called at most once. */
+export interface AttemptTelemetry {
+  /** Headers to send upstream with this attempt (W3C `traceparent`), when there are any. */
+  readonly headers: Readonly<Record<string, string>> | undefined;
+  /** The verdict: the answer was committed (no error) or the attempt failed. */
+  settled(error?: GatewayError, servedBy?: string): void;
+  /** The attempt's upstream work is over (its stream ended or was cut). */
+  closed(error?: GatewayError): void;
+}
+
+/**
+ * What the router tells telemetry about a request's upstream attempts. Absent when metrics and
+ * tracing are both off, so the router pays nothing then.
+ */
+export interface DispatchTelemetry {
+  attempt(info: AttemptInfo): AttemptTelemetry;
+}

@@ -1,0 +1,97 @@
+import type { AnyElysia } from "elysia";
+import type { EventBus } from "../audit/event-bus.ts";
+import type { Config } from "../config/config-schema.ts";
+import type { createFrontDoor } from "../http/front-door.ts";
+import type { RequestObserver } from "../http/request-ledger.ts";
+import type { Logger } from "../log/logger.ts";
+import { accessLog } from "./access-log.ts";
+import type { DispatchTelemetry } from "./dispatch-telemetry.ts";
+import { GatewayMetrics, type MetricSources } from "./metrics/gateway-metrics.ts";
+import { metricsRoutes, startMetricsListener } from "./metrics/metrics-routes.ts";
+
+/**
+ * What operators see of the gateway beside its answers: the access log, metrics and (when
+ * configured) traces. Built once by the composition root; call sites only see the observer
+ * interfaces it hands out, which cost nothing when a concern is off.
+ */
+export interface Telemetry {
+  /** Wraps the request observer (audit) so every request is also logged, counted and traced. */
+  observe(inner: RequestObserver): RequestObserver;
+  /** Undefined with `metrics.enabled: false`. */
+  readonly metrics: GatewayMetrics | undefined;
+  /** Route groups for the main listener (`/metrics`, admin role). */
+  routes(guard: ReturnType<typeof createFrontDoor>["guard"]): AnyElysia[];
+  /** Stops the `metrics.listen` listener. */
+  close(): void;
+}
+
+export interface TelemetryOptions {
+  readonly config: Config;
+  readonly logger: Logger;
+  readonly sources: MetricSources;
+  /** Config reloads and rejections are read off the event bus. */
+  readonly bus: EventBus;
+  /** Whether the config routes a model name (else it is counted as `other`). */
+  readonly routes: (model: string) => boolean;
+  /** Registers a listener for audit batch write times (ms). */
+  readonly onAuditFlush: (listener: (ms: number) => void) => void;
+}
+
+export function createTelemetry(options: TelemetryOptions): Telemetry {
+  const logRequest = accessLog(options.logger);
+  const metrics = options.config.metrics.enabled
+    ? new GatewayMetrics(options.sources, (model) =>
+        model !== null && options.routes(model) ? model : "other",
+      )
+    : undefined;
+  if (metrics) {
+    options.bus.tap((event) => {
+      if (event.type === "config.reloaded") metrics.configReloaded(true);
+      else if (event.type === "config.rejected") metrics.configReloaded(false);
+    });
+    options.onAuditFlush((ms) => metrics.auditFlushed(ms / 1000));
+  }
+  const listen = options.config.metrics.listen;
+  const listener = metrics && listen ? startMetricsListener(listen, metrics) : undefined;
+  if (listener) options.logger.info("metrics listening", { url: listener.url });
+  const dispatch = metrics ? metricsDispatch(metrics) : undefined;
+  return {
+    metrics,
+    routes: (guard) => (metrics ? [metricsRoutes({ guard, metrics })] : []),
+    close: () => listener?.stop(),
+    observe: (inner) => ({
+      started(ledger) {
+        inner.started(ledger);
+        if (dispatch) ledger.telemetry = dispatch(ledger.model ?? "");
+        if (ledger.stream) metrics?.streamStarted();
+      },
+      finished(record, principal, error) {
+        inner.finished(record, principal, error);
+        logRequest(record, error);
+        if (!metrics) return;
+        metrics.requestFinished(record, error);
+        if (record.stream) metrics.streamEnded();
+      },
+    }),
+  };
+}
+
+/** Per request: counts each upstream attempt, retry and failover. */
+function metricsDispatch(metrics: GatewayMetrics): (model: string) => DispatchTelemetry {
+  return (model) => ({
+    attempt(info) {
+      if (info.retry > 0) metrics.retried(info.route);
+      if (info.failover) metrics.failedOver(model);
+      const started = performance.now();
+      let route = info.route;
+      return {
+        headers: undefined,
+        settled(error, servedBy) {
+          if (servedBy) route = servedBy;
+          metrics.attempted(route, (performance.now() - started) / 1000, error);
+        },
+        closed() {},
+      };
+    },
+  });
+}

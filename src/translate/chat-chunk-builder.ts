@@ -1,0 +1,46 @@
+import type { JsonObject } from "../core/dialect.ts";
+import type { SseEvent } from "../core/sse.ts";
+
+/**
+ * Builds OpenAI `chat.completion.chunk` events for translators that turn another vendor's stream
+ * into the chat dialect: one id, `created` and model for the whole stream, and OpenAI's habit of
+ * `usage: null` on every chunk but the last once `include_usage` is on.
+ */
+export class ChatChunkBuilder {
+  constructor(
+    private readonly id: string,
+    private readonly model: string,
+    private readonly includeUsage: boolean,
+    private readonly created = Math.floor(Date.now() / 1000),
+  ) {}
+
+  delta(delta: JsonObject, finishReason: string | null = null): SseEvent {
+    return this.event({ choices: [{ index: 0, delta, logprobs: null, finish_reason: finishReason }] });
+  }
+
+  /** The final `choices: []` chunk carrying usage; nothing when the caller did not ask for it. */
+  usage(usage: JsonObject): SseEvent[] {
+    return this.includeUsage ? [this.event({ choices: [], usage })] : [];
+  }
+
+  private event(fields: JsonObject): SseEvent {
+    const body: JsonObject = {
+      id: this.id,
+      object: "chat.completion.chunk",
+      created: this.created,
+      model: this.model,
+      ...fields,
+    };
+    if (this.includeUsage && !("usage" in fields)) body.usage = null;
+    return { data: JSON.stringify(body) };
+  }
+}
+
+/** `stream_options.include_usage` of a chat request body. */
+export function wantsUsage(body: JsonObject): boolean {
+  const options = body.stream_options;
+  return typeof options === "object" && options !== null && (options as JsonObject).include_usage === true;
+}
+
+/** The JSON text of a tool call's arguments, as OpenAI sends it. */
+export const argumentsText = (input: unknown): string => JSON.stringify(input ?? {});

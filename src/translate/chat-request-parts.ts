@@ -1,0 +1,22 @@
+import type { OpenAIChatRequest, OpenAIMessage } from "./openai-schema.ts";
+
+/** The plain text of a chat message's content (text parts joined; refusals count as text). */
+export function messageText(message: Pick<OpenAIMessage, "content">): string {
+  const { content } = message;
+  if (content == null) return "";
+  if (typeof content === "string") return content;
+  return content.map((part) => part.text ?? part.refusal ?? "").join("");
+}
+
+/**
+ * `response_format` for an upstream that cannot enforce it: an instruction for the system
+ * prompt (the schema is shown to the model, not enforced). Undefined for plain text.
+ */
+export function formatInstruction(format: OpenAIChatRequest["response_format"]): string | undefined {
+  if (!format || format.type === "text") return undefined;
+  const schema = format.json_schema?.schema;
+  if (format.type === "json_schema" && schema !== undefined) {
+    return `Respond with only a JSON value that conforms to this JSON Schema, with no other text:\n${JSON.stringify(schema)}`;
+  }
+  return "Respond with only a valid JSON object, with no other text.";
+}

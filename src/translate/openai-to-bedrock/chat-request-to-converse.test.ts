@@ -1,0 +1,86 @@
+import { describe, expect, test } from "bun:test";
+import { GatewayError } from "../../core/gateway-error.ts";
+import { chatRequestToConverse } from "./chat-request-to-converse.ts";
+
+describe("chat request → Converse", () => {
+  test("system turns, merged same-role turns, inference settings", () => {
+    const out = chatRequestToConverse({
+      model: "m",
+      messages: [
+        { role: "system", content: "be brief" },
+        { role: "user", content: "a" },
+        { role: "user", content: [{ type: "text", text: "b" }] },
+        { role: "developer", content: "and kind" },
+      ],
+      max_completion_tokens: 50,
+      temperature: 0.3,
+      top_p: 0.9,
+      stop: "END",
+    });
+    expect(out).toEqual({
+      messages: [{ role: "user", content: [{ text: "a" }, { text: "b" }] }],
+      system: [{ text: "be brief" }, { text: "and kind" }],
+      inferenceConfig: { maxTokens: 50, temperature: 0.3, topP: 0.9, stopSequences: ["END"] },
+    });
+  });
+
+  test("tool calls and results round trip as toolUse / toolResult, tool choice mapped", () => {
+    const out = chatRequestToConverse({
+      model: "m",
+      messages: [
+        { role: "user", content: "weather?" },
+        {
+          role: "assistant",
+          content: null,
+          tool_calls: [
+            { id: "t1", type: "function", function: { name: "get_weather", arguments: '{"city":"Paris"}' } },
+          ],
+        },
+        { role: "tool", tool_call_id: "t1", content: "18C" },
+      ],
+      tools: [{ type: "function", function: { name: "get_weather", parameters: { type: "object" } } }],
+      tool_choice: { type: "function", function: { name: "get_weather" } },
+    });
+    expect(out.messages).toEqual([
+      { role: "user", content: [{ text: "weather?" }] },
+      {
+        role: "assistant",
+        content: [{ toolUse: { toolUseId: "t1", name: "get_weather", input: { city: "Paris" } } }],
+      },
+      { role: "user", content: [{ toolResult: { toolUseId: "t1", content: [{ text: "18C" }] } }] },
+    ]);
+    expect(out.toolConfig).toEqual({
+      tools: [{ toolSpec: { name: "get_weather", inputSchema: { json: { type: "object" } } } }],
+      toolChoice: { tool: { name: "get_weather" } },
+    });
+  });
+
+  test("images only as data URLs; anything else is the caller's 400 naming the part", () => {
+    const image = (url: string) => ({
+      model: "m",
+      messages: [{ role: "user", content: [{ type: "image_url", image_url: { url } }] }],
+    });
+    expect(chatRequestToConverse(image("data:image/png;base64,iVBORw0K")).messages).toEqual([
+      { role: "user", content: [{ image: { format: "png", source: { bytes: "iVBORw0K" } } }] },
+    ]);
+    const error = (() => {
+      try {
+        chatRequestToConverse(image("https://example.com/cat.png"));
+      } catch (e) {
+        return e;
+      }
+    })();
+    expect(error).toBeInstanceOf(GatewayError);
+    expect((error as GatewayError).status).toBe(400);
+    expect((error as GatewayError).param).toBe("messages.0.content.0");
+  });
+
+  test("response_format becomes a system instruction", () => {
+    const out = chatRequestToConverse({
+      model: "m",
+      messages: [{ role: "user", content: "x" }],
+      response_format: { type: "json_object" },
+    });
+    expect(out.system).toEqual([{ text: "Respond with only a valid JSON object, with no other text." }]);
+  });
+});

@@ -1,0 +1,118 @@
+import type { JsonObject } from "../../core/dialect.ts";
+import { badRequest } from "../../core/gateway-error.ts";
+import { formatInstruction, messageText } from "../chat-request-parts.ts";
+import { parseDataUrl } from "../data-url.ts";
+import { type OpenAIChatRequest, type OpenAIMessage, openAIChatRequest } from "../openai-schema.ts";
+import { parseBody, parseToolArguments } from "../parse-body.ts";
+
+type Role = "user" | "assistant";
+
+/**
+ * OpenAI chat.completions request → AWS Bedrock Converse request (the path and model id go in
+ * the URL, so `model` is not part of the body). Anthropic, Llama, Mistral, Nova and every other
+ * Bedrock model take this one shape.
+ *
+ * Best effort where Converse has no equivalent: `response_format` becomes a system instruction;
+ * `tool_choice: "none"` sends no tool choice. Dropped: `n` (must be 1), `seed`, `logprobs`,
+ * `logit_bias`, `frequency_penalty`, `presence_penalty`, `reasoning_effort`, `modalities`, `audio`.
+ * Images must be `data:` URLs: Converse takes bytes, never a URL.
+ */
+export function chatRequestToConverse(body: JsonObject): JsonObject {
+  const request = parseBody(openAIChatRequest, body, "request");
+  if (request.n != null && request.n !== 1) throw badRequest("n: only n=1 is supported on this model", "n");
+  const system: JsonObject[] = [];
+  const turns: Array<{ role: Role; content: JsonObject[] }> = [];
+  const push = (role: Role, blocks: JsonObject[]) => {
+    if (blocks.length === 0) return;
+    const last = turns.at(-1);
+    // Converse wants strictly alternating turns: consecutive same-role messages merge.
+    if (last?.role === role) last.content.push(...blocks);
+    else turns.push({ role, content: blocks });
+  };
+  for (const [i, message] of request.messages.entries()) {
+    if (message.role === "system" || message.role === "developer")
+      system.push({ text: messageText(message) });
+    else if (message.role === "tool") push("user", [toolResult(message, i)]);
+    else if (message.role === "assistant") push("assistant", assistantBlocks(message));
+    else push("user", userBlocks(message, i));
+  }
+  const format = formatInstruction(request.response_format);
+  if (format) system.push({ text: format });
+
+  const out: JsonObject = { messages: turns };
+  if (system.length > 0) out.system = system;
+  const inference = inferenceConfig(request);
+  if (Object.keys(inference).length > 0) out.inferenceConfig = inference;
+  const tools = toolConfig(request);
+  if (tools) out.toolConfig = tools;
+  return out;
+}
+
+function inferenceConfig(request: OpenAIChatRequest): JsonObject {
+  const out: JsonObject = {};
+  const maxTokens = request.max_completion_tokens ?? request.max_tokens;
+  if (maxTokens != null) out.maxTokens = maxTokens;
+  if (request.temperature != null) out.temperature = request.temperature;
+  if (request.top_p != null) out.topP = request.top_p;
+  if (request.stop != null)
+    out.stopSequences = typeof request.stop === "string" ? [request.stop] : request.stop;
+  return out;
+}
+
+function assistantBlocks(message: OpenAIMessage): JsonObject[] {
+  const blocks: JsonObject[] = [];
+  const text = messageText(message);
+  if (text !== "") blocks.push({ text }); // Converse rejects empty text blocks
+  for (const call of message.tool_calls ?? []) {
+    blocks.push({
+      toolUse: {
+        toolUseId: call.id,
+        name: call.function.name,
+        input: parseToolArguments(call.function.arguments),
+      },
+    });
+  }
+  return blocks;
+}
+
+function toolResult(message: OpenAIMessage, i: number): JsonObject {
+  if (!message.tool_call_id)
+    throw badRequest(`messages.${i}.tool_call_id: required`, `messages.${i}.tool_call_id`);
+  return { toolResult: { toolUseId: message.tool_call_id, content: [{ text: messageText(message) }] } };
+}
+
+function userBlocks(message: OpenAIMessage, i: number): JsonObject[] {
+  const { content } = message;
+  if (content == null) return [];
+  if (typeof content === "string") return content === "" ? [] : [{ text: content }];
+  return content.map((part, j): JsonObject => {
+    const path = `messages.${i}.content.${j}`;
+    if (part.type === "text") return { text: part.text ?? "" };
+    if (part.type === "image_url" && part.image_url !== undefined) {
+      const url = typeof part.image_url === "string" ? part.image_url : part.image_url.url;
+      const data = parseDataUrl(url);
+      const format = data?.mediaType.replace(/^image\//, "");
+      if (!data || !format || !["png", "jpeg", "gif", "webp"].includes(format))
+        throw badRequest(`${path}: this model takes images only as data: URLs (png, jpeg, gif, webp)`, path);
+      return { image: { format, source: { bytes: data.data } } };
+    }
+    throw badRequest(`${path}: content part "${part.type}" is not supported on this model`, path);
+  });
+}
+
+function toolConfig(request: OpenAIChatRequest): JsonObject | undefined {
+  if (!request.tools?.length) return undefined;
+  const tools = request.tools.map(({ function: fn }) => ({
+    toolSpec: {
+      name: fn.name,
+      ...(fn.description !== undefined ? { description: fn.description } : {}),
+      inputSchema: { json: fn.parameters ?? { type: "object", properties: {} } },
+    },
+  }));
+  const choice = request.tool_choice;
+  const out: JsonObject = { tools };
+  if (choice === "auto") out.toolChoice = { auto: {} };
+  else if (choice === "required") out.toolChoice = { any: {} };
+  else if (choice && choice !== "none") out.toolChoice = { tool: { name: choice.function.name } };
+  return out;
+}

@@ -1,0 +1,43 @@
+import { z } from "zod";
+
+/** The parts of Bedrock's Converse API the translators read; unknown fields are tolerated. */
+export const converseUsage = z.looseObject({
+  inputTokens: z.number().nullish(),
+  outputTokens: z.number().nullish(),
+  cacheReadInputTokens: z.number().nullish(),
+  cacheWriteInputTokens: z.number().nullish(),
+});
+export type ConverseUsage = z.infer<typeof converseUsage>;
+
+const contentBlock = z.looseObject({
+  text: z.string().optional(),
+  toolUse: z.looseObject({ toolUseId: z.string(), name: z.string(), input: z.unknown() }).optional(),
+  reasoningContent: z.unknown().optional(),
+});
+
+export const converseResponse = z.looseObject({
+  output: z.looseObject({
+    message: z.looseObject({ role: z.string().optional(), content: z.array(contentBlock) }),
+  }),
+  stopReason: z.string().nullish(),
+  usage: converseUsage.nullish(),
+});
+
+/** One ConverseStream event: the event type (a frame header) and its JSON payload. */
+export const converseStreamPayload = z.looseObject({
+  contentBlockIndex: z.number().int().nonnegative().optional(),
+  start: z
+    .looseObject({ toolUse: z.looseObject({ toolUseId: z.string(), name: z.string() }).optional() })
+    .optional(),
+  delta: z
+    .looseObject({
+      text: z.string().optional(),
+      toolUse: z.looseObject({ input: z.string() }).optional(),
+      reasoningContent: z.unknown().optional(),
+    })
+    .optional(),
+  stopReason: z.string().optional(),
+  usage: converseUsage.optional(),
+  message: z.string().optional(),
+});
+export type ConverseStreamPayload = z.infer<typeof converseStreamPayload>;

@@ -1,0 +1,78 @@
+import type { JsonObject } from "../../core/dialect.ts";
+import type { SseEvent } from "../../core/sse.ts";
+import { ChatChunkBuilder } from "../chat-chunk-builder.ts";
+import type { ChunkWriter } from "../drive-chunk-writer.ts";
+import type { ConverseStreamPayload, ConverseUsage } from "./converse-schema.ts";
+import { converseUsageToOpenAI, finishReasonOfConverse } from "./converse-usage.ts";
+
+/** One decoded ConverseStream event: its `:event-type` header and JSON payload. */
+export interface ConverseEvent {
+  readonly type: string;
+  readonly payload: ConverseStreamPayload;
+}
+
+/**
+ * The state of one ConverseStream translated into chat chunks: which content block is which
+ * tool call, the stop reason (messageStop) and the usage (metadata, which comes after it).
+ * `finish` emits the closing chunks once the stream is over.
+ */
+export class ConverseChunkWriter implements ChunkWriter<ConverseEvent> {
+  private readonly chunks: ChatChunkBuilder;
+  private readonly toolIndexOfBlock = new Map<number, number>();
+  private stopReason: string | undefined;
+  private usage: ConverseUsage = {};
+
+  constructor(id: string, model: string, includeUsage: boolean) {
+    this.chunks = new ChatChunkBuilder(id, model, includeUsage);
+  }
+
+  *event({ type, payload }: ConverseEvent): Generator<SseEvent> {
+    const block = payload.contentBlockIndex ?? 0;
+    switch (type) {
+      case "messageStart":
+        yield this.chunks.delta({ role: "assistant", content: "", refusal: null });
+        return;
+      case "contentBlockStart": {
+        const tool = payload.start?.toolUse;
+        if (!tool) return;
+        const index = this.toolIndexOfBlock.size;
+        this.toolIndexOfBlock.set(block, index);
+        const call = {
+          index,
+          id: tool.toolUseId,
+          type: "function",
+          function: { name: tool.name, arguments: "" },
+        };
+        yield this.chunks.delta({ tool_calls: [call] });
+        return;
+      }
+      case "contentBlockDelta": {
+        const delta = payload.delta;
+        if (delta?.text) yield this.chunks.delta({ content: delta.text });
+        const index = this.toolIndexOfBlock.get(block);
+        if (delta?.toolUse?.input && index !== undefined)
+          yield this.chunks.delta({ tool_calls: [{ index, function: { arguments: delta.toolUse.input } }] });
+        return; // reasoning deltas have no chat-completions form
+      }
+      case "messageStop":
+        this.stopReason = payload.stopReason;
+        return;
+      case "metadata":
+        if (payload.usage) this.usage = payload.usage;
+        return;
+      default:
+        return; // contentBlockStop
+    }
+  }
+
+  /** True once messageStop arrived: the answer is complete even if metadata never comes. */
+  get stopped(): boolean {
+    return this.stopReason !== undefined;
+  }
+
+  *finish(): Generator<SseEvent> {
+    yield this.chunks.delta({}, finishReasonOfConverse(this.stopReason));
+    yield* this.chunks.usage(converseUsageToOpenAI(this.usage) as JsonObject);
+    yield { data: "[DONE]" };
+  }
+}

@@ -1,0 +1,36 @@
+import type { JsonObject } from "../../core/dialect.ts";
+import type { ConverseUsage } from "./converse-schema.ts";
+
+const num = (value: number | null | undefined) => value ?? 0;
+
+/**
+ * Converse usage → OpenAI chat usage. Bedrock counts cache reads and writes apart from
+ * `inputTokens`; OpenAI's `prompt_tokens` includes them, and so does what the gateway bills.
+ */
+export function converseUsageToOpenAI(usage: ConverseUsage): JsonObject {
+  const cached = num(usage.cacheReadInputTokens);
+  const prompt = num(usage.inputTokens) + cached + num(usage.cacheWriteInputTokens);
+  const completion = num(usage.outputTokens);
+  return {
+    prompt_tokens: prompt,
+    completion_tokens: completion,
+    total_tokens: prompt + completion,
+    prompt_tokens_details: { cached_tokens: cached },
+  };
+}
+
+/** Converse stopReason → OpenAI finish_reason. */
+export function finishReasonOfConverse(stopReason: string | null | undefined): string {
+  switch (stopReason) {
+    case "max_tokens":
+    case "model_context_window_exceeded":
+      return "length";
+    case "tool_use":
+      return "tool_calls";
+    case "guardrail_intervened":
+    case "content_filtered":
+      return "content_filter";
+    default:
+      return "stop"; // end_turn, stop_sequence
+  }
+}

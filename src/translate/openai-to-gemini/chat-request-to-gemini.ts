@@ -1,0 +1,148 @@
+import type { JsonObject } from "../../core/dialect.ts";
+import { badRequest } from "../../core/gateway-error.ts";
+import { messageText } from "../chat-request-parts.ts";
+import { parseDataUrl } from "../data-url.ts";
+import { type OpenAIChatRequest, type OpenAIMessage, openAIChatRequest } from "../openai-schema.ts";
+import { parseBody, parseToolArguments } from "../parse-body.ts";
+
+type Role = "user" | "model";
+
+/** OpenAI `reasoning_effort` → Gemini thinking budget (tokens). */
+const THINKING_BUDGET: Record<string, number> = { none: 0, minimal: 0, low: 1024, medium: 8192, high: 24576 };
+
+/**
+ * OpenAI chat.completions request → Gemini `generateContent` request (Gemini API and Vertex
+ * AI take the same body; the model goes in the URL). JSON Schemas pass as
+ * `parametersJsonSchema`/`responseJsonSchema`, so nothing is lost converting to OpenAPI types.
+ *
+ * Dropped: `logprobs`, `logit_bias`, `user`, `parallel_tool_calls`, `modalities`, `audio`.
+ * Images: `data:` URLs inline; other URLs as `fileData` (Gemini fetches `gs://` and https).
+ */
+export function chatRequestToGemini(body: JsonObject): JsonObject {
+  const request = parseBody(openAIChatRequest, body, "request");
+  const system: JsonObject[] = [];
+  const contents: Array<{ role: Role; parts: JsonObject[] }> = [];
+  const toolNames = new Map<string, string>();
+  const push = (role: Role, parts: JsonObject[]) => {
+    if (parts.length === 0) return;
+    const last = contents.at(-1);
+    if (last?.role === role) last.parts.push(...parts);
+    else contents.push({ role, parts });
+  };
+  for (const [i, message] of request.messages.entries()) {
+    if (message.role === "system" || message.role === "developer")
+      system.push({ text: messageText(message) });
+    else if (message.role === "assistant") push("model", modelParts(message, toolNames));
+    else if (message.role === "tool") push("user", [functionResponse(message, i, toolNames)]);
+    else push("user", userParts(message, i));
+  }
+  const out: JsonObject = { contents };
+  if (system.length > 0) out.systemInstruction = { parts: system };
+  const generation = generationConfig(request, body);
+  if (Object.keys(generation).length > 0) out.generationConfig = generation;
+  if (request.tools?.length) {
+    out.tools = [
+      {
+        functionDeclarations: request.tools.map(({ function: fn }) => ({
+          name: fn.name,
+          ...(fn.description !== undefined ? { description: fn.description } : {}),
+          parametersJsonSchema: fn.parameters ?? { type: "object", properties: {} },
+        })),
+      },
+    ];
+    const choice = request.tool_choice;
+    if (choice === "required") out.toolConfig = { functionCallingConfig: { mode: "ANY" } };
+    else if (choice === "none") out.toolConfig = { functionCallingConfig: { mode: "NONE" } };
+    else if (choice && choice !== "auto")
+      out.toolConfig = {
+        functionCallingConfig: { mode: "ANY", allowedFunctionNames: [choice.function.name] },
+      };
+  }
+  return out;
+}
+
+function generationConfig(request: OpenAIChatRequest, body: JsonObject): JsonObject {
+  const out: JsonObject = {};
+  const maxTokens = request.max_completion_tokens ?? request.max_tokens;
+  if (maxTokens != null) out.maxOutputTokens = maxTokens;
+  if (request.temperature != null) out.temperature = request.temperature;
+  if (request.top_p != null) out.topP = request.top_p;
+  if (request.n != null) out.candidateCount = request.n;
+  if (request.stop != null)
+    out.stopSequences = typeof request.stop === "string" ? [request.stop] : request.stop;
+  if (typeof body.seed === "number") out.seed = body.seed;
+  if (typeof body.presence_penalty === "number") out.presencePenalty = body.presence_penalty;
+  if (typeof body.frequency_penalty === "number") out.frequencyPenalty = body.frequency_penalty;
+  const format = request.response_format;
+  if (format && format.type !== "text") {
+    out.responseMimeType = "application/json";
+    if (format.type === "json_schema" && format.json_schema?.schema !== undefined)
+      out.responseJsonSchema = format.json_schema.schema;
+  }
+  const effort =
+    typeof body.reasoning_effort === "string" ? THINKING_BUDGET[body.reasoning_effort] : undefined;
+  if (effort !== undefined) out.thinkingConfig = { thinkingBudget: effort };
+  return out;
+}
+
+function modelParts(message: OpenAIMessage, toolNames: Map<string, string>): JsonObject[] {
+  const parts: JsonObject[] = [];
+  const text = messageText(message);
+  if (text !== "") parts.push({ text });
+  for (const call of message.tool_calls ?? []) {
+    toolNames.set(call.id, call.function.name);
+    parts.push({
+      functionCall: {
+        id: call.id,
+        name: call.function.name,
+        args: parseToolArguments(call.function.arguments),
+      },
+    });
+  }
+  return parts;
+}
+
+/** Gemini names the function a result answers; OpenAI only its call id, so the name is looked up. */
+function functionResponse(message: OpenAIMessage, i: number, toolNames: Map<string, string>): JsonObject {
+  const id = message.tool_call_id;
+  const name = id ? toolNames.get(id) : undefined;
+  if (!id || !name)
+    throw badRequest(
+      `messages.${i}.tool_call_id: does not answer a tool call earlier in the conversation`,
+      `messages.${i}.tool_call_id`,
+    );
+  const text = messageText(message);
+  const parsed = parseToolArguments(text);
+  const response = Object.keys(parsed).length > 0 ? parsed : { result: text };
+  return { functionResponse: { id, name, response } };
+}
+
+function userParts(message: OpenAIMessage, i: number): JsonObject[] {
+  const { content } = message;
+  if (content == null) return [];
+  if (typeof content === "string") return content === "" ? [] : [{ text: content }];
+  return content.map((part, j): JsonObject => {
+    const path = `messages.${i}.content.${j}`;
+    if (part.type === "text") return { text: part.text ?? "" };
+    if (part.type === "image_url" && part.image_url !== undefined) {
+      const url = typeof part.image_url === "string" ? part.image_url : part.image_url.url;
+      const data = parseDataUrl(url);
+      if (data) return { inlineData: { mimeType: data.mediaType, data: data.data } };
+      return { fileData: { mimeType: mimeOf(url), fileUri: url } };
+    }
+    if (part.type === "file" && part.file?.file_data) {
+      const data = parseDataUrl(part.file.file_data);
+      if (data) return { inlineData: { mimeType: data.mediaType, data: data.data } };
+    }
+    throw badRequest(`${path}: content part "${part.type}" is not supported on this model`, path);
+  });
+}
+
+function mimeOf(url: string): string {
+  const extension = /\.([a-z0-9]+)(?:\?|#|$)/i.exec(url)?.[1]?.toLowerCase();
+  if (extension === "png") return "image/png";
+  if (extension === "webp") return "image/webp";
+  if (extension === "gif") return "image/gif";
+  if (extension === "pdf") return "application/pdf";
+  return "image/jpeg";
+}

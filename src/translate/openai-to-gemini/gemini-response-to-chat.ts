@@ -1,0 +1,74 @@
+import type { JsonObject } from "../../core/dialect.ts";
+import { argumentsText } from "../chat-chunk-builder.ts";
+import { parseBody } from "../parse-body.ts";
+import { type GeminiResponse, geminiResponse } from "./gemini-schema.ts";
+import { finishReasonOfGemini, geminiUsageToOpenAI } from "./gemini-usage.ts";
+
+/**
+ * Gemini `generateContent` response → OpenAI chat.completion: each candidate a choice, text
+ * parts joined (thought summaries left out), function calls as `tool_calls`. A prompt blocked
+ * before any candidate answers as an empty `content_filter` choice.
+ */
+export function geminiResponseToChat(
+  body: JsonObject,
+  model: string,
+  id: string,
+  created = Math.floor(Date.now() / 1000),
+): JsonObject {
+  const response = parseBody(geminiResponse, body, "upstream");
+  const candidates = response.candidates ?? [];
+  const choices =
+    candidates.length === 0 && response.promptFeedback?.blockReason
+      ? [
+          {
+            index: 0,
+            message: { role: "assistant", content: "", refusal: null },
+            logprobs: null,
+            finish_reason: "content_filter",
+          },
+        ]
+      : candidates.map((candidate, index) => choiceOf(candidate, index));
+  return {
+    id,
+    object: "chat.completion",
+    created,
+    model,
+    choices,
+    usage: geminiUsageToOpenAI(response.usageMetadata ?? {}),
+  };
+}
+
+type Candidate = NonNullable<GeminiResponse["candidates"]>[number];
+
+function choiceOf(candidate: Candidate, index: number): JsonObject {
+  let text = "";
+  const toolCalls: JsonObject[] = [];
+  for (const part of candidate.content?.parts ?? []) {
+    if (part.text !== undefined && !part.thought) text += part.text;
+    if (part.functionCall) toolCalls.push(toolCallOf(part.functionCall, toolCalls.length));
+  }
+  const message: JsonObject = {
+    role: "assistant",
+    content: text === "" && toolCalls.length > 0 ? null : text,
+    refusal: null,
+  };
+  if (toolCalls.length > 0) message.tool_calls = toolCalls;
+  return {
+    index,
+    message,
+    logprobs: null,
+    finish_reason: finishReasonOfGemini(candidate.finishReason, toolCalls.length > 0),
+  };
+}
+
+/** Gemini's call ids are optional; a call without one gets a stable id of its position. */
+export function toolCallOf(
+  call: { id?: string | undefined; name: string; args?: unknown },
+  index: number,
+): JsonObject {
+  return {
+    id: call.id ?? `call_${index}`,
+    type: "function",
+    function: { name: call.name, arguments: argumentsText(call.args) },
+  };
+}

@@ -1,0 +1,33 @@
+import { z } from "zod";
+
+/** The parts of Gemini's generateContent API (Gemini API and Vertex AI alike) the translators read. */
+export const geminiPart = z.looseObject({
+  text: z.string().optional(),
+  thought: z.boolean().optional(),
+  functionCall: z
+    .looseObject({ id: z.string().optional(), name: z.string(), args: z.unknown().optional() })
+    .optional(),
+});
+
+export const geminiUsage = z.looseObject({
+  promptTokenCount: z.number().nullish(),
+  candidatesTokenCount: z.number().nullish(),
+  thoughtsTokenCount: z.number().nullish(),
+  cachedContentTokenCount: z.number().nullish(),
+});
+export type GeminiUsage = z.infer<typeof geminiUsage>;
+
+export const geminiResponse = z.looseObject({
+  responseId: z.string().optional(),
+  candidates: z
+    .array(
+      z.looseObject({
+        content: z.looseObject({ parts: z.array(geminiPart).optional() }).optional(),
+        finishReason: z.string().optional(),
+      }),
+    )
+    .optional(),
+  promptFeedback: z.looseObject({ blockReason: z.string().optional() }).optional(),
+  usageMetadata: geminiUsage.optional(),
+});
+export type GeminiResponse = z.infer<typeof geminiResponse>;

@@ -1,0 +1,79 @@
+import { describe, expect, test } from "bun:test";
+import { decodeSse } from "../../src/core/sse.ts";
+import { auditRow, createKey } from "./harness/admin-api.ts";
+import { bearer, chatBody } from "./harness/fake-config.ts";
+import { gatewayFixture } from "./harness/gateway-fixture.ts";
+import { listWorkers, spawnWorker } from "./harness/spawn-worker.ts";
+import { waitFor } from "./harness/wait-for.ts";
+
+// Keys are checked when a connection or request starts; a revoke must also reach what is
+// already open: the key's worker connection and its streams, at once.
+const f = gatewayFixture({ config: { routing: { retries: 0 } } });
+
+const revoke = (id: string) =>
+  fetch(f.url(`/admin/api/keys/${id}/revoke`), { method: "POST", headers: bearer(f.adminKey) });
+
+describe("a revoked key", () => {
+  test("ends its open stream at once with an error event, audited as 401", async () => {
+    const user = await createKey(f.gw, { name: "streamer", role: "user" });
+    // 40 chunks 150 ms apart: six seconds of stream unless something ends it.
+    const response = await fetch(f.url("/v1/chat/completions"), {
+      method: "POST",
+      headers: bearer(user.key),
+      body: chatBody("fake-model", "a long story [[fake:chunks=40,chunkDelay=150]]", { stream: true }),
+    });
+    expect(response.status).toBe(200);
+    const requestId = response.headers.get("x-request-id") ?? "";
+    const events: string[] = [];
+    let revokedAt = 0;
+    for await (const event of decodeSse(response.body as ReadableStream<Uint8Array>)) {
+      events.push(event.data);
+      if (events.length === 1) {
+        expect((await revoke(user.id)).status).toBe(200);
+        revokedAt = events.length;
+      }
+    }
+    const last = events.at(-1) ?? "";
+    expect(last).toContain('"error"');
+    expect(last).toContain("revoked");
+    // Far fewer than the 40 content chunks (and no [DONE]) reached the client after the revoke.
+    expect(events.length - revokedAt).toBeLessThan(10);
+    expect(events).not.toContain("[DONE]");
+    const row = await auditRow(f.gw, requestId);
+    expect(row.status).toBe(401);
+    // The key cannot start anything new either.
+    const again = await fetch(f.url("/v1/chat/completions"), {
+      method: "POST",
+      headers: bearer(user.key),
+      body: chatBody("fake-model"),
+    });
+    expect(again.status).toBe(401);
+  });
+
+  test("closes its worker's connection at once, and the worker stops", async () => {
+    const workerKey = await createKey(f.gw, { name: "fleet", role: "worker", models: ["*"] });
+    const worker = spawnWorker({
+      gateway: f.gw.url,
+      token: workerKey.key,
+      upstream: `${f.fake.url}/v1`,
+      name: "gpu-1",
+      models: ["fake-model"],
+    });
+    try {
+      await waitFor("the worker to register", async () =>
+        (await listWorkers(f.gw.url, f.adminKey)).some((w) => w.name === "gpu-1"),
+      );
+      expect((await revoke(workerKey.id)).status).toBe(200);
+      await waitFor(
+        "the worker to be gone",
+        async () => !(await listWorkers(f.gw.url, f.adminKey)).some((w) => w.name === "gpu-1"),
+        5_000,
+      );
+      const code = await waitFor("the worker to exit", () => worker.proc.exitCode ?? undefined, 10_000);
+      expect(code).not.toBe(0);
+      expect(worker.stderr.all + worker.stdout.all).toContain("revoked");
+    } finally {
+      await worker.stop("SIGKILL");
+    }
+  });
+});

@@ -1,0 +1,141 @@
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { type FakeUpstream, startFakeUpstream } from "../fake-upstream/fake-upstream.ts";
+import { bearer, chatBody } from "./harness/fake-config.ts";
+import { type GatewayProcess, spawnGateway } from "./harness/spawn-gateway.ts";
+import { createKey, spawnWorker, type WorkerProcess, waitForWorkers } from "./harness/spawn-worker.ts";
+import { waitFor } from "./harness/wait-for.ts";
+
+// `log.format: json` through the compiled binary: every stderr line of the gateway and of a worker
+// is one JSON object; each request leaves one access line with its id; refusals say why and
+// never print the credential that was refused.
+
+const WRONG_KEY = "mgw_thisKeyIsWrongAndMustNeverBeLogged1234";
+
+let fake: FakeUpstream;
+let gw: GatewayProcess;
+let worker: WorkerProcess;
+let key: string;
+
+type Line = Record<string, unknown>;
+
+const linesOf = (text: string): Line[] =>
+  text
+    .split("\n")
+    .filter((line) => line !== "")
+    .map((line) => JSON.parse(line) as Line);
+
+const accessLine = (requestId: string) =>
+  waitFor(`the access line of ${requestId}`, () =>
+    linesOf(gw.stderr.all).find((line) => line.msg === "request" && line.request_id === requestId),
+  );
+
+beforeAll(async () => {
+  fake = await startFakeUpstream();
+  gw = await spawnGateway({
+    config: {
+      log: { format: "json", level: "info" },
+      providers: [{ name: "fake", type: "openai", base_url: `${fake.url}/v1` }],
+      models: [{ name: "m1", routes: [{ provider: "fake", model: "fake-model" }] }],
+      routing: { retries: 0 },
+    },
+  });
+  key = gw.adminKey ?? "";
+  const workerKey = await createKey(gw.url, key, { name: "fleet", role: "worker", models: ["*"] });
+  worker = spawnWorker({
+    gateway: gw.url,
+    token: workerKey,
+    upstream: `${fake.url}/v1`,
+    name: "w-json",
+    models: ["fake-model"],
+    args: ["--log-format", "json", "--log-level", "info"],
+  });
+  await waitForWorkers(gw.url, key, ["w-json"]);
+}, 60_000);
+
+afterAll(async () => {
+  await worker?.stop("SIGKILL");
+  await gw?.stop();
+  await fake?.stop();
+});
+
+describe("logs: json", () => {
+  test("a served request leaves one info access line with its id, key, model, route, tokens and timings", async () => {
+    const res = await fetch(`${gw.url}/v1/chat/completions`, {
+      method: "POST",
+      headers: { ...bearer(key), "x-request-id": "log-ok-1" },
+      body: chatBody("m1", "hello there", { stream: true, stream_options: { include_usage: true } }),
+    });
+    expect(res.status).toBe(200);
+    await res.text();
+    const line = await accessLine("log-ok-1");
+    expect(line).toMatchObject({
+      level: "info",
+      request_id: "log-ok-1",
+      front_door: "chat",
+      key: "bootstrap-admin",
+      model: "m1",
+      route: "provider:fake",
+      upstream_model: "fake-model",
+      status: 200,
+      stream: true,
+    });
+    expect(line.tokens_in).toBeGreaterThan(0);
+    expect(line.tokens_out).toBeGreaterThan(0);
+    expect(line.latency_ms).toBeGreaterThan(0);
+    expect(line.ttft_ms).toBeGreaterThan(0);
+    expect(Number.isNaN(Date.parse(String(line.time)))).toBe(false);
+    expect(linesOf(gw.stderr.all).filter((l) => l.request_id === "log-ok-1")).toHaveLength(1);
+  });
+
+  test("a refused request is logged at warn with status and reason, and the wrong key never appears", async () => {
+    const res = await fetch(`${gw.url}/v1/chat/completions`, {
+      method: "POST",
+      headers: { ...bearer(WRONG_KEY), "x-request-id": "log-401" },
+      body: chatBody("m1"),
+    });
+    expect(res.status).toBe(401);
+    const line = await accessLine("log-401");
+    expect(line).toMatchObject({ level: "warn", status: 401, error: "unauthorized" });
+    expect(String(line.reason).length).toBeGreaterThan(0);
+    expect(gw.stderr.all).not.toContain(WRONG_KEY);
+  });
+
+  test("an unknown model and a failed upstream say why, at warn and error", async () => {
+    const missing = await fetch(`${gw.url}/v1/chat/completions`, {
+      method: "POST",
+      headers: { ...bearer(key), "x-request-id": "log-404" },
+      body: chatBody("no-such-model"),
+    });
+    expect(missing.status).toBe(404);
+    expect(await accessLine("log-404")).toMatchObject({
+      level: "warn",
+      status: 404,
+      error: "model_not_found",
+      reason: expect.stringContaining("no-such-model"),
+    });
+    fake.enqueue({ status: 500 });
+    const failed = await fetch(`${gw.url}/v1/chat/completions`, {
+      method: "POST",
+      headers: { ...bearer(key), "x-request-id": "log-502" },
+      body: chatBody("m1"),
+    });
+    expect(failed.status).toBeGreaterThanOrEqual(500);
+    const line = await accessLine("log-502");
+    expect(line).toMatchObject({ level: "error", status: failed.status, route: "provider:fake" });
+    expect(String(line.reason)).not.toBe("undefined");
+  });
+
+  test("every line of the gateway and the worker is JSON with time, level and msg", async () => {
+    const workerLines = await waitFor("the worker's registration line", () => {
+      const lines = linesOf(worker.stderr.all);
+      return lines.some((l) => l.msg === "registered with the gateway") ? lines : undefined;
+    });
+    const gatewayLines = linesOf(gw.stderr.all);
+    for (const line of [...workerLines, ...gatewayLines]) {
+      expect(typeof line.time).toBe("string");
+      expect(["debug", "info", "warn", "error"]).toContain(line.level as string);
+      expect(typeof line.msg).toBe("string");
+    }
+    expect(gatewayLines.find((l) => l.msg === "worker connected")).toMatchObject({ worker: "w-json" });
+  });
+});

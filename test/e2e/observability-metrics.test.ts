@@ -1,0 +1,199 @@
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { type FakeUpstream, startFakeUpstream } from "../fake-upstream/fake-upstream.ts";
+import { bearer, chatBody } from "./harness/fake-config.ts";
+import { parsePrometheus, type Sample, sampleValue } from "./harness/prometheus-text.ts";
+import { type GatewayProcess, spawnGateway } from "./harness/spawn-gateway.ts";
+import { createKey } from "./harness/spawn-worker.ts";
+import { waitFor } from "./harness/wait-for.ts";
+
+// /metrics through the compiled binary after known traffic: exact counters, exact bucket counts,
+// bounded labels; admin role on the main port, no credential on `metrics.listen`.
+
+let fake: FakeUpstream;
+let gw: GatewayProcess;
+let admin: string;
+let user: string;
+let limited: string;
+let scrapeUrl: string;
+
+const config = (fakeUrl: string, extra: object = {}) => ({
+  metrics: { listen: "127.0.0.1:0" },
+  providers: ["fake", "fake-a", "fake-b"].map((name) => ({
+    name,
+    type: "openai",
+    base_url: `${fakeUrl}/v1`,
+  })),
+  models: [
+    { name: "m1", routes: [{ provider: "fake", model: "fake-model" }] },
+    { name: "m-retry", routes: [{ provider: "fake", model: "fake-model" }] },
+    {
+      name: "m-fo",
+      routes: [
+        { provider: "fake-a", model: "fake-model" },
+        { provider: "fake-b", model: "fake-model" },
+      ],
+    },
+  ],
+  prices: { m1: { input_per_mtok: 1_000_000, output_per_mtok: 0 } },
+  routing: { retries: 1, backoff: "5ms", circuit_breaker: { failures: 2, cooldown: "10m" } },
+  ...extra,
+});
+
+const chat = (key: string, model: string, extra: object = {}) =>
+  fetch(`${gw.url}/v1/chat/completions`, {
+    method: "POST",
+    headers: bearer(key),
+    body: chatBody(model, "hello there", extra),
+  });
+
+const scrape = async (): Promise<Sample[]> => {
+  const res = await fetch(scrapeUrl);
+  expect(res.status).toBe(200);
+  expect(res.headers.get("content-type")).toContain("text/plain");
+  return parsePrometheus(await res.text());
+};
+
+beforeAll(async () => {
+  fake = await startFakeUpstream();
+  gw = await spawnGateway({ config: config(fake.url) });
+  admin = gw.adminKey ?? "";
+  user = await createKey(gw.url, admin, { name: "user", role: "user", models: ["*"] });
+  limited = await createKey(gw.url, admin, { name: "limited", role: "user", models: ["*"], rpm: 1 });
+  scrapeUrl =
+    (await waitFor("the metrics listener", () => gw.stderr.match(/metrics listening url=(\S+)/)))[1] ?? "";
+
+  // The known traffic, one request at a time so the fake's queue applies in order.
+  for (let i = 0; i < 3; i++) expect((await chat(user, "m1")).status).toBe(200);
+  const stream = await chat(user, "m1", { stream: true, stream_options: { include_usage: true } });
+  await stream.text();
+  expect(stream.status).toBe(200);
+  expect((await chat(user, "no-such-model")).status).toBe(404);
+  expect((await chat("mgw_wrongwrongwrongwrongwrong", "m1")).status).toBe(401);
+  expect((await chat(limited, "m1")).status).toBe(200);
+  expect((await chat(limited, "m1")).status).toBe(429);
+  fake.enqueue({ status: 500 });
+  expect((await chat(user, "m-retry")).status).toBe(200);
+  fake.enqueue({ status: 500 }, { status: 500 });
+  expect((await chat(user, "m-fo")).status).toBe(200);
+}, 60_000);
+
+afterAll(async () => {
+  await gw?.stop();
+  await fake?.stop();
+});
+
+describe("metrics: /metrics after known traffic", () => {
+  test("requests by front door, model, provider and status class are exact; unknown models are `other`", async () => {
+    const s = await scrape();
+    const requests = (labels: Record<string, string>) => sampleValue(s, "mindgw_requests_total", labels);
+    const chatLabels = { front_door: "chat", model: "m1", provider: "fake", status_class: "2xx" };
+    expect(requests(chatLabels)).toBe(5);
+    // The unknown model (404) and the wrong key (401: refused before the body is read).
+    expect(requests({ front_door: "chat", model: "other", provider: "none", status_class: "4xx" })).toBe(2);
+    // The rate-limited request.
+    expect(requests({ front_door: "chat", model: "m1", provider: "none", status_class: "4xx" })).toBe(1);
+    expect(requests({ front_door: "chat", model: "m-retry", provider: "fake", status_class: "2xx" })).toBe(1);
+    expect(requests({ front_door: "chat", model: "m-fo", provider: "fake-b", status_class: "2xx" })).toBe(1);
+    // Nothing names a key, a request or the unknown model.
+    const text = s.map((x) => JSON.stringify(x.labels)).join("\n");
+    for (const banned of ["no-such-model", "user", "limited", "req_"])
+      expect(text).not.toContain(`"${banned}`);
+  });
+
+  test("duration, TTFT and token histograms have exact counts and bucket counts", async () => {
+    const s = await scrape();
+    const m1 = { front_door: "chat", model: "m1" };
+    expect(
+      sampleValue(s, "gen_ai_server_request_duration_seconds_count", { ...m1, status_class: "2xx" }),
+    ).toBe(5);
+    expect(
+      sampleValue(s, "gen_ai_server_request_duration_seconds_bucket", {
+        ...m1,
+        status_class: "2xx",
+        le: "+Inf",
+      }),
+    ).toBe(5);
+    expect(
+      sampleValue(s, "gen_ai_server_request_duration_seconds_bucket", {
+        ...m1,
+        status_class: "2xx",
+        le: "300",
+      }),
+    ).toBe(5);
+    expect(sampleValue(s, "gen_ai_server_time_to_first_token_seconds_count", m1)).toBe(5);
+    // The fake answers "hello there" with 2 input and 3 output tokens: every request in the
+    // (1, 4] bucket, none at or below 1.
+    for (const type of ["input", "output"]) {
+      const labels = { ...m1, gen_ai_token_type: type };
+      expect(sampleValue(s, "gen_ai_client_token_usage_bucket", { ...labels, le: "1" })).toBe(0);
+      expect(sampleValue(s, "gen_ai_client_token_usage_bucket", { ...labels, le: "4" })).toBe(5);
+      expect(sampleValue(s, "gen_ai_client_token_usage_count", labels)).toBe(5);
+    }
+    expect(sampleValue(s, "gen_ai_client_token_usage_sum", { ...m1, gen_ai_token_type: "input" })).toBe(10);
+    expect(sampleValue(s, "gen_ai_client_token_usage_sum", { ...m1, gen_ai_token_type: "output" })).toBe(15);
+    // $1 per input token (prices are per million): 5 requests × 2 tokens.
+    expect(sampleValue(s, "mindgw_cost_usd_total", { model: "m1" })).toBe(10);
+  });
+
+  test("upstream attempts, retries, failovers and breaker state", async () => {
+    const s = await scrape();
+    const attempts = (provider: string, outcome: string) =>
+      sampleValue(s, "mindgw_upstream_attempts_total", { provider, outcome });
+    expect(attempts("fake", "ok")).toBe(6);
+    expect(attempts("fake", "upstream_error")).toBe(1);
+    expect(attempts("fake-a", "upstream_error")).toBe(2);
+    expect(attempts("fake-b", "ok")).toBe(1);
+    expect(
+      sampleValue(s, "gen_ai_client_operation_duration_seconds_count", { provider: "fake", outcome: "ok" }),
+    ).toBe(6);
+    expect(sampleValue(s, "mindgw_upstream_retries_total", { provider: "fake" })).toBe(1);
+    expect(sampleValue(s, "mindgw_upstream_retries_total", { provider: "fake-a" })).toBe(1);
+    expect(sampleValue(s, "mindgw_upstream_failovers_total", { model: "m-fo" })).toBe(1);
+    expect(
+      sampleValue(s, "mindgw_route_breaker_state", { provider: "fake-a", upstream_model: "fake-model" }),
+    ).toBe(2);
+    expect(
+      sampleValue(s, "mindgw_route_breaker_state", { provider: "fake-b", upstream_model: "fake-model" }),
+    ).toBe(0);
+  });
+
+  test("rate-limit refusals by kind, in-flight gauges, workers, audit and memory", async () => {
+    const s = await scrape();
+    expect(sampleValue(s, "mindgw_rate_limit_refusals_total", { kind: "requests" })).toBe(1);
+    // The scrape on the separate listener is not a gateway request.
+    expect(sampleValue(s, "mindgw_requests_in_flight")).toBe(0);
+    expect(sampleValue(s, "mindgw_streams_in_flight")).toBe(0);
+    expect(sampleValue(s, "mindgw_workers_connected")).toBe(0);
+    expect(sampleValue(s, "mindgw_worker_capacity")).toBe(0);
+    expect(sampleValue(s, "process_resident_memory_bytes")).toBeGreaterThan(1_000_000);
+    // Audit rows are written off the request path: wait until every request so far is written.
+    const written = await waitFor("the audit rows to be written", async () => {
+      const now = await scrape();
+      const n = sampleValue(now, "mindgw_audit_records_total", { result: "written" }) ?? 0;
+      return n >= 11 ? now : undefined;
+    });
+    expect(sampleValue(written, "mindgw_audit_records_total", { result: "dropped" })).toBe(0);
+    expect(sampleValue(written, "mindgw_audit_flush_duration_seconds_count")).toBeGreaterThan(0);
+    expect(sampleValue(written, "mindgw_audit_queue_depth")).toBeGreaterThanOrEqual(0);
+  });
+
+  test("on the main port /metrics needs an admin credential", async () => {
+    expect((await fetch(`${gw.url}/metrics`)).status).toBe(401);
+    expect((await fetch(`${gw.url}/metrics`, { headers: bearer(user) })).status).toBe(403);
+    const res = await fetch(`${gw.url}/metrics`, { headers: bearer(admin) });
+    expect(res.status).toBe(200);
+    const s = parsePrometheus(await res.text());
+    // This scrape is itself in flight.
+    expect(sampleValue(s, "mindgw_requests_in_flight")).toBe(1);
+  });
+
+  test("config reloads and rejections are counted", async () => {
+    await gw.writeConfig(config(fake.url, { prices: {} }));
+    await waitFor("the reload", () => gw.stderr.all.includes("config reloaded"), 15_000);
+    await gw.writeConfig({ ...config(fake.url), providers: [{ name: "x", type: "opnai" }] });
+    await waitFor("the rejection", () => gw.stderr.all.includes("config change rejected"), 15_000);
+    const s = await scrape();
+    expect(sampleValue(s, "mindgw_config_reloads_total", { result: "applied" })).toBe(1);
+    expect(sampleValue(s, "mindgw_config_reloads_total", { result: "rejected" })).toBe(1);
+  });
+});

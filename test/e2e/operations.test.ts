@@ -1,0 +1,67 @@
+import { describe, expect, test } from "bun:test";
+import { stringify } from "yaml";
+import { bearer, chatBody, fakeRoutesConfig } from "./harness/fake-config.ts";
+import { gatewayFixture } from "./harness/gateway-fixture.ts";
+import { runMindgw } from "./harness/run-mindgw.ts";
+import { tempDir } from "./harness/temp-dir.ts";
+import { waitFor } from "./harness/wait-for.ts";
+
+// What a new operator runs into: a second process on the port, SIGHUP, a config file that is
+// empty after a failed deploy.
+const f = gatewayFixture({ models: ["m1"] });
+
+const chat = (model: string) =>
+  fetch(f.url("/v1/chat/completions"), {
+    method: "POST",
+    headers: bearer(f.adminKey),
+    body: chatBody(model),
+  });
+
+describe("one process per port", () => {
+  test("a second gateway on a port in use fails to start with exit 1 and says why", async () => {
+    const dir = tempDir();
+    try {
+      const config = dir.file("second.yaml");
+      await Bun.write(config, stringify({ storage: { path: dir.file("second.db") } }));
+      const second = await runMindgw([
+        "serve",
+        "-c",
+        config,
+        "--host",
+        "127.0.0.1",
+        "--port",
+        String(f.gw.port),
+      ]);
+      expect(second.code).toBe(1);
+      expect(second.stderr).toContain("already in use");
+      expect(second.stdout).not.toContain("serving on");
+    } finally {
+      dir.cleanup();
+    }
+  });
+});
+
+describe("config reloads", () => {
+  test("an empty config file is rejected and the routes stay", async () => {
+    const before = f.gw.stderr.all.length;
+    await f.gw.writeConfig("");
+    await waitFor("the rejection in the log", () =>
+      f.gw.stderr.all.slice(before).includes("the file is empty"),
+    );
+    expect((await chat("m1")).status).toBe(200);
+  });
+
+  test("SIGHUP reloads the file instead of killing the process", async () => {
+    const before = f.gw.stderr.all.length;
+    // Written with the watcher's help or not, SIGHUP must leave the gateway running and serving.
+    await f.gw.writeConfig(fakeRoutesConfig(f.fake.url, ["m1", "m2"]));
+    f.gw.proc.kill("SIGHUP");
+    await waitFor("the SIGHUP line", () => f.gw.stderr.all.slice(before).includes("SIGHUP received"));
+    await waitFor("m2 to route", async () => (await chat("m2")).status === 200);
+    expect(f.gw.proc.exitCode).toBeNull();
+    // A SIGHUP with nothing changed says so and keeps serving.
+    f.gw.proc.kill("SIGHUP");
+    await waitFor("the unchanged line", () => f.gw.stderr.all.slice(before).includes("unchanged"));
+    expect((await chat("m1")).status).toBe(200);
+  });
+});

@@ -1,0 +1,119 @@
+import { EventStreamCodec } from "@smithy/core/event-streams";
+import { AwsV4Signer } from "aws4fetch";
+import type { CloudAnswer } from "./cloud-script.ts";
+import { deltas } from "./cloud-script.ts";
+
+const codec = new EventStreamCodec(
+  (bytes) => new TextDecoder().decode(bytes),
+  (text) => new TextEncoder().encode(text),
+);
+
+/** One ConverseStream frame as Bedrock writes it (prelude, headers, payload, CRCs). */
+export function eventFrame(type: string, payload: object): Uint8Array {
+  return codec.encode({
+    headers: {
+      ":event-type": { type: "string", value: type },
+      ":content-type": { type: "string", value: "application/json" },
+      ":message-type": { type: "string", value: "event" },
+    },
+    body: new TextEncoder().encode(JSON.stringify({ ...payload, p: "abcdefghij" })),
+  });
+}
+
+/** A mid-stream exception frame (`:message-type: exception`). */
+export function exceptionFrame(type: string, message: string): Uint8Array {
+  return codec.encode({
+    headers: {
+      ":exception-type": { type: "string", value: type },
+      ":content-type": { type: "string", value: "application/json" },
+      ":message-type": { type: "string", value: "exception" },
+    },
+    body: new TextEncoder().encode(JSON.stringify({ message })),
+  });
+}
+
+const usage = (answer: CloudAnswer) => ({
+  inputTokens: answer.inputTokens,
+  outputTokens: answer.outputTokens,
+  totalTokens: answer.inputTokens + answer.outputTokens,
+  cacheReadInputTokens: 2,
+  cacheWriteInputTokens: 0,
+});
+
+export function converseJson(answer: CloudAnswer): object {
+  const content = answer.tool
+    ? [{ toolUse: { toolUseId: "tooluse_fake1", name: answer.tool.name, input: answer.tool.args } }]
+    : [{ text: answer.text }];
+  return {
+    output: { message: { role: "assistant", content } },
+    stopReason: answer.tool ? "tool_use" : "end_turn",
+    usage: usage(answer),
+    metrics: { latencyMs: 12 },
+  };
+}
+
+export function converseFrames(answer: CloudAnswer): Uint8Array[] {
+  const frames = [eventFrame("messageStart", { role: "assistant" })];
+  if (answer.tool) {
+    frames.push(
+      eventFrame("contentBlockStart", {
+        contentBlockIndex: 0,
+        start: { toolUse: { toolUseId: "tooluse_fake1", name: answer.tool.name } },
+      }),
+    );
+    const args = JSON.stringify(answer.tool.args);
+    for (const piece of [args.slice(0, 5), args.slice(5)])
+      frames.push(
+        eventFrame("contentBlockDelta", { contentBlockIndex: 0, delta: { toolUse: { input: piece } } }),
+      );
+  } else {
+    for (const text of deltas(answer.text))
+      frames.push(eventFrame("contentBlockDelta", { contentBlockIndex: 0, delta: { text } }));
+  }
+  frames.push(eventFrame("contentBlockStop", { contentBlockIndex: 0 }));
+  frames.push(eventFrame("messageStop", { stopReason: answer.tool ? "tool_use" : "end_turn" }));
+  frames.push(eventFrame("metadata", { usage: usage(answer), metrics: { latencyMs: 12 } }));
+  return frames;
+}
+
+/**
+ * Checks a SigV4 signature the way AWS does: the canonical request is rebuilt from what
+ * arrived (the signed headers, the path as sent, the body) and signed again with the secret.
+ */
+export async function verifySigV4(
+  req: Request,
+  body: string,
+  keys: { accessKeyId: string; secretAccessKey: string },
+  region: string,
+): Promise<string | undefined> {
+  const authorization = req.headers.get("authorization") ?? "";
+  const match =
+    /^AWS4-HMAC-SHA256 Credential=([^/]+)\/\d{8}\/([^/]+)\/([^/]+)\/aws4_request, SignedHeaders=([^,]+), Signature=[0-9a-f]{64}$/.exec(
+      authorization,
+    );
+  if (!match) return "missing or malformed SigV4 authorization";
+  if (match[1] !== keys.accessKeyId) return "unknown access key";
+  if (match[2] !== region || match[3] !== "bedrock") return "wrong region or service in credential scope";
+  const datetime = req.headers.get("x-amz-date");
+  if (!datetime) return "missing x-amz-date";
+  const headers = new Headers();
+  for (const name of (match[4] ?? "").split(";")) {
+    if (name === "host") continue;
+    const value = req.headers.get(name);
+    if (value !== null) headers.set(name, value);
+  }
+  const sessionToken = req.headers.get("x-amz-security-token") ?? undefined;
+  const signer = new AwsV4Signer({
+    method: req.method,
+    url: req.url,
+    headers,
+    body,
+    accessKeyId: keys.accessKeyId,
+    secretAccessKey: keys.secretAccessKey,
+    ...(sessionToken ? { sessionToken } : {}),
+    service: "bedrock",
+    region,
+    datetime,
+  });
+  return (await signer.authHeader()) === authorization ? undefined : "signature does not match";
+}

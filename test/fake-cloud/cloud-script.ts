@@ -1,0 +1,18 @@
+/** What a cloud fake answers: text, or a call of the request's first tool. */
+export interface CloudAnswer {
+  text: string;
+  tool?: { name: string; args: Record<string, unknown> };
+  inputTokens: number;
+  outputTokens: number;
+}
+
+/** Scripted like the OpenAI fake: "use a tool" in the last user turn calls the first tool offered. */
+export function answerFor(lastUserText: string, firstTool: string | undefined, vendor: string): CloudAnswer {
+  const inputTokens = Math.max(1, Math.ceil(lastUserText.length / 4));
+  if (firstTool && /use a tool/i.test(lastUserText))
+    return { text: "", tool: { name: firstTool, args: { city: "Paris" } }, inputTokens, outputTokens: 7 };
+  return { text: `Hello from ${vendor}. You said: ${lastUserText}`, inputTokens, outputTokens: 9 };
+}
+
+/** Splits text into a few stream deltas, so a stream has more than one. */
+export const deltas = (text: string): string[] => text.match(/.{1,8}/gs) ?? [];

@@ -1,0 +1,297 @@
+import { importSPKI, jwtVerify } from "jose";
+import { converseFrames, converseJson, exceptionFrame, verifySigV4 } from "./bedrock-wire.ts";
+import { answerFor } from "./cloud-script.ts";
+import { generateContentEvents, generateContentJson, googleError } from "./gemini-wire.ts";
+import { chatEvents, chatJson } from "./openai-wire.ts";
+
+/** One request the fake received (token endpoints included). */
+export interface CloudRequest {
+  method: string;
+  path: string;
+  query: string;
+  headers: Record<string, string>;
+  body: string;
+}
+
+/** A failure to answer the next model call with, in that vendor's own shape. */
+export interface CloudFailure {
+  status: number;
+  /** Bedrock's `x-amzn-ErrorType`, or Google's `status`; also the exception type mid-stream. */
+  type: string;
+  message: string;
+  /** Bedrock only: send this as an exception frame after the first events instead. */
+  midStream?: boolean;
+  retryAfter?: string;
+}
+
+export interface FakeCloudOptions {
+  azureKey: string;
+  entra: { tenant: string; clientId: string; clientSecret: string };
+  aws: { accessKeyId: string; secretAccessKey: string; region: string };
+  webIdentityToken: string;
+  containerToken: string;
+  geminiKey: string;
+  /** The service account's public key (SPKI PEM) and email, to verify the JWT assertion. */
+  google: { clientEmail: string; publicKeyPem: string };
+  /** Seconds every issued token or temporary credential lives (short, to exercise refresh). */
+  tokenLifetime: number;
+}
+
+export interface FakeCloud {
+  readonly url: string;
+  readonly requests: CloudRequest[];
+  /** Answers the next model call (any vendor) with this failure. */
+  failNext(failure: CloudFailure): void;
+  /** Token and credential grants issued so far, by endpoint kind. */
+  readonly issued: Record<"entra" | "google" | "sts" | "container", number>;
+  stop(): Promise<void>;
+}
+
+/**
+ * Fakes of the cloud vendors' wire formats in one loopback server: Azure OpenAI (deployments
+ * and api-version, api-key or Entra bearer), Bedrock Converse/ConverseStream (SigV4 verified,
+ * binary event-stream frames), Gemini API and Vertex AI (generateContent, SSE), and the token
+ * endpoints their credentials come from (Entra, Google OAuth JWT bearer, STS, ECS container).
+ */
+export async function startFakeCloud(options: FakeCloudOptions): Promise<FakeCloud> {
+  const requests: CloudRequest[] = [];
+  const failures: CloudFailure[] = [];
+  const issued = { entra: 0, google: 0, sts: 0, container: 0 };
+  const bearerTokens = new Set<string>();
+  const awsKeys = new Map<string, string>([[options.aws.accessKeyId, options.aws.secretAccessKey]]);
+  const googleKey = await importSPKI(options.google.publicKeyPem, "RS256");
+  const expiresAt = () => new Date(Date.now() + options.tokenLifetime * 1000).toISOString();
+
+  const json = (body: unknown, status = 200, headers: Record<string, string> = {}) =>
+    Response.json(body, { status, headers });
+  const sse = (events: string[]) =>
+    new Response(events.join(""), { headers: { "content-type": "text/event-stream" } });
+
+  function issueBearer(kind: "entra" | "google"): Response {
+    issued[kind] += 1;
+    const token = `${kind}-token-${issued[kind]}`;
+    bearerTokens.add(token);
+    return json({ access_token: token, token_type: "Bearer", expires_in: options.tokenLifetime });
+  }
+
+  function issueAws(kind: "sts" | "container"): { id: string; secret: string; token: string } {
+    issued[kind] += 1;
+    const id = `ASIA${kind.toUpperCase()}${issued[kind]}`;
+    const secret = `secret-${kind}-${issued[kind]}`;
+    awsKeys.set(id, secret);
+    return { id, secret, token: `session-${kind}-${issued[kind]}` };
+  }
+
+  const server = Bun.serve({
+    hostname: "127.0.0.1",
+    port: 0,
+    async fetch(req) {
+      const url = new URL(req.url);
+      const body = await req.text();
+      const headers: Record<string, string> = {};
+      req.headers.forEach((value, name) => {
+        headers[name] = value;
+      });
+      requests.push({ method: req.method, path: url.pathname, query: url.search, headers, body });
+      const form = new URLSearchParams(body);
+      const path = url.pathname;
+
+      // --- token and credential endpoints
+      if (path === `/${options.entra.tenant}/oauth2/v2.0/token`) {
+        const ok =
+          form.get("grant_type") === "client_credentials" &&
+          form.get("client_id") === options.entra.clientId &&
+          form.get("client_secret") === options.entra.clientSecret &&
+          form.get("scope") === "https://cognitiveservices.azure.com/.default";
+        return ok ? issueBearer("entra") : json({ error: "invalid_client" }, 401);
+      }
+      if (path === "/google/token") {
+        try {
+          const { payload } = await jwtVerify(form.get("assertion") ?? "", googleKey, {
+            issuer: options.google.clientEmail,
+            audience: `${url.origin}/google/token`,
+          });
+          if (payload.scope !== "https://www.googleapis.com/auth/cloud-platform") throw new Error("scope");
+        } catch {
+          return json({ error: "invalid_grant" }, 400);
+        }
+        return issueBearer("google");
+      }
+      if (path === "/sts") {
+        if (
+          form.get("Action") !== "AssumeRoleWithWebIdentity" ||
+          form.get("WebIdentityToken") !== options.webIdentityToken
+        )
+          return new Response(
+            "<ErrorResponse><Error><Code>InvalidIdentityToken</Code></Error></ErrorResponse>",
+            { status: 400 },
+          );
+        const c = issueAws("sts");
+        return new Response(
+          `<AssumeRoleWithWebIdentityResponse><AssumeRoleWithWebIdentityResult><Credentials><AccessKeyId>${c.id}</AccessKeyId><SecretAccessKey>${c.secret}</SecretAccessKey><SessionToken>${c.token}</SessionToken><Expiration>${expiresAt()}</Expiration></Credentials></AssumeRoleWithWebIdentityResult></AssumeRoleWithWebIdentityResponse>`,
+          { headers: { "content-type": "text/xml" } },
+        );
+      }
+      if (path === "/container-credentials") {
+        if (req.headers.get("authorization") !== options.containerToken)
+          return json({ message: "denied" }, 403);
+        const c = issueAws("container");
+        return json({
+          AccessKeyId: c.id,
+          SecretAccessKey: c.secret,
+          Token: c.token,
+          Expiration: expiresAt(),
+        });
+      }
+
+      // --- Azure OpenAI
+      const azure = /^\/openai\/(?:deployments\/([^/]+)|v1)\/chat\/completions$/.exec(path);
+      if (azure) {
+        const bearer = req.headers.get("authorization")?.replace(/^Bearer /, "");
+        if (req.headers.get("api-key") !== options.azureKey && !(bearer && bearerTokens.has(bearer)))
+          return json(
+            { error: { code: "401", message: "Access denied due to invalid subscription key." } },
+            401,
+          );
+        if (azure[1] && !url.searchParams.get("api-version"))
+          return json({ error: { code: "404", message: "Resource not found" } }, 404);
+        const failure = failures.shift();
+        if (failure)
+          return json(
+            { error: { code: failure.type, message: failure.message } },
+            failure.status,
+            retryHeader(failure),
+          );
+        const request = JSON.parse(body) as ChatLike;
+        const answer = answerFor(lastUserText(request), request.tools?.[0]?.function?.name, "azure");
+        const model = azure[1] ? decodeURIComponent(azure[1]) : String(request.model);
+        if (request.stream)
+          return sse(chatEvents(answer, model, request.stream_options?.include_usage === true));
+        return json(chatJson(answer, model));
+      }
+
+      // --- Bedrock Converse
+      const bedrock = /^\/model\/([^/]+)\/(converse|converse-stream)$/.exec(path);
+      if (bedrock) {
+        const problem = await verifySigV4(req, body, accessKeyOf(req, awsKeys), options.aws.region);
+        if (problem)
+          return json({ message: `The request signature we calculated does not match: ${problem}` }, 403, {
+            "x-amzn-errortype":
+              "InvalidSignatureException:http://internal.amazon.com/coral/com.amazon.coral.service/",
+          });
+        const failure = failures.shift();
+        if (failure && !failure.midStream)
+          return json({ message: failure.message }, failure.status, {
+            "x-amzn-errortype": failure.type,
+            ...retryHeader(failure),
+          });
+        const request = JSON.parse(body) as ConverseLike;
+        const lastUser = request.messages.findLast((m) => m.role === "user");
+        const text = lastUser?.content.map((block) => block.text ?? "").join("") ?? "";
+        const answer = answerFor(text, request.toolConfig?.tools?.[0]?.toolSpec?.name, "bedrock");
+        if (bedrock[2] === "converse") return json(converseJson(answer));
+        const frames = converseFrames(answer);
+        if (failure?.midStream)
+          frames.splice(2, frames.length - 2, exceptionFrame(failure.type, failure.message));
+        const stream = new ReadableStream<Uint8Array>({
+          start(controller) {
+            for (const frame of frames) controller.enqueue(frame);
+            controller.close();
+          },
+        });
+        return new Response(stream, {
+          headers: { "content-type": "application/vnd.amazon.eventstream" },
+        });
+      }
+
+      // --- Gemini API and Vertex AI
+      const google =
+        /^\/v1beta\/models\/([^/:]+):(generateContent|streamGenerateContent)$/.exec(path) ??
+        /^\/v1\/projects\/[^/]+\/locations\/[^/]+\/publishers\/google\/models\/([^/:]+):(generateContent|streamGenerateContent)$/.exec(
+          path,
+        );
+      if (google) {
+        const vertex = path.startsWith("/v1/projects/");
+        const bearer = req.headers.get("authorization")?.replace(/^Bearer /, "");
+        const authorised = vertex
+          ? bearer !== undefined && bearerTokens.has(bearer)
+          : req.headers.get("x-goog-api-key") === options.geminiKey;
+        if (!authorised)
+          return json(
+            googleError(
+              vertex ? 401 : 400,
+              vertex ? "UNAUTHENTICATED" : "INVALID_ARGUMENT",
+              "API key not valid.",
+            ),
+            vertex ? 401 : 400,
+          );
+        const failure = failures.shift();
+        if (failure)
+          return json(
+            googleError(failure.status, failure.type, failure.message),
+            failure.status,
+            retryHeader(failure),
+          );
+        const request = JSON.parse(body) as GeminiLike;
+        const lastUser = request.contents.findLast((c) => c.role === "user");
+        const text = lastUser?.parts.map((part) => part.text ?? "").join("") ?? "";
+        const tool = request.tools?.[0]?.functionDeclarations?.[0]?.name;
+        const answer = answerFor(text, tool, vertex ? "vertex" : "gemini");
+        const model = decodeURIComponent(google[1] ?? "");
+        if (google[2] === "streamGenerateContent") {
+          if (url.searchParams.get("alt") !== "sse")
+            return json(googleError(400, "INVALID_ARGUMENT", "this fake streams only with alt=sse"), 400);
+          return sse(generateContentEvents(answer, model));
+        }
+        return json(generateContentJson(answer, model));
+      }
+      return json({ error: { message: `no such route ${req.method} ${path}` } }, 404);
+    },
+  });
+
+  return {
+    url: `http://127.0.0.1:${server.port}`,
+    requests,
+    issued,
+    failNext: (failure) => {
+      failures.push(failure);
+    },
+    stop: async () => {
+      await server.stop(true);
+    },
+  };
+}
+
+interface ChatLike {
+  model?: string;
+  stream?: boolean;
+  stream_options?: { include_usage?: boolean };
+  messages: Array<{ role: string; content?: unknown }>;
+  tools?: Array<{ function?: { name?: string } }>;
+}
+interface ConverseLike {
+  messages: Array<{ role: string; content: Array<{ text?: string }> }>;
+  toolConfig?: { tools?: Array<{ toolSpec?: { name?: string } }> };
+}
+interface GeminiLike {
+  contents: Array<{ role: string; parts: Array<{ text?: string }> }>;
+  tools?: Array<{ functionDeclarations?: Array<{ name?: string }> }>;
+}
+
+function lastUserText(request: ChatLike): string {
+  const content = request.messages.findLast((m) => m.role === "user")?.content;
+  if (typeof content === "string") return content;
+  if (Array.isArray(content)) return content.map((part: { text?: string }) => part.text ?? "").join("");
+  return "";
+}
+
+function accessKeyOf(
+  req: Request,
+  keys: Map<string, string>,
+): { accessKeyId: string; secretAccessKey: string } {
+  const id = /Credential=([^/]+)\//.exec(req.headers.get("authorization") ?? "")?.[1] ?? "";
+  return { accessKeyId: id, secretAccessKey: keys.get(id) ?? "unknown" };
+}
+
+const retryHeader = (failure: CloudFailure): Record<string, string> =>
+  failure.retryAfter ? { "retry-after": failure.retryAfter } : {};

@@ -1,0 +1,52 @@
+import type { CloudAnswer } from "./cloud-script.ts";
+import { deltas } from "./cloud-script.ts";
+
+const usage = (answer: CloudAnswer) => ({
+  prompt_tokens: answer.inputTokens,
+  completion_tokens: answer.outputTokens,
+  total_tokens: answer.inputTokens + answer.outputTokens,
+});
+const toolCall = (answer: CloudAnswer) => ({
+  id: "call_azure1",
+  type: "function",
+  function: { name: answer.tool?.name ?? "", arguments: JSON.stringify(answer.tool?.args ?? {}) },
+});
+
+/** Azure OpenAI answers in OpenAI's chat format (with Azure's content-filter annotations). */
+export function chatJson(answer: CloudAnswer, model: string): object {
+  const message = answer.tool
+    ? { role: "assistant", content: null, tool_calls: [toolCall(answer)] }
+    : { role: "assistant", content: answer.text };
+  return {
+    id: "chatcmpl-azure1",
+    object: "chat.completion",
+    created: 1_764_000_000,
+    model,
+    choices: [
+      { index: 0, message, finish_reason: answer.tool ? "tool_calls" : "stop", content_filter_results: {} },
+    ],
+    prompt_filter_results: [{ prompt_index: 0, content_filter_results: {} }],
+    usage: usage(answer),
+  };
+}
+
+export function chatEvents(answer: CloudAnswer, model: string, includeUsage: boolean): string[] {
+  const chunk = (choices: object[], extra: object = {}) =>
+    `data: ${JSON.stringify({ id: "chatcmpl-azure1", object: "chat.completion.chunk", created: 1_764_000_000, model, choices, ...extra })}\n\n`;
+  // Azure opens with a chunk of prompt filter results and no choices.
+  const events = [
+    `data: ${JSON.stringify({ id: "", object: "", created: 0, model: "", choices: [], prompt_filter_results: [] })}\n\n`,
+  ];
+  events.push(chunk([{ index: 0, delta: { role: "assistant", content: "" }, finish_reason: null }]));
+  if (answer.tool)
+    events.push(
+      chunk([{ index: 0, delta: { tool_calls: [{ index: 0, ...toolCall(answer) }] }, finish_reason: null }]),
+    );
+  else
+    for (const text of deltas(answer.text))
+      events.push(chunk([{ index: 0, delta: { content: text }, finish_reason: null }]));
+  events.push(chunk([{ index: 0, delta: {}, finish_reason: answer.tool ? "tool_calls" : "stop" }]));
+  if (includeUsage) events.push(chunk([], { usage: usage(answer) }));
+  events.push("data: [DONE]\n\n");
+  return events;
+}

@@ -24,6 +24,8 @@ export const auditFilterSchema = z.strictObject({
   /** A key id or a key name. */
   key: name.optional(),
   model: name.optional(),
+  /** Only callers of this tenant (a non-admin reader is always held to its own). */
+  tenant: name.optional(),
   /** `provider:<name>` or `worker:<name>`. */
   route: name.optional(),
   /** A status class (`4xx`) or an exact status (`429`). */

@@ -81,6 +81,7 @@ export function createAuditService(
           at: ledger.startedAt,
           requestId: ledger.requestId,
           keyName: ledger.principal?.name ?? null,
+          tenant: ledger.principal?.tenant ?? null,
           model: ledger.model,
           frontDoor: ledger.frontDoor,
           stream: ledger.stream,

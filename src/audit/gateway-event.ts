@@ -10,6 +10,8 @@ export type GatewayEvent =
       at: number;
       requestId: string;
       keyName: string | null;
+      /** The caller's tenant: non-admin readers of the stream see only their own tenant's events. */
+      tenant?: string | null;
       model: string | null;
       frontDoor: AuditRecord["frontDoor"];
       stream: boolean;

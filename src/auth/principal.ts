@@ -21,10 +21,37 @@ export interface Principal {
   via: "key" | "jwt" | "session";
   /** When the credential stops being valid (epoch ms), if it has an end; open sessions end then. */
   expiresAt?: number;
+  /** What the caller's tenant adds on top of its own rights; absent when nothing applies. */
+  tenantRules?: TenantRules;
+}
+
+/**
+ * A tenant's bindings as they apply to one caller, from the current config (tenants/bind-tenant.ts).
+ * Limits are counted over every caller of the tenant together.
+ */
+export interface TenantRules {
+  /** True when the caller's tenant is configured (`tenants:`); false for callers outside every tenant. */
+  readonly bound: boolean;
+  /** The tenant's model globs; a model must match these and the caller's own. */
+  readonly models: readonly string[];
+  /** Models scoped to other tenants: to this caller they do not exist (404, not listed). */
+  readonly hidden: readonly string[];
+  readonly rpm?: number;
+  readonly tpm?: number;
+  readonly budget?: { readonly usd: number; readonly per: "day" | "month" };
+}
+
+/** True when the model is scoped to another tenant than the caller's. */
+export function isHiddenFrom(principal: Principal, model: string): boolean {
+  return principal.tenantRules !== undefined && matchesAny(principal.tenantRules.hidden, model);
 }
 
 export function canUseModel(principal: Principal, model: string): boolean {
-  return matchesAny(principal.models, model);
+  const rules = principal.tenantRules;
+  return (
+    matchesAny(principal.models, model) &&
+    (rules === undefined || (matchesAny(rules.models, model) && !matchesAny(rules.hidden, model)))
+  );
 }
 
 /** Builds the principal for a key record once; the key cache reuses it on every request. */

@@ -43,76 +43,155 @@ export class RateLimiter {
   /**
    * Counts the request and returns the x-ratelimit-* headers for the successful response,
    * or throws 429 (`budget_exceeded`, then `rate_limited` for tokens, then requests). A
-   * refused request is not counted, so retrying does not extend the wait.
+   * refused request is not counted, so retrying does not extend the wait. The key's limits and
+   * its tenant's (counted over all the tenant's keys) both apply; a request refused by one is
+   * counted by neither, so a tenant's rpm is exact however its keys share it.
    */
   admit(principal: Principal): Readonly<Record<string, string>> {
-    const { rpm, tpm, budgetUsd } = principal.limits;
-    if (rpm === undefined && tpm === undefined && budgetUsd === undefined) return NO_HEADERS;
-    const subject = limitSubject(principal);
+    const scopes = this.scopes(principal);
+    if (scopes.length === 0) return NO_HEADERS;
     const now = this.now();
-    if (budgetUsd !== undefined && this.options.spend && this.options.spend.spent(subject) >= budgetUsd) {
-      throw this.refuse(principal, subject, now, "budget_exceeded", BUDGET_RETRY_AFTER_S * 1000);
+    for (const scope of scopes) {
+      if (
+        scope.budgetUsd !== undefined &&
+        this.options.spend &&
+        this.options.spend.spent(scope.spendSubject) >= scope.budgetUsd
+      )
+        throw this.refuse(scopes, scope, now, "budget_exceeded", BUDGET_RETRY_AFTER_S * 1000);
     }
-    if (tpm !== undefined && this.counters.tokensUsed(subject, now) >= tpm) {
-      const wait = this.counters.tokensFreeInMs(subject, tpm, now);
-      throw this.refuse(principal, subject, now, "rate_limited", wait);
+    for (const scope of scopes) {
+      if (scope.tpm !== undefined && this.counters.tokensUsed(scope.subject, now) >= scope.tpm)
+        throw this.refuse(
+          scopes,
+          scope,
+          now,
+          "rate_limited",
+          this.counters.tokensFreeInMs(scope.subject, scope.tpm, now),
+        );
     }
-    if (rpm !== undefined) {
-      const wait = this.counters.takeRequest(subject, rpm, now);
-      if (wait > 0) throw this.refuse(principal, subject, now, "rate_limited", wait);
+    // Check every request window before counting in any: admission is synchronous, so nothing
+    // can take a slot between the check and the count.
+    for (const scope of scopes) {
+      if (scope.rpm !== undefined && this.counters.requestsUsed(scope.subject, now) >= scope.rpm)
+        throw this.refuse(
+          scopes,
+          scope,
+          now,
+          "rate_limited",
+          this.counters.takeRequest(scope.subject, scope.rpm, now),
+        );
     }
-    return this.headers(principal, subject, now);
+    for (const scope of scopes) {
+      if (scope.rpm === undefined) continue;
+      const wait = this.counters.takeRequest(scope.subject, scope.rpm, now);
+      if (wait > 0) throw this.refuse(scopes, scope, now, "rate_limited", wait);
+    }
+    return this.headers(scopes, now);
   }
 
   /** Counts an answer's tokens and spend; returns its cost in USD (for the audit row). */
   record(principal: Principal, model: string, usage: Usage): number {
-    const subject = limitSubject(principal);
     const tokens = usage.inputTokens + usage.outputTokens;
-    if (tokens > 0 && principal.limits.tpm !== undefined)
-      this.counters.addTokens(subject, tokens, this.now());
     const cost = costOf(this.prices, model, usage);
-    if (cost > 0) this.options.spend?.add(subject, cost);
+    const now = this.now();
+    for (const scope of this.scopes(principal, true)) {
+      if (tokens > 0 && scope.tpm !== undefined) this.counters.addTokens(scope.subject, tokens, now);
+      if (cost > 0) this.options.spend?.add(scope.spendSubject, cost);
+    }
     return cost;
   }
 
   /** The x-ratelimit-* headers for this principal now; empty when it has no rpm/tpm. */
   headersFor(principal: Principal): Record<string, string> {
-    return this.headers(principal, limitSubject(principal), this.now());
+    return this.headers(this.scopes(principal), this.now());
   }
 
-  private headers(principal: Principal, subject: string, now: number): Record<string, string> {
-    const { rpm, tpm } = principal.limits;
-    const headers: Record<string, string> = {};
-    if (rpm !== undefined) {
-      headers["x-ratelimit-limit-requests"] = String(rpm);
-      headers["x-ratelimit-remaining-requests"] = String(
-        Math.max(0, rpm - this.counters.requestsUsed(subject, now)),
-      );
-      headers["x-ratelimit-reset-requests"] = formatReset(this.counters.requestsResetMs(subject, now));
+  /**
+   * Who the request counts against: the key (or JWT subject), then its tenant. With `all`, a
+   * scope without limits is kept so that spend is still totalled (per tenant usage, budgets
+   * added later by a reload).
+   */
+  private scopes(principal: Principal, all = false): Scope[] {
+    const scopes: Scope[] = [];
+    const key = limitSubject(principal);
+    const { rpm, tpm, budgetUsd } = principal.limits;
+    if (all || rpm !== undefined || tpm !== undefined || budgetUsd !== undefined)
+      scopes.push({ subject: key, spendSubject: key, rpm, tpm, budgetUsd, owner: "this credential" });
+    const rules = principal.tenantRules;
+    if (rules && (all || rules.rpm !== undefined || rules.tpm !== undefined || rules.budget !== undefined)) {
+      const subject = tenantSubject(principal.tenant);
+      scopes.push({
+        subject,
+        spendSubject: tenantSpendSubject(principal.tenant, rules.budget?.per ?? "month", this.now()),
+        rpm: rules.rpm,
+        tpm: rules.tpm,
+        budgetUsd: rules.budget?.usd,
+        owner: `tenant "${principal.tenant}"`,
+      });
     }
-    if (tpm !== undefined) {
-      headers["x-ratelimit-limit-tokens"] = String(tpm);
-      headers["x-ratelimit-remaining-tokens"] = String(
-        Math.max(0, tpm - this.counters.tokensUsed(subject, now)),
+    return scopes;
+  }
+
+  /** Each header family from the first scope that has that limit (the key's own before its tenant's). */
+  private headers(scopes: readonly Scope[], now: number): Record<string, string> {
+    const headers: Record<string, string> = {};
+    const requests = scopes.find((scope) => scope.rpm !== undefined);
+    if (requests?.rpm !== undefined) {
+      headers["x-ratelimit-limit-requests"] = String(requests.rpm);
+      headers["x-ratelimit-remaining-requests"] = String(
+        Math.max(0, requests.rpm - this.counters.requestsUsed(requests.subject, now)),
       );
-      headers["x-ratelimit-reset-tokens"] = formatReset(this.counters.tokensResetMs(subject, now));
+      headers["x-ratelimit-reset-requests"] = formatReset(
+        this.counters.requestsResetMs(requests.subject, now),
+      );
+    }
+    const tokens = scopes.find((scope) => scope.tpm !== undefined);
+    if (tokens?.tpm !== undefined) {
+      headers["x-ratelimit-limit-tokens"] = String(tokens.tpm);
+      headers["x-ratelimit-remaining-tokens"] = String(
+        Math.max(0, tokens.tpm - this.counters.tokensUsed(tokens.subject, now)),
+      );
+      headers["x-ratelimit-reset-tokens"] = formatReset(this.counters.tokensResetMs(tokens.subject, now));
     }
     return headers;
   }
 
   private refuse(
-    principal: Principal,
-    subject: string,
+    scopes: readonly Scope[],
+    scope: Scope,
     now: number,
     code: "rate_limited" | "budget_exceeded",
     waitMs: number,
   ): GatewayError {
-    const headers = this.headers(principal, subject, now);
+    // The headers describe the limit that refused, so Retry-After and the remaining counts agree.
+    const headers = this.headers([scope, ...scopes.filter((other) => other !== scope)], now);
     headers["retry-after"] = String(Math.max(1, Math.ceil(waitMs / 1000)));
     const message =
       code === "budget_exceeded"
-        ? "spend budget exhausted for this credential"
-        : "rate limit reached for this credential; retry after the time in Retry-After";
+        ? `spend budget exhausted for ${scope.owner}`
+        : `rate limit reached for ${scope.owner}; retry after the time in Retry-After`;
     return new GatewayError({ status: 429, code, message, headers });
   }
+}
+
+/** One set of limits a request counts against. */
+interface Scope {
+  /** Where requests and tokens are counted. */
+  subject: string;
+  /** Where spend is totalled: for a tenant, one subject per budget period. */
+  spendSubject: string;
+  rpm: number | undefined;
+  tpm: number | undefined;
+  budgetUsd: number | undefined;
+  /** Names the scope in a refusal. */
+  owner: string;
+}
+
+/** Requests and tokens of every key of a tenant are counted under this subject. */
+export const tenantSubject = (tenant: string): string => `tenant:${tenant}`;
+
+/** Spend of a tenant in the budget period containing `at` (UTC): `tenant:team-a:2026-11`. */
+export function tenantSpendSubject(tenant: string, per: "day" | "month", at: number): string {
+  const iso = new Date(at).toISOString();
+  return `tenant:${tenant}:${per === "day" ? iso.slice(0, 10) : iso.slice(0, 7)}`;
 }

@@ -1,6 +1,5 @@
-import { GatewayError } from "../core/gateway-error.ts";
-import { matchesAny } from "./model-glob.ts";
-import { canUseModel, type Principal, type Role } from "./principal.ts";
+import { GatewayError, notFound } from "../core/gateway-error.ts";
+import { canUseModel, isHiddenFrom, type Principal, type Role } from "./principal.ts";
 
 /**
  * The parts of the HTTP surface a role may reach. `admin` reaches all of them; `user` only
@@ -33,12 +32,18 @@ export function requireRole(principal: Principal, ...roles: Role[]): void {
  * an admin key created with a narrow list is narrow on purpose.
  */
 export function assertModelAllowed(principal: Principal, model: string): void {
+  // Another tenant's model is not merely forbidden: its existence is not disclosed.
+  if (isHiddenFrom(principal, model))
+    throw notFound(
+      `The model \`${model}\` does not exist or you do not have access to it.`,
+      "model_not_found",
+    );
   if (!canUseModel(principal, model)) throw forbidden(`model "${model}" is not allowed for this credential`);
 }
 
 /** The names `/v1/models` may list for this principal. */
 export function allowedModels(principal: Principal, names: readonly string[]): string[] {
-  return names.filter((name) => matchesAny(principal.models, name));
+  return names.filter((name) => canUseModel(principal, name));
 }
 
 /**

@@ -19,7 +19,18 @@ interface AuditOptions {
 }
 
 /** Flags passed on verbatim as query fields, so the CLI and the HTTP API share one spelling. */
-const QUERY_FLAGS = ["from", "to", "key", "model", "route", "status", "order", "limit", "cursor"] as const;
+const QUERY_FLAGS = [
+  "from",
+  "to",
+  "key",
+  "tenant",
+  "model",
+  "route",
+  "status",
+  "order",
+  "limit",
+  "cursor",
+] as const;
 
 const FILTER_HELP = `
 Filters (the same spellings as /admin/api/audit):
@@ -59,6 +70,7 @@ function withTarget(command: Command): Command {
     .option("--from <time>", "arrived at or after this time")
     .option("--to <time>", "arrived before this time")
     .option("--key <id-or-name>", "only this key")
+    .option("--tenant <name>", "only callers of this tenant")
     .option("--model <name>", "only this model (as the client asked)")
     .option("--route <route>", "only this route, e.g. provider:openai")
     .option("--status <status>", "a status class (4xx) or an exact status (429)")

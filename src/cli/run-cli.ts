@@ -8,6 +8,7 @@ import { EXIT, UsageError } from "./exit-code.ts";
 import { registerKeys } from "./keys/keys-command.ts";
 import { registerServe } from "./serve.ts";
 import { registerTail } from "./tail.ts";
+import { registerTenants } from "./tenants-command.ts";
 import { registerVersion, VERSION } from "./version.ts";
 import { registerWorker } from "./worker.ts";
 
@@ -23,6 +24,7 @@ export async function runCli(argv: readonly string[]): Promise<number> {
   registerKeys(program);
   registerAudit(program);
   registerTail(program);
+  registerTenants(program);
   registerConfig(program);
   registerVersion(program);
   for (const command of program.commands) command.exitOverride();

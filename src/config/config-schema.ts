@@ -4,6 +4,7 @@ import { priceTableSchema } from "../auth/price-table.ts";
 import { adminUiConfigSchema } from "../http/admin-ui/admin-ui-config.ts";
 import { LOG_FORMATS, LOG_LEVELS } from "../log/logger.ts";
 import { checkCloudProvider, cloudProviderFields } from "./cloud-provider-fields.ts";
+import { tenantsSchema } from "./tenant-config.ts";
 import { parseDuration, parseSize } from "./units.ts";
 
 /** A duration without a default: "500ms", "30s", "10m", "30d" or milliseconds. */
@@ -82,6 +83,8 @@ const providerSchema = z
     anthropic_version: z.string().default("2023-06-01"),
     timeouts: partialTimeouts.optional(),
     ...cloudProviderFields,
+    /** Only models of this tenant may route here (a tenant's own upstream account). */
+    tenant: z.string().optional(),
   })
   .superRefine(checkCloudProvider);
 
@@ -105,6 +108,8 @@ const modelSchema = z.strictObject({
       sample: num(z.number().min(0).max(1)).default(0.1),
     })
     .optional(),
+  /** Visible and usable only by keys of this tenant; to everyone else it does not exist. */
+  tenant: z.string().optional(),
 });
 
 export const configSchema = z.strictObject({
@@ -162,6 +167,16 @@ export const configSchema = z.strictObject({
       max_sse_line: size("1MB"),
     })
     .prefault({}),
+  /** Translation between dialects (docs/CLIENTS.md). */
+  translation: z
+    .strictObject({
+      /**
+       * What the upstream's dialect cannot express (hosted tools, beta-only fields, item types):
+       * `drop` sends the request without it and names it in `x-mindgw-dropped`; `reject` is a 400.
+       */
+      unsupported: z.enum(["drop", "reject"]).default("drop"),
+    })
+    .prefault({}),
   auth: z
     .strictObject({
       jwt: jwtConfigSchema.optional(),
@@ -169,6 +184,8 @@ export const configSchema = z.strictObject({
       bootstrap_admin: bool().default(true),
     })
     .prefault({}),
+  /** Groups of keys bound as a whole: models, rpm, tpm and budget over all their keys. */
+  tenants: tenantsSchema,
   /** USD per million tokens, by client-facing model name; budgets use these. */
   prices: priceTableSchema.prefault({}),
   audit: z

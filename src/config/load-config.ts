@@ -2,6 +2,7 @@ import { parse as parseYaml } from "yaml";
 import { ConfigError, formatPath } from "./config-error.ts";
 import { type Config, configSchema, WORKERS_PROVIDER } from "./config-schema.ts";
 import { interpolateEnv, MissingEnvError } from "./interpolate-env.ts";
+import { tenantCrossCheck } from "./tenant-cross-check.ts";
 
 export type Env = Record<string, string | undefined>;
 
@@ -54,7 +55,6 @@ export async function loadConfigFile(path: string, env: Env = process.env): Prom
     throw new ConfigError([`${path}: expected a mapping of settings (server:, models:, …)`]);
   return parseConfig(document, env);
 }
-
 /** Rules that span fields: names unique, routes naming providers that exist. */
 function crossCheck(config: Config): string[] {
   const problems: string[] = [];
@@ -78,6 +78,7 @@ function crossCheck(config: Config): string[] {
       problems.push(`models[${i}].shadow.provider: unknown provider "${model.shadow.provider}"`);
     }
   });
+  problems.push(...tenantCrossCheck(config));
   if (config.storage.driver === "postgres") {
     problems.push("storage.driver: postgres is not available in this version; use sqlite");
   }

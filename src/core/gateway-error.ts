@@ -1,7 +1,9 @@
+import type { Dialect } from "./dialect.ts";
+
 /**
  * Every failure the gateway reports is a GatewayError: it carries the HTTP status, a stable
  * code, and whether trying again (another attempt or another route) could help. Front doors
- * turn it into the caller's dialect in one place (http/error-response.ts); nothing else
+ * turn it into the caller's dialect in one place (core/error-wire.ts); nothing else
  * builds error bodies.
  */
 export type ErrorCode =
@@ -11,6 +13,8 @@ export type ErrorCode =
   | "model_not_found"
   /** The route's provider cannot serve this operation; the router tries the next route. */
   | "unsupported_operation"
+  /** The prompt does not fit the model's context window (OpenAI's own code, kept across dialects). */
+  | "context_length_exceeded"
   | "not_found"
   | "unauthorized"
   | "forbidden"
@@ -39,6 +43,8 @@ export interface GatewayErrorInit {
   param?: string;
   /** Extra response headers, e.g. Retry-After and x-ratelimit-* on a 429. */
   headers?: Record<string, string>;
+  /** What an upstream said, when this error is its answer (see core/upstream-error.ts). */
+  upstream?: UpstreamErrorDetail;
 }
 
 export class GatewayError extends Error {
@@ -47,6 +53,7 @@ export class GatewayError extends Error {
   readonly retryable: boolean;
   readonly param: string | undefined;
   readonly headers: Record<string, string>;
+  readonly upstream: UpstreamErrorDetail | undefined;
 
   constructor(init: GatewayErrorInit) {
     super(init.message);
@@ -56,6 +63,7 @@ export class GatewayError extends Error {
     this.retryable = init.retryable ?? false;
     this.param = init.param;
     this.headers = init.headers ?? {};
+    this.upstream = init.upstream;
   }
 }
 
@@ -84,4 +92,20 @@ export const clientClosed = () =>
 export function toGatewayError(error: unknown): GatewayError {
   if (error instanceof GatewayError) return error;
   return new GatewayError({ status: 500, code: "internal_error", message: "internal error" });
+}
+
+/**
+ * An upstream's own error, kept so its meaning survives: the caller in the same dialect gets
+ * the body back as it was sent; another dialect gets `type`, `code` and `param` mapped through
+ * that dialect's table (core/openai-errors.ts, core/anthropic-errors.ts).
+ */
+export interface UpstreamErrorDetail {
+  readonly dialect: Dialect;
+  readonly status: number;
+  /** The error body as received, when it was one the dialect's own clients can read. */
+  readonly body?: Record<string, unknown>;
+  /** The dialect's error `type` (OpenAI `error.type`, Anthropic `error.type`). */
+  readonly type?: string;
+  /** OpenAI's `error.code`. */
+  readonly code?: string;
 }

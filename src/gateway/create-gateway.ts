@@ -7,6 +7,7 @@ import { adminInsightRoutes } from "../http/admin/admin-insight-routes.ts";
 import { adminKeyRoutes } from "../http/admin/admin-key-routes.ts";
 import { adminRoutes } from "../http/admin/admin-routes.ts";
 import { adminStatus } from "../http/admin/admin-status.ts";
+import { tenantRoutes } from "../http/admin/tenant-routes.ts";
 import { createAdminUi } from "../http/admin-ui/admin-ui.ts";
 import { createApp } from "../http/create-app.ts";
 import { createFrontDoor } from "../http/front-door.ts";
@@ -22,6 +23,7 @@ import { startResponseRetention } from "../storage/response-retention.ts";
 import { openSqliteStorage } from "../storage/sqlite/sqlite-storage.ts";
 import { gatewaySources } from "../telemetry/gateway-sources.ts";
 import { createTelemetry } from "../telemetry/telemetry.ts";
+import { bindTenant } from "../tenants/bind-tenant.ts";
 import { listWorkers } from "../workers/gateway/list-workers.ts";
 import { workerWebSocketConfig } from "../workers/gateway/worker-endpoint.ts";
 import { createReloadPolicy } from "./apply-reload.ts";
@@ -73,6 +75,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     ...(options.auth || options.authenticate ? { authenticate: options.auth ?? options.authenticate } : {}),
     ...(options.onBootstrapKey ? { onBootstrapKey: options.onBootstrapKey } : {}),
   });
+  const authenticate = bindTenant(auth.authenticate, () => runtime.current.config);
   const policy = options.policy ?? (await buildLimitsPolicy(config, storage.spend, logger));
   const adminUi = createAdminUi({
     config: () => runtime.current.config.admin_ui,
@@ -97,12 +100,13 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     policy: () => ({
       retries: runtime.current.config.routing.retries,
       backoffMs: runtime.current.config.routing.backoff,
+      unsupported: runtime.current.config.translation.unsupported,
     }),
     log: (line) => logger.warn(line),
   });
   const frontDoor = createFrontDoor({
     router,
-    authenticate: adminUi.authenticate(auth.authenticate),
+    authenticate: adminUi.authenticate(authenticate),
     limits: policy,
     observer: telemetry.observe(
       options.recordAudit === false
@@ -137,7 +141,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     unrouted: frontDoor.reject,
     websocket: workerWebSocketConfig(config.workers.max_message),
     plugins: [
-      ...(config.workers.enabled ? [workers.endpoint(auth.authenticate, auth.sessions)] : []),
+      ...(config.workers.enabled ? [workers.endpoint(authenticate, auth.sessions)] : []),
       responsesRoutes({ guard: frontDoor.guard, store: storage.responses }),
       ...telemetry.routes(frontDoor.guard),
       adminKeyRoutes({ guard: frontDoor.guard, keyAdmin: auth.keyAdmin, recordAction: adminUi.recordAction }),
@@ -154,6 +158,12 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
           }),
         actions: adminUi.actions,
         spent: (keyId) => storage.spend.total(keyId),
+      }),
+      tenantRoutes({
+        guard: frontDoor.guard,
+        tenants: () => runtime.current.config.tenants,
+        audit: storage.audit,
+        countKeys: async (tenant) => (await storage.keys.list({ tenant })).length,
       }),
       adminRoutes({
         guard: frontDoor.guard,

@@ -54,6 +54,9 @@ export interface Guarded {
   deferEnd(): (status: number, error?: GatewayError) => void;
 }
 
+/** Names what translation left out for the route that answered (docs/CLIENTS.md). */
+const DROPPED_HEADER = "x-mindgw-dropped";
+
 /** Every response names its request; Anthropic's SDK reads `request-id` (its `requestID`). */
 const idHeaders = (requestId: string, dialect: Dialect): Record<string, string> =>
   dialect === "anthropic"
@@ -173,6 +176,10 @@ export function createFrontDoor(deps: FrontDoorDeps) {
         });
         ledger.route = dispatched.route;
         ledger.upstreamModel = dispatched.upstreamModel;
+        if (dispatched.dropped.length > 0) {
+          ledger.dropped = dispatched.dropped;
+          headers[DROPPED_HEADER] = dispatched.dropped.join(", ");
+        }
         const account = () => {
           ledger.usage = dispatched.usage();
           ledger.costUsd = deps.limits.record(principal, model, ledger.usage);
@@ -196,6 +203,7 @@ export function createFrontDoor(deps: FrontDoorDeps) {
             account();
             end(error ? error.status : 200, error);
           },
+          dispatched.reply.errorEvent,
         );
       } finally {
         if (!streaming) release();

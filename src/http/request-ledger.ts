@@ -25,6 +25,8 @@ export class RequestLedger {
   stream = false;
   usage: Usage | undefined;
   costUsd = 0;
+  /** What translation left out, by name. */
+  dropped: readonly string[] = [];
   /** Set only with `audit.bodies: true`. */
   requestBody: string | undefined;
   responseBody: string | undefined;

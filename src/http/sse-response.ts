@@ -1,7 +1,7 @@
 import type { Dialect } from "../core/dialect.ts";
+import { errorEvent } from "../core/error-wire.ts";
 import { clientClosed, type GatewayError, toGatewayError, upstreamError } from "../core/gateway-error.ts";
 import { encodeSse, type SseEvent } from "../core/sse.ts";
-import { errorEvent } from "./error-body.ts";
 
 /** Called once: with no error when the stream completed, else how it ended. */
 export type StreamEnd = (error?: GatewayError) => void;
@@ -23,6 +23,8 @@ export function sseResponse(
   headers: Record<string, string>,
   onFirstByte: () => void,
   onEnd: StreamEnd,
+  /** How a translated stream reports a failure (the Responses writer numbers its own). */
+  errorEventOf: (error: GatewayError) => SseEvent = (error) => errorEvent(error, dialect),
 ): Response {
   const iterator = events[Symbol.asyncIterator]();
   const encoder = new TextEncoder();
@@ -54,7 +56,7 @@ export function sseResponse(
           controller.error(failure);
           return;
         }
-        controller.enqueue(encoder.encode(encodeSse(errorEvent(failure, dialect))));
+        controller.enqueue(encoder.encode(encodeSse(errorEventOf(failure))));
         controller.close();
         end(failure);
       }

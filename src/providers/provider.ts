@@ -1,4 +1,5 @@
 import type { Dialect, JsonObject, Operation } from "../core/dialect.ts";
+import type { GatewayError } from "../core/gateway-error.ts";
 import type { SseEvent } from "../core/sse.ts";
 import type { Usage } from "../core/usage.ts";
 
@@ -32,7 +33,15 @@ export interface ProviderCall {
  */
 export type ProviderReply = (
   | { readonly kind: "json"; readonly body: JsonObject; readonly usage?: Usage }
-  | { readonly kind: "stream"; readonly events: AsyncIterable<SseEvent> }
+  | {
+      readonly kind: "stream";
+      readonly events: AsyncIterable<SseEvent>;
+      /**
+       * How this stream reports a failure once it started, when that is not the dialect's usual
+       * error event (a translated Responses stream numbers its own). Set by the router.
+       */
+      readonly errorEvent?: (error: GatewayError) => SseEvent;
+    }
 ) & {
   /** Who actually served it when the provider chose among several (`worker:<name>`). */
   readonly servedBy?: string;

@@ -1,16 +1,19 @@
 import { dialectOf, isJsonObject, type JsonObject, type Operation } from "../core/dialect.ts";
 import { badRequest, unsupportedOperation } from "../core/gateway-error.ts";
 import type { SseEvent } from "../core/sse.ts";
+import type { Usage } from "../core/usage.ts";
 import type { Provider } from "../providers/provider.ts";
 import { chatResponseToMessages } from "../translate/anthropic-to-openai/chat-response-to-messages.ts";
 import { chatStreamToMessages } from "../translate/anthropic-to-openai/chat-stream-to-messages.ts";
 import { messagesRequestToChat } from "../translate/anthropic-to-openai/messages-request-to-chat.ts";
+import { Dropped, type UnsupportedPolicy } from "../translate/dropped.ts";
 import { chatRequestToMessages } from "../translate/openai-to-anthropic/chat-request-to-messages.ts";
 import { messagesResponseToChat } from "../translate/openai-to-anthropic/messages-response-to-chat.ts";
 import { messagesStreamToChat } from "../translate/openai-to-anthropic/messages-stream-to-chat.ts";
 import { chatResponseToResponse } from "../translate/responses/chat-response-to-response.ts";
 import { chatStreamToResponses } from "../translate/responses/chat-stream-to-responses.ts";
 import { responsesRequestToChat } from "../translate/responses/responses-request-to-chat.ts";
+import type { TranslatedStream } from "../translate/stream/stream-driver.ts";
 
 /** What a Responses call brings along: its id and the stored turns it continues. */
 export interface ResponsesContext {
@@ -25,8 +28,13 @@ export interface AdaptedCall {
   readonly operation: Operation;
   readonly body: JsonObject;
   json(body: JsonObject): JsonObject;
-  /** Translates a stream into the caller's dialect; absent when the dialects match. */
-  readonly stream?: (events: AsyncIterable<SseEvent>) => AsyncIterable<SseEvent>;
+  /**
+   * Translates a stream into the caller's dialect (absent when the dialects match), telling
+   * `onUsage` each usage figure as it reads it, so each upstream event is parsed once.
+   */
+  readonly stream?: (events: AsyncIterable<SseEvent>, onUsage?: (usage: Usage) => void) => TranslatedStream;
+  /** What translation had to leave out, by name (the `x-mindgw-dropped` header, the audit row). */
+  readonly dropped?: readonly string[];
   /**
    * For a same-dialect stream, which events the caller gets (absent: all). A plain predicate,
    * not another stream layer: pass-through is the hot path.
@@ -35,17 +43,6 @@ export interface AdaptedCall {
 }
 
 const identity: Pick<AdaptedCall, "json"> = { json: (body) => body };
-
-/** The caller-dialect stream of an adapted call, as a stream transform (for composing). */
-export function streamOf(call: AdaptedCall): (events: AsyncIterable<SseEvent>) => AsyncIterable<SseEvent> {
-  if (call.stream) return call.stream;
-  const keep = call.keep;
-  return keep ? (events) => filterEvents(events, keep) : (events) => events;
-}
-
-async function* filterEvents(events: AsyncIterable<SseEvent>, keep: (event: SseEvent) => boolean) {
-  for await (const event of events) if (keep(event)) yield event;
-}
 
 /**
  * The one place that decides whether a call crosses dialects. Same-dialect calls pass
@@ -58,8 +55,9 @@ export function adaptDialect(
   provider: Provider,
   model: string,
   responses?: ResponsesContext,
+  policy: UnsupportedPolicy = "drop",
 ): AdaptedCall {
-  if (operation === "responses") return viaChat(body, provider, model, responses);
+  if (operation === "responses") return viaChat(body, provider, model, responses, policy);
   if (dialectOf(operation) === provider.dialect) {
     if (
       provider.dialect === "openai" &&
@@ -76,46 +74,68 @@ export function adaptDialect(
       operation: "messages",
       body: chatRequestToMessages(body),
       json: (reply) => messagesResponseToChat(reply, model),
-      stream: (events) => messagesStreamToChat(events, { requestedModel: model, includeUsage }),
+      stream: (events, onUsage) =>
+        messagesStreamToChat(events, {
+          requestedModel: model,
+          includeUsage,
+          ...(onUsage ? { onUsage } : {}),
+        }),
     };
   }
   if (operation === "messages" && provider.dialect === "openai") {
+    const dropped = new Dropped(policy);
     return {
       operation: "chat",
-      body: messagesRequestToChat(body),
+      body: messagesRequestToChat(body, dropped),
+      dropped: dropped.list,
       json: (reply) => chatResponseToMessages(reply, model),
-      stream: (events) => chatStreamToMessages(events, { requestedModel: model }),
+      stream: (events, onUsage) =>
+        chatStreamToMessages(events, { requestedModel: model, ...(onUsage ? { onUsage } : {}) }),
     };
   }
   throw unsupportedOperation(`model ${model} is served by ${provider.name}, which cannot serve ${operation}`);
 }
 
-/** The Responses API, served by translation to chat completions (and on, when needed). */
+/**
+ * The Responses API, served by translation to chat completions (and on, when needed). Two
+ * translations compose: Responses → chat here, and chat → the provider's dialect; on the way
+ * back the provider's stream is first made a chat stream, then a Responses stream.
+ */
 function viaChat(
   body: JsonObject,
   provider: Provider,
   model: string,
-  context?: ResponsesContext,
+  context: ResponsesContext | undefined,
+  policy: UnsupportedPolicy,
 ): AdaptedCall {
   if (!context) throw badRequest("responses need a response context");
-  const chatBody = responsesRequestToChat(body, context.previous);
-  const chat = adaptDialect("chat", chatBody, provider, model);
-  const chatStream = streamOf(chat);
+  const translated = responsesRequestToChat(body, context.previous, policy);
+  const chat = adaptDialect("chat", translated.body, provider, model);
+  const tools = translated.tools;
   return {
     operation: chat.operation,
     body: chat.body,
+    dropped: translated.dropped,
     json(reply) {
-      const response = chatResponseToResponse(chat.json(reply), body, context.id);
+      const response = chatResponseToResponse(chat.json(reply), body, context.id, tools);
       context.onResponse(response);
       return response;
     },
-    stream: (events) =>
-      chatStreamToResponses(chatStream(events), {
-        request: body,
-        id: context.id,
-        onResponse: context.onResponse,
-      }),
+    stream(events, onUsage) {
+      const options = { request: body, id: context.id, onResponse: context.onResponse, tools };
+      if (chat.stream) {
+        // The provider's stream (Anthropic) is metered where it is read, then made a chat stream.
+        const asChat = chat.stream(events, onUsage);
+        return chatStreamToResponses(asChat.events, options);
+      }
+      const asChatEvents = chat.keep ? filterEvents(events, chat.keep) : events;
+      return chatStreamToResponses(asChatEvents, { ...options, ...(onUsage ? { onUsage } : {}) });
+    },
   };
+}
+
+async function* filterEvents(events: AsyncIterable<SseEvent>, keep: (event: SseEvent) => boolean) {
+  for await (const event of events) if (keep(event)) yield event;
 }
 
 /**

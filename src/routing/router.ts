@@ -4,6 +4,7 @@ import type { SseEvent } from "../core/sse.ts";
 import type { Usage } from "../core/usage.ts";
 import type { ProviderReply } from "../providers/provider.ts";
 import type { AttemptTelemetry, DispatchTelemetry } from "../telemetry/dispatch-telemetry.ts";
+import type { UnsupportedPolicy } from "../translate/dropped.ts";
 import { StreamUsageMeter } from "../translate/stream-usage-meter.ts";
 import { usageFromAnthropic, usageFromOpenAI } from "../translate/usage-mapping.ts";
 import { abortable } from "./abortable.ts";
@@ -44,13 +45,20 @@ export interface Dispatched {
   /** What the answer used so far; final once the stream has ended. */
   usage(): Usage;
   readonly attempts: number;
+  /** What translation left out for this route, by name; empty when nothing was. */
+  readonly dropped: readonly string[];
 }
 
 export interface RouterDeps {
   /** The current snapshot; read once per request so a reload never changes a request midway. */
   readonly table: () => RouteTable;
   readonly health: RouteHealth;
-  readonly policy: () => { retries: number; backoffMs: number };
+  readonly policy: () => {
+    retries: number;
+    backoffMs: number;
+    /** `translation.unsupported`: drop (and name) or refuse what a translation cannot carry. */
+    unsupported?: UnsupportedPolicy;
+  };
   readonly log: (line: string) => void;
   readonly random?: () => number;
 }
@@ -72,7 +80,7 @@ export function createRouter(deps: RouterDeps): Router {
         "model_not_found",
       );
     }
-    const { retries, backoffMs } = deps.policy();
+    const { retries, backoffMs, unsupported = "drop" } = deps.policy();
     let lastError: GatewayError | undefined;
     let attempts = 0;
     for (const route of orderRoutes(plan.routes, plan.strategy, deps.health, random)) {
@@ -90,7 +98,7 @@ export function createRouter(deps: RouterDeps): Router {
           failover: lastError !== undefined && retry === 0,
         });
         try {
-          const dispatched = await attempt(route, request, deps.health, attempts, observed);
+          const dispatched = await attempt(route, request, deps.health, attempts, unsupported, observed);
           maybeShadow(plan, request, deps, random);
           return dispatched;
         } catch (error) {
@@ -126,11 +134,19 @@ async function attempt(
   request: DispatchRequest,
   health: RouteHealth,
   attempts: number,
+  unsupported: UnsupportedPolicy,
   observed: AttemptTelemetry | undefined,
 ): Promise<Dispatched> {
   let adapted: AdaptedCall;
   try {
-    adapted = adaptDialect(request.operation, request.body, route.provider, request.model, request.responses);
+    adapted = adaptDialect(
+      request.operation,
+      request.body,
+      route.provider,
+      request.model,
+      request.responses,
+      unsupported,
+    );
   } catch (error) {
     // Refused before any upstream call: no verdict on the route, but a half-open probe
     // slot this request claimed must be freed, or the route would never be probed again.
@@ -170,7 +186,12 @@ async function attempt(
       }),
       attempt.signal,
     );
-    const common = { route: reply.servedBy ?? route.label, upstreamModel: route.upstreamModel, attempts };
+    const common = {
+      route: reply.servedBy ?? route.label,
+      upstreamModel: route.upstreamModel,
+      attempts,
+      dropped: adapted.dropped ?? [],
+    };
     if (reply.kind === "json") {
       const found =
         route.provider.dialect === "anthropic" ? usageFromAnthropic(reply.body) : usageFromOpenAI(reply.body);
@@ -184,10 +205,10 @@ async function attempt(
     // may still be retried or failed over. A same-dialect stream is metered and filtered in the
     // relay loop itself (no extra stream layers on the hot path).
     attempt.arm("first byte", route.timeouts.firstByteMs);
-    const translate = adapted.stream;
-    const source = translate ? translate(metered(reply.events, meter)) : reply.events;
+    const translated = adapted.stream?.(reply.events, (found) => meter.record(found));
+    const source = translated ? translated.events : reply.events;
     const keep = adapted.keep;
-    const pass: Pass | undefined = translate
+    const pass: Pass | undefined = translated
       ? undefined
       : (event) => {
           meter.observe(event);
@@ -197,7 +218,9 @@ async function attempt(
     const first = await reader.next();
     health.succeeded(route.key, performance.now() - started);
     observed?.settled(undefined, common.route);
-    return { ...common, reply: { kind: "stream", events: relay(first, reader, attempt, done) }, usage };
+    const events = relay(first, reader, attempt, done);
+    const errorEvent = translated?.errorEvent;
+    return { ...common, reply: { kind: "stream", events, ...(errorEvent ? { errorEvent } : {}) }, usage };
   } catch (error) {
     const failure = request.signal.aborted ? abortReason(request.signal) : toGatewayError(error);
     if (failure.retryable) health.failed(route.key);
@@ -212,14 +235,6 @@ async function attempt(
 /** Why the caller's signal ended the request: a reason it carries (a revoked key), or the client left. */
 const abortReason = (signal: AbortSignal): GatewayError =>
   signal.reason instanceof GatewayError ? signal.reason : clientClosed();
-
-/** Reads usage off the upstream's own events as they pass. */
-async function* metered(events: AsyncIterable<SseEvent>, meter: StreamUsageMeter): AsyncGenerator<SseEvent> {
-  for await (const event of events) {
-    meter.observe(event);
-    yield event;
-  }
-}
 
 /** Sees each upstream event of a same-dialect stream; false drops it for the caller. */
 type Pass = (event: SseEvent) => boolean;

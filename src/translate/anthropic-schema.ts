@@ -39,7 +39,8 @@ export const anthropicContentBlock = z.union([
 export type AnthropicContentBlock = z.infer<typeof anthropicContentBlock>;
 
 export const anthropicMessage = z.looseObject({
-  role: z.enum(["user", "assistant"]),
+  /** `system` turns inside `messages` are sent by newer clients (Claude Code) for some models. */
+  role: z.enum(["user", "assistant", "system"]),
   content: z.union([z.string(), z.array(anthropicContentBlock)]),
 });
 export type AnthropicMessage = z.infer<typeof anthropicMessage>;
@@ -69,6 +70,14 @@ export const anthropicRequest = z.looseObject({
   stream: z.boolean().optional(),
   tools: z.array(anthropicTool).optional(),
   tool_choice: anthropicToolChoice.optional(),
+  thinking: z.looseObject({ type: z.string(), budget_tokens: z.number().int().optional() }).nullish(),
+  output_config: z
+    .looseObject({
+      effort: z.string().nullish(),
+      format: z.looseObject({ type: z.string(), schema: z.unknown().optional() }).nullish(),
+    })
+    .nullish(),
+  service_tier: z.string().nullish(),
 });
 export type AnthropicRequest = z.infer<typeof anthropicRequest>;
 
@@ -88,12 +97,6 @@ export const anthropicResponse = z.looseObject({
   usage: anthropicUsage.optional(),
 });
 export type AnthropicResponse = z.infer<typeof anthropicResponse>;
-
-/** The error body Anthropic sends, as a reply and as an `error` stream event. */
-export const anthropicErrorBody = z.looseObject({
-  type: z.literal("error").optional(),
-  error: z.looseObject({ type: z.string(), message: z.string() }),
-});
 
 export const anthropicStreamEvent = z.discriminatedUnion("type", [
   z.looseObject({

@@ -120,13 +120,3 @@ export const openAIChunk = z.looseObject({
   usage: openAIUsage.nullish(),
 });
 export type OpenAIChunk = z.infer<typeof openAIChunk>;
-
-/** OpenAI's error body, as a reply and as a `data: {"error":...}` stream event. */
-export const openAIErrorBody = z.looseObject({
-  error: z.looseObject({
-    message: z.string().optional(),
-    type: z.string().nullish(),
-    code: z.union([z.string(), z.number()]).nullish(),
-    param: z.string().nullish(),
-  }),
-});

@@ -1,21 +1,23 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import Anthropic from "@anthropic-ai/sdk";
 import OpenAI from "openai";
-import { encodeSse, type SseEvent } from "../core/sse.ts";
+import { encodeSse } from "../core/sse.ts";
 import { chatStreamToMessages } from "./anthropic-to-openai/chat-stream-to-messages.ts";
-import { replay, sseFixture } from "./fixtures/load-fixture.ts";
+import { drain, replay, sseFixture } from "./fixtures/load-fixture.ts";
 import { messagesStreamToChat } from "./openai-to-anthropic/messages-stream-to-chat.ts";
 import { chatStreamToResponses } from "./responses/chat-stream-to-responses.ts";
+import type { TranslatedStream } from "./stream/stream-driver.ts";
 
 /**
  * Proof that the official SDKs accept our translated streams: a loopback server replays a
  * recorded upstream stream through a translator, and each SDK's own stream helper reads it.
  */
-function sse(events: AsyncIterable<SseEvent>): Response {
-  const encoder = new TextEncoder();
+function sse(stream: TranslatedStream): Response {
   const body = new ReadableStream<Uint8Array>({
     async start(controller) {
-      for await (const event of events) controller.enqueue(encoder.encode(encodeSse(event)));
+      // As the front door does: a failure after the first event is the stream's own error event.
+      const events = await drain(stream);
+      for (const event of events) controller.enqueue(new TextEncoder().encode(encodeSse(event)));
       controller.close();
     },
   });

@@ -24,7 +24,11 @@ export class StreamUsageMeter {
     if (!HAS_USAGE.test(event.data)) return;
     const body = parseEventData(event.data);
     const usage = this.dialect === "anthropic" ? usageFromAnthropic(body) : usageFromOpenAI(body);
-    if (!usage) return;
+    if (usage) this.record(usage);
+  }
+
+  /** A usage figure a translator already read off an event. */
+  record(usage: Usage): void {
     this.seen = true;
     this.inputTokens = Math.max(this.inputTokens, usage.inputTokens);
     this.outputTokens = Math.max(this.outputTokens, usage.outputTokens);

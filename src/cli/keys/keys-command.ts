@@ -86,9 +86,11 @@ export function registerKeys(program: Command): void {
     );
   withTarget(keys.command("list").description("list keys (never the keys themselves)"))
     .option("--all", "include revoked and expired keys")
+    .option("--tenant <tenant>", "only keys of this tenant")
     .action(
       action(async (backend, options) => {
-        const list = await backend.list((options as { all?: boolean }).all === true);
+        const { all, tenant } = options as { all?: boolean; tenant?: string };
+        const list = await backend.list(all === true, tenant);
         print(options.json, { keys: list }, keysTable(list));
       }),
     );

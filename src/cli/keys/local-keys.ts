@@ -13,7 +13,7 @@ export function localKeys(config: Config): KeysBackend {
   const actor = "local-operator" as const;
   return {
     create: (input) => admin.create(actor, input),
-    list: (includeRevoked) => admin.list(actor, { includeRevoked }),
+    list: (includeRevoked, tenant) => admin.list(actor, { includeRevoked, ...(tenant ? { tenant } : {}) }),
     show: (id) => admin.show(actor, id),
     revoke: (id) => admin.revoke(actor, id),
     rotate: (id, input) => admin.rotate(actor, id, input),

@@ -10,8 +10,13 @@ export function remoteKeys(gateway: string, adminKey: string): KeysBackend {
   const id = (idOrName: string) => `/${encodeURIComponent(idOrName)}`;
   return {
     create: (input) => call<IssuedKey>("POST", "", input),
-    list: async (includeRevoked) =>
-      (await call<{ keys: KeyView[] }>("GET", includeRevoked ? "?include_revoked=true" : "")).keys,
+    list: async (includeRevoked, tenant) => {
+      const query = new URLSearchParams({
+        ...(includeRevoked ? { include_revoked: "true" } : {}),
+        ...(tenant ? { tenant } : {}),
+      }).toString();
+      return (await call<{ keys: KeyView[] }>("GET", query ? `?${query}` : "")).keys;
+    },
     show: (idOrName) => call<KeyView>("GET", id(idOrName)),
     revoke: (idOrName) => call<KeyView>("POST", `${id(idOrName)}/revoke`),
     rotate: (idOrName, input) =>

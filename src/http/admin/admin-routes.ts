@@ -6,6 +6,7 @@ import { auditQuerySchema } from "../../audit/audit-query-schema.ts";
 import type { AuditService } from "../../audit/audit-service.ts";
 import { sseStream } from "../../audit/sse-stream.ts";
 import { requireRole } from "../../auth/roles.ts";
+import { eventVisibleTo, readScope, scopedTenant } from "../../tenants/read-scope.ts";
 import { clientOf } from "../client-of.ts";
 import type { createFrontDoor, Guarded } from "../front-door.ts";
 import { parseInput, queryOf } from "../parse-input.ts";
@@ -33,19 +34,35 @@ export function adminRoutes(deps: AdminDeps) {
         return handle(guarded, request);
       });
 
+  // Read views: admins see every tenant; a member of a configured tenant sees only its own.
+  const reader =
+    (handle: (guarded: Guarded, request: Request, scope: string | null) => Promise<Response> | Response) =>
+    ({ request, server }: { request: Request; server: Parameters<typeof clientOf>[0] }) =>
+      deps.guard(request, clientOf(server, request), "admin", "openai", async (guarded) =>
+        handle(guarded, request, readScope(guarded.principal)),
+      );
+  const auditQuery = (request: Request, scope: string | null, extra: Record<string, unknown> = {}) => {
+    const query = { ...queryOf(request), ...extra };
+    const tenant = scopedTenant(scope, typeof query.tenant === "string" ? query.tenant : undefined);
+    return { ...query, ...(tenant !== undefined ? { tenant } : {}) };
+  };
+
   return new Elysia({ prefix: "/admin/api" })
     .get(
       "/audit",
-      admin(async ({ headers }, request) =>
-        Response.json(await queryAudit(deps.audit.store, parseInput(auditQuerySchema, queryOf(request))), {
-          headers,
-        }),
+      reader(async ({ headers }, request, scope) =>
+        Response.json(
+          await queryAudit(deps.audit.store, parseInput(auditQuerySchema, auditQuery(request, scope))),
+          {
+            headers,
+          },
+        ),
       ),
     )
     .get(
       "/audit/export",
-      admin(({ headers }, request) => {
-        const { format, ...filter } = parseInput(exportSchema, queryOf(request));
+      reader(({ headers }, request, scope) => {
+        const { format, ...filter } = parseInput(exportSchema, auditQuery(request, scope));
         const parsed = parseInput(auditQuerySchema, { ...filter, order: filter.order ?? "asc" });
         const { limit: _limit, cursor: _cursor, ...rest } = parsed;
         return new Response(exportAuditStream(deps.audit.store, rest, format), {
@@ -55,9 +72,10 @@ export function adminRoutes(deps: AdminDeps) {
     )
     .get(
       "/events",
-      admin(({ headers, deferEnd }) => {
+      reader(({ headers, deferEnd }, _request, scope) => {
         const end = deferEnd();
-        const body = whenDone(sseStream(deps.audit.bus.subscribe()), () => end(200));
+        const subscription = deps.audit.bus.subscribe({ filter: (event) => eventVisibleTo(scope, event) });
+        const body = whenDone(sseStream(subscription), () => end(200));
         return new Response(body, {
           headers: {
             ...headers,

@@ -1,5 +1,5 @@
 import type { GatewayError } from "../../core/gateway-error.ts";
-import { upstreamFailure } from "../http/upstream-failure.ts";
+import { statusFailure } from "../http/upstream-failure.ts";
 
 /**
  * A Bedrock failure (HTTP status and `x-amzn-ErrorType`, or a stream exception frame) as a
@@ -12,7 +12,7 @@ export function bedrockFailure(
   message?: string,
 ): GatewayError {
   const name = type.split(":")[0] ?? type;
-  return upstreamFailure(provider, status, message ? `${name}: ${message}` : undefined);
+  return statusFailure(provider, status, message ? `${name}: ${message}` : undefined);
 }
 
 /** Reads Bedrock's `{"message": "..."}` error body (or `Message`), if that is what it is. */

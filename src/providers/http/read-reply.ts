@@ -1,23 +1,8 @@
-import { z } from "zod";
 import { isJsonObject } from "../../core/dialect.ts";
 import { GatewayError, upstreamError } from "../../core/gateway-error.ts";
 import { DEFAULT_MAX_SSE_LINE, SseDecoder, type SseEvent } from "../../core/sse.ts";
 import type { ProviderCall, ProviderReply } from "../provider.ts";
 import { upstreamFailure } from "./upstream-failure.ts";
-
-const errorBody = z.object({ error: z.object({ message: z.string() }).or(z.string()) }).loose();
-
-/** Reads the message out of an OpenAI- or Anthropic-shaped error body, if it is one. */
-export function upstreamErrorMessage(text: string): string | undefined {
-  try {
-    const parsed = errorBody.safeParse(JSON.parse(text));
-    if (!parsed.success) return undefined;
-    const { error } = parsed.data;
-    return typeof error === "string" ? error : error.message;
-  } catch {
-    return undefined;
-  }
-}
 
 /**
  * Turns an upstream's HTTP answer into a ProviderReply, in whichever dialect it speaks: error
@@ -33,7 +18,7 @@ export async function readUpstreamReply(
 ): Promise<ProviderReply> {
   if (!response.ok) {
     const text = await response.text().catch(() => "");
-    throw upstreamFailure(provider, response.status, upstreamErrorMessage(text));
+    throw upstreamFailure(provider, { status: response.status, headers: response.headers, text });
   }
   const type = response.headers.get("content-type") ?? "";
   if (call.stream && type.includes("text/event-stream") && response.body) {

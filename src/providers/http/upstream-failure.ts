@@ -1,28 +1,111 @@
-import { GatewayError } from "../../core/gateway-error.ts";
+import { codeFromAnthropic, readAnthropicError } from "../../core/anthropic-errors.ts";
+import { type ErrorCode, GatewayError, type UpstreamErrorDetail } from "../../core/gateway-error.ts";
+import { codeFromOpenAI, readOpenAIError } from "../../core/openai-errors.ts";
+
+/** What an upstream answered with a non-2xx status. */
+export interface UpstreamAnswer {
+  readonly status: number;
+  readonly headers: Headers;
+  /** The body as text ("" when there was none or it could not be read). */
+  readonly text: string;
+}
+
+const parse = (text: string): unknown => {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+};
 
 /**
- * Turns a non-2xx upstream answer into a GatewayError. A 4xx that is the caller's fault
- * (bad request, context too long) is relayed with its own status and message and is not
- * retried; throttling and server faults may succeed elsewhere, so they are retryable and
- * surface as 502 once every route is exhausted.
+ * Turns a non-2xx upstream answer into a GatewayError that keeps its meaning: the upstream's
+ * body, type, code and param travel along (a same-dialect caller gets the body as sent, another
+ * dialect gets it mapped through its table). A 4xx that is the caller's fault keeps its status
+ * and is not retried. A 429 is retryable on another route and stays a 429 with its Retry-After
+ * once every route is exhausted. Our own credentials refused (401/403) and server faults are
+ * 502s: the client's request was fine, the gateway's upstream was not.
  */
-export function upstreamFailure(provider: string, status: number, message: string | undefined): GatewayError {
-  const callerFault = status >= 400 && status < 500 && status !== 408 && status !== 409 && status !== 429;
-  if (callerFault) {
+export function upstreamFailure(provider: string, answer: UpstreamAnswer): GatewayError {
+  const { status } = answer;
+  const body = parse(answer.text);
+  const anthropic = readAnthropicError(body);
+  const openai = anthropic ? undefined : readOpenAIError(body);
+  const detail: UpstreamErrorDetail = {
+    dialect: anthropic ? "anthropic" : "openai",
+    status,
+    ...(anthropic ? { type: anthropic.type } : {}),
+    ...(openai?.type ? { type: openai.type } : {}),
+    ...(openai?.code ? { code: openai.code } : {}),
+    ...(typeof body === "object" && body !== null && (anthropic || openai)
+      ? { body: body as Record<string, unknown> }
+      : {}),
+  };
+  const code = anthropic ? codeFromAnthropic(status, anthropic) : codeFromOpenAI(status, openai);
+  const param = openai?.param ?? (code === "context_length_exceeded" ? "messages" : undefined);
+  return statusFailure(provider, status, anthropic?.message ?? openai?.message, {
+    code,
+    detail,
+    ...(param ? { param } : {}),
+    retryAfter: answer.headers.get("retry-after"),
+  });
+}
+
+/** What a provider with its own error format (Bedrock, Gemini) knows of a failure. */
+export interface FailureDetail {
+  /** The gateway's code for a caller-fault 4xx (default `invalid_request`, 404 `model_not_found`). */
+  code?: ErrorCode;
+  param?: string;
+  retryAfter?: string | null;
+  /** The upstream's own error, when it spoke OpenAI's or Anthropic's dialect. */
+  detail?: UpstreamErrorDetail;
+}
+
+/** A failure from its status and message, for providers whose error bodies are their own. */
+export function statusFailure(
+  provider: string,
+  status: number,
+  message: string | undefined,
+  known: FailureDetail = {},
+): GatewayError {
+  const detail = known.detail;
+  if (status === 401 || status === 403) {
     return new GatewayError({
-      status: status === 401 || status === 403 ? 502 : status,
-      code: status === 404 ? "model_not_found" : "invalid_request",
-      message:
-        status === 401 || status === 403
-          ? `upstream ${provider} rejected the gateway's credentials`
-          : (message ?? `upstream ${provider} rejected the request (${status})`),
+      status: 502,
+      code: "upstream_error",
+      // No upstream detail: the client must not read "authentication error" as its own.
+      message: `upstream ${provider} rejected the gateway's credentials`,
     });
   }
+  if (status === 429) {
+    return new GatewayError({
+      status: 429,
+      code: "rate_limited",
+      message: message ?? `upstream ${provider} is rate limiting the gateway`,
+      retryable: true,
+      headers: known.retryAfter ? { "retry-after": known.retryAfter } : {},
+      ...(detail ? { upstream: detail } : {}),
+    });
+  }
+  if (status >= 400 && status < 500 && status !== 408 && status !== 409) {
+    const fallback: ErrorCode =
+      status === 404 ? "model_not_found" : status === 413 ? "payload_too_large" : "invalid_request";
+    return new GatewayError({
+      status,
+      code: known.code ?? fallback,
+      message: message ?? `upstream ${provider} rejected the request (${status})`,
+      ...(known.param ? { param: known.param } : {}),
+      ...(detail ? { upstream: detail } : {}),
+    });
+  }
+  // A server fault: our own message, the upstream's type kept for mapping (not its body).
+  const { body: _body, ...kept } = detail ?? { dialect: "openai" as const, status };
   return new GatewayError({
     status: 502,
     code: "upstream_error",
     message: `upstream ${provider} answered ${status}`,
     retryable: true,
+    ...(detail ? { upstream: kept } : {}),
   });
 }
 

@@ -68,6 +68,8 @@ export function selectPage(
       filter.key,
     );
   }
+  if (filter.tenant !== undefined)
+    add("l.principal_id IN (SELECT id FROM audit_principals WHERE tenant = ?)", filter.tenant);
   if (filter.model !== undefined)
     add("l.model_id = (SELECT id FROM audit_strings WHERE value = ?)", filter.model);
   if (filter.route !== undefined)

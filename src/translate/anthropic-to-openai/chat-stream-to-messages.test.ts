@@ -1,11 +1,11 @@
 import { describe, expect, test } from "bun:test";
 import { upstreamError, upstreamTimeout } from "../../core/gateway-error.ts";
 import type { SseEvent } from "../../core/sse.ts";
-import { collect, payloads, replay, sseFixture } from "../fixtures/load-fixture.ts";
+import { drain, payloads, replay, sseFixture } from "../fixtures/load-fixture.ts";
 import { chatStreamToMessages } from "./chat-stream-to-messages.ts";
 
 const translate = (events: SseEvent[], failAfter?: { count: number; error: Error }) =>
-  collect(chatStreamToMessages(replay(events, failAfter), { requestedModel: "claude-x" }));
+  drain(chatStreamToMessages(replay(events, failAfter), { requestedModel: "claude-x" }));
 
 describe("chatStreamToMessages", () => {
   test("text stream: exact event sequence", async () => {
@@ -134,9 +134,12 @@ describe("chatStreamToMessages", () => {
     // After the first event the front door turns it into the Anthropic `error` event, with
     // the error's own class in the audit row.
     const events = sseFixture("openai/chat-text.sse.txt");
-    await expect(translate(events, { count: 3, error: upstreamTimeout("idle timeout") })).rejects.toThrow(
-      "idle timeout",
-    );
+    const late = await translate(events, { count: 3, error: upstreamTimeout("idle timeout") });
+    expect(late.failure?.code).toBe("upstream_timeout");
+    expect(JSON.parse(late.at(-1)?.data ?? "")).toEqual({
+      type: "error",
+      error: { type: "timeout_error", message: "idle timeout" },
+    });
     await expect(translate(events, { count: 0, error: upstreamError("refused") })).rejects.toThrow("refused");
   });
 
@@ -166,10 +169,10 @@ describe("chatStreamToMessages", () => {
       released = true;
       yield* events.slice(2);
     }
-    const iterator = chatStreamToMessages(upstream(), { requestedModel: "m" });
+    const iterator = chatStreamToMessages(upstream(), { requestedModel: "m" }).events[Symbol.asyncIterator]();
     const first = await iterator.next();
     expect(first.value?.event).toBe("message_start");
     expect(released).toBe(false);
-    await iterator.return(undefined);
+    await iterator.return?.(undefined);
   });
 });

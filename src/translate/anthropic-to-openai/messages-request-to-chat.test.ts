@@ -1,5 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { GatewayError } from "../../core/gateway-error.ts";
+import { Dropped } from "../dropped.ts";
 import { messagesRequestToChat } from "./messages-request-to-chat.ts";
 
 describe("messagesRequestToChat", () => {
@@ -187,12 +188,77 @@ describe("messagesRequestToChat", () => {
     expect(missing).toBeInstanceOf(GatewayError);
     expect((missing as GatewayError).status).toBe(400);
     expect((missing as GatewayError).message).toStartWith("max_tokens");
-    const server = attempt({
+  });
+
+  test("system turns inside messages stay system turns, in place (Claude Code sends them)", () => {
+    const chat = messagesRequestToChat({
       model: "m",
-      max_tokens: 1,
-      messages: [],
-      tools: [{ type: "web_search_20250305", name: "web_search" }],
+      max_tokens: 5,
+      system: "Top.",
+      messages: [
+        { role: "user", content: "a" },
+        { role: "system", content: [{ type: "text", text: "Mid-conversation reminder." }] },
+        {
+          role: "assistant",
+          content: [
+            { type: "thinking", thinking: "hmm", signature: "sig" },
+            { type: "text", text: "b" },
+          ],
+        },
+      ],
     });
-    expect((server as GatewayError).status).toBe(400);
+    expect(chat.messages).toEqual([
+      { role: "system", content: "Top." },
+      { role: "user", content: "a" },
+      { role: "system", content: "Mid-conversation reminder." },
+      { role: "assistant", content: "b" },
+    ]);
+  });
+
+  test("thinking and output_config map to reasoning_effort and response_format", () => {
+    const base = { model: "m", max_tokens: 5, messages: [{ role: "user", content: "x" }] };
+    expect(
+      messagesRequestToChat({ ...base, thinking: { type: "enabled", budget_tokens: 2000 } }).reasoning_effort,
+    ).toBe("low");
+    expect(
+      messagesRequestToChat({ ...base, thinking: { type: "enabled", budget_tokens: 32000 } })
+        .reasoning_effort,
+    ).toBe("high");
+    expect(
+      messagesRequestToChat({ ...base, thinking: { type: "adaptive" } }).reasoning_effort,
+    ).toBeUndefined();
+    const effort = messagesRequestToChat({
+      ...base,
+      thinking: { type: "adaptive" },
+      output_config: { effort: "medium" },
+    });
+    expect(effort.reasoning_effort).toBe("medium");
+    const format = messagesRequestToChat({
+      ...base,
+      output_config: { format: { type: "json_schema", schema: { type: "object" } } },
+    });
+    expect(format.response_format).toEqual({
+      type: "json_schema",
+      json_schema: { name: "response", schema: { type: "object" }, strict: true },
+    });
+  });
+
+  test("Anthropic-only fields and server tools are dropped and named, or refused", () => {
+    const body = {
+      model: "m",
+      max_tokens: 5,
+      messages: [{ role: "user", content: "x" }],
+      context_management: { edits: [{ type: "clear_tool_uses_20250919" }] },
+      top_k: 5,
+      tools: [
+        { name: "Read", input_schema: { type: "object" } },
+        { type: "web_search_20250305", name: "web_search" },
+      ],
+    };
+    const dropped = new Dropped();
+    const chat = messagesRequestToChat(body, dropped);
+    expect(dropped.list).toEqual(["context_management", "top_k", "tools.web_search_20250305"]);
+    expect((chat.tools as unknown[]).length).toBe(1);
+    expect(() => messagesRequestToChat(body, new Dropped("reject"))).toThrow("context_management");
   });
 });

@@ -6,22 +6,33 @@ import {
   type AnthropicRequest,
   anthropicRequest,
 } from "../anthropic-schema.ts";
+import { Dropped } from "../dropped.ts";
 import { parseBody } from "../parse-body.ts";
+import { effortFromThinking } from "./reasoning-effort.ts";
+
+/**
+ * Fields only Anthropic (often only a beta of it) understands: a chat upstream is given the
+ * request without them, and the caller is told (`x-mindgw-dropped`), or refused by policy.
+ */
+const ANTHROPIC_ONLY = ["context_management", "container", "mcp_servers", "top_k", "inference_geo"] as const;
 
 /**
  * Anthropic Messages request → OpenAI chat.completions request.
  *
- * Dropped, for want of an OpenAI equivalent: `top_k`, `thinking`, `cache_control`, thinking and
- * document blocks, `service_tier`, `container`, `mcp_servers`. Server tools (Anthropic-hosted,
- * with a `type` other than `custom`) cannot run elsewhere and are refused with a 400.
+ * `system` (top-level, and `system` turns anywhere in `messages`) become system messages in
+ * place; `thinking` budgets and `output_config.effort` become `reasoning_effort`;
+ * `output_config.format` becomes `response_format`. Thinking blocks in past turns are the
+ * upstream's own and are left out, as are `cache_control` hints. Server tools (Anthropic-hosted,
+ * with a `type` other than `custom`) and Anthropic-only fields are dropped and named in
+ * `dropped`, or refused, by `translation.unsupported`.
  */
-export function messagesRequestToChat(body: JsonObject): JsonObject {
+export function messagesRequestToChat(body: JsonObject, dropped = new Dropped()): JsonObject {
   const request = parseBody(anthropicRequest, body, "request");
   const messages: JsonObject[] = [];
   const system = systemText(request.system);
   if (system !== undefined) messages.push({ role: "system", content: system });
-  for (const message of request.messages) messages.push(...translateMessage(message));
-
+  for (const [i, message] of request.messages.entries())
+    messages.push(...translateMessage(message, i, dropped));
   const out: JsonObject = { model: request.model, messages, max_tokens: request.max_tokens };
   if (request.temperature !== undefined) out.temperature = request.temperature;
   if (request.top_p !== undefined) out.top_p = request.top_p;
@@ -32,7 +43,18 @@ export function messagesRequestToChat(body: JsonObject): JsonObject {
     // Anthropic streams always report usage; OpenAI only when asked.
     out.stream_options = { include_usage: true };
   }
-  Object.assign(out, translateTools(request));
+  const effort = request.output_config?.effort ?? effortFromThinking(request.thinking);
+  if (effort) out.reasoning_effort = effort;
+  const format = request.output_config?.format;
+  if (format?.type === "json_schema") {
+    out.response_format = {
+      type: "json_schema",
+      json_schema: { name: "response", schema: format.schema, strict: true },
+    };
+  }
+  if (request.service_tier === "auto") out.service_tier = "auto";
+  for (const field of ANTHROPIC_ONLY) if (body[field] !== undefined) dropped.add(field, field);
+  Object.assign(out, translateTools(request, dropped));
   return out;
 }
 
@@ -42,9 +64,19 @@ function systemText(system: AnthropicRequest["system"]): string | undefined {
   return system.map((block) => block.text).join("\n\n");
 }
 
-function translateMessage(message: AnthropicMessage): JsonObject[] {
+function translateMessage(message: AnthropicMessage, i: number, dropped: Dropped): JsonObject[] {
   if (typeof message.content === "string") return [{ role: message.role, content: message.content }];
+  if (message.role === "system") return [{ role: "system", content: textOf(message.content) }];
+  for (const block of message.content) {
+    if (block.type === "document") dropped.add("content.document", `messages.${i}.content`);
+  }
   return message.role === "assistant" ? [assistantMessage(message.content)] : userMessages(message.content);
+}
+
+function textOf(blocks: AnthropicContentBlock[]): string {
+  return blocks
+    .flatMap((block) => (block.type === "text" && typeof block.text === "string" ? [block.text] : []))
+    .join("\n\n");
 }
 
 function assistantMessage(blocks: AnthropicContentBlock[]): JsonObject {
@@ -111,23 +143,22 @@ function toolMessage(block: AnthropicContentBlock): JsonObject {
   return { role: "tool", tool_call_id: "tool_use_id" in block ? block.tool_use_id : "", content: text };
 }
 
-function translateTools(request: AnthropicRequest): JsonObject {
+function translateTools(request: AnthropicRequest, dropped: Dropped): JsonObject {
   const out: JsonObject = {};
   if (request.tools) {
-    out.tools = request.tools.map((tool, i) => {
+    const functions = request.tools.flatMap((tool, i) => {
       if (tool.type !== undefined && tool.type !== "custom") {
-        throw badRequest(
-          `tools.${i}: server tool "${tool.type}" is not available on this model`,
-          `tools.${i}.type`,
-        );
+        dropped.add(`tools.${tool.type}`, `tools.${i}.type`, "is a server tool the upstream cannot run");
+        return [];
       }
       const fn: JsonObject = {
         name: tool.name,
         parameters: tool.input_schema ?? { type: "object", properties: {} },
       };
       if (tool.description !== undefined) fn.description = tool.description;
-      return { type: "function", function: fn };
+      return [{ type: "function", function: fn }];
     });
+    if (functions.length > 0) out.tools = functions;
   }
   const choice = request.tool_choice;
   if (choice) {

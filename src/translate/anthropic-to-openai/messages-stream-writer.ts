@@ -1,7 +1,9 @@
 import type { JsonObject } from "../../core/dialect.ts";
+import { errorEvent } from "../../core/error-wire.ts";
+import type { GatewayError } from "../../core/gateway-error.ts";
 import type { SseEvent } from "../../core/sse.ts";
-import type { AnthropicErrorType } from "../error-mapping.ts";
 import type { OpenAIChunk } from "../openai-schema.ts";
+import type { StreamWriter } from "../stream/stream-driver.ts";
 import { openAIUsageToAnthropic } from "../usage-mapping.ts";
 import { anthropicEvent } from "./anthropic-event.ts";
 import { anthropicMessageId } from "./chat-response-to-messages.ts";
@@ -24,9 +26,8 @@ interface ToolState {
  * The state of one translated stream: which Anthropic content block is open, which block each
  * OpenAI tool-call index writes to, and what the final message_delta must report.
  */
-export class MessagesStreamWriter {
-  started = false;
-  finishReasonSeen = false;
+export class MessagesStreamWriter implements StreamWriter<OpenAIChunk> {
+  private finishReasonSeen = false;
   private messageId = "";
   private nextBlock = 0;
   private open: { block: number; kind: "text" | "tool" } | undefined;
@@ -37,8 +38,11 @@ export class MessagesStreamWriter {
 
   constructor(private readonly model: string) {}
 
+  get complete(): boolean {
+    return this.finishReasonSeen;
+  }
+
   *chunk(chunk: OpenAIChunk): Generator<SseEvent> {
-    if (!this.started) yield* this.start(chunk);
     if (chunk.usage) this.usage = openAIUsageToAnthropic(chunk.usage);
     for (const choice of chunk.choices ?? []) {
       if ((choice.index ?? 0) !== 0) continue; // Anthropic has one answer; extra choices are dropped
@@ -54,7 +58,6 @@ export class MessagesStreamWriter {
   }
 
   *finish(): Generator<SseEvent> {
-    if (!this.started) yield* this.start({});
     yield* this.close();
     const stop = anthropicStopReason(this.finishReason, this.matchedStop, this.tools.size > 0);
     const usage = this.usage ?? { output_tokens: 0 };
@@ -62,12 +65,12 @@ export class MessagesStreamWriter {
     yield anthropicEvent({ type: "message_stop" });
   }
 
-  error(type: AnthropicErrorType, message: string): SseEvent {
-    return anthropicEvent({ type: "error", error: { type, message } });
+  /** Anthropic's `error` event, its type from core/anthropic-errors.ts. */
+  error(error: GatewayError): SseEvent {
+    return errorEvent(error, "anthropic");
   }
 
-  private *start(chunk: OpenAIChunk): Generator<SseEvent> {
-    this.started = true;
+  *start(chunk: OpenAIChunk): Generator<SseEvent> {
     this.messageId = anthropicMessageId(chunk.id);
     const usage = chunk.usage ? openAIUsageToAnthropic(chunk.usage) : { input_tokens: 0 };
     const message = {

@@ -1,6 +1,9 @@
 import type { JsonObject } from "../../core/dialect.ts";
+import { errorEvent } from "../../core/error-wire.ts";
+import type { GatewayError } from "../../core/gateway-error.ts";
 import type { SseEvent } from "../../core/sse.ts";
 import type { AnthropicStreamEvent, AnthropicUsage } from "../anthropic-schema.ts";
+import type { StreamWriter } from "../stream/stream-driver.ts";
 import { anthropicUsageToOpenAI } from "../usage-mapping.ts";
 import { openAIFinishReason } from "./finish-reason.ts";
 import { chatCompletionId } from "./messages-response-to-chat.ts";
@@ -9,9 +12,9 @@ import { chatCompletionId } from "./messages-response-to-chat.ts";
  * The state of one translated stream: the completion id, which Anthropic block index maps to
  * which OpenAI tool-call index, and the usage the last chunk must report.
  */
-export class ChatChunkWriter {
-  started = false;
+export class ChatChunkWriter implements StreamWriter<AnthropicStreamEvent> {
   private id = "";
+  private stopped = false;
   private readonly toolIndexOfBlock = new Map<number, number>();
   private usage: AnthropicUsage = {};
   private stopReason: string | null | undefined;
@@ -25,13 +28,30 @@ export class ChatChunkWriter {
     this.created = created ?? Math.floor(Date.now() / 1000);
   }
 
-  *event(event: AnthropicStreamEvent): Generator<SseEvent> {
+  get complete(): boolean {
+    return this.stopped;
+  }
+
+  /** Nothing to say before the first event: `message_start` itself becomes the role chunk. */
+  start(): Iterable<SseEvent> {
+    return [];
+  }
+
+  *finish(): Generator<SseEvent> {
+    yield { data: "[DONE]" };
+  }
+
+  /** OpenAI's in-stream `{"error":…}` chunk, its type and code from core/openai-errors.ts. */
+  error(error: GatewayError): SseEvent {
+    return errorEvent(error, "openai");
+  }
+
+  *chunk(event: AnthropicStreamEvent): Generator<SseEvent> {
     switch (event.type) {
       case "message_start":
-        this.started = true;
         this.id = chatCompletionId(event.message.id);
         this.usage = { ...event.message.usage };
-        yield this.chunk({ role: "assistant", content: "", refusal: null });
+        yield this.choice({ role: "assistant", content: "", refusal: null });
         return;
       case "content_block_start": {
         const block = event.content_block;
@@ -44,18 +64,18 @@ export class ChatChunkWriter {
             type: "function",
             function: { name: block.name, arguments: "" },
           };
-          yield this.chunk({ tool_calls: [call] });
+          yield this.choice({ tool_calls: [call] });
         } else if (block.type === "text" && typeof block.text === "string" && block.text !== "") {
-          yield this.chunk({ content: block.text });
+          yield this.choice({ content: block.text });
         }
         return;
       }
       case "content_block_delta": {
         const { delta } = event;
-        if (delta.type === "text_delta" && delta.text) yield this.chunk({ content: delta.text });
+        if (delta.type === "text_delta" && delta.text) yield this.choice({ content: delta.text });
         const index = this.toolIndexOfBlock.get(event.index);
         if (delta.type === "input_json_delta" && delta.partial_json && index !== undefined) {
-          yield this.chunk({ tool_calls: [{ index, function: { arguments: delta.partial_json } }] });
+          yield this.choice({ tool_calls: [{ index, function: { arguments: delta.partial_json } }] });
         }
         return; // thinking and signature deltas have no chat-completions form
       }
@@ -66,7 +86,8 @@ export class ChatChunkWriter {
           if (value != null) this.usage[key] = value;
         return;
       case "message_stop":
-        yield this.chunk({}, openAIFinishReason(this.stopReason));
+        this.stopped = true;
+        yield this.choice({}, openAIFinishReason(this.stopReason));
         if (this.includeUsage) yield this.data({ choices: [], usage: anthropicUsageToOpenAI(this.usage) });
         return;
       default:
@@ -74,7 +95,7 @@ export class ChatChunkWriter {
     }
   }
 
-  private chunk(delta: JsonObject, finishReason: string | null = null): SseEvent {
+  private choice(delta: JsonObject, finishReason: string | null = null): SseEvent {
     return this.data({ choices: [{ index: 0, delta, logprobs: null, finish_reason: finishReason }] });
   }
 

@@ -10,6 +10,7 @@ import {
   responseStatus,
   responsesUsage,
 } from "./response-envelope.ts";
+import { ToolNames } from "./tool-names.ts";
 
 /** A new Responses id (`resp_` + 48 hex digits, as OpenAI's look). */
 export function newResponseId(): string {
@@ -21,14 +22,20 @@ export function newResponseId(): string {
  * chat.completion → Responses `response`. `request` is the caller's Responses request (echoed
  * in the envelope, `model` included); `id` is the response id the gateway stores it under.
  */
-export function chatResponseToResponse(chat: JsonObject, request: JsonObject, id: string): JsonObject {
+export function chatResponseToResponse(
+  chat: JsonObject,
+  request: JsonObject,
+  id: string,
+  tools: ToolNames = new ToolNames(),
+): JsonObject {
   const body = parseBody(openAIChatResponse, chat, "upstream");
   const choice = body.choices[0];
   const output: JsonObject[] = [];
   const text = choice?.message.content ?? "";
   if (text !== "") output.push(messageItem(messageItemId(id), text, "completed"));
   for (const [n, call] of (choice?.message.tool_calls ?? []).entries()) {
-    const fields = { callId: call.id, name: call.function.name, arguments: call.function.arguments ?? "" };
+    const target = tools.target(call.function.name);
+    const fields = { ...target, callId: call.id, arguments: call.function.arguments ?? "" };
     output.push(functionCallItem(functionCallItemId(id, n), fields, "completed"));
   }
   return responseEnvelope({

@@ -1,14 +1,14 @@
 import { describe, expect, test } from "bun:test";
 import type { JsonObject } from "../../core/dialect.ts";
 import { upstreamError } from "../../core/gateway-error.ts";
-import { collect, replay, sseFixture } from "../fixtures/load-fixture.ts";
+import { drain, replay, sseFixture } from "../fixtures/load-fixture.ts";
 import { chatStreamToResponses } from "./chat-stream-to-responses.ts";
 
 const request = { model: "gpt-4o-mini", input: "Hi", stream: true };
 
 async function run(name: string, failAfter?: { count: number; error: Error }) {
   let stored: JsonObject | undefined;
-  const out = await collect(
+  const out = await drain(
     chatStreamToResponses(replay(sseFixture(name), failAfter), {
       request,
       id: "resp_s",

@@ -1,8 +1,10 @@
 import type { JsonObject } from "../../core/dialect.ts";
-import { GatewayError, upstreamError } from "../../core/gateway-error.ts";
 import type { SseEvent } from "../../core/sse.ts";
-import { chatChunks } from "../chat-chunks.ts";
+import type { Usage } from "../../core/usage.ts";
+import { readChatChunk } from "../stream/chat-chunk-reader.ts";
+import { type TranslatedStream, translateStream } from "../stream/stream-driver.ts";
 import { ResponsesStreamWriter } from "./responses-stream-writer.ts";
+import type { ToolNames } from "./tool-names.ts";
 
 /** What the Responses stream translator needs beyond the events. */
 export interface ChatStreamToResponsesOptions {
@@ -14,41 +16,17 @@ export interface ChatStreamToResponsesOptions {
   createdAt?: number;
   /** Receives the final `response` object (completed or incomplete), e.g. to store it. */
   onResponse?: (response: JsonObject) => void;
+  /** How chat function names map back to the caller's tools (namespaces, custom tools). */
+  tools?: ToolNames;
+  /** Told each usage figure the upstream reports, as it passes. */
+  onUsage?: (usage: Usage) => void;
 }
 
-/**
- * chat.completion.chunk events → Responses streaming events (`event: <type>` with `type` and
- * `sequence_number` in the data), one upstream event at a time. Failures before the first event
- * is produced are thrown so the router can still fail over; afterwards they become an `error`
- * event and the stream ends.
- */
-export async function* chatStreamToResponses(
+/** chat.completion.chunk events → Responses streaming events (`event: <type>`, numbered). */
+export function chatStreamToResponses(
   events: AsyncIterable<SseEvent>,
   options: ChatStreamToResponsesOptions,
-): AsyncGenerator<SseEvent> {
-  const writer = new ResponsesStreamWriter(options.id, options.request, options.createdAt);
-  try {
-    for await (const item of chatChunks(events)) {
-      if (item.kind === "error") {
-        if (!writer.started) throw upstreamError(`upstream error: ${item.message}`);
-        yield writer.error("server_error", item.message);
-        return;
-      }
-      yield* writer.chunk(item.chunk);
-    }
-  } catch (error) {
-    if (!writer.started) throw error;
-    const message = error instanceof GatewayError ? error.message : "upstream stream failed";
-    yield writer.error(error instanceof GatewayError ? error.code : "server_error", message);
-    return;
-  }
-  if (!writer.finishReasonSeen) {
-    if (!writer.started) throw upstreamError("upstream stream ended before any event");
-    yield writer.error("server_error", "upstream stream ended before the answer was complete");
-    return;
-  }
-  const { events: last, response } = writer.finish();
-  // Stored before `response.completed` leaves: a client may chain on it the moment it reads it.
-  options.onResponse?.(response);
-  yield* last;
+): TranslatedStream {
+  const writer = new ResponsesStreamWriter(options);
+  return translateStream(events, readChatChunk, writer, options.onUsage);
 }

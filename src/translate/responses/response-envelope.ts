@@ -30,7 +30,7 @@ export function responseEnvelope(init: ResponseEnvelopeInit): JsonObject {
     output: init.output,
     parallel_tool_calls: r.parallel_tool_calls ?? true,
     previous_response_id: r.previous_response_id ?? null,
-    reasoning: { effort: null, summary: null },
+    reasoning: { effort: reasoningOf(r).effort ?? null, summary: reasoningOf(r).summary ?? null },
     store: r.store ?? true,
     temperature: r.temperature ?? 1,
     text: r.text ?? { format: { type: "text" } },
@@ -41,6 +41,8 @@ export function responseEnvelope(init: ResponseEnvelopeInit): JsonObject {
     usage: init.usage,
     user: r.user ?? null,
     metadata: r.metadata ?? {},
+    ...(r.service_tier ? { service_tier: r.service_tier } : {}),
+    ...(r.prompt_cache_key ? { prompt_cache_key: r.prompt_cache_key } : {}),
   };
 }
 
@@ -84,11 +86,38 @@ export const outputTextPart = (text: string): JsonObject => ({
   logprobs: [],
 });
 
+/** A call the model made, as the caller declared the tool (see tool-names.ts). */
+export interface ToolCallFields {
+  callId: string;
+  name: string;
+  namespace?: string | undefined;
+  custom: boolean;
+  /** The chat call's arguments: JSON text, or for a custom tool `{"input": "..."}`. */
+  arguments: string;
+}
+
+/**
+ * A `function_call` item, or for a `custom` tool a `custom_tool_call` item whose `input` is the
+ * one string argument the chat function was given.
+ */
 export function functionCallItem(
   id: string,
-  call: { callId: string; name: string; arguments: string },
+  call: ToolCallFields,
   status: "in_progress" | "completed",
 ): JsonObject {
+  const namespace = call.namespace ? { namespace: call.namespace } : {};
+  if (call.custom) {
+    const input = status === "completed" ? customInput(call.arguments) : "";
+    return {
+      id,
+      type: "custom_tool_call",
+      status,
+      call_id: call.callId,
+      name: call.name,
+      input,
+      ...namespace,
+    };
+  }
   return {
     id,
     type: "function_call",
@@ -96,5 +125,27 @@ export function functionCallItem(
     arguments: call.arguments,
     call_id: call.callId,
     name: call.name,
+    ...namespace,
   };
 }
+
+/** The free-text input of a custom tool call, out of the chat arguments `{"input": "..."}`. */
+export function customInput(args: string): string {
+  try {
+    const parsed: unknown = JSON.parse(args);
+    if (
+      typeof parsed === "object" &&
+      parsed !== null &&
+      "input" in parsed &&
+      typeof parsed.input === "string"
+    ) {
+      return parsed.input;
+    }
+  } catch {
+    // a model that wrote the raw text instead of JSON: that text is the input
+  }
+  return args;
+}
+
+const reasoningOf = (request: JsonObject): { effort?: unknown; summary?: unknown } =>
+  typeof request.reasoning === "object" && request.reasoning !== null ? request.reasoning : {};

@@ -14,7 +14,7 @@ describe("responsesRequestToChat", () => {
         stream: true,
         store: true,
         text: { format: { type: "json_schema", name: "r", schema: { type: "object" }, strict: true } },
-      }),
+      }).body,
     ).toEqual({
       model: "llama",
       messages: [
@@ -65,7 +65,7 @@ describe("responsesRequestToChat", () => {
         tool_choice: { type: "function", name: "get_weather" },
       },
       previous,
-    );
+    ).body;
     expect(chat.messages).toEqual([
       { role: "user", content: "Weather in Paris and Tokyo?" },
       {
@@ -111,7 +111,7 @@ describe("responsesRequestToChat", () => {
           content: [{ type: "output_text", text: "A cat.", annotations: [] }],
         },
       ],
-    });
+    }).body;
     expect(chat.messages).toEqual([
       {
         role: "user",
@@ -124,15 +124,28 @@ describe("responsesRequestToChat", () => {
     ]);
   });
 
-  test("hosted tools and unknown items are 400s", () => {
-    const fail = (body: Record<string, unknown>) => {
+  test("hosted tools and unknown items: dropped and named, or a 400 naming them with reject", () => {
+    const body = {
+      model: "m",
+      input: [
+        { type: "item_reference", id: "x" },
+        { type: "reasoning", encrypted_content: "gAAA", summary: [] },
+        "hi",
+      ].map((item) => (typeof item === "string" ? { role: "user", content: item } : item)),
+      tools: [{ type: "web_search" }, { type: "function", name: "f" }],
+    };
+    const dropped = responsesRequestToChat(body);
+    expect(dropped.dropped).toEqual(["tools.web_search", "input.item_reference"]);
+    expect(dropped.body.messages).toEqual([{ role: "user", content: "hi" }]);
+    expect((dropped.body.tools as unknown[]).length).toBe(1);
+    const fail = (policy: "reject") => {
       try {
-        responsesRequestToChat(body);
+        responsesRequestToChat(body, [], policy);
       } catch (error) {
         return error as GatewayError;
       }
     };
-    expect(fail({ model: "m", input: "x", tools: [{ type: "web_search" }] })?.status).toBe(400);
-    expect(fail({ model: "m", input: [{ type: "item_reference", id: "x" }] })?.status).toBe(400);
+    expect(fail("reject")?.status).toBe(400);
+    expect(fail("reject")?.message).toContain("tools.0.type: tools.web_search");
   });
 });

@@ -1,37 +1,91 @@
 import type { JsonObject } from "../../core/dialect.ts";
 import { badRequest } from "../../core/gateway-error.ts";
+import { Dropped, type UnsupportedPolicy } from "../dropped.ts";
 import { parseBody } from "../parse-body.ts";
 import {
   type ResponsesItem,
   type ResponsesRequest,
+  type ResponsesTool,
   responsesItem,
   responsesRequest,
 } from "./responses-schema.ts";
+import { chatTools } from "./responses-tools-to-chat.ts";
+import { ToolNames } from "./tool-names.ts";
+
+/** A Responses request as chat completions, with what it takes to read the answer back. */
+export interface ChatFromResponses {
+  readonly body: JsonObject;
+  /** How chat function names map back to the caller's tools. */
+  readonly tools: ToolNames;
+  /** What the upstream cannot be given (hosted tools, item types), by name. */
+  readonly dropped: readonly string[];
+}
+
+/** Items that carry nothing a chat upstream can use, accepted without a word. */
+const SILENT_ITEMS = new Set(["reasoning", "compaction", "additional_tools"]);
 
 /**
  * Responses API request → chat.completions request, for upstreams without `/v1/responses`.
  * `previous` is the stored conversation of `previous_response_id` (its input and output items,
  * oldest first), resolved by the caller; earlier `instructions` are not carried over, as OpenAI
- * documents. Only function tools translate; hosted tools (web search, file search...) are a 400.
- * Dropped: `reasoning`, `store`, `metadata`, `include`, `truncation`, `background`.
+ * documents. Function, custom and namespaced tools translate (see responses-tools-to-chat.ts);
+ * hosted tools and item types chat cannot express are dropped and named, or refused, by policy.
+ * Reasoning items (and their `encrypted_content`) are the upstream's own and are left out.
  */
-export function responsesRequestToChat(body: JsonObject, previous: readonly JsonObject[] = []): JsonObject {
+export function responsesRequestToChat(
+  body: JsonObject,
+  previous: readonly JsonObject[] = [],
+  policy: UnsupportedPolicy = "drop",
+): ChatFromResponses {
   const request = parseBody(responsesRequest, body, "request");
-  const messages: JsonObject[] = [];
-  if (request.instructions) messages.push({ role: "system", content: request.instructions });
+  const dropped = new Dropped(policy);
   const items = [
     ...previous.map((item) => parseBody(responsesItem, item, "request")),
     ...inputItems(request),
   ];
-  for (const [i, item] of items.entries()) appendItem(messages, item, i);
+  const declared: ResponsesTool[] = [...(request.tools ?? [])];
+  for (const item of items) if (item.type === "additional_tools") declared.push(...(item.tools ?? []));
+  const names = new ToolNames();
+  // Tools first: history items name them, and must get the same chat names.
+  const tools = chatTools(declared, request.tool_choice, names, dropped);
+  const out: JsonObject = { model: request.model, messages: messagesOf(request, items, names, dropped) };
+  Object.assign(out, tools);
+  Object.assign(out, settings(request, dropped));
+  if (request.parallel_tool_calls != null && Array.isArray(out.tools)) {
+    out.parallel_tool_calls = request.parallel_tool_calls;
+  }
+  return { body: out, tools: names, dropped: dropped.list };
+}
 
-  const out: JsonObject = { model: request.model, messages };
+/** The request's input as items; a bare string is one user message. */
+export function inputItems(request: Pick<ResponsesRequest, "input">): ResponsesItem[] {
+  if (request.input === undefined) return [];
+  if (typeof request.input === "string") return [{ type: "message", role: "user", content: request.input }];
+  return request.input;
+}
+
+/** Sampling, limits, format and the fields both APIs share under other names. */
+function settings(request: ResponsesRequest, dropped: Dropped): JsonObject {
+  const out: JsonObject = {};
   if (request.max_output_tokens != null) out.max_tokens = request.max_output_tokens;
   if (request.temperature != null) out.temperature = request.temperature;
   if (request.top_p != null) out.top_p = request.top_p;
   if (request.user) out.user = request.user;
-  if (request.parallel_tool_calls != null && request.tools?.length)
-    out.parallel_tool_calls = request.parallel_tool_calls;
+  if (request.reasoning?.effort) out.reasoning_effort = request.reasoning.effort;
+  if (request.reasoning?.summary && request.reasoning.summary !== "none") {
+    dropped.add("reasoning.summary", "reasoning.summary");
+  }
+  if (request.text?.verbosity) out.verbosity = request.text.verbosity;
+  if (request.metadata) out.metadata = request.metadata;
+  if (request.service_tier) out.service_tier = request.service_tier;
+  if (request.prompt_cache_key) out.prompt_cache_key = request.prompt_cache_key;
+  if (request.safety_identifier) out.safety_identifier = request.safety_identifier;
+  if (request.top_logprobs != null) {
+    out.logprobs = true;
+    out.top_logprobs = request.top_logprobs;
+  }
+  if (request.background) dropped.add("background", "background");
+  if (request.truncation === "auto") dropped.add("truncation", "truncation");
   if (request.stream) {
     out.stream = true;
     out.stream_options = { include_usage: true }; // response.completed always reports usage
@@ -43,39 +97,60 @@ export function responsesRequestToChat(body: JsonObject, previous: readonly Json
       json_schema: { name: format.name ?? "response", schema: format.schema, strict: format.strict ?? false },
     };
   } else if (format?.type === "json_object") out.response_format = { type: "json_object" };
-  Object.assign(out, translateTools(request));
   return out;
 }
 
-/** The request's input as items; a bare string is one user message. */
-export function inputItems(request: Pick<ResponsesRequest, "input">): ResponsesItem[] {
-  if (request.input === undefined) return [];
-  if (typeof request.input === "string") return [{ type: "message", role: "user", content: request.input }];
-  return request.input;
+function messagesOf(
+  request: ResponsesRequest,
+  items: readonly ResponsesItem[],
+  names: ToolNames,
+  dropped: Dropped,
+): JsonObject[] {
+  const messages: JsonObject[] = [];
+  if (request.instructions) messages.push({ role: "system", content: request.instructions });
+  for (const [i, item] of items.entries()) appendItem(messages, item, i, names, dropped);
+  return messages;
 }
 
-function appendItem(messages: JsonObject[], item: ResponsesItem, i: number): void {
+function appendItem(
+  messages: JsonObject[],
+  item: ResponsesItem,
+  i: number,
+  names: ToolNames,
+  dropped: Dropped,
+): void {
   const type = item.type ?? "message";
   if (type === "message" && item.role) {
-    messages.push({ role: item.role, content: messageContent(item.content, i) });
-  } else if (type === "function_call") {
-    const call = {
+    // `developer` is the newer name for `system`; not every chat server knows it.
+    const role = item.role === "developer" ? "system" : item.role;
+    messages.push({ role, content: messageContent(item.content, i) });
+  } else if (type === "function_call" || type === "custom_tool_call") {
+    const name = names.chatName(item.name ?? "", item.namespace ?? undefined);
+    const args =
+      type === "custom_tool_call" ? JSON.stringify({ input: item.input ?? "" }) : (item.arguments ?? "");
+    appendToolCall(messages, {
       id: item.call_id ?? "",
       type: "function",
-      function: { name: item.name ?? "", arguments: item.arguments ?? "" },
-    };
-    const last = messages.at(-1);
-    // Parallel calls are separate items here but one assistant message in chat completions.
-    if (last?.role === "assistant" && Array.isArray(last.tool_calls)) last.tool_calls.push(call);
-    else if (last?.role === "assistant" && !last.tool_calls) last.tool_calls = [call];
-    else messages.push({ role: "assistant", content: null, tool_calls: [call] });
-  } else if (type === "function_call_output") {
-    const output =
-      typeof item.output === "string" ? item.output : (item.output ?? []).map((p) => p.text ?? "").join("");
-    messages.push({ role: "tool", tool_call_id: item.call_id ?? "", content: output });
-  } else if (type !== "reasoning") {
-    throw badRequest(`input.${i}: item type "${type}" is not supported on this model`, `input.${i}.type`);
+      function: { name, arguments: args },
+    });
+  } else if (type === "function_call_output" || type === "custom_tool_call_output") {
+    messages.push({ role: "tool", tool_call_id: item.call_id ?? "", content: outputText(item.output) });
+  } else if (!SILENT_ITEMS.has(type)) {
+    dropped.add(`input.${type}`, `input.${i}.type`);
   }
+}
+
+/** Parallel calls are separate items in Responses but one assistant message in chat. */
+function appendToolCall(messages: JsonObject[], call: JsonObject): void {
+  const last = messages.at(-1);
+  if (last?.role === "assistant" && Array.isArray(last.tool_calls)) last.tool_calls.push(call);
+  else if (last?.role === "assistant" && !last.tool_calls) last.tool_calls = [call];
+  else messages.push({ role: "assistant", content: null, tool_calls: [call] });
+}
+
+function outputText(output: ResponsesItem["output"]): string {
+  if (typeof output === "string") return output;
+  return (output ?? []).map((part) => part.text ?? "").join("");
 }
 
 function messageContent(content: ResponsesItem["content"], i: number): string | JsonObject[] {
@@ -92,30 +167,4 @@ function messageContent(content: ResponsesItem["content"], i: number): string | 
   // Plain text is a string: every chat server accepts that, not all accept part arrays.
   if (parts.every((part) => part.type === "text")) return parts.map((part) => part.text).join("");
   return parts;
-}
-
-function translateTools(request: ResponsesRequest): JsonObject {
-  const out: JsonObject = {};
-  if (request.tools?.length) {
-    out.tools = request.tools.map((tool, i) => {
-      if (tool.type !== "function" || !tool.name) {
-        throw badRequest(
-          `tools.${i}: tool type "${tool.type}" is not supported on this model`,
-          `tools.${i}.type`,
-        );
-      }
-      const fn: JsonObject = {
-        name: tool.name,
-        parameters: tool.parameters ?? { type: "object", properties: {} },
-      };
-      if (tool.description) fn.description = tool.description;
-      if (tool.strict != null) fn.strict = tool.strict;
-      return { type: "function", function: fn };
-    });
-  }
-  const choice = request.tool_choice;
-  if (typeof choice === "string") out.tool_choice = choice;
-  else if (choice?.type === "function" && choice.name)
-    out.tool_choice = { type: "function", function: { name: choice.name } };
-  return out;
 }

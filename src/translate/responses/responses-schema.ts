@@ -8,15 +8,49 @@ export const responsesInputPart = z.looseObject({
   image_url: z.string().nullish(),
 });
 
-/** One conversation item: a message (typed or bare), a function call, or a function call's output. */
+/** A tool: `function`, `custom`, `namespace` (holding more tools) or a hosted one. */
+export interface ResponsesTool {
+  type: string;
+  name?: string | undefined;
+  description?: string | null | undefined;
+  parameters?: Record<string, unknown> | null | undefined;
+  strict?: boolean | null | undefined;
+  format?: { type: string; syntax?: string | undefined; definition?: string | undefined } | undefined;
+  tools?: ResponsesTool[] | undefined;
+  [key: string]: unknown;
+}
+export const responsesTool: z.ZodType<ResponsesTool> = z.lazy(() =>
+  z.looseObject({
+    type: z.string(),
+    name: z.string().optional(),
+    description: z.string().nullish(),
+    parameters: z.record(z.string(), z.unknown()).nullish(),
+    strict: z.boolean().nullish(),
+    format: z
+      .looseObject({ type: z.string(), syntax: z.string().optional(), definition: z.string().optional() })
+      .optional(),
+    tools: z.array(responsesTool).optional(),
+  }),
+);
+
+const output = z.union([z.string(), z.array(responsesInputPart)]);
+
+/**
+ * One conversation item: a message (typed or bare), a function or custom tool call and its
+ * output, a reasoning item, an `additional_tools` item (more tools, mid-conversation), or a
+ * type this translation names as dropped.
+ */
 export const responsesItem = z.looseObject({
   type: z.string().optional(),
   role: z.enum(["user", "assistant", "system", "developer"]).optional(),
   content: z.union([z.string(), z.array(responsesInputPart)]).optional(),
   call_id: z.string().optional(),
   name: z.string().optional(),
+  namespace: z.string().nullish(),
   arguments: z.string().optional(),
-  output: z.union([z.string(), z.array(responsesInputPart)]).optional(),
+  input: z.string().optional(),
+  output: output.optional(),
+  tools: z.array(responsesTool).optional(),
 });
 export type ResponsesItem = z.infer<typeof responsesItem>;
 
@@ -24,21 +58,11 @@ export const responsesRequest = z.looseObject({
   model: z.string(),
   input: z.union([z.string(), z.array(responsesItem)]).optional(),
   instructions: z.string().nullish(),
-  tools: z
-    .array(
-      z.looseObject({
-        type: z.string(),
-        name: z.string().optional(),
-        description: z.string().nullish(),
-        parameters: z.record(z.string(), z.unknown()).nullish(),
-        strict: z.boolean().nullish(),
-      }),
-    )
-    .optional(),
+  tools: z.array(responsesTool).optional(),
   tool_choice: z
     .union([
       z.enum(["auto", "none", "required"]),
-      z.looseObject({ type: z.string(), name: z.string().optional() }),
+      z.looseObject({ type: z.string(), name: z.string().optional(), namespace: z.string().nullish() }),
     ])
     .optional(),
   parallel_tool_calls: z.boolean().nullish(),
@@ -47,6 +71,20 @@ export const responsesRequest = z.looseObject({
   top_p: z.number().nullish(),
   user: z.string().optional(),
   stream: z.boolean().nullish(),
+  reasoning: z
+    .looseObject({
+      effort: z.string().nullish(),
+      summary: z.string().nullish(),
+      context: z.unknown().optional(),
+    })
+    .nullish(),
+  metadata: z.record(z.string(), z.string()).nullish(),
+  service_tier: z.string().nullish(),
+  prompt_cache_key: z.string().nullish(),
+  safety_identifier: z.string().nullish(),
+  top_logprobs: z.number().int().nullish(),
+  background: z.boolean().nullish(),
+  truncation: z.string().nullish(),
   text: z
     .looseObject({
       format: z
@@ -57,6 +95,7 @@ export const responsesRequest = z.looseObject({
           strict: z.boolean().nullish(),
         })
         .optional(),
+      verbosity: z.string().nullish(),
     })
     .optional(),
 });

@@ -1,7 +1,11 @@
 import type { JsonObject } from "../../core/dialect.ts";
+import type { GatewayError } from "../../core/gateway-error.ts";
+import { openAIWireError } from "../../core/openai-errors.ts";
 import type { SseEvent } from "../../core/sse.ts";
 import type { OpenAIChunk, OpenAIUsage } from "../openai-schema.ts";
+import type { StreamWriter } from "../stream/stream-driver.ts";
 import {
+  customInput,
   functionCallItem,
   functionCallItemId,
   messageItem,
@@ -11,6 +15,7 @@ import {
   responseStatus,
   responsesUsage,
 } from "./response-envelope.ts";
+import { ToolNames, type ToolTarget } from "./tool-names.ts";
 
 type ToolDelta = NonNullable<
   NonNullable<NonNullable<OpenAIChunk["choices"]>[number]["delta"]>["tool_calls"]
@@ -18,43 +23,61 @@ type ToolDelta = NonNullable<
 
 /** One output item being streamed. */
 interface OpenItem {
-  kind: "message" | "function_call";
+  kind: "message" | "tool";
   outputIndex: number;
   itemId: string;
   text: string;
   callId: string;
-  name: string;
+  tool: ToolTarget;
   closed: boolean;
 }
 
+export interface ResponsesStreamWriterOptions {
+  /** The response id (`resp_…`). */
+  id: string;
+  /** The caller's Responses request, echoed in the `response` envelope. */
+  request: JsonObject;
+  createdAt?: number;
+  /** Receives the final `response` before `response.completed` leaves (to store it). */
+  onResponse?: (response: JsonObject) => void;
+  tools?: ToolNames;
+}
+
 /**
- * The state of one translated Responses stream: the output items so far, which chat tool-call
- * index feeds which item, and the running sequence number every event carries.
+ * Writes a Responses event stream from chat chunks: the output items so far, which chat
+ * tool-call index feeds which item, and the running sequence number every event carries.
+ * A custom tool's input arrives as JSON-encoded arguments; it is sent whole when the call ends.
  */
-export class ResponsesStreamWriter {
-  started = false;
-  finishReasonSeen = false;
+export class ResponsesStreamWriter implements StreamWriter<OpenAIChunk> {
   private sequence = 0;
+  private finishReasonSeen = false;
   private readonly items: OpenItem[] = [];
   private current: OpenItem | undefined;
-  private readonly tools = new Map<
+  private readonly calls = new Map<
     number,
     { item?: OpenItem; id?: string; name?: string; pending: string }
   >();
   private finishReason: string | null | undefined;
   private usage: OpenAIUsage | undefined;
   private readonly createdAt: number;
+  private readonly names: ToolNames;
 
-  constructor(
-    private readonly id: string,
-    private readonly request: JsonObject,
-    createdAt?: number,
-  ) {
-    this.createdAt = createdAt ?? Math.floor(Date.now() / 1000);
+  constructor(private readonly options: ResponsesStreamWriterOptions) {
+    this.createdAt = options.createdAt ?? Math.floor(Date.now() / 1000);
+    this.names = options.tools ?? new ToolNames();
+  }
+
+  get complete(): boolean {
+    return this.finishReasonSeen;
+  }
+
+  *start(): Generator<SseEvent> {
+    const response = this.envelope("in_progress", null);
+    yield this.event("response.created", { response });
+    yield this.event("response.in_progress", { response });
   }
 
   *chunk(chunk: OpenAIChunk): Generator<SseEvent> {
-    if (!this.started) yield* this.start();
     if (chunk.usage) this.usage = chunk.usage;
     for (const choice of chunk.choices ?? []) {
       if ((choice.index ?? 0) !== 0) continue;
@@ -67,30 +90,27 @@ export class ResponsesStreamWriter {
     }
   }
 
-  finish(): { events: SseEvent[]; response: JsonObject } {
-    const events = [...this.close()];
+  *finish(): Generator<SseEvent> {
+    yield* this.close();
     const state = responseStatus(this.finishReason);
     const response = this.envelope(state.status, responsesUsage(this.usage), state.incompleteReason);
-    const type = state.status === "completed" ? "response.completed" : "response.incomplete";
-    events.push(this.event(type, { response }));
-    return { events, response };
+    // Stored before `response.completed` leaves: a client may chain on it the moment it reads it.
+    this.options.onResponse?.(response);
+    yield this.event(state.status === "completed" ? "response.completed" : "response.incomplete", {
+      response,
+    });
   }
 
-  error(code: string, message: string): SseEvent {
-    return this.event("error", { code, message, param: null });
-  }
-
-  private *start(): Generator<SseEvent> {
-    this.started = true;
-    const response = this.envelope("in_progress", null);
-    yield this.event("response.created", { response });
-    yield this.event("response.in_progress", { response });
+  /** The Responses `error` event: OpenAI's `code`, `message` and `param`, numbered in sequence. */
+  error(error: GatewayError): SseEvent {
+    const wire = openAIWireError(error);
+    return this.event("error", { code: wire.code ?? wire.type, message: wire.message, param: wire.param });
   }
 
   private *text(delta: string): Generator<SseEvent> {
     if (this.current?.kind !== "message") {
       yield* this.close();
-      const item = this.open("message", messageItemId(this.id), "", "");
+      const item = this.open("message", messageItemId(this.options.id), "", { name: "", custom: false });
       yield this.event("response.output_item.added", {
         output_index: item.outputIndex,
         item: messageItem(item.itemId, "", "in_progress"),
@@ -103,37 +123,44 @@ export class ResponsesStreamWriter {
   }
 
   private *tool(call: ToolDelta): Generator<SseEvent> {
-    let state = this.tools.get(call.index);
+    let state = this.calls.get(call.index);
     if (!state) {
       state = { pending: "" };
-      this.tools.set(call.index, state);
+      this.calls.set(call.index, state);
     }
     state.id ??= call.id ?? undefined;
     state.name ??= call.function?.name ?? undefined;
     const args = call.function?.arguments ?? "";
     if (state.item) {
       state.item.text += args;
-      if (args)
+      if (args && !state.item.tool.custom) {
         yield this.event("response.function_call_arguments.delta", { ...this.ref(state.item), delta: args });
+      }
       return;
     }
     state.pending += args;
     if (!state.name) return; // some servers send the name after the first fragments
     yield* this.close();
-    const n = this.items.filter((i) => i.kind === "function_call").length;
+    const n = this.items.filter((i) => i.kind === "tool").length;
     const callId = state.id ?? `call_${crypto.randomUUID().replaceAll("-", "")}`;
-    const item = this.open("function_call", functionCallItemId(this.id, n), callId, state.name);
+    const item = this.open(
+      "tool",
+      functionCallItemId(this.options.id, n),
+      callId,
+      this.names.target(state.name),
+    );
     state.item = item;
     yield this.event("response.output_item.added", {
       output_index: item.outputIndex,
       item: this.itemBody(item),
     });
-    if (state.pending) yield* this.tool({ index: call.index, function: { arguments: state.pending } });
+    const pending = state.pending;
     state.pending = "";
+    if (pending) yield* this.tool({ index: call.index, function: { arguments: pending } });
   }
 
-  private open(kind: OpenItem["kind"], itemId: string, callId: string, name: string): OpenItem {
-    const item = { kind, outputIndex: this.items.length, itemId, text: "", callId, name, closed: false };
+  private open(kind: OpenItem["kind"], itemId: string, callId: string, tool: ToolTarget): OpenItem {
+    const item = { kind, outputIndex: this.items.length, itemId, text: "", callId, tool, closed: false };
     this.items.push(item);
     this.current = item;
     return item;
@@ -147,10 +174,14 @@ export class ResponsesStreamWriter {
     if (item.kind === "message") {
       yield this.event("response.output_text.done", { ...this.at(item), text: item.text, logprobs: [] });
       yield this.event("response.content_part.done", { ...this.at(item), part: outputTextPart(item.text) });
+    } else if (item.tool.custom) {
+      const input = customInput(item.text);
+      yield this.event("response.custom_tool_call_input.delta", { ...this.ref(item), delta: input });
+      yield this.event("response.custom_tool_call_input.done", { ...this.ref(item), input });
     } else {
       yield this.event("response.function_call_arguments.done", {
         ...this.ref(item),
-        name: item.name,
+        name: item.tool.name,
         arguments: item.text,
       });
     }
@@ -163,11 +194,7 @@ export class ResponsesStreamWriter {
   private itemBody(item: OpenItem): JsonObject {
     const status = item.closed ? "completed" : "in_progress";
     if (item.kind === "message") return messageItem(item.itemId, item.text, status);
-    return functionCallItem(
-      item.itemId,
-      { callId: item.callId, name: item.name, arguments: item.text },
-      status,
-    );
+    return functionCallItem(item.itemId, { ...item.tool, callId: item.callId, arguments: item.text }, status);
   }
 
   private envelope(
@@ -175,13 +202,12 @@ export class ResponsesStreamWriter {
     usage: JsonObject | null,
     reason?: string,
   ) {
-    const output = this.items.map((item) => this.itemBody(item));
     return responseEnvelope({
-      id: this.id,
+      id: this.options.id,
       createdAt: this.createdAt,
-      request: this.request,
+      request: this.options.request,
       status,
-      output,
+      output: this.items.map((item) => this.itemBody(item)),
       usage,
       ...(reason ? { incompleteReason: reason } : {}),
     });

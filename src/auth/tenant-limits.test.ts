@@ -1,0 +1,92 @@
+import { describe, expect, test } from "bun:test";
+import { GatewayError } from "../core/gateway-error.ts";
+import { createMemorySpendStore } from "../storage/memory/memory-spend-store.ts";
+import type { Principal, TenantRules } from "./principal.ts";
+import { RateLimiter, tenantSpendSubject } from "./rate-limiter.ts";
+import { SpendLedger } from "./spend-ledger.ts";
+import { manualClock } from "./test-support.ts";
+
+const member = (keyId: string, rules: TenantRules, limits: Principal["limits"] = {}): Principal => ({
+  keyId,
+  name: keyId,
+  tenant: "team-a",
+  role: "user",
+  models: ["*"],
+  limits,
+  via: "key",
+  tenantRules: rules,
+});
+
+function outcome(limiter: RateLimiter, p: Principal): string {
+  try {
+    limiter.admit(p);
+    return "ok";
+  } catch (error) {
+    if (error instanceof GatewayError) return `${error.status} ${error.code}: ${error.message}`;
+    throw error;
+  }
+}
+
+describe("tenant limits bind every key of the tenant together", () => {
+  test("rpm is exact across three keys, and a refusal counts against neither scope", () => {
+    const clock = manualClock();
+    const limiter = new RateLimiter({ now: clock.now });
+    const rules: TenantRules = { bound: true, models: ["*"], hidden: [], rpm: 5 };
+    const keys = [member("k1", rules), member("k2", rules, { rpm: 2 }), member("k3", rules)];
+    const results = [0, 1, 2, 0, 1, 2, 0, 1, 2].map((i) => outcome(limiter, keys[i]!));
+    // k2's own rpm (2) refuses its third call without using a tenant slot, so k1 gets a fifth.
+    expect(results.filter((r) => r === "ok")).toHaveLength(5);
+    expect(results.slice(0, 5)).toEqual(["ok", "ok", "ok", "ok", "ok"]);
+    expect(results[5]).toContain('429 rate_limited: rate limit reached for tenant "team-a"');
+    clock.advance(60_000);
+    expect(outcome(limiter, keys[0]!)).toBe("ok");
+  });
+
+  test("a key refused by its own rpm leaves the tenant's slots for the others", () => {
+    const clock = manualClock();
+    const limiter = new RateLimiter({ now: clock.now });
+    const rules: TenantRules = { bound: true, models: ["*"], hidden: [], rpm: 3 };
+    const narrow = member("k1", rules, { rpm: 1 });
+    const other = member("k2", rules);
+    expect(outcome(limiter, narrow)).toBe("ok");
+    expect(outcome(limiter, narrow)).toContain("for this credential");
+    expect(outcome(limiter, narrow)).toContain("for this credential");
+    expect(outcome(limiter, other)).toBe("ok");
+    expect(outcome(limiter, other)).toBe("ok");
+    expect(outcome(limiter, other)).toContain('tenant "team-a"');
+  });
+
+  test("tpm counts the tokens of every key", () => {
+    const clock = manualClock();
+    const limiter = new RateLimiter({ now: clock.now });
+    const rules: TenantRules = { bound: true, models: ["*"], hidden: [], tpm: 100 };
+    const [a, b] = [member("k1", rules), member("k2", rules)];
+    limiter.admit(a);
+    limiter.record(a, "m", { inputTokens: 60, outputTokens: 0 });
+    limiter.admit(b);
+    limiter.record(b, "m", { inputTokens: 40, outputTokens: 0 });
+    expect(outcome(limiter, a)).toContain('429 rate_limited: rate limit reached for tenant "team-a"');
+  });
+
+  test("the budget is the tenant's spend in the current period, over all keys", async () => {
+    const clock = manualClock(Date.UTC(2026, 10, 30, 23, 0));
+    const spend = new SpendLedger({ store: createMemorySpendStore(), flushMs: 0 });
+    await spend.start();
+    const limiter = new RateLimiter({
+      now: clock.now,
+      spend,
+      prices: { m: { input_per_mtok: 1_000_000, output_per_mtok: 0 } },
+    });
+    const rules: TenantRules = { bound: true, models: ["*"], hidden: [], budget: { usd: 3, per: "day" } };
+    const keys = [member("k1", rules), member("k2", rules), member("k3", rules)];
+    for (const key of keys) {
+      expect(outcome(limiter, key)).toBe("ok");
+      expect(limiter.record(key, "m", { inputTokens: 1, outputTokens: 0 })).toBe(1);
+    }
+    expect(spend.spent(tenantSpendSubject("team-a", "day", clock.now()))).toBe(3);
+    for (const key of keys)
+      expect(outcome(limiter, key)).toContain('budget_exceeded: spend budget exhausted for tenant "team-a"');
+    clock.advance(3_600_000); // the next UTC day
+    expect(outcome(limiter, keys[0]!)).toBe("ok");
+  });
+});

@@ -1,0 +1,32 @@
+import { z } from "zod";
+
+const NUMERIC = /^\s*-?\d+(\.\d+)?\s*$/;
+/** `${VAR}` interpolation yields text; accept it when it is exactly a number. */
+const num = (schema: z.ZodNumber) =>
+  z.preprocess((value) => (typeof value === "string" && NUMERIC.test(value) ? Number(value) : value), schema);
+
+/** A spend budget that starts over each UTC day or calendar month. */
+export const tenantBudgetSchema = z.strictObject({
+  usd: num(z.number().positive()),
+  per: z.enum(["day", "month"]).default("month"),
+});
+
+/**
+ * One tenant: a group of keys (and JWT callers naming it) bound as a whole. Its models, rpm,
+ * tpm and budget apply on top of each key's own, counted across all its keys together.
+ */
+export const tenantSchema = z.strictObject({
+  name: z.string().regex(/^[a-z0-9][a-z0-9_.-]*$/i, "letters, digits, '.', '_' and '-' only"),
+  /** Model globs every key of the tenant is confined to (a key's own list narrows it further). */
+  models: z.array(z.string().min(1)).default(["*"]),
+  /** Requests per minute, all keys together. */
+  rpm: num(z.number().int().positive()).optional(),
+  /** Tokens per minute, all keys together. */
+  tpm: num(z.number().int().positive()).optional(),
+  budget: tenantBudgetSchema.optional(),
+});
+
+export const tenantsSchema = z.array(tenantSchema).default([]);
+
+export type TenantConfig = z.infer<typeof tenantSchema>;
+export type TenantBudget = z.infer<typeof tenantBudgetSchema>;

@@ -1,0 +1,38 @@
+import type { Config } from "./config-schema.ts";
+
+/**
+ * Tenant rules that span sections: names unique, every `tenant:` naming a configured tenant,
+ * and a tenant's own provider reachable only from that tenant's models (so isolation of
+ * provider accounts follows from model visibility).
+ */
+export function tenantCrossCheck(config: Config): string[] {
+  const problems: string[] = [];
+  const names = new Set<string>();
+  config.tenants.forEach((tenant, i) => {
+    if (names.has(tenant.name)) problems.push(`tenants[${i}].name: duplicate tenant "${tenant.name}"`);
+    names.add(tenant.name);
+  });
+  const unknown = (name: string) => `unknown tenant "${name}"`;
+  const providerTenant = new Map<string, string>();
+  config.providers.forEach((provider, i) => {
+    if (provider.tenant === undefined) return;
+    if (!names.has(provider.tenant)) problems.push(`providers[${i}].tenant: ${unknown(provider.tenant)}`);
+    providerTenant.set(provider.name, provider.tenant);
+  });
+  config.models.forEach((model, i) => {
+    if (model.tenant !== undefined && !names.has(model.tenant))
+      problems.push(`models[${i}].tenant: ${unknown(model.tenant)}`);
+    const uses = [
+      ...model.routes.map((route, j) => [`routes[${j}]`, route.provider] as const),
+      ...(model.shadow ? [["shadow", model.shadow.provider] as const] : []),
+    ];
+    for (const [where, provider] of uses) {
+      const owner = providerTenant.get(provider);
+      if (owner !== undefined && owner !== model.tenant)
+        problems.push(
+          `models[${i}].${where}.provider: provider "${provider}" belongs to tenant "${owner}"; only a model with tenant: ${owner} may use it`,
+        );
+    }
+  });
+  return problems;
+}

@@ -1,0 +1,114 @@
+import { z } from "zod";
+import type { ErrorCode, GatewayError } from "./gateway-error.ts";
+
+/** Anthropic's closed set of error types. */
+export const anthropicErrorType = z.enum([
+  "invalid_request_error",
+  "authentication_error",
+  "billing_error",
+  "permission_error",
+  "not_found_error",
+  "request_too_large",
+  "rate_limit_error",
+  "timeout_error",
+  "api_error",
+  "overloaded_error",
+]);
+export type AnthropicErrorType = z.infer<typeof anthropicErrorType>;
+
+/** The error body Anthropic sends, as a reply and as an `error` stream event. */
+export const anthropicErrorBody = z.looseObject({
+  type: z.literal("error"),
+  error: z.looseObject({ type: z.string(), message: z.string() }),
+});
+
+/** Anthropic's `type` for each of the gateway's error codes. */
+const TYPE: Record<ErrorCode, AnthropicErrorType> = {
+  invalid_json: "invalid_request_error",
+  invalid_request: "invalid_request_error",
+  missing_model: "invalid_request_error",
+  model_not_found: "not_found_error",
+  unsupported_operation: "invalid_request_error",
+  context_length_exceeded: "invalid_request_error",
+  not_found: "not_found_error",
+  unauthorized: "authentication_error",
+  forbidden: "permission_error",
+  payload_too_large: "request_too_large",
+  rate_limited: "rate_limit_error",
+  budget_exceeded: "rate_limit_error",
+  upstream_error: "api_error",
+  upstream_timeout: "timeout_error",
+  no_route_available: "overloaded_error",
+  worker_lost: "api_error",
+  unavailable: "overloaded_error",
+  over_capacity: "overloaded_error",
+  audit_unavailable: "overloaded_error",
+  internal_error: "api_error",
+  client_closed: "invalid_request_error",
+};
+
+/** An OpenAI upstream's `type`/`code`, as Anthropic's own API would have said it. */
+function fromOpenAI(type: string | undefined, code: string | undefined): AnthropicErrorType | undefined {
+  if (code === "invalid_api_key") return "authentication_error";
+  if (code === "insufficient_quota" || type === "insufficient_quota") return "billing_error";
+  if (code === "rate_limit_exceeded" || type === "requests" || type === "tokens") return "rate_limit_error";
+  if (code === "overloaded") return "overloaded_error";
+  return undefined;
+}
+
+/**
+ * The error in Anthropic's shape (`{"type":"error","error":{type,message}}`). An Anthropic
+ * upstream's own type is kept; an OpenAI upstream's maps through fromOpenAI; the gateway's
+ * own errors through TYPE.
+ */
+export function anthropicWireError(error: GatewayError): { type: AnthropicErrorType; message: string } {
+  const upstream = error.upstream;
+  const own = upstream?.dialect === "anthropic" ? anthropicErrorType.safeParse(upstream.type) : undefined;
+  if (own?.success) return { type: own.data, message: error.message };
+  const mapped = upstream?.dialect === "openai" ? fromOpenAI(upstream.type, upstream.code) : undefined;
+  if (mapped) return { type: mapped, message: error.message };
+  const type =
+    error.status === 503 && error.code === "upstream_error" ? "overloaded_error" : TYPE[error.code];
+  return { type, message: error.message };
+}
+
+/** Reads an Anthropic error body: its type and message. */
+export function readAnthropicError(body: unknown): { type: string; message: string } | undefined {
+  const parsed = anthropicErrorBody.safeParse(body);
+  return parsed.success ? parsed.data.error : undefined;
+}
+
+/**
+ * The gateway's code for a caller-fault Anthropic upstream error. Anthropic has no code for a
+ * prompt that is too long; its message says so, and OpenAI callers get OpenAI's code for it.
+ */
+export function codeFromAnthropic(
+  status: number,
+  error: { type: string; message: string } | undefined,
+): ErrorCode {
+  if (error && /prompt is too long|context window|too many tokens/i.test(error.message)) {
+    return "context_length_exceeded";
+  }
+  if (status === 404 || error?.type === "not_found_error") return "model_not_found";
+  if (status === 413 || error?.type === "request_too_large") return "payload_too_large";
+  return "invalid_request";
+}
+
+/** The status an Anthropic error type stands for (in a stream, only the type is known). */
+export function statusForAnthropicType(type: string): number {
+  const known = anthropicErrorType.safeParse(type);
+  if (!known.success) return 500;
+  const status: Record<AnthropicErrorType, number> = {
+    invalid_request_error: 400,
+    authentication_error: 401,
+    billing_error: 402,
+    permission_error: 403,
+    not_found_error: 404,
+    request_too_large: 413,
+    rate_limit_error: 429,
+    timeout_error: 504,
+    api_error: 500,
+    overloaded_error: 529,
+  };
+  return status[known.data];
+}

@@ -1,0 +1,124 @@
+import { z } from "zod";
+import type { ErrorCode, GatewayError } from "./gateway-error.ts";
+
+/** OpenAI's error body, as a reply and as a `data: {"error":...}` stream event. */
+export const openAIErrorBody = z.looseObject({
+  error: z.looseObject({
+    message: z.string().nullish(),
+    type: z.string().nullish(),
+    code: z.union([z.string(), z.number()]).nullish(),
+    param: z.string().nullish(),
+  }),
+});
+
+/** The wire fields of an OpenAI error: `{"error":{message,type,param,code}}`. */
+export interface OpenAIWireError {
+  message: string;
+  type: string;
+  param: string | null;
+  code: string | null;
+}
+
+/**
+ * OpenAI's `type` for each of the gateway's error codes. The `code` on the wire is the
+ * gateway's own (`rate_limited`, `model_not_found`, `context_length_exceeded`, …).
+ */
+const TYPE: Record<ErrorCode, string> = {
+  invalid_json: "invalid_request_error",
+  invalid_request: "invalid_request_error",
+  missing_model: "invalid_request_error",
+  model_not_found: "invalid_request_error",
+  unsupported_operation: "invalid_request_error",
+  context_length_exceeded: "invalid_request_error",
+  not_found: "invalid_request_error",
+  unauthorized: "authentication_error",
+  forbidden: "permission_error",
+  payload_too_large: "invalid_request_error",
+  rate_limited: "rate_limit_error",
+  budget_exceeded: "insufficient_quota",
+  upstream_error: "server_error",
+  upstream_timeout: "server_error",
+  no_route_available: "service_unavailable",
+  worker_lost: "server_error",
+  unavailable: "service_unavailable",
+  over_capacity: "service_unavailable",
+  audit_unavailable: "service_unavailable",
+  internal_error: "server_error",
+  client_closed: "invalid_request_error",
+};
+
+/** An Anthropic upstream's error type, as OpenAI's own API would have said it. */
+const FROM_ANTHROPIC: Record<string, { type: string; code: string | null }> = {
+  invalid_request_error: { type: "invalid_request_error", code: null },
+  authentication_error: { type: "invalid_request_error", code: "invalid_api_key" },
+  billing_error: { type: "insufficient_quota", code: "insufficient_quota" },
+  permission_error: { type: "invalid_request_error", code: "permission_denied" },
+  not_found_error: { type: "invalid_request_error", code: "model_not_found" },
+  request_too_large: { type: "invalid_request_error", code: "request_too_large" },
+  rate_limit_error: { type: "requests", code: "rate_limit_exceeded" },
+  timeout_error: { type: "server_error", code: "timeout" },
+  api_error: { type: "server_error", code: null },
+  overloaded_error: { type: "server_error", code: "overloaded" },
+};
+
+/**
+ * The error in OpenAI's shape. An OpenAI upstream's own body goes back as it came; an
+ * Anthropic upstream's type maps through FROM_ANTHROPIC; the gateway's own errors through TYPE.
+ */
+export function openAIWireError(error: GatewayError): OpenAIWireError {
+  const upstream = error.upstream;
+  if (upstream?.dialect === "openai" && upstream.body) {
+    const own = openAIErrorBody.safeParse(upstream.body);
+    if (own.success) {
+      const e = own.data.error;
+      return {
+        message: e.message ?? error.message,
+        type: e.type ?? TYPE[error.code],
+        param: e.param ?? error.param ?? null,
+        code: e.code == null ? null : String(e.code),
+      };
+    }
+  }
+  const param = error.param ?? null;
+  if (error.code === "context_length_exceeded") {
+    return { message: error.message, type: TYPE[error.code], param, code: error.code };
+  }
+  const mapped =
+    upstream?.dialect === "anthropic" && upstream.type ? FROM_ANTHROPIC[upstream.type] : undefined;
+  if (mapped) return { message: error.message, ...mapped, param };
+  // Some codes are used at several statuses (a worker over capacity is an upstream_error 503).
+  const type = error.status === 503 ? "service_unavailable" : TYPE[error.code];
+  return { message: error.message, type, param, code: error.code };
+}
+
+/** The parts of an OpenAI-shaped upstream error the gateway maps from. */
+export interface ReadOpenAIError {
+  message?: string;
+  type?: string;
+  code?: string;
+  param?: string;
+}
+
+/** Reads an OpenAI error body (`{"error":{...}}`, or `{"error":"text"}` from some servers). */
+export function readOpenAIError(body: unknown): ReadOpenAIError | undefined {
+  const parsed = openAIErrorBody.safeParse(body);
+  if (parsed.success) {
+    const e = parsed.data.error;
+    return {
+      ...(e.message ? { message: e.message } : {}),
+      ...(e.type ? { type: e.type } : {}),
+      ...(e.code != null ? { code: String(e.code) } : {}),
+      ...(e.param ? { param: e.param } : {}),
+    };
+  }
+  const text = z.looseObject({ error: z.string() }).safeParse(body);
+  return text.success ? { message: text.data.error } : undefined;
+}
+
+/** The gateway's code for a caller-fault OpenAI upstream error (4xx other than 401/403/429). */
+export function codeFromOpenAI(status: number, error: ReadOpenAIError | undefined): ErrorCode {
+  if (error?.code === "context_length_exceeded") return "context_length_exceeded";
+  if (status === 404) return "model_not_found";
+  if (status === 413) return "payload_too_large";
+  return "invalid_request";
+}

@@ -1,0 +1,98 @@
+import { describe, expect, test } from "bun:test";
+import { errorBody } from "../../core/error-wire.ts";
+import { upstreamFailure } from "./upstream-failure.ts";
+
+const answer = (status: number, body: unknown, headers: Record<string, string> = {}) => ({
+  status,
+  headers: new Headers(headers),
+  text: JSON.stringify(body),
+});
+const openAI429 = {
+  error: { message: "Rate limit reached", type: "requests", param: null, code: "rate_limit_exceeded" },
+};
+const openAITooLong = {
+  error: {
+    message: "This model's maximum context length is 128000 tokens.",
+    type: "invalid_request_error",
+    param: "messages",
+    code: "context_length_exceeded",
+  },
+};
+const anthropicTooLong = {
+  type: "error",
+  error: { type: "invalid_request_error", message: "prompt is too long: 210000 tokens > 200000 maximum" },
+};
+
+describe("upstream errors keep their meaning", () => {
+  test("a 429 stays a retryable 429 with its Retry-After, in both dialects", () => {
+    const error = upstreamFailure("up", answer(429, openAI429, { "retry-after": "7" }));
+    expect([error.status, error.code, error.retryable]).toEqual([429, "rate_limited", true]);
+    expect(error.headers).toEqual({ "retry-after": "7" });
+    expect(errorBody(error, "openai")).toEqual(openAI429); // same dialect: the body as sent
+    expect(errorBody(error, "anthropic")).toEqual({
+      type: "error",
+      error: { type: "rate_limit_error", message: "Rate limit reached" },
+    });
+    const fromAnthropic = upstreamFailure(
+      "up",
+      answer(
+        429,
+        { type: "error", error: { type: "rate_limit_error", message: "slow down" } },
+        { "retry-after": "3" },
+      ),
+    );
+    expect(fromAnthropic.headers).toEqual({ "retry-after": "3" });
+    expect(errorBody(fromAnthropic, "openai")).toEqual({
+      error: { message: "slow down", type: "requests", param: null, code: "rate_limit_exceeded" },
+    });
+  });
+
+  test("context_length_exceeded keeps its code and param across dialects", () => {
+    const openai = upstreamFailure("up", answer(400, openAITooLong));
+    expect([openai.status, openai.code, openai.param]).toEqual([400, "context_length_exceeded", "messages"]);
+    expect(errorBody(openai, "openai")).toEqual(openAITooLong);
+    expect(errorBody(openai, "anthropic")).toEqual({
+      type: "error",
+      error: { type: "invalid_request_error", message: openAITooLong.error.message },
+    });
+    const anthropic = upstreamFailure("up", answer(400, anthropicTooLong));
+    expect(errorBody(anthropic, "anthropic")).toEqual(anthropicTooLong);
+    expect(errorBody(anthropic, "openai")).toEqual({
+      error: {
+        message: anthropicTooLong.error.message,
+        type: "invalid_request_error",
+        param: "messages",
+        code: "context_length_exceeded",
+      },
+    });
+  });
+
+  test("other 4xx keep status and message; our credentials refused and 5xx are 502s", () => {
+    const notFound = upstreamFailure(
+      "up",
+      answer(404, {
+        error: { message: "no such model", type: "invalid_request_error", code: "model_not_found" },
+      }),
+    );
+    expect([notFound.status, notFound.code, notFound.retryable]).toEqual([404, "model_not_found", false]);
+    const creds = upstreamFailure(
+      "up",
+      answer(401, { type: "error", error: { type: "authentication_error", message: "invalid x-api-key" } }),
+    );
+    expect([creds.status, creds.retryable]).toEqual([502, false]);
+    expect(errorBody(creds, "anthropic")).toMatchObject({ error: { type: "api_error" } });
+    const overloaded = upstreamFailure(
+      "up",
+      answer(529, { type: "error", error: { type: "overloaded_error", message: "Overloaded" } }),
+    );
+    expect([overloaded.status, overloaded.code, overloaded.retryable]).toEqual([502, "upstream_error", true]);
+    expect(errorBody(overloaded, "openai")).toMatchObject({
+      error: { type: "server_error", code: "overloaded" },
+    });
+    expect(errorBody(overloaded, "anthropic")).toMatchObject({ error: { type: "overloaded_error" } });
+    const text = upstreamFailure("up", { status: 500, headers: new Headers(), text: "<html>oops</html>" });
+    expect(errorBody(text, "openai")).toMatchObject({
+      error: { type: "server_error", code: "upstream_error" },
+    });
+  });
+});

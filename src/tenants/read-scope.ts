@@ -1,0 +1,30 @@
+import type { GatewayEvent } from "../audit/gateway-event.ts";
+import type { Principal } from "../auth/principal.ts";
+import { GatewayError } from "../core/gateway-error.ts";
+
+/**
+ * Which tenant a reader of audit rows, events, shadow records and usage may see: admins see
+ * every tenant (null); a member of a configured tenant sees only its own; anyone else, nothing.
+ */
+export function readScope(principal: Principal): string | null {
+  if (principal.role === "admin") return null;
+  if (principal.role === "user" && principal.tenantRules?.bound) return principal.tenant;
+  throw new GatewayError({
+    status: 403,
+    code: "forbidden",
+    message: "this credential may read only as an admin or as a member of a configured tenant",
+  });
+}
+
+/** Holds a requested tenant filter to the reader's scope: a non-admin always gets its own tenant. */
+export function scopedTenant(scope: string | null, requested: string | undefined): string | undefined {
+  return scope ?? requested;
+}
+
+/** Events a tenant-scoped reader may see: only its own tenant's requests, nothing gateway-wide. */
+export function eventVisibleTo(scope: string | null, event: GatewayEvent): boolean {
+  if (scope === null) return true;
+  if (event.type === "request.started") return event.tenant === scope;
+  if (event.type === "request.finished") return event.record.tenant === scope;
+  return false;
+}

@@ -1,0 +1,27 @@
+import { badRequest } from "../core/gateway-error.ts";
+
+/** `translation.unsupported`: what to do with what the upstream's dialect cannot express. */
+export type UnsupportedPolicy = "drop" | "reject";
+
+/**
+ * What a translation left out, by name (`tools.web_search`, `input.item_reference`,
+ * `context_management`). With `drop` the request goes on without it and the names reach the
+ * `x-mindgw-dropped` header and the audit row; with `reject` the first one is a 400 naming it.
+ */
+export class Dropped {
+  private readonly names: string[] = [];
+
+  constructor(private readonly policy: UnsupportedPolicy = "drop") {}
+
+  /** `name` is what the caller sees in the header; `path` is the request field at fault. */
+  add(name: string, path: string, why = "cannot be translated for this model's upstream"): void {
+    if (this.policy === "reject") {
+      throw badRequest(`${path}: ${name} ${why} (translation.unsupported: reject)`, path);
+    }
+    if (!this.names.includes(name)) this.names.push(name);
+  }
+
+  get list(): readonly string[] {
+    return this.names;
+  }
+}

@@ -1,0 +1,157 @@
+import { describe, expect, test } from "bun:test";
+import type { JsonObject } from "../../core/dialect.ts";
+import { jsonFixture } from "../fixtures/load-fixture.ts";
+import { chatResponseToResponse } from "./chat-response-to-response.ts";
+import { responsesRequestToChat } from "./responses-request-to-chat.ts";
+
+// Requests recorded from Codex CLI 0.169.0 (`codex exec`, default tools) against a recorder:
+// the default model puts every tool in an `additional_tools` input item (namespaces, and a
+// custom `exec` tool with a lark grammar); gpt-5.5 sends custom `apply_patch` and hosted tools.
+const recorded = (name: string) => jsonFixture(`clients/${name}`).body as JsonObject;
+type ChatTool = { type: string; function: { name: string; description?: string; parameters: JsonObject } };
+
+describe("Codex CLI requests translate to chat completions", () => {
+  test("default model: additional_tools merged, namespaces flattened, custom tools as one-string functions", () => {
+    const { body, tools, dropped } = responsesRequestToChat(recorded("codex-0.169.0-default.json"));
+    const names = (body.tools as ChatTool[]).map((tool) => tool.function.name);
+    expect(names).toContain("functions__exec");
+    expect(names).toContain("clock__sleep");
+    expect(names).toContain("collaboration__spawn_agent");
+    expect(names.every((name) => /^[a-zA-Z0-9_-]{1,64}$/.test(name))).toBe(true);
+    const exec = (body.tools as ChatTool[]).find((tool) => tool.function.name === "functions__exec");
+    expect(exec?.function.parameters).toMatchObject({
+      required: ["input"],
+      properties: { input: { type: "string" } },
+    });
+    expect(exec?.function.description).toContain("lark grammar");
+    expect(tools.target("functions__exec")).toEqual({ name: "exec", namespace: "functions", custom: true });
+    expect(tools.target("clock__sleep")).toEqual({ name: "sleep", namespace: "clock", custom: false });
+    // Developer turns are system turns; the additional_tools item itself is not a message.
+    const messages = body.messages as { role: string; content: unknown }[];
+    expect(messages.map((m) => m.role)).toEqual(["system", "system", "system", "system", "user", "user"]);
+    expect(messages.at(-1)?.content).toBe("say hi");
+    expect(body).toMatchObject({
+      reasoning_effort: "low",
+      verbosity: "low",
+      stream: true,
+      parallel_tool_calls: false,
+    });
+    expect(body.prompt_cache_key).toBeString();
+    expect(dropped).toEqual([]);
+  });
+
+  test("gpt-5.5: apply_patch as a function, web_search and tool_search dropped and named", () => {
+    const { body, dropped } = responsesRequestToChat(recorded("codex-0.169.0-gpt-5.5.json"));
+    const names = (body.tools as ChatTool[]).map((tool) => tool.function.name);
+    expect(names).toContain("apply_patch");
+    expect(names).toContain("exec_command");
+    expect(dropped).toEqual(["tools.tool_search", "tools.web_search"]);
+    expect(body.tool_choice).toBe("auto");
+  });
+
+  test("answers map back: namespaced function calls and custom tool calls", () => {
+    const { tools } = responsesRequestToChat(recorded("codex-0.169.0-default.json"));
+    const chat = {
+      id: "c",
+      created: 1,
+      choices: [
+        {
+          finish_reason: "tool_calls",
+          message: {
+            content: null,
+            tool_calls: [
+              { id: "call_a", type: "function", function: { name: "clock__sleep", arguments: '{"ms":5}' } },
+              {
+                id: "call_b",
+                type: "function",
+                function: { name: "functions__exec", arguments: JSON.stringify({ input: "console.log(1)" }) },
+              },
+            ],
+          },
+        },
+      ],
+    };
+    const response = chatResponseToResponse(chat, { model: "m" }, "resp_x", tools);
+    expect(response.output).toEqual([
+      {
+        id: "fc_x_0",
+        type: "function_call",
+        status: "completed",
+        arguments: '{"ms":5}',
+        call_id: "call_a",
+        name: "sleep",
+        namespace: "clock",
+      },
+      {
+        id: "fc_x_1",
+        type: "custom_tool_call",
+        status: "completed",
+        call_id: "call_b",
+        name: "exec",
+        input: "console.log(1)",
+        namespace: "functions",
+      },
+    ]);
+  });
+
+  test("history: custom_tool_call and its output, namespaced calls, reasoning items accepted", () => {
+    const { body } = responsesRequestToChat({
+      model: "m",
+      tools: [{ type: "custom", name: "apply_patch", description: "Patch files" }],
+      input: [
+        { type: "reasoning", id: "rs_1", summary: [], encrypted_content: "gAAAAA" },
+        { type: "custom_tool_call", call_id: "c1", name: "apply_patch", input: "*** Begin Patch" },
+        { type: "custom_tool_call_output", call_id: "c1", output: "Done!" },
+        { type: "function_call", call_id: "c2", name: "sleep", namespace: "clock", arguments: "{}" },
+        { type: "function_call_output", call_id: "c2", output: [{ type: "input_text", text: "slept" }] },
+      ],
+    });
+    expect(body.messages).toEqual([
+      {
+        role: "assistant",
+        content: null,
+        tool_calls: [
+          {
+            id: "c1",
+            type: "function",
+            function: { name: "apply_patch", arguments: '{"input":"*** Begin Patch"}' },
+          },
+        ],
+      },
+      { role: "tool", tool_call_id: "c1", content: "Done!" },
+      {
+        role: "assistant",
+        content: null,
+        tool_calls: [{ id: "c2", type: "function", function: { name: "clock__sleep", arguments: "{}" } }],
+      },
+      { role: "tool", tool_call_id: "c2", content: "slept" },
+    ]);
+  });
+
+  test("request fields chat can carry are carried; the ones it cannot are named", () => {
+    const { body, dropped } = responsesRequestToChat({
+      model: "m",
+      input: "x",
+      reasoning: { effort: "high", summary: "auto" },
+      text: { verbosity: "high" },
+      metadata: { team: "a" },
+      service_tier: "flex",
+      prompt_cache_key: "k1",
+      parallel_tool_calls: true,
+      max_output_tokens: 99,
+      include: ["reasoning.encrypted_content"],
+      store: false,
+      background: true,
+    });
+    expect(body).toMatchObject({
+      reasoning_effort: "high",
+      verbosity: "high",
+      metadata: { team: "a" },
+      service_tier: "flex",
+      prompt_cache_key: "k1",
+      max_tokens: 99,
+    });
+    expect(body.parallel_tool_calls).toBeUndefined(); // no tools, nothing to parallelise
+    expect(dropped).toEqual(["reasoning.summary", "background"]);
+  });
+});

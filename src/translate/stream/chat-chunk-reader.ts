@@ -1,0 +1,20 @@
+import { upstreamError } from "../../core/gateway-error.ts";
+import type { SseEvent } from "../../core/sse.ts";
+import { type OpenAIChunk, openAIChunk } from "../openai-schema.ts";
+import { parseEventData } from "../parse-body.ts";
+import { usageFromOpenAI } from "../usage-mapping.ts";
+import { inBandError } from "./in-band-error.ts";
+import type { StreamRead } from "./stream-driver.ts";
+
+/** Reads one `chat.completion.chunk` event: a chunk, `[DONE]`, or the upstream's in-band error. */
+export function readChatChunk(event: SseEvent): StreamRead<OpenAIChunk> {
+  if (event.data === "[DONE]") return { kind: "end" };
+  const body = parseEventData(event.data);
+  if (event.event === "error" || (typeof body === "object" && body !== null && "error" in body)) {
+    return { kind: "error", error: inBandError("openai", body) };
+  }
+  const chunk = openAIChunk.safeParse(body);
+  if (!chunk.success) throw upstreamError("upstream sent an unreadable stream chunk");
+  const usage = chunk.data.usage ? usageFromOpenAI(chunk.data) : undefined;
+  return { kind: "chunk", chunk: chunk.data, ...(usage ? { usage } : {}) };
+}

@@ -1,0 +1,34 @@
+import { readAnthropicError, statusForAnthropicType } from "../../core/anthropic-errors.ts";
+import type { Dialect } from "../../core/dialect.ts";
+import { GatewayError } from "../../core/gateway-error.ts";
+import { readOpenAIError } from "../../core/openai-errors.ts";
+
+/**
+ * An error an upstream reported inside a stream (Anthropic's `error` event, OpenAI's
+ * `{"error":…}` chunk). Its type and code travel with it so the caller's dialect can say the
+ * same thing; a rate limit stays a 429, everything else is a retryable 502 (the stream is what
+ * failed, not the client's request).
+ */
+export function inBandError(dialect: Dialect, body: unknown): GatewayError {
+  const anthropic = dialect === "anthropic" ? readAnthropicError(body) : undefined;
+  const openai = dialect === "openai" ? readOpenAIError(body) : undefined;
+  const type = anthropic?.type ?? openai?.type;
+  const message = anthropic?.message ?? openai?.message ?? "upstream reported an error";
+  const status = anthropic ? statusForAnthropicType(anthropic.type) : 502;
+  const limited = status === 429 || openai?.code === "rate_limit_exceeded";
+  return new GatewayError({
+    status: limited ? 429 : 502,
+    code: limited ? "rate_limited" : "upstream_error",
+    message,
+    retryable: true,
+    upstream: {
+      dialect,
+      status,
+      ...(type ? { type } : {}),
+      ...(openai?.code ? { code: openai.code } : {}),
+      ...(typeof body === "object" && body !== null && (anthropic || openai)
+        ? { body: body as Record<string, unknown> }
+        : {}),
+    },
+  });
+}

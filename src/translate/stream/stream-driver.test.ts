@@ -1,0 +1,116 @@
+import { describe, expect, test } from "bun:test";
+import { GatewayError, upstreamError } from "../../core/gateway-error.ts";
+import type { SseEvent } from "../../core/sse.ts";
+import { chatStreamToMessages } from "../anthropic-to-openai/chat-stream-to-messages.ts";
+import { drain, replay, sseFixture } from "../fixtures/load-fixture.ts";
+import { messagesStreamToChat } from "../openai-to-anthropic/messages-stream-to-chat.ts";
+import { chatStreamToResponses } from "../responses/chat-stream-to-responses.ts";
+import { ToolNames } from "../responses/tool-names.ts";
+import type { TranslatedStream } from "./stream-driver.ts";
+
+const workerLost = () =>
+  new GatewayError({ status: 502, code: "worker_lost", message: "worker w1 went away", retryable: true });
+
+/** The three translations, each fed the same failure after its first event. */
+const translations: [
+  string,
+  (fail: Error, after?: number) => TranslatedStream,
+  (event: SseEvent) => unknown,
+][] = [
+  [
+    "chat → messages",
+    (fail, after = 3) =>
+      chatStreamToMessages(replay(sseFixture("openai/chat-text.sse.txt"), { count: after, error: fail }), {
+        requestedModel: "m",
+      }),
+    (event) => (JSON.parse(event.data) as { error: { type: string } }).error.type,
+  ],
+  [
+    "messages → chat",
+    (fail, after = 3) =>
+      messagesStreamToChat(
+        replay(sseFixture("anthropic/message-text.sse.txt"), { count: after, error: fail }),
+        {
+          requestedModel: "m",
+          includeUsage: false,
+        },
+      ),
+    (event) => (JSON.parse(event.data) as { error: { code: string } }).error.code,
+  ],
+  [
+    "chat → responses",
+    (fail, after = 3) =>
+      chatStreamToResponses(replay(sseFixture("openai/chat-text.sse.txt"), { count: after, error: fail }), {
+        request: { model: "m" },
+        id: "resp_d",
+      }),
+    (event) => (JSON.parse(event.data) as { code: string }).code,
+  ],
+];
+
+describe("one stream driver", () => {
+  test.each(translations)(
+    "%s: a worker lost mid-stream keeps its class and says so in the caller's format",
+    async (_, make, codeOf) => {
+      const out = await drain(make(workerLost()));
+      expect(out.failure?.code).toBe("worker_lost");
+      const last = out.at(-1) as SseEvent;
+      expect(codeOf(last)).toBe(_ === "chat → messages" ? "api_error" : "worker_lost");
+    },
+  );
+
+  test.each(translations)(
+    "%s: a failure before the first event is thrown for the router to retry",
+    async (_, make) => {
+      await expect(drain(make(upstreamError("refused"), 0))).rejects.toThrow("refused");
+    },
+  );
+
+  test("the Responses error event is numbered in sequence", async () => {
+    const [, make] = translations[2] as (typeof translations)[number];
+    const out = await drain(make(workerLost()));
+    const numbers = out.map(
+      (event) => (JSON.parse(event.data) as { sequence_number: number }).sequence_number,
+    );
+    expect(numbers).toEqual(numbers.map((_, i) => i));
+    expect(out.at(-1)?.event).toBe("error");
+  });
+
+  test("custom tool calls stream as custom_tool_call items with their input sent whole", async () => {
+    const names = new ToolNames();
+    names.declare({ name: "apply_patch", custom: true });
+    const chunk = (delta: unknown, finish: string | null = null) => ({
+      data: JSON.stringify({ id: "c", choices: [{ index: 0, delta, finish_reason: finish }] }),
+    });
+    const events = [
+      chunk({
+        tool_calls: [{ index: 0, id: "call_p", function: { name: "apply_patch", arguments: '{"inp' } }],
+      }),
+      chunk({ tool_calls: [{ index: 0, function: { arguments: 'ut":"*** Begin Patch\\n"}' } }] }),
+      chunk({}, "tool_calls"),
+      { data: "[DONE]" },
+    ];
+    const out = await drain(
+      chatStreamToResponses(replay(events), { request: { model: "m" }, id: "resp_c", tools: names }),
+    );
+    const data = out.map((e) => JSON.parse(e.data) as Record<string, unknown>);
+    expect(data.map((d) => d.type)).toEqual([
+      "response.created",
+      "response.in_progress",
+      "response.output_item.added",
+      "response.custom_tool_call_input.delta",
+      "response.custom_tool_call_input.done",
+      "response.output_item.done",
+      "response.completed",
+    ]);
+    expect(data[4]).toMatchObject({ input: "*** Begin Patch\n", item_id: "fc_c_0" });
+    expect(data[5]?.item).toEqual({
+      id: "fc_c_0",
+      type: "custom_tool_call",
+      status: "completed",
+      call_id: "call_p",
+      name: "apply_patch",
+      input: "*** Begin Patch\n",
+    });
+  });
+});

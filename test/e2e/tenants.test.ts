@@ -1,0 +1,254 @@
+import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
+import OpenAI from "openai";
+import type { AuditRecord } from "../../src/audit/audit-record.ts";
+import type { TenantReport } from "../../src/tenants/tenant-usage.ts";
+import { type FakeUpstream, startFakeUpstream } from "../fake-upstream/fake-upstream.ts";
+import { auditRow, createKey } from "./harness/admin-api.ts";
+import { bearer, chatBody } from "./harness/fake-config.ts";
+import { runMindgw } from "./harness/run-mindgw.ts";
+import { type GatewayProcess, spawnGateway } from "./harness/spawn-gateway.ts";
+import { spawnTail } from "./harness/spawn-tail.ts";
+import { tempDir } from "./harness/temp-dir.ts";
+import { waitFor } from "./harness/wait-for.ts";
+
+setDefaultTimeout(30_000);
+
+// Tenants through the compiled binary: a tenant's models, rpm and budget bind all its keys
+// together; a model and a provider scoped to one tenant do not exist for the others; every read
+// path a non-admin can reach (audit, export, events/tail, usage, stored responses) is held to
+// the caller's tenant.
+
+let fake: FakeUpstream;
+let gw: GatewayProcess;
+const dir = tempDir();
+
+beforeAll(async () => {
+  fake = await startFakeUpstream();
+  gw = await spawnGateway({
+    dir: dir.path,
+    config: {
+      providers: [
+        { name: "fake", type: "openai", base_url: `${fake.url}/v1` },
+        { name: "fake-b", type: "openai", base_url: `${fake.url}/v1`, tenant: "team-b" },
+      ],
+      models: [
+        { name: "m1", routes: [{ provider: "fake", model: "m1" }] },
+        { name: "m2", routes: [{ provider: "fake", model: "m2" }] },
+        { name: "secret-b", tenant: "team-b", routes: [{ provider: "fake-b", model: "m1" }] },
+      ],
+      routing: { retries: 0 },
+      // $0.1 per token, so one chat costs more than team-budget's day.
+      prices: { m1: { input_per_mtok: 100_000, output_per_mtok: 100_000 } },
+      tenants: [
+        { name: "team-a", models: ["m1", "m2"], rpm: 4 },
+        { name: "team-b" },
+        { name: "team-m", models: ["m1"] },
+        { name: "team-budget", budget: { usd: 0.05, per: "day" } },
+      ],
+    },
+  });
+}, 30_000);
+
+afterAll(async () => {
+  await gw?.stop();
+  await fake?.stop();
+  dir.cleanup();
+}, 30_000);
+
+const chat = (key: string, model = "m1") =>
+  fetch(`${gw.url}/v1/chat/completions`, { method: "POST", headers: bearer(key), body: chatBody(model) });
+const key = async (name: string, tenant?: string, extra: { rpm?: number } = {}) =>
+  (await createKey(gw, { name, ...(tenant ? { tenant } : {}), ...extra })).key;
+const get = (path: string, token: string) => fetch(`${gw.url}${path}`, { headers: bearer(token) });
+
+describe("a tenant's limits bind all its keys together", () => {
+  test("rpm 4 over three keys: exactly four calls pass, whichever key makes them", async () => {
+    const keys = [await key("a1", "team-a"), await key("a2", "team-a"), await key("a3", "team-a")];
+    const statuses: number[] = [];
+    for (let i = 0; i < 7; i++) {
+      const res = await chat(keys[i % 3]!);
+      statuses.push(res.status);
+      if (res.status === 429) {
+        expect(res.headers.get("retry-after")).toBeTruthy();
+        expect(((await res.json()) as { error: { message: string } }).error.message).toContain(
+          'tenant "team-a"',
+        );
+      } else await res.arrayBuffer();
+    }
+    expect(statuses).toEqual([200, 200, 200, 200, 429, 429, 429]);
+  });
+
+  test("a budget of $0.05 a day: once one key spends it, every key of the tenant is refused", async () => {
+    const [first, second] = [await key("budget-1", "team-budget"), await key("budget-2", "team-budget")];
+    const spent = await chat(first);
+    expect(spent.status).toBe(200);
+    await spent.arrayBuffer();
+    for (const k of [first, second]) {
+      const refused = await chat(k);
+      expect(refused.status).toBe(429);
+      expect(((await refused.json()) as { error: { code: string } }).error.code).toBe("budget_exceeded");
+    }
+    // Another tenant's key is untouched.
+    expect((await chat(await key("other-b", "team-b"))).status).toBe(200);
+  });
+
+  test("the tenant's models narrow every key: listed and callable only within them", async () => {
+    const k = await key("narrow", "team-m");
+    expect((await chat(k, "m2")).status).toBe(403);
+    expect((await chat(k, "m1")).status).toBe(200);
+    const listed = (await (await get("/v1/models", k)).json()) as { data: { id: string }[] };
+    expect(listed.data.map((m) => m.id)).toEqual(["m1"]);
+  });
+});
+
+describe("a tenant-scoped model does not exist for anyone else", () => {
+  test("team-b uses it through its own provider; others get the SDK's NotFoundError and never see it listed", async () => {
+    const b = new OpenAI({ apiKey: await key("b-sdk", "team-b"), baseURL: `${gw.url}/v1`, maxRetries: 0 });
+    const answer = await b.chat.completions.create({
+      model: "secret-b",
+      messages: [{ role: "user", content: "hi" }],
+    });
+    expect(answer.choices[0]?.message.content).toBeTruthy();
+    expect((await b.models.list()).data.map((m) => m.id)).toContain("secret-b");
+    for (const token of [await key("a-outsider", "team-a"), gw.adminKey ?? ""]) {
+      const other = new OpenAI({ apiKey: token, baseURL: `${gw.url}/v1`, maxRetries: 0 });
+      const failure = await other.chat.completions
+        .create({ model: "secret-b", messages: [{ role: "user", content: "hi" }] })
+        .catch((e: unknown) => e);
+      expect(failure).toBeInstanceOf(OpenAI.NotFoundError);
+      expect((await other.models.list()).data.map((m) => m.id)).not.toContain("secret-b");
+    }
+  });
+});
+
+describe("isolation on every read path", () => {
+  let aKey = "";
+  let bKey = "";
+  let aRequest = "";
+  let bRequest = "";
+  beforeAll(async () => {
+    aKey = await key("reader-a2", "team-m");
+    bKey = await key("reader-b", "team-b");
+    const a = await chat(aKey);
+    aRequest = a.headers.get("x-request-id") ?? "";
+    await a.arrayBuffer();
+    const b = await chat(bKey);
+    bRequest = b.headers.get("x-request-id") ?? "";
+    await b.arrayBuffer();
+    await auditRow(gw, aRequest);
+    await auditRow(gw, bRequest);
+  });
+
+  test("/admin/api/audit: a member sees only its tenant's rows, whatever tenant it asks for", async () => {
+    for (const query of ["", "?tenant=team-b"]) {
+      const res = await get(`/admin/api/audit${query}`, aKey);
+      expect(res.status).toBe(200);
+      const rows = ((await res.json()) as { records: AuditRecord[] }).records;
+      expect(rows.some((r) => r.requestId === aRequest)).toBe(true);
+      expect(rows.every((r) => r.tenant === "team-m")).toBe(true);
+    }
+    const exported = await (await get("/admin/api/audit/export?tenant=team-b", aKey)).text();
+    expect(exported).toContain(aRequest);
+    expect(exported).not.toContain(bRequest);
+  });
+
+  test("an admin sees every tenant and can filter by one; a key outside every tenant reads nothing", async () => {
+    const admin = gw.adminKey ?? "";
+    const all = ((await (await get("/admin/api/audit", admin)).json()) as { records: AuditRecord[] }).records;
+    expect(all.some((r) => r.requestId === aRequest) && all.some((r) => r.requestId === bRequest)).toBe(true);
+    const onlyB = (
+      (await (await get("/admin/api/audit?tenant=team-b", admin)).json()) as {
+        records: AuditRecord[];
+      }
+    ).records;
+    expect(onlyB.length).toBeGreaterThan(0);
+    expect(onlyB.every((r) => r.tenant === "team-b")).toBe(true);
+    const outsider = await get("/admin/api/audit", await key("no-tenant"));
+    expect(outsider.status).toBe(403);
+    expect((await get("/admin/api/status", bKey)).status).toBe(403);
+  });
+
+  test("mindgw tail with a member's key shows only its tenant's requests", async () => {
+    const tail = spawnTail(["--json", "--gateway", gw.url, "--admin-key", aKey]);
+    try {
+      // Requests keep coming until the tail is attached and shows one of its own tenant's.
+      const seen = await waitFor(
+        "the tail to show a team-m request",
+        async () => {
+          const b = await chat(bKey);
+          await b.arrayBuffer();
+          const a = await chat(aKey);
+          await a.arrayBuffer();
+          const id = a.headers.get("x-request-id");
+          return tail.lines().some((l) => l.record?.requestId === id)
+            ? b.headers.get("x-request-id")
+            : undefined;
+        },
+        20_000,
+        100,
+      );
+      expect(seen).toBeTruthy();
+      const types = new Set(tail.lines().map((l) => l.type));
+      expect([...types].every((t) => t === "request.started" || t === "request.finished")).toBe(true);
+      expect(
+        tail
+          .lines()
+          .every((l) => l.record === undefined || (l.record as { tenant?: string }).tenant === "team-m"),
+      ).toBe(true);
+    } finally {
+      await tail.stop();
+    }
+  });
+
+  test("/admin/api/tenants: usage and spend per tenant; a member sees only its own", async () => {
+    const admin = (await (await get("/admin/api/tenants", gw.adminKey ?? "")).json()) as {
+      tenants: TenantReport[];
+    };
+    expect(admin.tenants.map((t) => t.name).sort()).toEqual(["team-a", "team-b", "team-budget", "team-m"]);
+    const budget = admin.tenants.find((t) => t.name === "team-budget")!;
+    expect(budget.usage.requests).toBeGreaterThanOrEqual(3);
+    expect(budget.usage.costUsd).toBeGreaterThan(0.05);
+    expect(budget.remainingUsd).toBe(0);
+    expect(budget.keys).toBe(2);
+    const member = (await (await get("/admin/api/tenants", bKey)).json()) as { tenants: TenantReport[] };
+    expect(member.tenants.map((t) => t.name)).toEqual(["team-b"]);
+  });
+
+  test("CLI: keys list --tenant, audit query --tenant and tenants", async () => {
+    const remote = ["--gateway", gw.url, "--admin-key", gw.adminKey ?? ""];
+    const keys = await runMindgw(["keys", "list", "--tenant", "team-a", "--json", ...remote]);
+    expect(keys.code).toBe(0);
+    const names = (JSON.parse(keys.stdout) as { keys: { name: string; tenant: string }[] }).keys;
+    expect(names.map((k) => k.name).sort()).toEqual(["a-outsider", "a1", "a2", "a3"]);
+    const audit = await runMindgw(["audit", "query", "--tenant", "team-b", "--json", "-c", gw.configPath]);
+    expect(audit.code).toBe(0);
+    const rows = audit.stdout
+      .trim()
+      .split("\n")
+      .map((line) => JSON.parse(line) as AuditRecord);
+    expect(rows.some((r) => r.requestId === bRequest)).toBe(true);
+    expect(rows.every((r) => r.tenant === "team-b")).toBe(true);
+    const tenants = await runMindgw(["tenants", "-c", gw.configPath]);
+    expect(tenants.code).toBe(0);
+    expect(tenants.stdout).toMatch(/^TENANT\s+KEYS/);
+    expect(tenants.stdout).toMatch(/team-budget\s+2\s+-\s+-\s+\$0\.0500\/day/);
+  });
+});
+
+describe("config checks", () => {
+  test("a tenant's provider used by another tenant's model is refused with the path named", async () => {
+    const path = `${dir.path}/bad.yaml`;
+    await Bun.write(
+      path,
+      [
+        "tenants: [{ name: t1 }]",
+        "providers: [{ name: p, type: mock, tenant: t1 }]",
+        "models: [{ name: m, routes: [{ provider: p, model: m }] }, { name: n, tenant: t2, routes: [{ provider: p, model: n }] }]",
+      ].join("\n"),
+    );
+    const out = await runMindgw(["config", "check", "-c", path]);
+    expect(out.code).toBe(2);
+    expect(out.stderr).toContain('models[0].routes[0].provider: provider "p" belongs to tenant "t1"');
+    expect(out.stderr).toContain('models[1].tenant: unknown tenant "t2"');
+  });
+});

@@ -1,6 +1,7 @@
 import type { Config } from "../config/config-schema.ts";
 import type { Usage } from "../core/usage.ts";
 import type { Principal } from "./principal.ts";
+import type { Served } from "./rate-limiter.ts";
 
 /**
  * The seam for limits and budgets: every model call is admitted here before it is routed and
@@ -12,9 +13,12 @@ export interface Policy {
    * Throws a `GatewayError` to refuse the call; else returns response headers to add
    * (`x-ratelimit-*` for the built-in policy).
    */
-  admit(principal: Principal): Record<string, string>;
-  /** Counts what an answer actually used; returns its cost in USD for the audit row. */
-  record(principal: Principal, model: string, usage: Usage): number;
+  admit(principal: Principal, model?: string): Record<string, string>;
+  /**
+   * Counts what an answer actually used; returns its cost in USD for the audit row. `served`
+   * names the route and upstream model, which the catalogue prices.
+   */
+  record(principal: Principal, model: string, usage: Usage, served?: Served): number;
   /** Called with each new config after a reload (prices, limits). */
   reconfigure?(config: Config): void;
   /** Flushes state (spend totals) on stop. */

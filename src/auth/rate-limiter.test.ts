@@ -1,5 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { GatewayError } from "../core/gateway-error.ts";
+import { PriceBook } from "../pricing/price-book.ts";
 import { createMemorySpendStore } from "../storage/memory/memory-spend-store.ts";
 import type { Principal } from "./principal.ts";
 import { RateLimiter } from "./rate-limiter.ts";
@@ -146,9 +147,10 @@ describe("spend budget", () => {
     "gpt-4o": { input_per_mtok: 2.5, output_per_mtok: 10 },
     "llama-*": { input_per_mtok: 0.1, output_per_mtok: 0.2 },
   };
+  const pricing = new PriceBook({ prices, providers: [], models: [] });
 
   test("cost is tokens × price / 1e6; exact names beat globs; unknown models are free", () => {
-    const limiter = new RateLimiter({ prices });
+    const limiter = new RateLimiter({ pricing });
     const p = principal({});
     expect(limiter.record(p, "gpt-4o", { inputTokens: 1000, outputTokens: 500 })).toBeCloseTo(0.0075, 12);
     expect(limiter.record(p, "llama-3", { inputTokens: 1e6, outputTokens: 1e6 })).toBeCloseTo(0.3, 12);
@@ -159,7 +161,7 @@ describe("spend budget", () => {
     const store = createMemorySpendStore();
     const ledger = new SpendLedger({ store, flushMs: 0 });
     await ledger.start();
-    const limiter = new RateLimiter({ prices, spend: ledger });
+    const limiter = new RateLimiter({ pricing, spend: ledger });
     const p = principal({ budgetUsd: 1 });
     limiter.admit(p);
     limiter.record(p, "gpt-4o", { inputTokens: 200_000, outputTokens: 40_000 }); // 0.5 + 0.4
@@ -176,8 +178,24 @@ describe("spend budget", () => {
 
     const restarted = new SpendLedger({ store, flushMs: 0 });
     await restarted.start();
-    refused(new RateLimiter({ prices, spend: restarted }), p);
-    limiter.setPrices({});
+    refused(new RateLimiter({ pricing, spend: restarted }), p);
+  });
+
+  test("a budget cannot use a model that nothing prices (403); an unbudgeted key can", () => {
+    const limiter = new RateLimiter({ pricing });
+    const budgeted = principal({ budgetUsd: 5 });
+    limiter.admit(budgeted, "gpt-4o");
+    const error = (() => {
+      try {
+        limiter.admit(budgeted, "mystery");
+      } catch (e) {
+        return e as GatewayError;
+      }
+      throw new Error("admitted");
+    })();
+    expect([error.status, error.code]).toEqual([403, "forbidden"]);
+    expect(error.message).toContain("model mystery has no price");
+    limiter.admit(principal({}), "mystery");
   });
 
   test("ledgers sharing a store see each other's spend after a flush", async () => {

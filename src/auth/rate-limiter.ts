@@ -2,15 +2,29 @@ import { GatewayError } from "../core/gateway-error.ts";
 import type { Usage } from "../core/usage.ts";
 import type { CounterStore } from "./counter-store.ts";
 import { MemoryCounterStore } from "./memory-counter-store.ts";
-import { costOf, type PriceTable } from "./price-table.ts";
 import { limitSubject, type Principal } from "./principal.ts";
 import { formatReset } from "./reset-format.ts";
 import type { SpendLedger } from "./spend-ledger.ts";
 
+/** The route that served an answer (`provider:<name>` or `worker:<name>`) and its upstream model. */
+export interface Served {
+  readonly route: string | null;
+  readonly upstreamModel: string | null;
+}
+
+/** What answers cost (pricing/price-book.ts is the built-in one). */
+export interface Pricing {
+  cost(model: string, usage: Usage, served?: Served): number;
+  /** False when some way of serving the model has no price: a budget could not bind on it. */
+  isPriced(model: string): boolean;
+}
+
+const FREE: Pricing = { cost: () => 0, isPriced: () => true };
+
 export interface RateLimiterOptions {
   /** Where spend is totalled; without one, budgets are not enforced. */
   spend?: SpendLedger;
-  prices?: PriceTable;
+  pricing?: Pricing;
   counters?: CounterStore;
   now?: () => number;
 }
@@ -25,19 +39,19 @@ const NO_HEADERS: Readonly<Record<string, string>> = Object.freeze({});
  * the answer's usage is known (streams included). Structurally an http/front-door `Limits`.
  */
 export class RateLimiter {
-  private prices: PriceTable;
+  private pricing: Pricing;
   private readonly counters: CounterStore;
   private readonly now: () => number;
 
   constructor(private readonly options: RateLimiterOptions = {}) {
-    this.prices = options.prices ?? {};
+    this.pricing = options.pricing ?? FREE;
     this.counters = options.counters ?? new MemoryCounterStore();
     this.now = options.now ?? Date.now;
   }
 
-  /** Swaps the price table (config reload). */
-  setPrices(prices: PriceTable): void {
-    this.prices = prices;
+  /** Swaps the prices (config reload). */
+  setPricing(pricing: Pricing): void {
+    this.pricing = pricing;
   }
 
   /**
@@ -47,8 +61,21 @@ export class RateLimiter {
    * its tenant's (counted over all the tenant's keys) both apply; a request refused by one is
    * counted by neither, so a tenant's rpm is exact however its keys share it.
    */
-  admit(principal: Principal): Readonly<Record<string, string>> {
+  admit(principal: Principal, model?: string): Readonly<Record<string, string>> {
     const scopes = this.scopes(principal);
+    // A model with no price costs nothing, so a budget (the key's or its tenant's) could never
+    // bind on it: refused.
+    if (
+      model !== undefined &&
+      scopes.some((s) => s.budgetUsd !== undefined) &&
+      !this.pricing.isPriced(model)
+    ) {
+      throw new GatewayError({
+        status: 403,
+        code: "forbidden",
+        message: `model ${model} has no price, so a budget cannot apply to it; an admin can set one under prices: or allow_unpriced: true on the model`,
+      });
+    }
     if (scopes.length === 0) return NO_HEADERS;
     const now = this.now();
     for (const scope of scopes) {
@@ -90,9 +117,9 @@ export class RateLimiter {
   }
 
   /** Counts an answer's tokens and spend; returns its cost in USD (for the audit row). */
-  record(principal: Principal, model: string, usage: Usage): number {
+  record(principal: Principal, model: string, usage: Usage, served?: Served): number {
     const tokens = usage.inputTokens + usage.outputTokens;
-    const cost = costOf(this.prices, model, usage);
+    const cost = this.pricing.cost(model, usage, served);
     const now = this.now();
     for (const scope of this.scopes(principal, true)) {
       if (tokens > 0 && scope.tpm !== undefined) this.counters.addTokens(scope.subject, tokens, now);

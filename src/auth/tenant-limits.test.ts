@@ -1,5 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { GatewayError } from "../core/gateway-error.ts";
+import { PriceBook } from "../pricing/price-book.ts";
 import { createMemorySpendStore } from "../storage/memory/memory-spend-store.ts";
 import type { Principal, TenantRules } from "./principal.ts";
 import { RateLimiter, tenantSpendSubject } from "./rate-limiter.ts";
@@ -75,7 +76,11 @@ describe("tenant limits bind every key of the tenant together", () => {
     const limiter = new RateLimiter({
       now: clock.now,
       spend,
-      prices: { m: { input_per_mtok: 1_000_000, output_per_mtok: 0 } },
+      pricing: new PriceBook({
+        prices: { m: { input_per_mtok: 1_000_000, output_per_mtok: 0 } },
+        providers: [],
+        models: [],
+      }),
     });
     const rules: TenantRules = { bound: true, models: ["*"], hidden: [], budget: { usd: 3, per: "day" } };
     const keys = [member("k1", rules), member("k2", rules), member("k3", rules)];

@@ -6,6 +6,7 @@ import { registerAudit } from "./audit-command.ts";
 import { registerConfig } from "./config-command.ts";
 import { EXIT, UsageError } from "./exit-code.ts";
 import { registerKeys } from "./keys/keys-command.ts";
+import { registerModels } from "./models-command.ts";
 import { registerServe } from "./serve.ts";
 import { registerTail } from "./tail.ts";
 import { registerTenants } from "./tenants-command.ts";
@@ -26,6 +27,7 @@ export async function runCli(argv: readonly string[]): Promise<number> {
   registerTail(program);
   registerTenants(program);
   registerConfig(program);
+  registerModels(program);
   registerVersion(program);
   for (const command of program.commands) command.exitOverride();
   try {

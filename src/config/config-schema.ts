@@ -1,8 +1,8 @@
 import { z } from "zod";
 import { jwtConfigSchema } from "../auth/jwt-config.ts";
-import { priceTableSchema } from "../auth/price-table.ts";
 import { adminUiConfigSchema } from "../http/admin-ui/admin-ui-config.ts";
 import { LOG_FORMATS, LOG_LEVELS } from "../log/logger.ts";
+import { priceTableSchema } from "../pricing/price-table.ts";
 import { checkCloudProvider, cloudProviderFields } from "./cloud-provider-fields.ts";
 import { tenantsSchema } from "./tenant-config.ts";
 import { parseDuration, parseSize } from "./units.ts";
@@ -100,6 +100,8 @@ export const STRATEGIES = ["priority", "weighted", "least-busy", "latency"] as c
 const modelSchema = z.strictObject({
   name: z.string().min(1),
   strategy: z.enum(STRATEGIES).default("priority"),
+  /** Lets keys and tenants with a budget use this model although no price covers it. */
+  allow_unpriced: bool().default(false),
   routes: z.array(routeSchema).min(1),
   shadow: z
     .strictObject({

@@ -1,7 +1,15 @@
 /** Tokens an answer consumed, in the gateway's own terms (both dialects map onto it). */
 export interface Usage {
+  /** The whole prompt, cached parts included (OpenAI's `prompt_tokens` sense). */
   inputTokens: number;
+  /** The whole answer, reasoning included. */
   outputTokens: number;
+  /** Of `inputTokens`, read from the provider's prompt cache (billed at a lower rate). */
+  cachedInputTokens?: number;
+  /** Of `inputTokens`, written to the provider's prompt cache (billed at a higher rate). */
+  cacheWriteTokens?: number;
+  /** Of `outputTokens`, spent on reasoning. */
+  reasoningTokens?: number;
 }
 
 export const noUsage = (): Usage => ({ inputTokens: 0, outputTokens: 0 });

@@ -3,17 +3,18 @@ import { RateLimiter } from "../auth/rate-limiter.ts";
 import { SpendLedger } from "../auth/spend-ledger.ts";
 import type { Config } from "../config/config-schema.ts";
 import type { Logger } from "../log/logger.ts";
+import { PriceBook } from "../pricing/price-book.ts";
 import type { SpendStore } from "../storage/storage.ts";
 
 /** The built-in limits policy: per-key rpm and tpm, and spend budgets totalled in storage. */
 export async function buildLimitsPolicy(config: Config, store: SpendStore, logger: Logger): Promise<Policy> {
   const spend = new SpendLedger({ store, onError: () => logger.warn("spend flush failed") });
   await spend.start();
-  const limiter = new RateLimiter({ spend, prices: config.prices });
+  const limiter = new RateLimiter({ spend, pricing: new PriceBook(config) });
   return {
-    admit: (principal) => limiter.admit(principal),
-    record: (principal, model, usage) => limiter.record(principal, model, usage),
-    reconfigure: (next) => limiter.setPrices(next.prices),
+    admit: (principal, model) => limiter.admit(principal, model),
+    record: (principal, model, usage, served) => limiter.record(principal, model, usage, served),
+    reconfigure: (next) => limiter.setPricing(new PriceBook(next)),
     close: () => spend.close(),
   };
 }

@@ -154,7 +154,7 @@ export function createFrontDoor(deps: FrontDoorDeps) {
               }),
             )
           : undefined;
-      Object.assign(headers, deps.limits.admit(principal));
+      Object.assign(headers, deps.limits.admit(principal, model));
       // A revoke of the caller's key, or its expiry, ends the request with a 401.
       const watched = deps.sessions?.watch(principal, request.signal);
       const release = watched?.release ?? (() => {});
@@ -182,7 +182,7 @@ export function createFrontDoor(deps: FrontDoorDeps) {
         }
         const account = () => {
           ledger.usage = dispatched.usage();
-          ledger.costUsd = deps.limits.record(principal, model, ledger.usage);
+          ledger.costUsd = deps.limits.record(principal, model, ledger.usage, ledger);
         };
         if (dispatched.reply.kind === "json") {
           ledger.firstByte();

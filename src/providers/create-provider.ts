@@ -54,6 +54,7 @@ export const createProvider: ProviderFactory = (config, context) => {
         name: config.name,
         region: config.region ?? "us-east-1",
         headers: config.headers,
+        ...(context.fetch ? { fetch: context.fetch } : {}),
         credentials: config.aws ?? {},
         ...(config.base_url ? { baseUrl: config.base_url } : {}),
       });
@@ -62,6 +63,7 @@ export const createProvider: ProviderFactory = (config, context) => {
         name: config.name,
         headers: config.headers,
         maxSseLine: context.maxSseLine,
+        ...(context.fetch ? { fetch: context.fetch } : {}),
         endpoint: geminiApiEndpoint(config.base_url, config.api_key ?? process.env.GEMINI_API_KEY),
       });
     case "vertex":
@@ -69,6 +71,7 @@ export const createProvider: ProviderFactory = (config, context) => {
         name: config.name,
         headers: config.headers,
         maxSseLine: context.maxSseLine,
+        ...(context.fetch ? { fetch: context.fetch } : {}),
         endpoint: vertexEndpoint(
           config.project ?? "",
           config.location ?? "us-central1",

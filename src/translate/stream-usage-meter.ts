@@ -5,6 +5,13 @@ import { parseEventData } from "./parse-body.ts";
 import { usageFromAnthropic, usageFromOpenAI } from "./usage-mapping.ts";
 
 const HAS_USAGE = /"usage"\s*:\s*\{/;
+const FIELDS = [
+  "inputTokens",
+  "outputTokens",
+  "cachedInputTokens",
+  "cacheWriteTokens",
+  "reasoningTokens",
+] as const;
 
 /**
  * Watches a stream's events (in either dialect) and keeps the best usage figure seen so far.
@@ -13,8 +20,7 @@ const HAS_USAGE = /"usage"\s*:\s*\{/;
  * report never lowers an earlier complete one.
  */
 export class StreamUsageMeter {
-  private inputTokens = 0;
-  private outputTokens = 0;
+  private best: Usage = { inputTokens: 0, outputTokens: 0 };
   private seen = false;
 
   constructor(private readonly dialect: Dialect) {}
@@ -30,11 +36,13 @@ export class StreamUsageMeter {
   /** A usage figure a translator already read off an event. */
   record(usage: Usage): void {
     this.seen = true;
-    this.inputTokens = Math.max(this.inputTokens, usage.inputTokens);
-    this.outputTokens = Math.max(this.outputTokens, usage.outputTokens);
+    for (const field of FIELDS) {
+      const value = Math.max(this.best[field] ?? 0, usage[field] ?? 0);
+      if (value > 0 || field === "inputTokens" || field === "outputTokens") this.best[field] = value;
+    }
   }
 
   get usage(): Usage | undefined {
-    return this.seen ? { inputTokens: this.inputTokens, outputTokens: this.outputTokens } : undefined;
+    return this.seen ? { ...this.best } : undefined;
   }
 }

@@ -48,10 +48,20 @@ export function usageFromOpenAI(body: unknown): Usage | undefined {
   const usage = body.usage;
   if (!isJsonObject(usage)) return undefined;
   if ("prompt_tokens" in usage || "completion_tokens" in usage) {
-    return { inputTokens: num(usage.prompt_tokens), outputTokens: num(usage.completion_tokens) };
+    return withDetails(
+      { inputTokens: num(usage.prompt_tokens), outputTokens: num(usage.completion_tokens) },
+      detail(usage.prompt_tokens_details, "cached_tokens"),
+      0,
+      detail(usage.completion_tokens_details, "reasoning_tokens"),
+    );
   }
   if ("input_tokens" in usage || "output_tokens" in usage) {
-    return { inputTokens: num(usage.input_tokens), outputTokens: num(usage.output_tokens) };
+    return withDetails(
+      { inputTokens: num(usage.input_tokens), outputTokens: num(usage.output_tokens) },
+      detail(usage.input_tokens_details, "cached_tokens"),
+      0,
+      detail(usage.output_tokens_details, "reasoning_tokens"),
+    );
   }
   return undefined;
 }
@@ -65,5 +75,20 @@ export function usageFromAnthropic(body: unknown): Usage | undefined {
   if (isJsonObject(body.message)) return usageFromAnthropic(body.message);
   const usage = body.usage;
   if (!isJsonObject(usage)) return undefined;
-  return { inputTokens: anthropicInputTotal(usage), outputTokens: num(usage.output_tokens) };
+  return withDetails(
+    { inputTokens: anthropicInputTotal(usage), outputTokens: num(usage.output_tokens) },
+    num(usage.cache_read_input_tokens),
+    num(usage.cache_creation_input_tokens),
+    0,
+  );
+}
+
+const detail = (details: unknown, field: string): number => (isJsonObject(details) ? num(details[field]) : 0);
+
+/** Adds the cache and reasoning parts that pricing needs, only where the body reported them. */
+function withDetails(usage: Usage, cached: number, cacheWrite: number, reasoning: number): Usage {
+  if (cached > 0) usage.cachedInputTokens = cached;
+  if (cacheWrite > 0) usage.cacheWriteTokens = cacheWrite;
+  if (reasoning > 0) usage.reasoningTokens = reasoning;
+  return usage;
 }

@@ -15,7 +15,15 @@ const auth = (target: AdminTarget) => {
 /** Creates a key through `POST /admin/api/keys`; returns the plain key and its id. */
 export async function createKey(
   target: AdminTarget,
-  input: { name: string; tenant?: string; role?: string; models?: string[]; rpm?: number; tpm?: number },
+  input: {
+    name: string;
+    tenant?: string;
+    role?: string;
+    models?: string[];
+    rpm?: number;
+    tpm?: number;
+    budget_usd?: number;
+  },
 ): Promise<{ key: string; id: string }> {
   const response = await fetch(`${target.url}/admin/api/keys`, {
     method: "POST",

@@ -1,0 +1,81 @@
+import { describe, expect, test } from "bun:test";
+import { configSchema } from "../config/config-schema.ts";
+import { PriceBook } from "./price-book.ts";
+
+const config = configSchema.parse({
+  providers: [
+    { name: "oai", type: "openai", api_key: "k" },
+    { name: "claude", type: "anthropic" },
+    { name: "br", type: "bedrock", region: "us-east-1" },
+    { name: "lab", type: "openai", preset: "vllm" },
+  ],
+  models: [
+    { name: "mini", routes: [{ provider: "oai", model: "gpt-4o-mini" }] },
+    { name: "sonnet", routes: [{ provider: "claude", model: "claude-sonnet-4-5" }] },
+    {
+      name: "mixed",
+      routes: [
+        { provider: "oai", model: "gpt-4o" },
+        { provider: "lab", model: "qwen2.5-7b" },
+      ],
+    },
+    { name: "free-llama", allow_unpriced: true, routes: [{ provider: "workers", model: "llama" }] },
+    { name: "nova", routes: [{ provider: "br", model: "amazon.nova-lite-v1:0" }] },
+  ],
+  prices: { "house-*": { input_per_mtok: 1, output_per_mtok: 2, cached_input_per_mtok: 0.5 } },
+});
+const book = new PriceBook(config);
+
+describe("PriceBook", () => {
+  test("the catalogue prices the upstream model on the provider that served it", () => {
+    const usage = { inputTokens: 1_000_000, outputTokens: 1_000_000 };
+    expect(book.cost("mini", usage, { route: "provider:oai", upstreamModel: "gpt-4o-mini" })).toBeCloseTo(
+      0.75,
+      9,
+    );
+  });
+
+  test("cache reads are billed at the cache rate (catalogue and config alike)", () => {
+    const cached = { inputTokens: 1_000_000, outputTokens: 0, cachedInputTokens: 800_000 };
+    const full = book.cost(
+      "x",
+      { inputTokens: 1_000_000, outputTokens: 0 },
+      { route: "provider:oai", upstreamModel: "gpt-4o" },
+    );
+    const withCache = book.cost("x", cached, { route: "provider:oai", upstreamModel: "gpt-4o" });
+    expect(full).toBeCloseTo(2.5, 9);
+    expect(withCache).toBeCloseTo(0.2 * 2.5 + 0.8 * 1.25, 9);
+    expect(book.cost("house-1", cached)).toBeCloseTo(0.2 * 1 + 0.8 * 0.5, 9);
+  });
+
+  test("a price in config overrides the catalogue; workers and self-hosted servers have none", () => {
+    const usage = { inputTokens: 1_000_000, outputTokens: 1_000_000 };
+    expect(book.cost("house-model", usage, { route: "provider:oai", upstreamModel: "gpt-4o" })).toBeCloseTo(
+      3,
+      9,
+    );
+    expect(book.cost("free-llama", usage, { route: "worker:gpu-1", upstreamModel: "llama" })).toBe(0);
+    expect(book.cost("mixed", usage, { route: "provider:lab", upstreamModel: "qwen2.5-7b" })).toBe(0);
+  });
+
+  test("priced means every route is: one self-hosted route leaves a model unpriced, unless allowed", () => {
+    expect(book.isPriced("mini")).toBe(true);
+    expect(book.isPriced("sonnet")).toBe(true);
+    expect(book.isPriced("mixed")).toBe(false);
+    expect(book.isPriced("free-llama")).toBe(true);
+    expect(book.isPriced("house-x")).toBe(true);
+    expect(book.isPriced("not-configured")).toBe(false);
+  });
+
+  test("sources say where each route's price comes from, with context windows", () => {
+    const [mini] = book.sources("mini");
+    expect(mini?.kind === "catalogue" && mini.entry).toMatchObject({
+      id: "openai/gpt-4o-mini",
+      contextWindow: 128000,
+    });
+    expect(book.sources("mixed").map((s) => s.kind)).toEqual(["catalogue", "unpriced"]);
+    expect(book.sources("house-2")).toEqual([{ kind: "config", pattern: "house-*" }]);
+    expect(book.contextWindow("claude", "claude-sonnet-4-5")).toBe(200000);
+    expect(book.sources("nova")[0]?.kind).toBe("catalogue");
+  });
+});

@@ -1,0 +1,15 @@
+import { z } from "zod";
+
+/** `prices:` in config: USD per million tokens, per model name (globs allowed, exact wins). */
+export const priceTableSchema = z.record(
+  z.string(),
+  z.strictObject({
+    input_per_mtok: z.number().nonnegative(),
+    output_per_mtok: z.number().nonnegative(),
+    /** Prompt tokens read from the provider's cache; default: the input price. */
+    cached_input_per_mtok: z.number().nonnegative().optional(),
+    /** Prompt tokens written to the provider's cache; default: the input price. */
+    cache_write_per_mtok: z.number().nonnegative().optional(),
+  }),
+);
+export type PriceTable = z.infer<typeof priceTableSchema>;

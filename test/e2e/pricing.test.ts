@@ -1,0 +1,95 @@
+import { describe, expect, test } from "bun:test";
+import OpenAI from "openai";
+import { auditRow, createKey } from "./harness/admin-api.ts";
+import { gatewayFixture } from "./harness/gateway-fixture.ts";
+import { runMindgw } from "./harness/run-mindgw.ts";
+
+// Prices from the catalogue (@pydantic/genai-prices, pinned), unpriced models refused where a
+// budget applies, and `mindgw models` / `config check` saying where each price comes from.
+
+const CATALOGUE_MINI = { input: 0.15, output: 0.6 }; // openai/gpt-4o-mini, USD per million tokens
+
+const fx = gatewayFixture({
+  models: ["gpt-4o-mini", "in-house", "in-house-free"],
+  config: (fakeUrl) => ({
+    providers: [{ name: "fake", type: "openai", base_url: `${fakeUrl}/v1` }],
+    models: [
+      { name: "gpt-4o-mini", routes: [{ provider: "fake", model: "gpt-4o-mini" }] },
+      { name: "in-house", routes: [{ provider: "fake", model: "in-house" }] },
+      { name: "in-house-free", allow_unpriced: true, routes: [{ provider: "fake", model: "in-house" }] },
+    ],
+  }),
+});
+
+const client = (key: string) => new OpenAI({ baseURL: fx.url("/v1"), apiKey: key, maxRetries: 0 });
+
+describe("catalogue prices", () => {
+  test("an answer from a catalogued model is costed at the catalogue's price, in the audit row", async () => {
+    const { data, response } = await client(fx.adminKey)
+      .chat.completions.create({ model: "gpt-4o-mini", messages: [{ role: "user", content: "price me" }] })
+      .withResponse();
+    const row = await auditRow(fx.gw, response.headers.get("x-request-id") ?? "");
+    const usage = data.usage;
+    if (!usage) throw new Error("no usage");
+    const expected =
+      (usage.prompt_tokens * CATALOGUE_MINI.input + usage.completion_tokens * CATALOGUE_MINI.output) / 1e6;
+    expect(row.costUsd).toBeGreaterThan(0);
+    expect(row.costUsd).toBeCloseTo(expected, 12);
+  });
+});
+
+describe("unpriced models and budgets", () => {
+  test("a key with a budget is refused an unpriced model (403, OpenAI dialect), and may use priced ones", async () => {
+    const { key } = await createKey(fx.gw, { name: "budgeted", budget_usd: 5 });
+    const error = await client(key)
+      .chat.completions.create({ model: "in-house", messages: [{ role: "user", content: "x" }] })
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(OpenAI.PermissionDeniedError);
+    expect((error as InstanceType<typeof OpenAI.APIError>).message).toContain("model in-house has no price");
+    const ok = await client(key).chat.completions.create({
+      model: "gpt-4o-mini",
+      messages: [{ role: "user", content: "x" }],
+    });
+    expect(ok.choices[0]?.message.content).toBeString();
+    const allowed = await client(key).chat.completions.create({
+      model: "in-house-free",
+      messages: [{ role: "user", content: "x" }],
+    });
+    expect(allowed.choices[0]?.message.content).toBeString();
+  });
+
+  test("a key without a budget may use the unpriced model", async () => {
+    const { key } = await createKey(fx.gw, { name: "unbudgeted" });
+    const reply = await client(key).chat.completions.create({
+      model: "in-house",
+      messages: [{ role: "user", content: "x" }],
+    });
+    expect(reply.choices[0]?.message.content).toBeString();
+  });
+});
+
+describe("mindgw models and config check", () => {
+  test("print each route's price and its source; warn on unpriced routes on stderr", async () => {
+    const json = await runMindgw(["models", "-c", fx.gw.configPath, "--json"]);
+    expect(json.code).toBe(0);
+    const routes = json.stdout
+      .trim()
+      .split("\n")
+      .map((line) => JSON.parse(line));
+    expect(routes.find((r) => r.model === "gpt-4o-mini")).toMatchObject({
+      inputPerMtok: CATALOGUE_MINI.input,
+      outputPerMtok: CATALOGUE_MINI.output,
+      contextWindow: 128000,
+      source: "catalogue openai/gpt-4o-mini",
+    });
+    expect(routes.find((r) => r.model === "in-house")?.source).toBe("unpriced");
+    expect(json.stderr).toContain("warning: model in-house (route fake/in-house) has no price");
+    expect(json.stderr).not.toContain("in-house-free");
+
+    const table = await runMindgw(["models", "-c", fx.gw.configPath]);
+    expect(table.stdout).toMatch(/gpt-4o-mini\s+fake\/gpt-4o-mini\s+\$0\.15\s+\$0\.6/);
+    const check = await runMindgw(["config", "check", "-c", fx.gw.configPath]);
+    expect(check.code).toBe(0);
+    expect(check.stderr).toContain("warning: model in-house");
+  });
+});

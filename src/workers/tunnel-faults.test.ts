@@ -32,7 +32,7 @@ describe("worker faults seen from the gateway", () => {
     const pending = streamCall(gateway);
     const request = await raw.next("request");
     raw.send({ type: "head", id: request.id, status: 200, contentType: "text/event-stream" });
-    raw.send({ type: "chunk", id: request.id, data: 'data: {"n":1}\n\n' });
+    raw.sendChunk(request.id, 'data: {"n":1}\n\n');
     const reply = await pending;
     if (reply.kind !== "stream") throw new Error("expected a stream");
     const iterator = reply.events[Symbol.asyncIterator]();
@@ -61,7 +61,7 @@ describe("worker faults seen from the gateway", () => {
     const pending = gateway.call({ body: { model: "llama-small" } }).catch((e) => e as GatewayError);
     const request = await raw.next("request");
     raw.send({ type: "head", id: request.id, status: 400, contentType: "application/json" });
-    raw.send({ type: "chunk", id: request.id, data: '{"error":{"message":"context too long"}}' });
+    raw.sendChunk(request.id, '{"error":{"message":"context too long"}}');
     raw.send({ type: "end", id: request.id });
     const error = (await pending) as GatewayError;
     expect([error.status, error.message]).toEqual([400, "context too long"]);
@@ -81,8 +81,8 @@ describe("worker faults seen from the gateway", () => {
     gateway = startGateway();
     const raw = await openRawWorker(gateway.port);
     await raw.register();
-    raw.send({ type: "chunk", id: "999", data: "x" });
-    raw.send({ type: "end", id: "ghost" });
+    raw.sendChunk("999", "x");
+    raw.send({ type: "end", id: "4242" });
     await waitFor(
       () => gateway.logs.filter((l) => l.message.includes("unknown request id")).length === 2,
       "the log lines",
@@ -90,7 +90,7 @@ describe("worker faults seen from the gateway", () => {
     const reply = gateway.call({ body: { model: "llama-small" } });
     const request = await raw.next("request");
     raw.send({ type: "head", id: request.id, status: 200, contentType: "application/json" });
-    raw.send({ type: "chunk", id: request.id, data: '{"ok":true}' });
+    raw.sendChunk(request.id, '{"ok":true}');
     raw.send({ type: "end", id: request.id });
     expect(await reply).toEqual({ kind: "json", body: { ok: true }, servedBy: "worker:raw" });
   });
@@ -100,6 +100,8 @@ describe("worker faults seen from the gateway", () => {
     ["an unknown frame type", JSON.stringify({ type: "teleport", id: "1" }), CloseCode.protocolError],
     ["a malformed register", JSON.stringify({ type: "register", v: 1, name: "" }), CloseCode.protocolError],
     ["a frame before register", JSON.stringify({ type: "end", id: "1" }), CloseCode.protocolError],
+    ["a v1 JSON chunk frame", JSON.stringify({ type: "chunk", id: "1", data: "x" }), CloseCode.protocolError],
+    ["a binary frame before register", new Uint8Array([1, 0, 0, 0, 1, 65]), CloseCode.protocolError],
     ["an oversized frame", "x".repeat(MAX_MESSAGE_BYTES + 1), CloseCode.tooBig],
   ])("%s closes the connection with a protocol code", async (_what, frame, code) => {
     gateway = startGateway();
@@ -108,7 +110,7 @@ describe("worker faults seen from the gateway", () => {
     expect((await raw.waitClosed()).code).toBe(code);
   });
 
-  test("a binary frame after registration closes the connection and removes the worker", async () => {
+  test("a malformed binary frame after registration closes the connection and removes the worker", async () => {
     gateway = startGateway();
     const raw = await openRawWorker(gateway.port);
     await raw.register();
@@ -122,8 +124,8 @@ describe("worker faults seen from the gateway", () => {
     const raw = await openRawWorker(gateway.port);
     raw.send({
       type: "register",
-      v: 2,
-      name: "future",
+      v: 1,
+      name: "old",
       version: "9",
       models: ["llama-small"],
       concurrency: 1,
@@ -145,7 +147,7 @@ describe("worker faults seen from the gateway", () => {
     const reply = gateway.call({ body: { model: "llama-small" } });
     const request = await second.next("request");
     second.send({ type: "head", id: request.id, status: 200, contentType: "application/json" });
-    second.send({ type: "chunk", id: request.id, data: "{}" });
+    second.sendChunk(request.id, "{}");
     second.send({ type: "end", id: request.id });
     expect(await reply).toEqual({ kind: "json", body: {}, servedBy: "worker:box" });
   });
@@ -171,7 +173,7 @@ describe("worker faults seen from the gateway", () => {
     raw.send({ type: "head", id: request.id, status: 200, contentType: "text/event-stream" });
     const reply = await pending;
     const piece = `data: ${"x".repeat(1000)}\n\n`;
-    for (let i = 0; i < 8; i++) raw.send({ type: "chunk", id: request.id, data: piece });
+    for (let i = 0; i < 8; i++) raw.sendChunk(request.id, piece);
     await Bun.sleep(20);
     expect(raw.frames.filter((f) => f.type === "credit")).toEqual([]);
     if (reply.kind !== "stream") throw new Error("expected a stream");

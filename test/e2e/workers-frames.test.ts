@@ -81,7 +81,7 @@ describe("workers: malformed, oversized and unknown frames", () => {
     await stillServing("after unknown type");
   });
 
-  test("a malformed known frame and a binary frame close with 1008", async () => {
+  test("a malformed known frame and a binary frame before register close with 1008", async () => {
     const malformed = await raw();
     malformed.send({ type: "register", v: 1, name: "", models: "all", concurrency: -1 });
     expect((await malformed.waitClosed()).code).toBe(1008);
@@ -94,7 +94,7 @@ describe("workers: malformed, oversized and unknown frames", () => {
   test("a frame over workers.max_message closes with 1009", async () => {
     const socket = await raw();
     expect((await socket.register(["raw-model"], "raw-big")).type).toBe("registered");
-    socket.send({ type: "chunk", id: "1", data: "x".repeat(100 * 1024) });
+    socket.sendChunk("1", "x".repeat(100 * 1024));
     expect((await socket.waitClosed()).code).toBe(1009);
     await waitForWorkers(gw.url, adminKey, ["real"]);
     await stillServing("after oversized");
@@ -104,8 +104,8 @@ describe("workers: malformed, oversized and unknown frames", () => {
     const socket = await raw();
     expect((await socket.register(["raw-model"], "raw-stray")).type).toBe("registered");
     socket.send({ type: "head", id: "4242", status: 200, contentType: "text/event-stream" });
-    socket.send({ type: "chunk", id: "4242", data: "data: {}\n\n" });
-    socket.send({ type: "end", id: "not-an-id-we-issued" });
+    socket.sendChunk("4242", "data: {}\n\n");
+    socket.send({ type: "end", id: "987654" });
     await waitFor("the gateway to log the stray frames", () =>
       gw.stderr.all.includes("worker frame for an unknown request id ignored"),
     );

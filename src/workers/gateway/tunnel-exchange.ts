@@ -14,7 +14,6 @@ export interface ExchangeLink {
 }
 
 const NULL_BODY = new Set([204, 205, 304]);
-const encoder = new TextEncoder();
 
 /**
  * The worker died. Always retryable: the router retries only until the first event reaches
@@ -54,7 +53,7 @@ export class TunnelExchange {
   private head: { status: number; contentType: string } | undefined;
   private finished = false;
   private readonly queue: Uint8Array[] = [];
-  private collected: string[] = [];
+  private collected: Uint8Array[] = [];
   private collectedBytes = 0;
   private ended = false;
   private failure: unknown;
@@ -77,11 +76,12 @@ export class TunnelExchange {
     if (this.stream) this.resolve(this.build(this.body()));
   }
 
-  onChunk(data: string): void {
+  /** Body bytes from a binary chunk frame; `bytes` is a view into that frame, owned by us now. */
+  onChunk(bytes: Uint8Array): void {
     if (!this.head || this.finished) return;
     if (!this.stream) {
-      this.collected.push(data);
-      this.collectedBytes += Buffer.byteLength(data);
+      this.collected.push(bytes);
+      this.collectedBytes += bytes.byteLength;
       if (this.collectedBytes > this.link.maxBodyBytes) {
         this.abort(
           new GatewayError({
@@ -92,10 +92,10 @@ export class TunnelExchange {
         );
         return;
       }
-      this.link.sendCredit(Buffer.byteLength(data));
+      this.link.sendCredit(bytes.byteLength);
       return;
     }
-    this.queue.push(encoder.encode(data));
+    this.queue.push(bytes);
     this.poke();
   }
 
@@ -103,7 +103,7 @@ export class TunnelExchange {
     if (!this.head || this.finished) return;
     this.finish();
     this.ended = true;
-    if (!this.stream) this.resolve(this.build(this.collected.join("")));
+    if (!this.stream) this.resolve(this.build(Buffer.concat(this.collected)));
     this.poke();
   }
 

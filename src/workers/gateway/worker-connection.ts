@@ -1,4 +1,5 @@
 import type { KeyEndReason } from "../../auth/key-sessions.ts";
+import { decodeChunk } from "../chunk-frame.ts";
 import {
   CloseCode,
   decodeJson,
@@ -123,8 +124,18 @@ export function createWorkerConnection(deps: ConnectionDeps): WorkerConnection {
 
   function decode(raw: unknown): unknown {
     if (typeof raw === "string") return decodeJson(raw);
-    if (raw instanceof Uint8Array || raw instanceof ArrayBuffer) return undefined;
     return raw;
+  }
+
+  /** A binary message: a body chunk (chunk-frame.ts), the only binary frame there is. */
+  function binary(bytes: Uint8Array): void {
+    const chunk = decodeChunk(bytes);
+    if (!tunnel) fail(CloseCode.protocolError, "binary frame before register");
+    else if (!chunk) fail(CloseCode.protocolError, "malformed binary frame");
+    else {
+      registry.touch(tunnel);
+      tunnel.receiveChunk(chunk.id, chunk.bytes);
+    }
   }
 
   return {
@@ -133,8 +144,10 @@ export function createWorkerConnection(deps: ConnectionDeps): WorkerConnection {
       const size =
         typeof raw === "string" ? Buffer.byteLength(raw) : raw instanceof Uint8Array ? raw.byteLength : 0;
       if (size > deps.maxMessageBytes) return fail(CloseCode.tooBig, "frame larger than the message limit");
+      if (raw instanceof Uint8Array) return binary(raw);
+      if (raw instanceof ArrayBuffer) return binary(new Uint8Array(raw));
       const value = decode(raw);
-      if (value === undefined) return fail(CloseCode.protocolError, "frame is not a JSON text message");
+      if (value === undefined) return fail(CloseCode.protocolError, "text frame is not JSON");
       const parsed = parseFrame(WorkerFrame, value);
       if (!parsed.ok) return fail(CloseCode.protocolError, `malformed frame: ${parsed.problem}`);
       const frame = parsed.frame;

@@ -1,4 +1,5 @@
 import { unavailable } from "../../core/gateway-error.ts";
+import { MAX_REQUEST_ID } from "../chunk-frame.ts";
 import {
   CloseCode,
   DEFAULT_STREAM_WINDOW,
@@ -63,7 +64,9 @@ export class WorkerTunnel implements RegisteredWorker {
 
   open(request: TunnelRequest): Promise<Response> {
     if (this.closed) return Promise.reject(unavailable(`worker ${this.name} is gone`));
-    const id = String(++this.issued);
+    // Ids are u32s on the wire (binary chunk headers); they wrap long after any reuse could clash.
+    this.issued = (this.issued % MAX_REQUEST_ID) + 1;
+    const id = String(this.issued);
     const window = this.init.window ?? DEFAULT_STREAM_WINDOW;
     const exchange = new TunnelExchange(
       {
@@ -92,20 +95,27 @@ export class WorkerTunnel implements RegisteredWorker {
   receive(frame: WorkerFrame): void {
     if (frame.type === "heartbeat" || frame.type === "register" || frame.type === "drain") return;
     const exchange = this.exchanges.get(frame.id);
-    if (!exchange) {
-      // Late frames for a cancelled exchange are expected; an id never issued is not.
-      const known = /^\d+$/.test(frame.id) && Number(frame.id) <= this.issued;
-      this.init.log(known ? "debug" : "warn", "worker frame for an unknown request id ignored", {
-        worker: this.name,
-        id: frame.id.slice(0, 64),
-        type: frame.type,
-      });
-      return;
-    }
-    if (frame.type === "head") exchange.onHead(frame.status, frame.contentType);
-    else if (frame.type === "chunk") exchange.onChunk(frame.data);
+    if (!exchange) this.unknown(frame.id, frame.type);
+    else if (frame.type === "head") exchange.onHead(frame.status, frame.contentType);
     else if (frame.type === "end") exchange.onEnd();
     else exchange.onError(frame.code, frame.message);
+  }
+
+  /** One body chunk from a binary frame. */
+  receiveChunk(id: number, bytes: Uint8Array): void {
+    const exchange = this.exchanges.get(String(id));
+    if (exchange) exchange.onChunk(bytes);
+    else this.unknown(String(id), "chunk");
+  }
+
+  private unknown(id: string, type: string): void {
+    // Late frames for a cancelled exchange are expected; an id never issued is not.
+    const known = /^\d+$/.test(id) && Number(id) <= this.issued;
+    this.init.log(known ? "debug" : "warn", "worker frame for an unknown request id ignored", {
+      worker: this.name,
+      id: id.slice(0, 64),
+      type,
+    });
   }
 
   send(frame: GatewayFrame): void {

@@ -1,3 +1,4 @@
+import { encodeChunk } from "../chunk-frame.ts";
 import { decodeJson, type GatewayFrame, PROTOCOL_VERSION } from "../protocol.ts";
 import { waitFor } from "./tunnel-harness.ts";
 
@@ -9,6 +10,8 @@ export interface RawWorker {
   frames: GatewayFrame[];
   closed: { code: number; reason: string } | undefined;
   send(value: unknown): void;
+  /** A body chunk as a binary frame (protocol v2). */
+  sendChunk(id: string, text: string): void;
   next<T extends GatewayFrame["type"]>(type: T): Promise<Extract<GatewayFrame, { type: T }>>;
   register(
     models?: string[],
@@ -25,7 +28,12 @@ export async function openRawWorker(port: number, token = "worker-key"): Promise
     socket,
     frames: [],
     closed: undefined,
-    send: (value) => socket.send(typeof value === "string" ? value : JSON.stringify(value)),
+    send: (value) => {
+      if (typeof value === "string") socket.send(value);
+      else if (value instanceof Uint8Array) socket.send(new Uint8Array(value));
+      else socket.send(JSON.stringify(value));
+    },
+    sendChunk: (id, text) => socket.send(encodeChunk(Number(id), new TextEncoder().encode(text))),
     async next(type) {
       let found: GatewayFrame | undefined;
       await waitFor(() => {

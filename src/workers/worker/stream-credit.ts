@@ -7,6 +7,10 @@ export class StreamCredit {
 
   constructor(private available: number) {}
 
+  get hasCredit(): boolean {
+    return this.available > 0;
+  }
+
   /** Resolves once there is credit, or when `signal` aborts. */
   ready(signal: AbortSignal): Promise<void> {
     if (this.available > 0 || signal.aborted) return Promise.resolve();

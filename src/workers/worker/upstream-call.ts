@@ -1,3 +1,4 @@
+import { CHUNK_HEADER_BYTES, encodeChunk } from "../chunk-frame.ts";
 import { type GatewayFrame, MAX_CHUNK_BYTES, type WorkerFrame } from "../protocol.ts";
 import type { StreamCredit } from "./stream-credit.ts";
 
@@ -8,46 +9,28 @@ export interface UpstreamCallContext {
   base: string;
   apiKey?: string;
   send(frame: WorkerFrame): void;
+  /** Sends a binary frame (a body chunk). */
+  sendBinary(frame: Uint8Array<ArrayBuffer>): void;
   /** Aborted by a cancel frame, a lost connection or a forced stop. */
   signal: AbortSignal;
   credit: StreamCredit;
-  /** Largest body text per chunk frame, so that the encoded frame fits the gateway's limit. */
+  /** Largest body piece per chunk frame, so that the frame fits the gateway's limit. */
   maxChunkBytes: number;
   /** The upstream `fetch` (no hidden cap on requests at once; see providers/http/upstream-fetch.ts). */
   fetch: typeof fetch;
 }
 
-/**
- * The chunk size that keeps every frame under the gateway's message limit: JSON escaping can
- * grow text up to six times (`\u00XX` for control characters), plus the frame's envelope.
- */
+/** The chunk size that keeps every binary frame, header included, under the gateway's limit. */
 export const chunkBytesFor = (maxMessageBytes: number) =>
-  Math.max(256, Math.min(MAX_CHUNK_BYTES, Math.floor((maxMessageBytes - 256) / 6)));
-
-/** Splits text into pieces of at most MAX_CHUNK_BYTES UTF-8 bytes without cutting a surrogate pair. */
-export function splitChunk(text: string, maxBytes = MAX_CHUNK_BYTES): string[] {
-  if (text === "") return [];
-  if (Buffer.byteLength(text) <= maxBytes) return [text];
-  // A UTF-16 code unit is at most 3 UTF-8 bytes, so this many units always fit.
-  const step = Math.max(2, Math.floor(maxBytes / 3));
-  const pieces: string[] = [];
-  for (let start = 0; start < text.length; ) {
-    let end = Math.min(text.length, start + step);
-    const last = text.charCodeAt(end - 1);
-    if (end < text.length && last >= 0xd800 && last <= 0xdbff) end--;
-    pieces.push(text.slice(start, end));
-    start = end;
-  }
-  return pieces;
-}
+  Math.max(256, Math.min(MAX_CHUNK_BYTES, maxMessageBytes - CHUNK_HEADER_BYTES));
 
 /**
- * Runs one tunnelled request against the upstream and streams its answer back as frames.
- * The body travels as UTF-8 text (the APIs served are JSON and SSE); a streaming decoder
- * carries a character split across reads into the next chunk.
+ * Runs one tunnelled request against the upstream and streams its answer back: a `head`
+ * frame, then the body's bytes as read, in binary chunk frames, then `end`.
  */
 export async function callUpstream(request: RequestFrame, ctx: UpstreamCallContext): Promise<void> {
   const { id } = request;
+  const wireId = Number(id);
   const headers: Record<string, string> = {
     "content-type": "application/json",
     "x-request-id": request.requestId,
@@ -73,27 +56,26 @@ export async function callUpstream(request: RequestFrame, ctx: UpstreamCallConte
     contentType: response.headers.get("content-type") ?? "",
   });
   const reader = response.body?.getReader();
-  const decoder = new TextDecoder();
   // One read can return far more than the window (the runtime buffers the socket), so
   // credit gates every piece sent, not only the next read.
-  const emit = async (text: string): Promise<boolean> => {
-    for (const data of splitChunk(text, ctx.maxChunkBytes)) {
-      await ctx.credit.ready(ctx.signal);
+  const emit = async (bytes: Uint8Array): Promise<boolean> => {
+    for (let at = 0; at < bytes.byteLength; at += ctx.maxChunkBytes) {
+      if (!ctx.credit.hasCredit) await ctx.credit.ready(ctx.signal);
       if (ctx.signal.aborted) return false;
-      ctx.send({ type: "chunk", id, data });
-      ctx.credit.take(Buffer.byteLength(data));
+      const piece = bytes.subarray(at, at + ctx.maxChunkBytes);
+      ctx.sendBinary(encodeChunk(wireId, piece));
+      ctx.credit.take(piece.byteLength);
     }
     return true;
   };
   try {
     while (reader) {
-      await ctx.credit.ready(ctx.signal);
+      if (!ctx.credit.hasCredit) await ctx.credit.ready(ctx.signal);
       if (ctx.signal.aborted) return;
       const { done, value } = await reader.read();
       if (done) break;
-      if (!(await emit(decoder.decode(value, { stream: true })))) return;
+      if (!(await emit(value))) return;
     }
-    if (!(await emit(decoder.decode()))) return;
     ctx.send({ type: "end", id });
   } catch {
     if (!ctx.signal.aborted)

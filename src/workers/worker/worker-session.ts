@@ -165,6 +165,9 @@ export class WorkerSession {
       base,
       ...(apiKey ? { apiKey } : {}),
       send: (f) => this.send(f),
+      sendBinary: (frame) => {
+        if (this.socket.readyState === WebSocket.OPEN) this.socket.send(frame);
+      },
       signal: abort.signal,
       credit,
       maxChunkBytes: this.maxChunkBytes,

@@ -101,6 +101,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       retries: runtime.current.config.routing.retries,
       backoffMs: runtime.current.config.routing.backoff,
       unsupported: runtime.current.config.translation.unsupported,
+      maxSseLine: runtime.current.config.routing.max_sse_line,
     }),
     log: (line) => logger.warn(line),
   });

@@ -3,6 +3,7 @@ import { jwtConfigSchema } from "../auth/jwt-config.ts";
 import { adminUiConfigSchema } from "../http/admin-ui/admin-ui-config.ts";
 import { LOG_FORMATS, LOG_LEVELS } from "../log/logger.ts";
 import { priceTableSchema } from "../pricing/price-table.ts";
+import { appsSchema } from "./app-config.ts";
 import { checkCloudProvider, cloudProviderFields } from "./cloud-provider-fields.ts";
 import { tenantsSchema } from "./tenant-config.ts";
 import { parseDuration, parseSize } from "./units.ts";
@@ -188,6 +189,8 @@ export const configSchema = z.strictObject({
     .prefault({}),
   /** Groups of keys bound as a whole: models, rpm, tpm and budget over all their keys. */
   tenants: tenantsSchema,
+  /** Front doors mounted under path prefixes; without any, every front door is at the root. */
+  apps: appsSchema,
   /** USD per million tokens, by client-facing model name; budgets use these. */
   prices: priceTableSchema.prefault({}),
   audit: z

@@ -10,7 +10,7 @@ import { adminStatus } from "../http/admin/admin-status.ts";
 import { tenantRoutes } from "../http/admin/tenant-routes.ts";
 import { createAdminUi } from "../http/admin-ui/admin-ui.ts";
 import { createApp } from "../http/create-app.ts";
-import { createFrontDoor } from "../http/front-door.ts";
+import { createFrontDoor, type FrontDoorDeps } from "../http/front-door.ts";
 import { Lifecycle } from "../http/lifecycle.ts";
 import { listModelsHandler } from "../http/models-route.ts";
 import { responsesRoutes } from "../http/responses-routes.ts";
@@ -27,6 +27,7 @@ import { bindTenant } from "../tenants/bind-tenant.ts";
 import { listWorkers } from "../workers/gateway/list-workers.ts";
 import { workerWebSocketConfig } from "../workers/gateway/worker-endpoint.ts";
 import { createReloadPolicy } from "./apply-reload.ts";
+import { buildAppMounts } from "./build-apps.ts";
 import { buildAuth } from "./build-auth.ts";
 import { buildLimitsPolicy } from "./build-policy.ts";
 import { buildWorkers } from "./build-workers.ts";
@@ -105,7 +106,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     }),
     log: (line) => logger.warn(line),
   });
-  const frontDoor = createFrontDoor({
+  const frontDoorDeps: FrontDoorDeps = {
     router,
     authenticate: adminUi.authenticate(authenticate),
     limits: policy,
@@ -124,7 +125,9 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     refusal: () => audit.refusal(),
     responses: storage.responses,
     sessions: auth.sessions,
-  });
+  };
+  const frontDoor = createFrontDoor(frontDoorDeps);
+  const modelNames = () => runtime.current.table.modelNames();
   const reload = createReloadPolicy({
     runtime,
     reconfigure: [(next) => policy.reconfigure?.(next), (next) => health.setPolicy(breakerPolicy(next))],
@@ -134,16 +137,17 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
 
   const app = createApp({
     serveModel: frontDoor.serveModel,
-    listModels: listModelsHandler({
-      guard: frontDoor.guard,
-      modelNames: () => runtime.current.table.modelNames(),
-    }),
+    listModels: listModelsHandler({ guard: frontDoor.guard, modelNames }),
+    mounts: buildAppMounts(config.apps, frontDoorDeps, modelNames),
     ready: () => !lifecycle.isDraining && audit.refusal() === undefined,
     unrouted: frontDoor.reject,
     websocket: workerWebSocketConfig(config.workers.max_message),
     plugins: [
       ...(config.workers.enabled ? [workers.endpoint(authenticate, auth.sessions)] : []),
-      responsesRoutes({ guard: frontDoor.guard, store: storage.responses }),
+      // With apps, stored responses are read through the OpenAI apps' prefixes only.
+      ...(config.apps.length === 0
+        ? [responsesRoutes({ guard: frontDoor.guard, store: storage.responses })]
+        : []),
       ...telemetry.routes(frontDoor.guard),
       adminKeyRoutes({ guard: frontDoor.guard, keyAdmin: auth.keyAdmin, recordAction: adminUi.recordAction }),
       adminUi.routes(frontDoor.guard),

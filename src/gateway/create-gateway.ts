@@ -93,6 +93,8 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     sources: gatewaySources({ lifecycle, health, registry: workers.registry, audit }),
     routes: (model) => runtime.current.table.resolve(model) !== undefined,
     onAuditFlush: (listener) => audit.onFlush(listener),
+    tracer: options.tracing?.tracer,
+    captureContent: options.tracing?.captureContent ?? false,
   });
 
   const router = createRouter({

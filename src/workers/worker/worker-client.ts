@@ -1,3 +1,4 @@
+import type { Tracer } from "@opentelemetry/api";
 import { CloseCode } from "../protocol.ts";
 import type { WorkerLog } from "../worker-log.ts";
 import { type BackoffOptions, backoffDelay, DEFAULT_BACKOFF, sleep } from "./backoff.ts";
@@ -30,6 +31,8 @@ export interface RunWorkerOptions {
   handleSignals?: boolean;
   /** Aborting it drains and stops, like SIGTERM. */
   stop?: AbortSignal;
+  /** Spans for tunnelled requests (telemetry/tracing); undefined when tracing is off. */
+  tracer?: Tracer;
 }
 
 /**
@@ -100,6 +103,7 @@ export async function runWorker(options: RunWorkerOptions): Promise<number> {
         concurrency: options.concurrency,
         labels: options.labels,
         log,
+        ...(options.tracer ? { tracer: options.tracer } : {}),
       });
       const end = await session.ended;
       if (end.kind === "rejected") {

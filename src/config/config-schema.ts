@@ -8,11 +8,14 @@ import { checkCloudProvider, cloudProviderFields } from "./cloud-provider-fields
 import { tenantsSchema } from "./tenant-config.ts";
 import { parseDuration, parseSize } from "./units.ts";
 
-/** A duration without a default: "500ms", "30s", "10m", "30d" or milliseconds. */
+/** A duration without a default: "500ms", "30s", "10m", "30d"; a bare number needs a unit. */
 const durationValue = z.union([z.string(), z.number()]).transform((value, ctx) => {
   const ms = parseDuration(value);
   if (ms === undefined) {
-    ctx.addIssue({ code: "custom", message: `invalid duration "${value}" (use e.g. 500ms, 30s, 10m, 30d)` });
+    const hint = /^\s*\d+(\.\d+)?\s*$/.test(String(value))
+      ? `needs a unit: ${value}ms? ${value}s?`
+      : "use e.g. 500ms, 30s, 10m, 30d";
+    ctx.addIssue({ code: "custom", message: `invalid duration "${value}" (${hint})` });
     return z.NEVER;
   }
   return ms;

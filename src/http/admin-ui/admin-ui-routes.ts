@@ -65,7 +65,8 @@ export function adminUiRoutes(deps: AdminUiDeps) {
       sameSite: "Strict",
     });
   const open = async (request: Request, principal: Principal, method: AdminSession["method"]) => {
-    const session = deps.sessions.create({ ...principal, models: [], via: "session" }, method);
+    // The session keeps the key's models and limits: they bound which keys it may manage.
+    const session = deps.sessions.create({ ...principal, via: "session" }, method);
     const cookie = sessionCookie(request, session.id, (session.expiresAt - session.createdAt) / 1000);
     return { session, cookie };
   };
@@ -178,7 +179,7 @@ export function adminUiRoutes(deps: AdminUiDeps) {
           name: user.name,
           tenant: "default",
           role: "admin",
-          models: [],
+          models: ["*"],
           limits: {},
           via: "session",
         };

@@ -3,6 +3,7 @@ import { jwtConfigSchema } from "../auth/jwt-config.ts";
 import { adminUiConfigSchema } from "../http/admin-ui/admin-ui-config.ts";
 import { LOG_FORMATS, LOG_LEVELS } from "../log/logger.ts";
 import { priceTableSchema } from "../pricing/price-table.ts";
+import { FALLBACK_CLASSES } from "../routing/fallback-on.ts";
 import { appsSchema } from "./app-config.ts";
 import { checkCloudProvider, cloudProviderFields } from "./cloud-provider-fields.ts";
 import { tenantsSchema } from "./tenant-config.ts";
@@ -97,6 +98,8 @@ const routeSchema = z.strictObject({
   model: z.string().min(1),
   weight: num(z.number().positive()).default(1),
   timeouts: partialTimeouts.optional(),
+  /** The upstream model's context window in tokens; default: the model catalogue's figure. */
+  context_window: num(z.number().int().positive()).optional(),
 });
 
 export const STRATEGIES = ["priority", "weighted", "least-busy", "latency"] as const;
@@ -106,6 +109,8 @@ const modelSchema = z.strictObject({
   strategy: z.enum(STRATEGIES).default("priority"),
   /** Lets keys and tenants with a budget use this model although no price covers it. */
   allow_unpriced: bool().default(false),
+  /** Fail over to the next route on these, which retrying the same route cannot cure. */
+  fallback_on: z.array(z.enum(FALLBACK_CLASSES)).default([]),
   routes: z.array(routeSchema).min(1),
   shadow: z
     .strictObject({

@@ -206,8 +206,9 @@ export function createShadowRunner(options: ShadowRunnerOptions): ShadowRunner {
     },
     observe: (observer) => ({
       started: (ledger) => observer.started(ledger),
-      finished(record, principal, error) {
-        observer.finished(record, principal, error);
+      finished(...args: Parameters<RequestObserver["finished"]>) {
+        observer.finished(...args);
+        const [record] = args;
         const pair = pending.get(record.requestId);
         if (!pair) return;
         pair.primaryRecord = record;

@@ -7,6 +7,7 @@ import { adminRoutes } from "../http/admin/admin-routes.ts";
 import { adminStatus } from "../http/admin/admin-status.ts";
 import { tenantRoutes } from "../http/admin/tenant-routes.ts";
 import { createApp } from "../http/create-app.ts";
+import { docsRoutes } from "../http/docs/docs-routes.ts";
 import { createFrontDoor, type FrontDoorDeps } from "../http/front-door.ts";
 import { Lifecycle } from "../http/lifecycle.ts";
 import { listModelsHandler } from "../http/models-route.ts";
@@ -139,6 +140,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
         ? [responsesRoutes({ guard: frontDoor.guard, store: storage.responses })]
         : []),
       ...telemetry.routes(frontDoor.guard),
+      docsRoutes(),
       adminKeyRoutes({ guard: frontDoor.guard, keyAdmin: auth.keyAdmin }),
       tenantRoutes({
         guard: frontDoor.guard,

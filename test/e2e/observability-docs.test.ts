@@ -12,7 +12,10 @@ import { type GatewayProcess, spawnGateway } from "./harness/spawn-gateway.ts";
 
 interface OpenApiDoc {
   openapi: string;
-  paths: Record<string, Record<string, { requestBody?: { content: Record<string, { schema: { $ref: string } }> } }>>;
+  paths: Record<
+    string,
+    Record<string, { requestBody?: { content: Record<string, { schema: { $ref: string } }> } }>
+  >;
   components: { schemas: Record<string, object> };
 }
 
@@ -27,7 +30,11 @@ const recordingFetch: typeof fetch = Object.assign(
   async (input: RequestInfo | URL, init?: RequestInit) => {
     const request = new Request(input, init);
     const text = await request.clone().text();
-    sent.push({ method: request.method, path: new URL(request.url).pathname, body: text ? JSON.parse(text) : undefined });
+    sent.push({
+      method: request.method,
+      path: new URL(request.url).pathname,
+      body: text ? JSON.parse(text) : undefined,
+    });
     return fetch(request);
   },
   { preconnect: fetch.preconnect },
@@ -73,7 +80,9 @@ describe("docs: OpenAPI", () => {
       "/workers/connect",
     ])
       expect(Object.keys(doc.paths)).toContain(path);
-    expect(Object.keys(doc.components.schemas)).toEqual(expect.arrayContaining(["GatewayFrame", "WorkerFrame"]));
+    expect(Object.keys(doc.components.schemas)).toEqual(
+      expect.arrayContaining(["GatewayFrame", "WorkerFrame"]),
+    );
   });
 
   test("the official SDKs' requests validate against the document's request schemas", async () => {
@@ -108,7 +117,9 @@ describe("docs: OpenAPI", () => {
       "/v1/messages",
     ]);
     for (const request of sent) {
-      const ref = doc.paths[request.path]?.[request.method.toLowerCase()]?.requestBody?.content["application/json"]?.schema.$ref;
+      const ref =
+        doc.paths[request.path]?.[request.method.toLowerCase()]?.requestBody?.content["application/json"]
+          ?.schema.$ref;
       const schema = doc.components.schemas[ref?.split("/").pop() ?? ""];
       expect(schema).toBeDefined();
       const validate = ajv.compile(schema ?? {});

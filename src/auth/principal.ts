@@ -22,6 +22,8 @@ export interface Principal {
   expiresAt?: number;
   /** What the caller's tenant adds on top of its own rights; absent when nothing applies. */
   tenantRules?: TenantRules;
+  /** Set when the call came through an app (`apps:`): the app's model globs narrow the caller's. */
+  appModels?: readonly string[];
 }
 
 /**
@@ -49,6 +51,7 @@ export function canUseModel(principal: Principal, model: string): boolean {
   const rules = principal.tenantRules;
   return (
     matchesAny(principal.models, model) &&
+    (principal.appModels === undefined || matchesAny(principal.appModels, model)) &&
     (rules === undefined || (matchesAny(rules.models, model) && !matchesAny(rules.hidden, model)))
   );
 }

@@ -1,7 +1,8 @@
+import { RESERVED_PATHS } from "./app-config.ts";
 import type { Config } from "./config-schema.ts";
 
 /**
- * Tenant rules that span sections: names unique, every `tenant:` naming a configured tenant,
+ * Tenant and app rules that span sections: names unique, every `tenant:` naming a configured tenant,
  * and a tenant's own provider reachable only from that tenant's models (so isolation of
  * provider accounts follows from model visibility).
  */
@@ -33,6 +34,21 @@ export function tenantCrossCheck(config: Config): string[] {
           `models[${i}].${where}.provider: provider "${provider}" belongs to tenant "${owner}"; only a model with tenant: ${owner} may use it`,
         );
     }
+  });
+  const paths = new Map<string, number>();
+  const appNames = new Set<string>();
+  config.apps.forEach((app, i) => {
+    if (appNames.has(app.name)) problems.push(`apps[${i}].name: duplicate app "${app.name}"`);
+    appNames.add(app.name);
+    if (app.tenant !== undefined && !names.has(app.tenant))
+      problems.push(`apps[${i}].tenant: ${unknown(app.tenant)}`);
+    const reserved = RESERVED_PATHS.find((path) => app.path === path || app.path.startsWith(`${path}/`));
+    if (reserved) problems.push(`apps[${i}].path: ${reserved} is the gateway's own`);
+    for (const [other, j] of paths) {
+      if (app.path === other || app.path.startsWith(`${other}/`) || other.startsWith(`${app.path}/`))
+        problems.push(`apps[${i}].path: "${app.path}" overlaps apps[${j}].path "${other}"`);
+    }
+    paths.set(app.path, i);
   });
   return problems;
 }

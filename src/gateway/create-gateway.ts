@@ -7,7 +7,7 @@ import { adminRoutes } from "../http/admin/admin-routes.ts";
 import { adminStatus } from "../http/admin/admin-status.ts";
 import { tenantRoutes } from "../http/admin/tenant-routes.ts";
 import { createApp } from "../http/create-app.ts";
-import { createFrontDoor } from "../http/front-door.ts";
+import { createFrontDoor, type FrontDoorDeps } from "../http/front-door.ts";
 import { Lifecycle } from "../http/lifecycle.ts";
 import { listModelsHandler } from "../http/models-route.ts";
 import { responsesRoutes } from "../http/responses-routes.ts";
@@ -16,14 +16,15 @@ import { createProvider } from "../providers/create-provider.ts";
 import { createUpstreamFetch } from "../providers/http/upstream-fetch.ts";
 import { RouteHealth } from "../routing/route-health.ts";
 import { createRouter } from "../routing/router.ts";
+import { openStorage } from "../storage/open-storage.ts";
 import { startResponseRetention } from "../storage/response-retention.ts";
-import { openSqliteStorage } from "../storage/sqlite/sqlite-storage.ts";
 import { gatewaySources } from "../telemetry/gateway-sources.ts";
 import { createTelemetry } from "../telemetry/telemetry.ts";
 import { bindTenant } from "../tenants/bind-tenant.ts";
 import { listWorkers } from "../workers/gateway/list-workers.ts";
 import { workerWebSocketConfig } from "../workers/gateway/worker-endpoint.ts";
 import { createReloadPolicy } from "./apply-reload.ts";
+import { buildAppMounts } from "./build-apps.ts";
 import { buildAuth } from "./build-auth.ts";
 import { buildLimitsPolicy } from "./build-policy.ts";
 import { buildWorkers } from "./build-workers.ts";
@@ -54,7 +55,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   const source = configSourceOf(options);
   const config = source.initial;
   const logger = options.logger ?? createLogger(config.log);
-  const storage = options.storage ?? openSqliteStorage(config.storage.path);
+  const storage = options.storage ?? (await openStorage(config.storage));
   const audit = createAuditService(config, storage.audit, logger, options.redactBody);
   const publish = audit.bus.publish.bind(audit.bus);
   const closeSinks = attachSinks(audit.bus, options.events ?? []);
@@ -80,6 +81,8 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     sources: gatewaySources({ lifecycle, health, registry: workers.registry, audit }),
     routes: (model) => runtime.current.table.resolve(model) !== undefined,
     onAuditFlush: (listener) => audit.onFlush(listener),
+    tracer: options.tracing?.tracer,
+    captureContent: options.tracing?.captureContent ?? false,
   });
 
   const router = createRouter({
@@ -89,10 +92,11 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       retries: runtime.current.config.routing.retries,
       backoffMs: runtime.current.config.routing.backoff,
       unsupported: runtime.current.config.translation.unsupported,
+      maxSseLine: runtime.current.config.routing.max_sse_line,
     }),
     log: (line) => logger.warn(line),
   });
-  const frontDoor = createFrontDoor({
+  const frontDoorDeps: FrontDoorDeps = {
     router,
     authenticate,
     limits: policy,
@@ -111,7 +115,9 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     refusal: () => audit.refusal(),
     responses: storage.responses,
     sessions: auth.sessions,
-  });
+  };
+  const frontDoor = createFrontDoor(frontDoorDeps);
+  const modelNames = () => runtime.current.table.modelNames();
   const reload = createReloadPolicy({
     runtime,
     reconfigure: [(next) => policy.reconfigure?.(next), (next) => health.setPolicy(breakerPolicy(next))],
@@ -121,16 +127,17 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
 
   const app = createApp({
     serveModel: frontDoor.serveModel,
-    listModels: listModelsHandler({
-      guard: frontDoor.guard,
-      modelNames: () => runtime.current.table.modelNames(),
-    }),
+    listModels: listModelsHandler({ guard: frontDoor.guard, modelNames }),
+    mounts: buildAppMounts(config.apps, frontDoorDeps, modelNames),
     ready: () => !lifecycle.isDraining && audit.refusal() === undefined,
     unrouted: frontDoor.reject,
     websocket: workerWebSocketConfig(config.workers.max_message),
     plugins: [
       ...(config.workers.enabled ? [workers.endpoint(authenticate, auth.sessions)] : []),
-      responsesRoutes({ guard: frontDoor.guard, store: storage.responses }),
+      // With apps, stored responses are read through the OpenAI apps' prefixes only.
+      ...(config.apps.length === 0
+        ? [responsesRoutes({ guard: frontDoor.guard, store: storage.responses })]
+        : []),
       ...telemetry.routes(frontDoor.guard),
       adminKeyRoutes({ guard: frontDoor.guard, keyAdmin: auth.keyAdmin }),
       tenantRoutes({

@@ -3,6 +3,8 @@ import type { Dialect, Operation } from "../core/dialect.ts";
 import { GatewayError, notFound } from "../core/gateway-error.ts";
 import { clientOf } from "./client-of.ts";
 import type { ClientInfo } from "./front-door.ts";
+import { MODEL_ROUTES } from "./model-routes.ts";
+import { type AppMount, mountApp, mountOf, unknownPathMessage } from "./mount-app.ts";
 import { requestIdOf } from "./request-id.ts";
 
 export interface AppDeps {
@@ -25,16 +27,9 @@ export interface AppDeps {
     : never;
   /** Further route groups (admin API, worker endpoint, stored responses), mounted as given. */
   readonly plugins?: readonly AnyElysia[];
+  /** Apps (`apps:`): when any is given, model routes live only under their prefixes. */
+  readonly mounts?: readonly AppMount[];
 }
-
-const MODEL_ROUTES: readonly [string, Operation][] = [
-  ["/v1/chat/completions", "chat"],
-  ["/v1/completions", "completions"],
-  ["/v1/embeddings", "embeddings"],
-  ["/v1/responses", "responses"],
-  ["/v1/messages", "messages"],
-  ["/v1/messages/count_tokens", "count_tokens"],
-];
 
 const idHeader = (request: Request) => ({ "x-request-id": requestIdOf(request.headers) });
 
@@ -47,19 +42,24 @@ export function createApp(deps: AppDeps) {
       deps.ready()
         ? Response.json({ status: "ready" }, { headers: idHeader(request) })
         : Response.json({ status: "draining" }, { status: 503, headers: idHeader(request) }),
-    )
-    .get("/v1/models", ({ request, server }) => deps.listModels(request, clientOf(server, request)));
-  for (const [path, operation] of MODEL_ROUTES) {
-    app = app.post(path, ({ request, server }) =>
-      deps.serveModel(request, clientOf(server, request), operation),
     );
+  const mounts = deps.mounts ?? [];
+  if (mounts.length === 0) {
+    app = app.get("/v1/models", ({ request, server }) => deps.listModels(request, clientOf(server, request)));
+    for (const [path, operation] of MODEL_ROUTES) {
+      app = app.post(path, ({ request, server }) =>
+        deps.serveModel(request, clientOf(server, request), operation),
+      );
+    }
   }
+  for (const mount of mounts) app = app.use(mountApp(mount));
   for (const plugin of deps.plugins ?? []) app = app.use(plugin);
   return app.onError(({ code, request, path, server }) => {
-    const dialect = path.startsWith("/v1/messages") ? "anthropic" : "openai";
+    const mount = mountOf(mounts, path);
+    const dialect = mount ? mount.dialect : path.startsWith("/v1/messages") ? "anthropic" : "openai";
     const error =
       code === "NOT_FOUND"
-        ? notFound(`no route for ${request.method} ${path}`)
+        ? notFound(unknownPathMessage(mounts, mount, request.method, path))
         : new GatewayError({ status: 400, code: "invalid_request", message: "malformed request" });
     return deps.unrouted(request, clientOf(server, request), error, dialect);
   });

@@ -9,10 +9,11 @@ import { GatewayError, toGatewayError } from "../core/gateway-error.ts";
 import type { Logger } from "../log/logger.ts";
 import type { Router } from "../routing/router.ts";
 import type { ResponseStore } from "../storage/storage.ts";
-import { captureEvents } from "./capture-events.ts";
+import { captureChunks } from "./capture-chunks.ts";
+import { dialectHeaders, queryOf } from "./dialect-headers.ts";
 import { errorResponse } from "./error-body.ts";
 import type { Lifecycle } from "./lifecycle.ts";
-import { readJsonBody } from "./read-json-body.ts";
+import { readJsonRequest } from "./read-json-body.ts";
 import { refusalError } from "./refusal-error.ts";
 import { requestIdOf } from "./request-id.ts";
 import { RequestLedger, type RequestObserver } from "./request-ledger.ts";
@@ -136,7 +137,7 @@ export function createFrontDoor(deps: FrontDoorDeps) {
   function serveModel(request: Request, client: ClientInfo, operation: Operation): Promise<Response> {
     const dialect = dialectOf(operation);
     return guard(request, client, operation, dialect, async ({ principal, ledger, headers, deferEnd }) => {
-      const body = await readJsonBody(request, deps.maxBody());
+      const { body, bytes } = await readJsonRequest(request, deps.maxBody());
       const capture = deps.captureBodies();
       if (capture) ledger.requestBody = JSON.stringify(body);
       const model = validateBody(operation, body);
@@ -167,6 +168,12 @@ export function createFrontDoor(deps: FrontDoorDeps) {
           stream: ledger.stream,
           requestId: ledger.requestId,
           signal: watched?.signal ?? request.signal,
+          received: {
+            bytes,
+            body,
+            headers: dialectHeaders(request.headers, dialect),
+            query: queryOf(request.url),
+          },
           ...(ledger.telemetry ? { telemetry: ledger.telemetry } : {}),
           ...(responses ? { responses } : {}),
           onAttempt(route, upstreamModel) {
@@ -184,17 +191,27 @@ export function createFrontDoor(deps: FrontDoorDeps) {
           ledger.usage = dispatched.usage();
           ledger.costUsd = deps.limits.record(principal, model, ledger.usage, ledger);
         };
-        if (dispatched.reply.kind === "json") {
+        const reply = dispatched.reply;
+        if (reply.kind === "json") {
           ledger.firstByte();
           account();
-          if (capture) ledger.responseBody = JSON.stringify(dispatched.reply.body);
-          return Response.json(dispatched.reply.body, { headers });
+          if (capture) ledger.responseBody = JSON.stringify(reply.body);
+          return Response.json(reply.body, { headers });
+        }
+        if (reply.kind === "bytes") {
+          ledger.firstByte();
+          account();
+          if (capture) ledger.responseBody = new TextDecoder().decode(reply.body);
+          return new Response(reply.body, {
+            status: reply.status,
+            headers: { ...headers, "content-type": reply.contentType },
+          });
         }
         const end = deferEnd();
-        const events = dispatched.reply.events;
+        const chunks = reply.chunks;
         streaming = true;
         return sseResponse(
-          capture ? captureEvents(events, (text) => (ledger.responseBody = text)) : events,
+          capture ? captureChunks(chunks, (text) => (ledger.responseBody = text)) : chunks,
           dialect,
           headers,
           () => ledger.firstByte(),
@@ -203,7 +220,7 @@ export function createFrontDoor(deps: FrontDoorDeps) {
             account();
             end(error ? error.status : 200, error);
           },
-          dispatched.reply.errorEvent,
+          reply.errorEvent,
         );
       } finally {
         if (!streaming) release();

@@ -14,6 +14,17 @@ const tooLarge = (max: number) =>
  * the limit is refused before reading, and a chunked body is cut off as soon as it passes it.
  */
 export async function readJsonBody(request: Request, maxBytes: number): Promise<JsonObject> {
+  return (await readJsonRequest(request, maxBytes)).body;
+}
+
+/** A request's JSON object body, parsed once, with the bytes it came as (for pass-through). */
+export interface JsonRequest {
+  readonly body: JsonObject;
+  readonly bytes: Uint8Array<ArrayBuffer>;
+}
+
+/** As `readJsonBody`, keeping the received bytes too. */
+export async function readJsonRequest(request: Request, maxBytes: number): Promise<JsonRequest> {
   const declared = Number(request.headers.get("content-length") ?? Number.NaN);
   if (declared > maxBytes) throw tooLarge(maxBytes);
   // A body of declared length within the limit is read whole, natively: it cannot exceed its
@@ -22,7 +33,8 @@ export async function readJsonBody(request: Request, maxBytes: number): Promise<
   if (Number.isInteger(declared) && declared > 0 && !request.headers.has("transfer-encoding")) {
     const bytes = await request.arrayBuffer();
     if (bytes.byteLength > maxBytes) throw tooLarge(maxBytes);
-    return parseObject(new Uint8Array(bytes));
+    const received = new Uint8Array(bytes);
+    return { body: parseObject(received), bytes: received };
   }
   if (!request.body)
     throw badRequest("request body is empty; expected a JSON object", undefined, "invalid_json");
@@ -39,7 +51,8 @@ export async function readJsonBody(request: Request, maxBytes: number): Promise<
     }
     chunks.push(value);
   }
-  return parseObject(Buffer.concat(chunks));
+  const received = Buffer.concat(chunks);
+  return { body: parseObject(received), bytes: received };
 }
 
 function parseObject(bytes: Uint8Array): JsonObject {

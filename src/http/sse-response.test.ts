@@ -1,17 +1,38 @@
 import { describe, expect, test } from "bun:test";
-import type { GatewayError } from "../core/gateway-error.ts";
-import type { SseEvent } from "../core/sse.ts";
+import type { ChunkSource } from "../core/chunk-source.ts";
+import { type GatewayError, upstreamError } from "../core/gateway-error.ts";
+import { Attempt } from "../routing/attempt.ts";
+import { ByteRelay } from "../routing/byte-relay.ts";
 import { sseResponse } from "./sse-response.ts";
 
-async function* events(list: SseEvent[]): AsyncGenerator<SseEvent> {
-  yield* list;
+const encoder = new TextEncoder();
+const TIMEOUTS = { connectMs: 5_000, firstByteMs: 5_000, idleMs: 5_000 };
+
+/** Upstream reads as given; then a clean end, or a broken connection when `breaks`. */
+function relayOf(reads: string[], breaks = false): ChunkSource {
+  let at = 0;
+  const upstream = new ReadableStream<Uint8Array>({
+    pull(controller) {
+      const next = reads[at++];
+      if (next !== undefined) controller.enqueue(encoder.encode(next));
+      else if (breaks) controller.error(new Error("reset"));
+      else controller.close();
+    },
+  });
+  const attempt = new Attempt(new AbortController().signal, TIMEOUTS, "provider:a");
+  return new ByteRelay(upstream.getReader(), attempt, {
+    provider: "a",
+    maxLine: 1024,
+    onUsage: () => true,
+    done: () => {},
+  });
 }
 
 /** Reads the whole body and reports how the stream said it ended. */
-async function run(list: SseEvent[], dialect: "openai" | "anthropic" = "openai") {
+async function run(chunks: ChunkSource, dialect: "openai" | "anthropic" = "openai") {
   let ended: { error: GatewayError | undefined } | undefined;
   const response = sseResponse(
-    events(list),
+    chunks,
     dialect,
     {},
     () => {},
@@ -19,28 +40,36 @@ async function run(list: SseEvent[], dialect: "openai" | "anthropic" = "openai")
       ended = { error };
     },
   );
-  const text = await response.text();
-  return { text, ended };
+  return { text: await response.text(), ended };
 }
 
 describe("sseResponse", () => {
-  test("a clean stream ends without an error", async () => {
-    const { text, ended } = await run([{ data: '{"choices":[]}' }, { data: "[DONE]" }]);
-    expect(text).toBe('data: {"choices":[]}\n\ndata: [DONE]\n\n');
+  test("a clean stream reaches the client byte for byte and ends without an error", async () => {
+    const reads = ['data: {"choices":[]}\n\nda', "ta: [DONE]\n\n"];
+    const { text, ended } = await run(relayOf(reads));
+    expect(text).toBe(reads.join(""));
     expect(ended).toEqual({ error: undefined });
   });
 
   test("an error event relayed mid-stream is reported as a failure (the HTTP status stays 200)", async () => {
     const anthropic = await run(
-      [
-        { event: "message_start", data: '{"type":"message_start"}' },
-        { event: "error", data: '{"type":"error","error":{"type":"overloaded_error","message":"x"}}' },
-      ],
+      relayOf([
+        'event: message_start\ndata: {"type":"message_start"}\n\n',
+        'event: error\ndata: {"type":"error","error":{"type":"overloaded_error","message":"x"}}\n\n',
+      ]),
       "anthropic",
     );
     expect(anthropic.ended?.error?.status).toBe(502);
     expect(anthropic.ended?.error?.code).toBe("upstream_error");
-    const openai = await run([{ data: '{"choices":[]}' }, { data: '{"error":{"message":"x"}}' }]);
+    const openai = await run(relayOf(['data: {"choices":[]}\n\n', 'data: { "error":{"message":"x"}}\n\n']));
     expect(openai.ended?.error?.status).toBe(502);
+  });
+
+  test("a connection lost mid-event: the half event is dropped, an error event in the caller's dialect follows", async () => {
+    const { text, ended } = await run(relayOf(['data: {"a":1}\n\ndata: {"b"'], true), "anthropic");
+    expect(text).toBe(
+      'data: {"a":1}\n\nevent: error\ndata: {"type":"error","error":{"type":"api_error","message":"upstream a closed the connection mid-stream"}}\n\n',
+    );
+    expect(ended?.error?.message).toBe(upstreamError("upstream a closed the connection mid-stream").message);
   });
 });

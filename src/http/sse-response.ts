@@ -1,24 +1,23 @@
+import type { ChunkSource } from "../core/chunk-source.ts";
 import type { Dialect } from "../core/dialect.ts";
 import { errorEvent } from "../core/error-wire.ts";
-import { clientClosed, type GatewayError, toGatewayError, upstreamError } from "../core/gateway-error.ts";
+import { clientClosed, type GatewayError, toGatewayError } from "../core/gateway-error.ts";
 import { encodeSse, type SseEvent } from "../core/sse.ts";
 
 /** Called once: with no error when the stream completed, else how it ended. */
 export type StreamEnd = (error?: GatewayError) => void;
 
 const SSE_HEADERS = { "content-type": "text/event-stream; charset=utf-8", "cache-control": "no-cache" };
-
-/** A failure the stream reports itself: `event: error` (Anthropic, Responses) or OpenAI's error chunk. */
-const OPENAI_ERROR_CHUNK = /^\s*\{\s*"error"\s*:/;
-const reportsError = (event: SseEvent) => event.event === "error" || OPENAI_ERROR_CHUNK.test(event.data);
+const encoder = new TextEncoder();
 
 /**
- * Relays events to the client as they arrive, pulled one at a time so a slow client slows
- * the upstream read instead of filling memory. A failure after the first byte becomes an
- * error event in the caller's dialect; a client that goes away cancels the upstream.
+ * Relays a stream to the client one pull at a time — one write per upstream read on the
+ * same-dialect path — so a slow client slows the upstream read instead of filling memory. A
+ * failure after the first byte becomes an error event in the caller's dialect; a client that
+ * goes away cancels the upstream.
  */
 export function sseResponse(
-  events: AsyncIterable<SseEvent>,
+  chunks: ChunkSource,
   dialect: Dialect,
   headers: Record<string, string>,
   onFirstByte: () => void,
@@ -26,11 +25,8 @@ export function sseResponse(
   /** How a translated stream reports a failure (the Responses writer numbers its own). */
   errorEventOf: (error: GatewayError) => SseEvent = (error) => errorEvent(error, dialect),
 ): Response {
-  const iterator = events[Symbol.asyncIterator]();
-  const encoder = new TextEncoder();
   let ended = false;
-  // An error event relayed mid-stream still leaves HTTP 200; the record must say it failed.
-  let reported: GatewayError | undefined;
+  let first = true;
   const end = (error?: GatewayError) => {
     if (ended) return;
     ended = true;
@@ -39,16 +35,18 @@ export function sseResponse(
   const body = new ReadableStream<Uint8Array>({
     async pull(controller) {
       try {
-        const next = await iterator.next();
-        if (next.done) {
+        const chunk = await chunks.next();
+        if (!chunk) {
           controller.close();
-          end(reported);
+          // An error event relayed mid-stream still leaves HTTP 200; the record must say it failed.
+          end(chunks.reported);
           return;
         }
-        if (!reported && reportsError(next.value))
-          reported = upstreamError("the stream ended with an error event");
-        controller.enqueue(encoder.encode(encodeSse(next.value)));
-        onFirstByte();
+        controller.enqueue(chunk);
+        if (first) {
+          first = false;
+          onFirstByte();
+        }
       } catch (error) {
         const failure = toGatewayError(error);
         if (failure.code === "client_closed") {
@@ -63,7 +61,7 @@ export function sseResponse(
     },
     cancel() {
       end(clientClosed());
-      void iterator.return?.();
+      chunks.cancel();
     },
   });
   return new Response(body, { status: 200, headers: { ...headers, ...SSE_HEADERS } });

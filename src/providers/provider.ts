@@ -23,8 +23,24 @@ export interface ProviderCall {
   /** Aborts when the client goes away or a timeout fires; providers must stop all upstream work. */
   readonly signal: AbortSignal;
   readonly timeouts: AttemptTimeouts;
+  /**
+   * Set when the call goes upstream in the caller's own dialect: the provider sends these bytes,
+   * headers and query string, and hands back its upstream's answer untouched (`kind: "http"`).
+   * A provider that cannot (the mock) ignores it and answers as usual.
+   */
+  readonly native?: NativeRequest;
   /** W3C trace context for the upstream (`traceparent`, `tracestate`); sent as headers. */
   readonly traceHeaders?: Readonly<Record<string, string>>;
+}
+
+/** What a same-dialect call passes through from the client's request. */
+export interface NativeRequest {
+  /** The body as received, with only `model` spliced in; absent: send `body` serialised. */
+  readonly bytes?: Uint8Array<ArrayBuffer>;
+  /** The client's dialect headers, from the allow-list (`anthropic-beta`, `openai-beta`, …). */
+  readonly headers: Readonly<Record<string, string>>;
+  /** The client's query string with its `?` (`?beta=true`), or "". */
+  readonly query: string;
 }
 
 /**
@@ -42,6 +58,8 @@ export type ProviderReply = (
        */
       readonly errorEvent?: (error: GatewayError) => SseEvent;
     }
+  /** The upstream's answer as received, any status, body unread: only for a `native` call. */
+  | { readonly kind: "http"; readonly response: Response }
 ) & {
   /** Who actually served it when the provider chose among several (`worker:<name>`). */
   readonly servedBy?: string;
@@ -55,6 +73,12 @@ export interface Provider {
   readonly name: string;
   /** The dialect spoken upstream; the router translates when it differs from the caller's. */
   readonly dialect: Dialect;
+  /**
+   * True when the provider forwards its dialect's HTTP API unchanged, so a same-dialect call may
+   * pass through as bytes (`ProviderCall.native`). A provider that rewrites bodies on the way
+   * (Gemini, Bedrock) leaves it unset and gets parsed bodies, as before.
+   */
+  readonly passThrough?: boolean;
   call(call: ProviderCall): Promise<ProviderReply>;
   /** Models the upstream reports, where it can say (`/v1/models`). */
   listModels?(signal: AbortSignal): Promise<string[]>;

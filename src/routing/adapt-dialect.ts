@@ -40,6 +40,14 @@ export interface AdaptedCall {
    * not another stream layer: pass-through is the hot path.
    */
   readonly keep?: (event: SseEvent) => boolean;
+  /**
+   * Present when the call goes upstream in the caller's own dialect: the request's bytes and
+   * the answer's bytes pass through (routing/native-reply.ts).
+   */
+  readonly native?: {
+    /** `stream_options.include_usage` was added for accounting; the bytes need the same splice. */
+    readonly forcedUsage: boolean;
+  };
 }
 
 const identity: Pick<AdaptedCall, "json"> = { json: (body) => body };
@@ -66,7 +74,7 @@ export function adaptDialect(
     ) {
       return withForcedUsage(operation, body);
     }
-    return { operation, body, ...identity };
+    return { operation, body, ...identity, native: { forcedUsage: false } };
   }
   if (operation === "chat" && provider.dialect === "anthropic") {
     const includeUsage = isJsonObject(body.stream_options) && body.stream_options.include_usage === true;
@@ -144,11 +152,12 @@ async function* filterEvents(events: AsyncIterable<SseEvent>, keep: (event: SseE
  */
 function withForcedUsage(operation: Operation, body: JsonObject): AdaptedCall {
   const options = isJsonObject(body.stream_options) ? body.stream_options : {};
-  if (options.include_usage === true) return { operation, body, ...identity };
+  if (options.include_usage === true) return { operation, body, ...identity, native: { forcedUsage: false } };
   return {
     operation,
     body: { ...body, stream_options: { ...options, include_usage: true } },
     json: identity.json,
+    native: { forcedUsage: true },
     keep: (event) => !(USAGE_ONLY.test(event.data) && HAS_USAGE.test(event.data)),
   };
 }

@@ -1,4 +1,4 @@
-import { upstreamTimeout } from "../core/gateway-error.ts";
+import { clientClosed, GatewayError, upstreamTimeout } from "../core/gateway-error.ts";
 import type { AttemptTimeouts } from "../providers/provider.ts";
 
 /** What each bound waits for, as a timeout message says it. */
@@ -73,6 +73,17 @@ export class Attempt {
   disarm(): void {
     clearTimeout(this.timer);
     this.timer = undefined;
+  }
+
+  /**
+   * What a stream read that failed means: a GatewayError as thrown (a timeout, a line bound),
+   * the client gone when it was the client's abort, else `fallback`.
+   */
+  failure(error: unknown, fallback: GatewayError): GatewayError {
+    if (error instanceof GatewayError) return error;
+    if (this.signal.aborted)
+      return this.signal.reason instanceof GatewayError ? this.signal.reason : clientClosed();
+    return fallback;
   }
 
   /** Ends upstream work (the caller stopped reading, or the attempt is abandoned). */

@@ -1,7 +1,8 @@
 import { parseConfig } from "../config/load-config.ts";
+import type { ChunkSource } from "../core/chunk-source.ts";
 import type { JsonObject } from "../core/dialect.ts";
 import { upstreamError } from "../core/gateway-error.ts";
-import type { SseEvent } from "../core/sse.ts";
+import { SseDecoder, type SseEvent } from "../core/sse.ts";
 import type { Provider, ProviderCall, ProviderReply } from "../providers/provider.ts";
 import { RouteHealth } from "./route-health.ts";
 import { RouteTable } from "./route-table.ts";
@@ -110,9 +111,26 @@ export function chatRequest(model: string, extra: Partial<DispatchRequest> = {})
   };
 }
 
+/** A dispatched stream's events, decoded from the bytes a client would get; leaving early cancels it. */
+export async function* eventsOf(chunks: ChunkSource): AsyncGenerator<SseEvent> {
+  const decoder = new SseDecoder();
+  let finished = false;
+  try {
+    while (true) {
+      const chunk = await chunks.next();
+      if (!chunk) break;
+      yield* decoder.push(chunk);
+    }
+    finished = true;
+    yield* decoder.end();
+  } finally {
+    if (!finished) chunks.cancel();
+  }
+}
+
 /** Reads a dispatched stream to the end, collecting its data payloads. */
-export async function drain(events: AsyncIterable<SseEvent>): Promise<string[]> {
+export async function drain(chunks: ChunkSource): Promise<string[]> {
   const out: string[] = [];
-  for await (const event of events) out.push(event.data);
+  for await (const event of eventsOf(chunks)) out.push(event.data);
   return out;
 }

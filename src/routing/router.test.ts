@@ -3,6 +3,7 @@ import { GatewayError, upstreamError } from "../core/gateway-error.ts";
 import {
   chatRequest,
   drain,
+  eventsOf,
   fakeProvider,
   jsonReply,
   never,
@@ -91,7 +92,7 @@ describe("router: retries and failover", () => {
     const dispatched = await router(chatRequest("m", { stream: true }));
     expect(dispatched.route).toBe("provider:b");
     if (dispatched.reply.kind !== "stream") throw new Error("expected a stream");
-    expect(await drain(dispatched.reply.events)).toHaveLength(3);
+    expect(await drain(dispatched.reply.chunks)).toHaveLength(3);
   });
 
   test("after the first event the answer is committed: a later failure is thrown, never failed over", async () => {
@@ -102,7 +103,7 @@ describe("router: retries and failover", () => {
     if (dispatched.reply.kind !== "stream") throw new Error("expected a stream");
     const seen: string[] = [];
     const error = await (async () => {
-      for await (const event of dispatched.reply.kind === "stream" ? dispatched.reply.events : [])
+      for await (const event of dispatched.reply.kind === "stream" ? eventsOf(dispatched.reply.chunks) : [])
         seen.push(event.data);
     })().catch((e: unknown) => e);
     expect(seen).toHaveLength(2);
@@ -134,7 +135,7 @@ describe("router: timeouts and cancellation", () => {
 
   test("an upstream that never answers ends in a 504 and its call is aborted", async () => {
     const a = fakeProvider("a", never);
-    const { router } = routerFor(slow({ first_byte: 5 }), [a]);
+    const { router } = routerFor(slow({ first_byte: "5ms" }), [a]);
     const error = (await router(chatRequest("m")).catch((e: unknown) => e)) as GatewayError;
     expect(error.status).toBe(504);
     expect(error.code).toBe("upstream_timeout");
@@ -144,7 +145,7 @@ describe("router: timeouts and cancellation", () => {
 
   test("a stream waits for headers under the connect bound", async () => {
     const a = fakeProvider("a", never);
-    const { router } = routerFor(slow({ connect: 5 }), [a]);
+    const { router } = routerFor(slow({ connect: "5ms" }), [a]);
     const error = (await router(chatRequest("m", { stream: true })).catch((e: unknown) => e)) as GatewayError;
     expect(error.status).toBe(504);
     expect(error.message).toContain("response headers");
@@ -156,10 +157,10 @@ describe("router: timeouts and cancellation", () => {
       await new Promise(() => {});
     }
     const a = fakeProvider("a", () => Promise.resolve({ kind: "stream", events: stalls() }));
-    const { router } = routerFor(slow({ idle: 5 }), [a]);
+    const { router } = routerFor(slow({ idle: "5ms" }), [a]);
     const dispatched = await router(chatRequest("m", { stream: true }));
     if (dispatched.reply.kind !== "stream") throw new Error("expected a stream");
-    const error = (await drain(dispatched.reply.events).catch((e: unknown) => e)) as GatewayError;
+    const error = (await drain(dispatched.reply.chunks).catch((e: unknown) => e)) as GatewayError;
     expect(error.code).toBe("upstream_timeout");
     expect(error.message).toContain("the next chunk");
     expect(a.calls[0]?.signal.aborted).toBe(true);
@@ -184,7 +185,7 @@ describe("router: timeouts and cancellation", () => {
     const { router } = routerFor(slow({}), [a]);
     const dispatched = await router(chatRequest("m", { stream: true }));
     if (dispatched.reply.kind !== "stream") throw new Error("expected a stream");
-    for await (const _event of dispatched.reply.events) break;
+    for await (const _event of eventsOf(dispatched.reply.chunks)) break;
     expect(a.calls[0]?.signal.aborted).toBe(true);
   });
 });

@@ -1,8 +1,8 @@
 import type { JsonObject, Operation } from "../core/dialect.ts";
 import { clientClosed, GatewayError, notFound, toGatewayError, unavailable } from "../core/gateway-error.ts";
-import type { SseEvent } from "../core/sse.ts";
+import { DEFAULT_MAX_SSE_LINE } from "../core/sse.ts";
 import type { Usage } from "../core/usage.ts";
-import type { ProviderReply } from "../providers/provider.ts";
+import type { NativeRequest } from "../providers/provider.ts";
 import type { AttemptTelemetry, DispatchTelemetry } from "../telemetry/dispatch-telemetry.ts";
 import type { UnsupportedPolicy } from "../translate/dropped.ts";
 import { StreamUsageMeter } from "../translate/stream-usage-meter.ts";
@@ -10,12 +10,17 @@ import { usageFromAnthropic, usageFromOpenAI } from "../translate/usage-mapping.
 import { abortable } from "./abortable.ts";
 import { type AdaptedCall, adaptDialect, type ResponsesContext } from "./adapt-dialect.ts";
 import { Attempt } from "./attempt.ts";
+import { fitsContext } from "./context-fit.ts";
+import { EventChunks, EventReader, type Pass } from "./event-chunks.ts";
+import { fallbackClassOf } from "./fallback-on.ts";
+import { type ClientReply, readNativeReply } from "./native-reply.ts";
 import { orderRoutes } from "./order-routes.ts";
 import type { Route } from "./route.ts";
 import type { RouteHealth } from "./route-health.ts";
 import type { ModelPlan, RouteTable } from "./route-table.ts";
 import { sendShadow } from "./shadow.ts";
-import { stripClientRouting } from "./strip-client-routing.ts";
+import { spliceBody } from "./splice-body.ts";
+import { CLIENT_ROUTING_FIELDS, stripClientRouting } from "./strip-client-routing.ts";
 
 /** A client's call, transport-neutral: every front door and tunnel comes through here. */
 export interface DispatchRequest {
@@ -29,16 +34,33 @@ export interface DispatchRequest {
   readonly signal: AbortSignal;
   /** Only for `responses`: the id to answer under and the stored turns it continues. */
   readonly responses?: ResponsesContext;
+  /**
+   * The request as it arrived, for a route whose upstream speaks the caller's dialect: sent on
+   * as received (only `model` spliced) with the dialect's headers and the query string.
+   */
+  readonly received?: ReceivedRequest;
   /** Told about each upstream attempt (metrics, spans); absent when both are off. */
   readonly telemetry?: DispatchTelemetry;
   /** Told before each attempt, so a request that fails still records the route it last tried. */
   readonly onAttempt?: (route: string, upstreamModel: string) => void;
 }
 
+/** What the front door read off the client's request, for pass-through. */
+export interface ReceivedRequest {
+  /** The body's bytes; `body` above is their one parse. */
+  readonly bytes: Uint8Array<ArrayBuffer>;
+  /** The body as parsed, before any route changed it. */
+  readonly body: JsonObject;
+  /** The client's dialect headers, from the allow-list. */
+  readonly headers: Readonly<Record<string, string>>;
+  /** With its `?`, or "". */
+  readonly query: string;
+}
+
 /** A committed answer: from here on nothing is retried, and bytes may reach the client. */
 export interface Dispatched {
   /** In the caller's dialect. A stream starts with the event that was already read. */
-  readonly reply: ProviderReply;
+  readonly reply: ClientReply;
   /** `provider:<name>` or `worker:<name>`. */
   readonly route: string;
   readonly upstreamModel: string;
@@ -58,6 +80,8 @@ export interface RouterDeps {
     backoffMs: number;
     /** `translation.unsupported`: drop (and name) or refuse what a translation cannot carry. */
     unsupported?: UnsupportedPolicy;
+    /** `routing.max_sse_line`: the longest event-stream line an upstream may send. */
+    maxSseLine?: number;
   };
   readonly log: (line: string) => void;
   readonly random?: () => number;
@@ -80,10 +104,25 @@ export function createRouter(deps: RouterDeps): Router {
         "model_not_found",
       );
     }
-    const { retries, backoffMs, unsupported = "drop" } = deps.policy();
+    const {
+      retries,
+      backoffMs,
+      unsupported = "drop",
+      maxSseLine: maxLine = DEFAULT_MAX_SSE_LINE,
+    } = deps.policy();
     let lastError: GatewayError | undefined;
     let attempts = 0;
+    // A window known too small (estimated before trying, or refused by an upstream) rules out
+    // every route whose window is no larger.
+    let tooSmall = 0;
+    let skipped: GatewayError | undefined;
     for (const route of orderRoutes(plan.routes, plan.strategy, deps.health, random)) {
+      const window = route.contextWindow;
+      if (window !== undefined && (window <= tooSmall || !fitsContext(request.body, window))) {
+        tooSmall = Math.max(tooSmall, window);
+        skipped ??= contextTooLong(request.model, window);
+        continue;
+      }
       for (let retry = 0; retry <= retries; retry++) {
         if (request.signal.aborted) throw abortReason(request.signal);
         if (!deps.health.admit(route.key)) break;
@@ -98,7 +137,11 @@ export function createRouter(deps: RouterDeps): Router {
           failover: lastError !== undefined && retry === 0,
         });
         try {
-          const dispatched = await attempt(route, request, deps.health, attempts, unsupported, observed);
+          const dispatched = await attempt(route, request, deps.health, attempts, {
+            unsupported,
+            maxLine,
+            observed,
+          });
           maybeShadow(plan, request, deps, random);
           return dispatched;
         } catch (error) {
@@ -110,17 +153,21 @@ export function createRouter(deps: RouterDeps): Router {
             lastError ??= failure;
             break;
           }
-          if (!failure.retryable) throw failure;
+          const fallback = fallbackClassOf(failure);
+          const failOver = fallback !== undefined && plan.fallbackOn?.has(fallback) === true;
+          if (!failure.retryable && !failOver) throw failure;
           lastError = failure;
+          if (fallback === "context_length" && window !== undefined) tooSmall = Math.max(tooSmall, window);
           deps.log(
             `[${request.requestId}] route ${route.label} (${route.upstreamModel}) failed: ${failure.message}`,
           );
-          if (failure.code === "no_route_available") break;
+          if (failure.code === "no_route_available" || failOver) break;
         }
       }
     }
     throw (
       lastError ??
+      skipped ??
       unavailable(
         `every route for model ${request.model} is temporarily out of service`,
         "no_route_available",
@@ -134,9 +181,9 @@ async function attempt(
   request: DispatchRequest,
   health: RouteHealth,
   attempts: number,
-  unsupported: UnsupportedPolicy,
-  observed: AttemptTelemetry | undefined,
+  options: { unsupported: UnsupportedPolicy; maxLine: number; observed: AttemptTelemetry | undefined },
 ): Promise<Dispatched> {
+  const { unsupported, maxLine, observed } = options;
   let adapted: AdaptedCall;
   try {
     adapted = adaptDialect(
@@ -156,6 +203,10 @@ async function attempt(
     throw error;
   }
   const body = stripClientRouting({ ...adapted.body, model: route.upstreamModel });
+  const native =
+    adapted.native && request.received && route.provider.passThrough
+      ? nativeRequest(request.received, body, adapted)
+      : undefined;
   const attempt = new Attempt(request.signal, route.timeouts, route.label);
   const started = performance.now();
   const meter = new StreamUsageMeter(route.provider.dialect);
@@ -169,6 +220,14 @@ async function attempt(
     observed?.closed(error);
   };
   const usage = () => meter.usage ?? { inputTokens: 0, outputTokens: 0 };
+  const usageOf = route.provider.dialect === "anthropic" ? usageFromAnthropic : usageFromOpenAI;
+  // A same-dialect stream is metered and filtered by the relay itself (no extra stream layers
+  // on the hot path); only events that carry usage are looked at.
+  const keep = adapted.keep;
+  const pass: Pass = (event) => {
+    meter.observe(event);
+    return keep ? keep(event) : true;
+  };
   try {
     attempt.arm(
       request.stream ? "connect" : "first byte",
@@ -182,6 +241,7 @@ async function attempt(
         requestId: request.requestId,
         signal: attempt.signal,
         timeouts: route.timeouts,
+        ...(native ? { native } : {}),
         ...(observed?.headers ? { traceHeaders: observed.headers } : {}),
       }),
       attempt.signal,
@@ -192,9 +252,23 @@ async function attempt(
       attempts,
       dropped: adapted.dropped ?? [],
     };
+    if (reply.kind === "http") {
+      const answer = await readNativeReply(reply.response, {
+        label: route.label,
+        attempt,
+        stream: request.stream,
+        maxLine,
+        onUsage: pass,
+        usageOf,
+        done,
+      });
+      health.succeeded(route.key, performance.now() - started);
+      observed?.settled(undefined, common.route);
+      const found = answer.usage;
+      return { ...common, reply: answer.reply, usage: found ? () => found : usage };
+    }
     if (reply.kind === "json") {
-      const found =
-        route.provider.dialect === "anthropic" ? usageFromAnthropic(reply.body) : usageFromOpenAI(reply.body);
+      const found = usageOf(reply.body);
       const translated = adapted.json(reply.body);
       health.succeeded(route.key, performance.now() - started);
       observed?.settled(undefined, common.route);
@@ -202,25 +276,17 @@ async function attempt(
       return { ...common, reply: { kind: "json", body: translated }, usage: () => found ?? usage() };
     }
     // Translate before committing: a stream that fails before its first translated event
-    // may still be retried or failed over. A same-dialect stream is metered and filtered in the
-    // relay loop itself (no extra stream layers on the hot path).
+    // may still be retried or failed over.
     attempt.arm("first byte", route.timeouts.firstByteMs);
     const translated = adapted.stream?.(reply.events, (found) => meter.record(found));
     const source = translated ? translated.events : reply.events;
-    const keep = adapted.keep;
-    const pass: Pass | undefined = translated
-      ? undefined
-      : (event) => {
-          meter.observe(event);
-          return keep ? keep(event) : true;
-        };
-    const reader = new EventReader(source[Symbol.asyncIterator](), attempt, pass);
+    const reader = new EventReader(source[Symbol.asyncIterator](), attempt, translated ? undefined : pass);
     const first = await reader.next();
     health.succeeded(route.key, performance.now() - started);
     observed?.settled(undefined, common.route);
-    const events = relay(first, reader, attempt, done);
+    const chunks = new EventChunks(first, reader, attempt, done);
     const errorEvent = translated?.errorEvent;
-    return { ...common, reply: { kind: "stream", events, ...(errorEvent ? { errorEvent } : {}) }, usage };
+    return { ...common, reply: { kind: "stream", chunks, ...(errorEvent ? { errorEvent } : {}) }, usage };
   } catch (error) {
     const failure = request.signal.aborted ? abortReason(request.signal) : toGatewayError(error);
     if (failure.retryable) health.failed(route.key);
@@ -232,59 +298,22 @@ async function attempt(
   }
 }
 
+/**
+ * The client's request as a same-dialect upstream gets it: its bytes with the model spliced in —
+ * unless it carries client routing fields, which never leave the gateway (then `body`, stripped,
+ * is serialised instead).
+ */
+function nativeRequest(received: ReceivedRequest, body: JsonObject, adapted: AdaptedCall): NativeRequest {
+  const steered = CLIENT_ROUTING_FIELDS.some((field) => field in received.body);
+  const bytes = steered
+    ? undefined
+    : spliceBody(received.bytes, received.body, String(body.model), adapted.native?.forcedUsage === true);
+  return { headers: received.headers, query: received.query, ...(bytes ? { bytes } : {}) };
+}
+
 /** Why the caller's signal ended the request: a reason it carries (a revoked key), or the client left. */
 const abortReason = (signal: AbortSignal): GatewayError =>
   signal.reason instanceof GatewayError ? signal.reason : clientClosed();
-
-/** Sees each upstream event of a same-dialect stream; false drops it for the caller. */
-type Pass = (event: SseEvent) => boolean;
-
-/** Reads a stream under the attempt's abort signal, skipping what `pass` drops. */
-class EventReader {
-  constructor(
-    readonly iterator: AsyncIterator<SseEvent>,
-    private readonly attempt: Attempt,
-    private readonly pass: Pass | undefined,
-  ) {}
-
-  async next(): Promise<IteratorResult<SseEvent>> {
-    while (true) {
-      const next = await this.attempt.read(this.iterator.next());
-      if (next.done || !this.pass || this.pass(next.value)) return next;
-    }
-  }
-}
-
-/** Relays the rest of a stream under the idle bound. */
-async function* relay(
-  first: IteratorResult<SseEvent>,
-  reader: EventReader,
-  attempt: Attempt,
-  done: (error?: GatewayError) => void,
-): AsyncGenerator<SseEvent> {
-  let failure: GatewayError | undefined;
-  try {
-    if (first.done) return;
-    attempt.arm("idle", attempt.timeouts.idleMs);
-    yield first.value;
-    while (true) {
-      const next = await reader.next();
-      if (next.done) return;
-      attempt.rearm();
-      yield next.value;
-    }
-  } catch (error) {
-    failure =
-      attempt.signal.aborted && !(attempt.signal.reason instanceof GatewayError)
-        ? clientClosed()
-        : toGatewayError(error);
-    throw failure;
-  } finally {
-    attempt.abort(clientClosed());
-    done(failure);
-    void reader.iterator.return?.();
-  }
-}
 
 function backoff(baseMs: number, retry: number, random: () => number, signal: AbortSignal): Promise<void> {
   const ms = baseMs * 2 ** (retry - 1) * (0.5 + random() / 2);
@@ -299,3 +328,12 @@ function maybeShadow(
 ): void {
   if (plan.shadow && random() < plan.shadow.sample) sendShadow(plan.shadow.route, request, deps.log);
 }
+
+/** Every route was ruled out before an attempt: the prompt cannot fit any of their windows. */
+const contextTooLong = (model: string, window: number) =>
+  new GatewayError({
+    status: 400,
+    code: "context_length_exceeded",
+    param: "messages",
+    message: `This model's maximum context length is ${window} tokens: the prompt and the requested answer do not fit any route of model ${model}.`,
+  });

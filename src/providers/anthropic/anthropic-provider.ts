@@ -35,8 +35,9 @@ export function createAnthropicProvider(options: AnthropicOptions): Provider {
       call.operation === "messages" || call.operation === "count_tokens" ? PATHS[call.operation] : undefined;
     if (!path) throw unsupportedOperation(`provider ${options.name} does not serve ${call.operation}`);
     const response = await postJson(options.name, base + path, headers, call, doFetch);
+    if (call.native) return { kind: "http", response };
     return readUpstreamReply(options.name, response, call, options.maxSseLine);
   }
 
-  return { name: options.name, dialect: "anthropic", call };
+  return { name: options.name, dialect: "anthropic", passThrough: true, call };
 }

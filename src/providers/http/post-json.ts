@@ -13,18 +13,23 @@ export async function postJson(
   call: ProviderCall,
   doFetch: typeof fetch,
 ): Promise<Response> {
-  let body: string;
+  const native = call.native;
+  let body: string | Uint8Array<ArrayBuffer>;
   try {
-    body = JSON.stringify(call.body);
+    body = native?.bytes ?? JSON.stringify(call.body);
   } catch {
     // The request itself cannot be serialised (too deep, a cycle from a custom front door): the
     // caller's fault, not the route's, so no retry and no breaker verdict.
     throw badRequest("request body cannot be serialised");
   }
   try {
-    return await doFetch(url, {
+    return await doFetch(native ? withQuery(url, native.query) : url, {
       method: "POST",
-      headers: { ...headers, ...call.traceHeaders, "x-request-id": call.requestId },
+      // The client's dialect headers (an allow-list) override the provider's defaults: a client
+      // that sends its own `anthropic-version` gets that version.
+      headers: native
+        ? { ...headers, ...native.headers, ...call.traceHeaders, "x-request-id": call.requestId }
+        : { ...headers, ...call.traceHeaders, "x-request-id": call.requestId },
       body,
       signal: call.signal,
     });
@@ -32,4 +37,10 @@ export async function postJson(
     if (call.signal.aborted) throw call.signal.reason;
     throw unreachable(provider);
   }
+}
+
+/** The client's query string added to a URL that may carry its own (`?api-version=…`). */
+function withQuery(url: string, query: string): string {
+  if (!query) return url;
+  return url.includes("?") ? `${url}&${query.slice(1)}` : url + query;
 }

@@ -15,7 +15,7 @@ export async function readUpstreamReply(
   response: Response,
   call: Pick<ProviderCall, "stream" | "signal">,
   maxSseLine = DEFAULT_MAX_SSE_LINE,
-): Promise<ProviderReply> {
+): Promise<Exclude<ProviderReply, { kind: "http" }>> {
   if (!response.ok) {
     const text = await response.text().catch(() => "");
     throw upstreamFailure(provider, { status: response.status, headers: response.headers, text });

@@ -43,8 +43,14 @@ export function createOpenAICompatibleProvider(options: OpenAICompatibleOptions)
     const url = options.url ? options.url(path, model) : base + path;
     const auth = options.auth ? await options.auth() : {};
     const body = applyPresetQuirks(options.preset, call.body);
-    const upstream = body === call.body ? call : { ...call, body };
+    // A preset that rewrites the body sends the rewritten body, not the client's bytes.
+    const native =
+      call.native && body !== call.body
+        ? { headers: call.native.headers, query: call.native.query }
+        : call.native;
+    const upstream = body === call.body ? call : { ...call, body, ...(native ? { native } : {}) };
     const response = await postJson(options.name, url, { ...headers, ...auth }, upstream, doFetch);
+    if (call.native) return { kind: "http", response };
     return readUpstreamReply(options.name, response, call, options.maxSseLine);
   }
 
@@ -56,5 +62,11 @@ export function createOpenAICompatibleProvider(options: OpenAICompatibleOptions)
   }
 
   // A custom URL scheme (Azure deployments) has no OpenAI-style model list at `{base}/models`.
-  return { name: options.name, dialect: "openai", call, ...(options.url ? {} : { listModels }) };
+  return {
+    name: options.name,
+    dialect: "openai",
+    passThrough: true,
+    call,
+    ...(options.url ? {} : { listModels }),
+  };
 }

@@ -40,7 +40,11 @@ export function createWorkersProvider(registry: WorkerRegistry): Provider {
       stream: call.stream,
       requestId: call.requestId,
       signal: call.signal,
+      traceparent: call.traceHeaders?.traceparent,
     });
+    // The reply comes back as the worker's upstream sent it; the request body goes as JSON (the
+    // tunnel protocol carries no client headers).
+    if (call.native) return { kind: "http", response, servedBy: `worker:${worker.name}` };
     const reply = await readUpstreamReply(`worker:${worker.name}`, response, call);
     // The audit row and live view name the worker that served it: `route = worker:<name>`.
     return { ...reply, servedBy: `worker:${worker.name}` };
@@ -49,6 +53,7 @@ export function createWorkersProvider(registry: WorkerRegistry): Provider {
   return {
     name: "workers",
     dialect: "openai",
+    passThrough: true,
     call,
     listModels: async () => registry.models(),
   };

@@ -1,0 +1,16 @@
+import type { GatewayError } from "./gateway-error.ts";
+
+/**
+ * A streamed answer as the client will receive it: wire bytes, pulled one piece at a time so a
+ * slow client slows the upstream read. A same-dialect stream hands over the upstream's own
+ * reads; a translated one, its encoded events. `next` rejects with a GatewayError when the
+ * stream fails; the source has then already released its upstream.
+ */
+export interface ChunkSource {
+  /** The next bytes for the client, or undefined when the stream is complete. */
+  next(): Promise<Uint8Array | undefined>;
+  /** Set once the stream itself reported a failure (an error event relayed as is). */
+  readonly reported: GatewayError | undefined;
+  /** The client went away: stop upstream work. Safe to call more than once. */
+  cancel(): void;
+}

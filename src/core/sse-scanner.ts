@@ -1,0 +1,117 @@
+import { upstreamError } from "./gateway-error.ts";
+import { DEFAULT_MAX_SSE_LINE } from "./sse.ts";
+
+/**
+ * One complete event found by the scanner, as byte offsets into the scanned buffer. The object
+ * is reused from one event to the next: read it inside the callback.
+ */
+export interface SseSpan {
+  /** The event's bytes `[start, end)`, its closing blank line included. */
+  start: number;
+  end: number;
+  /** The first `data:` value `[dataStart, dataEnd)`; -1 when the event carries no data (a comment). */
+  dataStart: number;
+  dataEnd: number;
+  /** The `event:` value `[nameStart, nameEnd)`; -1 when the event is unnamed. */
+  nameStart: number;
+  nameEnd: number;
+}
+
+const LF = 10;
+const CR = 13;
+const COLON = 58;
+const SPACE = 32;
+const DATA = new TextEncoder().encode("data");
+const EVENT = new TextEncoder().encode("event");
+
+/** True when `buf[at..]` starts with `field` followed by a colon or the end of the line. */
+function isField(buf: Uint8Array, at: number, lineEnd: number, field: Uint8Array): boolean {
+  if (lineEnd - at < field.length) return false;
+  for (let k = 0; k < field.length; k++) if (buf[at + k] !== field[k]) return false;
+  return lineEnd === at + field.length || buf[at + field.length] === COLON;
+}
+
+/** Where a field's value starts: after the colon and one optional space. */
+function valueStart(at: number, lineEnd: number, buf: Uint8Array): number {
+  let v = at + 1;
+  if (v < lineEnd && buf[v] === SPACE) v++;
+  return Math.min(v, lineEnd);
+}
+
+/**
+ * Finds event boundaries in an event stream's bytes without decoding them: the relay moves the
+ * upstream's bytes as they come and reads only the few events it must (usage, errors). Line
+ * ends follow the WHATWG rules the decoder in `sse.ts` follows (LF, CR or CRLF; a CRLF split
+ * across reads counts once). Each call scans a buffer that starts where the previous call's
+ * last complete event ended: the caller carries the incomplete rest over. A pending line longer
+ * than `maxLine` bytes throws a retryable upstream error.
+ */
+export class SseScanner {
+  /** The last boundary was a CR at the very end of its buffer: an LF opening the next one belongs to it. */
+  private carryCr = false;
+  private readonly span: SseSpan = {
+    start: 0,
+    end: 0,
+    dataStart: -1,
+    dataEnd: -1,
+    nameStart: -1,
+    nameEnd: -1,
+  };
+
+  constructor(private readonly maxLine = DEFAULT_MAX_SSE_LINE) {}
+
+  /**
+   * Calls `onEvent` for each complete event in `buf` that has at least one non-blank line, and
+   * returns the offset just past the last blank line seen: everything before it may be written
+   * out, everything after it is an event still arriving.
+   */
+  scan(buf: Uint8Array, onEvent: (span: SseSpan) => void): number {
+    const span = this.span;
+    let p = 0;
+    if (this.carryCr && buf.length > 0 && buf[0] === LF) p = 1;
+    let consumed = 0;
+    let endsInCr = false;
+    let blockStart = 0;
+    let content = false;
+    span.dataStart = span.nameStart = -1;
+    let nextLf = buf.indexOf(LF, p);
+    let nextCr = buf.indexOf(CR, p);
+    while (true) {
+      if (nextLf !== -1 && nextLf < p) nextLf = buf.indexOf(LF, p);
+      if (nextCr !== -1 && nextCr < p) nextCr = buf.indexOf(CR, p);
+      const t = nextLf === -1 ? nextCr : nextCr === -1 ? nextLf : Math.min(nextLf, nextCr);
+      if (t === -1) break;
+      let after = t + 1;
+      const crAtEnd = buf[t] === CR && after === buf.length;
+      if (buf[t] === CR && buf[after] === LF) after++;
+      if (t === p) {
+        // A blank line: the block so far is one event.
+        if (content) {
+          span.start = blockStart;
+          span.end = after;
+          onEvent(span);
+          span.dataStart = span.nameStart = -1;
+        }
+        consumed = after;
+        endsInCr = crAtEnd;
+        blockStart = after;
+        content = false;
+      } else {
+        content = true;
+        if (buf[p] === DATA[0] && span.dataStart === -1 && isField(buf, p, t, DATA)) {
+          span.dataStart = valueStart(p + DATA.length, t, buf);
+          span.dataEnd = t;
+        } else if (buf[p] === EVENT[0] && isField(buf, p, t, EVENT)) {
+          span.nameStart = valueStart(p + EVENT.length, t, buf);
+          span.nameEnd = t;
+        }
+      }
+      p = after;
+    }
+    if (buf.length - p > this.maxLine) {
+      throw upstreamError(`upstream sent an event-stream line longer than ${this.maxLine} bytes`);
+    }
+    if (consumed > 0) this.carryCr = endsInCr;
+    return consumed;
+  }
+}

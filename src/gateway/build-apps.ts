@@ -1,0 +1,29 @@
+import { bindApp } from "../apps/bind-app.ts";
+import type { AppConfig } from "../config/app-config.ts";
+import { createFrontDoor, type FrontDoorDeps } from "../http/front-door.ts";
+import { listModelsHandler } from "../http/models-route.ts";
+import type { AppMount } from "../http/mount-app.ts";
+import { responsesRoutes } from "../http/responses-routes.ts";
+
+/**
+ * One front door per app (`apps:`), sharing every part with the root one; only the caller is
+ * narrowed to the app's models and tenant. Mounted once at start.
+ */
+export function buildAppMounts(
+  apps: readonly AppConfig[],
+  deps: FrontDoorDeps,
+  modelNames: () => readonly string[],
+): AppMount[] {
+  return apps.map((app) => {
+    const door = createFrontDoor({ ...deps, authenticate: bindApp(deps.authenticate, app) });
+    return {
+      name: app.name,
+      path: app.path,
+      dialect: app.frontdoor,
+      serveModel: door.serveModel,
+      listModels: listModelsHandler({ guard: door.guard, modelNames }),
+      plugins:
+        app.frontdoor === "openai" ? [responsesRoutes({ guard: door.guard, store: deps.responses })] : [],
+    };
+  });
+}

@@ -1,0 +1,50 @@
+import type { ChunkSource } from "../core/chunk-source.ts";
+
+/** The most of a streamed answer kept for the audit log; the rest is marked as cut. */
+export const MAX_CAPTURED_STREAM = 256 * 1024;
+
+/**
+ * Passes a stream through while keeping a copy of its wire text for the audit log, bounded
+ * so a long generation cannot grow memory. `keep` receives the text when the stream ends.
+ */
+export function captureChunks(
+  chunks: ChunkSource,
+  keep: (text: string) => void,
+  limit = MAX_CAPTURED_STREAM,
+): ChunkSource {
+  const decoder = new TextDecoder();
+  let text = "";
+  let cut = false;
+  let kept = false;
+  const finish = () => {
+    if (kept) return;
+    kept = true;
+    keep(text);
+  };
+  return {
+    get reported() {
+      return chunks.reported;
+    },
+    async next() {
+      try {
+        const chunk = await chunks.next();
+        if (!chunk) finish();
+        else if (!cut) {
+          text += decoder.decode(chunk, { stream: true });
+          if (text.length > limit) {
+            text = `${text.slice(0, limit)}\n[cut at ${limit} characters]`;
+            cut = true;
+          }
+        }
+        return chunk;
+      } catch (error) {
+        finish();
+        throw error;
+      }
+    },
+    cancel() {
+      finish();
+      chunks.cancel();
+    },
+  };
+}

@@ -1,0 +1,51 @@
+import { type AnyElysia, Elysia } from "elysia";
+import { type Dialect, dialectOf, type Operation } from "../core/dialect.ts";
+import { clientOf } from "./client-of.ts";
+import type { ClientInfo } from "./front-door.ts";
+import { MODEL_ROUTES } from "./model-routes.ts";
+
+/** One app's front door, ready to mount: its path, its dialect and its pipelines. */
+export interface AppMount {
+  readonly name: string;
+  /** `/openai`: the OpenAI SDK's baseURL is `{gateway}{path}/v1`, Anthropic's `{gateway}{path}`. */
+  readonly path: string;
+  readonly dialect: Dialect;
+  readonly serveModel: (request: Request, client: ClientInfo, operation: Operation) => Promise<Response>;
+  readonly listModels: (request: Request, client: ClientInfo) => Promise<Response>;
+  /** Further routes of this front door (stored responses), mounted under the path too. */
+  readonly plugins?: readonly AnyElysia[];
+}
+
+/** The model routes of the app's own dialect, and `GET /v1/models`, under its path. */
+export function mountApp(mount: AppMount): AnyElysia {
+  let app: AnyElysia = new Elysia({ prefix: mount.path }).get("/v1/models", ({ request, server }) =>
+    mount.listModels(request, clientOf(server, request)),
+  );
+  for (const [path, operation] of MODEL_ROUTES) {
+    if (dialectOf(operation) !== mount.dialect) continue;
+    app = app.post(path, ({ request, server }) =>
+      mount.serveModel(request, clientOf(server, request), operation),
+    );
+  }
+  for (const plugin of mount.plugins ?? []) app = app.use(plugin);
+  return app;
+}
+
+/** The app whose path the request path is under, if any. */
+export function mountOf(mounts: readonly AppMount[], path: string): AppMount | undefined {
+  return mounts.find((mount) => path === mount.path || path.startsWith(`${mount.path}/`));
+}
+
+/** Says what is served where, so a wrong baseURL is obvious from the error alone. */
+export function unknownPathMessage(
+  mounts: readonly AppMount[],
+  mount: AppMount | undefined,
+  method: string,
+  path: string,
+): string {
+  if (mounts.length === 0) return `no route for ${method} ${path}`;
+  if (mount)
+    return `no route for ${method} ${path} in app "${mount.name}" (${mount.dialect} API at ${mount.path}/v1/...)`;
+  const list = mounts.map((m) => `${m.path} (${m.dialect})`).join(", ");
+  return `no route for ${method} ${path}: model APIs are served only under the apps mounted at ${list}`;
+}

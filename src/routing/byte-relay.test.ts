@@ -1,0 +1,195 @@
+import { describe, expect, test } from "bun:test";
+import type { Dialect } from "../core/dialect.ts";
+import type { GatewayError } from "../core/gateway-error.ts";
+import type { Provider } from "../providers/provider.ts";
+import { StreamUsageMeter } from "../translate/stream-usage-meter.ts";
+import { adaptDialect } from "./adapt-dialect.ts";
+import { Attempt } from "./attempt.ts";
+import { ByteRelay } from "./byte-relay.ts";
+
+const encoder = new TextEncoder();
+const text = (chunks: Uint8Array[]) => new TextDecoder().decode(Buffer.concat(chunks));
+
+const CHUNK = (i: number) =>
+  `data: {"id":"c","object":"chat.completion.chunk","choices":[{"index":0,"delta":{"content":"w${i}"}}],"usage":null}\n\n`;
+const USAGE_CHUNK =
+  'data: {"id":"c","object":"chat.completion.chunk","choices":[],"usage":{"prompt_tokens":11,"completion_tokens":7,"total_tokens":18}}\n\n';
+const OPENAI_STREAM = `${CHUNK(0)}${CHUNK(1)}${CHUNK(2)}${USAGE_CHUNK}data: [DONE]\n\n`;
+
+const ANTHROPIC_STREAM = [
+  'event: message_start\ndata: {"type":"message_start","message":{"id":"m","usage":{"input_tokens":20,"cache_read_input_tokens":5,"output_tokens":1}}}\n\n',
+  'event: content_block_delta\ndata: {"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"hi"}}\n\n',
+  'event: message_delta\ndata: {"type":"message_delta","delta":{"stop_reason":"end_turn"},"usage":{"output_tokens":9}}\n\n',
+  'event: message_stop\ndata: {"type":"message_stop"}\n\n',
+].join("");
+
+const openai: Provider = { name: "a", dialect: "openai", call: () => Promise.reject(new Error("unused")) };
+/** The predicate the router uses when it forced `include_usage` for a caller that did not ask. */
+const stripForced = adaptDialect("chat", { model: "m", messages: [], stream: true }, openai, "m").keep;
+
+interface Upstream {
+  readonly stream: ReadableStream<Uint8Array>;
+  /** Set when the relay cancelled its read of the upstream. */
+  cancelled: boolean;
+}
+
+/** An upstream body that answers each read with the next part; `stall` leaves the last read pending. */
+function upstream(parts: Uint8Array[], stall = false): Upstream {
+  let at = 0;
+  const state: Upstream = {
+    cancelled: false,
+    stream: new ReadableStream<Uint8Array>({
+      pull(controller) {
+        const part = parts[at++];
+        if (part) controller.enqueue(part);
+        else if (stall) return new Promise(() => {});
+        else controller.close();
+      },
+      cancel() {
+        state.cancelled = true;
+      },
+    }),
+  };
+  return state;
+}
+
+function relay(up: Upstream, dialect: Dialect, options: { strip?: boolean; idleMs?: number } = {}) {
+  const meter = new StreamUsageMeter(dialect);
+  const attempt = new Attempt(
+    new AbortController().signal,
+    { connectMs: 5_000, firstByteMs: 5_000, idleMs: options.idleMs ?? 5_000 },
+    "provider:a",
+  );
+  let done = 0;
+  const source = new ByteRelay(up.stream.getReader(), attempt, {
+    provider: "a",
+    maxLine: 4096,
+    onUsage: (event) => {
+      meter.observe(event);
+      return options.strip && stripForced ? stripForced(event) : true;
+    },
+    done: () => done++,
+  });
+  return { source, meter, attempt, done: () => done };
+}
+
+async function readAll(source: ByteRelay): Promise<Uint8Array[]> {
+  await source.start();
+  const out: Uint8Array[] = [];
+  for (let chunk = await source.next(); chunk; chunk = await source.next()) out.push(chunk);
+  return out;
+}
+
+const splitAt = (whole: string, i: number) => {
+  const bytes = encoder.encode(whole);
+  return [bytes.subarray(0, i), bytes.subarray(i)].filter((part) => part.length > 0);
+};
+
+describe("ByteRelay", () => {
+  test("relays every byte; usage counted exactly at every split of the stream", async () => {
+    const length = encoder.encode(OPENAI_STREAM).length;
+    for (let i = 0; i <= length; i++) {
+      const { source, meter, done } = relay(upstream(splitAt(OPENAI_STREAM, i)), "openai");
+      expect(text(await readAll(source))).toBe(OPENAI_STREAM);
+      expect(meter.usage).toEqual({ inputTokens: 11, outputTokens: 7 });
+      expect(done()).toBe(1);
+    }
+  });
+
+  test("byte by byte: same bytes, same usage", async () => {
+    const parts = [...encoder.encode(OPENAI_STREAM)].map((b) => Uint8Array.of(b));
+    const { source, meter } = relay(upstream(parts), "openai");
+    expect(text(await readAll(source))).toBe(OPENAI_STREAM);
+    expect(meter.usage).toEqual({ inputTokens: 11, outputTokens: 7 });
+  });
+
+  test("the forced usage chunk is cut out at every split, and still counted", async () => {
+    const expected = OPENAI_STREAM.replace(USAGE_CHUNK, "");
+    const length = encoder.encode(OPENAI_STREAM).length;
+    for (let i = 0; i <= length; i++) {
+      const { source, meter } = relay(upstream(splitAt(OPENAI_STREAM, i)), "openai", { strip: true });
+      expect(text(await readAll(source))).toBe(expected);
+      expect(meter.usage).toEqual({ inputTokens: 11, outputTokens: 7 });
+    }
+  });
+
+  test("Anthropic usage spread over message_start and message_delta, at every split", async () => {
+    const length = encoder.encode(ANTHROPIC_STREAM).length;
+    for (let i = 0; i <= length; i++) {
+      const { source, meter } = relay(upstream(splitAt(ANTHROPIC_STREAM, i)), "anthropic");
+      expect(text(await readAll(source))).toBe(ANTHROPIC_STREAM);
+      expect(meter.usage).toEqual({ inputTokens: 25, outputTokens: 9, cachedInputTokens: 5 });
+    }
+  });
+
+  test("one write per upstream read: several events in a read go out together, a half event waits", async () => {
+    const reads = [
+      CHUNK(0) + CHUNK(1) + CHUNK(2).slice(0, 30),
+      CHUNK(2).slice(30) + USAGE_CHUNK,
+      "data: [DONE]\n\n",
+    ];
+    const { source } = relay(upstream(reads.map((r) => encoder.encode(r))), "openai");
+    const writes = (await readAll(source)).map((chunk) => new TextDecoder().decode(chunk));
+    expect(writes).toEqual([CHUNK(0) + CHUNK(1), CHUNK(2) + USAGE_CHUNK, "data: [DONE]\n\n"]);
+  });
+
+  test("comments before the first event are held until a data event commits the stream", async () => {
+    const reads = [": ping\n\n", ": ping\n\n", CHUNK(0)];
+    const { source } = relay(upstream(reads.map((r) => encoder.encode(r))), "openai");
+    await source.start();
+    expect(new TextDecoder().decode(await source.next())).toBe(reads.join(""));
+  });
+
+  test("an error event is reported; an in-band OpenAI error chunk too", async () => {
+    const anthropic = relay(
+      upstream([
+        encoder.encode('event: error\ndata: {"type":"error","error":{"type":"overloaded_error"}}\n\n'),
+      ]),
+      "anthropic",
+    );
+    await readAll(anthropic.source);
+    expect(anthropic.source.reported?.code).toBe("upstream_error");
+    const chat = relay(
+      upstream([encoder.encode(`${CHUNK(0)}data: {"error":{"message":"boom"}}\n\n`)]),
+      "openai",
+    );
+    await readAll(chat.source);
+    expect(chat.source.reported?.status).toBe(502);
+    const clean = relay(upstream([encoder.encode(OPENAI_STREAM)]), "openai");
+    await readAll(clean.source);
+    expect(clean.source.reported).toBeUndefined();
+  });
+
+  test("bytes that never complete an event do not hold off the idle bound", async () => {
+    // One whole event, then half of one that never finishes, a byte at a time.
+    let reads = 0;
+    const trickle = new ReadableStream<Uint8Array>({
+      async pull(controller) {
+        if (reads++ === 0) return controller.enqueue(encoder.encode(`${CHUNK(0)}data: {"partial`));
+        await Bun.sleep(2);
+        controller.enqueue(encoder.encode("x"));
+      },
+    });
+    const { source, attempt } = relay({ stream: trickle, cancelled: false }, "openai", { idleMs: 30 });
+    await source.start();
+    await source.next();
+    const error = (await source.next().catch((e: unknown) => e)) as GatewayError;
+    expect(error.code).toBe("upstream_timeout");
+    expect(error.message).toContain("the next chunk");
+    expect(attempt.signal.aborted).toBe(true);
+  });
+
+  test("cancel stops the upstream read and releases the attempt once", async () => {
+    const up = upstream([encoder.encode(CHUNK(0))], true);
+    const { source, attempt, done } = relay(up, "openai");
+    await source.start();
+    expect(new TextDecoder().decode(await source.next())).toBe(CHUNK(0));
+    const pending = source.next();
+    source.cancel();
+    source.cancel();
+    expect(await pending.catch((e: unknown) => (e as GatewayError).code)).toBe("client_closed");
+    expect(attempt.signal.aborted).toBe(true);
+    expect(up.cancelled).toBe(true);
+    expect(done()).toBe(1);
+  });
+});

@@ -1,0 +1,205 @@
+import type { ChunkSource } from "../core/chunk-source.ts";
+import { clientClosed, type GatewayError, upstreamError } from "../core/gateway-error.ts";
+import { SseDecoder, type SseEvent } from "../core/sse.ts";
+import { SseScanner, type SseSpan } from "../core/sse-scanner.ts";
+import type { Attempt } from "./attempt.ts";
+
+export interface ByteRelayOptions {
+  /** Names the upstream in error messages. */
+  readonly provider: string;
+  readonly maxLine: number;
+  /**
+   * Sees each event that carries a usage object — the only events the relay decodes — and
+   * returns false to keep it from the caller (the `include_usage` chunk the caller did not ask for).
+   */
+  readonly onUsage: (event: SseEvent) => boolean;
+  /** Called once, however the relay ends: with the failure when it failed. */
+  readonly done: (error?: GatewayError) => void;
+}
+
+const encoder = new TextEncoder();
+const USAGE = encoder.encode('"usage"');
+const ERROR_NAME = encoder.encode("error");
+const ERROR_KEY = encoder.encode('"error"');
+const BLANK_LINE = encoder.encode("\n\n");
+
+const isSpace = (b: number | undefined) => b === 32 || b === 9 || b === 10 || b === 13;
+
+function skipSpace(buf: Uint8Array, at: number, end: number): number {
+  while (at < end && isSpace(buf[at])) at++;
+  return at;
+}
+
+function matches(buf: Uint8Array, at: number, end: number, word: Uint8Array): boolean {
+  if (end - at < word.length) return false;
+  for (let k = 0; k < word.length; k++) if (buf[at + k] !== word[k]) return false;
+  return true;
+}
+
+/** `event: error`, or a data payload that opens with an `"error"` key (OpenAI's in-band error chunk). */
+function reportsError(buf: Uint8Array, span: SseSpan): boolean {
+  if (
+    span.nameEnd - span.nameStart === ERROR_NAME.length &&
+    matches(buf, span.nameStart, span.nameEnd, ERROR_NAME)
+  )
+    return true;
+  let at = skipSpace(buf, span.dataStart, span.dataEnd);
+  if (buf[at] !== 123) return false; // "{"
+  at = skipSpace(buf, at + 1, span.dataEnd);
+  return matches(buf, at, span.dataEnd, ERROR_KEY);
+}
+
+const concat = (a: Uint8Array, b: Uint8Array) => {
+  const out = new Uint8Array(a.length + b.length);
+  out.set(a);
+  out.set(b, a.length);
+  return out;
+};
+
+/**
+ * Relays a same-dialect event stream as the upstream's own bytes: one write per upstream read,
+ * holding back only an event that has not finished arriving. The scanner finds event boundaries
+ * (for the idle bound and the line bound); only events that carry a usage object are decoded
+ * (usage is counted exactly, and the forced `include_usage` chunk can be cut out), and error
+ * events are spotted by their first bytes.
+ */
+export class ByteRelay implements ChunkSource {
+  reported: GatewayError | undefined;
+  private readonly scanner: SseScanner;
+  private pending: Uint8Array | undefined;
+  private started = false;
+  private primed: Uint8Array | undefined;
+  private closed = false;
+  /** Per read: the buffer being scanned, its data events, the next `"usage"` in it, cut ranges. */
+  private buf: Uint8Array = new Uint8Array(0);
+  private view: Buffer = Buffer.alloc(0);
+  private events = 0;
+  private usageAt = -1;
+  private readonly cuts: number[] = [];
+
+  constructor(
+    private readonly reader: ReadableStreamDefaultReader<Uint8Array>,
+    private readonly attempt: Attempt,
+    private readonly options: ByteRelayOptions,
+  ) {
+    this.scanner = new SseScanner(options.maxLine);
+  }
+
+  /**
+   * Reads until the first whole data event is in: until then a failure is the router's to retry
+   * or fail over. Then the idle bound applies, re-armed by every read that completes an event.
+   */
+  async start(): Promise<void> {
+    this.primed = await this.read();
+    if (!this.closed) this.attempt.arm("idle", this.attempt.timeouts.idleMs);
+  }
+
+  next(): Promise<Uint8Array | undefined> {
+    const primed = this.primed;
+    if (!primed) return this.read();
+    this.primed = undefined;
+    return Promise.resolve(primed);
+  }
+
+  private async read(): Promise<Uint8Array | undefined> {
+    if (this.closed) return undefined;
+    let held: Uint8Array | undefined;
+    try {
+      while (true) {
+        const read = await this.attempt.read(this.reader.read());
+        if (read.done) {
+          const last = this.pending ? this.take(BLANK_LINE) : undefined;
+          this.close();
+          return held && last ? concat(held, last) : (held ?? last);
+        }
+        const out = this.take(read.value);
+        if (this.started) {
+          if (this.events > 0) this.attempt.rearm();
+          if (out) return out;
+          continue;
+        }
+        if (out) held = held ? concat(held, out) : out;
+        if (this.events > 0) this.started = true;
+        if (this.started && held) return held;
+      }
+    } catch (error) {
+      const failure = this.attempt.failure(
+        error,
+        upstreamError(`upstream ${this.options.provider} closed the connection mid-stream`),
+      );
+      this.close(failure);
+      throw failure;
+    }
+  }
+
+  cancel(): void {
+    this.close();
+  }
+
+  private close(failure?: GatewayError): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.attempt.abort(clientClosed());
+    this.options.done(failure);
+    this.reader.cancel().catch(() => {});
+  }
+
+  /** Scans one read; returns what may be written now (complete events, minus cut ones). */
+  private take(chunk: Uint8Array): Uint8Array | undefined {
+    const buf = this.pending ? concat(this.pending, chunk) : chunk;
+    this.buf = buf;
+    this.view = Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength);
+    this.events = 0;
+    this.usageAt = this.view.indexOf(USAGE);
+    this.cuts.length = 0;
+    const consumed = this.scanner.scan(buf, this.onEvent);
+    this.pending = consumed < buf.length ? buf.subarray(consumed) : undefined;
+    if (consumed === 0) return undefined;
+    if (this.cuts.length === 0) return consumed === buf.length ? buf : buf.subarray(0, consumed);
+    return this.withoutCuts(consumed);
+  }
+
+  private readonly onEvent = (span: SseSpan): void => {
+    if (span.dataStart === -1) return; // a comment: relayed, but not an event
+    this.events++;
+    const buf = this.buf;
+    if (!this.reported && reportsError(buf, span)) {
+      this.reported = upstreamError("the stream ended with an error event");
+    }
+    if (!this.carriesUsage(span)) return;
+    const [event] = new SseDecoder(this.options.maxLine).push(buf.subarray(span.start, span.end));
+    if (event && !this.options.onUsage(event)) this.cuts.push(span.start, span.end);
+  };
+
+  /** Whether the event holds `"usage": {` — found with one native search per read, not per event. */
+  private carriesUsage(span: SseSpan): boolean {
+    while (this.usageAt !== -1 && this.usageAt < span.end) {
+      if (this.usageAt >= span.start) {
+        let at = skipSpace(this.buf, this.usageAt + USAGE.length, span.end);
+        if (this.buf[at] === 58) {
+          at = skipSpace(this.buf, at + 1, span.end);
+          if (this.buf[at] === 123) return true;
+        }
+      }
+      this.usageAt = this.view.indexOf(USAGE, this.usageAt + 1);
+    }
+    return false;
+  }
+
+  private withoutCuts(consumed: number): Uint8Array | undefined {
+    let size = consumed;
+    for (let k = 0; k < this.cuts.length; k += 2) size -= (this.cuts[k + 1] ?? 0) - (this.cuts[k] ?? 0);
+    if (size === 0) return undefined;
+    const out = new Uint8Array(size);
+    let from = 0;
+    let at = 0;
+    for (let k = 0; k < this.cuts.length; k += 2) {
+      const start = this.cuts[k] ?? 0;
+      out.set(this.buf.subarray(from, start), at);
+      at += start - from;
+      from = this.cuts[k + 1] ?? start;
+    }
+    out.set(this.buf.subarray(from, consumed), at);
+    return out;
+  }
+}

@@ -1,0 +1,90 @@
+import type { ChunkSource } from "../core/chunk-source.ts";
+import { clientClosed, type GatewayError, toGatewayError, upstreamError } from "../core/gateway-error.ts";
+import { encodeSse, type SseEvent } from "../core/sse.ts";
+import type { Attempt } from "./attempt.ts";
+
+/** Sees each event of a decoded same-dialect stream; false drops it for the caller. */
+export type Pass = (event: SseEvent) => boolean;
+
+/** Reads decoded events under the attempt's abort signal, skipping what `pass` drops. */
+export class EventReader {
+  constructor(
+    readonly iterator: AsyncIterator<SseEvent>,
+    private readonly attempt: Attempt,
+    private readonly pass: Pass | undefined,
+  ) {}
+
+  async next(): Promise<IteratorResult<SseEvent>> {
+    while (true) {
+      const next = await this.attempt.read(this.iterator.next());
+      if (next.done || !this.pass || this.pass(next.value)) return next;
+    }
+  }
+}
+
+/** A failure the stream reports itself: `event: error` (Anthropic, Responses) or OpenAI's error chunk. */
+const OPENAI_ERROR_CHUNK = /^\s*\{\s*"error"\s*:/;
+const reportsError = (event: SseEvent) => event.event === "error" || OPENAI_ERROR_CHUNK.test(event.data);
+
+const encoder = new TextEncoder();
+
+/**
+ * A stream of decoded events (a translation, or a provider that yields events) as client bytes,
+ * one encoded event per pull, under the idle bound. The first event was read before the answer
+ * was committed; the byte path for same-dialect upstreams is `ByteRelay`.
+ */
+export class EventChunks implements ChunkSource {
+  reported: GatewayError | undefined;
+  private first: SseEvent | undefined;
+  private closed = false;
+
+  constructor(
+    first: IteratorResult<SseEvent>,
+    private readonly reader: EventReader,
+    private readonly attempt: Attempt,
+    private readonly done: (error?: GatewayError) => void,
+  ) {
+    if (first.done) this.close();
+    else {
+      this.first = first.value;
+      attempt.arm("idle", attempt.timeouts.idleMs);
+    }
+  }
+
+  async next(): Promise<Uint8Array | undefined> {
+    if (this.closed) return undefined;
+    let event = this.first;
+    this.first = undefined;
+    try {
+      if (!event) {
+        const next = await this.reader.next();
+        if (next.done) {
+          this.close();
+          return undefined;
+        }
+        this.attempt.rearm();
+        event = next.value;
+      }
+    } catch (error) {
+      // A translator's own bug is an internal error; a broken upstream was mapped where it was read.
+      const failure = this.attempt.failure(error, toGatewayError(error));
+      this.close(failure);
+      throw failure;
+    }
+    if (!this.reported && reportsError(event))
+      this.reported = upstreamError("the stream ended with an error event");
+    return encoder.encode(encodeSse(event));
+  }
+
+  cancel(): void {
+    this.close();
+  }
+
+  private close(failure?: GatewayError): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.attempt.abort(clientClosed());
+    this.done(failure);
+    void this.reader.iterator.return?.();
+  }
+}

@@ -1,0 +1,94 @@
+import type { ChunkSource } from "../core/chunk-source.ts";
+import { isJsonObject, type JsonObject } from "../core/dialect.ts";
+import { type GatewayError, upstreamError } from "../core/gateway-error.ts";
+import type { SseEvent } from "../core/sse.ts";
+import type { Usage } from "../core/usage.ts";
+import { upstreamFailure } from "../providers/http/upstream-failure.ts";
+import type { Attempt } from "./attempt.ts";
+import { ByteRelay } from "./byte-relay.ts";
+
+/** An answer as the front door writes it. */
+export type ClientReply =
+  /** A translated (or provider-built) JSON body, serialised by the front door. */
+  | { readonly kind: "json"; readonly body: JsonObject }
+  /** A same-dialect upstream's body, relayed byte for byte with its status and content type. */
+  | {
+      readonly kind: "bytes";
+      readonly status: number;
+      readonly contentType: string;
+      readonly body: Uint8Array<ArrayBuffer>;
+    }
+  | {
+      readonly kind: "stream";
+      readonly chunks: ChunkSource;
+      /** How this stream reports a failure once started, when not the dialect's usual error event. */
+      readonly errorEvent?: (error: GatewayError) => SseEvent;
+    };
+
+export interface NativeReplyContext {
+  /** Names the upstream in errors (`provider:a`). */
+  readonly label: string;
+  readonly attempt: Attempt;
+  readonly stream: boolean;
+  readonly maxLine: number;
+  /** Sees each stream event that carries usage; false keeps it from the caller. */
+  readonly onUsage: (event: SseEvent) => boolean;
+  /** Usage in a whole (non-stream) answer, in the upstream's dialect. */
+  readonly usageOf: (body: unknown) => Usage | undefined;
+  /** Called once when the upstream exchange is over: with the failure when it failed. */
+  readonly done: (error?: GatewayError) => void;
+}
+
+/** A committed same-dialect answer, and the usage it reported when that is known already. */
+export interface NativeAnswer {
+  readonly reply: ClientReply;
+  readonly usage?: Usage;
+}
+
+/**
+ * Reads a same-dialect upstream's answer as far as the router must before committing to it: an
+ * error status becomes a GatewayError that keeps the upstream's error (its body reaches a
+ * same-dialect caller as sent; retried or failed over like any other when retryable); a stream is relayed as bytes once its first
+ * event is in; a whole body is read once, parsed once for its usage, and relayed as received.
+ */
+export async function readNativeReply(
+  response: Response,
+  context: NativeReplyContext,
+): Promise<NativeAnswer> {
+  const { attempt, label } = context;
+  if (!response.ok) {
+    const text = await attempt.read(response.text()).catch(() => "");
+    throw upstreamFailure(label, { status: response.status, headers: response.headers, text });
+  }
+  const contentType = response.headers.get("content-type") ?? "application/json";
+  if (context.stream && contentType.includes("text/event-stream") && response.body) {
+    attempt.arm("first byte", attempt.timeouts.firstByteMs);
+    const relay = new ByteRelay(response.body.getReader(), attempt, {
+      provider: label,
+      maxLine: context.maxLine,
+      onUsage: context.onUsage,
+      done: context.done,
+    });
+    await relay.start();
+    return { reply: { kind: "stream", chunks: relay } };
+  }
+  let body: Uint8Array<ArrayBuffer>;
+  try {
+    body = new Uint8Array(await attempt.read(response.arrayBuffer()));
+  } catch (error) {
+    throw attempt.failure(error, upstreamError(`upstream ${label} closed the connection mid-body`));
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(new TextDecoder().decode(body));
+  } catch {
+    throw upstreamError(`upstream ${label} sent a body that is not JSON`);
+  }
+  if (!isJsonObject(parsed)) throw upstreamError(`upstream ${label} sent a body that is not a JSON object`);
+  context.done();
+  const usage = context.usageOf(parsed);
+  return {
+    reply: { kind: "bytes", status: response.status, contentType, body },
+    ...(usage ? { usage } : {}),
+  };
+}

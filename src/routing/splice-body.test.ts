@@ -1,0 +1,48 @@
+import { describe, expect, test } from "bun:test";
+import { spliceBody } from "./splice-body.ts";
+
+const bytes = (text: string) => new TextEncoder().encode(text);
+const text = (out: Uint8Array | undefined) => (out ? new TextDecoder().decode(out) : undefined);
+const splice = (body: string, model: string, forceUsage = false) =>
+  text(spliceBody(bytes(body), JSON.parse(body), model, forceUsage));
+
+describe("spliceBody", () => {
+  test("replaces only the model, keeping every other byte (order, spacing, unknown fields)", () => {
+    const body =
+      '{ "x_unknown": {"a" : [1,2]},\n  "model" : "gpt-4o",  "messages":[{"role":"user","content":"hi"}]}';
+    expect(splice(body, "llama-3")).toBe(body.replace('"gpt-4o"', '"llama-3"'));
+  });
+
+  test("the same model name sends the bytes as received", () => {
+    const body = '{"model":"m","z":1}';
+    const raw = bytes(body);
+    expect(spliceBody(raw, JSON.parse(body), "m", false)).toBe(raw);
+  });
+
+  test("forced usage is added as the first key, valid JSON, the rest untouched", () => {
+    const out = splice(' {"model":"a","stream":true,"messages":[]}', "b", true);
+    expect(out).toBe(' {"stream_options":{"include_usage":true},"model":"b","stream":true,"messages":[]}');
+    expect(JSON.parse(out ?? "")).toEqual({
+      stream_options: { include_usage: true },
+      model: "b",
+      stream: true,
+      messages: [],
+    });
+  });
+
+  test("a model name is written as a JSON string (quotes and unicode escaped)", () => {
+    const out = splice('{"model":"a"}', 'we"ird/é');
+    expect(JSON.parse(out ?? "")).toEqual({ model: 'we"ird/é' });
+  });
+
+  test('a string value "model" or a quoted word inside content is not a key', () => {
+    const body = '{"messages":[{"content":"say \\"model\\": yes","name":"model"}],"model":"a"}';
+    expect(JSON.parse(splice(body, "b") ?? "")).toEqual({ ...JSON.parse(body), model: "b" });
+  });
+
+  test("declines when a splice is not certain: a nested model key, escapes, stream_options present", () => {
+    expect(splice('{"model":"a","metadata":{"model":"x"}}', "b")).toBeUndefined();
+    expect(splice('{"model":"\\u0061"}', "b")).toBeUndefined();
+    expect(splice('{"model":"a","stream_options":{"x":1}}', "b", true)).toBeUndefined();
+  });
+});

@@ -1,0 +1,170 @@
+import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
+import Anthropic from "@anthropic-ai/sdk";
+import OpenAI from "openai";
+import { type FakeUpstream, startFakeUpstream } from "../fake-upstream/fake-upstream.ts";
+import { auditRow, createKey } from "./harness/admin-api.ts";
+import { bearer, chatBody } from "./harness/fake-config.ts";
+import { runMindgw } from "./harness/run-mindgw.ts";
+import { type GatewayProcess, spawnGateway } from "./harness/spawn-gateway.ts";
+import { tempDir } from "./harness/temp-dir.ts";
+
+setDefaultTimeout(30_000);
+
+// Apps: front doors mounted under path prefixes, driven by both official SDKs with baseURL at
+// the prefix; the root and unknown prefixes answer a 404 that says where the APIs are.
+
+let fake: FakeUpstream;
+let gw: GatewayProcess;
+let admin = "";
+const dir = tempDir();
+
+beforeAll(async () => {
+  fake = await startFakeUpstream();
+  gw = await spawnGateway({
+    dir: dir.path,
+    config: {
+      providers: [{ name: "fake", type: "openai", base_url: `${fake.url}/v1` }],
+      models: [
+        { name: "m1", routes: [{ provider: "fake", model: "m1" }] },
+        { name: "m2", routes: [{ provider: "fake", model: "m2" }] },
+      ],
+      routing: { retries: 0 },
+      tenants: [{ name: "team-a" }, { name: "team-b" }],
+      apps: [
+        { name: "openai-api", frontdoor: "openai", path: "/openai" },
+        { name: "anthropic-api", frontdoor: "anthropic", path: "/anthropic" },
+        { name: "narrow", frontdoor: "openai", path: "/narrow", models: ["m1"] },
+        { name: "team-a-app", frontdoor: "openai", path: "/team-a/openai", tenant: "team-a" },
+      ],
+    },
+  });
+  admin = gw.adminKey ?? "";
+}, 30_000);
+
+afterAll(async () => {
+  await gw?.stop();
+  await fake?.stop();
+  dir.cleanup();
+}, 30_000);
+
+const openai = (path: string, key = admin) =>
+  new OpenAI({ apiKey: key, baseURL: `${gw.url}${path}/v1`, maxRetries: 0 });
+
+describe("both official SDKs with baseURL at an app's prefix", () => {
+  test("OpenAI SDK: chat, a stream, the model list", async () => {
+    const client = openai("/openai");
+    const answer = await client.chat.completions.create({
+      model: "m1",
+      messages: [{ role: "user", content: "hi" }],
+    });
+    expect(answer.choices[0]?.message.content).toBeTruthy();
+    let text = "";
+    const stream = await client.chat.completions.create({
+      model: "m1",
+      messages: [{ role: "user", content: "hi" }],
+      stream: true,
+    });
+    for await (const chunk of stream) text += chunk.choices[0]?.delta.content ?? "";
+    expect(text.length).toBeGreaterThan(0);
+    expect((await client.models.list()).data.map((m) => m.id).sort()).toEqual(["m1", "m2"]);
+  });
+
+  test("Anthropic SDK: a message and a stream, translated to the OpenAI-shaped upstream", async () => {
+    const client = new Anthropic({ apiKey: admin, baseURL: `${gw.url}/anthropic`, maxRetries: 0 });
+    const message = await client.messages.create({
+      model: "m1",
+      max_tokens: 32,
+      messages: [{ role: "user", content: "hi" }],
+    });
+    expect(message.content[0]?.type).toBe("text");
+    const stream = client.messages.stream({
+      model: "m1",
+      max_tokens: 32,
+      messages: [{ role: "user", content: "hi" }],
+    });
+    const final = await stream.finalMessage();
+    expect(final.stop_reason).toBeTruthy();
+  });
+});
+
+describe("what is not mounted is a clear 404", () => {
+  test("the root model APIs are gone once apps exist; the error names the mounted prefixes", async () => {
+    const res = await fetch(`${gw.url}/v1/chat/completions`, {
+      method: "POST",
+      headers: bearer(admin),
+      body: chatBody("m1"),
+    });
+    expect(res.status).toBe(404);
+    expect(res.headers.get("x-request-id")).toBeTruthy();
+    const body = (await res.json()) as { error: { message: string; type: string; code: string } };
+    expect(body.error.code).toBe("not_found");
+    expect(body.error.message).toContain("/openai (openai)");
+    expect(body.error.message).toContain("/anthropic (anthropic)");
+    // Still audited, like any request that reached the gateway.
+    await auditRow(gw, res.headers.get("x-request-id") ?? "");
+  });
+
+  test("an unknown prefix, through the SDK: NotFoundError", async () => {
+    const failure = await openai("/nope")
+      .chat.completions.create({ model: "m1", messages: [{ role: "user", content: "hi" }] })
+      .catch((e: unknown) => e);
+    expect(failure).toBeInstanceOf(OpenAI.NotFoundError);
+    expect((failure as Error).message).toContain("model APIs are served only under the apps mounted at");
+  });
+
+  test("the other dialect's path inside an app: a 404 in the app's dialect", async () => {
+    const res = await fetch(`${gw.url}/anthropic/v1/chat/completions`, {
+      method: "POST",
+      headers: bearer(admin),
+      body: chatBody("m1"),
+    });
+    expect(res.status).toBe(404);
+    const body = (await res.json()) as { type: string; error: { type: string; message: string } };
+    expect(body.type).toBe("error");
+    expect(body.error.type).toBe("not_found_error");
+    expect(body.error.message).toContain('in app "anthropic-api"');
+  });
+
+  test("admin, health and worker paths stay at the root", async () => {
+    expect((await fetch(`${gw.url}/healthz`)).status).toBe(200);
+    expect((await fetch(`${gw.url}/admin/api/status`, { headers: bearer(admin) })).status).toBe(200);
+  });
+});
+
+describe("an app narrows who and what", () => {
+  test("models: only the app's, listed and callable", async () => {
+    const client = openai("/narrow");
+    expect((await client.models.list()).data.map((m) => m.id)).toEqual(["m1"]);
+    const refused = await client.chat.completions
+      .create({ model: "m2", messages: [{ role: "user", content: "hi" }] })
+      .catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(OpenAI.PermissionDeniedError);
+  });
+
+  test("tenant: only that tenant's keys get in", async () => {
+    const a = (await createKey(gw, { name: "app-a", tenant: "team-a" })).key;
+    const b = (await createKey(gw, { name: "app-b", tenant: "team-b" })).key;
+    const ok = await openai("/team-a/openai", a).chat.completions.create({
+      model: "m1",
+      messages: [{ role: "user", content: "hi" }],
+    });
+    expect(ok.choices.length).toBe(1);
+    const refused = await openai("/team-a/openai", b)
+      .chat.completions.create({ model: "m1", messages: [{ role: "user", content: "hi" }] })
+      .catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(OpenAI.PermissionDeniedError);
+    expect((refused as Error).message).toContain('serves only tenant "team-a"');
+  });
+});
+
+test("config check: an app over the gateway's own paths, or overlapping another, is refused", async () => {
+  const path = `${dir.path}/bad-apps.yaml`;
+  await Bun.write(
+    path,
+    "apps: [{ name: a, frontdoor: openai, path: /admin/x }, { name: b, frontdoor: openai, path: /o }, { name: c, frontdoor: anthropic, path: /o/a }]\n",
+  );
+  const out = await runMindgw(["config", "check", "-c", path]);
+  expect(out.code).toBe(2);
+  expect(out.stderr).toContain("apps[0].path: /admin is the gateway's own");
+  expect(out.stderr).toContain('apps[2].path: "/o/a" overlaps apps[1].path "/o"');
+});

@@ -173,6 +173,55 @@ describe("key admin", () => {
     await storage.close();
   });
 
+  test("a narrow admin key cannot mint, rotate or revoke beyond its own models and limits", async () => {
+    const { storage, admin } = setup();
+    const root = await admin.create("local-operator", { name: "root", role: "admin" });
+    const narrowKey = await admin.create("local-operator", {
+      name: "narrow",
+      role: "admin",
+      models: "gpt-4o*",
+      rpm: 10,
+    });
+    const narrow: Principal = {
+      ...user,
+      keyId: narrowKey.id,
+      role: "admin",
+      models: ["gpt-4o*"],
+      limits: { rpm: 10 },
+    };
+    for (const input of [
+      { name: "all", models: "*", rpm: 5 },
+      { name: "other", models: "claude-*", rpm: 5 },
+      { name: "unlimited", models: "gpt-4o-mini" },
+      { name: "faster", models: "gpt-4o-mini", rpm: 11 },
+    ]) {
+      const error = await failure(admin.create(narrow, input));
+      expect([error.status, error.code]).toEqual([403, "forbidden"]);
+    }
+    for (const attempt of [admin.revoke(narrow, root.id), admin.rotate(narrow, root.id)]) {
+      expect((await failure(attempt)).status).toBe(403);
+    }
+    expect((await admin.show("local-operator", root.id)).status).toBe("active");
+    // Within its reach it works: narrower models, a lower rpm; and that key it may revoke.
+    const inner = await admin.create(narrow, { name: "inner", models: "gpt-4o-mini,gpt-4o-2024*", rpm: 5 });
+    expect((await admin.rotate(narrow, inner.id)).name).toBe("inner");
+    expect((await admin.revoke(narrow, inner.id)).status).toBe("revoked");
+    await storage.close();
+  });
+
+  test("rotating by name during the grace window rotates the newest key; list hides expired keys", async () => {
+    const { storage, admin, clock } = setup();
+    await admin.create("local-operator", { name: "svc" });
+    const first = await admin.rotate("local-operator", "svc", { grace: "10m" });
+    const second = await admin.rotate("local-operator", "svc", { grace: "10m" });
+    expect(second.previous.id).toBe(first.id);
+    clock.advance(11 * 60_000);
+    const listed = await admin.list("local-operator");
+    expect(listed.map((k) => k.id)).toEqual([second.id]);
+    expect((await admin.list("local-operator", { includeRevoked: true })).length).toBe(3);
+    await storage.close();
+  });
+
   test("bootstrap admin: created once on an empty store", async () => {
     const { storage } = setup();
     const first = await ensureBootstrapAdmin(storage.keys);

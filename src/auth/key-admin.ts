@@ -5,6 +5,7 @@ import type { KeyRecord } from "../storage/key-record.ts";
 import type { KeyStore } from "../storage/storage.ts";
 import { generateApiKey, newKeyId } from "./api-key.ts";
 import { createKeyInputSchema, rotateKeyInputSchema } from "./key-admin-schemas.ts";
+import { assertWithinScope } from "./key-scope.ts";
 import { type KeyView, keyStatus, keyView } from "./key-view.ts";
 import { assertCanManageKeys, type KeyActor } from "./roles.ts";
 
@@ -58,6 +59,20 @@ export function createKeyAdmin(options: KeyAdminOptions): KeyAdmin {
     changed(record);
     return { ...keyView(record, now()), key: key.plain };
   };
+  /**
+   * By id, or the newest active key of that name: during a rotation's grace window the old and
+   * the new key share the name, and rotating again means the one just issued.
+   */
+  const newestActive = async (idOrName: string): Promise<KeyRecord> => {
+    const byId = await store.getById(idOrName);
+    if (byId) return byId;
+    const active = (await store.findByName(idOrName)).filter((k) => keyStatus(k, now()) === "active");
+    // Newest first; within one millisecond, the one that does not expire first (not the old one).
+    const lasts = (k: KeyRecord) => k.expiresAt ?? Number.POSITIVE_INFINITY;
+    const newest = active.sort((a, b) => b.createdAt - a.createdAt || lasts(b) - lasts(a))[0];
+    if (!newest) throw notFound(`no active key with id or name "${idOrName}"`);
+    return newest;
+  };
   const find = async (idOrName: string, activeOnly: boolean): Promise<KeyRecord> => {
     const byId = await store.getById(idOrName);
     if (byId) return byId;
@@ -76,6 +91,11 @@ export function createKeyAdmin(options: KeyAdminOptions): KeyAdmin {
       assertCanManageKeys(actor);
       const fields = parse(createKeyInputSchema, input);
       const expiresIn = fields.expires_in === undefined ? null : (parseDuration(fields.expires_in) ?? null);
+      assertWithinScope(
+        actor,
+        { models: fields.models, rpm: fields.rpm, tpm: fields.tpm, budgetUsd: fields.budget_usd },
+        "create",
+      );
       return issue({
         name: fields.name,
         tenant: fields.tenant,
@@ -95,7 +115,10 @@ export function createKeyAdmin(options: KeyAdminOptions): KeyAdmin {
     },
     async list(actor, filter) {
       assertCanManageKeys(actor);
-      return (await store.list(filter)).map((k) => keyView(k, now()));
+      // Expired keys are listed with the revoked ones (`--all`), not as if they still worked.
+      const keys = await store.list(filter);
+      const shown = filter?.includeRevoked ? keys : keys.filter((k) => keyStatus(k, now()) === "active");
+      return shown.map((k) => keyView(k, now()));
     },
     async show(actor, idOrName) {
       assertCanManageKeys(actor);
@@ -104,12 +127,14 @@ export function createKeyAdmin(options: KeyAdminOptions): KeyAdmin {
     async revoke(actor, idOrName) {
       assertCanManageKeys(actor);
       const target = await find(idOrName, true);
+      assertWithinScope(actor, target, "revoke");
       return keyView(changed(await store.revoke(target.id, now())), now());
     },
     async rotate(actor, idOrName, input = {}) {
       assertCanManageKeys(actor);
       const graceMs = parseDuration(parse(rotateKeyInputSchema, input).grace) ?? 0;
-      const old = await find(idOrName, true);
+      const old = await newestActive(idOrName);
+      assertWithinScope(actor, old, "rotate");
       const { id: _id, hash: _h, prefix: _p, last4: _l, createdAt: _c, ...settings } = old;
       const fresh = await issue({ ...settings, lastUsedAt: null });
       const until = Math.min(old.expiresAt ?? Number.POSITIVE_INFINITY, now() + graceMs);

@@ -26,3 +26,12 @@ export function matchesAny(globs: readonly string[], name: string): boolean {
   }
   return false;
 }
+
+/**
+ * True when every name `pattern` matches is also matched by one of `globs`: an allow-list
+ * covers a narrower one. The pattern is tested as a literal name: its `*` can only be matched
+ * by a `*` of the covering glob (globs hold no literal `*`), which absorbs whatever it stands for.
+ */
+export function coversGlob(globs: readonly string[], pattern: string): boolean {
+  return matchesAny(globs, pattern);
+}

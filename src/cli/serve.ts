@@ -2,6 +2,7 @@ import type { Command } from "commander";
 import { fileConfigSource, staticConfigSource } from "../config/config-source.ts";
 import { createGateway } from "../gateway/create-gateway.ts";
 import { createLogger } from "../log/logger.ts";
+import { startTracing } from "../telemetry/tracing/start-tracing.ts";
 import { UsageError } from "./exit-code.ts";
 import { resolveConfig } from "./resolve-config.ts";
 
@@ -30,9 +31,11 @@ async function serve(options: ServeOptions): Promise<void> {
     throw new UsageError(`--port: not a port: ${options.port}`);
   const host = options.host ?? config.server.host;
   const logger = createLogger(config.log);
+  const tracing = startTracing("mindgw", logger);
   const gateway = await createGateway({
     configSource: path ? fileConfigSource(path, config) : staticConfigSource(config),
     logger,
+    ...(tracing ? { tracing } : {}),
     onBootstrapKey(key) {
       // stdout, not the log: the one time this key is ever shown.
       process.stdout.write(
@@ -45,6 +48,7 @@ async function serve(options: ServeOptions): Promise<void> {
     address = gateway.listen(host, port);
   } catch (error) {
     await gateway.stop();
+    await tracing?.shutdown();
     const inUse =
       error instanceof Error &&
       /EADDRINUSE|in use/i.test(`${error.message} ${"code" in error ? error.code : ""}`);
@@ -61,11 +65,15 @@ async function serve(options: ServeOptions): Promise<void> {
   await new Promise<void>((resolve) => {
     const stop = (signal: string) => {
       logger.info(`${signal} received: draining`);
-      gateway.stop().then(resolve, (error: unknown) => {
-        logger.error(`shutdown failed: ${error instanceof Error ? error.message : String(error)}`);
-        process.exitCode = 1;
-        resolve();
-      });
+      // Spans still buffered are exported before the process exits.
+      gateway
+        .stop()
+        .then(() => tracing?.shutdown())
+        .then(resolve, (error: unknown) => {
+          logger.error(`shutdown failed: ${error instanceof Error ? error.message : String(error)}`);
+          process.exitCode = 1;
+          resolve();
+        });
     };
     process.once("SIGTERM", () => stop("SIGTERM"));
     process.once("SIGINT", () => stop("SIGINT"));

@@ -2,6 +2,7 @@ import { hostname } from "node:os";
 import type { Command } from "commander";
 import { workerLogger } from "../gateway/worker-logger.ts";
 import { createLogger } from "../log/logger.ts";
+import { startTracing } from "../telemetry/tracing/start-tracing.ts";
 import { runWorker } from "../workers/worker/worker-client.ts";
 import { EXIT, UsageError } from "./exit-code.ts";
 import { type LogFlags, logOptionsOf, withLogOptions } from "./log-options.ts";
@@ -51,6 +52,8 @@ export function registerWorker(program: Command): void {
         ?.split(",")
         .map((m) => m.trim())
         .filter(Boolean);
+      const logger = createLogger(logOptionsOf(options));
+      const tracing = startTracing("mindgw-worker", logger);
       const code = await runWorker({
         connect: options.connect,
         token,
@@ -60,11 +63,13 @@ export function registerWorker(program: Command): void {
         concurrency,
         name: options.name ?? hostname(),
         labels: labelsOf(options.label),
-        log: workerLogger(createLogger(logOptionsOf(options))),
+        log: workerLogger(logger),
+        ...(tracing ? { tracer: tracing.tracer } : {}),
         version: VERSION,
       });
       // Exit at once: once runWorker has removed its signal handlers, a late SIGTERM would
       // otherwise kill the process (143) while the event loop winds down after a clean drain.
+      await tracing?.shutdown();
       process.exit(code === 2 ? EXIT.usage : code);
     });
 }

@@ -2,16 +2,20 @@ import { z } from "zod";
 import { jwtConfigSchema } from "../auth/jwt-config.ts";
 import { LOG_FORMATS, LOG_LEVELS } from "../log/logger.ts";
 import { priceTableSchema } from "../pricing/price-table.ts";
+import { FALLBACK_CLASSES } from "../routing/fallback-on.ts";
 import { appsSchema } from "./app-config.ts";
 import { checkCloudProvider, cloudProviderFields } from "./cloud-provider-fields.ts";
 import { tenantsSchema } from "./tenant-config.ts";
 import { parseDuration, parseSize } from "./units.ts";
 
-/** A duration without a default: "500ms", "30s", "10m", "30d" or milliseconds. */
+/** A duration without a default: "500ms", "30s", "10m", "30d"; a bare number needs a unit. */
 const durationValue = z.union([z.string(), z.number()]).transform((value, ctx) => {
   const ms = parseDuration(value);
   if (ms === undefined) {
-    ctx.addIssue({ code: "custom", message: `invalid duration "${value}" (use e.g. 500ms, 30s, 10m, 30d)` });
+    const hint = /^\s*\d+(\.\d+)?\s*$/.test(String(value))
+      ? `needs a unit: ${value}ms? ${value}s?`
+      : "use e.g. 500ms, 30s, 10m, 30d";
+    ctx.addIssue({ code: "custom", message: `invalid duration "${value}" (${hint})` });
     return z.NEVER;
   }
   return ms;
@@ -93,6 +97,8 @@ const routeSchema = z.strictObject({
   model: z.string().min(1),
   weight: num(z.number().positive()).default(1),
   timeouts: partialTimeouts.optional(),
+  /** The upstream model's context window in tokens; default: the model catalogue's figure. */
+  context_window: num(z.number().int().positive()).optional(),
 });
 
 export const STRATEGIES = ["priority", "weighted", "least-busy", "latency"] as const;
@@ -102,6 +108,8 @@ const modelSchema = z.strictObject({
   strategy: z.enum(STRATEGIES).default("priority"),
   /** Lets keys and tenants with a budget use this model although no price covers it. */
   allow_unpriced: bool().default(false),
+  /** Fail over to the next route on these, which retrying the same route cannot cure. */
+  fallback_on: z.array(z.enum(FALLBACK_CLASSES)).default([]),
   routes: z.array(routeSchema).min(1),
   shadow: z
     .strictObject({
@@ -149,7 +157,16 @@ export const configSchema = z.strictObject({
     .strictObject({
       driver: z.enum(["sqlite", "postgres"]).default("sqlite"),
       path: z.string().default("./data/mindgw.db"),
+      /** PostgreSQL connection URL (`driver: postgres`); several nodes share it. */
       url: z.string().optional(),
+      /** PostgreSQL: connections per node. */
+      pool: num(z.number().int().min(1).max(1000)).default(10),
+      /** PostgreSQL: the longest any one statement may run before the server cancels it. */
+      statement_timeout: duration("30s"),
+      /** PostgreSQL: how long opening a connection may take before the store counts as down. */
+      connect_timeout: duration("5s"),
+      /** PostgreSQL TLS, as libpq's `sslmode`; a `sslmode` in the URL wins. */
+      sslmode: z.enum(["disable", "prefer", "require", "verify-ca", "verify-full"]).default("prefer"),
       /** Stored Responses API answers (`previous_response_id` chains) older than this are deleted. */
       responses_retention: duration("30d"),
     })

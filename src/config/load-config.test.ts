@@ -2,7 +2,7 @@
 import { afterEach, describe, expect, test } from "bun:test";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { ConfigError } from "./config-error.ts";
 import { EMBEDDED_DEFAULTS, loadConfigFile, parseConfig } from "./load-config.ts";
 
@@ -51,7 +51,7 @@ describe("parseConfig: defaults and units", () => {
         server: { max_body: "512KB", drain_timeout: "5s" },
         providers,
         models: [{ name: "m", routes: [{ provider: "lab", model: "x", timeouts: { idle: "250ms" } }] }],
-        routing: { backoff: 50, timeouts: { connect: "2s" } },
+        routing: { backoff: "50ms", timeouts: { connect: "2s" } },
       },
       {},
     );
@@ -62,6 +62,18 @@ describe("parseConfig: defaults and units", () => {
     expect(config.models[0]?.routes[0]?.timeouts).toEqual({ idle: 250 });
     expect(config.models[0]?.strategy).toBe("priority");
     expect(config.models[0]?.routes[0]?.weight).toBe(1);
+  });
+
+  test("a duration without a unit is an error that names the field and suggests one", () => {
+    const problems = () => {
+      try {
+        parseConfig({ routing: { timeouts: { idle: 60 } } }, {});
+      } catch (error) {
+        return (error as ConfigError).problems;
+      }
+      return [];
+    };
+    expect(problems()).toEqual(['routing.timeouts.idle: invalid duration "60" (needs a unit: 60ms? 60s?)']);
   });
 
   test("${VAR} and ${VAR:-default} are resolved before validation", () => {
@@ -161,13 +173,16 @@ describe("parseConfig: messages name the path", () => {
     expect(found.some((p) => p.startsWith("providers[0].base_url: "))).toBe(true);
   });
 
-  test("the reserved provider name and an unavailable storage driver", () => {
+  test("the reserved provider name and postgres without a url", () => {
     expect(problems({ providers: [{ name: "workers", type: "mock" }] })).toEqual([
       'providers[0].name: "workers" is reserved for connected workers',
     ]);
     expect(problems({ storage: { driver: "postgres" } })).toEqual([
-      "storage.driver: postgres is not available in this version; use sqlite",
+      "storage.url: required with driver: postgres (postgres://user:pass@host:5432/db)",
     ]);
+    expect(parseConfig({ storage: { driver: "postgres", url: "postgres://db/mindgw" } }).storage.driver).toBe(
+      "postgres",
+    );
   });
 
   test("an unset variable names where it was used", () => {
@@ -205,6 +220,15 @@ describe("loadConfigFile", () => {
     const broken = await loadConfigFile(path, {}).catch((e: unknown) => e);
     expect(broken).toBeInstanceOf(ConfigError);
     expect((broken as ConfigError).message).toContain("not valid YAML");
+  });
+
+  test("relative storage paths resolve from the config file's folder, not the working directory", async () => {
+    const path = await file("storage: { path: ./state/gw.db }\n");
+    expect((await loadConfigFile(path, {})).storage.path).toBe(join(dirname(path), "state/gw.db"));
+    const defaults = await file("server: {}\n");
+    expect((await loadConfigFile(defaults, {})).storage.path).toBe(join(dirname(defaults), "data/mindgw.db"));
+    const absolute = await file("storage: { path: /var/lib/mindgw/gw.db }\n");
+    expect((await loadConfigFile(absolute, {})).storage.path).toBe("/var/lib/mindgw/gw.db");
   });
 
   test("an empty file, or one that is not a mapping, is rejected (a deploy gone wrong, not 'no routes')", async () => {

@@ -1,3 +1,4 @@
+import { dirname, isAbsolute, resolve } from "node:path";
 import { parse as parseYaml } from "yaml";
 import { ConfigError, formatPath } from "./config-error.ts";
 import { type Config, configSchema, WORKERS_PROVIDER } from "./config-schema.ts";
@@ -53,7 +54,17 @@ export async function loadConfigFile(path: string, env: Env = process.env): Prom
   }
   if (document === null || typeof document !== "object" || Array.isArray(document))
     throw new ConfigError([`${path}: expected a mapping of settings (server:, models:, …)`]);
-  return parseConfig(document, env);
+  return withPathsFrom(dirname(resolve(path)), parseConfig(document, env));
+}
+
+/**
+ * Relative paths in a config file mean "beside this file", wherever the command runs from:
+ * `mindgw keys list -c deploy/mindgw.yaml` must open the gateway's store, not a new empty one.
+ */
+function withPathsFrom(folder: string, config: Config): Config {
+  const path = config.storage.path;
+  if (path === ":memory:" || isAbsolute(path)) return config;
+  return { ...config, storage: { ...config.storage, path: resolve(folder, path) } };
 }
 /** Rules that span fields: names unique, routes naming providers that exist. */
 function crossCheck(config: Config): string[] {
@@ -79,8 +90,8 @@ function crossCheck(config: Config): string[] {
     }
   });
   problems.push(...tenantCrossCheck(config));
-  if (config.storage.driver === "postgres") {
-    problems.push("storage.driver: postgres is not available in this version; use sqlite");
+  if (config.storage.driver === "postgres" && !config.storage.url) {
+    problems.push("storage.url: required with driver: postgres (postgres://user:pass@host:5432/db)");
   }
   return problems;
 }

@@ -10,18 +10,19 @@ describe("parseDuration", () => {
     ["30d", 2_592_000_000],
     ["1.5s", 1500],
     [" 20 S ", 20_000],
-    ["250", 250],
-    [750, 750],
+    ["0", 0],
     [0, 0],
   ] as const)("%p → %p ms", (input, ms) => {
     expect(parseDuration(input)).toBe(ms);
   });
 
-  test.each(["", "fast", "10 minutes", "-5s", "1e3", "5w"])("%p is not a duration", (input) => {
+  test.each(["", "fast", "10 minutes", "-5s", "1e3", "5w", "250", "60"])("%p is not a duration", (input) => {
     expect(parseDuration(input)).toBeUndefined();
   });
 
-  test("negative or non-finite numbers are refused", () => {
+  test("a bare number needs a unit (idle: 60 is not 60 ms), except 0", () => {
+    expect(parseDuration(60)).toBeUndefined();
+    expect(parseDuration(750)).toBeUndefined();
     expect(parseDuration(-1)).toBeUndefined();
     expect(parseDuration(Number.POSITIVE_INFINITY)).toBeUndefined();
   });

@@ -1,12 +1,17 @@
 const DURATION_UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
 const SIZE_UNITS: Record<string, number> = { b: 1, kb: 1024, mb: 1024 ** 2, gb: 1024 ** 3 };
 
-/** "250ms", "30s", "10m", "2h", "30d" or a bare number of milliseconds → milliseconds. */
+/**
+ * "250ms", "30s", "10m", "2h", "30d" → milliseconds. A bare number is refused (only 0 needs no
+ * unit): `idle: 60` meant as a minute would otherwise be read as 60 ms.
+ */
 export function parseDuration(text: string | number): number | undefined {
-  if (typeof text === "number") return Number.isFinite(text) && text >= 0 ? text : undefined;
+  if (typeof text === "number") return text === 0 ? 0 : undefined;
   const match = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)?\s*$/i.exec(text);
   if (!match) return undefined;
-  return Math.round(Number(match[1]) * (DURATION_UNITS[(match[2] ?? "ms").toLowerCase()] ?? 1));
+  const unit = match[2];
+  if (unit === undefined) return Number(match[1]) === 0 ? 0 : undefined;
+  return Math.round(Number(match[1]) * (DURATION_UNITS[unit.toLowerCase()] ?? 1));
 }
 
 /** "10MB", "512KB", "1GB" or a bare number of bytes → bytes. */

@@ -16,8 +16,8 @@ import { createProvider } from "../providers/create-provider.ts";
 import { createUpstreamFetch } from "../providers/http/upstream-fetch.ts";
 import { RouteHealth } from "../routing/route-health.ts";
 import { createRouter } from "../routing/router.ts";
+import { openStorage } from "../storage/open-storage.ts";
 import { startResponseRetention } from "../storage/response-retention.ts";
-import { openSqliteStorage } from "../storage/sqlite/sqlite-storage.ts";
 import { gatewaySources } from "../telemetry/gateway-sources.ts";
 import { createTelemetry } from "../telemetry/telemetry.ts";
 import { bindTenant } from "../tenants/bind-tenant.ts";
@@ -55,7 +55,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   const source = configSourceOf(options);
   const config = source.initial;
   const logger = options.logger ?? createLogger(config.log);
-  const storage = options.storage ?? openSqliteStorage(config.storage.path);
+  const storage = options.storage ?? (await openStorage(config.storage));
   const audit = createAuditService(config, storage.audit, logger, options.redactBody);
   const publish = audit.bus.publish.bind(audit.bus);
   const closeSinks = attachSinks(audit.bus, options.events ?? []);
@@ -81,6 +81,8 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     sources: gatewaySources({ lifecycle, health, registry: workers.registry, audit }),
     routes: (model) => runtime.current.table.resolve(model) !== undefined,
     onAuditFlush: (listener) => audit.onFlush(listener),
+    tracer: options.tracing?.tracer,
+    captureContent: options.tracing?.captureContent ?? false,
   });
 
   const router = createRouter({

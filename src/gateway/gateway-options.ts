@@ -1,3 +1,4 @@
+import type { Tracer } from "@opentelemetry/api";
 import type { AnyElysia } from "elysia";
 import type { RedactBody } from "../audit/redact-body.ts";
 import type { Authenticator } from "../auth/authenticate.ts";
@@ -27,7 +28,7 @@ export type GatewayConfigOption =
 export type GatewayOptions = GatewayConfigOption & {
   /** Authentication for every client and admin call. Default: API keys and (when configured) JWTs. */
   auth?: Authenticator;
-  /** Every store the gateway keeps, audit included. Default: SQLite at `storage.path`. */
+  /** Every store the gateway keeps, audit included. Default: what `storage.driver` names. */
   storage?: Storage;
   /** Where gateway events go besides the in-process bus (`/admin/api/events`). Default: nowhere. */
   events?: readonly EventSink[];
@@ -37,6 +38,11 @@ export type GatewayOptions = GatewayConfigOption & {
   providers?: ProviderFactory;
   /** Default: text lines on stderr. */
   logger?: Logger;
+  /**
+   * Where spans go (`startTracing()` in telemetry/tracing, or an embedder's own tracer);
+   * without it no span is made. `captureContent` puts prompts and answers on spans.
+   */
+  tracing?: { readonly tracer: Tracer; readonly captureContent?: boolean };
   /** @deprecated use `providers` */
   providerFactory?: ProviderFactory;
   /** @deprecated use `auth` */

@@ -9,7 +9,12 @@ import type { DispatchTelemetry } from "../telemetry/dispatch-telemetry.ts";
 export interface RequestObserver {
   started(ledger: RequestLedger): void;
   /** `error` says why a refused or failed request ended so (for logs and spans, not stored). */
-  finished(record: AuditRecord, principal: Principal | undefined, error?: GatewayError): void;
+  finished(
+    record: AuditRecord,
+    principal: Principal | undefined,
+    error: GatewayError | undefined,
+    ledger: RequestLedger,
+  ): void;
 }
 
 /**
@@ -86,6 +91,7 @@ export class RequestLedger {
       },
       principal,
       error,
+      this,
     );
   }
 }

@@ -18,7 +18,7 @@ const config = (routing: object) => ({
   ],
   routing: { backoff: 0, ...routing },
 });
-const breaker = { failures: 2, cooldown: 1000 };
+const breaker = { failures: 2, cooldown: "1s" };
 
 describe("router with the circuit breaker", () => {
   test("a route that failed N times is skipped until cooldown, then probed back", async () => {
@@ -116,7 +116,7 @@ describe("router: the half-open probe slot", () => {
       {
         providers: [{ name: "a", type: "anthropic" }],
         models: [{ name: "m", routes: [{ provider: "a", model: "ma" }] }],
-        routing: { retries: 0, circuit_breaker: { failures: 1, cooldown: 1000 } },
+        routing: { retries: 0, circuit_breaker: { failures: 1, cooldown: "1s" } },
       },
       [anthropic],
     );

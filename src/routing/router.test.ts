@@ -135,7 +135,7 @@ describe("router: timeouts and cancellation", () => {
 
   test("an upstream that never answers ends in a 504 and its call is aborted", async () => {
     const a = fakeProvider("a", never);
-    const { router } = routerFor(slow({ first_byte: 5 }), [a]);
+    const { router } = routerFor(slow({ first_byte: "5ms" }), [a]);
     const error = (await router(chatRequest("m")).catch((e: unknown) => e)) as GatewayError;
     expect(error.status).toBe(504);
     expect(error.code).toBe("upstream_timeout");
@@ -145,7 +145,7 @@ describe("router: timeouts and cancellation", () => {
 
   test("a stream waits for headers under the connect bound", async () => {
     const a = fakeProvider("a", never);
-    const { router } = routerFor(slow({ connect: 5 }), [a]);
+    const { router } = routerFor(slow({ connect: "5ms" }), [a]);
     const error = (await router(chatRequest("m", { stream: true })).catch((e: unknown) => e)) as GatewayError;
     expect(error.status).toBe(504);
     expect(error.message).toContain("response headers");
@@ -157,7 +157,7 @@ describe("router: timeouts and cancellation", () => {
       await new Promise(() => {});
     }
     const a = fakeProvider("a", () => Promise.resolve({ kind: "stream", events: stalls() }));
-    const { router } = routerFor(slow({ idle: 5 }), [a]);
+    const { router } = routerFor(slow({ idle: "5ms" }), [a]);
     const dispatched = await router(chatRequest("m", { stream: true }));
     if (dispatched.reply.kind !== "stream") throw new Error("expected a stream");
     const error = (await drain(dispatched.reply.chunks).catch((e: unknown) => e)) as GatewayError;

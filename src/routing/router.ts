@@ -10,7 +10,9 @@ import { usageFromAnthropic, usageFromOpenAI } from "../translate/usage-mapping.
 import { abortable } from "./abortable.ts";
 import { type AdaptedCall, adaptDialect, type ResponsesContext } from "./adapt-dialect.ts";
 import { Attempt } from "./attempt.ts";
+import { fitsContext } from "./context-fit.ts";
 import { EventChunks, EventReader, type Pass } from "./event-chunks.ts";
+import { fallbackClassOf } from "./fallback-on.ts";
 import { type ClientReply, readNativeReply } from "./native-reply.ts";
 import { orderRoutes } from "./order-routes.ts";
 import type { Route } from "./route.ts";
@@ -110,7 +112,17 @@ export function createRouter(deps: RouterDeps): Router {
     } = deps.policy();
     let lastError: GatewayError | undefined;
     let attempts = 0;
+    // A window known too small (estimated before trying, or refused by an upstream) rules out
+    // every route whose window is no larger.
+    let tooSmall = 0;
+    let skipped: GatewayError | undefined;
     for (const route of orderRoutes(plan.routes, plan.strategy, deps.health, random)) {
+      const window = route.contextWindow;
+      if (window !== undefined && (window <= tooSmall || !fitsContext(request.body, window))) {
+        tooSmall = Math.max(tooSmall, window);
+        skipped ??= contextTooLong(request.model, window);
+        continue;
+      }
       for (let retry = 0; retry <= retries; retry++) {
         if (request.signal.aborted) throw abortReason(request.signal);
         if (!deps.health.admit(route.key)) break;
@@ -141,17 +153,21 @@ export function createRouter(deps: RouterDeps): Router {
             lastError ??= failure;
             break;
           }
-          if (!failure.retryable) throw failure;
+          const fallback = fallbackClassOf(failure);
+          const failOver = fallback !== undefined && plan.fallbackOn?.has(fallback) === true;
+          if (!failure.retryable && !failOver) throw failure;
           lastError = failure;
+          if (fallback === "context_length" && window !== undefined) tooSmall = Math.max(tooSmall, window);
           deps.log(
             `[${request.requestId}] route ${route.label} (${route.upstreamModel}) failed: ${failure.message}`,
           );
-          if (failure.code === "no_route_available") break;
+          if (failure.code === "no_route_available" || failOver) break;
         }
       }
     }
     throw (
       lastError ??
+      skipped ??
       unavailable(
         `every route for model ${request.model} is temporarily out of service`,
         "no_route_available",
@@ -312,3 +328,12 @@ function maybeShadow(
 ): void {
   if (plan.shadow && random() < plan.shadow.sample) sendShadow(plan.shadow.route, request, deps.log);
 }
+
+/** Every route was ruled out before an attempt: the prompt cannot fit any of their windows. */
+const contextTooLong = (model: string, window: number) =>
+  new GatewayError({
+    status: 400,
+    code: "context_length_exceeded",
+    param: "messages",
+    message: `This model's maximum context length is ${window} tokens: the prompt and the requested answer do not fit any route of model ${model}.`,
+  });

@@ -1,13 +1,14 @@
+import type { Tracer } from "@opentelemetry/api";
 import type { AnyElysia } from "elysia";
 import type { EventBus } from "../audit/event-bus.ts";
 import type { Config } from "../config/config-schema.ts";
 import type { createFrontDoor } from "../http/front-door.ts";
-import type { RequestObserver } from "../http/request-ledger.ts";
+import type { RequestLedger, RequestObserver } from "../http/request-ledger.ts";
 import type { Logger } from "../log/logger.ts";
 import { accessLog } from "./access-log.ts";
-import type { DispatchTelemetry } from "./dispatch-telemetry.ts";
 import { GatewayMetrics, type MetricSources } from "./metrics/gateway-metrics.ts";
 import { metricsRoutes, startMetricsListener } from "./metrics/metrics-routes.ts";
+import { RequestTelemetry, traceRefused } from "./request-telemetry.ts";
 
 /**
  * What operators see of the gateway beside its answers: the access log, metrics and (when
@@ -35,6 +36,10 @@ export interface TelemetryOptions {
   readonly routes: (model: string) => boolean;
   /** Registers a listener for audit batch write times (ms). */
   readonly onAuditFlush: (listener: (ms: number) => void) => void;
+  /** Spans go here; undefined when tracing is off (no OTEL_* exporter configured). */
+  readonly tracer?: Tracer | undefined;
+  /** Prompts and answers on spans (`OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT=true`). */
+  readonly captureContent?: boolean;
 }
 
 export function createTelemetry(options: TelemetryOptions): Telemetry {
@@ -54,7 +59,9 @@ export function createTelemetry(options: TelemetryOptions): Telemetry {
   const listen = options.config.metrics.listen;
   const listener = metrics && listen ? startMetricsListener(listen, metrics) : undefined;
   if (listener) options.logger.info("metrics listening", { url: listener.url });
-  const dispatch = metrics ? metricsDispatch(metrics) : undefined;
+  const tracer = options.tracer;
+  const deps = { metrics, tracer, captureContent: options.captureContent ?? false };
+  const live = new WeakMap<RequestLedger, RequestTelemetry>();
   return {
     metrics,
     routes: (guard) => (metrics ? [metricsRoutes({ guard, metrics })] : []),
@@ -62,36 +69,23 @@ export function createTelemetry(options: TelemetryOptions): Telemetry {
     observe: (inner) => ({
       started(ledger) {
         inner.started(ledger);
-        if (dispatch) ledger.telemetry = dispatch(ledger.model ?? "");
+        if (metrics || tracer || ledger.traceparent) {
+          const request = new RequestTelemetry(ledger, deps);
+          ledger.telemetry = request;
+          live.set(ledger, request);
+        }
         if (ledger.stream) metrics?.streamStarted();
       },
-      finished(record, principal, error) {
-        inner.finished(record, principal, error);
+      finished(record, principal, error, ledger) {
+        inner.finished(record, principal, error, ledger);
         logRequest(record, error);
+        const request = live.get(ledger);
+        if (request) request.finish(record);
+        else if (tracer) traceRefused(tracer, ledger, record);
         if (!metrics) return;
         metrics.requestFinished(record, error);
         if (record.stream) metrics.streamEnded();
       },
     }),
   };
-}
-
-/** Per request: counts each upstream attempt, retry and failover. */
-function metricsDispatch(metrics: GatewayMetrics): (model: string) => DispatchTelemetry {
-  return (model) => ({
-    attempt(info) {
-      if (info.retry > 0) metrics.retried(info.route);
-      if (info.failover) metrics.failedOver(model);
-      const started = performance.now();
-      let route = info.route;
-      return {
-        headers: undefined,
-        settled(error, servedBy) {
-          if (servedBy) route = servedBy;
-          metrics.attempted(route, (performance.now() - started) / 1000, error);
-        },
-        closed() {},
-      };
-    },
-  });
 }

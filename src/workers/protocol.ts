@@ -85,6 +85,8 @@ export const GatewayFrame = z.discriminatedUnion("type", [
     stream: z.boolean(),
     /** Initial credit in bytes for this stream's body chunks. */
     window: z.number().int().positive(),
+    /** W3C trace context of the gateway's attempt, so the worker's span joins the trace. */
+    traceparent: z.string().max(128).optional(),
   }),
   z.object({ type: z.literal("credit"), id, bytes: z.number().int().positive() }),
   z.object({ type: z.literal("cancel"), id }),

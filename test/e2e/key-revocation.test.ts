@@ -70,7 +70,7 @@ describe("a revoked key", () => {
         5_000,
       );
       const code = await waitFor("the worker to exit", () => worker.proc.exitCode ?? undefined, 10_000);
-      expect(code).not.toBe(0);
+      expect(code).toBe(2);
       expect(worker.stderr.all + worker.stdout.all).toContain("revoked");
     } finally {
       await worker.stop("SIGKILL");

@@ -196,4 +196,17 @@ describe("metrics: /metrics after known traffic", () => {
     expect(sampleValue(s, "mindgw_config_reloads_total", { result: "applied" })).toBe(1);
     expect(sampleValue(s, "mindgw_config_reloads_total", { result: "rejected" })).toBe(1);
   });
+
+  test("with tracing unset, a client's traceparent still reaches the upstream unchanged", async () => {
+    const given = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
+    fake.reset();
+    const res = await fetch(`${gw.url}/v1/chat/completions`, {
+      method: "POST",
+      headers: { ...bearer(user), traceparent: given },
+      body: chatBody("m1"),
+    });
+    expect(res.status).toBe(200);
+    expect(fake.requests.map((r) => r.headers.traceparent)).toEqual([given]);
+    expect(gw.stderr.all).not.toContain("tracing on");
+  });
 });

@@ -17,8 +17,10 @@ export function keysTable(keys: readonly KeyView[]): string {
   return textTable(columns, keys);
 }
 
-export function keyDetail(key: KeyView): string {
-  return `${Object.entries(key)
+/** One key's fields, one a line. A plain key or a rotation's previous key is printed by the caller. */
+export function keyDetail(key: KeyView & { key?: string; previous?: KeyView }): string {
+  const { key: _plain, previous: _previous, ...view } = key;
+  return `${Object.entries(view)
     .map(
       ([field, value]) =>
         `${field.padEnd(13)} ${Array.isArray(value) ? value.join(",") : String(value ?? "-")}`,

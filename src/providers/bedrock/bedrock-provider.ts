@@ -76,7 +76,13 @@ export function createBedrockProvider(options: BedrockOptions): Provider {
     if (!response.ok) {
       const text = await response.text().catch(() => "");
       const type = response.headers.get("x-amzn-errortype") ?? "";
-      throw bedrockFailure(options.name, response.status, type, bedrockErrorMessage(text));
+      throw bedrockFailure(
+        options.name,
+        response.status,
+        type,
+        bedrockErrorMessage(text),
+        response.headers.get("retry-after"),
+      );
     }
     if (call.stream && response.body) {
       const events = converseEvents(options.name, response.body, call.signal);

@@ -8,6 +8,8 @@ export interface TunnelRequest {
   readonly stream: boolean;
   readonly requestId: string;
   readonly signal: AbortSignal;
+  /** W3C trace context for the worker's span and its upstream. */
+  readonly traceparent?: string | undefined;
 }
 
 /**

@@ -40,6 +40,7 @@ export function createWorkersProvider(registry: WorkerRegistry): Provider {
       stream: call.stream,
       requestId: call.requestId,
       signal: call.signal,
+      traceparent: call.traceHeaders?.traceparent,
     });
     // The reply comes back as the worker's upstream sent it; the request body goes as JSON (the
     // tunnel protocol carries no client headers).

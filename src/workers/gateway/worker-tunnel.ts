@@ -85,8 +85,17 @@ export class WorkerTunnel implements RegisteredWorker {
     const onAbort = () => exchange.abort(request.signal.reason);
     this.exchanges.set(id, exchange);
     request.signal.addEventListener("abort", onAbort, { once: true });
-    const { path, body, stream, requestId } = request;
-    this.send({ type: "request", id, requestId, path, body, stream, window });
+    const { path, body, stream, requestId, traceparent } = request;
+    this.send({
+      type: "request",
+      id,
+      requestId,
+      path,
+      body,
+      stream,
+      window,
+      ...(traceparent ? { traceparent } : {}),
+    });
     if (request.signal.aborted) onAbort();
     return exchange.response;
   }

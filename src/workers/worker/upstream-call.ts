@@ -14,6 +14,8 @@ export interface UpstreamCallContext {
   /** Aborted by a cancel frame, a lost connection or a forced stop. */
   signal: AbortSignal;
   credit: StreamCredit;
+  /** W3C trace context for the upstream (`traceparent`). */
+  traceHeaders?: Readonly<Record<string, string>>;
   /** Largest body piece per chunk frame, so that the frame fits the gateway's limit. */
   maxChunkBytes: number;
   /** The upstream `fetch` (no hidden cap on requests at once; see providers/http/upstream-fetch.ts). */
@@ -34,6 +36,7 @@ export async function callUpstream(request: RequestFrame, ctx: UpstreamCallConte
   const headers: Record<string, string> = {
     "content-type": "application/json",
     "x-request-id": request.requestId,
+    ...ctx.traceHeaders,
   };
   if (ctx.apiKey) headers.authorization = `Bearer ${ctx.apiKey}`;
   let response: Response;

@@ -1,8 +1,10 @@
+import type { Tracer } from "@opentelemetry/api";
 import { CloseCode } from "../protocol.ts";
 import type { WorkerLog } from "../worker-log.ts";
 import { type BackoffOptions, backoffDelay, DEFAULT_BACKOFF, sleep } from "./backoff.ts";
 import { toConnectUrl } from "./connect-url.ts";
 import { discoverModels } from "./discover-models.ts";
+import { tokenRefusal } from "./probe-auth.ts";
 import { WorkerSession } from "./worker-session.ts";
 
 /** `mindgw worker` options, already parsed from flags and environment. */
@@ -30,12 +32,15 @@ export interface RunWorkerOptions {
   handleSignals?: boolean;
   /** Aborting it drains and stops, like SIGTERM. */
   stop?: AbortSignal;
+  /** Spans for tunnelled requests (telemetry/tracing); undefined when tracing is off. */
+  tracer?: Tracer;
 }
 
 /**
  * Runs a worker until it is stopped: dial out, register, serve, and on a lost connection
  * reconnect with backoff. Resolves with the process exit code: 0 after a drain, 1 when the
- * gateway refuses the registration, 2 for a bad `--connect`.
+ * gateway refuses the registration, 2 for a bad `--connect` or a token the gateway refuses
+ * (unknown, revoked, expired, wrong role): reconnecting with it could never succeed.
  */
 export async function runWorker(options: RunWorkerOptions): Promise<number> {
   const { log } = options;
@@ -100,13 +105,29 @@ export async function runWorker(options: RunWorkerOptions): Promise<number> {
         concurrency: options.concurrency,
         labels: options.labels,
         log,
+        ...(options.tracer ? { tracer: options.tracer } : {}),
       });
       const end = await session.ended;
       if (end.kind === "rejected") {
         log("error", "the gateway refused this worker", { reason: end.reason, message: end.message });
-        return 1;
+        return end.reason.startsWith("key_") ? 2 : 1;
       }
       if (wake.signal.aborted) break;
+      if (end.code === CloseCode.replaced) {
+        // Another worker registered under this name with the same key: it takes over, this
+        // one stops, so the two never take turns replacing each other.
+        log("error", "another worker registered under this name with the same key; stopping", {
+          name: options.name,
+        });
+        return 1;
+      }
+      if (!end.registered) {
+        const refusal = await tokenRefusal(url, options.token, wake.signal);
+        if (refusal) {
+          log("error", refusal);
+          return 2;
+        }
+      }
       attempt = end.registered ? 0 : attempt + 1;
       const delay = backoffDelay(attempt, options.backoff ?? DEFAULT_BACKOFF);
       log("warn", "connection to the gateway lost; reconnecting", { code: end.code, inMs: delay });

@@ -1,4 +1,6 @@
+import type { Tracer } from "@opentelemetry/api";
 import { createUpstreamFetch } from "../../providers/http/upstream-fetch.ts";
+import { workerHop } from "../../telemetry/tracing/worker-hop.ts";
 import {
   CloseCode,
   decodeJson,
@@ -24,6 +26,8 @@ export interface SessionOptions {
   concurrency: number;
   labels: Record<string, string>;
   log: WorkerLog;
+  /** Spans for tunnelled requests; undefined when tracing is off. */
+  tracer?: Tracer;
 }
 
 /** How a connection ended: `rejected` means registering again would not help. */
@@ -161,10 +165,16 @@ export class WorkerSession {
     const credit = new StreamCredit(frame.window);
     this.calls.set(id, { abort, credit });
     const { upstream: base, upstreamApiKey: apiKey } = this.options;
+    const hop = workerHop(this.options.tracer, frame, this.options.name);
+    const send = (f: WorkerFrame) => {
+      hop.observe(f);
+      this.send(f);
+    };
     callUpstream(frame, {
       base,
       ...(apiKey ? { apiKey } : {}),
-      send: (f) => this.send(f),
+      ...(hop.headers ? { traceHeaders: hop.headers } : {}),
+      send,
       sendBinary: (frame) => {
         if (this.socket.readyState === WebSocket.OPEN) this.socket.send(frame);
       },
@@ -173,8 +183,9 @@ export class WorkerSession {
       maxChunkBytes: this.maxChunkBytes,
       fetch: this.upstreamFetch,
     })
-      .catch(() => this.send({ type: "error", id, code: "internal", message: "worker failed" }))
+      .catch(() => send({ type: "error", id, code: "internal", message: "worker failed" }))
       .finally(() => {
+        hop.end();
         this.calls.delete(id);
         if (this.calls.size === 0) for (const wake of this.idleWaiters.splice(0)) wake();
       });

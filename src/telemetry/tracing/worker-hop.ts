@@ -1,0 +1,67 @@
+import { type Span, SpanKind, SpanStatusCode, type Tracer } from "@opentelemetry/api";
+import { parentContext, traceHeaders } from "./trace-context.ts";
+
+/** What the worker knows of a tunnelled request when it starts it. */
+export interface HopRequest {
+  readonly requestId: string;
+  readonly path: string;
+  readonly body: Readonly<Record<string, unknown>>;
+  readonly traceparent?: string | undefined;
+}
+
+/** The frames of the worker's answer that say how it went. */
+type AnswerFrame = { type: string; status?: number; code?: string };
+
+/** Observes one tunnelled request on the worker: its span, and the headers for the upstream. */
+export interface WorkerHop {
+  /** `traceparent` for the model server: this hop's span, or the gateway's context passed on. */
+  readonly headers: Readonly<Record<string, string>> | undefined;
+  /** Sees each frame sent back for the request (its head's status, an error's code). */
+  observe(frame: AnswerFrame): void;
+  end(): void;
+}
+
+const OPERATIONS: Record<string, string> = {
+  "/chat/completions": "chat",
+  "/completions": "text_completion",
+  "/embeddings": "embeddings",
+  "/responses": "chat",
+};
+
+/**
+ * The worker side of the tunnel hop: a server span continuing the gateway's attempt span (its
+ * context travels in the request frame's `traceparent`), whose own context goes on to the model
+ * server. Without a tracer the gateway's context is passed on unchanged.
+ */
+export function workerHop(tracer: Tracer | undefined, request: HopRequest, worker: string): WorkerHop {
+  const operation = OPERATIONS[request.path] ?? request.path;
+  const model = typeof request.body.model === "string" ? request.body.model : "unknown";
+  const span: Span | undefined = tracer?.startSpan(
+    `${operation} ${model}`,
+    {
+      kind: SpanKind.SERVER,
+      attributes: {
+        "gen_ai.operation.name": operation,
+        "gen_ai.request.model": model,
+        "mindgw.request_id": request.requestId,
+        "mindgw.worker.name": worker,
+        "url.path": request.path,
+      },
+    },
+    parentContext(request.traceparent),
+  );
+  return {
+    headers: traceHeaders(span, request.traceparent),
+    observe(frame) {
+      if (!span) return;
+      if (frame.type === "head" && frame.status !== undefined) {
+        span.setAttribute("http.response.status_code", frame.status);
+        if (frame.status >= 500) span.setStatus({ code: SpanStatusCode.ERROR });
+      } else if (frame.type === "error") {
+        span.setAttribute("error.type", frame.code ?? "error");
+        span.setStatus({ code: SpanStatusCode.ERROR });
+      }
+    },
+    end: () => span?.end(),
+  };
+}

@@ -1,0 +1,80 @@
+/** One span as an OTLP/HTTP JSON export carries it, with its resource's service name. */
+export interface ReceivedSpan {
+  readonly service: string;
+  readonly traceId: string;
+  readonly spanId: string;
+  readonly parentSpanId: string;
+  readonly name: string;
+  /** OTLP SpanKind: 2 server, 3 client. */
+  readonly kind: number;
+  /** 2 when the span's status is ERROR. */
+  readonly statusCode: number;
+  readonly attributes: Readonly<Record<string, string | number | boolean>>;
+}
+
+export interface OtlpReceiver {
+  /** `http://127.0.0.1:PORT`, for OTEL_EXPORTER_OTLP_ENDPOINT. */
+  readonly url: string;
+  readonly spans: readonly ReceivedSpan[];
+  stop(): Promise<void>;
+}
+
+type AnyValue = {
+  stringValue?: string;
+  intValue?: string | number;
+  boolValue?: boolean;
+  doubleValue?: number;
+};
+type KeyValue = { key: string; value: AnyValue };
+interface ExportRequest {
+  resourceSpans?: {
+    resource?: { attributes?: KeyValue[] };
+    scopeSpans?: {
+      spans?: {
+        traceId: string;
+        spanId: string;
+        parentSpanId?: string;
+        name: string;
+        kind: number;
+        attributes?: KeyValue[];
+        status?: { code?: number };
+      }[];
+    }[];
+  }[];
+}
+
+const anyValue = (v: AnyValue): string | number | boolean =>
+  v.stringValue ?? (v.intValue !== undefined ? Number(v.intValue) : (v.boolValue ?? v.doubleValue ?? ""));
+
+const attributesOf = (list: KeyValue[] | undefined) =>
+  Object.fromEntries((list ?? []).map((kv) => [kv.key, anyValue(kv.value)]));
+
+/** A local OTLP/HTTP receiver (JSON encoding) on 127.0.0.1 that keeps every span it is sent. */
+export function startOtlpReceiver(): OtlpReceiver {
+  const spans: ReceivedSpan[] = [];
+  const server = Bun.serve({
+    hostname: "127.0.0.1",
+    port: 0,
+    async fetch(request) {
+      if (new URL(request.url).pathname !== "/v1/traces") return new Response("not found", { status: 404 });
+      const body = (await request.json()) as ExportRequest;
+      for (const resourceSpans of body.resourceSpans ?? []) {
+        const service = String(attributesOf(resourceSpans.resource?.attributes)["service.name"] ?? "");
+        for (const scope of resourceSpans.scopeSpans ?? [])
+          for (const span of scope.spans ?? [])
+            spans.push({
+              service,
+              traceId: span.traceId,
+              spanId: span.spanId,
+              parentSpanId: span.parentSpanId ?? "",
+              name: span.name,
+              kind: span.kind,
+              statusCode: span.status?.code ?? 0,
+              attributes: attributesOf(span.attributes),
+            });
+      }
+      return Response.json({});
+    },
+  });
+  return { url: `http://127.0.0.1:${server.port}`, spans, stop: () => server.stop(true) };
+}

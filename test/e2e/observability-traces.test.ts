@@ -1,0 +1,191 @@
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { type FakeUpstream, startFakeUpstream } from "../fake-upstream/fake-upstream.ts";
+import { bearer, chatBody } from "./harness/fake-config.ts";
+import { type OtlpReceiver, type ReceivedSpan, startOtlpReceiver } from "./harness/otlp-receiver.ts";
+import { type GatewayProcess, spawnGateway } from "./harness/spawn-gateway.ts";
+import { createKey, spawnWorker, type WorkerProcess, waitForWorkers } from "./harness/spawn-worker.ts";
+import { waitFor } from "./harness/wait-for.ts";
+
+// Traces through the compiled binaries, exported over OTLP/HTTP to a receiver in this test:
+// the client's trace id is continued by the gateway's server span, each upstream attempt is a
+// client span (failover visible), the worker's span joins over the tunnel, and every upstream
+// sees a `traceparent` naming the span that called it.
+
+const otelEnv = (receiver: OtlpReceiver, service: string) => ({
+  OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
+  OTEL_EXPORTER_OTLP_PROTOCOL: "http/json",
+  OTEL_SERVICE_NAME: service,
+  OTEL_TRACES_SAMPLER: "parentbased_always_on",
+  OTEL_BSP_SCHEDULE_DELAY: "50",
+});
+
+let receiver: OtlpReceiver;
+let fake: FakeUpstream;
+let gw: GatewayProcess;
+let worker: WorkerProcess;
+let key: string;
+
+const SERVER = 2;
+const CLIENT = 3;
+
+const traceparent = (traceId: string, spanId: string) => `00-${traceId}-${spanId}-01`;
+const hex = (bytes: number) =>
+  [...crypto.getRandomValues(new Uint8Array(bytes))].map((b) => b.toString(16).padStart(2, "0")).join("");
+
+function spansOf(traceId: string, count: number): Promise<ReceivedSpan[]> {
+  return waitFor(`${count} spans of trace ${traceId}`, () => {
+    const spans = receiver.spans.filter((s) => s.traceId === traceId);
+    return spans.length >= count ? spans : undefined;
+  });
+}
+
+beforeAll(async () => {
+  receiver = startOtlpReceiver();
+  fake = await startFakeUpstream();
+  gw = await spawnGateway({
+    env: otelEnv(receiver, "mindgw-gateway-test"),
+    config: {
+      providers: ["fake-a", "fake-b"].map((name) => ({ name, type: "openai", base_url: `${fake.url}/v1` })),
+      models: [
+        {
+          name: "m-direct",
+          routes: [
+            { provider: "fake-a", model: "fake-model" },
+            { provider: "fake-b", model: "fake-model" },
+          ],
+        },
+        { name: "m-worker", routes: [{ provider: "workers", model: "fake-model" }] },
+      ],
+      routing: { retries: 0 },
+    },
+  });
+  key = gw.adminKey ?? "";
+  const workerKey = await createKey(gw.url, key, { name: "fleet", role: "worker", models: ["*"] });
+  worker = spawnWorker({
+    gateway: gw.url,
+    token: workerKey,
+    upstream: `${fake.url}/v1`,
+    name: "w-trace",
+    models: ["fake-model"],
+    env: otelEnv(receiver, "mindgw-worker-test"),
+  });
+  await waitForWorkers(gw.url, key, ["w-trace"]);
+}, 60_000);
+
+afterAll(async () => {
+  await worker?.stop("SIGKILL");
+  await gw?.stop();
+  await fake?.stop();
+  await receiver?.stop();
+});
+
+describe("traces: OTLP export", () => {
+  test("a direct call: server span under the client's trace, one client span per attempt, failover visible", async () => {
+    const traceId = hex(16);
+    const callerSpan = hex(8);
+    fake.reset();
+    fake.enqueue({ status: 500 });
+    const res = await fetch(`${gw.url}/v1/chat/completions`, {
+      method: "POST",
+      headers: {
+        ...bearer(key),
+        traceparent: traceparent(traceId, callerSpan),
+        "x-request-id": "trace-direct",
+      },
+      body: chatBody("m-direct"),
+    });
+    expect(res.status).toBe(200);
+    const spans = await spansOf(traceId, 3);
+    const server = spans.find((s) => s.kind === SERVER);
+    expect(server).toMatchObject({
+      service: "mindgw-gateway-test",
+      name: "chat m-direct",
+      parentSpanId: callerSpan,
+      statusCode: 0,
+    });
+    expect(server?.attributes).toMatchObject({
+      "gen_ai.operation.name": "chat",
+      "gen_ai.request.model": "m-direct",
+      "gen_ai.response.model": "fake-model",
+      "gen_ai.provider.name": "openai",
+      "gen_ai.usage.input_tokens": 2,
+      "gen_ai.usage.output_tokens": 3,
+      "http.response.status_code": 200,
+      "mindgw.request_id": "trace-direct",
+      "mindgw.route": "provider:fake-b",
+    });
+    const attempts = spans.filter((s) => s.kind === CLIENT);
+    expect(attempts).toHaveLength(2);
+    const [failed, served] = [
+      attempts.find((s) => s.attributes["mindgw.route"] === "provider:fake-a"),
+      attempts.find((s) => s.attributes["mindgw.route"] === "provider:fake-b"),
+    ];
+    for (const attempt of [failed, served]) {
+      expect(attempt?.parentSpanId).toBe(server?.spanId ?? "-");
+      expect(attempt?.name).toBe("chat fake-model");
+      expect(attempt?.attributes["gen_ai.request.model"]).toBe("fake-model");
+    }
+    expect(failed).toMatchObject({ statusCode: 2 });
+    expect(failed?.attributes).toMatchObject({
+      "error.type": "upstream_error",
+      "mindgw.attempt.failover": false,
+    });
+    expect(served).toMatchObject({ statusCode: 0 });
+    expect(served?.attributes["mindgw.attempt.failover"]).toBe(true);
+    // Each upstream request names the attempt span that made it.
+    const seen = fake.requests.map((r) => r.headers.traceparent);
+    expect(seen).toEqual([
+      traceparent(traceId, failed?.spanId ?? ""),
+      traceparent(traceId, served?.spanId ?? ""),
+    ]);
+  });
+
+  test("through a worker: gateway → worker → upstream carry one trace, the worker's span in between", async () => {
+    const traceId = hex(16);
+    const callerSpan = hex(8);
+    fake.reset();
+    const res = await fetch(`${gw.url}/v1/chat/completions`, {
+      method: "POST",
+      headers: { ...bearer(key), traceparent: traceparent(traceId, callerSpan) },
+      body: chatBody("m-worker", "hello there", { stream: true }),
+    });
+    expect(res.status).toBe(200);
+    await res.text();
+    const spans = await spansOf(traceId, 3);
+    const server = spans.find((s) => s.kind === SERVER && s.service === "mindgw-gateway-test");
+    const attempt = spans.find((s) => s.kind === CLIENT);
+    const hop = spans.find((s) => s.service === "mindgw-worker-test");
+    expect(server?.parentSpanId).toBe(callerSpan);
+    expect(attempt?.parentSpanId).toBe(server?.spanId ?? "-");
+    expect(attempt?.attributes["mindgw.route"]).toBe("worker:w-trace");
+    expect(hop).toMatchObject({
+      kind: SERVER,
+      name: "chat fake-model",
+      parentSpanId: attempt?.spanId ?? "-",
+    });
+    expect(hop?.attributes).toMatchObject({
+      "gen_ai.request.model": "fake-model",
+      "mindgw.worker.name": "w-trace",
+      "http.response.status_code": 200,
+    });
+    expect(fake.requests.map((r) => r.headers.traceparent)).toEqual([
+      traceparent(traceId, hop?.spanId ?? ""),
+    ]);
+  });
+
+  test("a refused request still has its server span, marked with the status and no error status", async () => {
+    const traceId = hex(16);
+    const res = await fetch(`${gw.url}/v1/chat/completions`, {
+      method: "POST",
+      headers: { ...bearer("mgw_notakeynotakeynotakey"), traceparent: traceparent(traceId, hex(8)) },
+      body: chatBody("m-direct"),
+    });
+    expect(res.status).toBe(401);
+    const [span] = await spansOf(traceId, 1);
+    expect(span?.attributes).toMatchObject({
+      "http.response.status_code": 401,
+      "error.type": "unauthorized",
+    });
+    expect(span?.statusCode).toBe(0);
+  });
+});

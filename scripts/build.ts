@@ -1,9 +1,22 @@
 /**
  * Builds the single `dist/mindgw` executable. ink optionally imports react-devtools-core,
  * which is not installed; left unresolved the binary fails at start, so it is resolved to
- * an empty stub here.
+ * an empty stub here. The web UI (`/admin`) is bundled first and compiled in as text.
  */
 import type { BunPlugin } from "bun";
+import { buildUi } from "../src/http/admin-ui/build-ui.ts";
+
+const uiAssets = await buildUi();
+
+const embedUi: BunPlugin = {
+  name: "embed-admin-ui",
+  setup(build) {
+    build.onLoad({ filter: /admin-ui[\\/]embedded-assets\.ts$/ }, () => ({
+      contents: `export const EMBEDDED_ASSETS = ${JSON.stringify(uiAssets)};`,
+      loader: "ts",
+    }));
+  },
+};
 
 const stubDevtools: BunPlugin = {
   name: "stub-react-devtools-core",
@@ -24,11 +37,12 @@ const result = await Bun.build({
   compile: { outfile: "./dist/mindgw" },
   minify: true,
   sourcemap: "linked",
-  plugins: [stubDevtools],
+  plugins: [stubDevtools, embedUi],
   define: { "process.env.NODE_ENV": '"production"' },
 });
 if (!result.success) {
   for (const log of result.logs) console.error(log);
   process.exit(1);
 }
-console.log("built dist/mindgw");
+const uiBytes = uiAssets.reduce((sum, asset) => sum + Buffer.byteLength(asset.body), 0);
+console.log(`built dist/mindgw (admin UI: ${uiAssets.map((a) => a.name).join(", ")}; ${uiBytes} bytes)`);

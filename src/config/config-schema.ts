@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { jwtConfigSchema } from "../auth/jwt-config.ts";
+import { adminUiConfigSchema } from "../http/admin-ui/admin-ui-config.ts";
 import { LOG_FORMATS, LOG_LEVELS } from "../log/logger.ts";
 import { priceTableSchema } from "../pricing/price-table.ts";
 import { FALLBACK_CLASSES } from "../routing/fallback-on.ts";
@@ -226,6 +227,7 @@ export const configSchema = z.strictObject({
       max_message: size("1MB"),
     })
     .prefault({}),
+  admin_ui: adminUiConfigSchema.prefault({}),
 });
 
 export type Config = z.infer<typeof configSchema>;

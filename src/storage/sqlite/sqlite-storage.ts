@@ -1,6 +1,7 @@
 import type { Database } from "bun:sqlite";
 import type { Storage } from "../storage.ts";
 import { closeDatabase, type OpenDatabaseOptions, openDatabase } from "./open-database.ts";
+import { createSqliteAdminActionStore } from "./sqlite-admin-action-store.ts";
 import { createSqliteAuditStore, type SqliteAuditStore } from "./sqlite-audit-store.ts";
 import { createSqliteKeyStore } from "./sqlite-key-store.ts";
 import { createSqliteResponseStore } from "./sqlite-response-store.ts";
@@ -32,6 +33,7 @@ export function openSqliteStorage(path: string, options: OpenDatabaseOptions = {
       spend: createSqliteSpendStore(db),
       responses: createSqliteResponseStore(db),
       audit,
+      adminActions: createSqliteAdminActionStore(db),
       async close() {
         audit.close();
         closeDatabase(db);

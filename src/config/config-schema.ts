@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { jwtConfigSchema } from "../auth/jwt-config.ts";
+import { adminUiConfigSchema } from "../http/admin-ui/admin-ui-config.ts";
 import { LOG_FORMATS, LOG_LEVELS } from "../log/logger.ts";
 import { priceTableSchema } from "../pricing/price-table.ts";
 import { FALLBACK_CLASSES } from "../routing/fallback-on.ts";
@@ -162,7 +163,16 @@ export const configSchema = z.strictObject({
     .strictObject({
       driver: z.enum(["sqlite", "postgres"]).default("sqlite"),
       path: z.string().default("./data/mindgw.db"),
+      /** PostgreSQL connection URL (`driver: postgres`); several nodes share it. */
       url: z.string().optional(),
+      /** PostgreSQL: connections per node. */
+      pool: num(z.number().int().min(1).max(1000)).default(10),
+      /** PostgreSQL: the longest any one statement may run before the server cancels it. */
+      statement_timeout: duration("30s"),
+      /** PostgreSQL: how long opening a connection may take before the store counts as down. */
+      connect_timeout: duration("5s"),
+      /** PostgreSQL TLS, as libpq's `sslmode`; a `sslmode` in the URL wins. */
+      sslmode: z.enum(["disable", "prefer", "require", "verify-ca", "verify-full"]).default("prefer"),
       /** Stored Responses API answers (`previous_response_id` chains) older than this are deleted. */
       responses_retention: duration("30d"),
     })
@@ -222,6 +232,7 @@ export const configSchema = z.strictObject({
       max_message: size("1MB"),
     })
     .prefault({}),
+  admin_ui: adminUiConfigSchema.prefault({}),
 });
 
 export type Config = z.infer<typeof configSchema>;

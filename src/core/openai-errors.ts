@@ -43,6 +43,7 @@ const TYPE: Record<ErrorCode, string> = {
   unavailable: "service_unavailable",
   over_capacity: "service_unavailable",
   audit_unavailable: "service_unavailable",
+  storage_unavailable: "service_unavailable",
   internal_error: "server_error",
   client_closed: "invalid_request_error",
 };

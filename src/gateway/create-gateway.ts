@@ -1,12 +1,16 @@
 import { createAuditService } from "../audit/audit-service.ts";
+import { RequestStats } from "../audit/request-stats.ts";
 import type { Config } from "../config/config-schema.ts";
 import { type ConfigSource, fileConfigSource, staticConfigSource } from "../config/config-source.ts";
 import { attachSinks } from "../events/attach-sinks.ts";
+import { adminInsightRoutes } from "../http/admin/admin-insight-routes.ts";
 import { adminKeyRoutes } from "../http/admin/admin-key-routes.ts";
 import { adminRoutes } from "../http/admin/admin-routes.ts";
 import { adminStatus } from "../http/admin/admin-status.ts";
 import { tenantRoutes } from "../http/admin/tenant-routes.ts";
+import { createAdminUi } from "../http/admin-ui/admin-ui.ts";
 import { createApp } from "../http/create-app.ts";
+import { docsRoutes } from "../http/docs/docs-routes.ts";
 import { createFrontDoor, type FrontDoorDeps } from "../http/front-door.ts";
 import { Lifecycle } from "../http/lifecycle.ts";
 import { listModelsHandler } from "../http/models-route.ts";
@@ -16,8 +20,8 @@ import { createProvider } from "../providers/create-provider.ts";
 import { createUpstreamFetch } from "../providers/http/upstream-fetch.ts";
 import { RouteHealth } from "../routing/route-health.ts";
 import { createRouter } from "../routing/router.ts";
+import { openStorage } from "../storage/open-storage.ts";
 import { startResponseRetention } from "../storage/response-retention.ts";
-import { openSqliteStorage } from "../storage/sqlite/sqlite-storage.ts";
 import { gatewaySources } from "../telemetry/gateway-sources.ts";
 import { createTelemetry } from "../telemetry/telemetry.ts";
 import { bindTenant } from "../tenants/bind-tenant.ts";
@@ -29,6 +33,7 @@ import { buildAuth } from "./build-auth.ts";
 import { buildLimitsPolicy } from "./build-policy.ts";
 import { buildWorkers } from "./build-workers.ts";
 import type { Gateway, GatewayOptions } from "./gateway-options.ts";
+import { routingView } from "./routing-view.ts";
 import { RuntimeHolder } from "./runtime.ts";
 import { serveGateway } from "./serve-gateway.ts";
 
@@ -55,7 +60,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   const source = configSourceOf(options);
   const config = source.initial;
   const logger = options.logger ?? createLogger(config.log);
-  const storage = options.storage ?? openSqliteStorage(config.storage.path);
+  const storage = options.storage ?? (await openStorage(config.storage));
   const audit = createAuditService(config, storage.audit, logger, options.redactBody);
   const publish = audit.bus.publish.bind(audit.bus);
   const closeSinks = attachSinks(audit.bus, options.events ?? []);
@@ -74,6 +79,14 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   });
   const authenticate = bindTenant(auth.authenticate, () => runtime.current.config);
   const policy = options.policy ?? (await buildLimitsPolicy(config, storage.spend, logger));
+  const adminUi = createAdminUi({
+    config: () => runtime.current.config.admin_ui,
+    keys: storage.keys,
+    ...(storage.adminActions ? { actions: storage.adminActions } : {}),
+    logger,
+  });
+  const stats = new RequestStats();
+  void stats.follow(audit.bus);
   const telemetry = createTelemetry({
     config,
     logger,
@@ -98,7 +111,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   });
   const frontDoorDeps: FrontDoorDeps = {
     router,
-    authenticate,
+    authenticate: adminUi.authenticate(authenticate),
     limits: policy,
     observer: telemetry.observe(
       options.recordAudit === false
@@ -146,7 +159,22 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
           ]
         : []),
       ...telemetry.routes(frontDoor.guard),
-      adminKeyRoutes({ guard: frontDoor.guard, keyAdmin: auth.keyAdmin }),
+      docsRoutes(),
+      adminKeyRoutes({ guard: frontDoor.guard, keyAdmin: auth.keyAdmin, recordAction: adminUi.recordAction }),
+      adminUi.routes(frontDoor.guard),
+      adminInsightRoutes({
+        guard: frontDoor.guard,
+        stats: (window) => stats.series(Date.now(), window),
+        routing: () =>
+          routingView({
+            runtime: runtime.current,
+            health,
+            configPath: source.path,
+            workerModels: workers.registry.models(),
+          }),
+        actions: adminUi.actions,
+        spent: (keyId) => storage.spend.total(keyId),
+      }),
       tenantRoutes({
         guard: frontDoor.guard,
         tenants: () => runtime.current.config.tenants,
@@ -163,6 +191,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
           configVersion: () => runtime.current.version,
           configPath: source.path,
           lastReloadError: reload.lastError,
+          lastConfigEvent: () => stats.lastConfigEvent,
           auditHealthy: () => audit.refusal() === undefined || config.audit.fail_open,
         }),
       }),

@@ -138,5 +138,39 @@ export interface Storage {
   spend: SpendStore;
   responses: ResponseStore;
   audit: AuditStore;
+  /** Who changed what through `/admin`; an in-memory log is used when a backend has none. */
+  adminActions?: AdminActionStore;
   close(): Promise<void>;
+}
+
+/** One change an admin made (a key created, a sign-in): who did what, when, from where. */
+export interface AdminAction {
+  /** Epoch milliseconds. */
+  at: number;
+  /** Key name or OIDC user (email or subject). */
+  actor: string;
+  /** The actor's key id; null for an OIDC user. */
+  actorKeyId: string | null;
+  /** How the actor signed in: `key` (an admin key on the API), `session` (the web UI), `oidc`. */
+  via: string;
+  /** Dotted verb: `key.create`, `key.revoke`, `key.rotate`, `session.sign_in`, `session.sign_out`. */
+  action: string;
+  /** What the action was applied to (a key id), when anything. */
+  target: string | null;
+  /** A short, secret-free description of the change (a key's name and role, a grace period). */
+  detail: string | null;
+  clientIp: string | null;
+  requestId: string | null;
+}
+
+/** A stored action with its position: `id` grows with every append. */
+export interface StoredAdminAction extends AdminAction {
+  id: number;
+}
+
+/** The admin-action audit: append-only, read newest first in pages. */
+export interface AdminActionStore {
+  append(action: AdminAction): Promise<void>;
+  /** Up to `limit` actions with an id below `before` (all when absent), newest first. */
+  list(page: { before?: number; limit: number }): Promise<StoredAdminAction[]>;
 }

@@ -2,10 +2,13 @@ import { AwsV4Signer } from "aws4fetch";
 import { isJsonObject } from "../../core/dialect.ts";
 import { unsupportedOperation, upstreamError } from "../../core/gateway-error.ts";
 import { wantsUsage } from "../../translate/chat-chunk-builder.ts";
-import { driveChunkWriter } from "../../translate/drive-chunk-writer.ts";
 import { chatRequestToConverse } from "../../translate/openai-to-bedrock/chat-request-to-converse.ts";
 import { converseResponseToChat } from "../../translate/openai-to-bedrock/converse-response-to-chat.ts";
-import { ConverseChunkWriter } from "../../translate/openai-to-bedrock/converse-stream-to-chat.ts";
+import {
+  ConverseChunkWriter,
+  readConverseEvent,
+} from "../../translate/openai-to-bedrock/converse-stream-to-chat.ts";
+import { translateStream } from "../../translate/stream/stream-driver.ts";
 import { unreachable } from "../http/upstream-failure.ts";
 import type { Provider, ProviderCall, ProviderReply } from "../provider.ts";
 import { type AwsCredentialConfig, awsCredentialSource } from "./aws-credentials.ts";
@@ -88,7 +91,11 @@ export function createBedrockProvider(options: BedrockOptions): Provider {
       const events = converseEvents(options.name, response.body, call.signal);
       return {
         kind: "stream",
-        events: driveChunkWriter(events, new ConverseChunkWriter(id, model, wantsUsage(call.body))),
+        events: translateStream(
+          events,
+          readConverseEvent,
+          new ConverseChunkWriter(id, model, wantsUsage(call.body)),
+        ).events,
       };
     }
     const json: unknown = await response.json().catch(() => undefined);

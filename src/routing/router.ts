@@ -1,10 +1,11 @@
-import type { JsonObject, Operation } from "../core/dialect.ts";
+import { isJsonObject, type JsonObject, type Operation } from "../core/dialect.ts";
 import { clientClosed, GatewayError, notFound, toGatewayError, unavailable } from "../core/gateway-error.ts";
 import { DEFAULT_MAX_SSE_LINE } from "../core/sse.ts";
 import type { Usage } from "../core/usage.ts";
 import type { NativeRequest } from "../providers/provider.ts";
 import type { AttemptTelemetry, DispatchTelemetry } from "../telemetry/dispatch-telemetry.ts";
 import type { UnsupportedPolicy } from "../translate/dropped.ts";
+import { parseEventData } from "../translate/parse-body.ts";
 import { StreamUsageMeter } from "../translate/stream-usage-meter.ts";
 import { usageFromAnthropic, usageFromOpenAI } from "../translate/usage-mapping.ts";
 import { abortable } from "./abortable.ts";
@@ -18,7 +19,6 @@ import { orderRoutes } from "./order-routes.ts";
 import type { Route } from "./route.ts";
 import type { RouteHealth } from "./route-health.ts";
 import type { ModelPlan, RouteTable } from "./route-table.ts";
-import { sendShadow } from "./shadow.ts";
 import { spliceBody } from "./splice-body.ts";
 import { CLIENT_ROUTING_FIELDS, stripClientRouting } from "./strip-client-routing.ts";
 
@@ -55,6 +55,8 @@ export interface ReceivedRequest {
   readonly headers: Readonly<Record<string, string>>;
   /** With its `?`, or "". */
   readonly query: string;
+  /** The upstream path when it is not the operation's own (`/responses/compact`). */
+  readonly path?: string;
 }
 
 /** A committed answer: from here on nothing is retried, and bytes may reach the client. */
@@ -85,6 +87,12 @@ export interface RouterDeps {
   };
   readonly log: (line: string) => void;
   readonly random?: () => number;
+  /**
+   * Mirrors a sampled request to its model's shadow route, off the client's path (shadow/).
+   * Called once the primary has committed; returns the answer to hand the client (the same, or
+   * one that also reports the primary's answer for comparison). Must not wait or throw.
+   */
+  readonly shadow?: (route: Route, request: DispatchRequest, primary: Dispatched) => Dispatched;
 }
 
 export type Router = (request: DispatchRequest) => Promise<Dispatched>;
@@ -142,8 +150,7 @@ export function createRouter(deps: RouterDeps): Router {
             maxLine,
             observed,
           });
-          maybeShadow(plan, request, deps, random);
-          return dispatched;
+          return maybeShadow(plan, request, deps, random, dispatched);
         } catch (error) {
           if (request.signal.aborted) throw abortReason(request.signal);
           const failure = toGatewayError(error);
@@ -253,14 +260,16 @@ async function attempt(
       dropped: adapted.dropped ?? [],
     };
     if (reply.kind === "http") {
+      const answered = adapted.native?.answered;
       const answer = await readNativeReply(reply.response, {
         label: route.label,
         attempt,
         stream: request.stream,
         maxLine,
-        onUsage: pass,
+        onUsage: answered ? storing(pass, answered) : pass,
         usageOf,
         done,
+        ...(answered ? { onBody: answered } : {}),
       });
       health.succeeded(route.key, performance.now() - started);
       observed?.settled(undefined, common.route);
@@ -305,10 +314,27 @@ async function attempt(
  */
 function nativeRequest(received: ReceivedRequest, body: JsonObject, adapted: AdaptedCall): NativeRequest {
   const steered = CLIENT_ROUTING_FIELDS.some((field) => field in received.body);
-  const bytes = steered
-    ? undefined
-    : spliceBody(received.bytes, received.body, String(body.model), adapted.native?.forcedUsage === true);
-  return { headers: received.headers, query: received.query, ...(bytes ? { bytes } : {}) };
+  const bytes =
+    steered || adapted.native?.rewritten
+      ? undefined
+      : spliceBody(received.bytes, received.body, String(body.model), adapted.native?.forcedUsage === true);
+  return {
+    headers: received.headers,
+    query: received.query,
+    ...(bytes ? { bytes } : {}),
+    ...(received.path ? { path: received.path } : {}),
+  };
+}
+
+/** A native Responses stream's `response.completed` event carries the response to store (and usage). */
+function storing(pass: Pass, answered: (response: JsonObject) => void): Pass {
+  return (event) => {
+    if (event.event === "response.completed") {
+      const parsed = parseEventData(event.data);
+      if (isJsonObject(parsed) && isJsonObject(parsed.response)) answered(parsed.response);
+    }
+    return pass(event);
+  };
 }
 
 /** Why the caller's signal ended the request: a reason it carries (a revoked key), or the client left. */
@@ -325,8 +351,10 @@ function maybeShadow(
   request: DispatchRequest,
   deps: RouterDeps,
   random: () => number,
-): void {
-  if (plan.shadow && random() < plan.shadow.sample) sendShadow(plan.shadow.route, request, deps.log);
+  primary: Dispatched,
+): Dispatched {
+  if (!deps.shadow || !plan.shadow || random() >= plan.shadow.sample) return primary;
+  return deps.shadow(plan.shadow.route, request, primary);
 }
 
 /** Every route was ruled out before an attempt: the prompt cannot fit any of their windows. */

@@ -94,7 +94,13 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     config,
     logger,
     bus: audit.bus,
-    sources: gatewaySources({ lifecycle, health, registry: workers.registry, audit }),
+    sources: gatewaySources({
+      lifecycle,
+      health,
+      registry: workers.registry,
+      audit,
+      tenants: () => runtime.current.config.tenants,
+    }),
     routes: (model) => runtime.current.table.resolve(model) !== undefined,
     onAuditFlush: (listener) => audit.onFlush(listener),
     tracer: options.tracing?.tracer,
@@ -148,7 +154,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   const app = createApp({
     serveModel: frontDoor.serveModel,
     listModels: listModelsHandler({ guard: frontDoor.guard, modelNames }),
-    mounts: buildAppMounts(config.apps, frontDoorDeps, modelNames),
+    mounts: buildAppMounts(config.apps, frontDoorDeps, modelNames, () => runtime.current.providers),
     ready: () => !lifecycle.isDraining && audit.refusal() === undefined,
     unrouted: frontDoor.reject,
     websocket: workerWebSocketConfig(config.workers.max_message),
@@ -156,7 +162,14 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       ...(config.workers.enabled ? [workers.endpoint(authenticate, auth.sessions)] : []),
       // With apps, stored responses are read through the OpenAI apps' prefixes only.
       ...(config.apps.length === 0
-        ? [responsesRoutes({ guard: frontDoor.guard, store: storage.responses })]
+        ? [
+            responsesRoutes({
+              guard: frontDoor.guard,
+              store: storage.responses,
+              serveModel: frontDoor.serveModel,
+              providers: () => runtime.current.providers,
+            }),
+          ]
         : []),
       ...telemetry.routes(frontDoor.guard),
       docsRoutes(),

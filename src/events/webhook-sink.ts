@@ -110,8 +110,9 @@ export function createWebhookSink(options: WebhookSinkOptions): WebhookSink {
         return;
       }
       if (status !== 0 && !retryable(status)) return drop(batch.length, "rejected");
-      if (attempt >= maxAttempts || closing)
-        return drop(batch.length, closing ? "closed" : "retries_exhausted");
+      // A batch that used its last try ran out of retries, even if the sink began closing meanwhile.
+      if (attempt >= maxAttempts) return drop(batch.length, "retries_exhausted");
+      if (closing) return drop(batch.length, "closed");
       const wait = backoffMs * 2 ** (attempt - 1) * (0.5 + random() / 2);
       await new Promise<void>((resolve) => {
         const t = setTimeout(resolve, wait);

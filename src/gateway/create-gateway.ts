@@ -6,6 +6,7 @@ import { adminKeyRoutes } from "../http/admin/admin-key-routes.ts";
 import { adminRoutes } from "../http/admin/admin-routes.ts";
 import { adminStatus } from "../http/admin/admin-status.ts";
 import { tenantRoutes } from "../http/admin/tenant-routes.ts";
+import { ClientSlots } from "../http/client-slots.ts";
 import { createApp } from "../http/create-app.ts";
 import { createFrontDoor, type FrontDoorDeps } from "../http/front-door.ts";
 import { Lifecycle } from "../http/lifecycle.ts";
@@ -93,6 +94,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       backoffMs: runtime.current.config.routing.backoff,
       unsupported: runtime.current.config.translation.unsupported,
       maxSseLine: runtime.current.config.routing.max_sse_line,
+      maxUpstreamBody: runtime.current.config.routing.max_upstream_body,
     }),
     log: (line) => logger.warn(line),
   });
@@ -110,6 +112,8 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     ),
     lifecycle,
     maxBody: () => runtime.current.config.server.max_body,
+    bodyTimeout: () => runtime.current.config.server.body_timeout,
+    clientSlots: new ClientSlots(() => runtime.current.config.server.max_client_requests),
     captureBodies: () => runtime.current.config.audit.bodies,
     logger,
     refusal: () => audit.refusal(),

@@ -6,6 +6,7 @@ import { driveChunkWriter } from "../../translate/drive-chunk-writer.ts";
 import { chatRequestToConverse } from "../../translate/openai-to-bedrock/chat-request-to-converse.ts";
 import { converseResponseToChat } from "../../translate/openai-to-bedrock/converse-response-to-chat.ts";
 import { ConverseChunkWriter } from "../../translate/openai-to-bedrock/converse-stream-to-chat.ts";
+import { DEFAULT_MAX_UPSTREAM_BODY, readBounded, readErrorText } from "../http/read-bounded.ts";
 import { unreachable } from "../http/upstream-failure.ts";
 import type { Provider, ProviderCall, ProviderReply } from "../provider.ts";
 import { type AwsCredentialConfig, awsCredentialSource } from "./aws-credentials.ts";
@@ -74,7 +75,7 @@ export function createBedrockProvider(options: BedrockOptions): Provider {
     }
     const id = `chatcmpl-${call.requestId}`;
     if (!response.ok) {
-      const text = await response.text().catch(() => "");
+      const text = await readErrorText(response, options.name);
       const type = response.headers.get("x-amzn-errortype") ?? "";
       throw bedrockFailure(options.name, response.status, type, bedrockErrorMessage(text));
     }
@@ -85,7 +86,18 @@ export function createBedrockProvider(options: BedrockOptions): Provider {
         events: driveChunkWriter(events, new ConverseChunkWriter(id, model, wantsUsage(call.body))),
       };
     }
-    const json: unknown = await response.json().catch(() => undefined);
+    const bytes = await readBounded(
+      response,
+      call.maxBody ?? DEFAULT_MAX_UPSTREAM_BODY,
+      options.name,
+      "refuse",
+    );
+    let json: unknown;
+    try {
+      json = JSON.parse(new TextDecoder().decode(bytes));
+    } catch {
+      json = undefined;
+    }
     if (!isJsonObject(json)) throw upstreamError(`upstream ${options.name} sent a body that is not JSON`);
     return { kind: "json", body: converseResponseToChat(json, model, id) };
   }

@@ -48,7 +48,7 @@ async function sourceFor(options: AuditOptions): Promise<AuditSource> {
     if (!adminKey) throw new UsageError("--gateway needs --admin-key or MINDGW_ADMIN_KEY");
     return remoteAudit(gateway, adminKey);
   }
-  return localAudit((await resolveConfig(options.config)).config);
+  return await localAudit((await resolveConfig(options.config)).config);
 }
 
 /** The query fields the user gave, checked with the API's own schema before anything runs. */
@@ -82,7 +82,7 @@ async function withSource(options: AuditOptions, run: (source: AuditSource) => P
   try {
     await run(source);
   } finally {
-    source.close();
+    await source.close();
   }
 }
 

@@ -1,7 +1,9 @@
 import { z } from "zod";
 import { jwtConfigSchema } from "../auth/jwt-config.ts";
+import { adminUiConfigSchema } from "../http/admin-ui/admin-ui-config.ts";
 import { LOG_FORMATS, LOG_LEVELS } from "../log/logger.ts";
 import { priceTableSchema } from "../pricing/price-table.ts";
+import { FALLBACK_CLASSES } from "../routing/fallback-on.ts";
 import { appsSchema } from "./app-config.ts";
 import { checkCloudProvider, cloudProviderFields } from "./cloud-provider-fields.ts";
 import { tenantsSchema } from "./tenant-config.ts";
@@ -96,6 +98,8 @@ const routeSchema = z.strictObject({
   model: z.string().min(1),
   weight: num(z.number().positive()).default(1),
   timeouts: partialTimeouts.optional(),
+  /** The upstream model's context window in tokens; default: the model catalogue's figure. */
+  context_window: num(z.number().int().positive()).optional(),
 });
 
 export const STRATEGIES = ["priority", "weighted", "least-busy", "latency"] as const;
@@ -105,6 +109,8 @@ const modelSchema = z.strictObject({
   strategy: z.enum(STRATEGIES).default("priority"),
   /** Lets keys and tenants with a budget use this model although no price covers it. */
   allow_unpriced: bool().default(false),
+  /** Fail over to the next route on these, which retrying the same route cannot cure. */
+  fallback_on: z.array(z.enum(FALLBACK_CLASSES)).default([]),
   routes: z.array(routeSchema).min(1),
   shadow: z
     .strictObject({
@@ -162,7 +168,16 @@ export const configSchema = z.strictObject({
     .strictObject({
       driver: z.enum(["sqlite", "postgres"]).default("sqlite"),
       path: z.string().default("./data/mindgw.db"),
+      /** PostgreSQL connection URL (`driver: postgres`); several nodes share it. */
       url: z.string().optional(),
+      /** PostgreSQL: connections per node. */
+      pool: num(z.number().int().min(1).max(1000)).default(10),
+      /** PostgreSQL: the longest any one statement may run before the server cancels it. */
+      statement_timeout: duration("30s"),
+      /** PostgreSQL: how long opening a connection may take before the store counts as down. */
+      connect_timeout: duration("5s"),
+      /** PostgreSQL TLS, as libpq's `sslmode`; a `sslmode` in the URL wins. */
+      sslmode: z.enum(["disable", "prefer", "require", "verify-ca", "verify-full"]).default("prefer"),
       /** Stored Responses API answers (`previous_response_id` chains) older than this are deleted. */
       responses_retention: duration("30d"),
     })
@@ -203,6 +218,19 @@ export const configSchema = z.strictObject({
     .prefault({}),
   /** Groups of keys bound as a whole: models, rpm, tpm and budget over all their keys. */
   tenants: tenantsSchema,
+  /** How shadow copies (models[].shadow) run and are kept; see shadow/. */
+  shadow: z
+    .strictObject({
+      /** Shadow calls in flight at once; a sampled request over the cap is shed (counted), never queued. */
+      max_concurrent: num(z.number().int().min(1).max(10_000)).default(16),
+      /** A shadow call's own bound, whole answer included; it never waits on the client's. */
+      timeout: duration("60s"),
+      /** The most of each answer kept with a pair (only with `audit.bodies: true`). */
+      max_answer: size("16KB"),
+      /** Pairs older than this are deleted. */
+      retention: duration("30d"),
+    })
+    .prefault({}),
   /** Front doors mounted under path prefixes; without any, every front door is at the root. */
   apps: appsSchema,
   /** USD per million tokens, by client-facing model name; budgets use these. */
@@ -224,6 +252,7 @@ export const configSchema = z.strictObject({
       max_message: size("1MB"),
     })
     .prefault({}),
+  admin_ui: adminUiConfigSchema.prefault({}),
 });
 
 export type Config = z.infer<typeof configSchema>;

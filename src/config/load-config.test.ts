@@ -176,13 +176,16 @@ describe("parseConfig: messages name the path", () => {
     expect(found.some((p) => p.startsWith("providers[0].base_url: "))).toBe(true);
   });
 
-  test("the reserved provider name and an unavailable storage driver", () => {
+  test("the reserved provider name and postgres without a url", () => {
     expect(problems({ providers: [{ name: "workers", type: "mock" }] })).toEqual([
       'providers[0].name: "workers" is reserved for connected workers',
     ]);
     expect(problems({ storage: { driver: "postgres" } })).toEqual([
-      "storage.driver: postgres is not available in this version; use sqlite",
+      "storage.url: required with driver: postgres (postgres://user:pass@host:5432/db)",
     ]);
+    expect(parseConfig({ storage: { driver: "postgres", url: "postgres://db/mindgw" } }).storage.driver).toBe(
+      "postgres",
+    );
   });
 
   test("an unset variable names where it was used", () => {

@@ -90,8 +90,8 @@ function crossCheck(config: Config): string[] {
     }
   });
   problems.push(...tenantCrossCheck(config));
-  if (config.storage.driver === "postgres") {
-    problems.push("storage.driver: postgres is not available in this version; use sqlite");
+  if (config.storage.driver === "postgres" && !config.storage.url) {
+    problems.push("storage.url: required with driver: postgres (postgres://user:pass@host:5432/db)");
   }
   return problems;
 }

@@ -43,6 +43,7 @@ const TYPE: Record<ErrorCode, AnthropicErrorType> = {
   unavailable: "overloaded_error",
   over_capacity: "overloaded_error",
   audit_unavailable: "overloaded_error",
+  storage_unavailable: "overloaded_error",
   internal_error: "api_error",
   client_closed: "invalid_request_error",
 };

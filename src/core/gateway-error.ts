@@ -27,6 +27,8 @@ export type ErrorCode =
   | "worker_lost"
   | "unavailable"
   | "audit_unavailable"
+  /** The shared database (PostgreSQL) cannot be reached; the gateway reconnects by itself. */
+  | "storage_unavailable"
   /** The gateway is at `server.max_concurrent_requests`; sent at once, never queued. */
   | "over_capacity"
   | "internal_error"

@@ -43,6 +43,7 @@ const TYPE: Record<ErrorCode, string> = {
   unavailable: "service_unavailable",
   over_capacity: "service_unavailable",
   audit_unavailable: "service_unavailable",
+  storage_unavailable: "service_unavailable",
   internal_error: "server_error",
   client_closed: "invalid_request_error",
 };
@@ -118,7 +119,14 @@ export function readOpenAIError(body: unknown): ReadOpenAIError | undefined {
 /** The gateway's code for a caller-fault OpenAI upstream error (4xx other than 401/403/429). */
 export function codeFromOpenAI(status: number, error: ReadOpenAIError | undefined): ErrorCode {
   if (error?.code === "context_length_exceeded") return "context_length_exceeded";
+  // vLLM, llama.cpp and Gemini say it only in words.
+  if (status === 400 && error?.message && CONTEXT_TOO_LONG.test(error.message))
+    return "context_length_exceeded";
   if (status === 404) return "model_not_found";
   if (status === 413) return "payload_too_large";
   return "invalid_request";
 }
+
+/** How upstreams without OpenAI's code say a prompt does not fit (vLLM, Gemini, Bedrock, llama.cpp). */
+export const CONTEXT_TOO_LONG =
+  /maximum context length|context (length|window) (is )?exceeded|exceeds the (maximum number of tokens|context)|input is too long|prompt is too long|too many tokens/i;

@@ -1,13 +1,18 @@
 import { createAuditService } from "../audit/audit-service.ts";
+import { RequestStats } from "../audit/request-stats.ts";
 import type { Config } from "../config/config-schema.ts";
 import { type ConfigSource, fileConfigSource, staticConfigSource } from "../config/config-source.ts";
 import { attachSinks } from "../events/attach-sinks.ts";
+import { adminInsightRoutes } from "../http/admin/admin-insight-routes.ts";
 import { adminKeyRoutes } from "../http/admin/admin-key-routes.ts";
 import { adminRoutes } from "../http/admin/admin-routes.ts";
 import { adminStatus } from "../http/admin/admin-status.ts";
+import { shadowRoutes } from "../http/admin/shadow-routes.ts";
 import { tenantRoutes } from "../http/admin/tenant-routes.ts";
+import { createAdminUi } from "../http/admin-ui/admin-ui.ts";
 import { ClientSlots } from "../http/client-slots.ts";
 import { createApp } from "../http/create-app.ts";
+import { docsRoutes } from "../http/docs/docs-routes.ts";
 import { createFrontDoor, type FrontDoorDeps } from "../http/front-door.ts";
 import { Lifecycle } from "../http/lifecycle.ts";
 import { listModelsHandler } from "../http/models-route.ts";
@@ -17,8 +22,8 @@ import { createProvider } from "../providers/create-provider.ts";
 import { createUpstreamFetch } from "../providers/http/upstream-fetch.ts";
 import { RouteHealth } from "../routing/route-health.ts";
 import { createRouter } from "../routing/router.ts";
+import { openStorage } from "../storage/open-storage.ts";
 import { startResponseRetention } from "../storage/response-retention.ts";
-import { openSqliteStorage } from "../storage/sqlite/sqlite-storage.ts";
 import { gatewaySources } from "../telemetry/gateway-sources.ts";
 import { createTelemetry } from "../telemetry/telemetry.ts";
 import { bindTenant } from "../tenants/bind-tenant.ts";
@@ -28,8 +33,10 @@ import { createReloadPolicy } from "./apply-reload.ts";
 import { buildAppMounts } from "./build-apps.ts";
 import { buildAuth } from "./build-auth.ts";
 import { buildLimitsPolicy } from "./build-policy.ts";
+import { buildShadow } from "./build-shadow.ts";
 import { buildWorkers } from "./build-workers.ts";
 import type { Gateway, GatewayOptions } from "./gateway-options.ts";
+import { routingView } from "./routing-view.ts";
 import { RuntimeHolder } from "./runtime.ts";
 import { serveGateway } from "./serve-gateway.ts";
 
@@ -56,7 +63,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   const source = configSourceOf(options);
   const config = source.initial;
   const logger = options.logger ?? createLogger(config.log);
-  const storage = options.storage ?? openSqliteStorage(config.storage.path);
+  const storage = options.storage ?? (await openStorage(config.storage));
   const audit = createAuditService(config, storage.audit, logger, options.redactBody);
   const publish = audit.bus.publish.bind(audit.bus);
   const closeSinks = attachSinks(audit.bus, options.events ?? []);
@@ -75,6 +82,14 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   });
   const authenticate = bindTenant(auth.authenticate, () => runtime.current.config);
   const policy = options.policy ?? (await buildLimitsPolicy(config, storage.spend, logger));
+  const adminUi = createAdminUi({
+    config: () => runtime.current.config.admin_ui,
+    keys: storage.keys,
+    ...(storage.adminActions ? { actions: storage.adminActions } : {}),
+    logger,
+  });
+  const stats = new RequestStats();
+  void stats.follow(audit.bus);
   const telemetry = createTelemetry({
     config,
     logger,
@@ -86,6 +101,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     captureContent: options.tracing?.captureContent ?? false,
   });
 
+  const shadow = buildShadow(() => runtime.current.config, storage.shadow, logger, options.redactBody);
   const router = createRouter({
     table: () => runtime.current.table,
     health,
@@ -97,18 +113,21 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       maxUpstreamBody: runtime.current.config.routing.max_upstream_body,
     }),
     log: (line) => logger.warn(line),
+    shadow: shadow.hook,
   });
   const frontDoorDeps: FrontDoorDeps = {
     router,
-    authenticate,
+    authenticate: adminUi.authenticate(authenticate),
     limits: policy,
-    observer: telemetry.observe(
-      options.recordAudit === false
-        ? {
-            started: audit.observer.started,
-            finished: (record) => publish({ type: "request.finished", at: Date.now(), record }),
-          }
-        : audit.observer,
+    observer: shadow.observe(
+      telemetry.observe(
+        options.recordAudit === false
+          ? {
+              started: audit.observer.started,
+              finished: (record) => publish({ type: "request.finished", at: Date.now(), record }),
+            }
+          : audit.observer,
+      ),
     ),
     lifecycle,
     maxBody: () => runtime.current.config.server.max_body,
@@ -143,13 +162,29 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
         ? [responsesRoutes({ guard: frontDoor.guard, store: storage.responses })]
         : []),
       ...telemetry.routes(frontDoor.guard),
-      adminKeyRoutes({ guard: frontDoor.guard, keyAdmin: auth.keyAdmin }),
+      docsRoutes(),
+      adminKeyRoutes({ guard: frontDoor.guard, keyAdmin: auth.keyAdmin, recordAction: adminUi.recordAction }),
+      adminUi.routes(frontDoor.guard),
+      adminInsightRoutes({
+        guard: frontDoor.guard,
+        stats: (window) => stats.series(Date.now(), window),
+        routing: () =>
+          routingView({
+            runtime: runtime.current,
+            health,
+            configPath: source.path,
+            workerModels: workers.registry.models(),
+          }),
+        actions: adminUi.actions,
+        spent: (keyId) => storage.spend.total(keyId),
+      }),
       tenantRoutes({
         guard: frontDoor.guard,
         tenants: () => runtime.current.config.tenants,
         audit: storage.audit,
         countKeys: async (tenant) => (await storage.keys.list({ tenant })).length,
       }),
+      shadowRoutes({ guard: frontDoor.guard, store: storage.shadow, shed: shadow.shed }),
       adminRoutes({
         guard: frontDoor.guard,
         audit,
@@ -160,6 +195,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
           configVersion: () => runtime.current.version,
           configPath: source.path,
           lastReloadError: reload.lastError,
+          lastConfigEvent: () => stats.lastConfigEvent,
           auditHealthy: () => audit.refusal() === undefined || config.audit.fail_open,
         }),
       }),
@@ -174,6 +210,13 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       logger.warn(`pruning stored responses failed: ${error instanceof Error ? error.message : "error"}`),
   );
 
+  const shadowStore = storage.shadow;
+  const stopShadowRetention = shadowStore
+    ? startResponseRetention(shadowStore, config.shadow.retention, (error) =>
+        logger.warn(`pruning shadow pairs failed: ${error instanceof Error ? error.message : "error"}`),
+      )
+    : () => {};
+
   return serveGateway({
     app,
     reload: () => source.reload?.() ?? Promise.resolve(false),
@@ -183,12 +226,13 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     logger,
     // Live event streams never end on their own; close them so the drain is not held up and
     // `mindgw tail` reconnects to the gateway's successor at once.
-    beforeDrain: [stopWatching, stopResponseRetention, () => audit.bus.closeAll()],
+    beforeDrain: [stopWatching, stopResponseRetention, stopShadowRetention, () => audit.bus.closeAll()],
     afterDrain: [
       () => telemetry.close(),
       () => workers.registry.close(),
       () => auth.close(),
       () => policy.close?.(),
+      () => shadow.close(),
       () => audit.close(),
       closeSinks,
       () => storage.close(),

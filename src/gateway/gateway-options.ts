@@ -28,7 +28,7 @@ export type GatewayConfigOption =
 export type GatewayOptions = GatewayConfigOption & {
   /** Authentication for every client and admin call. Default: API keys and (when configured) JWTs. */
   auth?: Authenticator;
-  /** Every store the gateway keeps, audit included. Default: SQLite at `storage.path`. */
+  /** Every store the gateway keeps, audit included. Default: what `storage.driver` names. */
   storage?: Storage;
   /** Where gateway events go besides the in-process bus (`/admin/api/events`). Default: nowhere. */
   events?: readonly EventSink[];

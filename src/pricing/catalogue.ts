@@ -77,3 +77,12 @@ export function catalogueCost(model: string, providerId: string, usage: Usage): 
   );
   return result && result.provider.id === providerId ? result.total_price : undefined;
 }
+
+/** The catalogue's context window for a route's upstream model on its provider. */
+export function catalogueContextWindow(
+  provider: { type: string; preset?: string | undefined },
+  model: string,
+): number | undefined {
+  const providerId = catalogueProviderId(provider.type, provider.preset);
+  return providerId ? catalogueEntry(model, providerId)?.contextWindow : undefined;
+}

@@ -118,7 +118,7 @@ describe("ByteRelay", () => {
     for (let i = 0; i <= length; i++) {
       const { source, meter } = relay(upstream(splitAt(ANTHROPIC_STREAM, i)), "anthropic");
       expect(text(await readAll(source))).toBe(ANTHROPIC_STREAM);
-      expect(meter.usage).toEqual({ inputTokens: 25, outputTokens: 9 });
+      expect(meter.usage).toEqual({ inputTokens: 25, outputTokens: 9, cachedInputTokens: 5 });
     }
   });
 

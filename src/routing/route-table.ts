@@ -1,6 +1,8 @@
 import type { Config, RouteConfig, Timeouts } from "../config/config-schema.ts";
 import { WORKERS_PROVIDER } from "../config/config-schema.ts";
+import { catalogueContextWindow } from "../pricing/catalogue.ts";
 import type { AttemptTimeouts, Provider } from "../providers/provider.ts";
+import type { FallbackClass } from "./fallback-on.ts";
 import type { Strategy } from "./order-routes.ts";
 import type { Route } from "./route.ts";
 
@@ -14,6 +16,8 @@ export interface WorkerDirectory {
 export interface ModelPlan {
   readonly strategy: Strategy;
   readonly routes: readonly Route[];
+  /** Failures to fail over on at once (`fallback_on`); empty for worker-only models. */
+  readonly fallbackOn?: ReadonlySet<FallbackClass>;
   readonly shadow?: { readonly route: Route; readonly sample: number };
 }
 
@@ -41,6 +45,7 @@ export class RouteTable {
       this.plans.set(model.name, {
         strategy: model.strategy,
         routes,
+        fallbackOn: new Set(model.fallback_on),
         ...(model.shadow && shadowRoute
           ? { shadow: { route: shadowRoute, sample: model.shadow.sample } }
           : {}),
@@ -73,7 +78,11 @@ export class RouteTable {
     if (!provider) return undefined;
     const providerConfig = this.config.providers.find((p) => p.name === route.provider);
     const timeouts = { ...this.config.routing.timeouts, ...providerConfig?.timeouts, ...route.timeouts };
+    const contextWindow =
+      route.context_window ??
+      (providerConfig ? catalogueContextWindow(providerConfig, route.model) : undefined);
     return {
+      ...(contextWindow ? { contextWindow } : {}),
       provider,
       upstreamModel: route.model,
       weight: route.weight,

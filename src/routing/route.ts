@@ -10,4 +10,6 @@ export interface Route {
   readonly key: string;
   /** What audit rows and logs show: `provider:<name>` or `worker:<name>`. */
   readonly label: string;
+  /** The upstream model's context window in tokens, where config or the catalogue knows it. */
+  readonly contextWindow?: number;
 }

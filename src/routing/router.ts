@@ -11,13 +11,14 @@ import { usageFromAnthropic, usageFromOpenAI } from "../translate/usage-mapping.
 import { abortable } from "./abortable.ts";
 import { type AdaptedCall, adaptDialect, type ResponsesContext } from "./adapt-dialect.ts";
 import { Attempt } from "./attempt.ts";
+import { fitsContext } from "./context-fit.ts";
 import { EventChunks, EventReader, type Pass } from "./event-chunks.ts";
+import { fallbackClassOf } from "./fallback-on.ts";
 import { type ClientReply, readNativeReply } from "./native-reply.ts";
 import { orderRoutes } from "./order-routes.ts";
 import type { Route } from "./route.ts";
 import type { RouteHealth } from "./route-health.ts";
 import type { ModelPlan, RouteTable } from "./route-table.ts";
-import { sendShadow } from "./shadow.ts";
 import { spliceBody } from "./splice-body.ts";
 import { CLIENT_ROUTING_FIELDS, stripClientRouting } from "./strip-client-routing.ts";
 
@@ -86,6 +87,12 @@ export interface RouterDeps {
   };
   readonly log: (line: string) => void;
   readonly random?: () => number;
+  /**
+   * Mirrors a sampled request to its model's shadow route, off the client's path (shadow/).
+   * Called once the primary has committed; returns the answer to hand the client (the same, or
+   * one that also reports the primary's answer for comparison). Must not wait or throw.
+   */
+  readonly shadow?: (route: Route, request: DispatchRequest, primary: Dispatched) => Dispatched;
 }
 
 export type Router = (request: DispatchRequest) => Promise<Dispatched>;
@@ -114,7 +121,17 @@ export function createRouter(deps: RouterDeps): Router {
     } = deps.policy();
     let lastError: GatewayError | undefined;
     let attempts = 0;
+    // A window known too small (estimated before trying, or refused by an upstream) rules out
+    // every route whose window is no larger.
+    let tooSmall = 0;
+    let skipped: GatewayError | undefined;
     for (const route of orderRoutes(plan.routes, plan.strategy, deps.health, random)) {
+      const window = route.contextWindow;
+      if (window !== undefined && (window <= tooSmall || !fitsContext(request.body, window))) {
+        tooSmall = Math.max(tooSmall, window);
+        skipped ??= contextTooLong(request.model, window);
+        continue;
+      }
       for (let retry = 0; retry <= retries; retry++) {
         if (request.signal.aborted) throw abortReason(request.signal);
         if (!deps.health.admit(route.key)) break;
@@ -135,8 +152,7 @@ export function createRouter(deps: RouterDeps): Router {
             maxBody,
             observed,
           });
-          maybeShadow(plan, request, deps, random);
-          return dispatched;
+          return maybeShadow(plan, request, deps, random, dispatched);
         } catch (error) {
           if (request.signal.aborted) throw abortReason(request.signal);
           const failure = toGatewayError(error);
@@ -146,17 +162,21 @@ export function createRouter(deps: RouterDeps): Router {
             lastError ??= failure;
             break;
           }
-          if (!failure.retryable) throw failure;
+          const fallback = fallbackClassOf(failure);
+          const failOver = fallback !== undefined && plan.fallbackOn?.has(fallback) === true;
+          if (!failure.retryable && !failOver) throw failure;
           lastError = failure;
+          if (fallback === "context_length" && window !== undefined) tooSmall = Math.max(tooSmall, window);
           deps.log(
             `[${request.requestId}] route ${route.label} (${route.upstreamModel}) failed: ${failure.message}`,
           );
-          if (failure.code === "no_route_available") break;
+          if (failure.code === "no_route_available" || failOver) break;
         }
       }
     }
     throw (
       lastError ??
+      skipped ??
       unavailable(
         `every route for model ${request.model} is temporarily out of service`,
         "no_route_available",
@@ -321,6 +341,17 @@ function maybeShadow(
   request: DispatchRequest,
   deps: RouterDeps,
   random: () => number,
-): void {
-  if (plan.shadow && random() < plan.shadow.sample) sendShadow(plan.shadow.route, request, deps.log);
+  primary: Dispatched,
+): Dispatched {
+  if (!deps.shadow || !plan.shadow || random() >= plan.shadow.sample) return primary;
+  return deps.shadow(plan.shadow.route, request, primary);
 }
+
+/** Every route was ruled out before an attempt: the prompt cannot fit any of their windows. */
+const contextTooLong = (model: string, window: number) =>
+  new GatewayError({
+    status: 400,
+    code: "context_length_exceeded",
+    param: "messages",
+    message: `This model's maximum context length is ${window} tokens: the prompt and the requested answer do not fit any route of model ${model}.`,
+  });

@@ -5,6 +5,7 @@ import OpenAI from "openai";
 import { type FakeCloud, startFakeCloud } from "../fake-cloud/fake-cloud.ts";
 import { type GatewayProcess, spawnGateway } from "./harness/spawn-gateway.ts";
 import { tempDir } from "./harness/temp-dir.ts";
+import { waitFor } from "./harness/wait-for.ts";
 
 // The cloud provider types (azure, bedrock, gemini, vertex) through the compiled binary, against
 // fakes of each vendor's wire format that check credentials the way the vendor does (SigV4
@@ -107,6 +108,21 @@ beforeAll(async () => {
         { name: "nova", routes: [{ provider: "br-web", model: "amazon.nova-lite-v1:0" }] },
         { name: "gemini-flash", routes: [{ provider: "gm", model: "gemini-2.5-flash" }] },
         { name: "vertex-flash", routes: [{ provider: "vx", model: "gemini-2.5-flash" }] },
+        {
+          name: "long-context",
+          fallback_on: ["context_length"],
+          routes: [
+            { provider: "br", model: "anthropic.claude-3-5-sonnet-20240620-v1:0" },
+            { provider: "gm", model: "gemini-2.5-flash" },
+          ],
+        },
+        {
+          name: "tight",
+          routes: [
+            { provider: "br", model: "amazon.nova-micro-v1:0", context_window: 50 },
+            { provider: "gm", model: "gemini-2.5-flash" },
+          ],
+        },
       ],
       routing: { retries: 0 },
     },
@@ -309,6 +325,17 @@ describe("the Anthropic SDK on cloud routes (messages → chat → vendor)", () 
   });
 });
 
+describe("the Responses API on cloud routes (responses → chat → vendor)", () => {
+  test.each(["claude-bedrock", "vertex-flash"] as const)("%s answers and streams", async (model) => {
+    const reply = await openai.responses.create({ model, input: "respond please" });
+    expect(reply.output_text).toBe(`Hello from ${VENDOR[model]}. You said: respond please`);
+    const stream = await openai.responses.create({ model, input: "stream please", stream: true });
+    let text = "";
+    for await (const event of stream) if (event.type === "response.output_text.delta") text += event.delta;
+    expect(text).toBe(`Hello from ${VENDOR[model]}. You said: stream please`);
+  });
+});
+
 describe("vendor failures in the caller's dialect", () => {
   test("a Bedrock ValidationException is the caller's 400, with Bedrock's message", async () => {
     cloud.failNext({
@@ -344,6 +371,18 @@ describe("vendor failures in the caller's dialect", () => {
     expect(error).toBeInstanceOf(Error);
   });
 
+  test("a client that hangs up mid-stream cancels the Bedrock call", async () => {
+    cloud.failNext({ status: 200, type: "", message: "", stall: true });
+    const before = cloud.aborted();
+    const stream = await openai.chat.completions.create({
+      model: "claude-bedrock",
+      messages: [{ role: "user", content: "long answer please" }],
+      stream: true,
+    });
+    for await (const _ of stream) break; // the first chunk, then hang up
+    await waitFor("the fake to see the call abandoned", () => cloud.aborted() > before, 10_000);
+  });
+
   test("a Gemini error keeps its status class and message", async () => {
     cloud.failNext({
       status: 400,
@@ -356,5 +395,45 @@ describe("vendor failures in the caller's dialect", () => {
     expect(error).toBeInstanceOf(Anthropic.APIError);
     expect((error as InstanceType<typeof Anthropic.APIError>).status).toBe(400);
     expect((error as InstanceType<typeof Anthropic.APIError>).message).toContain("invalid argument");
+  });
+});
+
+describe("context-aware routing across clouds", () => {
+  test("Bedrock's 'Input is too long' fails over to Gemini with fallback_on: [context_length]", async () => {
+    cloud.failNext({
+      status: 400,
+      type: "ValidationException",
+      message: "Input is too long for requested model.",
+    });
+    const reply = await openai.chat.completions.create({
+      model: "long-context",
+      messages: [{ role: "user", content: "a long one" }],
+    });
+    expect(reply.choices[0]?.message.content).toBe("Hello from gemini. You said: a long one");
+  });
+
+  test("a route whose window cannot hold the prompt is skipped before it is called", async () => {
+    const before = cloud.requests.filter((r) => r.path.startsWith("/model/")).length;
+    const prompt = "word ".repeat(100);
+    const reply = await openai.chat.completions.create({
+      model: "tight",
+      messages: [{ role: "user", content: prompt }],
+    });
+    expect(reply.choices[0]?.message.content).toBe(`Hello from gemini. You said: ${prompt}`);
+    expect(cloud.requests.filter((r) => r.path.startsWith("/model/")).length).toBe(before);
+  });
+
+  test("without fallback_on a context refusal is the caller's 400 context_length_exceeded, with its param", async () => {
+    cloud.failNext({
+      status: 400,
+      type: "ValidationException",
+      message: "Input is too long for requested model.",
+    });
+    const error = await openai.chat.completions
+      .create({ model: "claude-bedrock", messages: [{ role: "user", content: "x" }] })
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(OpenAI.BadRequestError);
+    expect((error as InstanceType<typeof OpenAI.APIError>).code).toBe("context_length_exceeded");
+    expect((error as InstanceType<typeof OpenAI.APIError>).param).toBe("messages");
   });
 });

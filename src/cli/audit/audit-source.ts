@@ -4,6 +4,7 @@ import { type AuditPage, queryAudit } from "../../audit/audit-query.ts";
 import { auditQuerySchema } from "../../audit/audit-query-schema.ts";
 import type { Config } from "../../config/config-schema.ts";
 import { parseInput } from "../../http/parse-input.ts";
+import { openStorage } from "../../storage/open-storage.ts";
 import { closeDatabase, openDatabase } from "../../storage/sqlite/open-database.ts";
 import { createSqliteAuditStore } from "../../storage/sqlite/sqlite-audit-store.ts";
 import { adminFetch, adminResponse } from "../admin-fetch.ts";
@@ -20,7 +21,7 @@ export interface AuditSource {
   page(input: AuditInput): Promise<AuditPage>;
   /** The filtered log as chunks of text (NDJSON or CSV), read lazily. */
   export(input: AuditInput, format: ExportFormat): AsyncIterable<string | Uint8Array>;
-  close(): void;
+  close(): Promise<void>;
 }
 
 /** Export ignores paging: it streams every matching row, oldest first unless asked. */
@@ -37,10 +38,19 @@ function exportFilter(input: AuditInput) {
 }
 
 /**
- * The database of a config, opened read-only: a query never writes, and it can run beside a
- * gateway serving from the same file (WAL readers do not block the writer).
+ * The store of a config. SQLite is opened read-only: a query never writes, and it can run beside
+ * a gateway serving from the same file (WAL readers do not block the writer). PostgreSQL is the
+ * database every node shares.
  */
-export function localAudit(config: Config): AuditSource {
+export async function localAudit(config: Config): Promise<AuditSource> {
+  if (config.storage.driver === "postgres") {
+    const storage = await openStorage(config.storage);
+    return {
+      page: (input) => queryAudit(storage.audit, parseInput(auditQuerySchema, input)),
+      export: (input, format) => exportAudit(storage.audit, exportFilter(input), format),
+      close: () => storage.close(),
+    };
+  }
   const path = config.storage.path;
   if (!existsSync(path)) throw new UsageError(`no database at ${path} (is storage.path right?)`);
   const file = openDatabase(path, { readonly: true });
@@ -49,7 +59,7 @@ export function localAudit(config: Config): AuditSource {
   return {
     page: (input) => queryAudit(store, parseInput(auditQuerySchema, input)),
     export: (input, format) => exportAudit(store, exportFilter(input), format),
-    close() {
+    async close() {
       store.close();
       closeDatabase(file);
     },
@@ -70,6 +80,6 @@ export function remoteAudit(gateway: string, adminKey: string): AuditSource {
       const response = await adminResponse(gateway, adminKey, `/admin/api/audit/export?${query}`);
       if (response.body) yield* response.body;
     },
-    close: () => {},
+    close: async () => {},
   };
 }

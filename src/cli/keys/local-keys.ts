@@ -1,14 +1,14 @@
 import { createKeyAdmin } from "../../auth/key-admin.ts";
 import type { Config } from "../../config/config-schema.ts";
-import { openSqliteStorage } from "../../storage/sqlite/sqlite-storage.ts";
+import { openStorage } from "../../storage/open-storage.ts";
 import type { KeysBackend } from "./keys-backend.ts";
 
 /**
  * Keys managed straight in the store the gateway uses (`-c config.yaml`), as the operator of
  * the host. A running gateway on the same file sees the change within its refresh bound.
  */
-export function localKeys(config: Config): KeysBackend {
-  const storage = openSqliteStorage(config.storage.path);
+export async function localKeys(config: Config): Promise<KeysBackend> {
+  const storage = await openStorage(config.storage);
   const admin = createKeyAdmin({ store: storage.keys });
   const actor = "local-operator" as const;
   return {

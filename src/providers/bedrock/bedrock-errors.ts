@@ -1,4 +1,5 @@
 import type { GatewayError } from "../../core/gateway-error.ts";
+import { CONTEXT_TOO_LONG } from "../../core/openai-errors.ts";
 import { statusFailure } from "../http/upstream-failure.ts";
 
 /**
@@ -10,9 +11,14 @@ export function bedrockFailure(
   status: number,
   type: string,
   message?: string,
+  retryAfter?: string | null,
 ): GatewayError {
   const name = type.split(":")[0] ?? type;
-  return statusFailure(provider, status, message ? `${name}: ${message}` : undefined);
+  const tooLong = status === 400 && message !== undefined && CONTEXT_TOO_LONG.test(message);
+  return statusFailure(provider, status, message ? `${name}: ${message}` : undefined, {
+    ...(tooLong ? { code: "context_length_exceeded", param: "messages" } : {}),
+    retryAfter: retryAfter ?? null,
+  });
 }
 
 /** Reads Bedrock's `{"message": "..."}` error body (or `Message`), if that is what it is. */

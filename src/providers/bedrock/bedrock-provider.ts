@@ -2,10 +2,13 @@ import { AwsV4Signer } from "aws4fetch";
 import { isJsonObject } from "../../core/dialect.ts";
 import { unsupportedOperation, upstreamError } from "../../core/gateway-error.ts";
 import { wantsUsage } from "../../translate/chat-chunk-builder.ts";
-import { driveChunkWriter } from "../../translate/drive-chunk-writer.ts";
 import { chatRequestToConverse } from "../../translate/openai-to-bedrock/chat-request-to-converse.ts";
 import { converseResponseToChat } from "../../translate/openai-to-bedrock/converse-response-to-chat.ts";
-import { ConverseChunkWriter } from "../../translate/openai-to-bedrock/converse-stream-to-chat.ts";
+import {
+  ConverseChunkWriter,
+  readConverseEvent,
+} from "../../translate/openai-to-bedrock/converse-stream-to-chat.ts";
+import { translateStream } from "../../translate/stream/stream-driver.ts";
 import { DEFAULT_MAX_UPSTREAM_BODY, readBounded, readErrorText } from "../http/read-bounded.ts";
 import { unreachable } from "../http/upstream-failure.ts";
 import type { Provider, ProviderCall, ProviderReply } from "../provider.ts";
@@ -77,13 +80,23 @@ export function createBedrockProvider(options: BedrockOptions): Provider {
     if (!response.ok) {
       const text = await readErrorText(response, options.name);
       const type = response.headers.get("x-amzn-errortype") ?? "";
-      throw bedrockFailure(options.name, response.status, type, bedrockErrorMessage(text));
+      throw bedrockFailure(
+        options.name,
+        response.status,
+        type,
+        bedrockErrorMessage(text),
+        response.headers.get("retry-after"),
+      );
     }
     if (call.stream && response.body) {
       const events = converseEvents(options.name, response.body, call.signal);
       return {
         kind: "stream",
-        events: driveChunkWriter(events, new ConverseChunkWriter(id, model, wantsUsage(call.body))),
+        events: translateStream(
+          events,
+          readConverseEvent,
+          new ConverseChunkWriter(id, model, wantsUsage(call.body)),
+        ).events,
       };
     }
     const bytes = await readBounded(

@@ -1,0 +1,41 @@
+import { isJsonObject, type JsonObject } from "../core/dialect.ts";
+
+/**
+ * Characters per token for the estimate. Real text runs 3.5–4.5 for English and code and fewer
+ * for other scripts, so 4 tends to *under*-count: a route is skipped only when the prompt
+ * clearly cannot fit; a borderline one is tried, and `fallback_on: [context_length]` catches
+ * the upstream's refusal.
+ */
+const CHARS_PER_TOKEN = 4;
+
+/** The answer budget a request asks for, in whichever field its dialect uses. */
+export function requestedOutputTokens(body: JsonObject): number {
+  for (const field of ["max_completion_tokens", "max_tokens", "max_output_tokens"]) {
+    const value = body[field];
+    if (typeof value === "number" && Number.isFinite(value) && value > 0) return value;
+  }
+  return 0;
+}
+
+/**
+ * Whether the prompt plus the requested answer can fit `window` tokens, by counting the
+ * characters of every string in the prompt fields. Stops as soon as the count proves it cannot,
+ * so a huge prompt costs no more than the window it is measured against.
+ */
+export function fitsContext(body: JsonObject, window: number): boolean {
+  const budgetChars = (window - requestedOutputTokens(body)) * CHARS_PER_TOKEN;
+  if (budgetChars <= 0) return false;
+  let chars = 0;
+  const walk = (value: unknown): boolean => {
+    if (typeof value === "string") {
+      chars += value.length;
+      return chars <= budgetChars;
+    }
+    if (Array.isArray(value)) return value.every(walk);
+    if (isJsonObject(value)) return Object.values(value).every(walk);
+    return true;
+  };
+  return ["messages", "input", "system", "instructions", "prompt", "tools"].every((field) =>
+    walk(body[field]),
+  );
+}

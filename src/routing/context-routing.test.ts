@@ -1,0 +1,109 @@
+import { describe, expect, test } from "bun:test";
+import { GatewayError } from "../core/gateway-error.ts";
+import { fitsContext } from "./context-fit.ts";
+import { fallbackClassOf } from "./fallback-on.ts";
+import { chatRequest, fakeProvider, jsonReply, routerFor } from "./router-test-kit.ts";
+
+const tooLong = () =>
+  new GatewayError({
+    status: 400,
+    code: "context_length_exceeded",
+    param: "messages",
+    message: "This model's maximum context length is 100 tokens.",
+  });
+
+const bigBody = (chars: number, extra: object = {}) => ({
+  model: "m",
+  messages: [{ role: "user", content: "x".repeat(chars) }],
+  ...extra,
+});
+
+describe("fitsContext", () => {
+  test("counts the prompt's characters (about 4 a token) plus the requested answer", () => {
+    expect(fitsContext(bigBody(396), 100)).toBe(true);
+    expect(fitsContext(bigBody(404), 100)).toBe(false);
+    expect(fitsContext(bigBody(200, { max_tokens: 60 }), 100)).toBe(false);
+    expect(fitsContext(bigBody(10, { max_completion_tokens: 100 }), 100)).toBe(false);
+  });
+});
+
+describe("fallbackClassOf", () => {
+  test("context length, rate limits and content policy refusals are named; other faults are not", () => {
+    expect(fallbackClassOf(tooLong())).toBe("context_length");
+    expect(fallbackClassOf(new GatewayError({ status: 429, code: "rate_limited", message: "slow" }))).toBe(
+      "rate_limit",
+    );
+    const filtered = new GatewayError({
+      status: 400,
+      code: "invalid_request",
+      message:
+        "The response was filtered due to the prompt triggering Azure OpenAI's content management policy.",
+    });
+    expect(fallbackClassOf(filtered)).toBe("content_policy");
+    expect(
+      fallbackClassOf(new GatewayError({ status: 400, code: "invalid_request", message: "bad temperature" })),
+    ).toBeUndefined();
+  });
+});
+
+describe("context-aware routing", () => {
+  const config = (fallbackOn: string[] = []) => ({
+    providers: [
+      { name: "small", type: "openai", base_url: "http://127.0.0.1:1/v1" },
+      { name: "large", type: "openai", base_url: "http://127.0.0.1:1/v1" },
+    ],
+    models: [
+      {
+        name: "m",
+        fallback_on: fallbackOn,
+        routes: [
+          { provider: "small", model: "s", context_window: 100 },
+          { provider: "large", model: "l", context_window: 10_000 },
+        ],
+      },
+    ],
+    routing: { retries: 2, backoff: "1ms" },
+  });
+
+  test("a route whose window cannot hold the prompt is skipped before any attempt", async () => {
+    const small = fakeProvider("small");
+    const large = fakeProvider("large");
+    const { router } = routerFor(config(), [small, large]);
+    const dispatched = await router(chatRequest("m", { body: bigBody(2000) }));
+    expect(dispatched.route).toBe("provider:large");
+    expect(small.calls.length).toBe(0);
+    expect(large.calls.length).toBe(1);
+  });
+
+  test("when no route can hold it, the caller gets 400 context_length_exceeded, and no upstream is called", async () => {
+    const small = fakeProvider("small");
+    const large = fakeProvider("large");
+    const { router } = routerFor(config(), [small, large]);
+    const error = await router(chatRequest("m", { body: bigBody(50_000) })).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(GatewayError);
+    expect([
+      (error as GatewayError).status,
+      (error as GatewayError).code,
+      (error as GatewayError).param,
+    ]).toEqual([400, "context_length_exceeded", "messages"]);
+    expect(small.calls.length + large.calls.length).toBe(0);
+  });
+
+  test("an upstream's context_length_exceeded fails over at once with fallback_on, without retrying the route", async () => {
+    const small = fakeProvider("small", () => Promise.reject(tooLong()));
+    const large = fakeProvider("large", () => Promise.resolve(jsonReply({ id: "ok", choices: [] })));
+    const { router } = routerFor(config(["context_length"]), [small, large]);
+    const dispatched = await router(chatRequest("m"));
+    expect(dispatched.route).toBe("provider:large");
+    expect(small.calls.length).toBe(1);
+  });
+
+  test("without fallback_on the upstream's refusal is the caller's answer", async () => {
+    const small = fakeProvider("small", () => Promise.reject(tooLong()));
+    const large = fakeProvider("large");
+    const { router } = routerFor(config(), [small, large]);
+    const error = await router(chatRequest("m")).catch((e: unknown) => e);
+    expect((error as GatewayError).code).toBe("context_length_exceeded");
+    expect(large.calls.length).toBe(0);
+  });
+});

@@ -1,0 +1,124 @@
+import type { AuditPosition } from "../../audit/audit-cursor.ts";
+import type { AuditFilter } from "../../audit/audit-query-schema.ts";
+import type { AuditRecord, FrontDoor } from "../../audit/audit-record.ts";
+import { asNumber } from "./postgres-values.ts";
+
+/** One audit_log row (with bodies when asked), as Bun's PostgreSQL client returns it. */
+export interface PostgresAuditRow {
+  id: string;
+  request_id: string;
+  started_at: string;
+  key_id: string | null;
+  key_name: string | null;
+  tenant: string | null;
+  role: string | null;
+  front_door: string;
+  model: string | null;
+  route: string | null;
+  upstream_model: string | null;
+  status: number;
+  error_class: string | null;
+  stream: boolean;
+  latency_ms: number;
+  ttfb_ms: number | null;
+  input_tokens: number;
+  output_tokens: number;
+  cost_usd: number;
+  client_ip: string | null;
+  user_agent: string | null;
+  request_body?: string | null;
+  response_body?: string | null;
+}
+
+const CLASS_BOUNDS = { "2xx": [200, 299], "3xx": [300, 399], "4xx": [400, 499], "5xx": [500, 599] } as const;
+
+/** The keyset-paginated SELECT for a filter, with `$n` parameters. */
+export function selectPostgresPage(
+  filter: AuditFilter,
+  after: AuditPosition | null,
+  limit: number,
+): { text: string; params: (string | number)[] } {
+  const where: string[] = [];
+  const params: (string | number)[] = [];
+  const p = (value: string | number) => {
+    params.push(value);
+    return `$${params.length}`;
+  };
+  if (filter.from !== undefined) where.push(`l.started_at >= ${p(filter.from)}`);
+  if (filter.to !== undefined) where.push(`l.started_at < ${p(filter.to)}`);
+  if (filter.key !== undefined) {
+    const key = p(filter.key);
+    where.push(`(l.key_id = ${key} OR l.key_name = ${key})`);
+  }
+  if (filter.model !== undefined) where.push(`l.model = ${p(filter.model)}`);
+  if (filter.route !== undefined) where.push(`l.route = ${p(filter.route)}`);
+  if (typeof filter.status === "number") where.push(`l.status = ${p(filter.status)}`);
+  else if (filter.status !== undefined) {
+    const [low, high] = CLASS_BOUNDS[filter.status];
+    where.push(`l.status BETWEEN ${p(low)} AND ${p(high)}`);
+  }
+  const desc = filter.order === "desc";
+  if (after !== null)
+    where.push(`(l.started_at, l.id) ${desc ? "<" : ">"} (${p(after.startedAt)}, ${p(after.id)})`);
+  const from = filter.bodies
+    ? "l.*, b.request_body, b.response_body FROM audit_log l LEFT JOIN audit_bodies b ON b.log_id = l.id"
+    : "l.* FROM audit_log l";
+  const direction = desc ? "DESC" : "ASC";
+  const text = `SELECT ${from} ${where.length > 0 ? `WHERE ${where.join(" AND ")}` : ""}
+    ORDER BY l.started_at ${direction}, l.id ${direction} LIMIT ${p(limit)}`;
+  return { text, params };
+}
+
+export function postgresRowToRecord(row: PostgresAuditRow): AuditRecord {
+  const record: AuditRecord = {
+    requestId: row.request_id,
+    startedAt: asNumber(row.started_at),
+    keyId: row.key_id,
+    keyName: row.key_name,
+    tenant: row.tenant,
+    role: row.role,
+    frontDoor: row.front_door as FrontDoor,
+    model: row.model,
+    route: row.route,
+    upstreamModel: row.upstream_model,
+    status: row.status,
+    errorClass: row.error_class,
+    stream: row.stream,
+    latencyMs: row.latency_ms,
+    ttfbMs: row.ttfb_ms,
+    inputTokens: row.input_tokens,
+    outputTokens: row.output_tokens,
+    costUsd: row.cost_usd,
+    clientIp: row.client_ip,
+    userAgent: row.user_agent,
+  };
+  if (row.request_body !== undefined) record.requestBody = row.request_body;
+  if (row.response_body !== undefined) record.responseBody = row.response_body;
+  return record;
+}
+
+/** The audit_log columns of a record, in insert order. */
+export function recordToPostgresRow(r: AuditRecord) {
+  return {
+    request_id: r.requestId,
+    started_at: r.startedAt,
+    key_id: r.keyId,
+    key_name: r.keyName,
+    tenant: r.tenant,
+    role: r.role,
+    front_door: r.frontDoor,
+    model: r.model,
+    route: r.route,
+    upstream_model: r.upstreamModel,
+    status: r.status,
+    error_class: r.errorClass,
+    stream: r.stream,
+    latency_ms: r.latencyMs,
+    ttfb_ms: r.ttfbMs,
+    input_tokens: r.inputTokens,
+    output_tokens: r.outputTokens,
+    cost_usd: r.costUsd,
+    client_ip: r.clientIp,
+    user_agent: r.userAgent,
+  };
+}

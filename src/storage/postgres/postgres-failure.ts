@@ -1,0 +1,49 @@
+import { unavailable } from "../../core/gateway-error.ts";
+
+/** What a request gets while the shared database cannot be reached. */
+export const storageUnavailable = () =>
+  unavailable("the database is unavailable; try again later", "storage_unavailable");
+
+/**
+ * SQLSTATE classes and codes that mean "the database cannot serve now", as opposed to one
+ * statement or value it refuses: connection exceptions (08), insufficient resources (53),
+ * operator intervention (57: shutdown, crash, a statement timeout), system errors (58),
+ * and a read-only standby (25006).
+ */
+const UNAVAILABLE_STATES = [/^08/, /^53/, /^57/, /^58/, /^25006$/];
+
+/** A refusal of the values themselves (data exception 22, integrity violation 23). */
+const REJECTED_STATES = [/^22/, /^23/];
+
+function field(error: unknown, name: "code" | "errno"): string | null {
+  if (typeof error !== "object" || error === null || !(name in error)) return null;
+  const value = (error as Record<string, unknown>)[name];
+  return typeof value === "string" ? value : null;
+}
+
+/** True when the error says the database (or the way to it) is down, not that a query is wrong. */
+export function isPostgresUnavailable(error: unknown): boolean {
+  const code = field(error, "code") ?? "";
+  // Bun's own client errors: refused, closed, timed out, TLS, socket errors (ECONNREFUSED, …).
+  if (/^ERR_POSTGRES_(CONNECTION|IDLE|LIFETIME|TLS|UNSUPPORTED_AUTH|SERVER_ERROR_CLOSED)/.test(code))
+    return true;
+  if (/^E[A-Z]+$/.test(code)) return true;
+  const state = field(error, "errno") ?? "";
+  return UNAVAILABLE_STATES.some((pattern) => pattern.test(state));
+}
+
+/** True when PostgreSQL refused a value, so retrying the same row can never succeed. */
+export function isPostgresRejection(error: unknown): boolean {
+  const state = field(error, "errno") ?? "";
+  return REJECTED_STATES.some((pattern) => pattern.test(state));
+}
+
+/** Runs a store call; a lost database becomes the stable 503 `storage_unavailable`. */
+export async function guarded<T>(work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    if (isPostgresUnavailable(error)) throw storageUnavailable();
+    throw error;
+  }
+}

@@ -1,0 +1,109 @@
+import type { PostgresMigration } from "./postgres-migrate.ts";
+
+// One list per component, as in SQLite. Append new steps; never edit an applied one.
+// Times are epoch milliseconds (BIGINT), as everywhere in mindgw's stores.
+
+export const keyMigrations: readonly PostgresMigration[] = [
+  {
+    version: 1,
+    sql: `
+      CREATE TABLE api_keys (
+        id TEXT PRIMARY KEY,
+        hash TEXT NOT NULL UNIQUE,
+        prefix TEXT NOT NULL,
+        last4 TEXT NOT NULL,
+        name TEXT NOT NULL,
+        tenant TEXT NOT NULL,
+        role TEXT NOT NULL CHECK (role IN ('admin', 'user', 'worker')),
+        models TEXT NOT NULL,
+        rpm INTEGER,
+        tpm BIGINT,
+        budget_usd DOUBLE PRECISION,
+        expires_at BIGINT,
+        revoked_at BIGINT,
+        created_at BIGINT NOT NULL,
+        last_used_at BIGINT,
+        seq BIGINT NOT NULL
+      );
+      CREATE INDEX api_keys_seq ON api_keys (seq);
+      CREATE INDEX api_keys_name ON api_keys (name);
+    `,
+  },
+];
+
+export const spendMigrations: readonly PostgresMigration[] = [
+  {
+    version: 1,
+    sql: `
+      CREATE TABLE key_spend (
+        principal TEXT PRIMARY KEY,
+        spend_usd DOUBLE PRECISION NOT NULL,
+        updated_at BIGINT NOT NULL
+      );
+    `,
+  },
+];
+
+export const responseMigrations: readonly PostgresMigration[] = [
+  {
+    version: 1,
+    sql: `
+      CREATE TABLE stored_responses (
+        tenant TEXT NOT NULL,
+        id TEXT NOT NULL,
+        response TEXT NOT NULL,
+        items TEXT NOT NULL,
+        created_at BIGINT NOT NULL,
+        PRIMARY KEY (tenant, id)
+      );
+      CREATE INDEX stored_responses_created ON stored_responses (created_at);
+    `,
+  },
+];
+
+/**
+ * The audit log, one wide row per request (PostgreSQL compresses repeated text well enough,
+ * and a multi-row INSERT of plain columns is what makes ingest fast). Every filter has an index
+ * ending in (started_at, id), the keyset order. Bodies live apart so scans never read them.
+ */
+export const auditMigrations: readonly PostgresMigration[] = [
+  {
+    version: 1,
+    sql: `
+      CREATE TABLE audit_log (
+        id BIGSERIAL PRIMARY KEY,
+        request_id TEXT NOT NULL,
+        started_at BIGINT NOT NULL,
+        key_id TEXT,
+        key_name TEXT,
+        tenant TEXT,
+        role TEXT,
+        front_door TEXT NOT NULL,
+        model TEXT,
+        route TEXT,
+        upstream_model TEXT,
+        status INTEGER NOT NULL,
+        error_class TEXT,
+        stream BOOLEAN NOT NULL,
+        latency_ms DOUBLE PRECISION NOT NULL,
+        ttfb_ms DOUBLE PRECISION,
+        input_tokens INTEGER NOT NULL,
+        output_tokens INTEGER NOT NULL,
+        cost_usd DOUBLE PRECISION NOT NULL,
+        client_ip TEXT,
+        user_agent TEXT
+      );
+      CREATE INDEX audit_log_time ON audit_log (started_at, id);
+      CREATE INDEX audit_log_key_id ON audit_log (key_id, started_at, id);
+      CREATE INDEX audit_log_key_name ON audit_log (key_name, started_at, id);
+      CREATE INDEX audit_log_model ON audit_log (model, started_at, id);
+      CREATE INDEX audit_log_status ON audit_log (status, started_at, id);
+      CREATE INDEX audit_log_request ON audit_log (request_id);
+      CREATE TABLE audit_bodies (
+        log_id BIGINT PRIMARY KEY,
+        request_body TEXT,
+        response_body TEXT
+      );
+    `,
+  },
+];

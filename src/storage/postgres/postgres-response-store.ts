@@ -1,0 +1,59 @@
+import type { SQL } from "bun";
+import { isJsonObject, type JsonObject } from "../../core/dialect.ts";
+import type { ResponseStore } from "../storage.ts";
+import { guarded } from "./postgres-failure.ts";
+import { migratePostgres } from "./postgres-migrate.ts";
+import { responseMigrations } from "./postgres-migrations.ts";
+import { asNumber } from "./postgres-values.ts";
+
+interface Row {
+  tenant: string;
+  id: string;
+  response: string;
+  items: string;
+  created_at: string;
+}
+
+/**
+ * ResponseStore over PostgreSQL, so a `previous_response_id` chain continues on whichever node
+ * the follow-up lands. JSON is kept as text: the response reads back exactly as it was sent.
+ */
+export async function createPostgresResponseStore(sql: SQL): Promise<ResponseStore> {
+  await migratePostgres(sql, "responses", responseMigrations);
+  return {
+    save: (record) =>
+      guarded(async () => {
+        const row = {
+          tenant: record.tenant,
+          id: record.id,
+          response: JSON.stringify(record.response),
+          items: JSON.stringify(record.items),
+          created_at: record.createdAt,
+        };
+        await sql`INSERT INTO stored_responses ${sql(row)}
+          ON CONFLICT (tenant, id) DO UPDATE
+          SET response = excluded.response, items = excluded.items, created_at = excluded.created_at`;
+      }),
+    get: (tenant, id) =>
+      guarded(async () => {
+        const rows: Row[] = await sql`SELECT * FROM stored_responses WHERE tenant = ${tenant} AND id = ${id}`;
+        const row = rows[0];
+        if (!row) return null;
+        const response: unknown = JSON.parse(row.response);
+        const items: unknown = JSON.parse(row.items);
+        return {
+          tenant: row.tenant,
+          id: row.id,
+          response: isJsonObject(response) ? response : {},
+          items: Array.isArray(items) ? items.filter(isJsonObject) : ([] as JsonObject[]),
+          createdAt: asNumber(row.created_at),
+        };
+      }),
+    prune: (before, limit) =>
+      guarded(async () => {
+        const result = await sql`DELETE FROM stored_responses WHERE ctid IN
+          (SELECT ctid FROM stored_responses WHERE created_at < ${before} ORDER BY created_at LIMIT ${limit})`;
+        return result.count;
+      }),
+  };
+}

@@ -1,0 +1,95 @@
+import { afterAll, beforeAll, expect, test } from "bun:test";
+import { SQL } from "bun";
+import { type PostgresServer, startPostgres } from "../../../test/e2e/harness/postgres-server.ts";
+import { makeRecord } from "../../audit/audit-fixture.ts";
+import { GatewayError } from "../../core/gateway-error.ts";
+import { openStorage } from "../open-storage.ts";
+import type { Storage } from "../storage.ts";
+import { connectPostgres } from "./postgres-client.ts";
+import { openPostgresStorage } from "./postgres-storage.ts";
+
+let server: PostgresServer;
+beforeAll(async () => {
+  server = await startPostgres();
+}, 60_000);
+afterAll(() => server.stop());
+
+const options = (url: string) => ({
+  url,
+  pool: 3,
+  statementTimeoutMs: 5_000,
+  connectTimeoutMs: 1_000,
+  sslmode: "disable" as const,
+});
+
+test("several nodes starting at once apply each migration exactly once", async () => {
+  const url = await server.createDatabase();
+  const nodes = await Promise.all(Array.from({ length: 5 }, () => openPostgresStorage(options(url))));
+  const sql = new SQL({ url, max: 1 });
+  try {
+    const rows: { component: string; n: string }[] =
+      await sql`SELECT component, count(*) AS n FROM schema_migrations GROUP BY component ORDER BY component`;
+    expect(rows.map((r) => [r.component, Number(r.n)])).toEqual([
+      ["audit", 1],
+      ["keys", 1],
+      ["responses", 1],
+      ["spend", 1],
+    ]);
+  } finally {
+    await sql.close();
+    for (const node of nodes) await node.close();
+  }
+});
+
+test("config: pool size, statement_timeout and application name reach the server; sslmode in the URL wins", async () => {
+  const url = await server.createDatabase();
+  const storage = await openStorage({
+    driver: "postgres",
+    path: "unused",
+    url: `${url}?sslmode=disable`,
+    pool: 2,
+    statement_timeout: 1234,
+    connect_timeout: 1000,
+    sslmode: "require", // the server has no TLS: only the URL's `disable` lets this connect
+    responses_retention: 1000,
+  });
+  const pool = connectPostgres({ ...options(url), statementTimeoutMs: 1234 });
+  const sql = new SQL({ url, max: 1 });
+  try {
+    await Promise.all(Array.from({ length: 6 }, () => storage.keys.count()));
+    const sessions: { n: string }[] =
+      await sql`SELECT count(*) AS n FROM pg_stat_activity WHERE application_name = 'mindgw'`;
+    expect(Number(sessions[0]!.n)).toBeGreaterThanOrEqual(1);
+    expect(Number(sessions[0]!.n)).toBeLessThanOrEqual(2);
+    const [shown] = await pool`SHOW statement_timeout`;
+    expect(shown).toEqual({ statement_timeout: "1234ms" });
+    await expect(pool`SELECT pg_sleep(3)`).rejects.toMatchObject({ errno: "57014" });
+  } finally {
+    await sql.close();
+    await pool.close();
+    await storage.close();
+  }
+});
+
+test("a lost database: 503 storage_unavailable, audit inserts throw (the writer keeps them), and recovery without a restart", async () => {
+  const storage: Storage = await openPostgresStorage(options(await server.createDatabase()));
+  try {
+    await storage.keys.count();
+    await server.kill();
+    const failure = await storage.keys.getById("key_1").catch((error: unknown) => error);
+    expect(failure).toBeInstanceOf(GatewayError);
+    expect(failure).toMatchObject({ status: 503, code: "storage_unavailable", retryable: true });
+    await expect(storage.responses.get("acme", "resp_1")).rejects.toMatchObject({
+      code: "storage_unavailable",
+    });
+    await expect(storage.audit.insert([makeRecord()])).rejects.toThrow();
+    await expect(storage.audit.probe()).rejects.toThrow();
+    await server.start();
+    // The same pool, no restart: the next calls connect again.
+    await storage.audit.probe();
+    expect(await storage.audit.insert([makeRecord()])).toEqual({ written: 1, rejected: 0 });
+    expect(await storage.keys.count()).toBe(0);
+  } finally {
+    await storage.close();
+  }
+}, 60_000);

@@ -1,0 +1,230 @@
+import {
+  chownSync,
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+} from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { Subprocess } from "bun";
+import { SQL } from "bun";
+import { freePort, killOnExit } from "./free-port.ts";
+import { ProcessOutput } from "./process-output.ts";
+import { waitFor } from "./wait-for.ts";
+
+const BIN = process.env.MINDGW_PG_BIN ?? "/usr/lib/postgresql/15/bin";
+
+/** A throwaway PostgreSQL server on a loopback port, in a temp directory. */
+export interface PostgresServer {
+  readonly port: number;
+  /** The server's `postgres` database, superuser, no password (trust on loopback only). */
+  readonly url: string;
+  /** A fresh, empty database on this server; its URL. */
+  createDatabase(name?: string): Promise<string>;
+  /** SIGKILL: the server dies as in a crash (its data directory stays). */
+  kill(): Promise<void>;
+  /** Starts it again on the same port and data (after `kill`). */
+  start(): Promise<void>;
+  /** Stops it and removes its directory. */
+  stop(): Promise<void>;
+}
+
+/**
+ * PostgreSQL refuses to run as root; as root the servers run as the `postgres` user that the
+ * Debian package creates (scripts/ci.sh installs it), through setpriv, which execs in place so
+ * the pid we hold is the server's own.
+ */
+function asServerUser(argv: string[]): string[] {
+  if (process.getuid?.() !== 0) return argv;
+  return ["setpriv", "--reuid=postgres", "--regid=postgres", "--init-groups", "--", ...argv];
+}
+
+function chownToServerUser(path: string): void {
+  if (process.getuid?.() !== 0) return;
+  const passwd = Bun.spawnSync(["id", "-u", "postgres"]).stdout.toString().trim();
+  const group = Bun.spawnSync(["id", "-g", "postgres"]).stdout.toString().trim();
+  if (!/^\d+$/.test(passwd))
+    throw new Error("running as root needs a `postgres` user (apt-get install postgresql)");
+  chownSync(path, Number(passwd), Number(group));
+}
+
+function killGroup(pid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(-pid, signal);
+  } catch {
+    // already gone
+  }
+}
+
+/**
+ * True while a process of the group still runs. Zombies do not count: orphaned backends are
+ * reparented to PID 1, which in a container may never reap them, yet they serve nothing.
+ */
+function groupAlive(pgid: number): boolean {
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/${entry}/stat`, "utf8");
+    } catch {
+      continue; // exited while we looked
+    }
+    // pid (comm) state ppid pgrp …; comm may hold spaces, so split after its closing parenthesis.
+    const [state, , pgrp] = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    if (Number(pgrp) === pgid && state !== "Z") return true;
+  }
+  return false;
+}
+
+/** initdb is the slow part (~1 s); it runs once per test process and is copied after. */
+let template: string | null = null;
+function templateCluster(): string {
+  if (template !== null && existsSync(template)) return template;
+  const dir = mkdtempSync(join(tmpdir(), "mindgw-pg-template-"));
+  chownToServerUser(dir);
+  const data = join(dir, "data");
+  const init = Bun.spawnSync(
+    asServerUser([
+      `${BIN}/initdb`,
+      "-D",
+      data,
+      "-U",
+      "postgres",
+      "--auth=trust",
+      "-E",
+      "UTF8",
+      "--no-sync",
+      "--no-instructions",
+    ]),
+    { stdout: "pipe", stderr: "pipe" },
+  );
+  if (init.exitCode !== 0) throw new Error(`initdb failed (${init.exitCode}): ${init.stderr.toString()}`);
+  killOnExit({ kill: () => rmSync(dir, { recursive: true, force: true }) });
+  template = data;
+  return data;
+}
+
+/** Starts PostgreSQL 15 on a free loopback port with a fresh cluster; waits until it answers. */
+export async function startPostgres(): Promise<PostgresServer> {
+  const dir = mkdtempSync(join(tmpdir(), "mindgw-pg-"));
+  chownToServerUser(dir);
+  const data = join(dir, "data");
+  cpSync(templateCluster(), data, { recursive: true, preserveTimestamps: true });
+  Bun.spawnSync(["chown", "-R", "postgres:postgres", data]);
+  const sockets = join(dir, "sockets");
+  mkdirSync(sockets);
+  chownToServerUser(sockets);
+  let port = freePort();
+  let proc: Subprocess<"ignore", "ignore", "pipe"> | null = null;
+  let forget = () => {};
+  let databases = 0;
+
+  const launch = async (): Promise<void> => {
+    // fsync off: these servers live for one test run, and a killed server's writes are still in
+    // the OS cache. Commits stay synchronous, so a `kill -9` of the server loses nothing committed.
+    const argv = [
+      `${BIN}/postgres`,
+      "-D",
+      data,
+      "-p",
+      String(port),
+      "-k",
+      sockets,
+      "-c",
+      "listen_addresses=127.0.0.1",
+      "-c",
+      "fsync=off",
+      "-c",
+      "max_connections=200",
+      "-c",
+      "log_min_messages=warning",
+    ];
+    // In a session of its own, so a crash takes the whole server: postmaster and backends.
+    const child = Bun.spawn(["setsid", ...asServerUser(argv)], {
+      stdin: "ignore",
+      stdout: "ignore",
+      stderr: "pipe",
+    });
+    proc = child;
+    forget = killOnExit({ kill: () => killGroup(child.pid, "SIGKILL") });
+    const log = new ProcessOutput(child.stderr);
+    await waitFor(
+      "PostgreSQL to accept connections",
+      async () => {
+        if (child.exitCode !== null) throw new Error(`postgres exited with ${child.exitCode}:\n${log.all}`);
+        const probe = new SQL({
+          url: `postgres://postgres@127.0.0.1:${port}/postgres`,
+          max: 1,
+          connectionTimeout: 1,
+        });
+        try {
+          await probe`SELECT 1`;
+          return true;
+        } catch {
+          return false;
+        } finally {
+          await probe.close();
+        }
+      },
+      30_000,
+      50,
+    );
+  };
+
+  const halt = async (signal: NodeJS.Signals): Promise<void> => {
+    const child = proc;
+    proc = null;
+    if (child === null) return;
+    // SIGKILL goes to every process of the server (a crash); SIGQUIT to the postmaster, which
+    // stops its backends itself.
+    if (signal === "SIGKILL") killGroup(child.pid, "SIGKILL");
+    else if (child.exitCode === null) child.kill(signal);
+    const exited = await Promise.race([child.exited, Bun.sleep(10_000).then(() => null)]);
+    if (exited === null) killGroup(child.pid, "SIGKILL");
+    await child.exited;
+    // Backends that outlive the postmaster would still answer queries: wait until none is left.
+    await waitFor("every PostgreSQL process to exit", () => !groupAlive(child.pid), 10_000, 10);
+    forget();
+  };
+
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await launch();
+      break;
+    } catch (error) {
+      await halt("SIGKILL");
+      // Another process took the port between the probe and the bind: try another.
+      if (attempt >= 3) {
+        rmSync(dir, { recursive: true, force: true });
+        throw error;
+      }
+      port = freePort();
+    }
+  }
+
+  const url = `postgres://postgres@127.0.0.1:${port}/postgres`;
+  return {
+    port,
+    url,
+    async createDatabase(name = `db_${process.pid}_${++databases}`) {
+      const admin = new SQL({ url, max: 1 });
+      try {
+        await admin.unsafe(`CREATE DATABASE "${name}"`);
+      } finally {
+        await admin.close();
+      }
+      return `postgres://postgres@127.0.0.1:${port}/${name}`;
+    },
+    kill: () => halt("SIGKILL"),
+    start: launch,
+    async stop() {
+      // SIGQUIT is PostgreSQL's immediate shutdown: the postmaster takes its children with it.
+      await halt("SIGQUIT");
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}

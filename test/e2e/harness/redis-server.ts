@@ -1,0 +1,106 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { Subprocess } from "bun";
+import { RedisClient } from "bun";
+import { freePort, killOnExit } from "./free-port.ts";
+import { ProcessOutput } from "./process-output.ts";
+import { waitFor } from "./wait-for.ts";
+
+/** A throwaway redis-server on a loopback port, in a temp directory, without persistence. */
+export interface RedisServer {
+  readonly port: number;
+  readonly url: string;
+  /** SIGKILL: every key is gone, as after a crash without persistence. */
+  kill(): Promise<void>;
+  /** Starts it again on the same port (after `kill`). */
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export async function startRedis(): Promise<RedisServer> {
+  const dir = mkdtempSync(join(tmpdir(), "mindgw-redis-"));
+  let port = freePort();
+  let proc: Subprocess<"ignore", "pipe", "pipe"> | null = null;
+  let forget = () => {};
+
+  const launch = async (): Promise<void> => {
+    const child = Bun.spawn(
+      [
+        "redis-server",
+        "--bind",
+        "127.0.0.1",
+        "--port",
+        String(port),
+        "--dir",
+        dir,
+        "--save",
+        "",
+        "--appendonly",
+        "no",
+        "--protected-mode",
+        "no",
+        "--loglevel",
+        "warning",
+      ],
+      { stdin: "ignore", stdout: "pipe", stderr: "pipe" },
+    );
+    proc = child;
+    forget = killOnExit(child);
+    const out = new ProcessOutput(child.stdout);
+    await waitFor(
+      "redis-server to answer PING",
+      async () => {
+        if (child.exitCode !== null)
+          throw new Error(`redis-server exited with ${child.exitCode}:\n${out.all}`);
+        const probe = new RedisClient(`redis://127.0.0.1:${port}`, {
+          autoReconnect: false,
+          connectionTimeout: 500,
+        });
+        try {
+          return (await probe.send("PING", [])) === "PONG";
+        } catch {
+          return false;
+        } finally {
+          probe.close();
+        }
+      },
+      15_000,
+      25,
+    );
+  };
+
+  const halt = async (signal: NodeJS.Signals): Promise<void> => {
+    const child = proc;
+    proc = null;
+    if (child === null || child.exitCode !== null) return;
+    child.kill(signal);
+    await child.exited;
+    forget();
+  };
+
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await launch();
+      break;
+    } catch (error) {
+      await halt("SIGKILL");
+      if (attempt >= 3) {
+        rmSync(dir, { recursive: true, force: true });
+        throw error;
+      }
+      port = freePort();
+    }
+  }
+
+  return {
+    port,
+    url: `redis://127.0.0.1:${port}`,
+    kill: () => halt("SIGKILL"),
+    start: launch,
+    async stop() {
+      await halt("SIGKILL");
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}

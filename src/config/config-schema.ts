@@ -84,6 +84,11 @@ const providerSchema = z
     api_key: z.string().optional(),
     /** Static extra headers sent upstream (from config only, never from clients). */
     headers: z.record(z.string(), z.string()).prefault({}),
+    /**
+     * openai only: the upstream serves the Responses API itself, so `/v1/responses` calls pass
+     * through untranslated. Default: on for api.openai.com, off elsewhere (translated to chat).
+     */
+    responses_api: bool().optional(),
     /** anthropic only: the `anthropic-version` header. */
     anthropic_version: z.string().default("2023-06-01"),
     timeouts: partialTimeouts.optional(),

@@ -151,7 +151,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   const app = createApp({
     serveModel: frontDoor.serveModel,
     listModels: listModelsHandler({ guard: frontDoor.guard, modelNames }),
-    mounts: buildAppMounts(config.apps, frontDoorDeps, modelNames),
+    mounts: buildAppMounts(config.apps, frontDoorDeps, modelNames, () => runtime.current.providers),
     ready: () => !lifecycle.isDraining && audit.refusal() === undefined,
     unrouted: frontDoor.reject,
     websocket: workerWebSocketConfig(config.workers.max_message),
@@ -159,7 +159,14 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       ...(config.workers.enabled ? [workers.endpoint(authenticate, auth.sessions)] : []),
       // With apps, stored responses are read through the OpenAI apps' prefixes only.
       ...(config.apps.length === 0
-        ? [responsesRoutes({ guard: frontDoor.guard, store: storage.responses })]
+        ? [
+            responsesRoutes({
+              guard: frontDoor.guard,
+              store: storage.responses,
+              serveModel: frontDoor.serveModel,
+              providers: () => runtime.current.providers,
+            }),
+          ]
         : []),
       ...telemetry.routes(frontDoor.guard),
       docsRoutes(),

@@ -146,7 +146,13 @@ export function createFrontDoor(deps: FrontDoorDeps) {
     }
   }
 
-  function serveModel(request: Request, client: ClientInfo, operation: Operation): Promise<Response> {
+  /** `path`: an upstream path other than the operation's own (`/responses/compact`, native routes only). */
+  function serveModel(
+    request: Request,
+    client: ClientInfo,
+    operation: Operation,
+    path?: string,
+  ): Promise<Response> {
     const dialect = dialectOf(operation);
     return guard(request, client, operation, dialect, async ({ principal, ledger, headers, deferEnd }) => {
       const { body, bytes } = await readJsonRequest(request, deps.maxBody(), deps.bodyTimeout?.());
@@ -160,11 +166,16 @@ export function createFrontDoor(deps: FrontDoorDeps) {
       assertModelAllowed(principal, model);
       const responses =
         operation === "responses"
-          ? await responsesContext(deps.responses, principal, body, (error) =>
-              deps.logger.error("storing the response failed", {
-                request_id: ledger.requestId,
-                error: describe(error),
-              }),
+          ? await responsesContext(
+              deps.responses,
+              principal,
+              body,
+              (error) =>
+                deps.logger.error("storing the response failed", {
+                  request_id: ledger.requestId,
+                  error: describe(error),
+                }),
+              path === "/responses/compact",
             )
           : undefined;
       Object.assign(headers, deps.limits.admit(principal, model));
@@ -185,6 +196,7 @@ export function createFrontDoor(deps: FrontDoorDeps) {
             body,
             headers: dialectHeaders(request.headers, dialect),
             query: queryOf(request.url),
+            ...(path ? { path } : {}),
           },
           ...(ledger.telemetry ? { telemetry: ledger.telemetry } : {}),
           ...(responses ? { responses } : {}),

@@ -35,6 +35,18 @@ export interface ProviderCall {
   readonly maxBody?: number;
 }
 
+/** A request `Provider.forward` sends under the provider's base URL. */
+export interface ForwardRequest {
+  readonly method: "GET" | "DELETE";
+  /** Under the base URL, e.g. `/responses/resp_1/input_items`. */
+  readonly path: string;
+  /** With its `?`, or "". */
+  readonly query: string;
+  readonly headers: Readonly<Record<string, string>>;
+  readonly requestId: string;
+  readonly signal: AbortSignal;
+}
+
 /** What a same-dialect call passes through from the client's request. */
 export interface NativeRequest {
   /** The body as received, with only `model` spliced in; absent: send `body` serialised. */
@@ -43,6 +55,8 @@ export interface NativeRequest {
   readonly headers: Readonly<Record<string, string>>;
   /** The client's query string with its `?` (`?beta=true`), or "". */
   readonly query: string;
+  /** The upstream path when it is not the operation's own (`/responses/compact`). */
+  readonly path?: string;
 }
 
 /**
@@ -81,6 +95,13 @@ export interface Provider {
    * (Gemini, Bedrock) leaves it unset and gets parsed bodies, as before.
    */
   readonly passThrough?: boolean;
+  /** openai: the upstream serves the Responses API itself; `responses` calls pass through. */
+  readonly responsesApi?: boolean;
+  /**
+   * Forwards a request that is no model call (`GET /responses/{id}`) to the upstream as is, with
+   * the provider's credentials. Only providers that pass through have it.
+   */
+  forward?(request: ForwardRequest): Promise<Response>;
   call(call: ProviderCall): Promise<ProviderReply>;
   /** Models the upstream reports, where it can say (`/v1/models`). */
   listModels?(signal: AbortSignal): Promise<string[]>;

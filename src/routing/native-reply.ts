@@ -38,6 +38,8 @@ export interface NativeReplyContext {
   readonly onUsage: (event: SseEvent) => boolean;
   /** Usage in a whole (non-stream) answer, in the upstream's dialect. */
   readonly usageOf: (body: unknown) => Usage | undefined;
+  /** Sees a whole (non-stream) answer, parsed: a native Responses answer is stored. */
+  readonly onBody?: (body: JsonObject) => void;
   /** Called once when the upstream exchange is over: with the failure when it failed. */
   readonly done: (error?: GatewayError) => void;
 }
@@ -89,6 +91,7 @@ export async function readNativeReply(
   }
   if (!isJsonObject(parsed)) throw upstreamError(`upstream ${label} sent a body that is not a JSON object`);
   context.done();
+  context.onBody?.(parsed);
   const usage = context.usageOf(parsed);
   return {
     reply: { kind: "bytes", status: response.status, contentType, body },

@@ -141,6 +141,16 @@ export const configSchema = z.strictObject({
        * `over_capacity` at once instead of waiting. 0: no bound.
        */
       max_concurrent_requests: num(z.number().int().min(0)).default(4096),
+      /**
+       * A connection with nothing sent or received for this long is closed, authenticated or
+       * not (a stream waiting for its first token sends keep-alive comments). Whole seconds,
+       * 1s to 255s; takes effect at restart.
+       */
+      idle_timeout: duration("30s").pipe(z.number().min(1000, "at least 1s").max(255_000, "at most 255s")),
+      /** The whole request body must arrive within this, however it trickles; else 408. */
+      body_timeout: duration("30s"),
+      /** Requests in flight from one client address; the next gets 429. 0: no cap. */
+      max_client_requests: num(z.number().int().min(0)).default(1024),
     })
     .prefault({}),
   /** Log lines on stderr; read at start (a change takes effect at the next restart). */
@@ -190,6 +200,8 @@ export const configSchema = z.strictObject({
         .prefault({}),
       /** Longest event-stream line accepted from an upstream before the stream is cut. */
       max_sse_line: size("1MB"),
+      /** Largest whole (non-stream) upstream answer read; a larger one is a 502, never buffered. */
+      max_upstream_body: size("32MB"),
     })
     .prefault({}),
   /** Translation between dialects (docs/CLIENTS.md). */

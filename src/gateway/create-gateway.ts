@@ -10,6 +10,7 @@ import { adminStatus } from "../http/admin/admin-status.ts";
 import { shadowRoutes } from "../http/admin/shadow-routes.ts";
 import { tenantRoutes } from "../http/admin/tenant-routes.ts";
 import { createAdminUi } from "../http/admin-ui/admin-ui.ts";
+import { ClientSlots } from "../http/client-slots.ts";
 import { createApp } from "../http/create-app.ts";
 import { docsRoutes } from "../http/docs/docs-routes.ts";
 import { createFrontDoor, type FrontDoorDeps } from "../http/front-door.ts";
@@ -93,7 +94,13 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     config,
     logger,
     bus: audit.bus,
-    sources: gatewaySources({ lifecycle, health, registry: workers.registry, audit }),
+    sources: gatewaySources({
+      lifecycle,
+      health,
+      registry: workers.registry,
+      audit,
+      tenants: () => runtime.current.config.tenants,
+    }),
     routes: (model) => runtime.current.table.resolve(model) !== undefined,
     onAuditFlush: (listener) => audit.onFlush(listener),
     tracer: options.tracing?.tracer,
@@ -109,6 +116,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       backoffMs: runtime.current.config.routing.backoff,
       unsupported: runtime.current.config.translation.unsupported,
       maxSseLine: runtime.current.config.routing.max_sse_line,
+      maxUpstreamBody: runtime.current.config.routing.max_upstream_body,
     }),
     log: (line) => logger.warn(line),
     shadow: shadow.hook,
@@ -129,6 +137,8 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     ),
     lifecycle,
     maxBody: () => runtime.current.config.server.max_body,
+    bodyTimeout: () => runtime.current.config.server.body_timeout,
+    clientSlots: new ClientSlots(() => runtime.current.config.server.max_client_requests),
     captureBodies: () => runtime.current.config.audit.bodies,
     logger,
     refusal: () => audit.refusal(),

@@ -104,6 +104,7 @@ export class ByteRelay implements ChunkSource {
   private async read(): Promise<Uint8Array | undefined> {
     if (this.closed) return undefined;
     let held: Uint8Array | undefined;
+    this.attempt.waiting(true);
     try {
       while (true) {
         const read = await this.attempt.read(this.reader.read());
@@ -115,12 +116,12 @@ export class ByteRelay implements ChunkSource {
         const out = this.take(read.value);
         if (this.started) {
           if (this.events > 0) this.attempt.rearm();
-          if (out) return out;
+          if (out) return this.handOut(out);
           continue;
         }
         if (out) held = held ? concat(held, out) : out;
         if (this.events > 0) this.started = true;
-        if (this.started && held) return held;
+        if (this.started && held) return this.handOut(held);
       }
     } catch (error) {
       const failure = this.attempt.failure(
@@ -134,6 +135,12 @@ export class ByteRelay implements ChunkSource {
 
   cancel(): void {
     this.close();
+  }
+
+  /** The client has the chunk: until it asks for the next, the idle bound does not count. */
+  private handOut(chunk: Uint8Array): Uint8Array {
+    this.attempt.waiting(false);
+    return chunk;
   }
 
   private close(failure?: GatewayError): void {

@@ -1,9 +1,22 @@
 /**
  * Builds the single `dist/mindgw` executable. ink optionally imports react-devtools-core,
  * which is not installed; left unresolved the binary fails at start, so it is resolved to
- * an empty stub here.
+ * an empty stub here. The web UI (`/admin`) is bundled first and compiled in as text.
  */
 import type { BunPlugin } from "bun";
+import { buildUi } from "../src/http/admin-ui/build-ui.ts";
+
+const uiAssets = await buildUi();
+
+const embedUi: BunPlugin = {
+  name: "embed-admin-ui",
+  setup(build) {
+    build.onLoad({ filter: /admin-ui[\\/]embedded-assets\.ts$/ }, () => ({
+      contents: `export const EMBEDDED_ASSETS = ${JSON.stringify(uiAssets)};`,
+      loader: "ts",
+    }));
+  },
+};
 
 const stubDevtools: BunPlugin = {
   name: "stub-react-devtools-core",
@@ -20,15 +33,18 @@ const stubDevtools: BunPlugin = {
 };
 
 const result = await Bun.build({
-  entrypoints: ["./src/main.ts"],
+  // The audit thread is a Worker entry of its own; threaded-audit-store.ts finds it in the
+  // executable at its path under src/ (the common root of the entrypoints).
+  entrypoints: ["./src/main.ts", "./src/storage/sqlite/audit-thread.ts"],
   compile: { outfile: "./dist/mindgw" },
   minify: true,
   sourcemap: "linked",
-  plugins: [stubDevtools],
+  plugins: [stubDevtools, embedUi],
   define: { "process.env.NODE_ENV": '"production"' },
 });
 if (!result.success) {
   for (const log of result.logs) console.error(log);
   process.exit(1);
 }
-console.log("built dist/mindgw");
+const uiBytes = uiAssets.reduce((sum, asset) => sum + Buffer.byteLength(asset.body), 0);
+console.log(`built dist/mindgw (admin UI: ${uiAssets.map((a) => a.name).join(", ")}; ${uiBytes} bytes)`);

@@ -17,7 +17,8 @@ export interface Principal {
   /** Model globs this caller may use. */
   models: readonly string[];
   limits: { rpm?: number; tpm?: number; budgetUsd?: number };
-  via: "key" | "jwt";
+  /** `session`: signed in to the web UI (`/admin`), by admin key or single sign-on. */
+  via: "key" | "jwt" | "session";
   /** When the credential stops being valid (epoch ms), if it has an end; open sessions end then. */
   expiresAt?: number;
   /** What the caller's tenant adds on top of its own rights; absent when nothing applies. */

@@ -14,6 +14,8 @@ const AREAS: Record<Role, readonly Area[]> = {
 };
 
 export function canReach(principal: Principal, area: Area): boolean {
+  // A web UI session (cookie) is for /admin only: it is never a model or worker credential.
+  if (principal.via === "session") return area === "admin";
   return AREAS[principal.role].includes(area);
 }
 

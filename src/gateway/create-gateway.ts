@@ -1,13 +1,20 @@
 import { createAuditService } from "../audit/audit-service.ts";
+import { RequestStats } from "../audit/request-stats.ts";
 import { startCluster } from "../cluster/start-cluster.ts";
 import type { Config } from "../config/config-schema.ts";
 import { type ConfigSource, fileConfigSource, staticConfigSource } from "../config/config-source.ts";
 import { attachSinks } from "../events/attach-sinks.ts";
+import { sinksFromConfig } from "../events/config-sinks.ts";
+import { adminInsightRoutes } from "../http/admin/admin-insight-routes.ts";
 import { adminKeyRoutes } from "../http/admin/admin-key-routes.ts";
 import { adminRoutes } from "../http/admin/admin-routes.ts";
 import { adminStatus } from "../http/admin/admin-status.ts";
+import { shadowRoutes } from "../http/admin/shadow-routes.ts";
 import { tenantRoutes } from "../http/admin/tenant-routes.ts";
+import { createAdminUi } from "../http/admin-ui/admin-ui.ts";
+import { ClientSlots } from "../http/client-slots.ts";
 import { createApp } from "../http/create-app.ts";
+import { docsRoutes } from "../http/docs/docs-routes.ts";
 import { createFrontDoor, type FrontDoorDeps } from "../http/front-door.ts";
 import { Lifecycle } from "../http/lifecycle.ts";
 import { listModelsHandler } from "../http/models-route.ts";
@@ -28,8 +35,10 @@ import { createReloadPolicy } from "./apply-reload.ts";
 import { buildAppMounts } from "./build-apps.ts";
 import { buildAuth } from "./build-auth.ts";
 import { buildLimitsPolicy } from "./build-policy.ts";
+import { buildShadow } from "./build-shadow.ts";
 import { buildWorkers } from "./build-workers.ts";
 import type { Gateway, GatewayOptions } from "./gateway-options.ts";
+import { routingView } from "./routing-view.ts";
 import { RuntimeHolder } from "./runtime.ts";
 import { serveGateway } from "./serve-gateway.ts";
 
@@ -59,7 +68,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   const storage = options.storage ?? (await openStorage(config.storage));
   const audit = createAuditService(config, storage.audit, logger, options.redactBody);
   const publish = audit.bus.publish.bind(audit.bus);
-  const closeSinks = attachSinks(audit.bus, options.events ?? []);
+  const closeSinks = attachSinks(audit.bus, [...sinksFromConfig(config, logger), ...(options.events ?? [])]);
   const workers = buildWorkers(config, logger, publish);
   const cluster = await startCluster(config, { logger, registry: workers.registry });
   const lifecycle = new Lifecycle(() => runtime.current.config.server.max_concurrent_requests);
@@ -79,17 +88,32 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   const authenticate = bindTenant(auth.authenticate, () => runtime.current.config);
   const policy =
     options.policy ?? (await buildLimitsPolicy(config, storage.spend, logger, cluster?.counters));
+  const adminUi = createAdminUi({
+    config: () => runtime.current.config.admin_ui,
+    keys: storage.keys,
+    ...(storage.adminActions ? { actions: storage.adminActions } : {}),
+    logger,
+  });
+  const stats = new RequestStats();
+  void stats.follow(audit.bus);
   const telemetry = createTelemetry({
     config,
     logger,
     bus: audit.bus,
-    sources: gatewaySources({ lifecycle, health, registry: workers.registry, audit }),
+    sources: gatewaySources({
+      lifecycle,
+      health,
+      registry: workers.registry,
+      audit,
+      tenants: () => runtime.current.config.tenants,
+    }),
     routes: (model) => runtime.current.table.resolve(model) !== undefined,
     onAuditFlush: (listener) => audit.onFlush(listener),
     tracer: options.tracing?.tracer,
     captureContent: options.tracing?.captureContent ?? false,
   });
 
+  const shadow = buildShadow(() => runtime.current.config, storage.shadow, logger, options.redactBody);
   const router = createRouter({
     table: () => runtime.current.table,
     health,
@@ -98,23 +122,29 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       backoffMs: runtime.current.config.routing.backoff,
       unsupported: runtime.current.config.translation.unsupported,
       maxSseLine: runtime.current.config.routing.max_sse_line,
+      maxUpstreamBody: runtime.current.config.routing.max_upstream_body,
     }),
     log: (line) => logger.warn(line),
+    shadow: shadow.hook,
   });
   const frontDoorDeps: FrontDoorDeps = {
     router,
-    authenticate,
+    authenticate: adminUi.authenticate(authenticate),
     limits: policy,
-    observer: telemetry.observe(
-      options.recordAudit === false
-        ? {
-            started: audit.observer.started,
-            finished: (record) => publish({ type: "request.finished", at: Date.now(), record }),
-          }
-        : audit.observer,
+    observer: shadow.observe(
+      telemetry.observe(
+        options.recordAudit === false
+          ? {
+              started: audit.observer.started,
+              finished: (record) => publish({ type: "request.finished", at: Date.now(), record }),
+            }
+          : audit.observer,
+      ),
     ),
     lifecycle,
     maxBody: () => runtime.current.config.server.max_body,
+    bodyTimeout: () => runtime.current.config.server.body_timeout,
+    clientSlots: new ClientSlots(() => runtime.current.config.server.max_client_requests),
     captureBodies: () => runtime.current.config.audit.bodies,
     logger,
     refusal: () => audit.refusal(),
@@ -133,7 +163,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   const app = createApp({
     serveModel: frontDoor.serveModel,
     listModels: listModelsHandler({ guard: frontDoor.guard, modelNames }),
-    mounts: buildAppMounts(config.apps, frontDoorDeps, modelNames),
+    mounts: buildAppMounts(config.apps, frontDoorDeps, modelNames, () => runtime.current.providers),
     ready: () => !lifecycle.isDraining && audit.refusal() === undefined,
     unrouted: frontDoor.reject,
     websocket: workerWebSocketConfig(config.workers.max_message),
@@ -142,16 +172,39 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       ...(cluster ? [cluster.endpoint(workers.directory)] : []),
       // With apps, stored responses are read through the OpenAI apps' prefixes only.
       ...(config.apps.length === 0
-        ? [responsesRoutes({ guard: frontDoor.guard, store: storage.responses })]
+        ? [
+            responsesRoutes({
+              guard: frontDoor.guard,
+              store: storage.responses,
+              serveModel: frontDoor.serveModel,
+              providers: () => runtime.current.providers,
+            }),
+          ]
         : []),
       ...telemetry.routes(frontDoor.guard),
-      adminKeyRoutes({ guard: frontDoor.guard, keyAdmin: auth.keyAdmin }),
+      docsRoutes(),
+      adminKeyRoutes({ guard: frontDoor.guard, keyAdmin: auth.keyAdmin, recordAction: adminUi.recordAction }),
+      adminUi.routes(frontDoor.guard),
+      adminInsightRoutes({
+        guard: frontDoor.guard,
+        stats: (window) => stats.series(Date.now(), window),
+        routing: () =>
+          routingView({
+            runtime: runtime.current,
+            health,
+            configPath: source.path,
+            workerModels: workers.registry.models(),
+          }),
+        actions: adminUi.actions,
+        spent: (keyId) => storage.spend.total(keyId),
+      }),
       tenantRoutes({
         guard: frontDoor.guard,
         tenants: () => runtime.current.config.tenants,
         audit: storage.audit,
         countKeys: async (tenant) => (await storage.keys.list({ tenant })).length,
       }),
+      shadowRoutes({ guard: frontDoor.guard, store: storage.shadow, shed: shadow.shed }),
       adminRoutes({
         guard: frontDoor.guard,
         audit,
@@ -162,6 +215,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
           configVersion: () => runtime.current.version,
           configPath: source.path,
           lastReloadError: reload.lastError,
+          lastConfigEvent: () => stats.lastConfigEvent,
           auditHealthy: () => audit.refusal() === undefined || config.audit.fail_open,
           ...(cluster ? { cluster: () => cluster.status() } : {}),
         }),
@@ -177,6 +231,13 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       logger.warn(`pruning stored responses failed: ${error instanceof Error ? error.message : "error"}`),
   );
 
+  const shadowStore = storage.shadow;
+  const stopShadowRetention = shadowStore
+    ? startResponseRetention(shadowStore, config.shadow.retention, (error) =>
+        logger.warn(`pruning shadow pairs failed: ${error instanceof Error ? error.message : "error"}`),
+      )
+    : () => {};
+
   return serveGateway({
     app,
     reload: () => source.reload?.() ?? Promise.resolve(false),
@@ -189,6 +250,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     beforeDrain: [
       stopWatching,
       stopResponseRetention,
+      stopShadowRetention,
       () => audit.bus.closeAll(),
       // Leave the node directory first, so other nodes stop forwarding here while we drain.
       () => void cluster?.leave(),
@@ -199,6 +261,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       () => auth.close(),
       () => policy.close?.(),
       () => cluster?.close(),
+      () => shadow.close(),
       () => audit.close(),
       closeSinks,
       () => storage.close(),

@@ -1,19 +1,28 @@
 import { Elysia } from "elysia";
 import type { KeyAdmin } from "../../auth/key-admin.ts";
+import type { KeyView } from "../../auth/key-view.ts";
 import { requireRole } from "../../auth/roles.ts";
 import { isJsonObject } from "../../core/dialect.ts";
+import type { AdminActionLog } from "../admin-ui/admin-action-log.ts";
 import { clientOf } from "../client-of.ts";
-import type { createFrontDoor, Guarded } from "../front-door.ts";
+import type { ClientInfo, createFrontDoor, Guarded } from "../front-door.ts";
 import { readJsonBody } from "../read-json-body.ts";
 
 export interface AdminKeyDeps {
   readonly guard: ReturnType<typeof createFrontDoor>["guard"];
   readonly keyAdmin: KeyAdmin;
+  /** The admin-action audit: every change is recorded with who made it. */
+  readonly recordAction?: AdminActionLog;
 }
 
 const MAX_KEY_BODY = 64 * 1024;
 
-type Handler = (guarded: Guarded, request: Request, params: Record<string, string>) => Promise<Response>;
+type Handler = (
+  guarded: Guarded,
+  request: Request,
+  params: Record<string, string>,
+  client: ClientInfo,
+) => Promise<Response>;
 type Context = { request: Request; server: Parameters<typeof clientOf>[0]; params: Record<string, string> };
 
 /**
@@ -23,11 +32,19 @@ type Context = { request: Request; server: Parameters<typeof clientOf>[0]; param
 export function adminKeyRoutes(deps: AdminKeyDeps) {
   const admin =
     (handle: Handler) =>
-    ({ request, server, params }: Context) =>
-      deps.guard(request, clientOf(server, request), "admin", "openai", async (guarded) => {
+    ({ request, server, params }: Context) => {
+      const client = clientOf(server, request);
+      return deps.guard(request, client, "admin", "openai", async (guarded) => {
         requireRole(guarded.principal, "admin");
-        return handle(guarded, request, params);
+        return handle(guarded, request, params, client);
       });
+    };
+  const record = (guarded: Guarded, client: ClientInfo, action: string, target: string, detail: string) =>
+    deps.recordAction?.(
+      guarded.principal,
+      { clientIp: client.ip, requestId: guarded.ledger.requestId },
+      { action, target, detail },
+    );
   const optionalBody = async (request: Request) =>
     request.headers.get("content-length") === "0" || !request.body ? {} : readJsonBody(request, MAX_KEY_BODY);
 
@@ -46,8 +63,10 @@ export function adminKeyRoutes(deps: AdminKeyDeps) {
     )
     .post(
       "/",
-      admin(async ({ principal, headers }, request) => {
+      admin(async (guarded, request, _params, client) => {
+        const { principal, headers } = guarded;
         const issued = await deps.keyAdmin.create(principal, await readJsonBody(request, MAX_KEY_BODY));
+        await record(guarded, client, "key.create", issued.id, describeKey(issued));
         return Response.json(issued, { status: 201, headers });
       }),
     )
@@ -59,20 +78,34 @@ export function adminKeyRoutes(deps: AdminKeyDeps) {
     )
     .post(
       "/:id/revoke",
-      admin(async ({ principal, headers }, _request, params) =>
-        Response.json(await deps.keyAdmin.revoke(principal, params.id ?? ""), { headers }),
-      ),
+      admin(async (guarded, _request, params, client) => {
+        const revoked = await deps.keyAdmin.revoke(guarded.principal, params.id ?? "");
+        await record(guarded, client, "key.revoke", revoked.id, describeKey(revoked));
+        return Response.json(revoked, { headers: guarded.headers });
+      }),
     )
     .post(
       "/:id/rotate",
-      admin(async ({ principal, headers }, request, params) => {
+      admin(async (guarded, request, params, client) => {
+        const { principal, headers } = guarded;
         const body = await optionalBody(request);
         const rotated = await deps.keyAdmin.rotate(
           principal,
           params.id ?? "",
           isJsonObject(body) ? body : {},
         );
+        await record(
+          guarded,
+          client,
+          "key.rotate",
+          rotated.id,
+          `${describeKey(rotated)}; replaces ${rotated.previous.id}, valid until ${rotated.previous.expires_at ?? "never"}`,
+        );
         return Response.json(rotated, { status: 201, headers });
       }),
     );
 }
+
+/** A key in an admin-action record: name, role, tenant and models; never the key itself. */
+const describeKey = (key: KeyView) =>
+  `${key.name} (${key.role}, tenant ${key.tenant}, models ${key.models.join(",") || "none"})`;

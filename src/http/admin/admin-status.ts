@@ -1,9 +1,19 @@
+import type { GatewayEvent } from "../../audit/gateway-event.ts";
+
+type ConfigEvent = Extract<GatewayEvent, { type: "config.reloaded" | "config.rejected" }>;
+
 /** What an operator checks first: `GET /admin/api/status`. */
 export interface AdminStatus {
   workers: number;
   draining: boolean;
   inFlight: number;
-  config: { version: number; path: string | null; lastReloadError: string | null };
+  config: {
+    version: number;
+    path: string | null;
+    lastReloadError: string | null;
+    /** The last reload or rejection since start (what the web UI's overview shows). */
+    lastEvent: ConfigEvent | null;
+  };
   audit: { healthy: boolean };
   /** On a cluster node: Redis health, this node and the live nodes with their worker counts. */
   cluster?: object;
@@ -15,6 +25,7 @@ export interface AdminStatusDeps {
   readonly configVersion: () => number;
   readonly configPath: string | null;
   readonly lastReloadError: () => string | null;
+  readonly lastConfigEvent?: () => ConfigEvent | null;
   /** False while audit storage is down and requests are refused (never with `fail_open`). */
   readonly auditHealthy: () => boolean;
   readonly cluster?: () => object;
@@ -25,7 +36,12 @@ export function adminStatus(deps: AdminStatusDeps): () => AdminStatus {
     workers: deps.workerCount(),
     draining: deps.lifecycle.isDraining,
     inFlight: deps.lifecycle.active,
-    config: { version: deps.configVersion(), path: deps.configPath, lastReloadError: deps.lastReloadError() },
+    config: {
+      version: deps.configVersion(),
+      path: deps.configPath,
+      lastReloadError: deps.lastReloadError(),
+      lastEvent: deps.lastConfigEvent?.() ?? null,
+    },
     audit: { healthy: deps.auditHealthy() },
     ...(deps.cluster ? { cluster: deps.cluster() } : {}),
   });

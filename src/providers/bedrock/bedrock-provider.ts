@@ -2,10 +2,14 @@ import { AwsV4Signer } from "aws4fetch";
 import { isJsonObject } from "../../core/dialect.ts";
 import { unsupportedOperation, upstreamError } from "../../core/gateway-error.ts";
 import { wantsUsage } from "../../translate/chat-chunk-builder.ts";
-import { driveChunkWriter } from "../../translate/drive-chunk-writer.ts";
 import { chatRequestToConverse } from "../../translate/openai-to-bedrock/chat-request-to-converse.ts";
 import { converseResponseToChat } from "../../translate/openai-to-bedrock/converse-response-to-chat.ts";
-import { ConverseChunkWriter } from "../../translate/openai-to-bedrock/converse-stream-to-chat.ts";
+import {
+  ConverseChunkWriter,
+  readConverseEvent,
+} from "../../translate/openai-to-bedrock/converse-stream-to-chat.ts";
+import { translateStream } from "../../translate/stream/stream-driver.ts";
+import { DEFAULT_MAX_UPSTREAM_BODY, readBounded, readErrorText } from "../http/read-bounded.ts";
 import { unreachable } from "../http/upstream-failure.ts";
 import type { Provider, ProviderCall, ProviderReply } from "../provider.ts";
 import { type AwsCredentialConfig, awsCredentialSource } from "./aws-credentials.ts";
@@ -74,7 +78,7 @@ export function createBedrockProvider(options: BedrockOptions): Provider {
     }
     const id = `chatcmpl-${call.requestId}`;
     if (!response.ok) {
-      const text = await response.text().catch(() => "");
+      const text = await readErrorText(response, options.name);
       const type = response.headers.get("x-amzn-errortype") ?? "";
       throw bedrockFailure(
         options.name,
@@ -88,10 +92,25 @@ export function createBedrockProvider(options: BedrockOptions): Provider {
       const events = converseEvents(options.name, response.body, call.signal);
       return {
         kind: "stream",
-        events: driveChunkWriter(events, new ConverseChunkWriter(id, model, wantsUsage(call.body))),
+        events: translateStream(
+          events,
+          readConverseEvent,
+          new ConverseChunkWriter(id, model, wantsUsage(call.body)),
+        ).events,
       };
     }
-    const json: unknown = await response.json().catch(() => undefined);
+    const bytes = await readBounded(
+      response,
+      call.maxBody ?? DEFAULT_MAX_UPSTREAM_BODY,
+      options.name,
+      "refuse",
+    );
+    let json: unknown;
+    try {
+      json = JSON.parse(new TextDecoder().decode(bytes));
+    } catch {
+      json = undefined;
+    }
     if (!isJsonObject(json)) throw upstreamError(`upstream ${options.name} sent a body that is not JSON`);
     return { kind: "json", body: converseResponseToChat(json, model, id) };
   }

@@ -22,8 +22,10 @@ const streamOf = (pieces: Uint8Array[]) =>
   });
 const decode = async (pieces: Uint8Array[]) => {
   const out: string[] = [];
-  for await (const event of converseEvents("br", streamOf(pieces), new AbortController().signal))
-    out.push(`${event.type}:${JSON.stringify(event.payload.delta ?? event.payload.stopReason ?? "")}`);
+  for await (const event of converseEvents("br", streamOf(pieces), new AbortController().signal)) {
+    const payload = JSON.parse(event.data) as { delta?: unknown; stopReason?: unknown };
+    out.push(`${event.event}:${JSON.stringify(payload.delta ?? payload.stopReason ?? "")}`);
+  }
   return out;
 };
 

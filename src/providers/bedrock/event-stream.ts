@@ -1,7 +1,6 @@
 import { EventStreamCodec } from "@smithy/core/event-streams";
 import { GatewayError, upstreamError } from "../../core/gateway-error.ts";
-import { converseStreamPayload } from "../../translate/openai-to-bedrock/converse-schema.ts";
-import type { ConverseEvent } from "../../translate/openai-to-bedrock/converse-stream-to-chat.ts";
+import type { SseEvent } from "../../core/sse.ts";
 import { bedrockFailure } from "./bedrock-errors.ts";
 
 const utf8 = new TextDecoder();
@@ -13,7 +12,8 @@ const fromUtf8 = (text: string) => encoder.encode(text);
 export const newEventStreamCodec = () => new EventStreamCodec(toUtf8, fromUtf8);
 
 /**
- * Decodes a ConverseStream body (`application/vnd.amazon.eventstream`) frame by frame as bytes
+ * Decodes a ConverseStream body into events named by their `:event-type` with the JSON payload
+ * as data (`application/vnd.amazon.eventstream`) frame by frame as bytes
  * arrive. An `exception` frame (throttling, model error mid-stream) is thrown as the
  * GatewayError its HTTP twin would be; a frame whose checksum fails is a retryable 502.
  */
@@ -21,7 +21,7 @@ export async function* converseEvents(
   provider: string,
   body: ReadableStream<Uint8Array>,
   signal: AbortSignal,
-): AsyncGenerator<ConverseEvent> {
+): AsyncGenerator<SseEvent> {
   const codec = newEventStreamCodec();
   const frames = new FrameSplitter();
   try {
@@ -32,16 +32,15 @@ export async function* converseEvents(
           const value = message.headers[name]?.value;
           return typeof value === "string" ? value : undefined;
         };
-        const payload = safeJson(toUtf8(message.body));
+        const data = toUtf8(message.body);
         const kind = header(":message-type");
         if (kind === "exception" || kind === "error") {
           const type = header(":exception-type") ?? header(":error-code") ?? "InternalServerException";
-          const text = header(":error-message") ?? messageOf(payload);
+          const text = header(":error-message") ?? messageOf(safeJson(data));
           throw bedrockFailure(provider, statusOfException(type), type, text);
         }
-        const parsed = converseStreamPayload.safeParse(payload);
-        if (!parsed.success) throw upstreamError(`upstream ${provider} sent an unreadable stream event`);
-        yield { type: header(":event-type") ?? "", payload: parsed.data };
+        // The payload stays text: the stream reader parses it, once.
+        yield { event: header(":event-type") ?? "", data };
       }
     }
     if (frames.pending > 0) throw upstreamError(`upstream ${provider} cut an event-stream frame short`);

@@ -1,10 +1,13 @@
 import { isJsonObject } from "../../core/dialect.ts";
 import { unsupportedOperation, upstreamError } from "../../core/gateway-error.ts";
 import { wantsUsage } from "../../translate/chat-chunk-builder.ts";
-import { driveChunkWriter } from "../../translate/drive-chunk-writer.ts";
 import { chatRequestToGemini } from "../../translate/openai-to-gemini/chat-request-to-gemini.ts";
 import { geminiResponseToChat } from "../../translate/openai-to-gemini/gemini-response-to-chat.ts";
-import { GeminiChunkWriter } from "../../translate/openai-to-gemini/gemini-stream-to-chat.ts";
+import {
+  GeminiChunkWriter,
+  readGeminiEvent,
+} from "../../translate/openai-to-gemini/gemini-stream-to-chat.ts";
+import { translateStream } from "../../translate/stream/stream-driver.ts";
 import { postJson } from "../http/post-json.ts";
 import { readUpstreamReply } from "../http/read-reply.ts";
 import type { Provider, ProviderCall, ProviderReply } from "../provider.ts";
@@ -55,7 +58,11 @@ export function createGoogleProvider(options: GoogleOptions): Provider {
     if (reply.kind === "stream") {
       return {
         kind: "stream",
-        events: driveChunkWriter(reply.events, new GeminiChunkWriter(id, model, wantsUsage(call.body))),
+        events: translateStream(
+          reply.events,
+          readGeminiEvent,
+          new GeminiChunkWriter(id, model, wantsUsage(call.body)),
+        ).events,
       };
     }
     if (call.stream) throw upstreamError(`upstream ${options.name} did not answer with an event stream`);

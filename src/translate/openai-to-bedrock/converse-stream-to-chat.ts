@@ -1,8 +1,11 @@
 import type { JsonObject } from "../../core/dialect.ts";
+import { errorEvent } from "../../core/error-wire.ts";
+import { type GatewayError, upstreamError } from "../../core/gateway-error.ts";
 import type { SseEvent } from "../../core/sse.ts";
 import { ChatChunkBuilder } from "../chat-chunk-builder.ts";
-import type { ChunkWriter } from "../drive-chunk-writer.ts";
-import type { ConverseStreamPayload, ConverseUsage } from "./converse-schema.ts";
+import { parseEventData } from "../parse-body.ts";
+import type { StreamRead, StreamWriter } from "../stream/stream-driver.ts";
+import { type ConverseStreamPayload, type ConverseUsage, converseStreamPayload } from "./converse-schema.ts";
 import { converseUsageToOpenAI, finishReasonOfConverse } from "./converse-usage.ts";
 
 /** One decoded ConverseStream event: its `:event-type` header and JSON payload. */
@@ -16,7 +19,17 @@ export interface ConverseEvent {
  * tool call, the stop reason (messageStop) and the usage (metadata, which comes after it).
  * `finish` emits the closing chunks once the stream is over.
  */
-export class ConverseChunkWriter implements ChunkWriter<ConverseEvent> {
+/**
+ * Reads one decoded ConverseStream frame (its `:event-type` as the event name, its JSON payload
+ * as data). Exception frames never get here: the frame decoder throws them as errors.
+ */
+export function readConverseEvent(event: SseEvent): StreamRead<ConverseEvent> {
+  const payload = converseStreamPayload.safeParse(parseEventData(event.data));
+  if (!payload.success) throw upstreamError("upstream sent an unreadable stream event");
+  return { kind: "chunk", chunk: { type: event.event ?? "", payload: payload.data } };
+}
+
+export class ConverseChunkWriter implements StreamWriter<ConverseEvent> {
   private readonly chunks: ChatChunkBuilder;
   private readonly toolIndexOfBlock = new Map<number, number>();
   private stopReason: string | undefined;
@@ -26,7 +39,16 @@ export class ConverseChunkWriter implements ChunkWriter<ConverseEvent> {
     this.chunks = new ChatChunkBuilder(id, model, includeUsage);
   }
 
-  *event({ type, payload }: ConverseEvent): Generator<SseEvent> {
+  /** Nothing before the first event: `messageStart` itself becomes the role chunk. */
+  start(): Iterable<SseEvent> {
+    return [];
+  }
+
+  error(error: GatewayError): SseEvent {
+    return errorEvent(error, "openai");
+  }
+
+  *chunk({ type, payload }: ConverseEvent): Generator<SseEvent> {
     const block = payload.contentBlockIndex ?? 0;
     switch (type) {
       case "messageStart":
@@ -66,7 +88,7 @@ export class ConverseChunkWriter implements ChunkWriter<ConverseEvent> {
   }
 
   /** True once messageStop arrived: the answer is complete even if metadata never comes. */
-  get stopped(): boolean {
+  get complete(): boolean {
     return this.stopReason !== undefined;
   }
 

@@ -1,8 +1,8 @@
 import { describe, expect, test } from "bun:test";
-import { driveChunkWriter } from "../drive-chunk-writer.ts";
 import { collect, jsonFixture, payloads } from "../fixtures/load-fixture.ts";
+import { translateStream } from "../stream/stream-driver.ts";
 import { converseResponseToChat } from "./converse-response-to-chat.ts";
-import { ConverseChunkWriter, type ConverseEvent } from "./converse-stream-to-chat.ts";
+import { ConverseChunkWriter, type ConverseEvent, readConverseEvent } from "./converse-stream-to-chat.ts";
 
 describe("Converse → chat", () => {
   test("a recorded tool-use response: text, tool_calls, finish reason, usage with cache tokens", () => {
@@ -48,11 +48,10 @@ describe("Converse → chat", () => {
   test("a recorded stream: deltas in order, tool call indexed, usage from metadata after messageStop", async () => {
     const events = jsonFixture("bedrock/converse-stream-tool-use.json") as unknown as ConverseEvent[];
     async function* replay() {
-      for (const event of events) yield event;
+      for (const { type, payload } of events) yield { event: type, data: JSON.stringify(payload) };
     }
-    const out = payloads(
-      await collect(driveChunkWriter(replay(), new ConverseChunkWriter("c1", "claude", true))),
-    );
+    const writer = new ConverseChunkWriter("c1", "claude", true);
+    const out = payloads(await collect(translateStream(replay(), readConverseEvent, writer).events));
     const deltas = out.flatMap((p) =>
       typeof p === "object" && p && "choices" in p ? (p.choices as { delta?: unknown }[]) : [],
     );
@@ -74,12 +73,11 @@ describe("Converse → chat", () => {
   });
 
   test("a stream cut before messageStop is an upstream failure, not a clean end", async () => {
-    async function* cut(): AsyncGenerator<ConverseEvent> {
-      yield { type: "messageStart", payload: {} };
-      yield { type: "contentBlockDelta", payload: { delta: { text: "half" } } };
+    async function* cut() {
+      yield { event: "messageStart", data: "{}" };
+      yield { event: "contentBlockDelta", data: '{"delta":{"text":"half"}}' };
     }
-    await expect(collect(driveChunkWriter(cut(), new ConverseChunkWriter("c", "m", false)))).rejects.toThrow(
-      "ended before the answer was complete",
-    );
+    const translated = translateStream(cut(), readConverseEvent, new ConverseChunkWriter("c", "m", false));
+    await expect(collect(translated.events)).rejects.toThrow("ended before the answer was complete");
   });
 });

@@ -1,11 +1,14 @@
 import type { JsonObject } from "../../core/dialect.ts";
-import { upstreamError } from "../../core/gateway-error.ts";
+import { errorEvent } from "../../core/error-wire.ts";
+import { type GatewayError, upstreamError } from "../../core/gateway-error.ts";
+import { readOpenAIError } from "../../core/openai-errors.ts";
 import type { SseEvent } from "../../core/sse.ts";
 import { ChatChunkBuilder } from "../chat-chunk-builder.ts";
-import type { ChunkWriter } from "../drive-chunk-writer.ts";
 import { parseEventData } from "../parse-body.ts";
+import { inBandError } from "../stream/in-band-error.ts";
+import type { StreamRead, StreamWriter } from "../stream/stream-driver.ts";
 import { toolCallOf } from "./gemini-response-to-chat.ts";
-import { type GeminiUsage, geminiResponse } from "./gemini-schema.ts";
+import { type GeminiResponse, type GeminiUsage, geminiResponse } from "./gemini-schema.ts";
 import { finishReasonOfGemini, geminiUsageToOpenAI } from "./gemini-usage.ts";
 
 /**
@@ -13,7 +16,17 @@ import { finishReasonOfGemini, geminiUsageToOpenAI } from "./gemini-usage.ts";
  * Gemini event is a partial response: text parts are deltas, a function call arrives whole,
  * `finishReason` marks the end and `usageMetadata` (latest wins) the tokens.
  */
-export class GeminiChunkWriter implements ChunkWriter<SseEvent> {
+/** Reads one `streamGenerateContent?alt=sse` event: a partial response, or Google's `{"error":…}`. */
+export function readGeminiEvent(event: SseEvent): StreamRead<GeminiResponse> {
+  const body = parseEventData(event.data);
+  if (typeof body === "object" && body !== null && "error" in body && readOpenAIError(body))
+    return { kind: "error", error: inBandError("openai", body) };
+  const parsed = geminiResponse.safeParse(body);
+  if (!parsed.success) throw upstreamError("upstream sent an unreadable stream event");
+  return { kind: "chunk", chunk: parsed.data };
+}
+
+export class GeminiChunkWriter implements StreamWriter<GeminiResponse> {
   private readonly chunks: ChatChunkBuilder;
   private started = false;
   private toolCalls = 0;
@@ -24,10 +37,16 @@ export class GeminiChunkWriter implements ChunkWriter<SseEvent> {
     this.chunks = new ChatChunkBuilder(id, model, includeUsage);
   }
 
-  *event(event: SseEvent): Generator<SseEvent> {
-    const parsed = geminiResponse.safeParse(parseEventData(event.data));
-    if (!parsed.success) throw upstreamError("upstream sent an unreadable stream event");
-    const response = parsed.data;
+  /** The role chunk comes with the first event, in `chunk`. */
+  start(): Iterable<SseEvent> {
+    return [];
+  }
+
+  error(error: GatewayError): SseEvent {
+    return errorEvent(error, "openai");
+  }
+
+  *chunk(response: GeminiResponse): Generator<SseEvent> {
     if (!this.started) {
       this.started = true;
       yield this.chunks.delta({ role: "assistant", content: "", refusal: null });
@@ -45,7 +64,7 @@ export class GeminiChunkWriter implements ChunkWriter<SseEvent> {
     if (candidate?.finishReason) this.finishReason = candidate.finishReason;
   }
 
-  get stopped(): boolean {
+  get complete(): boolean {
     return this.finishReason !== undefined;
   }
 

@@ -1,10 +1,10 @@
 import { describe, expect, test } from "bun:test";
 import { GatewayError } from "../../core/gateway-error.ts";
-import { driveChunkWriter } from "../drive-chunk-writer.ts";
 import { collect, jsonFixture, payloads, replay, sseFixture } from "../fixtures/load-fixture.ts";
+import { translateStream } from "../stream/stream-driver.ts";
 import { chatRequestToGemini } from "./chat-request-to-gemini.ts";
 import { geminiResponseToChat } from "./gemini-response-to-chat.ts";
-import { GeminiChunkWriter } from "./gemini-stream-to-chat.ts";
+import { GeminiChunkWriter, readGeminiEvent } from "./gemini-stream-to-chat.ts";
 
 describe("chat request → Gemini generateContent", () => {
   test("system instruction, model turns, function calls and responses by name, settings", () => {
@@ -118,9 +118,8 @@ describe("Gemini → chat", () => {
 
   test("a recorded stream: text deltas, the finish chunk, usage from the last event", async () => {
     const writer = new GeminiChunkWriter("c", "g", true);
-    const out = payloads(
-      await collect(driveChunkWriter(replay(sseFixture("gemini/stream-text.sse.txt")), writer)),
-    );
+    const events = replay(sseFixture("gemini/stream-text.sse.txt"));
+    const out = payloads(await collect(translateStream(events, readGeminiEvent, writer).events));
     const text = out
       .flatMap((p) => (p as { choices?: { delta?: { content?: string } }[] }).choices ?? [])
       .map((c) => c.delta?.content ?? "")
@@ -133,8 +132,9 @@ describe("Gemini → chat", () => {
 
   test("a stream without a finishReason is an upstream failure", async () => {
     const events = sseFixture("gemini/stream-text.sse.txt").slice(0, 2);
-    await expect(
-      collect(driveChunkWriter(replay(events), new GeminiChunkWriter("c", "g", false))),
-    ).rejects.toThrow("ended before the answer was complete");
+    const writer = new GeminiChunkWriter("c", "g", false);
+    await expect(collect(translateStream(replay(events), readGeminiEvent, writer).events)).rejects.toThrow(
+      "ended before the answer was complete",
+    );
   });
 });

@@ -1,0 +1,118 @@
+import type { GatewayEvent } from "../audit/gateway-event.ts";
+
+/** The signed-in session as `/admin/auth/session` describes it. */
+export interface SessionInfo {
+  signedIn: boolean;
+  oidc: boolean;
+  user?: { name: string; method: "key" | "oidc" };
+  csrf?: string;
+  expiresAt?: number;
+}
+
+/** An error answer from the gateway, with its message for the page to show. */
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+let csrf = "";
+let onSignedOut: () => void = () => {};
+
+/** The CSRF token every call repeats; held in memory only, never in storage. */
+export function setSession(info: SessionInfo, signedOut: () => void): void {
+  csrf = info.csrf ?? "";
+  onSignedOut = signedOut;
+}
+
+const messageOf = async (response: Response) => {
+  const body = (await response.json().catch(() => null)) as { error?: { message?: string } } | null;
+  return body?.error?.message ?? `${response.status} ${response.statusText}`;
+};
+
+/** A same-origin call with the session cookie and the CSRF token; throws ApiError on failure. */
+export async function call(path: string, init: RequestInit = {}): Promise<Response> {
+  const headers = new Headers(init.headers);
+  if (csrf) headers.set("x-csrf-token", csrf);
+  if (init.body !== undefined && !headers.has("content-type"))
+    headers.set("content-type", "application/json");
+  const response = await fetch(path, { ...init, headers, credentials: "same-origin" });
+  if (response.status === 401) onSignedOut();
+  if (!response.ok) throw new ApiError(response.status, await messageOf(response));
+  return response;
+}
+
+export async function getJson<T>(path: string): Promise<T> {
+  return (await (await call(path)).json()) as T;
+}
+
+export async function postJson<T>(path: string, body: unknown = {}): Promise<T> {
+  return (await (await call(path, { method: "POST", body: JSON.stringify(body) })).json()) as T;
+}
+
+export async function currentSession(): Promise<SessionInfo> {
+  const response = await fetch("/admin/auth/session", { credentials: "same-origin" });
+  return (await response.json()) as SessionInfo;
+}
+
+/** Trades an admin key for a session; the key is sent once, in a header, and then forgotten. */
+export async function signIn(key: string): Promise<SessionInfo> {
+  const response = await fetch("/admin/auth/login", {
+    method: "POST",
+    headers: { authorization: `Bearer ${key}` },
+    credentials: "same-origin",
+  });
+  if (!response.ok) throw new ApiError(response.status, await messageOf(response));
+  return (await response.json()) as SessionInfo;
+}
+
+export async function signOut(): Promise<void> {
+  await call("/admin/auth/logout", { method: "POST" });
+}
+
+/**
+ * Follows `/admin/api/events` (SSE) with fetch, so the CSRF header goes along (EventSource cannot
+ * send headers). Calls `onEvent` per event until `signal` aborts; reconnects after a drop.
+ */
+export async function followEvents(
+  onEvent: (event: GatewayEvent) => void,
+  signal: AbortSignal,
+  onState: (connected: boolean) => void = () => {},
+): Promise<void> {
+  let delay = 500;
+  while (!signal.aborted) {
+    try {
+      const response = await call("/admin/api/events", { signal });
+      if (!response.body) throw new Error("no body");
+      onState(true);
+      delay = 500;
+      const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
+      let buffer = "";
+      while (true) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        buffer += value;
+        let end = buffer.indexOf("\n\n");
+        while (end >= 0) {
+          const block = buffer.slice(0, end);
+          buffer = buffer.slice(end + 2);
+          const data = block
+            .split("\n")
+            .filter((line) => line.startsWith("data:"))
+            .map((line) => line.slice(5).trimStart())
+            .join("\n");
+          if (data) onEvent(JSON.parse(data) as GatewayEvent);
+          end = buffer.indexOf("\n\n");
+        }
+      }
+    } catch (error) {
+      if (signal.aborted || (error instanceof ApiError && error.status === 401)) return;
+    }
+    onState(false);
+    await new Promise((resolve) => setTimeout(resolve, delay));
+    delay = Math.min(delay * 2, 10_000);
+  }
+}

@@ -1,0 +1,103 @@
+/** @jsxImportSource preact */
+import { useEffect, useState } from "preact/hooks";
+import type { UiPage } from "../http/admin-ui/ui-pages.ts";
+import { currentSession, type SessionInfo, setSession, signOut } from "./api.ts";
+import { ActivityPage } from "./pages/activity.tsx";
+import { KeysPage } from "./pages/keys.tsx";
+import { ModelsPage } from "./pages/models.tsx";
+import { OverviewPage } from "./pages/overview.tsx";
+import { RequestsPage } from "./pages/requests.tsx";
+import { ShadowPage } from "./pages/shadow.tsx";
+import { SignIn } from "./pages/sign-in.tsx";
+import { WorkersPage } from "./pages/workers.tsx";
+import { navigate, usePage } from "./router.ts";
+import { applyTheme, loadTheme, type Theme } from "./theme.ts";
+
+const NAV: { page: UiPage; label: string }[] = [
+  { page: "overview", label: "Overview" },
+  { page: "requests", label: "Requests" },
+  { page: "workers", label: "Workers" },
+  { page: "keys", label: "Keys" },
+  { page: "models", label: "Models" },
+  { page: "shadow", label: "Shadow" },
+  { page: "activity", label: "Activity" },
+];
+
+const PAGES: Record<UiPage, () => preact.JSX.Element> = {
+  overview: OverviewPage,
+  requests: RequestsPage,
+  workers: WorkersPage,
+  keys: KeysPage,
+  models: ModelsPage,
+  shadow: ShadowPage,
+  activity: ActivityPage,
+};
+
+export function App() {
+  const [session, setSessionState] = useState<SessionInfo>();
+  const [theme, setTheme] = useState<Theme>(loadTheme());
+  const page = usePage();
+
+  const adopt = (info: SessionInfo) => {
+    setSession(info, () => setSessionState({ signedIn: false, oidc: info.oidc }));
+    setSessionState(info);
+  };
+  // biome-ignore lint/correctness/useExhaustiveDependencies: runs once: the session is read at start
+  useEffect(() => {
+    currentSession().then(adopt, () => setSessionState({ signedIn: false, oidc: false }));
+  }, []);
+  useEffect(() => applyTheme(theme), [theme]);
+
+  if (!session) return <p class="loading">Loading…</p>;
+  if (!session.signedIn) return <SignIn oidc={session.oidc} onSignedIn={adopt} />;
+  const Page = PAGES[page];
+  const nextTheme: Record<Theme, Theme> = { auto: "light", light: "dark", dark: "auto" };
+  return (
+    <div class="layout">
+      <a class="skip" href="#main">
+        Skip to content
+      </a>
+      <header class="top">
+        <span class="brand">mindgw</span>
+        <nav aria-label="Pages">
+          {NAV.map((item) => (
+            <a
+              key={item.page}
+              href={`/admin/${item.page}`}
+              aria-current={item.page === page ? "page" : undefined}
+              onClick={(event) => {
+                if (event.metaKey || event.ctrlKey || event.shiftKey) return;
+                event.preventDefault();
+                navigate(item.page);
+              }}
+            >
+              {item.label}
+            </a>
+          ))}
+        </nav>
+        <div class="who">
+          <button type="button" class="ghost" onClick={() => setTheme(nextTheme[theme])} title="Switch theme">
+            Theme: {theme}
+          </button>
+          <span
+            class="user"
+            title={`signed in with ${session.user?.method === "oidc" ? "single sign-on" : "an admin key"}`}
+          >
+            {session.user?.name}
+          </span>
+          <button
+            type="button"
+            onClick={() => {
+              signOut().finally(() => setSessionState({ signedIn: false, oidc: session.oidc }));
+            }}
+          >
+            Sign out
+          </button>
+        </div>
+      </header>
+      <main id="main" tabIndex={-1}>
+        <Page />
+      </main>
+    </div>
+  );
+}

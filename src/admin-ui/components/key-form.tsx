@@ -1,0 +1,97 @@
+/** @jsxImportSource preact */
+import { useState } from "preact/hooks";
+
+const INITIAL = {
+  name: "",
+  role: "user",
+  tenant: "default",
+  models: "*",
+  rpm: "",
+  tpm: "",
+  budget_usd: "",
+  expires_in: "",
+};
+
+/** The fields of `POST /admin/api/keys`; empty limits are left out (no limit). */
+export function KeyForm({ onCreate }: { onCreate: (input: Record<string, unknown>) => Promise<void> }) {
+  const [form, setForm] = useState(INITIAL);
+  const [open, setOpen] = useState(false);
+  const set = (name: keyof typeof INITIAL) => (e: { currentTarget: HTMLInputElement | HTMLSelectElement }) =>
+    setForm({ ...form, [name]: e.currentTarget.value });
+  if (!open)
+    return (
+      <p>
+        <button type="button" onClick={() => setOpen(true)}>
+          New key
+        </button>
+      </p>
+    );
+  return (
+    <form
+      class="card key-form"
+      aria-label="New key"
+      onSubmit={(e) => {
+        e.preventDefault();
+        const input: Record<string, unknown> = {
+          name: form.name.trim(),
+          role: form.role,
+          tenant: form.tenant.trim() || "default",
+          models: form.models
+            .split(",")
+            .map((m) => m.trim())
+            .filter(Boolean),
+        };
+        for (const limit of ["rpm", "tpm", "budget_usd"] as const)
+          if (form[limit].trim()) input[limit] = Number(form[limit]);
+        if (form.expires_in.trim()) input.expires_in = form.expires_in.trim();
+        void onCreate(input).then(() => {
+          setForm(INITIAL);
+          setOpen(false);
+        });
+      }}
+    >
+      <label>
+        Name
+        <input name="name" required value={form.name} onInput={set("name")} />
+      </label>
+      <label>
+        Role
+        <select name="role" value={form.role} onChange={set("role")}>
+          <option value="user">user</option>
+          <option value="admin">admin</option>
+          <option value="worker">worker</option>
+        </select>
+      </label>
+      <label>
+        Tenant
+        <input name="tenant" value={form.tenant} onInput={set("tenant")} />
+      </label>
+      <label>
+        Models (globs, comma-separated)
+        <input name="models" value={form.models} onInput={set("models")} />
+      </label>
+      <label>
+        Requests/min
+        <input name="rpm" inputMode="numeric" value={form.rpm} onInput={set("rpm")} />
+      </label>
+      <label>
+        Tokens/min
+        <input name="tpm" inputMode="numeric" value={form.tpm} onInput={set("tpm")} />
+      </label>
+      <label>
+        Budget (USD)
+        <input name="budget_usd" inputMode="decimal" value={form.budget_usd} onInput={set("budget_usd")} />
+      </label>
+      <label>
+        Expires in
+        <input name="expires_in" placeholder="e.g. 30d" value={form.expires_in} onInput={set("expires_in")} />
+      </label>
+      <div class="filter-buttons">
+        <button type="submit">Create key</button>
+        <button type="button" class="ghost" onClick={() => setOpen(false)}>
+          Cancel
+        </button>
+      </div>
+    </form>
+  );
+}

@@ -1,0 +1,50 @@
+import { useCallback, useEffect, useRef, useState } from "preact/hooks";
+import { ApiError } from "./api.ts";
+
+export interface Loaded<T> {
+  data: T | undefined;
+  error: string | undefined;
+  /** The HTTP status of the last failure, if it was an answer from the gateway. */
+  status: number | undefined;
+  reload: () => void;
+}
+
+/** Loads with `load` now, whenever `deps` change, and every `everyMs` when given. */
+export function useLoad<T>(load: () => Promise<T>, deps: unknown[], everyMs?: number): Loaded<T> {
+  const [data, setData] = useState<T>();
+  const [error, setError] = useState<string>();
+  const [status, setStatus] = useState<number>();
+  const [tick, setTick] = useState(0);
+  const latest = useRef(load);
+  latest.current = load;
+  const reload = useCallback(() => setTick((n) => n + 1), []);
+
+  // biome-ignore lint/correctness/useExhaustiveDependencies: the caller's deps decide when to load again
+  useEffect(() => {
+    let live = true;
+    latest.current().then(
+      (value) => {
+        if (!live) return;
+        setData(value);
+        setError(undefined);
+        setStatus(undefined);
+      },
+      (failure: unknown) => {
+        if (!live) return;
+        setError(failure instanceof Error ? failure.message : String(failure));
+        setStatus(failure instanceof ApiError ? failure.status : undefined);
+      },
+    );
+    return () => {
+      live = false;
+    };
+  }, [...deps, tick]);
+
+  useEffect(() => {
+    if (!everyMs) return;
+    const timer = setInterval(reload, everyMs);
+    return () => clearInterval(timer);
+  }, [everyMs, reload]);
+
+  return { data, error, status, reload };
+}

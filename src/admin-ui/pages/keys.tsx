@@ -1,0 +1,205 @@
+/** @jsxImportSource preact */
+import { useState } from "preact/hooks";
+import type { KeyView } from "../../auth/key-view.ts";
+import { getJson, postJson } from "../api.ts";
+import { Failure } from "../components/failure.tsx";
+import { KeyForm } from "../components/key-form.tsx";
+import { NewKey } from "../components/new-key.tsx";
+import { usd } from "../format.ts";
+import { useLoad } from "../hooks.ts";
+
+interface KeyWithSpend extends KeyView {
+  spent: number;
+}
+
+async function loadKeys(includeRevoked: boolean): Promise<KeyWithSpend[]> {
+  const { keys } = await getJson<{ keys: KeyView[] }>(`/admin/api/keys?include_revoked=${includeRevoked}`);
+  const ids = keys.map((k) => k.id).join(",");
+  const { spentUsd } = keys.length
+    ? await getJson<{ spentUsd: Record<string, number> }>(`/admin/api/spend?ids=${encodeURIComponent(ids)}`)
+    : { spentUsd: {} };
+  return keys.map((k) => ({ ...k, spent: spentUsd[k.id] ?? 0 }));
+}
+
+/** API keys and tenants: create (shown once), rotate with a grace period, revoke; spend against budget. */
+export function KeysPage() {
+  const [includeRevoked, setIncludeRevoked] = useState(false);
+  const keys = useLoad(() => loadKeys(includeRevoked), [includeRevoked]);
+  const [issued, setIssued] = useState<{ key: string; name: string; note: string } | null>(null);
+  const [error, setError] = useState<string>();
+  const [rotating, setRotating] = useState<string | null>(null);
+  const [grace, setGrace] = useState("1h");
+
+  const act = async (run: () => Promise<void>) => {
+    setError(undefined);
+    try {
+      await run();
+      keys.reload();
+    } catch (failure) {
+      setError(failure instanceof Error ? failure.message : String(failure));
+    }
+  };
+  const list = keys.data ?? [];
+  const tenants = new Map<string, { keys: number; spent: number; budget: number }>();
+  for (const k of list) {
+    const t = tenants.get(k.tenant) ?? { keys: 0, spent: 0, budget: 0 };
+    if (k.status === "active") t.keys++;
+    t.spent += k.spent;
+    t.budget += k.budget_usd ?? 0;
+    tenants.set(k.tenant, t);
+  }
+
+  return (
+    <section aria-labelledby="keys-title">
+      <div class="page-head">
+        <h1 id="keys-title">Keys and tenants</h1>
+        <label class="switch">
+          <input
+            type="checkbox"
+            checked={includeRevoked}
+            onChange={(e) => setIncludeRevoked(e.currentTarget.checked)}
+          />
+          Show revoked and expired
+        </label>
+      </div>
+      {issued && <NewKey {...issued} onDone={() => setIssued(null)} />}
+      <KeyForm
+        onCreate={(input) =>
+          act(async () => {
+            const created = await postJson<{ key: string; name: string }>("/admin/api/keys", input);
+            setIssued({ key: created.key, name: created.name, note: "created" });
+          })
+        }
+      />
+      <Failure error={error ?? keys.error} />
+      <div class="scroll card flush">
+        <table class="keys">
+          <thead>
+            <tr>
+              <th>Name</th>
+              <th>Role</th>
+              <th class="wide">Tenant</th>
+              <th class="wide">Models</th>
+              <th class="wide">Limits</th>
+              <th>Spend / budget</th>
+              <th>Status</th>
+              <th>Actions</th>
+            </tr>
+          </thead>
+          <tbody>
+            {list.map((k) => (
+              <tr key={k.id} data-key-name={k.name} data-key-id={k.id}>
+                <td>
+                  {k.name}
+                  <div class="muted small">{k.key_preview}</div>
+                </td>
+                <td>{k.role}</td>
+                <td class="wide">{k.tenant}</td>
+                <td class="wide">{k.models.join(", ")}</td>
+                <td class="wide small">
+                  {k.rpm ? `${k.rpm} rpm` : "– rpm"} · {k.tpm ? `${k.tpm} tpm` : "– tpm"}
+                </td>
+                <td>
+                  {usd(k.spent)} / {k.budget_usd === null ? "no budget" : usd(k.budget_usd)}
+                  {k.budget_usd ? (
+                    <meter
+                      min={0}
+                      max={k.budget_usd}
+                      value={k.spent}
+                      high={k.budget_usd * 0.8}
+                      aria-label="share of budget spent"
+                    />
+                  ) : null}
+                </td>
+                <td>
+                  <span class={`badge ${k.status === "active" ? "good" : "bad"}`}>{k.status}</span>
+                  {k.expires_at && k.status === "active" && (
+                    <div class="muted small">until {new Date(k.expires_at).toLocaleString()}</div>
+                  )}
+                </td>
+                <td class="row-actions">
+                  {k.status === "active" &&
+                    (rotating === k.id ? (
+                      <form
+                        class="inline"
+                        onSubmit={(e) => {
+                          e.preventDefault();
+                          void act(async () => {
+                            const rotated = await postJson<{ key: string; name: string }>(
+                              `/admin/api/keys/${k.id}/rotate`,
+                              { grace },
+                            );
+                            setRotating(null);
+                            setIssued({
+                              key: rotated.key,
+                              name: rotated.name,
+                              note: `rotated; the old key works for ${grace} more`,
+                            });
+                          });
+                        }}
+                      >
+                        <label>
+                          Grace
+                          <input
+                            name="grace"
+                            value={grace}
+                            size={5}
+                            onInput={(e) => setGrace(e.currentTarget.value)}
+                          />
+                        </label>
+                        <button type="submit">Rotate now</button>
+                        <button type="button" class="ghost" onClick={() => setRotating(null)}>
+                          Cancel
+                        </button>
+                      </form>
+                    ) : (
+                      <>
+                        <button type="button" class="secondary" onClick={() => setRotating(k.id)}>
+                          Rotate
+                        </button>
+                        <button
+                          type="button"
+                          class="danger"
+                          onClick={() => {
+                            if (confirm(`Revoke key "${k.name}"? Callers using it are refused at once.`))
+                              void act(async () => {
+                                await postJson(`/admin/api/keys/${k.id}/revoke`);
+                              });
+                          }}
+                        >
+                          Revoke
+                        </button>
+                      </>
+                    ))}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+      <h2>Tenants</h2>
+      <div class="scroll card flush">
+        <table>
+          <thead>
+            <tr>
+              <th>Tenant</th>
+              <th class="num">Active keys</th>
+              <th class="num">Spend</th>
+              <th class="num">Sum of key budgets</th>
+            </tr>
+          </thead>
+          <tbody>
+            {[...tenants].map(([name, t]) => (
+              <tr key={name}>
+                <td>{name}</td>
+                <td class="num">{t.keys}</td>
+                <td class="num">{usd(t.spent)}</td>
+                <td class="num">{t.budget ? usd(t.budget) : "–"}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+    </section>
+  );
+}

@@ -1,0 +1,212 @@
+/** @jsxImportSource preact */
+import { useState } from "preact/hooks";
+import type { StatsSeries } from "../../audit/request-stats.ts";
+import { getJson } from "../api.ts";
+import { Chart } from "../components/chart.tsx";
+import { Failure } from "../components/failure.tsx";
+import { count, ms, percent, usd } from "../format.ts";
+import { useLoad } from "../hooks.ts";
+import type { RoutingView, StatusView } from "../views.ts";
+
+const WINDOWS = ["15m", "1h", "6h", "24h"] as const;
+const fmtRate = (v: number) => (v >= 100 ? v.toFixed(0) : v.toFixed(2));
+const fmtMs = (v: number) => ms(v);
+const fmtShare = (v: number) => `${(v * 100).toFixed(0)}%`;
+const fmtCount = (v: number) => count(Math.round(v));
+const fmtUsd = (v: number) => (v === 0 ? "$0" : v < 0.01 ? `$${v.toPrecision(2)}` : usd(v));
+
+const sum = (values: number[]) => values.reduce((a, b) => a + b, 0);
+
+/** Live figures: traffic, errors, latency and TTFT percentiles, tokens and cost, breakers, config. */
+export function OverviewPage() {
+  const [window, setWindow] = useState<(typeof WINDOWS)[number]>("15m");
+  const stats = useLoad(
+    () => getJson<StatsSeries & { window: string }>(`/admin/api/stats?window=${window}`),
+    [window],
+    5000,
+  );
+  const status = useLoad(() => getJson<StatusView>("/admin/api/status"), [], 5000);
+  const routing = useLoad(() => getJson<RoutingView>("/admin/api/routing"), [], 10_000);
+  const s = stats.data;
+  const perSec = s ? s.requests.map((n) => n / (s.stepMs / 1000)) : [];
+  const total = s ? sum(s.requests) : 0;
+  const errors = s ? sum(s.requests.map((n, i) => n * (s.errorShare[i] ?? 0))) : 0;
+  const routes =
+    routing.data?.models.flatMap((m) => m.routes.map((r) => ({ ...r, modelName: m.name }))) ?? [];
+  const open = routes.filter((r) => r.health.open);
+  const lastEvent = status.data?.config.lastEvent;
+
+  return (
+    <section aria-labelledby="overview-title">
+      <div class="page-head">
+        <h1 id="overview-title">Overview</h1>
+        <fieldset class="segmented" aria-label="Time window">
+          {WINDOWS.map((w) => (
+            <button key={w} type="button" aria-pressed={w === window} onClick={() => setWindow(w)}>
+              {w}
+            </button>
+          ))}
+        </fieldset>
+      </div>
+      <Failure error={stats.error ?? status.error} />
+      <div class="tiles">
+        <Tile label="Requests" value={count(total)} note={`last ${window}`} />
+        <Tile label="Error share (5xx)" value={percent(total ? errors / total : null)} />
+        <Tile
+          label="In flight"
+          value={String(status.data?.inFlight ?? "–")}
+          note="requests and streams, this page's included"
+        />
+        <Tile label="Workers" value={String(status.data?.workers ?? "–")} />
+        <Tile label="Tokens" value={count(s ? sum(s.tokens) : 0)} />
+        <Tile label="Cost" value={usd(s ? sum(s.costUsd) : 0)} />
+        <Tile label="Open breakers" value={String(open.length)} tone={open.length ? "bad" : "good"} />
+        <Tile
+          label="Config"
+          value={`v${status.data?.config.version ?? "–"}`}
+          note={
+            status.data?.config.lastReloadError
+              ? "last change rejected"
+              : (status.data?.config.path ?? "embedded defaults")
+          }
+          tone={status.data?.config.lastReloadError ? "bad" : undefined}
+        />
+      </div>
+      {s && (
+        <div class="charts">
+          <Chart
+            title="Requests per second"
+            t={s.t}
+            format={fmtRate}
+            series={[{ label: "req/s", values: perSec, colorVar: "--c1" }]}
+          />
+          <Chart
+            title="Latency"
+            t={s.t}
+            format={fmtMs}
+            series={[
+              { label: "p50", values: s.latencyP50, colorVar: "--c1" },
+              { label: "p95", values: s.latencyP95, colorVar: "--c2" },
+            ]}
+          />
+          <Chart
+            title="Time to first token"
+            t={s.t}
+            format={fmtMs}
+            series={[
+              { label: "p50", values: s.ttftP50, colorVar: "--c3" },
+              { label: "p95", values: s.ttftP95, colorVar: "--c4" },
+            ]}
+          />
+          <Chart
+            title="Error share (5xx)"
+            range={[0, 1]}
+            t={s.t}
+            format={fmtShare}
+            series={[{ label: "errors", values: s.errorShare, colorVar: "--c2" }]}
+          />
+          <Chart
+            title="Tokens"
+            t={s.t}
+            format={fmtCount}
+            series={[{ label: "tokens", values: s.tokens, colorVar: "--c3" }]}
+          />
+          <Chart
+            title="Cost (USD)"
+            t={s.t}
+            format={fmtUsd}
+            series={[{ label: "cost", values: s.costUsd, colorVar: "--c4" }]}
+          />
+        </div>
+      )}
+      <div class="two">
+        <div class="card">
+          <h2>Routes</h2>
+          {routes.length === 0 ? (
+            <p class="muted">No configured routes.</p>
+          ) : (
+            <div class="scroll">
+              <table>
+                <thead>
+                  <tr>
+                    <th>Model</th>
+                    <th>Route</th>
+                    <th>Breaker</th>
+                    <th>In flight</th>
+                    <th>TTFB (avg)</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {routes.map((r) => (
+                    <tr key={`${r.modelName}/${r.provider}/${r.model}`}>
+                      <td>{r.modelName}</td>
+                      <td>
+                        {r.provider}/{r.model}
+                      </td>
+                      <td>
+                        <span class={`badge ${r.health.open ? "bad" : "good"}`}>
+                          {r.health.open ? "open" : "closed"}
+                        </span>
+                      </td>
+                      <td class="num">{r.health.inFlight}</td>
+                      <td class="num">{r.health.latencyMs ? ms(r.health.latencyMs) : "–"}</td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </div>
+          )}
+        </div>
+        <div class="card">
+          <h2>Configuration</h2>
+          <dl class="facts">
+            <dt>File</dt>
+            <dd>{status.data?.config.path ?? "embedded defaults"}</dd>
+            <dt>Version</dt>
+            <dd>{status.data?.config.version ?? "–"}</dd>
+            <dt>Last change</dt>
+            <dd>
+              {lastEvent
+                ? lastEvent.type === "config.reloaded"
+                  ? `reloaded to v${lastEvent.version} at ${new Date(lastEvent.at).toLocaleTimeString()}`
+                  : `rejected at ${new Date(lastEvent.at).toLocaleTimeString()}`
+                : "none since start"}
+            </dd>
+            {status.data?.config.lastReloadError && (
+              <>
+                <dt>Rejected because</dt>
+                <dd>
+                  <pre class="error">{status.data.config.lastReloadError}</pre>
+                </dd>
+              </>
+            )}
+            <dt>Audit storage</dt>
+            <dd>{status.data ? (status.data.audit.healthy ? "healthy" : "failing") : "–"}</dd>
+            <dt>Draining</dt>
+            <dd>{status.data ? (status.data.draining ? "yes" : "no") : "–"}</dd>
+          </dl>
+        </div>
+      </div>
+    </section>
+  );
+}
+
+function Tile({
+  label,
+  value,
+  note,
+  tone,
+}: {
+  label: string;
+  value: string;
+  note?: string | undefined;
+  tone?: "good" | "bad" | undefined;
+}) {
+  return (
+    <div class={`tile ${tone ?? ""}`}>
+      <div class="tile-label">{label}</div>
+      <div class="tile-value">{value}</div>
+      {note && <div class="tile-note">{note}</div>}
+    </div>
+  );
+}

@@ -1,0 +1,229 @@
+/** @jsxImportSource preact */
+import { useEffect, useState } from "preact/hooks";
+import type { AuditPage } from "../../audit/audit-query.ts";
+import type { AuditRecord } from "../../audit/audit-record.ts";
+import { call, followEvents, getJson } from "../api.ts";
+import { Failure } from "../components/failure.tsx";
+import { RequestDetail } from "../components/request-detail.tsx";
+import { ms, statusClass, time, usd } from "../format.ts";
+import { type AuditFilters, matchesFilters, toQuery } from "../request-filters.ts";
+
+const EMPTY: AuditFilters = { key: "", model: "", route: "", status: "", from: "", to: "" };
+const PAGE = 50;
+const LIVE_MAX = 500;
+
+/** The audit log: filters, cursor paging, live mode, a detail view, and export. */
+export function RequestsPage() {
+  const [draft, setDraft] = useState<AuditFilters>(EMPTY);
+  const [filters, setFilters] = useState<AuditFilters>(EMPTY);
+  const [records, setRecords] = useState<AuditRecord[]>([]);
+  const [cursor, setCursor] = useState<string | null>(null);
+  const [error, setError] = useState<string>();
+  const [loading, setLoading] = useState(false);
+  const [live, setLive] = useState(false);
+  const [connected, setConnected] = useState(false);
+  const [selected, setSelected] = useState<AuditRecord | null>(null);
+
+  const load = async (after: string | null) => {
+    setLoading(true);
+    try {
+      const query = toQuery(filters);
+      query.set("limit", String(PAGE));
+      if (after) query.set("cursor", after);
+      const page = await getJson<AuditPage>(`/admin/api/audit?${query}`);
+      setRecords((current) => (after ? [...current, ...page.records] : page.records));
+      setCursor(page.nextCursor);
+      setError(undefined);
+    } catch (failure) {
+      setError(failure instanceof Error ? failure.message : String(failure));
+    } finally {
+      setLoading(false);
+    }
+  };
+
+  // biome-ignore lint/correctness/useExhaustiveDependencies: a new filter starts from the first page
+  useEffect(() => {
+    void load(null);
+  }, [filters]);
+
+  useEffect(() => {
+    if (!live) return;
+    const stop = new AbortController();
+    void followEvents(
+      (event) => {
+        if (event.type !== "request.finished" || !matchesFilters(event.record, filters)) return;
+        setRecords((current) => [event.record, ...current].slice(0, Math.max(LIVE_MAX, current.length)));
+      },
+      stop.signal,
+      setConnected,
+    );
+    return () => {
+      stop.abort();
+      setConnected(false);
+    };
+  }, [live, filters]);
+
+  const exportAs = async (format: "ndjson" | "csv") => {
+    try {
+      const query = toQuery(filters);
+      query.set("format", format);
+      const blob = await (await call(`/admin/api/audit/export?${query}`)).blob();
+      const link = document.createElement("a");
+      link.href = URL.createObjectURL(blob);
+      link.download = `mindgw-audit.${format}`;
+      link.click();
+      setTimeout(() => URL.revokeObjectURL(link.href), 10_000);
+    } catch (failure) {
+      setError(failure instanceof Error ? failure.message : String(failure));
+    }
+  };
+
+  const field = (name: keyof AuditFilters, label: string, placeholder = "") => (
+    // biome-ignore lint/a11y/noLabelWithoutControl: the input is inside the label, in either branch
+    <label>
+      {label}
+      {name === "from" || name === "to" ? (
+        <input
+          name={name}
+          type="datetime-local"
+          step="1"
+          value={draft[name]}
+          onInput={(e) => setDraft({ ...draft, [name]: e.currentTarget.value })}
+        />
+      ) : (
+        <input
+          name={name}
+          type="text"
+          value={draft[name]}
+          placeholder={placeholder}
+          onInput={(e) => setDraft({ ...draft, [name]: e.currentTarget.value })}
+        />
+      )}
+    </label>
+  );
+
+  return (
+    <section aria-labelledby="requests-title">
+      <div class="page-head">
+        <h1 id="requests-title">Requests</h1>
+        <div class="actions">
+          <label class="switch">
+            <input type="checkbox" checked={live} onChange={(e) => setLive(e.currentTarget.checked)} />
+            Live{" "}
+            {live && (
+              <span class={`dot ${connected ? "on" : ""}`} title={connected ? "connected" : "connecting"}>
+                <span class="sr-only">{connected ? "connected" : "connecting"}</span>
+              </span>
+            )}
+          </label>
+          <button type="button" class="secondary" onClick={() => exportAs("ndjson")}>
+            Export NDJSON
+          </button>
+          <button type="button" class="secondary" onClick={() => exportAs("csv")}>
+            Export CSV
+          </button>
+        </div>
+      </div>
+      <form
+        class="filters card"
+        aria-label="Filters"
+        onSubmit={(e) => {
+          e.preventDefault();
+          setSelected(null);
+          setFilters({ ...draft });
+        }}
+      >
+        {field("key", "Key", "id or name")}
+        {field("model", "Model")}
+        {field("route", "Route", "provider:name")}
+        <label>
+          Status
+          <select
+            name="status"
+            value={draft.status}
+            onChange={(e) => setDraft({ ...draft, status: e.currentTarget.value })}
+          >
+            <option value="">any</option>
+            <option value="2xx">2xx</option>
+            <option value="4xx">4xx</option>
+            <option value="5xx">5xx</option>
+            <option value="429">429</option>
+          </select>
+        </label>
+        {field("from", "From")}
+        {field("to", "To")}
+        <div class="filter-buttons">
+          <button type="submit">Apply</button>
+          <button
+            type="button"
+            class="ghost"
+            onClick={() => {
+              setDraft(EMPTY);
+              setFilters(EMPTY);
+            }}
+          >
+            Clear
+          </button>
+        </div>
+      </form>
+      <Failure error={error} />
+      {selected && <RequestDetail record={selected} onClose={() => setSelected(null)} />}
+      <div class="scroll card flush">
+        <table class="requests">
+          <thead>
+            <tr>
+              <th>Time</th>
+              <th>Status</th>
+              <th>Key</th>
+              <th>Model</th>
+              <th class="wide">Route</th>
+              <th class="num">Latency</th>
+              <th class="num wide">TTFT</th>
+              <th class="num wide">Tokens</th>
+              <th class="num wide">Cost</th>
+            </tr>
+          </thead>
+          <tbody>
+            {records.map((r) => (
+              <tr
+                key={r.requestId}
+                class={selected?.requestId === r.requestId ? "selected" : ""}
+                data-request-id={r.requestId}
+              >
+                <td>
+                  <button
+                    type="button"
+                    class="link"
+                    onClick={() => setSelected(r)}
+                    aria-label={`Open request ${r.requestId}`}
+                  >
+                    {time(r.startedAt).slice(11)}
+                  </button>
+                </td>
+                <td>
+                  <span class={`status ${statusClass(r.status)}`}>{r.status}</span>
+                </td>
+                <td>{r.keyName ?? "–"}</td>
+                <td>{r.model ?? r.frontDoor}</td>
+                <td class="wide">{r.route ?? "–"}</td>
+                <td class="num">{ms(r.latencyMs)}</td>
+                <td class="num wide">{ms(r.ttfbMs)}</td>
+                <td class="num wide">{r.inputTokens + r.outputTokens}</td>
+                <td class="num wide">{usd(r.costUsd)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+        {records.length === 0 && !loading && <p class="muted pad">No requests match.</p>}
+      </div>
+      <div class="pager">
+        {cursor && (
+          <button type="button" class="secondary" disabled={loading} onClick={() => load(cursor)}>
+            {loading ? "Loading…" : "Load older"}
+          </button>
+        )}
+        <span class="muted">{records.length} shown</span>
+      </div>
+    </section>
+  );
+}

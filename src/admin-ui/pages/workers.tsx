@@ -1,0 +1,105 @@
+/** @jsxImportSource preact */
+import { useEffect, useState } from "preact/hooks";
+import type { WorkerSummary } from "../../audit/gateway-event.ts";
+import { followEvents, getJson } from "../api.ts";
+import { Failure } from "../components/failure.tsx";
+import { ago, time } from "../format.ts";
+import { useLoad } from "../hooks.ts";
+
+interface Lost {
+  at: number;
+  worker: WorkerSummary;
+  reason: string;
+}
+
+/** Connected workers with their models, labels and load; kept current by the event stream. */
+export function WorkersPage() {
+  const workers = useLoad(() => getJson<{ workers: WorkerSummary[] }>("/admin/api/workers"), [], 10_000);
+  const [lost, setLost] = useState<Lost[]>([]);
+  const [, setNow] = useState(Date.now());
+
+  // biome-ignore lint/correctness/useExhaustiveDependencies: one event stream for the page's life
+  useEffect(() => {
+    const stop = new AbortController();
+    void followEvents((event) => {
+      if (event.type === "worker.connected") workers.reload();
+      if (event.type === "worker.lost") {
+        setLost((current) =>
+          [{ at: event.at, worker: event.worker, reason: event.reason }, ...current].slice(0, 50),
+        );
+        workers.reload();
+      }
+    }, stop.signal);
+    const tick = setInterval(() => setNow(Date.now()), 1000);
+    return () => {
+      stop.abort();
+      clearInterval(tick);
+    };
+  }, []);
+
+  const list = workers.data?.workers ?? [];
+  return (
+    <section aria-labelledby="workers-title">
+      <div class="page-head">
+        <h1 id="workers-title">Workers</h1>
+        <span class="muted">{list.length} connected</span>
+      </div>
+      <Failure error={workers.error} />
+      <div class="scroll card flush">
+        <table class="workers">
+          <thead>
+            <tr>
+              <th>Name</th>
+              <th>Models</th>
+              <th class="wide">Labels</th>
+              <th class="num">Load</th>
+              <th>Last heartbeat</th>
+            </tr>
+          </thead>
+          <tbody>
+            {list.map((w) => (
+              <tr key={w.id} data-worker={w.name}>
+                <td>
+                  {w.name}
+                  <div class="muted small">{w.id}</div>
+                </td>
+                <td>{w.models.join(", ")}</td>
+                <td class="wide">
+                  {Object.entries(w.labels).map(([k, v]) => (
+                    <span key={k} class="badge">
+                      {k}={v}
+                    </span>
+                  ))}
+                </td>
+                <td class="num">
+                  <meter
+                    min={0}
+                    max={w.capacity}
+                    value={w.inFlight}
+                    aria-label={`${w.inFlight} of ${w.capacity}`}
+                  />{" "}
+                  {w.inFlight}/{w.capacity}
+                </td>
+                <td>{ago(w.lastHeartbeatAt)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+        {list.length === 0 && <p class="muted pad">No worker is connected.</p>}
+      </div>
+      <h2>Recently lost</h2>
+      {lost.length === 0 ? (
+        <p class="muted">No worker has left since this page opened.</p>
+      ) : (
+        <ul class="lost">
+          {lost.map((l) => (
+            <li key={`${l.worker.id}-${l.at}`} data-lost-worker={l.worker.name}>
+              <strong>{l.worker.name}</strong> left at {time(l.at)} — {l.reason} ({l.worker.inFlight} in
+              flight)
+            </li>
+          ))}
+        </ul>
+      )}
+    </section>
+  );
+}

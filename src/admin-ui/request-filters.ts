@@ -1,0 +1,38 @@
+import type { AuditRecord } from "../audit/audit-record.ts";
+
+/** The Requests page's filters, as typed; empty means "any". */
+export interface AuditFilters {
+  key: string;
+  model: string;
+  route: string;
+  status: string;
+  /** `datetime-local` values, in the browser's time zone. */
+  from: string;
+  to: string;
+}
+
+/** The filters as `/admin/api/audit` query parameters. */
+export function toQuery(filters: AuditFilters): URLSearchParams {
+  const query = new URLSearchParams();
+  for (const name of ["key", "model", "route", "status"] as const) {
+    const value = filters[name].trim();
+    if (value) query.set(name, value);
+  }
+  if (filters.from) query.set("from", String(new Date(filters.from).getTime()));
+  if (filters.to) query.set("to", String(new Date(filters.to).getTime()));
+  return query;
+}
+
+/** Whether a live record belongs on the page under these filters (the server's rules, client-side). */
+export function matchesFilters(record: AuditRecord, filters: AuditFilters): boolean {
+  const key = filters.key.trim();
+  if (key && record.keyId !== key && record.keyName !== key) return false;
+  if (filters.model.trim() && record.model !== filters.model.trim()) return false;
+  if (filters.route.trim() && record.route !== filters.route.trim()) return false;
+  const status = filters.status;
+  if (/^\dxx$/.test(status) && String(record.status)[0] !== status[0]) return false;
+  if (/^\d{3}$/.test(status) && String(record.status) !== status) return false;
+  if (filters.from && record.startedAt < new Date(filters.from).getTime()) return false;
+  if (filters.to && record.startedAt >= new Date(filters.to).getTime()) return false;
+  return true;
+}

@@ -1,0 +1,64 @@
+import { z } from "zod";
+import { parseDuration } from "../../config/units.ts";
+
+const LOOPBACK = new Set(["127.0.0.1", "localhost", "[::1]"]);
+const secureUrl = (what: string) =>
+  z.url().refine((u) => u.startsWith("https://") || LOOPBACK.has(new URL(u).hostname), {
+    message: `${what} must be https (plain http only on loopback)`,
+  });
+
+const duration = (fallback: string) =>
+  z
+    .union([z.string(), z.number()])
+    .default(fallback)
+    .transform((value, ctx) => {
+      const ms = parseDuration(value);
+      if (ms === undefined || ms <= 0) {
+        ctx.addIssue({ code: "custom", message: `invalid duration "${value}" (use e.g. 30m, 12h)` });
+        return z.NEVER;
+      }
+      return ms;
+    });
+
+/** The path the identity provider sends the browser back to; `redirect_url` must point here. */
+export const OIDC_CALLBACK_PATH = "/admin/auth/callback";
+
+/**
+ * `admin_ui.oidc`: single sign-on through any OpenID Connect provider. Who may sign in is an
+ * allow-list (users by email or subject, or groups from the ID token); everyone allowed is an admin.
+ */
+export const oidcConfigSchema = z
+  .strictObject({
+    /** Where `/.well-known/openid-configuration` is found. */
+    issuer: secureUrl("issuer"),
+    client_id: z.string().min(1),
+    /** Omit for a public client (PKCE only). */
+    client_secret: z.string().min(1).optional(),
+    /** This gateway's callback as registered with the provider: `https://<host>/admin/auth/callback`. */
+    redirect_url: secureUrl("redirect_url").refine((u) => new URL(u).pathname === OIDC_CALLBACK_PATH, {
+      message: `redirect_url must end in ${OIDC_CALLBACK_PATH}`,
+    }),
+    scopes: z.array(z.string().min(1)).default(["openid", "email", "profile"]),
+    /** Emails (or `sub` values) that may sign in. */
+    allowed_users: z.array(z.string().min(1)).default([]),
+    /** Groups (from `groups_claim` in the ID token) whose members may sign in. */
+    allowed_groups: z.array(z.string().min(1)).default([]),
+    groups_claim: z.string().min(1).default("groups"),
+  })
+  .refine((oidc) => oidc.allowed_users.length > 0 || oidc.allowed_groups.length > 0, {
+    message: "name at least one of allowed_users or allowed_groups (nobody would be let in)",
+  });
+
+/** `admin_ui`: the web control plane at `/admin`. */
+export const adminUiConfigSchema = z.strictObject({
+  enabled: z
+    .union([z.boolean(), z.enum(["true", "false"])])
+    .transform((v) => v === true || v === "true")
+    .default(true),
+  /** How long a sign-in lasts; the session ends earlier on sign-out or when its key is revoked. */
+  session_ttl: duration("12h"),
+  oidc: oidcConfigSchema.optional(),
+});
+
+export type AdminUiConfig = z.infer<typeof adminUiConfigSchema>;
+export type OidcConfig = z.infer<typeof oidcConfigSchema>;

@@ -1,0 +1,203 @@
+import { type AnyElysia, Elysia } from "elysia";
+import type { Principal } from "../../auth/principal.ts";
+import { requireRole } from "../../auth/roles.ts";
+import { badRequest, notFound } from "../../core/gateway-error.ts";
+import type { Logger } from "../../log/logger.ts";
+import { clientOf } from "../client-of.ts";
+import { errorResponse } from "../error-body.ts";
+import type { createFrontDoor } from "../front-door.ts";
+import type { AdminActionLog } from "./admin-action-log.ts";
+import type { AdminUiConfig } from "./admin-ui-config.ts";
+import type { OidcClient, PendingLogin } from "./oidc-client.ts";
+import { PendingLogins } from "./pending-logins.ts";
+import { type SessionAuthOptions, sessionOf } from "./session-auth.ts";
+import { cookieValue, isSecure, SESSION_COOKIE, setCookie } from "./session-cookie.ts";
+import type { AdminSession, SessionStore } from "./session-store.ts";
+import { uiBundle } from "./ui-assets.ts";
+import { UI_PAGES } from "./ui-pages.ts";
+import { SECURITY_HEADERS, uiShell } from "./ui-shell.ts";
+
+export interface AdminUiDeps {
+  readonly guard: ReturnType<typeof createFrontDoor>["guard"];
+  readonly config: () => AdminUiConfig;
+  readonly sessions: SessionStore;
+  readonly sessionAuth: SessionAuthOptions;
+  readonly recordAction: AdminActionLog;
+  /** The OIDC relying party for the current config, or undefined when `admin_ui.oidc` is unset. */
+  readonly oidc: () => OidcClient | undefined;
+  readonly logger: Logger;
+}
+
+const OIDC_COOKIE = "mindgw_oidc";
+const OIDC_COOKIE_PATH = "/admin/auth";
+const PENDING_TTL_MS = 10 * 60_000;
+type Context = { request: Request; server: Parameters<typeof clientOf>[0] };
+
+const sessionBody = (session: AdminSession, oidc: boolean) => ({
+  signedIn: true,
+  oidc,
+  user: { name: session.principal.name, method: session.method },
+  csrf: session.csrf,
+  expiresAt: session.expiresAt,
+});
+
+const missing = (message: string) => errorResponse(notFound(message), "openai", {});
+
+/** Back to the sign-in page with a message it shows (never a secret: ours, not the provider's). */
+const backToSignIn = (message: string, headers: Record<string, string> = {}) =>
+  new Response(null, {
+    status: 302,
+    headers: { ...headers, location: `/admin/?error=${encodeURIComponent(message)}` },
+  });
+
+/**
+ * `/admin`: the page, its assets, and sign-in. Signing in with an admin key goes through the
+ * front door (so it is authenticated and audited like any admin call) and trades the key for a
+ * session; the key itself is never kept by the browser.
+ */
+export function adminUiRoutes(deps: AdminUiDeps) {
+  const pending = new PendingLogins<PendingLogin>(PENDING_TTL_MS);
+  const sessionCookie = (request: Request, value: string, maxAgeSec: number) =>
+    setCookie(SESSION_COOKIE, value, {
+      path: "/admin",
+      maxAgeSec,
+      secure: isSecure(request),
+      sameSite: "Strict",
+    });
+  const open = async (request: Request, principal: Principal, method: AdminSession["method"]) => {
+    // The session keeps the key's models and limits: they bound which keys it may manage.
+    const session = deps.sessions.create({ ...principal, via: "session" }, method);
+    const cookie = sessionCookie(request, session.id, (session.expiresAt - session.createdAt) / 1000);
+    return { session, cookie };
+  };
+  const shell = async () => {
+    if (!deps.config().enabled) return missing("the admin UI is disabled (admin_ui.enabled)");
+    return new Response(uiShell(await uiBundle()), {
+      headers: {
+        ...SECURITY_HEADERS,
+        "content-type": "text/html; charset=utf-8",
+        "cache-control": "no-store",
+      },
+    });
+  };
+
+  let app: AnyElysia = new Elysia()
+    .get("/admin", shell)
+    .get("/admin/", shell)
+    .get("/admin/assets/:name", async ({ params }) => {
+      const asset = (await uiBundle()).byName.get(params.name);
+      if (!asset || !deps.config().enabled) return missing(`no asset ${params.name}`);
+      return new Response(asset.body, {
+        headers: {
+          ...SECURITY_HEADERS,
+          "content-type": asset.contentType,
+          "cache-control": "public, max-age=31536000, immutable",
+        },
+      });
+    })
+    .get("/admin/auth/session", async ({ request }) => {
+      const oidc = deps.oidc() !== undefined;
+      const session = await sessionOf(request.headers, deps.sessionAuth);
+      return Response.json(session ? sessionBody(session, oidc) : { signedIn: false, oidc }, {
+        headers: { "cache-control": "no-store" },
+      });
+    })
+    .post("/admin/auth/login", ({ request, server }: Context) => {
+      const client = clientOf(server, request);
+      return deps.guard(request, client, "admin", "openai", async ({ principal, headers, ledger }) => {
+        requireRole(principal, "admin");
+        if (principal.via === "session") throw badRequest("sign in with an admin key, not a session");
+        const { session, cookie } = await open(request, principal, "key");
+        await deps.recordAction(
+          principal,
+          { clientIp: client.ip, requestId: ledger.requestId },
+          { action: "session.sign_in", detail: "admin key" },
+        );
+        return Response.json(sessionBody(session, deps.oidc() !== undefined), {
+          headers: { ...headers, "set-cookie": cookie, "cache-control": "no-store" },
+        });
+      });
+    })
+    .post("/admin/auth/logout", ({ request, server }: Context) => {
+      const client = clientOf(server, request);
+      return deps.guard(request, client, "admin", "openai", async ({ principal, headers, ledger }) => {
+        const id = cookieValue(request.headers.get("cookie"), SESSION_COOKIE);
+        if (principal.via !== "session" || id === null) throw badRequest("not signed in with a session");
+        deps.sessions.end(id);
+        await deps.recordAction(
+          principal,
+          { clientIp: client.ip, requestId: ledger.requestId },
+          { action: "session.sign_out" },
+        );
+        return Response.json(
+          { signedIn: false },
+          { headers: { ...headers, "set-cookie": sessionCookie(request, "", 0) } },
+        );
+      });
+    })
+    .get("/admin/auth/oidc", async ({ request }) => {
+      const oidc = deps.oidc();
+      if (!oidc) return missing("single sign-on is not configured (admin_ui.oidc)");
+      try {
+        const started = await oidc.start();
+        pending.put(started.pending.state, started.pending);
+        // Lax, not Strict: it must come back on the provider's cross-site redirect to the callback.
+        const cookie = setCookie(OIDC_COOKIE, started.pending.state, {
+          path: OIDC_COOKIE_PATH,
+          maxAgeSec: PENDING_TTL_MS / 1000,
+          secure: isSecure(request),
+          sameSite: "Lax",
+        });
+        return new Response(null, { status: 302, headers: { location: started.url, "set-cookie": cookie } });
+      } catch (error) {
+        deps.logger.warn(`single sign-on could not start: ${error instanceof Error ? error.message : error}`);
+        return backToSignIn("single sign-on is unavailable; see the gateway log");
+      }
+    })
+    .get("/admin/auth/callback", async ({ request, server }) => {
+      const oidc = deps.oidc();
+      if (!oidc) return missing("single sign-on is not configured (admin_ui.oidc)");
+      const url = new URL(request.url);
+      const clear = {
+        "set-cookie": setCookie(OIDC_COOKIE, "", {
+          path: OIDC_COOKIE_PATH,
+          maxAgeSec: 0,
+          secure: isSecure(request),
+          sameSite: "Lax",
+        }),
+      };
+      const state = url.searchParams.get("state");
+      const code = url.searchParams.get("code");
+      const login = state ? pending.take(state) : undefined;
+      if (!state || !code || !login || cookieValue(request.headers.get("cookie"), OIDC_COOKIE) !== state) {
+        return backToSignIn("the sign-in expired or did not start here; try again", clear);
+      }
+      try {
+        const user = await oidc.finish(code, login);
+        const principal: Principal = {
+          keyId: null,
+          name: user.name,
+          tenant: "default",
+          role: "admin",
+          models: ["*"],
+          limits: {},
+          via: "session",
+        };
+        const { cookie } = await open(request, principal, "oidc");
+        await deps.recordAction(
+          principal,
+          { clientIp: clientOf(server, request).ip, requestId: null },
+          { action: "session.sign_in", detail: `single sign-on (subject ${user.subject})` },
+        );
+        const headers = new Headers({ location: "/admin/" });
+        headers.append("set-cookie", clear["set-cookie"]);
+        headers.append("set-cookie", cookie);
+        return new Response(null, { status: 302, headers });
+      } catch (error) {
+        deps.logger.warn(`single sign-on refused: ${error instanceof Error ? error.message : error}`);
+        return backToSignIn("single sign-on refused this account; see the gateway log", clear);
+      }
+    });
+  for (const page of UI_PAGES) app = app.get(`/admin/${page}`, shell);
+  return app;
+}

@@ -1,0 +1,64 @@
+import type { Authenticator } from "../../auth/authenticate.ts";
+import { keyStatus } from "../../auth/key-view.ts";
+import type { Logger } from "../../log/logger.ts";
+import { createMemoryAdminActionStore } from "../../storage/memory/memory-admin-action-store.ts";
+import type { AdminActionStore, KeyStore } from "../../storage/storage.ts";
+import type { createFrontDoor } from "../front-door.ts";
+import { createAdminActionLog } from "./admin-action-log.ts";
+import type { AdminUiConfig, OidcConfig } from "./admin-ui-config.ts";
+import { adminUiRoutes } from "./admin-ui-routes.ts";
+import { createOidcClient, type OidcClient } from "./oidc-client.ts";
+import { type SessionAuthOptions, withSessions } from "./session-auth.ts";
+import { SessionStore } from "./session-store.ts";
+
+export interface AdminUiOptions {
+  /** The current `admin_ui` section (follows reloads). */
+  config: () => AdminUiConfig;
+  keys: KeyStore;
+  /** Where admin actions are recorded; in memory when the storage has no such store. */
+  actions?: AdminActionStore;
+  logger: Logger;
+  now?: () => number;
+}
+
+/**
+ * The web control plane's parts: sessions (which extend the authenticator with the session
+ * cookie), the single sign-on client for the current config, the admin-action log, and the
+ * `/admin` routes. The composition root only wires these in.
+ */
+export function createAdminUi(options: AdminUiOptions) {
+  const now = options.now ?? Date.now;
+  const sessions = new SessionStore({ ttlMs: () => options.config().session_ttl, now });
+  const sessionAuth: SessionAuthOptions = {
+    sessions,
+    async keyActive(keyId) {
+      const record = await options.keys.getById(keyId);
+      return record !== null && record.role === "admin" && keyStatus(record, now()) === "active";
+    },
+  };
+  const actions = options.actions ?? createMemoryAdminActionStore();
+  const recordAction = createAdminActionLog(actions, now);
+  let oidcFor: { config: OidcConfig; client: OidcClient } | undefined;
+  const oidc = () => {
+    const config = options.config().oidc;
+    if (!config) return undefined;
+    if (oidcFor?.config !== config) oidcFor = { config, client: createOidcClient(config) };
+    return oidcFor.client;
+  };
+  return {
+    actions,
+    recordAction,
+    /** The authenticator with the session cookie added (for the HTTP front door only). */
+    authenticate: (base: Authenticator) => withSessions(base, sessionAuth),
+    routes: (guard: ReturnType<typeof createFrontDoor>["guard"]) =>
+      adminUiRoutes({
+        guard,
+        config: options.config,
+        sessions,
+        sessionAuth,
+        recordAction,
+        oidc,
+        logger: options.logger,
+      }),
+  };
+}

@@ -1,0 +1,55 @@
+import { timingSafeEqual } from "node:crypto";
+import { type Authenticator, unauthorized } from "../../auth/authenticate.ts";
+import { GatewayError } from "../../core/gateway-error.ts";
+import { CSRF_HEADER, cookieValue, SESSION_COOKIE } from "./session-cookie.ts";
+import type { AdminSession, SessionStore } from "./session-store.ts";
+
+export interface SessionAuthOptions {
+  sessions: SessionStore;
+  /** Whether the admin key a session was opened with is still active (not revoked or expired). */
+  keyActive: (keyId: string) => Promise<boolean>;
+}
+
+const csrfRefused = () =>
+  new GatewayError({ status: 403, code: "forbidden", message: "missing or wrong CSRF token" });
+
+const sameToken = (given: string | null, expected: string) => {
+  if (given === null) return false;
+  const a = Buffer.from(given);
+  const b = Buffer.from(expected);
+  return a.length === b.length && timingSafeEqual(a, b);
+};
+
+/** The live session a request's cookie names, after its key is re-checked; undefined if none. */
+export async function sessionOf(
+  headers: Headers,
+  options: SessionAuthOptions,
+): Promise<AdminSession | undefined> {
+  const id = cookieValue(headers.get("cookie"), SESSION_COOKIE);
+  const session = id === null ? undefined : options.sessions.get(id);
+  if (!session) return undefined;
+  if (session.keyId !== null && !(await options.keyActive(session.keyId))) {
+    options.sessions.end(session.id);
+    return undefined;
+  }
+  return session;
+}
+
+/**
+ * Adds the web UI's session cookie to an authenticator. A request with a credential header is
+ * left to `base`; one with only the cookie is the session's principal, provided it repeats the
+ * session's CSRF token in `x-csrf-token` — on every method, so no other site can make the
+ * browser read or change anything with the cookie. A forged or ended session is the uniform 401.
+ */
+export function withSessions(base: Authenticator, options: SessionAuthOptions): Authenticator {
+  return async (headers) => {
+    if (headers.has("authorization") || headers.has("x-api-key") || !headers.has("cookie")) {
+      return base(headers);
+    }
+    if (cookieValue(headers.get("cookie"), SESSION_COOKIE) === null) return base(headers);
+    const session = await sessionOf(headers, options);
+    if (!session) throw unauthorized();
+    if (!sameToken(headers.get(CSRF_HEADER), session.csrf)) throw csrfRefused();
+    return session.principal;
+  };
+}

@@ -1,0 +1,71 @@
+import { Elysia } from "elysia";
+import { z } from "zod";
+import { STATS_WINDOWS, type StatsSeries, type StatsWindowName } from "../../audit/request-stats.ts";
+import { requireRole } from "../../auth/roles.ts";
+import type { AdminActionStore } from "../../storage/storage.ts";
+import { clientOf } from "../client-of.ts";
+import type { createFrontDoor, Guarded } from "../front-door.ts";
+import { parseInput, queryOf } from "../parse-input.ts";
+
+export interface AdminInsightDeps {
+  readonly guard: ReturnType<typeof createFrontDoor>["guard"];
+  readonly stats: (window: StatsWindowName) => StatsSeries;
+  /** The resolved routing table with live route health (gateway/routing-view.ts). */
+  readonly routing: () => object;
+  readonly actions: AdminActionStore;
+  /** USD spent per key id, as stored (the running totals are flushed about once a second). */
+  readonly spent: (keyId: string) => Promise<number>;
+}
+
+const statsQuery = z.strictObject({
+  window: z.enum(Object.keys(STATS_WINDOWS) as [StatsWindowName, ...StatsWindowName[]]).default("1h"),
+});
+const actionsQuery = z.strictObject({
+  before: z.coerce.number().int().positive().optional(),
+  limit: z.coerce.number().int().min(1).max(500).default(50),
+});
+const spendQuery = z.strictObject({ ids: z.string().max(20_000).default("") });
+
+type Handler = (guarded: Guarded, request: Request) => Promise<Response> | Response;
+
+/** `/admin/api/{stats,routing,actions,spend}`: what the web UI's pages read. Admin role only. */
+export function adminInsightRoutes(deps: AdminInsightDeps) {
+  const admin =
+    (handle: Handler) =>
+    ({ request, server }: { request: Request; server: Parameters<typeof clientOf>[0] }) =>
+      deps.guard(request, clientOf(server, request), "admin", "openai", async (guarded) => {
+        requireRole(guarded.principal, "admin");
+        return handle(guarded, request);
+      });
+
+  return new Elysia({ prefix: "/admin/api" })
+    .get(
+      "/stats",
+      admin(({ headers }, request) => {
+        const { window } = parseInput(statsQuery, queryOf(request));
+        return Response.json({ window, ...deps.stats(window) }, { headers });
+      }),
+    )
+    .get(
+      "/routing",
+      admin(({ headers }) => Response.json(deps.routing(), { headers })),
+    )
+    .get(
+      "/actions",
+      admin(async ({ headers }, request) => {
+        const { before, limit } = parseInput(actionsQuery, queryOf(request));
+        const actions = await deps.actions.list({ ...(before ? { before } : {}), limit: limit + 1 });
+        const page = actions.slice(0, limit);
+        const next = actions.length > limit ? page.at(-1)?.id : undefined;
+        return Response.json({ actions: page, nextBefore: next ?? null }, { headers });
+      }),
+    )
+    .get(
+      "/spend",
+      admin(async ({ headers }, request) => {
+        const ids = parseInput(spendQuery, queryOf(request)).ids.split(",").filter(Boolean).slice(0, 1000);
+        const spent = await Promise.all(ids.map(async (id) => [id, await deps.spent(id)] as const));
+        return Response.json({ spentUsd: Object.fromEntries(spent) }, { headers });
+      }),
+    );
+}

@@ -1,0 +1,410 @@
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { mkdirSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import OpenAI from "openai";
+import type { Page } from "playwright-core";
+import { UI_PAGES } from "../../src/http/admin-ui/ui-pages.ts";
+import { createKey } from "./harness/admin-api.ts";
+import { type BrowserProblem, launchBrowser, offLoopback, type TestBrowser } from "./harness/browser.ts";
+import { type OidcIssuer, startOidcIssuer } from "./harness/oidc-issuer.ts";
+import { type GatewayProcess, spawnGateway } from "./harness/spawn-gateway.ts";
+import { type FakeProcess, spawnFakeUpstream, spawnWorker } from "./harness/spawn-worker.ts";
+import { waitFor } from "./harness/wait-for.ts";
+
+// The web control plane, driven in Debian's Chromium against the compiled binary.
+const WIDE = { width: 1280, height: 900 };
+const NARROW = { width: 390, height: 844 };
+const CLIENT = { id: "mindgw-admin", secret: "issuer-test-secret" };
+const SHOTS = process.env.MINDGW_UI_SCREENSHOTS ?? join(tmpdir(), `mindgw-ui-screenshots-${Date.now()}`);
+
+const config = (gatewayUrl?: string, issuer?: OidcIssuer) => ({
+  providers: [{ name: "demo", type: "mock" }],
+  models: [{ name: "mock-chat", routes: [{ provider: "demo", model: "mock" }] }],
+  prices: { "mock-chat": { input_per_mtok: 2, output_per_mtok: 8 } },
+  ...(gatewayUrl && issuer
+    ? {
+        admin_ui: {
+          oidc: {
+            issuer: issuer.url,
+            client_id: CLIENT.id,
+            client_secret: CLIENT.secret,
+            redirect_url: `${gatewayUrl}/admin/auth/callback`,
+            allowed_groups: ["platform"],
+          },
+        },
+      }
+    : {}),
+});
+
+let gw: GatewayProcess;
+let adminKey: string;
+let issuer: OidcIssuer;
+let fake: FakeProcess;
+let browser: TestBrowser;
+let page: Page;
+
+const sdk = (apiKey: string) => new OpenAI({ baseURL: `${gw.url}/v1`, apiKey, maxRetries: 0 });
+const chat = (apiKey: string, model = "mock-chat") =>
+  sdk(apiKey)
+    .chat.completions.create({ model, messages: [{ role: "user", content: "hello from the admin test" }] })
+    .withResponse();
+const statusOf = (promise: Promise<unknown>) =>
+  promise.then(
+    () => 200,
+    (error: unknown) => (error instanceof OpenAI.APIError ? (error.status ?? 0) : -1),
+  );
+
+/** Runs a step that provokes refusals, and checks the page logged nothing else. */
+async function expectingRefusals(run: () => Promise<void>, allowed: RegExp = /status of 40[134]/) {
+  const mark = browser.problems.length;
+  await run();
+  const during = browser.problems.splice(mark);
+  for (const problem of during) expect(`${problem.text} ${problem.url}`).toMatch(allowed);
+}
+
+async function signInWithKey(key: string) {
+  await browser.context.clearCookies();
+  await page.goto(`${gw.url}/admin/`);
+  await page.getByLabel("Admin key").fill(key);
+  await page.getByRole("button", { name: "Sign in", exact: true }).click();
+  await page.getByRole("heading", { name: "Overview" }).waitFor();
+}
+
+const sessionCookie = async () => {
+  const cookie = (await browser.context.cookies(`${gw.url}/admin/`)).find((c) => c.name === "mindgw_session");
+  if (!cookie) throw new Error("no session cookie");
+  return cookie;
+};
+
+async function shoot(name: string) {
+  await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
+}
+
+beforeAll(async () => {
+  mkdirSync(SHOTS, { recursive: true });
+  issuer = await startOidcIssuer(CLIENT);
+  fake = await spawnFakeUpstream();
+  gw = await spawnGateway({ config: config() });
+  adminKey = gw.adminKey ?? "";
+  browser = await launchBrowser();
+  page = await browser.newPage(WIDE);
+}, 60_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await gw?.stop();
+  await fake?.stop();
+  issuer?.stop();
+  console.log(`admin UI screenshots: ${SHOTS}`);
+});
+
+describe("/admin in a real browser", () => {
+  test("sign in with an admin key: a session cookie, and the key kept nowhere in the browser", async () => {
+    await page.goto(`${gw.url}/admin/`);
+    await page.getByRole("heading", { name: "mindgw admin" }).waitFor();
+    await shoot("sign-in-1280");
+    await page.setViewportSize(NARROW);
+    await shoot("sign-in-390");
+    await page.setViewportSize(WIDE);
+    await signInWithKey(adminKey);
+
+    const cookie = await sessionCookie();
+    expect(cookie).toMatchObject({ httpOnly: true, sameSite: "Strict", path: "/admin", secure: false });
+    const kept = await page.evaluate(() =>
+      JSON.stringify([
+        { ...localStorage },
+        { ...sessionStorage },
+        document.cookie,
+        document.documentElement.outerHTML,
+      ]),
+    );
+    expect(kept).not.toContain(adminKey);
+    expect(kept).not.toContain(cookie.value);
+    const shell = await fetch(`${gw.url}/admin/`);
+    expect(shell.headers.get("content-security-policy")).toContain("script-src 'self'");
+    expect(await shell.text()).not.toMatch(/<script>|<style|style=/);
+  }, 60_000);
+
+  test("keys: create (shown once), use it, rotate with grace, revoke; every change on record", async () => {
+    await page.goto(`${gw.url}/admin/keys`);
+    await page.getByRole("button", { name: "New key" }).click();
+    await page.getByLabel("Name").fill("alice-ui");
+    await page.getByLabel("Budget (USD)").fill("5");
+    await page.getByRole("button", { name: "Create key" }).click();
+    const shown = page.locator("[data-new-key]");
+    await waitFor("the new key to be shown", async () => (await shown.inputValue()).startsWith("mgw_"));
+    const first = await shown.inputValue();
+    expect((await chat(first)).response.status).toBe(200);
+
+    const firstId = (await (
+      await fetch(`${gw.url}/admin/api/keys/alice-ui`, { headers: { authorization: `Bearer ${adminKey}` } })
+    ).json()) as { id: string };
+    await page.getByRole("button", { name: "Done" }).click();
+    const row = page.locator(`tr[data-key-id="${firstId.id}"]`);
+    await row.getByRole("button", { name: "Rotate" }).click();
+    await row.getByLabel("Grace").fill("1h");
+    await row.getByRole("button", { name: "Rotate now" }).click();
+    await waitFor("the rotated key to be shown", async () => {
+      const value = await shown.inputValue().catch(() => "");
+      return value.startsWith("mgw_") && value !== first;
+    });
+    const second = await shown.inputValue();
+    expect(await statusOf(chat(second))).toBe(200);
+    expect(await statusOf(chat(first))).toBe(200); // still inside its grace period
+
+    const listed = (await (
+      await fetch(`${gw.url}/admin/api/keys`, { headers: { authorization: `Bearer ${adminKey}` } })
+    ).json()) as { keys: { id: string; name: string }[] };
+    const secondId = listed.keys.find((k) => k.name === "alice-ui" && k.id !== firstId.id) ?? { id: "" };
+    expect(secondId.id).not.toBe(firstId.id);
+    page.once("dialog", (dialog) => void dialog.accept());
+    await page.locator(`tr[data-key-id="${secondId.id}"]`).getByRole("button", { name: "Revoke" }).click();
+    await page.locator(`tr[data-key-id="${secondId.id}"]`).waitFor({ state: "detached" });
+    expect(await statusOf(chat(second))).toBe(401);
+    await shoot("keys-1280");
+
+    await page.goto(`${gw.url}/admin/activity`);
+    for (const action of ["session.sign_in", "key.create", "key.rotate", "key.revoke"])
+      await page.locator(`tr[data-action="${action}"]`).first().waitFor();
+    const actions = (await (
+      await fetch(`${gw.url}/admin/api/actions`, { headers: { authorization: `Bearer ${adminKey}` } })
+    ).json()) as {
+      actions: { action: string; actor: string; via: string; target: string }[];
+    };
+    expect(actions.actions.find((a) => a.action === "key.revoke")).toMatchObject({
+      actor: "bootstrap-admin",
+      via: "session",
+      target: secondId.id,
+    });
+  }, 60_000);
+
+  test("requests: one appears live, then filter the log and open it; export", async () => {
+    await page.goto(`${gw.url}/admin/requests`);
+    await page.getByLabel("Live").check();
+    await page.locator(".dot.on").waitFor();
+    const { response } = await chat(adminKey);
+    const requestId = response.headers.get("x-request-id") ?? "";
+    await page.locator(`tr[data-request-id="${requestId}"]`).waitFor();
+
+    const missing = await sdk(adminKey)
+      .chat.completions.create({ model: "no-such-model", messages: [{ role: "user", content: "x" }] })
+      .withResponse()
+      .catch((error: unknown) => error);
+    expect(missing).toBeInstanceOf(OpenAI.NotFoundError);
+    await page.getByLabel("Live").uncheck();
+    await page.getByLabel("Model").fill("mock-chat");
+    await page.getByLabel("Status").selectOption("2xx");
+    await page.getByRole("button", { name: "Apply" }).click();
+    await page.locator(`tr[data-request-id="${requestId}"]`).waitFor();
+    const models = await page.locator("table.requests tbody tr td:nth-child(4)").allTextContents();
+    expect(models.length).toBeGreaterThan(0);
+    expect(new Set(models)).toEqual(new Set(["mock-chat"]));
+
+    await page.getByRole("button", { name: `Open request ${requestId}` }).click();
+    const detail = page.locator("section.detail");
+    await detail.getByRole("heading", { name: `Request ${requestId}` }).waitFor();
+    expect(await detail.textContent()).toContain("provider:demo");
+    await shoot("request-detail-1280");
+
+    const download = page.waitForEvent("download");
+    await page.getByRole("button", { name: "Export NDJSON" }).click();
+    const file = await (await download).path();
+    const lines = readFileSync(file, "utf8")
+      .trim()
+      .split("\n")
+      .map((line) => JSON.parse(line) as { requestId: string; model: string });
+    expect(lines.map((l) => l.requestId)).toContain(requestId);
+    expect(lines.every((l) => l.model === "mock-chat")).toBe(true);
+  }, 60_000);
+
+  test("workers: one connects and leaves while the page watches", async () => {
+    await page.goto(`${gw.url}/admin/workers`);
+    await page.getByText("No worker is connected.").waitFor();
+    const token = await createKey(gw, { name: "gpu-fleet", role: "worker", models: ["*"] });
+    const worker = spawnWorker({
+      gateway: gw.url,
+      token: token.key,
+      upstream: `${fake.url}/v1`,
+      name: "gpu-box-1",
+      models: ["fake-model"],
+      labels: { zone: "a" },
+    });
+    try {
+      await page.locator('tr[data-worker="gpu-box-1"]').waitFor({ timeout: 20_000 });
+      expect(await page.locator('tr[data-worker="gpu-box-1"]').textContent()).toContain("zone=a");
+      await shoot("workers-1280");
+    } finally {
+      await worker.stop();
+    }
+    await page.locator('[data-lost-worker="gpu-box-1"]').waitFor({ timeout: 20_000 });
+    await page.locator('tr[data-worker="gpu-box-1"]').waitFor({ state: "detached" });
+  }, 60_000);
+
+  test("every page at 1280 and 390 px, light and dark", async () => {
+    for (let i = 0; i < 12; i++) await statusOf(chat(adminKey, i % 4 === 3 ? "no-such-model" : "mock-chat"));
+    for (const viewport of [WIDE, NARROW]) {
+      await page.setViewportSize(viewport);
+      for (const name of UI_PAGES) {
+        await expectingRefusals(
+          async () => {
+            await page.goto(`${gw.url}/admin/${name}`);
+            await page.locator("main h1").waitFor();
+            if (name === "overview") await page.locator(".chart .uplot").first().waitFor();
+            if (name === "shadow") await page.locator("[data-shadow], .card, .error").first().waitFor();
+            await shoot(`${name}-${viewport.width}`);
+          },
+          name === "shadow" ? /status of 404.*\/admin\/api\/shadow/ : /^$/,
+        );
+        // Nothing wider than the viewport except inside a scroll box.
+        const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+        expect(overflow).toBeLessThanOrEqual(0);
+      }
+    }
+    await page.setViewportSize(WIDE);
+    await page.emulateMedia({ colorScheme: "dark" });
+    for (const name of ["overview", "requests", "keys"] as const) {
+      await page.goto(`${gw.url}/admin/${name}`);
+      await page.locator("main h1").waitFor();
+      if (name === "overview") await page.locator(".chart .uplot").first().waitFor();
+      await shoot(`${name}-1280-dark`);
+    }
+    await page.emulateMedia({ colorScheme: "light" });
+  }, 120_000);
+
+  test("keyboard: tab from the top reaches the page links and moves between pages", async () => {
+    await page.goto(`${gw.url}/admin/overview`);
+    await page.locator("main h1").waitFor();
+    await page.keyboard.press("Tab"); // skip link
+    expect(await page.evaluate(() => document.activeElement?.textContent)).toBe("Skip to content");
+    await page.keyboard.press("Tab");
+    await page.keyboard.press("Tab");
+    expect(await page.evaluate(() => document.activeElement?.textContent)).toBe("Requests");
+    await page.keyboard.press("Enter");
+    await page.getByRole("heading", { name: "Requests" }).waitFor();
+  }, 30_000);
+
+  test("refused: a non-admin key, a forged cookie, a missing or wrong CSRF token", async () => {
+    const user = await createKey(gw, { name: "bob", role: "user", models: ["*"] });
+    await expectingRefusals(async () => {
+      await browser.context.clearCookies();
+      await page.goto(`${gw.url}/admin/`);
+      await page.getByLabel("Admin key").fill(user.key);
+      await page.getByRole("button", { name: "Sign in", exact: true }).click();
+      await page.getByRole("alert").getByText("lacks the required role").waitFor();
+    });
+    expect((await browser.context.cookies(`${gw.url}/admin/`)).some((c) => c.name === "mindgw_session")).toBe(
+      false,
+    );
+
+    await expectingRefusals(async () => {
+      await browser.context.addCookies([
+        { name: "mindgw_session", value: "forged-session-id", url: `${gw.url}/admin` },
+      ]);
+      await page.goto(`${gw.url}/admin/keys`);
+      await page.getByLabel("Admin key").waitFor();
+    });
+    const forged = await fetch(`${gw.url}/admin/api/keys`, {
+      headers: { cookie: "mindgw_session=forged-session-id", "x-csrf-token": "anything" },
+    });
+    expect(forged.status).toBe(401);
+
+    await signInWithKey(adminKey);
+    const cookie = `mindgw_session=${(await sessionCookie()).value}`;
+    const session = (await (await fetch(`${gw.url}/admin/auth/session`, { headers: { cookie } })).json()) as {
+      csrf: string;
+    };
+    const create = (headers: Record<string, string>) =>
+      fetch(`${gw.url}/admin/api/keys`, {
+        method: "POST",
+        headers: { cookie, "content-type": "application/json", ...headers },
+        body: JSON.stringify({ name: "csrf-probe", role: "admin" }),
+      });
+    expect((await create({})).status).toBe(403);
+    expect((await create({ "x-csrf-token": `${session.csrf}x` })).status).toBe(403);
+    expect((await fetch(`${gw.url}/admin/api/audit`, { headers: { cookie } })).status).toBe(403);
+    const keys = (await (
+      await fetch(`${gw.url}/admin/api/keys`, { headers: { authorization: `Bearer ${adminKey}` } })
+    ).json()) as {
+      keys: { name: string }[];
+    };
+    expect(keys.keys.some((k) => k.name === "csrf-probe")).toBe(false);
+    expect((await create({ "x-csrf-token": session.csrf })).status).toBe(201);
+    // A session is for /admin only: it is no model credential.
+    const asModel = await fetch(`${gw.url}/v1/chat/completions`, {
+      method: "POST",
+      headers: { cookie, "x-csrf-token": session.csrf, "content-type": "application/json" },
+      body: JSON.stringify({ model: "mock-chat", messages: [{ role: "user", content: "x" }] }),
+    });
+    expect(asModel.status).toBe(403);
+  }, 60_000);
+
+  test("sessions end on sign-out and when their key is revoked", async () => {
+    const second = await createKey(gw, { name: "second-admin", role: "admin", models: ["*"] });
+    await signInWithKey(second.key);
+    const cookie = `mindgw_session=${(await sessionCookie()).value}`;
+    const { csrf } = (await (
+      await fetch(`${gw.url}/admin/auth/session`, { headers: { cookie } })
+    ).json()) as { csrf: string };
+    const revoke = await fetch(`${gw.url}/admin/api/keys/${second.id}/revoke`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${adminKey}` },
+    });
+    expect(revoke.status).toBe(200);
+    expect(
+      (await fetch(`${gw.url}/admin/api/status`, { headers: { cookie, "x-csrf-token": csrf } })).status,
+    ).toBe(401);
+    await page.goto(`${gw.url}/admin/overview`);
+    await page.getByLabel("Admin key").waitFor();
+
+    await signInWithKey(adminKey);
+    const mine = `mindgw_session=${(await sessionCookie()).value}`;
+    await page.getByRole("button", { name: "Sign out" }).click();
+    await page.getByLabel("Admin key").waitFor();
+    const after = (await (
+      await fetch(`${gw.url}/admin/auth/session`, { headers: { cookie: mine } })
+    ).json()) as { signedIn: boolean };
+    expect(after.signedIn).toBe(false);
+  }, 60_000);
+
+  test("single sign-on through an OIDC issuer: allowed group in, others out", async () => {
+    await gw.writeConfig(config(gw.url, issuer));
+    await waitFor("the OIDC config to be live", async () => {
+      const info = (await (await fetch(`${gw.url}/admin/auth/session`)).json()) as { oidc: boolean };
+      return info.oidc;
+    });
+    await browser.context.clearCookies();
+    await page.goto(`${gw.url}/admin/`);
+    await page.getByRole("link", { name: "Sign in with single sign-on" }).click();
+    await page.getByRole("heading", { name: "Overview" }).waitFor();
+    expect(await page.locator(".user").textContent()).toBe("ops@example.com");
+    expect(issuer.refusals).toEqual([]);
+    const cookie = await sessionCookie();
+    expect(cookie).toMatchObject({ httpOnly: true, sameSite: "Strict" });
+
+    await page.getByRole("button", { name: "Sign out" }).click();
+    issuer.user = { sub: "u-2", email: "intruder@example.com", groups: ["sales"] };
+    await page.getByRole("link", { name: "Sign in with single sign-on" }).click();
+    await page.getByRole("alert").getByText("refused this account").waitFor();
+    expect((await browser.context.cookies(`${gw.url}/admin/`)).some((c) => c.name === "mindgw_session")).toBe(
+      false,
+    );
+
+    const actions = (await (
+      await fetch(`${gw.url}/admin/api/actions`, { headers: { authorization: `Bearer ${adminKey}` } })
+    ).json()) as {
+      actions: { action: string; actor: string }[];
+    };
+    expect(actions.actions.some((a) => a.action === "session.sign_in" && a.actor === "ops@example.com")).toBe(
+      true,
+    );
+    expect(actions.actions.some((a) => a.actor === "intruder@example.com")).toBe(false);
+  }, 60_000);
+
+  test("the page talked to nothing but loopback and logged no errors", () => {
+    expect(browser.requests.length).toBeGreaterThan(20);
+    expect(offLoopback(browser.requests)).toEqual([]);
+    const unexpected: BrowserProblem[] = browser.problems;
+    expect(unexpected).toEqual([]);
+  });
+});

@@ -1,0 +1,129 @@
+import { createHash } from "node:crypto";
+import { exportJWK, generateKeyPair, SignJWT } from "jose";
+
+/** Who the issuer signs in next (it approves at once: there is no login form to fill). */
+export interface IssuerUser {
+  sub: string;
+  email: string;
+  groups: string[];
+}
+
+interface Grant {
+  user: IssuerUser;
+  clientId: string;
+  redirectUri: string;
+  nonce: string;
+  challenge: string;
+}
+
+export interface OidcIssuer {
+  readonly url: string;
+  /** The account the next authorization approves. */
+  user: IssuerUser;
+  /** Token requests it refused, with why (a wrong PKCE verifier, a bad client secret…). */
+  readonly refusals: string[];
+  stop(): void;
+}
+
+/**
+ * A small OpenID Connect provider on loopback for the browser tests: discovery, an authorization
+ * endpoint that approves `user` and redirects back with a code, a token endpoint that checks the
+ * client secret (Basic) and the PKCE verifier (S256) and returns an RS256 ID token, and its JWKS.
+ */
+export async function startOidcIssuer(client: { id: string; secret: string }): Promise<OidcIssuer> {
+  const { privateKey, publicKey } = await generateKeyPair("RS256");
+  const jwk = { ...(await exportJWK(publicKey)), kid: "test-key", alg: "RS256", use: "sig" };
+  const grants = new Map<string, Grant>();
+  const refusals: string[] = [];
+  let issuerUrl = "";
+  const state: { user: IssuerUser } = {
+    user: { sub: "u-1", email: "ops@example.com", groups: ["platform"] },
+  };
+  const refuse = (why: string) => {
+    refusals.push(why);
+    return Response.json({ error: "invalid_grant", error_description: why }, { status: 400 });
+  };
+
+  const server = Bun.serve({
+    hostname: "127.0.0.1",
+    port: 0,
+    async fetch(request) {
+      const url = new URL(request.url);
+      if (url.pathname === "/.well-known/openid-configuration") {
+        return Response.json({
+          issuer: issuerUrl,
+          authorization_endpoint: `${issuerUrl}/authorize`,
+          token_endpoint: `${issuerUrl}/token`,
+          jwks_uri: `${issuerUrl}/jwks`,
+          response_types_supported: ["code"],
+          token_endpoint_auth_methods_supported: ["client_secret_basic"],
+          code_challenge_methods_supported: ["S256"],
+        });
+      }
+      if (url.pathname === "/jwks") return Response.json({ keys: [jwk] });
+      if (url.pathname === "/authorize") {
+        const q = url.searchParams;
+        if (q.get("client_id") !== client.id || q.get("code_challenge_method") !== "S256") {
+          return new Response("bad authorization request", { status: 400 });
+        }
+        const code = crypto.randomUUID();
+        grants.set(code, {
+          user: state.user,
+          clientId: client.id,
+          redirectUri: q.get("redirect_uri") ?? "",
+          nonce: q.get("nonce") ?? "",
+          challenge: q.get("code_challenge") ?? "",
+        });
+        const back = new URL(q.get("redirect_uri") ?? "");
+        back.searchParams.set("code", code);
+        back.searchParams.set("state", q.get("state") ?? "");
+        return new Response(null, { status: 302, headers: { location: back.toString() } });
+      }
+      if (url.pathname === "/token" && request.method === "POST") {
+        const form = new URLSearchParams(await request.text());
+        const basic = `Basic ${Buffer.from(`${client.id}:${client.secret}`).toString("base64")}`;
+        if (request.headers.get("authorization") !== basic) return refuse("client authentication failed");
+        const grant = grants.get(form.get("code") ?? "");
+        grants.delete(form.get("code") ?? "");
+        if (!grant) return refuse("unknown or used code");
+        if (form.get("redirect_uri") !== grant.redirectUri) return refuse("redirect_uri differs");
+        const verifier = form.get("code_verifier") ?? "";
+        if (createHash("sha256").update(verifier).digest("base64url") !== grant.challenge) {
+          return refuse("PKCE verifier does not match");
+        }
+        const idToken = await new SignJWT({
+          nonce: grant.nonce,
+          email: grant.user.email,
+          email_verified: true,
+          groups: grant.user.groups,
+        })
+          .setProtectedHeader({ alg: "RS256", kid: "test-key" })
+          .setIssuer(issuerUrl)
+          .setAudience(grant.clientId)
+          .setSubject(grant.user.sub)
+          .setIssuedAt()
+          .setExpirationTime("5m")
+          .sign(privateKey);
+        return Response.json({
+          access_token: "unused",
+          token_type: "Bearer",
+          id_token: idToken,
+          expires_in: 300,
+        });
+      }
+      return new Response("not found", { status: 404 });
+    },
+  });
+  issuerUrl = `http://127.0.0.1:${server.port}`;
+  return {
+    url: issuerUrl,
+    get user() {
+      return state.user;
+    },
+    set user(next) {
+      state.user = next;
+    },
+    refusals,
+    stop: () => server.stop(true),
+  };
+}

@@ -110,7 +110,10 @@ const routeSchema = z.strictObject({
 export const STRATEGIES = ["priority", "weighted", "least-busy", "latency"] as const;
 
 const modelSchema = z.strictObject({
+  /** The name clients send; a glob (`claude-*`) matches many. Most specific match wins. */
   name: z.string().min(1),
+  /** More names (or globs) for this entry: dated or suffixed names clients send. */
+  aliases: z.array(z.string().min(1)).default([]),
   strategy: z.enum(STRATEGIES).default("priority"),
   /** Lets keys and tenants with a budget use this model although no price covers it. */
   allow_unpriced: bool().default(false),
@@ -229,6 +232,26 @@ export const configSchema = z.strictObject({
     .prefault({}),
   /** Groups of keys bound as a whole: models, rpm, tpm and budget over all their keys. */
   tenants: tenantsSchema,
+  /** Where gateway events go besides the live stream; read at start (an edit takes effect at restart). */
+  events: z
+    .strictObject({
+      webhooks: z
+        .array(
+          z.strictObject({
+            url: z.url({ protocol: /^https?$/ }),
+            /** HMAC-SHA256 key for `x-mindgw-signature`. */
+            secret: z.string().min(16, "at least 16 characters"),
+            /** Event types to send (`request.finished`, `worker.lost`, ...); all when absent. */
+            types: z.array(z.string().min(1)).optional(),
+            batch_size: num(z.number().int().min(1).max(10_000)).default(100),
+            flush: duration("1s"),
+            max_queue: num(z.number().int().min(1)).default(10_000),
+            max_attempts: num(z.number().int().min(1).max(100)).default(5),
+          }),
+        )
+        .default([]),
+    })
+    .prefault({}),
   /** How shadow copies (models[].shadow) run and are kept; see shadow/. */
   shadow: z
     .strictObject({

@@ -3,6 +3,7 @@ import { RequestStats } from "../audit/request-stats.ts";
 import type { Config } from "../config/config-schema.ts";
 import { type ConfigSource, fileConfigSource, staticConfigSource } from "../config/config-source.ts";
 import { attachSinks } from "../events/attach-sinks.ts";
+import { sinksFromConfig } from "../events/config-sinks.ts";
 import { adminInsightRoutes } from "../http/admin/admin-insight-routes.ts";
 import { adminKeyRoutes } from "../http/admin/admin-key-routes.ts";
 import { adminRoutes } from "../http/admin/admin-routes.ts";
@@ -66,7 +67,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   const storage = options.storage ?? (await openStorage(config.storage));
   const audit = createAuditService(config, storage.audit, logger, options.redactBody);
   const publish = audit.bus.publish.bind(audit.bus);
-  const closeSinks = attachSinks(audit.bus, options.events ?? []);
+  const closeSinks = attachSinks(audit.bus, [...sinksFromConfig(config, logger), ...(options.events ?? [])]);
   const workers = buildWorkers(config, logger, publish);
   const lifecycle = new Lifecycle(() => runtime.current.config.server.max_concurrent_requests);
   const runtime = new RuntimeHolder(

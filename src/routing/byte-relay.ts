@@ -75,6 +75,24 @@ function reportsError(buf: Uint8Array, span: SseSpan): boolean {
   return matches(buf, at, span.dataEnd, ERROR_KEY);
 }
 
+const text = new TextDecoder();
+
+/**
+ * Decodes one event the relay must read. The usual shape — an optional name and one `data:`
+ * line — is sliced out directly; anything else (several data lines) takes the full decoder.
+ */
+function eventOf(buf: Uint8Array, span: SseSpan, maxLine: number): SseEvent | undefined {
+  let rest = span.dataEnd;
+  while (rest < span.end && (buf[rest] === 10 || buf[rest] === 13)) rest++;
+  if (rest === span.end) {
+    const data = text.decode(buf.subarray(span.dataStart, span.dataEnd));
+    return span.nameStart === -1
+      ? { data }
+      : { event: text.decode(buf.subarray(span.nameStart, span.nameEnd)), data };
+  }
+  return new SseDecoder(maxLine).push(buf.subarray(span.start, span.end))[0];
+}
+
 const concat = (a: Uint8Array, b: Uint8Array) => {
   const out = new Uint8Array(a.length + b.length);
   out.set(a);
@@ -244,7 +262,7 @@ export class ByteRelay implements ChunkSource {
       this.reported = upstreamError("the stream ended with an error event");
     }
     if (!this.carriesUsage(span)) return;
-    const [event] = new SseDecoder(this.options.maxLine).push(buf.subarray(span.start, span.end));
+    const event = eventOf(buf, span, this.options.maxLine);
     if (event && !this.options.onUsage(event)) this.cuts.push(span.start, span.end);
   };
 

@@ -1,14 +1,16 @@
-import type { JsonObject, Operation } from "../core/dialect.ts";
+import { isJsonObject, type JsonObject, type Operation } from "../core/dialect.ts";
 import { clientClosed, GatewayError, notFound, toGatewayError, unavailable } from "../core/gateway-error.ts";
 import { DEFAULT_MAX_SSE_LINE } from "../core/sse.ts";
 import type { Usage } from "../core/usage.ts";
+import { DEFAULT_MAX_UPSTREAM_BODY } from "../providers/http/read-bounded.ts";
 import type { NativeRequest } from "../providers/provider.ts";
 import type { AttemptTelemetry, DispatchTelemetry } from "../telemetry/dispatch-telemetry.ts";
 import type { UnsupportedPolicy } from "../translate/dropped.ts";
+import { parseEventData } from "../translate/parse-body.ts";
 import { StreamUsageMeter } from "../translate/stream-usage-meter.ts";
 import { usageFromAnthropic, usageFromOpenAI } from "../translate/usage-mapping.ts";
 import { abortable } from "./abortable.ts";
-import { type AdaptedCall, adaptDialect, type ResponsesContext } from "./adapt-dialect.ts";
+import { type AdaptedCall, adaptDialect, localAnswer, type ResponsesContext } from "./adapt-dialect.ts";
 import { Attempt } from "./attempt.ts";
 import { fitsContext } from "./context-fit.ts";
 import { EventChunks, EventReader, type Pass } from "./event-chunks.ts";
@@ -18,7 +20,6 @@ import { orderRoutes } from "./order-routes.ts";
 import type { Route } from "./route.ts";
 import type { RouteHealth } from "./route-health.ts";
 import type { ModelPlan, RouteTable } from "./route-table.ts";
-import { sendShadow } from "./shadow.ts";
 import { spliceBody } from "./splice-body.ts";
 import { CLIENT_ROUTING_FIELDS, stripClientRouting } from "./strip-client-routing.ts";
 
@@ -55,6 +56,8 @@ export interface ReceivedRequest {
   readonly headers: Readonly<Record<string, string>>;
   /** With its `?`, or "". */
   readonly query: string;
+  /** The upstream path when it is not the operation's own (`/responses/compact`). */
+  readonly path?: string;
 }
 
 /** A committed answer: from here on nothing is retried, and bytes may reach the client. */
@@ -82,9 +85,17 @@ export interface RouterDeps {
     unsupported?: UnsupportedPolicy;
     /** `routing.max_sse_line`: the longest event-stream line an upstream may send. */
     maxSseLine?: number;
+    /** `routing.max_upstream_body`: the most a whole (non-stream) upstream answer may be. */
+    maxUpstreamBody?: number;
   };
   readonly log: (line: string) => void;
   readonly random?: () => number;
+  /**
+   * Mirrors a sampled request to its model's shadow route, off the client's path (shadow/).
+   * Called once the primary has committed; returns the answer to hand the client (the same, or
+   * one that also reports the primary's answer for comparison). Must not wait or throw.
+   */
+  readonly shadow?: (route: Route, request: DispatchRequest, primary: Dispatched) => Dispatched;
 }
 
 export type Router = (request: DispatchRequest) => Promise<Dispatched>;
@@ -109,6 +120,7 @@ export function createRouter(deps: RouterDeps): Router {
       backoffMs,
       unsupported = "drop",
       maxSseLine: maxLine = DEFAULT_MAX_SSE_LINE,
+      maxUpstreamBody: maxBody = DEFAULT_MAX_UPSTREAM_BODY,
     } = deps.policy();
     let lastError: GatewayError | undefined;
     let attempts = 0;
@@ -140,10 +152,10 @@ export function createRouter(deps: RouterDeps): Router {
           const dispatched = await attempt(route, request, deps.health, attempts, {
             unsupported,
             maxLine,
+            maxBody,
             observed,
           });
-          maybeShadow(plan, request, deps, random);
-          return dispatched;
+          return maybeShadow(plan, request, deps, random, dispatched);
         } catch (error) {
           if (request.signal.aborted) throw abortReason(request.signal);
           const failure = toGatewayError(error);
@@ -165,6 +177,23 @@ export function createRouter(deps: RouterDeps): Router {
         }
       }
     }
+    const first = plan.routes[0];
+    const local =
+      lastError?.code === "unsupported_operation" && first
+        ? localAnswer(request.operation, request.body)
+        : undefined;
+    if (local && first) {
+      // No route's upstream can serve it (count_tokens on OpenAI-type routes): the gateway answers.
+      const body = await local;
+      return {
+        route: first.label,
+        upstreamModel: first.upstreamModel,
+        attempts,
+        dropped: [],
+        reply: { kind: "json", body },
+        usage: () => ({ inputTokens: 0, outputTokens: 0 }),
+      };
+    }
     throw (
       lastError ??
       skipped ??
@@ -181,9 +210,14 @@ async function attempt(
   request: DispatchRequest,
   health: RouteHealth,
   attempts: number,
-  options: { unsupported: UnsupportedPolicy; maxLine: number; observed: AttemptTelemetry | undefined },
+  options: {
+    unsupported: UnsupportedPolicy;
+    maxLine: number;
+    maxBody: number;
+    observed: AttemptTelemetry | undefined;
+  },
 ): Promise<Dispatched> {
-  const { unsupported, maxLine, observed } = options;
+  const { unsupported, maxLine, maxBody, observed } = options;
   let adapted: AdaptedCall;
   try {
     adapted = adaptDialect(
@@ -241,6 +275,7 @@ async function attempt(
         requestId: request.requestId,
         signal: attempt.signal,
         timeouts: route.timeouts,
+        maxBody,
         ...(native ? { native } : {}),
         ...(observed?.headers ? { traceHeaders: observed.headers } : {}),
       }),
@@ -253,14 +288,17 @@ async function attempt(
       dropped: adapted.dropped ?? [],
     };
     if (reply.kind === "http") {
+      const answered = adapted.native?.answered;
       const answer = await readNativeReply(reply.response, {
         label: route.label,
         attempt,
         stream: request.stream,
         maxLine,
-        onUsage: pass,
+        maxBody,
+        onUsage: answered ? storing(pass, answered) : pass,
         usageOf,
         done,
+        ...(answered ? { onBody: answered } : {}),
       });
       health.succeeded(route.key, performance.now() - started);
       observed?.settled(undefined, common.route);
@@ -305,10 +343,27 @@ async function attempt(
  */
 function nativeRequest(received: ReceivedRequest, body: JsonObject, adapted: AdaptedCall): NativeRequest {
   const steered = CLIENT_ROUTING_FIELDS.some((field) => field in received.body);
-  const bytes = steered
-    ? undefined
-    : spliceBody(received.bytes, received.body, String(body.model), adapted.native?.forcedUsage === true);
-  return { headers: received.headers, query: received.query, ...(bytes ? { bytes } : {}) };
+  const bytes =
+    steered || adapted.native?.rewritten
+      ? undefined
+      : spliceBody(received.bytes, received.body, String(body.model), adapted.native?.forcedUsage === true);
+  return {
+    headers: received.headers,
+    query: received.query,
+    ...(bytes ? { bytes } : {}),
+    ...(received.path ? { path: received.path } : {}),
+  };
+}
+
+/** A native Responses stream's `response.completed` event carries the response to store (and usage). */
+function storing(pass: Pass, answered: (response: JsonObject) => void): Pass {
+  return (event) => {
+    if (event.event === "response.completed") {
+      const parsed = parseEventData(event.data);
+      if (isJsonObject(parsed) && isJsonObject(parsed.response)) answered(parsed.response);
+    }
+    return pass(event);
+  };
 }
 
 /** Why the caller's signal ended the request: a reason it carries (a revoked key), or the client left. */
@@ -325,8 +380,10 @@ function maybeShadow(
   request: DispatchRequest,
   deps: RouterDeps,
   random: () => number,
-): void {
-  if (plan.shadow && random() < plan.shadow.sample) sendShadow(plan.shadow.route, request, deps.log);
+  primary: Dispatched,
+): Dispatched {
+  if (!deps.shadow || !plan.shadow || random() >= plan.shadow.sample) return primary;
+  return deps.shadow(plan.shadow.route, request, primary);
 }
 
 /** Every route was ruled out before an attempt: the prompt cannot fit any of their windows. */

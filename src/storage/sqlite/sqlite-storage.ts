@@ -5,6 +5,7 @@ import { createSqliteAdminActionStore } from "./sqlite-admin-action-store.ts";
 import { createSqliteAuditStore, type SqliteAuditStore } from "./sqlite-audit-store.ts";
 import { createSqliteKeyStore } from "./sqlite-key-store.ts";
 import { createSqliteResponseStore } from "./sqlite-response-store.ts";
+import { createSqliteShadowStore } from "./sqlite-shadow-store.ts";
 import { createSqliteSpendStore } from "./sqlite-spend-store.ts";
 import { createThreadedAuditStore } from "./threaded-audit-store.ts";
 
@@ -33,6 +34,8 @@ export function openSqliteStorage(path: string, options: OpenDatabaseOptions = {
       keys: createSqliteKeyStore(db),
       spend: createSqliteSpendStore(db),
       responses: createSqliteResponseStore(db),
+      // A read-only handle (CLI reports) cannot migrate; the store reads what is there.
+      ...(options.readonly ? {} : { shadow: createSqliteShadowStore(db) }),
       audit,
       adminActions: createSqliteAdminActionStore(db),
       async close() {

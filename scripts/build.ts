@@ -33,7 +33,9 @@ const stubDevtools: BunPlugin = {
 };
 
 const result = await Bun.build({
-  entrypoints: ["./src/main.ts"],
+  // The audit thread is a Worker entry of its own; threaded-audit-store.ts finds it in the
+  // executable at its path under src/ (the common root of the entrypoints).
+  entrypoints: ["./src/main.ts", "./src/storage/sqlite/audit-thread.ts"],
   compile: { outfile: "./dist/mindgw" },
   minify: true,
   sourcemap: "linked",

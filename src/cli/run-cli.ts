@@ -8,6 +8,7 @@ import { EXIT, UsageError } from "./exit-code.ts";
 import { registerKeys } from "./keys/keys-command.ts";
 import { registerModels } from "./models-command.ts";
 import { registerServe } from "./serve.ts";
+import { registerShadow } from "./shadow-command.ts";
 import { registerTail } from "./tail.ts";
 import { registerTenants } from "./tenants-command.ts";
 import { registerVersion, VERSION } from "./version.ts";
@@ -26,6 +27,7 @@ export async function runCli(argv: readonly string[]): Promise<number> {
   registerAudit(program);
   registerTail(program);
   registerTenants(program);
+  registerShadow(program);
   registerConfig(program);
   registerModels(program);
   registerVersion(program);

@@ -206,6 +206,19 @@ export const configSchema = z.strictObject({
     .prefault({}),
   /** Groups of keys bound as a whole: models, rpm, tpm and budget over all their keys. */
   tenants: tenantsSchema,
+  /** How shadow copies (models[].shadow) run and are kept; see shadow/. */
+  shadow: z
+    .strictObject({
+      /** Shadow calls in flight at once; a sampled request over the cap is shed (counted), never queued. */
+      max_concurrent: num(z.number().int().min(1).max(10_000)).default(16),
+      /** A shadow call's own bound, whole answer included; it never waits on the client's. */
+      timeout: duration("60s"),
+      /** The most of each answer kept with a pair (only with `audit.bodies: true`). */
+      max_answer: size("16KB"),
+      /** Pairs older than this are deleted. */
+      retention: duration("30d"),
+    })
+    .prefault({}),
   /** Front doors mounted under path prefixes; without any, every front door is at the root. */
   apps: appsSchema,
   /** USD per million tokens, by client-facing model name; budgets use these. */

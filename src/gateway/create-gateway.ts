@@ -7,9 +7,11 @@ import { adminInsightRoutes } from "../http/admin/admin-insight-routes.ts";
 import { adminKeyRoutes } from "../http/admin/admin-key-routes.ts";
 import { adminRoutes } from "../http/admin/admin-routes.ts";
 import { adminStatus } from "../http/admin/admin-status.ts";
+import { shadowRoutes } from "../http/admin/shadow-routes.ts";
 import { tenantRoutes } from "../http/admin/tenant-routes.ts";
 import { createAdminUi } from "../http/admin-ui/admin-ui.ts";
 import { createApp } from "../http/create-app.ts";
+import { docsRoutes } from "../http/docs/docs-routes.ts";
 import { createFrontDoor, type FrontDoorDeps } from "../http/front-door.ts";
 import { Lifecycle } from "../http/lifecycle.ts";
 import { listModelsHandler } from "../http/models-route.ts";
@@ -30,6 +32,7 @@ import { createReloadPolicy } from "./apply-reload.ts";
 import { buildAppMounts } from "./build-apps.ts";
 import { buildAuth } from "./build-auth.ts";
 import { buildLimitsPolicy } from "./build-policy.ts";
+import { buildShadow } from "./build-shadow.ts";
 import { buildWorkers } from "./build-workers.ts";
 import type { Gateway, GatewayOptions } from "./gateway-options.ts";
 import { routingView } from "./routing-view.ts";
@@ -97,6 +100,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     captureContent: options.tracing?.captureContent ?? false,
   });
 
+  const shadow = buildShadow(() => runtime.current.config, storage.shadow, logger, options.redactBody);
   const router = createRouter({
     table: () => runtime.current.table,
     health,
@@ -107,18 +111,21 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       maxSseLine: runtime.current.config.routing.max_sse_line,
     }),
     log: (line) => logger.warn(line),
+    shadow: shadow.hook,
   });
   const frontDoorDeps: FrontDoorDeps = {
     router,
     authenticate: adminUi.authenticate(authenticate),
     limits: policy,
-    observer: telemetry.observe(
-      options.recordAudit === false
-        ? {
-            started: audit.observer.started,
-            finished: (record) => publish({ type: "request.finished", at: Date.now(), record }),
-          }
-        : audit.observer,
+    observer: shadow.observe(
+      telemetry.observe(
+        options.recordAudit === false
+          ? {
+              started: audit.observer.started,
+              finished: (record) => publish({ type: "request.finished", at: Date.now(), record }),
+            }
+          : audit.observer,
+      ),
     ),
     lifecycle,
     maxBody: () => runtime.current.config.server.max_body,
@@ -151,6 +158,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
         ? [responsesRoutes({ guard: frontDoor.guard, store: storage.responses })]
         : []),
       ...telemetry.routes(frontDoor.guard),
+      docsRoutes(),
       adminKeyRoutes({ guard: frontDoor.guard, keyAdmin: auth.keyAdmin, recordAction: adminUi.recordAction }),
       adminUi.routes(frontDoor.guard),
       adminInsightRoutes({
@@ -172,6 +180,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
         audit: storage.audit,
         countKeys: async (tenant) => (await storage.keys.list({ tenant })).length,
       }),
+      shadowRoutes({ guard: frontDoor.guard, store: storage.shadow, shed: shadow.shed }),
       adminRoutes({
         guard: frontDoor.guard,
         audit,
@@ -197,6 +206,13 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       logger.warn(`pruning stored responses failed: ${error instanceof Error ? error.message : "error"}`),
   );
 
+  const shadowStore = storage.shadow;
+  const stopShadowRetention = shadowStore
+    ? startResponseRetention(shadowStore, config.shadow.retention, (error) =>
+        logger.warn(`pruning shadow pairs failed: ${error instanceof Error ? error.message : "error"}`),
+      )
+    : () => {};
+
   return serveGateway({
     app,
     reload: () => source.reload?.() ?? Promise.resolve(false),
@@ -206,12 +222,13 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     logger,
     // Live event streams never end on their own; close them so the drain is not held up and
     // `mindgw tail` reconnects to the gateway's successor at once.
-    beforeDrain: [stopWatching, stopResponseRetention, () => audit.bus.closeAll()],
+    beforeDrain: [stopWatching, stopResponseRetention, stopShadowRetention, () => audit.bus.closeAll()],
     afterDrain: [
       () => telemetry.close(),
       () => workers.registry.close(),
       () => auth.close(),
       () => policy.close?.(),
+      () => shadow.close(),
       () => audit.close(),
       closeSinks,
       () => storage.close(),

@@ -1,38 +1,23 @@
 import type { JsonObject, Operation } from "../core/dialect.ts";
 import { badRequest } from "../core/gateway-error.ts";
-
-/** The field each operation cannot do without, beyond `model`. */
-const REQUIRED: Record<Operation, { field: string; check: (value: unknown) => boolean; expect: string }[]> = {
-  chat: [{ field: "messages", check: Array.isArray, expect: "an array of messages" }],
-  completions: [{ field: "prompt", check: (v) => v !== undefined && v !== null, expect: "a prompt" }],
-  embeddings: [{ field: "input", check: (v) => v !== undefined && v !== null, expect: "an input" }],
-  responses: [],
-  messages: [
-    { field: "messages", check: Array.isArray, expect: "an array of messages" },
-    {
-      field: "max_tokens",
-      check: (v) => Number.isInteger(v) && (v as number) > 0,
-      expect: "a positive integer",
-    },
-  ],
-  count_tokens: [{ field: "messages", check: Array.isArray, expect: "an array of messages" }],
-};
+import { REQUEST_SCHEMAS } from "./request-schemas.ts";
 
 /**
- * Checks only what the gateway itself relies on (model, stream, the operation's key field);
- * everything else is the upstream's to judge, so unknown fields pass through.
+ * Checks only what the gateway itself relies on (model, stream, the operation's key field),
+ * through the same zod schemas the OpenAPI document is made of; everything else is the
+ * upstream's to judge, so unknown fields pass through. The first problem is reported, with the
+ * field at fault as its `param`.
  */
 export function validateBody(operation: Operation, body: JsonObject): string {
-  const model = body.model;
-  if (typeof model !== "string" || model.length === 0) {
-    throw badRequest("you must provide a model parameter", "model", "missing_model");
+  const parsed = REQUEST_SCHEMAS[operation].safeParse(body);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const field = String(issue?.path[0] ?? "");
+    throw badRequest(
+      issue?.message ?? "invalid request",
+      field,
+      field === "model" ? "missing_model" : undefined,
+    );
   }
-  if (body.stream !== undefined && typeof body.stream !== "boolean") {
-    throw badRequest("stream must be a boolean", "stream");
-  }
-  for (const rule of REQUIRED[operation]) {
-    if (!rule.check(body[rule.field]))
-      throw badRequest(`${rule.field} is required: ${rule.expect}`, rule.field);
-  }
-  return model;
+  return parsed.data.model;
 }

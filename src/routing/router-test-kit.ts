@@ -6,7 +6,7 @@ import { SseDecoder, type SseEvent } from "../core/sse.ts";
 import type { Provider, ProviderCall, ProviderReply } from "../providers/provider.ts";
 import { RouteHealth } from "./route-health.ts";
 import { RouteTable } from "./route-table.ts";
-import { createRouter, type DispatchRequest, type Router } from "./router.ts";
+import { createRouter, type DispatchRequest, type Router, type RouterDeps } from "./router.ts";
 
 /** What an in-memory provider does on its n-th call (0-based). */
 export type Script = (call: ProviderCall, n: number) => Promise<ProviderReply>;
@@ -67,7 +67,7 @@ export interface Harness {
 export function routerFor(
   config: object,
   providers: FakeProvider[],
-  options: { random?: () => number } = {},
+  options: { random?: () => number; shadow?: RouterDeps["shadow"] } = {},
 ): Harness {
   const parsed = parseConfig(config, {});
   const byName = new Map(providers.map((p) => [p.name, p as Provider]));
@@ -87,6 +87,7 @@ export function routerFor(
     policy: () => ({ retries: parsed.routing.retries, backoffMs: parsed.routing.backoff }),
     log: (line) => logs.push(line),
     ...(options.random ? { random: options.random } : {}),
+    ...(options.shadow ? { shadow: options.shadow } : {}),
   });
   return {
     router,

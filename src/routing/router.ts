@@ -18,7 +18,6 @@ import { orderRoutes } from "./order-routes.ts";
 import type { Route } from "./route.ts";
 import type { RouteHealth } from "./route-health.ts";
 import type { ModelPlan, RouteTable } from "./route-table.ts";
-import { sendShadow } from "./shadow.ts";
 import { spliceBody } from "./splice-body.ts";
 import { CLIENT_ROUTING_FIELDS, stripClientRouting } from "./strip-client-routing.ts";
 
@@ -85,6 +84,12 @@ export interface RouterDeps {
   };
   readonly log: (line: string) => void;
   readonly random?: () => number;
+  /**
+   * Mirrors a sampled request to its model's shadow route, off the client's path (shadow/).
+   * Called once the primary has committed; returns the answer to hand the client (the same, or
+   * one that also reports the primary's answer for comparison). Must not wait or throw.
+   */
+  readonly shadow?: (route: Route, request: DispatchRequest, primary: Dispatched) => Dispatched;
 }
 
 export type Router = (request: DispatchRequest) => Promise<Dispatched>;
@@ -142,8 +147,7 @@ export function createRouter(deps: RouterDeps): Router {
             maxLine,
             observed,
           });
-          maybeShadow(plan, request, deps, random);
-          return dispatched;
+          return maybeShadow(plan, request, deps, random, dispatched);
         } catch (error) {
           if (request.signal.aborted) throw abortReason(request.signal);
           const failure = toGatewayError(error);
@@ -325,8 +329,10 @@ function maybeShadow(
   request: DispatchRequest,
   deps: RouterDeps,
   random: () => number,
-): void {
-  if (plan.shadow && random() < plan.shadow.sample) sendShadow(plan.shadow.route, request, deps.log);
+  primary: Dispatched,
+): Dispatched {
+  if (!deps.shadow || !plan.shadow || random() >= plan.shadow.sample) return primary;
+  return deps.shadow(plan.shadow.route, request, primary);
 }
 
 /** Every route was ruled out before an attempt: the prompt cannot fit any of their windows. */

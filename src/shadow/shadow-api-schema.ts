@@ -35,7 +35,7 @@ export const shadowSideSchema = z.object({
   /** `provider:<name>` or `worker:<name>`. */
   route: z.string().nullable(),
   upstreamModel: z.string().nullable(),
-  /** HTTP status; 0 when the shadow was cut off by its own timeout before any answer. */
+  /** HTTP status: 200, or the failure's (504 `upstream_timeout` when the shadow's own timeout cut it off). */
   status: z.number().int(),
   /** Error code when not 2xx (`upstream_timeout`, `upstream_error`, ...). */
   errorClass: z.string().nullable(),

@@ -4,13 +4,14 @@ const BATCH = 1000;
 const MAX_BATCHES_PER_PASS = 100;
 
 /**
- * Keeps stored responses (`previous_response_id` chains) from growing without bound: every
+ * Keeps stored responses (`previous_response_id` chains), and any store that prunes by age (shadow
+ * pairs), from growing without bound: every
  * pass deletes those older than `retentionMs`, in small batches so no delete holds the write
  * lock for long. Passes run every quarter of the retention, between 250 ms and a minute.
  * Returns a stop function.
  */
 export function startResponseRetention(
-  store: ResponseStore,
+  store: Pick<ResponseStore, "prune">,
   retentionMs: number,
   onError: (error: unknown) => void,
   now: () => number = Date.now,

@@ -2,6 +2,7 @@ import type { AuditPosition } from "../audit/audit-cursor.ts";
 import type { AuditFilter } from "../audit/audit-query-schema.ts";
 import type { AuditRecord } from "../audit/audit-record.ts";
 import type { JsonObject } from "../core/dialect.ts";
+import type { ShadowAggregate, ShadowRecord } from "../shadow/shadow-api-schema.ts";
 import type { KeyRecord } from "./key-record.ts";
 
 /**
@@ -130,9 +131,36 @@ export interface Storage {
   spend: SpendStore;
   responses: ResponseStore;
   audit: AuditStore;
+  /** Recorded shadow pairs; without one, pairs are compared and logged but not kept. */
+  shadow?: ShadowStore;
   /** Who changed what through `/admin`; an in-memory log is used when a backend has none. */
   adminActions?: AdminActionStore;
   close(): Promise<void>;
+}
+
+/** Which shadow pairs to read: all bounds optional; `tenant` holds a non-admin to its own. */
+export interface ShadowFilter {
+  model?: string;
+  tenant?: string;
+  /** Inclusive lower bound on `at` (epoch ms). */
+  from?: number;
+  /** Exclusive upper bound on `at`. */
+  to?: number;
+}
+
+/**
+ * Shadow comparisons (shadow/): one record per mirrored request, both sides and how far they
+ * agreed. Written off the request path; read by `/admin/api/shadow` and `mindgw shadow report`.
+ */
+export interface ShadowStore {
+  /** Inserts one pair; `record.id` is assigned by the caller. */
+  save(record: ShadowRecord): Promise<void>;
+  /** Newest first: at most `limit` pairs matching `filter` recorded before the pair `beforeId`. */
+  list(filter: ShadowFilter, beforeId: string | null, limit: number): Promise<ShadowRecord[]>;
+  /** Per model over every pair matching `filter`. */
+  aggregate(filter: ShadowFilter): Promise<ShadowAggregate[]>;
+  /** Deletes up to `limit` pairs recorded before `before` (epoch ms); returns how many. */
+  prune(before: number, limit: number): Promise<number>;
 }
 
 /** One change an admin made (a key created, a sign-in): who did what, when, from where. */

@@ -5,6 +5,7 @@ import OpenAI from "openai";
 import { type FakeCloud, startFakeCloud } from "../fake-cloud/fake-cloud.ts";
 import { type GatewayProcess, spawnGateway } from "./harness/spawn-gateway.ts";
 import { tempDir } from "./harness/temp-dir.ts";
+import { waitFor } from "./harness/wait-for.ts";
 
 // The cloud provider types (azure, bedrock, gemini, vertex) through the compiled binary, against
 // fakes of each vendor's wire format that check credentials the way the vendor does (SigV4
@@ -368,6 +369,18 @@ describe("vendor failures in the caller's dialect", () => {
       }
     })().catch((e: unknown) => e);
     expect(error).toBeInstanceOf(Error);
+  });
+
+  test("a client that hangs up mid-stream cancels the Bedrock call", async () => {
+    cloud.failNext({ status: 200, type: "", message: "", stall: true });
+    const before = cloud.aborted();
+    const stream = await openai.chat.completions.create({
+      model: "claude-bedrock",
+      messages: [{ role: "user", content: "long answer please" }],
+      stream: true,
+    });
+    for await (const _ of stream) break; // the first chunk, then hang up
+    await waitFor("the fake to see the call abandoned", () => cloud.aborted() > before, 10_000);
   });
 
   test("a Gemini error keeps its status class and message", async () => {

@@ -21,6 +21,8 @@ export interface CloudFailure {
   message: string;
   /** Bedrock only: send this as an exception frame after the first events instead. */
   midStream?: boolean;
+  /** Bedrock streams only: send the first events, then nothing until the caller hangs up. */
+  stall?: boolean;
   retryAfter?: string;
 }
 
@@ -42,6 +44,8 @@ export interface FakeCloud {
   readonly requests: CloudRequest[];
   /** Answers the next model call (any vendor) with this failure. */
   failNext(failure: CloudFailure): void;
+  /** Model calls whose caller hung up before the answer ended. */
+  readonly aborted: () => number;
   /** Token and credential grants issued so far, by endpoint kind. */
   readonly issued: Record<"entra" | "google" | "sts" | "container", number>;
   stop(): Promise<void>;
@@ -57,6 +61,7 @@ export async function startFakeCloud(options: FakeCloudOptions): Promise<FakeClo
   const requests: CloudRequest[] = [];
   const failures: CloudFailure[] = [];
   const issued = { entra: 0, google: 0, sts: 0, container: 0 };
+  let aborted = 0;
   const bearerTokens = new Set<string>();
   const awsKeys = new Map<string, string>([[options.aws.accessKeyId, options.aws.secretAccessKey]]);
   const googleKey = await importSPKI(options.google.publicKeyPem, "RS256");
@@ -180,7 +185,7 @@ export async function startFakeCloud(options: FakeCloudOptions): Promise<FakeClo
               "InvalidSignatureException:http://internal.amazon.com/coral/com.amazon.coral.service/",
           });
         const failure = failures.shift();
-        if (failure && !failure.midStream)
+        if (failure && !failure.midStream && !failure.stall)
           return json({ message: failure.message }, failure.status, {
             "x-amzn-errortype": failure.type,
             ...retryHeader(failure),
@@ -193,10 +198,12 @@ export async function startFakeCloud(options: FakeCloudOptions): Promise<FakeClo
         const frames = converseFrames(answer);
         if (failure?.midStream)
           frames.splice(2, frames.length - 2, exceptionFrame(failure.type, failure.message));
+        const stall = failure?.stall === true;
+        if (stall) req.signal.addEventListener("abort", () => aborted++, { once: true });
         const stream = new ReadableStream<Uint8Array>({
           start(controller) {
-            for (const frame of frames) controller.enqueue(frame);
-            controller.close();
+            for (const frame of stall ? frames.slice(0, 2) : frames) controller.enqueue(frame);
+            if (!stall) controller.close();
           },
         });
         return new Response(stream, {
@@ -253,6 +260,7 @@ export async function startFakeCloud(options: FakeCloudOptions): Promise<FakeClo
     url: `http://127.0.0.1:${server.port}`,
     requests,
     issued,
+    aborted: () => aborted,
     failNext: (failure) => {
       failures.push(failure);
     },

@@ -18,8 +18,11 @@ export interface SqliteAuditStoreOptions {
 }
 
 export interface SqliteAuditStore extends AuditStore {
-  /** Releases the write handle (if the store opened it). The reader stays its owner's. */
-  close(): void;
+  /**
+   * Releases the write handle (if the store opened it), after a WAL checkpoint. The reader
+   * stays its owner's. The threaded store resolves once its thread has closed.
+   */
+  close(): void | Promise<void>;
 }
 
 interface Connection {

@@ -5,7 +5,9 @@ import { createSqliteAdminActionStore } from "./sqlite-admin-action-store.ts";
 import { createSqliteAuditStore, type SqliteAuditStore } from "./sqlite-audit-store.ts";
 import { createSqliteKeyStore } from "./sqlite-key-store.ts";
 import { createSqliteResponseStore } from "./sqlite-response-store.ts";
+import { createSqliteShadowStore } from "./sqlite-shadow-store.ts";
 import { createSqliteSpendStore } from "./sqlite-spend-store.ts";
+import { createThreadedAuditStore } from "./threaded-audit-store.ts";
 
 /**
  * The embedded default backend, one file. `db` is exposed for tests and tools that inspect the
@@ -20,22 +22,24 @@ export function openSqliteStorage(path: string, options: OpenDatabaseOptions = {
   const db = openDatabase(path, options);
   const inMemory = path === ":memory:" || path === "";
   try {
-    // Audit rows are written through a handle of their own that is reopened after a storage
-    // failure (a read-only handle stays read-only); reads share the main handle. An in-memory
-    // database has only the one handle.
-    const audit = createSqliteAuditStore({
-      database: inMemory || options.readonly ? db : () => openDatabase(path, options),
-      reader: db,
-    });
+    // Audit rows are written by a thread of their own (threaded-audit-store.ts), through a
+    // handle it reopens after a storage failure (a read-only handle stays read-only); reads
+    // share the main handle. An in-memory database has only the one handle, on this thread.
+    const audit =
+      inMemory || options.readonly
+        ? createSqliteAuditStore({ database: db, reader: db })
+        : createThreadedAuditStore({ path, open: options, reader: db });
     return {
       db,
       keys: createSqliteKeyStore(db),
       spend: createSqliteSpendStore(db),
       responses: createSqliteResponseStore(db),
+      // A read-only handle (CLI reports) cannot migrate; the store reads what is there.
+      ...(options.readonly ? {} : { shadow: createSqliteShadowStore(db) }),
       audit,
       adminActions: createSqliteAdminActionStore(db),
       async close() {
-        audit.close();
+        await audit.close();
         closeDatabase(db);
       },
     };

@@ -1,0 +1,100 @@
+import { existsSync } from "node:fs";
+import type { Command } from "commander";
+import { parseDuration } from "../config/units.ts";
+import type { ShadowAggregate, ShadowPage } from "../shadow/shadow-api-schema.ts";
+import { openSqliteStorage } from "../storage/sqlite/sqlite-storage.ts";
+import { adminFetch, gatewayUrl } from "./admin-fetch.ts";
+import { UsageError } from "./exit-code.ts";
+import { resolveConfig } from "./resolve-config.ts";
+import { textTable } from "./text-table.ts";
+
+interface ReportOptions {
+  config?: string;
+  gateway?: string;
+  adminKey?: string;
+  model?: string;
+  since?: string;
+  json?: boolean;
+}
+
+const rate = (value: number | null) => (value === null ? "-" : `${(value * 100).toFixed(1)}%`);
+const ms = (value: number | null) => (value === null ? "-" : `${Math.round(value)}`);
+const usd = (value: number) => `$${value.toFixed(4)}`;
+
+function table(aggregates: readonly ShadowAggregate[]): string {
+  if (aggregates.length === 0) return "no shadow pairs recorded in this range\n";
+  return textTable<ShadowAggregate>(
+    [
+      ["MODEL", (a) => a.model],
+      ["PAIRS", (a) => String(a.pairs)],
+      ["SHADOW OK", (a) => String(a.shadowOk)],
+      ["EXACT", (a) => rate(a.exactRate)],
+      ["SIMILARITY", (a) => (a.meanSimilarity === null ? "-" : a.meanSimilarity.toFixed(3))],
+      ["JSON VALID", (a) => rate(a.shadowJsonValidRate)],
+      ["TOOLS AGREE", (a) => rate(a.toolAgreementRate)],
+      ["LATENCY MS (P/S)", (a) => `${ms(a.primaryLatencyMsMean)}/${ms(a.shadowLatencyMsMean)}`],
+      ["COST (P/S)", (a) => `${usd(a.primaryCostUsd)}/${usd(a.shadowCostUsd)}`],
+    ],
+    aggregates,
+  );
+}
+
+async function localReport(options: ReportOptions, from: number | undefined): Promise<ShadowPage> {
+  const { config } = await resolveConfig(options.config);
+  if (!existsSync(config.storage.path))
+    throw new UsageError(`no database at ${config.storage.path} (is storage.path right?)`);
+  const storage = openSqliteStorage(config.storage.path);
+  try {
+    const filter = {
+      ...(options.model ? { model: options.model } : {}),
+      ...(from !== undefined ? { from } : {}),
+    };
+    const store = storage.shadow;
+    return {
+      records: store ? await store.list(filter, null, 20) : [],
+      nextCursor: null,
+      aggregates: store ? await store.aggregate(filter) : [],
+      shed: 0,
+    };
+  } finally {
+    await storage.close();
+  }
+}
+
+export function registerShadow(program: Command): void {
+  program
+    .command("shadow")
+    .description("shadow comparisons")
+    .command("report")
+    .description("how shadow answers compared with the primary's, per model")
+    .option("-c, --config <file>", "read the database of this config (default: $MINDGW_CONFIG, else ./data)")
+    .option("--gateway <url>", "read through a running gateway (default: $MINDGW_GATEWAY)")
+    .option("--admin-key <key>", "admin key for --gateway (default: $MINDGW_ADMIN_KEY)")
+    .option("--model <name>", "only this model (as the client asked)")
+    .option("--since <duration>", "only pairs recorded in this last span, e.g. 1h, 30m, 7d")
+    .option("--json", "print the report as JSON (the /admin/api/shadow shape)")
+    .action(async (options: ReportOptions) => {
+      let from: number | undefined;
+      if (options.since !== undefined) {
+        const span = parseDuration(options.since);
+        if (span === undefined)
+          throw new UsageError(`--since: not a duration: ${options.since} (use e.g. 1h, 30m)`);
+        from = Date.now() - span;
+      }
+      const gateway = gatewayUrl(options.gateway);
+      let page: ShadowPage;
+      if (gateway) {
+        const key = options.adminKey ?? process.env.MINDGW_ADMIN_KEY;
+        if (!key) throw new UsageError("--gateway needs --admin-key or MINDGW_ADMIN_KEY");
+        const query = new URLSearchParams({
+          ...(options.model ? { model: options.model } : {}),
+          ...(from !== undefined ? { from: String(from) } : {}),
+          limit: "20",
+        });
+        page = await adminFetch<ShadowPage>(gateway, key, `/admin/api/shadow?${query}`, "GET");
+      } else {
+        page = await localReport(options, from);
+      }
+      process.stdout.write(options.json ? `${JSON.stringify(page, null, 2)}\n` : table(page.aggregates));
+    });
+}

@@ -1,0 +1,33 @@
+import type { RedactBody } from "../audit/redact-body.ts";
+import { redactSecrets } from "../audit/redact-body.ts";
+import type { Config } from "../config/config-schema.ts";
+import type { Logger } from "../log/logger.ts";
+import { PriceBook } from "../pricing/price-book.ts";
+import { createShadowRunner, type ShadowRunner } from "../shadow/shadow-runner.ts";
+import type { ShadowStore } from "../storage/storage.ts";
+
+/** The shadow runner over the current config: its `shadow:` settings, `audit.bodies` and prices. */
+export function buildShadow(
+  config: () => Config,
+  store: ShadowStore | undefined,
+  logger: Logger,
+  redact: RedactBody = redactSecrets,
+): ShadowRunner {
+  const books = new WeakMap<Config, PriceBook>();
+  return createShadowRunner({
+    settings: () => config().shadow,
+    keepAnswers: () => config().audit.bodies,
+    redact,
+    pricing: () => {
+      const current = config();
+      let book = books.get(current);
+      if (!book) {
+        book = new PriceBook(current);
+        books.set(current, book);
+      }
+      return book;
+    },
+    store,
+    logger,
+  });
+}

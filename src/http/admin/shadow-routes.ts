@@ -1,0 +1,42 @@
+import { Elysia } from "elysia";
+import { type ShadowPage, shadowQuerySchema } from "../../shadow/shadow-api-schema.ts";
+import type { ShadowStore } from "../../storage/storage.ts";
+import { readScope, scopedTenant } from "../../tenants/read-scope.ts";
+import { clientOf } from "../client-of.ts";
+import type { createFrontDoor } from "../front-door.ts";
+import { parseInput, queryOf } from "../parse-input.ts";
+
+export interface ShadowRoutesDeps {
+  readonly guard: ReturnType<typeof createFrontDoor>["guard"];
+  /** Absent when the storage keeps no shadow pairs: the page is then empty. */
+  readonly store: ShadowStore | undefined;
+  readonly shed: () => number;
+}
+
+/**
+ * `GET /admin/api/shadow`: recorded pairs newest first (paged), and per-model aggregates over the
+ * whole filtered range. Admins see every tenant; a member of a tenant sees only its own.
+ */
+export function shadowRoutes(deps: ShadowRoutesDeps) {
+  return new Elysia().get("/admin/api/shadow", ({ request, server }) =>
+    deps.guard(request, clientOf(server, request), "admin", "openai", async ({ principal, headers }) => {
+      const scope = readScope(principal);
+      const query = parseInput(shadowQuerySchema, queryOf(request));
+      const tenant = scopedTenant(scope, query.tenant);
+      const filter = {
+        ...(query.model !== undefined ? { model: query.model } : {}),
+        ...(tenant !== undefined ? { tenant } : {}),
+        ...(query.from !== undefined ? { from: query.from } : {}),
+        ...(query.to !== undefined ? { to: query.to } : {}),
+      };
+      const page: ShadowPage = { records: [], nextCursor: null, aggregates: [], shed: deps.shed() };
+      if (deps.store) {
+        const rows = await deps.store.list(filter, query.cursor ?? null, query.limit + 1);
+        page.records = rows.slice(0, query.limit);
+        page.nextCursor = rows.length > query.limit ? (page.records.at(-1)?.id ?? null) : null;
+        page.aggregates = await deps.store.aggregate(filter);
+      }
+      return Response.json(page, { headers });
+    }),
+  );
+}

@@ -1,0 +1,55 @@
+import { Elysia } from "elysia";
+import css from "swagger-ui-dist/swagger-ui.css" with { type: "text" };
+import bundle from "swagger-ui-dist/swagger-ui-bundle.js" with { type: "text" };
+import packageJson from "../../../package.json" with { type: "json" };
+import { openApiDocument } from "./openapi-document.ts";
+
+/**
+ * The page that loads Swagger UI (from this binary, never a CDN) on our own document. Its
+ * script is inline-free except for the one initialiser, and it fetches nothing but these routes.
+ */
+const PAGE = `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>mindgw API</title>
+<link rel="icon" href="data:,">
+<link rel="stylesheet" href="/docs/swagger-ui.css">
+</head>
+<body>
+<div id="docs"></div>
+<script src="/docs/swagger-ui-bundle.js"></script>
+<script>
+window.ui = SwaggerUIBundle({
+  url: "/docs/openapi.json",
+  dom_id: "#docs",
+  deepLinking: true,
+  validatorUrl: null,
+  tryItOutEnabled: false,
+  persistAuthorization: false,
+});
+</script>
+</body>
+</html>
+`;
+
+/** `/docs` (the page), `/docs/openapi.json` (OpenAPI 3.1) and the page's two assets; no credential needed. */
+export function docsRoutes() {
+  const document = JSON.stringify(openApiDocument(packageJson.version));
+  const cache = { "cache-control": "public, max-age=3600" };
+  return new Elysia()
+    .get("/docs", () => new Response(PAGE, { headers: { "content-type": "text/html; charset=utf-8" } }))
+    .get(
+      "/docs/openapi.json",
+      () => new Response(document, { headers: { "content-type": "application/json" } }),
+    )
+    .get(
+      "/docs/swagger-ui.css",
+      () => new Response(css, { headers: { ...cache, "content-type": "text/css; charset=utf-8" } }),
+    )
+    .get(
+      "/docs/swagger-ui-bundle.js",
+      () => new Response(bundle, { headers: { ...cache, "content-type": "text/javascript; charset=utf-8" } }),
+    );
+}

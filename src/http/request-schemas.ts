@@ -1,0 +1,99 @@
+import { z } from "zod";
+import type { Operation } from "../core/dialect.ts";
+
+/**
+ * What the gateway itself relies on in each client request body: `model`, `stream`, and the
+ * operation's key field. Everything else is the upstream's to judge, so every schema is loose
+ * (unknown fields pass through untouched). These schemas validate requests (validate-body.ts)
+ * and are the request bodies of the OpenAPI document (docs/openapi-document.ts).
+ */
+const model = z
+  .string({ error: "you must provide a model parameter" })
+  .min(1, "you must provide a model parameter")
+  .meta({
+    description: "A model name from the gateway's config (GET /v1/models lists those your key may use).",
+  });
+
+const stream = z
+  .boolean({ error: "stream must be a boolean" })
+  .optional()
+  .meta({ description: "Stream the answer as server-sent events." });
+
+const required = (field: string, expect: string) => ({ error: `${field} is required: ${expect}` });
+
+const messages = (what: string) =>
+  z.array(z.unknown(), required("messages", "an array of messages")).meta({ description: what });
+
+const textOrList = (field: string, expect: string) =>
+  z.union([z.string(), z.array(z.unknown())], required(field, expect));
+
+export const chatRequest = z
+  .looseObject({
+    model,
+    stream,
+    messages: messages("The conversation, in OpenAI's chat format."),
+  })
+  .meta({
+    description: "OpenAI chat completions. Every other field of OpenAI's API is passed to the upstream.",
+    examples: [
+      {
+        model: "gpt-4o-mini",
+        messages: [{ role: "user", content: "Say hello" }],
+        stream: true,
+        stream_options: { include_usage: true },
+      },
+    ],
+  });
+
+export const completionsRequest = z
+  .looseObject({ model, stream, prompt: textOrList("prompt", "a prompt") })
+  .meta({
+    description: "OpenAI legacy completions.",
+    examples: [{ model: "gpt-4o-mini", prompt: "Once upon a time", max_tokens: 32 }],
+  });
+
+export const embeddingsRequest = z.looseObject({ model, input: textOrList("input", "an input") }).meta({
+  description: "OpenAI embeddings.",
+  examples: [{ model: "text-embedding-3-small", input: ["first text", "second text"] }],
+});
+
+export const responsesRequest = z.looseObject({ model, stream }).meta({
+  description:
+    "OpenAI Responses API. `previous_response_id` continues a stored answer; all other fields are passed on.",
+  examples: [{ model: "gpt-4o-mini", input: "Write a haiku about gateways", store: true }],
+});
+
+export const messagesRequest = z
+  .looseObject({
+    model,
+    stream,
+    messages: messages("The conversation, in Anthropic's Messages format."),
+    max_tokens: z
+      .number(required("max_tokens", "a positive integer"))
+      .int(required("max_tokens", "a positive integer"))
+      .positive(required("max_tokens", "a positive integer")),
+  })
+  .meta({
+    description: "Anthropic Messages API (served at the root or under an app's path).",
+    examples: [
+      { model: "claude-sonnet-4-5", max_tokens: 256, messages: [{ role: "user", content: "Say hello" }] },
+    ],
+  });
+
+export const countTokensRequest = z
+  .looseObject({ model, messages: messages("The conversation to count, in Anthropic's format.") })
+  .meta({
+    description: "Anthropic token counting.",
+    examples: [
+      { model: "claude-sonnet-4-5", messages: [{ role: "user", content: "How many tokens is this?" }] },
+    ],
+  });
+
+export const REQUEST_SCHEMAS: Record<Operation, z.ZodType<{ model: string } & Record<string, unknown>>> = {
+  chat: chatRequest,
+  completions: completionsRequest,
+  embeddings: embeddingsRequest,
+  responses: responsesRequest,
+  messages: messagesRequest,
+  count_tokens: countTokensRequest,
+};

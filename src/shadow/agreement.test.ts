@@ -1,0 +1,120 @@
+import { describe, expect, test } from "bun:test";
+import { agreementOf, similarity } from "./agreement.ts";
+import { AnswerStream, answerFromJson, answerFromSseText } from "./answer.ts";
+
+const text = (t: string) => ({ text: t, toolCalls: [] });
+
+describe("agreement measures on a pair", () => {
+  test("exact and similar: the same words are 1, case and punctuation folded for similarity only", () => {
+    expect(agreementOf({}, text("Paris is the capital."), text("Paris is the capital."))).toMatchObject({
+      exact: true,
+      similarity: 1,
+    });
+    const folded = agreementOf({}, text("Paris is the capital."), text("paris   is the CAPITAL"));
+    expect(folded.exact).toBe(false);
+    expect(folded.similarity).toBe(1);
+    const unrelated = agreementOf({}, text("the cat sat on the mat"), text("stocks fell sharply today"));
+    expect(unrelated.similarity).toBe(0);
+    const partial = similarity("the cat sat on the mat", "the cat sat on a mat");
+    expect(partial).toBeGreaterThan(0.4);
+    expect(partial).toBeLessThan(1);
+  });
+
+  test("structured output: each side's JSON validity, with the schema's required keys", () => {
+    const request = {
+      response_format: {
+        type: "json_schema",
+        json_schema: { name: "x", schema: { type: "object", required: ["city"] } },
+      },
+    };
+    const pair = agreementOf(request, text('{"city":"Paris"}'), text('{"town":"Paris"}'));
+    expect([pair.primaryJsonValid, pair.shadowJsonValid]).toEqual([true, false]);
+    const loose = agreementOf({ response_format: { type: "json_object" } }, text("{}"), text("not json"));
+    expect([loose.primaryJsonValid, loose.shadowJsonValid]).toEqual([true, false]);
+    expect(agreementOf({}, text("{}"), text("{}")).primaryJsonValid).toBeNull();
+  });
+
+  test("tool calls agree only with the same tools and the same parsed arguments, in order", () => {
+    const call = (name: string, args: unknown) => ({ text: "", toolCalls: [{ name, arguments: args }] });
+    expect(
+      agreementOf({}, call("get_weather", { city: "Paris" }), call("get_weather", { city: "Paris" }))
+        .toolsAgree,
+    ).toBe(true);
+    expect(
+      agreementOf({}, call("get_weather", { city: "Paris" }), call("get_weather", { city: "Rome" }))
+        .toolsAgree,
+    ).toBe(false);
+    expect(agreementOf({}, call("get_weather", {}), call("get_time", {})).toolsAgree).toBe(false);
+    expect(agreementOf({}, text("a"), text("a")).toolsAgree).toBeNull();
+  });
+
+  test("a failed side gives no measures", () => {
+    expect(agreementOf({}, text("a"), null)).toEqual({
+      exact: null,
+      similarity: null,
+      primaryJsonValid: null,
+      shadowJsonValid: null,
+      toolsAgree: null,
+    });
+  });
+});
+
+describe("reading answers in each dialect", () => {
+  test("OpenAI chat: JSON and a stream read the same answer, tool arguments joined across deltas", () => {
+    const json = answerFromJson("chat", {
+      choices: [
+        {
+          message: {
+            content: "hi there",
+            tool_calls: [{ function: { name: "f", arguments: '{"a":1}' } }],
+          },
+        },
+      ],
+    });
+    const sse = [
+      'data: {"choices":[{"delta":{"content":"hi"}}]}',
+      'data: {"choices":[{"delta":{"content":" there","tool_calls":[{"index":0,"function":{"name":"f","arguments":"{\\"a\\""}}]}}]}',
+      'data: {"choices":[{"delta":{"tool_calls":[{"index":0,"function":{"arguments":":1}"}}]}}]}',
+      "data: [DONE]",
+      "",
+    ].join("\n\n");
+    expect(answerFromSseText("chat", sse)).toEqual(json);
+    expect(json).toEqual({ text: "hi there", toolCalls: [{ name: "f", arguments: { a: 1 } }] });
+  });
+
+  test("Anthropic messages: text and tool_use blocks, streamed with input_json_delta", () => {
+    const json = answerFromJson("messages", {
+      content: [
+        { type: "text", text: "ok" },
+        { type: "tool_use", name: "f", input: { a: 1 } },
+      ],
+    });
+    const stream = new AnswerStream("messages");
+    for (const event of [
+      { type: "content_block_start", index: 0, content_block: { type: "text", text: "" } },
+      { type: "content_block_delta", index: 0, delta: { type: "text_delta", text: "ok" } },
+      { type: "content_block_start", index: 1, content_block: { type: "tool_use", name: "f", input: {} } },
+      { type: "content_block_delta", index: 1, delta: { type: "input_json_delta", partial_json: '{"a":' } },
+      { type: "content_block_delta", index: 1, delta: { type: "input_json_delta", partial_json: "1}" } },
+    ])
+      stream.event(JSON.stringify(event));
+    expect(stream.answer()).toEqual(json);
+  });
+
+  test("Responses: output_text and function_call items; a stream's completed event wins", () => {
+    const response = {
+      output: [
+        { type: "message", content: [{ type: "output_text", text: "done" }] },
+        { type: "function_call", name: "f", arguments: '{"a":1}' },
+      ],
+    };
+    expect(answerFromJson("responses", response)).toEqual({
+      text: "done",
+      toolCalls: [{ name: "f", arguments: { a: 1 } }],
+    });
+    const stream = new AnswerStream("responses");
+    stream.event(JSON.stringify({ type: "response.output_text.delta", delta: "do" }));
+    stream.event(JSON.stringify({ type: "response.completed", response }));
+    expect(stream.answer().toolCalls).toHaveLength(1);
+  });
+});

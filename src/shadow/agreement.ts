@@ -1,0 +1,101 @@
+import type { JsonObject } from "../core/dialect.ts";
+import type { Answer } from "./answer.ts";
+import type { ShadowAgreement } from "./shadow-api-schema.ts";
+
+/** Case, punctuation and runs of whitespace folded: what "the same answer" means to a reader. */
+export function normalise(text: string): string {
+  return text
+    .toLowerCase()
+    .replace(/[^\p{L}\p{N}\s]/gu, " ")
+    .replace(/\s+/g, " ")
+    .trim();
+}
+
+/**
+ * Dice coefficient over the word bigrams (words for one-word texts) of the normalised texts:
+ * 1 for the same wording, 0 for nothing in common. Linear in the texts' length.
+ */
+export function similarity(a: string, b: string): number {
+  const x = normalise(a);
+  const y = normalise(b);
+  if (x === y) return 1;
+  const grams = (text: string) => {
+    const words = text === "" ? [] : text.split(" ");
+    const units = words.length < 2 ? words : words.slice(1).map((word, i) => `${words[i]} ${word}`);
+    const counts = new Map<string, number>();
+    for (const unit of units) counts.set(unit, (counts.get(unit) ?? 0) + 1);
+    return { counts, size: units.length };
+  };
+  const gx = grams(x);
+  const gy = grams(y);
+  if (gx.size + gy.size === 0) return 1;
+  let common = 0;
+  for (const [unit, count] of gx.counts) common += Math.min(count, gy.counts.get(unit) ?? 0);
+  return (2 * common) / (gx.size + gy.size);
+}
+
+/** The structured output a request asked for: JSON at all, and the schema's required keys. */
+function structuredOutput(request: JsonObject): { required: string[] } | null {
+  const format = request.response_format ?? (request.text as JsonObject | undefined)?.format;
+  if (typeof format !== "object" || format === null) return null;
+  const { type } = format as { type?: unknown };
+  if (type === "json_object") return { required: [] };
+  if (type !== "json_schema") return null;
+  const holder = format as { json_schema?: { schema?: unknown }; schema?: unknown };
+  const schema = (holder.json_schema?.schema ?? holder.schema) as { required?: unknown } | undefined;
+  const required = Array.isArray(schema?.required)
+    ? schema.required.filter((k) => typeof k === "string")
+    : [];
+  return { required };
+}
+
+function jsonValid(text: string, required: readonly string[]): boolean {
+  try {
+    const value: unknown = JSON.parse(text);
+    if (typeof value !== "object" || value === null || Array.isArray(value)) return required.length === 0;
+    return required.every((key) => key in value);
+  } catch {
+    return false;
+  }
+}
+
+function deepEqual(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a !== "object" || typeof b !== "object" || a === null || b === null) return false;
+  if (Array.isArray(a) !== Array.isArray(b)) return false;
+  const ka = Object.keys(a);
+  const kb = Object.keys(b);
+  return (
+    ka.length === kb.length &&
+    ka.every((key) => deepEqual((a as Record<string, unknown>)[key], (b as Record<string, unknown>)[key]))
+  );
+}
+
+const NONE: ShadowAgreement = {
+  exact: null,
+  similarity: null,
+  primaryJsonValid: null,
+  shadowJsonValid: null,
+  toolsAgree: null,
+};
+
+/**
+ * How far two answers to the same request agree. Null answers (a side failed) give no
+ * measures; each measure is null where it does not apply (tools when neither called one).
+ */
+export function agreementOf(
+  request: JsonObject,
+  primary: Answer | null,
+  shadow: Answer | null,
+): ShadowAgreement {
+  if (!primary || !shadow) return NONE;
+  const structured = structuredOutput(request);
+  const anyTools = primary.toolCalls.length > 0 || shadow.toolCalls.length > 0;
+  return {
+    exact: primary.text === shadow.text && deepEqual(primary.toolCalls, shadow.toolCalls),
+    similarity: primary.text === "" && shadow.text === "" ? null : similarity(primary.text, shadow.text),
+    primaryJsonValid: structured ? jsonValid(primary.text, structured.required) : null,
+    shadowJsonValid: structured ? jsonValid(shadow.text, structured.required) : null,
+    toolsAgree: anyTools ? deepEqual(primary.toolCalls, shadow.toolCalls) : null,
+  };
+}

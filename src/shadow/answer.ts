@@ -1,0 +1,167 @@
+import type { Operation } from "../core/dialect.ts";
+
+/** What an answer said, as far as comparing two answers needs: its text and its tool calls. */
+export interface Answer {
+  text: string;
+  toolCalls: ToolCall[];
+}
+
+export interface ToolCall {
+  name: string;
+  /** Parsed when the arguments are JSON, else the raw text. */
+  arguments: unknown;
+}
+
+type Json = Record<string, unknown>;
+const isObject = (value: unknown): value is Json =>
+  typeof value === "object" && value !== null && !Array.isArray(value);
+const array = (value: unknown): unknown[] => (Array.isArray(value) ? value : []);
+const string = (value: unknown): string => (typeof value === "string" ? value : "");
+
+function parseArguments(raw: unknown): unknown {
+  if (typeof raw !== "string") return raw ?? null;
+  try {
+    return JSON.parse(raw);
+  } catch {
+    return raw;
+  }
+}
+
+/** Reads a whole (non-stream) answer in the caller's dialect. */
+export function answerFromJson(operation: Operation, body: unknown): Answer {
+  if (!isObject(body)) return { text: "", toolCalls: [] };
+  if (operation === "messages") {
+    const blocks = array(body.content).filter(isObject);
+    return {
+      text: blocks.map((b) => (b.type === "text" ? string(b.text) : "")).join(""),
+      toolCalls: blocks
+        .filter((b) => b.type === "tool_use")
+        .map((b) => ({ name: string(b.name), arguments: b.input ?? null })),
+    };
+  }
+  if (operation === "responses") {
+    const items = array(body.output).filter(isObject);
+    return {
+      text: items
+        .flatMap((item) => array(item.content).filter(isObject))
+        .map((part) => (part.type === "output_text" ? string(part.text) : ""))
+        .join(""),
+      toolCalls: items
+        .filter((item) => item.type === "function_call")
+        .map((item) => ({ name: string(item.name), arguments: parseArguments(item.arguments) })),
+    };
+  }
+  const choice = array(body.choices).find(isObject);
+  if (!choice) return { text: "", toolCalls: [] };
+  if (operation === "completions") return { text: string(choice.text), toolCalls: [] };
+  const message = isObject(choice.message) ? choice.message : {};
+  return {
+    text: string(message.content),
+    toolCalls: array(message.tool_calls)
+      .filter(isObject)
+      .map((call) => {
+        const fn = isObject(call.function) ? call.function : {};
+        return { name: string(fn.name), arguments: parseArguments(fn.arguments) };
+      }),
+  };
+}
+
+/**
+ * Builds an answer from a stream's events (their `data`, in the caller's dialect) as they come,
+ * so neither side's stream is ever held whole.
+ */
+export class AnswerStream {
+  private text = "";
+  private readonly tools = new Map<number, { name: string; args: string; input?: unknown }>();
+  private final: Answer | undefined;
+
+  constructor(private readonly operation: Operation) {}
+
+  event(data: string): void {
+    if (data === "[DONE]" || this.final) return;
+    let body: unknown;
+    try {
+      body = JSON.parse(data);
+    } catch {
+      return;
+    }
+    if (!isObject(body)) return;
+    if (this.operation === "messages") this.anthropic(body);
+    else if (this.operation === "responses") this.responses(body);
+    else this.openai(body);
+  }
+
+  answer(): Answer {
+    if (this.final) return this.final;
+    const toolCalls = [...this.tools.entries()]
+      .sort(([a], [b]) => a - b)
+      .map(([, tool]) => ({
+        name: tool.name,
+        arguments: tool.input !== undefined && tool.args === "" ? tool.input : parseArguments(tool.args),
+      }));
+    return { text: this.text, toolCalls };
+  }
+
+  private tool(index: number) {
+    let tool = this.tools.get(index);
+    if (!tool) {
+      tool = { name: "", args: "" };
+      this.tools.set(index, tool);
+    }
+    return tool;
+  }
+
+  private openai(body: Json): void {
+    const choice = array(body.choices).find(isObject);
+    if (!choice) return;
+    if (this.operation === "completions") {
+      this.text += string(choice.text);
+      return;
+    }
+    const delta = isObject(choice.delta) ? choice.delta : {};
+    this.text += string(delta.content);
+    for (const call of array(delta.tool_calls).filter(isObject)) {
+      const tool = this.tool(typeof call.index === "number" ? call.index : 0);
+      const fn = isObject(call.function) ? call.function : {};
+      tool.name += string(fn.name);
+      tool.args += string(fn.arguments);
+    }
+  }
+
+  private anthropic(body: Json): void {
+    const index = typeof body.index === "number" ? body.index : 0;
+    if (body.type === "content_block_start" && isObject(body.content_block)) {
+      const block = body.content_block;
+      if (block.type === "tool_use") {
+        const tool = this.tool(index);
+        tool.name = string(block.name);
+        if (isObject(block.input) && Object.keys(block.input).length > 0) tool.input = block.input;
+      } else if (block.type === "text") this.text += string(block.text);
+    } else if (body.type === "content_block_delta" && isObject(body.delta)) {
+      if (body.delta.type === "text_delta") this.text += string(body.delta.text);
+      else if (body.delta.type === "input_json_delta")
+        this.tool(index).args += string(body.delta.partial_json);
+    }
+  }
+
+  private responses(body: Json): void {
+    if (body.type === "response.output_text.delta") this.text += string(body.delta);
+    // The completed event carries the whole response: the surest reading of it.
+    else if (body.type === "response.completed" && isObject(body.response))
+      this.final = answerFromJson("responses", body.response);
+  }
+}
+
+/** Reads an answer from captured event-stream text (the primary's wire bytes, bounded). */
+export function answerFromSseText(operation: Operation, text: string): Answer {
+  const reader = new AnswerStream(operation);
+  for (const block of text.split(/\r?\n\r?\n/)) {
+    const data = block
+      .split(/\r?\n/)
+      .filter((line) => line.startsWith("data:"))
+      .map((line) => line.slice(5).replace(/^ /, ""))
+      .join("\n");
+    if (data !== "") reader.event(data);
+  }
+  return reader.answer();
+}

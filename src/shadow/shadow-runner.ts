@@ -1,0 +1,226 @@
+import type { AuditRecord } from "../audit/audit-record.ts";
+import { type RedactBody, redactSafely } from "../audit/redact-body.ts";
+import type { Pricing } from "../auth/rate-limiter.ts";
+import type { Config } from "../config/config-schema.ts";
+import { unavailable, upstreamTimeout } from "../core/gateway-error.ts";
+import { captureChunks } from "../http/capture-chunks.ts";
+import type { RequestObserver } from "../http/request-ledger.ts";
+import type { Logger } from "../log/logger.ts";
+import type { ClientReply } from "../routing/native-reply.ts";
+import type { Route } from "../routing/route.ts";
+import type { Dispatched, DispatchRequest } from "../routing/router.ts";
+import type { ShadowStore } from "../storage/storage.ts";
+import { agreementOf } from "./agreement.ts";
+import { type Answer, answerFromJson, answerFromSseText } from "./answer.ts";
+import type { ShadowRecord, ShadowSide } from "./shadow-api-schema.ts";
+import { callShadow, type ShadowOutcome } from "./shadow-call.ts";
+
+export interface ShadowRunnerOptions {
+  /** `shadow:` of the current config (cap, timeout, answer bound). */
+  readonly settings: () => Config["shadow"];
+  /** `audit.bodies`: answers are kept with a pair only while bodies may be kept. */
+  readonly keepAnswers: () => boolean;
+  readonly redact: RedactBody;
+  readonly pricing: () => Pricing;
+  /** Absent: pairs are compared and logged, not kept. */
+  readonly store: ShadowStore | undefined;
+  readonly logger: Logger;
+  readonly now?: () => number;
+}
+
+export interface ShadowRunner {
+  /** The router's `shadow` hook. */
+  readonly hook: (route: Route, request: DispatchRequest, primary: Dispatched) => Dispatched;
+  /** Wraps the request observer: the primary's audit record completes its pair. */
+  observe(observer: RequestObserver): RequestObserver;
+  /** Copies not sent because `shadow.max_concurrent` were already in flight, since start. */
+  shed(): number;
+  /** Shadow calls in flight now. */
+  inFlight(): number;
+  /** Cuts off shadow calls still running and waits until every pair is recorded. */
+  close(): Promise<void>;
+}
+
+/** One mirrored request while its two sides finish, in either order. */
+interface Pair {
+  readonly route: Route;
+  readonly request: DispatchRequest;
+  primaryAnswer?: Answer;
+  primaryRecord?: AuditRecord;
+  shadow?: ShadowOutcome;
+}
+
+/**
+ * Runs shadow copies off the client's path: never awaited by the request, capped (a copy over
+ * the cap is shed and counted, never queued), each under its own timeout. When both the
+ * primary's audit record and the shadow's outcome are in, the pair is compared and saved.
+ */
+export function createShadowRunner(options: ShadowRunnerOptions): ShadowRunner {
+  const now = options.now ?? Date.now;
+  const pending = new Map<string, Pair>();
+  const recording = new Set<Promise<void>>();
+  const controllers = new Set<AbortController>();
+  let running = 0;
+  let shed = 0;
+
+  const side = (
+    outcome: Pick<ShadowOutcome, "status" | "errorClass" | "latencyMs" | "ttftMs">,
+    route: string | null,
+    upstreamModel: string | null,
+    tokens: { input: number; output: number },
+    costUsd: number,
+    answer: Answer | null | undefined,
+  ): ShadowSide => {
+    const limit = options.settings().max_answer;
+    const keep = options.keepAnswers() && answer;
+    return {
+      route,
+      upstreamModel,
+      status: outcome.status,
+      errorClass: outcome.errorClass,
+      latencyMs: Math.round(outcome.latencyMs * 100) / 100,
+      ttftMs: outcome.ttftMs === null ? null : Math.round(outcome.ttftMs * 100) / 100,
+      inputTokens: tokens.input,
+      outputTokens: tokens.output,
+      costUsd,
+      answer: keep ? redactSafely(options.redact, answer.text.slice(0, limit), "response") : null,
+    };
+  };
+
+  const complete = (id: string, pair: Pair) => {
+    const { primaryRecord: primary, shadow } = pair;
+    if (!primary || !shadow) return;
+    pending.delete(id);
+    const ok = primary.status >= 200 && primary.status < 300;
+    const usage = shadow.usage;
+    const record: ShadowRecord = {
+      id: crypto.randomUUID(),
+      requestId: primary.requestId,
+      at: now(),
+      tenant: primary.tenant,
+      keyName: primary.keyName,
+      model: pair.request.model,
+      stream: pair.request.stream,
+      primary: side(
+        {
+          status: primary.status,
+          errorClass: primary.errorClass,
+          latencyMs: primary.latencyMs,
+          ttftMs: pair.request.stream ? primary.ttfbMs : null,
+        },
+        primary.route,
+        primary.upstreamModel,
+        { input: primary.inputTokens, output: primary.outputTokens },
+        primary.costUsd,
+        pair.primaryAnswer,
+      ),
+      shadow: side(
+        shadow,
+        pair.route.label,
+        pair.route.upstreamModel,
+        { input: usage.inputTokens, output: usage.outputTokens },
+        options.pricing().cost(pair.route.upstreamModel, usage, {
+          route: pair.route.label,
+          upstreamModel: pair.route.upstreamModel,
+        }),
+        shadow.answer,
+      ),
+      agreement: agreementOf(pair.request.body, ok ? (pair.primaryAnswer ?? null) : null, shadow.answer),
+    };
+    if (!options.store) {
+      options.logger.info("shadow compared", {
+        request_id: record.requestId,
+        model: record.model,
+        shadow_status: record.shadow.status,
+        similarity: record.agreement.similarity ?? "n/a",
+      });
+      return;
+    }
+    const saving = options.store
+      .save(record)
+      .catch((error: unknown) =>
+        options.logger.warn("recording a shadow pair failed", {
+          request_id: record.requestId,
+          error: error instanceof Error ? error.message : String(error),
+        }),
+      )
+      .finally(() => recording.delete(saving));
+    recording.add(saving);
+  };
+
+  const run = (id: string, pair: Pair) => {
+    const controller = new AbortController();
+    controllers.add(controller);
+    const timeoutMs = options.settings().timeout;
+    const timer = setTimeout(
+      () => controller.abort(upstreamTimeout(`shadow timed out after ${timeoutMs} ms`)),
+      timeoutMs,
+    );
+    const done = callShadow(pair.route, pair.request, controller.signal).then((outcome) => {
+      clearTimeout(timer);
+      controllers.delete(controller);
+      running--;
+      pair.shadow = outcome;
+      complete(id, pair);
+    });
+    recording.add(done);
+    done.finally(() => recording.delete(done));
+  };
+
+  /** Hands the client the same answer, reading the primary's text as it goes by. */
+  const watchPrimary = (pair: Pair, reply: ClientReply): ClientReply => {
+    const { operation } = pair.request;
+    if (reply.kind === "json") {
+      pair.primaryAnswer = answerFromJson(operation, reply.body);
+      return reply;
+    }
+    if (reply.kind === "bytes") {
+      const text = new TextDecoder().decode(reply.body);
+      try {
+        pair.primaryAnswer = answerFromJson(operation, JSON.parse(text));
+      } catch {
+        pair.primaryAnswer = answerFromSseText(operation, text);
+      }
+      return reply;
+    }
+    return {
+      ...reply,
+      chunks: captureChunks(reply.chunks, (text) => {
+        pair.primaryAnswer = answerFromSseText(operation, text);
+      }),
+    };
+  };
+
+  return {
+    hook(route, request, primary) {
+      if (running >= options.settings().max_concurrent) {
+        shed++;
+        return primary;
+      }
+      running++;
+      const pair: Pair = { route, request };
+      pending.set(request.requestId, pair);
+      // Started on the next turn: the client's answer is handed back first.
+      queueMicrotask(() => run(request.requestId, pair));
+      return { ...primary, reply: watchPrimary(pair, primary.reply) };
+    },
+    observe: (observer) => ({
+      started: (ledger) => observer.started(ledger),
+      finished(...args: Parameters<RequestObserver["finished"]>) {
+        observer.finished(...args);
+        const [record] = args;
+        const pair = pending.get(record.requestId);
+        if (!pair) return;
+        pair.primaryRecord = record;
+        complete(record.requestId, pair);
+      },
+    }),
+    shed: () => shed,
+    inFlight: () => running,
+    async close() {
+      // A stop does not wait out slow shadows: they are cut off and recorded as such.
+      for (const controller of controllers) controller.abort(unavailable("the gateway stopped"));
+      while (recording.size > 0) await Promise.allSettled([...recording]);
+    },
+  };
+}

@@ -1,0 +1,32 @@
+import type { Migration } from "./migrate.ts";
+
+/**
+ * Schema of the `shadow` component. The whole record is kept as JSON; the columns beside it
+ * are what filters and per-model aggregates read. Append new steps; never edit an applied one.
+ */
+export const shadowMigrations: readonly Migration[] = [
+  {
+    version: 1,
+    sql: `
+      CREATE TABLE shadow_pairs (
+        seq INTEGER PRIMARY KEY,
+        id TEXT NOT NULL UNIQUE,
+        at INTEGER NOT NULL,
+        model TEXT NOT NULL,
+        tenant TEXT,
+        shadow_ok INTEGER NOT NULL,
+        exact INTEGER,
+        similarity REAL,
+        shadow_json_valid INTEGER,
+        tools_agree INTEGER,
+        primary_latency_ms REAL NOT NULL,
+        shadow_latency_ms REAL NOT NULL,
+        primary_cost_usd REAL NOT NULL,
+        shadow_cost_usd REAL NOT NULL,
+        record TEXT NOT NULL
+      );
+      CREATE INDEX shadow_pairs_at ON shadow_pairs (at);
+      CREATE INDEX shadow_pairs_model ON shadow_pairs (model, at);
+    `,
+  },
+];

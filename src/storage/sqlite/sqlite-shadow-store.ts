@@ -1,0 +1,115 @@
+import type { Database, SQLQueryBindings } from "bun:sqlite";
+import {
+  type ShadowAggregate,
+  type ShadowRecord,
+  shadowRecordSchema,
+} from "../../shadow/shadow-api-schema.ts";
+import type { ShadowFilter, ShadowStore } from "../storage.ts";
+import { migrate } from "./migrate.ts";
+import { shadowMigrations } from "./shadow-migrations.ts";
+
+const flag = (value: boolean | null) => (value === null ? null : value ? 1 : 0);
+
+function where(filter: ShadowFilter): { sql: string; params: SQLQueryBindings[] } {
+  const clauses: string[] = [];
+  const params: SQLQueryBindings[] = [];
+  const add = (clause: string, value: SQLQueryBindings | undefined) => {
+    if (value === undefined) return;
+    clauses.push(clause);
+    params.push(value);
+  };
+  add("model = ?", filter.model);
+  add("tenant = ?", filter.tenant);
+  add("at >= ?", filter.from);
+  add("at < ?", filter.to);
+  return { sql: clauses.length > 0 ? clauses.join(" AND ") : "1", params };
+}
+
+interface AggregateRow {
+  model: string;
+  pairs: number;
+  shadow_ok: number;
+  exact_rate: number | null;
+  mean_similarity: number | null;
+  json_rate: number | null;
+  tools_rate: number | null;
+  primary_latency: number | null;
+  shadow_latency: number | null;
+  primary_cost: number;
+  shadow_cost: number;
+}
+
+/** Shadow pairs in the gateway's SQLite file (component `shadow`). */
+export function createSqliteShadowStore(db: Database): ShadowStore {
+  migrate(db, "shadow", shadowMigrations);
+  const insert = db.query(
+    `INSERT INTO shadow_pairs (id, at, model, tenant, shadow_ok, exact, similarity, shadow_json_valid,
+       tools_agree, primary_latency_ms, shadow_latency_ms, primary_cost_usd, shadow_cost_usd, record)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+  );
+  return {
+    async save(record) {
+      const { agreement } = record;
+      insert.run(
+        record.id,
+        record.at,
+        record.model,
+        record.tenant,
+        record.shadow.status >= 200 && record.shadow.status < 300 ? 1 : 0,
+        flag(agreement.exact),
+        agreement.similarity,
+        flag(agreement.shadowJsonValid),
+        flag(agreement.toolsAgree),
+        record.primary.latencyMs,
+        record.shadow.latencyMs,
+        record.primary.costUsd,
+        record.shadow.costUsd,
+        JSON.stringify(record),
+      );
+    },
+    async list(filter, beforeId, limit) {
+      const { sql, params } = where(filter);
+      const before = beforeId === null ? "" : " AND seq < (SELECT seq FROM shadow_pairs WHERE id = ?)";
+      const rows = db
+        .query<{ record: string }, SQLQueryBindings[]>(
+          `SELECT record FROM shadow_pairs WHERE ${sql}${before} ORDER BY seq DESC LIMIT ?`,
+        )
+        .all(...params, ...(beforeId === null ? [] : [beforeId]), limit);
+      return rows.map((row) => shadowRecordSchema.parse(JSON.parse(row.record)) as ShadowRecord);
+    },
+    async aggregate(filter) {
+      const { sql, params } = where(filter);
+      const rows = db
+        .query<AggregateRow, SQLQueryBindings[]>(
+          `SELECT model, count(*) AS pairs, sum(shadow_ok) AS shadow_ok, avg(exact) AS exact_rate,
+                  avg(similarity) AS mean_similarity, avg(shadow_json_valid) AS json_rate,
+                  avg(tools_agree) AS tools_rate, avg(primary_latency_ms) AS primary_latency,
+                  avg(shadow_latency_ms) AS shadow_latency, sum(primary_cost_usd) AS primary_cost,
+                  sum(shadow_cost_usd) AS shadow_cost
+             FROM shadow_pairs WHERE ${sql} GROUP BY model ORDER BY model`,
+        )
+        .all(...params);
+      return rows.map(
+        (row): ShadowAggregate => ({
+          model: row.model,
+          pairs: row.pairs,
+          shadowOk: row.shadow_ok,
+          exactRate: row.exact_rate,
+          meanSimilarity: row.mean_similarity,
+          shadowJsonValidRate: row.json_rate,
+          toolAgreementRate: row.tools_rate,
+          primaryLatencyMsMean: row.primary_latency,
+          shadowLatencyMsMean: row.shadow_latency,
+          primaryCostUsd: row.primary_cost,
+          shadowCostUsd: row.shadow_cost,
+        }),
+      );
+    },
+    async prune(before, limit) {
+      return db.run(
+        "DELETE FROM shadow_pairs WHERE seq IN (SELECT seq FROM shadow_pairs WHERE at < ? LIMIT ?)",
+        [before, limit],
+      ).changes;
+    },
+  };
+}

@@ -1,0 +1,78 @@
+import { expect, test } from "bun:test";
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { makeRecord, tempDir } from "../../audit/audit-fixture.ts";
+import { closeDatabase, openDatabase } from "./open-database.ts";
+import { isStorageFailure } from "./storage-failure.ts";
+import { createThreadedAuditStore } from "./threaded-audit-store.ts";
+
+const count = (db: ReturnType<typeof openDatabase>) =>
+  db.query<{ n: number }, []>("SELECT count(*) AS n FROM audit_log").get()?.n ?? 0;
+
+test("writes, prunes and probes in the thread; reads see them through the caller's handle", async () => {
+  const dir = tempDir();
+  const path = join(dir.path, "audit.db");
+  const reader = openDatabase(path);
+  const store = createThreadedAuditStore({ path, reader });
+  try {
+    const records = Array.from({ length: 30 }, (_, i) =>
+      makeRecord({ requestId: `r${i}`, startedAt: 1000 + i }),
+    );
+    expect(await store.insert(records)).toEqual({ written: 30, rejected: 0 });
+    expect(count(reader)).toBe(30);
+    const page = await store.select({ order: "desc", bodies: false }, null, 5);
+    expect(page.map((e) => e.record.requestId)).toEqual(["r29", "r28", "r27", "r26", "r25"]);
+    expect(await store.prune(1010, 100)).toBe(10);
+    expect(count(reader)).toBe(20);
+    await store.probe();
+    await store.maintain?.(true);
+    await store.close();
+    // Closed with a checkpoint: the WAL is empty (or gone once the reader closes too).
+    expect(existsSync(`${path}-wal`) ? Bun.file(`${path}-wal`).size : 0).toBe(0);
+  } finally {
+    closeDatabase(reader);
+    dir.cleanup();
+  }
+});
+
+test("a batch insert does not hold this thread: a timer fires while it is written", async () => {
+  const dir = tempDir();
+  const path = join(dir.path, "audit.db");
+  const reader = openDatabase(path);
+  const store = createThreadedAuditStore({ path, reader });
+  try {
+    await store.insert([makeRecord()]);
+    const batch = Array.from({ length: 20_000 }, (_, i) =>
+      makeRecord({ requestId: `big${i}`, requestBody: "x" }),
+    );
+    let timerFired = false;
+    setTimeout(() => {
+      timerFired = true;
+    }, 0);
+    const written = store.insert(batch).then((result) => ({ result, timerFiredFirst: timerFired }));
+    // On this thread, the insert's body would run to the end before any timer could fire.
+    const { result, timerFiredFirst } = await written;
+    expect(result.written).toBe(20_000);
+    expect(timerFiredFirst).toBe(true);
+  } finally {
+    await store.close();
+    closeDatabase(reader);
+    dir.cleanup();
+  }
+});
+
+test("a storage failure in the thread reaches the writer with SQLite's code", async () => {
+  const dir = tempDir();
+  // The database path is a directory: SQLite cannot open it (SQLITE_CANTOPEN).
+  const reader = openDatabase(":memory:");
+  const store = createThreadedAuditStore({ path: dir.path, reader });
+  try {
+    const failure = await store.insert([makeRecord()]).catch((error: unknown) => error);
+    expect(failure).toBeInstanceOf(Error);
+    expect(isStorageFailure(failure)).toBe(true);
+  } finally {
+    await store.close();
+    reader.close();
+    dir.cleanup();
+  }
+});

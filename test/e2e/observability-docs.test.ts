@@ -1,0 +1,149 @@
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import Anthropic from "@anthropic-ai/sdk";
+import { Validator } from "@seriousme/openapi-schema-validator";
+import Ajv2020 from "ajv/dist/2020.js";
+import OpenAI from "openai";
+import { type FakeUpstream, startFakeUpstream } from "../fake-upstream/fake-upstream.ts";
+import { launchBrowser, offLoopback, type TestBrowser } from "./harness/browser.ts";
+import { type GatewayProcess, spawnGateway } from "./harness/spawn-gateway.ts";
+
+// /docs/openapi.json is a valid OpenAPI 3.1 document; what the official SDKs send validates
+// against its request schemas; /docs renders it in headless Chromium from the binary alone.
+
+interface OpenApiDoc {
+  openapi: string;
+  paths: Record<
+    string,
+    Record<string, { requestBody?: { content: Record<string, { schema: { $ref: string } }> } }>
+  >;
+  components: { schemas: Record<string, object> };
+}
+
+let fake: FakeUpstream;
+let gw: GatewayProcess;
+let doc: OpenApiDoc;
+let browser: TestBrowser | undefined;
+const sent: { method: string; path: string; body: unknown }[] = [];
+
+/** The SDKs' fetch, recording each request before it goes to the gateway. */
+const recordingFetch: typeof fetch = Object.assign(
+  async (input: RequestInfo | URL, init?: RequestInit) => {
+    const request = new Request(input, init);
+    const text = await request.clone().text();
+    sent.push({
+      method: request.method,
+      path: new URL(request.url).pathname,
+      body: text ? JSON.parse(text) : undefined,
+    });
+    return fetch(request);
+  },
+  { preconnect: fetch.preconnect },
+);
+
+beforeAll(async () => {
+  fake = await startFakeUpstream();
+  gw = await spawnGateway({
+    config: {
+      providers: [
+        { name: "fake", type: "openai", base_url: `${fake.url}/v1` },
+        { name: "fake-anthropic", type: "anthropic", base_url: fake.url },
+      ],
+      models: [
+        { name: "m1", routes: [{ provider: "fake", model: "fake-model" }] },
+        { name: "claude-x", routes: [{ provider: "fake-anthropic", model: "claude-fake" }] },
+      ],
+    },
+  });
+  const res = await fetch(`${gw.url}/docs/openapi.json`);
+  expect(res.status).toBe(200);
+  doc = (await res.json()) as OpenApiDoc;
+}, 30_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await gw?.stop();
+  await fake?.stop();
+});
+
+describe("docs: OpenAPI", () => {
+  test("the document is valid OpenAPI 3.1 and covers client, admin, operator and worker routes", async () => {
+    expect(doc.openapi).toBe("3.1.0");
+    const result = await new Validator().validate(doc as never);
+    expect(result).toEqual({ valid: true });
+    for (const path of [
+      "/v1/chat/completions",
+      "/v1/messages",
+      "/v1/embeddings",
+      "/admin/api/keys",
+      "/admin/api/audit",
+      "/metrics",
+      "/workers/connect",
+    ])
+      expect(Object.keys(doc.paths)).toContain(path);
+    expect(Object.keys(doc.components.schemas)).toEqual(
+      expect.arrayContaining(["GatewayFrame", "WorkerFrame"]),
+    );
+  });
+
+  test("the official SDKs' requests validate against the document's request schemas", async () => {
+    const key = gw.adminKey ?? "";
+    const openai = new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: key, fetch: recordingFetch, maxRetries: 0 });
+    const anthropic = new Anthropic({ baseURL: gw.url, apiKey: key, fetch: recordingFetch, maxRetries: 0 });
+    await openai.chat.completions.create({
+      model: "m1",
+      messages: [{ role: "user", content: "hello there" }],
+      tools: [{ type: "function", function: { name: "f", parameters: { type: "object", properties: {} } } }],
+    });
+    const stream = await openai.chat.completions.create({
+      model: "m1",
+      messages: [{ role: "user", content: "hello there" }],
+      stream: true,
+      stream_options: { include_usage: true },
+    });
+    for await (const _ of stream);
+    await openai.completions.create({ model: "m1", prompt: "hello there" });
+    await openai.embeddings.create({ model: "m1", input: ["hello there"] });
+    await anthropic.messages.create({
+      model: "claude-x",
+      max_tokens: 64,
+      messages: [{ role: "user", content: "hello there" }],
+    });
+    const ajv = new Ajv2020({ strict: false });
+    expect(sent.map((s) => s.path)).toEqual([
+      "/v1/chat/completions",
+      "/v1/chat/completions",
+      "/v1/completions",
+      "/v1/embeddings",
+      "/v1/messages",
+    ]);
+    for (const request of sent) {
+      const ref =
+        doc.paths[request.path]?.[request.method.toLowerCase()]?.requestBody?.content["application/json"]
+          ?.schema.$ref;
+      const schema = doc.components.schemas[ref?.split("/").pop() ?? ""];
+      expect(schema).toBeDefined();
+      const validate = ajv.compile(schema ?? {});
+      expect({ path: request.path, valid: validate(request.body), errors: validate.errors ?? null }).toEqual({
+        path: request.path,
+        valid: true,
+        errors: null,
+      });
+    }
+    // And a body the gateway refuses is one the schema refuses too.
+    const chat = ajv.compile(doc.components.schemas.ChatCompletionRequest ?? {});
+    expect(chat({ model: "m1" })).toBe(false);
+  });
+
+  test("/docs renders in headless Chromium, and nothing leaves loopback", async () => {
+    browser = await launchBrowser();
+    const page = await browser.newPage();
+    await page.goto(`${gw.url}/docs`);
+    await page.locator(".swagger-ui .info .title").filter({ hasText: "mindgw" }).waitFor({ timeout: 15_000 });
+    await page.locator(".opblock-summary-path", { hasText: "/v1/chat/completions" }).first().waitFor();
+    await page.locator(".opblock-summary-path", { hasText: "/admin/api/keys" }).first().waitFor();
+    expect(browser.requests.length).toBeGreaterThanOrEqual(4);
+    expect(offLoopback(browser.requests)).toEqual([]);
+    expect(browser.problems).toEqual([]);
+    if (process.env.MINDGW_SCREENSHOT) await page.screenshot({ path: process.env.MINDGW_SCREENSHOT });
+  }, 30_000);
+});

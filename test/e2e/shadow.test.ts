@@ -1,0 +1,244 @@
+import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
+import OpenAI from "openai";
+import type { ShadowPage, ShadowRecord } from "../../src/shadow/shadow-api-schema.ts";
+import { type FakeUpstream, startFakeUpstream } from "../fake-upstream/fake-upstream.ts";
+import { auditRow, createKey } from "./harness/admin-api.ts";
+import { bearer } from "./harness/fake-config.ts";
+import { runMindgw } from "./harness/run-mindgw.ts";
+import { type GatewayProcess, spawnGateway } from "./harness/spawn-gateway.ts";
+import { tempDir } from "./harness/temp-dir.ts";
+import { waitFor } from "./harness/wait-for.ts";
+
+setDefaultTimeout(60_000);
+
+// Shadow copies through the compiled binary: each sampled request is mirrored off the client's
+// path, both answers are recorded with their agreement, streams are shadowed as streams, a
+// shadow that hangs costs the client nothing and is shed at the cap.
+
+const SHADOW_TIMEOUT_MS = 8_000;
+const CAP = 2;
+
+let fake: FakeUpstream;
+let gw: GatewayProcess;
+let admin = "";
+const dir = tempDir();
+
+beforeAll(async () => {
+  fake = await startFakeUpstream();
+  gw = await spawnGateway({
+    dir: dir.path,
+    config: {
+      providers: [
+        { name: "fake", type: "openai", base_url: `${fake.url}/v1` },
+        { name: "twin", type: "openai", base_url: `${fake.url}/v1` },
+        // Every call to this provider hangs: no headers, no body, until the caller gives up.
+        { name: "hanger", type: "openai", base_url: `${fake.url}/v1`, headers: { "x-fake-hang": "1" } },
+      ],
+      models: [
+        {
+          name: "same",
+          routes: [{ provider: "fake", model: "m1" }],
+          shadow: { provider: "twin", model: "m1-candidate", sample: 1 },
+        },
+        {
+          name: "hangs",
+          routes: [{ provider: "fake", model: "m1" }],
+          shadow: { provider: "hanger", model: "m1", sample: 1 },
+        },
+      ],
+      routing: { retries: 0 },
+      audit: { bodies: true },
+      tenants: [{ name: "team-a" }, { name: "team-b" }],
+      shadow: { max_concurrent: CAP, timeout: `${SHADOW_TIMEOUT_MS}ms` },
+    },
+  });
+  admin = gw.adminKey ?? "";
+}, 30_000);
+
+afterAll(async () => {
+  await gw?.stop();
+  await fake?.stop();
+  dir.cleanup();
+}, 30_000);
+
+async function shadowPage(query: Record<string, string> = {}, key = admin): Promise<ShadowPage> {
+  const res = await fetch(`${gw.url}/admin/api/shadow?${new URLSearchParams(query)}`, {
+    headers: bearer(key),
+  });
+  expect(res.status).toBe(200);
+  return (await res.json()) as ShadowPage;
+}
+
+const pairOf = (requestId: string) =>
+  waitFor(
+    `the shadow pair of ${requestId}`,
+    async () => (await shadowPage({ limit: "500" })).records.find((r) => r.requestId === requestId),
+    20_000,
+    50,
+  );
+
+const client = (key = admin) => new OpenAI({ apiKey: key, baseURL: `${gw.url}/v1`, maxRetries: 0 });
+
+describe("pairs are recorded and compared", () => {
+  test("non-stream: both sides, tokens, answers and agreement", async () => {
+    const { data, response } = await client()
+      .chat.completions.create({ model: "same", messages: [{ role: "user", content: "the sky is blue" }] })
+      .withResponse();
+    expect(data.choices[0]?.message.content).toBe("echo: the sky is blue");
+    const pair: ShadowRecord = await pairOf(response.headers.get("x-request-id") ?? "");
+    expect(pair.model).toBe("same");
+    expect(pair.stream).toBe(false);
+    expect(pair.primary).toMatchObject({
+      route: "provider:fake",
+      status: 200,
+      answer: "echo: the sky is blue",
+    });
+    expect(pair.shadow).toMatchObject({
+      route: "provider:twin",
+      upstreamModel: "m1-candidate",
+      status: 200,
+      answer: "echo: the sky is blue",
+    });
+    expect(pair.shadow.inputTokens).toBeGreaterThan(0);
+    expect(pair.shadow.outputTokens).toBeGreaterThan(0);
+    expect(pair.agreement).toEqual({
+      exact: true,
+      similarity: 1,
+      primaryJsonValid: null,
+      shadowJsonValid: null,
+      toolsAgree: null,
+    });
+  });
+
+  test("stream: the shadow consumes its own stream; time to first token on both sides", async () => {
+    const { data: stream, response } = await client()
+      .chat.completions.create({
+        model: "same",
+        messages: [{ role: "user", content: "one two three four" }],
+        stream: true,
+      })
+      .withResponse();
+    let text = "";
+    for await (const chunk of stream) text += chunk.choices[0]?.delta.content ?? "";
+    expect(text).toBe("echo: one two three four");
+    const requestId = response.headers.get("x-request-id") ?? "";
+    const pair = await pairOf(requestId);
+    expect(pair.stream).toBe(true);
+    expect(pair.primary.ttftMs).not.toBeNull();
+    expect(pair.shadow.ttftMs).not.toBeNull();
+    expect(pair.shadow.answer).toBe("echo: one two three four");
+    expect(pair.agreement.exact).toBe(true);
+    // The shadow asked its own upstream for a stream, under the shadow's model name.
+    const shadowCall = fake.requests.find(
+      (r) =>
+        (r.body as { model?: string } | undefined)?.model === "m1-candidate" &&
+        (r.body as { stream?: boolean }).stream === true,
+    );
+    expect(shadowCall).toBeDefined();
+  });
+
+  test("tool calls and structured output are compared", async () => {
+    const { response } = await client()
+      .chat.completions.create({
+        model: "same",
+        messages: [{ role: "user", content: "weather?" }],
+        tools: [{ type: "function", function: { name: "get_weather", parameters: { type: "object" } } }],
+      })
+      .withResponse();
+    const tools = await pairOf(response.headers.get("x-request-id") ?? "");
+    expect(tools.agreement.toolsAgree).toBe(true);
+    const structured = await client()
+      .chat.completions.create({
+        model: "same",
+        messages: [{ role: "user", content: "json please" }],
+        response_format: { type: "json_object" },
+      })
+      .withResponse();
+    const json = await pairOf(structured.response.headers.get("x-request-id") ?? "");
+    // The fake echoes text, which is not JSON: both sides are measured, and agree on it.
+    expect(json.agreement.primaryJsonValid).toBe(false);
+    expect(json.agreement.shadowJsonValid).toBe(false);
+  });
+
+  test("aggregates per model, filters, and a tenant member sees only its own tenant's pairs", async () => {
+    const a = (await createKey(gw, { name: "shadow-a", tenant: "team-a" })).key;
+    const b = (await createKey(gw, { name: "shadow-b", tenant: "team-b" })).key;
+    const idA = (
+      await client(a)
+        .chat.completions.create({ model: "same", messages: [{ role: "user", content: "a" }] })
+        .withResponse()
+    ).response.headers.get("x-request-id");
+    const idB = (
+      await client(b)
+        .chat.completions.create({ model: "same", messages: [{ role: "user", content: "b" }] })
+        .withResponse()
+    ).response.headers.get("x-request-id");
+    await pairOf(idA ?? "");
+    await pairOf(idB ?? "");
+    const all = await shadowPage({ model: "same" });
+    const same = all.aggregates.find((agg) => agg.model === "same");
+    expect(same?.pairs).toBeGreaterThanOrEqual(6);
+    expect(same?.exactRate).toBe(1);
+    const member = await shadowPage({ tenant: "team-b" }, a);
+    expect(member.records.map((r) => r.requestId)).toEqual([idA ?? ""]);
+    expect(member.aggregates.map((agg) => agg.pairs)).toEqual([1]);
+    const paged = await shadowPage({ model: "same", limit: "2" });
+    expect(paged.records).toHaveLength(2);
+    const next = await shadowPage({ model: "same", limit: "2", cursor: paged.nextCursor ?? "" });
+    expect(next.records[0]?.id).not.toBe(paged.records[1]?.id);
+  });
+});
+
+describe("a shadow never slows the client", () => {
+  test("shadows that hang: every primary answers, the copies over the cap are shed, the rest time out", async () => {
+    const before = (await shadowPage()).shed;
+    const calls = Array.from({ length: 6 }, (_, i) =>
+      client()
+        .chat.completions.create({ model: "hangs", messages: [{ role: "user", content: `call ${i}` }] })
+        .withResponse(),
+    );
+    const answers = await Promise.all(calls);
+    // All six answered while the shadows still hang: nothing of the shadow's is recorded yet.
+    const atAnswer = await shadowPage({ model: "hangs" });
+    expect(answers.every(({ data }) => data.choices[0]?.message.content?.startsWith("echo: call"))).toBe(
+      true,
+    );
+    expect(atAnswer.records).toHaveLength(0);
+    expect(atAnswer.shed - before).toBe(6 - CAP);
+    for (const { response } of answers) {
+      const row = await auditRow(gw, response.headers.get("x-request-id") ?? "");
+      expect(row.status).toBe(200);
+      expect(row.latencyMs).toBeLessThan(SHADOW_TIMEOUT_MS);
+    }
+    // The copies in flight end at their own timeout, recorded as such.
+    const timedOut = await waitFor(
+      "the hanging shadows to time out",
+      async () => {
+        const page = await shadowPage({ model: "hangs" });
+        return page.records.length === CAP ? page.records : undefined;
+      },
+      SHADOW_TIMEOUT_MS + 15_000,
+      100,
+    );
+    for (const pair of timedOut) {
+      expect(pair.primary.status).toBe(200);
+      expect(pair.shadow).toMatchObject({ status: 504, errorClass: "upstream_timeout", answer: null });
+      expect(pair.agreement.exact).toBeNull();
+    }
+  });
+});
+
+test("mindgw shadow report: the table, --model, --since and --json", async () => {
+  const remote = ["--gateway", gw.url, "--admin-key", admin];
+  const json = await runMindgw(["shadow", "report", "--json", "--model", "same", "--since", "1h", ...remote]);
+  expect(json.code).toBe(0);
+  const page = JSON.parse(json.stdout) as ShadowPage;
+  expect(page.aggregates.map((agg) => agg.model)).toEqual(["same"]);
+  const table = await runMindgw(["shadow", "report", "-c", gw.configPath]);
+  expect(table.code).toBe(0);
+  expect(table.stdout).toMatch(/^MODEL\s+PAIRS\s+SHADOW OK\s+EXACT/);
+  expect(table.stdout).toMatch(/same\s+\d+\s+\d+\s+100\.0%/);
+  const bad = await runMindgw(["shadow", "report", "--since", "soon", ...remote]);
+  expect(bad.code).toBe(2);
+  expect(bad.stderr).toContain("--since: not a duration");
+});

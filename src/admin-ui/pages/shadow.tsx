@@ -114,33 +114,37 @@ export function ShadowPage() {
       )}
       <h2>Examples</h2>
       {records.length === 0 && <p class="muted">None yet.</p>}
-      {records.map((r) => (
-        <div class="card" key={r.id} data-shadow-pair={r.requestId}>
-          <div class="page-head">
-            <button
-              type="button"
-              class="link"
-              aria-expanded={open === r.id}
-              onClick={() => setOpen(open === r.id ? null : r.id)}
-            >
-              {time(r.at)} · {r.model} · {r.keyName ?? "–"}
-            </button>
-            <span class="muted small">
-              {r.agreement.exact
-                ? "identical"
-                : r.agreement.similarity === null
-                  ? ""
-                  : `similarity ${r.agreement.similarity.toFixed(2)}`}
-            </span>
-          </div>
-          {open === r.id && (
-            <div class="bodies">
-              <Side title="Primary" side={r.primary} />
-              <Side title="Shadow" side={r.shadow} />
+      {records.length > 0 && (
+        <div class="card flush pairs">
+          {records.map((r) => (
+            <div class="pair" key={r.id} data-shadow-pair={r.requestId}>
+              <div class="pair-head">
+                <button
+                  type="button"
+                  class="link"
+                  aria-expanded={open === r.id}
+                  onClick={() => setOpen(open === r.id ? null : r.id)}
+                >
+                  {time(r.at)} · {r.model} · {r.keyName ?? "–"}
+                </button>
+                <span class="muted small">
+                  {r.agreement.exact
+                    ? "identical"
+                    : r.agreement.similarity === null
+                      ? ""
+                      : `similarity ${r.agreement.similarity.toFixed(2)}`}
+                </span>
+              </div>
+              {open === r.id && (
+                <div class="bodies">
+                  <Side title="Primary" side={r.primary} />
+                  <Side title="Shadow" side={r.shadow} />
+                </div>
+              )}
             </div>
-          )}
+          ))}
         </div>
-      ))}
+      )}
       {report?.nextCursor && (
         <div class="pager">
           <button type="button" class="secondary" onClick={() => load(report.nextCursor)}>

@@ -57,9 +57,9 @@ describe("OIDC relying party", () => {
     const client = clientFor();
     const a = await client.start();
     const code = await authorize(a.url, a.pending);
-    expect(await client.finish(code, { ...a.pending, verifier: "not-the-verifier" }).catch((e) => e)).toBeInstanceOf(
-      OidcError,
-    );
+    expect(
+      await client.finish(code, { ...a.pending, verifier: "not-the-verifier" }).catch((e) => e),
+    ).toBeInstanceOf(OidcError);
     expect(issuer.refusals.at(-1)).toBe("PKCE verifier does not match");
     expect(await client.finish(code, a.pending).catch((e) => e)).toBeInstanceOf(OidcError); // code used up
 
@@ -72,12 +72,22 @@ describe("OIDC relying party", () => {
   });
 
   test("the config needs someone to let in, and https outside loopback", () => {
-    const base = { issuer: "https://idp.example.com", client_id: "x", redirect_url: "https://gw.example.com/admin/auth/callback" };
+    const base = {
+      issuer: "https://idp.example.com",
+      client_id: "x",
+      redirect_url: "https://gw.example.com/admin/auth/callback",
+    };
     expect(oidcConfigSchema.safeParse(base).success).toBe(false);
     expect(oidcConfigSchema.safeParse({ ...base, allowed_users: ["a@b.c"] }).success).toBe(true);
-    expect(oidcConfigSchema.safeParse({ ...base, issuer: "http://idp.example.com", allowed_users: ["a"] }).success).toBe(false);
     expect(
-      oidcConfigSchema.safeParse({ ...base, redirect_url: "https://gw.example.com/elsewhere", allowed_users: ["a"] }).success,
+      oidcConfigSchema.safeParse({ ...base, issuer: "http://idp.example.com", allowed_users: ["a"] }).success,
+    ).toBe(false);
+    expect(
+      oidcConfigSchema.safeParse({
+        ...base,
+        redirect_url: "https://gw.example.com/elsewhere",
+        allowed_users: ["a"],
+      }).success,
     ).toBe(false);
   });
 });

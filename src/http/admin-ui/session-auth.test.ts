@@ -47,7 +47,9 @@ describe("withSessions", () => {
     const { authenticate, session } = setup();
     const cookie = `mindgw_session=${session.id}`;
     expect(await statusOf(authenticate(new Headers({ cookie })))).toBe(403);
-    expect(await statusOf(authenticate(new Headers({ cookie, "x-csrf-token": `${session.csrf}x` })))).toBe(403);
+    expect(await statusOf(authenticate(new Headers({ cookie, "x-csrf-token": `${session.csrf}x` })))).toBe(
+      403,
+    );
     expect(await statusOf(authenticate(new Headers({ cookie, "x-csrf-token": "" })))).toBe(403);
     const forged = new Headers({ cookie: "mindgw_session=forged", "x-csrf-token": session.csrf });
     expect(await statusOf(authenticate(forged))).toBe(401);

@@ -37,6 +37,8 @@ const PAIRS: Pair[] = [
     { id: "core-c32", a: "bare-proxy", b: "mindgw", c: 32, scenario },
     { id: "core-c1", a: "direct", b: "mindgw", c: 1, scenario },
     { id: "worker-c32", a: "mindgw", b: "mindgw-worker", c: 32, scenario },
+    { id: "obs-traced", a: "mindgw-obs-off", b: "mindgw-traced", c: 32, scenario },
+    { id: "obs-untraced", a: "mindgw-obs-off", b: "mindgw", c: 32, scenario },
   ]),
   { id: "worker-c1", a: "mindgw", b: "mindgw-worker", c: 1, scenario: "non-stream" },
 ];

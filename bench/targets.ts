@@ -68,6 +68,20 @@ export interface MindgwVariant {
    * dialling in over the tunnel, instead of the direct `openai` provider route.
    */
   via?: "provider" | "worker";
+  /** Export traces (every request sampled) to an OTLP sink started beside the gateway. */
+  traced?: boolean;
+}
+
+/** OTLP/HTTP export at sample ratio 1.0, the batch processor's defaults otherwise. */
+async function startTraceSink(dir: string) {
+  const sink = spawnService(["bun", join(ROOT, "bench/otlp-sink.ts")], { stderrPath: join(dir, "sink.log") });
+  const port = await sink.portLine();
+  const env = {
+    OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${port}`,
+    OTEL_TRACES_SAMPLER: "traceidratio",
+    OTEL_TRACES_SAMPLER_ARG: "1.0",
+  };
+  return { env, stop: () => sink.stop() };
 }
 
 function configYaml(port: number, dir: string, fakeUrl: string, variant: MindgwVariant): string {
@@ -123,13 +137,18 @@ export const mindgwTarget = (fakeUrl: string, binary: string, variant: MindgwVar
     const workerKey = variant.via === "worker" ? await createBenchKey(binary, config, "worker") : undefined;
     if (variant.via === "worker" && !workerKey) throw new Error("could not create a worker key");
     const stderrPath = join(dir, "stderr.log");
-    const service = spawnService([binary, "serve", "-c", config], { stderrPath });
+    const sink = variant.traced ? await startTraceSink(dir) : undefined;
+    const service = spawnService([binary, "serve", "-c", config], {
+      stderrPath,
+      ...(sink ? { env: sink.env } : {}),
+    });
     const url = `http://127.0.0.1:${port}`;
     const logs = async () => `${service.output()}\n${await Bun.file(stderrPath).text()}`;
     try {
       await waitForHttp(`${url}/healthz`);
     } catch (e) {
       await service.stop();
+      await sink?.stop();
       throw new Error(`${(e as Error).message}\n${await logs()}`);
     }
     // Without a given or created key, use the one-time admin key a fresh store prints.
@@ -151,6 +170,7 @@ export const mindgwTarget = (fakeUrl: string, binary: string, variant: MindgwVar
       async stop() {
         await worker?.stop();
         await service.stop();
+        await sink?.stop();
         await rm(dir, { recursive: true, force: true });
       },
     };
@@ -167,6 +187,12 @@ export function allTargets(fakeUrl: string, fakePid: number, binary?: string, ap
     targets.push(mindgwTarget(fakeUrl, binary, { name: "mindgw", ...(apiKey ? { apiKey } : {}) }));
     // The same route through a `mindgw worker` beside the fake, over the tunnel.
     targets.push(mindgwTarget(fakeUrl, binary, { name: "mindgw-worker", via: "worker" }));
+    // Issue 13: `mindgw` above has metrics on and tracing unset (the defaults); these are both
+    // off, and metrics on with every request traced and exported.
+    targets.push(
+      mindgwTarget(fakeUrl, binary, { name: "mindgw-obs-off", extraYaml: "metrics: { enabled: false }" }),
+      mindgwTarget(fakeUrl, binary, { name: "mindgw-traced", traced: true }),
+    );
   }
   // Issues 3 and 4: what auth+limits and audit cost, in library form, on vs off.
   targets.push(

@@ -47,6 +47,10 @@ export interface AuditRecord {
   costUsd: number;
   clientIp: string | null;
   userAgent: string | null;
+  /** Why the request failed, as the client was told (bounded, secrets redacted); absent on success. */
+  errorMessage?: string | null;
+  /** What translation left out, comma-separated names (as in `x-mindgw-dropped`). */
+  dropped?: string | null;
   /** Only with `audit.bodies: true`, after the redaction hook. */
   requestBody?: string | null;
   responseBody?: string | null;

@@ -4,6 +4,7 @@ import { createFrontDoor, type FrontDoorDeps } from "../http/front-door.ts";
 import { listModelsHandler } from "../http/models-route.ts";
 import type { AppMount } from "../http/mount-app.ts";
 import { responsesRoutes } from "../http/responses-routes.ts";
+import type { Provider } from "../providers/provider.ts";
 
 /**
  * One front door per app (`apps:`), sharing every part with the root one; only the caller is
@@ -13,6 +14,7 @@ export function buildAppMounts(
   apps: readonly AppConfig[],
   deps: FrontDoorDeps,
   modelNames: () => readonly string[],
+  providers?: () => ReadonlyMap<string, Provider>,
 ): AppMount[] {
   return apps.map((app) => {
     const door = createFrontDoor({ ...deps, authenticate: bindApp(deps.authenticate, app) });
@@ -23,7 +25,16 @@ export function buildAppMounts(
       serveModel: door.serveModel,
       listModels: listModelsHandler({ guard: door.guard, modelNames }),
       plugins:
-        app.frontdoor === "openai" ? [responsesRoutes({ guard: door.guard, store: deps.responses })] : [],
+        app.frontdoor === "openai"
+          ? [
+              responsesRoutes({
+                guard: door.guard,
+                store: deps.responses,
+                serveModel: door.serveModel,
+                ...(providers ? { providers } : {}),
+              }),
+            ]
+          : [],
     };
   });
 }

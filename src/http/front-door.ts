@@ -10,6 +10,7 @@ import type { Logger } from "../log/logger.ts";
 import type { Router } from "../routing/router.ts";
 import type { ResponseStore } from "../storage/storage.ts";
 import { captureChunks } from "./capture-chunks.ts";
+import type { ClientSlots } from "./client-slots.ts";
 import { dialectHeaders, queryOf } from "./dialect-headers.ts";
 import { errorResponse } from "./error-body.ts";
 import type { Lifecycle } from "./lifecycle.ts";
@@ -31,6 +32,10 @@ export interface FrontDoorDeps {
   readonly observer: RequestObserver;
   readonly lifecycle: Lifecycle;
   readonly maxBody: () => number;
+  /** `server.body_timeout`: the whole request body must arrive within this (else 408). */
+  readonly bodyTimeout?: () => number;
+  /** `server.max_client_requests`: requests in flight per client address. */
+  readonly clientSlots?: ClientSlots;
   readonly logger: Logger;
   /** `audit.bodies`: keep request and response bodies on the ledger for the audit row. */
   readonly captureBodies: () => boolean;
@@ -64,9 +69,9 @@ const idHeaders = (requestId: string, dialect: Dialect): Record<string, string> 
     ? { "x-request-id": requestId, "request-id": requestId }
     : { "x-request-id": requestId };
 
-/** An unexpected error for the log: its message and where it came from, never a request body. */
+/** An unexpected error for the log: its kind and message; never a stack (source paths) or a body. */
 const describe = (error: unknown) =>
-  error instanceof Error ? (error.stack ?? error.message) : String(error);
+  error instanceof Error ? `${error.name}: ${error.message}` : String(error);
 
 /**
  * The pipelines every client-facing request shares. `guard` accounts for the request,
@@ -100,7 +105,14 @@ export function createFrontDoor(deps: FrontDoorDeps) {
       return errorResponse(error, dialect, headers);
     }
     let deferred = false;
+    let slot = false;
+    const leave = () => {
+      deps.lifecycle.leave();
+      if (slot) deps.clientSlots?.leave(client.ip);
+    };
     try {
+      deps.clientSlots?.enter(client.ip);
+      slot = true;
       const refusal = deps.refusal();
       if (refusal) throw refusal;
       const principal = await deps.authenticate(request.headers).catch((error: unknown) => {
@@ -116,7 +128,7 @@ export function createFrontDoor(deps: FrontDoorDeps) {
           deferred = true;
           return (status, error) => {
             ledger.finish(status, error);
-            deps.lifecycle.leave();
+            leave();
           };
         },
       });
@@ -127,17 +139,23 @@ export function createFrontDoor(deps: FrontDoorDeps) {
       if (failure.status === 500)
         deps.logger.error("internal error", { request_id: requestId, error: describe(error) });
       ledger.finish(failure.status, failure);
-      if (deferred) deps.lifecycle.leave();
+      if (deferred) leave();
       return errorResponse(failure, dialect, headers);
     } finally {
-      if (!deferred) deps.lifecycle.leave();
+      if (!deferred) leave();
     }
   }
 
-  function serveModel(request: Request, client: ClientInfo, operation: Operation): Promise<Response> {
+  /** `path`: an upstream path other than the operation's own (`/responses/compact`, native routes only). */
+  function serveModel(
+    request: Request,
+    client: ClientInfo,
+    operation: Operation,
+    path?: string,
+  ): Promise<Response> {
     const dialect = dialectOf(operation);
     return guard(request, client, operation, dialect, async ({ principal, ledger, headers, deferEnd }) => {
-      const { body, bytes } = await readJsonRequest(request, deps.maxBody());
+      const { body, bytes } = await readJsonRequest(request, deps.maxBody(), deps.bodyTimeout?.());
       const capture = deps.captureBodies();
       if (capture) ledger.requestBody = JSON.stringify(body);
       const model = validateBody(operation, body);
@@ -148,11 +166,16 @@ export function createFrontDoor(deps: FrontDoorDeps) {
       assertModelAllowed(principal, model);
       const responses =
         operation === "responses"
-          ? await responsesContext(deps.responses, principal, body, (error) =>
-              deps.logger.error("storing the response failed", {
-                request_id: ledger.requestId,
-                error: describe(error),
-              }),
+          ? await responsesContext(
+              deps.responses,
+              principal,
+              body,
+              (error) =>
+                deps.logger.error("storing the response failed", {
+                  request_id: ledger.requestId,
+                  error: describe(error),
+                }),
+              path === "/responses/compact",
             )
           : undefined;
       Object.assign(headers, deps.limits.admit(principal, model));
@@ -173,6 +196,7 @@ export function createFrontDoor(deps: FrontDoorDeps) {
             body,
             headers: dialectHeaders(request.headers, dialect),
             query: queryOf(request.url),
+            ...(path ? { path } : {}),
           },
           ...(ledger.telemetry ? { telemetry: ledger.telemetry } : {}),
           ...(responses ? { responses } : {}),

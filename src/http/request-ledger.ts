@@ -1,4 +1,5 @@
 import type { AuditRecord, FrontDoor } from "../audit/audit-record.ts";
+import { redactSecrets } from "../audit/redact-body.ts";
 import type { Principal } from "../auth/principal.ts";
 import type { GatewayError } from "../core/gateway-error.ts";
 import type { Usage } from "../core/usage.ts";
@@ -83,6 +84,8 @@ export class RequestLedger {
         costUsd: this.costUsd,
         clientIp: this.client.ip,
         userAgent: this.client.userAgent,
+        ...(error ? { errorMessage: auditMessage(error.message) } : {}),
+        ...(this.dropped.length > 0 ? { dropped: this.dropped.join(", ") } : {}),
         ...(this.requestBody === undefined ? {} : { requestBody: this.requestBody }),
         ...(this.responseBody === undefined ? {} : { responseBody: this.responseBody }),
       },
@@ -91,4 +94,13 @@ export class RequestLedger {
       this,
     );
   }
+}
+
+/** Longest error message an audit row keeps. */
+const MAX_ERROR_MESSAGE = 500;
+
+/** An error message as the audit row keeps it: never a credential, never unbounded. */
+function auditMessage(message: string): string {
+  const redacted = redactSecrets(message, "response");
+  return redacted.length > MAX_ERROR_MESSAGE ? `${redacted.slice(0, MAX_ERROR_MESSAGE)}…` : redacted;
 }

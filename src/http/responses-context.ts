@@ -1,6 +1,6 @@
 import type { Principal } from "../auth/principal.ts";
 import type { JsonObject } from "../core/dialect.ts";
-import { badRequest, GatewayError } from "../core/gateway-error.ts";
+import { badRequest } from "../core/gateway-error.ts";
 import type { ResponsesContext } from "../routing/adapt-dialect.ts";
 import type { ResponseStore } from "../storage/storage.ts";
 import { conversationItems, newResponseId } from "../translate/responses/chat-response-to-response.ts";
@@ -16,29 +16,28 @@ export async function responsesContext(
   principal: Principal,
   body: JsonObject,
   onSaveError: (error: unknown) => void,
+  compact = false,
 ): Promise<ResponsesContext> {
+  if (compact) return { id: newResponseId(), previous: [], compact: true, onResponse: () => {} };
   const previousId = body.previous_response_id;
   if (previousId !== undefined && previousId !== null && typeof previousId !== "string") {
     throw badRequest("previous_response_id must be a string", "previous_response_id");
   }
   const previous = previousId ? await store.get(principal.tenant, previousId) : null;
-  if (previousId && !previous) {
-    throw new GatewayError({
-      status: 404,
-      code: "not_found",
-      message: `Previous response with id '${previousId}' not found.`,
-      param: "previous_response_id",
-    });
-  }
   const history = previous?.items ?? [];
   const id = newResponseId();
   return {
     id,
     previous: history,
-    onResponse(response) {
+    ...(previousId && !previous ? { unknownPrevious: previousId } : {}),
+    ...(previous?.holder ? { previousHolder: previous.holder } : {}),
+    onResponse(response, holder) {
       if (body.store === false) return;
+      // A native answer keeps its upstream's id: that is the id the client continues from.
+      const savedId = holder && typeof response.id === "string" ? response.id : id;
       const items = [...history, ...conversationItems(body, response)];
-      store.save({ tenant: principal.tenant, id, response, items, createdAt: Date.now() }).catch(onSaveError);
+      const record = { tenant: principal.tenant, id: savedId, response, items, createdAt: Date.now() };
+      store.save(holder ? { ...record, holder } : record).catch(onSaveError);
     },
   };
 }

@@ -1,28 +1,119 @@
-import { Elysia } from "elysia";
+import { type AnyElysia, Elysia } from "elysia";
+import type { Principal } from "../auth/principal.ts";
 import { requireArea } from "../auth/roles.ts";
-import { notFound } from "../core/gateway-error.ts";
-import type { ResponseStore } from "../storage/storage.ts";
+import { badRequest, notFound } from "../core/gateway-error.ts";
+import type { Provider } from "../providers/provider.ts";
+import type { ResponseStore, StoredResponse } from "../storage/storage.ts";
 import { clientOf } from "./client-of.ts";
-import type { createFrontDoor } from "./front-door.ts";
+import { dialectHeaders, queryOf } from "./dialect-headers.ts";
+import type { ClientInfo, createFrontDoor } from "./front-door.ts";
+import { requestIdOf } from "./request-id.ts";
+
+type FrontDoor = ReturnType<typeof createFrontDoor>;
 
 export interface ResponsesRouteDeps {
-  readonly guard: ReturnType<typeof createFrontDoor>["guard"];
+  readonly guard: FrontDoor["guard"];
   readonly store: ResponseStore;
+  /** The model-call pipeline, for `POST /v1/responses/compact` (native routes only). */
+  readonly serveModel?: FrontDoor["serveModel"];
+  /** The current providers by name: a natively answered response is read from its holder. */
+  readonly providers?: () => ReadonlyMap<string, Provider>;
 }
 
 type Context = { request: Request; server: Parameters<typeof clientOf>[0]; params: { id: string } };
 
 /**
- * `GET /v1/responses/{id}`: a stored response, read within the caller's tenant only. Another
- * tenant's id answers exactly like an unknown one, so ids reveal nothing across tenants.
+ * Stored Responses API answers, read within the caller's tenant only: another tenant's id
+ * answers exactly like an unknown one, so ids reveal nothing across tenants. A response an
+ * upstream answered natively is read (and deleted) where it is held, as the upstream answers;
+ * one the gateway built by translation is served from the gateway's store.
  */
 export function responsesRoutes(deps: ResponsesRouteDeps) {
-  return new Elysia().get("/v1/responses/:id", ({ request, server, params }: Context) =>
-    deps.guard(request, clientOf(server, request), "responses", "openai", async ({ principal, headers }) => {
-      requireArea(principal, "models");
-      const stored = await deps.store.get(principal.tenant, params.id);
-      if (!stored) throw notFound(`Response with id '${params.id}' not found.`);
-      return Response.json(stored.response, { headers });
-    }),
-  );
+  /** The caller's stored response, or a 404 in OpenAI's words. */
+  async function find(principal: Principal, id: string): Promise<StoredResponse> {
+    requireArea(principal, "models");
+    const stored = await deps.store.get(principal.tenant, id);
+    if (!stored) throw notFound(`Response with id '${id}' not found.`);
+    return stored;
+  }
+
+  /** Forwards to the provider holding the response, or undefined when the gateway holds it. */
+  function fromHolder(stored: StoredResponse, request: Request, method: "GET" | "DELETE", path: string) {
+    const holder = stored.holder ? deps.providers?.().get(stored.holder) : undefined;
+    if (!holder?.forward) return undefined;
+    return holder.forward({
+      method,
+      path,
+      query: queryOf(request.url),
+      headers: dialectHeaders(request.headers, "openai"),
+      requestId: requestIdOf(request.headers),
+      signal: request.signal,
+    });
+  }
+
+  /** An upstream's answer relayed as it came, under the gateway's own headers. */
+  async function relay(upstream: Response, headers: Record<string, string>): Promise<Response> {
+    const type = upstream.headers.get("content-type") ?? "application/json";
+    return new Response(await upstream.arrayBuffer(), {
+      status: upstream.status,
+      headers: { ...headers, "content-type": type },
+    });
+  }
+
+  const guarded = (request: Request, client: ClientInfo, handle: Parameters<FrontDoor["guard"]>[4]) =>
+    deps.guard(request, client, "responses", "openai", handle);
+
+  let app: AnyElysia = new Elysia()
+    .get("/v1/responses/:id", ({ request, server, params }: Context) =>
+      guarded(request, clientOf(server, request), async ({ principal, headers }) => {
+        const stored = await find(principal, params.id);
+        const upstream = await fromHolder(
+          stored,
+          request,
+          "GET",
+          `/responses/${encodeURIComponent(params.id)}`,
+        );
+        return upstream ? relay(upstream, headers) : Response.json(stored.response, { headers });
+      }),
+    )
+    .get("/v1/responses/:id/input_items", ({ request, server, params }: Context) =>
+      guarded(request, clientOf(server, request), async ({ principal, headers }) => {
+        const stored = await find(principal, params.id);
+        const path = `/responses/${encodeURIComponent(params.id)}/input_items`;
+        const upstream = await fromHolder(stored, request, "GET", path);
+        if (upstream) return relay(upstream, headers);
+        const output = Array.isArray(stored.response.output) ? stored.response.output.length : 0;
+        const input = stored.items.slice(0, Math.max(0, stored.items.length - output));
+        const data = new URL(request.url).searchParams.get("order") === "asc" ? input : input.reverse();
+        return Response.json(
+          {
+            object: "list",
+            data,
+            first_id: data[0]?.id ?? null,
+            last_id: data.at(-1)?.id ?? null,
+            has_more: false,
+          },
+          { headers },
+        );
+      }),
+    )
+    .delete("/v1/responses/:id", ({ request, server, params }: Context) =>
+      guarded(request, clientOf(server, request), async ({ principal, headers }) => {
+        const stored = await find(principal, params.id);
+        const path = `/responses/${encodeURIComponent(params.id)}`;
+        const upstream = await fromHolder(stored, request, "DELETE", path);
+        if (!upstream && !deps.store.delete) throw badRequest("this gateway's response store cannot delete");
+        await deps.store.delete?.(principal.tenant, params.id);
+        if (upstream) return relay(upstream, headers);
+        return Response.json({ id: params.id, object: "response", deleted: true }, { headers });
+      }),
+    );
+  const serveModel = deps.serveModel;
+  if (serveModel) {
+    app = app.post("/v1/responses/compact", (context) => {
+      const { request, server } = context as Omit<Context, "params">;
+      return serveModel(request, clientOf(server, request), "responses", "/responses/compact");
+    });
+  }
+  return app;
 }

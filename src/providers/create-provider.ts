@@ -33,6 +33,7 @@ export const createProvider: ProviderFactory = (config, context) => {
         ...common,
         headers: { ...(preset && "headers" in preset ? preset.headers : {}), ...config.headers },
         baseUrl: config.base_url ?? preset?.baseUrl ?? "https://api.openai.com/v1",
+        responsesApi: config.responses_api ?? servesResponses(config.base_url ?? preset?.baseUrl),
         ...(preset ? { preset } : {}),
       });
     }
@@ -83,3 +84,13 @@ export const createProvider: ProviderFactory = (config, context) => {
       return createMockProvider(config.name);
   }
 };
+
+/** OpenAI's own API serves the Responses API; other OpenAI-compatible servers are not assumed to. */
+function servesResponses(baseUrl: string | undefined): boolean {
+  if (baseUrl === undefined) return true;
+  try {
+    return new URL(baseUrl).hostname === "api.openai.com";
+  } catch {
+    return false;
+  }
+}

@@ -31,6 +31,20 @@ export interface ProviderCall {
   readonly native?: NativeRequest;
   /** W3C trace context for the upstream (`traceparent`, `tracestate`); sent as headers. */
   readonly traceHeaders?: Readonly<Record<string, string>>;
+  /** `routing.max_upstream_body`: the most a whole (non-stream) answer may be; over it is a 502. */
+  readonly maxBody?: number;
+}
+
+/** A request `Provider.forward` sends under the provider's base URL. */
+export interface ForwardRequest {
+  readonly method: "GET" | "DELETE";
+  /** Under the base URL, e.g. `/responses/resp_1/input_items`. */
+  readonly path: string;
+  /** With its `?`, or "". */
+  readonly query: string;
+  readonly headers: Readonly<Record<string, string>>;
+  readonly requestId: string;
+  readonly signal: AbortSignal;
 }
 
 /** What a same-dialect call passes through from the client's request. */
@@ -41,6 +55,8 @@ export interface NativeRequest {
   readonly headers: Readonly<Record<string, string>>;
   /** The client's query string with its `?` (`?beta=true`), or "". */
   readonly query: string;
+  /** The upstream path when it is not the operation's own (`/responses/compact`). */
+  readonly path?: string;
 }
 
 /**
@@ -79,6 +95,13 @@ export interface Provider {
    * (Gemini, Bedrock) leaves it unset and gets parsed bodies, as before.
    */
   readonly passThrough?: boolean;
+  /** openai: the upstream serves the Responses API itself; `responses` calls pass through. */
+  readonly responsesApi?: boolean;
+  /**
+   * Forwards a request that is no model call (`GET /responses/{id}`) to the upstream as is, with
+   * the provider's credentials. Only providers that pass through have it.
+   */
+  forward?(request: ForwardRequest): Promise<Response>;
   call(call: ProviderCall): Promise<ProviderReply>;
   /** Models the upstream reports, where it can say (`/v1/models`). */
   listModels?(signal: AbortSignal): Promise<string[]>;

@@ -1,5 +1,5 @@
 import { dialectOf, isJsonObject, type JsonObject, type Operation } from "../core/dialect.ts";
-import { badRequest, unsupportedOperation } from "../core/gateway-error.ts";
+import { badRequest, GatewayError, unsupportedOperation } from "../core/gateway-error.ts";
 import type { SseEvent } from "../core/sse.ts";
 import type { Usage } from "../core/usage.ts";
 import type { Provider } from "../providers/provider.ts";
@@ -10,7 +10,10 @@ import { Dropped, type UnsupportedPolicy } from "../translate/dropped.ts";
 import { chatRequestToMessages } from "../translate/openai-to-anthropic/chat-request-to-messages.ts";
 import { messagesResponseToChat } from "../translate/openai-to-anthropic/messages-response-to-chat.ts";
 import { messagesStreamToChat } from "../translate/openai-to-anthropic/messages-stream-to-chat.ts";
-import { chatResponseToResponse } from "../translate/responses/chat-response-to-response.ts";
+import {
+  chatResponseToResponse,
+  conversationItems,
+} from "../translate/responses/chat-response-to-response.ts";
 import { chatStreamToResponses } from "../translate/responses/chat-stream-to-responses.ts";
 import { responsesRequestToChat } from "../translate/responses/responses-request-to-chat.ts";
 import type { TranslatedStream } from "../translate/stream/stream-driver.ts";
@@ -19,8 +22,20 @@ import type { TranslatedStream } from "../translate/stream/stream-driver.ts";
 export interface ResponsesContext {
   readonly id: string;
   readonly previous: readonly JsonObject[];
-  /** Receives the final `response` object (stream or not) so it can be stored. */
-  readonly onResponse: (response: JsonObject) => void;
+  /**
+   * A `previous_response_id` the gateway's store does not know: a translated route refuses it
+   * (404), a native one passes it on (its upstream may hold it).
+   */
+  readonly unknownPrevious?: string;
+  /** The provider that holds the previous response upstream, when it answered natively. */
+  readonly previousHolder?: string;
+  /** `POST /v1/responses/compact`: served by native routes only, nothing stored. */
+  readonly compact?: boolean;
+  /**
+   * Receives the final `response` object (stream or not) so it can be stored; `holder` names
+   * the provider when it answered natively (the response keeps the upstream's id).
+   */
+  readonly onResponse: (response: JsonObject, holder?: string) => void;
 }
 
 /** A call as the provider must receive it, and how to turn its reply back. */
@@ -47,6 +62,10 @@ export interface AdaptedCall {
   readonly native?: {
     /** `stream_options.include_usage` was added for accounting; the bytes need the same splice. */
     readonly forcedUsage: boolean;
+    /** The body was rewritten beyond the model (a Responses chain expanded): serialise it. */
+    readonly rewritten?: boolean;
+    /** Receives a native Responses answer's final `response` object, to store it. */
+    readonly answered?: (response: JsonObject) => void;
   };
 }
 
@@ -65,7 +84,17 @@ export function adaptDialect(
   responses?: ResponsesContext,
   policy: UnsupportedPolicy = "drop",
 ): AdaptedCall {
-  if (operation === "responses") return viaChat(body, provider, model, responses, policy);
+  if (operation === "responses") {
+    if (responses && provider.dialect === "openai" && provider.responsesApi && provider.passThrough) {
+      return nativeResponses(body, provider, responses);
+    }
+    if (responses?.compact) {
+      throw unsupportedOperation(
+        `model ${model} is served by ${provider.name}, which cannot compact responses`,
+      );
+    }
+    return viaChat(body, provider, model, responses, policy);
+  }
   if (dialectOf(operation) === provider.dialect) {
     if (
       provider.dialect === "openai" &&
@@ -105,6 +134,29 @@ export function adaptDialect(
 }
 
 /**
+ * The Responses API passed through to an upstream that serves it. A chain stays where it is
+ * held; a chain the gateway holds (built by translation, or held by another provider) moves
+ * here expanded from the gateway's store: its turns inlined, `previous_response_id` removed.
+ */
+function nativeResponses(body: JsonObject, provider: Provider, context: ResponsesContext): AdaptedCall {
+  const answered = context.compact
+    ? undefined
+    : (response: JsonObject) => context.onResponse(response, provider.name);
+  const native = { forcedUsage: false, ...(answered ? { answered } : {}) };
+  if (context.previous.length === 0 || context.previousHolder === provider.name) {
+    return { operation: "responses", body, ...identity, native };
+  }
+  const { previous_response_id: _held, ...rest } = body;
+  const input = [...context.previous, ...conversationItems(body, { output: [] })];
+  return {
+    operation: "responses",
+    body: { ...rest, input },
+    ...identity,
+    native: { ...native, rewritten: true },
+  };
+}
+
+/**
  * The Responses API, served by translation to chat completions (and on, when needed). Two
  * translations compose: Responses → chat here, and chat → the provider's dialect; on the way
  * back the provider's stream is first made a chat stream, then a Responses stream.
@@ -117,6 +169,14 @@ function viaChat(
   policy: UnsupportedPolicy,
 ): AdaptedCall {
   if (!context) throw badRequest("responses need a response context");
+  if (context.unknownPrevious) {
+    throw new GatewayError({
+      status: 404,
+      code: "not_found",
+      message: `Previous response with id '${context.unknownPrevious}' not found.`,
+      param: "previous_response_id",
+    });
+  }
   const translated = responsesRequestToChat(body, context.previous, policy);
   const chat = adaptDialect("chat", translated.body, provider, model);
   const tools = translated.tools;

@@ -49,6 +49,24 @@ function reportsError(buf: Uint8Array, span: SseSpan): boolean {
   return matches(buf, at, span.dataEnd, ERROR_KEY);
 }
 
+const text = new TextDecoder();
+
+/**
+ * Decodes one event the relay must read. The usual shape — an optional name and one `data:`
+ * line — is sliced out directly; anything else (several data lines) takes the full decoder.
+ */
+function eventOf(buf: Uint8Array, span: SseSpan, maxLine: number): SseEvent | undefined {
+  let rest = span.dataEnd;
+  while (rest < span.end && (buf[rest] === 10 || buf[rest] === 13)) rest++;
+  if (rest === span.end) {
+    const data = text.decode(buf.subarray(span.dataStart, span.dataEnd));
+    return span.nameStart === -1
+      ? { data }
+      : { event: text.decode(buf.subarray(span.nameStart, span.nameEnd)), data };
+  }
+  return new SseDecoder(maxLine).push(buf.subarray(span.start, span.end))[0];
+}
+
 const concat = (a: Uint8Array, b: Uint8Array) => {
   const out = new Uint8Array(a.length + b.length);
   out.set(a);
@@ -104,6 +122,7 @@ export class ByteRelay implements ChunkSource {
   private async read(): Promise<Uint8Array | undefined> {
     if (this.closed) return undefined;
     let held: Uint8Array | undefined;
+    this.attempt.waiting(true);
     try {
       while (true) {
         const read = await this.attempt.read(this.reader.read());
@@ -115,12 +134,12 @@ export class ByteRelay implements ChunkSource {
         const out = this.take(read.value);
         if (this.started) {
           if (this.events > 0) this.attempt.rearm();
-          if (out) return out;
+          if (out) return this.handOut(out);
           continue;
         }
         if (out) held = held ? concat(held, out) : out;
         if (this.events > 0) this.started = true;
-        if (this.started && held) return held;
+        if (this.started && held) return this.handOut(held);
       }
     } catch (error) {
       const failure = this.attempt.failure(
@@ -134,6 +153,12 @@ export class ByteRelay implements ChunkSource {
 
   cancel(): void {
     this.close();
+  }
+
+  /** The client has the chunk: until it asks for the next, the idle bound does not count. */
+  private handOut(chunk: Uint8Array): Uint8Array {
+    this.attempt.waiting(false);
+    return chunk;
   }
 
   private close(failure?: GatewayError): void {
@@ -167,7 +192,7 @@ export class ByteRelay implements ChunkSource {
       this.reported = upstreamError("the stream ended with an error event");
     }
     if (!this.carriesUsage(span)) return;
-    const [event] = new SseDecoder(this.options.maxLine).push(buf.subarray(span.start, span.end));
+    const event = eventOf(buf, span, this.options.maxLine);
     if (event && !this.options.onUsage(event)) this.cuts.push(span.start, span.end);
   };
 

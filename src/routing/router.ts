@@ -1,10 +1,12 @@
-import type { JsonObject, Operation } from "../core/dialect.ts";
+import { isJsonObject, type JsonObject, type Operation } from "../core/dialect.ts";
 import { clientClosed, GatewayError, notFound, toGatewayError, unavailable } from "../core/gateway-error.ts";
 import { DEFAULT_MAX_SSE_LINE } from "../core/sse.ts";
 import type { Usage } from "../core/usage.ts";
+import { DEFAULT_MAX_UPSTREAM_BODY } from "../providers/http/read-bounded.ts";
 import type { NativeRequest } from "../providers/provider.ts";
 import type { AttemptTelemetry, DispatchTelemetry } from "../telemetry/dispatch-telemetry.ts";
 import type { UnsupportedPolicy } from "../translate/dropped.ts";
+import { parseEventData } from "../translate/parse-body.ts";
 import { StreamUsageMeter } from "../translate/stream-usage-meter.ts";
 import { usageFromAnthropic, usageFromOpenAI } from "../translate/usage-mapping.ts";
 import { abortable } from "./abortable.ts";
@@ -54,6 +56,8 @@ export interface ReceivedRequest {
   readonly headers: Readonly<Record<string, string>>;
   /** With its `?`, or "". */
   readonly query: string;
+  /** The upstream path when it is not the operation's own (`/responses/compact`). */
+  readonly path?: string;
 }
 
 /** A committed answer: from here on nothing is retried, and bytes may reach the client. */
@@ -81,6 +85,8 @@ export interface RouterDeps {
     unsupported?: UnsupportedPolicy;
     /** `routing.max_sse_line`: the longest event-stream line an upstream may send. */
     maxSseLine?: number;
+    /** `routing.max_upstream_body`: the most a whole (non-stream) upstream answer may be. */
+    maxUpstreamBody?: number;
   };
   readonly log: (line: string) => void;
   readonly random?: () => number;
@@ -114,6 +120,7 @@ export function createRouter(deps: RouterDeps): Router {
       backoffMs,
       unsupported = "drop",
       maxSseLine: maxLine = DEFAULT_MAX_SSE_LINE,
+      maxUpstreamBody: maxBody = DEFAULT_MAX_UPSTREAM_BODY,
     } = deps.policy();
     let lastError: GatewayError | undefined;
     let attempts = 0;
@@ -145,6 +152,7 @@ export function createRouter(deps: RouterDeps): Router {
           const dispatched = await attempt(route, request, deps.health, attempts, {
             unsupported,
             maxLine,
+            maxBody,
             observed,
           });
           return maybeShadow(plan, request, deps, random, dispatched);
@@ -185,9 +193,14 @@ async function attempt(
   request: DispatchRequest,
   health: RouteHealth,
   attempts: number,
-  options: { unsupported: UnsupportedPolicy; maxLine: number; observed: AttemptTelemetry | undefined },
+  options: {
+    unsupported: UnsupportedPolicy;
+    maxLine: number;
+    maxBody: number;
+    observed: AttemptTelemetry | undefined;
+  },
 ): Promise<Dispatched> {
-  const { unsupported, maxLine, observed } = options;
+  const { unsupported, maxLine, maxBody, observed } = options;
   let adapted: AdaptedCall;
   try {
     adapted = adaptDialect(
@@ -245,6 +258,7 @@ async function attempt(
         requestId: request.requestId,
         signal: attempt.signal,
         timeouts: route.timeouts,
+        maxBody,
         ...(native ? { native } : {}),
         ...(observed?.headers ? { traceHeaders: observed.headers } : {}),
       }),
@@ -257,14 +271,17 @@ async function attempt(
       dropped: adapted.dropped ?? [],
     };
     if (reply.kind === "http") {
+      const answered = adapted.native?.answered;
       const answer = await readNativeReply(reply.response, {
         label: route.label,
         attempt,
         stream: request.stream,
         maxLine,
-        onUsage: pass,
+        maxBody,
+        onUsage: answered ? storing(pass, answered) : pass,
         usageOf,
         done,
+        ...(answered ? { onBody: answered } : {}),
       });
       health.succeeded(route.key, performance.now() - started);
       observed?.settled(undefined, common.route);
@@ -309,10 +326,27 @@ async function attempt(
  */
 function nativeRequest(received: ReceivedRequest, body: JsonObject, adapted: AdaptedCall): NativeRequest {
   const steered = CLIENT_ROUTING_FIELDS.some((field) => field in received.body);
-  const bytes = steered
-    ? undefined
-    : spliceBody(received.bytes, received.body, String(body.model), adapted.native?.forcedUsage === true);
-  return { headers: received.headers, query: received.query, ...(bytes ? { bytes } : {}) };
+  const bytes =
+    steered || adapted.native?.rewritten
+      ? undefined
+      : spliceBody(received.bytes, received.body, String(body.model), adapted.native?.forcedUsage === true);
+  return {
+    headers: received.headers,
+    query: received.query,
+    ...(bytes ? { bytes } : {}),
+    ...(received.path ? { path: received.path } : {}),
+  };
+}
+
+/** A native Responses stream's `response.completed` event carries the response to store (and usage). */
+function storing(pass: Pass, answered: (response: JsonObject) => void): Pass {
+  return (event) => {
+    if (event.event === "response.completed") {
+      const parsed = parseEventData(event.data);
+      if (isJsonObject(parsed) && isJsonObject(parsed.response)) answered(parsed.response);
+    }
+    return pass(event);
+  };
 }
 
 /** Why the caller's signal ended the request: a reason it carries (a revoked key), or the client left. */

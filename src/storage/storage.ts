@@ -66,6 +66,12 @@ export interface StoredResponse {
   items: JsonObject[];
   /** Epoch milliseconds. */
   createdAt: number;
+  /**
+   * The provider that holds this response upstream, when it answered natively (the Responses
+   * API passed through): its `GET`/`DELETE` go there, and its chain stays there. Absent when
+   * the gateway built the response by translation.
+   */
+  holder?: string;
 }
 
 /** Stored responses for `previous_response_id` chains and `GET /v1/responses/{id}`. */
@@ -74,6 +80,8 @@ export interface ResponseStore {
   save(record: StoredResponse): Promise<void>;
   /** Null when the id is unknown for this tenant, including when another tenant holds it. */
   get(tenant: string, id: string): Promise<StoredResponse | null>;
+  /** Deletes one response (`DELETE /v1/responses/{id}`); false when the tenant has no such id. */
+  delete?(tenant: string, id: string): Promise<boolean>;
   /** Deletes up to `limit` responses created before `before` (epoch ms); returns how many. */
   prune(before: number, limit: number): Promise<number>;
 }

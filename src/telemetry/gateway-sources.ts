@@ -10,6 +10,7 @@ export function gatewaySources(parts: {
   health: RouteHealth;
   registry: WorkerRegistry;
   audit: AuditService;
+  tenants: MetricSources["tenants"];
 }): MetricSources {
   return {
     inFlight: () => parts.lifecycle.active,
@@ -21,5 +22,6 @@ export function gatewaySources(parts: {
       }),
     workers: () => parts.registry.list(),
     audit: () => parts.audit.stats(),
+    tenants: parts.tenants,
   };
 }

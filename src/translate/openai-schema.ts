@@ -45,6 +45,7 @@ export const openAIToolChoice = z.union([
 
 export const openAIChatRequest = z.looseObject({
   model: z.string(),
+  reasoning_effort: z.string().nullish(),
   messages: z.array(openAIMessage),
   max_tokens: z.number().int().positive().nullish(),
   max_completion_tokens: z.number().int().positive().nullish(),

@@ -35,6 +35,7 @@ const config = (fakeUrl: string, extra: object = {}) => ({
     },
   ],
   prices: { m1: { input_per_mtok: 1_000_000, output_per_mtok: 0 } },
+  tenants: [{ name: "team-a", budget: { usd: 500, per: "month" } }],
   routing: { retries: 1, backoff: "5ms", circuit_breaker: { failures: 2, cooldown: "10m" } },
   ...extra,
 });
@@ -133,6 +134,8 @@ describe("metrics: /metrics after known traffic", () => {
     expect(sampleValue(s, "gen_ai_client_token_usage_sum", { ...m1, gen_ai_token_type: "output" })).toBe(15);
     // $1 per input token (prices are per million): 5 requests × 2 tokens.
     expect(sampleValue(s, "mindgw_cost_usd_total", { model: "m1" })).toBe(10);
+    expect(sampleValue(s, "mindgw_tenant_cost_usd_total", { tenant: "default" })).toBe(10);
+    expect(sampleValue(s, "mindgw_tenant_budget_usd", { tenant: "team-a", per: "month" })).toBe(500);
   });
 
   test("upstream attempts, retries, failovers and breaker state", async () => {

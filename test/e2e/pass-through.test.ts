@@ -15,6 +15,7 @@ const ANTHROPIC_KEY = "sk-ant-upstream-5678";
 
 let openaiUp: CannedUpstream;
 let anthropicUp: CannedUpstream;
+let responsesUp: CannedUpstream;
 let gw: GatewayProcess;
 /** The exact body text each SDK put on the wire, and its headers, by request order. */
 const sent: string[] = [];
@@ -67,15 +68,24 @@ const SSE = { "content-type": "text/event-stream" };
 beforeAll(async () => {
   openaiUp = startCannedUpstream();
   anthropicUp = startCannedUpstream();
+  responsesUp = startCannedUpstream();
   gw = await spawnGateway({
     config: {
       providers: [
         { name: "oa", type: "openai", base_url: `${openaiUp.url}/v1`, api_key: OPENAI_KEY },
         { name: "claude", type: "anthropic", base_url: anthropicUp.url, api_key: ANTHROPIC_KEY },
+        {
+          name: "oa-resp",
+          type: "openai",
+          base_url: `${responsesUp.url}/v1`,
+          api_key: OPENAI_KEY,
+          responses_api: true,
+        },
       ],
       models: [
         { name: "chat", routes: [{ provider: "oa", model: "up-chat" }] },
         { name: "claude", routes: [{ provider: "claude", model: "claude-up" }] },
+        { name: "resp", routes: [{ provider: "oa-resp", model: "up-resp" }] },
       ],
       routing: { retries: 0 },
     },
@@ -89,6 +99,7 @@ afterAll(async () => {
   } finally {
     await openaiUp?.stop();
     await anthropicUp?.stop();
+    await responsesUp?.stop();
   }
 }, 20_000);
 
@@ -314,5 +325,155 @@ describe("Anthropic dialect to an Anthropic upstream", () => {
     });
     expect(refused.status).toBe(400);
     expect(await refused.text()).toBe(invalid);
+  });
+});
+
+describe("the Responses API to an upstream that serves it", () => {
+  const responseBody = (id: string) =>
+    `{"id":"${id}","object":"response","created_at":1,"status":"completed","model":"up-resp",` +
+    '"output":[{"type":"message","id":"msg_1","role":"assistant","status":"completed","content":[{"type":"output_text","text":"hello","annotations":[]}]}],' +
+    '"usage":{"input_tokens":5,"output_tokens":2,"total_tokens":7},"x_vendor":1}';
+  const JSON_TYPE = { "content-type": "application/json" };
+
+  test("POST passes through untranslated (unknown tool types kept); the answer byte for byte, then read where it is held", async () => {
+    responsesUp.queue({ headers: JSON_TYPE, body: responseBody("resp_up1") });
+    const tools = [
+      { type: "namespace", name: "shell", tools: [{ type: "function", name: "run", parameters: {} }] },
+      {
+        type: "custom",
+        name: "apply_patch",
+        format: { type: "grammar", syntax: "lark", definition: "start: /.+/" },
+      },
+      { type: "web_search" },
+    ];
+    const response = await openai()
+      .responses.create({
+        model: "resp",
+        input: [{ type: "message", role: "user", content: "hi" }],
+        reasoning: { effort: "low" },
+        ...({ tools, x_unknown: true } as object),
+      })
+      .asResponse();
+    expect(await response.text()).toBe(responseBody("resp_up1"));
+    const upstream = lastUpstream(responsesUp);
+    expect(upstream.path).toBe("/v1/responses");
+    expect(upstream.text).toBe(lastSent().replace('"model":"resp"', '"model":"up-resp"'));
+    expect(JSON.parse(upstream.text).tools).toEqual(tools);
+    const row = await auditRow(gw, response.headers.get("x-request-id") ?? "");
+    expect(row).toMatchObject({ status: 200, inputTokens: 5, outputTokens: 2 });
+
+    // The gateway stored it with its holder: reads and deletes go to that upstream.
+    responsesUp.queue({ headers: JSON_TYPE, body: responseBody("resp_up1") });
+    const read = await openai().responses.retrieve("resp_up1").asResponse();
+    expect(await read.text()).toBe(responseBody("resp_up1"));
+    expect(lastUpstream(responsesUp)).toMatchObject({ method: "GET", path: "/v1/responses/resp_up1" });
+    expect(lastUpstream(responsesUp).headers.authorization).toBe(`Bearer ${OPENAI_KEY}`);
+    const items = '{"object":"list","data":[],"first_id":null,"last_id":null,"has_more":false}';
+    responsesUp.queue({ headers: JSON_TYPE, body: items });
+    const listed = await fetch(`${gw.url}/v1/responses/resp_up1/input_items?order=asc`, {
+      headers: { authorization: `Bearer ${gw.adminKey}` },
+    });
+    expect(await listed.text()).toBe(items);
+    expect(lastUpstream(responsesUp)).toMatchObject({
+      path: "/v1/responses/resp_up1/input_items",
+      query: "?order=asc",
+    });
+  });
+
+  test("a chain stays on the provider that holds it: previous_response_id goes as sent", async () => {
+    responsesUp.queue({ headers: JSON_TYPE, body: responseBody("resp_up2") });
+    await openai().responses.create({ model: "resp", input: "first" });
+    responsesUp.queue({ headers: JSON_TYPE, body: responseBody("resp_up3") });
+    const next = await openai().responses.create({
+      model: "resp",
+      input: "again",
+      previous_response_id: "resp_up2",
+    });
+    expect(next.id).toBe("resp_up3");
+    const upstream = JSON.parse(lastUpstream(responsesUp).text);
+    expect(upstream).toMatchObject({ previous_response_id: "resp_up2", input: "again", model: "up-resp" });
+    // An id the gateway never saw may still be the upstream's: passed on, the upstream decides.
+    responsesUp.queue({
+      status: 404,
+      headers: JSON_TYPE,
+      body: '{"error":{"message":"Previous response with id \'resp_zz\' not found.","type":"invalid_request_error","param":"previous_response_id","code":"previous_response_not_found"}}',
+    });
+    const missing = await openai()
+      .responses.create({ model: "resp", input: "x", previous_response_id: "resp_zz" })
+      .catch((e: unknown) => e);
+    expect((missing as InstanceType<typeof OpenAI.NotFoundError>).status).toBe(404);
+    expect((missing as InstanceType<typeof OpenAI.NotFoundError>).param).toBe("previous_response_id");
+  });
+
+  test("a chain built by translation moves here expanded from the gateway's store", async () => {
+    // `chat` is a chat-only route: the Responses call is translated, and the gateway stores it.
+    openaiUp.queue({ headers: JSON_TYPE, body: CHAT_BODY });
+    const first = await openai().responses.create({ model: "chat", input: "remember 42" });
+    responsesUp.queue({ headers: JSON_TYPE, body: responseBody("resp_up4") });
+    await openai().responses.create({ model: "resp", input: "what number?", previous_response_id: first.id });
+    const upstream = JSON.parse(lastUpstream(responsesUp).text) as {
+      input: { content: unknown }[];
+      previous_response_id?: string;
+    };
+    expect(upstream.previous_response_id).toBeUndefined();
+    expect(upstream.input.map((item) => item.content)).toMatchObject([
+      "remember 42",
+      [{ type: "output_text", text: "hello" }],
+      "what number?",
+    ]);
+  });
+
+  test("a stream comes back byte for byte; its final response is stored under the upstream's id", async () => {
+    const events = [
+      'event: response.created\ndata: {"type":"response.created","sequence_number":0,"response":{"id":"resp_up5","object":"response","status":"in_progress","output":[],"usage":null}}\n\n',
+      'event: response.output_text.delta\ndata: {"type":"response.output_text.delta","sequence_number":1,"item_id":"msg_1","output_index":0,"content_index":0,"delta":"hel"}\n\n',
+      `event: response.completed\ndata: {"type":"response.completed","sequence_number":2,"response":${responseBody("resp_up5")}}\n\n`,
+    ];
+    responsesUp.queue({ headers: SSE, body: events });
+    const raw = await fetch(`${gw.url}/v1/responses`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${gw.adminKey}`, "content-type": "application/json" },
+      body: JSON.stringify({ model: "resp", input: "hi", stream: true }),
+    });
+    expect(await raw.text()).toBe(events.join(""));
+    const row = await auditRow(gw, raw.headers.get("x-request-id") ?? "");
+    expect(row).toMatchObject({ status: 200, inputTokens: 5, outputTokens: 2 });
+    responsesUp.queue({ headers: JSON_TYPE, body: '{"id":"resp_up5","object":"response","deleted":true}' });
+    const deleted = await fetch(`${gw.url}/v1/responses/resp_up5`, {
+      method: "DELETE",
+      headers: { authorization: `Bearer ${gw.adminKey}` },
+    });
+    expect(await deleted.json()).toEqual({ id: "resp_up5", object: "response", deleted: true });
+    expect(lastUpstream(responsesUp)).toMatchObject({ method: "DELETE", path: "/v1/responses/resp_up5" });
+    const gone = await fetch(`${gw.url}/v1/responses/resp_up5`, {
+      headers: { authorization: `Bearer ${gw.adminKey}` },
+    });
+    expect(gone.status).toBe(404);
+  });
+
+  test("/v1/responses/compact passes through to a native route, and is refused where it cannot be served", async () => {
+    const compacted =
+      '{"id":"resp_c","object":"response.compaction","output":[{"type":"compaction","encrypted_content":"xyz"}],"usage":{"input_tokens":9,"output_tokens":1,"total_tokens":10}}';
+    responsesUp.queue({ headers: JSON_TYPE, body: compacted });
+    const body = '{"model":"resp","input":[{"type":"message","role":"user","content":"long talk"}]}';
+    const response = await fetch(`${gw.url}/v1/responses/compact`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${gw.adminKey}`, "content-type": "application/json" },
+      body,
+    });
+    expect(await response.text()).toBe(compacted);
+    expect(lastUpstream(responsesUp)).toMatchObject({
+      path: "/v1/responses/compact",
+      text: body.replace('"resp"', '"up-resp"'),
+    });
+    const refused = await fetch(`${gw.url}/v1/responses/compact`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${gw.adminKey}`, "content-type": "application/json" },
+      body: body.replace('"resp"', '"chat"'),
+    });
+    expect(refused.status).toBe(400);
+    expect(((await refused.json()) as { error: { message: string } }).error.message).toContain(
+      "cannot compact",
+    );
   });
 });

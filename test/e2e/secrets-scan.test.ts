@@ -85,7 +85,7 @@ beforeAll(async () => {
   jwks = Bun.serve({ hostname: "127.0.0.1", port: 0, fetch: () => Response.json({ keys: [jwk] }) });
   const jwt = (claims: object, exp = Math.floor(Date.now() / 1000) + 600) =>
     new SignJWT({ ...claims })
-      .setProtectedHeader({ alg: "RS256", kid: "k1" })
+      .setProtectedHeader({ alg: "RS256", kid: "k1", typ: "JWT" })
       .setSubject("jwt-user")
       .setIssuer(ISSUER)
       .setAudience(AUDIENCE)

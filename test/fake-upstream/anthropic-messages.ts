@@ -1,14 +1,20 @@
 import { z } from "zod";
 import type { Prepared } from "./fake-call.ts";
 import { paramOf, sseFrame } from "./fake-call.ts";
-import { buildScript, contentText, type FakeScript, fakeId } from "./fake-script.ts";
+import { buildScript, chooseTool, contentText, type FakeScript, fakeId } from "./fake-script.ts";
 
 const baseSchema = z.looseObject({
   model: z.string().min(1),
-  messages: z.array(z.looseObject({ role: z.enum(["user", "assistant"]), content: z.unknown() })).min(1),
+  // `system` turns inside messages: newer models take them (Claude Code sends them).
+  messages: z
+    .array(z.looseObject({ role: z.enum(["user", "assistant", "system"]), content: z.unknown() }))
+    .min(1),
   system: z.unknown().optional(),
   tools: z.array(z.looseObject({ name: z.string() })).optional(),
   tool_choice: z.looseObject({ type: z.string() }).optional(),
+  output_config: z
+    .looseObject({ format: z.looseObject({ type: z.string(), schema: z.unknown() }).nullish() })
+    .nullish(),
 });
 const messagesSchema = baseSchema.extend({
   max_tokens: z.number().int().min(1),
@@ -77,22 +83,37 @@ function events(req: MessagesRequest, script: FakeScript, id: string, toolId: st
   ];
 }
 
+/** The text of the tool results a user turn carries, or undefined when it carries none. */
+function toolResults(content: unknown): string | undefined {
+  if (!Array.isArray(content)) return undefined;
+  const results = content.filter(
+    (block): block is { type: string; content?: unknown } =>
+      typeof block === "object" && block !== null && "type" in block && block.type === "tool_result",
+  );
+  if (results.length === 0) return undefined;
+  return results.map((block) => contentText(block.content)).join(" ");
+}
+
 /** `POST /v1/messages` */
 export function prepareMessages(body: unknown): Prepared {
   const parsed = messagesSchema.safeParse(body);
   if (!parsed.success) return refusal(parsed.error);
   const req = parsed.data;
   const last = req.messages.findLast((m) => m.role === "user");
-  const tool = req.tool_choice?.type === "none" ? undefined : req.tools?.[0]?.name;
+  const results = toolResults(last?.content);
+  const declared = (req.tools ?? []).map((tool) => tool.name);
   return {
     markerText: promptText(req),
     stream: req.stream === true,
     render: (behaviour) => {
       const script = buildScript({
-        lastUserText: contentText(last?.content),
+        lastUserText: results ?? contentText(last?.content),
         allText: promptText(req),
         maxTokens: req.max_tokens,
-        ...(tool !== undefined ? { toolName: tool } : {}),
+        ...chooseTool(declared, req.tool_choice?.type === "none", results !== undefined, behaviour),
+        ...(req.output_config?.format?.type === "json_schema"
+          ? { jsonSchema: req.output_config.format.schema }
+          : {}),
         ...(behaviour.chunks !== undefined ? { chunks: behaviour.chunks } : {}),
       });
       const id = fakeId("msg_");

@@ -33,6 +33,10 @@ export const behaviourSchema = z.object({
   streamError: ms.optional(),
   /** Exact number of content deltas (the reply text is regrouped or padded to fit). */
   chunks: z.coerce.number().int().min(1).max(10_000).optional(),
+  /** Call this tool (when the request declares it) instead of the first one. */
+  tool: z.string().optional(),
+  /** The tool call's arguments, as base64 of their JSON (markers cannot hold commas). */
+  args64: z.string().optional(),
 });
 
 export type Behaviour = z.infer<typeof behaviourSchema>;

@@ -19,8 +19,33 @@ export interface ScriptInput {
   /** Every text in the prompt, for the input token count. */
   allText: string;
   toolName?: string;
+  /** JSON arguments for the tool call (default FAKE_TOOL_ARGUMENTS). */
+  toolArguments?: string;
   maxTokens?: number;
   chunks?: number;
+  /** A JSON Schema the answer must follow (structured output): the echo is put in its strings. */
+  jsonSchema?: unknown;
+}
+
+/** A value of `schema` whose strings are `text` (objects, arrays, numbers, booleans, enums). */
+function exampleOf(schema: unknown, text: string): unknown {
+  if (typeof schema !== "object" || schema === null) return text;
+  const s = schema as {
+    type?: unknown;
+    properties?: Record<string, unknown>;
+    items?: unknown;
+    enum?: unknown[];
+  };
+  if (Array.isArray(s.enum) && s.enum.length > 0) return s.enum[0];
+  if (s.type === "object" || s.properties) {
+    return Object.fromEntries(
+      Object.entries(s.properties ?? {}).map(([key, value]) => [key, exampleOf(value, text)]),
+    );
+  }
+  if (s.type === "array") return [exampleOf(s.items, text)];
+  if (s.type === "number" || s.type === "integer") return 1;
+  if (s.type === "boolean") return true;
+  return text;
 }
 
 /** Regroups (or pads) words into exactly `n` pieces. */
@@ -48,7 +73,7 @@ export const countWords = (text: string) => Math.max(1, text.split(/\s+/).filter
 export function buildScript(input: ScriptInput): FakeScript {
   const inputTokens = countWords(stripMarkers(input.allText));
   if (input.toolName !== undefined) {
-    const args = JSON.stringify(FAKE_TOOL_ARGUMENTS);
+    const args = input.toolArguments ?? JSON.stringify(FAKE_TOOL_ARGUMENTS);
     const argPieces = input.chunks ? fit(splitEvery(args, 1), input.chunks) : splitEvery(args, 6);
     return {
       pieces: [],
@@ -58,7 +83,8 @@ export function buildScript(input: ScriptInput): FakeScript {
       finish: "tool",
     };
   }
-  const text = `echo: ${stripMarkers(input.lastUserText)}`.trimEnd();
+  const echo = `echo: ${stripMarkers(input.lastUserText)}`.trimEnd();
+  const text = input.jsonSchema === undefined ? echo : JSON.stringify(exampleOf(input.jsonSchema, echo));
   const words = text.split(/(?=\s)/);
   let pieces = input.chunks ? fit(words, input.chunks) : words;
   let finish: FakeScript["finish"] = "stop";
@@ -85,3 +111,22 @@ export function contentText(content: unknown): string {
 
 export const fakeId = (prefix: string) => `${prefix}${crypto.randomUUID().replaceAll("-", "").slice(0, 24)}`;
 export const nowSeconds = () => Math.floor(Date.now() / 1000);
+
+/**
+ * Which tool the fake calls, if any: none when tools are off or the last turn is a tool's
+ * result (a model that asked for a tool answers once it has the result, so agents' loops end);
+ * else the one `behaviour.tool` names when declared, or the first.
+ */
+export function chooseTool(
+  declared: readonly string[],
+  toolsOff: boolean,
+  afterToolResult: boolean,
+  behaviour: { tool?: string | undefined; args64?: string | undefined },
+): Pick<ScriptInput, "toolName" | "toolArguments"> {
+  if (toolsOff || afterToolResult || declared.length === 0) return {};
+  const named =
+    behaviour.tool !== undefined && declared.includes(behaviour.tool) ? behaviour.tool : declared[0];
+  if (named === undefined) return {};
+  const args = behaviour.args64 ? Buffer.from(behaviour.args64, "base64").toString("utf8") : undefined;
+  return { toolName: named, ...(args ? { toolArguments: args } : {}) };
+}

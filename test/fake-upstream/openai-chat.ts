@@ -2,7 +2,7 @@ import { z } from "zod";
 import type { Behaviour } from "./fake-behaviour.ts";
 import type { Prepared } from "./fake-call.ts";
 import { paramOf, sseFrame } from "./fake-call.ts";
-import { buildScript, contentText, type FakeScript, fakeId, nowSeconds } from "./fake-script.ts";
+import { buildScript, chooseTool, contentText, type FakeScript, fakeId, nowSeconds } from "./fake-script.ts";
 
 const chatSchema = z.looseObject({
   model: z.string().min(1),
@@ -15,6 +15,9 @@ const chatSchema = z.looseObject({
   tool_choice: z.unknown().optional(),
   max_tokens: z.number().int().nullish(),
   max_completion_tokens: z.number().int().nullish(),
+  response_format: z
+    .looseObject({ type: z.string(), json_schema: z.looseObject({ schema: z.unknown() }).optional() })
+    .nullish(),
 });
 
 type ChatRequest = z.infer<typeof chatSchema>;
@@ -30,12 +33,17 @@ function usageOf(script: FakeScript) {
 }
 
 function scriptFor(req: ChatRequest, behaviour: Behaviour): FakeScript {
-  const lastUser = req.messages.findLast((m) => m.role === "user");
-  const firstTool = req.tools?.[0]?.function?.name;
+  const last = req.messages.at(-1);
+  const afterToolResult = last?.role === "tool";
+  const lastUser = afterToolResult ? last : req.messages.findLast((m) => m.role === "user");
+  const declared = (req.tools ?? []).flatMap((tool) => (tool.function ? [tool.function.name] : []));
   return buildScript({
     lastUserText: contentText(lastUser?.content),
     allText: req.messages.map((m) => contentText(m.content)).join(" "),
-    ...(firstTool !== undefined && req.tool_choice !== "none" ? { toolName: firstTool } : {}),
+    ...chooseTool(declared, req.tool_choice === "none", afterToolResult, behaviour),
+    ...(req.response_format?.type === "json_schema"
+      ? { jsonSchema: req.response_format.json_schema?.schema }
+      : {}),
     ...(behaviour.chunks !== undefined ? { chunks: behaviour.chunks } : {}),
     ...((req.max_completion_tokens ?? req.max_tokens) != null
       ? { maxTokens: (req.max_completion_tokens ?? req.max_tokens) as number }

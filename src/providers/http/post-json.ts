@@ -40,7 +40,7 @@ export async function postJson(
 }
 
 /** The client's query string added to a URL that may carry its own (`?api-version=…`). */
-function withQuery(url: string, query: string): string {
+export function withQuery(url: string, query: string): string {
   if (!query) return url;
   return url.includes("?") ? `${url}&${query.slice(1)}` : url + query;
 }

@@ -2,6 +2,7 @@ import { isJsonObject } from "../../core/dialect.ts";
 import { GatewayError, upstreamError } from "../../core/gateway-error.ts";
 import { DEFAULT_MAX_SSE_LINE, SseDecoder, type SseEvent } from "../../core/sse.ts";
 import type { ProviderCall, ProviderReply } from "../provider.ts";
+import { DEFAULT_MAX_UPSTREAM_BODY, readBounded, readErrorText } from "./read-bounded.ts";
 import { upstreamFailure } from "./upstream-failure.ts";
 
 /**
@@ -13,11 +14,11 @@ import { upstreamFailure } from "./upstream-failure.ts";
 export async function readUpstreamReply(
   provider: string,
   response: Response,
-  call: Pick<ProviderCall, "stream" | "signal">,
+  call: Pick<ProviderCall, "stream" | "signal" | "maxBody">,
   maxSseLine = DEFAULT_MAX_SSE_LINE,
 ): Promise<Exclude<ProviderReply, { kind: "http" }>> {
   if (!response.ok) {
-    const text = await response.text().catch(() => "");
+    const text = await readErrorText(response, provider);
     throw upstreamFailure(provider, { status: response.status, headers: response.headers, text });
   }
   const type = response.headers.get("content-type") ?? "";
@@ -26,8 +27,13 @@ export async function readUpstreamReply(
   }
   let body: unknown;
   try {
-    body = await response.json();
-  } catch {
+    body = JSON.parse(
+      new TextDecoder().decode(
+        await readBounded(response, call.maxBody ?? DEFAULT_MAX_UPSTREAM_BODY, provider, "refuse"),
+      ),
+    );
+  } catch (error) {
+    if (error instanceof GatewayError) throw error;
     if (call.signal.aborted) throw call.signal.reason;
     throw upstreamError(`upstream ${provider} sent a body that is not JSON`);
   }

@@ -1,8 +1,9 @@
 import type { Operation } from "../../core/dialect.ts";
 import { unsupportedOperation } from "../../core/gateway-error.ts";
-import { postJson } from "../http/post-json.ts";
+import { postJson, withQuery } from "../http/post-json.ts";
 import { readUpstreamReply } from "../http/read-reply.ts";
-import type { Provider, ProviderCall, ProviderReply } from "../provider.ts";
+import { unreachable } from "../http/upstream-failure.ts";
+import type { ForwardRequest, NativeRequest, Provider, ProviderCall, ProviderReply } from "../provider.ts";
 import { applyPresetQuirks, type OpenAIPreset } from "./presets.ts";
 
 export interface OpenAICompatibleOptions {
@@ -20,6 +21,8 @@ export interface OpenAICompatibleOptions {
   url?: (path: string, model: string) => string;
   /** Credentials fetched per call (a cached OAuth token) instead of the static `apiKey`. */
   auth?: () => Promise<Record<string, string>>;
+  /** The upstream serves the Responses API itself (config `responses_api`). */
+  responsesApi?: boolean;
 }
 
 const PATHS: Partial<Record<Operation, string>> = {
@@ -37,21 +40,34 @@ export function createOpenAICompatibleProvider(options: OpenAICompatibleOptions)
   if (options.apiKey) headers.authorization = `Bearer ${options.apiKey}`;
 
   async function call(call: ProviderCall): Promise<ProviderReply> {
-    const path = PATHS[call.operation];
+    const path = call.native?.path ?? PATHS[call.operation];
     if (!path) throw unsupportedOperation(`provider ${options.name} does not serve ${call.operation}`);
     const model = String(call.body.model);
     const url = options.url ? options.url(path, model) : base + path;
     const auth = options.auth ? await options.auth() : {};
     const body = applyPresetQuirks(options.preset, call.body);
     // A preset that rewrites the body sends the rewritten body, not the client's bytes.
-    const native =
-      call.native && body !== call.body
-        ? { headers: call.native.headers, query: call.native.query }
-        : call.native;
+    const { bytes: _bytes, ...unspliced } = call.native ?? {};
+    const native = call.native && body !== call.body ? (unspliced as NativeRequest) : call.native;
     const upstream = body === call.body ? call : { ...call, body, ...(native ? { native } : {}) };
     const response = await postJson(options.name, url, { ...headers, ...auth }, upstream, doFetch);
     if (call.native) return { kind: "http", response };
     return readUpstreamReply(options.name, response, call, options.maxSseLine);
+  }
+
+  /** `GET`/`DELETE` of a stored response, as the upstream answers it. */
+  async function forward(request: ForwardRequest): Promise<Response> {
+    const auth = options.auth ? await options.auth() : {};
+    try {
+      return await doFetch(withQuery(base + request.path, request.query), {
+        method: request.method,
+        headers: { ...headers, ...auth, ...request.headers, "x-request-id": request.requestId },
+        signal: request.signal,
+      });
+    } catch {
+      if (request.signal.aborted) throw request.signal.reason;
+      throw unreachable(options.name);
+    }
   }
 
   async function listModels(signal: AbortSignal): Promise<string[]> {
@@ -67,6 +83,8 @@ export function createOpenAICompatibleProvider(options: OpenAICompatibleOptions)
     dialect: "openai",
     passThrough: true,
     call,
+    forward,
+    ...(options.responsesApi ? { responsesApi: true } : {}),
     ...(options.url ? {} : { listModels }),
   };
 }

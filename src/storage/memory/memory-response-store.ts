@@ -14,6 +14,9 @@ export function createMemoryResponseStore(): ResponseStore {
       }
       return removed;
     },
+    async delete(tenant, id) {
+      return rows.delete(keyOf(tenant, id));
+    },
     async save(record) {
       rows.set(keyOf(record.tenant, record.id), structuredClone(record));
     },

@@ -24,8 +24,8 @@ export class AuditInserter {
     this.insertLog = db.prepare(
       `INSERT INTO audit_log (request_id, started_at, principal_id, front_door, model_id, route_id,
         upstream_model_id, status, error_class_id, stream, latency_ms, ttfb_ms, input_tokens,
-        output_tokens, cost_usd, client_ip, user_agent_id)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        output_tokens, cost_usd, client_ip, user_agent_id, error_message, dropped)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
     this.insertBody = db.prepare(
       "INSERT INTO audit_bodies (log_id, request_body, response_body) VALUES (?, ?, ?)",
@@ -82,6 +82,8 @@ export class AuditInserter {
       r.costUsd,
       r.clientIp,
       this.string(r.userAgent),
+      r.errorMessage ?? null,
+      r.dropped ?? null,
     );
     const request = r.requestBody ?? null;
     const response = r.responseBody ?? null;

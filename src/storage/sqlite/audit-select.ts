@@ -26,6 +26,8 @@ export interface AuditRow {
   cost_usd: number;
   client_ip: string | null;
   user_agent: string | null;
+  error_message: string | null;
+  dropped: string | null;
   request_body?: string | null;
   response_body?: string | null;
 }
@@ -33,7 +35,7 @@ export interface AuditRow {
 const COLUMNS = `l.id, l.request_id, l.started_at, p.key_id, p.key_name, p.tenant, p.role, l.front_door,
   m.value AS model, r.value AS route, u.value AS upstream_model, l.status, e.value AS error_class,
   l.stream, l.latency_ms, l.ttfb_ms, l.input_tokens, l.output_tokens, l.cost_usd, l.client_ip,
-  a.value AS user_agent`;
+  a.value AS user_agent, l.error_message, l.dropped`;
 
 const JOINS = `LEFT JOIN audit_principals p ON p.id = l.principal_id
   LEFT JOIN audit_strings m ON m.id = l.model_id
@@ -194,6 +196,8 @@ export function rowToRecord(row: AuditRow): AuditRecord {
     clientIp: row.client_ip,
     userAgent: row.user_agent,
   };
+  if (row.error_message !== null) record.errorMessage = row.error_message;
+  if (row.dropped !== null) record.dropped = row.dropped;
   if (row.request_body !== undefined) record.requestBody = row.request_body;
   if (row.response_body !== undefined) record.responseBody = row.response_body;
   return record;

@@ -16,4 +16,8 @@ export const responseMigrations: readonly Migration[] = [
       CREATE INDEX stored_responses_created ON stored_responses (created_at);
     `,
   },
+  {
+    version: 2,
+    sql: "ALTER TABLE stored_responses ADD COLUMN holder TEXT;",
+  },
 ];

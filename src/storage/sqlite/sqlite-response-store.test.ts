@@ -83,7 +83,7 @@ describe("SqliteResponseStore on disk", () => {
     const path = tmp.file("reopen.db");
     const first = openSqliteStorage(path);
     await first.responses.save(stored("acme", "resp_keep"));
-    expect(schemaVersion(first.db, "responses")).toBe(1);
+    expect(schemaVersion(first.db, "responses")).toBe(2);
     await first.close();
     const second = openSqliteStorage(path);
     expect(await second.responses.get("acme", "resp_keep")).toEqual(stored("acme", "resp_keep"));

@@ -10,23 +10,30 @@ interface Row {
   response: string;
   items: string;
   created_at: number;
+  holder: string | null;
 }
 
 /** ResponseStore over bun:sqlite: one row per (tenant, id), both JSON columns as text. */
 export function createSqliteResponseStore(db: Database): ResponseStore {
   migrate(db, "responses", responseMigrations);
   const upsert = db.query(
-    `INSERT OR REPLACE INTO stored_responses (tenant, id, response, items, created_at)
-     VALUES (?, ?, ?, ?, ?)`,
+    `INSERT OR REPLACE INTO stored_responses (tenant, id, response, items, created_at, holder)
+     VALUES (?, ?, ?, ?, ?, ?)`,
   );
   const one = db.query<Row, [string, string]>(
-    "SELECT tenant, id, response, items, created_at FROM stored_responses WHERE tenant = ? AND id = ?",
+    "SELECT tenant, id, response, items, created_at, holder FROM stored_responses WHERE tenant = ? AND id = ?",
   );
   const prune = db.query<never, [number, number]>(
     `DELETE FROM stored_responses WHERE rowid IN
        (SELECT rowid FROM stored_responses WHERE created_at < ? ORDER BY created_at LIMIT ?)`,
   );
+  const remove = db.query<never, [string, string]>(
+    "DELETE FROM stored_responses WHERE tenant = ? AND id = ?",
+  );
   return {
+    async delete(tenant, id) {
+      return remove.run(tenant, id).changes > 0;
+    },
     async prune(before, limit) {
       return prune.run(before, limit).changes;
     },
@@ -37,6 +44,7 @@ export function createSqliteResponseStore(db: Database): ResponseStore {
         JSON.stringify(record.response),
         JSON.stringify(record.items),
         record.createdAt,
+        record.holder ?? null,
       );
     },
     async get(tenant, id) {
@@ -50,6 +58,7 @@ export function createSqliteResponseStore(db: Database): ResponseStore {
         response: isJsonObject(response) ? response : {},
         items: Array.isArray(items) ? items.filter(isJsonObject) : ([] as JsonObject[]),
         createdAt: row.created_at,
+        ...(row.holder ? { holder: row.holder } : {}),
       };
     },
   };

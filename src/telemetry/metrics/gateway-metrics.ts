@@ -19,6 +19,8 @@ export interface MetricSources {
   breakers(): readonly { provider: string; upstreamModel: string; state: "closed" | "open" | "half_open" }[];
   workers(): readonly { inFlight: number; capacity: number }[];
   audit(): { queued: number; written: number; rejected: number; dropped: number };
+  /** The configured tenants and their budgets (bounded by config). */
+  tenants(): readonly { name: string; budget?: { usd: number; per: "day" | "month" } | undefined }[];
 }
 
 const BREAKER_VALUE = { closed: 0, half_open: 1, open: 2 } as const;
@@ -36,6 +38,7 @@ export class GatewayMetrics {
   private readonly ttft: Histogram<"front_door" | "model">;
   private readonly tokens: Histogram<"front_door" | "model" | "gen_ai_token_type">;
   private readonly cost: Counter<"model">;
+  private readonly tenantCost: Counter<"tenant">;
   private readonly streams: Gauge;
   private readonly attempts: Counter<"provider" | "outcome">;
   private readonly attemptDuration: Histogram<"provider" | "outcome">;
@@ -46,7 +49,7 @@ export class GatewayMetrics {
   private readonly reloads: Counter<"result">;
 
   constructor(
-    sources: MetricSources,
+    private readonly sources: MetricSources,
     /** The label for a requested model: itself when the config routes it, else `other`. */
     private readonly modelLabel: (model: string | null) => string,
   ) {
@@ -83,6 +86,23 @@ export class GatewayMetrics {
       help: "Spend in USD at the configured prices",
       labelNames: ["model"],
       registers,
+    });
+    this.tenantCost = new Counter({
+      name: "mindgw_tenant_cost_usd_total",
+      help: "Spend in USD by tenant (tenants from config; any other is `other`)",
+      labelNames: ["tenant"],
+      registers,
+    });
+    new Gauge({
+      name: "mindgw_tenant_budget_usd",
+      help: "Each configured tenant's spend budget per period (day or month)",
+      labelNames: ["tenant", "per"],
+      registers,
+      collect() {
+        this.reset();
+        for (const t of sources.tenants())
+          if (t.budget) this.set({ tenant: t.name, per: t.budget.per }, t.budget.usd);
+      },
     });
     new Gauge({
       name: "mindgw_requests_in_flight",
@@ -211,6 +231,11 @@ export class GatewayMetrics {
     });
   }
 
+  private tenantLabel(tenant: string | null): string {
+    if (tenant === null) return "none";
+    return tenant === "default" || this.sources.tenants().some((t) => t.name === tenant) ? tenant : "other";
+  }
+
   streamStarted(): void {
     this.streams.inc();
   }
@@ -236,7 +261,10 @@ export class GatewayMetrics {
       this.tokens.observe({ front_door: frontDoor, model, gen_ai_token_type: "input" }, record.inputTokens);
       this.tokens.observe({ front_door: frontDoor, model, gen_ai_token_type: "output" }, record.outputTokens);
     }
-    if (record.costUsd > 0) this.cost.inc({ model }, record.costUsd);
+    if (record.costUsd > 0) {
+      this.cost.inc({ model }, record.costUsd);
+      this.tenantCost.inc({ tenant: this.tenantLabel(record.tenant) }, record.costUsd);
+    }
     const kind = refusalKind(record, error);
     if (kind) this.refusals.inc({ kind });
   }

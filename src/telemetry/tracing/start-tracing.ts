@@ -1,4 +1,4 @@
-import { type Tracer, trace } from "@opentelemetry/api";
+import { type ContextManager, ROOT_CONTEXT, type Tracer, trace } from "@opentelemetry/api";
 import { NodeSDK } from "@opentelemetry/sdk-node";
 import type { Logger } from "../../log/logger.ts";
 
@@ -25,6 +25,23 @@ export function tracingRequested(env: Env = process.env): boolean {
 }
 
 /**
+ * No ambient context: mindgw hands each span its parent explicitly (server span → attempt span →
+ * the `traceparent` sent on), so the SDK's default AsyncLocalStorage context manager would only
+ * add a cost to every await of every request.
+ */
+const explicitContextOnly: ContextManager = {
+  active: () => ROOT_CONTEXT,
+  with: (_context, fn, thisArg, ...args) => fn.apply(thisArg, args),
+  bind: (_context, target) => target,
+  enable() {
+    return this;
+  },
+  disable() {
+    return this;
+  },
+};
+
+/**
  * Starts `@opentelemetry/sdk-node` configured the standard way (`OTEL_EXPORTER_OTLP_*`,
  * `OTEL_TRACES_SAMPLER`, `OTEL_SERVICE_NAME`, `OTEL_RESOURCE_ATTRIBUTES`, …), traces only:
  * metrics are served by `/metrics` and logs go to stderr, so the SDK's own metric and log
@@ -40,6 +57,9 @@ export function startTracing(
     ...(env.OTEL_SERVICE_NAME ? {} : { serviceName }),
     metricReaders: [],
     logRecordProcessors: [],
+    contextManager: explicitContextOnly,
+    // Our spans write and read W3C `traceparent` themselves (tracing/trace-context.ts).
+    textMapPropagator: null,
   });
   sdk.start();
   logger.info("tracing on", {

@@ -147,4 +147,17 @@ describe("chatRequestToMessages", () => {
     expect(audio?.param).toBe("messages.0.content.0");
     expect(fail({ messages: [] })?.message).toStartWith("model");
   });
+
+  test("reasoning_effort and a json_schema format become output_config", () => {
+    const out = chatRequestToMessages({
+      model: "m",
+      messages: [{ role: "user", content: "x" }],
+      reasoning_effort: "minimal",
+      response_format: { type: "json_schema", json_schema: { name: "r", schema: { type: "object" } } },
+    });
+    expect(out.output_config).toEqual({
+      effort: "low",
+      format: { type: "json_schema", schema: { type: "object" } },
+    });
+  });
 });

@@ -17,7 +17,7 @@ export const DEFAULT_MAX_TOKENS = 4096;
  * Best effort where Anthropic has no equivalent: `response_format` becomes a system instruction
  * (the schema is shown to the model, not enforced); `temperature` is clamped to Anthropic's 0..1.
  * Dropped: `n` (must be 1), `seed`, `logprobs`, `top_logprobs`, `logit_bias`, `frequency_penalty`,
- * `presence_penalty`, `reasoning_effort`, `modalities`, `audio`, `prediction`, `store`.
+ * `presence_penalty`, `modalities`, `audio`, `prediction`, `store`.
  */
 export function chatRequestToMessages(body: JsonObject): JsonObject {
   const request = parseBody(openAIChatRequest, body, "request");
@@ -52,9 +52,35 @@ export function chatRequestToMessages(body: JsonObject): JsonObject {
     out.stop_sequences = typeof request.stop === "string" ? [request.stop] : request.stop;
   if (request.user) out.metadata = { user_id: request.user };
   if (request.stream) out.stream = true;
+  const output = outputConfig(request);
+  if (output) out.output_config = output;
   Object.assign(out, translateTools(request));
   return out;
 }
+
+/**
+ * `reasoning_effort` and a `json_schema` response format, as Anthropic's `output_config`
+ * (`effort`, and `format`, which Anthropic enforces; the system instruction stays for servers
+ * that only read the prompt).
+ */
+function outputConfig(request: OpenAIChatRequest): JsonObject | undefined {
+  const out: JsonObject = {};
+  const effort = typeof request.reasoning_effort === "string" ? EFFORT[request.reasoning_effort] : undefined;
+  if (effort) out.effort = effort;
+  const schema =
+    request.response_format?.type === "json_schema" ? request.response_format.json_schema?.schema : undefined;
+  if (schema !== undefined) out.format = { type: "json_schema", schema };
+  return Object.keys(out).length > 0 ? out : undefined;
+}
+
+/** OpenAI's reasoning efforts on Anthropic's scale (which has no "minimal" or "none"). */
+const EFFORT: Record<string, string> = {
+  minimal: "low",
+  low: "low",
+  medium: "medium",
+  high: "high",
+  xhigh: "max",
+};
 
 function textOf(content: OpenAIMessage["content"]): string {
   if (content == null) return "";

@@ -1,0 +1,83 @@
+import { describe, expect, test } from "bun:test";
+import { runInNetns, seen } from "./clients/run-in-netns.ts";
+
+// Claude Code 2.1.328 (`@anthropic-ai/claude-code`, its native binary shipped inside the npm
+// package for the platform), unchanged: `claude -p` with ANTHROPIC_BASE_URL and a mindgw key,
+// run with the gateway and the fake upstream inside a network namespace with only loopback.
+
+const MODELS = ["claude-opus-5-5", "claude-sonnet-4-6", "claude-haiku-4-5"];
+const bash = Buffer.from(
+  JSON.stringify({ command: "echo hello-from-bash", description: "Say hello" }),
+).toString("base64");
+const PROMPT = `run it [[fake:tool=Bash,args64=${bash}]]`;
+const FLAGS = ["--allowedTools", "Bash"];
+type Row = { frontDoor: string; status: number; model: string | null; dropped?: string };
+
+describe("Claude Code through mindgw", () => {
+  test("Anthropic-type upstream: a Bash tool call runs and its result goes back", async () => {
+    const report = await runInNetns("claude.scenario.ts", {
+      upstream: "anthropic",
+      models: MODELS,
+      prompt: PROMPT,
+      flags: FLAGS,
+    });
+    expect(report.client.exitCode).toBe(0);
+    const calls = seen(report).filter((request) => request.path === "/v1/messages");
+    expect(calls.length).toBeGreaterThanOrEqual(2);
+    expect(calls[0]?.body.model).toBe("up-claude-opus-5-5");
+    const last = (
+      (calls.at(-1)?.body.messages ?? []) as {
+        role: string;
+        content: { type: string; content?: unknown }[];
+      }[]
+    ).at(-1);
+    expect(last?.content[0]?.type).toBe("tool_result");
+    expect(JSON.stringify(last?.content[0]?.content)).toContain("hello-from-bash");
+    expect(report.client.stdout.trim()).toBe("echo: hello-from-bash");
+  });
+
+  test("OpenAI-type upstream: system turns, effort and tools translated; Anthropic-only fields dropped and named", async () => {
+    const report = await runInNetns("claude.scenario.ts", {
+      upstream: "openai",
+      models: MODELS,
+      prompt: PROMPT,
+      flags: FLAGS,
+    });
+    expect(report.client.exitCode).toBe(0);
+    const calls = seen(report).filter((request) => request.path === "/v1/chat/completions");
+    const first = calls[0]?.body as Record<string, unknown>;
+    expect((first.messages as { role: string }[])[0]?.role).toBe("system");
+    expect(first.reasoning_effort).toBe("medium"); // output_config.effort
+    expect(first.context_management).toBeUndefined();
+    expect((first.tools as { function: { name: string } }[]).map((tool) => tool.function.name)).toContain(
+      "Bash",
+    );
+    const history = calls.at(-1)?.body.messages as { role: string; content: unknown }[];
+    expect(history.at(-1)?.role).toBe("tool");
+    expect(String(history.at(-1)?.content)).toContain("hello-from-bash");
+    expect(report.client.stdout.trim()).toBe("echo: hello-from-bash");
+    const rows = (report.audit as Row[]).filter((row) => row.frontDoor === "messages");
+    expect(rows.length).toBe(calls.length);
+    expect(rows.every((row) => row.status === 200 && row.dropped?.includes("context_management"))).toBe(true);
+  });
+
+  test("--output-format stream-json: the result event carries the answer", async () => {
+    const report = await runInNetns("claude.scenario.ts", {
+      upstream: "openai",
+      models: MODELS,
+      prompt: "say hi",
+      flags: ["--output-format", "stream-json", "--verbose"],
+    });
+    expect(report.client.exitCode).toBe(0);
+    const events = report.client.stdout
+      .split("\n")
+      .filter((line) => line.trim() !== "")
+      .map(
+        (line) => JSON.parse(line) as { type: string; subtype?: string; result?: string; is_error?: boolean },
+      );
+    expect(events[0]?.type).toBe("system");
+    const result = events.find((event) => event.type === "result");
+    expect(result).toMatchObject({ subtype: "success", is_error: false });
+    expect(result?.result).toStartWith("echo: ");
+  });
+});

@@ -1,0 +1,47 @@
+import { Agent, run, setDefaultOpenAIClient, setTracingDisabled, tool, webSearchTool } from "@openai/agents";
+import OpenAI from "openai";
+import { z } from "zod";
+import { inLoopbackWorld, scenarioOptions, type UpstreamKind } from "./loopback-world.ts";
+
+/**
+ * The OpenAI Agents SDK (`@openai/agents`), unchanged but for the OpenAI client's base URL and
+ * key: a function tool, a hosted tool, reasoning and text settings, structured output.
+ */
+interface Options {
+  upstream: UpstreamKind;
+}
+
+const options = scenarioOptions<Options>();
+
+await inLoopbackWorld(options.upstream, ["agent-model"], async ({ gw, key }) => {
+  setTracingDisabled(true);
+  setDefaultOpenAIClient(new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: key, maxRetries: 0 }));
+  const weather = tool({
+    name: "get_weather",
+    description: "The weather forecast for a city",
+    parameters: z.object({ city: z.string(), days: z.number() }),
+    execute: async ({ city, days }) => `sunny in ${city} for ${days} days`,
+  });
+  const agent = new Agent({
+    name: "forecaster",
+    instructions: "Answer with the forecast.",
+    model: "agent-model",
+    tools: [weather, webSearchTool()],
+    outputType: z.object({ forecast: z.string() }),
+    modelSettings: {
+      reasoning: { effort: "high" },
+      text: { verbosity: "low" },
+      providerData: { metadata: { team: "agents" }, service_tier: "flex", prompt_cache_key: "forecasts" },
+    },
+  });
+  try {
+    const result = await run(agent, "What is the weather in Paris?");
+    return { exitCode: 0, stdout: JSON.stringify(result.finalOutput), stderr: "" };
+  } catch (error) {
+    return {
+      exitCode: 1,
+      stdout: "",
+      stderr: String(error instanceof Error ? (error.stack ?? error.message) : error),
+    };
+  }
+});

@@ -1,0 +1,33 @@
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+import { inLoopbackWorld, runClient, scenarioOptions, type UpstreamKind } from "./loopback-world.ts";
+
+/** Claude Code (`claude -p`), pointed at mindgw with ANTHROPIC_BASE_URL and a mindgw key. */
+interface Options {
+  upstream: UpstreamKind;
+  models: string[];
+  prompt: string;
+  flags?: string[];
+}
+
+const options = scenarioOptions<Options>();
+// The npm package's postinstall only copies this platform binary over its launcher stub; the
+// binary itself ships inside the optional dependency for the platform (no download).
+const CLAUDE = join(
+  import.meta.dir,
+  `../../../node_modules/@anthropic-ai/claude-code-linux-${process.arch}/claude`,
+);
+
+await inLoopbackWorld(options.upstream, options.models, async ({ gw, key, dir }) => {
+  const work = join(dir, "work");
+  mkdirSync(work, { recursive: true });
+  return runClient([CLAUDE, "-p", options.prompt, ...(options.flags ?? [])], {
+    cwd: work,
+    env: {
+      PATH: process.env.PATH ?? "",
+      HOME: dir,
+      ANTHROPIC_BASE_URL: gw.url,
+      ANTHROPIC_API_KEY: key,
+    },
+  });
+});

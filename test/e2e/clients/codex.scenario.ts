@@ -1,0 +1,53 @@
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+import { inLoopbackWorld, runClient, scenarioOptions, type UpstreamKind } from "./loopback-world.ts";
+
+/** Codex CLI (`codex exec`), pointed at mindgw by a custom provider on the Responses wire. */
+interface Options {
+  upstream: UpstreamKind;
+  /** The model Codex asks for; absent: Codex's own default. */
+  model?: string;
+  /** Every model name Codex may send, routed to the fake. */
+  models: string[];
+  prompt: string;
+  /** Extra `codex exec` flags. */
+  flags?: string[];
+  /** Files to read back from the workspace after the run. */
+  collect?: string[];
+}
+
+const options = scenarioOptions<Options>();
+const CODEX = join(import.meta.dir, "../../../node_modules/.bin/codex");
+
+await inLoopbackWorld(options.upstream, options.models, async ({ gw, key, dir }) => {
+  const home = join(dir, "codex-home");
+  const work = join(dir, "work");
+  mkdirSync(home, { recursive: true });
+  mkdirSync(work, { recursive: true });
+  // The documented way to use a gateway: a custom model provider (docs/CLIENTS.md).
+  const model = options.model ? `model = "${options.model}"\n` : "";
+  await Bun.write(
+    join(home, "config.toml"),
+    `${model}model_provider = "mindgw"
+
+[model_providers.mindgw]
+name = "mindgw"
+base_url = "${gw.url}/v1"
+env_key = "MINDGW_API_KEY"
+wire_api = "responses"
+`,
+  );
+  const run = await runClient(
+    [CODEX, "exec", "--skip-git-repo-check", ...(options.flags ?? []), options.prompt],
+    {
+      cwd: work,
+      env: { PATH: process.env.PATH ?? "", HOME: dir, CODEX_HOME: home, MINDGW_API_KEY: key },
+    },
+  );
+  const files: Record<string, string> = {};
+  for (const name of options.collect ?? []) {
+    const file = Bun.file(join(work, name));
+    if (await file.exists()) files[name] = await file.text();
+  }
+  return { ...run, files };
+});

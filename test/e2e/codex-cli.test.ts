@@ -1,0 +1,87 @@
+import { describe, expect, test } from "bun:test";
+import { runInNetns, seen } from "./clients/run-in-netns.ts";
+
+// Codex CLI 0.169.0 (`@openai/codex`, its binary shipped inside the npm package), unchanged:
+// `codex exec` with a custom model provider on the Responses wire, default tools on, run with
+// the gateway and the fake upstream inside a network namespace that has only loopback.
+
+const patch = "*** Begin Patch\n*** Add File: hello.txt\n+hello from the fake model\n*** End Patch\n";
+const args64 = (args: object) => Buffer.from(JSON.stringify(args)).toString("base64");
+type ChatTool = { function: { name: string; parameters: { required?: string[] } } };
+type Message = {
+  role: string;
+  content: unknown;
+  tool_calls?: { function: { name: string; arguments: string } }[];
+};
+
+describe("Codex CLI through mindgw", () => {
+  test("default model, OpenAI-type upstream: namespaced custom tool called, run by Codex, result sent back", async () => {
+    const report = await runInNetns("codex.scenario.ts", {
+      upstream: "openai",
+      models: ["gpt-6.1-sol"],
+      prompt: "say hi",
+    });
+    expect(report.client.exitCode).toBe(0);
+    const [first, second] = seen(report);
+    expect(first?.path).toBe("/v1/chat/completions");
+    expect(first?.body.model).toBe("up-gpt-6.1-sol");
+    const names = ((first?.body.tools ?? []) as ChatTool[]).map((tool) => tool.function.name);
+    // Codex's default tools all arrive in an `additional_tools` item: namespaces and custom tools.
+    expect(names).toEqual(
+      expect.arrayContaining(["functions__exec", "clock__sleep", "collaboration__spawn_agent"]),
+    );
+    expect(first?.body).toMatchObject({ stream: true, reasoning_effort: "low", verbosity: "low" });
+    // The fake called the first tool (Codex's custom `exec`); Codex ran it and sent back its output.
+    const history = second?.body.messages as Message[];
+    expect(history.at(-2)?.tool_calls?.[0]?.function.name).toBe("functions__exec");
+    expect(history.at(-1)?.role).toBe("tool");
+    expect(String(history.at(-1)?.content)).toContain("Script");
+    // What Codex printed: the model's final answer, the fake's echo of that tool output.
+    expect(report.client.stdout.trim()).toStartWith("echo: Script");
+    const rows = report.audit as { frontDoor: string; status: number; model: string }[];
+    expect(rows.filter((row) => row.frontDoor === "responses")).toEqual([
+      expect.objectContaining({ status: 200, model: "gpt-6.1-sol" }),
+      expect.objectContaining({ status: 200, model: "gpt-6.1-sol" }),
+    ]);
+  });
+
+  test("gpt-5.5: apply_patch (a custom tool with a lark grammar) edits the workspace; hosted tools dropped", async () => {
+    const report = await runInNetns("codex.scenario.ts", {
+      upstream: "openai",
+      model: "gpt-5.5",
+      models: ["gpt-5.5"],
+      prompt: `add a file [[fake:tool=apply_patch,args64=${args64({ input: patch })}]]`,
+      flags: ["-s", "workspace-write"],
+      collect: ["hello.txt"],
+    });
+    expect(report.client.exitCode).toBe(0);
+    expect(report.files?.["hello.txt"]).toBe("hello from the fake model\n");
+    const [first, second] = seen(report);
+    const tools = first?.body.tools as ChatTool[];
+    expect(tools.find((tool) => tool.function.name === "apply_patch")?.function.parameters.required).toEqual([
+      "input",
+    ]);
+    expect(tools.map((tool) => tool.function.name)).not.toContain("web_search");
+    const history = second?.body.messages as Message[];
+    expect(JSON.parse(history.at(-2)?.tool_calls?.[0]?.function.arguments ?? "{}")).toEqual({ input: patch });
+    expect(String(history.at(-1)?.content)).toContain("A hello.txt");
+    expect(report.client.stdout).toContain("Updated the following files");
+  });
+
+  test("default model, Anthropic-type upstream: Responses → chat → Messages and back", async () => {
+    const report = await runInNetns("codex.scenario.ts", {
+      upstream: "anthropic",
+      models: ["gpt-6.1-sol"],
+      prompt: "say hi",
+    });
+    expect(report.client.exitCode).toBe(0);
+    const [first, second] = seen(report);
+    expect(first?.path).toBe("/v1/messages");
+    const tools = first?.body.tools as { name: string }[];
+    expect(tools.map((tool) => tool.name)).toContain("functions__exec");
+    expect(typeof first?.body.system).toBe("string");
+    const last = ((second?.body.messages ?? []) as { role: string; content: { type: string }[] }[]).at(-1);
+    expect(last?.content[0]?.type).toBe("tool_result");
+    expect(report.client.stdout.trim()).toStartWith("echo: Script");
+  });
+});

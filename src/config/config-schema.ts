@@ -110,7 +110,10 @@ const routeSchema = z.strictObject({
 export const STRATEGIES = ["priority", "weighted", "least-busy", "latency"] as const;
 
 const modelSchema = z.strictObject({
+  /** The name clients send; a glob (`claude-*`) matches many. Most specific match wins. */
   name: z.string().min(1),
+  /** More names (or globs) for this entry: dated or suffixed names clients send. */
+  aliases: z.array(z.string().min(1)).default([]),
   strategy: z.enum(STRATEGIES).default("priority"),
   /** Lets keys and tenants with a budget use this model although no price covers it. */
   allow_unpriced: bool().default(false),

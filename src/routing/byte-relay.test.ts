@@ -122,6 +122,13 @@ describe("ByteRelay", () => {
     }
   });
 
+  test("a usage event written over several data lines is still read whole", async () => {
+    const stream = `${CHUNK(0)}data: {"id":"c","choices":[],\ndata: "usage":{"prompt_tokens":3,"completion_tokens":4}}\n\n`;
+    const { source, meter } = relay(upstream([encoder.encode(stream)]), "openai", { strip: true });
+    expect(text(await readAll(source))).toBe(CHUNK(0));
+    expect(meter.usage).toEqual({ inputTokens: 3, outputTokens: 4 });
+  });
+
   test("one write per upstream read: several events in a read go out together, a half event waits", async () => {
     const reads = [
       CHUNK(0) + CHUNK(1) + CHUNK(2).slice(0, 30),

@@ -8,6 +8,8 @@ import { upstreamFailure } from "../providers/http/upstream-failure.ts";
 import type { Attempt } from "./attempt.ts";
 import { ByteRelay } from "./byte-relay.ts";
 
+const text = new TextDecoder();
+
 /** An answer as the front door writes it. */
 export type ClientReply =
   /** A translated (or provider-built) JSON body, serialised by the front door. */
@@ -85,7 +87,7 @@ export async function readNativeReply(
   }
   let parsed: unknown;
   try {
-    parsed = JSON.parse(new TextDecoder().decode(body));
+    parsed = JSON.parse(text.decode(body));
   } catch {
     throw upstreamError(`upstream ${label} sent a body that is not JSON`);
   }

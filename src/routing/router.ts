@@ -10,7 +10,7 @@ import { parseEventData } from "../translate/parse-body.ts";
 import { StreamUsageMeter } from "../translate/stream-usage-meter.ts";
 import { usageFromAnthropic, usageFromOpenAI } from "../translate/usage-mapping.ts";
 import { abortable } from "./abortable.ts";
-import { type AdaptedCall, adaptDialect, type ResponsesContext } from "./adapt-dialect.ts";
+import { type AdaptedCall, adaptDialect, localAnswer, type ResponsesContext } from "./adapt-dialect.ts";
 import { Attempt } from "./attempt.ts";
 import { fitsContext } from "./context-fit.ts";
 import { EventChunks, EventReader, type Pass } from "./event-chunks.ts";
@@ -176,6 +176,23 @@ export function createRouter(deps: RouterDeps): Router {
           if (failure.code === "no_route_available" || failOver) break;
         }
       }
+    }
+    const first = plan.routes[0];
+    const local =
+      lastError?.code === "unsupported_operation" && first
+        ? localAnswer(request.operation, request.body)
+        : undefined;
+    if (local && first) {
+      // No route's upstream can serve it (count_tokens on OpenAI-type routes): the gateway answers.
+      const body = await local;
+      return {
+        route: first.label,
+        upstreamModel: first.upstreamModel,
+        attempts,
+        dropped: [],
+        reply: { kind: "json", body },
+        usage: () => ({ inputTokens: 0, outputTokens: 0 }),
+      };
     }
     throw (
       lastError ??

@@ -4,7 +4,7 @@ import { type GatewayError, upstreamError } from "../core/gateway-error.ts";
 import type { SseEvent } from "../core/sse.ts";
 import type { Usage } from "../core/usage.ts";
 import { readBounded, readErrorText } from "../providers/http/read-bounded.ts";
-import { upstreamFailure } from "../providers/http/upstream-failure.ts";
+import { errorInAnswer, upstreamFailure } from "../providers/http/upstream-failure.ts";
 import type { Attempt } from "./attempt.ts";
 import { ByteRelay } from "./byte-relay.ts";
 
@@ -92,6 +92,8 @@ export async function readNativeReply(
     throw upstreamError(`upstream ${label} sent a body that is not JSON`);
   }
   if (!isJsonObject(parsed)) throw upstreamError(`upstream ${label} sent a body that is not a JSON object`);
+  const failed = errorInAnswer(label, parsed);
+  if (failed) throw failed;
   context.done();
   context.onBody?.(parsed);
   const usage = context.usageOf(parsed);

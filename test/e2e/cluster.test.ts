@@ -133,7 +133,12 @@ describe("three nodes on one PostgreSQL and one Redis", () => {
       store: true,
     });
     expect(second.id).not.toBe(first.id);
-    const read = await client(C).responses.retrieve(second.id);
+    // Stored as the answer completes, so read back once it is there.
+    const read = await waitFor("the second response on node C", () =>
+      client(C)
+        .responses.retrieve(second.id)
+        .catch(() => undefined),
+    );
     expect(read.id).toBe(second.id);
   });
 

@@ -70,6 +70,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   const closeSinks = attachSinks(audit.bus, [...sinksFromConfig(config, logger), ...(options.events ?? [])]);
   const workers = buildWorkers(config, logger, publish);
   const lifecycle = new Lifecycle(() => runtime.current.config.server.max_concurrent_requests);
+  const shutdown = new AbortController();
   const runtime = new RuntimeHolder(
     config,
     options.providers ?? options.providerFactory ?? createProvider,
@@ -139,6 +140,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     lifecycle,
     maxBody: () => runtime.current.config.server.max_body,
     bodyTimeout: () => runtime.current.config.server.body_timeout,
+    shutdown: shutdown.signal,
     streamKeepAlive: () => runtime.current.config.routing.stream_keepalive,
     clientSlots: new ClientSlots(() => runtime.current.config.server.max_client_requests),
     captureBodies: () => runtime.current.config.audit.bodies,
@@ -151,7 +153,11 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   const modelNames = () => runtime.current.table.modelNames();
   const reload = createReloadPolicy({
     runtime,
-    reconfigure: [(next) => policy.reconfigure?.(next), (next) => health.setPolicy(breakerPolicy(next))],
+    reconfigure: [
+      (next) => policy.reconfigure?.(next),
+      (next) => health.setPolicy(breakerPolicy(next)),
+      (next) => auth.reconfigure(next),
+    ],
     logger,
     publish,
   });
@@ -210,6 +216,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
           configVersion: () => runtime.current.version,
           configPath: source.path,
           lastReloadError: reload.lastError,
+          restartRequired: reload.restartRequired,
           lastConfigEvent: () => stats.lastConfigEvent,
           auditHealthy: () => audit.refusal() === undefined || config.audit.fail_open,
         }),
@@ -234,6 +241,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
 
   return serveGateway({
     app,
+    shutdown,
     reload: () => source.reload?.() ?? Promise.resolve(false),
     runtime,
     storage,

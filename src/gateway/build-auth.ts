@@ -15,10 +15,14 @@ export interface GatewayAuth {
   readonly sessions: KeySessions;
   /** Takes a reloaded config's `auth.jwt` (issuer, keys, claims…) for the next request. */
   reconfigure(config: Config): void;
+  /** Re-reads key changes from the store now (another node announced one). */
+  refreshKeys(): Promise<void>;
   close(): Promise<void>;
 }
 
 export interface BuildAuthOptions {
+  /** Told of every key change made here (create, revoke, rotate), to announce to other nodes. */
+  onKeyChange?: (id: string) => void;
   /** Replaces the built-in API-key/JWT authenticator; key administration stays. */
   authenticate?: Authenticator;
   onBootstrapKey?: (plainKey: string) => void;
@@ -56,7 +60,14 @@ export async function buildAuth(
       jwtConfig = text;
       current = build(next.auth.jwt);
     },
-    keyAdmin: createKeyAdmin({ store, onChange: (record) => keys.onKeyChanged(record) }),
+    keyAdmin: createKeyAdmin({
+      store,
+      onChange: (record) => {
+        keys.onKeyChanged(record);
+        options.onKeyChange?.(record.id);
+      },
+    }),
+    refreshKeys: () => keys.refresh(),
     sessions,
     close: () => {
       sessions.close();

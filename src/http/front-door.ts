@@ -188,7 +188,7 @@ export function createFrontDoor(deps: FrontDoorDeps) {
               path === "/responses/compact",
             )
           : undefined;
-      Object.assign(headers, deps.limits.admit(principal, model));
+      Object.assign(headers, await deps.limits.admit(principal, model));
       // A revoke of the caller's key, or its expiry, ends the request with a 401.
       const base = deps.shutdown ? AbortSignal.any([request.signal, deps.shutdown]) : request.signal;
       const watched = deps.sessions?.watch(principal, base);

@@ -1,7 +1,9 @@
 import type { Command } from "commander";
 import { stringify } from "yaml";
+import type { Config } from "../config/config-schema.ts";
 import { redactConfig } from "../config/redact-config.ts";
 import { unpricedWarnings } from "../pricing/model-prices.ts";
+import { ModelIndex } from "../routing/model-index.ts";
 import { resolveConfig } from "./resolve-config.ts";
 
 export function registerConfig(program: Command): void {
@@ -13,7 +15,23 @@ export function registerConfig(program: Command): void {
     .action(async (options: { config?: string }) => {
       const { config: resolved, path } = await resolveConfig(options.config);
       process.stdout.write(`# ${path ?? "embedded defaults"}: valid\n${stringify(redactConfig(resolved))}`);
+      process.stdout.write(modelPrecedence(resolved));
       // Valid, but a model nothing prices costs $0: a budget never binds on it.
       for (const warning of unpricedWarnings(resolved)) process.stderr.write(`${warning}\n`);
     });
+}
+
+/**
+ * How client model names find their entry, as YAML comments after the config: exact names and
+ * aliases first, then globs from the most specific; the first match wins.
+ */
+function modelPrecedence(config: Config): string {
+  const index = new ModelIndex<null>();
+  for (const model of config.models) index.add(model.name, model.aliases, null);
+  const lines = index
+    .precedence()
+    .map(({ pattern, entry }, i) => `#   ${i + 1}. ${pattern}${pattern === entry ? "" : ` -> ${entry}`}`);
+  return lines.length === 0
+    ? ""
+    : `# model names, in the order a request's model is matched:\n${lines.join("\n")}\n`;
 }

@@ -110,7 +110,10 @@ const routeSchema = z.strictObject({
 export const STRATEGIES = ["priority", "weighted", "least-busy", "latency"] as const;
 
 const modelSchema = z.strictObject({
+  /** The name clients send; a glob (`claude-*`) matches many. Most specific match wins. */
   name: z.string().min(1),
+  /** More names (or globs) for this entry: dated or suffixed names clients send. */
+  aliases: z.array(z.string().min(1)).default([]),
   strategy: z.enum(STRATEGIES).default("priority"),
   /** Lets keys and tenants with a budget use this model although no price covers it. */
   allow_unpriced: bool().default(false),
@@ -141,6 +144,16 @@ export const configSchema = z.strictObject({
        * `over_capacity` at once instead of waiting. 0: no bound.
        */
       max_concurrent_requests: num(z.number().int().min(0)).default(4096),
+      /**
+       * A connection with nothing sent or received for this long is closed, authenticated or
+       * not (a stream waiting for its first token sends keep-alive comments). Whole seconds,
+       * 1s to 255s; takes effect at restart.
+       */
+      idle_timeout: duration("30s").pipe(z.number().min(1000, "at least 1s").max(255_000, "at most 255s")),
+      /** The whole request body must arrive within this, however it trickles; else 408. */
+      body_timeout: duration("30s"),
+      /** Requests in flight from one client address; the next gets 429. 0: no cap. */
+      max_client_requests: num(z.number().int().min(0)).default(1024),
     })
     .prefault({}),
   /** Log lines on stderr; read at start (a change takes effect at the next restart). */
@@ -190,6 +203,14 @@ export const configSchema = z.strictObject({
         .prefault({}),
       /** Longest event-stream line accepted from an upstream before the stream is cut. */
       max_sse_line: size("1MB"),
+      /** Largest whole (non-stream) upstream answer read; a larger one is a 502, never buffered. */
+      max_upstream_body: size("32MB"),
+      /**
+       * A stream whose first token takes longer than this is committed (200, event stream) and
+       * kept alive with an SSE comment this often, so proxies in between do not time it out; a
+       * routing failure after that is the stream's closing error event. 0: wait silently.
+       */
+      stream_keepalive: duration("15s"),
     })
     .prefault({}),
   /** Translation between dialects (docs/CLIENTS.md). */
@@ -211,6 +232,26 @@ export const configSchema = z.strictObject({
     .prefault({}),
   /** Groups of keys bound as a whole: models, rpm, tpm and budget over all their keys. */
   tenants: tenantsSchema,
+  /** Where gateway events go besides the live stream; read at start (an edit takes effect at restart). */
+  events: z
+    .strictObject({
+      webhooks: z
+        .array(
+          z.strictObject({
+            url: z.url({ protocol: /^https?$/ }),
+            /** HMAC-SHA256 key for `x-mindgw-signature`. */
+            secret: z.string().min(16, "at least 16 characters"),
+            /** Event types to send (`request.finished`, `worker.lost`, ...); all when absent. */
+            types: z.array(z.string().min(1)).optional(),
+            batch_size: num(z.number().int().min(1).max(10_000)).default(100),
+            flush: duration("1s"),
+            max_queue: num(z.number().int().min(1)).default(10_000),
+            max_attempts: num(z.number().int().min(1).max(100)).default(5),
+          }),
+        )
+        .default([]),
+    })
+    .prefault({}),
   /** How shadow copies (models[].shadow) run and are kept; see shadow/. */
   shadow: z
     .strictObject({

@@ -31,6 +31,9 @@ describe("parseConfig: defaults and units", () => {
       max_body: 10 * 1024 * 1024,
       drain_timeout: 30_000,
       max_concurrent_requests: 4096,
+      idle_timeout: 30_000,
+      body_timeout: 30_000,
+      max_client_requests: 1024,
     });
     expect(config.routing.retries).toBe(1);
     expect(config.routing.backoff).toBe(100);

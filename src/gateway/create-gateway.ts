@@ -3,6 +3,7 @@ import { RequestStats } from "../audit/request-stats.ts";
 import type { Config } from "../config/config-schema.ts";
 import { type ConfigSource, fileConfigSource, staticConfigSource } from "../config/config-source.ts";
 import { attachSinks } from "../events/attach-sinks.ts";
+import { sinksFromConfig } from "../events/config-sinks.ts";
 import { adminInsightRoutes } from "../http/admin/admin-insight-routes.ts";
 import { adminKeyRoutes } from "../http/admin/admin-key-routes.ts";
 import { adminRoutes } from "../http/admin/admin-routes.ts";
@@ -10,6 +11,7 @@ import { adminStatus } from "../http/admin/admin-status.ts";
 import { shadowRoutes } from "../http/admin/shadow-routes.ts";
 import { tenantRoutes } from "../http/admin/tenant-routes.ts";
 import { createAdminUi } from "../http/admin-ui/admin-ui.ts";
+import { ClientSlots } from "../http/client-slots.ts";
 import { createApp } from "../http/create-app.ts";
 import { docsRoutes } from "../http/docs/docs-routes.ts";
 import { createFrontDoor, type FrontDoorDeps } from "../http/front-door.ts";
@@ -65,7 +67,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   const storage = options.storage ?? (await openStorage(config.storage));
   const audit = createAuditService(config, storage.audit, logger, options.redactBody);
   const publish = audit.bus.publish.bind(audit.bus);
-  const closeSinks = attachSinks(audit.bus, options.events ?? []);
+  const closeSinks = attachSinks(audit.bus, [...sinksFromConfig(config, logger), ...(options.events ?? [])]);
   const workers = buildWorkers(config, logger, publish);
   const lifecycle = new Lifecycle(() => runtime.current.config.server.max_concurrent_requests);
   const runtime = new RuntimeHolder(
@@ -115,6 +117,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       backoffMs: runtime.current.config.routing.backoff,
       unsupported: runtime.current.config.translation.unsupported,
       maxSseLine: runtime.current.config.routing.max_sse_line,
+      maxUpstreamBody: runtime.current.config.routing.max_upstream_body,
     }),
     log: (line) => logger.warn(line),
     shadow: shadow.hook,
@@ -135,6 +138,9 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     ),
     lifecycle,
     maxBody: () => runtime.current.config.server.max_body,
+    bodyTimeout: () => runtime.current.config.server.body_timeout,
+    streamKeepAlive: () => runtime.current.config.routing.stream_keepalive,
+    clientSlots: new ClientSlots(() => runtime.current.config.server.max_client_requests),
     captureBodies: () => runtime.current.config.audit.bodies,
     logger,
     refusal: () => audit.refusal(),

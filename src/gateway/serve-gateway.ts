@@ -38,7 +38,9 @@ export function serveGateway(parts: ServeGatewayParts): Gateway {
         // in the caller's dialect with an x-request-id. A finite bound here would make Bun answer
         // bodies above it with a bare 413 of its own, so it is lifted; nothing reads unbounded.
         maxRequestBodySize: Number.MAX_SAFE_INTEGER,
-        idleTimeout: 0,
+        // Every connection, authenticated or not, is closed after this long with nothing sent or
+        // received: a socket that declares a body and goes quiet cannot be held open forever.
+        idleTimeout: Math.round(runtime.current.config.server.idle_timeout / 1000),
         // Elysia shares the port by default (SO_REUSEPORT): a second gateway on a port in use
         // would start and split the traffic. Binding exclusively makes it fail instead.
         reusePort: false,

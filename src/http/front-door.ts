@@ -4,15 +4,19 @@ import type { KeySessions } from "../auth/key-sessions.ts";
 import type { Policy } from "../auth/policy.ts";
 import type { Principal } from "../auth/principal.ts";
 import { assertModelAllowed, requireArea } from "../auth/roles.ts";
+import type { ChunkSource } from "../core/chunk-source.ts";
 import { type Dialect, dialectOf, type Operation } from "../core/dialect.ts";
+import { errorEvent } from "../core/error-wire.ts";
 import { GatewayError, toGatewayError } from "../core/gateway-error.ts";
 import type { Logger } from "../log/logger.ts";
-import type { Router } from "../routing/router.ts";
+import type { Dispatched, Router } from "../routing/router.ts";
 import type { ResponseStore } from "../storage/storage.ts";
 import { captureChunks } from "./capture-chunks.ts";
+import type { ClientSlots } from "./client-slots.ts";
 import { dialectHeaders, queryOf } from "./dialect-headers.ts";
 import { errorResponse } from "./error-body.ts";
 import type { Lifecycle } from "./lifecycle.ts";
+import { PendingStream, singleEvent, within } from "./pending-stream.ts";
 import { readJsonRequest } from "./read-json-body.ts";
 import { refusalError } from "./refusal-error.ts";
 import { requestIdOf } from "./request-id.ts";
@@ -31,6 +35,12 @@ export interface FrontDoorDeps {
   readonly observer: RequestObserver;
   readonly lifecycle: Lifecycle;
   readonly maxBody: () => number;
+  /** `routing.stream_keepalive`: a stream's first token later than this commits with keep-alive comments (0: never). */
+  readonly streamKeepAlive?: () => number;
+  /** `server.body_timeout`: the whole request body must arrive within this (else 408). */
+  readonly bodyTimeout?: () => number;
+  /** `server.max_client_requests`: requests in flight per client address. */
+  readonly clientSlots?: ClientSlots;
   readonly logger: Logger;
   /** `audit.bodies`: keep request and response bodies on the ledger for the audit row. */
   readonly captureBodies: () => boolean;
@@ -64,9 +74,9 @@ const idHeaders = (requestId: string, dialect: Dialect): Record<string, string> 
     ? { "x-request-id": requestId, "request-id": requestId }
     : { "x-request-id": requestId };
 
-/** An unexpected error for the log: its message and where it came from, never a request body. */
+/** An unexpected error for the log: its kind and message; never a stack (source paths) or a body. */
 const describe = (error: unknown) =>
-  error instanceof Error ? (error.stack ?? error.message) : String(error);
+  error instanceof Error ? `${error.name}: ${error.message}` : String(error);
 
 /**
  * The pipelines every client-facing request shares. `guard` accounts for the request,
@@ -100,7 +110,14 @@ export function createFrontDoor(deps: FrontDoorDeps) {
       return errorResponse(error, dialect, headers);
     }
     let deferred = false;
+    let slot = false;
+    const leave = () => {
+      deps.lifecycle.leave();
+      if (slot) deps.clientSlots?.leave(client.ip);
+    };
     try {
+      deps.clientSlots?.enter(client.ip);
+      slot = true;
       const refusal = deps.refusal();
       if (refusal) throw refusal;
       const principal = await deps.authenticate(request.headers).catch((error: unknown) => {
@@ -116,7 +133,7 @@ export function createFrontDoor(deps: FrontDoorDeps) {
           deferred = true;
           return (status, error) => {
             ledger.finish(status, error);
-            deps.lifecycle.leave();
+            leave();
           };
         },
       });
@@ -127,10 +144,10 @@ export function createFrontDoor(deps: FrontDoorDeps) {
       if (failure.status === 500)
         deps.logger.error("internal error", { request_id: requestId, error: describe(error) });
       ledger.finish(failure.status, failure);
-      if (deferred) deps.lifecycle.leave();
+      if (deferred) leave();
       return errorResponse(failure, dialect, headers);
     } finally {
-      if (!deferred) deps.lifecycle.leave();
+      if (!deferred) leave();
     }
   }
 
@@ -143,7 +160,7 @@ export function createFrontDoor(deps: FrontDoorDeps) {
   ): Promise<Response> {
     const dialect = dialectOf(operation);
     return guard(request, client, operation, dialect, async ({ principal, ledger, headers, deferEnd }) => {
-      const { body, bytes } = await readJsonRequest(request, deps.maxBody());
+      const { body, bytes } = await readJsonRequest(request, deps.maxBody(), deps.bodyTimeout?.());
       const capture = deps.captureBodies();
       if (capture) ledger.requestBody = JSON.stringify(body);
       const model = validateBody(operation, body);
@@ -172,7 +189,7 @@ export function createFrontDoor(deps: FrontDoorDeps) {
       const release = watched?.release ?? (() => {});
       let streaming = false;
       try {
-        const dispatched = await deps.router({
+        const dispatching = deps.router({
           operation,
           body,
           model,
@@ -193,6 +210,22 @@ export function createFrontDoor(deps: FrontDoorDeps) {
             ledger.upstreamModel = upstreamModel;
           },
         });
+        const keepAliveMs = ledger.stream ? (deps.streamKeepAlive?.() ?? 0) : 0;
+        const early = keepAliveMs > 0 ? await within(dispatching, keepAliveMs) : await dispatching;
+        if (!early) {
+          // The first token is slow: commit to a 200 event stream now, with keep-alive comments.
+          streaming = true;
+          return keptAlive(dispatching, keepAliveMs, {
+            principal,
+            ledger,
+            headers,
+            dialect,
+            model,
+            end: deferEnd(),
+            release,
+          });
+        }
+        const dispatched = early;
         ledger.route = dispatched.route;
         ledger.upstreamModel = dispatched.upstreamModel;
         if (dispatched.dropped.length > 0) {
@@ -238,6 +271,55 @@ export function createFrontDoor(deps: FrontDoorDeps) {
         if (!streaming) release();
       }
     });
+  }
+
+  /**
+   * A stream answered before routing settled: keep-alive comments until the answer's first
+   * chunk, then the answer; a routing failure becomes the closing error event.
+   */
+  function keptAlive(
+    dispatching: Promise<Dispatched>,
+    intervalMs: number,
+    context: {
+      principal: Principal;
+      ledger: RequestLedger;
+      headers: Record<string, string>;
+      dialect: Dialect;
+      model: string;
+      end: (status: number, error?: GatewayError) => void;
+      release: () => void;
+    },
+  ): Response {
+    const { principal, ledger, headers, dialect } = context;
+    let settled: Dispatched | undefined;
+    const source = dispatching.then((dispatched): ChunkSource => {
+      settled = dispatched;
+      ledger.route = dispatched.route;
+      ledger.upstreamModel = dispatched.upstreamModel;
+      const reply = dispatched.reply;
+      if (reply.kind === "stream") return reply.chunks;
+      const body = reply.kind === "json" ? reply.body : JSON.parse(new TextDecoder().decode(reply.body));
+      return singleEvent(JSON.stringify(body));
+    });
+    const chunks = new PendingStream(source, intervalMs, () => ledger.firstByte());
+    return sseResponse(
+      deps.captureBodies() ? captureChunks(chunks, (text) => (ledger.responseBody = text)) : chunks,
+      dialect,
+      headers,
+      () => {},
+      (error) => {
+        context.release();
+        if (settled) {
+          ledger.usage = settled.usage();
+          ledger.costUsd = deps.limits.record(principal, context.model, ledger.usage, ledger);
+        }
+        context.end(error ? error.status : 200, error);
+      },
+      (error) =>
+        settled?.reply.kind === "stream" && settled.reply.errorEvent
+          ? settled.reply.errorEvent(error)
+          : errorEvent(error, dialect),
+    );
   }
 
   /** Answers a request that never reached a handler (no such route), and accounts for it. */

@@ -1,5 +1,5 @@
 import { isJsonObject, type JsonObject } from "../core/dialect.ts";
-import { badRequest, GatewayError } from "../core/gateway-error.ts";
+import { badRequest, clientClosed, GatewayError } from "../core/gateway-error.ts";
 import { MAX_JSON_DEPTH, nestsDeeperThan } from "./json-depth.ts";
 
 const tooLarge = (max: number) =>
@@ -9,12 +9,27 @@ const tooLarge = (max: number) =>
     message: `request body exceeds the limit of ${max} bytes`,
   });
 
+/** `server.body_timeout`'s default: the whole body must arrive within this, however it trickles. */
+export const DEFAULT_BODY_TIMEOUT_MS = 30_000;
+
+const tooSlow = (ms: number) =>
+  new GatewayError({
+    status: 408,
+    code: "invalid_request",
+    message: `request body not received within ${ms} ms`,
+    headers: { connection: "close" },
+  });
+
 /**
  * Reads a JSON object body without ever holding more than `maxBytes`: a declared length over
  * the limit is refused before reading, and a chunked body is cut off as soon as it passes it.
  */
-export async function readJsonBody(request: Request, maxBytes: number): Promise<JsonObject> {
-  return (await readJsonRequest(request, maxBytes)).body;
+export async function readJsonBody(
+  request: Request,
+  maxBytes: number,
+  deadlineMs = DEFAULT_BODY_TIMEOUT_MS,
+): Promise<JsonObject> {
+  return (await readJsonRequest(request, maxBytes, deadlineMs)).body;
 }
 
 /** A request's JSON object body, parsed once, with the bytes it came as (for pass-through). */
@@ -23,8 +38,37 @@ export interface JsonRequest {
   readonly bytes: Uint8Array<ArrayBuffer>;
 }
 
-/** As `readJsonBody`, keeping the received bytes too. */
-export async function readJsonRequest(request: Request, maxBytes: number): Promise<JsonRequest> {
+/**
+ * As `readJsonBody`, keeping the received bytes too. The body must arrive within `deadlineMs`
+ * (a 408: a client that trickles one byte at a time cannot hold a request open), and a client
+ * that hangs up mid-upload is a client that left (499), not a fault of the gateway.
+ */
+export async function readJsonRequest(
+  request: Request,
+  maxBytes: number,
+  deadlineMs = DEFAULT_BODY_TIMEOUT_MS,
+): Promise<JsonRequest> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let expired = false;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      expired = true;
+      request.body?.cancel().catch(() => {});
+      reject(tooSlow(deadlineMs));
+    }, deadlineMs);
+  });
+  deadline.catch(() => {});
+  try {
+    return await Promise.race([readWithin(request, maxBytes), deadline]);
+  } catch (error) {
+    if (error instanceof GatewayError) throw error;
+    throw expired ? tooSlow(deadlineMs) : clientClosed();
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+async function readWithin(request: Request, maxBytes: number): Promise<JsonRequest> {
   const declared = Number(request.headers.get("content-length") ?? Number.NaN);
   if (declared > maxBytes) throw tooLarge(maxBytes);
   // A body of declared length within the limit is read whole, natively: it cannot exceed its

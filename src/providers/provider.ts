@@ -31,6 +31,8 @@ export interface ProviderCall {
   readonly native?: NativeRequest;
   /** W3C trace context for the upstream (`traceparent`, `tracestate`); sent as headers. */
   readonly traceHeaders?: Readonly<Record<string, string>>;
+  /** `routing.max_upstream_body`: the most a whole (non-stream) answer may be; over it is a 502. */
+  readonly maxBody?: number;
 }
 
 /** A request `Provider.forward` sends under the provider's base URL. */

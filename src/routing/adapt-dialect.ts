@@ -5,6 +5,7 @@ import type { Usage } from "../core/usage.ts";
 import type { Provider } from "../providers/provider.ts";
 import { chatResponseToMessages } from "../translate/anthropic-to-openai/chat-response-to-messages.ts";
 import { chatStreamToMessages } from "../translate/anthropic-to-openai/chat-stream-to-messages.ts";
+import { estimateInputTokens } from "../translate/anthropic-to-openai/count-tokens-estimate.ts";
 import { messagesRequestToChat } from "../translate/anthropic-to-openai/messages-request-to-chat.ts";
 import { Dropped, type UnsupportedPolicy } from "../translate/dropped.ts";
 import { chatRequestToMessages } from "../translate/openai-to-anthropic/chat-request-to-messages.ts";
@@ -70,6 +71,15 @@ export interface AdaptedCall {
 }
 
 const identity: Pick<AdaptedCall, "json"> = { json: (body) => body };
+
+/**
+ * What the gateway answers itself when no route's upstream can serve the operation: count_tokens
+ * gets an estimate from a real tokenizer (translate/anthropic-to-openai/count-tokens-estimate.ts)
+ * instead of a 400. Undefined for every other operation.
+ */
+export function localAnswer(operation: Operation, body: JsonObject): Promise<JsonObject> | undefined {
+  return operation === "count_tokens" ? estimateInputTokens(body) : undefined;
+}
 
 /**
  * The one place that decides whether a call crosses dialects. Same-dialect calls pass

@@ -15,6 +15,13 @@ const WAITING_FOR = {
 export class Attempt {
   private readonly controller = new AbortController();
   private timer: ReturnType<typeof setTimeout> | undefined;
+  private phase: keyof typeof WAITING_FOR = "connect";
+  private ms = 0;
+  /**
+   * Since when the stream has been waiting on the upstream; undefined while the client holds
+   * the last chunk and has not asked for the next (a paused client is not a slow upstream).
+   */
+  private waitingSince: number | undefined = performance.now();
   readonly signal: AbortSignal;
 
   constructor(
@@ -28,11 +35,36 @@ export class Attempt {
   /** Arms the bound for the current phase; the attempt aborts with a 504 when it expires. */
   arm(phase: keyof typeof WAITING_FOR, ms: number): void {
     clearTimeout(this.timer);
-    this.timer = setTimeout(() => {
-      this.controller.abort(
-        upstreamTimeout(`upstream ${this.routeLabel} timed out waiting for ${WAITING_FOR[phase]} (${ms} ms)`),
-      );
-    }, ms);
+    this.phase = phase;
+    this.ms = ms;
+    this.timer = setTimeout(this.expire, ms);
+  }
+
+  /**
+   * The idle bound counts only time spent waiting on the upstream. The timer is left running
+   * (re-arming a timer per chunk costs more than checking when it fires): when it fires while
+   * the client holds the stream, or before the bound has passed since the wait began, it is
+   * set again for what is left.
+   */
+  private readonly expire = (): void => {
+    if (this.phase === "idle") {
+      const since = this.waitingSince;
+      const left = since === undefined ? this.ms : since + this.ms - performance.now();
+      if (left >= 1) {
+        this.timer = setTimeout(this.expire, left);
+        return;
+      }
+    }
+    this.controller.abort(
+      upstreamTimeout(
+        `upstream ${this.routeLabel} timed out waiting for ${WAITING_FOR[this.phase]} (${this.ms} ms)`,
+      ),
+    );
+  };
+
+  /** The relay is waiting on the upstream (true), or has handed a chunk to the client (false). */
+  waiting(on: boolean): void {
+    this.waitingSince = on ? performance.now() : undefined;
   }
 
   private pendingReject: ((reason: unknown) => void) | undefined;
@@ -68,6 +100,7 @@ export class Attempt {
   /** Cheap re-arm for the idle bound between stream events. */
   rearm(): void {
     this.timer?.refresh();
+    if (this.waitingSince !== undefined) this.waitingSince = performance.now();
   }
 
   disarm(): void {

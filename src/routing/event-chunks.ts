@@ -47,6 +47,7 @@ export class EventChunks implements ChunkSource {
     if (first.done) this.close();
     else {
       this.first = first.value;
+      attempt.waiting(false);
       attempt.arm("idle", attempt.timeouts.idleMs);
     }
   }
@@ -57,6 +58,7 @@ export class EventChunks implements ChunkSource {
     this.first = undefined;
     try {
       if (!event) {
+        this.attempt.waiting(true);
         const next = await this.reader.next();
         if (next.done) {
           this.close();
@@ -73,6 +75,8 @@ export class EventChunks implements ChunkSource {
     }
     if (!this.reported && reportsError(event))
       this.reported = upstreamError("the stream ended with an error event");
+    // The client has the event: until it asks for the next, the idle bound does not count.
+    this.attempt.waiting(false);
     return encoder.encode(encodeSse(event));
   }
 

@@ -3,9 +3,12 @@ import { isJsonObject, type JsonObject } from "../core/dialect.ts";
 import { type GatewayError, upstreamError } from "../core/gateway-error.ts";
 import type { SseEvent } from "../core/sse.ts";
 import type { Usage } from "../core/usage.ts";
-import { upstreamFailure } from "../providers/http/upstream-failure.ts";
+import { readBounded, readErrorText } from "../providers/http/read-bounded.ts";
+import { errorInAnswer, upstreamFailure } from "../providers/http/upstream-failure.ts";
 import type { Attempt } from "./attempt.ts";
 import { ByteRelay } from "./byte-relay.ts";
+
+const text = new TextDecoder();
 
 /** An answer as the front door writes it. */
 export type ClientReply =
@@ -31,6 +34,8 @@ export interface NativeReplyContext {
   readonly attempt: Attempt;
   readonly stream: boolean;
   readonly maxLine: number;
+  /** `routing.max_upstream_body`: the most a whole answer may be (a 502 above it). */
+  readonly maxBody: number;
   /** Sees each stream event that carries usage; false keeps it from the caller. */
   readonly onUsage: (event: SseEvent) => boolean;
   /** Usage in a whole (non-stream) answer, in the upstream's dialect. */
@@ -59,7 +64,7 @@ export async function readNativeReply(
 ): Promise<NativeAnswer> {
   const { attempt, label } = context;
   if (!response.ok) {
-    const text = await attempt.read(response.text()).catch(() => "");
+    const text = await attempt.read(readErrorText(response, label)).catch(() => "");
     throw upstreamFailure(label, { status: response.status, headers: response.headers, text });
   }
   const contentType = response.headers.get("content-type") ?? "application/json";
@@ -76,17 +81,19 @@ export async function readNativeReply(
   }
   let body: Uint8Array<ArrayBuffer>;
   try {
-    body = new Uint8Array(await attempt.read(response.arrayBuffer()));
+    body = await attempt.read(readBounded(response, context.maxBody, label, "refuse"));
   } catch (error) {
     throw attempt.failure(error, upstreamError(`upstream ${label} closed the connection mid-body`));
   }
   let parsed: unknown;
   try {
-    parsed = JSON.parse(new TextDecoder().decode(body));
+    parsed = JSON.parse(text.decode(body));
   } catch {
     throw upstreamError(`upstream ${label} sent a body that is not JSON`);
   }
   if (!isJsonObject(parsed)) throw upstreamError(`upstream ${label} sent a body that is not a JSON object`);
+  const failed = errorInAnswer(label, parsed);
+  if (failed) throw failed;
   context.done();
   context.onBody?.(parsed);
   const usage = context.usageOf(parsed);

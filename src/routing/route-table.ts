@@ -3,6 +3,7 @@ import { WORKERS_PROVIDER } from "../config/config-schema.ts";
 import { catalogueContextWindow } from "../pricing/catalogue.ts";
 import type { AttemptTimeouts, Provider } from "../providers/provider.ts";
 import type { FallbackClass } from "./fallback-on.ts";
+import { ModelIndex } from "./model-index.ts";
 import type { Strategy } from "./order-routes.ts";
 import type { Route } from "./route.ts";
 
@@ -27,12 +28,25 @@ const toAttempt = (t: Timeouts): AttemptTimeouts => ({
   idleMs: t.idle,
 });
 
+/** A route `model` of `*`: the upstream gets the name the client sent. */
+export const PASS_NAME = "*";
+
+/** A plan with its `*` routes made concrete for one client model name. */
+function named(plan: ModelPlan, model: string): ModelPlan {
+  const routes = plan.routes.map((route) =>
+    route.upstreamModel === PASS_NAME
+      ? { ...route, upstreamModel: model, key: route.key.replace(/\/\*$/, `/${model}`) }
+      : route,
+  );
+  return { ...plan, routes };
+}
+
 /**
  * The config's `models:` resolved against live providers: an immutable snapshot, swapped
  * whole on reload. Models that only a connected worker serves resolve at lookup time.
  */
 export class RouteTable {
-  private readonly plans = new Map<string, ModelPlan>();
+  private readonly plans = new ModelIndex<ModelPlan>();
 
   constructor(
     private readonly config: Config,
@@ -42,7 +56,7 @@ export class RouteTable {
     for (const model of config.models) {
       const routes = model.routes.flatMap((route) => this.route(route) ?? []);
       const shadowRoute = model.shadow && this.route({ ...model.shadow, weight: 1 });
-      this.plans.set(model.name, {
+      this.plans.add(model.name, model.aliases, {
         strategy: model.strategy,
         routes,
         fallbackOn: new Set(model.fallback_on),
@@ -53,9 +67,16 @@ export class RouteTable {
     }
   }
 
+  /**
+   * The plan for a client's model name: its entry in `models:` by exact name or alias, else the
+   * most specific glob (model-index.ts). A route whose `model` is `*` sends the client's name on.
+   */
   resolve(model: string): ModelPlan | undefined {
-    const planned = this.plans.get(model);
-    if (planned) return planned;
+    const planned = this.plans.match(model)?.plan;
+    if (planned)
+      return planned.routes.some((route) => route.upstreamModel === PASS_NAME)
+        ? named(planned, model)
+        : planned;
     if (this.workers?.servesModel(model)) {
       const route = this.route({ provider: WORKERS_PROVIDER, model, weight: 1 });
       if (route) return { strategy: "priority", routes: [route] };
@@ -65,7 +86,7 @@ export class RouteTable {
 
   /** Every client-facing model name: configured ones, then worker-only ones. */
   modelNames(): string[] {
-    const names = new Set(this.plans.keys());
+    const names = new Set(this.plans.names());
     for (const model of this.workers?.models() ?? []) names.add(model);
     return [...names];
   }

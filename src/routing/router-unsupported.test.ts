@@ -1,5 +1,4 @@
 import { expect, test } from "bun:test";
-import type { GatewayError } from "../core/gateway-error.ts";
 import { fakeProvider, jsonReply, routerFor } from "./router-test-kit.ts";
 
 // count_tokens exists only in the Anthropic dialect: on a model whose first route is
@@ -42,13 +41,13 @@ test("a route that cannot serve the operation is passed over for one that can", 
   expect(anthropic.calls).toHaveLength(1);
 });
 
-test("when no route can serve it, the answer is a 400 that says so, and no upstream is called", async () => {
+test("when no route can count, the gateway estimates with a tokenizer; no upstream is called", async () => {
   const openai = fakeProvider("oa");
   const other = fakeProvider("an");
   const { router } = routerFor(config, [openai, other]);
-  const error = (await router(countTokens("m")).catch((e: unknown) => e)) as GatewayError;
-  expect(error.status).toBe(400);
-  expect(error.code).toBe("unsupported_operation");
+  const dispatched = await router(countTokens("m"));
+  expect(dispatched.reply).toEqual({ kind: "json", body: { input_tokens: 4 } });
+  expect(dispatched.route).toBe("provider:oa");
   expect(openai.calls).toHaveLength(0);
   expect(other.calls).toHaveLength(0);
 });

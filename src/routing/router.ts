@@ -2,6 +2,7 @@ import { isJsonObject, type JsonObject, type Operation } from "../core/dialect.t
 import { clientClosed, GatewayError, notFound, toGatewayError, unavailable } from "../core/gateway-error.ts";
 import { DEFAULT_MAX_SSE_LINE } from "../core/sse.ts";
 import type { Usage } from "../core/usage.ts";
+import { DEFAULT_MAX_UPSTREAM_BODY } from "../providers/http/read-bounded.ts";
 import type { NativeRequest } from "../providers/provider.ts";
 import type { AttemptTelemetry, DispatchTelemetry } from "../telemetry/dispatch-telemetry.ts";
 import type { UnsupportedPolicy } from "../translate/dropped.ts";
@@ -9,7 +10,7 @@ import { parseEventData } from "../translate/parse-body.ts";
 import { StreamUsageMeter } from "../translate/stream-usage-meter.ts";
 import { usageFromAnthropic, usageFromOpenAI } from "../translate/usage-mapping.ts";
 import { abortable } from "./abortable.ts";
-import { type AdaptedCall, adaptDialect, type ResponsesContext } from "./adapt-dialect.ts";
+import { type AdaptedCall, adaptDialect, localAnswer, type ResponsesContext } from "./adapt-dialect.ts";
 import { Attempt } from "./attempt.ts";
 import { fitsContext } from "./context-fit.ts";
 import { EventChunks, EventReader, type Pass } from "./event-chunks.ts";
@@ -84,6 +85,8 @@ export interface RouterDeps {
     unsupported?: UnsupportedPolicy;
     /** `routing.max_sse_line`: the longest event-stream line an upstream may send. */
     maxSseLine?: number;
+    /** `routing.max_upstream_body`: the most a whole (non-stream) upstream answer may be. */
+    maxUpstreamBody?: number;
   };
   readonly log: (line: string) => void;
   readonly random?: () => number;
@@ -117,6 +120,7 @@ export function createRouter(deps: RouterDeps): Router {
       backoffMs,
       unsupported = "drop",
       maxSseLine: maxLine = DEFAULT_MAX_SSE_LINE,
+      maxUpstreamBody: maxBody = DEFAULT_MAX_UPSTREAM_BODY,
     } = deps.policy();
     let lastError: GatewayError | undefined;
     let attempts = 0;
@@ -148,6 +152,7 @@ export function createRouter(deps: RouterDeps): Router {
           const dispatched = await attempt(route, request, deps.health, attempts, {
             unsupported,
             maxLine,
+            maxBody,
             observed,
           });
           return maybeShadow(plan, request, deps, random, dispatched);
@@ -172,6 +177,23 @@ export function createRouter(deps: RouterDeps): Router {
         }
       }
     }
+    const first = plan.routes[0];
+    const local =
+      lastError?.code === "unsupported_operation" && first
+        ? localAnswer(request.operation, request.body)
+        : undefined;
+    if (local && first) {
+      // No route's upstream can serve it (count_tokens on OpenAI-type routes): the gateway answers.
+      const body = await local;
+      return {
+        route: first.label,
+        upstreamModel: first.upstreamModel,
+        attempts,
+        dropped: [],
+        reply: { kind: "json", body },
+        usage: () => ({ inputTokens: 0, outputTokens: 0 }),
+      };
+    }
     throw (
       lastError ??
       skipped ??
@@ -188,9 +210,14 @@ async function attempt(
   request: DispatchRequest,
   health: RouteHealth,
   attempts: number,
-  options: { unsupported: UnsupportedPolicy; maxLine: number; observed: AttemptTelemetry | undefined },
+  options: {
+    unsupported: UnsupportedPolicy;
+    maxLine: number;
+    maxBody: number;
+    observed: AttemptTelemetry | undefined;
+  },
 ): Promise<Dispatched> {
-  const { unsupported, maxLine, observed } = options;
+  const { unsupported, maxLine, maxBody, observed } = options;
   let adapted: AdaptedCall;
   try {
     adapted = adaptDialect(
@@ -248,6 +275,7 @@ async function attempt(
         requestId: request.requestId,
         signal: attempt.signal,
         timeouts: route.timeouts,
+        maxBody,
         ...(native ? { native } : {}),
         ...(observed?.headers ? { traceHeaders: observed.headers } : {}),
       }),
@@ -266,6 +294,7 @@ async function attempt(
         attempt,
         stream: request.stream,
         maxLine,
+        maxBody,
         onUsage: answered ? storing(pass, answered) : pass,
         usageOf,
         done,

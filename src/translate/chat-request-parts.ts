@@ -1,4 +1,5 @@
-import type { OpenAIChatRequest, OpenAIMessage } from "./openai-schema.ts";
+import type { JsonObject } from "../core/dialect.ts";
+import type { OpenAIChatRequest, OpenAIContentPart, OpenAIMessage } from "./openai-schema.ts";
 
 /** The plain text of a chat message's content (text parts joined; refusals count as text). */
 export function messageText(message: Pick<OpenAIMessage, "content">): string {
@@ -20,3 +21,28 @@ export function formatInstruction(format: OpenAIChatRequest["response_format"]):
   }
   return "Respond with only a valid JSON object, with no other text.";
 }
+
+/**
+ * A user message's content as another vendor's parts: a string and text parts become
+ * `{ text }`, every other part goes to `other` with its request path (for a 400 that names it).
+ */
+export function userContentParts(
+  message: Pick<OpenAIMessage, "content">,
+  i: number,
+  other: (part: OpenAIContentPart, path: string) => JsonObject,
+): JsonObject[] {
+  const { content } = message;
+  if (content == null) return [];
+  if (typeof content === "string") return content === "" ? [] : [{ text: content }];
+  return content.map((part, j) =>
+    part.type === "text" ? { text: part.text ?? "" } : other(part, `messages.${i}.content.${j}`),
+  );
+}
+
+/** The URL of an `image_url` part, whichever of its two shapes it has. */
+export const imageUrlOf = (part: OpenAIContentPart): string | undefined =>
+  part.image_url === undefined
+    ? undefined
+    : typeof part.image_url === "string"
+      ? part.image_url
+      : part.image_url.url;

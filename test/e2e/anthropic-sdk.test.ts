@@ -360,14 +360,22 @@ describe("errors in Anthropic's shape", () => {
     await expect(stream.finalMessage()).rejects.toBeInstanceOf(Anthropic.APIError);
   });
 
-  test("count_tokens on a route that is not Anthropic is a clear 400", async () => {
-    const error = await client.messages
-      .countTokens({ model: "m1", messages: [{ role: "user", content: "count me" }] })
-      .catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(Anthropic.BadRequestError);
-    const api = error as InstanceType<typeof Anthropic.BadRequestError>;
-    expect(api.error).toMatchObject({ type: "error", error: { type: "invalid_request_error" } });
-    expect(JSON.stringify(api.error)).toContain("count_tokens");
+  test("count_tokens on an OpenAI-type route: an estimate from a real tokenizer, no upstream call", async () => {
+    const before = fake.requests.length;
+    const short = await client.messages.countTokens({
+      model: "m1",
+      messages: [{ role: "user", content: "count me" }],
+    });
+    const long = await client.messages.countTokens({
+      model: "m1",
+      system: "You are a careful assistant.",
+      messages: [{ role: "user", content: "count me ".repeat(100) }],
+      tools: [WEATHER_TOOL],
+    });
+    // o200k_base: "count me" is 2 tokens, plus the turn's framing.
+    expect(short.input_tokens).toBe(5);
+    expect(long.input_tokens).toBeGreaterThan(200);
+    expect(fake.requests.length).toBe(before);
   });
 });
 

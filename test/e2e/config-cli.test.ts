@@ -40,6 +40,26 @@ const validConfig = {
 };
 
 describe("mindgw config check", () => {
+  test("model globs and aliases: the order names are matched in is shown", async () => {
+    const path = await writeConfig({
+      providers: [{ name: "up", type: "openai", base_url: "http://127.0.0.1:9/v1" }],
+      models: [
+        { name: "claude-*", routes: [{ provider: "up", model: "*" }] },
+        { name: "claude-opus-*", aliases: ["claude-opus-4-8[1m]"], routes: [{ provider: "up", model: "o" }] },
+      ],
+    });
+    const result = await runMindgw(["config", "check", "-c", path]);
+    expect(result).toMatchObject({ code: 0 });
+    expect(result.stdout).toContain(
+      [
+        "# model names, in the order a request's model is matched:",
+        "#   1. claude-opus-4-8[1m] -> claude-opus-*",
+        "#   2. claude-opus-*",
+        "#   3. claude-*",
+      ].join("\n"),
+    );
+  });
+
   test("a valid file: exit 0, the resolved config, secrets redacted", async () => {
     const path = await writeConfig(validConfig);
     const result = await runMindgw(["config", "check", "-c", path]);

@@ -9,6 +9,7 @@ import {
   readConverseEvent,
 } from "../../translate/openai-to-bedrock/converse-stream-to-chat.ts";
 import { translateStream } from "../../translate/stream/stream-driver.ts";
+import { DEFAULT_MAX_UPSTREAM_BODY, readBounded, readErrorText } from "../http/read-bounded.ts";
 import { unreachable } from "../http/upstream-failure.ts";
 import type { Provider, ProviderCall, ProviderReply } from "../provider.ts";
 import { type AwsCredentialConfig, awsCredentialSource } from "./aws-credentials.ts";
@@ -77,7 +78,7 @@ export function createBedrockProvider(options: BedrockOptions): Provider {
     }
     const id = `chatcmpl-${call.requestId}`;
     if (!response.ok) {
-      const text = await response.text().catch(() => "");
+      const text = await readErrorText(response, options.name);
       const type = response.headers.get("x-amzn-errortype") ?? "";
       throw bedrockFailure(
         options.name,
@@ -98,7 +99,18 @@ export function createBedrockProvider(options: BedrockOptions): Provider {
         ).events,
       };
     }
-    const json: unknown = await response.json().catch(() => undefined);
+    const bytes = await readBounded(
+      response,
+      call.maxBody ?? DEFAULT_MAX_UPSTREAM_BODY,
+      options.name,
+      "refuse",
+    );
+    let json: unknown;
+    try {
+      json = JSON.parse(new TextDecoder().decode(bytes));
+    } catch {
+      json = undefined;
+    }
     if (!isJsonObject(json)) throw upstreamError(`upstream ${options.name} sent a body that is not JSON`);
     return { kind: "json", body: converseResponseToChat(json, model, id) };
   }

@@ -2,7 +2,8 @@ import { isJsonObject } from "../../core/dialect.ts";
 import { GatewayError, upstreamError } from "../../core/gateway-error.ts";
 import { DEFAULT_MAX_SSE_LINE, SseDecoder, type SseEvent } from "../../core/sse.ts";
 import type { ProviderCall, ProviderReply } from "../provider.ts";
-import { upstreamFailure } from "./upstream-failure.ts";
+import { DEFAULT_MAX_UPSTREAM_BODY, readBounded, readErrorText } from "./read-bounded.ts";
+import { errorInAnswer, upstreamFailure } from "./upstream-failure.ts";
 
 /**
  * Turns an upstream's HTTP answer into a ProviderReply, in whichever dialect it speaks: error
@@ -13,11 +14,11 @@ import { upstreamFailure } from "./upstream-failure.ts";
 export async function readUpstreamReply(
   provider: string,
   response: Response,
-  call: Pick<ProviderCall, "stream" | "signal">,
+  call: Pick<ProviderCall, "stream" | "signal" | "maxBody">,
   maxSseLine = DEFAULT_MAX_SSE_LINE,
 ): Promise<Exclude<ProviderReply, { kind: "http" }>> {
   if (!response.ok) {
-    const text = await response.text().catch(() => "");
+    const text = await readErrorText(response, provider);
     throw upstreamFailure(provider, { status: response.status, headers: response.headers, text });
   }
   const type = response.headers.get("content-type") ?? "";
@@ -26,12 +27,19 @@ export async function readUpstreamReply(
   }
   let body: unknown;
   try {
-    body = await response.json();
-  } catch {
+    body = JSON.parse(
+      new TextDecoder().decode(
+        await readBounded(response, call.maxBody ?? DEFAULT_MAX_UPSTREAM_BODY, provider, "refuse"),
+      ),
+    );
+  } catch (error) {
+    if (error instanceof GatewayError) throw error;
     if (call.signal.aborted) throw call.signal.reason;
     throw upstreamError(`upstream ${provider} sent a body that is not JSON`);
   }
   if (!isJsonObject(body)) throw upstreamError(`upstream ${provider} sent a body that is not a JSON object`);
+  const failed = errorInAnswer(provider, body);
+  if (failed) throw failed;
   return { kind: "json", body };
 }
 

@@ -1,6 +1,6 @@
 import type { JsonObject } from "../../core/dialect.ts";
 import { badRequest } from "../../core/gateway-error.ts";
-import { formatInstruction, messageText } from "../chat-request-parts.ts";
+import { formatInstruction, imageUrlOf, messageText, userContentParts } from "../chat-request-parts.ts";
 import { parseDataUrl } from "../data-url.ts";
 import { type OpenAIChatRequest, type OpenAIMessage, openAIChatRequest } from "../openai-schema.ts";
 import { parseBody, parseToolArguments } from "../parse-body.ts";
@@ -81,22 +81,18 @@ function toolResult(message: OpenAIMessage, i: number): JsonObject {
   return { toolResult: { toolUseId: message.tool_call_id, content: [{ text: messageText(message) }] } };
 }
 
+const IMAGE_FORMATS = ["png", "jpeg", "gif", "webp"];
+
 function userBlocks(message: OpenAIMessage, i: number): JsonObject[] {
-  const { content } = message;
-  if (content == null) return [];
-  if (typeof content === "string") return content === "" ? [] : [{ text: content }];
-  return content.map((part, j): JsonObject => {
-    const path = `messages.${i}.content.${j}`;
-    if (part.type === "text") return { text: part.text ?? "" };
-    if (part.type === "image_url" && part.image_url !== undefined) {
-      const url = typeof part.image_url === "string" ? part.image_url : part.image_url.url;
-      const data = parseDataUrl(url);
-      const format = data?.mediaType.replace(/^image\//, "");
-      if (!data || !format || !["png", "jpeg", "gif", "webp"].includes(format))
-        throw badRequest(`${path}: this model takes images only as data: URLs (png, jpeg, gif, webp)`, path);
-      return { image: { format, source: { bytes: data.data } } };
-    }
-    throw badRequest(`${path}: content part "${part.type}" is not supported on this model`, path);
+  return userContentParts(message, i, (part, path) => {
+    const url = part.type === "image_url" ? imageUrlOf(part) : undefined;
+    if (url === undefined)
+      throw badRequest(`${path}: content part "${part.type}" is not supported on this model`, path);
+    const data = parseDataUrl(url);
+    const format = data?.mediaType.replace(/^image\//, "");
+    if (!data || !format || !IMAGE_FORMATS.includes(format))
+      throw badRequest(`${path}: this model takes images only as data: URLs (png, jpeg, gif, webp)`, path);
+    return { image: { format, source: { bytes: data.data } } };
   });
 }
 

@@ -1,5 +1,5 @@
 import type { JsonObject } from "../../core/dialect.ts";
-import { argumentsText } from "../chat-chunk-builder.ts";
+import { argumentsText, assistantMessage } from "../chat-chunk-builder.ts";
 import { parseBody } from "../parse-body.ts";
 import { converseResponse } from "./converse-schema.ts";
 import { converseUsageToOpenAI, finishReasonOfConverse } from "./converse-usage.ts";
@@ -28,12 +28,7 @@ export function converseResponseToChat(
       });
     }
   }
-  const message: JsonObject = {
-    role: "assistant",
-    content: text === "" && toolCalls.length > 0 ? null : text,
-    refusal: null,
-  };
-  if (toolCalls.length > 0) message.tool_calls = toolCalls;
+  const message = assistantMessage(text, toolCalls);
   return {
     id,
     object: "chat.completion",

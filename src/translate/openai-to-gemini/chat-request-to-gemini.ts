@@ -1,6 +1,6 @@
 import type { JsonObject } from "../../core/dialect.ts";
 import { badRequest } from "../../core/gateway-error.ts";
-import { messageText } from "../chat-request-parts.ts";
+import { imageUrlOf, messageText, userContentParts } from "../chat-request-parts.ts";
 import { parseDataUrl } from "../data-url.ts";
 import { type OpenAIChatRequest, type OpenAIMessage, openAIChatRequest } from "../openai-schema.ts";
 import { parseBody, parseToolArguments } from "../parse-body.ts";
@@ -118,22 +118,13 @@ function functionResponse(message: OpenAIMessage, i: number, toolNames: Map<stri
 }
 
 function userParts(message: OpenAIMessage, i: number): JsonObject[] {
-  const { content } = message;
-  if (content == null) return [];
-  if (typeof content === "string") return content === "" ? [] : [{ text: content }];
-  return content.map((part, j): JsonObject => {
-    const path = `messages.${i}.content.${j}`;
-    if (part.type === "text") return { text: part.text ?? "" };
-    if (part.type === "image_url" && part.image_url !== undefined) {
-      const url = typeof part.image_url === "string" ? part.image_url : part.image_url.url;
-      const data = parseDataUrl(url);
-      if (data) return { inlineData: { mimeType: data.mediaType, data: data.data } };
+  return userContentParts(message, i, (part, path) => {
+    const url =
+      part.type === "image_url" ? imageUrlOf(part) : part.type === "file" ? part.file?.file_data : undefined;
+    const data = url === undefined ? undefined : parseDataUrl(url);
+    if (data) return { inlineData: { mimeType: data.mediaType, data: data.data } };
+    if (url !== undefined && part.type === "image_url")
       return { fileData: { mimeType: mimeOf(url), fileUri: url } };
-    }
-    if (part.type === "file" && part.file?.file_data) {
-      const data = parseDataUrl(part.file.file_data);
-      if (data) return { inlineData: { mimeType: data.mediaType, data: data.data } };
-    }
     throw badRequest(`${path}: content part "${part.type}" is not supported on this model`, path);
   });
 }

@@ -1,5 +1,5 @@
 import type { JsonObject } from "../../core/dialect.ts";
-import { argumentsText } from "../chat-chunk-builder.ts";
+import { argumentsText, assistantMessage } from "../chat-chunk-builder.ts";
 import { parseBody } from "../parse-body.ts";
 import { type GeminiResponse, geminiResponse } from "./gemini-schema.ts";
 import { finishReasonOfGemini, geminiUsageToOpenAI } from "./gemini-usage.ts";
@@ -47,12 +47,7 @@ function choiceOf(candidate: Candidate, index: number): JsonObject {
     if (part.text !== undefined && !part.thought) text += part.text;
     if (part.functionCall) toolCalls.push(toolCallOf(part.functionCall, toolCalls.length));
   }
-  const message: JsonObject = {
-    role: "assistant",
-    content: text === "" && toolCalls.length > 0 ? null : text,
-    refusal: null,
-  };
-  if (toolCalls.length > 0) message.tool_calls = toolCalls;
+  const message = assistantMessage(text, toolCalls);
   return {
     index,
     message,

@@ -1,0 +1,148 @@
+import { afterEach, describe, expect, test } from "bun:test";
+import { waitFor } from "../../test/e2e/harness/wait-for.ts";
+import type { GatewayEvent } from "../audit/gateway-event.ts";
+import { createWebhookSink, webhookSignature } from "./webhook-sink.ts";
+
+// A real receiver on a loopback port: what arrives, with which headers, answered as scripted.
+interface Delivery {
+  body: string;
+  events: GatewayEvent[];
+  signature: string;
+  delivery: string;
+}
+
+function receiver(answer: (n: number) => number | "hang" = () => 200) {
+  const deliveries: Delivery[] = [];
+  const held: (() => void)[] = [];
+  let calls = 0;
+  const server = Bun.serve({
+    hostname: "127.0.0.1",
+    port: 0,
+    async fetch(request) {
+      const body = await request.text();
+      const status = answer(++calls);
+      deliveries.push({
+        body,
+        events: (JSON.parse(body) as { events: GatewayEvent[] }).events,
+        signature: request.headers.get("x-mindgw-signature") ?? "",
+        delivery: request.headers.get("x-mindgw-delivery") ?? "",
+      });
+      if (status === "hang") await new Promise<void>((resolve) => held.push(resolve));
+      return new Response(null, { status: status === "hang" ? 200 : status });
+    },
+  });
+  return {
+    url: `http://127.0.0.1:${server.port}/hook`,
+    deliveries,
+    stop() {
+      for (const release of held) release();
+      server.stop(true);
+    },
+  };
+}
+
+const event = (version: number): GatewayEvent => ({ type: "config.reloaded", at: version, version });
+
+let stops: (() => void)[] = [];
+afterEach(() => {
+  for (const stop of stops) stop();
+  stops = [];
+});
+const started = (answer?: (n: number) => number | "hang") => {
+  const r = receiver(answer);
+  stops.push(r.stop);
+  return r;
+};
+
+describe("webhook sink", () => {
+  test("events are batched and every delivery is signed with HMAC-SHA256 over t.body", async () => {
+    const r = started();
+    const sink = createWebhookSink({ url: r.url, secret: "s3cret", batchSize: 3, flushMs: 60_000 });
+    for (const v of [1, 2, 3]) sink.publish(event(v));
+    await waitFor("one delivery", () => r.deliveries.length === 1);
+    const [delivery] = r.deliveries;
+    expect(delivery?.events.map((e) => (e as { version: number }).version)).toEqual([1, 2, 3]);
+    const match = /^t=(\d+),v1=([0-9a-f]{64})$/.exec(delivery?.signature ?? "");
+    expect(match).not.toBeNull();
+    expect(match?.[2]).toBe(await webhookSignature("s3cret", Number(match?.[1]), delivery?.body ?? ""));
+    expect(match?.[2]).not.toBe(await webhookSignature("wrong", Number(match?.[1]), delivery?.body ?? ""));
+    await sink.close();
+    expect(sink.stats()).toEqual({ queued: 0, delivered: 3, dropped: 0 });
+  });
+
+  test("a part batch goes out after flushMs; close sends what is left", async () => {
+    const r = started();
+    const sink = createWebhookSink({ url: r.url, secret: "k", batchSize: 100, flushMs: 10 });
+    sink.publish(event(1));
+    await waitFor("the timed flush", () => r.deliveries.length === 1);
+    const closing = createWebhookSink({ url: r.url, secret: "k", batchSize: 100, flushMs: 60_000 });
+    closing.publish(event(2));
+    await closing.close();
+    expect(r.deliveries.at(-1)?.events).toEqual([event(2)]);
+  });
+
+  test("5xx and 429 are retried with backoff under the same delivery id; then it arrives once", async () => {
+    const r = started((n) => (n === 1 ? 503 : n === 2 ? 429 : 200));
+    const sink = createWebhookSink({ url: r.url, secret: "k", batchSize: 1, backoffMs: 5 });
+    sink.publish(event(7));
+    await waitFor("the third attempt", () => r.deliveries.length === 3);
+    expect(new Set(r.deliveries.map((d) => d.delivery)).size).toBe(1);
+    await sink.close();
+    expect(sink.stats()).toEqual({ queued: 0, delivered: 1, dropped: 0 });
+  });
+
+  test("a 4xx is not retried, and retries run out: both drops are counted", async () => {
+    const drops: string[] = [];
+    const rejecting = started(() => 400);
+    const sink = createWebhookSink({
+      url: rejecting.url,
+      secret: "k",
+      batchSize: 1,
+      onDrop: (count, reason) => drops.push(`${count} ${reason}`),
+    });
+    sink.publish(event(1));
+    await sink.close();
+    expect(rejecting.deliveries).toHaveLength(1);
+    const failing = started(() => 500);
+    const retrying = createWebhookSink({
+      url: failing.url,
+      secret: "k",
+      batchSize: 1,
+      maxAttempts: 3,
+      backoffMs: 1,
+      onDrop: (count, reason) => drops.push(`${count} ${reason}`),
+    });
+    retrying.publish(event(2));
+    await waitFor("three attempts", () => failing.deliveries.length === 3);
+    await retrying.close();
+    expect(drops).toEqual(["1 rejected", "1 retries_exhausted"]);
+    expect(retrying.stats().dropped).toBe(1);
+  });
+
+  test("a receiver that hangs costs a bounded queue: the oldest are dropped and counted", async () => {
+    const r = started(() => "hang");
+    const sink = createWebhookSink({
+      url: r.url,
+      secret: "k",
+      batchSize: 1,
+      maxQueue: 5,
+      maxAttempts: 1,
+      timeoutMs: 200,
+    });
+    sink.publish(event(0));
+    await waitFor("the first delivery to hang", () => r.deliveries.length === 1);
+    for (let v = 1; v <= 10; v++) sink.publish(event(v));
+    expect(sink.stats()).toEqual({ queued: 5, delivered: 0, dropped: 5 });
+    await sink.close();
+    expect(sink.stats().queued).toBe(0);
+  });
+
+  test("only the listed event types are sent", async () => {
+    const r = started();
+    const sink = createWebhookSink({ url: r.url, secret: "k", types: ["config.rejected"], flushMs: 1 });
+    sink.publish(event(1));
+    sink.publish({ type: "config.rejected", at: 1, error: "bad" });
+    await sink.close();
+    expect(r.deliveries.flatMap((d) => d.events.map((e) => e.type))).toEqual(["config.rejected"]);
+  });
+});

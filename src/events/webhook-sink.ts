@@ -1,0 +1,179 @@
+import type { GatewayEvent } from "../audit/gateway-event.ts";
+import type { EventSink } from "./event-sink.ts";
+
+export interface WebhookSinkOptions {
+  /** Where batches are POSTed as `{"events":[...]}`. */
+  url: string;
+  /** Signs every delivery: `x-mindgw-signature: t=<unix s>,v1=<hex HMAC-SHA256 of "<t>.<body>">`. */
+  secret: string;
+  /** Only events whose `type` is listed are sent; all when absent. */
+  types?: readonly string[];
+  /** Most events in one POST. */
+  batchSize?: number;
+  /** Longest an event waits for its batch to fill. */
+  flushMs?: number;
+  /** Events held while the receiver is slow or down; past it the oldest are dropped (counted). */
+  maxQueue?: number;
+  /** Tries per batch (the first included) before it is dropped (counted). */
+  maxAttempts?: number;
+  /** First retry delay; doubles per retry, with jitter. */
+  backoffMs?: number;
+  /** Bound on one POST. */
+  timeoutMs?: number;
+  fetch?: typeof fetch;
+  random?: () => number;
+  /** Told about every dropped event count and why, for a log line or a metric. */
+  onDrop?: (count: number, reason: "queue_full" | "rejected" | "retries_exhausted" | "closed") => void;
+}
+
+export interface WebhookSink extends EventSink {
+  close(): Promise<void>;
+  stats(): WebhookStats;
+}
+
+export interface WebhookStats {
+  queued: number;
+  delivered: number;
+  dropped: number;
+}
+
+/** The hex HMAC-SHA256 a receiver recomputes to check a delivery: over `${t}.${body}`. */
+export async function webhookSignature(secret: string, timestamp: number, body: string): Promise<string> {
+  const key = await crypto.subtle.importKey(
+    "raw",
+    new TextEncoder().encode(secret),
+    { name: "HMAC", hash: "SHA-256" },
+    false,
+    ["sign"],
+  );
+  const mac = await crypto.subtle.sign("HMAC", key, new TextEncoder().encode(`${timestamp}.${body}`));
+  return Buffer.from(mac).toString("hex");
+}
+
+/** A receiver's answer that another try may change: overload, rate limit, server trouble. */
+const retryable = (status: number) => status === 408 || status === 429 || status >= 500;
+
+/**
+ * Delivers gateway events to an HTTP endpoint: batched, signed, retried with backoff, one
+ * delivery in flight at a time (so batches arrive in order). `publish` only queues: a slow or
+ * dead receiver costs the gateway a bounded queue, never a request.
+ */
+export function createWebhookSink(options: WebhookSinkOptions): WebhookSink {
+  const batchSize = options.batchSize ?? 100;
+  const flushMs = options.flushMs ?? 1000;
+  const maxQueue = options.maxQueue ?? 10_000;
+  const maxAttempts = options.maxAttempts ?? 5;
+  const backoffMs = options.backoffMs ?? 500;
+  const timeoutMs = options.timeoutMs ?? 10_000;
+  const send = options.fetch ?? fetch;
+  const random = options.random ?? Math.random;
+  const types = options.types ? new Set(options.types) : null;
+  let queue: GatewayEvent[] = [];
+  let delivered = 0;
+  let dropped = 0;
+  let timer: ReturnType<typeof setTimeout> | null = null;
+  let pumping: Promise<void> | null = null;
+  let closing = false;
+  /** Wakes a retry wait early when the sink is closing. */
+  let wake: (() => void) | null = null;
+
+  const drop = (count: number, reason: Parameters<NonNullable<WebhookSinkOptions["onDrop"]>>[1]) => {
+    if (count === 0) return;
+    dropped += count;
+    options.onDrop?.(count, reason);
+  };
+
+  async function deliver(batch: readonly GatewayEvent[]): Promise<void> {
+    const body = JSON.stringify({ events: batch });
+    const delivery = crypto.randomUUID();
+    for (let attempt = 1; ; attempt++) {
+      const timestamp = Math.floor(Date.now() / 1000);
+      let status = 0;
+      try {
+        const response = await send(options.url, {
+          method: "POST",
+          headers: {
+            "content-type": "application/json",
+            "x-mindgw-delivery": delivery,
+            "x-mindgw-signature": `t=${timestamp},v1=${await webhookSignature(options.secret, timestamp, body)}`,
+          },
+          body,
+          signal: AbortSignal.timeout(timeoutMs),
+        });
+        status = response.status;
+        await response.body?.cancel();
+      } catch {
+        status = 0; // network failure or timeout: worth another try
+      }
+      if (status >= 200 && status < 300) {
+        delivered += batch.length;
+        return;
+      }
+      if (status !== 0 && !retryable(status)) return drop(batch.length, "rejected");
+      // A batch that used its last try ran out of retries, even if the sink began closing meanwhile.
+      if (attempt >= maxAttempts) return drop(batch.length, "retries_exhausted");
+      if (closing) return drop(batch.length, "closed");
+      const wait = backoffMs * 2 ** (attempt - 1) * (0.5 + random() / 2);
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(resolve, wait);
+        wake = () => {
+          clearTimeout(t);
+          resolve();
+        };
+      });
+      wake = null;
+    }
+  }
+
+  const pump = () => {
+    if (pumping) return;
+    pumping = (async () => {
+      while (queue.length > 0) {
+        const batch = queue.slice(0, batchSize);
+        queue = queue.slice(batch.length);
+        await deliver(batch);
+      }
+    })().finally(() => {
+      pumping = null;
+      // Events that arrived during the last delivery wait for their own batch to fill.
+      if (queue.length >= batchSize || (closing && queue.length > 0)) pump();
+      else if (queue.length > 0) schedule();
+    });
+  };
+
+  const schedule = () => {
+    if (timer !== null || pumping) return;
+    timer = setTimeout(() => {
+      timer = null;
+      pump();
+    }, flushMs);
+    timer.unref?.();
+  };
+
+  return {
+    publish(event) {
+      if (closing || (types && !types.has(event.type))) return;
+      queue.push(event);
+      if (queue.length > maxQueue) {
+        const over = queue.length - maxQueue;
+        queue = queue.slice(over);
+        drop(over, "queue_full");
+      }
+      if (queue.length >= batchSize) {
+        if (timer !== null) clearTimeout(timer);
+        timer = null;
+        pump();
+      } else schedule();
+    },
+    /** Sends what is queued; a batch still failing gets no more retries once closing. */
+    async close() {
+      closing = true;
+      if (timer !== null) clearTimeout(timer);
+      timer = null;
+      wake?.();
+      pump();
+      while (pumping) await pumping;
+    },
+    stats: () => ({ queued: queue.length, delivered, dropped }),
+  };
+}

@@ -1,0 +1,35 @@
+import { GatewayError } from "../core/gateway-error.ts";
+
+/**
+ * Requests in flight per client address, bounded. Bun shows the server requests, not idle
+ * connections, so this counts what a connection is doing (an idle one is closed by
+ * `server.idle_timeout`): one address cannot hold every slot of the gateway by opening streams
+ * or trickling bodies. `max()` is read per request, so a reload changes it; 0 means no cap.
+ */
+export class ClientSlots {
+  private readonly open = new Map<string, number>();
+
+  constructor(private readonly max: () => number) {}
+
+  /** Counts a request in; throws a 429 when its address already holds `max` of them. */
+  enter(address: string | null): void {
+    const key = address ?? "unknown";
+    const held = this.open.get(key) ?? 0;
+    const max = this.max();
+    if (max > 0 && held >= max)
+      throw new GatewayError({
+        status: 429,
+        code: "rate_limited",
+        message: `too many requests in flight from this address (server.max_client_requests: ${max})`,
+        headers: { "retry-after": "1" },
+      });
+    this.open.set(key, held + 1);
+  }
+
+  leave(address: string | null): void {
+    const key = address ?? "unknown";
+    const held = (this.open.get(key) ?? 1) - 1;
+    if (held <= 0) this.open.delete(key);
+    else this.open.set(key, held);
+  }
+}

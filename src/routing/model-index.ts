@@ -1,0 +1,71 @@
+import { globToRegExp } from "../auth/model-glob.ts";
+
+/** How a client's model name found its entry in `models:`. */
+export interface ModelMatch<P> {
+  readonly plan: P;
+  /** The entry's `name` (what prices, tenants and the audit's configured model refer to). */
+  readonly entry: string;
+  /** The name or alias that matched, as written in the config (`claude-*`). */
+  readonly pattern: string;
+}
+
+interface Pattern<P> {
+  readonly pattern: string;
+  readonly entry: string;
+  readonly plan: P;
+  readonly re: RegExp;
+  readonly specificity: number;
+  readonly order: number;
+}
+
+/** Literal characters in a pattern: the more a glob spells out, the more specific it is. */
+export const specificity = (pattern: string) => pattern.replaceAll("*", "").length;
+
+/**
+ * Client model names → `models:` entries. Each entry answers to its `name` and `aliases`; any
+ * of them may be a glob (`*` matches any run of characters). An exact name or alias wins; among
+ * globs the most specific (most literal characters) wins, and on a tie the one listed first.
+ */
+export class ModelIndex<P> {
+  private readonly exact = new Map<string, ModelMatch<P>>();
+  private readonly globs: Pattern<P>[] = [];
+
+  add(entry: string, aliases: readonly string[], plan: P): void {
+    for (const pattern of [entry, ...aliases]) {
+      if (!pattern.includes("*")) {
+        if (!this.exact.has(pattern)) this.exact.set(pattern, { plan, entry, pattern });
+        continue;
+      }
+      const order = this.globs.length;
+      this.globs.push({
+        pattern,
+        entry,
+        plan,
+        re: globToRegExp(pattern),
+        specificity: specificity(pattern),
+        order,
+      });
+      this.globs.sort((a, b) => b.specificity - a.specificity || a.order - b.order);
+    }
+  }
+
+  match(name: string): ModelMatch<P> | undefined {
+    const exact = this.exact.get(name);
+    if (exact) return exact;
+    const glob = this.globs.find((candidate) => candidate.re.test(name));
+    return glob ? { plan: glob.plan, entry: glob.entry, pattern: glob.pattern } : undefined;
+  }
+
+  /** Names a client can send as they are (no globs), for `GET /v1/models`. */
+  names(): string[] {
+    return [...this.exact.keys()];
+  }
+
+  /** Every pattern in the order a lookup tries them: exact names, then globs by specificity. */
+  precedence(): { pattern: string; entry: string }[] {
+    return [
+      ...[...this.exact.values()].map(({ pattern, entry }) => ({ pattern, entry })),
+      ...this.globs.map(({ pattern, entry }) => ({ pattern, entry })),
+    ];
+  }
+}

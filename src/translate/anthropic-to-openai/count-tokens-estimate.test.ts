@@ -1,0 +1,32 @@
+import { describe, expect, test } from "bun:test";
+import { GatewayError } from "../../core/gateway-error.ts";
+import { jsonFixture } from "../fixtures/load-fixture.ts";
+import { estimateInputTokens } from "./count-tokens-estimate.ts";
+
+describe("count_tokens estimate", () => {
+  test("counts system, turns, tool calls and results, and tool definitions with o200k_base", async () => {
+    const base = { model: "m", messages: [{ role: "user", content: "Hello, world!" }] };
+    expect(await estimateInputTokens(base)).toEqual({ input_tokens: 4 + 3 });
+    const more = await estimateInputTokens({
+      ...base,
+      system: [{ type: "text", text: "Be brief." }],
+      messages: [
+        ...base.messages,
+        { role: "assistant", content: [{ type: "tool_use", id: "t", name: "f", input: { a: 1 } }] },
+        { role: "user", content: [{ type: "tool_result", tool_use_id: "t", content: "42" }] },
+      ],
+      tools: [{ name: "f", description: "F", input_schema: { type: "object" } }],
+    });
+    expect((more.input_tokens as number) > 7 + 9).toBe(true);
+  });
+
+  test("Claude Code's real request is estimated, not refused", async () => {
+    const recorded = jsonFixture("clients/claude-code-2.1.328-default.json").body as Record<string, unknown>;
+    const { input_tokens } = await estimateInputTokens(recorded);
+    expect(input_tokens as number).toBeGreaterThan(5000);
+  });
+
+  test("a body without messages is the caller's 400", async () => {
+    await expect(estimateInputTokens({ model: "m" })).rejects.toBeInstanceOf(GatewayError);
+  });
+});

@@ -1,0 +1,56 @@
+import type { JsonObject } from "../../core/dialect.ts";
+import { anthropicRequest } from "../anthropic-schema.ts";
+import { parseBody } from "../parse-body.ts";
+
+/** Per-turn framing tokens (role markers), as OpenAI's own counting recipe adds them. */
+const PER_MESSAGE = 3;
+
+type Counter = (text: string) => number;
+let counter: Promise<Counter> | undefined;
+
+/**
+ * The o200k_base tokenizer (gpt-tokenizer, a maintained pure-JS port of tiktoken), loaded on
+ * the first count so the gateway's start-up does not pay for its tables.
+ */
+function tokenizer(): Promise<Counter> {
+  counter ??= import("gpt-tokenizer/encoding/o200k_base").then((module) => module.countTokens);
+  return counter;
+}
+
+/**
+ * `POST /v1/messages/count_tokens` for a route whose upstream has no such endpoint (an
+ * OpenAI-type server): an estimate with a real tokenizer over everything the model would read —
+ * system, every turn's text, tool calls and results, and the tool definitions. Upstream
+ * tokenizers differ, so this is close, not exact; the answer is never a 400.
+ */
+export async function estimateInputTokens(body: JsonObject): Promise<JsonObject> {
+  const request = parseBody(anthropicRequest.omit({ max_tokens: true }), body, "request");
+  const count = await tokenizer();
+  let tokens = 0;
+  const add = (value: unknown) => {
+    if (value === undefined || value === null) return;
+    tokens += count(typeof value === "string" ? value : JSON.stringify(value));
+  };
+  add(
+    typeof request.system === "string"
+      ? request.system
+      : request.system?.map((block) => block.text).join("\n"),
+  );
+  for (const message of request.messages) {
+    tokens += PER_MESSAGE;
+    if (typeof message.content === "string") add(message.content);
+    else for (const block of message.content) add(blockText(block));
+  }
+  for (const tool of request.tools ?? [])
+    add({ name: tool.name, description: tool.description, input_schema: tool.input_schema });
+  return { input_tokens: tokens };
+}
+
+/** What the model reads of a block: text, a call's input, a result's content, a thought. */
+function blockText(block: JsonObject): unknown {
+  if (typeof block.text === "string") return block.text;
+  if (typeof block.thinking === "string") return block.thinking;
+  if (block.type === "tool_use") return { name: block.name, input: block.input };
+  if (block.type === "tool_result") return block.content;
+  return undefined; // images and documents: the upstream's own accounting, not text
+}

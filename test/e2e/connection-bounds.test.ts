@@ -1,0 +1,116 @@
+import { describe, expect, test } from "bun:test";
+import { auditRow } from "./harness/admin-api.ts";
+import { bearer, chatBody } from "./harness/fake-config.ts";
+import { gatewayFixture } from "./harness/gateway-fixture.ts";
+import { waitFor } from "./harness/wait-for.ts";
+
+// What one client can hold open: idle sockets, trickled bodies, many requests at once.
+const f = gatewayFixture({
+  config: { server: { idle_timeout: "1s", body_timeout: "2s", max_client_requests: 2 } },
+});
+
+/** A raw TCP connection to the gateway: what it received and whether the gateway closed it. */
+async function rawConnection() {
+  const state = { received: "", closed: false };
+  const socket = await Bun.connect({
+    hostname: "127.0.0.1",
+    port: f.gw.port,
+    socket: {
+      data(_socket, data) {
+        state.received += data.toString();
+      },
+      close() {
+        state.closed = true;
+      },
+      error() {
+        state.closed = true;
+      },
+    },
+  });
+  return { socket, state };
+}
+
+const head = (length: number, extra = "") =>
+  `POST /v1/chat/completions HTTP/1.1\r\nHost: gw\r\ncontent-type: application/json\r\ncontent-length: ${length}\r\n${extra}\r\n`;
+
+describe("connection bounds", () => {
+  test("an unauthenticated socket that declares a body and goes quiet is answered and closed", async () => {
+    const { socket, state } = await rawConnection();
+    try {
+      socket.write(`${head(100)}{`);
+      await waitFor("the 401", () => state.received.includes("401"));
+      await waitFor("the gateway to close the socket", () => state.closed, 10_000);
+    } finally {
+      socket.end();
+    }
+  });
+
+  test("a body trickled slower than body_timeout is a 408, audited as such", async () => {
+    const { socket, state } = await rawConnection();
+    const requestId = "trickle-1";
+    const body = chatBody("fake-model", "x".repeat(200));
+    socket.write(head(body.length, `authorization: Bearer ${f.adminKey}\r\nx-request-id: ${requestId}\r\n`));
+    // One byte every 300 ms: never idle for the 1 s idle bound, always short of the whole body.
+    let sent = 0;
+    const trickle = setInterval(() => {
+      if (!state.closed && sent < body.length) socket.write(body[sent++] ?? "");
+    }, 300);
+    try {
+      await waitFor("the 408", () => state.received.includes("408"), 10_000);
+      expect((await auditRow(f.gw, requestId)).status).toBe(408);
+    } finally {
+      clearInterval(trickle);
+      socket.end();
+    }
+  });
+
+  test("a client that hangs up mid-upload is a client that left (499), not a 500", async () => {
+    const { socket } = await rawConnection();
+    const requestId = "hangup-1";
+    socket.write(
+      `${head(5000, `authorization: Bearer ${f.adminKey}\r\nx-request-id: ${requestId}\r\n`)}{"model":`,
+    );
+    await waitFor("the request to be in flight", async () => {
+      const res = await fetch(f.url("/admin/api/status"), { headers: bearer(f.adminKey) });
+      return ((await res.json()) as { inFlight?: number }).inFlight === 2; // this one and the status call
+    });
+    socket.terminate();
+    const row = await auditRow(f.gw, requestId);
+    expect(row.status).toBe(499);
+    expect(f.gw.stderr.all).not.toContain("internal error");
+  });
+
+  test("one address cannot hold more than max_client_requests requests at once", async () => {
+    const streams = await Promise.all(
+      [1, 2].map(() =>
+        fetch(f.url("/v1/chat/completions"), {
+          method: "POST",
+          headers: bearer(f.adminKey),
+          body: chatBody("fake-model", "long [[fake:chunks=20,chunkDelay=200]]", { stream: true }),
+        }),
+      ),
+    );
+    try {
+      const third = await fetch(f.url("/v1/chat/completions"), {
+        method: "POST",
+        headers: bearer(f.adminKey),
+        body: chatBody("fake-model"),
+      });
+      expect(third.status).toBe(429);
+      expect(third.headers.get("retry-after")).toBe("1");
+      expect(((await third.json()) as { error: { message: string } }).error.message).toContain(
+        "max_client_requests",
+      );
+    } finally {
+      for (const stream of streams) await stream.body?.cancel();
+    }
+    await waitFor("a slot to free up", async () => {
+      const again = await fetch(f.url("/v1/chat/completions"), {
+        method: "POST",
+        headers: bearer(f.adminKey),
+        body: chatBody("fake-model"),
+      });
+      return again.status === 200;
+    });
+  });
+});

@@ -1,0 +1,143 @@
+import { describe, expect, test } from "bun:test";
+import { auditRow } from "./harness/admin-api.ts";
+import { bearer, chatBody } from "./harness/fake-config.ts";
+import { gatewayFixture } from "./harness/gateway-fixture.ts";
+
+// Faults around a stream that are nobody's fault but the client's or the gateway's own.
+const IDLE_MS = 300;
+const f = gatewayFixture({
+  config: {
+    server: { max_body: "1MB" },
+    routing: {
+      retries: 0,
+      timeouts: { idle: `${IDLE_MS}ms` },
+      max_upstream_body: "64KB",
+      stream_keepalive: "200ms",
+    },
+  },
+});
+
+const STACK_LINE = /^\s+at .+\(.*:\d+:\d+\)$|\$bunfs|\/src\/.+\.ts:\d+/m;
+
+describe("a client that stops reading", () => {
+  test("is not an upstream timeout: the stream resumes whole and is audited as a success", async () => {
+    const before = f.gw.stderr.all.length;
+    const response = await fetch(f.url("/v1/chat/completions"), {
+      method: "POST",
+      headers: bearer(f.adminKey),
+      // About 16 MB of events (one per word): far more than the socket buffers between the
+      // gateway and this client hold, so the relay really waits on the client.
+      body: chatBody("fake-model", "a ".repeat(120_000), { stream: true }),
+    });
+    expect(response.status).toBe(200);
+    const reader = (response.body as ReadableStream<Uint8Array>).getReader();
+    const decoder = new TextDecoder();
+    let tail = decoder.decode((await reader.read()).value);
+    // The stimulus, not a synchronisation: the client holds the stream for three idle bounds.
+    await Bun.sleep(IDLE_MS * 3);
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      // Keep only the end: the whole answer is large, and only how it ends matters here.
+      tail = (tail + decoder.decode(value)).slice(-4096);
+    }
+    expect(tail).toContain("data: [DONE]");
+    expect(tail).not.toContain('"error"');
+    const row = await auditRow(f.gw, response.headers.get("x-request-id") ?? "");
+    expect(row.status).toBe(200);
+    expect(f.gw.stderr.all.slice(before)).not.toMatch(STACK_LINE);
+  });
+});
+
+describe("an upstream answer", () => {
+  test("larger than routing.max_upstream_body is a 502, not a buffer", async () => {
+    // The fake echoes the prompt: a 100 KB prompt is an answer over the 64 KB bound.
+    const response = await fetch(f.url("/v1/chat/completions"), {
+      method: "POST",
+      headers: bearer(f.adminKey),
+      body: chatBody("fake-model", "b ".repeat(50_000)),
+    });
+    expect(response.status).toBe(502);
+    const error = ((await response.json()) as { error: { code: string; message: string } }).error;
+    expect(error.code).toBe("upstream_error");
+    expect(error.message).toContain("max_upstream_body");
+    // Within the bound, answers are unchanged.
+    const small = await fetch(f.url("/v1/chat/completions"), {
+      method: "POST",
+      headers: bearer(f.adminKey),
+      body: chatBody("fake-model", "small"),
+    });
+    expect(small.status).toBe(200);
+  });
+});
+
+describe("a same-dialect stream that breaks its own format", () => {
+  const stream = (marker: string) =>
+    fetch(f.url("/v1/chat/completions"), {
+      method: "POST",
+      headers: bearer(f.adminKey),
+      body: chatBody("fake-model", `one two three four [[fake:${marker}]]`, { stream: true }),
+    });
+
+  test("ending without [DONE] is told to the client and audited as a failure", async () => {
+    const response = await stream("stopAfter=3");
+    const text = await response.text();
+    expect(text).not.toContain("[DONE]");
+    expect(text).toContain("without its end marker");
+    expect((await auditRow(f.gw, response.headers.get("x-request-id") ?? "")).status).toBe(502);
+  });
+
+  test("a malformed event is not relayed; the stream ends with an error event, audited as a failure", async () => {
+    const response = await stream("garbageAfter=2");
+    const text = await response.text();
+    expect(text).not.toContain("<html>");
+    expect(text).toContain("malformed stream event");
+    expect((await auditRow(f.gw, response.headers.get("x-request-id") ?? "")).status).toBe(502);
+  });
+});
+
+describe("a 200 answer whose body is an error object", () => {
+  test("is an upstream failure, not a success", async () => {
+    const response = await fetch(f.url("/v1/chat/completions"), {
+      method: "POST",
+      headers: bearer(f.adminKey),
+      body: chatBody("fake-model", "hi [[fake:errorBody]]"),
+    });
+    expect(response.status).toBe(502);
+    const error = ((await response.json()) as { error: { message: string } }).error;
+    expect(error.message).toContain("answered 200 with an error");
+    expect((await auditRow(f.gw, response.headers.get("x-request-id") ?? "")).status).toBe(502);
+  });
+});
+
+describe("a slow first token", () => {
+  const slow = (marker: string) =>
+    fetch(f.url("/v1/chat/completions"), {
+      method: "POST",
+      headers: bearer(f.adminKey),
+      body: chatBody("fake-model", `hello there [[fake:${marker}]]`, { stream: true }),
+    });
+
+  test("commits the stream with keep-alive comments until it comes, unbuffered by proxies", async () => {
+    const response = await slow("delay=900");
+    expect(response.status).toBe(200);
+    expect(response.headers.get("x-accel-buffering")).toBe("no");
+    const text = await response.text();
+    expect(text.startsWith(": keep-alive\n\n")).toBe(true);
+    expect(text).toContain("data: [DONE]");
+    const row = await auditRow(f.gw, response.headers.get("x-request-id") ?? "");
+    expect(row.status).toBe(200);
+    // Time to first token is the answer's, not the first keep-alive comment's.
+    expect(row.ttfbMs ?? 0).toBeGreaterThanOrEqual(800);
+  });
+
+  test("a routing failure after the commit is the stream's error event, audited as a failure", async () => {
+    const response = await slow("delay=700,status=503");
+    expect(response.status).toBe(200);
+    const text = await response.text();
+    expect(text).toContain(": keep-alive");
+    expect(text).toContain('"error"');
+    const row = await auditRow(f.gw, response.headers.get("x-request-id") ?? "");
+    expect(row.status).toBeGreaterThanOrEqual(500);
+  });
+});

@@ -1,0 +1,71 @@
+import { afterAll, beforeAll, expect, setDefaultTimeout, test } from "bun:test";
+import type { GatewayEvent } from "../../src/audit/gateway-event.ts";
+import { webhookSignature } from "../../src/events/webhook-sink.ts";
+import { type FakeUpstream, startFakeUpstream } from "../fake-upstream/fake-upstream.ts";
+import { bearer, chatBody, fakeRoutesConfig } from "./harness/fake-config.ts";
+import { type GatewayProcess, spawnGateway } from "./harness/spawn-gateway.ts";
+import { waitFor } from "./harness/wait-for.ts";
+
+setDefaultTimeout(30_000);
+
+// `events.webhooks` in config: the compiled gateway POSTs signed batches of the events named.
+const SECRET = "a-webhook-secret-of-some-length";
+const received: { events: GatewayEvent[]; valid: boolean }[] = [];
+let receiver: ReturnType<typeof Bun.serve>;
+let fake: FakeUpstream;
+let gw: GatewayProcess;
+
+beforeAll(async () => {
+  receiver = Bun.serve({
+    hostname: "127.0.0.1",
+    port: 0,
+    async fetch(request) {
+      const body = await request.text();
+      const [, t, v1] =
+        /^t=(\d+),v1=([0-9a-f]+)$/.exec(request.headers.get("x-mindgw-signature") ?? "") ?? [];
+      received.push({
+        events: (JSON.parse(body) as { events: GatewayEvent[] }).events,
+        valid: v1 === (await webhookSignature(SECRET, Number(t), body)),
+      });
+      return new Response(null, { status: 204 });
+    },
+  });
+  fake = await startFakeUpstream();
+  gw = await spawnGateway({
+    config: fakeRoutesConfig(fake.url, ["m1"], {
+      events: {
+        webhooks: [
+          {
+            url: `http://127.0.0.1:${receiver.port}/hook`,
+            secret: SECRET,
+            types: ["request.finished"],
+            flush: "50ms",
+          },
+        ],
+      },
+    }),
+  });
+});
+
+afterAll(async () => {
+  await gw?.stop();
+  await fake?.stop();
+  receiver?.stop(true);
+});
+
+test("a finished request reaches the webhook, signed, and only the types asked for", async () => {
+  const res = await fetch(`${gw.url}/v1/chat/completions`, {
+    method: "POST",
+    headers: bearer(gw.adminKey ?? ""),
+    body: chatBody("m1"),
+  });
+  expect(res.status).toBe(200);
+  const id = res.headers.get("x-request-id");
+  const batch = await waitFor("the webhook delivery", () =>
+    received.find((b) => b.events.some((e) => e.type === "request.finished" && e.record.requestId === id)),
+  );
+  expect(batch.valid).toBe(true);
+  expect(received.flatMap((b) => b.events.map((e) => e.type)).every((t) => t === "request.finished")).toBe(
+    true,
+  );
+});

@@ -70,6 +70,8 @@ export interface MindgwVariant {
   via?: "provider" | "worker";
   /** Export traces (every request sampled) to an OTLP sink started beside the gateway. */
   traced?: boolean;
+  /** Issue 15: mirror every request (sample 1.0) to a shadow route on the same fake. */
+  shadow?: boolean;
 }
 
 /** OTLP/HTTP export at sample ratio 1.0, the batch processor's defaults otherwise. */
@@ -94,7 +96,7 @@ models:
   - name: bench-model
     routes:
       - { provider: ${route}, model: bench-model }
-${variant.extraYaml ?? ""}`;
+${variant.shadow ? "    shadow: { provider: fake, model: bench-model, sample: 1.0 }\n" : ""}${variant.extraYaml ?? ""}`;
 }
 
 /** Starts `mindgw worker` for bench-model and waits until the gateway routes to it. */
@@ -110,6 +112,10 @@ async function startWorker(
   args.push("--models", "bench-model", "--name", "bench-worker", "--concurrency", "1024");
   const worker = spawnService([binary, ...args], { stderrPath });
   const deadline = Date.now() + 15_000;
+  // Probe only once the worker says it registered: requests before that fail, and failures
+  // open the route's circuit breaker for longer than this wait.
+  const registered = async () => (await Bun.file(stderrPath).text()).includes("registered with the gateway");
+  while (Date.now() < deadline && !(await registered())) await Bun.sleep(50);
   // bench-model is configured, so it is listed either way: a request that succeeds is the test.
   while (Date.now() < deadline) {
     const probe = await fetch(`${url}/v1/chat/completions`, {
@@ -119,6 +125,7 @@ async function startWorker(
       signal: AbortSignal.timeout(5000),
     }).catch(() => undefined);
     if (probe?.status === 200) return worker;
+    await probe?.arrayBuffer();
     await Bun.sleep(100);
   }
   await worker.stop();
@@ -158,7 +165,7 @@ export const mindgwTarget = (fakeUrl: string, binary: string, variant: MindgwVar
       ? await startWorker(binary, url, workerKey, fakeUrl, headers, join(dir, "worker.log")).catch(
           async (e: Error) => {
             await service.stop();
-            throw e;
+            throw new Error(`${e.message}\ngateway:\n${(await logs()).slice(-3000)}`);
           },
         )
       : undefined;
@@ -192,6 +199,13 @@ export function allTargets(fakeUrl: string, fakePid: number, binary?: string, ap
     targets.push(
       mindgwTarget(fakeUrl, binary, { name: "mindgw-obs-off", extraYaml: "metrics: { enabled: false }" }),
       mindgwTarget(fakeUrl, binary, { name: "mindgw-traced", traced: true }),
+      // Issue 15: every request shadowed to the same fake; the cap is set above the load so no
+      // copy is shed and the shadow's own work is all counted.
+      mindgwTarget(fakeUrl, binary, {
+        name: "mindgw-shadow",
+        shadow: true,
+        extraYaml: "shadow: { max_concurrent: 1024 }",
+      }),
     );
   }
   // Issues 3 and 4: what auth+limits and audit cost, in library form, on vs off.

@@ -13,10 +13,14 @@ export interface GatewayAuth {
   readonly keyAdmin: KeyAdmin;
   /** What is open under each key: a revoke or expiry ends it (worker connections, streams). */
   readonly sessions: KeySessions;
+  /** Re-reads key changes from the store now (another node announced one). */
+  refreshKeys(): Promise<void>;
   close(): Promise<void>;
 }
 
 export interface BuildAuthOptions {
+  /** Told of every key change made here (create, revoke, rotate), to announce to other nodes. */
+  onKeyChange?: (id: string) => void;
   /** Replaces the built-in API-key/JWT authenticator; key administration stays. */
   authenticate?: Authenticator;
   onBootstrapKey?: (plainKey: string) => void;
@@ -45,7 +49,14 @@ export async function buildAuth(
   return {
     authenticate:
       options.authenticate ?? createAuthenticator({ keys, ...(jwt ? { jwt: createJwtVerifier(jwt) } : {}) }),
-    keyAdmin: createKeyAdmin({ store, onChange: (record) => keys.onKeyChanged(record) }),
+    keyAdmin: createKeyAdmin({
+      store,
+      onChange: (record) => {
+        keys.onKeyChanged(record);
+        options.onKeyChange?.(record.id);
+      },
+    }),
+    refreshKeys: () => keys.refresh(),
     sessions,
     close: () => {
       sessions.close();

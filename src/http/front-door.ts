@@ -183,7 +183,7 @@ export function createFrontDoor(deps: FrontDoorDeps) {
               path === "/responses/compact",
             )
           : undefined;
-      Object.assign(headers, deps.limits.admit(principal, model));
+      Object.assign(headers, await deps.limits.admit(principal, model));
       // A revoke of the caller's key, or its expiry, ends the request with a 401.
       const watched = deps.sessions?.watch(principal, request.signal);
       const release = watched?.release ?? (() => {});

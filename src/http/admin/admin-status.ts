@@ -15,6 +15,8 @@ export interface AdminStatus {
     lastEvent: ConfigEvent | null;
   };
   audit: { healthy: boolean };
+  /** On a cluster node: Redis health, this node and the live nodes with their worker counts. */
+  cluster?: object;
 }
 
 export interface AdminStatusDeps {
@@ -26,6 +28,7 @@ export interface AdminStatusDeps {
   readonly lastConfigEvent?: () => ConfigEvent | null;
   /** False while audit storage is down and requests are refused (never with `fail_open`). */
   readonly auditHealthy: () => boolean;
+  readonly cluster?: () => object;
 }
 
 export function adminStatus(deps: AdminStatusDeps): () => AdminStatus {
@@ -40,5 +43,6 @@ export function adminStatus(deps: AdminStatusDeps): () => AdminStatus {
       lastEvent: deps.lastConfigEvent?.() ?? null,
     },
     audit: { healthy: deps.auditHealthy() },
+    ...(deps.cluster ? { cluster: deps.cluster() } : {}),
   });
 }

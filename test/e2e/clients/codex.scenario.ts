@@ -12,6 +12,8 @@ interface Options {
   prompt: string;
   /** Extra `codex exec` flags. */
   flags?: string[];
+  /** More top-level config.toml lines. */
+  config?: string;
   /** Files to read back from the workspace after the run. */
   collect?: string[];
 }
@@ -25,7 +27,7 @@ await inLoopbackWorld(options.upstream, options.models, async ({ gw, key, dir })
   mkdirSync(home, { recursive: true });
   mkdirSync(work, { recursive: true });
   // The documented way to use a gateway: a custom model provider (docs/CLIENTS.md).
-  const model = options.model ? `model = "${options.model}"\n` : "";
+  const model = `${options.model ? `model = "${options.model}"\n` : ""}${options.config ?? ""}`;
   await Bun.write(
     join(home, "config.toml"),
     `${model}model_provider = "mindgw"

@@ -13,6 +13,8 @@ export async function createBenchKey(
 ): Promise<string | undefined> {
   const args = ["keys", "create", "-c", configPath, "--name", `bench-${role}`, "--role", role];
   args.push("--models", "*", "--json");
+  // Limits on, as in production: counted on every request, too high ever to refuse one.
+  if (role === "user") args.push("--rpm", "1000000000", "--tpm", "1000000000000");
   const proc = Bun.spawn([binary, ...args], { stdin: "ignore", stdout: "pipe", stderr: "ignore" });
   const killer = setTimeout(() => proc.kill("SIGKILL"), 15_000);
   const out = await new Response(proc.stdout).text();

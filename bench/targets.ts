@@ -110,6 +110,10 @@ async function startWorker(
   args.push("--models", "bench-model", "--name", "bench-worker", "--concurrency", "1024");
   const worker = spawnService([binary, ...args], { stderrPath });
   const deadline = Date.now() + 15_000;
+  // Probe only once the worker says it registered: requests before that fail, and failures
+  // open the route's circuit breaker for longer than this wait.
+  const registered = async () => (await Bun.file(stderrPath).text()).includes("registered with the gateway");
+  while (Date.now() < deadline && !(await registered())) await Bun.sleep(50);
   // bench-model is configured, so it is listed either way: a request that succeeds is the test.
   while (Date.now() < deadline) {
     const probe = await fetch(`${url}/v1/chat/completions`, {
@@ -119,6 +123,7 @@ async function startWorker(
       signal: AbortSignal.timeout(5000),
     }).catch(() => undefined);
     if (probe?.status === 200) return worker;
+    await probe?.arrayBuffer();
     await Bun.sleep(100);
   }
   await worker.stop();
@@ -158,7 +163,7 @@ export const mindgwTarget = (fakeUrl: string, binary: string, variant: MindgwVar
       ? await startWorker(binary, url, workerKey, fakeUrl, headers, join(dir, "worker.log")).catch(
           async (e: Error) => {
             await service.stop();
-            throw e;
+            throw new Error(`${e.message}\ngateway:\n${(await logs()).slice(-3000)}`);
           },
         )
       : undefined;

@@ -205,6 +205,12 @@ export const configSchema = z.strictObject({
       max_sse_line: size("1MB"),
       /** Largest whole (non-stream) upstream answer read; a larger one is a 502, never buffered. */
       max_upstream_body: size("32MB"),
+      /**
+       * A stream whose first token takes longer than this is committed (200, event stream) and
+       * kept alive with an SSE comment this often, so proxies in between do not time it out; a
+       * routing failure after that is the stream's closing error event. 0: wait silently.
+       */
+      stream_keepalive: duration("15s"),
     })
     .prefault({}),
   /** Translation between dialects (docs/CLIENTS.md). */

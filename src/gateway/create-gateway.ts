@@ -139,6 +139,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     lifecycle,
     maxBody: () => runtime.current.config.server.max_body,
     bodyTimeout: () => runtime.current.config.server.body_timeout,
+    streamKeepAlive: () => runtime.current.config.routing.stream_keepalive,
     clientSlots: new ClientSlots(() => runtime.current.config.server.max_client_requests),
     captureBodies: () => runtime.current.config.audit.bodies,
     logger,

@@ -7,7 +7,12 @@ import { encodeSse, type SseEvent } from "../core/sse.ts";
 /** Called once: with no error when the stream completed, else how it ended. */
 export type StreamEnd = (error?: GatewayError) => void;
 
-const SSE_HEADERS = { "content-type": "text/event-stream; charset=utf-8", "cache-control": "no-cache" };
+// `x-accel-buffering: no` tells nginx (and proxies that follow it) to pass events on as they come.
+const SSE_HEADERS = {
+  "content-type": "text/event-stream; charset=utf-8",
+  "cache-control": "no-cache",
+  "x-accel-buffering": "no",
+};
 const encoder = new TextEncoder();
 
 /**

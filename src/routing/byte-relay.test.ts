@@ -122,6 +122,13 @@ describe("ByteRelay", () => {
     }
   });
 
+  test("a usage event written over several data lines is still read whole", async () => {
+    const stream = `${CHUNK(0)}data: {"id":"c","choices":[],\ndata: "usage":{"prompt_tokens":3,"completion_tokens":4}}\n\n`;
+    const { source, meter } = relay(upstream([encoder.encode(stream)]), "openai", { strip: true });
+    expect(text(await readAll(source))).toBe(CHUNK(0));
+    expect(meter.usage).toEqual({ inputTokens: 3, outputTokens: 4 });
+  });
+
   test("one write per upstream read: several events in a read go out together, a half event waits", async () => {
     const reads = [
       CHUNK(0) + CHUNK(1) + CHUNK(2).slice(0, 30),
@@ -158,6 +165,39 @@ describe("ByteRelay", () => {
     const clean = relay(upstream([encoder.encode(OPENAI_STREAM)]), "openai");
     await readAll(clean.source);
     expect(clean.source.reported).toBeUndefined();
+  });
+
+  test("a stream cut off before its end marker is relayed, then fails (at every split)", async () => {
+    for (const [whole, dialect] of [
+      [`${CHUNK(0)}${CHUNK(1)}`, "openai"],
+      [ANTHROPIC_STREAM.replace('event: message_stop\ndata: {"type":"message_stop"}\n\n', ""), "anthropic"],
+    ] as const) {
+      const length = encoder.encode(whole).length;
+      for (let i = 1; i <= length; i++) {
+        const { source } = relay(upstream(splitAt(whole, i)), dialect);
+        await source.start();
+        const out: Uint8Array[] = [];
+        const error = await (async () => {
+          for (let chunk = await source.next(); chunk; chunk = await source.next()) out.push(chunk);
+        })().catch((e: unknown) => e as GatewayError);
+        expect(text(out)).toBe(whole);
+        expect(error?.code).toBe("upstream_error");
+        expect(error?.message).toContain("without its end marker");
+      }
+    }
+  });
+
+  test("a malformed event is not relayed: the events before it are, then the stream fails", async () => {
+    const whole = `${CHUNK(0)}data: <html>502 Bad Gateway</html>\n\n${CHUNK(1)}data: [DONE]\n\n`;
+    const { source, done } = relay(upstream([encoder.encode(whole)]), "openai");
+    await source.start();
+    expect(new TextDecoder().decode(await source.next())).toBe(CHUNK(0));
+    const error = (await source.next().catch((e: unknown) => e)) as GatewayError;
+    expect([error.code, error.message]).toEqual([
+      "upstream_error",
+      "upstream a sent a malformed stream event",
+    ]);
+    expect(done()).toBe(1);
   });
 
   test("bytes that never complete an event do not hold off the idle bound", async () => {

@@ -22,6 +22,32 @@ const USAGE = encoder.encode('"usage"');
 const ERROR_NAME = encoder.encode("error");
 const ERROR_KEY = encoder.encode('"error"');
 const BLANK_LINE = encoder.encode("\n\n");
+const DONE = encoder.encode("[DONE]");
+/** How each dialect ends a complete stream: OpenAI's `[DONE]`, Anthropic's and Responses' last event. */
+const END_EVENTS = ["message_stop", "response.completed", "response.incomplete", "response.failed"].map(
+  (name) => encoder.encode(name),
+);
+
+/** The stream's own end marker: `data: [DONE]`, or a final event by name. */
+function endsStream(buf: Uint8Array, span: SseSpan): boolean {
+  if (span.dataEnd - span.dataStart === DONE.length && matches(buf, span.dataStart, span.dataEnd, DONE))
+    return true;
+  const length = span.nameEnd - span.nameStart;
+  return END_EVENTS.some(
+    (name) => name.length === length && matches(buf, span.nameStart, span.nameEnd, name),
+  );
+}
+
+/**
+ * Every event of both dialects carries a JSON object (or `[DONE]`). Only the first byte is
+ * looked at: a full parse per event is what the byte relay exists to avoid, and garbage (an
+ * HTML error page, plain text) is caught by it; a cut-off object ends the stream early, which
+ * the missing end marker catches.
+ */
+function malformed(buf: Uint8Array, span: SseSpan): boolean {
+  const at = skipSpace(buf, span.dataStart, span.dataEnd);
+  return at < span.dataEnd && buf[at] !== 123 && !matches(buf, at, span.dataEnd, DONE);
+}
 
 const isSpace = (b: number | undefined) => b === 32 || b === 9 || b === 10 || b === 13;
 
@@ -94,6 +120,12 @@ export class ByteRelay implements ChunkSource {
   private events = 0;
   private usageAt = -1;
   private readonly cuts: number[] = [];
+  /** The stream's end marker went by. */
+  private ended = false;
+  /** Where the first malformed event starts in the current buffer (-1: none). */
+  private brokenAt = -1;
+  /** A failure found while bytes before it were still to be handed out: thrown on the next read. */
+  private failAfter: GatewayError | undefined;
 
   constructor(
     private readonly reader: ReadableStreamDefaultReader<Uint8Array>,
@@ -120,6 +152,11 @@ export class ByteRelay implements ChunkSource {
   }
 
   private async read(): Promise<Uint8Array | undefined> {
+    const failure = this.failAfter;
+    if (failure) {
+      this.failAfter = undefined;
+      throw failure;
+    }
     if (this.closed) return undefined;
     let held: Uint8Array | undefined;
     this.attempt.waiting(true);
@@ -128,10 +165,24 @@ export class ByteRelay implements ChunkSource {
         const read = await this.attempt.read(this.reader.read());
         if (read.done) {
           const last = this.pending ? this.take(BLANK_LINE) : undefined;
-          this.close();
-          return held && last ? concat(held, last) : (held ?? last);
+          const out = held && last ? concat(held, last) : (held ?? last);
+          // A stream that stops without its end marker (and without an error event of its own)
+          // was cut off: the client is told, and the record says it failed.
+          const cut =
+            this.ended || this.reported || this.brokenAt !== -1
+              ? undefined
+              : upstreamError(`upstream ${this.options.provider} ended the stream without its end marker`);
+          if (!cut) {
+            this.close();
+            return out;
+          }
+          this.close(cut);
+          if (!out) throw cut;
+          this.failAfter = cut;
+          return this.handOut(out);
         }
-        const out = this.take(read.value);
+        const taken = this.take(read.value);
+        const out = this.brokenAt === -1 ? taken : this.beforeBroken(taken);
         if (this.started) {
           if (this.events > 0) this.attempt.rearm();
           if (out) return this.handOut(out);
@@ -153,6 +204,19 @@ export class ByteRelay implements ChunkSource {
 
   cancel(): void {
     this.close();
+  }
+
+  /**
+   * What may still go out once a malformed event was found: the events before it. The relay
+   * stops there; the failure is thrown now, or on the next read when bytes precede it.
+   */
+  private beforeBroken(taken: Uint8Array | undefined): Uint8Array | undefined {
+    const broken = upstreamError(`upstream ${this.options.provider} sent a malformed stream event`);
+    const out = taken && this.brokenAt > 0 ? this.buf.subarray(0, this.brokenAt) : undefined;
+    this.close(broken);
+    if (!out) throw broken;
+    this.failAfter = broken;
+    return out;
   }
 
   /** The client has the chunk: until it asks for the next, the idle bound does not count. */
@@ -186,8 +250,14 @@ export class ByteRelay implements ChunkSource {
 
   private readonly onEvent = (span: SseSpan): void => {
     if (span.dataStart === -1) return; // a comment: relayed, but not an event
+    if (this.brokenAt !== -1) return;
     this.events++;
     const buf = this.buf;
+    if (endsStream(buf, span)) this.ended = true;
+    else if (malformed(buf, span)) {
+      this.brokenAt = span.start;
+      return;
+    }
     if (!this.reported && reportsError(buf, span)) {
       this.reported = upstreamError("the stream ended with an error event");
     }

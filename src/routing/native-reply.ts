@@ -4,9 +4,11 @@ import { type GatewayError, upstreamError } from "../core/gateway-error.ts";
 import type { SseEvent } from "../core/sse.ts";
 import type { Usage } from "../core/usage.ts";
 import { readBounded, readErrorText } from "../providers/http/read-bounded.ts";
-import { upstreamFailure } from "../providers/http/upstream-failure.ts";
+import { errorInAnswer, upstreamFailure } from "../providers/http/upstream-failure.ts";
 import type { Attempt } from "./attempt.ts";
 import { ByteRelay } from "./byte-relay.ts";
+
+const text = new TextDecoder();
 
 /** An answer as the front door writes it. */
 export type ClientReply =
@@ -85,11 +87,13 @@ export async function readNativeReply(
   }
   let parsed: unknown;
   try {
-    parsed = JSON.parse(new TextDecoder().decode(body));
+    parsed = JSON.parse(text.decode(body));
   } catch {
     throw upstreamError(`upstream ${label} sent a body that is not JSON`);
   }
   if (!isJsonObject(parsed)) throw upstreamError(`upstream ${label} sent a body that is not a JSON object`);
+  const failed = errorInAnswer(label, parsed);
+  if (failed) throw failed;
   context.done();
   context.onBody?.(parsed);
   const usage = context.usageOf(parsed);

@@ -423,6 +423,24 @@ describe("the Responses API to an upstream that serves it", () => {
     ]);
   });
 
+  test("a chain held upstream moves to a translated route expanded from the gateway's copy", async () => {
+    responsesUp.queue({ headers: JSON_TYPE, body: responseBody("resp_up6") });
+    await openai().responses.create({ model: "resp", input: "remember 7" });
+    openaiUp.queue({ headers: JSON_TYPE, body: CHAT_BODY });
+    await openai().responses.create({
+      model: "chat",
+      input: "which number?",
+      previous_response_id: "resp_up6",
+    });
+    const chat = JSON.parse(lastUpstream(openaiUp).text) as {
+      messages: { role: string; content: unknown }[];
+    };
+    expect(lastUpstream(openaiUp).path).toBe("/v1/chat/completions");
+    expect(chat.messages.map((m) => m.role)).toEqual(["user", "assistant", "user"]);
+    expect(chat.messages[0]?.content).toBe("remember 7");
+    expect(chat.messages[2]?.content).toBe("which number?");
+  });
+
   test("a stream comes back byte for byte; its final response is stored under the upstream's id", async () => {
     const events = [
       'event: response.created\ndata: {"type":"response.created","sequence_number":0,"response":{"id":"resp_up5","object":"response","status":"in_progress","output":[],"usage":null}}\n\n',

@@ -8,7 +8,12 @@ const IDLE_MS = 300;
 const f = gatewayFixture({
   config: {
     server: { max_body: "1MB" },
-    routing: { retries: 0, timeouts: { idle: `${IDLE_MS}ms` }, max_upstream_body: "64KB" },
+    routing: {
+      retries: 0,
+      timeouts: { idle: `${IDLE_MS}ms` },
+      max_upstream_body: "64KB",
+      stream_keepalive: "200ms",
+    },
   },
 });
 
@@ -63,5 +68,76 @@ describe("an upstream answer", () => {
       body: chatBody("fake-model", "small"),
     });
     expect(small.status).toBe(200);
+  });
+});
+
+describe("a same-dialect stream that breaks its own format", () => {
+  const stream = (marker: string) =>
+    fetch(f.url("/v1/chat/completions"), {
+      method: "POST",
+      headers: bearer(f.adminKey),
+      body: chatBody("fake-model", `one two three four [[fake:${marker}]]`, { stream: true }),
+    });
+
+  test("ending without [DONE] is told to the client and audited as a failure", async () => {
+    const response = await stream("stopAfter=3");
+    const text = await response.text();
+    expect(text).not.toContain("[DONE]");
+    expect(text).toContain("without its end marker");
+    expect((await auditRow(f.gw, response.headers.get("x-request-id") ?? "")).status).toBe(502);
+  });
+
+  test("a malformed event is not relayed; the stream ends with an error event, audited as a failure", async () => {
+    const response = await stream("garbageAfter=2");
+    const text = await response.text();
+    expect(text).not.toContain("<html>");
+    expect(text).toContain("malformed stream event");
+    expect((await auditRow(f.gw, response.headers.get("x-request-id") ?? "")).status).toBe(502);
+  });
+});
+
+describe("a 200 answer whose body is an error object", () => {
+  test("is an upstream failure, not a success", async () => {
+    const response = await fetch(f.url("/v1/chat/completions"), {
+      method: "POST",
+      headers: bearer(f.adminKey),
+      body: chatBody("fake-model", "hi [[fake:errorBody]]"),
+    });
+    expect(response.status).toBe(502);
+    const error = ((await response.json()) as { error: { message: string } }).error;
+    expect(error.message).toContain("answered 200 with an error");
+    expect((await auditRow(f.gw, response.headers.get("x-request-id") ?? "")).status).toBe(502);
+  });
+});
+
+describe("a slow first token", () => {
+  const slow = (marker: string) =>
+    fetch(f.url("/v1/chat/completions"), {
+      method: "POST",
+      headers: bearer(f.adminKey),
+      body: chatBody("fake-model", `hello there [[fake:${marker}]]`, { stream: true }),
+    });
+
+  test("commits the stream with keep-alive comments until it comes, unbuffered by proxies", async () => {
+    const response = await slow("delay=900");
+    expect(response.status).toBe(200);
+    expect(response.headers.get("x-accel-buffering")).toBe("no");
+    const text = await response.text();
+    expect(text.startsWith(": keep-alive\n\n")).toBe(true);
+    expect(text).toContain("data: [DONE]");
+    const row = await auditRow(f.gw, response.headers.get("x-request-id") ?? "");
+    expect(row.status).toBe(200);
+    // Time to first token is the answer's, not the first keep-alive comment's.
+    expect(row.ttfbMs ?? 0).toBeGreaterThanOrEqual(800);
+  });
+
+  test("a routing failure after the commit is the stream's error event, audited as a failure", async () => {
+    const response = await slow("delay=700,status=503");
+    expect(response.status).toBe(200);
+    const text = await response.text();
+    expect(text).toContain(": keep-alive");
+    expect(text).toContain('"error"');
+    const row = await auditRow(f.gw, response.headers.get("x-request-id") ?? "");
+    expect(row.status).toBeGreaterThanOrEqual(500);
   });
 });

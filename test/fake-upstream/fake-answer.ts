@@ -103,6 +103,10 @@ export async function answer(
     return fail({ status: 400, message: "We could not parse the JSON body of your request." });
   if (isRefusal(prepared)) return fail(prepared);
 
+  if (b.errorBody) {
+    rec.settle("completed");
+    return json(200, route.errors.body(500, "fake upstream: an error in a 200 answer"), requestId);
+  }
   const out = prepared.render(b);
   const plain = "json" in out && b.ttfb === undefined && b.cutAfter === undefined;
   if (plain) {

@@ -31,6 +31,12 @@ export const behaviourSchema = z.object({
   endlessLine: ms.optional(),
   /** After this many chunks, send an in-stream error event on a 200 stream, then end. */
   streamError: ms.optional(),
+  /** After this many chunks, end the stream cleanly but without its end marker ([DONE], message_stop). */
+  stopAfter: ms.optional(),
+  /** After this many chunks, send an event whose data is not JSON (an HTML error page), then go on. */
+  garbageAfter: ms.optional(),
+  /** Answer 200 with the dialect's error object as the body, as some proxies do. */
+  errorBody: flag.optional(),
   /** Exact number of content deltas (the reply text is regrouped or padded to fit). */
   chunks: z.coerce.number().int().min(1).max(10_000).optional(),
   /** Refuse as the real API does when the prompt exceeds the context window (400, its own body). */

@@ -3,7 +3,7 @@ import { GatewayError, upstreamError } from "../../core/gateway-error.ts";
 import { DEFAULT_MAX_SSE_LINE, SseDecoder, type SseEvent } from "../../core/sse.ts";
 import type { ProviderCall, ProviderReply } from "../provider.ts";
 import { DEFAULT_MAX_UPSTREAM_BODY, readBounded, readErrorText } from "./read-bounded.ts";
-import { upstreamFailure } from "./upstream-failure.ts";
+import { errorInAnswer, upstreamFailure } from "./upstream-failure.ts";
 
 /**
  * Turns an upstream's HTTP answer into a ProviderReply, in whichever dialect it speaks: error
@@ -38,6 +38,8 @@ export async function readUpstreamReply(
     throw upstreamError(`upstream ${provider} sent a body that is not JSON`);
   }
   if (!isJsonObject(body)) throw upstreamError(`upstream ${provider} sent a body that is not a JSON object`);
+  const failed = errorInAnswer(provider, body);
+  if (failed) throw failed;
   return { kind: "json", body };
 }
 

@@ -117,3 +117,24 @@ export const unreachable = (provider: string) =>
     message: `could not reach upstream ${provider}`,
     retryable: true,
   });
+
+/** Fields only a real answer has (chat, completions, embeddings, messages, responses). */
+const ANSWER_FIELDS = ["choices", "data", "content", "output", "embedding"] as const;
+
+/**
+ * A 2xx answer whose body is an error object (some OpenAI-compatible servers and proxies answer
+ * 200 `{"error":{…}}`): a failure of the upstream, retried or failed over like a 5xx and audited
+ * as one, never a success. Undefined for a real answer.
+ */
+export function errorInAnswer(provider: string, body: unknown): GatewayError | undefined {
+  if (typeof body !== "object" || body === null) return undefined;
+  if (ANSWER_FIELDS.some((field) => field in body)) return undefined;
+  const error = readAnthropicError(body) ?? readOpenAIError(body);
+  if (!error) return undefined;
+  return new GatewayError({
+    status: 502,
+    code: "upstream_error",
+    message: `upstream ${provider} answered 200 with an error${error.message ? `: ${error.message}` : ""}`,
+    retryable: true,
+  });
+}

@@ -25,6 +25,7 @@ test("writes, prunes and probes in the thread; reads see them through the caller
     expect(await store.prune(1010, 100)).toBe(10);
     expect(count(reader)).toBe(20);
     await store.probe();
+    expect(count(reader)).toBe(20);
     await store.maintain?.(true);
     await store.close();
     // Closed with a checkpoint: the WAL is empty (or gone once the reader closes too).

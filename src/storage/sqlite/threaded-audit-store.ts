@@ -50,8 +50,9 @@ export function createThreadedAuditStore(options: {
   let worker: (Worker & { ref(): void; unref(): void }) | null = null;
 
   /**
-   * The thread starts with the first write: a gateway that has served nothing (or a CLI
-   * command that only reads) does not pay for a second JavaScript heap, about 10 MB.
+   * The thread starts with the first write (insert or prune): a gateway that has served
+   * nothing (or a CLI command that only reads) does not pay for a second JavaScript heap,
+   * about 10 MB.
    */
   const thread = () => {
     if (worker !== null) return worker;
@@ -91,7 +92,7 @@ export function createThreadedAuditStore(options: {
       target.postMessage({ ...request, id });
     });
   };
-  // Reads only: this store never writes through the reader handle.
+  // Reads, and the start-up probe: nothing else is written through the reader handle.
   const reads = createSqliteAuditStore({ database: options.reader, reader: options.reader });
   let closed: Promise<void> | null = null;
 
@@ -100,7 +101,10 @@ export function createThreadedAuditStore(options: {
     select: (filter, after, limit) => reads.select(filter, after, limit),
     prune: (before, limit) => call({ op: "prune", before, limit }) as Promise<number>,
     probe: async () => {
-      await call({ op: "probe" });
+      // The writer probes once at start; before the first write that is one rolled-back insert
+      // on the caller's handle (same file), not a reason to start the thread.
+      if (worker === null) await reads.probe();
+      else await call({ op: "probe" });
     },
     maintain: async (idle) => {
       // Nothing written by this process yet: nothing of ours to checkpoint.

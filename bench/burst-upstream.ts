@@ -1,0 +1,60 @@
+/**
+ * The gateway-bound upstream: an OpenAI-shaped fake that answers at once, a stream of 20 content
+ * events (plus the finish, usage and [DONE] events) in one write, so that the proxies in front
+ * of it, not the upstream, are the bottleneck.
+ *   bun bench/burst-upstream.ts [--port N]
+ * Prints one JSON line `{"port":N}` once listening; stops on SIGTERM.
+ */
+import { parseArgs } from "node:util";
+
+const { values } = parseArgs({ options: { port: { type: "string", default: "0" } } });
+
+const EVENTS = 20;
+const created = 1_764_460_800;
+const chunk = (delta: object, finish: string | null, extra: object = {}) =>
+  `data: ${JSON.stringify({
+    id: "chatcmpl-burst",
+    object: "chat.completion.chunk",
+    created,
+    model: "bench-model",
+    choices: [{ index: 0, delta, finish_reason: finish }],
+    ...extra,
+  })}\n\n`;
+const usage = { prompt_tokens: 12, completion_tokens: EVENTS, total_tokens: 12 + EVENTS };
+const words = Array.from({ length: EVENTS }, (_, i) => `word${i} `);
+const streamBody = [
+  chunk({ role: "assistant", content: "" }, null),
+  ...words.map((w) => chunk({ content: w }, null)),
+  chunk({}, "stop"),
+  `data: ${JSON.stringify({ id: "chatcmpl-burst", object: "chat.completion.chunk", created, model: "bench-model", choices: [], usage })}\n\n`,
+  "data: [DONE]\n\n",
+].join("");
+const jsonBody = JSON.stringify({
+  id: "chatcmpl-burst",
+  object: "chat.completion",
+  created,
+  model: "bench-model",
+  choices: [{ index: 0, message: { role: "assistant", content: words.join("") }, finish_reason: "stop" }],
+  usage,
+});
+const streamHeaders = { "content-type": "text/event-stream", "cache-control": "no-cache" };
+const jsonHeaders = { "content-type": "application/json" };
+
+const server = Bun.serve({
+  hostname: "127.0.0.1",
+  port: Number(values.port),
+  async fetch(request) {
+    const path = new URL(request.url).pathname;
+    if (path === "/v1/models")
+      return Response.json({ object: "list", data: [{ id: "bench-model", object: "model" }] });
+    const body = await request.text();
+    // A scan, not a parse: this fake must cost the machine as little as it can.
+    return /"stream"\s*:\s*true/.test(body)
+      ? new Response(streamBody, { headers: streamHeaders })
+      : new Response(jsonBody, { headers: jsonHeaders });
+  },
+});
+process.stdout.write(`${JSON.stringify({ port: server.port })}\n`);
+process.on("SIGTERM", () => {
+  void server.stop(true).finally(() => process.exit(0));
+});

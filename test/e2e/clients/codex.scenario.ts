@@ -12,6 +12,8 @@ interface Options {
   prompt: string;
   /** Extra `codex exec` flags. */
   flags?: string[];
+  /** Bound on the client run (default 90 s). */
+  timeoutMs?: number;
   /** More top-level config.toml lines. */
   config?: string;
   /** Files to read back from the workspace after the run. */
@@ -44,6 +46,7 @@ wire_api = "responses"
     {
       cwd: work,
       env: { PATH: process.env.PATH ?? "", HOME: dir, CODEX_HOME: home, MINDGW_API_KEY: key },
+      ...(options.timeoutMs ? { timeoutMs: options.timeoutMs } : {}),
     },
   );
   const files: Record<string, string> = {};

@@ -16,12 +16,14 @@ export async function runInNetns(scenario: string, options: object, timeoutMs = 
   try {
     // A PID namespace too: when the scenario ends (or is killed) the kernel ends every process
     // in it, the client's own children included (Codex's npm launcher forks its native binary).
+    // Its own /proc, or Codex's bubblewrap sandbox hangs reading the outer namespace's.
     const argv = [
       "unshare",
       "--net",
       "--pid",
       "--fork",
       "--kill-child",
+      "--mount-proc",
       "bun",
       join(import.meta.dir, scenario),
     ];

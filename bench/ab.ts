@@ -39,6 +39,7 @@ const PAIRS: Pair[] = [
     { id: "worker-c32", a: "mindgw", b: "mindgw-worker", c: 32, scenario },
     { id: "obs-traced", a: "mindgw-obs-off", b: "mindgw-traced", c: 32, scenario },
     { id: "obs-untraced", a: "mindgw-obs-off", b: "mindgw", c: 32, scenario },
+    { id: "shadow", a: "mindgw", b: "mindgw-shadow", c: 32, scenario },
   ]),
   { id: "worker-c1", a: "mindgw", b: "mindgw-worker", c: 1, scenario: "non-stream" },
 ];

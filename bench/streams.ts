@@ -3,7 +3,8 @@
  * the fake, through the gateway, and through one worker connection; then RSS under a mixed load.
  *   bun run build && bun bench/streams.ts
  * Environment: BENCH_STREAMS (512), BENCH_CHUNKS (40), BENCH_CHUNK_MS (100),
- * BENCH_MIXED_SECONDS (60; 600 for the 10-minute curve), MINDGW_BIN (dist/mindgw),
+ * BENCH_MIXED_SECONDS (60; 600 for the 10-minute curve), BENCH_MIXED_STREAMS (128) and
+ * BENCH_MIXED_PLAIN (16) concurrent loops in the mixed load, MINDGW_BIN (dist/mindgw),
  * BENCH_TARGETS (direct,mindgw,mindgw-worker). Prints markdown tables.
  *
  * This process is the client, and Bun's own `fetch` would queue past 256 requests: it re-runs
@@ -29,6 +30,8 @@ const streams = Number(env.BENCH_STREAMS ?? "512");
 const chunks = Number(env.BENCH_CHUNKS ?? "40");
 const chunkMs = Number(env.BENCH_CHUNK_MS ?? "100");
 const mixedSeconds = Number(env.BENCH_MIXED_SECONDS ?? "60");
+const mixedStreams = Number(env.BENCH_MIXED_STREAMS ?? "128");
+const mixedPlain = Number(env.BENCH_MIXED_PLAIN ?? "16");
 const binary = env.MINDGW_BIN ?? join(ROOT, "dist/mindgw");
 const wanted = (env.BENCH_TARGETS ?? "direct,mindgw,mindgw-worker").split(",");
 
@@ -161,8 +164,8 @@ async function mixedLoad(target: RunningTarget, seconds: number) {
     }
   })();
   await Promise.all([
-    ...Array.from({ length: 128 }, () => loop(() => post(streamBodyText))),
-    ...Array.from({ length: 16 }, () => loop(() => post(plain))),
+    ...Array.from({ length: mixedStreams }, () => loop(() => post(streamBodyText))),
+    ...Array.from({ length: mixedPlain }, () => loop(() => post(plain))),
     sampler,
   ]);
   // Let it settle with no traffic; what JavaScriptCore gives back shows here.

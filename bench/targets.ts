@@ -70,6 +70,8 @@ export interface MindgwVariant {
   via?: "provider" | "worker";
   /** Export traces (every request sampled) to an OTLP sink started beside the gateway. */
   traced?: boolean;
+  /** Issue 15: mirror every request (sample 1.0) to a shadow route on the same fake. */
+  shadow?: boolean;
 }
 
 /** OTLP/HTTP export at sample ratio 1.0, the batch processor's defaults otherwise. */
@@ -94,7 +96,7 @@ models:
   - name: bench-model
     routes:
       - { provider: ${route}, model: bench-model }
-${variant.extraYaml ?? ""}`;
+${variant.shadow ? "    shadow: { provider: fake, model: bench-model, sample: 1.0 }\n" : ""}${variant.extraYaml ?? ""}`;
 }
 
 /** Starts `mindgw worker` for bench-model and waits until the gateway routes to it. */
@@ -197,6 +199,13 @@ export function allTargets(fakeUrl: string, fakePid: number, binary?: string, ap
     targets.push(
       mindgwTarget(fakeUrl, binary, { name: "mindgw-obs-off", extraYaml: "metrics: { enabled: false }" }),
       mindgwTarget(fakeUrl, binary, { name: "mindgw-traced", traced: true }),
+      // Issue 15: every request shadowed to the same fake; the cap is set above the load so no
+      // copy is shed and the shadow's own work is all counted.
+      mindgwTarget(fakeUrl, binary, {
+        name: "mindgw-shadow",
+        shadow: true,
+        extraYaml: "shadow: { max_concurrent: 1024 }",
+      }),
     );
   }
   // Issues 3 and 4: what auth+limits and audit cost, in library form, on vs off.

@@ -1,7 +1,7 @@
 import type { Config } from "../config/config-schema.ts";
-import type { RequestObserver } from "../http/request-ledger.ts";
 import type { Logger } from "../log/logger.ts";
 import type { AuditStore } from "../storage/storage.ts";
+import type { AuditRecord } from "./audit-record.ts";
 import { auditUnavailable } from "./audit-unavailable.ts";
 import { AuditWriter, type AuditWriterStats } from "./audit-writer.ts";
 import { EventBus } from "./event-bus.ts";
@@ -11,6 +11,22 @@ import { AuditRetention } from "./retention.ts";
 /** How often the store's upkeep (SQLite: WAL checkpoints) runs. */
 const MAINTAIN_MS = 30_000;
 
+/** What audit reads off a request as it starts; http's request ledger is one. */
+export interface StartedRequest {
+  readonly startedAt: number;
+  readonly requestId: string;
+  readonly principal: { readonly name: string; readonly tenant: string } | undefined;
+  readonly model: string | null;
+  readonly frontDoor: AuditRecord["frontDoor"];
+  readonly stream: boolean;
+}
+
+/** Told when each request starts and, with its one audit record, when it ends. */
+export interface AuditObserver {
+  started(request: StartedRequest): void;
+  finished(record: AuditRecord): void;
+}
+
 /**
  * The audit concern assembled over `Storage.audit`: the batched writer, the live event bus,
  * retention and the store's upkeep. Queries and exports read the same store.
@@ -19,7 +35,8 @@ export interface AuditService {
   readonly bus: EventBus;
   /** Read side for `/admin/api/audit` and exports. */
   readonly store: AuditStore;
-  readonly observer: RequestObserver;
+  /** Structurally an http `RequestObserver` (the request ledger satisfies `StartedRequest`). */
+  readonly observer: AuditObserver;
   /** The 503 to answer with while audit storage is down (unless `audit.fail_open`). */
   refusal(): ReturnType<typeof auditUnavailable> | undefined;
   /** The writer's counts (queued, written, rejected, dropped), for metrics. */

@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { jwtConfigSchema } from "../config/jwt-config.ts";
 import { GatewayError } from "../core/gateway-error.ts";
 import { openSqliteStorage, type SqliteStorage } from "../storage/sqlite/sqlite-storage.ts";
 import { tempDir } from "../storage/sqlite/test-helpers.ts";
 import { type AuthRejection, createAuthenticator } from "./authenticate.ts";
-import { jwtConfigSchema } from "./jwt-config.ts";
 import { AUDIENCE, ISSUER, jwksServer, sign, type TestKey, testKey } from "./jwt-test-kit.ts";
 import { createJwtVerifier } from "./jwt-verifier.ts";
 import { createKeyAdmin, type IssuedKey } from "./key-admin.ts";

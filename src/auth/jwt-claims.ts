@@ -1,6 +1,6 @@
 import type { JWTPayload } from "jose";
+import type { JwtConfig } from "../config/jwt-config.ts";
 import { type Role, roleSchema } from "../storage/key-record.ts";
-import type { JwtConfig } from "./jwt-config.ts";
 import type { Principal } from "./principal.ts";
 
 /** Why a verified token still cannot become a principal (never echoed to the client). */

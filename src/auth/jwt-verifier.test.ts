@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import type { JWK } from "jose";
-import { type JwtConfigInput, jwtConfigSchema } from "./jwt-config.ts";
+import { type JwtConfigInput, jwtConfigSchema } from "../config/jwt-config.ts";
 import { AUDIENCE, ISSUER, jwksServer, sign, type TestKey, testKey, unsigned } from "./jwt-test-kit.ts";
 import { createJwtVerifier } from "./jwt-verifier.ts";
 

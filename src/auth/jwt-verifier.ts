@@ -6,9 +6,9 @@ import {
   type JWTVerifyGetKey,
   jwtVerify,
 } from "jose";
+import type { JwtConfig } from "../config/jwt-config.ts";
 import { parseDuration } from "../config/units.ts";
 import { principalFromClaims } from "./jwt-claims.ts";
-import type { JwtConfig } from "./jwt-config.ts";
 import type { Principal } from "./principal.ts";
 
 /** Turns a bearer JWT into a principal, or throws (the reason is for logs, never the client). */

@@ -10,10 +10,14 @@ import type { Served } from "./rate-limiter.ts";
  */
 export interface Policy {
   /**
-   * Throws a `GatewayError` to refuse the call; else returns response headers to add
-   * (`x-ratelimit-*` for the built-in policy).
+   * Throws (or rejects with) a `GatewayError` to refuse the call; else returns response headers
+   * to add (`x-ratelimit-*` for the built-in policy). Async when the counters are shared by
+   * several nodes (a round trip to Redis).
    */
-  admit(principal: Principal, model?: string): Record<string, string>;
+  admit(
+    principal: Principal,
+    model?: string,
+  ): Readonly<Record<string, string>> | Promise<Readonly<Record<string, string>>>;
   /**
    * Counts what an answer actually used; returns its cost in USD for the audit row. `served`
    * names the route and upstream model, which the catalogue prices.

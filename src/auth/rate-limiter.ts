@@ -4,6 +4,7 @@ import type { CounterStore } from "./counter-store.ts";
 import { MemoryCounterStore } from "./memory-counter-store.ts";
 import { limitSubject, type Principal } from "./principal.ts";
 import { formatReset } from "./reset-format.ts";
+import type { ScopeUsage, SharedCounters } from "./shared-counters.ts";
 import type { SpendLedger } from "./spend-ledger.ts";
 
 /** The route that served an answer (`provider:<name>` or `worker:<name>`) and its upstream model. */
@@ -26,7 +27,19 @@ export interface RateLimiterOptions {
   spend?: SpendLedger;
   pricing?: Pricing;
   counters?: CounterStore;
+  /** Counters shared by several nodes; while they are unavailable, `counters` with divided limits. */
+  shared?: SharedCounters;
+  /** Told when admission switches between the shared counters and the local fallback. */
+  onFallback?: (local: boolean) => void;
   now?: () => number;
+}
+
+/** Usage as the headers and refusals read it, from local counters or a shared admission. */
+interface CounterView {
+  requestsUsed(subject: string): number;
+  requestsResetMs(subject: string): number;
+  tokensUsed(subject: string): number;
+  tokensResetMs(subject: string): number;
 }
 
 /** A budget never frees up by waiting; this tells well-behaved clients not to hammer. */
@@ -42,6 +55,7 @@ export class RateLimiter {
   private pricing: Pricing;
   private readonly counters: CounterStore;
   private readonly now: () => number;
+  private fallingBack = false;
 
   constructor(private readonly options: RateLimiterOptions = {}) {
     this.pricing = options.pricing ?? FREE;
@@ -61,8 +75,62 @@ export class RateLimiter {
    * its tenant's (counted over all the tenant's keys) both apply; a request refused by one is
    * counted by neither, so a tenant's rpm is exact however its keys share it.
    */
-  admit(principal: Principal, model?: string): Readonly<Record<string, string>> {
+  admit(
+    principal: Principal,
+    model?: string,
+  ): Readonly<Record<string, string>> | Promise<Readonly<Record<string, string>>> {
+    const shared = this.options.shared;
+    if (shared?.available()) {
+      this.fallback(false);
+      return this.admitShared(shared, principal, model).catch((error: unknown) => {
+        // A refusal is the answer; anything else means Redis failed mid-call (gone, too slow):
+        // this request is admitted locally, like the ones after it while Redis is away.
+        if (error instanceof GatewayError) throw error;
+        this.fallback(true);
+        return this.admitLocal(principal, model, shared.nodes());
+      });
+    }
+    if (shared) this.fallback(true);
+    return this.admitLocal(principal, model, shared?.nodes() ?? 1);
+  }
+
+  private fallback(local: boolean): void {
+    if (this.fallingBack === local) return;
+    this.fallingBack = local;
+    this.options.onFallback?.(local);
+  }
+
+  /** True while a cluster node admits on its own counters (shared counters unavailable). */
+  get isFallingBack(): boolean {
+    return this.fallingBack;
+  }
+
+  private async admitShared(
+    shared: SharedCounters,
+    principal: Principal,
+    model?: string,
+  ): Promise<Readonly<Record<string, string>>> {
     const scopes = this.scopes(principal);
+    this.assertPriced(scopes, model);
+    if (scopes.length === 0) return NO_HEADERS;
+    const { refused, usage } = await shared.admit(
+      scopes.map((scope) => ({
+        subject: scope.subject,
+        spendSubject: scope.spendSubject,
+        rpm: scope.rpm,
+        tpm: scope.tpm,
+        budgetUsd: scope.budgetUsd,
+        spentLocally: this.options.spend?.spent(scope.spendSubject) ?? 0,
+      })),
+      this.now(),
+    );
+    const view = sharedView(scopes, usage);
+    const scope = refused ? scopes[refused.index] : undefined;
+    if (refused && scope) throw this.refuse(scopes, scope, view, refused.code, refused.waitMs);
+    return this.headers(scopes, view);
+  }
+
+  private assertPriced(scopes: readonly Scope[], model?: string): void {
     // A model with no price costs nothing, so a budget (the key's or its tenant's) could never
     // bind on it: refused.
     if (
@@ -76,22 +144,36 @@ export class RateLimiter {
         message: `model ${model} has no price, so a budget cannot apply to it; an admin can set one under prices: or allow_unpriced: true on the model`,
       });
     }
+  }
+
+  /**
+   * Admission on this node's counters. `share` > 1 on a cluster node whose shared counters are
+   * away: each node then allows its share of rpm and tpm (the limit over the live nodes).
+   */
+  private admitLocal(
+    principal: Principal,
+    model: string | undefined,
+    share: number,
+  ): Readonly<Record<string, string>> {
+    const scopes = this.scopes(principal).map((scope) => dividedBy(scope, share));
+    this.assertPriced(scopes, model);
     if (scopes.length === 0) return NO_HEADERS;
     const now = this.now();
+    const view = this.localView(now);
     for (const scope of scopes) {
       if (
         scope.budgetUsd !== undefined &&
         this.options.spend &&
         this.options.spend.spent(scope.spendSubject) >= scope.budgetUsd
       )
-        throw this.refuse(scopes, scope, now, "budget_exceeded", BUDGET_RETRY_AFTER_S * 1000);
+        throw this.refuse(scopes, scope, view, "budget_exceeded", BUDGET_RETRY_AFTER_S * 1000);
     }
     for (const scope of scopes) {
       if (scope.tpm !== undefined && this.counters.tokensUsed(scope.subject, now) >= scope.tpm)
         throw this.refuse(
           scopes,
           scope,
-          now,
+          view,
           "rate_limited",
           this.counters.tokensFreeInMs(scope.subject, scope.tpm, now),
         );
@@ -103,7 +185,7 @@ export class RateLimiter {
         throw this.refuse(
           scopes,
           scope,
-          now,
+          view,
           "rate_limited",
           this.counters.takeRequest(scope.subject, scope.rpm, now),
         );
@@ -111,9 +193,9 @@ export class RateLimiter {
     for (const scope of scopes) {
       if (scope.rpm === undefined) continue;
       const wait = this.counters.takeRequest(scope.subject, scope.rpm, now);
-      if (wait > 0) throw this.refuse(scopes, scope, now, "rate_limited", wait);
+      if (wait > 0) throw this.refuse(scopes, scope, view, "rate_limited", wait);
     }
-    return this.headers(scopes, now);
+    return this.headers(scopes, view);
   }
 
   /** Counts an answer's tokens and spend; returns its cost in USD (for the audit row). */
@@ -121,16 +203,34 @@ export class RateLimiter {
     const tokens = usage.inputTokens + usage.outputTokens;
     const cost = this.pricing.cost(model, usage, served);
     const now = this.now();
-    for (const scope of this.scopes(principal, true)) {
+    const scopes = this.scopes(principal, true);
+    for (const scope of scopes) {
+      // Local counters are kept even on a cluster node: they are the fallback's starting point.
       if (tokens > 0 && scope.tpm !== undefined) this.counters.addTokens(scope.subject, tokens, now);
       if (cost > 0) this.options.spend?.add(scope.spendSubject, cost);
     }
+    this.options.shared?.record(
+      tokens > 0
+        ? scopes.filter((s) => s.tpm !== undefined).map((s) => ({ subject: s.subject, tokens }))
+        : [],
+      cost > 0 ? scopes.map((s) => ({ subject: s.spendSubject, usd: cost })) : [],
+      now,
+    );
     return cost;
   }
 
   /** The x-ratelimit-* headers for this principal now; empty when it has no rpm/tpm. */
   headersFor(principal: Principal): Record<string, string> {
-    return this.headers(this.scopes(principal), this.now());
+    return this.headers(this.scopes(principal), this.localView(this.now()));
+  }
+
+  private localView(now: number): CounterView {
+    return {
+      requestsUsed: (subject) => this.counters.requestsUsed(subject, now),
+      requestsResetMs: (subject) => this.counters.requestsResetMs(subject, now),
+      tokensUsed: (subject) => this.counters.tokensUsed(subject, now),
+      tokensResetMs: (subject) => this.counters.tokensResetMs(subject, now),
+    };
   }
 
   /**
@@ -160,25 +260,23 @@ export class RateLimiter {
   }
 
   /** Each header family from the first scope that has that limit (the key's own before its tenant's). */
-  private headers(scopes: readonly Scope[], now: number): Record<string, string> {
+  private headers(scopes: readonly Scope[], view: CounterView): Record<string, string> {
     const headers: Record<string, string> = {};
     const requests = scopes.find((scope) => scope.rpm !== undefined);
     if (requests?.rpm !== undefined) {
       headers["x-ratelimit-limit-requests"] = String(requests.rpm);
       headers["x-ratelimit-remaining-requests"] = String(
-        Math.max(0, requests.rpm - this.counters.requestsUsed(requests.subject, now)),
+        Math.max(0, requests.rpm - view.requestsUsed(requests.subject)),
       );
-      headers["x-ratelimit-reset-requests"] = formatReset(
-        this.counters.requestsResetMs(requests.subject, now),
-      );
+      headers["x-ratelimit-reset-requests"] = formatReset(view.requestsResetMs(requests.subject));
     }
     const tokens = scopes.find((scope) => scope.tpm !== undefined);
     if (tokens?.tpm !== undefined) {
       headers["x-ratelimit-limit-tokens"] = String(tokens.tpm);
       headers["x-ratelimit-remaining-tokens"] = String(
-        Math.max(0, tokens.tpm - this.counters.tokensUsed(tokens.subject, now)),
+        Math.max(0, tokens.tpm - view.tokensUsed(tokens.subject)),
       );
-      headers["x-ratelimit-reset-tokens"] = formatReset(this.counters.tokensResetMs(tokens.subject, now));
+      headers["x-ratelimit-reset-tokens"] = formatReset(view.tokensResetMs(tokens.subject));
     }
     return headers;
   }
@@ -186,12 +284,12 @@ export class RateLimiter {
   private refuse(
     scopes: readonly Scope[],
     scope: Scope,
-    now: number,
+    view: CounterView,
     code: "rate_limited" | "budget_exceeded",
     waitMs: number,
   ): GatewayError {
     // The headers describe the limit that refused, so Retry-After and the remaining counts agree.
-    const headers = this.headers([scope, ...scopes.filter((other) => other !== scope)], now);
+    const headers = this.headers([scope, ...scopes.filter((other) => other !== scope)], view);
     headers["retry-after"] = String(Math.max(1, Math.ceil(waitMs / 1000)));
     const message =
       code === "budget_exceeded"
@@ -221,4 +319,23 @@ export const tenantSubject = (tenant: string): string => `tenant:${tenant}`;
 export function tenantSpendSubject(tenant: string, per: "day" | "month", at: number): string {
   const iso = new Date(at).toISOString();
   return `tenant:${tenant}:${per === "day" ? iso.slice(0, 10) : iso.slice(0, 7)}`;
+}
+
+/** A scope's rpm and tpm as one node's share of `share` nodes (at least 1 each). */
+function dividedBy(scope: Scope, share: number): Scope {
+  if (share <= 1) return scope;
+  const part = (limit: number | undefined) =>
+    limit === undefined ? undefined : Math.max(1, Math.floor(limit / share));
+  return { ...scope, rpm: part(scope.rpm), tpm: part(scope.tpm) };
+}
+
+/** The usage a shared admission returned, by subject. */
+function sharedView(scopes: readonly Scope[], usage: readonly ScopeUsage[]): CounterView {
+  const of = (subject: string) => usage[scopes.findIndex((scope) => scope.subject === subject)];
+  return {
+    requestsUsed: (subject) => of(subject)?.requests ?? 0,
+    requestsResetMs: (subject) => of(subject)?.requestsResetMs ?? 0,
+    tokensUsed: (subject) => of(subject)?.tokens ?? 0,
+    tokensResetMs: (subject) => of(subject)?.tokensResetMs ?? 0,
+  };
 }

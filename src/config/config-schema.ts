@@ -1,11 +1,11 @@
 import { z } from "zod";
-import { jwtConfigSchema } from "../auth/jwt-config.ts";
 import { adminUiConfigSchema } from "../http/admin-ui/admin-ui-config.ts";
 import { LOG_FORMATS, LOG_LEVELS } from "../log/logger.ts";
 import { priceTableSchema } from "../pricing/price-table.ts";
 import { FALLBACK_CLASSES } from "../routing/fallback-on.ts";
 import { appsSchema } from "./app-config.ts";
 import { checkCloudProvider, cloudProviderFields } from "./cloud-provider-fields.ts";
+import { jwtConfigSchema } from "./jwt-config.ts";
 import { tenantsSchema } from "./tenant-config.ts";
 import { parseDuration, parseSize } from "./units.ts";
 
@@ -250,6 +250,16 @@ export const configSchema = z.strictObject({
           }),
         )
         .default([]),
+      /** Append events to a Redis stream (`XADD`) on `cluster.redis_url`; needs `cluster:`. */
+      redis_stream: z
+        .strictObject({
+          stream: z.string().min(1).default("mindgw:events"),
+          /** Trims the stream to about this many entries. */
+          max_len: num(z.number().int().min(1)).default(100_000),
+          types: z.array(z.string().min(1)).optional(),
+          max_queue: num(z.number().int().min(1)).default(10_000),
+        })
+        .optional(),
     })
     .prefault({}),
   /** How shadow copies (models[].shadow) run and are kept; see shadow/. */
@@ -287,6 +297,26 @@ export const configSchema = z.strictObject({
     })
     .prefault({}),
   admin_ui: adminUiConfigSchema.prefault({}),
+  /**
+   * Several nodes (src/cluster/): shared counters, key-change notices, the node directory and
+   * worker presence in Redis; requests for a worker held by another node are forwarded there.
+   * Absent: one node, everything in memory. Restart required for every option.
+   */
+  cluster: z
+    .strictObject({
+      redis_url: z.string().min(1),
+      /** How other nodes reach this one (forwarding); must be reachable from every node. */
+      advertise_url: z.url({ protocol: /^https?$/ }),
+      /** Shared by all nodes; authenticates node-to-node calls. At least 16 characters. */
+      secret: z.string().min(16, "at least 16 characters"),
+      /** This node's name in the directory, logs and audit rows; defaults to host:port of advertise_url. */
+      node_name: z.string().min(1).max(100).optional(),
+      /** How often a node renews its directory entry; it counts as gone after three missed. */
+      heartbeat: duration("1s"),
+      /** A Redis call slower than this fails; that request is admitted on local counters. */
+      redis_timeout: duration("2s"),
+    })
+    .optional(),
 });
 
 export type Config = z.infer<typeof configSchema>;

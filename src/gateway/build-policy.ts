@@ -1,5 +1,6 @@
 import type { Policy } from "../auth/policy.ts";
 import { RateLimiter } from "../auth/rate-limiter.ts";
+import type { SharedCounters } from "../auth/shared-counters.ts";
 import { SpendLedger } from "../auth/spend-ledger.ts";
 import type { Config } from "../config/config-schema.ts";
 import type { Logger } from "../log/logger.ts";
@@ -7,10 +8,30 @@ import { PriceBook } from "../pricing/price-book.ts";
 import type { SpendStore } from "../storage/storage.ts";
 
 /** The built-in limits policy: per-key rpm and tpm, and spend budgets totalled in storage. */
-export async function buildLimitsPolicy(config: Config, store: SpendStore, logger: Logger): Promise<Policy> {
+export async function buildLimitsPolicy(
+  config: Config,
+  store: SpendStore,
+  logger: Logger,
+  /** A cluster node's counters (Redis): limits exact over every node. */
+  shared?: SharedCounters,
+): Promise<Policy> {
   const spend = new SpendLedger({ store, onError: () => logger.warn("spend flush failed") });
   await spend.start();
-  const limiter = new RateLimiter({ spend, pricing: new PriceBook(config) });
+  const limiter = new RateLimiter({
+    spend,
+    pricing: new PriceBook(config),
+    ...(shared
+      ? {
+          shared,
+          onFallback: (local: boolean) =>
+            local
+              ? logger.warn(
+                  `limits: shared counters unavailable; each node enforces 1/${shared.nodes()} of every rpm and tpm`,
+                )
+              : logger.info("limits: shared counters available; rpm, tpm and budgets are exact across nodes"),
+        }
+      : {}),
+  });
   return {
     admit: (principal, model) => limiter.admit(principal, model),
     record: (principal, model, usage, served) => limiter.record(principal, model, usage, served),

@@ -1,5 +1,6 @@
 import { createAuditService } from "../audit/audit-service.ts";
 import { RequestStats } from "../audit/request-stats.ts";
+import { startCluster } from "../cluster/start-cluster.ts";
 import type { Config } from "../config/config-schema.ts";
 import { type ConfigSource, fileConfigSource, staticConfigSource } from "../config/config-source.ts";
 import { attachSinks } from "../events/attach-sinks.ts";
@@ -69,20 +70,25 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   const publish = audit.bus.publish.bind(audit.bus);
   const closeSinks = attachSinks(audit.bus, [...sinksFromConfig(config, logger), ...(options.events ?? [])]);
   const workers = buildWorkers(config, logger, publish);
+  const cluster = await startCluster(config, { logger, registry: workers.registry });
   const lifecycle = new Lifecycle(() => runtime.current.config.server.max_concurrent_requests);
+  const shutdown = new AbortController();
   const runtime = new RuntimeHolder(
     config,
     options.providers ?? options.providerFactory ?? createProvider,
-    workers.directory,
+    cluster ? cluster.workers(workers.directory) : workers.directory,
     createUpstreamFetch({ inFlight: () => lifecycle.active }),
   );
   const health = new RouteHealth(breakerPolicy(config));
   const auth = await buildAuth(config, storage.keys, logger, {
     ...(options.auth || options.authenticate ? { authenticate: options.auth ?? options.authenticate } : {}),
     ...(options.onBootstrapKey ? { onBootstrapKey: options.onBootstrapKey } : {}),
+    ...(cluster ? { onKeyChange: (id: string) => cluster.announceKeyChange(id) } : {}),
   });
+  cluster?.onKeyChange(() => void auth.refreshKeys().catch(() => logger.warn("key cache refresh failed")));
   const authenticate = bindTenant(auth.authenticate, () => runtime.current.config);
-  const policy = options.policy ?? (await buildLimitsPolicy(config, storage.spend, logger));
+  const policy =
+    options.policy ?? (await buildLimitsPolicy(config, storage.spend, logger, cluster?.counters));
   const adminUi = createAdminUi({
     config: () => runtime.current.config.admin_ui,
     keys: storage.keys,
@@ -139,6 +145,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     lifecycle,
     maxBody: () => runtime.current.config.server.max_body,
     bodyTimeout: () => runtime.current.config.server.body_timeout,
+    shutdown: shutdown.signal,
     streamKeepAlive: () => runtime.current.config.routing.stream_keepalive,
     clientSlots: new ClientSlots(() => runtime.current.config.server.max_client_requests),
     captureBodies: () => runtime.current.config.audit.bodies,
@@ -151,7 +158,11 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   const modelNames = () => runtime.current.table.modelNames();
   const reload = createReloadPolicy({
     runtime,
-    reconfigure: [(next) => policy.reconfigure?.(next), (next) => health.setPolicy(breakerPolicy(next))],
+    reconfigure: [
+      (next) => policy.reconfigure?.(next),
+      (next) => health.setPolicy(breakerPolicy(next)),
+      (next) => auth.reconfigure(next),
+    ],
     logger,
     publish,
   });
@@ -165,6 +176,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     websocket: workerWebSocketConfig(config.workers.max_message),
     plugins: [
       ...(config.workers.enabled ? [workers.endpoint(authenticate, auth.sessions)] : []),
+      ...(cluster ? [cluster.endpoint(workers.directory)] : []),
       // With apps, stored responses are read through the OpenAI apps' prefixes only.
       ...(config.apps.length === 0
         ? [
@@ -210,8 +222,10 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
           configVersion: () => runtime.current.version,
           configPath: source.path,
           lastReloadError: reload.lastError,
+          restartRequired: reload.restartRequired,
           lastConfigEvent: () => stats.lastConfigEvent,
           auditHealthy: () => audit.refusal() === undefined || config.audit.fail_open,
+          ...(cluster ? { cluster: () => cluster.status() } : {}),
         }),
       }),
     ],
@@ -234,6 +248,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
 
   return serveGateway({
     app,
+    shutdown,
     reload: () => source.reload?.() ?? Promise.resolve(false),
     runtime,
     storage,
@@ -241,12 +256,20 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     logger,
     // Live event streams never end on their own; close them so the drain is not held up and
     // `mindgw tail` reconnects to the gateway's successor at once.
-    beforeDrain: [stopWatching, stopResponseRetention, stopShadowRetention, () => audit.bus.closeAll()],
+    beforeDrain: [
+      stopWatching,
+      stopResponseRetention,
+      stopShadowRetention,
+      () => audit.bus.closeAll(),
+      // Leave the node directory first, so other nodes stop forwarding here while we drain.
+      () => void cluster?.leave(),
+    ],
     afterDrain: [
       () => telemetry.close(),
       () => workers.registry.close(),
       () => auth.close(),
       () => policy.close?.(),
+      () => cluster?.close(),
       () => shadow.close(),
       () => audit.close(),
       closeSinks,

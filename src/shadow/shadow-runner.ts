@@ -9,7 +9,6 @@ import type { Logger } from "../log/logger.ts";
 import type { ClientReply } from "../routing/native-reply.ts";
 import type { Route } from "../routing/route.ts";
 import type { Dispatched, DispatchRequest } from "../routing/router.ts";
-import type { ShadowStore } from "../storage/storage.ts";
 import { agreementOf } from "./agreement.ts";
 import { type Answer, answerFromJson, answerFromSseText } from "./answer.ts";
 import type { ShadowRecord, ShadowSide } from "./shadow-api-schema.ts";
@@ -22,8 +21,8 @@ export interface ShadowRunnerOptions {
   readonly keepAnswers: () => boolean;
   readonly redact: RedactBody;
   readonly pricing: () => Pricing;
-  /** Absent: pairs are compared and logged, not kept. */
-  readonly store: ShadowStore | undefined;
+  /** Where pairs are kept (`Storage.shadow`); absent: pairs are compared and logged, not kept. */
+  readonly store: { save(record: ShadowRecord): Promise<void> } | undefined;
   readonly logger: Logger;
   readonly now?: () => number;
 }

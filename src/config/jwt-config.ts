@@ -1,6 +1,6 @@
 import { z } from "zod";
-import { parseDuration } from "../config/units.ts";
 import { roleSchema } from "../storage/key-record.ts";
+import { parseDuration } from "./units.ts";
 
 const HMAC_ALGS = ["HS256", "HS384", "HS512"] as const;
 const ASYMMETRIC_ALGS = [

@@ -1,0 +1,89 @@
+import { expect, test } from "bun:test";
+import { GatewayError } from "../core/gateway-error.ts";
+import type { Principal } from "./principal.ts";
+import { RateLimiter } from "./rate-limiter.ts";
+import type { SharedAdmission, SharedCounters, SharedScope } from "./shared-counters.ts";
+import { manualClock } from "./test-support.ts";
+
+const principal: Principal = {
+  keyId: "key_a",
+  name: "alice",
+  tenant: "default",
+  role: "user",
+  models: ["*"],
+  limits: { rpm: 30 },
+  via: "key",
+};
+
+/** Shared counters as a test controls them: up or down, and what they answer. */
+function fakeShared(answer: (scopes: readonly SharedScope[]) => SharedAdmission | Error) {
+  const state = { up: true, admitted: 0 };
+  const shared: SharedCounters = {
+    available: () => state.up,
+    nodes: () => 3,
+    async admit(scopes) {
+      const result = answer(scopes);
+      if (result instanceof Error) throw result;
+      if (result.refused === null) state.admitted++;
+      return result;
+    },
+    record: () => {},
+  };
+  return { shared, state };
+}
+
+const usage = { requests: 30, requestsResetMs: 1500, tokens: 0, tokensResetMs: 0 };
+
+test("while shared counters are up, their verdict is final: a refusal is a 429, never retried locally", async () => {
+  const { shared, state } = fakeShared(() => ({
+    refused: { index: 0, code: "rate_limited", waitMs: 1500 },
+    usage: [usage],
+  }));
+  const limiter = new RateLimiter({ shared, now: manualClock().now });
+  const error = await Promise.resolve(limiter.admit(principal)).catch((e: unknown) => e);
+  expect(error).toBeInstanceOf(GatewayError);
+  expect(error).toMatchObject({ status: 429, code: "rate_limited" });
+  expect((error as GatewayError).headers).toMatchObject({
+    "retry-after": "2",
+    "x-ratelimit-remaining-requests": "0",
+  });
+  expect(state.admitted).toBe(0);
+});
+
+test("admitted through shared counters: headers come from their usage", async () => {
+  const { shared } = fakeShared(() => ({ refused: null, usage: [{ ...usage, requests: 7 }] }));
+  const limiter = new RateLimiter({ shared, now: manualClock().now });
+  expect(await limiter.admit(principal)).toMatchObject({
+    "x-ratelimit-limit-requests": "30",
+    "x-ratelimit-remaining-requests": "23",
+  });
+});
+
+test("shared counters down (or failing mid-call): each node allows its share, limit / live nodes", async () => {
+  const switches: boolean[] = [];
+  const { shared, state } = fakeShared(() => new Error("connection closed"));
+  const limiter = new RateLimiter({
+    shared,
+    now: manualClock().now,
+    onFallback: (local) => switches.push(local),
+  });
+  // Failing mid-call: admitted locally.
+  expect(await limiter.admit(principal)).toMatchObject({ "x-ratelimit-limit-requests": "10" });
+  state.up = false;
+  let admitted = 1;
+  for (;;) {
+    try {
+      await limiter.admit(principal);
+      admitted++;
+    } catch (error) {
+      expect(error).toMatchObject({ status: 429 });
+      break;
+    }
+  }
+  expect(admitted).toBe(10); // 30 rpm over 3 live nodes
+  expect(limiter.isFallingBack).toBe(true);
+  state.up = true;
+  await Promise.resolve(limiter.admit(principal)).catch(() => {});
+  // Up again: shared counters are tried first (false), and this fake still fails the call (true).
+  expect(switches).toEqual([true, false, true]);
+});

@@ -1,0 +1,46 @@
+/**
+ * Counters that several gateway nodes share (cluster/redis-counters.ts is the Redis one), so a
+ * limit of 50 requests a minute is 50 over all nodes. The rate limiter admits through them while
+ * they are available, and falls back to its own counters with each limit divided by `nodes()`
+ * while they are not.
+ */
+export interface SharedCounters {
+  available(): boolean;
+  /** Live nodes last seen (at least 1): what the local fallback divides rpm and tpm by. */
+  nodes(): number;
+  /**
+   * Atomically, over every scope: refuses when a budget is spent, then when tokens, then when
+   * requests are at their limit (the first scope that binds); otherwise counts one request in
+   * every scope with an rpm. Returns each scope's usage after the decision, for the headers.
+   */
+  admit(scopes: readonly SharedScope[], now: number): Promise<SharedAdmission>;
+  /** Counts an answer's tokens and spend, off the request path. */
+  record(
+    tokens: readonly { subject: string; tokens: number }[],
+    spend: readonly { subject: string; usd: number }[],
+    now: number,
+  ): void;
+}
+
+export interface SharedScope {
+  subject: string;
+  spendSubject: string;
+  rpm: number | undefined;
+  tpm: number | undefined;
+  budgetUsd: number | undefined;
+  /** This node's total for `spendSubject` (from storage): seeds a counter Redis has lost. */
+  spentLocally: number;
+}
+
+export interface ScopeUsage {
+  requests: number;
+  requestsResetMs: number;
+  tokens: number;
+  tokensResetMs: number;
+}
+
+export interface SharedAdmission {
+  refused: { index: number; code: "rate_limited" | "budget_exceeded"; waitMs: number } | null;
+  /** One per scope, in the order given. */
+  usage: ScopeUsage[];
+}

@@ -1,0 +1,146 @@
+import { Elysia } from "elysia";
+import { z } from "zod";
+import { isJsonObject } from "../core/dialect.ts";
+import { GatewayError, toGatewayError } from "../core/gateway-error.ts";
+import type { Provider } from "../providers/provider.ts";
+import { CLUSTER_HEADER, secretMatches } from "./cluster-secret.ts";
+
+/** The internal path another node forwards worker requests to. */
+export const FORWARD_PATH = "/cluster/v1/forward";
+/** Set on a refusal by this node (no worker, worker lost) so the caller can tell it from an upstream's answer. */
+export const FORWARD_ERROR_HEADER = "x-mindgw-cluster-error";
+export const SERVED_BY_HEADER = "x-mindgw-served-by";
+/** Where the forwarding node says it left (its client hung up, a timeout fired). */
+export const CANCEL_PATH = "/cluster/v1/cancel";
+
+const forwardSchema = z.strictObject({
+  operation: z.enum(["chat", "completions", "embeddings", "responses"]),
+  body: z.record(z.string(), z.unknown()).refine(isJsonObject),
+  stream: z.boolean(),
+  requestId: z.string().min(1).max(200),
+  /** Names this forward for a cancel. */
+  forwardId: z.uuid(),
+});
+const cancelSchema = z.strictObject({ forwardId: z.uuid() });
+export type ForwardRequest = z.infer<typeof forwardSchema>;
+
+/** Generous: the calling node's router enforces the real per-route timeouts through cancellation. */
+const NO_TIMEOUTS = { connectMs: 3_600_000, firstByteMs: 3_600_000, idleMs: 3_600_000 };
+
+/**
+ * `POST /cluster/v1/forward`: another node hands over a request for a worker whose connection
+ * this node holds. Only `cluster.secret` opens it (a client key is refused like no credential);
+ * nothing here is audited, because the row belongs to the node that took the request. The
+ * worker's answer streams back as it arrives. `POST /cluster/v1/cancel` ends a forward when the
+ * calling node's client leaves: a closed connection alone does not reliably reach this handler
+ * once a streamed answer is under way.
+ */
+export function forwardEndpoint(deps: { secret: string; workers: Provider; nodeId: string }) {
+  const refuse = (error: GatewayError) =>
+    Response.json(
+      { status: error.status, code: error.code, message: error.message, retryable: error.retryable },
+      { status: error.status, headers: { [FORWARD_ERROR_HEADER]: deps.nodeId } },
+    );
+  const unauthorized = (request: Request) =>
+    secretMatches(request.headers.get(CLUSTER_HEADER), deps.secret)
+      ? null
+      : refuse(new GatewayError({ status: 401, code: "unauthorized", message: "cluster secret required" }));
+  const malformed = (what: string) =>
+    refuse(new GatewayError({ status: 400, code: "invalid_request", message: `malformed ${what}` }));
+  /** Forwards under way here, by forwardId: what a cancel aborts. */
+  const running = new Map<string, () => void>();
+
+  return new Elysia()
+    .post(CANCEL_PATH, async ({ request }) => {
+      const refused = unauthorized(request);
+      if (refused) return refused;
+      const parsed = cancelSchema.safeParse(await request.json().catch(() => null));
+      if (!parsed.success) return malformed("cancel");
+      running.get(parsed.data.forwardId)?.();
+      return new Response(null, { status: 204 });
+    })
+    .post(FORWARD_PATH, async ({ request }) => {
+      const refused = unauthorized(request);
+      if (refused) return refused;
+      const parsed = forwardSchema.safeParse(await request.json().catch(() => null));
+      if (!parsed.success) return malformed("forward request");
+      const { operation, body, stream, requestId, forwardId } = parsed.data;
+      const gone = new AbortController();
+      const done = () => running.delete(forwardId);
+      const abort = () => {
+        gone.abort(new GatewayError({ status: 499, code: "client_closed", message: "forwarding node left" }));
+      };
+      running.set(forwardId, abort);
+      request.signal.addEventListener("abort", abort, { once: true });
+      try {
+        const reply = await deps.workers.call({
+          operation,
+          body: body as Record<string, never>,
+          stream,
+          requestId,
+          signal: gone.signal,
+          timeouts: NO_TIMEOUTS,
+          // Native: the worker's answer comes back untouched, as a Response.
+          native: { headers: {}, query: "" },
+        });
+        if (reply.kind !== "http")
+          throw new GatewayError({ status: 502, code: "upstream_error", message: "unexpected reply" });
+        const headers = new Headers({ [SERVED_BY_HEADER]: `${reply.servedBy ?? "worker"}@${deps.nodeId}` });
+        const type = reply.response.headers.get("content-type");
+        if (type) headers.set("content-type", type);
+        const retryAfter = reply.response.headers.get("retry-after");
+        if (retryAfter) headers.set("retry-after", retryAfter);
+        // Bun may abort request.signal once the response is handed over; from here only a cancel
+        // (the relay's, or /cluster/v1/cancel) means the other node left.
+        request.signal.removeEventListener("abort", abort);
+        const reader = reply.response.body?.getReader();
+        // From here the worker stops when its answer's body is cancelled.
+        running.set(forwardId, () => {
+          done();
+          abort();
+          reader?.cancel(gone.signal.reason).catch(() => {});
+        });
+        return new Response(relay(reader, abort, done), {
+          status: reply.response.status,
+          headers,
+        });
+      } catch (error) {
+        done();
+        return refuse(toGatewayError(error));
+      }
+    });
+}
+
+/** The worker's body, read one pull at a time; a cancel (the other node left) aborts the worker. */
+function relay(
+  reader: ReadableStreamDefaultReader<Uint8Array> | undefined,
+  abort: () => void,
+  done: () => void,
+): ReadableStream<Uint8Array> | null {
+  if (reader === undefined) {
+    done();
+    return null;
+  }
+  return new ReadableStream<Uint8Array>(
+    {
+      async pull(controller) {
+        try {
+          const chunk = await reader.read();
+          if (chunk.done) {
+            done();
+            controller.close();
+          } else controller.enqueue(chunk.value);
+        } catch (error) {
+          done();
+          controller.error(error);
+        }
+      },
+      async cancel(reason) {
+        done();
+        abort();
+        await reader.cancel(reason).catch(() => {});
+      },
+    },
+    { highWaterMark: 0 },
+  );
+}

@@ -1,0 +1,124 @@
+import type { WorkerSummary } from "../audit/gateway-event.ts";
+import type { RedisLink } from "./redis-link.ts";
+
+/** What one node publishes about itself every heartbeat. */
+export interface NodeEntry {
+  id: string;
+  /** `cluster.advertise_url`: where other nodes forward requests for its workers. */
+  url: string;
+  at: number;
+  /** The workers whose connections this node holds, with their load. */
+  workers: Pick<WorkerSummary, "name" | "models" | "inFlight" | "capacity">[];
+}
+
+export interface NodeDirectoryOptions {
+  link: RedisLink;
+  self: { id: string; url: string };
+  heartbeatMs: number;
+  /** This node's connected workers, read at every heartbeat. */
+  workers: () => NodeEntry["workers"];
+  onError?: (error: unknown) => void;
+  now?: () => number;
+}
+
+const NODES = "mgw:nodes";
+const entryKey = (id: string) => `mgw:node:${id}`;
+
+/**
+ * The node directory and worker presence in Redis. Each node renews its entry every heartbeat
+ * with a time to live of three heartbeats, so a node killed with `kill -9` drops out within
+ * three; the entry lists its workers and their load. The last directory read is kept, so the
+ * number of live nodes is known (for the limits fallback) even while Redis is away.
+ */
+export class NodeDirectory {
+  private timer: ReturnType<typeof setInterval> | null = null;
+  private entries: NodeEntry[] = [];
+  private beating: Promise<void> | null = null;
+
+  constructor(private readonly options: NodeDirectoryOptions) {}
+
+  async start(): Promise<void> {
+    await this.beat();
+    this.timer = setInterval(() => void this.beat(), this.options.heartbeatMs);
+    this.timer.unref();
+  }
+
+  /** Live nodes last seen, this one included (at least 1). */
+  liveCount(): number {
+    return Math.max(1, this.entries.length);
+  }
+
+  /** Every live node last seen, this one included. */
+  nodes(): readonly NodeEntry[] {
+    return this.entries;
+  }
+
+  /** Other nodes with a worker serving `model` that has room, least loaded first. */
+  peersServing(model: string): NodeEntry[] {
+    const load = (node: NodeEntry) => {
+      const serving = node.workers.filter((w) => w.models.includes(model) && w.inFlight < w.capacity);
+      const free = serving.reduce((sum, w) => sum + (w.capacity - w.inFlight), 0);
+      return serving.length === 0 ? -1 : free;
+    };
+    return this.entries
+      .filter((node) => node.id !== this.options.self.id && load(node) > 0)
+      .sort((a, b) => load(b) - load(a));
+  }
+
+  /** Models some other node's worker serves. */
+  peerModels(): string[] {
+    const models = new Set<string>();
+    for (const node of this.entries)
+      if (node.id !== this.options.self.id)
+        for (const w of node.workers) for (const m of w.models) models.add(m);
+    return [...models];
+  }
+
+  /** Publishes now (a worker came or went), instead of at the next heartbeat. */
+  refresh(): Promise<void> {
+    return this.beat();
+  }
+
+  async close(): Promise<void> {
+    if (this.timer !== null) clearInterval(this.timer);
+    this.timer = null;
+    await this.beating;
+    await this.options.link
+      .call(async (client) => {
+        await client.del(entryKey(this.options.self.id));
+        await client.srem(NODES, this.options.self.id);
+      })
+      .catch(() => {});
+  }
+
+  private beat(): Promise<void> {
+    this.beating ??= this.exchange()
+      .catch((error: unknown) => this.options.onError?.(error))
+      .finally(() => {
+        this.beating = null;
+      });
+    return this.beating;
+  }
+
+  private async exchange(): Promise<void> {
+    const { link, self, heartbeatMs } = this.options;
+    if (!link.healthy()) return;
+    const entry: NodeEntry = {
+      id: self.id,
+      url: self.url,
+      at: (this.options.now ?? Date.now)(),
+      workers: this.options.workers(),
+    };
+    const entries = await link.call(async (client) => {
+      await client.send("SET", [entryKey(self.id), JSON.stringify(entry), "PX", String(heartbeatMs * 3)]);
+      await client.sadd(NODES, self.id);
+      const ids = await client.smembers(NODES);
+      if (ids.length === 0) return [];
+      const values = (await client.send("MGET", ids.map(entryKey))) as (string | null)[];
+      const gone = ids.filter((_, i) => values[i] === null);
+      if (gone.length > 0) await client.send("SREM", [NODES, ...gone]);
+      return values.flatMap((value) => (value === null ? [] : [JSON.parse(value) as NodeEntry]));
+    });
+    this.entries = entries;
+  }
+}

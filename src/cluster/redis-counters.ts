@@ -1,0 +1,80 @@
+import type { SharedAdmission, SharedCounters } from "../auth/shared-counters.ts";
+import { ADMIT_SCRIPT, RECORD_SCRIPT } from "./admit-script.ts";
+import type { RedisLink } from "./redis-link.ts";
+
+const WINDOW_MS = 60_000;
+const CODES = { 1: "budget_exceeded", 2: "rate_limited", 3: "rate_limited" } as const;
+
+export interface RedisCountersOptions {
+  link: RedisLink;
+  /** Unique per node: makes each request's member in the sorted sets unique. */
+  nodeId: string;
+  /** Live nodes last seen (the node directory). */
+  nodes: () => number;
+  onError?: (error: unknown) => void;
+}
+
+/**
+ * rpm, tpm and budgets counted in Redis, exact over every node: admission is one script run
+ * atomically (cluster/admit-script.ts). A spend counter Redis lost (a restart) is seeded from
+ * the storage totals of the first node that needs it; only spend recorded after it exists counts.
+ */
+export function createRedisCounters(options: RedisCountersOptions): SharedCounters {
+  const { link } = options;
+  let sequence = 0;
+  return {
+    available: () => link.healthy(),
+    nodes: () => Math.max(1, options.nodes()),
+    async admit(scopes, now): Promise<SharedAdmission> {
+      const keys = scopes.flatMap((s) => [
+        `mgw:rpm:${s.subject}`,
+        `mgw:tpm:${s.subject}`,
+        `mgw:spend:${s.spendSubject}`,
+      ]);
+      const argv = [
+        String(now),
+        String(WINDOW_MS),
+        String(scopes.length),
+        `${now}:${options.nodeId}:${++sequence}`,
+        ...scopes.flatMap((s) => [
+          String(s.rpm ?? -1),
+          String(s.tpm ?? -1),
+          String(s.budgetUsd ?? -1),
+          String(s.spentLocally),
+        ]),
+      ];
+      const reply = (await link.call((client) =>
+        client.send("EVAL", [ADMIT_SCRIPT, String(keys.length), ...keys, ...argv]),
+      )) as number[];
+      const [verdict = 0, index = 0, wait = 0] = reply;
+      const usage = scopes.map((_, i) => {
+        const at = 3 + i * 4;
+        return {
+          requests: reply[at] ?? 0,
+          requestsResetMs: reply[at + 1] ?? 0,
+          tokens: reply[at + 2] ?? 0,
+          tokensResetMs: reply[at + 3] ?? 0,
+        };
+      });
+      const code = CODES[verdict as keyof typeof CODES];
+      return { refused: code ? { index, code, waitMs: wait } : null, usage };
+    },
+    record(tokens, spend, now) {
+      if (tokens.length === 0 && spend.length === 0) return;
+      const keys = [
+        ...tokens.map((t) => `mgw:tpm:${t.subject}`),
+        ...spend.map((s) => `mgw:spend:${s.subject}`),
+      ];
+      const argv = [
+        String(Math.floor(now / 1000)),
+        String(WINDOW_MS),
+        String(tokens.length),
+        ...tokens.map((t) => String(t.tokens)),
+        ...spend.map((s) => String(s.usd)),
+      ];
+      link
+        .call((client) => client.send("EVAL", [RECORD_SCRIPT, String(keys.length), ...keys, ...argv]))
+        .catch((error: unknown) => options.onError?.(error));
+    },
+  };
+}

@@ -1,0 +1,133 @@
+import type { SharedCounters } from "../auth/shared-counters.ts";
+import type { Config } from "../config/config-schema.ts";
+import type { Logger } from "../log/logger.ts";
+import type { WorkerDirectory } from "../routing/route-table.ts";
+import type { WorkerRegistry } from "../workers/gateway/worker-registry.ts";
+import { forwardEndpoint } from "./forward-endpoint.ts";
+import { createForwardingProvider } from "./forwarding-provider.ts";
+import { NodeDirectory } from "./node-directory.ts";
+import { createRedisCounters } from "./redis-counters.ts";
+import { RedisLink } from "./redis-link.ts";
+
+const KEY_CHANNEL = "mgw:keys";
+
+/** What a cluster node adds to the gateway; create-gateway.ts wires each piece. */
+export interface Cluster {
+  readonly nodeId: string;
+  /** rpm/tpm/budget counters over every node (Redis), for the rate limiter. */
+  readonly counters: SharedCounters;
+  /** The route table's view of workers: this node's, then other nodes' through forwarding. */
+  workers(local: WorkerDirectory): WorkerDirectory;
+  /** `POST /cluster/v1/forward`: requests other nodes forward to `local` (this node's workers). */
+  endpoint(local: WorkerDirectory): ReturnType<typeof forwardEndpoint>;
+  /** Tells every node a key changed (revoke, rotate, create): their caches refresh at once. */
+  announceKeyChange(id: string): void;
+  /** Runs `listener` when any node (this one included) announces a key change. */
+  onKeyChange(listener: () => void): void;
+  /** For /admin/api/status: Redis health, live nodes, whether limits are node-local now. */
+  status(): { node: string; redis: "up" | "down"; nodes: { id: string; url: string; workers: number }[] };
+  /** True while Redis is away (limits run on local counters divided by live nodes). */
+  degraded(): boolean;
+  /** Leaves the node directory (drain begins): other nodes stop forwarding here. */
+  leave(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface ClusterDeps {
+  logger: Logger;
+  registry: WorkerRegistry;
+}
+
+/** Joins the cluster named by `cluster:` (null without one). Redis being down does not stop the start. */
+export async function startCluster(config: Config, deps: ClusterDeps): Promise<Cluster | null> {
+  const settings = config.cluster;
+  if (!settings) return null;
+  const { logger, registry } = deps;
+  const url = new URL(settings.advertise_url);
+  const nodeId = settings.node_name ?? url.host;
+  const keyListeners: (() => void)[] = [];
+  let directory: NodeDirectory | null = null;
+  const link = new RedisLink({
+    url: settings.redis_url,
+    timeoutMs: settings.redis_timeout,
+    onHealthChange(healthy, reason) {
+      if (healthy) {
+        logger.info("redis reachable: limits are shared across nodes again", { node: nodeId });
+        // Changes made while we were away were not announced to us.
+        for (const listener of keyListeners) listener();
+        void directory?.refresh();
+      } else
+        logger.warn(
+          `redis unavailable (${reason}): limits fall back to local counters, each limit divided by the ${directory?.liveCount() ?? 1} live node(s) last seen`,
+          { node: nodeId },
+        );
+    },
+  });
+  await link.start();
+  await link.subscribe(KEY_CHANNEL, () => {
+    for (const listener of keyListeners) listener();
+  });
+  directory = new NodeDirectory({
+    link,
+    self: { id: nodeId, url: settings.advertise_url.replace(/\/$/, "") },
+    heartbeatMs: settings.heartbeat,
+    workers: () =>
+      registry.list().map(({ name, models, inFlight, capacity }) => ({ name, models, inFlight, capacity })),
+    onError: (error) =>
+      logger.debug("node directory update failed", {
+        error: error instanceof Error ? error.message : "error",
+      }),
+  });
+  await directory.start();
+  const nodes = directory;
+  let leaving: Promise<void> | null = null;
+  const counters = createRedisCounters({
+    link,
+    nodeId,
+    nodes: () => nodes.liveCount(),
+    onError: (error) =>
+      logger.debug("shared counter update failed", {
+        error: error instanceof Error ? error.message : "error",
+      }),
+  });
+  return {
+    nodeId,
+    counters,
+    workers(local) {
+      return {
+        provider: createForwardingProvider({
+          local: local.provider,
+          registry,
+          directory: nodes,
+          secret: settings.secret,
+        }),
+        servesModel: (model) => local.servesModel(model) || nodes.peerModels().includes(model),
+        models: () => [...new Set([...local.models(), ...nodes.peerModels()])],
+      };
+    },
+    endpoint: (local) => forwardEndpoint({ secret: settings.secret, nodeId, workers: local.provider }),
+    announceKeyChange(id) {
+      link.publish(KEY_CHANNEL, id).catch(() => {
+        // Redis away: the other nodes' caches still refresh on their own timer.
+      });
+    },
+    onKeyChange(listener) {
+      keyListeners.push(listener);
+    },
+    status: () => ({
+      node: nodeId,
+      redis: link.healthy() ? "up" : "down",
+      nodes: nodes.nodes().map((n) => ({ id: n.id, url: n.url, workers: n.workers.length })),
+    }),
+    degraded: () => !link.healthy(),
+    leave() {
+      leaving ??= nodes.close();
+      return leaving;
+    },
+    async close() {
+      leaving ??= nodes.close();
+      await leaving;
+      link.close();
+    },
+  };
+}

@@ -1,0 +1,273 @@
+/**
+ * Three `mindgw serve` nodes on one PostgreSQL and one Redis, all real servers started here.
+ * What must hold across nodes: exact limits, revocation everywhere within a second, Responses
+ * chains continued anywhere, a worker held by one node serving requests sent to another, and
+ * the behaviour while Redis or PostgreSQL is restarted.
+ */
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import OpenAI from "openai";
+import { auditRecords, createKey } from "./harness/admin-api.ts";
+import { spawnNode } from "./harness/cluster-nodes.ts";
+import { type PostgresServer, startPostgres } from "./harness/postgres-server.ts";
+import { type RedisServer, startRedis } from "./harness/redis-server.ts";
+import type { GatewayProcess } from "./harness/spawn-gateway.ts";
+import {
+  createKey as createWorkerKey,
+  type FakeProcess,
+  spawnFakeUpstream,
+  spawnWorker,
+  type WorkerProcess,
+  waitForWorkers,
+} from "./harness/spawn-worker.ts";
+import { waitFor } from "./harness/wait-for.ts";
+
+let postgres: PostgresServer;
+let redis: RedisServer;
+let fake: FakeProcess;
+let nodes: GatewayProcess[] = [];
+let worker: WorkerProcess | undefined;
+let adminKey: string;
+
+const [A, B, C] = [0, 1, 2] as const;
+const node = (i: number) => nodes[i]!;
+
+beforeAll(async () => {
+  [postgres, redis, fake] = await Promise.all([startPostgres(), startRedis(), spawnFakeUpstream()]);
+  const databaseUrl = await postgres.createDatabase("cluster");
+  // The first node finds the store empty and prints the one admin key; the others start after it.
+  const first = await spawnNode({ name: "node-a", databaseUrl, redisUrl: redis.url });
+  adminKey = first.adminKey ?? "";
+  const rest = await Promise.all(
+    ["node-b", "node-c"].map((name) => spawnNode({ name, databaseUrl, redisUrl: redis.url })),
+  );
+  nodes = [first, ...rest];
+  // Every node sees the other two in the directory.
+  await waitFor(
+    "three nodes in the directory",
+    async () => (await status(A)).cluster?.nodes.length === 3,
+    10_000,
+  );
+}, 90_000);
+
+afterAll(async () => {
+  await worker?.stop("SIGKILL");
+  await Promise.all(nodes.map((n) => n.stop()));
+  await Promise.all([fake?.stop("SIGKILL"), redis?.stop(), postgres?.stop()]);
+});
+
+async function status(i: number): Promise<{ cluster?: { redis: string; nodes: { id: string }[] } }> {
+  const response = await fetch(`${node(i).url}/admin/api/status`, {
+    headers: { authorization: `Bearer ${adminKey}` },
+  });
+  return (await response.json()) as { cluster?: { redis: string; nodes: { id: string }[] } };
+}
+
+const chat = (i: number, key: string, init: { id?: string; model?: string; stream?: boolean } = {}) =>
+  fetch(`${node(i).url}/v1/chat/completions`, {
+    method: "POST",
+    headers: {
+      authorization: `Bearer ${key}`,
+      "content-type": "application/json",
+      ...(init.id ? { "x-request-id": init.id } : {}),
+    },
+    body: JSON.stringify({
+      model: init.model ?? "mock",
+      stream: init.stream ?? false,
+      messages: [{ role: "user", content: "hi" }],
+    }),
+  });
+
+describe("three nodes on one PostgreSQL and one Redis", () => {
+  test("rpm is exact over the cluster: 200 concurrent requests spread over three nodes, limit 50", async () => {
+    const { key } = await createKey({ url: node(A).url, adminKey }, { name: "fifty", rpm: 50 });
+    const statuses = await Promise.all(
+      Array.from({ length: 200 }, async (_, i) => {
+        const response = await chat(i % 3, key);
+        await response.arrayBuffer();
+        return response.status;
+      }),
+    );
+    expect(statuses.filter((s) => s === 200).length).toBe(50);
+    expect(statuses.filter((s) => s === 429).length).toBe(150);
+  }, 60_000);
+
+  test("a key revoked on one node is refused on every other within a second", async () => {
+    const { key, id } = await createKey({ url: node(A).url, adminKey }, { name: "doomed" });
+    for (const i of [A, B, C]) expect((await chat(i, key)).status).toBe(200);
+    const revoked = await fetch(`${node(A).url}/admin/api/keys/${id}/revoke`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${adminKey}` },
+    });
+    expect(revoked.status).toBe(200);
+    // A deadline of one second, as promised; the condition is polled, not slept on.
+    await Promise.all(
+      [B, C].map((i) =>
+        waitFor(
+          `node ${i} to refuse the revoked key`,
+          async () => (await chat(i, key)).status === 401,
+          1000,
+          10,
+        ),
+      ),
+    );
+  });
+
+  test("a Responses chain started on one node continues on another, and reads back on a third", async () => {
+    const client = (i: number) => new OpenAI({ baseURL: `${node(i).url}/v1`, apiKey: adminKey });
+    const first = await client(A).responses.create({ model: "mock", input: "remember 42", store: true });
+    // Stored once the answer is complete; the follow-up may land anywhere after that.
+    await waitFor("the first response to be readable on node B", () =>
+      client(B)
+        .responses.retrieve(first.id)
+        .then(() => true)
+        .catch(() => false),
+    );
+    const second = await client(B).responses.create({
+      model: "mock",
+      input: "what was it?",
+      previous_response_id: first.id,
+      store: true,
+    });
+    expect(second.id).not.toBe(first.id);
+    const read = await client(C).responses.retrieve(second.id);
+    expect(read.id).toBe(second.id);
+  });
+
+  test("one audit row per request, written by the node that took it, in the shared store", async () => {
+    for (const i of [A, B, C]) expect((await chat(i, adminKey, { id: `row-${i}` })).status).toBe(200);
+    for (const i of [A, B, C]) {
+      const rows = await waitFor(`row-${i}`, async () => {
+        const found = (await auditRecords({ url: node(C).url, adminKey })).filter(
+          (r) => r.requestId === `row-${i}`,
+        );
+        return found.length > 0 ? found : undefined;
+      });
+      expect(rows.length).toBe(1);
+    }
+  });
+
+  describe("a worker connected to node B", () => {
+    beforeAll(async () => {
+      const token = await createWorkerKey(node(B).url, adminKey, {
+        name: "fleet",
+        role: "worker",
+        models: ["*"],
+      });
+      worker = spawnWorker({
+        gateway: node(B).url,
+        token,
+        upstream: `${fake.url}/v1`,
+        name: "w1",
+        models: ["fake-model"],
+      });
+      await waitForWorkers(node(B).url, adminKey, ["w1"]);
+      // Node A learns of it from the directory within a heartbeat or two.
+      await waitFor("node A to route fake-model", async () => {
+        const response = await fetch(`${node(A).url}/v1/models`, {
+          headers: { authorization: `Bearer ${adminKey}` },
+        });
+        return JSON.stringify(await response.json()).includes("fake-model");
+      });
+    }, 60_000);
+
+    test("serves a request sent to node A (non-stream and stream), audited once on A naming worker and node", async () => {
+      const plain = await chat(A, adminKey, { model: "fake-model", id: "fwd-plain" });
+      expect(plain.status).toBe(200);
+      const body = (await plain.json()) as { choices: { message: { content: string } }[] };
+      expect(body.choices[0]?.message.content.length).toBeGreaterThan(0);
+      const streamed = await chat(A, adminKey, { model: "fake-model", stream: true, id: "fwd-stream" });
+      expect(streamed.status).toBe(200);
+      expect(streamed.headers.get("content-type")).toContain("text/event-stream");
+      const text = await streamed.text();
+      expect(text).toContain("data: [DONE]");
+      for (const id of ["fwd-plain", "fwd-stream"]) {
+        const rows = await waitFor(id, async () => {
+          const found = (await auditRecords({ url: node(A).url, adminKey })).filter(
+            (r) => r.requestId === id,
+          );
+          return found.length > 0 ? found : undefined;
+        });
+        expect(rows.length).toBe(1);
+        expect(rows[0]!.route).toBe("worker:w1@node-b");
+        expect(rows[0]!.status).toBe(200);
+      }
+    });
+
+    test("a client that leaves node A cancels the generation on the worker behind node B", async () => {
+      const abort = new AbortController();
+      const response = await fetch(`${node(A).url}/v1/chat/completions`, {
+        method: "POST",
+        headers: {
+          authorization: `Bearer ${adminKey}`,
+          "content-type": "application/json",
+        },
+        // The tunnel carries no client headers: the fake reads its behaviour from the text.
+        body: JSON.stringify({
+          model: "fake-model",
+          stream: true,
+          messages: [{ role: "user", content: "long [[fake:chunkDelay=200,chunks=200]]" }],
+        }),
+        signal: abort.signal,
+      });
+      expect(response.status).toBe(200);
+      const reader = response.body!.getReader();
+      await reader.read();
+      abort.abort();
+      await reader.cancel().catch(() => {});
+      await waitFor(
+        "the upstream request behind node B to be aborted",
+        async () => (await fake.requests()).some((r) => r.outcome === "aborted"),
+        10_000,
+      );
+    }, 30_000);
+
+    test("a request key cannot open the node-to-node endpoint", async () => {
+      const response = await fetch(`${node(B).url}/cluster/v1/forward`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${adminKey}`, "content-type": "application/json" },
+        body: JSON.stringify({
+          operation: "chat",
+          body: { model: "fake-model" },
+          stream: false,
+          requestId: "x",
+        }),
+      });
+      expect(response.status).toBe(401);
+    });
+  });
+
+  test("Redis restarted under load: every node keeps serving on local limits, then shares again", async () => {
+    const { key } = await createKey({ url: node(A).url, adminKey }, { name: "through-redis", rpm: 600 });
+    await redis.kill();
+    await waitFor("node A to notice", async () => (await status(A)).cluster?.redis === "down", 10_000);
+    for (const i of [A, B, C]) expect((await chat(i, key)).status).toBe(200);
+    expect(node(A).stderr.all).toMatch(/redis unavailable .*divided by the 3 live node/);
+    await redis.start();
+    await waitFor(
+      "every node back on Redis",
+      async () => {
+        const all = await Promise.all([A, B, C].map(status));
+        return all.every((s) => s.cluster?.redis === "up");
+      },
+      15_000,
+    );
+    for (const i of [A, B, C]) expect((await chat(i, key)).status).toBe(200);
+  }, 60_000);
+
+  test("PostgreSQL restarted under load: 503 while it is down, served again without a restart", async () => {
+    await postgres.kill();
+    const refused = await waitFor(
+      "a 503",
+      async () => {
+        const response = await chat(A, adminKey);
+        return response.status === 503 ? response : undefined;
+      },
+      15_000,
+    );
+    const body = (await refused.json()) as { error: { code: string } };
+    expect(["audit_unavailable", "storage_unavailable"]).toContain(body.error.code);
+    await postgres.start();
+    await waitFor("node A to serve again", async () => (await chat(A, adminKey)).status === 200, 20_000);
+    await waitFor("node C to serve again", async () => (await chat(C, adminKey)).status === 200, 20_000);
+  }, 60_000);
+});

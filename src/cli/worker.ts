@@ -53,7 +53,7 @@ export function registerWorker(program: Command): void {
         .map((m) => m.trim())
         .filter(Boolean);
       const logger = createLogger(logOptionsOf(options));
-      const tracing = startTracing("mindgw-worker", logger);
+      const tracing = await startTracing("mindgw-worker", logger);
       const code = await runWorker({
         connect: options.connect,
         token,

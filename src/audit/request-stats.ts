@@ -4,12 +4,13 @@ import type { GatewayEvent } from "./gateway-event.ts";
 
 type ConfigEvent = Extract<GatewayEvent, { type: "config.reloaded" | "config.rejected" }>;
 
-/** Log-spaced histogram bins: 1 ms × 1.15^i, up to ~17 minutes in 100 bins (±7% per percentile). */
+/** Log-spaced histogram bins: (1.15^(i-1), 1.15^i] ms, up to ~17 minutes in 100 bins. */
 const BINS = 100;
 const RATIO = 1.15;
 const binOf = (ms: number) =>
   Math.min(BINS - 1, Math.max(0, Math.ceil(Math.log(Math.max(ms, 1)) / Math.log(RATIO))));
-const binValue = (bin: number) => RATIO ** bin;
+/** A bin's geometric middle: the reported value is within ±7% of every sample in it. */
+const binValue = (bin: number) => (bin === 0 ? 1 : RATIO ** (bin - 0.5));
 
 interface Bucket {
   start: number;

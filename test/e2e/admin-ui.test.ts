@@ -19,8 +19,18 @@ const CLIENT = { id: "mindgw-admin", secret: "issuer-test-secret" };
 const SHOTS = process.env.MINDGW_UI_SCREENSHOTS ?? join(tmpdir(), `mindgw-ui-screenshots-${Date.now()}`);
 
 const config = (gatewayUrl?: string, issuer?: OidcIssuer) => ({
-  providers: [{ name: "demo", type: "mock" }],
-  models: [{ name: "mock-chat", routes: [{ provider: "demo", model: "mock" }] }],
+  providers: [
+    { name: "demo", type: "mock" },
+    { name: "demo-shadow", type: "mock" },
+  ],
+  models: [
+    {
+      name: "mock-chat",
+      routes: [{ provider: "demo", model: "mock" }],
+      shadow: { provider: "demo-shadow", model: "mock-next", sample: 1 },
+    },
+  ],
+  audit: { bodies: true },
   prices: { "mock-chat": { input_per_mtok: 2, output_per_mtok: 8 } },
   ...(gatewayUrl && issuer
     ? {
@@ -205,6 +215,7 @@ describe("/admin in a real browser", () => {
     const detail = page.locator("section.detail");
     await detail.getByRole("heading", { name: `Request ${requestId}` }).waitFor();
     expect(await detail.textContent()).toContain("provider:demo");
+    await detail.getByText("hello from the admin test").first().waitFor(); // the stored request body
     await shoot("request-detail-1280");
 
     const download = page.waitForEvent("download");
@@ -246,19 +257,20 @@ describe("/admin in a real browser", () => {
     for (const viewport of [WIDE, NARROW]) {
       await page.setViewportSize(viewport);
       for (const name of UI_PAGES) {
-        await expectingRefusals(
-          async () => {
-            await page.goto(`${gw.url}/admin/${name}`);
-            await page.locator("main h1").waitFor();
-            if (name === "overview") await page.locator(".chart .uplot").first().waitFor();
-            if (name === "shadow") await page.locator("[data-shadow], .card, .error").first().waitFor();
-            await shoot(`${name}-${viewport.width}`);
-          },
-          name === "shadow" ? /status of 404.*\/admin\/api\/shadow/ : /^$/,
-        );
+        await expectingRefusals(async () => {
+          await page.goto(`${gw.url}/admin/${name}`);
+          await page.locator("main h1").waitFor();
+          if (name === "overview") await page.locator(".chart .uplot").first().waitFor();
+          if (name === "shadow") await page.locator('[data-shadow="report"]').waitFor();
+          await shoot(`${name}-${viewport.width}`);
+        }, /^$/);
         // Nothing wider than the viewport except inside a scroll box.
         const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
-        expect(overflow).toBeLessThanOrEqual(0);
+        expect({ page: name, width: viewport.width, overflow: Math.max(0, overflow) }).toEqual({
+          page: name,
+          width: viewport.width,
+          overflow: 0,
+        });
       }
     }
     await page.setViewportSize(WIDE);
@@ -271,6 +283,23 @@ describe("/admin in a real browser", () => {
     }
     await page.emulateMedia({ colorScheme: "light" });
   }, 120_000);
+
+  test("shadow: comparisons per model and an example side by side", async () => {
+    await waitFor("shadow pairs to be recorded", async () => {
+      const response = await fetch(`${gw.url}/admin/api/shadow?model=mock-chat`, {
+        headers: { authorization: `Bearer ${adminKey}` },
+      });
+      const body = (await response.json()) as { aggregates?: { model: string; pairs: number }[] };
+      return body.aggregates?.some((a) => a.model === "mock-chat" && a.pairs > 0);
+    });
+    await page.goto(`${gw.url}/admin/shadow`);
+    await page.locator('[data-shadow="report"] td', { hasText: "mock-chat" }).first().waitFor();
+    const pair = page.locator("[data-shadow-pair]").first();
+    await pair.getByRole("button").first().click();
+    await pair.getByRole("heading", { name: /^Primary: provider:demo/ }).waitFor();
+    await pair.getByRole("heading", { name: /^Shadow: provider:demo-shadow/ }).waitFor();
+    await shoot("shadow-example-1280");
+  }, 60_000);
 
   test("keyboard: tab from the top reaches the page links and moves between pages", async () => {
     await page.goto(`${gw.url}/admin/overview`);

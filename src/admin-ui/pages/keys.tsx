@@ -1,11 +1,12 @@
 /** @jsxImportSource preact */
 import { useState } from "preact/hooks";
 import type { KeyView } from "../../auth/key-view.ts";
+import type { TenantReport } from "../../tenants/tenant-usage.ts";
 import { getJson, postJson } from "../api.ts";
 import { Failure } from "../components/failure.tsx";
 import { KeyForm } from "../components/key-form.tsx";
 import { NewKey } from "../components/new-key.tsx";
-import { usd } from "../format.ts";
+import { count, usd } from "../format.ts";
 import { useLoad } from "../hooks.ts";
 
 interface KeyWithSpend extends KeyView {
@@ -25,6 +26,7 @@ async function loadKeys(includeRevoked: boolean): Promise<KeyWithSpend[]> {
 export function KeysPage() {
   const [includeRevoked, setIncludeRevoked] = useState(false);
   const keys = useLoad(() => loadKeys(includeRevoked), [includeRevoked]);
+  const configured = useLoad(() => getJson<{ tenants: TenantReport[] }>("/admin/api/tenants"), [], 30_000);
   const [issued, setIssued] = useState<{ key: string; name: string; note: string } | null>(null);
   const [error, setError] = useState<string>();
   const [rotating, setRotating] = useState<string | null>(null);
@@ -178,13 +180,61 @@ export function KeysPage() {
         </table>
       </div>
       <h2>Tenants</h2>
+      {configured.data && configured.data.tenants.length > 0 && (
+        <div class="scroll card flush">
+          <table class="tenants">
+            <thead>
+              <tr>
+                <th>Tenant</th>
+                <th class="wide">Models</th>
+                <th class="wide">Limits</th>
+                <th class="num">Keys</th>
+                <th class="num">Requests</th>
+                <th class="num wide">Tokens</th>
+                <th>Spend / budget</th>
+              </tr>
+            </thead>
+            <tbody>
+              {configured.data.tenants.map((t) => (
+                <tr key={t.name} data-tenant={t.name}>
+                  <td>{t.name}</td>
+                  <td class="wide">{t.models.join(", ")}</td>
+                  <td class="wide small">
+                    {t.rpm ? `${t.rpm} rpm` : "– rpm"} · {t.tpm ? `${t.tpm} tpm` : "– tpm"}
+                  </td>
+                  <td class="num">{t.keys}</td>
+                  <td class="num">{count(t.usage.requests)}</td>
+                  <td class="num wide">{count(t.usage.inputTokens + t.usage.outputTokens)}</td>
+                  <td>
+                    {usd(t.usage.costUsd)} /{" "}
+                    {t.budget ? `${usd(t.budget.usd)} per ${t.budget.per}` : "no budget"}
+                    {t.budget ? (
+                      <meter
+                        min={0}
+                        max={t.budget.usd}
+                        value={t.usage.costUsd}
+                        high={t.budget.usd * 0.8}
+                        aria-label="share of budget spent"
+                      />
+                    ) : null}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+      <p class="muted small">
+        {configured.data?.tenants.length ? "Configured tenants (this budget period), then " : ""}every tenant
+        named by a key:
+      </p>
       <div class="scroll card flush">
         <table>
           <thead>
             <tr>
               <th>Tenant</th>
               <th class="num">Active keys</th>
-              <th class="num">Spend</th>
+              <th class="num">Spend (keys)</th>
               <th class="num">Sum of key budgets</th>
             </tr>
           </thead>

@@ -1,81 +1,173 @@
 /** @jsxImportSource preact */
-import { getJson } from "../api.ts";
-import { useLoad } from "../hooks.ts";
+import { useEffect, useState } from "preact/hooks";
+import type { ShadowRecord, ShadowPage as ShadowReport, ShadowSide } from "../../shadow/shadow-api-schema.ts";
+import { ApiError, getJson } from "../api.ts";
+import { Failure } from "../components/failure.tsx";
+import { ms, percent, time, usd } from "../format.ts";
 
-type Json = string | number | boolean | null | Json[] | { [key: string]: Json };
+const rate = (value: number | null) => (value === null ? "–" : percent(value));
 
-const cell = (value: Json): string =>
-  value === null
-    ? "–"
-    : typeof value === "object"
-      ? JSON.stringify(value)
-      : typeof value === "number" && !Number.isInteger(value)
-        ? value.toFixed(3)
-        : String(value);
-
-/** Any array of flat objects as a table: the comparison report's shape is the API's to evolve. */
-function JsonTable({ rows }: { rows: { [key: string]: Json }[] }) {
-  const columns = [...new Set(rows.flatMap((row) => Object.keys(row)))];
-  return (
-    <div class="scroll">
-      <table>
-        <thead>
-          <tr>
-            {columns.map((c) => (
-              <th key={c}>{c}</th>
-            ))}
-          </tr>
-        </thead>
-        <tbody>
-          {rows.map((row, i) => (
-            // biome-ignore lint/suspicious/noArrayIndexKey: report rows have no identity; the list is replaced whole
-            <tr key={i}>
-              {columns.map((c) => (
-                <td key={c} class="break">
-                  {cell(row[c] ?? null)}
-                </td>
-              ))}
-            </tr>
-          ))}
-        </tbody>
-      </table>
-    </div>
-  );
-}
-
-const isRowList = (value: Json): value is { [key: string]: Json }[] =>
-  Array.isArray(value) &&
-  value.every((item) => item !== null && typeof item === "object" && !Array.isArray(item));
-
-/** Shadow comparisons from `/admin/api/shadow`: per model, then examples, as the API gives them. */
+/** Shadow comparisons: agreement, latency, tokens and cost per model, and examples side by side. */
 export function ShadowPage() {
-  const report = useLoad(() => getJson<{ [key: string]: Json }>("/admin/api/shadow"), [], 15_000);
+  const [model, setModel] = useState("");
+  const [applied, setApplied] = useState("");
+  const [report, setReport] = useState<ShadowReport>();
+  const [records, setRecords] = useState<ShadowRecord[]>([]);
+  const [unavailable, setUnavailable] = useState(false);
+  const [error, setError] = useState<string>();
+  const [open, setOpen] = useState<string | null>(null);
+
+  const load = async (cursor: string | null) => {
+    const query = new URLSearchParams({ limit: "20" });
+    if (applied) query.set("model", applied);
+    if (cursor) query.set("cursor", cursor);
+    try {
+      const page = await getJson<ShadowReport>(`/admin/api/shadow?${query}`);
+      setReport(page);
+      setRecords((current) => (cursor ? [...current, ...page.records] : page.records));
+      setError(undefined);
+    } catch (failure) {
+      if (failure instanceof ApiError && failure.status === 404) setUnavailable(true);
+      else setError(failure instanceof Error ? failure.message : String(failure));
+    }
+  };
+  // biome-ignore lint/correctness/useExhaustiveDependencies: a new model filter starts from the first page
+  useEffect(() => {
+    void load(null);
+  }, [applied]);
+
+  if (unavailable)
+    return (
+      <section aria-labelledby="shadow-title">
+        <div class="page-head">
+          <h1 id="shadow-title">Shadow</h1>
+        </div>
+        <p class="card muted" data-shadow="unavailable">
+          This gateway does not report shadow comparisons. Set <code>shadow:</code> on a model in the config
+          of a gateway that records them; results appear here.
+        </p>
+      </section>
+    );
+
   return (
     <section aria-labelledby="shadow-title">
       <div class="page-head">
         <h1 id="shadow-title">Shadow</h1>
+        <form
+          class="inline"
+          onSubmit={(e) => {
+            e.preventDefault();
+            setApplied(model.trim());
+          }}
+        >
+          <label>
+            Model
+            <input name="model" value={model} onInput={(e) => setModel(e.currentTarget.value)} />
+          </label>
+          <button type="submit">Apply</button>
+        </form>
       </div>
-      {report.status === 404 ? (
-        <p class="card muted" data-shadow="unavailable">
-          This gateway does not report shadow comparisons yet. Set <code>shadow:</code> on a model in the
-          config; results appear here once the shadow report is available.
-        </p>
-      ) : report.error ? (
-        <p class="error" role="alert">
-          {report.error}
-        </p>
-      ) : report.data ? (
-        Object.entries(report.data).map(([name, value]) =>
-          isRowList(value) ? (
-            <div class="card" key={name}>
-              <h2>{name}</h2>
-              {value.length ? <JsonTable rows={value} /> : <p class="muted">None yet.</p>}
+      <Failure error={error} />
+      {report && (
+        <div class="card flush scroll" data-shadow="report">
+          <table>
+            <thead>
+              <tr>
+                <th>Model</th>
+                <th class="num">Pairs</th>
+                <th class="num">Shadow ok</th>
+                <th class="num">Exact</th>
+                <th class="num">Similarity</th>
+                <th class="num wide">JSON valid</th>
+                <th class="num wide">Tools agree</th>
+                <th class="num">Latency (primary / shadow)</th>
+                <th class="num">Cost (primary / shadow)</th>
+              </tr>
+            </thead>
+            <tbody>
+              {report.aggregates.map((a) => (
+                <tr key={a.model}>
+                  <td>{a.model}</td>
+                  <td class="num">{a.pairs}</td>
+                  <td class="num">{a.pairs ? percent(a.shadowOk / a.pairs) : "–"}</td>
+                  <td class="num">{rate(a.exactRate)}</td>
+                  <td class="num">{a.meanSimilarity === null ? "–" : a.meanSimilarity.toFixed(2)}</td>
+                  <td class="num wide">{rate(a.shadowJsonValidRate)}</td>
+                  <td class="num wide">{rate(a.toolAgreementRate)}</td>
+                  <td class="num">
+                    {ms(a.primaryLatencyMsMean)} / {ms(a.shadowLatencyMsMean)}
+                  </td>
+                  <td class="num">
+                    {usd(a.primaryCostUsd)} / {usd(a.shadowCostUsd)}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+          {report.aggregates.length === 0 && <p class="muted pad">No shadow pairs recorded yet.</p>}
+          {report.shed > 0 && (
+            <p class="muted pad">
+              {report.shed} shadow copies were not sent since start (concurrency cap reached).
+            </p>
+          )}
+        </div>
+      )}
+      <h2>Examples</h2>
+      {records.length === 0 && <p class="muted">None yet.</p>}
+      {records.length > 0 && (
+        <div class="card flush pairs">
+          {records.map((r) => (
+            <div class="pair" key={r.id} data-shadow-pair={r.requestId}>
+              <div class="pair-head">
+                <button
+                  type="button"
+                  class="link"
+                  aria-expanded={open === r.id}
+                  onClick={() => setOpen(open === r.id ? null : r.id)}
+                >
+                  {time(r.at)} · {r.model} · {r.keyName ?? "–"}
+                </button>
+                <span class="muted small">
+                  {r.agreement.exact
+                    ? "identical"
+                    : r.agreement.similarity === null
+                      ? ""
+                      : `similarity ${r.agreement.similarity.toFixed(2)}`}
+                </span>
+              </div>
+              {open === r.id && (
+                <div class="bodies">
+                  <Side title="Primary" side={r.primary} />
+                  <Side title="Shadow" side={r.shadow} />
+                </div>
+              )}
             </div>
-          ) : null,
-        )
-      ) : (
-        <p class="muted">Loading…</p>
+          ))}
+        </div>
+      )}
+      {report?.nextCursor && (
+        <div class="pager">
+          <button type="button" class="secondary" onClick={() => load(report.nextCursor)}>
+            Load older
+          </button>
+        </div>
       )}
     </section>
+  );
+}
+
+function Side({ title, side }: { title: string; side: ShadowSide }) {
+  return (
+    <div>
+      <h3>
+        {title}: {side.route ?? "–"} {side.upstreamModel ? `(${side.upstreamModel})` : ""}
+      </h3>
+      <p class="small muted">
+        {side.status || "cut off"}
+        {side.errorClass ? ` ${side.errorClass}` : ""} · {ms(side.latencyMs)} · TTFT {ms(side.ttftMs)} ·{" "}
+        {side.inputTokens}/{side.outputTokens} tokens · {usd(side.costUsd)}
+      </p>
+      <pre>{side.answer ?? "(answers are stored only with audit.bodies on)"}</pre>
+    </div>
   );
 }

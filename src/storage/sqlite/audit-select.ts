@@ -1,4 +1,4 @@
-import type { SQLQueryBindings } from "bun:sqlite";
+import type { Database, SQLQueryBindings } from "bun:sqlite";
 import type { AuditPosition } from "../../audit/audit-cursor.ts";
 import type { AuditFilter } from "../../audit/audit-query-schema.ts";
 import type { AuditRecord, FrontDoor } from "../../audit/audit-record.ts";
@@ -44,50 +44,133 @@ const JOINS = `LEFT JOIN audit_principals p ON p.id = l.principal_id
   LEFT JOIN audit_strings e ON e.id = l.error_class_id
   LEFT JOIN audit_strings a ON a.id = l.user_agent_id`;
 
-const CLASS_BOUNDS = { "2xx": [200, 299], "3xx": [300, 399], "4xx": [400, 499], "5xx": [500, 599] } as const;
+export const CLASS_BOUNDS = {
+  "2xx": [200, 299],
+  "3xx": [300, 399],
+  "4xx": [400, 499],
+  "5xx": [500, 599],
+} as const;
+
+/**
+ * The discrete values a filter allows on one indexed column: the principal ids a key or tenant
+ * filter names, or the statuses of a status class present in the log. Resolved beforehand by
+ * the store (sqlite-audit-store.ts), so that each value can walk its own (column, started_at)
+ * index in order instead of the whole matching set being sorted.
+ */
+export interface DrivingValues {
+  column: "principal_id" | "status";
+  values: readonly number[];
+}
 
 /**
  * The keyset-paginated SELECT for a filter: rows strictly after `after` in the filter's order,
  * at most `limit`. Every page is its own short read, so no reader holds a WAL snapshot open.
+ *
+ * A key, tenant or status-class filter matches a set of values, and SQLite cannot walk several
+ * index ranges in time order: it would sort every matching row (a quarter of a million for a
+ * busy key) to return fifty. Given `drive`, each value instead reads at most `limit` rows in
+ * order from its own index range, and only those few are merged.
  */
 export function selectPage(
   filter: AuditFilter,
   after: AuditPosition | null,
   limit: number,
+  drive?: DrivingValues,
 ): { sql: string; params: SQLQueryBindings[] } {
   const where: string[] = [];
   const params: SQLQueryBindings[] = [];
+  // With a driving column, the other columns are only checked (`+` keeps SQLite off their index).
+  const check = drive ? "+" : "";
   const add = (clause: string, ...values: SQLQueryBindings[]) => {
     where.push(clause);
     params.push(...values);
   };
   if (filter.from !== undefined) add("l.started_at >= ?", filter.from);
   if (filter.to !== undefined) add("l.started_at < ?", filter.to);
-  if (filter.key !== undefined) {
-    add(
-      "l.principal_id IN (SELECT id FROM audit_principals WHERE key_id = ? OR key_name = ?)",
-      filter.key,
-      filter.key,
-    );
+  if (drive?.column !== "principal_id") {
+    if (filter.key !== undefined) {
+      add(
+        `${check}l.principal_id IN (SELECT id FROM audit_principals WHERE key_id = ? OR key_name = ?)`,
+        filter.key,
+        filter.key,
+      );
+    }
+    if (filter.tenant !== undefined)
+      add(`${check}l.principal_id IN (SELECT id FROM audit_principals WHERE tenant = ?)`, filter.tenant);
   }
-  if (filter.tenant !== undefined)
-    add("l.principal_id IN (SELECT id FROM audit_principals WHERE tenant = ?)", filter.tenant);
   if (filter.model !== undefined)
-    add("l.model_id = (SELECT id FROM audit_strings WHERE value = ?)", filter.model);
+    add(`${check}l.model_id = (SELECT id FROM audit_strings WHERE value = ?)`, filter.model);
   if (filter.route !== undefined)
     add("l.route_id = (SELECT id FROM audit_strings WHERE value = ?)", filter.route);
-  if (typeof filter.status === "number") add("l.status = ?", filter.status);
-  else if (filter.status !== undefined) add("l.status BETWEEN ? AND ?", ...CLASS_BOUNDS[filter.status]);
+  if (typeof filter.status === "number") add(`${check}l.status = ?`, filter.status);
+  else if (filter.status !== undefined && drive?.column !== "status")
+    add(`${check}l.status BETWEEN ? AND ?`, ...CLASS_BOUNDS[filter.status]);
   const desc = filter.order === "desc";
   if (after !== null) add(`(l.started_at, l.id) ${desc ? "<" : ">"} (?, ?)`, after.startedAt, after.id);
   const bodies = filter.bodies
     ? ", b.request_body, b.response_body FROM audit_log l LEFT JOIN audit_bodies b ON b.log_id = l.id"
     : " FROM audit_log l";
   const direction = desc ? "DESC" : "ASC";
-  const sql = `SELECT ${COLUMNS}${bodies} ${JOINS} ${where.length > 0 ? `WHERE ${where.join(" AND ")}` : ""}
-    ORDER BY l.started_at ${direction}, l.id ${direction} LIMIT ?`;
-  params.push(limit);
-  return { sql, params };
+  const order = `ORDER BY l.started_at ${direction}, l.id ${direction}`;
+  if (!drive) {
+    const sql = `SELECT ${COLUMNS}${bodies} ${JOINS} ${where.length > 0 ? `WHERE ${where.join(" AND ")}` : ""}
+    ${order} LIMIT ?`;
+    return { sql, params: [...params, limit] };
+  }
+  const arms: string[] = [];
+  const armParams: SQLQueryBindings[] = [];
+  for (const value of drive.values) {
+    arms.push(`SELECT id FROM (SELECT l.id FROM audit_log l
+      WHERE ${[`l.${drive.column} = ?`, ...where].join(" AND ")} ${order} LIMIT ?)`);
+    armParams.push(value, ...params, limit);
+  }
+  const sql = `SELECT ${COLUMNS}${bodies} ${JOINS} WHERE l.id IN (${arms.join(" UNION ALL ")}) ${order} LIMIT ?`;
+  return { sql, params: [...armParams, limit] };
+}
+
+/** Past this many values, one sort of the matching rows is cheaper than merging the arms. */
+const MAX_ARMS = 64;
+
+/**
+ * The driving values for a filter (see `selectPage`), or undefined when one index range already
+ * serves it in order. An empty list means nothing can match.
+ */
+export function drivingValues(db: Database, filter: AuditFilter): DrivingValues | undefined {
+  if (filter.key !== undefined || filter.tenant !== undefined) {
+    const where: string[] = [];
+    const params: SQLQueryBindings[] = [];
+    if (filter.key !== undefined) {
+      where.push("(key_id = ? OR key_name = ?)");
+      params.push(filter.key, filter.key);
+    }
+    if (filter.tenant !== undefined) {
+      where.push("tenant = ?");
+      params.push(filter.tenant);
+    }
+    const ids = db
+      .query<{ id: number }, SQLQueryBindings[]>(
+        `SELECT id FROM audit_principals WHERE ${where.join(" AND ")} LIMIT ?`,
+      )
+      .all(...params, MAX_ARMS + 1)
+      .map((row) => row.id);
+    return ids.length <= MAX_ARMS ? { column: "principal_id", values: ids } : undefined;
+  }
+  if (typeof filter.status === "string") {
+    // The statuses of the class present in the log, one index seek each (a skip scan).
+    const [low, high] = CLASS_BOUNDS[filter.status];
+    const next = db.query<{ s: number | null }, [number, number]>(
+      "SELECT MIN(status) AS s FROM audit_log WHERE status > ? AND status <= ?",
+    );
+    const values: number[] = [];
+    for (
+      let row = next.get(low - 1, high);
+      row?.s != null && values.length <= MAX_ARMS;
+      row = next.get(row.s, high)
+    )
+      values.push(row.s);
+    return values.length <= MAX_ARMS ? { column: "status", values } : undefined;
+  }
+  return undefined;
 }
 
 export function rowToRecord(row: AuditRow): AuditRecord {

@@ -2,7 +2,7 @@ import type { Database } from "bun:sqlite";
 import type { AuditStore } from "../storage.ts";
 import { AuditInserter } from "./audit-inserter.ts";
 import { prepareAuditDatabase } from "./audit-migrations.ts";
-import { type AuditRow, rowToRecord, selectPage } from "./audit-select.ts";
+import { type AuditRow, drivingValues, rowToRecord, selectPage } from "./audit-select.ts";
 import { WalCheckpointer } from "./wal-checkpointer.ts";
 
 export interface SqliteAuditStoreOptions {
@@ -94,7 +94,9 @@ export function createSqliteAuditStore(options: SqliteAuditStoreOptions): Sqlite
     async select(filter, after, limit) {
       const db = reader();
       if (db === null) return [];
-      const { sql, params } = selectPage(filter, after, limit);
+      const drive = drivingValues(db, filter);
+      if (drive?.values.length === 0) return [];
+      const { sql, params } = selectPage(filter, after, limit, drive);
       return db
         .query<AuditRow, typeof params>(sql)
         .all(...params)

@@ -1,0 +1,90 @@
+import { describe, expect, test } from "bun:test";
+import type { Authenticator } from "../../auth/authenticate.ts";
+import { unauthorized } from "../../auth/authenticate.ts";
+import type { Principal } from "../../auth/principal.ts";
+import { GatewayError } from "../../core/gateway-error.ts";
+import { withSessions } from "./session-auth.ts";
+import { SessionStore } from "./session-store.ts";
+
+const admin: Principal = {
+  keyId: "key_admin",
+  name: "ops",
+  tenant: "default",
+  role: "admin",
+  models: ["*"],
+  limits: {},
+  via: "key",
+};
+const viaKey: Authenticator = async (headers) => {
+  if (headers.get("authorization") === "Bearer mgw_good") return admin;
+  throw unauthorized();
+};
+
+function setup() {
+  let now = 1_000_000;
+  const active = new Set(["key_admin"]);
+  const sessions = new SessionStore({ ttlMs: () => 60_000, now: () => now });
+  const authenticate = withSessions(viaKey, { sessions, keyActive: async (id) => active.has(id) });
+  const session = sessions.create({ ...admin, via: "session" }, "key");
+  const headers = (extra: Record<string, string> = {}) =>
+    new Headers({ cookie: `other=1; mindgw_session=${session.id}`, "x-csrf-token": session.csrf, ...extra });
+  return { sessions, authenticate, session, headers, active, advance: (ms: number) => (now += ms) };
+}
+
+const statusOf = (promise: Promise<unknown>) =>
+  promise.then(
+    () => 200,
+    (error: unknown) => (error instanceof GatewayError ? error.status : -1),
+  );
+
+describe("withSessions", () => {
+  test("the cookie with its CSRF token is the session's principal", async () => {
+    const { authenticate, headers } = setup();
+    expect(await authenticate(headers())).toMatchObject({ name: "ops", via: "session", keyId: "key_admin" });
+  });
+
+  test("a missing or wrong CSRF token is 403, a forged session id 401", async () => {
+    const { authenticate, session } = setup();
+    const cookie = `mindgw_session=${session.id}`;
+    expect(await statusOf(authenticate(new Headers({ cookie })))).toBe(403);
+    expect(await statusOf(authenticate(new Headers({ cookie, "x-csrf-token": `${session.csrf}x` })))).toBe(
+      403,
+    );
+    expect(await statusOf(authenticate(new Headers({ cookie, "x-csrf-token": "" })))).toBe(403);
+    const forged = new Headers({ cookie: "mindgw_session=forged", "x-csrf-token": session.csrf });
+    expect(await statusOf(authenticate(forged))).toBe(401);
+  });
+
+  test("a credential header goes to the base authenticator, cookie or not", async () => {
+    const { authenticate, headers } = setup();
+    expect(await authenticate(headers({ authorization: "Bearer mgw_good" }))).toBe(admin);
+    expect(await statusOf(authenticate(headers({ authorization: "Bearer mgw_bad" })))).toBe(401);
+    expect(await statusOf(authenticate(new Headers({ cookie: "unrelated=1" })))).toBe(401);
+  });
+
+  test("a session ends at its expiry and when its key stops being active", async () => {
+    const first = setup();
+    first.advance(59_999);
+    expect(await statusOf(first.authenticate(first.headers()))).toBe(200);
+    first.advance(1);
+    expect(await statusOf(first.authenticate(first.headers()))).toBe(401);
+    expect(first.sessions.size).toBe(0);
+
+    const second = setup();
+    second.active.delete("key_admin");
+    expect(await statusOf(second.authenticate(second.headers()))).toBe(401);
+    second.active.add("key_admin"); // ended for good: re-activating the key does not revive it
+    expect(await statusOf(second.authenticate(second.headers()))).toBe(401);
+  });
+
+  test("sessions are bounded: past the cap the oldest ends", () => {
+    const sessions = new SessionStore({ ttlMs: () => 60_000, maxSessions: 2 });
+    const a = sessions.create(admin, "key");
+    const b = sessions.create(admin, "key");
+    const c = sessions.create(admin, "key");
+    expect(sessions.get(a.id)).toBeUndefined();
+    expect(sessions.get(b.id)).toBe(b);
+    expect(sessions.get(c.id)).toBe(c);
+    expect(new Set([a.id, b.id, c.id, a.csrf, b.csrf, c.csrf]).size).toBe(6);
+  });
+});

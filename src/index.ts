@@ -19,6 +19,7 @@ export { GatewayError } from "./core/gateway-error.ts";
 export type { SseEvent } from "./core/sse.ts";
 export type { Usage } from "./core/usage.ts";
 export type { EventSink } from "./events/event-sink.ts";
+export { createRedisStreamSink, type RedisStreamSink } from "./events/redis-stream-sink.ts";
 export { createWebhookSink, type WebhookSink, webhookSignature } from "./events/webhook-sink.ts";
 export { createGateway, type Gateway, type GatewayOptions } from "./gateway/create-gateway.ts";
 export { createLogger, type Logger, silentLogger } from "./log/logger.ts";

@@ -31,7 +31,7 @@ async function serve(options: ServeOptions): Promise<void> {
     throw new UsageError(`--port: not a port: ${options.port}`);
   const host = options.host ?? config.server.host;
   const logger = createLogger(config.log);
-  const tracing = startTracing("mindgw", logger);
+  const tracing = await startTracing("mindgw", logger);
   const gateway = await createGateway({
     configSource: path ? fileConfigSource(path, config) : staticConfigSource(config),
     logger,

@@ -34,7 +34,10 @@ function labelsOf(pairs: readonly string[]): Record<string, string> {
 export function registerWorker(program: Command): void {
   withLogOptions(program.command("worker"))
     .description("serve a local model server through a gateway, over one outbound connection")
-    .requiredOption("--connect <url>", "the gateway (wss://, ws://, https:// or http://)")
+    .requiredOption(
+      "--connect <url>",
+      "the gateway (wss://, ws://, https:// or http://); several, comma-separated, are dialled in turn after a lost connection",
+    )
     .option("--token <key>", "worker-role key (default: $MINDGW_WORKER_TOKEN)")
     .requiredOption("--upstream <url>", "the model server's OpenAI-compatible base URL, with /v1")
     .option("--upstream-key <key>", "API key the model server expects, if any")
@@ -53,7 +56,7 @@ export function registerWorker(program: Command): void {
         .map((m) => m.trim())
         .filter(Boolean);
       const logger = createLogger(logOptionsOf(options));
-      const tracing = startTracing("mindgw-worker", logger);
+      const tracing = await startTracing("mindgw-worker", logger);
       const code = await runWorker({
         connect: options.connect,
         token,

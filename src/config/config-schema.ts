@@ -250,6 +250,16 @@ export const configSchema = z.strictObject({
           }),
         )
         .default([]),
+      /** Append events to a Redis stream (`XADD`) on `cluster.redis_url`; needs `cluster:`. */
+      redis_stream: z
+        .strictObject({
+          stream: z.string().min(1).default("mindgw:events"),
+          /** Trims the stream to about this many entries. */
+          max_len: num(z.number().int().min(1)).default(100_000),
+          types: z.array(z.string().min(1)).optional(),
+          max_queue: num(z.number().int().min(1)).default(10_000),
+        })
+        .optional(),
     })
     .prefault({}),
   /** How shadow copies (models[].shadow) run and are kept; see shadow/. */

@@ -35,6 +35,8 @@ export function tenantCrossCheck(config: Config): string[] {
         );
     }
   });
+  if (config.events.redis_stream && !config.cluster)
+    problems.push("events.redis_stream: needs cluster.redis_url (set cluster:)");
   const paths = new Map<string, number>();
   const appNames = new Set<string>();
   config.apps.forEach((app, i) => {

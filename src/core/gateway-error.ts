@@ -106,6 +106,8 @@ export interface UpstreamErrorDetail {
   readonly status: number;
   /** The error body as received, when it was one the dialect's own clients can read. */
   readonly body?: Record<string, unknown>;
+  /** `body`'s exact text: a caller of the same dialect gets it byte for byte. */
+  readonly text?: string;
   /** The dialect's error `type` (OpenAI `error.type`, Anthropic `error.type`). */
   readonly type?: string;
   /** OpenAI's `error.code`. */

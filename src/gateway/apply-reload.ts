@@ -1,5 +1,6 @@
 import type { GatewayEvent } from "../audit/gateway-event.ts";
 import type { Config } from "../config/config-schema.ts";
+import { restartRequired } from "../config/restart-only.ts";
 import type { ConfigWatchHandlers } from "../config/watch-config.ts";
 import type { Logger } from "../log/logger.ts";
 import type { RuntimeHolder } from "./runtime.ts";
@@ -15,6 +16,8 @@ export interface ReloadDeps {
 export interface ReloadPolicy extends ConfigWatchHandlers {
   /** Why the last change was refused; null once a valid change has been applied. */
   lastError(): string | null;
+  /** Restart-only fields edited since start: accepted, but not in effect until a restart. */
+  restartRequired(): readonly string[];
 }
 
 /**
@@ -24,13 +27,22 @@ export interface ReloadPolicy extends ConfigWatchHandlers {
  */
 export function createReloadPolicy(deps: ReloadDeps): ReloadPolicy {
   let lastError: string | null = null;
+  // Compared with the config the process started on: that is what those fields still are.
+  const started = deps.runtime.current.config;
+  let pending: string[] = [];
   return {
     lastError: () => lastError,
+    restartRequired: () => pending,
     onValid(config) {
       const next = deps.runtime.swap(config);
       for (const apply of deps.reconfigure) apply(config);
       lastError = null;
+      pending = restartRequired(started, config);
       deps.logger.info(`config reloaded (version ${next.version})`);
+      if (pending.length > 0)
+        deps.logger.warn(
+          `config reloaded, but restart required for: ${pending.join(", ")} (still as at start)`,
+        );
       deps.publish({ type: "config.reloaded", at: Date.now(), version: next.version });
     },
     onInvalid(error) {

@@ -13,6 +13,8 @@ export interface GatewayAuth {
   readonly keyAdmin: KeyAdmin;
   /** What is open under each key: a revoke or expiry ends it (worker connections, streams). */
   readonly sessions: KeySessions;
+  /** Takes a reloaded config's `auth.jwt` (issuer, keys, claims…) for the next request. */
+  reconfigure(config: Config): void;
   /** Re-reads key changes from the store now (another node announced one). */
   refreshKeys(): Promise<void>;
   close(): Promise<void>;
@@ -45,10 +47,19 @@ export async function buildAuth(
     onChange: (record) => sessions.keyChanged(record),
   });
   await keys.start();
-  const jwt = config.auth.jwt;
+  const build = (jwt: Config["auth"]["jwt"]) =>
+    createAuthenticator({ keys, ...(jwt ? { jwt: createJwtVerifier(jwt) } : {}) });
+  let jwtConfig = JSON.stringify(config.auth.jwt ?? null);
+  let current = build(config.auth.jwt);
   return {
-    authenticate:
-      options.authenticate ?? createAuthenticator({ keys, ...(jwt ? { jwt: createJwtVerifier(jwt) } : {}) }),
+    authenticate: options.authenticate ?? ((headers) => current(headers)),
+    reconfigure(next) {
+      // Rebuilt only when it changed: a JWKS verifier keeps its fetched keys across other edits.
+      const text = JSON.stringify(next.auth.jwt ?? null);
+      if (text === jwtConfig) return;
+      jwtConfig = text;
+      current = build(next.auth.jwt);
+    },
     keyAdmin: createKeyAdmin({
       store,
       onChange: (record) => {

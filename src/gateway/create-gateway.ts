@@ -72,6 +72,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   const workers = buildWorkers(config, logger, publish);
   const cluster = await startCluster(config, { logger, registry: workers.registry });
   const lifecycle = new Lifecycle(() => runtime.current.config.server.max_concurrent_requests);
+  const shutdown = new AbortController();
   const runtime = new RuntimeHolder(
     config,
     options.providers ?? options.providerFactory ?? createProvider,
@@ -144,6 +145,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     lifecycle,
     maxBody: () => runtime.current.config.server.max_body,
     bodyTimeout: () => runtime.current.config.server.body_timeout,
+    shutdown: shutdown.signal,
     streamKeepAlive: () => runtime.current.config.routing.stream_keepalive,
     clientSlots: new ClientSlots(() => runtime.current.config.server.max_client_requests),
     captureBodies: () => runtime.current.config.audit.bodies,
@@ -156,7 +158,11 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   const modelNames = () => runtime.current.table.modelNames();
   const reload = createReloadPolicy({
     runtime,
-    reconfigure: [(next) => policy.reconfigure?.(next), (next) => health.setPolicy(breakerPolicy(next))],
+    reconfigure: [
+      (next) => policy.reconfigure?.(next),
+      (next) => health.setPolicy(breakerPolicy(next)),
+      (next) => auth.reconfigure(next),
+    ],
     logger,
     publish,
   });
@@ -216,6 +222,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
           configVersion: () => runtime.current.version,
           configPath: source.path,
           lastReloadError: reload.lastError,
+          restartRequired: reload.restartRequired,
           lastConfigEvent: () => stats.lastConfigEvent,
           auditHealthy: () => audit.refusal() === undefined || config.audit.fail_open,
           ...(cluster ? { cluster: () => cluster.status() } : {}),
@@ -241,6 +248,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
 
   return serveGateway({
     app,
+    shutdown,
     reload: () => source.reload?.() ?? Promise.resolve(false),
     runtime,
     storage,

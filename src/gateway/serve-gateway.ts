@@ -1,8 +1,13 @@
 import type { AnyElysia } from "elysia";
+import { unavailable } from "../core/gateway-error.ts";
 import type { Lifecycle } from "../http/lifecycle.ts";
 import type { Logger } from "../log/logger.ts";
 import type { Storage } from "../storage/storage.ts";
 import { drainWithin } from "./drain-within.ts";
+
+/** After the drain deadline: how long requests that were told to stop get to write their end. */
+const FINAL_FLUSH_MS = 2_000;
+
 import type { Gateway } from "./gateway-options.ts";
 import type { RuntimeHolder } from "./runtime.ts";
 
@@ -12,6 +17,8 @@ export interface ServeGatewayParts {
   readonly storage: Storage;
   readonly lifecycle: Lifecycle;
   readonly logger: Logger;
+  /** Aborted when the drain deadline passes, so requests still running end with an error event. */
+  readonly shutdown?: AbortController;
   /** Re-reads the config source now (SIGHUP). */
   readonly reload: () => Promise<boolean>;
   /** Run first on stop, before the drain: stop watching, end live streams. */
@@ -54,8 +61,13 @@ export function serveGateway(parts: ServeGatewayParts): Gateway {
       // The listener stays open while draining so that load balancers see /readyz turn 503 and
       // new requests get a clear 503 instead of a refused connection; it closes once idle.
       const deadline = runtime.current.config.server.drain_timeout;
-      if (!(await drainWithin(lifecycle, deadline)))
+      if (!(await drainWithin(lifecycle, deadline))) {
         logger.warn(`drain deadline (${deadline} ms) passed with ${lifecycle.active} requests in flight`);
+        // End them properly: each gets its error event (or 503) and its audit record, and a
+        // moment to write it, before the listener and its connections close.
+        parts.shutdown?.abort(unavailable("the gateway is shutting down: drain deadline passed"));
+        await drainWithin(lifecycle, FINAL_FLUSH_MS);
+      }
       await server?.stop(true);
       for (const step of parts.afterDrain) await step();
     },

@@ -35,6 +35,11 @@ export interface FrontDoorDeps {
   readonly observer: RequestObserver;
   readonly lifecycle: Lifecycle;
   readonly maxBody: () => number;
+  /**
+   * Aborted (with a 503 as its reason) when a stop's drain deadline passes: requests still
+   * running end with an error event and are recorded as such, instead of a reset connection.
+   */
+  readonly shutdown?: AbortSignal;
   /** `routing.stream_keepalive`: a stream's first token later than this commits with keep-alive comments (0: never). */
   readonly streamKeepAlive?: () => number;
   /** `server.body_timeout`: the whole request body must arrive within this (else 408). */
@@ -185,7 +190,8 @@ export function createFrontDoor(deps: FrontDoorDeps) {
           : undefined;
       Object.assign(headers, await deps.limits.admit(principal, model));
       // A revoke of the caller's key, or its expiry, ends the request with a 401.
-      const watched = deps.sessions?.watch(principal, request.signal);
+      const base = deps.shutdown ? AbortSignal.any([request.signal, deps.shutdown]) : request.signal;
+      const watched = deps.sessions?.watch(principal, base);
       const release = watched?.release ?? (() => {});
       let streaming = false;
       try {
@@ -195,7 +201,7 @@ export function createFrontDoor(deps: FrontDoorDeps) {
           model,
           stream: ledger.stream,
           requestId: ledger.requestId,
-          signal: watched?.signal ?? request.signal,
+          signal: watched?.signal ?? base,
           received: {
             bytes,
             body,

@@ -16,6 +16,7 @@ import {
   conversationItems,
 } from "../translate/responses/chat-response-to-response.ts";
 import { chatStreamToResponses } from "../translate/responses/chat-stream-to-responses.ts";
+import { COMPACT_PROMPT, compactionResponse } from "../translate/responses/compaction.ts";
 import { responsesRequestToChat } from "../translate/responses/responses-request-to-chat.ts";
 import type { TranslatedStream } from "../translate/stream/stream-driver.ts";
 
@@ -98,11 +99,7 @@ export function adaptDialect(
     if (responses && provider.dialect === "openai" && provider.responsesApi && provider.passThrough) {
       return nativeResponses(body, provider, responses);
     }
-    if (responses?.compact) {
-      throw unsupportedOperation(
-        `model ${model} is served by ${provider.name}, which cannot compact responses`,
-      );
-    }
+    if (responses?.compact) return compactViaChat(body, provider, model, responses, policy);
     return viaChat(body, provider, model, responses, policy);
   }
   if (dialectOf(operation) === provider.dialect) {
@@ -209,6 +206,33 @@ function viaChat(
       const asChatEvents = chat.keep ? filterEvents(events, chat.keep) : events;
       return chatStreamToResponses(asChatEvents, { ...options, ...(onUsage ? { onUsage } : {}) });
     },
+  };
+}
+
+/**
+ * `POST /v1/responses/compact` where the upstream has no Responses API: the model is asked for
+ * a summary turn over the conversation, and the summary comes back as the one `compaction`
+ * item OpenAI's API would return (translate/responses/compaction.ts). Never streamed.
+ */
+function compactViaChat(
+  body: JsonObject,
+  provider: Provider,
+  model: string,
+  context: ResponsesContext,
+  policy: UnsupportedPolicy,
+): AdaptedCall {
+  const { stream: _stream, ...request } = body;
+  const translated = responsesRequestToChat(request, context.previous, policy);
+  const messages = [...(translated.body.messages as JsonObject[]), { role: "user", content: COMPACT_PROMPT }];
+  const summaryRequest: JsonObject = { ...translated.body, messages };
+  // The tools stay declared (the history calls them) but the summary is text.
+  if (summaryRequest.tools) summaryRequest.tool_choice = "none";
+  const chat = adaptDialect("chat", summaryRequest, provider, model);
+  return {
+    operation: chat.operation,
+    body: chat.body,
+    dropped: translated.dropped,
+    json: (reply) => compactionResponse(chat.json(reply), context.id),
   };
 }
 

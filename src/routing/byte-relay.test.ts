@@ -123,9 +123,9 @@ describe("ByteRelay", () => {
   });
 
   test("a usage event written over several data lines is still read whole", async () => {
-    const stream = `${CHUNK(0)}data: {"id":"c","choices":[],\ndata: "usage":{"prompt_tokens":3,"completion_tokens":4}}\n\n`;
+    const stream = `${CHUNK(0)}data: {"id":"c","choices":[],\ndata: "usage":{"prompt_tokens":3,"completion_tokens":4}}\n\ndata: [DONE]\n\n`;
     const { source, meter } = relay(upstream([encoder.encode(stream)]), "openai", { strip: true });
-    expect(text(await readAll(source))).toBe(CHUNK(0));
+    expect(text(await readAll(source))).toBe(`${CHUNK(0)}data: [DONE]\n\n`);
     expect(meter.usage).toEqual({ inputTokens: 3, outputTokens: 4 });
   });
 

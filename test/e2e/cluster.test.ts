@@ -62,7 +62,11 @@ async function status(i: number): Promise<{ cluster?: { redis: string; nodes: { 
   return (await response.json()) as { cluster?: { redis: string; nodes: { id: string }[] } };
 }
 
-const chat = (i: number, key: string, init: { id?: string; model?: string; stream?: boolean } = {}) =>
+const chat = (
+  i: number,
+  key: string,
+  init: { id?: string; model?: string; stream?: boolean; content?: string } = {},
+) =>
   fetch(`${node(i).url}/v1/chat/completions`, {
     method: "POST",
     headers: {
@@ -73,7 +77,7 @@ const chat = (i: number, key: string, init: { id?: string; model?: string; strea
     body: JSON.stringify({
       model: init.model ?? "mock",
       stream: init.stream ?? false,
-      messages: [{ role: "user", content: "hi" }],
+      messages: [{ role: "user", content: init.content ?? "hi" }],
     }),
   });
 
@@ -129,7 +133,12 @@ describe("three nodes on one PostgreSQL and one Redis", () => {
       store: true,
     });
     expect(second.id).not.toBe(first.id);
-    const read = await client(C).responses.retrieve(second.id);
+    // Stored as the answer completes, so read back once it is there.
+    const read = await waitFor("the second response on node C", () =>
+      client(C)
+        .responses.retrieve(second.id)
+        .catch(() => undefined),
+    );
     expect(read.id).toBe(second.id);
   });
 
@@ -153,8 +162,9 @@ describe("three nodes on one PostgreSQL and one Redis", () => {
         role: "worker",
         models: ["*"],
       });
+      // Given two nodes, as behind a load balancer: it dials the next after a lost connection.
       worker = spawnWorker({
-        gateway: node(B).url,
+        gateway: `${node(B).url},${node(C).url}`,
         token,
         upstream: `${fake.url}/v1`,
         name: "w1",
@@ -269,5 +279,34 @@ describe("three nodes on one PostgreSQL and one Redis", () => {
     await postgres.start();
     await waitFor("node A to serve again", async () => (await chat(A, adminKey)).status === 200, 20_000);
     await waitFor("node C to serve again", async () => (await chat(C, adminKey)).status === 200, 20_000);
+  }, 60_000);
+
+  test("kill -9 of the node holding the worker: the stream in flight fails like a lost worker, the worker reconnects to another node and serves again", async () => {
+    const inFlight = await chat(A, adminKey, {
+      model: "fake-model",
+      stream: true,
+      id: "doomed-stream",
+      content: "long [[fake:chunkDelay=200,chunks=100]]",
+    });
+    // A long answer, so it is still streaming when node B dies.
+    expect(inFlight.status).toBe(200);
+    const reading = inFlight.text();
+    await node(B).stop("SIGKILL");
+    const text = await reading.catch((error: unknown) => String(error));
+    expect(text).not.toContain("data: [DONE]");
+    await waitForWorkers(node(C).url, adminKey, ["w1"], 20_000);
+    const served = await waitFor(
+      "node A to serve fake-model through node C",
+      async () => {
+        const response = await chat(A, adminKey, { model: "fake-model" });
+        return response.status === 200 ? response : undefined;
+      },
+      20_000,
+    );
+    expect(served.status).toBe(200);
+    // Nothing node A or C accepted is lost: their rows are all in the shared store.
+    const rows = await auditRecords({ url: node(C).url, adminKey });
+    for (const id of ["row-0", "row-2", "fwd-plain", "fwd-stream"])
+      expect(rows.some((r) => r.requestId === id)).toBe(true);
   }, 60_000);
 });

@@ -1,5 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, test } from "bun:test";
 import { type FakeUpstream, startFakeUpstream } from "../fake-upstream/fake-upstream.ts";
+import { runMindgw } from "./harness/run-mindgw.ts";
 import { type GatewayProcess, spawnGateway } from "./harness/spawn-gateway.ts";
 import { waitFor } from "./harness/wait-for.ts";
 
@@ -113,14 +114,22 @@ describe("SIGTERM", () => {
     expect(fake.requests[0]?.outcome).toBe("completed");
   });
 
-  test("a stream that outlives server.drain_timeout is cut, and the process still exits 0", async () => {
+  test("a stream that outlives server.drain_timeout ends with an error event, audited as 503; exit 0", async () => {
     gw = await start("1s");
     const stream = await slowStream(gw, "chunks=500,chunk-delay=100");
     gw.proc.kill("SIGTERM");
     const text = await stream.rest();
     expect(text).not.toContain("[DONE]");
+    // Told, not reset: the stream's last event says why it ended.
+    expect(text).toContain("drain deadline passed");
     expect(await exitCode(gw, 20_000)).toBe(0);
     expect(gw.stderr.all).toContain("drain deadline");
+    const audit = await runMindgw(["audit", "query", "-c", gw.configPath, "--json"]);
+    const rows = audit.stdout
+      .trim()
+      .split("\n")
+      .map((line) => JSON.parse(line) as { stream: boolean; status: number; errorClass: string | null });
+    expect(rows.find((row) => row.stream)?.status).toBe(503);
     // The cut reached the upstream too: its generation was abandoned, not left running.
     expect((await fake.waitForAbort(10_000)).outcome).toBe("aborted");
   });

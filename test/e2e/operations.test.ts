@@ -1,4 +1,5 @@
 import { describe, expect, test } from "bun:test";
+import { SignJWT } from "jose";
 import { stringify } from "yaml";
 import { bearer, chatBody, fakeRoutesConfig } from "./harness/fake-config.ts";
 import { gatewayFixture } from "./harness/gateway-fixture.ts";
@@ -63,5 +64,36 @@ describe("config reloads", () => {
     f.gw.proc.kill("SIGHUP");
     await waitFor("the unchanged line", () => f.gw.stderr.all.slice(before).includes("unchanged"));
     expect((await chat("m1")).status).toBe(200);
+  });
+});
+
+describe("what a reload applies", () => {
+  const SECRET = "a-test-secret-that-is-long-enough-for-hs256!";
+  const jwt = { secret: SECRET, issuer: "https://idp.test", audience: "mindgw", algorithms: ["HS256"] };
+  const token = () =>
+    new SignJWT({ sub: "carol" })
+      .setProtectedHeader({ alg: "HS256", typ: "JWT" })
+      .setIssuer("https://idp.test")
+      .setAudience("mindgw")
+      .setExpirationTime("5m")
+      .sign(new TextEncoder().encode(SECRET));
+  const withJwt = (headers: Record<string, string>) =>
+    fetch(f.url("/v1/chat/completions"), { method: "POST", headers, body: chatBody("m1") });
+
+  test("auth.jwt takes effect on the next request; restart-only edits are reported, not applied", async () => {
+    const bearerToken = await token();
+    expect((await withJwt(bearer(bearerToken))).status).toBe(401);
+    const before = f.gw.stderr.all.length;
+    await f.gw.writeConfig(
+      fakeRoutesConfig(f.fake.url, ["m1"], { auth: { jwt }, workers: { max_message: "2MB" } }),
+    );
+    await waitFor("the JWT to be accepted", async () => (await withJwt(bearer(bearerToken))).status === 200);
+    await waitFor("the restart-required warning", () =>
+      f.gw.stderr.all.slice(before).includes("restart required for: workers"),
+    );
+    const status = (await (
+      await fetch(f.url("/admin/api/status"), { headers: bearer(f.adminKey) })
+    ).json()) as { config: { restartRequired: string[] } };
+    expect(status.config.restartRequired).toEqual(["workers"]);
   });
 });

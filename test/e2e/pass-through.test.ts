@@ -165,7 +165,7 @@ describe("OpenAI dialect to an OpenAI upstream", () => {
     expect(lastUpstream(openaiUp).text).toBe(lastSent().replace('"model":"chat"', '"model":"up-chat"'));
   });
 
-  test("an upstream 4xx keeps its meaning: status, the upstream's error object, Retry-After", async () => {
+  test("an upstream 4xx comes back as sent: status, the very bytes of its body, Retry-After", async () => {
     const body =
       '{"error": {"message":"Rate limit reached for up-chat","type":"requests","param":null,"code":"rate_limit_exceeded"}}';
     openaiUp.queue({
@@ -180,7 +180,7 @@ describe("OpenAI dialect to an OpenAI upstream", () => {
     });
     expect(response.status).toBe(429);
     expect(response.headers.get("retry-after")).toBe("7");
-    expect(JSON.parse(await response.text())).toEqual(JSON.parse(body));
+    expect(await response.text()).toBe(body);
     const context =
       '{"error":{"message":"This model\'s maximum context length is 8 tokens","type":"invalid_request_error","param":"messages","code":"context_length_exceeded"}}';
     openaiUp.queue({ status: 400, headers: { "content-type": "application/json" }, body: context });
@@ -469,7 +469,7 @@ describe("the Responses API to an upstream that serves it", () => {
     expect(gone.status).toBe(404);
   });
 
-  test("/v1/responses/compact passes through to a native route, and is refused where it cannot be served", async () => {
+  test("/v1/responses/compact passes through to a native route, and is answered by a summary turn elsewhere", async () => {
     const compacted =
       '{"id":"resp_c","object":"response.compaction","output":[{"type":"compaction","encrypted_content":"xyz"}],"usage":{"input_tokens":9,"output_tokens":1,"total_tokens":10}}';
     responsesUp.queue({ headers: JSON_TYPE, body: compacted });
@@ -484,14 +484,48 @@ describe("the Responses API to an upstream that serves it", () => {
       path: "/v1/responses/compact",
       text: body.replace('"resp"', '"up-resp"'),
     });
-    const refused = await fetch(`${gw.url}/v1/responses/compact`, {
+    // A route without the Responses API: the model is asked for a summary turn, which comes back
+    // as the one `compaction` item, and reads back as a turn when it returns in a later input.
+    openaiUp.queue({
+      headers: JSON_TYPE,
+      body: JSON.stringify({
+        id: "chatcmpl-s",
+        object: "chat.completion",
+        created: 7,
+        model: "up-chat",
+        choices: [
+          {
+            index: 0,
+            message: { role: "assistant", content: "We talked at length." },
+            finish_reason: "stop",
+          },
+        ],
+        usage: { prompt_tokens: 12, completion_tokens: 4, total_tokens: 16 },
+      }),
+    });
+    const translated = await fetch(`${gw.url}/v1/responses/compact`, {
       method: "POST",
       headers: { authorization: `Bearer ${gw.adminKey}`, "content-type": "application/json" },
       body: body.replace('"resp"', '"chat"'),
     });
-    expect(refused.status).toBe(400);
-    expect(((await refused.json()) as { error: { message: string } }).error.message).toContain(
-      "cannot compact",
-    );
+    expect(translated.status).toBe(200);
+    const compaction = (await translated.json()) as {
+      object: string;
+      output: { type: string; encrypted_content: string }[];
+    };
+    expect(compaction).toMatchObject({
+      object: "response.compaction",
+      usage: { input_tokens: 12, output_tokens: 4 },
+    });
+    expect(compaction.output).toHaveLength(1);
+    expect(compaction.output[0]?.type).toBe("compaction");
+    const summaryCall = JSON.parse(lastUpstream(openaiUp).text) as {
+      messages: { role: string; content: string }[];
+      stream?: boolean;
+    };
+    expect(lastUpstream(openaiUp).path).toBe("/v1/chat/completions");
+    expect(summaryCall.messages[0]).toEqual({ role: "user", content: "long talk" });
+    expect(summaryCall.messages.at(-1)?.content).toStartWith("Summarize the conversation so far");
+    expect(summaryCall.stream).toBeUndefined();
   });
 });

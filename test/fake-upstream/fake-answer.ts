@@ -6,6 +6,23 @@ import type { FakeRoute } from "./fake-routes.ts";
 import { fakeId } from "./fake-script.ts";
 import { pause, replyStream } from "./reply-stream.ts";
 
+/** The real APIs' answers to a prompt longer than the context window. */
+const CONTEXT_LENGTH = {
+  openai: {
+    error: {
+      message:
+        "This model's maximum context length is 128000 tokens. However, your messages resulted in 200000 tokens.",
+      type: "invalid_request_error",
+      param: "messages",
+      code: "context_length_exceeded",
+    },
+  },
+  anthropic: {
+    type: "error",
+    error: { type: "invalid_request_error", message: "prompt is too long: 200000 tokens > 128000 maximum" },
+  },
+} as const;
+
 /** The auth the fake demands, like the real APIs, when configured to. */
 export interface AuthRules {
   apiKey?: string;
@@ -75,6 +92,10 @@ export async function answer(
     const retry = b.retryAfter ?? (b.status === 429 || b.status === 503 ? 1 : undefined);
     const message = `fake upstream: status ${b.status} on request`;
     return fail({ status: b.status, message }, retry === undefined ? {} : { "retry-after": String(retry) });
+  }
+  if (b.contextLength) {
+    rec.settle("completed");
+    return json(400, CONTEXT_LENGTH[route.dialect], requestId);
   }
   const auth = authRefusal(route, rec, rules);
   if (auth) return fail(auth);

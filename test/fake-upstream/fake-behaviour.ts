@@ -39,6 +39,8 @@ export const behaviourSchema = z.object({
   errorBody: flag.optional(),
   /** Exact number of content deltas (the reply text is regrouped or padded to fit). */
   chunks: z.coerce.number().int().min(1).max(10_000).optional(),
+  /** Refuse as the real API does when the prompt exceeds the context window (400, its own body). */
+  contextLength: flag.optional(),
   /** Call this tool (when the request declares it) instead of the first one. */
   tool: z.string().optional(),
   /** The tool call's arguments, as base64 of their JSON (markers cannot hold commas). */

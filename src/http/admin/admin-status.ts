@@ -11,6 +11,8 @@ export interface AdminStatus {
     version: number;
     path: string | null;
     lastReloadError: string | null;
+    /** Restart-only fields edited since start: "restart required", not applied. */
+    restartRequired: readonly string[];
     /** The last reload or rejection since start (what the web UI's overview shows). */
     lastEvent: ConfigEvent | null;
   };
@@ -25,6 +27,7 @@ export interface AdminStatusDeps {
   readonly configVersion: () => number;
   readonly configPath: string | null;
   readonly lastReloadError: () => string | null;
+  readonly restartRequired?: () => readonly string[];
   readonly lastConfigEvent?: () => ConfigEvent | null;
   /** False while audit storage is down and requests are refused (never with `fail_open`). */
   readonly auditHealthy: () => boolean;
@@ -40,6 +43,7 @@ export function adminStatus(deps: AdminStatusDeps): () => AdminStatus {
       version: deps.configVersion(),
       path: deps.configPath,
       lastReloadError: deps.lastReloadError(),
+      restartRequired: deps.restartRequired?.() ?? [],
       lastEvent: deps.lastConfigEvent?.() ?? null,
     },
     audit: { healthy: deps.auditHealthy() },

@@ -38,7 +38,7 @@ export function upstreamFailure(provider: string, answer: UpstreamAnswer): Gatew
     ...(openai?.type ? { type: openai.type } : {}),
     ...(openai?.code ? { code: openai.code } : {}),
     ...(typeof body === "object" && body !== null && (anthropic || openai)
-      ? { body: body as Record<string, unknown> }
+      ? { body: body as Record<string, unknown>, text: answer.text }
       : {}),
   };
   const code = anthropic ? codeFromAnthropic(status, anthropic) : codeFromOpenAI(status, openai);
@@ -99,7 +99,7 @@ export function statusFailure(
     });
   }
   // A server fault: our own message, the upstream's type kept for mapping (not its body).
-  const { body: _body, ...kept } = detail ?? { dialect: "openai" as const, status };
+  const { body: _body, text: _text, ...kept } = detail ?? { dialect: "openai" as const, status };
   return new GatewayError({
     status: 502,
     code: "upstream_error",

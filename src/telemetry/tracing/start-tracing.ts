@@ -1,5 +1,4 @@
 import { type ContextManager, ROOT_CONTEXT, type Tracer, trace } from "@opentelemetry/api";
-import { NodeSDK } from "@opentelemetry/sdk-node";
 import type { Logger } from "../../log/logger.ts";
 
 /** A running trace pipeline: the tracer to start spans with, and how to flush it at exit. */
@@ -47,12 +46,15 @@ const explicitContextOnly: ContextManager = {
  * metrics are served by `/metrics` and logs go to stderr, so the SDK's own metric and log
  * pipelines stay off.
  */
-export function startTracing(
+export async function startTracing(
   serviceName: string,
   logger: Logger,
   env: Env = process.env,
-): Tracing | undefined {
+): Promise<Tracing | undefined> {
   if (!tracingRequested(env)) return undefined;
+  // Loaded only when asked for: the SDK and its exporters are a lot of code that every other
+  // command, and a gateway without tracing, would otherwise parse at start.
+  const { NodeSDK } = await import("@opentelemetry/sdk-node");
   const sdk = new NodeSDK({
     ...(env.OTEL_SERVICE_NAME ? {} : { serviceName }),
     metricReaders: [],

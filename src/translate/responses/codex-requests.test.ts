@@ -2,6 +2,7 @@ import { describe, expect, test } from "bun:test";
 import type { JsonObject } from "../../core/dialect.ts";
 import { jsonFixture } from "../fixtures/load-fixture.ts";
 import { chatResponseToResponse } from "./chat-response-to-response.ts";
+import { compactionResponse } from "./compaction.ts";
 import { responsesRequestToChat } from "./responses-request-to-chat.ts";
 
 // Requests recorded from Codex CLI 0.169.0 (`codex exec`, default tools) against a recorder:
@@ -153,5 +154,34 @@ describe("Codex CLI requests translate to chat completions", () => {
     });
     expect(body.parallel_tool_calls).toBeUndefined(); // no tools, nothing to parallelise
     expect(dropped).toEqual(["reasoning.summary", "background"]);
+  });
+
+  test("compaction: the gateway's own item reads back as the summary turn; another provider's is dropped", () => {
+    const compaction = compactionResponse(
+      {
+        id: "c",
+        created: 1,
+        choices: [{ message: { content: "The user wants X." }, finish_reason: "stop" }],
+      },
+      "resp_k",
+    );
+    const item = (compaction.output as JsonObject[])[0] as JsonObject;
+    expect(item.type).toBe("compaction");
+    const { body, dropped } = responsesRequestToChat({
+      model: "m",
+      input: [
+        item,
+        { type: "compaction", encrypted_content: "gAAAAopaque" },
+        { role: "user", content: "go on" },
+      ],
+    });
+    expect(body.messages).toEqual([
+      {
+        role: "user",
+        content: "Summary of the conversation so far (it replaces the earlier turns):\n\nThe user wants X.",
+      },
+      { role: "user", content: "go on" },
+    ]);
+    expect(dropped).toEqual(["input.compaction"]);
   });
 });

@@ -2,6 +2,7 @@ import type { JsonObject } from "../../core/dialect.ts";
 import { badRequest } from "../../core/gateway-error.ts";
 import { Dropped, type UnsupportedPolicy } from "../dropped.ts";
 import { parseBody } from "../parse-body.ts";
+import { summaryTurn } from "./compaction.ts";
 import {
   type ResponsesItem,
   type ResponsesRequest,
@@ -22,7 +23,7 @@ export interface ChatFromResponses {
 }
 
 /** Items that carry nothing a chat upstream can use, accepted without a word. */
-const SILENT_ITEMS = new Set(["reasoning", "compaction", "additional_tools"]);
+const SILENT_ITEMS = new Set(["reasoning", "additional_tools"]);
 
 /**
  * Responses API request → chat.completions request, for upstreams without `/v1/responses`.
@@ -30,7 +31,8 @@ const SILENT_ITEMS = new Set(["reasoning", "compaction", "additional_tools"]);
  * oldest first), resolved by the caller; earlier `instructions` are not carried over, as OpenAI
  * documents. Function, custom and namespaced tools translate (see responses-tools-to-chat.ts);
  * hosted tools and item types chat cannot express are dropped and named, or refused, by policy.
- * Reasoning items (and their `encrypted_content`) are the upstream's own and are left out.
+ * Reasoning items (and their `encrypted_content`) are the upstream's own and are left out; a
+ * `compaction` item the gateway wrote (compaction.ts) becomes its summary turn.
  */
 export function responsesRequestToChat(
   body: JsonObject,
@@ -135,6 +137,11 @@ function appendItem(
     });
   } else if (type === "function_call_output" || type === "custom_tool_call_output") {
     messages.push({ role: "tool", tool_call_id: item.call_id ?? "", content: outputText(item.output) });
+  } else if (type === "compaction") {
+    // The gateway's own summary (compaction.ts) goes back as a turn; OpenAI's ciphertext cannot.
+    const summary = summaryTurn(item);
+    if (summary) messages.push(summary);
+    else dropped.add("input.compaction", `input.${i}`, "is encrypted by another provider");
   } else if (!SILENT_ITEMS.has(type)) {
     dropped.add(`input.${type}`, `input.${i}.type`);
   }

@@ -44,9 +44,11 @@ export interface RunWorkerOptions {
  */
 export async function runWorker(options: RunWorkerOptions): Promise<number> {
   const { log } = options;
-  let url: URL;
+  // Several gateways (comma-separated, e.g. the nodes of a cluster): a lost connection is
+  // re-dialled at the next one, so a worker whose node died reconnects to another.
+  let urls: URL[];
   try {
-    url = toConnectUrl(options.connect);
+    urls = options.connect.split(",").map((one) => toConnectUrl(one.trim()));
   } catch (error) {
     log("error", error instanceof Error ? error.message : "bad --connect URL");
     return 2;
@@ -82,7 +84,9 @@ export async function runWorker(options: RunWorkerOptions): Promise<number> {
 
   try {
     let attempt = 0;
+    let dial = 0;
     while (!wake.signal.aborted) {
+      const url = urls[dial++ % urls.length]!;
       let models = options.models;
       if (!models || models.length === 0) {
         try {

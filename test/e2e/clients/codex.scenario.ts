@@ -12,6 +12,10 @@ interface Options {
   prompt: string;
   /** Extra `codex exec` flags. */
   flags?: string[];
+  /** Bound on the client run (default 90 s). */
+  timeoutMs?: number;
+  /** More top-level config.toml lines. */
+  config?: string;
   /** Files to read back from the workspace after the run. */
   collect?: string[];
 }
@@ -25,7 +29,7 @@ await inLoopbackWorld(options.upstream, options.models, async ({ gw, key, dir })
   mkdirSync(home, { recursive: true });
   mkdirSync(work, { recursive: true });
   // The documented way to use a gateway: a custom model provider (docs/CLIENTS.md).
-  const model = options.model ? `model = "${options.model}"\n` : "";
+  const model = `${options.model ? `model = "${options.model}"\n` : ""}${options.config ?? ""}`;
   await Bun.write(
     join(home, "config.toml"),
     `${model}model_provider = "mindgw"
@@ -42,6 +46,7 @@ wire_api = "responses"
     {
       cwd: work,
       env: { PATH: process.env.PATH ?? "", HOME: dir, CODEX_HOME: home, MINDGW_API_KEY: key },
+      ...(options.timeoutMs ? { timeoutMs: options.timeoutMs } : {}),
     },
   );
   const files: Record<string, string> = {};

@@ -1,6 +1,7 @@
 import { spawnSync } from "node:child_process";
 import { type FakeUpstream, startFakeUpstream } from "../../fake-upstream/fake-upstream.ts";
 import { auditRecords, createKey } from "../harness/admin-api.ts";
+import { ProcessOutput } from "../harness/process-output.ts";
 import { type GatewayProcess, spawnGateway } from "../harness/spawn-gateway.ts";
 import { tempDir } from "../harness/temp-dir.ts";
 import { waitFor } from "../harness/wait-for.ts";
@@ -51,7 +52,11 @@ export function gatewayConfig(fakeUrl: string, kind: UpstreamKind, models: reado
   };
 }
 
-/** Runs `argv` to completion within `timeoutMs` (then kills it), capturing its output. */
+/**
+ * Runs `argv` to completion within `timeoutMs` (then kills it), capturing its output. Output is
+ * read until the process exits, plus a short grace: a child it leaves behind may hold the pipes
+ * open (the PID namespace ends such children when the scenario ends).
+ */
 export async function runClient(
   argv: string[],
   options: { cwd: string; env: Record<string, string>; timeoutMs?: number; stdin?: string },
@@ -64,13 +69,12 @@ export async function runClient(
     stderr: "pipe",
   });
   const timer = setTimeout(() => proc.kill("SIGKILL"), options.timeoutMs ?? 90_000);
-  const [stdout, stderr, exitCode] = await Promise.all([
-    new Response(proc.stdout).text(),
-    new Response(proc.stderr).text(),
-    proc.exited,
-  ]);
+  const stdout = new ProcessOutput(proc.stdout);
+  const stderr = new ProcessOutput(proc.stderr);
+  const exitCode = await proc.exited;
   clearTimeout(timer);
-  return { exitCode, stdout, stderr };
+  await Promise.race([Promise.all([stdout.done, stderr.done]), Bun.sleep(2000)]);
+  return { exitCode, stdout: stdout.all, stderr: stderr.all };
 }
 
 /** The scenario's options, passed by the outer test as JSON in $SCENARIO. */

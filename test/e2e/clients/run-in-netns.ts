@@ -5,7 +5,7 @@ import type { Report } from "./loopback-world.ts";
 
 /**
  * Runs a scenario file (`*.scenario.ts`, which calls inLoopbackWorld) inside `unshare -n`: a
- * new network namespace with only loopback, where the client, the gateway and the fake upstream
+ * new network namespace with only loopback (and a PID namespace, so nothing outlives it), where the client, the gateway and the fake upstream
  * run together and nothing can reach any other address. Needs root (or CAP_SYS_ADMIN), as CI has.
  * Returns the scenario's report; a scenario that fails or overruns fails with its output.
  */
@@ -14,7 +14,20 @@ export async function runInNetns(scenario: string, options: object, timeoutMs = 
   const temp = tempDir("mindgw-netns-");
   const report = temp.file("report.json");
   try {
-    const proc = Bun.spawn(["unshare", "--net", "bun", join(import.meta.dir, scenario)], {
+    // A PID namespace too: when the scenario ends (or is killed) the kernel ends every process
+    // in it, the client's own children included (Codex's npm launcher forks its native binary).
+    // Its own /proc, or Codex's bubblewrap sandbox hangs reading the outer namespace's.
+    const argv = [
+      "unshare",
+      "--net",
+      "--pid",
+      "--fork",
+      "--kill-child",
+      "--mount-proc",
+      "bun",
+      join(import.meta.dir, scenario),
+    ];
+    const proc = Bun.spawn(argv, {
       env: { ...process.env, SCENARIO: JSON.stringify(options), REPORT: report },
       stdin: "ignore",
       stdout: "pipe",

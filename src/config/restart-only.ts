@@ -1,0 +1,38 @@
+import type { Config } from "./config-schema.ts";
+
+/**
+ * Config fields read once at start: the listener, storage, logging, the parts wired at start
+ * (worker endpoint, event sinks, apps, the admin UI, the audit writer's schedule) and key
+ * bootstrap. An edit to one is accepted with the rest of the file but takes effect only at the
+ * next start; the reload says so ("restart required") instead of reporting it applied.
+ * Everything else (routes, providers, models, routing, limits, prices, tenants, translation,
+ * shadow sampling, `auth.jwt`, `server.max_body` and the other per-request bounds) applies to the
+ * next request. Dotted prefixes: `workers` covers every field under it.
+ */
+export const RESTART_ONLY = [
+  "server.host",
+  "server.port",
+  "server.idle_timeout",
+  "log",
+  "metrics",
+  "storage",
+  "auth.bootstrap_admin",
+  "events",
+  "apps",
+  "admin_ui",
+  "audit.retention",
+  "audit.flush_ms",
+  "audit.fail_open",
+  "shadow.retention",
+  "workers",
+] as const;
+
+const at = (config: Config, path: string): unknown =>
+  path
+    .split(".")
+    .reduce<unknown>((value, key) => (value as Record<string, unknown> | undefined)?.[key], config);
+
+/** The restart-only fields whose value differs between two configs. */
+export function restartRequired(previous: Config, next: Config): string[] {
+  return RESTART_ONLY.filter((path) => JSON.stringify(at(previous, path)) !== JSON.stringify(at(next, path)));
+}

@@ -1,0 +1,71 @@
+import { afterAll, beforeAll, expect, setDefaultTimeout, test } from "bun:test";
+import { RedisClient } from "bun";
+import { type RedisServer, startRedis } from "../../test/e2e/harness/redis-server.ts";
+import { waitFor } from "../../test/e2e/harness/wait-for.ts";
+import type { GatewayEvent } from "../audit/gateway-event.ts";
+import { createRedisStreamSink } from "./redis-stream-sink.ts";
+
+setDefaultTimeout(30_000);
+
+// Against a real redis-server on a loopback port: entries appended in order, a Redis outage
+// costs a bounded queue, and the backlog is appended once Redis is back.
+let redis: RedisServer;
+beforeAll(async () => {
+  redis = await startRedis();
+});
+afterAll(async () => {
+  await redis?.stop();
+});
+
+const event = (version: number): GatewayEvent => ({ type: "config.reloaded", at: version, version });
+
+async function entries(stream: string): Promise<GatewayEvent[]> {
+  const client = new RedisClient(redis.url);
+  try {
+    const rows = (await client.send("XRANGE", [stream, "-", "+"])) as [string, string[]][];
+    return rows.map(([, fields]) => JSON.parse(fields[1] ?? "null") as GatewayEvent);
+  } finally {
+    client.close();
+  }
+}
+
+test("events are appended to the stream in order, one JSON entry each, only the listed types", async () => {
+  const sink = createRedisStreamSink({
+    url: redis.url,
+    stream: "s1",
+    maxLen: 1000,
+    types: ["config.reloaded"],
+  });
+  sink.publish(event(1));
+  sink.publish({ type: "config.rejected", at: 0, error: "x" });
+  sink.publish(event(2));
+  await waitFor("two entries", async () => (await entries("s1")).length === 2);
+  expect(await entries("s1")).toEqual([event(1), event(2)]);
+  await sink.close();
+  expect(sink.stats()).toEqual({ queued: 0, appended: 2, dropped: 0 });
+});
+
+test("while Redis is away events wait in a bounded queue (the oldest dropped, counted), then go in", async () => {
+  const sink = createRedisStreamSink({
+    url: redis.url,
+    stream: "s2",
+    maxLen: 1000,
+    maxQueue: 3,
+    retryMs: 50,
+  });
+  sink.publish(event(0));
+  await waitFor("the first entry", async () => (await entries("s2")).length === 1);
+  await redis.kill();
+  for (let v = 1; v <= 5; v++) sink.publish(event(v));
+  await waitFor("the queue to fill", () => sink.stats().queued === 3);
+  expect(sink.stats().dropped).toBe(2);
+  await redis.start(); // an empty Redis again: the backlog is all that is appended
+  await waitFor(
+    "the backlog to be appended",
+    async () => (await entries("s2").catch(() => [])).length === 3,
+    20_000,
+    100,
+  );
+  expect(await entries("s2")).toEqual([event(3), event(4), event(5)]);
+  await sink.close();
+});

@@ -1,0 +1,120 @@
+import type { GatewayEvent } from "../audit/gateway-event.ts";
+import { RedisLink } from "../cluster/redis-link.ts";
+import type { EventSink } from "./event-sink.ts";
+
+export interface RedisStreamSinkOptions {
+  /** `redis://host:port` (`cluster.redis_url`). */
+  url: string;
+  /** The stream key events are appended to (`XADD`), one entry per event, field `event` = JSON. */
+  stream: string;
+  /** Trims the stream to about this many entries (`MAXLEN ~`). */
+  maxLen: number;
+  /** Only these event types; all when absent. */
+  types?: readonly string[];
+  /** Events held while Redis is away; past it the oldest are dropped (counted). */
+  maxQueue?: number;
+  /** Most entries appended in one round (pipelined). */
+  batchSize?: number;
+  /** Wait before trying again while Redis is away. */
+  retryMs?: number;
+  timeoutMs?: number;
+  onDrop?: (count: number) => void;
+}
+
+export interface RedisStreamSink extends EventSink {
+  close(): Promise<void>;
+  stats(): { queued: number; appended: number; dropped: number };
+}
+
+/**
+ * Appends gateway events to a Redis stream, for consumers with `XREAD`/`XREADGROUP`. `publish`
+ * only queues; a background pump appends in pipelined batches. While Redis is away events wait
+ * in a bounded queue and the pump retries; nothing ever waits on Redis on the request path.
+ */
+export function createRedisStreamSink(options: RedisStreamSinkOptions): RedisStreamSink {
+  const maxQueue = options.maxQueue ?? 10_000;
+  const batchSize = options.batchSize ?? 100;
+  const retryMs = options.retryMs ?? 500;
+  const types = options.types ? new Set(options.types) : null;
+  const link = new RedisLink({ url: options.url, timeoutMs: options.timeoutMs ?? 2000 });
+  const started = link.start();
+  let queue: GatewayEvent[] = [];
+  let appended = 0;
+  let dropped = 0;
+  let pumping: Promise<void> | null = null;
+  let closing = false;
+  let retry: ReturnType<typeof setTimeout> | null = null;
+
+  const append = (event: GatewayEvent) =>
+    link.call((client) =>
+      client.send("XADD", [
+        options.stream,
+        "MAXLEN",
+        "~",
+        String(options.maxLen),
+        "*",
+        "event",
+        JSON.stringify(event),
+      ]),
+    );
+
+  const pump = () => {
+    if (pumping || retry) return;
+    pumping = (async () => {
+      await started;
+      while (queue.length > 0) {
+        const batch = queue.slice(0, batchSize);
+        const results = await Promise.allSettled(batch.map(append));
+        // Entries before the first failure are in; the rest stay queued, in order, for the retry.
+        const firstFailure = results.findIndex((result) => result.status === "rejected");
+        const done = firstFailure === -1 ? batch.length : firstFailure;
+        appended += done;
+        queue = queue.slice(done);
+        if (firstFailure !== -1) {
+          if (closing) return;
+          retry = setTimeout(() => {
+            retry = null;
+            pump();
+          }, retryMs);
+          retry.unref?.();
+          return;
+        }
+      }
+    })().finally(() => {
+      pumping = null;
+      if (queue.length > 0 && !retry && !closing) pump();
+    });
+  };
+
+  return {
+    publish(event) {
+      if (closing || (types && !types.has(event.type))) return;
+      queue.push(event);
+      if (queue.length > maxQueue) {
+        const over = queue.length - maxQueue;
+        queue = queue.slice(over);
+        dropped += over;
+        options.onDrop?.(over);
+      }
+      pump();
+    },
+    /** Appends what it can of the queue (one try while Redis is up), then disconnects. */
+    async close() {
+      closing = true;
+      if (retry) clearTimeout(retry);
+      retry = null;
+      while (pumping) await pumping;
+      if (link.healthy() && queue.length > 0) {
+        pump();
+        while (pumping) await pumping;
+      }
+      if (queue.length > 0) {
+        dropped += queue.length;
+        options.onDrop?.(queue.length);
+        queue = [];
+      }
+      link.close();
+    },
+    stats: () => ({ queued: queue.length, appended, dropped }),
+  };
+}

@@ -1,0 +1,52 @@
+import type { JsonObject } from "../../core/dialect.ts";
+import { openAIChatResponse } from "../openai-schema.ts";
+import { parseBody } from "../parse-body.ts";
+import { responsesUsage } from "./response-envelope.ts";
+
+/**
+ * `POST /v1/responses/compact` on a route without the Responses API. OpenAI answers it with one
+ * opaque `compaction` item that stands for the whole conversation; a chat upstream has no such
+ * thing, so the gateway asks the model itself for a summary turn (the conversation as it stands,
+ * then COMPACT_PROMPT), and hands the summary back as the `compaction` item's
+ * `encrypted_content`, marked as the gateway's own. When that item comes back in a later
+ * request's input, the translation reads it as a user turn that carries the summary.
+ */
+export const COMPACT_PROMPT = [
+  "Summarize the conversation so far for a handoff: another instance of you will continue it",
+  "from this summary alone. Keep the user's goal and every constraint they gave, what has been",
+  "done (files, commands, results), decisions and their reasons, and what remains to do. Be",
+  "complete and concise; write only the summary.",
+].join(" ");
+
+/** Marks a compaction item's content as a gateway-written summary (not OpenAI's ciphertext). */
+const MARK = "mindgw-summary:v1:";
+
+/** Said before the summary when it goes back to the model. */
+const SUMMARY_INTRO = "Summary of the conversation so far (it replaces the earlier turns):";
+
+/** The `response.compaction` object for a chat answer that holds the summary. */
+export function compactionResponse(chat: JsonObject, id: string): JsonObject {
+  const body = parseBody(openAIChatResponse, chat, "upstream");
+  const summary = body.choices[0]?.message.content ?? "";
+  return {
+    id,
+    object: "response.compaction",
+    created_at: body.created ?? Math.floor(Date.now() / 1000),
+    output: [
+      {
+        id: `cmp_${id.replace(/^resp_/, "")}`,
+        type: "compaction",
+        encrypted_content: MARK + Buffer.from(summary, "utf8").toString("base64"),
+      },
+    ],
+    usage: responsesUsage(body.usage),
+  };
+}
+
+/** The summary a gateway-written compaction item carries, as a user turn; undefined otherwise. */
+export function summaryTurn(item: JsonObject): JsonObject | undefined {
+  const content = item.encrypted_content;
+  if (typeof content !== "string" || !content.startsWith(MARK)) return undefined;
+  const summary = Buffer.from(content.slice(MARK.length), "base64").toString("utf8");
+  return { role: "user", content: `${SUMMARY_INTRO}\n\n${summary}` };
+}

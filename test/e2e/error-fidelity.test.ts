@@ -1,0 +1,134 @@
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import Anthropic from "@anthropic-ai/sdk";
+import OpenAI from "openai";
+import { type FakeUpstream, startFakeUpstream } from "../fake-upstream/fake-upstream.ts";
+import { createKey } from "./harness/admin-api.ts";
+import { type GatewayProcess, spawnGateway } from "./harness/spawn-gateway.ts";
+
+// An upstream's error keeps its meaning through the gateway, for every pair of dialects: a 429
+// stays a 429 with its Retry-After; a context-length refusal keeps OpenAI's code and param; a
+// same-dialect 4xx body comes back as the upstream sent it.
+
+let fake: FakeUpstream;
+let gw: GatewayProcess;
+let openai: OpenAI;
+let anthropic: Anthropic;
+
+beforeAll(async () => {
+  fake = await startFakeUpstream();
+  gw = await spawnGateway({
+    config: {
+      providers: [
+        { name: "oa", type: "openai", base_url: `${fake.url}/v1` },
+        { name: "an", type: "anthropic", base_url: fake.url },
+      ],
+      models: [
+        { name: "o", routes: [{ provider: "oa", model: "up-o" }] },
+        { name: "a", routes: [{ provider: "an", model: "up-a" }] },
+      ],
+      routing: { retries: 0 },
+    },
+  });
+  const { key } = await createKey(gw, { name: "errors" });
+  openai = new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: key, maxRetries: 0 });
+  anthropic = new Anthropic({ baseURL: gw.url, apiKey: key, maxRetries: 0 });
+});
+
+afterAll(async () => {
+  try {
+    await gw?.stop("SIGTERM", 5000);
+  } finally {
+    await fake?.stop();
+  }
+}, 20_000);
+
+const chat = (model: string, text: string) =>
+  openai.chat.completions
+    .create({ model, messages: [{ role: "user", content: text }] })
+    .catch((e: unknown) => e);
+const messages = (model: string, text: string) =>
+  anthropic.messages
+    .create({ model, max_tokens: 20, messages: [{ role: "user", content: text }] })
+    .catch((e: unknown) => e);
+const responses = (model: string, text: string) =>
+  openai.responses.create({ model, input: text }).catch((e: unknown) => e);
+
+describe("a 429 stays a 429 with Retry-After", () => {
+  test.each([
+    ["OpenAI chat → OpenAI upstream", () => chat("o", "x [[fake:status=429,retry-after=7]]")],
+    ["OpenAI chat → Anthropic upstream", () => chat("a", "x [[fake:status=429,retry-after=7]]")],
+    ["Responses → Anthropic upstream", () => responses("a", "x [[fake:status=429,retry-after=7]]")],
+  ])("%s", async (_, call) => {
+    const error = (await call()) as InstanceType<typeof OpenAI.APIError>;
+    expect(error).toBeInstanceOf(OpenAI.RateLimitError);
+    expect(error.headers?.get("retry-after")).toBe("7");
+    expect(error.code).toBe("rate_limit_exceeded");
+  });
+
+  test.each([
+    ["Anthropic → Anthropic upstream", "a"],
+    ["Anthropic → OpenAI upstream", "o"],
+  ])("%s", async (_, model) => {
+    const error = (await messages(model, "x [[fake:status=429,retry-after=7]]")) as InstanceType<
+      typeof Anthropic.APIError
+    >;
+    expect(error).toBeInstanceOf(Anthropic.RateLimitError);
+    expect(error.headers?.get("retry-after")).toBe("7");
+    expect(error.error).toMatchObject({ type: "error", error: { type: "rate_limit_error" } });
+  });
+});
+
+describe("context_length_exceeded keeps its meaning", () => {
+  test.each([
+    ["OpenAI chat → OpenAI upstream", () => chat("o", "x [[fake:context-length]]")],
+    ["OpenAI chat → Anthropic upstream", () => chat("a", "x [[fake:context-length]]")],
+    ["Responses → OpenAI upstream", () => responses("o", "x [[fake:context-length]]")],
+  ])("%s: 400, code context_length_exceeded, param messages", async (_, call) => {
+    const error = (await call()) as InstanceType<typeof OpenAI.APIError>;
+    expect(error).toBeInstanceOf(OpenAI.BadRequestError);
+    expect([error.code, error.param]).toEqual(["context_length_exceeded", "messages"]);
+  });
+
+  test.each([
+    ["Anthropic → Anthropic upstream", "a", "prompt is too long"],
+    ["Anthropic → OpenAI upstream", "o", "maximum context length"],
+  ])("%s: 400 invalid_request_error with the upstream's words", async (_, model, words) => {
+    const error = (await messages(model, "x [[fake:context-length]]")) as InstanceType<
+      typeof Anthropic.APIError
+    >;
+    expect(error).toBeInstanceOf(Anthropic.BadRequestError);
+    expect(error.error).toMatchObject({ type: "error", error: { type: "invalid_request_error" } });
+    expect(JSON.stringify(error.error)).toContain(words);
+  });
+});
+
+describe("4xx bodies", () => {
+  test("same dialect: the upstream's body as sent; across dialects: mapped, message kept", async () => {
+    const same = (await chat("o", "x [[fake:status=422]]")) as InstanceType<typeof OpenAI.APIError>;
+    expect(same.status).toBe(422);
+    expect(same.error).toEqual({
+      message: "fake upstream: status 422 on request",
+      type: "invalid_request_error",
+      param: null,
+      code: null,
+    });
+    const across = (await messages("o", "x [[fake:status=404]]")) as InstanceType<typeof Anthropic.APIError>;
+    expect(across.status).toBe(404);
+    expect(across.error).toEqual({
+      type: "error",
+      error: { type: "not_found_error", message: "fake upstream: status 404 on request" },
+    });
+  });
+});
+
+describe("what translation leaves out is named", () => {
+  test("a hosted tool on a chat upstream: x-mindgw-dropped names it; the request is served", async () => {
+    const { data, response } = await openai.responses
+      .create({ model: "o", input: "hi", tools: [{ type: "web_search" }], reasoning: { summary: "auto" } })
+      .withResponse();
+    expect(data.status).toBe("completed");
+    expect(response.headers.get("x-mindgw-dropped")).toBe("tools.web_search, reasoning.summary");
+    const plain = await openai.responses.create({ model: "o", input: "hi" }).withResponse();
+    expect(plain.response.headers.get("x-mindgw-dropped")).toBeNull();
+  });
+});

@@ -1,0 +1,25 @@
+# The release image: the one `mindgw` executable on a small glibc base, run as an unprivileged user.
+# Build:  docker build -t mindgw .        Run: docker run -p 8080:8080 -v $PWD/config.yaml:/etc/mindgw/config.yaml mindgw
+FROM oven/bun:1.4.5 AS build
+WORKDIR /src
+COPY package.json bun.lock ./
+RUN bun install --frozen-lockfile
+COPY . .
+RUN bun run build
+
+# The compiled binary needs only glibc and CA certificates (for HTTPS upstreams).
+FROM debian:bookworm-slim
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends ca-certificates \
+ && rm -rf /var/lib/apt/lists/* \
+ && useradd --system --uid 10001 --home-dir /var/lib/mindgw --create-home mindgw
+COPY --from=build /src/dist/mindgw /usr/local/bin/mindgw
+USER mindgw
+WORKDIR /var/lib/mindgw
+# SQLite (one node) lives here unless storage.path says otherwise; mount a volume to keep it.
+VOLUME ["/var/lib/mindgw"]
+EXPOSE 8080
+# SIGTERM drains (in-flight requests finish within server.drain_timeout), then exits 0.
+STOPSIGNAL SIGTERM
+ENTRYPOINT ["/usr/local/bin/mindgw"]
+CMD ["serve", "-c", "/etc/mindgw/config.yaml"]

@@ -1,0 +1,157 @@
+/**
+ * The deployment files cannot run here (no Docker daemon, no systemd, no Kubernetes), so they
+ * are checked for what would break them: they parse, the commands and flags they use exist in
+ * the binary, probes hit the health endpoints, selectors match, grace periods outlast the drain,
+ * the config they ship is valid, and every file docs/DEPLOYMENT.md names is there.
+ */
+import { describe, expect, test } from "bun:test";
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { parseAllDocuments, parse as parseYaml } from "yaml";
+import { parseConfig } from "../../src/config/load-config.ts";
+import { runMindgw } from "../e2e/harness/run-mindgw.ts";
+
+const ROOT = join(import.meta.dir, "../..");
+const read = (path: string) => Bun.file(join(ROOT, path)).text();
+
+/** The fields of the manifests these checks read (a manifest missing one fails the test). */
+interface Container {
+  name: string;
+  args: string[];
+  ports?: { name: string; containerPort: number }[];
+  env?: { name: string }[];
+  readinessProbe?: { httpGet: unknown };
+  livenessProbe?: { httpGet: unknown };
+  volumeMounts?: { mountPath: string }[];
+}
+interface Doc {
+  kind: string;
+  metadata: { name: string };
+  data?: Record<string, string>;
+  spec: {
+    replicas?: number;
+    minAvailable?: number;
+    selector?: { matchLabels?: Record<string, string> } & Record<string, unknown>;
+    ports?: { targetPort: string }[];
+    template?: {
+      metadata: { labels: Record<string, string> };
+      spec: { terminationGracePeriodSeconds: number; containers: Container[] };
+    };
+  };
+}
+async function manifests(path: string): Promise<Doc[]> {
+  const docs = parseAllDocuments(await read(path));
+  for (const doc of docs) expect(doc.errors).toEqual([]);
+  return docs.map((doc) => doc.toJS() as Doc);
+}
+const of = (docs: Doc[], kind: string) => {
+  const found = docs.filter((d) => d.kind === kind);
+  expect(found.length).toBeGreaterThan(0);
+  return found[0]!;
+};
+
+/** The flags a subcommand's --help lists. */
+async function flagsOf(command: string): Promise<Set<string>> {
+  const help = await runMindgw([command, "--help"]);
+  expect(help.code).toBe(0);
+  return new Set(help.stdout.match(/--[a-z][a-z-]*/g) ?? []);
+}
+
+const ENV = {
+  DATABASE_URL: "postgres://mindgw:x@db:5432/mindgw",
+  REDIS_URL: "redis://redis:6379",
+  POD_IP: "10.0.0.7",
+  POD_NAME: "mindgw-0",
+  MINDGW_CLUSTER_SECRET: "0123456789abcdef0123",
+  OPENAI_API_KEY: "sk-test",
+};
+
+describe("Kubernetes: deploy/kubernetes/gateway.yaml", () => {
+  test("Deployment, Service, PodDisruptionBudget and config agree with each other and with mindgw", async () => {
+    const docs = await manifests("deploy/kubernetes/gateway.yaml");
+    const deployment = of(docs, "Deployment");
+    const service = of(docs, "Service");
+    const budget = of(docs, "PodDisruptionBudget");
+    const configMap = of(docs, "ConfigMap");
+    const template = deployment.spec.template!;
+    const labels = template.metadata.labels;
+    expect(deployment.spec.selector?.matchLabels).toEqual(labels);
+    expect(service.spec.selector).toEqual(labels);
+    expect(budget.spec.selector?.matchLabels).toEqual(labels);
+    expect(budget.spec.minAvailable!).toBeLessThan(deployment.spec.replicas!);
+    const container = template.spec.containers[0]!;
+    expect(container.args.slice(0, 2)).toEqual(["serve", "-c"]);
+    const port = container.ports?.find((p) => p.name === "http");
+    expect(container.readinessProbe?.httpGet).toEqual({ path: "/readyz", port: "http" });
+    expect(container.livenessProbe?.httpGet).toEqual({ path: "/healthz", port: "http" });
+    expect(service.spec.ports?.[0]?.targetPort).toBe("http");
+    // The shipped config is valid (with its ${VAR}s set), listens on the container port, and
+    // the pod's grace period outlasts the drain.
+    const config = parseConfig(parseYaml(configMap.data?.["config.yaml"] ?? ""), ENV);
+    expect(port?.containerPort).toBe(config.server.port);
+    expect(config.storage.driver).toBe("postgres");
+    expect(config.cluster?.advertise_url).toBe("http://10.0.0.7:8080");
+    expect(template.spec.terminationGracePeriodSeconds * 1000).toBeGreaterThan(config.server.drain_timeout);
+    expect(container.args[2]).toStartWith(container.volumeMounts?.[0]?.mountPath ?? "?");
+  });
+
+  test("the worker runs beside its model server with flags mindgw worker has", async () => {
+    const docs = await manifests("deploy/kubernetes/worker.yaml");
+    const containers = of(docs, "Deployment").spec.template!.spec.containers;
+    const worker = containers.find((c) => c.name === "worker")!;
+    expect(worker.args[0]).toBe("worker");
+    const flags = await flagsOf("worker");
+    for (const arg of worker.args.slice(1)) if (arg.startsWith("--")) expect(flags.has(arg)).toBe(true);
+    // The token comes from the environment variable the CLI reads, never a flag.
+    expect(worker.env?.map((e) => e.name)).toContain("MINDGW_WORKER_TOKEN");
+    const upstream = worker.args[worker.args.indexOf("--upstream") + 1];
+    const server = containers.find((c) => c.name !== "worker")!;
+    expect(upstream).toContain(`:${server.args[server.args.indexOf("--port") + 1]}/v1`);
+  });
+});
+
+describe("Dockerfile", () => {
+  test("builds with the pinned Bun and runs the compiled binary as a non-root user", async () => {
+    const text = await read("Dockerfile");
+    expect(text).toContain(`FROM oven/bun:${Bun.version} AS build`);
+    expect(text).toContain("RUN bun install --frozen-lockfile");
+    expect(text).toContain("RUN bun run build");
+    expect(text).toMatch(/COPY --from=build \/src\/dist\/mindgw \/usr\/local\/bin\/mindgw/);
+    expect(text).toMatch(/^USER mindgw$/m);
+    expect(text).toContain('ENTRYPOINT ["/usr/local/bin/mindgw"]');
+    expect(text).toContain('CMD ["serve", "-c", "/etc/mindgw/config.yaml"]');
+    expect(text).toMatch(/^EXPOSE 8080$/m);
+  });
+});
+
+describe("systemd: deploy/systemd/mindgw.service", () => {
+  test("runs serve with a config, reloads on HUP, and gives the drain time to finish", async () => {
+    const unit: Record<string, Record<string, string>> = {};
+    let section = "";
+    for (const line of (await read("deploy/systemd/mindgw.service")).split("\n")) {
+      const header = line.match(/^\[(\w+)\]$/);
+      if (header) {
+        section = header[1]!;
+        unit[section] = {};
+      } else if (/^\w+=/.test(line)) {
+        const [key, ...value] = line.split("=");
+        unit[section]![key!] = value.join("=");
+      }
+    }
+    expect(Object.keys(unit)).toEqual(["Unit", "Service", "Install"]);
+    expect(unit.Service!.ExecStart).toBe("/usr/local/bin/mindgw serve -c /etc/mindgw/config.yaml");
+    expect(unit.Service!.ExecReload).toContain("-HUP");
+    expect(unit.Service!.KillSignal).toBe("SIGTERM");
+    expect(Number(unit.Service!.TimeoutStopSec) * 1000).toBeGreaterThan(parseConfig({}).server.drain_timeout);
+    expect((await flagsOf("serve")).has("--config")).toBe(true);
+  });
+});
+
+test("docs/DEPLOYMENT.md names only files that exist", async () => {
+  const text = await read("docs/DEPLOYMENT.md");
+  const paths = [
+    ...text.matchAll(/`((?:deploy|docs|bench|scripts)\/[\w./-]+|Dockerfile|config\.example\.yaml)`/g),
+  ].map((m) => m[1]!);
+  expect(paths.length).toBeGreaterThan(3);
+  for (const path of paths) expect(existsSync(join(ROOT, path))).toBe(true);
+});

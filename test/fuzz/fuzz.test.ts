@@ -1,4 +1,4 @@
-import { describe, expect, test } from "bun:test";
+import { describe, expect, setDefaultTimeout, test } from "bun:test";
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -19,6 +19,8 @@ import { createWorkerRegistry } from "../../src/workers/gateway/worker-registry.
 // fails the build.
 
 const RUNS = Number(process.env.FUZZ_RUNS ?? 250);
+// Bounded by RUNS, not by the clock: on a loaded machine a target may take several seconds.
+setDefaultTimeout(120_000);
 const SEED = Number(process.env.FUZZ_SEED ?? 0x5eed);
 
 /** mulberry32: small, fast, and the same sequence for the same seed everywhere. */

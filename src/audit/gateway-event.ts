@@ -36,4 +36,10 @@ export interface WorkerSummary {
   capacity: number;
   labels: Record<string, string>;
   lastHeartbeatAt: number;
+  /** Announced a drain: finishing what it has, taking nothing new. */
+  draining?: boolean;
+  /** The worker's `mindgw` version, as it registered. */
+  version?: string;
+  /** When it registered (epoch ms). */
+  connectedAt?: number;
 }

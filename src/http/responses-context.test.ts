@@ -1,8 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import type { Principal } from "../auth/principal.ts";
 import { GatewayError } from "../core/gateway-error.ts";
-import type { Provider } from "../providers/provider.ts";
-import { adaptDialect } from "../routing/adapt-dialect.ts";
 import { createMemoryResponseStore } from "../storage/memory/memory-response-store.ts";
 import { responsesContext } from "./responses-context.ts";
 
@@ -59,32 +57,19 @@ describe("responsesContext", () => {
     ]);
   });
 
-  test("previous_response_id is resolved within the tenant only: anything else is unknown, a 404 on a translated route", async () => {
+  test("previous_response_id is resolved within the tenant only: anything else is a 404 on that param", async () => {
     const store = createMemoryResponseStore();
     const first = await responsesContext(store, principal("acme"), { model: "m", input: "x" }, fail);
     first.onResponse(answer(first.id, "y"));
-    const translated: Provider = {
-      name: "p",
-      dialect: "openai",
-      call: () => Promise.reject(new Error("unused")),
-    };
     for (const [tenant, id] of [
       ["globex", first.id],
       ["acme", "resp_unknown"],
     ] as const) {
-      const body = { model: "m", previous_response_id: id };
-      const context = await responsesContext(store, principal(tenant), body, fail);
-      expect(context.unknownPrevious).toBe(id);
-      expect(context.previous).toEqual([]);
-      let error: unknown;
-      try {
-        adaptDialect("responses", body, translated, "m", context);
-      } catch (e) {
-        error = e;
-      }
-      expect(error).toBeInstanceOf(GatewayError);
-      expect((error as GatewayError).status).toBe(404);
-      expect((error as GatewayError).param).toBe("previous_response_id");
+      const error = await rejection(
+        responsesContext(store, principal(tenant), { model: "m", previous_response_id: id }, fail),
+      );
+      expect(error.status).toBe(404);
+      expect(error.param).toBe("previous_response_id");
     }
   });
 

@@ -1,6 +1,6 @@
 import type { Principal } from "../auth/principal.ts";
 import type { JsonObject } from "../core/dialect.ts";
-import { badRequest } from "../core/gateway-error.ts";
+import { badRequest, GatewayError } from "../core/gateway-error.ts";
 import type { ResponsesContext } from "../routing/adapt-dialect.ts";
 import type { ResponseStore } from "../storage/storage.ts";
 import { conversationItems, newResponseId } from "../translate/responses/chat-response-to-response.ts";
@@ -8,8 +8,9 @@ import { conversationItems, newResponseId } from "../translate/responses/chat-re
 /**
  * What a `POST /v1/responses` call continues and where its answer goes: resolves
  * `previous_response_id` within the caller's tenant (any other tenant's id is simply
- * unknown: 404), and stores the final response with the whole conversation so far, so the
- * next link of the chain needs one read. `store: false` answers without storing.
+ * unknown: 404, native routes included), and stores the final response with the whole
+ * conversation so far, so the next link of the chain needs one read. `store: false` answers
+ * without storing; a compaction (`compact`) is never stored.
  */
 export async function responsesContext(
   store: ResponseStore,
@@ -18,21 +19,30 @@ export async function responsesContext(
   onSaveError: (error: unknown) => void,
   compact = false,
 ): Promise<ResponsesContext> {
-  if (compact) return { id: newResponseId(), previous: [], compact: true, onResponse: () => {} };
   const previousId = body.previous_response_id;
   if (previousId !== undefined && previousId !== null && typeof previousId !== "string") {
     throw badRequest("previous_response_id must be a string", "previous_response_id");
   }
   const previous = previousId ? await store.get(principal.tenant, previousId) : null;
+  // Unknown to this tenant is a 404 on every route, native ones included: tenants share the
+  // gateway's upstream account, so an id the gateway did not give this tenant must not reach it.
+  if (previousId && !previous) {
+    throw new GatewayError({
+      status: 404,
+      code: "not_found",
+      message: `Previous response with id '${previousId}' not found.`,
+      param: "previous_response_id",
+    });
+  }
   const history = previous?.items ?? [];
   const id = newResponseId();
   return {
     id,
     previous: history,
-    ...(previousId && !previous ? { unknownPrevious: previousId } : {}),
     ...(previous?.holder ? { previousHolder: previous.holder } : {}),
+    ...(compact ? { compact } : {}),
     onResponse(response, holder) {
-      if (body.store === false) return;
+      if (body.store === false || compact) return;
       // A native answer keeps its upstream's id: that is the id the client continues from.
       const savedId = holder && typeof response.id === "string" ? response.id : id;
       const items = [...history, ...conversationItems(body, response)];

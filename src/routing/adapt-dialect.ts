@@ -1,5 +1,5 @@
 import { dialectOf, isJsonObject, type JsonObject, type Operation } from "../core/dialect.ts";
-import { badRequest, GatewayError, unsupportedOperation } from "../core/gateway-error.ts";
+import { badRequest, unsupportedOperation } from "../core/gateway-error.ts";
 import type { SseEvent } from "../core/sse.ts";
 import type { Usage } from "../core/usage.ts";
 import type { Provider } from "../providers/provider.ts";
@@ -24,11 +24,6 @@ import type { TranslatedStream } from "../translate/stream/stream-driver.ts";
 export interface ResponsesContext {
   readonly id: string;
   readonly previous: readonly JsonObject[];
-  /**
-   * A `previous_response_id` the gateway's store does not know: a translated route refuses it
-   * (404), a native one passes it on (its upstream may hold it).
-   */
-  readonly unknownPrevious?: string;
   /** The provider that holds the previous response upstream, when it answered natively. */
   readonly previousHolder?: string;
   /** `POST /v1/responses/compact`: served by native routes only, nothing stored. */
@@ -176,14 +171,6 @@ function viaChat(
   policy: UnsupportedPolicy,
 ): AdaptedCall {
   if (!context) throw badRequest("responses need a response context");
-  if (context.unknownPrevious) {
-    throw new GatewayError({
-      status: 404,
-      code: "not_found",
-      message: `Previous response with id '${context.unknownPrevious}' not found.`,
-      param: "previous_response_id",
-    });
-  }
   const translated = responsesRequestToChat(body, context.previous, policy);
   const chat = adaptDialect("chat", translated.body, provider, model);
   const tools = translated.tools;

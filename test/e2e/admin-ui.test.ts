@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import OpenAI from "openai";
 import type { Page } from "playwright-core";
+import packageJson from "../../package.json";
 import { UI_PAGES } from "../../src/http/admin-ui/ui-pages.ts";
 import { createKey } from "./harness/admin-api.ts";
 import { type BrowserProblem, launchBrowser, offLoopback, type TestBrowser } from "./harness/browser.ts";
@@ -202,10 +203,13 @@ describe("/admin in a real browser", () => {
       .withResponse()
       .catch((error: unknown) => error);
     expect(missing).toBeInstanceOf(OpenAI.NotFoundError);
+    const missingId = (missing as InstanceType<typeof OpenAI.NotFoundError>).requestID ?? "";
+    await page.locator(`tr[data-request-id="${missingId}"]`).waitFor(); // live, unfiltered
     await page.getByLabel("Live").uncheck();
     await page.getByLabel("Model").fill("mock-chat");
     await page.getByLabel("Status").selectOption("2xx");
     await page.getByRole("button", { name: "Apply" }).click();
+    await page.locator(`tr[data-request-id="${missingId}"]`).waitFor({ state: "detached" }); // filtered
     await page.locator(`tr[data-request-id="${requestId}"]`).waitFor();
     const models = await page.locator("table.requests tbody tr td:nth-child(4)").allTextContents();
     expect(models.length).toBeGreaterThan(0);
@@ -243,8 +247,10 @@ describe("/admin in a real browser", () => {
     });
     try {
       await page.locator('tr[data-worker="gpu-box-1"]').waitFor({ timeout: 20_000 });
-      expect(await page.locator('tr[data-worker="gpu-box-1"]').textContent()).toContain("zone=a");
-      await shoot("workers-1280");
+      const row = (await page.locator('tr[data-worker="gpu-box-1"]').textContent()) ?? "";
+      expect(row).toContain("zone=a");
+      expect(row).toContain(packageJson.version); // the worker's own version, from its register frame
+      await shoot("workers-connected-1280");
     } finally {
       await worker.stop();
     }

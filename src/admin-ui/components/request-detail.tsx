@@ -29,13 +29,19 @@ export function RequestDetail({ record, onClose }: { record: AuditRecord; onClos
     ["Request id", record.requestId],
     ["Arrived", time(record.startedAt)],
     ["Status", String(record.status)],
-    ["Error", record.errorClass ?? "none"],
+    [
+      "Error",
+      record.errorClass
+        ? `${record.errorClass}${record.errorMessage ? `: ${record.errorMessage}` : ""}`
+        : "none",
+    ],
     ["Key", record.keyName ? `${record.keyName} (${record.keyId ?? "no id"})` : "unauthenticated"],
     ["Tenant / role", `${record.tenant ?? "–"} / ${record.role ?? "–"}`],
     ["Front door", record.frontDoor],
     ["Model", record.model ?? "–"],
     ["Route", record.route ?? "none tried"],
     ["Upstream model", record.upstreamModel ?? "–"],
+    ["Dropped in translation", record.dropped || "nothing"],
     ["Streamed", record.stream ? "yes" : "no"],
     ["Latency", ms(record.latencyMs)],
     ["Time to first token", ms(record.ttfbMs)],

@@ -1,5 +1,5 @@
 /** @jsxImportSource preact */
-import { useEffect, useState } from "preact/hooks";
+import { useEffect, useRef, useState } from "preact/hooks";
 import type { AuditPage } from "../../audit/audit-query.ts";
 import type { AuditRecord } from "../../audit/audit-record.ts";
 import { call, followEvents, getJson } from "../api.ts";
@@ -7,6 +7,19 @@ import { Failure } from "../components/failure.tsx";
 import { RequestDetail } from "../components/request-detail.tsx";
 import { ms, statusClass, time, usd } from "../format.ts";
 import { type AuditFilters, matchesFilters, toQuery } from "../request-filters.ts";
+
+/**
+ * A first page, plus live rows that arrived while it was being read: they are newer than the
+ * query saw, and would otherwise vanish when the page replaces the list.
+ */
+function withLive(page: AuditRecord[], current: AuditRecord[], filters: AuditFilters): AuditRecord[] {
+  const seen = new Set(page.map((r) => r.requestId));
+  const head = page[0]?.startedAt ?? 0;
+  const newer = current.filter(
+    (r) => !seen.has(r.requestId) && r.startedAt >= head && matchesFilters(r, filters),
+  );
+  return [...newer, ...page];
+}
 
 const EMPTY: AuditFilters = { key: "", model: "", route: "", status: "", from: "", to: "" };
 const PAGE = 50;
@@ -24,20 +37,25 @@ export function RequestsPage() {
   const [connected, setConnected] = useState(false);
   const [selected, setSelected] = useState<AuditRecord | null>(null);
 
+  const latest = useRef(0);
   const load = async (after: string | null) => {
+    const seq = ++latest.current;
     setLoading(true);
     try {
       const query = toQuery(filters);
       query.set("limit", String(PAGE));
       if (after) query.set("cursor", after);
       const page = await getJson<AuditPage>(`/admin/api/audit?${query}`);
-      setRecords((current) => (after ? [...current, ...page.records] : page.records));
+      if (seq !== latest.current) return; // a newer load (another filter) has taken over
+      setRecords((current) =>
+        after ? [...current, ...page.records] : withLive(page.records, current, filters),
+      );
       setCursor(page.nextCursor);
       setError(undefined);
     } catch (failure) {
       setError(failure instanceof Error ? failure.message : String(failure));
     } finally {
-      setLoading(false);
+      if (seq === latest.current) setLoading(false);
     }
   };
 

@@ -53,6 +53,8 @@ export function WorkersPage() {
               <th>Models</th>
               <th class="wide">Labels</th>
               <th class="num">Load</th>
+              <th class="wide">Version</th>
+              <th class="wide">Up</th>
               <th>Last heartbeat</th>
             </tr>
           </thead>
@@ -61,6 +63,7 @@ export function WorkersPage() {
               <tr key={w.id} data-worker={w.name}>
                 <td>
                   {w.name}
+                  {w.draining && <span class="badge bad">draining</span>}
                   <div class="muted small">{w.id}</div>
                 </td>
                 <td>{w.models.join(", ")}</td>
@@ -80,6 +83,8 @@ export function WorkersPage() {
                   />{" "}
                   {w.inFlight}/{w.capacity}
                 </td>
+                <td class="wide">{w.version ?? "–"}</td>
+                <td class="wide">{w.connectedAt ? ago(w.connectedAt).replace(" ago", "") : "–"}</td>
                 <td>{ago(w.lastHeartbeatAt)}</td>
               </tr>
             ))}

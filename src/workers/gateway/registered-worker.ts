@@ -25,6 +25,10 @@ export interface RegisteredWorker {
   readonly capacity: number;
   readonly labels: Readonly<Record<string, string>>;
   readonly inFlight: number;
+  /** The worker's own version, when it said. */
+  readonly version?: string | undefined;
+  /** When it registered (epoch ms), when known. */
+  readonly connectedAt?: number;
   lastHeartbeatAt: number;
   /** Set when the worker announced a drain: it finishes what it has and takes nothing new. */
   draining: boolean;

@@ -47,6 +47,9 @@ export function summarize(worker: RegisteredWorker): WorkerSummary {
     capacity: worker.capacity,
     labels: { ...worker.labels },
     lastHeartbeatAt: worker.lastHeartbeatAt,
+    draining: worker.draining,
+    ...(worker.version !== undefined ? { version: worker.version } : {}),
+    ...(worker.connectedAt !== undefined ? { connectedAt: worker.connectedAt } : {}),
   };
 }
 

@@ -24,6 +24,8 @@ export interface TunnelInit {
   models: readonly string[];
   capacity: number;
   labels: Record<string, string>;
+  /** What the worker said it runs (`mindgw version`), from its register frame. */
+  version?: string;
   transport: TunnelTransport;
   log: WorkerLog;
   now: number;
@@ -42,6 +44,8 @@ export class WorkerTunnel implements RegisteredWorker {
   readonly models: readonly string[];
   readonly capacity: number;
   readonly labels: Readonly<Record<string, string>>;
+  readonly version: string | undefined;
+  readonly connectedAt: number;
   lastHeartbeatAt: number;
   draining = false;
   private readonly exchanges = new Map<string, TunnelExchange>();
@@ -55,6 +59,8 @@ export class WorkerTunnel implements RegisteredWorker {
     this.models = init.models;
     this.capacity = init.capacity;
     this.labels = init.labels;
+    this.version = init.version;
+    this.connectedAt = init.now;
     this.lastHeartbeatAt = init.now;
   }
 

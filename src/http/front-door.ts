@@ -8,6 +8,7 @@ import type { ChunkSource } from "../core/chunk-source.ts";
 import { type Dialect, dialectOf, type Operation } from "../core/dialect.ts";
 import { errorEvent } from "../core/error-wire.ts";
 import { GatewayError, toGatewayError } from "../core/gateway-error.ts";
+import { linkSignals } from "../core/linked-signal.ts";
 import type { Logger } from "../log/logger.ts";
 import type { Dispatched, Router } from "../routing/router.ts";
 import type { ResponseStore } from "../storage/storage.ts";
@@ -190,9 +191,15 @@ export function createFrontDoor(deps: FrontDoorDeps) {
           : undefined;
       Object.assign(headers, await deps.limits.admit(principal, model));
       // A revoke of the caller's key, or its expiry, ends the request with a 401.
-      const base = deps.shutdown ? AbortSignal.any([request.signal, deps.shutdown]) : request.signal;
+      // Not AbortSignal.any (see core/linked-signal.ts); unlinked when the request ends, so the
+      // gateway-long shutdown signal does not collect a listener per request.
+      const linked = deps.shutdown ? linkSignals([request.signal, deps.shutdown]) : undefined;
+      const base = linked?.signal ?? request.signal;
       const watched = deps.sessions?.watch(principal, base);
-      const release = watched?.release ?? (() => {});
+      const release = () => {
+        watched?.release();
+        linked?.unlink();
+      };
       let streaming = false;
       try {
         const dispatching = deps.router({

@@ -108,6 +108,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       registry: workers.registry,
       audit,
       tenants: () => runtime.current.config.tenants,
+      ...(cluster ? { cluster: () => cluster.health() } : {}),
     }),
     routes: (model) => runtime.current.table.resolve(model) !== undefined,
     onAuditFlush: (listener) => audit.onFlush(listener),

@@ -23,6 +23,7 @@ import { refusalError } from "./refusal-error.ts";
 import { requestIdOf } from "./request-id.ts";
 import { RequestLedger, type RequestObserver } from "./request-ledger.ts";
 import { responsesContext } from "./responses-context.ts";
+import type { Shutdown } from "./shutdown.ts";
 import { sseResponse } from "./sse-response.ts";
 import { validateBody } from "./validate-body.ts";
 
@@ -40,7 +41,7 @@ export interface FrontDoorDeps {
    * Aborted (with a 503 as its reason) when a stop's drain deadline passes: requests still
    * running end with an error event and are recorded as such, instead of a reset connection.
    */
-  readonly shutdown?: AbortSignal;
+  readonly shutdown?: Shutdown;
   /** `routing.stream_keepalive`: a stream's first token later than this commits with keep-alive comments (0: never). */
   readonly streamKeepAlive?: () => number;
   /** `server.body_timeout`: the whole request body must arrive within this (else 408). */
@@ -191,13 +192,17 @@ export function createFrontDoor(deps: FrontDoorDeps) {
           : undefined;
       Object.assign(headers, await deps.limits.admit(principal, model));
       // A revoke of the caller's key, or its expiry, ends the request with a 401.
-      // Not AbortSignal.any (see core/linked-signal.ts); unlinked when the request ends, so the
-      // gateway-long shutdown signal does not collect a listener per request.
-      const linked = deps.shutdown ? linkSignals([request.signal, deps.shutdown]) : undefined;
+      const stop = deps.shutdown ? new AbortController() : undefined;
+      const leaveShutdown =
+        stop && deps.shutdown ? deps.shutdown.hold((reason) => stop.abort(reason)) : undefined;
+      // Not AbortSignal.any: in Bun 1.4 it kept every request's signal, listeners and body alive
+      // (see core/linked-signal.ts); this link is undone when the request ends.
+      const linked = stop ? linkSignals([request.signal, stop.signal]) : undefined;
       const base = linked?.signal ?? request.signal;
       const watched = deps.sessions?.watch(principal, base);
       const release = () => {
         watched?.release();
+        leaveShutdown?.();
         linked?.unlink();
       };
       let streaming = false;

@@ -127,6 +127,14 @@ export const auditMigrations: readonly PostgresMigration[] = [
       );
     `,
   },
+  {
+    // Why a request failed (bounded, redacted) and what translation left out (docs/CLIENTS.md).
+    version: 2,
+    sql: `
+      ALTER TABLE audit_log ADD COLUMN error_message TEXT;
+      ALTER TABLE audit_log ADD COLUMN dropped TEXT;
+    `,
+  },
 ];
 
 /** Shadow pairs: the whole record as JSON text, with the columns filters and aggregates read. */

@@ -114,7 +114,13 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     captureContent: options.tracing?.captureContent ?? false,
   });
 
-  const shadow = buildShadow(() => runtime.current.config, storage.shadow, logger, options.redactBody);
+  const shadow = buildShadow(
+    () => runtime.current.config,
+    () => runtime.current.table,
+    storage.shadow,
+    logger,
+    options.redactBody,
+  );
   const router = createRouter({
     table: () => runtime.current.table,
     health,

@@ -224,5 +224,32 @@ for (const [name, open] of BACKENDS) {
       await audit.probe();
       expect((await audit.select(auditFilterSchema.parse({}), null, 100)).length).toBe(5);
     });
+
+    test("admin actions: appended and read newest first in pages, shared by every handle", async () => {
+      const { adminActions } = await fresh(open);
+      if (!adminActions) throw new Error("this backend has no admin-action store");
+      for (let i = 1; i <= 5; i++)
+        await adminActions.append({
+          at: 1000 + i,
+          actor: "ops",
+          actorKeyId: i % 2 ? "key_1" : null,
+          via: "session",
+          action: "key.create",
+          target: `key_${i}`,
+          detail: `created ${i}`,
+          clientIp: "127.0.0.1",
+          requestId: `req_${i}`,
+        });
+      const first = await adminActions.list({ limit: 2 });
+      expect(first.map((a) => a.target)).toEqual(["key_5", "key_4"]);
+      expect(first[0]).toMatchObject({
+        at: 1005,
+        actorKeyId: "key_1",
+        detail: "created 5",
+        requestId: "req_5",
+      });
+      const rest = await adminActions.list({ before: first[1]!.id, limit: 10 });
+      expect(rest.map((a) => a.target)).toEqual(["key_3", "key_2", "key_1"]);
+    });
   });
 }

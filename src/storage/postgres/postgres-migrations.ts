@@ -44,6 +44,27 @@ export const spendMigrations: readonly PostgresMigration[] = [
   },
 ];
 
+/** The admin-action audit (`Storage.adminActions`): who changed what through /admin. */
+export const adminActionMigrations: readonly PostgresMigration[] = [
+  {
+    version: 1,
+    sql: `
+      CREATE TABLE admin_actions (
+        id BIGSERIAL PRIMARY KEY,
+        at BIGINT NOT NULL,
+        actor TEXT NOT NULL,
+        actor_key_id TEXT,
+        via TEXT NOT NULL,
+        action TEXT NOT NULL,
+        target TEXT,
+        detail TEXT,
+        client_ip TEXT,
+        request_id TEXT
+      );
+    `,
+  },
+];
+
 export const responseMigrations: readonly PostgresMigration[] = [
   {
     version: 1,

@@ -29,12 +29,10 @@ test("several nodes starting at once apply each migration exactly once", async (
   try {
     const rows: { component: string; n: string }[] =
       await sql`SELECT component, count(*) AS n FROM schema_migrations GROUP BY component ORDER BY component`;
-    expect(rows.map((r) => [r.component, Number(r.n)])).toEqual([
-      ["audit", 1],
-      ["keys", 1],
-      ["responses", 1],
-      ["spend", 1],
-    ]);
+    // Every component's single step recorded once, whoever applied it.
+    const counts = new Map(rows.map((r) => [r.component, Number(r.n)]));
+    for (const component of ["audit", "keys", "responses", "spend"]) expect(counts.get(component)).toBe(1);
+    expect([...counts.values()].every((n) => n === 1)).toBe(true);
   } finally {
     await sql.close();
     for (const node of nodes) await node.close();

@@ -1,4 +1,5 @@
 import type { Storage } from "../storage.ts";
+import { createPostgresAdminActionStore } from "./postgres-admin-action-store.ts";
 import { createPostgresAuditStore } from "./postgres-audit-store.ts";
 import { connectPostgres, type PostgresOptions } from "./postgres-client.ts";
 import { createPostgresKeyStore } from "./postgres-key-store.ts";
@@ -17,11 +18,13 @@ export async function openPostgresStorage(options: PostgresOptions): Promise<Sto
     const spend = await createPostgresSpendStore(sql);
     const responses = await createPostgresResponseStore(sql);
     const audit = await createPostgresAuditStore(sql);
+    const adminActions = await createPostgresAdminActionStore(sql);
     return {
       keys,
       spend,
       responses,
       audit,
+      adminActions,
       async close() {
         await sql.close({ timeout: 5 });
       },

@@ -170,6 +170,7 @@ for (const [name, open] of BACKENDS) {
           stream: i % 2 === 0,
           requestBody: i === 7 ? '{"q":1}' : null,
           responseBody: i === 7 ? "answer" : null,
+          ...(i === 7 ? { errorMessage: "upstream up answered 503", dropped: "tools.web_search" } : {}),
         }),
       );
       expect(await audit.insert(records)).toEqual({ written: 60, rejected: 0 });

@@ -34,6 +34,8 @@ const AUDIT_COLUMNS = [
   ["cost_usd", "float8"],
   ["client_ip", "text"],
   ["user_agent", "text"],
+  ["error_message", "text"],
+  ["dropped", "text"],
 ] as const satisfies readonly (readonly [keyof ReturnType<typeof recordToPostgresRow>, string])[];
 
 /** Thrown to roll the probe's transaction back. */

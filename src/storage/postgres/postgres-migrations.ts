@@ -127,4 +127,12 @@ export const auditMigrations: readonly PostgresMigration[] = [
       );
     `,
   },
+  {
+    // Why a request failed (bounded, redacted) and what translation left out (docs/CLIENTS.md).
+    version: 2,
+    sql: `
+      ALTER TABLE audit_log ADD COLUMN error_message TEXT;
+      ALTER TABLE audit_log ADD COLUMN dropped TEXT;
+    `,
+  },
 ];

@@ -15,6 +15,11 @@ export function bindApp(authenticate: Authenticator, app: AppConfig): Authentica
         code: "forbidden",
         message: `the app "${app.name}" serves only tenant "${app.tenant}"`,
       });
-    return app.models.includes("*") ? principal : { ...principal, appModels: app.models };
+    if (app.models.includes("*") && !app.shadow) return principal;
+    return {
+      ...principal,
+      ...(app.models.includes("*") ? {} : { appModels: app.models }),
+      ...(app.shadow ? { appShadow: app.shadow } : {}),
+    };
   };
 }

@@ -1,3 +1,4 @@
+import type { ShadowTarget } from "../config/shadow-target.ts";
 import type { KeyRecord, Role } from "../storage/key-record.ts";
 import { matchesAny } from "./model-glob.ts";
 
@@ -25,6 +26,8 @@ export interface Principal {
   tenantRules?: TenantRules;
   /** Set when the call came through an app (`apps:`): the app's model globs narrow the caller's. */
   appModels?: readonly string[];
+  /** The app's shadow route, when the call came through an app that has one. */
+  appShadow?: ShadowTarget;
 }
 
 /**
@@ -41,6 +44,8 @@ export interface TenantRules {
   readonly rpm?: number;
   readonly tpm?: number;
   readonly budget?: { readonly usd: number; readonly per: "day" | "month" };
+  /** The tenant's shadow route, in place of the model's own. */
+  readonly shadow?: ShadowTarget;
 }
 
 /** True when the model is scoped to another tenant than the caller's. */

@@ -1,8 +1,23 @@
+import type { RedisClient } from "bun";
 import type { SharedAdmission, SharedCounters } from "../auth/shared-counters.ts";
 import { ADMIT_SCRIPT, RECORD_SCRIPT } from "./admit-script.ts";
 import type { RedisLink } from "./redis-link.ts";
 
 const WINDOW_MS = 60_000;
+
+const sha1 = (text: string) => new Bun.CryptoHasher("sha1").update(text).digest("hex");
+const ADMIT_SHA = sha1(ADMIT_SCRIPT);
+const RECORD_SHA = sha1(RECORD_SCRIPT);
+
+/** EVALSHA (the script's hash, not its 2 KB text, on every request); EVAL once if Redis lacks it. */
+async function runScript(client: RedisClient, script: string, sha: string, args: string[]): Promise<unknown> {
+  try {
+    return await client.send("EVALSHA", [sha, ...args]);
+  } catch (error) {
+    if (!(error instanceof Error) || !error.message.includes("NOSCRIPT")) throw error;
+    return client.send("EVAL", [script, ...args]);
+  }
+}
 const CODES = { 1: "budget_exceeded", 2: "rate_limited", 3: "rate_limited" } as const;
 
 export interface RedisCountersOptions {
@@ -44,7 +59,7 @@ export function createRedisCounters(options: RedisCountersOptions): SharedCounte
         ]),
       ];
       const reply = (await link.call((client) =>
-        client.send("EVAL", [ADMIT_SCRIPT, String(keys.length), ...keys, ...argv]),
+        runScript(client, ADMIT_SCRIPT, ADMIT_SHA, [String(keys.length), ...keys, ...argv]),
       )) as number[];
       const [verdict = 0, index = 0, wait = 0] = reply;
       const usage = scopes.map((_, i) => {
@@ -73,7 +88,9 @@ export function createRedisCounters(options: RedisCountersOptions): SharedCounte
         ...spend.map((s) => String(s.usd)),
       ];
       link
-        .call((client) => client.send("EVAL", [RECORD_SCRIPT, String(keys.length), ...keys, ...argv]))
+        .call((client) =>
+          runScript(client, RECORD_SCRIPT, RECORD_SHA, [String(keys.length), ...keys, ...argv]),
+        )
         .catch((error: unknown) => options.onError?.(error));
     },
   };

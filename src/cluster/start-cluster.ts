@@ -28,6 +28,8 @@ export interface Cluster {
   status(): { node: string; redis: "up" | "down"; nodes: { id: string; url: string; workers: number }[] };
   /** True while Redis is away (limits run on local counters divided by live nodes). */
   degraded(): boolean;
+  /** For metrics: Redis up, live nodes last seen. */
+  health(): { redisUp: boolean; liveNodes: number };
   /** Leaves the node directory (drain begins): other nodes stop forwarding here. */
   leave(): Promise<void>;
   close(): Promise<void>;
@@ -120,6 +122,7 @@ export async function startCluster(config: Config, deps: ClusterDeps): Promise<C
       nodes: nodes.nodes().map((n) => ({ id: n.id, url: n.url, workers: n.workers.length })),
     }),
     degraded: () => !link.healthy(),
+    health: () => ({ redisUp: link.healthy(), liveNodes: nodes.liveCount() }),
     leave() {
       leaving ??= nodes.close();
       return leaving;

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { shadowTargetSchema } from "./shadow-target.ts";
 
 /** Paths the gateway itself owns; an app cannot be mounted over them. */
 export const RESERVED_PATHS = [
@@ -28,6 +29,8 @@ export const appSchema = z.strictObject({
   models: z.array(z.string().min(1)).default(["*"]),
   /** Only callers of this tenant may use the app. */
   tenant: z.string().optional(),
+  /** Shadows requests through this app here, in place of the tenant's or the model's shadow. */
+  shadow: shadowTargetSchema.optional(),
 });
 
 /** Read at start: mounting is fixed for the process (an edit takes effect at the next restart). */

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { shadowTargetSchema } from "./shadow-target.ts";
 
 const NUMERIC = /^\s*-?\d+(\.\d+)?\s*$/;
 /** `${VAR}` interpolation yields text; accept it when it is exactly a number. */
@@ -24,6 +25,8 @@ export const tenantSchema = z.strictObject({
   /** Tokens per minute, all keys together. */
   tpm: num(z.number().int().positive()).optional(),
   budget: tenantBudgetSchema.optional(),
+  /** Shadows this tenant's requests here, in place of the model's own shadow. */
+  shadow: shadowTargetSchema.optional(),
 });
 
 export const tenantsSchema = z.array(tenantSchema).default([]);

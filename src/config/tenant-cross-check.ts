@@ -37,6 +37,18 @@ export function tenantCrossCheck(config: Config): string[] {
   });
   if (config.events.redis_stream && !config.cluster)
     problems.push("events.redis_stream: needs cluster.redis_url (set cluster:)");
+  const providerNames = new Set([...config.providers.map((p) => p.name), "workers"]);
+  const checkShadow = (where: string, target: { provider: string } | undefined, owner?: string) => {
+    if (!target) return;
+    if (!providerNames.has(target.provider))
+      problems.push(`${where}.shadow.provider: unknown provider "${target.provider}"`);
+    const belongs = providerTenant.get(target.provider);
+    if (belongs !== undefined && belongs !== owner)
+      problems.push(`${where}.shadow.provider: provider "${target.provider}" belongs to tenant "${belongs}"`);
+  };
+  for (const [i, tenant] of config.tenants.entries())
+    checkShadow(`tenants[${i}]`, tenant.shadow, tenant.name);
+  for (const [i, app] of config.apps.entries()) checkShadow(`apps[${i}]`, app.shadow, app.tenant);
   const paths = new Map<string, number>();
   const appNames = new Set<string>();
   config.apps.forEach((app, i) => {

@@ -1,4 +1,4 @@
-import { type FSWatcher, watch } from "node:fs";
+import { type FSWatcher, readFileSync, watch } from "node:fs";
 import { basename, dirname, resolve } from "node:path";
 import type { Config } from "./config-schema.ts";
 import { loadConfigFile } from "./load-config.ts";
@@ -22,16 +22,10 @@ export interface ConfigWatch {
 export function watchConfig(path: string, handlers: ConfigWatchHandlers, settleMs = 150): ConfigWatch {
   const file = resolve(path);
   const name = basename(file);
-  let lastText: string | undefined;
+  // Read now, synchronously: an edit made right after the watch starts must count as a change.
+  let lastText: string | undefined = readInitial(file);
   let timer: ReturnType<typeof setTimeout> | undefined;
   let stopped = false;
-
-  Bun.file(file)
-    .text()
-    .then((text) => {
-      lastText ??= text;
-    })
-    .catch(() => {});
 
   const reload = async (): Promise<boolean> => {
     if (stopped) return false;
@@ -61,4 +55,12 @@ export function watchConfig(path: string, handlers: ConfigWatchHandlers, settleM
       watcher.close();
     },
   };
+}
+
+function readInitial(file: string): string | undefined {
+  try {
+    return readFileSync(file, "utf8");
+  } catch {
+    return undefined;
+  }
 }

@@ -3,12 +3,14 @@ import { redactSecrets } from "../audit/redact-body.ts";
 import type { Config } from "../config/config-schema.ts";
 import type { Logger } from "../log/logger.ts";
 import { PriceBook } from "../pricing/price-book.ts";
+import type { RouteTable } from "../routing/route-table.ts";
 import { createShadowRunner, type ShadowRunner } from "../shadow/shadow-runner.ts";
 import type { ShadowStore } from "../storage/storage.ts";
 
 /** The shadow runner over the current config: its `shadow:` settings, `audit.bodies` and prices. */
 export function buildShadow(
   config: () => Config,
+  table: () => RouteTable,
   store: ShadowStore | undefined,
   logger: Logger,
   redact: RedactBody = redactSecrets,
@@ -29,5 +31,6 @@ export function buildShadow(
     },
     store,
     logger,
+    routeFor: (target) => table().shadowRoute(target),
   });
 }

@@ -19,6 +19,7 @@ import { createFrontDoor, type FrontDoorDeps } from "../http/front-door.ts";
 import { Lifecycle } from "../http/lifecycle.ts";
 import { listModelsHandler } from "../http/models-route.ts";
 import { responsesRoutes } from "../http/responses-routes.ts";
+import { Shutdown } from "../http/shutdown.ts";
 import { createLogger } from "../log/logger.ts";
 import { createProvider } from "../providers/create-provider.ts";
 import { createUpstreamFetch } from "../providers/http/upstream-fetch.ts";
@@ -72,7 +73,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   const workers = buildWorkers(config, logger, publish);
   const cluster = await startCluster(config, { logger, registry: workers.registry });
   const lifecycle = new Lifecycle(() => runtime.current.config.server.max_concurrent_requests);
-  const shutdown = new AbortController();
+  const shutdown = new Shutdown();
   const runtime = new RuntimeHolder(
     config,
     options.providers ?? options.providerFactory ?? createProvider,
@@ -107,6 +108,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       registry: workers.registry,
       audit,
       tenants: () => runtime.current.config.tenants,
+      ...(cluster ? { cluster: () => cluster.health() } : {}),
     }),
     routes: (model) => runtime.current.table.resolve(model) !== undefined,
     onAuditFlush: (listener) => audit.onFlush(listener),
@@ -114,7 +116,13 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     captureContent: options.tracing?.captureContent ?? false,
   });
 
-  const shadow = buildShadow(() => runtime.current.config, storage.shadow, logger, options.redactBody);
+  const shadow = buildShadow(
+    () => runtime.current.config,
+    () => runtime.current.table,
+    storage.shadow,
+    logger,
+    options.redactBody,
+  );
   const router = createRouter({
     table: () => runtime.current.table,
     health,
@@ -145,7 +153,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     lifecycle,
     maxBody: () => runtime.current.config.server.max_body,
     bodyTimeout: () => runtime.current.config.server.body_timeout,
-    shutdown: shutdown.signal,
+    shutdown,
     streamKeepAlive: () => runtime.current.config.routing.stream_keepalive,
     clientSlots: new ClientSlots(() => runtime.current.config.server.max_client_requests),
     captureBodies: () => runtime.current.config.audit.bodies,

@@ -1,6 +1,7 @@
 import type { AnyElysia } from "elysia";
 import { unavailable } from "../core/gateway-error.ts";
 import type { Lifecycle } from "../http/lifecycle.ts";
+import type { Shutdown } from "../http/shutdown.ts";
 import type { Logger } from "../log/logger.ts";
 import type { Storage } from "../storage/storage.ts";
 import { drainWithin } from "./drain-within.ts";
@@ -18,7 +19,7 @@ export interface ServeGatewayParts {
   readonly lifecycle: Lifecycle;
   readonly logger: Logger;
   /** Aborted when the drain deadline passes, so requests still running end with an error event. */
-  readonly shutdown?: AbortController;
+  readonly shutdown?: Shutdown;
   /** Re-reads the config source now (SIGHUP). */
   readonly reload: () => Promise<boolean>;
   /** Run first on stop, before the drain: stop watching, end live streams. */
@@ -65,7 +66,7 @@ export function serveGateway(parts: ServeGatewayParts): Gateway {
         logger.warn(`drain deadline (${deadline} ms) passed with ${lifecycle.active} requests in flight`);
         // End them properly: each gets its error event (or 503) and its audit record, and a
         // moment to write it, before the listener and its connections close.
-        parts.shutdown?.abort(unavailable("the gateway is shutting down: drain deadline passed"));
+        parts.shutdown?.endAll(unavailable("the gateway is shutting down: drain deadline passed"));
         await drainWithin(lifecycle, FINAL_FLUSH_MS);
       }
       await server?.stop(true);

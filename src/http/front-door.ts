@@ -22,6 +22,7 @@ import { refusalError } from "./refusal-error.ts";
 import { requestIdOf } from "./request-id.ts";
 import { RequestLedger, type RequestObserver } from "./request-ledger.ts";
 import { responsesContext } from "./responses-context.ts";
+import type { Shutdown } from "./shutdown.ts";
 import { sseResponse } from "./sse-response.ts";
 import { validateBody } from "./validate-body.ts";
 
@@ -39,7 +40,7 @@ export interface FrontDoorDeps {
    * Aborted (with a 503 as its reason) when a stop's drain deadline passes: requests still
    * running end with an error event and are recorded as such, instead of a reset connection.
    */
-  readonly shutdown?: AbortSignal;
+  readonly shutdown?: Shutdown;
   /** `routing.stream_keepalive`: a stream's first token later than this commits with keep-alive comments (0: never). */
   readonly streamKeepAlive?: () => number;
   /** `server.body_timeout`: the whole request body must arrive within this (else 408). */
@@ -190,9 +191,15 @@ export function createFrontDoor(deps: FrontDoorDeps) {
           : undefined;
       Object.assign(headers, await deps.limits.admit(principal, model));
       // A revoke of the caller's key, or its expiry, ends the request with a 401.
-      const base = deps.shutdown ? AbortSignal.any([request.signal, deps.shutdown]) : request.signal;
+      const stop = deps.shutdown ? new AbortController() : undefined;
+      const leaveShutdown =
+        stop && deps.shutdown ? deps.shutdown.hold((reason) => stop.abort(reason)) : undefined;
+      const base = stop ? AbortSignal.any([request.signal, stop.signal]) : request.signal;
       const watched = deps.sessions?.watch(principal, base);
-      const release = watched?.release ?? (() => {});
+      const release = () => {
+        watched?.release();
+        leaveShutdown?.();
+      };
       let streaming = false;
       try {
         const dispatching = deps.router({

@@ -17,8 +17,10 @@ import {
 } from "../translate/responses/chat-response-to-response.ts";
 import { chatStreamToResponses } from "../translate/responses/chat-stream-to-responses.ts";
 import { COMPACT_PROMPT, compactionResponse } from "../translate/responses/compaction.ts";
+import { MessagesToResponsesWriter } from "../translate/responses/messages-to-responses-writer.ts";
 import { responsesRequestToChat } from "../translate/responses/responses-request-to-chat.ts";
-import type { TranslatedStream } from "../translate/stream/stream-driver.ts";
+import { readMessagesEvent } from "../translate/stream/messages-event-reader.ts";
+import { type TranslatedStream, translateStream } from "../translate/stream/stream-driver.ts";
 
 /** What a Responses call brings along: its id and the stored turns it continues. */
 export interface ResponsesContext {
@@ -185,10 +187,11 @@ function viaChat(
     },
     stream(events, onUsage) {
       const options = { request: body, id: context.id, onResponse: context.onResponse, tools };
-      if (chat.stream) {
-        // The provider's stream (Anthropic) is metered where it is read, then made a chat stream.
-        const asChat = chat.stream(events, onUsage);
-        return chatStreamToResponses(asChat.events, options);
+      if (provider.dialect === "anthropic") {
+        // Anthropic events straight to Responses events: each event parsed once (no chat stream
+        // encoded and re-read in between).
+        const writer = new MessagesToResponsesWriter(model, options);
+        return translateStream(events, readMessagesEvent, writer, onUsage);
       }
       const asChatEvents = chat.keep ? filterEvents(events, chat.keep) : events;
       return chatStreamToResponses(asChatEvents, { ...options, ...(onUsage ? { onUsage } : {}) });

@@ -91,6 +91,11 @@ export class RouteTable {
     return [...names];
   }
 
+  /** The route a shadow target (a tenant's or an app's) sends its copies to; undefined when unknown. */
+  shadowRoute(target: { provider: string; model: string }): Route | undefined {
+    return this.route({ provider: target.provider, model: target.model, weight: 1 });
+  }
+
   private route(
     route: Omit<RouteConfig, "timeouts"> & Partial<Pick<RouteConfig, "timeouts">>,
   ): Route | undefined {

@@ -1,5 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { type GatewayError, upstreamError } from "../core/gateway-error.ts";
+import { waitFor } from "../testing/wait-for.ts";
 import { chatRequest, fakeProvider, jsonReply, never, routerFor } from "./router-test-kit.ts";
 
 const config = (routing: object) => ({
@@ -64,7 +65,7 @@ describe("router with the circuit breaker", () => {
     probe = true;
     const controller = new AbortController();
     const probing = router(chatRequest("m", { signal: controller.signal })).catch((e: unknown) => e);
-    while (a.calls.length < 3) await Bun.sleep(1);
+    await waitFor(() => a.calls.length >= 3, "the probe to reach route a");
     expect((await router(chatRequest("m"))).route).toBe("provider:b");
     expect(a.calls).toHaveLength(3);
     // The prober's client leaves: the slot frees without a verdict, so the next one probes.

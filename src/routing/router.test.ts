@@ -1,5 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { GatewayError, upstreamError } from "../core/gateway-error.ts";
+import { waitFor } from "../testing/wait-for.ts";
 import {
   chatRequest,
   drain,
@@ -118,7 +119,7 @@ describe("router: retries and failover", () => {
     const { router } = routerFor(twoRoutes({ retries: 3, backoff: "10m" }), [a, fakeProvider("b")]);
     const pending = router(chatRequest("m", { signal: controller.signal })).catch((e: unknown) => e);
     // The first attempt fails, then the router sleeps (10 minutes) before the retry.
-    while (a.calls.length === 0) await Bun.sleep(1);
+    await waitFor(() => a.calls.length > 0, "the first attempt");
     controller.abort();
     const error = (await pending) as GatewayError;
     expect(error.code).toBe("client_closed");
@@ -172,7 +173,7 @@ describe("router: timeouts and cancellation", () => {
     const controller = new AbortController();
     const { router } = routerFor(twoRoutes({ retries: 2 }), [a, b]);
     const pending = router(chatRequest("m", { signal: controller.signal })).catch((e: unknown) => e);
-    while (a.calls.length === 0) await Bun.sleep(1);
+    await waitFor(() => a.calls.length > 0, "the first attempt");
     controller.abort();
     expect(((await pending) as GatewayError).code).toBe("client_closed");
     expect(a.calls[0]?.signal.aborted).toBe(true);

@@ -91,11 +91,16 @@ export interface RouterDeps {
   readonly log: (line: string) => void;
   readonly random?: () => number;
   /**
-   * Mirrors a sampled request to its model's shadow route, off the client's path (shadow/).
-   * Called once the primary has committed; returns the answer to hand the client (the same, or
-   * one that also reports the primary's answer for comparison). Must not wait or throw.
+   * Shadow copies, off the client's path (shadow/): called once the primary has committed, with
+   * the model's shadow (if any; a tenant's or an app's may apply instead). It samples, and returns
+   * the answer to hand the client (the same, or one that also reports the primary's answer for
+   * comparison). Must not wait or throw.
    */
-  readonly shadow?: (route: Route, request: DispatchRequest, primary: Dispatched) => Dispatched;
+  readonly shadow?: (
+    modelShadow: ModelPlan["shadow"],
+    request: DispatchRequest,
+    primary: Dispatched,
+  ) => Dispatched;
 }
 
 export type Router = (request: DispatchRequest) => Promise<Dispatched>;
@@ -155,7 +160,7 @@ export function createRouter(deps: RouterDeps): Router {
             maxBody,
             observed,
           });
-          return maybeShadow(plan, request, deps, random, dispatched);
+          return maybeShadow(plan, request, deps, dispatched);
         } catch (error) {
           if (request.signal.aborted) throw abortReason(request.signal);
           const failure = toGatewayError(error);
@@ -379,11 +384,9 @@ function maybeShadow(
   plan: ModelPlan,
   request: DispatchRequest,
   deps: RouterDeps,
-  random: () => number,
   primary: Dispatched,
 ): Dispatched {
-  if (!deps.shadow || !plan.shadow || random() >= plan.shadow.sample) return primary;
-  return deps.shadow(plan.shadow.route, request, primary);
+  return deps.shadow ? deps.shadow(plan.shadow, request, primary) : primary;
 }
 
 /** Every route was ruled out before an attempt: the prompt cannot fit any of their windows. */

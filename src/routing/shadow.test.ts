@@ -1,10 +1,10 @@
 import { describe, expect, test } from "bun:test";
 import { upstreamError } from "../core/gateway-error.ts";
-import type { Route } from "./route.ts";
+import type { ModelPlan } from "./route-table.ts";
 import type { Dispatched, DispatchRequest } from "./router.ts";
 import { chatRequest, fakeProvider, routerFor } from "./router-test-kit.ts";
 
-const config = (sample: number) => ({
+const config = {
   providers: [
     { name: "main", type: "openai" },
     { name: "lab", type: "openai" },
@@ -13,54 +13,51 @@ const config = (sample: number) => ({
     {
       name: "m",
       routes: [{ provider: "main", model: "served" }],
-      shadow: { provider: "lab", model: "candidate", sample },
+      shadow: { provider: "lab", model: "candidate", sample: 0.25 },
     },
+    { name: "plain", routes: [{ provider: "main", model: "served" }] },
   ],
   routing: { retries: 0 },
-});
+};
 
 /** Records what the router hands the shadow hook, and hands the primary back unchanged. */
 function recordingHook() {
-  const seen: { route: Route; request: DispatchRequest; primary: Dispatched }[] = [];
+  const seen: { shadow: ModelPlan["shadow"]; request: DispatchRequest; primary: Dispatched }[] = [];
   return {
     seen,
-    hook: (route: Route, request: DispatchRequest, primary: Dispatched) => {
-      seen.push({ route, request, primary });
+    hook: (shadow: ModelPlan["shadow"], request: DispatchRequest, primary: Dispatched) => {
+      seen.push({ shadow, request, primary });
       return primary;
     },
   };
 }
 
-// The router decides whether a request is mirrored; shadow/ runs the copy (shadow-runner.test.ts).
-describe("shadow sampling in the router", () => {
-  test("a sampled request reaches the hook after the primary committed, with the shadow route", async () => {
+// The router hands every committed answer to the hook with the model's shadow; shadow/ picks the
+// shadow that applies (an app's or tenant's first), samples and runs the copy (shadow-runner.ts).
+describe("the router's shadow hook", () => {
+  test("after the primary committed, with the model's shadow route and sample", async () => {
     const { seen, hook } = recordingHook();
-    const { router } = routerFor(config(1), [fakeProvider("main"), fakeProvider("lab")], { shadow: hook });
+    const { router } = routerFor(config, [fakeProvider("main"), fakeProvider("lab")], { shadow: hook });
     const dispatched = await router(chatRequest("m"));
     expect(seen).toHaveLength(1);
-    expect(seen[0]?.route.label).toBe("provider:lab");
-    expect(seen[0]?.route.upstreamModel).toBe("candidate");
+    expect(seen[0]?.shadow?.route.label).toBe("provider:lab");
+    expect(seen[0]?.shadow?.route.upstreamModel).toBe("candidate");
+    expect(seen[0]?.shadow?.sample).toBe(0.25);
     expect(seen[0]?.primary).toBe(dispatched);
   });
 
-  test("the sample rate decides, through the injected random source", async () => {
-    const providers = [fakeProvider("main"), fakeProvider("lab")];
-    const skipped = recordingHook();
-    await routerFor(config(0.5), providers, { random: () => 0.7, shadow: skipped.hook }).router(
-      chatRequest("m"),
-    );
-    expect(skipped.seen).toHaveLength(0);
-    const sampled = recordingHook();
-    await routerFor(config(0.5), providers, { random: () => 0.3, shadow: sampled.hook }).router(
-      chatRequest("m"),
-    );
-    expect(sampled.seen).toHaveLength(1);
+  test("a model without a shadow still reaches the hook (a tenant's or an app's may apply)", async () => {
+    const { seen, hook } = recordingHook();
+    const { router } = routerFor(config, [fakeProvider("main"), fakeProvider("lab")], { shadow: hook });
+    await router(chatRequest("plain"));
+    expect(seen).toHaveLength(1);
+    expect(seen[0]?.shadow).toBeUndefined();
   });
 
   test("no shadow when the primary fails", async () => {
     const { seen, hook } = recordingHook();
     const main = fakeProvider("main", () => Promise.reject(upstreamError("down")));
-    const { router } = routerFor(config(1), [main, fakeProvider("lab")], { shadow: hook });
+    const { router } = routerFor(config, [main, fakeProvider("lab")], { shadow: hook });
     await router(chatRequest("m")).catch(() => {});
     expect(seen).toHaveLength(0);
   });

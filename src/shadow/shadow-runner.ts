@@ -1,14 +1,16 @@
 import type { AuditRecord } from "../audit/audit-record.ts";
 import { type RedactBody, redactSafely } from "../audit/redact-body.ts";
+import type { Principal } from "../auth/principal.ts";
 import type { Pricing } from "../auth/rate-limiter.ts";
 import type { Config } from "../config/config-schema.ts";
+import type { ShadowTarget } from "../config/shadow-target.ts";
 import { unavailable, upstreamTimeout } from "../core/gateway-error.ts";
 import { captureChunks } from "../http/capture-chunks.ts";
 import type { RequestObserver } from "../http/request-ledger.ts";
 import type { Logger } from "../log/logger.ts";
 import type { ClientReply } from "../routing/native-reply.ts";
 import type { Route } from "../routing/route.ts";
-import type { Dispatched, DispatchRequest } from "../routing/router.ts";
+import type { DispatchRequest, RouterDeps } from "../routing/router.ts";
 import { agreementOf } from "./agreement.ts";
 import { type Answer, answerFromJson, answerFromSseText } from "./answer.ts";
 import type { ShadowRecord, ShadowSide } from "./shadow-api-schema.ts";
@@ -24,12 +26,15 @@ export interface ShadowRunnerOptions {
   /** Where pairs are kept (`Storage.shadow`); absent: pairs are compared and logged, not kept. */
   readonly store: { save(record: ShadowRecord): Promise<void> } | undefined;
   readonly logger: Logger;
+  /** The route a tenant's or an app's shadow target names, under the current config. */
+  readonly routeFor: (target: ShadowTarget) => Route | undefined;
   readonly now?: () => number;
+  readonly random?: () => number;
 }
 
 export interface ShadowRunner {
-  /** The router's `shadow` hook. */
-  readonly hook: (route: Route, request: DispatchRequest, primary: Dispatched) => Dispatched;
+  /** The router's `shadow` hook: picks the shadow (app's, else tenant's, else model's) and samples. */
+  readonly hook: NonNullable<RouterDeps["shadow"]>;
   /** Wraps the request observer: the primary's audit record completes its pair. */
   observe(observer: RequestObserver): RequestObserver;
   /** Copies not sent because `shadow.max_concurrent` were already in flight, since start. */
@@ -56,6 +61,9 @@ interface Pair {
  */
 export function createShadowRunner(options: ShadowRunnerOptions): ShadowRunner {
   const now = options.now ?? Date.now;
+  const random = options.random ?? Math.random;
+  /** Callers of requests under way, from their start: whose tenant's or app's shadow applies. */
+  const callers = new Map<string, Principal>();
   const pending = new Map<string, Pair>();
   const recording = new Set<Promise<void>>();
   const controllers = new Set<AbortController>();
@@ -191,7 +199,14 @@ export function createShadowRunner(options: ShadowRunnerOptions): ShadowRunner {
   };
 
   return {
-    hook(route, request, primary) {
+    hook(modelShadow, request, primary) {
+      const caller = callers.get(request.requestId);
+      const override = caller?.appShadow ?? caller?.tenantRules?.shadow;
+      const chosen = override
+        ? { route: options.routeFor(override), sample: override.sample }
+        : { route: modelShadow?.route, sample: modelShadow?.sample ?? 0 };
+      const route = chosen.route;
+      if (!route || random() >= chosen.sample) return primary;
       if (running >= options.settings().max_concurrent) {
         shed++;
         return primary;
@@ -204,10 +219,14 @@ export function createShadowRunner(options: ShadowRunnerOptions): ShadowRunner {
       return { ...primary, reply: watchPrimary(pair, primary.reply) };
     },
     observe: (observer) => ({
-      started: (ledger) => observer.started(ledger),
+      started(ledger) {
+        if (ledger.principal) callers.set(ledger.requestId, ledger.principal);
+        observer.started(ledger);
+      },
       finished(...args: Parameters<RequestObserver["finished"]>) {
         observer.finished(...args);
         const [record] = args;
+        callers.delete(record.requestId);
         const pair = pending.get(record.requestId);
         if (!pair) return;
         pair.primaryRecord = record;

@@ -11,6 +11,7 @@ export function gatewaySources(parts: {
   registry: WorkerRegistry;
   audit: AuditService;
   tenants: MetricSources["tenants"];
+  cluster?: MetricSources["cluster"];
 }): MetricSources {
   return {
     inFlight: () => parts.lifecycle.active,
@@ -23,5 +24,6 @@ export function gatewaySources(parts: {
     workers: () => parts.registry.list(),
     audit: () => parts.audit.stats(),
     tenants: parts.tenants,
+    ...(parts.cluster ? { cluster: parts.cluster } : {}),
   };
 }

@@ -16,6 +16,7 @@ function rulesByTenant(config: Config): { byName: Map<string, TenantRules>; scop
       ...(tenant.rpm !== undefined ? { rpm: tenant.rpm } : {}),
       ...(tenant.tpm !== undefined ? { tpm: tenant.tpm } : {}),
       ...(tenant.budget ? { budget: tenant.budget } : {}),
+      ...(tenant.shadow ? { shadow: tenant.shadow } : {}),
     });
   }
   return { byName, scoped };

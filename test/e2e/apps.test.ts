@@ -7,6 +7,7 @@ import { bearer, chatBody } from "./harness/fake-config.ts";
 import { runMindgw } from "./harness/run-mindgw.ts";
 import { type GatewayProcess, spawnGateway } from "./harness/spawn-gateway.ts";
 import { tempDir } from "./harness/temp-dir.ts";
+import { waitFor } from "./harness/wait-for.ts";
 
 setDefaultTimeout(30_000);
 
@@ -33,7 +34,13 @@ beforeAll(async () => {
       apps: [
         { name: "openai-api", frontdoor: "openai", path: "/openai" },
         { name: "anthropic-api", frontdoor: "anthropic", path: "/anthropic" },
-        { name: "narrow", frontdoor: "openai", path: "/narrow", models: ["m1"] },
+        {
+          name: "narrow",
+          frontdoor: "openai",
+          path: "/narrow",
+          models: ["m1"],
+          shadow: { provider: "fake", model: "app-candidate", sample: 1 },
+        },
         { name: "team-a-app", frontdoor: "openai", path: "/team-a/openai", tenant: "team-a" },
       ],
     },
@@ -139,6 +146,20 @@ describe("an app narrows who and what", () => {
       .create({ model: "m2", messages: [{ role: "user", content: "hi" }] })
       .catch((e: unknown) => e);
     expect(refused).toBeInstanceOf(OpenAI.PermissionDeniedError);
+  });
+
+  test("shadow: calls through the app are mirrored to the app's shadow", async () => {
+    const { response } = await openai("/narrow")
+      .chat.completions.create({ model: "m1", messages: [{ role: "user", content: "hi" }] })
+      .withResponse();
+    const id = response.headers.get("x-request-id");
+    const pair = await waitFor("the app's shadow pair", async () => {
+      const page = (await (await fetch(`${gw.url}/admin/api/shadow`, { headers: bearer(admin) })).json()) as {
+        records: { requestId: string; shadow: { upstreamModel: string; status: number } }[];
+      };
+      return page.records.find((r) => r.requestId === id);
+    });
+    expect(pair.shadow).toMatchObject({ upstreamModel: "app-candidate", status: 200 });
   });
 
   test("tenant: only that tenant's keys get in", async () => {

@@ -110,7 +110,6 @@ describe("/admin/api/events", () => {
     const stream = listen();
     try {
       await stream.ready;
-      await Bun.sleep(100);
       await gw.writeConfig(config("v2"));
       const reloaded = await waitFor(
         "config.reloaded",

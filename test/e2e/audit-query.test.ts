@@ -52,9 +52,11 @@ beforeAll(async () => {
   await call(alice.key, "m1", "p1-a1");
   await call(alice.key, "m1", "p1-a2");
   await call(bob.key, "m2", "p1-b1");
-  await Bun.sleep(5);
+  // The boundary falls strictly between the two groups' timestamps (a condition, not a sleep).
+  const before = Date.now();
+  await waitFor("the clock to pass the first group", () => Date.now() > before);
   boundary = Date.now();
-  await Bun.sleep(5);
+  await waitFor("the clock to pass the boundary", () => Date.now() > boundary);
   await call(bob.key, "m1", "p2-b1");
   await call(alice.key, "nope", "p2-a404");
   await call("mgw_notakey", "m1", "p2-401");

@@ -39,8 +39,9 @@ test("rows older than audit.retention are pruned, newer ones kept", async () => 
   const db = `${gw.dir}/mindgw.db`;
   for (let i = 0; i < 5; i++) expect(await chat(gw, `old-${i}`)).toBe(200);
   await waitFor("the old rows", () => rowCount(db) >= 5);
-  // Wait until the old rows are past the retention, then add fresh ones.
-  await Bun.sleep(3100);
+  // Wait until the old rows are past the retention (a condition on the clock), then add fresh ones.
+  const oldWritten = Date.now();
+  await waitFor("the old rows to pass the 3 s retention", () => Date.now() - oldWritten > 3100, 10_000, 50);
   for (let i = 0; i < 3; i++) expect(await chat(gw, `new-${i}`)).toBe(200);
   const rows = await waitFor(
     "the old rows to be pruned",

@@ -252,6 +252,11 @@ describe("three nodes on one PostgreSQL and one Redis", () => {
     await waitFor("node A to notice", async () => (await status(A)).cluster?.redis === "down", 10_000);
     for (const i of [A, B, C]) expect((await chat(i, key)).status).toBe(200);
     expect(node(A).stderr.all).toMatch(/redis unavailable .*divided by the 3 live node/);
+    const metrics = async () =>
+      (await fetch(`${node(A).url}/metrics`, { headers: { authorization: `Bearer ${adminKey}` } })).text();
+    const down = await metrics();
+    expect(down).toMatch(/^mindgw_cluster_redis_up 0$/m);
+    expect(down).toMatch(/^mindgw_cluster_nodes 3$/m);
     await redis.start();
     await waitFor(
       "every node back on Redis",
@@ -262,6 +267,7 @@ describe("three nodes on one PostgreSQL and one Redis", () => {
       15_000,
     );
     for (const i of [A, B, C]) expect((await chat(i, key)).status).toBe(200);
+    expect(await metrics()).toMatch(/^mindgw_cluster_redis_up 1$/m);
   }, 60_000);
 
   test("PostgreSQL restarted under load: 503 while it is down, served again without a restart", async () => {

@@ -1,7 +1,8 @@
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { beforeAll, describe, expect, test } from "bun:test";
 import OpenAI from "openai";
-import { type FakeUpstream, startFakeUpstream } from "../fake-upstream/fake-upstream.ts";
-import { type GatewayProcess, spawnGateway } from "./harness/spawn-gateway.ts";
+import type { FakeUpstream } from "../fake-upstream/fake-upstream.ts";
+import { gatewayFixture } from "./harness/gateway-fixture.ts";
+import type { GatewayProcess } from "./harness/spawn-gateway.ts";
 
 // Every failure a client can meet, through the compiled binary: OpenAI's error shape, the right
 // status, an x-request-id, and nothing of the gateway's insides in the body.
@@ -9,45 +10,38 @@ import { type GatewayProcess, spawnGateway } from "./harness/spawn-gateway.ts";
 const MAX_BODY = 64 * 1024;
 const MAX_SSE_LINE = 4096;
 
+const route = (name: string, extra: object = {}) => ({
+  name,
+  routes: [{ provider: "fake", model: name, ...extra }],
+});
+const f = gatewayFixture({
+  config: {
+    server: { max_body: "64KB" },
+    models: [
+      route("m1"),
+      route("flaky"),
+      route("slow", { timeouts: { first_byte: "300ms" } }),
+      route("long-lines"),
+    ],
+    routing: {
+      retries: 1,
+      backoff: "10ms",
+      max_sse_line: MAX_SSE_LINE,
+      // Failures here are deliberate; an open breaker would turn later 502s into 503s.
+      circuit_breaker: { failures: 1000 },
+    },
+  },
+});
+
 let fake: FakeUpstream;
 let gw: GatewayProcess;
 let client: OpenAI;
 
-beforeAll(async () => {
-  fake = await startFakeUpstream();
-  const route = (name: string, extra: object = {}) => ({
-    name,
-    routes: [{ provider: "fake", model: name, ...extra }],
-  });
-  gw = await spawnGateway({
-    config: {
-      server: { max_body: "64KB" },
-      providers: [{ name: "fake", type: "openai", base_url: `${fake.url}/v1` }],
-      models: [
-        route("m1"),
-        route("flaky"),
-        route("slow", { timeouts: { first_byte: "300ms" } }),
-        route("long-lines"),
-      ],
-      routing: {
-        retries: 1,
-        backoff: "10ms",
-        max_sse_line: MAX_SSE_LINE,
-        // Failures here are deliberate; an open breaker would turn later 502s into 503s.
-        circuit_breaker: { failures: 1000 },
-      },
-    },
-  });
+beforeAll(() => {
+  fake = f.fake;
+  gw = f.gw;
   client = new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: gw.adminKey ?? "", maxRetries: 0 });
-}, 30_000);
-
-afterAll(async () => {
-  try {
-    await gw?.stop("SIGTERM", 5000);
-  } finally {
-    await fake?.stop();
-  }
-}, 20_000);
+});
 
 interface OpenAIErrorBody {
   error: { message: string; type: string; param: string | null; code: string | null };

@@ -31,6 +31,8 @@ beforeAll(async () => {
       providers: [
         { name: "fake", type: "openai", base_url: `${fake.url}/v1` },
         { name: "twin", type: "openai", base_url: `${fake.url}/v1` },
+        // team-b's own upstream account, used only for team-b's shadow.
+        { name: "twin-b", type: "openai", base_url: `${fake.url}/v1`, tenant: "team-b" },
         // Every call to this provider hangs: no headers, no body, until the caller gives up.
         { name: "hanger", type: "openai", base_url: `${fake.url}/v1`, headers: { "x-fake-hang": "1" } },
       ],
@@ -45,10 +47,14 @@ beforeAll(async () => {
           routes: [{ provider: "fake", model: "m1" }],
           shadow: { provider: "hanger", model: "m1", sample: 1 },
         },
+        { name: "plain", routes: [{ provider: "fake", model: "m1" }] },
       ],
       routing: { retries: 0 },
       audit: { bodies: true },
-      tenants: [{ name: "team-a" }, { name: "team-b" }],
+      tenants: [
+        { name: "team-a" },
+        { name: "team-b", shadow: { provider: "twin-b", model: "b-candidate", sample: 1 } },
+      ],
       shadow: { max_concurrent: CAP, timeout: `${SHADOW_TIMEOUT_MS}ms` },
     },
   });
@@ -187,6 +193,38 @@ describe("pairs are recorded and compared", () => {
     const next = await shadowPage({ model: "same", limit: "2", cursor: paged.nextCursor ?? "" });
     expect(next.records[0]?.id).not.toBe(paged.records[1]?.id);
   });
+});
+
+test("a tenant's shadow replaces the model's for its callers, and applies to models without one", async () => {
+  const b = (await createKey(gw, { name: "shadow-b2", tenant: "team-b" })).key;
+  const ids: string[] = [];
+  for (const model of ["same", "plain"]) {
+    const { response } = await client(b)
+      .chat.completions.create({ model, messages: [{ role: "user", content: "tenant shadow" }] })
+      .withResponse();
+    ids.push(response.headers.get("x-request-id") ?? "");
+  }
+  for (const id of ids) {
+    const pair = await pairOf(id);
+    expect(pair.tenant).toBe("team-b");
+    expect(pair.shadow).toMatchObject({
+      route: "provider:twin-b",
+      upstreamModel: "b-candidate",
+      status: 200,
+    });
+  }
+  // Another tenant's call to a model without a shadow is not mirrored.
+  const a = (await createKey(gw, { name: "shadow-a2", tenant: "team-a" })).key;
+  const plain = await client(a)
+    .chat.completions.create({ model: "plain", messages: [{ role: "user", content: "no shadow" }] })
+    .withResponse();
+  const id = plain.response.headers.get("x-request-id");
+  // The pair of team-b's later call is recorded after this one would have been: then it is not there.
+  const later = await client(b)
+    .chat.completions.create({ model: "plain", messages: [{ role: "user", content: "after" }] })
+    .withResponse();
+  await pairOf(later.response.headers.get("x-request-id") ?? "");
+  expect((await shadowPage({ limit: "500" })).records.some((r) => r.requestId === id)).toBe(false);
 });
 
 describe("a shadow never slows the client", () => {

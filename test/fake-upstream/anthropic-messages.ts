@@ -10,8 +10,8 @@ const baseSchema = z.looseObject({
     .array(z.looseObject({ role: z.enum(["user", "assistant", "system"]), content: z.unknown() }))
     .min(1),
   system: z.unknown().optional(),
-  tools: z.array(z.looseObject({ name: z.string() })).optional(),
-  tool_choice: z.looseObject({ type: z.string() }).optional(),
+  tools: z.array(z.looseObject({ name: z.string(), input_schema: z.unknown().optional() })).optional(),
+  tool_choice: z.looseObject({ type: z.string(), name: z.string().optional() }).optional(),
   output_config: z
     .looseObject({ format: z.looseObject({ type: z.string(), schema: z.unknown() }).nullish() })
     .nullish(),
@@ -110,7 +110,19 @@ export function prepareMessages(body: unknown): Prepared {
         lastUserText: results ?? contentText(last?.content),
         allText: promptText(req),
         maxTokens: req.max_tokens,
-        ...chooseTool(declared, req.tool_choice?.type === "none", results !== undefined, behaviour),
+        ...chooseTool(
+          declared,
+          req.tool_choice?.type === "none",
+          results !== undefined,
+          behaviour,
+          req.tool_choice?.type === "tool" && req.tool_choice.name
+            ? {
+                name: req.tool_choice.name,
+                schema: req.tools?.find((tool) => tool.name === req.tool_choice?.name)?.input_schema,
+                text: contentText(last?.content),
+              }
+            : undefined,
+        ),
         ...(req.output_config?.format?.type === "json_schema"
           ? { jsonSchema: req.output_config.format.schema }
           : {}),

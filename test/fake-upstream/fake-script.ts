@@ -122,8 +122,14 @@ export function chooseTool(
   toolsOff: boolean,
   afterToolResult: boolean,
   behaviour: { tool?: string | undefined; args64?: string | undefined },
+  forced?: { name: string; schema: unknown; text: string },
 ): Pick<ScriptInput, "toolName" | "toolArguments"> {
   if (toolsOff || afterToolResult || declared.length === 0) return {};
+  // A call the request forces (structured output through a tool) follows that tool's schema.
+  if (forced && declared.includes(forced.name) && behaviour.tool === undefined) {
+    const args = exampleOf(forced.schema, `echo: ${stripMarkers(forced.text)}`.trimEnd());
+    return { toolName: forced.name, toolArguments: JSON.stringify(args) };
+  }
   const named =
     behaviour.tool !== undefined && declared.includes(behaviour.tool) ? behaviour.tool : declared[0];
   if (named === undefined) return {};

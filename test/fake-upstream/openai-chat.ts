@@ -10,7 +10,12 @@ const chatSchema = z.looseObject({
   stream: z.boolean().nullish(),
   stream_options: z.looseObject({ include_usage: z.boolean().nullish() }).nullish(),
   tools: z
-    .array(z.looseObject({ type: z.string(), function: z.looseObject({ name: z.string() }).optional() }))
+    .array(
+      z.looseObject({
+        type: z.string(),
+        function: z.looseObject({ name: z.string(), parameters: z.unknown().optional() }).optional(),
+      }),
+    )
     .nullish(),
   tool_choice: z.unknown().optional(),
   max_tokens: z.number().int().nullish(),
@@ -32,6 +37,15 @@ function usageOf(script: FakeScript) {
   };
 }
 
+/** The tool `tool_choice` names, with its schema, when the request forces one. */
+function forcedTool(req: ChatRequest, lastUser: { content?: unknown } | undefined) {
+  const choice = req.tool_choice as { function?: { name?: unknown } } | undefined;
+  const name = typeof choice === "object" && choice !== null ? choice.function?.name : undefined;
+  if (typeof name !== "string") return undefined;
+  const schema = req.tools?.find((tool) => tool.function?.name === name)?.function?.parameters;
+  return { name, schema, text: contentText(lastUser?.content) };
+}
+
 function scriptFor(req: ChatRequest, behaviour: Behaviour): FakeScript {
   const last = req.messages.at(-1);
   const afterToolResult = last?.role === "tool";
@@ -40,7 +54,13 @@ function scriptFor(req: ChatRequest, behaviour: Behaviour): FakeScript {
   return buildScript({
     lastUserText: contentText(lastUser?.content),
     allText: req.messages.map((m) => contentText(m.content)).join(" "),
-    ...chooseTool(declared, req.tool_choice === "none", afterToolResult, behaviour),
+    ...chooseTool(
+      declared,
+      req.tool_choice === "none",
+      afterToolResult,
+      behaviour,
+      forcedTool(req, lastUser),
+    ),
     ...(req.response_format?.type === "json_schema"
       ? { jsonSchema: req.response_format.json_schema?.schema }
       : {}),

@@ -26,6 +26,8 @@ export interface PostgresAuditRow {
   cost_usd: number;
   client_ip: string | null;
   user_agent: string | null;
+  error_message?: string | null;
+  dropped?: string | null;
   request_body?: string | null;
   response_body?: string | null;
 }
@@ -92,6 +94,8 @@ export function postgresRowToRecord(row: PostgresAuditRow): AuditRecord {
     clientIp: row.client_ip,
     userAgent: row.user_agent,
   };
+  if (row.error_message != null) record.errorMessage = row.error_message;
+  if (row.dropped != null) record.dropped = row.dropped;
   if (row.request_body !== undefined) record.requestBody = row.request_body;
   if (row.response_body !== undefined) record.responseBody = row.response_body;
   return record;
@@ -120,5 +124,7 @@ export function recordToPostgresRow(r: AuditRecord) {
     cost_usd: r.costUsd,
     client_ip: r.clientIp,
     user_agent: r.userAgent,
+    error_message: r.errorMessage ?? null,
+    dropped: r.dropped ?? null,
   };
 }

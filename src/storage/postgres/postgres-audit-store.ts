@@ -12,15 +12,38 @@ import { migratePostgres } from "./postgres-migrate.ts";
 import { auditMigrations } from "./postgres-migrations.ts";
 import { asNumber } from "./postgres-values.ts";
 
-/** Rows per INSERT statement: 21 columns stay far below PostgreSQL's 65,535 parameters. */
-const ROWS_PER_STATEMENT = 1000;
+/** audit_log's columns with their PostgreSQL types, in `recordToPostgresRow`'s names. */
+const AUDIT_COLUMNS = [
+  ["request_id", "text"],
+  ["started_at", "int8"],
+  ["key_id", "text"],
+  ["key_name", "text"],
+  ["tenant", "text"],
+  ["role", "text"],
+  ["front_door", "text"],
+  ["model", "text"],
+  ["route", "text"],
+  ["upstream_model", "text"],
+  ["status", "int4"],
+  ["error_class", "text"],
+  ["stream", "bool"],
+  ["latency_ms", "float8"],
+  ["ttfb_ms", "float8"],
+  ["input_tokens", "int4"],
+  ["output_tokens", "int4"],
+  ["cost_usd", "float8"],
+  ["client_ip", "text"],
+  ["user_agent", "text"],
+  ["error_message", "text"],
+  ["dropped", "text"],
+] as const satisfies readonly (readonly [keyof ReturnType<typeof recordToPostgresRow>, string])[];
 
 /** Thrown to roll the probe's transaction back. */
 class ProbeDone extends Error {}
 
 /**
- * The audit log in PostgreSQL, shared by every node. A batch is one transaction of multi-row
- * INSERTs; a value PostgreSQL refuses (data or integrity error) sends that batch through row by
+ * The audit log in PostgreSQL, shared by every node. A batch is one transaction with one
+ * INSERT … SELECT FROM unnest(column arrays) (and one for bodies); a value PostgreSQL refuses (data or integrity error) sends that batch through row by
  * row so that only the bad record is dropped. Any other error is a storage failure: it is thrown
  * and the writer keeps the batch (the pool reconnects on a later call).
  */
@@ -29,21 +52,41 @@ export async function createPostgresAuditStore(sql: SQL): Promise<AuditStore> {
 
   const write = (records: readonly AuditRecord[]) =>
     sql.begin(async (tx) => {
-      for (let at = 0; at < records.length; at += ROWS_PER_STATEMENT) {
-        const chunk = records.slice(at, at + ROWS_PER_STATEMENT);
-        const ids: { id: string }[] =
-          await tx`INSERT INTO audit_log ${sql(chunk.map(recordToPostgresRow))} RETURNING id`;
-        // RETURNING yields the rows of a VALUES list in their order.
-        const bodies = chunk.flatMap((record, i) => {
-          const request = record.requestBody ?? null;
-          const response = record.responseBody ?? null;
-          const id = ids[i]?.id;
-          return (request !== null || response !== null) && id !== undefined
-            ? [{ log_id: id, request_body: request, response_body: response }]
-            : [];
-        });
-        if (bodies.length > 0) await tx`INSERT INTO audit_bodies ${sql(bodies)}`;
-      }
+      const withBodies = records.some(
+        (r) => (r.requestBody ?? null) !== null || (r.responseBody ?? null) !== null,
+      );
+      // Ids are taken up front only when bodies need them: then each body row knows its log row.
+      const ids: string[] = withBodies
+        ? (
+            (await tx`SELECT nextval('audit_log_id_seq')::text AS id FROM generate_series(1, ${records.length})`) as {
+              id: string;
+            }[]
+          ).map((row) => row.id)
+        : [];
+      const rows = records.map(recordToPostgresRow);
+      // One array per column and `unnest`: 21 parameters for the whole batch, not 21 per row.
+      const columns: { name: string; type: string; values: unknown[] }[] = AUDIT_COLUMNS.map(
+        ([name, type]) => ({
+          name,
+          type,
+          values: rows.map((row) => row[name]),
+        }),
+      );
+      if (withBodies) columns.unshift({ name: "id", type: "int8", values: ids });
+      await tx.unsafe(
+        `INSERT INTO audit_log (${columns.map((c) => c.name).join(", ")})
+         SELECT * FROM unnest(${columns.map((c, i) => `$${i + 1}::${c.type}[]`).join(", ")})`,
+        columns.map((c) => c.values),
+      );
+      if (!withBodies) return;
+      const bodies = records.flatMap((record, i) => {
+        const request = record.requestBody ?? null;
+        const response = record.responseBody ?? null;
+        return request !== null || response !== null
+          ? [{ log_id: ids[i]!, request_body: request, response_body: response }]
+          : [];
+      });
+      await tx`INSERT INTO audit_bodies ${sql(bodies)}`;
     });
 
   return {

@@ -44,6 +44,27 @@ export const spendMigrations: readonly PostgresMigration[] = [
   },
 ];
 
+/** The admin-action audit (`Storage.adminActions`): who changed what through /admin. */
+export const adminActionMigrations: readonly PostgresMigration[] = [
+  {
+    version: 1,
+    sql: `
+      CREATE TABLE admin_actions (
+        id BIGSERIAL PRIMARY KEY,
+        at BIGINT NOT NULL,
+        actor TEXT NOT NULL,
+        actor_key_id TEXT,
+        via TEXT NOT NULL,
+        action TEXT NOT NULL,
+        target TEXT,
+        detail TEXT,
+        client_ip TEXT,
+        request_id TEXT
+      );
+    `,
+  },
+];
+
 export const responseMigrations: readonly PostgresMigration[] = [
   {
     version: 1,
@@ -104,6 +125,42 @@ export const auditMigrations: readonly PostgresMigration[] = [
         request_body TEXT,
         response_body TEXT
       );
+    `,
+  },
+  {
+    // Why a request failed (bounded, redacted) and what translation left out (docs/CLIENTS.md).
+    version: 2,
+    sql: `
+      ALTER TABLE audit_log ADD COLUMN error_message TEXT;
+      ALTER TABLE audit_log ADD COLUMN dropped TEXT;
+    `,
+  },
+];
+
+/** Shadow pairs: the whole record as JSON text, with the columns filters and aggregates read. */
+export const shadowMigrations: readonly PostgresMigration[] = [
+  {
+    version: 1,
+    sql: `
+      CREATE TABLE shadow_pairs (
+        seq BIGSERIAL PRIMARY KEY,
+        id TEXT NOT NULL UNIQUE,
+        at BIGINT NOT NULL,
+        model TEXT NOT NULL,
+        tenant TEXT,
+        shadow_ok INTEGER NOT NULL,
+        exact INTEGER,
+        similarity DOUBLE PRECISION,
+        shadow_json_valid INTEGER,
+        tools_agree INTEGER,
+        primary_latency_ms DOUBLE PRECISION NOT NULL,
+        shadow_latency_ms DOUBLE PRECISION NOT NULL,
+        primary_cost_usd DOUBLE PRECISION NOT NULL,
+        shadow_cost_usd DOUBLE PRECISION NOT NULL,
+        record TEXT NOT NULL
+      );
+      CREATE INDEX shadow_pairs_at ON shadow_pairs (at);
+      CREATE INDEX shadow_pairs_model ON shadow_pairs (model, at);
     `,
   },
 ];

@@ -1,8 +1,10 @@
 import type { Storage } from "../storage.ts";
+import { createPostgresAdminActionStore } from "./postgres-admin-action-store.ts";
 import { createPostgresAuditStore } from "./postgres-audit-store.ts";
 import { connectPostgres, type PostgresOptions } from "./postgres-client.ts";
 import { createPostgresKeyStore } from "./postgres-key-store.ts";
 import { createPostgresResponseStore } from "./postgres-response-store.ts";
+import { createPostgresShadowStore } from "./postgres-shadow-store.ts";
 import { createPostgresSpendStore } from "./postgres-spend-store.ts";
 
 /**
@@ -17,11 +19,15 @@ export async function openPostgresStorage(options: PostgresOptions): Promise<Sto
     const spend = await createPostgresSpendStore(sql);
     const responses = await createPostgresResponseStore(sql);
     const audit = await createPostgresAuditStore(sql);
+    const adminActions = await createPostgresAdminActionStore(sql);
+    const shadow = await createPostgresShadowStore(sql);
     return {
       keys,
       spend,
       responses,
       audit,
+      adminActions,
+      shadow,
       async close() {
         await sql.close({ timeout: 5 });
       },

@@ -21,6 +21,8 @@ export interface MetricSources {
   audit(): { queued: number; written: number; rejected: number; dropped: number };
   /** The configured tenants and their budgets (bounded by config). */
   tenants(): readonly { name: string; budget?: { usd: number; per: "day" | "month" } | undefined }[];
+  /** On a cluster node: whether Redis answers, and the live nodes last seen. */
+  cluster?(): { redisUp: boolean; liveNodes: number };
 }
 
 const BREAKER_VALUE = { closed: 0, half_open: 1, open: 2 } as const;
@@ -179,6 +181,25 @@ export class GatewayMetrics {
     workerGauge("mindgw_worker_capacity", "Concurrent requests connected workers accept in total", (ws) =>
       ws.reduce((sum, w) => sum + w.capacity, 0),
     );
+    const cluster = sources.cluster;
+    if (cluster) {
+      new Gauge({
+        name: "mindgw_cluster_redis_up",
+        help: "1 while Redis answers; 0 while limits run on local counters divided by the live nodes",
+        registers,
+        collect() {
+          this.set(cluster().redisUp ? 1 : 0);
+        },
+      });
+      new Gauge({
+        name: "mindgw_cluster_nodes",
+        help: "Live gateway nodes in the directory, as this node last saw it",
+        registers,
+        collect() {
+          this.set(cluster().liveNodes);
+        },
+      });
+    }
     new Gauge({
       name: "mindgw_audit_queue_depth",
       help: "Audit records waiting to be written",

@@ -47,6 +47,14 @@ export class ChatChunkWriter implements StreamWriter<AnthropicStreamEvent> {
   }
 
   *chunk(event: AnthropicStreamEvent): Generator<SseEvent> {
+    for (const body of this.bodies(event)) yield { data: JSON.stringify(body) };
+  }
+
+  /**
+   * The chat chunks one Anthropic event becomes, as objects: a writer that goes on to another
+   * dialect (Responses) takes them as they are, without a JSON round trip.
+   */
+  *bodies(event: AnthropicStreamEvent): Generator<JsonObject> {
     switch (event.type) {
       case "message_start":
         this.id = chatCompletionId(event.message.id);
@@ -95,11 +103,11 @@ export class ChatChunkWriter implements StreamWriter<AnthropicStreamEvent> {
     }
   }
 
-  private choice(delta: JsonObject, finishReason: string | null = null): SseEvent {
+  private choice(delta: JsonObject, finishReason: string | null = null): JsonObject {
     return this.data({ choices: [{ index: 0, delta, logprobs: null, finish_reason: finishReason }] });
   }
 
-  private data(fields: JsonObject): SseEvent {
+  private data(fields: JsonObject): JsonObject {
     const body: JsonObject = {
       id: this.id,
       object: "chat.completion.chunk",
@@ -109,6 +117,6 @@ export class ChatChunkWriter implements StreamWriter<AnthropicStreamEvent> {
     };
     // OpenAI puts `usage: null` on every chunk but the last once include_usage is on.
     if (this.includeUsage && !("usage" in fields)) body.usage = null;
-    return { data: JSON.stringify(body) };
+    return body;
   }
 }

@@ -7,6 +7,8 @@ import { createWorkersProvider } from "../gateway/worker-provider.ts";
 import { createWorkerRegistry, type WorkerRegistry } from "../gateway/worker-registry.ts";
 import type { WorkerLog } from "../worker-log.ts";
 
+export { waitFor } from "../../testing/wait-for.ts";
+
 /** Keys the test gateway knows. */
 export const KEYS: Record<string, WorkerIdentity> = {
   "worker-key": { role: "worker", name: "gpu-key", models: ["llama-*"] },
@@ -76,15 +78,6 @@ export function startGateway(
       await app.stop(true);
     },
   };
-}
-
-/** Polls until `check` holds; throws after `timeoutMs`. */
-export async function waitFor(check: () => boolean, what: string, timeoutMs = 5_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await Bun.sleep(5);
-  }
 }
 
 /** Collects a stream reply's event data. */

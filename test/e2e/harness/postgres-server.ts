@@ -52,19 +52,14 @@ function chownToServerUser(path: string): void {
   chownSync(path, Number(passwd), Number(group));
 }
 
-function killGroup(pid: number, signal: NodeJS.Signals): void {
-  try {
-    process.kill(-pid, signal);
-  } catch {
-    // already gone
-  }
+interface ProcessStat {
+  pid: number;
+  state: string;
+  ppid: number;
 }
 
-/**
- * True while a process of the group still runs. Zombies do not count: orphaned backends are
- * reparented to PID 1, which in a container may never reap them, yet they serve nothing.
- */
-function groupAlive(pgid: number): boolean {
+function processes(): ProcessStat[] {
+  const list: ProcessStat[] = [];
   for (const entry of readdirSync("/proc")) {
     if (!/^\d+$/.test(entry)) continue;
     let stat: string;
@@ -73,11 +68,44 @@ function groupAlive(pgid: number): boolean {
     } catch {
       continue; // exited while we looked
     }
-    // pid (comm) state ppid pgrp …; comm may hold spaces, so split after its closing parenthesis.
-    const [state, , pgrp] = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    if (Number(pgrp) === pgid && state !== "Z") return true;
+    // pid (comm) state ppid …; comm may hold spaces, so split after its closing parenthesis.
+    const [state = "", ppid = "0"] = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    list.push({ pid: Number(entry), state, ppid: Number(ppid) });
   }
-  return false;
+  return list;
+}
+
+const signal = (pid: number, name: NodeJS.Signals | 0) => {
+  try {
+    process.kill(pid, name);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+/**
+ * A crash of the whole server: the postmaster and every backend. PostgreSQL's children each
+ * call setsid(), so no process group holds them all: the postmaster is stopped first (it forks
+ * nothing more), its children are found by parent pid, and all are killed. Returns their pids.
+ */
+function crash(postmaster: number): number[] {
+  signal(postmaster, "SIGSTOP");
+  const children = processes()
+    .filter((p) => p.ppid === postmaster)
+    .map((p) => p.pid);
+  for (const pid of children) signal(pid, "SIGKILL");
+  signal(postmaster, "SIGKILL");
+  return [postmaster, ...children];
+}
+
+/**
+ * True while one of `pids` still runs. Zombies do not count: orphaned backends are reparented
+ * to PID 1, which in a container may never reap them, and they hold no shared memory.
+ */
+function anyAlive(pids: readonly number[]): boolean {
+  const wanted = new Set(pids);
+  return processes().some((p) => wanted.has(p.pid) && p.state !== "Z");
 }
 
 /** initdb is the slow part (~1 s); it runs once per test process and is copied after. */
@@ -143,14 +171,13 @@ export async function startPostgres(): Promise<PostgresServer> {
       "-c",
       "log_min_messages=warning",
     ];
-    // In a session of its own, so a crash takes the whole server: postmaster and backends.
-    const child = Bun.spawn(["setsid", ...asServerUser(argv)], {
+    const child = Bun.spawn(asServerUser(argv), {
       stdin: "ignore",
       stdout: "ignore",
       stderr: "pipe",
     });
     proc = child;
-    forget = killOnExit({ kill: () => killGroup(child.pid, "SIGKILL") });
+    forget = killOnExit({ kill: () => crash(child.pid) });
     const log = new ProcessOutput(child.stderr);
     await waitFor(
       "PostgreSQL to accept connections",
@@ -179,15 +206,17 @@ export async function startPostgres(): Promise<PostgresServer> {
     const child = proc;
     proc = null;
     if (child === null) return;
-    // SIGKILL goes to every process of the server (a crash); SIGQUIT to the postmaster, which
-    // stops its backends itself.
-    if (signal === "SIGKILL") killGroup(child.pid, "SIGKILL");
+    // SIGKILL: every process of the server (a crash). SIGQUIT: the postmaster, which stops its
+    // backends itself.
+    let pids = [child.pid];
+    if (signal === "SIGKILL") pids = crash(child.pid);
     else if (child.exitCode === null) child.kill(signal);
     const exited = await Promise.race([child.exited, Bun.sleep(10_000).then(() => null)]);
-    if (exited === null) killGroup(child.pid, "SIGKILL");
+    if (exited === null) pids = crash(child.pid);
     await child.exited;
-    // Backends that outlive the postmaster would still answer queries: wait until none is left.
-    await waitFor("every PostgreSQL process to exit", () => !groupAlive(child.pid), 10_000, 10);
+    // A backend that outlived the postmaster would still answer queries and hold the shared
+    // memory a restart needs: wait until none is left.
+    await waitFor("every PostgreSQL process to exit", () => !anyAlive(pids), 10_000, 10);
     forget();
   };
 

@@ -1,0 +1,49 @@
+import { describe, expect, test } from "bun:test";
+import { drain, replay, sseFixture } from "../fixtures/load-fixture.ts";
+import { messagesStreamToChat } from "../openai-to-anthropic/messages-stream-to-chat.ts";
+import { readMessagesEvent } from "../stream/messages-event-reader.ts";
+import { translateStream } from "../stream/stream-driver.ts";
+import { chatStreamToResponses } from "./chat-stream-to-responses.ts";
+import { MessagesToResponsesWriter } from "./messages-to-responses-writer.ts";
+
+const options = { request: { model: "m" }, id: "resp_a", createdAt: 9 };
+
+describe("Anthropic → Responses in one pass", () => {
+  test.each(["anthropic/message-text.sse.txt", "anthropic/message-tool-use.sse.txt"])(
+    "%s: the same events as the two translations chained, each upstream event parsed once",
+    async (fixture) => {
+      const direct = await drain(
+        translateStream(
+          replay(sseFixture(fixture)),
+          readMessagesEvent,
+          new MessagesToResponsesWriter("m", options),
+        ),
+      );
+      const chained = await drain(
+        chatStreamToResponses(
+          messagesStreamToChat(replay(sseFixture(fixture)), {
+            requestedModel: "m",
+            includeUsage: true,
+            created: 9,
+          }).events,
+          options,
+        ),
+      );
+      expect(direct).toEqual(chained);
+      const last = JSON.parse(direct.at(-1)?.data ?? "{}") as { type: string; response: { usage: unknown } };
+      expect(last.type).toBe("response.completed");
+      expect(last.response.usage).toMatchObject({ output_tokens: expect.any(Number) });
+    },
+  );
+
+  test("a mid-stream Anthropic error becomes the numbered Responses error event", async () => {
+    const out = await drain(
+      translateStream(
+        replay(sseFixture("anthropic/message-error.sse.txt")),
+        readMessagesEvent,
+        new MessagesToResponsesWriter("m", options),
+      ),
+    );
+    expect(JSON.parse(out.at(-1)?.data ?? "{}")).toMatchObject({ type: "error", code: "overloaded" });
+  });
+});

@@ -1,0 +1,44 @@
+import type { GatewayError } from "../../core/gateway-error.ts";
+import type { SseEvent } from "../../core/sse.ts";
+import type { AnthropicStreamEvent } from "../anthropic-schema.ts";
+import type { OpenAIChunk } from "../openai-schema.ts";
+import { ChatChunkWriter } from "../openai-to-anthropic/chat-chunk-writer.ts";
+import type { StreamWriter } from "../stream/stream-driver.ts";
+import { ResponsesStreamWriter, type ResponsesStreamWriterOptions } from "./responses-stream-writer.ts";
+
+/**
+ * Anthropic Messages events → Responses events in one pass: each Anthropic event is read once,
+ * becomes chat chunks as objects (ChatChunkWriter), and those feed the Responses writer as they
+ * are — the two translations compose without encoding and re-parsing the chat stream between them.
+ */
+export class MessagesToResponsesWriter implements StreamWriter<AnthropicStreamEvent> {
+  private readonly chat: ChatChunkWriter;
+  private readonly responses: ResponsesStreamWriter;
+
+  constructor(model: string, options: ResponsesStreamWriterOptions) {
+    // Usage always: `response.completed` reports it.
+    this.chat = new ChatChunkWriter(model, true, options.createdAt);
+    this.responses = new ResponsesStreamWriter(options);
+  }
+
+  get complete(): boolean {
+    return this.responses.complete;
+  }
+
+  start(): Iterable<SseEvent> {
+    return this.responses.start();
+  }
+
+  *chunk(event: AnthropicStreamEvent): Generator<SseEvent> {
+    // The objects ChatChunkWriter builds have the chunk shape by construction.
+    for (const body of this.chat.bodies(event)) yield* this.responses.chunk(body as OpenAIChunk);
+  }
+
+  finish(): Iterable<SseEvent> {
+    return this.responses.finish();
+  }
+
+  error(error: GatewayError): SseEvent {
+    return this.responses.error(error);
+  }
+}

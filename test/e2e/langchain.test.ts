@@ -1,0 +1,22 @@
+import { describe, expect, test } from "bun:test";
+import { runInNetns } from "./clients/run-in-netns.ts";
+
+// LangChain.js (@langchain/openai 1.6.0, @langchain/anthropic 1.5.11) through mindgw, on both
+// upstream dialects: chat completions, the Responses API and Anthropic Messages; plain calls,
+// streaming, tools and structured output. Run with the gateway inside a loopback-only namespace.
+
+describe.each(["openai", "anthropic"])("LangChain.js through mindgw, %s-type upstream", (upstream) => {
+  test("every integration: invoke, stream, tools, structured output", async () => {
+    const report = await runInNetns("langchain.scenario.ts", { upstream });
+    expect(report.client.stderr).toBe("");
+    const out = JSON.parse(report.client.stdout) as Record<string, unknown>;
+    for (const name of ["chat", "responses", "anthropic"]) {
+      expect(JSON.stringify(out[`${name}.invoke`])).toContain("echo: hello there");
+      expect(out[`${name}.stream`]).toBe("echo: stream this please");
+      expect(out[`${name}.tools`]).toEqual([{ name: "get_weather", args: { city: "Paris", days: 3 } }]);
+      expect(out[`${name}.structured`]).toEqual({
+        forecast: expect.stringContaining("echo: forecast please"),
+      });
+    }
+  });
+});

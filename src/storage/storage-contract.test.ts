@@ -252,5 +252,56 @@ for (const [name, open] of BACKENDS) {
       const rest = await adminActions.list({ before: first[1]!.id, limit: 10 });
       expect(rest.map((a) => a.target)).toEqual(["key_3", "key_2", "key_1"]);
     });
+
+    test("shadow pairs: saved whole, listed newest first by page and filter, aggregated per model, pruned", async () => {
+      const { shadow } = await fresh(open);
+      if (!shadow) throw new Error("this backend has no shadow store");
+      const side = (status: number, latencyMs: number, costUsd: number) => ({
+        route: "provider:p",
+        upstreamModel: "m",
+        status,
+        errorClass: status === 200 ? null : "upstream_timeout",
+        latencyMs,
+        ttftMs: null,
+        inputTokens: 3,
+        outputTokens: 5,
+        costUsd,
+        answer: null,
+      });
+      for (let i = 1; i <= 4; i++)
+        await shadow.save({
+          id: `pair_${i}`,
+          requestId: `req_${i}`,
+          at: 1000 * i,
+          tenant: i === 4 ? "other" : "acme",
+          keyName: "ci",
+          model: i === 3 ? "b" : "a",
+          stream: false,
+          primary: side(200, 10 * i, 0.5),
+          shadow: side(i === 2 ? 504 : 200, 20 * i, 0.25),
+          agreement: {
+            exact: i === 1,
+            similarity: i / 4,
+            primaryJsonValid: null,
+            shadowJsonValid: null,
+            toolsAgree: null,
+          },
+        });
+      const page = await shadow.list({}, null, 2);
+      expect(page.map((p) => p.id)).toEqual(["pair_4", "pair_3"]);
+      expect(page[0]!.shadow.latencyMs).toBe(80);
+      expect((await shadow.list({}, "pair_3", 10)).map((p) => p.id)).toEqual(["pair_2", "pair_1"]);
+      expect((await shadow.list({ model: "a", tenant: "acme" }, null, 10)).map((p) => p.id)).toEqual([
+        "pair_2",
+        "pair_1",
+      ]);
+      const [a, b] = await shadow.aggregate({ from: 1000, to: 4000 });
+      expect(a).toMatchObject({ model: "a", pairs: 2, shadowOk: 1, exactRate: 0.5, primaryCostUsd: 1 });
+      expect(a!.meanSimilarity).toBeCloseTo(0.375);
+      expect(a!.shadowJsonValidRate).toBeNull();
+      expect(b).toMatchObject({ model: "b", pairs: 1, shadowOk: 1, exactRate: 0 });
+      expect(await shadow.prune(2500, 10)).toBe(2);
+      expect((await shadow.list({}, null, 10)).map((p) => p.id)).toEqual(["pair_4", "pair_3"]);
+    });
   });
 }

@@ -74,11 +74,15 @@ async function expectingRefusals(run: () => Promise<void>, allowed: RegExp = /st
   for (const problem of during) expect(`${problem.text} ${problem.url}`).toMatch(allowed);
 }
 
+/** Signs in with the keyboard alone: Tab to the key field, type, Enter. */
 async function signInWithKey(key: string) {
   await browser.context.clearCookies();
   await page.goto(`${gw.url}/admin/`);
-  await page.getByLabel("Admin key").fill(key);
-  await page.getByRole("button", { name: "Sign in", exact: true }).click();
+  await page.getByLabel("Admin key").waitFor();
+  await page.keyboard.press("Tab");
+  expect(await page.evaluate(() => document.activeElement?.id)).toBe("admin-key");
+  await page.keyboard.type(key);
+  await page.keyboard.press("Enter");
   await page.getByRole("heading", { name: "Overview" }).waitFor();
 }
 

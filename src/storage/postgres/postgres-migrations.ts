@@ -136,3 +136,31 @@ export const auditMigrations: readonly PostgresMigration[] = [
     `,
   },
 ];
+
+/** Shadow pairs: the whole record as JSON text, with the columns filters and aggregates read. */
+export const shadowMigrations: readonly PostgresMigration[] = [
+  {
+    version: 1,
+    sql: `
+      CREATE TABLE shadow_pairs (
+        seq BIGSERIAL PRIMARY KEY,
+        id TEXT NOT NULL UNIQUE,
+        at BIGINT NOT NULL,
+        model TEXT NOT NULL,
+        tenant TEXT,
+        shadow_ok INTEGER NOT NULL,
+        exact INTEGER,
+        similarity DOUBLE PRECISION,
+        shadow_json_valid INTEGER,
+        tools_agree INTEGER,
+        primary_latency_ms DOUBLE PRECISION NOT NULL,
+        shadow_latency_ms DOUBLE PRECISION NOT NULL,
+        primary_cost_usd DOUBLE PRECISION NOT NULL,
+        shadow_cost_usd DOUBLE PRECISION NOT NULL,
+        record TEXT NOT NULL
+      );
+      CREATE INDEX shadow_pairs_at ON shadow_pairs (at);
+      CREATE INDEX shadow_pairs_model ON shadow_pairs (model, at);
+    `,
+  },
+];

@@ -4,6 +4,7 @@ import { createPostgresAuditStore } from "./postgres-audit-store.ts";
 import { connectPostgres, type PostgresOptions } from "./postgres-client.ts";
 import { createPostgresKeyStore } from "./postgres-key-store.ts";
 import { createPostgresResponseStore } from "./postgres-response-store.ts";
+import { createPostgresShadowStore } from "./postgres-shadow-store.ts";
 import { createPostgresSpendStore } from "./postgres-spend-store.ts";
 
 /**
@@ -19,12 +20,14 @@ export async function openPostgresStorage(options: PostgresOptions): Promise<Sto
     const responses = await createPostgresResponseStore(sql);
     const audit = await createPostgresAuditStore(sql);
     const adminActions = await createPostgresAdminActionStore(sql);
+    const shadow = await createPostgresShadowStore(sql);
     return {
       keys,
       spend,
       responses,
       audit,
       adminActions,
+      shadow,
       async close() {
         await sql.close({ timeout: 5 });
       },

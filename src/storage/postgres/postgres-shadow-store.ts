@@ -1,0 +1,117 @@
+import type { SQL } from "bun";
+import {
+  type ShadowAggregate,
+  type ShadowRecord,
+  shadowRecordSchema,
+} from "../../shadow/shadow-api-schema.ts";
+import type { ShadowFilter, ShadowStore } from "../storage.ts";
+import { guarded } from "./postgres-failure.ts";
+import { migratePostgres } from "./postgres-migrate.ts";
+import { shadowMigrations } from "./postgres-migrations.ts";
+import { asNumber } from "./postgres-values.ts";
+
+const flag = (value: boolean | null) => (value === null ? null : value ? 1 : 0);
+const numberOrNull = (value: string | number | null) => (value === null ? null : Number(value));
+
+function where(filter: ShadowFilter, params: (string | number)[]): string {
+  const clauses: string[] = [];
+  const add = (column: string, op: string, value: string | number | undefined) => {
+    if (value === undefined) return;
+    params.push(value);
+    clauses.push(`${column} ${op} $${params.length}`);
+  };
+  add("model", "=", filter.model);
+  add("tenant", "=", filter.tenant);
+  add("at", ">=", filter.from);
+  add("at", "<", filter.to);
+  return clauses.length > 0 ? clauses.join(" AND ") : "TRUE";
+}
+
+/** Aggregates arrive as numeric text (sum/avg over PostgreSQL numerics) or null. */
+interface AggregateRow {
+  model: string;
+  pairs: string;
+  shadow_ok: string;
+  exact_rate: string | null;
+  mean_similarity: number | null;
+  json_rate: string | null;
+  tools_rate: string | null;
+  primary_latency: number | null;
+  shadow_latency: number | null;
+  primary_cost: number;
+  shadow_cost: number;
+}
+
+/** Shadow pairs in PostgreSQL (component `shadow`), the same table shape as SQLite's. */
+export async function createPostgresShadowStore(sql: SQL): Promise<ShadowStore> {
+  await migratePostgres(sql, "shadow", shadowMigrations);
+  return {
+    save: (record) =>
+      guarded(async () => {
+        const { agreement } = record;
+        await sql`INSERT INTO shadow_pairs ${sql({
+          id: record.id,
+          at: record.at,
+          model: record.model,
+          tenant: record.tenant,
+          shadow_ok: record.shadow.status >= 200 && record.shadow.status < 300 ? 1 : 0,
+          exact: flag(agreement.exact),
+          similarity: agreement.similarity,
+          shadow_json_valid: flag(agreement.shadowJsonValid),
+          tools_agree: flag(agreement.toolsAgree),
+          primary_latency_ms: record.primary.latencyMs,
+          shadow_latency_ms: record.shadow.latencyMs,
+          primary_cost_usd: record.primary.costUsd,
+          shadow_cost_usd: record.shadow.costUsd,
+          record: JSON.stringify(record),
+        })}`;
+      }),
+    list: (filter, beforeId, limit) =>
+      guarded(async () => {
+        const params: (string | number)[] = [];
+        let text = `SELECT record FROM shadow_pairs WHERE ${where(filter, params)}`;
+        if (beforeId !== null) {
+          params.push(beforeId);
+          text += ` AND seq < (SELECT seq FROM shadow_pairs WHERE id = $${params.length})`;
+        }
+        params.push(limit);
+        text += ` ORDER BY seq DESC LIMIT $${params.length}`;
+        const rows: { record: string }[] = await sql.unsafe(text, params);
+        return rows.map((row) => shadowRecordSchema.parse(JSON.parse(row.record)) as ShadowRecord);
+      }),
+    aggregate: (filter) =>
+      guarded(async () => {
+        const params: (string | number)[] = [];
+        const rows: AggregateRow[] = await sql.unsafe(
+          `SELECT model, count(*) AS pairs, sum(shadow_ok) AS shadow_ok, avg(exact) AS exact_rate,
+                  avg(similarity) AS mean_similarity, avg(shadow_json_valid) AS json_rate,
+                  avg(tools_agree) AS tools_rate, avg(primary_latency_ms) AS primary_latency,
+                  avg(shadow_latency_ms) AS shadow_latency, sum(primary_cost_usd) AS primary_cost,
+                  sum(shadow_cost_usd) AS shadow_cost
+             FROM shadow_pairs WHERE ${where(filter, params)} GROUP BY model ORDER BY model`,
+          params,
+        );
+        return rows.map(
+          (row): ShadowAggregate => ({
+            model: row.model,
+            pairs: asNumber(row.pairs),
+            shadowOk: asNumber(row.shadow_ok),
+            exactRate: numberOrNull(row.exact_rate),
+            meanSimilarity: row.mean_similarity,
+            shadowJsonValidRate: numberOrNull(row.json_rate),
+            toolAgreementRate: numberOrNull(row.tools_rate),
+            primaryLatencyMsMean: row.primary_latency,
+            shadowLatencyMsMean: row.shadow_latency,
+            primaryCostUsd: row.primary_cost,
+            shadowCostUsd: row.shadow_cost,
+          }),
+        );
+      }),
+    prune: (before, limit) =>
+      guarded(async () => {
+        const result = await sql`DELETE FROM shadow_pairs WHERE seq IN
+          (SELECT seq FROM shadow_pairs WHERE at < ${before} ORDER BY at LIMIT ${limit})`;
+        return result.count;
+      }),
+  };
+}

@@ -1,4 +1,5 @@
 import { GatewayError } from "../core/gateway-error.ts";
+import { linkSignals } from "../core/linked-signal.ts";
 import type { KeyRecord } from "../storage/key-record.ts";
 import type { Principal } from "./principal.ts";
 
@@ -71,12 +72,18 @@ export class KeySessions {
   watch(principal: Principal, signal: AbortSignal): { signal: AbortSignal; release: () => void } {
     if (principal.keyId === null) return { signal, release: () => {} };
     const cut = new AbortController();
-    const release = this.hold(
+    const hold = this.hold(
       principal.keyId,
       (reason) => cut.abort(keyEndedError(reason)),
       principal.expiresAt ?? null,
     );
-    return { signal: AbortSignal.any([signal, cut.signal]), release };
+    // Not AbortSignal.any: see core/linked-signal.ts.
+    const linked = linkSignals([signal, cut.signal]);
+    const release = () => {
+      hold();
+      linked.unlink();
+    };
+    return { signal: linked.signal, release };
   }
 
   /** Sessions open under a key (for tests and status). */

@@ -8,6 +8,7 @@ import type { ChunkSource } from "../core/chunk-source.ts";
 import { type Dialect, dialectOf, type Operation } from "../core/dialect.ts";
 import { errorEvent } from "../core/error-wire.ts";
 import { GatewayError, toGatewayError } from "../core/gateway-error.ts";
+import { linkSignals } from "../core/linked-signal.ts";
 import type { Logger } from "../log/logger.ts";
 import type { Dispatched, Router } from "../routing/router.ts";
 import type { ResponseStore } from "../storage/storage.ts";
@@ -194,11 +195,15 @@ export function createFrontDoor(deps: FrontDoorDeps) {
       const stop = deps.shutdown ? new AbortController() : undefined;
       const leaveShutdown =
         stop && deps.shutdown ? deps.shutdown.hold((reason) => stop.abort(reason)) : undefined;
-      const base = stop ? AbortSignal.any([request.signal, stop.signal]) : request.signal;
+      // Not AbortSignal.any: in Bun 1.4 it kept every request's signal, listeners and body alive
+      // (see core/linked-signal.ts); this link is undone when the request ends.
+      const linked = stop ? linkSignals([request.signal, stop.signal]) : undefined;
+      const base = linked?.signal ?? request.signal;
       const watched = deps.sessions?.watch(principal, base);
       const release = () => {
         watched?.release();
         leaveShutdown?.();
+        linked?.unlink();
       };
       let streaming = false;
       try {

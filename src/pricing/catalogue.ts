@@ -1,4 +1,4 @@
-import { calcPrice } from "@pydantic/genai-prices";
+import { type Provider as CatalogueProvider, calcPrice } from "@pydantic/genai-prices";
 import type { Usage } from "../core/usage.ts";
 
 /** What the catalogue knows of one upstream model. */
@@ -60,22 +60,114 @@ export function catalogueEntry(model: string, providerId: string): CatalogueEntr
   };
 }
 
+/** Plain per-million-token rates: how most models are priced, and all `prices:` entries. */
+export interface LinearRates {
+  input: number;
+  output: number;
+  cacheRead?: number | undefined;
+  cacheWrite?: number | undefined;
+}
+
+/** The cost of `usage` at linear rates; cache reads and writes at their own rates, else as input. */
+export function linearCost(rates: LinearRates, usage: Usage): number {
+  const cached = usage.cachedInputTokens ?? 0;
+  const written = usage.cacheWriteTokens ?? 0;
+  const plain = Math.max(0, usage.inputTokens - cached - written);
+  const input =
+    plain * rates.input +
+    cached * (rates.cacheRead ?? rates.input) +
+    written * (rates.cacheWrite ?? rates.input);
+  return (input + usage.outputTokens * rates.output) / 1e6;
+}
+
+/**
+ * How one catalogue model is priced: its base rates, used while the prompt is below the first
+ * prompt-size tier; from there on (and for any price we do not know how to read) the catalogue's
+ * own calculation, against a provider narrowed to that one model.
+ */
+interface Pricer {
+  readonly rates: LinearRates | undefined;
+  /** Prompts of at least this many tokens are priced by the catalogue (tiers start there). */
+  readonly tiersFrom: number;
+  readonly provider: CatalogueProvider;
+  readonly modelId: string;
+}
+
+const RATE_KEYS: Record<string, keyof LinearRates> = {
+  input_mtok: "input",
+  output_mtok: "output",
+  cache_read_mtok: "cacheRead",
+  cache_write_mtok: "cacheWrite",
+};
+/** Prices of usage the gateway never reports (audio, 1-hour cache writes, search calls): zero. */
+const UNREPORTED = /audio|_1h_|_kcount$/;
+
+type TieredPrice = { base: number; tiers: { start: number; price: number }[] };
+const isTiered = (value: unknown): value is TieredPrice =>
+  typeof value === "object" && value !== null && typeof (value as TieredPrice).base === "number";
+
+function pricerOf(
+  price: Record<string, unknown>,
+  provider: CatalogueProvider,
+  model: CatalogueProvider["models"][number],
+): Pricer {
+  const narrowed = { ...provider, models: [{ ...model, match: { equals: model.id } }] };
+  const rates: LinearRates = { input: 0, output: 0 };
+  let tiersFrom = Number.POSITIVE_INFINITY;
+  for (const [key, value] of Object.entries(price)) {
+    if (value === undefined) continue;
+    const field = RATE_KEYS[key];
+    if (field === undefined && UNREPORTED.test(key) && key !== "requests_kcount") continue;
+    if (field !== undefined && typeof value === "number") rates[field] = value;
+    else if (field !== undefined && isTiered(value)) {
+      rates[field] = value.base;
+      for (const tier of value.tiers) tiersFrom = Math.min(tiersFrom, tier.start);
+    } else return { rates: undefined, tiersFrom: 0, provider: narrowed, modelId: model.id };
+  }
+  return { rates, tiersFrom, provider: narrowed, modelId: model.id };
+}
+
+/**
+ * Pricers per provider, model and UTC day (catalogue prices can change on a date). Finding a
+ * model among the catalogue's hundreds and running its generic calculation costs a few hundred
+ * microseconds a call, so the model is found once and an answer below its tiers is priced with
+ * one multiplication per kind of token (equal to the catalogue's figure: catalogue.test.ts).
+ */
+const pricers = new Map<string, Pricer | null>();
+
+function pricerFor(model: string, providerId: string): Pricer | null {
+  const key = `${new Date().toISOString().slice(0, 10)} ${providerId}/${model}`;
+  let pricer = pricers.get(key);
+  if (pricer === undefined) {
+    const found = calcPrice({ input_tokens: 0, output_tokens: 0 }, model, { providerId });
+    pricer =
+      found && found.provider.id === providerId
+        ? pricerOf(found.model_price, found.provider, found.model)
+        : null;
+    pricers.set(key, pricer);
+  }
+  return pricer;
+}
+
 /**
  * The cost of one answer from the catalogue, with every tier and rate it knows (cache reads
  * and writes, prompt-size tiers); undefined when the model is not in it.
  */
 export function catalogueCost(model: string, providerId: string, usage: Usage): number | undefined {
-  const result = calcPrice(
-    {
-      input_tokens: usage.inputTokens,
-      output_tokens: usage.outputTokens,
-      ...(usage.cachedInputTokens ? { cache_read_tokens: usage.cachedInputTokens } : {}),
-      ...(usage.cacheWriteTokens ? { cache_write_tokens: usage.cacheWriteTokens } : {}),
-    },
-    model,
-    { providerId },
-  );
-  return result && result.provider.id === providerId ? result.total_price : undefined;
+  const pricer = pricerFor(model, providerId);
+  if (!pricer) return undefined;
+  if (pricer.rates && usage.inputTokens < pricer.tiersFrom) return linearCost(pricer.rates, usage);
+  return calcPrice(catalogueUsage(usage), pricer.modelId, { provider: pricer.provider })?.total_price;
+}
+
+/** Our usage in the catalogue's terms (its `input_tokens` is the whole prompt, as ours is). */
+export function catalogueUsage(usage: Usage): Record<string, number> {
+  return {
+    input_tokens: usage.inputTokens,
+    output_tokens: usage.outputTokens,
+    ...(usage.cachedInputTokens ? { cache_read_tokens: usage.cachedInputTokens } : {}),
+    ...(usage.cacheWriteTokens ? { cache_write_tokens: usage.cacheWriteTokens } : {}),
+  };
 }
 
 /** The catalogue's context window for a route's upstream model on its provider. */

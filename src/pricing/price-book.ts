@@ -2,7 +2,13 @@ import { globToRegExp } from "../auth/model-glob.ts";
 import type { Pricing, Served } from "../auth/rate-limiter.ts";
 import type { Config } from "../config/config-schema.ts";
 import type { Usage } from "../core/usage.ts";
-import { type CatalogueEntry, catalogueCost, catalogueEntry, catalogueProviderId } from "./catalogue.ts";
+import {
+  type CatalogueEntry,
+  catalogueCost,
+  catalogueEntry,
+  catalogueProviderId,
+  linearCost,
+} from "./catalogue.ts";
 import type { PriceTable } from "./price-table.ts";
 
 /** Where a model's price comes from, for `mindgw models` and `config check`. */
@@ -96,12 +102,13 @@ export class PriceBook implements Pricing {
 
 /** A config price: cached reads and cache writes at their own rates when given, else as input. */
 function configCost(price: PriceEntry, usage: Usage): number {
-  const cached = usage.cachedInputTokens ?? 0;
-  const written = usage.cacheWriteTokens ?? 0;
-  const plain = Math.max(0, usage.inputTokens - cached - written);
-  const input =
-    plain * price.input_per_mtok +
-    cached * (price.cached_input_per_mtok ?? price.input_per_mtok) +
-    written * (price.cache_write_per_mtok ?? price.input_per_mtok);
-  return (input + usage.outputTokens * price.output_per_mtok) / 1e6;
+  return linearCost(
+    {
+      input: price.input_per_mtok,
+      output: price.output_per_mtok,
+      cacheRead: price.cached_input_per_mtok,
+      cacheWrite: price.cache_write_per_mtok,
+    },
+    usage,
+  );
 }

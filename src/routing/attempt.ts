@@ -23,13 +23,21 @@ export class Attempt {
    */
   private waitingSince: number | undefined = performance.now();
   readonly signal: AbortSignal;
+  /** Stops following the client's signal once the attempt is over (see core/linked-signal.ts). */
+  private readonly unlink: () => void;
 
   constructor(
     clientSignal: AbortSignal,
     readonly timeouts: AttemptTimeouts,
     private readonly routeLabel: string,
   ) {
-    this.signal = AbortSignal.any([clientSignal, this.controller.signal]);
+    // The attempt's own controller, following the client's signal (not AbortSignal.any: see
+    // core/linked-signal.ts); a timeout or `abort()` aborts the controller directly.
+    this.signal = this.controller.signal;
+    const follow = () => this.controller.abort(clientSignal.reason);
+    if (clientSignal.aborted) follow();
+    else clientSignal.addEventListener("abort", follow, { once: true });
+    this.unlink = () => clientSignal.removeEventListener("abort", follow);
   }
 
   /** Arms the bound for the current phase; the attempt aborts with a 504 when it expires. */
@@ -103,9 +111,11 @@ export class Attempt {
     if (this.waitingSince !== undefined) this.waitingSince = performance.now();
   }
 
+  /** The attempt is over (ended or abandoned): no timer, and no listener on the client's signal. */
   disarm(): void {
     clearTimeout(this.timer);
     this.timer = undefined;
+    this.unlink();
   }
 
   /**

@@ -16,6 +16,8 @@ async function exported(): Promise<Set<string>> {
       workers: () => [],
       audit: () => ({ queued: 0, written: 0, rejected: 0, dropped: 0 }),
       tenants: () => [],
+      // Every optional family too, so the docs are checked against all of them.
+      cluster: () => ({ redisUp: true, liveNodes: 1 }),
     },
     () => "other",
   );

@@ -1,6 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { GatewayError } from "../../core/gateway-error.ts";
 import { Dropped } from "../dropped.ts";
+import { jsonFixture } from "../fixtures/load-fixture.ts";
 import { messagesRequestToChat } from "./messages-request-to-chat.ts";
 
 describe("messagesRequestToChat", () => {
@@ -260,5 +261,18 @@ describe("messagesRequestToChat", () => {
     expect(dropped.list).toEqual(["context_management", "top_k", "tools.web_search_20250305"]);
     expect((chat.tools as unknown[]).length).toBe(1);
     expect(() => messagesRequestToChat(body, new Dropped("reject"))).toThrow("context_management");
+  });
+
+  test("Claude Code 2.1.328's recorded request: effort, tools, system; beta-only fields named", () => {
+    const recorded = jsonFixture("clients/claude-code-2.1.328-default.json").body as Record<string, unknown>;
+    const dropped = new Dropped();
+    const chat = messagesRequestToChat(recorded, dropped);
+    expect(chat.reasoning_effort).toBe("medium");
+    expect((chat.messages as { role: string }[])[0]?.role).toBe("system");
+    expect((chat.tools as { function: { name: string } }[]).map((tool) => tool.function.name)).toContain(
+      "Bash",
+    );
+    expect(dropped.list).toEqual(["context_management"]);
+    expect(chat.context_management).toBeUndefined();
   });
 });

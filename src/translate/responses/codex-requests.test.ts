@@ -5,7 +5,7 @@ import { chatResponseToResponse } from "./chat-response-to-response.ts";
 import { compactionResponse } from "./compaction.ts";
 import { responsesRequestToChat } from "./responses-request-to-chat.ts";
 
-// Requests recorded from Codex CLI 0.169.0 (`codex exec`, default tools) against a recorder:
+// Requests recorded from real clients. Codex CLI 0.169.0 (`codex exec`, default tools) against a recorder:
 // the default model puts every tool in an `additional_tools` input item (namespaces, and a
 // custom `exec` tool with a lark grammar); gpt-5.5 sends custom `apply_patch` and hosted tools.
 const recorded = (name: string) => jsonFixture(`clients/${name}`).body as JsonObject;
@@ -183,5 +183,19 @@ describe("Codex CLI requests translate to chat completions", () => {
       { role: "user", content: "go on" },
     ]);
     expect(dropped).toEqual(["input.compaction"]);
+  });
+
+  test("OpenAI Agents SDK 0.20.0 (recorded): settings carried, hosted web_search dropped and named", () => {
+    const { body, dropped } = responsesRequestToChat(recorded("openai-agents-0.20.0.json"));
+    expect(body).toMatchObject({
+      reasoning_effort: "high",
+      verbosity: "low",
+      metadata: { team: "agents" },
+      service_tier: "flex",
+      prompt_cache_key: "forecasts",
+      response_format: { type: "json_schema", json_schema: { name: "output", strict: true } },
+    });
+    expect((body.tools as ChatTool[]).map((tool) => tool.function.name)).toEqual(["get_weather"]);
+    expect(dropped).toEqual(["tools.web_search"]);
   });
 });

@@ -180,6 +180,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     listModels: listModelsHandler({ guard: frontDoor.guard, modelNames }),
     mounts: buildAppMounts(config.apps, frontDoorDeps, modelNames, () => runtime.current.providers),
     ready: () => !lifecycle.isDraining && audit.refusal() === undefined,
+    ...(cluster ? { readyDetail: () => ({ cluster: cluster.readyDetail() }) } : {}),
     unrouted: frontDoor.reject,
     websocket: workerWebSocketConfig(config.workers.max_message),
     plugins: [

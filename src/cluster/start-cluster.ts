@@ -28,6 +28,10 @@ export interface Cluster {
   status(): { node: string; redis: "up" | "down"; nodes: { id: string; url: string; workers: number }[] };
   /** True while Redis is away (limits run on local counters divided by live nodes). */
   degraded(): boolean;
+  /**
+   * For /readyz: a node whose Redis is away still serves (ready), on local limits; this says so.
+   */
+  readyDetail(): { redis: "up" | "down"; limits: string; nodes: number };
   /** For metrics: Redis up, live nodes last seen. */
   health(): { redisUp: boolean; liveNodes: number };
   /** Leaves the node directory (drain begins): other nodes stop forwarding here. */
@@ -123,6 +127,11 @@ export async function startCluster(config: Config, deps: ClusterDeps): Promise<C
     }),
     degraded: () => !link.healthy(),
     health: () => ({ redisUp: link.healthy(), liveNodes: nodes.liveCount() }),
+    readyDetail: () => ({
+      redis: link.healthy() ? "up" : "down",
+      limits: link.healthy() ? "shared" : `local: each rpm and tpm divided by ${nodes.liveCount()}`,
+      nodes: nodes.liveCount(),
+    }),
     leave() {
       leaving ??= nodes.close();
       return leaving;

@@ -12,6 +12,8 @@ export interface AppDeps {
   readonly serveModel: (request: Request, client: ClientInfo, operation: Operation) => Promise<Response>;
   readonly listModels: (request: Request, client: ClientInfo) => Promise<Response>;
   readonly ready: () => boolean;
+  /** Extra fields for the /readyz body (a cluster node: Redis, limits, live nodes). */
+  readonly readyDetail?: () => Record<string, unknown>;
   /** Answers (and accounts for) a request no route matched. */
   readonly unrouted: (
     request: Request,
@@ -40,8 +42,11 @@ export function createApp(deps: AppDeps) {
     .get("/healthz", ({ request }) => Response.json({ status: "ok" }, { headers: idHeader(request) }))
     .get("/readyz", ({ request }) =>
       deps.ready()
-        ? Response.json({ status: "ready" }, { headers: idHeader(request) })
-        : Response.json({ status: "draining" }, { status: 503, headers: idHeader(request) }),
+        ? Response.json({ status: "ready", ...deps.readyDetail?.() }, { headers: idHeader(request) })
+        : Response.json(
+            { status: "draining", ...deps.readyDetail?.() },
+            { status: 503, headers: idHeader(request) },
+          ),
     );
   const mounts = deps.mounts ?? [];
   if (mounts.length === 0) {

@@ -135,6 +135,35 @@ describe("key admin", () => {
     await storage.close();
   });
 
+  test("with tenants configured, a key's tenant must be one of them, on create and on rotate", async () => {
+    const storage = openSqliteStorage(tmp.file(`admin-${++files}.db`));
+    let configured = ["acme", "globex"];
+    const admin = createKeyAdmin({ store: storage.keys, tenants: () => configured });
+    const error = await failure(admin.create("local-operator", { name: "x", tenant: "initech" }));
+    expect(error.status).toBe(400);
+    expect(error.param).toBe("tenant");
+    expect(error.message).toBe(
+      'tenant: "initech" is not a configured tenant; known tenants: acme, globex (or "default" for a key outside every tenant)',
+    );
+    // No tenant given: the key stays outside every tenant, as before.
+    expect((await admin.create("local-operator", { name: "plain" })).tenant).toBe("default");
+    await admin.create("local-operator", { name: "svc", tenant: "globex" });
+    // The tenant was dropped from the config: rotating the key would issue one for nobody's tenant.
+    configured = ["acme"];
+    const rotate = await failure(admin.rotate("local-operator", "svc"));
+    expect(rotate.status).toBe(400);
+    expect(rotate.message).toContain('"globex" is not a configured tenant; known tenants: acme');
+    await storage.close();
+  });
+
+  test("without tenants configured, a key's tenant is a free label", async () => {
+    const storage = openSqliteStorage(tmp.file(`admin-${++files}.db`));
+    const admin = createKeyAdmin({ store: storage.keys, tenants: () => [] });
+    expect((await admin.create("local-operator", { name: "x", tenant: "anything" })).tenant).toBe("anything");
+    expect((await admin.rotate("local-operator", "x")).tenant).toBe("anything");
+    await storage.close();
+  });
+
   test("rotation never extends an earlier expiry", async () => {
     const { storage, admin, clock } = setup();
     const old = await admin.create("local-operator", { name: "short", expires_in: "5m" });

@@ -14,6 +14,11 @@ export interface KeyAdminOptions {
   /** Called with every record this node changes; wire it to `KeyCache.onKeyChanged`. */
   onChange?: (record: KeyRecord) => void;
   now?: () => number;
+  /**
+   * The configured tenants' names, read at each create or rotate. When there are any, a key's
+   * tenant must be one of them (or `default`: outside every tenant); with none, it is a free label.
+   */
+  tenants?: () => readonly string[];
 }
 
 /** A key as issued: the plain `key` is in this value and nowhere else, ever. */
@@ -37,9 +42,20 @@ export interface KeyAdmin {
   rotate(actor: KeyActor, idOrName: string, input?: unknown): Promise<IssuedKey & { previous: KeyView }>;
 }
 
+/** A key's tenant when none is given: outside every configured tenant. */
+export const DEFAULT_TENANT = "default";
+
 export function createKeyAdmin(options: KeyAdminOptions): KeyAdmin {
   const { store } = options;
   const now = options.now ?? Date.now;
+  const assertKnownTenant = (tenant: string) => {
+    const known = options.tenants?.() ?? [];
+    if (known.length === 0 || tenant === DEFAULT_TENANT || known.includes(tenant)) return;
+    throw badRequest(
+      `tenant: "${tenant}" is not a configured tenant; known tenants: ${known.join(", ")} (or "${DEFAULT_TENANT}" for a key outside every tenant)`,
+      "tenant",
+    );
+  };
   const changed = (record: KeyRecord | null): KeyRecord => {
     if (!record) throw notFound("key not found");
     options.onChange?.(record);
@@ -96,6 +112,7 @@ export function createKeyAdmin(options: KeyAdminOptions): KeyAdmin {
         { models: fields.models, rpm: fields.rpm, tpm: fields.tpm, budgetUsd: fields.budget_usd },
         "create",
       );
+      assertKnownTenant(fields.tenant);
       return issue({
         name: fields.name,
         tenant: fields.tenant,
@@ -135,6 +152,8 @@ export function createKeyAdmin(options: KeyAdminOptions): KeyAdmin {
       const graceMs = parseDuration(parse(rotateKeyInputSchema, input).grace) ?? 0;
       const old = await newestActive(idOrName);
       assertWithinScope(actor, old, "rotate");
+      // The copy keeps the old key's tenant: refused if `tenants:` no longer has it.
+      assertKnownTenant(old.tenant);
       const { id: _id, hash: _h, prefix: _p, last4: _l, createdAt: _c, ...settings } = old;
       const fresh = await issue({ ...settings, lastUsedAt: null });
       const until = Math.min(old.expiresAt ?? Number.POSITIVE_INFINITY, now() + graceMs);

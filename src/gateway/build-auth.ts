@@ -26,6 +26,8 @@ export interface BuildAuthOptions {
   /** Replaces the built-in API-key/JWT authenticator; key administration stays. */
   authenticate?: Authenticator;
   onBootstrapKey?: (plainKey: string) => void;
+  /** The configured tenants' names now: a new or rotated key must belong to one of them. */
+  tenants?: () => readonly string[];
 }
 
 /**
@@ -62,6 +64,7 @@ export async function buildAuth(
     },
     keyAdmin: createKeyAdmin({
       store,
+      ...(options.tenants ? { tenants: options.tenants } : {}),
       onChange: (record) => {
         keys.onKeyChanged(record);
         options.onKeyChange?.(record.id);

@@ -15,15 +15,27 @@ export class ChatChunkBuilder {
   ) {}
 
   delta(delta: JsonObject, finishReason: string | null = null): SseEvent {
-    return this.event({ choices: [{ index: 0, delta, logprobs: null, finish_reason: finishReason }] });
+    return encode(this.deltaBody(delta, finishReason));
   }
 
   /** The final `choices: []` chunk carrying usage; nothing when the caller did not ask for it. */
   usage(usage: JsonObject): SseEvent[] {
-    return this.includeUsage ? [this.event({ choices: [], usage })] : [];
+    return this.usageBodies(usage).map(encode);
   }
 
-  private event(fields: JsonObject): SseEvent {
+  /**
+   * The same chunks as objects, for a translation that goes on to another dialect (chat →
+   * Responses) and so takes them without a JSON round trip.
+   */
+  deltaBody(delta: JsonObject, finishReason: string | null = null): JsonObject {
+    return this.body({ choices: [{ index: 0, delta, logprobs: null, finish_reason: finishReason }] });
+  }
+
+  usageBodies(usage: JsonObject): JsonObject[] {
+    return this.includeUsage ? [this.body({ choices: [], usage })] : [];
+  }
+
+  private body(fields: JsonObject): JsonObject {
     const body: JsonObject = {
       id: this.id,
       object: "chat.completion.chunk",
@@ -32,9 +44,11 @@ export class ChatChunkBuilder {
       ...fields,
     };
     if (this.includeUsage && !("usage" in fields)) body.usage = null;
-    return { data: JSON.stringify(body) };
+    return body;
   }
 }
+
+const encode = (body: JsonObject): SseEvent => ({ data: JSON.stringify(body) });
 
 /** `stream_options.include_usage` of a chat request body. */
 export function wantsUsage(body: JsonObject): boolean {

@@ -235,6 +235,49 @@ describe("isolation on every read path", () => {
   });
 });
 
+describe("a key's tenant must be a configured one", () => {
+  test("admin API and local CLI refuse an unknown tenant with a 400 naming the field and the known tenants", async () => {
+    const res = await fetch(`${gw.url}/admin/api/keys`, {
+      method: "POST",
+      headers: bearer(gw.adminKey ?? ""),
+      body: JSON.stringify({ name: "typo", tenant: "team-x" }),
+    });
+    expect(res.status).toBe(400);
+    const { error } = (await res.json()) as { error: { message: string; param: string } };
+    expect(error.param).toBe("tenant");
+    expect(error.message).toContain(
+      '"team-x" is not a configured tenant; known tenants: team-a, team-b, team-m, team-budget',
+    );
+    const cli = await runMindgw([
+      "keys",
+      "create",
+      "--name",
+      "typo",
+      "--tenant",
+      "team-x",
+      "-c",
+      gw.configPath,
+    ]);
+    expect(cli.code).not.toBe(0);
+    expect(cli.stderr).toContain('"team-x" is not a configured tenant; known tenants: team-a');
+    const listed = await runMindgw(["keys", "list", "--json", "-c", gw.configPath]);
+    expect((JSON.parse(listed.stdout) as { keys: { name: string }[] }).keys.map((k) => k.name)).not.toContain(
+      "typo",
+    );
+    const ok = await runMindgw([
+      "keys",
+      "create",
+      "--name",
+      "fine",
+      "--tenant",
+      "team-b",
+      "-c",
+      gw.configPath,
+    ]);
+    expect(ok.code).toBe(0);
+  });
+});
+
 describe("config checks", () => {
   test("a tenant's provider used by another tenant's model is refused with the path named", async () => {
     const path = `${dir.path}/bad.yaml`;

@@ -9,7 +9,7 @@ import type { KeysBackend } from "./keys-backend.ts";
  */
 export async function localKeys(config: Config): Promise<KeysBackend> {
   const storage = await openStorage(config.storage);
-  const admin = createKeyAdmin({ store: storage.keys });
+  const admin = createKeyAdmin({ store: storage.keys, tenants: () => config.tenants.map((t) => t.name) });
   const actor = "local-operator" as const;
   return {
     create: (input) => admin.create(actor, input),

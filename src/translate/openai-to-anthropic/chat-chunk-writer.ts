@@ -3,6 +3,7 @@ import { errorEvent } from "../../core/error-wire.ts";
 import type { GatewayError } from "../../core/gateway-error.ts";
 import type { SseEvent } from "../../core/sse.ts";
 import type { AnthropicStreamEvent, AnthropicUsage } from "../anthropic-schema.ts";
+import { ChatChunkBuilder } from "../chat-chunk-builder.ts";
 import type { StreamWriter } from "../stream/stream-driver.ts";
 import { anthropicUsageToOpenAI } from "../usage-mapping.ts";
 import { openAIFinishReason } from "./finish-reason.ts";
@@ -13,7 +14,7 @@ import { chatCompletionId } from "./messages-response-to-chat.ts";
  * which OpenAI tool-call index, and the usage the last chunk must report.
  */
 export class ChatChunkWriter implements StreamWriter<AnthropicStreamEvent> {
-  private id = "";
+  private chunks: ChatChunkBuilder | undefined;
   private stopped = false;
   private readonly toolIndexOfBlock = new Map<number, number>();
   private usage: AnthropicUsage = {};
@@ -57,7 +58,12 @@ export class ChatChunkWriter implements StreamWriter<AnthropicStreamEvent> {
   *bodies(event: AnthropicStreamEvent): Generator<JsonObject> {
     switch (event.type) {
       case "message_start":
-        this.id = chatCompletionId(event.message.id);
+        this.chunks = new ChatChunkBuilder(
+          chatCompletionId(event.message.id),
+          this.model,
+          this.includeUsage,
+          this.created,
+        );
         this.usage = { ...event.message.usage };
         yield this.choice({ role: "assistant", content: "", refusal: null });
         return;
@@ -96,7 +102,7 @@ export class ChatChunkWriter implements StreamWriter<AnthropicStreamEvent> {
       case "message_stop":
         this.stopped = true;
         yield this.choice({}, openAIFinishReason(this.stopReason));
-        if (this.includeUsage) yield this.data({ choices: [], usage: anthropicUsageToOpenAI(this.usage) });
+        yield* this.builder().usageBodies(anthropicUsageToOpenAI(this.usage));
         return;
       default:
         return; // ping, content_block_stop
@@ -104,19 +110,12 @@ export class ChatChunkWriter implements StreamWriter<AnthropicStreamEvent> {
   }
 
   private choice(delta: JsonObject, finishReason: string | null = null): JsonObject {
-    return this.data({ choices: [{ index: 0, delta, logprobs: null, finish_reason: finishReason }] });
+    return this.builder().deltaBody(delta, finishReason);
   }
 
-  private data(fields: JsonObject): JsonObject {
-    const body: JsonObject = {
-      id: this.id,
-      object: "chat.completion.chunk",
-      created: this.created,
-      model: this.model,
-      ...fields,
-    };
-    // OpenAI puts `usage: null` on every chunk but the last once include_usage is on.
-    if (this.includeUsage && !("usage" in fields)) body.usage = null;
-    return body;
+  /** The stream's chunk builder; `message_start` names the stream, which always comes first. */
+  private builder(): ChatChunkBuilder {
+    this.chunks ??= new ChatChunkBuilder("", this.model, this.includeUsage, this.created);
+    return this.chunks;
   }
 }

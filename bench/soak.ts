@@ -5,7 +5,9 @@
  *   bun run build && bun bench/soak.ts
  * Environment: SOAK_SECONDS (600), SOAK_LOOPS (24 concurrent client loops), SOAK_ABORT (0.05:
  * share of streams the client abandons mid-way), SOAK_RELOAD_S (30: a config reload this often),
- * SOAK_WORKER_KILL_S (60: the worker is SIGKILLed and restarted this often), SOAK_SAMPLE_S (10).
+ * SOAK_WORKER_KILL_S (60: the worker is SIGKILLed and restarted this often), SOAK_SAMPLE_S (10),
+ * SOAK_HEAP_STATS (a file: the gateway gets MINDGW_HEAP_STATS and a SIGUSR2 at each sample, so the
+ * file gets one line of JS heap statistics per sample; compare with bench/heap-diff.ts).
  *
  * Traffic: OpenAI chat (stream and not) to an upstream route and to a worker route, Anthropic
  * messages translated to the OpenAI upstream. Sampled: the gateway's RSS and open file
@@ -26,6 +28,7 @@ const abortShare = Number(env.SOAK_ABORT ?? "0.05");
 const reloadEvery = Number(env.SOAK_RELOAD_S ?? "30") * 1000;
 const killEvery = Number(env.SOAK_WORKER_KILL_S ?? "60") * 1000;
 const sampleEvery = Number(env.SOAK_SAMPLE_S ?? "10") * 1000;
+const heapStatsFile = env.SOAK_HEAP_STATS;
 
 const fake = await startFakeUpstream({ record: false });
 const config = (generation: number) => ({
@@ -43,7 +46,10 @@ const config = (generation: number) => ({
   routing: { retries: 1, backoff: "20ms" },
   audit: { flush_ms: 100 },
 });
-const gw = await spawnGateway({ config: config(0) });
+const gw = await spawnGateway({
+  config: config(0),
+  ...(heapStatsFile ? { env: { MINDGW_HEAP_STATS: heapStatsFile } } : {}),
+});
 const admin = gw.adminKey ?? "";
 const workerKey = await createKey(gw, { name: "soak-fleet", role: "worker", models: ["*"] });
 const startWorker = () =>
@@ -133,6 +139,7 @@ interface Sample {
 }
 const samples: Sample[] = [];
 async function sample(): Promise<void> {
+  if (heapStatsFile) gw.proc.kill("SIGUSR2");
   const delays: number[] = [];
   for (let k = 0; k < 5; k++) delays.push(await loopDelay());
   samples.push({

@@ -1,3 +1,5 @@
+import type { AuditAttempt } from "./audit-attempt.ts";
+
 /** Where a request entered the gateway. */
 export type FrontDoor =
   | "chat"
@@ -51,6 +53,8 @@ export interface AuditRecord {
   errorMessage?: string | null;
   /** What translation left out, comma-separated names (as in `x-mindgw-dropped`). */
   dropped?: string | null;
+  /** Every upstream attempt in order (retries and failover), at most MAX_AUDIT_ATTEMPTS; absent when none was made. */
+  attempts?: readonly AuditAttempt[] | null;
   /** Only with `audit.bodies: true`, after the redaction hook. */
   requestBody?: string | null;
   responseBody?: string | null;

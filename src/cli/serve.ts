@@ -2,6 +2,7 @@ import type { Command } from "commander";
 import { fileConfigSource, staticConfigSource } from "../config/config-source.ts";
 import { createGateway } from "../gateway/create-gateway.ts";
 import { createLogger } from "../log/logger.ts";
+import { heapStatsOnSignal } from "../telemetry/debug/heap-stats-on-signal.ts";
 import { startTracing } from "../telemetry/tracing/start-tracing.ts";
 import { UsageError } from "./exit-code.ts";
 import { resolveConfig } from "./resolve-config.ts";
@@ -32,6 +33,7 @@ async function serve(options: ServeOptions): Promise<void> {
   const host = options.host ?? config.server.host;
   const logger = createLogger(config.log);
   const tracing = await startTracing("mindgw", logger);
+  heapStatsOnSignal(process.env.MINDGW_HEAP_STATS);
   const gateway = await createGateway({
     configSource: path ? fileConfigSource(path, config) : staticConfigSource(config),
     logger,

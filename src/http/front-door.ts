@@ -221,7 +221,7 @@ export function createFrontDoor(deps: FrontDoorDeps) {
             query: queryOf(request.url),
             ...(path ? { path } : {}),
           },
-          ...(ledger.telemetry ? { telemetry: ledger.telemetry } : {}),
+          telemetry: ledger.dispatchTelemetry(),
           ...(responses ? { responses } : {}),
           onAttempt(route, upstreamModel) {
             ledger.route = route;

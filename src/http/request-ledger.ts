@@ -1,3 +1,4 @@
+import { AttemptLog } from "../audit/attempt-log.ts";
 import type { AuditRecord, FrontDoor } from "../audit/audit-record.ts";
 import { redactSecrets } from "../audit/redact-body.ts";
 import type { Principal } from "../auth/principal.ts";
@@ -38,6 +39,7 @@ export class RequestLedger {
   responseBody: string | undefined;
   /** Set by the observer when the request is started, for the router's attempts. */
   telemetry: DispatchTelemetry | undefined;
+  private attempts: AttemptLog | undefined;
   private ttfbMs: number | null = null;
   private closed = false;
 
@@ -53,6 +55,12 @@ export class RequestLedger {
     return this.client.traceparent ?? null;
   }
 
+  /** What the router reports its attempts to: the audit record's attempt list, then `telemetry`. */
+  dispatchTelemetry(): DispatchTelemetry {
+    this.attempts ??= new AttemptLog(this.telemetry);
+    return this.attempts;
+  }
+
   firstByte(): void {
     this.ttfbMs ??= performance.now() - this.startedMs;
   }
@@ -62,6 +70,7 @@ export class RequestLedger {
     if (this.closed) return;
     this.closed = true;
     const principal = this.principal;
+    const attempts = this.attempts?.list() ?? [];
     this.observer.finished(
       {
         requestId: this.requestId,
@@ -86,6 +95,7 @@ export class RequestLedger {
         userAgent: this.client.userAgent,
         ...(error ? { errorMessage: auditMessage(error.message) } : {}),
         ...(this.dropped.length > 0 ? { dropped: this.dropped.join(", ") } : {}),
+        ...(attempts.length > 0 ? { attempts } : {}),
         ...(this.requestBody === undefined ? {} : { requestBody: this.requestBody }),
         ...(this.responseBody === undefined ? {} : { responseBody: this.responseBody }),
       },

@@ -1,4 +1,5 @@
 import { printable } from "../core/printable.ts";
+import { batchedWrite } from "./batched-write.ts";
 
 export const LOG_LEVELS = ["debug", "info", "warn", "error"] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -54,7 +55,7 @@ function jsonLine(time: string, level: LogLevel, message: string, fields: LogFie
 }
 
 export function createLogger(options: LoggerOptions = {}): Logger {
-  const write = options.write ?? ((line: string) => process.stderr.write(line));
+  const write = options.write ?? batchedWrite();
   const now = options.now ?? (() => new Date());
   const format = options.format === "json" ? jsonLine : textLine;
   const threshold = RANK[options.level ?? "info"];

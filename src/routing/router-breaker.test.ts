@@ -103,6 +103,28 @@ describe("router with the circuit breaker", () => {
     expect(health.isOpen("a/ma")).toBe(false);
     expect(a.calls).toHaveLength(4);
   });
+
+  test("no worker connected yet (or all at capacity) is no fault of the route: the breaker stays closed", async () => {
+    const { GatewayError: Err } = await import("../core/gateway-error.ts");
+    let n = 0;
+    const a = fakeProvider("a", () =>
+      Promise.reject(
+        new Err({
+          status: 503,
+          code: n++ % 2 === 0 ? "no_route_available" : "unavailable",
+          message: "no connected worker serves ma",
+          retryable: true,
+        }),
+      ),
+    );
+    const { router, health } = routerFor(config({ retries: 0, circuit_breaker: breaker }), [
+      a,
+      fakeProvider("b"),
+    ]);
+    for (let i = 0; i < 6; i++) await router(chatRequest("m"));
+    expect(health.isOpen("a/ma")).toBe(false);
+    expect(a.calls).toHaveLength(6);
+  });
 });
 
 describe("router: the half-open probe slot", () => {

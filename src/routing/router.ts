@@ -332,7 +332,10 @@ async function attempt(
     return { ...common, reply: { kind: "stream", chunks, ...(errorEvent ? { errorEvent } : {}) }, usage };
   } catch (error) {
     const failure = request.signal.aborted ? abortReason(request.signal) : toGatewayError(error);
-    if (failure.retryable) health.failed(route.key);
+    // A route whose workers are not connected yet, or all busy, has not failed: opening its
+    // breaker would refuse the model for a cooldown after the worker arrives.
+    const capacity = failure.code === "no_route_available" || failure.code === "unavailable";
+    if (failure.retryable && !capacity) health.failed(route.key);
     else health.released(route.key);
     attempt.abort(failure);
     observed?.settled(failure);

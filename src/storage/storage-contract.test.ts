@@ -170,7 +170,30 @@ for (const [name, open] of BACKENDS) {
           stream: i % 2 === 0,
           requestBody: i === 7 ? '{"q":1}' : null,
           responseBody: i === 7 ? "answer" : null,
-          ...(i === 7 ? { errorMessage: "upstream up answered 503", dropped: "tools.web_search" } : {}),
+          ...(i === 7
+            ? {
+                errorMessage: "upstream up answered 503",
+                dropped: "tools.web_search",
+                attempts: [
+                  {
+                    route: "provider:a",
+                    upstreamModel: "m-a",
+                    outcome: "failed" as const,
+                    status: 500,
+                    errorClass: "upstream_error",
+                    durationMs: 12.25,
+                  },
+                  {
+                    route: "worker:w1",
+                    upstreamModel: "m-b",
+                    outcome: "ok" as const,
+                    status: null,
+                    errorClass: null,
+                    durationMs: 3,
+                  },
+                ],
+              }
+            : {}),
         }),
       );
       expect(await audit.insert(records)).toEqual({ written: 60, rejected: 0 });
@@ -187,6 +210,8 @@ for (const [name, open] of BACKENDS) {
       expect(all.map((r) => r.requestId).sort()).toEqual(records.map((r) => r.requestId).sort());
       const seven = all.find((r) => r.requestId === "r7")!;
       expect(seven).toEqual(records[7]!);
+      // A record without attempts reads back without the field, not as an empty list.
+      expect(all.find((r) => r.requestId === "r8")).not.toHaveProperty("attempts");
       const plain = await audit.select(auditFilterSchema.parse({ order: "asc" }), null, 100);
       expect(plain.find((e) => e.record.requestId === "r7")?.record.requestBody).toBeUndefined();
       for (let i = 1; i < all.length; i++)

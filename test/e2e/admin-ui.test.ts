@@ -23,12 +23,21 @@ const config = (gatewayUrl?: string, issuer?: OidcIssuer) => ({
   providers: [
     { name: "demo", type: "mock" },
     { name: "demo-shadow", type: "mock" },
+    { name: "flaky", type: "openai", base_url: `${fake.url}/v1` },
   ],
   models: [
     {
       name: "mock-chat",
       routes: [{ provider: "demo", model: "mock" }],
       shadow: { provider: "demo-shadow", model: "mock-next", sample: 1 },
+    },
+    {
+      // The fake upstream answers 500 when the prompt says so; the mock route then serves it.
+      name: "flaky-chat",
+      routes: [
+        { provider: "flaky", model: "flaky-model" },
+        { provider: "demo", model: "mock" },
+      ],
     },
   ],
   audit: { bodies: true },
@@ -235,6 +244,31 @@ describe("/admin in a real browser", () => {
       .map((line) => JSON.parse(line) as { requestId: string; model: string });
     expect(lines.map((l) => l.requestId)).toContain(requestId);
     expect(lines.every((l) => l.model === "mock-chat")).toBe(true);
+  }, 60_000);
+
+  test("requests: the detail lists every route and failover attempt", async () => {
+    const { response } = await sdk(adminKey)
+      .chat.completions.create({
+        model: "flaky-chat",
+        messages: [{ role: "user", content: "[[fake:status=500]] hi" }],
+      })
+      .withResponse();
+    const requestId = response.headers.get("x-request-id") ?? "";
+    await page.goto(`${gw.url}/admin/requests`);
+    await page.getByLabel("Model").fill("flaky-chat");
+    await page.getByRole("button", { name: "Apply" }).click();
+    await page.getByRole("button", { name: `Open request ${requestId}` }).click();
+    const attempts = page.getByRole("table", { name: "Route and failover attempts" });
+    await attempts.waitFor();
+    const rows = await attempts
+      .locator("tbody tr")
+      .evaluateAll((trs) =>
+        trs.map((tr) => Array.from(tr.querySelectorAll("td"), (td) => td.textContent ?? "").slice(1, 6)),
+      );
+    // routing.retries defaults to 1: two tries on the failing route, then the failover.
+    const failed = ["provider:flaky", "flaky-model", "failed", "500", "upstream_error"];
+    expect(rows).toEqual([failed, failed, ["provider:demo", "mock", "answered", "–", "–"]]);
+    await shoot("request-attempts-1280");
   }, 60_000);
 
   test("workers: one connects and leaves while the page watches", async () => {

@@ -21,32 +21,31 @@ const dir = tempDir();
 
 beforeAll(async () => {
   fake = await startFakeUpstream();
-  gw = await spawnGateway({
-    dir: dir.path,
-    config: {
-      providers: [{ name: "fake", type: "openai", base_url: `${fake.url}/v1` }],
-      models: [
-        { name: "m1", routes: [{ provider: "fake", model: "m1" }] },
-        { name: "m2", routes: [{ provider: "fake", model: "m2" }] },
-      ],
-      routing: { retries: 0 },
-      tenants: [{ name: "team-a" }, { name: "team-b" }],
-      apps: [
-        { name: "openai-api", frontdoor: "openai", path: "/openai" },
-        { name: "anthropic-api", frontdoor: "anthropic", path: "/anthropic" },
-        {
-          name: "narrow",
-          frontdoor: "openai",
-          path: "/narrow",
-          models: ["m1"],
-          shadow: { provider: "fake", model: "app-candidate", sample: 1 },
-        },
-        { name: "team-a-app", frontdoor: "openai", path: "/team-a/openai", tenant: "team-a" },
-      ],
-    },
-  });
+  gw = await spawnGateway({ dir: dir.path, config: config() });
   admin = gw.adminKey ?? "";
 }, 30_000);
+
+const config = () => ({
+  providers: [{ name: "fake", type: "openai", base_url: `${fake.url}/v1` }],
+  models: [
+    { name: "m1", routes: [{ provider: "fake", model: "m1" }] },
+    { name: "m2", routes: [{ provider: "fake", model: "m2" }] },
+  ],
+  routing: { retries: 0 },
+  tenants: [{ name: "team-a" }, { name: "team-b" }],
+  apps: [
+    { name: "openai-api", frontdoor: "openai", path: "/openai" },
+    { name: "anthropic-api", frontdoor: "anthropic", path: "/anthropic" },
+    {
+      name: "narrow",
+      frontdoor: "openai",
+      path: "/narrow",
+      models: ["m1"],
+      shadow: { provider: "fake", model: "app-candidate", sample: 1 },
+    },
+    { name: "team-a-app", frontdoor: "openai", path: "/team-a/openai", tenant: "team-a" },
+  ],
+});
 
 afterAll(async () => {
   await gw?.stop();
@@ -188,4 +187,41 @@ test("config check: an app over the gateway's own paths, or overlapping another,
   expect(out.code).toBe(2);
   expect(out.stderr).toContain("apps[0].path: /admin is the gateway's own");
   expect(out.stderr).toContain('apps[2].path: "/o/a" overlaps apps[1].path "/o"');
+});
+
+// Last: it edits the running gateway's config. Apps are mounted once at start, so an edit to
+// `apps:` is accepted with the rest of the file but reported as needing a restart.
+test("a reload that edits apps: other changes apply, the apps stay as at start, restart required is reported", async () => {
+  const before = gw.stderr.all.length;
+  const started = config();
+  await gw.writeConfig({
+    ...started,
+    models: [...started.models, { name: "m3", routes: [{ provider: "fake", model: "m3" }] }],
+    apps: [
+      ...started.apps.map((app) => (app.name === "narrow" ? { ...app, models: ["m2"] } : app)),
+      { name: "late", frontdoor: "openai", path: "/late" },
+    ],
+  });
+  const call = (path: string, model: string) =>
+    fetch(`${gw.url}${path}/v1/chat/completions`, {
+      method: "POST",
+      headers: bearer(admin),
+      body: chatBody(model),
+    });
+  await waitFor("the new model to route", async () => (await call("/openai", "m3")).status === 200);
+  await waitFor("the restart-required warning", () =>
+    gw.stderr.all.slice(before).includes("restart required for: apps"),
+  );
+  const status = (await (await fetch(`${gw.url}/admin/api/status`, { headers: bearer(admin) })).json()) as {
+    config: { restartRequired: string[] };
+  };
+  expect(status.config.restartRequired).toEqual(["apps"]);
+  // Still the apps the process started with: no /late mount, and /narrow still serves m1 only.
+  const late = await call("/late", "m1");
+  expect(late.status).toBe(404);
+  expect(((await late.json()) as { error: { message: string } }).error.message).not.toContain(
+    "/late (openai)",
+  );
+  expect((await call("/narrow", "m1")).status).toBe(200);
+  expect((await call("/narrow", "m2")).status).toBe(403);
 });

@@ -55,11 +55,13 @@ afterAll(async () => {
   await Promise.all([fake?.stop("SIGKILL"), redis?.stop(), postgres?.stop()]);
 });
 
-async function status(i: number): Promise<{ cluster?: { redis: string; nodes: { id: string }[] } }> {
+async function status(
+  i: number,
+): Promise<{ cluster?: { redis: string; nodes: { id: string; workers: number }[] } }> {
   const response = await fetch(`${node(i).url}/admin/api/status`, {
     headers: { authorization: `Bearer ${adminKey}` },
   });
-  return (await response.json()) as { cluster?: { redis: string; nodes: { id: string }[] } };
+  return (await response.json()) as { cluster?: { redis: string; nodes: { id: string; workers: number }[] } };
 }
 
 const chat = (
@@ -351,6 +353,19 @@ describe("three nodes on one PostgreSQL and one Redis", () => {
     const text = await reading.catch((error: unknown) => String(error));
     expect(text).not.toContain("data: [DONE]");
     await waitForWorkers(node(C).url, adminKey, ["w1"], 20_000);
+    // Node A's directory drops B (three missed heartbeats) and lists the worker on C. Requests
+    // sent before that would fail (no node serves the model for that moment) and count against
+    // the route's circuit breaker, which is the router's policy, not what this test is about.
+    await waitFor(
+      "node A to see the worker on node C only",
+      async () => {
+        const nodes = (await status(A)).cluster?.nodes ?? [];
+        return (
+          !nodes.some((n) => n.id === "node-b") && nodes.some((n) => n.id === "node-c" && n.workers === 1)
+        );
+      },
+      20_000,
+    );
     const served = await waitFor(
       "node A to serve fake-model through node C",
       async () => {

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from "bun:test";
 import OpenAI from "openai";
+import type { AuditRecord } from "../../src/audit/audit-record.ts";
 import { type FakeUpstream, startFakeUpstream } from "../fake-upstream/fake-upstream.ts";
 import { type GatewayProcess, spawnGateway } from "./harness/spawn-gateway.ts";
 import { waitFor } from "./harness/wait-for.ts";
@@ -16,12 +17,6 @@ const upstreamModels = (fake: FakeUpstream) =>
 const client = (gw: GatewayProcess) =>
   new OpenAI({ apiKey: gw.adminKey ?? "", baseURL: `${gw.url}/v1`, maxRetries: 0 });
 const ask = (text = "hello") => [{ role: "user" as const, content: text }];
-
-interface AuditRecord {
-  route: string | null;
-  status: number;
-  errorClass: string | null;
-}
 
 /** The newest audit rows for a model, once `count` of them have been written. */
 async function auditRows(gw: GatewayProcess, model: string, count: number): Promise<AuditRecord[]> {
@@ -94,6 +89,33 @@ describe("retries and failover", () => {
     expect(upstreamModels(b)).toEqual(["failover-b"]);
     const [row] = await auditRows(gw, "failover", 1);
     expect(row).toMatchObject({ route: "provider:b", status: 200 });
+  });
+
+  test("the audit record lists every attempt: each retry on the first route, then the failover", async () => {
+    a.enqueue({ status: 500 }, { status: 500 }, { status: 500 });
+    const requestId = `attempts-${crypto.randomUUID()}`;
+    await client(gw).chat.completions.create(
+      { model: "failover", messages: ask() },
+      { headers: { "x-request-id": requestId } },
+    );
+    const rows = await waitFor("the failed-over request's audit row", async () =>
+      (await auditRows(gw, "failover", 1)).find((r) => r.requestId === requestId),
+    );
+    expect(rows.route).toBe("provider:b");
+    const failed = {
+      route: "provider:a",
+      upstreamModel: "failover-a",
+      outcome: "failed",
+      status: 500,
+      errorClass: "upstream_error",
+    };
+    expect(rows.attempts).toMatchObject([
+      failed,
+      failed,
+      failed,
+      { route: "provider:b", upstreamModel: "failover-b", outcome: "ok", status: null, errorClass: null },
+    ]);
+    for (const attempt of rows.attempts ?? []) expect(attempt.durationMs).toBeGreaterThan(0);
   });
 
   test("a stream fails over too, as long as nothing reached the client", async () => {

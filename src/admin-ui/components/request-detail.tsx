@@ -5,8 +5,9 @@ import type { AuditRecord } from "../../audit/audit-record.ts";
 import { getJson } from "../api.ts";
 import { ms, time, usd } from "../format.ts";
 import { useLoad } from "../hooks.ts";
+import { AttemptList } from "./attempt-list.tsx";
 
-/** One request in full: who, what, timings, route, tokens, cost, error, and bodies when stored. */
+/** One request in full: who, what, timings, route and attempts, tokens, cost, error, and bodies when stored. */
 export function RequestDetail({ record, onClose }: { record: AuditRecord; onClose: () => void }) {
   const heading = useRef<HTMLHeadingElement>(null);
   // biome-ignore lint/correctness/useExhaustiveDependencies: focus moves to each newly opened request
@@ -67,6 +68,8 @@ export function RequestDetail({ record, onClose }: { record: AuditRecord; onClos
           </>
         ))}
       </dl>
+      <h3>Route and failover attempts</h3>
+      <AttemptList attempts={record.attempts} />
       {full?.requestBody || full?.responseBody ? (
         <div class="bodies">
           <div>

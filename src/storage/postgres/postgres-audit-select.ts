@@ -1,3 +1,4 @@
+import { decodeAttempts, encodeAttempts } from "../../audit/audit-attempt.ts";
 import type { AuditPosition } from "../../audit/audit-cursor.ts";
 import type { AuditFilter } from "../../audit/audit-query-schema.ts";
 import type { AuditRecord, FrontDoor } from "../../audit/audit-record.ts";
@@ -28,6 +29,7 @@ export interface PostgresAuditRow {
   user_agent: string | null;
   error_message?: string | null;
   dropped?: string | null;
+  attempts?: string | null;
   request_body?: string | null;
   response_body?: string | null;
 }
@@ -96,6 +98,8 @@ export function postgresRowToRecord(row: PostgresAuditRow): AuditRecord {
   };
   if (row.error_message != null) record.errorMessage = row.error_message;
   if (row.dropped != null) record.dropped = row.dropped;
+  const attempts = decodeAttempts(row.attempts);
+  if (attempts) record.attempts = attempts;
   if (row.request_body !== undefined) record.requestBody = row.request_body;
   if (row.response_body !== undefined) record.responseBody = row.response_body;
   return record;
@@ -126,5 +130,6 @@ export function recordToPostgresRow(r: AuditRecord) {
     user_agent: r.userAgent,
     error_message: r.errorMessage ?? null,
     dropped: r.dropped ?? null,
+    attempts: encodeAttempts(r.attempts),
   };
 }

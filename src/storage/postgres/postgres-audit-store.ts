@@ -36,6 +36,7 @@ const AUDIT_COLUMNS = [
   ["user_agent", "text"],
   ["error_message", "text"],
   ["dropped", "text"],
+  ["attempts", "text"],
 ] as const satisfies readonly (readonly [keyof ReturnType<typeof recordToPostgresRow>, string])[];
 
 /** Thrown to roll the probe's transaction back. */

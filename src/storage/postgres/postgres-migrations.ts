@@ -135,6 +135,11 @@ export const auditMigrations: readonly PostgresMigration[] = [
       ALTER TABLE audit_log ADD COLUMN dropped TEXT;
     `,
   },
+  {
+    // The request's upstream attempts (retries, failover) as JSON text (audit/audit-attempt.ts).
+    version: 3,
+    sql: "ALTER TABLE audit_log ADD COLUMN attempts TEXT;",
+  },
 ];
 
 /** Shadow pairs: the whole record as JSON text, with the columns filters and aggregates read. */

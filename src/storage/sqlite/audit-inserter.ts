@@ -1,4 +1,5 @@
 import type { Database, Statement } from "bun:sqlite";
+import { encodeAttempts } from "../../audit/audit-attempt.ts";
 import type { AuditRecord } from "../../audit/audit-record.ts";
 import type { AuditBatchResult } from "../storage.ts";
 import { isStorageFailure } from "./storage-failure.ts";
@@ -24,8 +25,8 @@ export class AuditInserter {
     this.insertLog = db.prepare(
       `INSERT INTO audit_log (request_id, started_at, principal_id, front_door, model_id, route_id,
         upstream_model_id, status, error_class_id, stream, latency_ms, ttfb_ms, input_tokens,
-        output_tokens, cost_usd, client_ip, user_agent_id, error_message, dropped)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        output_tokens, cost_usd, client_ip, user_agent_id, error_message, dropped, attempts)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
     this.insertBody = db.prepare(
       "INSERT INTO audit_bodies (log_id, request_body, response_body) VALUES (?, ?, ?)",
@@ -84,6 +85,7 @@ export class AuditInserter {
       this.string(r.userAgent),
       r.errorMessage ?? null,
       r.dropped ?? null,
+      encodeAttempts(r.attempts),
     );
     const request = r.requestBody ?? null;
     const response = r.responseBody ?? null;

@@ -65,6 +65,11 @@ ALTER TABLE audit_log ADD COLUMN error_message TEXT;
 ALTER TABLE audit_log ADD COLUMN dropped TEXT;
 `,
   },
+  {
+    // The request's upstream attempts (retries, failover) as JSON text (audit/audit-attempt.ts).
+    version: 3,
+    sql: "ALTER TABLE audit_log ADD COLUMN attempts TEXT;",
+  },
 ] as const;
 
 /**

@@ -1,4 +1,5 @@
 import type { Database, SQLQueryBindings } from "bun:sqlite";
+import { decodeAttempts } from "../../audit/audit-attempt.ts";
 import type { AuditPosition } from "../../audit/audit-cursor.ts";
 import type { AuditFilter } from "../../audit/audit-query-schema.ts";
 import type { AuditRecord, FrontDoor } from "../../audit/audit-record.ts";
@@ -28,6 +29,7 @@ export interface AuditRow {
   user_agent: string | null;
   error_message: string | null;
   dropped: string | null;
+  attempts: string | null;
   request_body?: string | null;
   response_body?: string | null;
 }
@@ -35,7 +37,7 @@ export interface AuditRow {
 const COLUMNS = `l.id, l.request_id, l.started_at, p.key_id, p.key_name, p.tenant, p.role, l.front_door,
   m.value AS model, r.value AS route, u.value AS upstream_model, l.status, e.value AS error_class,
   l.stream, l.latency_ms, l.ttfb_ms, l.input_tokens, l.output_tokens, l.cost_usd, l.client_ip,
-  a.value AS user_agent, l.error_message, l.dropped`;
+  a.value AS user_agent, l.error_message, l.dropped, l.attempts`;
 
 const JOINS = `LEFT JOIN audit_principals p ON p.id = l.principal_id
   LEFT JOIN audit_strings m ON m.id = l.model_id
@@ -198,6 +200,8 @@ export function rowToRecord(row: AuditRow): AuditRecord {
   };
   if (row.error_message !== null) record.errorMessage = row.error_message;
   if (row.dropped !== null) record.dropped = row.dropped;
+  const attempts = decodeAttempts(row.attempts);
+  if (attempts) record.attempts = attempts;
   if (row.request_body !== undefined) record.requestBody = row.request_body;
   if (row.response_body !== undefined) record.responseBody = row.response_body;
   return record;

@@ -1,0 +1,96 @@
+import { expect, test } from "bun:test";
+import { GatewayError } from "../core/gateway-error.ts";
+import type { AttemptInfo, DispatchTelemetry } from "../telemetry/dispatch-telemetry.ts";
+import { AttemptLog } from "./attempt-log.ts";
+import { MAX_AUDIT_ATTEMPTS } from "./audit-attempt.ts";
+
+const info = (route: string, retry = 0): AttemptInfo => ({
+  route,
+  dialect: "openai",
+  upstreamModel: `${route}-model`,
+  retry,
+  failover: false,
+});
+
+const upstream500 = new GatewayError({
+  status: 502,
+  code: "upstream_error",
+  message: "upstream answered 500",
+  retryable: true,
+  upstream: { dialect: "openai", status: 500 },
+});
+
+test("records each attempt's route, outcome, upstream status, code and duration; the inner telemetry hears everything", () => {
+  let clock = 100;
+  const heard: string[] = [];
+  const inner: DispatchTelemetry = {
+    attempt: (i) => {
+      heard.push(`attempt ${i.route}`);
+      return {
+        headers: { traceparent: "tp" },
+        settled: (error, servedBy) => heard.push(`settled ${error?.code ?? "ok"} ${servedBy ?? ""}`),
+        closed: () => heard.push("closed"),
+      };
+    },
+  };
+  const log = new AttemptLog(inner, () => clock);
+  const first = log.attempt(info("provider:a"));
+  expect(first.headers).toEqual({ traceparent: "tp" });
+  clock += 12.5;
+  first.settled(upstream500);
+  first.closed(upstream500);
+  const second = log.attempt(info("provider:workers"));
+  clock += 3;
+  second.settled(undefined, "worker:w1");
+  expect(log.list()).toEqual([
+    {
+      route: "provider:a",
+      upstreamModel: "provider:a-model",
+      outcome: "failed",
+      status: 500,
+      errorClass: "upstream_error",
+      durationMs: 12.5,
+    },
+    {
+      route: "worker:w1",
+      upstreamModel: "provider:workers-model",
+      outcome: "ok",
+      status: null,
+      errorClass: null,
+      durationMs: 3,
+    },
+  ]);
+  expect(heard).toEqual([
+    "attempt provider:a",
+    "settled upstream_error ",
+    "closed",
+    "attempt provider:workers",
+    "settled ok worker:w1",
+  ]);
+});
+
+test("an attempt without a verdict is `cut`, timed until the record is taken; a gateway error without an upstream keeps its own status", () => {
+  let clock = 0;
+  const log = new AttemptLog(undefined, () => clock);
+  const timedOut = log.attempt(info("provider:a"));
+  clock = 30_000;
+  timedOut.settled(new GatewayError({ status: 504, code: "upstream_timeout", message: "no first byte" }));
+  log.attempt(info("provider:b"));
+  clock = 30_040;
+  expect(
+    log
+      .list()
+      .map(({ outcome, status, errorClass, durationMs }) => [outcome, status, errorClass, durationMs]),
+  ).toEqual([
+    ["failed", 504, "upstream_timeout", 30_000],
+    ["cut", null, null, 40],
+  ]);
+});
+
+test("keeps at most MAX_AUDIT_ATTEMPTS, the first ones", () => {
+  const log = new AttemptLog(undefined, () => 0);
+  for (let i = 0; i < MAX_AUDIT_ATTEMPTS + 5; i++) log.attempt(info(`provider:r${i}`)).settled(upstream500);
+  const kept = log.list();
+  expect(kept).toHaveLength(MAX_AUDIT_ATTEMPTS);
+  expect(kept[0]?.route).toBe("provider:r0");
+});

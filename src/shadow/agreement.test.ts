@@ -200,3 +200,16 @@ describe("reading answers in each dialect", () => {
     expect(stream.answer().toolCalls).toHaveLength(1);
   });
 });
+
+test("a client's catastrophic `pattern` is not run on the gateway: the answer is judged by the rest", async () => {
+  const { satisfiesSchema } = await import("./schema-check.ts");
+  const schema = {
+    type: "object",
+    properties: { id: { type: "string", pattern: "^(a+)+$", maxLength: 64 } },
+    required: ["id"],
+  };
+  // Were the pattern applied, this answer would fail it (and a longer one would backtrack for
+  // minutes): it passes because only type and length are judged.
+  expect(satisfiesSchema(schema, { id: `${"a".repeat(20)}!` })).toBe(true);
+  expect(satisfiesSchema(schema, { id: "x".repeat(65) })).toBe(false);
+});

@@ -32,8 +32,9 @@ function validatorFor(schema: unknown): ValidateFunction | null {
   }
   let validate: ValidateFunction | null;
   try {
-    // A fresh parse, so Ajv's schema cache never holds the caller's object.
-    validate = ajv.compile(JSON.parse(text) as object);
+    // A fresh parse, so Ajv's schema cache never holds the caller's object; `pattern`s removed,
+    // since a client's regular expression run on the gateway's event loop could stall it.
+    validate = ajv.compile(withoutPatterns(JSON.parse(text)) as object);
   } catch {
     validate = null;
   }
@@ -56,4 +57,21 @@ function validatorFor(schema: unknown): ValidateFunction | null {
 export function satisfiesSchema(schema: unknown, value: unknown): boolean | null {
   const validate = validatorFor(schema);
   return validate ? validate(value) === true : null;
+}
+
+/**
+ * The schema without its `pattern` keywords. A client writes them, and a catastrophic one
+ * (`(a+)+$`) would block the event loop for every request; strings are then judged by the rest
+ * of the schema (type, length, enum, format) only.
+ */
+export function withoutPatterns(schema: unknown): unknown {
+  if (Array.isArray(schema)) return schema.map(withoutPatterns);
+  if (typeof schema !== "object" || schema === null) return schema;
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(schema)) {
+    if (key === "pattern" && typeof value === "string") continue;
+    // Property names and enum values are data, not schema: copied as they are.
+    out[key] = key === "enum" || key === "const" || key === "examples" ? value : withoutPatterns(value);
+  }
+  return out;
 }

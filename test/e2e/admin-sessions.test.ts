@@ -1,6 +1,7 @@
 import { afterAll, expect, test } from "bun:test";
 import { createHash } from "node:crypto";
 import { createKey, withDb } from "./harness/audit-kit.ts";
+import { type PostgresServer, startPostgres } from "./harness/postgres-server.ts";
 import { type GatewayProcess, spawnGateway } from "./harness/spawn-gateway.ts";
 import { tempDir } from "./harness/temp-dir.ts";
 
@@ -8,8 +9,10 @@ import { tempDir } from "./harness/temp-dir.ts";
 // revoking the key they were opened with still ends them. Driven with fetch, as the page does.
 const dir = tempDir();
 const running: GatewayProcess[] = [];
+let postgres: PostgresServer | undefined;
 afterAll(async () => {
   for (const gw of running) await gw.stop();
+  await postgres?.stop();
   dir.cleanup();
 });
 
@@ -70,4 +73,29 @@ test("a session survives a restart, is stored only as its hash, and ends when it
     db.query<{ n: number }, []>("SELECT count(*) AS n FROM admin_sessions").get(),
   );
   expect(gone?.n).toBe(0); // the revoked key's session was ended, not just refused
+}, 60_000);
+
+test("on PostgreSQL, a session opened on one node works on another; signing out on either ends it", async () => {
+  postgres = await startPostgres();
+  const url = await postgres.createDatabase("sessions");
+  const config = {
+    storage: { driver: "postgres", url, sslmode: "disable", connect_timeout: "1s" },
+    providers: [{ name: "demo", type: "mock" }],
+  };
+  const a = await spawnGateway({ config });
+  running.push(a);
+  const b = await spawnGateway({ config });
+  running.push(b);
+  const login = await fetch(`${a.url}/admin/auth/login`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${a.adminKey}` },
+  });
+  expect(login.status).toBe(200);
+  const cookie = /mindgw_session=([^;]+)/.exec(login.headers.get("set-cookie") ?? "")?.[1] ?? "";
+  const { csrf } = (await login.json()) as { csrf: string };
+  const headers = asSession(cookie, csrf);
+  expect((await fetch(`${b.url}/admin/api/keys`, { headers })).status).toBe(200);
+  const logout = await fetch(`${b.url}/admin/auth/logout`, { method: "POST", headers });
+  expect(logout.status).toBe(200);
+  expect((await fetch(`${a.url}/admin/api/keys`, { headers })).status).toBe(401);
 }, 60_000);

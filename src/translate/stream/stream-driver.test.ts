@@ -114,3 +114,36 @@ describe("one stream driver", () => {
     });
   });
 });
+
+describe("a chat upstream's reasoning, for an Anthropic caller", () => {
+  const chunk = (delta: unknown, finish: string | null = null) => ({
+    data: JSON.stringify({ id: "chatcmpl-r", choices: [{ index: 0, delta, finish_reason: finish }] }),
+  });
+
+  test("reasoning_content streams as a thinking block before the text", async () => {
+    const out = await drain(
+      chatStreamToMessages(
+        replay([
+          chunk({ role: "assistant", reasoning_content: "Let me " }),
+          chunk({ reasoning_content: "think." }),
+          chunk({ content: "Done." }),
+          chunk({ reasoning: { effort: "low" } }), // another server's shape: ignored, not an error
+          chunk({}, "stop"),
+          { data: "[DONE]" },
+        ]),
+        { requestedModel: "m" },
+      ),
+    );
+    const body = out.map((event) => JSON.parse(event.data) as Record<string, unknown>);
+    expect(body.filter((e) => e.type === "content_block_start").map((e) => e.content_block)).toEqual([
+      { type: "thinking", thinking: "", signature: "" },
+      { type: "text", text: "" },
+    ]);
+    expect(body.filter((e) => e.type === "content_block_delta").map((e) => e.delta)).toEqual([
+      { type: "thinking_delta", thinking: "Let me " },
+      { type: "thinking_delta", thinking: "think." },
+      { type: "text_delta", text: "Done." },
+    ]);
+    expect(out.failure).toBeUndefined();
+  });
+});

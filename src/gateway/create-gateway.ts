@@ -95,6 +95,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     config: () => runtime.current.config.admin_ui,
     keys: storage.keys,
     ...(storage.adminActions ? { actions: storage.adminActions } : {}),
+    ...(storage.adminSessions ? { sessions: storage.adminSessions } : {}),
     logger,
   });
   const stats = new RequestStats();

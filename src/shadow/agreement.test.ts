@@ -34,6 +34,88 @@ describe("agreement measures on a pair", () => {
     expect(agreementOf({}, text("{}"), text("{}")).primaryJsonValid).toBeNull();
   });
 
+  test("structured output is checked against the whole schema: recorded pairs that fail below the top level", () => {
+    // A chat completions request as a client sent it (OpenAI structured outputs, strict mode).
+    const request = {
+      model: "extract",
+      messages: [{ role: "user", content: "Extract the order." }],
+      response_format: {
+        type: "json_schema",
+        json_schema: {
+          name: "order",
+          strict: true,
+          schema: {
+            type: "object",
+            additionalProperties: false,
+            required: ["id", "customer", "items"],
+            properties: {
+              id: { type: "string", format: "uuid" },
+              customer: {
+                type: "object",
+                additionalProperties: false,
+                required: ["name", "tier"],
+                properties: { name: { type: "string" }, tier: { enum: ["free", "pro"] } },
+              },
+              items: {
+                type: "array",
+                minItems: 1,
+                items: { $ref: "#/$defs/item" },
+              },
+            },
+            $defs: {
+              item: {
+                type: "object",
+                additionalProperties: false,
+                required: ["sku", "qty"],
+                properties: { sku: { type: "string" }, qty: { type: "integer", minimum: 1 } },
+              },
+            },
+          },
+        },
+      },
+    };
+    const primary = text(
+      '{"id":"1b4e28ba-2fa1-11d2-883f-0016d3cca427","customer":{"name":"Ada","tier":"pro"},"items":[{"sku":"A1","qty":2}]}',
+    );
+    // Each shadow answer has every top-level required key and parses: only a full check fails it.
+    const deeper = [
+      '{"id":"1b4e28ba-2fa1-11d2-883f-0016d3cca427","customer":{"name":"Ada","tier":"gold"},"items":[{"sku":"A1","qty":2}]}',
+      '{"id":"1b4e28ba-2fa1-11d2-883f-0016d3cca427","customer":{"name":"Ada"},"items":[{"sku":"A1","qty":2}]}',
+      '{"id":"1b4e28ba-2fa1-11d2-883f-0016d3cca427","customer":{"name":"Ada","tier":"pro"},"items":[{"sku":"A1","qty":"2"}]}',
+      '{"id":"1b4e28ba-2fa1-11d2-883f-0016d3cca427","customer":{"name":"Ada","tier":"pro"},"items":[]}',
+      '{"id":"1b4e28ba-2fa1-11d2-883f-0016d3cca427","customer":{"name":"Ada","tier":"pro"},"items":[{"sku":"A1","qty":2,"note":"x"}]}',
+      '{"id":"order-7","customer":{"name":"Ada","tier":"pro"},"items":[{"sku":"A1","qty":2}]}',
+    ];
+    for (const answer of deeper) {
+      const pair = agreementOf(request, primary, text(answer));
+      expect([answer, pair.primaryJsonValid, pair.shadowJsonValid]).toEqual([answer, true, false]);
+    }
+    // The Responses API's `text.format` carries the schema one level up.
+    const responses = {
+      text: { format: { type: "json_schema", ...request.response_format.json_schema } },
+    };
+    expect(agreementOf(responses, primary, text(deeper[0] ?? "")).shadowJsonValid).toBe(false);
+    expect(agreementOf(responses, primary, primary).shadowJsonValid).toBe(true);
+  });
+
+  test("a schema that cannot be compiled falls back to parsing and its top-level required keys", () => {
+    const request = {
+      response_format: {
+        type: "json_schema",
+        json_schema: {
+          name: "x",
+          schema: {
+            type: "object",
+            required: ["a"],
+            properties: { a: { $ref: "https://example.invalid/a.json" } },
+          },
+        },
+      },
+    };
+    const pair = agreementOf(request, text('{"a":1}'), text('{"b":1}'));
+    expect([pair.primaryJsonValid, pair.shadowJsonValid]).toEqual([true, false]);
+  });
+
   test("tool calls agree only with the same tools and the same parsed arguments, in order", () => {
     const call = (name: string, args: unknown) => ({ text: "", toolCalls: [{ name, arguments: args }] });
     expect(
@@ -117,4 +199,17 @@ describe("reading answers in each dialect", () => {
     stream.event(JSON.stringify({ type: "response.completed", response }));
     expect(stream.answer().toolCalls).toHaveLength(1);
   });
+});
+
+test("a client's catastrophic `pattern` is not run on the gateway: the answer is judged by the rest", async () => {
+  const { satisfiesSchema } = await import("./schema-check.ts");
+  const schema = {
+    type: "object",
+    properties: { id: { type: "string", pattern: "^(a+)+$", maxLength: 64 } },
+    required: ["id"],
+  };
+  // Were the pattern applied, this answer would fail it (and a longer one would backtrack for
+  // minutes): it passes because only type and length are judged.
+  expect(satisfiesSchema(schema, { id: `${"a".repeat(20)}!` })).toBe(true);
+  expect(satisfiesSchema(schema, { id: "x".repeat(65) })).toBe(false);
 });

@@ -1,5 +1,6 @@
 import type { JsonObject } from "../core/dialect.ts";
 import type { Answer } from "./answer.ts";
+import { satisfiesSchema } from "./schema-check.ts";
 import type { ShadowAgreement } from "./shadow-api-schema.ts";
 
 /** Case, punctuation and runs of whitespace folded: what "the same answer" means to a reader. */
@@ -34,29 +35,36 @@ export function similarity(a: string, b: string): number {
   return (2 * common) / (gx.size + gy.size);
 }
 
-/** The structured output a request asked for: JSON at all, and the schema's required keys. */
-function structuredOutput(request: JsonObject): { required: string[] } | null {
+/** The structured output a request asked for: JSON at all, or JSON to a schema. */
+function structuredOutput(request: JsonObject): { schema: unknown } | null {
   const format = request.response_format ?? (request.text as JsonObject | undefined)?.format;
   if (typeof format !== "object" || format === null) return null;
   const { type } = format as { type?: unknown };
-  if (type === "json_object") return { required: [] };
+  if (type === "json_object") return { schema: undefined };
   if (type !== "json_schema") return null;
+  // Chat completions nest it under `json_schema`; the Responses API's `text.format` does not.
   const holder = format as { json_schema?: { schema?: unknown }; schema?: unknown };
-  const schema = (holder.json_schema?.schema ?? holder.schema) as { required?: unknown } | undefined;
-  const required = Array.isArray(schema?.required)
-    ? schema.required.filter((k) => typeof k === "string")
-    : [];
-  return { required };
+  return { schema: holder.json_schema?.schema ?? holder.schema };
 }
 
-function jsonValid(text: string, required: readonly string[]): boolean {
+/**
+ * The text parses as JSON and, where the request gave a schema, satisfies it in full. A schema
+ * that cannot be judged (see schema-check.ts) falls back to its top-level `required` keys.
+ */
+function jsonValid(text: string, schema: unknown): boolean {
+  let value: unknown;
   try {
-    const value: unknown = JSON.parse(text);
-    if (typeof value !== "object" || value === null || Array.isArray(value)) return required.length === 0;
-    return required.every((key) => key in value);
+    value = JSON.parse(text);
   } catch {
     return false;
   }
+  if (schema === undefined) return true;
+  const full = satisfiesSchema(schema, value);
+  if (full !== null) return full;
+  const required = (schema as { required?: unknown } | null)?.required;
+  const keys = Array.isArray(required) ? required.filter((k) => typeof k === "string") : [];
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return keys.length === 0;
+  return keys.every((key) => key in value);
 }
 
 function deepEqual(a: unknown, b: unknown): boolean {
@@ -94,8 +102,8 @@ export function agreementOf(
   return {
     exact: primary.text === shadow.text && deepEqual(primary.toolCalls, shadow.toolCalls),
     similarity: primary.text === "" && shadow.text === "" ? null : similarity(primary.text, shadow.text),
-    primaryJsonValid: structured ? jsonValid(primary.text, structured.required) : null,
-    shadowJsonValid: structured ? jsonValid(shadow.text, structured.required) : null,
+    primaryJsonValid: structured ? jsonValid(primary.text, structured.schema) : null,
+    shadowJsonValid: structured ? jsonValid(shadow.text, structured.schema) : null,
     toolsAgree: anyTools ? deepEqual(primary.toolCalls, shadow.toolCalls) : null,
   };
 }

@@ -251,6 +251,32 @@ for (const [name, open] of BACKENDS) {
       expect((await audit.select(auditFilterSchema.parse({}), null, 100)).length).toBe(5);
     });
 
+    test("admin sessions: saved by id hash, never returned once expired, deleted, pruned", async () => {
+      const { adminSessions } = await fresh(open);
+      if (!adminSessions) throw new Error("this backend has no admin-session store");
+      const session = (idHash: string, expiresAt: number) => ({
+        idHash,
+        csrf: `csrf-${idHash}`,
+        principal: JSON.stringify({ name: "ops", via: "session" }),
+        method: "key" as const,
+        keyId: "key_1",
+        createdAt: 1_700_000_000_000,
+        expiresAt,
+      });
+      const T = 1_700_000_060_000;
+      await adminSessions.save(session("a".repeat(64), T));
+      await adminSessions.save({ ...session("b".repeat(64), T + 1000), method: "oidc", keyId: null });
+      expect(await adminSessions.get("a".repeat(64), T - 1)).toEqual(session("a".repeat(64), T));
+      expect(await adminSessions.get("a".repeat(64), T)).toBeNull(); // expiry is exclusive
+      expect(await adminSessions.get("c".repeat(64), 0)).toBeNull();
+      expect(await adminSessions.get("b".repeat(64), T)).toMatchObject({ method: "oidc", keyId: null });
+      await expect(adminSessions.save(session("b".repeat(64), T))).rejects.toThrow(); // ids are unique
+      expect(await adminSessions.prune(T)).toBe(1);
+      expect(await adminSessions.prune(T)).toBe(0);
+      await adminSessions.delete("b".repeat(64));
+      expect(await adminSessions.get("b".repeat(64), 0)).toBeNull();
+    });
+
     test("admin actions: appended and read newest first in pages, shared by every handle", async () => {
       const { adminActions } = await fresh(open);
       if (!adminActions) throw new Error("this backend has no admin-action store");

@@ -143,6 +143,8 @@ export interface Storage {
   shadow?: ShadowStore;
   /** Who changed what through `/admin`; an in-memory log is used when a backend has none. */
   adminActions?: AdminActionStore;
+  /** Web UI sessions, shared by every node on the same storage; in memory when a backend has none. */
+  adminSessions?: AdminSessionStore;
   close(): Promise<void>;
 }
 
@@ -201,4 +203,29 @@ export interface AdminActionStore {
   append(action: AdminAction): Promise<void>;
   /** Up to `limit` actions with an id below `before` (all when absent), newest first. */
   list(page: { before?: number; limit: number }): Promise<StoredAdminAction[]>;
+}
+
+/** A web UI session as stored: never the session id itself, only its SHA-256. */
+export interface StoredAdminSession {
+  /** Hex SHA-256 of the session id (the id lives only in the browser's HttpOnly cookie). */
+  idHash: string;
+  /** The CSRF token the page repeats on every call (useless without the cookie). */
+  csrf: string;
+  /** The signed-in principal, as JSON. */
+  principal: string;
+  method: "key" | "oidc";
+  /** The admin key signed in with; the session ends when that key stops being active. */
+  keyId: string | null;
+  createdAt: number;
+  expiresAt: number;
+}
+
+/** Web UI sessions by id hash; an expired session is never returned. */
+export interface AdminSessionStore {
+  save(session: StoredAdminSession): Promise<void>;
+  /** The session with this id hash, unless it has expired by `now` (epoch ms). */
+  get(idHash: string, now: number): Promise<StoredAdminSession | null>;
+  delete(idHash: string): Promise<void>;
+  /** Deletes every session expired by `now`; returns how many. */
+  prune(now: number): Promise<number>;
 }

@@ -85,6 +85,8 @@ export const openAIChatResponse = z.looseObject({
       message: z.looseObject({
         content: z.string().nullish(),
         refusal: z.string().nullish(),
+        reasoning_content: z.unknown().optional(),
+        reasoning: z.unknown().optional(),
         tool_calls: z.array(openAIToolCall).nullish(),
       }),
     }),
@@ -110,6 +112,10 @@ export const openAIChunk = z.looseObject({
           .looseObject({
             content: z.string().nullish(),
             refusal: z.string().nullish(),
+            /** Reasoning text some chat servers stream (vLLM, DeepSeek: `reasoning_content`). */
+            // Loose: only text is read; other shapes some servers use must not fail the chunk.
+            reasoning_content: z.unknown().optional(),
+            reasoning: z.unknown().optional(),
             tool_calls: z.array(openAIToolCallDelta).nullish(),
           })
           .nullish(),

@@ -164,6 +164,38 @@ describe("pairs are recorded and compared", () => {
     // The fake echoes text, which is not JSON: both sides are measured, and agree on it.
     expect(json.agreement.primaryJsonValid).toBe(false);
     expect(json.agreement.shadowJsonValid).toBe(false);
+    // With a schema the fake fills it in (its strings are the echo): checked in full, in the binary.
+    const schemaCall = async (name: object) => {
+      const { response } = await client()
+        .chat.completions.create({
+          model: "same",
+          messages: [{ role: "user", content: "order please" }],
+          response_format: {
+            type: "json_schema",
+            json_schema: {
+              name: "order",
+              schema: {
+                type: "object",
+                required: ["customer", "items"],
+                properties: {
+                  customer: { type: "object", required: ["name"], properties: { name } },
+                  items: {
+                    type: "array",
+                    items: { type: "object", properties: { qty: { type: "integer" } } },
+                  },
+                },
+              },
+            },
+          },
+        })
+        .withResponse();
+      return (await pairOf(response.headers.get("x-request-id") ?? "")).agreement;
+    };
+    const fits = await schemaCall({ type: "string" });
+    expect([fits.primaryJsonValid, fits.shadowJsonValid]).toEqual([true, true]);
+    // Every top-level key is there; only customer.name, longer than the schema allows, fails it.
+    const deep = await schemaCall({ type: "string", maxLength: 3 });
+    expect([deep.primaryJsonValid, deep.shadowJsonValid]).toEqual([false, false]);
   });
 
   test("aggregates per model, filters, and a tenant member sees only its own tenant's pairs", async () => {

@@ -66,7 +66,7 @@ export function adminUiRoutes(deps: AdminUiDeps) {
     });
   const open = async (request: Request, principal: Principal, method: AdminSession["method"]) => {
     // The session keeps the key's models and limits: they bound which keys it may manage.
-    const session = deps.sessions.create({ ...principal, via: "session" }, method);
+    const session = await deps.sessions.create({ ...principal, via: "session" }, method);
     const cookie = sessionCookie(request, session.id, (session.expiresAt - session.createdAt) / 1000);
     return { session, cookie };
   };
@@ -123,7 +123,7 @@ export function adminUiRoutes(deps: AdminUiDeps) {
       return deps.guard(request, client, "admin", "openai", async ({ principal, headers, ledger }) => {
         const id = cookieValue(request.headers.get("cookie"), SESSION_COOKIE);
         if (principal.via !== "session" || id === null) throw badRequest("not signed in with a session");
-        deps.sessions.end(id);
+        await deps.sessions.end(id);
         await deps.recordAction(
           principal,
           { clientIp: client.ip, requestId: ledger.requestId },

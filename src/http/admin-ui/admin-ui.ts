@@ -2,7 +2,7 @@ import type { Authenticator } from "../../auth/authenticate.ts";
 import { keyStatus } from "../../auth/key-view.ts";
 import type { Logger } from "../../log/logger.ts";
 import { createMemoryAdminActionStore } from "../../storage/memory/memory-admin-action-store.ts";
-import type { AdminActionStore, KeyStore } from "../../storage/storage.ts";
+import type { AdminActionStore, AdminSessionStore, KeyStore } from "../../storage/storage.ts";
 import type { createFrontDoor } from "../front-door.ts";
 import { createAdminActionLog } from "./admin-action-log.ts";
 import type { AdminUiConfig, OidcConfig } from "./admin-ui-config.ts";
@@ -17,6 +17,8 @@ export interface AdminUiOptions {
   keys: KeyStore;
   /** Where admin actions are recorded; in memory when the storage has no such store. */
   actions?: AdminActionStore;
+  /** Where sessions are kept; in this process's memory when the storage has no such store. */
+  sessions?: AdminSessionStore;
   logger: Logger;
   now?: () => number;
 }
@@ -28,7 +30,11 @@ export interface AdminUiOptions {
  */
 export function createAdminUi(options: AdminUiOptions) {
   const now = options.now ?? Date.now;
-  const sessions = new SessionStore({ ttlMs: () => options.config().session_ttl, now });
+  const sessions = new SessionStore({
+    ttlMs: () => options.config().session_ttl,
+    now,
+    ...(options.sessions ? { backend: options.sessions } : {}),
+  });
   const sessionAuth: SessionAuthOptions = {
     sessions,
     async keyActive(keyId) {

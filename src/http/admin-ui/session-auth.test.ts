@@ -3,8 +3,9 @@ import type { Authenticator } from "../../auth/authenticate.ts";
 import { unauthorized } from "../../auth/authenticate.ts";
 import type { Principal } from "../../auth/principal.ts";
 import { GatewayError } from "../../core/gateway-error.ts";
+import { createMemoryAdminSessionStore } from "../../storage/memory/memory-admin-session-store.ts";
 import { withSessions } from "./session-auth.ts";
-import { SessionStore } from "./session-store.ts";
+import { SessionStore, sessionIdHash } from "./session-store.ts";
 
 const admin: Principal = {
   keyId: "key_admin",
@@ -20,15 +21,25 @@ const viaKey: Authenticator = async (headers) => {
   throw unauthorized();
 };
 
-function setup() {
+async function setup() {
   let now = 1_000_000;
   const active = new Set(["key_admin"]);
-  const sessions = new SessionStore({ ttlMs: () => 60_000, now: () => now });
+  const backend = createMemoryAdminSessionStore();
+  const sessions = new SessionStore({ ttlMs: () => 60_000, now: () => now, backend });
   const authenticate = withSessions(viaKey, { sessions, keyActive: async (id) => active.has(id) });
-  const session = sessions.create({ ...admin, via: "session" }, "key");
+  const session = await sessions.create({ ...admin, via: "session" }, "key");
   const headers = (extra: Record<string, string> = {}) =>
     new Headers({ cookie: `other=1; mindgw_session=${session.id}`, "x-csrf-token": session.csrf, ...extra });
-  return { sessions, authenticate, session, headers, active, advance: (ms: number) => (now += ms) };
+  return {
+    sessions,
+    backend,
+    authenticate,
+    session,
+    headers,
+    active,
+    now: () => now,
+    advance: (ms: number) => (now += ms),
+  };
 }
 
 const statusOf = (promise: Promise<unknown>) =>
@@ -39,12 +50,12 @@ const statusOf = (promise: Promise<unknown>) =>
 
 describe("withSessions", () => {
   test("the cookie with its CSRF token is the session's principal", async () => {
-    const { authenticate, headers } = setup();
+    const { authenticate, headers } = await setup();
     expect(await authenticate(headers())).toMatchObject({ name: "ops", via: "session", keyId: "key_admin" });
   });
 
   test("a missing or wrong CSRF token is 403, a forged session id 401", async () => {
-    const { authenticate, session } = setup();
+    const { authenticate, session } = await setup();
     const cookie = `mindgw_session=${session.id}`;
     expect(await statusOf(authenticate(new Headers({ cookie })))).toBe(403);
     expect(await statusOf(authenticate(new Headers({ cookie, "x-csrf-token": `${session.csrf}x` })))).toBe(
@@ -56,35 +67,49 @@ describe("withSessions", () => {
   });
 
   test("a credential header goes to the base authenticator, cookie or not", async () => {
-    const { authenticate, headers } = setup();
+    const { authenticate, headers } = await setup();
     expect(await authenticate(headers({ authorization: "Bearer mgw_good" }))).toBe(admin);
     expect(await statusOf(authenticate(headers({ authorization: "Bearer mgw_bad" })))).toBe(401);
     expect(await statusOf(authenticate(new Headers({ cookie: "unrelated=1" })))).toBe(401);
   });
 
   test("a session ends at its expiry and when its key stops being active", async () => {
-    const first = setup();
+    const first = await setup();
     first.advance(59_999);
     expect(await statusOf(first.authenticate(first.headers()))).toBe(200);
     first.advance(1);
     expect(await statusOf(first.authenticate(first.headers()))).toBe(401);
-    expect(first.sessions.size).toBe(0);
+    expect(await first.backend.prune(first.now())).toBe(1); // expired rows are swept
 
-    const second = setup();
+    const second = await setup();
     second.active.delete("key_admin");
     expect(await statusOf(second.authenticate(second.headers()))).toBe(401);
     second.active.add("key_admin"); // ended for good: re-activating the key does not revive it
     expect(await statusOf(second.authenticate(second.headers()))).toBe(401);
   });
 
-  test("sessions are bounded: past the cap the oldest ends", () => {
-    const sessions = new SessionStore({ ttlMs: () => 60_000, maxSessions: 2 });
-    const a = sessions.create(admin, "key");
-    const b = sessions.create(admin, "key");
-    const c = sessions.create(admin, "key");
-    expect(sessions.get(a.id)).toBeUndefined();
-    expect(sessions.get(b.id)).toBe(b);
-    expect(sessions.get(c.id)).toBe(c);
+  test("in memory, sessions are bounded: past the cap the oldest ends", async () => {
+    const sessions = new SessionStore({ ttlMs: () => 60_000, backend: createMemoryAdminSessionStore(2) });
+    const session = { ...admin, via: "session" as const };
+    const a = await sessions.create(session, "key");
+    const b = await sessions.create(session, "key");
+    const c = await sessions.create(session, "key");
+    expect(await sessions.get(a.id)).toBeUndefined();
+    expect(await sessions.get(b.id)).toEqual(b);
+    expect(await sessions.get(c.id)).toEqual(c);
     expect(new Set([a.id, b.id, c.id, a.csrf, b.csrf, c.csrf]).size).toBe(6);
+  });
+});
+
+describe("SessionStore", () => {
+  test("storage sees only the id's hash; another instance on the same storage (a restart, another node) honours it", async () => {
+    const { backend, session, now } = await setup();
+    const stored = await backend.get(sessionIdHash(session.id), now());
+    expect(stored).not.toBeNull();
+    expect(JSON.stringify(stored)).not.toContain(session.id);
+    const restarted = new SessionStore({ ttlMs: () => 60_000, now, backend });
+    expect(await restarted.get(session.id)).toEqual(session);
+    await restarted.end(session.id);
+    expect(await restarted.get(session.id)).toBeUndefined();
   });
 });

@@ -26,10 +26,10 @@ export async function sessionOf(
   options: SessionAuthOptions,
 ): Promise<AdminSession | undefined> {
   const id = cookieValue(headers.get("cookie"), SESSION_COOKIE);
-  const session = id === null ? undefined : options.sessions.get(id);
+  const session = id === null ? undefined : await options.sessions.get(id);
   if (!session) return undefined;
   if (session.keyId !== null && !(await options.keyActive(session.keyId))) {
-    options.sessions.end(session.id);
+    await options.sessions.end(session.id);
     return undefined;
   }
   return session;

@@ -1,4 +1,9 @@
+import { createHash } from "node:crypto";
+import { z } from "zod";
 import type { Principal } from "../../auth/principal.ts";
+import { roleSchema } from "../../auth/principal.ts";
+import { createMemoryAdminSessionStore } from "../../storage/memory/memory-admin-session-store.ts";
+import type { AdminSessionStore, StoredAdminSession } from "../../storage/storage.ts";
 
 /** One signed-in browser. The id lives only in an HttpOnly cookie; `csrf` is read by the page. */
 export interface AdminSession {
@@ -16,27 +21,52 @@ export interface AdminSession {
 export interface SessionStoreOptions {
   ttlMs: () => number;
   now?: () => number;
-  /** Sessions held at most; past it the oldest is ended (a flood of sign-ins cannot grow memory). */
-  maxSessions?: number;
+  /** Where sessions are kept (`Storage.adminSessions`); in this process's memory when absent. */
+  backend?: AdminSessionStore;
 }
 
 /** 256 random bits, base64url: unguessable session ids and CSRF tokens. */
 export const randomToken = (): string =>
   Buffer.from(crypto.getRandomValues(new Uint8Array(32))).toString("base64url");
 
+/** What storage keys a session by: a leaked table does not hand out live cookies. */
+export const sessionIdHash = (id: string): string => createHash("sha256").update(id).digest("hex");
+
+/** The stored principal, read back at a boundary (the row may come from another node's version). */
+const principalSchema = z
+  .object({
+    keyId: z.string().nullable(),
+    name: z.string(),
+    tenant: z.string(),
+    role: roleSchema,
+    models: z.array(z.string()),
+    limits: z.object({
+      rpm: z.number().optional(),
+      tpm: z.number().optional(),
+      budgetUsd: z.number().optional(),
+    }),
+    via: z.literal("session"),
+  })
+  .passthrough();
+
+/** Expired sessions are swept at most this often, on sign-in. */
+const PRUNE_EVERY_MS = 60_000;
+
 /**
- * Sessions of the web UI, held in this process's memory: a restart signs everyone out, and
- * behind a load balancer the admin UI needs sticky sessions (docs/ADMIN-UI.md).
+ * Sessions of the web UI, kept through `Storage.adminSessions` (so they survive a restart and
+ * every node sharing a database honours them) by the SHA-256 of their id only.
  */
 export class SessionStore {
-  private readonly sessions = new Map<string, AdminSession>();
   private readonly now: () => number;
+  private readonly backend: AdminSessionStore;
+  private prunedAt = Number.NEGATIVE_INFINITY;
 
   constructor(private readonly options: SessionStoreOptions) {
     this.now = options.now ?? Date.now;
+    this.backend = options.backend ?? createMemoryAdminSessionStore();
   }
 
-  create(principal: Principal, method: AdminSession["method"]): AdminSession {
+  async create(principal: Principal, method: AdminSession["method"]): Promise<AdminSession> {
     const createdAt = this.now();
     const session: AdminSession = {
       id: randomToken(),
@@ -47,31 +77,49 @@ export class SessionStore {
       createdAt,
       expiresAt: createdAt + this.options.ttlMs(),
     };
-    const max = this.options.maxSessions ?? 10_000;
-    while (this.sessions.size >= max) {
-      const oldest = this.sessions.keys().next().value;
-      if (oldest === undefined) break;
-      this.sessions.delete(oldest);
+    if (createdAt - this.prunedAt >= PRUNE_EVERY_MS) {
+      this.prunedAt = createdAt;
+      await this.backend.prune(createdAt);
     }
-    this.sessions.set(session.id, session);
+    await this.backend.save({
+      idHash: sessionIdHash(session.id),
+      csrf: session.csrf,
+      principal: JSON.stringify(principal),
+      method,
+      keyId: session.keyId,
+      createdAt,
+      expiresAt: session.expiresAt,
+    });
     return session;
   }
 
-  /** The live session with this id; an expired one is ended on sight. */
-  get(id: string): AdminSession | undefined {
-    const session = this.sessions.get(id);
-    if (session && this.now() >= session.expiresAt) {
-      this.sessions.delete(id);
-      return undefined;
-    }
-    return session;
+  /** The live session with this id; an expired one is never returned. */
+  async get(id: string): Promise<AdminSession | undefined> {
+    const stored = await this.backend.get(sessionIdHash(id), this.now());
+    return stored ? toSession(id, stored) : undefined;
   }
 
-  end(id: string): void {
-    this.sessions.delete(id);
+  async end(id: string): Promise<void> {
+    await this.backend.delete(sessionIdHash(id));
   }
+}
 
-  get size(): number {
-    return this.sessions.size;
+function toSession(id: string, stored: StoredAdminSession): AdminSession | undefined {
+  let principal: unknown;
+  try {
+    principal = JSON.parse(stored.principal);
+  } catch {
+    return undefined;
   }
+  const parsed = principalSchema.safeParse(principal);
+  if (!parsed.success) return undefined;
+  return {
+    id,
+    csrf: stored.csrf,
+    principal: parsed.data as Principal,
+    method: stored.method,
+    keyId: stored.keyId,
+    createdAt: stored.createdAt,
+    expiresAt: stored.expiresAt,
+  };
 }

@@ -1,5 +1,6 @@
 import type { Storage } from "../storage.ts";
 import { createPostgresAdminActionStore } from "./postgres-admin-action-store.ts";
+import { createPostgresAdminSessionStore } from "./postgres-admin-session-store.ts";
 import { createPostgresAuditStore } from "./postgres-audit-store.ts";
 import { connectPostgres, type PostgresOptions } from "./postgres-client.ts";
 import { createPostgresKeyStore } from "./postgres-key-store.ts";
@@ -20,6 +21,7 @@ export async function openPostgresStorage(options: PostgresOptions): Promise<Sto
     const responses = await createPostgresResponseStore(sql);
     const audit = await createPostgresAuditStore(sql);
     const adminActions = await createPostgresAdminActionStore(sql);
+    const adminSessions = await createPostgresAdminSessionStore(sql);
     const shadow = await createPostgresShadowStore(sql);
     return {
       keys,
@@ -27,6 +29,7 @@ export async function openPostgresStorage(options: PostgresOptions): Promise<Sto
       responses,
       audit,
       adminActions,
+      adminSessions,
       shadow,
       async close() {
         await sql.close({ timeout: 5 });

@@ -2,6 +2,7 @@ import type { Database } from "bun:sqlite";
 import type { Storage } from "../storage.ts";
 import { closeDatabase, type OpenDatabaseOptions, openDatabase } from "./open-database.ts";
 import { createSqliteAdminActionStore } from "./sqlite-admin-action-store.ts";
+import { createSqliteAdminSessionStore } from "./sqlite-admin-session-store.ts";
 import { createSqliteAuditStore, type SqliteAuditStore } from "./sqlite-audit-store.ts";
 import { createSqliteKeyStore } from "./sqlite-key-store.ts";
 import { createSqliteResponseStore } from "./sqlite-response-store.ts";
@@ -38,6 +39,7 @@ export function openSqliteStorage(path: string, options: OpenDatabaseOptions = {
       ...(options.readonly ? {} : { shadow: createSqliteShadowStore(db) }),
       audit,
       adminActions: createSqliteAdminActionStore(db),
+      ...(options.readonly ? {} : { adminSessions: createSqliteAdminSessionStore(db) }),
       async close() {
         await audit.close();
         closeDatabase(db);

@@ -74,4 +74,18 @@ describe("chatResponseToMessages", () => {
       expect((error as GatewayError).retryable).toBe(true);
     }
   });
+
+  test("a chat server's reasoning_content becomes a thinking block first", () => {
+    const message = chatResponseToMessages(
+      {
+        id: "chatcmpl-t",
+        choices: [{ message: { content: "42", reasoning_content: "6 × 7" }, finish_reason: "stop" }],
+      },
+      "m",
+    );
+    expect(message.content).toEqual([
+      { type: "thinking", thinking: "6 × 7", signature: "" },
+      { type: "text", text: "42" },
+    ]);
+  });
 });

@@ -2,6 +2,7 @@ import type { JsonObject } from "../../core/dialect.ts";
 import { openAIChatResponse } from "../openai-schema.ts";
 import { parseBody, parseToolArguments } from "../parse-body.ts";
 import { openAIUsageToAnthropic } from "../usage-mapping.ts";
+import { reasoningText } from "./messages-stream-writer.ts";
 import { anthropicStopReason } from "./stop-reason.ts";
 
 /** Anthropic message ids look like `msg_…`; keep the upstream id recognisable inside it. */
@@ -19,6 +20,9 @@ export function chatResponseToMessages(body: JsonObject, requestedModel: string)
   const choice = chat.choices[0];
   const content: JsonObject[] = [];
   const message = choice?.message;
+  // A chat server's reasoning becomes a thinking block (unsigned: no Anthropic model wrote it).
+  const reasoning = reasoningText(message?.reasoning_content ?? message?.reasoning);
+  if (reasoning) content.push({ type: "thinking", thinking: reasoning, signature: "" });
   const text = message?.content || message?.refusal;
   if (text) content.push({ type: "text", text });
   for (const call of message?.tool_calls ?? []) {

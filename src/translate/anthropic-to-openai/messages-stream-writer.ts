@@ -22,6 +22,10 @@ interface ToolState {
   pending: string;
 }
 
+/** Reasoning text a chat server sent, when it is text (servers differ in the field's shape). */
+export const reasoningText = (value: unknown): string | undefined =>
+  typeof value === "string" && value !== "" ? value : undefined;
+
 /**
  * The state of one translated stream: which Anthropic content block is open, which block each
  * OpenAI tool-call index writes to, and what the final message_delta must report.
@@ -30,7 +34,7 @@ export class MessagesStreamWriter implements StreamWriter<OpenAIChunk> {
   private finishReasonSeen = false;
   private messageId = "";
   private nextBlock = 0;
-  private open: { block: number; kind: "text" | "tool" } | undefined;
+  private open: { block: number; kind: "text" | "tool" | "thinking" } | undefined;
   private readonly tools = new Map<number, ToolState>();
   private finishReason: string | null | undefined;
   private matchedStop: string | number | null | undefined;
@@ -46,6 +50,8 @@ export class MessagesStreamWriter implements StreamWriter<OpenAIChunk> {
     if (chunk.usage) this.usage = openAIUsageToAnthropic(chunk.usage);
     for (const choice of chunk.choices ?? []) {
       if ((choice.index ?? 0) !== 0) continue; // Anthropic has one answer; extra choices are dropped
+      const reasoning = reasoningText(choice.delta?.reasoning_content ?? choice.delta?.reasoning);
+      if (reasoning) yield* this.thinking(reasoning);
       const text = choice.delta?.content || choice.delta?.refusal;
       if (text) yield* this.text(text);
       for (const call of choice.delta?.tool_calls ?? []) yield* this.tool(call);
@@ -85,6 +91,25 @@ export class MessagesStreamWriter implements StreamWriter<OpenAIChunk> {
     };
     yield anthropicEvent({ type: "message_start", message });
     yield anthropicEvent({ type: "ping" });
+  }
+
+  /**
+   * A chat upstream's reasoning (`reasoning_content`, vLLM/DeepSeek; `reasoning`, others) as a
+   * thinking block. It carries no signature: no Anthropic model wrote it, and mindgw drops
+   * thinking blocks when the conversation goes back to a chat upstream.
+   */
+  private *thinking(thinking: string): Generator<SseEvent> {
+    if (this.open?.kind !== "thinking") {
+      yield* this.close();
+      const block = this.nextBlock++;
+      this.open = { block, kind: "thinking" };
+      yield anthropicEvent({
+        type: "content_block_start",
+        index: block,
+        content_block: { type: "thinking", thinking: "", signature: "" },
+      });
+    }
+    yield this.delta(this.open.block, { type: "thinking_delta", thinking });
   }
 
   private *text(text: string): Generator<SseEvent> {

@@ -69,4 +69,20 @@ describe("chatResponseToResponse", () => {
   test("ids look like OpenAI's", () => {
     expect(newResponseId()).toMatch(/^resp_[0-9a-f]{48}$/);
   });
+
+  test("a chat server's reasoning_content → a reasoning item before the message", () => {
+    const response = chatResponseToResponse(
+      {
+        id: "c",
+        choices: [{ message: { content: "42", reasoning_content: "6 × 7" }, finish_reason: "stop" }],
+      },
+      request,
+      "resp_q",
+    );
+    expect((response.output as unknown[])[0]).toEqual({
+      id: "rs_q",
+      type: "reasoning",
+      summary: [{ type: "summary_text", text: "6 × 7" }],
+    });
+  });
 });

@@ -1,4 +1,5 @@
 import type { JsonObject } from "../../core/dialect.ts";
+import { reasoningText } from "../anthropic-to-openai/messages-stream-writer.ts";
 import { openAIChatResponse } from "../openai-schema.ts";
 import { parseBody } from "../parse-body.ts";
 import {
@@ -6,6 +7,8 @@ import {
   functionCallItemId,
   messageItem,
   messageItemId,
+  reasoningItem,
+  reasoningItemId,
   responseEnvelope,
   responseStatus,
   responsesUsage,
@@ -31,6 +34,8 @@ export function chatResponseToResponse(
   const body = parseBody(openAIChatResponse, chat, "upstream");
   const choice = body.choices[0];
   const output: JsonObject[] = [];
+  const reasoning = reasoningText(choice?.message.reasoning_content ?? choice?.message.reasoning);
+  if (reasoning) output.push(reasoningItem(reasoningItemId(id), reasoning));
   const text = choice?.message.content ?? "";
   if (text !== "") output.push(messageItem(messageItemId(id), text, "completed"));
   for (const [n, call] of (choice?.message.tool_calls ?? []).entries()) {

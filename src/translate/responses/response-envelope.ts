@@ -149,3 +149,12 @@ export function customInput(args: string): string {
 
 const reasoningOf = (request: JsonObject): { effort?: unknown; summary?: unknown } =>
   typeof request.reasoning === "object" && request.reasoning !== null ? request.reasoning : {};
+
+export const reasoningItemId = (responseId: string) => `rs_${responseId.replace(/^resp_/, "")}`;
+
+export const summaryPart = (text: string): JsonObject => ({ type: "summary_text", text });
+
+/** A chat server's reasoning text as a `reasoning` item (a summary; no encrypted content). */
+export function reasoningItem(id: string, text: string): JsonObject {
+  return { id, type: "reasoning", summary: text === "" ? [] : [summaryPart(text)] };
+}

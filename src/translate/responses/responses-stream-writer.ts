@@ -2,6 +2,7 @@ import type { JsonObject } from "../../core/dialect.ts";
 import type { GatewayError } from "../../core/gateway-error.ts";
 import { openAIWireError } from "../../core/openai-errors.ts";
 import type { SseEvent } from "../../core/sse.ts";
+import { reasoningText } from "../anthropic-to-openai/messages-stream-writer.ts";
 import type { OpenAIChunk, OpenAIUsage } from "../openai-schema.ts";
 import type { StreamWriter } from "../stream/stream-driver.ts";
 import {
@@ -11,9 +12,12 @@ import {
   messageItem,
   messageItemId,
   outputTextPart,
+  reasoningItem,
+  reasoningItemId,
   responseEnvelope,
   responseStatus,
   responsesUsage,
+  summaryPart,
 } from "./response-envelope.ts";
 import { ToolNames, type ToolTarget } from "./tool-names.ts";
 
@@ -23,7 +27,7 @@ type ToolDelta = NonNullable<
 
 /** One output item being streamed. */
 interface OpenItem {
-  kind: "message" | "tool";
+  kind: "message" | "tool" | "reasoning";
   outputIndex: number;
   itemId: string;
   text: string;
@@ -81,6 +85,8 @@ export class ResponsesStreamWriter implements StreamWriter<OpenAIChunk> {
     if (chunk.usage) this.usage = chunk.usage;
     for (const choice of chunk.choices ?? []) {
       if ((choice.index ?? 0) !== 0) continue;
+      const reasoning = reasoningText(choice.delta?.reasoning_content ?? choice.delta?.reasoning);
+      if (reasoning) yield* this.reasoning(reasoning);
       if (choice.delta?.content) yield* this.text(choice.delta.content);
       for (const call of choice.delta?.tool_calls ?? []) yield* this.tool(call);
       if (choice.finish_reason) {
@@ -105,6 +111,25 @@ export class ResponsesStreamWriter implements StreamWriter<OpenAIChunk> {
   error(error: GatewayError): SseEvent {
     const wire = openAIWireError(error);
     return this.event("error", { code: wire.code ?? wire.type, message: wire.message, param: wire.param });
+  }
+
+  /** A chat server's reasoning text as a `reasoning` item with one summary part. */
+  private *reasoning(delta: string): Generator<SseEvent> {
+    if (this.current?.kind !== "reasoning") {
+      yield* this.close();
+      const item = this.open("reasoning", reasoningItemId(this.options.id), "", { name: "", custom: false });
+      yield this.event("response.output_item.added", {
+        output_index: item.outputIndex,
+        item: this.itemBody(item),
+      });
+      yield this.event("response.reasoning_summary_part.added", {
+        ...this.summary(item),
+        part: summaryPart(""),
+      });
+    }
+    const item = this.current as OpenItem;
+    item.text += delta;
+    yield this.event("response.reasoning_summary_text.delta", { ...this.summary(item), delta });
   }
 
   private *text(delta: string): Generator<SseEvent> {
@@ -171,7 +196,13 @@ export class ResponsesStreamWriter implements StreamWriter<OpenAIChunk> {
     if (!item) return;
     this.current = undefined;
     item.closed = true;
-    if (item.kind === "message") {
+    if (item.kind === "reasoning") {
+      yield this.event("response.reasoning_summary_text.done", { ...this.summary(item), text: item.text });
+      yield this.event("response.reasoning_summary_part.done", {
+        ...this.summary(item),
+        part: summaryPart(item.text),
+      });
+    } else if (item.kind === "message") {
       yield this.event("response.output_text.done", { ...this.at(item), text: item.text, logprobs: [] });
       yield this.event("response.content_part.done", { ...this.at(item), part: outputTextPart(item.text) });
     } else if (item.tool.custom) {
@@ -194,6 +225,7 @@ export class ResponsesStreamWriter implements StreamWriter<OpenAIChunk> {
   private itemBody(item: OpenItem): JsonObject {
     const status = item.closed ? "completed" : "in_progress";
     if (item.kind === "message") return messageItem(item.itemId, item.text, status);
+    if (item.kind === "reasoning") return reasoningItem(item.itemId, item.closed ? item.text : "");
     return functionCallItem(item.itemId, { ...item.tool, callId: item.callId, arguments: item.text }, status);
   }
 
@@ -215,6 +247,10 @@ export class ResponsesStreamWriter implements StreamWriter<OpenAIChunk> {
 
   private ref(item: OpenItem) {
     return { item_id: item.itemId, output_index: item.outputIndex };
+  }
+
+  private summary(item: OpenItem) {
+    return { ...this.ref(item), summary_index: 0 };
   }
 
   private at(item: OpenItem) {

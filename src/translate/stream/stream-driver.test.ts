@@ -114,3 +114,82 @@ describe("one stream driver", () => {
     });
   });
 });
+
+describe("a chat upstream's reasoning, for an Anthropic caller", () => {
+  const chunk = (delta: unknown, finish: string | null = null) => ({
+    data: JSON.stringify({ id: "chatcmpl-r", choices: [{ index: 0, delta, finish_reason: finish }] }),
+  });
+
+  test("reasoning_content streams as a thinking block before the text", async () => {
+    const out = await drain(
+      chatStreamToMessages(
+        replay([
+          chunk({ role: "assistant", reasoning_content: "Let me " }),
+          chunk({ reasoning_content: "think." }),
+          chunk({ content: "Done." }),
+          chunk({ reasoning: { effort: "low" } }), // another server's shape: ignored, not an error
+          chunk({}, "stop"),
+          { data: "[DONE]" },
+        ]),
+        { requestedModel: "m" },
+      ),
+    );
+    const body = out.map((event) => JSON.parse(event.data) as Record<string, unknown>);
+    expect(body.filter((e) => e.type === "content_block_start").map((e) => e.content_block)).toEqual([
+      { type: "thinking", thinking: "", signature: "" },
+      { type: "text", text: "" },
+    ]);
+    expect(body.filter((e) => e.type === "content_block_delta").map((e) => e.delta)).toEqual([
+      { type: "thinking_delta", thinking: "Let me " },
+      { type: "thinking_delta", thinking: "think." },
+      { type: "text_delta", text: "Done." },
+    ]);
+    expect(out.failure).toBeUndefined();
+  });
+});
+
+describe("a chat upstream's reasoning, for a Responses caller", () => {
+  test("streams as a reasoning item with one summary part, before the message", async () => {
+    const chunk = (delta: unknown, finish: string | null = null) => ({
+      data: JSON.stringify({ id: "c", choices: [{ index: 0, delta, finish_reason: finish }] }),
+    });
+    const out = await drain(
+      chatStreamToResponses(
+        replay([
+          chunk({ reasoning_content: "Think" }),
+          chunk({ reasoning_content: "ing." }),
+          chunk({ content: "Hi" }),
+          chunk({}, "stop"),
+          { data: "[DONE]" },
+        ]),
+        { request: { model: "m" }, id: "resp_r" },
+      ),
+    );
+    const data = out.map((e) => JSON.parse(e.data) as Record<string, unknown>);
+    expect(data.map((d) => d.type)).toEqual([
+      "response.created",
+      "response.in_progress",
+      "response.output_item.added",
+      "response.reasoning_summary_part.added",
+      "response.reasoning_summary_text.delta",
+      "response.reasoning_summary_text.delta",
+      "response.reasoning_summary_text.done",
+      "response.reasoning_summary_part.done",
+      "response.output_item.done",
+      "response.output_item.added",
+      "response.content_part.added",
+      "response.output_text.delta",
+      "response.output_text.done",
+      "response.content_part.done",
+      "response.output_item.done",
+      "response.completed",
+    ]);
+    const completed = data.at(-1)?.response as { output: unknown[] };
+    expect(completed.output[0]).toEqual({
+      id: "rs_r",
+      type: "reasoning",
+      summary: [{ type: "summary_text", text: "Thinking." }],
+    });
+    expect(data.map((d) => d.sequence_number)).toEqual(data.map((_, i) => i));
+  });
+});

@@ -66,7 +66,12 @@ const chat = (g: GatewayProcess, id: string) =>
     body: JSON.stringify({ model: "mock", messages: [{ role: "user", content: "hi" }] }),
   });
 
-describe.skipIf(!canFreeze)("audit storage failure (read-only database)", () => {
+// No skip when the tool is missing: CI must fail, not pass quietly without the test.
+test("this machine can freeze a file (chattr +i, as root on a file system that supports it)", () => {
+  expect(canFreeze).toBe(true);
+});
+
+describe("audit storage failure (read-only database)", () => {
   test("fail closed: 503 audit_unavailable in the caller's dialect, logged; served again once writable", async () => {
     gw = await spawnGateway({ config: config(false) });
     const g = gw;

@@ -1,78 +1,18 @@
-import { isJsonObject, type JsonObject, type Operation } from "../core/dialect.ts";
-import { clientClosed, GatewayError, notFound, toGatewayError, unavailable } from "../core/gateway-error.ts";
+import { GatewayError, notFound, toGatewayError, unavailable } from "../core/gateway-error.ts";
 import { DEFAULT_MAX_SSE_LINE } from "../core/sse.ts";
-import type { Usage } from "../core/usage.ts";
 import { DEFAULT_MAX_UPSTREAM_BODY } from "../providers/http/read-bounded.ts";
-import type { NativeRequest } from "../providers/provider.ts";
-import type { AttemptTelemetry, DispatchTelemetry } from "../telemetry/dispatch-telemetry.ts";
 import type { UnsupportedPolicy } from "../translate/dropped.ts";
-import { parseEventData } from "../translate/parse-body.ts";
-import { StreamUsageMeter } from "../translate/stream-usage-meter.ts";
-import { usageFromAnthropic, usageFromOpenAI } from "../translate/usage-mapping.ts";
 import { abortable } from "./abortable.ts";
-import { type AdaptedCall, adaptDialect, localAnswer, type ResponsesContext } from "./adapt-dialect.ts";
-import { Attempt } from "./attempt.ts";
+import { localAnswer } from "./adapt-dialect.ts";
 import { fitsContext } from "./context-fit.ts";
-import { EventChunks, EventReader, type Pass } from "./event-chunks.ts";
+import type { Dispatched, DispatchRequest } from "./dispatch.ts";
 import { fallbackClassOf } from "./fallback-on.ts";
-import { type ClientReply, readNativeReply } from "./native-reply.ts";
 import { orderRoutes } from "./order-routes.ts";
-import type { Route } from "./route.ts";
 import type { RouteHealth } from "./route-health.ts";
 import type { ModelPlan, RouteTable } from "./route-table.ts";
-import { spliceBody } from "./splice-body.ts";
-import { CLIENT_ROUTING_FIELDS, stripClientRouting } from "./strip-client-routing.ts";
+import { abortReason, tryRoute } from "./try-route.ts";
 
-/** A client's call, transport-neutral: every front door and tunnel comes through here. */
-export interface DispatchRequest {
-  readonly operation: Operation;
-  /** Body in the caller's dialect, as received. */
-  readonly body: JsonObject;
-  readonly model: string;
-  readonly stream: boolean;
-  readonly requestId: string;
-  /** Aborts when the client disconnects. */
-  readonly signal: AbortSignal;
-  /** Only for `responses`: the id to answer under and the stored turns it continues. */
-  readonly responses?: ResponsesContext;
-  /**
-   * The request as it arrived, for a route whose upstream speaks the caller's dialect: sent on
-   * as received (only `model` spliced) with the dialect's headers and the query string.
-   */
-  readonly received?: ReceivedRequest;
-  /** Told about each upstream attempt (metrics, spans); absent when both are off. */
-  readonly telemetry?: DispatchTelemetry;
-  /** Told before each attempt, so a request that fails still records the route it last tried. */
-  readonly onAttempt?: (route: string, upstreamModel: string) => void;
-}
-
-/** What the front door read off the client's request, for pass-through. */
-export interface ReceivedRequest {
-  /** The body's bytes; `body` above is their one parse. */
-  readonly bytes: Uint8Array<ArrayBuffer>;
-  /** The body as parsed, before any route changed it. */
-  readonly body: JsonObject;
-  /** The client's dialect headers, from the allow-list. */
-  readonly headers: Readonly<Record<string, string>>;
-  /** With its `?`, or "". */
-  readonly query: string;
-  /** The upstream path when it is not the operation's own (`/responses/compact`). */
-  readonly path?: string;
-}
-
-/** A committed answer: from here on nothing is retried, and bytes may reach the client. */
-export interface Dispatched {
-  /** In the caller's dialect. A stream starts with the event that was already read. */
-  readonly reply: ClientReply;
-  /** `provider:<name>` or `worker:<name>`. */
-  readonly route: string;
-  readonly upstreamModel: string;
-  /** What the answer used so far; final once the stream has ended. */
-  usage(): Usage;
-  readonly attempts: number;
-  /** What translation left out for this route, by name; empty when nothing was. */
-  readonly dropped: readonly string[];
-}
+export type { Dispatched, DispatchRequest, ReceivedRequest } from "./dispatch.ts";
 
 export interface RouterDeps {
   /** The current snapshot; read once per request so a reload never changes a request midway. */
@@ -154,7 +94,7 @@ export function createRouter(deps: RouterDeps): Router {
           failover: lastError !== undefined && retry === 0,
         });
         try {
-          const dispatched = await attempt(route, request, deps.health, attempts, {
+          const dispatched = await tryRoute(route, request, deps.health, attempts, {
             unsupported,
             maxLine,
             maxBody,
@@ -209,174 +149,6 @@ export function createRouter(deps: RouterDeps): Router {
     );
   };
 }
-
-async function attempt(
-  route: Route,
-  request: DispatchRequest,
-  health: RouteHealth,
-  attempts: number,
-  options: {
-    unsupported: UnsupportedPolicy;
-    maxLine: number;
-    maxBody: number;
-    observed: AttemptTelemetry | undefined;
-  },
-): Promise<Dispatched> {
-  const { unsupported, maxLine, maxBody, observed } = options;
-  let adapted: AdaptedCall;
-  try {
-    adapted = adaptDialect(
-      request.operation,
-      request.body,
-      route.provider,
-      request.model,
-      request.responses,
-      unsupported,
-    );
-  } catch (error) {
-    // Refused before any upstream call: no verdict on the route, but a half-open probe
-    // slot this request claimed must be freed, or the route would never be probed again.
-    health.released(route.key);
-    observed?.settled(toGatewayError(error));
-    observed?.closed();
-    throw error;
-  }
-  const body = stripClientRouting({ ...adapted.body, model: route.upstreamModel });
-  const native =
-    adapted.native && request.received && route.provider.passThrough
-      ? nativeRequest(request.received, body, adapted)
-      : undefined;
-  const attempt = new Attempt(request.signal, route.timeouts, route.label);
-  const started = performance.now();
-  const meter = new StreamUsageMeter(route.provider.dialect);
-  health.begin(route.key);
-  let settled = false;
-  const done = (error?: GatewayError) => {
-    if (settled) return;
-    settled = true;
-    attempt.disarm();
-    health.end(route.key);
-    observed?.closed(error);
-  };
-  const usage = () => meter.usage ?? { inputTokens: 0, outputTokens: 0 };
-  const usageOf = route.provider.dialect === "anthropic" ? usageFromAnthropic : usageFromOpenAI;
-  // A same-dialect stream is metered and filtered by the relay itself (no extra stream layers
-  // on the hot path); only events that carry usage are looked at.
-  const keep = adapted.keep;
-  const pass: Pass = (event) => {
-    meter.observe(event);
-    return keep ? keep(event) : true;
-  };
-  try {
-    attempt.arm(
-      request.stream ? "connect" : "first byte",
-      request.stream ? route.timeouts.connectMs : route.timeouts.firstByteMs,
-    );
-    const reply = await abortable(
-      route.provider.call({
-        operation: adapted.operation,
-        body,
-        stream: request.stream,
-        requestId: request.requestId,
-        signal: attempt.signal,
-        timeouts: route.timeouts,
-        maxBody,
-        ...(native ? { native } : {}),
-        ...(observed?.headers ? { traceHeaders: observed.headers } : {}),
-      }),
-      attempt.signal,
-    );
-    const common = {
-      route: reply.servedBy ?? route.label,
-      upstreamModel: route.upstreamModel,
-      attempts,
-      dropped: adapted.dropped ?? [],
-    };
-    if (reply.kind === "http") {
-      const answered = adapted.native?.answered;
-      const answer = await readNativeReply(reply.response, {
-        label: route.label,
-        attempt,
-        stream: request.stream,
-        maxLine,
-        maxBody,
-        onUsage: answered ? storing(pass, answered) : pass,
-        usageOf,
-        done,
-        ...(answered ? { onBody: answered } : {}),
-      });
-      health.succeeded(route.key, performance.now() - started);
-      observed?.settled(undefined, common.route);
-      const found = answer.usage;
-      return { ...common, reply: answer.reply, usage: found ? () => found : usage };
-    }
-    if (reply.kind === "json") {
-      const found = usageOf(reply.body);
-      const translated = adapted.json(reply.body);
-      health.succeeded(route.key, performance.now() - started);
-      observed?.settled(undefined, common.route);
-      done();
-      return { ...common, reply: { kind: "json", body: translated }, usage: () => found ?? usage() };
-    }
-    // Translate before committing: a stream that fails before its first translated event
-    // may still be retried or failed over.
-    attempt.arm("first byte", route.timeouts.firstByteMs);
-    const translated = adapted.stream?.(reply.events, (found) => meter.record(found));
-    const source = translated ? translated.events : reply.events;
-    const reader = new EventReader(source[Symbol.asyncIterator](), attempt, translated ? undefined : pass);
-    const first = await reader.next();
-    health.succeeded(route.key, performance.now() - started);
-    observed?.settled(undefined, common.route);
-    const chunks = new EventChunks(first, reader, attempt, done);
-    const errorEvent = translated?.errorEvent;
-    return { ...common, reply: { kind: "stream", chunks, ...(errorEvent ? { errorEvent } : {}) }, usage };
-  } catch (error) {
-    const failure = request.signal.aborted ? abortReason(request.signal) : toGatewayError(error);
-    // A route whose workers are not connected yet, or all busy, has not failed: opening its
-    // breaker would refuse the model for a cooldown after the worker arrives.
-    const capacity = failure.code === "no_route_available" || failure.code === "unavailable";
-    if (failure.retryable && !capacity) health.failed(route.key);
-    else health.released(route.key);
-    attempt.abort(failure);
-    observed?.settled(failure);
-    done(failure);
-    throw failure;
-  }
-}
-
-/**
- * The client's request as a same-dialect upstream gets it: its bytes with the model spliced in —
- * unless it carries client routing fields, which never leave the gateway (then `body`, stripped,
- * is serialised instead).
- */
-function nativeRequest(received: ReceivedRequest, body: JsonObject, adapted: AdaptedCall): NativeRequest {
-  const steered = CLIENT_ROUTING_FIELDS.some((field) => field in received.body);
-  const bytes =
-    steered || adapted.native?.rewritten
-      ? undefined
-      : spliceBody(received.bytes, received.body, String(body.model), adapted.native?.forcedUsage === true);
-  return {
-    headers: received.headers,
-    query: received.query,
-    ...(bytes ? { bytes } : {}),
-    ...(received.path ? { path: received.path } : {}),
-  };
-}
-
-/** A native Responses stream's `response.completed` event carries the response to store (and usage). */
-function storing(pass: Pass, answered: (response: JsonObject) => void): Pass {
-  return (event) => {
-    if (event.event === "response.completed") {
-      const parsed = parseEventData(event.data);
-      if (isJsonObject(parsed) && isJsonObject(parsed.response)) answered(parsed.response);
-    }
-    return pass(event);
-  };
-}
-
-/** Why the caller's signal ended the request: a reason it carries (a revoked key), or the client left. */
-const abortReason = (signal: AbortSignal): GatewayError =>
-  signal.reason instanceof GatewayError ? signal.reason : clientClosed();
 
 function backoff(baseMs: number, retry: number, random: () => number, signal: AbortSignal): Promise<void> {
   const ms = baseMs * 2 ** (retry - 1) * (0.5 + random() / 2);

@@ -1,0 +1,56 @@
+import type { JsonObject, Operation } from "../core/dialect.ts";
+import type { Usage } from "../core/usage.ts";
+import type { DispatchTelemetry } from "../telemetry/dispatch-telemetry.ts";
+import type { ResponsesContext } from "./adapt-dialect.ts";
+import type { ClientReply } from "./native-reply.ts";
+
+/** A client's call, transport-neutral: every front door and tunnel comes through here. */
+export interface DispatchRequest {
+  readonly operation: Operation;
+  /** Body in the caller's dialect, as received. */
+  readonly body: JsonObject;
+  readonly model: string;
+  readonly stream: boolean;
+  readonly requestId: string;
+  /** Aborts when the client disconnects. */
+  readonly signal: AbortSignal;
+  /** Only for `responses`: the id to answer under and the stored turns it continues. */
+  readonly responses?: ResponsesContext;
+  /**
+   * The request as it arrived, for a route whose upstream speaks the caller's dialect: sent on
+   * as received (only `model` spliced) with the dialect's headers and the query string.
+   */
+  readonly received?: ReceivedRequest;
+  /** Told about each upstream attempt (metrics, spans); absent when both are off. */
+  readonly telemetry?: DispatchTelemetry;
+  /** Told before each attempt, so a request that fails still records the route it last tried. */
+  readonly onAttempt?: (route: string, upstreamModel: string) => void;
+}
+
+/** What the front door read off the client's request, for pass-through. */
+export interface ReceivedRequest {
+  /** The body's bytes; `body` above is their one parse. */
+  readonly bytes: Uint8Array<ArrayBuffer>;
+  /** The body as parsed, before any route changed it. */
+  readonly body: JsonObject;
+  /** The client's dialect headers, from the allow-list. */
+  readonly headers: Readonly<Record<string, string>>;
+  /** With its `?`, or "". */
+  readonly query: string;
+  /** The upstream path when it is not the operation's own (`/responses/compact`). */
+  readonly path?: string;
+}
+
+/** A committed answer: from here on nothing is retried, and bytes may reach the client. */
+export interface Dispatched {
+  /** In the caller's dialect. A stream starts with the event that was already read. */
+  readonly reply: ClientReply;
+  /** `provider:<name>` or `worker:<name>`. */
+  readonly route: string;
+  readonly upstreamModel: string;
+  /** What the answer used so far; final once the stream has ended. */
+  usage(): Usage;
+  readonly attempts: number;
+  /** What translation left out for this route, by name; empty when nothing was. */
+  readonly dropped: readonly string[];
+}

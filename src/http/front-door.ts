@@ -4,20 +4,19 @@ import type { KeySessions } from "../auth/key-sessions.ts";
 import type { Policy } from "../auth/policy.ts";
 import type { Principal } from "../auth/principal.ts";
 import { assertModelAllowed, requireArea } from "../auth/roles.ts";
-import type { ChunkSource } from "../core/chunk-source.ts";
 import { type Dialect, dialectOf, type Operation } from "../core/dialect.ts";
-import { errorEvent } from "../core/error-wire.ts";
 import { GatewayError, toGatewayError } from "../core/gateway-error.ts";
 import { linkSignals } from "../core/linked-signal.ts";
 import type { Logger } from "../log/logger.ts";
-import type { Dispatched, Router } from "../routing/router.ts";
+import type { Router } from "../routing/router.ts";
 import type { ResponseStore } from "../storage/storage.ts";
 import { captureChunks } from "./capture-chunks.ts";
 import type { ClientSlots } from "./client-slots.ts";
 import { dialectHeaders, queryOf } from "./dialect-headers.ts";
 import { errorResponse } from "./error-body.ts";
+import { keptAliveResponse } from "./kept-alive-response.ts";
 import type { Lifecycle } from "./lifecycle.ts";
-import { PendingStream, singleEvent, within } from "./pending-stream.ts";
+import { within } from "./pending-stream.ts";
 import { readJsonRequest } from "./read-json-body.ts";
 import { refusalError } from "./refusal-error.ts";
 import { requestIdOf } from "./request-id.ts";
@@ -233,7 +232,9 @@ export function createFrontDoor(deps: FrontDoorDeps) {
         if (!early) {
           // The first token is slow: commit to a 200 event stream now, with keep-alive comments.
           streaming = true;
-          return keptAlive(dispatching, keepAliveMs, {
+          return keptAliveResponse(dispatching, keepAliveMs, {
+            captureBodies: deps.captureBodies(),
+            limits: deps.limits,
             principal,
             ledger,
             headers,
@@ -289,55 +290,6 @@ export function createFrontDoor(deps: FrontDoorDeps) {
         if (!streaming) release();
       }
     });
-  }
-
-  /**
-   * A stream answered before routing settled: keep-alive comments until the answer's first
-   * chunk, then the answer; a routing failure becomes the closing error event.
-   */
-  function keptAlive(
-    dispatching: Promise<Dispatched>,
-    intervalMs: number,
-    context: {
-      principal: Principal;
-      ledger: RequestLedger;
-      headers: Record<string, string>;
-      dialect: Dialect;
-      model: string;
-      end: (status: number, error?: GatewayError) => void;
-      release: () => void;
-    },
-  ): Response {
-    const { principal, ledger, headers, dialect } = context;
-    let settled: Dispatched | undefined;
-    const source = dispatching.then((dispatched): ChunkSource => {
-      settled = dispatched;
-      ledger.route = dispatched.route;
-      ledger.upstreamModel = dispatched.upstreamModel;
-      const reply = dispatched.reply;
-      if (reply.kind === "stream") return reply.chunks;
-      const body = reply.kind === "json" ? reply.body : JSON.parse(new TextDecoder().decode(reply.body));
-      return singleEvent(JSON.stringify(body));
-    });
-    const chunks = new PendingStream(source, intervalMs, () => ledger.firstByte());
-    return sseResponse(
-      deps.captureBodies() ? captureChunks(chunks, (text) => (ledger.responseBody = text)) : chunks,
-      dialect,
-      headers,
-      () => {},
-      (error) => {
-        context.release();
-        if (settled) {
-          ledger.usage = settled.usage();
-          ledger.costUsd = deps.limits.record(principal, context.model, ledger.usage, ledger);
-        }
-        context.end(error ? error.status : 200, error);
-      },
-      (error) =>
-        settled?.reply.kind === "stream" && settled.reply.errorEvent
-          ? settled.reply.errorEvent(error)
-          : errorEvent(error, dialect),
-    );
   }
 
   /** Answers a request that never reached a handler (no such route), and accounts for it. */

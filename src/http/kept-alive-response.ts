@@ -1,0 +1,63 @@
+import type { Policy } from "../auth/policy.ts";
+import type { Principal } from "../auth/principal.ts";
+import type { ChunkSource } from "../core/chunk-source.ts";
+import type { Dialect } from "../core/dialect.ts";
+import { errorEvent } from "../core/error-wire.ts";
+import type { GatewayError } from "../core/gateway-error.ts";
+import type { Dispatched } from "../routing/router.ts";
+import { captureChunks } from "./capture-chunks.ts";
+import { PendingStream, singleEvent } from "./pending-stream.ts";
+import type { RequestLedger } from "./request-ledger.ts";
+import { sseResponse } from "./sse-response.ts";
+
+/**
+ * A stream answered before routing settled: keep-alive comments until the answer's first
+ * chunk, then the answer; a routing failure becomes the closing error event.
+ */
+export function keptAliveResponse(
+  dispatching: Promise<Dispatched>,
+  intervalMs: number,
+  context: {
+    /** `audit.bodies`: keep the answer's text for the audit row. */
+    captureBodies: boolean;
+    limits: Policy;
+    principal: Principal;
+    ledger: RequestLedger;
+    headers: Record<string, string>;
+    dialect: Dialect;
+    model: string;
+    end: (status: number, error?: GatewayError) => void;
+    release: () => void;
+  },
+): Response {
+  const { principal, ledger, headers, dialect } = context;
+  let settled: Dispatched | undefined;
+  const source = dispatching.then((dispatched): ChunkSource => {
+    settled = dispatched;
+    ledger.route = dispatched.route;
+    ledger.upstreamModel = dispatched.upstreamModel;
+    const reply = dispatched.reply;
+    if (reply.kind === "stream") return reply.chunks;
+    const body = reply.kind === "json" ? reply.body : JSON.parse(new TextDecoder().decode(reply.body));
+    return singleEvent(JSON.stringify(body));
+  });
+  const chunks = new PendingStream(source, intervalMs, () => ledger.firstByte());
+  return sseResponse(
+    context.captureBodies ? captureChunks(chunks, (text) => (ledger.responseBody = text)) : chunks,
+    dialect,
+    headers,
+    () => {},
+    (error) => {
+      context.release();
+      if (settled) {
+        ledger.usage = settled.usage();
+        ledger.costUsd = context.limits.record(principal, context.model, ledger.usage, ledger);
+      }
+      context.end(error ? error.status : 200, error);
+    },
+    (error) =>
+      settled?.reply.kind === "stream" && settled.reply.errorEvent
+        ? settled.reply.errorEvent(error)
+        : errorEvent(error, dialect),
+  );
+}

@@ -92,11 +92,12 @@ test("requests that ended leave no live objects behind", async () => {
   const requests = 1200;
   await traffic(client, requests);
   const after = await snapshot();
-  // Code the JIT compiles meanwhile adds a few hundred objects in all; one kept per request
-  // would add 1,200 of one type.
+  // Code the JIT compiles meanwhile adds a few hundred objects in all (616 seen once on a clean
+  // CI run); one kept per request would add 1,200 of one type, and any such leak keeps at least
+  // one object per request in all.
   const grown = Object.entries(after.objectTypeCounts)
     .map(([type, count]) => [type, count - (warm.objectTypeCounts[type] ?? 0)] as const)
     .filter(([, delta]) => delta >= requests / 4);
   expect(grown).toEqual([]);
-  expect(after.objectCount - warm.objectCount).toBeLessThan(requests / 2);
+  expect(after.objectCount - warm.objectCount).toBeLessThan(requests);
 }, 120_000);

@@ -27,3 +27,24 @@ export interface KeyRecord {
   createdAt: number;
   lastUsedAt: number | null;
 }
+
+/** A key as the `api_keys` table's columns (both backends share the schema; models as JSON text). */
+export function keyRecordColumns(r: KeyRecord) {
+  return {
+    id: r.id,
+    hash: r.hash,
+    prefix: r.prefix,
+    last4: r.last4,
+    name: r.name,
+    tenant: r.tenant,
+    role: r.role,
+    models: JSON.stringify(r.models),
+    rpm: r.rpm,
+    tpm: r.tpm,
+    budget_usd: r.budgetUsd,
+    expires_at: r.expiresAt,
+    revoked_at: r.revokedAt,
+    created_at: r.createdAt,
+    last_used_at: r.lastUsedAt,
+  };
+}

@@ -1,5 +1,5 @@
 import type { SQL } from "bun";
-import { type KeyRecord, roleSchema } from "../key-record.ts";
+import { type KeyRecord, keyRecordColumns, roleSchema } from "../key-record.ts";
 import type { KeyStore } from "../storage.ts";
 import { guarded } from "./postgres-failure.ts";
 import { migratePostgres } from "./postgres-migrate.ts";
@@ -54,7 +54,7 @@ export async function createPostgresKeyStore(sql: SQL): Promise<KeyStore> {
   return {
     create: (record) =>
       guarded(async () => {
-        await change((tx, seq) => tx`INSERT INTO api_keys ${sql({ ...toRow(record), seq })}`);
+        await change((tx, seq) => tx`INSERT INTO api_keys ${sql({ ...keyRecordColumns(record), seq })}`);
       }),
     getByHash: (hash) => guarded(() => one("hash", hash)),
     getById: (id) => guarded(() => one("id", id)),
@@ -134,25 +134,5 @@ function fromRow(row: KeyRow): KeyRecord {
     revokedAt: asNumberOrNull(row.revoked_at),
     createdAt: asNumber(row.created_at),
     lastUsedAt: asNumberOrNull(row.last_used_at),
-  };
-}
-
-function toRow(r: KeyRecord) {
-  return {
-    id: r.id,
-    hash: r.hash,
-    prefix: r.prefix,
-    last4: r.last4,
-    name: r.name,
-    tenant: r.tenant,
-    role: r.role,
-    models: JSON.stringify(r.models),
-    rpm: r.rpm,
-    tpm: r.tpm,
-    budget_usd: r.budgetUsd,
-    expires_at: r.expiresAt,
-    revoked_at: r.revokedAt,
-    created_at: r.createdAt,
-    last_used_at: r.lastUsedAt,
   };
 }

@@ -1,5 +1,5 @@
 import type { Database } from "bun:sqlite";
-import { type KeyRecord, roleSchema } from "../key-record.ts";
+import { type KeyRecord, keyRecordColumns, roleSchema } from "../key-record.ts";
 import type { KeyStore } from "../storage.ts";
 import { keyMigrations } from "./key-migrations.ts";
 import { migrate } from "./migrate.ts";
@@ -61,7 +61,7 @@ export function createSqliteKeyStore(db: Database): KeyStore {
 
   return {
     async create(record) {
-      insert.run(toParams(record));
+      insert.run(keyRecordColumns(record));
     },
     async getByHash(hash) {
       const row = byHash.get(hash);
@@ -128,24 +128,4 @@ function fromRow(row: KeyRow): KeyRecord {
 function parseModels(json: string): string[] {
   const value: unknown = JSON.parse(json);
   return Array.isArray(value) ? value.filter((m): m is string => typeof m === "string") : [];
-}
-
-function toParams(r: KeyRecord) {
-  return {
-    id: r.id,
-    hash: r.hash,
-    prefix: r.prefix,
-    last4: r.last4,
-    name: r.name,
-    tenant: r.tenant,
-    role: r.role,
-    models: JSON.stringify(r.models),
-    rpm: r.rpm,
-    tpm: r.tpm,
-    budget_usd: r.budgetUsd,
-    expires_at: r.expiresAt,
-    revoked_at: r.revokedAt,
-    created_at: r.createdAt,
-    last_used_at: r.lastUsedAt,
-  };
 }

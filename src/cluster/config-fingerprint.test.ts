@@ -17,7 +17,9 @@ const nodeConfig = (name: string, port: number, models: string[]) =>
   });
 
 test("the fields meant to differ per node leave the fingerprint alone", () => {
-  expect(configFingerprint(nodeConfig("a", 8080, ["m"]))).toBe(configFingerprint(nodeConfig("b", 9090, ["m"])));
+  expect(configFingerprint(nodeConfig("a", 8080, ["m"]))).toBe(
+    configFingerprint(nodeConfig("b", 9090, ["m"])),
+  );
 });
 
 test("any shared setting changes it", () => {

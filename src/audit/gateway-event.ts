@@ -42,4 +42,6 @@ export interface WorkerSummary {
   version?: string;
   /** When it registered (epoch ms). */
   connectedAt?: number;
+  /** Its upstream serves the Responses API (announced at registration): served natively. */
+  responsesApi?: boolean;
 }

@@ -17,6 +17,7 @@ interface WorkerOptions extends LogFlags {
   concurrency: string;
   name?: string;
   label: string[];
+  responsesApi?: boolean;
 }
 
 const collect = (value: string, previous: string[]) => [...previous, value];
@@ -45,6 +46,10 @@ export function registerWorker(program: Command): void {
     .option("--concurrency <n>", "requests served at once", "8")
     .option("--name <name>", "worker name (default: the host name)")
     .option("--label <k=v>", "label shown to operators (repeatable)", collect, [])
+    .option(
+      "--responses-api",
+      "the upstream serves OpenAI's Responses API (/v1/responses): Responses calls pass through natively instead of being translated to chat",
+    )
     .action(async (options: WorkerOptions) => {
       const token = options.token ?? process.env.MINDGW_WORKER_TOKEN;
       if (!token) throw new UsageError("--token or MINDGW_WORKER_TOKEN is required");
@@ -66,6 +71,7 @@ export function registerWorker(program: Command): void {
         concurrency,
         name: options.name ?? hostname(),
         labels: labelsOf(options.label),
+        ...(options.responsesApi ? { responsesApi: true } : {}),
         log: workerLogger(logger),
         ...(tracing ? { tracer: tracing.tracer } : {}),
         version: VERSION,

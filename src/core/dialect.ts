@@ -11,6 +11,17 @@ export function dialectOf(operation: Operation): Dialect {
   return operation === "messages" || operation === "count_tokens" ? "anthropic" : "openai";
 }
 
+/**
+ * Request headers a same-dialect upstream gets from the client: the dialect's version and beta
+ * switches, which change what the upstream accepts (Claude Code's `anthropic-beta` unlocks
+ * `context_management`). Nothing else passes — least of all credentials. A worker applies the
+ * same list to what the tunnel carries.
+ */
+export const DIALECT_HEADERS: Record<Dialect, readonly string[]> = {
+  openai: ["openai-beta"],
+  anthropic: ["anthropic-beta", "anthropic-version"],
+};
+
 /** A parsed JSON object body. Unknown fields are kept: the gateway passes them through. */
 export type JsonObject = Record<string, unknown>;
 

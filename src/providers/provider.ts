@@ -98,6 +98,14 @@ export interface Provider {
   /** openai: the upstream serves the Responses API itself; `responses` calls pass through. */
   readonly responsesApi?: boolean;
   /**
+   * For a provider that stands for several upstreams (the connected workers): the one that will
+   * serve this call, chosen before the call is adapted, because what it serves natively
+   * (`responsesApi`) and where a native answer is held (its `name`) depend on that upstream.
+   * `holder` names the upstream holding the conversation a call continues: chosen when it can
+   * serve. Throws a GatewayError (503) when none can.
+   */
+  select?(model: string, holder?: string): Provider;
+  /**
    * Forwards a request that is no model call (`GET /responses/{id}`) to the upstream as is, with
    * the provider's credentials. Only providers that pass through have it.
    */

@@ -1,12 +1,11 @@
 import { isJsonObject, type JsonObject } from "../core/dialect.ts";
 import { clientClosed, GatewayError, toGatewayError } from "../core/gateway-error.ts";
-import type { NativeRequest } from "../providers/provider.ts";
+import type { NativeRequest, Provider } from "../providers/provider.ts";
 import type { AttemptTelemetry } from "../telemetry/dispatch-telemetry.ts";
 import type { UnsupportedPolicy } from "../translate/dropped.ts";
 import { parseEventData } from "../translate/parse-body.ts";
 import { StreamUsageMeter } from "../translate/stream-usage-meter.ts";
 import { usageFromAnthropic, usageFromOpenAI } from "../translate/usage-mapping.ts";
-import { abortable } from "./abortable.ts";
 import { type AdaptedCall, adaptDialect } from "./adapt-dialect.ts";
 import { Attempt } from "./attempt.ts";
 import type { Dispatched, DispatchRequest, ReceivedRequest } from "./dispatch.ts";
@@ -36,11 +35,16 @@ export async function tryRoute(
 ): Promise<Dispatched> {
   const { unsupported, maxLine, maxBody, observed } = options;
   let adapted: AdaptedCall;
+  let provider: Provider;
   try {
+    // A route over several upstreams (workers) is narrowed to one first: what it serves natively
+    // and where a Responses chain is held depend on which.
+    provider =
+      route.provider.select?.(route.upstreamModel, request.responses?.previousHolder) ?? route.provider;
     adapted = adaptDialect(
       request.operation,
       request.body,
-      route.provider,
+      provider,
       request.model,
       request.responses,
       unsupported,
@@ -55,12 +59,12 @@ export async function tryRoute(
   }
   const body = stripClientRouting({ ...adapted.body, model: route.upstreamModel });
   const native =
-    adapted.native && request.received && route.provider.passThrough
+    adapted.native && request.received && provider.passThrough
       ? nativeRequest(request.received, body, adapted)
       : undefined;
   const attempt = new Attempt(request.signal, route.timeouts, route.label);
   const started = performance.now();
-  const meter = new StreamUsageMeter(route.provider.dialect);
+  const meter = new StreamUsageMeter(provider.dialect);
   health.begin(route.key);
   let settled = false;
   const done = (error?: GatewayError) => {
@@ -71,7 +75,7 @@ export async function tryRoute(
     observed?.closed(error);
   };
   const usage = () => meter.usage ?? { inputTokens: 0, outputTokens: 0 };
-  const usageOf = route.provider.dialect === "anthropic" ? usageFromAnthropic : usageFromOpenAI;
+  const usageOf = provider.dialect === "anthropic" ? usageFromAnthropic : usageFromOpenAI;
   // A same-dialect stream is metered and filtered by the relay itself (no extra stream layers
   // on the hot path); only events that carry usage are looked at.
   const keep = adapted.keep;
@@ -84,8 +88,9 @@ export async function tryRoute(
       request.stream ? "connect" : "first byte",
       request.stream ? route.timeouts.connectMs : route.timeouts.firstByteMs,
     );
-    const reply = await abortable(
-      route.provider.call({
+    // The attempt's one abort listener, reused for a stream's reads: no listener per await.
+    const reply = await attempt.read(
+      provider.call({
         operation: adapted.operation,
         body,
         stream: request.stream,
@@ -96,7 +101,6 @@ export async function tryRoute(
         ...(native ? { native } : {}),
         ...(observed?.headers ? { traceHeaders: observed.headers } : {}),
       }),
-      attempt.signal,
     );
     const common = {
       route: reply.servedBy ?? route.label,

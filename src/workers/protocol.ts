@@ -18,8 +18,18 @@ export const MAX_CHUNK_BYTES = 64 * 1024;
 export const DEFAULT_STREAM_WINDOW = 256 * 1024;
 
 /** The upstream paths a worker will call, relative to its `--upstream` base (which ends in /v1). */
-export const UpstreamPath = z.enum(["/chat/completions", "/completions", "/embeddings", "/responses"]);
+export const UpstreamPath = z.enum([
+  "/chat/completions",
+  "/completions",
+  "/embeddings",
+  "/responses",
+  // Sent only to a worker that announced `responses` in `apis` (so one that knows the path).
+  "/responses/compact",
+]);
 export type UpstreamPath = z.infer<typeof UpstreamPath>;
+
+/** A request header name, as the gateway passes a client's dialect headers on (`openai-beta`). */
+const headerName = z.string().regex(/^[a-z0-9-]{1,64}$/);
 
 /** Request ids are the gateway's: decimal numbers that fit the u32 of a binary chunk header. */
 const id = z.string().regex(/^[0-9]{1,10}$/);
@@ -48,6 +58,11 @@ export const WorkerFrame = z.discriminatedUnion("type", [
     models: z.array(modelName).max(1000),
     concurrency: z.number().int().min(1).max(100_000),
     labels: z.record(text(128), text(256)).default({}),
+    /**
+     * What the worker's upstream serves beyond chat, completions and embeddings: `responses`
+     * (OpenAI's Responses API). Names the gateway does not know are ignored.
+     */
+    apis: z.array(text(64)).max(32).optional(),
   }),
   heartbeat,
   z.object({
@@ -87,6 +102,14 @@ export const GatewayFrame = z.discriminatedUnion("type", [
     window: z.number().int().positive(),
     /** W3C trace context of the gateway's attempt, so the worker's span joins the trace. */
     traceparent: z.string().max(128).optional(),
+    /** The client's dialect headers from the gateway's allow-list (`openai-beta`), for the upstream. */
+    headers: z.record(headerName, text(4096)).optional(),
+    /** The client's query string with its `?` (`?beta=true`), appended to the upstream URL. */
+    query: z
+      .string()
+      .max(4096)
+      .regex(/^\?[^#\s]*$/)
+      .optional(),
   }),
   z.object({ type: z.literal("credit"), id, bytes: z.number().int().positive() }),
   z.object({ type: z.literal("cancel"), id }),

@@ -10,6 +10,10 @@ export interface TunnelRequest {
   readonly signal: AbortSignal;
   /** W3C trace context for the worker's span and its upstream. */
   readonly traceparent?: string | undefined;
+  /** The client's allow-listed dialect headers (`openai-beta`), for the worker's upstream. */
+  readonly headers?: Readonly<Record<string, string>> | undefined;
+  /** The client's query string with its `?`, or "" / absent. */
+  readonly query?: string | undefined;
 }
 
 /**
@@ -24,6 +28,8 @@ export interface RegisteredWorker {
   readonly models: readonly string[];
   readonly capacity: number;
   readonly labels: Readonly<Record<string, string>>;
+  /** Its upstream serves the Responses API: `responses` calls may pass through natively. */
+  readonly responsesApi?: boolean;
   readonly inFlight: number;
   /** The worker's own version, when it said. */
   readonly version?: string | undefined;

@@ -91,6 +91,7 @@ export function createWorkerConnection(deps: ConnectionDeps): WorkerConnection {
       models: accepted,
       capacity: frame.concurrency,
       labels: frame.labels,
+      ...(frame.apis?.includes("responses") ? { responsesApi: true } : {}),
       version: frame.version,
       transport,
       log,

@@ -2,7 +2,8 @@ import type { Operation } from "../../core/dialect.ts";
 import { GatewayError, unsupportedOperation } from "../../core/gateway-error.ts";
 import { readUpstreamReply } from "../../providers/http/read-reply.ts";
 import type { Provider, ProviderCall, ProviderReply } from "../../providers/provider.ts";
-import type { UpstreamPath } from "../protocol.ts";
+import { UpstreamPath } from "../protocol.ts";
+import type { RegisteredWorker } from "./registered-worker.ts";
 import type { WorkerRegistry } from "./worker-registry.ts";
 
 const PATHS: Partial<Record<Operation, UpstreamPath>> = {
@@ -12,17 +13,20 @@ const PATHS: Partial<Record<Operation, UpstreamPath>> = {
   responses: "/responses",
 };
 
+/** How a worker is named as a route and as the holder of a native Responses answer. */
+export const workerLabel = (worker: Pick<RegisteredWorker, "name">) => `worker:${worker.name}`;
+
 /**
  * `provider: workers`: any connected worker serving the call's (upstream) model, least busy
- * first. The tunnel hands back the worker's upstream answer as a Response, read by the same
- * code as a direct OpenAI-compatible upstream.
+ * first — or the one holding the conversation a Responses call continues. The router narrows
+ * it to one worker (`select`) before adapting the call, so a worker whose upstream announced
+ * the Responses API gets Responses calls natively, like an `openai` provider with
+ * `responses_api`. The tunnel hands back the worker's upstream answer as a Response, read by
+ * the same code as a direct OpenAI-compatible upstream.
  */
 export function createWorkersProvider(registry: WorkerRegistry): Provider {
-  async function call(call: ProviderCall): Promise<ProviderReply> {
-    const path = PATHS[call.operation];
-    if (!path) throw unsupportedOperation(`workers do not serve ${call.operation}`);
-    const model = typeof call.body.model === "string" ? call.body.model : "";
-    const worker = registry.pick(model);
+  function select(model: string, holder?: string): Provider {
+    const worker = registry.pick(model, holder?.startsWith("worker:") ? holder.slice(7) : undefined);
     if (!worker) {
       const busy = registry.serves(model);
       throw new GatewayError({
@@ -34,6 +38,29 @@ export function createWorkersProvider(registry: WorkerRegistry): Provider {
         retryable: true,
       });
     }
+    return oneWorker(worker);
+  }
+
+  return {
+    name: "workers",
+    dialect: "openai",
+    passThrough: true,
+    select,
+    call: async (call) => {
+      const model = typeof call.body.model === "string" ? call.body.model : "";
+      return select(model).call(call);
+    },
+    listModels: async () => registry.models(),
+  };
+}
+
+/** One worker as a provider: what its tunnel serves, named `worker:<name>`. */
+function oneWorker(worker: RegisteredWorker): Provider {
+  const name = workerLabel(worker);
+  async function call(call: ProviderCall): Promise<ProviderReply> {
+    const path = pathOf(call);
+    if (!path) throw unsupportedOperation(`workers do not serve ${call.operation}`);
+    const native = call.native;
     const response = await worker.open({
       path,
       body: call.body,
@@ -41,20 +68,27 @@ export function createWorkersProvider(registry: WorkerRegistry): Provider {
       requestId: call.requestId,
       signal: call.signal,
       traceparent: call.traceHeaders?.traceparent,
+      // The client's dialect headers and query string reach the worker's upstream as they would
+      // a provider's; the body goes as JSON inside the request frame.
+      ...(native ? { headers: native.headers, query: native.query } : {}),
     });
-    // The reply comes back as the worker's upstream sent it; the request body goes as JSON (the
-    // tunnel protocol carries no client headers).
-    if (call.native) return { kind: "http", response, servedBy: `worker:${worker.name}` };
-    const reply = await readUpstreamReply(`worker:${worker.name}`, response, call);
+    if (native) return { kind: "http", response, servedBy: name };
+    const reply = await readUpstreamReply(name, response, call);
     // The audit row and live view name the worker that served it: `route = worker:<name>`.
-    return { ...reply, servedBy: `worker:${worker.name}` };
+    return { ...reply, servedBy: name };
   }
-
   return {
-    name: "workers",
+    name,
     dialect: "openai",
     passThrough: true,
+    ...(worker.responsesApi ? { responsesApi: true } : {}),
     call,
-    listModels: async () => registry.models(),
   };
+}
+
+/** The operation's path, or a native call's own (`/responses/compact`) when the tunnel knows it. */
+function pathOf(call: ProviderCall): UpstreamPath | undefined {
+  if (!call.native?.path) return PATHS[call.operation];
+  const parsed = UpstreamPath.safeParse(call.native.path);
+  return parsed.success ? parsed.data : undefined;
 }

@@ -27,8 +27,11 @@ export interface WorkerRegistry {
   /** Removes a worker if it is still the current one under its name; false for a stale one. */
   remove(worker: RegisteredWorker, reason: string): boolean;
   touch(worker: RegisteredWorker): void;
-  /** Least busy (in-flight / capacity) non-draining worker with room that serves `model`. */
-  pick(model: string): RegisteredWorker | undefined;
+  /**
+   * Least busy (in-flight / capacity) non-draining worker with room that serves `model` — or
+   * `prefer` (a worker name) when it is one of those: it holds the conversation a call continues.
+   */
+  pick(model: string, prefer?: string): RegisteredWorker | undefined;
   serves(model: string): boolean;
   models(): string[];
   list(): WorkerSummary[];
@@ -50,8 +53,12 @@ export function summarize(worker: RegisteredWorker): WorkerSummary {
     draining: worker.draining,
     ...(worker.version !== undefined ? { version: worker.version } : {}),
     ...(worker.connectedAt !== undefined ? { connectedAt: worker.connectedAt } : {}),
+    ...(worker.responsesApi ? { responsesApi: true } : {}),
   };
 }
+
+const available = (worker: RegisteredWorker, model: string) =>
+  !worker.draining && worker.inFlight < worker.capacity && worker.models.includes(model);
 
 export function createWorkerRegistry(options: WorkerRegistryOptions = {}): WorkerRegistry {
   const now = options.now ?? Date.now;
@@ -111,11 +118,16 @@ export function createWorkerRegistry(options: WorkerRegistryOptions = {}): Worke
     touch(worker) {
       worker.lastHeartbeatAt = now();
     },
-    pick(model) {
+    pick(model, prefer) {
+      const preferred = prefer === undefined ? undefined : byName.get(prefer);
+      if (preferred && available(preferred, model)) {
+        lastPick.set(preferred, ++pickSeq);
+        return preferred;
+      }
       let best: RegisteredWorker | undefined;
       let bestLoad = Number.POSITIVE_INFINITY;
       for (const worker of byName.values()) {
-        if (worker.draining || worker.inFlight >= worker.capacity || !worker.models.includes(model)) continue;
+        if (!available(worker, model)) continue;
         const load = worker.inFlight / worker.capacity;
         const older = best !== undefined && (lastPick.get(worker) ?? 0) < (lastPick.get(best) ?? 0);
         if (load < bestLoad || (load === bestLoad && older)) {

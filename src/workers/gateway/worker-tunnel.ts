@@ -24,6 +24,8 @@ export interface TunnelInit {
   models: readonly string[];
   capacity: number;
   labels: Record<string, string>;
+  /** The worker announced `responses` in its register frame's `apis`. */
+  responsesApi?: boolean;
   /** What the worker said it runs (`mindgw version`), from its register frame. */
   version?: string;
   transport: TunnelTransport;
@@ -44,6 +46,7 @@ export class WorkerTunnel implements RegisteredWorker {
   readonly models: readonly string[];
   readonly capacity: number;
   readonly labels: Readonly<Record<string, string>>;
+  readonly responsesApi: boolean;
   readonly version: string | undefined;
   readonly connectedAt: number;
   lastHeartbeatAt: number;
@@ -59,6 +62,7 @@ export class WorkerTunnel implements RegisteredWorker {
     this.models = init.models;
     this.capacity = init.capacity;
     this.labels = init.labels;
+    this.responsesApi = init.responsesApi === true;
     this.version = init.version;
     this.connectedAt = init.now;
     this.lastHeartbeatAt = init.now;
@@ -91,7 +95,7 @@ export class WorkerTunnel implements RegisteredWorker {
     const onAbort = () => exchange.abort(request.signal.reason);
     this.exchanges.set(id, exchange);
     request.signal.addEventListener("abort", onAbort, { once: true });
-    const { path, body, stream, requestId, traceparent } = request;
+    const { path, body, stream, requestId, traceparent, headers, query } = request;
     this.send({
       type: "request",
       id,
@@ -101,6 +105,8 @@ export class WorkerTunnel implements RegisteredWorker {
       stream,
       window,
       ...(traceparent ? { traceparent } : {}),
+      ...(headers && Object.keys(headers).length > 0 ? { headers } : {}),
+      ...(query ? { query } : {}),
     });
     if (request.signal.aborted) onAbort();
     return exchange.response;

@@ -1,3 +1,4 @@
+import { DIALECT_HEADERS } from "../../core/dialect.ts";
 import { CHUNK_HEADER_BYTES, encodeChunk } from "../chunk-frame.ts";
 import { type GatewayFrame, MAX_CHUNK_BYTES, type WorkerFrame } from "../protocol.ts";
 import type { StreamCredit } from "./stream-credit.ts";
@@ -27,6 +28,21 @@ export const chunkBytesFor = (maxMessageBytes: number) =>
   Math.max(256, Math.min(MAX_CHUNK_BYTES, maxMessageBytes - CHUNK_HEADER_BYTES));
 
 /**
+ * The client's dialect headers the gateway sent along, as a provider would send them: only the
+ * allow-listed names (a worker's upstream speaks OpenAI, but the list is the gateway's one),
+ * never over the worker's own content type, credentials or request id.
+ */
+function passedHeaders(sent: Readonly<Record<string, string>> | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (!sent) return out;
+  for (const name of [...DIALECT_HEADERS.openai, ...DIALECT_HEADERS.anthropic]) {
+    const value = sent[name];
+    if (value !== undefined) out[name] = value;
+  }
+  return out;
+}
+
+/**
  * Runs one tunnelled request against the upstream and streams its answer back: a `head`
  * frame, then the body's bytes as read, in binary chunk frames, then `end`.
  */
@@ -34,6 +50,7 @@ export async function callUpstream(request: RequestFrame, ctx: UpstreamCallConte
   const { id } = request;
   const wireId = Number(id);
   const headers: Record<string, string> = {
+    ...passedHeaders(request.headers),
     "content-type": "application/json",
     "x-request-id": request.requestId,
     ...ctx.traceHeaders,
@@ -41,7 +58,7 @@ export async function callUpstream(request: RequestFrame, ctx: UpstreamCallConte
   if (ctx.apiKey) headers.authorization = `Bearer ${ctx.apiKey}`;
   let response: Response;
   try {
-    response = await ctx.fetch(ctx.base + request.path, {
+    response = await ctx.fetch(ctx.base + request.path + (request.query ?? ""), {
       method: "POST",
       headers,
       body: JSON.stringify(request.body),

@@ -22,6 +22,8 @@ export interface RunWorkerOptions {
   concurrency: number;
   name: string;
   labels: Record<string, string>;
+  /** The upstream serves OpenAI's Responses API: announced, so Responses calls pass through. */
+  responsesApi?: boolean;
   log: WorkerLog;
   /** Reported in `register`. */
   version?: string;
@@ -108,6 +110,7 @@ export async function runWorker(options: RunWorkerOptions): Promise<number> {
         models,
         concurrency: options.concurrency,
         labels: options.labels,
+        ...(options.responsesApi ? { apis: ["responses"] } : {}),
         log,
         ...(options.tracer ? { tracer: options.tracer } : {}),
       });

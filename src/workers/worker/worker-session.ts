@@ -25,6 +25,8 @@ export interface SessionOptions {
   models: string[];
   concurrency: number;
   labels: Record<string, string>;
+  /** Upstream APIs announced beyond chat, completions and embeddings (`responses`). */
+  apis?: string[];
   log: WorkerLog;
   /** Spans for tunnelled requests; undefined when tracing is off. */
   tracer?: Tracer;
@@ -67,8 +69,17 @@ export class WorkerSession {
     const connectTimer = setTimeout(() => this.socket.close(), CONNECT_TIMEOUT_MS);
     this.socket.onopen = () => {
       clearTimeout(connectTimer);
-      const { name, version, models, concurrency, labels } = options;
-      this.send({ type: "register", v: PROTOCOL_VERSION, name, version, models, concurrency, labels });
+      const { name, version, models, concurrency, labels, apis } = options;
+      this.send({
+        type: "register",
+        v: PROTOCOL_VERSION,
+        name,
+        version,
+        models,
+        concurrency,
+        labels,
+        ...(apis?.length ? { apis } : {}),
+      });
     };
     this.socket.onmessage = (event) => this.receive(event.data);
     this.socket.onclose = (event) => {

@@ -1,0 +1,195 @@
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import OpenAI from "openai";
+import { type CannedUpstream, startCannedUpstream } from "../fake-upstream/canned-upstream.ts";
+import { type GatewayProcess, spawnGateway } from "./harness/spawn-gateway.ts";
+import {
+  auditRow,
+  createKey,
+  listWorkers,
+  spawnWorker,
+  type WorkerProcess,
+  waitForWorkers,
+} from "./harness/spawn-worker.ts";
+
+// A worker route is a same-dialect route like an `openai` provider's: the client's dialect
+// headers and query string reach the worker's upstream, and a worker whose upstream serves the
+// Responses API (`mindgw worker --responses-api`) gets Responses calls natively, under the same
+// chain rules as a provider with `responses_api`.
+
+let respUp: CannedUpstream;
+let chatUp: CannedUpstream;
+let gw: GatewayProcess;
+let adminKey: string;
+const workers: WorkerProcess[] = [];
+
+const JSON_TYPE = { "content-type": "application/json" };
+const SSE = { "content-type": "text/event-stream" };
+
+const CHAT_BODY =
+  '{"id":"chatcmpl-1",  "object":"chat.completion","created":1,"model":"up-chat","x_vendor":{"kept":true},' +
+  '"choices":[{"index":0,"message":{"role":"assistant","content":"hello"},"finish_reason":"stop"}],' +
+  '"usage":{"prompt_tokens":13,"completion_tokens":4,"total_tokens":17}}';
+const responseBody = (id: string) =>
+  `{"id":"${id}","object":"response","created_at":1,"status":"completed","model":"up-resp",` +
+  '"output":[{"type":"message","id":"msg_1","role":"assistant","status":"completed","content":[{"type":"output_text","text":"hello","annotations":[]}]}],' +
+  '"usage":{"input_tokens":5,"output_tokens":2,"total_tokens":7},"x_vendor":1}';
+
+const openai = () =>
+  new OpenAI({
+    baseURL: `${gw.url}/v1`,
+    apiKey: adminKey,
+    maxRetries: 0,
+    defaultHeaders: { "openai-beta": "responses=experimental", "anthropic-beta": "not-for-openai" },
+    defaultQuery: { beta: "true" },
+  });
+
+const lastUpstream = (up: CannedUpstream) => {
+  const request = up.requests.at(-1);
+  if (!request) throw new Error("the upstream got no request");
+  return request;
+};
+
+beforeAll(async () => {
+  respUp = startCannedUpstream();
+  chatUp = startCannedUpstream();
+  gw = await spawnGateway({
+    config: {
+      models: [
+        { name: "resp", routes: [{ provider: "workers", model: "up-resp" }] },
+        { name: "chat", routes: [{ provider: "workers", model: "up-chat" }] },
+      ],
+      routing: { retries: 0 },
+    },
+  });
+  adminKey = gw.adminKey ?? "";
+  const token = await createKey(gw.url, adminKey, { name: "fleet", role: "worker", models: ["*"] });
+  workers.push(
+    spawnWorker({
+      gateway: gw.url,
+      token,
+      upstream: `${respUp.url}/v1`,
+      name: "wr",
+      models: ["up-resp"],
+      args: ["--responses-api"],
+    }),
+    spawnWorker({ gateway: gw.url, token, upstream: `${chatUp.url}/v1`, name: "wc", models: ["up-chat"] }),
+  );
+  await waitForWorkers(gw.url, adminKey, ["wc", "wr"]);
+}, 60_000);
+
+afterAll(async () => {
+  try {
+    for (const worker of workers) await worker.stop("SIGKILL");
+    await gw?.stop("SIGTERM", 5000);
+  } finally {
+    await respUp?.stop();
+    await chatUp?.stop();
+  }
+}, 30_000);
+
+describe("a worker route passes the client's dialect on", () => {
+  test("the allow-listed dialect headers and the query string reach the worker's upstream", async () => {
+    chatUp.queue({ headers: JSON_TYPE, body: CHAT_BODY });
+    const response = await openai()
+      .chat.completions.create({ model: "chat", messages: [{ role: "user", content: "hi" }] })
+      .asResponse();
+    expect(await response.text()).toBe(CHAT_BODY);
+    const upstream = lastUpstream(chatUp);
+    expect(upstream.path).toBe("/v1/chat/completions");
+    expect(upstream.query).toBe("?beta=true");
+    expect(upstream.headers["openai-beta"]).toBe("responses=experimental");
+    // Only the OpenAI dialect's list applies to an OpenAI call; the gateway's key never leaves.
+    expect(upstream.headers["anthropic-beta"]).toBeUndefined();
+    expect(upstream.headers.authorization).toBeUndefined();
+  });
+
+  test("workers announce the Responses API; the admin API shows which", async () => {
+    const listed = (await listWorkers(gw.url, adminKey)) as { name: string; responsesApi?: boolean }[];
+    expect(listed.find((w) => w.name === "wr")?.responsesApi).toBe(true);
+    expect(listed.find((w) => w.name === "wc")?.responsesApi).toBeUndefined();
+  });
+});
+
+describe("the Responses API through a worker", () => {
+  test("a worker that announced it gets the call natively: body as sent, answer byte for byte", async () => {
+    respUp.queue({ headers: JSON_TYPE, body: responseBody("resp_w1") });
+    const tools = [
+      { type: "namespace", name: "shell", tools: [{ type: "function", name: "run", parameters: {} }] },
+      { type: "web_search" },
+    ];
+    const response = await openai()
+      .responses.create({ model: "resp", input: "hi", ...({ tools, x_unknown: 1 } as object) })
+      .asResponse();
+    expect(await response.text()).toBe(responseBody("resp_w1"));
+    const upstream = lastUpstream(respUp);
+    expect(upstream.path).toBe("/v1/responses");
+    expect(upstream.query).toBe("?beta=true");
+    expect(upstream.headers["openai-beta"]).toBe("responses=experimental");
+    expect(JSON.parse(upstream.text)).toMatchObject({ model: "up-resp", tools, x_unknown: 1 });
+    const row = await auditRow(gw.url, adminKey, response.headers.get("x-request-id") ?? "");
+    expect(row).toMatchObject({ status: 200, route: "worker:wr" });
+    // Stored under the upstream's id: the gateway serves it back.
+    const read = await openai().responses.retrieve("resp_w1");
+    expect(read.id).toBe("resp_w1");
+  });
+
+  test("a chain stays on the worker that holds it: previous_response_id goes as sent", async () => {
+    respUp.queue({ headers: JSON_TYPE, body: responseBody("resp_w2") });
+    await openai().responses.create({ model: "resp", input: "first" });
+    respUp.queue({ headers: JSON_TYPE, body: responseBody("resp_w3") });
+    const next = await openai().responses.create({
+      model: "resp",
+      input: "again",
+      previous_response_id: "resp_w2",
+    });
+    expect(next.id).toBe("resp_w3");
+    expect(JSON.parse(lastUpstream(respUp).text)).toMatchObject({
+      previous_response_id: "resp_w2",
+      input: "again",
+    });
+  });
+
+  test("a stream comes back byte for byte", async () => {
+    const events = [
+      'event: response.created\ndata: {"type":"response.created","sequence_number":0,"response":{"id":"resp_w4","object":"response","status":"in_progress","output":[],"usage":null}}\n\n',
+      `event: response.completed\ndata: {"type":"response.completed","sequence_number":1,"response":${responseBody("resp_w4")}}\n\n`,
+    ];
+    respUp.queue({ headers: SSE, body: events });
+    const raw = await fetch(`${gw.url}/v1/responses`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${adminKey}`, "content-type": "application/json" },
+      body: JSON.stringify({ model: "resp", input: "hi", stream: true }),
+    });
+    expect(await raw.text()).toBe(events.join(""));
+  });
+
+  test("/v1/responses/compact goes to the worker's upstream as sent", async () => {
+    const compacted =
+      '{"id":"resp_c","object":"response.compaction","output":[{"type":"compaction","encrypted_content":"xyz"}],"usage":{"input_tokens":9,"output_tokens":1,"total_tokens":10}}';
+    respUp.queue({ headers: JSON_TYPE, body: compacted });
+    const response = await fetch(`${gw.url}/v1/responses/compact`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${adminKey}`, "content-type": "application/json" },
+      body: '{"model":"resp","input":[{"type":"message","role":"user","content":"long talk"}]}',
+    });
+    expect(await response.text()).toBe(compacted);
+    expect(lastUpstream(respUp).path).toBe("/v1/responses/compact");
+  });
+
+  test("a worker that did not announce it gets chat completions; a chain held by another worker moves expanded", async () => {
+    respUp.queue({ headers: JSON_TYPE, body: responseBody("resp_w5") });
+    await openai().responses.create({ model: "resp", input: "remember 7" });
+    chatUp.queue({ headers: JSON_TYPE, body: CHAT_BODY });
+    const moved = await openai().responses.create({
+      model: "chat",
+      input: "which number?",
+      previous_response_id: "resp_w5",
+    });
+    expect(moved.output_text).toBe("hello");
+    const upstream = lastUpstream(chatUp);
+    expect(upstream.path).toBe("/v1/chat/completions");
+    const chat = JSON.parse(upstream.text) as { messages: { role: string; content: unknown }[] };
+    expect(chat.messages.map((m) => m.role)).toEqual(["user", "assistant", "user"]);
+    expect(chat.messages[0]?.content).toBe("remember 7");
+  });
+});

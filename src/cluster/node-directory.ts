@@ -9,6 +9,13 @@ export interface NodeEntry {
   at: number;
   /** The workers whose connections this node holds, with their load. */
   workers: Pick<WorkerSummary, "name" | "models" | "inFlight" | "capacity">[];
+  /** The config the node runs: its own version counter and a fingerprint comparable across nodes. */
+  config?: NodeConfig;
+}
+
+export interface NodeConfig {
+  version: number;
+  fingerprint: string;
 }
 
 export interface NodeDirectoryOptions {
@@ -17,6 +24,10 @@ export interface NodeDirectoryOptions {
   heartbeatMs: number;
   /** This node's connected workers, read at every heartbeat. */
   workers: () => NodeEntry["workers"];
+  /** The config this node runs, read at every heartbeat. */
+  config?: () => NodeConfig;
+  /** Called with every directory read (this node included). */
+  onUpdate?: (entries: readonly NodeEntry[]) => void;
   onError?: (error: unknown) => void;
   now?: () => number;
 }
@@ -108,6 +119,7 @@ export class NodeDirectory {
       url: self.url,
       at: (this.options.now ?? Date.now)(),
       workers: this.options.workers(),
+      ...(this.options.config ? { config: this.options.config() } : {}),
     };
     const entries = await link.call(async (client) => {
       await client.send("SET", [entryKey(self.id), JSON.stringify(entry), "PX", String(heartbeatMs * 3)]);
@@ -120,5 +132,6 @@ export class NodeDirectory {
       return values.flatMap((value) => (value === null ? [] : [JSON.parse(value) as NodeEntry]));
     });
     this.entries = entries;
+    this.options.onUpdate?.(entries);
   }
 }

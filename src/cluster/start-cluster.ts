@@ -3,13 +3,15 @@ import type { Config } from "../config/config-schema.ts";
 import type { Logger } from "../log/logger.ts";
 import type { WorkerDirectory } from "../routing/route-table.ts";
 import type { WorkerRegistry } from "../workers/gateway/worker-registry.ts";
+import { ConfigAgreement, type ConfigDisagreement } from "./config-agreement.ts";
 import { forwardEndpoint } from "./forward-endpoint.ts";
 import { createForwardingProvider } from "./forwarding-provider.ts";
-import { NodeDirectory } from "./node-directory.ts";
+import { type NodeConfig, NodeDirectory } from "./node-directory.ts";
 import { createRedisCounters } from "./redis-counters.ts";
 import { RedisLink } from "./redis-link.ts";
 
 const KEY_CHANNEL = "mgw:keys";
+const CONFIG_CHANNEL = "mgw:config";
 
 /** What a cluster node adds to the gateway; create-gateway.ts wires each piece. */
 export interface Cluster {
@@ -24,14 +26,31 @@ export interface Cluster {
   announceKeyChange(id: string): void;
   /** Runs `listener` when any node (this one included) announces a key change. */
   onKeyChange(listener: () => void): void;
-  /** For /admin/api/status: Redis health, live nodes, whether limits are node-local now. */
-  status(): { node: string; redis: "up" | "down"; nodes: { id: string; url: string; workers: number }[] };
+  /**
+   * This node applied a new config version (file change, SIGHUP): every other node is told, and
+   * re-reads its own config source at once.
+   */
+  configApplied(config: Config, version: number): void;
+  /** Runs `listener` when another node announces a config change (or Redis comes back). */
+  onConfigNotice(listener: () => void): void;
+  /** For /admin/api/status: Redis health, live nodes and the config each runs. */
+  status(): {
+    node: string;
+    redis: "up" | "down";
+    config: NodeConfig;
+    nodes: { id: string; url: string; workers: number; config: NodeConfig | null }[];
+  };
   /** True while Redis is away (limits run on local counters divided by live nodes). */
   degraded(): boolean;
   /**
    * For /readyz: a node whose Redis is away still serves (ready), on local limits; this says so.
    */
-  readyDetail(): { redis: "up" | "down"; limits: string; nodes: number };
+  readyDetail(): {
+    redis: "up" | "down";
+    limits: string;
+    nodes: number;
+    config: NodeConfig & { disagreeing: readonly ConfigDisagreement[] };
+  };
   /** For metrics: Redis up, live nodes last seen. */
   health(): { redisUp: boolean; liveNodes: number };
   /** Leaves the node directory (drain begins): other nodes stop forwarding here. */
@@ -52,6 +71,8 @@ export async function startCluster(config: Config, deps: ClusterDeps): Promise<C
   const url = new URL(settings.advertise_url);
   const nodeId = settings.node_name ?? url.host;
   const keyListeners: (() => void)[] = [];
+  const configListeners: (() => void)[] = [];
+  const agreement = new ConfigAgreement(nodeId, config, logger);
   let directory: NodeDirectory | null = null;
   const link = new RedisLink({
     url: settings.redis_url,
@@ -61,6 +82,7 @@ export async function startCluster(config: Config, deps: ClusterDeps): Promise<C
         logger.info("redis reachable: limits are shared across nodes again", { node: nodeId });
         // Changes made while we were away were not announced to us.
         for (const listener of keyListeners) listener();
+        for (const listener of configListeners) listener();
         void directory?.refresh();
       } else
         logger.warn(
@@ -73,12 +95,18 @@ export async function startCluster(config: Config, deps: ClusterDeps): Promise<C
   await link.subscribe(KEY_CHANNEL, () => {
     for (const listener of keyListeners) listener();
   });
+  await link.subscribe(CONFIG_CHANNEL, (message) => {
+    if (noticeFrom(message) === nodeId) return;
+    for (const listener of configListeners) listener();
+  });
   directory = new NodeDirectory({
     link,
     self: { id: nodeId, url: settings.advertise_url.replace(/\/$/, "") },
     heartbeatMs: settings.heartbeat,
     workers: () =>
       registry.list().map(({ name, models, inFlight, capacity }) => ({ name, models, inFlight, capacity })),
+    config: () => agreement.runs(),
+    onUpdate: (entries) => agreement.observe(entries),
     onError: (error) =>
       logger.debug("node directory update failed", {
         error: error instanceof Error ? error.message : "error",
@@ -120,10 +148,23 @@ export async function startCluster(config: Config, deps: ClusterDeps): Promise<C
     onKeyChange(listener) {
       keyListeners.push(listener);
     },
+    configApplied(next, version) {
+      const runs = agreement.applied(next, version);
+      void nodes.refresh();
+      link.publish(CONFIG_CHANNEL, JSON.stringify({ node: nodeId, ...runs })).catch(() => {
+        // Redis away: the others re-read their config when it is back (onHealthChange).
+      });
+    },
+    onConfigNotice(listener) {
+      configListeners.push(listener);
+    },
     status: () => ({
       node: nodeId,
       redis: link.healthy() ? "up" : "down",
-      nodes: nodes.nodes().map((n) => ({ id: n.id, url: n.url, workers: n.workers.length })),
+      config: agreement.runs(),
+      nodes: nodes
+        .nodes()
+        .map((n) => ({ id: n.id, url: n.url, workers: n.workers.length, config: n.config ?? null })),
     }),
     degraded: () => !link.healthy(),
     health: () => ({ redisUp: link.healthy(), liveNodes: nodes.liveCount() }),
@@ -131,6 +172,7 @@ export async function startCluster(config: Config, deps: ClusterDeps): Promise<C
       redis: link.healthy() ? "up" : "down",
       limits: link.healthy() ? "shared" : `local: each rpm and tpm divided by ${nodes.liveCount()}`,
       nodes: nodes.liveCount(),
+      config: { ...agreement.runs(), disagreeing: agreement.disagreements() },
     }),
     leave() {
       leaving ??= nodes.close();
@@ -142,4 +184,19 @@ export async function startCluster(config: Config, deps: ClusterDeps): Promise<C
       link.close();
     },
   };
+}
+
+/** The node that sent a config notice (its JSON body names it). */
+function noticeFrom(message: string): string | null {
+  try {
+    const parsed: unknown = JSON.parse(message);
+    return parsed !== null &&
+      typeof parsed === "object" &&
+      "node" in parsed &&
+      typeof parsed.node === "string"
+      ? parsed.node
+      : null;
+  } catch {
+    return null;
+  }
 }

@@ -172,6 +172,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       (next) => policy.reconfigure?.(next),
       (next) => health.setPolicy(breakerPolicy(next)),
       (next) => auth.reconfigure(next),
+      (next) => cluster?.configApplied(next, runtime.current.version),
     ],
     logger,
     publish,
@@ -243,6 +244,8 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   });
 
   const stopWatching = source.watch(reload);
+  // Another node changed its config: re-read ours now rather than when our own watch notices.
+  cluster?.onConfigNotice(() => void source.reload?.());
   const stopResponseRetention = startResponseRetention(
     storage.responses,
     config.storage.responses_retention,

@@ -1,63 +1,56 @@
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { beforeAll, describe, expect, test } from "bun:test";
 import Anthropic from "@anthropic-ai/sdk";
 import OpenAI from "openai";
-import { type FakeUpstream, startFakeUpstream } from "../fake-upstream/fake-upstream.ts";
 import { auditRow, createKey } from "./harness/admin-api.ts";
-import { type GatewayProcess, spawnGateway } from "./harness/spawn-gateway.ts";
+import { gatewayFixture } from "./harness/gateway-fixture.ts";
+import type { GatewayProcess } from "./harness/spawn-gateway.ts";
 
 // An upstream's error keeps its meaning through the gateway, for every pair of dialects: a 429
 // stays a 429 with its Retry-After; a context-length refusal keeps OpenAI's code and param; a
 // same-dialect 4xx body comes back as the upstream sent it.
 
-let fake: FakeUpstream;
 let gw: GatewayProcess;
 let openai: OpenAI;
 let anthropic: Anthropic;
 let key: string;
 
+const fx = gatewayFixture({
+  fakeRoutes: false,
+  config: (_fakeUrl, { fake }) => ({
+    providers: [
+      { name: "oa", type: "openai", base_url: `${fake.url}/v1` },
+      { name: "an", type: "anthropic", base_url: fake.url },
+    ],
+    models: [
+      { name: "o", routes: [{ provider: "oa", model: "up-o" }] },
+      { name: "a", routes: [{ provider: "an", model: "up-a" }] },
+      // Failover across dialects, both ways: the caller sees the last route's answer.
+      {
+        name: "oa-then-an",
+        routes: [
+          { provider: "oa", model: "up-o" },
+          { provider: "an", model: "up-a" },
+        ],
+      },
+      {
+        name: "an-then-oa",
+        routes: [
+          { provider: "an", model: "up-a" },
+          { provider: "oa", model: "up-o" },
+        ],
+      },
+    ],
+    // Many upstream failures in a row here, and none may take a route out.
+    routing: { retries: 0, circuit_breaker: { failures: 1000 } },
+  }),
+});
+
 beforeAll(async () => {
-  fake = await startFakeUpstream();
-  gw = await spawnGateway({
-    config: {
-      providers: [
-        { name: "oa", type: "openai", base_url: `${fake.url}/v1` },
-        { name: "an", type: "anthropic", base_url: fake.url },
-      ],
-      models: [
-        { name: "o", routes: [{ provider: "oa", model: "up-o" }] },
-        { name: "a", routes: [{ provider: "an", model: "up-a" }] },
-        // Failover across dialects, both ways: the caller sees the last route's answer.
-        {
-          name: "oa-then-an",
-          routes: [
-            { provider: "oa", model: "up-o" },
-            { provider: "an", model: "up-a" },
-          ],
-        },
-        {
-          name: "an-then-oa",
-          routes: [
-            { provider: "an", model: "up-a" },
-            { provider: "oa", model: "up-o" },
-          ],
-        },
-      ],
-      // Many upstream failures in a row here, and none may take a route out.
-      routing: { retries: 0, circuit_breaker: { failures: 1000 } },
-    },
-  });
+  gw = fx.gw;
   ({ key } = await createKey(gw, { name: "errors" }));
   openai = new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: key, maxRetries: 0 });
   anthropic = new Anthropic({ baseURL: gw.url, apiKey: key, maxRetries: 0 });
 });
-
-afterAll(async () => {
-  try {
-    await gw?.stop("SIGTERM", 5000);
-  } finally {
-    await fake?.stop();
-  }
-}, 20_000);
 
 const chat = (model: string, text: string) =>
   openai.chat.completions
@@ -162,11 +155,11 @@ describe("5xx: verbatim to a same-dialect caller once no route is left", () => {
     "%s: the upstream's status, body and Retry-After; the audit row keeps the status",
     async (_, call, model, upModel, status) => {
       // What the upstream itself answers, to compare byte for byte.
-      fake.enqueue({ status, retryAfter: 3 });
-      const direct = await post(fake.url, call, upModel);
+      fx.fake.enqueue({ status, retryAfter: 3 });
+      const direct = await post(fx.fake.url, call, upModel);
       const expected = await direct.text();
       expect(direct.status).toBe(status);
-      fake.enqueue({ status, retryAfter: 3 });
+      fx.fake.enqueue({ status, retryAfter: 3 });
       const response = await post(gw.url, call, model);
       expect(response.status).toBe(status);
       expect(await response.text()).toBe(expected);
@@ -177,28 +170,28 @@ describe("5xx: verbatim to a same-dialect caller once no route is left", () => {
   );
 
   test("across dialects: a 502 with the upstream's type mapped", async () => {
-    fake.enqueue({ status: 500 });
+    fx.fake.enqueue({ status: 500 });
     const toAnthropic = (await messages("o", "x")) as InstanceType<typeof Anthropic.APIError>;
     expect(toAnthropic.status).toBe(502);
     expect(toAnthropic.error).toMatchObject({ type: "error", error: { type: "api_error" } });
-    fake.enqueue({ status: 529 });
+    fx.fake.enqueue({ status: 529 });
     const toOpenAI = (await chat("a", "x")) as InstanceType<typeof OpenAI.APIError>;
     expect(toOpenAI.status).toBe(502);
   });
 
   test("a failover hides the first route's 5xx: the caller sees the last route's answer", async () => {
-    fake.enqueue({ status: 500 }, {});
+    fx.fake.enqueue({ status: 500 }, {});
     const served = await openai.chat.completions.create({
       model: "oa-then-an",
       messages: [{ role: "user", content: "x" }],
     });
     expect(served.choices[0]?.message.content).toBeString();
     // Same-dialect first route, translated last route: the last one's failure, mapped.
-    fake.enqueue({ status: 503 }, { status: 500 });
+    fx.fake.enqueue({ status: 503 }, { status: 500 });
     const mapped = (await chat("oa-then-an", "x")) as InstanceType<typeof OpenAI.APIError>;
     expect(mapped.status).toBe(502);
     // Translated first route, same-dialect last route: the last one's body as sent.
-    fake.enqueue({ status: 500 }, { status: 503 });
+    fx.fake.enqueue({ status: 500 }, { status: 503 });
     const verbatim = await post(gw.url, OPENAI_CALL, "an-then-oa");
     expect(verbatim.status).toBe(503);
     expect(await verbatim.json()).toMatchObject({

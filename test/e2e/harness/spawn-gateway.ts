@@ -28,6 +28,8 @@ export interface SpawnOptions {
   dir?: string;
   env?: Record<string, string>;
   port?: number;
+  /** Serve this existing file (a symlink, say) instead of writing `config` into the directory. */
+  configPath?: string;
 }
 
 const toYaml = (config: object | string) => (typeof config === "string" ? config : stringify(config));
@@ -37,11 +39,11 @@ export async function spawnGateway(options: SpawnOptions = {}): Promise<GatewayP
   assertBuilt();
   const temp = options.dir ? undefined : tempDir();
   const dir = options.dir ?? temp!.path;
-  const configPath = `${dir}/mindgw.yaml`;
+  const configPath = options.configPath ?? `${dir}/mindgw.yaml`;
   const config = options.config ?? {};
   const withStorage =
     typeof config === "string" ? config : { storage: { path: `${dir}/mindgw.db` }, ...config };
-  await Bun.write(configPath, toYaml(withStorage));
+  if (options.configPath === undefined) await Bun.write(configPath, toYaml(withStorage));
   const proc = Bun.spawn(
     [MINDGW, "serve", "-c", configPath, "--host", "127.0.0.1", "--port", String(options.port ?? 0)],
     { cwd: dir, stdin: "ignore", stdout: "pipe", stderr: "pipe", env: { ...process.env, ...options.env } },

@@ -1,0 +1,33 @@
+import type { Config } from "../config/config-schema.ts";
+
+/**
+ * A short digest of the config a node runs, comparable across nodes: the same file gives the same
+ * fingerprint on every node. The fields that are meant to differ per node (where it listens, its
+ * name and advertised URL, its local SQLite path, resolved against the file's directory) are left
+ * out, so they never show as a disagreement.
+ */
+export function configFingerprint(config: Config): string {
+  const { server, cluster, storage, ...shared } = config;
+  const { host: _host, port: _port, ...serverShared } = server;
+  const { path: _path, ...storageShared } = storage;
+  const clusterShared = cluster ? { ...cluster, advertise_url: undefined, node_name: undefined } : undefined;
+  const canonical = stableJson({
+    ...shared,
+    server: serverShared,
+    storage: storageShared,
+    cluster: clusterShared,
+  });
+  return new Bun.CryptoHasher("sha256").update(canonical).digest("hex").slice(0, 12);
+}
+
+/** JSON with object keys sorted, so the same config always gives the same text. */
+function stableJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(stableJson).join(",")}]`;
+  if (value !== null && typeof value === "object") {
+    const entries = Object.entries(value)
+      .filter(([, item]) => item !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([key, item]) => `${JSON.stringify(key)}:${stableJson(item)}`).join(",")}}`;
+  }
+  return JSON.stringify(value) ?? "null";
+}

@@ -1,0 +1,184 @@
+/**
+ * Config changes across three nodes. Each node serves its own path, a symlink to one shared file
+ * (as a file on a shared mount would be): the nodes' file watches never see an edit of it. A
+ * SIGHUP to one node makes it re-read the file, apply it and announce it through Redis; the other
+ * two must re-read theirs within a second, and every node reports the version it runs. A node
+ * given a different file keeps it, and the disagreement shows in /readyz, the admin status and
+ * the log.
+ */
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { renameSync, symlinkSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { stringify } from "yaml";
+import { CLUSTER_SECRET } from "./harness/cluster-nodes.ts";
+import { freePort } from "./harness/free-port.ts";
+import { type PostgresServer, startPostgres } from "./harness/postgres-server.ts";
+import { type RedisServer, startRedis } from "./harness/redis-server.ts";
+import { type GatewayProcess, spawnGateway } from "./harness/spawn-gateway.ts";
+import { tempDir } from "./harness/temp-dir.ts";
+import { waitFor } from "./harness/wait-for.ts";
+
+interface ConfigRun {
+  version: number;
+  fingerprint: string;
+  disagreeing: { node: string; fingerprint: string }[];
+}
+
+let postgres: PostgresServer;
+let redis: RedisServer;
+let nodes: GatewayProcess[] = [];
+let adminKey: string;
+const shared = tempDir("mindgw-shared-");
+const sharedFile = shared.file("mindgw.yaml");
+const NAMES = ["node-a", "node-b", "node-c"] as const;
+const [A, B, C] = [0, 1, 2] as const;
+const node = (i: number) => nodes[i]!;
+
+/** The one file every node reads; what differs per node comes from its environment. */
+function sharedConfig(databaseUrl: string, models: string[]): string {
+  return stringify({
+    storage: { driver: "postgres", url: databaseUrl, pool: 3, sslmode: "disable", connect_timeout: "1s" },
+    cluster: {
+      redis_url: redis.url,
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: the config's own ${VAR}, filled by the gateway
+      advertise_url: "http://127.0.0.1:${NODE_PORT}",
+      secret: CLUSTER_SECRET,
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: as above
+      node_name: "${NODE_NAME}",
+      heartbeat: "200ms",
+    },
+    providers: [{ name: "mock", type: "mock" }],
+    models: models.map((name) => ({ name, routes: [{ provider: "mock", model: "mock" }] })),
+    audit: { flush_ms: 20 },
+  });
+}
+
+/** Replaces `path` in one step (rename within its directory), as deploy tools do. */
+function replaceFile(path: string, text: string): void {
+  writeFileSync(`${path}.tmp`, text);
+  renameSync(`${path}.tmp`, path);
+}
+
+let databaseUrl: string;
+
+beforeAll(async () => {
+  [postgres, redis] = await Promise.all([startPostgres(), startRedis()]);
+  databaseUrl = await postgres.createDatabase("config");
+  replaceFile(sharedFile, sharedConfig(databaseUrl, ["mock"]));
+  const start = (name: string) => {
+    const dir = tempDir().path;
+    const configPath = join(dir, "mindgw.yaml");
+    symlinkSync(sharedFile, configPath);
+    const port = freePort();
+    return spawnGateway({ dir, configPath, port, env: { NODE_PORT: String(port), NODE_NAME: name } });
+  };
+  // The first node finds the store empty and prints the one admin key.
+  const first = await start(NAMES[0]);
+  adminKey = first.adminKey ?? "";
+  nodes = [first, ...(await Promise.all(NAMES.slice(1).map(start)))];
+  await waitFor("three nodes in the directory", async () => (await ready(A)).nodes === 3, 10_000);
+}, 90_000);
+
+afterAll(async () => {
+  await Promise.all(nodes.map((n) => n.stop()));
+  await Promise.all([redis?.stop(), postgres?.stop()]);
+  shared.cleanup();
+});
+
+async function ready(i: number): Promise<{ nodes: number; config: ConfigRun }> {
+  const body = (await (await fetch(`${node(i).url}/readyz`)).json()) as {
+    cluster: { nodes: number; config: ConfigRun };
+  };
+  return body.cluster;
+}
+
+const chat = (i: number, model: string) =>
+  fetch(`${node(i).url}/v1/chat/completions`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${adminKey}`, "content-type": "application/json" },
+    body: JSON.stringify({ model, messages: [{ role: "user", content: "hi" }] }),
+  });
+
+describe("config changes across three nodes", () => {
+  test("nodes on one file agree: one fingerprint, nobody disagreeing", async () => {
+    const runs = await Promise.all([A, B, C].map(ready));
+    expect(new Set(runs.map((r) => r.config.fingerprint)).size).toBe(1);
+    expect(runs.map((r) => r.config.version)).toEqual([1, 1, 1]);
+    // The directory has seen every node's entry (with its config) by now.
+    await waitFor("every node to see the others' config", async () =>
+      (await Promise.all([A, B, C].map(ready))).every(
+        (r) => r.nodes === 3 && r.config.disagreeing.length === 0,
+      ),
+    );
+  });
+
+  test("SIGHUP on one node: the others re-read their config within a second", async () => {
+    const before = (await ready(A)).config.fingerprint;
+    replaceFile(sharedFile, sharedConfig(databaseUrl, ["mock", "mock-two"]));
+    // No node watches the shared file's directory, so nobody has noticed the edit.
+    for (const i of [A, B, C]) {
+      const response = await chat(i, "mock-two");
+      await response.arrayBuffer();
+      expect(response.status).toBe(404);
+    }
+    node(A).proc.kill("SIGHUP");
+    await waitFor("node A to apply the edit", async () => (await ready(A)).config.version === 2, 5_000);
+    // Within a second of A applying it, B and C serve the new model too.
+    await Promise.all(
+      [B, C].map((i) =>
+        waitFor(
+          `node ${NAMES[i]} to serve the new model`,
+          async () => {
+            const response = await chat(i, "mock-two");
+            await response.arrayBuffer();
+            return response.status === 200;
+          },
+          1000,
+          10,
+        ),
+      ),
+    );
+    const runs = await Promise.all([A, B, C].map(ready));
+    expect(runs.map((r) => r.config.version)).toEqual([2, 2, 2]);
+    expect(new Set(runs.map((r) => r.config.fingerprint)).size).toBe(1);
+    expect(runs[0]!.config.fingerprint).not.toBe(before);
+  });
+
+  test("a node given a different file keeps it; every node shows the disagreement", async () => {
+    // Node C's path now names a file of its own (its directory watch sees this one).
+    replaceFile(node(C).configPath, sharedConfig(databaseUrl, ["mock", "mock-two", "mock-three"]));
+    await waitFor("node C to apply its own file", async () => (await ready(C)).config.version === 3, 5_000);
+    const own = (await ready(C)).config.fingerprint;
+    const agreed = (await ready(A)).config.fingerprint;
+    expect(own).not.toBe(agreed);
+    const disagreeing = async (i: number) =>
+      (await ready(i)).config.disagreeing
+        .map((d) => d.node)
+        .sort()
+        .join(",");
+    await waitFor("A and B to see C disagree", async () =>
+      (await disagreeing(A)) === "node-c" && (await disagreeing(B)) === "node-c" ? true : undefined,
+    );
+    await waitFor("C to see A and B disagree", async () => (await disagreeing(C)) === "node-a,node-b");
+    // C's notice made A and B re-read theirs: unchanged, so they stay on version 2.
+    expect((await ready(A)).config.version).toBe(2);
+    expect((await ready(B)).config.version).toBe(2);
+    // Each node serves its own config.
+    const three = await chat(C, "mock-three");
+    expect(three.status).toBe(200);
+    const elsewhere = await chat(A, "mock-three");
+    expect(elsewhere.status).toBe(404);
+    // The admin status lists every node with the config it runs.
+    const status = (await (
+      await fetch(`${node(A).url}/admin/api/status`, { headers: { authorization: `Bearer ${adminKey}` } })
+    ).json()) as { cluster: { nodes: { id: string; config: { fingerprint: string } | null }[] } };
+    const byNode = Object.fromEntries(status.cluster.nodes.map((n) => [n.id, n.config?.fingerprint]));
+    expect(byNode).toEqual({ "node-a": agreed, "node-b": agreed, "node-c": own });
+    // And it is logged, naming the node that differs.
+    await waitFor("A to log the disagreement", () =>
+      `${node(A).stdout.all}${node(A).stderr.all}`.includes(
+        `config differs between nodes: this node runs ${agreed}, node-c runs ${own}`,
+      ),
+    );
+  });
+});

@@ -1,46 +1,39 @@
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { beforeAll, describe, expect, test } from "bun:test";
 import Anthropic from "@anthropic-ai/sdk";
 import OpenAI from "openai";
-import { type FakeUpstream, startFakeUpstream } from "../fake-upstream/fake-upstream.ts";
 import { createKey } from "./harness/admin-api.ts";
-import { type GatewayProcess, spawnGateway } from "./harness/spawn-gateway.ts";
+import { gatewayFixture } from "./harness/gateway-fixture.ts";
+import type { GatewayProcess } from "./harness/spawn-gateway.ts";
 
 // An upstream's error keeps its meaning through the gateway, for every pair of dialects: a 429
 // stays a 429 with its Retry-After; a context-length refusal keeps OpenAI's code and param; a
 // same-dialect 4xx body comes back as the upstream sent it.
 
-let fake: FakeUpstream;
 let gw: GatewayProcess;
 let openai: OpenAI;
 let anthropic: Anthropic;
 
+const fx = gatewayFixture({
+  fakeRoutes: false,
+  config: (_fakeUrl, { fake }) => ({
+    providers: [
+      { name: "oa", type: "openai", base_url: `${fake.url}/v1` },
+      { name: "an", type: "anthropic", base_url: fake.url },
+    ],
+    models: [
+      { name: "o", routes: [{ provider: "oa", model: "up-o" }] },
+      { name: "a", routes: [{ provider: "an", model: "up-a" }] },
+    ],
+    routing: { retries: 0 },
+  }),
+});
+
 beforeAll(async () => {
-  fake = await startFakeUpstream();
-  gw = await spawnGateway({
-    config: {
-      providers: [
-        { name: "oa", type: "openai", base_url: `${fake.url}/v1` },
-        { name: "an", type: "anthropic", base_url: fake.url },
-      ],
-      models: [
-        { name: "o", routes: [{ provider: "oa", model: "up-o" }] },
-        { name: "a", routes: [{ provider: "an", model: "up-a" }] },
-      ],
-      routing: { retries: 0 },
-    },
-  });
+  gw = fx.gw;
   const { key } = await createKey(gw, { name: "errors" });
   openai = new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: key, maxRetries: 0 });
   anthropic = new Anthropic({ baseURL: gw.url, apiKey: key, maxRetries: 0 });
 });
-
-afterAll(async () => {
-  try {
-    await gw?.stop("SIGTERM", 5000);
-  } finally {
-    await fake?.stop();
-  }
-}, 20_000);
 
 const chat = (model: string, text: string) =>
   openai.chat.completions

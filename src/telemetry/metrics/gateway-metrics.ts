@@ -1,6 +1,7 @@
 import { Counter, Gauge, Histogram, Registry } from "prom-client";
 import type { AuditRecord } from "../../audit/audit-record.ts";
 import type { GatewayError } from "../../core/gateway-error.ts";
+import { type CounterCell, FoldedCounter, FoldedHistogram, type HistogramCell } from "./folded-metrics.ts";
 import { providerOf, refusalKind, statusClass } from "./labels.ts";
 
 /** Seconds; from a fast cached answer to a long generation. */
@@ -25,6 +26,16 @@ export interface MetricSources {
   cluster?(): { redisUp: boolean; liveNodes: number };
 }
 
+/** The cells one finished request adds to; see requestCellsOf. */
+interface RequestCells {
+  readonly requests: CounterCell;
+  readonly duration: HistogramCell;
+  readonly ttft: HistogramCell;
+  readonly inputTokens: HistogramCell;
+  readonly outputTokens: HistogramCell;
+  readonly cost: CounterCell;
+}
+
 const BREAKER_VALUE = { closed: 0, half_open: 1, open: 2 } as const;
 
 /**
@@ -35,15 +46,19 @@ const BREAKER_VALUE = { closed: 0, half_open: 1, open: 2 } as const;
  */
 export class GatewayMetrics {
   readonly registry = new Registry();
-  private readonly requests: Counter<"front_door" | "model" | "provider" | "status_class">;
-  private readonly duration: Histogram<"front_door" | "model" | "status_class">;
-  private readonly ttft: Histogram<"front_door" | "model">;
-  private readonly tokens: Histogram<"front_door" | "model" | "gen_ai_token_type">;
-  private readonly cost: Counter<"model">;
-  private readonly tenantCost: Counter<"tenant">;
+  private readonly requests: FoldedCounter<"front_door" | "model" | "provider" | "status_class">;
+  private readonly duration: FoldedHistogram<"front_door" | "model" | "status_class">;
+  private readonly ttft: FoldedHistogram<"front_door" | "model">;
+  private readonly tokens: FoldedHistogram<"front_door" | "model" | "gen_ai_token_type">;
+  private readonly cost: FoldedCounter<"model">;
+  private readonly tenantCost: FoldedCounter<"tenant">;
   private readonly streams: Gauge;
-  private readonly attempts: Counter<"provider" | "outcome">;
-  private readonly attemptDuration: Histogram<"provider" | "outcome">;
+  private readonly attempts: FoldedCounter<"provider" | "outcome">;
+  private readonly attemptDuration: FoldedHistogram<"provider" | "outcome">;
+  /** A request's cells per (front door, model, provider, status class), resolved once. */
+  private readonly requestCells = new Map<string, RequestCells>();
+  private readonly attemptCells = new Map<string, { count: CounterCell; duration: HistogramCell }>();
+  private readonly cells = new Map<string, CounterCell<string> | HistogramCell<string>>();
   private readonly retries: Counter<"provider">;
   private readonly failovers: Counter<"model">;
   private readonly refusals: Counter<"kind">;
@@ -56,40 +71,40 @@ export class GatewayMetrics {
     private readonly modelLabel: (model: string | null) => string,
   ) {
     const registers = [this.registry];
-    this.requests = new Counter({
+    this.requests = new FoldedCounter({
       name: "mindgw_requests_total",
       help: "Requests that reached the request pipeline, by front door, model, provider and status class",
       labelNames: ["front_door", "model", "provider", "status_class"],
       registers,
     });
-    this.duration = new Histogram({
+    this.duration = new FoldedHistogram({
       name: "gen_ai_server_request_duration_seconds",
       help: "Time from a request's arrival to its last byte",
       labelNames: ["front_door", "model", "status_class"],
       buckets: DURATION_BUCKETS,
       registers,
     });
-    this.ttft = new Histogram({
+    this.ttft = new FoldedHistogram({
       name: "gen_ai_server_time_to_first_token_seconds",
       help: "Time from a request's arrival to the first byte of its answer (successful answers)",
       labelNames: ["front_door", "model"],
       buckets: TTFT_BUCKETS,
       registers,
     });
-    this.tokens = new Histogram({
+    this.tokens = new FoldedHistogram({
       name: "gen_ai_client_token_usage",
       help: "Tokens per request, by type (input, output); the _sum is the total",
       labelNames: ["front_door", "model", "gen_ai_token_type"],
       buckets: TOKEN_BUCKETS,
       registers,
     });
-    this.cost = new Counter({
+    this.cost = new FoldedCounter({
       name: "mindgw_cost_usd_total",
       help: "Spend in USD at the configured prices",
       labelNames: ["model"],
       registers,
     });
-    this.tenantCost = new Counter({
+    this.tenantCost = new FoldedCounter({
       name: "mindgw_tenant_cost_usd_total",
       help: "Spend in USD by tenant (tenants from config; any other is `other`)",
       labelNames: ["tenant"],
@@ -119,13 +134,13 @@ export class GatewayMetrics {
       help: "Streamed answers being relayed now",
       registers,
     });
-    this.attempts = new Counter({
+    this.attempts = new FoldedCounter({
       name: "mindgw_upstream_attempts_total",
       help: "Upstream attempts by provider and outcome (ok, or the error code)",
       labelNames: ["provider", "outcome"],
       registers,
     });
-    this.attemptDuration = new Histogram({
+    this.attemptDuration = new FoldedHistogram({
       name: "gen_ai_client_operation_duration_seconds",
       help: "Upstream attempts: time until the answer was committed (first event) or failed",
       labelNames: ["provider", "outcome"],
@@ -266,25 +281,23 @@ export class GatewayMetrics {
   }
 
   requestFinished(record: AuditRecord, error: GatewayError | undefined): void {
-    const model = this.modelLabel(record.model);
-    const frontDoor = record.frontDoor;
-    const status = statusClass(record.status);
-    this.requests.inc({
-      front_door: frontDoor,
-      model,
-      provider: providerOf(record.route),
-      status_class: status,
-    });
-    this.duration.observe({ front_door: frontDoor, model, status_class: status }, record.latencyMs / 1000);
-    if (record.ttfbMs !== null && record.status < 400)
-      this.ttft.observe({ front_door: frontDoor, model }, record.ttfbMs / 1000);
+    const cells = this.requestCellsOf(
+      record.frontDoor,
+      this.modelLabel(record.model),
+      providerOf(record.route),
+      statusClass(record.status),
+    );
+    cells.requests.inc();
+    cells.duration.observe(record.latencyMs / 1000);
+    if (record.ttfbMs !== null && record.status < 400) cells.ttft.observe(record.ttfbMs / 1000);
     if (record.inputTokens > 0 || record.outputTokens > 0) {
-      this.tokens.observe({ front_door: frontDoor, model, gen_ai_token_type: "input" }, record.inputTokens);
-      this.tokens.observe({ front_door: frontDoor, model, gen_ai_token_type: "output" }, record.outputTokens);
+      cells.inputTokens.observe(record.inputTokens);
+      cells.outputTokens.observe(record.outputTokens);
     }
     if (record.costUsd > 0) {
-      this.cost.inc({ model }, record.costUsd);
-      this.tenantCost.inc({ tenant: this.tenantLabel(record.tenant) }, record.costUsd);
+      cells.cost.inc(record.costUsd);
+      const tenant = this.tenantLabel(record.tenant);
+      this.cell(this.tenantCost, `tenant\0${tenant}`, { tenant }).inc(record.costUsd);
     }
     const kind = refusalKind(record, error);
     if (kind) this.refusals.inc({ kind });
@@ -292,9 +305,61 @@ export class GatewayMetrics {
 
   /** One upstream attempt, once its verdict is in (committed, or failed). */
   attempted(route: string, seconds: number, error: GatewayError | undefined): void {
-    const labels = { provider: providerOf(route), outcome: error ? error.code : "ok" };
-    this.attempts.inc(labels);
-    this.attemptDuration.observe(labels, seconds);
+    const provider = providerOf(route);
+    const outcome = error ? error.code : "ok";
+    const key = `${provider}\0${outcome}`;
+    let cells = this.attemptCells.get(key);
+    if (!cells) {
+      const labels = { provider, outcome };
+      cells = { count: this.attempts.cell(labels), duration: this.attemptDuration.cell(labels) };
+      this.attemptCells.set(key, cells);
+    }
+    cells.count.inc();
+    cells.duration.observe(seconds);
+  }
+
+  private requestCellsOf(frontDoor: string, model: string, provider: string, status: string): RequestCells {
+    const key = `${frontDoor}\0${model}\0${provider}\0${status}`;
+    let cells = this.requestCells.get(key);
+    if (cells) return cells;
+    // Families with fewer labels share one cell between these combinations.
+    const fm = `${frontDoor}\0${model}`;
+    cells = {
+      requests: this.requests.cell({ front_door: frontDoor, model, provider, status_class: status }),
+      duration: this.cell(this.duration, `duration\0${fm}\0${status}`, {
+        front_door: frontDoor,
+        model,
+        status_class: status,
+      }),
+      ttft: this.cell(this.ttft, `ttft\0${fm}`, { front_door: frontDoor, model }),
+      inputTokens: this.cell(this.tokens, `tokens\0${fm}\0input`, {
+        front_door: frontDoor,
+        model,
+        gen_ai_token_type: "input",
+      }),
+      outputTokens: this.cell(this.tokens, `tokens\0${fm}\0output`, {
+        front_door: frontDoor,
+        model,
+        gen_ai_token_type: "output",
+      }),
+      cost: this.cell(this.cost, `cost\0${model}`, { model }),
+    };
+    this.requestCells.set(key, cells);
+    return cells;
+  }
+
+  /** The one cell of `family` for these labels (`key` names both). */
+  private cell<L extends string, C extends CounterCell<L> | HistogramCell<L>>(
+    family: { cell(labels: Readonly<Record<L, string>>): C },
+    key: string,
+    labels: Readonly<Record<L, string>>,
+  ): C {
+    let found = this.cells.get(key) as C | undefined;
+    if (!found) {
+      found = family.cell(labels);
+      this.cells.set(key, found);
+    }
+    return found;
   }
 
   retried(route: string): void {

@@ -1,0 +1,50 @@
+import { expect, test } from "bun:test";
+import { Counter, Histogram, Registry } from "prom-client";
+import { FoldedCounter, FoldedHistogram } from "./folded-metrics.ts";
+
+// The folded families must print exactly what prom-client prints for the same observations:
+// same lines, same order (first observation of each label set), same float sums.
+
+test("folded histograms and counters scrape exactly as prom-client's own", async () => {
+  const plain = new Registry();
+  const folded = new Registry();
+  const config = { name: "h_seconds", help: "a histogram", labelNames: ["door", "model"] as const };
+  const buckets = [0.01, 0.1, 1, 10];
+  const h1 = new Histogram({ ...config, buckets, registers: [plain] });
+  const h2 = new FoldedHistogram({ ...config, buckets, registers: [folded] });
+  const c1 = new Counter({ name: "c_total", help: "a counter", labelNames: ["door"], registers: [plain] });
+  const c2 = new FoldedCounter({
+    name: "c_total",
+    help: "a counter",
+    labelNames: ["door"],
+    registers: [folded],
+  });
+  new Counter({ name: "unused_total", help: "not counted", labelNames: ["x"], registers: [plain] });
+  new FoldedCounter({ name: "unused_total", help: "not counted", labelNames: ["x"], registers: [folded] });
+
+  const doors = ["chat", "messages", "embeddings"];
+  const cells = new Map(
+    doors.map((door) => [door, { h: h2.cell({ door, model: "m" }), c: c2.cell({ door }) }]),
+  );
+  // A cell resolved but never observed prints nothing, as a label set never seen does not.
+  h2.cell({ door: "never", model: "m" });
+  let seed = 7;
+  const random = () => {
+    seed = (seed * 16807) % 2147483647;
+    return seed / 2147483647;
+  };
+  for (let i = 0; i < 500; i++) {
+    const door = doors[Math.floor(random() * doors.length)] ?? "chat";
+    // Values on the bounds, between them, beyond the last, and zero.
+    const value = [0, 0.01, 0.05, 1, 3.3, 10, 42][Math.floor(random() * 7)] ?? 0;
+    h1.observe({ door, model: "m" }, value);
+    cells.get(door)?.h.observe(value);
+    const by = random() < 0.2 ? 0 : random() * 0.003;
+    c1.inc({ door }, by);
+    cells.get(door)?.c.inc(by);
+  }
+  const text = await folded.metrics();
+  expect(text).toBe(await plain.metrics());
+  expect(text).toContain('h_seconds_bucket{le="+Inf",door="chat",model="m"}');
+  expect(text).not.toContain('door="never"');
+});

@@ -1,0 +1,130 @@
+import { Counter, Histogram, type HistogramConfiguration } from "prom-client";
+
+type Labels<L extends string> = Readonly<Record<L, string>>;
+
+/**
+ * prom-client hashes the label object on every `inc`/`observe` (its `labels()` children too):
+ * several hashes per request on the hot path. These families are the same prom-client metrics
+ * to the registry, but a request adds to a plain cell its caller resolved once per label set,
+ * and the values are folded into the exposition only at scrape time. The text is what
+ * prom-client prints for the same observations: cells appear in the order of their first
+ * observation, sums add in the same order.
+ */
+export class HistogramCell<L extends string = string> {
+  /** Observations per bucket (not cumulative); the last slot is above every bound. */
+  readonly counts: number[];
+  sum = 0;
+  count = 0;
+  private listed = false;
+
+  constructor(
+    readonly labels: Labels<L>,
+    private readonly family: { readonly bounds: readonly number[]; list(cell: HistogramCell<L>): void },
+  ) {
+    this.counts = new Array<number>(family.bounds.length + 1).fill(0);
+  }
+
+  observe(value: number): void {
+    if (!Number.isFinite(value)) return;
+    const bounds = this.family.bounds;
+    let i = 0;
+    while (i < bounds.length && value > (bounds[i] ?? 0)) i++;
+    this.counts[i] = (this.counts[i] ?? 0) + 1;
+    this.sum += value;
+    this.count++;
+    if (!this.listed) {
+      this.listed = true;
+      this.family.list(this);
+    }
+  }
+}
+
+/** A bucket's labels: `le` first, as prom-client prints them. */
+const withLe = <L extends string>(le: number | string, labels: Labels<L>) =>
+  ({ le, ...labels }) as Partial<Record<L, string | number>>;
+
+export class FoldedHistogram<L extends string> extends Histogram<L> {
+  readonly bounds: readonly number[];
+  private readonly cells: HistogramCell<L>[] = [];
+  /**
+   * Never observed and registered nowhere: it supplies the family's name, help and type. (This
+   * histogram's own prom-client `get` reads back through `getForPromString`, overridden here.)
+   */
+  private readonly shape: Histogram<L>;
+
+  constructor(config: HistogramConfiguration<L> & { buckets: readonly number[] }) {
+    super({ ...config, buckets: [...config.buckets] });
+    this.bounds = config.buckets;
+    this.shape = new Histogram({ ...config, buckets: [...config.buckets], registers: [] });
+  }
+
+  /** The cell for one label set; resolve it once and keep it (each call makes a new one). */
+  cell(labels: Labels<L>): HistogramCell<L> {
+    return new HistogramCell(labels, this);
+  }
+
+  list(cell: HistogramCell<L>): void {
+    this.cells.push(cell);
+  }
+
+  override async get(): ReturnType<Histogram<L>["get"]> {
+    const base = await this.shape.get();
+    const name = `${base.name}_bucket`;
+    const values = this.cells.flatMap((cell) => {
+      let cumulative = 0;
+      const buckets = this.bounds.map((le, i) => {
+        cumulative += cell.counts[i] ?? 0;
+        return { labels: withLe(le, cell.labels), value: cumulative, metricName: name };
+      });
+      return [
+        ...buckets,
+        { labels: withLe("+Inf", cell.labels), value: cell.count, metricName: name },
+        { labels: cell.labels, value: cell.sum, metricName: `${base.name}_sum` },
+        { labels: cell.labels, value: cell.count, metricName: `${base.name}_count` },
+      ];
+    });
+    return { ...base, values };
+  }
+
+  /** The registry prints from this when a metric has it; prom-client's own reads its hash map. */
+  getForPromString(): ReturnType<Histogram<L>["get"]> {
+    return this.get();
+  }
+}
+
+/** A counter's cell: see HistogramCell. */
+export class CounterCell<L extends string = string> {
+  value = 0;
+  private listed = false;
+
+  constructor(
+    readonly labels: Labels<L>,
+    private readonly family: { list(cell: CounterCell<L>): void },
+  ) {}
+
+  inc(by = 1): void {
+    if (!(by >= 0) || !Number.isFinite(by)) return;
+    this.value += by;
+    if (!this.listed) {
+      this.listed = true;
+      this.family.list(this);
+    }
+  }
+}
+
+export class FoldedCounter<L extends string> extends Counter<L> {
+  private readonly cells: CounterCell<L>[] = [];
+
+  cell(labels: Labels<L>): CounterCell<L> {
+    return new CounterCell(labels, this);
+  }
+
+  list(cell: CounterCell<L>): void {
+    this.cells.push(cell);
+  }
+
+  override async get(): ReturnType<Counter<L>["get"]> {
+    const base = await super.get();
+    return { ...base, values: this.cells.map((cell) => ({ labels: cell.labels, value: cell.value })) };
+  }
+}

@@ -7,6 +7,8 @@ export type AuditThreadRequest = { id: number } & (
   // structured clone of a batch of objects costs the gateway's event loop (0.5 against 1.7 µs a
   // record); records hold only JSON values.
   | { op: "insert"; records: string }
+  /** Shadow pairs (shadow/), JSON text like `insert`: written on the same thread, off the loop. */
+  | { op: "shadow"; records: string }
   | { op: "prune"; before: number; limit: number }
   | { op: "probe" }
   | { op: "maintain"; idle: boolean }

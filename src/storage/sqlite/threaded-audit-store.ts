@@ -43,7 +43,7 @@ export function createThreadedAuditStore(options: {
   path: string;
   open?: OpenDatabaseOptions;
   reader: Database;
-}): SqliteAuditStore {
+}): SqliteAuditStore & { insertShadow(recordsJson: string): Promise<void> } {
   const pending = new Map<number, { resolve: (value: unknown) => void; reject: (error: unknown) => void }>();
   let next = 0;
   let broken: Error | null = null;
@@ -99,6 +99,9 @@ export function createThreadedAuditStore(options: {
   return {
     insert: (records) =>
       call({ op: "insert", records: JSON.stringify(records) }) as Promise<AuditBatchResult>,
+    insertShadow: async (recordsJson) => {
+      await call({ op: "shadow", records: recordsJson });
+    },
     select: (filter, after, limit) => reads.select(filter, after, limit),
     prune: (before, limit) => call({ op: "prune", before, limit }) as Promise<number>,
     probe: async () => {

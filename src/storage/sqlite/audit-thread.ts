@@ -8,7 +8,7 @@ import type { Database } from "bun:sqlite";
 import type { AuditRecord } from "../../audit/audit-record.ts";
 import type { AuditThreadReply, AuditThreadRequest } from "./audit-thread-protocol.ts";
 import { closeDatabase, type OpenDatabaseOptions, openDatabase } from "./open-database.ts";
-import { shadowInserter } from "./shadow-inserter.ts";
+import { type ShadowRow, shadowInserter } from "./shadow-inserter.ts";
 import { createSqliteAuditStore, type SqliteAuditStore } from "./sqlite-audit-store.ts";
 import { sqliteCode } from "./storage-failure.ts";
 
@@ -17,16 +17,16 @@ declare const self: Worker;
 let store: SqliteAuditStore | null = null;
 let opening: { path: string; options: OpenDatabaseOptions } | null = null;
 /** A handle of its own for shadow pairs, opened with the first batch; dropped after a failure. */
-let shadow: { db: Database; insert: (recordsJson: string) => void } | null = null;
+let shadow: { db: Database; insert: (rows: readonly ShadowRow[]) => void } | null = null;
 
-function writeShadow(recordsJson: string): void {
+function writeShadow(rows: readonly ShadowRow[]): void {
   if (opening === null) throw new Error("the audit thread was not opened");
   if (shadow === null) {
     const db = openDatabase(opening.path, opening.options);
     shadow = { db, insert: shadowInserter(db) };
   }
   try {
-    shadow.insert(recordsJson);
+    shadow.insert(rows);
   } catch (error) {
     // Reopened on the next batch: a handle that failed (read-only, disk gone) may stay failed.
     closeDatabase(shadow.db);
@@ -53,7 +53,7 @@ async function run(request: AuditThreadRequest): Promise<unknown> {
     case "insert":
       return opened().insert(JSON.parse(request.records) as AuditRecord[]);
     case "shadow":
-      return writeShadow(request.records);
+      return writeShadow(request.rows);
     case "prune":
       return opened().prune(request.before, request.limit);
     case "probe":

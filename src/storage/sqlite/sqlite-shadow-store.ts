@@ -6,7 +6,7 @@ import {
 } from "../../shadow/shadow-api-schema.ts";
 import type { ShadowFilter, ShadowStore } from "../storage.ts";
 import { migrate } from "./migrate.ts";
-import { shadowInserter } from "./shadow-inserter.ts";
+import { type ShadowRow, shadowInserter, shadowRow } from "./shadow-inserter.ts";
 import { shadowMigrations } from "./shadow-migrations.ts";
 
 function where(filter: ShadowFilter): { sql: string; params: SQLQueryBindings[] } {
@@ -45,17 +45,16 @@ interface AggregateRow {
  */
 export function createSqliteShadowStore(
   db: Database,
-  write?: (recordsJson: string) => Promise<void>,
+  write?: (rows: readonly ShadowRow[]) => Promise<void>,
 ): ShadowStore {
   migrate(db, "shadow", shadowMigrations);
   const local = write ? undefined : shadowInserter(db);
   return {
     async insert(records) {
       if (records.length === 0) return;
-      // One serialisation of the batch, here; the rest happens inside SQLite.
-      const json = JSON.stringify(records);
-      if (write) await write(json);
-      else local?.(json);
+      const rows = records.map(shadowRow);
+      if (write) await write(rows);
+      else local?.(rows);
     },
     async list(filter, beforeId, limit) {
       const { sql, params } = where(filter);

@@ -174,6 +174,8 @@ for (const [name, open] of BACKENDS) {
             ? {
                 errorMessage: "upstream up answered 503",
                 dropped: "tools.web_search",
+                node: "gw-a",
+                servedNode: "gw-b",
                 attempts: [
                   {
                     route: "provider:a",
@@ -212,6 +214,9 @@ for (const [name, open] of BACKENDS) {
       expect(seven).toEqual(records[7]!);
       // A record without attempts reads back without the field, not as an empty list.
       expect(all.find((r) => r.requestId === "r8")).not.toHaveProperty("attempts");
+      // Off a cluster, the node columns stay empty and read back absent.
+      expect(all.find((r) => r.requestId === "r8")).not.toHaveProperty("node");
+      expect(all.find((r) => r.requestId === "r8")).not.toHaveProperty("servedNode");
       const plain = await audit.select(auditFilterSchema.parse({ order: "asc" }), null, 100);
       expect(plain.find((e) => e.record.requestId === "r7")?.record.requestBody).toBeUndefined();
       for (let i = 1; i < all.length; i++)

@@ -1,6 +1,7 @@
 import type { Command } from "commander";
 import { stringify } from "yaml";
-import type { Config } from "../config/config-schema.ts";
+import { type Config, configSchema } from "../config/config-schema.ts";
+import { withDurationUnits } from "../config/duration-fields.ts";
 import { redactConfig } from "../config/redact-config.ts";
 import { unpricedWarnings } from "../pricing/model-prices.ts";
 import { ModelIndex } from "../routing/model-index.ts";
@@ -10,11 +11,13 @@ export function registerConfig(program: Command): void {
   const config = program.command("config").description("work with the config file");
   config
     .command("check")
-    .description("validate the config and print it resolved, with secrets redacted")
+    .description("validate the config and print it resolved (valid input again), with secrets redacted")
     .option("-c, --config <file>", "config file (default: $MINDGW_CONFIG, else the embedded defaults)")
     .action(async (options: { config?: string }) => {
       const { config: resolved, path } = await resolveConfig(options.config);
-      process.stdout.write(`# ${path ?? "embedded defaults"}: valid\n${stringify(redactConfig(resolved))}`);
+      process.stdout.write(
+        `# ${path ?? "embedded defaults"}: valid\n${stringify(withDurationUnits(configSchema, redactConfig(resolved)))}`,
+      );
       process.stdout.write(modelPrecedence(resolved));
       // Valid, but a model nothing prices costs $0: a budget never binds on it.
       for (const warning of unpricedWarnings(resolved)) process.stderr.write(`${warning}\n`);

@@ -5,6 +5,7 @@ import { priceTableSchema } from "../pricing/price-table.ts";
 import { FALLBACK_CLASSES } from "../routing/fallback-on.ts";
 import { appsSchema } from "./app-config.ts";
 import { checkCloudProvider, cloudProviderFields } from "./cloud-provider-fields.ts";
+import { durationFields } from "./duration-fields.ts";
 import { jwtConfigSchema } from "./jwt-config.ts";
 import { tenantsSchema } from "./tenant-config.ts";
 import { parseDuration, parseSize } from "./units.ts";
@@ -21,6 +22,7 @@ const durationValue = z.union([z.string(), z.number()]).transform((value, ctx) =
   }
   return ms;
 });
+durationValue.register(durationFields, { unit: "ms" });
 
 const duration = (fallback: string) =>
   z.union([z.string(), z.number()]).default(fallback).pipe(durationValue);

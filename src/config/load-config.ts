@@ -42,7 +42,11 @@ export function parseConfig(document: unknown, env: Env = process.env): Config {
 export async function loadConfigFile(path: string, env: Env = process.env): Promise<Config> {
   const file = Bun.file(path);
   if (!(await file.exists())) throw new ConfigError([`${path}: no such file`]);
-  const text = await file.text();
+  return parseConfigText(path, await file.text(), env);
+}
+
+/** Validates a config file's text already read (the watcher reads it until it is stable). */
+export function parseConfigText(path: string, text: string, env: Env = process.env): Config {
   // An empty file is a deploy that went wrong (truncated, not yet written), never "no routes".
   if (text.trim() === "") throw new ConfigError([`${path}: the file is empty`]);
   let document: unknown;

@@ -14,6 +14,18 @@ export function parseDuration(text: string | number): number | undefined {
   return Math.round(Number(match[1]) * (DURATION_UNITS[unit.toLowerCase()] ?? 1));
 }
 
+/**
+ * Milliseconds → the shortest exact spelling `parseDuration` reads back to the same number:
+ * 30000 → "30s", 2592000000 → "30d", 1500 → "1500ms". `config check` prints durations this way.
+ */
+export function formatDuration(ms: number): string {
+  for (const unit of ["d", "h", "m", "s"] as const) {
+    const size = DURATION_UNITS[unit] ?? 1;
+    if (ms !== 0 && ms % size === 0) return `${ms / size}${unit}`;
+  }
+  return `${ms}ms`;
+}
+
 /** "10MB", "512KB", "1GB" or a bare number of bytes → bytes. */
 export function parseSize(text: string | number): number | undefined {
   if (typeof text === "number") return Number.isInteger(text) && text >= 0 ? text : undefined;

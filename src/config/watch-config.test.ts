@@ -1,31 +1,67 @@
 import { afterEach, expect, test } from "bun:test";
-import { mkdtempSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { closeSync, mkdtempSync, openSync, renameSync, rmSync, writeFileSync, writeSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Config } from "./config-schema.ts";
-import { watchConfig } from "./watch-config.ts";
+import { type WatchOptions, watchConfig } from "./watch-config.ts";
 
 const cleanup: (() => void)[] = [];
 afterEach(() => {
   for (const step of cleanup.splice(0)) step();
 });
 
-/** The next verdict the watcher reaches, or a failure after a bounded wait. */
-function watched(path: string) {
+/** Polls `ready` every 10 ms for at most 5 s. */
+async function until<T>(what: string, ready: () => T | undefined): Promise<T> {
+  for (let i = 0; i < 500; i++) {
+    const value = ready();
+    if (value !== undefined) return value;
+    await Bun.sleep(10);
+  }
+  throw new Error(`${what}: not within 5 s`);
+}
+
+/** A watch on `path` recording its verdicts and holds; `verdict(n)` waits (bounded) for the nth. */
+function watched(path: string, options: WatchOptions = {}) {
   const verdicts: (Config | Error)[] = [];
+  const held: string[] = [];
   const watch = watchConfig(
     path,
-    { onValid: (config) => verdicts.push(config), onInvalid: (error) => verdicts.push(error) },
-    20,
+    {
+      onValid: (config) => verdicts.push(config),
+      onInvalid: (error) => verdicts.push(error),
+      onHeld: (reason) => held.push(reason),
+    },
+    { settleMs: 20, ...options },
   );
   cleanup.push(() => watch.stop());
-  return async (count: number): Promise<Config | Error> => {
-    for (let i = 0; i < 500 && verdicts.length < count; i++) await Bun.sleep(10);
-    const verdict = verdicts[count - 1];
-    if (!verdict) throw new Error(`no reload verdict #${count} within 5 s`);
-    return verdict;
-  };
+  const verdict = (count: number) => until(`reload verdict #${count}`, () => verdicts[count - 1]);
+  return Object.assign(verdict, { verdicts, held, watch });
 }
+
+function tempConfig(text: string): string {
+  const dir = mkdtempSync(join(tmpdir(), "mindgw-watch-"));
+  cleanup.push(() => rmSync(dir, { recursive: true, force: true }));
+  const path = join(dir, "mindgw.yaml");
+  writeFileSync(path, text);
+  return path;
+}
+
+/** A wait the test ends: confirmation reads happen exactly when the test says. */
+function confirmGate() {
+  const pending: (() => void)[] = [];
+  const wait = (ms: number, why: "settle" | "confirm") =>
+    why === "settle" ? Bun.sleep(ms) : new Promise<void>((resolve) => pending.push(resolve));
+  const release = () => {
+    for (const resolve of pending.splice(0)) resolve();
+  };
+  return { wait, release };
+}
+
+// A file written in two parts: the first part alone is valid YAML and a valid config, with the
+// models (and everything after them) not yet written.
+const PROVIDERS = "providers:\n  - { name: p, type: openai, base_url: 'http://127.0.0.1:9/v1' }\n";
+const modelsPart = (...names: string[]) =>
+  `models:\n${names.map((name) => `  - { name: ${name}, routes: [{ provider: p, model: x }] }\n`).join("")}`;
 
 /** Replaces the file by rename, as deploy tools and editors do. */
 function replace(path: string, text: string): void {
@@ -52,4 +88,62 @@ test("a replaced file is reloaded; an invalid one is reported; a later valid one
   replace(path, "models: [{ name: m, routes: [{ provider: opnai, model: x }] }]\n");
   replace(path, "server: { port: 3 }\n");
   expect(((await verdict(3)) as Config).server.port).toBe(3);
+});
+
+test("a file caught half-written (still valid YAML) is not applied; the whole file is", async () => {
+  const path = tempConfig(PROVIDERS + modelsPart("m1"));
+  const gate = confirmGate();
+  const verdict = watched(path, { wait: gate.wait });
+
+  // Written in place in two parts, as a copy over the file or an editor without rename would.
+  const fd = openSync(path, "w");
+  writeSync(fd, PROVIDERS);
+  const reason = await until("the half-written file held", () => verdict.held[0]);
+  expect(reason).toContain("removes models");
+  writeSync(fd, modelsPart("m1", "m2"));
+  closeSync(fd);
+  gate.release();
+
+  const applied = (await verdict(1)) as Config;
+  expect(applied.models.map((model) => model.name)).toEqual(["m1", "m2"]);
+  // Every reload queued by the writes has run: the half file was never applied.
+  await verdict.watch.reload();
+  expect(verdict.verdicts).toHaveLength(1);
+});
+
+test("a change that removes every model applies once the file still reads the same", async () => {
+  const path = tempConfig(`${PROVIDERS + modelsPart("m1", "m2")}tenants:\n  - { name: t1 }\n`);
+  const gate = confirmGate();
+  const verdict = watched(path, { wait: gate.wait });
+
+  replace(path, PROVIDERS);
+  const reason = await until("the removal held", () => verdict.held[0]);
+  expect(reason).toContain("removes models, tenants");
+  expect(verdict.verdicts).toHaveLength(0);
+  gate.release();
+  const applied = (await verdict(1)) as Config;
+  expect(applied.models).toEqual([]);
+  expect(applied.tenants).toEqual([]);
+});
+
+test("edits that keep every section apply without a hold", async () => {
+  const path = tempConfig(PROVIDERS + modelsPart("m1", "m2"));
+  const verdict = watched(path, { wait: confirmGate().wait });
+  replace(path, PROVIDERS + modelsPart("m2", "m3"));
+  expect(((await verdict(1)) as Config).models.map((model) => model.name)).toEqual(["m2", "m3"]);
+  expect(verdict.held).toEqual([]);
+});
+
+test("a file that changes on every settle read is refused as still being written", async () => {
+  const path = tempConfig("server: { port: 1 }\n");
+  let writes = 0;
+  // Each settle read finds the file rewritten since the last one.
+  const wait = async (ms: number) => {
+    await Bun.sleep(ms);
+    if (writes < 25) writeFileSync(path, `server: { port: ${100 + ++writes} }\n`);
+  };
+  const verdict = watched(path, { wait });
+  const refused = (await verdict.watch.reload().then(() => verdict(1))) as Error;
+  expect(refused).toBeInstanceOf(Error);
+  expect(refused.message).toContain("still being written");
 });

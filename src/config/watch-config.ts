@@ -1,11 +1,15 @@
 import { type FSWatcher, readFileSync, watch } from "node:fs";
 import { basename, dirname, resolve } from "node:path";
+import { ConfigError } from "./config-error.ts";
 import type { Config } from "./config-schema.ts";
-import { loadConfigFile } from "./load-config.ts";
+import { parseConfigText } from "./load-config.ts";
+import { type ReadConfig, removedSections } from "./removed-sections.ts";
 
 export interface ConfigWatchHandlers {
   onValid(config: Config): void;
   onInvalid(error: Error): void;
+  /** A change that removes whole sections is held until the file reads the same again (`confirmMs`). */
+  onHeld?(reason: string): void;
 }
 
 export interface ConfigWatch {
@@ -14,32 +18,102 @@ export interface ConfigWatch {
   stop(): void;
 }
 
+export interface WatchOptions {
+  /** Quiet time after a change before reading, and the gap between the reads that must agree. */
+  readonly settleMs?: number;
+  /** How long a change that removes whole sections must stay unchanged before it applies. */
+  readonly confirmMs?: number;
+  /** The config the watch starts from (with its file's text, read at start). */
+  readonly initial?: Config;
+  /** Waits `ms`; tests replace it to decide when a settle or a confirmation read happens. */
+  readonly wait?: (ms: number, why: "settle" | "confirm") => Promise<void>;
+}
+
+/** A file still different after this many settle reads is being written continuously: not applied. */
+const MAX_SETTLE_READS = 20;
+
 /**
  * Watches the config file's directory (editors and deploy tools replace files by rename,
  * which a watch on the file itself would miss) and reloads after changes settle. Only a
  * change of content triggers a reload.
+ *
+ * A file written in place can be read half-written, and half a YAML file is often valid YAML
+ * (the sections after the cut are simply missing). So a change applies only once two reads
+ * `settleMs` apart agree; and a change that would remove whole sections (every model, all the
+ * tenants, a top-level key) must still read the same after `confirmMs` before it applies.
  */
-export function watchConfig(path: string, handlers: ConfigWatchHandlers, settleMs = 150): ConfigWatch {
+export function watchConfig(
+  path: string,
+  handlers: ConfigWatchHandlers,
+  options: WatchOptions = {},
+): ConfigWatch {
+  const { settleMs = 150, confirmMs = 2_000 } = options;
+  const wait = options.wait ?? ((ms: number) => Bun.sleep(ms));
   const file = resolve(path);
   const name = basename(file);
   // Read now, synchronously: an edit made right after the watch starts must count as a change.
   let lastText: string | undefined = readInitial(file);
+  let applied = appliedAtStart(file, lastText, options.initial);
   let timer: ReturnType<typeof setTimeout> | undefined;
   let stopped = false;
 
-  const reload = async (): Promise<boolean> => {
-    if (stopped) return false;
-    const text = await Bun.file(file)
+  const read = () =>
+    Bun.file(file)
       .text()
       .catch(() => undefined);
-    if (text === undefined || text === lastText) return false;
-    lastText = text;
-    try {
-      handlers.onValid(await loadConfigFile(file));
-    } catch (error) {
-      handlers.onInvalid(error instanceof Error ? error : new Error(String(error)));
+
+  /** The file's text once two reads `settleMs` apart agree; null if it never settles. */
+  const readSettled = async (): Promise<string | undefined | null> => {
+    let text = await read();
+    for (let i = 0; i < MAX_SETTLE_READS && !stopped; i++) {
+      await wait(settleMs, "settle");
+      const again = await read();
+      if (again === text) return text;
+      text = again;
     }
-    return true;
+    return null;
+  };
+
+  const apply = async (): Promise<boolean> => {
+    for (;;) {
+      if (stopped) return false;
+      const text = await readSettled();
+      if (text === null) {
+        handlers.onInvalid(
+          new ConfigError([`${path}: still being written (changed on each of ${MAX_SETTLE_READS} reads)`]),
+        );
+        return false;
+      }
+      if (text === undefined || text === lastText) return false;
+      let next: ReadConfig;
+      try {
+        next = { text, config: parseConfigText(file, text) };
+      } catch (error) {
+        lastText = text;
+        handlers.onInvalid(error instanceof Error ? error : new Error(String(error)));
+        return true;
+      }
+      const removed = applied ? removedSections(applied, next) : [];
+      if (removed.length > 0) {
+        handlers.onHeld?.(
+          `the change removes ${removed.join(", ")}; applied only if the file still reads the same in ${confirmMs} ms`,
+        );
+        await wait(confirmMs, "confirm");
+        // Still being written (or edited again): start over with what the file says now.
+        if ((await read()) !== text) continue;
+      }
+      lastText = text;
+      applied = next;
+      handlers.onValid(next.config);
+      return true;
+    }
+  };
+
+  // One reload at a time: a SIGHUP during a settling watch reload waits for it, then re-reads.
+  let running: Promise<boolean> = Promise.resolve(false);
+  const reload = (): Promise<boolean> => {
+    running = running.then(apply, apply);
+    return running;
   };
 
   const watcher: FSWatcher = watch(dirname(file), (_event, changed) => {
@@ -55,6 +129,17 @@ export function watchConfig(path: string, handlers: ConfigWatchHandlers, settleM
       watcher.close();
     },
   };
+}
+
+/** What the watch compares the first change with: the config in effect, or the file's now. */
+function appliedAtStart(file: string, text: string | undefined, initial?: Config): ReadConfig | undefined {
+  if (text === undefined) return undefined;
+  if (initial) return { text, config: initial };
+  try {
+    return { text, config: parseConfigText(file, text) };
+  } catch {
+    return undefined;
+  }
 }
 
 function readInitial(file: string): string | undefined {

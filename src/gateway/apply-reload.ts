@@ -45,6 +45,9 @@ export function createReloadPolicy(deps: ReloadDeps): ReloadPolicy {
         );
       deps.publish({ type: "config.reloaded", at: Date.now(), version: next.version });
     },
+    onHeld(reason) {
+      deps.logger.warn(`config change held: ${reason}`);
+    },
     onInvalid(error) {
       lastError = error.message;
       deps.logger.error(`config change rejected, still serving the previous config:\n${error.message}`);

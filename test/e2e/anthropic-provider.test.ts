@@ -1,10 +1,11 @@
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { beforeAll, describe, expect, test } from "bun:test";
 import Anthropic from "@anthropic-ai/sdk";
 import OpenAI from "openai";
 import { FAKE_TOOL_ARGUMENTS } from "../fake-upstream/fake-script.ts";
 import { type FakeRequest, type FakeUpstream, startFakeUpstream } from "../fake-upstream/fake-upstream.ts";
 import { auditRow } from "./harness/admin-api.ts";
-import { type GatewayProcess, spawnGateway } from "./harness/spawn-gateway.ts";
+import { gatewayFixture } from "./harness/gateway-fixture.ts";
+import type { GatewayProcess } from "./harness/spawn-gateway.ts";
 
 // The `anthropic` provider type against the fake in Anthropic mode (it demands x-api-key and
 // anthropic-version, as the real API does): the OpenAI SDK translated to Claude and back, and
@@ -29,33 +30,28 @@ const WEATHER = {
   },
 };
 
+const fx = gatewayFixture({
+  fake: () => startFakeUpstream({ apiKey: UPSTREAM_KEY, requireAnthropicVersion: true }),
+  fakeRoutes: false,
+  config: (_fakeUrl, { fake }) => ({
+    providers: [
+      { name: "claude", type: "anthropic", base_url: fake.url, api_key: UPSTREAM_KEY },
+      { name: "claude-badkey", type: "anthropic", base_url: fake.url, api_key: "sk-ant-wrong" },
+    ],
+    models: [
+      { name: "c1", routes: [{ provider: "claude", model: "claude-up" }] },
+      { name: "c-bad", routes: [{ provider: "claude-badkey", model: "claude-up" }] },
+    ],
+    routing: { retries: 0 },
+  }),
+});
+
 beforeAll(async () => {
-  fake = await startFakeUpstream({ apiKey: UPSTREAM_KEY, requireAnthropicVersion: true });
-  gw = await spawnGateway({
-    config: {
-      providers: [
-        { name: "claude", type: "anthropic", base_url: fake.url, api_key: UPSTREAM_KEY },
-        { name: "claude-badkey", type: "anthropic", base_url: fake.url, api_key: "sk-ant-wrong" },
-      ],
-      models: [
-        { name: "c1", routes: [{ provider: "claude", model: "claude-up" }] },
-        { name: "c-bad", routes: [{ provider: "claude-badkey", model: "claude-up" }] },
-      ],
-      routing: { retries: 0 },
-    },
-  });
+  ({ fake, gw } = fx);
   if (!gw.adminKey) throw new Error("no bootstrap admin key printed");
   openai = new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: gw.adminKey, maxRetries: 0 });
   anthropic = new Anthropic({ baseURL: gw.url, apiKey: gw.adminKey, maxRetries: 0 });
 });
-
-afterAll(async () => {
-  try {
-    await gw?.stop("SIGTERM", 5000);
-  } finally {
-    await fake?.stop();
-  }
-}, 20_000);
 
 describe("the anthropic provider on the wire", () => {
   test("sends x-api-key and anthropic-version to {base_url}/v1/messages, never the client's key", async () => {

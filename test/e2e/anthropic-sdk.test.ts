@@ -1,9 +1,10 @@
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { beforeAll, describe, expect, test } from "bun:test";
 import Anthropic from "@anthropic-ai/sdk";
 import { FAKE_TOOL_ARGUMENTS } from "../fake-upstream/fake-script.ts";
-import { type FakeRequest, type FakeUpstream, startFakeUpstream } from "../fake-upstream/fake-upstream.ts";
+import type { FakeRequest, FakeUpstream } from "../fake-upstream/fake-upstream.ts";
 import { auditRow, createKey } from "./harness/admin-api.ts";
-import { type GatewayProcess, spawnGateway } from "./harness/spawn-gateway.ts";
+import { gatewayFixture } from "./harness/gateway-fixture.ts";
+import type { GatewayProcess } from "./harness/spawn-gateway.ts";
 
 // The official Anthropic SDK against the compiled gateway, served by an OpenAI-shaped route:
 // every request is translated to chat completions on the way up and back on the way down.
@@ -35,26 +36,20 @@ const post = (path: string, body: unknown, headers: Record<string, string>) =>
     body: JSON.stringify(body),
   });
 
+const fx = gatewayFixture({
+  fakeRoutes: false,
+  config: (_fakeUrl, { fake }) => ({
+    providers: [{ name: "fake", type: "openai", base_url: `${fake.url}/v1` }],
+    models: [{ name: "m1", routes: [{ provider: "fake", model: "up-m1" }] }],
+    routing: { retries: 0 },
+  }),
+});
+
 beforeAll(async () => {
-  fake = await startFakeUpstream();
-  gw = await spawnGateway({
-    config: {
-      providers: [{ name: "fake", type: "openai", base_url: `${fake.url}/v1` }],
-      models: [{ name: "m1", routes: [{ provider: "fake", model: "up-m1" }] }],
-      routing: { retries: 0 },
-    },
-  });
+  ({ fake, gw } = fx);
   if (!gw.adminKey) throw new Error("no bootstrap admin key printed");
   client = new Anthropic({ baseURL: gw.url, apiKey: gw.adminKey, maxRetries: 0 });
 });
-
-afterAll(async () => {
-  try {
-    await gw?.stop("SIGTERM", 5000);
-  } finally {
-    await fake?.stop();
-  }
-}, 20_000);
 
 describe("Anthropic SDK → OpenAI-shaped route, non-stream", () => {
   test("system prompt, text answer, stop reason and usage; the upstream gets chat completions", async () => {

@@ -1,14 +1,13 @@
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { beforeAll, describe, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import type { AuditRecord } from "../../src/audit/audit-record.ts";
-import { type FakeUpstream, startFakeUpstream } from "../fake-upstream/fake-upstream.ts";
 import { adminGet, allAuditRows, chatBody, createKey, runMindgw } from "./harness/audit-kit.ts";
-import { type GatewayProcess, spawnGateway } from "./harness/spawn-gateway.ts";
+import { gatewayFixture } from "./harness/gateway-fixture.ts";
+import type { GatewayProcess } from "./harness/spawn-gateway.ts";
 import { waitFor } from "./harness/wait-for.ts";
 
 // Every filter and cursor pagination, through /admin/api/audit and `mindgw audit query`, and
 // export as NDJSON and CSV through /admin/api/audit/export and `mindgw audit export`.
-let fake: FakeUpstream;
 let gw: GatewayProcess;
 let bob: { key: string; id: string };
 let boundary = 0;
@@ -33,20 +32,22 @@ async function call(key: string | null, model: string, id: string): Promise<void
   await response.arrayBuffer();
 }
 
+const fx = gatewayFixture({
+  fakeRoutes: false,
+  config: (_fakeUrl, { fake }) => ({
+    providers: [
+      { name: "fakeA", type: "openai", base_url: `${fake.url}/v1` },
+      { name: "fakeB", type: "openai", base_url: `${fake.url}/v1` },
+    ],
+    models: [
+      { name: "m1", routes: [{ provider: "fakeA", model: "m1" }] },
+      { name: "m2", routes: [{ provider: "fakeB", model: "m2" }] },
+    ],
+  }),
+});
+
 beforeAll(async () => {
-  fake = await startFakeUpstream();
-  gw = await spawnGateway({
-    config: {
-      providers: [
-        { name: "fakeA", type: "openai", base_url: `${fake.url}/v1` },
-        { name: "fakeB", type: "openai", base_url: `${fake.url}/v1` },
-      ],
-      models: [
-        { name: "m1", routes: [{ provider: "fakeA", model: "m1" }] },
-        { name: "m2", routes: [{ provider: "fakeB", model: "m2" }] },
-      ],
-    },
-  });
+  gw = fx.gw;
   const alice = await createKey(gw, { name: "alice", role: "user" });
   bob = await createKey(gw, { name: "bob", role: "user" });
   await call(alice.key, "m1", "p1-a1");
@@ -62,11 +63,6 @@ beforeAll(async () => {
   await call("mgw_notakey", "m1", "p2-401");
   await waitFor("all rows", async () => ours(await allAuditRows(gw)).length === ALL.length);
 }, 30_000);
-
-afterAll(async () => {
-  await gw?.stop();
-  await fake?.stop();
-});
 
 /** Filter → the request ids it must return (ours only: admin calls leave rows too). */
 const CASES: [Record<string, string>, string[]][] = [

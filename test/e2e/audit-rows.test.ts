@@ -1,14 +1,13 @@
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { beforeAll, describe, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import OpenAI from "openai";
 import type { AuditRecord } from "../../src/audit/audit-record.ts";
-import { type FakeUpstream, startFakeUpstream } from "../fake-upstream/fake-upstream.ts";
 import { allAuditRows, chatBody, createKey } from "./harness/audit-kit.ts";
-import { type GatewayProcess, spawnGateway } from "./harness/spawn-gateway.ts";
+import { gatewayFixture } from "./harness/gateway-fixture.ts";
+import type { GatewayProcess } from "./harness/spawn-gateway.ts";
 import { waitFor } from "./harness/wait-for.ts";
 
 // One audit row per request that reaches the gateway, authorised or not, with the right fields.
-let fake: FakeUpstream;
 let gw: GatewayProcess;
 let alice: { key: string; id: string };
 const BOGUS = "mgw_thisIsNotARealKeyButLooksLikeOne0123456789";
@@ -28,25 +27,27 @@ const post = (path: string, body: unknown, key: string | null, requestId: string
     body: typeof body === "string" ? body : JSON.stringify(body),
   });
 
+const fx = gatewayFixture({
+  fakeRoutes: false,
+  config: (_fakeUrl, { fake }) => ({
+    server: { max_body: "4KB" },
+    providers: [
+      { name: "fake", type: "openai", base_url: `${fake.url}/v1` },
+      // Nothing listens on port 1: every call is refused, and the gateway answers 502.
+      { name: "dead", type: "openai", base_url: "http://127.0.0.1:1/v1" },
+    ],
+    models: [
+      { name: "m1", routes: [{ provider: "fake", model: "up-m1" }] },
+      { name: "m2", routes: [{ provider: "fake", model: "m2" }] },
+      { name: "broken", routes: [{ provider: "dead", model: "x" }] },
+    ],
+    routing: { retries: 0 },
+    prices: { m1: PRICE },
+  }),
+});
+
 beforeAll(async () => {
-  fake = await startFakeUpstream();
-  gw = await spawnGateway({
-    config: {
-      server: { max_body: "4KB" },
-      providers: [
-        { name: "fake", type: "openai", base_url: `${fake.url}/v1` },
-        // Nothing listens on port 1: every call is refused, and the gateway answers 502.
-        { name: "dead", type: "openai", base_url: "http://127.0.0.1:1/v1" },
-      ],
-      models: [
-        { name: "m1", routes: [{ provider: "fake", model: "up-m1" }] },
-        { name: "m2", routes: [{ provider: "fake", model: "m2" }] },
-        { name: "broken", routes: [{ provider: "dead", model: "x" }] },
-      ],
-      routing: { retries: 0 },
-      prices: { m1: PRICE },
-    },
-  });
+  gw = fx.gw;
   alice = await createKey(gw, { name: "alice", tenant: "acme", role: "user", models: ["m1"] });
   const client = new OpenAI({
     apiKey: alice.key,
@@ -78,11 +79,6 @@ beforeAll(async () => {
     return ids.every((id) => rows.has(id));
   });
 }, 30_000);
-
-afterAll(async () => {
-  await gw?.stop();
-  await fake?.stop();
-});
 
 describe("one audit row per request", () => {
   test("each request id has exactly one row", async () => {

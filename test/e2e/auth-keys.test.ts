@@ -1,9 +1,9 @@
-import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
+import { beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import Anthropic from "@anthropic-ai/sdk";
 import OpenAI from "openai";
-import { type FakeUpstream, startFakeUpstream } from "../fake-upstream/fake-upstream.ts";
 import { bearer, fakeRoutesConfig } from "./harness/fake-config.ts";
-import { type GatewayProcess, spawnGateway } from "./harness/spawn-gateway.ts";
+import { gatewayFixture } from "./harness/gateway-fixture.ts";
+import type { GatewayProcess } from "./harness/spawn-gateway.ts";
 
 // Real processes on a shared 2-core machine: generous bounds, every wait bounded on its own.
 setDefaultTimeout(30_000);
@@ -13,7 +13,6 @@ setDefaultTimeout(30_000);
 
 const UNIFORM = "invalid or missing credentials";
 
-let fake: FakeUpstream;
 let gw: GatewayProcess;
 let admin: string;
 const keys: Record<string, { id: string; key: string }> = {};
@@ -93,13 +92,19 @@ async function createKey(
   return issued;
 }
 
+const fx = gatewayFixture({
+  fakeRoutes: false,
+  config: (_fakeUrl, { fake }) => {
+    const config = fakeRoutesConfig(fake.url, ["m1", "m2"]) as { providers: object[]; models: object[] };
+    // An Anthropic-shaped route, so count_tokens has somewhere to go.
+    config.providers.push({ name: "fakea", type: "anthropic", base_url: fake.url });
+    config.models.push({ name: "c1", routes: [{ provider: "fakea", model: "c1" }] });
+    return config;
+  },
+});
+
 beforeAll(async () => {
-  fake = await startFakeUpstream();
-  const config = fakeRoutesConfig(fake.url, ["m1", "m2"]) as { providers: object[]; models: object[] };
-  // An Anthropic-shaped route, so count_tokens has somewhere to go.
-  config.providers.push({ name: "fakea", type: "anthropic", base_url: fake.url });
-  config.models.push({ name: "c1", routes: [{ provider: "fakea", model: "c1" }] });
-  gw = await spawnGateway({ config });
+  gw = fx.gw;
   admin = gw.adminKey ?? "";
   await createKey("user");
   await createKey("narrow", { models: "m1" });
@@ -107,11 +112,6 @@ beforeAll(async () => {
   const revoked = await createKey("revoked");
   await fetch(`${gw.url}/admin/api/keys/${revoked.id}/revoke`, { method: "POST", headers: bearer(admin) });
   await createKey("expired", { expires_at: new Date(Date.now() - 60_000).toISOString() });
-}, 30_000);
-
-afterAll(async () => {
-  await gw?.stop();
-  await fake?.stop();
 }, 30_000);
 
 const key = (name: string) => keys[name]?.key ?? "";

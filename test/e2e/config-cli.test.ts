@@ -68,12 +68,35 @@ describe("mindgw config check", () => {
     // Resolved: defaults filled in, sizes and durations in their canonical units.
     expect(result.stdout).toContain("max_body: 2097152");
     expect(result.stdout).toContain("model: real-m1");
-    expect(result.stdout).toContain("drain_timeout: 30000");
+    expect(result.stdout).toContain("drain_timeout: 30s");
     for (const secret of [API_KEY, HEADER_VALUE, URL_PASSWORD, JWT_SECRET]) {
       expect(result.stdout).not.toContain(secret);
       expect(result.stderr).not.toContain(secret);
     }
     expect(result.stdout).toContain("[redacted]");
+  });
+
+  test("what it prints is valid input: checked again, it prints the same (durations keep their units)", async () => {
+    // No secrets here: a redacted secret (an HMAC key shown as [redacted]) would not be valid.
+    const path = await writeConfig({
+      providers: [
+        { name: "up", type: "openai", base_url: "http://127.0.0.1:9/v1", timeouts: { idle: "90s" } },
+      ],
+      models: [{ name: "m1", routes: [{ provider: "up", model: "real-m1" }] }],
+      server: { drain_timeout: "2m", body_timeout: "1500ms" },
+      routing: { backoff: "250ms", circuit_breaker: { cooldown: "1h" } },
+    });
+    const first = await runMindgw(["config", "check", "-c", path]);
+    expect(first).toMatchObject({ code: 0 });
+    expect(first.stdout).toContain("drain_timeout: 2m");
+    expect(first.stdout).toContain("body_timeout: 1500ms");
+    expect(first.stdout).toContain("cooldown: 1h");
+    const reprinted = await writeConfig(first.stdout);
+    const second = await runMindgw(["config", "check", "-c", reprinted]);
+    expect(second.stderr).toBe(first.stderr);
+    expect(second).toMatchObject({ code: 0 });
+    const body = (stdout: string) => stdout.slice(stdout.indexOf("\n") + 1);
+    expect(body(second.stdout)).toBe(body(first.stdout));
   });
 
   test("an invalid file: exit 2 with the path-precise message", async () => {

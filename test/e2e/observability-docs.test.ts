@@ -3,9 +3,9 @@ import Anthropic from "@anthropic-ai/sdk";
 import { Validator } from "@seriousme/openapi-schema-validator";
 import Ajv2020 from "ajv/dist/2020.js";
 import OpenAI from "openai";
-import { type FakeUpstream, startFakeUpstream } from "../fake-upstream/fake-upstream.ts";
 import { launchBrowser, offLoopback, type TestBrowser } from "./harness/browser.ts";
-import { type GatewayProcess, spawnGateway } from "./harness/spawn-gateway.ts";
+import { gatewayFixture } from "./harness/gateway-fixture.ts";
+import type { GatewayProcess } from "./harness/spawn-gateway.ts";
 
 // /docs/openapi.json is a valid OpenAPI 3.1 document; what the official SDKs send validates
 // against its request schemas; /docs renders it in headless Chromium from the binary alone.
@@ -19,7 +19,6 @@ interface OpenApiDoc {
   components: { schemas: Record<string, object> };
 }
 
-let fake: FakeUpstream;
 let gw: GatewayProcess;
 let doc: OpenApiDoc;
 let browser: TestBrowser | undefined;
@@ -40,20 +39,22 @@ const recordingFetch: typeof fetch = Object.assign(
   { preconnect: fetch.preconnect },
 );
 
+const fx = gatewayFixture({
+  fakeRoutes: false,
+  config: (_fakeUrl, { fake }) => ({
+    providers: [
+      { name: "fake", type: "openai", base_url: `${fake.url}/v1` },
+      { name: "fake-anthropic", type: "anthropic", base_url: fake.url },
+    ],
+    models: [
+      { name: "m1", routes: [{ provider: "fake", model: "fake-model" }] },
+      { name: "claude-x", routes: [{ provider: "fake-anthropic", model: "claude-fake" }] },
+    ],
+  }),
+});
+
 beforeAll(async () => {
-  fake = await startFakeUpstream();
-  gw = await spawnGateway({
-    config: {
-      providers: [
-        { name: "fake", type: "openai", base_url: `${fake.url}/v1` },
-        { name: "fake-anthropic", type: "anthropic", base_url: fake.url },
-      ],
-      models: [
-        { name: "m1", routes: [{ provider: "fake", model: "fake-model" }] },
-        { name: "claude-x", routes: [{ provider: "fake-anthropic", model: "claude-fake" }] },
-      ],
-    },
-  });
+  gw = fx.gw;
   const res = await fetch(`${gw.url}/docs/openapi.json`);
   expect(res.status).toBe(200);
   doc = (await res.json()) as OpenApiDoc;
@@ -61,8 +62,6 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await browser?.close();
-  await gw?.stop();
-  await fake?.stop();
 });
 
 describe("docs: OpenAPI", () => {

@@ -1,8 +1,9 @@
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { type FakeUpstream, startFakeUpstream } from "../fake-upstream/fake-upstream.ts";
+import { beforeAll, describe, expect, test } from "bun:test";
+import type { FakeUpstream } from "../fake-upstream/fake-upstream.ts";
 import { bearer, chatBody } from "./harness/fake-config.ts";
+import { gatewayFixture } from "./harness/gateway-fixture.ts";
 import { parsePrometheus, type Sample, sampleValue } from "./harness/prometheus-text.ts";
-import { type GatewayProcess, spawnGateway } from "./harness/spawn-gateway.ts";
+import type { GatewayProcess } from "./harness/spawn-gateway.ts";
 import { createKey } from "./harness/spawn-worker.ts";
 import { waitFor } from "./harness/wait-for.ts";
 
@@ -54,9 +55,10 @@ const scrape = async (): Promise<Sample[]> => {
   return parsePrometheus(await res.text());
 };
 
+const fx = gatewayFixture({ fakeRoutes: false, config: (_fakeUrl, { fake }) => config(fake.url) });
+
 beforeAll(async () => {
-  fake = await startFakeUpstream();
-  gw = await spawnGateway({ config: config(fake.url) });
+  ({ fake, gw } = fx);
   admin = gw.adminKey ?? "";
   user = await createKey(gw.url, admin, { name: "user", role: "user", models: ["*"] });
   limited = await createKey(gw.url, admin, { name: "limited", role: "user", models: ["*"], rpm: 1 });
@@ -77,11 +79,6 @@ beforeAll(async () => {
   fake.enqueue({ status: 500 }, { status: 500 });
   expect((await chat(user, "m-fo")).status).toBe(200);
 }, 60_000);
-
-afterAll(async () => {
-  await gw?.stop();
-  await fake?.stop();
-});
 
 describe("metrics: /metrics after known traffic", () => {
   test("requests by front door, model, provider and status class are exact; unknown models are `other`", async () => {

@@ -1,9 +1,10 @@
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { beforeAll, describe, expect, test } from "bun:test";
 import OpenAI from "openai";
 import { FAKE_TOOL_ARGUMENTS } from "../fake-upstream/fake-script.ts";
-import { type FakeRequest, type FakeUpstream, startFakeUpstream } from "../fake-upstream/fake-upstream.ts";
+import type { FakeRequest, FakeUpstream } from "../fake-upstream/fake-upstream.ts";
 import { auditRow, createKey } from "./harness/admin-api.ts";
-import { type GatewayProcess, spawnGateway } from "./harness/spawn-gateway.ts";
+import { gatewayFixture } from "./harness/gateway-fixture.ts";
+import type { GatewayProcess } from "./harness/spawn-gateway.ts";
 
 // The Responses API through the compiled gateway, served by translation to chat completions
 // on an OpenAI-shaped fake: create, stream, stored responses and `previous_response_id`
@@ -28,34 +29,28 @@ const outputText = (response: OpenAI.Responses.Response) =>
     .map((part) => (part.type === "output_text" ? part.text : ""))
     .join("");
 
+const fx = gatewayFixture({
+  fakeRoutes: false,
+  config: (_fakeUrl, { fake }) => ({
+    providers: [
+      { name: "fake", type: "openai", base_url: `${fake.url}/v1` },
+      { name: "claude", type: "anthropic", base_url: fake.url },
+    ],
+    models: [
+      { name: "m1", routes: [{ provider: "fake", model: "up-m1" }] },
+      { name: "c1", routes: [{ provider: "claude", model: "claude-up" }] },
+    ],
+    routing: { retries: 0 },
+  }),
+});
+
 beforeAll(async () => {
-  fake = await startFakeUpstream();
-  gw = await spawnGateway({
-    config: {
-      providers: [
-        { name: "fake", type: "openai", base_url: `${fake.url}/v1` },
-        { name: "claude", type: "anthropic", base_url: fake.url },
-      ],
-      models: [
-        { name: "m1", routes: [{ provider: "fake", model: "up-m1" }] },
-        { name: "c1", routes: [{ provider: "claude", model: "claude-up" }] },
-      ],
-      routing: { retries: 0 },
-    },
-  });
+  ({ fake, gw } = fx);
   if (!gw.adminKey) throw new Error("no bootstrap admin key printed");
   acme = client((await createKey(gw, { name: "acme-a", tenant: "acme" })).key);
   acme2 = client((await createKey(gw, { name: "acme-b", tenant: "acme" })).key);
   globex = client((await createKey(gw, { name: "globex-a", tenant: "globex" })).key);
 });
-
-afterAll(async () => {
-  try {
-    await gw?.stop("SIGTERM", 5000);
-  } finally {
-    await fake?.stop();
-  }
-}, 20_000);
 
 describe("POST /v1/responses", () => {
   test("non-stream: a response object the SDK reads, from a chat completion upstream", async () => {

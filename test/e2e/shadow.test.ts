@@ -1,11 +1,12 @@
-import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
+import { beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import OpenAI from "openai";
 import type { ShadowPage, ShadowRecord } from "../../src/shadow/shadow-api-schema.ts";
-import { type FakeUpstream, startFakeUpstream } from "../fake-upstream/fake-upstream.ts";
+import type { FakeUpstream } from "../fake-upstream/fake-upstream.ts";
 import { auditRow, createKey } from "./harness/admin-api.ts";
 import { bearer } from "./harness/fake-config.ts";
+import { gatewayFixture } from "./harness/gateway-fixture.ts";
 import { runMindgw } from "./harness/run-mindgw.ts";
-import { type GatewayProcess, spawnGateway } from "./harness/spawn-gateway.ts";
+import type { GatewayProcess } from "./harness/spawn-gateway.ts";
 import { tempDir } from "./harness/temp-dir.ts";
 import { waitFor } from "./harness/wait-for.ts";
 
@@ -23,48 +24,44 @@ let gw: GatewayProcess;
 let admin = "";
 const dir = tempDir();
 
-beforeAll(async () => {
-  fake = await startFakeUpstream();
-  gw = await spawnGateway({
-    dir: dir.path,
-    config: {
-      providers: [
-        { name: "fake", type: "openai", base_url: `${fake.url}/v1` },
-        { name: "twin", type: "openai", base_url: `${fake.url}/v1` },
-        // team-b's own upstream account, used only for team-b's shadow.
-        { name: "twin-b", type: "openai", base_url: `${fake.url}/v1`, tenant: "team-b" },
-        // Every call to this provider hangs: no headers, no body, until the caller gives up.
-        { name: "hanger", type: "openai", base_url: `${fake.url}/v1`, headers: { "x-fake-hang": "1" } },
-      ],
-      models: [
-        {
-          name: "same",
-          routes: [{ provider: "fake", model: "m1" }],
-          shadow: { provider: "twin", model: "m1-candidate", sample: 1 },
-        },
-        {
-          name: "hangs",
-          routes: [{ provider: "fake", model: "m1" }],
-          shadow: { provider: "hanger", model: "m1", sample: 1 },
-        },
-        { name: "plain", routes: [{ provider: "fake", model: "m1" }] },
-      ],
-      routing: { retries: 0 },
-      audit: { bodies: true },
-      tenants: [
-        { name: "team-a" },
-        { name: "team-b", shadow: { provider: "twin-b", model: "b-candidate", sample: 1 } },
-      ],
-      shadow: { max_concurrent: CAP, timeout: `${SHADOW_TIMEOUT_MS}ms` },
-    },
-  });
-  admin = gw.adminKey ?? "";
-}, 30_000);
+const fx = gatewayFixture({
+  dir: dir.path,
+  fakeRoutes: false,
+  config: (_fakeUrl, { fake }) => ({
+    providers: [
+      { name: "fake", type: "openai", base_url: `${fake.url}/v1` },
+      { name: "twin", type: "openai", base_url: `${fake.url}/v1` },
+      // team-b's own upstream account, used only for team-b's shadow.
+      { name: "twin-b", type: "openai", base_url: `${fake.url}/v1`, tenant: "team-b" },
+      // Every call to this provider hangs: no headers, no body, until the caller gives up.
+      { name: "hanger", type: "openai", base_url: `${fake.url}/v1`, headers: { "x-fake-hang": "1" } },
+    ],
+    models: [
+      {
+        name: "same",
+        routes: [{ provider: "fake", model: "m1" }],
+        shadow: { provider: "twin", model: "m1-candidate", sample: 1 },
+      },
+      {
+        name: "hangs",
+        routes: [{ provider: "fake", model: "m1" }],
+        shadow: { provider: "hanger", model: "m1", sample: 1 },
+      },
+      { name: "plain", routes: [{ provider: "fake", model: "m1" }] },
+    ],
+    routing: { retries: 0 },
+    audit: { bodies: true },
+    tenants: [
+      { name: "team-a" },
+      { name: "team-b", shadow: { provider: "twin-b", model: "b-candidate", sample: 1 } },
+    ],
+    shadow: { max_concurrent: CAP, timeout: `${SHADOW_TIMEOUT_MS}ms` },
+  }),
+});
 
-afterAll(async () => {
-  await gw?.stop();
-  await fake?.stop();
-  dir.cleanup();
+beforeAll(async () => {
+  ({ fake, gw } = fx);
+  admin = gw.adminKey ?? "";
 }, 30_000);
 
 async function shadowPage(query: Record<string, string> = {}, key = admin): Promise<ShadowPage> {

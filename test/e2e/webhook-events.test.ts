@@ -1,9 +1,9 @@
-import { afterAll, beforeAll, expect, setDefaultTimeout, test } from "bun:test";
+import { beforeAll, expect, setDefaultTimeout, test } from "bun:test";
 import type { GatewayEvent } from "../../src/audit/gateway-event.ts";
 import { webhookSignature } from "../../src/events/webhook-sink.ts";
-import { type FakeUpstream, startFakeUpstream } from "../fake-upstream/fake-upstream.ts";
 import { bearer, chatBody, fakeRoutesConfig } from "./harness/fake-config.ts";
-import { type GatewayProcess, spawnGateway } from "./harness/spawn-gateway.ts";
+import { gatewayFixture } from "./harness/gateway-fixture.ts";
+import type { GatewayProcess } from "./harness/spawn-gateway.ts";
 import { waitFor } from "./harness/wait-for.ts";
 
 setDefaultTimeout(30_000);
@@ -12,27 +12,27 @@ setDefaultTimeout(30_000);
 const SECRET = "a-webhook-secret-of-some-length";
 const received: { events: GatewayEvent[]; valid: boolean }[] = [];
 let receiver: ReturnType<typeof Bun.serve>;
-let fake: FakeUpstream;
 let gw: GatewayProcess;
 
-beforeAll(async () => {
-  receiver = Bun.serve({
-    hostname: "127.0.0.1",
-    port: 0,
-    async fetch(request) {
-      const body = await request.text();
-      const [, t, v1] =
-        /^t=(\d+),v1=([0-9a-f]+)$/.exec(request.headers.get("x-mindgw-signature") ?? "") ?? [];
-      received.push({
-        events: (JSON.parse(body) as { events: GatewayEvent[] }).events,
-        valid: v1 === (await webhookSignature(SECRET, Number(t), body)),
-      });
-      return new Response(null, { status: 204 });
-    },
-  });
-  fake = await startFakeUpstream();
-  gw = await spawnGateway({
-    config: fakeRoutesConfig(fake.url, ["m1"], {
+const fx = gatewayFixture({
+  fakeRoutes: false,
+  config: (_fakeUrl, { fake, defer }) => {
+    receiver = Bun.serve({
+      hostname: "127.0.0.1",
+      port: 0,
+      async fetch(request) {
+        const body = await request.text();
+        const [, t, v1] =
+          /^t=(\d+),v1=([0-9a-f]+)$/.exec(request.headers.get("x-mindgw-signature") ?? "") ?? [];
+        received.push({
+          events: (JSON.parse(body) as { events: GatewayEvent[] }).events,
+          valid: v1 === (await webhookSignature(SECRET, Number(t), body)),
+        });
+        return new Response(null, { status: 204 });
+      },
+    });
+    defer(() => receiver.stop(true));
+    return fakeRoutesConfig(fake.url, ["m1"], {
       events: {
         webhooks: [
           {
@@ -43,14 +43,12 @@ beforeAll(async () => {
           },
         ],
       },
-    }),
-  });
+    });
+  },
 });
 
-afterAll(async () => {
-  await gw?.stop();
-  await fake?.stop();
-  receiver?.stop(true);
+beforeAll(async () => {
+  gw = fx.gw;
 });
 
 test("a finished request reaches the webhook, signed, and only the types asked for", async () => {

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { durationFields } from "../../config/duration-fields.ts";
 import { parseDuration } from "../../config/units.ts";
 
 const LOOPBACK = new Set(["127.0.0.1", "localhost", "[::1]"]);
@@ -18,7 +19,8 @@ const duration = (fallback: string) =>
         return z.NEVER;
       }
       return ms;
-    });
+    })
+    .register(durationFields, { unit: "ms" });
 
 /** The path the identity provider sends the browser back to; `redirect_url` must point here. */
 export const OIDC_CALLBACK_PATH = "/admin/auth/callback";

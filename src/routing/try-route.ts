@@ -165,7 +165,11 @@ export async function tryRoute(
  * unless it carries client routing fields, which never leave the gateway (then `body`, stripped,
  * is serialised instead).
  */
-function nativeRequest(received: ReceivedRequest, body: JsonObject, adapted: AdaptedCall): NativeRequest {
+export function nativeRequest(
+  received: ReceivedRequest,
+  body: JsonObject,
+  adapted: AdaptedCall,
+): NativeRequest {
   const steered = CLIENT_ROUTING_FIELDS.some((field) => field in received.body);
   const bytes =
     steered || adapted.native?.rewritten

@@ -28,6 +28,8 @@ const COLUMNS = [
   "costUsd",
   "clientIp",
   "userAgent",
+  "node",
+  "servedNode",
 ] as const satisfies readonly (keyof AuditRecord)[];
 const BODY_COLUMNS = ["requestBody", "responseBody"] as const satisfies readonly (keyof AuditRecord)[];
 

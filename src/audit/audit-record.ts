@@ -55,6 +55,13 @@ export interface AuditRecord {
   dropped?: string | null;
   /** Every upstream attempt in order (retries and failover), at most MAX_AUDIT_ATTEMPTS; absent when none was made. */
   attempts?: readonly AuditAttempt[] | null;
+  /** On a cluster node: the node that took the request (and writes this row); absent on one node. */
+  node?: string | null;
+  /**
+   * On a cluster node: the node whose provider or worker answered — this node, or the one a
+   * request was forwarded to; absent when no route was tried.
+   */
+  servedNode?: string | null;
   /** Only with `audit.bodies: true`, after the redaction hook. */
   requestBody?: string | null;
   responseBody?: string | null;

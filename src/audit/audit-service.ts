@@ -1,3 +1,4 @@
+import { nodeName, withNodes } from "../cluster/node-name.ts";
 import type { Config } from "../config/config-schema.ts";
 import type { Logger } from "../log/logger.ts";
 import type { AuditStore } from "../storage/storage.ts";
@@ -54,6 +55,7 @@ export function createAuditService(
   redactBody: RedactBody = redactSecrets,
 ): AuditService {
   const bus = new EventBus();
+  const node = config.cluster ? nodeName(config.cluster) : null;
   let flushed: ((ms: number) => void) | undefined;
   const writer = new AuditWriter({
     onBatch: (_rows, ms) => flushed?.(ms),
@@ -104,7 +106,8 @@ export function createAuditService(
           stream: ledger.stream,
         });
       },
-      finished(record) {
+      finished(unstamped) {
+        const record = node === null ? unstamped : withNodes(unstamped, node);
         writer.write(record);
         bus.publish({ type: "request.finished", at: Date.now(), record });
       },

@@ -144,6 +144,8 @@ export class AuditWriter {
   private prepare(batch: AuditRecord[]): AuditRecord[] {
     const redact = this.options.redact ?? ((body: string) => body);
     return batch.map((record) => {
+      // The common case (no bodies captured) needs no copy.
+      if (record.requestBody === undefined && record.responseBody === undefined) return record;
       const { requestBody, responseBody, ...rest } = record;
       if (!this.options.bodies || (requestBody == null && responseBody == null)) return rest;
       return {

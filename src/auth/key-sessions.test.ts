@@ -1,4 +1,5 @@
 import { describe, expect, test } from "bun:test";
+import type { GatewayError } from "../core/gateway-error.ts";
 import type { KeyRecord } from "../storage/key-record.ts";
 import { type KeyEndReason, KeySessions } from "./key-sessions.ts";
 import { principalFromKey } from "./principal.ts";
@@ -81,19 +82,21 @@ describe("KeySessions", () => {
   test("a session opened during the grace window ends at the key's expiry", () => {
     const time = manualTime();
     const sessions = new KeySessions(time);
-    const ended: KeyEndReason[] = [];
     const principal = principalFromKey(record({ expiresAt: time.now() + 1_000 }));
-    const watched = sessions.watch(principal, new AbortController().signal);
-    watched.signal.addEventListener("abort", () => ended.push("expired"));
+    const reasons: GatewayError[] = [];
+    sessions.watch(principal, (reason) => reasons.push(reason));
     time.advance(1_000);
-    expect(ended).toEqual(["expired"]);
-    expect((watched.signal.reason as { status: number }).status).toBe(401);
+    expect(reasons.map((reason) => reason.status)).toEqual([401]);
+    expect(reasons[0]?.message).toContain("expired");
   });
 
-  test("a JWT caller has nothing to track: the request's own signal is used", () => {
+  test("a JWT caller has nothing to track: no session is held", () => {
     const sessions = new KeySessions();
-    const signal = new AbortController().signal;
     const principal = { ...principalFromKey(record()), keyId: null, via: "jwt" as const };
-    expect(sessions.watch(principal, signal).signal).toBe(signal);
+    const release = sessions.watch(principal, () => {
+      throw new Error("a JWT caller's request is never ended by a key change");
+    });
+    expect(sessions.count("key_1")).toBe(0);
+    release();
   });
 });

@@ -1,5 +1,4 @@
 import { GatewayError } from "../core/gateway-error.ts";
-import { linkSignals } from "../core/linked-signal.ts";
 import type { KeyRecord } from "../storage/key-record.ts";
 import type { Principal } from "./principal.ts";
 
@@ -65,25 +64,13 @@ export class KeySessions {
   }
 
   /**
-   * A request's signal that also aborts, with a 401 as its reason, when the caller's key is
-   * revoked or expires: before the first byte that is the answer, after it the stream's closing
-   * error event. `release` when the request has ended.
+   * Holds a request under its caller's key: `end` is called with a 401 when the key is revoked
+   * or expires (before the first byte that is the answer, after it the stream's closing error
+   * event). Returns the release, for when the request has ended.
    */
-  watch(principal: Principal, signal: AbortSignal): { signal: AbortSignal; release: () => void } {
-    if (principal.keyId === null) return { signal, release: () => {} };
-    const cut = new AbortController();
-    const hold = this.hold(
-      principal.keyId,
-      (reason) => cut.abort(keyEndedError(reason)),
-      principal.expiresAt ?? null,
-    );
-    // Not AbortSignal.any: see core/linked-signal.ts.
-    const linked = linkSignals([signal, cut.signal]);
-    const release = () => {
-      hold();
-      linked.unlink();
-    };
-    return { signal: linked.signal, release };
+  watch(principal: Principal, end: (reason: GatewayError) => void): () => void {
+    if (principal.keyId === null) return () => {};
+    return this.hold(principal.keyId, (reason) => end(keyEndedError(reason)), principal.expiresAt ?? null);
   }
 
   /** Sessions open under a key (for tests and status). */

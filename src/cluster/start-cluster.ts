@@ -7,6 +7,7 @@ import { ConfigAgreement, type ConfigDisagreement } from "./config-agreement.ts"
 import { forwardEndpoint } from "./forward-endpoint.ts";
 import { createForwardingProvider } from "./forwarding-provider.ts";
 import { type NodeConfig, NodeDirectory } from "./node-directory.ts";
+import { nodeName } from "./node-name.ts";
 import { createRedisCounters } from "./redis-counters.ts";
 import { RedisLink } from "./redis-link.ts";
 
@@ -68,8 +69,7 @@ export async function startCluster(config: Config, deps: ClusterDeps): Promise<C
   const settings = config.cluster;
   if (!settings) return null;
   const { logger, registry } = deps;
-  const url = new URL(settings.advertise_url);
-  const nodeId = settings.node_name ?? url.host;
+  const nodeId = nodeName(settings);
   const keyListeners: (() => void)[] = [];
   const configListeners: (() => void)[] = [];
   const agreement = new ConfigAgreement(nodeId, config, logger);

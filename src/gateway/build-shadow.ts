@@ -19,6 +19,7 @@ export function buildShadow(
   return createShadowRunner({
     settings: () => config().shadow,
     keepAnswers: () => config().audit.bodies,
+    flushMs: () => config().audit.flush_ms,
     redact,
     pricing: () => {
       const current = config();

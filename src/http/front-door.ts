@@ -6,18 +6,18 @@ import type { Principal } from "../auth/principal.ts";
 import { assertModelAllowed, requireArea } from "../auth/roles.ts";
 import { type Dialect, dialectOf, type Operation } from "../core/dialect.ts";
 import { GatewayError, toGatewayError } from "../core/gateway-error.ts";
-import { linkSignals } from "../core/linked-signal.ts";
 import type { Logger } from "../log/logger.ts";
 import type { ResponseStore } from "../storage/storage.ts";
 import { captureChunks } from "./capture-chunks.ts";
 import type { ClientSlots } from "./client-slots.ts";
 import { dialectHeaders, queryOf } from "./dialect-headers.ts";
-import { errorResponse } from "./error-body.ts";
+import { errorResponse, wireStatus } from "./error-body.ts";
 import { keptAliveResponse } from "./kept-alive-response.ts";
 import type { Lifecycle } from "./lifecycle.ts";
 import { within } from "./pending-stream.ts";
 import { readJsonRequest } from "./read-json-body.ts";
 import { refusalError } from "./refusal-error.ts";
+import { RequestAbort } from "./request-abort.ts";
 import { requestIdOf } from "./request-id.ts";
 import { RequestLedger, type RequestObserver } from "./request-ledger.ts";
 import type { RequestRuntime } from "./request-runtime.ts";
@@ -151,7 +151,7 @@ export function createFrontDoor(deps: FrontDoorDeps) {
       const failure = toGatewayError(error);
       if (failure.status === 500)
         deps.logger.error("internal error", { request_id: requestId, error: describe(error) });
-      ledger.finish(failure.status, failure);
+      ledger.finish(wireStatus(failure, dialect), failure);
       if (deferred) leave();
       return errorResponse(failure, dialect, headers);
     } finally {
@@ -197,19 +197,15 @@ export function createFrontDoor(deps: FrontDoorDeps) {
               )
             : undefined;
         Object.assign(headers, await runtime.limits.admit(principal, model));
-        // A revoke of the caller's key, or its expiry, ends the request with a 401.
-        const stop = deps.shutdown ? new AbortController() : undefined;
-        const leaveShutdown =
-          stop && deps.shutdown ? deps.shutdown.hold((reason) => stop.abort(reason)) : undefined;
-        // Not AbortSignal.any: in Bun 1.4 it kept every request's signal, listeners and body alive
-        // (see core/linked-signal.ts); this link is undone when the request ends.
-        const linked = stop ? linkSignals([request.signal, stop.signal]) : undefined;
-        const base = linked?.signal ?? request.signal;
-        const watched = deps.sessions?.watch(principal, base);
+        // One abort for the request: the client leaving, a stop's deadline (503) and a revoke or
+        // expiry of the caller's key (401) all end it through the same controller.
+        const abort = new RequestAbort(request.signal);
+        const leaveShutdown = deps.shutdown?.hold(abort.abort);
+        const leaveSession = deps.sessions?.watch(principal, abort.abort);
         const release = () => {
-          watched?.release();
+          leaveSession?.();
           leaveShutdown?.();
-          linked?.unlink();
+          abort.release();
         };
         let streaming = false;
         try {
@@ -219,7 +215,7 @@ export function createFrontDoor(deps: FrontDoorDeps) {
             model,
             stream: ledger.stream,
             requestId: ledger.requestId,
-            signal: watched?.signal ?? base,
+            signal: abort.signal,
             received: {
               bytes,
               body,

@@ -23,7 +23,7 @@ export class Attempt {
    */
   private waitingSince: number | undefined = performance.now();
   readonly signal: AbortSignal;
-  /** Stops following the client's signal once the attempt is over (see core/linked-signal.ts). */
+  /** Stops following the client's signal once the attempt is over (see http/request-abort.ts). */
   private readonly unlink: () => void;
 
   constructor(
@@ -32,7 +32,7 @@ export class Attempt {
     private readonly routeLabel: string,
   ) {
     // The attempt's own controller, following the client's signal (not AbortSignal.any: see
-    // core/linked-signal.ts); a timeout or `abort()` aborts the controller directly.
+    // http/request-abort.ts); a timeout or `abort()` aborts the controller directly.
     this.signal = this.controller.signal;
     const follow = () => this.controller.abort(clientSignal.reason);
     if (clientSignal.aborted) follow();

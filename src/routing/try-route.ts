@@ -6,7 +6,6 @@ import type { UnsupportedPolicy } from "../translate/dropped.ts";
 import { parseEventData } from "../translate/parse-body.ts";
 import { StreamUsageMeter } from "../translate/stream-usage-meter.ts";
 import { usageFromAnthropic, usageFromOpenAI } from "../translate/usage-mapping.ts";
-import { abortable } from "./abortable.ts";
 import { type AdaptedCall, adaptDialect } from "./adapt-dialect.ts";
 import { Attempt } from "./attempt.ts";
 import type { Dispatched, DispatchRequest, ReceivedRequest } from "./dispatch.ts";
@@ -89,7 +88,8 @@ export async function tryRoute(
       request.stream ? "connect" : "first byte",
       request.stream ? route.timeouts.connectMs : route.timeouts.firstByteMs,
     );
-    const reply = await abortable(
+    // The attempt's one abort listener, reused for a stream's reads: no listener per await.
+    const reply = await attempt.read(
       provider.call({
         operation: adapted.operation,
         body,
@@ -101,7 +101,6 @@ export async function tryRoute(
         ...(native ? { native } : {}),
         ...(observed?.headers ? { traceHeaders: observed.headers } : {}),
       }),
-      attempt.signal,
     );
     const common = {
       route: reply.servedBy ?? route.label,
@@ -166,7 +165,11 @@ export async function tryRoute(
  * unless it carries client routing fields, which never leave the gateway (then `body`, stripped,
  * is serialised instead).
  */
-function nativeRequest(received: ReceivedRequest, body: JsonObject, adapted: AdaptedCall): NativeRequest {
+export function nativeRequest(
+  received: ReceivedRequest,
+  body: JsonObject,
+  adapted: AdaptedCall,
+): NativeRequest {
   const steered = CLIENT_ROUTING_FIELDS.some((field) => field in received.body);
   const bytes =
     steered || adapted.native?.rewritten

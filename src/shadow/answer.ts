@@ -1,4 +1,6 @@
-import type { Operation } from "../core/dialect.ts";
+import type { Dialect, Operation } from "../core/dialect.ts";
+import type { Usage } from "../core/usage.ts";
+import { StreamUsageMeter } from "../translate/stream-usage-meter.ts";
 
 /** What an answer said, as far as comparing two answers needs: its text and its tool calls. */
 export interface Answer {
@@ -152,16 +154,57 @@ export class AnswerStream {
   }
 }
 
+/** Events are parsed once this much unread text has gathered (and at the end): few, large slices. */
+const SLICE = 64 * 1024;
+const HAS_USAGE = /"usage"\s*:\s*\{/;
+
+/**
+ * Reads a stream's answer, and its usage, from its wire text pushed as it arrives. Nothing is
+ * parsed per chunk: text gathers until a slice is large (or the stream ends), then the slice's
+ * complete events are read in one pass. Memory stays near the answer's own size.
+ */
+export class SseAnswerReader {
+  private pending = "";
+  private readonly reader: AnswerStream;
+  private readonly meter: StreamUsageMeter | undefined;
+
+  constructor(operation: Operation, dialect?: Dialect) {
+    this.reader = new AnswerStream(operation);
+    this.meter = dialect ? new StreamUsageMeter(dialect) : undefined;
+  }
+
+  push(text: string): void {
+    this.pending += text;
+    if (this.pending.length < SLICE) return;
+    const end = this.pending.lastIndexOf("\n\n");
+    if (end === -1) return;
+    this.read(this.pending.slice(0, end));
+    this.pending = this.pending.slice(end + 2);
+  }
+
+  finish(): { answer: Answer; usage: Usage | undefined } {
+    this.read(this.pending);
+    this.pending = "";
+    return { answer: this.reader.answer(), usage: this.meter?.usage };
+  }
+
+  private read(text: string): void {
+    for (const block of text.split(/\r?\n\r?\n/)) {
+      const data = block
+        .split(/\r?\n/)
+        .filter((line) => line.startsWith("data:"))
+        .map((line) => line.slice(5).replace(/^ /, ""))
+        .join("\n");
+      if (data === "") continue;
+      this.reader.event(data);
+      if (this.meter && HAS_USAGE.test(data)) this.meter.observe({ data });
+    }
+  }
+}
+
 /** Reads an answer from captured event-stream text (the primary's wire bytes, bounded). */
 export function answerFromSseText(operation: Operation, text: string): Answer {
-  const reader = new AnswerStream(operation);
-  for (const block of text.split(/\r?\n\r?\n/)) {
-    const data = block
-      .split(/\r?\n/)
-      .filter((line) => line.startsWith("data:"))
-      .map((line) => line.slice(5).replace(/^ /, ""))
-      .join("\n");
-    if (data !== "") reader.event(data);
-  }
-  return reader.answer();
+  const reader = new SseAnswerReader(operation);
+  reader.push(text);
+  return reader.finish().answer;
 }

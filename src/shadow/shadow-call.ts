@@ -1,13 +1,18 @@
-import { toGatewayError } from "../core/gateway-error.ts";
+import { isJsonObject } from "../core/dialect.ts";
+import { toGatewayError, upstreamError } from "../core/gateway-error.ts";
+import type { SseEvent } from "../core/sse.ts";
 import type { Usage } from "../core/usage.ts";
+import { DEFAULT_MAX_UPSTREAM_BODY, readBounded, readErrorText } from "../providers/http/read-bounded.ts";
+import { errorInAnswer, upstreamFailure } from "../providers/http/upstream-failure.ts";
 import { abortable } from "../routing/abortable.ts";
-import { adaptDialect } from "../routing/adapt-dialect.ts";
+import { type AdaptedCall, adaptDialect } from "../routing/adapt-dialect.ts";
 import type { Route } from "../routing/route.ts";
 import type { DispatchRequest } from "../routing/router.ts";
 import { stripClientRouting } from "../routing/strip-client-routing.ts";
+import { nativeRequest } from "../routing/try-route.ts";
 import { StreamUsageMeter } from "../translate/stream-usage-meter.ts";
 import { usageFromAnthropic, usageFromOpenAI } from "../translate/usage-mapping.ts";
-import { type Answer, AnswerStream, answerFromJson } from "./answer.ts";
+import { type Answer, AnswerStream, answerFromJson, SseAnswerReader } from "./answer.ts";
 
 /** What the shadow route did with its copy. */
 export interface ShadowOutcome {
@@ -21,10 +26,18 @@ export interface ShadowOutcome {
   answer: Answer | null;
 }
 
+const NO_USAGE: Usage = { inputTokens: 0, outputTokens: 0 };
+const decoder = new TextDecoder();
+
 /**
  * Sends the copy to the shadow route in the request's own mode (a stream is consumed as a
- * stream, event by event) and reads the answer into the caller's dialect. Never throws: a
- * failure is an outcome. `signal` carries the shadow's own timeout, never the client's.
+ * stream) and reads the answer into the caller's dialect. Never throws: a failure is an
+ * outcome. `signal` carries the shadow's own timeout, never the client's.
+ *
+ * When the shadow's upstream speaks the caller's dialect (the common case), the copy is the
+ * client's own bytes with the model spliced in, as the primary sends them, and the answer is
+ * read as bytes and parsed once at its end: no re-serialised request, no event objects, no
+ * per-event promise. Other routes go through the provider's translated reply.
  */
 export async function callShadow(
   route: Route,
@@ -32,9 +45,7 @@ export async function callShadow(
   signal: AbortSignal,
 ): Promise<ShadowOutcome> {
   const started = performance.now();
-  const elapsed = () => performance.now() - started;
-  const meter = new StreamUsageMeter(route.provider.dialect);
-  let ttftMs: number | null = null;
+  const clock = { started, ttftMs: null as number | null };
   try {
     const adapted = adaptDialect(
       request.operation,
@@ -44,6 +55,10 @@ export async function callShadow(
       request.responses,
     );
     const body = stripClientRouting({ ...adapted.body, model: route.upstreamModel });
+    const native =
+      adapted.native && request.received && route.provider.passThrough
+        ? nativeRequest(request.received, body, adapted)
+        : undefined;
     const reply = await abortable(
       route.provider.call({
         operation: adapted.operation,
@@ -52,54 +67,135 @@ export async function callShadow(
         requestId: `${request.requestId}-shadow`,
         signal,
         timeouts: route.timeouts,
+        ...(native ? { native } : {}),
       }),
       signal,
     );
+    if (reply.kind === "http") return await readNative(reply.response, route, request, signal, clock);
     if (reply.kind === "json") {
       const usageOf = route.provider.dialect === "anthropic" ? usageFromAnthropic : usageFromOpenAI;
-      const usage = reply.usage ?? usageOf(reply.body) ?? { inputTokens: 0, outputTokens: 0 };
+      const usage = reply.usage ?? usageOf(reply.body) ?? NO_USAGE;
       const answer = answerFromJson(request.operation, adapted.json(reply.body));
-      return { status: 200, errorClass: null, latencyMs: elapsed(), ttftMs, usage, answer };
+      return {
+        status: 200,
+        errorClass: null,
+        latencyMs: performance.now() - started,
+        ttftMs: null,
+        usage,
+        answer,
+      };
     }
-    if (reply.kind === "http") {
-      // Only a native call gets one, and the shadow never asks for it; read it as an error.
-      await reply.response.body?.cancel();
-      throw new Error(`unexpected pass-through reply (${reply.response.status})`);
-    }
-    const translated = adapted.stream?.(reply.events, (found) => meter.record(found));
-    const reader = new AnswerStream(request.operation);
-    const events = (translated ? translated.events : reply.events)[Symbol.asyncIterator]();
-    try {
-      // Each read races the shadow's own timeout, so an upstream that stalls mid-stream is cut off.
-      for (
-        let next = await abortable(events.next(), signal);
-        !next.done;
-        next = await abortable(events.next(), signal)
-      ) {
-        ttftMs ??= elapsed();
-        if (!translated) meter.observe(next.value);
-        reader.event(next.value.data);
-      }
-    } finally {
-      if (signal.aborted) void events.return?.();
-    }
-    return {
-      status: 200,
-      errorClass: null,
-      latencyMs: elapsed(),
-      ttftMs,
-      usage: meter.usage ?? { inputTokens: 0, outputTokens: 0 },
-      answer: reader.answer(),
-    };
+    return await readEvents(reply.events, route, request, adapted, signal, clock);
   } catch (error) {
     const failure = toGatewayError(signal.aborted ? signal.reason : error);
     return {
       status: failure.status,
       errorClass: failure.code,
-      latencyMs: elapsed(),
-      ttftMs,
-      usage: meter.usage ?? { inputTokens: 0, outputTokens: 0 },
+      latencyMs: performance.now() - started,
+      ttftMs: clock.ttftMs,
+      usage: NO_USAGE,
       answer: null,
     };
   }
+}
+
+/**
+ * A same-dialect answer as bytes: an error status is read as the primary would read it; a
+ * whole body is parsed once; a stream's chunks are decoded as they come and its events parsed
+ * in large slices (see SseAnswerReader). Aborting `signal` ends the fetch and so any read.
+ */
+async function readNative(
+  response: Response,
+  route: Route,
+  request: DispatchRequest,
+  signal: AbortSignal,
+  clock: { started: number; ttftMs: number | null },
+): Promise<ShadowOutcome> {
+  const label = route.label;
+  if (!response.ok) {
+    const text = await readErrorText(response, label);
+    throw upstreamFailure(label, { status: response.status, headers: response.headers, text });
+  }
+  const isStream =
+    request.stream &&
+    response.body !== null &&
+    response.headers.get("content-type")?.includes("text/event-stream");
+  if (!isStream) {
+    const bytes = await readBounded(response, DEFAULT_MAX_UPSTREAM_BODY, label, "refuse");
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(decoder.decode(bytes));
+    } catch {
+      throw upstreamError(`upstream ${label} sent a body that is not JSON`);
+    }
+    if (!isJsonObject(parsed)) throw upstreamError(`upstream ${label} sent a body that is not a JSON object`);
+    const failed = errorInAnswer(label, parsed);
+    if (failed) throw failed;
+    const usageOf = route.provider.dialect === "anthropic" ? usageFromAnthropic : usageFromOpenAI;
+    return {
+      status: 200,
+      errorClass: null,
+      latencyMs: performance.now() - clock.started,
+      ttftMs: null,
+      usage: usageOf(parsed) ?? NO_USAGE,
+      answer: answerFromJson(request.operation, parsed),
+    };
+  }
+  const reader = (response.body as ReadableStream<Uint8Array>).getReader();
+  const answer = new SseAnswerReader(request.operation, route.provider.dialect);
+  const stream = new TextDecoder();
+  try {
+    for (let next = await reader.read(); !next.done; next = await reader.read()) {
+      clock.ttftMs ??= performance.now() - clock.started;
+      answer.push(stream.decode(next.value, { stream: true }));
+    }
+  } finally {
+    if (signal.aborted) void reader.cancel().catch(() => {});
+  }
+  const read = answer.finish();
+  return {
+    status: 200,
+    errorClass: null,
+    latencyMs: performance.now() - clock.started,
+    ttftMs: clock.ttftMs,
+    usage: read.usage ?? NO_USAGE,
+    answer: read.answer,
+  };
+}
+
+/** A translated stream, event by event: each read races the shadow's own timeout. */
+async function readEvents(
+  events: AsyncIterable<SseEvent>,
+  route: Route,
+  request: DispatchRequest,
+  adapted: AdaptedCall,
+  signal: AbortSignal,
+  clock: { started: number; ttftMs: number | null },
+): Promise<ShadowOutcome> {
+  const meter = new StreamUsageMeter(route.provider.dialect);
+  const translated = adapted.stream?.(events, (found) => meter.record(found));
+  const reader = new AnswerStream(request.operation);
+  const iterator = (translated ? translated.events : events)[Symbol.asyncIterator]();
+  try {
+    // An upstream that stalls mid-stream is cut off by the race, whatever the provider does.
+    for (
+      let next = await abortable(iterator.next(), signal);
+      !next.done;
+      next = await abortable(iterator.next(), signal)
+    ) {
+      clock.ttftMs ??= performance.now() - clock.started;
+      if (!translated) meter.observe(next.value);
+      reader.event(next.value.data);
+    }
+  } finally {
+    if (signal.aborted) void iterator.return?.();
+  }
+  return {
+    status: 200,
+    errorClass: null,
+    latencyMs: performance.now() - clock.started,
+    ttftMs: clock.ttftMs,
+    usage: meter.usage ?? NO_USAGE,
+    answer: reader.answer(),
+  };
 }

@@ -24,7 +24,9 @@ export interface ShadowRunnerOptions {
   readonly redact: RedactBody;
   readonly pricing: () => Pricing;
   /** Where pairs are kept (`Storage.shadow`); absent: pairs are compared and logged, not kept. */
-  readonly store: { save(record: ShadowRecord): Promise<void> } | undefined;
+  readonly store: { insert(records: readonly ShadowRecord[]): Promise<void> } | undefined;
+  /** `audit.flush_ms`: how long a finished pair may wait to be compared and written with others. */
+  readonly flushMs?: () => number;
   readonly logger: Logger;
   /** The route a tenant's or an app's shadow target names, under the current config. */
   readonly routeFor: (target: ShadowTarget) => Route | undefined;
@@ -49,15 +51,26 @@ export interface ShadowRunner {
 interface Pair {
   readonly route: Route;
   readonly request: DispatchRequest;
-  primaryAnswer?: Answer;
+  /** Read only when the pair is recorded (and only if the primary succeeded): off the request path. */
+  primaryAnswer?: () => Answer;
   primaryRecord?: AuditRecord;
   shadow?: ShadowOutcome;
+  /** When the pair finished (both sides in): the record's time. */
+  at?: number;
 }
+
+type Finished = Pair & { primaryRecord: AuditRecord; shadow: ShadowOutcome };
+
+/** A batch this large is compared and written at once, without waiting for the flush window. */
+const BATCH = 500;
 
 /**
  * Runs shadow copies off the client's path: never awaited by the request, capped (a copy over
  * the cap is shed and counted, never queued), each under its own timeout. When both the
- * primary's audit record and the shadow's outcome are in, the pair is compared and saved.
+ * primary's audit record and the shadow's outcome are in, the pair is queued; queued pairs are
+ * compared and written together, every `audit.flush_ms` or `BATCH` pairs (one transaction), so
+ * the work a request leaves behind is a queue push, and the comparisons run in one pass per batch.
+ * A batch the store refuses is logged and dropped (pairs are measurements, not the audit log).
  */
 export function createShadowRunner(options: ShadowRunnerOptions): ShadowRunner {
   const now = options.now ?? Date.now;
@@ -94,16 +107,16 @@ export function createShadowRunner(options: ShadowRunnerOptions): ShadowRunner {
     };
   };
 
-  const complete = (id: string, pair: Pair) => {
+  /** Builds the stored record of a finished pair: answers read, compared and priced. */
+  const recordOf = (pair: Pair & { primaryRecord: AuditRecord; shadow: ShadowOutcome }): ShadowRecord => {
     const { primaryRecord: primary, shadow } = pair;
-    if (!primary || !shadow) return;
-    pending.delete(id);
     const ok = primary.status >= 200 && primary.status < 300;
+    const primaryAnswer = ok ? (pair.primaryAnswer?.() ?? null) : null;
     const usage = shadow.usage;
-    const record: ShadowRecord = {
+    return {
       id: crypto.randomUUID(),
       requestId: primary.requestId,
-      at: now(),
+      at: pair.at ?? now(),
       tenant: primary.tenant,
       keyName: primary.keyName,
       model: pair.request.model,
@@ -119,7 +132,7 @@ export function createShadowRunner(options: ShadowRunnerOptions): ShadowRunner {
         primary.upstreamModel,
         { input: primary.inputTokens, output: primary.outputTokens },
         primary.costUsd,
-        pair.primaryAnswer,
+        primaryAnswer,
       ),
       shadow: side(
         shadow,
@@ -132,27 +145,55 @@ export function createShadowRunner(options: ShadowRunnerOptions): ShadowRunner {
         }),
         shadow.answer,
       ),
-      agreement: agreementOf(pair.request.body, ok ? (pair.primaryAnswer ?? null) : null, shadow.answer),
+      agreement: agreementOf(pair.request.body, primaryAnswer, shadow.answer),
     };
-    if (!options.store) {
-      options.logger.info("shadow compared", {
-        request_id: record.requestId,
-        model: record.model,
-        shadow_status: record.shadow.status,
-        similarity: record.agreement.similarity ?? "n/a",
-      });
-      return;
+  };
+
+  const queue: Finished[] = [];
+  let timer: ReturnType<typeof setTimeout> | null = null;
+
+  /** Compares and writes every queued pair, one batch (one transaction) at a time. */
+  const flush = () => {
+    if (timer !== null) clearTimeout(timer);
+    timer = null;
+    while (queue.length > 0) {
+      const batch = queue.splice(0, BATCH);
+      const records = batch.map(recordOf);
+      if (!options.store) {
+        for (const record of records)
+          options.logger.info("shadow compared", {
+            request_id: record.requestId,
+            model: record.model,
+            shadow_status: record.shadow.status,
+            similarity: record.agreement.similarity ?? "n/a",
+          });
+        continue;
+      }
+      const saving = options.store
+        .insert(records)
+        .catch((error: unknown) =>
+          options.logger.warn("recording shadow pairs failed; they are dropped", {
+            pairs: records.length,
+            error: error instanceof Error ? error.message : String(error),
+          }),
+        )
+        .finally(() => recording.delete(saving));
+      recording.add(saving);
     }
-    const saving = options.store
-      .save(record)
-      .catch((error: unknown) =>
-        options.logger.warn("recording a shadow pair failed", {
-          request_id: record.requestId,
-          error: error instanceof Error ? error.message : String(error),
-        }),
-      )
-      .finally(() => recording.delete(saving));
-    recording.add(saving);
+  };
+
+  const complete = (id: string, pair: Pair) => {
+    const { primaryRecord, shadow } = pair;
+    if (!primaryRecord || !shadow) return;
+    pending.delete(id);
+    pair.at = now();
+    queue.push(pair as Finished);
+    if (queue.length >= BATCH) flush();
+    else if (timer === null) {
+      timer = setTimeout(flush, options.flushMs?.() ?? 100);
+      // A forgotten runner must not keep the process alive; close() flushes.
+      timer.unref();
+    }
   };
 
   const run = (id: string, pair: Pair) => {
@@ -174,26 +215,31 @@ export function createShadowRunner(options: ShadowRunnerOptions): ShadowRunner {
     done.finally(() => recording.delete(done));
   };
 
-  /** Hands the client the same answer, reading the primary's text as it goes by. */
+  /**
+   * Hands the client the same answer, keeping what it takes to read the primary's text later
+   * (the parsed body, its bytes, or its captured stream text): nothing is parsed on the way.
+   */
   const watchPrimary = (pair: Pair, reply: ClientReply): ClientReply => {
     const { operation } = pair.request;
     if (reply.kind === "json") {
-      pair.primaryAnswer = answerFromJson(operation, reply.body);
+      pair.primaryAnswer = () => answerFromJson(operation, reply.body);
       return reply;
     }
     if (reply.kind === "bytes") {
-      const text = new TextDecoder().decode(reply.body);
-      try {
-        pair.primaryAnswer = answerFromJson(operation, JSON.parse(text));
-      } catch {
-        pair.primaryAnswer = answerFromSseText(operation, text);
-      }
+      pair.primaryAnswer = () => {
+        const text = new TextDecoder().decode(reply.body);
+        try {
+          return answerFromJson(operation, JSON.parse(text));
+        } catch {
+          return answerFromSseText(operation, text);
+        }
+      };
       return reply;
     }
     return {
       ...reply,
       chunks: captureChunks(reply.chunks, (text) => {
-        pair.primaryAnswer = answerFromSseText(operation, text);
+        pair.primaryAnswer = () => answerFromSseText(operation, text);
       }),
     };
   };
@@ -238,7 +284,10 @@ export function createShadowRunner(options: ShadowRunnerOptions): ShadowRunner {
     async close() {
       // A stop does not wait out slow shadows: they are cut off and recorded as such.
       for (const controller of controllers) controller.abort(unavailable("the gateway stopped"));
-      while (recording.size > 0) await Promise.allSettled([...recording]);
+      while (recording.size > 0 || queue.length > 0) {
+        flush();
+        await Promise.allSettled([...recording]);
+      }
     },
   };
 }

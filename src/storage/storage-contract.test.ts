@@ -174,6 +174,8 @@ for (const [name, open] of BACKENDS) {
             ? {
                 errorMessage: "upstream up answered 503",
                 dropped: "tools.web_search",
+                node: "gw-a",
+                servedNode: "gw-b",
                 attempts: [
                   {
                     route: "provider:a",
@@ -212,6 +214,9 @@ for (const [name, open] of BACKENDS) {
       expect(seven).toEqual(records[7]!);
       // A record without attempts reads back without the field, not as an empty list.
       expect(all.find((r) => r.requestId === "r8")).not.toHaveProperty("attempts");
+      // Off a cluster, the node columns stay empty and read back absent.
+      expect(all.find((r) => r.requestId === "r8")).not.toHaveProperty("node");
+      expect(all.find((r) => r.requestId === "r8")).not.toHaveProperty("servedNode");
       const plain = await audit.select(auditFilterSchema.parse({ order: "asc" }), null, 100);
       expect(plain.find((e) => e.record.requestId === "r7")?.record.requestBody).toBeUndefined();
       for (let i = 1; i < all.length; i++)
@@ -304,7 +309,7 @@ for (const [name, open] of BACKENDS) {
       expect(rest.map((a) => a.target)).toEqual(["key_3", "key_2", "key_1"]);
     });
 
-    test("shadow pairs: saved whole, listed newest first by page and filter, aggregated per model, pruned", async () => {
+    test("shadow pairs: inserted whole in batches, listed newest first by page and filter, aggregated per model, pruned", async () => {
       const { shadow } = await fresh(open);
       if (!shadow) throw new Error("this backend has no shadow store");
       const side = (status: number, latencyMs: number, costUsd: number) => ({
@@ -319,25 +324,28 @@ for (const [name, open] of BACKENDS) {
         costUsd,
         answer: null,
       });
-      for (let i = 1; i <= 4; i++)
-        await shadow.save({
-          id: `pair_${i}`,
-          requestId: `req_${i}`,
-          at: 1000 * i,
-          tenant: i === 4 ? "other" : "acme",
-          keyName: "ci",
-          model: i === 3 ? "b" : "a",
-          stream: false,
-          primary: side(200, 10 * i, 0.5),
-          shadow: side(i === 2 ? 504 : 200, 20 * i, 0.25),
-          agreement: {
-            exact: i === 1,
-            similarity: i / 4,
-            primaryJsonValid: null,
-            shadowJsonValid: null,
-            toolsAgree: null,
-          },
-        });
+      const pair = (i: number) => ({
+        id: `pair_${i}`,
+        requestId: `req_${i}`,
+        at: 1000 * i,
+        tenant: i === 4 ? "other" : "acme",
+        keyName: "ci",
+        model: i === 3 ? "b" : "a",
+        stream: false,
+        primary: side(200, 10 * i, 0.5),
+        shadow: side(i === 2 ? 504 : 200, 20 * i, 0.25),
+        agreement: {
+          exact: i === 1,
+          similarity: i / 4,
+          primaryJsonValid: null,
+          shadowJsonValid: null,
+          toolsAgree: null,
+        },
+      });
+      // One pair alone, then a batch (one transaction, kept in order), and an empty batch.
+      await shadow.insert([pair(1)]);
+      await shadow.insert([2, 3, 4].map(pair));
+      await shadow.insert([]);
       const page = await shadow.list({}, null, 2);
       expect(page.map((p) => p.id)).toEqual(["pair_4", "pair_3"]);
       expect(page[0]!.shadow.latencyMs).toBe(80);

@@ -163,8 +163,11 @@ export interface ShadowFilter {
  * agreed. Written off the request path; read by `/admin/api/shadow` and `mindgw shadow report`.
  */
 export interface ShadowStore {
-  /** Inserts one pair; `record.id` is assigned by the caller. */
-  save(record: ShadowRecord): Promise<void>;
+  /**
+   * Inserts a batch of pairs at once (one transaction); each `record.id` is assigned by the
+   * caller. The shadow runner batches finished pairs, so there is never a write per request.
+   */
+  insert(records: readonly ShadowRecord[]): Promise<void>;
   /** Newest first: at most `limit` pairs matching `filter` recorded before the pair `beforeId`. */
   list(filter: ShadowFilter, beforeId: string | null, limit: number): Promise<ShadowRecord[]>;
   /** Per model over every pair matching `filter`. */

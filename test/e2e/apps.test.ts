@@ -1,11 +1,12 @@
-import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
+import { beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import Anthropic from "@anthropic-ai/sdk";
 import OpenAI from "openai";
-import { type FakeUpstream, startFakeUpstream } from "../fake-upstream/fake-upstream.ts";
+import type { FakeUpstream } from "../fake-upstream/fake-upstream.ts";
 import { auditRow, createKey } from "./harness/admin-api.ts";
 import { bearer, chatBody } from "./harness/fake-config.ts";
+import { gatewayFixture } from "./harness/gateway-fixture.ts";
 import { runMindgw } from "./harness/run-mindgw.ts";
-import { type GatewayProcess, spawnGateway } from "./harness/spawn-gateway.ts";
+import type { GatewayProcess } from "./harness/spawn-gateway.ts";
 import { tempDir } from "./harness/temp-dir.ts";
 import { waitFor } from "./harness/wait-for.ts";
 
@@ -19,9 +20,17 @@ let gw: GatewayProcess;
 let admin = "";
 const dir = tempDir();
 
+const fx = gatewayFixture({
+  dir: dir.path,
+  fakeRoutes: false,
+  config: (_fakeUrl, ctx) => {
+    fake = ctx.fake;
+    return config();
+  },
+});
+
 beforeAll(async () => {
-  fake = await startFakeUpstream();
-  gw = await spawnGateway({ dir: dir.path, config: config() });
+  ({ fake, gw } = fx);
   admin = gw.adminKey ?? "";
 }, 30_000);
 
@@ -46,12 +55,6 @@ const config = () => ({
     { name: "team-a-app", frontdoor: "openai", path: "/team-a/openai", tenant: "team-a" },
   ],
 });
-
-afterAll(async () => {
-  await gw?.stop();
-  await fake?.stop();
-  dir.cleanup();
-}, 30_000);
 
 const openai = (path: string, key = admin) =>
   new OpenAI({ apiKey: key, baseURL: `${gw.url}${path}/v1`, maxRetries: 0 });

@@ -1,6 +1,7 @@
-import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
+import { beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import type { AuditRecord } from "../../src/audit/audit-record.ts";
-import { type GatewayProcess, spawnGateway } from "./harness/spawn-gateway.ts";
+import { gatewayFixture } from "./harness/gateway-fixture.ts";
+import type { GatewayProcess } from "./harness/spawn-gateway.ts";
 import { waitFor } from "./harness/wait-for.ts";
 
 // Issue 4 point 1: bodies are off by default; `audit.bodies: true` stores them through the
@@ -41,11 +42,10 @@ function row(requestId: string): Promise<AuditRecord> {
   });
 }
 
+const fx = gatewayFixture({ fake: null, fakeRoutes: false, config: () => config(true) });
+
 beforeAll(async () => {
-  gw = await spawnGateway({ config: config(true) });
-});
-afterAll(async () => {
-  await gw?.stop();
+  gw = fx.gw;
 });
 
 describe("audit bodies", () => {

@@ -1,8 +1,9 @@
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { beforeAll, describe, expect, test } from "bun:test";
 import type { GatewayEvent } from "../../src/audit/gateway-event.ts";
 import { decodeSse } from "../../src/core/sse.ts";
+import { gatewayFixture } from "./harness/gateway-fixture.ts";
 import { ProcessOutput } from "./harness/process-output.ts";
-import { type GatewayProcess, spawnGateway } from "./harness/spawn-gateway.ts";
+import type { GatewayProcess } from "./harness/spawn-gateway.ts";
 import { waitFor } from "./harness/wait-for.ts";
 
 // The live event stream /admin/api/events: traffic, config reloads, and a consumer that stops reading.
@@ -38,11 +39,10 @@ except socket.timeout:
 print("RESULT " + json.dumps({"missed": b"event: events.missed" in data, "ended": ended,
       "finished": data.count(b"event: request.finished")}), flush=True)
 `;
+const fx = gatewayFixture({ fake: null, fakeRoutes: false, config: () => config("v1") });
+
 beforeAll(async () => {
-  gw = await spawnGateway({ config: config("v1") });
-});
-afterAll(async () => {
-  await gw?.stop();
+  gw = fx.gw;
 });
 
 /** Reads the SSE stream in the background, collecting every event until aborted. */

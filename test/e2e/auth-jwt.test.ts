@@ -1,8 +1,8 @@
-import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
+import { beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { type CryptoKey, exportJWK, exportSPKI, generateKeyPair, type JWK, SignJWT } from "jose";
-import { type FakeUpstream, startFakeUpstream } from "../fake-upstream/fake-upstream.ts";
 import { bearer, chatBody, fakeRoutesConfig } from "./harness/fake-config.ts";
-import { type GatewayProcess, spawnGateway } from "./harness/spawn-gateway.ts";
+import { gatewayFixture } from "./harness/gateway-fixture.ts";
+import type { GatewayProcess } from "./harness/spawn-gateway.ts";
 import { waitFor } from "./harness/wait-for.ts";
 
 // Real processes on a shared 2-core machine: generous bounds, every wait bounded on its own.
@@ -56,7 +56,6 @@ function sign(key: SigningKey, options: TokenOptions = {}): Promise<string> {
   return jwt.sign(key.privateKey);
 }
 
-let fake: FakeUpstream;
 let gw: GatewayProcess;
 let admin: string;
 let k1: SigningKey;
@@ -78,29 +77,31 @@ async function status(token: string, model = "m1"): Promise<number> {
   return res.status;
 }
 
-beforeAll(async () => {
-  [k1, k2, attacker] = await Promise.all([signingKey("k1"), signingKey("k2"), signingKey("attacker")]);
-  published = [k1.jwk];
-  jwks = Bun.serve({
-    hostname: "127.0.0.1",
-    port: 0,
-    fetch(req) {
-      if (new URL(req.url).pathname !== "/jwks.json") return new Response("no", { status: 404 });
-      jwksHits++;
-      return Response.json({ keys: published });
-    },
-  });
-  bait = Bun.serve({
-    hostname: "127.0.0.1",
-    port: 0,
-    fetch() {
-      baitHits++;
-      return Response.json({ keys: [attacker.jwk] });
-    },
-  });
-  fake = await startFakeUpstream();
-  gw = await spawnGateway({
-    config: fakeRoutesConfig(fake.url, ["m1", "m2"], {
+const fx = gatewayFixture({
+  fakeRoutes: false,
+  config: async (_fakeUrl, { fake, defer }) => {
+    [k1, k2, attacker] = await Promise.all([signingKey("k1"), signingKey("k2"), signingKey("attacker")]);
+    published = [k1.jwk];
+    jwks = Bun.serve({
+      hostname: "127.0.0.1",
+      port: 0,
+      fetch(req) {
+        if (new URL(req.url).pathname !== "/jwks.json") return new Response("no", { status: 404 });
+        jwksHits++;
+        return Response.json({ keys: published });
+      },
+    });
+    defer(() => jwks.stop(true));
+    bait = Bun.serve({
+      hostname: "127.0.0.1",
+      port: 0,
+      fetch() {
+        baitHits++;
+        return Response.json({ keys: [attacker.jwk] });
+      },
+    });
+    defer(() => bait.stop(true));
+    return fakeRoutesConfig(fake.url, ["m1", "m2"], {
       auth: {
         jwt: {
           jwks_url: `http://127.0.0.1:${jwks.port}/jwks.json`,
@@ -113,16 +114,13 @@ beforeAll(async () => {
           limits: { rpm: 1000 },
         },
       },
-    }),
-  });
-  admin = gw.adminKey ?? "";
-}, 30_000);
+    });
+  },
+});
 
-afterAll(async () => {
-  await gw?.stop();
-  await fake?.stop();
-  await jwks?.stop(true);
-  await bait?.stop(true);
+beforeAll(async () => {
+  gw = fx.gw;
+  admin = gw.adminKey ?? "";
 }, 30_000);
 
 describe("valid tokens", () => {

@@ -1,7 +1,8 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, test } from "bun:test";
+import { beforeAll, beforeEach, describe, expect, test } from "bun:test";
 import OpenAI from "openai";
-import { type FakeUpstream, startFakeUpstream } from "../fake-upstream/fake-upstream.ts";
-import { type GatewayProcess, spawnGateway } from "./harness/spawn-gateway.ts";
+import type { FakeUpstream } from "../fake-upstream/fake-upstream.ts";
+import { gatewayFixture } from "./harness/gateway-fixture.ts";
+import type { GatewayProcess } from "./harness/spawn-gateway.ts";
 import { waitFor } from "./harness/wait-for.ts";
 
 /**
@@ -12,22 +13,17 @@ import { waitFor } from "./harness/wait-for.ts";
 let fake: FakeUpstream;
 let gw: GatewayProcess;
 
+const fx = gatewayFixture({
+  fakeRoutes: false,
+  config: (_fakeUrl, { fake }) => ({
+    providers: [{ name: "fake", type: "openai", base_url: `${fake.url}/v1` }],
+    models: [{ name: "m1", routes: [{ provider: "fake", model: "m1" }] }],
+    routing: { retries: 0 },
+  }),
+});
+
 beforeAll(async () => {
-  fake = await startFakeUpstream();
-  gw = await spawnGateway({
-    config: {
-      providers: [{ name: "fake", type: "openai", base_url: `${fake.url}/v1` }],
-      models: [{ name: "m1", routes: [{ provider: "fake", model: "m1" }] }],
-      routing: { retries: 0 },
-    },
-  });
-}, 30_000);
-afterAll(async () => {
-  try {
-    await gw?.stop();
-  } finally {
-    await fake?.stop();
-  }
+  ({ fake, gw } = fx);
 }, 30_000);
 beforeEach(() => fake.reset());
 

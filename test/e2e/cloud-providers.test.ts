@@ -1,10 +1,10 @@
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { beforeAll, describe, expect, test } from "bun:test";
 import Anthropic from "@anthropic-ai/sdk";
 import { exportPKCS8, exportSPKI, generateKeyPair } from "jose";
 import OpenAI from "openai";
 import { type FakeCloud, startFakeCloud } from "../fake-cloud/fake-cloud.ts";
-import { type GatewayProcess, spawnGateway } from "./harness/spawn-gateway.ts";
-import { tempDir } from "./harness/temp-dir.ts";
+import { gatewayFixture } from "./harness/gateway-fixture.ts";
+import type { GatewayProcess } from "./harness/spawn-gateway.ts";
 import { waitFor } from "./harness/wait-for.ts";
 
 // The cloud provider types (azure, bedrock, gemini, vertex) through the compiled binary, against
@@ -29,37 +29,44 @@ const WEATHER = {
   },
 };
 
-beforeAll(async () => {
-  const { publicKey, privateKey } = await generateKeyPair("RS256", { extractable: true });
-  const clientEmail = "mindgw@project-1.iam.gserviceaccount.com";
-  cloud = await startFakeCloud({
-    azureKey: "azure-static-key",
-    entra: ENTRA,
-    aws: AWS,
-    webIdentityToken: WEB_IDENTITY_TOKEN,
-    containerToken: "container-auth",
-    geminiKey: "gemini-key",
-    google: { clientEmail, publicKeyPem: await exportSPKI(publicKey) },
-    // Shorter than the refresh margin: every call needs a fresh token, so refresh is exercised.
-    tokenLifetime: 1,
-  });
-  const dir = tempDir();
-  const tokenFile = `${dir.path}/web-identity-token`;
-  await Bun.write(tokenFile, WEB_IDENTITY_TOKEN);
-  const serviceAccount = JSON.stringify({
-    type: "service_account",
-    client_email: clientEmail,
-    private_key: await exportPKCS8(privateKey),
-    private_key_id: "key-1",
-    token_uri: `${cloud.url}/google/token`,
-  });
-  gw = await spawnGateway({
-    env: {
+const CLIENT_EMAIL = "mindgw@project-1.iam.gserviceaccount.com";
+let privateKeyPem = "";
+
+const fx = gatewayFixture<FakeCloud>({
+  fake: async () => {
+    const { publicKey, privateKey } = await generateKeyPair("RS256", { extractable: true });
+    privateKeyPem = await exportPKCS8(privateKey);
+    return startFakeCloud({
+      azureKey: "azure-static-key",
+      entra: ENTRA,
+      aws: AWS,
+      webIdentityToken: WEB_IDENTITY_TOKEN,
+      containerToken: "container-auth",
+      geminiKey: "gemini-key",
+      google: { clientEmail: CLIENT_EMAIL, publicKeyPem: await exportSPKI(publicKey) },
+      // Shorter than the refresh margin: every call needs a fresh token, so refresh is exercised.
+      tokenLifetime: 1,
+    });
+  },
+  env: async ({ dir, fake: cloud }) => {
+    const tokenFile = `${dir}/web-identity-token`;
+    await Bun.write(tokenFile, WEB_IDENTITY_TOKEN);
+    return {
       AWS_WEB_IDENTITY_TOKEN_FILE: tokenFile,
       AWS_ROLE_ARN: "arn:aws:iam::123456789012:role/mindgw",
       AWS_ENDPOINT_URL_STS: `${cloud.url}/sts`,
-    },
-    config: {
+    };
+  },
+  fakeRoutes: false,
+  config: (_cloudUrl, { fake: cloud }) => {
+    const serviceAccount = JSON.stringify({
+      type: "service_account",
+      client_email: CLIENT_EMAIL,
+      private_key: privateKeyPem,
+      private_key_id: "key-1",
+      token_uri: `${cloud.url}/google/token`,
+    });
+    return {
       providers: [
         {
           name: "az",
@@ -125,20 +132,16 @@ beforeAll(async () => {
         },
       ],
       routing: { retries: 0 },
-    },
-  });
+    };
+  },
+});
+
+beforeAll(async () => {
+  ({ fake: cloud, gw } = fx);
   if (!gw.adminKey) throw new Error("no bootstrap admin key printed");
   openai = new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: gw.adminKey, maxRetries: 0 });
   anthropic = new Anthropic({ baseURL: gw.url, apiKey: gw.adminKey, maxRetries: 0 });
 });
-
-afterAll(async () => {
-  try {
-    await gw?.stop("SIGTERM", 5000);
-  } finally {
-    await cloud?.stop();
-  }
-}, 20_000);
 
 const MODELS = ["azure-4o", "azure-v1", "claude-bedrock", "nova", "gemini-flash", "vertex-flash"] as const;
 const VENDOR: Record<(typeof MODELS)[number], string> = {

@@ -176,6 +176,12 @@ describe("three nodes on one PostgreSQL and one Redis", () => {
         return found.length > 0 ? found : undefined;
       });
       expect(rows.length).toBe(1);
+      // A local route: taken and served by the same node.
+      const name = ["node-a", "node-b", "node-c"][i];
+      expect({ node: rows[0]!.node, servedNode: rows[0]!.servedNode }).toEqual({
+        node: name,
+        servedNode: name,
+      });
     }
   });
 
@@ -224,7 +230,22 @@ describe("three nodes on one PostgreSQL and one Redis", () => {
         expect(rows.length).toBe(1);
         expect(rows[0]!.route).toBe("worker:w1@node-b");
         expect(rows[0]!.status).toBe(200);
+        expect({ node: rows[0]!.node, servedNode: rows[0]!.servedNode }).toEqual({
+          node: "node-a",
+          servedNode: "node-b",
+        });
       }
+      // The export carries both nodes as columns of their own.
+      const csv = await (
+        await fetch(`${node(A).url}/admin/api/audit/export?format=csv&model=fake-model`, {
+          headers: { authorization: `Bearer ${adminKey}` },
+        })
+      ).text();
+      const [header, ...lines] = csv.trim().split("\r\n");
+      const columns = header!.split(",");
+      const row = lines.find((line) => line.startsWith("fwd-plain,"))!.split(",");
+      expect(row[columns.indexOf("node")]).toBe("node-a");
+      expect(row[columns.indexOf("servedNode")]).toBe("node-b");
     });
 
     test("a client that leaves node A cancels the generation on the worker behind node B", async () => {

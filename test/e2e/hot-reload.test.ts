@@ -1,7 +1,8 @@
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { beforeAll, describe, expect, test } from "bun:test";
 import OpenAI from "openai";
 import { type FakeUpstream, startFakeUpstream } from "../fake-upstream/fake-upstream.ts";
-import { type GatewayProcess, spawnGateway } from "./harness/spawn-gateway.ts";
+import { gatewayFixture } from "./harness/gateway-fixture.ts";
+import type { GatewayProcess } from "./harness/spawn-gateway.ts";
 import { waitFor } from "./harness/wait-for.ts";
 
 /**
@@ -24,19 +25,18 @@ const model = (name: string, provider: string) => ({
   routes: [{ provider, model: `${name}-${provider}` }],
 });
 
-beforeAll(async () => {
-  a = await startFakeUpstream();
-  b = await startFakeUpstream();
-  gw = await spawnGateway({ config: { providers: providers(), models: [model("m1", "a")] } });
-}, 30_000);
-afterAll(async () => {
-  try {
-    await gw?.stop();
-  } finally {
-    await a?.stop();
-    await b?.stop();
-  }
-}, 30_000);
+const fx = gatewayFixture({
+  fakeRoutes: false,
+  config: async (_aUrl, { fake, own }) => {
+    a = fake;
+    b = own(await startFakeUpstream());
+    return { providers: providers(), models: [model("m1", "a")] };
+  },
+});
+
+beforeAll(() => {
+  gw = fx.gw;
+});
 
 const client = () => new OpenAI({ apiKey: gw.adminKey ?? "", baseURL: `${gw.url}/v1`, maxRetries: 0 });
 const ask = (text = "hi") => [{ role: "user" as const, content: text }];

@@ -1,8 +1,9 @@
-import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
+import { beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import OpenAI from "openai";
-import { type FakeUpstream, startFakeUpstream } from "../fake-upstream/fake-upstream.ts";
+import type { FakeUpstream } from "../fake-upstream/fake-upstream.ts";
 import { bearer, chatBody, fakeRoutesConfig } from "./harness/fake-config.ts";
-import { type GatewayProcess, spawnGateway } from "./harness/spawn-gateway.ts";
+import { gatewayFixture } from "./harness/gateway-fixture.ts";
+import type { GatewayProcess } from "./harness/spawn-gateway.ts";
 import { tempDir } from "./harness/temp-dir.ts";
 
 // Real processes on a shared 2-core machine: generous bounds, every wait bounded on its own.
@@ -76,16 +77,18 @@ function expect429(res: Response, kind: "requests" | "tokens"): void {
   expect(res.headers.get("x-request-id")).toBeTruthy();
 }
 
-beforeAll(async () => {
-  fake = await startFakeUpstream();
-  gw = await spawnGateway({ config: config(), dir: dir.path });
-  admin = gw.adminKey ?? "";
-}, 30_000);
+const fx = gatewayFixture({
+  dir: dir.path,
+  fakeRoutes: false,
+  config: (_fakeUrl, ctx) => {
+    fake = ctx.fake;
+    return config();
+  },
+});
 
-afterAll(async () => {
-  await gw?.stop();
-  await fake?.stop();
-  dir.cleanup();
+beforeAll(async () => {
+  ({ fake, gw } = fx);
+  admin = gw.adminKey ?? "";
 }, 30_000);
 
 describe("requests per minute", () => {
@@ -264,7 +267,7 @@ describe("spend budget from the price table", () => {
   test("spend survives a restart: the spent key is still refused", async () => {
     expect(spentKey).not.toBe("");
     expect(await gw.stop()).toBe(0);
-    gw = await spawnGateway({ config: config(), dir: dir.path });
+    gw = await fx.restart();
     const refused = await chat(spentKey);
     expect(refused.status).toBe(429);
     expect((await refused.json()) as object).toMatchObject({ error: { code: "budget_exceeded" } });

@@ -11,7 +11,7 @@ import { waitFor } from "./harness/wait-for.ts";
 // more requests (streams finished, streams the client abandoned, whole answers). A per-request
 // retention (a listener left on a long-lived signal, a map entry never pruned, a closure kept
 // by a timer) shows up as at least one object per request. It has happened before: composite
-// AbortSignals kept every request alive (see src/core/linked-signal.ts).
+// AbortSignals kept every request alive (see src/http/request-abort.ts).
 
 const dir = tempDir();
 const statsFile = `${dir.path}/heap-stats.jsonl`;

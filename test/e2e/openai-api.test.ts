@@ -1,9 +1,10 @@
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { beforeAll, describe, expect, test } from "bun:test";
 import OpenAI from "openai";
 import { FAKE_TOOL_ARGUMENTS } from "../fake-upstream/fake-script.ts";
 import { type FakeUpstream, startFakeUpstream } from "../fake-upstream/fake-upstream.ts";
 import { MINDGW } from "./harness/binary.ts";
-import { type GatewayProcess, spawnGateway } from "./harness/spawn-gateway.ts";
+import { gatewayFixture } from "./harness/gateway-fixture.ts";
+import type { GatewayProcess } from "./harness/spawn-gateway.ts";
 
 // The official SDK against the compiled gateway in front of the fake: the client-facing
 // OpenAI surface, pass-through of what the gateway must not touch, and what it must never let
@@ -43,15 +44,17 @@ const lastRequest = () => {
   return last;
 };
 
-beforeAll(async () => {
-  fake = await startFakeUpstream({ apiKey: UPSTREAM_KEY });
-  decoy = startDecoy();
-  const route = (name: string, upstream: string) => ({
-    name,
-    routes: [{ provider: "fake", model: upstream }],
-  });
-  gw = await spawnGateway({
-    config: {
+const route = (name: string, upstream: string) => ({
+  name,
+  routes: [{ provider: "fake", model: upstream }],
+});
+
+const fx = gatewayFixture({
+  fake: () => startFakeUpstream({ apiKey: UPSTREAM_KEY }),
+  fakeRoutes: false,
+  config: (_fakeUrl, { fake, own }) => {
+    decoy = own(startDecoy());
+    return {
       providers: [
         {
           name: "fake",
@@ -68,20 +71,15 @@ beforeAll(async () => {
         route("emb", "up-emb"),
         { name: "stale-key", routes: [{ provider: "stale", model: "up-stale" }] },
       ],
-    },
-  });
+    };
+  },
+});
+
+beforeAll(async () => {
+  ({ fake, gw } = fx);
   if (!gw.adminKey) throw new Error("no bootstrap admin key printed");
   client = new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: gw.adminKey, maxRetries: 0 });
 }, 30_000);
-
-afterAll(async () => {
-  try {
-    await gw?.stop("SIGTERM", 5000);
-  } finally {
-    decoy?.stop();
-    await fake?.stop();
-  }
-}, 20_000);
 
 describe("chat completions", () => {
   test("non-stream answers through the route's upstream model", async () => {

@@ -1,12 +1,12 @@
-import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
+import { beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import OpenAI from "openai";
 import type { AuditRecord } from "../../src/audit/audit-record.ts";
 import type { TenantReport } from "../../src/tenants/tenant-usage.ts";
-import { type FakeUpstream, startFakeUpstream } from "../fake-upstream/fake-upstream.ts";
 import { auditRow, createKey } from "./harness/admin-api.ts";
 import { bearer, chatBody } from "./harness/fake-config.ts";
+import { gatewayFixture } from "./harness/gateway-fixture.ts";
 import { runMindgw } from "./harness/run-mindgw.ts";
-import { type GatewayProcess, spawnGateway } from "./harness/spawn-gateway.ts";
+import type { GatewayProcess } from "./harness/spawn-gateway.ts";
 import { spawnTail } from "./harness/spawn-tail.ts";
 import { tempDir } from "./harness/temp-dir.ts";
 import { waitFor } from "./harness/wait-for.ts";
@@ -18,41 +18,36 @@ setDefaultTimeout(30_000);
 // path a non-admin can reach (audit, export, events/tail, usage, stored responses) is held to
 // the caller's tenant.
 
-let fake: FakeUpstream;
 let gw: GatewayProcess;
 const dir = tempDir();
 
-beforeAll(async () => {
-  fake = await startFakeUpstream();
-  gw = await spawnGateway({
-    dir: dir.path,
-    config: {
-      providers: [
-        { name: "fake", type: "openai", base_url: `${fake.url}/v1` },
-        { name: "fake-b", type: "openai", base_url: `${fake.url}/v1`, tenant: "team-b" },
-      ],
-      models: [
-        { name: "m1", routes: [{ provider: "fake", model: "m1" }] },
-        { name: "m2", routes: [{ provider: "fake", model: "m2" }] },
-        { name: "secret-b", tenant: "team-b", routes: [{ provider: "fake-b", model: "m1" }] },
-      ],
-      routing: { retries: 0 },
-      // $0.1 per token, so one chat costs more than team-budget's day.
-      prices: { m1: { input_per_mtok: 100_000, output_per_mtok: 100_000 } },
-      tenants: [
-        { name: "team-a", models: ["m1", "m2"], rpm: 4 },
-        { name: "team-b" },
-        { name: "team-m", models: ["m1"] },
-        { name: "team-budget", budget: { usd: 0.05, per: "day" } },
-      ],
-    },
-  });
-}, 30_000);
+const fx = gatewayFixture({
+  dir: dir.path,
+  fakeRoutes: false,
+  config: (_fakeUrl, { fake }) => ({
+    providers: [
+      { name: "fake", type: "openai", base_url: `${fake.url}/v1` },
+      { name: "fake-b", type: "openai", base_url: `${fake.url}/v1`, tenant: "team-b" },
+    ],
+    models: [
+      { name: "m1", routes: [{ provider: "fake", model: "m1" }] },
+      { name: "m2", routes: [{ provider: "fake", model: "m2" }] },
+      { name: "secret-b", tenant: "team-b", routes: [{ provider: "fake-b", model: "m1" }] },
+    ],
+    routing: { retries: 0 },
+    // $0.1 per token, so one chat costs more than team-budget's day.
+    prices: { m1: { input_per_mtok: 100_000, output_per_mtok: 100_000 } },
+    tenants: [
+      { name: "team-a", models: ["m1", "m2"], rpm: 4 },
+      { name: "team-b" },
+      { name: "team-m", models: ["m1"] },
+      { name: "team-budget", budget: { usd: 0.05, per: "day" } },
+    ],
+  }),
+});
 
-afterAll(async () => {
-  await gw?.stop();
-  await fake?.stop();
-  dir.cleanup();
+beforeAll(async () => {
+  gw = fx.gw;
 }, 30_000);
 
 const chat = (key: string, model = "m1") =>

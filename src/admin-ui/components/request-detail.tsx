@@ -41,6 +41,10 @@ export function RequestDetail({ record, onClose }: { record: AuditRecord; onClos
     ["Front door", record.frontDoor],
     ["Model", record.model ?? "–"],
     ["Route", record.route ?? "none tried"],
+    // Cluster nodes only: the node that took the request, and the one that answered (forwarding).
+    ...(record.node
+      ? ([["Nodes", `taken by ${record.node} · served by ${record.servedNode ?? "–"}`]] as [string, string][])
+      : []),
     ["Upstream model", record.upstreamModel ?? "–"],
     ["Dropped in translation", record.dropped || "nothing"],
     ["Streamed", record.stream ? "yes" : "no"],

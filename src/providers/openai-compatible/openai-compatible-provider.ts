@@ -32,6 +32,13 @@ const PATHS: Partial<Record<Operation, string>> = {
   responses: "/responses",
 };
 
+/** A preset that rewrites the body sends the rewritten body, not the client's bytes. */
+function rewritten(call: ProviderCall, body: ProviderCall["body"]): ProviderCall {
+  if (!call.native) return { ...call, body };
+  const { bytes: _bytes, ...unspliced } = call.native;
+  return { ...call, body, native: unspliced as NativeRequest };
+}
+
 /** Any server that speaks OpenAI's HTTP API: OpenAI itself, vLLM, llama.cpp, Ollama, TGI. */
 export function createOpenAICompatibleProvider(options: OpenAICompatibleOptions): Provider {
   const base = options.baseUrl.replace(/\/+$/, "");
@@ -44,13 +51,10 @@ export function createOpenAICompatibleProvider(options: OpenAICompatibleOptions)
     if (!path) throw unsupportedOperation(`provider ${options.name} does not serve ${call.operation}`);
     const model = String(call.body.model);
     const url = options.url ? options.url(path, model) : base + path;
-    const auth = options.auth ? await options.auth() : {};
+    const sent = options.auth ? { ...headers, ...(await options.auth()) } : headers;
     const body = applyPresetQuirks(options.preset, call.body);
-    // A preset that rewrites the body sends the rewritten body, not the client's bytes.
-    const { bytes: _bytes, ...unspliced } = call.native ?? {};
-    const native = call.native && body !== call.body ? (unspliced as NativeRequest) : call.native;
-    const upstream = body === call.body ? call : { ...call, body, ...(native ? { native } : {}) };
-    const response = await postJson(options.name, url, { ...headers, ...auth }, upstream, doFetch);
+    const upstream = body === call.body ? call : rewritten(call, body);
+    const response = await postJson(options.name, url, sent, upstream, doFetch);
     if (call.native) return { kind: "http", response };
     return readUpstreamReply(options.name, response, call, options.maxSseLine);
   }

@@ -30,6 +30,8 @@ export interface PostgresAuditRow {
   error_message?: string | null;
   dropped?: string | null;
   attempts?: string | null;
+  node?: string | null;
+  served_node?: string | null;
   request_body?: string | null;
   response_body?: string | null;
 }
@@ -100,6 +102,8 @@ export function postgresRowToRecord(row: PostgresAuditRow): AuditRecord {
   if (row.dropped != null) record.dropped = row.dropped;
   const attempts = decodeAttempts(row.attempts);
   if (attempts) record.attempts = attempts;
+  if (row.node != null) record.node = row.node;
+  if (row.served_node != null) record.servedNode = row.served_node;
   if (row.request_body !== undefined) record.requestBody = row.request_body;
   if (row.response_body !== undefined) record.responseBody = row.response_body;
   return record;
@@ -131,5 +135,7 @@ export function recordToPostgresRow(r: AuditRecord) {
     error_message: r.errorMessage ?? null,
     dropped: r.dropped ?? null,
     attempts: encodeAttempts(r.attempts),
+    node: r.node ?? null,
+    served_node: r.servedNode ?? null,
   };
 }

@@ -37,6 +37,8 @@ const AUDIT_COLUMNS = [
   ["error_message", "text"],
   ["dropped", "text"],
   ["attempts", "text"],
+  ["node", "text"],
+  ["served_node", "text"],
 ] as const satisfies readonly (readonly [keyof ReturnType<typeof recordToPostgresRow>, string])[];
 
 /** Thrown to roll the probe's transaction back. */

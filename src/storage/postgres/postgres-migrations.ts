@@ -159,6 +159,11 @@ export const auditMigrations: readonly PostgresMigration[] = [
     version: 3,
     sql: "ALTER TABLE audit_log ADD COLUMN attempts TEXT;",
   },
+  {
+    // On a cluster node: the node that took the request and the node that served it.
+    version: 4,
+    sql: "ALTER TABLE audit_log ADD COLUMN node TEXT, ADD COLUMN served_node TEXT;",
+  },
 ];
 
 /** Shadow pairs: the whole record as JSON text, with the columns filters and aggregates read. */

@@ -46,25 +46,30 @@ interface AggregateRow {
 export async function createPostgresShadowStore(sql: SQL): Promise<ShadowStore> {
   await migratePostgres(sql, "shadow", shadowMigrations);
   return {
-    save: (record) =>
+    insert: (records) =>
       guarded(async () => {
-        const { agreement } = record;
-        await sql`INSERT INTO shadow_pairs ${sql({
-          id: record.id,
-          at: record.at,
-          model: record.model,
-          tenant: record.tenant,
-          shadow_ok: record.shadow.status >= 200 && record.shadow.status < 300 ? 1 : 0,
-          exact: flag(agreement.exact),
-          similarity: agreement.similarity,
-          shadow_json_valid: flag(agreement.shadowJsonValid),
-          tools_agree: flag(agreement.toolsAgree),
-          primary_latency_ms: record.primary.latencyMs,
-          shadow_latency_ms: record.shadow.latencyMs,
-          primary_cost_usd: record.primary.costUsd,
-          shadow_cost_usd: record.shadow.costUsd,
-          record: JSON.stringify(record),
-        })}`;
+        if (records.length === 0) return;
+        // One multi-row INSERT: one statement, one round trip per batch.
+        const rows = records.map((record) => {
+          const { agreement } = record;
+          return {
+            id: record.id,
+            at: record.at,
+            model: record.model,
+            tenant: record.tenant,
+            shadow_ok: record.shadow.status >= 200 && record.shadow.status < 300 ? 1 : 0,
+            exact: flag(agreement.exact),
+            similarity: agreement.similarity,
+            shadow_json_valid: flag(agreement.shadowJsonValid),
+            tools_agree: flag(agreement.toolsAgree),
+            primary_latency_ms: record.primary.latencyMs,
+            shadow_latency_ms: record.shadow.latencyMs,
+            primary_cost_usd: record.primary.costUsd,
+            shadow_cost_usd: record.shadow.costUsd,
+            record: JSON.stringify(record),
+          };
+        });
+        await sql`INSERT INTO shadow_pairs ${sql(rows)}`;
       }),
     list: (filter, beforeId, limit) =>
       guarded(async () => {

@@ -25,8 +25,8 @@ export class AuditInserter {
     this.insertLog = db.prepare(
       `INSERT INTO audit_log (request_id, started_at, principal_id, front_door, model_id, route_id,
         upstream_model_id, status, error_class_id, stream, latency_ms, ttfb_ms, input_tokens,
-        output_tokens, cost_usd, client_ip, user_agent_id, error_message, dropped, attempts)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        output_tokens, cost_usd, client_ip, user_agent_id, error_message, dropped, attempts, node, served_node)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
     this.insertBody = db.prepare(
       "INSERT INTO audit_bodies (log_id, request_body, response_body) VALUES (?, ?, ?)",
@@ -86,6 +86,8 @@ export class AuditInserter {
       r.errorMessage ?? null,
       r.dropped ?? null,
       encodeAttempts(r.attempts),
+      r.node ?? null,
+      r.servedNode ?? null,
     );
     const request = r.requestBody ?? null;
     const response = r.responseBody ?? null;

@@ -70,6 +70,14 @@ ALTER TABLE audit_log ADD COLUMN dropped TEXT;
     version: 3,
     sql: "ALTER TABLE audit_log ADD COLUMN attempts TEXT;",
   },
+  {
+    // On a cluster node: the node that took the request and the node that served it.
+    version: 4,
+    sql: `
+ALTER TABLE audit_log ADD COLUMN node TEXT;
+ALTER TABLE audit_log ADD COLUMN served_node TEXT;
+`,
+  },
 ] as const;
 
 /**

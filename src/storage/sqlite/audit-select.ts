@@ -30,6 +30,8 @@ export interface AuditRow {
   error_message: string | null;
   dropped: string | null;
   attempts: string | null;
+  node: string | null;
+  served_node: string | null;
   request_body?: string | null;
   response_body?: string | null;
 }
@@ -37,7 +39,8 @@ export interface AuditRow {
 const COLUMNS = `l.id, l.request_id, l.started_at, p.key_id, p.key_name, p.tenant, p.role, l.front_door,
   m.value AS model, r.value AS route, u.value AS upstream_model, l.status, e.value AS error_class,
   l.stream, l.latency_ms, l.ttfb_ms, l.input_tokens, l.output_tokens, l.cost_usd, l.client_ip,
-  a.value AS user_agent, l.error_message, l.dropped, l.attempts`;
+  a.value AS user_agent, l.error_message, l.dropped, l.attempts,
+  l.node, l.served_node`;
 
 const JOINS = `LEFT JOIN audit_principals p ON p.id = l.principal_id
   LEFT JOIN audit_strings m ON m.id = l.model_id
@@ -202,6 +205,8 @@ export function rowToRecord(row: AuditRow): AuditRecord {
   if (row.dropped !== null) record.dropped = row.dropped;
   const attempts = decodeAttempts(row.attempts);
   if (attempts) record.attempts = attempts;
+  if (row.node !== null) record.node = row.node;
+  if (row.served_node !== null) record.servedNode = row.served_node;
   if (row.request_body !== undefined) record.requestBody = row.request_body;
   if (row.response_body !== undefined) record.responseBody = row.response_body;
   return record;

@@ -3,6 +3,7 @@
  * inserts, retention deletes, WAL checkpoints), so that a flush never holds the gateway's event
  * loop. Requests run one at a time, in the order they were posted.
  */
+import type { AuditRecord } from "../../audit/audit-record.ts";
 import type { AuditThreadReply, AuditThreadRequest } from "./audit-thread-protocol.ts";
 import { openDatabase } from "./open-database.ts";
 import { createSqliteAuditStore, type SqliteAuditStore } from "./sqlite-audit-store.ts";
@@ -27,7 +28,7 @@ async function run(request: AuditThreadRequest): Promise<unknown> {
       return undefined;
     }
     case "insert":
-      return opened().insert(request.records);
+      return opened().insert(JSON.parse(request.records) as AuditRecord[]);
     case "prune":
       return opened().prune(request.before, request.limit);
     case "probe":

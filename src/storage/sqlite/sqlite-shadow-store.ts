@@ -47,8 +47,8 @@ export function createSqliteShadowStore(db: Database): ShadowStore {
        tools_agree, primary_latency_ms, shadow_latency_ms, primary_cost_usd, shadow_cost_usd, record)
      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   );
-  return {
-    async save(record) {
+  const insertAll = db.transaction((records: readonly ShadowRecord[]) => {
+    for (const record of records) {
       const { agreement } = record;
       insert.run(
         record.id,
@@ -66,6 +66,11 @@ export function createSqliteShadowStore(db: Database): ShadowStore {
         record.shadow.costUsd,
         JSON.stringify(record),
       );
+    }
+  });
+  return {
+    async insert(records) {
+      insertAll(records);
     },
     async list(filter, beforeId, limit) {
       const { sql, params } = where(filter);

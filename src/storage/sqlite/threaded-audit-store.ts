@@ -97,7 +97,8 @@ export function createThreadedAuditStore(options: {
   let closed: Promise<void> | null = null;
 
   return {
-    insert: (records) => call({ op: "insert", records }) as Promise<AuditBatchResult>,
+    insert: (records) =>
+      call({ op: "insert", records: JSON.stringify(records) }) as Promise<AuditBatchResult>,
     select: (filter, after, limit) => reads.select(filter, after, limit),
     prune: (before, limit) => call({ op: "prune", before, limit }) as Promise<number>,
     probe: async () => {

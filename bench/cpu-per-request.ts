@@ -1,0 +1,201 @@
+/**
+ * What one request costs the gateway in CPU, the measure that survives a loaded machine: the
+ * gateway from source (`bun src/main.ts serve`, auth + limits + audit + metrics on, as
+ * bench/ratios.ts runs the binary) in front of the burst upstream, wrk at c=32 for a few seconds
+ * per scenario, and the gateway process's user + system CPU per request.
+ *   bun bench/cpu-per-request.ts [--seconds 4] [--rounds 3] [--profile DIR] [--binary dist/mindgw]
+ *     [--against OTHER_CHECKOUT]
+ * `--profile DIR` runs the gateway under `bun --cpu-prof` and prints the functions with the most
+ * self time (one profile over all rounds). `--against DIR` also runs the gateway of another
+ * checkout (say, main's, to judge a change) at the same time, alternating wrk runs between the
+ * two (A B B A …) so that the machine's load hits both alike. Prints one line per run, then
+ * medians per gateway and scenario.
+ */
+import { mkdir, mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { parseArgs } from "node:util";
+import { cpuSeconds } from "./cpu-time.ts";
+import { keyInOutput } from "./mindgw-key.ts";
+import { preflight, SCENARIOS } from "./scenarios.ts";
+import { freePort, spawnService, waitForHttp } from "./service.ts";
+import { runWrk } from "./wrk.ts";
+
+const ROOT = join(import.meta.dir, "..");
+const { values } = parseArgs({
+  options: {
+    seconds: { type: "string", default: "4" },
+    rounds: { type: "string", default: "3" },
+    connections: { type: "string", default: "32" },
+    profile: { type: "string" },
+    binary: { type: "string" },
+    against: { type: "string" },
+  },
+});
+const seconds = Number(values.seconds);
+const rounds = Number(values.rounds);
+const connections = Number(values.connections);
+const profileDir = values.profile ? resolve(values.profile) : undefined;
+/** A gateway's command: the compiled binary when given, else a checkout's source under bun. */
+const gatewayOf = (root: string, profile: boolean) =>
+  values.binary && root === ROOT
+    ? [resolve(values.binary)]
+    : [
+        "bun",
+        ...(profile && profileDir ? ["--cpu-prof", `--cpu-prof-dir=${profileDir}`] : []),
+        join(root, "src/main.ts"),
+      ];
+const roots = values.against ? [ROOT, resolve(values.against)] : [ROOT];
+
+process.on("SIGINT", () => process.exit(130));
+process.on("SIGTERM", () => process.exit(143));
+
+async function createKey(root: string, config: string): Promise<string | undefined> {
+  const args = [
+    "keys",
+    "create",
+    "-c",
+    config,
+    "--name",
+    "bench",
+    "--role",
+    "user",
+    "--models",
+    "*",
+    "--json",
+  ];
+  args.push("--rpm", "1000000000", "--tpm", "1000000000000");
+  const proc = Bun.spawn([...gatewayOf(root, false), ...args], {
+    stdin: "ignore",
+    stdout: "pipe",
+    stderr: "ignore",
+  });
+  const out = await new Response(proc.stdout).text();
+  if ((await proc.exited) !== 0) return undefined;
+  return keyInOutput(out);
+}
+
+/** Self time per function name (file:line), from a V8 .cpuprofile; top `n` as percentages. */
+function topSelf(profile: { nodes: ProfileNode[]; samples: number[] }, n: number): string[] {
+  const byId = new Map(profile.nodes.map((node) => [node.id, node]));
+  const counts = new Map<string, number>();
+  for (const id of profile.samples) {
+    const frame = byId.get(id)?.callFrame;
+    const name = frame
+      ? `${frame.functionName || "(anon)"} ${frame.url.split("/").slice(-2).join("/")}:${frame.lineNumber + 1}`
+      : "?";
+    counts.set(name, (counts.get(name) ?? 0) + 1);
+  }
+  const total = profile.samples.length;
+  return [...counts]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, n)
+    .map(([name, c]) => `${((100 * c) / total).toFixed(1).padStart(5)} %  ${name}`);
+}
+interface ProfileNode {
+  id: number;
+  callFrame: { functionName: string; url: string; lineNumber: number };
+}
+
+interface Gateway {
+  name: string;
+  url: string;
+  headers: Record<string, string>;
+  service: ReturnType<typeof spawnService>;
+}
+
+/** One gateway from `root` in front of the upstream, in its own temp dir, ready to serve. */
+async function startGateway(
+  root: string,
+  upstreamUrl: string,
+  dir: string,
+  profile: boolean,
+): Promise<Gateway> {
+  const port = freePort();
+  const config = join(dir, "config.yaml");
+  await writeFile(
+    config,
+    `server: { host: 127.0.0.1, port: ${port} }
+storage: { driver: sqlite, path: ${join(dir, "mindgw.db")} }
+providers:
+  - { name: fake, type: openai, base_url: ${upstreamUrl}/v1 }
+models:
+  - name: bench-model
+    routes:
+      - { provider: fake, model: bench-model }
+`,
+  );
+  const key = await createKey(root, config);
+  const service = spawnService([...gatewayOf(root, profile), "serve", "-c", config], {
+    stderrPath: join(dir, "stderr.log"),
+  });
+  const url = `http://127.0.0.1:${port}`;
+  await waitForHttp(`${url}/healthz`, 30_000);
+  const apiKey = key ?? keyInOutput(service.output());
+  const headers: Record<string, string> = apiKey ? { authorization: `Bearer ${apiKey}` } : {};
+  await preflight(url, headers);
+  return { name: root === ROOT ? "this" : root, url, headers, service };
+}
+
+async function main(): Promise<void> {
+  const dir = await mkdtemp(join(tmpdir(), "mindgw-cpu-"));
+  if (profileDir) await mkdir(profileDir, { recursive: true });
+  const upstream = spawnService(["bun", join(ROOT, "bench/burst-upstream.ts")]);
+  const gateways: Gateway[] = [];
+  try {
+    const upstreamUrl = `http://127.0.0.1:${await upstream.portLine()}`;
+    for (const [i, root] of roots.entries()) {
+      const own = join(dir, `g${i}`);
+      await mkdir(own);
+      gateways.push(await startGateway(root, upstreamUrl, own, i === 0));
+    }
+    const results = new Map<string, number[]>();
+    for (let round = 0; round < rounds; round++) {
+      const order = round % 2 === 0 ? gateways : [...gateways].reverse();
+      for (const scenario of SCENARIOS) {
+        for (const g of order) {
+          const before = await cpuSeconds(g.service.pid);
+          const run = await runWrk({
+            baseUrl: g.url,
+            headers: g.headers,
+            scenario,
+            connections,
+            seconds,
+            workDir: dir,
+          });
+          const used = (await cpuSeconds(g.service.pid)) - before;
+          if (run.status_errors || run.socket_errors)
+            console.error(
+              `${scenario.name}: ${run.status_errors} status / ${run.socket_errors} socket errors`,
+            );
+          const us = (used * 1e6) / run.requests;
+          const key = `${g.name} ${scenario.name}`;
+          results.set(key, [...(results.get(key) ?? []), us]);
+          console.log(
+            `${key} round ${round + 1}: ${run.rps.toFixed(0)} req/s, ${us.toFixed(1)} µs CPU/request`,
+          );
+        }
+      }
+    }
+    for (const [name, xs] of results) {
+      const s = [...xs].sort((a, b) => a - b);
+      console.log(
+        `${name}: median ${s[Math.floor(s.length / 2)]?.toFixed(1)} µs (${s[0]?.toFixed(1)}–${s.at(-1)?.toFixed(1)})`,
+      );
+    }
+  } finally {
+    for (const g of gateways) await g.service.stop();
+    await upstream.stop();
+    await rm(dir, { recursive: true, force: true });
+  }
+  if (profileDir) {
+    const files = (await readdir(profileDir)).filter((f) => f.endsWith(".cpuprofile")).sort();
+    const last = files.at(-1);
+    if (last) {
+      console.log(`\nself time, ${last}:`);
+      for (const line of topSelf(await Bun.file(join(profileDir, last)).json(), 45)) console.log(line);
+    }
+  }
+}
+
+await main();

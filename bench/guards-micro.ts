@@ -34,7 +34,11 @@ const agentTurn = {
 };
 const bodies: [string, Uint8Array<ArrayBuffer>][] = [
   ...readdirSync(CORPUS).map(
-    (file) => [`corpus/${file}`, new Uint8Array(readFileSync(join(CORPUS, file)))] as [string, Uint8Array<ArrayBuffer>],
+    (file) =>
+      [`corpus/${file}`, new Uint8Array(readFileSync(join(CORPUS, file)))] as [
+        string,
+        Uint8Array<ArrayBuffer>,
+      ],
   ),
   ...SCENARIOS.map((s) => [`bench ${s.name}`, encode(s.body)] as [string, Uint8Array<ArrayBuffer>]),
   ["agent turn (40 messages)", encode(agentTurn)],
@@ -68,7 +72,9 @@ const requestOf = (bytes: Uint8Array<ArrayBuffer>) =>
 const fmt = ([min, med, max]: [number, number, number]) =>
   `${med.toFixed(2)} (${min.toFixed(2)}–${max.toFixed(2)})`;
 
-console.log(`# per-request guards, CPU µs per request, median (min–max) of ${ROUNDS} rounds × ${iterations}\n`);
+console.log(
+  `# per-request guards, CPU µs per request, median (min–max) of ${ROUNDS} rounds × ${iterations}\n`,
+);
 console.log("| body | bytes | depth scan | body read, guarded | body read, floor | guards in the read |");
 console.log("| --- | ---: | ---: | ---: | ---: | ---: |");
 for (const [name, bytes] of bodies) {

@@ -2,17 +2,32 @@ import type { Dialect } from "../core/dialect.ts";
 import { errorBody } from "../core/error-wire.ts";
 import type { GatewayError } from "../core/gateway-error.ts";
 
+/**
+ * The status a caller gets for an error, and the one its audit row keeps: the upstream's own when
+ * its body is relayed as sent (a same-dialect upstream's 5xx included), else the gateway's.
+ */
+export function wireStatus(error: GatewayError, dialect: Dialect): number {
+  if (relayed(error, dialect)) return error.upstream?.status ?? error.status;
+  // 499 is only ever recorded (the client is gone); it is never a status we can send.
+  return error.status === 499 ? 400 : error.status;
+}
+
+/** The upstream's own error, to a caller of its dialect: the very bytes it sent. */
+const relayed = (error: GatewayError, dialect: Dialect) =>
+  error.upstream?.body !== undefined &&
+  error.upstream.text !== undefined &&
+  error.upstream.dialect === dialect &&
+  error.upstream.status >= 400;
+
 /** A GatewayError as the HTTP reply the caller's dialect expects (body from core/error-wire.ts). */
 export function errorResponse(
   error: GatewayError,
   dialect: Dialect,
   headers: Record<string, string>,
 ): Response {
-  // 499 is only ever recorded (the client is gone); it is never a status we can send.
-  const status = error.status === 499 ? 400 : error.status;
+  const status = wireStatus(error, dialect);
   const upstream = error.upstream;
-  if (upstream?.body && upstream.text !== undefined && upstream.dialect === dialect) {
-    // The upstream's own error, to a caller of its dialect: the very bytes it sent.
+  if (upstream?.text !== undefined && relayed(error, dialect)) {
     return new Response(upstream.text, {
       status,
       headers: { ...headers, "content-type": "application/json", ...error.headers },

@@ -12,7 +12,7 @@ import type { ResponseStore } from "../storage/storage.ts";
 import { captureChunks } from "./capture-chunks.ts";
 import type { ClientSlots } from "./client-slots.ts";
 import { dialectHeaders, queryOf } from "./dialect-headers.ts";
-import { errorResponse } from "./error-body.ts";
+import { errorResponse, wireStatus } from "./error-body.ts";
 import { keptAliveResponse } from "./kept-alive-response.ts";
 import type { Lifecycle } from "./lifecycle.ts";
 import { within } from "./pending-stream.ts";
@@ -149,7 +149,7 @@ export function createFrontDoor(deps: FrontDoorDeps) {
       const failure = toGatewayError(error);
       if (failure.status === 500)
         deps.logger.error("internal error", { request_id: requestId, error: describe(error) });
-      ledger.finish(failure.status, failure);
+      ledger.finish(wireStatus(failure, dialect), failure);
       if (deferred) leave();
       return errorResponse(failure, dialect, headers);
     } finally {

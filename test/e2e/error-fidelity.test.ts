@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, test } from "bun:test";
 import Anthropic from "@anthropic-ai/sdk";
 import OpenAI from "openai";
-import { createKey } from "./harness/admin-api.ts";
+import { auditRow, createKey } from "./harness/admin-api.ts";
 import { gatewayFixture } from "./harness/gateway-fixture.ts";
 import type { GatewayProcess } from "./harness/spawn-gateway.ts";
 
@@ -12,6 +12,7 @@ import type { GatewayProcess } from "./harness/spawn-gateway.ts";
 let gw: GatewayProcess;
 let openai: OpenAI;
 let anthropic: Anthropic;
+let key: string;
 
 const fx = gatewayFixture({
   fakeRoutes: false,
@@ -23,14 +24,30 @@ const fx = gatewayFixture({
     models: [
       { name: "o", routes: [{ provider: "oa", model: "up-o" }] },
       { name: "a", routes: [{ provider: "an", model: "up-a" }] },
+      // Failover across dialects, both ways: the caller sees the last route's answer.
+      {
+        name: "oa-then-an",
+        routes: [
+          { provider: "oa", model: "up-o" },
+          { provider: "an", model: "up-a" },
+        ],
+      },
+      {
+        name: "an-then-oa",
+        routes: [
+          { provider: "an", model: "up-a" },
+          { provider: "oa", model: "up-o" },
+        ],
+      },
     ],
-    routing: { retries: 0 },
+    // Many upstream failures in a row here, and none may take a route out.
+    routing: { retries: 0, circuit_breaker: { failures: 1000 } },
   }),
 });
 
 beforeAll(async () => {
   gw = fx.gw;
-  const { key } = await createKey(gw, { name: "errors" });
+  ({ key } = await createKey(gw, { name: "errors" }));
   openai = new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: key, maxRetries: 0 });
   anthropic = new Anthropic({ baseURL: gw.url, apiKey: key, maxRetries: 0 });
 });
@@ -110,6 +127,75 @@ describe("4xx bodies", () => {
     expect(across.error).toEqual({
       type: "error",
       error: { type: "not_found_error", message: "fake upstream: status 404 on request" },
+    });
+  });
+});
+
+describe("5xx: verbatim to a same-dialect caller once no route is left", () => {
+  const OPENAI_CALL = { path: "/v1/chat/completions", body: { messages: [{ role: "user", content: "x" }] } };
+  const ANTHROPIC_CALL = {
+    path: "/v1/messages",
+    body: { max_tokens: 8, messages: [{ role: "user", content: "x" }] },
+  };
+  const post = (base: string, call: typeof OPENAI_CALL, model: string) =>
+    fetch(`${base}${call.path}`, {
+      method: "POST",
+      headers: {
+        authorization: `Bearer ${key}`,
+        "content-type": "application/json",
+        "anthropic-version": "2023-06-01",
+      },
+      body: JSON.stringify({ ...call.body, model }),
+    });
+
+  test.each([
+    ["OpenAI → OpenAI upstream", OPENAI_CALL, "o", "up-o", 503],
+    ["Anthropic → Anthropic upstream", ANTHROPIC_CALL, "a", "up-a", 529],
+  ])(
+    "%s: the upstream's status, body and Retry-After; the audit row keeps the status",
+    async (_, call, model, upModel, status) => {
+      // What the upstream itself answers, to compare byte for byte.
+      fx.fake.enqueue({ status, retryAfter: 3 });
+      const direct = await post(fx.fake.url, call, upModel);
+      const expected = await direct.text();
+      expect(direct.status).toBe(status);
+      fx.fake.enqueue({ status, retryAfter: 3 });
+      const response = await post(gw.url, call, model);
+      expect(response.status).toBe(status);
+      expect(await response.text()).toBe(expected);
+      expect(response.headers.get("retry-after")).toBe("3");
+      const row = await auditRow(gw, response.headers.get("x-request-id") ?? "");
+      expect(row.status).toBe(status);
+    },
+  );
+
+  test("across dialects: a 502 with the upstream's type mapped", async () => {
+    fx.fake.enqueue({ status: 500 });
+    const toAnthropic = (await messages("o", "x")) as InstanceType<typeof Anthropic.APIError>;
+    expect(toAnthropic.status).toBe(502);
+    expect(toAnthropic.error).toMatchObject({ type: "error", error: { type: "api_error" } });
+    fx.fake.enqueue({ status: 529 });
+    const toOpenAI = (await chat("a", "x")) as InstanceType<typeof OpenAI.APIError>;
+    expect(toOpenAI.status).toBe(502);
+  });
+
+  test("a failover hides the first route's 5xx: the caller sees the last route's answer", async () => {
+    fx.fake.enqueue({ status: 500 }, {});
+    const served = await openai.chat.completions.create({
+      model: "oa-then-an",
+      messages: [{ role: "user", content: "x" }],
+    });
+    expect(served.choices[0]?.message.content).toBeString();
+    // Same-dialect first route, translated last route: the last one's failure, mapped.
+    fx.fake.enqueue({ status: 503 }, { status: 500 });
+    const mapped = (await chat("oa-then-an", "x")) as InstanceType<typeof OpenAI.APIError>;
+    expect(mapped.status).toBe(502);
+    // Translated first route, same-dialect last route: the last one's body as sent.
+    fx.fake.enqueue({ status: 500 }, { status: 503 });
+    const verbatim = await post(gw.url, OPENAI_CALL, "an-then-oa");
+    expect(verbatim.status).toBe(503);
+    expect(await verbatim.json()).toMatchObject({
+      error: { message: "fake upstream: status 503 on request" },
     });
   });
 });

@@ -46,7 +46,7 @@ async function sendMix() {
     bobM2: await chat(keys.bob, "m2"),
     aliceM2: await chat(keys.alice, "m2"),
     bobNope: await chat(keys.bob, "nope"),
-    alice502: await chat(keys.alice, "m1", "[[fake:status=500]]"),
+    alice502: await chat(keys.alice, "m1", "[[fake:status=502]]"),
   };
 }
 
@@ -129,7 +129,7 @@ describe("NDJSON", () => {
 
   test("filters combine: --model m1 --status 502", async () => {
     const { mix, finished } = await seenWith(["--json", "--model", "m1", "--status", "502"], () =>
-      chat(keys.bob, "m1", "[[fake:status=500]]"),
+      chat(keys.bob, "m1", "[[fake:status=502]]"),
     );
     expect(finished).toEqual([mix.alice502]);
   }, 40_000);

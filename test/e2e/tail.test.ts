@@ -198,7 +198,7 @@ describe("mindgw tail in a terminal", () => {
     await withTail(async (tmux) => {
       expect(await chat(gw.url, keys.alice, "m1")).toBe(200);
       expect(await chat(gw.url, keys.alice, "nope")).toBe(404);
-      expect(await chat(gw.url, keys.alice, "m2", "[[fake:status=500]]")).toBe(502);
+      expect(await chat(gw.url, keys.alice, "m2", "[[fake:status=502]]")).toBe(502);
       await tmux.waitForScreen("three rows", (s) => s.includes("(last 1m, 3 req)"));
       const coloured = tmux.screen(true);
       const cell = (model: string) =>

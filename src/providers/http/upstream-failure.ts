@@ -23,8 +23,9 @@ const parse = (text: string): unknown => {
  * body, type, code and param travel along (a same-dialect caller gets the body as sent, another
  * dialect gets it mapped through its table). A 4xx that is the caller's fault keeps its status
  * and is not retried. A 429 is retryable on another route and stays a 429 with its Retry-After
- * once every route is exhausted. Our own credentials refused (401/403) and server faults are
- * 502s: the client's request was fine, the gateway's upstream was not.
+ * once every route is exhausted. Our own credentials refused (401/403) are a 502: the client's
+ * request was fine, the gateway's upstream was not. A server fault (5xx) is retryable; once every
+ * route is exhausted a same-dialect caller gets it verbatim, another dialect a mapped 502.
  */
 export function upstreamFailure(provider: string, answer: UpstreamAnswer): GatewayError {
   const { status } = answer;
@@ -98,14 +99,16 @@ export function statusFailure(
       ...(detail ? { upstream: detail } : {}),
     });
   }
-  // A server fault: our own message, the upstream's type kept for mapping (not its body).
-  const { body: _body, text: _text, ...kept } = detail ?? { dialect: "openai" as const, status };
+  // A server fault: worth another attempt or route. Once none is left, a caller of the upstream's
+  // dialect gets its status and body as sent (http/error-body.ts); across dialects it is our 502,
+  // the upstream's type mapped.
   return new GatewayError({
     status: 502,
     code: "upstream_error",
     message: `upstream ${provider} answered ${status}`,
     retryable: true,
-    ...(detail ? { upstream: kept } : {}),
+    headers: known.retryAfter ? { "retry-after": known.retryAfter } : {},
+    ...(detail ? { upstream: detail } : {}),
   });
 }
 

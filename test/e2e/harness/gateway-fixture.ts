@@ -43,6 +43,8 @@ export interface GatewayFixtureHandle<F = FakeUpstream> extends FixtureContext<F
     signal?: NodeJS.Signals;
     config?: object | string;
     env?: Record<string, string>;
+    /** Listen on this port (the previous one, say) instead of a fresh one. */
+    port?: number;
   }): Promise<GatewayProcess>;
   /**
    * Starts a further gateway for the running test only (its own directory unless `dir`), stopped
@@ -165,7 +167,7 @@ export function gatewayFixture<F extends FakeServer>(
       await current.stop(next.signal ?? "SIGTERM", stopTimeoutMs);
       if (next.config !== undefined) spawnOptions = { ...spawnOptions, config: next.config };
       if (next.env !== undefined) spawnOptions = { ...spawnOptions, env: next.env };
-      gw = await spawnGateway(spawnOptions);
+      gw = await spawnGateway({ ...spawnOptions, ...(next.port === undefined ? {} : { port: next.port }) });
       return gw;
     },
     async spawn(extra = {}) {

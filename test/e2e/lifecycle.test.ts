@@ -84,7 +84,7 @@ describe("health", () => {
     expect(await health.json()).toEqual({ status: "ok" });
     const ready = await fetch(`${gw.url}/readyz`);
     expect(ready.status).toBe(200);
-    expect(await ready.json()).toEqual({ status: "ready" });
+    expect(await ready.json()).toEqual({ status: "ready", config: { version: 1 } });
   });
 });
 

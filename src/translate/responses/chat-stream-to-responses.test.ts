@@ -39,7 +39,8 @@ describe("chatStreamToResponses", () => {
     const output = stored?.output as JsonObject[];
     expect(output).toHaveLength(1);
     expect(output[0]).toEqual((data[3] as { item: JsonObject }).item);
-    const text = ((plain.stored?.output as JsonObject[])[0]?.content as { text: string }[])[0]?.text;
+    const message = (plain.stored?.output ?? []) as { content: { text: string }[] }[];
+    const text = message[0]?.content[0]?.text;
     expect(summaryTurn(output[0] as JsonObject)?.content).toEndWith(`\n\n${text}`);
     expect(stored?.usage).toEqual(plain.stored?.usage);
   });

@@ -10,6 +10,8 @@ need=()
 command -v tmux >/dev/null 2>&1 || need+=(tmux)
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)
 command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
+# openssl makes the CA and certificate of the TLS PostgreSQL test (storage.sslmode).
+command -v openssl >/dev/null 2>&1 || need+=(openssl)
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
 # The real-client e2e tests (Codex CLI, Claude Code, Agents SDK) run inside `unshare -n` with
 # loopback brought up by `ip`; Codex's npm launcher is a node script.

@@ -151,7 +151,8 @@ export function createFrontDoor(deps: FrontDoorDeps) {
       const failure = toGatewayError(error);
       if (failure.status === 500)
         deps.logger.error("internal error", { request_id: requestId, error: describe(error) });
-      ledger.finish(wireStatus(failure, dialect), failure);
+      // A client that left is recorded as such (499), though no status can reach it.
+      ledger.finish(failure.status === 499 ? 499 : wireStatus(failure, dialect), failure);
       if (deferred) leave();
       return errorResponse(failure, dialect, headers);
     } finally {

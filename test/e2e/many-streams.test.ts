@@ -1,7 +1,8 @@
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { beforeAll, describe, expect, test } from "bun:test";
 import { nodeFetch } from "../../src/providers/http/node-fetch.ts";
 import { bearer, fakeRoutesConfig } from "./harness/fake-config.ts";
-import { type GatewayProcess, spawnGateway } from "./harness/spawn-gateway.ts";
+import { gatewayFixture } from "./harness/gateway-fixture.ts";
+import type { GatewayProcess } from "./harness/spawn-gateway.ts";
 import {
   createKey,
   type FakeProcess,
@@ -24,18 +25,21 @@ let gw: GatewayProcess;
 let adminKey: string;
 let worker: WorkerProcess;
 
+const fx = gatewayFixture<FakeProcess>({
+  fake: () => spawnFakeUpstream(),
+  fakeRoutes: false,
+  config: (_fakeUrl, { fake }) => ({
+    ...fakeRoutesConfig(fake.url, ["direct-model"]),
+    models: [
+      { name: "direct-model", routes: [{ provider: "fake", model: "direct-model" }] },
+      { name: "tunnel-model", routes: [{ provider: "workers", model: "tunnel-model" }] },
+    ],
+    server: { max_concurrent_requests: LIMIT },
+  }),
+});
+
 beforeAll(async () => {
-  fake = await spawnFakeUpstream();
-  gw = await spawnGateway({
-    config: {
-      ...fakeRoutesConfig(fake.url, ["direct-model"]),
-      models: [
-        { name: "direct-model", routes: [{ provider: "fake", model: "direct-model" }] },
-        { name: "tunnel-model", routes: [{ provider: "workers", model: "tunnel-model" }] },
-      ],
-      server: { max_concurrent_requests: LIMIT },
-    },
-  });
+  ({ fake, gw } = fx);
   adminKey = gw.adminKey ?? "";
   const workerKey = await createKey(gw.url, adminKey, { name: "fleet", role: "worker", models: ["*"] });
   worker = spawnWorker({
@@ -46,14 +50,9 @@ beforeAll(async () => {
     models: ["tunnel-model"],
     concurrency: 1000,
   });
+  fx.defer(() => worker.stop("SIGKILL"));
   await waitForWorkers(gw.url, adminKey, ["wide"]);
 }, 60_000);
-
-afterAll(async () => {
-  await worker?.stop("SIGKILL");
-  await gw?.stop();
-  await fake?.stop("SIGKILL");
-});
 
 /** A stream whose first delta comes at once and whose rest is held back for a minute. */
 const heldStream = (model: string) =>

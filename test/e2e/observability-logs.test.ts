@@ -1,7 +1,8 @@
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { type FakeUpstream, startFakeUpstream } from "../fake-upstream/fake-upstream.ts";
+import { beforeAll, describe, expect, test } from "bun:test";
+import type { FakeUpstream } from "../fake-upstream/fake-upstream.ts";
 import { bearer, chatBody } from "./harness/fake-config.ts";
-import { type GatewayProcess, spawnGateway } from "./harness/spawn-gateway.ts";
+import { gatewayFixture } from "./harness/gateway-fixture.ts";
+import type { GatewayProcess } from "./harness/spawn-gateway.ts";
 import { createKey, spawnWorker, type WorkerProcess, waitForWorkers } from "./harness/spawn-worker.ts";
 import { waitFor } from "./harness/wait-for.ts";
 
@@ -29,16 +30,18 @@ const accessLine = (requestId: string) =>
     linesOf(gw.stderr.all).find((line) => line.msg === "request" && line.request_id === requestId),
   );
 
+const fx = gatewayFixture({
+  fakeRoutes: false,
+  config: (_fakeUrl, { fake }) => ({
+    log: { format: "json", level: "info" },
+    providers: [{ name: "fake", type: "openai", base_url: `${fake.url}/v1` }],
+    models: [{ name: "m1", routes: [{ provider: "fake", model: "fake-model" }] }],
+    routing: { retries: 0 },
+  }),
+});
+
 beforeAll(async () => {
-  fake = await startFakeUpstream();
-  gw = await spawnGateway({
-    config: {
-      log: { format: "json", level: "info" },
-      providers: [{ name: "fake", type: "openai", base_url: `${fake.url}/v1` }],
-      models: [{ name: "m1", routes: [{ provider: "fake", model: "fake-model" }] }],
-      routing: { retries: 0 },
-    },
-  });
+  ({ fake, gw } = fx);
   key = gw.adminKey ?? "";
   const workerKey = await createKey(gw.url, key, { name: "fleet", role: "worker", models: ["*"] });
   worker = spawnWorker({
@@ -49,14 +52,9 @@ beforeAll(async () => {
     models: ["fake-model"],
     args: ["--log-format", "json", "--log-level", "info"],
   });
+  fx.defer(() => worker.stop("SIGKILL"));
   await waitForWorkers(gw.url, key, ["w-json"]);
 }, 60_000);
-
-afterAll(async () => {
-  await worker?.stop("SIGKILL");
-  await gw?.stop();
-  await fake?.stop();
-});
 
 describe("logs: json", () => {
   test("a served request leaves one info access line with its id, key, model, route, tokens and timings", async () => {

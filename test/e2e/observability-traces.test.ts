@@ -1,8 +1,9 @@
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { type FakeUpstream, startFakeUpstream } from "../fake-upstream/fake-upstream.ts";
+import { beforeAll, describe, expect, test } from "bun:test";
+import type { FakeUpstream } from "../fake-upstream/fake-upstream.ts";
 import { bearer, chatBody } from "./harness/fake-config.ts";
+import { gatewayFixture } from "./harness/gateway-fixture.ts";
 import { type OtlpReceiver, type ReceivedSpan, startOtlpReceiver } from "./harness/otlp-receiver.ts";
-import { type GatewayProcess, spawnGateway } from "./harness/spawn-gateway.ts";
+import type { GatewayProcess } from "./harness/spawn-gateway.ts";
 import { createKey, spawnWorker, type WorkerProcess, waitForWorkers } from "./harness/spawn-worker.ts";
 import { waitFor } from "./harness/wait-for.ts";
 
@@ -39,26 +40,30 @@ function spansOf(traceId: string, count: number): Promise<ReceivedSpan[]> {
   });
 }
 
+const fx = gatewayFixture({
+  env: ({ own }) => {
+    receiver = own(startOtlpReceiver());
+    return otelEnv(receiver, "mindgw-gateway-test");
+  },
+  fakeRoutes: false,
+  config: (_fakeUrl, { fake }) => ({
+    providers: ["fake-a", "fake-b"].map((name) => ({ name, type: "openai", base_url: `${fake.url}/v1` })),
+    models: [
+      {
+        name: "m-direct",
+        routes: [
+          { provider: "fake-a", model: "fake-model" },
+          { provider: "fake-b", model: "fake-model" },
+        ],
+      },
+      { name: "m-worker", routes: [{ provider: "workers", model: "fake-model" }] },
+    ],
+    routing: { retries: 0 },
+  }),
+});
+
 beforeAll(async () => {
-  receiver = startOtlpReceiver();
-  fake = await startFakeUpstream();
-  gw = await spawnGateway({
-    env: otelEnv(receiver, "mindgw-gateway-test"),
-    config: {
-      providers: ["fake-a", "fake-b"].map((name) => ({ name, type: "openai", base_url: `${fake.url}/v1` })),
-      models: [
-        {
-          name: "m-direct",
-          routes: [
-            { provider: "fake-a", model: "fake-model" },
-            { provider: "fake-b", model: "fake-model" },
-          ],
-        },
-        { name: "m-worker", routes: [{ provider: "workers", model: "fake-model" }] },
-      ],
-      routing: { retries: 0 },
-    },
-  });
+  ({ fake, gw } = fx);
   key = gw.adminKey ?? "";
   const workerKey = await createKey(gw.url, key, { name: "fleet", role: "worker", models: ["*"] });
   worker = spawnWorker({
@@ -69,15 +74,9 @@ beforeAll(async () => {
     models: ["fake-model"],
     env: otelEnv(receiver, "mindgw-worker-test"),
   });
+  fx.defer(() => worker.stop("SIGKILL"));
   await waitForWorkers(gw.url, key, ["w-trace"]);
 }, 60_000);
-
-afterAll(async () => {
-  await worker?.stop("SIGKILL");
-  await gw?.stop();
-  await fake?.stop();
-  await receiver?.stop();
-});
 
 describe("traces: OTLP export", () => {
   test("a direct call: server span under the client's trace, one client span per attempt, failover visible", async () => {

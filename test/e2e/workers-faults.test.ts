@@ -1,7 +1,8 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, test } from "bun:test";
+import { beforeAll, beforeEach, describe, expect, test } from "bun:test";
 import Anthropic from "@anthropic-ai/sdk";
 import OpenAI from "openai";
-import { type GatewayProcess, spawnGateway } from "./harness/spawn-gateway.ts";
+import { gatewayFixture } from "./harness/gateway-fixture.ts";
+import type { GatewayProcess } from "./harness/spawn-gateway.ts";
 import {
   auditRow,
   createKey,
@@ -40,24 +41,29 @@ function startWorker(name: "a" | "b"): WorkerProcess {
   return worker;
 }
 
+const fx = gatewayFixture<FakeProcess>({
+  fake: () => spawnFakeUpstream(),
+  fakeRoutes: false,
+  config: async (_fakeUrl, { fake, own }) => {
+    fakes.set("a", fake);
+    fakes.set("b", own(await spawnFakeUpstream()));
+    return { workers: { heartbeat_timeout: "1.5s" } };
+  },
+});
+
 beforeAll(async () => {
-  fakes.set("a", await spawnFakeUpstream());
-  fakes.set("b", await spawnFakeUpstream());
-  gw = await spawnGateway({ config: { workers: { heartbeat_timeout: "1.5s" } } });
+  gw = fx.gw;
   adminKey = gw.adminKey ?? "";
+  fx.defer(async () => {
+    for (const w of workers.values()) await w.stop("SIGKILL");
+  });
   events = await tailEvents(gw.url, adminKey);
+  fx.defer(() => events.close());
   workerKey = await createKey(gw.url, adminKey, { name: "fleet", role: "worker", models: ["*"] });
   startWorker("a");
   startWorker("b");
   await waitForWorkers(gw.url, adminKey, ["a", "b"]);
 }, 60_000);
-
-afterAll(async () => {
-  events?.close();
-  for (const w of workers.values()) await w.stop("SIGKILL");
-  await gw?.stop();
-  for (const f of fakes.values()) await f.stop("SIGKILL");
-});
 
 const openai = () => new OpenAI({ apiKey: adminKey, baseURL: `${gw.url}/v1`, maxRetries: 0 });
 const say = (content: string) => [{ role: "user" as const, content }];

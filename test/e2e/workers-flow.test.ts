@@ -1,5 +1,6 @@
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { type GatewayProcess, spawnGateway } from "./harness/spawn-gateway.ts";
+import { beforeAll, describe, expect, test } from "bun:test";
+import { gatewayFixture } from "./harness/gateway-fixture.ts";
+import type { GatewayProcess } from "./harness/spawn-gateway.ts";
 import {
   createKey,
   type FakeProcess,
@@ -17,9 +18,10 @@ let adminKey: string;
 let fake: FakeProcess;
 let worker: WorkerProcess;
 
+const fx = gatewayFixture({ fake: () => spawnFakeUpstream() });
+
 beforeAll(async () => {
-  fake = await spawnFakeUpstream();
-  gw = await spawnGateway();
+  ({ fake, gw } = fx);
   adminKey = gw.adminKey ?? "";
   const workerKey = await createKey(gw.url, adminKey, { name: "fleet", role: "worker", models: ["*"] });
   worker = spawnWorker({
@@ -29,14 +31,9 @@ beforeAll(async () => {
     name: "w",
     models: ["fake-model"],
   });
+  fx.defer(() => worker.stop("SIGKILL"));
   await waitForWorkers(gw.url, adminKey, ["w"]);
 }, 60_000);
-
-afterAll(async () => {
-  await worker?.stop("SIGKILL");
-  await gw?.stop();
-  await fake?.stop("SIGKILL");
-});
 
 /** Resident memory in MiB, from /proc. */
 async function rssMib(pid: number): Promise<number> {
@@ -80,13 +77,13 @@ describe("workers: a slow client", () => {
         expect(done).toBe(false);
         received += value?.byteLength ?? 0;
         await sample();
-        await Bun.sleep(100);
+        await Bun.sleep(100); // stimulus: the slow reader's pace
       }
     };
     await readSome(10);
     for (let i = 0; i < 30; i++) {
       await sample();
-      await Bun.sleep(100);
+      await Bun.sleep(100); // stimulus: the stall, sampled
     }
     await readSome(10);
     const [upstream] = await fake.requests();

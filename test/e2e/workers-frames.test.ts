@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import OpenAI from "openai";
 import { openRawWorker, type RawWorker } from "../../src/workers/testing/raw-worker.ts";
-import { type GatewayProcess, spawnGateway } from "./harness/spawn-gateway.ts";
+import { gatewayFixture } from "./harness/gateway-fixture.ts";
+import type { GatewayProcess } from "./harness/spawn-gateway.ts";
 import {
   createKey,
   type FakeProcess,
@@ -22,9 +23,14 @@ let fake: FakeProcess;
 let worker: WorkerProcess;
 const raws: RawWorker[] = [];
 
+const fx = gatewayFixture({
+  fake: () => spawnFakeUpstream(),
+  fakeRoutes: false,
+  config: { workers: { max_message: "64KB" } },
+});
+
 beforeAll(async () => {
-  fake = await spawnFakeUpstream();
-  gw = await spawnGateway({ config: { workers: { max_message: "64KB" } } });
+  ({ fake, gw } = fx);
   adminKey = gw.adminKey ?? "";
   workerKey = await createKey(gw.url, adminKey, { name: "fleet", role: "worker", models: ["*"] });
   worker = spawnWorker({
@@ -34,14 +40,12 @@ beforeAll(async () => {
     name: "real",
     models: ["fake-model"],
   });
+  fx.defer(() => worker.stop("SIGKILL"));
   await waitForWorkers(gw.url, adminKey, ["real"]);
 }, 60_000);
 
 afterAll(async () => {
   for (const raw of raws) raw.socket.close();
-  await worker?.stop("SIGKILL");
-  await gw?.stop();
-  await fake?.stop("SIGKILL");
 });
 
 async function raw(token = workerKey): Promise<RawWorker> {

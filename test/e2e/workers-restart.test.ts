@@ -1,6 +1,7 @@
-import { afterAll, describe, expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import OpenAI from "openai";
-import { type GatewayProcess, spawnGateway } from "./harness/spawn-gateway.ts";
+import { gatewayFixture } from "./harness/gateway-fixture.ts";
+import type { GatewayProcess } from "./harness/spawn-gateway.ts";
 import {
   createKey,
   type FakeProcess,
@@ -9,13 +10,17 @@ import {
   type WorkerProcess,
   waitForWorkers,
 } from "./harness/spawn-worker.ts";
-import { tempDir } from "./harness/temp-dir.ts";
 
 // A gateway restart (SIGTERM, then a new process on the same port and database): the workers
 // notice the lost connection, reconnect with backoff and register again, all by themselves.
-const cleanups: (() => Promise<unknown>)[] = [];
-afterAll(async () => {
-  for (const cleanup of cleanups.reverse()) await cleanup();
+const fakes: FakeProcess[] = [];
+const fx = gatewayFixture<FakeProcess>({
+  fake: () => spawnFakeUpstream(),
+  fakeRoutes: false,
+  config: async (_fakeUrl, { fake, own }) => {
+    fakes.push(fake, own(await spawnFakeUpstream()));
+    return {};
+  },
 });
 
 async function ask(gw: GatewayProcess, key: string, text: string): Promise<string | null | undefined> {
@@ -29,13 +34,7 @@ async function ask(gw: GatewayProcess, key: string, text: string): Promise<strin
 
 describe("workers: gateway restart", () => {
   test("after SIGTERM and a restart on the same port, both workers come back and serve", async () => {
-    const fakes: FakeProcess[] = [await spawnFakeUpstream(), await spawnFakeUpstream()];
-    for (const fake of fakes) cleanups.push(() => fake.stop("SIGKILL"));
-    // Our own directory: the harness removes a directory it created when that gateway stops.
-    const dir = tempDir();
-    cleanups.unshift(async () => dir.cleanup());
-    const first = await spawnGateway({ dir: dir.path });
-    cleanups.push(() => first.stop("SIGKILL"));
+    const first = fx.gw;
     const adminKey = first.adminKey ?? "";
     const workerKey = await createKey(first.url, adminKey, { name: "fleet", role: "worker", models: ["*"] });
     const workers: WorkerProcess[] = fakes.map((fake, i) =>
@@ -47,13 +46,13 @@ describe("workers: gateway restart", () => {
         models: ["fake-model"],
       }),
     );
-    for (const worker of workers) cleanups.push(() => worker.stop("SIGKILL"));
+    for (const worker of workers) fx.defer(() => worker.stop("SIGKILL"));
     await waitForWorkers(first.url, adminKey, ["w0", "w1"]);
     expect(await ask(first, adminKey, "before restart")).toBe("echo: before restart");
 
     expect(await first.stop("SIGTERM")).toBe(0);
-    const second = await spawnGateway({ dir: dir.path, port: first.port });
-    cleanups.push(() => second.stop("SIGKILL"));
+    // Same directory (database, keys) and port: the fixture's restart.
+    const second = await fx.restart({ port: first.port });
     expect(second.url).toBe(first.url);
     // The keys live in the database, so the same worker key is accepted again.
     await waitForWorkers(second.url, adminKey, ["w0", "w1"], 30_000);

@@ -1,7 +1,8 @@
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { beforeAll, describe, expect, test } from "bun:test";
 import Anthropic from "@anthropic-ai/sdk";
 import OpenAI from "openai";
-import { type GatewayProcess, spawnGateway } from "./harness/spawn-gateway.ts";
+import { gatewayFixture } from "./harness/gateway-fixture.ts";
+import type { GatewayProcess } from "./harness/spawn-gateway.ts";
 import {
   auditRow,
   createKey,
@@ -23,11 +24,17 @@ let workerKey: string;
 const fakes: FakeProcess[] = [];
 const workers: WorkerProcess[] = [];
 
+const fx = gatewayFixture<FakeProcess>({
+  fake: () => spawnFakeUpstream(),
+  fakeRoutes: false,
+  config: async (_fakeUrl, { fake, own }) => {
+    fakes.push(fake, own(await spawnFakeUpstream()));
+    return { models: [{ name: "alias-model", routes: [{ provider: "workers", model: "fake-model" }] }] };
+  },
+});
+
 beforeAll(async () => {
-  fakes.push(await spawnFakeUpstream(), await spawnFakeUpstream());
-  gw = await spawnGateway({
-    config: { models: [{ name: "alias-model", routes: [{ provider: "workers", model: "fake-model" }] }] },
-  });
+  gw = fx.gw;
   adminKey = gw.adminKey ?? "";
   workerKey = await createKey(gw.url, adminKey, { name: "fleet", role: "worker", models: ["*"] });
   const [fa, fb] = fakes as [FakeProcess, FakeProcess];
@@ -43,14 +50,11 @@ beforeAll(async () => {
     }),
     spawnWorker({ gateway: gw.url, token: workerKey, upstream: `${fb.url}/v1`, name: "b" }),
   );
+  fx.defer(async () => {
+    for (const w of workers) await w.stop("SIGKILL");
+  });
   await waitForWorkers(gw.url, adminKey, ["a", "b"]);
 }, 60_000);
-
-afterAll(async () => {
-  for (const w of workers) await w.stop("SIGKILL");
-  await gw?.stop();
-  for (const f of fakes) await f.stop("SIGKILL");
-});
 
 const openai = () => new OpenAI({ apiKey: adminKey, baseURL: `${gw.url}/v1`, maxRetries: 0 });
 const say = (content: string) => [{ role: "user" as const, content }];

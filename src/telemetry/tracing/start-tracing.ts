@@ -1,5 +1,6 @@
 import { type ContextManager, ROOT_CONTEXT, type Tracer, trace } from "@opentelemetry/api";
 import type { Logger } from "../../log/logger.ts";
+import { hexIdGenerator } from "./id-generator.ts";
 
 /** A running trace pipeline: the tracer to start spans with, and how to flush it at exit. */
 export interface Tracing {
@@ -40,6 +41,52 @@ const explicitContextOnly: ContextManager = {
   },
 };
 
+/** `OTEL_BSP_*` as sdk-node reads them: a non-negative number, else the processor's default. */
+function bspNumber(env: Env, name: string): number | undefined {
+  const raw = env[name]?.trim();
+  const value = raw ? Number(raw) : Number.NaN;
+  return Number.isFinite(value) && value >= 0 ? value : undefined;
+}
+
+/**
+ * For the OTLP exporter (the default, `OTEL_TRACES_EXPORTER` unset or `otlp`): the SDK's batch
+ * span processor, configured from `OTEL_BSP_*` as sdk-node would, over an exporter that hands
+ * each batch to a thread running the real OTLP exporter (thread-span-exporter.ts). Any other
+ * exporter list (`console`, `zipkin`, several) is left to sdk-node as it is.
+ */
+async function threadedSpanProcessor(logger: Logger, env: Env) {
+  const exporters = (env.OTEL_TRACES_EXPORTER ?? "")
+    .split(",")
+    .map((name) => name.trim().toLowerCase())
+    .filter((name) => name !== "" && name !== "null");
+  if (exporters.some((name) => name !== "otlp")) return undefined;
+  const { ThreadedBatchSpanProcessor, ThreadSpanExporter } = await import("./thread-span-exporter.ts");
+  const maxQueueSize = bspNumber(env, "OTEL_BSP_MAX_QUEUE_SIZE");
+  let dropped = 0;
+  const exporter = new ThreadSpanExporter({
+    env,
+    // The processor's own queue again (2048 by default), in flight to the collector.
+    maxPendingSpans: Math.max(maxQueueSize ?? 2048, bspNumber(env, "OTEL_BSP_MAX_EXPORT_BATCH_SIZE") ?? 512),
+    onDropped(spans, reason) {
+      // The first loss is worth a line; after that one line per 10,000 spans lost.
+      if (dropped === 0 || Math.floor((dropped + spans) / 10_000) > Math.floor(dropped / 10_000))
+        logger.warn("spans dropped", { spans, total: dropped + spans, reason });
+      dropped += spans;
+    },
+  });
+  const number = (name: string, key: string) => {
+    const value = bspNumber(env, name);
+    return value === undefined ? {} : { [key]: value };
+  };
+  return new ThreadedBatchSpanProcessor({
+    exporter,
+    ...number("OTEL_BSP_MAX_QUEUE_SIZE", "maxQueueSize"),
+    ...number("OTEL_BSP_SCHEDULE_DELAY", "scheduledDelayMillis"),
+    ...number("OTEL_BSP_EXPORT_TIMEOUT", "exportTimeoutMillis"),
+    ...number("OTEL_BSP_MAX_EXPORT_BATCH_SIZE", "maxExportBatchSize"),
+  });
+}
+
 /**
  * Starts `@opentelemetry/sdk-node` configured the standard way (`OTEL_EXPORTER_OTLP_*`,
  * `OTEL_TRACES_SAMPLER`, `OTEL_SERVICE_NAME`, `OTEL_RESOURCE_ATTRIBUTES`, …), traces only:
@@ -55,8 +102,11 @@ export async function startTracing(
   // Loaded only when asked for: the SDK and its exporters are a lot of code that every other
   // command, and a gateway without tracing, would otherwise parse at start.
   const { NodeSDK } = await import("@opentelemetry/sdk-node");
+  const threaded = await threadedSpanProcessor(logger, env);
   const sdk = new NodeSDK({
     ...(env.OTEL_SERVICE_NAME ? {} : { serviceName }),
+    ...(threaded ? { spanProcessors: [threaded] } : {}),
+    idGenerator: hexIdGenerator,
     metricReaders: [],
     logRecordProcessors: [],
     contextManager: explicitContextOnly,

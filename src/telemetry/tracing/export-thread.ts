@@ -1,0 +1,77 @@
+/**
+ * The export thread (a Worker): runs the real OpenTelemetry OTLP trace exporter, chosen and
+ * configured from the standard environment exactly as `@opentelemetry/sdk-node` chooses it
+ * (`OTEL_EXPORTER_OTLP_[TRACES_]PROTOCOL`: http/protobuf, http/json, grpc; endpoint, headers,
+ * timeout, compression from `OTEL_EXPORTER_OTLP_*`), on spans the main thread's batch span
+ * processor hands over as plain data. Serialising and sending a batch is what tracing costs
+ * the most; here it does not hold up the event loop that serves requests.
+ */
+import type { InstrumentationScope } from "@opentelemetry/core";
+import { type Resource, resourceFromAttributes } from "@opentelemetry/resources";
+import type { SpanExporter } from "@opentelemetry/sdk-trace";
+import { type ExportThreadReply, type ExportThreadRequest, readableSpan } from "./span-data.ts";
+
+declare const self: Worker;
+
+async function createExporter(): Promise<SpanExporter> {
+  const protocol =
+    (process.env.OTEL_EXPORTER_OTLP_TRACES_PROTOCOL ?? process.env.OTEL_EXPORTER_OTLP_PROTOCOL)?.trim() ||
+    "http/protobuf";
+  if (protocol === "grpc")
+    return new (await import("@opentelemetry/exporter-trace-otlp-grpc")).OTLPTraceExporter();
+  if (protocol === "http/json")
+    return new (await import("@opentelemetry/exporter-trace-otlp-http")).OTLPTraceExporter();
+  // http/protobuf, and what sdk-node falls back to for an unknown protocol.
+  return new (await import("@opentelemetry/exporter-trace-otlp-proto")).OTLPTraceExporter();
+}
+
+const exporter = createExporter();
+const resources = new Map<number, Resource>();
+const scopes = new Map<number, InstrumentationScope>();
+/** Exports sent and not yet answered: a flush waits for these, then the exporter's own. */
+const sending = new Set<Promise<void>>();
+
+const reply = (message: ExportThreadReply) => self.postMessage(message);
+const errorText = (error: unknown) => (error instanceof Error ? error.message : String(error));
+
+async function handle(request: ExportThreadRequest): Promise<void> {
+  const target = await exporter;
+  if (request.op === "export") {
+    for (const r of request.resources)
+      resources.set(
+        r.id,
+        resourceFromAttributes(r.attributes, r.schemaUrl ? { schemaUrl: r.schemaUrl } : {}),
+      );
+    for (const s of request.scopes) scopes.set(s.id, s.scope);
+    const spans = request.spans.map((data) =>
+      readableSpan(
+        data,
+        resources.get(data.resource) ?? resourceFromAttributes({}),
+        scopes.get(data.scope) ?? { name: "" },
+      ),
+    );
+    const sent = new Promise<void>((resolve) => {
+      target.export(spans, (result) => {
+        reply({
+          id: request.id,
+          ok: result.code === 0,
+          ...(result.error ? { error: errorText(result.error) } : {}),
+        });
+        resolve();
+      });
+    });
+    sending.add(sent);
+    await sent;
+    sending.delete(sent);
+    return;
+  }
+  await Promise.all(sending);
+  if (request.op === "flush") await target.forceFlush?.();
+  else await target.shutdown();
+  reply({ id: request.id, ok: true });
+}
+
+self.onmessage = (event: MessageEvent<string>) => {
+  const request = JSON.parse(event.data) as ExportThreadRequest;
+  handle(request).catch((error: unknown) => reply({ id: request.id, ok: false, error: errorText(error) }));
+};

@@ -69,8 +69,8 @@ test("CSV: a header, then RFC 4180 records with CRLF line ends", async () => {
   expect(lines[0]).toStartWith("requestId,startedAt,keyId,keyName,tenant,role,frontDoor,model,route");
   expect(lines[1]).toStartWith("tricky,99,key_1,ci,acme,user,chat,");
   expect(lines[1]).toContain(',,10,20,0.0001,127.0.0.1,"x ""y"", z');
-  // The user agent's quoted newline, then the node columns (empty off a cluster).
-  expect(lines[2]).toBe('w",,');
+  // The user agent's quoted newline, then the error, dropped, attempts and node columns (empty here).
+  expect(lines[2]).toBe('w",,,,,');
   expect(lines.at(-1)).toBe("");
 });
 
@@ -83,4 +83,97 @@ test("the stream variant yields the same bytes and can be cancelled", async () =
   const reader = exportAuditStream(db, filter, "csv", { pageSize: 3 }).getReader();
   await reader.read();
   await reader.cancel();
+});
+
+/** RFC 4180 records back into fields (quotes, doubled quotes, CRLF inside quotes). */
+function parseCsv(text: string): string[][] {
+  const rows: string[][] = [];
+  let row: string[] = [];
+  let field = "";
+  let quoted = false;
+  for (let at = 0; at < text.length; at++) {
+    const c = text[at];
+    if (quoted) {
+      if (c === '"' && text[at + 1] === '"') {
+        field += '"';
+        at++;
+      } else if (c === '"') quoted = false;
+      else field += c;
+    } else if (c === '"') quoted = true;
+    else if (c === ",") {
+      row.push(field);
+      field = "";
+    } else if (c === "\r" && text[at + 1] === "\n") {
+      row.push(field);
+      rows.push(row);
+      row = [];
+      field = "";
+      at++;
+    } else field += c;
+  }
+  return rows;
+}
+
+test("CSV says what NDJSON says: every field a column, the error message, dropped names and attempts included", async () => {
+  const db = createSqliteAuditStore({ database: new Database(":memory:") });
+  const attempts = [
+    {
+      route: "provider:a",
+      upstreamModel: "m",
+      outcome: "failed",
+      status: 503,
+      errorClass: "upstream_error",
+      durationMs: 4,
+    },
+    { route: "provider:b", upstreamModel: "m", outcome: "ok", status: null, errorClass: null, durationMs: 9 },
+  ] as const;
+  await db.insert([
+    makeRecord({
+      requestId: "failed",
+      startedAt: 1,
+      status: 502,
+      errorClass: "upstream_error",
+      // A message an attacker shaped as a formula stays text in a spreadsheet.
+      errorMessage: '=HYPERLINK("http://evil","upstream b answered 503")',
+      dropped: "web_search,tool_search",
+      attempts: [...attempts],
+      node: "n1",
+      servedNode: "n2",
+      requestBody: '{"model":"m"}',
+      responseBody: null,
+    }),
+    makeRecord({ requestId: "plain", startedAt: 2 }),
+  ]);
+  for (const bodies of [false, true]) {
+    const filter = auditFilterSchema.parse({ order: "asc", ...(bodies ? { bodies: "true" } : {}) });
+    const records = (await collect(exportAudit(db, filter, "ndjson")))
+      .trimEnd()
+      .split("\n")
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
+    const [header, ...rows] = parseCsv(await collect(exportAudit(db, filter, "csv")));
+    // Every field NDJSON has is a CSV column, and the values agree cell by cell.
+    for (const record of records) for (const key of Object.keys(record)) expect(header).toContain(key);
+    expect(rows).toHaveLength(records.length);
+    rows.forEach((row, index) => {
+      const record = records[index] ?? {};
+      header?.forEach((column, at) => {
+        const value = record[column];
+        const expected =
+          value === null || value === undefined
+            ? ""
+            : column === "attempts"
+              ? JSON.stringify(value)
+              : typeof value === "string" && /^[=+\-@\t\r]/.test(value)
+                ? `'${value}`
+                : String(value);
+        expect([column, row[at]]).toEqual([column, expected]);
+      });
+    });
+    const failed = rows[0] ?? [];
+    const at = (column: string) => failed[header?.indexOf(column) ?? -1];
+    expect(at("errorMessage")).toBe('\'=HYPERLINK("http://evil","upstream b answered 503")');
+    expect(at("dropped")).toBe("web_search,tool_search");
+    expect(JSON.parse(at("attempts") ?? "null")).toEqual(attempts);
+    expect(header?.includes("requestBody")).toBe(bodies);
+  }
 });

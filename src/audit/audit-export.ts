@@ -1,4 +1,5 @@
 import type { AuditStore } from "../storage/storage.ts";
+import { encodeAttempts } from "./audit-attempt.ts";
 import type { AuditPosition } from "./audit-cursor.ts";
 import type { AuditFilter } from "./audit-query-schema.ts";
 import type { AuditRecord } from "./audit-record.ts";
@@ -6,7 +7,10 @@ import { csvLine } from "./csv-line.ts";
 
 export type ExportFormat = "ndjson" | "csv";
 
-/** CSV columns, in AuditRecord's order. */
+/**
+ * CSV columns, in AuditRecord's order: every field NDJSON carries (bodies only when asked for),
+ * so both formats say the same. `attempts` is one cell of JSON (the list as NDJSON has it).
+ */
 const COLUMNS = [
   "requestId",
   "startedAt",
@@ -28,10 +32,19 @@ const COLUMNS = [
   "costUsd",
   "clientIp",
   "userAgent",
+  "errorMessage",
+  "dropped",
+  "attempts",
   "node",
   "servedNode",
 ] as const satisfies readonly (keyof AuditRecord)[];
 const BODY_COLUMNS = ["requestBody", "responseBody"] as const satisfies readonly (keyof AuditRecord)[];
+
+type Column = (typeof COLUMNS)[number] | (typeof BODY_COLUMNS)[number];
+
+/** One CSV cell: the field's value, the attempt list as its JSON. */
+const cell = (record: AuditRecord, column: Column) =>
+  column === "attempts" ? encodeAttempts(record.attempts) : record[column];
 
 export interface ExportOptions {
   /** Rows per read (and per chunk). Each read is its own short statement. */
@@ -62,7 +75,8 @@ export async function* exportAudit(
     if (entries.length === 0) return;
     let chunk = "";
     for (const { record } of entries) {
-      chunk += format === "csv" ? csvLine(columns.map((c) => record[c])) : `${JSON.stringify(record)}\n`;
+      chunk +=
+        format === "csv" ? csvLine(columns.map((c) => cell(record, c))) : `${JSON.stringify(record)}\n`;
     }
     yield chunk;
     if (entries.length < pageSize) return;

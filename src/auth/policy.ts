@@ -23,6 +23,13 @@ export interface Policy {
    * names the route and upstream model, which the catalogue prices.
    */
   record(principal: Principal, model: string, usage: Usage, served?: Served): number;
+  /**
+   * The policy as one config version sees it (that version's prices and limits), built once per
+   * version into the gateway's runtime snapshot: a request admitted under one version is recorded
+   * under the same one. State (counters, spend) is shared across versions. Without it, this one
+   * policy serves every version and `reconfigure` tells it of each.
+   */
+  forConfig?(config: Config): Policy;
   /** Called with each new config after a reload (prices, limits). */
   reconfigure?(config: Config): void;
   /** Flushes state (spend totals) on stop. */

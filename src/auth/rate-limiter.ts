@@ -69,6 +69,17 @@ export class RateLimiter {
   }
 
   /**
+   * The limiter as one config version sees it: the same counters and spend, that version's
+   * prices. A request admitted under one version is charged at its prices, whatever a reload does.
+   */
+  priced(pricing: Pricing): Pick<RateLimiter, "admit" | "record"> {
+    return {
+      admit: (principal, model) => this.admit(principal, model, pricing),
+      record: (principal, model, usage, served) => this.record(principal, model, usage, served, pricing),
+    };
+  }
+
+  /**
    * Counts the request and returns the x-ratelimit-* headers for the successful response,
    * or throws 429 (`budget_exceeded`, then `rate_limited` for tokens, then requests). A
    * refused request is not counted, so retrying does not extend the wait. The key's limits and
@@ -78,20 +89,21 @@ export class RateLimiter {
   admit(
     principal: Principal,
     model?: string,
+    pricing: Pricing = this.pricing,
   ): Readonly<Record<string, string>> | Promise<Readonly<Record<string, string>>> {
     const shared = this.options.shared;
     if (shared?.available()) {
       this.fallback(false);
-      return this.admitShared(shared, principal, model).catch((error: unknown) => {
+      return this.admitShared(shared, principal, model, pricing).catch((error: unknown) => {
         // A refusal is the answer; anything else means Redis failed mid-call (gone, too slow):
         // this request is admitted locally, like the ones after it while Redis is away.
         if (error instanceof GatewayError) throw error;
         this.fallback(true);
-        return this.admitLocal(principal, model, shared.nodes());
+        return this.admitLocal(principal, model, shared.nodes(), pricing);
       });
     }
     if (shared) this.fallback(true);
-    return this.admitLocal(principal, model, shared?.nodes() ?? 1);
+    return this.admitLocal(principal, model, shared?.nodes() ?? 1, pricing);
   }
 
   private fallback(local: boolean): void {
@@ -108,10 +120,11 @@ export class RateLimiter {
   private async admitShared(
     shared: SharedCounters,
     principal: Principal,
-    model?: string,
+    model: string | undefined,
+    pricing: Pricing,
   ): Promise<Readonly<Record<string, string>>> {
     const scopes = this.scopes(principal);
-    this.assertPriced(scopes, model);
+    this.assertPriced(scopes, model, pricing);
     if (scopes.length === 0) return NO_HEADERS;
     const { refused, usage } = await shared.admit(
       scopes.map((scope) => ({
@@ -130,14 +143,10 @@ export class RateLimiter {
     return this.headers(scopes, view);
   }
 
-  private assertPriced(scopes: readonly Scope[], model?: string): void {
+  private assertPriced(scopes: readonly Scope[], model: string | undefined, pricing: Pricing): void {
     // A model with no price costs nothing, so a budget (the key's or its tenant's) could never
     // bind on it: refused.
-    if (
-      model !== undefined &&
-      scopes.some((s) => s.budgetUsd !== undefined) &&
-      !this.pricing.isPriced(model)
-    ) {
+    if (model !== undefined && scopes.some((s) => s.budgetUsd !== undefined) && !pricing.isPriced(model)) {
       throw new GatewayError({
         status: 403,
         code: "forbidden",
@@ -154,9 +163,10 @@ export class RateLimiter {
     principal: Principal,
     model: string | undefined,
     share: number,
+    pricing: Pricing,
   ): Readonly<Record<string, string>> {
     const scopes = this.scopes(principal).map((scope) => dividedBy(scope, share));
-    this.assertPriced(scopes, model);
+    this.assertPriced(scopes, model, pricing);
     if (scopes.length === 0) return NO_HEADERS;
     const now = this.now();
     const view = this.localView(now);
@@ -199,9 +209,15 @@ export class RateLimiter {
   }
 
   /** Counts an answer's tokens and spend; returns its cost in USD (for the audit row). */
-  record(principal: Principal, model: string, usage: Usage, served?: Served): number {
+  record(
+    principal: Principal,
+    model: string,
+    usage: Usage,
+    served?: Served,
+    pricing: Pricing = this.pricing,
+  ): number {
     const tokens = usage.inputTokens + usage.outputTokens;
-    const cost = this.pricing.cost(model, usage, served);
+    const cost = pricing.cost(model, usage, served);
     const now = this.now();
     const scopes = this.scopes(principal, true);
     for (const scope of scopes) {

@@ -1,5 +1,4 @@
 import type { Command } from "commander";
-import { runTail } from "../tui/run-tail.ts";
 
 interface TailFlags {
   gateway?: string;
@@ -21,6 +20,9 @@ export function registerTail(program: Command): void {
     .option("--status <class>", "only this status class (2xx, 4xx, 5xx) or exact status")
     .option("--json", "print one JSON line per event")
     .action(async (flags: TailFlags) => {
+      // Loaded here, not at start: the terminal UI (ink, React) is the largest part of the
+      // program, and `serve` must not pay for it in memory (docs/BENCHMARKS.md, idle RSS).
+      const { runTail } = await import("../tui/run-tail.ts");
       process.exitCode = await runTail({
         gateway: flags.gateway ?? process.env.MINDGW_GATEWAY ?? "http://127.0.0.1:8080",
         adminKey: flags.adminKey ?? process.env.MINDGW_ADMIN_KEY ?? "",

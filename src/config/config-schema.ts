@@ -188,6 +188,8 @@ export const configSchema = z.strictObject({
       connect_timeout: duration("5s"),
       /** PostgreSQL TLS, as libpq's `sslmode`; a `sslmode` in the URL wins. */
       sslmode: z.enum(["disable", "prefer", "require", "verify-ca", "verify-full"]).default("prefer"),
+      /** PostgreSQL: PEM file of the CA(s) that sign the server's certificate (verify-ca, verify-full); the URL's `sslrootcert` wins. */
+      sslrootcert: z.string().min(1).optional(),
       /** Stored Responses API answers (`previous_response_id` chains) older than this are deleted. */
       responses_retention: duration("30d"),
     })

@@ -66,9 +66,15 @@ export function parseConfigText(path: string, text: string, env: Env = process.e
  * `mindgw keys list -c deploy/mindgw.yaml` must open the gateway's store, not a new empty one.
  */
 function withPathsFrom(folder: string, config: Config): Config {
-  const path = config.storage.path;
-  if (path === ":memory:" || isAbsolute(path)) return config;
-  return { ...config, storage: { ...config.storage, path: resolve(folder, path) } };
+  const { path, sslrootcert } = config.storage;
+  const storage = {
+    ...config.storage,
+    ...(path === ":memory:" || isAbsolute(path) ? {} : { path: resolve(folder, path) }),
+    ...(sslrootcert === undefined || isAbsolute(sslrootcert)
+      ? {}
+      : { sslrootcert: resolve(folder, sslrootcert) }),
+  };
+  return { ...config, storage };
 }
 /** Rules that span fields: names unique, routes naming providers that exist. */
 function crossCheck(config: Config): string[] {

@@ -3,11 +3,11 @@ import type { Config } from "../config/config-schema.ts";
 import { restartRequired } from "../config/restart-only.ts";
 import type { ConfigWatchHandlers } from "../config/watch-config.ts";
 import type { Logger } from "../log/logger.ts";
-import type { RuntimeHolder } from "./runtime.ts";
+import type { RuntimeHolder, RuntimeSnapshot } from "./runtime.ts";
 
 export interface ReloadDeps {
   readonly runtime: RuntimeHolder;
-  /** Parts that keep state across versions and take the new config in place (limits, breakers). */
+  /** Told of each applied config after its snapshot is in place (an embedder's policy, the cluster). */
   readonly reconfigure: readonly ((config: Config) => void)[];
   readonly logger: Logger;
   readonly publish: (event: GatewayEvent) => void;
@@ -21,20 +21,34 @@ export interface ReloadPolicy extends ConfigWatchHandlers {
 }
 
 /**
- * What a config change does while running: a valid one swaps in a new runtime (in-flight requests
- * finish on the old one) and reconfigures the long-lived parts; an invalid one is refused, the old
- * config keeps serving, and the reason is logged, published and shown in the admin status.
+ * What a config change does while running: a valid one swaps in a new runtime snapshot (in-flight
+ * requests finish on the old one) and tells the parts that follow it; an invalid one, or one a
+ * part cannot be built from, is refused, the old snapshot keeps serving, and the reason is logged,
+ * published and shown in the admin status.
  */
 export function createReloadPolicy(deps: ReloadDeps): ReloadPolicy {
   let lastError: string | null = null;
   // Compared with the config the process started on: that is what those fields still are.
   const started = deps.runtime.current.config;
   let pending: string[] = [];
+  const onInvalid = (error: Error) => {
+    lastError = error.message;
+    deps.logger.error(`config change rejected, still serving the previous config:\n${error.message}`);
+    deps.publish({ type: "config.rejected", at: Date.now(), error: error.message });
+  };
   return {
     lastError: () => lastError,
     restartRequired: () => pending,
     onValid(config) {
-      const next = deps.runtime.swap(config);
+      let next: RuntimeSnapshot;
+      try {
+        next = deps.runtime.swap(config);
+      } catch (error) {
+        // Valid on paper, but a part could not be built from it (a provider, a JWT key):
+        // refused like an invalid file, and the current snapshot serves on, untouched.
+        onInvalid(new Error(`could not apply: ${error instanceof Error ? error.message : String(error)}`));
+        return;
+      }
       for (const apply of deps.reconfigure) apply(config);
       lastError = null;
       pending = restartRequired(started, config);
@@ -48,10 +62,6 @@ export function createReloadPolicy(deps: ReloadDeps): ReloadPolicy {
     onHeld(reason) {
       deps.logger.warn(`config change held: ${reason}`);
     },
-    onInvalid(error) {
-      lastError = error.message;
-      deps.logger.error(`config change rejected, still serving the previous config:\n${error.message}`);
-      deps.publish({ type: "config.rejected", at: Date.now(), error: error.message });
-    },
+    onInvalid,
   };
 }

@@ -17,7 +17,10 @@ export function buildAppMounts(
   providers?: () => ReadonlyMap<string, Provider>,
 ): AppMount[] {
   return apps.map((app) => {
-    const door = createFrontDoor({ ...deps, authenticate: bindApp(deps.authenticate, app) });
+    const door = createFrontDoor({
+      ...deps,
+      authenticate: (inner) => bindApp(deps.authenticate ? deps.authenticate(inner) : inner, app),
+    });
     return {
       name: app.name,
       path: app.path,

@@ -8,13 +8,15 @@ import type { Logger } from "../log/logger.ts";
 import type { KeyStore } from "../storage/storage.ts";
 
 export interface GatewayAuth {
-  readonly authenticate: Authenticator;
   /** Key administration (`/admin/api/keys`); changes reach the cache at once. */
   readonly keyAdmin: KeyAdmin;
   /** What is open under each key: a revoke or expiry ends it (worker connections, streams). */
   readonly sessions: KeySessions;
-  /** Takes a reloaded config's `auth.jwt` (issuer, keys, claims…) for the next request. */
-  reconfigure(config: Config): void;
+  /**
+   * The authenticator of one config version (its `auth.jwt`: issuer, keys, claims…) over the one
+   * key cache; the embedder's, if given, serves every version. Built into each runtime snapshot.
+   */
+  authenticatorFor(config: Config): Authenticator;
   /** Re-reads key changes from the store now (another node announced one). */
   refreshKeys(): Promise<void>;
   close(): Promise<void>;
@@ -52,15 +54,16 @@ export async function buildAuth(
   const build = (jwt: Config["auth"]["jwt"]) =>
     createAuthenticator({ keys, ...(jwt ? { jwt: createJwtVerifier(jwt) } : {}) });
   let jwtConfig = JSON.stringify(config.auth.jwt ?? null);
-  let current = build(config.auth.jwt);
+  let current = options.authenticate ?? build(config.auth.jwt);
   return {
-    authenticate: options.authenticate ?? ((headers) => current(headers)),
-    reconfigure(next) {
+    authenticatorFor(next) {
       // Rebuilt only when it changed: a JWKS verifier keeps its fetched keys across other edits.
       const text = JSON.stringify(next.auth.jwt ?? null);
-      if (text === jwtConfig) return;
+      if (options.authenticate || text === jwtConfig) return current;
+      const rebuilt = build(next.auth.jwt);
       jwtConfig = text;
-      current = build(next.auth.jwt);
+      current = rebuilt;
+      return rebuilt;
     },
     keyAdmin: createKeyAdmin({
       store,

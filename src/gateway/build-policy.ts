@@ -7,7 +7,10 @@ import type { Logger } from "../log/logger.ts";
 import { PriceBook } from "../pricing/price-book.ts";
 import type { SpendStore } from "../storage/storage.ts";
 
-/** The built-in limits policy: per-key rpm and tpm, and spend budgets totalled in storage. */
+/**
+ * The built-in limits policy: per-key rpm and tpm, and spend budgets totalled in storage. Each
+ * config version gets a view with its own prices over the same counters (`forConfig`).
+ */
 export async function buildLimitsPolicy(
   config: Config,
   store: SpendStore,
@@ -35,7 +38,7 @@ export async function buildLimitsPolicy(
   return {
     admit: (principal, model) => limiter.admit(principal, model),
     record: (principal, model, usage, served) => limiter.record(principal, model, usage, served),
-    reconfigure: (next) => limiter.setPricing(new PriceBook(next)),
+    forConfig: (next) => limiter.priced(new PriceBook(next)),
     close: () => spend.close(),
   };
 }

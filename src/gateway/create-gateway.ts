@@ -24,12 +24,10 @@ import { createLogger } from "../log/logger.ts";
 import { createProvider } from "../providers/create-provider.ts";
 import { createUpstreamFetch } from "../providers/http/upstream-fetch.ts";
 import { RouteHealth } from "../routing/route-health.ts";
-import { createRouter } from "../routing/router.ts";
 import { openStorage } from "../storage/open-storage.ts";
 import { startResponseRetention } from "../storage/response-retention.ts";
 import { gatewaySources } from "../telemetry/gateway-sources.ts";
 import { createTelemetry } from "../telemetry/telemetry.ts";
-import { bindTenant } from "../tenants/bind-tenant.ts";
 import { listWorkers } from "../workers/gateway/list-workers.ts";
 import { workerWebSocketConfig } from "../workers/gateway/worker-endpoint.ts";
 import { createReloadPolicy } from "./apply-reload.ts";
@@ -74,12 +72,6 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   const cluster = await startCluster(config, { logger, registry: workers.registry });
   const lifecycle = new Lifecycle(() => runtime.current.config.server.max_concurrent_requests);
   const shutdown = new Shutdown();
-  const runtime = new RuntimeHolder(
-    config,
-    options.providers ?? options.providerFactory ?? createProvider,
-    cluster ? cluster.workers(workers.directory) : workers.directory,
-    createUpstreamFetch({ inFlight: () => lifecycle.active }),
-  );
   const health = new RouteHealth(breakerPolicy(config));
   const auth = await buildAuth(config, storage.keys, logger, {
     ...(options.auth || options.authenticate ? { authenticate: options.auth ?? options.authenticate } : {}),
@@ -88,9 +80,24 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     tenants: () => runtime.current.config.tenants.map((t) => t.name),
   });
   cluster?.onKeyChange(() => void auth.refreshKeys().catch(() => logger.warn("key cache refresh failed")));
-  const authenticate = bindTenant(auth.authenticate, () => runtime.current.config);
   const policy =
     options.policy ?? (await buildLimitsPolicy(config, storage.spend, logger, cluster?.counters));
+  const shadow = buildShadow(
+    () => runtime.current.config,
+    () => runtime.current.table,
+    storage.shadow,
+    logger,
+    options.redactBody,
+  );
+  const runtime = new RuntimeHolder(config, {
+    providers: options.providers ?? options.providerFactory ?? createProvider,
+    workers: cluster ? cluster.workers(workers.directory) : workers.directory,
+    upstreamFetch: createUpstreamFetch({ inFlight: () => lifecycle.active }),
+    health,
+    authenticatorFor: auth.authenticatorFor,
+    policy,
+    router: { log: (line) => logger.warn(line), shadow: shadow.hook },
+  });
   const adminUi = createAdminUi({
     config: () => runtime.current.config.admin_ui,
     keys: storage.keys,
@@ -110,6 +117,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       registry: workers.registry,
       audit,
       tenants: () => runtime.current.config.tenants,
+      configVersion: () => runtime.current.version,
       ...(cluster ? { cluster: () => cluster.health() } : {}),
     }),
     routes: (model) => runtime.current.table.resolve(model) !== undefined,
@@ -118,30 +126,9 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     captureContent: options.tracing?.captureContent ?? false,
   });
 
-  const shadow = buildShadow(
-    () => runtime.current.config,
-    () => runtime.current.table,
-    storage.shadow,
-    logger,
-    options.redactBody,
-  );
-  const router = createRouter({
-    table: () => runtime.current.table,
-    health,
-    policy: () => ({
-      retries: runtime.current.config.routing.retries,
-      backoffMs: runtime.current.config.routing.backoff,
-      unsupported: runtime.current.config.translation.unsupported,
-      maxSseLine: runtime.current.config.routing.max_sse_line,
-      maxUpstreamBody: runtime.current.config.routing.max_upstream_body,
-    }),
-    log: (line) => logger.warn(line),
-    shadow: shadow.hook,
-  });
   const frontDoorDeps: FrontDoorDeps = {
-    router,
-    authenticate: adminUi.authenticate(authenticate),
-    limits: policy,
+    runtime: () => runtime.current,
+    authenticate: adminUi.authenticate,
     observer: shadow.observe(
       telemetry.observe(
         options.recordAudit === false
@@ -153,12 +140,8 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       ),
     ),
     lifecycle,
-    maxBody: () => runtime.current.config.server.max_body,
-    bodyTimeout: () => runtime.current.config.server.body_timeout,
     shutdown,
-    streamKeepAlive: () => runtime.current.config.routing.stream_keepalive,
-    clientSlots: new ClientSlots(() => runtime.current.config.server.max_client_requests),
-    captureBodies: () => runtime.current.config.audit.bodies,
+    clientSlots: new ClientSlots(),
     logger,
     refusal: () => audit.refusal(),
     responses: storage.responses,
@@ -169,9 +152,8 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   const reload = createReloadPolicy({
     runtime,
     reconfigure: [
-      (next) => policy.reconfigure?.(next),
-      (next) => health.setPolicy(breakerPolicy(next)),
-      (next) => auth.reconfigure(next),
+      // A policy without per-version views (an embedder's) follows each config in place.
+      (next) => (policy.forConfig ? undefined : policy.reconfigure?.(next)),
       (next) => cluster?.configApplied(next, runtime.current.version),
     ],
     logger,
@@ -183,11 +165,16 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     listModels: listModelsHandler({ guard: frontDoor.guard, modelNames }),
     mounts: buildAppMounts(config.apps, frontDoorDeps, modelNames, () => runtime.current.providers),
     ready: () => !lifecycle.isDraining && audit.refusal() === undefined,
-    ...(cluster ? { readyDetail: () => ({ cluster: cluster.readyDetail() }) } : {}),
+    readyDetail: () => ({
+      config: { version: runtime.current.version },
+      ...(cluster ? { cluster: cluster.readyDetail() } : {}),
+    }),
     unrouted: frontDoor.reject,
     websocket: workerWebSocketConfig(config.workers.max_message),
     plugins: [
-      ...(config.workers.enabled ? [workers.endpoint(authenticate, auth.sessions)] : []),
+      ...(config.workers.enabled
+        ? [workers.endpoint(() => runtime.current.workerAdmission, auth.sessions)]
+        : []),
       ...(cluster ? [cluster.endpoint(workers.directory)] : []),
       // With apps, stored responses are read through the OpenAI apps' prefixes only.
       ...(config.apps.length === 0

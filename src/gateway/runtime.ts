@@ -1,59 +1,137 @@
+import type { Authenticator } from "../auth/authenticate.ts";
+import type { Policy } from "../auth/policy.ts";
 import type { Config } from "../config/config-schema.ts";
+import type { RequestRuntime } from "../http/request-runtime.ts";
 import type { ProviderFactory } from "../providers/create-provider.ts";
 import type { Provider } from "../providers/provider.ts";
+import type { RouteHealth } from "../routing/route-health.ts";
 import { RouteTable, type WorkerDirectory } from "../routing/route-table.ts";
+import { createRouter, type RouterDeps } from "../routing/router.ts";
+import { bindTenant } from "../tenants/bind-tenant.ts";
+import type { AdmitOptions } from "../workers/gateway/admit-worker.ts";
+import { workerIdentities } from "./build-workers.ts";
+import { carriedRoutes } from "./carried-routes.ts";
 
 /**
- * Everything a request needs from config, built once per config version. A request reads
- * the current runtime once at arrival, so a reload never changes it midway.
+ * Every reloadable part, built once per config version and never changed after: the providers
+ * and route table, the breakers (their policy; per-route state carries over), the authenticator
+ * (`auth.jwt`, tenants), limits with their prices, the router bound to all of these, worker
+ * admission, and the per-request bounds and audit settings. A request takes the current snapshot once, at arrival,
+ * and uses it to its end; a reload builds the next snapshot whole and swaps it in, or fails
+ * and leaves the current one as it was.
  */
-export interface Runtime {
-  readonly version: number;
+export interface RuntimeSnapshot extends RequestRuntime {
   readonly config: Config;
   readonly providers: ReadonlyMap<string, Provider>;
   readonly table: RouteTable;
+  /** This version's breaker policy over the per-route state every version shares. */
+  readonly breakers: RouteHealth;
+  /** Who may connect as a worker: this version's authenticator and `workers.allowed_origins`. */
+  readonly workerAdmission: AdmitOptions;
 }
 
-export function buildRuntime(
-  config: Config,
-  version: number,
-  factory: ProviderFactory,
-  workers: WorkerDirectory | undefined,
-  upstreamFetch?: typeof fetch,
-): Runtime {
+/** @deprecated the snapshot is `RuntimeSnapshot`. */
+export type Runtime = RuntimeSnapshot;
+
+/** The long-lived parts a snapshot is built over, each asked for its view of one config version. */
+export interface SnapshotParts {
+  readonly providers: ProviderFactory;
+  readonly workers: WorkerDirectory | undefined;
+  readonly upstreamFetch?: typeof fetch;
+  /** Per-route breaker state (one for every version); the snapshot takes a view with its policy. */
+  readonly health: RouteHealth;
+  readonly authenticatorFor: (config: Config) => Authenticator;
+  /** Limits and budgets: the version's own view when the policy has one (`forConfig`). */
+  readonly policy: Policy;
+  /** The router's parts that do not come from config. */
+  readonly router: Pick<RouterDeps, "log" | "shadow" | "random">;
+}
+
+export function buildSnapshot(config: Config, version: number, parts: SnapshotParts): RuntimeSnapshot {
   const providers = new Map<string, Provider>();
   const context = {
     maxSseLine: config.routing.max_sse_line,
-    ...(upstreamFetch ? { fetch: upstreamFetch } : {}),
+    ...(parts.upstreamFetch ? { fetch: parts.upstreamFetch } : {}),
   };
-  for (const provider of config.providers) providers.set(provider.name, factory(provider, context));
-  return { version, config, providers, table: new RouteTable(config, providers, workers) };
+  try {
+    for (const provider of config.providers) providers.set(provider.name, parts.providers(provider, context));
+    return assemble(config, version, parts, providers);
+  } catch (error) {
+    // Nothing of a version that failed to build stays open.
+    for (const provider of providers.values()) provider.close?.();
+    throw error;
+  }
 }
 
-/** Holds the current runtime and swaps it whole; retired providers close after a grace. */
+function assemble(
+  config: Config,
+  version: number,
+  parts: SnapshotParts,
+  providers: ReadonlyMap<string, Provider>,
+): RuntimeSnapshot {
+  const table = new RouteTable(config, providers, parts.workers);
+  const breakers = parts.health.withPolicy({
+    failures: config.routing.circuit_breaker.failures,
+    cooldownMs: config.routing.circuit_breaker.cooldown,
+  });
+  const routing = {
+    retries: config.routing.retries,
+    backoffMs: config.routing.backoff,
+    unsupported: config.translation.unsupported,
+    maxSseLine: config.routing.max_sse_line,
+    maxUpstreamBody: config.routing.max_upstream_body,
+  };
+  const authenticate = bindTenant(parts.authenticatorFor(config), () => config);
+  return {
+    version,
+    config,
+    providers,
+    table,
+    breakers,
+    router: createRouter({ ...parts.router, table: () => table, health: breakers, policy: () => routing }),
+    authenticate,
+    workerAdmission: {
+      authenticate: workerIdentities(authenticate),
+      allowedOrigins: config.workers.allowed_origins,
+    },
+    limits: parts.policy.forConfig?.(config) ?? parts.policy,
+    maxBody: config.server.max_body,
+    bodyTimeout: config.server.body_timeout,
+    maxClientRequests: config.server.max_client_requests,
+    streamKeepAlive: config.routing.stream_keepalive,
+    captureBodies: config.audit.bodies,
+  };
+}
+
+/** Holds the current snapshot and swaps it whole; retired providers close after a grace. */
 export class RuntimeHolder {
-  private runtime: Runtime;
+  private snapshot: RuntimeSnapshot;
 
   constructor(
     config: Config,
-    private readonly factory: ProviderFactory,
-    private readonly workers: WorkerDirectory | undefined,
-    private readonly upstreamFetch?: typeof fetch,
+    private readonly parts: SnapshotParts,
   ) {
-    this.runtime = buildRuntime(config, 1, factory, workers, upstreamFetch);
+    this.snapshot = buildSnapshot(config, 1, parts);
   }
 
-  get current(): Runtime {
-    return this.runtime;
+  get current(): RuntimeSnapshot {
+    return this.snapshot;
   }
 
-  swap(config: Config): Runtime {
-    const retired = this.runtime;
-    this.runtime = buildRuntime(config, retired.version + 1, this.factory, this.workers, this.upstreamFetch);
+  /**
+   * Builds the next version and makes it current. Throws (and changes nothing) when a part cannot
+   * be built from this config; the current snapshot then keeps serving, whole.
+   */
+  swap(config: Config): RuntimeSnapshot {
+    const retired = this.snapshot;
+    const next = buildSnapshot(config, retired.version + 1, this.parts);
+    this.snapshot = next;
+    // Breaker state carries over only for routes that still exist on an unchanged provider.
+    this.parts.health.forget(carriedRoutes(retired.config, config));
     // Requests already under way keep their old providers; close them once those have had time.
     setTimeout(() => {
       for (const provider of retired.providers.values()) provider.close?.();
     }, retired.config.server.drain_timeout).unref();
-    return this.runtime;
+    return next;
   }
 }

@@ -9,13 +9,15 @@ import { GatewayError } from "../core/gateway-error.ts";
 export class ClientSlots {
   private readonly open = new Map<string, number>();
 
-  constructor(private readonly max: () => number) {}
+  constructor(private readonly max: () => number = () => 0) {}
 
-  /** Counts a request in; throws a 429 when its address already holds `max` of them. */
-  enter(address: string | null): void {
+  /**
+   * Counts a request in; throws a 429 when its address already holds `max` of them (the request's
+   * own config version's, when the caller passes it).
+   */
+  enter(address: string | null, max = this.max()): void {
     const key = address ?? "unknown";
     const held = this.open.get(key) ?? 0;
-    const max = this.max();
     if (max > 0 && held >= max)
       throw new GatewayError({
         status: 429,

@@ -1,5 +1,5 @@
 import type { FrontDoor } from "../audit/audit-record.ts";
-import { unauthorized } from "../auth/authenticate.ts";
+import { type Authenticator, unauthorized } from "../auth/authenticate.ts";
 import type { KeySessions } from "../auth/key-sessions.ts";
 import type { Policy } from "../auth/policy.ts";
 import type { Principal } from "../auth/principal.ts";
@@ -7,7 +7,6 @@ import { assertModelAllowed, requireArea } from "../auth/roles.ts";
 import { type Dialect, dialectOf, type Operation } from "../core/dialect.ts";
 import { GatewayError, toGatewayError } from "../core/gateway-error.ts";
 import type { Logger } from "../log/logger.ts";
-import type { Router } from "../routing/router.ts";
 import type { ResponseStore } from "../storage/storage.ts";
 import { captureChunks } from "./capture-chunks.ts";
 import type { ClientSlots } from "./client-slots.ts";
@@ -21,6 +20,7 @@ import { refusalError } from "./refusal-error.ts";
 import { RequestAbort } from "./request-abort.ts";
 import { requestIdOf } from "./request-id.ts";
 import { RequestLedger, type RequestObserver } from "./request-ledger.ts";
+import type { RequestRuntime } from "./request-runtime.ts";
 import { responsesContext } from "./responses-context.ts";
 import type { Shutdown } from "./shutdown.ts";
 import { sseResponse } from "./sse-response.ts";
@@ -30,26 +30,23 @@ import { validateBody } from "./validate-body.ts";
 export type Limits = Policy;
 
 export interface FrontDoorDeps {
-  readonly router: Router;
-  readonly authenticate: (headers: Headers) => Promise<Principal>;
-  readonly limits: Limits;
+  /** The current config version's parts; read once per request, at its start. */
+  readonly runtime: () => RequestRuntime;
+  /**
+   * Wraps the runtime's authenticator for this front door: the admin UI's session cookie, an
+   * app's narrowing to its models and tenant.
+   */
+  readonly authenticate?: (inner: Authenticator) => Authenticator;
   readonly observer: RequestObserver;
   readonly lifecycle: Lifecycle;
-  readonly maxBody: () => number;
   /**
    * Aborted (with a 503 as its reason) when a stop's drain deadline passes: requests still
    * running end with an error event and are recorded as such, instead of a reset connection.
    */
   readonly shutdown?: Shutdown;
-  /** `routing.stream_keepalive`: a stream's first token later than this commits with keep-alive comments (0: never). */
-  readonly streamKeepAlive?: () => number;
-  /** `server.body_timeout`: the whole request body must arrive within this (else 408). */
-  readonly bodyTimeout?: () => number;
-  /** `server.max_client_requests`: requests in flight per client address. */
+  /** Requests in flight per client address (`server.max_client_requests`). */
   readonly clientSlots?: ClientSlots;
   readonly logger: Logger;
-  /** `audit.bodies`: keep request and response bodies on the ledger for the audit row. */
-  readonly captureBodies: () => boolean;
   /** A reason to refuse all traffic (audit storage down without fail_open), or undefined. */
   readonly refusal: () => GatewayError | undefined;
   /** Stored Responses API answers, for `previous_response_id` chains. */
@@ -64,6 +61,8 @@ export interface ClientInfo {
 
 /** What a guarded handler gets: the caller, the request's ledger and its response headers. */
 export interface Guarded {
+  /** The config version this request runs on, start to end. */
+  readonly runtime: RequestRuntime;
   readonly principal: Principal;
   readonly ledger: RequestLedger;
   readonly headers: Record<string, string>;
@@ -97,6 +96,7 @@ export function createFrontDoor(deps: FrontDoorDeps) {
     dialect: Dialect,
     handle: (guarded: Guarded) => Promise<Response>,
   ): Promise<Response> {
+    const runtime = deps.runtime();
     const requestId = requestIdOf(request.headers);
     const ledger = new RequestLedger(
       requestId,
@@ -122,16 +122,18 @@ export function createFrontDoor(deps: FrontDoorDeps) {
       if (slot) deps.clientSlots?.leave(client.ip);
     };
     try {
-      deps.clientSlots?.enter(client.ip);
+      deps.clientSlots?.enter(client.ip, runtime.maxClientRequests);
       slot = true;
       const refusal = deps.refusal();
       if (refusal) throw refusal;
-      const principal = await deps.authenticate(request.headers).catch((error: unknown) => {
+      const authenticate = deps.authenticate ? deps.authenticate(runtime.authenticate) : runtime.authenticate;
+      const principal = await authenticate(request.headers).catch((error: unknown) => {
         // An embedder's authenticator may throw anything; whatever it is, the caller is not in.
         throw error instanceof GatewayError ? error : unauthorized();
       });
       ledger.principal = principal;
       const response = await handle({
+        runtime,
         principal,
         ledger,
         headers,
@@ -149,7 +151,8 @@ export function createFrontDoor(deps: FrontDoorDeps) {
       const failure = toGatewayError(error);
       if (failure.status === 500)
         deps.logger.error("internal error", { request_id: requestId, error: describe(error) });
-      ledger.finish(wireStatus(failure, dialect), failure);
+      // A client that left is recorded as such (499), though no status can reach it.
+      ledger.finish(failure.status === 499 ? 499 : wireStatus(failure, dialect), failure);
       if (deferred) leave();
       return errorResponse(failure, dialect, headers);
     } finally {
@@ -165,127 +168,133 @@ export function createFrontDoor(deps: FrontDoorDeps) {
     path?: string,
   ): Promise<Response> {
     const dialect = dialectOf(operation);
-    return guard(request, client, operation, dialect, async ({ principal, ledger, headers, deferEnd }) => {
-      const { body, bytes } = await readJsonRequest(request, deps.maxBody(), deps.bodyTimeout?.());
-      const capture = deps.captureBodies();
-      if (capture) ledger.requestBody = JSON.stringify(body);
-      const model = validateBody(operation, body);
-      ledger.model = model;
-      ledger.stream = body.stream === true;
-      deps.observer.started(ledger);
-      requireArea(principal, "models");
-      assertModelAllowed(principal, model);
-      const responses =
-        operation === "responses"
-          ? await responsesContext(
-              deps.responses,
-              principal,
-              body,
-              (error) =>
-                deps.logger.error("storing the response failed", {
-                  request_id: ledger.requestId,
-                  error: describe(error),
-                }),
-              path === "/responses/compact",
-            )
-          : undefined;
-      Object.assign(headers, await deps.limits.admit(principal, model));
-      // One abort for the request: the client leaving, a stop's deadline (503) and a revoke or
-      // expiry of the caller's key (401) all end it through the same controller.
-      const abort = new RequestAbort(request.signal);
-      const leaveShutdown = deps.shutdown?.hold(abort.abort);
-      const leaveSession = deps.sessions?.watch(principal, abort.abort);
-      const release = () => {
-        leaveSession?.();
-        leaveShutdown?.();
-        abort.release();
-      };
-      let streaming = false;
-      try {
-        const dispatching = deps.router({
-          operation,
-          body,
-          model,
-          stream: ledger.stream,
-          requestId: ledger.requestId,
-          signal: abort.signal,
-          received: {
-            bytes,
-            body,
-            headers: dialectHeaders(request.headers, dialect),
-            query: queryOf(request.url),
-            ...(path ? { path } : {}),
-          },
-          telemetry: ledger.dispatchTelemetry(),
-          ...(responses ? { responses } : {}),
-          onAttempt(route, upstreamModel) {
-            ledger.route = route;
-            ledger.upstreamModel = upstreamModel;
-          },
-        });
-        const keepAliveMs = ledger.stream ? (deps.streamKeepAlive?.() ?? 0) : 0;
-        const early = keepAliveMs > 0 ? await within(dispatching, keepAliveMs) : await dispatching;
-        if (!early) {
-          // The first token is slow: commit to a 200 event stream now, with keep-alive comments.
-          streaming = true;
-          return keptAliveResponse(dispatching, keepAliveMs, {
-            captureBodies: deps.captureBodies(),
-            limits: deps.limits,
-            principal,
-            ledger,
-            headers,
-            dialect,
-            model,
-            end: deferEnd(),
-            release,
-          });
-        }
-        const dispatched = early;
-        ledger.route = dispatched.route;
-        ledger.upstreamModel = dispatched.upstreamModel;
-        if (dispatched.dropped.length > 0) {
-          ledger.dropped = dispatched.dropped;
-          headers[DROPPED_HEADER] = dispatched.dropped.join(", ");
-        }
-        const account = () => {
-          ledger.usage = dispatched.usage();
-          ledger.costUsd = deps.limits.record(principal, model, ledger.usage, ledger);
+    return guard(
+      request,
+      client,
+      operation,
+      dialect,
+      async ({ runtime, principal, ledger, headers, deferEnd }) => {
+        const { body, bytes } = await readJsonRequest(request, runtime.maxBody, runtime.bodyTimeout);
+        const capture = runtime.captureBodies;
+        if (capture) ledger.requestBody = JSON.stringify(body);
+        const model = validateBody(operation, body);
+        ledger.model = model;
+        ledger.stream = body.stream === true;
+        deps.observer.started(ledger);
+        requireArea(principal, "models");
+        assertModelAllowed(principal, model);
+        const responses =
+          operation === "responses"
+            ? await responsesContext(
+                deps.responses,
+                principal,
+                body,
+                (error) =>
+                  deps.logger.error("storing the response failed", {
+                    request_id: ledger.requestId,
+                    error: describe(error),
+                  }),
+                path === "/responses/compact",
+              )
+            : undefined;
+        Object.assign(headers, await runtime.limits.admit(principal, model));
+        // One abort for the request: the client leaving, a stop's deadline (503) and a revoke or
+        // expiry of the caller's key (401) all end it through the same controller.
+        const abort = new RequestAbort(request.signal);
+        const leaveShutdown = deps.shutdown?.hold(abort.abort);
+        const leaveSession = deps.sessions?.watch(principal, abort.abort);
+        const release = () => {
+          leaveSession?.();
+          leaveShutdown?.();
+          abort.release();
         };
-        const reply = dispatched.reply;
-        if (reply.kind === "json") {
-          ledger.firstByte();
-          account();
-          if (capture) ledger.responseBody = JSON.stringify(reply.body);
-          return Response.json(reply.body, { headers });
-        }
-        if (reply.kind === "bytes") {
-          ledger.firstByte();
-          account();
-          if (capture) ledger.responseBody = new TextDecoder().decode(reply.body);
-          return new Response(reply.body, {
-            status: reply.status,
-            headers: { ...headers, "content-type": reply.contentType },
+        let streaming = false;
+        try {
+          const dispatching = runtime.router({
+            operation,
+            body,
+            model,
+            stream: ledger.stream,
+            requestId: ledger.requestId,
+            signal: abort.signal,
+            received: {
+              bytes,
+              body,
+              headers: dialectHeaders(request.headers, dialect),
+              query: queryOf(request.url),
+              ...(path ? { path } : {}),
+            },
+            telemetry: ledger.dispatchTelemetry(),
+            ...(responses ? { responses } : {}),
+            onAttempt(route, upstreamModel) {
+              ledger.route = route;
+              ledger.upstreamModel = upstreamModel;
+            },
           });
-        }
-        const end = deferEnd();
-        const chunks = reply.chunks;
-        streaming = true;
-        return sseResponse(
-          capture ? captureChunks(chunks, (text) => (ledger.responseBody = text)) : chunks,
-          dialect,
-          headers,
-          () => ledger.firstByte(),
-          (error) => {
-            release();
+          const keepAliveMs = ledger.stream ? runtime.streamKeepAlive : 0;
+          const early = keepAliveMs > 0 ? await within(dispatching, keepAliveMs) : await dispatching;
+          if (!early) {
+            // The first token is slow: commit to a 200 event stream now, with keep-alive comments.
+            streaming = true;
+            return keptAliveResponse(dispatching, keepAliveMs, {
+              captureBodies: capture,
+              limits: runtime.limits,
+              principal,
+              ledger,
+              headers,
+              dialect,
+              model,
+              end: deferEnd(),
+              release,
+            });
+          }
+          const dispatched = early;
+          ledger.route = dispatched.route;
+          ledger.upstreamModel = dispatched.upstreamModel;
+          if (dispatched.dropped.length > 0) {
+            ledger.dropped = dispatched.dropped;
+            headers[DROPPED_HEADER] = dispatched.dropped.join(", ");
+          }
+          const account = () => {
+            ledger.usage = dispatched.usage();
+            ledger.costUsd = runtime.limits.record(principal, model, ledger.usage, ledger);
+          };
+          const reply = dispatched.reply;
+          if (reply.kind === "json") {
+            ledger.firstByte();
             account();
-            end(error ? error.status : 200, error);
-          },
-          reply.errorEvent,
-        );
-      } finally {
-        if (!streaming) release();
-      }
-    });
+            if (capture) ledger.responseBody = JSON.stringify(reply.body);
+            return Response.json(reply.body, { headers });
+          }
+          if (reply.kind === "bytes") {
+            ledger.firstByte();
+            account();
+            if (capture) ledger.responseBody = new TextDecoder().decode(reply.body);
+            return new Response(reply.body, {
+              status: reply.status,
+              headers: { ...headers, "content-type": reply.contentType },
+            });
+          }
+          const end = deferEnd();
+          const chunks = reply.chunks;
+          streaming = true;
+          return sseResponse(
+            capture ? captureChunks(chunks, (text) => (ledger.responseBody = text)) : chunks,
+            dialect,
+            headers,
+            () => ledger.firstByte(),
+            (error) => {
+              release();
+              account();
+              end(error ? error.status : 200, error);
+            },
+            reply.errorEvent,
+          );
+        } finally {
+          if (!streaming) release();
+        }
+      },
+    );
   }
 
   /** Answers a request that never reached a handler (no such route), and accounts for it. */

@@ -14,21 +14,33 @@ const CLOSE_ARRAY = 0x5d;
 
 /**
  * True when the JSON text in `bytes` nests objects and arrays deeper than `max`. One pass over
- * the bytes, before any parse: brackets inside strings do not count. Malformed text is left to
- * the parser; this only answers the depth question.
+ * the bytes, before any parse: brackets inside strings do not count. Strings, most of a real
+ * body, are skipped with a native search for their closing quote rather than byte by byte (a
+ * 14 KB agent turn: 16 µs → ~2 µs, `bench/guards-micro.ts`). Malformed text is left to the
+ * parser; this only answers the depth question.
  */
 export function nestsDeeperThan(bytes: Uint8Array, max = MAX_JSON_DEPTH): boolean {
+  // Deeper than `max` takes at least `max + 1` opening brackets.
+  if (bytes.length <= max) return false;
   let depth = 0;
-  let inString = false;
   for (let i = 0; i < bytes.length; i++) {
     const byte = bytes[i];
-    if (inString) {
-      if (byte === BACKSLASH) i++;
-      else if (byte === QUOTE) inString = false;
-    } else if (byte === QUOTE) inString = true;
-    else if (byte === OPEN_OBJECT || byte === OPEN_ARRAY) {
+    if (byte === QUOTE) {
+      let end = bytes.indexOf(QUOTE, i + 1);
+      while (end !== -1 && escaped(bytes, end)) end = bytes.indexOf(QUOTE, end + 1);
+      // An unterminated string: nothing after it counts (the parser refuses the body anyway).
+      if (end === -1) return false;
+      i = end;
+    } else if (byte === OPEN_OBJECT || byte === OPEN_ARRAY) {
       if (++depth > max) return true;
     } else if (byte === CLOSE_OBJECT || byte === CLOSE_ARRAY) depth--;
   }
   return false;
+}
+
+/** A quote is escaped when an odd run of backslashes stands right before it. */
+function escaped(bytes: Uint8Array, quote: number): boolean {
+  let run = 0;
+  for (let j = quote - 1; bytes[j] === BACKSLASH; j--) run++;
+  return run % 2 === 1;
 }

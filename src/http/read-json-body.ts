@@ -2,6 +2,8 @@ import { isJsonObject, type JsonObject } from "../core/dialect.ts";
 import { badRequest, clientClosed, GatewayError } from "../core/gateway-error.ts";
 import { MAX_JSON_DEPTH, nestsDeeperThan } from "./json-depth.ts";
 
+const utf8 = new TextDecoder();
+
 const tooLarge = (max: number) =>
   new GatewayError({
     status: 413,
@@ -77,6 +79,8 @@ async function readWithin(request: Request, maxBytes: number): Promise<JsonReque
   if (Number.isInteger(declared) && declared > 0 && !request.headers.has("transfer-encoding")) {
     const bytes = await request.arrayBuffer();
     if (bytes.byteLength > maxBytes) throw tooLarge(maxBytes);
+    // Fewer bytes than declared: the connection ended mid-upload (Bun hands back what arrived).
+    if (bytes.byteLength < declared) throw clientClosed();
     const received = new Uint8Array(bytes);
     return { body: parseObject(received), bytes: received };
   }
@@ -106,7 +110,7 @@ function parseObject(bytes: Uint8Array): JsonObject {
     throw badRequest(`request body nests deeper than ${MAX_JSON_DEPTH} levels`, undefined, "invalid_json");
   let parsed: unknown;
   try {
-    parsed = JSON.parse(new TextDecoder().decode(bytes));
+    parsed = JSON.parse(utf8.decode(bytes));
   } catch {
     throw badRequest("request body is not valid JSON", undefined, "invalid_json");
   }

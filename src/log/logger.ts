@@ -59,15 +59,30 @@ function jsonLine(time: string, level: LogLevel, message: string, fields: LogFie
   return `${JSON.stringify({ time, level, msg: message, ...fields })}\n`;
 }
 
+/** The current time as ISO text, formatted at most once a millisecond (lines come in bursts). */
+function isoNow(): () => string {
+  let lastMs = -1;
+  let text = "";
+  return () => {
+    const ms = Date.now();
+    if (ms !== lastMs) {
+      lastMs = ms;
+      text = new Date(ms).toISOString();
+    }
+    return text;
+  };
+}
+
 export function createLogger(options: LoggerOptions = {}): Logger {
   const write = options.write ?? batchedWrite();
-  const now = options.now ?? (() => new Date());
+  const now = options.now;
+  const stamp = now ? () => now().toISOString() : isoNow();
   const format = options.format === "json" ? jsonLine : textLine;
   const threshold = RANK[options.level ?? "info"];
   const at = (level: LogLevel) =>
     RANK[level] < threshold
       ? () => {}
-      : (message: string, fields?: LogFields) => write(format(now().toISOString(), level, message, fields));
+      : (message: string, fields?: LogFields) => write(format(stamp(), level, message, fields));
   return { debug: at("debug"), info: at("info"), warn: at("warn"), error: at("error") };
 }
 

@@ -135,8 +135,22 @@ function pricerOf(
  */
 const pricers = new Map<string, Pricer | null>();
 
+const DAY_MS = 86_400_000;
+let dayNumber = -1;
+let dayText = "";
+
+/** Today's UTC date (`2026-11-30`), formatted once a day rather than once a request. */
+function today(): string {
+  const day = Math.floor(Date.now() / DAY_MS);
+  if (day !== dayNumber) {
+    dayNumber = day;
+    dayText = new Date(day * DAY_MS).toISOString().slice(0, 10);
+  }
+  return dayText;
+}
+
 function pricerFor(model: string, providerId: string): Pricer | null {
-  const key = `${new Date().toISOString().slice(0, 10)} ${providerId}/${model}`;
+  const key = `${today()} ${providerId}/${model}`;
   let pricer = pricers.get(key);
   if (pricer === undefined) {
     const found = calcPrice({ input_tokens: 0, output_tokens: 0 }, model, { providerId });

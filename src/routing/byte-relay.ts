@@ -173,10 +173,10 @@ export class ByteRelay implements ChunkSource {
               ? undefined
               : upstreamError(`upstream ${this.options.provider} ended the stream without its end marker`);
           if (!cut) {
-            this.close();
+            this.close(undefined, true);
             return out;
           }
-          this.close(cut);
+          this.close(cut, true);
           if (!out) throw cut;
           this.failAfter = cut;
           return this.handOut(out);
@@ -225,12 +225,17 @@ export class ByteRelay implements ChunkSource {
     return chunk;
   }
 
-  private close(failure?: GatewayError): void {
+  /**
+   * `finished`: the upstream's body was read to its end, so there is nothing to stop: the
+   * attempt is only disarmed (an abort costs an error object and an event, on every request).
+   */
+  private close(failure?: GatewayError, finished = false): void {
     if (this.closed) return;
     this.closed = true;
-    this.attempt.abort(clientClosed());
+    if (finished) this.attempt.disarm();
+    else this.attempt.abort(clientClosed());
     this.options.done(failure);
-    this.reader.cancel().catch(() => {});
+    if (!finished) this.reader.cancel().catch(() => {});
   }
 
   /** Scans one read; returns what may be written now (complete events, minus cut ones). */

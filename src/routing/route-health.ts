@@ -20,15 +20,27 @@ export interface BreakerPolicy {
  * out for `cooldownMs`; then one request probes it, and a success closes the breaker.
  */
 export class RouteHealth {
-  private readonly states = new Map<string, RouteState>();
-
   constructor(
     private policy: BreakerPolicy,
     private readonly now: () => number = Date.now,
+    private readonly states = new Map<string, RouteState>(),
   ) {}
 
   setPolicy(policy: BreakerPolicy): void {
     this.policy = policy;
+  }
+
+  /**
+   * The breakers as a new config version sees them: its own policy over the same per-route state,
+   * so a failure counted by a request of the previous version counts for the next one too.
+   */
+  withPolicy(policy: BreakerPolicy): RouteHealth {
+    return new RouteHealth(policy, this.now, this.states);
+  }
+
+  /** Drops the state of routes not kept (gone from the config, or their provider changed). */
+  forget(keep: (key: string) => boolean): void {
+    for (const key of [...this.states.keys()]) if (!keep(key)) this.states.delete(key);
   }
 
   private state(key: string): RouteState {

@@ -13,5 +13,6 @@ export async function openStorage(config: Config["storage"]): Promise<Storage> {
     statementTimeoutMs: config.statement_timeout,
     connectTimeoutMs: config.connect_timeout,
     sslmode: config.sslmode,
+    sslrootcert: config.sslrootcert,
   });
 }

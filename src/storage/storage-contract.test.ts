@@ -8,6 +8,7 @@ import { makeRecord } from "../audit/audit-fixture.ts";
 import { queryAudit } from "../audit/audit-query.ts";
 import { auditFilterSchema, auditQuerySchema } from "../audit/audit-query-schema.ts";
 import type { AuditRecord } from "../audit/audit-record.ts";
+import { AuditRetention } from "../audit/retention.ts";
 import type { KeyRecord } from "./key-record.ts";
 import { openPostgresStorage } from "./postgres/postgres-storage.ts";
 import { openSqliteStorage } from "./sqlite/sqlite-storage.ts";
@@ -254,6 +255,39 @@ for (const [name, open] of BACKENDS) {
       expect(left[0]!.record.requestBody).toBe("b20");
       await audit.probe();
       expect((await audit.select(auditFilterSchema.parse({}), null, 100)).length).toBe(5);
+    });
+
+    test("audit retention: one pass deletes everything past the retention in batches, keeps the rest", async () => {
+      const { audit } = await fresh(open);
+      const NOW = 1_700_000_000_000;
+      const HOUR = 3_600_000;
+      const old = Array.from({ length: 350 }, (_, i) =>
+        makeRecord({ requestId: `old-${i}`, startedAt: NOW - 48 * HOUR + i, requestBody: `old ${i}` }),
+      );
+      const recent = Array.from({ length: 5 }, (_, i) =>
+        makeRecord({ requestId: `new-${i}`, startedAt: NOW - HOUR + i, requestBody: `new ${i}` }),
+      );
+      expect(await audit.insert([...old, ...recent])).toEqual({ written: 355, rejected: 0 });
+      const batches: number[] = [];
+      const counted = {
+        prune: (before: number, limit: number) =>
+          audit.prune(before, limit).then((n) => {
+            batches.push(n);
+            return n;
+          }),
+      };
+      const retention = new AuditRetention(counted, {
+        retentionMs: 24 * HOUR,
+        batchSize: 100,
+        now: () => NOW,
+      });
+      expect(await retention.runOnce()).toBe(350);
+      // Four deletes of at most 100 rows, never one for everything.
+      expect(batches).toEqual([100, 100, 100, 50]);
+      const left = await audit.select(auditFilterSchema.parse({ order: "asc", bodies: "true" }), null, 1000);
+      expect(left.map((e) => e.record.requestId)).toEqual(recent.map((r) => r.requestId));
+      expect(left.map((e) => e.record.requestBody)).toEqual(recent.map((r) => r.requestBody));
+      expect(await retention.runOnce()).toBe(0);
     });
 
     test("admin sessions: saved by id hash, never returned once expired, deleted, pruned", async () => {

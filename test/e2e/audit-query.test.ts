@@ -137,6 +137,8 @@ describe("/admin/api/audit", () => {
     expect(csv.headers.get("content-type")).toContain("text/csv");
     const lines = (await csv.text()).trim().split("\r\n");
     expect(lines[0]?.split(",").slice(0, 3)).toEqual(["requestId", "startedAt", "keyId"]);
+    // The fields NDJSON carries are CSV columns too.
+    expect(lines[0]).toContain(",errorMessage,dropped,attempts,");
     expect(lines.slice(1).map((l) => l.split(",")[0])).toEqual(["p1-a1", "p1-a2", "p2-a404"]);
   });
 });

@@ -1,6 +1,6 @@
 import { Elysia } from "elysia";
-import css from "swagger-ui-dist/swagger-ui.css" with { type: "text" };
-import bundle from "swagger-ui-dist/swagger-ui-bundle.js" with { type: "text" };
+import css from "swagger-ui-dist/swagger-ui.css" with { type: "file" };
+import bundle from "swagger-ui-dist/swagger-ui-bundle.js" with { type: "file" };
 import packageJson from "../../../package.json" with { type: "json" };
 import { openApiDocument } from "./openapi-document.ts";
 
@@ -36,20 +36,26 @@ window.ui = SwaggerUIBundle({
 
 /** `/docs` (the page), `/docs/openapi.json` (OpenAPI 3.1) and the page's two assets; no credential needed. */
 export function docsRoutes() {
-  const document = JSON.stringify(openApiDocument(packageJson.version));
+  // Built on the first request, not at start: the document and Swagger UI's files (served
+  // from the binary as files, never held as strings) cost a gateway that is never asked for
+  // them no memory (docs/BENCHMARKS.md, idle RSS).
+  let document: string | undefined;
   const cache = { "cache-control": "public, max-age=3600" };
   return new Elysia()
     .get("/docs", () => new Response(PAGE, { headers: { "content-type": "text/html; charset=utf-8" } }))
-    .get(
-      "/docs/openapi.json",
-      () => new Response(document, { headers: { "content-type": "application/json" } }),
-    )
+    .get("/docs/openapi.json", () => {
+      document ??= JSON.stringify(openApiDocument(packageJson.version));
+      return new Response(document, { headers: { "content-type": "application/json" } });
+    })
     .get(
       "/docs/swagger-ui.css",
-      () => new Response(css, { headers: { ...cache, "content-type": "text/css; charset=utf-8" } }),
+      () => new Response(Bun.file(css), { headers: { ...cache, "content-type": "text/css; charset=utf-8" } }),
     )
     .get(
       "/docs/swagger-ui-bundle.js",
-      () => new Response(bundle, { headers: { ...cache, "content-type": "text/javascript; charset=utf-8" } }),
+      () =>
+        new Response(Bun.file(bundle), {
+          headers: { ...cache, "content-type": "text/javascript; charset=utf-8" },
+        }),
     );
 }

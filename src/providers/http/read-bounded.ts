@@ -29,6 +29,10 @@ export async function readBounded(
     throw tooLarge(provider, max);
   }
   if (!response.body) return new Uint8Array(0);
+  // A declared length within the bound, on a body not decompressed on the way in (which could
+  // outgrow its declared size), is read in one native call rather than chunk by chunk.
+  const encoding = response.headers.get("content-encoding");
+  if (declared <= max && (encoding === null || encoding === "identity")) return await response.bytes();
   const reader = response.body.getReader();
   const chunks: Uint8Array[] = [];
   let total = 0;

@@ -9,6 +9,17 @@ export interface PostgresOptions {
   connectTimeoutMs: number;
   /** libpq's `sslmode`; one given in the URL wins. */
   sslmode: "disable" | "prefer" | "require" | "verify-ca" | "verify-full";
+  /** libpq's `sslrootcert`: a PEM file of the CA(s) the server's certificate must chain to; the URL's wins. */
+  sslrootcert?: string | undefined;
+}
+
+/** The URL with the TLS settings libpq-style (`?sslmode=&sslrootcert=`); a setting already in it wins. */
+export function postgresUrl(options: PostgresOptions): string {
+  const url = new URL(options.url);
+  if (!url.searchParams.has("sslmode")) url.searchParams.set("sslmode", options.sslmode);
+  if (options.sslrootcert !== undefined && !url.searchParams.has("sslrootcert"))
+    url.searchParams.set("sslrootcert", options.sslrootcert);
+  return url.toString();
 }
 
 /**
@@ -17,14 +28,40 @@ export interface PostgresOptions {
  * its own; until then queries fail fast (`connect_timeout`) and the stores report 503.
  */
 export function connectPostgres(options: PostgresOptions): SQL {
-  const fromUrl = new URL(options.url).searchParams.get("sslmode");
-  const sslmode = (fromUrl ?? options.sslmode) as PostgresOptions["sslmode"];
   return new SQL({
-    url: options.url,
+    // Bun's client reads sslmode and sslrootcert from the URL, as libpq does.
+    url: postgresUrl(options),
     max: options.pool,
     connectionTimeout: Math.max(1, Math.ceil(options.connectTimeoutMs / 1000)),
     idleTimeout: 60,
-    tls: sslmode === "disable" ? false : sslmode,
     connection: { statement_timeout: options.statementTimeoutMs, application_name: "mindgw" },
+  });
+}
+
+/**
+ * Why the first connection failed, in the operator's terms: TLS refusals name the setting that
+ * fixes them. The URL is shown without its password.
+ */
+export function describeConnectFailure(error: unknown, options: PostgresOptions): Error {
+  const url = new URL(postgresUrl(options));
+  const mode = url.searchParams.get("sslmode");
+  const ca = url.searchParams.get("sslrootcert");
+  const message = error instanceof Error ? error.message : String(error);
+  const code =
+    typeof error === "object" && error !== null && "code" in error && typeof error.code === "string"
+      ? error.code
+      : "";
+  const hint = /no encryption/.test(message)
+    ? `the server accepts only TLS connections; storage.sslmode is ${mode}: use require, verify-ca or verify-full`
+    : /CERT|ISSUER|SELF_SIGNED|UNABLE_TO_VERIFY/.test(code) && /ALTNAME|HOSTNAME/.test(code)
+      ? `the server's certificate does not name ${url.hostname} (sslmode ${mode} checks the host name)`
+      : /ISSUER|SELF_SIGNED|UNABLE_TO_VERIFY|UNABLE_TO_GET/.test(code)
+        ? `the server's certificate is not signed by ${ca ? `the CA in sslrootcert ${ca}` : "a CA this system trusts (set storage.sslrootcert)"} (sslmode ${mode})`
+        : /does not support SSL|SSL.*not.*(supported|available)/i.test(message)
+          ? `the server does not offer TLS; storage.sslmode is ${mode}`
+          : null;
+  const where = `${url.hostname}:${url.port || "5432"}${url.pathname}`;
+  return new Error(`cannot connect to PostgreSQL at ${where}: ${hint ? `${hint} (${message})` : message}`, {
+    cause: error,
   });
 }

@@ -2,7 +2,7 @@ import type { Storage } from "../storage.ts";
 import { createPostgresAdminActionStore } from "./postgres-admin-action-store.ts";
 import { createPostgresAdminSessionStore } from "./postgres-admin-session-store.ts";
 import { createPostgresAuditStore } from "./postgres-audit-store.ts";
-import { connectPostgres, type PostgresOptions } from "./postgres-client.ts";
+import { connectPostgres, describeConnectFailure, type PostgresOptions } from "./postgres-client.ts";
 import { createPostgresKeyStore } from "./postgres-key-store.ts";
 import { createPostgresResponseStore } from "./postgres-response-store.ts";
 import { createPostgresShadowStore } from "./postgres-shadow-store.ts";
@@ -14,6 +14,12 @@ import { createPostgresSpendStore } from "./postgres-spend-store.ts";
  */
 export async function openPostgresStorage(options: PostgresOptions): Promise<Storage> {
   const sql = connectPostgres(options);
+  try {
+    await sql`SELECT 1`;
+  } catch (error) {
+    await sql.close({ timeout: 1 });
+    throw describeConnectFailure(error, options);
+  }
   try {
     // In sequence: each migration takes the same advisory lock anyway.
     const keys = await createPostgresKeyStore(sql);

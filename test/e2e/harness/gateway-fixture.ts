@@ -47,10 +47,14 @@ export interface GatewayFixtureHandle<F = FakeUpstream> extends FixtureContext<F
     port?: number;
   }): Promise<GatewayProcess>;
   /**
-   * Starts a further gateway for the running test only (its own directory unless `dir`), stopped
-   * with SIGKILL after the test whatever happened (`stop` it yourself to test a clean shutdown).
+   * Starts a further gateway for the running test only, stopped with SIGKILL after the test
+   * whatever happened (`stop` it yourself to test a clean shutdown). Without `dir` it gets a new
+   * directory that outlives its process until the test ends, so a second `spawn` with
+   * `{ dir: first.dir, port: first.port }` restarts it on the same database and port.
    */
   spawn(options?: SpawnOptions): Promise<GatewayProcess>;
+  /** Runs `stop` after the running test, before the gateways it spawned stop (a stack). */
+  deferTest(stop: () => unknown): void;
 }
 
 export type ConfigInput<F> =
@@ -135,7 +139,7 @@ export function gatewayFixture<F extends FakeServer>(
   let adminKey = "";
   let spawnOptions: SpawnOptions = {};
   const stops: (() => unknown)[] = [];
-  const perTest: GatewayProcess[] = [];
+  const perTest: (() => unknown)[] = [];
   const before = (what: string): never => {
     throw new Error(`the gateway fixture's ${what} is used before beforeAll ran`);
   };
@@ -170,9 +174,14 @@ export function gatewayFixture<F extends FakeServer>(
       gw = await spawnGateway({ ...spawnOptions, ...(next.port === undefined ? {} : { port: next.port }) });
       return gw;
     },
+    deferTest(stop) {
+      perTest.push(stop);
+    },
     async spawn(extra = {}) {
-      const started = await spawnGateway(extra);
-      perTest.push(started);
+      const own = extra.dir === undefined ? tempDir().path : undefined;
+      if (own !== undefined) perTest.push(() => rmSync(own, { recursive: true, force: true }));
+      const started = await spawnGateway({ ...extra, ...(own === undefined ? {} : { dir: own }) });
+      perTest.push(() => started.stop("SIGKILL", 5000));
       return started;
     },
   };
@@ -194,8 +203,7 @@ export function gatewayFixture<F extends FakeServer>(
   }, 60_000);
 
   afterEach(async () => {
-    const started = perTest.splice(0);
-    await stopAll(started.map((g) => () => g.stop("SIGKILL", 5000)));
+    await stopAll(perTest.splice(0));
   }, 30_000);
 
   afterAll(async () => {

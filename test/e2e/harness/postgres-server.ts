@@ -7,6 +7,7 @@ import {
   readdirSync,
   readFileSync,
   rmSync,
+  writeFileSync,
 } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -23,6 +24,8 @@ export interface PostgresServer {
   readonly port: number;
   /** The server's `postgres` database, superuser, no password (trust on loopback only). */
   readonly url: string;
+  /** The postmaster and its children (backends) while it runs (benchmarks read their CPU time). */
+  pids(): number[];
   /** A fresh, empty database on this server; its URL. */
   createDatabase(name?: string): Promise<string>;
   /** SIGKILL: the server dies as in a crash (its data directory stays). */
@@ -136,8 +139,16 @@ function templateCluster(): string {
   return data;
 }
 
+export interface PostgresServerOptions {
+  /**
+   * TLS: the server's certificate and key (PEM). With `only`, pg_hba.conf accepts TCP
+   * connections over TLS only (`hostssl`), as a managed database that requires SSL does.
+   */
+  tls?: { cert: string; key: string; only?: boolean };
+}
+
 /** Starts PostgreSQL 15 on a free loopback port with a fresh cluster; waits until it answers. */
-export async function startPostgres(): Promise<PostgresServer> {
+export async function startPostgres(options: PostgresServerOptions = {}): Promise<PostgresServer> {
   const dir = mkdtempSync(join(tmpdir(), "mindgw-pg-"));
   chownToServerUser(dir);
   const data = join(dir, "data");
@@ -146,6 +157,30 @@ export async function startPostgres(): Promise<PostgresServer> {
   const sockets = join(dir, "sockets");
   mkdirSync(sockets);
   chownToServerUser(sockets);
+  const tlsArgs: string[] = [];
+  if (options.tls) {
+    // PostgreSQL refuses a key that others can read.
+    for (const [name, text] of [
+      ["server.crt", options.tls.cert],
+      ["server.key", options.tls.key],
+    ] as const) {
+      writeFileSync(join(dir, name), text, { mode: 0o600 });
+      chownToServerUser(join(dir, name));
+    }
+    tlsArgs.push("-c", "ssl=on", "-c", `ssl_cert_file=${join(dir, "server.crt")}`);
+    tlsArgs.push("-c", `ssl_key_file=${join(dir, "server.key")}`);
+    if (options.tls.only) {
+      const hba = join(dir, "pg_hba.conf");
+      writeFileSync(
+        hba,
+        "local all all trust\nhostssl all all 127.0.0.1/32 trust\nhostnossl all all 127.0.0.1/32 reject\n",
+      );
+      chownToServerUser(hba);
+      tlsArgs.push("-c", `hba_file=${hba}`);
+    }
+  }
+  // The harness's own connections (readiness, CREATE DATABASE) need TLS when only TLS is let in.
+  const adminTls = options.tls?.only ? ("require" as const) : false;
   let port = freePort();
   let proc: Subprocess<"ignore", "ignore", "pipe"> | null = null;
   let forget = () => {};
@@ -170,6 +205,7 @@ export async function startPostgres(): Promise<PostgresServer> {
       "max_connections=200",
       "-c",
       "log_min_messages=warning",
+      ...tlsArgs,
     ];
     const child = Bun.spawn(asServerUser(argv), {
       stdin: "ignore",
@@ -187,6 +223,7 @@ export async function startPostgres(): Promise<PostgresServer> {
           url: `postgres://postgres@127.0.0.1:${port}/postgres`,
           max: 1,
           connectionTimeout: 1,
+          tls: adminTls,
         });
         try {
           await probe`SELECT 1`;
@@ -237,10 +274,15 @@ export async function startPostgres(): Promise<PostgresServer> {
 
   const url = `postgres://postgres@127.0.0.1:${port}/postgres`;
   return {
+    pids() {
+      const postmaster = proc?.pid;
+      if (postmaster === undefined) return [];
+      return [postmaster, ...processes().flatMap((p) => (p.ppid === postmaster ? [p.pid] : []))];
+    },
     port,
     url,
     async createDatabase(name = `db_${process.pid}_${++databases}`) {
-      const admin = new SQL({ url, max: 1 });
+      const admin = new SQL({ url, max: 1, tls: adminTls });
       try {
         await admin.unsafe(`CREATE DATABASE "${name}"`);
       } finally {

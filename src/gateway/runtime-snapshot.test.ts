@@ -1,0 +1,279 @@
+import { afterAll, afterEach, beforeAll, describe, expect, test } from "bun:test";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { AuditRecord } from "../audit/audit-record.ts";
+import type { Config } from "../config/config-schema.ts";
+import type { ConfigSource } from "../config/config-source.ts";
+import { parseConfig } from "../config/load-config.ts";
+import type { ConfigWatchHandlers } from "../config/watch-config.ts";
+import { upstreamError } from "../core/gateway-error.ts";
+import { silentLogger } from "../log/logger.ts";
+import type { Provider, ProviderReply } from "../providers/provider.ts";
+import { upgradeStatus } from "../workers/testing/upgrade-status.ts";
+import { createGateway, type Gateway } from "./create-gateway.ts";
+
+// One runtime snapshot per config version, through the real gateway in-process (app.handle, a
+// real SQLite file). Providers are in-process fakes whose answers the test releases, so a reload
+// lands while a request is provably in flight, with no sleeps.
+
+const dir = mkdtempSync(join(tmpdir(), "mindgw-snapshot-"));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+/** Calls waiting on a provider, released by the test. */
+interface HeldCall {
+  readonly provider: string;
+  release(): void;
+}
+
+const held: HeldCall[] = [];
+/** Providers named `broken-*` cannot be built; `flaky-*` fail every call (a retryable 502). */
+const provider = (name: string): Provider => {
+  if (name.startsWith("broken")) throw new Error(`provider ${name} cannot start`);
+  return {
+    name,
+    dialect: "openai",
+    async call(call): Promise<ProviderReply> {
+      if (name.startsWith("flaky")) throw upstreamError(`${name} is down`);
+      if ((call.body.messages as { content: string }[])[0]?.content === "hold")
+        await new Promise<void>((release) => held.push({ provider: name, release }));
+      return {
+        kind: "json",
+        body: {
+          object: "chat.completion",
+          model: `${name}:${String(call.body.model)}`,
+          choices: [{ index: 0, message: { role: "assistant", content: "ok" }, finish_reason: "stop" }],
+          usage: { prompt_tokens: 1000, completion_tokens: 1000, total_tokens: 2000 },
+        },
+        usage: { inputTokens: 1000, outputTokens: 1000 },
+      };
+    },
+  };
+};
+
+/** A config: model `m` on `route` (a provider name), priced at `usd` per million tokens each way. */
+const configOf = (route: string, usd: number, extra: Record<string, unknown> = {}): Config =>
+  parseConfig({
+    storage: { path: join(dir, "gw.db") },
+    providers: [
+      { name: "a", type: "mock" },
+      { name: "b", type: "mock" },
+      { name: "flaky-1", type: "mock" },
+      ...((extra.providers as object[] | undefined) ?? []),
+    ],
+    models: [
+      { name: "m", routes: [{ provider: route, model: "up" }] },
+      { name: "f", routes: [{ provider: "flaky-1", model: "up" }] },
+    ],
+    prices: {
+      m: { input_per_mtok: usd, output_per_mtok: usd },
+      f: { input_per_mtok: 0, output_per_mtok: 0 },
+    },
+    routing: { retries: 0 },
+    ...Object.fromEntries(Object.entries(extra).filter(([key]) => key !== "providers")),
+  });
+
+let gateway: Gateway;
+let adminKey = "";
+let handlers: ConfigWatchHandlers | undefined;
+const finished: AuditRecord[] = [];
+
+beforeAll(async () => {
+  const source: ConfigSource = {
+    initial: configOf("a", 1),
+    path: null,
+    watch(given) {
+      handlers = given;
+      return () => {};
+    },
+  };
+  gateway = await createGateway({
+    configSource: source,
+    logger: silentLogger,
+    providers: (config) => provider(config.name),
+    onBootstrapKey: (key) => (adminKey = key),
+    events: [{ publish: (event) => void (event.type === "request.finished" && finished.push(event.record)) }],
+  });
+});
+afterAll(() => gateway.stop());
+afterEach(() => {
+  for (const call of held.splice(0)) call.release();
+});
+
+/** Applies a config as the file watcher would. */
+function reload(config: Config): void {
+  if (!handlers) throw new Error("the gateway is not watching its config source");
+  handlers.onValid(config);
+}
+
+const chat = (model: string, content = "hi", extra: Record<string, string> = {}) =>
+  gateway.handle(
+    new Request("http://localhost/v1/chat/completions", {
+      method: "POST",
+      headers: { "content-type": "application/json", authorization: `Bearer ${adminKey}`, ...extra },
+      body: JSON.stringify({ model, messages: [{ role: "user", content }] }),
+    }),
+  );
+
+async function admin(path: string): Promise<Record<string, unknown>> {
+  const response = await gateway.handle(
+    new Request(`http://localhost${path}`, { headers: { authorization: `Bearer ${adminKey}` } }),
+  );
+  expect(response.status).toBe(200);
+  return (await response.json()) as Record<string, unknown>;
+}
+
+/** Waits (bounded) until the audit row of the request with this id is written. */
+async function auditOf(response: Response): Promise<AuditRecord> {
+  const id = response.headers.get("x-request-id");
+  for (let i = 0; i < 500; i++) {
+    const record = finished.find((r) => r.requestId === id);
+    if (record) return record;
+    await Bun.sleep(10);
+  }
+  throw new Error(`no audit record for ${id} within 5 s`);
+}
+
+async function untilHeld(count: number): Promise<HeldCall> {
+  for (let i = 0; i < 500; i++) {
+    const call = held[count - 1];
+    if (call) return call;
+    await Bun.sleep(10);
+  }
+  throw new Error(`no held call #${count} within 5 s`);
+}
+
+describe("one runtime snapshot per config version", () => {
+  test("a request in flight across a reload runs on its version to the end: route, prices, audit policy", async () => {
+    const before = gateway.runtime.current;
+    const inFlight = chat("m", "hold");
+    const call = await untilHeld(1);
+    expect(call.provider).toBe("a");
+
+    // The model moves to `b`, its price goes up tenfold and request bodies start being kept.
+    reload(configOf("b", 10, { audit: { bodies: true } }));
+    expect(gateway.runtime.current.version).toBe(before.version + 1);
+    call.release();
+
+    const old = await inFlight;
+    expect(old.status).toBe(200);
+    expect(((await old.json()) as { model: string }).model).toBe("a:up");
+    const oldRow = await auditOf(old);
+    expect(oldRow.costUsd).toBeCloseTo(0.002, 9); // 2,000 tokens at $1 per million
+    expect(oldRow.requestBody ?? null).toBeNull();
+
+    const next = await chat("m");
+    expect(((await next.json()) as { model: string }).model).toBe("b:up");
+    const nextRow = await auditOf(next);
+    expect(nextRow.costUsd).toBeCloseTo(0.02, 9);
+    expect(nextRow.requestBody).toContain('"model":"m"');
+  });
+
+  test("per-request bounds are the snapshot's: server.max_body applies from the next request", async () => {
+    const big = "x".repeat(3000);
+    reload(configOf("a", 1, { server: { max_body: "2KB" } }));
+    expect((await chat("m", big)).status).toBe(413);
+    reload(configOf("a", 1, { server: { max_body: "8KB" } }));
+    expect((await chat("m", big)).status).toBe(200);
+  });
+
+  test("server.body_timeout applies from the next request", async () => {
+    reload(configOf("a", 1, { server: { body_timeout: "100ms" } }));
+    // A body that starts and never ends: refused once this version's deadline passes.
+    const trickle = new ReadableStream<Uint8Array>({
+      start(controller) {
+        controller.enqueue(new TextEncoder().encode('{"model":"m",'));
+      },
+    });
+    const response = await gateway.handle(
+      new Request("http://localhost/v1/chat/completions", {
+        method: "POST",
+        headers: { "content-type": "application/json", authorization: `Bearer ${adminKey}` },
+        body: trickle,
+      }),
+    );
+    expect(response.status).toBe(408);
+    expect(((await response.json()) as { error: { message: string } }).error.message).toContain("100 ms");
+  });
+
+  test("server.max_client_requests applies from the next request", async () => {
+    reload(configOf("a", 1, { server: { max_client_requests: 1 } }));
+    // In-process requests have no address: they share one slot count ("unknown").
+    const first = chat("m", "hold");
+    await untilHeld(1);
+    expect((await chat("m")).status).toBe(429);
+    reload(configOf("a", 1, { server: { max_client_requests: 0 } }));
+    expect((await chat("m")).status).toBe(200);
+    held[0]?.release();
+    expect((await first).status).toBe(200);
+  });
+
+  test("breakers: the new policy applies; state carries over for unchanged routes, not edited providers", async () => {
+    reload(configOf("a", 1, { routing: { retries: 0, circuit_breaker: { failures: 3, cooldown: "1h" } } }));
+    expect((await chat("f")).status).toBe(502);
+    expect((await chat("f")).status).toBe(502);
+    // An unrelated edit: the two failures carry over, so the third opens the breaker.
+    reload(configOf("b", 1, { routing: { retries: 0, circuit_breaker: { failures: 3, cooldown: "1h" } } }));
+    expect((await chat("f")).status).toBe(502);
+    expect((await chat("f")).status).toBe(503);
+    // The provider edited: a different upstream, its breaker starts closed.
+    const edited = configOf("b", 1, {
+      routing: { retries: 0, circuit_breaker: { failures: 1, cooldown: "1h" } },
+    });
+    reload({
+      ...edited,
+      providers: edited.providers.map((p) => (p.name === "flaky-1" ? { ...p, headers: { "x-v": "2" } } : p)),
+    });
+    expect((await chat("f")).status).toBe(502);
+    // And the new policy (one failure opens it) is the one in force.
+    expect((await chat("f")).status).toBe(503);
+  });
+
+  test("a reload that cannot be built is refused and leaves the old snapshot whole", async () => {
+    reload(configOf("a", 1));
+    const before = gateway.runtime.current;
+    reload(configOf("broken-1", 5, { providers: [{ name: "broken-1", type: "mock" }] }));
+    expect(gateway.runtime.current).toBe(before);
+    const status = (await admin("/admin/api/status")).config as { version: number; lastReloadError: string };
+    expect(status.version).toBe(before.version);
+    expect(status.lastReloadError).toContain("could not apply: provider broken-1 cannot start");
+    const served = await chat("m");
+    expect(((await served.json()) as { model: string }).model).toBe("a:up");
+    expect((await auditOf(served)).costUsd).toBeCloseTo(0.002, 9);
+  });
+
+  test("tenant limits apply from the next request", async () => {
+    // The bootstrap admin key belongs to the tenant `default`.
+    reload(configOf("a", 1, { tenants: [{ name: "default", rpm: 1 }] }));
+    expect((await chat("m")).status).toBe(200);
+    const refused = await chat("m");
+    expect(refused.status).toBe(429);
+    reload(configOf("a", 1, { tenants: [{ name: "default", rpm: 1000 }] }));
+    expect((await chat("m")).status).toBe(200);
+  });
+
+  test("worker admission: workers.allowed_origins and the authenticator apply to the next upgrade", async () => {
+    const { port } = gateway.listen("127.0.0.1", 0);
+    const upgrade = (headers: Record<string, string>) => upgradeStatus(port, headers);
+    const browser = { origin: "https://ops.example", authorization: "Bearer mgw_not-a-key" };
+    reload(configOf("a", 1));
+    expect(await upgrade(browser)).toBe(403); // the origin is refused before the key is looked at
+    reload(configOf("a", 1, { workers: { allowed_origins: ["https://ops.example"] } }));
+    expect(await upgrade(browser)).toBe(401); // the origin passes now; the key is checked, and refused
+  });
+
+  test("the version is the same in /readyz, /admin/api/status, /admin/api/routing and /metrics", async () => {
+    reload(configOf("b", 1));
+    const version = gateway.runtime.current.version;
+    const ready = (await (await gateway.handle(new Request("http://localhost/readyz"))).json()) as {
+      config: { version: number };
+    };
+    expect(ready.config.version).toBe(version);
+    expect(((await admin("/admin/api/status")).config as { version: number }).version).toBe(version);
+    expect(((await admin("/admin/api/routing")).config as { version: number }).version).toBe(version);
+    const metrics = await gateway.handle(
+      new Request("http://localhost/metrics", { headers: { authorization: `Bearer ${adminKey}` } }),
+    );
+    expect(await metrics.text()).toContain(`\nmindgw_config_version ${version}\n`);
+  });
+});

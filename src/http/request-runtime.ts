@@ -1,0 +1,29 @@
+import type { Authenticator } from "../auth/authenticate.ts";
+import type { Policy } from "../auth/policy.ts";
+import type { Router } from "../routing/router.ts";
+
+/**
+ * What one request needs from config, all of one config version. The front door takes it once,
+ * when the request arrives, and uses it to the end (streams included): a reload never shows a
+ * request half of the old config and half of the new. Built by gateway/runtime.ts.
+ */
+export interface RequestRuntime {
+  /** The config version this was built from (`/admin/api/status`, `/readyz`). */
+  readonly version: number;
+  /** Bound to this version's route table, breaker policy and routing settings. */
+  readonly router: Router;
+  /** API keys (one cache for every version) and this version's `auth.jwt` and tenants. */
+  readonly authenticate: Authenticator;
+  /** Limits and budgets with this version's prices. */
+  readonly limits: Policy;
+  /** `server.max_body` */
+  readonly maxBody: number;
+  /** `server.body_timeout`: the whole request body must arrive within this (else 408). */
+  readonly bodyTimeout: number;
+  /** `server.max_client_requests`: requests in flight per client address (0: no cap). */
+  readonly maxClientRequests: number;
+  /** `routing.stream_keepalive`: a stream's first token later than this commits with keep-alive comments (0: never). */
+  readonly streamKeepAlive: number;
+  /** `audit.bodies`: keep request and response bodies on the ledger for the audit row. */
+  readonly captureBodies: boolean;
+}

@@ -7,6 +7,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import OpenAI from "openai";
 import { auditRecords, createKey } from "./harness/admin-api.ts";
+import { launchBrowser } from "./harness/browser.ts";
 import { spawnNode } from "./harness/cluster-nodes.ts";
 import { type PostgresServer, startPostgres } from "./harness/postgres-server.ts";
 import { type RedisServer, startRedis } from "./harness/redis-server.ts";
@@ -297,6 +298,25 @@ describe("three nodes on one PostgreSQL and one Redis", () => {
       const cell = (name: string) => row[row.length - (columns.length - columns.indexOf(name))];
       expect(cell("node")).toBe("node-a");
       expect(cell("servedNode")).toBe("node-b");
+      // And the admin UI's request detail on node A names both.
+      const browser = await launchBrowser();
+      try {
+        const page = await browser.newPage();
+        await page.goto(`${node(A).url}/admin/`);
+        await page.getByLabel("Admin key").fill(adminKey);
+        await page.keyboard.press("Enter");
+        await page.getByRole("heading", { name: "Overview" }).waitFor();
+        await page.goto(`${node(A).url}/admin/requests`);
+        await page.getByLabel("Model").fill("fake-model");
+        await page.getByRole("button", { name: "Apply" }).click();
+        await page.getByRole("button", { name: "Open request fwd-plain" }).click();
+        const nodes = page
+          .locator("dl.facts dt", { hasText: /^Nodes$/ })
+          .locator("xpath=following-sibling::dd[1]");
+        expect(await nodes.textContent()).toBe("taken by node-a · served by node-b");
+      } finally {
+        await browser.close();
+      }
     });
 
     test("a client that leaves node A cancels the generation on the worker behind node B", async () => {

@@ -11,6 +11,7 @@ import { launchBrowser } from "./harness/browser.ts";
 import { spawnNode } from "./harness/cluster-nodes.ts";
 import { type PostgresServer, startPostgres } from "./harness/postgres-server.ts";
 import { type RedisServer, startRedis } from "./harness/redis-server.ts";
+import { runMindgw } from "./harness/run-mindgw.ts";
 import type { GatewayProcess } from "./harness/spawn-gateway.ts";
 import {
   createKey as createWorkerKey,
@@ -133,6 +134,25 @@ describe("three nodes on one PostgreSQL and one Redis", () => {
       [B, C].map((i) =>
         waitFor(
           `node ${i} to refuse the revoked key`,
+          async () => (await chat(i, key)).status === 401,
+          1000,
+          10,
+        ),
+      ),
+    );
+  });
+
+  test("a key revoked with `mindgw keys revoke -c` (off any node) is refused on every node within a second", async () => {
+    const { key, id } = await createKey({ url: node(A).url, adminKey }, { name: "cli-doomed" });
+    for (const i of [A, B, C]) expect((await chat(i, key)).status).toBe(200);
+    // The CLI writes PostgreSQL and announces the change in Redis, like a node would.
+    const revoked = await runMindgw(["keys", "revoke", "-c", node(B).configPath, id]);
+    expect(revoked.code).toBe(0);
+    expect(revoked.stderr).not.toContain("could not tell the cluster");
+    await Promise.all(
+      [A, B, C].map((i) =>
+        waitFor(
+          `node ${i} to refuse the key revoked by the CLI`,
           async () => (await chat(i, key)).status === 401,
           1000,
           10,

@@ -120,6 +120,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       registry: workers.registry,
       audit,
       tenants: () => runtime.current.config.tenants,
+      configVersion: () => runtime.current.version,
       ...(cluster ? { cluster: () => cluster.health() } : {}),
     }),
     routes: (model) => runtime.current.table.resolve(model) !== undefined,

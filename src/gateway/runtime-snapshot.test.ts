@@ -176,6 +176,25 @@ describe("one runtime snapshot per config version", () => {
     expect((await chat("m", big)).status).toBe(200);
   });
 
+  test("server.body_timeout applies from the next request", async () => {
+    reload(configOf("a", 1, { server: { body_timeout: "100ms" } }));
+    // A body that starts and never ends: refused once this version's deadline passes.
+    const trickle = new ReadableStream<Uint8Array>({
+      start(controller) {
+        controller.enqueue(new TextEncoder().encode('{"model":"m",'));
+      },
+    });
+    const response = await gateway.handle(
+      new Request("http://localhost/v1/chat/completions", {
+        method: "POST",
+        headers: { "content-type": "application/json", authorization: `Bearer ${adminKey}` },
+        body: trickle,
+      }),
+    );
+    expect(response.status).toBe(408);
+    expect(((await response.json()) as { error: { message: string } }).error.message).toContain("100 ms");
+  });
+
   test("server.max_client_requests applies from the next request", async () => {
     reload(configOf("a", 1, { server: { max_client_requests: 1 } }));
     // In-process requests have no address: they share one slot count ("unknown").
@@ -222,7 +241,17 @@ describe("one runtime snapshot per config version", () => {
     expect((await auditOf(served)).costUsd).toBeCloseTo(0.002, 9);
   });
 
-  test("the version is the same in /readyz, /admin/api/status and /admin/api/routing", async () => {
+  test("tenant limits apply from the next request", async () => {
+    // The bootstrap admin key belongs to the tenant `default`.
+    reload(configOf("a", 1, { tenants: [{ name: "default", rpm: 1 }] }));
+    expect((await chat("m")).status).toBe(200);
+    const refused = await chat("m");
+    expect(refused.status).toBe(429);
+    reload(configOf("a", 1, { tenants: [{ name: "default", rpm: 1000 }] }));
+    expect((await chat("m")).status).toBe(200);
+  });
+
+  test("the version is the same in /readyz, /admin/api/status, /admin/api/routing and /metrics", async () => {
     reload(configOf("b", 1));
     const version = gateway.runtime.current.version;
     const ready = (await (await gateway.handle(new Request("http://localhost/readyz"))).json()) as {
@@ -231,5 +260,9 @@ describe("one runtime snapshot per config version", () => {
     expect(ready.config.version).toBe(version);
     expect(((await admin("/admin/api/status")).config as { version: number }).version).toBe(version);
     expect(((await admin("/admin/api/routing")).config as { version: number }).version).toBe(version);
+    const metrics = await gateway.handle(
+      new Request("http://localhost/metrics", { headers: { authorization: `Bearer ${adminKey}` } }),
+    );
+    expect(await metrics.text()).toContain(`\nmindgw_config_version ${version}\n`);
   });
 });

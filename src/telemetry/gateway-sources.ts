@@ -12,6 +12,7 @@ export function gatewaySources(parts: {
   audit: AuditService;
   tenants: MetricSources["tenants"];
   cluster?: MetricSources["cluster"];
+  configVersion?: MetricSources["configVersion"];
 }): MetricSources {
   return {
     inFlight: () => parts.lifecycle.active,
@@ -25,5 +26,6 @@ export function gatewaySources(parts: {
     audit: () => parts.audit.stats(),
     tenants: parts.tenants,
     ...(parts.cluster ? { cluster: parts.cluster } : {}),
+    ...(parts.configVersion ? { configVersion: parts.configVersion } : {}),
   };
 }

@@ -1,8 +1,9 @@
-import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
-import { type FakeUpstream, startFakeUpstream } from "../fake-upstream/fake-upstream.ts";
+import { beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
+import type { FakeUpstream } from "../fake-upstream/fake-upstream.ts";
 import { bearer, chatBody, fakeRoutesConfig } from "./harness/fake-config.ts";
+import { gatewayFixture } from "./harness/gateway-fixture.ts";
 import { runMindgw } from "./harness/run-mindgw.ts";
-import { type GatewayProcess, spawnGateway } from "./harness/spawn-gateway.ts";
+import type { GatewayProcess } from "./harness/spawn-gateway.ts";
 import { tempDir } from "./harness/temp-dir.ts";
 import { waitFor } from "./harness/wait-for.ts";
 
@@ -43,9 +44,17 @@ async function chatStatus(key: string, model = "m1"): Promise<number> {
   return res.status;
 }
 
+const fx = gatewayFixture({
+  dir: dir.path,
+  fakeRoutes: false,
+  config: (_fakeUrl, ctx) => {
+    fake = ctx.fake;
+    return config();
+  },
+});
+
 beforeAll(async () => {
-  fake = await startFakeUpstream();
-  const first = await spawnGateway({ config: config(), dir: dir.path });
+  const first = fx.gw;
   try {
     expect(first.adminKey).toMatch(/^mgw_[A-Za-z0-9]{43}$/);
     adminKey = first.adminKey ?? "";
@@ -54,13 +63,7 @@ beforeAll(async () => {
   } finally {
     await first.stop();
   }
-  gw = await spawnGateway({ config: config(), dir: dir.path });
-}, 30_000);
-
-afterAll(async () => {
-  await gw?.stop();
-  await fake?.stop();
-  dir.cleanup();
+  gw = await fx.restart();
 }, 30_000);
 
 describe("bootstrap admin key", () => {

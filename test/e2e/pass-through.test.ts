@@ -1,9 +1,10 @@
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { beforeAll, describe, expect, test } from "bun:test";
 import Anthropic from "@anthropic-ai/sdk";
 import OpenAI from "openai";
 import { type CannedUpstream, startCannedUpstream } from "../fake-upstream/canned-upstream.ts";
 import { auditRow } from "./harness/admin-api.ts";
-import { type GatewayProcess, spawnGateway } from "./harness/spawn-gateway.ts";
+import { gatewayFixture } from "./harness/gateway-fixture.ts";
+import type { GatewayProcess } from "./harness/spawn-gateway.ts";
 
 // Same dialect in and out: the request goes upstream as the client sent it (only `model`
 // spliced), with the dialect's headers and the query string; the answer comes back byte for
@@ -65,12 +66,14 @@ const STREAM_WRITES = [
 ];
 const SSE = { "content-type": "text/event-stream" };
 
-beforeAll(async () => {
-  openaiUp = startCannedUpstream();
-  anthropicUp = startCannedUpstream();
-  responsesUp = startCannedUpstream();
-  gw = await spawnGateway({
-    config: {
+const fx = gatewayFixture({
+  fake: null,
+  fakeRoutes: false,
+  config: (_noFake, { own }) => {
+    openaiUp = own(startCannedUpstream());
+    anthropicUp = own(startCannedUpstream());
+    responsesUp = own(startCannedUpstream());
+    return {
       providers: [
         { name: "oa", type: "openai", base_url: `${openaiUp.url}/v1`, api_key: OPENAI_KEY },
         { name: "claude", type: "anthropic", base_url: anthropicUp.url, api_key: ANTHROPIC_KEY },
@@ -88,20 +91,14 @@ beforeAll(async () => {
         { name: "resp", routes: [{ provider: "oa-resp", model: "up-resp" }] },
       ],
       routing: { retries: 0 },
-    },
-  });
-  if (!gw.adminKey) throw new Error("no bootstrap admin key printed");
+    };
+  },
 });
 
-afterAll(async () => {
-  try {
-    await gw?.stop("SIGTERM", 5000);
-  } finally {
-    await openaiUp?.stop();
-    await anthropicUp?.stop();
-    await responsesUp?.stop();
-  }
-}, 20_000);
+beforeAll(async () => {
+  gw = fx.gw;
+  if (!gw.adminKey) throw new Error("no bootstrap admin key printed");
+});
 
 describe("OpenAI dialect to an OpenAI upstream", () => {
   test("non-stream: body as sent (model spliced, unknown fields kept), headers and query passed, answer byte for byte", async () => {

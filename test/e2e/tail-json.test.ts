@@ -1,10 +1,11 @@
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { type FakeUpstream, startFakeUpstream } from "../fake-upstream/fake-upstream.ts";
+import { beforeAll, describe, expect, test } from "bun:test";
+import type { FakeUpstream } from "../fake-upstream/fake-upstream.ts";
 import { MINDGW } from "./harness/binary.ts";
 import { bearer, chatBody, fakeRoutesConfig } from "./harness/fake-config.ts";
+import { gatewayFixture } from "./harness/gateway-fixture.ts";
 import { ProcessOutput } from "./harness/process-output.ts";
 import { runMindgw } from "./harness/run-mindgw.ts";
-import { type GatewayProcess, spawnGateway } from "./harness/spawn-gateway.ts";
+import type { GatewayProcess } from "./harness/spawn-gateway.ts";
 import {
   requestIdOf,
   spawnTail,
@@ -13,7 +14,6 @@ import {
   untilListening,
 } from "./harness/spawn-tail.ts";
 import { createKey } from "./harness/spawn-worker.ts";
-import { tempDir } from "./harness/temp-dir.ts";
 import { waitFor } from "./harness/wait-for.ts";
 
 /**
@@ -67,20 +67,13 @@ async function seenWith(args: string[], probe: () => Promise<string>) {
   }
 }
 
+const fx = gatewayFixture({ models: ["m1", "m2"] });
+
 beforeAll(async () => {
-  fake = await startFakeUpstream();
-  gw = await spawnGateway({ config: fakeRoutesConfig(fake.url, ["m1", "m2"]) });
+  ({ fake, gw } = fx);
   adminKey = gw.adminKey ?? "";
   keys.alice = await createKey(gw.url, adminKey, { name: "alice", role: "user" });
   keys.bob = await createKey(gw.url, adminKey, { name: "bob", role: "user" });
-}, 30_000);
-
-afterAll(async () => {
-  try {
-    await gw?.stop();
-  } finally {
-    await fake?.stop();
-  }
 }, 30_000);
 
 describe("NDJSON", () => {
@@ -168,13 +161,11 @@ describe("NDJSON", () => {
   }, 30_000);
 
   test("a gateway restart: one line to stderr each way, then new traffic flows", async () => {
-    const dir = tempDir();
     const config = fakeRoutesConfig(fake.url, ["m1"]);
     let first: GatewayProcess | undefined;
-    let second: GatewayProcess | undefined;
     let tail: TailProcess | undefined;
     try {
-      first = await spawnGateway({ config, dir: dir.path });
+      first = await fx.spawn({ config });
       const key = first.adminKey ?? "";
       const url = first.url;
       tail = spawnTail(["--json", "--gateway", url, "--admin-key", key]);
@@ -182,7 +173,7 @@ describe("NDJSON", () => {
       expect(await first.stop("SIGTERM")).toBe(0);
       const current = tail;
       await waitFor("the reconnecting line", () => current.stderr.all.includes("reconnecting in"));
-      second = await spawnGateway({ config, dir: dir.path, port: first.port });
+      await fx.spawn({ config, dir: first.dir, port: first.port });
       await waitFor(
         "the reconnected line",
         () => current.stderr.all.includes(`reconnected to ${url}`),
@@ -194,9 +185,6 @@ describe("NDJSON", () => {
       expect(current.stderr.all).not.toContain(key);
     } finally {
       await tail?.stop();
-      await second?.stop();
-      await first?.stop();
-      dir.cleanup();
     }
   }, 60_000);
 });

@@ -1,10 +1,10 @@
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { type FakeUpstream, startFakeUpstream } from "../fake-upstream/fake-upstream.ts";
+import { beforeAll, describe, expect, test } from "bun:test";
+import type { FakeUpstream } from "../fake-upstream/fake-upstream.ts";
 import { MINDGW } from "./harness/binary.ts";
 import { bearer, chatBody, fakeRoutesConfig } from "./harness/fake-config.ts";
-import { type GatewayProcess, spawnGateway } from "./harness/spawn-gateway.ts";
+import { gatewayFixture } from "./harness/gateway-fixture.ts";
+import type { GatewayProcess } from "./harness/spawn-gateway.ts";
 import { createKey, spawnWorker, type WorkerProcess, waitForWorkers } from "./harness/spawn-worker.ts";
-import { tempDir } from "./harness/temp-dir.ts";
 import { startTmux, type TmuxSession } from "./harness/tmux.ts";
 
 /**
@@ -61,24 +61,17 @@ async function withTail(body: (tmux: TmuxSession) => Promise<void>): Promise<voi
   }
 }
 
+const fx = gatewayFixture({ models: ["m1", "m2"] });
+
 beforeAll(async () => {
-  fake = await startFakeUpstream();
-  gw = await spawnGateway({ config: fakeRoutesConfig(fake.url, ["m1", "m2"]) });
+  ({ fake, gw } = fx);
   adminKey = gw.adminKey ?? "";
   keys.alice = await createKey(gw.url, adminKey, { name: "alice", role: "user" });
   keys.bob = await createKey(gw.url, adminKey, { name: "bob", role: "user" });
   const token = await createKey(gw.url, adminKey, { name: "gpu-token", role: "worker" });
   worker = spawnWorker({ gateway: gw.url, token, upstream: `${fake.url}/v1`, name: "gpu-a", models: ["m3"] });
+  fx.defer(() => worker?.stop());
   await waitForWorkers(gw.url, adminKey, ["gpu-a"]);
-}, 30_000);
-
-afterAll(async () => {
-  try {
-    await worker?.stop();
-    await gw?.stop();
-  } finally {
-    await fake?.stop();
-  }
 }, 30_000);
 
 describe("mindgw tail in a terminal", () => {
@@ -260,26 +253,22 @@ describe("mindgw tail in a terminal", () => {
 
 describe("reconnect", () => {
   test("a gateway restart on the same port shows reconnecting, then live, then new traffic", async () => {
-    const dir = tempDir();
     const config = fakeRoutesConfig(fake.url, ["m1"]);
     let first: GatewayProcess | undefined;
     let second: GatewayProcess | undefined;
     let tmux: TmuxSession | undefined;
     try {
-      first = await spawnGateway({ config, dir: dir.path });
+      first = await fx.spawn({ config });
       const key = first.adminKey ?? "";
       tmux = await openTail(first.url, key);
       expect(await first.stop("SIGTERM")).toBe(0);
       await tmux.waitForScreen("the reconnecting status", (s) => /reconnecting in \d+s \(/.test(s));
-      second = await spawnGateway({ config, dir: dir.path, port: first.port });
+      second = await fx.spawn({ config, dir: first.dir, port: first.port });
       await tmux.waitForScreen("live again", (s) => s.includes("● live"), 20_000);
       expect(await chat(second.url, key, "m1")).toBe(200);
       await tmux.waitForScreen("the new row", (s) => hasRow(s, "bootstrap-admin", "m1", 200));
     } finally {
       tmux?.kill();
-      await second?.stop();
-      await first?.stop();
-      dir.cleanup();
     }
   }, 60_000);
 });

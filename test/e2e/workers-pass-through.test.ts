@@ -1,7 +1,8 @@
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { beforeAll, describe, expect, test } from "bun:test";
 import OpenAI from "openai";
 import { type CannedUpstream, startCannedUpstream } from "../fake-upstream/canned-upstream.ts";
-import { type GatewayProcess, spawnGateway } from "./harness/spawn-gateway.ts";
+import { gatewayFixture } from "./harness/gateway-fixture.ts";
+import type { GatewayProcess } from "./harness/spawn-gateway.ts";
 import {
   auditRow,
   createKey,
@@ -49,18 +50,24 @@ const lastUpstream = (up: CannedUpstream) => {
   return request;
 };
 
-beforeAll(async () => {
-  respUp = startCannedUpstream();
-  chatUp = startCannedUpstream();
-  gw = await spawnGateway({
-    config: {
+const fx = gatewayFixture({
+  fake: null,
+  fakeRoutes: false,
+  config: (_noFake, { own }) => {
+    respUp = own(startCannedUpstream());
+    chatUp = own(startCannedUpstream());
+    return {
       models: [
         { name: "resp", routes: [{ provider: "workers", model: "up-resp" }] },
         { name: "chat", routes: [{ provider: "workers", model: "up-chat" }] },
       ],
       routing: { retries: 0 },
-    },
-  });
+    };
+  },
+});
+
+beforeAll(async () => {
+  gw = fx.gw;
   adminKey = gw.adminKey ?? "";
   const token = await createKey(gw.url, adminKey, { name: "fleet", role: "worker", models: ["*"] });
   workers.push(
@@ -74,18 +81,11 @@ beforeAll(async () => {
     }),
     spawnWorker({ gateway: gw.url, token, upstream: `${chatUp.url}/v1`, name: "wc", models: ["up-chat"] }),
   );
+  fx.defer(async () => {
+    for (const worker of workers) await worker.stop("SIGKILL");
+  });
   await waitForWorkers(gw.url, adminKey, ["wc", "wr"]);
 }, 60_000);
-
-afterAll(async () => {
-  try {
-    for (const worker of workers) await worker.stop("SIGKILL");
-    await gw?.stop("SIGTERM", 5000);
-  } finally {
-    await respUp?.stop();
-    await chatUp?.stop();
-  }
-}, 30_000);
 
 describe("a worker route passes the client's dialect on", () => {
   test("the allow-listed dialect headers and the query string reach the worker's upstream", async () => {

@@ -18,6 +18,7 @@ async function exported(): Promise<Set<string>> {
       tenants: () => [],
       // Every optional family too, so the docs are checked against all of them.
       cluster: () => ({ redisUp: true, liveNodes: 1 }),
+      configVersion: () => 1,
     },
     () => "other",
   );

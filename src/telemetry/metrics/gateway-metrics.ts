@@ -24,6 +24,8 @@ export interface MetricSources {
   tenants(): readonly { name: string; budget?: { usd: number; per: "day" | "month" } | undefined }[];
   /** On a cluster node: whether Redis answers, and the live nodes last seen. */
   cluster?(): { redisUp: boolean; liveNodes: number };
+  /** The config version in force (1 at start, +1 per applied reload), as `/readyz` shows it. */
+  configVersion?(): number;
 }
 
 /** The cells one finished request adds to; see requestCellsOf. */
@@ -249,6 +251,16 @@ export class GatewayMetrics {
       registers,
     });
     for (const result of ["applied", "rejected"]) this.reloads.inc({ result }, 0);
+    const configVersion = sources.configVersion;
+    if (configVersion)
+      new Gauge({
+        name: "mindgw_config_version",
+        help: "The config version in force: 1 at start, one more per applied reload (as in /readyz)",
+        registers,
+        collect() {
+          this.set(configVersion());
+        },
+      });
     new Gauge({
       name: "process_resident_memory_bytes",
       help: "Resident memory size in bytes",

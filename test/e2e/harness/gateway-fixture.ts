@@ -47,8 +47,10 @@ export interface GatewayFixtureHandle<F = FakeUpstream> extends FixtureContext<F
     port?: number;
   }): Promise<GatewayProcess>;
   /**
-   * Starts a further gateway for the running test only (its own directory unless `dir`), stopped
-   * with SIGKILL after the test whatever happened (`stop` it yourself to test a clean shutdown).
+   * Starts a further gateway for the running test only, stopped with SIGKILL after the test
+   * whatever happened (`stop` it yourself to test a clean shutdown). Without `dir` it gets a new
+   * directory that outlives its process until the test ends, so a second `spawn` with
+   * `{ dir: first.dir, port: first.port }` restarts it on the same database and port.
    */
   spawn(options?: SpawnOptions): Promise<GatewayProcess>;
 }
@@ -136,6 +138,7 @@ export function gatewayFixture<F extends FakeServer>(
   let spawnOptions: SpawnOptions = {};
   const stops: (() => unknown)[] = [];
   const perTest: GatewayProcess[] = [];
+  const perTestDirs: string[] = [];
   const before = (what: string): never => {
     throw new Error(`the gateway fixture's ${what} is used before beforeAll ran`);
   };
@@ -171,7 +174,9 @@ export function gatewayFixture<F extends FakeServer>(
       return gw;
     },
     async spawn(extra = {}) {
-      const started = await spawnGateway(extra);
+      const own = extra.dir === undefined ? tempDir().path : undefined;
+      if (own !== undefined) perTestDirs.push(own);
+      const started = await spawnGateway({ ...extra, ...(own === undefined ? {} : { dir: own }) });
       perTest.push(started);
       return started;
     },
@@ -195,7 +200,11 @@ export function gatewayFixture<F extends FakeServer>(
 
   afterEach(async () => {
     const started = perTest.splice(0);
-    await stopAll(started.map((g) => () => g.stop("SIGKILL", 5000)));
+    const dirs = perTestDirs.splice(0);
+    await stopAll([
+      ...dirs.map((path) => () => rmSync(path, { recursive: true, force: true })),
+      ...started.map((g) => () => g.stop("SIGKILL", 5000)),
+    ]);
   }, 30_000);
 
   afterAll(async () => {

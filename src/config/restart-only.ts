@@ -2,12 +2,14 @@ import type { Config } from "./config-schema.ts";
 
 /**
  * Config fields read once at start: the listener, storage, logging, the parts wired at start
- * (worker endpoint, event sinks, apps, the admin UI, the audit writer's schedule) and key
+ * (the worker endpoint and its frame bound, event sinks, apps, the admin UI, the audit writer's
+ * schedule) and key
  * bootstrap. An edit to one is accepted with the rest of the file but takes effect only at the
  * next start; the reload says so ("restart required") instead of reporting it applied.
  * Everything else (routes, providers, models, routing, limits, prices, tenants, translation,
- * shadow sampling, `auth.jwt`, `server.max_body` and the other per-request bounds) applies to the
- * next request. Dotted prefixes: `workers` covers every field under it.
+ * shadow sampling, `auth.jwt`, `workers.allowed_origins`, `server.max_body` and the other
+ * per-request bounds) applies to the next request or worker connection. Dotted prefixes: `log`
+ * covers every field under it.
  */
 export const RESTART_ONLY = [
   "server.host",
@@ -24,7 +26,9 @@ export const RESTART_ONLY = [
   "audit.flush_ms",
   "audit.fail_open",
   "shadow.retention",
-  "workers",
+  "workers.enabled",
+  "workers.heartbeat_timeout",
+  "workers.max_message",
 ] as const;
 
 const at = (config: Config, path: string): unknown =>

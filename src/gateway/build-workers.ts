@@ -4,6 +4,7 @@ import type { KeySessions } from "../auth/key-sessions.ts";
 import type { Config } from "../config/config-schema.ts";
 import type { Logger } from "../log/logger.ts";
 import type { WorkerDirectory } from "../routing/route-table.ts";
+import type { AdmitOptions } from "../workers/gateway/admit-worker.ts";
 import { workerEndpoint } from "../workers/gateway/worker-endpoint.ts";
 import { createWorkersProvider } from "../workers/gateway/worker-provider.ts";
 import { createWorkerRegistry, type WorkerRegistry } from "../workers/gateway/worker-registry.ts";
@@ -13,8 +14,25 @@ export interface GatewayWorkers {
   readonly registry: WorkerRegistry;
   /** How the route table sees connected workers: the `workers` provider and what they serve. */
   readonly directory: WorkerDirectory;
-  /** Mounts `GET /workers/connect` (only while `workers.enabled`). */
-  endpoint(authenticate: Authenticator, sessions?: KeySessions): ReturnType<typeof workerEndpoint>;
+  /**
+   * Mounts `GET /workers/connect` (only while `workers.enabled`); each upgrade is admitted by the
+   * config version current then (`RuntimeSnapshot.workerAdmission`).
+   */
+  endpoint(admission: () => AdmitOptions, sessions?: KeySessions): ReturnType<typeof workerEndpoint>;
+}
+
+/** The worker endpoint's view of a caller: the principal's role, name, models, key and expiry. */
+export function workerIdentities(authenticate: Authenticator): AdmitOptions["authenticate"] {
+  return async (headers) => {
+    const principal = await authenticate(headers);
+    return {
+      role: principal.role,
+      name: principal.name,
+      models: principal.models,
+      keyId: principal.keyId,
+      ...(principal.expiresAt !== undefined ? { expiresAt: principal.expiresAt } : {}),
+    };
+  };
 }
 
 /** The worker registry and the endpoint workers dial into, from the `workers` section. */
@@ -38,23 +56,13 @@ export function buildWorkers(
       servesModel: (model) => registry.serves(model),
       models: () => registry.models(),
     },
-    endpoint: (authenticate, sessions) =>
+    endpoint: (admission, sessions) =>
       workerEndpoint({
         registry,
-        authenticate: async (headers) => {
-          const principal = await authenticate(headers);
-          return {
-            role: principal.role,
-            name: principal.name,
-            models: principal.models,
-            keyId: principal.keyId,
-            ...(principal.expiresAt !== undefined ? { expiresAt: principal.expiresAt } : {}),
-          };
-        },
+        admission,
         log,
         ...(sessions ? { sessions } : {}),
         maxMessageBytes: config.workers.max_message,
-        allowedOrigins: config.workers.allowed_origins,
       }),
   };
 }

@@ -1,6 +1,5 @@
 import { createAuditService } from "../audit/audit-service.ts";
 import { RequestStats } from "../audit/request-stats.ts";
-import type { Authenticator } from "../auth/authenticate.ts";
 import { startCluster } from "../cluster/start-cluster.ts";
 import type { Config } from "../config/config-schema.ts";
 import { type ConfigSource, fileConfigSource, staticConfigSource } from "../config/config-source.ts";
@@ -99,8 +98,6 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     policy,
     router: { log: (line) => logger.warn(line), shadow: shadow.hook },
   });
-  // Worker connections authenticate at the upgrade with the config version current then.
-  const authenticate: Authenticator = (headers) => runtime.current.authenticate(headers);
   const adminUi = createAdminUi({
     config: () => runtime.current.config.admin_ui,
     keys: storage.keys,
@@ -175,7 +172,9 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     unrouted: frontDoor.reject,
     websocket: workerWebSocketConfig(config.workers.max_message),
     plugins: [
-      ...(config.workers.enabled ? [workers.endpoint(authenticate, auth.sessions)] : []),
+      ...(config.workers.enabled
+        ? [workers.endpoint(() => runtime.current.workerAdmission, auth.sessions)]
+        : []),
       ...(cluster ? [cluster.endpoint(workers.directory)] : []),
       // With apps, stored responses are read through the OpenAI apps' prefixes only.
       ...(config.apps.length === 0

@@ -251,6 +251,25 @@ describe("one runtime snapshot per config version", () => {
     expect((await chat("m")).status).toBe(200);
   });
 
+  test("worker admission: workers.allowed_origins and the authenticator apply to the next upgrade", async () => {
+    const { port } = gateway.listen("127.0.0.1", 0);
+    const upgrade = (headers: Record<string, string>) =>
+      fetch(`http://127.0.0.1:${port}/workers/connect`, {
+        headers: {
+          connection: "Upgrade",
+          upgrade: "websocket",
+          "sec-websocket-version": "13",
+          "sec-websocket-key": "dGhlIHNhbXBsZSBub25jZQ==",
+          ...headers,
+        },
+      }).then((response) => response.status);
+    const browser = { origin: "https://ops.example", authorization: "Bearer mgw_not-a-key" };
+    reload(configOf("a", 1));
+    expect(await upgrade(browser)).toBe(403); // the origin is refused before the key is looked at
+    reload(configOf("a", 1, { workers: { allowed_origins: ["https://ops.example"] } }));
+    expect(await upgrade(browser)).toBe(401); // the origin passes now; the key is checked, and refused
+  });
+
   test("the version is the same in /readyz, /admin/api/status, /admin/api/routing and /metrics", async () => {
     reload(configOf("b", 1));
     const version = gateway.runtime.current.version;

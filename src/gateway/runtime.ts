@@ -8,13 +8,15 @@ import type { RouteHealth } from "../routing/route-health.ts";
 import { RouteTable, type WorkerDirectory } from "../routing/route-table.ts";
 import { createRouter, type RouterDeps } from "../routing/router.ts";
 import { bindTenant } from "../tenants/bind-tenant.ts";
+import type { AdmitOptions } from "../workers/gateway/admit-worker.ts";
+import { workerIdentities } from "./build-workers.ts";
 import { carriedRoutes } from "./carried-routes.ts";
 
 /**
  * Every reloadable part, built once per config version and never changed after: the providers
  * and route table, the breakers (their policy; per-route state carries over), the authenticator
- * (`auth.jwt`, tenants), limits with their prices, the router bound to all of these, and the
- * per-request bounds and audit settings. A request takes the current snapshot once, at arrival,
+ * (`auth.jwt`, tenants), limits with their prices, the router bound to all of these, worker
+ * admission, and the per-request bounds and audit settings. A request takes the current snapshot once, at arrival,
  * and uses it to its end; a reload builds the next snapshot whole and swaps it in, or fails
  * and leaves the current one as it was.
  */
@@ -24,6 +26,8 @@ export interface RuntimeSnapshot extends RequestRuntime {
   readonly table: RouteTable;
   /** This version's breaker policy over the per-route state every version shares. */
   readonly breakers: RouteHealth;
+  /** Who may connect as a worker: this version's authenticator and `workers.allowed_origins`. */
+  readonly workerAdmission: AdmitOptions;
 }
 
 /** @deprecated the snapshot is `RuntimeSnapshot`. */
@@ -77,6 +81,7 @@ function assemble(
     maxSseLine: config.routing.max_sse_line,
     maxUpstreamBody: config.routing.max_upstream_body,
   };
+  const authenticate = bindTenant(parts.authenticatorFor(config), () => config);
   return {
     version,
     config,
@@ -84,7 +89,11 @@ function assemble(
     table,
     breakers,
     router: createRouter({ ...parts.router, table: () => table, health: breakers, policy: () => routing }),
-    authenticate: bindTenant(parts.authenticatorFor(config), () => config),
+    authenticate,
+    workerAdmission: {
+      authenticate: workerIdentities(authenticate),
+      allowedOrigins: config.workers.allowed_origins,
+    },
     limits: parts.policy.forConfig?.(config) ?? parts.policy,
     maxBody: config.server.max_body,
     bodyTimeout: config.server.body_timeout,

@@ -79,6 +79,8 @@ async function readWithin(request: Request, maxBytes: number): Promise<JsonReque
   if (Number.isInteger(declared) && declared > 0 && !request.headers.has("transfer-encoding")) {
     const bytes = await request.arrayBuffer();
     if (bytes.byteLength > maxBytes) throw tooLarge(maxBytes);
+    // Fewer bytes than declared: the connection ended mid-upload (Bun hands back what arrived).
+    if (bytes.byteLength < declared) throw clientClosed();
     const received = new Uint8Array(bytes);
     return { body: parseObject(received), bytes: received };
   }

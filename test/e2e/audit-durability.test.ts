@@ -1,7 +1,8 @@
-import { afterEach, describe, expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import { existsSync, statSync } from "node:fs";
 import { integrityCheck, withDb } from "./harness/audit-kit.ts";
-import { type GatewayProcess, spawnGateway } from "./harness/spawn-gateway.ts";
+import { gatewayFixture } from "./harness/gateway-fixture.ts";
+import type { GatewayProcess } from "./harness/spawn-gateway.ts";
 import { waitFor } from "./harness/wait-for.ts";
 
 // Backs docs/RELIABILITY.md: rows counted against the responses the client saw, under load.
@@ -61,15 +62,13 @@ const rowIds = (path: string) =>
     (r) => r.request_id,
   );
 
+// A gateway per test, killed after it (each test kills it mid-load itself).
+const fx = gatewayFixture({ fake: null, gateway: false });
 let gw: GatewayProcess | undefined;
-afterEach(async () => {
-  await gw?.stop("SIGKILL");
-  gw = undefined;
-});
 
 describe("audit durability under load", () => {
   test("SIGTERM: every answered request has exactly one row, the WAL is truncated, integrity ok", async () => {
-    gw = await spawnGateway({ config });
+    gw = await fx.spawn({ config });
     const dir = gw.dir;
     const load = startLoad(gw, "term");
     try {
@@ -97,7 +96,7 @@ describe("audit durability under load", () => {
   }, 60_000);
 
   test("SIGKILL: only rows of requests answered within the last flush window can be missing", async () => {
-    gw = await spawnGateway({ config });
+    gw = await fx.spawn({ config });
     const dir = gw.dir;
     const load = startLoad(gw, "kill");
     let killedAt = 0;

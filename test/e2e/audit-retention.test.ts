@@ -1,14 +1,13 @@
-import { afterAll, expect, test } from "bun:test";
+import { expect, test } from "bun:test";
 import { rowCount, withDb } from "./harness/audit-kit.ts";
-import { type GatewayProcess, spawnGateway } from "./harness/spawn-gateway.ts";
+import { gatewayFixture } from "./harness/gateway-fixture.ts";
+import type { GatewayProcess } from "./harness/spawn-gateway.ts";
 import { waitFor } from "./harness/wait-for.ts";
 
 // audit.retention: rows older than it are pruned while the gateway runs (a pass every quarter
 // of the retention, at most once a minute), newer rows are kept.
+const fx = gatewayFixture({ fake: null, gateway: false });
 let gw: GatewayProcess | undefined;
-afterAll(async () => {
-  await gw?.stop();
-});
 
 const chat = (g: GatewayProcess, id: string) =>
   fetch(`${g.url}/v1/chat/completions`, {
@@ -29,7 +28,7 @@ const ids = (path: string) =>
   );
 
 test("rows older than audit.retention are pruned, newer ones kept", async () => {
-  gw = await spawnGateway({
+  gw = await fx.spawn({
     config: {
       providers: [{ name: "mock", type: "mock" }],
       models: [{ name: "mock", routes: [{ provider: "mock", model: "mock" }] }],

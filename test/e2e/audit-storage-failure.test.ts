@@ -1,7 +1,8 @@
-import { afterEach, describe, expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import { writeFileSync } from "node:fs";
 import { adminGet, allAuditRows } from "./harness/audit-kit.ts";
-import { type GatewayProcess, spawnGateway } from "./harness/spawn-gateway.ts";
+import { gatewayFixture } from "./harness/gateway-fixture.ts";
+import type { GatewayProcess } from "./harness/spawn-gateway.ts";
 import { tempDir } from "./harness/temp-dir.ts";
 import { waitFor } from "./harness/wait-for.ts";
 
@@ -36,17 +37,17 @@ const config = (failOpen: boolean) => ({
   audit: { flush_ms: 20, fail_open: failOpen },
 });
 
+const fx = gatewayFixture({ fake: null, gateway: false });
 let gw: GatewayProcess | undefined;
 let frozen: string[] = [];
-afterEach(async () => {
-  if (frozen.length > 0) chattr("-i", frozen);
-  frozen = [];
-  await gw?.stop();
-  gw = undefined;
-});
 
 function freeze(g: GatewayProcess): void {
   frozen = [`${g.dir}/mindgw.db`, `${g.dir}/mindgw.db-wal`];
+  // Thawed after the test whatever happened, before the fixture stops the gateway and removes its files.
+  fx.deferTest(() => {
+    if (frozen.length > 0) chattr("-i", frozen);
+    frozen = [];
+  });
   expect(chattr("+i", frozen)).toBe(true);
 }
 
@@ -73,7 +74,7 @@ test("this machine can freeze a file (chattr +i, as root on a file system that s
 
 describe("audit storage failure (read-only database)", () => {
   test("fail closed: 503 audit_unavailable in the caller's dialect, logged; served again once writable", async () => {
-    gw = await spawnGateway({ config: config(false) });
+    gw = await fx.spawn({ config: config(false) });
     const g = gw;
     expect((await chat(g, "before")).status).toBe(200);
     await waitFor("the first row", async () => (await allAuditRows(g)).some((r) => r.requestId === "before"));
@@ -121,7 +122,7 @@ describe("audit storage failure (read-only database)", () => {
   }, 60_000);
 
   test("audit.fail_open: true keeps serving, and the queued rows are written after recovery", async () => {
-    gw = await spawnGateway({ config: config(true) });
+    gw = await fx.spawn({ config: config(true) });
     const g = gw;
     expect((await chat(g, "open-before")).status).toBe(200);
     await waitFor("the first row", async () =>

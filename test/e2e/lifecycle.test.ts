@@ -1,7 +1,8 @@
-import { afterAll, afterEach, beforeAll, describe, expect, test } from "bun:test";
-import { type FakeUpstream, startFakeUpstream } from "../fake-upstream/fake-upstream.ts";
+import { afterEach, beforeAll, describe, expect, test } from "bun:test";
+import type { FakeUpstream } from "../fake-upstream/fake-upstream.ts";
+import { gatewayFixture } from "./harness/gateway-fixture.ts";
 import { runMindgw } from "./harness/run-mindgw.ts";
-import { type GatewayProcess, spawnGateway } from "./harness/spawn-gateway.ts";
+import type { GatewayProcess } from "./harness/spawn-gateway.ts";
 import { waitFor } from "./harness/wait-for.ts";
 
 /**
@@ -11,21 +12,21 @@ import { waitFor } from "./harness/wait-for.ts";
  * process exits 0 either way.
  */
 
+// One fake for the file; a gateway per test (each drain timeout differs), killed after it.
+const fx = gatewayFixture({ gateway: false });
 let fake: FakeUpstream;
 let gw: GatewayProcess | undefined;
 
-beforeAll(async () => {
-  fake = await startFakeUpstream();
+beforeAll(() => {
+  fake = fx.fake;
 });
-afterEach(async () => {
-  await gw?.stop("SIGKILL");
+afterEach(() => {
   gw = undefined;
   fake.reset();
-}, 30_000);
-afterAll(() => fake?.stop());
+});
 
 const start = (drainTimeout: string) =>
-  spawnGateway({
+  fx.spawn({
     config: {
       providers: [{ name: "fake", type: "openai", base_url: `${fake.url}/v1` }],
       models: [{ name: "m1", routes: [{ provider: "fake", model: "m1" }] }],

@@ -89,11 +89,11 @@ describe("what a reload applies", () => {
     );
     await waitFor("the JWT to be accepted", async () => (await withJwt(bearer(bearerToken))).status === 200);
     await waitFor("the restart-required warning", () =>
-      f.gw.stderr.all.slice(before).includes("restart required for: workers"),
+      f.gw.stderr.all.slice(before).includes("restart required for: workers.max_message"),
     );
     const status = (await (
       await fetch(f.url("/admin/api/status"), { headers: bearer(f.adminKey) })
     ).json()) as { config: { restartRequired: string[] } };
-    expect(status.config.restartRequired).toEqual(["workers"]);
+    expect(status.config.restartRequired).toEqual(["workers.max_message"]);
   });
 });

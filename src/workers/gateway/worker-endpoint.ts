@@ -2,20 +2,22 @@ import { Elysia } from "elysia";
 import type { KeySessions } from "../../auth/key-sessions.ts";
 import { DEFAULT_MAX_MESSAGE_BYTES } from "../protocol.ts";
 import type { WorkerLog } from "../worker-log.ts";
-import { type Admission, admitWorker, type WorkerIdentity } from "./admit-worker.ts";
+import { type Admission, type AdmitOptions, admitWorker, type WorkerIdentity } from "./admit-worker.ts";
 import { createWorkerConnection, type WorkerConnection } from "./worker-connection.ts";
 import type { WorkerRegistry } from "./worker-registry.ts";
 
 /** What the worker endpoint needs from the gateway. */
 export interface WorkerEndpointDeps {
   registry: WorkerRegistry;
-  /** Resolves the upgrade request's Authorization header to a key; throws when bad. */
-  authenticate: (headers: Headers) => Promise<WorkerIdentity>;
+  /**
+   * Who may connect, read once per upgrade: the authenticator that resolves the Authorization
+   * header to a key, and the browser origins allowed (default none: workers send no Origin). The
+   * gateway passes the config version current at the upgrade (`RuntimeSnapshot.workerAdmission`).
+   */
+  admission: () => AdmitOptions;
   log: WorkerLog;
   /** Must equal the server's `maxPayloadLength` (see workerWebSocketConfig). */
   maxMessageBytes?: number;
-  /** Browser origins allowed to connect; default none (workers send no Origin). */
-  allowedOrigins?: readonly string[];
   /** Per-stream credit window in bytes. */
   window?: number;
   /** Live sessions per key: a revoke or expiry of the worker's key closes its connection. */
@@ -57,7 +59,7 @@ export function workerEndpoint(deps: WorkerEndpointDeps) {
     async beforeHandle({ request }) {
       let pending = admissions.get(request);
       if (!pending) {
-        pending = admitWorker(request, deps);
+        pending = admitWorker(request, deps.admission());
         admissions.set(request, pending);
       }
       const admission = await pending;

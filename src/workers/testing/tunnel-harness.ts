@@ -50,7 +50,7 @@ export function startGateway(
     .use(
       workerEndpoint({
         registry,
-        authenticate,
+        admission: () => ({ authenticate }),
         log,
         maxMessageBytes: MAX_MESSAGE_BYTES,
         ...(options.window ? { window: options.window } : {}),

@@ -53,6 +53,8 @@ export interface GatewayFixtureHandle<F = FakeUpstream> extends FixtureContext<F
    * `{ dir: first.dir, port: first.port }` restarts it on the same database and port.
    */
   spawn(options?: SpawnOptions): Promise<GatewayProcess>;
+  /** Runs `stop` after the running test, before the gateways it spawned stop (a stack). */
+  deferTest(stop: () => unknown): void;
 }
 
 export type ConfigInput<F> =
@@ -137,8 +139,7 @@ export function gatewayFixture<F extends FakeServer>(
   let adminKey = "";
   let spawnOptions: SpawnOptions = {};
   const stops: (() => unknown)[] = [];
-  const perTest: GatewayProcess[] = [];
-  const perTestDirs: string[] = [];
+  const perTest: (() => unknown)[] = [];
   const before = (what: string): never => {
     throw new Error(`the gateway fixture's ${what} is used before beforeAll ran`);
   };
@@ -173,11 +174,14 @@ export function gatewayFixture<F extends FakeServer>(
       gw = await spawnGateway({ ...spawnOptions, ...(next.port === undefined ? {} : { port: next.port }) });
       return gw;
     },
+    deferTest(stop) {
+      perTest.push(stop);
+    },
     async spawn(extra = {}) {
       const own = extra.dir === undefined ? tempDir().path : undefined;
-      if (own !== undefined) perTestDirs.push(own);
+      if (own !== undefined) perTest.push(() => rmSync(own, { recursive: true, force: true }));
       const started = await spawnGateway({ ...extra, ...(own === undefined ? {} : { dir: own }) });
-      perTest.push(started);
+      perTest.push(() => started.stop("SIGKILL", 5000));
       return started;
     },
   };
@@ -199,12 +203,7 @@ export function gatewayFixture<F extends FakeServer>(
   }, 60_000);
 
   afterEach(async () => {
-    const started = perTest.splice(0);
-    const dirs = perTestDirs.splice(0);
-    await stopAll([
-      ...dirs.map((path) => () => rmSync(path, { recursive: true, force: true })),
-      ...started.map((g) => () => g.stop("SIGKILL", 5000)),
-    ]);
+    await stopAll(perTest.splice(0));
   }, 30_000);
 
   afterAll(async () => {

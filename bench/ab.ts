@@ -4,13 +4,16 @@
  * sides alike. Each round gives one ratio; the median and range of the rounds are reported.
  *   bun run build && bun bench/ab.ts
  * Environment: AB_SECONDS (3) per wrk run, AB_ROUNDS (4), AB_PAIRS (comma list of pair ids,
- * default all), MINDGW_BIN (dist/mindgw). Writes .bench-out/ab-<time>.json and prints markdown.
+ * default all), AB_WARMUP (2) seconds of load per scenario on each target before measuring,
+ * MINDGW_BIN (dist/mindgw). Writes .bench-out/ab-<time>.json and prints markdown.
+ * A target whose code is still being compiled measures the JIT, not the steady state: the shadow
+ * pair (twice the code on the hot path) needs AB_WARMUP=15 to settle (see docs/BENCHMARKS.md).
  */
 import { existsSync } from "node:fs";
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { cpuSeconds } from "./cpu-time.ts";
+import { cpuSeconds, mainThreadCpuSeconds } from "./cpu-time.ts";
 import { preflight, SCENARIOS } from "./scenarios.ts";
 import type { RunningTarget } from "./target.ts";
 import { allTargets, startFake } from "./targets.ts";
@@ -19,6 +22,7 @@ import { runWrk, type WrkResult } from "./wrk.ts";
 const ROOT = join(import.meta.dir, "..");
 const seconds = Number(process.env.AB_SECONDS ?? "3");
 const rounds = Number(process.env.AB_ROUNDS ?? "4");
+const warmup = Number(process.env.AB_WARMUP ?? "2");
 const binary = process.env.MINDGW_BIN ?? join(ROOT, "dist/mindgw");
 const onlyPairs = process.env.AB_PAIRS?.split(",").map((s) => s.trim());
 
@@ -45,8 +49,11 @@ const PAIRS: Pair[] = [
   { id: "worker-c1", a: "mindgw", b: "mindgw-worker", c: 1, scenario: "non-stream" },
 ];
 
-/** One wrk run, and the CPU the target's process spent per request meanwhile (µs). */
-type Measured = WrkResult & { cpuUsPerRequest: number };
+/**
+ * One wrk run, and the CPU the target's process spent per request meanwhile (µs): all its
+ * threads, and its main thread (the event loop) alone.
+ */
+type Measured = WrkResult & { cpuUsPerRequest: number; mainUsPerRequest: number };
 
 interface Round {
   a: Measured;
@@ -80,7 +87,7 @@ async function main(): Promise<void> {
       await preflight(started.url, started.headers);
       for (const scenario of SCENARIOS) {
         const base = { baseUrl: started.url, headers: started.headers, scenario, workDir };
-        await runWrk({ ...base, connections: 8, seconds: 2 });
+        await runWrk({ ...base, connections: 8, seconds: warmup });
       }
     }
     for (const pair of pairs) {
@@ -91,6 +98,7 @@ async function main(): Promise<void> {
       console.error(`ab: ${pair.id} ${pair.scenario} c=${pair.c}: ${pair.a} vs ${pair.b}`);
       const measure = async (t: RunningTarget): Promise<Measured> => {
         const before = t.pid === undefined ? 0 : await cpuSeconds(t.pid);
+        const mainBefore = t.pid === undefined ? 0 : await mainThreadCpuSeconds(t.pid);
         const run = await runWrk({
           baseUrl: t.url,
           headers: t.headers,
@@ -100,7 +108,9 @@ async function main(): Promise<void> {
           workDir,
         });
         const spent = t.pid === undefined ? Number.NaN : (await cpuSeconds(t.pid)) - before;
-        return { ...run, cpuUsPerRequest: (spent * 1e6) / Math.max(1, run.requests) };
+        const main = t.pid === undefined ? Number.NaN : (await mainThreadCpuSeconds(t.pid)) - mainBefore;
+        const per = (seconds: number) => (seconds * 1e6) / Math.max(1, run.requests);
+        return { ...run, cpuUsPerRequest: per(spent), mainUsPerRequest: per(main) };
       };
       const done: Round[] = [];
       for (let r = 0; r < rounds; r++) {
@@ -127,18 +137,19 @@ async function main(): Promise<void> {
     "",
     "CPU µs/req: the target process's user+system CPU per request during its runs (all rounds pooled);",
     "a ÷ b of it is the throughput ratio the feature allows when the gateway is CPU-bound, and it",
-    "holds steady on a loaded machine where req/s does not.",
+    "holds steady on a loaded machine where req/s does not. Main µs/req: the same for the main",
+    "thread (the event loop) alone, without the audit writer's and the trace exporter's threads.",
     "",
-    "| pair | scenario | c | a | b | a req/s | b req/s | b ÷ a | +p50 ms | +p99 ms | a CPU µs/req | b CPU µs/req | a ÷ b CPU |",
-    "| --- | --- | ---: | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+    "| pair | scenario | c | a | b | a req/s | b req/s | b ÷ a | +p50 ms | +p99 ms | a CPU µs/req | b CPU µs/req | a ÷ b CPU | a main µs/req | b main µs/req |",
+    "| --- | --- | ---: | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
   ];
   for (const { pair, rounds: rs } of results) {
     const ratio = rs.map((r) => r.b.rps / r.a.rps);
     const dp50 = rs.map((r) => (r.b.p50 - r.a.p50) / 1000);
     const dp99 = rs.map((r) => (r.b.p99 - r.a.p99) / 1000);
     // Pooled: total CPU over total requests, so short noisy rounds weigh by their size.
-    const pooled = (side: "a" | "b") =>
-      rs.reduce((sum, r) => sum + r[side].cpuUsPerRequest * r[side].requests, 0) /
+    const pooled = (side: "a" | "b", measure: "cpuUsPerRequest" | "mainUsPerRequest" = "cpuUsPerRequest") =>
+      rs.reduce((sum, r) => sum + r[side][measure] * r[side].requests, 0) /
       Math.max(
         1,
         rs.reduce((sum, r) => sum + r[side].requests, 0),
@@ -146,7 +157,7 @@ async function main(): Promise<void> {
     const cpuA = pooled("a");
     const cpuB = pooled("b");
     out.push(
-      `| ${pair.id} | ${pair.scenario} | ${pair.c} | ${pair.a} | ${pair.b} | ${median(rs.map((r) => r.a.rps)).toFixed(0)} | ${median(rs.map((r) => r.b.rps)).toFixed(0)} | ${stat(ratio, 3)} | ${stat(dp50, 3)} | ${stat(dp99, 3)} | ${cpuA.toFixed(1)} | ${cpuB.toFixed(1)} | ${(cpuA / cpuB).toFixed(3)} |`,
+      `| ${pair.id} | ${pair.scenario} | ${pair.c} | ${pair.a} | ${pair.b} | ${median(rs.map((r) => r.a.rps)).toFixed(0)} | ${median(rs.map((r) => r.b.rps)).toFixed(0)} | ${stat(ratio, 3)} | ${stat(dp50, 3)} | ${stat(dp99, 3)} | ${cpuA.toFixed(1)} | ${cpuB.toFixed(1)} | ${(cpuA / cpuB).toFixed(3)} | ${pooled("a", "mainUsPerRequest").toFixed(1)} | ${pooled("b", "mainUsPerRequest").toFixed(1)} |`,
     );
   }
   const markdown = `${out.join("\n")}\n`;

@@ -5,11 +5,15 @@
  * Environment: BENCH_SECONDS (10), BENCH_CONCURRENCY (32), BENCH_AUDIT_ROWS (100000).
  * Real servers throughout: PostgreSQL and Redis are started in temp dirs (as the tests do), the
  * gateways are the compiled binary, the model is the fake upstream, the load is wrk.
+ * Besides req/s, each run reports CPU milliseconds per request of the gateway process(es) and of
+ * the PostgreSQL and Redis servers: the steady measure on a shared machine, where req/s swings.
+ * Audit ingest is the gateway's own audit writer (its batch size) over the PostgreSQL store.
  */
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { makeRecord } from "../src/audit/audit-fixture.ts";
+import { AuditWriter } from "../src/audit/audit-writer.ts";
 import { openPostgresStorage } from "../src/storage/postgres/postgres-storage.ts";
 import { createKey } from "../test/e2e/harness/admin-api.ts";
 import { spawnNode } from "../test/e2e/harness/cluster-nodes.ts";
@@ -23,6 +27,7 @@ import {
   waitForWorkers,
 } from "../test/e2e/harness/spawn-worker.ts";
 import { waitFor } from "../test/e2e/harness/wait-for.ts";
+import { cpuSeconds } from "./cpu-time.ts";
 import { runWrk, type WrkResult } from "./wrk.ts";
 
 const seconds = Number(process.env.BENCH_SECONDS ?? "10");
@@ -39,13 +44,25 @@ const chat = (model: string) => ({
   body: { model, messages: [{ role: "user", content: "hi" }] },
 });
 
+/** CPU seconds so far of every process in `pids` (one that exited counts 0). */
+async function cpuOf(pids: readonly number[]): Promise<number> {
+  const each = await Promise.all(pids.map((pid) => cpuSeconds(pid).catch(() => 0)));
+  return each.reduce((sum, s) => sum + s, 0);
+}
+
+type Measured = WrkResult & { gatewayMsPerRequest: number; serversMsPerRequest: number };
+
+/** One wrk run at `gateway`; CPU per request of `gateways` (all nodes involved) and `servers`. */
 async function load(
   gateway: GatewayProcess,
   key: string,
   model: string,
-  workDir: string,
-): Promise<WrkResult> {
-  return runWrk({
+  cpu: { gateways: readonly GatewayProcess[]; servers: () => number[] },
+): Promise<Measured> {
+  const gatewayPids = cpu.gateways.map((g) => g.proc.pid);
+  const serverPids = cpu.servers();
+  const [g0, s0] = [await cpuOf(gatewayPids), await cpuOf(serverPids)];
+  const result = await runWrk({
     baseUrl: gateway.url,
     headers: { authorization: `Bearer ${key}` },
     scenario: chat(model),
@@ -53,10 +70,13 @@ async function load(
     seconds,
     workDir,
   });
+  const [g1, s1] = [await cpuOf(gatewayPids), await cpuOf(serverPids)];
+  const per = (cpuSeconds: number) => (result.requests > 0 ? (cpuSeconds * 1000) / result.requests : 0);
+  return { ...result, gatewayMsPerRequest: per(g1 - g0), serversMsPerRequest: per(s1 - s0) };
 }
 
-const line = (name: string, r: WrkResult) =>
-  `| ${name} | ${r.rps.toFixed(0)} | ${(r.p50 / 1000).toFixed(1)} | ${(r.p99 / 1000).toFixed(1)} | ${r.status_errors + r.socket_errors} |`;
+const line = (name: string, r: Measured) =>
+  `| ${name} | ${r.rps.toFixed(0)} | ${(r.p50 / 1000).toFixed(1)} | ${(r.p99 / 1000).toFixed(1)} | ${r.status_errors + r.socket_errors} | ${r.gatewayMsPerRequest.toFixed(3)} | ${r.serversMsPerRequest.toFixed(3)} |`;
 
 const workDir = await mkdtemp(join(tmpdir(), "mindgw-bench-cluster-"));
 const [fake, postgres, redis] = await Promise.all([spawnFakeUpstream(), startPostgres(), startRedis()]);
@@ -72,8 +92,9 @@ try {
       { name: "bench", rpm: 100_000_000, tpm: 1_000_000_000 },
     )
   ).key;
-  await load(single, singleKey, "fake-model", workDir); // warm-up
-  const sqlite = await load(single, singleKey, "fake-model", workDir);
+  const alone = { gateways: [single], servers: () => [] };
+  await load(single, singleKey, "fake-model", alone); // warm-up
+  const sqlite = await load(single, singleKey, "fake-model", alone);
   rows.push(line("one node, SQLite", sqlite));
   await single.stop();
 
@@ -90,8 +111,9 @@ try {
       { name: "bench", rpm: 100_000_000, tpm: 1_000_000_000 },
     )
   ).key;
-  await load(a, key, "fake-model", workDir);
-  const cluster = await load(a, key, "fake-model", workDir);
+  const servers = () => [...postgres.pids(), ...redis.pids()];
+  await load(a, key, "fake-model", { gateways: [a], servers });
+  const cluster = await load(a, key, "fake-model", { gateways: [a], servers });
   rows.push(line("cluster node, PostgreSQL + Redis", cluster));
 
   // A worker held by node b: requests to b are local, to a are forwarded.
@@ -114,9 +136,10 @@ try {
       const models = await fetch(`${a.url}/v1/models`, { headers: { authorization: `Bearer ${key}` } });
       return (await models.text()).includes("worker-model");
     });
-    await load(b, key, "worker-model", workDir);
-    const local = await load(b, key, "worker-model", workDir);
-    const forwarded = await load(a, key, "worker-model", workDir);
+    const both = { gateways: [a, b], servers };
+    await load(b, key, "worker-model", both);
+    const local = await load(b, key, "worker-model", both);
+    const forwarded = await load(a, key, "worker-model", both);
     rows.push(line("worker, local (node b)", local));
     rows.push(line("worker, forwarded (a → b)", forwarded));
     rows.push("");
@@ -127,7 +150,8 @@ try {
     await worker.stop("SIGKILL");
   }
 
-  // Audit ingest straight into the PostgreSQL store, in the writer's batch size.
+  // Audit ingest: the gateway's audit writer (batching as in serve) over the PostgreSQL store,
+  // given a backlog of rows like those a gateway writes.
   const storage = await openPostgresStorage({
     url: await postgres.createDatabase("ingest"),
     pool: 4,
@@ -135,15 +159,31 @@ try {
     connectTimeoutMs: 5_000,
     sslmode: "disable",
   });
-  const batch = Array.from({ length: 500 }, (_, i) =>
-    makeRecord({ requestId: `r${i}`, startedAt: Date.now() + i }),
+  const writer = new AuditWriter({
+    store: storage.audit,
+    ...(storage.audit.batchSize ? { batchSize: storage.audit.batchSize } : {}),
+    maxQueue: auditRows,
+  });
+  const base = Date.now();
+  const records = Array.from({ length: auditRows }, (_, i) =>
+    makeRecord({
+      requestId: `req_${base}_${i}`,
+      startedAt: base + i,
+      route: "provider:fake",
+      upstreamModel: "fake-model",
+      userAgent: "OpenAI/JS 6.9.1",
+    }),
   );
+  const [own0, pg0] = [await cpuSeconds(process.pid), await cpuOf(postgres.pids())];
   const t0 = performance.now();
-  for (let written = 0; written < auditRows; written += batch.length) await storage.audit.insert(batch);
-  const rate = auditRows / ((performance.now() - t0) / 1000);
+  for (const record of records) writer.write(record);
+  const stats = await writer.close();
+  const elapsed = (performance.now() - t0) / 1000;
+  const [own1, pg1] = [await cpuSeconds(process.pid), await cpuOf(postgres.pids())];
   await storage.close();
+  const us = (cpu: number) => ((cpu * 1e6) / auditRows).toFixed(1);
   rows.push(
-    `audit ingest into PostgreSQL: ${auditRows} rows in batches of 500: ${rate.toFixed(0)} rows/s (target ≥ 20,000)`,
+    `audit ingest into PostgreSQL: ${stats.written} of ${auditRows} rows, batches of ${storage.audit.batchSize ?? 500}: ${(auditRows / elapsed).toFixed(0)} rows/s (target ≥ 20,000); CPU per row: writer ${us(own1 - own0)} µs, PostgreSQL ${us(pg1 - pg0)} µs`,
   );
 } finally {
   for (const gateway of started) await gateway.stop().catch(() => {});
@@ -153,5 +193,7 @@ try {
 console.log(
   `c=${connections}, ${seconds}s per run, load average ${(await Bun.file("/proc/loadavg").text()).split(" ").slice(0, 3).join(" ")}`,
 );
-console.log("| target | req/s | p50 ms | p99 ms | errors |\n| --- | --- | --- | --- | --- |");
+console.log(
+  "| target | req/s | p50 ms | p99 ms | errors | gateway CPU ms/req | PostgreSQL+Redis CPU ms/req |\n| --- | --- | --- | --- | --- | --- | --- |",
+);
 for (const row of rows) console.log(row);

@@ -18,6 +18,10 @@ command -v chromium >/dev/null 2>&1 || need+=(chromium)
 command -v unshare >/dev/null 2>&1 || need+=(util-linux)
 command -v ip >/dev/null 2>&1 || need+=(iproute2)
 command -v node >/dev/null 2>&1 || need+=(nodejs)
+# The events back-pressure test drives a slow SSE consumer in python3; the audit storage failure
+# test freezes the database with `chattr +i` (e2fsprogs). Missing, those tests fail, not skip.
+command -v python3 >/dev/null 2>&1 || need+=(python3)
+command -v chattr >/dev/null 2>&1 || need+=(e2fsprogs)
 if [ "${#need[@]}" -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
     apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null

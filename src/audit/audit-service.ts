@@ -60,6 +60,7 @@ export function createAuditService(
   const writer = new AuditWriter({
     onBatch: (_rows, ms) => flushed?.(ms),
     store,
+    ...(store.batchSize ? { batchSize: store.batchSize } : {}),
     flushMs: config.audit.flush_ms,
     // Bodies are stored whenever a record carries them; the front door captures them only while
     // `audit.bodies` is on, so the setting follows config reloads.

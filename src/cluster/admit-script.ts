@@ -18,27 +18,34 @@ local usage = {}
 local buckets = {}
 for i = 1, n do
   local rk, tk = KEYS[(i - 1) * 3 + 1], KEYS[(i - 1) * 3 + 2]
-  redis.call('ZREMRANGEBYSCORE', rk, '-inf', now - window)
-  local requests = redis.call('ZCARD', rk)
-  local first = redis.call('ZRANGE', rk, 0, 0, 'WITHSCORES')
-  local requestsReset = 0
-  if first[2] then requestsReset = tonumber(first[2]) + window - now end
-  local all = redis.call('HGETALL', tk)
+  local rpm = tonumber(ARGV[4 + (i - 1) * 4 + 1])
+  local tpm = tonumber(ARGV[4 + (i - 1) * 4 + 2])
+  -- A scope without an rpm (or tpm) has nothing to count or report for it: no Redis work.
+  local requests, requestsReset = 0, 0
+  if rpm >= 0 then
+    redis.call('ZREMRANGEBYSCORE', rk, '-inf', now - window)
+    requests = redis.call('ZCARD', rk)
+    local first = redis.call('ZRANGE', rk, 0, 0, 'WITHSCORES')
+    if first[2] then requestsReset = tonumber(first[2]) + window - now end
+  end
   local list = {}
-  local tokens = 0
-  for j = 1, #all, 2 do
-    local second = tonumber(all[j])
-    if (second + 1) * 1000 + window <= now then
-      redis.call('HDEL', tk, all[j])
-    else
-      local count = tonumber(all[j + 1])
-      tokens = tokens + count
-      table.insert(list, { second, count })
+  local tokens, newest = 0, -1
+  if tpm >= 0 then
+    local all = redis.call('HGETALL', tk)
+    for j = 1, #all, 2 do
+      local second = tonumber(all[j])
+      if (second + 1) * 1000 + window <= now then
+        redis.call('HDEL', tk, all[j])
+      else
+        local count = tonumber(all[j + 1])
+        tokens = tokens + count
+        if second > newest then newest = second end
+        list[#list + 1] = { second, count }
+      end
     end
   end
-  table.sort(list, function(a, b) return a[1] < b[1] end)
   local tokensReset = 0
-  if #list > 0 then tokensReset = (list[#list][1] + 1) * 1000 + window - now end
+  if newest >= 0 then tokensReset = (newest + 1) * 1000 + window - now end
   buckets[i] = list
   usage[i] = { requests, requestsReset, tokens, tokensReset }
 end
@@ -64,6 +71,8 @@ end
 for i = 1, n do
   local tpm = tonumber(ARGV[4 + (i - 1) * 4 + 2])
   if tpm >= 0 and usage[i][3] >= tpm then
+    -- Only a refusal needs the buckets in order (the wait until enough of them expire).
+    table.sort(buckets[i], function(a, b) return a[1] < b[1] end)
     local left = usage[i][3]
     local wait = 0
     for _, bucket in ipairs(buckets[i]) do

@@ -90,6 +90,14 @@ export function forwardEndpoint(deps: { secret: string; workers: Provider; nodeI
         if (type) headers.set("content-type", type);
         const retryAfter = reply.response.headers.get("retry-after");
         if (retryAfter) headers.set("retry-after", retryAfter);
+        if (!stream) {
+          // A whole answer: read here (a cancel meanwhile aborts the worker and this read) and
+          // sent as one body, without a relay stream's per-chunk pulls.
+          const bytes = await reply.response.arrayBuffer();
+          done();
+          request.signal.removeEventListener("abort", abort);
+          return new Response(bytes, { status: reply.response.status, headers });
+        }
         // Bun may abort request.signal once the response is handed over; from here only a cancel
         // (the relay's, or /cluster/v1/cancel) means the other node left.
         request.signal.removeEventListener("abort", abort);

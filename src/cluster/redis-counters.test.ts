@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { type RedisServer, startRedis } from "../../test/e2e/harness/redis-server.ts";
+import { waitFor } from "../../test/e2e/harness/wait-for.ts";
 import type { SharedScope } from "../auth/shared-counters.ts";
 import { createRedisCounters } from "./redis-counters.ts";
 import { RedisLink } from "./redis-link.ts";
@@ -56,16 +57,17 @@ test("tokens and budgets: counted on record, refused at the limit, key before te
   ];
   expect((await a!.admit(scopes, now)).refused).toBeNull();
   b!.record([{ subject: "key:t", tokens: 100 }], [{ subject: "tenant:t", usd: 0.25 }], now);
-  // record is fire-and-forget: wait for it through the next admission's view.
-  let verdict = await a!.admit(scopes, now + 10);
-  for (let i = 0; verdict.refused === null && i < 100; i++) verdict = await a!.admit(scopes, now + 10);
+  // record is fire-and-forget (batched for a few ms): wait for it through an admission's view.
+  const verdict = await waitFor("the recorded tokens to bind", async () => {
+    const next = await a!.admit(scopes, now + 10);
+    return next.refused === null ? undefined : next;
+  });
   expect(verdict.refused).toMatchObject({ index: 0, code: "rate_limited" });
   expect(verdict.usage[0]!.tokens).toBe(100);
   b!.record([], [{ subject: "tenant:t", usd: 0.3 }], now);
   const budget = async () =>
     (await a!.admit([scope("tenant:t", { budgetUsd: 1, spentLocally: 0 })], now + 20)).refused;
-  let refused = await budget();
-  for (let i = 0; refused === null && i < 100; i++) refused = await budget();
+  const refused = await waitFor("the recorded spend to bind", async () => (await budget()) ?? undefined);
   // Seeded with 0.5 from storage, then 0.25 and 0.3 recorded: 1.05 ≥ 1.
   expect(refused).toMatchObject({ code: "budget_exceeded" });
 });

@@ -4,6 +4,11 @@ import { ADMIT_SCRIPT, RECORD_SCRIPT } from "./admit-script.ts";
 import type { RedisLink } from "./redis-link.ts";
 
 const WINDOW_MS = 60_000;
+/**
+ * Tokens and spend recorded within this long go to Redis in one script call (per node), not
+ * one per answer: a count reaches the other nodes at most this much later.
+ */
+const RECORD_FLUSH_MS = 10;
 
 const sha1 = (text: string) => new Bun.CryptoHasher("sha1").update(text).digest("hex");
 const ADMIT_SHA = sha1(ADMIT_SCRIPT);
@@ -37,6 +42,34 @@ export interface RedisCountersOptions {
 export function createRedisCounters(options: RedisCountersOptions): SharedCounters {
   const { link } = options;
   let sequence = 0;
+  const pendingTokens = new Map<string, number>();
+  const pendingSpend = new Map<string, number>();
+  let flushTimer: ReturnType<typeof setTimeout> | null = null;
+  // The clock of the first record in the window: the tokens' second (an injected clock in tests).
+  let firstAt = 0;
+  const add = (into: Map<string, number>, key: string, amount: number) =>
+    into.set(key, (into.get(key) ?? 0) + amount);
+  const flushRecords = () => {
+    flushTimer = null;
+    const tokens = [...pendingTokens];
+    const spend = [...pendingSpend];
+    pendingTokens.clear();
+    pendingSpend.clear();
+    const keys = [
+      ...tokens.map(([subject]) => `mgw:tpm:${subject}`),
+      ...spend.map(([subject]) => `mgw:spend:${subject}`),
+    ];
+    const argv = [
+      String(Math.floor(firstAt / 1000)),
+      String(WINDOW_MS),
+      String(tokens.length),
+      ...tokens.map(([, amount]) => String(amount)),
+      ...spend.map(([, amount]) => String(amount)),
+    ];
+    link
+      .call((client) => runScript(client, RECORD_SCRIPT, RECORD_SHA, [String(keys.length), ...keys, ...argv]))
+      .catch((error: unknown) => options.onError?.(error));
+  };
   return {
     available: () => link.healthy(),
     nodes: () => Math.max(1, options.nodes()),
@@ -76,22 +109,10 @@ export function createRedisCounters(options: RedisCountersOptions): SharedCounte
     },
     record(tokens, spend, now) {
       if (tokens.length === 0 && spend.length === 0) return;
-      const keys = [
-        ...tokens.map((t) => `mgw:tpm:${t.subject}`),
-        ...spend.map((s) => `mgw:spend:${s.subject}`),
-      ];
-      const argv = [
-        String(Math.floor(now / 1000)),
-        String(WINDOW_MS),
-        String(tokens.length),
-        ...tokens.map((t) => String(t.tokens)),
-        ...spend.map((s) => String(s.usd)),
-      ];
-      link
-        .call((client) =>
-          runScript(client, RECORD_SCRIPT, RECORD_SHA, [String(keys.length), ...keys, ...argv]),
-        )
-        .catch((error: unknown) => options.onError?.(error));
+      if (flushTimer === null) firstAt = now;
+      for (const t of tokens) add(pendingTokens, t.subject, t.tokens);
+      for (const s of spend) add(pendingSpend, s.subject, s.usd);
+      flushTimer ??= setTimeout(flushRecords, RECORD_FLUSH_MS);
     },
   };
 }

@@ -10,6 +10,7 @@ import type { ConfigWatchHandlers } from "../config/watch-config.ts";
 import { upstreamError } from "../core/gateway-error.ts";
 import { silentLogger } from "../log/logger.ts";
 import type { Provider, ProviderReply } from "../providers/provider.ts";
+import { upgradeStatus } from "../workers/testing/upgrade-status.ts";
 import { createGateway, type Gateway } from "./create-gateway.ts";
 
 // One runtime snapshot per config version, through the real gateway in-process (app.handle, a
@@ -253,16 +254,7 @@ describe("one runtime snapshot per config version", () => {
 
   test("worker admission: workers.allowed_origins and the authenticator apply to the next upgrade", async () => {
     const { port } = gateway.listen("127.0.0.1", 0);
-    const upgrade = (headers: Record<string, string>) =>
-      fetch(`http://127.0.0.1:${port}/workers/connect`, {
-        headers: {
-          connection: "Upgrade",
-          upgrade: "websocket",
-          "sec-websocket-version": "13",
-          "sec-websocket-key": "dGhlIHNhbXBsZSBub25jZQ==",
-          ...headers,
-        },
-      }).then((response) => response.status);
+    const upgrade = (headers: Record<string, string>) => upgradeStatus(port, headers);
     const browser = { origin: "https://ops.example", authorization: "Bearer mgw_not-a-key" };
     reload(configOf("a", 1));
     expect(await upgrade(browser)).toBe(403); // the origin is refused before the key is looked at

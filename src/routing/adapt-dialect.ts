@@ -11,14 +11,16 @@ import { Dropped, type UnsupportedPolicy } from "../translate/dropped.ts";
 import { chatRequestToMessages } from "../translate/openai-to-anthropic/chat-request-to-messages.ts";
 import { messagesResponseToChat } from "../translate/openai-to-anthropic/messages-response-to-chat.ts";
 import { messagesStreamToChat } from "../translate/openai-to-anthropic/messages-stream-to-chat.ts";
+import { parseBody } from "../translate/parse-body.ts";
 import {
   chatResponseToResponse,
   conversationItems,
 } from "../translate/responses/chat-response-to-response.ts";
 import { chatStreamToResponses } from "../translate/responses/chat-stream-to-responses.ts";
-import { COMPACT_PROMPT, compactionResponse } from "../translate/responses/compaction.ts";
+import { compactionItem, compactionResponse, summaryOf } from "../translate/responses/compaction.ts";
 import { MessagesToResponsesWriter } from "../translate/responses/messages-to-responses-writer.ts";
-import { responsesRequestToChat } from "../translate/responses/responses-request-to-chat.ts";
+import { inputItems, responsesRequestToChat } from "../translate/responses/responses-request-to-chat.ts";
+import { responsesRequest } from "../translate/responses/responses-schema.ts";
 import { readMessagesEvent } from "../translate/stream/messages-event-reader.ts";
 import { type TranslatedStream, translateStream } from "../translate/stream/stream-driver.ts";
 
@@ -175,18 +177,34 @@ function viaChat(
   if (!context) throw badRequest("responses need a response context");
   const translated = responsesRequestToChat(body, context.previous, policy);
   const chat = adaptDialect("chat", translated.body, provider, model);
-  const tools = translated.tools;
+  const { tools, compact } = translated;
   return {
     operation: chat.operation,
     body: chat.body,
     dropped: translated.dropped,
     json(reply) {
-      const response = chatResponseToResponse(chat.json(reply), body, context.id, tools);
-      context.onResponse(response);
-      return response;
+      const answer = chat.json(reply);
+      const response = chatResponseToResponse(answer, body, context.id, tools);
+      // A compaction (Codex's `compaction_trigger`): the summary as the one `compaction` item.
+      const out = compact
+        ? { ...response, output: [compactionItem(summaryOf(answer), context.id)] }
+        : response;
+      context.onResponse(out);
+      return out;
     },
     stream(events, onUsage) {
       const options = { request: body, id: context.id, onResponse: context.onResponse, tools };
+      if (compact) {
+        // Through chat chunks, whatever the upstream: the one writer that can hold back a summary.
+        // Usage is counted where it is read first: by the upstream's own translation, if any.
+        const asChat = chat.stream ? chat.stream(events, onUsage).events : events;
+        const chatEvents = chat.keep ? filterEvents(asChat, chat.keep) : asChat;
+        return chatStreamToResponses(chatEvents, {
+          ...options,
+          compaction: true,
+          ...(onUsage && !chat.stream ? { onUsage } : {}),
+        });
+      }
       if (provider.dialect === "anthropic") {
         // Anthropic events straight to Responses events: each event parsed once (no chat stream
         // encoded and re-read in between).
@@ -212,12 +230,13 @@ function compactViaChat(
   policy: UnsupportedPolicy,
 ): AdaptedCall {
   const { stream: _stream, ...request } = body;
-  const translated = responsesRequestToChat(request, context.previous, policy);
-  const messages = [...(translated.body.messages as JsonObject[]), { role: "user", content: COMPACT_PROMPT }];
-  const summaryRequest: JsonObject = { ...translated.body, messages };
-  // The tools stay declared (the history calls them) but the summary is text.
-  if (summaryRequest.tools) summaryRequest.tool_choice = "none";
-  const chat = adaptDialect("chat", summaryRequest, provider, model);
+  // The same summary request as Codex's in-stream compaction: the input, then a trigger.
+  const input = [
+    ...inputItems(parseBody(responsesRequest, request, "request")),
+    { type: "compaction_trigger" },
+  ];
+  const translated = responsesRequestToChat({ ...request, input }, context.previous, policy);
+  const chat = adaptDialect("chat", translated.body, provider, model);
   return {
     operation: chat.operation,
     body: chat.body,

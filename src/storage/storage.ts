@@ -112,6 +112,8 @@ export interface AuditStore {
    * (the writer redacts them first, or strips them when `audit.bodies` is off).
    */
   insert(records: readonly AuditRecord[]): Promise<AuditBatchResult>;
+  /** The most rows the audit writer should hand `insert` at once (its default without this: 500). */
+  readonly batchSize?: number;
   /**
    * At most `limit` records matching `filter`, strictly after `after` in the filter's order
    * (`started_at`, then the store's row id). Each call is a short read of its own, so an

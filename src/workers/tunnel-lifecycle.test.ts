@@ -2,6 +2,7 @@ import { afterEach, describe, expect, test } from "bun:test";
 import type { GatewayError } from "../core/gateway-error.ts";
 import { startFakeUpstream } from "./testing/fake-upstream.ts";
 import { collect, startGateway, waitFor } from "./testing/tunnel-harness.ts";
+import { upgradeStatus } from "./testing/upgrade-status.ts";
 import { runWorker } from "./worker/worker-client.ts";
 
 const cleanups: (() => Promise<void> | void)[] = [];
@@ -43,29 +44,17 @@ function setup() {
   return { upstream, state };
 }
 
-function upgrade(port: number, headers: Record<string, string>, query = ""): Promise<number> {
-  return fetch(`http://127.0.0.1:${port}/workers/connect${query}`, {
-    headers: {
-      connection: "Upgrade",
-      upgrade: "websocket",
-      "sec-websocket-version": "13",
-      "sec-websocket-key": "dGhlIHNhbXBsZSBub25jZQ==",
-      ...headers,
-    },
-  }).then((r) => r.status);
-}
-
 describe("worker lifecycle", () => {
   test("the upgrade is refused without a worker key, with a token in the query, or from a browser origin", async () => {
     const { state } = setup();
     const port = state.gateway.port;
-    expect(await upgrade(port, {})).toBe(401);
-    expect(await upgrade(port, { authorization: "Bearer wrong" })).toBe(401);
-    expect(await upgrade(port, { authorization: "Bearer user-key" })).toBe(403);
-    expect(await upgrade(port, { authorization: "Bearer worker-key" }, "?token=worker-key")).toBe(400);
-    expect(await upgrade(port, { authorization: "Bearer worker-key", origin: "https://evil.example" })).toBe(
-      403,
-    );
+    expect(await upgradeStatus(port, {})).toBe(401);
+    expect(await upgradeStatus(port, { authorization: "Bearer wrong" })).toBe(401);
+    expect(await upgradeStatus(port, { authorization: "Bearer user-key" })).toBe(403);
+    expect(await upgradeStatus(port, { authorization: "Bearer worker-key" }, "?token=worker-key")).toBe(400);
+    expect(
+      await upgradeStatus(port, { authorization: "Bearer worker-key", origin: "https://evil.example" }),
+    ).toBe(403);
   });
 
   test("drain: no new requests, in-flight ones finish, exit 0", async () => {

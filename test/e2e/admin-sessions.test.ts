@@ -1,25 +1,20 @@
-import { afterAll, expect, test } from "bun:test";
+import { expect, test } from "bun:test";
 import { createHash } from "node:crypto";
 import { createKey, withDb } from "./harness/audit-kit.ts";
+import { gatewayFixture } from "./harness/gateway-fixture.ts";
 import { type PostgresServer, startPostgres } from "./harness/postgres-server.ts";
-import { type GatewayProcess, spawnGateway } from "./harness/spawn-gateway.ts";
+import type { GatewayProcess } from "./harness/spawn-gateway.ts";
 import { tempDir } from "./harness/temp-dir.ts";
 
 // Web UI sessions live in storage: a restart keeps them, only the id's hash is stored, and
 // revoking the key they were opened with still ends them. Driven with fetch, as the page does.
 const dir = tempDir();
-const running: GatewayProcess[] = [];
+// Gateways per test (stopped after it); the first test's share `dir`, which the fixture removes.
+const fx = gatewayFixture({ fake: null, gateway: false, dir: dir.path });
 let postgres: PostgresServer | undefined;
-afterAll(async () => {
-  for (const gw of running) await gw.stop();
-  await postgres?.stop();
-  dir.cleanup();
-});
 
-async function start(): Promise<GatewayProcess> {
-  const gw = await spawnGateway({ dir: dir.path, config: { providers: [{ name: "demo", type: "mock" }] } });
-  running.push(gw);
-  return gw;
+function start(): Promise<GatewayProcess> {
+  return fx.spawn({ dir: dir.path, config: { providers: [{ name: "demo", type: "mock" }] } });
 }
 
 const asSession = (cookie: string, csrf: string) => ({
@@ -76,16 +71,14 @@ test("a session survives a restart, is stored only as its hash, and ends when it
 }, 60_000);
 
 test("on PostgreSQL, a session opened on one node works on another; signing out on either ends it", async () => {
-  postgres = await startPostgres();
+  postgres = fx.own(await startPostgres());
   const url = await postgres.createDatabase("sessions");
   const config = {
     storage: { driver: "postgres", url, sslmode: "disable", connect_timeout: "1s" },
     providers: [{ name: "demo", type: "mock" }],
   };
-  const a = await spawnGateway({ config });
-  running.push(a);
-  const b = await spawnGateway({ config });
-  running.push(b);
+  const a = await fx.spawn({ config });
+  const b = await fx.spawn({ config });
   const login = await fetch(`${a.url}/admin/auth/login`, {
     method: "POST",
     headers: { authorization: `Bearer ${a.adminKey}` },

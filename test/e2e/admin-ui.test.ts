@@ -8,8 +8,9 @@ import packageJson from "../../package.json";
 import { UI_PAGES } from "../../src/http/admin-ui/ui-pages.ts";
 import { createKey } from "./harness/admin-api.ts";
 import { type BrowserProblem, launchBrowser, offLoopback, type TestBrowser } from "./harness/browser.ts";
+import { gatewayFixture } from "./harness/gateway-fixture.ts";
 import { type OidcIssuer, startOidcIssuer } from "./harness/oidc-issuer.ts";
-import { type GatewayProcess, spawnGateway } from "./harness/spawn-gateway.ts";
+import type { GatewayProcess } from "./harness/spawn-gateway.ts";
 import { type FakeProcess, spawnFakeUpstream, spawnWorker } from "./harness/spawn-worker.ts";
 import { waitFor } from "./harness/wait-for.ts";
 
@@ -105,21 +106,26 @@ async function shoot(name: string) {
   await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
 }
 
+const fx = gatewayFixture<FakeProcess>({
+  fake: () => spawnFakeUpstream(),
+  fakeRoutes: false,
+  config: async (_fakeUrl, ctx) => {
+    fake = ctx.fake;
+    mkdirSync(SHOTS, { recursive: true });
+    issuer = ctx.own(await startOidcIssuer(CLIENT));
+    return config();
+  },
+});
+
 beforeAll(async () => {
-  mkdirSync(SHOTS, { recursive: true });
-  issuer = await startOidcIssuer(CLIENT);
-  fake = await spawnFakeUpstream();
-  gw = await spawnGateway({ config: config() });
+  ({ fake, gw } = fx);
   adminKey = gw.adminKey ?? "";
   browser = await launchBrowser();
+  fx.defer(() => browser.close());
   page = await browser.newPage(WIDE);
 }, 60_000);
 
-afterAll(async () => {
-  await browser?.close();
-  await gw?.stop();
-  await fake?.stop();
-  issuer?.stop();
+afterAll(() => {
   console.log(`admin UI screenshots: ${SHOTS}`);
 });
 

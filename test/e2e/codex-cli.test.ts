@@ -85,3 +85,56 @@ describe("Codex CLI through mindgw", () => {
     expect(report.client.stdout.trim()).toStartWith("echo: Script");
   });
 });
+
+describe("Codex CLI auto-compaction through a translated route", () => {
+  // The first answer (a tool call) reports a conversation near the window, so Codex compacts
+  // before its follow-up; later answers are small, so it must compact exactly once.
+  const config = "model_context_window = 200000\nmodel_auto_compact_token_limit = 100000\n";
+  const lastText = (request: { body: Record<string, unknown> } | undefined) =>
+    String(((request?.body.messages ?? []) as Message[]).at(-1)?.content ?? "");
+
+  test.each([
+    // A custom provider: Codex compacts locally, with a summary turn of its own prompt.
+    [
+      "custom provider",
+      false,
+      "You are performing a CONTEXT CHECKPOINT COMPACTION",
+      "Another language model",
+    ],
+    // The built-in OpenAI provider (`openai_base_url`): Codex's remote compaction, a Responses call
+    // whose input ends in `compaction_trigger` and whose answer must be one `compaction` item.
+    [
+      "built-in OpenAI provider",
+      true,
+      "Summarize the conversation so far",
+      "Summary of the conversation so far",
+    ],
+  ])(
+    "%s: the compaction request succeeds, once, and the turn goes on from the summary",
+    async (_, builtinOpenAI, asked, resumed) => {
+      const report = await runInNetns("codex.scenario.ts", {
+        upstream: "openai",
+        models: ["gpt-6.1-sol"],
+        prompt: "say hi",
+        config,
+        queue: [{ inputTokens: 150_000 }],
+        builtinOpenAI,
+      });
+      expect(report.client.exitCode).toBe(0);
+      expect(report.client.stderr).toContain("context compacted");
+      const requests = seen(report);
+      // The turn, the compaction, the follow-up from the summary (the fake calls its tool again),
+      // and the answer after that tool's output: no second compaction, no loop.
+      expect(requests).toHaveLength(4);
+      expect(requests.filter((request) => lastText(request).startsWith(asked))).toHaveLength(1);
+      expect(lastText(requests[1])).toStartWith(asked);
+      const followUp = (requests[2]?.body.messages ?? []) as Message[];
+      expect(followUp.some((message) => String(message.content).includes(resumed))).toBe(true);
+      expect(report.client.stdout.trim()).toStartWith("echo: Script");
+      const rows = (report.audit as { frontDoor: string; status: number }[]).filter(
+        (row) => row.frontDoor === "responses",
+      );
+      expect(rows.map((row) => row.status)).toEqual([200, 200, 200, 200]);
+    },
+  );
+});

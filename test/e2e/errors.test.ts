@@ -141,7 +141,7 @@ describe("the request itself is wrong", () => {
       },
       async pull(controller) {
         if (sent > 64 * MAX_BODY) {
-          await Bun.sleep(50); // never closes: a gateway that reads to the end would hang
+          await Bun.sleep(50); // stimulus: never closes; a gateway that reads to the end would hang
           return;
         }
         sent += piece.byteLength;

@@ -523,4 +523,25 @@ describe("the Responses API to an upstream that serves it", () => {
     expect(summaryCall.messages.at(-1)?.content).toStartWith("Summarize the conversation so far");
     expect(summaryCall.stream).toBeUndefined();
   });
+
+  test("a Responses call whose input ends in compaction_trigger, on a translated route: one compaction item", async () => {
+    openaiUp.queue({ headers: JSON_TYPE, body: CHAT_BODY });
+    const response = await fetch(`${gw.url}/v1/responses`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${gw.adminKey}`, "content-type": "application/json" },
+      body: JSON.stringify({
+        model: "chat",
+        input: [{ role: "user", content: "long talk" }, { type: "compaction_trigger" }],
+      }),
+    });
+    expect(response.status).toBe(200);
+    const body = (await response.json()) as {
+      object: string;
+      output: { type: string; encrypted_content: string }[];
+    };
+    expect(body.object).toBe("response");
+    expect(body.output.map((item) => item.type)).toEqual(["compaction"]);
+    const sent = JSON.parse(lastUpstream(openaiUp).text) as { messages: { content: string }[] };
+    expect(sent.messages.at(-1)?.content).toStartWith("Summarize the conversation so far");
+  });
 });

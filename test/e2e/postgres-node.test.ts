@@ -2,32 +2,34 @@
  * One `mindgw serve` on PostgreSQL instead of SQLite (no cluster): the same promises through the
  * compiled binary, and the local CLI (`keys`, `audit`) working on the shared database.
  */
-import { afterAll, beforeAll, expect, test } from "bun:test";
+import { beforeAll, expect, test } from "bun:test";
 import OpenAI from "openai";
+import { gatewayFixture } from "./harness/gateway-fixture.ts";
 import { type PostgresServer, startPostgres } from "./harness/postgres-server.ts";
 import { runMindgw } from "./harness/run-mindgw.ts";
-import { type GatewayProcess, spawnGateway } from "./harness/spawn-gateway.ts";
+import type { GatewayProcess } from "./harness/spawn-gateway.ts";
 import { waitFor } from "./harness/wait-for.ts";
 
 let postgres: PostgresServer;
 let gw: GatewayProcess;
 
-beforeAll(async () => {
-  postgres = await startPostgres();
-  const url = await postgres.createDatabase("single");
-  gw = await spawnGateway({
-    config: {
+const fx = gatewayFixture({
+  fake: null,
+  fakeRoutes: false,
+  config: async (_noFake, { own }) => {
+    postgres = own(await startPostgres());
+    const url = await postgres.createDatabase("single");
+    return {
       storage: { driver: "postgres", url, sslmode: "disable", connect_timeout: "1s" },
       providers: [{ name: "mock", type: "mock" }],
       models: [{ name: "mock", routes: [{ provider: "mock", model: "mock" }] }],
       audit: { flush_ms: 20 },
-    },
-  });
-}, 60_000);
+    };
+  },
+});
 
-afterAll(async () => {
-  await gw?.stop();
-  await postgres?.stop();
+beforeAll(() => {
+  gw = fx.gw;
 });
 
 test("first start on an empty database prints the admin key; requests are served and audited there", async () => {
@@ -81,10 +83,9 @@ test("a Responses chain is stored in PostgreSQL and survives a restart of the ga
       .then(() => true)
       .catch(() => false),
   );
-  const config = await Bun.file(gw.configPath).text();
   const adminKey = gw.adminKey!;
   await gw.stop();
-  gw = await spawnGateway({ config });
+  gw = await fx.restart();
   const again = new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: adminKey });
   const second = await again.responses.create({
     model: "mock",

@@ -1,8 +1,9 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, test } from "bun:test";
+import { beforeAll, beforeEach, describe, expect, test } from "bun:test";
 import OpenAI from "openai";
 import type { AuditRecord } from "../../src/audit/audit-record.ts";
 import { type FakeUpstream, startFakeUpstream } from "../fake-upstream/fake-upstream.ts";
-import { type GatewayProcess, spawnGateway } from "./harness/spawn-gateway.ts";
+import { gatewayFixture } from "./harness/gateway-fixture.ts";
+import type { GatewayProcess } from "./harness/spawn-gateway.ts";
 import { waitFor } from "./harness/wait-for.ts";
 
 /**
@@ -48,32 +49,28 @@ describe("retries and failover", () => {
   let b: FakeUpstream;
   let gw: GatewayProcess;
 
-  beforeAll(async () => {
-    a = await startFakeUpstream();
-    b = await startFakeUpstream();
-    const model = (name: string) => ({
-      name,
-      routes: [
-        { provider: "a", model: `${name}-a` },
-        { provider: "b", model: `${name}-b` },
-      ],
-    });
-    gw = await spawnGateway({
-      config: {
+  const fx = gatewayFixture({
+    fakeRoutes: false,
+    config: async (_aUrl, { fake, own }) => {
+      a = fake;
+      b = own(await startFakeUpstream());
+      const model = (name: string) => ({
+        name,
+        routes: [
+          { provider: "a", model: `${name}-a` },
+          { provider: "b", model: `${name}-b` },
+        ],
+      });
+      return {
         providers: twoRoutes(a, b),
         models: [model("failover"), model("exhausted"), model("refused"), model("midstream")],
         routing: { retries: 2, backoff: "5ms", circuit_breaker: { failures: 50, cooldown: "30s" } },
-      },
-    });
-  }, 30_000);
-  afterAll(async () => {
-    try {
-      await gw?.stop();
-    } finally {
-      await a?.stop();
-      await b?.stop();
-    }
-  }, 30_000);
+      };
+    },
+  });
+  beforeAll(() => {
+    gw = fx.gw;
+  });
   beforeEach(() => {
     a.reset();
     b.reset();
@@ -200,16 +197,17 @@ describe("circuit breaker and timeouts", () => {
   let gw: GatewayProcess;
   const COOLDOWN_MS = 1500;
 
-  beforeAll(async () => {
-    a = await startFakeUpstream();
-    b = await startFakeUpstream();
-    const single = (name: string, timeouts: object) => ({
-      name,
-      routes: [{ provider: "a", model: name, timeouts }],
-    });
-    const bounds = { connect: "400ms", first_byte: "800ms", idle: "400ms" };
-    gw = await spawnGateway({
-      config: {
+  const fx = gatewayFixture({
+    fakeRoutes: false,
+    config: async (_aUrl, { fake, own }) => {
+      a = fake;
+      b = own(await startFakeUpstream());
+      const single = (name: string, timeouts: object) => ({
+        name,
+        routes: [{ provider: "a", model: name, timeouts }],
+      });
+      const bounds = { connect: "400ms", first_byte: "800ms", idle: "400ms" };
+      return {
         providers: twoRoutes(a, b),
         models: [
           {
@@ -230,17 +228,12 @@ describe("circuit breaker and timeouts", () => {
           backoff: "5ms",
           circuit_breaker: { failures: 2, cooldown: `${COOLDOWN_MS}ms` },
         },
-      },
-    });
-  }, 30_000);
-  afterAll(async () => {
-    try {
-      await gw?.stop();
-    } finally {
-      await a?.stop();
-      await b?.stop();
-    }
-  }, 30_000);
+      };
+    },
+  });
+  beforeAll(() => {
+    gw = fx.gw;
+  });
   beforeEach(() => {
     a.reset();
     b.reset();

@@ -1,12 +1,12 @@
 import { Database } from "bun:sqlite";
-import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
+import { beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { existsSync, readFileSync } from "node:fs";
 import { exportJWK, generateKeyPair, SignJWT } from "jose";
 import OpenAI from "openai";
-import { type FakeUpstream, startFakeUpstream } from "../fake-upstream/fake-upstream.ts";
 import { bearer, fakeRoutesConfig } from "./harness/fake-config.ts";
+import { gatewayFixture } from "./harness/gateway-fixture.ts";
 import { runMindgw } from "./harness/run-mindgw.ts";
-import { type GatewayProcess, spawnGateway } from "./harness/spawn-gateway.ts";
+import type { GatewayProcess } from "./harness/spawn-gateway.ts";
 import { tempDir } from "./harness/temp-dir.ts";
 import { waitFor } from "./harness/wait-for.ts";
 
@@ -23,7 +23,6 @@ const DB_FILES = ["mindgw.db", "mindgw.db-wal", "mindgw.db-shm"];
 const sha256 = (text: string) => new Bun.CryptoHasher("sha256").update(text).digest("hex");
 
 const dir = tempDir();
-let fake: FakeUpstream;
 let gw: GatewayProcess;
 let jwks: ReturnType<typeof Bun.serve>;
 /** Every raw credential sent during the run, valid or not. */
@@ -79,23 +78,18 @@ async function exercise(admin: string, tokens: { good: string[]; bad: string[] }
   });
 }
 
-beforeAll(async () => {
-  const { publicKey, privateKey } = await generateKeyPair("RS256");
-  const jwk = { ...(await exportJWK(publicKey)), kid: "k1", alg: "RS256" };
-  jwks = Bun.serve({ hostname: "127.0.0.1", port: 0, fetch: () => Response.json({ keys: [jwk] }) });
-  const jwt = (claims: object, exp = Math.floor(Date.now() / 1000) + 600) =>
-    new SignJWT({ ...claims })
-      .setProtectedHeader({ alg: "RS256", kid: "k1", typ: "JWT" })
-      .setSubject("jwt-user")
-      .setIssuer(ISSUER)
-      .setAudience(AUDIENCE)
-      .setExpirationTime(exp)
-      .sign(privateKey);
+let privateKey: CryptoKey;
 
-  fake = await startFakeUpstream();
-  gw = await spawnGateway({
-    dir: dir.path,
-    config: fakeRoutesConfig(fake.url, ["m1", "m2"], {
+const fx = gatewayFixture({
+  dir: dir.path,
+  fakeRoutes: false,
+  config: async (_fakeUrl, { fake, defer }) => {
+    const pair = await generateKeyPair("RS256");
+    privateKey = pair.privateKey;
+    const jwk = { ...(await exportJWK(pair.publicKey)), kid: "k1", alg: "RS256" };
+    jwks = Bun.serve({ hostname: "127.0.0.1", port: 0, fetch: () => Response.json({ keys: [jwk] }) });
+    defer(() => jwks.stop(true));
+    return fakeRoutesConfig(fake.url, ["m1", "m2"], {
       auth: {
         jwt: {
           jwks_url: `http://127.0.0.1:${jwks.port}/jwks.json`,
@@ -106,8 +100,21 @@ beforeAll(async () => {
         },
       },
       prices: { m1: { input_per_mtok: 1, output_per_mtok: 2 } },
-    }),
-  });
+    });
+  },
+});
+
+beforeAll(async () => {
+  gw = fx.gw;
+  const jwt = (claims: object, exp = Math.floor(Date.now() / 1000) + 600) =>
+    new SignJWT({ ...claims })
+      .setProtectedHeader({ alg: "RS256", kid: "k1", typ: "JWT" })
+      .setSubject("jwt-user")
+      .setIssuer(ISSUER)
+      .setAudience(AUDIENCE)
+      .setExpirationTime(exp)
+      .sign(privateKey);
+
   try {
     const admin = gw.adminKey ?? "";
     expect(admin).toMatch(/^mgw_/);
@@ -187,13 +194,6 @@ beforeAll(async () => {
     stdout = gw.stdout.all;
     stderr = gw.stderr.all;
   }
-});
-
-afterAll(async () => {
-  await gw?.stop();
-  await fake?.stop();
-  await jwks?.stop(true);
-  dir.cleanup();
 });
 
 describe("after the run", () => {

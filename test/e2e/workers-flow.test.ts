@@ -77,13 +77,13 @@ describe("workers: a slow client", () => {
         expect(done).toBe(false);
         received += value?.byteLength ?? 0;
         await sample();
-        await Bun.sleep(100);
+        await Bun.sleep(100); // stimulus: the slow reader's pace
       }
     };
     await readSome(10);
     for (let i = 0; i < 30; i++) {
       await sample();
-      await Bun.sleep(100);
+      await Bun.sleep(100); // stimulus: the stall, sampled
     }
     await readSome(10);
     const [upstream] = await fake.requests();

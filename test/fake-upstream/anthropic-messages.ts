@@ -127,6 +127,7 @@ export function prepareMessages(body: unknown): Prepared {
           ? { jsonSchema: req.output_config.format.schema }
           : {}),
         ...(behaviour.chunks !== undefined ? { chunks: behaviour.chunks } : {}),
+        ...(behaviour.inputTokens !== undefined ? { inputTokens: behaviour.inputTokens } : {}),
       });
       const id = fakeId("msg_");
       const toolId = fakeId("toolu_");

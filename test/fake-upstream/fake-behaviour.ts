@@ -41,6 +41,8 @@ export const behaviourSchema = z.object({
   chunks: z.coerce.number().int().min(1).max(10_000).optional(),
   /** Refuse as the real API does when the prompt exceeds the context window (400, its own body). */
   contextLength: flag.optional(),
+  /** Report this many input tokens in usage instead of the prompt's word count (a long conversation). */
+  inputTokens: z.coerce.number().int().min(0).optional(),
   /** Call this tool (when the request declares it) instead of the first one. */
   tool: z.string().optional(),
   /** The tool call's arguments, as base64 of their JSON (markers cannot hold commas). */

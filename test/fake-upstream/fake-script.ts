@@ -18,6 +18,8 @@ export interface ScriptInput {
   lastUserText: string;
   /** Every text in the prompt, for the input token count. */
   allText: string;
+  /** The input token count to report instead (the `inputTokens` knob). */
+  inputTokens?: number;
   toolName?: string;
   /** JSON arguments for the tool call (default FAKE_TOOL_ARGUMENTS). */
   toolArguments?: string;
@@ -71,7 +73,7 @@ export const countWords = (text: string) => Math.max(1, text.split(/\s+/).filter
 
 /** The reply is `echo: <last user text>` one word per delta, or a call to the first tool. */
 export function buildScript(input: ScriptInput): FakeScript {
-  const inputTokens = countWords(stripMarkers(input.allText));
+  const inputTokens = input.inputTokens ?? countWords(stripMarkers(input.allText));
   if (input.toolName !== undefined) {
     const args = input.toolArguments ?? JSON.stringify(FAKE_TOOL_ARGUMENTS);
     const argPieces = input.chunks ? fit(splitEvery(args, 1), input.chunks) : splitEvery(args, 6);

@@ -65,6 +65,7 @@ function scriptFor(req: ChatRequest, behaviour: Behaviour): FakeScript {
       ? { jsonSchema: req.response_format.json_schema?.schema }
       : {}),
     ...(behaviour.chunks !== undefined ? { chunks: behaviour.chunks } : {}),
+    ...(behaviour.inputTokens !== undefined ? { inputTokens: behaviour.inputTokens } : {}),
     ...((req.max_completion_tokens ?? req.max_tokens) != null
       ? { maxTokens: (req.max_completion_tokens ?? req.max_tokens) as number }
       : {}),

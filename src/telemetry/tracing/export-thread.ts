@@ -46,8 +46,10 @@ async function handle(request: ExportThreadRequest): Promise<void> {
     const spans = request.spans.map((data) =>
       readableSpan(
         data,
-        resources.get(data.resource) ?? resourceFromAttributes({}),
-        scopes.get(data.scope) ?? { name: "" },
+        request.keys,
+        // The tuple ends with the resource and scope numbers.
+        resources.get(data[19]) ?? resourceFromAttributes({}),
+        scopes.get(data[20]) ?? { name: "" },
       ),
     );
     const sent = new Promise<void>((resolve) => {

@@ -65,8 +65,11 @@ async function threadedSpanProcessor(logger: Logger, env: Env) {
   let dropped = 0;
   const exporter = new ThreadSpanExporter({
     env,
-    // The processor's own queue again (2048 by default), in flight to the collector.
-    maxPendingSpans: Math.max(maxQueueSize ?? 2048, bspNumber(env, "OTEL_BSP_MAX_EXPORT_BATCH_SIZE") ?? 512),
+    // Four times the processor's own queue (8192 spans by default, a few MB) may be on their
+    // way to the collector: room for a second or two of a busy gateway's spans while a slow
+    // export is retried, before any is dropped.
+    maxPendingSpans:
+      4 * Math.max(maxQueueSize ?? 2048, bspNumber(env, "OTEL_BSP_MAX_EXPORT_BATCH_SIZE") ?? 512),
     onDropped(spans, reason) {
       // The first loss is worth a line; after that one line per 10,000 spans lost.
       if (dropped === 0 || Math.floor((dropped + spans) / 10_000) > Math.floor(dropped / 10_000))

@@ -3,10 +3,11 @@ import type { JsonObject } from "../../core/dialect.ts";
 import { upstreamError } from "../../core/gateway-error.ts";
 import { drain, replay, sseFixture } from "../fixtures/load-fixture.ts";
 import { chatStreamToResponses } from "./chat-stream-to-responses.ts";
+import { summaryTurn } from "./compaction.ts";
 
 const request = { model: "gpt-4o-mini", input: "Hi", stream: true };
 
-async function run(name: string, failAfter?: { count: number; error: Error }) {
+async function run(name: string, failAfter?: { count: number; error: Error }, compaction = false) {
   let stored: JsonObject | undefined;
   const out = await drain(
     chatStreamToResponses(replay(sseFixture(name), failAfter), {
@@ -16,6 +17,7 @@ async function run(name: string, failAfter?: { count: number; error: Error }) {
       onResponse: (response) => {
         stored = response;
       },
+      compaction,
     }),
   );
   const data = out.map((e) => JSON.parse(e.data) as Record<string, unknown>);
@@ -23,6 +25,26 @@ async function run(name: string, failAfter?: { count: number; error: Error }) {
 }
 
 describe("chatStreamToResponses", () => {
+  test("compaction: the text is held back and sent as one `compaction` item carrying it", async () => {
+    const plain = await run("openai/chat-text.sse.txt");
+    const { out, data, stored } = await run("openai/chat-text.sse.txt", undefined, true);
+    expect(out.map((e) => e.event)).toEqual([
+      "response.created",
+      "response.in_progress",
+      "response.output_item.added",
+      "response.output_item.done",
+      "response.completed",
+    ]);
+    expect(data.map((d) => d.sequence_number)).toEqual([0, 1, 2, 3, 4]);
+    const output = stored?.output as JsonObject[];
+    expect(output).toHaveLength(1);
+    expect(output[0]).toEqual((data[3] as { item: JsonObject }).item);
+    const message = (plain.stored?.output ?? []) as { content: { text: string }[] }[];
+    const text = message[0]?.content[0]?.text;
+    expect(summaryTurn(output[0] as JsonObject)?.content).toEndWith(`\n\n${text}`);
+    expect(stored?.usage).toEqual(plain.stored?.usage);
+  });
+
   test("text stream: event order, names and sequence numbers", async () => {
     const { out, data, stored } = await run("openai/chat-text.sse.txt");
     expect(out.map((e) => e.event)).toEqual([

@@ -20,6 +20,8 @@ export interface ChatStreamToResponsesOptions {
   tools?: ToolNames;
   /** Told each usage figure the upstream reports, as it passes. */
   onUsage?: (usage: Usage) => void;
+  /** The answer is a compaction summary, sent as one `compaction` item (compaction.ts). */
+  compaction?: boolean;
 }
 
 /** chat.completion.chunk events → Responses streaming events (`event: <type>`, numbered). */

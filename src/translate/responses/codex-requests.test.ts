@@ -2,7 +2,7 @@ import { describe, expect, test } from "bun:test";
 import type { JsonObject } from "../../core/dialect.ts";
 import { jsonFixture } from "../fixtures/load-fixture.ts";
 import { chatResponseToResponse } from "./chat-response-to-response.ts";
-import { compactionResponse } from "./compaction.ts";
+import { COMPACT_PROMPT, compactionResponse } from "./compaction.ts";
 import { responsesRequestToChat } from "./responses-request-to-chat.ts";
 
 // Requests recorded from real clients. Codex CLI 0.169.0 (`codex exec`, default tools) against a recorder:
@@ -183,6 +183,38 @@ describe("Codex CLI requests translate to chat completions", () => {
       { role: "user", content: "go on" },
     ]);
     expect(dropped).toEqual(["input.compaction"]);
+  });
+
+  test("remote compaction v2 (input ends in `compaction_trigger`): a summary turn, no tool calls", () => {
+    // The shape Codex 0.169.0 sends mid-turn with its built-in OpenAI provider.
+    const { body, dropped, compact } = responsesRequestToChat({
+      model: "m",
+      stream: true,
+      tool_choice: "auto",
+      tools: [{ type: "custom", name: "exec", description: "run" }],
+      input: [
+        { type: "message", role: "user", content: [{ type: "input_text", text: "say hi" }] },
+        { type: "custom_tool_call", call_id: "call_1", name: "exec", input: "ls" },
+        {
+          type: "custom_tool_call_output",
+          call_id: "call_1",
+          output: [{ type: "input_text", text: "a.txt" }],
+        },
+        { type: "compaction_trigger" },
+      ],
+    });
+    expect(compact).toBe(true);
+    expect((body.messages as JsonObject[]).map((m) => m.role)).toEqual(["user", "assistant", "tool", "user"]);
+    expect((body.messages as JsonObject[]).at(-1)).toEqual({ role: "user", content: COMPACT_PROMPT });
+    expect(body.tool_choice).toBe("none");
+    expect(dropped).toEqual([]);
+    // A trigger that is not last (an old one in the history) asks for nothing.
+    const later = responsesRequestToChat({
+      model: "m",
+      input: [{ type: "compaction_trigger" }, { role: "user", content: "go on" }],
+    });
+    expect(later.compact).toBe(false);
+    expect(later.body.messages).toEqual([{ role: "user", content: "go on" }]);
   });
 
   test("OpenAI Agents SDK 0.20.0 (recorded): settings carried, hosted web_search dropped and named", () => {

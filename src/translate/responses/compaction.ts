@@ -9,7 +9,9 @@ import { responsesUsage } from "./response-envelope.ts";
  * thing, so the gateway asks the model itself for a summary turn (the conversation as it stands,
  * then COMPACT_PROMPT), and hands the summary back as the `compaction` item's
  * `encrypted_content`, marked as the gateway's own. When that item comes back in a later
- * request's input, the translation reads it as a user turn that carries the summary.
+ * request's input, the translation reads it as a user turn that carries the summary. Codex's
+ * in-stream compaction (a `POST /v1/responses` whose input ends in a `compaction_trigger` item)
+ * is answered the same way, as a response whose one output item is that `compaction` item.
  */
 export const COMPACT_PROMPT = [
   "Summarize the conversation so far for a handoff: another instance of you will continue it",
@@ -24,21 +26,27 @@ const MARK = "mindgw-summary:v1:";
 /** Said before the summary when it goes back to the model. */
 const SUMMARY_INTRO = "Summary of the conversation so far (it replaces the earlier turns):";
 
+/** The one `compaction` item of response `id` that carries `summary`. */
+export function compactionItem(summary: string, id: string): JsonObject {
+  return {
+    id: `cmp_${id.replace(/^resp_/, "")}`,
+    type: "compaction",
+    encrypted_content: MARK + Buffer.from(summary, "utf8").toString("base64"),
+  };
+}
+
+/** The summary text of a chat answer to COMPACT_PROMPT. */
+export const summaryOf = (chat: JsonObject): string =>
+  parseBody(openAIChatResponse, chat, "upstream").choices[0]?.message.content ?? "";
+
 /** The `response.compaction` object for a chat answer that holds the summary. */
 export function compactionResponse(chat: JsonObject, id: string): JsonObject {
   const body = parseBody(openAIChatResponse, chat, "upstream");
-  const summary = body.choices[0]?.message.content ?? "";
   return {
     id,
     object: "response.compaction",
     created_at: body.created ?? Math.floor(Date.now() / 1000),
-    output: [
-      {
-        id: `cmp_${id.replace(/^resp_/, "")}`,
-        type: "compaction",
-        encrypted_content: MARK + Buffer.from(summary, "utf8").toString("base64"),
-      },
-    ],
+    output: [compactionItem(summaryOf(chat), id)],
     usage: responsesUsage(body.usage),
   };
 }

@@ -2,7 +2,7 @@ import type { JsonObject } from "../../core/dialect.ts";
 import { badRequest } from "../../core/gateway-error.ts";
 import { Dropped, type UnsupportedPolicy } from "../dropped.ts";
 import { parseBody } from "../parse-body.ts";
-import { summaryTurn } from "./compaction.ts";
+import { COMPACT_PROMPT, summaryTurn } from "./compaction.ts";
 import {
   type ResponsesItem,
   type ResponsesRequest,
@@ -20,10 +20,17 @@ export interface ChatFromResponses {
   readonly tools: ToolNames;
   /** What the upstream cannot be given (hosted tools, item types), by name. */
   readonly dropped: readonly string[];
+  /**
+   * The input ends in a `compaction_trigger` item: the caller wants the conversation compacted
+   * (Codex's in-stream compaction, and `POST /v1/responses/compact`). The chat request then asks
+   * the model for a summary turn (COMPACT_PROMPT, no tool calls); the answer must be one
+   * `compaction` item (compaction.ts).
+   */
+  readonly compact: boolean;
 }
 
 /** Items that carry nothing a chat upstream can use, accepted without a word. */
-const SILENT_ITEMS = new Set(["reasoning", "additional_tools"]);
+const SILENT_ITEMS = new Set(["reasoning", "additional_tools", "compaction_trigger"]);
 
 /**
  * Responses API request → chat.completions request, for upstreams without `/v1/responses`.
@@ -50,13 +57,18 @@ export function responsesRequestToChat(
   const names = new ToolNames();
   // Tools first: history items name them, and must get the same chat names.
   const tools = chatTools(declared, request.tool_choice, names, dropped);
-  const out: JsonObject = { model: request.model, messages: messagesOf(request, items, names, dropped) };
+  const messages = messagesOf(request, items, names, dropped);
+  const compact = items.at(-1)?.type === "compaction_trigger";
+  if (compact) messages.push({ role: "user", content: COMPACT_PROMPT });
+  const out: JsonObject = { model: request.model, messages };
   Object.assign(out, tools);
   Object.assign(out, settings(request, dropped));
   if (request.parallel_tool_calls != null && Array.isArray(out.tools)) {
     out.parallel_tool_calls = request.parallel_tool_calls;
   }
-  return { body: out, tools: names, dropped: dropped.list };
+  // The tools stay declared (the history calls them) but the summary is text.
+  if (compact && out.tools) out.tool_choice = "none";
+  return { body: out, tools: names, dropped: dropped.list, compact };
 }
 
 /** The request's input as items; a bare string is one user message. */

@@ -5,6 +5,7 @@ import type { SseEvent } from "../../core/sse.ts";
 import { reasoningText } from "../anthropic-to-openai/messages-stream-writer.ts";
 import type { OpenAIChunk, OpenAIUsage } from "../openai-schema.ts";
 import type { StreamWriter } from "../stream/stream-driver.ts";
+import { compactionItem } from "./compaction.ts";
 import {
   customInput,
   functionCallItem,
@@ -45,6 +46,11 @@ export interface ResponsesStreamWriterOptions {
   /** Receives the final `response` before `response.completed` leaves (to store it). */
   onResponse?: (response: JsonObject) => void;
   tools?: ToolNames;
+  /**
+   * The request asked for compaction (its input ends in `compaction_trigger`): the model's text
+   * is the summary, sent as one `compaction` item once complete (compaction.ts), nothing else.
+   */
+  compaction?: boolean;
 }
 
 /**
@@ -65,6 +71,9 @@ export class ResponsesStreamWriter implements StreamWriter<OpenAIChunk> {
   private usage: OpenAIUsage | undefined;
   private readonly createdAt: number;
   private readonly names: ToolNames;
+  /** A compaction's summary so far, and its one output item once written. */
+  private summaryText = "";
+  private compacted: JsonObject | undefined;
 
   constructor(private readonly options: ResponsesStreamWriterOptions) {
     this.createdAt = options.createdAt ?? Math.floor(Date.now() / 1000);
@@ -85,10 +94,8 @@ export class ResponsesStreamWriter implements StreamWriter<OpenAIChunk> {
     if (chunk.usage) this.usage = chunk.usage;
     for (const choice of chunk.choices ?? []) {
       if ((choice.index ?? 0) !== 0) continue;
-      const reasoning = reasoningText(choice.delta?.reasoning_content ?? choice.delta?.reasoning);
-      if (reasoning) yield* this.reasoning(reasoning);
-      if (choice.delta?.content) yield* this.text(choice.delta.content);
-      for (const call of choice.delta?.tool_calls ?? []) yield* this.tool(call);
+      if (this.options.compaction) this.summaryText += choice.delta?.content ?? "";
+      else yield* this.delta(choice);
       if (choice.finish_reason) {
         this.finishReasonSeen = true;
         this.finishReason = choice.finish_reason;
@@ -96,8 +103,22 @@ export class ResponsesStreamWriter implements StreamWriter<OpenAIChunk> {
     }
   }
 
+  /** One choice's delta as output item events: reasoning, text, tool calls. */
+  private *delta(choice: NonNullable<OpenAIChunk["choices"]>[number]): Generator<SseEvent> {
+    const reasoning = reasoningText(choice.delta?.reasoning_content ?? choice.delta?.reasoning);
+    if (reasoning) yield* this.reasoning(reasoning);
+    if (choice.delta?.content) yield* this.text(choice.delta.content);
+    for (const call of choice.delta?.tool_calls ?? []) yield* this.tool(call);
+  }
+
   *finish(): Generator<SseEvent> {
     yield* this.close();
+    if (this.options.compaction) {
+      const item = compactionItem(this.summaryText, this.options.id);
+      yield this.event("response.output_item.added", { output_index: 0, item });
+      yield this.event("response.output_item.done", { output_index: 0, item });
+      this.compacted = item;
+    }
     const state = responseStatus(this.finishReason);
     const response = this.envelope(state.status, responsesUsage(this.usage), state.incompleteReason);
     // Stored before `response.completed` leaves: a client may chain on it the moment it reads it.
@@ -239,7 +260,7 @@ export class ResponsesStreamWriter implements StreamWriter<OpenAIChunk> {
       createdAt: this.createdAt,
       request: this.options.request,
       status,
-      output: this.items.map((item) => this.itemBody(item)),
+      output: this.compacted ? [this.compacted] : this.items.map((item) => this.itemBody(item)),
       usage,
       ...(reason ? { incompleteReason: reason } : {}),
     });

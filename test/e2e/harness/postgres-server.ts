@@ -24,6 +24,8 @@ export interface PostgresServer {
   readonly port: number;
   /** The server's `postgres` database, superuser, no password (trust on loopback only). */
   readonly url: string;
+  /** The postmaster and its children (backends) while it runs (benchmarks read their CPU time). */
+  pids(): number[];
   /** A fresh, empty database on this server; its URL. */
   createDatabase(name?: string): Promise<string>;
   /** SIGKILL: the server dies as in a crash (its data directory stays). */
@@ -272,6 +274,11 @@ export async function startPostgres(options: PostgresServerOptions = {}): Promis
 
   const url = `postgres://postgres@127.0.0.1:${port}/postgres`;
   return {
+    pids() {
+      const postmaster = proc?.pid;
+      if (postmaster === undefined) return [];
+      return [postmaster, ...processes().flatMap((p) => (p.ppid === postmaster ? [p.pid] : []))];
+    },
     port,
     url,
     async createDatabase(name = `db_${process.pid}_${++databases}`) {

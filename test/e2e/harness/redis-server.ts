@@ -11,6 +11,8 @@ import { waitFor } from "./wait-for.ts";
 export interface RedisServer {
   readonly port: number;
   readonly url: string;
+  /** The server's pid while it runs (benchmarks read its CPU time). */
+  pids(): number[];
   /** SIGKILL: every key is gone, as after a crash without persistence. */
   kill(): Promise<void>;
   /** Starts it again on the same port (after `kill`). */
@@ -94,6 +96,7 @@ export async function startRedis(): Promise<RedisServer> {
   }
 
   return {
+    pids: () => (proc === null ? [] : [proc.pid]),
     port,
     url: `redis://127.0.0.1:${port}`,
     kill: () => halt("SIGKILL"),

@@ -1,0 +1,118 @@
+/**
+ * What tracing itself costs per request, without the rest of the gateway: the request
+ * telemetry a request makes (server span, one attempt span with its `traceparent`, the
+ * finished record's attributes) driven in a loop through the real pipeline (sdk-node, the
+ * batch span processor, the export thread and its OTLP exporter) to `bench/otlp-sink.ts`.
+ * Reports CPU µs per request of the main thread (what the event loop pays) and of the export
+ * thread, from /proc; JIT warm-up is run first. Steadier than a whole-gateway run on a loaded
+ * machine, since nothing else is in the loop.
+ *   bun bench/trace-micro.ts on|off [requests]   (default 20000; OTEL_TRACES_SAMPLER etc. apply)
+ * `off` runs the same loop without a tracer: subtract it. Prints one line:
+ * `<mode> main-thread <µs> export-thread <µs> dropped <spans>`.
+ */
+import { readdirSync, readFileSync } from "node:fs";
+import type { AuditRecord } from "../src/audit/audit-record.ts";
+import type { RequestLedger } from "../src/http/request-ledger.ts";
+import type { Logger } from "../src/log/logger.ts";
+import { RequestTelemetry } from "../src/telemetry/request-telemetry.ts";
+import { startTracing } from "../src/telemetry/tracing/start-tracing.ts";
+import { spawnService } from "./service.ts";
+
+const mode = process.argv[2] === "off" ? "off" : "on";
+const total = Number(process.argv[3] ?? "20000");
+const sink = spawnService(["bun", `${import.meta.dir}/otlp-sink.ts`]);
+const port = await sink.portLine();
+if (mode === "on") process.env.OTEL_EXPORTER_OTLP_ENDPOINT = `http://127.0.0.1:${port}`;
+else delete process.env.OTEL_EXPORTER_OTLP_ENDPOINT;
+let dropped = 0;
+const quiet = () => {};
+const logger: Logger = {
+  debug: quiet,
+  info: quiet,
+  error: quiet,
+  // "spans dropped" lines carry the running total.
+  warn: (_message, fields) => {
+    if (typeof fields?.total === "number") dropped = fields.total;
+  },
+};
+const tracing = await startTracing("trace-micro", logger);
+if (mode === "on" && !tracing) throw new Error("tracing did not start");
+const deps = { metrics: undefined, tracer: tracing?.tracer, captureContent: false };
+
+// The shapes the observer hands over: a request's ledger and its finished audit record.
+const record = {
+  frontDoor: "chat",
+  model: "m",
+  upstreamModel: "m",
+  route: "provider:fake",
+  status: 200,
+  latencyMs: 12,
+  ttfbMs: 5,
+  inputTokens: 10,
+  outputTokens: 20,
+  costUsd: 0.0001,
+  keyName: "bench",
+  tenant: null,
+  errorClass: null,
+} as unknown as AuditRecord;
+const info = { route: "provider:fake", dialect: "openai", upstreamModel: "m", retry: 0, failover: false };
+
+function request(i: number): void {
+  const ledger = {
+    frontDoor: "chat",
+    model: "m",
+    startedAt: Date.now(),
+    requestId: `req-${i}`,
+    stream: false,
+    traceparent: null,
+  } as unknown as RequestLedger;
+  const telemetry = new RequestTelemetry(ledger, deps);
+  const attempt = telemetry.attempt(info);
+  if (tracing && !attempt.headers?.traceparent) throw new Error("no traceparent for the upstream");
+  attempt.settled();
+  attempt.closed();
+  telemetry.finish(record);
+}
+
+/** CPU seconds per thread of this process, by thread id and name. */
+function threadSeconds(): Map<string, number> {
+  const seconds = new Map<string, number>();
+  for (const tid of readdirSync(`/proc/${process.pid}/task`)) {
+    const stat = readFileSync(`/proc/${process.pid}/task/${tid}/stat`, "utf8");
+    const name = stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")"));
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    seconds.set(`${tid} ${name}`, (Number(fields[11]) + Number(fields[12])) / 100);
+  }
+  return seconds;
+}
+
+/**
+ * Paced (at most 5 requests a millisecond, a busy gateway's rate) and yielding to the event loop
+ * between slices as a serving gateway would; the pacing's own cost is what `off` measures.
+ */
+async function requests(count: number): Promise<void> {
+  for (let i = 0; i < count; i++) {
+    request(i);
+    if (i % 5 === 4) await Bun.sleep(1);
+  }
+}
+
+async function run(count: number) {
+  const before = threadSeconds();
+  await requests(count);
+  await tracing?.shutdown();
+  const after = threadSeconds();
+  const used = (key: string) => ((after.get(key) ?? 0) - (before.get(key) ?? 0)) * 1e6;
+  const main = [...after.keys()].find((key) => key.startsWith(`${process.pid} `)) ?? "";
+  const workers = [...after.keys()].filter((key) => key.endsWith(" Worker"));
+  return { main: used(main) / count, thread: workers.reduce((sum, key) => sum + used(key), 0) / count };
+}
+
+// Warm-up (JIT) on the same pipeline.
+await requests(Math.min(10_000, total));
+const result = await run(total);
+await sink.stop();
+console.log(
+  `${mode} main-thread ${result.main.toFixed(1)} export-thread ${result.thread.toFixed(1)} dropped ${dropped}`,
+);
+process.exit(0);

@@ -1,0 +1,73 @@
+import { describe, expect, test } from "bun:test";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+
+// The rules that keep the suite honest (issue 12), checked on every file so they stay true:
+// - nothing is skipped: a missing tool fails its test, it does not pass quietly without it;
+// - no fixed sleeps in tests: a test waits for a condition with a deadline (`waitFor` in
+//   test/e2e/harness/wait-for.ts) or injects a clock. A sleep that *is* the stimulus (a client
+//   that stops reading for three idle bounds, a source that trickles) says so in a comment on its
+//   line or the line above ("stimulus"). With sleeps gone, a poll loop can only be `waitFor`,
+//   which always has a deadline, so there are no unbounded polls either;
+// - e2e files start gateways through the shared fixture (test/e2e/harness/gateway-fixture.ts),
+//   not with their own start/stop code.
+
+const ROOT = join(import.meta.dir, "..");
+const files = (pattern: string, under: string) =>
+  [...new Bun.Glob(pattern).scanSync({ cwd: join(ROOT, under) })].map((path) => `${under}/${path}`);
+
+const testFiles = files("**/*.test.ts", "test");
+const allTestFiles = [...testFiles, ...files("**/*.test.ts", "src")];
+/** Where sleeps and process spawning are the point: the helpers everyone else waits through. */
+const HARNESS = /^test\/e2e\/(harness|clients)\//;
+const THIS_FILE = "test/suite-rules.test.ts";
+
+interface Hit {
+  file: string;
+  line: number;
+  text: string;
+}
+
+function grep(
+  paths: string[],
+  pattern: RegExp,
+  exempt: (lines: string[], index: number) => boolean = () => false,
+) {
+  const hits: Hit[] = [];
+  for (const file of paths) {
+    if (file === THIS_FILE) continue;
+    const lines = readFileSync(join(ROOT, file), "utf8").split("\n");
+    lines.forEach((text, index) => {
+      if (pattern.test(text) && !exempt(lines, index))
+        hits.push({ file, line: index + 1, text: text.trim() });
+    });
+  }
+  return hits;
+}
+
+const saysStimulus = (lines: string[], index: number) =>
+  [lines[index], lines[index - 1]].some((line) => /\/\/.*stimulus/i.test(line ?? ""));
+
+describe("suite rules", () => {
+  test("the globs see the suite (a wrong root would make every rule pass)", () => {
+    expect(testFiles.length).toBeGreaterThan(50);
+    expect(testFiles).toContain("test/e2e/errors.test.ts");
+  });
+
+  test("no skipped, focused or todo tests anywhere", () => {
+    const skips = grep(
+      allTestFiles,
+      /\b(test|it|describe)\s*\.\s*(skip|skipIf|todo|only|if|todoIf)\b|\bskipIf\s*\(|\bsetDefaultSkip\b/,
+    );
+    expect(skips).toEqual([]);
+  });
+
+  test("no fixed sleeps in tests outside the harness (waitFor, or a commented stimulus)", () => {
+    const sleeps = grep(
+      testFiles.filter((file) => !HARNESS.test(file)),
+      /await\s+Bun\.sleep\s*\(|Bun\.sleepSync\s*\(|setTimeout\s*\(\s*(resolve|r|res|done)\b|new Promise[^;]*setTimeout/,
+      saysStimulus,
+    );
+    expect(sleeps).toEqual([]);
+  });
+});

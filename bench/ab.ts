@@ -4,7 +4,10 @@
  * sides alike. Each round gives one ratio; the median and range of the rounds are reported.
  *   bun run build && bun bench/ab.ts
  * Environment: AB_SECONDS (3) per wrk run, AB_ROUNDS (4), AB_PAIRS (comma list of pair ids,
- * default all), MINDGW_BIN (dist/mindgw). Writes .bench-out/ab-<time>.json and prints markdown.
+ * default all), AB_WARMUP (2) seconds of load per scenario on each target before measuring,
+ * MINDGW_BIN (dist/mindgw). Writes .bench-out/ab-<time>.json and prints markdown.
+ * A target whose code is still being compiled measures the JIT, not the steady state: the shadow
+ * pair (twice the code on the hot path) needs AB_WARMUP=15 to settle (see docs/BENCHMARKS.md).
  */
 import { existsSync } from "node:fs";
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
@@ -19,6 +22,7 @@ import { runWrk, type WrkResult } from "./wrk.ts";
 const ROOT = join(import.meta.dir, "..");
 const seconds = Number(process.env.AB_SECONDS ?? "3");
 const rounds = Number(process.env.AB_ROUNDS ?? "4");
+const warmup = Number(process.env.AB_WARMUP ?? "2");
 const binary = process.env.MINDGW_BIN ?? join(ROOT, "dist/mindgw");
 const onlyPairs = process.env.AB_PAIRS?.split(",").map((s) => s.trim());
 
@@ -83,7 +87,7 @@ async function main(): Promise<void> {
       await preflight(started.url, started.headers);
       for (const scenario of SCENARIOS) {
         const base = { baseUrl: started.url, headers: started.headers, scenario, workDir };
-        await runWrk({ ...base, connections: 8, seconds: 2 });
+        await runWrk({ ...base, connections: 8, seconds: warmup });
       }
     }
     for (const pair of pairs) {

@@ -70,7 +70,12 @@ export interface MindgwVariant {
   via?: "provider" | "worker";
   /** Export traces (every request sampled) to an OTLP sink started beside the gateway. */
   traced?: boolean;
-  /** Issue 15: mirror every request (sample 1.0) to a shadow route on the same fake. */
+  /**
+   * Issue 15: mirror every request (sample 1.0) to a shadow route on a second fake of its own,
+   * started with the target: the primary's fake serves the same load as for the other targets
+   * (a shared fake serving twice the requests would measure the fake), and the gateway's CPU
+   * includes the shadow's whole exchange.
+   */
   shadow?: boolean;
 }
 
@@ -86,17 +91,23 @@ async function startTraceSink(dir: string) {
   return { env, stop: () => sink.stop() };
 }
 
-function configYaml(port: number, dir: string, fakeUrl: string, variant: MindgwVariant): string {
+function configYaml(
+  port: number,
+  dir: string,
+  fakeUrl: string,
+  variant: MindgwVariant,
+  shadowUrl?: string,
+): string {
   const route = variant.via === "worker" ? "workers" : "fake";
   return `server: { host: 127.0.0.1, port: ${port} }
 storage: { driver: sqlite, path: ${join(dir, "mindgw.db")} }
 providers:
   - { name: fake, type: openai, base_url: ${fakeUrl}/v1 }
-models:
+${shadowUrl ? `  - { name: shadow-fake, type: openai, base_url: ${shadowUrl}/v1 }\n` : ""}models:
   - name: bench-model
     routes:
       - { provider: ${route}, model: bench-model }
-${variant.shadow ? "    shadow: { provider: fake, model: bench-model, sample: 1.0 }\n" : ""}${variant.extraYaml ?? ""}`;
+${shadowUrl ? "    shadow: { provider: shadow-fake, model: bench-model, sample: 1.0 }\n" : ""}${variant.extraYaml ?? ""}`;
 }
 
 /** Starts `mindgw worker` for bench-model and waits until the gateway routes to it. */
@@ -139,7 +150,8 @@ export const mindgwTarget = (fakeUrl: string, binary: string, variant: MindgwVar
     const dir = await mkdtemp(join(tmpdir(), "mindgw-bench-"));
     const port = freePort();
     const config = join(dir, "config.yaml");
-    await writeFile(config, configYaml(port, dir, fakeUrl, variant));
+    const shadowFake = variant.shadow ? await startFake() : undefined;
+    await writeFile(config, configYaml(port, dir, fakeUrl, variant, shadowFake?.url));
     const created = variant.apiKey ?? (await createBenchKey(binary, config));
     const workerKey = variant.via === "worker" ? await createBenchKey(binary, config, "worker") : undefined;
     if (variant.via === "worker" && !workerKey) throw new Error("could not create a worker key");
@@ -156,6 +168,7 @@ export const mindgwTarget = (fakeUrl: string, binary: string, variant: MindgwVar
     } catch (e) {
       await service.stop();
       await sink?.stop();
+      await shadowFake?.stop();
       throw new Error(`${(e as Error).message}\n${await logs()}`);
     }
     // Without a given or created key, use the one-time admin key a fresh store prints.
@@ -178,6 +191,7 @@ export const mindgwTarget = (fakeUrl: string, binary: string, variant: MindgwVar
         await worker?.stop();
         await service.stop();
         await sink?.stop();
+        await shadowFake?.stop();
         await rm(dir, { recursive: true, force: true });
       },
     };
@@ -199,8 +213,8 @@ export function allTargets(fakeUrl: string, fakePid: number, binary?: string, ap
     targets.push(
       mindgwTarget(fakeUrl, binary, { name: "mindgw-obs-off", extraYaml: "metrics: { enabled: false }" }),
       mindgwTarget(fakeUrl, binary, { name: "mindgw-traced", traced: true }),
-      // Issue 15: every request shadowed to the same fake; the cap is set above the load so no
-      // copy is shed and the shadow's own work is all counted.
+      // Issue 15: every request shadowed to a fake of its own; the cap is set above the load so
+      // no copy is shed and the shadow's own work is all counted.
       mindgwTarget(fakeUrl, binary, {
         name: "mindgw-shadow",
         shadow: true,

@@ -26,6 +26,11 @@ export interface ShadowOutcome {
   answer: Answer | null;
 }
 
+/** Bun's reader: `readMany` resolves with every chunk already buffered, in one step. */
+type ManyReader = ReadableStreamDefaultReader<Uint8Array> & {
+  readMany(): Promise<{ done: boolean; value: Uint8Array[] }>;
+};
+
 const NO_USAGE: Usage = { inputTokens: 0, outputTokens: 0 };
 const decoder = new TextDecoder();
 
@@ -121,10 +126,15 @@ async function readNative(
     response.body !== null &&
     response.headers.get("content-type")?.includes("text/event-stream");
   if (!isStream) {
-    const bytes = await readBounded(response, DEFAULT_MAX_UPSTREAM_BODY, label, "refuse");
+    // A declared length within the bound is read in one native call (no stream of chunks).
+    const declared = Number(response.headers.get("content-length") ?? Number.NaN);
+    const text =
+      declared <= DEFAULT_MAX_UPSTREAM_BODY
+        ? await response.text()
+        : decoder.decode(await readBounded(response, DEFAULT_MAX_UPSTREAM_BODY, label, "refuse"));
     let parsed: unknown;
     try {
-      parsed = JSON.parse(decoder.decode(bytes));
+      parsed = JSON.parse(text);
     } catch {
       throw upstreamError(`upstream ${label} sent a body that is not JSON`);
     }
@@ -141,13 +151,17 @@ async function readNative(
       answer: answerFromJson(request.operation, parsed),
     };
   }
-  const reader = (response.body as ReadableStream<Uint8Array>).getReader();
+  // Chunks are taken as many at a time as have arrived (Bun's `readMany`), not one promise per
+  // chunk; the text is parsed in large slices (SseAnswerReader), so what is held stays near the
+  // answer's own size however long the stream runs.
+  const reader = (response.body as ReadableStream<Uint8Array>).getReader() as ManyReader;
   const answer = new SseAnswerReader(request.operation, route.provider.dialect);
-  const stream = new TextDecoder();
+  const text = new TextDecoder();
   try {
-    for (let next = await reader.read(); !next.done; next = await reader.read()) {
+    for (let next = await reader.readMany(); !next.done; next = await reader.readMany()) {
+      if (next.value.length === 0) continue;
       clock.ttftMs ??= performance.now() - clock.started;
-      answer.push(stream.decode(next.value, { stream: true }));
+      for (const chunk of next.value) answer.push(text.decode(chunk, { stream: true }));
     }
   } finally {
     if (signal.aborted) void reader.cancel().catch(() => {});

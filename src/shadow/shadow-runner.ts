@@ -114,7 +114,8 @@ export function createShadowRunner(options: ShadowRunnerOptions): ShadowRunner {
     const primaryAnswer = ok ? (pair.primaryAnswer?.() ?? null) : null;
     const usage = shadow.usage;
     return {
-      id: crypto.randomUUID(),
+      // Time-ordered (UUIDv7): the stores' unique index on it grows at its end, not at random.
+      id: Bun.randomUUIDv7(),
       requestId: primary.requestId,
       at: pair.at ?? now(),
       tenant: primary.tenant,

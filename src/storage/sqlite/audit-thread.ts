@@ -3,15 +3,37 @@
  * inserts, retention deletes, WAL checkpoints), so that a flush never holds the gateway's event
  * loop. Requests run one at a time, in the order they were posted.
  */
+
+import type { Database } from "bun:sqlite";
 import type { AuditRecord } from "../../audit/audit-record.ts";
 import type { AuditThreadReply, AuditThreadRequest } from "./audit-thread-protocol.ts";
-import { openDatabase } from "./open-database.ts";
+import { closeDatabase, type OpenDatabaseOptions, openDatabase } from "./open-database.ts";
+import { type ShadowRow, shadowInserter } from "./shadow-inserter.ts";
 import { createSqliteAuditStore, type SqliteAuditStore } from "./sqlite-audit-store.ts";
 import { sqliteCode } from "./storage-failure.ts";
 
 declare const self: Worker;
 
 let store: SqliteAuditStore | null = null;
+let opening: { path: string; options: OpenDatabaseOptions } | null = null;
+/** A handle of its own for shadow pairs, opened with the first batch; dropped after a failure. */
+let shadow: { db: Database; insert: (rows: readonly ShadowRow[]) => void } | null = null;
+
+function writeShadow(rows: readonly ShadowRow[]): void {
+  if (opening === null) throw new Error("the audit thread was not opened");
+  if (shadow === null) {
+    const db = openDatabase(opening.path, opening.options);
+    shadow = { db, insert: shadowInserter(db) };
+  }
+  try {
+    shadow.insert(rows);
+  } catch (error) {
+    // Reopened on the next batch: a handle that failed (read-only, disk gone) may stay failed.
+    closeDatabase(shadow.db);
+    shadow = null;
+    throw error;
+  }
+}
 let queue: Promise<void> = Promise.resolve();
 
 function opened(): SqliteAuditStore {
@@ -23,12 +45,15 @@ async function run(request: AuditThreadRequest): Promise<unknown> {
   switch (request.op) {
     case "open": {
       const { path, options } = request;
+      opening = { path, options };
       // A factory, so that the store reopens the file after a storage failure.
       store = createSqliteAuditStore({ database: () => openDatabase(path, options) });
       return undefined;
     }
     case "insert":
       return opened().insert(JSON.parse(request.records) as AuditRecord[]);
+    case "shadow":
+      return writeShadow(request.rows);
     case "prune":
       return opened().prune(request.before, request.limit);
     case "probe":
@@ -36,6 +61,8 @@ async function run(request: AuditThreadRequest): Promise<unknown> {
     case "maintain":
       return opened().maintain?.(request.idle);
     case "close":
+      if (shadow) closeDatabase(shadow.db);
+      shadow = null;
       await store?.close();
       store = null;
       return undefined;

@@ -6,9 +6,8 @@ import {
 } from "../../shadow/shadow-api-schema.ts";
 import type { ShadowFilter, ShadowStore } from "../storage.ts";
 import { migrate } from "./migrate.ts";
+import { type ShadowRow, shadowInserter, shadowRow } from "./shadow-inserter.ts";
 import { shadowMigrations } from "./shadow-migrations.ts";
-
-const flag = (value: boolean | null) => (value === null ? null : value ? 1 : 0);
 
 function where(filter: ShadowFilter): { sql: string; params: SQLQueryBindings[] } {
   const clauses: string[] = [];
@@ -39,38 +38,23 @@ interface AggregateRow {
   shadow_cost: number;
 }
 
-/** Shadow pairs in the gateway's SQLite file (component `shadow`). */
-export function createSqliteShadowStore(db: Database): ShadowStore {
+/**
+ * Shadow pairs in the gateway's SQLite file (component `shadow`). `write` is where batches go
+ * when not this handle: the audit thread (threaded-audit-store.ts), so a commit (an fsync)
+ * never holds the event loop; reads stay on `db`.
+ */
+export function createSqliteShadowStore(
+  db: Database,
+  write?: (rows: readonly ShadowRow[]) => Promise<void>,
+): ShadowStore {
   migrate(db, "shadow", shadowMigrations);
-  const insert = db.query(
-    `INSERT INTO shadow_pairs (id, at, model, tenant, shadow_ok, exact, similarity, shadow_json_valid,
-       tools_agree, primary_latency_ms, shadow_latency_ms, primary_cost_usd, shadow_cost_usd, record)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-  );
-  const insertAll = db.transaction((records: readonly ShadowRecord[]) => {
-    for (const record of records) {
-      const { agreement } = record;
-      insert.run(
-        record.id,
-        record.at,
-        record.model,
-        record.tenant,
-        record.shadow.status >= 200 && record.shadow.status < 300 ? 1 : 0,
-        flag(agreement.exact),
-        agreement.similarity,
-        flag(agreement.shadowJsonValid),
-        flag(agreement.toolsAgree),
-        record.primary.latencyMs,
-        record.shadow.latencyMs,
-        record.primary.costUsd,
-        record.shadow.costUsd,
-        JSON.stringify(record),
-      );
-    }
-  });
+  const local = write ? undefined : shadowInserter(db);
   return {
     async insert(records) {
-      insertAll(records);
+      if (records.length === 0) return;
+      const rows = records.map(shadowRow);
+      if (write) await write(rows);
+      else local?.(rows);
     },
     async list(filter, beforeId, limit) {
       const { sql, params } = where(filter);

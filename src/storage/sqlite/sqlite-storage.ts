@@ -26,17 +26,17 @@ export function openSqliteStorage(path: string, options: OpenDatabaseOptions = {
     // Audit rows are written by a thread of their own (threaded-audit-store.ts), through a
     // handle it reopens after a storage failure (a read-only handle stays read-only); reads
     // share the main handle. An in-memory database has only the one handle, on this thread.
-    const audit =
-      inMemory || options.readonly
-        ? createSqliteAuditStore({ database: db, reader: db })
-        : createThreadedAuditStore({ path, open: options, reader: db });
+    const threaded =
+      inMemory || options.readonly ? null : createThreadedAuditStore({ path, open: options, reader: db });
+    const audit = threaded ?? createSqliteAuditStore({ database: db, reader: db });
     return {
       db,
       keys: createSqliteKeyStore(db),
       spend: createSqliteSpendStore(db),
       responses: createSqliteResponseStore(db),
       // A read-only handle (CLI reports) cannot migrate; the store reads what is there.
-      ...(options.readonly ? {} : { shadow: createSqliteShadowStore(db) }),
+      // Shadow pairs are written by the audit thread too, when there is one.
+      ...(options.readonly ? {} : { shadow: createSqliteShadowStore(db, threaded?.insertShadow) }),
       audit,
       adminActions: createSqliteAdminActionStore(db),
       ...(options.readonly ? {} : { adminSessions: createSqliteAdminSessionStore(db) }),

@@ -2,6 +2,7 @@ import type { Database } from "bun:sqlite";
 import type { AuditBatchResult } from "../storage.ts";
 import type { AuditThreadReply, AuditThreadRequest } from "./audit-thread-protocol.ts";
 import type { OpenDatabaseOptions } from "./open-database.ts";
+import type { ShadowRow } from "./shadow-inserter.ts";
 import { createSqliteAuditStore, type SqliteAuditStore } from "./sqlite-audit-store.ts";
 
 /** An error from the audit thread, with SQLite's code kept (storage-failure.ts reads it). */
@@ -43,7 +44,7 @@ export function createThreadedAuditStore(options: {
   path: string;
   open?: OpenDatabaseOptions;
   reader: Database;
-}): SqliteAuditStore {
+}): SqliteAuditStore & { insertShadow(rows: readonly ShadowRow[]): Promise<void> } {
   const pending = new Map<number, { resolve: (value: unknown) => void; reject: (error: unknown) => void }>();
   let next = 0;
   let broken: Error | null = null;
@@ -99,6 +100,9 @@ export function createThreadedAuditStore(options: {
   return {
     insert: (records) =>
       call({ op: "insert", records: JSON.stringify(records) }) as Promise<AuditBatchResult>,
+    insertShadow: async (rows) => {
+      await call({ op: "shadow", rows });
+    },
     select: (filter, after, limit) => reads.select(filter, after, limit),
     prune: (before, limit) => call({ op: "prune", before, limit }) as Promise<number>,
     probe: async () => {

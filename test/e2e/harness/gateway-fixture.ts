@@ -1,6 +1,7 @@
 import { afterAll, afterEach, beforeAll } from "bun:test";
 import { rmSync } from "node:fs";
 import { type FakeUpstream, startFakeUpstream } from "../../fake-upstream/fake-upstream.ts";
+import { type NodeOptions, spawnNode } from "./cluster-nodes.ts";
 import { fakeRoutesConfig } from "./fake-config.ts";
 import { type GatewayProcess, type SpawnOptions, spawnGateway } from "./spawn-gateway.ts";
 import { tempDir } from "./temp-dir.ts";
@@ -55,6 +56,10 @@ export interface GatewayFixtureHandle<F = FakeUpstream> extends FixtureContext<F
   spawn(options?: SpawnOptions): Promise<GatewayProcess>;
   /** Runs `stop` after the running test, before the gateways it spawned stop (a stack). */
   deferTest(stop: () => unknown): void;
+  /** Starts a further gateway for the whole file (a second node, say), stopped with the rest. */
+  startGateway(options?: SpawnOptions): Promise<GatewayProcess>;
+  /** Starts one node of a test cluster (PostgreSQL, Redis) for the whole file, stopped with the rest. */
+  startNode(options: NodeOptions): Promise<GatewayProcess>;
 }
 
 export type ConfigInput<F> =
@@ -176,6 +181,12 @@ export function gatewayFixture<F extends FakeServer>(
     },
     deferTest(stop) {
       perTest.push(stop);
+    },
+    async startGateway(extra = {}) {
+      return fixture.own(await spawnGateway(extra));
+    },
+    async startNode(node) {
+      return fixture.own(await spawnNode(node));
     },
     async spawn(extra = {}) {
       const own = extra.dir === undefined ? tempDir().path : undefined;

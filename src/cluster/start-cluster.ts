@@ -6,12 +6,12 @@ import type { WorkerRegistry } from "../workers/gateway/worker-registry.ts";
 import { ConfigAgreement, type ConfigDisagreement } from "./config-agreement.ts";
 import { forwardEndpoint } from "./forward-endpoint.ts";
 import { createForwardingProvider } from "./forwarding-provider.ts";
+import { KEY_CHANNEL } from "./key-notice.ts";
 import { type NodeConfig, NodeDirectory } from "./node-directory.ts";
 import { nodeName } from "./node-name.ts";
 import { createRedisCounters } from "./redis-counters.ts";
 import { RedisLink } from "./redis-link.ts";
 
-const KEY_CHANNEL = "mgw:keys";
 const CONFIG_CHANNEL = "mgw:config";
 
 /** What a cluster node adds to the gateway; create-gateway.ts wires each piece. */

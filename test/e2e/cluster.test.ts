@@ -4,12 +4,14 @@
  * chains continued anywhere, a worker held by one node serving requests sent to another, and
  * the behaviour while Redis or PostgreSQL is restarted.
  */
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { beforeAll, describe, expect, test } from "bun:test";
 import OpenAI from "openai";
 import { auditRecords, createKey } from "./harness/admin-api.ts";
-import { spawnNode } from "./harness/cluster-nodes.ts";
+import { launchBrowser } from "./harness/browser.ts";
+import { gatewayFixture } from "./harness/gateway-fixture.ts";
 import { type PostgresServer, startPostgres } from "./harness/postgres-server.ts";
 import { type RedisServer, startRedis } from "./harness/redis-server.ts";
+import { runMindgw } from "./harness/run-mindgw.ts";
 import type { GatewayProcess } from "./harness/spawn-gateway.ts";
 import {
   createKey as createWorkerKey,
@@ -31,14 +33,18 @@ let adminKey: string;
 const [A, B, C] = [0, 1, 2] as const;
 const node = (i: number) => nodes[i]!;
 
+// The fake for the workers; the nodes, PostgreSQL and Redis are the fixture's too (stopped with it).
+const fx = gatewayFixture<FakeProcess>({ fake: () => spawnFakeUpstream(), gateway: false });
+
 beforeAll(async () => {
-  [postgres, redis, fake] = await Promise.all([startPostgres(), startRedis(), spawnFakeUpstream()]);
+  fake = fx.fake;
+  [postgres, redis] = await Promise.all([startPostgres().then(fx.own), startRedis().then(fx.own)]);
   const databaseUrl = await postgres.createDatabase("cluster");
   // The first node finds the store empty and prints the one admin key; the others start after it.
-  const first = await spawnNode({ name: "node-a", databaseUrl, redisUrl: redis.url });
+  const first = await fx.startNode({ name: "node-a", databaseUrl, redisUrl: redis.url });
   adminKey = first.adminKey ?? "";
   const rest = await Promise.all(
-    ["node-b", "node-c"].map((name) => spawnNode({ name, databaseUrl, redisUrl: redis.url })),
+    ["node-b", "node-c"].map((name) => fx.startNode({ name, databaseUrl, redisUrl: redis.url })),
   );
   nodes = [first, ...rest];
   // Every node sees the other two in the directory.
@@ -48,12 +54,6 @@ beforeAll(async () => {
     10_000,
   );
 }, 90_000);
-
-afterAll(async () => {
-  await worker?.stop("SIGKILL");
-  await Promise.all(nodes.map((n) => n.stop()));
-  await Promise.all([fake?.stop("SIGKILL"), redis?.stop(), postgres?.stop()]);
-});
 
 async function status(
   i: number,
@@ -132,6 +132,25 @@ describe("three nodes on one PostgreSQL and one Redis", () => {
       [B, C].map((i) =>
         waitFor(
           `node ${i} to refuse the revoked key`,
+          async () => (await chat(i, key)).status === 401,
+          1000,
+          10,
+        ),
+      ),
+    );
+  });
+
+  test("a key revoked with `mindgw keys revoke -c` (off any node) is refused on every node within a second", async () => {
+    const { key, id } = await createKey({ url: node(A).url, adminKey }, { name: "cli-doomed" });
+    for (const i of [A, B, C]) expect((await chat(i, key)).status).toBe(200);
+    // The CLI writes PostgreSQL and announces the change in Redis, like a node would.
+    const revoked = await runMindgw(["keys", "revoke", "-c", node(B).configPath, id]);
+    expect(revoked.code).toBe(0);
+    expect(revoked.stderr).not.toContain("could not tell the cluster");
+    await Promise.all(
+      [A, B, C].map((i) =>
+        waitFor(
+          `node ${i} to refuse the key revoked by the CLI`,
           async () => (await chat(i, key)).status === 401,
           1000,
           10,
@@ -242,6 +261,7 @@ describe("three nodes on one PostgreSQL and one Redis", () => {
         models: ["*"],
       });
       // Given two nodes, as behind a load balancer: it dials the next after a lost connection.
+      fx.defer(() => worker?.stop("SIGKILL"));
       worker = spawnWorker({
         gateway: `${node(B).url},${node(C).url}`,
         token,
@@ -297,6 +317,25 @@ describe("three nodes on one PostgreSQL and one Redis", () => {
       const cell = (name: string) => row[row.length - (columns.length - columns.indexOf(name))];
       expect(cell("node")).toBe("node-a");
       expect(cell("servedNode")).toBe("node-b");
+      // And the admin UI's request detail on node A names both.
+      const browser = await launchBrowser();
+      try {
+        const page = await browser.newPage();
+        await page.goto(`${node(A).url}/admin/`);
+        await page.getByLabel("Admin key").fill(adminKey);
+        await page.keyboard.press("Enter");
+        await page.getByRole("heading", { name: "Overview" }).waitFor();
+        await page.goto(`${node(A).url}/admin/requests`);
+        await page.getByLabel("Model").fill("fake-model");
+        await page.getByRole("button", { name: "Apply" }).click();
+        await page.getByRole("button", { name: "Open request fwd-plain" }).click();
+        const nodes = page
+          .locator("dl.facts dt", { hasText: /^Nodes$/ })
+          .locator("xpath=following-sibling::dd[1]");
+        expect(await nodes.textContent()).toBe("taken by node-a · served by node-b");
+      } finally {
+        await browser.close();
+      }
     });
 
     test("a client that leaves node A cancels the generation on the worker behind node B", async () => {

@@ -1,15 +1,22 @@
 import { createKeyAdmin } from "../../auth/key-admin.ts";
+import { announceKeyChanges } from "../../cluster/key-notice.ts";
 import type { Config } from "../../config/config-schema.ts";
 import { openStorage } from "../../storage/open-storage.ts";
 import type { KeysBackend } from "./keys-backend.ts";
 
 /**
  * Keys managed straight in the store the gateway uses (`-c config.yaml`), as the operator of
- * the host. A running gateway on the same file sees the change within its refresh bound.
+ * the host. A running gateway on the same file sees the change within its refresh bound; with
+ * `cluster:` in the config, every node is told through Redis at once, as for a change made on a node.
  */
 export async function localKeys(config: Config): Promise<KeysBackend> {
   const storage = await openStorage(config.storage);
-  const admin = createKeyAdmin({ store: storage.keys, tenants: () => config.tenants.map((t) => t.name) });
+  const changed: string[] = [];
+  const admin = createKeyAdmin({
+    store: storage.keys,
+    tenants: () => config.tenants.map((t) => t.name),
+    onChange: (record) => changed.push(record.id),
+  });
   const actor = "local-operator" as const;
   return {
     create: (input) => admin.create(actor, input),
@@ -17,6 +24,14 @@ export async function localKeys(config: Config): Promise<KeysBackend> {
     show: (id) => admin.show(actor, id),
     revoke: (id) => admin.revoke(actor, id),
     rotate: (id, input) => admin.rotate(actor, id, input),
-    close: () => storage.close(),
+    async close() {
+      await storage.close();
+      if (!config.cluster) return;
+      const failed = await announceKeyChanges(config.cluster, changed);
+      if (failed !== null)
+        process.stderr.write(
+          `warning: could not tell the cluster through Redis (${failed}); nodes see the change within 2 s\n`,
+        );
+    },
   };
 }

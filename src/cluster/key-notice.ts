@@ -1,0 +1,43 @@
+import { RedisClient } from "bun";
+import type { Config } from "../config/config-schema.ts";
+
+/** The channel every node listens on for key changes (revoke, rotate, create): its cache refreshes. */
+export const KEY_CHANNEL = "mgw:keys";
+
+/**
+ * Announces key changes made outside a running node (`mindgw keys … -c` on a cluster config):
+ * one connection, one PUBLISH per key, closed again. Resolves with the reason when Redis could not
+ * be told; the nodes then see the change at their key cache's next refresh (2 s).
+ */
+export async function announceKeyChanges(
+  settings: NonNullable<Config["cluster"]>,
+  ids: readonly string[],
+): Promise<string | null> {
+  if (ids.length === 0) return null;
+  const client = new RedisClient(settings.redis_url, {
+    autoReconnect: false,
+    enableOfflineQueue: false,
+    connectionTimeout: settings.redis_timeout,
+  });
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  try {
+    await Promise.race([
+      (async () => {
+        await client.connect();
+        for (const id of ids) await client.publish(KEY_CHANNEL, id);
+      })(),
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(
+          () => reject(new Error(`no answer within ${settings.redis_timeout} ms`)),
+          settings.redis_timeout,
+        );
+      }),
+    ]);
+    return null;
+  } catch (error) {
+    return error instanceof Error ? error.message : String(error);
+  } finally {
+    clearTimeout(timer);
+    client.close();
+  }
+}

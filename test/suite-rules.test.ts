@@ -70,4 +70,12 @@ describe("suite rules", () => {
     );
     expect(sleeps).toEqual([]);
   });
+
+  test("e2e files start gateways through the shared fixture, not their own spawn code", () => {
+    const own = grep(
+      testFiles.filter((file) => file.startsWith("test/e2e/") && !HARNESS.test(file)),
+      /\bspawnGateway\s*\(|\bspawnNode\s*\(|Bun\.spawn\s*\(\s*\[\s*MINDGW\s*,\s*"serve"/,
+    );
+    expect(own).toEqual([]);
+  });
 });

@@ -1,11 +1,4 @@
-import {
-  createRemoteJWKSet,
-  importSPKI,
-  importX509,
-  type JWSHeaderParameters,
-  type JWTVerifyGetKey,
-  jwtVerify,
-} from "jose";
+import type { JWSHeaderParameters, JWTVerifyGetKey } from "jose";
 import type { JwtConfig } from "../config/jwt-config.ts";
 import { parseDuration } from "../config/units.ts";
 import { principalFromClaims } from "./jwt-claims.ts";
@@ -23,6 +16,9 @@ export interface JwtVerifier {
  * checked before any key is chosen, so `alg: none` and HS-signed-with-the-public-key fail.
  */
 export function createJwtVerifier(config: JwtConfig): JwtVerifier {
+  // jose is loaded with the first verifier, not at start: a gateway without JWT callers does not
+  // hold it (docs/BENCHMARKS.md, idle RSS).
+  const { jwtVerify } = require("jose") as typeof import("jose");
   const key = keySource(config);
   const options = {
     issuer: config.issuer,
@@ -46,6 +42,7 @@ export function createJwtVerifier(config: JwtConfig): JwtVerifier {
 }
 
 function keySource(config: JwtConfig): JWTVerifyGetKey | Uint8Array {
+  const { createRemoteJWKSet, importSPKI, importX509 } = require("jose") as typeof import("jose");
   if (config.secret !== undefined) return new TextEncoder().encode(config.secret);
   if (config.jwks_url !== undefined) {
     return createRemoteJWKSet(new URL(config.jwks_url), {

@@ -60,10 +60,6 @@ async function serve(options: ServeOptions): Promise<void> {
         : `cannot listen on ${host}:${port}: ${error instanceof Error ? error.message : String(error)}`,
     );
   }
-  logger.info(`listening on http://${address.hostname}:${address.port} (${path ?? "embedded defaults"})`);
-  // The banner goes to stdout, after any one-time admin key, so scripts can wait for it.
-  process.stdout.write(`mindgw serving on http://${address.hostname}:${address.port}\n`);
-
   await new Promise<void>((resolve) => {
     const stop = (signal: string) => {
       logger.info(`${signal} received: draining`);
@@ -91,6 +87,11 @@ async function serve(options: ServeOptions): Promise<void> {
           logger.error(`reload failed: ${error instanceof Error ? error.message : String(error)}`),
       );
     });
+    // Announced only once the signal handlers are in place: a supervisor (or a test) that sends
+    // SIGTERM as soon as it reads the banner gets a drain and exit 0, never the default kill.
+    logger.info(`listening on http://${address.hostname}:${address.port} (${path ?? "embedded defaults"})`);
+    // The banner goes to stdout, after any one-time admin key, so scripts can wait for it.
+    process.stdout.write(`mindgw serving on http://${address.hostname}:${address.port}\n`);
   });
   logger.info("stopped");
   // Everything is flushed and closed; exit now rather than wait on some library's stray timer.

@@ -14,7 +14,7 @@ export function buildAppMounts(
   apps: readonly AppConfig[],
   deps: FrontDoorDeps,
   modelNames: () => readonly string[],
-  providers?: () => ReadonlyMap<string, Provider>,
+  holder?: (name: string) => Provider | undefined,
 ): AppMount[] {
   return apps.map((app) => {
     const door = createFrontDoor({
@@ -34,7 +34,7 @@ export function buildAppMounts(
                 guard: door.guard,
                 store: deps.responses,
                 serveModel: door.serveModel,
-                ...(providers ? { providers } : {}),
+                ...(holder ? { holder } : {}),
               }),
             ]
           : [],

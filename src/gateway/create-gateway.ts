@@ -149,6 +149,9 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   };
   const frontDoor = createFrontDoor(frontDoorDeps);
   const modelNames = () => runtime.current.table.modelNames();
+  // Where a natively answered Responses answer is held: a provider, or a connected worker.
+  const holderOf = (name: string) =>
+    runtime.current.providers.get(name) ?? workers.directory.provider.holder?.(name);
   const reload = createReloadPolicy({
     runtime,
     reconfigure: [
@@ -163,7 +166,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   const app = createApp({
     serveModel: frontDoor.serveModel,
     listModels: listModelsHandler({ guard: frontDoor.guard, modelNames }),
-    mounts: buildAppMounts(config.apps, frontDoorDeps, modelNames, () => runtime.current.providers),
+    mounts: buildAppMounts(config.apps, frontDoorDeps, modelNames, holderOf),
     ready: () => !lifecycle.isDraining && audit.refusal() === undefined,
     readyDetail: () => ({
       config: { version: runtime.current.version },
@@ -183,7 +186,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
               guard: frontDoor.guard,
               store: storage.responses,
               serveModel: frontDoor.serveModel,
-              providers: () => runtime.current.providers,
+              holder: holderOf,
             }),
           ]
         : []),

@@ -16,8 +16,11 @@ export interface ResponsesRouteDeps {
   readonly store: ResponseStore;
   /** The model-call pipeline, for `POST /v1/responses/compact` (native routes only). */
   readonly serveModel?: FrontDoor["serveModel"];
-  /** The current providers by name: a natively answered response is read from its holder. */
-  readonly providers?: () => ReadonlyMap<string, Provider>;
+  /**
+   * The upstream holding a natively answered response, by the name it was stored under (a
+   * provider's name, `worker:<name>`): it is read and deleted there.
+   */
+  readonly holder?: (name: string) => Provider | undefined;
 }
 
 type Context = { request: Request; server: Parameters<typeof clientOf>[0]; params: { id: string } };
@@ -39,7 +42,7 @@ export function responsesRoutes(deps: ResponsesRouteDeps) {
 
   /** Forwards to the provider holding the response, or undefined when the gateway holds it. */
   function fromHolder(stored: StoredResponse, request: Request, method: "GET" | "DELETE", path: string) {
-    const holder = stored.holder ? deps.providers?.().get(stored.holder) : undefined;
+    const holder = stored.holder ? deps.holder?.(stored.holder) : undefined;
     if (!holder?.forward) return undefined;
     return holder.forward({
       method,

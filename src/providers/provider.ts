@@ -105,6 +105,8 @@ export interface Provider {
    * serve. Throws a GatewayError (503) when none can.
    */
   select?(model: string, holder?: string): Provider;
+  /** For such a provider: the upstream named `name` (`worker:<name>`), when it is connected. */
+  holder?(name: string): Provider | undefined;
   /**
    * Forwards a request that is no model call (`GET /responses/{id}`) to the upstream as is, with
    * the provider's credentials. Only providers that pass through have it.

@@ -1,5 +1,4 @@
-import Ajv2020, { type ValidateFunction } from "ajv/dist/2020.js";
-import addFormats from "ajv-formats";
+import type { default as Ajv2020, ValidateFunction } from "ajv/dist/2020.js";
 
 /**
  * Full JSON Schema validation of structured output, for the shadow's "schema validity" measure.
@@ -12,10 +11,22 @@ import addFormats from "ajv-formats";
 const MAX_SCHEMA_CHARS = 64 * 1024;
 const MAX_CACHED = 64;
 
-// Not strict: providers accept keywords Ajv does not know (OpenAI's `strict`, vendor `x-…`).
-// Formats are checked (date-time, email, uuid…), unknown ones ignored.
-const ajv = new Ajv2020({ strict: false, allErrors: false, logger: false, validateSchema: true });
-addFormats(ajv);
+let ajv: Ajv2020 | undefined;
+
+/**
+ * Ajv, loaded and set up on the first schema judged rather than at start: a gateway whose
+ * shadows never see a JSON schema does not hold it (docs/BENCHMARKS.md, idle RSS). Not strict:
+ * providers accept keywords Ajv does not know (OpenAI's `strict`, vendor `x-…`). Formats are
+ * checked (date-time, email, uuid…), unknown ones ignored.
+ */
+function schemaCompiler(): Ajv2020 {
+  if (ajv) return ajv;
+  const { default: Ajv } = require("ajv/dist/2020.js") as typeof import("ajv/dist/2020.js");
+  const { default: addFormats } = require("ajv-formats") as typeof import("ajv-formats");
+  ajv = new Ajv({ strict: false, allErrors: false, logger: false, validateSchema: true });
+  addFormats(ajv);
+  return ajv;
+}
 
 const compiled = new Map<string, ValidateFunction | null>();
 
@@ -34,7 +45,7 @@ function validatorFor(schema: unknown): ValidateFunction | null {
   try {
     // A fresh parse, so Ajv's schema cache never holds the caller's object; `pattern`s removed,
     // since a client's regular expression run on the gateway's event loop could stall it.
-    validate = ajv.compile(withoutPatterns(JSON.parse(text)) as object);
+    validate = schemaCompiler().compile(withoutPatterns(JSON.parse(text)) as object);
   } catch {
     validate = null;
   }
@@ -43,7 +54,7 @@ function validatorFor(schema: unknown): ValidateFunction | null {
     if (oldest !== undefined) {
       const stale = compiled.get(oldest);
       compiled.delete(oldest);
-      if (stale) ajv.removeSchema(stale.schema as object);
+      if (stale) schemaCompiler().removeSchema(stale.schema as object);
     }
   }
   compiled.set(text, validate);

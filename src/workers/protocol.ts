@@ -28,6 +28,19 @@ export const UpstreamPath = z.enum([
 ]);
 export type UpstreamPath = z.infer<typeof UpstreamPath>;
 
+/**
+ * A stored response a worker's upstream holds (`/responses/{id}`, `…/input_items`), read with
+ * `GET` or removed with `DELETE`. Sent only to a worker that announced `responses`.
+ */
+export const StoredResponsePath = z
+  .string()
+  // An id, never a dot segment (`/responses/..` would climb out once the URL is resolved).
+  .regex(/^\/responses\/(?!\.\.?(?:\/|$))[A-Za-z0-9_.~%-]{1,256}(\/input_items)?$/);
+
+/** Every path a request frame may name. */
+export const TunnelPath = z.union([UpstreamPath, StoredResponsePath]);
+export type TunnelPath = z.infer<typeof TunnelPath>;
+
 /** A request header name, as the gateway passes a client's dialect headers on (`openai-beta`). */
 const headerName = z.string().regex(/^[a-z0-9-]{1,64}$/);
 
@@ -95,7 +108,9 @@ export const GatewayFrame = z.discriminatedUnion("type", [
     type: z.literal("request"),
     id,
     requestId: z.string(),
-    path: UpstreamPath,
+    /** Absent: `POST` with `body`. `GET`/`DELETE` only on a StoredResponsePath, body ignored. */
+    method: z.enum(["GET", "DELETE"]).optional(),
+    path: TunnelPath,
     body: z.record(z.string(), z.unknown()),
     stream: z.boolean(),
     /** Initial credit in bytes for this stream's body chunks. */

@@ -6,15 +6,16 @@
  * given a different file keeps it, and the disagreement shows in /readyz, the admin status and
  * the log.
  */
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { renameSync, symlinkSync, writeFileSync } from "node:fs";
+import { beforeAll, describe, expect, test } from "bun:test";
+import { mkdirSync, renameSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { stringify } from "yaml";
 import { CLUSTER_SECRET } from "./harness/cluster-nodes.ts";
 import { freePort } from "./harness/free-port.ts";
+import { gatewayFixture } from "./harness/gateway-fixture.ts";
 import { type PostgresServer, startPostgres } from "./harness/postgres-server.ts";
 import { type RedisServer, startRedis } from "./harness/redis-server.ts";
-import { type GatewayProcess, spawnGateway } from "./harness/spawn-gateway.ts";
+import type { GatewayProcess } from "./harness/spawn-gateway.ts";
 import { tempDir } from "./harness/temp-dir.ts";
 import { waitFor } from "./harness/wait-for.ts";
 
@@ -61,16 +62,21 @@ function replaceFile(path: string, text: string): void {
 
 let databaseUrl: string;
 
+// No fake (the mock provider); the nodes, PostgreSQL and Redis are the fixture's, and so is the
+// shared folder (removed with it), which holds each node's own directory too.
+const fx = gatewayFixture({ fake: null, gateway: false, dir: shared.path });
+
 beforeAll(async () => {
-  [postgres, redis] = await Promise.all([startPostgres(), startRedis()]);
+  [postgres, redis] = await Promise.all([startPostgres().then(fx.own), startRedis().then(fx.own)]);
   databaseUrl = await postgres.createDatabase("config");
   replaceFile(sharedFile, sharedConfig(databaseUrl, ["mock"]));
   const start = (name: string) => {
-    const dir = tempDir().path;
+    const dir = join(shared.path, name);
+    mkdirSync(dir);
     const configPath = join(dir, "mindgw.yaml");
     symlinkSync(sharedFile, configPath);
     const port = freePort();
-    return spawnGateway({ dir, configPath, port, env: { NODE_PORT: String(port), NODE_NAME: name } });
+    return fx.startGateway({ dir, configPath, port, env: { NODE_PORT: String(port), NODE_NAME: name } });
   };
   // The first node finds the store empty and prints the one admin key.
   const first = await start(NAMES[0]);
@@ -78,12 +84,6 @@ beforeAll(async () => {
   nodes = [first, ...(await Promise.all(NAMES.slice(1).map(start)))];
   await waitFor("three nodes in the directory", async () => (await ready(A)).nodes === 3, 10_000);
 }, 90_000);
-
-afterAll(async () => {
-  await Promise.all(nodes.map((n) => n.stop()));
-  await Promise.all([redis?.stop(), postgres?.stop()]);
-  shared.cleanup();
-});
 
 async function ready(i: number): Promise<{ nodes: number; config: ConfigRun }> {
   const body = (await (await fetch(`${node(i).url}/readyz`)).json()) as {

@@ -4,11 +4,11 @@
  * chains continued anywhere, a worker held by one node serving requests sent to another, and
  * the behaviour while Redis or PostgreSQL is restarted.
  */
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { beforeAll, describe, expect, test } from "bun:test";
 import OpenAI from "openai";
 import { auditRecords, createKey } from "./harness/admin-api.ts";
 import { launchBrowser } from "./harness/browser.ts";
-import { spawnNode } from "./harness/cluster-nodes.ts";
+import { gatewayFixture } from "./harness/gateway-fixture.ts";
 import { type PostgresServer, startPostgres } from "./harness/postgres-server.ts";
 import { type RedisServer, startRedis } from "./harness/redis-server.ts";
 import { runMindgw } from "./harness/run-mindgw.ts";
@@ -33,14 +33,18 @@ let adminKey: string;
 const [A, B, C] = [0, 1, 2] as const;
 const node = (i: number) => nodes[i]!;
 
+// The fake for the workers; the nodes, PostgreSQL and Redis are the fixture's too (stopped with it).
+const fx = gatewayFixture<FakeProcess>({ fake: () => spawnFakeUpstream(), gateway: false });
+
 beforeAll(async () => {
-  [postgres, redis, fake] = await Promise.all([startPostgres(), startRedis(), spawnFakeUpstream()]);
+  fake = fx.fake;
+  [postgres, redis] = await Promise.all([startPostgres().then(fx.own), startRedis().then(fx.own)]);
   const databaseUrl = await postgres.createDatabase("cluster");
   // The first node finds the store empty and prints the one admin key; the others start after it.
-  const first = await spawnNode({ name: "node-a", databaseUrl, redisUrl: redis.url });
+  const first = await fx.startNode({ name: "node-a", databaseUrl, redisUrl: redis.url });
   adminKey = first.adminKey ?? "";
   const rest = await Promise.all(
-    ["node-b", "node-c"].map((name) => spawnNode({ name, databaseUrl, redisUrl: redis.url })),
+    ["node-b", "node-c"].map((name) => fx.startNode({ name, databaseUrl, redisUrl: redis.url })),
   );
   nodes = [first, ...rest];
   // Every node sees the other two in the directory.
@@ -50,12 +54,6 @@ beforeAll(async () => {
     10_000,
   );
 }, 90_000);
-
-afterAll(async () => {
-  await worker?.stop("SIGKILL");
-  await Promise.all(nodes.map((n) => n.stop()));
-  await Promise.all([fake?.stop("SIGKILL"), redis?.stop(), postgres?.stop()]);
-});
 
 async function status(
   i: number,
@@ -263,6 +261,7 @@ describe("three nodes on one PostgreSQL and one Redis", () => {
         models: ["*"],
       });
       // Given two nodes, as behind a load balancer: it dials the next after a lost connection.
+      fx.defer(() => worker?.stop("SIGKILL"));
       worker = spawnWorker({
         gateway: `${node(B).url},${node(C).url}`,
         token,

@@ -1,4 +1,4 @@
-import { afterAll, expect, test } from "bun:test";
+import { expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import OpenAI from "openai";
 import { gatewayFixture } from "./harness/gateway-fixture.ts";
@@ -15,8 +15,7 @@ import { waitFor } from "./harness/wait-for.ts";
 
 const dir = tempDir();
 const statsFile = `${dir.path}/heap-stats.jsonl`;
-const f = gatewayFixture({ env: { MINDGW_HEAP_STATS: statsFile } });
-afterAll(() => dir.cleanup());
+const f = gatewayFixture({ dir: dir.path, env: { MINDGW_HEAP_STATS: statsFile } });
 
 interface HeapLine {
   objectCount: number;

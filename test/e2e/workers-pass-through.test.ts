@@ -128,9 +128,37 @@ describe("the Responses API through a worker", () => {
     expect(JSON.parse(upstream.text)).toMatchObject({ model: "up-resp", tools, x_unknown: 1 });
     const row = await auditRow(gw.url, adminKey, response.headers.get("x-request-id") ?? "");
     expect(row).toMatchObject({ status: 200, route: "worker:wr" });
-    // Stored under the upstream's id: the gateway serves it back.
-    const read = await openai().responses.retrieve("resp_w1");
-    expect(read.id).toBe("resp_w1");
+    // Stored with its holder, the worker: reads and deletes go through the tunnel to its upstream.
+    respUp.queue({ headers: JSON_TYPE, body: responseBody("resp_w1") });
+    const read = await openai().responses.retrieve("resp_w1").asResponse();
+    expect(await read.text()).toBe(responseBody("resp_w1"));
+    expect(lastUpstream(respUp)).toMatchObject({
+      method: "GET",
+      path: "/v1/responses/resp_w1",
+      query: "?beta=true",
+    });
+    const items = '{"object":"list","data":[],"first_id":null,"last_id":null,"has_more":false}';
+    respUp.queue({ headers: JSON_TYPE, body: items });
+    const listed = await fetch(`${gw.url}/v1/responses/resp_w1/input_items?order=asc`, {
+      headers: { authorization: `Bearer ${adminKey}` },
+    });
+    expect(await listed.text()).toBe(items);
+    expect(lastUpstream(respUp)).toMatchObject({
+      method: "GET",
+      path: "/v1/responses/resp_w1/input_items",
+      query: "?order=asc",
+    });
+    respUp.queue({ headers: JSON_TYPE, body: '{"id":"resp_w1","object":"response","deleted":true}' });
+    const deleted = await fetch(`${gw.url}/v1/responses/resp_w1`, {
+      method: "DELETE",
+      headers: { authorization: `Bearer ${adminKey}` },
+    });
+    expect(await deleted.json()).toEqual({ id: "resp_w1", object: "response", deleted: true });
+    expect(lastUpstream(respUp)).toMatchObject({ method: "DELETE", path: "/v1/responses/resp_w1", text: "" });
+    const gone = await fetch(`${gw.url}/v1/responses/resp_w1`, {
+      headers: { authorization: `Bearer ${adminKey}` },
+    });
+    expect(gone.status).toBe(404);
   });
 
   test("a chain stays on the worker that holds it: previous_response_id goes as sent", async () => {

@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { createRemoteJWKSet, type JWTPayload, jwtVerify } from "jose";
+import type { createRemoteJWKSet, JWTPayload } from "jose";
 import { z } from "zod";
 import type { OidcConfig } from "./admin-ui-config.ts";
 import { randomToken } from "./session-store.ts";
@@ -99,6 +99,8 @@ export function createOidcClient(config: OidcConfig, fetchImpl: typeof fetch = f
       if (!response.ok) throw new OidcError(`the token endpoint answered ${response.status}`);
       const token = tokenSchema.safeParse(await response.json().catch(() => null));
       if (!token.success) throw new OidcError("the token endpoint returned no id_token");
+      // jose is loaded on the first sign-in, not at start (docs/BENCHMARKS.md, idle RSS).
+      const { createRemoteJWKSet, jwtVerify } = require("jose") as typeof import("jose");
       jwks ??= createRemoteJWKSet(new URL(meta.jwks_uri));
       const { payload } = await jwtVerify(token.data.id_token, jwks, {
         issuer: config.issuer,

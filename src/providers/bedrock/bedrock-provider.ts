@@ -1,4 +1,3 @@
-import { AwsV4Signer } from "aws4fetch";
 import { isJsonObject } from "../../core/dialect.ts";
 import { unsupportedOperation, upstreamError } from "../../core/gateway-error.ts";
 import { wantsUsage } from "../../translate/chat-chunk-builder.ts";
@@ -54,6 +53,8 @@ export function createBedrockProvider(options: BedrockOptions): Provider {
     const model = String(call.body.model);
     const url = `${base}/model/${encodeURIComponent(model)}/${call.stream ? "converse-stream" : "converse"}`;
     const body = JSON.stringify(chatRequestToConverse(call.body));
+    // Loaded on the first Bedrock call, not at start (docs/BENCHMARKS.md, idle RSS).
+    const { AwsV4Signer } = require("aws4fetch") as typeof import("aws4fetch");
     const signer = new AwsV4Signer({
       ...(await credentials.get()),
       url,

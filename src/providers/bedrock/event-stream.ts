@@ -1,4 +1,3 @@
-import { EventStreamCodec } from "@smithy/core/event-streams";
 import { GatewayError, upstreamError } from "../../core/gateway-error.ts";
 import type { SseEvent } from "../../core/sse.ts";
 import { bedrockFailure } from "./bedrock-errors.ts";
@@ -8,8 +7,16 @@ const encoder = new TextEncoder();
 const toUtf8 = (bytes: Uint8Array) => utf8.decode(bytes);
 const fromUtf8 = (text: string) => encoder.encode(text);
 
-/** The binary event-stream codec (prelude, headers, CRCs checked) AWS streams use. */
-export const newEventStreamCodec = () => new EventStreamCodec(toUtf8, fromUtf8);
+/**
+ * The binary event-stream codec (prelude, headers, CRCs checked) AWS streams use. Loaded on the
+ * first Bedrock stream rather than at start: a gateway with no Bedrock route does not hold it
+ * (docs/BENCHMARKS.md, idle RSS).
+ */
+export const newEventStreamCodec = () => {
+  const { EventStreamCodec } =
+    require("@smithy/core/event-streams") as typeof import("@smithy/core/event-streams");
+  return new EventStreamCodec(toUtf8, fromUtf8);
+};
 
 /**
  * Decodes a ConverseStream body into events named by their `:event-type` with the JSON payload

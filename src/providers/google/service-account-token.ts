@@ -1,4 +1,3 @@
-import { importPKCS8, SignJWT } from "jose";
 import { z } from "zod";
 import { CachedCredential } from "../credentials/cached-credential.ts";
 import { credentialFailure, fetchOAuthToken } from "../credentials/fetch-token.ts";
@@ -30,6 +29,8 @@ export function serviceAccountToken(
     fetch: async () => {
       let assertion: string;
       try {
+        // jose is loaded on the first token, not at start (docs/BENCHMARKS.md, idle RSS).
+        const { importPKCS8, SignJWT } = require("jose") as typeof import("jose");
         const privateKey = await importPKCS8(key.private_key, "RS256");
         const issuedAt = Math.floor(now() / 1000);
         assertion = await new SignJWT({ scope: SCOPE })

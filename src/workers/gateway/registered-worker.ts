@@ -1,9 +1,11 @@
 import type { JsonObject } from "../../core/dialect.ts";
-import type { UpstreamPath } from "../protocol.ts";
+import type { TunnelPath } from "../protocol.ts";
 
 /** One request sent through a tunnel. */
 export interface TunnelRequest {
-  readonly path: UpstreamPath;
+  /** Absent: POST. GET/DELETE read or remove a stored response the worker's upstream holds. */
+  readonly method?: "GET" | "DELETE";
+  readonly path: TunnelPath;
   readonly body: JsonObject;
   readonly stream: boolean;
   readonly requestId: string;

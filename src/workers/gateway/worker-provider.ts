@@ -1,8 +1,8 @@
 import type { Operation } from "../../core/dialect.ts";
 import { GatewayError, unsupportedOperation } from "../../core/gateway-error.ts";
 import { readUpstreamReply } from "../../providers/http/read-reply.ts";
-import type { Provider, ProviderCall, ProviderReply } from "../../providers/provider.ts";
-import { UpstreamPath } from "../protocol.ts";
+import type { ForwardRequest, Provider, ProviderCall, ProviderReply } from "../../providers/provider.ts";
+import { StoredResponsePath, UpstreamPath } from "../protocol.ts";
 import type { RegisteredWorker } from "./registered-worker.ts";
 import type { WorkerRegistry } from "./worker-registry.ts";
 
@@ -13,8 +13,10 @@ const PATHS: Partial<Record<Operation, UpstreamPath>> = {
   responses: "/responses",
 };
 
+const PREFIX = "worker:";
+
 /** How a worker is named as a route and as the holder of a native Responses answer. */
-export const workerLabel = (worker: Pick<RegisteredWorker, "name">) => `worker:${worker.name}`;
+export const workerLabel = (worker: Pick<RegisteredWorker, "name">) => `${PREFIX}${worker.name}`;
 
 /**
  * `provider: workers`: any connected worker serving the call's (upstream) model, least busy
@@ -26,7 +28,7 @@ export const workerLabel = (worker: Pick<RegisteredWorker, "name">) => `worker:$
  */
 export function createWorkersProvider(registry: WorkerRegistry): Provider {
   function select(model: string, holder?: string): Provider {
-    const worker = registry.pick(model, holder?.startsWith("worker:") ? holder.slice(7) : undefined);
+    const worker = registry.pick(model, holder?.startsWith(PREFIX) ? holder.slice(PREFIX.length) : undefined);
     if (!worker) {
       const busy = registry.serves(model);
       throw new GatewayError({
@@ -46,6 +48,10 @@ export function createWorkersProvider(registry: WorkerRegistry): Provider {
     dialect: "openai",
     passThrough: true,
     select,
+    holder(name) {
+      const worker = name.startsWith(PREFIX) ? registry.get(name.slice(PREFIX.length)) : undefined;
+      return worker ? oneWorker(worker) : undefined;
+    },
     call: async (call) => {
       const model = typeof call.body.model === "string" ? call.body.model : "";
       return select(model).call(call);
@@ -77,11 +83,26 @@ function oneWorker(worker: RegisteredWorker): Provider {
     // The audit row and live view name the worker that served it: `route = worker:<name>`.
     return { ...reply, servedBy: name };
   }
+  /** A stored response its upstream holds, read or removed through the tunnel. */
+  async function forward(request: ForwardRequest): Promise<Response> {
+    const path = StoredResponsePath.safeParse(request.path);
+    if (!path.success) throw unsupportedOperation(`workers do not forward ${request.path}`);
+    return worker.open({
+      method: request.method,
+      path: path.data,
+      body: {},
+      stream: false,
+      requestId: request.requestId,
+      signal: request.signal,
+      headers: request.headers,
+      query: request.query,
+    });
+  }
   return {
     name,
     dialect: "openai",
     passThrough: true,
-    ...(worker.responsesApi ? { responsesApi: true } : {}),
+    ...(worker.responsesApi ? { responsesApi: true, forward } : {}),
     call,
   };
 }

@@ -33,6 +33,8 @@ export interface WorkerRegistry {
    */
   pick(model: string, prefer?: string): RegisteredWorker | undefined;
   serves(model: string): boolean;
+  /** The connected worker of that name, if any. */
+  get(name: string): RegisteredWorker | undefined;
   models(): string[];
   list(): WorkerSummary[];
   /** Removes workers whose heartbeats stopped. Runs on a timer while any worker is connected. */
@@ -137,6 +139,9 @@ export function createWorkerRegistry(options: WorkerRegistryOptions = {}): Worke
       }
       if (best) lastPick.set(best, ++pickSeq);
       return best;
+    },
+    get(name) {
+      return byName.get(name);
     },
     serves(model) {
       for (const worker of byName.values())

@@ -95,11 +95,12 @@ export class WorkerTunnel implements RegisteredWorker {
     const onAbort = () => exchange.abort(request.signal.reason);
     this.exchanges.set(id, exchange);
     request.signal.addEventListener("abort", onAbort, { once: true });
-    const { path, body, stream, requestId, traceparent, headers, query } = request;
+    const { method, path, body, stream, requestId, traceparent, headers, query } = request;
     this.send({
       type: "request",
       id,
       requestId,
+      ...(method ? { method } : {}),
       path,
       body,
       stream,

@@ -49,9 +49,10 @@ function passedHeaders(sent: Readonly<Record<string, string>> | undefined): Reco
 export async function callUpstream(request: RequestFrame, ctx: UpstreamCallContext): Promise<void> {
   const { id } = request;
   const wireId = Number(id);
+  const method = request.method ?? "POST";
   const headers: Record<string, string> = {
     ...passedHeaders(request.headers),
-    "content-type": "application/json",
+    ...(method === "POST" ? { "content-type": "application/json" } : {}),
     "x-request-id": request.requestId,
     ...ctx.traceHeaders,
   };
@@ -59,9 +60,9 @@ export async function callUpstream(request: RequestFrame, ctx: UpstreamCallConte
   let response: Response;
   try {
     response = await ctx.fetch(ctx.base + request.path + (request.query ?? ""), {
-      method: "POST",
+      method,
       headers,
-      body: JSON.stringify(request.body),
+      ...(method === "POST" ? { body: JSON.stringify(request.body) } : {}),
       signal: ctx.signal,
     });
   } catch {

@@ -1,6 +1,7 @@
 import { afterAll, afterEach, beforeAll } from "bun:test";
 import { rmSync } from "node:fs";
 import { type FakeUpstream, startFakeUpstream } from "../../fake-upstream/fake-upstream.ts";
+import { type NodeOptions, spawnNode } from "./cluster-nodes.ts";
 import { fakeRoutesConfig } from "./fake-config.ts";
 import { type GatewayProcess, type SpawnOptions, spawnGateway } from "./spawn-gateway.ts";
 import { tempDir } from "./temp-dir.ts";
@@ -55,6 +56,10 @@ export interface GatewayFixtureHandle<F = FakeUpstream> extends FixtureContext<F
   spawn(options?: SpawnOptions): Promise<GatewayProcess>;
   /** Runs `stop` after the running test, before the gateways it spawned stop (a stack). */
   deferTest(stop: () => unknown): void;
+  /** Starts a further gateway for the whole file (a second node, say), stopped with the rest. */
+  startGateway(options?: SpawnOptions): Promise<GatewayProcess>;
+  /** Starts one node of a test cluster (PostgreSQL, Redis) for the whole file, stopped with the rest. */
+  startNode(options: NodeOptions): Promise<GatewayProcess>;
 }
 
 export type ConfigInput<F> =
@@ -94,16 +99,21 @@ const STOP_BOUND_MS = 20_000;
 async function stopAll(stops: (() => unknown)[]): Promise<void> {
   let first: unknown;
   for (const stop of stops.reverse()) {
+    let timer: Timer | undefined;
     try {
-      const bounded = Promise.race([
+      await Promise.race([
         Promise.resolve().then(stop),
-        Bun.sleep(STOP_BOUND_MS).then(() => {
-          throw new Error(`a fixture stop took longer than ${STOP_BOUND_MS} ms`);
+        new Promise((_, reject) => {
+          timer = setTimeout(
+            () => reject(new Error(`a fixture stop took over ${STOP_BOUND_MS} ms`)),
+            STOP_BOUND_MS,
+          );
         }),
       ]);
-      await bounded;
     } catch (error) {
       first ??= error;
+    } finally {
+      clearTimeout(timer);
     }
   }
   if (first !== undefined) throw first;
@@ -113,7 +123,9 @@ async function stopAll(stops: (() => unknown)[]): Promise<void> {
  * One compiled gateway in front of one fake for a whole test file: the fake, anything the file
  * `own`s (workers, database servers, further nodes) and the gateway start in `beforeAll` and stop
  * in `afterAll` in reverse order, every step bounded, instead of the same start/stop code in every
- * file. The fake defaults to the in-process OpenAI/Anthropic fake upstream.
+ * file. The fake defaults to the in-process OpenAI/Anthropic fake upstream. With another fake,
+ * name its type when a callback destructures the context (`gatewayFixture<FakeCloud>({ … })`):
+ * TypeScript would otherwise infer it from that binding pattern.
  */
 export function gatewayFixture(options?: FixtureOptions<FakeUpstream>): GatewayFixtureHandle<FakeUpstream>;
 export function gatewayFixture<F extends FakeServer>(
@@ -176,6 +188,12 @@ export function gatewayFixture<F extends FakeServer>(
     },
     deferTest(stop) {
       perTest.push(stop);
+    },
+    async startGateway(extra = {}) {
+      return fixture.own(await spawnGateway(extra));
+    },
+    async startNode(node) {
+      return fixture.own(await spawnNode(node));
     },
     async spawn(extra = {}) {
       const own = extra.dir === undefined ? tempDir().path : undefined;

@@ -1,4 +1,5 @@
 import { describe, expect, test } from "bun:test";
+import { waitFor } from "../../test/e2e/harness/wait-for.ts";
 import type { Principal } from "../auth/principal.ts";
 import { GatewayError } from "../core/gateway-error.ts";
 import { createMemoryResponseStore } from "../storage/memory/memory-response-store.ts";
@@ -77,8 +78,8 @@ describe("responsesContext", () => {
     const store = createMemoryResponseStore();
     const context = await responsesContext(store, principal("acme"), { model: "m", input: "x" }, fail);
     context.onResponse(answer("resp_upstream", "y"), "openai");
-    await Bun.sleep(0);
-    const stored = await store.get("acme", "resp_upstream");
+    // The save is fire-and-forget: wait (bounded) for it rather than for a turn of the loop.
+    const stored = await waitFor("the saved response", () => store.get("acme", "resp_upstream"));
     expect(stored?.holder).toBe("openai");
     const next = await responsesContext(
       store,

@@ -164,6 +164,19 @@ describe("reading answers in each dialect", () => {
     expect(json).toEqual({ text: "hi there", toolCalls: [{ name: "f", arguments: { a: 1 } }] });
   });
 
+  test("a stream's events are read together; a malformed event or CRLF lines are read around", () => {
+    const events = ["hi", " there", "!"].map((t) => `data: {"choices":[{"delta":{"content":"${t}"}}]}`);
+    expect(answerFromSseText("chat", [...events, "data: [DONE]", ""].join("\r\n\r\n")).text).toBe(
+      "hi there!",
+    );
+    // One event that is no JSON: the slice cannot be read as one array, so each event is read alone.
+    const broken = [events[0], "data: {not json", events[1], events[2], ""].join("\n\n");
+    expect(answerFromSseText("chat", broken).text).toBe("hi there!");
+    // Data split over two lines of one event (legal SSE): joined before it is parsed.
+    const split = 'data: {"choices":[{"delta":\ndata: {"content":"joined"}}]}\n\n';
+    expect(answerFromSseText("chat", split).text).toBe("joined");
+  });
+
   test("Anthropic messages: text and tool_use blocks, streamed with input_json_delta", () => {
     const json = answerFromJson("messages", {
       content: [

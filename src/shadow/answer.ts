@@ -87,7 +87,12 @@ export class AnswerStream {
     } catch {
       return;
     }
-    if (!isObject(body)) return;
+    this.take(body);
+  }
+
+  /** One event's data, already parsed. */
+  take(body: unknown): void {
+    if (this.final || !isObject(body)) return;
     if (this.operation === "messages") this.anthropic(body);
     else if (this.operation === "responses") this.responses(body);
     else this.openai(body);
@@ -157,6 +162,7 @@ export class AnswerStream {
 /** Events are parsed once this much unread text has gathered (and at the end): few, large slices. */
 const SLICE = 64 * 1024;
 const HAS_USAGE = /"usage"\s*:\s*\{/;
+const DATA_LINE = /^data: ?(.*?)\r?$/gm;
 
 /**
  * Reads a stream's answer, and its usage, from its wire text pushed as it arrives. Nothing is
@@ -189,17 +195,47 @@ export class SseAnswerReader {
   }
 
   private read(text: string): void {
-    for (const block of text.split(/\r?\n\r?\n/)) {
-      const data = block
-        .split(/\r?\n/)
-        .filter((line) => line.startsWith("data:"))
-        .map((line) => line.slice(5).replace(/^ /, ""))
-        .join("\n");
-      if (data === "") continue;
-      this.reader.event(data);
+    const datas = dataOf(text);
+    if (datas.length === 0) return;
+    // One parse for the whole slice (a JSON array of the events' data) instead of one per event:
+    // for the small events of a token stream the per-call cost dominates. Anything the array
+    // cannot hold (a malformed event, data over several lines) is read event by event instead.
+    let bodies: unknown;
+    try {
+      bodies = JSON.parse(`[${datas.join(",")}]`);
+    } catch {
+      bodies = undefined;
+    }
+    if (!Array.isArray(bodies) || bodies.length !== datas.length) {
+      for (const block of text.split(/\r?\n\r?\n/)) {
+        const data = block
+          .split(/\r?\n/)
+          .filter((line) => line.startsWith("data:"))
+          .map((line) => line.slice(5).replace(/^ /, ""))
+          .join("\n");
+        if (data === "") continue;
+        this.reader.event(data);
+        if (this.meter && HAS_USAGE.test(data)) this.meter.observe({ data });
+      }
+      return;
+    }
+    for (let i = 0; i < datas.length; i++) {
+      this.reader.take(bodies[i]);
+      // Only the events that carry usage are read for it (one or two a stream).
+      const data = datas[i] as string;
       if (this.meter && HAS_USAGE.test(data)) this.meter.observe({ data });
     }
   }
+}
+
+/** Every `data:` line's value in `text`, `[DONE]` left out. */
+function dataOf(text: string): string[] {
+  const datas: string[] = [];
+  for (const match of text.matchAll(DATA_LINE)) {
+    const data = match[1] as string;
+    if (data !== "[DONE]" && data !== "") datas.push(data);
+  }
+  return datas;
 }
 
 /** Reads an answer from captured event-stream text (the primary's wire bytes, bounded). */

@@ -34,6 +34,39 @@ describe("protocol v1 schemas", () => {
     expect(parseFrame(GatewayFrame, { ...base, path: "/../admin" }).ok).toBe(false);
   });
 
+  test("a request carries the client's dialect headers, query and a stored-response method, bounded", () => {
+    const base = { type: "request", id: "1", requestId: "r", body: {}, stream: false, window: 10 };
+    const ok = (frame: object) => parseFrame(GatewayFrame, { ...base, ...frame }).ok;
+    expect(ok({ path: "/responses", headers: { "openai-beta": "x" }, query: "?beta=true" })).toBe(true);
+    expect(ok({ path: "/responses/compact" })).toBe(true);
+    expect(ok({ method: "GET", path: "/responses/resp_1" })).toBe(true);
+    expect(ok({ method: "DELETE", path: "/responses/resp_1/input_items" })).toBe(true);
+    // Paths stay under /responses; methods and queries are a closed, plain set.
+    expect(ok({ method: "GET", path: "/responses/../keys" })).toBe(false);
+    expect(ok({ method: "GET", path: "/responses/a/b" })).toBe(false);
+    expect(ok({ method: "GET", path: "/responses/.." })).toBe(false);
+    expect(ok({ method: "GET", path: "/responses/./input_items" })).toBe(false);
+    expect(ok({ method: "PUT", path: "/responses/resp_1" })).toBe(false);
+    expect(ok({ path: "/responses", query: "beta=true" })).toBe(false);
+    expect(ok({ path: "/responses", query: "?a b" })).toBe(false);
+    expect(ok({ path: "/responses", headers: { "Bad Header": "x" } })).toBe(false);
+  });
+
+  test("a register frame may announce upstream APIs; names it does not know are kept for the gateway to ignore", () => {
+    const register = {
+      type: "register",
+      v: PROTOCOL_VERSION,
+      name: "g",
+      version: "1",
+      models: ["m"],
+      concurrency: 1,
+    };
+    expect(parseFrame(WorkerFrame, { ...register, apis: ["responses", "realtime"] })).toEqual({
+      ok: true,
+      frame: expect.objectContaining({ apis: ["responses", "realtime"] }),
+    });
+  });
+
   test("error frames carry a closed set of codes", () => {
     expect(parseFrame(WorkerFrame, { type: "error", id: "1", code: "over_capacity", message: "" }).ok).toBe(
       true,

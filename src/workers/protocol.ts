@@ -32,7 +32,10 @@ export type UpstreamPath = z.infer<typeof UpstreamPath>;
  * A stored response a worker's upstream holds (`/responses/{id}`, `…/input_items`), read with
  * `GET` or removed with `DELETE`. Sent only to a worker that announced `responses`.
  */
-export const StoredResponsePath = z.string().regex(/^\/responses\/[A-Za-z0-9_.~%-]{1,256}(\/input_items)?$/);
+export const StoredResponsePath = z
+  .string()
+  // An id, never a dot segment (`/responses/..` would climb out once the URL is resolved).
+  .regex(/^\/responses\/(?!\.\.?(?:\/|$))[A-Za-z0-9_.~%-]{1,256}(\/input_items)?$/);
 
 /** Every path a request frame may name. */
 export const TunnelPath = z.union([UpstreamPath, StoredResponsePath]);

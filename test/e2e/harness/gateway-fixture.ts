@@ -99,16 +99,21 @@ const STOP_BOUND_MS = 20_000;
 async function stopAll(stops: (() => unknown)[]): Promise<void> {
   let first: unknown;
   for (const stop of stops.reverse()) {
+    let timer: Timer | undefined;
     try {
-      const bounded = Promise.race([
+      await Promise.race([
         Promise.resolve().then(stop),
-        Bun.sleep(STOP_BOUND_MS).then(() => {
-          throw new Error(`a fixture stop took longer than ${STOP_BOUND_MS} ms`);
+        new Promise((_, reject) => {
+          timer = setTimeout(
+            () => reject(new Error(`a fixture stop took over ${STOP_BOUND_MS} ms`)),
+            STOP_BOUND_MS,
+          );
         }),
       ]);
-      await bounded;
     } catch (error) {
       first ??= error;
+    } finally {
+      clearTimeout(timer);
     }
   }
   if (first !== undefined) throw first;
@@ -118,7 +123,9 @@ async function stopAll(stops: (() => unknown)[]): Promise<void> {
  * One compiled gateway in front of one fake for a whole test file: the fake, anything the file
  * `own`s (workers, database servers, further nodes) and the gateway start in `beforeAll` and stop
  * in `afterAll` in reverse order, every step bounded, instead of the same start/stop code in every
- * file. The fake defaults to the in-process OpenAI/Anthropic fake upstream.
+ * file. The fake defaults to the in-process OpenAI/Anthropic fake upstream. With another fake,
+ * name its type when a callback destructures the context (`gatewayFixture<FakeCloud>({ … })`):
+ * TypeScript would otherwise infer it from that binding pattern.
  */
 export function gatewayFixture(options?: FixtureOptions<FakeUpstream>): GatewayFixtureHandle<FakeUpstream>;
 export function gatewayFixture<F extends FakeServer>(

@@ -76,7 +76,7 @@ async function load(
 }
 
 const line = (name: string, r: Measured) =>
-  `| ${name} | ${r.rps.toFixed(0)} | ${(r.p50 / 1000).toFixed(1)} | ${(r.p99 / 1000).toFixed(1)} | ${r.status_errors + r.socket_errors} | ${r.gatewayMsPerRequest.toFixed(3)} | ${r.serversMsPerRequest.toFixed(3)} |`;
+  `| ${name} | ${r.rps.toFixed(0)} | ${(r.p50 / 1000).toFixed(1)} | ${(r.p99 / 1000).toFixed(1)} | ${r.status_errors}/${r.socket_errors} | ${r.gatewayMsPerRequest.toFixed(3)} | ${r.serversMsPerRequest.toFixed(3)} |`;
 
 const workDir = await mkdtemp(join(tmpdir(), "mindgw-bench-cluster-"));
 const [fake, postgres, redis] = await Promise.all([spawnFakeUpstream(), startPostgres(), startRedis()]);
@@ -194,6 +194,6 @@ console.log(
   `c=${connections}, ${seconds}s per run, load average ${(await Bun.file("/proc/loadavg").text()).split(" ").slice(0, 3).join(" ")}`,
 );
 console.log(
-  "| target | req/s | p50 ms | p99 ms | errors | gateway CPU ms/req | PostgreSQL+Redis CPU ms/req |\n| --- | --- | --- | --- | --- | --- | --- |",
+  "| target | req/s | p50 ms | p99 ms | non-2xx/socket errors | gateway CPU ms/req | PostgreSQL+Redis CPU ms/req |\n| --- | --- | --- | --- | --- | --- | --- |",
 );
 for (const row of rows) console.log(row);

@@ -1,5 +1,5 @@
 import type { RedisClient } from "bun";
-import type { SharedAdmission, SharedCounters } from "../auth/shared-counters.ts";
+import type { SharedAdmission, SharedCounters, SharedScope } from "../auth/shared-counters.ts";
 import { ADMIT_SCRIPT, RECORD_SCRIPT } from "./admit-script.ts";
 import type { RedisLink } from "./redis-link.ts";
 
@@ -24,6 +24,31 @@ async function runScript(client: RedisClient, script: string, sha: string, args:
   }
 }
 const CODES = { 1: "budget_exceeded", 2: "rate_limited", 3: "rate_limited" } as const;
+
+interface WaitingAdmission {
+  scopes: readonly SharedScope[];
+  now: number;
+  resolve: (admission: SharedAdmission) => void;
+  reject: (error: unknown) => void;
+}
+
+/** One request's verdict and usage, starting at `at` in the script's flat reply. */
+function readAdmission(reply: readonly number[], at: number, scopes: number): SharedAdmission {
+  const verdict = reply[at] ?? 0;
+  const index = reply[at + 1] ?? 0;
+  const wait = reply[at + 2] ?? 0;
+  const usage = Array.from({ length: scopes }, (_, i) => {
+    const u = at + 3 + i * 4;
+    return {
+      requests: reply[u] ?? 0,
+      requestsResetMs: reply[u + 1] ?? 0,
+      tokens: reply[u + 2] ?? 0,
+      tokensResetMs: reply[u + 3] ?? 0,
+    };
+  });
+  const code = CODES[verdict as keyof typeof CODES];
+  return { refused: code ? { index, code, waitMs: wait } : null, usage };
+}
 
 export interface RedisCountersOptions {
   link: RedisLink;
@@ -70,42 +95,50 @@ export function createRedisCounters(options: RedisCountersOptions): SharedCounte
       .call((client) => runScript(client, RECORD_SCRIPT, RECORD_SHA, [String(keys.length), ...keys, ...argv]))
       .catch((error: unknown) => options.onError?.(error));
   };
-  return {
-    available: () => link.healthy(),
-    nodes: () => Math.max(1, options.nodes()),
-    async admit(scopes, now): Promise<SharedAdmission> {
-      const keys = scopes.flatMap((s) => [
-        `mgw:rpm:${s.subject}`,
-        `mgw:tpm:${s.subject}`,
-        `mgw:spend:${s.spendSubject}`,
-      ]);
-      const argv = [
-        String(now),
-        String(WINDOW_MS),
-        String(scopes.length),
-        `${now}:${options.nodeId}:${++sequence}`,
-        ...scopes.flatMap((s) => [
+  /**
+   * Admissions asked for within one turn of the event loop go to Redis as one script run (in
+   * arrival order, each seeing the counts of those before it): one round trip for many requests.
+   */
+  let waiting: WaitingAdmission[] = [];
+  const admitWaiting = () => {
+    const batch = waiting;
+    waiting = [];
+    const keys: string[] = [];
+    const argv = [String(WINDOW_MS), String(batch.length)];
+    for (const { scopes, now } of batch) {
+      argv.push(String(now), String(scopes.length), `${now}:${options.nodeId}:${++sequence}`);
+      for (const s of scopes) {
+        keys.push(`mgw:rpm:${s.subject}`, `mgw:tpm:${s.subject}`, `mgw:spend:${s.spendSubject}`);
+        argv.push(
           String(s.rpm ?? -1),
           String(s.tpm ?? -1),
           String(s.budgetUsd ?? -1),
           String(s.spentLocally),
-        ]),
-      ];
-      const reply = (await link.call((client) =>
-        runScript(client, ADMIT_SCRIPT, ADMIT_SHA, [String(keys.length), ...keys, ...argv]),
-      )) as number[];
-      const [verdict = 0, index = 0, wait = 0] = reply;
-      const usage = scopes.map((_, i) => {
-        const at = 3 + i * 4;
-        return {
-          requests: reply[at] ?? 0,
-          requestsResetMs: reply[at + 1] ?? 0,
-          tokens: reply[at + 2] ?? 0,
-          tokensResetMs: reply[at + 3] ?? 0,
-        };
+        );
+      }
+    }
+    link
+      .call((client) => runScript(client, ADMIT_SCRIPT, ADMIT_SHA, [String(keys.length), ...keys, ...argv]))
+      .then((reply) => {
+        const numbers = reply as number[];
+        let at = 0;
+        for (const admission of batch) {
+          admission.resolve(readAdmission(numbers, at, admission.scopes.length));
+          at += 3 + 4 * admission.scopes.length;
+        }
+      })
+      .catch((error: unknown) => {
+        for (const admission of batch) admission.reject(error);
       });
-      const code = CODES[verdict as keyof typeof CODES];
-      return { refused: code ? { index, code, waitMs: wait } : null, usage };
+  };
+  return {
+    available: () => link.healthy(),
+    nodes: () => Math.max(1, options.nodes()),
+    admit(scopes, now): Promise<SharedAdmission> {
+      return new Promise((resolve, reject) => {
+        waiting.push({ scopes, now, resolve, reject });
+        if (waiting.length === 1) setImmediate(admitWaiting);
+      });
     },
     record(tokens, spend, now) {
       if (tokens.length === 0 && spend.length === 0) return;

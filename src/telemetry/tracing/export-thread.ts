@@ -1,7 +1,8 @@
 /**
  * The export thread (a Worker): runs the real OpenTelemetry OTLP trace exporter, chosen and
  * configured from the standard environment exactly as `@opentelemetry/sdk-node` chooses it
- * (`OTEL_EXPORTER_OTLP_[TRACES_]PROTOCOL`: http/protobuf, http/json, grpc; endpoint, headers,
+ * (`OTEL_EXPORTER_OTLP_[TRACES_]PROTOCOL`: http/protobuf or http/json, while grpc stays with
+ * sdk-node, see start-tracing.ts; endpoint, headers,
  * timeout, compression from `OTEL_EXPORTER_OTLP_*`), on spans the main thread's batch span
  * processor hands over as plain data. Serialising and sending a batch is what tracing costs
  * the most; here it does not hold up the event loop that serves requests.
@@ -17,8 +18,6 @@ async function createExporter(): Promise<SpanExporter> {
   const protocol =
     (process.env.OTEL_EXPORTER_OTLP_TRACES_PROTOCOL ?? process.env.OTEL_EXPORTER_OTLP_PROTOCOL)?.trim() ||
     "http/protobuf";
-  if (protocol === "grpc")
-    return new (await import("@opentelemetry/exporter-trace-otlp-grpc")).OTLPTraceExporter();
   if (protocol === "http/json")
     return new (await import("@opentelemetry/exporter-trace-otlp-http")).OTLPTraceExporter();
   // http/protobuf, and what sdk-node falls back to for an unknown protocol.

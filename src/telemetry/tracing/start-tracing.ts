@@ -49,7 +49,7 @@ function bspNumber(env: Env, name: string): number | undefined {
 }
 
 /**
- * For the OTLP exporter (the default, `OTEL_TRACES_EXPORTER` unset or `otlp`): the SDK's batch
+ * For the OTLP exporter over HTTP (the default; `OTEL_TRACES_EXPORTER` unset or `otlp`): the SDK's batch
  * span processor, configured from `OTEL_BSP_*` as sdk-node would, over an exporter that hands
  * each batch to a thread running the real OTLP exporter (thread-span-exporter.ts). Any other
  * exporter list (`console`, `zipkin`, several) is left to sdk-node as it is.
@@ -60,6 +60,10 @@ async function threadedSpanProcessor(logger: Logger, env: Env) {
     .map((name) => name.trim().toLowerCase())
     .filter((name) => name !== "" && name !== "null");
   if (exporters.some((name) => name !== "otlp")) return undefined;
+  // The gRPC exporter loads @grpc/grpc-js through a runtime require that a compiled binary's
+  // worker cannot resolve: gRPC export stays on sdk-node's own path.
+  const protocol = (env.OTEL_EXPORTER_OTLP_TRACES_PROTOCOL ?? env.OTEL_EXPORTER_OTLP_PROTOCOL)?.trim();
+  if (protocol === "grpc") return undefined;
   const { ThreadedBatchSpanProcessor, ThreadSpanExporter } = await import("./thread-span-exporter.ts");
   const maxQueueSize = bspNumber(env, "OTEL_BSP_MAX_QUEUE_SIZE");
   let dropped = 0;

@@ -1,6 +1,7 @@
 import type { RedactBody } from "../audit/redact-body.ts";
 import { redactSecrets } from "../audit/redact-body.ts";
 import type { Config } from "../config/config-schema.ts";
+import type { RequestObserver } from "../http/request-ledger.ts";
 import type { Logger } from "../log/logger.ts";
 import { PriceBook } from "../pricing/price-book.ts";
 import type { RouteTable } from "../routing/route-table.ts";
@@ -34,4 +35,18 @@ export function buildShadow(
     logger,
     routeFor: (target) => table().shadowRoute(target),
   });
+}
+
+/** The request observer with the shadow runner told of each request's start and end. */
+export function observeShadow(shadow: ShadowRunner, observer: RequestObserver): RequestObserver {
+  return {
+    started(ledger) {
+      shadow.started(ledger.requestId, ledger.principal);
+      observer.started(ledger);
+    },
+    finished(record, principal, error, ledger) {
+      observer.finished(record, principal, error, ledger);
+      shadow.finished(record);
+    },
+  };
 }

@@ -34,7 +34,7 @@ import { createReloadPolicy } from "./apply-reload.ts";
 import { buildAppMounts } from "./build-apps.ts";
 import { buildAuth } from "./build-auth.ts";
 import { buildLimitsPolicy } from "./build-policy.ts";
-import { buildShadow } from "./build-shadow.ts";
+import { buildShadow, observeShadow } from "./build-shadow.ts";
 import { buildWorkers } from "./build-workers.ts";
 import type { Gateway, GatewayOptions } from "./gateway-options.ts";
 import { routingView } from "./routing-view.ts";
@@ -129,7 +129,8 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   const frontDoorDeps: FrontDoorDeps = {
     runtime: () => runtime.current,
     authenticate: adminUi.authenticate,
-    observer: shadow.observe(
+    observer: observeShadow(
+      shadow,
       telemetry.observe(
         options.recordAudit === false
           ? {

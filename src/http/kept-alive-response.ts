@@ -1,11 +1,11 @@
 import type { Policy } from "../auth/policy.ts";
 import type { Principal } from "../auth/principal.ts";
+import { captureChunks } from "../core/capture-chunks.ts";
 import type { ChunkSource } from "../core/chunk-source.ts";
 import type { Dialect } from "../core/dialect.ts";
 import { errorEvent } from "../core/error-wire.ts";
 import type { GatewayError } from "../core/gateway-error.ts";
 import type { Dispatched } from "../routing/router.ts";
-import { captureChunks } from "./capture-chunks.ts";
 import { PendingStream, singleEvent } from "./pending-stream.ts";
 import type { RequestLedger } from "./request-ledger.ts";
 import { sseResponse } from "./sse-response.ts";

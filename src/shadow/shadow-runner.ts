@@ -4,9 +4,8 @@ import type { Principal } from "../auth/principal.ts";
 import type { Pricing } from "../auth/rate-limiter.ts";
 import type { Config } from "../config/config-schema.ts";
 import type { ShadowTarget } from "../config/shadow-target.ts";
+import { captureChunks } from "../core/capture-chunks.ts";
 import { unavailable, upstreamTimeout } from "../core/gateway-error.ts";
-import { captureChunks } from "../http/capture-chunks.ts";
-import type { RequestObserver } from "../http/request-ledger.ts";
 import type { Logger } from "../log/logger.ts";
 import type { ClientReply } from "../routing/native-reply.ts";
 import type { Route } from "../routing/route.ts";
@@ -37,8 +36,13 @@ export interface ShadowRunnerOptions {
 export interface ShadowRunner {
   /** The router's `shadow` hook: picks the shadow (app's, else tenant's, else model's) and samples. */
   readonly hook: NonNullable<RouterDeps["shadow"]>;
-  /** Wraps the request observer: the primary's audit record completes its pair. */
-  observe(observer: RequestObserver): RequestObserver;
+  /**
+   * A request began, with its caller when known (whose tenant's or app's shadow applies). The
+   * gateway calls these two from its request observer (gateway/build-shadow.ts).
+   */
+  started(requestId: string, principal: Principal | null | undefined): void;
+  /** A request ended: its audit record completes its pair, if it was mirrored. */
+  finished(record: AuditRecord): void;
   /** Copies not sent because `shadow.max_concurrent` were already in flight, since start. */
   shed(): number;
   /** Shadow calls in flight now. */
@@ -265,21 +269,16 @@ export function createShadowRunner(options: ShadowRunnerOptions): ShadowRunner {
       queueMicrotask(() => run(request.requestId, pair));
       return { ...primary, reply: watchPrimary(pair, primary.reply) };
     },
-    observe: (observer) => ({
-      started(ledger) {
-        if (ledger.principal) callers.set(ledger.requestId, ledger.principal);
-        observer.started(ledger);
-      },
-      finished(...args: Parameters<RequestObserver["finished"]>) {
-        observer.finished(...args);
-        const [record] = args;
-        callers.delete(record.requestId);
-        const pair = pending.get(record.requestId);
-        if (!pair) return;
-        pair.primaryRecord = record;
-        complete(record.requestId, pair);
-      },
-    }),
+    started(requestId, principal) {
+      if (principal) callers.set(requestId, principal);
+    },
+    finished(record) {
+      callers.delete(record.requestId);
+      const pair = pending.get(record.requestId);
+      if (!pair) return;
+      pair.primaryRecord = record;
+      complete(record.requestId, pair);
+    },
     shed: () => shed,
     inFlight: () => running,
     async close() {

@@ -56,3 +56,48 @@ test("rows older than audit.retention are pruned, newer ones kept", async () => 
   for (const row of rows) expect(row.started_at).toBeGreaterThan(cutoff - 1000);
   expect(rows.some((r) => r.request_id.startsWith("new-"))).toBe(true);
 }, 40_000);
+
+test("shadow pairs older than shadow.retention are pruned the same way, newer ones kept", async () => {
+  gw = await fx.spawn({
+    config: {
+      providers: [
+        { name: "mock", type: "mock" },
+        { name: "mock-b", type: "mock" },
+      ],
+      models: [
+        {
+          name: "mock",
+          routes: [{ provider: "mock", model: "mock" }],
+          shadow: { provider: "mock-b", model: "mock", sample: 1 },
+        },
+      ],
+      audit: { flush_ms: 20 },
+      shadow: { retention: "3s" },
+    },
+  });
+  const g = gw;
+  const pairs = async () => {
+    const res = await fetch(`${g.url}/admin/api/shadow?limit=500`, {
+      headers: { authorization: `Bearer ${g.adminKey}` },
+    });
+    return ((await res.json()) as { records: { requestId: string; at: number }[] }).records;
+  };
+  for (let i = 0; i < 3; i++) expect(await chat(g, `old-pair-${i}`)).toBe(200);
+  await waitFor("the old pairs", async () => (await pairs()).length >= 3);
+  const oldWritten = Date.now();
+  await waitFor("the old pairs to pass the 3 s retention", () => Date.now() - oldWritten > 3100, 10_000, 50);
+  for (let i = 0; i < 2; i++) expect(await chat(g, `new-pair-${i}`)).toBe(200);
+  // The new pairs are recorded (a flush after their calls) and kept; the old ones go.
+  const kept = await waitFor(
+    "the old pairs pruned and the new ones recorded",
+    async () => {
+      const all = await pairs();
+      const fresh = all.filter((p) => p.requestId.startsWith("new-pair-"));
+      return all.some((p) => p.requestId.startsWith("old-pair-")) || fresh.length < 2 ? undefined : all;
+    },
+    15_000,
+    100,
+  );
+  const cutoff = Date.now() - 3000;
+  for (const pair of kept) expect(pair.at).toBeGreaterThan(cutoff - 1000);
+}, 40_000);

@@ -1,4 +1,4 @@
-import type { ChunkSource } from "../core/chunk-source.ts";
+import type { ChunkSource } from "./chunk-source.ts";
 
 /** The most of a streamed answer kept for the audit log; the rest is marked as cut. */
 export const MAX_CAPTURED_STREAM = 256 * 1024;

@@ -48,8 +48,9 @@ export function registerWorker(program: Command): void {
     .option("--label <k=v>", "label shown to operators (repeatable)", collect, [])
     .option(
       "--responses-api",
-      "the upstream serves OpenAI's Responses API (/v1/responses): Responses calls pass through natively instead of being translated to chat",
+      "announce that the upstream serves OpenAI's Responses API (/v1/responses), so Responses calls pass through natively (default: ask the upstream at start)",
     )
+    .option("--no-responses-api", "never announce the Responses API: Responses calls are translated to chat")
     .action(async (options: WorkerOptions) => {
       const token = options.token ?? process.env.MINDGW_WORKER_TOKEN;
       if (!token) throw new UsageError("--token or MINDGW_WORKER_TOKEN is required");
@@ -71,7 +72,8 @@ export function registerWorker(program: Command): void {
         concurrency,
         name: options.name ?? hostname(),
         labels: labelsOf(options.label),
-        ...(options.responsesApi ? { responsesApi: true } : {}),
+        // Neither flag: undefined, and the worker asks its upstream.
+        ...(options.responsesApi !== undefined ? { responsesApi: options.responsesApi } : {}),
         log: workerLogger(logger),
         ...(tracing ? { tracer: tracing.tracer } : {}),
         version: VERSION,

@@ -14,7 +14,7 @@ import {
 
 // A worker route is a same-dialect route like an `openai` provider's: the client's dialect
 // headers and query string reach the worker's upstream, and a worker whose upstream serves the
-// Responses API (`mindgw worker --responses-api`) gets Responses calls natively, under the same
+// Responses API (asked of it at start, or `mindgw worker --responses-api`) gets Responses calls natively, under the same
 // chain rules as a provider with `responses_api`.
 
 let respUp: CannedUpstream;
@@ -70,21 +70,27 @@ beforeAll(async () => {
   gw = fx.gw;
   adminKey = gw.adminKey ?? "";
   const token = await createKey(gw.url, adminKey, { name: "fleet", role: "worker", models: ["*"] });
+  // Each worker asks its upstream whether it serves /v1/responses (an empty POST) unless a flag
+  // says: respUp refuses the empty request as a Responses server does (400), chatUp has no such
+  // endpoint (404), and wf is told by its flag and asks nothing.
+  respUp.queue({ status: 400, headers: JSON_TYPE, body: '{"error":{"message":"model is required"}}' });
+  chatUp.queue({ status: 404, headers: JSON_TYPE, body: '{"error":{"message":"Not Found"}}' });
   workers.push(
+    spawnWorker({ gateway: gw.url, token, upstream: `${respUp.url}/v1`, name: "wr", models: ["up-resp"] }),
+    spawnWorker({ gateway: gw.url, token, upstream: `${chatUp.url}/v1`, name: "wc", models: ["up-chat"] }),
     spawnWorker({
       gateway: gw.url,
       token,
-      upstream: `${respUp.url}/v1`,
-      name: "wr",
-      models: ["up-resp"],
+      upstream: `${chatUp.url}/v1`,
+      name: "wf",
+      models: ["up-forced"],
       args: ["--responses-api"],
     }),
-    spawnWorker({ gateway: gw.url, token, upstream: `${chatUp.url}/v1`, name: "wc", models: ["up-chat"] }),
   );
   fx.defer(async () => {
     for (const worker of workers) await worker.stop("SIGKILL");
   });
-  await waitForWorkers(gw.url, adminKey, ["wc", "wr"]);
+  await waitForWorkers(gw.url, adminKey, ["wc", "wf", "wr"]);
 }, 60_000);
 
 describe("a worker route passes the client's dialect on", () => {
@@ -103,10 +109,18 @@ describe("a worker route passes the client's dialect on", () => {
     expect(upstream.headers.authorization).toBeUndefined();
   });
 
-  test("workers announce the Responses API; the admin API shows which", async () => {
+  test("workers announce the Responses API as their upstream answered; the admin API shows which", async () => {
     const listed = (await listWorkers(gw.url, adminKey)) as { name: string; responsesApi?: boolean }[];
     expect(listed.find((w) => w.name === "wr")?.responsesApi).toBe(true);
     expect(listed.find((w) => w.name === "wc")?.responsesApi).toBeUndefined();
+    expect(listed.find((w) => w.name === "wf")?.responsesApi).toBe(true);
+    // One probe each, an empty JSON object; the forced worker sent none.
+    for (const up of [respUp, chatUp])
+      expect(up.requests[0]).toMatchObject({ method: "POST", path: "/v1/responses", text: "{}" });
+    expect(chatUp.requests.filter((r) => r.path === "/v1/responses")).toHaveLength(1);
+    const [wr, wc] = workers;
+    expect(`${wr?.stdout.all}${wr?.stderr.all}`).toContain("the upstream serves the Responses API");
+    expect(`${wc?.stdout.all}${wc?.stderr.all}`).toContain("the upstream does not serve the Responses API");
   });
 });
 

@@ -29,7 +29,7 @@ export interface FakeUpstream {
   /** `http://127.0.0.1:PORT`, no trailing slash, no `/v1`. */
   readonly url: string;
   readonly port: number;
-  /** Requests received, oldest first (control calls under `/_fake/` are not recorded). */
+  /** Requests received, oldest first (control calls under `/_fake/` and paths it does not serve are not recorded). */
   readonly requests: readonly FakeRequest[];
   /** Queues behaviours for the next requests, one each, in order (same as `POST /_fake/next`). */
   enqueue(...behaviours: Behaviour[]): void;
@@ -89,6 +89,13 @@ export async function startFakeUpstream(options: FakeUpstreamOptions = {}): Prom
     async fetch(req) {
       const url = new URL(req.url);
       if (url.pathname.startsWith("/_fake/")) return control(req, url);
+      const route = ROUTES.get(`${req.method} ${url.pathname}`);
+      // A path the fake does not serve is refused before it is recorded or takes a queued
+      // behaviour: a worker's start-up probe (`POST /v1/responses`) leaves the test's log alone.
+      if (!route && !(req.method === "GET" && url.pathname === "/v1/models")) {
+        const message = `Invalid URL (${req.method} ${url.pathname})`;
+        return json(openaiErrors.body(404, message), 404);
+      }
       const headers: Record<string, string> = {};
       req.headers.forEach((value, name) => {
         headers[name] = value;
@@ -105,7 +112,8 @@ export async function startFakeUpstream(options: FakeUpstreamOptions = {}): Prom
         rec.settle("completed");
         return json(openaiErrors.body(400, (e as Error).message), 400);
       }
-      if (req.method === "GET" && url.pathname === "/v1/models") {
+      if (!route) {
+        // GET /v1/models, the one path served outside ROUTES.
         rec.behaviour = base;
         rec.settle("completed");
         const dialect = headers["anthropic-version"] === undefined ? "openai" : "anthropic";
@@ -116,11 +124,7 @@ export async function startFakeUpstream(options: FakeUpstreamOptions = {}): Prom
         }
         return json(modelList(models, dialect === "anthropic"));
       }
-      const route = ROUTES.get(`${req.method} ${url.pathname}`);
-      if (route) return answer(route, rec, base, options, signal);
-      rec.settle("completed");
-      const message = `Invalid URL (${req.method} ${url.pathname})`;
-      return json(openaiErrors.body(404, message), 404);
+      return answer(route, rec, base, options, signal);
     },
   });
 

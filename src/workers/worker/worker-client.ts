@@ -5,6 +5,7 @@ import { type BackoffOptions, backoffDelay, DEFAULT_BACKOFF, sleep } from "./bac
 import { toConnectUrl } from "./connect-url.ts";
 import { discoverModels } from "./discover-models.ts";
 import { tokenRefusal } from "./probe-auth.ts";
+import { probeResponsesApi } from "./probe-responses-api.ts";
 import { WorkerSession } from "./worker-session.ts";
 
 /** `mindgw worker` options, already parsed from flags and environment. */
@@ -22,7 +23,11 @@ export interface RunWorkerOptions {
   concurrency: number;
   name: string;
   labels: Record<string, string>;
-  /** The upstream serves OpenAI's Responses API: announced, so Responses calls pass through. */
+  /**
+   * Whether the upstream serves OpenAI's Responses API, announced so Responses calls pass
+   * through natively. Undefined (the default, `auto`): asked of the upstream before the first
+   * registration (probeResponsesApi) and kept once it answered.
+   */
   responsesApi?: boolean;
   log: WorkerLog;
   /** Reported in `register`. */
@@ -58,6 +63,9 @@ export async function runWorker(options: RunWorkerOptions): Promise<number> {
   const upstream = options.upstream.replace(/\/+$/, "");
   const wake = new AbortController();
   let session: WorkerSession | undefined;
+  // One upstream per worker: once it has said whether it serves /responses, that is kept
+  // across reconnects; an upstream that could not say is asked again at the next connect.
+  let responsesApi = options.responsesApi;
   let drained: Promise<void> | undefined;
 
   const drain = (): Promise<void> => {
@@ -100,6 +108,20 @@ export async function runWorker(options: RunWorkerOptions): Promise<number> {
           continue;
         }
       }
+      if (responsesApi === undefined) {
+        const probe = await probeResponsesApi(upstream, options.upstreamApiKey, wake.signal);
+        if (wake.signal.aborted) break;
+        if (probe !== "unknown") {
+          responsesApi = probe === "served";
+          log("info", `the upstream ${responsesApi ? "serves" : "does not serve"} the Responses API`, {
+            responsesApi,
+          });
+        } else
+          log(
+            "warn",
+            "could not tell whether the upstream serves the Responses API; asking again at the next connect",
+          );
+      }
       session = new WorkerSession({
         url,
         token: options.token,
@@ -110,7 +132,7 @@ export async function runWorker(options: RunWorkerOptions): Promise<number> {
         models,
         concurrency: options.concurrency,
         labels: options.labels,
-        ...(options.responsesApi ? { apis: ["responses"] } : {}),
+        ...(responsesApi ? { apis: ["responses"] } : {}),
         log,
         ...(options.tracer ? { tracer: options.tracer } : {}),
       });

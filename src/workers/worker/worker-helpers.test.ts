@@ -3,6 +3,7 @@ import { decodeChunk, encodeChunk, MAX_REQUEST_ID } from "../chunk-frame.ts";
 import { modelMatcher } from "../gateway/model-allow-list.ts";
 import { backoffDelay } from "./backoff.ts";
 import { toConnectUrl } from "./connect-url.ts";
+import { responsesProbeOf } from "./probe-responses-api.ts";
 import { chunkBytesFor } from "./upstream-call.ts";
 
 describe("worker helpers", () => {
@@ -49,4 +50,11 @@ test("chunk frames fit the gateway's message limit, header included", () => {
     const piece = new Uint8Array(chunkBytesFor(limit));
     expect(encodeChunk(1, piece).byteLength).toBeLessThanOrEqual(limit);
   }
+});
+
+test("the Responses probe: no endpoint, the endpoint, or no telling", () => {
+  for (const status of [404, 405, 501]) expect(responsesProbeOf(status)).toBe("absent");
+  for (const status of [200, 400, 422]) expect(responsesProbeOf(status)).toBe("served");
+  // An upstream that refuses the key, or fails, says nothing about the endpoint: asked again later.
+  for (const status of [401, 403, 429, 500, 503]) expect(responsesProbeOf(status)).toBe("unknown");
 });

@@ -9,6 +9,8 @@ const WINDOW_MS = 60_000;
  * one per answer: a count reaches the other nodes at most this much later.
  */
 const RECORD_FLUSH_MS = 10;
+/** Most admissions one script run decides (about 10 µs of Redis time each). */
+const MAX_ADMISSIONS = 64;
 
 const sha1 = (text: string) => new Bun.CryptoHasher("sha1").update(text).digest("hex");
 const ADMIT_SHA = sha1(ADMIT_SCRIPT);
@@ -101,8 +103,14 @@ export function createRedisCounters(options: RedisCountersOptions): SharedCounte
    */
   let waiting: WaitingAdmission[] = [];
   const admitWaiting = () => {
-    const batch = waiting;
+    const all = waiting;
     waiting = [];
+    // Runs of at most MAX_ADMISSIONS: one script never holds Redis for long. Sent together,
+    // they run in this order (one connection), so arrival order still decides.
+    for (let from = 0; from < all.length; from += MAX_ADMISSIONS)
+      admitBatch(all.slice(from, from + MAX_ADMISSIONS));
+  };
+  const admitBatch = (batch: readonly WaitingAdmission[]) => {
     const keys: string[] = [];
     const argv = [String(WINDOW_MS), String(batch.length)];
     for (const { scopes, now } of batch) {

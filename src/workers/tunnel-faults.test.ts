@@ -174,7 +174,7 @@ describe("worker faults seen from the gateway", () => {
     const reply = await pending;
     const piece = `data: ${"x".repeat(1000)}\n\n`;
     for (let i = 0; i < 8; i++) raw.sendChunk(request.id, piece);
-    await Bun.sleep(20);
+    await raw.roundTrip();
     expect(raw.frames.filter((f) => f.type === "credit")).toEqual([]);
     if (reply.kind !== "stream") throw new Error("expected a stream");
     const iterator = reply.events[Symbol.asyncIterator]();

@@ -18,6 +18,11 @@ export interface RawWorker {
     name?: string,
   ): Promise<Extract<GatewayFrame, { type: "registered" | "rejected" }>>;
   waitClosed(): Promise<{ code: number; reason: string }>;
+  /**
+   * A WebSocket ping answered by the gateway's pong. Frames on one connection are handled in
+   * order, so when the pong arrives every frame sent before the ping has been processed.
+   */
+  roundTrip(): Promise<void>;
 }
 
 export async function openRawWorker(port: number, token = "worker-key"): Promise<RawWorker> {
@@ -60,6 +65,12 @@ export async function openRawWorker(port: number, token = "worker-key"): Promise
       );
       const index = raw.frames.findIndex((f) => f.type === "registered" || f.type === "rejected");
       return raw.frames.splice(index, 1)[0] as Extract<GatewayFrame, { type: "registered" | "rejected" }>;
+    },
+    async roundTrip() {
+      let ponged = false;
+      socket.addEventListener("pong", () => (ponged = true), { once: true });
+      (socket as unknown as { ping(data?: string): void }).ping("round-trip");
+      await waitFor(() => ponged, "the gateway's pong");
     },
     async waitClosed() {
       await waitFor(() => raw.closed !== undefined, "the socket to close");

@@ -28,6 +28,8 @@ export interface TunnelInit {
   responsesApi?: boolean;
   /** What the worker said it runs (`mindgw version`), from its register frame. */
   version?: string;
+  /** The worker announced `bodyText`: a request's body may go as the client's text. */
+  bodyText?: boolean;
   transport: TunnelTransport;
   log: WorkerLog;
   now: number;
@@ -95,14 +97,16 @@ export class WorkerTunnel implements RegisteredWorker {
     const onAbort = () => exchange.abort(request.signal.reason);
     this.exchanges.set(id, exchange);
     request.signal.addEventListener("abort", onAbort, { once: true });
-    const { method, path, body, stream, requestId, traceparent, headers, query } = request;
+    const { method, path, body, bodyText, stream, requestId, traceparent, headers, query } = request;
+    // An older worker does not know `bodyText`: it gets the parsed body, re-serialised upstream.
+    const asText = bodyText !== undefined && this.init.bodyText === true;
     this.send({
       type: "request",
       id,
       requestId,
       ...(method ? { method } : {}),
       path,
-      body,
+      ...(asText ? { body: {}, bodyText } : { body }),
       stream,
       window,
       ...(traceparent ? { traceparent } : {}),

@@ -3,6 +3,7 @@ import { z } from "zod";
 import { isJsonObject } from "../core/dialect.ts";
 import { GatewayError, toGatewayError } from "../core/gateway-error.ts";
 import type { Provider } from "../providers/provider.ts";
+import { workerLabel } from "../workers/gateway/worker-provider.ts";
 import { CLUSTER_HEADER, secretMatches } from "./cluster-secret.ts";
 
 /** The internal path another node forwards worker requests to. */
@@ -12,6 +13,15 @@ export const FORWARD_ERROR_HEADER = "x-mindgw-cluster-error";
 export const SERVED_BY_HEADER = "x-mindgw-served-by";
 /** Where the forwarding node says it left (its client hung up, a timeout fired). */
 export const CANCEL_PATH = "/cluster/v1/cancel";
+/** Where another node reads or deletes a stored response a worker connected here holds. */
+export const STORED_PATH = "/cluster/v1/stored";
+
+/** The client's dialect headers and query string, as the worker tunnel takes them. */
+const nativeSchema = z.strictObject({
+  headers: z.record(z.string().regex(/^[a-z0-9-]{1,64}$/), z.string().max(4096)),
+  query: z.string().max(8192),
+  path: z.string().max(256).optional(),
+});
 
 const forwardSchema = z.strictObject({
   operation: z.enum(["chat", "completions", "embeddings", "responses"]),
@@ -20,9 +30,34 @@ const forwardSchema = z.strictObject({
   requestId: z.string().min(1).max(200),
   /** Names this forward for a cancel. */
   forwardId: z.uuid(),
+  /**
+   * The worker the calling node chose (`Provider.select`): what it serves natively decided how
+   * the call was adapted, so no other worker may take it. Absent: any worker serving the model.
+   */
+  worker: z.string().min(1).max(200).optional(),
+  /** A same-dialect call: the client's headers and query string go on to the worker's upstream. */
+  native: nativeSchema.optional(),
 });
 const cancelSchema = z.strictObject({ forwardId: z.uuid() });
+const storedSchema = z.strictObject({
+  worker: z.string().min(1).max(200),
+  method: z.enum(["GET", "DELETE"]),
+  path: z.string().min(1).max(512),
+  query: z.string().max(8192),
+  headers: nativeSchema.shape.headers,
+  requestId: z.string().min(1).max(200),
+});
 export type ForwardRequest = z.infer<typeof forwardSchema>;
+export type StoredRequest = z.infer<typeof storedSchema>;
+
+/** Refused when the worker a forward names is no longer connected here: another pick may serve. */
+const workerGone = (worker: string) =>
+  new GatewayError({
+    status: 503,
+    code: "unavailable",
+    message: `worker ${worker} is no longer connected`,
+    retryable: true,
+  });
 
 /** Generous: the calling node's router enforces the real per-route timeouts through cancellation. */
 const NO_TIMEOUTS = { connectMs: 3_600_000, firstByteMs: 3_600_000, idleMs: 3_600_000 };
@@ -59,12 +94,34 @@ export function forwardEndpoint(deps: { secret: string; workers: Provider; nodeI
       running.get(parsed.data.forwardId)?.();
       return new Response(null, { status: 204 });
     })
+    .post(STORED_PATH, async ({ request }) => {
+      const refused = unauthorized(request);
+      if (refused) return refused;
+      const parsed = storedSchema.safeParse(await request.json().catch(() => null));
+      if (!parsed.success) return malformed("stored-response request");
+      const { worker, ...forward } = parsed.data;
+      const holder = deps.workers.holder?.(workerLabel({ name: worker }));
+      if (!holder?.forward) return refuse(workerGone(worker));
+      try {
+        const answer = await holder.forward({ ...forward, signal: request.signal });
+        const type = answer.headers.get("content-type");
+        return new Response(await answer.arrayBuffer(), {
+          status: answer.status,
+          headers: type ? { "content-type": type } : {},
+        });
+      } catch (error) {
+        return refuse(toGatewayError(error));
+      }
+    })
     .post(FORWARD_PATH, async ({ request }) => {
       const refused = unauthorized(request);
       if (refused) return refused;
       const parsed = forwardSchema.safeParse(await request.json().catch(() => null));
       if (!parsed.success) return malformed("forward request");
-      const { operation, body, stream, requestId, forwardId } = parsed.data;
+      const { operation, body, stream, requestId, forwardId, worker, native } = parsed.data;
+      const provider =
+        worker === undefined ? deps.workers : deps.workers.holder?.(workerLabel({ name: worker }));
+      if (!provider) return refuse(workerGone(worker ?? ""));
       const gone = new AbortController();
       const done = () => running.delete(forwardId);
       const abort = () => {
@@ -73,7 +130,7 @@ export function forwardEndpoint(deps: { secret: string; workers: Provider; nodeI
       running.set(forwardId, abort);
       request.signal.addEventListener("abort", abort, { once: true });
       try {
-        const reply = await deps.workers.call({
+        const reply = await provider.call({
           operation,
           body: body as Record<string, never>,
           stream,
@@ -81,7 +138,7 @@ export function forwardEndpoint(deps: { secret: string; workers: Provider; nodeI
           signal: gone.signal,
           timeouts: NO_TIMEOUTS,
           // Native: the worker's answer comes back untouched, as a Response.
-          native: { headers: {}, query: "" },
+          native: native ?? { headers: {}, query: "" },
         });
         if (reply.kind !== "http")
           throw new GatewayError({ status: 502, code: "upstream_error", message: "unexpected reply" });

@@ -1,6 +1,12 @@
 import { type ErrorCode, GatewayError, upstreamError } from "../core/gateway-error.ts";
 import { readUpstreamReply } from "../providers/http/read-reply.ts";
-import type { Provider, ProviderCall, ProviderReply } from "../providers/provider.ts";
+import type {
+  Provider,
+  ProviderCall,
+  ProviderReply,
+  ForwardRequest as StoredForward,
+} from "../providers/provider.ts";
+import { workerLabel } from "../workers/gateway/worker-provider.ts";
 import type { WorkerRegistry } from "../workers/gateway/worker-registry.ts";
 import { CLUSTER_HEADER } from "./cluster-secret.ts";
 import {
@@ -9,8 +15,10 @@ import {
   FORWARD_PATH,
   type ForwardRequest,
   SERVED_BY_HEADER,
+  STORED_PATH,
+  type StoredRequest,
 } from "./forward-endpoint.ts";
-import type { NodeDirectory } from "./node-directory.ts";
+import type { NodeDirectory, NodeEntry } from "./node-directory.ts";
 
 export interface ForwardingOptions {
   /** The node's own `workers` provider. */
@@ -21,27 +29,50 @@ export interface ForwardingOptions {
   fetch?: typeof fetch;
 }
 
+type PeerWorker = NodeEntry["workers"][number];
+const PREFIX = "worker:";
+
 /**
  * `provider: workers` on a cluster node: a worker connected here serves the call; else the call
  * goes to the node holding a worker for the model (least loaded first, the next one if that node
  * is gone or refuses before answering). The forwarded answer is read with the same code as any
  * upstream's, so streaming, cancellation (the call's signal aborts the forward), timeouts and
  * failover behave as for a local worker; `servedBy` is `worker:<name>@<node>`.
+ *
+ * Before a call is adapted the router narrows it to one worker (`select`), here or on another
+ * node, as the node directory lists them with what each announced: a worker on another node
+ * whose upstream serves the Responses API gets Responses calls natively, under the same name
+ * (`worker:<name>`) as on its own node, so a chain it holds stays with it from any node, and
+ * reads and deletes of what it holds reach it through its node (`holder`).
  */
 export function createForwardingProvider(options: ForwardingOptions): Provider {
   const send = options.fetch ?? fetch;
-  async function call(call: ProviderCall): Promise<ProviderReply> {
-    const model = typeof call.body.model === "string" ? call.body.model : "";
-    const peers = options.registry.pick(model) === undefined ? options.directory.peersServing(model) : [];
-    if (peers.length === 0) return options.local.call(call);
+  const { registry, directory, local } = options;
+
+  async function forwardCall(
+    peers: readonly NodeEntry[],
+    call: ProviderCall,
+    worker?: string,
+  ): Promise<ProviderReply> {
     let last: unknown;
     for (const peer of peers) {
+      const native = call.native;
       const request: ForwardRequest = {
         operation: call.operation as ForwardRequest["operation"],
         body: call.body,
         stream: call.stream,
         requestId: call.requestId,
         forwardId: crypto.randomUUID(),
+        ...(worker ? { worker } : {}),
+        ...(native
+          ? {
+              native: {
+                headers: { ...native.headers },
+                query: native.query,
+                ...(native.path ? { path: native.path } : {}),
+              },
+            }
+          : {}),
       };
       // Closing our end of the connection does not reliably reach the other node's handler once
       // it streams, so leaving (client gone, timeout) is said explicitly.
@@ -87,12 +118,94 @@ export function createForwardingProvider(options: ForwardingOptions): Provider {
     throw last instanceof GatewayError ? last : upstreamError("no node could serve the forwarded call");
   }
 
+  /** A stored response a worker on `peer` holds, read or removed through that node. */
+  async function forwardStored(peer: NodeEntry, worker: string, request: StoredForward): Promise<Response> {
+    const body: StoredRequest = {
+      worker,
+      method: request.method,
+      path: request.path,
+      query: request.query,
+      headers: { ...request.headers },
+      requestId: request.requestId,
+    };
+    const response = await send(`${peer.url}${STORED_PATH}`, {
+      method: "POST",
+      headers: { "content-type": "application/json", [CLUSTER_HEADER]: options.secret },
+      body: JSON.stringify(body),
+      signal: request.signal,
+    }).catch((error: unknown) => {
+      if (request.signal.aborted) throw request.signal.reason;
+      throw upstreamError(`node ${peer.id} unreachable: ${error instanceof Error ? error.message : "error"}`);
+    });
+    if (response.headers.has(FORWARD_ERROR_HEADER)) throw await refusal(response, peer.id);
+    return response;
+  }
+
+  /** One worker on another node as a provider, named as on its own node. */
+  function remote(peer: NodeEntry, worker: PeerWorker): Provider {
+    return {
+      name: workerLabel(worker),
+      dialect: "openai",
+      passThrough: true,
+      ...(worker.responsesApi
+        ? {
+            responsesApi: true,
+            forward: (request: StoredForward) => forwardStored(peer, worker.name, request),
+          }
+        : {}),
+      call: (call) => forwardCall([peer], call, worker.name),
+    };
+  }
+
+  /** The node and entry of a worker named `name` on another node (serving `model` with room, if given). */
+  function peerWorker(name: string, model?: string): [NodeEntry, PeerWorker] | undefined {
+    const peers = model === undefined ? directory.peers() : directory.peersServing(model);
+    for (const peer of peers) {
+      const worker = peer.workers.find(
+        (w) =>
+          w.name === name && (model === undefined || (w.models.includes(model) && w.inFlight < w.capacity)),
+      );
+      if (worker) return [peer, worker];
+    }
+    return undefined;
+  }
+
+  function select(model: string, holder?: string): Provider {
+    const held = holder?.startsWith(PREFIX) ? holder.slice(PREFIX.length) : undefined;
+    // The worker holding the chain, where it is connected; else a worker here; else the least
+    // loaded node's least loaded worker for the model.
+    if (held !== undefined && registry.get(held) === undefined) {
+      const found = peerWorker(held, model);
+      if (found) return remote(...found);
+    }
+    if (registry.pick(model) !== undefined || !local.select) return local.select?.(model, holder) ?? local;
+    const [peer] = directory.peersServing(model);
+    const worker = peer?.workers
+      .filter((w) => w.models.includes(model) && w.inFlight < w.capacity)
+      .sort((a, b) => b.capacity - b.inFlight - (a.capacity - a.inFlight))[0];
+    return peer && worker ? remote(peer, worker) : local.select(model, holder);
+  }
+
+  async function call(call: ProviderCall): Promise<ProviderReply> {
+    const model = typeof call.body.model === "string" ? call.body.model : "";
+    const peers = registry.pick(model) === undefined ? directory.peersServing(model) : [];
+    if (peers.length === 0) return local.call(call);
+    return forwardCall(peers, call);
+  }
+
   return {
     name: "workers",
     dialect: "openai",
     passThrough: true,
+    select,
+    holder(name) {
+      const here = local.holder?.(name);
+      if (here || !name.startsWith(PREFIX)) return here;
+      const found = peerWorker(name.slice(PREFIX.length));
+      return found ? remote(...found) : undefined;
+    },
     call,
-    listModels: async () => [...new Set([...options.registry.models(), ...options.directory.peerModels()])],
+    listModels: async () => [...new Set([...registry.models(), ...directory.peerModels()])],
   };
 }
 

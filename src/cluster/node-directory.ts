@@ -8,7 +8,7 @@ export interface NodeEntry {
   url: string;
   at: number;
   /** The workers whose connections this node holds, with their load. */
-  workers: Pick<WorkerSummary, "name" | "models" | "inFlight" | "capacity">[];
+  workers: Pick<WorkerSummary, "name" | "models" | "inFlight" | "capacity" | "responsesApi">[];
   /** The config the node runs: its own version counter and a fingerprint comparable across nodes. */
   config?: NodeConfig;
 }
@@ -62,6 +62,11 @@ export class NodeDirectory {
   /** Every live node last seen, this one included. */
   nodes(): readonly NodeEntry[] {
     return this.entries;
+  }
+
+  /** Every other live node last seen. */
+  peers(): NodeEntry[] {
+    return this.entries.filter((node) => node.id !== this.options.self.id);
   }
 
   /** Other nodes with a worker serving `model` that has room, least loaded first. */

@@ -104,7 +104,13 @@ export async function startCluster(config: Config, deps: ClusterDeps): Promise<C
     self: { id: nodeId, url: settings.advertise_url.replace(/\/$/, "") },
     heartbeatMs: settings.heartbeat,
     workers: () =>
-      registry.list().map(({ name, models, inFlight, capacity }) => ({ name, models, inFlight, capacity })),
+      registry.list().map(({ name, models, inFlight, capacity, responsesApi }) => ({
+        name,
+        models,
+        inFlight,
+        capacity,
+        ...(responsesApi ? { responsesApi } : {}),
+      })),
     config: () => agreement.runs(),
     onUpdate: (entries) => agreement.observe(entries),
     onError: (error) =>

@@ -89,9 +89,11 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     logger,
     options.redactBody,
   );
+  // On a cluster node, workers on other nodes too (forwarded through the node holding each).
+  const workerDirectory = cluster ? cluster.workers(workers.directory) : workers.directory;
   const runtime = new RuntimeHolder(config, {
     providers: options.providers ?? options.providerFactory ?? createProvider,
-    workers: cluster ? cluster.workers(workers.directory) : workers.directory,
+    workers: workerDirectory,
     upstreamFetch: createUpstreamFetch({ inFlight: () => lifecycle.active }),
     health,
     authenticatorFor: auth.authenticatorFor,
@@ -150,9 +152,9 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   };
   const frontDoor = createFrontDoor(frontDoorDeps);
   const modelNames = () => runtime.current.table.modelNames();
-  // Where a natively answered Responses answer is held: a provider, or a connected worker.
+  // Where a natively answered Responses answer is held: a provider, or a worker (any node's).
   const holderOf = (name: string) =>
-    runtime.current.providers.get(name) ?? workers.directory.provider.holder?.(name);
+    runtime.current.providers.get(name) ?? workerDirectory.provider.holder?.(name);
   const reload = createReloadPolicy({
     runtime,
     reconfigure: [

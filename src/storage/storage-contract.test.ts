@@ -150,6 +150,9 @@ for (const [name, open] of BACKENDS) {
       expect(await responses.get("globex", "resp_1")).toBeNull();
       await responses.save({ ...record, items: [] });
       expect((await responses.get("acme", "resp_1"))?.items).toEqual([]);
+      // Who holds a native answer is kept, so reads and chains reach it from any node.
+      await responses.save({ ...record, holder: "worker:w1" });
+      expect((await responses.get("acme", "resp_1"))?.holder).toBe("worker:w1");
       for (let i = 0; i < 5; i++) await responses.save(stored("acme", `old_${i}`, 1000 + i));
       expect(await responses.prune(2000, 3)).toBe(3);
       expect(await responses.prune(2000, 3)).toBe(2);

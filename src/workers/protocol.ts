@@ -83,6 +83,8 @@ export const WorkerFrame = z.discriminatedUnion("type", [
     id,
     status: z.number().int().min(200).max(599),
     contentType: text(256),
+    /** The upstream's `Retry-After`, so a 429 or 503 keeps it on its way to the client. */
+    retryAfter: text(64).optional(),
   }),
   z.object({ type: z.literal("end"), id }),
   z.object({ type: z.literal("error"), id, code: TunnelErrorCode, message: text(1000) }),

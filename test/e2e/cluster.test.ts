@@ -4,8 +4,9 @@
  * chains continued anywhere, a worker held by one node serving requests sent to another, and
  * the behaviour while Redis or PostgreSQL is restarted.
  */
-import { beforeAll, describe, expect, test } from "bun:test";
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import OpenAI from "openai";
+import { type CannedUpstream, startCannedUpstream } from "../fake-upstream/canned-upstream.ts";
 import { auditRecords, createKey } from "./harness/admin-api.ts";
 import { launchBrowser } from "./harness/browser.ts";
 import { gatewayFixture } from "./harness/gateway-fixture.ts";
@@ -338,6 +339,104 @@ describe("three nodes on one PostgreSQL and one Redis", () => {
         }),
       });
       expect(response.status).toBe(401);
+    });
+  });
+
+  // A second worker behind node B, whose upstream (canned: exact bytes) serves the Responses API,
+  // which the worker learns by asking it: what a client of node A gets must be what a client of
+  // node B would, byte for byte, errors included.
+  describe("a worker behind node B whose upstream serves the Responses API", () => {
+    let up: CannedUpstream;
+    let w2: WorkerProcess | undefined;
+    const JSON_TYPE = { "content-type": "application/json" };
+    const openaiAt = (i: number) =>
+      new OpenAI({ baseURL: `${node(i).url}/v1`, apiKey: adminKey, maxRetries: 0 });
+    const responseBody = (id: string) =>
+      `{"id":"${id}","object":"response","created_at":1,"status":"completed","model":"up-w2",` +
+      '"output":[{"type":"message","id":"msg_1","role":"assistant","status":"completed","content":[{"type":"output_text","text":"hi","annotations":[]}]}],' +
+      '"usage":{"input_tokens":3,"output_tokens":1,"total_tokens":4},  "x_vendor":1}';
+    const last = () => up.requests.at(-1);
+
+    beforeAll(async () => {
+      up = fx.own(startCannedUpstream());
+      // The worker's start-up probe: a Responses server refuses the empty request.
+      up.queue({ status: 400, headers: JSON_TYPE, body: '{"error":{"message":"model is required"}}' });
+      const token = await createWorkerKey(node(B).url, adminKey, {
+        name: "w2",
+        role: "worker",
+        models: ["*"],
+      });
+      w2 = spawnWorker({
+        gateway: node(B).url,
+        token,
+        upstream: `${up.url}/v1`,
+        name: "w2",
+        models: ["up-w2"],
+      });
+      fx.defer(() => w2?.stop("SIGKILL"));
+      await waitFor("node A to route up-w2", async () => {
+        const response = await fetch(`${node(A).url}/v1/models`, {
+          headers: { authorization: `Bearer ${adminKey}` },
+        });
+        return JSON.stringify(await response.json()).includes("up-w2");
+      });
+    }, 60_000);
+    // The later tests kill node B, which w1 survives by dialling C; w2 leaves first.
+    afterAll(() => w2?.stop("SIGKILL"));
+
+    test("an upstream 5xx through node A reaches the client as the upstream sent it, Retry-After included", async () => {
+      const overloaded =
+        '{"error":{"message":"overloaded","type":"server_error","code":"overloaded"},  "x":1}';
+      const before = up.requests.length;
+      // Retried once on the route (routing.retries: 1), so both attempts get the same answer.
+      for (let i = 0; i < 2; i++)
+        up.queue({ status: 503, headers: { ...JSON_TYPE, "retry-after": "7" }, body: overloaded });
+      const response = await chat(A, adminKey, { model: "up-w2" });
+      expect(response.status).toBe(503);
+      expect(response.headers.get("retry-after")).toBe("7");
+      expect(await response.text()).toBe(overloaded);
+      expect(up.requests.length - before).toBe(2);
+    });
+
+    test("the Responses API is served natively through node A, read, continued and deleted from the others", async () => {
+      up.queue({ headers: JSON_TYPE, body: responseBody("resp_n1") });
+      const created = await openaiAt(A)
+        .responses.create({ model: "up-w2", input: "hi", ...({ x_unknown: 1 } as object) })
+        .asResponse();
+      expect(await created.text()).toBe(responseBody("resp_n1"));
+      expect(last()).toMatchObject({ method: "POST", path: "/v1/responses" });
+      expect(JSON.parse(last()?.text ?? "{}")).toMatchObject({ model: "up-w2", input: "hi", x_unknown: 1 });
+      const rows = await waitFor("the audit row", async () => {
+        const found = (await auditRecords({ url: node(A).url, adminKey })).filter(
+          (r) => r.requestId === created.headers.get("x-request-id"),
+        );
+        return found.length > 0 ? found : undefined;
+      });
+      expect(rows[0]?.route).toBe("worker:w2@node-b");
+      // Held by the worker's upstream: a read or delete on any node reaches it through node B.
+      up.queue({ headers: JSON_TYPE, body: responseBody("resp_n1") });
+      const read = await openaiAt(C).responses.retrieve("resp_n1").asResponse();
+      expect(await read.text()).toBe(responseBody("resp_n1"));
+      expect(last()).toMatchObject({ method: "GET", path: "/v1/responses/resp_n1" });
+      // The chain continues natively from a third node: previous_response_id goes as sent.
+      up.queue({ headers: JSON_TYPE, body: responseBody("resp_n2") });
+      const next = await openaiAt(C)
+        .responses.create({ model: "up-w2", input: "more", previous_response_id: "resp_n1" })
+        .asResponse();
+      expect(await next.text()).toBe(responseBody("resp_n2"));
+      expect(JSON.parse(last()?.text ?? "{}")).toEqual({
+        model: "up-w2",
+        input: "more",
+        previous_response_id: "resp_n1",
+      });
+      const deleted = '{"id":"resp_n1","object":"response.deleted","deleted":true}';
+      up.queue({ headers: JSON_TYPE, body: deleted });
+      const removed = await fetch(`${node(A).url}/v1/responses/resp_n1`, {
+        method: "DELETE",
+        headers: { authorization: `Bearer ${adminKey}` },
+      });
+      expect(await removed.text()).toBe(deleted);
+      expect(last()).toMatchObject({ method: "DELETE", path: "/v1/responses/resp_n1" });
     });
   });
 

@@ -99,6 +99,12 @@ export const responseMigrations: readonly PostgresMigration[] = [
       CREATE INDEX stored_responses_created ON stored_responses (created_at);
     `,
   },
+  {
+    // Who holds a natively answered response (a provider, or `worker:<name>`): a chain stays
+    // there and reads reach it, from whichever node the next request lands on.
+    version: 2,
+    sql: "ALTER TABLE stored_responses ADD COLUMN holder TEXT;",
+  },
 ];
 
 /**

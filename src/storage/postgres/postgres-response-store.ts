@@ -12,6 +12,7 @@ interface Row {
   response: string;
   items: string;
   created_at: string;
+  holder: string | null;
 }
 
 /**
@@ -29,10 +30,12 @@ export async function createPostgresResponseStore(sql: SQL): Promise<ResponseSto
           response: JSON.stringify(record.response),
           items: JSON.stringify(record.items),
           created_at: record.createdAt,
+          holder: record.holder ?? null,
         };
         await sql`INSERT INTO stored_responses ${sql(row)}
           ON CONFLICT (tenant, id) DO UPDATE
-          SET response = excluded.response, items = excluded.items, created_at = excluded.created_at`;
+          SET response = excluded.response, items = excluded.items, created_at = excluded.created_at,
+            holder = excluded.holder`;
       }),
     get: (tenant, id) =>
       guarded(async () => {
@@ -47,6 +50,7 @@ export async function createPostgresResponseStore(sql: SQL): Promise<ResponseSto
           response: isJsonObject(response) ? response : {},
           items: Array.isArray(items) ? items.filter(isJsonObject) : ([] as JsonObject[]),
           createdAt: asNumber(row.created_at),
+          ...(row.holder ? { holder: row.holder } : {}),
         };
       }),
     prune: (before, limit) =>

@@ -50,7 +50,7 @@ export class TunnelExchange {
   readonly response: Promise<Response>;
   private resolve!: (response: Response) => void;
   private reject!: (error: unknown) => void;
-  private head: { status: number; contentType: string } | undefined;
+  private head: { status: number; contentType: string; retryAfter?: string } | undefined;
   private finished = false;
   private readonly queue: Uint8Array[] = [];
   private collected: Uint8Array[] = [];
@@ -70,9 +70,9 @@ export class TunnelExchange {
     });
   }
 
-  onHead(status: number, contentType: string): void {
+  onHead(status: number, contentType: string, retryAfter?: string): void {
     if (this.head || this.finished) return;
-    this.head = { status, contentType };
+    this.head = { status, contentType, ...(retryAfter ? { retryAfter } : {}) };
     if (this.stream) this.resolve(this.build(this.body()));
   }
 
@@ -147,7 +147,9 @@ export class TunnelExchange {
 
   private build(body: BodyInit | null): Response {
     const head = this.head ?? { status: 502, contentType: "" };
-    const headers = head.contentType ? { "content-type": head.contentType } : undefined;
+    const headers = new Headers();
+    if (head.contentType) headers.set("content-type", head.contentType);
+    if (head.retryAfter) headers.set("retry-after", head.retryAfter);
     return new Response(NULL_BODY.has(head.status) ? null : body, { status: head.status, headers });
   }
 

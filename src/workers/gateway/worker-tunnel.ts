@@ -118,7 +118,7 @@ export class WorkerTunnel implements RegisteredWorker {
     if (frame.type === "heartbeat" || frame.type === "register" || frame.type === "drain") return;
     const exchange = this.exchanges.get(frame.id);
     if (!exchange) this.unknown(frame.id, frame.type);
-    else if (frame.type === "head") exchange.onHead(frame.status, frame.contentType);
+    else if (frame.type === "head") exchange.onHead(frame.status, frame.contentType, frame.retryAfter);
     else if (frame.type === "end") exchange.onEnd();
     else exchange.onError(frame.code, frame.message);
   }

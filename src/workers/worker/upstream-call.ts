@@ -70,11 +70,13 @@ export async function callUpstream(request: RequestFrame, ctx: UpstreamCallConte
       ctx.send({ type: "error", id, code: "upstream_unreachable", message: "could not reach the upstream" });
     return;
   }
+  const retryAfter = response.headers.get("retry-after")?.slice(0, 64);
   ctx.send({
     type: "head",
     id,
     status: response.status,
     contentType: response.headers.get("content-type") ?? "",
+    ...(retryAfter ? { retryAfter } : {}),
   });
   const reader = response.body?.getReader();
   // One read can return far more than the window (the runtime buffers the socket), so

@@ -119,7 +119,7 @@ export const GatewayFrame = z.discriminatedUnion("type", [
     /**
      * The body as the client sent it (JSON text, only `model` spliced in), to a worker that
      * announced `bodyText`: sent upstream as is, so the upstream gets the client's bytes; `body`
-     * is then `{}`.
+     * then holds only `model`.
      */
     bodyText: z.string().optional(),
     stream: z.boolean(),

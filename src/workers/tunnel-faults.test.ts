@@ -215,7 +215,7 @@ describe("worker faults seen from the gateway", () => {
     void call();
     const toCurrent = await current.next("request");
     expect(toCurrent.bodyText).toBe(text);
-    expect(toCurrent.body).toEqual({});
+    expect(toCurrent.body).toEqual({ model: "llama-small" });
     current.socket.close();
   });
 });

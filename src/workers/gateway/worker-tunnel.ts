@@ -99,14 +99,16 @@ export class WorkerTunnel implements RegisteredWorker {
     request.signal.addEventListener("abort", onAbort, { once: true });
     const { method, path, body, bodyText, stream, requestId, traceparent, headers, query } = request;
     // An older worker does not know `bodyText`: it gets the parsed body, re-serialised upstream.
+    // One that does gets only the model beside the text (for its span), not the body twice.
     const asText = bodyText !== undefined && this.init.bodyText === true;
+    const model = typeof body.model === "string" ? { model: body.model } : {};
     this.send({
       type: "request",
       id,
       requestId,
       ...(method ? { method } : {}),
       path,
-      ...(asText ? { body: {}, bodyText } : { body }),
+      ...(asText ? { body: model, bodyText } : { body }),
       stream,
       window,
       ...(traceparent ? { traceparent } : {}),

@@ -10,6 +10,7 @@ import { type CannedUpstream, startCannedUpstream } from "../fake-upstream/canne
 import { auditRecords, createKey } from "./harness/admin-api.ts";
 import { launchBrowser } from "./harness/browser.ts";
 import { gatewayFixture } from "./harness/gateway-fixture.ts";
+import { backgroundLoad, burst, type ChatInit, chatAt } from "./harness/node-load.ts";
 import { type PostgresServer, startPostgres } from "./harness/postgres-server.ts";
 import { type RedisServer, startRedis } from "./harness/redis-server.ts";
 import { runMindgw } from "./harness/run-mindgw.ts";
@@ -65,57 +66,16 @@ async function status(
   return (await response.json()) as { cluster?: { redis: string; nodes: { id: string; workers: number }[] } };
 }
 
-const chat = (
-  i: number,
-  key: string,
-  init: { id?: string; model?: string; stream?: boolean; content?: string } = {},
-) =>
-  fetch(`${node(i).url}/v1/chat/completions`, {
-    method: "POST",
-    headers: {
-      authorization: `Bearer ${key}`,
-      "content-type": "application/json",
-      ...(init.id ? { "x-request-id": init.id } : {}),
-    },
-    body: JSON.stringify({
-      model: init.model ?? "mock",
-      stream: init.stream ?? false,
-      messages: [{ role: "user", content: init.content ?? "hi" }],
-    }),
-  });
+const chat = (i: number, key: string, init: ChatInit = {}) => chatAt(node(i).url, key, init);
 
-/** `loops` clients sending one request after another, spread over the nodes, until stopped. */
-function backgroundLoad(key: string, nodes: readonly number[], loops = 6) {
-  let running = true;
-  const statuses: number[] = [];
-  const done = Promise.all(
-    Array.from({ length: loops }, async (_, loop) => {
-      for (let i = loop; running; i++) {
-        const response = await chat(nodes[i % nodes.length]!, key).catch(() => null);
-        statuses.push(response?.status ?? 0);
-        await response?.arrayBuffer().catch(() => {});
-      }
-    }),
-  );
-  return {
-    statuses,
-    async stop() {
-      running = false;
-      await done;
-    },
-  };
-}
+/** Six clients sending one request after another, spread over `over`, until stopped. */
+const loadOver = (key: string, over: readonly number[]) =>
+  backgroundLoad((turn) => chat(over[turn % over.length]!, key));
 
 describe("three nodes on one PostgreSQL and one Redis", () => {
   test("rpm is exact over the cluster: 200 concurrent requests spread over three nodes, limit 50", async () => {
     const { key } = await createKey({ url: node(A).url, adminKey }, { name: "fifty", rpm: 50 });
-    const statuses = await Promise.all(
-      Array.from({ length: 200 }, async (_, i) => {
-        const response = await chat(i % 3, key);
-        await response.arrayBuffer();
-        return response.status;
-      }),
-    );
+    const statuses = await burst(200, (i) => chat(i % 3, key));
     expect(statuses.filter((s) => s === 200).length).toBe(50);
     expect(statuses.filter((s) => s === 429).length).toBe(150);
   }, 60_000);
@@ -485,7 +445,7 @@ describe("three nodes on one PostgreSQL and one Redis", () => {
       { url: node(A).url, adminKey },
       { name: "through-redis", rpm: 1_000_000 },
     );
-    const load = backgroundLoad(key, [A, B, C]);
+    const load = loadOver(key, [A, B, C]);
     await waitFor("load to be under way", () => load.statuses.length >= 20);
     await redis.kill();
     await waitFor("node A to notice", async () => (await status(A)).cluster?.redis === "down", 10_000);
@@ -521,7 +481,7 @@ describe("three nodes on one PostgreSQL and one Redis", () => {
   }, 60_000);
 
   test("PostgreSQL restarted under load: 503 while it is down, served again without a restart", async () => {
-    const load = backgroundLoad(adminKey, [A, C]);
+    const load = loadOver(adminKey, [A, C]);
     await waitFor("load to be under way", () => load.statuses.length >= 20);
     await postgres.kill();
     const refused = await waitFor(

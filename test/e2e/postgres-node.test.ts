@@ -1,40 +1,77 @@
 /**
- * One `mindgw serve` on PostgreSQL instead of SQLite (no cluster): the same promises through the
- * compiled binary, and the local CLI (`keys`, `audit`) working on the shared database.
+ * One `mindgw serve` on PostgreSQL instead of SQLite (no cluster): the scenarios of
+ * cluster.test.ts that mean something for one node — exact limits, revocation, Responses chains
+ * across a restart, a worker (stream, cancel, failover), `kill -9` of the node under load and
+ * PostgreSQL restarted under load — through the compiled binary, and the local CLI (`keys`,
+ * `audit`) working on the same database.
  */
-import { beforeAll, expect, test } from "bun:test";
+import { beforeAll, describe, expect, test } from "bun:test";
 import OpenAI from "openai";
+import { auditRecords, createKey } from "./harness/admin-api.ts";
 import { gatewayFixture } from "./harness/gateway-fixture.ts";
+import { backgroundLoad, burst, type ChatInit, chatAt } from "./harness/node-load.ts";
 import { type PostgresServer, startPostgres } from "./harness/postgres-server.ts";
+import { startRedis } from "./harness/redis-server.ts";
 import { runMindgw } from "./harness/run-mindgw.ts";
 import type { GatewayProcess } from "./harness/spawn-gateway.ts";
+import {
+  createKey as createWorkerKey,
+  type FakeProcess,
+  spawnFakeUpstream,
+  spawnWorker,
+  type WorkerProcess,
+  waitForWorkers,
+} from "./harness/spawn-worker.ts";
 import { waitFor } from "./harness/wait-for.ts";
+
+const FLUSH_MS = 20;
+/** Scheduling slack on a loaded 2-core machine on top of the flush window (see RELIABILITY.md). */
+const SLACK_MS = 200;
 
 let postgres: PostgresServer;
 let gw: GatewayProcess;
+let adminKey: string;
+let databaseUrl: string;
 
-const fx = gatewayFixture({
-  fake: null,
+// The fake upstream (a process of its own) is what the worker serves from.
+const fx = gatewayFixture<FakeProcess>({
+  fake: () => spawnFakeUpstream(),
   fakeRoutes: false,
-  config: async (_noFake, { own }) => {
+  config: async (_fakeUrl, { own }) => {
     postgres = own(await startPostgres());
-    const url = await postgres.createDatabase("single");
+    databaseUrl = await postgres.createDatabase("single");
     return {
-      storage: { driver: "postgres", url, sslmode: "disable", connect_timeout: "1s" },
+      storage: { driver: "postgres", url: databaseUrl, sslmode: "disable", connect_timeout: "1s" },
       providers: [{ name: "mock", type: "mock" }],
-      models: [{ name: "mock", routes: [{ provider: "mock", model: "mock" }] }],
-      audit: { flush_ms: 20 },
+      models: [
+        { name: "mock", routes: [{ provider: "mock", model: "mock" }] },
+        // A worker first, the mock when no worker serves it: the failover case.
+        {
+          name: "pooled",
+          routes: [
+            { provider: "workers", model: "fake-model" },
+            { provider: "mock", model: "mock" },
+          ],
+        },
+      ],
+      audit: { flush_ms: FLUSH_MS },
     };
   },
 });
 
 beforeAll(() => {
   gw = fx.gw;
+  adminKey = fx.adminKey;
 });
 
+const chat = (key: string, init: ChatInit = {}) => chatAt(gw.url, key, init);
+const admin = () => ({ url: gw.url, adminKey });
+const errorCode = async (response: Response) =>
+  ((await response.json()) as { error: { code: string } }).error.code;
+
 test("first start on an empty database prints the admin key; requests are served and audited there", async () => {
-  expect(gw.adminKey).toMatch(/^mgw_/);
-  const client = new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: gw.adminKey! });
+  expect(adminKey).toMatch(/^mgw_/);
+  const client = new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: adminKey });
   const answer = await client.chat.completions.create(
     { model: "mock", messages: [{ role: "user", content: "hi" }] },
     { headers: { "x-request-id": "pg-one" } },
@@ -49,7 +86,40 @@ test("first start on an empty database prints the admin key; requests are served
   expect(rows).toContain('"status":200');
 });
 
-test("`mindgw keys create -c` on PostgreSQL: the running gateway accepts the key; revoke locally refuses it", async () => {
+test("rpm is exact on PostgreSQL: 200 concurrent requests, limit 50", async () => {
+  const { key } = await createKey(admin(), { name: "fifty", rpm: 50 });
+  const statuses = await burst(200, () => chat(key));
+  expect(statuses.filter((s) => s === 200).length).toBe(50);
+  expect(statuses.filter((s) => s === 429).length).toBe(150);
+}, 60_000);
+
+test("rpm is exact on one node with PostgreSQL and Redis: 200 concurrent requests, limit 50", async () => {
+  const redis = fx.own(await startRedis());
+  const solo = await fx.startNode({
+    name: "solo",
+    databaseUrl: await postgres.createDatabase("with-redis"),
+    redisUrl: redis.url,
+  });
+  const { key } = await createKey({ url: solo.url, adminKey: solo.adminKey }, { name: "fifty", rpm: 50 });
+  const statuses = await burst(200, () => chatAt(solo.url, key));
+  expect(statuses.filter((s) => s === 200).length).toBe(50);
+  expect(statuses.filter((s) => s === 429).length).toBe(150);
+  await solo.stop();
+}, 60_000);
+
+test("a key revoked through the admin API is refused at once", async () => {
+  const { key, id } = await createKey(admin(), { name: "doomed" });
+  expect((await chat(key)).status).toBe(200);
+  const revoked = await fetch(`${gw.url}/admin/api/keys/${id}/revoke`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${adminKey}` },
+  });
+  expect(revoked.status).toBe(200);
+  // One node: the revocation is in its own cache before the admin call answers.
+  expect((await chat(key)).status).toBe(401);
+});
+
+test("`mindgw keys create -c` on PostgreSQL: the running gateway accepts the key; revoked locally, it is refused within the key cache's refresh", async () => {
   const created = await runMindgw([
     "keys",
     "create",
@@ -63,34 +133,195 @@ test("`mindgw keys create -c` on PostgreSQL: the running gateway accepts the key
   ]);
   expect(created.code).toBe(0);
   const { key, id } = JSON.parse(created.stdout) as { key: string; id: string };
-  const call = () =>
-    fetch(`${gw.url}/v1/chat/completions`, {
-      method: "POST",
-      headers: { authorization: `Bearer ${key}`, "content-type": "application/json" },
-      body: JSON.stringify({ model: "mock", messages: [{ role: "user", content: "hi" }] }),
-    });
-  await waitFor("the new key to work", async () => (await call()).status === 200);
+  await waitFor("the new key to work", async () => (await chat(key)).status === 200);
   expect((await runMindgw(["keys", "revoke", "-c", gw.configPath, id])).code).toBe(0);
-  await waitFor("the revoked key to be refused", async () => (await call()).status === 401);
+  // The CLI writes the database only (no Redis to announce it): DEPLOYMENT.md promises the node
+  // refuses the key within its key cache's refresh (2 s) plus one store query.
+  await waitFor("the revoked key to be refused", async () => (await chat(key)).status === 401, 2_500, 10);
 });
 
-test("a Responses chain is stored in PostgreSQL and survives a restart of the gateway", async () => {
-  const client = new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: gw.adminKey! });
-  const first = await client.responses.create({ model: "mock", input: "remember 7", store: true });
+test("a Responses chain is stored in PostgreSQL, continued after a restart of the gateway and read back", async () => {
+  const client = () => new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: adminKey });
+  const first = await client().responses.create({ model: "mock", input: "remember 7", store: true });
   await waitFor("the response to be stored", () =>
-    client.responses
-      .retrieve(first.id)
+    client()
+      .responses.retrieve(first.id)
       .then(() => true)
       .catch(() => false),
   );
-  const adminKey = gw.adminKey!;
-  await gw.stop();
   gw = await fx.restart();
-  const again = new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: adminKey });
-  const second = await again.responses.create({
+  const second = await client().responses.create({
     model: "mock",
     input: "and?",
     previous_response_id: first.id,
+    store: true,
   });
   expect(second.status).toBe("completed");
+  const read = await waitFor("the second response to read back", () =>
+    client()
+      .responses.retrieve(second.id)
+      .catch(() => undefined),
+  );
+  expect(read.id).toBe(second.id);
+  expect((await client().responses.retrieve(first.id)).id).toBe(first.id);
 }, 60_000);
+
+describe("a worker connected to the node", () => {
+  let worker: WorkerProcess | undefined;
+  let workerToken: string;
+  const startWorker = async () => {
+    worker = spawnWorker({
+      gateway: gw.url,
+      token: workerToken,
+      upstream: `${fx.fake.url}/v1`,
+      name: "w1",
+      models: ["fake-model"],
+    });
+    await waitForWorkers(gw.url, adminKey, ["w1"]);
+  };
+
+  beforeAll(async () => {
+    workerToken = await createWorkerKey(gw.url, adminKey, { name: "fleet", role: "worker", models: ["*"] });
+    fx.defer(() => worker?.stop("SIGKILL"));
+    await startWorker();
+  }, 60_000);
+
+  test("serves a stream through the worker, audited once as worker:w1", async () => {
+    const streamed = await chat(adminKey, { model: "pooled", stream: true, id: "pg-stream" });
+    expect(streamed.status).toBe(200);
+    expect(streamed.headers.get("content-type")).toContain("text/event-stream");
+    expect(await streamed.text()).toContain("data: [DONE]");
+    const rows = await waitFor("the stream's audit row", async () => {
+      const found = (await auditRecords(admin())).filter((r) => r.requestId === "pg-stream");
+      return found.length > 0 ? found : undefined;
+    });
+    expect(rows.length).toBe(1);
+    expect(rows[0]).toMatchObject({ route: "worker:w1", status: 200, stream: true });
+  });
+
+  test("a client that leaves cancels the generation on the worker", async () => {
+    const abort = new AbortController();
+    const response = await chat(adminKey, {
+      model: "pooled",
+      stream: true,
+      // The tunnel carries no client headers: the fake reads its behaviour from the text.
+      content: "long [[fake:chunkDelay=200,chunks=200]]",
+      signal: abort.signal,
+    });
+    expect(response.status).toBe(200);
+    const reader = response.body!.getReader();
+    await reader.read();
+    abort.abort();
+    await reader.cancel().catch(() => {});
+    await waitFor(
+      "the upstream request behind the worker to be aborted",
+      async () => (await fx.fake.requests()).some((r) => r.outcome === "aborted"),
+      10_000,
+    );
+  }, 30_000);
+
+  test("kill -9 of the node under load: requests in flight fail, the restarted node serves, the worker reconnects, no row acknowledged before the kill is lost", async () => {
+    const { key } = await createKey(admin(), { name: "kill-load" });
+    const inFlight = await chat(adminKey, {
+      model: "pooled",
+      stream: true,
+      content: "long [[fake:chunkDelay=200,chunks=100]]",
+    });
+    expect(inFlight.status).toBe(200);
+    const reading = inFlight.text().catch((error: unknown) => String(error));
+    // Few enough for one page of /admin/api/audit.
+    const load = backgroundLoad((_turn, id) => chat(key, { id }), { prefix: "kill", max: 900 });
+    let killedAt = 0;
+    try {
+      await waitFor("load to build up", () => load.answered.size >= 100, 30_000);
+      killedAt = Date.now();
+      gw.proc.kill("SIGKILL");
+      await Promise.race([gw.proc.exited, Bun.sleep(10_000)]);
+    } finally {
+      await load.stop();
+    }
+    expect(await reading).not.toContain("data: [DONE]");
+    // Requests sent as the node died got no answer; none got an error status.
+    expect(load.statuses).toContain(0);
+    expect(load.statuses.filter((s) => s !== 200 && s !== 0)).toEqual([]);
+    gw = await fx.restart({ port: gw.port });
+    expect((await chat(adminKey)).status).toBe(200);
+    await waitForWorkers(gw.url, adminKey, ["w1"], 30_000);
+    const served = await chat(adminKey, { model: "pooled", id: "after-kill" });
+    expect(served.status).toBe(200);
+    // RELIABILITY.md: a kill loses at most the records of requests finished in the last flush
+    // window (still in the writer's queue); every committed batch is in the database.
+    const rows = await auditRecords(admin(), { key: "kill-load" });
+    const ids = rows.map((r) => r.requestId);
+    expect(new Set(ids).size).toBe(ids.length);
+    for (const id of ids) expect(load.sent.has(id)).toBe(true);
+    const windowStart = killedAt - FLUSH_MS - SLACK_MS;
+    const late = [...load.answered]
+      .filter(([id, at]) => at < windowStart && !ids.includes(id))
+      .map(([id, at]) => ({ id, msBeforeKill: killedAt - at }));
+    expect(late).toEqual([]);
+    const worker = await waitFor("the row of the request after the restart", async () =>
+      (await auditRecords(admin())).find((r) => r.requestId === "after-kill"),
+    );
+    expect(worker.route).toBe("worker:w1");
+  }, 90_000);
+
+  test("PostgreSQL restarted under load: 503 audit_unavailable while it is down, served again without a restart", async () => {
+    const load = backgroundLoad((_turn, id) => chat(adminKey, { id }), { prefix: "pg-down" });
+    await waitFor("load to be under way", () => load.statuses.length >= 20);
+    try {
+      await postgres.kill();
+      const refused = await waitFor(
+        "a 503",
+        async () => {
+          const response = await chat(adminKey);
+          return response.status === 503 ? response : undefined;
+        },
+        15_000,
+      );
+      // DEPLOYMENT.md: a lost database gives 503 `storage_unavailable`, and `audit_unavailable`
+      // for requests whose audit row cannot be written. Every request here is audited, so once
+      // the audit writer has failed a batch (which happens first under load) that is the code,
+      // even for a key this node never saw; `/readyz` turns 503.
+      expect(await errorCode(refused)).toBe("audit_unavailable");
+      const unseen = await chat("mgw_never_seen_by_this_node_0123456789");
+      expect(unseen.status).toBe(503);
+      expect(await errorCode(unseen)).toBe("audit_unavailable");
+      expect((await fetch(`${gw.url}/readyz`)).status).toBe(503);
+      await postgres.start();
+      await waitFor("the node to serve again", async () => (await chat(adminKey)).status === 200, 20_000);
+      const before = load.statuses.length;
+      await waitFor(
+        "the load to be served again",
+        () => load.statuses.slice(before).filter((s) => s === 200).length >= 10,
+        20_000,
+      );
+    } finally {
+      await load.stop();
+    }
+    // Served or refused with a clear 503 — never another error, never a dropped connection.
+    expect(load.statuses.filter((status) => status !== 200 && status !== 503)).toEqual([]);
+    expect(load.statuses).toContain(503);
+  }, 60_000);
+
+  test("the worker lost while it holds a request: the request fails over to the next route and is answered", async () => {
+    const before = (await fx.fake.requests()).length;
+    const pending = chat(adminKey, { model: "pooled", id: "failover", content: "slow [[fake:delay=30000]]" });
+    await waitFor("the worker to hold the request", async () => (await fx.fake.requests()).length > before);
+    await worker!.stop("SIGKILL");
+    const response = await pending;
+    expect(response.status).toBe(200);
+    const row = await waitFor("the failover's audit row", async () =>
+      (await auditRecords(admin())).find((r) => r.requestId === "failover"),
+    );
+    expect(row.status).toBe(200);
+    // A failed tunnel attempt is labelled with the route (`workers`), not the worker it had picked.
+    expect(row.attempts?.[0]).toMatchObject({
+      route: "workers",
+      outcome: "failed",
+      errorClass: "worker_lost",
+    });
+    expect(row.attempts?.at(-1)).toMatchObject({ route: "provider:mock", outcome: "ok" });
+    expect(row.route).toBe("provider:mock");
+  }, 30_000);
+});

@@ -51,14 +51,16 @@ export function createForwardingProvider(options: ForwardingOptions): Provider {
   const send = options.fetch ?? fetch;
   const { registry, directory, local } = options;
 
+  /** Forwards to the first of `peers` that answers; `pinned` names the worker on one of them. */
   async function forwardCall(
     peers: readonly NodeEntry[],
     call: ProviderCall,
-    worker?: string,
+    pinned?: { node: string; worker: string },
   ): Promise<ProviderReply> {
     let last: unknown;
     for (const peer of peers) {
       const native = call.native;
+      const worker = pinned?.node === peer.id ? pinned.worker : undefined;
       const request: ForwardRequest = {
         operation: call.operation as ForwardRequest["operation"],
         body: call.body,
@@ -144,7 +146,11 @@ export function createForwardingProvider(options: ForwardingOptions): Provider {
     return response;
   }
 
-  /** One worker on another node as a provider, named as on its own node. */
+  /**
+   * One worker on another node as a provider, named as on its own node. Should its node be gone
+   * or refuse, a call that any worker can serve goes on to the next node serving the model, as
+   * before a worker was chosen; a Responses call was adapted to this worker and stays with it.
+   */
   function remote(peer: NodeEntry, worker: PeerWorker): Provider {
     return {
       name: workerLabel(worker),
@@ -156,7 +162,14 @@ export function createForwardingProvider(options: ForwardingOptions): Provider {
             forward: (request: StoredForward) => forwardStored(peer, worker.name, request),
           }
         : {}),
-      call: (call) => forwardCall([peer], call, worker.name),
+      call(call) {
+        const model = typeof call.body.model === "string" ? call.body.model : "";
+        const others =
+          call.operation === "responses"
+            ? []
+            : directory.peersServing(model).filter((other) => other.id !== peer.id);
+        return forwardCall([peer, ...others], call, { node: peer.id, worker: worker.name });
+      },
     };
   }
 

@@ -37,6 +37,8 @@ const forwardSchema = z.strictObject({
   worker: z.string().min(1).max(200).optional(),
   /** A same-dialect call: the client's headers and query string go on to the worker's upstream. */
   native: nativeSchema.optional(),
+  /** With `native`: the client's body text (only `model` spliced), so its bytes reach the upstream. */
+  bodyText: z.string().optional(),
 });
 const cancelSchema = z.strictObject({ forwardId: z.uuid() });
 const storedSchema = z.strictObject({
@@ -118,7 +120,7 @@ export function forwardEndpoint(deps: { secret: string; workers: Provider; nodeI
       if (refused) return refused;
       const parsed = forwardSchema.safeParse(await request.json().catch(() => null));
       if (!parsed.success) return malformed("forward request");
-      const { operation, body, stream, requestId, forwardId, worker, native } = parsed.data;
+      const { operation, body, stream, requestId, forwardId, worker, native, bodyText } = parsed.data;
       const provider =
         worker === undefined ? deps.workers : deps.workers.holder?.(workerLabel({ name: worker }));
       if (!provider) return refuse(workerGone(worker ?? ""));
@@ -138,7 +140,10 @@ export function forwardEndpoint(deps: { secret: string; workers: Provider; nodeI
           signal: gone.signal,
           timeouts: NO_TIMEOUTS,
           // Native: the worker's answer comes back untouched, as a Response.
-          native: native ?? { headers: {}, query: "" },
+          native: {
+            ...(native ?? { headers: {}, query: "" }),
+            ...(bodyText !== undefined ? { bytes: new TextEncoder().encode(bodyText) } : {}),
+          },
         });
         if (reply.kind !== "http")
           throw new GatewayError({ status: 502, code: "upstream_error", message: "unexpected reply" });

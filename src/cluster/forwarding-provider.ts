@@ -31,6 +31,8 @@ export interface ForwardingOptions {
 
 type PeerWorker = NodeEntry["workers"][number];
 const PREFIX = "worker:";
+/** A byte order mark, if a client sent one, stays part of the text. */
+const BODY_TEXT = new TextDecoder("utf-8", { ignoreBOM: true });
 
 /**
  * `provider: workers` on a cluster node: a worker connected here serves the call; else the call
@@ -71,6 +73,7 @@ export function createForwardingProvider(options: ForwardingOptions): Provider {
                 query: native.query,
                 ...(native.path ? { path: native.path } : {}),
               },
+              ...(native.bytes ? { bodyText: BODY_TEXT.decode(native.bytes) } : {}),
             }
           : {}),
       };

@@ -1,11 +1,11 @@
 import { z } from "zod";
-import { adminUiConfigSchema } from "../http/admin-ui/admin-ui-config.ts";
 import { LOG_FORMATS, LOG_LEVELS } from "../log/logger.ts";
 import { priceTableSchema } from "../pricing/price-table.ts";
-import { FALLBACK_CLASSES } from "../routing/fallback-on.ts";
+import { adminUiConfigSchema } from "./admin-ui-config.ts";
 import { appsSchema } from "./app-config.ts";
 import { checkCloudProvider, cloudProviderFields } from "./cloud-provider-fields.ts";
 import { durationFields } from "./duration-fields.ts";
+import { FALLBACK_CLASSES } from "./fallback-classes.ts";
 import { jwtConfigSchema } from "./jwt-config.ts";
 import { tenantsSchema } from "./tenant-config.ts";
 import { parseDuration, parseSize } from "./units.ts";

@@ -120,6 +120,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       audit,
       tenants: () => runtime.current.config.tenants,
       configVersion: () => runtime.current.version,
+      shadowShed: shadow.shed,
       ...(cluster ? { cluster: () => cluster.health() } : {}),
     }),
     routes: (model) => runtime.current.table.resolve(model) !== undefined,

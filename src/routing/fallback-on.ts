@@ -1,8 +1,5 @@
+import type { FallbackClass } from "../config/fallback-classes.ts";
 import type { GatewayError } from "../core/gateway-error.ts";
-
-/** Failures a model may fail over on although retrying the same route could not help. */
-export const FALLBACK_CLASSES = ["context_length", "content_policy", "rate_limit"] as const;
-export type FallbackClass = (typeof FALLBACK_CLASSES)[number];
 
 const CONTENT_POLICY = /content[_ ]?(filter|policy|management)|responsible ?ai|safety/i;
 

@@ -1,8 +1,8 @@
 import type { Config, RouteConfig, Timeouts } from "../config/config-schema.ts";
 import { WORKERS_PROVIDER } from "../config/config-schema.ts";
+import type { FallbackClass } from "../config/fallback-classes.ts";
 import { catalogueContextWindow } from "../pricing/catalogue.ts";
 import type { AttemptTimeouts, Provider } from "../providers/provider.ts";
-import type { FallbackClass } from "./fallback-on.ts";
 import { ModelIndex } from "./model-index.ts";
 import type { Strategy } from "./order-routes.ts";
 import type { Route } from "./route.ts";

@@ -13,6 +13,7 @@ export function gatewaySources(parts: {
   tenants: MetricSources["tenants"];
   cluster?: MetricSources["cluster"];
   configVersion?: MetricSources["configVersion"];
+  shadowShed?: MetricSources["shadowShed"];
 }): MetricSources {
   return {
     inFlight: () => parts.lifecycle.active,
@@ -27,5 +28,6 @@ export function gatewaySources(parts: {
     tenants: parts.tenants,
     ...(parts.cluster ? { cluster: parts.cluster } : {}),
     ...(parts.configVersion ? { configVersion: parts.configVersion } : {}),
+    ...(parts.shadowShed ? { shadowShed: parts.shadowShed } : {}),
   };
 }

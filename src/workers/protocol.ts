@@ -76,6 +76,8 @@ export const WorkerFrame = z.discriminatedUnion("type", [
      * (OpenAI's Responses API). Names the gateway does not know are ignored.
      */
     apis: z.array(text(64)).max(32).optional(),
+    /** The worker takes a request's body as the client's text (`bodyText` in request frames). */
+    bodyText: z.boolean().optional(),
   }),
   heartbeat,
   z.object({
@@ -114,6 +116,12 @@ export const GatewayFrame = z.discriminatedUnion("type", [
     method: z.enum(["GET", "DELETE"]).optional(),
     path: TunnelPath,
     body: z.record(z.string(), z.unknown()),
+    /**
+     * The body as the client sent it (JSON text, only `model` spliced in), to a worker that
+     * announced `bodyText`: sent upstream as is, so the upstream gets the client's bytes; `body`
+     * then holds only `model`.
+     */
+    bodyText: z.string().optional(),
     stream: z.boolean(),
     /** Initial credit in bytes for this stream's body chunks. */
     window: z.number().int().positive(),

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, test } from "bun:test";
 import type { GatewayError } from "../core/gateway-error.ts";
-import { CloseCode } from "./protocol.ts";
+import { CloseCode, PROTOCOL_VERSION } from "./protocol.ts";
 import { openRawWorker } from "./testing/raw-worker.ts";
 import { MAX_MESSAGE_BYTES, startGateway, type TestGateway, waitFor } from "./testing/tunnel-harness.ts";
 
@@ -185,5 +185,37 @@ describe("worker faults seen from the gateway", () => {
     let rest = 0;
     while (!(await iterator.next()).done) rest++;
     expect(rest).toBe(6);
+  });
+
+  test("the client's body text goes only to a worker that announced bodyText; an older one gets the parsed body", async () => {
+    gateway = startGateway();
+    const text = '{"model":"llama-small",  "messages":[]}';
+    const native = { bytes: new TextEncoder().encode(text), headers: {}, query: "" };
+    const call = () => gateway.call({ body: { model: "llama-small", messages: [] }, native }).catch(() => {});
+    const old = await openRawWorker(gateway.port);
+    await old.register(["llama-small"], "old");
+    void call();
+    const toOld = await old.next("request");
+    expect(toOld.bodyText).toBeUndefined();
+    expect(toOld.body).toEqual({ model: "llama-small", messages: [] });
+    old.socket.close();
+    await waitFor(() => gateway.registry.list().length === 0, "the old worker to be removed");
+    const current = await openRawWorker(gateway.port);
+    current.send({
+      type: "register",
+      v: PROTOCOL_VERSION,
+      name: "current",
+      version: "test",
+      models: ["llama-small"],
+      concurrency: 8,
+      labels: {},
+      bodyText: true,
+    });
+    await current.next("registered");
+    void call();
+    const toCurrent = await current.next("request");
+    expect(toCurrent.bodyText).toBe(text);
+    expect(toCurrent.body).toEqual({ model: "llama-small" });
+    current.socket.close();
   });
 });

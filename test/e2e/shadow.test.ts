@@ -80,6 +80,12 @@ const pairOf = (requestId: string) =>
     50,
   );
 
+async function shedMetric(): Promise<number> {
+  const res = await fetch(`${gw.url}/metrics`, { headers: { authorization: `Bearer ${admin}` } });
+  const line = (await res.text()).split("\n").find((l) => l.startsWith("mindgw_shadow_shed_total "));
+  return Number(line?.split(" ")[1]);
+}
+
 const client = (key = admin) => new OpenAI({ apiKey: key, baseURL: `${gw.url}/v1`, maxRetries: 0 });
 
 describe("pairs are recorded and compared", () => {
@@ -272,6 +278,8 @@ describe("a shadow never slows the client", () => {
     );
     expect(atAnswer.records).toHaveLength(0);
     expect(atAnswer.shed - before).toBe(6 - CAP);
+    // The same count on /metrics, for alerting on a cap set too low.
+    expect(await shedMetric()).toBe(atAnswer.shed);
     for (const { response } of answers) {
       const row = await auditRow(gw, response.headers.get("x-request-id") ?? "");
       expect(row.status).toBe(200);

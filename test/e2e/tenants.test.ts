@@ -42,6 +42,7 @@ const fx = gatewayFixture({
       { name: "team-b" },
       { name: "team-m", models: ["m1"] },
       { name: "team-budget", budget: { usd: 0.05, per: "day" } },
+      { name: "team-tpm", tpm: 1 },
     ],
   }),
 });
@@ -71,6 +72,23 @@ describe("a tenant's limits bind all its keys together", () => {
       } else await res.arrayBuffer();
     }
     expect(statuses).toEqual([200, 200, 200, 200, 429, 429, 429]);
+  });
+
+  test("tpm 1: one key's answer uses the tenant's tokens, and every key of the tenant is refused", async () => {
+    const [first, second] = [await key("tpm-1", "team-tpm"), await key("tpm-2", "team-tpm")];
+    const used = await chat(first);
+    expect(used.status).toBe(200);
+    await used.arrayBuffer();
+    for (const k of [second, first]) {
+      const refused = await chat(k);
+      expect(refused.status).toBe(429);
+      expect(refused.headers.get("retry-after")).toBeTruthy();
+      expect(((await refused.json()) as { error: { message: string } }).error.message).toContain(
+        'tenant "team-tpm"',
+      );
+    }
+    // The same key outside the tenant's scope is untouched: another tenant's keys still pass.
+    expect((await chat(await key("tpm-other", "team-b"))).status).toBe(200);
   });
 
   test("a budget of $0.05 a day: once one key spends it, every key of the tenant is refused", async () => {
@@ -199,7 +217,13 @@ describe("isolation on every read path", () => {
     const admin = (await (await get("/admin/api/tenants", gw.adminKey ?? "")).json()) as {
       tenants: TenantReport[];
     };
-    expect(admin.tenants.map((t) => t.name).sort()).toEqual(["team-a", "team-b", "team-budget", "team-m"]);
+    expect(admin.tenants.map((t) => t.name).sort()).toEqual([
+      "team-a",
+      "team-b",
+      "team-budget",
+      "team-m",
+      "team-tpm",
+    ]);
     const budget = admin.tenants.find((t) => t.name === "team-budget")!;
     expect(budget.usage.requests).toBeGreaterThanOrEqual(3);
     expect(budget.usage.costUsd).toBeGreaterThan(0.05);

@@ -109,6 +109,19 @@ describe("a worker route passes the client's dialect on", () => {
     expect(upstream.headers.authorization).toBeUndefined();
   });
 
+  test("the body reaches the worker's upstream as the client's bytes, only model replaced", async () => {
+    chatUp.queue({ headers: JSON_TYPE, body: CHAT_BODY });
+    const sent =
+      '{ "model" : "chat",\n  "messages": [ {"content":"hi é","role":"user"} ],\t"x_z": 1.50, "x_a": {"b":1,"a":2} }';
+    const response = await fetch(`${gw.url}/v1/chat/completions`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${adminKey}`, "content-type": "application/json" },
+      body: sent,
+    });
+    expect(await response.text()).toBe(CHAT_BODY);
+    expect(lastUpstream(chatUp).text).toBe(sent.replace('"chat"', '"up-chat"'));
+  });
+
   test("workers announce the Responses API as their upstream answered; the admin API shows which", async () => {
     const listed = (await listWorkers(gw.url, adminKey)) as { name: string; responsesApi?: boolean }[];
     expect(listed.find((w) => w.name === "wr")?.responsesApi).toBe(true);

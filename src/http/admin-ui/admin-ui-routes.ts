@@ -1,13 +1,13 @@
 import { type AnyElysia, Elysia } from "elysia";
 import type { Principal } from "../../auth/principal.ts";
 import { requireRole } from "../../auth/roles.ts";
+import type { AdminUiConfig } from "../../config/admin-ui-config.ts";
 import { badRequest, notFound } from "../../core/gateway-error.ts";
 import type { Logger } from "../../log/logger.ts";
 import { clientOf } from "../client-of.ts";
 import { errorResponse } from "../error-body.ts";
 import type { createFrontDoor } from "../front-door.ts";
 import type { AdminActionLog } from "./admin-action-log.ts";
-import type { AdminUiConfig } from "./admin-ui-config.ts";
 import type { OidcClient, PendingLogin } from "./oidc-client.ts";
 import { PendingLogins } from "./pending-logins.ts";
 import { type SessionAuthOptions, sessionOf } from "./session-auth.ts";

@@ -1,11 +1,11 @@
 import type { Authenticator } from "../../auth/authenticate.ts";
 import { keyStatus } from "../../auth/key-view.ts";
+import type { AdminUiConfig, OidcConfig } from "../../config/admin-ui-config.ts";
 import type { Logger } from "../../log/logger.ts";
 import { createMemoryAdminActionStore } from "../../storage/memory/memory-admin-action-store.ts";
 import type { AdminActionStore, AdminSessionStore, KeyStore } from "../../storage/storage.ts";
 import type { createFrontDoor } from "../front-door.ts";
 import { createAdminActionLog } from "./admin-action-log.ts";
-import type { AdminUiConfig, OidcConfig } from "./admin-ui-config.ts";
 import { adminUiRoutes } from "./admin-ui-routes.ts";
 import { createOidcClient, type OidcClient } from "./oidc-client.ts";
 import { type SessionAuthOptions, withSessions } from "./session-auth.ts";

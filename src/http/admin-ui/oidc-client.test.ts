@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { type OidcIssuer, startOidcIssuer } from "../../../test/e2e/harness/oidc-issuer.ts";
-import { oidcConfigSchema } from "./admin-ui-config.ts";
+import { oidcConfigSchema } from "../../config/admin-ui-config.ts";
 import { createOidcClient, OidcError, type PendingLogin } from "./oidc-client.ts";
 
 const CLIENT = { id: "mindgw", secret: "s3cret" };

@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import type { createRemoteJWKSet, JWTPayload } from "jose";
 import { z } from "zod";
-import type { OidcConfig } from "./admin-ui-config.ts";
+import type { OidcConfig } from "../../config/admin-ui-config.ts";
 import { randomToken } from "./session-store.ts";
 
 const discoverySchema = z.object({

@@ -26,6 +26,8 @@ export interface MetricSources {
   cluster?(): { redisUp: boolean; liveNodes: number };
   /** The config version in force (1 at start, +1 per applied reload), as `/readyz` shows it. */
   configVersion?(): number;
+  /** Shadow copies not sent because the shadow's concurrency cap was reached, since start. */
+  shadowShed?(): number;
 }
 
 /** The cells one finished request adds to; see requestCellsOf. */
@@ -259,6 +261,17 @@ export class GatewayMetrics {
         registers,
         collect() {
           this.set(configVersion());
+        },
+      });
+    const shadowShed = sources.shadowShed;
+    if (shadowShed)
+      new Counter({
+        name: "mindgw_shadow_shed_total",
+        help: "Shadow copies not sent because the shadow's concurrency cap was reached",
+        registers,
+        collect() {
+          this.reset();
+          this.inc(shadowShed());
         },
       });
     new Gauge({

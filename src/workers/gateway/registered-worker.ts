@@ -7,6 +7,8 @@ export interface TunnelRequest {
   readonly method?: "GET" | "DELETE";
   readonly path: TunnelPath;
   readonly body: JsonObject;
+  /** The client's body text (only `model` spliced), sent in its place to a worker that takes it. */
+  readonly bodyText?: string | undefined;
   readonly stream: boolean;
   readonly requestId: string;
   readonly signal: AbortSignal;

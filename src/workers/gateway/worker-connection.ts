@@ -92,6 +92,7 @@ export function createWorkerConnection(deps: ConnectionDeps): WorkerConnection {
       capacity: frame.concurrency,
       labels: frame.labels,
       ...(frame.apis?.includes("responses") ? { responsesApi: true } : {}),
+      ...(frame.bodyText ? { bodyText: true } : {}),
       version: frame.version,
       transport,
       log,

@@ -14,6 +14,8 @@ const PATHS: Partial<Record<Operation, UpstreamPath>> = {
 };
 
 const PREFIX = "worker:";
+/** A byte order mark, if a client sent one, stays part of the text. */
+const BODY_TEXT = new TextDecoder("utf-8", { ignoreBOM: true });
 
 /** How a worker is named as a route and as the holder of a native Responses answer. */
 export const workerLabel = (worker: Pick<RegisteredWorker, "name">) => `${PREFIX}${worker.name}`;
@@ -75,8 +77,9 @@ function oneWorker(worker: RegisteredWorker): Provider {
       signal: call.signal,
       traceparent: call.traceHeaders?.traceparent,
       // The client's dialect headers and query string reach the worker's upstream as they would
-      // a provider's; the body goes as JSON inside the request frame.
+      // a provider's, and its body as the bytes it sent (only `model` spliced).
       ...(native ? { headers: native.headers, query: native.query } : {}),
+      ...(native?.bytes ? { bodyText: BODY_TEXT.decode(native.bytes) } : {}),
     });
     if (native) return { kind: "http", response, servedBy: name };
     const reply = await readUpstreamReply(name, response, call);

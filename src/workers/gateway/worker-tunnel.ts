@@ -28,6 +28,8 @@ export interface TunnelInit {
   responsesApi?: boolean;
   /** What the worker said it runs (`mindgw version`), from its register frame. */
   version?: string;
+  /** The worker announced `bodyText`: a request's body may go as the client's text. */
+  bodyText?: boolean;
   transport: TunnelTransport;
   log: WorkerLog;
   now: number;
@@ -95,14 +97,18 @@ export class WorkerTunnel implements RegisteredWorker {
     const onAbort = () => exchange.abort(request.signal.reason);
     this.exchanges.set(id, exchange);
     request.signal.addEventListener("abort", onAbort, { once: true });
-    const { method, path, body, stream, requestId, traceparent, headers, query } = request;
+    const { method, path, body, bodyText, stream, requestId, traceparent, headers, query } = request;
+    // An older worker does not know `bodyText`: it gets the parsed body, re-serialised upstream.
+    // One that does gets only the model beside the text (for its span), not the body twice.
+    const asText = bodyText !== undefined && this.init.bodyText === true;
+    const model = typeof body.model === "string" ? { model: body.model } : {};
     this.send({
       type: "request",
       id,
       requestId,
       ...(method ? { method } : {}),
       path,
-      body,
+      ...(asText ? { body: model, bodyText } : { body }),
       stream,
       window,
       ...(traceparent ? { traceparent } : {}),

@@ -62,7 +62,7 @@ export async function callUpstream(request: RequestFrame, ctx: UpstreamCallConte
     response = await ctx.fetch(ctx.base + request.path + (request.query ?? ""), {
       method,
       headers,
-      ...(method === "POST" ? { body: JSON.stringify(request.body) } : {}),
+      ...(method === "POST" ? { body: request.bodyText ?? JSON.stringify(request.body) } : {}),
       signal: ctx.signal,
     });
   } catch {

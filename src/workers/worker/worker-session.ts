@@ -79,6 +79,7 @@ export class WorkerSession {
         concurrency,
         labels,
         ...(apis?.length ? { apis } : {}),
+        bodyText: true,
       });
     };
     this.socket.onmessage = (event) => this.receive(event.data);

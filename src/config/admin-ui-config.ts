@@ -1,6 +1,6 @@
 import { z } from "zod";
-import { durationFields } from "../../config/duration-fields.ts";
-import { parseDuration } from "../../config/units.ts";
+import { durationFields } from "./duration-fields.ts";
+import { parseDuration } from "./units.ts";
 
 const LOOPBACK = new Set(["127.0.0.1", "localhost", "[::1]"]);
 const secureUrl = (what: string) =>

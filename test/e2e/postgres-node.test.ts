@@ -271,14 +271,22 @@ describe("a worker connected to the node", () => {
     await waitFor("load to be under way", () => load.statuses.length >= 20);
     try {
       await postgres.kill();
+      let probe = 0;
+      // When the refused request was sent and answered: its row is found by arrival time among
+      // the load's (a refusal comes before authentication, so the row has no key to filter on).
+      let sentAt = 0;
+      let answeredAt = 0;
       const refused = await waitFor(
         "a 503",
         async () => {
-          const response = await chat(adminKey);
+          sentAt = Date.now();
+          const response = await chat(adminKey, { id: `pg-probe-${++probe}` });
+          answeredAt = Date.now();
           return response.status === 503 ? response : undefined;
         },
         15_000,
       );
+      const refusedId = `pg-probe-${probe}`;
       // DEPLOYMENT.md: a lost database gives 503 `storage_unavailable`, and `audit_unavailable`
       // for requests whose audit row cannot be written. Every request here is audited, so once
       // the audit writer has failed a batch (which happens first under load) that is the code,
@@ -296,6 +304,20 @@ describe("a worker connected to the node", () => {
         () => load.statuses.slice(before).filter((s) => s === 200).length >= 10,
         20_000,
       );
+      // The record of the refused request waited in the queue and is written now.
+      const row = await waitFor(
+        `the audit row of ${refusedId}`,
+        async () =>
+          (
+            await auditRecords(admin(), {
+              status: "503",
+              from: String(sentAt - 1),
+              to: String(answeredAt + 1),
+            })
+          ).find((r) => r.requestId === refusedId),
+        20_000,
+      );
+      expect(row).toMatchObject({ status: 503, errorClass: "audit_unavailable" });
     } finally {
       await load.stop();
     }

@@ -10,11 +10,12 @@ import type { NodeEntry } from "./node-directory.ts";
 // answering through an injected fetch: which worker is chosen, what the forward names, and
 // where a call goes when the chosen node is gone. (The wire end to end: test/e2e/cluster.test.ts.)
 
-const node = (id: string, workers: NodeEntry["workers"]): NodeEntry => ({
+const node = (id: string, workers: NodeEntry["workers"], forwardVersion = 2): NodeEntry => ({
   id,
   url: `http://${id}.invalid`,
   at: 0,
   workers,
+  ...(forwardVersion ? { forwardVersion } : {}),
 });
 const B = node("node-b", [{ name: "wb", models: ["m"], inFlight: 0, capacity: 4, responsesApi: true }]);
 const C = node("node-c", [
@@ -22,8 +23,7 @@ const C = node("node-c", [
   { name: "wr", models: ["m"], inFlight: 3, capacity: 4, responsesApi: true },
 ]);
 
-function setup(unreachable: readonly string[] = []) {
-  const entries = [B, C];
+function setup(unreachable: readonly string[] = [], entries: NodeEntry[] = [B, C]) {
   const sent: { node: string; request: ForwardRequest }[] = [];
   const registry = createWorkerRegistry();
   const fetchFake = async (input: RequestInfo | URL, init?: RequestInit): Promise<Response> => {
@@ -105,5 +105,19 @@ describe("forwarding to a worker on another node", () => {
     expect(responses?.name).toBe("worker:wr");
     expect(await responses?.call(call("responses")).catch((e: Error) => e.message)).toContain("node-c");
     expect(sent).toHaveLength(1);
+  });
+
+  test("a node from before the second forward format (a rolling upgrade) gets the first", async () => {
+    const old = node("node-old", [{ name: "wo", models: ["m"], inFlight: 0, capacity: 4 }], 0);
+    const { provider, sent } = setup([], [old]);
+    await provider.select?.("m")?.call(call("chat"));
+    expect(sent).toHaveLength(1);
+    expect(Object.keys(sent[0]?.request ?? {}).sort()).toEqual([
+      "body",
+      "forwardId",
+      "operation",
+      "requestId",
+      "stream",
+    ]);
   });
 });

@@ -18,7 +18,7 @@ import {
   STORED_PATH,
   type StoredRequest,
 } from "./forward-endpoint.ts";
-import type { NodeDirectory, NodeEntry } from "./node-directory.ts";
+import { FORWARD_VERSION, type NodeDirectory, type NodeEntry } from "./node-directory.ts";
 
 export interface ForwardingOptions {
   /** The node's own `workers` provider. */
@@ -60,8 +60,10 @@ export function createForwardingProvider(options: ForwardingOptions): Provider {
   ): Promise<ProviderReply> {
     let last: unknown;
     for (const peer of peers) {
-      const native = call.native;
-      const worker = pinned?.node === peer.id ? pinned.worker : undefined;
+      // A node from before the second format refuses its fields: it gets the first.
+      const current = (peer.forwardVersion ?? 1) >= FORWARD_VERSION;
+      const native = current ? call.native : undefined;
+      const worker = current && pinned?.node === peer.id ? pinned.worker : undefined;
       const request: ForwardRequest = {
         operation: call.operation as ForwardRequest["operation"],
         body: call.body,

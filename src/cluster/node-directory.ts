@@ -11,7 +11,16 @@ export interface NodeEntry {
   workers: Pick<WorkerSummary, "name" | "models" | "inFlight" | "capacity" | "responsesApi">[];
   /** The config the node runs: its own version counter and a fingerprint comparable across nodes. */
   config?: NodeConfig;
+  /**
+   * The forward format the node takes (forward-endpoint.ts): 2 names the worker and carries the
+   * client's headers, query and body text. Absent: a node from before, which refuses those
+   * fields, so during a rolling upgrade it is sent the first format.
+   */
+  forwardVersion?: number;
 }
+
+/** The forward format this build takes and publishes. */
+export const FORWARD_VERSION = 2;
 
 export interface NodeConfig {
   version: number;
@@ -125,6 +134,7 @@ export class NodeDirectory {
       at: (this.options.now ?? Date.now)(),
       workers: this.options.workers(),
       ...(this.options.config ? { config: this.options.config() } : {}),
+      forwardVersion: FORWARD_VERSION,
     };
     const entries = await link.call(async (client) => {
       await client.send("SET", [entryKey(self.id), JSON.stringify(entry), "PX", String(heartbeatMs * 3)]);

@@ -24,7 +24,8 @@ export interface ForwardingOptions {
   /** The node's own `workers` provider. */
   local: Provider;
   registry: WorkerRegistry;
-  directory: NodeDirectory;
+  /** What the node directory last read: the other nodes and the workers each holds. */
+  directory: Pick<NodeDirectory, "peers" | "peersServing" | "peerModels">;
   secret: string;
   fetch?: typeof fetch;
 }

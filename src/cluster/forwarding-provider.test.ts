@@ -1,0 +1,109 @@
+import { describe, expect, test } from "bun:test";
+import type { ProviderCall } from "../providers/provider.ts";
+import { createWorkersProvider } from "../workers/gateway/worker-provider.ts";
+import { createWorkerRegistry } from "../workers/gateway/worker-registry.ts";
+import { type ForwardRequest, SERVED_BY_HEADER } from "./forward-endpoint.ts";
+import { createForwardingProvider } from "./forwarding-provider.ts";
+import type { NodeEntry } from "./node-directory.ts";
+
+// The calling node's side of forwarding, with the directory as last read and the other nodes
+// answering through an injected fetch: which worker is chosen, what the forward names, and
+// where a call goes when the chosen node is gone. (The wire end to end: test/e2e/cluster.test.ts.)
+
+const node = (id: string, workers: NodeEntry["workers"]): NodeEntry => ({
+  id,
+  url: `http://${id}.invalid`,
+  at: 0,
+  workers,
+});
+const B = node("node-b", [{ name: "wb", models: ["m"], inFlight: 0, capacity: 4, responsesApi: true }]);
+const C = node("node-c", [
+  { name: "wc", models: ["m"], inFlight: 0, capacity: 8 },
+  { name: "wr", models: ["m"], inFlight: 3, capacity: 4, responsesApi: true },
+]);
+
+function setup(unreachable: readonly string[] = []) {
+  const entries = [B, C];
+  const sent: { node: string; request: ForwardRequest }[] = [];
+  const registry = createWorkerRegistry();
+  const fetchFake = async (input: RequestInfo | URL, init?: RequestInit): Promise<Response> => {
+    const url = new URL(String(input));
+    if (unreachable.includes(url.hostname.replace(".invalid", ""))) throw new Error("connection refused");
+    const request = JSON.parse(String(init?.body)) as ForwardRequest;
+    sent.push({ node: url.hostname.replace(".invalid", ""), request });
+    return new Response('{"ok":1}', {
+      headers: { "content-type": "application/json", [SERVED_BY_HEADER]: `worker:x@${url.hostname}` },
+    });
+  };
+  const provider = createForwardingProvider({
+    local: createWorkersProvider(registry),
+    registry,
+    directory: {
+      peers: () => entries,
+      peersServing: (model) =>
+        entries
+          .filter((n) => n.workers.some((w) => w.models.includes(model) && w.inFlight < w.capacity))
+          .sort(
+            (a, b) =>
+              b.workers.reduce((s, w) => s + w.capacity - w.inFlight, 0) -
+              a.workers.reduce((s, w) => s + w.capacity - w.inFlight, 0),
+          ),
+      peerModels: () => ["m"],
+    },
+    secret: "s".repeat(32),
+    fetch: fetchFake as typeof fetch,
+  });
+  return { provider, sent };
+}
+
+const call = (operation: ProviderCall["operation"]): ProviderCall => ({
+  operation,
+  body: { model: "m" },
+  stream: false,
+  requestId: "r1",
+  signal: new AbortController().signal,
+  timeouts: { connectMs: 1000, firstByteMs: 1000, idleMs: 1000 },
+  native: {
+    headers: { "openai-beta": "x" },
+    query: "?q=1",
+    bytes: new TextEncoder().encode('{"model":"m" }'),
+  },
+});
+
+describe("forwarding to a worker on another node", () => {
+  test("the least loaded node's worker is chosen, named as on its own node, with what it announced", () => {
+    const { provider } = setup();
+    const chosen = provider.select?.("m");
+    expect(chosen?.name).toBe("worker:wc");
+    expect(chosen?.responsesApi).toBeUndefined();
+    // The worker holding a chain is chosen over a less loaded one, and serves Responses natively.
+    const holder = provider.select?.("m", "worker:wb");
+    expect([holder?.name, holder?.responsesApi]).toEqual(["worker:wb", true]);
+    expect(provider.holder?.("worker:wr")?.forward).toBeDefined();
+    expect(provider.holder?.("worker:gone")).toBeUndefined();
+  });
+
+  test("the forward names the chosen worker and carries the client's headers, query and body text", async () => {
+    const { provider, sent } = setup();
+    await provider.select?.("m", "worker:wb").call(call("responses"));
+    expect(sent).toHaveLength(1);
+    expect(sent[0]?.node).toBe("node-b");
+    expect(sent[0]?.request).toMatchObject({
+      worker: "wb",
+      native: { headers: { "openai-beta": "x" }, query: "?q=1" },
+      bodyText: '{"model":"m" }',
+    });
+  });
+
+  test("a chat call moves on to the next node when the chosen one is gone; a Responses call does not", async () => {
+    const { provider, sent } = setup(["node-c"]);
+    const reply = await provider.select?.("m")?.call(call("chat"));
+    expect(reply?.servedBy).toBe("worker:x@node-b.invalid");
+    // Another node, any of its workers: the pin was for the worker on the node that is gone.
+    expect(sent.map((s) => [s.node, s.request.worker])).toEqual([["node-b", undefined]]);
+    const responses = provider.select?.("m", "worker:wr");
+    expect(responses?.name).toBe("worker:wr");
+    expect(await responses?.call(call("responses")).catch((e: Error) => e.message)).toContain("node-c");
+    expect(sent).toHaveLength(1);
+  });
+});

@@ -154,7 +154,8 @@ export async function tryRoute(
     if (failure.retryable && !capacity) health.failed(route.key);
     else health.released(route.key);
     attempt.abort(failure);
-    observed?.settled(failure);
+    // A failed attempt names the worker it went to, as a served one does (`worker:<name>`).
+    observed?.settled(failure, provider === route.provider ? undefined : provider.name);
     done(failure);
     throw failure;
   }

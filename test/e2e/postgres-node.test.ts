@@ -337,9 +337,9 @@ describe("a worker connected to the node", () => {
       (await auditRecords(admin())).find((r) => r.requestId === "failover"),
     );
     expect(row.status).toBe(200);
-    // A failed tunnel attempt is labelled with the route (`workers`), not the worker it had picked.
+    // A failed tunnel attempt names the worker it had picked, as a served one does.
     expect(row.attempts?.[0]).toMatchObject({
-      route: "workers",
+      route: "worker:w1",
       outcome: "failed",
       errorClass: "worker_lost",
     });

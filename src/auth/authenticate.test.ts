@@ -81,7 +81,8 @@ describe("authenticate", () => {
       new Headers({ authorization: "Basic abc" }),
       new Headers({ authorization: `Bearer ${record?.hash}` }),
       new Headers({ authorization: `Bearer mgw_${record?.hash}` }),
-      new Headers({ authorization: `Bearer ${key.key.slice(0, -1)}x` }),
+      // The real key with its last character changed (to one it is not: keys are random).
+      new Headers({ authorization: `Bearer ${key.key.slice(0, -1)}${key.key.endsWith("x") ? "y" : "x"}` }),
       new Headers({ "x-api-key": "sk-not-ours" }),
       new Headers({ authorization: `Bearer ${forged}` }),
       new Headers({ authorization: "Bearer a.b.c" }),

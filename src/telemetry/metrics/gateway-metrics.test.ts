@@ -19,6 +19,7 @@ async function exported(): Promise<Set<string>> {
       // Every optional family too, so the docs are checked against all of them.
       cluster: () => ({ redisUp: true, liveNodes: 1 }),
       configVersion: () => 1,
+      shadowShed: () => 0,
     },
     () => "other",
   );

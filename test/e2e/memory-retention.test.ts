@@ -91,12 +91,19 @@ test("requests that ended leave no live objects behind", async () => {
   const requests = 1200;
   await traffic(client, requests);
   const after = await snapshot();
-  // Code the JIT compiles meanwhile adds a few hundred objects in all (616 seen once on a clean
-  // CI run); one kept per request would add 1,200 of one type, and any such leak keeps at least
-  // one object per request in all.
-  const grown = Object.entries(after.objectTypeCounts)
-    .map(([type, count]) => [type, count - (warm.objectTypeCounts[type] ?? 0)] as const)
-    .filter(([, delta]) => delta >= requests / 4);
+  await traffic(client, requests);
+  const later = await snapshot();
+  // Code the JIT compiles, and caches filling once (a clean CI run saw 616 objects in all, and
+  // once 372 strings), add a few hundred objects in one round of traffic; a retention adds one
+  // object per request in every round. So a type counts as grown only when it grew by a quarter
+  // of the requests in both rounds, and all objects together must not grow by a request's worth
+  // in both.
+  const growth = (from: HeapLine, to: HeapLine, type: string) =>
+    (to.objectTypeCounts[type] ?? 0) - (from.objectTypeCounts[type] ?? 0);
+  const grown = Object.keys(later.objectTypeCounts)
+    .map((type) => [type, growth(warm, after, type), growth(after, later, type)] as const)
+    .filter(([, first, second]) => first >= requests / 4 && second >= requests / 4);
   expect(grown).toEqual([]);
-  expect(after.objectCount - warm.objectCount).toBeLessThan(requests);
+  const total = [after.objectCount - warm.objectCount, later.objectCount - after.objectCount];
+  expect(Math.min(...total)).toBeLessThan(requests);
 }, 120_000);

@@ -4,17 +4,20 @@
  * bench/ratios.ts runs the binary) in front of the burst upstream, wrk at c=32 for a few seconds
  * per scenario, and the gateway process's user + system CPU per request.
  *   bun bench/cpu-per-request.ts [--seconds 4] [--rounds 3] [--profile DIR] [--binary dist/mindgw]
- *     [--against OTHER_CHECKOUT]
+ *     [--against OTHER_CHECKOUT] [--cluster]
  * `--profile DIR` runs the gateway under `bun --cpu-prof` and prints the functions with the most
  * self time (one profile over all rounds). `--against DIR` also runs the gateway of another
  * checkout (say, main's, to judge a change) at the same time, alternating wrk runs between the
  * two (A B B A …) so that the machine's load hits both alike. Prints one line per run, then
- * medians per gateway and scenario.
+ * medians per gateway and scenario. `--cluster` runs each gateway as a cluster node instead:
+ * PostgreSQL storage and Redis (started in temp dirs as the tests do), on the gateway's defaults.
  */
 import { mkdir, mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
+import { startPostgres } from "../test/e2e/harness/postgres-server.ts";
+import { startRedis } from "../test/e2e/harness/redis-server.ts";
 import { cpuSeconds } from "./cpu-time.ts";
 import { keyInOutput } from "./mindgw-key.ts";
 import { preflight, SCENARIOS } from "./scenarios.ts";
@@ -30,6 +33,7 @@ const { values } = parseArgs({
     profile: { type: "string" },
     binary: { type: "string" },
     against: { type: "string" },
+    cluster: { type: "boolean", default: false },
   },
 });
 const seconds = Number(values.seconds);
@@ -104,19 +108,42 @@ interface Gateway {
   service: ReturnType<typeof spawnService>;
 }
 
+/** With `--cluster`: where a node keeps its state. */
+interface ClusterServers {
+  databaseUrl(name: string): Promise<string>;
+  redisUrl: string;
+}
+
+/** A node's storage (and cluster) config: its own SQLite file, or PostgreSQL + Redis. */
+async function storageConfig(
+  dir: string,
+  port: number,
+  cluster: ClusterServers | undefined,
+): Promise<string> {
+  if (!cluster) return `storage: { driver: sqlite, path: ${join(dir, "mindgw.db")} }`;
+  const name = `n${port}`;
+  return `storage: { driver: postgres, url: "${await cluster.databaseUrl(name)}", sslmode: disable }
+cluster:
+  redis_url: "${cluster.redisUrl}"
+  advertise_url: http://127.0.0.1:${port}
+  secret: bench-cluster-secret-0123456789
+  node_name: ${name}`;
+}
+
 /** One gateway from `root` in front of the upstream, in its own temp dir, ready to serve. */
 async function startGateway(
   root: string,
   upstreamUrl: string,
   dir: string,
   profile: boolean,
+  cluster: ClusterServers | undefined,
 ): Promise<Gateway> {
   const port = freePort();
   const config = join(dir, "config.yaml");
   await writeFile(
     config,
     `server: { host: 127.0.0.1, port: ${port} }
-storage: { driver: sqlite, path: ${join(dir, "mindgw.db")} }
+${await storageConfig(dir, port, cluster)}
 providers:
   - { name: fake, type: openai, base_url: ${upstreamUrl}/v1 }
 models:
@@ -142,12 +169,17 @@ async function main(): Promise<void> {
   if (profileDir) await mkdir(profileDir, { recursive: true });
   const upstream = spawnService(["bun", join(ROOT, "bench/burst-upstream.ts")]);
   const gateways: Gateway[] = [];
+  const [postgres, redis] = values.cluster ? await Promise.all([startPostgres(), startRedis()]) : [];
+  const cluster =
+    postgres && redis
+      ? { databaseUrl: (name: string) => postgres.createDatabase(name), redisUrl: redis.url }
+      : undefined;
   try {
     const upstreamUrl = `http://127.0.0.1:${await upstream.portLine()}`;
     for (const [i, root] of roots.entries()) {
       const own = join(dir, `g${i}`);
       await mkdir(own);
-      gateways.push(await startGateway(root, upstreamUrl, own, i === 0));
+      gateways.push(await startGateway(root, upstreamUrl, own, i === 0, cluster));
     }
     const results = new Map<string, number[]>();
     for (let round = 0; round < rounds; round++) {
@@ -186,6 +218,8 @@ async function main(): Promise<void> {
   } finally {
     for (const g of gateways) await g.service.stop();
     await upstream.stop();
+    await postgres?.stop();
+    await redis?.stop();
     await rm(dir, { recursive: true, force: true });
   }
   if (profileDir) {

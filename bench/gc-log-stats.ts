@@ -1,0 +1,62 @@
+/**
+ * Bytes allocated per request, from a gateway's `BUN_JSC_logGC=true` stderr: under a fixed wrk
+ * run, each collection's `START M <a>kb … => <b>kb` gives the heap before it and after it, so the
+ * heap grew by this START minus the previous END in between — what was allocated. Counted per
+ * heap: the SQLite audit store runs on its own thread with its own heap, whose (cheap, off the
+ * event loop) collections a count of every `END]` line would mix in. The main heap is the larger.
+ *   bun bench/gc-log-stats.ts LOG --requests N [--from-line L]
+ * `--from-line`: only collections after this line of LOG (its length when the measured run began).
+ */
+import { readFileSync } from "node:fs";
+import { parseArgs } from "node:util";
+
+const { values, positionals } = parseArgs({
+  allowPositionals: true,
+  options: { requests: { type: "string" }, "from-line": { type: "string", default: "0" } },
+});
+const [path] = positionals;
+const requests = Number(values.requests);
+if (!path || !(requests > 0)) {
+  console.error("usage: bun bench/gc-log-stats.ts LOG --requests N [--from-line L]");
+  process.exit(2);
+}
+const fromLine = Number(values["from-line"]);
+
+const LINE = /GC<(0x[0-9a-f]+)>: START M (\d+)kb => \w+.*=> (\d+)kb, p=([\d.]+)ms.*END\]/;
+interface HeapStats {
+  previousEnd: number | undefined;
+  collections: number;
+  allocatedKb: number;
+  pauseMs: number;
+  largestKb: number;
+}
+const heaps = new Map<string, HeapStats>();
+readFileSync(path, "utf8")
+  .split("\n")
+  .forEach((line, index) => {
+    const match = LINE.exec(line);
+    if (!match) return;
+    const [, heap = "", start = "0", end = "0", pause = "0"] = match;
+    let stats = heaps.get(heap);
+    if (!stats) {
+      stats = { previousEnd: undefined, collections: 0, allocatedKb: 0, pauseMs: 0, largestKb: 0 };
+      heaps.set(heap, stats);
+    }
+    if (index >= fromLine && stats.previousEnd !== undefined) {
+      stats.collections++;
+      stats.allocatedKb += Number(start) - stats.previousEnd;
+      stats.pauseMs += Number(pause);
+    }
+    stats.largestKb = Math.max(stats.largestKb, Number(start));
+    stats.previousEnd = Number(end);
+  });
+
+const ordered = [...heaps.values()].sort((a, b) => b.largestKb - a.largestKb);
+ordered.forEach((stats, i) => {
+  const per10k = (stats.collections * 10_000) / requests;
+  console.log(
+    `${i === 0 ? "main" : "thread"} heap: ${stats.collections} collections (${per10k.toFixed(1)} per 10,000 requests), ` +
+      `${(stats.allocatedKb / requests).toFixed(2)} KB allocated per request, ` +
+      `${((stats.pauseMs * 1000) / requests).toFixed(1)} µs of collection per request`,
+  );
+});

@@ -70,39 +70,36 @@ export class RequestLedger {
     if (this.closed) return;
     this.closed = true;
     const principal = this.principal;
-    const attempts = this.attempts?.list() ?? [];
-    this.observer.finished(
-      {
-        requestId: this.requestId,
-        startedAt: this.startedAt,
-        keyId: principal?.keyId ?? null,
-        keyName: principal?.name ?? null,
-        tenant: principal?.tenant ?? null,
-        role: principal?.role ?? null,
-        frontDoor: this.frontDoor,
-        model: this.model,
-        route: this.route,
-        upstreamModel: this.upstreamModel,
-        status,
-        errorClass: error?.code ?? null,
-        stream: this.stream,
-        latencyMs: Math.round((performance.now() - this.startedMs) * 1000) / 1000,
-        ttfbMs: this.ttfbMs === null ? null : Math.round(this.ttfbMs * 1000) / 1000,
-        inputTokens: this.usage?.inputTokens ?? 0,
-        outputTokens: this.usage?.outputTokens ?? 0,
-        costUsd: this.costUsd,
-        clientIp: this.client.ip,
-        userAgent: this.client.userAgent,
-        ...(error ? { errorMessage: auditMessage(error.message) } : {}),
-        ...(this.dropped.length > 0 ? { dropped: this.dropped.join(", ") } : {}),
-        ...(attempts.length > 0 ? { attempts } : {}),
-        ...(this.requestBody === undefined ? {} : { requestBody: this.requestBody }),
-        ...(this.responseBody === undefined ? {} : { responseBody: this.responseBody }),
-      },
-      principal,
-      error,
-      this,
-    );
+    const record: AuditRecord = {
+      requestId: this.requestId,
+      startedAt: this.startedAt,
+      keyId: principal?.keyId ?? null,
+      keyName: principal?.name ?? null,
+      tenant: principal?.tenant ?? null,
+      role: principal?.role ?? null,
+      frontDoor: this.frontDoor,
+      model: this.model,
+      route: this.route,
+      upstreamModel: this.upstreamModel,
+      status,
+      errorClass: error?.code ?? null,
+      stream: this.stream,
+      latencyMs: Math.round((performance.now() - this.startedMs) * 1000) / 1000,
+      ttfbMs: this.ttfbMs === null ? null : Math.round(this.ttfbMs * 1000) / 1000,
+      inputTokens: this.usage?.inputTokens ?? 0,
+      outputTokens: this.usage?.outputTokens ?? 0,
+      costUsd: this.costUsd,
+      clientIp: this.client.ip,
+      userAgent: this.client.userAgent,
+    };
+    // Optional fields are set only when present (not spread from a literal: one object per request).
+    if (error) record.errorMessage = auditMessage(error.message);
+    if (this.dropped.length > 0) record.dropped = this.dropped.join(", ");
+    const attempts = this.attempts?.list();
+    if (attempts !== undefined && attempts.length > 0) record.attempts = attempts;
+    if (this.requestBody !== undefined) record.requestBody = this.requestBody;
+    if (this.responseBody !== undefined) record.responseBody = this.responseBody;
+    this.observer.finished(record, principal, error, this);
   }
 }
 

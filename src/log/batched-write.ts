@@ -11,19 +11,20 @@ export function batchedWrite(
   write: (text: string) => void = (text) => process.stderr.write(text),
   writeNow: (text: string) => void = (text) => writeSync(2, text),
 ): (line: string) => void {
-  let pending: string[] = [];
+  const pending: string[] = [];
   let scheduled = false;
   const flush = () => {
     scheduled = false;
     if (pending.length === 0) return;
-    const text = pending.join("");
-    pending = [];
+    // One array for the process, emptied in place: no new array per turn.
+    const text = pending.length === 1 ? (pending[0] as string) : pending.join("");
+    pending.length = 0;
     write(text);
   };
   process.once("exit", () => {
     if (pending.length === 0) return;
     const text = pending.join("");
-    pending = [];
+    pending.length = 0;
     try {
       writeNow(text);
     } catch {

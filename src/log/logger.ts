@@ -42,17 +42,55 @@ function textValue(value: unknown): string {
   return typeof value === "object" && value !== null ? JSON.stringify(value) : String(value);
 }
 
+/** ` key=` per field name, built once: field names are a handful of literals. */
+const PREFIXES: Record<string, string> = Object.create(null);
+
+/**
+ * The parts of the line being built, reused: one `join` makes the line, where appending part by
+ * part left a rope node and a short string per field behind (garbage the access line made on
+ * every request). A line built while another is (a field's `toJSON` that logs) gets its own.
+ */
+const shared: string[] = [];
+let building = false;
+
 function textLine(time: string, level: LogLevel, message: string, fields: LogFields | undefined): string {
+  const parts = building ? [] : shared;
+  const owner = !building;
+  building = true;
+  try {
+    return joined(parts, time, level, message, fields);
+  } finally {
+    if (owner) building = false;
+  }
+}
+
+function joined(
+  parts: string[],
+  time: string,
+  level: LogLevel,
+  message: string,
+  fields: LogFields | undefined,
+): string {
   // One event, one line: names from clients and workers cannot forge another line or move the
   // cursor (fields are quoted as JSON unless they are bare words; JSON lines escape by themselves).
-  let line = `${time} ${level} ${printable(message)}`;
+  let n = 0;
+  parts[n++] = time;
+  parts[n++] = " ";
+  parts[n++] = level;
+  parts[n++] = " ";
+  parts[n++] = printable(message);
   // for…in, not Object.entries: no array of pairs per line (this runs once per request).
   if (fields)
     for (const key in fields) {
       const value = fields[key];
-      if (value !== undefined) line += ` ${key}=${textValue(value)}`;
+      if (value === undefined) continue;
+      const text = textValue(value);
+      parts[n++] = PREFIXES[key] ??= ` ${key}=`;
+      parts[n++] = text;
     }
-  return `${line}\n`;
+  parts[n++] = "\n";
+  parts.length = n;
+  return parts.join("");
 }
 
 function jsonLine(time: string, level: LogLevel, message: string, fields: LogFields | undefined): string {

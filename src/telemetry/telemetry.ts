@@ -3,7 +3,7 @@ import type { AnyElysia } from "elysia";
 import type { EventBus } from "../audit/event-bus.ts";
 import type { Config } from "../config/config-schema.ts";
 import type { createFrontDoor } from "../http/front-door.ts";
-import type { RequestLedger, RequestObserver } from "../http/request-ledger.ts";
+import type { RequestObserver } from "../http/request-ledger.ts";
 import type { Logger } from "../log/logger.ts";
 import { accessLog } from "./access-log.ts";
 import { GatewayMetrics, type MetricSources } from "./metrics/gateway-metrics.ts";
@@ -61,7 +61,6 @@ export function createTelemetry(options: TelemetryOptions): Telemetry {
   if (listener) options.logger.info("metrics listening", { url: listener.url });
   const tracer = options.tracer;
   const deps = { metrics, tracer, captureContent: options.captureContent ?? false };
-  const live = new WeakMap<RequestLedger, RequestTelemetry>();
   return {
     metrics,
     routes: (guard) => (metrics ? [metricsRoutes({ guard, metrics })] : []),
@@ -71,15 +70,15 @@ export function createTelemetry(options: TelemetryOptions): Telemetry {
         inner.started(ledger);
         if (metrics || tracer || ledger.traceparent) {
           const request = new RequestTelemetry(ledger, deps);
+          // Kept on the ledger itself, found again in `finished`: no WeakMap entry per request.
           ledger.telemetry = request;
-          live.set(ledger, request);
         }
         if (ledger.stream) metrics?.streamStarted();
       },
       finished(record, principal, error, ledger) {
         inner.finished(record, principal, error, ledger);
         logRequest(record, error);
-        const request = live.get(ledger);
+        const request = ledger.telemetry instanceof RequestTelemetry ? ledger.telemetry : undefined;
         if (request) request.finish(record);
         else if (tracer) traceRefused(tracer, ledger, record);
         if (!metrics) return;

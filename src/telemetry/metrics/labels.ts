@@ -12,7 +12,11 @@ export function providerOf(route: string | null): string {
   return route.startsWith("provider:") ? route.slice("provider:".length) : route;
 }
 
-export const statusClass = (status: number): string => `${Math.floor(status / 100)}xx`;
+/** The classes as strings made once (this runs per request). */
+const STATUS_CLASSES = ["0xx", "1xx", "2xx", "3xx", "4xx", "5xx"];
+
+export const statusClass = (status: number): string =>
+  STATUS_CLASSES[Math.floor(status / 100)] ?? `${Math.floor(status / 100)}xx`;
 
 /** Which limit refused a 429: `budget`, `tokens` (tpm) or `requests` (rpm); null when none did. */
 export function refusalKind(record: AuditRecord, error: GatewayError | undefined): string | null {

@@ -165,7 +165,9 @@ export class RateLimiter {
     share: number,
     pricing: Pricing,
   ): Readonly<Record<string, string>> {
-    const scopes = this.scopes(principal).map((scope) => dividedBy(scope, share));
+    const own = this.scopes(principal);
+    // One node alone (the usual case) takes its scopes as they are: no copy per request.
+    const scopes = share > 1 ? own.map((scope) => dividedBy(scope, share)) : own;
     this.assertPriced(scopes, model, pricing);
     if (scopes.length === 0) return NO_HEADERS;
     const now = this.now();

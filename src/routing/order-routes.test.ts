@@ -12,7 +12,7 @@ const route = (key: string, weight = 1): Route => ({
   key,
   label: `provider:${key}`,
 });
-const keys = (routes: Route[]) => routes.map((r) => r.key);
+const keys = (routes: readonly Route[]) => routes.map((r) => r.key);
 const routes = [route("a", 1), route("b", 3), route("c", 1)];
 const health = () => new RouteHealth({ failures: 5, cooldownMs: 1000 });
 

@@ -12,10 +12,11 @@ export function orderRoutes(
   strategy: Strategy,
   health: RouteHealth,
   random: () => number = Math.random,
-): Route[] {
+): readonly Route[] {
   switch (strategy) {
+    // The caller only walks the list: the configured order is handed back as it is, no copy.
     case "priority":
-      return [...routes];
+      return routes;
     case "weighted":
       return weightedShuffle(routes, random);
     case "least-busy":
@@ -26,7 +27,8 @@ export function orderRoutes(
   }
 }
 
-function stableSort(routes: readonly Route[], score: (route: Route) => number): Route[] {
+function stableSort(routes: readonly Route[], score: (route: Route) => number): readonly Route[] {
+  if (routes.length < 2) return routes;
   return routes
     .map((route, index) => ({ route, index, score: score(route) }))
     .sort((a, b) => a.score - b.score || a.index - b.index)

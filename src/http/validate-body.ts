@@ -9,6 +9,8 @@ import { REQUEST_SCHEMAS } from "./request-schemas.ts";
  * field at fault as its `param`.
  */
 export function validateBody(operation: Operation, body: JsonObject): string {
+  const plain = plainModel(operation, body);
+  if (plain !== undefined) return plain;
   const parsed = REQUEST_SCHEMAS[operation].safeParse(body);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
@@ -21,3 +23,28 @@ export function validateBody(operation: Operation, body: JsonObject): string {
   }
   return parsed.data.model;
 }
+
+/**
+ * The model of a body that plainly has the shape its schema asks for (the schemas in
+ * request-schemas.ts, checked as they check), without zod: its parse builds a copy of the body and
+ * of its message list only to be thrown away, about 1.5 KB per request on the hot path. Undefined
+ * when not plainly so: the schema then decides, and words any error.
+ */
+function plainModel(operation: Operation, body: JsonObject): string | undefined {
+  const { model, stream } = body;
+  if (typeof model !== "string" || model.length === 0) return undefined;
+  if (stream !== undefined && typeof stream !== "boolean") return undefined;
+  switch (operation) {
+    case "chat":
+      return Array.isArray(body.messages) ? model : undefined;
+    case "messages":
+      return Array.isArray(body.messages) && isPositiveInteger(body.max_tokens) ? model : undefined;
+    case "responses":
+      return model;
+    default:
+      return undefined;
+  }
+}
+
+const isPositiveInteger = (value: unknown): boolean =>
+  typeof value === "number" && Number.isSafeInteger(value) && value > 0;

@@ -33,12 +33,14 @@ const stubDevtools: BunPlugin = {
 };
 
 const result = await Bun.build({
-  // The audit thread and the trace export thread are Worker entries of their own; their owners
-  // (threaded-audit-store.ts, thread-span-exporter.ts) find them in the
+  // The audit threads (SQLite's, PostgreSQL's) and the trace export thread are Worker entries of
+  // their own; their owners (threaded-audit-store.ts, postgres-audit-store.ts,
+  // thread-span-exporter.ts) find them in the
   // executable at its path under src/ (the common root of the entrypoints).
   entrypoints: [
     "./src/main.ts",
     "./src/storage/sqlite/audit-thread.ts",
+    "./src/storage/postgres/postgres-audit-thread.ts",
     "./src/telemetry/tracing/export-thread.ts",
   ],
   compile: { outfile: "./dist/mindgw" },

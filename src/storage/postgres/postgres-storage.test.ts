@@ -5,6 +5,7 @@ import { makeRecord } from "../../audit/audit-fixture.ts";
 import { GatewayError } from "../../core/gateway-error.ts";
 import { openStorage } from "../open-storage.ts";
 import type { Storage } from "../storage.ts";
+import { createPostgresAuditStore } from "./postgres-audit-store.ts";
 import { connectPostgres } from "./postgres-client.ts";
 import {
   auditMigrations,
@@ -97,5 +98,43 @@ test("a lost database: 503 storage_unavailable, audit inserts throw (the writer 
     expect(await storage.keys.count()).toBe(0);
   } finally {
     await storage.close();
+  }
+}, 60_000);
+
+test("audit batches are written by a thread with a connection of its own: they land while the node's pool is busy", async () => {
+  const url = await server.createDatabase();
+  const settings = { ...options(url), pool: 1 };
+  const sql = connectPostgres(settings);
+  const store = await createPostgresAuditStore(sql, settings);
+  let release = () => {};
+  const held = new Promise<void>((resolve) => {
+    release = resolve;
+  });
+  let holding = () => {};
+  const holds = new Promise<void>((resolve) => {
+    holding = resolve;
+  });
+  // The pool's only connection, held until the batch is written: an insert through the pool
+  // would wait for it forever.
+  const busy = sql.begin(async (tx) => {
+    await tx`SELECT 1`;
+    holding();
+    await held;
+  });
+  try {
+    await holds;
+    const batch = Array.from({ length: 2_000 }, (_, i) =>
+      makeRecord({ requestId: `t${i}`, requestBody: i % 2 === 0 ? "x\ty" : null }),
+    );
+    expect(await store.insert(batch)).toEqual({ written: 2_000, rejected: 0 });
+    release();
+    await busy;
+    const page = await store.select({ order: "asc", bodies: true }, null, 5_000);
+    expect(page.length).toBe(2_000);
+    expect(page.find((entry) => entry.record.requestId === "t0")?.record.requestBody).toBe("x\ty");
+  } finally {
+    release();
+    await store.close();
+    await sql.close({ timeout: 1 });
   }
 }, 60_000);

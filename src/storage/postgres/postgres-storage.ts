@@ -25,7 +25,7 @@ export async function openPostgresStorage(options: PostgresOptions): Promise<Sto
     const keys = await createPostgresKeyStore(sql);
     const spend = await createPostgresSpendStore(sql);
     const responses = await createPostgresResponseStore(sql);
-    const audit = await createPostgresAuditStore(sql);
+    const audit = await createPostgresAuditStore(sql, options);
     const adminActions = await createPostgresAdminActionStore(sql);
     const adminSessions = await createPostgresAdminSessionStore(sql);
     const shadow = await createPostgresShadowStore(sql);
@@ -38,6 +38,7 @@ export async function openPostgresStorage(options: PostgresOptions): Promise<Sto
       adminSessions,
       shadow,
       async close() {
+        await audit.close();
         await sql.close({ timeout: 5 });
       },
     };

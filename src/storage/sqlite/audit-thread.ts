@@ -1,18 +1,17 @@
 /**
  * The audit thread: a Worker with its own SQLite handle that does every audit write (batched
  * inserts, retention deletes, WAL checkpoints), so that a flush never holds the gateway's event
- * loop. Requests run one at a time, in the order they were posted.
+ * loop. Requests run one at a time, in the order they were posted (serve-audit-thread.ts).
  */
 
 import type { Database } from "bun:sqlite";
 import type { AuditRecord } from "../../audit/audit-record.ts";
-import type { AuditThreadReply, AuditThreadRequest } from "./audit-thread-protocol.ts";
+import type { AuditThreadRequest } from "../audit-thread-protocol.ts";
+import { serveAuditThread } from "../serve-audit-thread.ts";
 import { closeDatabase, type OpenDatabaseOptions, openDatabase } from "./open-database.ts";
 import { type ShadowRow, shadowInserter } from "./shadow-inserter.ts";
 import { createSqliteAuditStore, type SqliteAuditStore } from "./sqlite-audit-store.ts";
 import { sqliteCode } from "./storage-failure.ts";
-
-declare const self: Worker;
 
 let store: SqliteAuditStore | null = null;
 let opening: { path: string; options: OpenDatabaseOptions } | null = null;
@@ -34,7 +33,6 @@ function writeShadow(rows: readonly ShadowRow[]): void {
     throw error;
   }
 }
-let queue: Promise<void> = Promise.resolve();
 
 function opened(): SqliteAuditStore {
   if (store === null) throw new Error("the audit thread was not opened");
@@ -60,6 +58,8 @@ async function run(request: AuditThreadRequest): Promise<unknown> {
       return opened().probe();
     case "maintain":
       return opened().maintain?.(request.idle);
+    case "open-postgres":
+      throw new Error("this is the SQLite audit thread");
     case "close":
       if (shadow) closeDatabase(shadow.db);
       shadow = null;
@@ -69,17 +69,4 @@ async function run(request: AuditThreadRequest): Promise<unknown> {
   }
 }
 
-self.onmessage = (event: MessageEvent<AuditThreadRequest>) => {
-  const request = event.data;
-  queue = queue.then(async () => {
-    let reply: AuditThreadReply;
-    try {
-      reply = { id: request.id, ok: true, value: await run(request) };
-    } catch (error) {
-      const code = sqliteCode(error);
-      const message = error instanceof Error ? error.message : String(error);
-      reply = { id: request.id, ok: false, message, ...(code ? { code } : {}) };
-    }
-    self.postMessage(reply);
-  });
-};
+serveAuditThread(run, sqliteCode);

@@ -1,0 +1,94 @@
+import type { AuditThreadReply, AuditThreadRequest } from "./audit-thread-protocol.ts";
+
+/** An error from an audit thread, with the driver's code and SQLSTATE kept (the failure classifiers read them). */
+export class AuditThreadError extends Error {
+  constructor(
+    message: string,
+    readonly code?: string,
+    readonly errno?: string,
+  ) {
+    super(message);
+    this.name = "AuditThreadError";
+  }
+}
+
+type WithoutId<R> = R extends { id: number } ? Omit<R, "id"> : never;
+export type AuditThreadCall = WithoutId<AuditThreadRequest>;
+
+/**
+ * Where a thread's entry is: `sourceUrl` (beside its owner) when running from source (`bun`,
+ * tests, embedders); inside a compiled `mindgw`, `bundledPath`, its path under `src/`, which
+ * scripts/build.ts bundles as an entrypoint of its own.
+ */
+export function threadEntry(importMetaUrl: string, sourceUrl: URL, bundledPath: string): string {
+  return importMetaUrl.includes("/$bunfs/") ? bundledPath : sourceUrl.href;
+}
+
+/**
+ * The gateway's side of an audit thread (SQLite's or PostgreSQL's): requests posted in order,
+ * each settled by its reply. The Worker starts with the first call: a gateway that has served
+ * nothing (or a CLI command that only reads) does not pay for a second JavaScript heap, about
+ * 10 MB. `open` is the first request the thread gets.
+ */
+export function auditThreadClient(entry: () => string, open: AuditThreadCall) {
+  const pending = new Map<number, { resolve: (value: unknown) => void; reject: (error: unknown) => void }>();
+  let next = 0;
+  let broken: Error | null = null;
+  let worker: (Worker & { ref(): void; unref(): void }) | null = null;
+  let closed: Promise<void> | null = null;
+
+  // Held (ref'd) only while a request is pending: an idle audit thread must not keep a CLI
+  // command alive, and a pending write must keep the process alive until it is done.
+  const settle = () => {
+    if (pending.size === 0) worker?.unref();
+  };
+  const thread = () => {
+    if (worker !== null) return worker;
+    // tsconfig's DOM lib types Worker without Bun's ref/unref.
+    const started = new Worker(entry()) as Worker & { ref(): void; unref(): void };
+    started.onmessage = (event: MessageEvent<AuditThreadReply>) => {
+      const reply = event.data;
+      const waiter = pending.get(reply.id);
+      if (!waiter) return;
+      pending.delete(reply.id);
+      settle();
+      if (reply.ok) waiter.resolve(reply.value);
+      else waiter.reject(new AuditThreadError(reply.message, reply.code, reply.errno));
+    };
+    started.onerror = (event) => {
+      broken = new AuditThreadError(`the audit thread failed: ${event.message}`);
+      for (const waiter of pending.values()) waiter.reject(broken);
+      pending.clear();
+      settle();
+    };
+    started.postMessage({ ...open, id: 0 });
+    worker = started;
+    return started;
+  };
+  const call = (request: AuditThreadCall): Promise<unknown> => {
+    if (broken) return Promise.reject(broken);
+    const target = thread();
+    const id = ++next;
+    return new Promise((resolve, reject) => {
+      pending.set(id, { resolve, reject });
+      target.ref();
+      target.postMessage({ ...request, id });
+    });
+  };
+  return {
+    call,
+    /** True once the thread has started (something was written through it). */
+    started: () => worker !== null,
+    /** Asks the thread to close its database, then ends it; nothing to do if it never started. */
+    close(): Promise<void> {
+      const running = worker;
+      if (running === null) return Promise.resolve();
+      closed ??= call({ op: "close" })
+        .catch(() => {})
+        .then(() => {
+          running.terminate();
+        });
+      return closed;
+    },
+  };
+}

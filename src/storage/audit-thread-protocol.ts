@@ -1,0 +1,31 @@
+import type { PostgresOptions } from "./postgres/postgres-client.ts";
+import type { OpenDatabaseOptions } from "./sqlite/open-database.ts";
+import type { ShadowRow } from "./sqlite/shadow-inserter.ts";
+
+/**
+ * What the gateway asks of an audit thread (SQLite's, sqlite/audit-thread.ts, or PostgreSQL's,
+ * postgres/postgres-audit-thread.ts); every request gets one reply with its `id`. Each thread
+ * answers the `open` for its own database.
+ */
+export type AuditThreadRequest = { id: number } & (
+  | { op: "open"; path: string; options: OpenDatabaseOptions }
+  | { op: "open-postgres"; options: PostgresOptions }
+  // The records as JSON text: a string crosses to the thread for a fraction of what the
+  // structured clone of a batch of objects costs the gateway's event loop (0.5 against 1.7 µs a
+  // record); records hold only JSON values.
+  | { op: "insert"; records: string }
+  /** Shadow pairs (shadow/) as rows, arrays of strings and numbers: written here, off the loop (SQLite). */
+  | { op: "shadow"; rows: readonly ShadowRow[] }
+  | { op: "prune"; before: number; limit: number }
+  | { op: "probe" }
+  | { op: "maintain"; idle: boolean }
+  | { op: "close" }
+);
+
+/**
+ * A failure keeps the driver's `code` (SQLite's, or Bun's PostgreSQL client's) and PostgreSQL's
+ * SQLSTATE (`errno`), which tell a storage failure from a refused record.
+ */
+export type AuditThreadReply =
+  | { id: number; ok: true; value?: unknown }
+  | { id: number; ok: false; message: string; code?: string; errno?: string };

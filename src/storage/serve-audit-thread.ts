@@ -1,0 +1,40 @@
+import type { AuditThreadReply, AuditThreadRequest } from "./audit-thread-protocol.ts";
+
+declare const self: Worker;
+
+const text = (value: unknown) => (typeof value === "string" ? value : undefined);
+
+/**
+ * The thread's side of audit-thread-protocol.ts: requests run one at a time, in the order they
+ * were posted, each answered with its result or its error (message, the driver's `code`,
+ * PostgreSQL's SQLSTATE `errno`). `code` may rename the code (SQLite's extended codes).
+ */
+export function serveAuditThread(
+  run: (request: AuditThreadRequest) => Promise<unknown>,
+  code: (error: unknown) => string | null = (error) =>
+    typeof error === "object" && error !== null && "code" in error ? (text(error.code) ?? null) : null,
+): void {
+  let queue: Promise<void> = Promise.resolve();
+  self.onmessage = (event: MessageEvent<AuditThreadRequest>) => {
+    const request = event.data;
+    queue = queue.then(async () => {
+      let reply: AuditThreadReply;
+      try {
+        reply = { id: request.id, ok: true, value: await run(request) };
+      } catch (error) {
+        const failure = code(error);
+        const errno =
+          typeof error === "object" && error !== null && "errno" in error ? text(error.errno) : undefined;
+        const message = error instanceof Error ? error.message : String(error);
+        reply = {
+          id: request.id,
+          ok: false,
+          message,
+          ...(failure ? { code: failure } : {}),
+          ...(errno ? { errno } : {}),
+        };
+      }
+      self.postMessage(reply);
+    });
+  };
+}

@@ -1,0 +1,156 @@
+import { Counter, Gauge, type Registry } from "prom-client";
+
+/** What the metrics read at scrape time from the parts that hold the state. */
+export interface MetricSources {
+  /** Requests in the pipeline now (the drain counts these). */
+  inFlight(): number;
+  /** Circuit breaker per route key (`provider/model`). */
+  breakers(): readonly { provider: string; upstreamModel: string; state: "closed" | "open" | "half_open" }[];
+  workers(): readonly { inFlight: number; capacity: number }[];
+  audit(): { queued: number; written: number; rejected: number; dropped: number };
+  /** The configured tenants and their budgets (bounded by config). */
+  tenants(): readonly { name: string; budget?: { usd: number; per: "day" | "month" } | undefined }[];
+  /** On a cluster node: whether Redis answers, and the live nodes last seen. */
+  cluster?(): { redisUp: boolean; liveNodes: number };
+  /** The config version in force (1 at start, +1 per applied reload), as `/readyz` shows it. */
+  configVersion?(): number;
+  /** Shadow copies not sent because the shadow's concurrency cap was reached, since start. */
+  shadowShed?(): number;
+}
+
+const BREAKER_VALUE = { closed: 0, half_open: 1, open: 2 } as const;
+
+/**
+ * The families read from the gateway's parts when `/metrics` is scraped (never on the request
+ * path): tenants' budgets, requests in flight, breakers, workers, cluster health, the audit
+ * queue and its results, the config version, shed shadow copies and process memory.
+ */
+export function registerScrapedMetrics(registers: Registry[], sources: MetricSources): void {
+  new Gauge({
+    name: "mindgw_tenant_budget_usd",
+    help: "Each configured tenant's spend budget per period (day or month)",
+    labelNames: ["tenant", "per"],
+    registers,
+    collect() {
+      this.reset();
+      for (const t of sources.tenants())
+        if (t.budget) this.set({ tenant: t.name, per: t.budget.per }, t.budget.usd);
+    },
+  });
+  new Gauge({
+    name: "mindgw_requests_in_flight",
+    help: "Requests being served now",
+    registers,
+    collect() {
+      this.set(sources.inFlight());
+    },
+  });
+  new Gauge({
+    name: "mindgw_route_breaker_state",
+    help: "Circuit breaker per route: 0 closed, 1 half-open (probing), 2 open",
+    labelNames: ["provider", "upstream_model"],
+    registers,
+    collect() {
+      this.reset();
+      for (const b of sources.breakers())
+        this.set({ provider: b.provider, upstream_model: b.upstreamModel }, BREAKER_VALUE[b.state]);
+    },
+  });
+  const workerGauge = (
+    name: string,
+    help: string,
+    read: (w: { inFlight: number; capacity: number }[]) => number,
+  ) =>
+    new Gauge({
+      name,
+      help,
+      registers,
+      collect() {
+        this.set(read([...sources.workers()]));
+      },
+    });
+  workerGauge("mindgw_workers_connected", "Workers connected to this gateway", (ws) => ws.length);
+  workerGauge("mindgw_worker_requests_in_flight", "Requests being served by connected workers", (ws) =>
+    ws.reduce((sum, w) => sum + w.inFlight, 0),
+  );
+  workerGauge("mindgw_worker_capacity", "Concurrent requests connected workers accept in total", (ws) =>
+    ws.reduce((sum, w) => sum + w.capacity, 0),
+  );
+  const cluster = sources.cluster;
+  if (cluster) {
+    new Gauge({
+      name: "mindgw_cluster_redis_up",
+      help: "1 while Redis answers; 0 while limits run on local counters divided by the live nodes",
+      registers,
+      collect() {
+        this.set(cluster().redisUp ? 1 : 0);
+      },
+    });
+    new Gauge({
+      name: "mindgw_cluster_nodes",
+      help: "Live gateway nodes in the directory, as this node last saw it",
+      registers,
+      collect() {
+        this.set(cluster().liveNodes);
+      },
+    });
+  }
+  new Gauge({
+    name: "mindgw_audit_queue_depth",
+    help: "Audit records waiting to be written",
+    registers,
+    collect() {
+      this.set(sources.audit().queued);
+    },
+  });
+  new Counter({
+    name: "mindgw_audit_records_total",
+    help: "Audit records by result: written, rejected (refused by the database), dropped (queue full or closed)",
+    labelNames: ["result"],
+    registers,
+    collect() {
+      const stats = sources.audit();
+      this.reset();
+      this.inc({ result: "written" }, stats.written);
+      this.inc({ result: "rejected" }, stats.rejected);
+      this.inc({ result: "dropped" }, stats.dropped);
+    },
+  });
+  const configVersion = sources.configVersion;
+  if (configVersion)
+    new Gauge({
+      name: "mindgw_config_version",
+      help: "The config version in force: 1 at start, one more per applied reload (as in /readyz)",
+      registers,
+      collect() {
+        this.set(configVersion());
+      },
+    });
+  const shadowShed = sources.shadowShed;
+  if (shadowShed)
+    new Counter({
+      name: "mindgw_shadow_shed_total",
+      help: "Shadow copies not sent because the shadow's concurrency cap was reached",
+      registers,
+      collect() {
+        this.reset();
+        this.inc(shadowShed());
+      },
+    });
+  new Gauge({
+    name: "process_resident_memory_bytes",
+    help: "Resident memory size in bytes",
+    registers,
+    collect() {
+      this.set(process.memoryUsage.rss());
+    },
+  });
+  new Gauge({
+    name: "process_heap_bytes",
+    help: "JavaScript heap in use, in bytes",
+    registers,
+    collect() {
+      this.set(process.memoryUsage().heapUsed);
+    },
+  });
+}

@@ -4,14 +4,19 @@
  * bench/ratios.ts runs the binary) in front of the burst upstream, wrk at c=32 for a few seconds
  * per scenario, and the gateway process's user + system CPU per request, in total and on its
  * main thread (the event loop) alone.
- *   bun bench/cpu-per-request.ts [--seconds 4] [--rounds 3] [--profile DIR] [--binary dist/mindgw]
- *     [--against OTHER_CHECKOUT] [--cluster]
+ *   bun bench/cpu-per-request.ts [--seconds 4] [--rounds 3] [--warmup 0] [--profile DIR] [--binary dist/mindgw]
+ *     [--against OTHER_CHECKOUT] [--cluster] [--shadow]
  * `--profile DIR` runs the gateway under `bun --cpu-prof` and prints the functions with the most
  * self time (one profile over all rounds). `--against DIR` also runs the gateway of another
  * checkout (say, main's, to judge a change) at the same time, alternating wrk runs between the
  * two (A B B A …) so that the machine's load hits both alike. Prints one line per run, then
  * medians per gateway and scenario. `--cluster` runs each gateway as a cluster node instead:
  * PostgreSQL storage and Redis (started in temp dirs as the tests do), on the gateway's defaults.
+ * `--warmup S` first loads each gateway with each scenario for S seconds, unmeasured, so the
+ * rounds measure compiled code rather than the JIT at work (the shadow's twice-longer hot path
+ * needs ~15 s). `--shadow` mirrors every request (sample 1.0, cap above the load) to a second burst upstream
+ * of its own, and prints the copies sent and shed (from `/metrics`) and that upstream's CPU
+ * per request: what a shadowed request costs the gateway, and what its copy costs the upstream.
  */
 import { mkdir, mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -35,6 +40,8 @@ const { values } = parseArgs({
     binary: { type: "string" },
     against: { type: "string" },
     cluster: { type: "boolean", default: false },
+    shadow: { type: "boolean", default: false },
+    warmup: { type: "string", default: "0" },
   },
 });
 const seconds = Number(values.seconds);
@@ -55,16 +62,16 @@ const roots = values.against ? [ROOT, resolve(values.against)] : [ROOT];
 process.on("SIGINT", () => process.exit(130));
 process.on("SIGTERM", () => process.exit(143));
 
-async function createKey(root: string, config: string): Promise<string | undefined> {
+async function createKey(root: string, config: string, role = "user"): Promise<string | undefined> {
   const args = [
     "keys",
     "create",
     "-c",
     config,
     "--name",
-    "bench",
+    `bench-${role}`,
     "--role",
-    "user",
+    role,
     "--models",
     "*",
     "--json",
@@ -107,6 +114,10 @@ interface Gateway {
   url: string;
   headers: Record<string, string>;
   service: ReturnType<typeof spawnService>;
+  /** With `--shadow`: the burst upstream this gateway's copies go to (its own, so its CPU is this gateway's). */
+  shadowUpstream?: ReturnType<typeof spawnService>;
+  /** With `--shadow`: an admin key's header, to read `/metrics`. */
+  adminHeaders?: Record<string, string>;
 }
 
 /** With `--cluster`: where a node keeps its state. */
@@ -141,19 +152,24 @@ async function startGateway(
 ): Promise<Gateway> {
   const port = freePort();
   const config = join(dir, "config.yaml");
+  const shadowUpstream = values.shadow
+    ? spawnService(["bun", join(ROOT, "bench/burst-upstream.ts")])
+    : undefined;
+  const shadowUrl = shadowUpstream && `http://127.0.0.1:${await shadowUpstream.portLine()}`;
   await writeFile(
     config,
     `server: { host: 127.0.0.1, port: ${port} }
 ${await storageConfig(dir, port, cluster)}
 providers:
   - { name: fake, type: openai, base_url: ${upstreamUrl}/v1 }
-models:
+${shadowUrl ? `  - { name: shadow-fake, type: openai, base_url: ${shadowUrl}/v1 }\n` : ""}models:
   - name: bench-model
     routes:
       - { provider: fake, model: bench-model }
-`,
+${shadowUrl ? "    shadow: { provider: shadow-fake, model: bench-model, sample: 1.0 }\nshadow: { max_concurrent: 1024 }\n" : ""}`,
   );
   const key = await createKey(root, config);
+  const adminKey = shadowUpstream ? await createKey(root, config, "admin") : undefined;
   const service = spawnService([...gatewayOf(root, profile), "serve", "-c", config], {
     stderrPath: join(dir, "stderr.log"),
   });
@@ -162,7 +178,26 @@ models:
   const apiKey = key ?? keyInOutput(service.output());
   const headers: Record<string, string> = apiKey ? { authorization: `Bearer ${apiKey}` } : {};
   await preflight(url, headers);
-  return { name: root === ROOT ? "this" : root, url, headers, service };
+  return {
+    name: root === ROOT ? "this" : root,
+    url,
+    headers,
+    service,
+    ...(shadowUpstream ? { shadowUpstream, adminHeaders: { authorization: `Bearer ${adminKey}` } } : {}),
+  };
+}
+
+/**
+ * With `--shadow`: copies the shadow upstream answered, copies the gateway shed
+ * (`mindgw_shadow_shed_total`), and the shadow upstream's CPU seconds, so far.
+ */
+async function shadowCounts(g: Gateway): Promise<{ served: number; shed: number; cpu: number }> {
+  const upstream = g.shadowUpstream as ReturnType<typeof spawnService>;
+  const port = upstream.output().match(/\{"port":(\d+)\}/)?.[1];
+  const { served } = (await (await fetch(`http://127.0.0.1:${port}/served`)).json()) as { served: number };
+  const metrics = await (await fetch(`${g.url}/metrics`, { headers: g.adminHeaders })).text();
+  const shed = Number(metrics.match(/^mindgw_shadow_shed_total (\d+)/m)?.[1] ?? Number.NaN);
+  return { served, shed, cpu: await cpuSeconds(upstream.pid) };
 }
 
 async function main(): Promise<void> {
@@ -182,6 +217,18 @@ async function main(): Promise<void> {
       await mkdir(own);
       gateways.push(await startGateway(root, upstreamUrl, own, i === 0, cluster));
     }
+    const warmup = Number(values.warmup);
+    if (warmup > 0)
+      for (const g of gateways)
+        for (const scenario of SCENARIOS)
+          await runWrk({
+            baseUrl: g.url,
+            headers: g.headers,
+            scenario,
+            connections,
+            seconds: warmup,
+            workDir: dir,
+          });
     const results = new Map<string, number[]>();
     for (let round = 0; round < rounds; round++) {
       const order = round % 2 === 0 ? gateways : [...gateways].reverse();
@@ -189,6 +236,7 @@ async function main(): Promise<void> {
         for (const g of order) {
           const before = await cpuSeconds(g.service.pid);
           const mainBefore = await mainThreadCpuSeconds(g.service.pid);
+          const shadowBefore = g.shadowUpstream && (await shadowCounts(g));
           const run = await runWrk({
             baseUrl: g.url,
             headers: g.headers,
@@ -210,8 +258,20 @@ async function main(): Promise<void> {
           // The main thread (the event loop) alone: what bounds throughput once work such as
           // the audit writes runs in threads of its own, which the process total still counts.
           results.set(`${key} (main thread)`, [...(results.get(`${key} (main thread)`) ?? []), mainUs]);
+          let copies = "";
+          if (g.shadowUpstream && shadowBefore) {
+            const after = await shadowCounts(g);
+            const sent = after.served - shadowBefore.served;
+            const shed = after.shed - shadowBefore.shed;
+            const upstreamUs = ((after.cpu - shadowBefore.cpu) * 1e6) / run.requests;
+            results.set(`${key} (shadow upstream)`, [
+              ...(results.get(`${key} (shadow upstream)`) ?? []),
+              upstreamUs,
+            ]);
+            copies = `; shadow copies answered ${sent}, shed ${shed} (of ${run.requests} requests), shadow upstream ${upstreamUs.toFixed(1)} µs CPU/request`;
+          }
           console.log(
-            `${key} round ${round + 1}: ${run.rps.toFixed(0)} req/s, ${us.toFixed(1)} µs CPU/request (main thread ${mainUs.toFixed(1)})`,
+            `${key} round ${round + 1}: ${run.rps.toFixed(0)} req/s, ${us.toFixed(1)} µs CPU/request (main thread ${mainUs.toFixed(1)})${copies}`,
           );
         }
       }
@@ -223,7 +283,10 @@ async function main(): Promise<void> {
       );
     }
   } finally {
-    for (const g of gateways) await g.service.stop();
+    for (const g of gateways) {
+      await g.service.stop();
+      await g.shadowUpstream?.stop();
+    }
     await upstream.stop();
     await postgres?.stop();
     await redis?.stop();

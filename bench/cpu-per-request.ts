@@ -5,18 +5,22 @@
  * per scenario, and the gateway process's user + system CPU per request, in total and on its
  * main thread (the event loop) alone.
  *   bun bench/cpu-per-request.ts [--seconds 4] [--rounds 3] [--warmup 0] [--profile DIR] [--binary dist/mindgw]
- *     [--against OTHER_CHECKOUT] [--cluster] [--shadow]
+ *     [--against OTHER_CHECKOUT] [--cluster] [--worker] [--shadow]
  * `--profile DIR` runs the gateway under `bun --cpu-prof` and prints the functions with the most
  * self time (one profile over all rounds). `--against DIR` also runs the gateway of another
  * checkout (say, main's, to judge a change) at the same time, alternating wrk runs between the
  * two (A B B A …) so that the machine's load hits both alike. Prints one line per run, then
  * medians per gateway and scenario. `--cluster` runs each gateway as a cluster node instead:
  * PostgreSQL storage and Redis (started in temp dirs as the tests do), on the gateway's defaults.
+ * `--worker` routes bench-model through a `mindgw worker` of the same checkout (dialled in over the
+ * tunnel) instead of the direct provider, and reports the worker's CPU per request and the sum
+ * of both processes beside the gateway's (`--profile` then profiles the worker too, in DIR/worker).
  * `--warmup S` first loads each gateway with each scenario for S seconds, unmeasured, so the
- * rounds measure compiled code rather than the JIT at work (the shadow's twice-longer hot path
- * needs ~15 s). `--shadow` mirrors every request (sample 1.0, cap above the load) to a second burst upstream
- * of its own, and prints the copies sent and shed (from `/metrics`) and that upstream's CPU
- * per request: what a shadowed request costs the gateway, and what its copy costs the upstream.
+ * rounds measure compiled code rather than the JIT at work (the shadow's longer hot path needs
+ * ~15 s). `--shadow` mirrors every request (sample 1.0, cap above the load) to a second burst
+ * upstream of each gateway's own, and prints the copies it answered and the copies the gateway
+ * shed (`/metrics`) and that upstream's CPU per request: what a shadowed request costs the
+ * gateway, and what its copy costs the upstream (which shares the machine's cores).
  */
 import { mkdir, mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -40,6 +44,7 @@ const { values } = parseArgs({
     binary: { type: "string" },
     against: { type: "string" },
     cluster: { type: "boolean", default: false },
+    worker: { type: "boolean", default: false },
     shadow: { type: "boolean", default: false },
     warmup: { type: "string", default: "0" },
   },
@@ -49,34 +54,24 @@ const rounds = Number(values.rounds);
 const connections = Number(values.connections);
 const profileDir = values.profile ? resolve(values.profile) : undefined;
 /** A gateway's command: the compiled binary when given, else a checkout's source under bun. */
-const gatewayOf = (root: string, profile: boolean) =>
+const gatewayOf = (root: string, profile: boolean, dir = profileDir) =>
   values.binary && root === ROOT
     ? [resolve(values.binary)]
-    : [
-        "bun",
-        ...(profile && profileDir ? ["--cpu-prof", `--cpu-prof-dir=${profileDir}`] : []),
-        join(root, "src/main.ts"),
-      ];
+    : ["bun", ...(profile && dir ? ["--cpu-prof", `--cpu-prof-dir=${dir}`] : []), join(root, "src/main.ts")];
+const workerProfileDir = profileDir ? join(profileDir, "worker") : undefined;
 const roots = values.against ? [ROOT, resolve(values.against)] : [ROOT];
 
 process.on("SIGINT", () => process.exit(130));
 process.on("SIGTERM", () => process.exit(143));
 
-async function createKey(root: string, config: string, role = "user"): Promise<string | undefined> {
-  const args = [
-    "keys",
-    "create",
-    "-c",
-    config,
-    "--name",
-    `bench-${role}`,
-    "--role",
-    role,
-    "--models",
-    "*",
-    "--json",
-  ];
-  args.push("--rpm", "1000000000", "--tpm", "1000000000000");
+async function createKey(
+  root: string,
+  config: string,
+  role: "user" | "worker" | "admin" = "user",
+): Promise<string | undefined> {
+  const args = ["keys", "create", "-c", config, "--name", `bench-${role}`, "--role", role];
+  args.push("--models", "*", "--json");
+  if (role === "user") args.push("--rpm", "1000000000", "--tpm", "1000000000000");
   const proc = Bun.spawn([...gatewayOf(root, false), ...args], {
     stdin: "ignore",
     stdout: "pipe",
@@ -114,6 +109,8 @@ interface Gateway {
   url: string;
   headers: Record<string, string>;
   service: ReturnType<typeof spawnService>;
+  /** With `--worker`: the `mindgw worker` the route goes through. */
+  worker?: ReturnType<typeof spawnService>;
   /** With `--shadow`: the burst upstream this gateway's copies go to (its own, so its CPU is this gateway's). */
   shadowUpstream?: ReturnType<typeof spawnService>;
   /** With `--shadow`: an admin key's header, to read `/metrics`. */
@@ -165,11 +162,13 @@ providers:
 ${shadowUrl ? `  - { name: shadow-fake, type: openai, base_url: ${shadowUrl}/v1 }\n` : ""}models:
   - name: bench-model
     routes:
-      - { provider: fake, model: bench-model }
+      - { provider: ${values.worker ? "workers" : "fake"}, model: bench-model }
 ${shadowUrl ? "    shadow: { provider: shadow-fake, model: bench-model, sample: 1.0 }\nshadow: { max_concurrent: 1024 }\n" : ""}`,
   );
   const key = await createKey(root, config);
   const adminKey = shadowUpstream ? await createKey(root, config, "admin") : undefined;
+  const workerKey = values.worker ? await createKey(root, config, "worker") : undefined;
+  if (values.worker && !workerKey) throw new Error(`${root}: could not create a worker key`);
   const service = spawnService([...gatewayOf(root, profile), "serve", "-c", config], {
     stderrPath: join(dir, "stderr.log"),
   });
@@ -177,12 +176,14 @@ ${shadowUrl ? "    shadow: { provider: shadow-fake, model: bench-model, sample: 
   await waitForHttp(`${url}/healthz`, 30_000);
   const apiKey = key ?? keyInOutput(service.output());
   const headers: Record<string, string> = apiKey ? { authorization: `Bearer ${apiKey}` } : {};
+  const worker = workerKey ? await startWorker(root, url, workerKey, upstreamUrl, dir, profile) : undefined;
   await preflight(url, headers);
   return {
     name: root === ROOT ? "this" : root,
     url,
     headers,
     service,
+    ...(worker ? { worker } : {}),
     ...(shadowUpstream ? { shadowUpstream, adminHeaders: { authorization: `Bearer ${adminKey}` } } : {}),
   };
 }
@@ -200,9 +201,34 @@ async function shadowCounts(g: Gateway): Promise<{ served: number; shed: number;
   return { served, shed, cpu: await cpuSeconds(upstream.pid) };
 }
 
+/** `mindgw worker` from `root` for bench-model, started once the gateway listens; waits for it to register. */
+async function startWorker(
+  root: string,
+  url: string,
+  token: string,
+  upstreamUrl: string,
+  dir: string,
+  profile: boolean,
+): Promise<ReturnType<typeof spawnService>> {
+  const args = ["worker", "--connect", url, "--token", token, "--upstream", `${upstreamUrl}/v1`];
+  args.push("--models", "bench-model", "--name", "bench-worker", "--concurrency", "1024");
+  const stderrPath = join(dir, "worker.log");
+  const worker = spawnService([...gatewayOf(root, profile, workerProfileDir), ...args], { stderrPath });
+  const deadline = Date.now() + 30_000;
+  while (!(await Bun.file(stderrPath).text()).includes("registered with the gateway")) {
+    if (Date.now() > deadline) {
+      await worker.stop();
+      throw new Error(`${root}: the worker did not register:\n${await Bun.file(stderrPath).text()}`);
+    }
+    await Bun.sleep(50);
+  }
+  return worker;
+}
+
 async function main(): Promise<void> {
   const dir = await mkdtemp(join(tmpdir(), "mindgw-cpu-"));
   if (profileDir) await mkdir(profileDir, { recursive: true });
+  if (workerProfileDir && values.worker) await mkdir(workerProfileDir, { recursive: true });
   const upstream = spawnService(["bun", join(ROOT, "bench/burst-upstream.ts")]);
   const gateways: Gateway[] = [];
   const [postgres, redis] = values.cluster ? await Promise.all([startPostgres(), startRedis()]) : [];
@@ -236,6 +262,7 @@ async function main(): Promise<void> {
         for (const g of order) {
           const before = await cpuSeconds(g.service.pid);
           const mainBefore = await mainThreadCpuSeconds(g.service.pid);
+          const workerBefore = g.worker ? await cpuSeconds(g.worker.pid) : 0;
           const shadowBefore = g.shadowUpstream && (await shadowCounts(g));
           const run = await runWrk({
             baseUrl: g.url,
@@ -247,6 +274,7 @@ async function main(): Promise<void> {
           });
           const used = (await cpuSeconds(g.service.pid)) - before;
           const mainUsed = (await mainThreadCpuSeconds(g.service.pid)) - mainBefore;
+          const workerUsed = g.worker ? (await cpuSeconds(g.worker.pid)) - workerBefore : 0;
           if (run.status_errors || run.socket_errors)
             console.error(
               `${scenario.name}: ${run.status_errors} status / ${run.socket_errors} socket errors`,
@@ -258,20 +286,24 @@ async function main(): Promise<void> {
           // The main thread (the event loop) alone: what bounds throughput once work such as
           // the audit writes runs in threads of its own, which the process total still counts.
           results.set(`${key} (main thread)`, [...(results.get(`${key} (main thread)`) ?? []), mainUs]);
+          const workerUs = (workerUsed * 1e6) / run.requests;
+          if (g.worker) {
+            results.set(`${key} (worker)`, [...(results.get(`${key} (worker)`) ?? []), workerUs]);
+            const sum = `${key} (gateway + worker)`;
+            results.set(sum, [...(results.get(sum) ?? []), us + workerUs]);
+          }
           let copies = "";
           if (g.shadowUpstream && shadowBefore) {
             const after = await shadowCounts(g);
             const sent = after.served - shadowBefore.served;
             const shed = after.shed - shadowBefore.shed;
             const upstreamUs = ((after.cpu - shadowBefore.cpu) * 1e6) / run.requests;
-            results.set(`${key} (shadow upstream)`, [
-              ...(results.get(`${key} (shadow upstream)`) ?? []),
-              upstreamUs,
-            ]);
+            const name = `${key} (shadow upstream)`;
+            results.set(name, [...(results.get(name) ?? []), upstreamUs]);
             copies = `; shadow copies answered ${sent}, shed ${shed} (of ${run.requests} requests), shadow upstream ${upstreamUs.toFixed(1)} µs CPU/request`;
           }
           console.log(
-            `${key} round ${round + 1}: ${run.rps.toFixed(0)} req/s, ${us.toFixed(1)} µs CPU/request (main thread ${mainUs.toFixed(1)})${copies}`,
+            `${key} round ${round + 1}: ${run.rps.toFixed(0)} req/s, ${us.toFixed(1)} µs CPU/request (main thread ${mainUs.toFixed(1)}${g.worker ? `, worker ${workerUs.toFixed(1)}` : ""})${copies}`,
           );
         }
       }
@@ -284,6 +316,7 @@ async function main(): Promise<void> {
     }
   } finally {
     for (const g of gateways) {
+      await g.worker?.stop();
       await g.service.stop();
       await g.shadowUpstream?.stop();
     }
@@ -292,12 +325,16 @@ async function main(): Promise<void> {
     await redis?.stop();
     await rm(dir, { recursive: true, force: true });
   }
-  if (profileDir) {
-    const files = (await readdir(profileDir)).filter((f) => f.endsWith(".cpuprofile")).sort();
+  for (const [what, where] of [
+    ["gateway", profileDir],
+    ["worker", values.worker ? workerProfileDir : undefined],
+  ] as const) {
+    if (!where) continue;
+    const files = (await readdir(where)).filter((f) => f.endsWith(".cpuprofile")).sort();
     const last = files.at(-1);
     if (last) {
-      console.log(`\nself time, ${last}:`);
-      for (const line of topSelf(await Bun.file(join(profileDir, last)).json(), 45)) console.log(line);
+      console.log(`\n${what} self time, ${last}:`);
+      for (const line of topSelf(await Bun.file(join(where, last)).json(), 45)) console.log(line);
     }
   }
 }

@@ -11,7 +11,10 @@
  * checkout (say, main's, to judge a change) at the same time, alternating wrk runs between the
  * two (A B B A …) so that the machine's load hits both alike. Prints one line per run, then
  * medians per gateway and scenario. `--cluster` runs each gateway as a cluster node instead:
- * PostgreSQL storage and Redis (started in temp dirs as the tests do), on the gateway's defaults.
+ * PostgreSQL storage and Redis (started in temp dirs as the tests do), on the gateway's defaults,
+ * and also prints the CPU per request of the PostgreSQL and Redis servers during each run (the
+ * gateways take turns under load, so a run's server CPU is its gateway's, bar the idle one's
+ * heartbeat).
  */
 import { mkdir, mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -175,6 +178,12 @@ async function main(): Promise<void> {
     postgres && redis
       ? { databaseUrl: (name: string) => postgres.createDatabase(name), redisUrl: redis.url }
       : undefined;
+  /** CPU seconds so far of the PostgreSQL processes and of Redis (none without `--cluster`). */
+  const serverCpu = async (): Promise<number[]> => {
+    const sum = async (pids: readonly number[]) =>
+      (await Promise.all(pids.map((pid) => cpuSeconds(pid).catch(() => 0)))).reduce((a, b) => a + b, 0);
+    return postgres && redis ? [await sum(postgres.pids()), await sum(redis.pids())] : [];
+  };
   try {
     const upstreamUrl = `http://127.0.0.1:${await upstream.portLine()}`;
     for (const [i, root] of roots.entries()) {
@@ -189,6 +198,7 @@ async function main(): Promise<void> {
         for (const g of order) {
           const before = await cpuSeconds(g.service.pid);
           const mainBefore = await mainThreadCpuSeconds(g.service.pid);
+          const serversBefore = await serverCpu();
           const run = await runWrk({
             baseUrl: g.url,
             headers: g.headers,
@@ -199,6 +209,7 @@ async function main(): Promise<void> {
           });
           const used = (await cpuSeconds(g.service.pid)) - before;
           const mainUsed = (await mainThreadCpuSeconds(g.service.pid)) - mainBefore;
+          const serversAfter = await serverCpu();
           if (run.status_errors || run.socket_errors)
             console.error(
               `${scenario.name}: ${run.status_errors} status / ${run.socket_errors} socket errors`,
@@ -210,8 +221,17 @@ async function main(): Promise<void> {
           // The main thread (the event loop) alone: what bounds throughput once work such as
           // the audit writes runs in threads of its own, which the process total still counts.
           results.set(`${key} (main thread)`, [...(results.get(`${key} (main thread)`) ?? []), mainUs]);
+          const servers = serversAfter.map(
+            (cpu, i) => ((cpu - (serversBefore[i] ?? 0)) * 1e6) / run.requests,
+          );
+          if (cluster)
+            for (const [i, server] of ["PostgreSQL", "Redis"].entries())
+              results.set(`${key} (${server})`, [
+                ...(results.get(`${key} (${server})`) ?? []),
+                servers[i] ?? 0,
+              ]);
           console.log(
-            `${key} round ${round + 1}: ${run.rps.toFixed(0)} req/s, ${us.toFixed(1)} µs CPU/request (main thread ${mainUs.toFixed(1)})`,
+            `${key} round ${round + 1}: ${run.rps.toFixed(0)} req/s, ${us.toFixed(1)} µs CPU/request (main thread ${mainUs.toFixed(1)}${cluster ? `; PostgreSQL ${servers[0]?.toFixed(1)}, Redis ${servers[1]?.toFixed(1)}` : ""})`,
           );
         }
       }

@@ -5,7 +5,7 @@
  * per scenario, and the gateway process's user + system CPU per request, in total and on its
  * main thread (the event loop) alone.
  *   bun bench/cpu-per-request.ts [--seconds 4] [--rounds 3] [--profile DIR] [--binary dist/mindgw]
- *     [--against OTHER_CHECKOUT] [--cluster]
+ *     [--against OTHER_CHECKOUT] [--cluster] [--worker]
  * `--profile DIR` runs the gateway under `bun --cpu-prof` and prints the functions with the most
  * self time (one profile over all rounds). `--against DIR` also runs the gateway of another
  * checkout (say, main's, to judge a change) at the same time, alternating wrk runs between the
@@ -14,7 +14,9 @@
  * PostgreSQL storage and Redis (started in temp dirs as the tests do), on the gateway's defaults,
  * and also prints the CPU per request of the PostgreSQL and Redis servers during each run (the
  * gateways take turns under load, so a run's server CPU is its gateway's, bar the idle one's
- * heartbeat).
+ * heartbeat). `--worker` routes bench-model through a `mindgw worker` of the same checkout (dialled in over the
+ * tunnel) instead of the direct provider, and reports the worker's CPU per request and the sum
+ * of both processes beside the gateway's (`--profile` then profiles the worker too, in DIR/worker).
  */
 import { mkdir, mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -38,6 +40,7 @@ const { values } = parseArgs({
     binary: { type: "string" },
     against: { type: "string" },
     cluster: { type: "boolean", default: false },
+    worker: { type: "boolean", default: false },
   },
 });
 const seconds = Number(values.seconds);
@@ -45,34 +48,24 @@ const rounds = Number(values.rounds);
 const connections = Number(values.connections);
 const profileDir = values.profile ? resolve(values.profile) : undefined;
 /** A gateway's command: the compiled binary when given, else a checkout's source under bun. */
-const gatewayOf = (root: string, profile: boolean) =>
+const gatewayOf = (root: string, profile: boolean, dir = profileDir) =>
   values.binary && root === ROOT
     ? [resolve(values.binary)]
-    : [
-        "bun",
-        ...(profile && profileDir ? ["--cpu-prof", `--cpu-prof-dir=${profileDir}`] : []),
-        join(root, "src/main.ts"),
-      ];
+    : ["bun", ...(profile && dir ? ["--cpu-prof", `--cpu-prof-dir=${dir}`] : []), join(root, "src/main.ts")];
+const workerProfileDir = profileDir ? join(profileDir, "worker") : undefined;
 const roots = values.against ? [ROOT, resolve(values.against)] : [ROOT];
 
 process.on("SIGINT", () => process.exit(130));
 process.on("SIGTERM", () => process.exit(143));
 
-async function createKey(root: string, config: string): Promise<string | undefined> {
-  const args = [
-    "keys",
-    "create",
-    "-c",
-    config,
-    "--name",
-    "bench",
-    "--role",
-    "user",
-    "--models",
-    "*",
-    "--json",
-  ];
-  args.push("--rpm", "1000000000", "--tpm", "1000000000000");
+async function createKey(
+  root: string,
+  config: string,
+  role: "user" | "worker" = "user",
+): Promise<string | undefined> {
+  const args = ["keys", "create", "-c", config, "--name", `bench-${role}`, "--role", role];
+  args.push("--models", "*", "--json");
+  if (role === "user") args.push("--rpm", "1000000000", "--tpm", "1000000000000");
   const proc = Bun.spawn([...gatewayOf(root, false), ...args], {
     stdin: "ignore",
     stdout: "pipe",
@@ -110,6 +103,8 @@ interface Gateway {
   url: string;
   headers: Record<string, string>;
   service: ReturnType<typeof spawnService>;
+  /** With `--worker`: the `mindgw worker` the route goes through. */
+  worker?: ReturnType<typeof spawnService>;
 }
 
 /** With `--cluster`: where a node keeps its state. */
@@ -153,10 +148,12 @@ providers:
 models:
   - name: bench-model
     routes:
-      - { provider: fake, model: bench-model }
+      - { provider: ${values.worker ? "workers" : "fake"}, model: bench-model }
 `,
   );
   const key = await createKey(root, config);
+  const workerKey = values.worker ? await createKey(root, config, "worker") : undefined;
+  if (values.worker && !workerKey) throw new Error(`${root}: could not create a worker key`);
   const service = spawnService([...gatewayOf(root, profile), "serve", "-c", config], {
     stderrPath: join(dir, "stderr.log"),
   });
@@ -164,13 +161,39 @@ models:
   await waitForHttp(`${url}/healthz`, 30_000);
   const apiKey = key ?? keyInOutput(service.output());
   const headers: Record<string, string> = apiKey ? { authorization: `Bearer ${apiKey}` } : {};
+  const worker = workerKey ? await startWorker(root, url, workerKey, upstreamUrl, dir, profile) : undefined;
   await preflight(url, headers);
-  return { name: root === ROOT ? "this" : root, url, headers, service };
+  return { name: root === ROOT ? "this" : root, url, headers, service, ...(worker ? { worker } : {}) };
+}
+
+/** `mindgw worker` from `root` for bench-model, started once the gateway listens; waits for it to register. */
+async function startWorker(
+  root: string,
+  url: string,
+  token: string,
+  upstreamUrl: string,
+  dir: string,
+  profile: boolean,
+): Promise<ReturnType<typeof spawnService>> {
+  const args = ["worker", "--connect", url, "--token", token, "--upstream", `${upstreamUrl}/v1`];
+  args.push("--models", "bench-model", "--name", "bench-worker", "--concurrency", "1024");
+  const stderrPath = join(dir, "worker.log");
+  const worker = spawnService([...gatewayOf(root, profile, workerProfileDir), ...args], { stderrPath });
+  const deadline = Date.now() + 30_000;
+  while (!(await Bun.file(stderrPath).text()).includes("registered with the gateway")) {
+    if (Date.now() > deadline) {
+      await worker.stop();
+      throw new Error(`${root}: the worker did not register:\n${await Bun.file(stderrPath).text()}`);
+    }
+    await Bun.sleep(50);
+  }
+  return worker;
 }
 
 async function main(): Promise<void> {
   const dir = await mkdtemp(join(tmpdir(), "mindgw-cpu-"));
   if (profileDir) await mkdir(profileDir, { recursive: true });
+  if (workerProfileDir && values.worker) await mkdir(workerProfileDir, { recursive: true });
   const upstream = spawnService(["bun", join(ROOT, "bench/burst-upstream.ts")]);
   const gateways: Gateway[] = [];
   const [postgres, redis] = values.cluster ? await Promise.all([startPostgres(), startRedis()]) : [];
@@ -199,6 +222,7 @@ async function main(): Promise<void> {
           const before = await cpuSeconds(g.service.pid);
           const mainBefore = await mainThreadCpuSeconds(g.service.pid);
           const serversBefore = await serverCpu();
+          const workerBefore = g.worker ? await cpuSeconds(g.worker.pid) : 0;
           const run = await runWrk({
             baseUrl: g.url,
             headers: g.headers,
@@ -210,6 +234,7 @@ async function main(): Promise<void> {
           const used = (await cpuSeconds(g.service.pid)) - before;
           const mainUsed = (await mainThreadCpuSeconds(g.service.pid)) - mainBefore;
           const serversAfter = await serverCpu();
+          const workerUsed = g.worker ? (await cpuSeconds(g.worker.pid)) - workerBefore : 0;
           if (run.status_errors || run.socket_errors)
             console.error(
               `${scenario.name}: ${run.status_errors} status / ${run.socket_errors} socket errors`,
@@ -230,8 +255,14 @@ async function main(): Promise<void> {
                 ...(results.get(`${key} (${server})`) ?? []),
                 servers[i] ?? 0,
               ]);
+          const workerUs = (workerUsed * 1e6) / run.requests;
+          if (g.worker) {
+            results.set(`${key} (worker)`, [...(results.get(`${key} (worker)`) ?? []), workerUs]);
+            const sum = `${key} (gateway + worker)`;
+            results.set(sum, [...(results.get(sum) ?? []), us + workerUs]);
+          }
           console.log(
-            `${key} round ${round + 1}: ${run.rps.toFixed(0)} req/s, ${us.toFixed(1)} µs CPU/request (main thread ${mainUs.toFixed(1)}${cluster ? `; PostgreSQL ${servers[0]?.toFixed(1)}, Redis ${servers[1]?.toFixed(1)}` : ""})`,
+            `${key} round ${round + 1}: ${run.rps.toFixed(0)} req/s, ${us.toFixed(1)} µs CPU/request (main thread ${mainUs.toFixed(1)}${g.worker ? `, worker ${workerUs.toFixed(1)}` : ""}${cluster ? `; PostgreSQL ${servers[0]?.toFixed(1)}, Redis ${servers[1]?.toFixed(1)}` : ""})`,
           );
         }
       }
@@ -243,18 +274,25 @@ async function main(): Promise<void> {
       );
     }
   } finally {
-    for (const g of gateways) await g.service.stop();
+    for (const g of gateways) {
+      await g.worker?.stop();
+      await g.service.stop();
+    }
     await upstream.stop();
     await postgres?.stop();
     await redis?.stop();
     await rm(dir, { recursive: true, force: true });
   }
-  if (profileDir) {
-    const files = (await readdir(profileDir)).filter((f) => f.endsWith(".cpuprofile")).sort();
+  for (const [what, where] of [
+    ["gateway", profileDir],
+    ["worker", values.worker ? workerProfileDir : undefined],
+  ] as const) {
+    if (!where) continue;
+    const files = (await readdir(where)).filter((f) => f.endsWith(".cpuprofile")).sort();
     const last = files.at(-1);
     if (last) {
-      console.log(`\nself time, ${last}:`);
-      for (const line of topSelf(await Bun.file(join(profileDir, last)).json(), 45)) console.log(line);
+      console.log(`\n${what} self time, ${last}:`);
+      for (const line of topSelf(await Bun.file(join(where, last)).json(), 45)) console.log(line);
     }
   }
 }

@@ -11,8 +11,10 @@
  * checkout (say, main's, to judge a change) at the same time, alternating wrk runs between the
  * two (A B B A …) so that the machine's load hits both alike. Prints one line per run, then
  * medians per gateway and scenario. `--cluster` runs each gateway as a cluster node instead:
- * PostgreSQL storage and Redis (started in temp dirs as the tests do), on the gateway's defaults.
- * `--worker` routes bench-model through a `mindgw worker` of the same checkout (dialled in over the
+ * PostgreSQL storage and Redis (started in temp dirs as the tests do), on the gateway's defaults,
+ * and also prints the CPU per request of the PostgreSQL and Redis servers during each run (the
+ * gateways take turns under load, so a run's server CPU is its gateway's, bar the idle one's
+ * heartbeat). `--worker` routes bench-model through a `mindgw worker` of the same checkout (dialled in over the
  * tunnel) instead of the direct provider, and reports the worker's CPU per request and the sum
  * of both processes beside the gateway's (`--profile` then profiles the worker too, in DIR/worker).
  * `--warmup S` first loads each gateway with each scenario for S seconds, unmeasured, so the
@@ -236,6 +238,12 @@ async function main(): Promise<void> {
     postgres && redis
       ? { databaseUrl: (name: string) => postgres.createDatabase(name), redisUrl: redis.url }
       : undefined;
+  /** CPU seconds so far of the PostgreSQL processes and of Redis (none without `--cluster`). */
+  const serverCpu = async (): Promise<number[]> => {
+    const sum = async (pids: readonly number[]) =>
+      (await Promise.all(pids.map((pid) => cpuSeconds(pid).catch(() => 0)))).reduce((a, b) => a + b, 0);
+    return postgres && redis ? [await sum(postgres.pids()), await sum(redis.pids())] : [];
+  };
   try {
     const upstreamUrl = `http://127.0.0.1:${await upstream.portLine()}`;
     for (const [i, root] of roots.entries()) {
@@ -262,6 +270,7 @@ async function main(): Promise<void> {
         for (const g of order) {
           const before = await cpuSeconds(g.service.pid);
           const mainBefore = await mainThreadCpuSeconds(g.service.pid);
+          const serversBefore = await serverCpu();
           const workerBefore = g.worker ? await cpuSeconds(g.worker.pid) : 0;
           const shadowBefore = g.shadowUpstream && (await shadowCounts(g));
           const run = await runWrk({
@@ -274,6 +283,7 @@ async function main(): Promise<void> {
           });
           const used = (await cpuSeconds(g.service.pid)) - before;
           const mainUsed = (await mainThreadCpuSeconds(g.service.pid)) - mainBefore;
+          const serversAfter = await serverCpu();
           const workerUsed = g.worker ? (await cpuSeconds(g.worker.pid)) - workerBefore : 0;
           if (run.status_errors || run.socket_errors)
             console.error(
@@ -286,6 +296,15 @@ async function main(): Promise<void> {
           // The main thread (the event loop) alone: what bounds throughput once work such as
           // the audit writes runs in threads of its own, which the process total still counts.
           results.set(`${key} (main thread)`, [...(results.get(`${key} (main thread)`) ?? []), mainUs]);
+          const servers = serversAfter.map(
+            (cpu, i) => ((cpu - (serversBefore[i] ?? 0)) * 1e6) / run.requests,
+          );
+          if (cluster)
+            for (const [i, server] of ["PostgreSQL", "Redis"].entries())
+              results.set(`${key} (${server})`, [
+                ...(results.get(`${key} (${server})`) ?? []),
+                servers[i] ?? 0,
+              ]);
           const workerUs = (workerUsed * 1e6) / run.requests;
           if (g.worker) {
             results.set(`${key} (worker)`, [...(results.get(`${key} (worker)`) ?? []), workerUs]);
@@ -303,7 +322,7 @@ async function main(): Promise<void> {
             copies = `; shadow copies answered ${sent}, shed ${shed} (of ${run.requests} requests), shadow upstream ${upstreamUs.toFixed(1)} µs CPU/request`;
           }
           console.log(
-            `${key} round ${round + 1}: ${run.rps.toFixed(0)} req/s, ${us.toFixed(1)} µs CPU/request (main thread ${mainUs.toFixed(1)}${g.worker ? `, worker ${workerUs.toFixed(1)}` : ""})${copies}`,
+            `${key} round ${round + 1}: ${run.rps.toFixed(0)} req/s, ${us.toFixed(1)} µs CPU/request (main thread ${mainUs.toFixed(1)}${g.worker ? `, worker ${workerUs.toFixed(1)}` : ""}${cluster ? `; PostgreSQL ${servers[0]?.toFixed(1)}, Redis ${servers[1]?.toFixed(1)}` : ""})${copies}`,
           );
         }
       }

@@ -14,7 +14,10 @@ import { TunnelExchange } from "./tunnel-exchange.ts";
 /** The socket under a tunnel, whatever serves it. */
 export interface TunnelTransport {
   send(text: string): void;
+  /** Writes what is queued, then closes. */
   close(code: number, reason: string): void;
+  /** The worker said it reads batch messages (`batch` in `register`). */
+  peerReadsBatches?(): void;
 }
 
 export interface TunnelInit {

@@ -42,6 +42,12 @@ function passedHeaders(sent: Readonly<Record<string, string>> | undefined): Reco
   return out;
 }
 
+/** The body's declared length is within `bytes`, and it is what reading it will give (not encoded). */
+function wholeWithin(response: Response, bytes: number): boolean {
+  const length = Number(response.headers.get("content-length") ?? Number.NaN);
+  return length >= 0 && length <= bytes && !response.headers.has("content-encoding");
+}
+
 /**
  * Runs one tunnelled request against the upstream and streams its answer back: a `head`
  * frame, then the body's bytes as read, in binary chunk frames, then `end`.
@@ -78,7 +84,6 @@ export async function callUpstream(request: RequestFrame, ctx: UpstreamCallConte
     contentType: response.headers.get("content-type") ?? "",
     ...(retryAfter ? { retryAfter } : {}),
   });
-  const reader = response.body?.getReader();
   // One read can return far more than the window (the runtime buffers the socket), so
   // credit gates every piece sent, not only the next read.
   const emit = async (bytes: Uint8Array): Promise<boolean> => {
@@ -91,7 +96,14 @@ export async function callUpstream(request: RequestFrame, ctx: UpstreamCallConte
     }
     return true;
   };
+  // A small answer of declared length is read in one call (no reader, no read per piece): the
+  // window holds it, so credit would not have held any of it back.
+  const whole = !request.stream && wholeWithin(response, request.window);
+  const reader = whole ? undefined : response.body?.getReader();
   try {
+    if (whole) {
+      if (!(await emit(await response.bytes()))) return;
+    }
     while (reader) {
       if (!ctx.credit.hasCredit) await ctx.credit.ready(ctx.signal);
       if (ctx.signal.aborted) return;

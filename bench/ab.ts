@@ -8,6 +8,9 @@
  * MINDGW_BIN (dist/mindgw). Writes .bench-out/ab-<time>.json and prints markdown.
  * A target whose code is still being compiled measures the JIT, not the steady state: the shadow
  * pair (twice the code on the hot path) needs AB_WARMUP=15 to settle (see docs/BENCHMARKS.md).
+ * Every run also reports the fake upstreams' CPU per request (they share the machine's cores);
+ * pairs whose target mirrors requests (`shadow`, `shadow-default-cap`) also print how many
+ * copies the shadow upstream answered and how many the gateway shed.
  */
 import { existsSync } from "node:fs";
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
@@ -45,6 +48,7 @@ const PAIRS: Pair[] = [
     { id: "obs-traced", a: "mindgw-obs-off", b: "mindgw-traced", c: 32, scenario },
     { id: "obs-untraced", a: "mindgw-obs-off", b: "mindgw", c: 32, scenario },
     { id: "shadow", a: "mindgw", b: "mindgw-shadow", c: 32, scenario },
+    { id: "shadow-default-cap", a: "mindgw", b: "mindgw-shadow-default-cap", c: 32, scenario },
   ]),
   { id: "worker-c1", a: "mindgw", b: "mindgw-worker", c: 1, scenario: "non-stream" },
 ];
@@ -53,7 +57,14 @@ const PAIRS: Pair[] = [
  * One wrk run, and the CPU the target's process spent per request meanwhile (µs): all its
  * threads, and its main thread (the event loop) alone.
  */
-type Measured = WrkResult & { cpuUsPerRequest: number; mainUsPerRequest: number };
+type Measured = WrkResult & {
+  cpuUsPerRequest: number;
+  mainUsPerRequest: number;
+  /** The upstreams' CPU per request meanwhile: the primary's fake, plus the shadow's upstream. */
+  upstreamUsPerRequest: number;
+  /** For a mirroring target: copies its shadow upstream answered, and copies it shed. */
+  copies?: { answered: number; shed: number };
+};
 
 interface Round {
   a: Measured;
@@ -96,9 +107,13 @@ async function main(): Promise<void> {
       const b = running.get(pair.b);
       if (!scenario || !a || !b) continue;
       console.error(`ab: ${pair.id} ${pair.scenario} c=${pair.c}: ${pair.a} vs ${pair.b}`);
+      const upstreamCpu = async (t: RunningTarget) =>
+        (await cpuSeconds(fake.pid)) + (t.shadow ? await cpuSeconds(t.shadow.upstreamPid) : 0);
       const measure = async (t: RunningTarget): Promise<Measured> => {
         const before = t.pid === undefined ? 0 : await cpuSeconds(t.pid);
         const mainBefore = t.pid === undefined ? 0 : await mainThreadCpuSeconds(t.pid);
+        const upstreamBefore = await upstreamCpu(t);
+        const copiesBefore = await t.shadow?.counts();
         const run = await runWrk({
           baseUrl: t.url,
           headers: t.headers,
@@ -109,8 +124,23 @@ async function main(): Promise<void> {
         });
         const spent = t.pid === undefined ? Number.NaN : (await cpuSeconds(t.pid)) - before;
         const main = t.pid === undefined ? Number.NaN : (await mainThreadCpuSeconds(t.pid)) - mainBefore;
+        const upstream = (await upstreamCpu(t)) - upstreamBefore;
+        const copiesAfter = await t.shadow?.counts();
         const per = (seconds: number) => (seconds * 1e6) / Math.max(1, run.requests);
-        return { ...run, cpuUsPerRequest: per(spent), mainUsPerRequest: per(main) };
+        return {
+          ...run,
+          cpuUsPerRequest: per(spent),
+          mainUsPerRequest: per(main),
+          upstreamUsPerRequest: per(upstream),
+          ...(copiesBefore && copiesAfter
+            ? {
+                copies: {
+                  answered: copiesAfter.answered - copiesBefore.answered,
+                  shed: copiesAfter.shed - copiesBefore.shed,
+                },
+              }
+            : {}),
+        };
       };
       const done: Round[] = [];
       for (let r = 0; r < rounds; r++) {
@@ -159,6 +189,33 @@ async function main(): Promise<void> {
     out.push(
       `| ${pair.id} | ${pair.scenario} | ${pair.c} | ${pair.a} | ${pair.b} | ${median(rs.map((r) => r.a.rps)).toFixed(0)} | ${median(rs.map((r) => r.b.rps)).toFixed(0)} | ${stat(ratio, 3)} | ${stat(dp50, 3)} | ${stat(dp99, 3)} | ${cpuA.toFixed(1)} | ${cpuB.toFixed(1)} | ${(cpuA / cpuB).toFixed(3)} | ${pooled("a", "mainUsPerRequest").toFixed(1)} | ${pooled("b", "mainUsPerRequest").toFixed(1)} |`,
     );
+  }
+  const mirrored = results.filter(({ rounds: rs }) => rs.some((r) => r.b.copies));
+  if (mirrored.length > 0) {
+    out.push(
+      "",
+      "Shadow copies (issue 15): requests b served, copies its shadow upstream answered and copies it shed",
+      "(all rounds); a ratio reached by shedding does not count the shadow's work. Upstream CPU µs/req: the",
+      "fakes' CPU per request (the primary's, plus the shadow's for b), which shares the machine's cores.",
+      "",
+      "| pair | scenario | b requests | copies answered | copies shed | shed share | a upstream µs/req | b upstream µs/req |",
+      "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |",
+    );
+    for (const { pair, rounds: rs } of mirrored) {
+      const sum = (f: (r: Round) => number) => rs.reduce((total, r) => total + f(r), 0);
+      const requests = sum((r) => r.b.requests);
+      const answered = sum((r) => r.b.copies?.answered ?? 0);
+      const shed = sum((r) => r.b.copies?.shed ?? 0);
+      const upstream = (side: "a" | "b") =>
+        sum((r) => r[side].upstreamUsPerRequest * r[side].requests) /
+        Math.max(
+          1,
+          sum((r) => r[side].requests),
+        );
+      out.push(
+        `| ${pair.id} | ${pair.scenario} | ${requests} | ${answered} | ${shed} | ${((100 * shed) / Math.max(1, answered + shed)).toFixed(1)} % | ${upstream("a").toFixed(1)} | ${upstream("b").toFixed(1)} |`,
+      );
+    }
   }
   const markdown = `${out.join("\n")}\n`;
   const outDir = join(ROOT, ".bench-out");

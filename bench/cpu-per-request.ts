@@ -4,17 +4,25 @@
  * bench/ratios.ts runs the binary) in front of the burst upstream, wrk at c=32 for a few seconds
  * per scenario, and the gateway process's user + system CPU per request, in total and on its
  * main thread (the event loop) alone.
- *   bun bench/cpu-per-request.ts [--seconds 4] [--rounds 3] [--profile DIR] [--binary dist/mindgw]
- *     [--against OTHER_CHECKOUT] [--cluster] [--worker]
+ *   bun bench/cpu-per-request.ts [--seconds 4] [--rounds 3] [--warmup 0] [--profile DIR] [--binary dist/mindgw]
+ *     [--against OTHER_CHECKOUT] [--cluster] [--worker] [--shadow]
  * `--profile DIR` runs the gateway under `bun --cpu-prof` and prints the functions with the most
  * self time (one profile over all rounds). `--against DIR` also runs the gateway of another
  * checkout (say, main's, to judge a change) at the same time, alternating wrk runs between the
  * two (A B B A …) so that the machine's load hits both alike. Prints one line per run, then
  * medians per gateway and scenario. `--cluster` runs each gateway as a cluster node instead:
- * PostgreSQL storage and Redis (started in temp dirs as the tests do), on the gateway's defaults.
- * `--worker` routes bench-model through a `mindgw worker` of the same checkout (dialled in over the
+ * PostgreSQL storage and Redis (started in temp dirs as the tests do), on the gateway's defaults,
+ * and also prints the CPU per request of the PostgreSQL and Redis servers during each run (the
+ * gateways take turns under load, so a run's server CPU is its gateway's, bar the idle one's
+ * heartbeat). `--worker` routes bench-model through a `mindgw worker` of the same checkout (dialled in over the
  * tunnel) instead of the direct provider, and reports the worker's CPU per request and the sum
  * of both processes beside the gateway's (`--profile` then profiles the worker too, in DIR/worker).
+ * `--warmup S` first loads each gateway with each scenario for S seconds, unmeasured, so the
+ * rounds measure compiled code rather than the JIT at work (the shadow's longer hot path needs
+ * ~15 s). `--shadow` mirrors every request (sample 1.0, cap above the load) to a second burst
+ * upstream of each gateway's own, and prints the copies it answered and the copies the gateway
+ * shed (`/metrics`) and that upstream's CPU per request: what a shadowed request costs the
+ * gateway, and what its copy costs the upstream (which shares the machine's cores).
  */
 import { mkdir, mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -39,6 +47,8 @@ const { values } = parseArgs({
     against: { type: "string" },
     cluster: { type: "boolean", default: false },
     worker: { type: "boolean", default: false },
+    shadow: { type: "boolean", default: false },
+    warmup: { type: "string", default: "0" },
   },
 });
 const seconds = Number(values.seconds);
@@ -59,7 +69,7 @@ process.on("SIGTERM", () => process.exit(143));
 async function createKey(
   root: string,
   config: string,
-  role: "user" | "worker" = "user",
+  role: "user" | "worker" | "admin" = "user",
 ): Promise<string | undefined> {
   const args = ["keys", "create", "-c", config, "--name", `bench-${role}`, "--role", role];
   args.push("--models", "*", "--json");
@@ -103,6 +113,10 @@ interface Gateway {
   service: ReturnType<typeof spawnService>;
   /** With `--worker`: the `mindgw worker` the route goes through. */
   worker?: ReturnType<typeof spawnService>;
+  /** With `--shadow`: the burst upstream this gateway's copies go to (its own, so its CPU is this gateway's). */
+  shadowUpstream?: ReturnType<typeof spawnService>;
+  /** With `--shadow`: an admin key's header, to read `/metrics`. */
+  adminHeaders?: Record<string, string>;
 }
 
 /** With `--cluster`: where a node keeps its state. */
@@ -137,19 +151,24 @@ async function startGateway(
 ): Promise<Gateway> {
   const port = freePort();
   const config = join(dir, "config.yaml");
+  const shadowUpstream = values.shadow
+    ? spawnService(["bun", join(ROOT, "bench/burst-upstream.ts")])
+    : undefined;
+  const shadowUrl = shadowUpstream && `http://127.0.0.1:${await shadowUpstream.portLine()}`;
   await writeFile(
     config,
     `server: { host: 127.0.0.1, port: ${port} }
 ${await storageConfig(dir, port, cluster)}
 providers:
   - { name: fake, type: openai, base_url: ${upstreamUrl}/v1 }
-models:
+${shadowUrl ? `  - { name: shadow-fake, type: openai, base_url: ${shadowUrl}/v1 }\n` : ""}models:
   - name: bench-model
     routes:
       - { provider: ${values.worker ? "workers" : "fake"}, model: bench-model }
-`,
+${shadowUrl ? "    shadow: { provider: shadow-fake, model: bench-model, sample: 1.0 }\nshadow: { max_concurrent: 1024 }\n" : ""}`,
   );
   const key = await createKey(root, config);
+  const adminKey = shadowUpstream ? await createKey(root, config, "admin") : undefined;
   const workerKey = values.worker ? await createKey(root, config, "worker") : undefined;
   if (values.worker && !workerKey) throw new Error(`${root}: could not create a worker key`);
   const service = spawnService([...gatewayOf(root, profile), "serve", "-c", config], {
@@ -161,7 +180,27 @@ models:
   const headers: Record<string, string> = apiKey ? { authorization: `Bearer ${apiKey}` } : {};
   const worker = workerKey ? await startWorker(root, url, workerKey, upstreamUrl, dir, profile) : undefined;
   await preflight(url, headers);
-  return { name: root === ROOT ? "this" : root, url, headers, service, ...(worker ? { worker } : {}) };
+  return {
+    name: root === ROOT ? "this" : root,
+    url,
+    headers,
+    service,
+    ...(worker ? { worker } : {}),
+    ...(shadowUpstream ? { shadowUpstream, adminHeaders: { authorization: `Bearer ${adminKey}` } } : {}),
+  };
+}
+
+/**
+ * With `--shadow`: copies the shadow upstream answered, copies the gateway shed
+ * (`mindgw_shadow_shed_total`), and the shadow upstream's CPU seconds, so far.
+ */
+async function shadowCounts(g: Gateway): Promise<{ served: number; shed: number; cpu: number }> {
+  const upstream = g.shadowUpstream as ReturnType<typeof spawnService>;
+  const port = upstream.output().match(/\{"port":(\d+)\}/)?.[1];
+  const { served } = (await (await fetch(`http://127.0.0.1:${port}/served`)).json()) as { served: number };
+  const metrics = await (await fetch(`${g.url}/metrics`, { headers: g.adminHeaders })).text();
+  const shed = Number(metrics.match(/^mindgw_shadow_shed_total (\d+)/m)?.[1] ?? Number.NaN);
+  return { served, shed, cpu: await cpuSeconds(upstream.pid) };
 }
 
 /** `mindgw worker` from `root` for bench-model, started once the gateway listens; waits for it to register. */
@@ -199,6 +238,12 @@ async function main(): Promise<void> {
     postgres && redis
       ? { databaseUrl: (name: string) => postgres.createDatabase(name), redisUrl: redis.url }
       : undefined;
+  /** CPU seconds so far of the PostgreSQL processes and of Redis (none without `--cluster`). */
+  const serverCpu = async (): Promise<number[]> => {
+    const sum = async (pids: readonly number[]) =>
+      (await Promise.all(pids.map((pid) => cpuSeconds(pid).catch(() => 0)))).reduce((a, b) => a + b, 0);
+    return postgres && redis ? [await sum(postgres.pids()), await sum(redis.pids())] : [];
+  };
   try {
     const upstreamUrl = `http://127.0.0.1:${await upstream.portLine()}`;
     for (const [i, root] of roots.entries()) {
@@ -206,6 +251,18 @@ async function main(): Promise<void> {
       await mkdir(own);
       gateways.push(await startGateway(root, upstreamUrl, own, i === 0, cluster));
     }
+    const warmup = Number(values.warmup);
+    if (warmup > 0)
+      for (const g of gateways)
+        for (const scenario of SCENARIOS)
+          await runWrk({
+            baseUrl: g.url,
+            headers: g.headers,
+            scenario,
+            connections,
+            seconds: warmup,
+            workDir: dir,
+          });
     const results = new Map<string, number[]>();
     for (let round = 0; round < rounds; round++) {
       const order = round % 2 === 0 ? gateways : [...gateways].reverse();
@@ -213,7 +270,9 @@ async function main(): Promise<void> {
         for (const g of order) {
           const before = await cpuSeconds(g.service.pid);
           const mainBefore = await mainThreadCpuSeconds(g.service.pid);
+          const serversBefore = await serverCpu();
           const workerBefore = g.worker ? await cpuSeconds(g.worker.pid) : 0;
+          const shadowBefore = g.shadowUpstream && (await shadowCounts(g));
           const run = await runWrk({
             baseUrl: g.url,
             headers: g.headers,
@@ -224,6 +283,7 @@ async function main(): Promise<void> {
           });
           const used = (await cpuSeconds(g.service.pid)) - before;
           const mainUsed = (await mainThreadCpuSeconds(g.service.pid)) - mainBefore;
+          const serversAfter = await serverCpu();
           const workerUsed = g.worker ? (await cpuSeconds(g.worker.pid)) - workerBefore : 0;
           if (run.status_errors || run.socket_errors)
             console.error(
@@ -236,14 +296,33 @@ async function main(): Promise<void> {
           // The main thread (the event loop) alone: what bounds throughput once work such as
           // the audit writes runs in threads of its own, which the process total still counts.
           results.set(`${key} (main thread)`, [...(results.get(`${key} (main thread)`) ?? []), mainUs]);
+          const servers = serversAfter.map(
+            (cpu, i) => ((cpu - (serversBefore[i] ?? 0)) * 1e6) / run.requests,
+          );
+          if (cluster)
+            for (const [i, server] of ["PostgreSQL", "Redis"].entries())
+              results.set(`${key} (${server})`, [
+                ...(results.get(`${key} (${server})`) ?? []),
+                servers[i] ?? 0,
+              ]);
           const workerUs = (workerUsed * 1e6) / run.requests;
           if (g.worker) {
             results.set(`${key} (worker)`, [...(results.get(`${key} (worker)`) ?? []), workerUs]);
             const sum = `${key} (gateway + worker)`;
             results.set(sum, [...(results.get(sum) ?? []), us + workerUs]);
           }
+          let copies = "";
+          if (g.shadowUpstream && shadowBefore) {
+            const after = await shadowCounts(g);
+            const sent = after.served - shadowBefore.served;
+            const shed = after.shed - shadowBefore.shed;
+            const upstreamUs = ((after.cpu - shadowBefore.cpu) * 1e6) / run.requests;
+            const name = `${key} (shadow upstream)`;
+            results.set(name, [...(results.get(name) ?? []), upstreamUs]);
+            copies = `; shadow copies answered ${sent}, shed ${shed} (of ${run.requests} requests), shadow upstream ${upstreamUs.toFixed(1)} µs CPU/request`;
+          }
           console.log(
-            `${key} round ${round + 1}: ${run.rps.toFixed(0)} req/s, ${us.toFixed(1)} µs CPU/request (main thread ${mainUs.toFixed(1)}${g.worker ? `, worker ${workerUs.toFixed(1)}` : ""})`,
+            `${key} round ${round + 1}: ${run.rps.toFixed(0)} req/s, ${us.toFixed(1)} µs CPU/request (main thread ${mainUs.toFixed(1)}${g.worker ? `, worker ${workerUs.toFixed(1)}` : ""}${cluster ? `; PostgreSQL ${servers[0]?.toFixed(1)}, Redis ${servers[1]?.toFixed(1)}` : ""})${copies}`,
           );
         }
       }
@@ -258,6 +337,7 @@ async function main(): Promise<void> {
     for (const g of gateways) {
       await g.worker?.stop();
       await g.service.stop();
+      await g.shadowUpstream?.stop();
     }
     await upstream.stop();
     await postgres?.stop();

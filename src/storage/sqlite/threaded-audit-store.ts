@@ -1,5 +1,6 @@
 import type { Database } from "bun:sqlite";
 import { auditThreadClient, threadEntry } from "../audit-thread-client.ts";
+import { encodeInTurns } from "../encode-in-turns.ts";
 import type { AuditBatchResult } from "../storage.ts";
 import type { OpenDatabaseOptions } from "./open-database.ts";
 import type { ShadowRow } from "./shadow-inserter.ts";
@@ -31,8 +32,8 @@ export function createThreadedAuditStore(options: {
   const reads = createSqliteAuditStore({ database: options.reader, reader: options.reader });
 
   return {
-    insert: (records) =>
-      call({ op: "insert", records: JSON.stringify(records) }) as Promise<AuditBatchResult>,
+    insert: async (records) =>
+      (await call({ op: "insert", records: await encodeInTurns(records) })) as AuditBatchResult,
     insertShadow: async (rows) => {
       await call({ op: "shadow", rows });
     },

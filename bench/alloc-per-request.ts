@@ -134,7 +134,8 @@ try {
   const found = new Map<Target, Batch[]>(all.map((t) => [t, []]));
   for (let b = 0; b < batches; b++) {
     // Alternated, in turn order reversed every batch, so neither side always goes first.
-    for (const target of b % 2 === 0 ? all : [...all].reverse()) found.get(target)?.push(await batchOf(target.run));
+    for (const target of b % 2 === 0 ? all : [...all].reverse())
+      found.get(target)?.push(await batchOf(target.run));
   }
   const client = found.get(direct) ?? [];
   const clientBytes = median(uncut(client.map((b) => b.bytes)));

@@ -48,6 +48,7 @@ const streamAnswer = [
 ].join("");
 const encoder = new TextEncoder();
 const jsonBytes = encoder.encode(jsonAnswer);
+const jsonParsed = JSON.parse(jsonAnswer) as JsonObject;
 const streamBytes = encoder.encode(streamAnswer);
 
 const instantFetch = (async (_url: string | URL | Request, init?: RequestInit) => {
@@ -150,7 +151,16 @@ async function shadowed(runner: ShadowRunner, stream: boolean): Promise<void> {
         cancel() {},
       },
     };
-  } else reply = { kind: "bytes", status: 200, contentType: "application/json", body: jsonBytes };
+  }
+  // `parsed`: the gateway parses a whole answer once for its usage, shadow or not.
+  else
+    reply = {
+      kind: "bytes",
+      status: 200,
+      contentType: "application/json",
+      body: jsonBytes,
+      parsed: jsonParsed,
+    };
   const primary: Dispatched = {
     reply,
     route: "provider:fake",

@@ -35,7 +35,7 @@ const stubDevtools: BunPlugin = {
 const result = await Bun.build({
   // The audit threads (SQLite's, PostgreSQL's) and the trace export thread are Worker entries of
   // their own; their owners (threaded-audit-store.ts, postgres-audit-store.ts,
-  // thread-span-exporter.ts) find them in the
+  // thread-span-processor.ts) find them in the
   // executable at its path under src/ (the common root of the entrypoints).
   entrypoints: [
     "./src/main.ts",

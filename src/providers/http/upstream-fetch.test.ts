@@ -51,12 +51,36 @@ describe("createUpstreamFetch", () => {
       nativeLimit: 256,
       native: tagged("native"),
       fallback: tagged("node"),
+      lean: false,
     });
     inFlight = 120;
     await upstream(base);
     inFlight = 121;
     await upstream(base);
     expect(used).toEqual(["native", "node"]);
+  });
+
+  test("plain http goes through the lean client, whatever is in flight; https through the switch", async () => {
+    const used: string[] = [];
+    const tagged = (name: string) =>
+      (async () => {
+        used.push(name);
+        return new Response("ok");
+      }) as unknown as typeof fetch;
+    const upstream = createUpstreamFetch({
+      inFlight: () => 1000,
+      nativeLimit: 256,
+      native: tagged("native"),
+      fallback: tagged("node"),
+    });
+    const res = await upstream(`${base}/echo`, {
+      method: "POST",
+      headers: { authorization: "Bearer k" },
+      body: "x",
+    });
+    expect(await res.json()).toEqual({ method: "POST", body: "x", auth: "Bearer k" });
+    await upstream("https://127.0.0.1:1/");
+    expect(used).toEqual(["node"]);
   });
 });
 

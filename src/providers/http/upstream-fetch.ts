@@ -1,3 +1,4 @@
+import { createLeanFetch } from "./http1/lean-fetch.ts";
 import { nodeFetch } from "./node-fetch.ts";
 
 /** Bun's default for concurrent native `fetch` requests per process. */
@@ -20,6 +21,8 @@ export interface UpstreamFetchOptions {
   nativeLimit?: number;
   native?: typeof fetch;
   fallback?: typeof fetch;
+  /** Plain-http calls through the lean HTTP/1.1 client (`http1/lean-fetch.ts`); default true. */
+  lean?: boolean;
 }
 
 /**
@@ -30,12 +33,17 @@ export interface UpstreamFetchOptions {
  * calls use native `fetch`; past it they go through `node:http`, which has no such cap. Every
  * call that started on native `fetch` was counted among the requests in flight when it started,
  * so native calls never exceed the limit.
+ *
+ * In front of both, plain-http calls go through the lean client on `Bun.connect`, which costs
+ * less CPU a request than either and has no cap; everything it does not take (https, proxies)
+ * reaches the switch above unchanged.
  */
 export function createUpstreamFetch(options: UpstreamFetchOptions): typeof fetch {
   const native = options.native ?? fetch;
   const fallback = options.fallback ?? nodeFetch;
   const threshold = Math.max(1, Math.floor((options.nativeLimit ?? nativeFetchLimit()) / 2) - 8);
-  const upstreamFetch = (input: string | URL | Request, init?: RequestInit) =>
+  const switched = (input: string | URL | Request, init?: RequestInit) =>
     options.inFlight() <= threshold ? native(input, init) : fallback(input, init);
+  const upstreamFetch = options.lean === false ? switched : createLeanFetch({ fallback: switched });
   return Object.assign(upstreamFetch, { preconnect: native.preconnect }) as typeof fetch;
 }

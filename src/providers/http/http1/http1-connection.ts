@@ -1,0 +1,347 @@
+import type { Socket, SocketHandler } from "bun";
+import { ChunkedDecoder } from "./chunked-decoder.ts";
+import { decodedBody } from "./content-decoding.ts";
+import { MalformedResponseError, parseResponseHead, type ResponseHead } from "./response-head.ts";
+
+/** The most a response head (status line and headers) may be; `fetch` takes large ones too. */
+export const MAX_HEAD_BYTES = 1024 * 1024;
+
+/**
+ * A kept-alive connection that closed before any byte of the answer arrived: the server closed
+ * it while idle (racing our request), so the request may go again on a fresh connection.
+ */
+export class StaleConnectionError extends Error {}
+
+/** Where a connection goes when its exchange is over. */
+export interface ConnectionOwner {
+  /** The connection finished an exchange and may carry another. */
+  idle(connection: Http1Connection): void;
+  /** The connection closed (whatever it was doing). */
+  closed(connection: Http1Connection): void;
+}
+
+/** Where the upstream is, and how a connection to it is named in the pool. */
+export interface Origin {
+  readonly key: string;
+  readonly hostname: string;
+  readonly port: number;
+}
+
+const HEAD_END = Buffer.from("\r\n\r\n");
+// What the connection is doing.
+const IDLE = 0;
+const HEAD = 1;
+const BODY = 2;
+// How the body in progress ends.
+const LENGTH = 0;
+const CHUNKED = 1;
+const CLOSE = 2;
+
+const handlers: SocketHandler<Http1Connection> = {
+  data: (socket, data) => socket.data.received(data),
+  drain: (socket) => socket.data.drained(),
+  close: (socket, error) => socket.data.ended(error),
+  error: (socket, error) => socket.data.ended(error),
+};
+
+/**
+ * One HTTP/1.1 connection on `Bun.connect`, carrying one exchange at a time. The answer is a
+ * `Response` as soon as its head is in; its body streams as bytes arrive, and a reader that
+ * falls behind pauses the socket (TCP backpressure to the upstream) until it pulls again. A body
+ * already whole when the head arrives is handed over as bytes, without a stream.
+ */
+export class Http1Connection {
+  /** When the connection last went idle (Date.now), and how long it may stay so. */
+  idleSince = 0;
+  idleMs: number;
+  /** In its owner's idle list. */
+  pooled = false;
+  closed = false;
+  /** It carried an exchange to its end already: a close before the next answer may be a stale keep-alive. */
+  private reused = false;
+  private socket!: Socket<Http1Connection>;
+  private phase = IDLE;
+  private gotByte = false;
+  private headOnly = false;
+  private pendingHead: Buffer | null = null;
+  private resolve: (response: Response) => void = noop;
+  private reject: (error: unknown) => void = noop;
+  private signal: AbortSignal | undefined;
+  private framing = LENGTH;
+  private remaining = 0;
+  private chunked: ChunkedDecoder | null = null;
+  private controller: ReadableStreamDefaultController<Uint8Array> | null = null;
+  /** Counts exchanges, so a body stream's late pull or cancel never touches a later one. */
+  private exchange = 0;
+  private keepAlive = false;
+  private paused = false;
+  private unsent: Uint8Array | null = null;
+  private readonly onAbort = () => this.fail(this.signal?.reason);
+  private readonly emit = (bytes: Uint8Array) => this.enqueue(bytes);
+
+  private constructor(
+    readonly origin: Origin,
+    private readonly owner: ConnectionOwner,
+    private readonly defaultIdleMs: number,
+  ) {
+    this.idleMs = defaultIdleMs;
+  }
+
+  /** Opens a connection (rejects when the upstream cannot be reached). */
+  static async open(origin: Origin, owner: ConnectionOwner, idleMs: number): Promise<Http1Connection> {
+    const connection = new Http1Connection(origin, owner, idleMs);
+    connection.socket = await Bun.connect({
+      hostname: origin.hostname,
+      port: origin.port,
+      data: connection,
+      socket: handlers,
+    });
+    return connection;
+  }
+
+  /** Sends a whole request (head and body bytes) and answers with the response once its head is in. */
+  request(bytes: Uint8Array, headOnly: boolean, signal: AbortSignal | undefined): Promise<Response> {
+    if (this.closed)
+      return Promise.reject(this.reused ? new StaleConnectionError("closed") : new Error("closed"));
+    const promise = new Promise<Response>((resolve, reject) => {
+      this.resolve = resolve;
+      this.reject = reject;
+    });
+    this.phase = HEAD;
+    this.exchange++;
+    this.gotByte = false;
+    this.headOnly = headOnly;
+    this.signal = signal;
+    signal?.addEventListener("abort", this.onAbort);
+    this.write(bytes);
+    return promise;
+  }
+
+  /** Pool bookkeeping: an idle socket does not keep the process alive; a busy one does. */
+  hold(busy: boolean): void {
+    if (busy) this.socket.ref();
+    else this.socket.unref();
+  }
+
+  /** Closes the connection at once (an exchange in progress fails). */
+  destroy(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.owner.closed(this);
+    this.socket.terminate();
+  }
+
+  received(data: Buffer): void {
+    if (this.phase === BODY) this.readBody(data);
+    else if (this.phase === HEAD) {
+      this.gotByte = true;
+      this.readHead(data);
+    } else this.destroy(); // bytes nobody asked for: the framing is lost
+  }
+
+  drained(): void {
+    const unsent = this.unsent;
+    if (!unsent) return;
+    this.unsent = null;
+    this.write(unsent);
+  }
+
+  ended(error?: Error): void {
+    if (!this.closed) {
+      this.closed = true;
+      this.owner.closed(this);
+    }
+    if (this.phase === HEAD) {
+      const stale = this.reused && !this.gotByte && !this.pendingHead;
+      this.fail(
+        stale
+          ? new StaleConnectionError("kept-alive connection closed before the answer")
+          : (error ?? new Error("upstream closed the connection before answering")),
+      );
+    } else if (this.phase === BODY) {
+      if (this.framing === CLOSE && !error) this.endBody(false);
+      else this.fail(error ?? new Error("upstream closed the connection mid-body"));
+    }
+  }
+
+  private write(bytes: Uint8Array): void {
+    const written = this.socket.write(bytes);
+    if (written < bytes.byteLength) this.unsent = bytes.subarray(Math.max(written, 0));
+  }
+
+  private readHead(data: Buffer): void {
+    let buffer = data;
+    let from = 0;
+    if (this.pendingHead) {
+      from = Math.max(0, this.pendingHead.byteLength - 3);
+      buffer = Buffer.concat([this.pendingHead, data]);
+      this.pendingHead = null;
+    }
+    while (true) {
+      const end = buffer.indexOf(HEAD_END, from);
+      if (end < 0) {
+        if (buffer.byteLength > MAX_HEAD_BYTES) {
+          this.fail(new MalformedResponseError(`response head larger than ${MAX_HEAD_BYTES} bytes`));
+          return;
+        }
+        this.pendingHead = buffer;
+        return;
+      }
+      let head: ResponseHead;
+      try {
+        head = parseResponseHead(buffer.toString("latin1", 0, end));
+      } catch (error) {
+        this.fail(error);
+        return;
+      }
+      const rest = buffer.subarray(end + 4);
+      if (head.status >= 200) {
+        this.startBody(head, rest);
+        return;
+      }
+      // 101 would switch protocols, which we never ask for; other 1xx are interim: skipped.
+      if (head.status === 101) {
+        this.fail(new MalformedResponseError("unexpected 101 Switching Protocols"));
+        return;
+      }
+      buffer = rest;
+      from = 0;
+    }
+  }
+
+  private startBody(head: ResponseHead, rest: Buffer): void {
+    const { status } = head;
+    const bodyless = this.headOnly || status === 204 || status === 304;
+    this.keepAlive = head.keepAlive && (bodyless || head.framing !== "close");
+    this.idleMs =
+      head.keepAliveMs > 0
+        ? Math.min(this.defaultIdleMs, Math.max(head.keepAliveMs - 1000, head.keepAliveMs / 2))
+        : this.defaultIdleMs;
+    const init = { status, statusText: head.statusText, headers: head.headers };
+    if (bodyless) {
+      this.answer(null, init, rest.byteLength > 0);
+      return;
+    }
+    if (head.framing === "length") {
+      this.framing = LENGTH;
+      this.remaining = head.length;
+      if (rest.byteLength >= head.length && !head.encoding) {
+        this.answer(
+          rest.subarray(0, head.length) as Uint8Array<ArrayBuffer>,
+          init,
+          rest.byteLength > head.length,
+        );
+        return;
+      }
+    } else if (head.framing === "chunked") {
+      this.framing = CHUNKED;
+      this.chunked = new ChunkedDecoder();
+    } else this.framing = CLOSE;
+    const exchange = this.exchange;
+    const stream = new ReadableStream<Uint8Array>({
+      start: (controller) => {
+        this.controller = controller;
+      },
+      pull: () => {
+        if (this.exchange === exchange && this.paused) {
+          this.paused = false;
+          this.socket.resume();
+        }
+      },
+      cancel: () => {
+        if (this.exchange === exchange && this.phase === BODY) this.fail(new Error("body cancelled"));
+      },
+    });
+    let response: Response;
+    try {
+      response = new Response(head.encoding ? decodedBody(stream, head.encoding) : stream, init);
+    } catch (error) {
+      this.fail(error);
+      return;
+    }
+    this.phase = BODY;
+    this.resolve(response);
+    if (rest.byteLength > 0) this.readBody(rest);
+  }
+
+  /** Answers with a body that is whole already (or none), and ends the exchange. */
+  private answer(body: Uint8Array<ArrayBuffer> | null, init: ResponseInit, trailing: boolean): void {
+    let response: Response;
+    try {
+      response = new Response(body, init);
+    } catch (error) {
+      this.fail(error);
+      return;
+    }
+    this.resolve(response);
+    this.finish(trailing);
+  }
+
+  private readBody(data: Buffer): void {
+    if (this.framing === LENGTH) {
+      const take = Math.min(this.remaining, data.byteLength);
+      this.remaining -= take;
+      this.enqueue(take === data.byteLength ? data : data.subarray(0, take));
+      if (this.remaining === 0) this.endBody(data.byteLength > take);
+    } else if (this.framing === CHUNKED) {
+      const decoder = this.chunked as ChunkedDecoder;
+      let used: number;
+      try {
+        used = decoder.push(data, this.emit);
+      } catch (error) {
+        this.fail(error);
+        return;
+      }
+      if (decoder.done) this.endBody(used < data.byteLength);
+    } else this.enqueue(data);
+  }
+
+  private enqueue(bytes: Uint8Array): void {
+    const controller = this.controller;
+    if (!controller || bytes.byteLength === 0) return;
+    controller.enqueue(bytes);
+    // The queue holds one read's worth at most: past that the upstream waits on TCP.
+    if (!this.paused && (controller.desiredSize ?? 0) <= 0) {
+      this.paused = true;
+      this.socket.pause();
+    }
+  }
+
+  private endBody(trailing: boolean): void {
+    this.controller?.close();
+    this.finish(trailing);
+  }
+
+  /** The exchange is over: the connection goes back to its owner, or closes if it cannot carry another. */
+  private finish(trailing: boolean): void {
+    this.settle();
+    this.reused = true;
+    if (this.paused) {
+      this.paused = false;
+      this.socket.resume();
+    }
+    if (this.keepAlive && !trailing && !this.unsent && !this.closed) this.owner.idle(this);
+    else this.destroy();
+  }
+
+  /** Fails the exchange in progress (its promise or its body) and closes the connection. */
+  private fail(error: unknown): void {
+    if (this.phase === HEAD) this.reject(error);
+    else if (this.phase === BODY) this.controller?.error(error);
+    this.settle();
+    this.destroy();
+  }
+
+  private settle(): void {
+    this.phase = IDLE;
+    this.signal?.removeEventListener("abort", this.onAbort);
+    this.signal = undefined;
+    this.controller = null;
+    this.chunked = null;
+    this.pendingHead = null;
+    this.resolve = noop;
+    this.reject = noop;
+  }
+}
+
+function noop(): void {}

@@ -5,13 +5,18 @@
  * per scenario, and the gateway process's user + system CPU per request, in total and on its
  * main thread (the event loop) alone.
  *   bun bench/cpu-per-request.ts [--seconds 4] [--rounds 3] [--profile DIR] [--binary dist/mindgw]
- *     [--against OTHER_CHECKOUT] [--cluster]
+ *     [--against OTHER_CHECKOUT] [--cluster] [--scenario non-stream|stream] [--connections 32]
+ *     [--env NAME=VALUE]...
  * `--profile DIR` runs the gateway under `bun --cpu-prof` and prints the functions with the most
  * self time (one profile over all rounds). `--against DIR` also runs the gateway of another
  * checkout (say, main's, to judge a change) at the same time, alternating wrk runs between the
  * two (A B B A …) so that the machine's load hits both alike. Prints one line per run, then
  * medians per gateway and scenario. `--cluster` runs each gateway as a cluster node instead:
  * PostgreSQL storage and Redis (started in temp dirs as the tests do), on the gateway's defaults.
+ * `--scenario NAME` runs only that scenario (both by default). `--connections N` is wrk's
+ * concurrency (past 120, upstream calls leave Bun's native `fetch`: see upstream-fetch.ts).
+ * `--env NAME=VALUE` sets a variable for this checkout's gateway only (say
+ * `MINDGW_UPSTREAM_CLIENT=lean` against main's default).
  */
 import { mkdir, mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -35,8 +40,20 @@ const { values } = parseArgs({
     binary: { type: "string" },
     against: { type: "string" },
     cluster: { type: "boolean", default: false },
+    scenario: { type: "string" },
+    env: { type: "string", multiple: true },
   },
 });
+/** `--env NAME=VALUE`: for this checkout's gateway only. */
+const thisEnv = Object.fromEntries(
+  (values.env ?? []).map((pair) => {
+    const at = pair.indexOf("=");
+    if (at < 1) throw new Error(`--env NAME=VALUE, not ${pair}`);
+    return [pair.slice(0, at), pair.slice(at + 1)];
+  }),
+);
+const scenarios = SCENARIOS.filter((s) => values.scenario === undefined || s.name === values.scenario);
+if (scenarios.length === 0) throw new Error(`--scenario: one of ${SCENARIOS.map((s) => s.name).join(", ")}`);
 const seconds = Number(values.seconds);
 const rounds = Number(values.rounds);
 const connections = Number(values.connections);
@@ -156,6 +173,7 @@ models:
   const key = await createKey(root, config);
   const service = spawnService([...gatewayOf(root, profile), "serve", "-c", config], {
     stderrPath: join(dir, "stderr.log"),
+    ...(root === ROOT ? { env: thisEnv } : {}),
   });
   const url = `http://127.0.0.1:${port}`;
   await waitForHttp(`${url}/healthz`, 30_000);
@@ -185,7 +203,7 @@ async function main(): Promise<void> {
     const results = new Map<string, number[]>();
     for (let round = 0; round < rounds; round++) {
       const order = round % 2 === 0 ? gateways : [...gateways].reverse();
-      for (const scenario of SCENARIOS) {
+      for (const scenario of scenarios) {
         for (const g of order) {
           const before = await cpuSeconds(g.service.pid);
           const mainBefore = await mainThreadCpuSeconds(g.service.pid);

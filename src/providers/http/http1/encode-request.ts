@@ -1,9 +1,12 @@
 import type { Origin } from "./http1-connection.ts";
 
-/** A request as bytes on the wire, and where it goes. */
+/** A request as it goes on the wire, and where it goes. */
 export interface EncodedRequest {
   readonly origin: Origin;
-  readonly bytes: Uint8Array;
+  /** Head and body: one string (ASCII head, UTF-8 body) when the body is text, else bytes. */
+  readonly request: string | Uint8Array;
+  /** The request's size in bytes. */
+  readonly size: number;
   /** A HEAD request: the answer has no body whatever its headers say. */
   readonly headOnly: boolean;
 }
@@ -25,16 +28,44 @@ const OWN_HEADERS = new Set([
   "proxy-authorization",
 ]);
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
-/** Latin-1 without control characters, and nothing `fetch` would trim off either end. */
-const VALUE = /^(?:[\x21-\x7e\x80-\xff](?:[\t\x20-\x7e\x80-\xff]*[\x21-\x7e\x80-\xff])?)?$/;
+/**
+ * Printable ASCII (and tabs inside), nothing `fetch` would trim off either end. Values with
+ * Latin-1 bytes are legal but rare: `fetch` takes them.
+ */
+const VALUE = /^(?:[\x21-\x7e](?:[\t\x20-\x7e]*[\x21-\x7e])?)?$/;
 /** A path and query that the URL parser leaves exactly as written (no dot segments, nothing it escapes). */
 const PATH = /^\/[A-Za-z0-9\-._~!$&()*+,;=:@/?%]*$/;
 const DOT_SEGMENT = /\/\.|\/%2e/i;
 const HOST = /^(?:[a-z0-9-]+\.)*[a-z0-9-]*[a-z-][a-z0-9-]*$/;
 const IPV4 = /^(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)$/;
 const PORT = /^[1-9]\d{0,4}$/;
+const DEFAULT_USER_AGENT = `User-Agent: Bun/${Bun.version}\r\n`;
 
+/** Where a URL goes and the path it asks for; null for a URL left to `fetch`. */
+interface Target {
+  readonly origin: Origin;
+  /** The request line's start, `METHOD ` aside: ` /path?query HTTP/1.1` and the Host header. */
+  readonly line: string;
+}
+
+// Upstream URLs and header names are few and repeat on every call: each is checked once.
+const targets = new Map<string, Target | null>();
 const origins = new Map<string, Origin | null>();
+/** A header name's kind: refused (-1), plain (0), or one whose default `fetch` would add (1–3). */
+const names = new Map<string, number>();
+const CACHE_LIMIT = 1024;
+const REFUSED = -1;
+const USER_AGENT = 1;
+const ACCEPT = 2;
+const ACCEPT_ENCODING = 3;
+/** Added to a name's kind when it is not in lower case (two spellings of one name may meet). */
+const MIXED_CASE = 4;
+
+function remember<T>(cache: Map<string, T>, key: string, value: T): T {
+  if (cache.size >= CACHE_LIMIT) cache.clear();
+  cache.set(key, value);
+  return value;
+}
 
 /**
  * The origin of an `http://host:port` authority, or null when it is anything the URL parser
@@ -50,28 +81,48 @@ function originOf(authority: string): Origin | null {
   const valid =
     (HOST.test(hostname) || IPV4.test(hostname)) &&
     (colon < 0 || (PORT.test(port) && Number(port) <= 65535 && port !== "80"));
-  const origin = valid ? { key: authority, hostname, port: Number(port) } : null;
-  if (origins.size > 256) origins.clear();
-  origins.set(authority, origin);
-  return origin;
+  return remember(origins, authority, valid ? { key: authority, hostname, port: Number(port) } : null);
 }
 
-/**
- * Encodes an `http://` call as HTTP/1.1 bytes the way Bun's `fetch` sends it: the caller's
- * headers, then `Connection`, `User-Agent`, `Accept`, `Host`, `Accept-Encoding` (each unless
- * given) and a `Content-Length` on every method but GET and HEAD. Null for anything it does not
- * handle exactly as `fetch` would: other init fields, a body that is neither text nor bytes,
- * headers `fetch` would refuse, normalise or own, a URL the parser would rewrite.
- */
-export function encodeRequest(url: string, init: RequestInit | undefined): EncodedRequest | null {
+function targetOf(url: string): Target | null {
+  const known = targets.get(url);
+  if (known !== undefined) return known;
   const authorityEnd = url.slice(7).search(/[/?#]/);
   const authority = authorityEnd < 0 ? url.slice(7) : url.slice(7, 7 + authorityEnd);
   const origin = originOf(authority);
-  if (!origin) return null;
   let path = authorityEnd < 0 ? "/" : url.slice(7 + authorityEnd);
   if (path.charCodeAt(0) === 63) path = `/${path}`; // "?…" alone
-  if (!PATH.test(path) || DOT_SEGMENT.test(path)) return null;
+  const valid = origin && PATH.test(path) && !DOT_SEGMENT.test(path);
+  return remember(
+    targets,
+    url,
+    valid ? { origin, line: ` ${path} HTTP/1.1\r\nHost: ${authority}\r\n` } : null,
+  );
+}
 
+function kindOf(name: string): number {
+  const known = names.get(name);
+  if (known !== undefined) return known;
+  const lower = name.toLowerCase();
+  let kind = 0;
+  if (!TOKEN.test(name) || OWN_HEADERS.has(lower)) kind = REFUSED;
+  else if (lower === "user-agent") kind = USER_AGENT;
+  else if (lower === "accept") kind = ACCEPT;
+  else if (lower === "accept-encoding") kind = ACCEPT_ENCODING;
+  if (kind !== REFUSED && lower !== name) kind += MIXED_CASE;
+  return remember(names, name, kind);
+}
+
+/**
+ * Encodes an `http://` call as HTTP/1.1 the way Bun's `fetch` sends it: the caller's headers,
+ * then `Host`, `Connection`, and `User-Agent`, `Accept`, `Accept-Encoding` unless given, and a
+ * `Content-Length` on every method but GET and HEAD. Null for anything it does not handle
+ * exactly as `fetch` would: other init fields, a body that is neither text nor bytes, headers
+ * `fetch` would refuse, normalise or own, a URL the parser would rewrite.
+ */
+export function encodeRequest(url: string, init: RequestInit | undefined): EncodedRequest | null {
+  const target = targetOf(url);
+  if (!target) return null;
   let method = "GET";
   let body: string | Uint8Array | undefined;
   let headers: unknown;
@@ -84,58 +135,53 @@ export function encodeRequest(url: string, init: RequestInit | undefined): Encod
     else if (given !== undefined && given !== null) return null;
     headers = init.headers;
   }
-  if (body !== undefined && (method === "GET" || method === "HEAD")) return null;
+  const bodyless = method === "GET" || method === "HEAD";
+  if (body !== undefined && bodyless) return null;
 
-  let head = `${method} ${path} HTTP/1.1\r\n`;
-  let userAgent = false;
-  let accept = false;
-  let acceptEncoding = false;
+  let head = method + target.line;
+  let seen = 0;
   let mixedCase = false;
-  const add = (name: string, value: string): boolean => {
-    if (!TOKEN.test(name) || !VALUE.test(value)) return false;
-    const lower = name.toLowerCase();
-    if (lower !== name) mixedCase = true;
-    if (OWN_HEADERS.has(lower)) return false;
-    if (lower === "user-agent") userAgent = true;
-    else if (lower === "accept") accept = true;
-    else if (lower === "accept-encoding") acceptEncoding = true;
-    head += `${name}: ${value}\r\n`;
-    return true;
-  };
-  if (headers instanceof Headers) {
-    let ok = true;
-    headers.forEach((value, name) => {
-      ok &&= add(name, value);
-    });
-    if (!ok) return null;
-  } else if (typeof headers === "object" && headers !== null) {
-    if (Array.isArray(headers)) return null;
+  if (typeof headers === "object" && headers !== null) {
+    if (Array.isArray(headers) || headers instanceof Headers) return null;
     const record = headers as Record<string, unknown>;
     for (const name in record) {
       const value = record[name];
-      if (typeof value !== "string" || !add(name, value)) return null;
+      let kind = kindOf(name);
+      if (kind === REFUSED || typeof value !== "string" || !VALUE.test(value)) return null;
+      if (kind >= MIXED_CASE) {
+        mixedCase = true;
+        kind -= MIXED_CASE;
+      }
+      if (kind > 0) seen |= 1 << kind;
+      head += `${name}: ${value}\r\n`;
     }
     // Two spellings of one name are one header to `fetch` (values joined): rare, so left to it.
     if (mixedCase) {
-      const names = Object.keys(record).map((name) => name.toLowerCase());
-      if (new Set(names).size !== names.length) return null;
+      const lower = Object.keys(record).map((name) => name.toLowerCase());
+      if (new Set(lower).size !== lower.length) return null;
     }
   } else if (headers !== undefined) return null;
 
   head += "Connection: keep-alive\r\n";
-  if (!userAgent) head += `User-Agent: Bun/${Bun.version}\r\n`;
-  if (!accept) head += "Accept: */*\r\n";
-  head += `Host: ${authority}\r\n`;
-  if (!acceptEncoding) head += "Accept-Encoding: gzip, deflate, br, zstd\r\n";
-  const bodyLength =
-    body === undefined ? 0 : typeof body === "string" ? Buffer.byteLength(body) : body.byteLength;
-  if (method !== "GET" && method !== "HEAD") head += `Content-Length: ${bodyLength}\r\n`;
-  head += "\r\n";
-
-  // Header bytes are Latin-1, as `fetch` sends them; a text body is UTF-8.
-  const bytes = Buffer.allocUnsafe(head.length + bodyLength);
+  if (!(seen & (1 << USER_AGENT))) head += DEFAULT_USER_AGENT;
+  if (!(seen & (1 << ACCEPT))) head += "Accept: */*\r\n";
+  if (!(seen & (1 << ACCEPT_ENCODING))) head += "Accept-Encoding: gzip, deflate, br, zstd\r\n";
+  if (bodyless)
+    return {
+      origin: target.origin,
+      request: `${head}\r\n`,
+      size: head.length + 2,
+      headOnly: method === "HEAD",
+    };
+  if (typeof body === "string" || body === undefined) {
+    const text = body ?? "";
+    const length = Buffer.byteLength(text);
+    head += `Content-Length: ${length}\r\n\r\n`;
+    return { origin: target.origin, request: head + text, size: head.length + length, headOnly: false };
+  }
+  head += `Content-Length: ${body.byteLength}\r\n\r\n`;
+  const bytes = Buffer.allocUnsafe(head.length + body.byteLength);
   bytes.write(head, 0, "latin1");
-  if (typeof body === "string") bytes.write(body, head.length, "utf8");
-  else if (body) bytes.set(body, head.length);
-  return { origin, bytes, headOnly: method === "HEAD" };
+  bytes.set(body, head.length);
+  return { origin: target.origin, request: bytes, size: bytes.byteLength, headOnly: false };
 }

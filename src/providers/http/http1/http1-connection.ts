@@ -6,11 +6,20 @@ import { MalformedResponseError, parseResponseHead, type ResponseHead } from "./
 /** The most a response head (status line and headers) may be; `fetch` takes large ones too. */
 export const MAX_HEAD_BYTES = 1024 * 1024;
 
-/**
- * A kept-alive connection that closed before any byte of the answer arrived: the server closed
- * it while idle (racing our request), so the request may go again on a fresh connection.
- */
-export class StaleConnectionError extends Error {}
+/** One request on a connection, and where its outcome goes. */
+export interface Exchange {
+  /** The whole request, head and body: text (ASCII head, UTF-8 body) or bytes. */
+  readonly request: string | Uint8Array;
+  /** Its size in bytes. */
+  readonly size: number;
+  /** A HEAD request: the answer has no body whatever its headers say. */
+  readonly headOnly: boolean;
+  readonly signal: AbortSignal | undefined;
+  /** The answer, as soon as its head is in. */
+  answer(response: Response): void;
+  /** No answer. `stale`: a kept-alive connection closed before any byte of it (it may go again). */
+  failed(error: unknown, stale: boolean): void;
+}
 
 /** Where a connection goes when its exchange is over. */
 export interface ConnectionOwner {
@@ -28,6 +37,8 @@ export interface Origin {
 }
 
 const HEAD_END = Buffer.from("\r\n\r\n");
+/** Body bytes held for a reader that is behind before the socket is paused (TCP backpressure). */
+const HELD_BYTES = 128 * 1024;
 // What the connection is doing.
 const IDLE = 0;
 const HEAD = 1;
@@ -62,11 +73,9 @@ export class Http1Connection {
   private socket!: Socket<Http1Connection>;
   private phase = IDLE;
   private gotByte = false;
-  private headOnly = false;
   private pendingHead: Buffer | null = null;
-  private resolve: (response: Response) => void = noop;
-  private reject: (error: unknown) => void = noop;
-  private signal: AbortSignal | undefined;
+  /** The exchange in progress (one at a time). */
+  private current: Exchange | null = null;
   private framing = LENGTH;
   private remaining = 0;
   private chunked: ChunkedDecoder | null = null;
@@ -75,8 +84,13 @@ export class Http1Connection {
   private exchange = 0;
   private keepAlive = false;
   private paused = false;
+  /** A reader waits for the body's next bytes. */
+  private waiting = false;
+  /** Body bytes in, not yet read. */
+  private held: Uint8Array[] = [];
+  private heldBytes = 0;
   private unsent: Uint8Array | null = null;
-  private readonly onAbort = () => this.fail(this.signal?.reason);
+  private readonly onAbort = () => this.fail(this.current?.signal?.reason);
   private readonly emit = (bytes: Uint8Array) => this.enqueue(bytes);
 
   private constructor(
@@ -99,22 +113,18 @@ export class Http1Connection {
     return connection;
   }
 
-  /** Sends a whole request (head and body bytes) and answers with the response once its head is in. */
-  request(bytes: Uint8Array, headOnly: boolean, signal: AbortSignal | undefined): Promise<Response> {
-    if (this.closed)
-      return Promise.reject(this.reused ? new StaleConnectionError("closed") : new Error("closed"));
-    const promise = new Promise<Response>((resolve, reject) => {
-      this.resolve = resolve;
-      this.reject = reject;
-    });
+  /** Sends a request; its exchange hears of the answer once its head is in, or of the failure. */
+  request(exchange: Exchange): void {
+    if (this.closed) {
+      exchange.failed(new Error("upstream closed the connection before answering"), this.reused);
+      return;
+    }
+    this.current = exchange;
     this.phase = HEAD;
     this.exchange++;
     this.gotByte = false;
-    this.headOnly = headOnly;
-    this.signal = signal;
-    signal?.addEventListener("abort", this.onAbort);
-    this.write(bytes);
-    return promise;
+    exchange.signal?.addEventListener("abort", this.onAbort);
+    this.write(exchange.request, exchange.size);
   }
 
   /** Pool bookkeeping: an idle socket does not keep the process alive; a busy one does. */
@@ -143,7 +153,7 @@ export class Http1Connection {
     const unsent = this.unsent;
     if (!unsent) return;
     this.unsent = null;
-    this.write(unsent);
+    this.write(unsent, unsent.byteLength);
   }
 
   ended(error?: Error): void {
@@ -152,21 +162,19 @@ export class Http1Connection {
       this.owner.closed(this);
     }
     if (this.phase === HEAD) {
-      const stale = this.reused && !this.gotByte && !this.pendingHead;
-      this.fail(
-        stale
-          ? new StaleConnectionError("kept-alive connection closed before the answer")
-          : (error ?? new Error("upstream closed the connection before answering")),
-      );
+      const stale = this.reused && !this.gotByte;
+      this.fail(error ?? new Error("upstream closed the connection before answering"), stale);
     } else if (this.phase === BODY) {
       if (this.framing === CLOSE && !error) this.endBody(false);
       else this.fail(error ?? new Error("upstream closed the connection mid-body"));
     }
   }
 
-  private write(bytes: Uint8Array): void {
-    const written = this.socket.write(bytes);
-    if (written < bytes.byteLength) this.unsent = bytes.subarray(Math.max(written, 0));
+  private write(data: string | Uint8Array, size: number): void {
+    const written = this.socket.write(data);
+    if (written >= size) return;
+    const bytes = typeof data === "string" ? Buffer.from(data) : data;
+    this.unsent = bytes.subarray(Math.max(written, 0));
   }
 
   private readHead(data: Buffer): void {
@@ -211,7 +219,7 @@ export class Http1Connection {
 
   private startBody(head: ResponseHead, rest: Buffer): void {
     const { status } = head;
-    const bodyless = this.headOnly || status === 204 || status === 304;
+    const bodyless = (this.current as Exchange).headOnly || status === 204 || status === 304;
     this.keepAlive = head.keepAlive && (bodyless || head.framing !== "close");
     this.idleMs =
       head.keepAliveMs > 0
@@ -225,7 +233,9 @@ export class Http1Connection {
     if (head.framing === "length") {
       this.framing = LENGTH;
       this.remaining = head.length;
-      if (rest.byteLength >= head.length && !head.encoding) {
+      // A whole body is handed over as bytes (cheapest for a whole read); an event stream is
+      // still a stream (cheapest for a reader loop).
+      if (rest.byteLength >= head.length && !head.encoding && !head.eventStream) {
         this.answer(
           rest.subarray(0, head.length) as Uint8Array<ArrayBuffer>,
           init,
@@ -238,20 +248,23 @@ export class Http1Connection {
       this.chunked = new ChunkedDecoder();
     } else this.framing = CLOSE;
     const exchange = this.exchange;
-    const stream = new ReadableStream<Uint8Array>({
-      start: (controller) => {
-        this.controller = controller;
+    // High-water mark 0: `pull` means a reader is waiting. Bytes that arrive while none waits
+    // are held here and handed over joined on the next read (one read for a burst of small
+    // writes, as `fetch` does), and past HELD_BYTES the socket is paused until that read.
+    const stream = new ReadableStream<Uint8Array>(
+      {
+        start: (controller) => {
+          this.controller = controller;
+        },
+        pull: () => {
+          if (this.exchange === exchange) this.pulled();
+        },
+        cancel: () => {
+          if (this.exchange === exchange && this.phase === BODY) this.fail(new Error("body cancelled"));
+        },
       },
-      pull: () => {
-        if (this.exchange === exchange && this.paused) {
-          this.paused = false;
-          this.socket.resume();
-        }
-      },
-      cancel: () => {
-        if (this.exchange === exchange && this.phase === BODY) this.fail(new Error("body cancelled"));
-      },
-    });
+      { highWaterMark: 0 },
+    );
     let response: Response;
     try {
       response = new Response(head.encoding ? decodedBody(stream, head.encoding) : stream, init);
@@ -260,7 +273,7 @@ export class Http1Connection {
       return;
     }
     this.phase = BODY;
-    this.resolve(response);
+    this.current?.answer(response);
     if (rest.byteLength > 0) this.readBody(rest);
   }
 
@@ -273,8 +286,9 @@ export class Http1Connection {
       this.fail(error);
       return;
     }
-    this.resolve(response);
+    const exchange = this.current as Exchange;
     this.finish(trailing);
+    exchange.answer(response);
   }
 
   private readBody(data: Buffer): void {
@@ -299,16 +313,43 @@ export class Http1Connection {
   private enqueue(bytes: Uint8Array): void {
     const controller = this.controller;
     if (!controller || bytes.byteLength === 0) return;
-    controller.enqueue(bytes);
-    // The queue holds one read's worth at most: past that the upstream waits on TCP.
-    if (!this.paused && (controller.desiredSize ?? 0) <= 0) {
+    if (this.waiting) {
+      this.waiting = false;
+      controller.enqueue(bytes);
+      return;
+    }
+    this.held.push(bytes);
+    this.heldBytes += bytes.byteLength;
+    if (!this.paused && this.heldBytes >= HELD_BYTES) {
       this.paused = true;
       this.socket.pause();
     }
   }
 
+  /** A reader waits: what is held goes now, else the next bytes go straight to it. */
+  private pulled(): void {
+    if (this.heldBytes > 0) this.controller?.enqueue(this.takeHeld());
+    else this.waiting = true;
+    if (this.paused) {
+      this.paused = false;
+      this.socket.resume();
+    }
+  }
+
+  private takeHeld(): Uint8Array {
+    const held = this.held;
+    const joined = held.length === 1 ? (held[0] as Uint8Array) : Buffer.concat(held, this.heldBytes);
+    this.held = [];
+    this.heldBytes = 0;
+    return joined;
+  }
+
   private endBody(trailing: boolean): void {
-    this.controller?.close();
+    const controller = this.controller;
+    if (controller) {
+      if (this.heldBytes > 0) controller.enqueue(this.takeHeld());
+      controller.close();
+    }
     this.finish(trailing);
   }
 
@@ -324,24 +365,26 @@ export class Http1Connection {
     else this.destroy();
   }
 
-  /** Fails the exchange in progress (its promise or its body) and closes the connection. */
-  private fail(error: unknown): void {
-    if (this.phase === HEAD) this.reject(error);
-    else if (this.phase === BODY) this.controller?.error(error);
+  /** Fails the exchange in progress (its answer or its body) and closes the connection. */
+  private fail(error: unknown, stale = false): void {
+    const exchange = this.current;
+    const phase = this.phase;
+    const controller = this.controller;
     this.settle();
     this.destroy();
+    if (phase === HEAD) exchange?.failed(error, stale);
+    else if (phase === BODY) controller?.error(error);
   }
 
   private settle(): void {
     this.phase = IDLE;
-    this.signal?.removeEventListener("abort", this.onAbort);
-    this.signal = undefined;
+    this.current?.signal?.removeEventListener("abort", this.onAbort);
+    this.current = null;
     this.controller = null;
+    this.waiting = false;
+    this.held = [];
+    this.heldBytes = 0;
     this.chunked = null;
     this.pendingHead = null;
-    this.resolve = noop;
-    this.reject = noop;
   }
 }
-
-function noop(): void {}

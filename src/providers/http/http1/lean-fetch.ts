@@ -1,6 +1,6 @@
 import { ConnectionPool } from "./connection-pool.ts";
-import { encodeRequest } from "./encode-request.ts";
-import { type Http1Connection, type Origin, StaleConnectionError } from "./http1-connection.ts";
+import { type EncodedRequest, encodeRequest } from "./encode-request.ts";
+import type { Exchange, Origin } from "./http1-connection.ts";
 
 export type FetchFunction = (input: string | URL | Request, init?: RequestInit) => Promise<Response>;
 
@@ -12,7 +12,6 @@ export interface LeanFetchOptions {
   pool?: ConnectionPool;
 }
 
-const REDIRECTS = new Set([301, 302, 303, 307, 308]);
 /** One pool for the process, as `fetch` has one: every gateway and worker session shares it. */
 const sharedPool = new ConnectionPool();
 
@@ -35,56 +34,81 @@ export function createLeanFetch(options: LeanFetchOptions): FetchFunction {
   const proxied = Boolean(env.http_proxy || env.HTTP_PROXY);
   const pool = options.pool ?? sharedPool;
 
-  async function send(
-    origin: Origin,
-    bytes: Uint8Array,
-    headOnly: boolean,
-    signal: AbortSignal | undefined,
-  ): Promise<Response> {
-    const pooled = pool.take(origin);
-    if (pooled) {
-      try {
-        return await pooled.request(bytes, headOnly, signal);
-      } catch (error) {
-        if (!(error instanceof StaleConnectionError) || signal?.aborted) throw error;
-      }
-    }
-    const fresh = await open(origin, signal);
-    return await fresh.request(bytes, headOnly, signal);
+  return (input, init) => {
+    const request =
+      typeof input === "string" && !proxied && input.startsWith("http://")
+        ? encodeRequest(input, init)
+        : null;
+    if (!request) return fallback(input, init);
+    const signal = init?.signal ?? undefined;
+    if (signal?.aborted) return Promise.reject(signal.reason);
+    return new Promise((resolve, reject) => {
+      new Call(request, signal, pool, () => fallback(input, init), resolve, reject).start();
+    });
+  };
+}
+
+const isRedirect = (status: number) =>
+  status === 301 || status === 302 || status === 303 || status === 307 || status === 308;
+
+/** One call: on a pooled connection, or a fresh one; sent again once if the pooled one was stale. */
+class Call implements Exchange {
+  readonly request: string | Uint8Array;
+  readonly size: number;
+  readonly headOnly: boolean;
+  private readonly origin: Origin;
+  private retried = false;
+
+  constructor(
+    encoded: EncodedRequest,
+    readonly signal: AbortSignal | undefined,
+    private readonly pool: ConnectionPool,
+    private readonly fallback: () => Promise<Response>,
+    private readonly resolve: (response: Response) => void,
+    private readonly reject: (error: unknown) => void,
+  ) {
+    this.request = encoded.request;
+    this.size = encoded.size;
+    this.headOnly = encoded.headOnly;
+    this.origin = encoded.origin;
+  }
+
+  start(): void {
+    const pooled = this.pool.take(this.origin);
+    if (pooled) pooled.request(this);
+    else this.fresh();
+  }
+
+  answer(response: Response): void {
+    // `fetch` follows redirects: the request goes to it again, and it does.
+    if (isRedirect(response.status) && response.headers.has("location")) {
+      response.body?.cancel().catch(() => {});
+      this.fallback().then(this.resolve, this.reject);
+    } else this.resolve(response);
+  }
+
+  failed(error: unknown, stale: boolean): void {
+    if (stale && !this.retried && !this.signal?.aborted) {
+      this.retried = true;
+      this.fresh();
+    } else this.reject(error);
   }
 
   /** A new connection; an abort while it opens rejects at once, and the connection is closed when it opens. */
-  function open(origin: Origin, signal: AbortSignal | undefined): Promise<Http1Connection> {
-    const opening = pool.open(origin);
-    if (!signal) return opening;
-    return new Promise((resolve, reject) => {
-      const onAbort = () => reject(signal.reason);
-      signal.addEventListener("abort", onAbort, { once: true });
-      opening.then(
-        (connection) => {
-          signal.removeEventListener("abort", onAbort);
-          if (signal.aborted) connection.destroy();
-          else resolve(connection);
-        },
-        (error) => {
-          signal.removeEventListener("abort", onAbort);
-          reject(error);
-        },
-      );
-    });
+  private fresh(): void {
+    const signal = this.signal;
+    const onAbort = () => this.reject(signal?.reason);
+    signal?.addEventListener("abort", onAbort, { once: true });
+    this.pool.open(this.origin).then(
+      (connection) => {
+        signal?.removeEventListener("abort", onAbort);
+        if (signal?.aborted) connection.destroy();
+        else connection.request(this);
+      },
+      (error) => {
+        signal?.removeEventListener("abort", onAbort);
+        this.reject(error);
+      },
+    );
   }
-
-  return async (input, init) => {
-    const url = typeof input === "string" ? input : input instanceof URL ? input.href : "";
-    const request = !proxied && url.startsWith("http://") ? encodeRequest(url, init) : null;
-    if (!request) return fallback(input, init);
-    const signal = init?.signal ?? undefined;
-    if (signal?.aborted) throw signal.reason;
-    const response = await send(request.origin, request.bytes, request.headOnly, signal);
-    if (REDIRECTS.has(response.status) && response.headers.has("location")) {
-      await response.body?.cancel();
-      return fallback(input, init);
-    }
-    return response;
-  };
 }

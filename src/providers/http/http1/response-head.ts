@@ -17,9 +17,12 @@ export interface ResponseHead {
   readonly keepAliveMs: number;
   /** `Content-Encoding`, when the body is encoded (not `identity`). */
   readonly encoding: string | undefined;
+  /** A `text/event-stream` body: read as a stream, never whole. */
+  readonly eventStream: boolean;
 }
 
-const STATUS_LINE = /^HTTP\/1\.([01]) (\d{3})(?: ([^\r\n]*))?$/;
+const STATUS_LINE = /^HTTP\/1\.[01] \d{3}(?: |$)/;
+const CONTROL = /[\r\n\0]/;
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 const DIGITS = /^\d+$/;
 const KEEP_ALIVE_TIMEOUT = /(?:^|[,;\s])timeout\s*=\s*(\d+)/i;
@@ -30,6 +33,15 @@ const hasToken = (list: string, token: string) =>
     .split(",")
     .some((part) => part.trim() === token);
 
+/** `text[from, to)` without the spaces and tabs around it (HTTP's optional white space). */
+function withoutSpace(text: string, from: number, to: number): string {
+  let start = from;
+  let end = to;
+  while (start < end && (text.charCodeAt(start) === 32 || text.charCodeAt(start) === 9)) start++;
+  while (end > start && (text.charCodeAt(end - 1) === 32 || text.charCodeAt(end - 1) === 9)) end--;
+  return text.slice(start, end);
+}
+
 /**
  * Parses a response head (the status line and headers, without the blank line that ends them)
  * decoded as Latin-1, the way header bytes are carried. Framing follows RFC 9112 §6.3: chunked
@@ -37,29 +49,37 @@ const hasToken = (list: string, token: string) =>
  * runs to the connection's end. Anything it cannot read with certainty is an error, never a guess.
  */
 export function parseResponseHead(text: string): ResponseHead {
-  const lines = text.split("\r\n");
-  const status = STATUS_LINE.exec(lines[0] ?? "");
-  if (!status) throw new MalformedResponseError("bad status line");
-  const http11 = status[1] === "1";
+  let end = text.indexOf("\r\n");
+  if (end < 0) end = text.length;
+  if (!STATUS_LINE.test(text.slice(0, Math.min(end, 13))))
+    throw new MalformedResponseError("bad status line");
+  const http11 = text.charCodeAt(7) === 49;
+  const code = Number(text.slice(9, 12));
+  const statusText = end > 13 ? text.slice(13, end) : "";
   const headers: [string, string][] = [];
   let length = -1;
   let transfer: string | undefined;
   let connection = "";
   let keepAliveMs = 0;
   let encoding: string | undefined;
-  for (let i = 1; i < lines.length; i++) {
-    const line = lines[i] as string;
-    const colon = line.indexOf(":");
-    const name = colon > 0 ? line.slice(0, colon) : "";
+  let eventStream = false;
+  while (end < text.length) {
+    const start = end + 2;
+    end = text.indexOf("\r\n", start);
+    if (end < 0) end = text.length;
+    const colon = text.indexOf(":", start);
+    const name = colon > start && colon < end ? text.slice(start, colon) : "";
     // Also refuses obsolete line folding (a line that starts with white space).
     if (!TOKEN.test(name)) throw new MalformedResponseError("bad header line");
-    const value = line.slice(colon + 1).trim();
-    if (value.includes("\n") || value.includes("\r") || value.includes("\0"))
-      throw new MalformedResponseError("bad header value");
+    const value = withoutSpace(text, colon + 1, end);
+    if (CONTROL.test(value)) throw new MalformedResponseError("bad header value");
     headers.push([name, value]);
     // Only the names framing and decoding depend on are compared (by length first: cheap).
     const size = name.length;
-    switch (size === 10 || size === 14 || size === 16 || size === 17 ? name.toLowerCase() : "") {
+    switch (size >= 10 && size <= 17 ? name.toLowerCase() : "") {
+      case "content-type":
+        eventStream = value.toLowerCase().includes("text/event-stream");
+        break;
       case "content-length":
         for (const part of value.split(",")) {
           const n = part.trim();
@@ -84,7 +104,6 @@ export function parseResponseHead(text: string): ResponseHead {
       }
     }
   }
-  const code = Number(status[2]);
   let framing: ResponseHead["framing"] = "close";
   if (transfer !== undefined) {
     const codings = transfer.toLowerCase().split(",");
@@ -93,12 +112,13 @@ export function parseResponseHead(text: string): ResponseHead {
   const keepAlive = http11 ? !hasToken(connection, "close") : hasToken(connection, "keep-alive");
   return {
     status: code,
-    statusText: status[3] ?? "",
+    statusText,
     headers,
     framing,
     length: Math.max(length, 0),
     keepAlive,
     keepAliveMs,
     encoding,
+    eventStream,
   };
 }

@@ -5,15 +5,21 @@
  *   bun run build && bun bench/ab.ts
  * Environment: AB_SECONDS (3) per wrk run, AB_ROUNDS (4), AB_PAIRS (comma list of pair ids,
  * default all), AB_WARMUP (2) seconds of load per scenario on each target before measuring,
- * MINDGW_BIN (dist/mindgw). Writes .bench-out/ab-<time>.json and prints markdown.
+ * MINDGW_BIN (dist/mindgw), AB_AGAINST_BIN (another build of mindgw, say main's: adds the pairs
+ * `against-traced`, `against-obs-off`, `against-mindgw`, each that target on the other build (a) vs
+ * this one (b), to judge a change by the same interleaving), AB_THREADS=1 (also CPU µs/req per thread name: event loop, Worker
+ * threads, the garbage collector's and JIT's helpers). Writes .bench-out/ab-<time>.json and prints markdown.
  * A target whose code is still being compiled measures the JIT, not the steady state: the shadow
  * pair (twice the code on the hot path) needs AB_WARMUP=15 to settle (see docs/BENCHMARKS.md).
+ * Every run also reports the fake upstreams' CPU per request (they share the machine's cores);
+ * pairs whose target mirrors requests (`shadow`, `shadow-default-cap`) also print how many
+ * copies the shadow upstream answered and how many the gateway shed.
  */
 import { existsSync } from "node:fs";
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { cpuSeconds, mainThreadCpuSeconds } from "./cpu-time.ts";
+import { cpuSeconds, mainThreadCpuSeconds, threadCpuSeconds, threadCpuSpent } from "./cpu-time.ts";
 import { preflight, SCENARIOS } from "./scenarios.ts";
 import type { RunningTarget } from "./target.ts";
 import { allTargets, startFake } from "./targets.ts";
@@ -25,6 +31,14 @@ const rounds = Number(process.env.AB_ROUNDS ?? "4");
 const warmup = Number(process.env.AB_WARMUP ?? "2");
 const binary = process.env.MINDGW_BIN ?? join(ROOT, "dist/mindgw");
 const onlyPairs = process.env.AB_PAIRS?.split(",").map((s) => s.trim());
+const byThread = process.env.AB_THREADS === "1";
+const againstBinary = process.env.AB_AGAINST_BIN;
+/** Targets that run on both builds with AB_AGAINST_BIN; the other build's is `<name>@against`. */
+const AGAINST: Record<string, string> = {
+  "against-traced": "mindgw-traced",
+  "against-obs-off": "mindgw-obs-off",
+  "against-mindgw": "mindgw",
+};
 
 /** One comparison: `b` measured against `a` (the baseline) at one concurrency. */
 interface Pair {
@@ -45,15 +59,36 @@ const PAIRS: Pair[] = [
     { id: "obs-traced", a: "mindgw-obs-off", b: "mindgw-traced", c: 32, scenario },
     { id: "obs-untraced", a: "mindgw-obs-off", b: "mindgw", c: 32, scenario },
     { id: "shadow", a: "mindgw", b: "mindgw-shadow", c: 32, scenario },
+    { id: "shadow-default-cap", a: "mindgw", b: "mindgw-shadow-default-cap", c: 32, scenario },
   ]),
   { id: "worker-c1", a: "mindgw", b: "mindgw-worker", c: 1, scenario: "non-stream" },
+  ...(againstBinary
+    ? ["non-stream", "stream"].flatMap((scenario) =>
+        Object.entries(AGAINST).map(([id, target]) => ({
+          id,
+          a: `${target}@against`,
+          b: target,
+          c: 32,
+          scenario,
+        })),
+      )
+    : []),
 ];
 
 /**
  * One wrk run, and the CPU the target's process spent per request meanwhile (µs): all its
  * threads, and its main thread (the event loop) alone.
  */
-type Measured = WrkResult & { cpuUsPerRequest: number; mainUsPerRequest: number };
+type Measured = WrkResult & {
+  cpuUsPerRequest: number;
+  mainUsPerRequest: number;
+  /** CPU seconds per thread name during the run (AB_THREADS=1). */
+  threads?: Record<string, number>;
+  /** The upstreams' CPU per request meanwhile: the primary's fake, plus the shadow's upstream. */
+  upstreamUsPerRequest: number;
+  /** For a mirroring target: copies its shadow upstream answered, and copies it shed. */
+  copies?: { answered: number; shed: number };
+};
 
 interface Round {
   a: Measured;
@@ -80,6 +115,10 @@ async function main(): Promise<void> {
   const results: { pair: Pair; rounds: Round[] }[] = [];
   try {
     const targets = allTargets(fake.url, fake.pid, existsSync(binary) ? binary : undefined);
+    if (againstBinary)
+      for (const target of allTargets(fake.url, fake.pid, againstBinary))
+        if (Object.values(AGAINST).includes(target.name))
+          targets.push({ name: `${target.name}@against`, start: () => target.start() });
     for (const target of targets.filter((t) => needed.has(t.name))) {
       console.error(`ab: starting ${target.name}`);
       const started = await target.start();
@@ -96,9 +135,14 @@ async function main(): Promise<void> {
       const b = running.get(pair.b);
       if (!scenario || !a || !b) continue;
       console.error(`ab: ${pair.id} ${pair.scenario} c=${pair.c}: ${pair.a} vs ${pair.b}`);
+      const upstreamCpu = async (t: RunningTarget) =>
+        (await cpuSeconds(fake.pid)) + (t.shadow ? await cpuSeconds(t.shadow.upstreamPid) : 0);
       const measure = async (t: RunningTarget): Promise<Measured> => {
         const before = t.pid === undefined ? 0 : await cpuSeconds(t.pid);
         const mainBefore = t.pid === undefined ? 0 : await mainThreadCpuSeconds(t.pid);
+        const threadsBefore = byThread && t.pid !== undefined ? await threadCpuSeconds(t.pid) : undefined;
+        const upstreamBefore = await upstreamCpu(t);
+        const copiesBefore = await t.shadow?.counts();
         const run = await runWrk({
           baseUrl: t.url,
           headers: t.headers,
@@ -109,8 +153,27 @@ async function main(): Promise<void> {
         });
         const spent = t.pid === undefined ? Number.NaN : (await cpuSeconds(t.pid)) - before;
         const main = t.pid === undefined ? Number.NaN : (await mainThreadCpuSeconds(t.pid)) - mainBefore;
+        const upstream = (await upstreamCpu(t)) - upstreamBefore;
+        const copiesAfter = await t.shadow?.counts();
         const per = (seconds: number) => (seconds * 1e6) / Math.max(1, run.requests);
-        return { ...run, cpuUsPerRequest: per(spent), mainUsPerRequest: per(main) };
+        const threadsAfter = threadsBefore && t.pid !== undefined ? await threadCpuSeconds(t.pid) : undefined;
+        const threads =
+          threadsBefore && threadsAfter ? threadCpuSpent(threadsBefore, threadsAfter, spent) : undefined;
+        return {
+          ...run,
+          cpuUsPerRequest: per(spent),
+          mainUsPerRequest: per(main),
+          ...(threads ? { threads } : {}),
+          upstreamUsPerRequest: per(upstream),
+          ...(copiesBefore && copiesAfter
+            ? {
+                copies: {
+                  answered: copiesAfter.answered - copiesBefore.answered,
+                  shed: copiesAfter.shed - copiesBefore.shed,
+                },
+              }
+            : {}),
+        };
       };
       const done: Round[] = [];
       for (let r = 0; r < rounds; r++) {
@@ -160,12 +223,63 @@ async function main(): Promise<void> {
       `| ${pair.id} | ${pair.scenario} | ${pair.c} | ${pair.a} | ${pair.b} | ${median(rs.map((r) => r.a.rps)).toFixed(0)} | ${median(rs.map((r) => r.b.rps)).toFixed(0)} | ${stat(ratio, 3)} | ${stat(dp50, 3)} | ${stat(dp99, 3)} | ${cpuA.toFixed(1)} | ${cpuB.toFixed(1)} | ${(cpuA / cpuB).toFixed(3)} | ${pooled("a", "mainUsPerRequest").toFixed(1)} | ${pooled("b", "mainUsPerRequest").toFixed(1)} |`,
     );
   }
+  if (byThread) out.push("", ...threadTable(results));
+  const mirrored = results.filter(({ rounds: rs }) => rs.some((r) => r.b.copies));
+  if (mirrored.length > 0) {
+    out.push(
+      "",
+      "Shadow copies (issue 15): requests b served, copies its shadow upstream answered and copies it shed",
+      "(all rounds); a ratio reached by shedding does not count the shadow's work. Upstream CPU µs/req: the",
+      "fakes' CPU per request (the primary's, plus the shadow's for b), which shares the machine's cores.",
+      "",
+      "| pair | scenario | b requests | copies answered | copies shed | shed share | a upstream µs/req | b upstream µs/req |",
+      "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |",
+    );
+    for (const { pair, rounds: rs } of mirrored) {
+      const sum = (f: (r: Round) => number) => rs.reduce((total, r) => total + f(r), 0);
+      const requests = sum((r) => r.b.requests);
+      const answered = sum((r) => r.b.copies?.answered ?? 0);
+      const shed = sum((r) => r.b.copies?.shed ?? 0);
+      const upstream = (side: "a" | "b") =>
+        sum((r) => r[side].upstreamUsPerRequest * r[side].requests) /
+        Math.max(
+          1,
+          sum((r) => r[side].requests),
+        );
+      out.push(
+        `| ${pair.id} | ${pair.scenario} | ${requests} | ${answered} | ${shed} | ${((100 * shed) / Math.max(1, answered + shed)).toFixed(1)} % | ${upstream("a").toFixed(1)} | ${upstream("b").toFixed(1)} |`,
+      );
+    }
+  }
   const markdown = `${out.join("\n")}\n`;
   const outDir = join(ROOT, ".bench-out");
   await mkdir(outDir, { recursive: true });
   const at = new Date().toISOString().replaceAll(":", "-");
   await writeFile(join(outDir, `ab-${at}.json`), `${JSON.stringify(results, null, 2)}\n`);
   console.log(markdown);
+}
+
+/** CPU µs per request by thread name, pooled over the rounds, a → b, for threads above 0.5 µs. */
+function threadTable(results: { pair: Pair; rounds: Round[] }[]): string[] {
+  const lines = ["| pair | scenario | thread | a µs/req | b µs/req |", "| --- | --- | --- | ---: | ---: |"];
+  for (const { pair, rounds: rs } of results) {
+    const perRequest = (side: "a" | "b", name: string) =>
+      (rs.reduce((sum, r) => sum + (r[side].threads?.[name] ?? 0), 0) * 1e6) /
+      Math.max(
+        1,
+        rs.reduce((sum, r) => sum + r[side].requests, 0),
+      );
+    const names = new Set(
+      rs.flatMap((r) => [...Object.keys(r.a.threads ?? {}), ...Object.keys(r.b.threads ?? {})]),
+    );
+    for (const name of [...names].sort()) {
+      const a = perRequest("a", name);
+      const b = perRequest("b", name);
+      if (a >= 0.5 || b >= 0.5)
+        lines.push(`| ${pair.id} | ${pair.scenario} | ${name} | ${a.toFixed(1)} | ${b.toFixed(1)} |`);
+    }
+  }
+  return lines;
 }
 
 await main().then(

@@ -3,7 +3,8 @@
  * events (plus the finish, usage and [DONE] events) in one write, so that the proxies in front
  * of it, not the upstream, are the bottleneck.
  *   bun bench/burst-upstream.ts [--port N]
- * Prints one JSON line `{"port":N}` once listening; stops on SIGTERM.
+ * Prints one JSON line `{"port":N}` once listening; stops on SIGTERM. `GET /served` answers
+ * `{"served":N}`, the completions answered so far (the benchmarks count shadow copies with it).
  */
 import { parseArgs } from "node:util";
 
@@ -40,6 +41,7 @@ const jsonBody = JSON.stringify({
 const streamHeaders = { "content-type": "text/event-stream", "cache-control": "no-cache" };
 const jsonHeaders = { "content-type": "application/json" };
 
+let served = 0;
 const server = Bun.serve({
   hostname: "127.0.0.1",
   port: Number(values.port),
@@ -47,6 +49,8 @@ const server = Bun.serve({
     const path = new URL(request.url).pathname;
     if (path === "/v1/models")
       return Response.json({ object: "list", data: [{ id: "bench-model", object: "model" }] });
+    if (path === "/served") return Response.json({ served });
+    served++;
     const body = await request.text();
     // A scan, not a parse: this fake must cost the machine as little as it can.
     return /"stream"\s*:\s*true/.test(body)

@@ -3,10 +3,17 @@
  * SQLite at c=32, forwarded worker requests against local ones, and audit ingest into PostgreSQL.
  *   bun run build && bun bench/cluster.ts
  * Environment: BENCH_SECONDS (10), BENCH_CONCURRENCY (32), BENCH_AUDIT_ROWS (100000).
+ * Needs wrk, PostgreSQL 15 binaries, redis-server and taskset (util-linux), and at least 2 cores.
  * Real servers throughout: PostgreSQL and Redis are started in temp dirs (as the tests do), the
  * gateways are the compiled binary, the model is the fake upstream, the load is wrk.
- * Besides req/s, each run reports CPU milliseconds per request of the gateway process(es) and of
- * the PostgreSQL and Redis servers: the steady measure on a shared machine, where req/s swings.
+ * Each node (SQLite, then cluster) is measured twice after a warm-up:
+ * - whole machine: nothing pinned, every process shares every core (what one box does);
+ * - per node: the gateway pinned to core 0, and PostgreSQL, Redis, the fake upstream, wrk and
+ *   this script to the others, so both gateways get the same one core and a cluster node's
+ *   database and Redis do not take it (as on their own hosts). The row says how busy each core
+ *   was: the figure is the gateway's only if its core is saturated and the others are not.
+ * Besides req/s, each run reports CPU milliseconds per request of the gateway process(es), of
+ * PostgreSQL and of Redis: the steady measure on a shared machine, where req/s swings.
  * Audit ingest is the gateway's own audit writer (its batch size) over the PostgreSQL store.
  */
 import { mkdtemp, rm } from "node:fs/promises";
@@ -27,6 +34,7 @@ import {
   waitForWorkers,
 } from "../test/e2e/harness/spawn-worker.ts";
 import { waitFor } from "../test/e2e/harness/wait-for.ts";
+import { ALL_CORES, busyBetween, coreTicks, GATEWAY_CORE, OTHER_CORES, pin } from "./cpu-pin.ts";
 import { cpuSeconds } from "./cpu-time.ts";
 import { runWrk, type WrkResult } from "./wrk.ts";
 
@@ -50,18 +58,35 @@ async function cpuOf(pids: readonly number[]): Promise<number> {
   return each.reduce((sum, s) => sum + s, 0);
 }
 
-type Measured = WrkResult & { gatewayMsPerRequest: number; serversMsPerRequest: number };
+/** The servers a node uses (none for SQLite), whose CPU per request is reported apart. */
+interface Servers {
+  postgres: () => number[];
+  redis: () => number[];
+}
+const NO_SERVERS: Servers = { postgres: () => [], redis: () => [] };
 
-/** One wrk run at `gateway`; CPU per request of `gateways` (all nodes involved) and `servers`. */
+type Measured = WrkResult & {
+  gatewayMsPerRequest: number;
+  postgresMsPerRequest: number;
+  redisMsPerRequest: number;
+  /** The gateway process(es)' CPU seconds per second of the run (1.0 = one core saturated). */
+  gatewayCores: number;
+  /** Each core's busy fraction during the run. */
+  coreBusy: number[];
+};
+
+/** One wrk run at `gateway` (wrk on `cpus` when given); CPU per request of `gateways` and servers. */
 async function load(
   gateway: GatewayProcess,
   key: string,
   model: string,
-  cpu: { gateways: readonly GatewayProcess[]; servers: () => number[] },
+  cpu: { gateways: readonly GatewayProcess[]; servers: Servers },
+  cpus?: string,
 ): Promise<Measured> {
   const gatewayPids = cpu.gateways.map((g) => g.proc.pid);
-  const serverPids = cpu.servers();
-  const [g0, s0] = [await cpuOf(gatewayPids), await cpuOf(serverPids)];
+  const [postgresPids, redisPids] = [cpu.servers.postgres(), cpu.servers.redis()];
+  const read = () => Promise.all([cpuOf(gatewayPids), cpuOf(postgresPids), cpuOf(redisPids)]);
+  const [before, ticks0, t0] = [await read(), await coreTicks(), performance.now()];
   const result = await runWrk({
     baseUrl: gateway.url,
     headers: { authorization: `Bearer ${key}` },
@@ -69,20 +94,64 @@ async function load(
     connections,
     seconds,
     workDir,
+    ...(cpus === undefined ? {} : { cpus }),
   });
-  const [g1, s1] = [await cpuOf(gatewayPids), await cpuOf(serverPids)];
-  const per = (cpuSeconds: number) => (result.requests > 0 ? (cpuSeconds * 1000) / result.requests : 0);
-  return { ...result, gatewayMsPerRequest: per(g1 - g0), serversMsPerRequest: per(s1 - s0) };
+  const [after, ticks1, t1] = [await read(), await coreTicks(), performance.now()];
+  const per = (i: number) =>
+    result.requests > 0 ? (((after[i] ?? 0) - (before[i] ?? 0)) * 1000) / result.requests : 0;
+  return {
+    ...result,
+    gatewayMsPerRequest: per(0),
+    postgresMsPerRequest: per(1),
+    redisMsPerRequest: per(2),
+    gatewayCores: ((after[0] ?? 0) - (before[0] ?? 0)) / ((t1 - t0) / 1000),
+    coreBusy: busyBetween(ticks0, ticks1),
+  };
 }
 
+/**
+ * One node's figures: a warm-up, a run with nothing pinned, then a run with the gateway alone on
+ * core 0 and `others` (its servers, the upstream, this script; wrk is started there) elsewhere.
+ */
+async function perNode(
+  gateway: GatewayProcess,
+  key: string,
+  servers: Servers,
+  others: () => number[],
+): Promise<{ whole: Measured; pinned: Measured }> {
+  const cpu = { gateways: [gateway], servers };
+  await load(gateway, key, "fake-model", cpu); // warm-up
+  const whole = await load(gateway, key, "fake-model", cpu);
+  pin([gateway.proc.pid], GATEWAY_CORE);
+  pin(others(), OTHER_CORES);
+  try {
+    return { whole, pinned: await load(gateway, key, "fake-model", cpu, OTHER_CORES) };
+  } finally {
+    pin([gateway.proc.pid, ...others()], ALL_CORES);
+  }
+}
+
+const ms = (value: number) => value.toFixed(3);
+const pct = (fraction: number) => `${(fraction * 100).toFixed(0)}%`;
 const line = (name: string, r: Measured) =>
-  `| ${name} | ${r.rps.toFixed(0)} | ${(r.p50 / 1000).toFixed(1)} | ${(r.p99 / 1000).toFixed(1)} | ${r.status_errors}/${r.socket_errors} | ${r.gatewayMsPerRequest.toFixed(3)} | ${r.serversMsPerRequest.toFixed(3)} |`;
+  `| ${name} | ${r.rps.toFixed(0)} | ${(r.p50 / 1000).toFixed(1)} | ${(r.p99 / 1000).toFixed(1)} | ${r.status_errors}/${r.socket_errors} | ${ms(r.gatewayMsPerRequest)} | ${ms(r.postgresMsPerRequest)} | ${ms(r.redisMsPerRequest)} | ${r.gatewayCores.toFixed(2)} | ${r.coreBusy.map(pct).join(" / ")} |`;
+
+/** Whether a pinned run measured the gateway: its core saturated, the others not. */
+function pinnedVerdict(name: string, r: Measured): string {
+  const [gatewayCore = 0, ...rest] = r.coreBusy;
+  const othersBusy = Math.max(0, ...rest);
+  const ok = r.gatewayCores >= 0.9 && othersBusy < 0.9;
+  return `${name}: gateway ${r.gatewayCores.toFixed(2)} of a core (core 0 ${pct(gatewayCore)} busy), other cores at most ${pct(othersBusy)} busy: ${ok ? "the gateway is the bottleneck" : "NOT gateway-bound, this per-node figure does not hold"}`;
+}
 
 const workDir = await mkdtemp(join(tmpdir(), "mindgw-bench-cluster-"));
 const [fake, postgres, redis] = await Promise.all([spawnFakeUpstream(), startPostgres(), startRedis()]);
 const started: GatewayProcess[] = [];
 const rows: string[] = [];
 try {
+  // Everything but the gateway, for the pinned runs: the servers, the upstream and this script
+  // (wrk is started on the same cores).
+  const others = () => [...postgres.pids(), ...redis.pids(), fake.proc.pid, process.pid];
   // One node on SQLite, a key with limits (so admission counts, locally).
   const single = await spawnGateway({ config: upstreamModels(fake.url) });
   started.push(single);
@@ -92,10 +161,7 @@ try {
       { name: "bench", rpm: 100_000_000, tpm: 1_000_000_000 },
     )
   ).key;
-  const alone = { gateways: [single], servers: () => [] };
-  await load(single, singleKey, "fake-model", alone); // warm-up
-  const sqlite = await load(single, singleKey, "fake-model", alone);
-  rows.push(line("one node, SQLite", sqlite));
+  const sqlite = await perNode(single, singleKey, NO_SERVERS, others);
   await single.stop();
 
   // Two cluster nodes on PostgreSQL + Redis; load on one: per-node throughput with every
@@ -121,10 +187,13 @@ try {
       { name: "bench", rpm: 100_000_000, tpm: 1_000_000_000 },
     )
   ).key;
-  const servers = () => [...postgres.pids(), ...redis.pids()];
-  await load(a, key, "fake-model", { gateways: [a], servers });
-  const cluster = await load(a, key, "fake-model", { gateways: [a], servers });
-  rows.push(line("cluster node, PostgreSQL + Redis", cluster));
+  const servers: Servers = { postgres: () => postgres.pids(), redis: () => redis.pids() };
+  // Node b idles beside it (heartbeat only); it shares the other cores in the pinned run.
+  const cluster = await perNode(a, key, servers, () => [...others(), b.proc.pid]);
+  rows.push(line("one node, SQLite — whole machine", sqlite.whole));
+  rows.push(line("cluster node, PostgreSQL + Redis — whole machine", cluster.whole));
+  rows.push(line("one node, SQLite — per node (pinned)", sqlite.pinned));
+  rows.push(line("cluster node, PostgreSQL + Redis — per node (pinned)", cluster.pinned));
 
   // A worker held by node b: requests to b are local, to a are forwarded.
   const token = await createWorkerKey(b.url, a.adminKey ?? "", {
@@ -153,8 +222,10 @@ try {
     rows.push(line("worker, local (node b)", local));
     rows.push(line("worker, forwarded (a → b)", forwarded));
     rows.push("");
+    rows.push(pinnedVerdict("per node, SQLite", sqlite.pinned));
+    rows.push(pinnedVerdict("per node, cluster", cluster.pinned));
     rows.push(
-      `ratios: cluster/SQLite ${(cluster.rps / sqlite.rps).toFixed(2)} (target ≥ 0.9); forwarded/local ${(forwarded.rps / local.rps).toFixed(2)} (target ≥ 0.8)`,
+      `ratios: cluster/SQLite per node (pinned) ${(cluster.pinned.rps / sqlite.pinned.rps).toFixed(2)} (target ≥ 0.9); whole machine ${(cluster.whole.rps / sqlite.whole.rps).toFixed(2)}; forwarded/local ${(forwarded.rps / local.rps).toFixed(2)} (target ≥ 0.8)`,
     );
   } finally {
     await worker.stop("SIGKILL");
@@ -204,6 +275,6 @@ console.log(
   `c=${connections}, ${seconds}s per run, load average ${(await Bun.file("/proc/loadavg").text()).split(" ").slice(0, 3).join(" ")}`,
 );
 console.log(
-  "| target | req/s | p50 ms | p99 ms | non-2xx/socket errors | gateway CPU ms/req | PostgreSQL+Redis CPU ms/req |\n| --- | --- | --- | --- | --- | --- | --- |",
+  "| target | req/s | p50 ms | p99 ms | non-2xx/socket errors | gateway CPU ms/req | PostgreSQL CPU ms/req | Redis CPU ms/req | gateway cores | busy per core |\n| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
 );
 for (const row of rows) console.log(row);

@@ -4,18 +4,29 @@
  * bench/ratios.ts runs the binary) in front of the burst upstream, wrk at c=32 for a few seconds
  * per scenario, and the gateway process's user + system CPU per request, in total and on its
  * main thread (the event loop) alone.
- *   bun bench/cpu-per-request.ts [--seconds 4] [--rounds 3] [--profile DIR] [--binary dist/mindgw]
- *     [--against OTHER_CHECKOUT] [--cluster] [--scenario non-stream|stream] [--connections 32]
- *     [--env NAME=VALUE]...
+ *   bun bench/cpu-per-request.ts [--seconds 4] [--rounds 3] [--warmup 0] [--profile DIR] [--binary dist/mindgw]
+ *     [--against OTHER_CHECKOUT] [--cluster] [--worker] [--shadow] [--scenario non-stream|stream]
+ *     [--connections 32] [--env NAME=VALUE]...
  * `--profile DIR` runs the gateway under `bun --cpu-prof` and prints the functions with the most
  * self time (one profile over all rounds). `--against DIR` also runs the gateway of another
  * checkout (say, main's, to judge a change) at the same time, alternating wrk runs between the
  * two (A B B A …) so that the machine's load hits both alike. Prints one line per run, then
  * medians per gateway and scenario. `--cluster` runs each gateway as a cluster node instead:
- * PostgreSQL storage and Redis (started in temp dirs as the tests do), on the gateway's defaults.
+ * PostgreSQL storage and Redis (started in temp dirs as the tests do), on the gateway's defaults,
+ * and also prints the CPU per request of the PostgreSQL and Redis servers during each run (the
+ * gateways take turns under load, so a run's server CPU is its gateway's, bar the idle one's
+ * heartbeat). `--worker` routes bench-model through a `mindgw worker` of the same checkout (dialled in over the
+ * tunnel) instead of the direct provider, and reports the worker's CPU per request and the sum
+ * of both processes beside the gateway's (`--profile` then profiles the worker too, in DIR/worker).
+ * `--warmup S` first loads each gateway with each scenario for S seconds, unmeasured, so the
+ * rounds measure compiled code rather than the JIT at work (the shadow's longer hot path needs
+ * ~15 s). `--shadow` mirrors every request (sample 1.0, cap above the load) to a second burst
+ * upstream of each gateway's own, and prints the copies it answered and the copies the gateway
+ * shed (`/metrics`) and that upstream's CPU per request: what a shadowed request costs the
+ * gateway, and what its copy costs the upstream (which shares the machine's cores).
  * `--scenario NAME` runs only that scenario (both by default). `--connections N` is wrk's
  * concurrency (past 120, upstream calls leave Bun's native `fetch`: see upstream-fetch.ts).
- * `--env NAME=VALUE` sets a variable for this checkout's gateway only (say
+ * `--env NAME=VALUE` sets a variable for this checkout's gateway (and worker) only (say
  * `MINDGW_UPSTREAM_CLIENT=lean` against main's default).
  */
 import { mkdir, mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
@@ -40,6 +51,9 @@ const { values } = parseArgs({
     binary: { type: "string" },
     against: { type: "string" },
     cluster: { type: "boolean", default: false },
+    worker: { type: "boolean", default: false },
+    shadow: { type: "boolean", default: false },
+    warmup: { type: "string", default: "0" },
     scenario: { type: "string" },
     env: { type: "string", multiple: true },
   },
@@ -59,34 +73,24 @@ const rounds = Number(values.rounds);
 const connections = Number(values.connections);
 const profileDir = values.profile ? resolve(values.profile) : undefined;
 /** A gateway's command: the compiled binary when given, else a checkout's source under bun. */
-const gatewayOf = (root: string, profile: boolean) =>
+const gatewayOf = (root: string, profile: boolean, dir = profileDir) =>
   values.binary && root === ROOT
     ? [resolve(values.binary)]
-    : [
-        "bun",
-        ...(profile && profileDir ? ["--cpu-prof", `--cpu-prof-dir=${profileDir}`] : []),
-        join(root, "src/main.ts"),
-      ];
+    : ["bun", ...(profile && dir ? ["--cpu-prof", `--cpu-prof-dir=${dir}`] : []), join(root, "src/main.ts")];
+const workerProfileDir = profileDir ? join(profileDir, "worker") : undefined;
 const roots = values.against ? [ROOT, resolve(values.against)] : [ROOT];
 
 process.on("SIGINT", () => process.exit(130));
 process.on("SIGTERM", () => process.exit(143));
 
-async function createKey(root: string, config: string): Promise<string | undefined> {
-  const args = [
-    "keys",
-    "create",
-    "-c",
-    config,
-    "--name",
-    "bench",
-    "--role",
-    "user",
-    "--models",
-    "*",
-    "--json",
-  ];
-  args.push("--rpm", "1000000000", "--tpm", "1000000000000");
+async function createKey(
+  root: string,
+  config: string,
+  role: "user" | "worker" | "admin" = "user",
+): Promise<string | undefined> {
+  const args = ["keys", "create", "-c", config, "--name", `bench-${role}`, "--role", role];
+  args.push("--models", "*", "--json");
+  if (role === "user") args.push("--rpm", "1000000000", "--tpm", "1000000000000");
   const proc = Bun.spawn([...gatewayOf(root, false), ...args], {
     stdin: "ignore",
     stdout: "pipe",
@@ -124,6 +128,12 @@ interface Gateway {
   url: string;
   headers: Record<string, string>;
   service: ReturnType<typeof spawnService>;
+  /** With `--worker`: the `mindgw worker` the route goes through. */
+  worker?: ReturnType<typeof spawnService>;
+  /** With `--shadow`: the burst upstream this gateway's copies go to (its own, so its CPU is this gateway's). */
+  shadowUpstream?: ReturnType<typeof spawnService>;
+  /** With `--shadow`: an admin key's header, to read `/metrics`. */
+  adminHeaders?: Record<string, string>;
 }
 
 /** With `--cluster`: where a node keeps its state. */
@@ -158,19 +168,26 @@ async function startGateway(
 ): Promise<Gateway> {
   const port = freePort();
   const config = join(dir, "config.yaml");
+  const shadowUpstream = values.shadow
+    ? spawnService(["bun", join(ROOT, "bench/burst-upstream.ts")])
+    : undefined;
+  const shadowUrl = shadowUpstream && `http://127.0.0.1:${await shadowUpstream.portLine()}`;
   await writeFile(
     config,
     `server: { host: 127.0.0.1, port: ${port} }
 ${await storageConfig(dir, port, cluster)}
 providers:
   - { name: fake, type: openai, base_url: ${upstreamUrl}/v1 }
-models:
+${shadowUrl ? `  - { name: shadow-fake, type: openai, base_url: ${shadowUrl}/v1 }\n` : ""}models:
   - name: bench-model
     routes:
-      - { provider: fake, model: bench-model }
-`,
+      - { provider: ${values.worker ? "workers" : "fake"}, model: bench-model }
+${shadowUrl ? "    shadow: { provider: shadow-fake, model: bench-model, sample: 1.0 }\nshadow: { max_concurrent: 1024 }\n" : ""}`,
   );
   const key = await createKey(root, config);
+  const adminKey = shadowUpstream ? await createKey(root, config, "admin") : undefined;
+  const workerKey = values.worker ? await createKey(root, config, "worker") : undefined;
+  if (values.worker && !workerKey) throw new Error(`${root}: could not create a worker key`);
   const service = spawnService([...gatewayOf(root, profile), "serve", "-c", config], {
     stderrPath: join(dir, "stderr.log"),
     ...(root === ROOT ? { env: thisEnv } : {}),
@@ -179,13 +196,62 @@ models:
   await waitForHttp(`${url}/healthz`, 30_000);
   const apiKey = key ?? keyInOutput(service.output());
   const headers: Record<string, string> = apiKey ? { authorization: `Bearer ${apiKey}` } : {};
+  const worker = workerKey ? await startWorker(root, url, workerKey, upstreamUrl, dir, profile) : undefined;
   await preflight(url, headers);
-  return { name: root === ROOT ? "this" : root, url, headers, service };
+  return {
+    name: root === ROOT ? "this" : root,
+    url,
+    headers,
+    service,
+    ...(worker ? { worker } : {}),
+    ...(shadowUpstream ? { shadowUpstream, adminHeaders: { authorization: `Bearer ${adminKey}` } } : {}),
+  };
+}
+
+/**
+ * With `--shadow`: copies the shadow upstream answered, copies the gateway shed
+ * (`mindgw_shadow_shed_total`), and the shadow upstream's CPU seconds, so far.
+ */
+async function shadowCounts(g: Gateway): Promise<{ served: number; shed: number; cpu: number }> {
+  const upstream = g.shadowUpstream as ReturnType<typeof spawnService>;
+  const port = upstream.output().match(/\{"port":(\d+)\}/)?.[1];
+  const { served } = (await (await fetch(`http://127.0.0.1:${port}/served`)).json()) as { served: number };
+  const metrics = await (await fetch(`${g.url}/metrics`, { headers: g.adminHeaders })).text();
+  const shed = Number(metrics.match(/^mindgw_shadow_shed_total (\d+)/m)?.[1] ?? Number.NaN);
+  return { served, shed, cpu: await cpuSeconds(upstream.pid) };
+}
+
+/** `mindgw worker` from `root` for bench-model, started once the gateway listens; waits for it to register. */
+async function startWorker(
+  root: string,
+  url: string,
+  token: string,
+  upstreamUrl: string,
+  dir: string,
+  profile: boolean,
+): Promise<ReturnType<typeof spawnService>> {
+  const args = ["worker", "--connect", url, "--token", token, "--upstream", `${upstreamUrl}/v1`];
+  args.push("--models", "bench-model", "--name", "bench-worker", "--concurrency", "1024");
+  const stderrPath = join(dir, "worker.log");
+  const worker = spawnService([...gatewayOf(root, profile, workerProfileDir), ...args], {
+    stderrPath,
+    ...(root === ROOT ? { env: thisEnv } : {}),
+  });
+  const deadline = Date.now() + 30_000;
+  while (!(await Bun.file(stderrPath).text()).includes("registered with the gateway")) {
+    if (Date.now() > deadline) {
+      await worker.stop();
+      throw new Error(`${root}: the worker did not register:\n${await Bun.file(stderrPath).text()}`);
+    }
+    await Bun.sleep(50);
+  }
+  return worker;
 }
 
 async function main(): Promise<void> {
   const dir = await mkdtemp(join(tmpdir(), "mindgw-cpu-"));
   if (profileDir) await mkdir(profileDir, { recursive: true });
+  if (workerProfileDir && values.worker) await mkdir(workerProfileDir, { recursive: true });
   const upstream = spawnService(["bun", join(ROOT, "bench/burst-upstream.ts")]);
   const gateways: Gateway[] = [];
   const [postgres, redis] = values.cluster ? await Promise.all([startPostgres(), startRedis()]) : [];
@@ -193,6 +259,12 @@ async function main(): Promise<void> {
     postgres && redis
       ? { databaseUrl: (name: string) => postgres.createDatabase(name), redisUrl: redis.url }
       : undefined;
+  /** CPU seconds so far of the PostgreSQL processes and of Redis (none without `--cluster`). */
+  const serverCpu = async (): Promise<number[]> => {
+    const sum = async (pids: readonly number[]) =>
+      (await Promise.all(pids.map((pid) => cpuSeconds(pid).catch(() => 0)))).reduce((a, b) => a + b, 0);
+    return postgres && redis ? [await sum(postgres.pids()), await sum(redis.pids())] : [];
+  };
   try {
     const upstreamUrl = `http://127.0.0.1:${await upstream.portLine()}`;
     for (const [i, root] of roots.entries()) {
@@ -200,6 +272,18 @@ async function main(): Promise<void> {
       await mkdir(own);
       gateways.push(await startGateway(root, upstreamUrl, own, i === 0, cluster));
     }
+    const warmup = Number(values.warmup);
+    if (warmup > 0)
+      for (const g of gateways)
+        for (const scenario of scenarios)
+          await runWrk({
+            baseUrl: g.url,
+            headers: g.headers,
+            scenario,
+            connections,
+            seconds: warmup,
+            workDir: dir,
+          });
     const results = new Map<string, number[]>();
     for (let round = 0; round < rounds; round++) {
       const order = round % 2 === 0 ? gateways : [...gateways].reverse();
@@ -207,6 +291,9 @@ async function main(): Promise<void> {
         for (const g of order) {
           const before = await cpuSeconds(g.service.pid);
           const mainBefore = await mainThreadCpuSeconds(g.service.pid);
+          const serversBefore = await serverCpu();
+          const workerBefore = g.worker ? await cpuSeconds(g.worker.pid) : 0;
+          const shadowBefore = g.shadowUpstream && (await shadowCounts(g));
           const run = await runWrk({
             baseUrl: g.url,
             headers: g.headers,
@@ -217,6 +304,8 @@ async function main(): Promise<void> {
           });
           const used = (await cpuSeconds(g.service.pid)) - before;
           const mainUsed = (await mainThreadCpuSeconds(g.service.pid)) - mainBefore;
+          const serversAfter = await serverCpu();
+          const workerUsed = g.worker ? (await cpuSeconds(g.worker.pid)) - workerBefore : 0;
           if (run.status_errors || run.socket_errors)
             console.error(
               `${scenario.name}: ${run.status_errors} status / ${run.socket_errors} socket errors`,
@@ -228,8 +317,33 @@ async function main(): Promise<void> {
           // The main thread (the event loop) alone: what bounds throughput once work such as
           // the audit writes runs in threads of its own, which the process total still counts.
           results.set(`${key} (main thread)`, [...(results.get(`${key} (main thread)`) ?? []), mainUs]);
+          const servers = serversAfter.map(
+            (cpu, i) => ((cpu - (serversBefore[i] ?? 0)) * 1e6) / run.requests,
+          );
+          if (cluster)
+            for (const [i, server] of ["PostgreSQL", "Redis"].entries())
+              results.set(`${key} (${server})`, [
+                ...(results.get(`${key} (${server})`) ?? []),
+                servers[i] ?? 0,
+              ]);
+          const workerUs = (workerUsed * 1e6) / run.requests;
+          if (g.worker) {
+            results.set(`${key} (worker)`, [...(results.get(`${key} (worker)`) ?? []), workerUs]);
+            const sum = `${key} (gateway + worker)`;
+            results.set(sum, [...(results.get(sum) ?? []), us + workerUs]);
+          }
+          let copies = "";
+          if (g.shadowUpstream && shadowBefore) {
+            const after = await shadowCounts(g);
+            const sent = after.served - shadowBefore.served;
+            const shed = after.shed - shadowBefore.shed;
+            const upstreamUs = ((after.cpu - shadowBefore.cpu) * 1e6) / run.requests;
+            const name = `${key} (shadow upstream)`;
+            results.set(name, [...(results.get(name) ?? []), upstreamUs]);
+            copies = `; shadow copies answered ${sent}, shed ${shed} (of ${run.requests} requests), shadow upstream ${upstreamUs.toFixed(1)} µs CPU/request`;
+          }
           console.log(
-            `${key} round ${round + 1}: ${run.rps.toFixed(0)} req/s, ${us.toFixed(1)} µs CPU/request (main thread ${mainUs.toFixed(1)})`,
+            `${key} round ${round + 1}: ${run.rps.toFixed(0)} req/s, ${us.toFixed(1)} µs CPU/request (main thread ${mainUs.toFixed(1)}${g.worker ? `, worker ${workerUs.toFixed(1)}` : ""}${cluster ? `; PostgreSQL ${servers[0]?.toFixed(1)}, Redis ${servers[1]?.toFixed(1)}` : ""})${copies}`,
           );
         }
       }
@@ -241,18 +355,26 @@ async function main(): Promise<void> {
       );
     }
   } finally {
-    for (const g of gateways) await g.service.stop();
+    for (const g of gateways) {
+      await g.worker?.stop();
+      await g.service.stop();
+      await g.shadowUpstream?.stop();
+    }
     await upstream.stop();
     await postgres?.stop();
     await redis?.stop();
     await rm(dir, { recursive: true, force: true });
   }
-  if (profileDir) {
-    const files = (await readdir(profileDir)).filter((f) => f.endsWith(".cpuprofile")).sort();
+  for (const [what, where] of [
+    ["gateway", profileDir],
+    ["worker", values.worker ? workerProfileDir : undefined],
+  ] as const) {
+    if (!where) continue;
+    const files = (await readdir(where)).filter((f) => f.endsWith(".cpuprofile")).sort();
     const last = files.at(-1);
     if (last) {
-      console.log(`\nself time, ${last}:`);
-      for (const line of topSelf(await Bun.file(join(profileDir, last)).json(), 45)) console.log(line);
+      console.log(`\n${what} self time, ${last}:`);
+      for (const line of topSelf(await Bun.file(join(where, last)).json(), 45)) console.log(line);
     }
   }
 }

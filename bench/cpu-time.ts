@@ -24,3 +24,49 @@ export async function cpuSeconds(pid: number): Promise<number> {
 export async function mainThreadCpuSeconds(pid: number): Promise<number> {
   return statSeconds(await Bun.file(`/proc/${pid}/task/${pid}/stat`).text());
 }
+
+/** One thread's name (`(main)` for the event loop) and its user + system CPU seconds so far. */
+export interface ThreadCpu {
+  readonly name: string;
+  readonly seconds: number;
+}
+
+/**
+ * CPU seconds of each live thread of a process, by thread id: the event loop, `Worker`
+ * threads (audit writer, trace export), the garbage collector's and the JIT's helpers.
+ */
+export async function threadCpuSeconds(pid: number): Promise<Map<string, ThreadCpu>> {
+  const { readdir } = await import("node:fs/promises");
+  const threads = new Map<string, ThreadCpu>();
+  const tids = await readdir(`/proc/${pid}/task`).catch(() => [] as string[]);
+  for (const tid of tids) {
+    const stat = await Bun.file(`/proc/${pid}/task/${tid}/stat`)
+      .text()
+      .catch(() => "");
+    if (!stat) continue;
+    const name = tid === String(pid) ? "(main)" : stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")"));
+    threads.set(tid, { name, seconds: statSeconds(stat) });
+  }
+  return threads;
+}
+
+/**
+ * CPU seconds spent between two readings, by thread name. Threads that exited meanwhile (Bun's
+ * JIT and GC helpers come and go) no longer show per thread: what the process spent beyond the
+ * live threads is reported as `(exited threads)`.
+ */
+export function threadCpuSpent(
+  before: Map<string, ThreadCpu>,
+  after: Map<string, ThreadCpu>,
+  processSeconds: number,
+): Record<string, number> {
+  const spent: Record<string, number> = {};
+  let live = 0;
+  for (const [tid, { name, seconds }] of after) {
+    const used = seconds - (before.get(tid)?.seconds ?? 0);
+    spent[name] = (spent[name] ?? 0) + used;
+    live += used;
+  }
+  spent["(exited threads)"] = Math.max(0, processSeconds - live);
+  return spent;
+}

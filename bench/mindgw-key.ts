@@ -9,7 +9,7 @@ const KEY_PATTERN = /mgw_[A-Za-z0-9]{43}/;
 export async function createBenchKey(
   binary: string,
   configPath: string,
-  role: "user" | "worker" = "user",
+  role: "user" | "worker" | "admin" = "user",
 ): Promise<string | undefined> {
   const args = ["keys", "create", "-c", configPath, "--name", `bench-${role}`, "--role", role];
   args.push("--models", "*", "--json");

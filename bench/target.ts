@@ -6,6 +6,13 @@ export interface RunningTarget {
   pid?: number;
   /** The `mindgw worker` process, for targets served through the tunnel. */
   workerPid?: number;
+  /** For targets that mirror requests (issue 15): their shadow upstream, and how many copies ran. */
+  shadow?: {
+    /** The shadow upstream's process: its CPU is not the gateway's, but shares the machine. */
+    readonly upstreamPid: number;
+    /** Copies the shadow upstream answered, and copies the gateway shed, since start. */
+    counts(): Promise<{ answered: number; shed: number }>;
+  };
   stop(): Promise<void>;
 }
 

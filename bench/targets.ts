@@ -14,6 +14,26 @@ export async function startFake(): Promise<{ url: string; pid: number; stop(): P
   return { url: `http://127.0.0.1:${port}`, pid: service.pid, stop: () => service.stop() };
 }
 
+/**
+ * The burst upstream (bench/burst-upstream.ts) as its own process: answers at once, costs the
+ * machine as little as an upstream can, and counts the completions it answered (`GET /served`).
+ */
+export async function startBurst(): Promise<{
+  url: string;
+  pid: number;
+  served(): Promise<number>;
+  stop(): Promise<void>;
+}> {
+  const service = spawnService(["bun", join(ROOT, "bench/burst-upstream.ts")]);
+  const url = `http://127.0.0.1:${await service.portLine()}`;
+  return {
+    url,
+    pid: service.pid,
+    served: async () => ((await (await fetch(`${url}/served`)).json()) as { served: number }).served,
+    stop: () => service.stop(),
+  };
+}
+
 /** (a) Straight at the fake: the ceiling. */
 export const directTarget = (fakeUrl: string, pid: number): Target => ({
   name: "direct",
@@ -71,10 +91,12 @@ export interface MindgwVariant {
   /** Export traces (every request sampled) to an OTLP sink started beside the gateway. */
   traced?: boolean;
   /**
-   * Issue 15: mirror every request (sample 1.0) to a shadow route on a second fake of its own,
-   * started with the target: the primary's fake serves the same load as for the other targets
-   * (a shared fake serving twice the requests would measure the fake), and the gateway's CPU
-   * includes the shadow's whole exchange.
+   * Issue 15: mirror every request (sample 1.0) to a shadow route on an upstream of its own,
+   * started with the target: the burst upstream, the fastest fake (its CPU per copy is a third
+   * of the full fake's, and it shares the 2 cores with the gateway). The primary's fake serves the
+   * same load as for the other targets (a shared fake serving twice the requests would measure
+   * the fake), and the gateway's CPU includes the shadow's whole exchange. The target reports
+   * the copies the shadow upstream answered and the copies the gateway shed.
    */
   shadow?: boolean;
 }
@@ -150,9 +172,11 @@ export const mindgwTarget = (fakeUrl: string, binary: string, variant: MindgwVar
     const dir = await mkdtemp(join(tmpdir(), "mindgw-bench-"));
     const port = freePort();
     const config = join(dir, "config.yaml");
-    const shadowFake = variant.shadow ? await startFake() : undefined;
+    const shadowFake = variant.shadow ? await startBurst() : undefined;
     await writeFile(config, configYaml(port, dir, fakeUrl, variant, shadowFake?.url));
     const created = variant.apiKey ?? (await createBenchKey(binary, config));
+    // Reads `mindgw_shadow_shed_total` on /metrics (admin role).
+    const adminKey = shadowFake ? await createBenchKey(binary, config, "admin") : undefined;
     const workerKey = variant.via === "worker" ? await createBenchKey(binary, config, "worker") : undefined;
     if (variant.via === "worker" && !workerKey) throw new Error("could not create a worker key");
     const stderrPath = join(dir, "stderr.log");
@@ -182,11 +206,20 @@ export const mindgwTarget = (fakeUrl: string, binary: string, variant: MindgwVar
           },
         )
       : undefined;
+    const shadow = shadowFake && {
+      upstreamPid: shadowFake.pid,
+      async counts() {
+        const metrics = await fetch(`${url}/metrics`, { headers: { authorization: `Bearer ${adminKey}` } });
+        const shed = (await metrics.text()).match(/^mindgw_shadow_shed_total (\d+)/m)?.[1];
+        return { answered: await shadowFake.served(), shed: Number(shed ?? Number.NaN) };
+      },
+    };
     return {
       url,
       headers,
       pid: service.pid,
       ...(worker ? { workerPid: worker.pid } : {}),
+      ...(shadow ? { shadow } : {}),
       async stop() {
         await worker?.stop();
         await service.stop();
@@ -220,6 +253,8 @@ export function allTargets(fakeUrl: string, fakePid: number, binary?: string, ap
         shadow: true,
         extraYaml: "shadow: { max_concurrent: 1024 }",
       }),
+      // The same on the default cap (16 copies in flight): what shedding under load does.
+      mindgwTarget(fakeUrl, binary, { name: "mindgw-shadow-default-cap", shadow: true }),
     );
   }
   // Issues 3 and 4: what auth+limits and audit cost, in library form, on vs off.

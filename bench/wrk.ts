@@ -51,11 +51,26 @@ export async function runWrk(opts: {
   connections: number;
   seconds: number;
   workDir: string;
+  /** Run wrk on these cores only (`taskset -c`), e.g. to keep it off the measured process's core. */
+  cpus?: string;
+  /** A command wrk runs under, e.g. `["chrt", "-r", "1"]` (bench/c1-latency.ts --rt). */
+  prefix?: string[];
 }): Promise<WrkResult> {
   const script = join(opts.workDir, `${opts.scenario.name}.lua`);
   await writeFile(script, luaScript(opts.scenario, opts.headers));
   const threads = String(Math.min(opts.connections, 2));
-  const cmd = ["wrk", "-t", threads, "-c", String(opts.connections), "-d", `${opts.seconds}s`];
+  const pinned = opts.cpus === undefined ? [] : ["taskset", "-c", opts.cpus];
+  const cmd = [
+    ...(opts.prefix ?? []),
+    ...pinned,
+    "wrk",
+    "-t",
+    threads,
+    "-c",
+    String(opts.connections),
+    "-d",
+    `${opts.seconds}s`,
+  ];
   const proc = Bun.spawn([...cmd, "--timeout", "10s", "-s", script, `${opts.baseUrl}${opts.scenario.path}`], {
     stdout: "pipe",
     stderr: "pipe",

@@ -35,7 +35,7 @@ const stubDevtools: BunPlugin = {
 const result = await Bun.build({
   // The audit threads (SQLite's, PostgreSQL's) and the trace export thread are Worker entries of
   // their own; their owners (threaded-audit-store.ts, postgres-audit-store.ts,
-  // thread-span-exporter.ts) find them in the
+  // thread-span-processor.ts) find them in the
   // executable at its path under src/ (the common root of the entrypoints).
   entrypoints: [
     "./src/main.ts",
@@ -45,6 +45,10 @@ const result = await Bun.build({
   ],
   compile: { outfile: "./dist/mindgw" },
   minify: true,
+  // What is loaded with `import()` (the tail TUI, the tokenizer, the OpenTelemetry SDK, …) goes
+  // into chunks of its own inside the executable, read only when imported: the start-up reads
+  // and parses a third of the code it otherwise would (idle RSS −6 MB, bench/idle-rss.ts).
+  splitting: true,
   sourcemap: "linked",
   plugins: [stubDevtools, embedUi],
   define: { "process.env.NODE_ENV": '"production"' },

@@ -223,3 +223,61 @@ describe("AuditWriter on failing storage", () => {
     await writer.close();
   });
 });
+
+describe("AuditWriter batches", () => {
+  /** The SQLite store whose inserts wait for `open()`; `batches` lists each insert's size. */
+  function gatedStore(db: Database) {
+    const inner = sqlite(db);
+    const batches: number[] = [];
+    let open!: () => void;
+    const gate = new Promise<void>((resolve) => {
+      open = resolve;
+    });
+    const store = {
+      ...inner,
+      insert: async (records: readonly AuditRecord[]) => {
+        batches.push(records.length);
+        await gate;
+        return inner.insert(records);
+      },
+    };
+    return { store, batches, open };
+  }
+
+  test("records queued during a write wait for their own flush window, then go in one batch", async () => {
+    const db = openDatabase(dbPath());
+    const { store, batches, open } = gatedStore(db);
+    const writer = new AuditWriter({ store, flushMs: 60_000, batchSize: 3 });
+    for (let i = 0; i < 3; i++) writer.write(makeRecord());
+    await waitFor(() => batches.length === 1);
+    writer.write(makeRecord());
+    writer.write(makeRecord());
+    open();
+    await waitFor(() => writer.stats().written === 3);
+    // Not a chain of small inserts right behind the first: the two wait for their timer.
+    expect(batches).toEqual([3]);
+    expect(writer.stats().queued).toBe(2);
+    await writer.flush();
+    expect(batches).toEqual([3, 2]);
+    expect(rowCount(db)).toBe(5);
+    await writer.close();
+    db.close();
+  });
+
+  test("flush() during a timed write also writes what was queued meanwhile", async () => {
+    const db = openDatabase(dbPath());
+    const { store, batches, open } = gatedStore(db);
+    const writer = new AuditWriter({ store, flushMs: 60_000, batchSize: 3 });
+    for (let i = 0; i < 3; i++) writer.write(makeRecord());
+    await waitFor(() => batches.length === 1);
+    writer.write(makeRecord());
+    writer.write(makeRecord());
+    const flushed = writer.flush();
+    open();
+    await flushed;
+    expect(writer.stats()).toMatchObject({ queued: 0, written: 5 });
+    expect(rowCount(db)).toBe(5);
+    await writer.close();
+    db.close();
+  });
+});

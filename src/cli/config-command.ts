@@ -1,8 +1,8 @@
 import type { Command } from "commander";
-import { stringify } from "yaml";
 import { type Config, configSchema } from "../config/config-schema.ts";
 import { withDurationUnits } from "../config/duration-fields.ts";
 import { redactConfig } from "../config/redact-config.ts";
+import { stringifyYaml } from "../config/yaml-text.ts";
 import { unpricedWarnings } from "../pricing/model-prices.ts";
 import { ModelIndex } from "../routing/model-index.ts";
 import { resolveConfig } from "./resolve-config.ts";
@@ -16,7 +16,7 @@ export function registerConfig(program: Command): void {
     .action(async (options: { config?: string }) => {
       const { config: resolved, path } = await resolveConfig(options.config);
       process.stdout.write(
-        `# ${path ?? "embedded defaults"}: valid\n${stringify(withDurationUnits(configSchema, redactConfig(resolved)))}`,
+        `# ${path ?? "embedded defaults"}: valid\n${stringifyYaml(withDurationUnits(configSchema, redactConfig(resolved)))}`,
       );
       process.stdout.write(modelPrecedence(resolved));
       // Valid, but a model nothing prices costs $0: a budget never binds on it.

@@ -1,112 +1,192 @@
 /**
  * The admission script Redis runs atomically: no other node's request can take a slot between
  * one node's check and its count, which is what makes a limit exact across nodes. One run admits
- * a batch of requests in order (those a node received within one turn of its event loop), each
+ * a batch of requests in order (those a node received since it sent its previous batch), each
  * seeing the counts the ones before it left: one round trip for many requests.
  *
  * KEYS, three per scope of each request in turn: requests (sorted set of arrival times), tokens
- * (hash: second → tokens), spend (a float). ARGV: window ms, the number of requests, then per
- * request: now, its scope count, a unique member, then per scope: rpm, tpm, budget (each -1 when
- * absent) and this node's spend total (seeds a lost key). Returns, per request in order:
- * verdict, scope index, wait ms, then per scope: requests, requests reset ms, tokens, tokens
- * reset ms. Verdict 0 admitted, 1 budget, 2 tokens, 3 requests.
- * Tokens are kept per second: the window slides in steps of one second.
+ * (hash: second → tokens, with the running total and the oldest and newest second, see
+ * RECORD_SCRIPT), spend (a float). ARGV: window ms, the number of requests, then per request:
+ * now, its scope count, a unique member, then per scope: rpm, tpm, budget (each -1 when absent)
+ * and this node's spend total (seeds a lost key). Returns, per request in order: verdict, scope
+ * index, wait ms, then per scope: requests, requests reset ms, tokens, tokens reset ms. Verdict 0
+ * admitted, 1 budget, 2 tokens, 3 requests. Tokens are kept per second: the window slides in
+ * steps of one second.
+ *
+ * What it costs Redis is what every request costs a cluster, so a key read once in a run is
+ * remembered for the rest of it: a request log is read again only when its oldest entry has
+ * left the window, a token total only when its oldest second has, and then only that is pruned.
+ * In steady traffic a request costs one ZADD, and the token buckets are summed once a second
+ * rather than on every request.
  */
 export const ADMIT_SCRIPT = `
 local window = tonumber(ARGV[1])
 local count = tonumber(ARGV[2])
 local out = {}
+-- What this run knows of each key: request logs {n, first}, token totals {t, oldest, newest},
+-- spend values; and the request logs it added to (their expiry is renewed once, at the end).
+local logs, sums, spends, added = {}, {}, {}, {}
+
+local function requestLog(rk, now)
+  local log = logs[rk]
+  if log ~= nil and (log.first == nil or log.first > now - window) then return log end
+  local removed = redis.call('ZREMRANGEBYSCORE', rk, '-inf', now - window)
+  local first = redis.call('ZRANGE', rk, 0, 0, 'WITHSCORES')
+  if log == nil then
+    log = { n = redis.call('ZCARD', rk) }
+    logs[rk] = log
+  else
+    log.n = log.n - removed
+  end
+  log.first = first[2] and tonumber(first[2]) or nil
+  return log
+end
+
+local function expired(second, now) return (second + 1) * 1000 + window <= now end
+
+-- The live buckets of a token hash (expired ones deleted), and their total and bounds written
+-- back: what RECORD_SCRIPT keeps up to date between prunes.
+local function prune(tk, now)
+  local all = redis.call('HGETALL', tk)
+  local total, oldest, newest = 0, nil, -1
+  local gone = {}
+  for j = 1, #all, 2 do
+    local second = tonumber(all[j])
+    if second ~= nil then
+      if expired(second, now) then
+        gone[#gone + 1] = all[j]
+      else
+        total = total + tonumber(all[j + 1])
+        if oldest == nil or second < oldest then oldest = second end
+        if second > newest then newest = second end
+      end
+    end
+  end
+  if oldest == nil then
+    redis.call('DEL', tk)
+  else
+    if #gone > 0 then redis.call('HDEL', tk, unpack(gone)) end
+    redis.call('HSET', tk, 't', total, 'o', oldest, 'n', newest)
+  end
+  return { t = total, oldest = oldest, newest = newest }
+end
+
+local function tokenSum(tk, now)
+  local s = sums[tk]
+  if s ~= nil and (s.oldest == nil or not expired(s.oldest, now)) then return s end
+  local meta = redis.call('HMGET', tk, 't', 'o', 'n')
+  local total, oldest = tonumber(meta[1]), tonumber(meta[2])
+  if total == nil then
+    s = { t = 0, oldest = nil, newest = -1 }
+  elseif oldest ~= nil and expired(oldest, now) then
+    s = prune(tk, now)
+  else
+    s = { t = total, oldest = oldest, newest = tonumber(meta[3]) or -1 }
+  end
+  sums[tk] = s
+  return s
+end
+
+-- The live buckets in time order: only a refusal needs them (the wait until enough expire).
+local function buckets(tk, now)
+  local all = redis.call('HGETALL', tk)
+  local list = {}
+  for j = 1, #all, 2 do
+    local second = tonumber(all[j])
+    if second ~= nil and not expired(second, now) then list[#list + 1] = { second, tonumber(all[j + 1]) } end
+  end
+  table.sort(list, function(a, b) return a[1] < b[1] end)
+  return list
+end
+
+local max, floor = math.max, math.floor
+
+-- Appends one request's answer to the reply: verdict, scope index, wait, then its usage.
+local function reply(verdict, index, wait, n, usage)
+  out[#out + 1] = verdict
+  out[#out + 1] = index
+  out[#out + 1] = max(0, floor(wait))
+  for k = 1, 4 * n do out[#out + 1] = max(0, floor(usage[k])) end
+  return n
+end
+
 local function admit(ko, ao)
-  local now = tonumber(ARGV[ao + 1])
+  local nowText = ARGV[ao + 1]
+  local now = tonumber(nowText)
   local n = tonumber(ARGV[ao + 2])
   local member = ARGV[ao + 3]
   local p = ao + 3
-  local usage = {}
-  local buckets = {}
+  -- Per scope, parsed once: its limits (-1 when absent) and its usage, four numbers each.
+  local rpms, tpms, usage = {}, {}, {}
   for i = 1, n do
-    local rk, tk = KEYS[ko + (i - 1) * 3 + 1], KEYS[ko + (i - 1) * 3 + 2]
-    local rpm = tonumber(ARGV[p + (i - 1) * 4 + 1])
-    local tpm = tonumber(ARGV[p + (i - 1) * 4 + 2])
+    local a = p + (i - 1) * 4
+    local rpm, tpm = tonumber(ARGV[a + 1]), tonumber(ARGV[a + 2])
+    rpms[i], tpms[i] = rpm, tpm
     -- A scope without an rpm (or tpm) has nothing to count or report for it: no Redis work.
-    local requests, requestsReset = 0, 0
+    local requests, requestsReset, tokens, tokensReset = 0, 0, 0, 0
     if rpm >= 0 then
-      redis.call('ZREMRANGEBYSCORE', rk, '-inf', now - window)
-      requests = redis.call('ZCARD', rk)
-      local first = redis.call('ZRANGE', rk, 0, 0, 'WITHSCORES')
-      if first[2] then requestsReset = tonumber(first[2]) + window - now end
+      local log = requestLog(KEYS[ko + (i - 1) * 3 + 1], now)
+      requests = log.n
+      if log.first ~= nil then requestsReset = log.first + window - now end
     end
-    local list = {}
-    local tokens, newest = 0, -1
     if tpm >= 0 then
-      local all = redis.call('HGETALL', tk)
-      for j = 1, #all, 2 do
-        local second = tonumber(all[j])
-        if (second + 1) * 1000 + window <= now then
-          redis.call('HDEL', tk, all[j])
-        else
-          local c = tonumber(all[j + 1])
-          tokens = tokens + c
-          if second > newest then newest = second end
-          list[#list + 1] = { second, c }
-        end
-      end
+      local s = tokenSum(KEYS[ko + (i - 1) * 3 + 2], now)
+      tokens = s.t
+      if s.newest >= 0 then tokensReset = (s.newest + 1) * 1000 + window - now end
     end
-    local tokensReset = 0
-    if newest >= 0 then tokensReset = (newest + 1) * 1000 + window - now end
-    buckets[i] = list
-    usage[i] = { requests, requestsReset, tokens, tokensReset }
-  end
-  local function reply(verdict, index, wait)
-    out[#out + 1] = verdict
-    out[#out + 1] = index
-    out[#out + 1] = math.max(0, math.floor(wait))
-    for i = 1, n do
-      for k = 1, 4 do out[#out + 1] = math.max(0, math.floor(usage[i][k])) end
-    end
-    return n
+    local u = (i - 1) * 4
+    usage[u + 1], usage[u + 2], usage[u + 3], usage[u + 4] = requests, requestsReset, tokens, tokensReset
   end
   for i = 1, n do
     local budget = tonumber(ARGV[p + (i - 1) * 4 + 3])
     if budget >= 0 then
       local sk = KEYS[ko + (i - 1) * 3 + 3]
-      local spent = redis.call('GET', sk)
-      if not spent then
-        spent = ARGV[p + (i - 1) * 4 + 4]
-        redis.call('SET', sk, spent, 'PX', 3456000000)
+      local spent = spends[sk]
+      if spent == nil then
+        spent = redis.call('GET', sk)
+        if not spent then
+          spent = ARGV[p + (i - 1) * 4 + 4]
+          redis.call('SET', sk, spent, 'PX', 3456000000)
+        end
+        spent = tonumber(spent)
+        spends[sk] = spent
       end
-      if tonumber(spent) >= budget then return reply(1, i - 1, 3600000) end
+      if spent >= budget then return reply(1, i - 1, 3600000, n, usage) end
     end
   end
   for i = 1, n do
-    local tpm = tonumber(ARGV[p + (i - 1) * 4 + 2])
-    if tpm >= 0 and usage[i][3] >= tpm then
-      -- Only a refusal needs the buckets in order (the wait until enough of them expire).
-      table.sort(buckets[i], function(a, b) return a[1] < b[1] end)
-      local left = usage[i][3]
-      local wait = 0
-      for _, bucket in ipairs(buckets[i]) do
+    local tpm, tokens = tpms[i], usage[(i - 1) * 4 + 3]
+    if tpm >= 0 and tokens >= tpm then
+      local left, wait = tokens, 0
+      for _, bucket in ipairs(buckets(KEYS[ko + (i - 1) * 3 + 2], now)) do
         left = left - bucket[2]
         wait = (bucket[1] + 1) * 1000 + window - now
         if left < tpm then break end
       end
-      return reply(2, i - 1, wait)
+      return reply(2, i - 1, wait, n, usage)
     end
   end
   for i = 1, n do
-    local rpm = tonumber(ARGV[p + (i - 1) * 4 + 1])
-    if rpm >= 0 and usage[i][1] >= rpm then return reply(3, i - 1, usage[i][2]) end
+    local u = (i - 1) * 4
+    if rpms[i] >= 0 and usage[u + 1] >= rpms[i] then return reply(3, i - 1, usage[u + 2], n, usage) end
   end
   for i = 1, n do
-    local rpm = tonumber(ARGV[p + (i - 1) * 4 + 1])
-    if rpm >= 0 then
+    if rpms[i] >= 0 then
       local rk = KEYS[ko + (i - 1) * 3 + 1]
-      redis.call('ZADD', rk, now, member)
-      redis.call('PEXPIRE', rk, window)
-      usage[i][1] = usage[i][1] + 1
-      if usage[i][2] == 0 then usage[i][2] = window end
+      redis.call('ZADD', rk, nowText, member)
+      local log = logs[rk]
+      if log.n == 0 or log.first == nil or now < log.first then log.first = now end
+      log.n = log.n + 1
+      if not log.renew then
+        log.renew = true
+        added[#added + 1] = rk
+      end
+      local u = (i - 1) * 4
+      usage[u + 1] = usage[u + 1] + 1
+      if usage[u + 2] == 0 then usage[u + 2] = window end
     end
   end
-  return reply(0, 0, 0)
+  return reply(0, 0, 0, n, usage)
 end
 local ko, ao = 0, 2
 for r = 1, count do
@@ -114,22 +194,32 @@ for r = 1, count do
   ko = ko + 3 * n
   ao = ao + 3 + 4 * n
 end
+for _, rk in ipairs(added) do redis.call('PEXPIRE', rk, window) end
 return out
 `;
 
 /**
  * Counts tokens and spend after an answer. KEYS: tokens hashes, then spend keys.
  * ARGV: the second, the window ms, the number of token keys, then one amount per key in order.
+ * A tokens hash holds one field per second, and `t` (their total), `o` and `n` (the oldest and
+ * newest second): an admission reads those three instead of every bucket.
  */
 export const RECORD_SCRIPT = `
 local second = ARGV[1]
+local s = tonumber(second)
 local window = tonumber(ARGV[2])
 local t = tonumber(ARGV[3])
 for i = 1, #KEYS do
   local amount = ARGV[3 + i]
   if i <= t then
-    redis.call('HINCRBY', KEYS[i], second, amount)
-    redis.call('PEXPIRE', KEYS[i], window + 2000)
+    local k = KEYS[i]
+    redis.call('HINCRBY', k, second, amount)
+    redis.call('HINCRBY', k, 't', amount)
+    local bounds = redis.call('HMGET', k, 'o', 'n')
+    local oldest, newest = tonumber(bounds[1]), tonumber(bounds[2])
+    if oldest == nil or s < oldest then redis.call('HSET', k, 'o', second) end
+    if newest == nil or s > newest then redis.call('HSET', k, 'n', second) end
+    redis.call('PEXPIRE', k, window + 2000)
   elseif redis.call('EXISTS', KEYS[i]) == 1 then
     redis.call('INCRBYFLOAT', KEYS[i], amount)
   end

@@ -12,6 +12,13 @@ const RECORD_FLUSH_MS = 10;
 /** Most admissions one script run decides (about 10 µs of Redis time each). */
 const MAX_ADMISSIONS = 64;
 
+/**
+ * Where a subject's tokens are counted: one hash of per-second buckets with their total
+ * (admit-script.ts). Named apart from the earlier format (`mgw:tpm:`, buckets only), which a
+ * node of an older version still reads and writes during a rolling upgrade.
+ */
+export const tokensKey = (subject: string): string => `mgw:tokens:${subject}`;
+
 const sha1 = (text: string) => new Bun.CryptoHasher("sha1").update(text).digest("hex");
 const ADMIT_SHA = sha1(ADMIT_SCRIPT);
 const RECORD_SHA = sha1(RECORD_SCRIPT);
@@ -83,7 +90,7 @@ export function createRedisCounters(options: RedisCountersOptions): SharedCounte
     pendingTokens.clear();
     pendingSpend.clear();
     const keys = [
-      ...tokens.map(([subject]) => `mgw:tpm:${subject}`),
+      ...tokens.map(([subject]) => tokensKey(subject)),
       ...spend.map(([subject]) => `mgw:spend:${subject}`),
     ];
     const argv = [
@@ -98,25 +105,40 @@ export function createRedisCounters(options: RedisCountersOptions): SharedCounte
       .catch((error: unknown) => options.onError?.(error));
   };
   /**
-   * Admissions asked for within one turn of the event loop go to Redis as one script run (in
-   * arrival order, each seeing the counts of those before it): one round trip for many requests.
+   * Admissions go to Redis as one script run per batch (in arrival order, each seeing the counts
+   * of those before it): one round trip for many requests. A batch is what arrived within one turn
+   * of the event loop, and, while a batch is with Redis, everything that arrives until it answers:
+   * only one is in flight, so the busier the node, the larger its batches and the fewer script
+   * runs (each costs Redis and this node far more than one admission inside it). An admission
+   * waits at most for the batch in flight, which is bounded by the Redis timeout.
    */
   let waiting: WaitingAdmission[] = [];
+  let scheduled = false;
+  let inFlight = false;
   const admitWaiting = () => {
+    scheduled = false;
+    if (inFlight || waiting.length === 0) return;
     const all = waiting;
     waiting = [];
     // Runs of at most MAX_ADMISSIONS: one script never holds Redis for long. Sent together,
     // they run in this order (one connection), so arrival order still decides.
+    const runs: Promise<void>[] = [];
     for (let from = 0; from < all.length; from += MAX_ADMISSIONS)
-      admitBatch(all.slice(from, from + MAX_ADMISSIONS));
+      runs.push(admitBatch(all.slice(from, from + MAX_ADMISSIONS)));
+    inFlight = true;
+    void Promise.all(runs).then(() => {
+      inFlight = false;
+      admitWaiting();
+    });
   };
-  const admitBatch = (batch: readonly WaitingAdmission[]) => {
+  /** Sends one script run; settles (never rejects) once its admissions have their answers. */
+  const admitBatch = (batch: readonly WaitingAdmission[]): Promise<void> => {
     const keys: string[] = [];
     const argv = [String(WINDOW_MS), String(batch.length)];
     for (const { scopes, now } of batch) {
       argv.push(String(now), String(scopes.length), `${now}:${options.nodeId}:${++sequence}`);
       for (const s of scopes) {
-        keys.push(`mgw:rpm:${s.subject}`, `mgw:tpm:${s.subject}`, `mgw:spend:${s.spendSubject}`);
+        keys.push(`mgw:rpm:${s.subject}`, tokensKey(s.subject), `mgw:spend:${s.spendSubject}`);
         argv.push(
           String(s.rpm ?? -1),
           String(s.tpm ?? -1),
@@ -125,7 +147,7 @@ export function createRedisCounters(options: RedisCountersOptions): SharedCounte
         );
       }
     }
-    link
+    return link
       .call((client) => runScript(client, ADMIT_SCRIPT, ADMIT_SHA, [String(keys.length), ...keys, ...argv]))
       .then((reply) => {
         const numbers = reply as number[];
@@ -145,7 +167,10 @@ export function createRedisCounters(options: RedisCountersOptions): SharedCounte
     admit(scopes, now): Promise<SharedAdmission> {
       return new Promise((resolve, reject) => {
         waiting.push({ scopes, now, resolve, reject });
-        if (waiting.length === 1) setImmediate(admitWaiting);
+        if (!scheduled && !inFlight) {
+          scheduled = true;
+          setImmediate(admitWaiting);
+        }
       });
     },
     record(tokens, spend, now) {

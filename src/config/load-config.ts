@@ -1,9 +1,9 @@
 import { dirname, isAbsolute, resolve } from "node:path";
-import { parse as parseYaml } from "yaml";
 import { ConfigError, formatPath } from "./config-error.ts";
 import { type Config, configSchema, WORKERS_PROVIDER } from "./config-schema.ts";
 import { interpolateEnv, MissingEnvError } from "./interpolate-env.ts";
 import { tenantCrossCheck } from "./tenant-cross-check.ts";
+import { parseYaml } from "./yaml-text.ts";
 
 export type Env = Record<string, string | undefined>;
 

@@ -1,5 +1,5 @@
-import { parse as parseYaml } from "yaml";
 import type { Config } from "./config-schema.ts";
+import { parseYaml } from "./yaml-text.ts";
 
 /** A config as the watcher last read it: the file's text and what it validated to. */
 export interface ReadConfig {

@@ -34,7 +34,7 @@ export class Attempt {
     // The attempt's own controller, following the client's signal (not AbortSignal.any: see
     // http/request-abort.ts); a timeout or `abort()` aborts the controller directly.
     this.signal = this.controller.signal;
-    const follow = () => this.controller.abort(clientSignal.reason);
+    const follow = () => this.end(clientSignal.reason);
     if (clientSignal.aborted) follow();
     else clientSignal.addEventListener("abort", follow, { once: true });
     this.unlink = () => clientSignal.removeEventListener("abort", follow);
@@ -63,12 +63,25 @@ export class Attempt {
         return;
       }
     }
-    this.controller.abort(
+    this.end(
       upstreamTimeout(
         `upstream ${this.routeLabel} timed out waiting for ${WAITING_FOR[this.phase]} (${this.ms} ms)`,
       ),
     );
   };
+
+  /**
+   * Aborts the attempt's controller (the upstream call sees it first, as a listener it added) and
+   * then the read in progress. Every abort of the attempt comes through here, so a read needs no
+   * listener of its own on the signal.
+   */
+  private end(reason: unknown): void {
+    if (this.signal.aborted) return;
+    this.controller.abort(reason);
+    const reject = this.pendingReject;
+    this.pendingReject = undefined;
+    reject?.(this.signal.reason);
+  }
 
   /** The relay is waiting on the upstream (true), or has handed a chunk to the client (false). */
   waiting(on: boolean): void {
@@ -76,20 +89,15 @@ export class Attempt {
   }
 
   private pendingReject: ((reason: unknown) => void) | undefined;
-  private listening = false;
 
   /**
-   * Settles with `read`, or rejects with the abort reason as soon as the attempt is aborted.
-   * One abort listener per attempt, not one per stream event; and unlike a race against a
+   * Settles with `read`, or rejects with the abort reason as soon as the attempt is aborted
+   * (`end` rejects it: no abort listener per read, nor per attempt); and unlike a race against a
    * long-lived "aborted" promise, nothing is retained per read (a race adds a reaction to that
    * promise on every call, keeping every event of a long stream alive until the attempt ends).
    */
   read<T>(read: Promise<T>): Promise<T> {
     if (this.signal.aborted) return Promise.reject(this.signal.reason);
-    if (!this.listening) {
-      this.listening = true;
-      this.signal.addEventListener("abort", () => this.pendingReject?.(this.signal.reason), { once: true });
-    }
     return new Promise<T>((resolve, reject) => {
       this.pendingReject = reject;
       read.then(
@@ -132,6 +140,6 @@ export class Attempt {
   /** Ends upstream work (the caller stopped reading, or the attempt is abandoned). */
   abort(reason: unknown): void {
     this.disarm();
-    this.controller.abort(reason);
+    this.end(reason);
   }
 }

@@ -20,6 +20,8 @@ export type ClientReply =
       readonly status: number;
       readonly contentType: string;
       readonly body: Uint8Array<ArrayBuffer>;
+      /** The body as the gateway parsed it once (for usage): read this rather than parse again. */
+      readonly parsed?: JsonObject;
     }
   | {
       readonly kind: "stream";
@@ -98,7 +100,7 @@ export async function readNativeReply(
   context.onBody?.(parsed);
   const usage = context.usageOf(parsed);
   return {
-    reply: { kind: "bytes", status: response.status, contentType, body },
+    reply: { kind: "bytes", status: response.status, contentType, body, parsed },
     ...(usage ? { usage } : {}),
   };
 }

@@ -1,6 +1,7 @@
 import { describe, expect, test } from "bun:test";
-import { agreementOf, similarity } from "./agreement.ts";
-import { AnswerStream, answerFromJson, answerFromSseText } from "./answer.ts";
+import { StreamUsageMeter } from "../translate/stream-usage-meter.ts";
+import { agreementOf, normalise, similarity } from "./agreement.ts";
+import { AnswerStream, answerFromJson, answerFromSseText, SseAnswerReader } from "./answer.ts";
 
 const text = (t: string) => ({ text: t, toolCalls: [] });
 
@@ -18,6 +19,26 @@ describe("agreement measures on a pair", () => {
     const partial = similarity("the cat sat on the mat", "the cat sat on a mat");
     expect(partial).toBeGreaterThan(0.4);
     expect(partial).toBeLessThan(1);
+  });
+
+  test("folding ASCII text with a plain character class gives what the Unicode class gives", () => {
+    const reference = (t: string) =>
+      t
+        .toLowerCase()
+        .replace(/[^\p{L}\p{N}\s]/gu, " ")
+        .replace(/\s+/g, " ")
+        .trim();
+    // Every ASCII character, in random texts, and texts where one non-ASCII letter changes the path.
+    let seed = 7;
+    const next = () => {
+      seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31;
+      return seed;
+    };
+    const ascii = Array.from({ length: 128 }, (_, code) => String.fromCharCode(code)).join("");
+    const samples = [ascii, "Ünïcode ÀB, ½ ٣ 東京!", "Paris\u00a0is\ufeffhere", "MiXeD Case\tand\n\vlines"];
+    for (let i = 0; i < 300; i++)
+      samples.push(Array.from({ length: 40 }, () => String.fromCharCode(next() % 128)).join(""));
+    for (const sample of samples) expect(normalise(sample)).toBe(reference(sample));
   });
 
   test("structured output: each side's JSON validity, with the schema's required keys", () => {
@@ -175,6 +196,56 @@ describe("reading answers in each dialect", () => {
     // Data split over two lines of one event (legal SSE): joined before it is parsed.
     const split = 'data: {"choices":[{"delta":\ndata: {"content":"joined"}}]}\n\n';
     expect(answerFromSseText("chat", split).text).toBe("joined");
+  });
+
+  test("a plain OpenAI stream is parsed as one array; every shape reads as it does event by event", () => {
+    // The reference: each event's data lines joined, parsed alone, usage read off each.
+    const byEvent = (text: string) => {
+      const stream = new AnswerStream("chat");
+      const meter = new StreamUsageMeter("openai");
+      for (const block of text.split(/\r?\n\r?\n/)) {
+        const data = block
+          .split(/\r?\n/)
+          .filter((line) => line.startsWith("data:"))
+          .map((line) => line.slice(5).replace(/^ /, ""))
+          .join("\n");
+        if (data === "") continue;
+        stream.event(data);
+        meter.observe({ data });
+      }
+      return { answer: stream.answer(), usage: meter.usage };
+    };
+    const delta = (content: string) => `data: {"choices":[{"index":0,"delta":{"content":"${content}"}}]}`;
+    const usage = 'data: {"choices":[],"usage":{"prompt_tokens":3,"completion_tokens":2}}';
+    const tool = `data: {"choices":[{"delta":{"tool_calls":[{"index":0,"function":{"name":"f","arguments":"{}"}}]}}]}`;
+    const streams = [
+      [delta("a"), delta(" b"), usage, "data: [DONE]", ""].join("\n\n"),
+      [delta("a"), delta(" b"), usage].join("\n\n"),
+      [delta("a"), tool, "data: [DONE]", "", ""].join("\n\n"),
+      [delta("only")].join(""),
+      // Shapes the one-array reading refuses: each is read line by line instead.
+      [delta("a"), ": keep-alive", delta("b"), ""].join("\n\n"),
+      [`event: x\n${delta("a")}`, delta("b"), ""].join("\n\n"),
+      [delta("a"), "data: [DONE]", delta("after"), ""].join("\n\n"),
+      [delta("a"), "data: 1,2", delta("b"), ""].join("\n\n"),
+      [delta("a"), "data: {}, {}", delta("b"), ""].join("\n\n"),
+      [delta("a"), 'data: {"choices":[{"delta":\n{"content":"x"}}]}', delta("b"), ""].join("\n\n"),
+      [delta("a"), "data:", delta("b"), ""].join("\n\n"),
+      [delta("a"), delta("b"), ""].join("\r\n\r\n"),
+      "data: [DONE]\n\n",
+      "",
+    ];
+    for (const text of streams) {
+      const reader = new SseAnswerReader("chat", "openai");
+      reader.push(text);
+      expect(reader.finish()).toEqual(byEvent(text));
+    }
+    const reader = new SseAnswerReader("chat", "openai");
+    reader.push(streams[0] as string);
+    expect(reader.finish()).toEqual({
+      answer: { text: "a b", toolCalls: [] },
+      usage: { inputTokens: 3, outputTokens: 2 },
+    });
   });
 
   test("Anthropic messages: text and tool_use blocks, streamed with input_json_delta", () => {

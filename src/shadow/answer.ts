@@ -1,6 +1,7 @@
 import type { Dialect, Operation } from "../core/dialect.ts";
 import type { Usage } from "../core/usage.ts";
 import { StreamUsageMeter } from "../translate/stream-usage-meter.ts";
+import { usageFromAnthropic, usageFromOpenAI } from "../translate/usage-mapping.ts";
 
 /** What an answer said, as far as comparing two answers needs: its text and its tool calls. */
 export interface Answer {
@@ -18,6 +19,12 @@ type Json = Record<string, unknown>;
 const isObject = (value: unknown): value is Json =>
   typeof value === "object" && value !== null && !Array.isArray(value);
 const array = (value: unknown): unknown[] => (Array.isArray(value) ? value : []);
+/** The first object in an array (what `array(v).find(isObject)` finds), without a new array. */
+function firstObject(value: unknown): Json | undefined {
+  if (!Array.isArray(value)) return undefined;
+  for (const item of value) if (isObject(item)) return item;
+  return undefined;
+}
 const string = (value: unknown): string => (typeof value === "string" ? value : "");
 
 function parseArguments(raw: unknown): unknown {
@@ -119,15 +126,20 @@ export class AnswerStream {
   }
 
   private openai(body: Json): void {
-    const choice = array(body.choices).find(isObject);
+    const choice = firstObject(body.choices);
     if (!choice) return;
     if (this.operation === "completions") {
       this.text += string(choice.text);
       return;
     }
-    const delta = isObject(choice.delta) ? choice.delta : {};
+    const delta = choice.delta;
+    if (!isObject(delta)) return;
     this.text += string(delta.content);
-    for (const call of array(delta.tool_calls).filter(isObject)) {
+    // Most events carry no tool calls: nothing is allocated for them.
+    const calls = delta.tool_calls;
+    if (!Array.isArray(calls)) return;
+    for (const call of calls) {
+      if (!isObject(call)) continue;
       const tool = this.tool(typeof call.index === "number" ? call.index : 0);
       const fn = isObject(call.function) ? call.function : {};
       tool.name += string(fn.name);
@@ -172,10 +184,12 @@ export class SseAnswerReader {
   private pending = "";
   private readonly reader: AnswerStream;
   private readonly meter: StreamUsageMeter | undefined;
+  private readonly usageOf: ((body: unknown) => Usage | undefined) | undefined;
 
   constructor(operation: Operation, dialect?: Dialect) {
     this.reader = new AnswerStream(operation);
     this.meter = dialect ? new StreamUsageMeter(dialect) : undefined;
+    this.usageOf = dialect ? (dialect === "anthropic" ? usageFromAnthropic : usageFromOpenAI) : undefined;
   }
 
   push(text: string): void {
@@ -194,6 +208,18 @@ export class SseAnswerReader {
   }
 
   private read(text: string): void {
+    const events = plainEvents(text);
+    if (events) {
+      for (const body of events) {
+        this.reader.take(body);
+        // Only the events that carry usage hold it (one or two a stream): read off the parse.
+        if (this.usageOf) {
+          const usage = this.usageOf(body);
+          if (usage) this.meter?.record(usage);
+        }
+      }
+      return;
+    }
     const datas = dataOf(text);
     if (datas.length === 0) return;
     // One parse for the whole slice (a JSON array of the events' data) instead of one per event:
@@ -225,6 +251,41 @@ export class SseAnswerReader {
       if (this.meter && HAS_USAGE.test(data)) this.meter.observe({ data });
     }
   }
+}
+
+const DATA = "data: ";
+const NEXT_EVENT = "\n\ndata: ";
+const DONE_EVENT = "data: [DONE]";
+
+/**
+ * The events of `text` parsed at once, when it is the plain shape of an OpenAI stream: every
+ * event one `data: ` line and nothing else (no names, ids, comments or CRs), the last one maybe
+ * `[DONE]`. Then the text becomes a JSON array by turning each event boundary into a comma — no
+ * per-event strings — and one parse reads it; a raw newline never occurs inside JSON text, so
+ * each boundary is a real one. Undefined for any other shape (the caller reads line by line).
+ */
+function plainEvents(text: string): unknown[] | undefined {
+  if (!text.startsWith(DATA)) return undefined;
+  let end = text.length;
+  while (end > 0 && text.charCodeAt(end - 1) === 10) end--;
+  if (text.endsWith(DONE_EVENT, end)) {
+    end -= DONE_EVENT.length;
+    while (end > 0 && text.charCodeAt(end - 1) === 10) end--;
+  }
+  if (end <= DATA.length) return undefined;
+  const events = text.slice(DATA.length, end);
+  const joined = events.replaceAll(NEXT_EVENT, ",");
+  // A newline left over is a line of another kind (a comment, a name, a second data line).
+  if (joined.includes("\n")) return undefined;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(`[${joined}]`);
+  } catch {
+    return undefined;
+  }
+  const count = 1 + (events.length - joined.length) / (NEXT_EVENT.length - 1);
+  // A data line holding more than one value (`1,2`) would shift the count: read line by line.
+  return Array.isArray(parsed) && parsed.length === count ? parsed : undefined;
 }
 
 /**

@@ -65,6 +65,11 @@ interface Pair {
 
 type Finished = Pair & { primaryRecord: AuditRecord; shadow: ShadowOutcome };
 
+/** A shadow call's own timeout: the reason its signal carries (recorded as a 504). */
+function timedOut(controller: AbortController, timeoutMs: number): void {
+  controller.abort(upstreamTimeout(`shadow timed out after ${timeoutMs} ms`));
+}
+
 /** A batch this large is compared and written at once, without waiting for the flush window. */
 const BATCH = 500;
 
@@ -82,8 +87,10 @@ export function createShadowRunner(options: ShadowRunnerOptions): ShadowRunner {
   /** Callers of requests under way, from their start: whose tenant's or app's shadow applies. */
   const callers = new Map<string, Principal>();
   const pending = new Map<string, Pair>();
+  /** Batches being written. */
   const recording = new Set<Promise<void>>();
-  const controllers = new Set<AbortController>();
+  /** Shadow calls in flight: how to cut each off, and when it is done. */
+  const flights = new Map<AbortController, Promise<void>>();
   let running = 0;
   let shed = 0;
 
@@ -203,21 +210,17 @@ export function createShadowRunner(options: ShadowRunnerOptions): ShadowRunner {
 
   const run = (id: string, pair: Pair) => {
     const controller = new AbortController();
-    controllers.add(controller);
     const timeoutMs = options.settings().timeout;
-    const timer = setTimeout(
-      () => controller.abort(upstreamTimeout(`shadow timed out after ${timeoutMs} ms`)),
-      timeoutMs,
-    );
+    const timer = setTimeout(timedOut, timeoutMs, controller, timeoutMs);
+    // One promise per call: its own callback forgets it (no `finally` chained on for that).
     const done = callShadow(pair.route, pair.request, controller.signal).then((outcome) => {
       clearTimeout(timer);
-      controllers.delete(controller);
+      flights.delete(controller);
       running--;
       pair.shadow = outcome;
       complete(id, pair);
     });
-    recording.add(done);
-    done.finally(() => recording.delete(done));
+    flights.set(controller, done);
   };
 
   /**
@@ -231,6 +234,11 @@ export function createShadowRunner(options: ShadowRunnerOptions): ShadowRunner {
       return reply;
     }
     if (reply.kind === "bytes") {
+      const { parsed } = reply;
+      if (parsed) {
+        pair.primaryAnswer = () => answerFromJson(operation, parsed);
+        return reply;
+      }
       pair.primaryAnswer = () => {
         const text = new TextDecoder().decode(reply.body);
         try {
@@ -283,10 +291,10 @@ export function createShadowRunner(options: ShadowRunnerOptions): ShadowRunner {
     inFlight: () => running,
     async close() {
       // A stop does not wait out slow shadows: they are cut off and recorded as such.
-      for (const controller of controllers) controller.abort(unavailable("the gateway stopped"));
-      while (recording.size > 0 || queue.length > 0) {
+      for (const controller of flights.keys()) controller.abort(unavailable("the gateway stopped"));
+      while (flights.size > 0 || recording.size > 0 || queue.length > 0) {
         flush();
-        await Promise.allSettled([...recording]);
+        await Promise.allSettled([...flights.values(), ...recording]);
       }
     },
   };

@@ -1,6 +1,5 @@
 import type { PostgresOptions } from "./postgres/postgres-client.ts";
 import type { OpenDatabaseOptions } from "./sqlite/open-database.ts";
-import type { ShadowRow } from "./sqlite/shadow-inserter.ts";
 
 /**
  * What the gateway asks of an audit thread (SQLite's, sqlite/audit-thread.ts, or PostgreSQL's,
@@ -14,8 +13,11 @@ export type AuditThreadRequest = { id: number } & (
   // structured clone of a batch of objects costs the gateway's event loop (0.5 against 1.7 µs a
   // record); records hold only JSON values.
   | { op: "insert"; records: string }
-  /** Shadow pairs (shadow/) as rows, arrays of strings and numbers: written here, off the loop (SQLite). */
-  | { op: "shadow"; rows: readonly ShadowRow[] }
+  /**
+   * Shadow pairs (shadow/) as JSON text of their records, for the same reason: the thread makes
+   * each its row and writes them, off the loop (SQLite).
+   */
+  | { op: "shadow"; records: string }
   | { op: "prune"; before: number; limit: number }
   | { op: "probe" }
   | { op: "maintain"; idle: boolean }

@@ -78,6 +78,8 @@ export const WorkerFrame = z.discriminatedUnion("type", [
     apis: z.array(text(64)).max(32).optional(),
     /** The worker takes a request's body as the client's text (`bodyText` in request frames). */
     bodyText: z.boolean().optional(),
+    /** The worker reads batch messages (batch-frame.ts): the gateway may send its frames in them. */
+    batch: z.boolean().optional(),
   }),
   heartbeat,
   z.object({
@@ -105,6 +107,8 @@ export const GatewayFrame = z.discriminatedUnion("type", [
     heartbeatMs: z.number().int().positive(),
     heartbeatTimeoutMs: z.number().int().positive(),
     maxMessageBytes: z.number().int().positive(),
+    /** The gateway reads batch messages (batch-frame.ts): the worker may send its frames in them. */
+    batch: z.boolean().optional(),
   }),
   z.object({ type: z.literal("rejected"), reason: z.string(), message: z.string() }),
   heartbeat,

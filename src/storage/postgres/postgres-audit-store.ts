@@ -1,5 +1,6 @@
 import type { SQL } from "bun";
 import { auditThreadClient, threadEntry } from "../audit-thread-client.ts";
+import { encodeInTurns } from "../encode-in-turns.ts";
 import type { AuditBatchResult, AuditStore } from "../storage.ts";
 import { type PostgresAuditRow, postgresRowToRecord, selectPostgresPage } from "./postgres-audit-select.ts";
 import type { PostgresOptions } from "./postgres-client.ts";
@@ -41,7 +42,9 @@ export async function createPostgresAuditStore(
     insert: (records) =>
       records.length === 0
         ? Promise.resolve({ written: 0, rejected: 0 })
-        : (thread.call({ op: "insert", records: JSON.stringify(records) }) as Promise<AuditBatchResult>),
+        : encodeInTurns(records).then(
+            (text) => thread.call({ op: "insert", records: text }) as Promise<AuditBatchResult>,
+          ),
     async select(filter, after, limit) {
       const { text, params } = selectPostgresPage(filter, after, limit);
       const rows: PostgresAuditRow[] = await sql.unsafe(text, params);

@@ -48,6 +48,27 @@ test("several nodes starting at once apply each migration exactly once", async (
   }
 });
 
+test("audit_log keeps only the indexes its queries read: time, and key, model and status with time", async () => {
+  const url = await server.createDatabase();
+  const storage = await openPostgresStorage(options(url));
+  const sql = new SQL({ url, max: 1 });
+  try {
+    const rows: { indexdef: string }[] =
+      await sql`SELECT indexdef FROM pg_indexes WHERE tablename = 'audit_log' ORDER BY indexname`;
+    expect(rows.map((r) => r.indexdef.replace(/^.* USING btree /, ""))).toEqual([
+      "(key_id, started_at, id)",
+      "(key_name, started_at, id)",
+      "(model, started_at, id)",
+      "(id)",
+      "(status, started_at, id)",
+      "(started_at, id)",
+    ]);
+  } finally {
+    await sql.close();
+    await storage.close();
+  }
+});
+
 test("config: pool size, statement_timeout and application name reach the server; sslmode in the URL wins", async () => {
   const url = await server.createDatabase();
   const storage = await openStorage({

@@ -6,10 +6,11 @@
 
 import type { Database } from "bun:sqlite";
 import type { AuditRecord } from "../../audit/audit-record.ts";
+import type { ShadowRecord } from "../../shadow/shadow-api-schema.ts";
 import type { AuditThreadRequest } from "../audit-thread-protocol.ts";
 import { serveAuditThread } from "../serve-audit-thread.ts";
 import { closeDatabase, type OpenDatabaseOptions, openDatabase } from "./open-database.ts";
-import { type ShadowRow, shadowInserter } from "./shadow-inserter.ts";
+import { type ShadowRow, shadowInserter, shadowRow } from "./shadow-inserter.ts";
 import { createSqliteAuditStore, type SqliteAuditStore } from "./sqlite-audit-store.ts";
 import { sqliteCode } from "./storage-failure.ts";
 
@@ -51,7 +52,7 @@ async function run(request: AuditThreadRequest): Promise<unknown> {
     case "insert":
       return opened().insert(JSON.parse(request.records) as AuditRecord[]);
     case "shadow":
-      return writeShadow(request.rows);
+      return writeShadow((JSON.parse(request.records) as ShadowRecord[]).map(shadowRow));
     case "prune":
       return opened().prune(request.before, request.limit);
     case "probe":

@@ -22,8 +22,8 @@ export type ShadowRow = [
 const flag = (value: boolean | null) => (value === null ? null : value ? 1 : 0);
 
 /**
- * A pair as its row: built where the batch is made, so the rows cross to the audit thread as
- * arrays of strings and numbers (cheap to copy) and no record is parsed or serialised twice.
+ * A pair as its row: made where the batch is written (the audit thread, which receives the
+ * records as JSON text; or the store's own handle).
  */
 export function shadowRow(record: ShadowRecord): ShadowRow {
   const { agreement } = record;

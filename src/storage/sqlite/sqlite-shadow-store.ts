@@ -6,7 +6,7 @@ import {
 } from "../../shadow/shadow-api-schema.ts";
 import type { ShadowFilter, ShadowStore } from "../storage.ts";
 import { migrate } from "./migrate.ts";
-import { type ShadowRow, shadowInserter, shadowRow } from "./shadow-inserter.ts";
+import { shadowInserter, shadowRow } from "./shadow-inserter.ts";
 import { shadowMigrations } from "./shadow-migrations.ts";
 
 function where(filter: ShadowFilter): { sql: string; params: SQLQueryBindings[] } {
@@ -45,16 +45,15 @@ interface AggregateRow {
  */
 export function createSqliteShadowStore(
   db: Database,
-  write?: (rows: readonly ShadowRow[]) => Promise<void>,
+  write?: (records: readonly ShadowRecord[]) => Promise<void>,
 ): ShadowStore {
   migrate(db, "shadow", shadowMigrations);
   const local = write ? undefined : shadowInserter(db);
   return {
     async insert(records) {
       if (records.length === 0) return;
-      const rows = records.map(shadowRow);
-      if (write) await write(rows);
-      else local?.(rows);
+      if (write) await write(records);
+      else local?.(records.map(shadowRow));
     },
     async list(filter, beforeId, limit) {
       const { sql, params } = where(filter);

@@ -1,8 +1,9 @@
 import type { Database } from "bun:sqlite";
+import type { ShadowRecord } from "../../shadow/shadow-api-schema.ts";
 import { auditThreadClient, threadEntry } from "../audit-thread-client.ts";
+import { encodeInTurns } from "../encode-in-turns.ts";
 import type { AuditBatchResult } from "../storage.ts";
 import type { OpenDatabaseOptions } from "./open-database.ts";
-import type { ShadowRow } from "./shadow-inserter.ts";
 import { createSqliteAuditStore, type SqliteAuditStore } from "./sqlite-audit-store.ts";
 
 /**
@@ -17,7 +18,7 @@ export function createThreadedAuditStore(options: {
   path: string;
   open?: OpenDatabaseOptions;
   reader: Database;
-}): SqliteAuditStore & { insertShadow(rows: readonly ShadowRow[]): Promise<void> } {
+}): SqliteAuditStore & { insertShadow(records: readonly ShadowRecord[]): Promise<void> } {
   const { call, started, close } = auditThreadClient(
     () =>
       threadEntry(
@@ -31,10 +32,12 @@ export function createThreadedAuditStore(options: {
   const reads = createSqliteAuditStore({ database: options.reader, reader: options.reader });
 
   return {
-    insert: (records) =>
-      call({ op: "insert", records: JSON.stringify(records) }) as Promise<AuditBatchResult>,
-    insertShadow: async (rows) => {
-      await call({ op: "shadow", rows });
+    insert: async (records) =>
+      (await call({ op: "insert", records: await encodeInTurns(records) })) as AuditBatchResult,
+    // As JSON text, like audit records: one string crosses instead of a structured clone of
+    // arrays (about 1.5 against 4.5 µs a pair, both threads together); the thread makes the rows.
+    insertShadow: async (records) => {
+      await call({ op: "shadow", records: JSON.stringify(records) });
     },
     select: (filter, after, limit) => reads.select(filter, after, limit),
     prune: (before, limit) => call({ op: "prune", before, limit }) as Promise<number>,

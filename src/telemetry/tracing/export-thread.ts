@@ -3,14 +3,14 @@
  * configured from the standard environment exactly as `@opentelemetry/sdk-node` chooses it
  * (`OTEL_EXPORTER_OTLP_[TRACES_]PROTOCOL`: http/protobuf or http/json, while grpc stays with
  * sdk-node, see start-tracing.ts; endpoint, headers,
- * timeout, compression from `OTEL_EXPORTER_OTLP_*`), on spans the main thread's batch span
- * processor hands over as plain data. Serialising and sending a batch is what tracing costs
+ * timeout, compression from `OTEL_EXPORTER_OTLP_*`), on the batches of spans the main thread's
+ * span processor hands over (span-batch.ts). Serialising and sending a batch is what tracing costs
  * the most; here it does not hold up the event loop that serves requests.
  */
 import type { InstrumentationScope } from "@opentelemetry/core";
 import { type Resource, resourceFromAttributes } from "@opentelemetry/resources";
 import type { SpanExporter } from "@opentelemetry/sdk-trace";
-import { type ExportThreadReply, type ExportThreadRequest, readableSpan } from "./span-data.ts";
+import { type ExportThreadReply, type ExportThreadRequest, readSpanBatch } from "./span-batch.ts";
 
 declare const self: Worker;
 
@@ -42,14 +42,10 @@ async function handle(request: ExportThreadRequest): Promise<void> {
         resourceFromAttributes(r.attributes, r.schemaUrl ? { schemaUrl: r.schemaUrl } : {}),
       );
     for (const s of request.scopes) scopes.set(s.id, s.scope);
-    const spans = request.spans.map((data) =>
-      readableSpan(
-        data,
-        request.keys,
-        // The tuple ends with the resource and scope numbers.
-        resources.get(data[19]) ?? resourceFromAttributes({}),
-        scopes.get(data[20]) ?? { name: "" },
-      ),
+    const spans = readSpanBatch(
+      request,
+      (id) => resources.get(id) ?? resourceFromAttributes({}),
+      (id) => scopes.get(id) ?? { name: "" },
     );
     const sent = new Promise<void>((resolve) => {
       target.export(spans, (result) => {
@@ -72,7 +68,7 @@ async function handle(request: ExportThreadRequest): Promise<void> {
   reply({ id: request.id, ok: true });
 }
 
-self.onmessage = (event: MessageEvent<string>) => {
-  const request = JSON.parse(event.data) as ExportThreadRequest;
+self.onmessage = (event: MessageEvent<ExportThreadRequest>) => {
+  const request = event.data;
   handle(request).catch((error: unknown) => reply({ id: request.id, ok: false, error: errorText(error) }));
 };

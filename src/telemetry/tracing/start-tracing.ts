@@ -49,9 +49,10 @@ function bspNumber(env: Env, name: string): number | undefined {
 }
 
 /**
- * For the OTLP exporter over HTTP (the default; `OTEL_TRACES_EXPORTER` unset or `otlp`): the SDK's batch
- * span processor, configured from `OTEL_BSP_*` as sdk-node would, over an exporter that hands
- * each batch to a thread running the real OTLP exporter (thread-span-exporter.ts). Any other
+ * For the OTLP exporter over HTTP (the default; `OTEL_TRACES_EXPORTER` unset or `otlp`): a span
+ * processor that batches as the SDK's batch span processor does with the `OTEL_BSP_*` settings
+ * (batch size, schedule delay, queue size; the batch never exceeds the queue) and hands each
+ * batch to a thread running the real OTLP exporter (thread-span-processor.ts). Any other
  * exporter list (`console`, `zipkin`, several) is left to sdk-node as it is.
  */
 async function threadedSpanProcessor(logger: Logger, env: Env) {
@@ -64,33 +65,26 @@ async function threadedSpanProcessor(logger: Logger, env: Env) {
   // worker cannot resolve: gRPC export stays on sdk-node's own path.
   const protocol = (env.OTEL_EXPORTER_OTLP_TRACES_PROTOCOL ?? env.OTEL_EXPORTER_OTLP_PROTOCOL)?.trim();
   if (protocol === "grpc") return undefined;
-  const { ThreadedBatchSpanProcessor, ThreadSpanExporter } = await import("./thread-span-exporter.ts");
+  const { ThreadSpanProcessor } = await import("./thread-span-processor.ts");
   const maxQueueSize = bspNumber(env, "OTEL_BSP_MAX_QUEUE_SIZE");
+  const batchSize = bspNumber(env, "OTEL_BSP_MAX_EXPORT_BATCH_SIZE");
+  const maxExportBatchSize = Math.min(batchSize ?? 512, maxQueueSize ?? 2048);
+  const scheduledDelayMillis = bspNumber(env, "OTEL_BSP_SCHEDULE_DELAY");
   let dropped = 0;
-  const exporter = new ThreadSpanExporter({
+  return new ThreadSpanProcessor({
     env,
-    // Four times the processor's own queue (8192 spans by default, a few MB) may be on their
+    maxExportBatchSize,
+    ...(scheduledDelayMillis !== undefined ? { scheduledDelayMillis } : {}),
+    // Four times the batch processor's queue (8192 spans by default, a few MB) may be on their
     // way to the collector: room for a second or two of a busy gateway's spans while a slow
     // export is retried, before any is dropped.
-    maxPendingSpans:
-      4 * Math.max(maxQueueSize ?? 2048, bspNumber(env, "OTEL_BSP_MAX_EXPORT_BATCH_SIZE") ?? 512),
+    maxPendingSpans: 4 * Math.max(maxQueueSize ?? 2048, maxExportBatchSize),
     onDropped(spans, reason) {
       // The first loss is worth a line; after that one line per 10,000 spans lost.
       if (dropped === 0 || Math.floor((dropped + spans) / 10_000) > Math.floor(dropped / 10_000))
         logger.warn("spans dropped", { spans, total: dropped + spans, reason });
       dropped += spans;
     },
-  });
-  const number = (name: string, key: string) => {
-    const value = bspNumber(env, name);
-    return value === undefined ? {} : { [key]: value };
-  };
-  return new ThreadedBatchSpanProcessor({
-    exporter,
-    ...number("OTEL_BSP_MAX_QUEUE_SIZE", "maxQueueSize"),
-    ...number("OTEL_BSP_SCHEDULE_DELAY", "scheduledDelayMillis"),
-    ...number("OTEL_BSP_EXPORT_TIMEOUT", "exportTimeoutMillis"),
-    ...number("OTEL_BSP_MAX_EXPORT_BATCH_SIZE", "maxExportBatchSize"),
   });
 }
 

@@ -92,7 +92,9 @@ export class TunnelExchange {
         );
         return;
       }
-      this.link.sendCredit(bytes.byteLength);
+      // Collected at once, so credited at once, in the stream's quarter-window batches: a
+      // small answer costs no credit frame at all.
+      this.grant(bytes.byteLength);
       return;
     }
     this.queue.push(bytes);

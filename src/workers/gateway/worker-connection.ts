@@ -1,14 +1,15 @@
 import type { KeyEndReason } from "../../auth/key-sessions.ts";
-import { decodeChunk } from "../chunk-frame.ts";
+import { BATCH_KIND, decodeBatch } from "../batch-frame.ts";
+import { CHUNK_KIND, decodeChunk } from "../chunk-frame.ts";
 import {
   CloseCode,
   decodeJson,
   encodeFrame,
   type GatewayFrame,
   PROTOCOL_VERSION,
-  parseFrame,
-  WorkerFrame,
+  type WorkerFrame,
 } from "../protocol.ts";
+import { readWorkerFrame } from "../read-frame.ts";
 import type { WorkerLog } from "../worker-log.ts";
 import type { WorkerIdentity } from "./admit-worker.ts";
 import { modelMatcher } from "./model-allow-list.ts";
@@ -106,6 +107,7 @@ export function createWorkerConnection(deps: ConnectionDeps): WorkerConnection {
     }
     tunnel = candidate;
     clearTimeout(registerDeadline);
+    if (frame.batch) transport.peerReadsBatches?.();
     const { heartbeatMs, heartbeatTimeoutMs } = registry;
     send({
       type: "registered",
@@ -116,6 +118,7 @@ export function createWorkerConnection(deps: ConnectionDeps): WorkerConnection {
       heartbeatMs,
       heartbeatTimeoutMs,
       maxMessageBytes: deps.maxMessageBytes,
+      batch: true,
     });
     if (refused.length > 0)
       log("warn", "worker offered models its key may not serve", {
@@ -130,15 +133,49 @@ export function createWorkerConnection(deps: ConnectionDeps): WorkerConnection {
     return raw;
   }
 
-  /** A binary message: a body chunk (chunk-frame.ts), the only binary frame there is. */
-  function binary(bytes: Uint8Array): void {
-    const chunk = decodeChunk(bytes);
-    if (!tunnel) fail(CloseCode.protocolError, "binary frame before register");
-    else if (!chunk) fail(CloseCode.protocolError, "malformed binary frame");
-    else {
-      registry.touch(tunnel);
-      tunnel.receiveChunk(chunk.id, chunk.bytes);
+  /** A binary message: a body chunk (chunk-frame.ts) or a batch of frames (batch-frame.ts). */
+  function binary(bytes: Uint8Array) {
+    if (!tunnel) return fail(CloseCode.protocolError, "binary frame before register");
+    if (bytes[0] !== BATCH_KIND) return chunk(tunnel, bytes);
+    const frames = decodeBatch(bytes);
+    if (typeof frames === "string") return fail(CloseCode.protocolError, frames);
+    for (const frame of frames) {
+      if (done) return;
+      if ("text" in frame) control(frame.text);
+      else chunk(tunnel, frame.chunk);
     }
+  }
+
+  function chunk(to: WorkerTunnel, bytes: Uint8Array) {
+    const decoded = bytes[0] === CHUNK_KIND ? decodeChunk(bytes) : undefined;
+    if (!decoded) return fail(CloseCode.protocolError, "malformed binary frame");
+    registry.touch(to);
+    to.receiveChunk(decoded.id, decoded.bytes);
+  }
+
+  /** A control frame: JSON text, or the value a framework already parsed from it. */
+  function control(raw: unknown) {
+    const value = decode(raw);
+    if (value === undefined) return fail(CloseCode.protocolError, "text frame is not JSON");
+    const parsed = readWorkerFrame(value);
+    if (!parsed.ok) return fail(CloseCode.protocolError, `malformed frame: ${parsed.problem}`);
+    const frame = parsed.frame;
+    if (!tunnel) {
+      if (frame.type === "register") return register(frame);
+      if (frame.type === "heartbeat") return;
+      return fail(CloseCode.protocolError, "frame before register");
+    }
+    if (frame.type === "register") return fail(CloseCode.protocolError, "register sent twice");
+    // Any frame proves the worker alive: a heartbeat queued behind a long stream's chunks
+    // must not get a busy worker removed.
+    registry.touch(tunnel);
+    if (frame.type === "heartbeat") return;
+    if (frame.type === "drain") {
+      tunnel.draining = true;
+      log("info", "worker draining", { worker: tunnel.name });
+      return;
+    }
+    tunnel.receive(frame);
   }
 
   return {
@@ -149,27 +186,7 @@ export function createWorkerConnection(deps: ConnectionDeps): WorkerConnection {
       if (size > deps.maxMessageBytes) return fail(CloseCode.tooBig, "frame larger than the message limit");
       if (raw instanceof Uint8Array) return binary(raw);
       if (raw instanceof ArrayBuffer) return binary(new Uint8Array(raw));
-      const value = decode(raw);
-      if (value === undefined) return fail(CloseCode.protocolError, "text frame is not JSON");
-      const parsed = parseFrame(WorkerFrame, value);
-      if (!parsed.ok) return fail(CloseCode.protocolError, `malformed frame: ${parsed.problem}`);
-      const frame = parsed.frame;
-      if (!tunnel) {
-        if (frame.type === "register") return register(frame);
-        if (frame.type === "heartbeat") return;
-        return fail(CloseCode.protocolError, "frame before register");
-      }
-      if (frame.type === "register") return fail(CloseCode.protocolError, "register sent twice");
-      // Any frame proves the worker alive: a heartbeat queued behind a long stream's chunks
-      // must not get a busy worker removed.
-      registry.touch(tunnel);
-      if (frame.type === "heartbeat") return;
-      if (frame.type === "drain") {
-        tunnel.draining = true;
-        log("info", "worker draining", { worker: tunnel.name });
-        return;
-      }
-      tunnel.receive(frame);
+      control(raw);
     },
     keyEnded(reason) {
       if (done) return;

@@ -1,5 +1,6 @@
 import { Elysia } from "elysia";
 import type { KeySessions } from "../../auth/key-sessions.ts";
+import { FrameWriter } from "../frame-writer.ts";
 import { DEFAULT_MAX_MESSAGE_BYTES } from "../protocol.ts";
 import type { WorkerLog } from "../worker-log.ts";
 import { type Admission, type AdmitOptions, admitWorker, type WorkerIdentity } from "./admit-worker.ts";
@@ -76,6 +77,16 @@ export function workerEndpoint(deps: WorkerEndpointDeps) {
       const identity = identities.get(ws.data.request);
       if (!identity) return ws.close(1008, "not admitted");
       const raw = ws.raw;
+      const writer = new FrameWriter(
+        {
+          // A late flush may find the socket closed: what it held is for nobody now.
+          text: (text) => void (raw.readyState === 1 && raw.sendText(text)),
+          binary: (bytes) => void (raw.readyState === 1 && raw.sendBinary(bytes)),
+          cork: (write) => void raw.cork(write),
+        },
+        // A batch to a worker stays within what the gateway takes from one.
+        maxMessageBytes,
+      );
       const connection = createWorkerConnection({
         registry: deps.registry,
         identity,
@@ -83,8 +94,13 @@ export function workerEndpoint(deps: WorkerEndpointDeps) {
         maxMessageBytes,
         ...(deps.window ? { window: deps.window } : {}),
         transport: {
-          send: (text) => void raw.send(text),
-          close: (code, reason) => raw.close(code, reason),
+          send: (text) => writer.text(text),
+          flush: writer.flush,
+          close: (code, reason) => {
+            writer.flush();
+            raw.close(code, reason);
+          },
+          peerReadsBatches: () => writer.peerReadsBatches(),
         },
       });
       connections.set(raw, connection);

@@ -1,3 +1,4 @@
+import { decodeBatch } from "../batch-frame.ts";
 import { encodeChunk } from "../chunk-frame.ts";
 import { decodeJson, type GatewayFrame, PROTOCOL_VERSION } from "../protocol.ts";
 import { waitFor } from "./tunnel-harness.ts";
@@ -8,6 +9,8 @@ const BunWebSocket = WebSocket as unknown as new (url: string, options: Bun.WebS
 export interface RawWorker {
   socket: WebSocket;
   frames: GatewayFrame[];
+  /** Binary messages from the gateway (batches, to a worker that announced `batch`), as received. */
+  binary: Uint8Array[];
   closed: { code: number; reason: string } | undefined;
   send(value: unknown): void;
   /** A body chunk as a binary frame (protocol v2). */
@@ -16,6 +19,8 @@ export interface RawWorker {
   register(
     models?: string[],
     name?: string,
+    /** More register fields (`batch: true`, `bodyText: true`). */
+    extra?: Record<string, unknown>,
   ): Promise<Extract<GatewayFrame, { type: "registered" | "rejected" }>>;
   waitClosed(): Promise<{ code: number; reason: string }>;
   /**
@@ -32,6 +37,7 @@ export async function openRawWorker(port: number, token = "worker-key"): Promise
   const raw: RawWorker = {
     socket,
     frames: [],
+    binary: [],
     closed: undefined,
     send: (value) => {
       if (typeof value === "string") socket.send(value);
@@ -49,7 +55,7 @@ export async function openRawWorker(port: number, token = "worker-key"): Promise
       }, `a ${type} frame`);
       return found as Extract<GatewayFrame, { type: typeof type }>;
     },
-    async register(models = ["llama-small"], name = "raw") {
+    async register(models = ["llama-small"], name = "raw", extra = {}) {
       raw.send({
         type: "register",
         v: PROTOCOL_VERSION,
@@ -58,6 +64,7 @@ export async function openRawWorker(port: number, token = "worker-key"): Promise
         models,
         concurrency: 8,
         labels: {},
+        ...extra,
       });
       await waitFor(
         () => raw.frames.some((f) => f.type === "registered" || f.type === "rejected"),
@@ -77,7 +84,19 @@ export async function openRawWorker(port: number, token = "worker-key"): Promise
       return raw.closed ?? { code: 0, reason: "" };
     },
   };
-  socket.onmessage = (event) => raw.frames.push(decodeJson(String(event.data)) as GatewayFrame);
+  socket.binaryType = "arraybuffer";
+  socket.onmessage = (event) => {
+    if (typeof event.data === "string") {
+      raw.frames.push(decodeJson(event.data) as GatewayFrame);
+      return;
+    }
+    // A batch: its frames are read like text frames, and the message kept to be looked at.
+    const bytes = new Uint8Array(event.data as ArrayBuffer);
+    raw.binary.push(bytes);
+    const frames = decodeBatch(bytes);
+    if (typeof frames === "string") throw new Error(`the gateway sent a bad batch: ${frames}`);
+    for (const frame of frames) if ("text" in frame) raw.frames.push(decodeJson(frame.text) as GatewayFrame);
+  };
   socket.onclose = (event) => {
     raw.closed = { code: event.code, reason: event.reason };
   };

@@ -1,5 +1,5 @@
 import { DIALECT_HEADERS } from "../../core/dialect.ts";
-import { CHUNK_HEADER_BYTES, encodeChunk } from "../chunk-frame.ts";
+import { CHUNK_HEADER_BYTES } from "../chunk-frame.ts";
 import { type GatewayFrame, MAX_CHUNK_BYTES, type WorkerFrame } from "../protocol.ts";
 import type { StreamCredit } from "./stream-credit.ts";
 
@@ -10,8 +10,8 @@ export interface UpstreamCallContext {
   base: string;
   apiKey?: string;
   send(frame: WorkerFrame): void;
-  /** Sends a binary frame (a body chunk). */
-  sendBinary(frame: Uint8Array<ArrayBuffer>): void;
+  /** Sends a piece of the body in a chunk frame (chunk-frame.ts). */
+  sendChunk(id: number, bytes: Uint8Array): void;
   /** Aborted by a cancel frame, a lost connection or a forced stop. */
   signal: AbortSignal;
   credit: StreamCredit;
@@ -40,6 +40,12 @@ function passedHeaders(sent: Readonly<Record<string, string>> | undefined): Reco
     if (value !== undefined) out[name] = value;
   }
   return out;
+}
+
+/** The body's declared length is within `bytes`, and it is what reading it will give (not encoded). */
+function wholeWithin(response: Response, bytes: number): boolean {
+  const length = Number(response.headers.get("content-length") ?? Number.NaN);
+  return length >= 0 && length <= bytes && !response.headers.has("content-encoding");
 }
 
 /**
@@ -78,7 +84,6 @@ export async function callUpstream(request: RequestFrame, ctx: UpstreamCallConte
     contentType: response.headers.get("content-type") ?? "",
     ...(retryAfter ? { retryAfter } : {}),
   });
-  const reader = response.body?.getReader();
   // One read can return far more than the window (the runtime buffers the socket), so
   // credit gates every piece sent, not only the next read.
   const emit = async (bytes: Uint8Array): Promise<boolean> => {
@@ -86,12 +91,19 @@ export async function callUpstream(request: RequestFrame, ctx: UpstreamCallConte
       if (!ctx.credit.hasCredit) await ctx.credit.ready(ctx.signal);
       if (ctx.signal.aborted) return false;
       const piece = bytes.subarray(at, at + ctx.maxChunkBytes);
-      ctx.sendBinary(encodeChunk(wireId, piece));
+      ctx.sendChunk(wireId, piece);
       ctx.credit.take(piece.byteLength);
     }
     return true;
   };
+  // A small answer of declared length is read in one call (no reader, no read per piece): the
+  // window holds it, so credit would not have held any of it back.
+  const whole = !request.stream && wholeWithin(response, request.window);
+  const reader = whole ? undefined : response.body?.getReader();
   try {
+    if (whole) {
+      if (!(await emit(await response.bytes()))) return;
+    }
     while (reader) {
       if (!ctx.credit.hasCredit) await ctx.credit.ready(ctx.signal);
       if (ctx.signal.aborted) return;

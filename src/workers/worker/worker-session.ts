@@ -1,16 +1,19 @@
 import type { Tracer } from "@opentelemetry/api";
 import { createUpstreamFetch } from "../../providers/http/upstream-fetch.ts";
 import { workerHop } from "../../telemetry/tracing/worker-hop.ts";
+import { BATCH_KIND, decodeBatch } from "../batch-frame.ts";
+import { FrameWriter } from "../frame-writer.ts";
 import {
   CloseCode,
+  DEFAULT_MAX_MESSAGE_BYTES,
   decodeJson,
   encodeFrame,
-  GatewayFrame,
+  type GatewayFrame,
   MAX_CHUNK_BYTES,
   PROTOCOL_VERSION,
-  parseFrame,
   type WorkerFrame,
 } from "../protocol.ts";
+import { readGatewayFrame } from "../read-frame.ts";
 import type { WorkerLog } from "../worker-log.ts";
 import { StreamCredit } from "./stream-credit.ts";
 import { callUpstream, chunkBytesFor } from "./upstream-call.ts";
@@ -57,6 +60,8 @@ export class WorkerSession {
   private timers: ReturnType<typeof setInterval>[] = [];
   private idleWaiters: (() => void)[] = [];
   private readonly upstreamFetch = createUpstreamFetch({ inFlight: () => this.calls.size });
+  /** Every frame to the gateway goes through it, so that order is kept. */
+  private readonly writer: FrameWriter;
 
   constructor(private readonly options: SessionOptions) {
     this.ended = new Promise((resolve) => {
@@ -66,6 +71,17 @@ export class WorkerSession {
       headers: { authorization: `Bearer ${options.token}` },
       perMessageDeflate: false,
     });
+    this.socket.binaryType = "arraybuffer";
+    const open = () => this.socket.readyState === WebSocket.OPEN;
+    // Bun's client socket cannot cork: what the writer gathers leaves as one batch message
+    // once the gateway says it reads them (until then, frame by frame).
+    this.writer = new FrameWriter(
+      {
+        text: (text) => void (open() && this.socket.send(text)),
+        binary: (bytes) => void (open() && this.socket.send(bytes)),
+      },
+      DEFAULT_MAX_MESSAGE_BYTES,
+    );
     const connectTimer = setTimeout(() => this.socket.close(), CONNECT_TIMEOUT_MS);
     this.socket.onopen = () => {
       clearTimeout(connectTimer);
@@ -80,6 +96,7 @@ export class WorkerSession {
         labels,
         ...(apis?.length ? { apis } : {}),
         bodyText: true,
+        batch: true,
       });
     };
     this.socket.onmessage = (event) => this.receive(event.data);
@@ -118,16 +135,36 @@ export class WorkerSession {
   }
 
   close(code: number = CloseCode.normal, reason = ""): void {
+    this.writer.flush();
     this.socket.close(code, reason);
   }
 
   private send(frame: WorkerFrame): void {
-    if (this.socket.readyState === WebSocket.OPEN) this.socket.send(encodeFrame(frame));
+    this.writer.text(encodeFrame(frame));
   }
 
   private receive(data: unknown): void {
     this.lastHeard = Date.now();
-    const parsed = parseFrame(GatewayFrame, typeof data === "string" ? decodeJson(data) : undefined);
+    if (!(data instanceof ArrayBuffer)) {
+      this.control(data);
+      return;
+    }
+    // The gateway sends no chunks: a binary message must be a batch of control frames.
+    const bytes = new Uint8Array(data);
+    const frames = bytes[0] === BATCH_KIND ? decodeBatch(bytes) : "binary frame that is not a batch";
+    if (typeof frames === "string" || frames.some((f) => !("text" in f))) {
+      this.options.log("warn", "gateway sent a malformed frame", {
+        problem: typeof frames === "string" ? frames : "a chunk from the gateway",
+      });
+      this.close(CloseCode.protocolError, "malformed frame");
+      return;
+    }
+    for (const frame of frames)
+      if ("text" in frame && this.socket.readyState === WebSocket.OPEN) this.control(frame.text);
+  }
+
+  private control(data: unknown): void {
+    const parsed = readGatewayFrame(typeof data === "string" ? decodeJson(data) : undefined);
     if (!parsed.ok) {
       this.options.log("warn", "gateway sent a malformed frame", { problem: parsed.problem });
       this.close(CloseCode.protocolError, "malformed frame");
@@ -147,6 +184,8 @@ export class WorkerSession {
   private onRegistered(frame: Extract<GatewayFrame, { type: "registered" }>): void {
     this.registered = true;
     this.maxChunkBytes = chunkBytesFor(frame.maxMessageBytes);
+    this.writer.limit(frame.maxMessageBytes);
+    if (frame.batch) this.writer.peerReadsBatches();
     const log = this.options.log;
     log("info", "registered with the gateway", { workerId: frame.workerId, models: frame.accepted });
     for (const refused of frame.refused) log("warn", "gateway refused a model", refused);
@@ -187,9 +226,7 @@ export class WorkerSession {
       ...(apiKey ? { apiKey } : {}),
       ...(hop.headers ? { traceHeaders: hop.headers } : {}),
       send,
-      sendBinary: (frame) => {
-        if (this.socket.readyState === WebSocket.OPEN) this.socket.send(frame);
-      },
+      sendChunk: (id, bytes) => this.writer.chunk(id, bytes),
       signal: abort.signal,
       credit,
       maxChunkBytes: this.maxChunkBytes,

@@ -1,14 +1,15 @@
 import { afterAll, expect, test } from "bun:test";
 import { ROOT_CONTEXT, SpanKind, SpanStatusCode, trace } from "@opentelemetry/api";
 import { resourceFromAttributes } from "@opentelemetry/resources";
-import { InMemorySpanExporter, SimpleSpanProcessor, TracerProvider } from "@opentelemetry/sdk-trace";
+import { TracerProvider } from "@opentelemetry/sdk-trace";
 import { startOtlpReceiver } from "../../../test/e2e/harness/otlp-receiver.ts";
-import { ThreadedBatchSpanProcessor, ThreadSpanExporter } from "./thread-span-exporter.ts";
+import { waitFor } from "../../../test/e2e/harness/wait-for.ts";
+import { ThreadSpanProcessor } from "./thread-span-processor.ts";
 import { parentContext } from "./trace-context.ts";
 
-// The batch processor's exporter hands batches to a thread running the real OTLP exporter:
-// what arrives at a collector is what the SDK would have sent itself, and a full hand-over
-// queue drops (and counts) rather than growing.
+// The processor hands batches to a thread running the real OTLP exporter: what arrives at a
+// collector is what the SDK would have sent itself, a batch goes when full or when its delay
+// is up, and spans beyond the hand-over bound are dropped (and counted) rather than queued.
 
 const receiver = startOtlpReceiver();
 const stops: (() => Promise<unknown>)[] = [];
@@ -22,19 +23,24 @@ const jsonTo = (url: string) => ({
   OTEL_EXPORTER_OTLP_PROTOCOL: "http/json",
 });
 
-test("spans arrive through the thread with their tree, attributes, status and resource", async () => {
-  const dropped: number[] = [];
-  const exporter = new ThreadSpanExporter({
-    env: jsonTo(receiver.url),
-    maxPendingSpans: 2048,
-    onDropped: (spans) => dropped.push(spans),
-  });
+function tracerWith(processor: ThreadSpanProcessor, service = "thread-test") {
   const provider = new TracerProvider({
-    resource: resourceFromAttributes({ "service.name": "thread-test" }),
-    spanProcessors: [new ThreadedBatchSpanProcessor({ exporter })],
+    resource: resourceFromAttributes({ "service.name": service }),
+    spanProcessors: [processor],
   });
   stops.push(() => provider.shutdown());
-  const tracer = provider.getTracer("test");
+  return { provider, tracer: provider.getTracer("test") };
+}
+
+test("spans arrive through the thread with their tree, attributes, status and resource", async () => {
+  const dropped: number[] = [];
+  const { provider, tracer } = tracerWith(
+    new ThreadSpanProcessor({
+      env: jsonTo(receiver.url),
+      maxPendingSpans: 2048,
+      onDropped: (n) => dropped.push(n),
+    }),
+  );
   const caller = "0af7651916cd43dd8448eb211c80319c";
   const server = tracer.startSpan(
     "chat m",
@@ -51,6 +57,8 @@ test("spans arrive through the thread with their tree, attributes, status and re
   client.setStatus({ code: SpanStatusCode.ERROR, message: "boom" });
   client.end();
   server.end();
+  // Not sampled: never handed over.
+  tracer.startSpan("unsampled", {}, parentContext(`00-${caller}-b7ad6b7169203331-00`)).end();
   await provider.forceFlush();
 
   const spans = receiver.spans.filter((s) => s.traceId === caller);
@@ -71,7 +79,28 @@ test("spans arrive through the thread with their tree, attributes, status and re
   expect(dropped).toEqual([]);
 });
 
-test("a batch beyond the hand-over bound is dropped and counted; the rest still arrives", async () => {
+test("a batch goes when it is full, or when its delay is up, without a flush", async () => {
+  const { tracer } = tracerWith(
+    new ThreadSpanProcessor({
+      env: jsonTo(receiver.url),
+      maxExportBatchSize: 2,
+      scheduledDelayMillis: 50,
+      maxPendingSpans: 100,
+      onDropped: () => {},
+    }),
+    "delay-test",
+  );
+  tracer.startSpan("full-1").end();
+  tracer.startSpan("full-2").end();
+  await waitFor(
+    "the full batch",
+    () => receiver.spans.filter((s) => s.service === "delay-test").length === 2,
+  );
+  tracer.startSpan("alone").end();
+  await waitFor("the lone span after its delay", () => receiver.spans.some((s) => s.name === "alone"));
+});
+
+test("spans beyond the hand-over bound are dropped and counted; the rest still arrive", async () => {
   // A collector that holds every export until told to answer.
   let release: () => void = () => {};
   const held = new Promise<void>((resolve) => {
@@ -90,29 +119,22 @@ test("a batch beyond the hand-over bound is dropped and counted; the rest still 
   });
   stops.push(async () => slow.stop(true));
   const dropped: { spans: number; reason: string }[] = [];
-  const exporter = new ThreadSpanExporter({
+  const processor = new ThreadSpanProcessor({
     env: jsonTo(`http://127.0.0.1:${slow.port}`),
+    maxExportBatchSize: 2,
     maxPendingSpans: 3,
     onDropped: (spans, reason) => dropped.push({ spans, reason }),
   });
-  // Ended spans to export, as the batch processor would hand them over.
-  const memory = new InMemorySpanExporter();
-  const provider = new TracerProvider({ spanProcessors: [new SimpleSpanProcessor({ exporter: memory })] });
-  const tracer = provider.getTracer("test");
+  const { tracer } = tracerWith(processor);
+  // Two go over as a batch (held by the collector), a third waits in the next batch: full.
   for (let i = 0; i < 4; i++) tracer.startSpan(`s${i}`).end();
-  const [a, b, c, d] = memory.getFinishedSpans();
-  if (!a || !b || !c || !d) throw new Error("expected four spans");
-
-  const results: number[] = [];
-  exporter.export([a, b], (r) => results.push(r.code));
-  exporter.export([c, d], (r) => results.push(r.code));
-  expect(results).toEqual([0, 1]);
-  expect(dropped).toEqual([{ spans: 2, reason: "the export queue is full" }]);
+  expect(dropped).toEqual([{ spans: 1, reason: "the export queue is full" }]);
+  await waitFor("the first batch at the collector", () => received === 2);
   release();
-  await exporter.forceFlush();
-  expect(received).toBe(2);
-  await exporter.shutdown();
-  const late: number[] = [];
-  exporter.export([c], (r) => late.push(r.code));
-  expect(late).toEqual([1]);
+  await processor.forceFlush();
+  expect(received).toBe(3);
+  await processor.shutdown();
+  tracer.startSpan("late").end();
+  await processor.forceFlush();
+  expect(received).toBe(3);
 });

@@ -1,0 +1,63 @@
+import { availableParallelism } from "node:os";
+
+/**
+ * Pinning processes to cores with `taskset` (util-linux), so a benchmark can give the process
+ * it measures the same CPU whatever else the setup runs: the gateway on core 0, everything else
+ * (database, Redis, the fake upstream, wrk, this script) on the others.
+ */
+const cores = availableParallelism();
+export const GATEWAY_CORE = "0";
+export const OTHER_CORES = cores > 2 ? `1-${cores - 1}` : "1";
+export const ALL_CORES = `0-${cores - 1}`;
+
+/** Sets the CPU affinity of every thread of each process (a process that exited is skipped). */
+export function pin(pids: readonly number[], cpus: string): void {
+  if (cores < 2) throw new Error("pinning needs at least 2 cores");
+  for (const pid of pids) {
+    const run = Bun.spawnSync(["taskset", "-a", "-p", "-c", cpus, String(pid)], {
+      stdout: "ignore",
+      stderr: "pipe",
+    });
+    if (run.exitCode !== 0 && alive(pid))
+      throw new Error(`taskset -a -p -c ${cpus} ${pid} failed: ${run.stderr.toString()}`);
+  }
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Busy and total clock ticks per core, from /proc/stat. */
+export async function coreTicks(): Promise<Map<number, { busy: number; total: number }>> {
+  const ticks = new Map<number, { busy: number; total: number }>();
+  for (const line of (await Bun.file("/proc/stat").text()).split("\n")) {
+    const match = /^cpu(\d+) (.*)$/.exec(line);
+    if (!match) continue;
+    const [user = 0, nice = 0, system = 0, idle = 0, iowait = 0, irq = 0, softirq = 0, steal = 0] = (
+      match[2] ?? ""
+    )
+      .trim()
+      .split(/\s+/)
+      .map(Number);
+    const busy = user + nice + system + irq + softirq + steal;
+    ticks.set(Number(match[1]), { busy, total: busy + idle + iowait });
+  }
+  return ticks;
+}
+
+/** Each core's busy fraction between two `coreTicks` readings, in core order. */
+export function busyBetween(
+  before: Map<number, { busy: number; total: number }>,
+  after: Map<number, { busy: number; total: number }>,
+): number[] {
+  return [...after].map(([core, end]) => {
+    const start = before.get(core) ?? { busy: 0, total: 0 };
+    const total = end.total - start.total;
+    return total > 0 ? (end.busy - start.busy) / total : 0;
+  });
+}

@@ -1,0 +1,154 @@
+import type { Context } from "@opentelemetry/api";
+import { TraceFlags } from "@opentelemetry/api";
+import type { ReadableSpan, Span, SpanProcessor } from "@opentelemetry/sdk-trace";
+import { type ExportThreadReply, type ExportThreadRequest, SpanBatchWriter } from "./span-batch.ts";
+
+/**
+ * Where the thread's entry is: beside this file when running from source (`bun`, tests,
+ * embedders); inside a compiled `mindgw`, at its path under `src/`, which scripts/build.ts
+ * bundles as an entrypoint of its own (as it does the audit thread's).
+ */
+function threadEntry(): string {
+  if (import.meta.url.includes("/$bunfs/")) return "./telemetry/tracing/export-thread.ts";
+  return new URL("./export-thread.ts", import.meta.url).href;
+}
+
+type Request = ExportThreadRequest extends infer R
+  ? R extends { id: number }
+    ? Omit<R, "id">
+    : never
+  : never;
+type ThreadWorker = Worker & { ref(): void; unref(): void };
+
+export interface ThreadSpanProcessorOptions {
+  /** The thread's `process.env`: where its exporter reads `OTEL_EXPORTER_OTLP_*`. */
+  readonly env: Readonly<Record<string, string | undefined>>;
+  /** `OTEL_BSP_MAX_EXPORT_BATCH_SIZE`: spans per batch handed over (512). */
+  readonly maxExportBatchSize?: number;
+  /** `OTEL_BSP_SCHEDULE_DELAY`: the longest a span waits for its batch to fill, ms (5000). */
+  readonly scheduledDelayMillis?: number;
+  /** Spans in the current batch or handed over and not yet sent; a span beyond it is dropped. */
+  readonly maxPendingSpans: number;
+  /** Told when spans are dropped (hand-over full, the thread failed, the collector refused). */
+  onDropped(spans: number, reason: string): void;
+}
+
+/**
+ * The span processor of `mindgw serve`'s trace pipeline: each sampled span is written into
+ * the current batch as it ends (span-batch.ts: flat numbers and a string table, no object per
+ * span), and a full batch, or one `scheduledDelayMillis` old, is posted to the export thread,
+ * which runs the real OTLP exporter. It does what the SDK's BatchSpanProcessor does with the
+ * `OTEL_BSP_*` settings, without keeping the SDK's span objects alive until their batch goes
+ * (the costliest part of that processor under Bun: every queued span outlives a young
+ * collection) and without a second pass over them to serialise a batch for the thread.
+ * Spans that do not fit the bound are dropped and counted, never queued without limit.
+ */
+export class ThreadSpanProcessor implements SpanProcessor {
+  private readonly batchSize: number;
+  private readonly delay: number;
+  private readonly writer: SpanBatchWriter;
+  private readonly pending = new Map<number, { spans: number; done: (reply: ExportThreadReply) => void }>();
+  private pendingSpans = 0;
+  private next = 0;
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  private worker: ThreadWorker | null = null;
+  private broken: string | null = null;
+  private stopped = false;
+
+  constructor(private readonly options: ThreadSpanProcessorOptions) {
+    this.batchSize = Math.max(1, options.maxExportBatchSize ?? 512);
+    this.delay = options.scheduledDelayMillis ?? 5000;
+    this.writer = new SpanBatchWriter(this.batchSize);
+  }
+
+  onStart(_span: Span, _parentContext: Context): void {}
+
+  onEnd(span: ReadableSpan): void {
+    if (this.stopped || (span.spanContext().traceFlags & TraceFlags.SAMPLED) === 0) return;
+    const reason =
+      this.broken ??
+      (this.pendingSpans + this.writer.count >= this.options.maxPendingSpans
+        ? "the export queue is full"
+        : null);
+    if (reason !== null) {
+      this.options.onDropped(1, reason);
+      return;
+    }
+    this.writer.add(span);
+    if (this.writer.count >= this.batchSize) this.handOver();
+    else if (this.timer === undefined) {
+      this.timer = setTimeout(() => this.handOver(), this.delay);
+      this.timer.unref?.();
+    }
+  }
+
+  /** Posts the current batch to the thread. */
+  private handOver(): void {
+    if (this.timer !== undefined) {
+      clearTimeout(this.timer);
+      this.timer = undefined;
+    }
+    if (this.writer.count === 0) return;
+    const batch = this.writer.take();
+    try {
+      this.send({ op: "export", ...batch }, batch.spans, (reply) => {
+        if (!reply.ok) this.options.onDropped(batch.spans, reply.error ?? "the export failed");
+      });
+    } catch (error) {
+      this.options.onDropped(batch.spans, error instanceof Error ? error.message : String(error));
+    }
+  }
+
+  /** Resolves once every span ended so far has been sent (or has failed). */
+  forceFlush(): Promise<void> {
+    this.handOver();
+    if (this.worker === null || this.broken) return Promise.resolve();
+    return new Promise((resolve) => this.send({ op: "flush" }, 0, () => resolve()));
+  }
+
+  async shutdown(): Promise<void> {
+    if (this.stopped) return;
+    this.handOver();
+    this.stopped = true;
+    const worker = this.worker;
+    if (worker === null) return;
+    if (!this.broken) await new Promise<void>((resolve) => this.send({ op: "shutdown" }, 0, () => resolve()));
+    worker.terminate();
+    this.worker = null;
+  }
+
+  private send(request: Request, spans: number, done: (reply: ExportThreadReply) => void): void {
+    const worker = this.thread();
+    const id = ++this.next;
+    // The numbers move to the thread (transferred, not copied); the rest is a small object.
+    worker.postMessage({ ...request, id }, request.op === "export" ? [request.numbers.buffer] : []);
+    this.pending.set(id, { spans, done });
+    this.pendingSpans += spans;
+    worker.ref();
+  }
+
+  /** Started with the first batch; held (ref'd) only while a request to it is pending. */
+  private thread(): ThreadWorker {
+    if (this.worker !== null) return this.worker;
+    const env: Record<string, string> = {};
+    for (const [name, value] of Object.entries(this.options.env)) if (value !== undefined) env[name] = value;
+    // tsconfig's DOM lib types Worker without Bun's ref/unref.
+    const worker = new Worker(threadEntry(), { env }) as ThreadWorker;
+    worker.onmessage = (event: MessageEvent<ExportThreadReply>) => this.settle(event.data);
+    worker.onerror = (event) => {
+      this.broken = `the trace export thread failed: ${event.message}`;
+      for (const id of [...this.pending.keys()]) this.settle({ id, ok: false, error: this.broken });
+    };
+    this.worker = worker;
+    return worker;
+  }
+
+  private settle(reply: ExportThreadReply): void {
+    const waiter = this.pending.get(reply.id);
+    if (!waiter) return;
+    this.pending.delete(reply.id);
+    this.pendingSpans -= waiter.spans;
+    if (this.pending.size === 0) this.worker?.unref();
+    waiter.done(reply);
+  }
+}

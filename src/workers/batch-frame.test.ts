@@ -1,0 +1,121 @@
+import { describe, expect, test } from "bun:test";
+import { BATCH_KIND, decodeBatch, encodeBatch } from "./batch-frame.ts";
+import { encodeChunk } from "./chunk-frame.ts";
+import { FrameWriter } from "./frame-writer.ts";
+
+const bytes = (text: string) => new TextEncoder().encode(text);
+const head = JSON.stringify({ type: "head", id: "7", status: 200, contentType: "application/json; é" });
+const end = JSON.stringify({ type: "end", id: "7" });
+
+describe("batch messages", () => {
+  test("text and chunk frames come back in order, chunks as the bytes they were", () => {
+    const body = bytes('{"answer":"é"}');
+    const batch = encodeBatch([head, { id: 7, bytes: body }, end]);
+    expect(batch[0]).toBe(BATCH_KIND);
+    expect(decodeBatch(batch)).toEqual([{ text: head }, { chunk: encodeChunk(7, body) }, { text: end }]);
+  });
+
+  test("a frame cut off, overrunning, empty, of another kind or a batch inside a batch is refused", () => {
+    const good = encodeBatch([end, end]);
+    expect(typeof decodeBatch(good.subarray(0, good.byteLength - 1))).toBe("string");
+    expect(typeof decodeBatch(good.subarray(0, 3))).toBe("string");
+    expect(decodeBatch(Uint8Array.of(BATCH_KIND, 0, 0, 0, 0))).toBe("batch frame overruns the message");
+    expect(decodeBatch(Uint8Array.of(BATCH_KIND, 0, 0, 0, 1, 9))).toBe("batch frame of kind 9");
+    const inner = encodeBatch([end, end]);
+    const nested = new Uint8Array(5 + inner.byteLength);
+    nested[0] = BATCH_KIND;
+    new DataView(nested.buffer).setUint32(1, inner.byteLength);
+    nested.set(inner, 5);
+    expect(decodeBatch(nested)).toBe(`batch frame of kind ${BATCH_KIND}`);
+  });
+});
+
+/** A sink that records what reaches the socket, and in which cork. */
+function recorder() {
+  const writes: { kind: "text" | "binary"; value: string | Uint8Array; cork: number }[] = [];
+  let cork = 0;
+  let inCork = -1;
+  return {
+    writes,
+    sink: {
+      text: (value: string) => writes.push({ kind: "text", value, cork: inCork }),
+      binary: (value: Uint8Array) => writes.push({ kind: "binary", value, cork: inCork }),
+      cork: (write: () => void) => {
+        inCork = ++cork;
+        write();
+        inCork = -1;
+      },
+    },
+  };
+}
+
+const nextTurn = () => new Promise((resolve) => setImmediate(resolve));
+
+describe("frame writer", () => {
+  test("frames written in one turn leave together: one corked write to an older peer, one batch to a newer one", async () => {
+    const old = recorder();
+    const toOld = new FrameWriter(old.sink, 1024);
+    toOld.text(head);
+    toOld.chunk(7, bytes("x"));
+    toOld.text(end);
+    expect(old.writes).toEqual([]);
+    await nextTurn();
+    expect(old.writes.map((w) => [w.kind, w.cork])).toEqual([
+      ["text", 1],
+      ["binary", 1],
+      ["text", 1],
+    ]);
+
+    const current = recorder();
+    const toCurrent = new FrameWriter(current.sink, 1024);
+    toCurrent.peerReadsBatches();
+    toCurrent.text(head);
+    toCurrent.chunk(7, bytes("x"));
+    toCurrent.text(end);
+    await nextTurn();
+    expect(current.writes).toHaveLength(1);
+    const [only] = current.writes;
+    expect(decodeBatch(only?.value as Uint8Array)).toEqual([
+      { text: head },
+      { chunk: encodeChunk(7, bytes("x")) },
+      { text: end },
+    ]);
+    // A lone frame goes as itself, not in a batch of one.
+    toCurrent.text(end);
+    await nextTurn();
+    expect(current.writes[1]).toEqual({ kind: "text", value: end, cork: 2 });
+  });
+
+  test("a batch stays within the peer's message limit; a frame larger than the limit goes alone", async () => {
+    const out = recorder();
+    const writer = new FrameWriter(out.sink, 200);
+    writer.peerReadsBatches();
+    const chunk = encodeChunk(1, new Uint8Array(60));
+    for (let i = 0; i < 7; i++) writer.chunk(1, new Uint8Array(60));
+    writer.chunk(2, new Uint8Array(500));
+    writer.chunk(1, new Uint8Array(60));
+    await nextTurn();
+    const sent = out.writes.map((w) => w.value as Uint8Array);
+    for (const message of sent) expect(message.byteLength <= 200 || message.byteLength === 505).toBe(true);
+    // Seven small chunks two to a batch (a third would pass 200 bytes), the last alone; then
+    // the large one by itself, and the chunk after it.
+    expect(sent.map((m) => [m[0], m.byteLength])).toEqual([
+      [BATCH_KIND, 139],
+      [BATCH_KIND, 139],
+      [BATCH_KIND, 139],
+      [1, 65],
+      [1, 505],
+      [1, 65],
+    ]);
+    const batched = sent.slice(0, 3).flatMap((m) => decodeBatch(m) as { chunk: Uint8Array }[]);
+    expect(batched).toEqual(Array.from({ length: 6 }, () => ({ chunk })));
+  });
+
+  test("flush writes what is queued at once (before a close)", () => {
+    const out = recorder();
+    const writer = new FrameWriter(out.sink, 1024);
+    writer.text(end);
+    writer.flush();
+    expect(out.writes.map((w) => w.value)).toEqual([end]);
+  });
+});

@@ -1,0 +1,96 @@
+import { batchedSize, encodeAlone, encodeBatch, type QueuedFrame } from "./batch-frame.ts";
+
+/** The socket a writer writes to. */
+export interface FrameSink {
+  text(frame: string): void;
+  binary(frame: Uint8Array<ArrayBuffer>): void;
+  /** Runs `write` with its sends gathered into one socket write (Bun's `ServerWebSocket.cork`). */
+  cork?(write: () => void): void;
+}
+
+/**
+ * One side's outgoing frames on a tunnel, written once per event-loop turn instead of one
+ * socket write per frame: a request's small frames (a reply's head, its body and `end`; the
+ * requests of many clients arriving together) leave in one write. To a peer that reads batch
+ * messages (batch-frame.ts) they leave in one message; to an older peer, as the same frames
+ * one by one, corked into one write where the socket can. Order is kept: every frame of a
+ * connection goes through its writer.
+ */
+export class FrameWriter {
+  private queue: QueuedFrame[] = [];
+  private scheduled = false;
+  private batches = false;
+
+  constructor(
+    private readonly sink: FrameSink,
+    /** The largest message the peer takes; a batch stays within it (a bigger frame goes alone). */
+    private maxMessageBytes: number,
+  ) {}
+
+  /** The peer said it reads batch messages. */
+  peerReadsBatches(): void {
+    this.batches = true;
+  }
+
+  /** The peer said how large a message it takes. */
+  limit(maxMessageBytes: number): void {
+    this.maxMessageBytes = maxMessageBytes;
+  }
+
+  text(frame: string): void {
+    this.push(frame);
+  }
+
+  /** A body chunk for request `id` (chunk-frame.ts); `bytes` must stay as they are until written. */
+  chunk(id: number, bytes: Uint8Array): void {
+    this.push({ id, bytes });
+  }
+
+  /** Writes what is queued now (before a close, so that a `rejected` still leaves). */
+  readonly flush = (): void => {
+    this.scheduled = false;
+    const frames = this.queue;
+    if (frames.length === 0) return;
+    this.queue = [];
+    if (this.sink.cork) this.sink.cork(() => this.write(frames));
+    else this.write(frames);
+  };
+
+  private push(frame: QueuedFrame): void {
+    this.queue.push(frame);
+    if (this.scheduled) return;
+    this.scheduled = true;
+    // After this turn's I/O callbacks: everything they wrote leaves together.
+    setImmediate(this.flush);
+  }
+
+  private write(frames: QueuedFrame[]): void {
+    if (!this.batches || frames.length === 1) {
+      for (const frame of frames) this.one(frame);
+      return;
+    }
+    let group: QueuedFrame[] = [];
+    let size = 1;
+    for (const frame of frames) {
+      const bytes = batchedSize(frame);
+      if (group.length > 0 && size + bytes > this.maxMessageBytes) {
+        this.group(group);
+        group = [];
+        size = 1;
+      }
+      group.push(frame);
+      size += bytes;
+    }
+    this.group(group);
+  }
+
+  private group(frames: QueuedFrame[]): void {
+    if (frames.length === 1) this.one(frames[0] as QueuedFrame);
+    else this.sink.binary(encodeBatch(frames));
+  }
+
+  private one(frame: QueuedFrame): void {
+    if (typeof frame === "string") this.sink.text(frame);
+    else this.sink.binary(encodeAlone(frame));
+  }
+}

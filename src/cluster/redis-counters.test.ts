@@ -97,6 +97,25 @@ test("admissions that arrive while a batch is with Redis wait and go as one batc
   control.close();
 });
 
+test("one batch may carry a scope under two sets of limits (a reload): each request is held to its own", async () => {
+  const counters = await node("reload");
+  const before = scope("key:reloaded", { rpm: 2 });
+  const after = scope("key:reloaded", { rpm: 4 });
+  const results = await Promise.all(
+    [before, before, before, after, after, after].map((s, i) => counters.admit([s], 3_000 + i)),
+  );
+  // Two admitted under rpm 2, the third refused; then rpm 4 admits two more, refuses the sixth.
+  expect(results.map((r) => r.refused?.code ?? "ok")).toEqual([
+    "ok",
+    "ok",
+    "rate_limited",
+    "ok",
+    "ok",
+    "rate_limited",
+  ]);
+  expect(results.map((r) => r.usage[0]!.requests)).toEqual([1, 2, 2, 3, 4, 4]);
+});
+
 /**
  * The sliding windows as the admission script defines them (admit-script.ts), kept in memory: a
  * request counts while its time is within the window, tokens while their second's end is.

@@ -32,6 +32,14 @@ async function runScript(client: RedisClient, script: string, sha: string, args:
     return client.send("EVAL", [script, ...args]);
   }
 }
+/** Two scopes that count alike (the same subject may come with other limits after a reload). */
+const sameScope = (a: SharedScope, b: SharedScope): boolean =>
+  a.spendSubject === b.spendSubject &&
+  a.rpm === b.rpm &&
+  a.tpm === b.tpm &&
+  a.budgetUsd === b.budgetUsd &&
+  a.spentLocally === b.spentLocally;
+
 const CODES = { 1: "budget_exceeded", 2: "rate_limited", 3: "rate_limited" } as const;
 
 interface WaitingAdmission {
@@ -133,20 +141,32 @@ export function createRedisCounters(options: RedisCountersOptions): SharedCounte
   };
   /** Sends one script run; settles (never rejects) once its admissions have their answers. */
   const admitBatch = (batch: readonly WaitingAdmission[]): Promise<void> => {
+    // Each scope once (a busy node's batch is mostly one key's requests): its three keys and four
+    // limits, then per request its time, member and the indexes of its scopes. What Redis turns
+    // into Lua strings per request is then a few short numbers, not three keys and seven values.
     const keys: string[] = [];
-    const argv = [String(WINDOW_MS), String(batch.length)];
+    const limits: string[] = [];
+    const requests: string[] = [];
+    const known = new Map<string, { scope: SharedScope; index: number }>();
+    const indexOf = (s: SharedScope): number => {
+      const seen = known.get(s.subject);
+      if (seen && sameScope(seen.scope, s)) return seen.index;
+      const index = keys.length / 3 + 1;
+      known.set(s.subject, { scope: s, index });
+      keys.push(`mgw:rpm:${s.subject}`, tokensKey(s.subject), `mgw:spend:${s.spendSubject}`);
+      limits.push(
+        String(s.rpm ?? -1),
+        String(s.tpm ?? -1),
+        String(s.budgetUsd ?? -1),
+        String(s.spentLocally),
+      );
+      return index;
+    };
     for (const { scopes, now } of batch) {
-      argv.push(String(now), String(scopes.length), `${now}:${options.nodeId}:${++sequence}`);
-      for (const s of scopes) {
-        keys.push(`mgw:rpm:${s.subject}`, tokensKey(s.subject), `mgw:spend:${s.spendSubject}`);
-        argv.push(
-          String(s.rpm ?? -1),
-          String(s.tpm ?? -1),
-          String(s.budgetUsd ?? -1),
-          String(s.spentLocally),
-        );
-      }
+      requests.push(String(now), `${now}:${options.nodeId}:${++sequence}`, String(scopes.length));
+      for (const s of scopes) requests.push(String(indexOf(s)));
     }
+    const argv = [String(WINDOW_MS), String(keys.length / 3), ...limits, String(batch.length), ...requests];
     return link
       .call((client) => runScript(client, ADMIT_SCRIPT, ADMIT_SHA, [String(keys.length), ...keys, ...argv]))
       .then((reply) => {

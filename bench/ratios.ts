@@ -8,11 +8,13 @@
  *   bun run build && bun bench/ratios.ts
  * Environment: RATIO_SECONDS (5) per wrk run, RATIO_REPEATS (3), RATIO_TTFT_N (200),
  * RATIO_UPSTREAMS (burst,fake), RATIO_TARGETS (direct,bare-proxy,nginx,mindgw,mindgw-worker),
- * MINDGW_BIN (dist/mindgw). Writes .bench-out/ratios-<time>.{md,json} and prints the markdown.
+ * MINDGW_BIN (dist/mindgw). Writes .bench-out/ratios-<time>.{md,json} and prints the markdown,
+ * with each process's CPU µs per request at c=32 (the gateway, and the worker through one).
  */
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
+import { cpuSeconds } from "./cpu-time.ts";
 import { nginxTarget } from "./nginx-target.ts";
 import { preflight, SCENARIOS, STREAM_SCENARIO } from "./scenarios.ts";
 import { spawnService } from "./service.ts";
@@ -63,6 +65,8 @@ type Cell = Record<string, WrkResult>;
 interface Sample {
   wrk: Cell;
   ttft: { p50: number; p99: number };
+  /** CPU µs per request at c=32 per scenario: the target's process and, through a worker, the worker's. */
+  cpu: Record<string, { process: number; worker?: number }>;
 }
 
 const key = (scenario: string, c: number) => `${scenario}@c${c}`;
@@ -78,14 +82,25 @@ function mmm(xs: number[], digits: number): string {
 
 async function measure(target: RunningTarget, workDir: string): Promise<Sample> {
   const wrk: Cell = {};
+  const cpu: Sample["cpu"] = {};
+  // What a process spent per request: on a loaded machine the steadier measure than req/s.
+  const used = async (pid: number | undefined) => (pid ? await cpuSeconds(pid).catch(() => 0) : 0);
   for (const scenario of SCENARIOS) {
     for (const c of [32, 1]) {
       const base = { baseUrl: target.url, headers: target.headers, scenario, workDir };
-      wrk[key(scenario.name, c)] = await runWrk({ ...base, connections: c, seconds });
+      const [before, workerBefore] = [await used(target.pid), await used(target.workerPid)];
+      const run = await runWrk({ ...base, connections: c, seconds });
+      wrk[key(scenario.name, c)] = run;
+      if (c !== 32 || !target.pid || run.requests === 0) continue;
+      const perRequest = (s: number) => (s * 1e6) / run.requests;
+      cpu[scenario.name] = {
+        process: perRequest((await used(target.pid)) - before),
+        ...(target.workerPid ? { worker: perRequest((await used(target.workerPid)) - workerBefore) } : {}),
+      };
     }
   }
   const ttft = await measureTtfb(target.url, target.headers, STREAM_SCENARIO, ttftN);
-  return { wrk, ttft: { p50: ttft.p50, p99: ttft.p99 } };
+  return { wrk, ttft: { p50: ttft.p50, p99: ttft.p99 }, cpu };
 }
 
 async function runUpstream(
@@ -195,6 +210,23 @@ function render(results: { name: string; samples: Map<string, Sample[]> }[], loa
       ["direct", "mindgw-worker"],
     ] as const)
       out.push(`| ${b} ÷ ${a} | ${ratio(a, b, "non-stream")} | ${ratio(a, b, "stream")} |`);
+    out.push("", "| CPU µs per request, c=32 | non-stream | stream |", "| --- | ---: | ---: |");
+    for (const [t, list] of samples) {
+      // nginx's work is in its worker process, not the master whose pid we hold.
+      if (t === "nginx") continue;
+      // The direct target's process is the upstream itself.
+      const cpuOf = (scenario: string, part: "process" | "worker") =>
+        mmm(
+          list.map((s) => s.cpu[scenario]?.[part] ?? Number.NaN),
+          0,
+        );
+      const processName = t === "direct" ? "upstream" : "process";
+      out.push(
+        `| ${t} (${processName}) | ${cpuOf("non-stream", "process")} | ${cpuOf("stream", "process")} |`,
+      );
+      if (list.some((s) => s.cpu["non-stream"]?.worker !== undefined))
+        out.push(`| ${t} (worker) | ${cpuOf("non-stream", "worker")} | ${cpuOf("stream", "worker")} |`);
+    }
     out.push(
       "",
       "| added over direct, c=1 (ms) | non-stream +p50 | non-stream +p99 | stream +p50 | stream +p99 | TTFT +p50 | TTFT +p99 |",

@@ -4,14 +4,15 @@
  * a batch of requests in order (those a node received since it sent its previous batch), each
  * seeing the counts the ones before it left: one round trip for many requests.
  *
- * KEYS, three per scope of each request in turn: requests (sorted set of arrival times), tokens
+ * KEYS, three per distinct scope of the batch: requests (sorted set of arrival times), tokens
  * (hash: second → tokens, with the running total and the oldest and newest second, see
- * RECORD_SCRIPT), spend (a float). ARGV: window ms, the number of requests, then per request:
- * now, its scope count, a unique member, then per scope: rpm, tpm, budget (each -1 when absent)
- * and this node's spend total (seeds a lost key). Returns, per request in order: verdict, scope
- * index, wait ms, then per scope: requests, requests reset ms, tokens, tokens reset ms. Verdict 0
- * admitted, 1 budget, 2 tokens, 3 requests. Tokens are kept per second: the window slides in
- * steps of one second.
+ * RECORD_SCRIPT), spend (a float). ARGV: window ms, the number of scopes, then per scope: rpm,
+ * tpm, budget (each -1 when absent) and the node's spend total (seeds a lost key); then the number
+ * of requests, then per request: now, a unique member, its scope count, and its scopes' numbers
+ * (1-based, in the request's order). Returns, per request in order: verdict, scope index (within
+ * the request), wait ms, then per scope: requests, requests reset ms, tokens, tokens reset ms.
+ * Verdict 0 admitted, 1 budget, 2 tokens, 3 requests. Tokens are kept per second: the window
+ * slides in steps of one second.
  *
  * What it costs Redis is what every request costs a cluster, so a key read once in a run is
  * remembered for the rest of it: a request log is read again only when its oldest entry has
@@ -21,7 +22,15 @@
  */
 export const ADMIT_SCRIPT = `
 local window = tonumber(ARGV[1])
-local count = tonumber(ARGV[2])
+local scopes = tonumber(ARGV[2])
+-- Each scope's limits, parsed once for the whole batch.
+local rpmOf, tpmOf, budgetOf = {}, {}, {}
+for s = 1, scopes do
+  local a = 2 + (s - 1) * 4
+  rpmOf[s], tpmOf[s], budgetOf[s] = tonumber(ARGV[a + 1]), tonumber(ARGV[a + 2]), tonumber(ARGV[a + 3])
+end
+local requestsAt = 3 + scopes * 4
+local count = tonumber(ARGV[requestsAt])
 local out = {}
 -- What this run knows of each key: request logs {n, first}, token totals {t, oldest, newest},
 -- spend values; and the request logs it added to (their expiry is renewed once, at the end).
@@ -99,53 +108,58 @@ local function buckets(tk, now)
   return list
 end
 
-local max, floor = math.max, math.floor
-
--- Appends one request's answer to the reply: verdict, scope index, wait, then its usage.
+-- Appends one request's answer to the reply: verdict, scope index, wait, then its usage. Redis
+-- truncates a number to an integer reply; negatives (none expected) are sent as 0.
+local o = 0
 local function reply(verdict, index, wait, n, usage)
-  out[#out + 1] = verdict
-  out[#out + 1] = index
-  out[#out + 1] = max(0, floor(wait))
-  for k = 1, 4 * n do out[#out + 1] = max(0, floor(usage[k])) end
+  out[o + 1], out[o + 2] = verdict, index
+  if wait < 0 then wait = 0 end
+  out[o + 3] = wait
+  o = o + 3
+  for k = 1, 4 * n do
+    local v = usage[k]
+    if v < 0 then v = 0 end
+    out[o + k] = v
+  end
+  o = o + 4 * n
   return n
 end
 
-local function admit(ko, ao)
+local function admit(ao)
   local nowText = ARGV[ao + 1]
   local now = tonumber(nowText)
-  local n = tonumber(ARGV[ao + 2])
-  local member = ARGV[ao + 3]
-  local p = ao + 3
-  -- Per scope, parsed once: its limits (-1 when absent) and its usage, four numbers each.
-  local rpms, tpms, usage = {}, {}, {}
+  local member = ARGV[ao + 2]
+  local n = tonumber(ARGV[ao + 3])
+  -- Per scope of this request: its number in the batch and its usage, four numbers each.
+  local of, usage = {}, {}
   for i = 1, n do
-    local a = p + (i - 1) * 4
-    local rpm, tpm = tonumber(ARGV[a + 1]), tonumber(ARGV[a + 2])
-    rpms[i], tpms[i] = rpm, tpm
+    local s = tonumber(ARGV[ao + 3 + i])
+    of[i] = s
     -- A scope without an rpm (or tpm) has nothing to count or report for it: no Redis work.
     local requests, requestsReset, tokens, tokensReset = 0, 0, 0, 0
-    if rpm >= 0 then
-      local log = requestLog(KEYS[ko + (i - 1) * 3 + 1], now)
+    if rpmOf[s] >= 0 then
+      local log = requestLog(KEYS[s * 3 - 2], now)
       requests = log.n
       if log.first ~= nil then requestsReset = log.first + window - now end
     end
-    if tpm >= 0 then
-      local s = tokenSum(KEYS[ko + (i - 1) * 3 + 2], now)
-      tokens = s.t
-      if s.newest >= 0 then tokensReset = (s.newest + 1) * 1000 + window - now end
+    if tpmOf[s] >= 0 then
+      local sum = tokenSum(KEYS[s * 3 - 1], now)
+      tokens = sum.t
+      if sum.newest >= 0 then tokensReset = (sum.newest + 1) * 1000 + window - now end
     end
     local u = (i - 1) * 4
     usage[u + 1], usage[u + 2], usage[u + 3], usage[u + 4] = requests, requestsReset, tokens, tokensReset
   end
   for i = 1, n do
-    local budget = tonumber(ARGV[p + (i - 1) * 4 + 3])
+    local s = of[i]
+    local budget = budgetOf[s]
     if budget >= 0 then
-      local sk = KEYS[ko + (i - 1) * 3 + 3]
+      local sk = KEYS[s * 3]
       local spent = spends[sk]
       if spent == nil then
         spent = redis.call('GET', sk)
         if not spent then
-          spent = ARGV[p + (i - 1) * 4 + 4]
+          spent = ARGV[2 + (s - 1) * 4 + 4]
           redis.call('SET', sk, spent, 'PX', 3456000000)
         end
         spent = tonumber(spent)
@@ -155,10 +169,11 @@ local function admit(ko, ao)
     end
   end
   for i = 1, n do
-    local tpm, tokens = tpms[i], usage[(i - 1) * 4 + 3]
+    local s = of[i]
+    local tpm, tokens = tpmOf[s], usage[(i - 1) * 4 + 3]
     if tpm >= 0 and tokens >= tpm then
       local left, wait = tokens, 0
-      for _, bucket in ipairs(buckets(KEYS[ko + (i - 1) * 3 + 2], now)) do
+      for _, bucket in ipairs(buckets(KEYS[s * 3 - 1], now)) do
         left = left - bucket[2]
         wait = (bucket[1] + 1) * 1000 + window - now
         if left < tpm then break end
@@ -167,12 +182,13 @@ local function admit(ko, ao)
     end
   end
   for i = 1, n do
-    local u = (i - 1) * 4
-    if rpms[i] >= 0 and usage[u + 1] >= rpms[i] then return reply(3, i - 1, usage[u + 2], n, usage) end
+    local rpm, u = rpmOf[of[i]], (i - 1) * 4
+    if rpm >= 0 and usage[u + 1] >= rpm then return reply(3, i - 1, usage[u + 2], n, usage) end
   end
   for i = 1, n do
-    if rpms[i] >= 0 then
-      local rk = KEYS[ko + (i - 1) * 3 + 1]
+    local s = of[i]
+    if rpmOf[s] >= 0 then
+      local rk = KEYS[s * 3 - 2]
       redis.call('ZADD', rk, nowText, member)
       local log = logs[rk]
       if log.n == 0 or log.first == nil or now < log.first then log.first = now end
@@ -188,11 +204,9 @@ local function admit(ko, ao)
   end
   return reply(0, 0, 0, n, usage)
 end
-local ko, ao = 0, 2
+local ao = requestsAt
 for r = 1, count do
-  local n = admit(ko, ao)
-  ko = ko + 3 * n
-  ao = ao + 3 + 4 * n
+  ao = ao + 3 + admit(ao)
 end
 for _, rk in ipairs(added) do redis.call('PEXPIRE', rk, window) end
 return out

@@ -32,6 +32,14 @@ async function runScript(client: RedisClient, script: string, sha: string, args:
     return client.send("EVAL", [script, ...args]);
   }
 }
+/** Two scopes that count alike (the same subject may come with other limits after a reload). */
+const sameScope = (a: SharedScope, b: SharedScope): boolean =>
+  a.spendSubject === b.spendSubject &&
+  a.rpm === b.rpm &&
+  a.tpm === b.tpm &&
+  a.budgetUsd === b.budgetUsd &&
+  a.spentLocally === b.spentLocally;
+
 const CODES = { 1: "budget_exceeded", 2: "rate_limited", 3: "rate_limited" } as const;
 
 interface WaitingAdmission {
@@ -110,7 +118,9 @@ export function createRedisCounters(options: RedisCountersOptions): SharedCounte
    * of the event loop, and, while a batch is with Redis, everything that arrives until it answers:
    * only one is in flight, so the busier the node, the larger its batches and the fewer script
    * runs (each costs Redis and this node far more than one admission inside it). An admission
-   * waits at most for the batch in flight, which is bounded by the Redis timeout.
+   * waits at most for the batch in flight, which is bounded by the Redis timeout; when that batch
+   * fails (Redis gone or slower than the timeout), the admissions waiting behind it fail with it,
+   * so they fall back to local counters at once instead of waiting a timeout of their own.
    */
   let waiting: WaitingAdmission[] = [];
   let scheduled = false;
@@ -122,31 +132,52 @@ export function createRedisCounters(options: RedisCountersOptions): SharedCounte
     waiting = [];
     // Runs of at most MAX_ADMISSIONS: one script never holds Redis for long. Sent together,
     // they run in this order (one connection), so arrival order still decides.
-    const runs: Promise<void>[] = [];
+    const runs: Promise<unknown>[] = [];
     for (let from = 0; from < all.length; from += MAX_ADMISSIONS)
       runs.push(admitBatch(all.slice(from, from + MAX_ADMISSIONS)));
     inFlight = true;
-    void Promise.all(runs).then(() => {
+    void Promise.all(runs).then((failures) => {
       inFlight = false;
+      const failure = failures.find((error) => error !== null);
+      if (failure !== undefined) {
+        const behind = waiting;
+        waiting = [];
+        for (const admission of behind) admission.reject(failure);
+      }
       admitWaiting();
     });
   };
-  /** Sends one script run; settles (never rejects) once its admissions have their answers. */
-  const admitBatch = (batch: readonly WaitingAdmission[]): Promise<void> => {
+  /**
+   * Sends one script run; settles once its admissions have their answers (never rejects: with
+   * the error that failed them, or null).
+   */
+  const admitBatch = (batch: readonly WaitingAdmission[]): Promise<unknown> => {
+    // Each scope once (a busy node's batch is mostly one key's requests): its three keys and four
+    // limits, then per request its time, member and the indexes of its scopes. What Redis turns
+    // into Lua strings per request is then a few short numbers, not three keys and seven values.
     const keys: string[] = [];
-    const argv = [String(WINDOW_MS), String(batch.length)];
+    const limits: string[] = [];
+    const requests: string[] = [];
+    const known = new Map<string, { scope: SharedScope; index: number }>();
+    const indexOf = (s: SharedScope): number => {
+      const seen = known.get(s.subject);
+      if (seen && sameScope(seen.scope, s)) return seen.index;
+      const index = keys.length / 3 + 1;
+      known.set(s.subject, { scope: s, index });
+      keys.push(`mgw:rpm:${s.subject}`, tokensKey(s.subject), `mgw:spend:${s.spendSubject}`);
+      limits.push(
+        String(s.rpm ?? -1),
+        String(s.tpm ?? -1),
+        String(s.budgetUsd ?? -1),
+        String(s.spentLocally),
+      );
+      return index;
+    };
     for (const { scopes, now } of batch) {
-      argv.push(String(now), String(scopes.length), `${now}:${options.nodeId}:${++sequence}`);
-      for (const s of scopes) {
-        keys.push(`mgw:rpm:${s.subject}`, tokensKey(s.subject), `mgw:spend:${s.spendSubject}`);
-        argv.push(
-          String(s.rpm ?? -1),
-          String(s.tpm ?? -1),
-          String(s.budgetUsd ?? -1),
-          String(s.spentLocally),
-        );
-      }
+      requests.push(String(now), `${now}:${options.nodeId}:${++sequence}`, String(scopes.length));
+      for (const s of scopes) requests.push(String(indexOf(s)));
     }
+    const argv = [String(WINDOW_MS), String(keys.length / 3), ...limits, String(batch.length), ...requests];
     return link
       .call((client) => runScript(client, ADMIT_SCRIPT, ADMIT_SHA, [String(keys.length), ...keys, ...argv]))
       .then((reply) => {
@@ -156,9 +187,11 @@ export function createRedisCounters(options: RedisCountersOptions): SharedCounte
           admission.resolve(readAdmission(numbers, at, admission.scopes.length));
           at += 3 + 4 * admission.scopes.length;
         }
+        return null;
       })
       .catch((error: unknown) => {
         for (const admission of batch) admission.reject(error);
+        return error;
       });
   };
   return {

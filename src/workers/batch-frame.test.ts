@@ -9,10 +9,10 @@ const end = JSON.stringify({ type: "end", id: "7" });
 
 describe("batch messages", () => {
   test("text and chunk frames come back in order, chunks as the bytes they were", () => {
-    const chunk = encodeChunk(7, bytes('{"answer":"é"}'));
-    const batch = encodeBatch([head, chunk, end]);
+    const body = bytes('{"answer":"é"}');
+    const batch = encodeBatch([head, { id: 7, bytes: body }, end]);
     expect(batch[0]).toBe(BATCH_KIND);
-    expect(decodeBatch(batch)).toEqual([{ text: head }, { chunk }, { text: end }]);
+    expect(decodeBatch(batch)).toEqual([{ text: head }, { chunk: encodeChunk(7, body) }, { text: end }]);
   });
 
   test("a frame cut off, overrunning, empty, of another kind or a batch inside a batch is refused", () => {
@@ -21,7 +21,11 @@ describe("batch messages", () => {
     expect(typeof decodeBatch(good.subarray(0, 3))).toBe("string");
     expect(decodeBatch(Uint8Array.of(BATCH_KIND, 0, 0, 0, 0))).toBe("batch frame overruns the message");
     expect(decodeBatch(Uint8Array.of(BATCH_KIND, 0, 0, 0, 1, 9))).toBe("batch frame of kind 9");
-    const nested = encodeBatch([encodeBatch([end, end]), end]);
+    const inner = encodeBatch([end, end]);
+    const nested = new Uint8Array(5 + inner.byteLength);
+    nested[0] = BATCH_KIND;
+    new DataView(nested.buffer).setUint32(1, inner.byteLength);
+    nested.set(inner, 5);
     expect(decodeBatch(nested)).toBe(`batch frame of kind ${BATCH_KIND}`);
   });
 });
@@ -52,7 +56,7 @@ describe("frame writer", () => {
     const old = recorder();
     const toOld = new FrameWriter(old.sink, 1024);
     toOld.text(head);
-    toOld.binary(encodeChunk(7, bytes("x")));
+    toOld.chunk(7, bytes("x"));
     toOld.text(end);
     expect(old.writes).toEqual([]);
     await nextTurn();
@@ -66,7 +70,7 @@ describe("frame writer", () => {
     const toCurrent = new FrameWriter(current.sink, 1024);
     toCurrent.peerReadsBatches();
     toCurrent.text(head);
-    toCurrent.binary(encodeChunk(7, bytes("x")));
+    toCurrent.chunk(7, bytes("x"));
     toCurrent.text(end);
     await nextTurn();
     expect(current.writes).toHaveLength(1);
@@ -87,9 +91,9 @@ describe("frame writer", () => {
     const writer = new FrameWriter(out.sink, 200);
     writer.peerReadsBatches();
     const chunk = encodeChunk(1, new Uint8Array(60));
-    for (let i = 0; i < 7; i++) writer.binary(chunk);
-    writer.binary(encodeChunk(2, new Uint8Array(500)));
-    writer.binary(chunk);
+    for (let i = 0; i < 7; i++) writer.chunk(1, new Uint8Array(60));
+    writer.chunk(2, new Uint8Array(500));
+    writer.chunk(1, new Uint8Array(60));
     await nextTurn();
     const sent = out.writes.map((w) => w.value as Uint8Array);
     for (const message of sent) expect(message.byteLength <= 200 || message.byteLength === 505).toBe(true);

@@ -1,4 +1,4 @@
-import { CHUNK_KIND } from "./chunk-frame.ts";
+import { CHUNK_HEADER_BYTES, CHUNK_KIND, encodeChunk } from "./chunk-frame.ts";
 
 /**
  * Several frames in one binary WebSocket message (docs/worker-protocol.md, "Batch message"):
@@ -15,25 +15,48 @@ const OPEN_BRACE = 0x7b;
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
-/** A frame as the writer queued it: control frames as JSON text, chunks as bytes. */
-export type QueuedFrame = string | Uint8Array<ArrayBuffer>;
+/** A body chunk not yet framed: framed once, where it is written (alone or inside a batch). */
+export interface QueuedChunk {
+  id: number;
+  bytes: Uint8Array;
+}
+
+/** A frame as the writer queued it: a control frame as JSON text, or a body chunk. */
+export type QueuedFrame = string | QueuedChunk;
 
 /** The bytes one queued frame adds to a batch (its length prefix included); text at most. */
 export const batchedSize = (frame: QueuedFrame) =>
-  LENGTH_BYTES + (typeof frame === "string" ? frame.length * 3 : frame.byteLength);
+  LENGTH_BYTES + (typeof frame === "string" ? frame.length * 3 : CHUNK_HEADER_BYTES + frame.bytes.byteLength);
+
+/** One queued frame as the message it is when sent alone. */
+export const encodeAlone = (frame: QueuedChunk): Uint8Array<ArrayBuffer> =>
+  encodeChunk(frame.id, frame.bytes);
 
 export function encodeBatch(frames: readonly QueuedFrame[]): Uint8Array<ArrayBuffer> {
-  const parts = frames.map((f) => (typeof f === "string" ? encoder.encode(f) : f));
+  const texts = frames.map((f) => (typeof f === "string" ? encoder.encode(f) : undefined));
   let size = 1;
-  for (const part of parts) size += LENGTH_BYTES + part.byteLength;
+  for (const [i, frame] of frames.entries())
+    size +=
+      LENGTH_BYTES + (texts[i]?.byteLength ?? CHUNK_HEADER_BYTES + (frame as QueuedChunk).bytes.byteLength);
   const out = new Uint8Array(size);
   const view = new DataView(out.buffer);
   out[0] = BATCH_KIND;
   let at = 1;
-  for (const part of parts) {
-    view.setUint32(at, part.byteLength);
-    out.set(part, at + LENGTH_BYTES);
-    at += LENGTH_BYTES + part.byteLength;
+  for (const [i, frame] of frames.entries()) {
+    const text = texts[i];
+    if (text) {
+      view.setUint32(at, text.byteLength);
+      out.set(text, at + LENGTH_BYTES);
+      at += LENGTH_BYTES + text.byteLength;
+      continue;
+    }
+    // A chunk frame written in place: the body bytes are copied once, into the batch.
+    const { id, bytes } = frame as QueuedChunk;
+    view.setUint32(at, CHUNK_HEADER_BYTES + bytes.byteLength);
+    out[at + LENGTH_BYTES] = CHUNK_KIND;
+    view.setUint32(at + LENGTH_BYTES + 1, id);
+    out.set(bytes, at + LENGTH_BYTES + CHUNK_HEADER_BYTES);
+    at += LENGTH_BYTES + CHUNK_HEADER_BYTES + bytes.byteLength;
   }
   return out;
 }

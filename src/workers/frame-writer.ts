@@ -1,4 +1,4 @@
-import { batchedSize, encodeBatch, type QueuedFrame } from "./batch-frame.ts";
+import { batchedSize, encodeAlone, encodeBatch, type QueuedFrame } from "./batch-frame.ts";
 
 /** The socket a writer writes to. */
 export interface FrameSink {
@@ -41,8 +41,9 @@ export class FrameWriter {
     this.push(frame);
   }
 
-  binary(frame: Uint8Array<ArrayBuffer>): void {
-    this.push(frame);
+  /** A body chunk for request `id` (chunk-frame.ts); `bytes` must stay as they are until written. */
+  chunk(id: number, bytes: Uint8Array): void {
+    this.push({ id, bytes });
   }
 
   /** Writes what is queued now (before a close, so that a `rejected` still leaves). */
@@ -90,6 +91,6 @@ export class FrameWriter {
 
   private one(frame: QueuedFrame): void {
     if (typeof frame === "string") this.sink.text(frame);
-    else this.sink.binary(frame);
+    else this.sink.binary(encodeAlone(frame));
   }
 }

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, test } from "bun:test";
 import type { ServerWebSocket } from "bun";
 import { BATCH_KIND, decodeBatch, encodeBatch } from "./batch-frame.ts";
-import { CHUNK_KIND, encodeChunk } from "./chunk-frame.ts";
+import { CHUNK_KIND } from "./chunk-frame.ts";
 import { CloseCode, decodeJson, type GatewayFrame, PROTOCOL_VERSION, type WorkerFrame } from "./protocol.ts";
 import { type FakeUpstream, startFakeUpstream } from "./testing/fake-upstream.ts";
 import { openRawWorker } from "./testing/raw-worker.ts";
@@ -63,7 +63,7 @@ describe("batch messages on the tunnel", () => {
     raw.send(
       encodeBatch([
         JSON.stringify({ type: "head", id, status: 200, contentType: "application/json" }),
-        encodeChunk(Number(id), new TextEncoder().encode(body)),
+        { id: Number(id), bytes: new TextEncoder().encode(body) },
         JSON.stringify({ type: "end", id }),
       ]),
     );

@@ -105,7 +105,12 @@ export class TunnelExchange {
     if (!this.head || this.finished) return;
     this.finish();
     this.ended = true;
-    if (!this.stream) this.resolve(this.build(Buffer.concat(this.collected)));
+    if (!this.stream) {
+      const [only] = this.collected;
+      // The frame it came in is ours now (onChunk), so a lone piece is the body as it is.
+      const whole = this.collected.length === 1 && only ? only : Buffer.concat(this.collected);
+      this.resolve(this.build(whole as Uint8Array<ArrayBuffer>));
+    }
     this.poke();
   }
 
@@ -147,12 +152,16 @@ export class TunnelExchange {
     wake?.();
   }
 
-  private build(body: BodyInit | null): Response {
+  private build(body: Uint8Array<ArrayBuffer> | ReadableStream<Uint8Array>): Response {
     const head = this.head ?? { status: 502, contentType: "" };
     const headers = new Headers();
     if (head.contentType) headers.set("content-type", head.contentType);
     if (head.retryAfter) headers.set("retry-after", head.retryAfter);
-    return new Response(NULL_BODY.has(head.status) ? null : body, { status: head.status, headers });
+    // A whole body's length, as a direct upstream declares it: the reader then takes it in one
+    // call (readBounded) instead of chunk by chunk.
+    const empty = NULL_BODY.has(head.status);
+    if (body instanceof Uint8Array && !empty) headers.set("content-length", String(body.byteLength));
+    return new Response(empty ? null : body, { status: head.status, headers });
   }
 
   private body(): ReadableStream<Uint8Array> {

@@ -7,9 +7,9 @@ import {
   encodeFrame,
   type GatewayFrame,
   PROTOCOL_VERSION,
-  parseFrame,
-  WorkerFrame,
+  type WorkerFrame,
 } from "../protocol.ts";
+import { readWorkerFrame } from "../read-frame.ts";
 import type { WorkerLog } from "../worker-log.ts";
 import type { WorkerIdentity } from "./admit-worker.ts";
 import { modelMatcher } from "./model-allow-list.ts";
@@ -157,7 +157,7 @@ export function createWorkerConnection(deps: ConnectionDeps): WorkerConnection {
   function control(raw: unknown) {
     const value = decode(raw);
     if (value === undefined) return fail(CloseCode.protocolError, "text frame is not JSON");
-    const parsed = parseFrame(WorkerFrame, value);
+    const parsed = readWorkerFrame(value);
     if (!parsed.ok) return fail(CloseCode.protocolError, `malformed frame: ${parsed.problem}`);
     const frame = parsed.frame;
     if (!tunnel) {

@@ -14,6 +14,8 @@ import { TunnelExchange } from "./tunnel-exchange.ts";
 /** The socket under a tunnel, whatever serves it. */
 export interface TunnelTransport {
   send(text: string): void;
+  /** Writes what is queued now instead of at the end of this turn. */
+  flush?(): void;
   /** Writes what is queued, then closes. */
   close(code: number, reason: string): void;
   /** The worker said it reads batch messages (`batch` in `register`). */
@@ -88,7 +90,11 @@ export class WorkerTunnel implements RegisteredWorker {
         workerName: this.name,
         window,
         maxBodyBytes: this.init.maxBodyBytes ?? 64 * 1024 * 1024,
-        sendCredit: (bytes) => this.send({ type: "credit", id, bytes }),
+        sendCredit: (bytes) => {
+          this.send({ type: "credit", id, bytes });
+          // A stalled worker waits on this: it leaves now, not at the end of the turn.
+          this.init.transport.flush?.();
+        },
         sendCancel: () => this.send({ type: "cancel", id }),
         done: () => {
           this.exchanges.delete(id);

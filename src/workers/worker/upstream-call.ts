@@ -1,5 +1,5 @@
 import { DIALECT_HEADERS } from "../../core/dialect.ts";
-import { CHUNK_HEADER_BYTES, encodeChunk } from "../chunk-frame.ts";
+import { CHUNK_HEADER_BYTES } from "../chunk-frame.ts";
 import { type GatewayFrame, MAX_CHUNK_BYTES, type WorkerFrame } from "../protocol.ts";
 import type { StreamCredit } from "./stream-credit.ts";
 
@@ -10,8 +10,8 @@ export interface UpstreamCallContext {
   base: string;
   apiKey?: string;
   send(frame: WorkerFrame): void;
-  /** Sends a binary frame (a body chunk). */
-  sendBinary(frame: Uint8Array<ArrayBuffer>): void;
+  /** Sends a piece of the body in a chunk frame (chunk-frame.ts). */
+  sendChunk(id: number, bytes: Uint8Array): void;
   /** Aborted by a cancel frame, a lost connection or a forced stop. */
   signal: AbortSignal;
   credit: StreamCredit;
@@ -91,7 +91,7 @@ export async function callUpstream(request: RequestFrame, ctx: UpstreamCallConte
       if (!ctx.credit.hasCredit) await ctx.credit.ready(ctx.signal);
       if (ctx.signal.aborted) return false;
       const piece = bytes.subarray(at, at + ctx.maxChunkBytes);
-      ctx.sendBinary(encodeChunk(wireId, piece));
+      ctx.sendChunk(wireId, piece);
       ctx.credit.take(piece.byteLength);
     }
     return true;

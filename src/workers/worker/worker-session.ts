@@ -8,12 +8,12 @@ import {
   DEFAULT_MAX_MESSAGE_BYTES,
   decodeJson,
   encodeFrame,
-  GatewayFrame,
+  type GatewayFrame,
   MAX_CHUNK_BYTES,
   PROTOCOL_VERSION,
-  parseFrame,
   type WorkerFrame,
 } from "../protocol.ts";
+import { readGatewayFrame } from "../read-frame.ts";
 import type { WorkerLog } from "../worker-log.ts";
 import { StreamCredit } from "./stream-credit.ts";
 import { callUpstream, chunkBytesFor } from "./upstream-call.ts";
@@ -164,7 +164,7 @@ export class WorkerSession {
   }
 
   private control(data: unknown): void {
-    const parsed = parseFrame(GatewayFrame, typeof data === "string" ? decodeJson(data) : undefined);
+    const parsed = readGatewayFrame(typeof data === "string" ? decodeJson(data) : undefined);
     if (!parsed.ok) {
       this.options.log("warn", "gateway sent a malformed frame", { problem: parsed.problem });
       this.close(CloseCode.protocolError, "malformed frame");
@@ -226,7 +226,7 @@ export class WorkerSession {
       ...(apiKey ? { apiKey } : {}),
       ...(hop.headers ? { traceHeaders: hop.headers } : {}),
       send,
-      sendBinary: (frame) => this.writer.binary(frame),
+      sendChunk: (id, bytes) => this.writer.chunk(id, bytes),
       signal: abort.signal,
       credit,
       maxChunkBytes: this.maxChunkBytes,

@@ -1,0 +1,90 @@
+import { describe, expect, test } from "bun:test";
+import { GatewayFrame, parseFrame, WorkerFrame } from "./protocol.ts";
+import { readGatewayFrame, readWorkerFrame } from "./read-frame.ts";
+
+const fromWorker: unknown[] = [
+  { type: "end", id: "1" },
+  { type: "end", id: "4294967295" },
+  { type: "end", id: "12345678901" },
+  { type: "end", id: "1a" },
+  { type: "end", id: 1 },
+  { type: "end" },
+  { type: "head", id: "2", status: 200, contentType: "application/json" },
+  { type: "head", id: "2", status: 503, contentType: "", retryAfter: "5", extra: true },
+  { type: "head", id: "2", status: 199, contentType: "text/plain" },
+  { type: "head", id: "2", status: 600, contentType: "text/plain" },
+  { type: "head", id: "2", status: 200.5, contentType: "text/plain" },
+  { type: "head", id: "2", status: "200", contentType: "text/plain" },
+  { type: "head", id: "2", status: 200, contentType: "x".repeat(257) },
+  { type: "head", id: "2", status: 200, contentType: "x".repeat(256) },
+  { type: "head", id: "2", status: 200, contentType: "a", retryAfter: "x".repeat(65) },
+  { type: "head", id: "2", status: 200, contentType: "a", retryAfter: 5 },
+  { type: "head", id: "2", status: 200 },
+  { type: "error", id: "3", code: "internal", message: "boom" },
+  { type: "heartbeat", at: 1 },
+  { type: "chunk", id: "1", data: "x" },
+  null,
+  [],
+  "end",
+];
+
+const request = {
+  type: "request",
+  id: "7",
+  requestId: "r-7",
+  path: "/chat/completions",
+  body: { model: "m", messages: [] },
+  stream: false,
+  window: 262144,
+};
+const fromGateway: unknown[] = [
+  request,
+  { ...request, bodyText: '{"model":"m"}', body: { model: "m" }, stream: true },
+  { ...request, traceparent: "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01" },
+  { ...request, traceparent: "x".repeat(129) },
+  { ...request, path: "/responses/compact" },
+  { ...request, path: "/responses/resp_1", method: "GET" },
+  { ...request, path: "/models" },
+  { ...request, body: [] },
+  { ...request, body: null },
+  { ...request, bodyText: 5 },
+  { ...request, stream: "yes" },
+  { ...request, window: 0 },
+  { ...request, window: 1.5 },
+  { ...request, requestId: 7 },
+  { ...request, headers: { "openai-beta": "assistants=v2" }, query: "?beta=true" },
+  { ...request, headers: { "Bad Name": "x" } },
+  { ...request, query: "no-question-mark" },
+  { ...request, method: "PUT" },
+  { ...request, id: "-1" },
+  { type: "credit", id: "7", bytes: 65536 },
+  { type: "credit", id: "7", bytes: 0 },
+  { type: "credit", id: "7", bytes: -5 },
+  { type: "credit", id: "7", bytes: 1.5 },
+  { type: "credit", id: "7" },
+  { type: "cancel", id: "7" },
+  { type: "cancel", id: "x" },
+  { type: "heartbeat", at: 5 },
+  { type: "rejected", reason: "key_revoked", message: "gone" },
+];
+
+describe("reading tunnel frames without zod", () => {
+  // The plain path may only accept what the schema accepts, with the same fields.
+  test("frames from a worker are accepted and refused as the schema decides", () => {
+    for (const value of fromWorker) {
+      const schema = parseFrame(WorkerFrame, value);
+      const read = readWorkerFrame(value);
+      expect([value, read.ok]).toEqual([value, schema.ok]);
+      if (read.ok && schema.ok) expect(read.frame).toMatchObject(schema.frame);
+    }
+  });
+
+  test("frames from the gateway are accepted and refused as the schema decides", () => {
+    for (const value of fromGateway) {
+      const schema = parseFrame(GatewayFrame, value);
+      const read = readGatewayFrame(value);
+      expect([value, read.ok]).toEqual([value, schema.ok]);
+      if (read.ok && schema.ok) expect(read.frame).toMatchObject(schema.frame);
+    }
+  });
+});

@@ -73,16 +73,18 @@ describe("sseResponse", () => {
     expect(ended?.error?.message).toBe(upstreamError("upstream a closed the connection mid-stream").message);
   });
 
-  test("the head and a first read already in hand leave in one write, before anything is awaited", async () => {
+  test("the head and a small first read already in hand leave in one write, before anything is awaited", async () => {
     const first = 'data: {"choices":[{"delta":{"content":"hi"}}]}\n\n';
-    // The first read is in hand; the next one never comes (the stream stays open). Had `pull`
-    // waited for anything first, Bun would have sent the head alone at that wait.
+    // The first read is in hand; the next one never comes (the stream stays open).
     let taken = false;
     const chunks: ChunkSource = {
       reported: undefined,
       ready() {
         if (taken) return undefined;
         taken = true;
+        // Holds this process just after `pull` returns: whatever Bun has not sent by then
+        // reaches the client only after the hold, in a write of its own.
+        queueMicrotask(() => Bun.sleepSync(300));
         return encoder.encode(first);
       },
       next: () => new Promise(() => {}),
@@ -104,19 +106,26 @@ describe("sseResponse", () => {
         );
       },
     });
+    // The client is a process of its own: it reads what arrives while this one is held.
+    const client = Bun.spawn(
+      [
+        process.execPath,
+        "-e",
+        `const socket = await Bun.connect({ hostname: "127.0.0.1", port: ${server.port}, socket: {
+          data(_s, data) { process.stdout.write(data); process.exit(0); } } });
+        socket.write("GET / HTTP/1.1\\r\\nhost: 127.0.0.1\\r\\n\\r\\n");`,
+      ],
+      { stdout: "pipe", stderr: "inherit" },
+    );
+    const deadline = setTimeout(() => client.kill(), 10_000);
     try {
-      const firstRead = Promise.withResolvers<string>();
-      const socket = await Bun.connect({
-        hostname: "127.0.0.1",
-        port: server.port ?? 0,
-        socket: { data: (_socket, data) => firstRead.resolve(data.toString()) },
-      });
-      socket.write(`GET / HTTP/1.1\r\nhost: 127.0.0.1\r\n\r\n`);
-      const text = await firstRead.promise;
-      socket.end();
+      const text = await new Response(client.stdout).text();
       expect(text).toStartWith("HTTP/1.1 200");
       expect(text).toContain(first);
     } finally {
+      clearTimeout(deadline);
+      client.kill();
+      await client.exited;
       server.stop(true);
     }
   });

@@ -43,9 +43,9 @@ export function sseResponse(
     type: "direct",
     async pull(controller) {
       let first = true;
-      // Bun writes the head when `pull` first waits: bytes already in hand are written before
-      // that, so the head and the first token leave in one write (one syscall, one wake of the
-      // client) instead of two.
+      // Bun sends the head when `pull` first waits: bytes already in hand are written (and
+      // flushed) before that, so the head and the first token leave in one write (one syscall,
+      // one wake of the client) instead of two.
       let ready = chunks.ready?.();
       while (!ended) {
         let chunk: Uint8Array | undefined = ready;
@@ -72,12 +72,15 @@ export function sseResponse(
         }
         try {
           const written = controller.write(chunk);
+          // Asked for before anything is awaited: a small first chunk written but not flushed
+          // would leave the head to go out alone when `pull` waits.
+          const flushed = controller.flush();
           if (first) {
             first = false;
             onFirstByte();
           }
           await written;
-          await controller.flush();
+          await flushed;
         } catch {
           // The client went away while the chunk was being written.
           end(clientClosed());

@@ -52,10 +52,26 @@ const chat = (model: string) => ({
   body: { model, messages: [{ role: "user", content: "hi" }] },
 });
 
-/** CPU seconds so far of every process in `pids` (one that exited counts 0). */
-async function cpuOf(pids: readonly number[]): Promise<number> {
-  const each = await Promise.all(pids.map((pid) => cpuSeconds(pid).catch(() => 0)));
-  return each.reduce((sum, s) => sum + s, 0);
+/**
+ * Starts counting the CPU of the processes `list` names; the returned function gives the seconds
+ * they used since. A process that started meanwhile (a new PostgreSQL backend) counts whole; one
+ * that exited meanwhile counts nothing more (/proc forgets it), never less than nothing.
+ */
+async function cpuMeter(list: () => readonly number[]): Promise<() => Promise<number>> {
+  const read = (pid: number) => cpuSeconds(pid).catch(() => null);
+  const start = new Map<number, number>();
+  for (const pid of list()) {
+    const seconds = await read(pid);
+    if (seconds !== null) start.set(pid, seconds);
+  }
+  return async () => {
+    let used = 0;
+    for (const pid of new Set([...start.keys(), ...list()])) {
+      const seconds = await read(pid);
+      if (seconds !== null) used += seconds - (start.get(pid) ?? 0);
+    }
+    return used;
+  };
 }
 
 /** The servers a node uses (none for SQLite), whose CPU per request is reported apart. */
@@ -83,10 +99,10 @@ async function load(
   cpu: { gateways: readonly GatewayProcess[]; servers: Servers },
   cpus?: string,
 ): Promise<Measured> {
-  const gatewayPids = cpu.gateways.map((g) => g.proc.pid);
-  const [postgresPids, redisPids] = [cpu.servers.postgres(), cpu.servers.redis()];
-  const read = () => Promise.all([cpuOf(gatewayPids), cpuOf(postgresPids), cpuOf(redisPids)]);
-  const [before, ticks0, t0] = [await read(), await coreTicks(), performance.now()];
+  const meters = await Promise.all(
+    [() => cpu.gateways.map((g) => g.proc.pid), cpu.servers.postgres, cpu.servers.redis].map(cpuMeter),
+  );
+  const [ticks0, t0] = [await coreTicks(), performance.now()];
   const result = await runWrk({
     baseUrl: gateway.url,
     headers: { authorization: `Bearer ${key}` },
@@ -96,15 +112,15 @@ async function load(
     workDir,
     ...(cpus === undefined ? {} : { cpus }),
   });
-  const [after, ticks1, t1] = [await read(), await coreTicks(), performance.now()];
-  const per = (i: number) =>
-    result.requests > 0 ? (((after[i] ?? 0) - (before[i] ?? 0)) * 1000) / result.requests : 0;
+  const [ticks1, t1] = [await coreTicks(), performance.now()];
+  const [gatewaysUsed, postgresUsed, redisUsed] = await Promise.all(meters.map((used) => used()));
+  const per = (seconds = 0) => (result.requests > 0 ? (seconds * 1000) / result.requests : 0);
   return {
     ...result,
-    gatewayMsPerRequest: per(0),
-    postgresMsPerRequest: per(1),
-    redisMsPerRequest: per(2),
-    gatewayCores: ((after[0] ?? 0) - (before[0] ?? 0)) / ((t1 - t0) / 1000),
+    gatewayMsPerRequest: per(gatewaysUsed),
+    postgresMsPerRequest: per(postgresUsed),
+    redisMsPerRequest: per(redisUsed),
+    gatewayCores: (gatewaysUsed ?? 0) / ((t1 - t0) / 1000),
     coreBusy: busyBetween(ticks0, ticks1),
   };
 }
@@ -255,16 +271,16 @@ try {
       userAgent: "OpenAI/JS 6.9.1",
     }),
   );
-  const [own0, pg0] = [await cpuSeconds(process.pid), await cpuOf(postgres.pids())];
+  const [own0, pg] = [await cpuSeconds(process.pid), await cpuMeter(() => postgres.pids())];
   const t0 = performance.now();
   for (const record of records) writer.write(record);
   const stats = await writer.close();
   const elapsed = (performance.now() - t0) / 1000;
-  const [own1, pg1] = [await cpuSeconds(process.pid), await cpuOf(postgres.pids())];
+  const [own1, pgUsed] = [await cpuSeconds(process.pid), await pg()];
   await storage.close();
   const us = (cpu: number) => ((cpu * 1e6) / auditRows).toFixed(1);
   rows.push(
-    `audit ingest into PostgreSQL: ${stats.written} of ${auditRows} rows, batches of ${storage.audit.batchSize ?? 500}: ${(auditRows / elapsed).toFixed(0)} rows/s (target ≥ 20,000); CPU per row: writer ${us(own1 - own0)} µs, PostgreSQL ${us(pg1 - pg0)} µs`,
+    `audit ingest into PostgreSQL: ${stats.written} of ${auditRows} rows, batches of ${storage.audit.batchSize ?? 500}: ${(auditRows / elapsed).toFixed(0)} rows/s (target ≥ 20,000); CPU per row: writer ${us(own1 - own0)} µs, PostgreSQL ${us(pgUsed)} µs`,
   );
 } finally {
   for (const gateway of started) await gateway.stop().catch(() => {});

@@ -5,7 +5,8 @@
  * per scenario, and the gateway process's user + system CPU per request, in total and on its
  * main thread (the event loop) alone.
  *   bun bench/cpu-per-request.ts [--seconds 4] [--rounds 3] [--warmup 0] [--profile DIR] [--binary dist/mindgw]
- *     [--against OTHER_CHECKOUT] [--cluster] [--worker] [--shadow]
+ *     [--against OTHER_CHECKOUT] [--cluster] [--worker] [--shadow] [--scenario non-stream|stream]
+ *     [--connections 32] [--env NAME=VALUE]...
  * `--profile DIR` runs the gateway under `bun --cpu-prof` and prints the functions with the most
  * self time (one profile over all rounds). `--against DIR` also runs the gateway of another
  * checkout (say, main's, to judge a change) at the same time, alternating wrk runs between the
@@ -23,6 +24,10 @@
  * upstream of each gateway's own, and prints the copies it answered and the copies the gateway
  * shed (`/metrics`) and that upstream's CPU per request: what a shadowed request costs the
  * gateway, and what its copy costs the upstream (which shares the machine's cores).
+ * `--scenario NAME` runs only that scenario (both by default). `--connections N` is wrk's
+ * concurrency (past 120, upstream calls leave Bun's native `fetch`: see upstream-fetch.ts).
+ * `--env NAME=VALUE` sets a variable for this checkout's gateway (and worker) only (say
+ * `MINDGW_UPSTREAM_CLIENT=lean` against main's default).
  */
 import { mkdir, mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -49,8 +54,20 @@ const { values } = parseArgs({
     worker: { type: "boolean", default: false },
     shadow: { type: "boolean", default: false },
     warmup: { type: "string", default: "0" },
+    scenario: { type: "string" },
+    env: { type: "string", multiple: true },
   },
 });
+/** `--env NAME=VALUE`: for this checkout's gateway only. */
+const thisEnv = Object.fromEntries(
+  (values.env ?? []).map((pair) => {
+    const at = pair.indexOf("=");
+    if (at < 1) throw new Error(`--env NAME=VALUE, not ${pair}`);
+    return [pair.slice(0, at), pair.slice(at + 1)];
+  }),
+);
+const scenarios = SCENARIOS.filter((s) => values.scenario === undefined || s.name === values.scenario);
+if (scenarios.length === 0) throw new Error(`--scenario: one of ${SCENARIOS.map((s) => s.name).join(", ")}`);
 const seconds = Number(values.seconds);
 const rounds = Number(values.rounds);
 const connections = Number(values.connections);
@@ -173,6 +190,7 @@ ${shadowUrl ? "    shadow: { provider: shadow-fake, model: bench-model, sample: 
   if (values.worker && !workerKey) throw new Error(`${root}: could not create a worker key`);
   const service = spawnService([...gatewayOf(root, profile), "serve", "-c", config], {
     stderrPath: join(dir, "stderr.log"),
+    ...(root === ROOT ? { env: thisEnv } : {}),
   });
   const url = `http://127.0.0.1:${port}`;
   await waitForHttp(`${url}/healthz`, 30_000);
@@ -215,7 +233,10 @@ async function startWorker(
   const args = ["worker", "--connect", url, "--token", token, "--upstream", `${upstreamUrl}/v1`];
   args.push("--models", "bench-model", "--name", "bench-worker", "--concurrency", "1024");
   const stderrPath = join(dir, "worker.log");
-  const worker = spawnService([...gatewayOf(root, profile, workerProfileDir), ...args], { stderrPath });
+  const worker = spawnService([...gatewayOf(root, profile, workerProfileDir), ...args], {
+    stderrPath,
+    ...(root === ROOT ? { env: thisEnv } : {}),
+  });
   const deadline = Date.now() + 30_000;
   while (!(await Bun.file(stderrPath).text()).includes("registered with the gateway")) {
     if (Date.now() > deadline) {
@@ -254,7 +275,7 @@ async function main(): Promise<void> {
     const warmup = Number(values.warmup);
     if (warmup > 0)
       for (const g of gateways)
-        for (const scenario of SCENARIOS)
+        for (const scenario of scenarios)
           await runWrk({
             baseUrl: g.url,
             headers: g.headers,
@@ -266,7 +287,7 @@ async function main(): Promise<void> {
     const results = new Map<string, number[]>();
     for (let round = 0; round < rounds; round++) {
       const order = round % 2 === 0 ? gateways : [...gateways].reverse();
-      for (const scenario of SCENARIOS) {
+      for (const scenario of scenarios) {
         for (const g of order) {
           const before = await cpuSeconds(g.service.pid);
           const mainBefore = await mainThreadCpuSeconds(g.service.pid);

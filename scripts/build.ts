@@ -3,6 +3,7 @@
  * which is not installed; left unresolved the binary fails at start, so it is resolved to
  * an empty stub here. The web UI (`/admin`) is bundled first and compiled in as text.
  */
+import { existsSync, readdirSync, rmSync } from "node:fs";
 import type { BunPlugin } from "bun";
 import { buildUi } from "../src/http/admin-ui/build-ui.ts";
 
@@ -31,6 +32,11 @@ const stubDevtools: BunPlugin = {
     }));
   },
 };
+
+// Chunks are named by their content's hash, so each build's source maps have new names: the
+// previous build's are removed, or dist/ would collect them build after build.
+if (existsSync("dist"))
+  for (const name of readdirSync("dist")) if (name.endsWith(".js.map")) rmSync(`dist/${name}`);
 
 const result = await Bun.build({
   // The audit threads (SQLite's, PostgreSQL's) and the trace export thread are Worker entries of

@@ -97,6 +97,34 @@ test("admissions that arrive while a batch is with Redis wait and go as one batc
   control.close();
 });
 
+test("when the batch in flight fails (Redis too slow), those waiting behind it fail with it, unsent", async () => {
+  const link = new RedisLink({ url: redis.url, timeoutMs: 300 });
+  links.push(link);
+  expect(await link.start()).toBe(true);
+  const counters = createRedisCounters({ link, nodeId: "stalled", nodes: () => 1 });
+  const control = new RedisClient(redis.url);
+  const limited = [scope("key:stalled", { rpm: 1000 })];
+  await counters.admit([scope("key:warm2", { rpm: 1000 })], 1_000); // the script is loaded
+  await control.send("CONFIG", ["RESETSTAT"]);
+  await control.send("CLIENT", ["PAUSE", "10000", "WRITE"]);
+  const admissions = [counters.admit(limited, 2_000)];
+  for (let turn = 0; turn < 3; turn++) {
+    await new Promise((resolve) => setImmediate(resolve));
+    for (let i = 0; i < 5; i++) admissions.push(counters.admit(limited, 2_001 + turn));
+  }
+  const settled = await Promise.allSettled(admissions);
+  // Every one failed (the rate limiter then admits it on local counters), with the batch's error.
+  expect(settled.map((r) => r.status)).toEqual(admissions.map(() => "rejected"));
+  expect(new Set(settled.map((r) => (r.status === "rejected" ? String(r.reason) : "")))).toEqual(
+    new Set([String((settled[0] as PromiseRejectedResult).reason)]),
+  );
+  await control.send("CLIENT", ["UNPAUSE"]);
+  // Replies on one connection come in order: once this one is back, Redis ran all sent before it.
+  await link.call((client) => client.send("PING", []));
+  expect(String(await control.send("INFO", ["commandstats"]))).toMatch(/cmdstat_evalsha:calls=1,/);
+  control.close();
+});
+
 test("one batch may carry a scope under two sets of limits (a reload): each request is held to its own", async () => {
   const counters = await node("reload");
   const before = scope("key:reloaded", { rpm: 2 });

@@ -118,7 +118,9 @@ export function createRedisCounters(options: RedisCountersOptions): SharedCounte
    * of the event loop, and, while a batch is with Redis, everything that arrives until it answers:
    * only one is in flight, so the busier the node, the larger its batches and the fewer script
    * runs (each costs Redis and this node far more than one admission inside it). An admission
-   * waits at most for the batch in flight, which is bounded by the Redis timeout.
+   * waits at most for the batch in flight, which is bounded by the Redis timeout; when that batch
+   * fails (Redis gone or slower than the timeout), the admissions waiting behind it fail with it,
+   * so they fall back to local counters at once instead of waiting a timeout of their own.
    */
   let waiting: WaitingAdmission[] = [];
   let scheduled = false;
@@ -130,17 +132,26 @@ export function createRedisCounters(options: RedisCountersOptions): SharedCounte
     waiting = [];
     // Runs of at most MAX_ADMISSIONS: one script never holds Redis for long. Sent together,
     // they run in this order (one connection), so arrival order still decides.
-    const runs: Promise<void>[] = [];
+    const runs: Promise<unknown>[] = [];
     for (let from = 0; from < all.length; from += MAX_ADMISSIONS)
       runs.push(admitBatch(all.slice(from, from + MAX_ADMISSIONS)));
     inFlight = true;
-    void Promise.all(runs).then(() => {
+    void Promise.all(runs).then((failures) => {
       inFlight = false;
+      const failure = failures.find((error) => error !== null);
+      if (failure !== undefined) {
+        const behind = waiting;
+        waiting = [];
+        for (const admission of behind) admission.reject(failure);
+      }
       admitWaiting();
     });
   };
-  /** Sends one script run; settles (never rejects) once its admissions have their answers. */
-  const admitBatch = (batch: readonly WaitingAdmission[]): Promise<void> => {
+  /**
+   * Sends one script run; settles once its admissions have their answers (never rejects: with
+   * the error that failed them, or null).
+   */
+  const admitBatch = (batch: readonly WaitingAdmission[]): Promise<unknown> => {
     // Each scope once (a busy node's batch is mostly one key's requests): its three keys and four
     // limits, then per request its time, member and the indexes of its scopes. What Redis turns
     // into Lua strings per request is then a few short numbers, not three keys and seven values.
@@ -176,9 +187,11 @@ export function createRedisCounters(options: RedisCountersOptions): SharedCounte
           admission.resolve(readAdmission(numbers, at, admission.scopes.length));
           at += 3 + 4 * admission.scopes.length;
         }
+        return null;
       })
       .catch((error: unknown) => {
         for (const admission of batch) admission.reject(error);
+        return error;
       });
   };
   return {

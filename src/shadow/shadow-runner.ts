@@ -92,6 +92,8 @@ export function createShadowRunner(options: ShadowRunnerOptions): ShadowRunner {
   /** Shadow calls in flight: how to cut each off, and when it is done. */
   const flights = new Map<AbortController, Promise<void>>();
   let running = 0;
+  /** Set by `close`: copies not started yet are recorded as cut off, none are sampled. */
+  let stopping = false;
   let shed = 0;
 
   const side = (
@@ -209,6 +211,21 @@ export function createShadowRunner(options: ShadowRunnerOptions): ShadowRunner {
   };
 
   const run = (id: string, pair: Pair) => {
+    if (stopping) {
+      // Sampled just before the stop: recorded as cut off without calling the upstream.
+      const failure = unavailable("the gateway stopped");
+      running--;
+      pair.shadow = {
+        status: failure.status,
+        errorClass: failure.code,
+        latencyMs: 0,
+        ttftMs: null,
+        usage: { inputTokens: 0, outputTokens: 0 },
+        answer: null,
+      };
+      complete(id, pair);
+      return;
+    }
     const controller = new AbortController();
     const timeoutMs = options.settings().timeout;
     const timer = setTimeout(timedOut, timeoutMs, controller, timeoutMs);
@@ -265,7 +282,7 @@ export function createShadowRunner(options: ShadowRunnerOptions): ShadowRunner {
         ? { route: options.routeFor(override), sample: override.sample }
         : { route: modelShadow?.route, sample: modelShadow?.sample ?? 0 };
       const route = chosen.route;
-      if (!route || random() >= chosen.sample) return primary;
+      if (stopping || !route || random() >= chosen.sample) return primary;
       if (running >= options.settings().max_concurrent) {
         shed++;
         return primary;
@@ -291,8 +308,10 @@ export function createShadowRunner(options: ShadowRunnerOptions): ShadowRunner {
     inFlight: () => running,
     async close() {
       // A stop does not wait out slow shadows: they are cut off and recorded as such.
+      stopping = true;
       for (const controller of flights.keys()) controller.abort(unavailable("the gateway stopped"));
-      while (flights.size > 0 || recording.size > 0 || queue.length > 0) {
+      // `running` also counts copies sampled but not started yet (they start on the next turn).
+      while (running > 0 || flights.size > 0 || recording.size > 0 || queue.length > 0) {
         flush();
         await Promise.allSettled([...flights.values(), ...recording]);
       }

@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, test } from "bun:test";
 import { nodeFetch } from "./node-fetch.ts";
-import { createUpstreamFetch, nativeFetchLimit } from "./upstream-fetch.ts";
+import { createUpstreamFetch, leanMode, nativeFetchLimit } from "./upstream-fetch.ts";
 
 const server = Bun.serve({
   hostname: "127.0.0.1",
@@ -38,7 +38,7 @@ describe("nativeFetchLimit", () => {
 });
 
 describe("createUpstreamFetch", () => {
-  test("uses native fetch below half the native limit and node:http past it", async () => {
+  test("native fetch below half the native limit; past it, the lean client for http, node:http for the rest", async () => {
     let inFlight = 0;
     const used: string[] = [];
     const tagged = (name: string) =>
@@ -51,12 +51,48 @@ describe("createUpstreamFetch", () => {
       nativeLimit: 256,
       native: tagged("native"),
       fallback: tagged("node"),
+      lean: "overflow",
     });
     inFlight = 120;
-    await upstream(base);
+    await upstream(`${base}/echo`);
     inFlight = 121;
-    await upstream(base);
+    const res = await upstream(`${base}/echo`, {
+      method: "POST",
+      headers: { authorization: "Bearer k" },
+      body: "x",
+    });
+    expect(await res.json()).toEqual({ method: "POST", body: "x", auth: "Bearer k" });
+    await upstream("https://127.0.0.1:1/");
     expect(used).toEqual(["native", "node"]);
+    const off = createUpstreamFetch({
+      inFlight: () => inFlight,
+      nativeLimit: 256,
+      native: tagged("native"),
+      fallback: tagged("node"),
+      lean: "off",
+    });
+    await off(`${base}/echo`);
+    expect(used).toEqual(["native", "node", "node"]);
+  });
+
+  test("MINDGW_UPSTREAM_CLIENT=lean: every plain-http call on the lean client", async () => {
+    expect(leanMode({ MINDGW_UPSTREAM_CLIENT: "lean" })).toBe("all");
+    expect(leanMode({})).toBe("overflow");
+    const used: string[] = [];
+    const tagged = (name: string) =>
+      (async () => {
+        used.push(name);
+        return new Response("ok");
+      }) as unknown as typeof fetch;
+    const upstream = createUpstreamFetch({
+      inFlight: () => 0,
+      native: tagged("native"),
+      fallback: tagged("node"),
+      lean: "all",
+    });
+    expect((await upstream(`${base}/echo`)).status).toBe(201);
+    await upstream("https://127.0.0.1:1/");
+    expect(used).toEqual(["native"]);
   });
 });
 

@@ -1,3 +1,4 @@
+import { createLeanFetch } from "./http1/lean-fetch.ts";
 import { nodeFetch } from "./node-fetch.ts";
 
 /** Bun's default for concurrent native `fetch` requests per process. */
@@ -13,21 +14,38 @@ export function nativeFetchLimit(env: Record<string, string | undefined> = proce
   return Number.isInteger(raw) && raw >= 1 && raw <= 65535 ? raw : BUN_DEFAULT_FETCH_LIMIT;
 }
 
+/**
+ * Where plain-http calls go. `overflow` (the default): native `fetch` below half its limit, the
+ * lean client past it. `all`: the lean client always. `off`: `node:http` past the limit, as before
+ * the lean client.
+ */
+export type LeanMode = "overflow" | "all" | "off";
+
+/** `MINDGW_UPSTREAM_CLIENT=lean` puts every plain-http call on the lean client (`all`). */
+export function leanMode(env: Record<string, string | undefined> = process.env): LeanMode {
+  return env.MINDGW_UPSTREAM_CLIENT === "lean" ? "all" : "overflow";
+}
+
 export interface UpstreamFetchOptions {
   /** Requests this process is serving right now (each makes at most one upstream call at a time). */
   inFlight: () => number;
   /** Native fetch slots; default from the environment, as Bun read it. */
   nativeLimit?: number;
   native?: typeof fetch;
+  /** Past the native limit, for what the lean client does not take (https, proxies). */
   fallback?: typeof fetch;
+  /** Default from the environment (`leanMode`). */
+  lean?: LeanMode;
 }
 
 /**
- * The `fetch` that upstream calls go through. Native `fetch` is the fast path, but Bun caps it
- * per process and queues the rest without a word, so a gateway holding hundreds of long
- * generations would stall request 257 behind the others. Below half the native limit (a shadow
- * copy can double a request's upstream calls, and a few slots stay free for JWKS or telemetry),
- * calls use native `fetch`; past it they go through `node:http`, which has no such cap. Every
+ * The `fetch` that upstream calls go through. Native `fetch` is the fast path for the event loop
+ * (its socket work runs on Bun's HTTP thread), but Bun caps it per process and queues the rest
+ * without a word, so a gateway holding hundreds of long generations would stall request 257
+ * behind the others. Below half the native limit (a shadow copy can double a request's upstream
+ * calls, and a few slots stay free for JWKS or telemetry), calls use native `fetch`. Past it,
+ * plain-http calls go through the lean client on `Bun.connect` (no cap, a fraction of the CPU of
+ * `node:http`), and the rest (https, proxies) through `node:http`, which has no cap either. Every
  * call that started on native `fetch` was counted among the requests in flight when it started,
  * so native calls never exceed the limit.
  */
@@ -35,7 +53,10 @@ export function createUpstreamFetch(options: UpstreamFetchOptions): typeof fetch
   const native = options.native ?? fetch;
   const fallback = options.fallback ?? nodeFetch;
   const threshold = Math.max(1, Math.floor((options.nativeLimit ?? nativeFetchLimit()) / 2) - 8);
-  const upstreamFetch = (input: string | URL | Request, init?: RequestInit) =>
-    options.inFlight() <= threshold ? native(input, init) : fallback(input, init);
+  const mode = options.lean ?? leanMode();
+  const overflow = mode === "off" ? fallback : createLeanFetch({ fallback });
+  const switched = (input: string | URL | Request, init?: RequestInit) =>
+    options.inFlight() <= threshold ? native(input, init) : overflow(input, init);
+  const upstreamFetch = mode === "all" ? createLeanFetch({ fallback: switched }) : switched;
   return Object.assign(upstreamFetch, { preconnect: native.preconnect }) as typeof fetch;
 }

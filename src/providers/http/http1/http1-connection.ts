@@ -1,0 +1,390 @@
+import type { Socket, SocketHandler } from "bun";
+import { ChunkedDecoder } from "./chunked-decoder.ts";
+import { decodedBody } from "./content-decoding.ts";
+import { MalformedResponseError, parseResponseHead, type ResponseHead } from "./response-head.ts";
+
+/** The most a response head (status line and headers) may be; `fetch` takes large ones too. */
+export const MAX_HEAD_BYTES = 1024 * 1024;
+
+/** One request on a connection, and where its outcome goes. */
+export interface Exchange {
+  /** The whole request, head and body: text (ASCII head, UTF-8 body) or bytes. */
+  readonly request: string | Uint8Array;
+  /** Its size in bytes. */
+  readonly size: number;
+  /** A HEAD request: the answer has no body whatever its headers say. */
+  readonly headOnly: boolean;
+  readonly signal: AbortSignal | undefined;
+  /** The answer, as soon as its head is in. */
+  answer(response: Response): void;
+  /** No answer. `stale`: a kept-alive connection closed before any byte of it (it may go again). */
+  failed(error: unknown, stale: boolean): void;
+}
+
+/** Where a connection goes when its exchange is over. */
+export interface ConnectionOwner {
+  /** The connection finished an exchange and may carry another. */
+  idle(connection: Http1Connection): void;
+  /** The connection closed (whatever it was doing). */
+  closed(connection: Http1Connection): void;
+}
+
+/** Where the upstream is, and how a connection to it is named in the pool. */
+export interface Origin {
+  readonly key: string;
+  readonly hostname: string;
+  readonly port: number;
+}
+
+const HEAD_END = Buffer.from("\r\n\r\n");
+/** Body bytes held for a reader that is behind before the socket is paused (TCP backpressure). */
+const HELD_BYTES = 128 * 1024;
+// What the connection is doing.
+const IDLE = 0;
+const HEAD = 1;
+const BODY = 2;
+// How the body in progress ends.
+const LENGTH = 0;
+const CHUNKED = 1;
+const CLOSE = 2;
+
+const handlers: SocketHandler<Http1Connection> = {
+  data: (socket, data) => socket.data.received(data),
+  drain: (socket) => socket.data.drained(),
+  close: (socket, error) => socket.data.ended(error),
+  error: (socket, error) => socket.data.ended(error),
+};
+
+/**
+ * One HTTP/1.1 connection on `Bun.connect`, carrying one exchange at a time. The answer is a
+ * `Response` as soon as its head is in; its body streams as bytes arrive, and a reader that
+ * falls behind pauses the socket (TCP backpressure to the upstream) until it pulls again. A body
+ * already whole when the head arrives is handed over as bytes, without a stream.
+ */
+export class Http1Connection {
+  /** When the connection last went idle (Date.now), and how long it may stay so. */
+  idleSince = 0;
+  idleMs: number;
+  /** In its owner's idle list. */
+  pooled = false;
+  closed = false;
+  /** It carried an exchange to its end already: a close before the next answer may be a stale keep-alive. */
+  private reused = false;
+  private socket!: Socket<Http1Connection>;
+  private phase = IDLE;
+  private gotByte = false;
+  private pendingHead: Buffer | null = null;
+  /** The exchange in progress (one at a time). */
+  private current: Exchange | null = null;
+  private framing = LENGTH;
+  private remaining = 0;
+  private chunked: ChunkedDecoder | null = null;
+  private controller: ReadableStreamDefaultController<Uint8Array> | null = null;
+  /** Counts exchanges, so a body stream's late pull or cancel never touches a later one. */
+  private exchange = 0;
+  private keepAlive = false;
+  private paused = false;
+  /** A reader waits for the body's next bytes. */
+  private waiting = false;
+  /** Body bytes in, not yet read. */
+  private held: Uint8Array[] = [];
+  private heldBytes = 0;
+  private unsent: Uint8Array | null = null;
+  private readonly onAbort = () => this.fail(this.current?.signal?.reason);
+  private readonly emit = (bytes: Uint8Array) => this.enqueue(bytes);
+
+  private constructor(
+    readonly origin: Origin,
+    private readonly owner: ConnectionOwner,
+    private readonly defaultIdleMs: number,
+  ) {
+    this.idleMs = defaultIdleMs;
+  }
+
+  /** Opens a connection (rejects when the upstream cannot be reached). */
+  static async open(origin: Origin, owner: ConnectionOwner, idleMs: number): Promise<Http1Connection> {
+    const connection = new Http1Connection(origin, owner, idleMs);
+    connection.socket = await Bun.connect({
+      hostname: origin.hostname,
+      port: origin.port,
+      data: connection,
+      socket: handlers,
+    });
+    return connection;
+  }
+
+  /** Sends a request; its exchange hears of the answer once its head is in, or of the failure. */
+  request(exchange: Exchange): void {
+    if (this.closed) {
+      exchange.failed(new Error("upstream closed the connection before answering"), this.reused);
+      return;
+    }
+    this.current = exchange;
+    this.phase = HEAD;
+    this.exchange++;
+    this.gotByte = false;
+    exchange.signal?.addEventListener("abort", this.onAbort);
+    this.write(exchange.request, exchange.size);
+  }
+
+  /** Pool bookkeeping: an idle socket does not keep the process alive; a busy one does. */
+  hold(busy: boolean): void {
+    if (busy) this.socket.ref();
+    else this.socket.unref();
+  }
+
+  /** Closes the connection at once (an exchange in progress fails). */
+  destroy(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.owner.closed(this);
+    this.socket.terminate();
+  }
+
+  received(data: Buffer): void {
+    if (this.phase === BODY) this.readBody(data);
+    else if (this.phase === HEAD) {
+      this.gotByte = true;
+      this.readHead(data);
+    } else this.destroy(); // bytes nobody asked for: the framing is lost
+  }
+
+  drained(): void {
+    const unsent = this.unsent;
+    if (!unsent) return;
+    this.unsent = null;
+    this.write(unsent, unsent.byteLength);
+  }
+
+  ended(error?: Error): void {
+    if (!this.closed) {
+      this.closed = true;
+      this.owner.closed(this);
+    }
+    if (this.phase === HEAD) {
+      const stale = this.reused && !this.gotByte;
+      this.fail(error ?? new Error("upstream closed the connection before answering"), stale);
+    } else if (this.phase === BODY) {
+      if (this.framing === CLOSE && !error) this.endBody(false);
+      else this.fail(error ?? new Error("upstream closed the connection mid-body"));
+    }
+  }
+
+  private write(data: string | Uint8Array, size: number): void {
+    const written = this.socket.write(data);
+    if (written >= size) return;
+    const bytes = typeof data === "string" ? Buffer.from(data) : data;
+    this.unsent = bytes.subarray(Math.max(written, 0));
+  }
+
+  private readHead(data: Buffer): void {
+    let buffer = data;
+    let from = 0;
+    if (this.pendingHead) {
+      from = Math.max(0, this.pendingHead.byteLength - 3);
+      buffer = Buffer.concat([this.pendingHead, data]);
+      this.pendingHead = null;
+    }
+    while (true) {
+      const end = buffer.indexOf(HEAD_END, from);
+      if (end < 0) {
+        if (buffer.byteLength > MAX_HEAD_BYTES) {
+          this.fail(new MalformedResponseError(`response head larger than ${MAX_HEAD_BYTES} bytes`));
+          return;
+        }
+        this.pendingHead = buffer;
+        return;
+      }
+      let head: ResponseHead;
+      try {
+        head = parseResponseHead(buffer.toString("latin1", 0, end));
+      } catch (error) {
+        this.fail(error);
+        return;
+      }
+      const rest = buffer.subarray(end + 4);
+      if (head.status >= 200) {
+        this.startBody(head, rest);
+        return;
+      }
+      // 101 would switch protocols, which we never ask for; other 1xx are interim: skipped.
+      if (head.status === 101) {
+        this.fail(new MalformedResponseError("unexpected 101 Switching Protocols"));
+        return;
+      }
+      buffer = rest;
+      from = 0;
+    }
+  }
+
+  private startBody(head: ResponseHead, rest: Buffer): void {
+    const { status } = head;
+    const bodyless = (this.current as Exchange).headOnly || status === 204 || status === 304;
+    this.keepAlive = head.keepAlive && (bodyless || head.framing !== "close");
+    this.idleMs =
+      head.keepAliveMs > 0
+        ? Math.min(this.defaultIdleMs, Math.max(head.keepAliveMs - 1000, head.keepAliveMs / 2))
+        : this.defaultIdleMs;
+    const init = { status, statusText: head.statusText, headers: head.headers };
+    if (bodyless) {
+      this.answer(null, init, rest.byteLength > 0);
+      return;
+    }
+    if (head.framing === "length") {
+      this.framing = LENGTH;
+      this.remaining = head.length;
+      // A whole body is handed over as bytes (cheapest for a whole read); an event stream is
+      // still a stream (cheapest for a reader loop).
+      if (rest.byteLength >= head.length && !head.encoding && !head.eventStream) {
+        this.answer(
+          rest.subarray(0, head.length) as Uint8Array<ArrayBuffer>,
+          init,
+          rest.byteLength > head.length,
+        );
+        return;
+      }
+    } else if (head.framing === "chunked") {
+      this.framing = CHUNKED;
+      this.chunked = new ChunkedDecoder();
+    } else this.framing = CLOSE;
+    const exchange = this.exchange;
+    // High-water mark 0: `pull` means a reader is waiting. Bytes that arrive while none waits
+    // are held here and handed over joined on the next read (one read for a burst of small
+    // writes, as `fetch` does), and past HELD_BYTES the socket is paused until that read.
+    const stream = new ReadableStream<Uint8Array>(
+      {
+        start: (controller) => {
+          this.controller = controller;
+        },
+        pull: () => {
+          if (this.exchange === exchange) this.pulled();
+        },
+        cancel: () => {
+          if (this.exchange === exchange && this.phase === BODY) this.fail(new Error("body cancelled"));
+        },
+      },
+      { highWaterMark: 0 },
+    );
+    let response: Response;
+    try {
+      response = new Response(head.encoding ? decodedBody(stream, head.encoding) : stream, init);
+    } catch (error) {
+      this.fail(error);
+      return;
+    }
+    this.phase = BODY;
+    this.current?.answer(response);
+    if (rest.byteLength > 0) this.readBody(rest);
+  }
+
+  /** Answers with a body that is whole already (or none), and ends the exchange. */
+  private answer(body: Uint8Array<ArrayBuffer> | null, init: ResponseInit, trailing: boolean): void {
+    let response: Response;
+    try {
+      response = new Response(body, init);
+    } catch (error) {
+      this.fail(error);
+      return;
+    }
+    const exchange = this.current as Exchange;
+    this.finish(trailing);
+    exchange.answer(response);
+  }
+
+  private readBody(data: Buffer): void {
+    if (this.framing === LENGTH) {
+      const take = Math.min(this.remaining, data.byteLength);
+      this.remaining -= take;
+      this.enqueue(take === data.byteLength ? data : data.subarray(0, take));
+      if (this.remaining === 0) this.endBody(data.byteLength > take);
+    } else if (this.framing === CHUNKED) {
+      const decoder = this.chunked as ChunkedDecoder;
+      let used: number;
+      try {
+        used = decoder.push(data, this.emit);
+      } catch (error) {
+        this.fail(error);
+        return;
+      }
+      if (decoder.done) this.endBody(used < data.byteLength);
+    } else this.enqueue(data);
+  }
+
+  private enqueue(bytes: Uint8Array): void {
+    const controller = this.controller;
+    if (!controller || bytes.byteLength === 0) return;
+    if (this.waiting) {
+      this.waiting = false;
+      controller.enqueue(bytes);
+      return;
+    }
+    this.held.push(bytes);
+    this.heldBytes += bytes.byteLength;
+    if (!this.paused && this.heldBytes >= HELD_BYTES) {
+      this.paused = true;
+      this.socket.pause();
+    }
+  }
+
+  /** A reader waits: what is held goes now, else the next bytes go straight to it. */
+  private pulled(): void {
+    if (this.heldBytes > 0) this.controller?.enqueue(this.takeHeld());
+    else this.waiting = true;
+    if (this.paused) {
+      this.paused = false;
+      this.socket.resume();
+    }
+  }
+
+  private takeHeld(): Uint8Array {
+    const held = this.held;
+    const joined = held.length === 1 ? (held[0] as Uint8Array) : Buffer.concat(held, this.heldBytes);
+    this.held = [];
+    this.heldBytes = 0;
+    return joined;
+  }
+
+  private endBody(trailing: boolean): void {
+    const controller = this.controller;
+    if (controller) {
+      if (this.heldBytes > 0) controller.enqueue(this.takeHeld());
+      controller.close();
+    }
+    this.finish(trailing);
+  }
+
+  /** The exchange is over: the connection goes back to its owner, or closes if it cannot carry another. */
+  private finish(trailing: boolean): void {
+    this.settle();
+    this.reused = true;
+    if (this.paused) {
+      this.paused = false;
+      this.socket.resume();
+    }
+    if (this.keepAlive && !trailing && !this.unsent && !this.closed) this.owner.idle(this);
+    else this.destroy();
+  }
+
+  /** Fails the exchange in progress (its answer or its body) and closes the connection. */
+  private fail(error: unknown, stale = false): void {
+    const exchange = this.current;
+    const phase = this.phase;
+    const controller = this.controller;
+    this.settle();
+    this.destroy();
+    if (phase === HEAD) exchange?.failed(error, stale);
+    else if (phase === BODY) controller?.error(error);
+  }
+
+  private settle(): void {
+    this.phase = IDLE;
+    this.current?.signal?.removeEventListener("abort", this.onAbort);
+    this.current = null;
+    this.controller = null;
+    this.waiting = false;
+    this.held = [];
+    this.heldBytes = 0;
+    this.chunked = null;
+    this.pendingHead = null;
+  }
+}

@@ -1,0 +1,124 @@
+/** A response head that is not HTTP/1.x as we can read it. */
+export class MalformedResponseError extends Error {}
+
+/** What the connection needs from a response's status line and headers. */
+export interface ResponseHead {
+  readonly status: number;
+  readonly statusText: string;
+  /** In the order received, names as sent (`Headers` folds their case). */
+  readonly headers: [string, string][];
+  /** How the body is delimited: a length, chunked, or the connection's end. */
+  readonly framing: "length" | "chunked" | "close";
+  /** The declared length (framing "length"). */
+  readonly length: number;
+  /** The server keeps the connection open after this exchange (a body read to its end aside). */
+  readonly keepAlive: boolean;
+  /** The server's `Keep-Alive: timeout=N`, in milliseconds; 0 when it named none. */
+  readonly keepAliveMs: number;
+  /** `Content-Encoding`, when the body is encoded (not `identity`). */
+  readonly encoding: string | undefined;
+  /** A `text/event-stream` body: read as a stream, never whole. */
+  readonly eventStream: boolean;
+}
+
+const STATUS_LINE = /^HTTP\/1\.[01] \d{3}(?: |$)/;
+const CONTROL = /[\r\n\0]/;
+const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+const DIGITS = /^\d+$/;
+const KEEP_ALIVE_TIMEOUT = /(?:^|[,;\s])timeout\s*=\s*(\d+)/i;
+
+const hasToken = (list: string, token: string) =>
+  list
+    .toLowerCase()
+    .split(",")
+    .some((part) => part.trim() === token);
+
+/** `text[from, to)` without the spaces and tabs around it (HTTP's optional white space). */
+function withoutSpace(text: string, from: number, to: number): string {
+  let start = from;
+  let end = to;
+  while (start < end && (text.charCodeAt(start) === 32 || text.charCodeAt(start) === 9)) start++;
+  while (end > start && (text.charCodeAt(end - 1) === 32 || text.charCodeAt(end - 1) === 9)) end--;
+  return text.slice(start, end);
+}
+
+/**
+ * Parses a response head (the status line and headers, without the blank line that ends them)
+ * decoded as Latin-1, the way header bytes are carried. Framing follows RFC 9112 §6.3: chunked
+ * when it is the last transfer coding, else a Content-Length (several must agree), else the body
+ * runs to the connection's end. Anything it cannot read with certainty is an error, never a guess.
+ */
+export function parseResponseHead(text: string): ResponseHead {
+  let end = text.indexOf("\r\n");
+  if (end < 0) end = text.length;
+  if (!STATUS_LINE.test(text.slice(0, Math.min(end, 13))))
+    throw new MalformedResponseError("bad status line");
+  const http11 = text.charCodeAt(7) === 49;
+  const code = Number(text.slice(9, 12));
+  const statusText = end > 13 ? text.slice(13, end) : "";
+  const headers: [string, string][] = [];
+  let length = -1;
+  let transfer: string | undefined;
+  let connection = "";
+  let keepAliveMs = 0;
+  let encoding: string | undefined;
+  let eventStream = false;
+  while (end < text.length) {
+    const start = end + 2;
+    end = text.indexOf("\r\n", start);
+    if (end < 0) end = text.length;
+    const colon = text.indexOf(":", start);
+    const name = colon > start && colon < end ? text.slice(start, colon) : "";
+    // Also refuses obsolete line folding (a line that starts with white space).
+    if (!TOKEN.test(name)) throw new MalformedResponseError("bad header line");
+    const value = withoutSpace(text, colon + 1, end);
+    if (CONTROL.test(value)) throw new MalformedResponseError("bad header value");
+    headers.push([name, value]);
+    // Only the names framing and decoding depend on are compared (by length first: cheap).
+    const size = name.length;
+    switch (size >= 10 && size <= 17 ? name.toLowerCase() : "") {
+      case "content-type":
+        eventStream = value.toLowerCase().includes("text/event-stream");
+        break;
+      case "content-length":
+        for (const part of value.split(",")) {
+          const n = part.trim();
+          if (!DIGITS.test(n) || (length >= 0 && Number(n) !== length))
+            throw new MalformedResponseError("bad content-length");
+          length = Number(n);
+        }
+        break;
+      case "transfer-encoding":
+        transfer = transfer === undefined ? value : `${transfer}, ${value}`;
+        break;
+      case "connection":
+        connection = connection ? `${connection}, ${value}` : value;
+        break;
+      case "content-encoding":
+        if (value.toLowerCase() !== "identity") encoding = encoding ? `${encoding}, ${value}` : value;
+        break;
+      case "keep-alive": {
+        const timeout = KEEP_ALIVE_TIMEOUT.exec(value);
+        if (timeout) keepAliveMs = Number(timeout[1]) * 1000;
+        break;
+      }
+    }
+  }
+  let framing: ResponseHead["framing"] = "close";
+  if (transfer !== undefined) {
+    const codings = transfer.toLowerCase().split(",");
+    framing = codings[codings.length - 1]?.trim() === "chunked" ? "chunked" : "close";
+  } else if (length >= 0) framing = "length";
+  const keepAlive = http11 ? !hasToken(connection, "close") : hasToken(connection, "keep-alive");
+  return {
+    status: code,
+    statusText,
+    headers,
+    framing,
+    length: Math.max(length, 0),
+    keepAlive,
+    keepAliveMs,
+    encoding,
+    eventStream,
+  };
+}

@@ -1,0 +1,134 @@
+import { expect, test } from "bun:test";
+import type { AuditRecord } from "../audit/audit-record.ts";
+import { configSchema } from "../config/config-schema.ts";
+import type { JsonObject } from "../core/dialect.ts";
+import { silentLogger } from "../log/logger.ts";
+import { PriceBook } from "../pricing/price-book.ts";
+import type { Provider, ProviderCall } from "../providers/provider.ts";
+import type { Route } from "../routing/route.ts";
+import type { Dispatched, DispatchRequest } from "../routing/router.ts";
+import { waitFor } from "../testing/wait-for.ts";
+import type { ShadowRecord } from "./shadow-api-schema.ts";
+import { createShadowRunner } from "./shadow-runner.ts";
+
+// The runner's own bookkeeping of calls in flight: each copy is cut off by its own timeout, a
+// stop cuts off the copies still running, and every pair is recorded either way.
+
+/** A shadow upstream that never answers: its call settles only when its signal aborts. */
+let calls = 0;
+const hanging: Provider = {
+  name: "hanging",
+  dialect: "openai",
+  call: (call: ProviderCall) => {
+    calls++;
+    return new Promise((_, reject) =>
+      call.signal.addEventListener("abort", () => reject(call.signal.reason), { once: true }),
+    );
+  },
+};
+const route: Route = {
+  provider: hanging,
+  upstreamModel: "candidate",
+  weight: 1,
+  timeouts: { connectMs: 10_000, firstByteMs: 10_000, idleMs: 10_000 },
+  key: "hanging/candidate",
+  label: "provider:hanging",
+};
+const config = configSchema.parse({
+  providers: [{ name: "hanging", type: "openai", base_url: "http://127.0.0.1:1/v1" }],
+  models: [{ name: "m", routes: [{ provider: "hanging", model: "candidate" }] }],
+});
+
+function runner(timeout: number) {
+  const stored: ShadowRecord[] = [];
+  const shadow = createShadowRunner({
+    settings: () => ({ ...config.shadow, timeout }),
+    keepAnswers: () => false,
+    redact: (text) => text,
+    pricing: () => new PriceBook(config),
+    store: {
+      async insert(records) {
+        stored.push(...records);
+      },
+    },
+    flushMs: () => 1,
+    logger: silentLogger,
+    routeFor: () => undefined,
+  });
+  return { shadow, stored };
+}
+
+/** One client request through the runner: sampled, answered, its audit record in. */
+function mirrored(shadow: ReturnType<typeof runner>["shadow"], requestId: string): void {
+  const body: JsonObject = { model: "m", messages: [{ role: "user", content: "hi" }] };
+  const request: DispatchRequest = {
+    operation: "chat",
+    body,
+    model: "m",
+    stream: false,
+    requestId,
+    signal: new AbortController().signal,
+  };
+  const primary: Dispatched = {
+    reply: { kind: "json", body: { choices: [{ message: { content: "hello" } }] } },
+    route: "provider:fake",
+    upstreamModel: "m",
+    attempts: 1,
+    dropped: [],
+    usage: () => ({ inputTokens: 1, outputTokens: 1 }),
+  };
+  shadow.hook({ route, sample: 1 }, request, primary);
+  const record: AuditRecord = {
+    requestId,
+    startedAt: Date.now(),
+    keyId: null,
+    keyName: null,
+    tenant: null,
+    role: null,
+    frontDoor: "chat",
+    model: "m",
+    route: "provider:fake",
+    upstreamModel: "m",
+    status: 200,
+    errorClass: null,
+    stream: false,
+    latencyMs: 1,
+    ttfbMs: 1,
+    inputTokens: 1,
+    outputTokens: 1,
+    costUsd: 0,
+    clientIp: null,
+    userAgent: null,
+  };
+  shadow.finished(record);
+}
+
+test("a copy that hangs is cut off by its own timeout and recorded as a 504", async () => {
+  const { shadow, stored } = runner(20);
+  mirrored(shadow, "req_timeout");
+  expect(shadow.inFlight()).toBe(1);
+  // The pair is recorded once the copy's own timeout has cut it off (the flush comes 1 ms later).
+  await waitFor(() => stored.length > 0, "the pair of the timed-out copy");
+  expect(stored).toHaveLength(1);
+  expect(stored[0]?.shadow).toMatchObject({ status: 504, errorClass: "upstream_timeout" });
+  expect(stored[0]?.primary.status).toBe(200);
+  expect(shadow.inFlight()).toBe(0);
+  await shadow.close();
+});
+
+test("a stop cuts off the copies still in flight and records every pair before it resolves", async () => {
+  const { shadow, stored } = runner(60_000);
+  const before = calls;
+  mirrored(shadow, "req_a");
+  await waitFor(() => calls === before + 1, "the first copy's call upstream");
+  // Sampled right before the stop: their calls would start on the next turn, after it.
+  for (const id of ["req_b", "req_c"]) mirrored(shadow, id);
+  expect(shadow.inFlight()).toBe(3);
+  await shadow.close();
+  // The first was cut off upstream; the other two never reached it.
+  expect(calls).toBe(before + 1);
+  expect(shadow.inFlight()).toBe(0);
+  expect(stored.map((record) => record.requestId).sort()).toEqual(["req_a", "req_b", "req_c"]);
+  for (const record of stored)
+    expect(record.shadow).toMatchObject({ status: 503, errorClass: "unavailable" });
+});

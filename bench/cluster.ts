@@ -160,6 +160,8 @@ function pinnedVerdict(name: string, r: Measured): string {
   return `${name}: gateway ${r.gatewayCores.toFixed(2)} of a core (core 0 ${pct(gatewayCore)} busy), other cores at most ${pct(othersBusy)} busy: ${ok ? "the gateway is the bottleneck" : "NOT gateway-bound, this per-node figure does not hold"}`;
 }
 
+// Fail before anything starts when the pinned runs cannot be made.
+pin([], ALL_CORES);
 const workDir = await mkdtemp(join(tmpdir(), "mindgw-bench-cluster-"));
 const [fake, postgres, redis] = await Promise.all([spawnFakeUpstream(), startPostgres(), startRedis()]);
 const started: GatewayProcess[] = [];

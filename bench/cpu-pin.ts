@@ -13,6 +13,7 @@ export const ALL_CORES = `0-${cores - 1}`;
 /** Sets the CPU affinity of every thread of each process (a process that exited is skipped). */
 export function pin(pids: readonly number[], cpus: string): void {
   if (cores < 2) throw new Error("pinning needs at least 2 cores");
+  if (Bun.which("taskset") === null) throw new Error("pinning needs taskset (apt-get install util-linux)");
   for (const pid of pids) {
     const run = Bun.spawnSync(["taskset", "-a", "-p", "-c", cpus, String(pid)], {
       stdout: "ignore",

@@ -21,21 +21,28 @@ export function captureChunks(
     kept = true;
     keep(text);
   };
+  const copy = (chunk: Uint8Array) => {
+    if (cut) return;
+    text += decoder.decode(chunk, { stream: true });
+    if (text.length > limit) {
+      text = `${text.slice(0, limit)}\n[cut at ${limit} characters]`;
+      cut = true;
+    }
+  };
   return {
     get reported() {
       return chunks.reported;
+    },
+    ready() {
+      const chunk = chunks.ready?.();
+      if (chunk) copy(chunk);
+      return chunk;
     },
     async next() {
       try {
         const chunk = await chunks.next();
         if (!chunk) finish();
-        else if (!cut) {
-          text += decoder.decode(chunk, { stream: true });
-          if (text.length > limit) {
-            text = `${text.slice(0, limit)}\n[cut at ${limit} characters]`;
-            cut = true;
-          }
-        }
+        else copy(chunk);
         return chunk;
       } catch (error) {
         finish();

@@ -9,6 +9,12 @@ import type { GatewayError } from "./gateway-error.ts";
 export interface ChunkSource {
   /** The next bytes for the client, or undefined when the stream is complete. */
   next(): Promise<Uint8Array | undefined>;
+  /**
+   * The next bytes when they are already in hand (a stream's first read, held while the router
+   * committed to it), taken without waiting; undefined when `next` must be awaited. Written
+   * before the first await, they leave in the same write as the response head.
+   */
+  ready?(): Uint8Array | undefined;
   /** Set once the stream itself reported a failure (an error event relayed as is). */
   readonly reported: GatewayError | undefined;
   /** The client went away: stop upstream work. Safe to call more than once. */

@@ -72,4 +72,52 @@ describe("sseResponse", () => {
     );
     expect(ended?.error?.message).toBe(upstreamError("upstream a closed the connection mid-stream").message);
   });
+
+  test("the head and a first read already in hand leave in one write, before anything is awaited", async () => {
+    const first = 'data: {"choices":[{"delta":{"content":"hi"}}]}\n\n';
+    // The first read is in hand; the next one never comes (the stream stays open). Had `pull`
+    // waited for anything first, Bun would have sent the head alone at that wait.
+    let taken = false;
+    const chunks: ChunkSource = {
+      reported: undefined,
+      ready() {
+        if (taken) return undefined;
+        taken = true;
+        return encoder.encode(first);
+      },
+      next: () => new Promise(() => {}),
+      cancel() {},
+    };
+    const server = Bun.serve({
+      hostname: "127.0.0.1",
+      port: 0,
+      async fetch() {
+        // As in the gateway, the answer is handed back after the request's own callback (the
+        // upstream's reply arrives later), where nothing would gather the writes of the response.
+        await new Promise((resolve) => setImmediate(resolve));
+        return sseResponse(
+          chunks,
+          "openai",
+          {},
+          () => {},
+          () => {},
+        );
+      },
+    });
+    try {
+      const firstRead = Promise.withResolvers<string>();
+      const socket = await Bun.connect({
+        hostname: "127.0.0.1",
+        port: server.port ?? 0,
+        socket: { data: (_socket, data) => firstRead.resolve(data.toString()) },
+      });
+      socket.write(`GET / HTTP/1.1\r\nhost: 127.0.0.1\r\n\r\n`);
+      const text = await firstRead.promise;
+      socket.end();
+      expect(text).toStartWith("HTTP/1.1 200");
+      expect(text).toContain(first);
+    } finally {
+      server.stop(true);
+    }
+  });
 });

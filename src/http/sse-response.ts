@@ -37,7 +37,20 @@ export function sseResponse(
     ended = true;
     onEnd(error);
   };
+  // A standard stream, not Bun's direct one: a direct stream goes on accepting writes while the
+  // client has stopped reading (all of a 268 MB answer in 1.5 s, against ~9 MB of pulls here),
+  // and a slow client must slow the upstream read (docs/BENCHMARKS.md, session 4).
   const body = new ReadableStream<Uint8Array>({
+    start(controller) {
+      // A first read already in hand is queued before Bun writes the response head, so the head
+      // and the first token can leave in one write.
+      const ready = chunks.ready?.();
+      if (ready) {
+        controller.enqueue(ready);
+        first = false;
+        onFirstByte();
+      }
+    },
     async pull(controller) {
       try {
         const chunk = await chunks.next();

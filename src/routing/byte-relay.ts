@@ -145,10 +145,14 @@ export class ByteRelay implements ChunkSource {
   }
 
   next(): Promise<Uint8Array | undefined> {
+    const primed = this.ready();
+    return primed ? Promise.resolve(primed) : this.read();
+  }
+
+  ready(): Uint8Array | undefined {
     const primed = this.primed;
-    if (!primed) return this.read();
     this.primed = undefined;
-    return Promise.resolve(primed);
+    return primed;
   }
 
   private async read(): Promise<Uint8Array | undefined> {

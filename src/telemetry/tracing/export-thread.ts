@@ -1,6 +1,6 @@
 /**
- * The export thread (a Worker): runs the real OpenTelemetry OTLP trace exporter, chosen and
- * configured from the standard environment exactly as `@opentelemetry/sdk-node` chooses it
+ * The export thread (a Worker): runs OpenTelemetry's OTLP/HTTP trace exporter (otlp-batch-exporter.ts),
+ * chosen and configured from the standard environment exactly as `@opentelemetry/sdk-node` chooses it
  * (`OTEL_EXPORTER_OTLP_[TRACES_]PROTOCOL`: http/protobuf or http/json, while grpc stays with
  * sdk-node, see start-tracing.ts; endpoint, headers,
  * timeout, compression from `OTEL_EXPORTER_OTLP_*`), on the batches of spans the main thread's
@@ -9,22 +9,12 @@
  */
 import type { InstrumentationScope } from "@opentelemetry/core";
 import { type Resource, resourceFromAttributes } from "@opentelemetry/resources";
-import type { SpanExporter } from "@opentelemetry/sdk-trace";
-import { type ExportThreadReply, type ExportThreadRequest, readSpanBatch } from "./span-batch.ts";
+import { createBatchExporter } from "./otlp-batch-exporter.ts";
+import type { ExportThreadReply, ExportThreadRequest } from "./span-batch.ts";
 
 declare const self: Worker;
 
-async function createExporter(): Promise<SpanExporter> {
-  const protocol =
-    (process.env.OTEL_EXPORTER_OTLP_TRACES_PROTOCOL ?? process.env.OTEL_EXPORTER_OTLP_PROTOCOL)?.trim() ||
-    "http/protobuf";
-  if (protocol === "http/json")
-    return new (await import("@opentelemetry/exporter-trace-otlp-http")).OTLPTraceExporter();
-  // http/protobuf, and what sdk-node falls back to for an unknown protocol.
-  return new (await import("@opentelemetry/exporter-trace-otlp-proto")).OTLPTraceExporter();
-}
-
-const exporter = createExporter();
+const exporter = createBatchExporter(process.env);
 const resources = new Map<number, Resource>();
 const scopes = new Map<number, InstrumentationScope>();
 /** Exports sent and not yet answered: a flush waits for these, then the exporter's own. */
@@ -42,13 +32,13 @@ async function handle(request: ExportThreadRequest): Promise<void> {
         resourceFromAttributes(r.attributes, r.schemaUrl ? { schemaUrl: r.schemaUrl } : {}),
       );
     for (const s of request.scopes) scopes.set(s.id, s.scope);
-    const spans = readSpanBatch(
-      request,
-      (id) => resources.get(id) ?? resourceFromAttributes({}),
-      (id) => scopes.get(id) ?? { name: "" },
-    );
+    const batch = {
+      batch: request,
+      resource: (id: number) => resources.get(id) ?? resourceFromAttributes({}),
+      scope: (id: number) => scopes.get(id) ?? { name: "" },
+    };
     const sent = new Promise<void>((resolve) => {
-      target.export(spans, (result) => {
+      target.export(batch, (result) => {
         reply({
           id: request.id,
           ok: result.code === 0,
@@ -63,7 +53,7 @@ async function handle(request: ExportThreadRequest): Promise<void> {
     return;
   }
   await Promise.all(sending);
-  if (request.op === "flush") await target.forceFlush?.();
+  if (request.op === "flush") await target.forceFlush();
   else await target.shutdown();
   reply({ id: request.id, ok: true });
 }

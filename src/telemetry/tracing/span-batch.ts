@@ -22,6 +22,9 @@ import type { ReadableSpan, TimedEvent } from "@opentelemetry/sdk-trace";
  */
 const FIELDS = 21;
 const NONE = -1;
+/** The layout, for the export thread's protobuf writer (otlp-proto-batch.ts). */
+export const BATCH_FIELDS = FIELDS;
+export const BATCH_NONE = NONE;
 /**
  * Attribute value types: a string-table index, a number, a boolean, bytes (as a JSON array),
  * anything else (null, arrays, maps) as JSON.
@@ -32,6 +35,8 @@ const BOOLEAN = 2;
 const BYTES = 3;
 const JSON_VALUE = 4;
 const TYPES = 8;
+export const BATCH_TYPES = TYPES;
+export const BatchValueType = { STRING, NUMBER, BOOLEAN, BYTES, JSON_VALUE } as const;
 
 /** A resource as plain data; sent once, then named by its number. */
 export interface ResourceData {

@@ -79,6 +79,43 @@ test("spans arrive through the thread with their tree, attributes, status and re
   expect(dropped).toEqual([]);
 });
 
+test("over http/protobuf (the default) the batch goes as OTLP protobuf to /v1/traces", async () => {
+  const bodies: { type: string | null; path: string; body: Uint8Array }[] = [];
+  const collector = Bun.serve({
+    hostname: "127.0.0.1",
+    port: 0,
+    async fetch(request) {
+      bodies.push({
+        type: request.headers.get("content-type"),
+        path: new URL(request.url).pathname,
+        body: new Uint8Array(await request.arrayBuffer()),
+      });
+      return new Response(new Uint8Array(0), { headers: { "content-type": "application/x-protobuf" } });
+    },
+  });
+  stops.push(async () => collector.stop(true));
+  const dropped: string[] = [];
+  const { provider, tracer } = tracerWith(
+    new ThreadSpanProcessor({
+      env: { OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${collector.port}` },
+      maxPendingSpans: 100,
+      onDropped: (_n, reason) => dropped.push(reason),
+    }),
+    "proto-test",
+  );
+  const span = tracer.startSpan("chat proto-model", { kind: SpanKind.SERVER });
+  span.setAttribute("mindgw.request_id", "req-proto");
+  span.end();
+  await provider.forceFlush();
+  expect(dropped).toEqual([]);
+  expect(bodies.map((b) => [b.type, b.path])).toEqual([["application/x-protobuf", "/v1/traces"]]);
+  const text = new TextDecoder("latin1").decode(bodies[0]?.body);
+  for (const expected of ["proto-test", "chat proto-model", "mindgw.request_id", "req-proto"])
+    expect(text).toContain(expected);
+  const traceId = span.spanContext().traceId;
+  expect(Buffer.from(bodies[0]?.body ?? []).includes(Buffer.from(traceId, "hex"))).toBe(true);
+});
+
 test("a batch goes when it is full, or when its delay is up, without a flush", async () => {
   const { tracer } = tracerWith(
     new ThreadSpanProcessor({

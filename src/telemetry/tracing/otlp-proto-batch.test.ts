@@ -1,0 +1,104 @@
+import { expect, test } from "bun:test";
+import { ROOT_CONTEXT, SpanKind, SpanStatusCode, trace } from "@opentelemetry/api";
+import { ProtobufTraceSerializer } from "@opentelemetry/otlp-transformer";
+import { resourceFromAttributes } from "@opentelemetry/resources";
+import {
+  InMemorySpanExporter,
+  type ReadableSpan,
+  SimpleSpanProcessor,
+  TracerProvider,
+} from "@opentelemetry/sdk-trace";
+import { encodeSpanBatch } from "./otlp-proto-batch.ts";
+import { readSpanBatch, type SpanBatch, SpanBatchWriter } from "./span-batch.ts";
+import { parentContext } from "./trace-context.ts";
+
+// The export thread's own protobuf writer must send exactly what the OpenTelemetry exporter's
+// serialiser would have sent for the same spans, byte for byte.
+
+function spansOf(make: (tracers: ReturnType<TracerProvider["getTracer"]>[]) => void): ReadableSpan[] {
+  const memory = new InMemorySpanExporter();
+  const provider = new TracerProvider({
+    resource: resourceFromAttributes({
+      "service.name": "mindgw",
+      "process.pid": 4242,
+      "process.command_args": ["/usr/bin/mindgw", "serve"],
+      "host.arch": "amd64",
+      weight: 0.5,
+    }),
+    spanProcessors: [new SimpleSpanProcessor({ exporter: memory })],
+  });
+  make([
+    provider.getTracer("mindgw", "1.0.0"),
+    provider.getTracer("other", undefined, { schemaUrl: "https://x/s" }),
+  ]);
+  return memory.getFinishedSpans();
+}
+
+/** What the thread does: the batch written on the main thread, bytes from it, and the library's bytes. */
+function bothWays(spans: ReadableSpan[]) {
+  const writer = new SpanBatchWriter(spans.length);
+  for (const span of spans) writer.add(span);
+  const batch: SpanBatch = writer.take();
+  const resources = new Map(batch.resources.map((r) => [r.id, resourceFromAttributes(r.attributes)]));
+  const scopes = new Map(batch.scopes.map((s) => [s.id, s.scope]));
+  const resource = (id: number) => resources.get(id) ?? resourceFromAttributes({});
+  const scope = (id: number) => scopes.get(id) ?? { name: "" };
+  return {
+    ours: encodeSpanBatch(batch, resource, scope),
+    library: ProtobufTraceSerializer.serializeRequest(readSpanBatch(batch, resource, scope)),
+  };
+}
+
+test("a batch of mindgw's spans encodes to the library's bytes", () => {
+  const spans = spansOf(([tracer, other]) => {
+    if (!tracer || !other) throw new Error("no tracer");
+    for (let i = 0; i < 40; i++) {
+      const remote =
+        i % 3 === 0 ? parentContext("00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01") : ROOT_CONTEXT;
+      const server = tracer.startSpan(
+        `chat m${i % 4}`,
+        { kind: SpanKind.SERVER, startTime: Date.now() - i },
+        remote,
+      );
+      server.setAttributes({
+        "mindgw.request_id": `req-${i}-${"é".repeat(i % 3)}`,
+        "mindgw.stream": i % 2 === 0,
+        "gen_ai.usage.input_tokens": i * 1000,
+        big: 2 ** 40 + i,
+        negative: -i - 1,
+        "huge negative": -(2 ** 45),
+        "mindgw.cost_usd": i / 7,
+        "not a number": Number.NaN,
+        "long text": "x".repeat(200 + i),
+        "emoji ☃": "\ud83d\ude00",
+      });
+      const client = tracer.startSpan(
+        `chat up`,
+        { kind: SpanKind.CLIENT },
+        trace.setSpan(ROOT_CONTEXT, server),
+      );
+      if (i % 5 === 0) client.setStatus({ code: SpanStatusCode.ERROR, message: i % 10 === 0 ? "boom" : "" });
+      client.end();
+      other.startSpan("internal", {}, trace.setSpan(ROOT_CONTEXT, server)).end();
+      if (i % 7 === 0) server.setStatus({ code: SpanStatusCode.OK });
+      server.end();
+    }
+  });
+  const { ours, library } = bothWays(spans);
+  expect(ours).toBeDefined();
+  expect(ours?.length).toBeGreaterThan(10_000);
+  expect(ours).toEqual(library);
+});
+
+test("a batch with events, links or structured values is left to the library's serialiser", () => {
+  const withEvent = spansOf(([tracer]) => {
+    const span = tracer?.startSpan("s");
+    span?.addEvent("e");
+    span?.end();
+  });
+  const withArray = spansOf(([tracer]) => {
+    tracer?.startSpan("s", {}).setAttribute("list", ["a", "b"]).end();
+  });
+  expect(bothWays(withEvent).ours).toBeUndefined();
+  expect(bothWays(withArray).ours).toBeUndefined();
+});

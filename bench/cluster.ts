@@ -163,7 +163,10 @@ function pinnedVerdict(name: string, r: Measured): string {
 // Fail before anything starts when the pinned runs cannot be made.
 pin([], ALL_CORES);
 const workDir = await mkdtemp(join(tmpdir(), "mindgw-bench-cluster-"));
-const [fake, postgres, redis] = await Promise.all([spawnFakeUpstream(), startPostgres(), startRedis()]);
+// PostgreSQL first: its initdb runs synchronously and, on a loaded machine, for longer than the
+// upstream's start-up wait, which it would otherwise hold up.
+const postgres = await startPostgres();
+const [fake, redis] = await Promise.all([spawnFakeUpstream(), startRedis()]);
 const started: GatewayProcess[] = [];
 const rows: string[] = [];
 try {

@@ -62,6 +62,8 @@ export interface Cluster {
 export interface ClusterDeps {
   logger: Logger;
   registry: WorkerRegistry;
+  /** The gateway's upstream `fetch` for forwards to other nodes (native `fetch` without one). */
+  fetch?: typeof fetch;
 }
 
 /** Joins the cluster named by `cluster:` (null without one). Redis being down does not stop the start. */
@@ -140,6 +142,7 @@ export async function startCluster(config: Config, deps: ClusterDeps): Promise<C
           registry,
           directory: nodes,
           secret: settings.secret,
+          ...(deps.fetch ? { fetch: deps.fetch } : {}),
         }),
         servesModel: (model) => local.servesModel(model) || nodes.peerModels().includes(model),
         models: () => [...new Set([...local.models(), ...nodes.peerModels()])],

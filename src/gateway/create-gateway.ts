@@ -69,8 +69,10 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   const publish = audit.bus.publish.bind(audit.bus);
   const closeSinks = attachSinks(audit.bus, [...sinksFromConfig(config, logger), ...(options.events ?? [])]);
   const workers = buildWorkers(config, logger, publish);
-  const cluster = await startCluster(config, { logger, registry: workers.registry });
   const lifecycle = new Lifecycle(() => runtime.current.config.server.max_concurrent_requests);
+  // One upstream client for providers, shadow copies and cluster forwards (no hidden cap on any).
+  const upstreamFetch = createUpstreamFetch({ inFlight: () => lifecycle.active });
+  const cluster = await startCluster(config, { logger, registry: workers.registry, fetch: upstreamFetch });
   const shutdown = new Shutdown();
   const health = new RouteHealth(breakerPolicy(config));
   const auth = await buildAuth(config, storage.keys, logger, {
@@ -94,7 +96,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   const runtime = new RuntimeHolder(config, {
     providers: options.providers ?? options.providerFactory ?? createProvider,
     workers: workerDirectory,
-    upstreamFetch: createUpstreamFetch({ inFlight: () => lifecycle.active }),
+    upstreamFetch,
     health,
     authenticatorFor: auth.authenticatorFor,
     policy,

@@ -31,70 +31,56 @@ export function sseResponse(
   errorEventOf: (error: GatewayError) => SseEvent = (error) => errorEvent(error, dialect),
 ): Response {
   let ended = false;
+  let first = true;
   const end = (error?: GatewayError) => {
     if (ended) return;
     ended = true;
     onEnd(error);
   };
-  // A direct stream (Bun's): each chunk is written to the response as it comes, with no queue,
-  // controller promise or pull per chunk as a standard ReadableStream has; awaiting each write
-  // and its flush keeps a slow client slowing the upstream read.
-  const source: Bun.DirectUnderlyingSource<Uint8Array> = {
-    type: "direct",
+  // A standard stream, not Bun's direct one: a direct stream goes on accepting writes while the
+  // client has stopped reading (all of a 268 MB answer in 1.5 s, against ~9 MB of pulls here),
+  // and a slow client must slow the upstream read (docs/BENCHMARKS.md, session 4).
+  const body = new ReadableStream<Uint8Array>({
+    start(controller) {
+      // A first read already in hand is queued before Bun writes the response head, so the head
+      // and the first token can leave in one write.
+      const ready = chunks.ready?.();
+      if (ready) {
+        controller.enqueue(ready);
+        first = false;
+        onFirstByte();
+      }
+    },
     async pull(controller) {
-      let first = true;
-      // Bun sends the head when `pull` first waits: bytes already in hand are written (and
-      // flushed) before that, so the head and the first token leave in one write (one syscall,
-      // one wake of the client) instead of two.
-      let ready = chunks.ready?.();
-      while (!ended) {
-        let chunk: Uint8Array | undefined = ready;
-        ready = undefined;
-        try {
-          chunk ??= await chunks.next();
-        } catch (error) {
-          const failure = toGatewayError(error);
-          if (failure.code === "client_closed" || ended) {
-            end(failure);
-            chunks.cancel();
-            return;
-          }
-          controller.write(encoder.encode(encodeSse(errorEventOf(failure))));
-          controller.close();
-          end(failure);
-          return;
-        }
+      try {
+        const chunk = await chunks.next();
         if (!chunk) {
           controller.close();
           // An error event relayed mid-stream still leaves HTTP 200; the record must say it failed.
           end(chunks.reported);
           return;
         }
-        try {
-          const written = controller.write(chunk);
-          // Asked for before anything is awaited: a small first chunk written but not flushed
-          // would leave the head to go out alone when `pull` waits.
-          const flushed = controller.flush();
-          if (first) {
-            first = false;
-            onFirstByte();
-          }
-          await written;
-          await flushed;
-        } catch {
-          // The client went away while the chunk was being written.
-          end(clientClosed());
-          chunks.cancel();
+        controller.enqueue(chunk);
+        if (first) {
+          first = false;
+          onFirstByte();
+        }
+      } catch (error) {
+        const failure = toGatewayError(error);
+        if (failure.code === "client_closed") {
+          end(failure);
+          controller.error(failure);
           return;
         }
+        controller.enqueue(encoder.encode(encodeSse(errorEventOf(failure))));
+        controller.close();
+        end(failure);
       }
     },
     cancel() {
       end(clientClosed());
       chunks.cancel();
     },
-  };
-  // The DOM library's constructor type (tsconfig `lib`) hides Bun's overload for a direct source.
-  const body = new ReadableStream(source as unknown as UnderlyingDefaultSource<Uint8Array>);
+  });
   return new Response(body, { status: 200, headers: { ...headers, ...SSE_HEADERS } });
 }

@@ -42,6 +42,9 @@ test("rows older than audit.retention are pruned, newer ones kept", async () => 
   const oldWritten = Date.now();
   await waitFor("the old rows to pass the 3 s retention", () => Date.now() - oldWritten > 3100, 10_000, 50);
   for (let i = 0; i < 3; i++) expect(await chat(gw, `new-${i}`)).toBe(200);
+  // The fresh rows in the file first: a pruning pass that runs before they are flushed must not
+  // be read as "everything was pruned".
+  await waitFor("the new rows", () => ids(db).filter((r) => r.request_id.startsWith("new-")).length === 3);
   const rows = await waitFor(
     "the old rows to be pruned",
     () => {

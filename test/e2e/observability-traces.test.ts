@@ -46,8 +46,12 @@ const fx = gatewayFixture({
     return otelEnv(receiver, "mindgw-gateway-test");
   },
   fakeRoutes: false,
-  config: (_fakeUrl, { fake }) => ({
-    providers: ["fake-a", "fake-b"].map((name) => ({ name, type: "openai", base_url: `${fake.url}/v1` })),
+  config: (_fakeUrl, { fake }) => configFor(fake.url),
+});
+
+function configFor(fakeUrl: string) {
+  return {
+    providers: ["fake-a", "fake-b"].map((name) => ({ name, type: "openai", base_url: `${fakeUrl}/v1` })),
     models: [
       {
         name: "m-direct",
@@ -59,8 +63,8 @@ const fx = gatewayFixture({
       { name: "m-worker", routes: [{ provider: "workers", model: "fake-model" }] },
     ],
     routing: { retries: 0 },
-  }),
-});
+  };
+}
 
 beforeAll(async () => {
   ({ fake, gw } = fx);
@@ -186,5 +190,52 @@ describe("traces: OTLP export", () => {
       "error.type": "unauthorized",
     });
     expect(span?.statusCode).toBe(0);
+  });
+
+  test("over OTLP/protobuf, the default protocol, the same tree and attributes arrive", async () => {
+    const protobufReceiver = startOtlpReceiver();
+    fx.deferTest(() => protobufReceiver.stop());
+    const { OTEL_EXPORTER_OTLP_PROTOCOL: _json, ...env } = otelEnv(protobufReceiver, "mindgw-proto-test");
+    const proto = await fx.spawn({ env, config: configFor(fake.url) });
+    const traceId = hex(16);
+    const callerSpan = hex(8);
+    fake.reset();
+    const res = await fetch(`${proto.url}/v1/chat/completions`, {
+      method: "POST",
+      headers: {
+        ...bearer(proto.adminKey ?? ""),
+        traceparent: traceparent(traceId, callerSpan),
+        "x-request-id": "trace-proto",
+      },
+      body: chatBody("m-direct"),
+    });
+    expect(res.status).toBe(200);
+    const spans = await waitFor("the protobuf export", () => {
+      const found = protobufReceiver.spans.filter((s) => s.traceId === traceId);
+      return found.length >= 2 ? found : undefined;
+    });
+    expect(protobufReceiver.protobufExports).toBeGreaterThan(0);
+    const server = spans.find((s) => s.kind === SERVER);
+    const attempt = spans.find((s) => s.kind === CLIENT);
+    expect(server).toMatchObject({
+      service: "mindgw-proto-test",
+      name: "chat m-direct",
+      parentSpanId: callerSpan,
+    });
+    expect(server?.attributes).toMatchObject({
+      "gen_ai.operation.name": "chat",
+      "gen_ai.usage.input_tokens": 2,
+      "http.response.status_code": 200,
+      "mindgw.request_id": "trace-proto",
+      "mindgw.stream": false,
+    });
+    expect(attempt).toMatchObject({ name: "chat fake-model", parentSpanId: server?.spanId ?? "-" });
+    expect(attempt?.attributes).toMatchObject({
+      "mindgw.route": "provider:fake-a",
+      "mindgw.attempt.retry": 0,
+    });
+    expect(fake.requests.map((r) => r.headers.traceparent)).toEqual([
+      traceparent(traceId, attempt?.spanId ?? ""),
+    ]);
   });
 });

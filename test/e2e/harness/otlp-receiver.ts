@@ -1,3 +1,5 @@
+import { decodeTraceRequest } from "./otlp-protobuf.ts";
+
 /** One span as an OTLP/HTTP JSON export carries it, with its resource's service name. */
 export interface ReceivedSpan {
   readonly service: string;
@@ -16,6 +18,8 @@ export interface OtlpReceiver {
   /** `http://127.0.0.1:PORT`, for OTEL_EXPORTER_OTLP_ENDPOINT. */
   readonly url: string;
   readonly spans: readonly ReceivedSpan[];
+  /** Exports received as OTLP/protobuf. */
+  readonly protobufExports: number;
   stop(): Promise<void>;
 }
 
@@ -49,15 +53,24 @@ const anyValue = (v: AnyValue): string | number | boolean =>
 const attributesOf = (list: KeyValue[] | undefined) =>
   Object.fromEntries((list ?? []).map((kv) => [kv.key, anyValue(kv.value)]));
 
-/** A local OTLP/HTTP receiver (JSON encoding) on 127.0.0.1 that keeps every span it is sent. */
+/**
+ * A local OTLP/HTTP receiver on 127.0.0.1 that keeps every span it is sent, in either encoding
+ * (JSON, or protobuf when the request says `application/x-protobuf`); `protobufExports` counts
+ * the latter.
+ */
 export function startOtlpReceiver(): OtlpReceiver {
   const spans: ReceivedSpan[] = [];
+  const protobufExports = { count: 0 };
   const server = Bun.serve({
     hostname: "127.0.0.1",
     port: 0,
     async fetch(request) {
       if (new URL(request.url).pathname !== "/v1/traces") return new Response("not found", { status: 404 });
-      const body = (await request.json()) as ExportRequest;
+      const protobuf = request.headers.get("content-type") === "application/x-protobuf";
+      if (protobuf) protobufExports.count++;
+      const body = protobuf
+        ? (decodeTraceRequest(new Uint8Array(await request.arrayBuffer())) as ExportRequest)
+        : ((await request.json()) as ExportRequest);
       for (const resourceSpans of body.resourceSpans ?? []) {
         const service = String(attributesOf(resourceSpans.resource?.attributes)["service.name"] ?? "");
         for (const scope of resourceSpans.scopeSpans ?? [])
@@ -76,5 +89,12 @@ export function startOtlpReceiver(): OtlpReceiver {
       return Response.json({});
     },
   });
-  return { url: `http://127.0.0.1:${server.port}`, spans, stop: () => server.stop(true) };
+  return {
+    url: `http://127.0.0.1:${server.port}`,
+    spans,
+    get protobufExports() {
+      return protobufExports.count;
+    },
+    stop: () => server.stop(true),
+  };
 }

@@ -1,4 +1,5 @@
 import type { Socket, SocketHandler } from "bun";
+import { BodyStream } from "./body-stream.ts";
 import { ChunkedDecoder } from "./chunked-decoder.ts";
 import { decodedBody } from "./content-decoding.ts";
 import { MalformedResponseError, parseResponseHead, type ResponseHead } from "./response-head.ts";
@@ -37,8 +38,6 @@ export interface Origin {
 }
 
 const HEAD_END = Buffer.from("\r\n\r\n");
-/** Body bytes held for a reader that is behind before the socket is paused (TCP backpressure). */
-const HELD_BYTES = 128 * 1024;
 // What the connection is doing.
 const IDLE = 0;
 const HEAD = 1;
@@ -79,19 +78,12 @@ export class Http1Connection {
   private framing = LENGTH;
   private remaining = 0;
   private chunked: ChunkedDecoder | null = null;
-  private controller: ReadableStreamDefaultController<Uint8Array> | null = null;
-  /** Counts exchanges, so a body stream's late pull or cancel never touches a later one. */
-  private exchange = 0;
+  /** The body in progress, fed from the socket. */
+  private body: BodyStream | null = null;
   private keepAlive = false;
-  private paused = false;
-  /** A reader waits for the body's next bytes. */
-  private waiting = false;
-  /** Body bytes in, not yet read. */
-  private held: Uint8Array[] = [];
-  private heldBytes = 0;
   private unsent: Uint8Array | null = null;
   private readonly onAbort = () => this.fail(this.current?.signal?.reason);
-  private readonly emit = (bytes: Uint8Array) => this.enqueue(bytes);
+  private readonly emit = (bytes: Uint8Array) => this.body?.push(bytes);
 
   private constructor(
     readonly origin: Origin,
@@ -121,7 +113,6 @@ export class Http1Connection {
     }
     this.current = exchange;
     this.phase = HEAD;
-    this.exchange++;
     this.gotByte = false;
     exchange.signal?.addEventListener("abort", this.onAbort);
     this.write(exchange.request, exchange.size);
@@ -247,24 +238,15 @@ export class Http1Connection {
       this.framing = CHUNKED;
       this.chunked = new ChunkedDecoder();
     } else this.framing = CLOSE;
-    const exchange = this.exchange;
-    // High-water mark 0: `pull` means a reader is waiting. Bytes that arrive while none waits
-    // are held here and handed over joined on the next read (one read for a burst of small
-    // writes, as `fetch` does), and past HELD_BYTES the socket is paused until that read.
-    const stream = new ReadableStream<Uint8Array>(
-      {
-        start: (controller) => {
-          this.controller = controller;
-        },
-        pull: () => {
-          if (this.exchange === exchange) this.pulled();
-        },
-        cancel: () => {
-          if (this.exchange === exchange && this.phase === BODY) this.fail(new Error("body cancelled"));
-        },
+    const body = new BodyStream({
+      pause: () => this.socket.pause(),
+      resume: () => this.socket.resume(),
+      cancel: () => {
+        if (this.body === body) this.fail(new Error("body cancelled"));
       },
-      { highWaterMark: 0 },
-    );
+    });
+    this.body = body;
+    const stream = body.stream;
     let response: Response;
     try {
       response = new Response(head.encoding ? decodedBody(stream, head.encoding) : stream, init);
@@ -295,7 +277,7 @@ export class Http1Connection {
     if (this.framing === LENGTH) {
       const take = Math.min(this.remaining, data.byteLength);
       this.remaining -= take;
-      this.enqueue(take === data.byteLength ? data : data.subarray(0, take));
+      this.body?.push(take === data.byteLength ? data : data.subarray(0, take));
       if (this.remaining === 0) this.endBody(data.byteLength > take);
     } else if (this.framing === CHUNKED) {
       const decoder = this.chunked as ChunkedDecoder;
@@ -307,49 +289,11 @@ export class Http1Connection {
         return;
       }
       if (decoder.done) this.endBody(used < data.byteLength);
-    } else this.enqueue(data);
-  }
-
-  private enqueue(bytes: Uint8Array): void {
-    const controller = this.controller;
-    if (!controller || bytes.byteLength === 0) return;
-    if (this.waiting) {
-      this.waiting = false;
-      controller.enqueue(bytes);
-      return;
-    }
-    this.held.push(bytes);
-    this.heldBytes += bytes.byteLength;
-    if (!this.paused && this.heldBytes >= HELD_BYTES) {
-      this.paused = true;
-      this.socket.pause();
-    }
-  }
-
-  /** A reader waits: what is held goes now, else the next bytes go straight to it. */
-  private pulled(): void {
-    if (this.heldBytes > 0) this.controller?.enqueue(this.takeHeld());
-    else this.waiting = true;
-    if (this.paused) {
-      this.paused = false;
-      this.socket.resume();
-    }
-  }
-
-  private takeHeld(): Uint8Array {
-    const held = this.held;
-    const joined = held.length === 1 ? (held[0] as Uint8Array) : Buffer.concat(held, this.heldBytes);
-    this.held = [];
-    this.heldBytes = 0;
-    return joined;
+    } else this.body?.push(data);
   }
 
   private endBody(trailing: boolean): void {
-    const controller = this.controller;
-    if (controller) {
-      if (this.heldBytes > 0) controller.enqueue(this.takeHeld());
-      controller.close();
-    }
+    this.body?.end();
     this.finish(trailing);
   }
 
@@ -357,10 +301,6 @@ export class Http1Connection {
   private finish(trailing: boolean): void {
     this.settle();
     this.reused = true;
-    if (this.paused) {
-      this.paused = false;
-      this.socket.resume();
-    }
     if (this.keepAlive && !trailing && !this.unsent && !this.closed) this.owner.idle(this);
     else this.destroy();
   }
@@ -369,21 +309,18 @@ export class Http1Connection {
   private fail(error: unknown, stale = false): void {
     const exchange = this.current;
     const phase = this.phase;
-    const controller = this.controller;
+    const body = this.body;
     this.settle();
     this.destroy();
     if (phase === HEAD) exchange?.failed(error, stale);
-    else if (phase === BODY) controller?.error(error);
+    else if (phase === BODY) body?.error(error);
   }
 
   private settle(): void {
     this.phase = IDLE;
     this.current?.signal?.removeEventListener("abort", this.onAbort);
     this.current = null;
-    this.controller = null;
-    this.waiting = false;
-    this.held = [];
-    this.heldBytes = 0;
+    this.body = null;
     this.chunked = null;
     this.pendingHead = null;
   }

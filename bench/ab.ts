@@ -60,6 +60,7 @@ const PAIRS: Pair[] = [
     { id: "obs-untraced", a: "mindgw-obs-off", b: "mindgw", c: 32, scenario },
     { id: "shadow", a: "mindgw", b: "mindgw-shadow", c: 32, scenario },
     { id: "shadow-default-cap", a: "mindgw", b: "mindgw-shadow-default-cap", c: 32, scenario },
+    { id: "lean", a: "mindgw", b: "mindgw-lean", c: 32, scenario },
   ]),
   { id: "worker-c1", a: "mindgw", b: "mindgw-worker", c: 1, scenario: "non-stream" },
   ...(againstBinary

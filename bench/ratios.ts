@@ -7,7 +7,8 @@
  * min–median–max over the repeats, each repeat measuring all targets in a rotated order.
  *   bun run build && bun bench/ratios.ts
  * Environment: RATIO_SECONDS (5) per wrk run, RATIO_REPEATS (3), RATIO_TTFT_N (200),
- * RATIO_UPSTREAMS (burst,fake), RATIO_TARGETS (direct,bare-proxy,nginx,mindgw,mindgw-worker),
+ * RATIO_UPSTREAMS (burst,fake), RATIO_TARGETS (direct,bare-proxy,nginx,mindgw,mindgw-worker; also
+ * mindgw-lean: every plain-http upstream call on the lean client, MINDGW_UPSTREAM_CLIENT=lean),
  * MINDGW_BIN (dist/mindgw). Writes .bench-out/ratios-<time>.{md,json} and prints the markdown,
  * with each process's CPU µs per request at c=32 (the gateway, and the worker through one).
  */
@@ -19,7 +20,7 @@ import { nginxTarget } from "./nginx-target.ts";
 import { preflight, SCENARIOS, STREAM_SCENARIO } from "./scenarios.ts";
 import { spawnService } from "./service.ts";
 import type { RunningTarget, Target } from "./target.ts";
-import { bareProxyTarget, directTarget, mindgwTarget, startFake } from "./targets.ts";
+import { bareProxyTarget, directTarget, mindgwLeanTarget, mindgwTarget, startFake } from "./targets.ts";
 import { measureTtfb } from "./ttfb.ts";
 import { runWrk, type WrkResult } from "./wrk.ts";
 
@@ -56,6 +57,7 @@ function targetsFor(upstream: Upstream): Target[] {
     nginxTarget(upstream.url),
     mindgwTarget(upstream.url, binary, { name: "mindgw" }),
     mindgwTarget(upstream.url, binary, { name: "mindgw-worker", via: "worker" }),
+    mindgwLeanTarget(upstream.url, binary),
   ];
   return all.filter((t) => wanted.includes(t.name));
 }
@@ -208,6 +210,12 @@ function render(results: { name: string; samples: Map<string, Sample[]> }[], loa
       ["direct", "mindgw"],
       ["mindgw", "mindgw-worker"],
       ["direct", "mindgw-worker"],
+      ...(samples.has("mindgw-lean")
+        ? ([
+            ["mindgw", "mindgw-lean"],
+            ["bare-proxy", "mindgw-lean"],
+          ] as const)
+        : []),
     ] as const)
       out.push(`| ${b} ÷ ${a} | ${ratio(a, b, "non-stream")} | ${ratio(a, b, "stream")} |`);
     out.push("", "| CPU µs per request, c=32 | non-stream | stream |", "| --- | ---: | ---: |");

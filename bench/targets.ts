@@ -99,6 +99,8 @@ export interface MindgwVariant {
    * the copies the shadow upstream answered and the copies the gateway shed.
    */
   shadow?: boolean;
+  /** Environment for the gateway process (say `MINDGW_UPSTREAM_CLIENT=lean`). */
+  env?: Record<string, string>;
 }
 
 /** OTLP/HTTP export at sample ratio 1.0, the batch processor's defaults otherwise. */
@@ -183,7 +185,7 @@ export const mindgwTarget = (fakeUrl: string, binary: string, variant: MindgwVar
     const sink = variant.traced ? await startTraceSink(dir) : undefined;
     const service = spawnService([binary, "serve", "-c", config], {
       stderrPath,
-      ...(sink ? { env: sink.env } : {}),
+      ...(sink || variant.env ? { env: { ...sink?.env, ...variant.env } } : {}),
     });
     const url = `http://127.0.0.1:${port}`;
     const logs = async () => `${service.output()}\n${await Bun.file(stderrPath).text()}`;
@@ -231,6 +233,10 @@ export const mindgwTarget = (fakeUrl: string, binary: string, variant: MindgwVar
   },
 });
 
+/** `mindgw` with every plain-http upstream call on the lean client (`MINDGW_UPSTREAM_CLIENT=lean`). */
+export const mindgwLeanTarget = (fakeUrl: string, binary: string): Target =>
+  mindgwTarget(fakeUrl, binary, { name: "mindgw-lean", env: { MINDGW_UPSTREAM_CLIENT: "lean" } });
+
 /**
  * Every benchmark target, in measuring order. `binary` unset leaves out the compiled-gateway
  * targets; `apiKey` is sent to the `mindgw` target instead of a freshly created key.
@@ -255,6 +261,8 @@ export function allTargets(fakeUrl: string, fakePid: number, binary?: string, ap
       }),
       // The same on the default cap (16 copies in flight): what shedding under load does.
       mindgwTarget(fakeUrl, binary, { name: "mindgw-shadow-default-cap", shadow: true }),
+      // Every plain-http upstream call on the lean HTTP/1.1 client, not only past Bun's fetch limit.
+      mindgwLeanTarget(fakeUrl, binary),
     );
   }
   // Issues 3 and 4: what auth+limits and audit cost, in library form, on vs off.

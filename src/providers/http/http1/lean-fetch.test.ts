@@ -138,6 +138,17 @@ describe("lean fetch: framing", () => {
     expect(server.state.connections).toBe(1);
   });
 
+  test("a 304 has no body whatever its length says; the next answer on the connection is read right", async () => {
+    const server = rawServer((_request, socket, index) =>
+      socket.write(index === 1 ? "HTTP/1.1 304 Not Modified\r\ncontent-length: 50\r\n\r\n" : ok("next")),
+    );
+    const { fetch } = client();
+    const first = await fetch(`${server.url}/`);
+    expect([first.status, first.body]).toEqual([304, null]);
+    expect(await (await fetch(`${server.url}/`)).text()).toBe("next");
+    expect(server.state.connections).toBe(1);
+  });
+
   test("a chunked body split at every byte streams whole", async () => {
     const wire =
       "HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n5\r\nhello\r\nb;ext=1\r\n, streaming\r\n0\r\n\r\n";

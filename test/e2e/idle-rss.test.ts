@@ -1,8 +1,6 @@
-import { afterAll, expect, test } from "bun:test";
+import { expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
-import { assertBuilt, MINDGW } from "./harness/binary.ts";
-import { ProcessOutput } from "./harness/process-output.ts";
-import { tempDir } from "./harness/temp-dir.ts";
+import { gatewayFixture } from "./harness/gateway-fixture.ts";
 import { waitFor } from "./harness/wait-for.ts";
 
 // Issue 11: a fresh `mindgw serve` on the embedded defaults holds at most 80 MB while idle. What
@@ -13,41 +11,22 @@ import { waitFor } from "./harness/wait-for.ts";
 // collector's timing do not count; bench/idle-rss.ts reads ~74 MB this way and from /proc.
 const IDLE_RSS_BOUND = 80e6;
 
-const dir = tempDir();
-afterAll(() => dir.cleanup());
+const fx = gatewayFixture({ fake: null, gateway: false });
 
 test("idle RSS of a fresh `mindgw serve` on the embedded defaults is at most 80 MB", async () => {
-  assertBuilt();
-  const statsFile = dir.file("heap-stats.jsonl");
-  const proc = Bun.spawn([MINDGW, "serve", "--host", "127.0.0.1", "--port", "0"], {
-    cwd: dir.path,
-    stdin: "ignore",
-    stdout: "pipe",
-    stderr: "pipe",
-    env: { ...process.env, MINDGW_CONFIG: "", MINDGW_HEAP_STATS: statsFile },
+  const statsFile = `${fx.dir}/heap-stats.jsonl`;
+  const gw = await fx.spawn({ embeddedDefaults: true, env: { MINDGW_HEAP_STATS: statsFile } });
+  await waitFor("the listening log line", () => gw.stderr.all.includes("(embedded defaults)"));
+  gw.proc.kill("SIGUSR2");
+  const line = await waitFor("the heap statistics line", () => {
+    try {
+      const text = readFileSync(statsFile, "utf8");
+      return text.includes("\n") ? text.slice(0, text.indexOf("\n")) : undefined;
+    } catch {
+      return undefined;
+    }
   });
-  const stdout = new ProcessOutput(proc.stdout);
-  const stderr = new ProcessOutput(proc.stderr);
-  try {
-    await waitFor("the gateway to listen", () => {
-      if (proc.exitCode !== null) throw new Error(`gateway exited with ${proc.exitCode}:\n${stderr.all}`);
-      return stdout.match(/serving on http:/);
-    });
-    await waitFor("the listening log line", () => stderr.all.includes("(embedded defaults)"));
-    proc.kill("SIGUSR2");
-    const line = await waitFor("the heap statistics line", () => {
-      try {
-        const text = readFileSync(statsFile, "utf8");
-        return text.includes("\n") ? text.slice(0, text.indexOf("\n")) : undefined;
-      } catch {
-        return undefined;
-      }
-    });
-    const { memory } = JSON.parse(line) as { memory: { rss: number } };
-    expect(memory.rss).toBeGreaterThan(20e6);
-    expect(memory.rss).toBeLessThanOrEqual(IDLE_RSS_BOUND);
-  } finally {
-    proc.kill("SIGKILL");
-    await proc.exited;
-  }
+  const { memory } = JSON.parse(line) as { memory: { rss: number } };
+  expect(memory.rss).toBeGreaterThan(20e6);
+  expect(memory.rss).toBeLessThanOrEqual(IDLE_RSS_BOUND);
 });

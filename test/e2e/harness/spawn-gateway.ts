@@ -30,6 +30,8 @@ export interface SpawnOptions {
   port?: number;
   /** Serve this existing file (a symlink, say) instead of writing `config` into the directory. */
   configPath?: string;
+  /** No config file at all: `mindgw serve` on its embedded defaults (`config` is ignored). */
+  embeddedDefaults?: boolean;
 }
 
 const toYaml = (config: object | string) => (typeof config === "string" ? config : stringify(config));
@@ -43,10 +45,26 @@ export async function spawnGateway(options: SpawnOptions = {}): Promise<GatewayP
   const config = options.config ?? {};
   const withStorage =
     typeof config === "string" ? config : { storage: { path: `${dir}/mindgw.db` }, ...config };
-  if (options.configPath === undefined) await Bun.write(configPath, toYaml(withStorage));
+  const embedded = options.embeddedDefaults === true;
+  if (options.configPath === undefined && !embedded) await Bun.write(configPath, toYaml(withStorage));
   const proc = Bun.spawn(
-    [MINDGW, "serve", "-c", configPath, "--host", "127.0.0.1", "--port", String(options.port ?? 0)],
-    { cwd: dir, stdin: "ignore", stdout: "pipe", stderr: "pipe", env: { ...process.env, ...options.env } },
+    [
+      MINDGW,
+      "serve",
+      ...(embedded ? [] : ["-c", configPath]),
+      "--host",
+      "127.0.0.1",
+      "--port",
+      String(options.port ?? 0),
+    ],
+    {
+      cwd: dir,
+      stdin: "ignore",
+      stdout: "pipe",
+      stderr: "pipe",
+      // MINDGW_CONFIG empty: no config from the environment either.
+      env: { ...process.env, ...(embedded ? { MINDGW_CONFIG: "" } : {}), ...options.env },
+    },
   );
   const stdout = new ProcessOutput(proc.stdout);
   const stderr = new ProcessOutput(proc.stderr);

@@ -131,4 +131,56 @@ describe("sseResponse", () => {
       server.stop(true);
     }
   });
+
+  test("the stream's end reaches the client before the request's own ending runs", async () => {
+    // The end comes a turn after the first read, once the head is out (a stream already over
+    // by then would be sent whole, with a Content-Length and no terminator).
+    let read = 0;
+    const chunks: ChunkSource = {
+      reported: undefined,
+      async next() {
+        if (read++ === 0) return encoder.encode('data: {"choices":[]}\n\ndata: [DONE]\n\n');
+        await new Promise((resolve) => setImmediate(resolve));
+        return undefined;
+      },
+      cancel() {},
+    };
+    // The request's ending (usage, the audit record, the access line) holds this process.
+    let heldUntil = 0;
+    const onEnd = () => {
+      Bun.sleepSync(400);
+      heldUntil = Date.now();
+    };
+    const server = Bun.serve({
+      hostname: "127.0.0.1",
+      port: 0,
+      async fetch() {
+        await new Promise((resolve) => setImmediate(resolve));
+        return sseResponse(chunks, "openai", {}, () => {}, onEnd);
+      },
+    });
+    // The client is a process of its own: it notes when the chunked terminator arrived.
+    const client = Bun.spawn(
+      [
+        process.execPath,
+        "-e",
+        `let seen = "";
+        const socket = await Bun.connect({ hostname: "127.0.0.1", port: ${server.port}, socket: {
+          data(_s, data) { seen += data.toString(); if (seen.endsWith("0\\r\\n\\r\\n")) { process.stdout.write(String(Date.now())); process.exit(0); } } } });
+        socket.write("GET / HTTP/1.1\\r\\nhost: 127.0.0.1\\r\\n\\r\\n");`,
+      ],
+      { stdout: "pipe", stderr: "inherit" },
+    );
+    const deadline = setTimeout(() => client.kill(), 10_000);
+    try {
+      const endedAt = Number(await new Response(client.stdout).text());
+      expect(heldUntil).toBeGreaterThan(0);
+      expect(endedAt).toBeLessThan(heldUntil);
+    } finally {
+      clearTimeout(deadline);
+      client.kill();
+      await client.exited;
+      server.stop(true);
+    }
+  });
 });

@@ -37,6 +37,14 @@ export function sseResponse(
     ended = true;
     onEnd(error);
   };
+  // After `close()`, Bun sends the stream's last bytes (the chunked terminator) in a microtask:
+  // the request's own ending (usage, spend, the audit record, metrics, the access line) waits
+  // behind it instead of holding it back.
+  const endAfterClose = (error?: GatewayError) => {
+    if (ended) return;
+    ended = true;
+    queueMicrotask(() => onEnd(error));
+  };
   // A standard stream, not Bun's direct one: a direct stream goes on accepting writes while the
   // client has stopped reading (all of a 268 MB answer in 1.5 s, against ~9 MB of pulls here),
   // and a slow client must slow the upstream read (docs/BENCHMARKS.md, session 4).
@@ -57,7 +65,7 @@ export function sseResponse(
         if (!chunk) {
           controller.close();
           // An error event relayed mid-stream still leaves HTTP 200; the record must say it failed.
-          end(chunks.reported);
+          endAfterClose(chunks.reported);
           return;
         }
         controller.enqueue(chunk);
@@ -74,7 +82,7 @@ export function sseResponse(
         }
         controller.enqueue(encoder.encode(encodeSse(errorEventOf(failure))));
         controller.close();
-        end(failure);
+        endAfterClose(failure);
       }
     },
     cancel() {

@@ -47,7 +47,7 @@ export function sseResponse(
   };
   // A standard stream, not Bun's direct one: a direct stream goes on accepting writes while the
   // client has stopped reading (all of a 268 MB answer in 1.5 s, against ~9 MB of pulls here),
-  // and a slow client must slow the upstream read (docs/BENCHMARKS.md, session 4).
+  // and a slow client must slow the upstream read (docs/BENCHMARKS.md, session 3).
   const body = new ReadableStream<Uint8Array>({
     start(controller) {
       // A first read already in hand is queued before Bun writes the response head, so the head

@@ -28,6 +28,11 @@ export class SseDecoder {
     return this.feed(this.text.decode(chunk, { stream: true }));
   }
 
+  /** The same for text already decoded (a captured stream, say). */
+  pushText(text: string): SseEvent[] {
+    return this.feed(text);
+  }
+
   /** Flushes a final event that was not followed by a blank line. */
   end(): SseEvent[] {
     const out = this.feed(`${this.text.decode()}\n\n`);

@@ -1,4 +1,5 @@
 import type { Dialect, Operation } from "../core/dialect.ts";
+import { SseDecoder } from "../core/sse.ts";
 import type { Usage } from "../core/usage.ts";
 import { StreamUsageMeter } from "../translate/stream-usage-meter.ts";
 import { usageFromAnthropic, usageFromOpenAI } from "../translate/usage-mapping.ts";
@@ -232,12 +233,10 @@ export class SseAnswerReader {
       bodies = undefined;
     }
     if (!Array.isArray(bodies) || bodies.length !== datas.length) {
-      for (const block of text.split(/\r?\n\r?\n/)) {
-        const data = block
-          .split(/\r?\n/)
-          .filter((line) => line.startsWith("data:"))
-          .map((line) => line.slice(5).replace(/^ /, ""))
-          .join("\n");
+      // The project's decoder, unbounded: a captured text is already bounded, and a long line
+      // here is read, not refused.
+      const decoder = new SseDecoder(Number.POSITIVE_INFINITY);
+      for (const { data } of [...decoder.pushText(text), ...decoder.end()]) {
         if (data === "") continue;
         this.reader.event(data);
         if (this.meter && HAS_USAGE.test(data)) this.meter.observe({ data });

@@ -19,10 +19,20 @@ import { readFileSync } from "node:fs";
 import { ROOT_CONTEXT, SpanKind, trace } from "@opentelemetry/api";
 import { JsonTraceSerializer, ProtobufTraceSerializer } from "@opentelemetry/otlp-transformer";
 import { resourceFromAttributes } from "@opentelemetry/resources";
-import { type ReadableSpan, type SpanProcessor, TracerProvider } from "@opentelemetry/sdk-trace";
+import {
+  AlwaysOnSampler,
+  ParentBasedSampler,
+  type ReadableSpan,
+  type SpanProcessor,
+  TracerProvider,
+} from "@opentelemetry/sdk-trace";
+import type { AuditRecord } from "../src/audit/audit-record.ts";
+import type { RequestLedger } from "../src/http/request-ledger.ts";
+import { BatchTracer } from "../src/telemetry/tracing/batch-tracer.ts";
 import { hexIdGenerator } from "../src/telemetry/tracing/id-generator.ts";
 import { createBatchExporter } from "../src/telemetry/tracing/otlp-batch-exporter.ts";
 import { encodeSpanBatch } from "../src/telemetry/tracing/otlp-proto-batch.ts";
+import { requestTraces } from "../src/telemetry/tracing/request-trace.ts";
 import { readSpanBatch, SpanBatchWriter } from "../src/telemetry/tracing/span-batch.ts";
 import { spawnService } from "./service.ts";
 
@@ -127,6 +137,64 @@ line(
     total,
     (n) => {
       for (let i = 0; i < n; i++) twoSpans(i);
+    },
+    SPANS_PER_REQUEST,
+  ),
+);
+
+// The same two spans with no SDK span object: written straight into a batch (batch-tracer.ts),
+// the configured sampler deciding, as the gateway's request telemetry makes them.
+const direct = new SpanBatchWriter(BATCH);
+const batches = {
+  writer: direct,
+  batchFor: () => direct,
+  written: () => {
+    if (direct.count >= BATCH) direct.take();
+  },
+};
+const batchTracer = new BatchTracer({
+  sdk: tracer,
+  sampler: new ParentBasedSampler({ root: new AlwaysOnSampler() }),
+  ids: hexIdGenerator,
+  resource: resourceFromAttributes({ "service.name": "mindgw" }),
+  scope: { name: "mindgw" },
+  valueLengthLimit: Number.POSITIVE_INFINITY,
+  processor: batches,
+});
+const traces = requestTraces(batchTracer, false);
+const record = {
+  status: 200,
+  upstreamModel: "m",
+  inputTokens: 10,
+  outputTokens: 20,
+  route: "provider:fake",
+  keyName: "bench",
+  tenant: null,
+  ttfbMs: 5,
+  costUsd: 0.0001,
+  errorClass: null,
+} as unknown as AuditRecord;
+const info = { route: "provider:fake", dialect: "openai", upstreamModel: "m", retry: 0, failover: false };
+line(
+  "direct",
+  await perSpan(
+    total,
+    (n) => {
+      for (let i = 0; i < n; i++) {
+        const ledger = {
+          frontDoor: "chat",
+          model: "m",
+          startedAt: Date.now(),
+          requestId: `req-${i}`,
+          stream: false,
+          traceparent: null,
+        } as unknown as RequestLedger;
+        const request = traces.start(ledger);
+        const attempt = request.attempt(info);
+        attempt.settled("provider:fake", undefined);
+        attempt.closed(undefined);
+        request.finish(record);
+      }
     },
     SPANS_PER_REQUEST,
   ),

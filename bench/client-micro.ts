@@ -135,10 +135,6 @@ const clients: Record<string, (stream: boolean) => Call> = {
   native: (stream) => fetchClient(fetch, stream),
   lean: (stream) => fetchClient(lean, stream),
   floor: () => floor,
-  "lean-nosignal": (stream) => async (body) => {
-    const res = await lean(url, { method: "POST", headers, body });
-    return stream ? readStream(res) : readWhole(res);
-  },
 };
 const chosen = (values.clients ?? "").split(",").filter((name) => name in clients);
 

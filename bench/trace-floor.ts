@@ -6,8 +6,10 @@
  * these libraries pays; add the steps of a pipeline to get its floor per request.
  *   bun bench/trace-floor.ts [requests]   (default 20000)
  * Steps: `sdk-bare` a span started and ended through the SDK's tracer with no attributes;
- * `sdk-spans` the SDK's spans with mindgw's attributes (what the event loop pays per request,
- * span processor aside); `batch-write` writing them into the export batch (span-batch.ts, the
+ * `sdk-spans` the SDK's spans with mindgw's attributes (what the event loop paid per request
+ * before session 4, span processor aside); `direct` the same two spans as the gateway now makes
+ * them, with no SDK span object, written straight into a batch (batch-request-trace.ts, the
+ * sampler deciding; the event loop's whole share); `batch-write` writing them into the export batch (span-batch.ts, the
  * event loop); `batch-read` reading a batch back (the export thread); `otlp-proto` and
  * `otlp-json` the real exporters' serialisers; `otlp-export` the real OTLP/HTTP (protobuf)
  * exporter, serialising and sending to bench/otlp-sink.ts; `batch-proto` mindgw's protobuf

@@ -5,7 +5,8 @@
  * per scenario, and the gateway process's user + system CPU per request, in total and on its
  * main thread (the event loop) alone.
  *   bun bench/cpu-per-request.ts [--seconds 4] [--rounds 3] [--warmup 0] [--profile DIR] [--binary dist/mindgw]
- *     [--against OTHER_CHECKOUT] [--cluster] [--worker] [--forward] [--shadow] [--scenario non-stream|stream]
+ *     [--against OTHER_CHECKOUT | --versus-sqlite] [--cluster] [--worker] [--forward] [--shadow]
+ *     [--scenario non-stream|stream]
  *     [--connections 32] [--env NAME=VALUE]...
  * `--profile DIR` runs the gateway under `bun --cpu-prof` and prints the functions with the most
  * self time (one profile over all rounds). `--against DIR` also runs the gateway of another
@@ -22,6 +23,8 @@
  * PostgreSQL database, its own Redis): the worker dials node b, the load goes to node a, so every
  * request is forwarded a → b; the CPU per request is both nodes' (each also printed apart;
  * `--profile DIR` then profiles node b too, in DIR/node-b).
+ * `--versus-sqlite` (implies `--cluster`) runs this checkout twice instead, as a cluster node and
+ * on SQLite, alternating: what being a cluster node costs the gateway itself (issue 16).
  * `--warmup S` first loads each gateway with each scenario for S seconds, unmeasured, so the
  * rounds measure compiled code rather than the JIT at work (the shadow's longer hot path needs
  * ~15 s). `--shadow` mirrors every request (sample 1.0, cap above the load) to a second burst
@@ -57,6 +60,7 @@ const { values } = parseArgs({
     cluster: { type: "boolean", default: false },
     worker: { type: "boolean", default: false },
     forward: { type: "boolean", default: false },
+    "versus-sqlite": { type: "boolean", default: false },
     shadow: { type: "boolean", default: false },
     warmup: { type: "string", default: "0" },
     scenario: { type: "string" },
@@ -72,6 +76,7 @@ const thisEnv = Object.fromEntries(
   }),
 );
 if (values.forward) Object.assign(values, { cluster: true, worker: true });
+if (values["versus-sqlite"]) Object.assign(values, { cluster: true });
 const scenarios = SCENARIOS.filter((s) => values.scenario === undefined || s.name === values.scenario);
 if (scenarios.length === 0) throw new Error(`--scenario: one of ${SCENARIOS.map((s) => s.name).join(", ")}`);
 const seconds = Number(values.seconds);
@@ -86,6 +91,13 @@ const gatewayOf = (root: string, profile: boolean, dir = profileDir) =>
 const workerProfileDir = profileDir ? join(profileDir, "worker") : undefined;
 const peerProfileDir = profileDir ? join(profileDir, "node-b") : undefined;
 const roots = values.against ? [ROOT, resolve(values.against)] : [ROOT];
+/** The gateways to alternate: each checkout, or (`--versus-sqlite`) this one as a cluster node and on SQLite. */
+const setups = values["versus-sqlite"]
+  ? [
+      { root: ROOT, sqlite: false, name: "this (cluster node)" },
+      { root: ROOT, sqlite: true, name: "this (SQLite)" },
+    ]
+  : roots.map((root) => ({ root, sqlite: false, name: root === ROOT ? "this" : root }));
 
 process.on("SIGINT", () => process.exit(130));
 process.on("SIGTERM", () => process.exit(143));
@@ -315,10 +327,11 @@ async function main(): Promise<void> {
   };
   try {
     const upstreamUrl = `http://127.0.0.1:${await upstream.portLine()}`;
-    for (const [i, root] of roots.entries()) {
+    for (const [i, setup] of setups.entries()) {
       const own = join(dir, `g${i}`);
       await mkdir(own);
-      gateways.push(await startGateway(root, upstreamUrl, own, i === 0, cluster));
+      const g = await startGateway(setup.root, upstreamUrl, own, i === 0, setup.sqlite ? undefined : cluster);
+      gateways.push({ ...g, name: setup.name });
     }
     const warmup = Number(values.warmup);
     if (warmup > 0)

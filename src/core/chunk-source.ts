@@ -15,6 +15,11 @@ export interface ChunkSource {
    * before the first await, they leave in the same write as the response head.
    */
   ready?(): Uint8Array | undefined;
+  /**
+   * True once the bytes last handed out (by `ready` or `next`) were the stream's last: the
+   * response can close with them, without asking `next` for the end.
+   */
+  readonly drained?: boolean;
   /** Set once the stream itself reported a failure (an error event relayed as is). */
   readonly reported: GatewayError | undefined;
   /** The client went away: stop upstream work. Safe to call more than once. */

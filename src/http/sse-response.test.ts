@@ -28,19 +28,18 @@ function relayOf(reads: string[], breaks = false): ChunkSource {
   });
 }
 
-/** Reads the whole body and reports how the stream said it ended. */
+/** Reads the whole body and reports how the stream said it ended (once it has said so). */
 async function run(chunks: ChunkSource, dialect: "openai" | "anthropic" = "openai") {
-  let ended: { error: GatewayError | undefined } | undefined;
+  const ending = Promise.withResolvers<{ error: GatewayError | undefined }>();
   const response = sseResponse(
     chunks,
     dialect,
     {},
     () => {},
-    (error) => {
-      ended = { error };
-    },
+    (error) => ending.resolve({ error }),
   );
-  return { text: await response.text(), ended };
+  const text = await response.text();
+  return { text, ended: await ending.promise };
 }
 
 describe("sseResponse", () => {
@@ -71,6 +70,43 @@ describe("sseResponse", () => {
       'data: {"a":1}\n\nevent: error\ndata: {"type":"error","error":{"type":"api_error","message":"upstream a closed the connection mid-stream"}}\n\n',
     );
     expect(ended?.error?.message).toBe(upstreamError("upstream a closed the connection mid-stream").message);
+  });
+
+  test("a source drained with its first read closes with it: the end is not asked for", async () => {
+    const whole = 'data: {"choices":[]}\n\ndata: [DONE]\n\n';
+    let taken = false;
+    const chunks: ChunkSource = {
+      reported: undefined,
+      get drained() {
+        return taken;
+      },
+      ready() {
+        taken = true;
+        return encoder.encode(whole);
+      },
+      next: () => Promise.reject(new Error("next must not be called")),
+      cancel() {},
+    };
+    expect(await run(chunks)).toEqual({ text: whole, ended: { error: undefined } });
+    // An upstream stream that arrives in one read with its end: the relay itself drains.
+    expect(await run(relayOf([whole]))).toEqual({ text: whole, ended: { error: undefined } });
+  });
+
+  test("a source drained by a later read closes with that read", async () => {
+    const reads = ['data: {"choices":[]}\n\n', "data: [DONE]\n\n"];
+    let at = 0;
+    const chunks: ChunkSource = {
+      reported: undefined,
+      get drained() {
+        return at === reads.length;
+      },
+      async next() {
+        if (at === reads.length) throw new Error("next must not be called after the last read");
+        return encoder.encode(reads[at++] ?? "");
+      },
+      cancel() {},
+    };
+    expect(await run(chunks)).toEqual({ text: reads.join(""), ended: { error: undefined } });
   });
 
   test("the head and a first read already in hand (256 bytes or more) leave in one write", async () => {
@@ -167,6 +203,60 @@ describe("sseResponse", () => {
         `let seen = "";
         const socket = await Bun.connect({ hostname: "127.0.0.1", port: ${server.port}, socket: {
           data(_s, data) { seen += data.toString(); if (seen.endsWith("0\\r\\n\\r\\n")) { process.stdout.write(String(Date.now())); process.exit(0); } } } });
+        socket.write("GET / HTTP/1.1\\r\\nhost: 127.0.0.1\\r\\n\\r\\n");`,
+      ],
+      { stdout: "pipe", stderr: "inherit" },
+    );
+    const deadline = setTimeout(() => client.kill(), 10_000);
+    try {
+      const endedAt = Number(await new Response(client.stdout).text());
+      expect(heldUntil).toBeGreaterThan(0);
+      expect(endedAt).toBeLessThan(heldUntil);
+    } finally {
+      clearTimeout(deadline);
+      client.kill();
+      await client.exited;
+      server.stop(true);
+    }
+  });
+
+  test("a stream drained with its first read reaches the client before the request's own ending runs", async () => {
+    // The whole answer in the first read, the end with it (a burst upstream's stream).
+    let taken = false;
+    const chunks: ChunkSource = {
+      reported: undefined,
+      get drained() {
+        return taken;
+      },
+      ready() {
+        taken = true;
+        return encoder.encode(`data: {"choices":[]}\n\n${"data: {}\n\n".repeat(40)}data: [DONE]\n\n`);
+      },
+      next: () => Promise.reject(new Error("next must not be called")),
+      cancel() {},
+    };
+    // The request's ending (usage, the audit record, the access line) holds this process.
+    let heldUntil = 0;
+    const onEnd = () => {
+      Bun.sleepSync(400);
+      heldUntil = Date.now();
+    };
+    const server = Bun.serve({
+      hostname: "127.0.0.1",
+      port: 0,
+      async fetch() {
+        await new Promise((resolve) => setImmediate(resolve));
+        return sseResponse(chunks, "openai", {}, () => {}, onEnd);
+      },
+    });
+    // The client is a process of its own: it notes when the chunked terminator arrived.
+    const client = Bun.spawn(
+      [
+        process.execPath,
+        "-e",
+        `let seen = "";
+        const socket = await Bun.connect({ hostname: "127.0.0.1", port: ${server.port}, socket: {
+          data(_s, data) { seen += data.toString(); if (seen.endsWith("0\\r\\n\\r\\n") || seen.endsWith("[DONE]\\n\\n")) { process.stdout.write(String(Date.now())); process.exit(0); } } } });
         socket.write("GET / HTTP/1.1\\r\\nhost: 127.0.0.1\\r\\n\\r\\n");`,
       ],
       { stdout: "pipe", stderr: "inherit" },

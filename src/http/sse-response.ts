@@ -57,6 +57,13 @@ export function sseResponse(
         controller.enqueue(ready);
         first = false;
         onFirstByte();
+        if (chunks.drained) {
+          // The whole answer, closed before the response is even handed back: the request's
+          // ending waits for the next turn, after Bun has written it.
+          controller.close();
+          ended = true;
+          setImmediate(onEnd, chunks.reported);
+        }
       }
     },
     async pull(controller) {
@@ -72,6 +79,11 @@ export function sseResponse(
         if (first) {
           first = false;
           onFirstByte();
+        }
+        // The source's last bytes: the close goes out in the same write.
+        if (chunks.drained) {
+          controller.close();
+          endAfterClose(chunks.reported);
         }
       } catch (error) {
         const failure = toGatewayError(error);

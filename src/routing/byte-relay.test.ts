@@ -219,6 +219,61 @@ describe("ByteRelay", () => {
     expect(attempt.signal.aborted).toBe(true);
   });
 
+  test("the upstream's end taken with the end marker: drained at once, nothing more to read", async () => {
+    // The whole stream in one read, the end right behind it (what a burst upstream sends).
+    const { source, attempt, done } = relay(upstream([encoder.encode(OPENAI_STREAM)]), "openai");
+    await source.start();
+    expect(source.drained).toBe(true);
+    expect(done()).toBe(1);
+    expect(new TextDecoder().decode(source.ready())).toBe(OPENAI_STREAM);
+    expect(await source.next()).toBeUndefined();
+    expect(attempt.signal.aborted).toBe(false);
+    // The same after a first read: the last read carries the marker and the end follows it.
+    const later = relay(
+      upstream([encoder.encode(CHUNK(0)), encoder.encode(`${USAGE_CHUNK}data: [DONE]\n\n`)]),
+      "openai",
+    );
+    await later.source.start();
+    expect(later.source.drained).toBe(false);
+    expect(new TextDecoder().decode(await later.source.next())).toBe(CHUNK(0));
+    expect(new TextDecoder().decode(await later.source.next())).toBe(`${USAGE_CHUNK}data: [DONE]\n\n`);
+    expect(later.source.drained).toBe(true);
+    expect(later.meter.usage).toEqual({ inputTokens: 11, outputTokens: 7 });
+    expect(later.done()).toBe(1);
+  });
+
+  test("an upstream slow to end after the marker: the marker goes out at once, its end is read later", async () => {
+    let end: (() => void) | undefined;
+    let reads = 0;
+    const slow = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        if (reads++ === 0) return controller.enqueue(encoder.encode(OPENAI_STREAM));
+        return new Promise<void>((resolve) => {
+          end = () => {
+            controller.close();
+            resolve();
+          };
+        });
+      },
+    });
+    const { source, done } = relay({ stream: slow, cancelled: false }, "openai");
+    await source.start();
+    expect(source.drained).toBe(false);
+    expect(new TextDecoder().decode(await source.next())).toBe(OPENAI_STREAM);
+    expect(done()).toBe(0);
+    const last = source.next();
+    end?.();
+    expect(await last).toBeUndefined();
+    expect(source.reported).toBeUndefined();
+    expect(done()).toBe(1);
+  });
+
+  test("bytes after the end marker are still relayed", async () => {
+    const reads = [OPENAI_STREAM, ": trailing comment\n\n"];
+    const { source } = relay(upstream(reads.map((r) => encoder.encode(r))), "openai");
+    expect(text(await readAll(source))).toBe(reads.join(""));
+  });
+
   test("cancel stops the upstream read and releases the attempt once", async () => {
     const up = upstream([encoder.encode(CHUNK(0))], true);
     const { source, attempt, done } = relay(up, "openai");

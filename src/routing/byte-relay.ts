@@ -109,6 +109,7 @@ const concat = (a: Uint8Array, b: Uint8Array) => {
  */
 export class ByteRelay implements ChunkSource {
   reported: GatewayError | undefined;
+  drained = false;
   private readonly scanner: SseScanner;
   private pending: Uint8Array | undefined;
   private started = false;
@@ -126,6 +127,8 @@ export class ByteRelay implements ChunkSource {
   private brokenAt = -1;
   /** A failure found while bytes before it were still to be handed out: thrown on the next read. */
   private failAfter: GatewayError | undefined;
+  /** The upstream's next read, already asked for (see `takeEnd`). */
+  private upcoming: ReturnType<ReadableStreamDefaultReader<Uint8Array>["read"]> | undefined;
 
   constructor(
     private readonly reader: ReadableStreamDefaultReader<Uint8Array>,
@@ -166,7 +169,9 @@ export class ByteRelay implements ChunkSource {
     this.attempt.waiting(true);
     try {
       while (true) {
-        const read = await this.attempt.read(this.reader.read());
+        const upcoming = this.upcoming ?? this.reader.read();
+        this.upcoming = undefined;
+        const read = await this.attempt.read(upcoming);
         if (read.done) {
           const last = this.pending ? this.take(BLANK_LINE) : undefined;
           const out = held && last ? concat(held, last) : (held ?? last);
@@ -189,12 +194,16 @@ export class ByteRelay implements ChunkSource {
         const out = this.brokenAt === -1 ? taken : this.beforeBroken(taken);
         if (this.started) {
           if (this.events > 0) this.attempt.rearm();
-          if (out) return this.handOut(out);
-          continue;
+          if (!out) continue;
+          if (this.ended) await this.takeEnd();
+          return this.handOut(out);
         }
         if (out) held = held ? concat(held, out) : out;
         if (this.events > 0) this.started = true;
-        if (this.started && held) return this.handOut(held);
+        if (this.started && held) {
+          if (this.ended) await this.takeEnd();
+          return this.handOut(held);
+        }
       }
     } catch (error) {
       const failure = this.attempt.failure(
@@ -208,6 +217,28 @@ export class ByteRelay implements ChunkSource {
 
   cancel(): void {
     this.close();
+  }
+
+  /**
+   * The end marker went by: the upstream's body usually ends in the same read, so its end is
+   * taken now, and the client's response can close in the same write as these last bytes (one
+   * write and no further pull, rather than a write for the terminator of its own). Waits one
+   * microtask, no more: an upstream slow to end its body after the marker still has the marker
+   * reach the client at once, and its end is read as before.
+   */
+  private async takeEnd(): Promise<void> {
+    if (this.pending || this.closed) return;
+    const upcoming = this.reader.read();
+    await null;
+    if (Bun.peek.status(upcoming) === "fulfilled" && (Bun.peek(upcoming) as { done: boolean }).done) {
+      this.close(undefined, true);
+      this.drained = true;
+      return;
+    }
+    // Still to come (or not an end): the next read takes it. Observed meanwhile, so that a
+    // failure before then is not an unhandled rejection.
+    upcoming.catch(() => {});
+    this.upcoming = upcoming;
   }
 
   /**

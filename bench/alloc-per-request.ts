@@ -8,10 +8,12 @@
  * inside a batch shows as a much smaller growth, so the figure is the median of the batches
  * within 30 % of the largest. CPU is the process's user + system time over the same batches,
  * less the client's.
- *   bun bench/alloc-per-request.ts [--batches 20] [--batch 200] [--stream] [--against OTHER_CHECKOUT]
+ *   bun bench/alloc-per-request.ts [--batches 20] [--batch 200] [--stream] [--against OTHER_CHECKOUT] [--metrics-off]
  * `--against DIR` builds a second gateway from another checkout's `src/` (say, main's) in the
  * same process and alternates batches between the two, so the machine's load hits both alike
  * within milliseconds: the way to judge a change of a few per cent on a loaded machine.
+ * `--metrics-off` adds this checkout's gateway once more with `metrics: { enabled: false }`
+ * (issue 13: what metrics cost a request, everything else equal).
  * Starts its own burst upstream. Complements bench/gc-per-request.sh (the binary under wrk,
  * collections counted from BUN_JSC_logGC).
  */
@@ -28,6 +30,7 @@ const { values } = parseArgs({
     batch: { type: "string", default: "200" },
     stream: { type: "boolean", default: false },
     against: { type: "string" },
+    "metrics-off": { type: "boolean", default: false },
   },
 });
 const batches = Number(values.batches);
@@ -59,7 +62,7 @@ interface Target {
 }
 
 /** A gateway built from `root`'s sources (this checkout, or another one's) in this process. */
-async function gatewayFrom(root: string, name: string): Promise<Target> {
+async function gatewayFrom(root: string, name: string, metrics = true): Promise<Target> {
   const src = (path: string) => import(join(root, "src", path));
   const { createKeyAdmin } = await src("auth/key-admin.ts");
   const { parseConfig } = await src("config/load-config.ts");
@@ -73,6 +76,7 @@ async function gatewayFrom(root: string, name: string): Promise<Target> {
     auth: { bootstrap_admin: false },
     providers: [{ name: "fake", type: "openai", base_url: `http://127.0.0.1:${upstreamPort}/v1` }],
     models: [{ name: "bench-model", routes: [{ provider: "fake", model: "bench-model" }] }],
+    ...(metrics ? {} : { metrics: { enabled: false } }),
   });
   const storage = openSqliteStorage(config.storage.path);
   const issued = await createKeyAdmin({ store: storage.keys }).create("local-operator", {
@@ -128,6 +132,8 @@ const direct: Target = {
 };
 const targets = [await gatewayFrom(join(import.meta.dir, ".."), "this checkout")];
 if (values.against) targets.push(await gatewayFrom(resolve(values.against), values.against));
+const here = join(import.meta.dir, "..");
+if (values["metrics-off"]) targets.push(await gatewayFrom(here, "this checkout, metrics off", false));
 try {
   const all = [direct, ...targets];
   for (const target of all) for (let i = 0; i < 3000; i++) await target.run();

@@ -7,6 +7,7 @@ import type { RequestObserver } from "../http/request-ledger.ts";
 import type { Logger } from "../log/logger.ts";
 import { accessLog } from "./access-log.ts";
 import { GatewayMetrics, type MetricSources } from "./metrics/gateway-metrics.ts";
+import { MeteredAttempts } from "./metrics/metered-attempts.ts";
 import { metricsRoutes, startMetricsListener } from "./metrics/metrics-routes.ts";
 import { RequestTelemetry, traceRefused } from "./request-telemetry.ts";
 
@@ -68,11 +69,11 @@ export function createTelemetry(options: TelemetryOptions): Telemetry {
     observe: (inner) => ({
       started(ledger) {
         inner.started(ledger);
-        if (metrics || tracer || ledger.traceparent) {
+        if (tracer || ledger.traceparent) {
           const request = new RequestTelemetry(ledger, deps);
           // Kept on the ledger itself, found again in `finished`: no WeakMap entry per request.
           ledger.telemetry = request;
-        }
+        } else if (metrics) ledger.telemetry = new MeteredAttempts(metrics, ledger);
         if (ledger.stream) metrics?.streamStarted();
       },
       finished(record, principal, error, ledger) {

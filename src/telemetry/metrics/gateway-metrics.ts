@@ -1,6 +1,7 @@
 import { Counter, Gauge, Histogram, Registry } from "prom-client";
 import type { AuditRecord } from "../../audit/audit-record.ts";
 import type { GatewayError } from "../../core/gateway-error.ts";
+import { branch } from "./branch.ts";
 import { type CounterCell, FoldedCounter, FoldedHistogram, type HistogramCell } from "./folded-metrics.ts";
 import { providerOf, refusalKind, statusClass } from "./labels.ts";
 import { type MetricSources, registerScrapedMetrics } from "./scraped-metrics.ts";
@@ -39,13 +40,20 @@ export class GatewayMetrics {
   private readonly tokens: FoldedHistogram<"front_door" | "model" | "gen_ai_token_type">;
   private readonly cost: FoldedCounter<"model">;
   private readonly tenantCost: FoldedCounter<"tenant">;
-  private readonly streams: Gauge;
+  /** Streams being relayed: a plain count, read into its gauge at scrape time. */
+  private openStreams = 0;
   private readonly attempts: FoldedCounter<"provider" | "outcome">;
   private readonly attemptDuration: FoldedHistogram<"provider" | "outcome">;
-  /** A request's cells per (front door, model, provider, status class), resolved once. */
-  private readonly requestCells = new Map<string, RequestCells>();
-  private readonly attemptCells = new Map<string, { count: CounterCell; duration: HistogramCell }>();
+  /** A request's cells by front door → model → provider → status class, resolved once. */
+  private readonly requestCells = new Map<string, Map<string, Map<string, Map<string, RequestCells>>>>();
+  /** An attempt's cells by provider → outcome. */
+  private readonly attemptCells = new Map<
+    string,
+    Map<string, { count: CounterCell; duration: HistogramCell }>
+  >();
   private readonly cells = new Map<string, CounterCell<string> | HistogramCell<string>>();
+  /** The provider label of each configured route (`provider:<name>`), made once, not sliced per request. */
+  private readonly providers = new Map<string, string>();
   private readonly retries: Counter<"provider">;
   private readonly failovers: Counter<"model">;
   private readonly refusals: Counter<"kind">;
@@ -97,10 +105,14 @@ export class GatewayMetrics {
       labelNames: ["tenant"],
       registers,
     });
-    this.streams = new Gauge({
+    const streams = () => this.openStreams;
+    new Gauge({
       name: "mindgw_streams_in_flight",
       help: "Streamed answers being relayed now",
       registers,
+      collect() {
+        this.set(streams());
+      },
     });
     this.attempts = new FoldedCounter({
       name: "mindgw_upstream_attempts_total",
@@ -155,18 +167,18 @@ export class GatewayMetrics {
   }
 
   streamStarted(): void {
-    this.streams.inc();
+    this.openStreams++;
   }
 
   streamEnded(): void {
-    this.streams.dec();
+    this.openStreams--;
   }
 
   requestFinished(record: AuditRecord, error: GatewayError | undefined): void {
     const cells = this.requestCellsOf(
       record.frontDoor,
       this.modelLabel(record.model),
-      providerOf(record.route),
+      this.providerLabel(record.route),
       statusClass(record.status),
     );
     cells.requests.inc();
@@ -187,22 +199,41 @@ export class GatewayMetrics {
 
   /** One upstream attempt, once its verdict is in (committed, or failed). */
   attempted(route: string, seconds: number, error: GatewayError | undefined): void {
-    const provider = providerOf(route);
+    const provider = this.providerLabel(route);
     const outcome = error ? error.code : "ok";
-    const key = `${provider}\0${outcome}`;
-    let cells = this.attemptCells.get(key);
+    const byOutcome = branch(this.attemptCells, provider, () => new Map());
+    let cells = byOutcome.get(outcome);
     if (!cells) {
       const labels = { provider, outcome };
       cells = { count: this.attempts.cell(labels), duration: this.attemptDuration.cell(labels) };
-      this.attemptCells.set(key, cells);
+      byOutcome.set(outcome, cells);
     }
     cells.count.inc();
     cells.duration.observe(seconds);
   }
 
+  /**
+   * `providerOf(route)`, kept per route for configured providers only: their number is bounded by
+   * config, while worker routes (`worker:<name>`, named by the workers) are not.
+   */
+  private providerLabel(route: string | null): string {
+    if (route === null || !route.startsWith("provider:")) return providerOf(route);
+    let label = this.providers.get(route);
+    if (label === undefined) {
+      label = providerOf(route);
+      this.providers.set(route, label);
+    }
+    return label;
+  }
+
   private requestCellsOf(frontDoor: string, model: string, provider: string, status: string): RequestCells {
-    const key = `${frontDoor}\0${model}\0${provider}\0${status}`;
-    let cells = this.requestCells.get(key);
+    const byModel = branch(this.requestCells, frontDoor, () => new Map());
+    const byStatus = branch(
+      branch(byModel, model, () => new Map()),
+      provider,
+      () => new Map(),
+    );
+    let cells = byStatus.get(status);
     if (cells) return cells;
     // Families with fewer labels share one cell between these combinations.
     const fm = `${frontDoor}\0${model}`;
@@ -226,7 +257,7 @@ export class GatewayMetrics {
       }),
       cost: this.cell(this.cost, `cost\0${model}`, { model }),
     };
-    this.requestCells.set(key, cells);
+    byStatus.set(status, cells);
     return cells;
   }
 

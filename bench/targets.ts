@@ -277,6 +277,13 @@ export function allTargets(fakeUrl: string, fakePid: number, binary?: string, ap
         shadow: true,
         extraYaml: "shadow: { max_concurrent: 1024 }",
       }),
+      // The same with the copies sent from the shadow thread (a Worker), off the event loop.
+      mindgwTarget(fakeUrl, binary, {
+        name: "mindgw-shadow-thread",
+        shadow: true,
+        extraYaml: "shadow: { max_concurrent: 1024 }",
+        env: { MINDGW_SHADOW_THREAD: "1" },
+      }),
       // The same on the default cap (16 copies in flight): what shedding under load does.
       mindgwTarget(fakeUrl, binary, { name: "mindgw-shadow-default-cap", shadow: true }),
       // Every plain-http upstream call on the lean HTTP/1.1 client, not only past Bun's fetch limit.

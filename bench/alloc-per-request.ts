@@ -22,6 +22,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
+import { meanInterval } from "./interval.ts";
 import { spawnService } from "./service.ts";
 
 const { values } = parseArgs({
@@ -159,6 +160,17 @@ try {
         `(${kb(Math.min(...bytes) - clientBytes)}–${kb(Math.max(...bytes) - clientBytes)}, ` +
         `${bytes.length} uncut batches); CPU ${median(cpu).toFixed(1)} µs per request ` +
         `(${Math.min(...cpu).toFixed(1)}–${Math.max(...cpu).toFixed(1)})`,
+    );
+  }
+  // Each further target against this checkout, batch by batch (neighbours in time): the mean
+  // difference and its 95 % interval.
+  const first = found.get(targets[0] as Target) ?? [];
+  for (const target of targets.slice(1)) {
+    const list = found.get(target) ?? [];
+    const diff = meanInterval(list.map((b, i) => b.cpu - (first[i]?.cpu ?? Number.NaN)));
+    console.log(
+      `${target.name} − this checkout: CPU ${diff.mean.toFixed(1)} µs per request ` +
+        `(95 % CI ${diff.low.toFixed(1)} to ${diff.high.toFixed(1)}, ${diff.n} paired batches)`,
     );
   }
 } finally {

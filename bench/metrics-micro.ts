@@ -18,6 +18,8 @@ import { EventBus } from "../src/audit/event-bus.ts";
 import { parseConfig } from "../src/config/load-config.ts";
 import { RequestLedger, type RequestObserver } from "../src/http/request-ledger.ts";
 import { createLogger } from "../src/log/logger.ts";
+import type { Provider } from "../src/providers/provider.ts";
+import { RouteTable } from "../src/routing/route-table.ts";
 import type { MetricSources } from "../src/telemetry/metrics/gateway-metrics.ts";
 import { createTelemetry } from "../src/telemetry/telemetry.ts";
 import { threadCpuNs } from "./cpu-time.ts";
@@ -67,14 +69,16 @@ function side(enabled: boolean): RequestObserver {
       }),
     finished: (record) => bus.publish({ type: "request.finished", at: Date.now(), record }),
   };
-  const models = new Set(config.models.map((m) => m.name));
+  // The model label is resolved through a route table as in service (a stub provider: never called).
+  const provider = { name: "fake", dialect: "openai" } as unknown as Provider;
+  const table = new RouteTable(config, new Map([["fake", provider]]));
   const telemetry = createTelemetry({
     config,
     // The access line is built as in service and written nowhere.
     logger: createLogger({ write: () => {} }),
     sources,
     bus,
-    routes: (model) => models.has(model),
+    routes: (model) => table.resolve(model) !== undefined,
     onAuditFlush: () => {},
   });
   return telemetry.observe(inner);

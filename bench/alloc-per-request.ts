@@ -8,12 +8,17 @@
  * inside a batch shows as a much smaller growth, so the figure is the median of the batches
  * within 30 % of the largest. CPU is the process's user + system time over the same batches,
  * less the client's.
- *   bun bench/alloc-per-request.ts [--batches 20] [--batch 200] [--stream] [--against OTHER_CHECKOUT] [--metrics-off]
+ *   bun bench/alloc-per-request.ts [--batches 20] [--batch 200] [--stream] [--against OTHER_CHECKOUT] [--metrics-off] [--objects]
  * `--against DIR` builds a second gateway from another checkout's `src/` (say, main's) in the
  * same process and alternates batches between the two, so the machine's load hits both alike
  * within milliseconds: the way to judge a change of a few per cent on a loaded machine.
  * `--metrics-off` adds this checkout's gateway once more with `metrics: { enabled: false }`
  * (issue 13: what metrics cost a request, everything else equal).
+ * Each gateway's line also gives the JS cells it leaves per request, by count (heap cells made in
+ * the batch and not yet collected, less the client's; from the batches no collection cut into),
+ * and closures, scopes and promises among them: counts are exact where bytes and time are not,
+ * so a cut of one closure shows on a loaded machine. `--objects` lists every cell type that
+ * differs between the gateways (or the first's, alone), per request.
  * Starts its own burst upstream. Complements bench/gc-per-request.sh (the binary under wrk,
  * collections counted from BUN_JSC_logGC).
  */
@@ -32,6 +37,7 @@ const { values } = parseArgs({
     stream: { type: "boolean", default: false },
     against: { type: "string" },
     "metrics-off": { type: "boolean", default: false },
+    objects: { type: "boolean", default: false },
   },
 });
 const batches = Number(values.batches);
@@ -106,18 +112,25 @@ async function gatewayFrom(root: string, name: string, metrics = true): Promise<
 interface Batch {
   readonly bytes: number;
   readonly cpu: number;
+  /** Cells made per request, by type (what the batch left on the heap, nothing collected). */
+  readonly cells: Record<string, number>;
 }
 
 /** One batch of `run`: bytes per request (the heap's capacity growth) and the process's CPU µs. */
 async function batchOf(run: Run): Promise<Batch> {
   Bun.gc(true);
-  const before = heapStats().heapCapacity;
+  const before = heapStats();
   const started = process.cpuUsage();
   for (let i = 0; i < batchSize; i++) await run();
   const used = process.cpuUsage(started);
+  const after = heapStats();
+  const cells: Record<string, number> = {};
+  for (const [type, count] of Object.entries(after.objectTypeCounts))
+    cells[type] = (count - (before.objectTypeCounts[type] ?? 0)) / batchSize;
   return {
-    bytes: (heapStats().heapCapacity - before) / batchSize,
+    bytes: (after.heapCapacity - before.heapCapacity) / batchSize,
     cpu: (used.user + used.system) / batchSize,
+    cells,
   };
 }
 
@@ -125,6 +138,17 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 /** The batches no collection cut into: those within 30 % of the largest growth. */
 const uncut = (xs: number[]) => xs.filter((x) => x >= 0.7 * Math.max(...xs));
 const kb = (bytes: number) => (bytes / 1024).toFixed(2);
+const sum = (cells: Record<string, number>) => Object.values(cells).reduce((a, b) => a + b, 0);
+/** Cells per request by type: the median over batches no collection cut into (by cell count). */
+function cellsOf(list: readonly Batch[]): Record<string, number> {
+  const most = Math.max(...list.map((b) => sum(b.cells)));
+  const whole = list.filter((b) => sum(b.cells) >= 0.7 * most);
+  const types = new Set(whole.flatMap((b) => Object.keys(b.cells)));
+  return Object.fromEntries([...types].map((type) => [type, median(whole.map((b) => b.cells[type] ?? 0))]));
+}
+const minus = (a: Record<string, number>, b: Record<string, number>) =>
+  Object.fromEntries(Object.keys(a).map((type) => [type, (a[type] ?? 0) - (b[type] ?? 0)]));
+const CLOSURES = ["Function", "JSLexicalEnvironment", "Promise", "AsyncFunctionGenerator", "Object"] as const;
 
 const direct: Target = {
   name: "the client alone",
@@ -151,27 +175,43 @@ try {
     `${values.stream ? "stream" : "non-stream"}, ${batches} batches of ${batchSize} requests; ` +
       `the client alone: ${kb(clientBytes)} KB, ${clientCpu.toFixed(1)} µs CPU per request`,
   );
+  const clientCells = cellsOf(client);
+  const cellsByTarget = new Map<Target, Record<string, number>>();
   for (const target of targets) {
     const list = found.get(target) ?? [];
     const bytes = uncut(list.map((b) => b.bytes));
     const cpu = list.map((b) => b.cpu - clientCpu);
+    const cells = minus(cellsOf(list), clientCells);
+    cellsByTarget.set(target, cells);
     console.log(
       `${target.name}: gateway ${kb(median(bytes) - clientBytes)} KB per request ` +
         `(${kb(Math.min(...bytes) - clientBytes)}–${kb(Math.max(...bytes) - clientBytes)}, ` +
         `${bytes.length} uncut batches); CPU ${median(cpu).toFixed(1)} µs per request ` +
-        `(${Math.min(...cpu).toFixed(1)}–${Math.max(...cpu).toFixed(1)})`,
+        `(${Math.min(...cpu).toFixed(1)}–${Math.max(...cpu).toFixed(1)}); ` +
+        `${sum(cells).toFixed(1)} cells per request (${CLOSURES.map((t) => `${t} ${(cells[t] ?? 0).toFixed(1)}`).join(", ")})`,
     );
   }
   // Each further target against this checkout, batch by batch (neighbours in time): the mean
   // difference and its 95 % interval.
-  const first = found.get(targets[0] as Target) ?? [];
+  const base = found.get(targets[0] as Target) ?? [];
   for (const target of targets.slice(1)) {
     const list = found.get(target) ?? [];
-    const diff = meanInterval(list.map((b, i) => b.cpu - (first[i]?.cpu ?? Number.NaN)));
+    const diff = meanInterval(list.map((b, i) => b.cpu - (base[i]?.cpu ?? Number.NaN)));
     console.log(
       `${target.name} − this checkout: CPU ${diff.mean.toFixed(1)} µs per request ` +
         `(95 % CI ${diff.low.toFixed(1)} to ${diff.high.toFixed(1)}, ${diff.n} paired batches)`,
     );
+  }
+  if (values.objects) {
+    const [first, second] = targets.map((t) => cellsByTarget.get(t) ?? {});
+    const other = second ?? {};
+    const types = Object.keys({ ...first, ...other })
+      .map((type) => ({ type, a: first?.[type] ?? 0, b: other[type] ?? 0 }))
+      .filter((row) => (second ? Math.abs(row.a - row.b) >= 0.5 : Math.abs(row.a) >= 0.5))
+      .sort((x, y) => Math.abs(y.a - y.b) - Math.abs(x.a - x.b) || y.a - x.a);
+    console.log(`cells per request by type: ${targets.map((t) => t.name).join(" | ")}`);
+    for (const row of types)
+      console.log(`  ${row.type}: ${row.a.toFixed(2)}${second ? ` | ${row.b.toFixed(2)}` : ""}`);
   }
 } finally {
   for (const target of targets) await target.stop();

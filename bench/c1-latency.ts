@@ -5,10 +5,15 @@
  * spread. wrk's c=1 percentiles are corrected for coordinated omission, i.e. weighted by time: a
  * stall of D ms counts about D ÷ (mean interval) times (docs/BENCHMARKS.md, "The c=1 tail").
  *   bun run build && bun bench/c1-latency.ts [--against BINARY] [--rounds 6] [--seconds 4] [--stream] [--rt]
+ *     [--lean] [--floor]
  * --rt runs every process (upstream, proxies, gateways, wrk) under SCHED_RR priority 1 (`chrt`,
  * root only), which keeps other work on a shared machine out of the tail; threads of one RR
  * priority do not preempt each other, so a background thread's burst (the audit thread's insert)
  * weighs more than under the normal scheduler. MINDGW_BIN (dist/mindgw) is the gateway measured.
+ * --lean measures it twice more, as `mindgw-lean` and `mindgw-fetch` (`MINDGW_UPSTREAM_CLIENT`
+ * `lean` and `fetch`: every plain-http upstream call on the lean client, or on Bun's native
+ * `fetch`), to compare the upstream clients in one run; --floor adds the floor gateway
+ * (bench/floor-gateway.ts: a keep-alive socket pool on the event loop, nothing else).
  */
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -17,7 +22,7 @@ import { parseArgs } from "node:util";
 import { SCENARIOS } from "./scenarios.ts";
 import { spawnService } from "./service.ts";
 import type { RunningTarget, Target } from "./target.ts";
-import { bareProxyTarget, directTarget, mindgwTarget } from "./targets.ts";
+import { bareProxyTarget, directTarget, floorGatewayTarget, mindgwTarget } from "./targets.ts";
 import { runWrk } from "./wrk.ts";
 
 const ROOT = join(import.meta.dir, "..");
@@ -28,6 +33,8 @@ const { values } = parseArgs({
     seconds: { type: "string", default: "4" },
     stream: { type: "boolean", default: false },
     rt: { type: "boolean", default: false },
+    lean: { type: "boolean", default: false },
+    floor: { type: "boolean", default: false },
   },
 });
 const rounds = Number(values.rounds);
@@ -61,7 +68,16 @@ try {
     directTarget(upstream, upstreamService.pid),
     bareProxyTarget(upstream),
     mindgwTarget(upstream, binary, { name: "mindgw" }),
+    ...(values.lean
+      ? (["lean", "fetch"] as const).map((client) =>
+          mindgwTarget(upstream, binary, {
+            name: `mindgw-${client}`,
+            env: { MINDGW_UPSTREAM_CLIENT: client },
+          }),
+        )
+      : []),
     ...(values.against ? [mindgwTarget(upstream, values.against, { name: "against" })] : []),
+    ...(values.floor ? [floorGatewayTarget(upstream)] : []),
   ];
   for (const target of targets) {
     const started = await target.start();

@@ -5,7 +5,8 @@
  * per scenario, and the gateway process's user + system CPU per request, in total and on its
  * main thread (the event loop) alone.
  *   bun bench/cpu-per-request.ts [--seconds 4] [--rounds 3] [--warmup 0] [--profile DIR] [--binary dist/mindgw]
- *     [--against OTHER_CHECKOUT] [--cluster] [--worker] [--shadow] [--scenario non-stream|stream]
+ *     [--against OTHER_CHECKOUT | --versus-sqlite] [--cluster] [--worker] [--forward] [--shadow]
+ *     [--scenario non-stream|stream]
  *     [--connections 32] [--env NAME=VALUE]...
  * `--profile DIR` runs the gateway under `bun --cpu-prof` and prints the functions with the most
  * self time (one profile over all rounds). `--against DIR` also runs the gateway of another
@@ -18,6 +19,12 @@
  * heartbeat). `--worker` routes bench-model through a `mindgw worker` of the same checkout (dialled in over the
  * tunnel) instead of the direct provider, and reports the worker's CPU per request and the sum
  * of both processes beside the gateway's (`--profile` then profiles the worker too, in DIR/worker).
+ * `--forward` (implies `--cluster --worker`) makes each gateway a two-node cluster of its own (one
+ * PostgreSQL database, its own Redis): the worker dials node b, the load goes to node a, so every
+ * request is forwarded a → b; the CPU per request is both nodes' (each also printed apart;
+ * `--profile DIR` then profiles node b too, in DIR/node-b).
+ * `--versus-sqlite` (implies `--cluster`) runs this checkout twice instead, as a cluster node and
+ * on SQLite, alternating: what being a cluster node costs the gateway itself (issue 16).
  * `--warmup S` first loads each gateway with each scenario for S seconds, unmeasured, so the
  * rounds measure compiled code rather than the JIT at work (the shadow's longer hot path needs
  * ~15 s). `--shadow` mirrors every request (sample 1.0, cap above the load) to a second burst
@@ -52,6 +59,8 @@ const { values } = parseArgs({
     against: { type: "string" },
     cluster: { type: "boolean", default: false },
     worker: { type: "boolean", default: false },
+    forward: { type: "boolean", default: false },
+    "versus-sqlite": { type: "boolean", default: false },
     shadow: { type: "boolean", default: false },
     warmup: { type: "string", default: "0" },
     scenario: { type: "string" },
@@ -66,6 +75,8 @@ const thisEnv = Object.fromEntries(
     return [pair.slice(0, at), pair.slice(at + 1)];
   }),
 );
+if (values.forward) Object.assign(values, { cluster: true, worker: true });
+if (values["versus-sqlite"]) Object.assign(values, { cluster: true });
 const scenarios = SCENARIOS.filter((s) => values.scenario === undefined || s.name === values.scenario);
 if (scenarios.length === 0) throw new Error(`--scenario: one of ${SCENARIOS.map((s) => s.name).join(", ")}`);
 const seconds = Number(values.seconds);
@@ -78,7 +89,15 @@ const gatewayOf = (root: string, profile: boolean, dir = profileDir) =>
     ? [resolve(values.binary)]
     : ["bun", ...(profile && dir ? ["--cpu-prof", `--cpu-prof-dir=${dir}`] : []), join(root, "src/main.ts")];
 const workerProfileDir = profileDir ? join(profileDir, "worker") : undefined;
+const peerProfileDir = profileDir ? join(profileDir, "node-b") : undefined;
 const roots = values.against ? [ROOT, resolve(values.against)] : [ROOT];
+/** The gateways to alternate: each checkout, or (`--versus-sqlite`) this one as a cluster node and on SQLite. */
+const setups = values["versus-sqlite"]
+  ? [
+      { root: ROOT, sqlite: false, name: "this (cluster node)" },
+      { root: ROOT, sqlite: true, name: "this (SQLite)" },
+    ]
+  : roots.map((root) => ({ root, sqlite: false, name: root === ROOT ? "this" : root }));
 
 process.on("SIGINT", () => process.exit(130));
 process.on("SIGTERM", () => process.exit(143));
@@ -130,6 +149,10 @@ interface Gateway {
   service: ReturnType<typeof spawnService>;
   /** With `--worker`: the `mindgw worker` the route goes through. */
   worker?: ReturnType<typeof spawnService>;
+  /** With `--forward`: node b, which holds the worker the requests to this node are forwarded to. */
+  peer?: ReturnType<typeof spawnService>;
+  /** With `--forward`: this gateway's own Redis (so the two clusters never see each other's nodes). */
+  redis?: Awaited<ReturnType<typeof startRedis>>;
   /** With `--shadow`: the burst upstream this gateway's copies go to (its own, so its CPU is this gateway's). */
   shadowUpstream?: ReturnType<typeof spawnService>;
   /** With `--shadow`: an admin key's header, to read `/metrics`. */
@@ -147,15 +170,16 @@ async function storageConfig(
   dir: string,
   port: number,
   cluster: ClusterServers | undefined,
+  databaseUrl?: string,
 ): Promise<string> {
   if (!cluster) return `storage: { driver: sqlite, path: ${join(dir, "mindgw.db")} }`;
-  const name = `n${port}`;
-  return `storage: { driver: postgres, url: "${await cluster.databaseUrl(name)}", sslmode: disable }
+  const url = databaseUrl ?? (await cluster.databaseUrl(`n${port}`));
+  return `storage: { driver: postgres, url: "${url}", sslmode: disable }
 cluster:
   redis_url: "${cluster.redisUrl}"
   advertise_url: http://127.0.0.1:${port}
   secret: bench-cluster-secret-0123456789
-  node_name: ${name}`;
+  node_name: n${port}`;
 }
 
 /** One gateway from `root` in front of the upstream, in its own temp dir, ready to serve. */
@@ -172,18 +196,20 @@ async function startGateway(
     ? spawnService(["bun", join(ROOT, "bench/burst-upstream.ts")])
     : undefined;
   const shadowUrl = shadowUpstream && `http://127.0.0.1:${await shadowUpstream.portLine()}`;
-  await writeFile(
-    config,
-    `server: { host: 127.0.0.1, port: ${port} }
-${await storageConfig(dir, port, cluster)}
+  // --forward: a cluster of two nodes of this checkout on one database and a Redis of its own.
+  const redis = values.forward ? await startRedis() : undefined;
+  const own = cluster && redis ? { ...cluster, redisUrl: redis.url } : cluster;
+  const databaseUrl = own && values.forward ? await own.databaseUrl(`n${port}`) : undefined;
+  const configText = async (at: number) => `server: { host: 127.0.0.1, port: ${at} }
+${await storageConfig(dir, at, own, databaseUrl)}
 providers:
   - { name: fake, type: openai, base_url: ${upstreamUrl}/v1 }
 ${shadowUrl ? `  - { name: shadow-fake, type: openai, base_url: ${shadowUrl}/v1 }\n` : ""}models:
   - name: bench-model
     routes:
       - { provider: ${values.worker ? "workers" : "fake"}, model: bench-model }
-${shadowUrl ? "    shadow: { provider: shadow-fake, model: bench-model, sample: 1.0 }\nshadow: { max_concurrent: 1024 }\n" : ""}`,
-  );
+${shadowUrl ? "    shadow: { provider: shadow-fake, model: bench-model, sample: 1.0 }\nshadow: { max_concurrent: 1024 }\n" : ""}`;
+  await writeFile(config, await configText(port));
   const key = await createKey(root, config);
   const adminKey = shadowUpstream ? await createKey(root, config, "admin") : undefined;
   const workerKey = values.worker ? await createKey(root, config, "worker") : undefined;
@@ -194,16 +220,48 @@ ${shadowUrl ? "    shadow: { provider: shadow-fake, model: bench-model, sample: 
   });
   const url = `http://127.0.0.1:${port}`;
   await waitForHttp(`${url}/healthz`, 30_000);
+  // Node b: the same checkout and database; the worker dials it, so node a forwards every request.
+  let peer: ReturnType<typeof spawnService> | undefined;
+  let workerUrl = url;
+  if (values.forward) {
+    const portB = freePort();
+    const configB = join(dir, "config-b.yaml");
+    await writeFile(configB, await configText(portB));
+    peer = spawnService([...gatewayOf(root, profile, peerProfileDir), "serve", "-c", configB], {
+      stderrPath: join(dir, "stderr-b.log"),
+      ...(root === ROOT ? { env: thisEnv } : {}),
+    });
+    workerUrl = `http://127.0.0.1:${portB}`;
+    await waitForHttp(`${workerUrl}/healthz`, 30_000);
+  }
   const apiKey = key ?? keyInOutput(service.output());
   const headers: Record<string, string> = apiKey ? { authorization: `Bearer ${apiKey}` } : {};
-  const worker = workerKey ? await startWorker(root, url, workerKey, upstreamUrl, dir, profile) : undefined;
-  await preflight(url, headers);
+  const worker = workerKey
+    ? await startWorker(root, workerUrl, workerKey, upstreamUrl, dir, profile)
+    : undefined;
+  if (values.forward) {
+    // Node a routes to the worker once its node directory has read node b's entry.
+    const deadline = Date.now() + 30_000;
+    for (;;) {
+      const ok = await preflight(url, headers).then(
+        () => true,
+        (error: unknown) => {
+          if (Date.now() > deadline) throw error;
+          return false;
+        },
+      );
+      if (ok) break;
+      await Bun.sleep(200);
+    }
+  } else await preflight(url, headers);
   return {
     name: root === ROOT ? "this" : root,
     url,
     headers,
     service,
     ...(worker ? { worker } : {}),
+    ...(peer ? { peer } : {}),
+    ...(redis ? { redis } : {}),
     ...(shadowUpstream ? { shadowUpstream, adminHeaders: { authorization: `Bearer ${adminKey}` } } : {}),
   };
 }
@@ -252,6 +310,7 @@ async function main(): Promise<void> {
   const dir = await mkdtemp(join(tmpdir(), "mindgw-cpu-"));
   if (profileDir) await mkdir(profileDir, { recursive: true });
   if (workerProfileDir && values.worker) await mkdir(workerProfileDir, { recursive: true });
+  if (peerProfileDir && values.forward) await mkdir(peerProfileDir, { recursive: true });
   const upstream = spawnService(["bun", join(ROOT, "bench/burst-upstream.ts")]);
   const gateways: Gateway[] = [];
   const [postgres, redis] = values.cluster ? await Promise.all([startPostgres(), startRedis()]) : [];
@@ -263,14 +322,16 @@ async function main(): Promise<void> {
   const serverCpu = async (): Promise<number[]> => {
     const sum = async (pids: readonly number[]) =>
       (await Promise.all(pids.map((pid) => cpuSeconds(pid).catch(() => 0)))).reduce((a, b) => a + b, 0);
-    return postgres && redis ? [await sum(postgres.pids()), await sum(redis.pids())] : [];
+    const redisPids = [...(redis?.pids() ?? []), ...gateways.flatMap((g) => g.redis?.pids() ?? [])];
+    return postgres && redis ? [await sum(postgres.pids()), await sum(redisPids)] : [];
   };
   try {
     const upstreamUrl = `http://127.0.0.1:${await upstream.portLine()}`;
-    for (const [i, root] of roots.entries()) {
+    for (const [i, setup] of setups.entries()) {
       const own = join(dir, `g${i}`);
       await mkdir(own);
-      gateways.push(await startGateway(root, upstreamUrl, own, i === 0, cluster));
+      const g = await startGateway(setup.root, upstreamUrl, own, i === 0, setup.sqlite ? undefined : cluster);
+      gateways.push({ ...g, name: setup.name });
     }
     const warmup = Number(values.warmup);
     if (warmup > 0)
@@ -291,6 +352,8 @@ async function main(): Promise<void> {
         for (const g of order) {
           const before = await cpuSeconds(g.service.pid);
           const mainBefore = await mainThreadCpuSeconds(g.service.pid);
+          const peerBefore = g.peer ? await cpuSeconds(g.peer.pid) : 0;
+          const peerMainBefore = g.peer ? await mainThreadCpuSeconds(g.peer.pid) : 0;
           const serversBefore = await serverCpu();
           const workerBefore = g.worker ? await cpuSeconds(g.worker.pid) : 0;
           const shadowBefore = g.shadowUpstream && (await shadowCounts(g));
@@ -302,8 +365,12 @@ async function main(): Promise<void> {
             seconds,
             workDir: dir,
           });
-          const used = (await cpuSeconds(g.service.pid)) - before;
-          const mainUsed = (await mainThreadCpuSeconds(g.service.pid)) - mainBefore;
+          const ownUsed = (await cpuSeconds(g.service.pid)) - before;
+          const peerUsed = g.peer ? (await cpuSeconds(g.peer.pid)) - peerBefore : 0;
+          const peerMainUsed = g.peer ? (await mainThreadCpuSeconds(g.peer.pid)) - peerMainBefore : 0;
+          // --forward: both nodes' CPU (node a took the request, node b holds the worker).
+          const used = ownUsed + peerUsed;
+          const mainUsed = (await mainThreadCpuSeconds(g.service.pid)) - mainBefore + peerMainUsed;
           const serversAfter = await serverCpu();
           const workerUsed = g.worker ? (await cpuSeconds(g.worker.pid)) - workerBefore : 0;
           if (run.status_errors || run.socket_errors)
@@ -327,6 +394,11 @@ async function main(): Promise<void> {
                 servers[i] ?? 0,
               ]);
           const workerUs = (workerUsed * 1e6) / run.requests;
+          if (g.peer) {
+            const [a, b] = [(ownUsed * 1e6) / run.requests, (peerUsed * 1e6) / run.requests];
+            results.set(`${key} (node a)`, [...(results.get(`${key} (node a)`) ?? []), a]);
+            results.set(`${key} (node b)`, [...(results.get(`${key} (node b)`) ?? []), b]);
+          }
           if (g.worker) {
             results.set(`${key} (worker)`, [...(results.get(`${key} (worker)`) ?? []), workerUs]);
             const sum = `${key} (gateway + worker)`;
@@ -343,7 +415,7 @@ async function main(): Promise<void> {
             copies = `; shadow copies answered ${sent}, shed ${shed} (of ${run.requests} requests), shadow upstream ${upstreamUs.toFixed(1)} µs CPU/request`;
           }
           console.log(
-            `${key} round ${round + 1}: ${run.rps.toFixed(0)} req/s, ${us.toFixed(1)} µs CPU/request (main thread ${mainUs.toFixed(1)}${g.worker ? `, worker ${workerUs.toFixed(1)}` : ""}${cluster ? `; PostgreSQL ${servers[0]?.toFixed(1)}, Redis ${servers[1]?.toFixed(1)}` : ""})${copies}`,
+            `${key} round ${round + 1}: ${run.rps.toFixed(0)} req/s, ${us.toFixed(1)} µs CPU/request (main thread ${mainUs.toFixed(1)}${g.peer ? `, node a ${((ownUsed * 1e6) / run.requests).toFixed(1)}, node b ${((peerUsed * 1e6) / run.requests).toFixed(1)}` : ""}${g.worker ? `, worker ${workerUs.toFixed(1)}` : ""}${cluster ? `; PostgreSQL ${servers[0]?.toFixed(1)}, Redis ${servers[1]?.toFixed(1)}` : ""})${copies}`,
           );
         }
       }
@@ -358,6 +430,8 @@ async function main(): Promise<void> {
     for (const g of gateways) {
       await g.worker?.stop();
       await g.service.stop();
+      await g.peer?.stop();
+      await g.redis?.stop();
       await g.shadowUpstream?.stop();
     }
     await upstream.stop();
@@ -368,6 +442,7 @@ async function main(): Promise<void> {
   for (const [what, where] of [
     ["gateway", profileDir],
     ["worker", values.worker ? workerProfileDir : undefined],
+    ["node b", values.forward ? peerProfileDir : undefined],
   ] as const) {
     if (!where) continue;
     const files = (await readdir(where)).filter((f) => f.endsWith(".cpuprofile")).sort();

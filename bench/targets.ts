@@ -51,6 +51,20 @@ export const bareProxyTarget = (fakeUrl: string): Target => ({
 });
 
 /**
+ * The floor gateway (bench/floor-gateway.ts: key check, counter, usage, audit row, a keep-alive
+ * pool on `Bun.connect`; whole answers only, so a stream is relayed once it has all arrived).
+ */
+export const floorGatewayTarget = (fakeUrl: string): Target => ({
+  name: "floor",
+  async start() {
+    const service = spawnService(["bun", join(ROOT, "bench/floor-gateway.ts"), "--upstream", fakeUrl]);
+    const port = await service.portLine();
+    const headers = { authorization: "Bearer sk-floor" };
+    return { url: `http://127.0.0.1:${port}`, headers, pid: service.pid, stop: () => service.stop() };
+  },
+});
+
+/**
  * The gateway in library form (bench/embedded-gateway.ts, run by `bun`, not compiled), with
  * auth or audit switched on or off: the on/off pairs are measured the same way, in one run.
  */

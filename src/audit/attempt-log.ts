@@ -2,25 +2,53 @@ import type { GatewayError } from "../core/gateway-error.ts";
 import type { AttemptInfo, AttemptTelemetry, DispatchTelemetry } from "../telemetry/dispatch-telemetry.ts";
 import { type AuditAttempt, MAX_AUDIT_ATTEMPTS } from "./audit-attempt.ts";
 
+const performanceNow = () => performance.now();
+
 /**
  * Collects a request's upstream attempts for its audit record. It sits on the router's telemetry
  * seam (DispatchTelemetry) in front of metrics and tracing, so the router reports an attempt
  * once and both hear it.
  */
 export class AttemptLog implements DispatchTelemetry {
-  private readonly entries: AuditAttempt[] = [];
-  /** Attempts still without a verdict, with their start. */
-  private readonly open = new Map<AuditAttempt, number>();
+  private readonly entries: LoggedAttempt[] = [];
 
   constructor(
     private readonly inner: DispatchTelemetry | undefined,
-    private readonly now: () => number = () => performance.now(),
+    private readonly now: () => number = performanceNow,
   ) {}
 
   attempt(info: AttemptInfo): AttemptTelemetry {
     const observed = this.inner?.attempt(info);
-    const started = this.now();
-    const entry: AuditAttempt = {
+    const logged = new LoggedAttempt(info, observed, this.now);
+    if (this.entries.length < MAX_AUDIT_ATTEMPTS) this.entries.push(logged);
+    return logged;
+  }
+
+  /** The attempts so far; one still without a verdict is `cut` with its time until now. */
+  list(): AuditAttempt[] {
+    const now = this.now();
+    return this.entries.map((logged) => logged.entryAt(now));
+  }
+}
+
+/**
+ * One attempt's handle and its audit entry: methods on one object rather than closures made per
+ * attempt (this runs on every request). A settled entry is final and is handed out as it is.
+ */
+class LoggedAttempt implements AttemptTelemetry {
+  private readonly entry: AuditAttempt;
+  private readonly started: number;
+  private verdict = false;
+  readonly headers: Readonly<Record<string, string>> | undefined;
+
+  constructor(
+    info: AttemptInfo,
+    private readonly observed: AttemptTelemetry | undefined,
+    private readonly now: () => number,
+  ) {
+    this.started = now();
+    this.headers = observed?.headers;
+    this.entry = {
       route: info.route,
       upstreamModel: info.upstreamModel,
       outcome: "cut",
@@ -28,36 +56,27 @@ export class AttemptLog implements DispatchTelemetry {
       errorClass: null,
       durationMs: 0,
     };
-    const kept = this.entries.length < MAX_AUDIT_ATTEMPTS;
-    if (kept) {
-      this.entries.push(entry);
-      this.open.set(entry, started);
-    }
-    let verdict = false;
-    return {
-      headers: observed?.headers,
-      settled: (error?: GatewayError, servedBy?: string) => {
-        observed?.settled(error, servedBy);
-        if (verdict) return;
-        verdict = true;
-        this.open.delete(entry);
-        if (servedBy) entry.route = servedBy;
-        entry.durationMs = round(this.now() - started);
-        entry.outcome = error ? "failed" : "ok";
-        entry.status = error ? (error.upstream?.status ?? error.status) : null;
-        entry.errorClass = error?.code ?? null;
-      },
-      closed: (error?: GatewayError) => observed?.closed(error),
-    };
   }
 
-  /** The attempts so far; one still without a verdict is `cut` with its time until now. */
-  list(): AuditAttempt[] {
-    const now = this.now();
-    return this.entries.map((entry) => {
-      const started = this.open.get(entry);
-      return started === undefined ? { ...entry } : { ...entry, durationMs: round(now - started) };
-    });
+  settled(error?: GatewayError, servedBy?: string): void {
+    this.observed?.settled(error, servedBy);
+    if (this.verdict) return;
+    this.verdict = true;
+    const entry = this.entry;
+    if (servedBy) entry.route = servedBy;
+    entry.durationMs = round(this.now() - this.started);
+    entry.outcome = error ? "failed" : "ok";
+    entry.status = error ? (error.upstream?.status ?? error.status) : null;
+    entry.errorClass = error?.code ?? null;
+  }
+
+  closed(error?: GatewayError): void {
+    this.observed?.closed(error);
+  }
+
+  /** The entry as the record keeps it: an open one is `cut`, timed until `now`. */
+  entryAt(now: number): AuditAttempt {
+    return this.verdict ? this.entry : { ...this.entry, durationMs: round(now - this.started) };
   }
 }
 

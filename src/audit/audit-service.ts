@@ -96,6 +96,7 @@ export function createAuditService(
     store,
     observer: {
       started(ledger) {
+        if (!bus.wants("request.started")) return;
         bus.publish({
           type: "request.started",
           at: ledger.startedAt,
@@ -110,7 +111,7 @@ export function createAuditService(
       finished(unstamped) {
         const record = node === null ? unstamped : withNodes(unstamped, node);
         writer.write(record);
-        bus.publish({ type: "request.finished", at: Date.now(), record });
+        if (bus.wants("request.finished")) bus.publish({ type: "request.finished", at: Date.now(), record });
       },
     },
     stats: () => writer.stats(),

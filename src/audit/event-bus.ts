@@ -20,6 +20,11 @@ export interface Subscription extends AsyncIterableIterator<GatewayEvent> {
   readonly closeReason: CloseReason | null;
 }
 
+interface Tap {
+  readonly listener: (event: GatewayEvent) => void;
+  readonly types: readonly GatewayEvent["type"][] | undefined;
+}
+
 type Waiter = (result: IteratorResult<GatewayEvent>) => void;
 
 /**
@@ -30,15 +35,30 @@ type Waiter = (result: IteratorResult<GatewayEvent>) => void;
  */
 export class EventBus {
   private readonly subscribers = new Set<Subscriber>();
-  private readonly taps = new Set<(event: GatewayEvent) => void>();
+  /** Replaced, never changed in place, so a publish in progress walks the list it started with. */
+  private taps: readonly Tap[] = [];
 
   constructor(private readonly now: () => number = Date.now) {}
 
+  /**
+   * Whether anyone would receive an event of this type: a publisher may skip building one (two
+   * per request) when nobody would.
+   */
+  wants(type: GatewayEvent["type"]): boolean {
+    if (this.subscribers.size > 0) return true;
+    for (const tap of this.taps) if (tap.types === undefined || tap.types.includes(type)) return true;
+    return false;
+  }
+
   publish(event: GatewayEvent): void {
-    for (const subscriber of this.subscribers) subscriber.offer(event);
-    for (const tap of this.taps) {
+    // No Set iterator while nobody subscribes (publish runs twice a request).
+    if (this.subscribers.size > 0) for (const subscriber of this.subscribers) subscriber.offer(event);
+    const taps = this.taps;
+    for (let i = 0; i < taps.length; i++) {
+      const tap = taps[i];
+      if (tap === undefined || (tap.types !== undefined && !tap.types.includes(event.type))) continue;
       try {
-        tap(event);
+        tap.listener(event);
       } catch {
         // a faulty tap (an embedder's event sink) costs its own delivery, never the publisher
       }
@@ -46,13 +66,16 @@ export class EventBus {
   }
 
   /**
-   * Calls `listener` synchronously with every event until the returned function is called.
-   * For event sinks that queue on their own; unlike subscriptions, `closeAll` leaves taps on,
-   * so events published while draining still reach them.
+   * Calls `listener` synchronously with every event (of `types`, when given) until the returned
+   * function is called. For event sinks that queue on their own; unlike subscriptions,
+   * `closeAll` leaves taps on, so events published while draining still reach them.
    */
-  tap(listener: (event: GatewayEvent) => void): () => void {
-    this.taps.add(listener);
-    return () => this.taps.delete(listener);
+  tap(listener: (event: GatewayEvent) => void, types?: readonly GatewayEvent["type"][]): () => void {
+    const tap: Tap = { listener, types };
+    this.taps = [...this.taps, tap];
+    return () => {
+      this.taps = this.taps.filter((other) => other !== tap);
+    };
   }
 
   subscribe(options: SubscribeOptions = {}): Subscription {

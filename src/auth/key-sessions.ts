@@ -53,6 +53,15 @@ export class KeySessions {
    */
   hold(keyId: string | null, end: EndSession, expiresAt: number | null = null): () => void {
     if (keyId === null) return () => {};
+    this.enter(keyId, end, expiresAt);
+    return () => this.leave(keyId, end);
+  }
+
+  /**
+   * As `hold`, for a caller that keeps `end` and releases it with `leave`: no release closure
+   * (the front door holds every request so).
+   */
+  enter(keyId: string, end: EndSession, expiresAt: number | null = null): void {
     let sessions = this.open.get(keyId);
     if (!sessions) {
       sessions = new Set();
@@ -60,7 +69,6 @@ export class KeySessions {
     }
     sessions.add(end);
     if (expiresAt !== null) this.scheduleExpiry(keyId, expiresAt);
-    return () => this.release(keyId, end);
   }
 
   /**
@@ -121,7 +129,8 @@ export class KeySessions {
     for (const end of sessions ?? []) end(reason);
   }
 
-  private release(keyId: string, end: EndSession): void {
+  /** Releases a session `enter` registered. */
+  leave(keyId: string, end: EndSession): void {
     const sessions = this.open.get(keyId);
     if (!sessions) return;
     sessions.delete(end);

@@ -5,8 +5,11 @@ export const CLUSTER_HEADER = "x-mindgw-cluster-secret";
 
 const digest = (text: string) => createHash("sha256").update(text).digest();
 
-/** Constant-time comparison of a presented secret with `cluster.secret`. */
-export function secretMatches(presented: string | null, secret: string): boolean {
-  if (presented === null) return false;
-  return timingSafeEqual(digest(presented), digest(secret));
+/**
+ * Constant-time comparison of a presented secret with `cluster.secret`; the secret's own digest
+ * is taken once, so a check hashes only what was presented.
+ */
+export function secretCheck(secret: string): (presented: string | null) => boolean {
+  const expected = digest(secret);
+  return (presented) => presented !== null && timingSafeEqual(digest(presented), expected);
 }

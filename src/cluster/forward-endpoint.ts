@@ -4,7 +4,7 @@ import { isJsonObject } from "../core/dialect.ts";
 import { GatewayError, toGatewayError } from "../core/gateway-error.ts";
 import type { Provider } from "../providers/provider.ts";
 import { workerLabel } from "../workers/gateway/worker-provider.ts";
-import { CLUSTER_HEADER, secretMatches } from "./cluster-secret.ts";
+import { CLUSTER_HEADER, secretCheck } from "./cluster-secret.ts";
 
 /** The internal path another node forwards worker requests to. */
 export const FORWARD_PATH = "/cluster/v1/forward";
@@ -78,8 +78,9 @@ export function forwardEndpoint(deps: { secret: string; workers: Provider; nodeI
       { status: error.status, code: error.code, message: error.message, retryable: error.retryable },
       { status: error.status, headers: { [FORWARD_ERROR_HEADER]: deps.nodeId } },
     );
+  const secretMatches = secretCheck(deps.secret);
   const unauthorized = (request: Request) =>
-    secretMatches(request.headers.get(CLUSTER_HEADER), deps.secret)
+    secretMatches(request.headers.get(CLUSTER_HEADER))
       ? null
       : refuse(new GatewayError({ status: 401, code: "unauthorized", message: "cluster secret required" }));
   const malformed = (what: string) =>

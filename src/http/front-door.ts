@@ -201,13 +201,8 @@ export function createFrontDoor(deps: FrontDoorDeps) {
         // One abort for the request: the client leaving, a stop's deadline (503) and a revoke or
         // expiry of the caller's key (401) all end it through the same controller.
         const abort = new RequestAbort(request.signal);
-        const leaveShutdown = deps.shutdown?.hold(abort.abort);
-        const leaveSession = deps.sessions?.watch(principal, abort.abort);
-        const release = () => {
-          leaveSession?.();
-          leaveShutdown?.();
-          abort.release();
-        };
+        abort.watch(deps.shutdown, deps.sessions, principal);
+        const release = () => abort.release();
         let streaming = false;
         try {
           const dispatching = runtime.router({

@@ -1,3 +1,7 @@
+import { type EndSession, type KeySessions, keyEndedError } from "../auth/key-sessions.ts";
+import type { Principal } from "../auth/principal.ts";
+import type { Shutdown } from "./shutdown.ts";
+
 /**
  * One request's abort: a single controller that every reason to end the request aborts directly
  * — the client leaving (the server request's signal), a stop's drain deadline, a revoke or expiry
@@ -12,6 +16,11 @@
  * holds only a listener that `release` removes.
  */
 export class RequestAbort {
+  private shutdown: Shutdown | undefined;
+  private sessions: KeySessions | undefined;
+  private keyId: string | null = null;
+  private keyEnded: EndSession | undefined;
+
   private readonly controller = new AbortController();
   readonly signal = this.controller.signal;
   private readonly follow: (() => void) | undefined;
@@ -30,8 +39,30 @@ export class RequestAbort {
     this.controller.abort(reason);
   };
 
-  /** Stops following the client's signal (call when the request has ended). */
+  /**
+   * Also ends the request when a stop's drain deadline passes (503) and when the caller's key is
+   * revoked or expires (401). Registered as this request's own functions, released by `release`:
+   * no release closure per registration.
+   */
+  watch(shutdown: Shutdown | undefined, sessions: KeySessions | undefined, principal: Principal): void {
+    if (shutdown) {
+      shutdown.enter(this.abort);
+      this.shutdown = shutdown;
+    }
+    const keyId = principal.keyId;
+    if (sessions && keyId !== null) {
+      const ended: EndSession = (reason) => this.abort(keyEndedError(reason));
+      sessions.enter(keyId, ended, principal.expiresAt ?? null);
+      this.sessions = sessions;
+      this.keyId = keyId;
+      this.keyEnded = ended;
+    }
+  }
+
+  /** Stops following the client's signal and what `watch` registered (call when the request has ended). */
   release(): void {
     if (this.follow) this.client.removeEventListener("abort", this.follow);
+    this.shutdown?.leave(this.abort);
+    if (this.keyEnded && this.keyId !== null) this.sessions?.leave(this.keyId, this.keyEnded);
   }
 }

@@ -15,6 +15,15 @@ export class Shutdown {
     return () => this.open.delete(end);
   }
 
+  /** As `hold`, without a release closure: the caller keeps `end` and calls `leave(end)`. */
+  enter(end: (reason: GatewayError) => void): void {
+    this.open.add(end);
+  }
+
+  leave(end: (reason: GatewayError) => void): void {
+    this.open.delete(end);
+  }
+
   /** Ends every request still held. */
   endAll(reason: GatewayError): void {
     const ends = [...this.open];

@@ -23,21 +23,20 @@ export class Attempt {
    */
   private waitingSince: number | undefined = performance.now();
   readonly signal: AbortSignal;
-  /** Stops following the client's signal once the attempt is over (see http/request-abort.ts). */
-  private readonly unlink: () => void;
+  /** The attempt's one listener on the client's signal. */
+  private readonly follow: () => void;
 
   constructor(
-    clientSignal: AbortSignal,
+    private readonly clientSignal: AbortSignal,
     readonly timeouts: AttemptTimeouts,
     private readonly routeLabel: string,
   ) {
     // The attempt's own controller, following the client's signal (not AbortSignal.any: see
     // http/request-abort.ts); a timeout or `abort()` aborts the controller directly.
     this.signal = this.controller.signal;
-    const follow = () => this.end(clientSignal.reason);
-    if (clientSignal.aborted) follow();
-    else clientSignal.addEventListener("abort", follow, { once: true });
-    this.unlink = () => clientSignal.removeEventListener("abort", follow);
+    this.follow = () => this.end(clientSignal.reason);
+    if (clientSignal.aborted) this.follow();
+    else clientSignal.addEventListener("abort", this.follow, { once: true });
   }
 
   /** Arms the bound for the current phase; the attempt aborts with a 504 when it expires. */
@@ -45,7 +44,8 @@ export class Attempt {
     clearTimeout(this.timer);
     this.phase = phase;
     this.ms = ms;
-    this.timer = setTimeout(this.expire, ms);
+    // The attempt as the timer's argument: no closure per attempt for its callback.
+    this.timer = setTimeout(expireAttempt, ms, this);
   }
 
   /**
@@ -54,12 +54,12 @@ export class Attempt {
    * the client holds the stream, or before the bound has passed since the wait began, it is
    * set again for what is left.
    */
-  private readonly expire = (): void => {
+  expire(): void {
     if (this.phase === "idle") {
       const since = this.waitingSince;
       const left = since === undefined ? this.ms : since + this.ms - performance.now();
       if (left >= 1) {
-        this.timer = setTimeout(this.expire, left);
+        this.timer = setTimeout(expireAttempt, left, this);
         return;
       }
     }
@@ -68,7 +68,7 @@ export class Attempt {
         `upstream ${this.routeLabel} timed out waiting for ${WAITING_FOR[this.phase]} (${this.ms} ms)`,
       ),
     );
-  };
+  }
 
   /**
    * Aborts the attempt's controller (the upstream call sees it first, as a listener it added) and
@@ -79,6 +79,7 @@ export class Attempt {
     if (this.signal.aborted) return;
     this.controller.abort(reason);
     const reject = this.pendingReject;
+    this.pendingResolve = undefined;
     this.pendingReject = undefined;
     reject?.(this.signal.reason);
   }
@@ -88,6 +89,7 @@ export class Attempt {
     this.waitingSince = on ? performance.now() : undefined;
   }
 
+  private pendingResolve: ((value: unknown) => void) | undefined;
   private pendingReject: ((reason: unknown) => void) | undefined;
 
   /**
@@ -95,23 +97,33 @@ export class Attempt {
    * (`end` rejects it: no abort listener per read, nor per attempt); and unlike a race against a
    * long-lived "aborted" promise, nothing is retained per read (a race adds a reaction to that
    * promise on every call, keeping every event of a long stream alive until the attempt ends).
+   * Reads are one at a time, and after an abort every read rejects at once, so a read `end`
+   * rejected that settles late finds nothing pending: the two settle handlers are the
+   * attempt's own, made once, not two closures per read.
    */
   read<T>(read: Promise<T>): Promise<T> {
     if (this.signal.aborted) return Promise.reject(this.signal.reason);
-    return new Promise<T>((resolve, reject) => {
+    const pending = new Promise<T>((resolve, reject) => {
+      this.pendingResolve = resolve as (value: unknown) => void;
       this.pendingReject = reject;
-      read.then(
-        (value) => {
-          this.pendingReject = undefined;
-          resolve(value);
-        },
-        (error) => {
-          this.pendingReject = undefined;
-          reject(error);
-        },
-      );
     });
+    read.then(this.readValue, this.readError);
+    return pending;
   }
+
+  private readonly readValue = (value: unknown): void => {
+    const resolve = this.pendingResolve;
+    this.pendingResolve = undefined;
+    this.pendingReject = undefined;
+    resolve?.(value);
+  };
+
+  private readonly readError = (error: unknown): void => {
+    const reject = this.pendingReject;
+    this.pendingResolve = undefined;
+    this.pendingReject = undefined;
+    reject?.(error);
+  };
 
   /** Cheap re-arm for the idle bound between stream events. */
   rearm(): void {
@@ -123,7 +135,7 @@ export class Attempt {
   disarm(): void {
     clearTimeout(this.timer);
     this.timer = undefined;
-    this.unlink();
+    this.clientSignal.removeEventListener("abort", this.follow);
   }
 
   /**
@@ -142,4 +154,9 @@ export class Attempt {
     this.disarm();
     this.end(reason);
   }
+}
+
+/** A timer's callback, shared by every attempt (the attempt is the timer's argument). */
+function expireAttempt(attempt: Attempt): void {
+  attempt.expire();
 }

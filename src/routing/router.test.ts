@@ -1,5 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { GatewayError, upstreamError } from "../core/gateway-error.ts";
+import type { ProviderReply } from "../providers/provider.ts";
 import { waitFor } from "../testing/wait-for.ts";
 import {
   chatRequest,
@@ -9,6 +10,7 @@ import {
   jsonReply,
   never,
   routerFor,
+  type Script,
   streamReply,
 } from "./router-test-kit.ts";
 
@@ -189,4 +191,46 @@ describe("router: timeouts and cancellation", () => {
     for await (const _event of eventsOf(dispatched.reply.chunks)) break;
     expect(a.calls[0]?.signal.aborted).toBe(true);
   });
+});
+
+describe("router: what telemetry hears of an attempt", () => {
+  const recorder = () => {
+    const heard: string[] = [];
+    const telemetry = {
+      attempt: () => ({
+        headers: undefined,
+        settled: (error?: GatewayError, servedBy?: string) =>
+          heard.push(`settled ${error?.code ?? "ok"} ${servedBy ?? "-"}`),
+        closed: (error?: GatewayError) => heard.push(`closed ${error?.code ?? "ok"}`),
+      }),
+    };
+    return { heard, telemetry };
+  };
+  const httpAnswer = (init: { stream: boolean }) => (): Promise<ProviderReply> => {
+    const body = init.stream
+      ? 'data: {"choices":[{"index":0,"delta":{"content":"hi"}}]}\n\ndata: [DONE]\n\n'
+      : JSON.stringify({ id: "x", choices: [], usage: { prompt_tokens: 1, completion_tokens: 1 } });
+    const type = init.stream ? "text/event-stream" : "application/json";
+    return Promise.resolve({
+      kind: "http",
+      response: new Response(body, { headers: { "content-type": type } }),
+      servedBy: "worker:w1",
+    });
+  };
+  const passing = (name: string, script: Script) => ({ ...fakeProvider(name, script), passThrough: true });
+
+  for (const stream of [false, true]) {
+    test(`a ${stream ? "stream" : "body"} done within its first read is settled (with who served it) before it is closed`, async () => {
+      const { heard, telemetry } = recorder();
+      const a = passing("a", httpAnswer({ stream }));
+      const { router } = routerFor(twoRoutes(), [a, fakeProvider("b")]);
+      const body = { model: "m", messages: [{ role: "user", content: "hi" }], stream };
+      const bytes = new TextEncoder().encode(JSON.stringify(body));
+      const received = { bytes, body, headers: {}, query: "" };
+      const dispatched = await router(chatRequest("m", { stream, telemetry, received }));
+      if (dispatched.reply.kind === "stream") await drain(dispatched.reply.chunks);
+      await waitFor(() => heard.length === 2, "the attempt closed");
+      expect(heard).toEqual(["settled ok worker:w1", "closed ok"]);
+    });
+  }
 });

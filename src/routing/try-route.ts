@@ -67,12 +67,23 @@ export async function tryRoute(
   const meter = new StreamUsageMeter(provider.dialect);
   health.begin(route.key);
   let settled = false;
+  // Telemetry hears an attempt's verdict before its close. A body read whole, or a stream whose
+  // end came with its first read, is done inside `readNativeReply`, before the verdict below:
+  // its close waits for the verdict (a span ended first would drop the route that served it).
+  let verdict = false;
+  let closing: { error?: GatewayError } | undefined;
   const done = (error?: GatewayError) => {
     if (settled) return;
     settled = true;
     attempt.disarm();
     health.end(route.key);
-    observed?.closed(error);
+    if (verdict) observed?.closed(error);
+    else closing = { error };
+  };
+  const judged = (error?: GatewayError, servedBy?: string) => {
+    observed?.settled(error, servedBy);
+    verdict = true;
+    if (closing) observed?.closed(closing.error);
   };
   const usage = () => meter.usage ?? { inputTokens: 0, outputTokens: 0 };
   const usageOf = provider.dialect === "anthropic" ? usageFromAnthropic : usageFromOpenAI;
@@ -122,7 +133,7 @@ export async function tryRoute(
         ...(answered ? { onBody: answered } : {}),
       });
       health.succeeded(route.key, performance.now() - started);
-      observed?.settled(undefined, common.route);
+      judged(undefined, common.route);
       const found = answer.usage;
       return { ...common, reply: answer.reply, usage: found ? () => found : usage };
     }
@@ -130,7 +141,7 @@ export async function tryRoute(
       const found = usageOf(reply.body);
       const translated = adapted.json(reply.body);
       health.succeeded(route.key, performance.now() - started);
-      observed?.settled(undefined, common.route);
+      judged(undefined, common.route);
       done();
       return { ...common, reply: { kind: "json", body: translated }, usage: () => found ?? usage() };
     }
@@ -142,7 +153,7 @@ export async function tryRoute(
     const reader = new EventReader(source[Symbol.asyncIterator](), attempt, translated ? undefined : pass);
     const first = await reader.next();
     health.succeeded(route.key, performance.now() - started);
-    observed?.settled(undefined, common.route);
+    judged(undefined, common.route);
     const chunks = new EventChunks(first, reader, attempt, done);
     const errorEvent = translated?.errorEvent;
     return { ...common, reply: { kind: "stream", chunks, ...(errorEvent ? { errorEvent } : {}) }, usage };
@@ -155,7 +166,7 @@ export async function tryRoute(
     else health.released(route.key);
     attempt.abort(failure);
     // A failed attempt names the worker it went to, as a served one does (`worker:<name>`).
-    observed?.settled(failure, provider === route.provider ? undefined : provider.name);
+    judged(failure, provider === route.provider ? undefined : provider.name);
     done(failure);
     throw failure;
   }

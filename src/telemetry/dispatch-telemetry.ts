@@ -19,7 +19,7 @@ export interface AttemptTelemetry {
   readonly headers: Readonly<Record<string, string>> | undefined;
   /** The verdict: the answer was committed (no error) or the attempt failed. */
   settled(error?: GatewayError, servedBy?: string): void;
-  /** The attempt's upstream work is over (its stream ended or was cut). */
+  /** The attempt's upstream work is over (its stream ended or was cut); always after `settled`. */
   closed(error?: GatewayError): void;
 }
 

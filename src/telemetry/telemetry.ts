@@ -51,10 +51,13 @@ export function createTelemetry(options: TelemetryOptions): Telemetry {
       )
     : undefined;
   if (metrics) {
-    options.bus.tap((event) => {
-      if (event.type === "config.reloaded") metrics.configReloaded(true);
-      else if (event.type === "config.rejected") metrics.configReloaded(false);
-    });
+    options.bus.tap(
+      (event) => {
+        if (event.type === "config.reloaded") metrics.configReloaded(true);
+        else if (event.type === "config.rejected") metrics.configReloaded(false);
+      },
+      ["config.reloaded", "config.rejected"],
+    );
     options.onAuditFlush((ms) => metrics.auditFlushed(ms / 1000));
   }
   const listen = options.config.metrics.listen;

@@ -297,7 +297,8 @@ describe("three nodes on one PostgreSQL and one Redis", () => {
       } finally {
         await browser.close();
       }
-    });
+      // A browser starts within it: bun's default 5 s is not enough on a loaded CI machine.
+    }, 30_000);
 
     test("a client that leaves node A cancels the generation on the worker behind node B", async () => {
       const abort = new AbortController();

@@ -75,9 +75,51 @@ describe("createUpstreamFetch", () => {
     expect(used).toEqual(["native", "node", "node"]);
   });
 
+  test("auto (the default): the lean client for a plain-http call made alone; native fetch from two in flight", async () => {
+    expect(leanMode({})).toBe("auto");
+    expect(leanMode({ MINDGW_UPSTREAM_CLIENT: "fetch" })).toBe("overflow");
+    let inFlight = 1;
+    const used: string[] = [];
+    const tagged = (name: string) =>
+      (async () => {
+        used.push(name);
+        return new Response("ok");
+      }) as unknown as typeof fetch;
+    const upstream = createUpstreamFetch({
+      inFlight: () => inFlight,
+      nativeLimit: 256,
+      native: tagged("native"),
+      fallback: tagged("node"),
+    });
+    // Alone: the lean client answers (the upstream's own status), https still goes to native fetch.
+    const alone = await upstream(`${base}/echo`, { method: "POST", body: "x" });
+    expect(alone.status).toBe(201);
+    expect(await alone.json()).toEqual({ method: "POST", body: "x", auth: null });
+    await upstream("https://127.0.0.1:1/");
+    expect(used).toEqual(["native"]);
+    inFlight = 2;
+    await upstream(`${base}/echo`);
+    expect(used).toEqual(["native", "native"]);
+    // Past half the native limit, as before: the lean client for http, node:http for https.
+    inFlight = 121;
+    expect((await upstream(`${base}/echo`)).status).toBe(201);
+    await upstream("https://127.0.0.1:1/");
+    expect(used).toEqual(["native", "native", "node"]);
+    // MINDGW_UPSTREAM_CLIENT=fetch: native fetch even alone.
+    inFlight = 1;
+    const fetchOnly = createUpstreamFetch({
+      inFlight: () => inFlight,
+      nativeLimit: 256,
+      native: tagged("native"),
+      fallback: tagged("node"),
+      lean: "overflow",
+    });
+    await fetchOnly(`${base}/echo`);
+    expect(used).toEqual(["native", "native", "node", "native"]);
+  });
+
   test("MINDGW_UPSTREAM_CLIENT=lean: every plain-http call on the lean client", async () => {
     expect(leanMode({ MINDGW_UPSTREAM_CLIENT: "lean" })).toBe("all");
-    expect(leanMode({})).toBe("overflow");
     const used: string[] = [];
     const tagged = (name: string) =>
       (async () => {

@@ -15,15 +15,29 @@ export function nativeFetchLimit(env: Record<string, string | undefined> = proce
 }
 
 /**
- * Where plain-http calls go. `overflow` (the default): native `fetch` below half its limit, the
- * lean client past it. `all`: the lean client always. `off`: `node:http` past the limit, as before
- * the lean client.
+ * Where plain-http calls go. `auto` (the default): the lean client while the process serves only
+ * one request (`LEAN_WHEN_ALONE`), native `fetch` from there to half its limit, the lean client
+ * past it. `overflow`: native `fetch` below half its limit, the lean client past it. `all`: the
+ * lean client always. `off`: `node:http` past the limit, as before the lean client.
  */
-export type LeanMode = "overflow" | "all" | "off";
+export type LeanMode = "auto" | "overflow" | "all" | "off";
 
-/** `MINDGW_UPSTREAM_CLIENT=lean` puts every plain-http call on the lean client (`all`). */
+/**
+ * At most this many requests in flight, and a plain-http call takes the lean client in `auto`
+ * mode. Alone, the event loop has time to spare, and the lean client's exchange on the loop's
+ * own socket skips the two hops through Bun's HTTP thread that `fetch` makes (c=1 latency). With
+ * more, the loop is what bounds throughput, and `fetch` does its socket work off the loop
+ * (docs/BENCHMARKS.md, "Lean upstream client").
+ */
+export const LEAN_WHEN_ALONE = 1;
+
+/**
+ * `MINDGW_UPSTREAM_CLIENT`: `fetch` keeps plain-http calls on native `fetch` below half its limit
+ * (`overflow`), `lean` puts every one on the lean client (`all`); unset (or anything else), `auto`.
+ */
 export function leanMode(env: Record<string, string | undefined> = process.env): LeanMode {
-  return env.MINDGW_UPSTREAM_CLIENT === "lean" ? "all" : "overflow";
+  const client = env.MINDGW_UPSTREAM_CLIENT;
+  return client === "lean" ? "all" : client === "fetch" ? "overflow" : "auto";
 }
 
 export interface UpstreamFetchOptions {
@@ -43,7 +57,9 @@ export interface UpstreamFetchOptions {
  * (its socket work runs on Bun's HTTP thread), but Bun caps it per process and queues the rest
  * without a word, so a gateway holding hundreds of long generations would stall request 257
  * behind the others. Below half the native limit (a shadow copy can double a request's upstream
- * calls, and a few slots stay free for JWKS or telemetry), calls use native `fetch`. Past it,
+ * calls, and a few slots stay free for JWKS or telemetry), calls use native `fetch`, except that
+ * a plain-http call made while the process serves one request alone takes the lean client (in
+ * `auto` mode: lower latency when the loop is idle anyway). Past it,
  * plain-http calls go through the lean client on `Bun.connect` (no cap, a fraction of the CPU of
  * `node:http`), and the rest (https, proxies) through `node:http`, which has no cap either. Every
  * call that started on native `fetch` was counted among the requests in flight when it started,
@@ -55,8 +71,13 @@ export function createUpstreamFetch(options: UpstreamFetchOptions): typeof fetch
   const threshold = Math.max(1, Math.floor((options.nativeLimit ?? nativeFetchLimit()) / 2) - 8);
   const mode = options.lean ?? leanMode();
   const overflow = mode === "off" ? fallback : createLeanFetch({ fallback });
-  const switched = (input: string | URL | Request, init?: RequestInit) =>
-    options.inFlight() <= threshold ? native(input, init) : overflow(input, init);
+  // Alone, a plain-http call takes the lean client; the rest (https, proxies) native `fetch`.
+  const alone = mode === "auto" ? createLeanFetch({ fallback: native }) : native;
+  const switched = (input: string | URL | Request, init?: RequestInit) => {
+    const inFlight = options.inFlight();
+    if (inFlight > threshold) return overflow(input, init);
+    return inFlight <= LEAN_WHEN_ALONE ? alone(input, init) : native(input, init);
+  };
   const upstreamFetch = mode === "all" ? createLeanFetch({ fallback: switched }) : switched;
   return Object.assign(upstreamFetch, { preconnect: native.preconnect }) as typeof fetch;
 }

@@ -2,7 +2,7 @@ import type { Socket, SocketHandler } from "bun";
 import { BodyStream } from "./body-stream.ts";
 import { ChunkedDecoder } from "./chunked-decoder.ts";
 import { decodedBody } from "./content-decoding.ts";
-import { MalformedResponseError, parseResponseHead, type ResponseHead } from "./response-head.ts";
+import { bareBlankLine, MalformedResponseError, parseHead, type ResponseHead } from "./response-head.ts";
 
 /** The most a response head (status line and headers) may be; `fetch` takes large ones too. */
 export const MAX_HEAD_BYTES = 1024 * 1024;
@@ -177,7 +177,16 @@ export class Http1Connection {
       this.pendingHead = null;
     }
     while (true) {
-      const end = buffer.indexOf(HEAD_END, from);
+      let end = buffer.indexOf(HEAD_END, from);
+      let bodyAt = end + 4;
+      let text = end < 0 ? "" : buffer.toString("latin1", 0, end);
+      // Lines may end in a bare LF (`fetch` takes such heads): then the blank line that ends the
+      // head is "\n\n" or "\n\r\n", before any CRLF CRLF, which may be absent or in the body.
+      const bare = end < 0 ? bareBlankLine(buffer, Math.max(0, from - 1)) : bareBlankLine(text, 0);
+      if (bare) {
+        [end, bodyAt] = bare;
+        text = buffer.toString("latin1", 0, end);
+      }
       if (end < 0) {
         if (buffer.byteLength > MAX_HEAD_BYTES) {
           this.fail(new MalformedResponseError(`response head larger than ${MAX_HEAD_BYTES} bytes`));
@@ -188,12 +197,12 @@ export class Http1Connection {
       }
       let head: ResponseHead;
       try {
-        head = parseResponseHead(buffer.toString("latin1", 0, end));
+        head = parseHead(text);
       } catch (error) {
         this.fail(error);
         return;
       }
-      const rest = buffer.subarray(end + 4);
+      const rest = buffer.subarray(bodyAt);
       if (head.status >= 200) {
         this.startBody(head, rest);
         return;

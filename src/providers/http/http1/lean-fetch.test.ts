@@ -118,6 +118,43 @@ describe("lean fetch: requests", () => {
 });
 
 describe("lean fetch: framing", () => {
+  test("heads whose lines end in a bare LF are read as fetch reads them, and the connection goes on", async () => {
+    const answers = [
+      // Every line a bare LF; the body holds a CRLF CRLF of its own.
+      "HTTP/1.1 200 OK\ncontent-type: text/plain\nx-kind: lf\ncontent-length: 6\n\na\r\n\r\nb",
+      // Only the status line; then a blank line after a bare LF ("\n\r\n").
+      "HTTP/1.1 201 Created\ncontent-length: 2\r\nx-kind: mixed\n\r\nok",
+      // An event stream split inside its head, bare LF throughout.
+      "HTTP/1.1 200 OK\ncontent-type: text/event-stream\ntransfer-encoding: chunked\n",
+      "\n5\r\ndata:\r\n0\r\n\r\n",
+      ok("crlf"),
+    ];
+    const server = rawServer((_request, socket, index) => {
+      if (index === 3) {
+        socket.write(answers[2] as string);
+        setTimeout(() => socket.write(answers[3] as string), 20);
+      } else socket.write(answers[index === 4 ? 4 : index - 1] as string);
+    });
+    const { fetch } = client();
+    const first = await fetch(`${server.url}/1`);
+    expect([first.status, first.headers.get("x-kind"), await first.text()]).toEqual([
+      200,
+      "lf",
+      "a\r\n\r\nb",
+    ]);
+    const second = await fetch(`${server.url}/2`);
+    expect([second.status, second.statusText, second.headers.get("x-kind"), await second.text()]).toEqual([
+      201,
+      "Created",
+      "mixed",
+      "ok",
+    ]);
+    const third = await fetch(`${server.url}/3`);
+    expect([third.headers.get("content-type"), await third.text()]).toEqual(["text/event-stream", "data:"]);
+    expect(await (await fetch(`${server.url}/4`)).text()).toBe("crlf");
+    expect(server.state.connections).toBe(1);
+  });
+
   test("several answers on one kept-alive connection: length, chunked with trailers, no body", async () => {
     const server = rawServer((request, socket, index) => {
       if (index === 1) socket.write(ok("first"));

@@ -56,6 +56,8 @@ export function parseResponseHead(text: string): ResponseHead {
   const http11 = text.charCodeAt(7) === 49;
   const code = Number(text.slice(9, 12));
   const statusText = end > 13 ? text.slice(13, end) : "";
+  // A line break in it: the status line ended in a bare LF (read again as CRLF by the caller).
+  if (statusText.includes("\n")) throw new MalformedResponseError("bad status line");
   const headers: [string, string][] = [];
   let length = -1;
   let transfer: string | undefined;
@@ -121,4 +123,27 @@ export function parseResponseHead(text: string): ResponseHead {
     encoding,
     eventStream,
   };
+}
+
+/**
+ * The first blank line after lines that end in a bare LF ("\n\n" or "\n\r\n") in a head's text or
+ * bytes (Latin-1: one byte a character), as [where the head ends, where the body starts].
+ */
+export function bareBlankLine(head: string | Buffer, from: number): [number, number] | undefined {
+  const lf = head.indexOf("\n\n", from);
+  const mixed = head.indexOf("\n\r\n", from);
+  // "\r\n\r\n" holds "\n\r\n" too: a blank line after a bare LF is one not preceded by CR.
+  const bare = mixed >= 0 && (mixed === 0 || head[mixed - 1] !== (typeof head === "string" ? "\r" : 13));
+  if (lf >= 0 && (!bare || lf < mixed)) return [lf, lf + 2];
+  return bare ? [mixed, mixed + 3] : undefined;
+}
+
+/** Parses a head; one whose lines end in a bare LF is read as if they ended in CRLF, as `fetch` does. */
+export function parseHead(text: string): ResponseHead {
+  try {
+    return parseResponseHead(text);
+  } catch (error) {
+    if (!(error instanceof MalformedResponseError) || !text.includes("\n")) throw error;
+    return parseResponseHead(text.replace(/\r?\n/g, "\r\n"));
+  }
 }

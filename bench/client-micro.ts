@@ -1,0 +1,182 @@
+/**
+ * The upstream client alone: what one exchange with the burst upstream costs this process in CPU
+ * (in total and on its event loop), for Bun's native `fetch`, the lean HTTP/1.1 client
+ * (`src/providers/http/http1/`) and a bare keep-alive pool on `Bun.connect` (the floor gateway's,
+ * bench/floor-gateway.ts: content-length only, no `Response`). Each answer is read the way the
+ * gateway reads it: whole as bytes (non-stream), or chunk by chunk from the body's reader (stream).
+ *   bun bench/client-micro.ts [--calls 10000] [--concurrency 32] [--rounds 3] [--clients native,lean,floor]
+ *     [--scenario non-stream|stream]
+ * Starts bench/burst-upstream.ts itself; clients alternate round by round; prints one line per
+ * run and the medians (µs a call).
+ */
+import { parseArgs } from "node:util";
+import type { Socket } from "bun";
+import { createLeanFetch } from "../src/providers/http/http1/lean-fetch.ts";
+import { nodeFetch } from "../src/providers/http/node-fetch.ts";
+import { SCENARIOS } from "./scenarios.ts";
+import { spawnService } from "./service.ts";
+
+const { values } = parseArgs({
+  options: {
+    calls: { type: "string", default: "10000" },
+    concurrency: { type: "string", default: "32" },
+    rounds: { type: "string", default: "3" },
+    clients: { type: "string", default: "native,lean,floor" },
+    scenario: { type: "string" },
+  },
+});
+const calls = Number(values.calls);
+const concurrency = Number(values.concurrency);
+const rounds = Number(values.rounds);
+
+const upstream = spawnService(["bun", new URL("./burst-upstream.ts", import.meta.url).pathname]);
+const port = await upstream.portLine();
+const url = `http://127.0.0.1:${port}/v1/chat/completions`;
+const headers = { "content-type": "application/json", authorization: "Bearer sk-upstream" };
+const bodies = SCENARIOS.map((s) => JSON.stringify(s.body));
+
+const TICKS = 100;
+const statSeconds = (stat: string) => {
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return (Number(fields[11]) + Number(fields[12])) / TICKS;
+};
+const cpu = async () => ({
+  total: statSeconds(await Bun.file(`/proc/${process.pid}/stat`).text()),
+  loop: statSeconds(await Bun.file(`/proc/${process.pid}/task/${process.pid}/stat`).text()),
+});
+
+type Call = (body: string) => Promise<number>;
+
+/** The gateway's whole read: status, content type, the declared length, then the bytes. */
+async function readWhole(res: Response): Promise<number> {
+  if (!res.ok) throw new Error(`status ${res.status}`);
+  res.headers.get("content-type");
+  res.headers.get("content-length");
+  res.headers.get("content-encoding");
+  return (await res.bytes()).byteLength;
+}
+
+/** The relay's read: one reader, chunk by chunk. */
+async function readStream(res: Response): Promise<number> {
+  if (!res.ok || !res.body) throw new Error(`status ${res.status}`);
+  res.headers.get("content-type");
+  const reader = res.body.getReader();
+  let size = 0;
+  for (let r = await reader.read(); !r.done; r = await reader.read()) size += r.value.byteLength;
+  return size;
+}
+
+function fetchClient(doFetch: typeof fetch, stream: boolean): Call {
+  return async (body) => {
+    const res = await doFetch(url, { method: "POST", headers, body, signal: new AbortController().signal });
+    return stream ? readStream(res) : readWhole(res);
+  };
+}
+
+// The floor gateway's pool, as bench/floor-gateway.ts has it (content-length answers only).
+interface Conn {
+  socket?: Socket<Conn>;
+  buffered: Uint8Array;
+  headEnd: number;
+  length: number;
+  waiting?: (size: number) => void;
+}
+const idle: Conn[] = [];
+const EMPTY = new Uint8Array(0);
+const latin1 = new TextDecoder("latin1");
+function floorReceived(conn: Conn, data: Uint8Array): void {
+  if (conn.buffered.length === 0) conn.buffered = new Uint8Array(data);
+  else {
+    const joined = new Uint8Array(conn.buffered.length + data.length);
+    joined.set(conn.buffered);
+    joined.set(data, conn.buffered.length);
+    conn.buffered = joined;
+  }
+  if (conn.headEnd < 0) {
+    const at = Buffer.from(conn.buffered.buffer, conn.buffered.byteOffset, conn.buffered.length).indexOf(
+      "\r\n\r\n",
+    );
+    if (at < 0) return;
+    conn.headEnd = at + 4;
+    const head = latin1.decode(conn.buffered.subarray(0, at)).toLowerCase();
+    const from = head.indexOf("content-length:");
+    conn.length = from < 0 ? 0 : Number.parseInt(head.slice(from + 15), 10);
+  }
+  if (conn.buffered.length - conn.headEnd < conn.length) return;
+  const size = conn.length;
+  const waiting = conn.waiting;
+  conn.waiting = undefined;
+  conn.buffered = EMPTY;
+  conn.headEnd = -1;
+  idle.push(conn);
+  waiting?.(size);
+}
+async function floorConnect(): Promise<Conn> {
+  const conn: Conn = { buffered: EMPTY, headEnd: -1, length: 0 };
+  conn.socket = await Bun.connect<Conn>({
+    hostname: "127.0.0.1",
+    port,
+    data: conn,
+    socket: { data: (socket, data) => floorReceived(socket.data, data) },
+  });
+  return conn;
+}
+const floorHead = `POST /v1/chat/completions HTTP/1.1\r\nhost: 127.0.0.1:${port}\r\ncontent-type: application/json\r\nauthorization: Bearer sk-upstream\r\ncontent-length: `;
+const floor: Call = async (body) => {
+  const conn = idle.pop() ?? (await floorConnect());
+  return new Promise((resolve) => {
+    conn.waiting = resolve;
+    conn.socket?.write(`${floorHead}${Buffer.byteLength(body)}\r\n\r\n${body}`);
+  });
+};
+
+const lean = createLeanFetch({ fallback: nodeFetch }) as typeof fetch;
+const clients: Record<string, (stream: boolean) => Call> = {
+  native: (stream) => fetchClient(fetch, stream),
+  lean: (stream) => fetchClient(lean, stream),
+  floor: () => floor,
+};
+const chosen = (values.clients ?? "").split(",").filter((name) => name in clients);
+
+async function run(call: Call, body: string): Promise<{ total: number; loop: number }> {
+  let next = 0;
+  const before = await cpu();
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next++ < calls) await call(body);
+    }),
+  );
+  const after = await cpu();
+  return {
+    total: ((after.total - before.total) * 1e6) / calls,
+    loop: ((after.loop - before.loop) * 1e6) / calls,
+  };
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? Number.NaN;
+const results = new Map<string, { total: number[]; loop: number[] }>();
+try {
+  for (const [s, scenario] of SCENARIOS.entries()) {
+    if (values.scenario && values.scenario !== scenario.name) continue;
+    const stream = scenario.name === "stream";
+    for (const name of chosen) await run(clients[name]!(stream), bodies[s]!); // warm-up
+    for (let round = 0; round < rounds; round++) {
+      for (const name of round % 2 ? [...chosen].reverse() : chosen) {
+        const r = await run(clients[name]!(stream), bodies[s]!);
+        const key = `${scenario.name} ${name}`;
+        const entry = results.get(key) ?? { total: [], loop: [] };
+        entry.total.push(r.total);
+        entry.loop.push(r.loop);
+        results.set(key, entry);
+        console.log(`${key}: ${r.total.toFixed(1)} µs total, ${r.loop.toFixed(1)} event loop`);
+      }
+    }
+  }
+  console.log("\nmedian µs a call (total / event loop):");
+  for (const [key, r] of results)
+    console.log(`  ${key.padEnd(20)} ${median(r.total).toFixed(1)} / ${median(r.loop).toFixed(1)}`);
+} finally {
+  for (const conn of idle) conn.socket?.end();
+  await upstream.stop();
+}
+process.exit(0);

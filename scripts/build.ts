@@ -39,15 +39,16 @@ if (existsSync("dist"))
   for (const name of readdirSync("dist")) if (name.endsWith(".js.map")) rmSync(`dist/${name}`);
 
 const result = await Bun.build({
-  // The audit threads (SQLite's, PostgreSQL's) and the trace export thread are Worker entries of
-  // their own; their owners (threaded-audit-store.ts, postgres-audit-store.ts,
-  // thread-span-processor.ts) find them in the
+  // The audit threads (SQLite's, PostgreSQL's), the trace export thread and the shadow thread are
+  // Worker entries of their own; their owners (threaded-audit-store.ts, postgres-audit-store.ts,
+  // thread-span-processor.ts, shadow-thread-client.ts) find them in the
   // executable at its path under src/ (the common root of the entrypoints).
   entrypoints: [
     "./src/main.ts",
     "./src/storage/sqlite/audit-thread.ts",
     "./src/storage/postgres/postgres-audit-thread.ts",
     "./src/telemetry/tracing/export-thread.ts",
+    "./src/shadow/shadow-thread.ts",
   ],
   compile: { outfile: "./dist/mindgw" },
   minify: true,

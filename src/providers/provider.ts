@@ -33,6 +33,12 @@ export interface ProviderCall {
   readonly traceHeaders?: Readonly<Record<string, string>>;
   /** `routing.max_upstream_body`: the most a whole (non-stream) answer may be; over it is a 502. */
   readonly maxBody?: number;
+  /**
+   * Set by the shadow (shadow/shadow-call.ts) on a `native` copy: a `fetch` that hands the request
+   * to the shadow thread instead of sending it. A provider uses it only where it would send
+   * through a plain network fetch (`plainFetch`); one with a `fetch` of its own ignores it.
+   */
+  readonly offload?: typeof fetch;
 }
 
 /** A request `Provider.forward` sends under the provider's base URL. */

@@ -5,7 +5,9 @@ import { upstreamTimeout } from "../core/gateway-error.ts";
 import { createOpenAICompatibleProvider } from "../providers/openai-compatible/openai-compatible-provider.ts";
 import type { Route } from "../routing/route.ts";
 import type { DispatchRequest } from "../routing/router.ts";
+import { waitFor } from "../testing/wait-for.ts";
 import { callShadow } from "./shadow-call.ts";
+import { createShadowThread } from "./shadow-thread-client.ts";
 
 // The shadow's own call against a real (fake) upstream over loopback: a same-dialect copy goes
 // as the client's bytes with the model spliced in, and its answer is read as bytes.
@@ -16,10 +18,11 @@ beforeAll(async () => {
 });
 afterAll(() => fake.stop());
 
-function route(headers: Record<string, string> = {}, doFetch?: typeof fetch): Route {
+function route(headers: Record<string, string> = {}, doFetch?: typeof fetch, baseUrl?: string): Route {
   const provider = createOpenAICompatibleProvider({
     name: "twin",
-    baseUrl: `${fake.url}/v1`,
+    baseUrl: baseUrl ?? `${fake.url}/v1`,
+    apiKey: "sk-twin",
     headers,
     ...(doFetch ? { fetch: doFetch } : {}),
   });
@@ -107,5 +110,85 @@ describe("callShadow", () => {
     expect(outcome.status).toBe(429);
     expect(outcome.errorClass).not.toBeNull();
     expect(outcome.answer).toBeNull();
+  });
+});
+
+// The same copies through the shadow thread (a Worker with its own fetch): the provider builds
+// the request on the event loop, the thread sends it and reads the answer.
+describe("callShadow through the shadow thread", () => {
+  const thread = createShadowThread();
+  afterAll(() => thread.close());
+
+  test("non-stream: the provider's request as built (URL, credentials, bytes); answer and usage read", async () => {
+    fake.reset();
+    const outcome = await callShadow(route(), request(chat()), new AbortController().signal, thread);
+    expect(outcome).toMatchObject({ status: 200, errorClass: null, ttftMs: null });
+    expect(outcome.answer?.text).toBe("echo: one two three");
+    expect(outcome.usage.inputTokens).toBeGreaterThan(0);
+    expect(outcome.usage.outputTokens).toBeGreaterThan(0);
+    const sent = fake.requests.at(-1);
+    expect(sent?.path).toBe("/v1/chat/completions");
+    expect(sent?.body).toMatchObject({ model: "candidate" });
+    expect(sent?.headers).toMatchObject({
+      authorization: "Bearer sk-twin",
+      "x-request-id": "req_shadow_call-shadow",
+    });
+  });
+
+  test("stream: consumed as a stream, with its time to first token and its usage", async () => {
+    fake.reset();
+    const body = chat({ stream: true });
+    const outcome = await callShadow(route(), request(body), new AbortController().signal, thread);
+    expect(outcome.status).toBe(200);
+    expect(outcome.ttftMs).not.toBeNull();
+    expect(outcome.answer?.text).toBe("echo: one two three");
+    expect(outcome.usage.outputTokens).toBeGreaterThan(0);
+    expect(fake.requests.at(-1)?.body).toMatchObject({ model: "candidate", stream: true });
+  });
+
+  test("an upstream error, and an upstream that cannot be reached, are outcomes as on the event loop", async () => {
+    const limited = await callShadow(
+      route({ "x-fake-status": "429" }),
+      request(chat()),
+      new AbortController().signal,
+      thread,
+    );
+    const local = await callShadow(
+      route({ "x-fake-status": "429" }),
+      request(chat()),
+      new AbortController().signal,
+    );
+    expect(limited).toMatchObject({ status: 429, answer: null });
+    expect(limited.errorClass).toBe(local.errorClass);
+    const gone = route({}, undefined, "http://127.0.0.1:1/v1");
+    const unreached = await callShadow(gone, request(chat()), new AbortController().signal, thread);
+    const unreachedLocal = await callShadow(gone, request(chat()), new AbortController().signal);
+    expect(unreached).toMatchObject({ status: 502, errorClass: "upstream_error", answer: null });
+    expect(unreachedLocal).toMatchObject({ status: 502, errorClass: "upstream_error" });
+  });
+
+  test("a stalled stream is cut off by the copy's own signal; the thread serves the next copy", async () => {
+    fake.reset();
+    const controller = new AbortController();
+    const stalled = route({ "x-fake-chunk-delay": "60000" });
+    const pending = callShadow(stalled, request(chat({ stream: true })), controller.signal, thread);
+    await waitFor(() => fake.requests.length === 1, "the copy to reach the upstream");
+    controller.abort(upstreamTimeout("shadow timed out"));
+    expect(await pending).toMatchObject({ status: 504, errorClass: "upstream_timeout", answer: null });
+    // The thread cut its fetch: a copy sent afterwards is answered at once (nothing queued).
+    const next = await callShadow(route(), request(chat()), new AbortController().signal, thread);
+    expect(next.status).toBe(200);
+  });
+
+  test("a provider that sends through a fetch of its own keeps it: the copy stays on the event loop", async () => {
+    fake.reset();
+    let through = 0;
+    const own = (async (input, init) => {
+      through++;
+      return fetch(input, init);
+    }) as typeof fetch;
+    const outcome = await callShadow(route({}, own), request(chat()), new AbortController().signal, thread);
+    expect(outcome.status).toBe(200);
+    expect(through).toBe(1);
   });
 });

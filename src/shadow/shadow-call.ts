@@ -1,9 +1,5 @@
-import { isJsonObject } from "../core/dialect.ts";
-import { toGatewayError, upstreamError } from "../core/gateway-error.ts";
+import { toGatewayError } from "../core/gateway-error.ts";
 import type { SseEvent } from "../core/sse.ts";
-import type { Usage } from "../core/usage.ts";
-import { DEFAULT_MAX_UPSTREAM_BODY, readBounded, readErrorText } from "../providers/http/read-bounded.ts";
-import { errorInAnswer, upstreamFailure } from "../providers/http/upstream-failure.ts";
 import { abortable } from "../routing/abortable.ts";
 import { type AdaptedCall, adaptDialect } from "../routing/adapt-dialect.ts";
 import type { Route } from "../routing/route.ts";
@@ -12,27 +8,21 @@ import { stripClientRouting } from "../routing/strip-client-routing.ts";
 import { nativeRequest } from "../routing/try-route.ts";
 import { StreamUsageMeter } from "../translate/stream-usage-meter.ts";
 import { usageFromAnthropic, usageFromOpenAI } from "../translate/usage-mapping.ts";
-import { type Answer, AnswerStream, answerFromJson, SseAnswerReader } from "./answer.ts";
+import { AnswerStream, answerFromJson } from "./answer.ts";
+import { type CopyClock, NO_USAGE, readCopy, type ShadowOutcome } from "./read-copy.ts";
+import type { ShadowThread } from "./shadow-thread-client.ts";
 
-/** What the shadow route did with its copy. */
-export interface ShadowOutcome {
-  /** 200, or the failure's status (504 when its own timeout cut it off). */
-  status: number;
-  errorClass: string | null;
-  latencyMs: number;
-  ttftMs: number | null;
-  usage: Usage;
-  /** Null when the call failed. */
-  answer: Answer | null;
+export type { ShadowOutcome } from "./read-copy.ts";
+
+/** What a capturing `fetch` answers: the provider hands it back unread (a `native` call). */
+const CAPTURED = new Response(null);
+
+/** What a copy's request would have been, once its provider has built it. */
+interface Captured {
+  url: string;
+  headers: Record<string, string>;
+  body: string | Uint8Array<ArrayBuffer>;
 }
-
-/** Bun's reader: `readMany` resolves with every chunk already buffered, in one step. */
-type ManyReader = ReadableStreamDefaultReader<Uint8Array> & {
-  readMany(): Promise<{ done: boolean; value: Uint8Array[] }>;
-};
-
-const NO_USAGE: Usage = { inputTokens: 0, outputTokens: 0 };
-const decoder = new TextDecoder();
 
 /**
  * Sends the copy to the shadow route in the request's own mode (a stream is consumed as a
@@ -48,9 +38,10 @@ export async function callShadow(
   route: Route,
   request: DispatchRequest,
   signal: AbortSignal,
+  thread?: ShadowThread,
 ): Promise<ShadowOutcome> {
   const started = performance.now();
-  const clock = { started, ttftMs: null as number | null };
+  const clock: CopyClock = { started, ttftMs: null };
   try {
     const adapted = adaptDialect(
       request.operation,
@@ -64,6 +55,20 @@ export async function callShadow(
       adapted.native && request.received && route.provider.passThrough
         ? nativeRequest(request.received, body, adapted)
         : undefined;
+    // With the shadow thread, a native copy's provider builds its request as usual (URL,
+    // credentials, headers, the client's bytes) and hands it here instead of sending it.
+    let captured: Captured | undefined;
+    const offload =
+      thread && native
+        ? async (url: string | URL | Request, init?: RequestInit) => {
+            captured = {
+              url: String(url),
+              headers: init?.headers as Record<string, string>,
+              body: init?.body as string | Uint8Array<ArrayBuffer>,
+            };
+            return CAPTURED;
+          }
+        : undefined;
     const reply = await abortable(
       route.provider.call({
         operation: adapted.operation,
@@ -73,10 +78,20 @@ export async function callShadow(
         signal,
         timeouts: route.timeouts,
         ...(native ? { native } : {}),
+        ...(offload ? { offload: offload as typeof fetch } : {}),
       }),
       signal,
     );
-    if (reply.kind === "http") return await readNative(reply.response, route, request, signal, clock);
+    const target = {
+      label: route.label,
+      dialect: route.provider.dialect,
+      operation: request.operation,
+      stream: request.stream,
+    };
+    if (thread && captured) {
+      return await thread.exchange({ provider: route.provider.name, ...captured, target }, signal);
+    }
+    if (reply.kind === "http") return await readCopy(reply.response, target, signal, clock);
     if (reply.kind === "json") {
       const usageOf = route.provider.dialect === "anthropic" ? usageFromAnthropic : usageFromOpenAI;
       const usage = reply.usage ?? usageOf(reply.body) ?? NO_USAGE;
@@ -104,79 +119,6 @@ export async function callShadow(
   }
 }
 
-/**
- * A same-dialect answer as bytes: an error status is read as the primary would read it; a
- * whole body is parsed once; a stream's chunks are decoded as they come and its events parsed
- * in large slices (see SseAnswerReader). Aborting `signal` ends the fetch and so any read.
- */
-async function readNative(
-  response: Response,
-  route: Route,
-  request: DispatchRequest,
-  signal: AbortSignal,
-  clock: { started: number; ttftMs: number | null },
-): Promise<ShadowOutcome> {
-  const label = route.label;
-  if (!response.ok) {
-    const text = await readErrorText(response, label);
-    throw upstreamFailure(label, { status: response.status, headers: response.headers, text });
-  }
-  const isStream =
-    request.stream &&
-    response.body !== null &&
-    response.headers.get("content-type")?.includes("text/event-stream");
-  if (!isStream) {
-    // A declared length within the bound is read in one native call (no stream of chunks).
-    const declared = Number(response.headers.get("content-length") ?? Number.NaN);
-    const text =
-      declared <= DEFAULT_MAX_UPSTREAM_BODY
-        ? await response.text()
-        : decoder.decode(await readBounded(response, DEFAULT_MAX_UPSTREAM_BODY, label, "refuse"));
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(text);
-    } catch {
-      throw upstreamError(`upstream ${label} sent a body that is not JSON`);
-    }
-    if (!isJsonObject(parsed)) throw upstreamError(`upstream ${label} sent a body that is not a JSON object`);
-    const failed = errorInAnswer(label, parsed);
-    if (failed) throw failed;
-    const usageOf = route.provider.dialect === "anthropic" ? usageFromAnthropic : usageFromOpenAI;
-    return {
-      status: 200,
-      errorClass: null,
-      latencyMs: performance.now() - clock.started,
-      ttftMs: null,
-      usage: usageOf(parsed) ?? NO_USAGE,
-      answer: answerFromJson(request.operation, parsed),
-    };
-  }
-  // Chunks are taken as many at a time as have arrived (Bun's `readMany`), not one promise per
-  // chunk; the text is parsed in large slices (SseAnswerReader), so what is held stays near the
-  // answer's own size however long the stream runs.
-  const reader = (response.body as ReadableStream<Uint8Array>).getReader() as ManyReader;
-  const answer = new SseAnswerReader(request.operation, route.provider.dialect);
-  const text = new TextDecoder();
-  try {
-    for (let next = await reader.readMany(); !next.done; next = await reader.readMany()) {
-      if (next.value.length === 0) continue;
-      clock.ttftMs ??= performance.now() - clock.started;
-      for (const chunk of next.value) answer.push(text.decode(chunk, { stream: true }));
-    }
-  } finally {
-    if (signal.aborted) void reader.cancel().catch(() => {});
-  }
-  const read = answer.finish();
-  return {
-    status: 200,
-    errorClass: null,
-    latencyMs: performance.now() - clock.started,
-    ttftMs: clock.ttftMs,
-    usage: read.usage ?? NO_USAGE,
-    answer: read.answer,
-  };
-}
-
 /** A translated stream, event by event: each read races the shadow's own timeout. */
 async function readEvents(
   events: AsyncIterable<SseEvent>,
@@ -184,7 +126,7 @@ async function readEvents(
   request: DispatchRequest,
   adapted: AdaptedCall,
   signal: AbortSignal,
-  clock: { started: number; ttftMs: number | null },
+  clock: CopyClock,
 ): Promise<ShadowOutcome> {
   const meter = new StreamUsageMeter(route.provider.dialect);
   const translated = adapted.stream?.(events, (found) => meter.record(found));

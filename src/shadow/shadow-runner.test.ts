@@ -1,9 +1,11 @@
-import { expect, test } from "bun:test";
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { type FakeUpstream, startFakeUpstream } from "../../test/fake-upstream/fake-upstream.ts";
 import type { AuditRecord } from "../audit/audit-record.ts";
 import { configSchema } from "../config/config-schema.ts";
 import type { JsonObject } from "../core/dialect.ts";
 import { silentLogger } from "../log/logger.ts";
 import { PriceBook } from "../pricing/price-book.ts";
+import { createOpenAICompatibleProvider } from "../providers/openai-compatible/openai-compatible-provider.ts";
 import type { Provider, ProviderCall } from "../providers/provider.ts";
 import type { Route } from "../routing/route.ts";
 import type { Dispatched, DispatchRequest } from "../routing/router.ts";
@@ -39,7 +41,7 @@ const config = configSchema.parse({
   models: [{ name: "m", routes: [{ provider: "hanging", model: "candidate" }] }],
 });
 
-function runner(timeout: number) {
+function runner(timeout: number, thread = false) {
   const stored: ShadowRecord[] = [];
   const shadow = createShadowRunner({
     settings: () => ({ ...config.shadow, timeout }),
@@ -54,13 +56,15 @@ function runner(timeout: number) {
     flushMs: () => 1,
     logger: silentLogger,
     routeFor: () => undefined,
+    thread,
   });
   return { shadow, stored };
 }
 
 /** One client request through the runner: sampled, answered, its audit record in. */
-function mirrored(shadow: ReturnType<typeof runner>["shadow"], requestId: string): void {
+function mirrored(shadow: ReturnType<typeof runner>["shadow"], requestId: string, to = route): void {
   const body: JsonObject = { model: "m", messages: [{ role: "user", content: "hi" }] };
+  const bytes = new TextEncoder().encode(JSON.stringify(body));
   const request: DispatchRequest = {
     operation: "chat",
     body,
@@ -68,6 +72,7 @@ function mirrored(shadow: ReturnType<typeof runner>["shadow"], requestId: string
     stream: false,
     requestId,
     signal: new AbortController().signal,
+    received: { bytes, body, headers: {}, query: "" },
   };
   const primary: Dispatched = {
     reply: { kind: "json", body: { choices: [{ message: { content: "hello" } }] } },
@@ -77,7 +82,7 @@ function mirrored(shadow: ReturnType<typeof runner>["shadow"], requestId: string
     dropped: [],
     usage: () => ({ inputTokens: 1, outputTokens: 1 }),
   };
-  shadow.hook({ route, sample: 1 }, request, primary);
+  shadow.hook({ route: to, sample: 1 }, request, primary);
   const record: AuditRecord = {
     requestId,
     startedAt: Date.now(),
@@ -131,4 +136,46 @@ test("a stop cuts off the copies still in flight and records every pair before i
   expect(stored.map((record) => record.requestId).sort()).toEqual(["req_a", "req_b", "req_c"]);
   for (const record of stored)
     expect(record.shadow).toMatchObject({ status: 503, errorClass: "unavailable" });
+});
+
+describe("through the shadow thread", () => {
+  let fake: FakeUpstream;
+  beforeAll(async () => {
+    fake = await startFakeUpstream();
+  });
+  afterAll(() => fake.stop());
+
+  /** A real openai provider whose upstream never answers: the copy goes from the shadow thread. */
+  const hangingUpstream = (): Route => ({
+    ...route,
+    provider: createOpenAICompatibleProvider({
+      name: "hanger",
+      baseUrl: `${fake.url}/v1`,
+      headers: { "x-fake-hang": "1" },
+    }),
+    label: "provider:hanger",
+  });
+
+  test("a copy that hangs in the thread is cut off by its own timeout and recorded as a 504", async () => {
+    const { shadow, stored } = runner(50, true);
+    mirrored(shadow, "req_thread_timeout", hangingUpstream());
+    await waitFor(() => stored.length > 0, "the pair of the timed-out copy");
+    expect(stored[0]?.shadow).toMatchObject({ status: 504, errorClass: "upstream_timeout" });
+    expect(shadow.inFlight()).toBe(0);
+    await shadow.close();
+  });
+
+  test("a stop cuts off the copies in the thread and records them before it resolves", async () => {
+    fake.reset();
+    const { shadow, stored } = runner(60_000, true);
+    const upstream = hangingUpstream();
+    mirrored(shadow, "req_thread_a", upstream);
+    mirrored(shadow, "req_thread_b", upstream);
+    await waitFor(() => fake.requests.length === 2, "both copies to reach the upstream from the thread");
+    await shadow.close();
+    expect(shadow.inFlight()).toBe(0);
+    expect(stored.map((record) => record.requestId).sort()).toEqual(["req_thread_a", "req_thread_b"]);
+    for (const record of stored)
+      expect(record.shadow).toMatchObject({ status: 503, errorClass: "unavailable" });
+  });
 });

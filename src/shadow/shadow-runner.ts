@@ -14,6 +14,7 @@ import { agreementOf } from "./agreement.ts";
 import { type Answer, answerFromJson, answerFromSseText } from "./answer.ts";
 import type { ShadowRecord, ShadowSide } from "./shadow-api-schema.ts";
 import { callShadow, type ShadowOutcome } from "./shadow-call.ts";
+import { createShadowThread, shadowThreadWanted } from "./shadow-thread-client.ts";
 
 export interface ShadowRunnerOptions {
   /** `shadow:` of the current config (cap, timeout, answer bound). */
@@ -31,6 +32,13 @@ export interface ShadowRunnerOptions {
   readonly routeFor: (target: ShadowTarget) => Route | undefined;
   readonly now?: () => number;
   readonly random?: () => number;
+  /**
+   * Send same-dialect copies through the shadow thread (shadow-thread.ts), off the event loop.
+   * Default: `MINDGW_SHADOW_THREAD=1` (off otherwise: see docs/BENCHMARKS.md, it has not shown
+   * a gain on 2 shared cores). Copies to a provider that sends through a `fetch` of its own, or
+   * that are translated, run on the event loop either way.
+   */
+  readonly thread?: boolean;
 }
 
 export interface ShadowRunner {
@@ -95,6 +103,7 @@ export function createShadowRunner(options: ShadowRunnerOptions): ShadowRunner {
   /** Set by `close`: copies not started yet are recorded as cut off, none are sampled. */
   let stopping = false;
   let shed = 0;
+  const thread = (options.thread ?? shadowThreadWanted()) ? createShadowThread() : undefined;
 
   const side = (
     outcome: Pick<ShadowOutcome, "status" | "errorClass" | "latencyMs" | "ttftMs">,
@@ -230,7 +239,7 @@ export function createShadowRunner(options: ShadowRunnerOptions): ShadowRunner {
     const timeoutMs = options.settings().timeout;
     const timer = setTimeout(timedOut, timeoutMs, controller, timeoutMs);
     // One promise per call: its own callback forgets it (no `finally` chained on for that).
-    const done = callShadow(pair.route, pair.request, controller.signal).then((outcome) => {
+    const done = callShadow(pair.route, pair.request, controller.signal, thread).then((outcome) => {
       clearTimeout(timer);
       flights.delete(controller);
       running--;
@@ -315,6 +324,7 @@ export function createShadowRunner(options: ShadowRunnerOptions): ShadowRunner {
         flush();
         await Promise.allSettled([...flights.values(), ...recording]);
       }
+      thread?.close();
     },
   };
 }

@@ -1,6 +1,7 @@
 import { badRequest } from "../../core/gateway-error.ts";
 import type { ProviderCall } from "../provider.ts";
 import { unreachable } from "./upstream-failure.ts";
+import { plainFetch } from "./upstream-fetch.ts";
 
 /**
  * POSTs a call's JSON body upstream under its abort signal. A fetch that fails before any
@@ -22,8 +23,11 @@ export async function postJson(
     // caller's fault, not the route's, so no retry and no breaker verdict.
     throw badRequest("request body cannot be serialised");
   }
+  // A shadow copy bound for the shadow thread: only in place of a plain network fetch, which the
+  // thread does the same (a provider given its own fetch keeps it).
+  const send = call.offload && plainFetch(doFetch) ? call.offload : doFetch;
   try {
-    return await doFetch(native ? withQuery(url, native.query) : url, {
+    return await send(native ? withQuery(url, native.query) : url, {
       method: "POST",
       // The client's dialect headers (an allow-list) override the provider's defaults: a client
       // that sends its own `anthropic-version` gets that version.

@@ -79,5 +79,19 @@ export function createUpstreamFetch(options: UpstreamFetchOptions): typeof fetch
     return inFlight <= LEAN_WHEN_ALONE ? alone(input, init) : native(input, init);
   };
   const upstreamFetch = mode === "all" ? createLeanFetch({ fallback: switched }) : switched;
-  return Object.assign(upstreamFetch, { preconnect: native.preconnect }) as typeof fetch;
+  const made = Object.assign(upstreamFetch, { preconnect: native.preconnect }) as typeof fetch;
+  if (options.native === undefined) upstreamFetches.add(made);
+  return made;
+}
+
+/** The upstream fetches made on the real network `fetch` (not a test's or an embedder's). */
+const upstreamFetches = new WeakSet<typeof fetch>();
+
+/**
+ * True for a fetch that only sends over the network: the global `fetch`, or an upstream fetch
+ * made on it. The shadow thread sends a copy the same way (shadow/shadow-thread.ts), so a call
+ * bound for such a fetch may go there instead; any other fetch is the embedder's or a test's.
+ */
+export function plainFetch(doFetch: typeof fetch): boolean {
+  return doFetch === globalThis.fetch || upstreamFetches.has(doFetch);
 }

@@ -1,0 +1,115 @@
+import { type Dialect, isJsonObject, type Operation } from "../core/dialect.ts";
+import { upstreamError } from "../core/gateway-error.ts";
+import type { Usage } from "../core/usage.ts";
+import { DEFAULT_MAX_UPSTREAM_BODY, readBounded, readErrorText } from "../providers/http/read-bounded.ts";
+import { errorInAnswer, upstreamFailure } from "../providers/http/upstream-failure.ts";
+import { usageFromAnthropic, usageFromOpenAI } from "../translate/usage-mapping.ts";
+import { type Answer, answerFromJson, SseAnswerReader } from "./answer.ts";
+
+/** What the shadow route did with its copy. */
+export interface ShadowOutcome {
+  /** 200, or the failure's status (504 when its own timeout cut it off). */
+  status: number;
+  errorClass: string | null;
+  latencyMs: number;
+  ttftMs: number | null;
+  usage: Usage;
+  /** Null when the call failed. */
+  answer: Answer | null;
+}
+
+/** What reading a copy's answer needs to know: plain data, so the shadow thread has it too. */
+export interface CopyTarget {
+  /** The route's label, as errors name it (`provider:twin`). */
+  readonly label: string;
+  readonly dialect: Dialect;
+  readonly operation: Operation;
+  readonly stream: boolean;
+}
+
+/** A clock started when the copy was sent; `ttftMs` is set by the first bytes of a stream. */
+export interface CopyClock {
+  readonly started: number;
+  ttftMs: number | null;
+}
+
+/** Bun's reader: `readMany` resolves with every chunk already buffered, in one step. */
+type ManyReader = ReadableStreamDefaultReader<Uint8Array> & {
+  readMany(): Promise<{ done: boolean; value: Uint8Array[] }>;
+};
+
+export const NO_USAGE: Usage = { inputTokens: 0, outputTokens: 0 };
+const decoder = new TextDecoder();
+
+/**
+ * A same-dialect answer as bytes: an error status is read as the primary would read it; a
+ * whole body is parsed once; a stream's chunks are decoded as they come and its events parsed
+ * in large slices (see SseAnswerReader). Aborting `signal` ends the fetch and so any read.
+ * Throws what the primary would (a GatewayError); the caller makes it an outcome.
+ */
+export async function readCopy(
+  response: Response,
+  target: CopyTarget,
+  signal: AbortSignal,
+  clock: CopyClock,
+): Promise<ShadowOutcome> {
+  const label = target.label;
+  if (!response.ok) {
+    const text = await readErrorText(response, label);
+    throw upstreamFailure(label, { status: response.status, headers: response.headers, text });
+  }
+  const isStream =
+    target.stream &&
+    response.body !== null &&
+    response.headers.get("content-type")?.includes("text/event-stream");
+  if (!isStream) {
+    // A declared length within the bound is read in one native call (no stream of chunks).
+    const declared = Number(response.headers.get("content-length") ?? Number.NaN);
+    const text =
+      declared <= DEFAULT_MAX_UPSTREAM_BODY
+        ? await response.text()
+        : decoder.decode(await readBounded(response, DEFAULT_MAX_UPSTREAM_BODY, label, "refuse"));
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      throw upstreamError(`upstream ${label} sent a body that is not JSON`);
+    }
+    if (!isJsonObject(parsed)) throw upstreamError(`upstream ${label} sent a body that is not a JSON object`);
+    const failed = errorInAnswer(label, parsed);
+    if (failed) throw failed;
+    const usageOf = target.dialect === "anthropic" ? usageFromAnthropic : usageFromOpenAI;
+    return {
+      status: 200,
+      errorClass: null,
+      latencyMs: performance.now() - clock.started,
+      ttftMs: null,
+      usage: usageOf(parsed) ?? NO_USAGE,
+      answer: answerFromJson(target.operation, parsed),
+    };
+  }
+  // Chunks are taken as many at a time as have arrived (Bun's `readMany`), not one promise per
+  // chunk; the text is parsed in large slices (SseAnswerReader), so what is held stays near the
+  // answer's own size however long the stream runs.
+  const reader = (response.body as ReadableStream<Uint8Array>).getReader() as ManyReader;
+  const answer = new SseAnswerReader(target.operation, target.dialect);
+  const text = new TextDecoder();
+  try {
+    for (let next = await reader.readMany(); !next.done; next = await reader.readMany()) {
+      if (next.value.length === 0) continue;
+      clock.ttftMs ??= performance.now() - clock.started;
+      for (const chunk of next.value) answer.push(text.decode(chunk, { stream: true }));
+    }
+  } finally {
+    if (signal.aborted) void reader.cancel().catch(() => {});
+  }
+  const read = answer.finish();
+  return {
+    status: 200,
+    errorClass: null,
+    latencyMs: performance.now() - clock.started,
+    ttftMs: clock.ttftMs,
+    usage: read.usage ?? NO_USAGE,
+    answer: read.answer,
+  };
+}

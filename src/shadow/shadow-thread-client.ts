@@ -1,0 +1,117 @@
+import { unavailable } from "../core/gateway-error.ts";
+import { threadEntry } from "../storage/audit-thread-client.ts";
+import type { ShadowOutcome } from "./read-copy.ts";
+import type { ShadowThreadReply, ShadowThreadRequest, ThreadCopy } from "./shadow-thread-protocol.ts";
+
+/** The gateway's side of the shadow thread (shadow-thread.ts). */
+export interface ShadowThread {
+  /**
+   * Sends a copy through the thread; settles with its outcome, or rejects with `signal`'s reason
+   * as soon as it aborts (the thread is told to cut the copy off).
+   */
+  exchange(copy: Omit<ThreadCopy, "id">, signal: AbortSignal): Promise<ShadowOutcome>;
+  /** Ends the thread; copies still in it are rejected. */
+  close(): void;
+}
+
+/** `MINDGW_SHADOW_THREAD=1` sends copies through the shadow thread (read when a runner is made). */
+export function shadowThreadWanted(env: Record<string, string | undefined> = process.env): boolean {
+  return env.MINDGW_SHADOW_THREAD === "1";
+}
+
+const entry = () =>
+  threadEntry(import.meta.url, new URL("./shadow-thread.ts", import.meta.url), "./shadow/shadow-thread.ts");
+
+interface Waiter {
+  resolve(outcome: ShadowOutcome): void;
+  reject(error: unknown): void;
+  signal: AbortSignal;
+  onAbort(): void;
+}
+
+type ThreadWorker = Worker & { ref(): void; unref(): void };
+
+/**
+ * Starts the thread with the first copy (a gateway that mirrors nothing pays for no second
+ * heap). Copies and cut-offs of one event-loop turn leave in one message (`setImmediate`: the
+ * requests Bun's server hands over in one turn each run their own microtasks), and the thread
+ * answers the same way, so a copy costs the event loop about a share of two messages.
+ */
+export function createShadowThread(): ShadowThread {
+  const waiters = new Map<number, Waiter>();
+  let next = 0;
+  let worker: ThreadWorker | null = null;
+  let broken: Error | null = null;
+  let copies: ThreadCopy[] = [];
+  let aborts: number[] = [];
+  let posting = false;
+
+  const post = () => {
+    posting = false;
+    if (worker === null) return;
+    worker.postMessage({ copies, aborts } satisfies ShadowThreadRequest);
+    copies = [];
+    aborts = [];
+  };
+  const schedule = () => {
+    if (posting) return;
+    posting = true;
+    setImmediate(post);
+  };
+  // Held only while a copy is in the thread: an idle thread must not keep the process alive.
+  const settled = () => {
+    if (waiters.size === 0) worker?.unref();
+  };
+  const failAll = (error: Error) => {
+    broken = error;
+    for (const [id, waiter] of waiters) {
+      waiters.delete(id);
+      waiter.signal.removeEventListener("abort", waiter.onAbort);
+      waiter.reject(error);
+    }
+  };
+  const thread = (): ThreadWorker => {
+    if (worker !== null) return worker;
+    const started = new Worker(entry()) as ThreadWorker;
+    started.onmessage = (event: MessageEvent<ShadowThreadReply>) => {
+      for (const { id, outcome } of event.data.outcomes) {
+        const waiter = waiters.get(id);
+        if (!waiter) continue;
+        waiters.delete(id);
+        waiter.signal.removeEventListener("abort", waiter.onAbort);
+        waiter.resolve(outcome);
+      }
+      settled();
+    };
+    started.onerror = (event) => failAll(unavailable(`the shadow thread failed: ${event.message}`));
+    worker = started;
+    return started;
+  };
+
+  return {
+    exchange(copy, signal) {
+      if (signal.aborted) return Promise.reject(signal.reason);
+      if (broken) return Promise.reject(broken);
+      const id = ++next;
+      return new Promise<ShadowOutcome>((resolve, reject) => {
+        const onAbort = () => {
+          if (!waiters.delete(id)) return;
+          aborts.push(id);
+          schedule();
+          settled();
+          reject(signal.reason);
+        };
+        signal.addEventListener("abort", onAbort, { once: true });
+        waiters.set(id, { resolve, reject, signal, onAbort });
+        thread().ref();
+        copies.push({ ...copy, id });
+        schedule();
+      });
+    },
+    close() {
+      failAll(unavailable("the shadow thread stopped"));
+      worker?.terminate();
+      worker = null;
+    },
+  };
+}

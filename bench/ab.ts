@@ -11,6 +11,8 @@
  * threads, the garbage collector's and JIT's helpers). Writes .bench-out/ab-<time>.json and prints markdown.
  * A target whose code is still being compiled measures the JIT, not the steady state: the shadow
  * pair (twice the code on the hot path) needs AB_WARMUP=15 to settle (see docs/BENCHMARKS.md).
+ * Pairs `fetch` and `fetch-c1` put the default upstream client choice (b) against
+ * `MINDGW_UPSTREAM_CLIENT=fetch` (a) at c=32 and c=1: at c=1 the default takes the lean client.
  * Every run also reports the fake upstreams' CPU per request (they share the machine's cores);
  * pairs whose target mirrors requests (`shadow`, `shadow-default-cap`, `shadow-thread`,
  * `shadow-thread-vs-loop`) also print how many copies the shadow upstream answered and how many
@@ -66,6 +68,9 @@ const PAIRS: Pair[] = [
     { id: "shadow-thread", a: "mindgw", b: "mindgw-shadow-thread", c: 32, scenario },
     { id: "shadow-thread-vs-loop", a: "mindgw-shadow", b: "mindgw-shadow-thread", c: 32, scenario },
     { id: "lean", a: "mindgw", b: "mindgw-lean", c: 32, scenario },
+    // The default (`auto`: the lean client for a call made alone) against `fetch` for every call.
+    { id: "fetch", a: "mindgw-fetch", b: "mindgw", c: 32, scenario },
+    { id: "fetch-c1", a: "mindgw-fetch", b: "mindgw", c: 1, scenario },
   ]),
   { id: "worker-c1", a: "mindgw", b: "mindgw-worker", c: 1, scenario: "non-stream" },
   ...(againstBinary

@@ -12,8 +12,8 @@
  * A target whose code is still being compiled measures the JIT, not the steady state: the shadow
  * pair (twice the code on the hot path) needs AB_WARMUP=15 to settle (see docs/BENCHMARKS.md).
  * Every run also reports the fake upstreams' CPU per request (they share the machine's cores);
- * pairs whose target mirrors requests (`shadow`, `shadow-default-cap`, `shadow-thread`,
- * `shadow-thread-vs-loop`) also print how many copies the shadow upstream answered and how many
+ * pairs whose target mirrors requests (`shadow`, `shadow-default-cap`, `shadow-loop`,
+ * `shadow-thread`, `shadow-thread-vs-loop`) also print how many copies the shadow upstream answered and how many
  * the gateway shed.
  */
 import { existsSync } from "node:fs";
@@ -61,10 +61,12 @@ const PAIRS: Pair[] = [
     { id: "obs-untraced", a: "mindgw-obs-off", b: "mindgw", c: 32, scenario },
     { id: "shadow", a: "mindgw", b: "mindgw-shadow", c: 32, scenario },
     { id: "shadow-default-cap", a: "mindgw", b: "mindgw-shadow-default-cap", c: 32, scenario },
-    // The shadow's copies through the shadow thread (MINDGW_SHADOW_THREAD=1): against off (the
-    // target's ratio), and against the same mirroring on the event loop (b ÷ a > 1: the thread helps).
+    // `shadow` is the default (stream copies from the shadow thread, whole ones on the event loop);
+    // these run every copy on the event loop (MINDGW_SHADOW_THREAD=0) or from the thread (=1),
+    // against off and against each other (b ÷ a > 1: the thread helps).
+    { id: "shadow-loop", a: "mindgw", b: "mindgw-shadow-loop", c: 32, scenario },
     { id: "shadow-thread", a: "mindgw", b: "mindgw-shadow-thread", c: 32, scenario },
-    { id: "shadow-thread-vs-loop", a: "mindgw-shadow", b: "mindgw-shadow-thread", c: 32, scenario },
+    { id: "shadow-thread-vs-loop", a: "mindgw-shadow-loop", b: "mindgw-shadow-thread", c: 32, scenario },
     { id: "lean", a: "mindgw", b: "mindgw-lean", c: 32, scenario },
   ]),
   { id: "worker-c1", a: "mindgw", b: "mindgw-worker", c: 1, scenario: "non-stream" },

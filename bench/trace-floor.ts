@@ -6,8 +6,10 @@
  * these libraries pays; add the steps of a pipeline to get its floor per request.
  *   bun bench/trace-floor.ts [requests]   (default 20000)
  * Steps: `sdk-bare` a span started and ended through the SDK's tracer with no attributes;
- * `sdk-spans` the SDK's spans with mindgw's attributes (what the event loop pays per request,
- * span processor aside); `batch-write` writing them into the export batch (span-batch.ts, the
+ * `sdk-spans` the SDK's spans with mindgw's attributes (what the event loop paid per request
+ * before session 4, span processor aside); `direct` the same two spans as the gateway now makes
+ * them, with no SDK span object, written straight into a batch (batch-request-trace.ts, the
+ * sampler deciding; the event loop's whole share); `batch-write` writing them into the export batch (span-batch.ts, the
  * event loop); `batch-read` reading a batch back (the export thread); `otlp-proto` and
  * `otlp-json` the real exporters' serialisers; `otlp-export` the real OTLP/HTTP (protobuf)
  * exporter, serialising and sending to bench/otlp-sink.ts; `batch-proto` mindgw's protobuf
@@ -19,10 +21,20 @@ import { readFileSync } from "node:fs";
 import { ROOT_CONTEXT, SpanKind, trace } from "@opentelemetry/api";
 import { JsonTraceSerializer, ProtobufTraceSerializer } from "@opentelemetry/otlp-transformer";
 import { resourceFromAttributes } from "@opentelemetry/resources";
-import { type ReadableSpan, type SpanProcessor, TracerProvider } from "@opentelemetry/sdk-trace";
+import {
+  AlwaysOnSampler,
+  ParentBasedSampler,
+  type ReadableSpan,
+  type SpanProcessor,
+  TracerProvider,
+} from "@opentelemetry/sdk-trace";
+import type { AuditRecord } from "../src/audit/audit-record.ts";
+import type { RequestLedger } from "../src/http/request-ledger.ts";
+import { BatchTracer } from "../src/telemetry/tracing/batch-tracer.ts";
 import { hexIdGenerator } from "../src/telemetry/tracing/id-generator.ts";
 import { createBatchExporter } from "../src/telemetry/tracing/otlp-batch-exporter.ts";
 import { encodeSpanBatch } from "../src/telemetry/tracing/otlp-proto-batch.ts";
+import { requestTraces } from "../src/telemetry/tracing/request-trace.ts";
 import { readSpanBatch, SpanBatchWriter } from "../src/telemetry/tracing/span-batch.ts";
 import { spawnService } from "./service.ts";
 
@@ -127,6 +139,64 @@ line(
     total,
     (n) => {
       for (let i = 0; i < n; i++) twoSpans(i);
+    },
+    SPANS_PER_REQUEST,
+  ),
+);
+
+// The same two spans with no SDK span object: written straight into a batch (batch-tracer.ts),
+// the configured sampler deciding, as the gateway's request telemetry makes them.
+const direct = new SpanBatchWriter(BATCH);
+const batches = {
+  writer: direct,
+  batchFor: () => direct,
+  written: () => {
+    if (direct.count >= BATCH) direct.take();
+  },
+};
+const batchTracer = new BatchTracer({
+  sdk: tracer,
+  sampler: new ParentBasedSampler({ root: new AlwaysOnSampler() }),
+  ids: hexIdGenerator,
+  resource: resourceFromAttributes({ "service.name": "mindgw" }),
+  scope: { name: "mindgw" },
+  valueLengthLimit: Number.POSITIVE_INFINITY,
+  processor: batches,
+});
+const traces = requestTraces(batchTracer, false);
+const record = {
+  status: 200,
+  upstreamModel: "m",
+  inputTokens: 10,
+  outputTokens: 20,
+  route: "provider:fake",
+  keyName: "bench",
+  tenant: null,
+  ttfbMs: 5,
+  costUsd: 0.0001,
+  errorClass: null,
+} as unknown as AuditRecord;
+const info = { route: "provider:fake", dialect: "openai", upstreamModel: "m", retry: 0, failover: false };
+line(
+  "direct",
+  await perSpan(
+    total,
+    (n) => {
+      for (let i = 0; i < n; i++) {
+        const ledger = {
+          frontDoor: "chat",
+          model: "m",
+          startedAt: Date.now(),
+          requestId: `req-${i}`,
+          stream: false,
+          traceparent: null,
+        } as unknown as RequestLedger;
+        const request = traces.start(ledger);
+        const attempt = request.attempt(info);
+        attempt.settled("provider:fake", undefined);
+        attempt.closed(undefined);
+        request.finish(record);
+      }
     },
     SPANS_PER_REQUEST,
   ),

@@ -15,6 +15,7 @@ import type { AuditRecord } from "../src/audit/audit-record.ts";
 import type { RequestLedger } from "../src/http/request-ledger.ts";
 import type { Logger } from "../src/log/logger.ts";
 import { RequestTelemetry } from "../src/telemetry/request-telemetry.ts";
+import { requestTraces } from "../src/telemetry/tracing/request-trace.ts";
 import { startTracing } from "../src/telemetry/tracing/start-tracing.ts";
 import { spawnService } from "./service.ts";
 
@@ -37,7 +38,7 @@ const logger: Logger = {
 };
 const tracing = await startTracing("trace-micro", logger);
 if (mode === "on" && !tracing) throw new Error("tracing did not start");
-const deps = { metrics: undefined, tracer: tracing?.tracer, captureContent: false };
+const deps = { metrics: undefined, traces: tracing ? requestTraces(tracing.tracer, false) : undefined };
 
 // The shapes the observer hands over: a request's ledger and its finished audit record.
 const record = {

@@ -32,24 +32,32 @@ export const unauthorized = (): GatewayError =>
  */
 export function createAuthenticator(options: AuthenticatorOptions): Authenticator {
   const { keys, jwt } = options;
-  const reject = (reason: AuthRejection, detail?: string): never => {
+  const reject = (reason: AuthRejection, detail?: string): Promise<never> => {
     options.onReject?.(reason, detail);
-    throw unauthorized();
+    return Promise.reject(unauthorized());
   };
-  return async (headers) => {
-    const token = tokenFrom(headers);
-    if (token === null) return reject("missing");
-    if (token.length > MAX_TOKEN_LENGTH) return reject("malformed");
-    if (token.startsWith(API_KEY_PREFIX)) {
-      return (await keys.resolve(token)) ?? reject("unknown_key");
-    }
-    if (!JWT_SHAPE.test(token)) return reject("malformed");
+  const knownOrReject = (principal: Principal | null) => principal ?? reject("unknown_key");
+  const verify = async (token: string): Promise<Principal> => {
     if (!jwt) return reject("jwt_disabled");
     try {
       return await jwt.verify(token);
     } catch (error) {
       return reject("jwt_invalid", errorCode(error));
     }
+  };
+  // Not an async function: a key in the cache (nearly every request) is answered with one
+  // settled promise, no async frame. Refusals are rejected promises, never a throw.
+  return (headers) => {
+    const token = tokenFrom(headers);
+    if (token === null) return reject("missing");
+    if (token.length > MAX_TOKEN_LENGTH) return reject("malformed");
+    if (token.startsWith(API_KEY_PREFIX)) {
+      const cached = keys.cached(token);
+      if (cached === undefined) return keys.resolve(token).then(knownOrReject);
+      return cached ? Promise.resolve(cached) : reject("unknown_key");
+    }
+    if (!JWT_SHAPE.test(token)) return reject("malformed");
+    return verify(token);
   };
 }
 

@@ -81,7 +81,20 @@ export class KeyCache {
     const hash = hashApiKey(token);
     const now = this.now();
     const entry = this.byHash.get(hash) ?? (await this.load(hash, now));
-    if (!entry) return null;
+    return entry ? this.admitted(entry, now) : null;
+  }
+
+  /**
+   * As `resolve`, without a promise when the key is in the cache (nearly every request): the
+   * caller, or null as `resolve` has it; undefined when only the store can tell (call `resolve`).
+   */
+  cached(token: string): Principal | null | undefined {
+    if (!isApiKeyShaped(token)) return null;
+    const entry = this.byHash.get(hashApiKey(token));
+    return entry ? this.admitted(entry, this.now()) : undefined;
+  }
+
+  private admitted(entry: Entry, now: number): Principal | null {
     const { record } = entry;
     if (record.revokedAt !== null || (record.expiresAt !== null && now >= record.expiresAt)) return null;
     this.lastUsed.set(record.id, now);

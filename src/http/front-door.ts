@@ -127,10 +127,13 @@ export function createFrontDoor(deps: FrontDoorDeps) {
       const refusal = deps.refusal();
       if (refusal) throw refusal;
       const authenticate = deps.authenticate ? deps.authenticate(runtime.authenticate) : runtime.authenticate;
-      const principal = await authenticate(request.headers).catch((error: unknown) => {
+      let principal: Principal;
+      try {
+        principal = await authenticate(request.headers);
+      } catch (error) {
         // An embedder's authenticator may throw anything; whatever it is, the caller is not in.
         throw error instanceof GatewayError ? error : unauthorized();
-      });
+      }
       ledger.principal = principal;
       const response = await handle({
         runtime,
@@ -212,6 +215,7 @@ export function createFrontDoor(deps: FrontDoorDeps) {
             stream: ledger.stream,
             requestId: ledger.requestId,
             signal: abort.signal,
+            followers: abort,
             received: {
               bytes,
               body,

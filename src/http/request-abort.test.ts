@@ -64,3 +64,21 @@ test("per-request aborts with listeners are not kept alive by the server's reque
     await server.stop(true);
   }
 });
+
+test("followers hear the abort after the signal has aborted, once each; an unfollowed one does not", () => {
+  const client = new AbortController();
+  const abort = new RequestAbort(client.signal);
+  const heard: string[] = [];
+  const first = () => heard.push(`first ${abort.signal.aborted}`);
+  const second = () => heard.push(`second ${abort.signal.aborted}`);
+  const gone = () => heard.push("gone");
+  abort.follow(first);
+  abort.follow(gone);
+  abort.follow(second);
+  abort.unfollow(gone);
+  client.abort(new Error("client left"));
+  abort.abort(new Error("later"));
+  expect(heard).toEqual(["first true", "second true"]);
+  expect((abort.signal.reason as Error).message).toBe("client left");
+  abort.release();
+});

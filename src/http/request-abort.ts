@@ -1,5 +1,6 @@
 import { type EndSession, type KeySessions, keyEndedError } from "../auth/key-sessions.ts";
 import type { Principal } from "../auth/principal.ts";
+import type { AbortFollowers } from "../core/abort-followers.ts";
 import type { Shutdown } from "./shutdown.ts";
 
 /**
@@ -15,7 +16,7 @@ import type { Shutdown } from "./shutdown.ts";
  * they hold were kept (about 1 KB a request, RSS that never settled). Here the request's signal
  * holds only a listener that `release` removes.
  */
-export class RequestAbort {
+export class RequestAbort implements AbortFollowers {
   private shutdown: Shutdown | undefined;
   private sessions: KeySessions | undefined;
   private keyId: string | null = null;
@@ -23,21 +24,45 @@ export class RequestAbort {
 
   private readonly controller = new AbortController();
   readonly signal = this.controller.signal;
-  private readonly follow: (() => void) | undefined;
+  private readonly onClientAbort: (() => void) | undefined;
+  /** The attempt under way follows here (see core/abort-followers.ts); rarely more than one. */
+  private follower: (() => void) | undefined;
+  private followers: (() => void)[] | undefined;
 
   constructor(private readonly client: AbortSignal) {
     if (client.aborted) {
       this.controller.abort(client.reason);
       return;
     }
-    this.follow = () => this.controller.abort(client.reason);
-    client.addEventListener("abort", this.follow, { once: true });
+    this.onClientAbort = () => this.abort(client.reason);
+    client.addEventListener("abort", this.onClientAbort, { once: true });
   }
 
   /** Ends the request with `reason` (ignored when it has ended already). */
   readonly abort = (reason: unknown): void => {
+    if (this.signal.aborted) return;
     this.controller.abort(reason);
+    const follower = this.follower;
+    const followers = this.followers;
+    this.follower = undefined;
+    this.followers = undefined;
+    follower?.();
+    if (followers) for (const listener of followers) listener();
   };
+
+  follow(listener: () => void): void {
+    if (this.follower === undefined) this.follower = listener;
+    else if (this.followers) this.followers.push(listener);
+    else this.followers = [listener];
+  }
+
+  unfollow(listener: () => void): void {
+    if (this.follower === listener) this.follower = undefined;
+    else if (this.followers) {
+      const at = this.followers.indexOf(listener);
+      if (at >= 0) this.followers.splice(at, 1);
+    }
+  }
 
   /**
    * Also ends the request when a stop's drain deadline passes (503) and when the caller's key is
@@ -61,7 +86,7 @@ export class RequestAbort {
 
   /** Stops following the client's signal and what `watch` registered (call when the request has ended). */
   release(): void {
-    if (this.follow) this.client.removeEventListener("abort", this.follow);
+    if (this.onClientAbort) this.client.removeEventListener("abort", this.onClientAbort);
     this.shutdown?.leave(this.abort);
     if (this.keyEnded && this.keyId !== null) this.sessions?.leave(this.keyId, this.keyEnded);
   }

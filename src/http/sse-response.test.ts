@@ -256,16 +256,19 @@ describe("sseResponse", () => {
         "-e",
         `let seen = "";
         const socket = await Bun.connect({ hostname: "127.0.0.1", port: ${server.port}, socket: {
-          data(_s, data) { seen += data.toString(); if (seen.endsWith("0\\r\\n\\r\\n") || seen.endsWith("[DONE]\\n\\n")) { process.stdout.write(String(Date.now())); process.exit(0); } } } });
+          data(_s, data) { seen += data.toString(); if (seen.endsWith("0\\r\\n\\r\\n")) { process.stdout.write(Date.now() + "\\n" + seen); process.exit(0); } } } });
         socket.write("GET / HTTP/1.1\\r\\nhost: 127.0.0.1\\r\\n\\r\\n");`,
       ],
       { stdout: "pipe", stderr: "inherit" },
     );
     const deadline = setTimeout(() => client.kill(), 10_000);
     try {
-      const endedAt = Number(await new Response(client.stdout).text());
+      const [endedAt, ...wire] = (await new Response(client.stdout).text()).split("\n");
       expect(heldUntil).toBeGreaterThan(0);
-      expect(endedAt).toBeLessThan(heldUntil);
+      expect(Number(endedAt)).toBeLessThan(heldUntil);
+      // The same framing as every other stream: chunked, ended by its terminator.
+      expect(wire.join("\n").toLowerCase()).toContain("transfer-encoding: chunked");
+      expect(wire.join("\n")).toContain("data: [DONE]\n\n\r\n0\r\n\r\n");
     } finally {
       clearTimeout(deadline);
       client.kill();

@@ -30,6 +30,11 @@ export function sseResponse(
   /** How a translated stream reports a failure (the Responses writer numbers its own). */
   errorEventOf: (error: GatewayError) => SseEvent = (error) => errorEvent(error, dialect),
 ): Response {
+  const headersOut = { ...headers, ...SSE_HEADERS };
+  // A first read already in hand is written before Bun writes the response head, so the head
+  // and the first token can leave in one write.
+  const ready = chunks.ready?.();
+  if (ready && chunks.drained) return wholeAnswer(ready, chunks.reported, headersOut, onFirstByte, onEnd);
   let ended = false;
   let first = true;
   const end = (error?: GatewayError) => {
@@ -50,20 +55,10 @@ export function sseResponse(
   // and a slow client must slow the upstream read (docs/BENCHMARKS.md, session 3).
   const body = new ReadableStream<Uint8Array>({
     start(controller) {
-      // A first read already in hand is queued before Bun writes the response head, so the head
-      // and the first token can leave in one write.
-      const ready = chunks.ready?.();
       if (ready) {
         controller.enqueue(ready);
         first = false;
         onFirstByte();
-        if (chunks.drained) {
-          // The whole answer, closed before the response is even handed back: the request's
-          // ending waits for the next turn, after Bun has written it.
-          controller.close();
-          ended = true;
-          setImmediate(onEnd, chunks.reported);
-        }
       }
     },
     async pull(controller) {
@@ -102,5 +97,32 @@ export function sseResponse(
       chunks.cancel();
     },
   });
-  return new Response(body, { status: 200, headers: { ...headers, ...SSE_HEADERS } });
+  return new Response(body, { status: 200, headers: headersOut });
+}
+
+/**
+ * The whole answer was in the first read, its end with it (the relay is drained): nothing is
+ * left to pull and no slow client can hold anything back, so Bun's direct stream writes it with
+ * the head and the close in one go (one write; cheaper than a standard stream's queue). The
+ * request's ending waits for the next turn, after Bun has written the response.
+ */
+function wholeAnswer(
+  bytes: Uint8Array,
+  reported: GatewayError | undefined,
+  headers: Record<string, string>,
+  onFirstByte: () => void,
+  onEnd: StreamEnd,
+): Response {
+  onFirstByte();
+  setImmediate(onEnd, reported);
+  const source: Bun.DirectUnderlyingSource<Uint8Array> = {
+    type: "direct",
+    pull(controller) {
+      controller.write(bytes);
+      controller.close();
+    },
+  };
+  // The DOM library's constructor type (tsconfig `lib`) hides Bun's overload for a direct source.
+  const body = new ReadableStream(source as unknown as UnderlyingDefaultSource<Uint8Array>);
+  return new Response(body, { status: 200, headers });
 }

@@ -1,3 +1,4 @@
+import type { AbortFollowers } from "../core/abort-followers.ts";
 import { clientClosed, GatewayError, upstreamTimeout } from "../core/gateway-error.ts";
 import type { AttemptTimeouts } from "../providers/provider.ts";
 
@@ -30,12 +31,15 @@ export class Attempt {
     private readonly clientSignal: AbortSignal,
     readonly timeouts: AttemptTimeouts,
     private readonly routeLabel: string,
+    /** Who aborts `clientSignal`, when it can tell the attempt directly (no event listener). */
+    private readonly followers?: AbortFollowers,
   ) {
     // The attempt's own controller, following the client's signal (not AbortSignal.any: see
     // http/request-abort.ts); a timeout or `abort()` aborts the controller directly.
     this.signal = this.controller.signal;
     this.follow = () => this.end(clientSignal.reason);
     if (clientSignal.aborted) this.follow();
+    else if (followers) followers.follow(this.follow);
     else clientSignal.addEventListener("abort", this.follow, { once: true });
   }
 
@@ -135,7 +139,8 @@ export class Attempt {
   disarm(): void {
     clearTimeout(this.timer);
     this.timer = undefined;
-    this.clientSignal.removeEventListener("abort", this.follow);
+    if (this.followers) this.followers.unfollow(this.follow);
+    else this.clientSignal.removeEventListener("abort", this.follow);
   }
 
   /**

@@ -32,10 +32,12 @@ const END_EVENTS = ["message_stop", "response.completed", "response.incomplete",
 function endsStream(buf: Uint8Array, span: SseSpan): boolean {
   if (span.dataEnd - span.dataStart === DONE.length && matches(buf, span.dataStart, span.dataEnd, DONE))
     return true;
+  // Most events (every OpenAI chunk) are unnamed: no name to compare.
+  if (span.nameStart === -1) return false;
   const length = span.nameEnd - span.nameStart;
-  return END_EVENTS.some(
-    (name) => name.length === length && matches(buf, span.nameStart, span.nameEnd, name),
-  );
+  for (const name of END_EVENTS)
+    if (name.length === length && matches(buf, span.nameStart, span.nameEnd, name)) return true;
+  return false;
 }
 
 /**

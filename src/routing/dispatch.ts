@@ -1,3 +1,4 @@
+import type { AbortFollowers } from "../core/abort-followers.ts";
 import type { JsonObject, Operation } from "../core/dialect.ts";
 import type { Usage } from "../core/usage.ts";
 import type { DispatchTelemetry } from "../telemetry/dispatch-telemetry.ts";
@@ -14,6 +15,8 @@ export interface DispatchRequest {
   readonly requestId: string;
   /** Aborts when the client disconnects. */
   readonly signal: AbortSignal;
+  /** Who aborts `signal`, when it tells attempts directly (no abort listener per attempt). */
+  readonly followers?: AbortFollowers;
   /** Only for `responses`: the id to answer under and the stored turns it continues. */
   readonly responses?: ResponsesContext;
   /**

@@ -62,9 +62,10 @@ export async function tryRoute(
     adapted.native && request.received && provider.passThrough
       ? nativeRequest(request.received, body, adapted)
       : undefined;
-  const attempt = new Attempt(request.signal, route.timeouts, route.label);
+  const attempt = new Attempt(request.signal, route.timeouts, route.label, request.followers);
   const started = performance.now();
-  const meter = new StreamUsageMeter(provider.dialect);
+  // Streams only: a whole answer's usage is read from its body.
+  const meter = request.stream ? new StreamUsageMeter(provider.dialect) : undefined;
   health.begin(route.key);
   let settled = false;
   // Telemetry hears an attempt's verdict before its close. A body read whole, or a stream whose
@@ -85,15 +86,17 @@ export async function tryRoute(
     verdict = true;
     if (closing) observed?.closed(closing.error);
   };
-  const usage = () => meter.usage ?? { inputTokens: 0, outputTokens: 0 };
+  const usage = meter ? () => meter.usage ?? noUsage() : noUsage;
   const usageOf = provider.dialect === "anthropic" ? usageFromAnthropic : usageFromOpenAI;
   // A same-dialect stream is metered and filtered by the relay itself (no extra stream layers
   // on the hot path); only events that carry usage are looked at.
   const keep = adapted.keep;
-  const pass: Pass = (event) => {
-    meter.observe(event);
-    return keep ? keep(event) : true;
-  };
+  const pass: Pass = meter
+    ? (event) => {
+        meter.observe(event);
+        return keep ? keep(event) : true;
+      }
+    : passAll;
   try {
     attempt.arm(
       request.stream ? "connect" : "first byte",
@@ -148,7 +151,7 @@ export async function tryRoute(
     // Translate before committing: a stream that fails before its first translated event
     // may still be retried or failed over.
     attempt.arm("first byte", route.timeouts.firstByteMs);
-    const translated = adapted.stream?.(reply.events, (found) => meter.record(found));
+    const translated = adapted.stream?.(reply.events, (found) => meter?.record(found));
     const source = translated ? translated.events : reply.events;
     const reader = new EventReader(source[Symbol.asyncIterator](), attempt, translated ? undefined : pass);
     const first = await reader.next();
@@ -205,6 +208,10 @@ function storing(pass: Pass, answered: (response: JsonObject) => void): Pass {
     return pass(event);
   };
 }
+
+const noUsage = () => ({ inputTokens: 0, outputTokens: 0 });
+/** A whole answer's relay sees no events. */
+const passAll: Pass = () => true;
 
 /** Why the caller's signal ended the request: a reason it carries (a revoked key), or the client left. */
 export const abortReason = (signal: AbortSignal): GatewayError =>

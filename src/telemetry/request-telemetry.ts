@@ -1,41 +1,16 @@
-import { ROOT_CONTEXT, type Span, SpanKind, SpanStatusCode, type Tracer, trace } from "@opentelemetry/api";
 import type { AuditRecord } from "../audit/audit-record.ts";
 import type { GatewayError } from "../core/gateway-error.ts";
 import type { RequestLedger } from "../http/request-ledger.ts";
 import type { AttemptInfo, AttemptTelemetry, DispatchTelemetry } from "./dispatch-telemetry.ts";
 import type { GatewayMetrics } from "./metrics/gateway-metrics.ts";
-import { finishedAttributes, operationOf, spanName } from "./tracing/span-attributes.ts";
-import { parentContext, traceHeaders } from "./tracing/trace-context.ts";
+import type { AttemptTrace, RequestTrace, RequestTraces } from "./tracing/request-trace.ts";
+import { passedOn } from "./tracing/trace-context.ts";
 
-/** How a request is observed: metrics and a tracer, either of which may be off. */
+/** How a request is observed: metrics and spans, either of which may be off. */
 export interface RequestTelemetryDeps {
   readonly metrics: GatewayMetrics | undefined;
-  readonly tracer: Tracer | undefined;
-  /** `OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT`: put prompts and answers on spans. */
-  readonly captureContent: boolean;
-}
-
-/**
- * The server span of a request: backdated to its arrival, child of the caller's trace.
- * Attributes are set on the started span rather than passed to `startSpan`: the SDK cleans an
- * `attributes` option twice (Object.entries each time), the costliest part of starting a span,
- * and a span the sampler dropped takes none at all.
- */
-function serverSpan(tracer: Tracer, ledger: RequestLedger): Span {
-  const span = tracer.startSpan(
-    spanName(ledger.frontDoor, ledger.model),
-    { kind: SpanKind.SERVER, startTime: ledger.startedAt },
-    parentContext(ledger.traceparent),
-  );
-  if (span.isRecording())
-    span.setAttributes({
-      "mindgw.request_id": ledger.requestId,
-      "mindgw.front_door": ledger.frontDoor,
-      "mindgw.stream": ledger.stream,
-      "gen_ai.operation.name": operationOf(ledger.frontDoor),
-      "gen_ai.request.model": ledger.model ?? undefined,
-    });
-  return span;
+  /** Undefined when tracing is off (no tracer). */
+  readonly traces: RequestTraces | undefined;
 }
 
 /**
@@ -44,90 +19,50 @@ function serverSpan(tracer: Tracer, ledger: RequestLedger): Span {
  * it as DispatchTelemetry; the observer ends it with the request's record.
  */
 export class RequestTelemetry implements DispatchTelemetry {
-  private readonly span: Span | undefined;
-  private dialect: string | undefined;
+  private readonly trace: RequestTrace | undefined;
 
   constructor(
     private readonly ledger: RequestLedger,
     private readonly deps: RequestTelemetryDeps,
   ) {
-    this.span = deps.tracer ? serverSpan(deps.tracer, ledger) : undefined;
+    this.trace = deps.traces?.start(ledger);
   }
 
   attempt(info: AttemptInfo): AttemptTelemetry {
-    const { metrics, tracer } = this.deps;
+    const metrics = this.deps.metrics;
     if (info.retry > 0) metrics?.retried(info.route);
     if (info.failover) metrics?.failedOver(this.ledger.model ?? "");
-    this.dialect = info.dialect;
-    const span = tracer && this.span ? this.attemptSpan(tracer, this.span, info) : undefined;
-    const started = performance.now();
-    let route = info.route;
-    return {
-      headers: traceHeaders(span, this.ledger.traceparent),
-      settled(error, servedBy) {
-        if (servedBy) route = servedBy;
-        metrics?.attempted(route, (performance.now() - started) / 1000, error);
-        if (!span) return;
-        span.setAttribute("mindgw.route", route);
-        if (error) fail(span, error);
-      },
-      closed(error) {
-        if (!span) return;
-        if (error) fail(span, error);
-        span.end();
-      },
-    };
-  }
-
-  /** A client span per upstream attempt, child of the server span. */
-  private attemptSpan(tracer: Tracer, parent: Span, info: AttemptInfo): Span {
-    const operation = operationOf(this.ledger.frontDoor) ?? this.ledger.frontDoor;
-    const span = tracer.startSpan(
-      `${operation} ${info.upstreamModel}`,
-      { kind: SpanKind.CLIENT },
-      trace.setSpan(ROOT_CONTEXT, parent),
-    );
-    if (span.isRecording())
-      span.setAttributes({
-        "gen_ai.operation.name": operation,
-        "gen_ai.provider.name": info.dialect,
-        "gen_ai.request.model": info.upstreamModel,
-        "mindgw.route": info.route,
-        "mindgw.attempt.retry": info.retry,
-        "mindgw.attempt.failover": info.failover,
-      });
-    return span;
+    return new Attempt(metrics, info.route, this.trace?.attempt(info), this.ledger.traceparent);
   }
 
   /** Ends the server span with what the request did. */
   finish(record: AuditRecord): void {
-    if (!this.span) return;
-    endServerSpan(this.span, record, this.dialect, this.deps.captureContent);
+    this.trace?.finish(record);
   }
 }
 
-function fail(span: Span, error: GatewayError): void {
-  span.setAttribute("error.type", error.code);
-  span.setStatus({ code: SpanStatusCode.ERROR, message: error.message });
-}
+/** One upstream attempt: its metrics, and its span when tracing is on. */
+class Attempt implements AttemptTelemetry {
+  readonly headers: Readonly<Record<string, string>> | undefined;
+  private readonly started = performance.now();
 
-function endServerSpan(
-  span: Span,
-  record: AuditRecord,
-  dialect: string | undefined,
-  captureContent: boolean,
-) {
-  if (span.isRecording()) {
-    // One call; undefined values are skipped (the SDK ignores them).
-    span.setAttributes(finishedAttributes(record, captureContent));
-    if (dialect) span.setAttribute("gen_ai.provider.name", dialect);
+  constructor(
+    private readonly metrics: GatewayMetrics | undefined,
+    private route: string,
+    private readonly span: AttemptTrace | undefined,
+    inbound: string | null,
+  ) {
+    // Tracing off: the caller's own `traceparent` goes on to the upstream unchanged.
+    this.headers = span ? span.headers : passedOn(inbound);
   }
-  // A server span is in error for 5xx only; a refusal (4xx) is the client's error.
-  if (record.status >= 500) span.setStatus({ code: SpanStatusCode.ERROR, message: record.errorClass ?? "" });
-  span.end();
-}
 
-/** A request that ended before its model was known (refused at the door): one short span. */
-export function traceRefused(tracer: Tracer, ledger: RequestLedger, record: AuditRecord): void {
-  endServerSpan(serverSpan(tracer, ledger), record, undefined, false);
+  settled(error?: GatewayError, servedBy?: string): void {
+    if (servedBy) this.route = servedBy;
+    this.metrics?.attempted(this.route, (performance.now() - this.started) / 1000, error);
+    this.span?.settled(this.route, error);
+  }
+
+  closed(error?: GatewayError): void {
+    this.span?.closed(error);
+  }
 }

@@ -9,7 +9,8 @@ import { accessLog } from "./access-log.ts";
 import { GatewayMetrics, type MetricSources } from "./metrics/gateway-metrics.ts";
 import { MeteredAttempts } from "./metrics/metered-attempts.ts";
 import { metricsRoutes, startMetricsListener } from "./metrics/metrics-routes.ts";
-import { RequestTelemetry, traceRefused } from "./request-telemetry.ts";
+import { RequestTelemetry } from "./request-telemetry.ts";
+import { requestTraces } from "./tracing/request-trace.ts";
 
 /**
  * What operators see of the gateway beside its answers: the access log, metrics and (when
@@ -63,8 +64,8 @@ export function createTelemetry(options: TelemetryOptions): Telemetry {
   const listen = options.config.metrics.listen;
   const listener = metrics && listen ? startMetricsListener(listen, metrics) : undefined;
   if (listener) options.logger.info("metrics listening", { url: listener.url });
-  const tracer = options.tracer;
-  const deps = { metrics, tracer, captureContent: options.captureContent ?? false };
+  const traces = options.tracer ? requestTraces(options.tracer, options.captureContent ?? false) : undefined;
+  const deps = { metrics, traces };
   return {
     metrics,
     routes: (guard) => (metrics ? [metricsRoutes({ guard, metrics })] : []),
@@ -72,7 +73,7 @@ export function createTelemetry(options: TelemetryOptions): Telemetry {
     observe: (inner) => ({
       started(ledger) {
         inner.started(ledger);
-        if (tracer || ledger.traceparent) {
+        if (traces || ledger.traceparent) {
           const request = new RequestTelemetry(ledger, deps);
           // Kept on the ledger itself, found again in `finished`: no WeakMap entry per request.
           ledger.telemetry = request;
@@ -84,7 +85,7 @@ export function createTelemetry(options: TelemetryOptions): Telemetry {
         logRequest(record, error);
         const request = ledger.telemetry instanceof RequestTelemetry ? ledger.telemetry : undefined;
         if (request) request.finish(record);
-        else if (tracer) traceRefused(tracer, ledger, record);
+        else traces?.refused(ledger, record);
         if (!metrics) return;
         metrics.requestFinished(record, error);
         if (record.stream) metrics.streamEnded();

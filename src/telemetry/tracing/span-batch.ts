@@ -112,6 +112,11 @@ export class SpanBatchWriter {
   private stringIds = new Map<string, number>();
   private numbers: Float64Array;
   private at = 0;
+  /** Where the span being written starts, and its attributes so far. */
+  private head = 0;
+  private attributes = 0;
+  /** For `setAttribute`: the SDK's `attributeValueLengthLimit` (none unless set). */
+  valueLengthLimit = Number.POSITIVE_INFINITY;
   /** Spans in the current batch. */
   count = 0;
 
@@ -144,58 +149,121 @@ export class SpanBatchWriter {
   add(span: ReadableSpan): void {
     const context = span.spanContext();
     const parent = span.parentSpanContext;
-    this.room(FIELDS + 1);
+    this.begin(span.name, span.kind, span.resource, span.instrumentationScope);
+    this.context(context.traceId, context.spanId, context.traceFlags, context.traceState?.serialize());
+    if (parent?.spanId) this.parent(parent.spanId, parent.traceFlags, parent.isRemote === true);
+    this.times(span.startTime[0], span.startTime[1], span.endTime[0], span.endTime[1]);
+    this.status(span.status.code, span.status.message);
     const n = this.numbers;
-    let i = this.at;
-    n[i++] = this.shared(span.name);
-    n[i++] = span.kind;
-    n[i++] = this.unique(context.traceId);
-    n[i++] = this.unique(context.spanId);
-    n[i++] = context.traceFlags;
-    const traceState = context.traceState?.serialize();
-    n[i++] = traceState ? this.unique(traceState) : NONE;
-    n[i++] = parent?.spanId ? this.unique(parent.spanId) : NONE;
-    n[i++] = parent?.traceFlags ?? 0;
-    n[i++] = parent?.isRemote ? 1 : 0;
-    n[i++] = span.startTime[0];
-    n[i++] = span.startTime[1];
-    n[i++] = span.endTime[0];
-    n[i++] = span.endTime[1];
-    n[i++] = span.status.code;
-    n[i++] = span.status.message ? this.shared(span.status.message) : NONE;
-    n[i++] = span.droppedAttributesCount;
-    n[i++] = span.droppedEventsCount;
-    n[i++] = span.droppedLinksCount;
-    n[i++] = this.resourceOf(span.resource);
-    n[i++] = this.scopeOf(span.instrumentationScope);
-    n[i++] = this.extrasOf(span);
-    const countAt = i;
-    this.at = i + 1;
-    let attributes = 0;
+    n[this.head + 16] = span.droppedEventsCount;
+    n[this.head + 17] = span.droppedLinksCount;
+    n[this.head + 20] = this.extrasOf(span);
     for (const key in span.attributes) {
       const value = span.attributes[key];
-      if (value === undefined) continue;
-      this.room(2);
-      const slot = this.shared(key) * TYPES;
-      if (typeof value === "string") {
-        this.numbers[this.at++] = slot + STRING;
-        this.numbers[this.at++] = this.shared(value);
-      } else if (typeof value === "number") {
-        this.numbers[this.at++] = slot + NUMBER;
-        this.numbers[this.at++] = value;
-      } else if (typeof value === "boolean") {
-        this.numbers[this.at++] = slot + BOOLEAN;
-        this.numbers[this.at++] = value ? 1 : 0;
-      } else if (value instanceof Uint8Array) {
-        this.numbers[this.at++] = slot + BYTES;
-        this.numbers[this.at++] = this.unique(JSON.stringify(Array.from(value)));
-      } else {
-        this.numbers[this.at++] = slot + JSON_VALUE;
-        this.numbers[this.at++] = this.unique(JSON.stringify(value));
-      }
-      attributes++;
+      if (value !== undefined) this.attribute(key, value);
     }
-    this.numbers[countAt] = attributes;
+    this.end(span.droppedAttributesCount);
+  }
+
+  /**
+   * Starts a span record written field by field, for spans that never were an SDK span object
+   * (batch-tracer.ts): `begin`, then `context`, and `parent`, `times`, `status` as they apply,
+   * then its attributes (`setAttribute`), then `end()`. Nothing else may be written between.
+   */
+  begin(name: string, kind: number, resource: Resource, scope: InstrumentationScope): void {
+    this.room(FIELDS + 1);
+    const n = this.numbers;
+    const i = this.at;
+    this.head = i;
+    n[i] = this.shared(name);
+    n[i + 1] = kind;
+    n[i + 5] = NONE;
+    n[i + 6] = NONE;
+    n[i + 7] = 0;
+    n[i + 8] = 0;
+    n[i + 13] = 0;
+    n[i + 14] = NONE;
+    n[i + 15] = 0;
+    n[i + 16] = 0;
+    n[i + 17] = 0;
+    n[i + 18] = this.resourceOf(resource);
+    n[i + 19] = this.scopeOf(scope);
+    n[i + 20] = NONE;
+    this.at = i + FIELDS + 1;
+    this.attributes = 0;
+  }
+
+  context(traceId: string, spanId: string, traceFlags: number, traceState: string | undefined): void {
+    const n = this.numbers;
+    const i = this.head;
+    n[i + 2] = this.unique(traceId);
+    n[i + 3] = this.unique(spanId);
+    n[i + 4] = traceFlags;
+    n[i + 5] = traceState ? this.unique(traceState) : NONE;
+  }
+
+  parent(spanId: string, traceFlags: number, isRemote: boolean): void {
+    const n = this.numbers;
+    n[this.head + 6] = this.unique(spanId);
+    n[this.head + 7] = traceFlags;
+    n[this.head + 8] = isRemote ? 1 : 0;
+  }
+
+  /** Start and end as OpenTelemetry's HrTime: epoch seconds and nanoseconds. */
+  times(startSeconds: number, startNanos: number, endSeconds: number, endNanos: number): void {
+    const n = this.numbers;
+    const i = this.head;
+    n[i + 9] = startSeconds;
+    n[i + 10] = startNanos;
+    n[i + 11] = endSeconds;
+    n[i + 12] = endNanos;
+  }
+
+  status(code: number, message: string | undefined): void {
+    this.numbers[this.head + 13] = code;
+    this.numbers[this.head + 14] = message ? this.shared(message) : NONE;
+  }
+
+  /**
+   * An attribute of the span being written, a string cut to the SDK's value length limit
+   * (`OTEL_[SPAN_]ATTRIBUTE_VALUE_LENGTH_LIMIT`). Each key at most once per span, and no more
+   * keys than the SDK's count limit allows (batch-tracer.ts is used only when they fit).
+   */
+  setAttribute(key: string, value: string | number | boolean): void {
+    const length = this.valueLengthLimit;
+    this.attribute(
+      key,
+      typeof value === "string" && value.length > length ? value.substring(0, length) : value,
+    );
+  }
+
+  private attribute(key: string, value: AttributeValue | null): void {
+    this.room(2);
+    const n = this.numbers;
+    const slot = this.shared(key) * TYPES;
+    if (typeof value === "string") {
+      n[this.at++] = slot + STRING;
+      n[this.at++] = this.shared(value);
+    } else if (typeof value === "number") {
+      n[this.at++] = slot + NUMBER;
+      n[this.at++] = value;
+    } else if (typeof value === "boolean") {
+      n[this.at++] = slot + BOOLEAN;
+      n[this.at++] = value ? 1 : 0;
+    } else if (value instanceof Uint8Array) {
+      n[this.at++] = slot + BYTES;
+      n[this.at++] = this.unique(JSON.stringify(Array.from(value)));
+    } else {
+      n[this.at++] = slot + JSON_VALUE;
+      n[this.at++] = this.unique(JSON.stringify(value));
+    }
+    this.attributes++;
+  }
+
+  /** Closes the span record begun last; `dropped`: attributes the SDK dropped. */
+  end(dropped = 0): void {
+    this.numbers[this.head + 15] = dropped;
+    this.numbers[this.head + FIELDS] = this.attributes;
     this.count++;
   }
 

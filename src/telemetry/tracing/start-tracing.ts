@@ -1,6 +1,16 @@
-import { type ContextManager, ROOT_CONTEXT, type Tracer, trace } from "@opentelemetry/api";
+import {
+  type ContextManager,
+  createContextKey,
+  ROOT_CONTEXT,
+  SamplingDecision,
+  type Tracer,
+  trace,
+} from "@opentelemetry/api";
+import type { ReadableSpan, Sampler } from "@opentelemetry/sdk-trace";
 import type { Logger } from "../../log/logger.ts";
+import { BatchTracer } from "./batch-tracer.ts";
 import { hexIdGenerator } from "./id-generator.ts";
+import { MOST_ATTRIBUTES } from "./span-attributes.ts";
 
 /** A running trace pipeline: the tracer to start spans with, and how to flush it at exit. */
 export interface Tracing {
@@ -89,6 +99,34 @@ async function threadedSpanProcessor(logger: Logger, env: Env) {
 }
 
 /**
+ * The SDK builds the resource (detectors, `OTEL_SERVICE_NAME`, `OTEL_RESOURCE_ATTRIBUTES`) and
+ * keeps it, with the sampler, in private fields. The gateway's own spans skip the SDK's span
+ * object (batch-tracer.ts) but must carry the same resource and scope, and obey the same
+ * sampler: so mindgw builds the sampler (as sdk-node would from the environment) and hands it
+ * to sdk-node wrapped so that one probe span, marked in its context, is recorded whatever the
+ * sampler says — recorded, never sampled, so never exported — and that span names the resource
+ * and scope every span of this tracer carries.
+ */
+const PROBE = createContextKey("mindgw resource probe");
+
+function probing(inner: Sampler): Sampler & { readonly inner: Sampler } {
+  return {
+    inner,
+    shouldSample: (context, ...rest) =>
+      context.getValue(PROBE) === true
+        ? { decision: SamplingDecision.RECORD }
+        : inner.shouldSample(context, ...rest),
+    toString: () => inner.toString(),
+  };
+}
+
+function probe(tracer: Tracer): ReadableSpan | undefined {
+  const span = tracer.startSpan("mindgw resource probe", {}, ROOT_CONTEXT.setValue(PROBE, true));
+  span.end();
+  return "resource" in span && "instrumentationScope" in span ? (span as unknown as ReadableSpan) : undefined;
+}
+
+/**
  * Starts `@opentelemetry/sdk-node` configured the standard way (`OTEL_EXPORTER_OTLP_*`,
  * `OTEL_TRACES_SAMPLER`, `OTEL_SERVICE_NAME`, `OTEL_RESOURCE_ATTRIBUTES`, …), traces only:
  * metrics are served by `/metrics` and logs go to stderr, so the SDK's own metric and log
@@ -103,10 +141,18 @@ export async function startTracing(
   // Loaded only when asked for: the SDK and its exporters are a lot of code that every other
   // command, and a gateway without tracing, would otherwise parse at start.
   const { NodeSDK } = await import("@opentelemetry/sdk-node");
+  const { samplerFromEnv, attributeLimitsFromEnv } = await import("./sampler-from-env.ts");
   const threaded = await threadedSpanProcessor(logger, env);
+  // The gateway's request spans skip the SDK's span object (batch-tracer.ts) when spans go to
+  // the export thread and the attribute count limit leaves room for all of theirs; a lower
+  // limit drops attributes as the SDK's span decides, so those spans stay the SDK's.
+  const limits = attributeLimitsFromEnv();
+  const sampler =
+    threaded && limits.attributeCountLimit >= MOST_ATTRIBUTES ? probing(samplerFromEnv()) : undefined;
   const sdk = new NodeSDK({
     ...(env.OTEL_SERVICE_NAME ? {} : { serviceName }),
     ...(threaded ? { spanProcessors: [threaded] } : {}),
+    ...(sampler ? { sampler } : {}),
     idGenerator: hexIdGenerator,
     metricReaders: [],
     logRecordProcessors: [],
@@ -119,8 +165,22 @@ export async function startTracing(
     endpoint: env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT ?? env.OTEL_EXPORTER_OTLP_ENDPOINT,
     sampler: env.OTEL_TRACES_SAMPLER ?? "parentbased_always_on",
   });
+  const sdkTracer = trace.getTracer("mindgw");
+  const found = threaded && sampler ? probe(sdkTracer) : undefined;
+  const tracer =
+    threaded && sampler && found
+      ? new BatchTracer({
+          sdk: sdkTracer,
+          sampler: sampler.inner,
+          ids: hexIdGenerator,
+          resource: found.resource,
+          scope: found.instrumentationScope,
+          valueLengthLimit: limits.attributeValueLengthLimit,
+          processor: threaded,
+        })
+      : sdkTracer;
   return {
-    tracer: trace.getTracer("mindgw"),
+    tracer,
     captureContent: env.OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT?.trim().toLowerCase() === "true",
     shutdown: () =>
       sdk.shutdown().catch((error: unknown) => {

@@ -1,6 +1,7 @@
 import type { Context } from "@opentelemetry/api";
 import { TraceFlags } from "@opentelemetry/api";
 import type { ReadableSpan, Span, SpanProcessor } from "@opentelemetry/sdk-trace";
+import type { SpanBatches } from "./batch-tracer.ts";
 import { type ExportThreadReply, type ExportThreadRequest, SpanBatchWriter } from "./span-batch.ts";
 
 /**
@@ -43,10 +44,11 @@ export interface ThreadSpanProcessorOptions {
  * collection) and without a second pass over them to serialise a batch for the thread.
  * Spans that do not fit the bound are dropped and counted, never queued without limit.
  */
-export class ThreadSpanProcessor implements SpanProcessor {
+export class ThreadSpanProcessor implements SpanProcessor, SpanBatches {
   private readonly batchSize: number;
   private readonly delay: number;
-  private readonly writer: SpanBatchWriter;
+  /** The current batch (`batchFor()` says whether a span may be written into it). */
+  readonly writer: SpanBatchWriter;
   private readonly pending = new Map<number, { spans: number; done: (reply: ExportThreadReply) => void }>();
   private pendingSpans = 0;
   private next = 0;
@@ -64,7 +66,20 @@ export class ThreadSpanProcessor implements SpanProcessor {
   onStart(_span: Span, _parentContext: Context): void {}
 
   onEnd(span: ReadableSpan): void {
-    if (this.stopped || (span.spanContext().traceFlags & TraceFlags.SAMPLED) === 0) return;
+    if ((span.spanContext().traceFlags & TraceFlags.SAMPLED) === 0) return;
+    const writer = this.batchFor();
+    if (writer === undefined) return;
+    writer.add(span);
+    this.written();
+  }
+
+  /**
+   * The batch the next ended, sampled span is written into (by `onEnd`, or straight from the
+   * gateway's own spans, batch-tracer.ts), then `written()`; undefined when the span must be
+   * dropped (counted) or the processor has shut down.
+   */
+  batchFor(): SpanBatchWriter | undefined {
+    if (this.stopped) return undefined;
     const reason =
       this.broken ??
       (this.pendingSpans + this.writer.count >= this.options.maxPendingSpans
@@ -72,9 +87,13 @@ export class ThreadSpanProcessor implements SpanProcessor {
         : null);
     if (reason !== null) {
       this.options.onDropped(1, reason);
-      return;
+      return undefined;
     }
-    this.writer.add(span);
+    return this.writer;
+  }
+
+  /** After a span was written: the batch goes when full, or when its delay is up. */
+  written(): void {
     if (this.writer.count >= this.batchSize) this.handOver();
     else if (this.timer === undefined) {
       this.timer = setTimeout(() => this.handOver(), this.delay);

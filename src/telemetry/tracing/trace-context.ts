@@ -36,5 +36,9 @@ export function traceparentOf(span: Span): string {
 /** Headers for the next hop: this span's context, or the caller's own `traceparent` passed on. */
 export function traceHeaders(span: Span | undefined, inbound: string | null | undefined) {
   if (span?.isRecording()) return { traceparent: traceparentOf(span) };
-  return inbound && parseTraceparent(inbound) ? { traceparent: inbound } : undefined;
+  return passedOn(inbound);
 }
+
+/** The caller's own `traceparent` for the next hop, when it sent a well-formed one. */
+export const passedOn = (inbound: string | null | undefined) =>
+  inbound && parseTraceparent(inbound) ? { traceparent: inbound } : undefined;

@@ -76,6 +76,9 @@ export function decodeTraceRequest(body: Uint8Array) {
       return {
         resource: { attributes: keyValues(all(resource, 1)) },
         scopeSpans: all(rs, 2).map((scopeSpans) => ({
+          scope: {
+            name: text(one(fieldsOf((one(fieldsOf(scopeSpans), 1) as Uint8Array) ?? new Uint8Array()), 1)),
+          },
           spans: all(fieldsOf(scopeSpans), 2).map((spanBytes) => {
             const span = fieldsOf(spanBytes);
             const status = fieldsOf((one(span, 15) as Uint8Array) ?? new Uint8Array());

@@ -3,6 +3,10 @@ import { decodeTraceRequest } from "./otlp-protobuf.ts";
 /** One span as an OTLP/HTTP JSON export carries it, with its resource's service name. */
 export interface ReceivedSpan {
   readonly service: string;
+  /** Every attribute of the span's resource. */
+  readonly resource: Readonly<Record<string, string | number | boolean>>;
+  /** Its instrumentation scope's name. */
+  readonly scope: string;
   readonly traceId: string;
   readonly spanId: string;
   readonly parentSpanId: string;
@@ -34,6 +38,7 @@ interface ExportRequest {
   resourceSpans?: {
     resource?: { attributes?: KeyValue[] };
     scopeSpans?: {
+      scope?: { name?: string };
       spans?: {
         traceId: string;
         spanId: string;
@@ -72,11 +77,14 @@ export function startOtlpReceiver(): OtlpReceiver {
         ? (decodeTraceRequest(new Uint8Array(await request.arrayBuffer())) as ExportRequest)
         : ((await request.json()) as ExportRequest);
       for (const resourceSpans of body.resourceSpans ?? []) {
-        const service = String(attributesOf(resourceSpans.resource?.attributes)["service.name"] ?? "");
+        const resource = attributesOf(resourceSpans.resource?.attributes);
+        const service = String(resource["service.name"] ?? "");
         for (const scope of resourceSpans.scopeSpans ?? [])
           for (const span of scope.spans ?? [])
             spans.push({
               service,
+              resource,
+              scope: scope.scope?.name ?? "",
               traceId: span.traceId,
               spanId: span.spanId,
               parentSpanId: span.parentSpanId ?? "",

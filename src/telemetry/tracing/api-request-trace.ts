@@ -1,0 +1,76 @@
+import { ROOT_CONTEXT, type Span, SpanKind, SpanStatusCode, type Tracer, trace } from "@opentelemetry/api";
+import type { AuditRecord } from "../../audit/audit-record.ts";
+import type { GatewayError } from "../../core/gateway-error.ts";
+import type { RequestLedger } from "../../http/request-ledger.ts";
+import type { AttemptInfo } from "../dispatch-telemetry.ts";
+import type { AttemptTrace, RequestTrace } from "./request-trace.ts";
+import {
+  attemptAttributes,
+  finishedAttributes,
+  operationOf,
+  requestAttributes,
+  spanName,
+} from "./span-attributes.ts";
+import { parentContext, traceHeaders } from "./trace-context.ts";
+
+/**
+ * A request's spans through the OpenTelemetry API, for any tracer: the SDK's span objects, set
+ * as they go. Attributes are set on the started span rather than passed to `startSpan`, where
+ * the SDK cleans them twice, and a span the sampler dropped takes none at all.
+ */
+export class ApiRequestTrace implements RequestTrace {
+  private readonly span: Span;
+  private dialect: string | undefined;
+
+  constructor(
+    private readonly tracer: Tracer,
+    private readonly ledger: RequestLedger,
+    private readonly captureContent: boolean,
+  ) {
+    this.span = tracer.startSpan(
+      spanName(ledger.frontDoor, ledger.model),
+      { kind: SpanKind.SERVER, startTime: ledger.startedAt },
+      parentContext(ledger.traceparent),
+    );
+    if (this.span.isRecording()) requestAttributes(this.span, ledger);
+  }
+
+  attempt(info: AttemptInfo): AttemptTrace {
+    this.dialect = info.dialect;
+    const operation = operationOf(this.ledger.frontDoor) ?? this.ledger.frontDoor;
+    const span = this.tracer.startSpan(
+      `${operation} ${info.upstreamModel}`,
+      { kind: SpanKind.CLIENT },
+      trace.setSpan(ROOT_CONTEXT, this.span),
+    );
+    if (span.isRecording()) attemptAttributes(span, operation, info, info.route);
+    return {
+      headers: traceHeaders(span, this.ledger.traceparent),
+      settled(route, error) {
+        span.setAttribute("mindgw.route", route);
+        if (error) fail(span, error);
+      },
+      closed(error) {
+        if (error) fail(span, error);
+        span.end();
+      },
+    };
+  }
+
+  finish(record: AuditRecord): void {
+    const span = this.span;
+    if (span.isRecording()) {
+      finishedAttributes(span, record, this.captureContent);
+      if (this.dialect) span.setAttribute("gen_ai.provider.name", this.dialect);
+    }
+    // A server span is in error for 5xx only; a refusal (4xx) is the client's error.
+    if (record.status >= 500)
+      span.setStatus({ code: SpanStatusCode.ERROR, message: record.errorClass ?? "" });
+    span.end();
+  }
+}
+
+function fail(span: Span, error: GatewayError): void {
+  span.setAttribute("error.type", error.code);
+  span.setStatus({ code: SpanStatusCode.ERROR, message: error.message });
+}

@@ -1,0 +1,183 @@
+import {
+  type Context,
+  ROOT_CONTEXT,
+  SamplingDecision,
+  type SamplingResult,
+  SpanKind,
+  SpanStatusCode,
+  TraceFlags,
+  type TraceState,
+  trace,
+} from "@opentelemetry/api";
+import type { AuditRecord } from "../../audit/audit-record.ts";
+import type { GatewayError } from "../../core/gateway-error.ts";
+import type { RequestLedger } from "../../http/request-ledger.ts";
+import type { AttemptInfo } from "../dispatch-telemetry.ts";
+import { type BatchTracer, sampled } from "./batch-tracer.ts";
+import type { AttemptTrace, RequestTrace } from "./request-trace.ts";
+import {
+  attemptAttributes,
+  finishedAttributes,
+  operationOf,
+  requestAttributes,
+  spanName,
+} from "./span-attributes.ts";
+import type { SpanBatchWriter } from "./span-batch.ts";
+import { parseTraceparent, passedOn } from "./trace-context.ts";
+
+// OpenTelemetry's HrTime of an epoch-millisecond time, as the SDK's `millisToHrTime` makes it.
+const seconds = (ms: number) => Math.trunc(ms / 1000);
+const nanos = (ms: number) => Math.round((ms % 1000) * 1e6);
+
+const traceparent = (traceId: string, spanId: string, flags: number) =>
+  `00-${traceId}-${spanId}-${(flags & TraceFlags.SAMPLED) === 0 ? "00" : "01"}`;
+
+/** What the sampler adds to a span (built-in samplers never add anything). */
+function samplerAttributes(to: SpanBatchWriter, result: SamplingResult): void {
+  const attributes = result.attributes;
+  if (attributes === undefined) return;
+  for (const key in attributes) {
+    const value = attributes[key];
+    if (typeof value === "string" || typeof value === "number" || typeof value === "boolean")
+      to.setAttribute(key, value);
+  }
+}
+
+/**
+ * A request's spans with no SDK span object (batch-tracer.ts says why): the ids, times and the
+ * sampler's verdict are fields here, the attributes are read at the end from what the gateway
+ * holds anyway (the ledger, the audit record, the attempt), and each span is written into the
+ * export batch when it ends. What reaches the collector is what the SDK's spans made through
+ * ApiRequestTrace would carry, field for field, as the SDK would time them (the server span
+ * from the request's arrival to the wall clock at its end; an attempt from the wall clock at
+ * its start plus the monotonic time it took) — batch-request-trace.test.ts holds the two equal.
+ */
+export class BatchRequestTrace implements RequestTrace {
+  private readonly name: string;
+  private readonly spanId: string;
+  readonly traceId: string;
+  private readonly remote: { spanId: string; traceFlags: number } | undefined;
+  private readonly sampling: SamplingResult;
+  private readonly traceFlags: number;
+  readonly traceState: TraceState | undefined;
+  /** This span as the attempts' parent, for the sampler; made with the first attempt. */
+  private parentOfAttempts: Context | undefined;
+  private dialect: string | undefined;
+  private ended = false;
+
+  constructor(
+    readonly tracer: BatchTracer,
+    readonly ledger: RequestLedger,
+    private readonly captureContent: boolean,
+  ) {
+    const remote = parseTraceparent(ledger.traceparent);
+    this.remote = remote;
+    this.spanId = tracer.ids.generateSpanId();
+    this.traceId = remote ? remote.traceId : tracer.ids.generateTraceId();
+    this.name = spanName(ledger.frontDoor, ledger.model);
+    const context = remote ? trace.setSpanContext(ROOT_CONTEXT, remote) : ROOT_CONTEXT;
+    this.sampling = tracer.sample(context, this.traceId, this.name, SpanKind.SERVER);
+    this.traceFlags = sampled(this.sampling) ? TraceFlags.SAMPLED : TraceFlags.NONE;
+    this.traceState = this.sampling.traceState;
+  }
+
+  attempt(info: AttemptInfo): AttemptTrace {
+    this.dialect = info.dialect;
+    this.parentOfAttempts ??= trace.setSpanContext(ROOT_CONTEXT, {
+      traceId: this.traceId,
+      spanId: this.spanId,
+      traceFlags: this.traceFlags,
+      ...(this.traceState ? { traceState: this.traceState } : {}),
+    });
+    const operation = operationOf(this.ledger.frontDoor) ?? this.ledger.frontDoor;
+    const name = `${operation} ${info.upstreamModel}`;
+    const spanId = this.tracer.ids.generateSpanId();
+    const result = this.tracer.sample(this.parentOfAttempts, this.traceId, name, SpanKind.CLIENT);
+    if (result.decision === SamplingDecision.NOT_RECORD)
+      return { headers: passedOn(this.ledger.traceparent), settled() {}, closed() {} };
+    return new BatchAttemptTrace(this, name, operation, spanId, info, result);
+  }
+
+  /** The server span's id and flags, as its attempts name their parent. */
+  parentOf(writer: SpanBatchWriter): void {
+    writer.parent(this.spanId, this.traceFlags, false);
+  }
+
+  finish(record: AuditRecord): void {
+    // Only a sampled span is exported (the processor drops the rest as it ends them).
+    if (this.ended || !sampled(this.sampling)) return;
+    this.ended = true;
+    const writer = this.tracer.open(this.name, SpanKind.SERVER);
+    if (writer === undefined) return;
+    writer.context(this.traceId, this.spanId, this.traceFlags, this.traceState?.serialize());
+    if (this.remote) writer.parent(this.remote.spanId, this.remote.traceFlags, true);
+    const start = this.ledger.startedAt;
+    // The SDK ends a span that was given its start time at the wall clock, never before its start.
+    const end = Math.max(Date.now(), start);
+    writer.times(seconds(start), nanos(start), seconds(end), nanos(end));
+    // A server span is in error for 5xx only; a refusal (4xx) is the client's error.
+    if (record.status >= 500) writer.status(SpanStatusCode.ERROR, record.errorClass ?? "");
+    samplerAttributes(writer, this.sampling);
+    requestAttributes(writer, this.ledger);
+    finishedAttributes(writer, record, this.captureContent);
+    if (this.dialect) writer.setAttribute("gen_ai.provider.name", this.dialect);
+    this.tracer.close();
+  }
+}
+
+class BatchAttemptTrace implements AttemptTrace {
+  readonly headers: Readonly<Record<string, string>>;
+  private readonly startedAt = Date.now();
+  private readonly started = performance.now();
+  private readonly traceFlags: number;
+  private route: string;
+  private error: GatewayError | undefined;
+  private ended = false;
+
+  constructor(
+    private readonly request: BatchRequestTrace,
+    private readonly name: string,
+    private readonly operation: string,
+    private readonly spanId: string,
+    private readonly info: AttemptInfo,
+    private readonly sampling: SamplingResult,
+  ) {
+    this.traceFlags = sampled(sampling) ? TraceFlags.SAMPLED : TraceFlags.NONE;
+    this.headers = { traceparent: traceparent(request.traceId, spanId, this.traceFlags) };
+    this.route = info.route;
+  }
+
+  settled(route: string, error: GatewayError | undefined): void {
+    if (this.ended) return;
+    this.route = route;
+    if (error) this.error = error;
+  }
+
+  closed(error: GatewayError | undefined): void {
+    if (this.ended) return;
+    this.ended = true;
+    if (error) this.error = error;
+    if (!sampled(this.sampling)) return;
+    const writer = this.request.tracer.open(this.name, SpanKind.CLIENT);
+    if (writer === undefined) return;
+    // The parent's trace state, unless the sampler gave one.
+    const traceState = this.sampling.traceState ?? this.request.traceState;
+    writer.context(this.request.traceId, this.spanId, this.traceFlags, traceState?.serialize());
+    this.request.parentOf(writer);
+    // As the SDK times a span not given its start: wall clock at the start, plus monotonic time.
+    const took = performance.now() - this.started;
+    let endSeconds = seconds(this.startedAt) + seconds(took);
+    let endNanos = nanos(this.startedAt) + nanos(took);
+    if (endNanos >= 1e9) {
+      endNanos -= 1e9;
+      endSeconds += 1;
+    }
+    writer.times(seconds(this.startedAt), nanos(this.startedAt), endSeconds, endNanos);
+    const failure = this.error;
+    if (failure) writer.status(SpanStatusCode.ERROR, failure.message);
+    samplerAttributes(writer, this.sampling);
+    attemptAttributes(writer, this.operation, this.info, this.route);
+    if (failure) writer.setAttribute("error.type", failure.code);
+    this.request.tracer.close();
+  }
+}

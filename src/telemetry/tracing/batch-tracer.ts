@@ -1,0 +1,89 @@
+import {
+  type Attributes,
+  type Context,
+  type Link,
+  SamplingDecision,
+  type SpanKind,
+  type Tracer,
+} from "@opentelemetry/api";
+import type { InstrumentationScope } from "@opentelemetry/core";
+import type { Resource } from "@opentelemetry/resources";
+import type { IdGenerator, Sampler, SamplingResult } from "@opentelemetry/sdk-trace";
+import type { SpanBatchWriter } from "./span-batch.ts";
+
+const NO_ATTRIBUTES: Attributes = Object.freeze({});
+const NO_LINKS: Link[] = Object.freeze([]) as unknown as Link[];
+
+/** Where ended spans are written: the span processor's current batch (thread-span-processor.ts). */
+export interface SpanBatches {
+  readonly writer: SpanBatchWriter;
+  /** The batch to write the next span into, or undefined when it is dropped (counted). */
+  batchFor(): SpanBatchWriter | undefined;
+  /** After a span was written. */
+  written(): void;
+}
+
+/** What the SDK's tracer is configured with, as startTracing found it. */
+export interface BatchTracerParts {
+  /** The SDK's tracer: every span started through the OpenTelemetry API goes on through it. */
+  readonly sdk: Tracer;
+  /** The sampler sdk-node was given (sampler-from-env.ts): one decision, both ways. */
+  readonly sampler: Sampler;
+  /** The id generator sdk-node was given (id-generator.ts). */
+  readonly ids: IdGenerator;
+  readonly resource: Resource;
+  readonly scope: InstrumentationScope;
+  /** The SDK's `attributeValueLengthLimit` (`OTEL_[SPAN_]ATTRIBUTE_VALUE_LENGTH_LIMIT`). */
+  readonly valueLengthLimit: number;
+  readonly processor: SpanBatches;
+}
+
+/**
+ * The tracer `startTracing` hands out when spans go to the export thread. Through the
+ * OpenTelemetry `Tracer` interface it is the SDK's tracer, unchanged (the worker hop, anything an
+ * embedder starts). Beside it, the gateway's own request spans (batch-request-trace.ts) skip the
+ * SDK's `Span` object: the SDK's sampler decides, and an ended span is written as plain numbers
+ * and strings straight into the export batch with the SDK's resource and scope. Why: the SDK's
+ * span (id validation, a context, a sampling result, two self-metric closures, an options object
+ * and a `WeakSet` per attribute, hrtime arrays) cost 3–3.5 µs of a traced request's event loop
+ * and most of its garbage, against a budget of ~7 µs for all of tracing (docs/OBSERVABILITY.md).
+ */
+export class BatchTracer implements Tracer {
+  readonly startSpan: Tracer["startSpan"];
+  readonly startActiveSpan: Tracer["startActiveSpan"];
+  readonly ids: IdGenerator;
+  private readonly writer: SpanBatchWriter;
+
+  constructor(private readonly parts: BatchTracerParts) {
+    this.startSpan = parts.sdk.startSpan.bind(parts.sdk);
+    this.startActiveSpan = parts.sdk.startActiveSpan.bind(parts.sdk);
+    this.ids = parts.ids;
+    this.writer = parts.processor.writer;
+    this.writer.valueLengthLimit = parts.valueLengthLimit;
+  }
+
+  /** The configured sampler's decision for a span about to start (no attributes, no links). */
+  sample(context: Context, traceId: string, name: string, kind: SpanKind): SamplingResult {
+    return this.parts.sampler.shouldSample(context, traceId, name, kind, NO_ATTRIBUTES, NO_LINKS);
+  }
+
+  /**
+   * Starts writing an ended, sampled span into the export batch (then `context`, `parent`,
+   * `times`, `status`, `setAttribute` on the writer, then `close()`), or undefined when the
+   * span is dropped (the hand-over bound, counted) or tracing has shut down.
+   */
+  open(name: string, kind: SpanKind): SpanBatchWriter | undefined {
+    const writer = this.parts.processor.batchFor();
+    writer?.begin(name, kind, this.parts.resource, this.parts.scope);
+    return writer;
+  }
+
+  /** Ends the span `open` began: the batch goes when full or when its delay is up. */
+  close(): void {
+    this.writer.end();
+    this.parts.processor.written();
+  }
+}
+
+/** Sampled (exported) as well as recorded. */
+export const sampled = (result: SamplingResult) => result.decision === SamplingDecision.RECORD_AND_SAMPLED;

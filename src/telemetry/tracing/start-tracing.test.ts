@@ -1,0 +1,77 @@
+import { afterAll, expect, test } from "bun:test";
+import { join } from "node:path";
+import { startOtlpReceiver } from "../../../test/e2e/harness/otlp-receiver.ts";
+
+// startTracing as `mindgw serve` runs it: with the OTLP/HTTP exporter the gateway's request spans
+// skip the SDK's span object, yet they carry the resource sdk-node built (service name,
+// OTEL_RESOURCE_ATTRIBUTES, its detectors), obey OTEL_TRACES_SAMPLER, and the resource probe
+// span is never exported; a count limit below what the spans carry keeps the SDK's spans. Each
+// case runs in a process of its own, since sdk-node registers itself once per process.
+
+const receiver = startOtlpReceiver();
+afterAll(() => receiver.stop());
+const PROBE = join(import.meta.dir, "testing/tracing-probe.ts");
+
+async function probe(env: Record<string, string>) {
+  const proc = Bun.spawn(["bun", PROBE], {
+    env: {
+      PATH: process.env.PATH ?? "",
+      HOME: process.env.HOME ?? "",
+      OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
+      OTEL_RESOURCE_ATTRIBUTES: `deployment.environment=probe-${env.CASE}`,
+      ...env,
+    },
+    stdout: "pipe",
+    stderr: "pipe",
+  });
+  const timer = setTimeout(() => proc.kill("SIGKILL"), 30_000);
+  const [out, err, code] = await Promise.all([
+    new Response(proc.stdout).text(),
+    new Response(proc.stderr).text(),
+    proc.exited,
+  ]);
+  clearTimeout(timer);
+  expect(err).toBe("");
+  expect(code).toBe(0);
+  // The probe flushed before it printed: everything it exported has arrived.
+  const spans = receiver.spans.filter((s) => s.resource["deployment.environment"] === `probe-${env.CASE}`);
+  return { ...(JSON.parse(out) as { direct: boolean; headers: { traceparent: string } | null }), spans };
+}
+
+test("the default pipeline: direct spans with sdk-node's resource and scope, over protobuf", async () => {
+  const { direct, headers, spans } = await probe({ CASE: "default" });
+  expect(direct).toBe(true);
+  expect(spans.map((s) => s.name).sort()).toEqual(["chat m", "chat up"]);
+  for (const span of spans) {
+    expect(span.service).toBe("tracing-probe");
+    expect(span.scope).toBe("mindgw");
+    // A detector's attribute: the resource is sdk-node's own, not one mindgw made up.
+    expect(typeof span.resource["process.pid"]).toBe("number");
+  }
+  const attempt = spans.find((s) => s.kind === 3);
+  expect(headers?.traceparent).toBe(`00-${attempt?.traceId}-${attempt?.spanId}-01`);
+});
+
+test("OTEL_TRACES_SAMPLER decides for the direct spans too", async () => {
+  const off = await probe({ CASE: "off", OTEL_TRACES_SAMPLER: "always_off" });
+  expect(off.direct).toBe(true);
+  expect(off.spans).toEqual([]);
+  expect(off.headers).toBeNull();
+  const ratio = await probe({
+    CASE: "zero",
+    OTEL_TRACES_SAMPLER: "traceidratio",
+    OTEL_TRACES_SAMPLER_ARG: "0",
+  });
+  expect(ratio.spans).toEqual([]);
+});
+
+test("a count limit below what request spans carry keeps the SDK's spans, which apply it", async () => {
+  const { direct, spans } = await probe({
+    CASE: "limit",
+    OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT: "3",
+    OTEL_EXPORTER_OTLP_PROTOCOL: "http/json",
+  });
+  expect(direct).toBe(false);
+  expect(spans).toHaveLength(2);
+  for (const span of spans) expect(Object.keys(span.attributes)).toHaveLength(3);
+});

@@ -101,6 +101,9 @@ type Measured = WrkResult & {
   postgresMsPerRequest: number;
   redisMsPerRequest: number;
   upstreamMsPerRequest: number;
+  /** Each gateway's own CPU ms per request (in the order given), and the worker's (0 without). */
+  perGatewayMs: number[];
+  workerMsPerRequest: number;
   /** The gateway process(es)' CPU seconds per second of the run (1.0 = one core saturated). */
   gatewayCores: number;
   /** Each core's busy fraction during the run. */
@@ -112,7 +115,7 @@ async function load(
   gateway: GatewayProcess,
   key: string,
   model: string,
-  cpu: { gateways: readonly GatewayProcess[]; servers: Servers },
+  cpu: { gateways: readonly GatewayProcess[]; servers: Servers; worker?: number },
   cpus?: string,
 ): Promise<Measured> {
   const meters = await Promise.all(
@@ -121,6 +124,8 @@ async function load(
       cpu.servers.postgres,
       cpu.servers.redis,
       cpu.servers.upstream,
+      () => (cpu.worker === undefined ? [] : [cpu.worker]),
+      ...cpu.gateways.map((g) => () => [g.proc.pid]),
     ].map(cpuMeter),
   );
   const [ticks0, t0] = [await coreTicks(), performance.now()];
@@ -134,7 +139,7 @@ async function load(
     ...(cpus === undefined ? {} : { cpus }),
   });
   const [ticks1, t1] = [await coreTicks(), performance.now()];
-  const [gatewaysUsed, postgresUsed, redisUsed, upstreamUsed] = await Promise.all(
+  const [gatewaysUsed, postgresUsed, redisUsed, upstreamUsed, workerUsed, ...each] = await Promise.all(
     meters.map((used) => used()),
   );
   const per = (seconds = 0) => (result.requests > 0 ? (seconds * 1000) / result.requests : 0);
@@ -144,6 +149,8 @@ async function load(
     postgresMsPerRequest: per(postgresUsed),
     redisMsPerRequest: per(redisUsed),
     upstreamMsPerRequest: per(upstreamUsed),
+    perGatewayMs: each.map((used) => per(used)),
+    workerMsPerRequest: per(workerUsed),
     gatewayCores: (gatewaysUsed ?? 0) / ((t1 - t0) / 1000),
     coreBusy: busyBetween(ticks0, ticks1),
   };
@@ -307,15 +314,18 @@ try {
       const models = await fetch(`${a.url}/v1/models`, { headers: { authorization: `Bearer ${key}` } });
       return (await models.text()).includes("worker-model");
     });
-    const both = { gateways: [a, b], servers };
+    const both = { gateways: [a, b], servers, worker: worker.proc.pid };
+    /** Where a worker row's CPU went: each node and the worker, ms a request. */
+    const split = (r: Measured) =>
+      `node a ${ms(r.perGatewayMs[0] ?? 0)} + node b ${ms(r.perGatewayMs[1] ?? 0)}, worker ${ms(r.workerMsPerRequest)} ms CPU/req`;
     await load(b, key, "worker-model", both); // warm-up
     for (let repeat = 1; repeat <= repeats; repeat++) {
       const order = repeat % 2 ? [b, a] : [a, b];
       const runs = new Map<GatewayProcess, Measured>();
       for (const gateway of order) runs.set(gateway, await load(gateway, key, "worker-model", both));
       const [local, forwarded] = [runs.get(b), runs.get(a)] as [Measured, Measured];
-      rows.push(line(`worker, local (node b), repeat ${repeat}`, local));
-      rows.push(line(`worker, forwarded (a → b), repeat ${repeat}`, forwarded));
+      rows.push(line(`worker, local (node b), repeat ${repeat} (${split(local)})`, local));
+      rows.push(line(`worker, forwarded (a → b), repeat ${repeat} (${split(forwarded)})`, forwarded));
       forwardRatios.push(forwarded.rps / local.rps);
     }
   } finally {

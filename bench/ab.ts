@@ -8,7 +8,9 @@
  * MINDGW_BIN (dist/mindgw), AB_AGAINST_BIN (another build of mindgw, say main's: adds the pairs
  * `against-traced`, `against-obs-off`, `against-mindgw`, each that target on the other build (a) vs
  * this one (b), to judge a change by the same interleaving), AB_THREADS=1 (also CPU µs/req per thread name: event loop, Worker
- * threads, the garbage collector's and JIT's helpers). Writes .bench-out/ab-<time>.json and prints markdown.
+ * threads, the garbage collector's and JIT's helpers), AB_TOGETHER=1 (each round loads a and b at the
+ * same time, each with its own wrk, rather than one after the other: a loaded machine's swings
+ * then hit both sides within the same seconds). Writes .bench-out/ab-<time>.json and prints markdown.
  * A target whose code is still being compiled measures the JIT, not the steady state: the shadow
  * pair (twice the code on the hot path) needs AB_WARMUP=15 to settle (see docs/BENCHMARKS.md).
  * Pairs `fetch` and `fetch-c1` put the default upstream client choice (b) against
@@ -23,9 +25,10 @@ import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { cpuSeconds, mainThreadCpuSeconds, threadCpuSeconds, threadCpuSpent } from "./cpu-time.ts";
+import { formatInterval, ratioInterval } from "./interval.ts";
 import { preflight, SCENARIOS } from "./scenarios.ts";
 import type { RunningTarget } from "./target.ts";
-import { allTargets, startFake } from "./targets.ts";
+import { allTargets, mindgwTarget, startFake } from "./targets.ts";
 import { runWrk, type WrkResult } from "./wrk.ts";
 
 const ROOT = join(import.meta.dir, "..");
@@ -36,6 +39,8 @@ const binary = process.env.MINDGW_BIN ?? join(ROOT, "dist/mindgw");
 const onlyPairs = process.env.AB_PAIRS?.split(",").map((s) => s.trim());
 const byThread = process.env.AB_THREADS === "1";
 const againstBinary = process.env.AB_AGAINST_BIN;
+/** AB_TOGETHER=1: each round loads both sides at the same time instead of one after the other. */
+const together = process.env.AB_TOGETHER === "1";
 /** Targets that run on both builds with AB_AGAINST_BIN; the other build's is `<name>@against`. */
 const AGAINST: Record<string, string> = {
   "against-traced": "mindgw-traced",
@@ -61,6 +66,8 @@ const PAIRS: Pair[] = [
     { id: "worker-c32", a: "mindgw", b: "mindgw-worker", c: 32, scenario },
     { id: "obs-traced", a: "mindgw-obs-off", b: "mindgw-traced", c: 32, scenario },
     { id: "obs-untraced", a: "mindgw-obs-off", b: "mindgw", c: 32, scenario },
+    // A/A: two gateways of the same build and config; its interval is the harness's noise floor.
+    { id: "aa", a: "mindgw-twin", b: "mindgw", c: 32, scenario },
     { id: "shadow", a: "mindgw", b: "mindgw-shadow", c: 32, scenario },
     { id: "shadow-default-cap", a: "mindgw", b: "mindgw-shadow-default-cap", c: 32, scenario },
     // The shadow's copies through the shadow thread (MINDGW_SHADOW_THREAD=1): against off (the
@@ -95,6 +102,8 @@ type Measured = WrkResult & {
   mainUsPerRequest: number;
   /** CPU seconds per thread name during the run (AB_THREADS=1). */
   threads?: Record<string, number>;
+  /** With AB_THREADS=1: the process's CPU per request less its JIT compiler threads'. */
+  noJitUsPerRequest?: number;
   /** The upstreams' CPU per request meanwhile: the primary's fake, plus the shadow's upstream. */
   upstreamUsPerRequest: number;
   /** For a mirroring target: copies its shadow upstream answered, and copies it shed. */
@@ -121,11 +130,14 @@ async function main(): Promise<void> {
   const pairs = onlyPairs ? PAIRS.filter((p) => onlyPairs.includes(p.id)) : PAIRS;
   const needed = new Set(pairs.flatMap((p) => [p.a, p.b]));
   const workDir = await mkdtemp(join(tmpdir(), "mindgw-bench-ab-"));
+  for (const side of ["a", "b"]) await mkdir(join(workDir, side));
   const fake = await startFake();
   const running = new Map<string, RunningTarget>();
   const results: { pair: Pair; rounds: Round[] }[] = [];
   try {
     const targets = allTargets(fake.url, fake.pid, existsSync(binary) ? binary : undefined);
+    // `mindgw` once more, for the A/A pair.
+    if (existsSync(binary)) targets.push(mindgwTarget(fake.url, binary, { name: "mindgw-twin" }));
     if (againstBinary)
       for (const target of allTargets(fake.url, fake.pid, againstBinary))
         if (Object.values(AGAINST).includes(target.name))
@@ -148,7 +160,7 @@ async function main(): Promise<void> {
       console.error(`ab: ${pair.id} ${pair.scenario} c=${pair.c}: ${pair.a} vs ${pair.b}`);
       const upstreamCpu = async (t: RunningTarget) =>
         (await cpuSeconds(fake.pid)) + (t.shadow ? await cpuSeconds(t.shadow.upstreamPid) : 0);
-      const measure = async (t: RunningTarget): Promise<Measured> => {
+      const measure = async (t: RunningTarget, side: "a" | "b"): Promise<Measured> => {
         const before = t.pid === undefined ? 0 : await cpuSeconds(t.pid);
         const mainBefore = t.pid === undefined ? 0 : await mainThreadCpuSeconds(t.pid);
         const threadsBefore = byThread && t.pid !== undefined ? await threadCpuSeconds(t.pid) : undefined;
@@ -160,8 +172,14 @@ async function main(): Promise<void> {
           scenario,
           connections: pair.c,
           seconds,
-          workDir,
+          // Each side's own wrk script (AB_TOGETHER runs both at once, each with its own key).
+          workDir: join(workDir, side),
         });
+        // A refused or failed request is cheap: counted in, it would flatter its side.
+        if (run.status_errors > 0)
+          throw new Error(
+            `${pair.id}: ${run.status_errors} non-2xx answers from ${side === "a" ? pair.a : pair.b}`,
+          );
         const spent = t.pid === undefined ? Number.NaN : (await cpuSeconds(t.pid)) - before;
         const main = t.pid === undefined ? Number.NaN : (await mainThreadCpuSeconds(t.pid)) - mainBefore;
         const upstream = (await upstreamCpu(t)) - upstreamBefore;
@@ -174,7 +192,7 @@ async function main(): Promise<void> {
           ...run,
           cpuUsPerRequest: per(spent),
           mainUsPerRequest: per(main),
-          ...(threads ? { threads } : {}),
+          ...(threads ? { threads, noJitUsPerRequest: per(spent - (threads.JITWorker ?? 0)) } : {}),
           upstreamUsPerRequest: per(upstream),
           ...(copiesBefore && copiesAfter
             ? {
@@ -188,13 +206,19 @@ async function main(): Promise<void> {
       };
       const done: Round[] = [];
       for (let r = 0; r < rounds; r++) {
+        if (together) {
+          // Both sides loaded at once, each by its own wrk: every moment's load hits both.
+          const [ra, rb] = await Promise.all([measure(a, "a"), measure(b, "b")]);
+          done.push({ a: ra, b: rb });
+          continue;
+        }
         // A B, then B A: whichever side goes second in a round does not always win the drift.
         if (r % 2 === 0) {
-          const ra = await measure(a);
-          done.push({ a: ra, b: await measure(b) });
+          const ra = await measure(a, "a");
+          done.push({ a: ra, b: await measure(b, "b") });
         } else {
-          const rb = await measure(b);
-          done.push({ a: await measure(a), b: rb });
+          const rb = await measure(b, "b");
+          done.push({ a: await measure(a, "a"), b: rb });
         }
       }
       results.push({ pair, rounds: done });
@@ -234,6 +258,7 @@ async function main(): Promise<void> {
       `| ${pair.id} | ${pair.scenario} | ${pair.c} | ${pair.a} | ${pair.b} | ${median(rs.map((r) => r.a.rps)).toFixed(0)} | ${median(rs.map((r) => r.b.rps)).toFixed(0)} | ${stat(ratio, 3)} | ${stat(dp50, 3)} | ${stat(dp99, 3)} | ${cpuA.toFixed(1)} | ${cpuB.toFixed(1)} | ${(cpuA / cpuB).toFixed(3)} | ${pooled("a", "mainUsPerRequest").toFixed(1)} | ${pooled("b", "mainUsPerRequest").toFixed(1)} |`,
     );
   }
+  out.push("", ...intervalTable(results));
   if (byThread) out.push("", ...threadTable(results));
   const mirrored = results.filter(({ rounds: rs }) => rs.some((r) => r.b.copies));
   if (mirrored.length > 0) {
@@ -268,6 +293,33 @@ async function main(): Promise<void> {
   const at = new Date().toISOString().replaceAll(":", "-");
   await writeFile(join(outDir, `ab-${at}.json`), `${JSON.stringify(results, null, 2)}\n`);
   console.log(markdown);
+}
+
+/**
+ * Each round's ratios (b ÷ a req/s; a ÷ b CPU per request, process and main thread) as a
+ * geometric mean with its 95 % confidence interval over the rounds. The rounds are paired (A B,
+ * then B A, seconds apart), so load that drifts between rounds cancels within each ratio; what is
+ * left is the interval, which says whether a 1 % difference is resolved.
+ */
+function intervalTable(results: { pair: Pair; rounds: Round[] }[]): string[] {
+  const lines = [
+    "Per-round ratios: geometric mean (95 % confidence interval over the rounds). A ratio whose",
+    "interval excludes 0.99 is resolved at 1 %; an A/A pair (`aa`) shows the harness's own spread.",
+    "",
+    `| pair | scenario | rounds | b ÷ a req/s | a ÷ b CPU µs/req | a ÷ b main-thread µs/req |${byThread ? " a ÷ b CPU less JIT threads |" : ""}`,
+    `| --- | --- | ---: | ---: | ---: | ---: |${byThread ? " ---: |" : ""}`,
+  ];
+  for (const { pair, rounds: rs } of results) {
+    const ci = (f: (r: Round) => number) => formatInterval(ratioInterval(rs.map(f)));
+    // JIT compilation still running in one process and not the other is warm-up, not a request's cost.
+    const noJit = byThread
+      ? ` ${ci((r) => (r.a.noJitUsPerRequest ?? Number.NaN) / (r.b.noJitUsPerRequest ?? Number.NaN))} |`
+      : "";
+    lines.push(
+      `| ${pair.id} | ${pair.scenario} | ${rs.length} | ${ci((r) => r.b.rps / r.a.rps)} | ${ci((r) => r.a.cpuUsPerRequest / r.b.cpuUsPerRequest)} | ${ci((r) => r.a.mainUsPerRequest / r.b.mainUsPerRequest)} |${noJit}`,
+    );
+  }
+  return lines;
 }
 
 /** CPU µs per request by thread name, pooled over the rounds, a → b, for threads above 0.5 µs. */

@@ -27,6 +27,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
+import { meanInterval } from "./interval.ts";
 import { spawnService } from "./service.ts";
 
 const { values } = parseArgs({
@@ -188,6 +189,17 @@ try {
         `${bytes.length} uncut batches); CPU ${median(cpu).toFixed(1)} µs per request ` +
         `(${Math.min(...cpu).toFixed(1)}–${Math.max(...cpu).toFixed(1)}); ` +
         `${sum(cells).toFixed(1)} cells per request (${CLOSURES.map((t) => `${t} ${(cells[t] ?? 0).toFixed(1)}`).join(", ")})`,
+    );
+  }
+  // Each further target against this checkout, batch by batch (neighbours in time): the mean
+  // difference and its 95 % interval.
+  const base = found.get(targets[0] as Target) ?? [];
+  for (const target of targets.slice(1)) {
+    const list = found.get(target) ?? [];
+    const diff = meanInterval(list.map((b, i) => b.cpu - (base[i]?.cpu ?? Number.NaN)));
+    console.log(
+      `${target.name} − this checkout: CPU ${diff.mean.toFixed(1)} µs per request ` +
+        `(95 % CI ${diff.low.toFixed(1)} to ${diff.high.toFixed(1)}, ${diff.n} paired batches)`,
     );
   }
   if (values.objects) {

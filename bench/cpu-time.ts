@@ -22,6 +22,13 @@ export async function cpuSeconds(pid: number): Promise<number> {
  * throughput when work moves to other threads (the audit writer, the trace export thread).
  */
 export async function mainThreadCpuSeconds(pid: number): Promise<number> {
+  // schedstat's first field is the thread's run time in ns (stat's is in 10 ms ticks): exact for a
+  // thread that is not running at the moment of reading, and at most a scheduler tick behind if it is.
+  const schedstat = await Bun.file(`/proc/${pid}/task/${pid}/schedstat`)
+    .text()
+    .catch(() => "");
+  const ns = Number(schedstat.split(" ")[0]);
+  if (schedstat && Number.isFinite(ns)) return ns / 1e9;
   return statSeconds(await Bun.file(`/proc/${pid}/task/${pid}/stat`).text());
 }
 

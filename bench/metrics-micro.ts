@@ -7,17 +7,23 @@
  * line is built and discarded) — once with metrics on and once off, tracing unset on both.
  * Rounds alternate between the two (on, off, off, on, …) so the machine's load hits both alike;
  * CPU is the main thread's own, exact to the call (`threadCpuNs`, bench/cpu-time.ts).
- *   bun bench/metrics-micro.ts [--rounds 30] [--requests 20000] [--stream] [--aa]
+ *   bun bench/metrics-micro.ts [--rounds 30] [--requests 20000] [--stream] [--aa] [--objects]
  * Prints ns per request on each side (median and range of the rounds), the difference with a 95 %
  * confidence interval (paired rounds, t distribution), and that difference as a share of a
  * request through the whole gateway (`--gateway-us`, default 150 µs: docs/BENCHMARKS.md).
- * `--aa` makes both sides metrics-off: an A/A run, whose interval should hold 0.
+ * `--aa` makes both sides metrics-off: an A/A run, whose interval should hold 0. `--objects` also
+ * lists the JS cells per request (by type) that differ between the sides: exact counts, from
+ * 200 requests run between two heap readings with no collection between them.
  */
+
+import { heapStats } from "bun:jsc";
 import { parseArgs } from "node:util";
 import { EventBus } from "../src/audit/event-bus.ts";
 import { parseConfig } from "../src/config/load-config.ts";
 import { RequestLedger, type RequestObserver } from "../src/http/request-ledger.ts";
 import { createLogger } from "../src/log/logger.ts";
+import type { Provider } from "../src/providers/provider.ts";
+import { RouteTable } from "../src/routing/route-table.ts";
 import type { MetricSources } from "../src/telemetry/metrics/gateway-metrics.ts";
 import { createTelemetry } from "../src/telemetry/telemetry.ts";
 import { threadCpuNs } from "./cpu-time.ts";
@@ -30,6 +36,7 @@ const { values } = parseArgs({
     stream: { type: "boolean", default: false },
     "gateway-us": { type: "string", default: "150" },
     aa: { type: "boolean", default: false },
+    objects: { type: "boolean", default: false },
   },
 });
 const rounds = Number(values.rounds);
@@ -67,14 +74,16 @@ function side(enabled: boolean): RequestObserver {
       }),
     finished: (record) => bus.publish({ type: "request.finished", at: Date.now(), record }),
   };
-  const models = new Set(config.models.map((m) => m.name));
+  // The model label is resolved through a route table as in service (a stub provider: never called).
+  const provider = { name: "fake", dialect: "openai" } as unknown as Provider;
+  const table = new RouteTable(config, new Map([["fake", provider]]));
   const telemetry = createTelemetry({
     config,
     // The access line is built as in service and written nowhere.
     logger: createLogger({ write: () => {} }),
     sources,
     bus,
-    routes: (model) => models.has(model),
+    routes: (model) => table.resolve(model) !== undefined,
     onAuditFlush: () => {},
   });
   return telemetry.observe(inner);
@@ -139,3 +148,22 @@ console.log(
     ` = ${((100 * diff.mean) / gatewayNs).toFixed(2)} % of a ${values["gateway-us"]} µs gateway request` +
     ` (${((100 * diff.low) / gatewayNs).toFixed(2)} to ${((100 * diff.high) / gatewayNs).toFixed(2)} %)`,
 );
+
+if (values.objects) {
+  /** Cells made per request, by type: live cells after 200 requests less before (no collection between). */
+  const cellsOf = (observer: RequestObserver) => {
+    Bun.gc(true);
+    const before = heapStats().objectTypeCounts;
+    for (let i = 0; i < 200; i++) request(observer, i);
+    const after = heapStats().objectTypeCounts;
+    return Object.fromEntries(
+      Object.entries(after).map(([type, count]) => [type, (count - (before[type] ?? 0)) / 200]),
+    );
+  };
+  const a = cellsOf(on);
+  const b = cellsOf(off);
+  console.log("cells per request, on | off (types that differ):");
+  for (const type of new Set([...Object.keys(a), ...Object.keys(b)]))
+    if (Math.abs((a[type] ?? 0) - (b[type] ?? 0)) >= 0.25)
+      console.log(`  ${type}: ${(a[type] ?? 0).toFixed(2)} | ${(b[type] ?? 0).toFixed(2)}`);
+}

@@ -4,7 +4,7 @@
  * Map keyed by the labels joined into a string: building that string cost ~70 ns a lookup, the
  * nested lookups ~15.
  */
-export function branch<K, V>(map: Map<K, V>, key: K, make: () => V): V {
+export function branch<K, V>(map: Map<K, V>, key: K, make: () => NoInfer<V>): V {
   let found = map.get(key);
   if (found === undefined) {
     found = make();
@@ -12,3 +12,6 @@ export function branch<K, V>(map: Map<K, V>, key: K, make: () => V): V {
   }
   return found;
 }
+
+/** `make` for a level of Maps: one function for every call, not a closure made per lookup. */
+export const newMap = <K, V>(): Map<K, V> => new Map<K, V>();

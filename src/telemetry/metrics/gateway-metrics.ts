@@ -1,7 +1,7 @@
 import { Counter, Gauge, Histogram, Registry } from "prom-client";
 import type { AuditRecord } from "../../audit/audit-record.ts";
 import type { GatewayError } from "../../core/gateway-error.ts";
-import { branch } from "./branch.ts";
+import { branch, newMap } from "./branch.ts";
 import { type CounterCell, FoldedCounter, FoldedHistogram, type HistogramCell } from "./folded-metrics.ts";
 import { providerOf, refusalKind, statusClass } from "./labels.ts";
 import { type MetricSources, registerScrapedMetrics } from "./scraped-metrics.ts";
@@ -201,7 +201,7 @@ export class GatewayMetrics {
   attempted(route: string, seconds: number, error: GatewayError | undefined): void {
     const provider = this.providerLabel(route);
     const outcome = error ? error.code : "ok";
-    const byOutcome = branch(this.attemptCells, provider, () => new Map());
+    const byOutcome = branch(this.attemptCells, provider, newMap);
     let cells = byOutcome.get(outcome);
     if (!cells) {
       const labels = { provider, outcome };
@@ -227,12 +227,8 @@ export class GatewayMetrics {
   }
 
   private requestCellsOf(frontDoor: string, model: string, provider: string, status: string): RequestCells {
-    const byModel = branch(this.requestCells, frontDoor, () => new Map());
-    const byStatus = branch(
-      branch(byModel, model, () => new Map()),
-      provider,
-      () => new Map(),
-    );
+    const byModel = branch(this.requestCells, frontDoor, newMap);
+    const byStatus = branch(branch(byModel, model, newMap), provider, newMap);
     let cells = byStatus.get(status);
     if (cells) return cells;
     // Families with fewer labels share one cell between these combinations.

@@ -129,6 +129,9 @@ async function startTraceSink(dir: string) {
   return { env, stop: () => sink.stop() };
 }
 
+// The database sits in `data/` as in the default layout (`./data/mindgw.db`): one beside the
+// config file wakes the config watch (a watch on the file's folder) on every write, 1–2.6 µs a
+// request at c=32 (s5-metrics, session 4).
 function configYaml(
   port: number,
   dir: string,
@@ -138,7 +141,7 @@ function configYaml(
 ): string {
   const route = variant.via === "worker" ? "workers" : "fake";
   return `server: { host: 127.0.0.1, port: ${port} }
-storage: { driver: sqlite, path: ${join(dir, "mindgw.db")} }
+storage: { driver: sqlite, path: ${join(dir, "data", "mindgw.db")} }
 providers:
   - { name: fake, type: openai, base_url: ${fakeUrl}/v1 }
 ${shadowUrl ? `  - { name: shadow-fake, type: openai, base_url: ${shadowUrl}/v1 }\n` : ""}models:
@@ -277,7 +280,14 @@ export function allTargets(fakeUrl: string, fakePid: number, binary?: string, ap
         shadow: true,
         extraYaml: "shadow: { max_concurrent: 1024 }",
       }),
-      // The same with the copies sent from the shadow thread (a Worker), off the event loop.
+      // The same with every copy on the event loop (session 3), and every copy from the shadow
+      // thread (a Worker); the default above sends stream copies from the thread only.
+      mindgwTarget(fakeUrl, binary, {
+        name: "mindgw-shadow-loop",
+        shadow: true,
+        extraYaml: "shadow: { max_concurrent: 1024 }",
+        env: { MINDGW_SHADOW_THREAD: "0" },
+      }),
       mindgwTarget(fakeUrl, binary, {
         name: "mindgw-shadow-thread",
         shadow: true,

@@ -16,8 +16,8 @@
  * Pairs `fetch` and `fetch-c1` put the default upstream client choice (b) against
  * `MINDGW_UPSTREAM_CLIENT=fetch` (a) at c=32 and c=1: at c=1 the default takes the lean client.
  * Every run also reports the fake upstreams' CPU per request (they share the machine's cores);
- * pairs whose target mirrors requests (`shadow`, `shadow-default-cap`, `shadow-thread`,
- * `shadow-thread-vs-loop`) also print how many copies the shadow upstream answered and how many
+ * pairs whose target mirrors requests (`shadow`, `shadow-default-cap`, `shadow-loop`,
+ * `shadow-thread`, `shadow-thread-vs-loop`) also print how many copies the shadow upstream answered and how many
  * the gateway shed.
  */
 import { existsSync } from "node:fs";
@@ -70,10 +70,12 @@ const PAIRS: Pair[] = [
     { id: "aa", a: "mindgw-twin", b: "mindgw", c: 32, scenario },
     { id: "shadow", a: "mindgw", b: "mindgw-shadow", c: 32, scenario },
     { id: "shadow-default-cap", a: "mindgw", b: "mindgw-shadow-default-cap", c: 32, scenario },
-    // The shadow's copies through the shadow thread (MINDGW_SHADOW_THREAD=1): against off (the
-    // target's ratio), and against the same mirroring on the event loop (b ÷ a > 1: the thread helps).
+    // `shadow` is the default (stream copies from the shadow thread, whole ones on the event loop);
+    // these run every copy on the event loop (MINDGW_SHADOW_THREAD=0) or from the thread (=1),
+    // against off and against each other (b ÷ a > 1: the thread helps).
+    { id: "shadow-loop", a: "mindgw", b: "mindgw-shadow-loop", c: 32, scenario },
     { id: "shadow-thread", a: "mindgw", b: "mindgw-shadow-thread", c: 32, scenario },
-    { id: "shadow-thread-vs-loop", a: "mindgw-shadow", b: "mindgw-shadow-thread", c: 32, scenario },
+    { id: "shadow-thread-vs-loop", a: "mindgw-shadow-loop", b: "mindgw-shadow-thread", c: 32, scenario },
     { id: "lean", a: "mindgw", b: "mindgw-lean", c: 32, scenario },
     // The default (`auto`: the lean client for a call made alone) against `fetch` for every call.
     { id: "fetch", a: "mindgw-fetch", b: "mindgw", c: 32, scenario },

@@ -277,7 +277,14 @@ export function allTargets(fakeUrl: string, fakePid: number, binary?: string, ap
         shadow: true,
         extraYaml: "shadow: { max_concurrent: 1024 }",
       }),
-      // The same with the copies sent from the shadow thread (a Worker), off the event loop.
+      // The same with every copy on the event loop (session 3), and every copy from the shadow
+      // thread (a Worker); the default above sends stream copies from the thread only.
+      mindgwTarget(fakeUrl, binary, {
+        name: "mindgw-shadow-loop",
+        shadow: true,
+        extraYaml: "shadow: { max_concurrent: 1024 }",
+        env: { MINDGW_SHADOW_THREAD: "0" },
+      }),
       mindgwTarget(fakeUrl, binary, {
         name: "mindgw-shadow-thread",
         shadow: true,

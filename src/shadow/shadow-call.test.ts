@@ -7,7 +7,7 @@ import type { Route } from "../routing/route.ts";
 import type { DispatchRequest } from "../routing/router.ts";
 import { waitFor } from "../testing/wait-for.ts";
 import { callShadow } from "./shadow-call.ts";
-import { createShadowThread } from "./shadow-thread-client.ts";
+import { createShadowThread, shadowThreadMode } from "./shadow-thread-client.ts";
 
 // The shadow's own call against a real (fake) upstream over loopback: a same-dialect copy goes
 // as the client's bytes with the model spliced in, and its answer is read as bytes.
@@ -115,6 +115,12 @@ describe("callShadow", () => {
 
 // The same copies through the shadow thread (a Worker with its own fetch): the provider builds
 // the request on the event loop, the thread sends it and reads the answer.
+test("MINDGW_SHADOW_THREAD: 1 sends every copy from the thread, 0 none, unset the stream copies", () => {
+  expect(shadowThreadMode({ MINDGW_SHADOW_THREAD: "1" })).toBe("all");
+  expect(shadowThreadMode({ MINDGW_SHADOW_THREAD: "0" })).toBe("off");
+  expect(shadowThreadMode({})).toBe("stream");
+});
+
 describe("callShadow through the shadow thread", () => {
   const thread = createShadowThread();
   afterAll(() => thread.close());

@@ -41,7 +41,7 @@ const config = configSchema.parse({
   models: [{ name: "m", routes: [{ provider: "hanging", model: "candidate" }] }],
 });
 
-function runner(timeout: number, thread = false) {
+function runner(timeout: number, thread: "all" | "off" = "off") {
   const stored: ShadowRecord[] = [];
   const shadow = createShadowRunner({
     settings: () => ({ ...config.shadow, timeout }),
@@ -157,7 +157,7 @@ describe("through the shadow thread", () => {
   });
 
   test("a copy that hangs in the thread is cut off by its own timeout and recorded as a 504", async () => {
-    const { shadow, stored } = runner(50, true);
+    const { shadow, stored } = runner(50, "all");
     mirrored(shadow, "req_thread_timeout", hangingUpstream());
     await waitFor(() => stored.length > 0, "the pair of the timed-out copy");
     expect(stored[0]?.shadow).toMatchObject({ status: 504, errorClass: "upstream_timeout" });
@@ -167,7 +167,7 @@ describe("through the shadow thread", () => {
 
   test("a stop cuts off the copies in the thread and records them before it resolves", async () => {
     fake.reset();
-    const { shadow, stored } = runner(60_000, true);
+    const { shadow, stored } = runner(60_000, "all");
     const upstream = hangingUpstream();
     mirrored(shadow, "req_thread_a", upstream);
     mirrored(shadow, "req_thread_b", upstream);

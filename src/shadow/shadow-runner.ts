@@ -14,7 +14,7 @@ import { agreementOf } from "./agreement.ts";
 import { type Answer, answerFromJson, answerFromSseText } from "./answer.ts";
 import type { ShadowRecord, ShadowSide } from "./shadow-api-schema.ts";
 import { callShadow, type ShadowOutcome } from "./shadow-call.ts";
-import { createShadowThread, shadowThreadWanted } from "./shadow-thread-client.ts";
+import { createShadowThread, type ShadowThreadMode, shadowThreadMode } from "./shadow-thread-client.ts";
 
 export interface ShadowRunnerOptions {
   /** `shadow:` of the current config (cap, timeout, answer bound). */
@@ -33,12 +33,12 @@ export interface ShadowRunnerOptions {
   readonly now?: () => number;
   readonly random?: () => number;
   /**
-   * Send same-dialect copies through the shadow thread (shadow-thread.ts), off the event loop.
-   * Default: `MINDGW_SHADOW_THREAD=1` (off otherwise: see docs/BENCHMARKS.md, it has not shown
-   * a gain on 2 shared cores). Copies to a provider that sends through a `fetch` of its own, or
-   * that are translated, run on the event loop either way.
+   * Which same-dialect copies are sent from the shadow thread (shadow-thread.ts), off the event
+   * loop; default from `MINDGW_SHADOW_THREAD` (`shadowThreadMode`: stream copies). Copies to a
+   * provider that sends through a `fetch` of its own, or that are translated, run on the event
+   * loop either way.
    */
-  readonly thread?: boolean;
+  readonly thread?: ShadowThreadMode;
 }
 
 export interface ShadowRunner {
@@ -103,7 +103,9 @@ export function createShadowRunner(options: ShadowRunnerOptions): ShadowRunner {
   /** Set by `close`: copies not started yet are recorded as cut off, none are sampled. */
   let stopping = false;
   let shed = 0;
-  const thread = (options.thread ?? shadowThreadWanted()) ? createShadowThread() : undefined;
+  const threadMode = options.thread ?? shadowThreadMode();
+  const thread = threadMode === "off" ? undefined : createShadowThread();
+  const allThreaded = threadMode === "all";
 
   const side = (
     outcome: Pick<ShadowOutcome, "status" | "errorClass" | "latencyMs" | "ttftMs">,
@@ -239,7 +241,8 @@ export function createShadowRunner(options: ShadowRunnerOptions): ShadowRunner {
     const timeoutMs = options.settings().timeout;
     const timer = setTimeout(timedOut, timeoutMs, controller, timeoutMs);
     // One promise per call: its own callback forgets it (no `finally` chained on for that).
-    const done = callShadow(pair.route, pair.request, controller.signal, thread).then((outcome) => {
+    const through = allThreaded || pair.request.stream ? thread : undefined;
+    const done = callShadow(pair.route, pair.request, controller.signal, through).then((outcome) => {
       clearTimeout(timer);
       flights.delete(controller);
       running--;

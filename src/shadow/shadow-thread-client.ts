@@ -14,9 +14,17 @@ export interface ShadowThread {
   close(): void;
 }
 
-/** `MINDGW_SHADOW_THREAD=1` sends copies through the shadow thread (read when a runner is made). */
-export function shadowThreadWanted(env: Record<string, string | undefined> = process.env): boolean {
-  return env.MINDGW_SHADOW_THREAD === "1";
+/** Which copies go through the shadow thread. */
+export type ShadowThreadMode = "all" | "stream" | "off";
+
+/**
+ * `MINDGW_SHADOW_THREAD`: `1` every same-dialect copy, `0` none; unset, stream copies only —
+ * reading a stream is what the thread takes off the event loop at a gain, while a whole answer
+ * is cheaper to read where it is (docs/BENCHMARKS.md, "Session 4" of the shadow section).
+ */
+export function shadowThreadMode(env: Record<string, string | undefined> = process.env): ShadowThreadMode {
+  const value = env.MINDGW_SHADOW_THREAD;
+  return value === "1" ? "all" : value === "0" ? "off" : "stream";
 }
 
 const entry = () =>

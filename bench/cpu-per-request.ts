@@ -172,7 +172,7 @@ async function storageConfig(
   cluster: ClusterServers | undefined,
   databaseUrl?: string,
 ): Promise<string> {
-  if (!cluster) return `storage: { driver: sqlite, path: ${join(dir, "mindgw.db")} }`;
+  if (!cluster) return `storage: { driver: sqlite, path: ${join(dir, "data", "mindgw.db")} }`;
   const url = databaseUrl ?? (await cluster.databaseUrl(`n${port}`));
   return `storage: { driver: postgres, url: "${url}", sslmode: disable }
 cluster:

@@ -1,5 +1,7 @@
 import { describe, expect, test } from "bun:test";
-import { RollingStats } from "./request-stats.ts";
+import { makeRecord } from "./audit-fixture.ts";
+import { EventBus } from "./event-bus.ts";
+import { RequestStats, RollingStats } from "./request-stats.ts";
 
 const record = (startedAt: number, status: number, latencyMs: number, ttfbMs: number | null = null) => ({
   startedAt,
@@ -42,4 +44,20 @@ describe("RollingStats", () => {
     expect(stats.series(3000, 3000).requests).toEqual([0, 0, 1]);
     expect(stats.series(5000, 3000).requests).toEqual([1, 0, 0]);
   });
+});
+
+test("RequestStats follows the bus: finished requests are counted and the last config event kept, as published", () => {
+  const bus = new EventBus();
+  const stats = new RequestStats();
+  const detach = stats.follow(bus);
+  const now = Date.now();
+  bus.publish({ type: "request.finished", at: now, record: makeRecord({ startedAt: now, status: 200 }) });
+  bus.publish({ type: "request.finished", at: now, record: makeRecord({ startedAt: now, status: 503 }) });
+  bus.publish({ type: "config.reloaded", at: now, version: 2 });
+  const series = stats.series(now, "15m");
+  expect(series.requests.reduce((a, b) => a + b, 0)).toBe(2);
+  expect(stats.lastConfigEvent).toEqual({ type: "config.reloaded", at: now, version: 2 });
+  detach();
+  bus.publish({ type: "request.finished", at: now, record: makeRecord({ startedAt: now }) });
+  expect(stats.series(now, "15m").requests.reduce((a, b) => a + b, 0)).toBe(2);
 });

@@ -148,22 +148,20 @@ export class RequestStats {
   /** The last config reload or rejection since start, for the overview. */
   lastConfigEvent: ConfigEvent | null = null;
 
-  /** Reads finished requests and config events off the bus until it closes (at stop). */
-  async follow(bus: EventBus): Promise<void> {
-    // A consumer that falls behind is dropped by the bus; this one then simply listens again.
-    for (let dropped = true; dropped; ) {
-      const events = bus.subscribe({
-        filter: (e) =>
-          e.type === "request.finished" || e.type === "config.reloaded" || e.type === "config.rejected",
-        bufferSize: 10_000,
-      });
-      for await (const event of events) {
+  /**
+   * Reads finished requests and config events off the bus as they are published: a tap, called
+   * in the publisher's turn, not a subscription (an async iterator cost a promise, a result
+   * object and a wake-up per request). Returns the detach.
+   */
+  follow(bus: EventBus): () => void {
+    return bus.tap(
+      (event) => {
         if (event.type === "request.finished") this.add(event.record);
         else if (event.type === "config.reloaded" || event.type === "config.rejected")
           this.lastConfigEvent = event;
-      }
-      dropped = events.closeReason === "dropped";
-    }
+      },
+      ["request.finished", "config.reloaded", "config.rejected"],
+    );
   }
 
   add(record: AuditRecord): void {

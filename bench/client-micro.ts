@@ -7,7 +7,8 @@
  *   bun bench/client-micro.ts [--calls 10000] [--concurrency 32] [--rounds 3] [--clients native,lean,floor]
  *     [--scenario non-stream|stream]
  * Starts bench/burst-upstream.ts itself; clients alternate round by round; prints one line per
- * run and the medians (µs a call).
+ * run and the medians: CPU µs a call, and each call's time (call to last byte) at p50, p99 and
+ * p99.9 — with `--concurrency 1`, the client's own c=1 latency and its tail.
  */
 import { parseArgs } from "node:util";
 import type { Socket } from "bun";
@@ -138,23 +139,45 @@ const clients: Record<string, (stream: boolean) => Call> = {
 };
 const chosen = (values.clients ?? "").split(",").filter((name) => name in clients);
 
-async function run(call: Call, body: string): Promise<{ total: number; loop: number }> {
+interface Run {
+  total: number;
+  loop: number;
+  /** Each call's time from the call to its last byte read, µs, in order. */
+  times: Float64Array;
+}
+
+async function run(call: Call, body: string): Promise<Run> {
   let next = 0;
+  const times = new Float64Array(calls);
   const before = await cpu();
   await Promise.all(
     Array.from({ length: concurrency }, async () => {
-      while (next++ < calls) await call(body);
+      for (let i = next++; i < calls; i = next++) {
+        const started = performance.now();
+        await call(body);
+        times[i] = (performance.now() - started) * 1000;
+      }
     }),
   );
   const after = await cpu();
   return {
     total: ((after.total - before.total) * 1e6) / calls,
     loop: ((after.loop - before.loop) * 1e6) / calls,
+    times,
   };
 }
 
+/** The q-quantile of a run's call times (µs). */
+const quantile = (times: Float64Array, q: number) => {
+  const sorted = Float64Array.from(times).sort();
+  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? Number.NaN;
+};
+
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? Number.NaN;
-const results = new Map<string, { total: number[]; loop: number[] }>();
+const results = new Map<
+  string,
+  { total: number[]; loop: number[]; p50: number[]; p99: number[]; p999: number[] }
+>();
 try {
   for (const [s, scenario] of SCENARIOS.entries()) {
     if (values.scenario && values.scenario !== scenario.name) continue;
@@ -164,17 +187,26 @@ try {
       for (const name of round % 2 ? [...chosen].reverse() : chosen) {
         const r = await run(clients[name]!(stream), bodies[s]!);
         const key = `${scenario.name} ${name}`;
-        const entry = results.get(key) ?? { total: [], loop: [] };
+        const entry = results.get(key) ?? { total: [], loop: [], p50: [], p99: [], p999: [] };
         entry.total.push(r.total);
         entry.loop.push(r.loop);
+        entry.p50.push(quantile(r.times, 0.5));
+        entry.p99.push(quantile(r.times, 0.99));
+        entry.p999.push(quantile(r.times, 0.999));
         results.set(key, entry);
-        console.log(`${key}: ${r.total.toFixed(1)} µs total, ${r.loop.toFixed(1)} event loop`);
+        console.log(
+          `${key}: ${r.total.toFixed(1)} µs total, ${r.loop.toFixed(1)} event loop; call time p50 ${entry.p50.at(-1)?.toFixed(0)} p99 ${entry.p99.at(-1)?.toFixed(0)} p99.9 ${entry.p999.at(-1)?.toFixed(0)} µs`,
+        );
       }
     }
   }
-  console.log("\nmedian µs a call (total / event loop):");
+  console.log(
+    "\nmedian over the rounds: CPU µs a call (total / event loop); a call's time p50 / p99 / p99.9 µs:",
+  );
   for (const [key, r] of results)
-    console.log(`  ${key.padEnd(20)} ${median(r.total).toFixed(1)} / ${median(r.loop).toFixed(1)}`);
+    console.log(
+      `  ${key.padEnd(20)} ${median(r.total).toFixed(1)} / ${median(r.loop).toFixed(1)};  ${median(r.p50).toFixed(0)} / ${median(r.p99).toFixed(0)} / ${median(r.p999).toFixed(0)}`,
+    );
 } finally {
   for (const conn of idle) conn.socket?.end();
   await upstream.stop();

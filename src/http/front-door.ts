@@ -221,10 +221,10 @@ export function createFrontDoor(deps: FrontDoorDeps) {
               body,
               headers: dialectHeaders(request.headers, dialect),
               query: queryOf(request.url),
-              ...(path ? { path } : {}),
+              path,
             },
             telemetry: ledger.dispatchTelemetry(),
-            ...(responses ? { responses } : {}),
+            responses,
             onAttempt(route, upstreamModel) {
               ledger.route = route;
               ledger.upstreamModel = upstreamModel;

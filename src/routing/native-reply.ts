@@ -99,8 +99,5 @@ export async function readNativeReply(
   context.done();
   context.onBody?.(parsed);
   const usage = context.usageOf(parsed);
-  return {
-    reply: { kind: "bytes", status: response.status, contentType, body, parsed },
-    ...(usage ? { usage } : {}),
-  };
+  return { reply: { kind: "bytes", status: response.status, contentType, body, parsed }, usage };
 }

@@ -72,19 +72,23 @@ export async function tryRoute(
   // end came with its first read, is done inside `readNativeReply`, before the verdict below:
   // its close waits for the verdict (a span ended first would drop the route that served it).
   let verdict = false;
-  let closing: { error?: GatewayError } | undefined;
+  let closeWaits = false;
+  let closeError: GatewayError | undefined;
   const done = (error?: GatewayError) => {
     if (settled) return;
     settled = true;
     attempt.disarm();
     health.end(route.key);
     if (verdict) observed?.closed(error);
-    else closing = { error };
+    else {
+      closeWaits = true;
+      closeError = error;
+    }
   };
   const judged = (error?: GatewayError, servedBy?: string) => {
     observed?.settled(error, servedBy);
     verdict = true;
-    if (closing) observed?.closed(closing.error);
+    if (closeWaits) observed?.closed(closeError);
   };
   const usage = meter ? () => meter.usage ?? noUsage() : noUsage;
   const usageOf = provider.dialect === "anthropic" ? usageFromAnthropic : usageFromOpenAI;
@@ -112,16 +116,13 @@ export async function tryRoute(
         signal: attempt.signal,
         timeouts: route.timeouts,
         maxBody,
-        ...(native ? { native } : {}),
-        ...(observed?.headers ? { traceHeaders: observed.headers } : {}),
+        // Absent fields as undefined, not spread from a literal: no object made and copied per call.
+        native,
+        traceHeaders: observed?.headers,
       }),
     );
-    const common = {
-      route: reply.servedBy ?? route.label,
-      upstreamModel: route.upstreamModel,
-      attempts,
-      dropped: adapted.dropped ?? [],
-    };
+    const servedBy = reply.servedBy ?? route.label;
+    const dropped = adapted.dropped ?? [];
     if (reply.kind === "http") {
       const answered = adapted.native?.answered;
       const answer = await readNativeReply(reply.response, {
@@ -133,20 +134,34 @@ export async function tryRoute(
         onUsage: answered ? storing(pass, answered) : pass,
         usageOf,
         done,
-        ...(answered ? { onBody: answered } : {}),
+        onBody: answered,
       });
       health.succeeded(route.key, performance.now() - started);
-      judged(undefined, common.route);
+      judged(undefined, servedBy);
       const found = answer.usage;
-      return { ...common, reply: answer.reply, usage: found ? () => found : usage };
+      return {
+        route: servedBy,
+        upstreamModel: route.upstreamModel,
+        attempts,
+        dropped,
+        reply: answer.reply,
+        usage: found ? () => found : usage,
+      };
     }
     if (reply.kind === "json") {
       const found = usageOf(reply.body);
       const translated = adapted.json(reply.body);
       health.succeeded(route.key, performance.now() - started);
-      judged(undefined, common.route);
+      judged(undefined, servedBy);
       done();
-      return { ...common, reply: { kind: "json", body: translated }, usage: () => found ?? usage() };
+      return {
+        route: servedBy,
+        upstreamModel: route.upstreamModel,
+        attempts,
+        dropped,
+        reply: { kind: "json", body: translated },
+        usage: () => found ?? usage(),
+      };
     }
     // Translate before committing: a stream that fails before its first translated event
     // may still be retried or failed over.
@@ -156,10 +171,17 @@ export async function tryRoute(
     const reader = new EventReader(source[Symbol.asyncIterator](), attempt, translated ? undefined : pass);
     const first = await reader.next();
     health.succeeded(route.key, performance.now() - started);
-    judged(undefined, common.route);
+    judged(undefined, servedBy);
     const chunks = new EventChunks(first, reader, attempt, done);
     const errorEvent = translated?.errorEvent;
-    return { ...common, reply: { kind: "stream", chunks, ...(errorEvent ? { errorEvent } : {}) }, usage };
+    return {
+      route: servedBy,
+      upstreamModel: route.upstreamModel,
+      attempts,
+      dropped,
+      reply: { kind: "stream", chunks, ...(errorEvent ? { errorEvent } : {}) },
+      usage,
+    };
   } catch (error) {
     const failure = request.signal.aborted ? abortReason(request.signal) : toGatewayError(error);
     // A route whose workers are not connected yet, or all busy, has not failed: opening its
@@ -190,12 +212,7 @@ export function nativeRequest(
     steered || adapted.native?.rewritten
       ? undefined
       : spliceBody(received.bytes, received.body, String(body.model), adapted.native?.forcedUsage === true);
-  return {
-    headers: received.headers,
-    query: received.query,
-    ...(bytes ? { bytes } : {}),
-    ...(received.path ? { path: received.path } : {}),
-  };
+  return { headers: received.headers, query: received.query, bytes, path: received.path };
 }
 
 /** A native Responses stream's `response.completed` event carries the response to store (and usage). */

@@ -1,7 +1,7 @@
 import type { InstrumentationScope } from "@opentelemetry/core";
 import type { Resource } from "@opentelemetry/resources";
 import type { SpanBatch } from "./span-batch.ts";
-import { BATCH_FIELDS, BATCH_NONE, BATCH_TYPES, BatchValueType } from "./span-batch.ts";
+import { BATCH_FIELDS, BATCH_IDS, BATCH_NONE, BATCH_TYPES, BatchValueType } from "./span-batch.ts";
 
 /**
  * OTLP/protobuf `ExportTraceServiceRequest` bytes straight from a span batch (span-batch.ts),
@@ -90,7 +90,6 @@ const MAX_INT64 = 2 ** 63;
 
 /** A growable protobuf writer over a batch's string table. */
 class Writer {
-  /** A Buffer: its native `write(…, "hex")` turns an id into bytes in place. */
   private buffer: Buffer;
   private view: DataView;
   private pos = 0;
@@ -209,13 +208,20 @@ class Writer {
     this.pos += bytes.length;
   }
 
-  /** Lowercase hex (a trace or span id) as its bytes. */
-  private hex(index: number): void {
-    const text = this.strings[index] ?? "";
-    const length = text.length >>> 1;
-    this.varint(length);
-    this.room(length);
-    this.pos += this.buffer.write(text, this.pos, length, "hex");
+  /** An id as its bytes, from the batch's 32-bit words (most significant first). */
+  private id(n: Float64Array, at: number, words: number): void {
+    this.varint(words * 4);
+    this.room(words * 4);
+    const b = this.buffer;
+    let pos = this.pos;
+    for (let w = 0; w < words; w++) {
+      const value = n[at + w] as number;
+      b[pos++] = value >>> 24;
+      b[pos++] = (value >>> 16) & 255;
+      b[pos++] = (value >>> 8) & 255;
+      b[pos++] = value & 255;
+    }
+    this.pos = pos;
   }
 
   /** nanoseconds of an HrTime, as fixed64: the library's arithmetic, exact beyond 2^53. */
@@ -307,13 +313,12 @@ class Writer {
     this.tag(2, 2);
     const span = this.open();
     this.tag(1, 2);
-    this.hex(n[i + 2] as number);
+    this.id(n, i + BATCH_IDS.TRACE_ID, 4);
     this.tag(2, 2);
-    this.hex(n[i + 3] as number);
-    const parent = n[i + 6] as number;
-    if (parent !== BATCH_NONE) {
+    this.id(n, i + BATCH_IDS.SPAN_ID, 2);
+    if (n[i + 6] !== BATCH_NONE) {
       this.tag(4, 2);
-      this.hex(parent);
+      this.id(n, i + BATCH_IDS.PARENT_ID, 2);
     }
     this.tag(5, 2);
     this.tableString(n[i] as number);

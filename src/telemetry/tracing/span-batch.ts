@@ -18,13 +18,39 @@ import type { ReadableSpan, TimedEvent } from "@opentelemetry/sdk-trace";
  * (names, attribute keys, models, routes) appear once per batch.
  *
  * Per span: the fixed fields below, then `attributes` pairs of (key string × 8 + value type,
- * value). Events and links (mindgw makes none) travel as one JSON string.
+ * value). Events and links (mindgw makes none) travel as one JSON string. The trace, span and
+ * parent span ids travel as 32-bit words (slots 21–28; slots 2 and 3 are unused, slot 6 says
+ * whether there is a parent), not strings: they were most of the string table, parsed and
+ * hex-decoded again on the export thread.
  */
-const FIELDS = 21;
+const FIELDS = 29;
 const NONE = -1;
+const TRACE_ID = 21;
+const SPAN_ID = 25;
+const PARENT_ID = 27;
 /** The layout, for the export thread's protobuf writer (otlp-proto-batch.ts). */
 export const BATCH_FIELDS = FIELDS;
 export const BATCH_NONE = NONE;
+export const BATCH_IDS = { TRACE_ID, SPAN_ID, PARENT_ID } as const;
+
+/** A hex digit's value (ids are validated hex). */
+const nibble = (code: number) => (code <= 57 ? code - 48 : (code | 32) - 87);
+
+/** `words` 32-bit words of a hex id into `n` from `at`, most significant first (as its bytes). */
+function writeWords(n: Float64Array, at: number, hex: string, words: number): void {
+  for (let w = 0; w < words; w++) {
+    let value = 0;
+    for (let c = w * 8, end = c + 8; c < end; c++) value = (value << 4) | nibble(hex.charCodeAt(c));
+    n[at + w] = value >>> 0;
+  }
+}
+
+/** The hex id back from its words. */
+function readWords(n: Float64Array, at: number, words: number): string {
+  let hex = "";
+  for (let w = 0; w < words; w++) hex += (n[at + w] as number).toString(16).padStart(8, "0");
+  return hex;
+}
 /**
  * Attribute value types: a string-table index, a number, a boolean, bytes (as a JSON array),
  * anything else (null, arrays, maps) as JSON.
@@ -196,15 +222,18 @@ export class SpanBatchWriter {
   context(traceId: string, spanId: string, traceFlags: number, traceState: string | undefined): void {
     const n = this.numbers;
     const i = this.head;
-    n[i + 2] = this.unique(traceId);
-    n[i + 3] = this.unique(spanId);
+    n[i + 2] = 0;
+    n[i + 3] = 0;
+    writeWords(n, i + TRACE_ID, traceId, 4);
+    writeWords(n, i + SPAN_ID, spanId, 2);
     n[i + 4] = traceFlags;
     n[i + 5] = traceState ? this.unique(traceState) : NONE;
   }
 
   parent(spanId: string, traceFlags: number, isRemote: boolean): void {
     const n = this.numbers;
-    n[this.head + 6] = this.unique(spanId);
+    n[this.head + 6] = 1;
+    writeWords(n, this.head + PARENT_ID, spanId, 2);
     n[this.head + 7] = traceFlags;
     n[this.head + 8] = isRemote ? 1 : 0;
   }
@@ -348,15 +377,19 @@ export function readSpanBatch(
   const spans: ReadableSpan[] = [];
   let i = 0;
   while (i < n.length) {
-    const traceId = text(i + 2);
-    const context: SpanContext = { traceId, spanId: text(i + 3), traceFlags: n[i + 4] as number };
+    const traceId = readWords(n, i + TRACE_ID, 4);
+    const context: SpanContext = {
+      traceId,
+      spanId: readWords(n, i + SPAN_ID, 2),
+      traceFlags: n[i + 4] as number,
+    };
     if (n[i + 5] !== NONE) context.traceState = createTraceState(text(i + 5));
     const parentSpanContext: SpanContext | undefined =
       n[i + 6] === NONE
         ? undefined
         : {
             traceId,
-            spanId: text(i + 6),
+            spanId: readWords(n, i + PARENT_ID, 2),
             traceFlags: n[i + 7] as number,
             isRemote: n[i + 8] === 1,
           };

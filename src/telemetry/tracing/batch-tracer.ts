@@ -45,8 +45,10 @@ export interface BatchTracerParts {
  * SDK's `Span` object: the SDK's sampler decides, and an ended span is written as plain numbers
  * and strings straight into the export batch with the SDK's resource and scope. Why: the SDK's
  * span (id validation, a context, a sampling result, two self-metric closures, an options object
- * and a `WeakSet` per attribute, hrtime arrays) cost 3–3.5 µs of a traced request's event loop
- * and most of its garbage, against a budget of ~7 µs for all of tracing (docs/OBSERVABILITY.md).
+ * and a `WeakSet` per attribute, hrtime arrays, ~30 objects a span) made a traced request's spans
+ * cost the event loop 8.5 µs, against 3.7 µs written straight (same process, alternating rounds),
+ * when the 0.95 target leaves all of tracing ~7 µs over both threads (docs/BENCHMARKS.md, "Fourth
+ * pass (session 4)").
  */
 export class BatchTracer implements Tracer {
   readonly startSpan: Tracer["startSpan"];

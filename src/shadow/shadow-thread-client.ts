@@ -1,5 +1,5 @@
 import { unavailable } from "../core/gateway-error.ts";
-import { threadEntry } from "../storage/audit-thread-client.ts";
+import { threadEntry } from "../core/thread-entry.ts";
 import type { ShadowOutcome } from "./read-copy.ts";
 import type { ShadowThreadReply, ShadowThreadRequest, ThreadCopy } from "./shadow-thread-protocol.ts";
 

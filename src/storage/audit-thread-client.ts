@@ -16,15 +16,6 @@ type WithoutId<R> = R extends { id: number } ? Omit<R, "id"> : never;
 export type AuditThreadCall = WithoutId<AuditThreadRequest>;
 
 /**
- * Where a thread's entry is: `sourceUrl` (beside its owner) when running from source (`bun`,
- * tests, embedders); inside a compiled `mindgw`, `bundledPath`, its path under `src/`, which
- * scripts/build.ts bundles as an entrypoint of its own.
- */
-export function threadEntry(importMetaUrl: string, sourceUrl: URL, bundledPath: string): string {
-  return importMetaUrl.includes("/$bunfs/") ? bundledPath : sourceUrl.href;
-}
-
-/**
  * The gateway's side of an audit thread (SQLite's or PostgreSQL's): requests posted in order,
  * each settled by its reply. The Worker starts with the first call: a gateway that has served
  * nothing (or a CLI command that only reads) does not pay for a second JavaScript heap, about

@@ -1,5 +1,6 @@
 import type { SQL } from "bun";
-import { auditThreadClient, threadEntry } from "../audit-thread-client.ts";
+import { threadEntry } from "../../core/thread-entry.ts";
+import { auditThreadClient } from "../audit-thread-client.ts";
 import { encodeInTurns } from "../encode-in-turns.ts";
 import type { AuditBatchResult, AuditStore } from "../storage.ts";
 import { type PostgresAuditRow, postgresRowToRecord, selectPostgresPage } from "./postgres-audit-select.ts";

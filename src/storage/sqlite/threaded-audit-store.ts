@@ -1,6 +1,7 @@
 import type { Database } from "bun:sqlite";
+import { threadEntry } from "../../core/thread-entry.ts";
 import type { ShadowRecord } from "../../shadow/shadow-api-schema.ts";
-import { auditThreadClient, threadEntry } from "../audit-thread-client.ts";
+import { auditThreadClient } from "../audit-thread-client.ts";
 import { encodeInTurns } from "../encode-in-turns.ts";
 import type { AuditBatchResult } from "../storage.ts";
 import type { OpenDatabaseOptions } from "./open-database.ts";

@@ -1,18 +1,9 @@
 import type { Context } from "@opentelemetry/api";
 import { TraceFlags } from "@opentelemetry/api";
 import type { ReadableSpan, Span, SpanProcessor } from "@opentelemetry/sdk-trace";
+import { threadEntry } from "../../core/thread-entry.ts";
 import type { SpanBatches } from "./batch-tracer.ts";
 import { type ExportThreadReply, type ExportThreadRequest, SpanBatchWriter } from "./span-batch.ts";
-
-/**
- * Where the thread's entry is: beside this file when running from source (`bun`, tests,
- * embedders); inside a compiled `mindgw`, at its path under `src/`, which scripts/build.ts
- * bundles as an entrypoint of its own (as it does the audit thread's).
- */
-function threadEntry(): string {
-  if (import.meta.url.includes("/$bunfs/")) return "./telemetry/tracing/export-thread.ts";
-  return new URL("./export-thread.ts", import.meta.url).href;
-}
 
 type Request = ExportThreadRequest extends infer R
   ? R extends { id: number }
@@ -152,7 +143,14 @@ export class ThreadSpanProcessor implements SpanProcessor, SpanBatches {
     const env: Record<string, string> = {};
     for (const [name, value] of Object.entries(this.options.env)) if (value !== undefined) env[name] = value;
     // tsconfig's DOM lib types Worker without Bun's ref/unref.
-    const worker = new Worker(threadEntry(), { env }) as ThreadWorker;
+    const worker = new Worker(
+      threadEntry(
+        import.meta.url,
+        new URL("./export-thread.ts", import.meta.url),
+        "./telemetry/tracing/export-thread.ts",
+      ),
+      { env },
+    ) as ThreadWorker;
     worker.onmessage = (event: MessageEvent<ExportThreadReply>) => this.settle(event.data);
     worker.onerror = (event) => {
       this.broken = `the trace export thread failed: ${event.message}`;

@@ -254,9 +254,9 @@ export const mindgwTarget = (fakeUrl: string, binary: string, variant: MindgwVar
 export const mindgwLeanTarget = (fakeUrl: string, binary: string): Target =>
   mindgwTarget(fakeUrl, binary, { name: "mindgw-lean", env: { MINDGW_UPSTREAM_CLIENT: "lean" } });
 
-/** `mindgw` with plain-http upstream calls on Bun's `fetch` even alone (`MINDGW_UPSTREAM_CLIENT=fetch`). */
-export const mindgwFetchTarget = (fakeUrl: string, binary: string): Target =>
-  mindgwTarget(fakeUrl, binary, { name: "mindgw-fetch", env: { MINDGW_UPSTREAM_CLIENT: "fetch" } });
+/** `mindgw` with a plain-http upstream call made alone on the lean client (`MINDGW_UPSTREAM_CLIENT=auto`). */
+export const mindgwAutoTarget = (fakeUrl: string, binary: string): Target =>
+  mindgwTarget(fakeUrl, binary, { name: "mindgw-auto", env: { MINDGW_UPSTREAM_CLIENT: "auto" } });
 
 /**
  * Every benchmark target, in measuring order. `binary` unset leaves out the compiled-gateway
@@ -299,7 +299,7 @@ export function allTargets(fakeUrl: string, fakePid: number, binary?: string, ap
       // Every plain-http upstream call on the lean HTTP/1.1 client, not only past Bun's fetch limit.
       mindgwLeanTarget(fakeUrl, binary),
       // Calls made alone on `fetch` too (the default before session 4).
-      mindgwFetchTarget(fakeUrl, binary),
+      mindgwAutoTarget(fakeUrl, binary),
     );
   }
   // Issues 3 and 4: what auth+limits and audit cost, in library form, on vs off.

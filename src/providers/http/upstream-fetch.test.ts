@@ -75,8 +75,9 @@ describe("createUpstreamFetch", () => {
     expect(used).toEqual(["native", "node", "node"]);
   });
 
-  test("auto (the default): the lean client for a plain-http call made alone; native fetch from two in flight", async () => {
-    expect(leanMode({})).toBe("auto");
+  test("auto (MINDGW_UPSTREAM_CLIENT=auto): the lean client for a plain-http call made alone; native fetch from two in flight", async () => {
+    expect(leanMode({ MINDGW_UPSTREAM_CLIENT: "auto" })).toBe("auto");
+    expect(leanMode({})).toBe("overflow");
     expect(leanMode({ MINDGW_UPSTREAM_CLIENT: "fetch" })).toBe("overflow");
     let inFlight = 1;
     const used: string[] = [];
@@ -90,6 +91,7 @@ describe("createUpstreamFetch", () => {
       nativeLimit: 256,
       native: tagged("native"),
       fallback: tagged("node"),
+      lean: "auto",
     });
     // Alone: the lean client answers (the upstream's own status), https still goes to native fetch.
     const alone = await upstream(`${base}/echo`, { method: "POST", body: "x" });

@@ -185,6 +185,31 @@ describe("reading answers in each dialect", () => {
     expect(json).toEqual({ text: "hi there", toolCalls: [{ name: "f", arguments: { a: 1 } }] });
   });
 
+  test("n > 1: a stream's chunks for other choices are not mixed into choice 0, as a whole body reads it", () => {
+    const json = answerFromJson("chat", {
+      choices: [
+        { index: 0, message: { content: "one two" } },
+        { index: 1, message: { content: "uno dos" } },
+      ],
+    });
+    const chunk = (choices: object[]) => `data: ${JSON.stringify({ choices })}`;
+    const sse = [
+      chunk([{ index: 1, delta: { content: "uno" } }]),
+      chunk([{ index: 0, delta: { content: "one" } }]),
+      chunk([
+        { index: 1, delta: { content: " dos" } },
+        { index: 0, delta: { content: " two" } },
+      ]),
+      "data: [DONE]",
+      "",
+    ].join("\n\n");
+    expect(json.text).toBe("one two");
+    expect(answerFromSseText("chat", sse)).toEqual(json);
+    const stream = new AnswerStream("chat");
+    for (const event of sse.split("\n\n")) if (event) stream.event(event.slice("data: ".length));
+    expect(stream.answer()).toEqual(json);
+  });
+
   test("a stream's events are read together; a malformed event or CRLF lines are read around", () => {
     const events = ["hi", " there", "!"].map((t) => `data: {"choices":[{"delta":{"content":"${t}"}}]}`);
     expect(answerFromSseText("chat", [...events, "data: [DONE]", ""].join("\r\n\r\n")).text).toBe(

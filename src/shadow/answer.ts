@@ -20,10 +20,14 @@ type Json = Record<string, unknown>;
 const isObject = (value: unknown): value is Json =>
   typeof value === "object" && value !== null && !Array.isArray(value);
 const array = (value: unknown): unknown[] => (Array.isArray(value) ? value : []);
-/** The first object in an array (what `array(v).find(isObject)` finds), without a new array. */
-function firstObject(value: unknown): Json | undefined {
+/**
+ * Choice 0 of an OpenAI answer or chunk: the first choice object whose `index` is 0 or absent.
+ * A stream asked for with n > 1 sends each chunk's deltas for one or more choices, so the first
+ * object of a chunk is not always choice 0; the answer compared is choice 0's, as for a whole body.
+ */
+function firstChoice(value: unknown): Json | undefined {
   if (!Array.isArray(value)) return undefined;
-  for (const item of value) if (isObject(item)) return item;
+  for (const item of value) if (isObject(item) && (item.index === undefined || item.index === 0)) return item;
   return undefined;
 }
 const string = (value: unknown): string => (typeof value === "string" ? value : "");
@@ -61,7 +65,7 @@ export function answerFromJson(operation: Operation, body: unknown): Answer {
         .map((item) => ({ name: string(item.name), arguments: parseArguments(item.arguments) })),
     };
   }
-  const choice = array(body.choices).find(isObject);
+  const choice = firstChoice(body.choices);
   if (!choice) return { text: "", toolCalls: [] };
   if (operation === "completions") return { text: string(choice.text), toolCalls: [] };
   const message = isObject(choice.message) ? choice.message : {};
@@ -127,7 +131,7 @@ export class AnswerStream {
   }
 
   private openai(body: Json): void {
-    const choice = firstObject(body.choices);
+    const choice = firstChoice(body.choices);
     if (!choice) return;
     if (this.operation === "completions") {
       this.text += string(choice.text);

@@ -34,8 +34,9 @@ import { BatchTracer } from "../src/telemetry/tracing/batch-tracer.ts";
 import { hexIdGenerator } from "../src/telemetry/tracing/id-generator.ts";
 import { createBatchExporter } from "../src/telemetry/tracing/otlp-batch-exporter.ts";
 import { encodeSpanBatch } from "../src/telemetry/tracing/otlp-proto-batch.ts";
+import { readSpanBatch } from "../src/telemetry/tracing/read-span-batch.ts";
 import { requestTraces } from "../src/telemetry/tracing/request-trace.ts";
-import { readSpanBatch, SpanBatchWriter } from "../src/telemetry/tracing/span-batch.ts";
+import { SpanBatchWriter } from "../src/telemetry/tracing/span-batch.ts";
 import { spawnService } from "./service.ts";
 
 const requests = Number(process.argv[2] ?? "20000");

@@ -17,9 +17,10 @@ import { GatewayError } from "../../core/gateway-error.ts";
 import type { RequestLedger } from "../../http/request-ledger.ts";
 import type { AttemptInfo } from "../dispatch-telemetry.ts";
 import { BatchTracer } from "./batch-tracer.ts";
+import { readSpanBatch } from "./read-span-batch.ts";
 import { requestTraces } from "./request-trace.ts";
 import { MOST_ATTRIBUTES } from "./span-attributes.ts";
-import { readSpanBatch, SpanBatchWriter } from "./span-batch.ts";
+import { SpanBatchWriter } from "./span-batch.ts";
 
 // The gateway's request spans written straight into the export batch (BatchTracer) must reach
 // the collector as the SDK's own spans made through the OpenTelemetry API would: same names,

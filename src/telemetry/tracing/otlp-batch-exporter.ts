@@ -7,7 +7,8 @@ import {
 import { ProtobufTraceSerializer } from "@opentelemetry/otlp-transformer";
 import type { Resource } from "@opentelemetry/resources";
 import { encodeSpanBatch } from "./otlp-proto-batch.ts";
-import { readSpanBatch, type SpanBatch } from "./span-batch.ts";
+import { readSpanBatch } from "./read-span-batch.ts";
+import type { SpanBatch } from "./span-batch.ts";
 
 /** A batch as the export thread holds it: its numbers and strings, and what its ids name. */
 export interface ResolvedBatch {

@@ -9,7 +9,8 @@ import {
   TracerProvider,
 } from "@opentelemetry/sdk-trace";
 import { encodeSpanBatch } from "./otlp-proto-batch.ts";
-import { readSpanBatch, type SpanBatch, SpanBatchWriter } from "./span-batch.ts";
+import { readSpanBatch } from "./read-span-batch.ts";
+import { type SpanBatch, SpanBatchWriter } from "./span-batch.ts";
 import { parentContext } from "./trace-context.ts";
 
 // The export thread's own protobuf writer must send exactly what the OpenTelemetry exporter's

@@ -3,7 +3,8 @@ import { ROOT_CONTEXT, SpanKind, SpanStatusCode, trace } from "@opentelemetry/ap
 import { ProtobufTraceSerializer } from "@opentelemetry/otlp-transformer";
 import { resourceFromAttributes } from "@opentelemetry/resources";
 import { InMemorySpanExporter, SimpleSpanProcessor, TracerProvider } from "@opentelemetry/sdk-trace";
-import { readSpanBatch, SpanBatchWriter } from "./span-batch.ts";
+import { readSpanBatch } from "./read-span-batch.ts";
+import { SpanBatchWriter } from "./span-batch.ts";
 import { parentContext } from "./trace-context.ts";
 
 // What the export thread rebuilds from a batch must serialise to the very bytes the OTLP

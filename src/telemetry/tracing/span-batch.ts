@@ -1,11 +1,5 @@
-import {
-  type Attributes,
-  type AttributeValue,
-  createTraceState,
-  type Link,
-  type SpanContext,
-} from "@opentelemetry/api";
-import { hrTimeDuration, type InstrumentationScope } from "@opentelemetry/core";
+import type { Attributes, AttributeValue, SpanContext } from "@opentelemetry/api";
+import type { InstrumentationScope } from "@opentelemetry/core";
 import type { Resource } from "@opentelemetry/resources";
 import type { ReadableSpan, TimedEvent } from "@opentelemetry/sdk-trace";
 
@@ -14,7 +8,7 @@ import type { ReadableSpan, TimedEvent } from "@opentelemetry/sdk-trace";
  * (handed over, not copied) and the strings they point at in one JSON array. Each span is
  * written the moment it ends, so the SDK's span object is garbage at once instead of waiting
  * in a queue for its batch, and no per-span object or tuple is built on the event loop. The
- * thread reads it back into ReadableSpans for the real OTLP exporter. Strings that repeat
+ * thread reads it back (read-span-batch.ts) into ReadableSpans for the real OTLP exporter. Strings that repeat
  * (names, attribute keys, models, routes) appear once per batch.
  *
  * Per span: the fixed fields below, then `attributes` pairs of (key string × 8 + value type,
@@ -45,12 +39,6 @@ function writeWords(n: Float64Array, at: number, hex: string, words: number): vo
   }
 }
 
-/** The hex id back from its words. */
-function readWords(n: Float64Array, at: number, words: number): string {
-  let hex = "";
-  for (let w = 0; w < words; w++) hex += (n[at + w] as number).toString(16).padStart(8, "0");
-  return hex;
-}
 /**
  * Attribute value types: a string-table index, a number, a boolean, bytes (as a JSON array),
  * anything else (null, arrays, maps) as JSON.
@@ -98,7 +86,7 @@ export interface ExportThreadReply {
   readonly error?: string;
 }
 
-interface Extras {
+export interface Extras {
   links?: readonly PlainLink[];
   events?: readonly TimedEvent[];
 }
@@ -109,7 +97,7 @@ interface PlainLink {
   readonly droppedAttributesCount?: number;
 }
 
-interface PlainContext {
+export interface PlainContext {
   readonly traceId: string;
   readonly spanId: string;
   readonly traceFlags: number;
@@ -352,100 +340,4 @@ export class SpanBatchWriter {
     this.count = 0;
     return batch;
   }
-}
-
-const spanContext = (plain: PlainContext): SpanContext => ({
-  traceId: plain.traceId,
-  spanId: plain.spanId,
-  traceFlags: plain.traceFlags,
-  ...(plain.isRemote !== undefined ? { isRemote: plain.isRemote } : {}),
-  ...(plain.traceState ? { traceState: createTraceState(plain.traceState) } : {}),
-});
-
-/**
- * The export thread's side: a batch back into what an exporter reads. `resource` and `scope`
- * resolve the numbers the batch names them by (the thread keeps those it was sent).
- */
-export function readSpanBatch(
-  batch: Pick<SpanBatch, "strings" | "numbers">,
-  resource: (id: number) => Resource,
-  scope: (id: number) => InstrumentationScope,
-): ReadableSpan[] {
-  const strings = JSON.parse(batch.strings) as string[];
-  const n = batch.numbers;
-  const text = (i: number) => strings[n[i] as number] ?? "";
-  const spans: ReadableSpan[] = [];
-  let i = 0;
-  while (i < n.length) {
-    const traceId = readWords(n, i + TRACE_ID, 4);
-    const context: SpanContext = {
-      traceId,
-      spanId: readWords(n, i + SPAN_ID, 2),
-      traceFlags: n[i + 4] as number,
-    };
-    if (n[i + 5] !== NONE) context.traceState = createTraceState(text(i + 5));
-    const parentSpanContext: SpanContext | undefined =
-      n[i + 6] === NONE
-        ? undefined
-        : {
-            traceId,
-            spanId: readWords(n, i + PARENT_ID, 2),
-            traceFlags: n[i + 7] as number,
-            isRemote: n[i + 8] === 1,
-          };
-    const startTime: [number, number] = [n[i + 9] as number, n[i + 10] as number];
-    const endTime: [number, number] = [n[i + 11] as number, n[i + 12] as number];
-    const statusCode = n[i + 13] as number;
-    const extras: Extras = n[i + 20] === NONE ? {} : (JSON.parse(text(i + 20)) as Extras);
-    const attributes: Attributes = {};
-    const count = n[i + FIELDS] as number;
-    let at = i + FIELDS + 1;
-    for (let a = 0; a < count; a++, at += 2) {
-      const slot = n[at] as number;
-      const value = n[at + 1] as number;
-      const type = slot % TYPES;
-      const key = strings[(slot - type) / TYPES] ?? "";
-      attributes[key] =
-        type === STRING
-          ? (strings[value] ?? "")
-          : type === NUMBER
-            ? value
-            : type === BOOLEAN
-              ? value === 1
-              : type === BYTES
-                ? (Uint8Array.from(
-                    JSON.parse(strings[value] ?? "[]") as number[],
-                  ) as unknown as AttributeValue)
-                : (JSON.parse(strings[value] ?? "null") as AttributeValue);
-    }
-    spans.push({
-      name: text(i),
-      kind: n[i + 1] as number,
-      spanContext: () => context,
-      parentSpanContext,
-      startTime,
-      endTime,
-      status: n[i + 14] === NONE ? { code: statusCode } : { code: statusCode, message: text(i + 14) },
-      attributes,
-      links: (extras.links ?? []).map(
-        (link): Link => ({
-          context: spanContext(link.context),
-          ...(link.attributes ? { attributes: link.attributes } : {}),
-          ...(link.droppedAttributesCount !== undefined
-            ? { droppedAttributesCount: link.droppedAttributesCount }
-            : {}),
-        }),
-      ),
-      events: extras.events ? [...extras.events] : [],
-      duration: hrTimeDuration(startTime, endTime),
-      ended: true,
-      resource: resource(n[i + 18] as number),
-      instrumentationScope: scope(n[i + 19] as number),
-      droppedAttributesCount: n[i + 15] as number,
-      droppedEventsCount: n[i + 16] as number,
-      droppedLinksCount: n[i + 17] as number,
-    });
-    i = at;
-  }
-  return spans;
 }

@@ -375,12 +375,16 @@ describe("three nodes on one PostgreSQL and one Redis", () => {
         models: ["up-w2"],
       });
       fx.defer(() => w2?.stop("SIGKILL"));
-      await waitFor("node A to route up-w2", async () => {
-        const response = await fetch(`${node(A).url}/v1/models`, {
-          headers: { authorization: `Bearer ${adminKey}` },
+      // Every other node must know the worker before a test reaches it there: a node that has not
+      // seen it yet serves a stored Responses answer from the shared store (re-serialised), not
+      // through the holder.
+      for (const other of [A, C])
+        await waitFor(`node ${other} to route up-w2`, async () => {
+          const response = await fetch(`${node(other).url}/v1/models`, {
+            headers: { authorization: `Bearer ${adminKey}` },
+          });
+          return JSON.stringify(await response.json()).includes("up-w2");
         });
-        return JSON.stringify(await response.json()).includes("up-w2");
-      });
     }, 60_000);
     // The later tests kill node B, which w1 survives by dialling C; w2 leaves first.
     afterAll(() => w2?.stop("SIGKILL"));

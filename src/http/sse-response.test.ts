@@ -181,43 +181,9 @@ describe("sseResponse", () => {
       },
       cancel() {},
     };
-    // The request's ending (usage, the audit record, the access line) holds this process.
-    let heldUntil = 0;
-    const onEnd = () => {
-      Bun.sleepSync(400);
-      heldUntil = Date.now();
-    };
-    const server = Bun.serve({
-      hostname: "127.0.0.1",
-      port: 0,
-      async fetch() {
-        await new Promise((resolve) => setImmediate(resolve));
-        return sseResponse(chunks, "openai", {}, () => {}, onEnd);
-      },
-    });
-    // The client is a process of its own: it notes when the chunked terminator arrived.
-    const client = Bun.spawn(
-      [
-        process.execPath,
-        "-e",
-        `let seen = "";
-        const socket = await Bun.connect({ hostname: "127.0.0.1", port: ${server.port}, socket: {
-          data(_s, data) { seen += data.toString(); if (seen.endsWith("0\\r\\n\\r\\n")) { process.stdout.write(String(Date.now())); process.exit(0); } } } });
-        socket.write("GET / HTTP/1.1\\r\\nhost: 127.0.0.1\\r\\n\\r\\n");`,
-      ],
-      { stdout: "pipe", stderr: "inherit" },
-    );
-    const deadline = setTimeout(() => client.kill(), 10_000);
-    try {
-      const endedAt = Number(await new Response(client.stdout).text());
-      expect(heldUntil).toBeGreaterThan(0);
-      expect(endedAt).toBeLessThan(heldUntil);
-    } finally {
-      clearTimeout(deadline);
-      client.kill();
-      await client.exited;
-      server.stop(true);
-    }
+    const { endedAt, heldUntil } = await whenTheEndArrives(chunks);
+    expect(heldUntil).toBeGreaterThan(0);
+    expect(endedAt).toBeLessThan(heldUntil);
   });
 
   test("a stream drained with its first read reaches the client before the request's own ending runs", async () => {
@@ -235,45 +201,56 @@ describe("sseResponse", () => {
       next: () => Promise.reject(new Error("next must not be called")),
       cancel() {},
     };
-    // The request's ending (usage, the audit record, the access line) holds this process.
-    let heldUntil = 0;
-    const onEnd = () => {
-      Bun.sleepSync(400);
-      heldUntil = Date.now();
-    };
-    const server = Bun.serve({
-      hostname: "127.0.0.1",
-      port: 0,
-      async fetch() {
-        await new Promise((resolve) => setImmediate(resolve));
-        return sseResponse(chunks, "openai", {}, () => {}, onEnd);
-      },
-    });
-    // The client is a process of its own: it notes when the chunked terminator arrived.
-    const client = Bun.spawn(
-      [
-        process.execPath,
-        "-e",
-        `let seen = "";
-        const socket = await Bun.connect({ hostname: "127.0.0.1", port: ${server.port}, socket: {
-          data(_s, data) { seen += data.toString(); if (seen.endsWith("0\\r\\n\\r\\n")) { process.stdout.write(Date.now() + "\\n" + seen); process.exit(0); } } } });
-        socket.write("GET / HTTP/1.1\\r\\nhost: 127.0.0.1\\r\\n\\r\\n");`,
-      ],
-      { stdout: "pipe", stderr: "inherit" },
-    );
-    const deadline = setTimeout(() => client.kill(), 10_000);
-    try {
-      const [endedAt, ...wire] = (await new Response(client.stdout).text()).split("\n");
-      expect(heldUntil).toBeGreaterThan(0);
-      expect(Number(endedAt)).toBeLessThan(heldUntil);
-      // The same framing as every other stream: chunked, ended by its terminator.
-      expect(wire.join("\n").toLowerCase()).toContain("transfer-encoding: chunked");
-      expect(wire.join("\n")).toContain("data: [DONE]\n\n\r\n0\r\n\r\n");
-    } finally {
-      clearTimeout(deadline);
-      client.kill();
-      await client.exited;
-      server.stop(true);
-    }
+    const { endedAt, heldUntil, wire } = await whenTheEndArrives(chunks);
+    expect(heldUntil).toBeGreaterThan(0);
+    expect(endedAt).toBeLessThan(heldUntil);
+    // The same framing as every other stream: chunked, ended by its terminator.
+    expect(wire.toLowerCase()).toContain("transfer-encoding: chunked");
+    expect(wire).toContain("data: [DONE]\n\n\r\n0\r\n\r\n");
   });
 });
+
+/**
+ * Serves `chunks` as an SSE response whose request ending holds this process for 400 ms, to a
+ * client in a process of its own that notes when the chunked terminator arrived: `endedAt` before
+ * `heldUntil` means the end went out before the ending ran. `wire` is everything the client read.
+ */
+async function whenTheEndArrives(
+  chunks: ChunkSource,
+): Promise<{ endedAt: number; heldUntil: number; wire: string }> {
+  // The request's ending (usage, the audit record, the access line) holds this process.
+  let heldUntil = 0;
+  const onEnd = () => {
+    Bun.sleepSync(400);
+    heldUntil = Date.now();
+  };
+  const server = Bun.serve({
+    hostname: "127.0.0.1",
+    port: 0,
+    async fetch() {
+      await new Promise((resolve) => setImmediate(resolve));
+      return sseResponse(chunks, "openai", {}, () => {}, onEnd);
+    },
+  });
+  const client = Bun.spawn(
+    [
+      process.execPath,
+      "-e",
+      `let seen = "";
+      const socket = await Bun.connect({ hostname: "127.0.0.1", port: ${server.port}, socket: {
+        data(_s, data) { seen += data.toString(); if (seen.endsWith("0\\r\\n\\r\\n")) { process.stdout.write(Date.now() + "\\n" + seen); process.exit(0); } } } });
+      socket.write("GET / HTTP/1.1\\r\\nhost: 127.0.0.1\\r\\n\\r\\n");`,
+    ],
+    { stdout: "pipe", stderr: "inherit" },
+  );
+  const deadline = setTimeout(() => client.kill(), 10_000);
+  try {
+    const [endedAt, ...wire] = (await new Response(client.stdout).text()).split("\n");
+    return { endedAt: Number(endedAt), heldUntil, wire: wire.join("\n") };
+  } finally {
+    clearTimeout(deadline);
+    client.kill();
+    await client.exited;
+    server.stop(true);
+  }
+}

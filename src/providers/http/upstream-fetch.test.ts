@@ -37,15 +37,21 @@ describe("nativeFetchLimit", () => {
   });
 });
 
+/** Fetches that note their name in `used` when called, and answer "ok". */
+function recorder() {
+  const used: string[] = [];
+  const tagged = (name: string) =>
+    (async () => {
+      used.push(name);
+      return new Response("ok");
+    }) as unknown as typeof fetch;
+  return { used, tagged };
+}
+
 describe("createUpstreamFetch", () => {
   test("native fetch below half the native limit; past it, the lean client for http, node:http for the rest", async () => {
     let inFlight = 0;
-    const used: string[] = [];
-    const tagged = (name: string) =>
-      (async () => {
-        used.push(name);
-        return new Response("ok");
-      }) as unknown as typeof fetch;
+    const { used, tagged } = recorder();
     const upstream = createUpstreamFetch({
       inFlight: () => inFlight,
       nativeLimit: 256,
@@ -80,12 +86,7 @@ describe("createUpstreamFetch", () => {
     expect(leanMode({})).toBe("overflow");
     expect(leanMode({ MINDGW_UPSTREAM_CLIENT: "fetch" })).toBe("overflow");
     let inFlight = 1;
-    const used: string[] = [];
-    const tagged = (name: string) =>
-      (async () => {
-        used.push(name);
-        return new Response("ok");
-      }) as unknown as typeof fetch;
+    const { used, tagged } = recorder();
     const upstream = createUpstreamFetch({
       inFlight: () => inFlight,
       nativeLimit: 256,
@@ -122,12 +123,7 @@ describe("createUpstreamFetch", () => {
 
   test("MINDGW_UPSTREAM_CLIENT=lean: every plain-http call on the lean client", async () => {
     expect(leanMode({ MINDGW_UPSTREAM_CLIENT: "lean" })).toBe("all");
-    const used: string[] = [];
-    const tagged = (name: string) =>
-      (async () => {
-        used.push(name);
-        return new Response("ok");
-      }) as unknown as typeof fetch;
+    const { used, tagged } = recorder();
     const upstream = createUpstreamFetch({
       inFlight: () => 0,
       native: tagged("native"),

@@ -2,11 +2,15 @@ import { unavailable } from "../core/gateway-error.ts";
 import { threadEntry } from "../core/thread-entry.ts";
 import type { ShadowOutcome } from "./read-copy.ts";
 import type {
+  ShadowThreadMessage,
   ShadowThreadReply,
   ShadowThreadRequest,
   ThreadCopy,
   ThreadPrimary,
   ThreadRules,
+  WireBytes,
+  WireCopy,
+  WirePrimary,
 } from "./shadow-thread-protocol.ts";
 
 /** The gateway's side of the shadow thread (shadow-thread.ts). */
@@ -77,9 +81,12 @@ export function createShadowThread(owned?: OwnedPairs): ShadowThread {
   let next = 0;
   let worker: ThreadWorker | null = null;
   let broken: Error | null = null;
-  let copies: ThreadCopy[] = [];
+  let copies: WireCopy[] = [];
+  let bytes: Uint8Array[] = [];
+  const wire = (body: string | Uint8Array): string | WireBytes =>
+    typeof body === "string" ? body : { bytes: bytes.push(body) - 1 };
   let aborts: number[] = [];
-  let primaries: ThreadPrimary[] = [];
+  let primaries: WirePrimary[] = [];
   let rules: ThreadRules | undefined;
   let stop = false;
   let flush = false;
@@ -91,15 +98,17 @@ export function createShadowThread(owned?: OwnedPairs): ShadowThread {
   const post = () => {
     posting = false;
     if (worker === null) return;
-    worker.postMessage({
+    const request: ShadowThreadRequest = {
       copies,
       aborts,
       ...(primaries.length > 0 ? { primaries } : {}),
       ...(rules ? { rules } : {}),
       ...(stop ? { stop } : {}),
       ...(flush ? { flush } : {}),
-    } satisfies ShadowThreadRequest);
+    };
+    worker.postMessage({ json: JSON.stringify(request), bytes } satisfies ShadowThreadMessage);
     copies = [];
+    bytes = [];
     aborts = [];
     primaries = [];
     rules = undefined;
@@ -173,7 +182,7 @@ export function createShadowThread(owned?: OwnedPairs): ShadowThread {
         signal.addEventListener("abort", onAbort, { once: true });
         waiters.set(id, { resolve, reject, signal, onAbort });
         thread().ref();
-        copies.push({ ...copy, id });
+        copies.push({ ...copy, id, body: wire(copy.body) });
         schedule();
       });
     },
@@ -181,12 +190,17 @@ export function createShadowThread(owned?: OwnedPairs): ShadowThread {
       const id = ++next;
       handed.add(id);
       thread().ref();
-      copies.push({ ...copy, id });
+      copies.push({ ...copy, id, body: wire(copy.body) });
       schedule();
       return id;
     },
     primary(primary) {
-      primaries.push(primary);
+      const { answer } = primary;
+      primaries.push(
+        answer?.kind === "bytes"
+          ? { ...primary, answer: { kind: "bytes", body: { bytes: bytes.push(answer.body) - 1 } } }
+          : (primary as WirePrimary),
+      );
       schedule();
     },
     rules(next) {

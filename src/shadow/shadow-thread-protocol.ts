@@ -37,16 +37,37 @@ export interface ThreadRules {
   readonly prices: Pick<Config, "prices" | "providers" | "models">;
 }
 
+/** Bytes on the wire: their index in the message's `bytes`. */
+export interface WireBytes {
+  readonly bytes: number;
+}
+export type WireCopy = Omit<ThreadCopy, "body"> & { readonly body: string | WireBytes };
+export type WirePrimary = Omit<ThreadPrimary, "answer"> & {
+  readonly answer?:
+    | Exclude<PrimarySource, { kind: "bytes" }>
+    | { readonly kind: "bytes"; readonly body: WireBytes };
+};
+
 /**
- * What the gateway posts to the shadow thread, once per event-loop turn: the copies sampled in
+ * One message to the shadow thread: a `ShadowThreadRequest` as JSON text, its bodies and
+ * answers as bytes beside it. A structured clone of the same copies and primaries costs the
+ * event loop about twice what `JSON.stringify` does (many small objects; docs/BENCHMARKS.md).
+ */
+export interface ShadowThreadMessage {
+  readonly json: string;
+  readonly bytes: readonly Uint8Array[];
+}
+
+/**
+ * What the gateway posts to the shadow thread (as `ShadowThreadMessage.json`), once per event-loop turn: the copies sampled in
  * that turn and the ones cut off (their own timeout, a stop) since the last post; for owned
  * pairs, the primaries that finished, new rules, the stop (every owned copy cut off as 503)
  * and a flush (every finished pair written now; answered with `flushed`).
  */
 export interface ShadowThreadRequest {
-  readonly copies: readonly ThreadCopy[];
+  readonly copies: readonly WireCopy[];
   readonly aborts: readonly number[];
-  readonly primaries?: readonly ThreadPrimary[];
+  readonly primaries?: readonly WirePrimary[];
   readonly rules?: ThreadRules;
   readonly stop?: boolean;
   readonly flush?: boolean;

@@ -18,11 +18,13 @@ import { NO_USAGE, readCopy, type ShadowOutcome } from "./read-copy.ts";
 import type { ShadowRecord } from "./shadow-api-schema.ts";
 import { answerOf, type RecordRules, shadowRecord } from "./shadow-record.ts";
 import type {
+  ShadowThreadMessage,
   ShadowThreadReply,
   ShadowThreadRequest,
   ThreadCopy,
   ThreadPrimary,
   ThreadRules,
+  WireBytes,
 } from "./shadow-thread-protocol.ts";
 
 declare const self: Worker;
@@ -157,29 +159,35 @@ function adopt(next: ThreadRules): void {
   };
 }
 
-self.onmessage = (event: MessageEvent<ShadowThreadRequest>) => {
-  const { copies, aborts, primaries, stop } = event.data;
-  if (event.data.rules) adopt(event.data.rules);
+self.onmessage = (event: MessageEvent<ShadowThreadMessage>) => {
+  const request = JSON.parse(event.data.json) as ShadowThreadRequest;
+  const { bytes } = event.data;
+  const unwire = (body: string | WireBytes) => (typeof body === "string" ? body : bytes[body.bytes]);
+  const { aborts, stop } = request;
+  if (request.rules) adopt(request.rules);
   for (const id of aborts) {
     const controller = flights.get(id);
     flights.delete(id);
     controller?.abort();
   }
-  for (const copy of copies) {
+  for (const wired of request.copies) {
+    const copy = { ...wired, body: unwire(wired.body) as string | Uint8Array<ArrayBuffer> };
     if (copy.pair) pairs.set(copy.id, { copy });
     void send(copy);
   }
-  for (const primary of primaries ?? []) {
-    const pair = pairs.get(primary.id);
+  for (const wired of request.primaries ?? []) {
+    const pair = pairs.get(wired.id);
     if (!pair) continue;
-    pair.primary = primary;
-    record(primary.id);
+    const { answer } = wired;
+    const body = answer?.kind === "bytes" ? bytes[answer.body.bytes] : undefined;
+    pair.primary = body ? { ...wired, answer: { kind: "bytes", body } } : (wired as ThreadPrimary);
+    record(wired.id);
   }
   if (stop) {
     const reason = unavailable("the gateway stopped");
     for (const [id, controller] of flights) if (pairs.has(id)) controller.abort(reason);
   }
-  if (event.data.flush) {
+  if (request.flush) {
     flush();
     flushed = true;
     schedule();

@@ -3,6 +3,7 @@ import { type FakeUpstream, startFakeUpstream } from "../../test/fake-upstream/f
 import type { AuditRecord } from "../audit/audit-record.ts";
 import { redactSecrets } from "../audit/redact-body.ts";
 import { configSchema } from "../config/config-schema.ts";
+import type { ChunkSource } from "../core/chunk-source.ts";
 import type { JsonObject } from "../core/dialect.ts";
 import { silentLogger } from "../log/logger.ts";
 import { PriceBook } from "../pricing/price-book.ts";
@@ -87,12 +88,12 @@ function runner(path: Path, options: { timeout?: number; cap?: number } = {}) {
 const primaryText = "Sure: the key is sk-abcdefghijklmnopqrstuvwx, hello world";
 
 /** One client request through the runner: sampled, answered with `reply`, its audit record in. */
-function mirrored(
+async function mirrored(
   shadow: ReturnType<typeof runner>["shadow"],
   requestId: string,
   route: Route,
-  { stream, reply, body }: { stream: boolean; reply: ClientReply; body: JsonObject },
-): boolean {
+  { stream, reply, body }: { stream: boolean; reply: () => ClientReply; body: JsonObject },
+): Promise<boolean> {
   const bytes = new TextEncoder().encode(JSON.stringify(body));
   const request: DispatchRequest = {
     operation: "chat",
@@ -104,14 +105,20 @@ function mirrored(
     received: { bytes, body, headers: {}, query: "" },
   };
   const primary: Dispatched = {
-    reply,
+    reply: reply(),
     route: "provider:fake",
     upstreamModel: "m",
     attempts: 1,
     dropped: [],
     usage: () => ({ inputTokens: 3, outputTokens: 9 }),
   };
-  const sampled = shadow.hook({ route, sample: 1 }, request, primary) !== primary;
+  const handed = shadow.hook({ route, sample: 1 }, request, primary);
+  const sampled = handed !== primary;
+  // A stream reaches the client (and so the capture) before its audit record is in.
+  if (handed.reply.kind === "stream") {
+    const { chunks } = handed.reply;
+    if (!chunks.ready?.() || !chunks.drained) while (await chunks.next());
+  }
   const record: AuditRecord = {
     requestId,
     startedAt: Date.now(),
@@ -158,30 +165,62 @@ const tools = {
 };
 
 /** The cases compared: both modes, each way the primary's answer is kept, agreement measures that apply. */
-const cases: { name: string; stream: boolean; reply: ClientReply; body: JsonObject }[] = [
+/** The primary's stream in `parts` pieces (split inside characters too); with one piece, whole in its first read. */
+function streamed(text: string, parts: number): () => ClientReply {
+  return () => {
+    const bytes = encode(text);
+    const size = Math.ceil(bytes.byteLength / parts);
+    const pieces = Array.from({ length: parts }, (_, i) => bytes.subarray(i * size, (i + 1) * size));
+    let i = 0;
+    const chunks: ChunkSource = {
+      reported: undefined,
+      get drained() {
+        return parts === 1 && i === 1;
+      },
+      ready: () => (parts === 1 && i === 0 ? pieces[i++] : undefined),
+      next: async () => pieces[i++],
+      cancel() {},
+    };
+    return { kind: "stream", chunks };
+  };
+}
+
+const cases: { name: string; stream: boolean; reply: () => ClientReply; body: JsonObject }[] = [
   {
     name: "non-stream, the primary's bytes",
     stream: false,
-    reply: { kind: "bytes", body: encode(JSON.stringify(chat(primaryText))) } as ClientReply,
+    reply: () => ({ kind: "bytes", body: encode(JSON.stringify(chat(primaryText))) }) as ClientReply,
     body: ask("hello world"),
   },
   {
     name: "non-stream, the primary's parsed body, structured output",
     stream: false,
-    reply: { kind: "json", body: chat('{"answer": 1}') } as ClientReply,
+    reply: () => ({ kind: "json", body: chat('{"answer": 1}') }) as ClientReply,
     body: ask('{"answer": 2}', structured),
   },
   {
     name: "non-stream with tools",
     stream: false,
-    reply: { kind: "json", body: chat("") } as ClientReply,
+    reply: () => ({ kind: "json", body: chat("") }) as ClientReply,
     body: ask("look it up", tools),
   },
   {
     name: "stream, the primary's wire bytes",
     stream: true,
-    reply: { kind: "bytes", body: encode(sse(primaryText)) } as ClientReply,
+    reply: () => ({ kind: "bytes", body: encode(sse(primaryText)) }) as ClientReply,
     body: ask("hello there world", { stream: true, stream_options: { include_usage: true } }),
+  },
+  {
+    name: "stream relayed in pieces, captured as bytes",
+    stream: true,
+    reply: streamed(sse("ünïcode — split ✓ everywhere"), 7),
+    body: ask("hello there", { stream: true }),
+  },
+  {
+    name: "stream whole in its first read (drained)",
+    stream: true,
+    reply: streamed(sse(primaryText), 1),
+    body: ask("hello there world", { stream: true }),
   },
 ];
 
@@ -200,8 +239,8 @@ describe("a pair recorded in the shadow thread is the pair the event loop record
       const loop = runner("loop");
       const owned = runner(path);
       for (const [i, c] of cases.entries()) {
-        mirrored(loop.shadow, `req_${i}`, twin(), c);
-        mirrored(owned.shadow, `req_${i}`, twin(), c);
+        await mirrored(loop.shadow, `req_${i}`, twin(), c);
+        await mirrored(owned.shadow, `req_${i}`, twin(), c);
       }
       await waitFor(() => loop.stored.length === cases.length, "the event loop's pairs");
       await waitFor(() => owned.stored.length === cases.length, "the shadow thread's pairs");
@@ -223,15 +262,21 @@ describe("a pair recorded in the shadow thread is the pair the event loop record
       expect(records[2]?.agreement.toolsAgree).toBe(false);
       expect(records[3]).toMatchObject({ stream: true, primary: { ttftMs: 4.57 } });
       expect(records[3]?.shadow.ttftMs).not.toBeNull();
+      expect(records[4]?.primary.answer).toBe("ünïcode — split ✓ everywhere");
+      expect(records[5]?.primary.answer).toBe("Sure: the key is [redacted], hello world");
     });
 });
 
 describe("an owned copy's timeout, the stop and the cap", () => {
-  const plain = { stream: false, reply: { kind: "json", body: chat("hi") } as ClientReply, body: ask("hi") };
+  const plain = {
+    stream: false,
+    reply: () => ({ kind: "json", body: chat("hi") }) as ClientReply,
+    body: ask("hi"),
+  };
 
   test("a copy that hangs is cut off in the thread by its own timeout and recorded as a 504", async () => {
     const { shadow, stored } = runner("owned", { timeout: 50 });
-    mirrored(shadow, "req_timeout", twin({ "x-fake-hang": "1" }), plain);
+    await mirrored(shadow, "req_timeout", twin({ "x-fake-hang": "1" }), plain);
     expect(shadow.inFlight()).toBe(1);
     await waitFor(() => stored.length > 0, "the pair of the timed-out copy");
     expect(stored[0]?.shadow).toMatchObject({ status: 504, errorClass: "upstream_timeout", answer: null });
@@ -242,15 +287,15 @@ describe("an owned copy's timeout, the stop and the cap", () => {
 
   test("over the cap a copy is shed and counted; an owned copy counts until the thread is done with it", async () => {
     const { shadow, stored } = runner("owned", { timeout: 60_000, cap: 1 });
-    expect(mirrored(shadow, "req_first", twin({ "x-fake-hang": "1" }), plain)).toBe(true);
-    expect(mirrored(shadow, "req_shed", twin(), plain)).toBe(false);
+    expect(await mirrored(shadow, "req_first", twin({ "x-fake-hang": "1" }), plain)).toBe(true);
+    expect(await mirrored(shadow, "req_shed", twin(), plain)).toBe(false);
     expect(shadow.shed()).toBe(1);
     await waitFor(
       () => fake.requests.some((r) => r.headers["x-request-id"] === "req_first-shadow"),
       "the copy upstream",
     );
     expect(shadow.inFlight()).toBe(1);
-    expect(mirrored(shadow, "req_shed_too", twin(), plain)).toBe(false);
+    expect(await mirrored(shadow, "req_shed_too", twin(), plain)).toBe(false);
     expect(shadow.shed()).toBe(2);
     // The stop cuts it off in the thread; its pair is recorded before close resolves.
     await shadow.close();

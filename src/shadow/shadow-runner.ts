@@ -4,13 +4,14 @@ import type { Principal } from "../auth/principal.ts";
 import type { Pricing } from "../auth/rate-limiter.ts";
 import type { Config } from "../config/config-schema.ts";
 import type { ShadowTarget } from "../config/shadow-target.ts";
-import { captureChunks } from "../core/capture-chunks.ts";
+import { MAX_CAPTURED_STREAM } from "../core/capture-chunks.ts";
 import { unavailable, upstreamTimeout } from "../core/gateway-error.ts";
 import type { Logger } from "../log/logger.ts";
 import type { ClientReply } from "../routing/native-reply.ts";
 import type { Route } from "../routing/route.ts";
 import type { DispatchRequest, RouterDeps } from "../routing/router.ts";
 import type { ShadowStore } from "../storage/storage.ts";
+import { captureBytes } from "./capture-bytes.ts";
 import type { ShadowRecord } from "./shadow-api-schema.ts";
 import { callShadow, type ShadowOutcome } from "./shadow-call.ts";
 import {
@@ -315,9 +316,13 @@ export function createShadowRunner(options: ShadowRunnerOptions): ShadowRunner {
     }
     return {
       ...reply,
-      chunks: captureChunks(reply.chunks, (text) => {
-        pair.source = { kind: "text", text };
-      }),
+      chunks: captureBytes(
+        reply.chunks,
+        (body) => {
+          pair.source = { kind: "sse", body };
+        },
+        MAX_CAPTURED_STREAM,
+      ),
     };
   };
 

@@ -197,8 +197,8 @@ export function createShadowThread(owned?: OwnedPairs): ShadowThread {
     primary(primary) {
       const { answer } = primary;
       primaries.push(
-        answer?.kind === "bytes"
-          ? { ...primary, answer: { kind: "bytes", body: { bytes: bytes.push(answer.body) - 1 } } }
+        answer?.kind === "bytes" || answer?.kind === "sse"
+          ? { ...primary, answer: { kind: answer.kind, body: { bytes: bytes.push(answer.body) - 1 } } }
           : (primary as WirePrimary),
       );
       schedule();

@@ -44,8 +44,8 @@ export interface WireBytes {
 export type WireCopy = Omit<ThreadCopy, "body"> & { readonly body: string | WireBytes };
 export type WirePrimary = Omit<ThreadPrimary, "answer"> & {
   readonly answer?:
-    | Exclude<PrimarySource, { kind: "bytes" }>
-    | { readonly kind: "bytes"; readonly body: WireBytes };
+    | Exclude<PrimarySource, { kind: "bytes" | "sse" }>
+    | { readonly kind: "bytes" | "sse"; readonly body: WireBytes };
 };
 
 /**

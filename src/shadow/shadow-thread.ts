@@ -179,8 +179,11 @@ self.onmessage = (event: MessageEvent<ShadowThreadMessage>) => {
     const pair = pairs.get(wired.id);
     if (!pair) continue;
     const { answer } = wired;
-    const body = answer?.kind === "bytes" ? bytes[answer.body.bytes] : undefined;
-    pair.primary = body ? { ...wired, answer: { kind: "bytes", body } } : (wired as ThreadPrimary);
+    const body = answer?.kind === "bytes" || answer?.kind === "sse" ? bytes[answer.body.bytes] : undefined;
+    pair.primary =
+      answer && body
+        ? { ...wired, answer: { kind: answer.kind as "bytes" | "sse", body } }
+        : (wired as ThreadPrimary);
     record(wired.id);
   }
   if (stop) {

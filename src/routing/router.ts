@@ -85,7 +85,6 @@ export function createRouter(deps: RouterDeps): Router {
         if (!deps.health.admit(route.key)) break;
         if (retry > 0) await backoff(backoffMs, retry, random, request.signal);
         attempts++;
-        request.onAttempt?.(route.label, route.upstreamModel);
         const observed = request.telemetry?.attempt({
           route: route.label,
           dialect: route.provider.dialect,

@@ -196,7 +196,9 @@ export function createFrontDoor(deps: FrontDoorDeps) {
             path === "/responses/compact",
           )
         : undefined;
-    Object.assign(headers, await runtime.limits.admit(principal, model));
+    // Awaited only when the counters are shared (Redis): a local admission needs no turn of its own.
+    const admitted = runtime.limits.admit(principal, model);
+    Object.assign(headers, admitted instanceof Promise ? await admitted : admitted);
     // One abort for the request: the client leaving, a stop's deadline (503) and a revoke or
     // expiry of the caller's key (401) all end it through the same controller.
     const abort = new RequestAbort(request.signal);

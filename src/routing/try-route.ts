@@ -8,6 +8,7 @@ import { StreamUsageMeter } from "../translate/stream-usage-meter.ts";
 import { usageFromAnthropic, usageFromOpenAI } from "../translate/usage-mapping.ts";
 import { type AdaptedCall, adaptDialect } from "./adapt-dialect.ts";
 import { Attempt } from "./attempt.ts";
+import { AttemptVerdict } from "./attempt-verdict.ts";
 import type { Dispatched, DispatchRequest, ReceivedRequest } from "./dispatch.ts";
 import { EventChunks, EventReader, type Pass } from "./event-chunks.ts";
 import { readNativeReply } from "./native-reply.ts";
@@ -67,29 +68,9 @@ export async function tryRoute(
   // Streams only: a whole answer's usage is read from its body.
   const meter = request.stream ? new StreamUsageMeter(provider.dialect) : undefined;
   health.begin(route.key);
-  let settled = false;
-  // Telemetry hears an attempt's verdict before its close. A body read whole, or a stream whose
-  // end came with its first read, is done inside `readNativeReply`, before the verdict below:
-  // its close waits for the verdict (a span ended first would drop the route that served it).
-  let verdict = false;
-  let closeWaits = false;
-  let closeError: GatewayError | undefined;
-  const done = (error?: GatewayError) => {
-    if (settled) return;
-    settled = true;
-    attempt.disarm();
-    health.end(route.key);
-    if (verdict) observed?.closed(error);
-    else {
-      closeWaits = true;
-      closeError = error;
-    }
-  };
-  const judged = (error?: GatewayError, servedBy?: string) => {
-    observed?.settled(error, servedBy);
-    verdict = true;
-    if (closeWaits) observed?.closed(closeError);
-  };
+  // Telemetry hears an attempt's verdict before its close (attempt-verdict.ts).
+  const verdict = new AttemptVerdict(attempt, health, route.key, observed);
+  const done = verdict.done;
   const usage = meter ? () => meter.usage ?? noUsage() : noUsage;
   const usageOf = provider.dialect === "anthropic" ? usageFromAnthropic : usageFromOpenAI;
   // A same-dialect stream is metered and filtered by the relay itself (no extra stream layers
@@ -137,7 +118,7 @@ export async function tryRoute(
         onBody: answered,
       });
       health.succeeded(route.key, performance.now() - started);
-      judged(undefined, servedBy);
+      verdict.judged(undefined, servedBy);
       const found = answer.usage;
       return {
         route: servedBy,
@@ -152,7 +133,7 @@ export async function tryRoute(
       const found = usageOf(reply.body);
       const translated = adapted.json(reply.body);
       health.succeeded(route.key, performance.now() - started);
-      judged(undefined, servedBy);
+      verdict.judged(undefined, servedBy);
       done();
       return {
         route: servedBy,
@@ -171,7 +152,7 @@ export async function tryRoute(
     const reader = new EventReader(source[Symbol.asyncIterator](), attempt, translated ? undefined : pass);
     const first = await reader.next();
     health.succeeded(route.key, performance.now() - started);
-    judged(undefined, servedBy);
+    verdict.judged(undefined, servedBy);
     const chunks = new EventChunks(first, reader, attempt, done);
     const errorEvent = translated?.errorEvent;
     return {
@@ -191,7 +172,7 @@ export async function tryRoute(
     else health.released(route.key);
     attempt.abort(failure);
     // A failed attempt names the worker it went to, as a served one does (`worker:<name>`).
-    judged(failure, provider === route.provider ? undefined : provider.name);
+    verdict.judged(failure, provider === route.provider ? undefined : provider.name);
     done(failure);
     throw failure;
   }

@@ -13,8 +13,8 @@
  * then hit both sides within the same seconds). Writes .bench-out/ab-<time>.json and prints markdown.
  * A target whose code is still being compiled measures the JIT, not the steady state: the shadow
  * pair (twice the code on the hot path) needs AB_WARMUP=15 to settle (see docs/BENCHMARKS.md).
- * Pairs `auto` and `auto-c1` put `MINDGW_UPSTREAM_CLIENT=auto` (b: the lean client for a call
- * made alone) against the default (a: Bun's `fetch`) at c=32 and c=1.
+ * Pairs `auto` and `auto-c1` put the default (b: `auto`, the lean client for a run of calls made
+ * alone) against `MINDGW_UPSTREAM_CLIENT=fetch` (a: Bun's `fetch` even alone) at c=32 and c=1.
  * Every run also reports the fake upstreams' CPU per request (they share the machine's cores);
  * pairs whose target mirrors requests (`shadow`, `shadow-default-cap`, `shadow-loop`,
  * `shadow-thread`, `shadow-thread-vs-loop`) also print how many copies the shadow upstream answered and how many
@@ -77,9 +77,9 @@ const PAIRS: Pair[] = [
     { id: "shadow-thread", a: "mindgw", b: "mindgw-shadow-thread", c: 32, scenario },
     { id: "shadow-thread-vs-loop", a: "mindgw-shadow-loop", b: "mindgw-shadow-thread", c: 32, scenario },
     { id: "lean", a: "mindgw", b: "mindgw-lean", c: 32, scenario },
-    // `auto` (the lean client for a call made alone) against the default (`fetch`).
-    { id: "auto", a: "mindgw", b: "mindgw-auto", c: 32, scenario },
-    { id: "auto-c1", a: "mindgw", b: "mindgw-auto", c: 1, scenario },
+    // The default `auto` (the lean client for a run of calls made alone) against `fetch`.
+    { id: "auto", a: "mindgw-fetch", b: "mindgw", c: 32, scenario },
+    { id: "auto-c1", a: "mindgw-fetch", b: "mindgw", c: 1, scenario },
   ]),
   { id: "worker-c1", a: "mindgw", b: "mindgw-worker", c: 1, scenario: "non-stream" },
   ...(againstBinary

@@ -10,9 +10,9 @@
  * root only), which keeps other work on a shared machine out of the tail; threads of one RR
  * priority do not preempt each other, so a background thread's burst (the audit thread's insert)
  * weighs more than under the normal scheduler. MINDGW_BIN (dist/mindgw) is the gateway measured.
- * --lean measures it twice more, as `mindgw-lean` and `mindgw-auto` (`MINDGW_UPSTREAM_CLIENT`
- * `lean` and `auto`: every plain-http upstream call on the lean client, or a call made alone;
- * the default is Bun's native `fetch`), to compare the upstream clients in one run; --floor adds the floor gateway
+ * --lean measures it twice more, as `mindgw-lean` and `mindgw-fetch` (`MINDGW_UPSTREAM_CLIENT`
+ * `lean` and `fetch`: every plain-http upstream call on the lean client, or none below half Bun's
+ * limit; the default, `auto`, puts a run of calls made alone on it), to compare the clients in one run; --floor adds the floor gateway
  * (bench/floor-gateway.ts: a keep-alive socket pool on the event loop, nothing else).
  */
 import { mkdtemp, rm } from "node:fs/promises";
@@ -69,7 +69,7 @@ try {
     bareProxyTarget(upstream),
     mindgwTarget(upstream, binary, { name: "mindgw" }),
     ...(values.lean
-      ? (["lean", "auto"] as const).map((client) =>
+      ? (["lean", "fetch"] as const).map((client) =>
           mindgwTarget(upstream, binary, {
             name: `mindgw-${client}`,
             env: { MINDGW_UPSTREAM_CLIENT: client },

@@ -254,9 +254,9 @@ export const mindgwTarget = (fakeUrl: string, binary: string, variant: MindgwVar
 export const mindgwLeanTarget = (fakeUrl: string, binary: string): Target =>
   mindgwTarget(fakeUrl, binary, { name: "mindgw-lean", env: { MINDGW_UPSTREAM_CLIENT: "lean" } });
 
-/** `mindgw` with a plain-http upstream call made alone on the lean client (`MINDGW_UPSTREAM_CLIENT=auto`). */
-export const mindgwAutoTarget = (fakeUrl: string, binary: string): Target =>
-  mindgwTarget(fakeUrl, binary, { name: "mindgw-auto", env: { MINDGW_UPSTREAM_CLIENT: "auto" } });
+/** `mindgw` with every call below half Bun's limit on native `fetch`, alone too (`MINDGW_UPSTREAM_CLIENT=fetch`). */
+export const mindgwFetchTarget = (fakeUrl: string, binary: string): Target =>
+  mindgwTarget(fakeUrl, binary, { name: "mindgw-fetch", env: { MINDGW_UPSTREAM_CLIENT: "fetch" } });
 
 /**
  * Every benchmark target, in measuring order. `binary` unset leaves out the compiled-gateway
@@ -298,8 +298,8 @@ export function allTargets(fakeUrl: string, fakePid: number, binary?: string, ap
       mindgwTarget(fakeUrl, binary, { name: "mindgw-shadow-default-cap", shadow: true }),
       // Every plain-http upstream call on the lean HTTP/1.1 client, not only past Bun's fetch limit.
       mindgwLeanTarget(fakeUrl, binary),
-      // Calls made alone on `fetch` too (the default before session 4).
-      mindgwAutoTarget(fakeUrl, binary),
+      // Calls made alone on `fetch` too (the default before session 5).
+      mindgwFetchTarget(fakeUrl, binary),
     );
   }
   // Issues 3 and 4: what auth+limits and audit cost, in library form, on vs off.

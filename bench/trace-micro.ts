@@ -66,7 +66,8 @@ function request(i: number): void {
     frontDoor: "chat",
     model: "m",
     startedAt: Date.now(),
-    requestId: `req-${i}`,
+    // As the gateway makes them (request-id.ts): 36 characters, one per request.
+    requestId: `req_${i.toString(16).padStart(32, "0")}`,
     stream: false,
     traceparent: null,
   } as unknown as RequestLedger;

@@ -6,19 +6,21 @@ import type {
   ProviderReply,
   ForwardRequest as StoredForward,
 } from "../providers/provider.ts";
-import { workerLabel } from "../workers/gateway/worker-provider.ts";
+import { SERVED_BY_HEADER } from "../workers/gateway/tunnel-exchange.ts";
+import { pathOf, tunnelRequest, workerLabel } from "../workers/gateway/worker-provider.ts";
 import type { WorkerRegistry } from "../workers/gateway/worker-registry.ts";
+import { RequestTooLarge } from "../workers/gateway/worker-tunnel.ts";
 import { CLUSTER_HEADER } from "./cluster-secret.ts";
 import {
   CANCEL_PATH,
   FORWARD_ERROR_HEADER,
   FORWARD_PATH,
   type ForwardRequest,
-  SERVED_BY_HEADER,
   STORED_PATH,
   type StoredRequest,
 } from "./forward-endpoint.ts";
-import { FORWARD_VERSION, type NodeDirectory, type NodeEntry } from "./node-directory.ts";
+import { FORWARD_VERSION, LINK_VERSION, type NodeDirectory, type NodeEntry } from "./node-directory.ts";
+import type { PeerLinks } from "./peer-link.ts";
 
 export interface ForwardingOptions {
   /** The node's own `workers` provider. */
@@ -28,6 +30,11 @@ export interface ForwardingOptions {
   directory: Pick<NodeDirectory, "peers" | "peersServing" | "peerModels">;
   secret: string;
   fetch?: typeof fetch;
+  /**
+   * Peer links to the other nodes (peer-link.ts): a forwarded call goes over the link to its
+   * node when one is open or opens, over HTTP (`/cluster/v1/forward`) otherwise.
+   */
+  links?: PeerLinks;
 }
 
 type PeerWorker = NodeEntry["workers"][number];
@@ -60,6 +67,23 @@ export function createForwardingProvider(options: ForwardingOptions): Provider {
   ): Promise<ProviderReply> {
     let last: unknown;
     for (const peer of peers) {
+      let linked: Response | undefined;
+      try {
+        linked = await overLink(peer, call, pinned?.node === peer.id ? pinned.worker : undefined);
+      } catch (error) {
+        if (call.signal.aborted) throw call.signal.reason;
+        // Refused before an answer (no worker there with room, the link or worker lost): the next.
+        last = error;
+        if (error instanceof GatewayError && error.retryable) continue;
+        throw error;
+      }
+      if (linked) {
+        const servedBy = linked.headers.get(SERVED_BY_HEADER) ?? `worker@${peer.id}`;
+        linked.headers.delete(SERVED_BY_HEADER);
+        if (call.native) return { kind: "http", response: linked, servedBy };
+        const reply = await readUpstreamReply(servedBy, linked, call);
+        return { ...reply, servedBy };
+      }
       // A node from before the second format refuses its fields: it gets the first.
       const current = (peer.forwardVersion ?? 1) >= FORWARD_VERSION;
       const native = current ? call.native : undefined;
@@ -124,6 +148,37 @@ export function createForwardingProvider(options: ForwardingOptions): Provider {
       return { ...reply, servedBy };
     }
     throw last instanceof GatewayError ? last : upstreamError("no node could serve the forwarded call");
+  }
+
+  /**
+   * The call over the peer link to `peer`, answered as a local worker answers (the head, then
+   * the body); undefined when no link can carry it (the node predates links, the link cannot be
+   * opened now, the request is larger than a link message), and it goes over HTTP.
+   */
+  async function overLink(
+    peer: NodeEntry,
+    call: ProviderCall,
+    worker: string | undefined,
+  ): Promise<Response | undefined> {
+    const links = options.links;
+    if (!links || (peer.linkVersion ?? 0) < LINK_VERSION) return undefined;
+    const path = pathOf(call);
+    if (!path) return undefined;
+    const link = links.of(peer);
+    const tunnel = await link.ready();
+    if (!tunnel) {
+      link.sent.http += 1;
+      return undefined;
+    }
+    try {
+      const response = await tunnel.open({ ...tunnelRequest(call, path), worker });
+      link.sent.link += 1;
+      return response;
+    } catch (error) {
+      if (!(error instanceof RequestTooLarge)) throw error;
+      link.sent.http += 1;
+      return undefined;
+    }
   }
 
   /** A stored response a worker on `peer` holds, read or removed through that node. */

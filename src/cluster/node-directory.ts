@@ -17,10 +17,14 @@ export interface NodeEntry {
    * fields, so during a rolling upgrade it is sent the first format.
    */
   forwardVersion?: number;
+  /** The peer link this node serves (link-endpoint.ts); absent: none, forwards go over HTTP. */
+  linkVersion?: number;
 }
 
 /** The forward format this build takes and publishes. */
 export const FORWARD_VERSION = 2;
+/** The peer link this build serves and opens (`/cluster/v1/link`). */
+export const LINK_VERSION = 1;
 
 export interface NodeConfig {
   version: number;
@@ -135,6 +139,7 @@ export class NodeDirectory {
       workers: this.options.workers(),
       ...(this.options.config ? { config: this.options.config() } : {}),
       forwardVersion: FORWARD_VERSION,
+      linkVersion: LINK_VERSION,
     };
     const entries = await link.call(async (client) => {
       await client.send("SET", [entryKey(self.id), JSON.stringify(entry), "PX", String(heartbeatMs * 3)]);

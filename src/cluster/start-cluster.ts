@@ -1,3 +1,4 @@
+import { type AnyElysia, Elysia } from "elysia";
 import type { SharedCounters } from "../auth/shared-counters.ts";
 import type { Config } from "../config/config-schema.ts";
 import type { Logger } from "../log/logger.ts";
@@ -7,8 +8,10 @@ import { ConfigAgreement, type ConfigDisagreement } from "./config-agreement.ts"
 import { forwardEndpoint } from "./forward-endpoint.ts";
 import { createForwardingProvider } from "./forwarding-provider.ts";
 import { KEY_CHANNEL } from "./key-notice.ts";
+import { linkEndpoint } from "./link-endpoint.ts";
 import { type NodeConfig, NodeDirectory } from "./node-directory.ts";
 import { nodeName } from "./node-name.ts";
+import { PeerLinks } from "./peer-link.ts";
 import { createRedisCounters } from "./redis-counters.ts";
 import { RedisLink } from "./redis-link.ts";
 
@@ -21,8 +24,11 @@ export interface Cluster {
   readonly counters: SharedCounters;
   /** The route table's view of workers: this node's, then other nodes' through forwarding. */
   workers(local: WorkerDirectory): WorkerDirectory;
-  /** `POST /cluster/v1/forward`: requests other nodes forward to `local` (this node's workers). */
-  endpoint(local: WorkerDirectory): ReturnType<typeof forwardEndpoint>;
+  /**
+   * `GET /cluster/v1/link` (peer links: other nodes' forwarded calls, switched to this node's
+   * workers) and `POST /cluster/v1/forward` (the same over HTTP, where no link can be had).
+   */
+  endpoint(local: WorkerDirectory): AnyElysia;
   /** Tells every node a key changed (revoke, rotate, create): their caches refresh at once. */
   announceKeyChange(id: string): void;
   /** Runs `listener` when any node (this one included) announces a key change. */
@@ -40,6 +46,8 @@ export interface Cluster {
     redis: "up" | "down";
     config: NodeConfig;
     nodes: { id: string; url: string; workers: number; config: NodeConfig | null }[];
+    /** This node's peer links to the others, and how many calls went over each and over HTTP. */
+    links: ReturnType<PeerLinks["status"]>;
   };
   /** True while Redis is away (limits run on local counters divided by live nodes). */
   degraded(): boolean;
@@ -123,6 +131,16 @@ export async function startCluster(config: Config, deps: ClusterDeps): Promise<C
   await directory.start();
   const nodes = directory;
   let leaving: Promise<void> | null = null;
+  const log = (
+    level: "debug" | "info" | "warn" | "error",
+    message: string,
+    fields?: Record<string, unknown>,
+  ) => logger[level](message, fields);
+  const links = new PeerLinks({
+    secret: settings.secret,
+    maxMessageBytes: config.workers.max_message,
+    log,
+  });
   const counters = createRedisCounters({
     link,
     nodeId,
@@ -143,12 +161,22 @@ export async function startCluster(config: Config, deps: ClusterDeps): Promise<C
           directory: nodes,
           secret: settings.secret,
           ...(deps.fetch ? { fetch: deps.fetch } : {}),
+          links,
         }),
         servesModel: (model) => local.servesModel(model) || nodes.peerModels().includes(model),
         models: () => [...new Set([...local.models(), ...nodes.peerModels()])],
       };
     },
-    endpoint: (local) => forwardEndpoint({ secret: settings.secret, nodeId, workers: local.provider }),
+    endpoint: (local) =>
+      new Elysia().use(forwardEndpoint({ secret: settings.secret, nodeId, workers: local.provider })).use(
+        linkEndpoint({
+          secret: settings.secret,
+          nodeId,
+          registry,
+          log,
+          maxMessageBytes: config.workers.max_message,
+        }),
+      ),
     announceKeyChange(id) {
       link.publish(KEY_CHANNEL, id).catch(() => {
         // Redis away: the other nodes' caches still refresh on their own timer.
@@ -174,6 +202,7 @@ export async function startCluster(config: Config, deps: ClusterDeps): Promise<C
       nodes: nodes
         .nodes()
         .map((n) => ({ id: n.id, url: n.url, workers: n.workers.length, config: n.config ?? null })),
+      links: links.status(),
     }),
     degraded: () => !link.healthy(),
     health: () => ({ redisUp: link.healthy(), liveNodes: nodes.liveCount() }),
@@ -188,6 +217,7 @@ export async function startCluster(config: Config, deps: ClusterDeps): Promise<C
       return leaving;
     },
     async close() {
+      links.close();
       leaving ??= nodes.close();
       await leaving;
       link.close();

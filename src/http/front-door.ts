@@ -2,18 +2,20 @@ import type { FrontDoor } from "../audit/audit-record.ts";
 import { type Authenticator, unauthorized } from "../auth/authenticate.ts";
 import type { KeySessions } from "../auth/key-sessions.ts";
 import type { Policy } from "../auth/policy.ts";
-import type { Principal } from "../auth/principal.ts";
 import { assertModelAllowed, requireArea } from "../auth/roles.ts";
 import { captureChunks } from "../core/capture-chunks.ts";
 import { type Dialect, dialectOf, type Operation } from "../core/dialect.ts";
 import { GatewayError, toGatewayError } from "../core/gateway-error.ts";
 import type { Logger } from "../log/logger.ts";
+import type { Dispatched } from "../routing/dispatch.ts";
 import type { ResponseStore } from "../storage/storage.ts";
 import type { ClientSlots } from "./client-slots.ts";
 import { dialectHeaders, queryOf } from "./dialect-headers.ts";
 import { errorResponse, wireStatus } from "./error-body.ts";
+import { type Guarded, GuardedRequest } from "./guarded-request.ts";
 import { keptAliveResponse } from "./kept-alive-response.ts";
 import type { Lifecycle } from "./lifecycle.ts";
+import { ModelCall } from "./model-call.ts";
 import { within } from "./pending-stream.ts";
 import { readJsonRequest } from "./read-json-body.ts";
 import { refusalError } from "./refusal-error.ts";
@@ -34,7 +36,8 @@ export interface FrontDoorDeps {
   readonly runtime: () => RequestRuntime;
   /**
    * Wraps the runtime's authenticator for this front door: the admin UI's session cookie, an
-   * app's narrowing to its models and tenant.
+   * app's narrowing to its models and tenant. A function of `inner` alone: called once per
+   * config version's authenticator, not per request.
    */
   readonly authenticate?: (inner: Authenticator) => Authenticator;
   readonly observer: RequestObserver;
@@ -59,16 +62,7 @@ export interface ClientInfo {
   ip: string | null;
 }
 
-/** What a guarded handler gets: the caller, the request's ledger and its response headers. */
-export interface Guarded {
-  /** The config version this request runs on, start to end. */
-  readonly runtime: RequestRuntime;
-  readonly principal: Principal;
-  readonly ledger: RequestLedger;
-  readonly headers: Record<string, string>;
-  /** Call when the handler hands back a stream: the request ends when `done` is called. */
-  deferEnd(): (status: number, error?: GatewayError) => void;
-}
+export type { Guarded } from "./guarded-request.ts";
 
 /** Names what translation left out for the route that answered (docs/CLIENTS.md). */
 const DROPPED_HEADER = "x-mindgw-dropped";
@@ -89,17 +83,10 @@ const describe = (error: unknown) =>
  * the one place errors become responses. `serveModel` is the model-call pipeline on top.
  */
 export function createFrontDoor(deps: FrontDoorDeps) {
-  async function guard(
-    request: Request,
-    client: ClientInfo,
-    frontDoor: FrontDoor,
-    dialect: Dialect,
-    handle: (guarded: Guarded) => Promise<Response>,
-  ): Promise<Response> {
-    const runtime = deps.runtime();
-    const requestId = requestIdOf(request.headers);
-    const ledger = new RequestLedger(
-      requestId,
+  /** The request's record, its headers and the place it holds: one object the layers below share. */
+  function ledgerOf(request: Request, client: ClientInfo, frontDoor: FrontDoor): RequestLedger {
+    return new RequestLedger(
+      requestIdOf(request.headers),
       frontDoor,
       {
         ip: client.ip,
@@ -108,58 +95,77 @@ export function createFrontDoor(deps: FrontDoorDeps) {
       },
       deps.observer,
     );
-    const headers = idHeaders(requestId, dialect);
+  }
+
+  // The wrapped authenticator, made once per config version's own (a wrapper is a function of
+  // the authenticator it wraps alone), not once per request.
+  let wrappedOf: RequestRuntime["authenticate"] | undefined;
+  let wrapped: RequestRuntime["authenticate"] | undefined;
+  function authenticatorOf(runtime: RequestRuntime): RequestRuntime["authenticate"] {
+    if (!deps.authenticate) return runtime.authenticate;
+    if (wrapped === undefined || wrappedOf !== runtime.authenticate) {
+      wrapped = deps.authenticate(runtime.authenticate);
+      wrappedOf = runtime.authenticate;
+    }
+    return wrapped;
+  }
+
+  function guard(
+    request: Request,
+    client: ClientInfo,
+    frontDoor: FrontDoor,
+    dialect: Dialect,
+    handle: (guarded: Guarded) => Promise<Response>,
+  ): Promise<Response> {
+    const ledger = ledgerOf(request, client, frontDoor);
+    const headers = idHeaders(ledger.requestId, dialect);
+    return run(
+      new GuardedRequest(request, client.ip, dialect, deps.runtime(), ledger, headers, deps),
+      handle,
+    );
+  }
+
+  /**
+   * Accounts for the request, refuses it while draining, authenticates, and maps any error to the
+   * caller's dialect: the one place errors become responses.
+   */
+  async function run<G extends GuardedRequest>(
+    call: G,
+    handle: (call: G) => Promise<Response>,
+  ): Promise<Response> {
+    const { ledger, dialect, headers, runtime } = call;
     const refused = deps.lifecycle.enter();
     if (refused) {
       const error = refusalError(refused, deps.lifecycle.limit);
       ledger.finish(error.status, error);
       return errorResponse(error, dialect, headers);
     }
-    let deferred = false;
-    let slot = false;
-    const leave = () => {
-      deps.lifecycle.leave();
-      if (slot) deps.clientSlots?.leave(client.ip);
-    };
     try {
-      deps.clientSlots?.enter(client.ip, runtime.maxClientRequests);
-      slot = true;
+      deps.clientSlots?.enter(call.ip, runtime.maxClientRequests);
+      call.slot = true;
       const refusal = deps.refusal();
       if (refusal) throw refusal;
-      const authenticate = deps.authenticate ? deps.authenticate(runtime.authenticate) : runtime.authenticate;
-      let principal: Principal;
+      const authenticate = authenticatorOf(runtime);
       try {
-        principal = await authenticate(request.headers);
+        call.principal = await authenticate(call.request.headers);
       } catch (error) {
         // An embedder's authenticator may throw anything; whatever it is, the caller is not in.
         throw error instanceof GatewayError ? error : unauthorized();
       }
-      ledger.principal = principal;
-      const response = await handle({
-        runtime,
-        principal,
-        ledger,
-        headers,
-        deferEnd() {
-          deferred = true;
-          return (status, error) => {
-            ledger.finish(status, error);
-            leave();
-          };
-        },
-      });
-      if (!deferred) ledger.finish(response.status);
+      ledger.principal = call.principal;
+      const response = await handle(call);
+      if (!call.deferred) ledger.finish(response.status);
       return response;
     } catch (error) {
       const failure = toGatewayError(error);
       if (failure.status === 500)
-        deps.logger.error("internal error", { request_id: requestId, error: describe(error) });
+        deps.logger.error("internal error", { request_id: ledger.requestId, error: describe(error) });
       // A client that left is recorded as such (499), though no status can reach it.
       ledger.finish(failure.status === 499 ? 499 : wireStatus(failure, dialect), failure);
-      if (deferred) leave();
+      if (call.deferred) call.leave();
       return errorResponse(failure, dialect, headers);
     } finally {
-      if (!deferred) leave();
+      if (!call.deferred) call.leave();
     }
   }
 
@@ -170,147 +176,140 @@ export function createFrontDoor(deps: FrontDoorDeps) {
     operation: Operation,
     path?: string,
   ): Promise<Response> {
-    const dialect = dialectOf(operation);
-    return guard(
-      request,
-      client,
-      operation,
-      dialect,
-      async ({ runtime, principal, ledger, headers, deferEnd }) => {
-        const { body, bytes } = await readJsonRequest(request, runtime.maxBody, runtime.bodyTimeout);
-        const capture = runtime.captureBodies;
-        if (capture) ledger.requestBody = JSON.stringify(body);
-        const model = validateBody(operation, body);
-        ledger.model = model;
-        ledger.stream = body.stream === true;
-        deps.observer.started(ledger);
-        requireArea(principal, "models");
-        assertModelAllowed(principal, model);
-        const responses =
-          operation === "responses"
-            ? await responsesContext(
-                deps.responses,
-                principal,
-                body,
-                (error) =>
-                  deps.logger.error("storing the response failed", {
-                    request_id: ledger.requestId,
-                    error: describe(error),
-                  }),
-                path === "/responses/compact",
-              )
-            : undefined;
-        Object.assign(headers, await runtime.limits.admit(principal, model));
-        // One abort for the request: the client leaving, a stop's deadline (503) and a revoke or
-        // expiry of the caller's key (401) all end it through the same controller.
-        const abort = new RequestAbort(request.signal);
-        abort.watch(deps.shutdown, deps.sessions, principal);
-        const release = () => abort.release();
-        let streaming = false;
-        try {
-          const dispatching = runtime.router({
-            operation,
-            body,
-            model,
-            stream: ledger.stream,
-            requestId: ledger.requestId,
-            signal: abort.signal,
-            followers: abort,
-            received: {
-              bytes,
-              body,
-              headers: dialectHeaders(request.headers, dialect),
-              query: queryOf(request.url),
-              path,
-            },
-            telemetry: ledger.dispatchTelemetry(),
-            responses,
-            onAttempt(route, upstreamModel) {
-              ledger.route = route;
-              ledger.upstreamModel = upstreamModel;
-            },
-          });
-          const keepAliveMs = ledger.stream ? runtime.streamKeepAlive : 0;
-          const early = keepAliveMs > 0 ? await within(dispatching, keepAliveMs) : await dispatching;
-          if (!early) {
-            // The first token is slow: commit to a 200 event stream now, with keep-alive comments.
-            streaming = true;
-            return keptAliveResponse(dispatching, keepAliveMs, {
-              captureBodies: capture,
-              limits: runtime.limits,
-              principal,
-              ledger,
-              headers,
-              dialect,
-              model,
-              end: deferEnd(),
-              release,
-            });
-          }
-          const dispatched = early;
-          ledger.route = dispatched.route;
-          ledger.upstreamModel = dispatched.upstreamModel;
-          if (dispatched.dropped.length > 0) {
-            ledger.dropped = dispatched.dropped;
-            headers[DROPPED_HEADER] = dispatched.dropped.join(", ");
-          }
-          const account = () => {
-            ledger.usage = dispatched.usage();
-            ledger.costUsd = runtime.limits.record(principal, model, ledger.usage, ledger);
-          };
-          const reply = dispatched.reply;
-          if (reply.kind === "json") {
-            ledger.firstByte();
-            account();
-            if (capture) ledger.responseBody = JSON.stringify(reply.body);
-            return Response.json(reply.body, { headers });
-          }
-          if (reply.kind === "bytes") {
-            ledger.firstByte();
-            account();
-            if (capture) ledger.responseBody = new TextDecoder().decode(reply.body);
-            // The request's own headers object, finished here (no copy): nothing answers after this.
-            headers["content-type"] = reply.contentType;
-            return new Response(reply.body, { status: reply.status, headers });
-          }
-          const end = deferEnd();
-          const chunks = reply.chunks;
-          streaming = true;
-          return sseResponse(
-            capture ? captureChunks(chunks, (text) => (ledger.responseBody = text)) : chunks,
-            dialect,
-            headers,
-            () => ledger.firstByte(),
-            (error) => {
-              release();
-              account();
-              end(error ? error.status : 200, error);
-            },
-            reply.errorEvent,
-          );
-        } finally {
-          if (!streaming) release();
-        }
-      },
+    const ledger = ledgerOf(request, client, operation);
+    const headers = idHeaders(ledger.requestId, dialectOf(operation));
+    return run(
+      new ModelCall(request, client.ip, deps.runtime(), ledger, headers, deps, operation, path),
+      callModel,
     );
+  }
+
+  /** The model-call pipeline, made once: everything per request is on the call. */
+  async function callModel(call: ModelCall): Promise<Response> {
+    const { request, runtime, principal, ledger, headers, operation, path, dialect } = call;
+    const { body, bytes } = await readJsonRequest(request, runtime.maxBody, runtime.bodyTimeout);
+    const capture = runtime.captureBodies;
+    if (capture) ledger.requestBody = JSON.stringify(body);
+    const model = validateBody(operation, body);
+    ledger.model = model;
+    ledger.stream = body.stream === true;
+    deps.observer.started(ledger);
+    requireArea(principal, "models");
+    assertModelAllowed(principal, model);
+    const responses =
+      operation === "responses"
+        ? await responsesContext(
+            deps.responses,
+            principal,
+            body,
+            (error) =>
+              deps.logger.error("storing the response failed", {
+                request_id: ledger.requestId,
+                error: describe(error),
+              }),
+            path === "/responses/compact",
+          )
+        : undefined;
+    // Awaited only when the counters are shared (Redis): a local admission needs no turn of its own.
+    const admitted = runtime.limits.admit(principal, model);
+    Object.assign(headers, admitted instanceof Promise ? await admitted : admitted);
+    // One abort for the request: the client leaving, a stop's deadline (503) and a revoke or
+    // expiry of the caller's key (401) all end it through the same controller.
+    const abort = new RequestAbort(request.signal);
+    abort.watch(deps.shutdown, deps.sessions, principal);
+    let streaming = false;
+    try {
+      const dispatching = runtime.router({
+        operation,
+        body,
+        model,
+        stream: ledger.stream,
+        requestId: ledger.requestId,
+        signal: abort.signal,
+        followers: abort,
+        received: {
+          bytes,
+          body,
+          headers: dialectHeaders(request.headers, dialect),
+          query: queryOf(request.url),
+          path,
+        },
+        // The ledger hears each attempt (the route it last tried) and passes it on to telemetry.
+        telemetry: ledger.dispatchTelemetry(),
+        responses,
+      });
+      const keepAliveMs = ledger.stream ? runtime.streamKeepAlive : 0;
+      const early = keepAliveMs > 0 ? await within(dispatching, keepAliveMs) : await dispatching;
+      if (!early) {
+        // The first token is slow: commit to a 200 event stream now, with keep-alive comments.
+        streaming = true;
+        return keptAliveResponse(dispatching, keepAliveMs, {
+          captureBodies: capture,
+          limits: runtime.limits,
+          principal,
+          ledger,
+          headers,
+          dialect,
+          model,
+          end: call.deferEnd(),
+          release: () => abort.release(),
+        });
+      }
+      const dispatched = early;
+      ledger.route = dispatched.route;
+      ledger.upstreamModel = dispatched.upstreamModel;
+      if (dispatched.dropped.length > 0) {
+        ledger.dropped = dispatched.dropped;
+        headers[DROPPED_HEADER] = dispatched.dropped.join(", ");
+      }
+      const reply = dispatched.reply;
+      if (reply.kind === "json") {
+        ledger.firstByte();
+        account(call, dispatched, model);
+        if (capture) ledger.responseBody = JSON.stringify(reply.body);
+        return Response.json(reply.body, { headers });
+      }
+      if (reply.kind === "bytes") {
+        ledger.firstByte();
+        account(call, dispatched, model);
+        if (capture) ledger.responseBody = new TextDecoder().decode(reply.body);
+        // The request's own headers object, finished here (no copy): nothing answers after this.
+        headers["content-type"] = reply.contentType;
+        return new Response(reply.body, { status: reply.status, headers });
+      }
+      call.deferred = true;
+      const chunks = reply.chunks;
+      streaming = true;
+      return sseResponse(
+        capture ? captureChunks(chunks, (text) => (ledger.responseBody = text)) : chunks,
+        dialect,
+        headers,
+        () => ledger.firstByte(),
+        (error) => {
+          abort.release();
+          account(call, dispatched, model);
+          call.end(error ? error.status : 200, error);
+        },
+        reply.errorEvent,
+      );
+    } finally {
+      if (!streaming) abort.release();
+    }
   }
 
   /** Answers a request that never reached a handler (no such route), and accounts for it. */
   function reject(request: Request, client: ClientInfo, error: GatewayError, dialect: Dialect): Response {
-    const requestId = requestIdOf(request.headers);
-    const ledger = new RequestLedger(
-      requestId,
-      "other",
-      {
-        ip: client.ip,
-        userAgent: request.headers.get("user-agent"),
-        traceparent: request.headers.get("traceparent"),
-      },
-      deps.observer,
-    );
+    const ledger = ledgerOf(request, client, "other");
     ledger.finish(error.status, error);
-    return errorResponse(error, dialect, idHeaders(requestId, dialect));
+    return errorResponse(error, dialect, idHeaders(ledger.requestId, dialect));
   }
 
   return { guard, serveModel, reject };
+}
+
+/** What the answer used, charged to the caller's limits and recorded on the ledger. */
+function account(call: ModelCall, dispatched: Dispatched, model: string): void {
+  const ledger = call.ledger;
+  ledger.usage = dispatched.usage();
+  ledger.costUsd = call.runtime.limits.record(call.principal, model, ledger.usage, ledger);
 }

@@ -50,43 +50,81 @@ export function readJsonRequest(
   maxBytes: number,
   deadlineMs = DEFAULT_BODY_TIMEOUT_MS,
 ): Promise<JsonRequest> {
-  // One promise settled by whichever comes first, the body or the deadline: a race against a
-  // deadline promise cost three more promises and their reactions on every request.
-  return new Promise<JsonRequest>((resolve, reject) => {
-    let expired = false;
-    const timer = setTimeout(() => {
-      expired = true;
-      request.body?.cancel().catch(() => {});
-      reject(tooSlow(deadlineMs));
-    }, deadlineMs);
-    readWithin(request, maxBytes).then(
-      (read) => {
-        clearTimeout(timer);
-        resolve(read);
-      },
-      (error: unknown) => {
-        clearTimeout(timer);
-        if (error instanceof GatewayError) reject(error);
-        else reject(expired ? tooSlow(deadlineMs) : clientClosed());
-      },
-    );
-  });
+  const declared = Number(request.headers.get("content-length") ?? Number.NaN);
+  if (declared > maxBytes) return Promise.reject(tooLarge(maxBytes));
+  return new BodyRead(request, maxBytes, declared, deadlineMs).promise;
 }
 
-async function readWithin(request: Request, maxBytes: number): Promise<JsonRequest> {
-  const declared = Number(request.headers.get("content-length") ?? Number.NaN);
-  if (declared > maxBytes) throw tooLarge(maxBytes);
-  // A body of declared length within the limit is read whole, natively: it cannot exceed its
-  // Content-Length, and this skips a JS ReadableStream per request (a hot-path cost the
-  // benchmark showed). Chunked bodies take the bounded reader below.
-  if (Number.isInteger(declared) && declared > 0 && !request.headers.has("transfer-encoding")) {
-    const bytes = await request.arrayBuffer();
-    if (bytes.byteLength > maxBytes) throw tooLarge(maxBytes);
-    // Fewer bytes than declared: the connection ended mid-upload (Bun hands back what arrived).
-    if (bytes.byteLength < declared) throw clientClosed();
-    const received = new Uint8Array(bytes);
-    return { body: parseObject(received), bytes: received };
+/**
+ * One body read under its deadline: a single promise settled by whichever comes first, the body
+ * or the deadline (a race against a deadline promise cost three more promises and their
+ * reactions), with the read's state on one object and its timer's callback shared: no closures
+ * per request but the read's two settle handlers.
+ */
+class BodyRead {
+  readonly promise: Promise<JsonRequest>;
+  private readonly resolve: (read: JsonRequest) => void;
+  private readonly reject: (reason: unknown) => void;
+  private readonly timer: ReturnType<typeof setTimeout>;
+  private expired = false;
+
+  constructor(
+    private readonly request: Request,
+    private readonly maxBytes: number,
+    private readonly declared: number,
+    private readonly deadlineMs: number,
+  ) {
+    const { promise, resolve, reject } = Promise.withResolvers<JsonRequest>();
+    this.promise = promise;
+    this.resolve = resolve;
+    this.reject = reject;
+    this.timer = setTimeout(expireBodyRead, deadlineMs, this);
+    // A body of declared length within the limit is read whole, natively: it cannot exceed its
+    // Content-Length, and this skips a JS ReadableStream per request (a hot-path cost the
+    // benchmark showed). Chunked bodies take the bounded reader.
+    if (Number.isInteger(declared) && declared > 0 && !request.headers.has("transfer-encoding"))
+      request.arrayBuffer().then(this.whole, this.failed);
+    else readChunked(request, maxBytes).then(this.read, this.failed);
   }
+
+  /** The deadline passed first: a 408, and the body's upload is cancelled. */
+  expire(): void {
+    this.expired = true;
+    this.request.body?.cancel().catch(() => {});
+    this.reject(tooSlow(this.deadlineMs));
+  }
+
+  private readonly whole = (buffer: ArrayBuffer): void => {
+    try {
+      if (buffer.byteLength > this.maxBytes) throw tooLarge(this.maxBytes);
+      // Fewer bytes than declared: the connection ended mid-upload (Bun hands back what arrived).
+      if (buffer.byteLength < this.declared) throw clientClosed();
+      const received = new Uint8Array(buffer);
+      this.read({ body: parseObject(received), bytes: received });
+    } catch (error) {
+      this.failed(error);
+    }
+  };
+
+  private readonly read = (read: JsonRequest): void => {
+    clearTimeout(this.timer);
+    this.resolve(read);
+  };
+
+  /** A client that hangs up mid-upload is a client that left (499), not a fault of the gateway. */
+  private readonly failed = (error: unknown): void => {
+    clearTimeout(this.timer);
+    if (error instanceof GatewayError) this.reject(error);
+    else this.reject(this.expired ? tooSlow(this.deadlineMs) : clientClosed());
+  };
+}
+
+/** A timer's callback, shared by every body read (the read is the timer's argument). */
+function expireBodyRead(read: BodyRead): void {
+  read.expire();
+}
+
+async function readChunked(request: Request, maxBytes: number): Promise<JsonRequest> {
   if (!request.body)
     throw badRequest("request body is empty; expected a JSON object", undefined, "invalid_json");
   const chunks: Uint8Array[] = [];

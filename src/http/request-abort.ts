@@ -24,7 +24,8 @@ export class RequestAbort implements AbortFollowers {
 
   private readonly controller = new AbortController();
   readonly signal = this.controller.signal;
-  private readonly onClientAbort: (() => void) | undefined;
+  /** Whether this follows the client's signal (it is the signal's listener itself: `handleEvent`). */
+  private readonly following: boolean = false;
   /** The attempt under way follows here (see core/abort-followers.ts); rarely more than one. */
   private follower: (() => void) | undefined;
   private followers: (() => void)[] | undefined;
@@ -34,8 +35,13 @@ export class RequestAbort implements AbortFollowers {
       this.controller.abort(client.reason);
       return;
     }
-    this.onClientAbort = () => this.abort(client.reason);
-    client.addEventListener("abort", this.onClientAbort, { once: true });
+    client.addEventListener("abort", this, { once: true });
+    this.following = true;
+  }
+
+  /** The client's signal aborted (this object is its listener: no closure per request). */
+  handleEvent(): void {
+    this.abort(this.client.reason);
   }
 
   /** Ends the request with `reason` (ignored when it has ended already). */
@@ -86,7 +92,7 @@ export class RequestAbort implements AbortFollowers {
 
   /** Stops following the client's signal and what `watch` registered (call when the request has ended). */
   release(): void {
-    if (this.onClientAbort) this.client.removeEventListener("abort", this.onClientAbort);
+    if (this.following) this.client.removeEventListener("abort", this);
     this.shutdown?.leave(this.abort);
     if (this.keyEnded && this.keyId !== null) this.sessions?.leave(this.keyId, this.keyEnded);
   }

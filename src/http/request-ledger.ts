@@ -4,7 +4,7 @@ import { redactSecrets } from "../audit/redact-body.ts";
 import type { Principal } from "../auth/principal.ts";
 import type { GatewayError } from "../core/gateway-error.ts";
 import type { Usage } from "../core/usage.ts";
-import type { DispatchTelemetry } from "../telemetry/dispatch-telemetry.ts";
+import type { AttemptInfo, AttemptTelemetry, DispatchTelemetry } from "../telemetry/dispatch-telemetry.ts";
 
 /** Told about every request that reaches the gateway: audit, live events, limits, metrics. */
 export interface RequestObserver {
@@ -22,7 +22,7 @@ export interface RequestObserver {
  * Collects what one request did, from arrival to its last byte, and hands exactly one
  * record to the observer, whichever way the request ends.
  */
-export class RequestLedger {
+export class RequestLedger implements DispatchTelemetry {
   readonly startedAt = Date.now();
   private readonly startedMs = performance.now();
   principal: Principal | undefined;
@@ -55,10 +55,20 @@ export class RequestLedger {
     return this.client.traceparent ?? null;
   }
 
-  /** What the router reports its attempts to: the audit record's attempt list, then `telemetry`. */
+  /**
+   * What the router reports its attempts to: the ledger itself, which keeps the route each
+   * attempt tried (so a request that fails still records the route it last tried), then the audit
+   * record's attempt list, then `telemetry`.
+   */
   dispatchTelemetry(): DispatchTelemetry {
+    return this;
+  }
+
+  attempt(info: AttemptInfo): AttemptTelemetry {
+    this.route = info.route;
+    this.upstreamModel = info.upstreamModel;
     this.attempts ??= new AttemptLog(this.telemetry);
-    return this.attempts;
+    return this.attempts.attempt(info);
   }
 
   firstByte(): void {

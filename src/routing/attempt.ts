@@ -107,12 +107,12 @@ export class Attempt {
    */
   read<T>(read: Promise<T>): Promise<T> {
     if (this.signal.aborted) return Promise.reject(this.signal.reason);
-    const pending = new Promise<T>((resolve, reject) => {
-      this.pendingResolve = resolve as (value: unknown) => void;
-      this.pendingReject = reject;
-    });
+    // Its resolvers taken as they are: no executor closure per read.
+    const { promise, resolve, reject } = Promise.withResolvers<T>();
+    this.pendingResolve = resolve as (value: unknown) => void;
+    this.pendingReject = reject;
     read.then(this.readValue, this.readError);
-    return pending;
+    return promise;
   }
 
   private readonly readValue = (value: unknown): void => {

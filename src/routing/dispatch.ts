@@ -26,8 +26,6 @@ export interface DispatchRequest {
   readonly received?: ReceivedRequest;
   /** Told about each upstream attempt (metrics, spans); absent when both are off. */
   readonly telemetry?: DispatchTelemetry;
-  /** Told before each attempt, so a request that fails still records the route it last tried. */
-  readonly onAttempt?: (route: string, upstreamModel: string) => void;
 }
 
 /** What the front door read off the client's request, for pass-through. */

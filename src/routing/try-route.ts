@@ -1,18 +1,21 @@
 import { isJsonObject, type JsonObject } from "../core/dialect.ts";
 import { clientClosed, GatewayError, toGatewayError } from "../core/gateway-error.ts";
+import { DEFAULT_MAX_SSE_LINE } from "../core/sse.ts";
+import { DEFAULT_MAX_UPSTREAM_BODY } from "../providers/http/read-bounded.ts";
 import type { NativeRequest, Provider } from "../providers/provider.ts";
 import type { AttemptTelemetry } from "../telemetry/dispatch-telemetry.ts";
-import type { UnsupportedPolicy } from "../translate/dropped.ts";
 import { parseEventData } from "../translate/parse-body.ts";
 import { StreamUsageMeter } from "../translate/stream-usage-meter.ts";
 import { usageFromAnthropic, usageFromOpenAI } from "../translate/usage-mapping.ts";
 import { type AdaptedCall, adaptDialect } from "./adapt-dialect.ts";
 import { Attempt } from "./attempt.ts";
+import { AttemptVerdict } from "./attempt-verdict.ts";
 import type { Dispatched, DispatchRequest, ReceivedRequest } from "./dispatch.ts";
 import { EventChunks, EventReader, type Pass } from "./event-chunks.ts";
 import { readNativeReply } from "./native-reply.ts";
 import type { Route } from "./route.ts";
 import type { RouteHealth } from "./route-health.ts";
+import type { RoutingPolicy } from "./routing-policy.ts";
 import { spliceBody } from "./splice-body.ts";
 import { CLIENT_ROUTING_FIELDS, stripClientRouting } from "./strip-client-routing.ts";
 
@@ -26,14 +29,12 @@ export async function tryRoute(
   request: DispatchRequest,
   health: RouteHealth,
   attempts: number,
-  options: {
-    unsupported: UnsupportedPolicy;
-    maxLine: number;
-    maxBody: number;
-    observed: AttemptTelemetry | undefined;
-  },
+  policy: RoutingPolicy,
+  observed: AttemptTelemetry | undefined,
 ): Promise<Dispatched> {
-  const { unsupported, maxLine, maxBody, observed } = options;
+  const unsupported = policy.unsupported ?? "drop";
+  const maxLine = policy.maxSseLine ?? DEFAULT_MAX_SSE_LINE;
+  const maxBody = policy.maxUpstreamBody ?? DEFAULT_MAX_UPSTREAM_BODY;
   let adapted: AdaptedCall;
   let provider: Provider;
   try {
@@ -67,29 +68,9 @@ export async function tryRoute(
   // Streams only: a whole answer's usage is read from its body.
   const meter = request.stream ? new StreamUsageMeter(provider.dialect) : undefined;
   health.begin(route.key);
-  let settled = false;
-  // Telemetry hears an attempt's verdict before its close. A body read whole, or a stream whose
-  // end came with its first read, is done inside `readNativeReply`, before the verdict below:
-  // its close waits for the verdict (a span ended first would drop the route that served it).
-  let verdict = false;
-  let closeWaits = false;
-  let closeError: GatewayError | undefined;
-  const done = (error?: GatewayError) => {
-    if (settled) return;
-    settled = true;
-    attempt.disarm();
-    health.end(route.key);
-    if (verdict) observed?.closed(error);
-    else {
-      closeWaits = true;
-      closeError = error;
-    }
-  };
-  const judged = (error?: GatewayError, servedBy?: string) => {
-    observed?.settled(error, servedBy);
-    verdict = true;
-    if (closeWaits) observed?.closed(closeError);
-  };
+  // Telemetry hears an attempt's verdict before its close (attempt-verdict.ts).
+  const verdict = new AttemptVerdict(attempt, health, route.key, observed);
+  const done = verdict.done;
   const usage = meter ? () => meter.usage ?? noUsage() : noUsage;
   const usageOf = provider.dialect === "anthropic" ? usageFromAnthropic : usageFromOpenAI;
   // A same-dialect stream is metered and filtered by the relay itself (no extra stream layers
@@ -122,7 +103,7 @@ export async function tryRoute(
       }),
     );
     const servedBy = reply.servedBy ?? route.label;
-    const dropped = adapted.dropped ?? [];
+    const dropped = adapted.dropped ?? NOTHING_DROPPED;
     if (reply.kind === "http") {
       const answered = adapted.native?.answered;
       const answer = await readNativeReply(reply.response, {
@@ -137,7 +118,7 @@ export async function tryRoute(
         onBody: answered,
       });
       health.succeeded(route.key, performance.now() - started);
-      judged(undefined, servedBy);
+      verdict.judged(undefined, servedBy);
       const found = answer.usage;
       return {
         route: servedBy,
@@ -152,7 +133,7 @@ export async function tryRoute(
       const found = usageOf(reply.body);
       const translated = adapted.json(reply.body);
       health.succeeded(route.key, performance.now() - started);
-      judged(undefined, servedBy);
+      verdict.judged(undefined, servedBy);
       done();
       return {
         route: servedBy,
@@ -171,7 +152,7 @@ export async function tryRoute(
     const reader = new EventReader(source[Symbol.asyncIterator](), attempt, translated ? undefined : pass);
     const first = await reader.next();
     health.succeeded(route.key, performance.now() - started);
-    judged(undefined, servedBy);
+    verdict.judged(undefined, servedBy);
     const chunks = new EventChunks(first, reader, attempt, done);
     const errorEvent = translated?.errorEvent;
     return {
@@ -191,7 +172,7 @@ export async function tryRoute(
     else health.released(route.key);
     attempt.abort(failure);
     // A failed attempt names the worker it went to, as a served one does (`worker:<name>`).
-    judged(failure, provider === route.provider ? undefined : provider.name);
+    verdict.judged(failure, provider === route.provider ? undefined : provider.name);
     done(failure);
     throw failure;
   }
@@ -225,6 +206,9 @@ function storing(pass: Pass, answered: (response: JsonObject) => void): Pass {
     return pass(event);
   };
 }
+
+/** Shared by every answer that dropped nothing (never written to). */
+const NOTHING_DROPPED: readonly string[] = Object.freeze([]);
 
 const noUsage = () => ({ inputTokens: 0, outputTokens: 0 });
 /** A whole answer's relay sees no events. */

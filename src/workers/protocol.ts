@@ -56,6 +56,11 @@ export const TunnelErrorCode = z.enum([
   "upstream_broken",
   "draining",
   "internal",
+  /**
+   * Sent only on a cluster peer link (src/cluster/frame-switch.ts): the worker holding the stream
+   * on the other node was lost, so the stream fails as a lost worker does.
+   */
+  "worker_lost",
 ]);
 export type TunnelErrorCode = z.infer<typeof TunnelErrorCode>;
 
@@ -89,6 +94,8 @@ export const WorkerFrame = z.discriminatedUnion("type", [
     contentType: text(256),
     /** The upstream's `Retry-After`, so a 429 or 503 keeps it on its way to the client. */
     retryAfter: text(64).optional(),
+    /** On a cluster peer link only: the worker and node that took the stream (`worker:w1@node-b`). */
+    servedBy: text(512).optional(),
   }),
   z.object({ type: z.literal("end"), id }),
   z.object({ type: z.literal("error"), id, code: TunnelErrorCode, message: text(1000) }),
@@ -139,6 +146,11 @@ export const GatewayFrame = z.discriminatedUnion("type", [
       .max(4096)
       .regex(/^\?[^#\s]*$/)
       .optional(),
+    /**
+     * On a cluster peer link only: the worker the calling node chose (its name on the node that
+     * holds it). Absent: any worker there serving the body's model. Never sent to a worker.
+     */
+    worker: z.string().min(1).max(128).optional(),
   }),
   z.object({ type: z.literal("credit"), id, bytes: z.number().int().positive() }),
   z.object({ type: z.literal("cancel"), id }),

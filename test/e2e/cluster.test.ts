@@ -9,6 +9,7 @@ import OpenAI from "openai";
 import { type CannedUpstream, startCannedUpstream } from "../fake-upstream/canned-upstream.ts";
 import { auditRecords, createKey } from "./harness/admin-api.ts";
 import { launchBrowser } from "./harness/browser.ts";
+import { CLUSTER_SECRET } from "./harness/cluster-nodes.ts";
 import { gatewayFixture } from "./harness/gateway-fixture.ts";
 import { backgroundLoad, burst, type ChatInit, chatAt } from "./harness/node-load.ts";
 import { type PostgresServer, startPostgres } from "./harness/postgres-server.ts";
@@ -57,13 +58,32 @@ beforeAll(async () => {
   );
 }, 90_000);
 
-async function status(
-  i: number,
-): Promise<{ cluster?: { redis: string; nodes: { id: string; workers: number }[] } }> {
+interface ClusterStatus {
+  cluster?: {
+    redis: string;
+    nodes: { id: string; workers: number }[];
+    links: { node: string; state: string; sentOverLink: number; sentOverHttp: number }[];
+  };
+}
+
+async function status(i: number): Promise<ClusterStatus> {
   const response = await fetch(`${node(i).url}/admin/api/status`, {
     headers: { authorization: `Bearer ${adminKey}` },
   });
-  return (await response.json()) as { cluster?: { redis: string; nodes: { id: string; workers: number }[] } };
+  return (await response.json()) as ClusterStatus;
+}
+
+/** Whether a WebSocket to node `i`'s peer-link endpoint opens with these headers (else: why not). */
+function linkOpens(i: number, headers: Record<string, string>): Promise<boolean> {
+  const BunWebSocket = WebSocket as unknown as new (url: string, options: Bun.WebSocketOptions) => WebSocket;
+  const socket = new BunWebSocket(`${node(i).url.replace(/^http/, "ws")}/cluster/v1/link`, { headers });
+  return new Promise((resolve) => {
+    socket.onopen = () => {
+      socket.close();
+      resolve(true);
+    };
+    socket.onclose = () => resolve(false);
+  });
 }
 
 const chat = (i: number, key: string, init: ChatInit = {}) => chatAt(node(i).url, key, init);
@@ -265,6 +285,11 @@ describe("three nodes on one PostgreSQL and one Redis", () => {
           servedNode: "node-b",
         });
       }
+      // Both went over node A's peer link to node B (its frame switch), none over HTTP.
+      const link = (await status(A)).cluster?.links.find((l) => l.node === "node-b");
+      expect(link?.state).toBe("open");
+      expect(link?.sentOverLink).toBeGreaterThanOrEqual(2);
+      expect(link?.sentOverHttp).toBe(0);
       // The export carries both nodes as columns of their own.
       const csv = await (
         await fetch(`${node(A).url}/admin/api/audit/export?format=csv&model=fake-model`, {
@@ -328,7 +353,7 @@ describe("three nodes on one PostgreSQL and one Redis", () => {
       );
     }, 30_000);
 
-    test("a request key cannot open the node-to-node endpoint", async () => {
+    test("a request key cannot open the node-to-node endpoints (forward, peer link)", async () => {
       const response = await fetch(`${node(B).url}/cluster/v1/forward`, {
         method: "POST",
         headers: { authorization: `Bearer ${adminKey}`, "content-type": "application/json" },
@@ -340,6 +365,10 @@ describe("three nodes on one PostgreSQL and one Redis", () => {
         }),
       });
       expect(response.status).toBe(401);
+      // Nor the peer link: refused at the upgrade, as is a wrong cluster secret.
+      expect(await linkOpens(B, { authorization: `Bearer ${adminKey}` })).toBe(false);
+      expect(await linkOpens(B, { "x-mindgw-cluster-secret": "not-the-secret" })).toBe(false);
+      expect(await linkOpens(B, { "x-mindgw-cluster-secret": CLUSTER_SECRET })).toBe(true);
     });
   });
 

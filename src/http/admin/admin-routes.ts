@@ -72,8 +72,9 @@ export function adminRoutes(deps: AdminDeps) {
     )
     .get(
       "/events",
-      reader(({ headers, deferEnd }, _request, scope) => {
-        const end = deferEnd();
+      reader((guarded, _request, scope) => {
+        const end = guarded.deferEnd();
+        const headers = guarded.headers;
         const subscription = deps.audit.bus.subscribe({ filter: (event) => eventVisibleTo(scope, event) });
         const body = whenDone(sseStream(subscription), () => end(200));
         return new Response(body, {

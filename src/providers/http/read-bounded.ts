@@ -17,22 +17,41 @@ const tooLarge = (provider: string, max: number) =>
  * body is either refused (a 502 the caller sees; not retried: the same call would bring the
  * same answer) or, for error bodies that are only read for their message, cut at the bound.
  */
-export async function readBounded(
+export function readBounded(
   response: Response,
   max: number,
   provider: string,
   over: "refuse" | "truncate",
 ): Promise<Uint8Array<ArrayBuffer>> {
   const declared = Number(response.headers.get("content-length") ?? Number.NaN);
+  // A declared length within the bound, on a body not decompressed on the way in (which could
+  // outgrow its declared size), is read in one native call rather than chunk by chunk: the
+  // common answer, so it is handed back as the native read's own promise (no async frame).
+  if (declared <= max && response.body) {
+    const encoding = response.headers.get("content-encoding");
+    if (encoding === null || encoding === "identity") {
+      try {
+        return response.bytes();
+      } catch (error) {
+        return Promise.reject(error);
+      }
+    }
+  }
+  return readChunked(response, declared, max, provider, over);
+}
+
+async function readChunked(
+  response: Response,
+  declared: number,
+  max: number,
+  provider: string,
+  over: "refuse" | "truncate",
+): Promise<Uint8Array<ArrayBuffer>> {
   if (declared > max && over === "refuse") {
     await response.body?.cancel().catch(() => {});
     throw tooLarge(provider, max);
   }
   if (!response.body) return new Uint8Array(0);
-  // A declared length within the bound, on a body not decompressed on the way in (which could
-  // outgrow its declared size), is read in one native call rather than chunk by chunk.
-  const encoding = response.headers.get("content-encoding");
-  if (declared <= max && (encoding === null || encoding === "identity")) return await response.bytes();
   const reader = response.body.getReader();
   const chunks: Uint8Array[] = [];
   let total = 0;

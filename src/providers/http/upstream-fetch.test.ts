@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, test } from "bun:test";
 import { nodeFetch } from "./node-fetch.ts";
-import { createUpstreamFetch, leanMode, nativeFetchLimit } from "./upstream-fetch.ts";
+import { ALONE_STREAK, createUpstreamFetch, leanMode, nativeFetchLimit } from "./upstream-fetch.ts";
 
 const server = Bun.serve({
   hostname: "127.0.0.1",
@@ -81,9 +81,9 @@ describe("createUpstreamFetch", () => {
     expect(used).toEqual(["native", "node", "node"]);
   });
 
-  test("auto (MINDGW_UPSTREAM_CLIENT=auto): the lean client for a plain-http call made alone; native fetch from two in flight", async () => {
+  test("auto (the default): the lean client for a plain-http call made alone, from the ALONE_STREAK-th in a row; native fetch from two in flight", async () => {
+    expect(leanMode({})).toBe("auto");
     expect(leanMode({ MINDGW_UPSTREAM_CLIENT: "auto" })).toBe("auto");
-    expect(leanMode({})).toBe("overflow");
     expect(leanMode({ MINDGW_UPSTREAM_CLIENT: "fetch" })).toBe("overflow");
     let inFlight = 1;
     const { used, tagged } = recorder();
@@ -94,31 +94,38 @@ describe("createUpstreamFetch", () => {
       fallback: tagged("node"),
       lean: "auto",
     });
-    // Alone: the lean client answers (the upstream's own status), https still goes to native fetch.
+    // Alone, but not yet ALONE_STREAK calls in a row: native fetch.
+    for (let i = 1; i < ALONE_STREAK; i++) await upstream(`${base}/echo`);
+    const warming = Array.from({ length: ALONE_STREAK - 1 }, () => "native");
+    expect(used).toEqual(warming);
+    // The streak reached: the lean client answers (the upstream's own status), https still goes to native fetch.
     const alone = await upstream(`${base}/echo`, { method: "POST", body: "x" });
     expect(alone.status).toBe(201);
     expect(await alone.json()).toEqual({ method: "POST", body: "x", auth: null });
     await upstream("https://127.0.0.1:1/");
-    expect(used).toEqual(["native"]);
+    expect(used).toEqual([...warming, "native"]);
+    // A call made with another in flight breaks the streak: the next calls alone start it again.
     inFlight = 2;
     await upstream(`${base}/echo`);
-    expect(used).toEqual(["native", "native"]);
+    inFlight = 1;
+    await upstream(`${base}/echo`);
+    expect(used).toEqual([...warming, "native", "native", "native"]);
     // Past half the native limit, as before: the lean client for http, node:http for https.
     inFlight = 121;
     expect((await upstream(`${base}/echo`)).status).toBe(201);
     await upstream("https://127.0.0.1:1/");
-    expect(used).toEqual(["native", "native", "node"]);
-    // MINDGW_UPSTREAM_CLIENT=fetch: native fetch even alone.
+    expect(used).toEqual([...warming, "native", "native", "native", "node"]);
+    // MINDGW_UPSTREAM_CLIENT=fetch: native fetch even alone, however many in a row.
     inFlight = 1;
     const fetchOnly = createUpstreamFetch({
       inFlight: () => inFlight,
       nativeLimit: 256,
-      native: tagged("native"),
+      native: tagged("fetch-only"),
       fallback: tagged("node"),
       lean: "overflow",
     });
-    await fetchOnly(`${base}/echo`);
-    expect(used).toEqual(["native", "native", "node", "native"]);
+    for (let i = 0; i <= ALONE_STREAK; i++) await fetchOnly(`${base}/echo`);
+    expect(used.filter((name) => name === "fetch-only")).toHaveLength(ALONE_STREAK + 1);
   });
 
   test("MINDGW_UPSTREAM_CLIENT=lean: every plain-http call on the lean client", async () => {

@@ -15,9 +15,9 @@ export function nativeFetchLimit(env: Record<string, string | undefined> = proce
 }
 
 /**
- * Where plain-http calls go. `overflow` (the default): native `fetch` below half its limit, the
- * lean client past it. `auto`: also the lean client while the process serves only one request
- * (`LEAN_WHEN_ALONE`). `all`: the lean client always. `off`: `node:http` past the limit, as
+ * Where plain-http calls go. `overflow`: native `fetch` below half its limit, the lean client
+ * past it. `auto` (the default): also the lean client while the process serves only one request
+ * (`LEAN_WHEN_ALONE`, `ALONE_STREAK`). `all`: the lean client always. `off`: `node:http` past the limit, as
  * before the lean client.
  */
 export type LeanMode = "auto" | "overflow" | "all" | "off";
@@ -32,15 +32,25 @@ export type LeanMode = "auto" | "overflow" | "all" | "off";
 export const LEAN_WHEN_ALONE = 1;
 
 /**
- * `MINDGW_UPSTREAM_CLIENT`: `auto` puts a plain-http call made alone on the lean client, `lean`
- * every one (`all`); unset, `fetch` (or anything else), native `fetch` below half its limit
- * (`overflow`). `auto` is not the default: in the quiet end-of-session-4 run it lowered c=1 CPU
- * by 12 % but cost 8–11 % more CPU a request at c=32 (docs/BENCHMARKS.md, "The upstream client
- * by concurrency"), and c=32 throughput is what the gateway is judged by.
+ * In `auto` mode, calls take the lean client only from the this-many-th call in a row made
+ * alone. Under load (wrk -c32) the requests in flight dip to one now and then: 1–6 % of calls
+ * were made "alone" there, each putting its socket work on a busy loop and keeping a second
+ * pool of upstream connections beside `fetch`'s; a run of calls made alone is a client that
+ * really sends one request at a time.
+ */
+export const ALONE_STREAK = 4;
+
+/**
+ * `MINDGW_UPSTREAM_CLIENT`: unset (or anything else), `auto`: a plain-http call made alone (in a
+ * run of `ALONE_STREAK`) on the lean client, else native `fetch` below half its limit; `fetch`,
+ * native `fetch` below half its limit even alone (`overflow`); `lean`, every plain-http call on
+ * the lean client (`all`). Session 4's quiet run had `auto` 12 % cheaper at c=1 but 8–11 % dearer
+ * at c=32, where 1–6 % of calls were made "alone"; with the streak none are (docs/BENCHMARKS.md,
+ * "Session 5: c=1").
  */
 export function leanMode(env: Record<string, string | undefined> = process.env): LeanMode {
   const client = env.MINDGW_UPSTREAM_CLIENT;
-  return client === "lean" ? "all" : client === "auto" ? "auto" : "overflow";
+  return client === "lean" ? "all" : client === "fetch" ? "overflow" : "auto";
 }
 
 export interface UpstreamFetchOptions {
@@ -76,10 +86,15 @@ export function createUpstreamFetch(options: UpstreamFetchOptions): typeof fetch
   const overflow = mode === "off" ? fallback : createLeanFetch({ fallback });
   // Alone, a plain-http call takes the lean client; the rest (https, proxies) native `fetch`.
   const alone = mode === "auto" ? createLeanFetch({ fallback: native }) : native;
+  let aloneInARow = 0;
   const switched = (input: string | URL | Request, init?: RequestInit) => {
     const inFlight = options.inFlight();
     if (inFlight > threshold) return overflow(input, init);
-    return inFlight <= LEAN_WHEN_ALONE ? alone(input, init) : native(input, init);
+    if (inFlight > LEAN_WHEN_ALONE) {
+      aloneInARow = 0;
+      return native(input, init);
+    }
+    return ++aloneInARow >= ALONE_STREAK ? alone(input, init) : native(input, init);
   };
   const upstreamFetch = mode === "all" ? createLeanFetch({ fallback: switched }) : switched;
   const made = Object.assign(upstreamFetch, { preconnect: native.preconnect }) as typeof fetch;

@@ -39,6 +39,9 @@ function rewritten(call: ProviderCall, body: ProviderCall["body"]): ProviderCall
   return { ...call, body, native: unspliced as NativeRequest };
 }
 
+/** A same-dialect answer, relayed as the upstream sent it. */
+const httpReply = (response: Response): ProviderReply => ({ kind: "http", response });
+
 /** Any server that speaks OpenAI's HTTP API: OpenAI itself, vLLM, llama.cpp, Ollama, TGI. */
 export function createOpenAICompatibleProvider(options: OpenAICompatibleOptions): Provider {
   const base = options.baseUrl.replace(/\/+$/, "");
@@ -46,15 +49,36 @@ export function createOpenAICompatibleProvider(options: OpenAICompatibleOptions)
   const headers: Record<string, string> = { "content-type": "application/json", ...options.headers };
   if (options.apiKey) headers.authorization = `Bearer ${options.apiKey}`;
 
-  async function call(call: ProviderCall): Promise<ProviderReply> {
+  function urlOf(call: ProviderCall): string {
     const path = call.native?.path ?? PATHS[call.operation];
     if (!path) throw unsupportedOperation(`provider ${options.name} does not serve ${call.operation}`);
-    const model = String(call.body.model);
-    const url = options.url ? options.url(path, model) : base + path;
-    const sent = options.auth ? { ...headers, ...(await options.auth()) } : headers;
+    return options.url ? options.url(path, String(call.body.model)) : base + path;
+  }
+
+  /** The call as sent: a preset that rewrites the body sends the rewritten body. */
+  function upstreamOf(call: ProviderCall): ProviderCall {
     const body = applyPresetQuirks(options.preset, call.body);
-    const upstream = body === call.body ? call : rewritten(call, body);
-    const response = await postJson(options.name, url, sent, upstream, doFetch);
+    return body === call.body ? call : rewritten(call, body);
+  }
+
+  function call(call: ProviderCall): Promise<ProviderReply> {
+    // The common call: the client's own dialect, relayed as the upstream answers it, with static
+    // credentials. Handed back as the POST's promise (no async frame per call).
+    if (call.native && !options.auth) {
+      try {
+        return postJson(options.name, urlOf(call), headers, upstreamOf(call), doFetch).then(httpReply);
+      } catch (error) {
+        return Promise.reject(error);
+      }
+    }
+    return generalCall(call);
+  }
+
+  /** Per-call credentials (awaited first), or a translated call whose answer is decoded here. */
+  async function generalCall(call: ProviderCall): Promise<ProviderReply> {
+    const url = urlOf(call);
+    const sent = options.auth ? { ...headers, ...(await options.auth()) } : headers;
+    const response = await postJson(options.name, url, sent, upstreamOf(call), doFetch);
     if (call.native) return { kind: "http", response };
     return readUpstreamReply(options.name, response, call, options.maxSseLine);
   }

@@ -140,7 +140,7 @@ function throughSdk(sampler: Sampler, limits: SpanLimits): Drive {
 }
 
 /** Straight into the batch, with the same sampler, limits and ids. */
-function direct(sampler: Sampler, limits: SpanLimits): Drive {
+function direct(sampler: Sampler, limits: SpanLimits, childrenFollowParent = false): Drive {
   return (scenarios, captureContent) => {
     const writer = new SpanBatchWriter(64);
     const tracer = new BatchTracer({
@@ -151,6 +151,7 @@ function direct(sampler: Sampler, limits: SpanLimits): Drive {
       scope: { name: "mindgw", version: undefined, schemaUrl: undefined },
       valueLengthLimit: limits.attributeValueLengthLimit ?? Number.POSITIVE_INFINITY,
       processor: { writer, batchFor: () => writer, written() {} },
+      childrenFollowParent,
     });
     const headers = runAll(requestTraces(tracer, captureContent), scenarios);
     return { spans: readBack(writer), headers };
@@ -238,9 +239,10 @@ const scenarios: Scenario[] = [
     attempts: [{ info: info("provider:a"), settled: [undefined] }],
     record: {},
   },
-  // Spread of fresh traces for the ratio sampler.
+  // Spread of fresh traces for the ratio sampler, with request ids as the gateway makes them
+  // (36 characters: written into the batch without the shared-string lookup).
   ...Array.from({ length: 24 }, (_, i) => ({
-    ledger: { requestId: `req-r${i}` },
+    ledger: { requestId: `req_${i.toString(16).padStart(32, "0")}` },
     attempts: [{ info: info("provider:a"), settled: [undefined] as [undefined] }],
     record: {},
   })),
@@ -263,6 +265,10 @@ for (const [name, sampler] of samplers)
       const ours = direct(sampler(), limits)(scenarios, captureContent);
       expect(ours.headers).toEqual(sdk.headers);
       expect(ours.spans.map(comparable)).toEqual(sdk.spans.map(comparable));
+      // As startTracing builds it: attempts take the server span's verdict (childrenFollowParent).
+      const following = direct(sampler(), limits, true)(scenarios, captureContent);
+      expect(following.headers).toEqual(sdk.headers);
+      expect(following.spans.map(comparable)).toEqual(sdk.spans.map(comparable));
       if (name.startsWith("parentbased_always_on")) {
         // The cases above are really there: 2 + 4 + 2 + 2 + 1 + 1 + 2 + 24 × 2 spans, none for req-3.
         expect(sdk.spans).toHaveLength(62);

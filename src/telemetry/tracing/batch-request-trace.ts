@@ -83,19 +83,24 @@ export class BatchRequestTrace implements RequestTrace {
 
   attempt(info: AttemptInfo): AttemptTrace {
     this.dialect = info.dialect;
+    const operation = operationOf(this.ledger.frontDoor) ?? this.ledger.frontDoor;
+    const name = `${operation} ${info.upstreamModel}`;
+    const spanId = this.tracer.ids.generateSpanId();
+    const result = this.tracer.childrenFollowParent ? this.sampling : this.sampleAttempt(name);
+    if (result.decision === SamplingDecision.NOT_RECORD)
+      return { headers: passedOn(this.ledger.traceparent), settled() {}, closed() {} };
+    return new BatchAttemptTrace(this, name, operation, spanId, info, result);
+  }
+
+  /** The configured sampler's verdict on an attempt, this span being its parent. */
+  private sampleAttempt(name: string): SamplingResult {
     this.parentOfAttempts ??= trace.setSpanContext(ROOT_CONTEXT, {
       traceId: this.traceId,
       spanId: this.spanId,
       traceFlags: this.traceFlags,
       ...(this.traceState ? { traceState: this.traceState } : {}),
     });
-    const operation = operationOf(this.ledger.frontDoor) ?? this.ledger.frontDoor;
-    const name = `${operation} ${info.upstreamModel}`;
-    const spanId = this.tracer.ids.generateSpanId();
-    const result = this.tracer.sample(this.parentOfAttempts, this.traceId, name, SpanKind.CLIENT);
-    if (result.decision === SamplingDecision.NOT_RECORD)
-      return { headers: passedOn(this.ledger.traceparent), settled() {}, closed() {} };
-    return new BatchAttemptTrace(this, name, operation, spanId, info, result);
+    return this.tracer.sample(this.parentOfAttempts, this.traceId, name, SpanKind.CLIENT);
   }
 
   /** The server span's id and flags, as its attempts name their parent. */

@@ -1,11 +1,13 @@
 import type { ExportResult, InstrumentationScope } from "@opentelemetry/core";
-import { OTLPExporterBase } from "@opentelemetry/otlp-exporter-base";
+import { createOtlpNetworkExportDelegate, OTLPExporterBase } from "@opentelemetry/otlp-exporter-base";
 import {
   convertLegacyHttpOptions,
   createOtlpHttpExportDelegate,
+  createOtlpHttpExporterMetrics,
 } from "@opentelemetry/otlp-exporter-base/node-http";
 import { ProtobufTraceSerializer } from "@opentelemetry/otlp-transformer";
 import type { Resource } from "@opentelemetry/resources";
+import { createFetchTransport, createRetryingTransport } from "./fetch-transport.ts";
 import { encodeSpanBatch } from "./otlp-proto-batch.ts";
 import { readSpanBatch } from "./read-span-batch.ts";
 import type { SpanBatch } from "./span-batch.ts";
@@ -34,7 +36,10 @@ const spansOf = ({ batch, resource, scope }: ResolvedBatch) => readSpanBatch(bat
  * the same transport, retries and configuration that its OTLPTraceExporter is built from — with
  * one difference: the request bytes are written from the batch by otlp-proto-batch.ts (the
  * same bytes, at a fraction of the library serialiser's cost), and by the library's serialiser
- * for a batch that writer leaves to it.
+ * for a batch that writer leaves to it. For an `http:` endpoint the request itself goes out
+ * through Bun's `fetch` (fetch-transport.ts) rather than the library's `node:http` transport,
+ * plugged in where the library takes a transport; its configuration, queue, timeout, response
+ * handling and exporter metrics stay the library's.
  */
 export async function createBatchExporter(
   env: Readonly<Record<string, string | undefined>>,
@@ -49,17 +54,23 @@ export async function createBatchExporter(
       shutdown: () => exporter.shutdown(),
     };
   }
-  const delegate = createOtlpHttpExportDelegate(
-    convertLegacyHttpOptions({}, "TRACES", "v1/traces", { "Content-Type": "application/x-protobuf" }),
-    {
-      serializeRequest: (batch: ResolvedBatch) =>
-        encodeSpanBatch(batch.batch, batch.resource, batch.scope) ??
-        ProtobufTraceSerializer.serializeRequest(spansOf(batch)),
-      deserializeResponse: ProtobufTraceSerializer.deserializeResponse,
-    },
-    "otlp_http_span_exporter",
-    { name: "span", countItems: (batch: ResolvedBatch) => batch.batch.spans },
-    undefined,
-  );
+  const options = convertLegacyHttpOptions({}, "TRACES", "v1/traces", {
+    "Content-Type": "application/x-protobuf",
+  });
+  const serializer = {
+    serializeRequest: (batch: ResolvedBatch) =>
+      encodeSpanBatch(batch.batch, batch.resource, batch.scope) ??
+      ProtobufTraceSerializer.serializeRequest(spansOf(batch)),
+    deserializeResponse: ProtobufTraceSerializer.deserializeResponse,
+  };
+  const countSpans = { name: "span" as const, countItems: (batch: ResolvedBatch) => batch.batch.spans };
+  const delegate = options.url.startsWith("http:")
+    ? createOtlpNetworkExportDelegate(
+        options,
+        serializer,
+        createOtlpHttpExporterMetrics("otlp_http_span_exporter", countSpans, options.url, undefined),
+        createRetryingTransport(createFetchTransport(options)),
+      )
+    : createOtlpHttpExportDelegate(options, serializer, "otlp_http_span_exporter", countSpans, undefined);
   return new OTLPExporterBase<ResolvedBatch>(delegate);
 }

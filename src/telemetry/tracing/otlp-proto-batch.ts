@@ -94,6 +94,8 @@ class Writer {
   private view: DataView;
   private pos = 0;
   private readonly encoder = new TextEncoder();
+  /** The table's strings as written (length and bytes), by index, once met. */
+  private readonly encoded: (Uint8Array | undefined)[] = [];
 
   constructor(
     private readonly strings: readonly string[],
@@ -197,8 +199,25 @@ class Writer {
     this.pos = at;
   }
 
+  /**
+   * A string of the batch's table, as its length and UTF-8 bytes: encoded once per batch and
+   * copied after (an attribute key or a model is written hundreds of times a batch).
+   */
   private tableString(index: number): void {
-    this.string(this.strings[index] ?? "");
+    let bytes = this.encoded[index];
+    if (bytes === undefined) {
+      const start = this.pos;
+      this.string(this.strings[index] ?? "");
+      bytes = new Uint8Array(this.buffer.subarray(start, this.pos));
+      this.encoded[index] = bytes;
+      return;
+    }
+    const length = bytes.length;
+    this.room(length);
+    const b = this.buffer;
+    let at = this.pos;
+    for (let i = 0; i < length; i++) b[at++] = bytes[i] as number;
+    this.pos = at;
   }
 
   private bytesOf(bytes: Uint8Array): void {

@@ -49,6 +49,8 @@ const BOOLEAN = 2;
 const BYTES = 3;
 const JSON_VALUE = 4;
 const TYPES = 8;
+/** String values this long or longer go into the table without a lookup (`attribute`). */
+const UNIQUE_LENGTH = 32;
 export const BATCH_TYPES = TYPES;
 export const BatchValueType = { STRING, NUMBER, BOOLEAN, BYTES, JSON_VALUE } as const;
 
@@ -133,6 +135,11 @@ export class SpanBatchWriter {
   valueLengthLimit = Number.POSITIVE_INFINITY;
   /** Spans in the current batch. */
   count = 0;
+  /** The last ids written and where (in this batch's numbers): see `traceWords`. */
+  private lastTraceId = "";
+  private lastTraceAt = 0;
+  private lastSpanId = "";
+  private lastSpanAt = 0;
 
   constructor(capacity: number) {
     this.numbers = new Float64Array(capacity * (FIELDS + 24));
@@ -212,8 +219,8 @@ export class SpanBatchWriter {
     const i = this.head;
     n[i + 2] = 0;
     n[i + 3] = 0;
-    writeWords(n, i + TRACE_ID, traceId, 4);
-    writeWords(n, i + SPAN_ID, spanId, 2);
+    this.traceWords(n, i + TRACE_ID, traceId);
+    this.spanWords(n, i + SPAN_ID, spanId);
     n[i + 4] = traceFlags;
     n[i + 5] = traceState ? this.unique(traceState) : NONE;
   }
@@ -221,9 +228,27 @@ export class SpanBatchWriter {
   parent(spanId: string, traceFlags: number, isRemote: boolean): void {
     const n = this.numbers;
     n[this.head + 6] = 1;
-    writeWords(n, this.head + PARENT_ID, spanId, 2);
+    this.spanWords(n, this.head + PARENT_ID, spanId);
     n[this.head + 7] = traceFlags;
     n[this.head + 8] = isRemote ? 1 : 0;
+  }
+
+  /**
+   * A trace id's words, remembered for the next span: a request's spans share their trace id,
+   * and the server span's id is written twice (as its attempts' parent, then its own).
+   */
+  private traceWords(n: Float64Array, at: number, traceId: string): void {
+    if (traceId === this.lastTraceId) n.copyWithin(at, this.lastTraceAt, this.lastTraceAt + 4);
+    else writeWords(n, at, traceId, 4);
+    this.lastTraceId = traceId;
+    this.lastTraceAt = at;
+  }
+
+  private spanWords(n: Float64Array, at: number, spanId: string): void {
+    if (spanId === this.lastSpanId) n.copyWithin(at, this.lastSpanAt, this.lastSpanAt + 2);
+    else writeWords(n, at, spanId, 2);
+    this.lastSpanId = spanId;
+    this.lastSpanAt = at;
   }
 
   /** Start and end as OpenTelemetry's HrTime: epoch seconds and nanoseconds. */
@@ -260,7 +285,9 @@ export class SpanBatchWriter {
     const slot = this.shared(key) * TYPES;
     if (typeof value === "string") {
       n[this.at++] = slot + STRING;
-      n[this.at++] = this.shared(value);
+      // A long value is nearly always the request's own (a request id, content): written
+      // straight, not looked up and added to the batch's map of repeating strings.
+      n[this.at++] = value.length >= UNIQUE_LENGTH ? this.unique(value) : this.shared(value);
     } else if (typeof value === "number") {
       n[this.at++] = slot + NUMBER;
       n[this.at++] = value;
@@ -338,6 +365,8 @@ export class SpanBatchWriter {
     this.stringIds = new Map();
     this.at = 0;
     this.count = 0;
+    this.lastTraceId = "";
+    this.lastSpanId = "";
     return batch;
   }
 }

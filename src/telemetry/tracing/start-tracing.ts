@@ -177,6 +177,7 @@ export async function startTracing(
           scope: found.instrumentationScope,
           valueLengthLimit: limits.attributeValueLengthLimit,
           processor: threaded,
+          childrenFollowParent: true,
         })
       : sdkTracer;
   return {

@@ -18,6 +18,8 @@ export interface TunnelRequest {
   readonly headers?: Readonly<Record<string, string>> | undefined;
   /** The client's query string with its `?`, or "" / absent. */
   readonly query?: string | undefined;
+  /** Over a cluster peer link: the worker chosen on the other node (absent: any serving the model). */
+  readonly worker?: string | undefined;
 }
 
 /**

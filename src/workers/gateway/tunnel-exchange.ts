@@ -16,6 +16,23 @@ export interface ExchangeLink {
 const NULL_BODY = new Set([204, 205, 304]);
 
 /**
+ * Set on an answer that came over a cluster peer link: the worker and node that served it, as
+ * the node holding the worker said in the head frame.
+ */
+export const SERVED_BY_HEADER = "x-mindgw-served-by";
+
+/** What a tunnel hands one stream's frames from the worker to: an exchange, or a peer link's relay. */
+export interface TunnelStream {
+  onHead(status: number, contentType: string, retryAfter?: string, servedBy?: string): void;
+  /** Body bytes from a binary chunk frame: a view into that frame. */
+  onChunk(bytes: Uint8Array): void;
+  onEnd(): void;
+  onError(code: TunnelErrorCode, message: string): void;
+  /** The worker connection is gone. */
+  lost(): void;
+}
+
+/**
  * The worker died. Always retryable: the router retries only until the first event reaches
  * the client, and a stream whose head arrived may not have sent a byte yet (a model server
  * sends its headers at once and its first token after prefill). Mid-stream the relay turns
@@ -46,11 +63,11 @@ function tunnelError(worker: string, code: TunnelErrorCode, message: string): Ga
  * client stalls the worker's upstream read instead of filling memory. A non-stream answer
  * is collected whole first, so a worker lost mid-body is still a retryable failure.
  */
-export class TunnelExchange {
+export class TunnelExchange implements TunnelStream {
   readonly response: Promise<Response>;
   private resolve!: (response: Response) => void;
   private reject!: (error: unknown) => void;
-  private head: { status: number; contentType: string; retryAfter?: string } | undefined;
+  private head: { status: number; contentType: string; retryAfter?: string; servedBy?: string } | undefined;
   private finished = false;
   private readonly queue: Uint8Array[] = [];
   private collected: Uint8Array[] = [];
@@ -70,9 +87,14 @@ export class TunnelExchange {
     });
   }
 
-  onHead(status: number, contentType: string, retryAfter?: string): void {
+  onHead(status: number, contentType: string, retryAfter?: string, servedBy?: string): void {
     if (this.head || this.finished) return;
-    this.head = { status, contentType, ...(retryAfter ? { retryAfter } : {}) };
+    this.head = {
+      status,
+      contentType,
+      ...(retryAfter ? { retryAfter } : {}),
+      ...(servedBy ? { servedBy } : {}),
+    };
     if (this.stream) this.resolve(this.build(this.body()));
   }
 
@@ -117,7 +139,9 @@ export class TunnelExchange {
   onError(code: TunnelErrorCode, message: string): void {
     if (this.finished) return;
     this.finish();
-    this.settle(tunnelError(this.link.workerName, code, message));
+    // Over a peer link: the worker behind the other node was lost.
+    if (code === "worker_lost") this.settle(workerLost(this.link.workerName));
+    else this.settle(tunnelError(this.link.workerName, code, message));
   }
 
   /** The worker connection is gone. */
@@ -157,6 +181,7 @@ export class TunnelExchange {
     const headers = new Headers();
     if (head.contentType) headers.set("content-type", head.contentType);
     if (head.retryAfter) headers.set("retry-after", head.retryAfter);
+    if (head.servedBy) headers.set(SERVED_BY_HEADER, head.servedBy);
     // A whole body's length, as a direct upstream declares it: the reader then takes it in one
     // call (readBounded) instead of chunk by chunk.
     const empty = NULL_BODY.has(head.status);

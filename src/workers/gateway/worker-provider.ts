@@ -3,7 +3,7 @@ import { GatewayError, unsupportedOperation } from "../../core/gateway-error.ts"
 import { readUpstreamReply } from "../../providers/http/read-reply.ts";
 import type { ForwardRequest, Provider, ProviderCall, ProviderReply } from "../../providers/provider.ts";
 import { StoredResponsePath, UpstreamPath } from "../protocol.ts";
-import type { RegisteredWorker } from "./registered-worker.ts";
+import type { RegisteredWorker, TunnelRequest } from "./registered-worker.ts";
 import type { WorkerRegistry } from "./worker-registry.ts";
 
 const PATHS: Partial<Record<Operation, UpstreamPath>> = {
@@ -69,18 +69,7 @@ function oneWorker(worker: RegisteredWorker): Provider {
     const path = pathOf(call);
     if (!path) throw unsupportedOperation(`workers do not serve ${call.operation}`);
     const native = call.native;
-    const response = await worker.open({
-      path,
-      body: call.body,
-      stream: call.stream,
-      requestId: call.requestId,
-      signal: call.signal,
-      traceparent: call.traceHeaders?.traceparent,
-      // The client's dialect headers and query string reach the worker's upstream as they would
-      // a provider's, and its body as the bytes it sent (only `model` spliced).
-      ...(native ? { headers: native.headers, query: native.query } : {}),
-      ...(native?.bytes ? { bodyText: BODY_TEXT.decode(native.bytes) } : {}),
-    });
+    const response = await worker.open(tunnelRequest(call, path));
     if (native) return { kind: "http", response, servedBy: name };
     const reply = await readUpstreamReply(name, response, call);
     // The audit row and live view name the worker that served it: `route = worker:<name>`.
@@ -110,8 +99,25 @@ function oneWorker(worker: RegisteredWorker): Provider {
   };
 }
 
+/** A call as the request a tunnel sends (to a worker here, or over a cluster peer link). */
+export function tunnelRequest(call: ProviderCall, path: UpstreamPath): TunnelRequest {
+  const native = call.native;
+  return {
+    path,
+    body: call.body,
+    stream: call.stream,
+    requestId: call.requestId,
+    signal: call.signal,
+    traceparent: call.traceHeaders?.traceparent,
+    // The client's dialect headers and query string reach the worker's upstream as they would
+    // a provider's, and its body as the bytes it sent (only `model` spliced).
+    ...(native ? { headers: native.headers, query: native.query } : {}),
+    ...(native?.bytes ? { bodyText: BODY_TEXT.decode(native.bytes) } : {}),
+  };
+}
+
 /** The operation's path, or a native call's own (`/responses/compact`) when the tunnel knows it. */
-function pathOf(call: ProviderCall): UpstreamPath | undefined {
+export function pathOf(call: ProviderCall): UpstreamPath | undefined {
   if (!call.native?.path) return PATHS[call.operation];
   const parsed = UpstreamPath.safeParse(call.native.path);
   return parsed.success ? parsed.data : undefined;

@@ -9,7 +9,16 @@ import {
 } from "../protocol.ts";
 import type { WorkerLog } from "../worker-log.ts";
 import type { RegisteredWorker, TunnelRequest } from "./registered-worker.ts";
-import { TunnelExchange } from "./tunnel-exchange.ts";
+import { TunnelExchange, type TunnelStream } from "./tunnel-exchange.ts";
+
+/** A request frame as a cluster peer link carries it (src/cluster/frame-switch.ts). */
+export type RequestFrame = Extract<GatewayFrame, { type: "request" }>;
+
+/**
+ * A request frame larger than the tunnel's `maxRequestBytes`: the peer would refuse it (and
+ * drop the connection), so the caller sends the request another way.
+ */
+export class RequestTooLarge extends Error {}
 
 /** The socket under a tunnel, whatever serves it. */
 export interface TunnelTransport {
@@ -40,6 +49,8 @@ export interface TunnelInit {
   now: number;
   window?: number;
   maxBodyBytes?: number;
+  /** The largest request frame the peer takes (a cluster peer link); unbounded without one. */
+  maxRequestBytes?: number;
 }
 
 /**
@@ -58,7 +69,7 @@ export class WorkerTunnel implements RegisteredWorker {
   readonly connectedAt: number;
   lastHeartbeatAt: number;
   draining = false;
-  private readonly exchanges = new Map<string, TunnelExchange>();
+  private readonly exchanges = new Map<string, TunnelStream>();
   private issued = 0;
   private closed = false;
 
@@ -81,13 +92,12 @@ export class WorkerTunnel implements RegisteredWorker {
 
   open(request: TunnelRequest): Promise<Response> {
     if (this.closed) return Promise.reject(unavailable(`worker ${this.name} is gone`));
-    // Ids are u32s on the wire (binary chunk headers); they wrap long after any reuse could clash.
-    this.issued = (this.issued % MAX_REQUEST_ID) + 1;
-    const id = String(this.issued);
+    const id = this.nextId();
     const window = this.init.window ?? DEFAULT_STREAM_WINDOW;
     const exchange = new TunnelExchange(
       {
-        workerName: this.name,
+        // Over a peer link the tunnel is named `@<node>`, so a lost stream names `w1@<node>`.
+        workerName: request.worker ? `${request.worker}${this.name}` : this.name,
         window,
         maxBodyBytes: this.init.maxBodyBytes ?? 64 * 1024 * 1024,
         sendCredit: (bytes) => {
@@ -106,12 +116,12 @@ export class WorkerTunnel implements RegisteredWorker {
     const onAbort = () => exchange.abort(request.signal.reason);
     this.exchanges.set(id, exchange);
     request.signal.addEventListener("abort", onAbort, { once: true });
-    const { method, path, body, bodyText, stream, requestId, traceparent, headers, query } = request;
+    const { method, path, body, bodyText, stream, requestId, traceparent, headers, query, worker } = request;
     // An older worker does not know `bodyText`: it gets the parsed body, re-serialised upstream.
     // One that does gets only the model beside the text (for its span), not the body twice.
     const asText = bodyText !== undefined && this.init.bodyText === true;
     const model = typeof body.model === "string" ? { model: body.model } : {};
-    this.send({
+    const frame = encodeFrame({
       type: "request",
       id,
       requestId,
@@ -123,9 +133,57 @@ export class WorkerTunnel implements RegisteredWorker {
       ...(traceparent ? { traceparent } : {}),
       ...(headers && Object.keys(headers).length > 0 ? { headers } : {}),
       ...(query ? { query } : {}),
+      ...(worker ? { worker } : {}),
     });
+    const limit = this.init.maxRequestBytes;
+    // Counted in bytes only when the text's length alone cannot rule it out.
+    if (limit !== undefined && frame.length * 3 > limit && Buffer.byteLength(frame) > limit) {
+      this.exchanges.delete(id);
+      request.signal.removeEventListener("abort", onAbort);
+      return Promise.reject(new RequestTooLarge(`request frame larger than ${limit} bytes`));
+    }
+    if (!this.closed) this.init.transport.send(frame);
     if (request.signal.aborted) onAbort();
     return exchange.response;
+  }
+
+  /**
+   * A request another node sent over a cluster peer link (src/cluster/frame-switch.ts): sent on
+   * under an id of this tunnel, its frames handed to `stream` as they come, counted in this
+   * worker's load like any request. Undefined when the worker is gone.
+   */
+  relay(frame: RequestFrame, stream: TunnelStream): string | undefined {
+    if (this.closed) return undefined;
+    const id = this.nextId();
+    this.exchanges.set(id, stream);
+    const { worker: _chosen, body, bodyText, ...rest } = frame;
+    if (bodyText === undefined || this.init.bodyText === true) this.send({ ...rest, id, body, bodyText });
+    // An older worker takes the body parsed (the text is the client's JSON, already checked).
+    else this.send({ ...rest, id, body: JSON.parse(bodyText) as Record<string, unknown> });
+    return id;
+  }
+
+  /** More credit for a relayed stream, from the other node as its client reads. */
+  creditRelay(id: string, bytes: number): void {
+    if (!this.exchanges.has(id)) return;
+    this.send({ type: "credit", id, bytes });
+    this.init.transport.flush?.();
+  }
+
+  /** The other node left a relayed stream: the worker is told, its slot freed. */
+  cancelRelay(id: string): void {
+    if (this.exchanges.delete(id)) this.send({ type: "cancel", id });
+  }
+
+  /** A relayed stream ended (its end or error passed on): its slot is freed. */
+  releaseRelay(id: string): void {
+    this.exchanges.delete(id);
+  }
+
+  private nextId(): string {
+    // Ids are u32s on the wire (binary chunk headers); they wrap long after any reuse could clash.
+    this.issued = (this.issued % MAX_REQUEST_ID) + 1;
+    return String(this.issued);
   }
 
   /** One validated frame from the worker, after registration. */
@@ -133,7 +191,8 @@ export class WorkerTunnel implements RegisteredWorker {
     if (frame.type === "heartbeat" || frame.type === "register" || frame.type === "drain") return;
     const exchange = this.exchanges.get(frame.id);
     if (!exchange) this.unknown(frame.id, frame.type);
-    else if (frame.type === "head") exchange.onHead(frame.status, frame.contentType, frame.retryAfter);
+    else if (frame.type === "head")
+      exchange.onHead(frame.status, frame.contentType, frame.retryAfter, frame.servedBy);
     else if (frame.type === "end") exchange.onEnd();
     else exchange.onError(frame.code, frame.message);
   }

@@ -1,0 +1,163 @@
+import { describe, expect, test } from "bun:test";
+import { WorkerTunnel } from "../workers/gateway/worker-tunnel.ts";
+import { encodeFrame, type GatewayFrame } from "../workers/protocol.ts";
+import { silentLog } from "../workers/worker-log.ts";
+import { FrameSwitch } from "./frame-switch.ts";
+
+/** A worker tunnel whose socket records the frames the switch sends the worker. */
+function worker(name: string, bodyText = true) {
+  const sent: GatewayFrame[] = [];
+  const tunnel = new WorkerTunnel({
+    id: name,
+    name,
+    owner: "fleet",
+    models: ["m"],
+    capacity: 8,
+    labels: {},
+    bodyText,
+    transport: { send: (text) => sent.push(JSON.parse(text) as GatewayFrame), close() {} },
+    log: silentLog,
+    now: 0,
+  });
+  return { tunnel, sent };
+}
+
+function rig() {
+  const w1 = worker("w1");
+  const w2 = worker("w2", false);
+  const out: ({ text: Record<string, unknown> } | { chunk: [number, string] })[] = [];
+  const failures: string[] = [];
+  const byName = new Map([
+    ["w1", w1.tunnel],
+    ["w2", w2.tunnel],
+  ]);
+  const sw = new FrameSwitch({
+    registry: {
+      get: (name) => byName.get(name),
+      // Least busy first, as the registry picks.
+      pick: () => [w1.tunnel, w2.tunnel].sort((a, b) => a.inFlight - b.inFlight)[0],
+      serves: () => true,
+    },
+    nodeId: "node-b",
+    writer: {
+      text: (text) => out.push({ text: JSON.parse(text) as Record<string, unknown> }),
+      chunk: (id, bytes) => out.push({ chunk: [id, new TextDecoder().decode(bytes)] }),
+    },
+    fail: (problem) => failures.push(problem),
+  });
+  return { w1, w2, out, failures, sw };
+}
+
+const request = (id: string, extra: Record<string, unknown> = {}) =>
+  encodeFrame({
+    type: "request",
+    id,
+    requestId: `r${id}`,
+    path: "/chat/completions",
+    body: { model: "m" },
+    bodyText: '{"model":"m","messages":[]}',
+    stream: true,
+    window: 1024,
+    ...extra,
+  } as GatewayFrame);
+
+describe("frame switch", () => {
+  test("interleaved streams keep their ids on each side, with only the id rewritten", () => {
+    const { w1, w2, out, sw } = rig();
+    sw.message(request("7", { worker: "w1" }));
+    sw.message(request("9"));
+    // Link 7 → w1's stream 1; link 9 → the least busy worker, w2, stream 1.
+    expect(w1.sent).toEqual([
+      {
+        type: "request",
+        id: "1",
+        requestId: "r7",
+        path: "/chat/completions",
+        body: { model: "m" },
+        bodyText: '{"model":"m","messages":[]}',
+        stream: true,
+        window: 1024,
+      },
+    ]);
+    // w2 did not announce bodyText: it gets the client's body parsed, and never the chosen name.
+    expect(w2.sent).toEqual([
+      {
+        type: "request",
+        id: "1",
+        requestId: "r9",
+        path: "/chat/completions",
+        body: { model: "m", messages: [] },
+        stream: true,
+        window: 1024,
+      },
+    ]);
+    expect([w1.tunnel.inFlight, w2.tunnel.inFlight]).toEqual([1, 1]);
+    w2.tunnel.receive({ type: "head", id: "1", status: 200, contentType: "text/event-stream" });
+    w1.tunnel.receive({ type: "head", id: "1", status: 200, contentType: "text/event-stream" });
+    w1.tunnel.receiveChunk(1, new TextEncoder().encode("a"));
+    w2.tunnel.receiveChunk(1, new TextEncoder().encode("b"));
+    sw.message(encodeFrame({ type: "credit", id: "9", bytes: 300 }));
+    sw.message(encodeFrame({ type: "cancel", id: "7" }));
+    w2.tunnel.receive({ type: "end", id: "1" });
+    expect(out).toEqual([
+      {
+        text: {
+          type: "head",
+          id: "9",
+          status: 200,
+          contentType: "text/event-stream",
+          servedBy: "worker:w2@node-b",
+        },
+      },
+      {
+        text: {
+          type: "head",
+          id: "7",
+          status: 200,
+          contentType: "text/event-stream",
+          servedBy: "worker:w1@node-b",
+        },
+      },
+      { chunk: [7, "a"] },
+      { chunk: [9, "b"] },
+      { text: { type: "end", id: "9" } },
+    ]);
+    expect(w2.sent.slice(1)).toEqual([{ type: "credit", id: "1", bytes: 300 }]);
+    expect(w1.sent.slice(1)).toEqual([{ type: "cancel", id: "1" }]);
+    // Both streams are over: neither worker counts them any more, nor does the switch.
+    expect([w1.tunnel.inFlight, w2.tunnel.inFlight, sw.size]).toEqual([0, 0, 0]);
+  });
+
+  test("a worker lost here fails its streams on the link as worker_lost; the link closed cancels the rest", () => {
+    const { w1, w2, out, sw } = rig();
+    sw.message(request("1", { worker: "w1" }));
+    sw.message(request("2", { worker: "w2" }));
+    w1.tunnel.close(1001, "gone");
+    expect(out).toEqual([
+      { text: { type: "error", id: "1", code: "worker_lost", message: "worker w1 was lost" } },
+    ]);
+    sw.closed();
+    expect(w2.sent.at(-1)).toEqual({ type: "cancel", id: "1" });
+    expect(w2.tunnel.inFlight).toBe(0);
+  });
+
+  test("a named worker that is gone is refused before any answer, so the calling node can try the next", () => {
+    const { out, sw } = rig();
+    sw.message(request("3", { worker: "w9" }));
+    expect(out).toEqual([
+      {
+        text: { type: "error", id: "3", code: "over_capacity", message: "worker w9 is no longer connected" },
+      },
+    ]);
+  });
+
+  test("frames a link may not carry close it", () => {
+    const { failures, sw } = rig();
+    sw.message(request("4"));
+    sw.message(request("4"));
+    expect(failures).toEqual(["stream 4 opened twice"]);
+    const other = rig();
+    other.sw.message(new Uint8Array([1, 0, 0, 0, 1, 65]));
+    expect(other.failures).toEqual(["a peer link carries no request body chunks"]);
+  });
+});

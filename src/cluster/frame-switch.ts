@@ -1,0 +1,175 @@
+import type { TunnelStream } from "../workers/gateway/tunnel-exchange.ts";
+import { workerLabel } from "../workers/gateway/worker-provider.ts";
+import type { WorkerRegistry } from "../workers/gateway/worker-registry.ts";
+import type { RequestFrame, WorkerTunnel } from "../workers/gateway/worker-tunnel.ts";
+import { encodeFrame, type TunnelErrorCode, type WorkerFrame } from "../workers/protocol.ts";
+import { readGatewayFrame } from "../workers/read-frame.ts";
+import { readMessage } from "../workers/read-message.ts";
+
+/** What a switch writes to its peer link (a FrameWriter). */
+export interface LinkWriter {
+  text(frame: string): void;
+  chunk(id: number, bytes: Uint8Array): void;
+}
+
+export interface FrameSwitchDeps {
+  registry: Pick<WorkerRegistry, "get" | "pick" | "serves">;
+  /** This node's name, for the `servedBy` of every head it passes back. */
+  nodeId: string;
+  writer: LinkWriter;
+  /** The link sent something that is not a request, credit or cancel frame: it is closed. */
+  fail(problem: string): void;
+}
+
+/** A worker tunnel as the switch uses it (worker-tunnel.ts). */
+type Relaying = Pick<WorkerTunnel, "relay" | "creditRelay" | "cancelRelay" | "releaseRelay" | "name">;
+
+/**
+ * Node b's end of a cluster peer link: a frame switch. The other node sends each forwarded call
+ * as the request frame it would send a worker; the switch picks the worker (the one named, or
+ * any serving the model), maps (link, stream id) ↔ (worker tunnel, stream id) and passes frames
+ * on with only the id changed: body chunks keep their bytes, credit and cancel go on to the
+ * worker, the worker's head, end and error come back. Nothing is decoded beyond the frame
+ * header and the control frames' JSON, and nothing is audited: the row belongs to the node
+ * that took the request. A worker lost here fails its streams on the link as `worker_lost`.
+ */
+export class FrameSwitch {
+  private readonly streams = new Map<string, Relay>();
+  private done = false;
+
+  constructor(private readonly deps: FrameSwitchDeps) {}
+
+  /** One message from the peer link. */
+  message(raw: unknown): void {
+    if (this.done) return;
+    const problem = readMessage(raw, {
+      control: (value) => this.control(value),
+      chunk: () => this.fail("a peer link carries no request body chunks"),
+      stopped: () => this.done,
+    });
+    if (problem) this.fail(problem);
+  }
+
+  /** The link closed: every stream still relayed is cancelled on its worker. */
+  closed(): void {
+    this.done = true;
+    for (const relay of [...this.streams.values()]) relay.cancel();
+  }
+
+  /** Streams relayed now (for tests and status). */
+  get size(): number {
+    return this.streams.size;
+  }
+
+  private fail(problem: string): void {
+    if (this.done) return;
+    this.closed();
+    this.deps.fail(problem);
+  }
+
+  private control(value: unknown) {
+    const parsed = readGatewayFrame(value);
+    if (!parsed.ok) return this.fail(`malformed frame: ${parsed.problem}`);
+    const frame = parsed.frame;
+    if (frame.type === "request") return this.open(frame);
+    if (frame.type === "credit") return this.streams.get(frame.id)?.credit(frame.bytes);
+    if (frame.type === "cancel") return this.streams.get(frame.id)?.cancel();
+    if (frame.type !== "heartbeat") this.fail(`${frame.type} frame on a peer link`);
+  }
+
+  private open(frame: RequestFrame) {
+    if (this.streams.has(frame.id)) return this.fail(`stream ${frame.id} opened twice`);
+    const { registry } = this.deps;
+    const model = typeof frame.body.model === "string" ? frame.body.model : "";
+    // The worker the calling node chose (what it serves natively decided how the call was
+    // adapted), else the least busy one serving the model, as a local request would get.
+    const worker = (frame.worker !== undefined ? registry.get(frame.worker) : registry.pick(model)) as
+      | Partial<Relaying>
+      | undefined;
+    if (!worker?.relay) return this.refuse(frame.id, frame.worker, model);
+    const relay = new Relay(frame.id, worker as Relaying, this.deps, () => this.streams.delete(frame.id));
+    this.streams.set(frame.id, relay);
+    const workerId = worker.relay(frame, relay);
+    if (workerId === undefined) {
+      this.streams.delete(frame.id);
+      return this.refuse(frame.id, frame.worker, model);
+    }
+    relay.workerId = workerId;
+  }
+
+  /** No worker here takes it: refused before any answer, so the calling node tries the next. */
+  private refuse(id: string, named: string | undefined, model: string): void {
+    const message =
+      named !== undefined
+        ? `worker ${named} is no longer connected`
+        : this.deps.registry.serves(model)
+          ? `every worker serving ${model} is at capacity`
+          : `no connected worker serves ${model}`;
+    this.deps.writer.text(encodeFrame({ type: "error", id, code: "over_capacity", message }));
+  }
+}
+
+/** One stream through the switch: the worker's frames out under the link's id. */
+class Relay implements TunnelStream {
+  workerId = "";
+  private readonly servedBy: string;
+  private readonly linkId: number;
+
+  constructor(
+    private readonly id: string,
+    private readonly worker: Relaying,
+    private readonly deps: FrameSwitchDeps,
+    private readonly forget: () => void,
+  ) {
+    this.servedBy = `${workerLabel(worker)}@${deps.nodeId}`;
+    this.linkId = Number(id);
+  }
+
+  onHead(status: number, contentType: string, retryAfter?: string): void {
+    const { id, servedBy } = this;
+    this.send({ type: "head", id, status, contentType, ...(retryAfter ? { retryAfter } : {}), servedBy });
+  }
+
+  onChunk(bytes: Uint8Array): void {
+    this.deps.writer.chunk(this.linkId, bytes);
+  }
+
+  onEnd(): void {
+    this.finish();
+    this.send({ type: "end", id: this.id });
+  }
+
+  onError(code: TunnelErrorCode, message: string): void {
+    this.finish();
+    this.send({ type: "error", id: this.id, code, message });
+  }
+
+  lost(): void {
+    this.finish();
+    this.send({
+      type: "error",
+      id: this.id,
+      code: "worker_lost",
+      message: `worker ${this.worker.name} was lost`,
+    });
+  }
+
+  credit(bytes: number): void {
+    this.worker.creditRelay(this.workerId, bytes);
+  }
+
+  /** The calling node left (its client hung up, a timeout) or the link closed. */
+  cancel(): void {
+    this.forget();
+    this.worker.cancelRelay(this.workerId);
+  }
+
+  private finish(): void {
+    this.forget();
+    this.worker.releaseRelay(this.workerId);
+  }
+
+  private send(frame: WorkerFrame): void {
+    this.deps.writer.text(encodeFrame(frame));
+  }
+}

@@ -1,0 +1,72 @@
+import { Elysia } from "elysia";
+import { FrameWriter } from "../workers/frame-writer.ts";
+import type { WorkerRegistry } from "../workers/gateway/worker-registry.ts";
+import { CloseCode } from "../workers/protocol.ts";
+import type { WorkerLog } from "../workers/worker-log.ts";
+import { CLUSTER_HEADER, secretCheck } from "./cluster-secret.ts";
+import { FrameSwitch } from "./frame-switch.ts";
+
+/** The WebSocket another node opens once and sends its forwarded calls over (peer-link.ts). */
+export const LINK_PATH = "/cluster/v1/link";
+
+export interface LinkEndpointDeps {
+  secret: string;
+  nodeId: string;
+  registry: WorkerRegistry;
+  log: WorkerLog;
+  /** The server's `maxPayloadLength`: a batch to the other node stays within it. */
+  maxMessageBytes: number;
+}
+
+/**
+ * `GET /cluster/v1/link`: a cluster peer link. Only `cluster.secret` opens it, checked once at
+ * the upgrade (constant-time; a client key is refused like no credential, before any socket
+ * exists); then every message is frames for this node's frame switch (frame-switch.ts).
+ */
+export function linkEndpoint(deps: LinkEndpointDeps) {
+  const secretMatches = secretCheck(deps.secret);
+  const switches = new WeakMap<object, FrameSwitch>();
+  return new Elysia().ws(LINK_PATH, {
+    beforeHandle({ request }) {
+      if (secretMatches(request.headers.get(CLUSTER_HEADER))) return;
+      deps.log("warn", "cluster peer link refused: wrong or missing cluster secret", {});
+      return Response.json(
+        { error: { message: "cluster secret required", type: "authentication_error", code: "unauthorized" } },
+        { status: 401 },
+      );
+    },
+    open(ws) {
+      const raw = ws.raw;
+      const writer = new FrameWriter(
+        {
+          text: (text) => void (raw.readyState === 1 && raw.sendText(text)),
+          binary: (bytes) => void (raw.readyState === 1 && raw.sendBinary(bytes)),
+          cork: (write) => void raw.cork(write),
+        },
+        deps.maxMessageBytes,
+      );
+      // Both ends of a link are this build: batches from the first frame.
+      writer.peerReadsBatches();
+      switches.set(
+        raw,
+        new FrameSwitch({
+          registry: deps.registry,
+          nodeId: deps.nodeId,
+          writer,
+          fail(problem) {
+            deps.log("warn", "cluster peer link closed: protocol error", { problem });
+            writer.flush();
+            raw.close(CloseCode.protocolError, problem.slice(0, 120));
+          },
+        }),
+      );
+    },
+    message(ws, message) {
+      switches.get(ws.raw)?.message(message);
+    },
+    close(ws) {
+      switches.get(ws.raw)?.closed();
+      switches.delete(ws.raw);
+    },
+  });
+}

@@ -1,0 +1,205 @@
+import { afterEach, describe, expect, test } from "bun:test";
+import { Elysia } from "elysia";
+import type { GatewayError } from "../core/gateway-error.ts";
+import type { ProviderCall } from "../providers/provider.ts";
+import { workerWebSocketConfig } from "../workers/gateway/worker-endpoint.ts";
+import { createWorkersProvider } from "../workers/gateway/worker-provider.ts";
+import { createWorkerRegistry } from "../workers/gateway/worker-registry.ts";
+import { startFakeUpstream } from "../workers/testing/fake-upstream.ts";
+import {
+  MAX_MESSAGE_BYTES,
+  startGateway,
+  type TestGateway,
+  waitFor,
+} from "../workers/testing/tunnel-harness.ts";
+import { runWorker } from "../workers/worker/worker-client.ts";
+import { silentLog } from "../workers/worker-log.ts";
+import { createForwardingProvider } from "./forwarding-provider.ts";
+import { linkEndpoint } from "./link-endpoint.ts";
+import { LINK_VERSION, type NodeEntry } from "./node-directory.ts";
+import { PeerLinks } from "./peer-link.ts";
+
+const SECRET = "cluster-secret-for-tests";
+const cleanups: (() => Promise<void> | void)[] = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+/**
+ * Node b: a worker (real, over its WebSocket) on a test gateway, and the peer-link endpoint on a
+ * server of its own sharing that gateway's registry, so the link can be dropped and brought back
+ * while the worker stays connected.
+ */
+async function nodeB() {
+  const upstream = startFakeUpstream();
+  const gateway = startGateway();
+  const stop = new AbortController();
+  const exit = runWorker({
+    connect: `http://127.0.0.1:${gateway.port}`,
+    token: "worker-key",
+    upstream: `${upstream.url}/v1/`,
+    models: ["llama-small"],
+    concurrency: 16,
+    name: "gpu-1",
+    labels: {},
+    log: silentLog,
+    handleSignals: false,
+    stop: stop.signal,
+    backoff: { baseMs: 20, capMs: 200 },
+    drainTimeoutMs: 5_000,
+  });
+  cleanups.push(async () => {
+    stop.abort();
+    await exit;
+    await gateway.stop();
+    upstream.stop();
+  });
+  await waitFor(() => gateway.registry.serves("llama-small"), "the worker to register");
+  const link = linkServer(gateway, 0);
+  cleanups.push(async () => {
+    await link.current.stop(true);
+  });
+  return { upstream, gateway, link };
+}
+
+function linkServer(gateway: TestGateway, port: number) {
+  const start = (at: number) =>
+    new Elysia({ websocket: workerWebSocketConfig(MAX_MESSAGE_BYTES) })
+      .use(
+        linkEndpoint({
+          secret: SECRET,
+          nodeId: "node-b",
+          registry: gateway.registry,
+          log: silentLog,
+          maxMessageBytes: MAX_MESSAGE_BYTES,
+        }),
+      )
+      .listen({ hostname: "127.0.0.1", port: at });
+  const server = { current: start(port), port: 0 };
+  server.port = server.current.server?.port ?? 0;
+  return {
+    get current() {
+      return server.current;
+    },
+    port: server.port,
+    /** Drops every link (the server closes its sockets), then listens again on the same port. */
+    async restart() {
+      await server.current.stop(true);
+      server.current = start(server.port);
+    },
+  };
+}
+
+/** Node a: no worker of its own; node b in its directory, reachable over the link only. */
+function nodeA(port: number, secret = SECRET) {
+  const links = new PeerLinks({ secret, maxMessageBytes: MAX_MESSAGE_BYTES, log: silentLog });
+  cleanups.push(() => links.close());
+  const peer: NodeEntry = {
+    id: "node-b",
+    url: `http://127.0.0.1:${port}`,
+    at: 0,
+    workers: [{ name: "gpu-1", models: ["llama-small"], inFlight: 0, capacity: 16 }],
+    forwardVersion: 2,
+    linkVersion: LINK_VERSION,
+  };
+  const httpForwards: string[] = [];
+  const registry = createWorkerRegistry();
+  const provider = createForwardingProvider({
+    local: createWorkersProvider(registry),
+    registry,
+    directory: { peers: () => [peer], peersServing: () => [peer], peerModels: () => ["llama-small"] },
+    secret,
+    links,
+    // The HTTP forward, had it been taken: refused, and noted.
+    fetch: (async (url: string) => {
+      httpForwards.push(String(url));
+      throw new Error("no HTTP forward in this test");
+    }) as unknown as typeof fetch,
+  });
+  // As the router calls it: narrowed to one worker first.
+  const call = (init: Partial<ProviderCall> & { body: ProviderCall["body"] }) =>
+    (provider.select?.("llama-small") ?? provider).call({
+      operation: "chat",
+      stream: false,
+      requestId: `req-${Math.random().toString(36).slice(2)}`,
+      signal: new AbortController().signal,
+      timeouts: { connectMs: 5_000, firstByteMs: 5_000, idleMs: 5_000 },
+      ...init,
+    });
+  return { call, links, httpForwards };
+}
+
+describe("cluster peer link", () => {
+  test("a forwarded call goes over the link, names the worker and its node, and counts in the worker's load", async () => {
+    const b = await nodeB();
+    const a = nodeA(b.link.port);
+    const reply = await a.call({ body: { model: "llama-small", messages: [] } });
+    expect(reply.kind).toBe("json");
+    expect(reply.servedBy).toBe("worker:gpu-1@node-b");
+    const held = a.call({
+      stream: true,
+      requestId: "held",
+      body: { model: "llama-small", stream: true, messages: [], fake: { holdHead: true } },
+    });
+    await waitFor(() => b.upstream.seen.has("held"), "the held call to reach the upstream");
+    expect(b.gateway.registry.list()[0]?.inFlight).toBe(1);
+    b.upstream.release("held");
+    await held;
+    expect(a.links.status()).toEqual([{ node: "node-b", state: "open", sentOverLink: 2, sentOverHttp: 0 }]);
+    expect(a.httpForwards).toEqual([]);
+  });
+
+  test("a link lost mid-stream fails the stream as a lost worker, cancels it on the worker, and the next call re-opens it", async () => {
+    const b = await nodeB();
+    const a = nodeA(b.link.port);
+    const reply = await a.call({
+      stream: true,
+      requestId: "doomed",
+      body: { model: "llama-small", stream: true, messages: [], fake: { holdAfterFirst: true, chunks: 5 } },
+    });
+    if (reply.kind !== "stream") throw new Error("expected a stream");
+    const events = reply.events[Symbol.asyncIterator]();
+    expect((await events.next()).done).toBe(false);
+    await b.link.restart();
+    const error = (await events.next().catch((e: unknown) => e)) as GatewayError;
+    expect({ code: error.code, message: error.message }).toEqual({
+      code: "worker_lost",
+      message: "worker gpu-1@node-b was lost",
+    });
+    // Node b's switch cancelled the stream on the worker, which left its upstream.
+    await waitFor(() => b.upstream.aborted.has("doomed"), "the upstream call to be aborted");
+    await waitFor(() => b.gateway.registry.list()[0]?.inFlight === 0, "the worker's load to drop");
+    const next = await a.call({ body: { model: "llama-small", messages: [] } });
+    expect(next.servedBy).toBe("worker:gpu-1@node-b");
+    expect(a.links.status()[0]).toMatchObject({ state: "open", sentOverLink: 2, sentOverHttp: 0 });
+  });
+
+  test("a client that leaves cancels the call on the worker behind node b", async () => {
+    const b = await nodeB();
+    const a = nodeA(b.link.port);
+    const leave = new AbortController();
+    const reply = await a.call({
+      stream: true,
+      requestId: "left",
+      signal: leave.signal,
+      body: { model: "llama-small", stream: true, messages: [], fake: { holdAfterFirst: true, chunks: 5 } },
+    });
+    if (reply.kind !== "stream") throw new Error("expected a stream");
+    await reply.events[Symbol.asyncIterator]().next();
+    leave.abort();
+    await waitFor(() => b.upstream.aborted.has("left"), "the upstream call to be aborted");
+    await waitFor(() => b.gateway.registry.list()[0]?.inFlight === 0, "the worker's load to drop");
+  });
+
+  test("a wrong secret is refused at the upgrade: the call goes to the HTTP forward instead", async () => {
+    const b = await nodeB();
+    const a = nodeA(b.link.port, "not-the-secret");
+    const error = (await a.call({ body: { model: "llama-small", messages: [] } }).catch((e: unknown) => e)) as
+      | GatewayError
+      | undefined;
+    expect(error?.message).toContain("node node-b unreachable");
+    expect(a.httpForwards).toEqual([`http://127.0.0.1:${b.link.port}/cluster/v1/forward`]);
+    expect(a.links.status()).toEqual([{ node: "node-b", state: "closed", sentOverLink: 0, sentOverHttp: 1 }]);
+    expect(b.gateway.registry.list()[0]?.inFlight).toBe(0);
+  });
+});

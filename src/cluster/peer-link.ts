@@ -1,0 +1,190 @@
+import { FrameWriter } from "../workers/frame-writer.ts";
+import { WorkerTunnel } from "../workers/gateway/worker-tunnel.ts";
+import { CloseCode } from "../workers/protocol.ts";
+import { readWorkerFrame } from "../workers/read-frame.ts";
+import { readMessage } from "../workers/read-message.ts";
+import { backoffDelay } from "../workers/worker/backoff.ts";
+import type { WorkerLog } from "../workers/worker-log.ts";
+import { CLUSTER_HEADER } from "./cluster-secret.ts";
+import { LINK_PATH } from "./link-endpoint.ts";
+
+/** A link not open within this long is given up (the call goes over HTTP meanwhile). */
+const CONNECT_TIMEOUT_MS = 3_000;
+const BunWebSocket = WebSocket as unknown as new (url: string, options: Bun.WebSocketOptions) => WebSocket;
+
+export interface PeerLinkOptions {
+  node: string;
+  /** The peer's `cluster.advertise_url`. */
+  url: string;
+  secret: string;
+  /** The largest message the peer takes (`workers.max_message`, the same on every node). */
+  maxMessageBytes: number;
+  log: WorkerLog;
+  now?: () => number;
+}
+
+/**
+ * Node a's end of a cluster peer link: one WebSocket to another node's frame switch
+ * (link-endpoint.ts), opened on first need and again after a loss, authenticated once with
+ * `cluster.secret`. Over it a forwarded call is what a call to a local worker is: the gateway
+ * side of a worker tunnel (worker-tunnel.ts) sends the request frame, credit and cancel, and
+ * reads the head, body chunks, end and error; the link lost fails its streams as a lost worker.
+ * A failed open backs off (0.5 s doubling to 30 s, jittered); until then `ready` says no, and
+ * the caller forwards over HTTP.
+ */
+export class PeerLink {
+  private tunnel: WorkerTunnel | undefined;
+  private opening: Promise<WorkerTunnel | undefined> | undefined;
+  private failures = 0;
+  private retryAt = 0;
+  private closed = false;
+  /** Calls sent over the link and over HTTP instead, for the status page and tests. */
+  readonly sent = { link: 0, http: 0 };
+
+  constructor(private readonly options: PeerLinkOptions) {}
+
+  get url(): string {
+    return this.options.url;
+  }
+
+  /** The open link's tunnel, opened now if need be; undefined while it cannot be had. */
+  ready(): WorkerTunnel | Promise<WorkerTunnel | undefined> | undefined {
+    if (this.tunnel) return this.tunnel;
+    if (this.opening) return this.opening;
+    if (this.closed || (this.options.now ?? Date.now)() < this.retryAt) return undefined;
+    this.opening = this.open().finally(() => {
+      this.opening = undefined;
+    });
+    return this.opening;
+  }
+
+  get state(): "open" | "opening" | "closed" {
+    return this.tunnel ? "open" : this.opening ? "opening" : "closed";
+  }
+
+  close(): void {
+    this.closed = true;
+    this.tunnel?.close(CloseCode.goingAway, "node shutting down");
+  }
+
+  private open(): Promise<WorkerTunnel | undefined> {
+    const { node, url, secret, maxMessageBytes, log } = this.options;
+    return new Promise((resolve) => {
+      const socket = new BunWebSocket(`${url.replace(/^http/, "ws")}${LINK_PATH}`, {
+        headers: { [CLUSTER_HEADER]: secret },
+        perMessageDeflate: false,
+      });
+      socket.binaryType = "arraybuffer";
+      const live = () => socket.readyState === WebSocket.OPEN;
+      // Bun's client socket cannot cork: what the writer gathers leaves as one batch message.
+      const writer = new FrameWriter(
+        {
+          text: (text) => void (live() && socket.send(text)),
+          binary: (bytes) => void (live() && socket.send(bytes)),
+        },
+        maxMessageBytes,
+      );
+      writer.peerReadsBatches();
+      const tunnel = new WorkerTunnel({
+        id: `link:${node}`,
+        name: `@${node}`,
+        owner: "cluster",
+        models: [],
+        capacity: Number.MAX_SAFE_INTEGER,
+        labels: {},
+        // The switch passes the client's text on, or parses it for a worker that wants it parsed.
+        bodyText: true,
+        transport: {
+          send: (text) => writer.text(text),
+          flush: writer.flush,
+          // A client may close only with 1000 or 3000–4999: the code the tunnel gives stays local.
+          close: (_code, reason) => {
+            writer.flush();
+            socket.close(1000, reason.slice(0, 120));
+          },
+        },
+        log,
+        now: Date.now(),
+        maxRequestBytes: maxMessageBytes,
+      });
+      const timer = setTimeout(() => socket.close(), CONNECT_TIMEOUT_MS);
+      const fail = (problem: string) => {
+        log("warn", "cluster peer link closed: protocol error", { node, problem });
+        tunnel.close(CloseCode.protocolError, problem.slice(0, 120));
+      };
+      socket.onopen = () => {
+        clearTimeout(timer);
+        this.failures = 0;
+        if (this.closed) return tunnel.close(CloseCode.goingAway, "node shutting down");
+        this.tunnel = tunnel;
+        log("info", "cluster peer link open", { node });
+        resolve(tunnel);
+      };
+      socket.onmessage = (event: MessageEvent) => {
+        const problem = readMessage(event.data, {
+          control(value) {
+            const parsed = readWorkerFrame(value);
+            if (parsed.ok) tunnel.receive(parsed.frame);
+            else fail(`malformed frame: ${parsed.problem}`);
+          },
+          chunk: (id, bytes) => tunnel.receiveChunk(id, bytes),
+        });
+        if (problem) fail(problem);
+      };
+      socket.onclose = (event: CloseEvent) => {
+        clearTimeout(timer);
+        if (this.tunnel === tunnel) {
+          // A link that was open is re-opened by the next call that needs it.
+          this.tunnel = undefined;
+          log("warn", "cluster peer link lost", { node, code: event.code });
+        } else {
+          this.retryAt = (this.options.now ?? Date.now)() + backoffDelay(this.failures++);
+          log("warn", "cluster peer link could not be opened: forwarding over HTTP meanwhile", {
+            node,
+            code: event.code,
+          });
+          resolve(undefined);
+        }
+        // Every stream on it fails as a lost worker's does.
+        tunnel.close(CloseCode.goingAway, "peer link closed");
+      };
+    });
+  }
+}
+
+/** One link per peer node, kept while the node is in the directory. */
+export class PeerLinks {
+  private readonly links = new Map<string, PeerLink>();
+
+  constructor(private readonly options: Omit<PeerLinkOptions, "node" | "url">) {}
+
+  /** The link to `peer` (created, not yet opened, on first ask). */
+  of(peer: { id: string; url: string }): PeerLink {
+    let link = this.links.get(peer.id);
+    // A node restarted elsewhere under the same name: a link to where it is now.
+    if (link && link.url !== peer.url) link.close();
+    if (!link || link.url !== peer.url) {
+      link = new PeerLink({ ...this.options, node: peer.id, url: peer.url });
+      this.links.set(peer.id, link);
+    }
+    return link;
+  }
+
+  status(): {
+    node: string;
+    state: "open" | "opening" | "closed";
+    sentOverLink: number;
+    sentOverHttp: number;
+  }[] {
+    return [...this.links.entries()].map(([node, link]) => ({
+      node,
+      state: link.state,
+      sentOverLink: link.sent.link,
+      sentOverHttp: link.sent.http,
+    }));
+  }
+
+  close(): void {
+    for (const link of this.links.values()) link.close();
+  }
+}

@@ -1,0 +1,119 @@
+import { auditQuerySchema } from "../../audit/audit-query-schema.ts";
+import { queryParameters } from "./json-schema.ts";
+import { adminErrors, json, ref } from "./openapi-responses.ts";
+
+/** The admin API (`/admin/api/...`): keys, audit, usage, shadow records, workers. */
+export function adminPaths() {
+  const tag = { tags: ["Admin"] };
+  const idParam = { name: "id", in: "path", required: true, schema: { type: "string" } };
+  return {
+    "/admin/api/keys": {
+      get: {
+        ...tag,
+        summary: "List keys (never their secrets)",
+        parameters: [
+          { name: "tenant", in: "query", schema: { type: "string" } },
+          { name: "include_revoked", in: "query", schema: { type: "boolean" } },
+        ],
+        responses: { "200": json("The keys"), ...adminErrors },
+      },
+      post: {
+        ...tag,
+        summary: "Create a key; the plain key is in this answer only",
+        requestBody: {
+          required: true,
+          content: {
+            "application/json": {
+              schema: ref("CreateKeyInput"),
+              example: { name: "alice", role: "user", models: ["gpt-*"], rpm: 60 },
+            },
+          },
+        },
+        responses: { "201": json("The new key, with `key` shown once"), ...adminErrors },
+      },
+    },
+    "/admin/api/keys/{id}": {
+      get: {
+        ...tag,
+        summary: "Show a key",
+        parameters: [idParam],
+        responses: { "200": json("The key"), ...adminErrors },
+      },
+    },
+    "/admin/api/keys/{id}/revoke": {
+      post: {
+        ...tag,
+        summary: "Revoke a key",
+        parameters: [idParam],
+        responses: { "200": json("The revoked key"), ...adminErrors },
+      },
+    },
+    "/admin/api/keys/{id}/rotate": {
+      post: {
+        ...tag,
+        summary: "Rotate a key; the old one works for `grace` more",
+        parameters: [idParam],
+        requestBody: {
+          required: false,
+          content: { "application/json": { schema: ref("RotateKeyInput"), example: { grace: "10m" } } },
+        },
+        responses: { "201": json("The new key"), ...adminErrors },
+      },
+    },
+    "/admin/api/audit": {
+      get: {
+        ...tag,
+        summary: "Query the audit log, newest first, a page at a time",
+        parameters: queryParameters(auditQuerySchema),
+        responses: { "200": json("A page of audit records and `nextCursor`"), ...adminErrors },
+      },
+    },
+    "/admin/api/audit/export": {
+      get: {
+        ...tag,
+        summary: "Export the audit log (NDJSON or CSV), streamed",
+        parameters: [
+          { name: "format", in: "query", schema: { type: "string", enum: ["ndjson", "csv"] } },
+          ...queryParameters(auditQuerySchema).filter((p) => p.name !== "cursor" && p.name !== "limit"),
+        ],
+        responses: {
+          "200": {
+            description: "The records",
+            content: {
+              "application/x-ndjson": { schema: { type: "string" } },
+              "text/csv": { schema: { type: "string" } },
+            },
+          },
+          ...adminErrors,
+        },
+      },
+    },
+    "/admin/api/events": {
+      get: {
+        ...tag,
+        summary: "Live events (what `mindgw tail` reads)",
+        responses: {
+          "200": {
+            description: "Server-sent events",
+            content: { "text/event-stream": { schema: { type: "string" } } },
+          },
+          ...adminErrors,
+        },
+      },
+    },
+    "/admin/api/status": {
+      get: {
+        ...tag,
+        summary: "Config version, reload errors, audit health, workers",
+        responses: { "200": json("Status"), ...adminErrors },
+      },
+    },
+    "/admin/api/workers": {
+      get: {
+        ...tag,
+        summary: "Connected workers and their load",
+        responses: { "200": json("Workers"), ...adminErrors },
+      },
+    },
+  };
+}

@@ -1,0 +1,45 @@
+import type { Dialect } from "../../core/dialect.ts";
+import type { JsonSchema } from "./json-schema.ts";
+
+// The pieces every part of the OpenAPI document uses: schema references and error answers.
+
+export const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
+
+const ERRORS: Record<number, string> = {
+  400: "Malformed or invalid request",
+  401: "Missing or invalid credential",
+  403: "The credential may not use this model or API",
+  404: "No such model or route",
+  413: "Body larger than `server.max_body`",
+  429: "A rate limit or budget was reached (`Retry-After` says when to retry)",
+  502: "The upstream failed",
+  503: "Draining, or no route available",
+  504: "The upstream timed out",
+};
+
+/** Error answers in the caller's dialect. */
+export function errorResponses(dialect: Dialect, statuses: readonly number[]) {
+  const schema = ref(dialect === "anthropic" ? "AnthropicError" : "OpenAIError");
+  return Object.fromEntries(
+    statuses.map((status) => [
+      String(status),
+      { description: ERRORS[status] ?? "Error", content: { "application/json": { schema } } },
+    ]),
+  );
+}
+
+export const requestId = {
+  "x-request-id": {
+    description: "The request's id (also in the audit log and the access log)",
+    schema: { type: "string" },
+  },
+};
+
+export const adminErrors = errorResponses("openai", [400, 401, 403]);
+
+/** A JSON answer carrying the request id. */
+export const json = (description: string, schema: JsonSchema = { type: "object" }) => ({
+  description,
+  headers: requestId,
+  content: { "application/json": { schema } },
+});

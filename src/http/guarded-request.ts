@@ -1,0 +1,65 @@
+import type { Principal } from "../auth/principal.ts";
+import type { Dialect } from "../core/dialect.ts";
+import type { GatewayError } from "../core/gateway-error.ts";
+import type { ClientSlots } from "./client-slots.ts";
+import type { Lifecycle } from "./lifecycle.ts";
+import type { RequestLedger } from "./request-ledger.ts";
+import type { RequestRuntime } from "./request-runtime.ts";
+
+/** Where a request holds a place while it runs: the gateway's in-flight count and its client's slots. */
+export interface RequestGate {
+  readonly lifecycle: Lifecycle;
+  readonly clientSlots?: ClientSlots;
+}
+
+/** What a guarded handler gets: the caller, the request's ledger and its response headers. */
+export interface Guarded {
+  /** The config version this request runs on, start to end. */
+  readonly runtime: RequestRuntime;
+  readonly principal: Principal;
+  readonly ledger: RequestLedger;
+  readonly headers: Record<string, string>;
+  /** Call when the handler hands back a stream: the request ends when `done` is called. */
+  deferEnd(): (status: number, error?: GatewayError) => void;
+}
+
+/**
+ * One guarded request, start to end: what the front door's layers used to close over (the place
+ * it holds, whether its end is deferred to a stream, the caller) as fields of one object with
+ * methods, so a request makes no closures for them.
+ */
+export class GuardedRequest implements Guarded {
+  /** Set once the caller is authenticated, before any handler runs. */
+  principal!: Principal;
+  /** The handler hands back a stream: the request ends when it ends, not when the handler returns. */
+  deferred = false;
+  /** A client slot is held (released with the request). */
+  slot = false;
+
+  constructor(
+    readonly request: Request,
+    readonly ip: string | null,
+    readonly dialect: Dialect,
+    readonly runtime: RequestRuntime,
+    readonly ledger: RequestLedger,
+    readonly headers: Record<string, string>,
+    private readonly gate: RequestGate,
+  ) {}
+
+  deferEnd(): (status: number, error?: GatewayError) => void {
+    this.deferred = true;
+    return (status, error) => this.end(status, error);
+  }
+
+  /** Ends a deferred request: its record, then the place it held. */
+  end(status: number, error?: GatewayError): void {
+    this.ledger.finish(status, error);
+    this.leave();
+  }
+
+  /** Gives back the place the request held (the in-flight count, its client's slot). */
+  leave(): void {
+    this.gate.lifecycle.leave();
+    if (this.slot) this.gate.clientSlots?.leave(this.ip);
+  }
+}

@@ -1,0 +1,21 @@
+import { dialectOf, type Operation } from "../core/dialect.ts";
+import { GuardedRequest, type RequestGate } from "./guarded-request.ts";
+import type { RequestLedger } from "./request-ledger.ts";
+import type { RequestRuntime } from "./request-runtime.ts";
+
+/** A guarded model call: the operation it asks for, and its upstream path when not the operation's own. */
+export class ModelCall extends GuardedRequest {
+  constructor(
+    request: Request,
+    ip: string | null,
+    runtime: RequestRuntime,
+    ledger: RequestLedger,
+    headers: Record<string, string>,
+    gate: RequestGate,
+    readonly operation: Operation,
+    /** `/responses/compact`: native routes only. */
+    readonly path: string | undefined,
+  ) {
+    super(request, ip, dialectOf(operation), runtime, ledger, headers, gate);
+  }
+}

@@ -1,0 +1,141 @@
+import { gzipSync } from "node:zlib";
+import type { ExportResponse, IExporterTransport } from "@opentelemetry/otlp-exporter-base";
+import { OTLPExporterError } from "@opentelemetry/otlp-exporter-base";
+
+/** What the library's node transport is configured with (`convertLegacyHttpOptions`, from `OTEL_EXPORTER_OTLP_*`). */
+export interface FetchTransportOptions {
+  readonly url: string;
+  readonly headers: () => Promise<Record<string, string>>;
+  readonly compression: "gzip" | "none";
+}
+
+/**
+ * The library's User-Agent (http-transport-utils.ts; its version is not exported, and
+ * fetch-transport.test.ts holds this equal to the installed package's).
+ */
+export const USER_AGENT = "OTel-OTLP-Exporter-JavaScript/0.301.0";
+/** The library's cap on a response body it reads. */
+const MAX_RESPONSE_BODY_SIZE = 4 * 1024 * 1024;
+/** Statuses and network errors the library retries (is-export-retryable.ts, http-transport-utils.ts). */
+const RETRYABLE_STATUSES = new Set([429, 502, 503, 504]);
+const RETRYABLE_NETWORK_ERRORS = new Set([
+  "ECONNRESET",
+  "ECONNREFUSED",
+  "EPIPE",
+  "ETIMEDOUT",
+  "EAI_AGAIN",
+  "ENOTFOUND",
+  "ENETUNREACH",
+  "EHOSTUNREACH",
+]);
+
+/** The library's `parseRetryAfterToMills`: seconds, or an HTTP date. */
+export function retryAfterMillis(retryAfter: string | null): number | undefined {
+  if (retryAfter === null) return undefined;
+  const seconds = Number.parseInt(retryAfter, 10);
+  if (Number.isInteger(seconds)) return seconds > 0 ? seconds * 1000 : -1;
+  const delay = new Date(retryAfter).getTime() - Date.now();
+  return Math.max(delay, 0);
+}
+
+/**
+ * One OTLP/HTTP POST as the library's node transport (`sendWithHttp`) makes it — same URL,
+ * headers, User-Agent, gzip when `compression` says so, timeout, and the same verdicts on the
+ * answer (2xx success with its body, 429/502/503/504 retryable with `Retry-After`, any other
+ * status a failure carrying it, refused/reset connections and the timeout retryable) — over
+ * Bun's `fetch` instead of `node:http`. Under Bun, `node:http`'s client is a compatibility
+ * layer (a `ClientRequest` and a `Readable` piped into it per export) that cost the export
+ * thread ~4 µs of every traced request in `bun bench/trace-micro.ts` (docs/BENCHMARKS.md,
+ * fifth pass); the library lets a transport be supplied (`createOtlpNetworkExportDelegate`),
+ * so only this layer is ours. Plain `http:` endpoints only: an `https:` one keeps the
+ * library's transport, whose agent carries the `OTEL_EXPORTER_OTLP_*CERTIFICATE`/`CLIENT_*` files.
+ */
+export function createFetchTransport(options: FetchTransportOptions): IExporterTransport {
+  return {
+    async send(data: Uint8Array, timeoutMillis: number): Promise<ExportResponse> {
+      const headers: Record<string, string> = { ...(await options.headers()), "User-Agent": USER_AGENT };
+      let body = data;
+      if (options.compression === "gzip") {
+        headers["Content-Encoding"] = "gzip";
+        body = gzipSync(data);
+      }
+      let response: Response;
+      let answer: Uint8Array;
+      try {
+        response = await fetch(options.url, {
+          method: "POST",
+          headers,
+          body: body as Uint8Array<ArrayBuffer>,
+          signal: AbortSignal.timeout(timeoutMillis),
+        });
+        answer = new Uint8Array(await response.arrayBuffer());
+      } catch (error) {
+        const failure = error instanceof Error ? error : new Error(String(error));
+        if (failure.name === "TimeoutError")
+          return { status: "retryable", error: new Error("Request timed out", { cause: failure }) };
+        const code = (failure as { code?: unknown }).code;
+        return typeof code === "string" && RETRYABLE_NETWORK_ERRORS.has(code)
+          ? { status: "retryable", error: failure }
+          : { status: "failure", error: failure };
+      }
+      if (answer.byteLength > MAX_RESPONSE_BODY_SIZE)
+        return {
+          status: "failure",
+          error: new Error(
+            `OTLP export response body exceeded size limit of ${MAX_RESPONSE_BODY_SIZE} bytes`,
+          ),
+        };
+      if (response.status <= 299) return { status: "success", data: answer };
+      if (RETRYABLE_STATUSES.has(response.status)) {
+        const retryInMillis = retryAfterMillis(response.headers.get("retry-after"));
+        return retryInMillis === undefined ? { status: "retryable" } : { status: "retryable", retryInMillis };
+      }
+      return {
+        status: "failure",
+        error: new OTLPExporterError(response.statusText, response.status, new TextDecoder().decode(answer)),
+      };
+    },
+    shutdown() {},
+  };
+}
+
+/** The library's RetryingTransport (retrying-transport.ts): its constants and its rules. */
+const MAX_ATTEMPTS = 5;
+const INITIAL_BACKOFF = 1000;
+const MAX_BACKOFF = 5000;
+const BACKOFF_MULTIPLIER = 1.5;
+const JITTER = 0.2;
+
+/**
+ * Retries a retryable answer as the library's `createRetryingTransport` does (not exported by
+ * `@opentelemetry/otlp-exporter-base` 0.301): up to 5 more attempts, backoff from 1 s ×1.5 up to
+ * 5 s with ±20 % jitter unless the collector's `Retry-After` says otherwise, never past the
+ * export's timeout.
+ */
+export function createRetryingTransport(
+  transport: IExporterTransport,
+  sleep: (ms: number) => Promise<void> = (ms) =>
+    new Promise((resolve) => setTimeout(resolve, Math.max(ms, 0))),
+): IExporterTransport {
+  return {
+    async send(data, timeoutMillis) {
+      let attempts = MAX_ATTEMPTS;
+      let nextBackoff = INITIAL_BACKOFF;
+      const deadline = Date.now() + timeoutMillis;
+      let result = await transport.send(data, timeoutMillis);
+      while (result.status === "retryable" && attempts > 0) {
+        attempts--;
+        const jitter = Math.random() * (2 * JITTER) - JITTER;
+        const backoff = Math.max(Math.min(nextBackoff * (1 + jitter), MAX_BACKOFF), 0);
+        nextBackoff *= BACKOFF_MULTIPLIER;
+        const retryInMillis = result.retryInMillis ?? backoff;
+        const remaining = deadline - Date.now();
+        if (retryInMillis > remaining) return result;
+        await sleep(retryInMillis);
+        result = await transport.send(data, remaining);
+      }
+      return result;
+    },
+    shutdown: () => transport.shutdown(),
+  };
+}

@@ -19,6 +19,9 @@
  * and closures, scopes and promises among them: counts are exact where bytes and time are not,
  * so a cut of one closure shows on a loaded machine. `--objects` lists every cell type that
  * differs between the gateways (or the first's, alone), per request.
+ * Requests go one at a time, so with the default upstream client (`auto`) every gateway here
+ * takes the lean client after a few calls; `MINDGW_UPSTREAM_CLIENT=fetch` in this process's
+ * environment counts the path a c=32 request takes (Bun's `fetch`) in every gateway alike.
  * Starts its own burst upstream. Complements bench/gc-per-request.sh (the binary under wrk,
  * collections counted from BUN_JSC_logGC).
  */

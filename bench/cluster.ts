@@ -328,6 +328,14 @@ try {
       rows.push(line(`worker, forwarded (a → b), repeat ${repeat} (${split(forwarded)})`, forwarded));
       forwardRatios.push(forwarded.rps / local.rps);
     }
+    // Which way the forwards went: node a's peer link to b (the shape measured), or HTTP.
+    const status = (await (
+      await fetch(`${a.url}/admin/api/status`, { headers: { authorization: `Bearer ${a.adminKey ?? ""}` } })
+    ).json()) as { cluster?: { links?: { node: string; sentOverLink: number; sentOverHttp: number }[] } };
+    const links = status.cluster?.links ?? [];
+    const overLink = links.reduce((n, l) => n + l.sentOverLink, 0);
+    const overHttp = links.reduce((n, l) => n + l.sentOverHttp, 0);
+    verdicts.push(`forwarded calls from node a: ${overLink} over its peer link, ${overHttp} over HTTP`);
   } finally {
     await worker.stop("SIGKILL");
   }

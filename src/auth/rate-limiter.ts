@@ -146,7 +146,7 @@ export class RateLimiter {
   private assertPriced(scopes: readonly Scope[], model: string | undefined, pricing: Pricing): void {
     // A model with no price costs nothing, so a budget (the key's or its tenant's) could never
     // bind on it: refused.
-    if (model !== undefined && scopes.some((s) => s.budgetUsd !== undefined) && !pricing.isPriced(model)) {
+    if (model !== undefined && firstLimiting(scopes, "budgetUsd") && !pricing.isPriced(model)) {
       throw new GatewayError({
         status: 403,
         code: "forbidden",
@@ -243,12 +243,7 @@ export class RateLimiter {
   }
 
   private localView(now: number): CounterView {
-    return {
-      requestsUsed: (subject) => this.counters.requestsUsed(subject, now),
-      requestsResetMs: (subject) => this.counters.requestsResetMs(subject, now),
-      tokensUsed: (subject) => this.counters.tokensUsed(subject, now),
-      tokensResetMs: (subject) => this.counters.tokensResetMs(subject, now),
-    };
+    return new LocalView(this.counters, now);
   }
 
   /**
@@ -280,7 +275,7 @@ export class RateLimiter {
   /** Each header family from the first scope that has that limit (the key's own before its tenant's). */
   private headers(scopes: readonly Scope[], view: CounterView): Record<string, string> {
     const headers: Record<string, string> = {};
-    const requests = scopes.find((scope) => scope.rpm !== undefined);
+    const requests = firstLimiting(scopes, "rpm");
     if (requests?.rpm !== undefined) {
       headers["x-ratelimit-limit-requests"] = String(requests.rpm);
       headers["x-ratelimit-remaining-requests"] = String(
@@ -288,7 +283,7 @@ export class RateLimiter {
       );
       headers["x-ratelimit-reset-requests"] = formatReset(view.requestsResetMs(requests.subject));
     }
-    const tokens = scopes.find((scope) => scope.tpm !== undefined);
+    const tokens = firstLimiting(scopes, "tpm");
     if (tokens?.tpm !== undefined) {
       headers["x-ratelimit-limit-tokens"] = String(tokens.tpm);
       headers["x-ratelimit-remaining-tokens"] = String(
@@ -356,4 +351,30 @@ function sharedView(scopes: readonly Scope[], usage: readonly ScopeUsage[]): Cou
     tokensUsed: (subject) => of(subject)?.tokens ?? 0,
     tokensResetMs: (subject) => of(subject)?.tokensResetMs ?? 0,
   };
+}
+
+/** The first scope with this limit (the key's own before its tenant's); a loop, no closure per request. */
+function firstLimiting(scopes: readonly Scope[], limit: "rpm" | "tpm" | "budgetUsd"): Scope | undefined {
+  for (const scope of scopes) if (scope[limit] !== undefined) return scope;
+  return undefined;
+}
+
+/** This node's counters as of `now`: one object per request, not four closures. */
+class LocalView implements CounterView {
+  constructor(
+    private readonly counters: CounterStore,
+    private readonly now: number,
+  ) {}
+  requestsUsed(subject: string): number {
+    return this.counters.requestsUsed(subject, this.now);
+  }
+  requestsResetMs(subject: string): number {
+    return this.counters.requestsResetMs(subject, this.now);
+  }
+  tokensUsed(subject: string): number {
+    return this.counters.tokensUsed(subject, this.now);
+  }
+  tokensResetMs(subject: string): number {
+    return this.counters.tokensResetMs(subject, this.now);
+  }
 }

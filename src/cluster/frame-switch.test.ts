@@ -146,7 +146,12 @@ describe("frame switch", () => {
     sw.message(request("3", { worker: "w9" }));
     expect(out).toEqual([
       {
-        text: { type: "error", id: "3", code: "over_capacity", message: "worker w9 is no longer connected" },
+        text: {
+          type: "error",
+          id: "3",
+          code: "unavailable",
+          message: "worker w9 is no longer connected (on node node-b)",
+        },
       },
     ]);
   });

@@ -99,13 +99,17 @@ export class FrameSwitch {
 
   /** No worker here takes it: refused before any answer, so the calling node tries the next. */
   private refuse(id: string, named: string | undefined, model: string): void {
-    const message =
+    // The words and codes of the HTTP forward's refusal (forward-endpoint.ts, worker-provider.ts).
+    const none = named === undefined && !this.deps.registry.serves(model);
+    const said =
       named !== undefined
         ? `worker ${named} is no longer connected`
-        : this.deps.registry.serves(model)
-          ? `every worker serving ${model} is at capacity`
-          : `no connected worker serves ${model}`;
-    this.deps.writer.text(encodeFrame({ type: "error", id, code: "over_capacity", message }));
+        : none
+          ? `no connected worker serves ${model}`
+          : `every worker serving ${model} is at capacity`;
+    const code = none ? "no_route_available" : "unavailable";
+    const message = `${said} (on node ${this.deps.nodeId})`;
+    this.deps.writer.text(encodeFrame({ type: "error", id, code, message }));
   }
 }
 

@@ -62,13 +62,13 @@ async function nodeB() {
   return { upstream, gateway, link };
 }
 
-function linkServer(gateway: TestGateway, port: number) {
+function linkServer(gateway: TestGateway, port: number, nodeId = "node-b") {
   const start = (at: number) =>
     new Elysia({ websocket: workerWebSocketConfig(MAX_MESSAGE_BYTES) })
       .use(
         linkEndpoint({
           secret: SECRET,
-          nodeId: "node-b",
+          nodeId,
           registry: gateway.registry,
           log: silentLog,
           maxMessageBytes: MAX_MESSAGE_BYTES,
@@ -90,24 +90,25 @@ function linkServer(gateway: TestGateway, port: number) {
   };
 }
 
-/** Node a: no worker of its own; node b in its directory, reachable over the link only. */
-function nodeA(port: number, secret = SECRET) {
+const peerAt = (id: string, port: number): NodeEntry => ({
+  id,
+  url: `http://127.0.0.1:${port}`,
+  at: 0,
+  workers: [{ name: "gpu-1", models: ["llama-small"], inFlight: 0, capacity: 16 }],
+  forwardVersion: 2,
+  linkVersion: LINK_VERSION,
+});
+
+/** Node a: no worker of its own; `peers` (node b alone by default) in its directory, in that order. */
+function nodeA(port: number, secret = SECRET, peers = [peerAt("node-b", port)]) {
   const links = new PeerLinks({ secret, maxMessageBytes: MAX_MESSAGE_BYTES, log: silentLog });
   cleanups.push(() => links.close());
-  const peer: NodeEntry = {
-    id: "node-b",
-    url: `http://127.0.0.1:${port}`,
-    at: 0,
-    workers: [{ name: "gpu-1", models: ["llama-small"], inFlight: 0, capacity: 16 }],
-    forwardVersion: 2,
-    linkVersion: LINK_VERSION,
-  };
   const httpForwards: string[] = [];
   const registry = createWorkerRegistry();
   const provider = createForwardingProvider({
     local: createWorkersProvider(registry),
     registry,
-    directory: { peers: () => [peer], peersServing: () => [peer], peerModels: () => ["llama-small"] },
+    directory: { peers: () => peers, peersServing: () => peers, peerModels: () => ["llama-small"] },
     secret,
     links,
     // The HTTP forward, had it been taken: refused, and noted.
@@ -189,6 +190,30 @@ describe("cluster peer link", () => {
     leave.abort();
     await waitFor(() => b.upstream.aborted.has("left"), "the upstream call to be aborted");
     await waitFor(() => b.gateway.registry.list()[0]?.inFlight === 0, "the worker's load to drop");
+  });
+
+  test("a node that refuses before answering (its worker gone) fails over to the next node serving the model", async () => {
+    const b = await nodeB();
+    // Node x lists the same worker name, but its switch has no worker at all.
+    const empty = startGateway();
+    cleanups.push(() => empty.stop());
+    const x = linkServer(empty, 0, "node-x");
+    cleanups.push(async () => {
+      await x.current.stop(true);
+    });
+    const a = nodeA(b.link.port, SECRET, [peerAt("node-x", x.port), peerAt("node-b", b.link.port)]);
+    const reply = await a.call({ body: { model: "llama-small", messages: [] } });
+    expect(reply.servedBy).toBe("worker:gpu-1@node-b");
+    // Alone, node x's refusal is the client's answer, in the words an HTTP forward would use.
+    const alone = nodeA(x.port, SECRET, [peerAt("node-x", x.port)]);
+    const error = (await alone
+      .call({ body: { model: "llama-small", messages: [] } })
+      .catch((e: unknown) => e)) as GatewayError;
+    expect({ status: error.status, code: error.code, message: error.message }).toEqual({
+      status: 503,
+      code: "unavailable",
+      message: "worker gpu-1 is no longer connected (on node node-x)",
+    });
   });
 
   test("a wrong secret is refused at the upgrade: the call goes to the HTTP forward instead", async () => {

@@ -6,6 +6,7 @@ import type { Logger } from "../log/logger.ts";
 import { PriceBook } from "../pricing/price-book.ts";
 import type { RouteTable } from "../routing/route-table.ts";
 import { createShadowRunner, type ShadowRunner } from "../shadow/shadow-runner.ts";
+import type { ThreadRules } from "../shadow/shadow-thread-protocol.ts";
 import type { ShadowStore } from "../storage/storage.ts";
 
 /** The shadow runner over the current config: its `shadow:` settings, `audit.bodies` and prices. */
@@ -17,6 +18,7 @@ export function buildShadow(
   redact: RedactBody = redactSecrets,
 ): ShadowRunner {
   const books = new WeakMap<Config, PriceBook>();
+  const threadRules = new WeakMap<Config, ThreadRules>();
   return createShadowRunner({
     settings: () => config().shadow,
     keepAnswers: () => config().audit.bodies,
@@ -30,6 +32,22 @@ export function buildShadow(
         books.set(current, book);
       }
       return book;
+    },
+    // One object per config version: the runner sends it to the shadow thread when it changes.
+    threadRules: () => {
+      const current = config();
+      let rules = threadRules.get(current);
+      if (!rules) {
+        const { prices, providers, models } = current;
+        rules = {
+          maxAnswer: current.shadow.max_answer,
+          keepAnswers: current.audit.bodies,
+          flushMs: current.audit.flush_ms,
+          prices: { prices, providers, models },
+        };
+        threadRules.set(current, rules);
+      }
+      return rules;
     },
     store,
     logger,

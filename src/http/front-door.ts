@@ -36,7 +36,8 @@ export interface FrontDoorDeps {
   readonly runtime: () => RequestRuntime;
   /**
    * Wraps the runtime's authenticator for this front door: the admin UI's session cookie, an
-   * app's narrowing to its models and tenant.
+   * app's narrowing to its models and tenant. A function of `inner` alone: called once per
+   * config version's authenticator, not per request.
    */
   readonly authenticate?: (inner: Authenticator) => Authenticator;
   readonly observer: RequestObserver;
@@ -96,6 +97,19 @@ export function createFrontDoor(deps: FrontDoorDeps) {
     );
   }
 
+  // The wrapped authenticator, made once per config version's own (a wrapper is a function of
+  // the authenticator it wraps alone), not once per request.
+  let wrappedOf: RequestRuntime["authenticate"] | undefined;
+  let wrapped: RequestRuntime["authenticate"] | undefined;
+  function authenticatorOf(runtime: RequestRuntime): RequestRuntime["authenticate"] {
+    if (!deps.authenticate) return runtime.authenticate;
+    if (wrapped === undefined || wrappedOf !== runtime.authenticate) {
+      wrapped = deps.authenticate(runtime.authenticate);
+      wrappedOf = runtime.authenticate;
+    }
+    return wrapped;
+  }
+
   function guard(
     request: Request,
     client: ClientInfo,
@@ -131,7 +145,7 @@ export function createFrontDoor(deps: FrontDoorDeps) {
       call.slot = true;
       const refusal = deps.refusal();
       if (refusal) throw refusal;
-      const authenticate = deps.authenticate ? deps.authenticate(runtime.authenticate) : runtime.authenticate;
+      const authenticate = authenticatorOf(runtime);
       try {
         call.principal = await authenticate(call.request.headers);
       } catch (error) {

@@ -73,6 +73,20 @@ export interface AdaptedCall {
 const identity: Pick<AdaptedCall, "json"> = { json: (body) => body };
 
 /**
+ * The common call, the client's own dialect as it came: one shared marker, not an object made
+ * per request (nothing writes to it).
+ */
+const AS_RECEIVED: NonNullable<AdaptedCall["native"]> = Object.freeze({ forcedUsage: false });
+
+/** A same-dialect call sent as received, built without a spread (the hot path). */
+const asReceived = (operation: Operation, body: JsonObject): AdaptedCall => ({
+  operation,
+  body,
+  json: identity.json,
+  native: AS_RECEIVED,
+});
+
+/**
  * What the gateway answers itself when no route's upstream can serve the operation: count_tokens
  * gets an estimate from a real tokenizer (translate/anthropic-to-openai/count-tokens-estimate.ts)
  * instead of a 400. Undefined for every other operation.
@@ -109,7 +123,7 @@ export function adaptDialect(
     ) {
       return withForcedUsage(operation, body);
     }
-    return { operation, body, ...identity, native: { forcedUsage: false } };
+    return asReceived(operation, body);
   }
   if (operation === "chat" && provider.dialect === "anthropic") {
     const includeUsage = isJsonObject(body.stream_options) && body.stream_options.include_usage === true;
@@ -255,7 +269,7 @@ async function* filterEvents(events: AsyncIterable<SseEvent>, keep: (event: SseE
  */
 function withForcedUsage(operation: Operation, body: JsonObject): AdaptedCall {
   const options = isJsonObject(body.stream_options) ? body.stream_options : {};
-  if (options.include_usage === true) return { operation, body, ...identity, native: { forcedUsage: false } };
+  if (options.include_usage === true) return asReceived(operation, body);
   return {
     operation,
     body: { ...body, stream_options: { ...options, include_usage: true } },

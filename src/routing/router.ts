@@ -1,7 +1,4 @@
 import { GatewayError, notFound, toGatewayError, unavailable } from "../core/gateway-error.ts";
-import { DEFAULT_MAX_SSE_LINE } from "../core/sse.ts";
-import { DEFAULT_MAX_UPSTREAM_BODY } from "../providers/http/read-bounded.ts";
-import type { UnsupportedPolicy } from "../translate/dropped.ts";
 import { abortable } from "./abortable.ts";
 import { localAnswer } from "./adapt-dialect.ts";
 import { fitsContext } from "./context-fit.ts";
@@ -10,6 +7,7 @@ import { fallbackClassOf } from "./fallback-on.ts";
 import { orderRoutes } from "./order-routes.ts";
 import type { RouteHealth } from "./route-health.ts";
 import type { ModelPlan, RouteTable } from "./route-table.ts";
+import type { RoutingPolicy } from "./routing-policy.ts";
 import { abortReason, tryRoute } from "./try-route.ts";
 
 export type { Dispatched, DispatchRequest, ReceivedRequest } from "./dispatch.ts";
@@ -18,16 +16,7 @@ export interface RouterDeps {
   /** The current snapshot; read once per request so a reload never changes a request midway. */
   readonly table: () => RouteTable;
   readonly health: RouteHealth;
-  readonly policy: () => {
-    retries: number;
-    backoffMs: number;
-    /** `translation.unsupported`: drop (and name) or refuse what a translation cannot carry. */
-    unsupported?: UnsupportedPolicy;
-    /** `routing.max_sse_line`: the longest event-stream line an upstream may send. */
-    maxSseLine?: number;
-    /** `routing.max_upstream_body`: the most a whole (non-stream) upstream answer may be. */
-    maxUpstreamBody?: number;
-  };
+  readonly policy: () => RoutingPolicy;
   readonly log: (line: string) => void;
   readonly random?: () => number;
   /**
@@ -60,13 +49,9 @@ export function createRouter(deps: RouterDeps): Router {
         "model_not_found",
       );
     }
-    const {
-      retries,
-      backoffMs,
-      unsupported = "drop",
-      maxSseLine: maxLine = DEFAULT_MAX_SSE_LINE,
-      maxUpstreamBody: maxBody = DEFAULT_MAX_UPSTREAM_BODY,
-    } = deps.policy();
+    // The config's own object, passed down as it is (no per-request copy of its fields).
+    const policy = deps.policy();
+    const { retries, backoffMs } = policy;
     let lastError: GatewayError | undefined;
     let attempts = 0;
     // A window known too small (estimated before trying, or refused by an upstream) rules out
@@ -93,12 +78,7 @@ export function createRouter(deps: RouterDeps): Router {
           failover: lastError !== undefined && retry === 0,
         });
         try {
-          const dispatched = await tryRoute(route, request, deps.health, attempts, {
-            unsupported,
-            maxLine,
-            maxBody,
-            observed,
-          });
+          const dispatched = await tryRoute(route, request, deps.health, attempts, policy, observed);
           return maybeShadow(plan, request, deps, dispatched);
         } catch (error) {
           if (request.signal.aborted) throw abortReason(request.signal);

@@ -1,8 +1,9 @@
 import { isJsonObject, type JsonObject } from "../core/dialect.ts";
 import { clientClosed, GatewayError, toGatewayError } from "../core/gateway-error.ts";
+import { DEFAULT_MAX_SSE_LINE } from "../core/sse.ts";
+import { DEFAULT_MAX_UPSTREAM_BODY } from "../providers/http/read-bounded.ts";
 import type { NativeRequest, Provider } from "../providers/provider.ts";
 import type { AttemptTelemetry } from "../telemetry/dispatch-telemetry.ts";
-import type { UnsupportedPolicy } from "../translate/dropped.ts";
 import { parseEventData } from "../translate/parse-body.ts";
 import { StreamUsageMeter } from "../translate/stream-usage-meter.ts";
 import { usageFromAnthropic, usageFromOpenAI } from "../translate/usage-mapping.ts";
@@ -14,6 +15,7 @@ import { EventChunks, EventReader, type Pass } from "./event-chunks.ts";
 import { readNativeReply } from "./native-reply.ts";
 import type { Route } from "./route.ts";
 import type { RouteHealth } from "./route-health.ts";
+import type { RoutingPolicy } from "./routing-policy.ts";
 import { spliceBody } from "./splice-body.ts";
 import { CLIENT_ROUTING_FIELDS, stripClientRouting } from "./strip-client-routing.ts";
 
@@ -27,14 +29,12 @@ export async function tryRoute(
   request: DispatchRequest,
   health: RouteHealth,
   attempts: number,
-  options: {
-    unsupported: UnsupportedPolicy;
-    maxLine: number;
-    maxBody: number;
-    observed: AttemptTelemetry | undefined;
-  },
+  policy: RoutingPolicy,
+  observed: AttemptTelemetry | undefined,
 ): Promise<Dispatched> {
-  const { unsupported, maxLine, maxBody, observed } = options;
+  const unsupported = policy.unsupported ?? "drop";
+  const maxLine = policy.maxSseLine ?? DEFAULT_MAX_SSE_LINE;
+  const maxBody = policy.maxUpstreamBody ?? DEFAULT_MAX_UPSTREAM_BODY;
   let adapted: AdaptedCall;
   let provider: Provider;
   try {
@@ -103,7 +103,7 @@ export async function tryRoute(
       }),
     );
     const servedBy = reply.servedBy ?? route.label;
-    const dropped = adapted.dropped ?? [];
+    const dropped = adapted.dropped ?? NOTHING_DROPPED;
     if (reply.kind === "http") {
       const answered = adapted.native?.answered;
       const answer = await readNativeReply(reply.response, {
@@ -113,19 +113,19 @@ export async function tryRoute(
         maxLine,
         maxBody,
         onUsage: answered ? storing(pass, answered) : pass,
-        usageOf,
         done,
         onBody: answered,
       });
       health.succeeded(route.key, performance.now() - started);
       verdict.judged(undefined, servedBy);
-      const found = answer.usage;
+      // A whole answer's usage, from its one parse; a stream's is metered as it is relayed.
+      const found = answer.kind === "bytes" && answer.parsed ? usageOf(answer.parsed) : undefined;
       return {
         route: servedBy,
         upstreamModel: route.upstreamModel,
         attempts,
         dropped,
-        reply: answer.reply,
+        reply: answer,
         usage: found ? () => found : usage,
       };
     }
@@ -206,6 +206,9 @@ function storing(pass: Pass, answered: (response: JsonObject) => void): Pass {
     return pass(event);
   };
 }
+
+/** Shared by every answer that dropped nothing (never written to). */
+const NOTHING_DROPPED: readonly string[] = Object.freeze([]);
 
 const noUsage = () => ({ inputTokens: 0, outputTokens: 0 });
 /** A whole answer's relay sees no events. */

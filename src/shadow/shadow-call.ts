@@ -38,7 +38,7 @@ export async function callShadow(
   route: Route,
   request: DispatchRequest,
   signal: AbortSignal,
-  thread?: ShadowThread,
+  thread?: Pick<ShadowThread, "exchange">,
 ): Promise<ShadowOutcome> {
   const started = performance.now();
   const clock: CopyClock = { started, ttftMs: null };

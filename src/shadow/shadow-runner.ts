@@ -1,20 +1,34 @@
 import type { AuditRecord } from "../audit/audit-record.ts";
-import { type RedactBody, redactSafely } from "../audit/redact-body.ts";
+import { type RedactBody, redactSecrets } from "../audit/redact-body.ts";
 import type { Principal } from "../auth/principal.ts";
 import type { Pricing } from "../auth/rate-limiter.ts";
 import type { Config } from "../config/config-schema.ts";
 import type { ShadowTarget } from "../config/shadow-target.ts";
-import { captureChunks } from "../core/capture-chunks.ts";
+import { MAX_CAPTURED_STREAM } from "../core/capture-chunks.ts";
 import { unavailable, upstreamTimeout } from "../core/gateway-error.ts";
 import type { Logger } from "../log/logger.ts";
 import type { ClientReply } from "../routing/native-reply.ts";
 import type { Route } from "../routing/route.ts";
 import type { DispatchRequest, RouterDeps } from "../routing/router.ts";
-import { agreementOf } from "./agreement.ts";
-import { type Answer, answerFromJson, answerFromSseText } from "./answer.ts";
-import type { ShadowRecord, ShadowSide } from "./shadow-api-schema.ts";
+import type { ShadowStore } from "../storage/storage.ts";
+import { captureBytes } from "./capture-bytes.ts";
+import type { ShadowRecord } from "./shadow-api-schema.ts";
 import { callShadow, type ShadowOutcome } from "./shadow-call.ts";
-import { createShadowThread, type ShadowThreadMode, shadowThreadMode } from "./shadow-thread-client.ts";
+import {
+  answerOf,
+  type PrimarySource,
+  pairFacts,
+  primaryFacts,
+  type RecordRules,
+  shadowRecord,
+} from "./shadow-record.ts";
+import {
+  createShadowThread,
+  type ShadowThread,
+  type ShadowThreadMode,
+  shadowThreadMode,
+} from "./shadow-thread-client.ts";
+import type { ThreadRules } from "./shadow-thread-protocol.ts";
 
 export interface ShadowRunnerOptions {
   /** `shadow:` of the current config (cap, timeout, answer bound). */
@@ -24,7 +38,7 @@ export interface ShadowRunnerOptions {
   readonly redact: RedactBody;
   readonly pricing: () => Pricing;
   /** Where pairs are kept (`Storage.shadow`); absent: pairs are compared and logged, not kept. */
-  readonly store: { insert(records: readonly ShadowRecord[]): Promise<void> } | undefined;
+  readonly store: Pick<ShadowStore, "insert" | "insertJson"> | undefined;
   /** `audit.flush_ms`: how long a finished pair may wait to be compared and written with others. */
   readonly flushMs?: () => number;
   readonly logger: Logger;
@@ -34,11 +48,19 @@ export interface ShadowRunnerOptions {
   readonly random?: () => number;
   /**
    * Which same-dialect copies are sent from the shadow thread (shadow-thread.ts), off the event
-   * loop; default from `MINDGW_SHADOW_THREAD` (`shadowThreadMode`: stream copies). Copies to a
+   * loop; default from `MINDGW_SHADOW_THREAD` (`shadowThreadMode`: every copy). Copies to a
    * provider that sends through a `fetch` of its own, or that are translated, run on the event
    * loop either way.
    */
   readonly thread?: ShadowThreadMode;
+  /**
+   * The current config's rules for recording a pair on the shadow thread (one object per config
+   * version). Given, with a store and the default redaction hook, a copy sent from the thread
+   * stays there whole: it is timed out, compared, priced and recorded there, and its records come
+   * back in batches as JSON text for the store (`ShadowStore.insertJson` where the store has it).
+   * Absent, or with an embedder's redaction hook, pairs are recorded on the event loop.
+   */
+  readonly threadRules?: () => ThreadRules;
 }
 
 export interface ShadowRunner {
@@ -64,8 +86,10 @@ interface Pair {
   readonly route: Route;
   readonly request: DispatchRequest;
   /** Read only when the pair is recorded (and only if the primary succeeded): off the request path. */
-  primaryAnswer?: () => Answer;
+  source?: PrimarySource;
   primaryRecord?: AuditRecord;
+  /** Its id on the shadow thread once handed over whole (an owned pair). */
+  handed?: number;
   shadow?: ShadowOutcome;
   /** When the pair finished (both sides in): the record's time. */
   at?: number;
@@ -76,6 +100,41 @@ type Finished = Pair & { primaryRecord: AuditRecord; shadow: ShadowOutcome };
 /** A shadow call's own timeout: the reason its signal carries (recorded as a 504). */
 function timedOut(controller: AbortController, timeoutMs: number): void {
   controller.abort(upstreamTimeout(`shadow timed out after ${timeoutMs} ms`));
+}
+
+/** What a copy handed to the thread whole answers on the event loop: nothing to record here. */
+const HANDED: ShadowOutcome = {
+  status: 0,
+  errorClass: null,
+  latencyMs: 0,
+  ttftMs: null,
+  usage: { inputTokens: 0, outputTokens: 0 },
+  answer: null,
+};
+
+/**
+ * The way a copy is handed to the shadow thread whole: the capture (shadow-call.ts) goes to the
+ * thread as an owned pair with what is left of its timeout; the current rules go first when the
+ * config changed since the last copy.
+ */
+function handOver(thread: ShadowThread, rules: () => ThreadRules) {
+  let sent: ThreadRules | undefined;
+  return (pair: Pair, timeoutMs: number): Pick<ShadowThread, "exchange"> => {
+    const started = performance.now();
+    return {
+      exchange(copy) {
+        const current = rules();
+        if (current !== sent) {
+          sent = current;
+          thread.rules(current);
+        }
+        const left = Math.max(0, timeoutMs - (performance.now() - started));
+        const facts = pairFacts(pair.request, pair.route);
+        pair.handed = thread.hand({ ...copy, pair: { facts, timeoutMs: left } });
+        return Promise.resolve(HANDED);
+      },
+    };
+  };
 }
 
 /** A batch this large is compared and written at once, without waiting for the flush window. */
@@ -104,74 +163,57 @@ export function createShadowRunner(options: ShadowRunnerOptions): ShadowRunner {
   let stopping = false;
   let shed = 0;
   const threadMode = options.thread ?? shadowThreadMode();
-  const thread = threadMode === "off" ? undefined : createShadowThread();
   const allThreaded = threadMode === "all";
-
-  const side = (
-    outcome: Pick<ShadowOutcome, "status" | "errorClass" | "latencyMs" | "ttftMs">,
-    route: string | null,
-    upstreamModel: string | null,
-    tokens: { input: number; output: number },
-    costUsd: number,
-    answer: Answer | null | undefined,
-  ): ShadowSide => {
-    const limit = options.settings().max_answer;
-    const keep = options.keepAnswers() && answer;
-    return {
-      route,
-      upstreamModel,
-      status: outcome.status,
-      errorClass: outcome.errorClass,
-      latencyMs: Math.round(outcome.latencyMs * 100) / 100,
-      ttftMs: outcome.ttftMs === null ? null : Math.round(outcome.ttftMs * 100) / 100,
-      inputTokens: tokens.input,
-      outputTokens: tokens.output,
-      costUsd,
-      answer: keep ? redactSafely(options.redact, answer.text.slice(0, limit), "response") : null,
-    };
+  const store = options.store;
+  const threadRules = options.redact === redactSecrets && store ? options.threadRules : undefined;
+  /** Called when nothing runs any more (close waits on it). */
+  let idle: (() => void)[] = [];
+  const release = () => {
+    running--;
+    if (running > 0) return;
+    const waiting = idle;
+    idle = [];
+    for (const resolve of waiting) resolve();
   };
+  const thread =
+    threadMode === "off"
+      ? undefined
+      : createShadowThread({
+          done: release,
+          records: (json) => {
+            if (!store) return;
+            const saving = (store.insertJson ? store.insertJson(json) : store.insert(JSON.parse(json)))
+              .catch((error: unknown) =>
+                options.logger.warn("recording shadow pairs failed; they are dropped", {
+                  pairs: (JSON.parse(json) as unknown[]).length,
+                  error: error instanceof Error ? error.message : String(error),
+                }),
+              )
+              .finally(() => recording.delete(saving));
+            recording.add(saving);
+          },
+        });
+  /** Owned pairs: the thread sends, compares and records them (see `threadRules`). */
+  const owner = thread && threadRules ? handOver(thread, threadRules) : undefined;
 
-  /** Builds the stored record of a finished pair: answers read, compared and priced. */
-  const recordOf = (pair: Pair & { primaryRecord: AuditRecord; shadow: ShadowOutcome }): ShadowRecord => {
-    const { primaryRecord: primary, shadow } = pair;
-    const ok = primary.status >= 200 && primary.status < 300;
-    const primaryAnswer = ok ? (pair.primaryAnswer?.() ?? null) : null;
-    const usage = shadow.usage;
-    return {
-      // Time-ordered (UUIDv7): the stores' unique index on it grows at its end, not at random.
-      id: Bun.randomUUIDv7(),
-      requestId: primary.requestId,
-      at: pair.at ?? now(),
-      tenant: primary.tenant,
-      keyName: primary.keyName,
-      model: pair.request.model,
-      stream: pair.request.stream,
-      primary: side(
-        {
-          status: primary.status,
-          errorClass: primary.errorClass,
-          latencyMs: primary.latencyMs,
-          ttftMs: pair.request.stream ? primary.ttfbMs : null,
-        },
-        primary.route,
-        primary.upstreamModel,
-        { input: primary.inputTokens, output: primary.outputTokens },
-        primary.costUsd,
-        primaryAnswer,
-      ),
-      shadow: side(
-        shadow,
-        pair.route.label,
-        pair.route.upstreamModel,
-        { input: usage.inputTokens, output: usage.outputTokens },
-        options.pricing().cost(pair.route.upstreamModel, usage, {
-          route: pair.route.label,
-          upstreamModel: pair.route.upstreamModel,
-        }),
-        shadow.answer,
-      ),
-      agreement: agreementOf(pair.request.body, primaryAnswer, shadow.answer),
-    };
+  const rules = (): RecordRules => ({
+    maxAnswer: options.settings().max_answer,
+    keepAnswers: options.keepAnswers(),
+    redact: options.redact,
+    pricing: options.pricing(),
+  });
+
+  /** Builds the stored record of a finished pair on the event loop: answers read, compared and priced. */
+  const recordOf = (pair: Finished, with_: RecordRules): ShadowRecord => {
+    const { source } = pair;
+    return shadowRecord(
+      pairFacts(pair.request, pair.route),
+      pair.primaryRecord,
+      source && (() => answerOf(pair.request.operation, source)),
+      pair.shadow,
+      pair.at ?? now(),
+      with_,
+    );
   };
 
   const queue: Finished[] = [];
@@ -183,7 +225,8 @@ export function createShadowRunner(options: ShadowRunnerOptions): ShadowRunner {
     timer = null;
     while (queue.length > 0) {
       const batch = queue.splice(0, BATCH);
-      const records = batch.map(recordOf);
+      const current = rules();
+      const records = batch.map((pair) => recordOf(pair, current));
       if (!options.store) {
         for (const record of records)
           options.logger.info("shadow compared", {
@@ -225,7 +268,7 @@ export function createShadowRunner(options: ShadowRunnerOptions): ShadowRunner {
     if (stopping) {
       // Sampled just before the stop: recorded as cut off without calling the upstream.
       const failure = unavailable("the gateway stopped");
-      running--;
+      release();
       pair.shadow = {
         status: failure.status,
         errorClass: failure.code,
@@ -241,11 +284,17 @@ export function createShadowRunner(options: ShadowRunnerOptions): ShadowRunner {
     const timeoutMs = options.settings().timeout;
     const timer = setTimeout(timedOut, timeoutMs, controller, timeoutMs);
     // One promise per call: its own callback forgets it (no `finally` chained on for that).
-    const through = allThreaded || pair.request.stream ? thread : undefined;
+    const threaded = allThreaded || pair.request.stream;
+    const through = threaded ? (owner?.(pair, timeoutMs) ?? thread) : undefined;
     const done = callShadow(pair.route, pair.request, controller.signal, through).then((outcome) => {
       clearTimeout(timer);
       flights.delete(controller);
-      running--;
+      if (pair.handed !== undefined) {
+        // Now the thread's: it answers `release` when the copy is done.
+        if (pair.primaryRecord) handPrimary(id, pair);
+        return;
+      }
+      release();
       pair.shadow = outcome;
       complete(id, pair);
     });
@@ -257,33 +306,40 @@ export function createShadowRunner(options: ShadowRunnerOptions): ShadowRunner {
    * (the parsed body, its bytes, or its captured stream text): nothing is parsed on the way.
    */
   const watchPrimary = (pair: Pair, reply: ClientReply): ClientReply => {
-    const { operation } = pair.request;
     if (reply.kind === "json") {
-      pair.primaryAnswer = () => answerFromJson(operation, reply.body);
+      pair.source = { kind: "json", body: reply.body };
       return reply;
     }
     if (reply.kind === "bytes") {
-      const { parsed } = reply;
-      if (parsed) {
-        pair.primaryAnswer = () => answerFromJson(operation, parsed);
-        return reply;
-      }
-      pair.primaryAnswer = () => {
-        const text = new TextDecoder().decode(reply.body);
-        try {
-          return answerFromJson(operation, JSON.parse(text));
-        } catch {
-          return answerFromSseText(operation, text);
-        }
-      };
+      pair.source = { kind: "bytes", body: reply.body, parsed: reply.parsed };
       return reply;
     }
     return {
       ...reply,
-      chunks: captureChunks(reply.chunks, (text) => {
-        pair.primaryAnswer = () => answerFromSseText(operation, text);
-      }),
+      chunks: captureBytes(
+        reply.chunks,
+        (body) => {
+          pair.source = { kind: "sse", body };
+        },
+        MAX_CAPTURED_STREAM,
+      ),
     };
+  };
+
+  /** The primary's side of an owned pair, to the thread (its bytes, not their parse, cross). */
+  const handPrimary = (id: string, pair: Pair) => {
+    const record = pair.primaryRecord;
+    if (!thread || pair.handed === undefined || !record) return;
+    pending.delete(id);
+    const ok = record.status >= 200 && record.status < 300;
+    const source = pair.source;
+    const answer =
+      !ok || !source
+        ? undefined
+        : source.kind === "bytes"
+          ? { kind: "bytes" as const, body: source.body }
+          : source;
+    thread.primary({ id: pair.handed, facts: primaryFacts(record), ...(answer ? { answer } : {}) });
   };
 
   return {
@@ -314,7 +370,8 @@ export function createShadowRunner(options: ShadowRunnerOptions): ShadowRunner {
       const pair = pending.get(record.requestId);
       if (!pair) return;
       pair.primaryRecord = record;
-      complete(record.requestId, pair);
+      if (pair.handed !== undefined) handPrimary(record.requestId, pair);
+      else complete(record.requestId, pair);
     },
     shed: () => shed,
     inFlight: () => running,
@@ -322,11 +379,17 @@ export function createShadowRunner(options: ShadowRunnerOptions): ShadowRunner {
       // A stop does not wait out slow shadows: they are cut off and recorded as such.
       stopping = true;
       for (const controller of flights.keys()) controller.abort(unavailable("the gateway stopped"));
-      // `running` also counts copies sampled but not started yet (they start on the next turn).
+      if (owner) thread?.stop();
+      // `running` also counts copies sampled but not started yet (they start on the next turn),
+      // and owned copies until the thread says they are done.
+      const idleNow = () => (running > 0 ? new Promise<void>((resolve) => idle.push(resolve)) : undefined);
       while (running > 0 || flights.size > 0 || recording.size > 0 || queue.length > 0) {
         flush();
-        await Promise.allSettled([...flights.values(), ...recording]);
+        await Promise.allSettled([...flights.values(), ...recording, idleNow()]);
       }
+      // Owned pairs finished in the thread come back as records; then they are written.
+      if (owner) await thread?.flush();
+      await Promise.allSettled([...recording]);
       thread?.close();
     },
   };

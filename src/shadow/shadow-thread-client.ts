@@ -1,7 +1,17 @@
 import { unavailable } from "../core/gateway-error.ts";
 import { threadEntry } from "../core/thread-entry.ts";
 import type { ShadowOutcome } from "./read-copy.ts";
-import type { ShadowThreadReply, ShadowThreadRequest, ThreadCopy } from "./shadow-thread-protocol.ts";
+import type {
+  ShadowThreadMessage,
+  ShadowThreadReply,
+  ShadowThreadRequest,
+  ThreadCopy,
+  ThreadPrimary,
+  ThreadRules,
+  WireBytes,
+  WireCopy,
+  WirePrimary,
+} from "./shadow-thread-protocol.ts";
 
 /** The gateway's side of the shadow thread (shadow-thread.ts). */
 export interface ShadowThread {
@@ -10,6 +20,19 @@ export interface ShadowThread {
    * as soon as it aborts (the thread is told to cut the copy off).
    */
   exchange(copy: Omit<ThreadCopy, "id">, signal: AbortSignal): Promise<ShadowOutcome>;
+  /**
+   * Hands the thread a copy as an owned pair (`copy.pair` set): it is sent, timed out and
+   * recorded there; `owned.done(id)` is called when the copy is answered or cut off.
+   */
+  hand(copy: Omit<ThreadCopy, "id">): number;
+  /** The primary's side of an owned pair. */
+  primary(primary: ThreadPrimary): void;
+  /** How owned pairs are recorded from now on. */
+  rules(rules: ThreadRules): void;
+  /** Cuts off every owned copy in flight (each recorded as 503). */
+  stop(): void;
+  /** Resolves when every owned pair finished so far has been handed to `owned.records`. */
+  flush(): Promise<void>;
   /** Ends the thread; copies still in it are rejected. */
   close(): void;
 }
@@ -18,17 +41,26 @@ export interface ShadowThread {
 export type ShadowThreadMode = "all" | "stream" | "off";
 
 /**
- * `MINDGW_SHADOW_THREAD`: `1` every same-dialect copy, `0` none; unset, stream copies only —
- * reading a stream is what the thread takes off the event loop at a gain, while a whole answer
- * is cheaper to read where it is (docs/BENCHMARKS.md, "Session 4" of the shadow section).
+ * `MINDGW_SHADOW_THREAD`: unset or `1`, every same-dialect copy; `stream`, stream copies only
+ * (session 4's default); `0`, none. Since the thread also compares and records the pair, a whole
+ * answer's copy costs the event loop less there too, at the same CPU for the process
+ * (docs/BENCHMARKS.md, "Session 5" of the shadow section).
  */
 export function shadowThreadMode(env: Record<string, string | undefined> = process.env): ShadowThreadMode {
   const value = env.MINDGW_SHADOW_THREAD;
-  return value === "1" ? "all" : value === "0" ? "off" : "stream";
+  return value === "0" ? "off" : value === "stream" ? "stream" : "all";
 }
 
 const entry = () =>
   threadEntry(import.meta.url, new URL("./shadow-thread.ts", import.meta.url), "./shadow/shadow-thread.ts");
+
+/** Where an owned pair's news goes on the event loop (shadow-runner.ts). */
+export interface OwnedPairs {
+  /** The owned copy `id` was answered or cut off: it no longer counts against the cap. */
+  done(id: number): void;
+  /** A batch of finished pairs' records, as the JSON text of an array. */
+  records(json: string): void;
+}
 
 interface Waiter {
   resolve(outcome: ShadowOutcome): void;
@@ -45,21 +77,44 @@ type ThreadWorker = Worker & { ref(): void; unref(): void };
  * requests Bun's server hands over in one turn each run their own microtasks), and the thread
  * answers the same way, so a copy costs the event loop about a share of two messages.
  */
-export function createShadowThread(): ShadowThread {
+export function createShadowThread(owned?: OwnedPairs): ShadowThread {
   const waiters = new Map<number, Waiter>();
   let next = 0;
   let worker: ThreadWorker | null = null;
   let broken: Error | null = null;
-  let copies: ThreadCopy[] = [];
+  let copies: WireCopy[] = [];
+  let bytes: Uint8Array[] = [];
+  const wire = (body: string | Uint8Array): string | WireBytes =>
+    typeof body === "string" ? body : { bytes: bytes.push(body) - 1 };
   let aborts: number[] = [];
+  let primaries: WirePrimary[] = [];
+  let rules: ThreadRules | undefined;
+  let stop = false;
+  let flush = false;
   let posting = false;
+  /** Owned copies in flight, and the callers of `flush` waiting for `flushed`. */
+  const handed = new Set<number>();
+  let flushes: (() => void)[] = [];
 
   const post = () => {
     posting = false;
     if (worker === null) return;
-    worker.postMessage({ copies, aborts } satisfies ShadowThreadRequest);
+    const request: ShadowThreadRequest = {
+      copies,
+      aborts,
+      ...(primaries.length > 0 ? { primaries } : {}),
+      ...(rules ? { rules } : {}),
+      ...(stop ? { stop } : {}),
+      ...(flush ? { flush } : {}),
+    };
+    worker.postMessage({ json: JSON.stringify(request), bytes } satisfies ShadowThreadMessage);
     copies = [];
+    bytes = [];
     aborts = [];
+    primaries = [];
+    rules = undefined;
+    stop = false;
+    flush = false;
   };
   const schedule = () => {
     if (posting) return;
@@ -68,7 +123,7 @@ export function createShadowThread(): ShadowThread {
   };
   // Held only while a copy is in the thread: an idle thread must not keep the process alive.
   const settled = () => {
-    if (waiters.size === 0) worker?.unref();
+    if (waiters.size === 0 && handed.size === 0 && flushes.length === 0) worker?.unref();
   };
   const failAll = (error: Error) => {
     broken = error;
@@ -77,17 +132,33 @@ export function createShadowThread(): ShadowThread {
       waiter.signal.removeEventListener("abort", waiter.onAbort);
       waiter.reject(error);
     }
+    // Owned copies lost with the thread: no longer in flight (their pairs are not recorded).
+    for (const id of handed) owned?.done(id);
+    handed.clear();
+    const waiting = flushes;
+    flushes = [];
+    for (const resolve of waiting) resolve();
   };
   const thread = (): ThreadWorker => {
     if (worker !== null) return worker;
     const started = new Worker(entry()) as ThreadWorker;
     started.onmessage = (event: MessageEvent<ShadowThreadReply>) => {
       for (const { id, outcome } of event.data.outcomes) {
+        if (outcome === null) {
+          if (handed.delete(id)) owned?.done(id);
+          continue;
+        }
         const waiter = waiters.get(id);
         if (!waiter) continue;
         waiters.delete(id);
         waiter.signal.removeEventListener("abort", waiter.onAbort);
         waiter.resolve(outcome);
+      }
+      for (const json of event.data.records ?? []) owned?.records(json);
+      if (event.data.flushed) {
+        const waiting = flushes;
+        flushes = [];
+        for (const resolve of waiting) resolve();
       }
       settled();
     };
@@ -112,9 +183,41 @@ export function createShadowThread(): ShadowThread {
         signal.addEventListener("abort", onAbort, { once: true });
         waiters.set(id, { resolve, reject, signal, onAbort });
         thread().ref();
-        copies.push({ ...copy, id });
+        copies.push({ ...copy, id, body: wire(copy.body) });
         schedule();
       });
+    },
+    hand(copy) {
+      const id = ++next;
+      handed.add(id);
+      thread().ref();
+      copies.push({ ...copy, id, body: wire(copy.body) });
+      schedule();
+      return id;
+    },
+    primary(primary) {
+      const { answer } = primary;
+      primaries.push(
+        answer?.kind === "bytes" || answer?.kind === "sse"
+          ? { ...primary, answer: { kind: answer.kind, body: { bytes: bytes.push(answer.body) - 1 } } }
+          : (primary as WirePrimary),
+      );
+      schedule();
+    },
+    rules(next) {
+      rules = next;
+      schedule();
+    },
+    stop() {
+      stop = true;
+      schedule();
+    },
+    flush() {
+      if (worker === null || broken) return Promise.resolve();
+      worker.ref();
+      flush = true;
+      schedule();
+      return new Promise<void>((resolve) => flushes.push(resolve));
     },
     close() {
       failAll(unavailable("the shadow thread stopped"));

@@ -2,41 +2,107 @@
  * The shadow thread: a Worker that sends shadow copies upstream and reads their answers, so the
  * second exchange of a mirrored request (Bun's `fetch`, its `Response`, reading and parsing the
  * answer) runs off the gateway's event loop. The gateway captures the request its provider would
- * send (shadow-call.ts), posts it here with others of the same turn, and gets back the outcome;
- * comparing, pricing and storing stay with the runner (shadow-runner.ts), which also keeps each
- * copy's timeout and the cap.
+ * send (shadow-call.ts), posts it here with others of the same turn, and gets back the outcome.
+ * A copy sent as an owned pair (`ThreadCopy.pair`) stays here whole: the thread times it out,
+ * takes the primary's side when it comes, compares, prices and builds the record (the same
+ * shadow-record.ts as the event loop's), and posts records back in batches as JSON text for the
+ * store; the event loop only learns that the copy is done (its cap).
  */
 
-import { toGatewayError } from "../core/gateway-error.ts";
+import { redactSecrets } from "../audit/redact-body.ts";
+import { toGatewayError, unavailable, upstreamTimeout } from "../core/gateway-error.ts";
+import { PriceBook } from "../pricing/price-book.ts";
 import { unreachable } from "../providers/http/upstream-failure.ts";
 import { createUpstreamFetch } from "../providers/http/upstream-fetch.ts";
 import { NO_USAGE, readCopy, type ShadowOutcome } from "./read-copy.ts";
-import type { ShadowThreadReply, ShadowThreadRequest, ThreadCopy } from "./shadow-thread-protocol.ts";
+import type { ShadowRecord } from "./shadow-api-schema.ts";
+import { answerOf, type RecordRules, shadowRecord } from "./shadow-record.ts";
+import type {
+  ShadowThreadMessage,
+  ShadowThreadReply,
+  ShadowThreadRequest,
+  ThreadCopy,
+  ThreadPrimary,
+  ThreadRules,
+  WireBytes,
+} from "./shadow-thread-protocol.ts";
 
 declare const self: Worker;
 
 /** Copies in flight, by id: how to cut each off. */
 const flights = new Map<number, AbortController>();
+/** Owned pairs until recorded: the copy's facts, then its outcome and the primary's side. */
+const pairs = new Map<number, { copy: ThreadCopy; outcome?: ShadowOutcome; primary?: ThreadPrimary }>();
 /**
  * The gateway's own rule for upstream calls: native `fetch` while under half of Bun's per-process
  * limit, which this thread shares with the event loop's calls; past it, the lean client (no cap).
  */
 const upstreamFetch = createUpstreamFetch({ inFlight: () => flights.size });
-let done: { id: number; outcome: ShadowOutcome }[] = [];
 
-/** Outcomes finished in one turn leave in one message. */
+let done: { id: number; outcome: ShadowOutcome | null }[] = [];
+let batches: string[] = [];
+let flushed = false;
+let posting = false;
+let rules: (RecordRules & { flushMs: number }) | null = null;
+const queue: ShadowRecord[] = [];
+let timer: ReturnType<typeof setTimeout> | null = null;
+/** A batch this large is written at once, without waiting for the flush window (as on the event loop). */
+const BATCH = 500;
+
+/** Everything finished in one turn leaves in one message. */
 function post(): void {
-  const outcomes = done;
+  posting = false;
+  const reply: ShadowThreadReply = {
+    outcomes: done,
+    ...(batches.length > 0 ? { records: batches } : {}),
+    ...(flushed ? { flushed } : {}),
+  };
   done = [];
-  self.postMessage({ outcomes } satisfies ShadowThreadReply);
+  batches = [];
+  flushed = false;
+  self.postMessage(reply);
+}
+function schedule(): void {
+  if (posting) return;
+  posting = true;
+  setImmediate(post);
+}
+
+function flush(): void {
+  if (timer !== null) clearTimeout(timer);
+  timer = null;
+  while (queue.length > 0) batches.push(JSON.stringify(queue.splice(0, BATCH)));
+  schedule();
+}
+
+function record(id: number): void {
+  const pair = pairs.get(id);
+  const facts = pair?.copy.pair?.facts;
+  if (!pair?.outcome || !pair.primary || !facts || !rules) return;
+  pairs.delete(id);
+  const source = pair.primary.answer;
+  queue.push(
+    shadowRecord(
+      facts,
+      pair.primary.facts,
+      source && (() => answerOf(facts.operation, source)),
+      pair.outcome,
+      Date.now(),
+      rules,
+    ),
+  );
+  if (queue.length >= BATCH) flush();
+  else if (timer === null) timer = setTimeout(flush, rules.flushMs);
 }
 
 function finish(id: number, outcome: ShadowOutcome): void {
   // A copy the gateway cut off already has its outcome there.
   if (!flights.delete(id)) return;
-  // Fetches finish in separate callbacks of this thread's loop: one post at the end of the turn.
-  if (done.length === 0) setImmediate(post);
-  done.push({ id, outcome });
+  const pair = pairs.get(id);
+  if (pair) pair.outcome = outcome;
+  done.push({ id, outcome: pair ? null : outcome });
+  schedule();
+  if (pair) record(id);
 }
 
 async function send(copy: ThreadCopy): Promise<void> {
@@ -44,6 +110,14 @@ async function send(copy: ThreadCopy): Promise<void> {
   flights.set(copy.id, controller);
   const clock = { started: performance.now(), ttftMs: null as number | null };
   const signal = controller.signal;
+  const timeoutMs = copy.pair?.timeoutMs;
+  const cutOff =
+    timeoutMs === undefined
+      ? undefined
+      : setTimeout(
+          () => controller.abort(upstreamTimeout(`shadow timed out after ${timeoutMs} ms`)),
+          timeoutMs,
+        );
   try {
     let response: Response;
     try {
@@ -53,13 +127,14 @@ async function send(copy: ThreadCopy): Promise<void> {
         body: copy.body,
         signal,
       });
-    } catch {
+    } catch (error) {
       // As the provider's own call reads a fetch that failed before any answer (post-json.ts).
-      throw unreachable(copy.provider);
+      throw signal.aborted ? error : unreachable(copy.provider);
     }
     finish(copy.id, await readCopy(response, copy.target, signal, clock));
   } catch (error) {
-    const failure = toGatewayError(error);
+    // Cut off here (its own timeout, the stop): recorded with the reason, as on the event loop.
+    const failure = toGatewayError(signal.aborted && signal.reason ? signal.reason : error);
     finish(copy.id, {
       status: failure.status,
       errorClass: failure.code,
@@ -68,15 +143,56 @@ async function send(copy: ThreadCopy): Promise<void> {
       usage: NO_USAGE,
       answer: null,
     });
+  } finally {
+    clearTimeout(cutOff);
   }
 }
 
-self.onmessage = (event: MessageEvent<ShadowThreadRequest>) => {
-  const { copies, aborts } = event.data;
+function adopt(next: ThreadRules): void {
+  rules = {
+    maxAnswer: next.maxAnswer,
+    keepAnswers: next.keepAnswers,
+    flushMs: next.flushMs,
+    // The default hook: the runner sends pairs here only when no embedder's hook applies.
+    redact: redactSecrets,
+    pricing: new PriceBook(next.prices),
+  };
+}
+
+self.onmessage = (event: MessageEvent<ShadowThreadMessage>) => {
+  const request = JSON.parse(event.data.json) as ShadowThreadRequest;
+  const { bytes } = event.data;
+  const unwire = (body: string | WireBytes) => (typeof body === "string" ? body : bytes[body.bytes]);
+  const { aborts, stop } = request;
+  if (request.rules) adopt(request.rules);
   for (const id of aborts) {
     const controller = flights.get(id);
     flights.delete(id);
     controller?.abort();
   }
-  for (const copy of copies) void send(copy);
+  for (const wired of request.copies) {
+    const copy = { ...wired, body: unwire(wired.body) as string | Uint8Array<ArrayBuffer> };
+    if (copy.pair) pairs.set(copy.id, { copy });
+    void send(copy);
+  }
+  for (const wired of request.primaries ?? []) {
+    const pair = pairs.get(wired.id);
+    if (!pair) continue;
+    const { answer } = wired;
+    const body = answer?.kind === "bytes" || answer?.kind === "sse" ? bytes[answer.body.bytes] : undefined;
+    pair.primary =
+      answer && body
+        ? { ...wired, answer: { kind: answer.kind as "bytes" | "sse", body } }
+        : (wired as ThreadPrimary);
+    record(wired.id);
+  }
+  if (stop) {
+    const reason = unavailable("the gateway stopped");
+    for (const [id, controller] of flights) if (pairs.has(id)) controller.abort(reason);
+  }
+  if (request.flush) {
+    flush();
+    flushed = true;
+    schedule();
+  }
 };

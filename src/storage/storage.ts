@@ -170,6 +170,12 @@ export interface ShadowStore {
    * caller. The shadow runner batches finished pairs, so there is never a write per request.
    */
   insert(records: readonly ShadowRecord[]): Promise<void>;
+  /**
+   * Optional: the same insert given the records as the JSON text of an array, as the shadow
+   * thread hands them over, for a store that writes from text (SQLite's audit thread). A store
+   * without it gets `insert` of the parsed records.
+   */
+  insertJson?(json: string): Promise<void>;
   /** Newest first: at most `limit` pairs matching `filter` recorded before the pair `beforeId`. */
   list(filter: ShadowFilter, beforeId: string | null, limit: number): Promise<ShadowRecord[]>;
   /** Per model over every pair matching `filter`. */

@@ -61,6 +61,13 @@ export const TunnelErrorCode = z.enum([
    * on the other node was lost, so the stream fails as a lost worker does.
    */
   "worker_lost",
+  /**
+   * Peer link only: no worker there could take the request (`unavailable`: the one named is gone
+   * or every one serving the model is busy; `no_route_available`: none serves it), refused before
+   * any answer with the node's own message, as the HTTP forward refuses it.
+   */
+  "unavailable",
+  "no_route_available",
 ]);
 export type TunnelErrorCode = z.infer<typeof TunnelErrorCode>;
 

@@ -582,6 +582,10 @@ describe("three nodes on one PostgreSQL and one Redis", () => {
       20_000,
     );
     expect(served.status).toBe(200);
+    // Node A's link to B went with B; the request went over a link to C, opened for it.
+    const links = (await status(A)).cluster?.links ?? [];
+    expect(links.find((l) => l.node === "node-b")?.state).toBe("closed");
+    expect(links.find((l) => l.node === "node-c")).toMatchObject({ state: "open", sentOverHttp: 0 });
     // Nothing node A accepted is lost: its rows (forwarded ones included) are in the shared store.
     const rows = await auditRecords({ url: node(C).url, adminKey }, { model: "fake-model" });
     for (const id of ["fwd-plain", "fwd-stream", "doomed-stream"])

@@ -1,5 +1,6 @@
 import { timingSafeEqual } from "node:crypto";
 import { type Authenticator, unauthorized } from "../../auth/authenticate.ts";
+import type { Principal } from "../../auth/principal.ts";
 import { GatewayError } from "../../core/gateway-error.ts";
 import { CSRF_HEADER, cookieValue, SESSION_COOKIE } from "./session-cookie.ts";
 import type { AdminSession, SessionStore } from "./session-store.ts";
@@ -42,14 +43,25 @@ export async function sessionOf(
  * browser read or change anything with the cookie. A forged or ended session is the uniform 401.
  */
 export function withSessions(base: Authenticator, options: SessionAuthOptions): Authenticator {
-  return async (headers) => {
+  // Not an async function: a request with a credential header (every API call) is `base`'s own
+  // promise, with no async frame of its own.
+  return (headers) => {
     if (headers.has("authorization") || headers.has("x-api-key") || !headers.has("cookie")) {
       return base(headers);
     }
-    if (cookieValue(headers.get("cookie"), SESSION_COOKIE) === null) return base(headers);
-    const session = await sessionOf(headers, options);
-    if (!session) throw unauthorized();
-    if (!sameToken(headers.get(CSRF_HEADER), session.csrf)) throw csrfRefused();
-    return session.principal;
+    return sessionPrincipal(headers, base, options);
   };
+}
+
+/** A request with the session cookie: the session's principal, or `base` when the cookie is not ours. */
+async function sessionPrincipal(
+  headers: Headers,
+  base: Authenticator,
+  options: SessionAuthOptions,
+): Promise<Principal> {
+  if (cookieValue(headers.get("cookie"), SESSION_COOKIE) === null) return base(headers);
+  const session = await sessionOf(headers, options);
+  if (!session) throw unauthorized();
+  if (!sameToken(headers.get(CSRF_HEADER), session.csrf)) throw csrfRefused();
+  return session.principal;
 }

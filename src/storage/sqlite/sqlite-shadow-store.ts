@@ -45,16 +45,17 @@ interface AggregateRow {
  */
 export function createSqliteShadowStore(
   db: Database,
-  write?: (records: readonly ShadowRecord[]) => Promise<void>,
+  write?: { records(records: readonly ShadowRecord[]): Promise<void>; json(json: string): Promise<void> },
 ): ShadowStore {
   migrate(db, "shadow", shadowMigrations);
   const local = write ? undefined : shadowInserter(db);
   return {
     async insert(records) {
       if (records.length === 0) return;
-      if (write) await write(records);
+      if (write) await write.records(records);
       else local?.(records.map(shadowRow));
     },
+    ...(write ? { insertJson: (json: string) => write.json(json) } : {}),
     async list(filter, beforeId, limit) {
       const { sql, params } = where(filter);
       const before = beforeId === null ? "" : " AND seq < (SELECT seq FROM shadow_pairs WHERE id = ?)";

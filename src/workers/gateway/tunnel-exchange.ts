@@ -1,4 +1,4 @@
-import { GatewayError } from "../../core/gateway-error.ts";
+import { GatewayError, unavailable } from "../../core/gateway-error.ts";
 import type { TunnelErrorCode } from "../protocol.ts";
 
 /** What an exchange needs from its tunnel. */
@@ -141,6 +141,7 @@ export class TunnelExchange implements TunnelStream {
     this.finish();
     // Over a peer link: the worker behind the other node was lost.
     if (code === "worker_lost") this.settle(workerLost(this.link.workerName));
+    else if (code === "unavailable" || code === "no_route_available") this.settle(unavailable(message, code));
     else this.settle(tunnelError(this.link.workerName, code, message));
   }
 

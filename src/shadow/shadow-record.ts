@@ -1,0 +1,193 @@
+import type { AuditRecord } from "../audit/audit-record.ts";
+import { type RedactBody, redactSafely } from "../audit/redact-body.ts";
+import type { Pricing } from "../auth/rate-limiter.ts";
+import { MAX_CAPTURED_STREAM } from "../core/capture-chunks.ts";
+import type { JsonObject, Operation } from "../core/dialect.ts";
+import { agreementOf } from "./agreement.ts";
+import { type Answer, answerFromJson, answerFromSseText } from "./answer.ts";
+import type { ShadowOutcome } from "./read-copy.ts";
+import type { ShadowRecord, ShadowSide } from "./shadow-api-schema.ts";
+
+/** The primary's audit fields a pair's record keeps: plain data, so the shadow thread has it too. */
+export type PrimaryFacts = Pick<
+  AuditRecord,
+  | "requestId"
+  | "tenant"
+  | "keyName"
+  | "status"
+  | "errorClass"
+  | "latencyMs"
+  | "ttfbMs"
+  | "route"
+  | "upstreamModel"
+  | "inputTokens"
+  | "outputTokens"
+  | "costUsd"
+>;
+
+export function primaryFacts(record: AuditRecord): PrimaryFacts {
+  return {
+    requestId: record.requestId,
+    tenant: record.tenant,
+    keyName: record.keyName,
+    status: record.status,
+    errorClass: record.errorClass,
+    latencyMs: record.latencyMs,
+    ttfbMs: record.ttfbMs,
+    route: record.route,
+    upstreamModel: record.upstreamModel,
+    inputTokens: record.inputTokens,
+    outputTokens: record.outputTokens,
+    costUsd: record.costUsd,
+  };
+}
+
+/** What a pair is about, known when the copy is sampled: plain data. */
+export interface PairFacts {
+  /** The model the client asked for. */
+  readonly model: string;
+  readonly stream: boolean;
+  readonly operation: Operation;
+  /** The shadow route's label and upstream model. */
+  readonly route: string;
+  readonly upstreamModel: string;
+  /** The request's structured-output ask (`response_format`, `text.format`): all agreement reads of it. */
+  readonly format: JsonObject;
+}
+
+export function pairFacts(
+  request: { model: string; stream: boolean; operation: Operation; body: JsonObject },
+  route: { label: string; upstreamModel: string },
+): PairFacts {
+  const { response_format, text } = request.body;
+  const format: JsonObject = {};
+  if (response_format !== undefined) format.response_format = response_format;
+  if (text !== undefined) format.text = text;
+  return {
+    model: request.model,
+    stream: request.stream,
+    operation: request.operation,
+    route: route.label,
+    upstreamModel: route.upstreamModel,
+    format,
+  };
+}
+
+/**
+ * The primary's answer as the gateway kept it for the pair, without reading it: its parsed body,
+ * its bytes (a body, or a stream's wire bytes), or a stream's captured text.
+ */
+export type PrimarySource =
+  | { readonly kind: "json"; readonly body: unknown }
+  /** `parsed`: the gateway's own parse of them, when it made one (never sent to the thread). */
+  | { readonly kind: "bytes"; readonly body: Uint8Array; readonly parsed?: unknown }
+  | { readonly kind: "text"; readonly text: string }
+  /** A stream's wire bytes as captured (capture-bytes.ts): read as its text is. */
+  | { readonly kind: "sse"; readonly body: Uint8Array };
+
+export function answerOf(operation: Operation, source: PrimarySource): Answer {
+  if (source.kind === "json") return answerFromJson(operation, source.body);
+  if (source.kind === "text") return answerFromSseText(operation, source.text);
+  if (source.kind === "sse") return answerFromSseText(operation, capturedText(source.body));
+  if (source.parsed !== undefined) return answerFromJson(operation, source.parsed);
+  const text = new TextDecoder().decode(source.body);
+  try {
+    return answerFromJson(operation, JSON.parse(text));
+  } catch {
+    return answerFromSseText(operation, text);
+  }
+}
+
+/** A stream's captured bytes as core/capture-chunks.ts would have kept their text: cut at its bound. */
+export function capturedText(bytes: Uint8Array, limit = MAX_CAPTURED_STREAM): string {
+  const text = new TextDecoder().decode(bytes);
+  return text.length > limit ? `${text.slice(0, limit)}\n[cut at ${limit} characters]` : text;
+}
+
+/** How records are made under the current config (the same on the event loop and the shadow thread). */
+export interface RecordRules {
+  /** `shadow.max_answer`. */
+  readonly maxAnswer: number;
+  /** `audit.bodies`: answers are kept only while bodies may be kept. */
+  readonly keepAnswers: boolean;
+  readonly redact: RedactBody;
+  readonly pricing: Pricing;
+}
+
+function side(
+  outcome: Pick<ShadowOutcome, "status" | "errorClass" | "latencyMs" | "ttftMs">,
+  route: string | null,
+  upstreamModel: string | null,
+  tokens: { input: number; output: number },
+  costUsd: number,
+  answer: Answer | null | undefined,
+  rules: RecordRules,
+): ShadowSide {
+  const keep = rules.keepAnswers && answer;
+  return {
+    route,
+    upstreamModel,
+    status: outcome.status,
+    errorClass: outcome.errorClass,
+    latencyMs: Math.round(outcome.latencyMs * 100) / 100,
+    ttftMs: outcome.ttftMs === null ? null : Math.round(outcome.ttftMs * 100) / 100,
+    inputTokens: tokens.input,
+    outputTokens: tokens.output,
+    costUsd,
+    answer: keep ? redactSafely(rules.redact, answer.text.slice(0, rules.maxAnswer), "response") : null,
+  };
+}
+
+/**
+ * The stored record of a finished pair: answers compared and priced. `primaryAnswer` is read
+ * only when the primary succeeded (a failed side has no answer to compare).
+ */
+export function shadowRecord(
+  facts: PairFacts,
+  primary: PrimaryFacts,
+  primaryAnswer: (() => Answer) | undefined,
+  shadow: ShadowOutcome,
+  at: number,
+  rules: RecordRules,
+): ShadowRecord {
+  const ok = primary.status >= 200 && primary.status < 300;
+  const answer = ok ? (primaryAnswer?.() ?? null) : null;
+  const usage = shadow.usage;
+  return {
+    // Time-ordered (UUIDv7): the stores' unique index on it grows at its end, not at random.
+    id: Bun.randomUUIDv7(),
+    requestId: primary.requestId,
+    at,
+    tenant: primary.tenant,
+    keyName: primary.keyName,
+    model: facts.model,
+    stream: facts.stream,
+    primary: side(
+      {
+        status: primary.status,
+        errorClass: primary.errorClass,
+        latencyMs: primary.latencyMs,
+        ttftMs: facts.stream ? primary.ttfbMs : null,
+      },
+      primary.route,
+      primary.upstreamModel,
+      { input: primary.inputTokens, output: primary.outputTokens },
+      primary.costUsd,
+      answer,
+      rules,
+    ),
+    shadow: side(
+      shadow,
+      facts.route,
+      facts.upstreamModel,
+      { input: usage.inputTokens, output: usage.outputTokens },
+      rules.pricing.cost(facts.upstreamModel, usage, {
+        route: facts.route,
+        upstreamModel: facts.upstreamModel,
+      }),
+      shadow.answer,
+      rules,
+    ),
+    agreement: agreementOf(facts.format, answer, shadow.answer),
+  };
+}

@@ -70,9 +70,9 @@ const PAIRS: Pair[] = [
     { id: "aa", a: "mindgw-twin", b: "mindgw", c: 32, scenario },
     { id: "shadow", a: "mindgw", b: "mindgw-shadow", c: 32, scenario },
     { id: "shadow-default-cap", a: "mindgw", b: "mindgw-shadow-default-cap", c: 32, scenario },
-    // `shadow` is the default (stream copies from the shadow thread, whole ones on the event loop);
-    // these run every copy on the event loop (MINDGW_SHADOW_THREAD=0) or from the thread (=1),
-    // against off and against each other (b ÷ a > 1: the thread helps).
+    // `shadow` is the default (since session 5 every copy from the shadow thread, its pair recorded
+    // there); these run every copy on the event loop (MINDGW_SHADOW_THREAD=0) or from the thread
+    // (=1, the default's twin), against off and against each other (b ÷ a > 1: the thread helps).
     { id: "shadow-loop", a: "mindgw", b: "mindgw-shadow-loop", c: 32, scenario },
     { id: "shadow-thread", a: "mindgw", b: "mindgw-shadow-thread", c: 32, scenario },
     { id: "shadow-thread-vs-loop", a: "mindgw-shadow-loop", b: "mindgw-shadow-thread", c: 32, scenario },

@@ -281,7 +281,7 @@ export function allTargets(fakeUrl: string, fakePid: number, binary?: string, ap
         extraYaml: "shadow: { max_concurrent: 1024 }",
       }),
       // The same with every copy on the event loop (session 3), and every copy from the shadow
-      // thread (a Worker); the default above sends stream copies from the thread only.
+      // thread (a Worker), which since session 5 is also the default above.
       mindgwTarget(fakeUrl, binary, {
         name: "mindgw-shadow-loop",
         shadow: true,

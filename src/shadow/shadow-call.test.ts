@@ -115,10 +115,11 @@ describe("callShadow", () => {
 
 // The same copies through the shadow thread (a Worker with its own fetch): the provider builds
 // the request on the event loop, the thread sends it and reads the answer.
-test("MINDGW_SHADOW_THREAD: 1 sends every copy from the thread, 0 none, unset the stream copies", () => {
+test("MINDGW_SHADOW_THREAD: unset or 1 sends every copy from the thread, stream the stream copies, 0 none", () => {
   expect(shadowThreadMode({ MINDGW_SHADOW_THREAD: "1" })).toBe("all");
   expect(shadowThreadMode({ MINDGW_SHADOW_THREAD: "0" })).toBe("off");
-  expect(shadowThreadMode({})).toBe("stream");
+  expect(shadowThreadMode({ MINDGW_SHADOW_THREAD: "stream" })).toBe("stream");
+  expect(shadowThreadMode({})).toBe("all");
 });
 
 describe("callShadow through the shadow thread", () => {

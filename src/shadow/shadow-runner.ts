@@ -48,7 +48,7 @@ export interface ShadowRunnerOptions {
   readonly random?: () => number;
   /**
    * Which same-dialect copies are sent from the shadow thread (shadow-thread.ts), off the event
-   * loop; default from `MINDGW_SHADOW_THREAD` (`shadowThreadMode`: stream copies). Copies to a
+   * loop; default from `MINDGW_SHADOW_THREAD` (`shadowThreadMode`: every copy). Copies to a
    * provider that sends through a `fetch` of its own, or that are translated, run on the event
    * loop either way.
    */

@@ -41,13 +41,14 @@ export interface ShadowThread {
 export type ShadowThreadMode = "all" | "stream" | "off";
 
 /**
- * `MINDGW_SHADOW_THREAD`: `1` every same-dialect copy, `0` none; unset, stream copies only —
- * reading a stream is what the thread takes off the event loop at a gain, while a whole answer
- * is cheaper to read where it is (docs/BENCHMARKS.md, "Session 4" of the shadow section).
+ * `MINDGW_SHADOW_THREAD`: unset or `1`, every same-dialect copy; `stream`, stream copies only
+ * (session 4's default); `0`, none. Since the thread also compares and records the pair, a whole
+ * answer's copy costs the event loop less there too, at the same CPU for the process
+ * (docs/BENCHMARKS.md, "Session 5" of the shadow section).
  */
 export function shadowThreadMode(env: Record<string, string | undefined> = process.env): ShadowThreadMode {
   const value = env.MINDGW_SHADOW_THREAD;
-  return value === "1" ? "all" : value === "0" ? "off" : "stream";
+  return value === "0" ? "off" : value === "stream" ? "stream" : "all";
 }
 
 const entry = () =>

@@ -18,6 +18,9 @@ export class Attempt {
   private timer: ReturnType<typeof setTimeout> | undefined;
   private phase: keyof typeof WAITING_FOR = "connect";
   private ms = 0;
+  /** When the current bound was armed, and when the timer set for it fires. */
+  private armedAt = 0;
+  private firesAt = 0;
   /**
    * Since when the stream has been waiting on the upstream; undefined while the client holds
    * the last chunk and has not asked for the next (a paused client is not a slow upstream).
@@ -45,9 +48,19 @@ export class Attempt {
 
   /** Arms the bound for the current phase; the attempt aborts with a 504 when it expires. */
   arm(phase: keyof typeof WAITING_FOR, ms: number): void {
-    clearTimeout(this.timer);
+    const now = performance.now();
+    const previous = this.phase;
     this.phase = phase;
     this.ms = ms;
+    this.armedAt = now;
+    // A stream's connect bound (10 s by default) is followed by its first-byte bound (120 s): the
+    // timer already set fires no later than the new bound, so it is kept (one timer a stream, not
+    // two), and `expire` sets it again for what is left if it fires first. The idle bound always
+    // gets a timer of its own: `rearm` refreshes the timer with the delay it was made with.
+    if (this.timer !== undefined && phase !== "idle" && previous !== "idle" && this.firesAt <= now + ms)
+      return;
+    clearTimeout(this.timer);
+    this.firesAt = now + ms;
     // The attempt as the timer's argument: no closure per attempt for its callback.
     this.timer = setTimeout(expireAttempt, ms, this);
   }
@@ -59,13 +72,16 @@ export class Attempt {
    * set again for what is left.
    */
   expire(): void {
+    const now = performance.now();
+    let left: number;
     if (this.phase === "idle") {
       const since = this.waitingSince;
-      const left = since === undefined ? this.ms : since + this.ms - performance.now();
-      if (left >= 1) {
-        this.timer = setTimeout(expireAttempt, left, this);
-        return;
-      }
+      left = since === undefined ? this.ms : since + this.ms - now;
+    } else left = this.armedAt + this.ms - now;
+    if (left >= 1) {
+      this.firesAt = now + left;
+      this.timer = setTimeout(expireAttempt, left, this);
+      return;
     }
     this.end(
       upstreamTimeout(

@@ -2,7 +2,6 @@ import type { ChunkSource } from "../core/chunk-source.ts";
 import { isJsonObject, type JsonObject } from "../core/dialect.ts";
 import { type GatewayError, upstreamError } from "../core/gateway-error.ts";
 import type { SseEvent } from "../core/sse.ts";
-import type { Usage } from "../core/usage.ts";
 import { readBounded, readErrorText } from "../providers/http/read-bounded.ts";
 import { errorInAnswer, upstreamFailure } from "../providers/http/upstream-failure.ts";
 import type { Attempt } from "./attempt.ts";
@@ -40,18 +39,10 @@ export interface NativeReplyContext {
   readonly maxBody: number;
   /** Sees each stream event that carries usage; false keeps it from the caller. */
   readonly onUsage: (event: SseEvent) => boolean;
-  /** Usage in a whole (non-stream) answer, in the upstream's dialect. */
-  readonly usageOf: (body: unknown) => Usage | undefined;
   /** Sees a whole (non-stream) answer, parsed: a native Responses answer is stored. */
   readonly onBody?: (body: JsonObject) => void;
   /** Called once when the upstream exchange is over: with the failure when it failed. */
   readonly done: (error?: GatewayError) => void;
-}
-
-/** A committed same-dialect answer, and the usage it reported when that is known already. */
-export interface NativeAnswer {
-  readonly reply: ClientReply;
-  readonly usage?: Usage;
 }
 
 /**
@@ -60,10 +51,7 @@ export interface NativeAnswer {
  * same-dialect caller as sent; retried or failed over like any other when retryable); a stream is relayed as bytes once its first
  * event is in; a whole body is read once, parsed once for its usage, and relayed as received.
  */
-export async function readNativeReply(
-  response: Response,
-  context: NativeReplyContext,
-): Promise<NativeAnswer> {
+export async function readNativeReply(response: Response, context: NativeReplyContext): Promise<ClientReply> {
   const { attempt, label } = context;
   if (!response.ok) {
     const text = await attempt.read(readErrorText(response, label)).catch(() => "");
@@ -79,7 +67,7 @@ export async function readNativeReply(
       done: context.done,
     });
     await relay.start();
-    return { reply: { kind: "stream", chunks: relay } };
+    return { kind: "stream", chunks: relay };
   }
   let body: Uint8Array<ArrayBuffer>;
   try {
@@ -98,6 +86,6 @@ export async function readNativeReply(
   if (failed) throw failed;
   context.done();
   context.onBody?.(parsed);
-  const usage = context.usageOf(parsed);
-  return { reply: { kind: "bytes", status: response.status, contentType, body, parsed }, usage };
+  // Its usage is read off `parsed` by the caller: no answer object around the reply.
+  return { kind: "bytes", status: response.status, contentType, body, parsed };
 }

@@ -113,19 +113,19 @@ export async function tryRoute(
         maxLine,
         maxBody,
         onUsage: answered ? storing(pass, answered) : pass,
-        usageOf,
         done,
         onBody: answered,
       });
       health.succeeded(route.key, performance.now() - started);
       verdict.judged(undefined, servedBy);
-      const found = answer.usage;
+      // A whole answer's usage, from its one parse; a stream's is metered as it is relayed.
+      const found = answer.kind === "bytes" && answer.parsed ? usageOf(answer.parsed) : undefined;
       return {
         route: servedBy,
         upstreamModel: route.upstreamModel,
         attempts,
         dropped,
-        reply: answer.reply,
+        reply: answer,
         usage: found ? () => found : usage,
       };
     }

@@ -1,0 +1,55 @@
+import { describe, expect, test } from "bun:test";
+import { waitFor } from "../../test/e2e/harness/wait-for.ts";
+import { GatewayError } from "../core/gateway-error.ts";
+import { Attempt } from "./attempt.ts";
+
+const TIMEOUTS = { connectMs: 10_000, firstByteMs: 120_000, idleMs: 60_000 };
+
+/** The attempt's abort, once it comes: the 504's message and when it came. */
+async function aborted(attempt: Attempt): Promise<{ message: string; at: number }> {
+  await waitFor("the attempt to abort", () => attempt.signal.aborted, 10_000, 5);
+  const reason: unknown = attempt.signal.reason;
+  if (!(reason instanceof GatewayError)) throw new Error("the attempt aborted without a GatewayError");
+  return { message: reason.message, at: performance.now() };
+}
+
+describe("an attempt's bounds, one timer re-armed through its phases", () => {
+  test("a first-byte bound armed after a shorter connect bound expires at its own bound, not the connect's", async () => {
+    const attempt = new Attempt(new AbortController().signal, TIMEOUTS, "provider:a");
+    attempt.arm("connect", 30);
+    const armed = performance.now();
+    attempt.arm("first byte", 250);
+    const { message, at } = await aborted(attempt);
+    expect(message).toBe("upstream provider:a timed out waiting for the first byte (250 ms)");
+    // The connect timer (30 ms) fired first and was set again for what was left of 250 ms.
+    expect(at - armed).toBeGreaterThanOrEqual(249);
+  });
+
+  test("a bound shorter than the timer already set gets a timer of its own", async () => {
+    const attempt = new Attempt(new AbortController().signal, TIMEOUTS, "provider:a");
+    attempt.arm("first byte", 60_000);
+    attempt.arm("connect", 20);
+    const { message } = await aborted(attempt);
+    expect(message).toBe("upstream provider:a timed out waiting for response headers (20 ms)");
+    attempt.disarm();
+  });
+
+  test("the idle bound after a longer first-byte bound is enforced at its own length", async () => {
+    const attempt = new Attempt(new AbortController().signal, TIMEOUTS, "provider:a");
+    attempt.arm("first byte", 60_000);
+    attempt.waiting(true);
+    attempt.arm("idle", 20);
+    const { message } = await aborted(attempt);
+    expect(message).toBe("upstream provider:a timed out waiting for the next chunk (20 ms)");
+    attempt.disarm();
+  });
+
+  test("a disarmed attempt never expires, and one armed again gets a new timer", async () => {
+    const attempt = new Attempt(new AbortController().signal, TIMEOUTS, "provider:a");
+    attempt.arm("connect", 20);
+    attempt.disarm();
+    attempt.arm("first byte", 30);
+    const { message } = await aborted(attempt);
+    expect(message).toBe("upstream provider:a timed out waiting for the first byte (30 ms)");
+  });
+});

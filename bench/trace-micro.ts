@@ -8,7 +8,9 @@
  * machine, since nothing else is in the loop.
  *   bun bench/trace-micro.ts on|off [requests]   (default 20000; OTEL_TRACES_SAMPLER etc. apply)
  * `off` runs the same loop without a tracer: subtract it. Prints one line:
- * `<mode> main-thread <µs> export-thread <µs> dropped <spans> sampled <requests>`.
+ * `<mode> main-thread <µs> export-thread <µs> dropped <spans> sampled <requests> sink <µs>`;
+ * `sink` is the collector stand-in's own CPU per request (a separate process: not tracing's
+ * cost to the gateway, but what the machine pays for it when both share its cores).
  */
 import { readdirSync, readFileSync } from "node:fs";
 import type { AuditRecord } from "../src/audit/audit-record.ts";
@@ -102,15 +104,28 @@ async function requests(count: number): Promise<void> {
   }
 }
 
+/** The sink process's CPU seconds (user + system). */
+function sinkSeconds(): number {
+  const stat = readFileSync(`/proc/${sink.pid}/stat`, "utf8");
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
 async function run(count: number) {
   const before = threadSeconds();
+  const sinkBefore = sinkSeconds();
   await requests(count);
   await tracing?.shutdown();
   const after = threadSeconds();
+  const sinkUsed = sinkSeconds() - sinkBefore;
   const used = (key: string) => ((after.get(key) ?? 0) - (before.get(key) ?? 0)) * 1e6;
   const main = [...after.keys()].find((key) => key.startsWith(`${process.pid} `)) ?? "";
   const workers = [...after.keys()].filter((key) => key.endsWith(" Worker"));
-  return { main: used(main) / count, thread: workers.reduce((sum, key) => sum + used(key), 0) / count };
+  return {
+    main: used(main) / count,
+    thread: workers.reduce((sum, key) => sum + used(key), 0) / count,
+    sink: (sinkUsed * 1e6) / count,
+  };
 }
 
 // Warm-up (JIT) on the same pipeline.
@@ -118,6 +133,6 @@ await requests(Math.min(10_000, total));
 const result = await run(total);
 await sink.stop();
 console.log(
-  `${mode} main-thread ${result.main.toFixed(1)} export-thread ${result.thread.toFixed(1)} dropped ${dropped} sampled ${sampled}`,
+  `${mode} main-thread ${result.main.toFixed(1)} export-thread ${result.thread.toFixed(1)} dropped ${dropped} sampled ${sampled} sink ${result.sink.toFixed(1)}`,
 );
 process.exit(0);

@@ -156,6 +156,13 @@ describe("frame switch", () => {
     ]);
   });
 
+  test("a heartbeat is answered, so the calling node knows the link alive", () => {
+    const { out, sw, failures } = rig();
+    sw.message(encodeFrame({ type: "heartbeat", at: 42 }));
+    expect(out).toEqual([{ text: { type: "heartbeat", at: 42 } }]);
+    expect(failures).toEqual([]);
+  });
+
   test("frames a link may not carry close it", () => {
     const { failures, sw } = rig();
     sw.message(request("4"));

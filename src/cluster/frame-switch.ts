@@ -74,7 +74,10 @@ export class FrameSwitch {
     if (frame.type === "request") return this.open(frame);
     if (frame.type === "credit") return this.streams.get(frame.id)?.credit(frame.bytes);
     if (frame.type === "cancel") return this.streams.get(frame.id)?.cancel();
-    if (frame.type !== "heartbeat") this.fail(`${frame.type} frame on a peer link`);
+    // Answered, so the calling node knows the link (and this node) is alive.
+    if (frame.type === "heartbeat")
+      return this.deps.writer.text(encodeFrame({ type: "heartbeat", at: frame.at }));
+    this.fail(`${frame.type} frame on a peer link`);
   }
 
   private open(frame: RequestFrame) {

@@ -17,7 +17,7 @@ import { silentLog } from "../workers/worker-log.ts";
 import { createForwardingProvider } from "./forwarding-provider.ts";
 import { linkEndpoint } from "./link-endpoint.ts";
 import { LINK_VERSION, type NodeEntry } from "./node-directory.ts";
-import { PeerLinks } from "./peer-link.ts";
+import { PeerLink, PeerLinks } from "./peer-link.ts";
 
 const SECRET = "cluster-secret-for-tests";
 const cleanups: (() => Promise<void> | void)[] = [];
@@ -214,6 +214,52 @@ describe("cluster peer link", () => {
       code: "unavailable",
       message: "worker gpu-1 is no longer connected (on node node-x)",
     });
+  });
+
+  test("a peer that goes silent without closing the link is taken as lost: its streams fail as a lost worker's, the next call opens a new link", async () => {
+    // A node that takes the link and then answers nothing, heartbeats included (frozen, cut off).
+    const accepted: unknown[] = [];
+    const silent = Bun.serve({
+      hostname: "127.0.0.1",
+      port: 0,
+      fetch: (request, server) =>
+        server.upgrade(request) ? undefined : new Response("upgrade only", { status: 400 }),
+      websocket: {
+        open: (ws) => void accepted.push(ws),
+        message() {},
+      },
+    });
+    cleanups.push(() => silent.stop(true));
+    const link = new PeerLink({
+      node: "node-z",
+      url: `http://127.0.0.1:${silent.port}`,
+      secret: SECRET,
+      maxMessageBytes: MAX_MESSAGE_BYTES,
+      log: silentLog,
+      heartbeatMs: 20,
+    });
+    cleanups.push(() => link.close());
+    const tunnel = await link.ready();
+    if (!tunnel) throw new Error("the link did not open");
+    const error = (await tunnel
+      .open({
+        path: "/chat/completions",
+        body: { model: "m" },
+        stream: true,
+        requestId: "r1",
+        signal: new AbortController().signal,
+        worker: "w",
+      })
+      .catch((e: unknown) => e)) as GatewayError;
+    expect({ code: error.code, message: error.message }).toEqual({
+      code: "worker_lost",
+      message: "worker w@node-z was lost",
+    });
+    expect(link.state).toBe("closed");
+    const next = await link.ready();
+    expect(next).toBeDefined();
+    expect(next).not.toBe(tunnel);
+    await waitFor(() => accepted.length === 2, "the second link to reach the node");
   });
 
   test("a wrong secret is refused at the upgrade: the call goes to the HTTP forward instead", async () => {

@@ -1,6 +1,6 @@
 import { FrameWriter } from "../workers/frame-writer.ts";
 import { WorkerTunnel } from "../workers/gateway/worker-tunnel.ts";
-import { CloseCode } from "../workers/protocol.ts";
+import { CloseCode, encodeFrame } from "../workers/protocol.ts";
 import { readWorkerFrame } from "../workers/read-frame.ts";
 import { readMessage } from "../workers/read-message.ts";
 import { backoffDelay } from "../workers/worker/backoff.ts";
@@ -21,6 +21,11 @@ export interface PeerLinkOptions {
   maxMessageBytes: number;
   log: WorkerLog;
   now?: () => number;
+  /**
+   * How often the link is proved alive (a heartbeat the other node answers); silent for three of
+   * these, it is taken as lost — a peer frozen or cut off without a closed connection. Default 5 s.
+   */
+  heartbeatMs?: number;
 }
 
 /**
@@ -108,19 +113,43 @@ export class PeerLink {
         maxRequestBytes: maxMessageBytes,
       });
       const timer = setTimeout(() => socket.close(), CONNECT_TIMEOUT_MS);
+      let opened = false;
+      let heard = Date.now();
+      let beat: ReturnType<typeof setInterval> | undefined;
+      /** Fails the link's streams now and lets the next call open a new one. */
+      const drop = (why: string) => {
+        clearInterval(beat);
+        if (this.tunnel === tunnel) this.tunnel = undefined;
+        tunnel.close(CloseCode.goingAway, why.slice(0, 120));
+      };
       const fail = (problem: string) => {
         log("warn", "cluster peer link closed: protocol error", { node, problem });
-        tunnel.close(CloseCode.protocolError, problem.slice(0, 120));
+        drop(problem);
       };
       socket.onopen = () => {
         clearTimeout(timer);
         this.failures = 0;
-        if (this.closed) return tunnel.close(CloseCode.goingAway, "node shutting down");
+        opened = true;
+        if (this.closed) {
+          tunnel.close(CloseCode.goingAway, "node shutting down");
+          return resolve(undefined);
+        }
         this.tunnel = tunnel;
         log("info", "cluster peer link open", { node });
+        const every = this.options.heartbeatMs ?? 5_000;
+        heard = Date.now();
+        beat = setInterval(() => {
+          if (Date.now() - heard <= 3 * every)
+            return writer.text(encodeFrame({ type: "heartbeat", at: Date.now() }));
+          // A peer frozen or cut off may never close the socket: its streams fail now.
+          log("warn", "cluster peer link silent: taken as lost", { node });
+          drop("peer link silent");
+        }, every);
+        beat.unref?.();
         resolve(tunnel);
       };
       socket.onmessage = (event: MessageEvent) => {
+        heard = Date.now();
         const problem = readMessage(event.data, {
           control(value) {
             const parsed = readWorkerFrame(value);
@@ -133,9 +162,10 @@ export class PeerLink {
       };
       socket.onclose = (event: CloseEvent) => {
         clearTimeout(timer);
-        if (this.tunnel === tunnel) {
+        clearInterval(beat);
+        if (opened) {
           // A link that was open is re-opened by the next call that needs it.
-          this.tunnel = undefined;
+          if (this.tunnel === tunnel) this.tunnel = undefined;
           log("warn", "cluster peer link lost", { node, code: event.code });
         } else {
           this.retryAt = (this.options.now ?? Date.now)() + backoffDelay(this.failures++);

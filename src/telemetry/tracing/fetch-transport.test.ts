@@ -227,3 +227,21 @@ test("a refused connection is retryable (the library's network errors), failed a
     else process.env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT = saved;
   }
 });
+
+test("HTTP_PROXY set: straight to the endpoint, as the library's node:http transport goes", async () => {
+  const dead = Bun.serve({ hostname: "127.0.0.1", port: 0, fetch: () => new Response(null) });
+  const proxy = `http://127.0.0.1:${dead.port}`;
+  dead.stop(true);
+  const saved = { HTTP_PROXY: process.env.HTTP_PROXY, http_proxy: process.env.http_proxy };
+  process.env.HTTP_PROXY = proxy;
+  process.env.http_proxy = proxy;
+  try {
+    const seen = await same({}, []);
+    expect(seen.code).toBe(0);
+    expect(seen.received).toHaveLength(1);
+  } finally {
+    for (const [name, value] of Object.entries(saved))
+      if (value === undefined) delete process.env[name];
+      else process.env[name] = value;
+  }
+});

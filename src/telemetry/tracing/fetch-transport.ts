@@ -67,6 +67,9 @@ export function createFetchTransport(options: FetchTransportOptions): IExporterT
           headers,
           body: body as Uint8Array<ArrayBuffer>,
           signal: AbortSignal.timeout(timeoutMillis),
+          // Straight to the endpoint, as the library's node:http request goes: Bun's fetch would
+          // otherwise send it through `HTTP_PROXY`/`http_proxy` (loopback included).
+          proxy: false,
         });
         answer = new Uint8Array(await response.arrayBuffer());
       } catch (error) {

@@ -107,3 +107,44 @@ test("the next batch starts empty and names known resources and scopes by number
   expect(read[0]?.name).toBe(first.name);
   expect(read[0]?.attributes).toEqual(first.attributes);
 });
+
+test("a batch's numbers are its written part of the array; an array given back is written into next", () => {
+  const spans = endedSpans();
+  const [first] = spans;
+  if (!first) throw new Error("no span");
+  const writer = new SpanBatchWriter(4);
+  writer.add(first);
+  const one = writer.take();
+  const wanted = readSpanBatch(
+    one,
+    () => first.resource,
+    () => first.instrumentationScope,
+  );
+  // What the thread receives: the written part of shared memory, given back once sent.
+  expect(one.numbers.buffer).toBeInstanceOf(SharedArrayBuffer);
+  expect(one.numbers.length).toBeLessThan(one.numbers.buffer.byteLength / 8);
+  const copy = one.numbers.slice();
+  const given = one.numbers.buffer;
+  new Float64Array(given).fill(-7);
+  writer.recycle(one.numbers);
+  // The batch after `take()` was already started in a fresh array; the one after it gets it back.
+  writer.add(first);
+  const two = writer.take();
+  writer.add(first);
+  const three = writer.take();
+  expect(new Float64Array(given, 0, three.numbers.length)).toEqual(three.numbers);
+  expect(three.numbers).toEqual(copy);
+  expect(two.numbers).toEqual(copy);
+  const read = readSpanBatch(
+    three,
+    () => first.resource,
+    () => first.instrumentationScope,
+  );
+  expect(read.map((s) => [s.name, s.attributes, s.spanContext()])).toEqual(
+    wanted.map((s) => [s.name, s.attributes, s.spanContext()]),
+  );
+  // Nothing else was given back: the next batch is written elsewhere.
+  writer.add(first);
+  writer.take().numbers[0] = -1;
+  expect(three.numbers[0]).not.toBe(-1);
+});

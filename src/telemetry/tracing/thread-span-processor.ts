@@ -40,7 +40,10 @@ export class ThreadSpanProcessor implements SpanProcessor, SpanBatches {
   private readonly delay: number;
   /** The current batch (`batchFor()` says whether a span may be written into it). */
   readonly writer: SpanBatchWriter;
-  private readonly pending = new Map<number, { spans: number; done: (reply: ExportThreadReply) => void }>();
+  private readonly pending = new Map<
+    number,
+    { spans: number; numbers: Float64Array | undefined; done: (reply: ExportThreadReply) => void }
+  >();
   private pendingSpans = 0;
   private next = 0;
   private timer: ReturnType<typeof setTimeout> | undefined;
@@ -130,9 +133,9 @@ export class ThreadSpanProcessor implements SpanProcessor, SpanBatches {
   private send(request: Request, spans: number, done: (reply: ExportThreadReply) => void): void {
     const worker = this.thread();
     const id = ++this.next;
-    // The numbers move to the thread (transferred, not copied); the rest is a small object.
-    worker.postMessage({ ...request, id }, request.op === "export" ? [request.numbers.buffer] : []);
-    this.pending.set(id, { spans, done });
+    // The numbers are a view of shared memory (span-batch.ts): nothing is copied or moved.
+    worker.postMessage({ ...request, id });
+    this.pending.set(id, { spans, numbers: request.op === "export" ? request.numbers : undefined, done });
     this.pendingSpans += spans;
     worker.ref();
   }
@@ -164,6 +167,8 @@ export class ThreadSpanProcessor implements SpanProcessor, SpanBatches {
     const waiter = this.pending.get(reply.id);
     if (!waiter) return;
     this.pending.delete(reply.id);
+    // The thread is done with the batch's numbers: the writer may write into them again.
+    if (waiter.numbers) this.writer.recycle(waiter.numbers);
     this.pendingSpans -= waiter.spans;
     if (this.pending.size === 0) this.worker?.unref();
     waiter.done(reply);

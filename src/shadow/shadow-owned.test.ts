@@ -13,7 +13,9 @@ import type { Route } from "../routing/route.ts";
 import type { Dispatched, DispatchRequest } from "../routing/router.ts";
 import { waitFor } from "../testing/wait-for.ts";
 import type { ShadowRecord } from "./shadow-api-schema.ts";
+import { pairFacts } from "./shadow-record.ts";
 import { createShadowRunner } from "./shadow-runner.ts";
+import { createShadowThread } from "./shadow-thread-client.ts";
 import type { ThreadRules } from "./shadow-thread-protocol.ts";
 
 // A pair handed to the shadow thread whole (sent, timed out, compared, priced and recorded
@@ -303,4 +305,35 @@ describe("an owned copy's timeout, the stop and the cap", () => {
     expect(stored.map((record) => record.requestId)).toEqual(["req_first"]);
     expect(stored[0]?.shadow).toMatchObject({ status: 503, errorClass: "unavailable" });
   });
+});
+
+test("a thread that failed or stopped answers a handed copy as done at once: the cap and a stop never wait on it", async () => {
+  const done: number[] = [];
+  const thread = createShadowThread({ done: (id) => done.push(id), records: () => {} });
+  thread.close();
+  expect(thread.usable()).toBe(false);
+  const id = thread.hand({
+    provider: "twin",
+    url: `${fake.url}/v1/chat/completions`,
+    headers: {},
+    body: "{}",
+    target: { label: "provider:twin", dialect: "openai", operation: "chat", stream: false },
+    pair: {
+      facts: pairFacts({ model: "m", stream: false, operation: "chat", body: {} }, twin()),
+      timeoutMs: 1000,
+    },
+  });
+  await waitFor(() => done.includes(id), "the copy answered as done");
+  await expect(
+    thread.exchange(
+      {
+        provider: "twin",
+        url: "",
+        headers: {},
+        body: "",
+        target: { label: "provider:twin", dialect: "openai", operation: "chat", stream: false },
+      },
+      new AbortController().signal,
+    ),
+  ).rejects.toThrow("stopped");
 });

@@ -122,7 +122,9 @@ function handOver(thread: ShadowThread, rules: () => ThreadRules) {
   return (pair: Pair, timeoutMs: number): Pick<ShadowThread, "exchange"> => {
     const started = performance.now();
     return {
-      exchange(copy) {
+      exchange(copy, signal) {
+        // A failed thread answers the copy as failed, recorded here as any other.
+        if (!thread.usable()) return thread.exchange(copy, signal);
         const current = rules();
         if (current !== sent) {
           sent = current;

@@ -34,6 +34,8 @@ export interface ShadowThread {
   stop(): void;
   /** Resolves when every owned pair finished so far has been handed to `owned.records`. */
   flush(): Promise<void>;
+  /** False once the thread failed or was closed: copies are then answered at once as failed. */
+  usable(): boolean;
   /** Ends the thread; copies still in it are rejected. */
   close(): void;
 }
@@ -197,6 +199,11 @@ export function createShadowThread(owned?: OwnedPairs): ShadowThread {
     },
     hand(copy) {
       const id = ++next;
+      if (broken) {
+        // Nothing will answer for it: done at once, so the cap and a stop do not wait on it.
+        queueMicrotask(() => owned?.done(id));
+        return id;
+      }
       handed.add(id);
       thread().ref();
       copies.push({ ...copy, id, body: wire(copy.body) });
@@ -227,6 +234,7 @@ export function createShadowThread(owned?: OwnedPairs): ShadowThread {
       schedule();
       return new Promise<void>((resolve) => flushes.push(resolve));
     },
+    usable: () => broken === null,
     close() {
       failAll(unavailable("the shadow thread stopped"));
       worker?.terminate();

@@ -27,8 +27,11 @@ export function sseResponse(
   headers: Record<string, string>,
   onFirstByte: () => void,
   onEnd: StreamEnd,
-  /** How a translated stream reports a failure (the Responses writer numbers its own). */
-  errorEventOf: (error: GatewayError) => SseEvent = (error) => errorEvent(error, dialect),
+  /**
+   * How a translated stream reports a failure (the Responses writer numbers its own); absent, the
+   * dialect's usual error event (no closure made per stream for the default).
+   */
+  errorEventOf?: (error: GatewayError) => SseEvent,
 ): Response {
   const headersOut = { ...headers, ...SSE_HEADERS };
   // A first read already in hand is written before Bun writes the response head, so the head
@@ -87,7 +90,8 @@ export function sseResponse(
           controller.error(failure);
           return;
         }
-        controller.enqueue(encoder.encode(encodeSse(errorEventOf(failure))));
+        const event = errorEventOf ? errorEventOf(failure) : errorEvent(failure, dialect);
+        controller.enqueue(encoder.encode(encodeSse(event)));
         controller.close();
         endAfterClose(failure);
       }

@@ -1,5 +1,6 @@
 import { unavailable } from "../core/gateway-error.ts";
 import { threadEntry } from "../core/thread-entry.ts";
+import { createRingWriter, type RingWriter } from "./message-ring.ts";
 import type { ShadowOutcome } from "./read-copy.ts";
 import type {
   ShadowThreadMessage,
@@ -51,6 +52,9 @@ export function shadowThreadMode(env: Record<string, string | undefined> = proce
   return value === "0" ? "off" : value === "stream" ? "stream" : "all";
 }
 
+/** Room for a few thousand copies in flight to the thread; more waits for none, it goes the plain way. */
+const RING_BYTES = 4 * 1024 * 1024;
+
 const entry = () =>
   threadEntry(import.meta.url, new URL("./shadow-thread.ts", import.meta.url), "./shadow/shadow-thread.ts");
 
@@ -82,6 +86,7 @@ export function createShadowThread(owned?: OwnedPairs): ShadowThread {
   let next = 0;
   let worker: ThreadWorker | null = null;
   let broken: Error | null = null;
+  let ring: RingWriter | undefined;
   let copies: WireCopy[] = [];
   let bytes: Uint8Array[] = [];
   const wire = (body: string | Uint8Array): string | WireBytes =>
@@ -107,7 +112,8 @@ export function createShadowThread(owned?: OwnedPairs): ShadowThread {
       ...(stop ? { stop } : {}),
       ...(flush ? { flush } : {}),
     };
-    worker.postMessage({ json: JSON.stringify(request), bytes } satisfies ShadowThreadMessage);
+    const json = JSON.stringify(request);
+    worker.postMessage((ring?.write(bytes, json) ?? { json, bytes }) satisfies ShadowThreadMessage);
     copies = [];
     bytes = [];
     aborts = [];
@@ -142,6 +148,8 @@ export function createShadowThread(owned?: OwnedPairs): ShadowThread {
   const thread = (): ThreadWorker => {
     if (worker !== null) return worker;
     const started = new Worker(entry()) as ThreadWorker;
+    ring = createRingWriter(RING_BYTES);
+    started.postMessage({ ring: ring.buffer } satisfies ShadowThreadMessage);
     started.onmessage = (event: MessageEvent<ShadowThreadReply>) => {
       for (const { id, outcome } of event.data.outcomes) {
         if (outcome === null) {

@@ -53,10 +53,12 @@ export type WirePrimary = Omit<ThreadPrimary, "answer"> & {
  * answers as bytes beside it. A structured clone of the same copies and primaries costs the
  * event loop about twice what `JSON.stringify` does (many small objects; docs/BENCHMARKS.md).
  */
-export interface ShadowThreadMessage {
-  readonly json: string;
-  readonly bytes: readonly Uint8Array[];
-}
+export type ShadowThreadMessage =
+  | { readonly json: string; readonly bytes: readonly Uint8Array[] }
+  /** Where the same lies in the ring (message-ring.ts): the way every message that fits goes. */
+  | string
+  /** The ring, posted once before anything else. */
+  | { readonly ring: SharedArrayBuffer };
 
 /**
  * What the gateway posts to the shadow thread (as `ShadowThreadMessage.json`), once per event-loop turn: the copies sampled in

@@ -14,6 +14,7 @@ import { toGatewayError, unavailable, upstreamTimeout } from "../core/gateway-er
 import { PriceBook } from "../pricing/price-book.ts";
 import { unreachable } from "../providers/http/upstream-failure.ts";
 import { createUpstreamFetch } from "../providers/http/upstream-fetch.ts";
+import { createRingReader } from "./message-ring.ts";
 import { NO_USAGE, readCopy, type ShadowOutcome } from "./read-copy.ts";
 import type { ShadowRecord } from "./shadow-api-schema.ts";
 import { answerOf, type RecordRules, shadowRecord } from "./shadow-record.ts";
@@ -159,9 +160,28 @@ function adopt(next: ThreadRules): void {
   };
 }
 
+let readRing: ReturnType<typeof createRingReader> | undefined;
+
+/** A message as its request and bytes, from the ring or posted whole. */
+function unpack(
+  data: ShadowThreadMessage,
+): { request: ShadowThreadRequest; bytes: readonly Uint8Array[] } | null {
+  if (typeof data === "string") {
+    if (!readRing) throw new Error("shadow thread: a ring message before the ring");
+    const { parts, text } = readRing(data);
+    return { request: JSON.parse(text) as ShadowThreadRequest, bytes: parts };
+  }
+  if ("ring" in data) {
+    readRing = createRingReader(data.ring);
+    return null;
+  }
+  return { request: JSON.parse(data.json) as ShadowThreadRequest, bytes: data.bytes };
+}
+
 self.onmessage = (event: MessageEvent<ShadowThreadMessage>) => {
-  const request = JSON.parse(event.data.json) as ShadowThreadRequest;
-  const { bytes } = event.data;
+  const unpacked = unpack(event.data);
+  if (!unpacked) return;
+  const { request, bytes } = unpacked;
   const unwire = (body: string | WireBytes) => (typeof body === "string" ? body : bytes[body.bytes]);
   const { aborts, stop } = request;
   if (request.rules) adopt(request.rules);

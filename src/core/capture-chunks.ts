@@ -1,4 +1,5 @@
 import type { ChunkSource } from "./chunk-source.ts";
+import { tapChunks } from "./tap-chunks.ts";
 
 /** The most of a streamed answer kept for the audit log; the rest is marked as cut. */
 export const MAX_CAPTURED_STREAM = 256 * 1024;
@@ -15,43 +16,15 @@ export function captureChunks(
   const decoder = new TextDecoder();
   let text = "";
   let cut = false;
-  let kept = false;
-  const finish = () => {
-    if (kept) return;
-    kept = true;
-    keep(text);
-  };
-  const copy = (chunk: Uint8Array) => {
-    if (cut) return;
-    text += decoder.decode(chunk, { stream: true });
-    if (text.length > limit) {
-      text = `${text.slice(0, limit)}\n[cut at ${limit} characters]`;
-      cut = true;
-    }
-  };
-  return {
-    get reported() {
-      return chunks.reported;
-    },
-    ready() {
-      const chunk = chunks.ready?.();
-      if (chunk) copy(chunk);
-      return chunk;
-    },
-    async next() {
-      try {
-        const chunk = await chunks.next();
-        if (!chunk) finish();
-        else copy(chunk);
-        return chunk;
-      } catch (error) {
-        finish();
-        throw error;
+  return tapChunks(chunks, {
+    copy(chunk) {
+      if (cut) return;
+      text += decoder.decode(chunk, { stream: true });
+      if (text.length > limit) {
+        text = `${text.slice(0, limit)}\n[cut at ${limit} characters]`;
+        cut = true;
       }
     },
-    cancel() {
-      finish();
-      chunks.cancel();
-    },
-  };
+    finish: () => keep(text),
+  });
 }

@@ -1,4 +1,5 @@
 import type { ChunkSource } from "../core/chunk-source.ts";
+import { tapChunks } from "../core/tap-chunks.ts";
 
 /**
  * Passes a stream through while copying its wire bytes, for the shadow pair: unlike
@@ -6,8 +7,7 @@ import type { ChunkSource } from "../core/chunk-source.ts";
  * bytes cross to the shadow thread as they are. Bounded: a stream's text is cut at `limit`
  * characters where it is read (answerOf in shadow-record.ts), and `limit` characters never take
  * more than 4 bytes each, so bytes past `4 × limit` are never needed. `keep` receives the
- * bytes when the stream ends (a copy: the source may reuse its buffers). Unlike the audit's
- * capture, it passes `drained` on, so a whole answer in one read still leaves in one write.
+ * bytes when the stream ends (a copy: the source may reuse its buffers).
  */
 export function captureBytes(
   chunks: ChunkSource,
@@ -17,52 +17,18 @@ export function captureBytes(
   const most = 4 * limit;
   let buffer = new Uint8Array(4096);
   let length = 0;
-  let kept = false;
-  const finish = () => {
-    if (kept) return;
-    kept = true;
-    keep(buffer.subarray(0, length));
-  };
-  const copy = (chunk: Uint8Array) => {
-    if (length >= most) return;
-    const take = Math.min(chunk.byteLength, most - length);
-    if (length + take > buffer.byteLength) {
-      const grown = new Uint8Array(Math.max(buffer.byteLength * 2, length + take));
-      grown.set(buffer.subarray(0, length));
-      buffer = grown;
-    }
-    buffer.set(take === chunk.byteLength ? chunk : chunk.subarray(0, take), length);
-    length += take;
-  };
-  return {
-    get reported() {
-      return chunks.reported;
-    },
-    get drained() {
-      return chunks.drained;
-    },
-    ready() {
-      const chunk = chunks.ready?.();
-      if (chunk) copy(chunk);
-      // Drained: the response closes with these bytes and never asks `next` for the end.
-      if (chunks.drained) finish();
-      return chunk;
-    },
-    async next() {
-      try {
-        const chunk = await chunks.next();
-        if (!chunk) finish();
-        else copy(chunk);
-        if (chunks.drained) finish();
-        return chunk;
-      } catch (error) {
-        finish();
-        throw error;
+  return tapChunks(chunks, {
+    copy(chunk) {
+      if (length >= most) return;
+      const take = Math.min(chunk.byteLength, most - length);
+      if (length + take > buffer.byteLength) {
+        const grown = new Uint8Array(Math.max(buffer.byteLength * 2, length + take));
+        grown.set(buffer.subarray(0, length));
+        buffer = grown;
       }
+      buffer.set(take === chunk.byteLength ? chunk : chunk.subarray(0, take), length);
+      length += take;
     },
-    cancel() {
-      finish();
-      chunks.cancel();
-    },
-  };
+    finish: () => keep(buffer.subarray(0, length)),
+  });
 }

@@ -5,14 +5,13 @@ import type { ProviderCall } from "../providers/provider.ts";
 import { workerWebSocketConfig } from "../workers/gateway/worker-endpoint.ts";
 import { createWorkersProvider } from "../workers/gateway/worker-provider.ts";
 import { createWorkerRegistry } from "../workers/gateway/worker-registry.ts";
-import { startFakeUpstream } from "../workers/testing/fake-upstream.ts";
 import {
   MAX_MESSAGE_BYTES,
   startGateway,
+  startGatewayWithWorker,
   type TestGateway,
   waitFor,
 } from "../workers/testing/tunnel-harness.ts";
-import { runWorker } from "../workers/worker/worker-client.ts";
 import { silentLog } from "../workers/worker-log.ts";
 import { createForwardingProvider } from "./forwarding-provider.ts";
 import { linkEndpoint } from "./link-endpoint.ts";
@@ -31,28 +30,9 @@ afterEach(async () => {
  * while the worker stays connected.
  */
 async function nodeB() {
-  const upstream = startFakeUpstream();
-  const gateway = startGateway();
-  const stop = new AbortController();
-  const exit = runWorker({
-    connect: `http://127.0.0.1:${gateway.port}`,
-    token: "worker-key",
-    upstream: `${upstream.url}/v1/`,
+  const { upstream, gateway } = await startGatewayWithWorker(cleanups, {
     models: ["llama-small"],
-    concurrency: 16,
-    name: "gpu-1",
     labels: {},
-    log: silentLog,
-    handleSignals: false,
-    stop: stop.signal,
-    backoff: { baseMs: 20, capMs: 200 },
-    drainTimeoutMs: 5_000,
-  });
-  cleanups.push(async () => {
-    stop.abort();
-    await exit;
-    await gateway.stop();
-    upstream.stop();
   });
   await waitFor(() => gateway.registry.serves("llama-small"), "the worker to register");
   const link = linkServer(gateway, 0);

@@ -1,54 +1,22 @@
 import { afterEach, describe, expect, test } from "bun:test";
 import type { GatewayError } from "../core/gateway-error.ts";
 import { listWorkers } from "./gateway/list-workers.ts";
-import { type FakeUpstream, startFakeUpstream } from "./testing/fake-upstream.ts";
-import { collect, startGateway, type TestGateway, waitFor } from "./testing/tunnel-harness.ts";
-import { runWorker } from "./worker/worker-client.ts";
-import type { WorkerLog } from "./worker-log.ts";
+import {
+  collect,
+  type GatewayWithWorker,
+  startGatewayWithWorker,
+  waitFor,
+} from "./testing/tunnel-harness.ts";
 
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
 
-interface Started {
-  gateway: TestGateway;
-  upstream: FakeUpstream;
-  exit: Promise<number>;
-  stop: AbortController;
-  workerLogs: string[];
-}
+type Started = GatewayWithWorker;
 
-async function start(
-  options: { models?: string[]; concurrency?: number; token?: string; name?: string } = {},
-): Promise<Started> {
-  const upstream = startFakeUpstream();
-  const gateway = startGateway();
-  const stop = new AbortController();
-  const workerLogs: string[] = [];
-  const log: WorkerLog = (level, message) => workerLogs.push(`${level} ${message}`);
-  const exit = runWorker({
-    connect: `http://127.0.0.1:${gateway.port}`,
-    token: options.token ?? "worker-key",
-    upstream: `${upstream.url}/v1/`,
-    ...(options.models ? { models: options.models } : {}),
-    concurrency: options.concurrency ?? 16,
-    name: options.name ?? "gpu-1",
-    labels: { zone: "lab" },
-    log,
-    handleSignals: false,
-    stop: stop.signal,
-    backoff: { baseMs: 20, capMs: 200 },
-    drainTimeoutMs: 5_000,
-  });
-  cleanups.push(async () => {
-    stop.abort();
-    await exit;
-    await gateway.stop();
-    upstream.stop();
-  });
-  return { gateway, upstream, exit, stop, workerLogs };
-}
+const start = (options: Parameters<typeof startGatewayWithWorker>[1] = {}) =>
+  startGatewayWithWorker(cleanups, options);
 
 const ready = (s: Started) =>
   waitFor(() => s.gateway.registry.serves("llama-small"), "the worker to register");

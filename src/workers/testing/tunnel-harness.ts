@@ -5,7 +5,9 @@ import type { WorkerIdentity } from "../gateway/admit-worker.ts";
 import { workerEndpoint, workerWebSocketConfig } from "../gateway/worker-endpoint.ts";
 import { createWorkersProvider } from "../gateway/worker-provider.ts";
 import { createWorkerRegistry, type WorkerRegistry } from "../gateway/worker-registry.ts";
+import { runWorker } from "../worker/worker-client.ts";
 import type { WorkerLog } from "../worker-log.ts";
+import { type FakeUpstream, startFakeUpstream } from "./fake-upstream.ts";
 
 export { waitFor } from "../../testing/wait-for.ts";
 
@@ -86,4 +88,56 @@ export async function collect(reply: ProviderReply): Promise<string[]> {
   const out: string[] = [];
   for await (const event of reply.events) out.push(event.data);
   return out;
+}
+
+/** A test gateway with a real `mindgw worker` dialled in over its WebSocket, and the worker's upstream. */
+export interface GatewayWithWorker {
+  gateway: TestGateway;
+  upstream: FakeUpstream;
+  exit: Promise<number>;
+  stop: AbortController;
+  /** The worker's log lines, `level message`. */
+  workerLogs: string[];
+}
+
+/**
+ * Starts a fake upstream, a test gateway and a worker connected to it; `cleanups` gets the
+ * stop of all three, in the order that lets the worker drain first.
+ */
+export async function startGatewayWithWorker(
+  cleanups: (() => Promise<void> | void)[],
+  options: {
+    models?: string[];
+    concurrency?: number;
+    token?: string;
+    name?: string;
+    labels?: Record<string, string>;
+  } = {},
+): Promise<GatewayWithWorker> {
+  const upstream = startFakeUpstream();
+  const gateway = startGateway();
+  const stop = new AbortController();
+  const workerLogs: string[] = [];
+  const log: WorkerLog = (level, message) => workerLogs.push(`${level} ${message}`);
+  const exit = runWorker({
+    connect: `http://127.0.0.1:${gateway.port}`,
+    token: options.token ?? "worker-key",
+    upstream: `${upstream.url}/v1/`,
+    ...(options.models ? { models: options.models } : {}),
+    concurrency: options.concurrency ?? 16,
+    name: options.name ?? "gpu-1",
+    labels: options.labels ?? { zone: "lab" },
+    log,
+    handleSignals: false,
+    stop: stop.signal,
+    backoff: { baseMs: 20, capMs: 200 },
+    drainTimeoutMs: 5_000,
+  });
+  cleanups.push(async () => {
+    stop.abort();
+    await exit;
+    await gateway.stop();
+    upstream.stop();
+  });
+  return { gateway, upstream, exit, stop, workerLogs };
 }

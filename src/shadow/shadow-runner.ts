@@ -362,7 +362,16 @@ export function createShadowRunner(options: ShadowRunnerOptions): ShadowRunner {
       pending.set(request.requestId, pair);
       // Started on the next turn: the client's answer is handed back first.
       queueMicrotask(() => run(request.requestId, pair));
-      return { ...primary, reply: watchPrimary(pair, primary.reply) };
+      // Not a spread: the router's answer is an object whose usage is a method (routing/route-attempt.ts).
+      const reply = watchPrimary(pair, primary.reply);
+      return {
+        route: primary.route,
+        upstreamModel: primary.upstreamModel,
+        attempts: primary.attempts,
+        dropped: primary.dropped,
+        reply,
+        usage: () => primary.usage(),
+      };
     },
     started(requestId, principal) {
       if (principal) callers.set(requestId, principal);

@@ -194,6 +194,14 @@ export function createShadowRunner(options: ShadowRunnerOptions): ShadowRunner {
               .finally(() => recording.delete(saving));
             recording.add(saving);
           },
+          failed: (lost, reason) =>
+            options.logger.error(
+              "the shadow thread failed; its pairs in flight are not recorded, later copies fail",
+              {
+                pairs: lost,
+                error: reason,
+              },
+            ),
         });
   /** Owned pairs: the thread sends, compares and records them (see `threadRules`). */
   const owner = thread && threadRules ? handOver(thread, threadRules) : undefined;

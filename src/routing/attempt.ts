@@ -1,4 +1,4 @@
-import type { AbortFollowers } from "../core/abort-followers.ts";
+import type { AbortFollower, AbortFollowers } from "../core/abort-followers.ts";
 import { clientClosed, GatewayError, upstreamTimeout } from "../core/gateway-error.ts";
 import type { AttemptTimeouts } from "../providers/provider.ts";
 
@@ -13,7 +13,7 @@ const WAITING_FOR = {
  * One try on one route: its own abort signal (client gone, or a timeout), with a single
  * re-armed timer that enforces whichever bound applies at the moment.
  */
-export class Attempt {
+export class Attempt implements AbortFollower {
   private readonly controller = new AbortController();
   private timer: ReturnType<typeof setTimeout> | undefined;
   private phase: keyof typeof WAITING_FOR = "connect";
@@ -27,8 +27,6 @@ export class Attempt {
    */
   private waitingSince: number | undefined = performance.now();
   readonly signal: AbortSignal;
-  /** The attempt's one listener on the client's signal. */
-  private readonly follow: () => void;
 
   constructor(
     private readonly clientSignal: AbortSignal,
@@ -39,11 +37,16 @@ export class Attempt {
   ) {
     // The attempt's own controller, following the client's signal (not AbortSignal.any: see
     // http/request-abort.ts); a timeout or `abort()` aborts the controller directly.
+    // The attempt is its own listener either way (`handleEvent`): no closure per attempt.
     this.signal = this.controller.signal;
-    this.follow = () => this.end(clientSignal.reason);
-    if (clientSignal.aborted) this.follow();
-    else if (followers) followers.follow(this.follow);
-    else clientSignal.addEventListener("abort", this.follow, { once: true });
+    if (clientSignal.aborted) this.handleEvent();
+    else if (followers) followers.follow(this);
+    else clientSignal.addEventListener("abort", this, { once: true });
+  }
+
+  /** The client's signal aborted: the attempt ends with its reason. */
+  handleEvent(): void {
+    this.end(this.clientSignal.reason);
   }
 
   /** Arms the bound for the current phase; the attempt aborts with a 504 when it expires. */
@@ -155,8 +158,8 @@ export class Attempt {
   disarm(): void {
     clearTimeout(this.timer);
     this.timer = undefined;
-    if (this.followers) this.followers.unfollow(this.follow);
-    else this.clientSignal.removeEventListener("abort", this.follow);
+    if (this.followers) this.followers.unfollow(this);
+    else this.clientSignal.removeEventListener("abort", this);
   }
 
   /**

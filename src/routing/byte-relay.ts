@@ -4,6 +4,7 @@ import { SseDecoder, type SseEvent } from "../core/sse.ts";
 import { SseScanner, type SseSpan } from "../core/sse-scanner.ts";
 import type { Attempt } from "./attempt.ts";
 
+/** Called as methods of the object (the router's attempt is one: routing/route-attempt.ts). */
 export interface ByteRelayOptions {
   /** Names the upstream in error messages. */
   readonly provider: string;
@@ -12,9 +13,9 @@ export interface ByteRelayOptions {
    * Sees each event that carries a usage object — the only events the relay decodes — and
    * returns false to keep it from the caller (the `include_usage` chunk the caller did not ask for).
    */
-  readonly onUsage: (event: SseEvent) => boolean;
+  onUsage(event: SseEvent): boolean;
   /** Called once, however the relay ends: with the failure when it failed. */
-  readonly done: (error?: GatewayError) => void;
+  done(error?: GatewayError): void;
 }
 
 const encoder = new TextEncoder();

@@ -5,7 +5,7 @@ import type { SseEvent } from "../core/sse.ts";
 import { readBounded, readErrorText } from "../providers/http/read-bounded.ts";
 import { errorInAnswer, upstreamFailure } from "../providers/http/upstream-failure.ts";
 import type { Attempt } from "./attempt.ts";
-import { ByteRelay } from "./byte-relay.ts";
+import { ByteRelay, type ByteRelayOptions } from "./byte-relay.ts";
 
 const text = new TextDecoder();
 
@@ -29,20 +29,19 @@ export type ClientReply =
       readonly errorEvent?: (error: GatewayError) => SseEvent;
     };
 
-export interface NativeReplyContext {
+/**
+ * What the read needs of its attempt, called as methods; also the relay's options (a stream is
+ * handed the context itself). The router's attempt is one (routing/route-attempt.ts).
+ */
+export interface NativeReplyContext extends ByteRelayOptions {
   /** Names the upstream in errors (`provider:a`). */
   readonly label: string;
   readonly attempt: Attempt;
   readonly stream: boolean;
-  readonly maxLine: number;
   /** `routing.max_upstream_body`: the most a whole answer may be (a 502 above it). */
   readonly maxBody: number;
-  /** Sees each stream event that carries usage; false keeps it from the caller. */
-  readonly onUsage: (event: SseEvent) => boolean;
   /** Sees a whole (non-stream) answer, parsed: a native Responses answer is stored. */
-  readonly onBody?: (body: JsonObject) => void;
-  /** Called once when the upstream exchange is over: with the failure when it failed. */
-  readonly done: (error?: GatewayError) => void;
+  onBody(body: JsonObject): void;
 }
 
 /**
@@ -60,12 +59,7 @@ export async function readNativeReply(response: Response, context: NativeReplyCo
   const contentType = response.headers.get("content-type") ?? "application/json";
   if (context.stream && contentType.includes("text/event-stream") && response.body) {
     attempt.arm("first byte", attempt.timeouts.firstByteMs);
-    const relay = new ByteRelay(response.body.getReader(), attempt, {
-      provider: label,
-      maxLine: context.maxLine,
-      onUsage: context.onUsage,
-      done: context.done,
-    });
+    const relay = new ByteRelay(response.body.getReader(), attempt, context);
     await relay.start();
     return { kind: "stream", chunks: relay };
   }
@@ -85,7 +79,7 @@ export async function readNativeReply(response: Response, context: NativeReplyCo
   const failed = errorInAnswer(label, parsed);
   if (failed) throw failed;
   context.done();
-  context.onBody?.(parsed);
+  context.onBody(parsed);
   // Its usage is read off `parsed` by the caller: no answer object around the reply.
   return { kind: "bytes", status: response.status, contentType, body, parsed };
 }

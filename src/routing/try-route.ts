@@ -1,19 +1,18 @@
-import { isJsonObject, type JsonObject } from "../core/dialect.ts";
+import type { JsonObject } from "../core/dialect.ts";
 import { clientClosed, GatewayError, toGatewayError } from "../core/gateway-error.ts";
 import { DEFAULT_MAX_SSE_LINE } from "../core/sse.ts";
 import { DEFAULT_MAX_UPSTREAM_BODY } from "../providers/http/read-bounded.ts";
 import type { NativeRequest, Provider } from "../providers/provider.ts";
 import type { AttemptTelemetry } from "../telemetry/dispatch-telemetry.ts";
-import { parseEventData } from "../translate/parse-body.ts";
 import { StreamUsageMeter } from "../translate/stream-usage-meter.ts";
 import { usageFromAnthropic, usageFromOpenAI } from "../translate/usage-mapping.ts";
 import { type AdaptedCall, adaptDialect } from "./adapt-dialect.ts";
 import { Attempt } from "./attempt.ts";
-import { AttemptVerdict } from "./attempt-verdict.ts";
 import type { Dispatched, DispatchRequest, ReceivedRequest } from "./dispatch.ts";
-import { EventChunks, EventReader, type Pass } from "./event-chunks.ts";
-import { readNativeReply } from "./native-reply.ts";
+import { EventChunks, EventReader } from "./event-chunks.ts";
+import { type ClientReply, readNativeReply } from "./native-reply.ts";
 import type { Route } from "./route.ts";
+import { RouteAttempt } from "./route-attempt.ts";
 import type { RouteHealth } from "./route-health.ts";
 import type { RoutingPolicy } from "./routing-policy.ts";
 import { spliceBody } from "./splice-body.ts";
@@ -65,23 +64,28 @@ export async function tryRoute(
       : undefined;
   const attempt = new Attempt(request.signal, route.timeouts, route.label, request.followers);
   const started = performance.now();
-  // Streams only: a whole answer's usage is read from its body.
-  const meter = request.stream ? new StreamUsageMeter(provider.dialect) : undefined;
   health.begin(route.key);
-  // Telemetry hears an attempt's verdict before its close (attempt-verdict.ts).
-  const verdict = new AttemptVerdict(attempt, health, route.key, observed);
-  const done = verdict.done;
-  const usage = meter ? () => meter.usage ?? noUsage() : noUsage;
-  const usageOf = provider.dialect === "anthropic" ? usageFromAnthropic : usageFromOpenAI;
-  // A same-dialect stream is metered and filtered by the relay itself (no extra stream layers
-  // on the hot path); only events that carry usage are looked at.
-  const keep = adapted.keep;
-  const pass: Pass = meter
-    ? (event) => {
-        meter.observe(event);
-        return keep ? keep(event) : true;
-      }
-    : passAll;
+  // One object for the attempt: the reply read's context, telemetry's verdict-then-close order,
+  // and the committed answer with its usage (route-attempt.ts).
+  const call = new RouteAttempt(
+    attempt,
+    health,
+    route,
+    observed,
+    {
+      stream: request.stream,
+      maxLine,
+      maxBody,
+      // Streams only: a whole answer's usage is read from its body.
+      meter: request.stream ? new StreamUsageMeter(provider.dialect) : undefined,
+      // A same-dialect stream is metered and filtered by the relay itself (no extra stream layers
+      // on the hot path); only events that carry usage are looked at.
+      keep: adapted.keep,
+      answered: adapted.native?.answered,
+    },
+    attempts,
+    adapted.dropped ?? NOTHING_DROPPED,
+  );
   try {
     attempt.arm(
       request.stream ? "connect" : "first byte",
@@ -103,66 +107,39 @@ export async function tryRoute(
       }),
     );
     const servedBy = reply.servedBy ?? route.label;
-    const dropped = adapted.dropped ?? NOTHING_DROPPED;
+    const usageOf = provider.dialect === "anthropic" ? usageFromAnthropic : usageFromOpenAI;
     if (reply.kind === "http") {
-      const answered = adapted.native?.answered;
-      const answer = await readNativeReply(reply.response, {
-        label: route.label,
-        attempt,
-        stream: request.stream,
-        maxLine,
-        maxBody,
-        onUsage: answered ? storing(pass, answered) : pass,
-        done,
-        onBody: answered,
-      });
+      const answer = await readNativeReply(reply.response, call);
       health.succeeded(route.key, performance.now() - started);
-      verdict.judged(undefined, servedBy);
+      call.judged(undefined, servedBy);
       // A whole answer's usage, from its one parse; a stream's is metered as it is relayed.
-      const found = answer.kind === "bytes" && answer.parsed ? usageOf(answer.parsed) : undefined;
-      return {
-        route: servedBy,
-        upstreamModel: route.upstreamModel,
-        attempts,
-        dropped,
-        reply: answer,
-        usage: found ? () => found : usage,
-      };
+      if (answer.kind === "bytes" && answer.parsed) call.found = usageOf(answer.parsed);
+      return committed(call, servedBy, answer);
     }
     if (reply.kind === "json") {
-      const found = usageOf(reply.body);
+      call.found = usageOf(reply.body);
       const translated = adapted.json(reply.body);
       health.succeeded(route.key, performance.now() - started);
-      verdict.judged(undefined, servedBy);
-      done();
-      return {
-        route: servedBy,
-        upstreamModel: route.upstreamModel,
-        attempts,
-        dropped,
-        reply: { kind: "json", body: translated },
-        usage: () => found ?? usage(),
-      };
+      call.judged(undefined, servedBy);
+      call.done();
+      return committed(call, servedBy, { kind: "json", body: translated });
     }
     // Translate before committing: a stream that fails before its first translated event
     // may still be retried or failed over.
     attempt.arm("first byte", route.timeouts.firstByteMs);
-    const translated = adapted.stream?.(reply.events, (found) => meter?.record(found));
+    const translated = adapted.stream?.(reply.events, (found) => call.record(found));
     const source = translated ? translated.events : reply.events;
-    const reader = new EventReader(source[Symbol.asyncIterator](), attempt, translated ? undefined : pass);
+    const reader = new EventReader(
+      source[Symbol.asyncIterator](),
+      attempt,
+      translated ? undefined : (event) => call.onUsage(event),
+    );
     const first = await reader.next();
     health.succeeded(route.key, performance.now() - started);
-    verdict.judged(undefined, servedBy);
-    const chunks = new EventChunks(first, reader, attempt, done);
+    call.judged(undefined, servedBy);
+    const chunks = new EventChunks(first, reader, attempt, (error) => call.done(error));
     const errorEvent = translated?.errorEvent;
-    return {
-      route: servedBy,
-      upstreamModel: route.upstreamModel,
-      attempts,
-      dropped,
-      reply: { kind: "stream", chunks, ...(errorEvent ? { errorEvent } : {}) },
-      usage,
-    };
+    return committed(call, servedBy, { kind: "stream", chunks, ...(errorEvent ? { errorEvent } : {}) });
   } catch (error) {
     const failure = request.signal.aborted ? abortReason(request.signal) : toGatewayError(error);
     // A route whose workers are not connected yet, or all busy, has not failed: opening its
@@ -172,10 +149,17 @@ export async function tryRoute(
     else health.released(route.key);
     attempt.abort(failure);
     // A failed attempt names the worker it went to, as a served one does (`worker:<name>`).
-    verdict.judged(failure, provider === route.provider ? undefined : provider.name);
-    done(failure);
+    call.judged(failure, provider === route.provider ? undefined : provider.name);
+    call.done(failure);
     throw failure;
   }
+}
+
+/** The attempt as the committed answer: who served it, and what the client gets. */
+function committed(call: RouteAttempt, servedBy: string, reply: ClientReply): Dispatched {
+  call.route = servedBy;
+  call.reply = reply;
+  return call;
 }
 
 /**
@@ -196,23 +180,8 @@ export function nativeRequest(
   return { headers: received.headers, query: received.query, bytes, path: received.path };
 }
 
-/** A native Responses stream's `response.completed` event carries the response to store (and usage). */
-function storing(pass: Pass, answered: (response: JsonObject) => void): Pass {
-  return (event) => {
-    if (event.event === "response.completed") {
-      const parsed = parseEventData(event.data);
-      if (isJsonObject(parsed) && isJsonObject(parsed.response)) answered(parsed.response);
-    }
-    return pass(event);
-  };
-}
-
 /** Shared by every answer that dropped nothing (never written to). */
 const NOTHING_DROPPED: readonly string[] = Object.freeze([]);
-
-const noUsage = () => ({ inputTokens: 0, outputTokens: 0 });
-/** A whole answer's relay sees no events. */
-const passAll: Pass = () => true;
 
 /** Why the caller's signal ended the request: a reason it carries (a revoked key), or the client left. */
 export const abortReason = (signal: AbortSignal): GatewayError =>

@@ -337,3 +337,36 @@ test("a thread that failed or stopped answers a handed copy as done at once: the
     ),
   ).rejects.toThrow("stopped");
 });
+
+test("a thread that fails with owned pairs in it says how many are lost, answers each as done, and fails later copies", async () => {
+  const done: number[] = [];
+  const failures: { lost: number; reason: string }[] = [];
+  const thread = createShadowThread(
+    {
+      done: (id) => done.push(id),
+      records: () => {},
+      failed: (lost, reason) => failures.push({ lost, reason }),
+    },
+    () => new URL("./failing-thread-fixture.ts", import.meta.url).href,
+  );
+  const copy = {
+    provider: "twin",
+    url: `${fake.url}/v1/chat/completions`,
+    headers: {},
+    body: "{}",
+    target: { label: "provider:twin", dialect: "openai" as const, operation: "chat" as const, stream: false },
+    pair: {
+      facts: pairFacts({ model: "m", stream: false, operation: "chat", body: {} }, twin()),
+      timeoutMs: 60_000,
+    },
+  };
+  const ids = [thread.hand(copy), thread.hand(copy)];
+  await waitFor(() => failures.length > 0, "the thread's failure reported");
+  expect(failures).toEqual([{ lost: 2, reason: expect.stringContaining("broke on purpose") }]);
+  expect(done.sort((a, b) => a - b)).toEqual(ids);
+  expect(thread.usable()).toBe(false);
+  await expect(thread.exchange(copy, new AbortController().signal)).rejects.toThrow(
+    "the shadow thread failed",
+  );
+  thread.close();
+});

@@ -194,6 +194,14 @@ export function createShadowRunner(options: ShadowRunnerOptions): ShadowRunner {
               .finally(() => recording.delete(saving));
             recording.add(saving);
           },
+          failed: (lost, reason) =>
+            options.logger.error(
+              "the shadow thread failed; its pairs in flight are not recorded, later copies fail",
+              {
+                pairs: lost,
+                error: reason,
+              },
+            ),
         });
   /** Owned pairs: the thread sends, compares and records them (see `threadRules`). */
   const owner = thread && threadRules ? handOver(thread, threadRules) : undefined;
@@ -362,7 +370,16 @@ export function createShadowRunner(options: ShadowRunnerOptions): ShadowRunner {
       pending.set(request.requestId, pair);
       // Started on the next turn: the client's answer is handed back first.
       queueMicrotask(() => run(request.requestId, pair));
-      return { ...primary, reply: watchPrimary(pair, primary.reply) };
+      // Not a spread: the router's answer is an object whose usage is a method (routing/route-attempt.ts).
+      const reply = watchPrimary(pair, primary.reply);
+      return {
+        route: primary.route,
+        upstreamModel: primary.upstreamModel,
+        attempts: primary.attempts,
+        dropped: primary.dropped,
+        reply,
+        usage: () => primary.usage(),
+      };
     },
     started(requestId, principal) {
       if (principal) callers.set(requestId, principal);

@@ -66,6 +66,11 @@ export interface OwnedPairs {
   done(id: number): void;
   /** A batch of finished pairs' records, as the JSON text of an array. */
   records(json: string): void;
+  /**
+   * The thread failed (it threw, or could not start): `lost` owned pairs were in it and will not
+   * be recorded; from now on every copy is answered at once as failed (503), on the event loop.
+   */
+  failed?(lost: number, reason: string): void;
 }
 
 interface Waiter {
@@ -83,7 +88,7 @@ type ThreadWorker = Worker & { ref(): void; unref(): void };
  * requests Bun's server hands over in one turn each run their own microtasks), and the thread
  * answers the same way, so a copy costs the event loop about a share of two messages.
  */
-export function createShadowThread(owned?: OwnedPairs): ShadowThread {
+export function createShadowThread(owned?: OwnedPairs, threadUrl: () => string = entry): ShadowThread {
   const waiters = new Map<number, Waiter>();
   let next = 0;
   let worker: ThreadWorker | null = null;
@@ -149,7 +154,7 @@ export function createShadowThread(owned?: OwnedPairs): ShadowThread {
   };
   const thread = (): ThreadWorker => {
     if (worker !== null) return worker;
-    const started = new Worker(entry()) as ThreadWorker;
+    const started = new Worker(threadUrl()) as ThreadWorker;
     ring = createRingWriter(RING_BYTES);
     started.postMessage({ ring: ring.buffer } satisfies ShadowThreadMessage);
     started.onmessage = (event: MessageEvent<ShadowThreadReply>) => {
@@ -172,7 +177,11 @@ export function createShadowThread(owned?: OwnedPairs): ShadowThread {
       }
       settled();
     };
-    started.onerror = (event) => failAll(unavailable(`the shadow thread failed: ${event.message}`));
+    started.onerror = (event) => {
+      const lost = handed.size;
+      failAll(unavailable(`the shadow thread failed: ${event.message}`));
+      owned?.failed?.(lost, event.message);
+    };
     worker = started;
     return started;
   };

@@ -5,6 +5,7 @@ import { backoffDelay } from "./backoff.ts";
 import { toConnectUrl } from "./connect-url.ts";
 import { responsesProbeOf } from "./probe-responses-api.ts";
 import { chunkBytesFor } from "./upstream-call.ts";
+import { workerLeanMode } from "./worker-lean-mode.ts";
 
 describe("worker helpers", () => {
   test("--connect becomes the endpoint's WebSocket URL", () => {
@@ -13,6 +14,13 @@ describe("worker helpers", () => {
     expect(toConnectUrl("wss://gw/prefix/workers/connect").href).toBe("wss://gw/prefix/workers/connect");
     expect(() => toConnectUrl("wss://gw/?token=abc")).toThrow();
     expect(() => toConnectUrl("ftp://gw")).toThrow();
+  });
+
+  test("the worker's upstream calls take the lean client unless MINDGW_UPSTREAM_CLIENT says otherwise", () => {
+    expect(workerLeanMode({})).toBe("all");
+    expect(workerLeanMode({ MINDGW_UPSTREAM_CLIENT: "lean" })).toBe("all");
+    expect(workerLeanMode({ MINDGW_UPSTREAM_CLIENT: "fetch" })).toBe("overflow");
+    expect(workerLeanMode({ MINDGW_UPSTREAM_CLIENT: "auto" })).toBe("auto");
   });
 
   test("backoff grows exponentially up to the cap, with full jitter", () => {

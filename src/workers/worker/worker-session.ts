@@ -17,6 +17,7 @@ import { readGatewayFrame } from "../read-frame.ts";
 import type { WorkerLog } from "../worker-log.ts";
 import { StreamCredit } from "./stream-credit.ts";
 import { callUpstream, chunkBytesFor } from "./upstream-call.ts";
+import { workerLeanMode } from "./worker-lean-mode.ts";
 
 export interface SessionOptions {
   url: URL;
@@ -59,7 +60,10 @@ export class WorkerSession {
   private lastHeard = Date.now();
   private timers: ReturnType<typeof setInterval>[] = [];
   private idleWaiters: (() => void)[] = [];
-  private readonly upstreamFetch = createUpstreamFetch({ inFlight: () => this.calls.size });
+  private readonly upstreamFetch = createUpstreamFetch({
+    inFlight: () => this.calls.size,
+    lean: workerLeanMode(),
+  });
   /** Every frame to the gateway goes through it, so that order is kept. */
   private readonly writer: FrameWriter;
 

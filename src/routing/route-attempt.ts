@@ -1,0 +1,128 @@
+import { isJsonObject, type JsonObject } from "../core/dialect.ts";
+import type { GatewayError } from "../core/gateway-error.ts";
+import type { SseEvent } from "../core/sse.ts";
+import type { Usage } from "../core/usage.ts";
+import type { AttemptTelemetry } from "../telemetry/dispatch-telemetry.ts";
+import { parseEventData } from "../translate/parse-body.ts";
+import type { StreamUsageMeter } from "../translate/stream-usage-meter.ts";
+import type { Attempt } from "./attempt.ts";
+import type { Dispatched } from "./dispatch.ts";
+import type { ClientReply, NativeReplyContext } from "./native-reply.ts";
+import type { Route } from "./route.ts";
+import type { RouteHealth } from "./route-health.ts";
+
+/** What the attempt's answer is checked and counted with, fixed before the call is sent. */
+export interface RouteAttemptReading {
+  readonly stream: boolean;
+  readonly maxLine: number;
+  readonly maxBody: number;
+  /** A stream's usage meter (a whole answer's usage is read off its one parse). */
+  readonly meter: StreamUsageMeter | undefined;
+  /** Which stream events the caller gets (the forced usage chunk is cut when not asked for). */
+  readonly keep: ((event: SseEvent) => boolean) | undefined;
+  /** A native Responses answer to store: the whole body, or a stream's `response.completed`. */
+  readonly answered: ((response: JsonObject) => void) | undefined;
+}
+
+/**
+ * One attempt at one route as one object, where each layer of the attempt used to have an object
+ * or closure of its own: it is the native reply read's context (its bounds, the stream events
+ * that carry usage, the exchange's close), the ordering telemetry needs between the router's
+ * verdict and that close, and, once committed, the `Dispatched` answer the front door reads,
+ * usage included.
+ *
+ * Telemetry hears the verdict (`judged`: committed or failed) before the close (`done`: the
+ * upstream exchange is over). A body read whole, or a stream whose end came with its first read,
+ * is done before the router has judged it: its close waits for the verdict (a span ended first
+ * would drop the route that served it).
+ */
+export class RouteAttempt implements Dispatched, NativeReplyContext {
+  /** The answer, once committed. */
+  reply!: ClientReply;
+  /** `provider:<name>` or `worker:<name>`: who served it (set when committed). */
+  route: string;
+  readonly upstreamModel: string;
+  /** A whole answer's usage, from its one parse. */
+  found: Usage | undefined;
+  private settled = false;
+  private verdict = false;
+  private closeWaits = false;
+  private closeError: GatewayError | undefined;
+
+  constructor(
+    readonly attempt: Attempt,
+    private readonly health: RouteHealth,
+    private readonly target: Route,
+    private readonly observed: AttemptTelemetry | undefined,
+    private readonly reading: RouteAttemptReading,
+    readonly attempts: number,
+    readonly dropped: readonly string[],
+  ) {
+    this.route = target.label;
+    this.upstreamModel = target.upstreamModel;
+  }
+
+  get label(): string {
+    return this.target.label;
+  }
+  /** The byte relay's name for the upstream in its errors (`provider:a`). */
+  get provider(): string {
+    return this.target.label;
+  }
+  get stream(): boolean {
+    return this.reading.stream;
+  }
+  get maxLine(): number {
+    return this.reading.maxLine;
+  }
+  get maxBody(): number {
+    return this.reading.maxBody;
+  }
+
+  /** What the answer used so far: a whole answer's from its body, a stream's as metered. */
+  usage(): Usage {
+    return this.found ?? this.reading.meter?.usage ?? { inputTokens: 0, outputTokens: 0 };
+  }
+
+  /** Sees each stream event that carries usage; false keeps it from the caller. */
+  onUsage(event: SseEvent): boolean {
+    const { answered, meter, keep } = this.reading;
+    if (answered && event.event === "response.completed") {
+      const parsed = parseEventData(event.data);
+      if (isJsonObject(parsed) && isJsonObject(parsed.response)) answered(parsed.response);
+    }
+    if (!meter) return true;
+    meter.observe(event);
+    return keep ? keep(event) : true;
+  }
+
+  /** A usage figure a translator read off a stream event. */
+  record(usage: Usage): void {
+    this.reading.meter?.record(usage);
+  }
+
+  /** A whole native answer, parsed: a native Responses answer is stored. */
+  onBody(body: JsonObject): void {
+    this.reading.answered?.(body);
+  }
+
+  /** Called once when the upstream exchange is over (later calls are ignored). */
+  done(error?: GatewayError): void {
+    if (this.settled) return;
+    this.settled = true;
+    this.attempt.disarm();
+    this.health.end(this.target.key);
+    if (this.verdict) this.observed?.closed(error);
+    else {
+      this.closeWaits = true;
+      this.closeError = error;
+    }
+  }
+
+  /** The router's verdict on the attempt; a close that came first is told now. */
+  judged(error?: GatewayError, servedBy?: string): void {
+    this.observed?.settled(error, servedBy);
+    this.verdict = true;
+    if (this.closeWaits) this.observed?.closed(this.closeError);
+  }
+}

@@ -37,6 +37,7 @@ import { encodeSpanBatch } from "../src/telemetry/tracing/otlp-proto-batch.ts";
 import { readSpanBatch } from "../src/telemetry/tracing/read-span-batch.ts";
 import { requestTraces } from "../src/telemetry/tracing/request-trace.ts";
 import { SpanBatchWriter } from "../src/telemetry/tracing/span-batch.ts";
+import { StringTableMirror } from "../src/telemetry/tracing/string-table.ts";
 import { spawnService } from "./service.ts";
 
 const requests = Number(process.argv[2] ?? "20000");
@@ -223,11 +224,13 @@ line(
 );
 for (const span of spans) writer.add(span);
 const batch = writer.take();
+const table = new StringTableMirror().apply(batch.table);
 const resource = spans[0]?.resource ?? resourceFromAttributes({});
 const scope = spans[0]?.instrumentationScope ?? { name: "mindgw" };
 const read = () =>
   readSpanBatch(
     batch,
+    table,
     () => resource,
     () => scope,
   );
@@ -271,6 +274,7 @@ line(
       for (let r = 0; r < n; r++)
         encodeSpanBatch(
           batch,
+          table,
           () => resource,
           () => scope,
         );
@@ -296,7 +300,7 @@ line(
 );
 await exporter.shutdown();
 const batchExporter = await createBatchExporter(process.env);
-const resolved = { batch, resource: () => resource, scope: () => scope };
+const resolved = { batch, table, resource: () => resource, scope: () => scope };
 line(
   "batch-export",
   await perSpan(

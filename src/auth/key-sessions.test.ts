@@ -67,6 +67,40 @@ describe("KeySessions", () => {
     expect(ended).toEqual([]);
   });
 
+  test("sessions that come and go under a key (one alone, then several, then one again) are each ended once while held, never after release", () => {
+    const time = manualTime();
+    const sessions = new KeySessions(time);
+    const ended: string[] = [];
+    const session = (name: string) => ({
+      keyEnded: (reason: KeyEndReason) => ended.push(`${name}:${reason}`),
+    });
+    const a = session("a");
+    const b = session("b");
+    const c = session("c");
+    sessions.enter("key_1", a);
+    sessions.enter("key_1", a);
+    expect(sessions.count("key_1")).toBe(1);
+    sessions.leave("key_1", b);
+    expect(sessions.count("key_1")).toBe(1);
+    sessions.enter("key_1", b);
+    sessions.leave("key_1", a);
+    sessions.enter("key_1", c, time.now() + 1_000);
+    expect(sessions.count("key_1")).toBe(2);
+    sessions.leave("key_1", c);
+    expect(sessions.count("key_1")).toBe(1);
+    sessions.leave("key_1", b);
+    expect(sessions.count("key_1")).toBe(0);
+    // Released before its key expired: the expiry scheduled while it was held ends nothing.
+    time.advance(1_000);
+    sessions.keyChanged(record({ revokedAt: 5 }));
+    expect(ended).toEqual([]);
+    // One alone, with its key's expiry: ended once by it, not again by a revoke after.
+    sessions.enter("key_1", a, time.now() + 1_000);
+    time.advance(1_000);
+    sessions.keyChanged(record({ revokedAt: 5 }));
+    expect(ended).toEqual(["a:expired"]);
+  });
+
   test("the end of a rotation's grace window ends the old key's sessions when it passes", () => {
     const time = manualTime();
     const sessions = new KeySessions(time);

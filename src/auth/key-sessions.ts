@@ -16,6 +16,14 @@ export const keyEndedError = (reason: KeyEndReason) =>
 /** Ends one live session: a worker connection, a stream being relayed. Called at most once. */
 export type EndSession = (reason: KeyEndReason) => void;
 
+/**
+ * A live session as `enter` holds it: an object told when its key ends (the front door's request
+ * abort is one, so a request registers itself, not a closure made for it).
+ */
+export interface KeySession {
+  keyEnded(reason: KeyEndReason): void;
+}
+
 export interface KeySessionsOptions {
   now?: () => number;
   /** Timers are injected so a test can expire a key without waiting. */
@@ -39,7 +47,11 @@ const realTimer = (run: () => void, ms: number) => {
 export class KeySessions {
   private readonly now: () => number;
   private readonly setTimer: NonNullable<KeySessionsOptions["setTimer"]>;
-  private readonly open = new Map<string, Set<EndSession>>();
+  /**
+   * A key's one session as itself, a Set only while it has several: a key with one request in
+   * flight at a time (a client at c=1) makes no Set per request.
+   */
+  private readonly open = new Map<string, KeySession | Set<KeySession>>();
   private readonly expiries = new Map<string, { at: number; timer: { cancel(): void } }>();
 
   constructor(options: KeySessionsOptions = {}) {
@@ -53,21 +65,20 @@ export class KeySessions {
    */
   hold(keyId: string | null, end: EndSession, expiresAt: number | null = null): () => void {
     if (keyId === null) return () => {};
-    this.enter(keyId, end, expiresAt);
-    return () => this.leave(keyId, end);
+    const session: KeySession = { keyEnded: end };
+    this.enter(keyId, session, expiresAt);
+    return () => this.leave(keyId, session);
   }
 
   /**
-   * As `hold`, for a caller that keeps `end` and releases it with `leave`: no release closure
-   * (the front door holds every request so).
+   * As `hold`, for a caller that is its own session and releases it with `leave`: no closure and
+   * no release closure (the front door holds every request so).
    */
-  enter(keyId: string, end: EndSession, expiresAt: number | null = null): void {
-    let sessions = this.open.get(keyId);
-    if (!sessions) {
-      sessions = new Set();
-      this.open.set(keyId, sessions);
-    }
-    sessions.add(end);
+  enter(keyId: string, session: KeySession, expiresAt: number | null = null): void {
+    const held = this.open.get(keyId);
+    if (held === undefined) this.open.set(keyId, session);
+    else if (held instanceof Set) held.add(session);
+    else if (held !== session) this.open.set(keyId, new Set([held, session]));
     if (expiresAt !== null) this.scheduleExpiry(keyId, expiresAt);
   }
 
@@ -83,7 +94,8 @@ export class KeySessions {
 
   /** Sessions open under a key (for tests and status). */
   count(keyId: string): number {
-    return this.open.get(keyId)?.size ?? 0;
+    const held = this.open.get(keyId);
+    return held === undefined ? 0 : held instanceof Set ? held.size : 1;
   }
 
   /** Wire to every key change (KeyCache's change listener): a revoke or new expiry acts here. */
@@ -122,19 +134,22 @@ export class KeySessions {
   }
 
   private endAll(keyId: string, reason: KeyEndReason): void {
-    const sessions = this.open.get(keyId);
+    const held = this.open.get(keyId);
     this.open.delete(keyId);
     this.expiries.get(keyId)?.timer.cancel();
     this.expiries.delete(keyId);
-    for (const end of sessions ?? []) end(reason);
+    if (held instanceof Set) for (const session of held) session.keyEnded(reason);
+    else held?.keyEnded(reason);
   }
 
   /** Releases a session `enter` registered. */
-  leave(keyId: string, end: EndSession): void {
-    const sessions = this.open.get(keyId);
-    if (!sessions) return;
-    sessions.delete(end);
-    if (sessions.size > 0) return;
+  leave(keyId: string, session: KeySession): void {
+    const held = this.open.get(keyId);
+    if (held === undefined) return;
+    if (held instanceof Set) {
+      held.delete(session);
+      if (held.size > 0) return;
+    } else if (held !== session) return;
     this.open.delete(keyId);
     this.expiries.get(keyId)?.timer.cancel();
     this.expiries.delete(keyId);

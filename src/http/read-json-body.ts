@@ -59,7 +59,7 @@ export function readJsonRequest(
  * One body read under its deadline: a single promise settled by whichever comes first, the body
  * or the deadline (a race against a deadline promise cost three more promises and their
  * reactions), with the read's state on one object and its timer's callback shared: no closures
- * per request but the read's two settle handlers.
+ * per request but the read's two settle handlers (three for a chunked body).
  */
 class BodyRead {
   readonly promise: Promise<JsonRequest>;
@@ -84,7 +84,7 @@ class BodyRead {
     // benchmark showed). Chunked bodies take the bounded reader.
     if (Number.isInteger(declared) && declared > 0 && !request.headers.has("transfer-encoding"))
       request.arrayBuffer().then(this.whole, this.failed);
-    else readChunked(request, maxBytes).then(this.read, this.failed);
+    else readChunked(request, maxBytes).then((read) => this.settle(read), this.failed);
   }
 
   /** The deadline passed first: a 408, and the body's upload is cancelled. */
@@ -100,16 +100,17 @@ class BodyRead {
       // Fewer bytes than declared: the connection ended mid-upload (Bun hands back what arrived).
       if (buffer.byteLength < this.declared) throw clientClosed();
       const received = new Uint8Array(buffer);
-      this.read({ body: parseObject(received), bytes: received });
+      this.settle({ body: parseObject(received), bytes: received });
     } catch (error) {
       this.failed(error);
     }
   };
 
-  private readonly read = (read: JsonRequest): void => {
+  /** The body is in, parsed (a method: only the rarer chunked read makes a closure for it). */
+  private settle(read: JsonRequest): void {
     clearTimeout(this.timer);
     this.resolve(read);
-  };
+  }
 
   /** A client that hangs up mid-upload is a client that left (499), not a fault of the gateway. */
   private readonly failed = (error: unknown): void => {

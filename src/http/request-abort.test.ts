@@ -69,9 +69,9 @@ test("followers hear the abort after the signal has aborted, once each; an unfol
   const client = new AbortController();
   const abort = new RequestAbort(client.signal);
   const heard: string[] = [];
-  const first = () => heard.push(`first ${abort.signal.aborted}`);
-  const second = () => heard.push(`second ${abort.signal.aborted}`);
-  const gone = () => heard.push("gone");
+  const first = { handleEvent: () => heard.push(`first ${abort.signal.aborted}`) };
+  const second = { handleEvent: () => heard.push(`second ${abort.signal.aborted}`) };
+  const gone = { handleEvent: () => heard.push("gone") };
   abort.follow(first);
   abort.follow(gone);
   abort.follow(second);

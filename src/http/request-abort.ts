@@ -1,7 +1,8 @@
-import { type EndSession, type KeySessions, keyEndedError } from "../auth/key-sessions.ts";
+import { type KeyEndReason, type KeySession, type KeySessions, keyEndedError } from "../auth/key-sessions.ts";
 import type { Principal } from "../auth/principal.ts";
-import type { AbortFollowers } from "../core/abort-followers.ts";
-import type { Shutdown } from "./shutdown.ts";
+import type { AbortFollower, AbortFollowers } from "../core/abort-followers.ts";
+import type { GatewayError } from "../core/gateway-error.ts";
+import type { Shutdown, StoppableRequest } from "./shutdown.ts";
 
 /**
  * One request's abort: a single controller that every reason to end the request aborts directly
@@ -16,19 +17,18 @@ import type { Shutdown } from "./shutdown.ts";
  * they hold were kept (about 1 KB a request, RSS that never settled). Here the request's signal
  * holds only a listener that `release` removes.
  */
-export class RequestAbort implements AbortFollowers {
+export class RequestAbort implements AbortFollowers, StoppableRequest, KeySession {
   private shutdown: Shutdown | undefined;
   private sessions: KeySessions | undefined;
   private keyId: string | null = null;
-  private keyEnded: EndSession | undefined;
 
   private readonly controller = new AbortController();
   readonly signal = this.controller.signal;
   /** Whether this follows the client's signal (it is the signal's listener itself: `handleEvent`). */
   private readonly following: boolean = false;
   /** The attempt under way follows here (see core/abort-followers.ts); rarely more than one. */
-  private follower: (() => void) | undefined;
-  private followers: (() => void)[] | undefined;
+  private follower: AbortFollower | undefined;
+  private followers: AbortFollower[] | undefined;
 
   constructor(private readonly client: AbortSignal) {
     if (client.aborted) {
@@ -45,55 +45,63 @@ export class RequestAbort implements AbortFollowers {
   }
 
   /** Ends the request with `reason` (ignored when it has ended already). */
-  readonly abort = (reason: unknown): void => {
+  abort(reason: unknown): void {
     if (this.signal.aborted) return;
     this.controller.abort(reason);
     const follower = this.follower;
     const followers = this.followers;
     this.follower = undefined;
     this.followers = undefined;
-    follower?.();
-    if (followers) for (const listener of followers) listener();
-  };
-
-  follow(listener: () => void): void {
-    if (this.follower === undefined) this.follower = listener;
-    else if (this.followers) this.followers.push(listener);
-    else this.followers = [listener];
+    follower?.handleEvent();
+    if (followers) for (const listener of followers) listener.handleEvent();
   }
 
-  unfollow(listener: () => void): void {
-    if (this.follower === listener) this.follower = undefined;
+  /** A stop's drain deadline passed (this request is its own entry in the shutdown's set). */
+  drainEnded(reason: GatewayError): void {
+    this.abort(reason);
+  }
+
+  /** The caller's key was revoked or expired (this request is its own session under the key). */
+  keyEnded(reason: KeyEndReason): void {
+    this.abort(keyEndedError(reason));
+  }
+
+  follow(follower: AbortFollower): void {
+    if (this.follower === undefined) this.follower = follower;
+    else if (this.followers) this.followers.push(follower);
+    else this.followers = [follower];
+  }
+
+  unfollow(follower: AbortFollower): void {
+    if (this.follower === follower) this.follower = undefined;
     else if (this.followers) {
-      const at = this.followers.indexOf(listener);
+      const at = this.followers.indexOf(follower);
       if (at >= 0) this.followers.splice(at, 1);
     }
   }
 
   /**
    * Also ends the request when a stop's drain deadline passes (503) and when the caller's key is
-   * revoked or expires (401). Registered as this request's own functions, released by `release`:
-   * no release closure per registration.
+   * revoked or expires (401). Registered as this object itself (`drainEnded`, `keyEnded`),
+   * released by `release`: no closure per registration.
    */
   watch(shutdown: Shutdown | undefined, sessions: KeySessions | undefined, principal: Principal): void {
     if (shutdown) {
-      shutdown.enter(this.abort);
+      shutdown.enter(this);
       this.shutdown = shutdown;
     }
     const keyId = principal.keyId;
     if (sessions && keyId !== null) {
-      const ended: EndSession = (reason) => this.abort(keyEndedError(reason));
-      sessions.enter(keyId, ended, principal.expiresAt ?? null);
+      sessions.enter(keyId, this, principal.expiresAt ?? null);
       this.sessions = sessions;
       this.keyId = keyId;
-      this.keyEnded = ended;
     }
   }
 
   /** Stops following the client's signal and what `watch` registered (call when the request has ended). */
   release(): void {
     if (this.following) this.client.removeEventListener("abort", this);
-    this.shutdown?.leave(this.abort);
-    if (this.keyEnded && this.keyId !== null) this.sessions?.leave(this.keyId, this.keyEnded);
+    this.shutdown?.leave(this);
+    if (this.keyId !== null) this.sessions?.leave(this.keyId, this);
   }
 }

@@ -7,9 +7,11 @@ import type { AttemptTrace, RequestTrace } from "./request-trace.ts";
 import {
   attemptAttributes,
   finishedAttributes,
+  Key,
   operationOf,
   requestAttributes,
   spanName,
+  spanTarget,
 } from "./span-attributes.ts";
 import { parentContext, traceHeaders } from "./trace-context.ts";
 
@@ -32,7 +34,7 @@ export class ApiRequestTrace implements RequestTrace {
       { kind: SpanKind.SERVER, startTime: ledger.startedAt },
       parentContext(ledger.traceparent),
     );
-    if (this.span.isRecording()) requestAttributes(this.span, ledger);
+    if (this.span.isRecording()) requestAttributes(spanTarget(this.span), ledger);
   }
 
   attempt(info: AttemptInfo): AttemptTrace {
@@ -43,11 +45,11 @@ export class ApiRequestTrace implements RequestTrace {
       { kind: SpanKind.CLIENT },
       trace.setSpan(ROOT_CONTEXT, this.span),
     );
-    if (span.isRecording()) attemptAttributes(span, operation, info, info.route);
+    if (span.isRecording()) attemptAttributes(spanTarget(span), operation, info, info.route);
     return {
       headers: traceHeaders(span, this.ledger.traceparent),
       settled(route, error) {
-        span.setAttribute("mindgw.route", route);
+        span.setAttribute(Key.route.name, route);
         if (error) fail(span, error);
       },
       closed(error) {
@@ -60,8 +62,8 @@ export class ApiRequestTrace implements RequestTrace {
   finish(record: AuditRecord): void {
     const span = this.span;
     if (span.isRecording()) {
-      finishedAttributes(span, record, this.captureContent);
-      if (this.dialect) span.setAttribute("gen_ai.provider.name", this.dialect);
+      finishedAttributes(spanTarget(span), record, this.captureContent);
+      if (this.dialect) span.setAttribute(Key.provider.name, this.dialect);
     }
     // A server span is in error for 5xx only; a refusal (4xx) is the client's error.
     if (record.status >= 500)
@@ -71,6 +73,6 @@ export class ApiRequestTrace implements RequestTrace {
 }
 
 function fail(span: Span, error: GatewayError): void {
-  span.setAttribute("error.type", error.code);
+  span.setAttribute(Key.errorType.name, error.code);
   span.setStatus({ code: SpanStatusCode.ERROR, message: error.message });
 }

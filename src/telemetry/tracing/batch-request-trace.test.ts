@@ -21,6 +21,7 @@ import { readSpanBatch } from "./read-span-batch.ts";
 import { requestTraces } from "./request-trace.ts";
 import { MOST_ATTRIBUTES } from "./span-attributes.ts";
 import { SpanBatchWriter } from "./span-batch.ts";
+import { StringTableMirror } from "./string-table.ts";
 
 // The gateway's request spans written straight into the export batch (BatchTracer) must reach
 // the collector as the SDK's own spans made through the OpenTelemetry API would: same names,
@@ -109,6 +110,7 @@ function readBack(writer: SpanBatchWriter): ReadableSpan[] {
   const scopes = new Map(batch.scopes.map((s) => [s.id, s.scope]));
   return readSpanBatch(
     batch,
+    new StringTableMirror().apply(batch.table),
     () => resource,
     (id) => scopes.get(id) ?? { name: "?" },
   );

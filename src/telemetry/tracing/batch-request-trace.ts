@@ -18,6 +18,7 @@ import type { AttemptTrace, RequestTrace } from "./request-trace.ts";
 import {
   attemptAttributes,
   finishedAttributes,
+  Key,
   operationOf,
   requestAttributes,
   spanName,
@@ -125,7 +126,7 @@ export class BatchRequestTrace implements RequestTrace {
     samplerAttributes(writer, this.sampling);
     requestAttributes(writer, this.ledger);
     finishedAttributes(writer, record, this.captureContent);
-    if (this.dialect) writer.setAttribute("gen_ai.provider.name", this.dialect);
+    if (this.dialect) writer.set(Key.provider, this.dialect);
     this.tracer.close();
   }
 }
@@ -182,7 +183,7 @@ class BatchAttemptTrace implements AttemptTrace {
     if (failure) writer.status(SpanStatusCode.ERROR, failure.message);
     samplerAttributes(writer, this.sampling);
     attemptAttributes(writer, this.operation, this.info, this.route);
-    if (failure) writer.setAttribute("error.type", failure.code);
+    if (failure) writer.set(Key.errorType, failure.code);
     this.request.tracer.close();
   }
 }

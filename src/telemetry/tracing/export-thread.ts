@@ -11,19 +11,22 @@ import type { InstrumentationScope } from "@opentelemetry/core";
 import { type Resource, resourceFromAttributes } from "@opentelemetry/resources";
 import { createBatchExporter } from "./otlp-batch-exporter.ts";
 import type { ExportThreadReply, ExportThreadRequest } from "./span-batch.ts";
+import { StringTableMirror } from "./string-table.ts";
 
 declare const self: Worker;
 
 const exporter = createBatchExporter(process.env);
 const resources = new Map<number, Resource>();
 const scopes = new Map<number, InstrumentationScope>();
+const table = new StringTableMirror();
 /** Exports sent and not yet answered: a flush waits for these, then the exporter's own. */
 const sending = new Set<Promise<void>>();
 
 const reply = (message: ExportThreadReply) => self.postMessage(message);
 const errorText = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
-async function handle(request: ExportThreadRequest): Promise<void> {
+/** `strings`: the string table as of an export's batch (applied as the batch arrived). */
+async function handle(request: ExportThreadRequest, strings: readonly string[]): Promise<void> {
   const target = await exporter;
   if (request.op === "export") {
     for (const r of request.resources)
@@ -34,6 +37,7 @@ async function handle(request: ExportThreadRequest): Promise<void> {
     for (const s of request.scopes) scopes.set(s.id, s.scope);
     const batch = {
       batch: request,
+      table: strings,
       resource: (id: number) => resources.get(id) ?? resourceFromAttributes({}),
       scope: (id: number) => scopes.get(id) ?? { name: "" },
     };
@@ -60,5 +64,14 @@ async function handle(request: ExportThreadRequest): Promise<void> {
 
 self.onmessage = (event: MessageEvent<ExportThreadRequest>) => {
   const request = event.data;
-  handle(request).catch((error: unknown) => reply({ id: request.id, ok: false, error: errorText(error) }));
+  const failed = (error: unknown) => reply({ id: request.id, ok: false, error: errorText(error) });
+  // The table is updated here, in the order the batches were posted, before anything waits.
+  let strings: readonly string[] = [];
+  try {
+    if (request.op === "export") strings = table.apply(request.table);
+  } catch (error) {
+    failed(error);
+    return;
+  }
+  handle(request, strings).catch(failed);
 };

@@ -12,9 +12,11 @@ import { encodeSpanBatch } from "./otlp-proto-batch.ts";
 import { readSpanBatch } from "./read-span-batch.ts";
 import type { SpanBatch } from "./span-batch.ts";
 
-/** A batch as the export thread holds it: its numbers and strings, and what its ids name. */
+/** A batch as the export thread holds it: its numbers and strings, and what its indices and ids name. */
 export interface ResolvedBatch {
   readonly batch: Pick<SpanBatch, "spans" | "strings" | "numbers">;
+  /** The string table as of this batch (string-table.ts). */
+  readonly table: readonly string[];
   resource(id: number): Resource;
   scope(id: number): InstrumentationScope;
 }
@@ -26,7 +28,8 @@ export interface BatchExporter {
   shutdown(): Promise<void>;
 }
 
-const spansOf = ({ batch, resource, scope }: ResolvedBatch) => readSpanBatch(batch, resource, scope);
+const spansOf = ({ batch, table, resource, scope }: ResolvedBatch) =>
+  readSpanBatch(batch, table, resource, scope);
 
 /**
  * The exporter `OTEL_EXPORTER_OTLP_[TRACES_]PROTOCOL` names, as sdk-node picks it, configured from
@@ -59,7 +62,7 @@ export async function createBatchExporter(
   });
   const serializer = {
     serializeRequest: (batch: ResolvedBatch) =>
-      encodeSpanBatch(batch.batch, batch.resource, batch.scope) ??
+      encodeSpanBatch(batch.batch, batch.table, batch.resource, batch.scope) ??
       ProtobufTraceSerializer.serializeRequest(spansOf(batch)),
     deserializeResponse: ProtobufTraceSerializer.deserializeResponse,
   };

@@ -11,6 +11,7 @@ import {
 import { encodeSpanBatch } from "./otlp-proto-batch.ts";
 import { readSpanBatch } from "./read-span-batch.ts";
 import { type SpanBatch, SpanBatchWriter } from "./span-batch.ts";
+import { StringTableMirror } from "./string-table.ts";
 import { parentContext } from "./trace-context.ts";
 
 // The export thread's own protobuf writer must send exactly what the OpenTelemetry exporter's
@@ -44,9 +45,10 @@ function bothWays(spans: ReadableSpan[]) {
   const scopes = new Map(batch.scopes.map((s) => [s.id, s.scope]));
   const resource = (id: number) => resources.get(id) ?? resourceFromAttributes({});
   const scope = (id: number) => scopes.get(id) ?? { name: "" };
+  const table = new StringTableMirror().apply(batch.table);
   return {
-    ours: encodeSpanBatch(batch, resource, scope),
-    library: ProtobufTraceSerializer.serializeRequest(readSpanBatch(batch, resource, scope)),
+    ours: encodeSpanBatch(batch, table, resource, scope),
+    library: ProtobufTraceSerializer.serializeRequest(readSpanBatch(batch, table, resource, scope)),
   };
 }
 

@@ -15,6 +15,7 @@ import { BATCH_FIELDS, BATCH_IDS, BATCH_NONE, BATCH_TYPES, BatchValueType } from
  */
 export function encodeSpanBatch(
   batch: Pick<SpanBatch, "strings" | "numbers">,
+  table: readonly string[],
   resourceOf: (id: number) => Resource,
   scopeOf: (id: number) => InstrumentationScope,
 ): Uint8Array | undefined {
@@ -28,7 +29,12 @@ export function encodeSpanBatch(
     const end = i + BATCH_FIELDS + 1 + 2 * count;
     for (let a = i + BATCH_FIELDS + 1; a < end; a += 2) {
       const type = (n[a] as number) % BATCH_TYPES;
-      if (type !== BatchValueType.STRING && type !== BatchValueType.NUMBER && type !== BatchValueType.BOOLEAN)
+      if (
+        type !== BatchValueType.STRING &&
+        type !== BatchValueType.TEXT &&
+        type !== BatchValueType.NUMBER &&
+        type !== BatchValueType.BOOLEAN
+      )
         return undefined;
     }
     const resource = n[i + 18] as number;
@@ -43,7 +49,7 @@ export function encodeSpanBatch(
     else scopes.set(scope, [i]);
     i = end;
   }
-  const w = new Writer(strings, n.length * 8 + batch.strings.length * 2 + 1024);
+  const w = new Writer(table, strings, n.length * 8 + batch.strings.length * 2 + 1024);
   for (const [resourceId, scopes] of groups) {
     const resource = resourceOf(resourceId);
     w.tag(1, 2);
@@ -88,7 +94,7 @@ const SPAN_FLAGS_IS_REMOTE = 0x200;
 const MIN_INT64 = -(2 ** 63);
 const MAX_INT64 = 2 ** 63;
 
-/** A growable protobuf writer over a batch's string table. */
+/** A growable protobuf writer over the string table as of a batch, and the batch's own strings. */
 class Writer {
   private buffer: Buffer;
   private view: DataView;
@@ -98,6 +104,7 @@ class Writer {
   private readonly encoded: (Uint8Array | undefined)[] = [];
 
   constructor(
+    private readonly table: readonly string[],
     private readonly strings: readonly string[],
     size: number,
   ) {
@@ -200,14 +207,14 @@ class Writer {
   }
 
   /**
-   * A string of the batch's table, as its length and UTF-8 bytes: encoded once per batch and
+   * A string of the string table, as its length and UTF-8 bytes: encoded once per batch and
    * copied after (an attribute key or a model is written hundreds of times a batch).
    */
   private tableString(index: number): void {
     let bytes = this.encoded[index];
     if (bytes === undefined) {
       const start = this.pos;
-      this.string(this.strings[index] ?? "");
+      this.string(this.table[index] ?? "");
       bytes = new Uint8Array(this.buffer.subarray(start, this.pos));
       this.encoded[index] = bytes;
       return;
@@ -361,6 +368,9 @@ class Writer {
       if (type === BatchValueType.STRING) {
         this.tag(1, 2);
         this.tableString(value);
+      } else if (type === BatchValueType.TEXT) {
+        this.tag(1, 2);
+        this.string(this.strings[value] ?? "");
       } else if (type === BatchValueType.BOOLEAN) {
         this.tag(2, 0);
         this.varint(value);
@@ -377,7 +387,7 @@ class Writer {
     this.tag(15, 2);
     const status = this.open();
     const message = n[i + 14] as number;
-    if (message !== BATCH_NONE && this.strings[message]) {
+    if (message !== BATCH_NONE && this.table[message]) {
       this.tag(2, 2);
       this.tableString(message);
     }

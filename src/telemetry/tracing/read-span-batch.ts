@@ -20,7 +20,7 @@ import {
 } from "./span-batch.ts";
 
 const { TRACE_ID, SPAN_ID, PARENT_ID } = BATCH_IDS;
-const { STRING, NUMBER, BOOLEAN, BYTES } = BatchValueType;
+const { STRING, NUMBER, BOOLEAN, BYTES, TEXT } = BatchValueType;
 
 /** The hex id back from its words. */
 function readWords(n: Float64Array, at: number, words: number): string {
@@ -38,17 +38,20 @@ const spanContext = (plain: PlainContext): SpanContext => ({
 });
 
 /**
- * The export thread's side: a batch back into what an exporter reads. `resource` and `scope`
- * resolve the numbers the batch names them by (the thread keeps those it was sent).
+ * The export thread's side: a batch back into what an exporter reads. `table` is the string
+ * table as of this batch (string-table.ts); `resource` and `scope` resolve the numbers the batch
+ * names them by (the thread keeps those it was sent).
  */
 export function readSpanBatch(
   batch: Pick<SpanBatch, "strings" | "numbers">,
+  table: readonly string[],
   resource: (id: number) => Resource,
   scope: (id: number) => InstrumentationScope,
 ): ReadableSpan[] {
   const strings = JSON.parse(batch.strings) as string[];
   const n = batch.numbers;
-  const text = (i: number) => strings[n[i] as number] ?? "";
+  const shared = (i: number) => table[n[i] as number] ?? "";
+  const own = (i: number) => strings[n[i] as number] ?? "";
   const spans: ReadableSpan[] = [];
   let i = 0;
   while (i < n.length) {
@@ -58,7 +61,7 @@ export function readSpanBatch(
       spanId: readWords(n, i + SPAN_ID, 2),
       traceFlags: n[i + 4] as number,
     };
-    if (n[i + 5] !== NONE) context.traceState = createTraceState(text(i + 5));
+    if (n[i + 5] !== NONE) context.traceState = createTraceState(own(i + 5));
     const parentSpanContext: SpanContext | undefined =
       n[i + 6] === NONE
         ? undefined
@@ -71,7 +74,7 @@ export function readSpanBatch(
     const startTime: [number, number] = [n[i + 9] as number, n[i + 10] as number];
     const endTime: [number, number] = [n[i + 11] as number, n[i + 12] as number];
     const statusCode = n[i + 13] as number;
-    const extras: Extras = n[i + 20] === NONE ? {} : (JSON.parse(text(i + 20)) as Extras);
+    const extras: Extras = n[i + 20] === NONE ? {} : (JSON.parse(own(i + 20)) as Extras);
     const attributes: Attributes = {};
     const count = n[i + FIELDS] as number;
     let at = i + FIELDS + 1;
@@ -79,28 +82,30 @@ export function readSpanBatch(
       const slot = n[at] as number;
       const value = n[at + 1] as number;
       const type = slot % TYPES;
-      const key = strings[(slot - type) / TYPES] ?? "";
+      const key = table[(slot - type) / TYPES] ?? "";
       attributes[key] =
         type === STRING
-          ? (strings[value] ?? "")
-          : type === NUMBER
-            ? value
-            : type === BOOLEAN
-              ? value === 1
-              : type === BYTES
-                ? (Uint8Array.from(
-                    JSON.parse(strings[value] ?? "[]") as number[],
-                  ) as unknown as AttributeValue)
-                : (JSON.parse(strings[value] ?? "null") as AttributeValue);
+          ? (table[value] ?? "")
+          : type === TEXT
+            ? (strings[value] ?? "")
+            : type === NUMBER
+              ? value
+              : type === BOOLEAN
+                ? value === 1
+                : type === BYTES
+                  ? (Uint8Array.from(
+                      JSON.parse(strings[value] ?? "[]") as number[],
+                    ) as unknown as AttributeValue)
+                  : (JSON.parse(strings[value] ?? "null") as AttributeValue);
     }
     spans.push({
-      name: text(i),
+      name: shared(i),
       kind: n[i + 1] as number,
       spanContext: () => context,
       parentSpanContext,
       startTime,
       endTime,
-      status: n[i + 14] === NONE ? { code: statusCode } : { code: statusCode, message: text(i + 14) },
+      status: n[i + 14] === NONE ? { code: statusCode } : { code: statusCode, message: shared(i + 14) },
       attributes,
       links: (extras.links ?? []).map(
         (link): Link => ({

@@ -36,40 +36,87 @@ const content = (body: string | null | undefined) =>
 export const MOST_ATTRIBUTES = 32;
 
 /**
- * What a span's attributes are set on: an OpenTelemetry span, or a span being written straight
- * into the export batch (span-batch.ts). One list per span, whichever it goes to.
+ * An attribute key of the request spans. Every key is in `ATTRIBUTE_KEYS` at `index`, and a span
+ * written straight into the export batch names it by that position (its string table starts
+ * with the list, string-table.ts), so a request's ~20 keys cost no lookup.
+ */
+export interface AttributeKey {
+  readonly name: string;
+  readonly index: number;
+}
+
+const keys: string[] = [];
+/** The request spans' attribute keys, in `AttributeKey.index` order. */
+export const ATTRIBUTE_KEYS: readonly string[] = keys;
+const key = (name: string): AttributeKey => ({ name, index: keys.push(name) - 1 });
+
+export const Key = {
+  requestId: key("mindgw.request_id"),
+  frontDoor: key("mindgw.front_door"),
+  stream: key("mindgw.stream"),
+  operation: key("gen_ai.operation.name"),
+  requestModel: key("gen_ai.request.model"),
+  statusCode: key("http.response.status_code"),
+  responseModel: key("gen_ai.response.model"),
+  inputTokens: key("gen_ai.usage.input_tokens"),
+  outputTokens: key("gen_ai.usage.output_tokens"),
+  route: key("mindgw.route"),
+  keyName: key("mindgw.key.name"),
+  tenant: key("mindgw.tenant"),
+  ttft: key("mindgw.ttft_ms"),
+  cost: key("mindgw.cost_usd"),
+  errorType: key("error.type"),
+  inputMessages: key("gen_ai.input.messages"),
+  outputMessages: key("gen_ai.output.messages"),
+  provider: key("gen_ai.provider.name"),
+  retry: key("mindgw.attempt.retry"),
+  failover: key("mindgw.attempt.failover"),
+} as const;
+
+/**
+ * What a span's attributes are set on: an OpenTelemetry span (`spanTarget`), or a span being
+ * written straight into the export batch (span-batch.ts). One list per span, whichever it goes to.
  */
 export interface AttributeTarget {
-  setAttribute(key: string, value: string | number | boolean): unknown;
+  set(key: AttributeKey, value: string | number | boolean): void;
 }
+
+/** An OpenTelemetry span as an attribute target. */
+export const spanTarget = (span: {
+  setAttribute(key: string, value: string | number | boolean): unknown;
+}): AttributeTarget => ({
+  set: (key, value) => {
+    span.setAttribute(key.name, value);
+  },
+});
 
 /** The server span's attributes known at a request's start. */
 export function requestAttributes(to: AttributeTarget, ledger: RequestLedger): void {
-  to.setAttribute("mindgw.request_id", ledger.requestId);
-  to.setAttribute("mindgw.front_door", ledger.frontDoor);
-  to.setAttribute("mindgw.stream", ledger.stream);
+  to.set(Key.requestId, ledger.requestId);
+  to.set(Key.frontDoor, ledger.frontDoor);
+  to.set(Key.stream, ledger.stream);
   const operation = operationOf(ledger.frontDoor);
-  if (operation !== undefined) to.setAttribute("gen_ai.operation.name", operation);
-  if (ledger.model != null) to.setAttribute("gen_ai.request.model", ledger.model);
+  if (operation !== undefined) to.set(Key.operation, operation);
+  if (ledger.model != null) to.set(Key.requestModel, ledger.model);
 }
 
 /** What the finished request adds to its server span; prompt and answer only when opted in. */
 export function finishedAttributes(to: AttributeTarget, record: AuditRecord, withContent: boolean): void {
-  to.setAttribute("http.response.status_code", record.status);
-  if (record.upstreamModel != null) to.setAttribute("gen_ai.response.model", record.upstreamModel);
-  to.setAttribute("gen_ai.usage.input_tokens", record.inputTokens);
-  to.setAttribute("gen_ai.usage.output_tokens", record.outputTokens);
-  if (record.route != null) to.setAttribute("mindgw.route", record.route);
-  if (record.keyName != null) to.setAttribute("mindgw.key.name", record.keyName);
-  if (record.tenant != null) to.setAttribute("mindgw.tenant", record.tenant);
-  if (record.ttfbMs != null) to.setAttribute("mindgw.ttft_ms", record.ttfbMs);
-  to.setAttribute("mindgw.cost_usd", record.costUsd);
-  if (record.errorClass != null) to.setAttribute("error.type", record.errorClass);
+  to.set(Key.statusCode, record.status);
+  if (record.upstreamModel != null) to.set(Key.responseModel, record.upstreamModel);
+  to.set(Key.inputTokens, record.inputTokens);
+  to.set(Key.outputTokens, record.outputTokens);
+  if (record.route != null) to.set(Key.route, record.route);
+  if (record.keyName != null) to.set(Key.keyName, record.keyName);
+  if (record.tenant != null) to.set(Key.tenant, record.tenant);
+  if (record.ttfbMs != null) to.set(Key.ttft, record.ttfbMs);
+  to.set(Key.cost, record.costUsd);
+  if (record.errorClass != null) to.set(Key.errorType, record.errorClass);
   if (!withContent) return;
   const input = content(record.requestBody);
-  if (input !== undefined) to.setAttribute("gen_ai.input.messages", input);
+  if (input !== undefined) to.set(Key.inputMessages, input);
   const output = content(record.responseBody);
-  if (output !== undefined) to.setAttribute("gen_ai.output.messages", output);
+  if (output !== undefined) to.set(Key.outputMessages, output);
 }
 
 /** An upstream attempt's client span; `route` is the worker that served it, once known. */
@@ -79,10 +126,10 @@ export function attemptAttributes(
   info: AttemptInfo,
   route: string,
 ): void {
-  to.setAttribute("gen_ai.operation.name", operation);
-  to.setAttribute("gen_ai.provider.name", info.dialect);
-  to.setAttribute("gen_ai.request.model", info.upstreamModel);
-  to.setAttribute("mindgw.route", route);
-  to.setAttribute("mindgw.attempt.retry", info.retry);
-  to.setAttribute("mindgw.attempt.failover", info.failover);
+  to.set(Key.operation, operation);
+  to.set(Key.provider, info.dialect);
+  to.set(Key.requestModel, info.upstreamModel);
+  to.set(Key.route, route);
+  to.set(Key.retry, info.retry);
+  to.set(Key.failover, info.failover);
 }

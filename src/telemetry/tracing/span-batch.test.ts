@@ -5,6 +5,7 @@ import { resourceFromAttributes } from "@opentelemetry/resources";
 import { InMemorySpanExporter, SimpleSpanProcessor, TracerProvider } from "@opentelemetry/sdk-trace";
 import { readSpanBatch } from "./read-span-batch.ts";
 import { SpanBatchWriter } from "./span-batch.ts";
+import { StringTableMirror } from "./string-table.ts";
 import { parentContext } from "./trace-context.ts";
 
 // What the export thread rebuilds from a batch must serialise to the very bytes the OTLP
@@ -61,6 +62,7 @@ test("a batch read back serialises to the same OTLP bytes as the spans it was wr
   const scopes = new Map(batch.scopes.map((s) => [s.id, s.scope]));
   const read = readSpanBatch(
     batch,
+    new StringTableMirror().apply(batch.table),
     (id) => resources.get(id) ?? resourceFromAttributes({}),
     (id) => scopes.get(id) ?? { name: "" },
   );
@@ -90,17 +92,20 @@ test("a batch read back serialises to the same OTLP bytes as the spans it was wr
 test("the next batch starts empty and names known resources and scopes by number only", () => {
   const spans = endedSpans();
   const writer = new SpanBatchWriter(1);
+  const mirror = new StringTableMirror();
   for (const span of spans) writer.add(span);
-  writer.take();
+  mirror.apply(writer.take().table);
   const [first] = spans;
   if (!first) throw new Error("no span");
   writer.add(first);
   const batch = writer.take();
-  // Known numbers are reused: the thread keeps what it was sent once.
+  // Known numbers are reused: the thread keeps what it was sent once, strings included.
   expect(batch.resources).toEqual([]);
+  expect(JSON.parse(batch.table.added)).toEqual([]);
   expect(batch.spans).toBe(1);
   const read = readSpanBatch(
     batch,
+    mirror.apply(batch.table),
     () => first.resource,
     () => first.instrumentationScope,
   );
@@ -113,10 +118,12 @@ test("a batch's numbers are its written part of the array; an array given back i
   const [first] = spans;
   if (!first) throw new Error("no span");
   const writer = new SpanBatchWriter(4);
+  const mirror = new StringTableMirror();
   writer.add(first);
   const one = writer.take();
   const wanted = readSpanBatch(
     one,
+    mirror.apply(one.table),
     () => first.resource,
     () => first.instrumentationScope,
   );
@@ -135,8 +142,10 @@ test("a batch's numbers are its written part of the array; an array given back i
   expect(new Float64Array(given, 0, three.numbers.length)).toEqual(three.numbers);
   expect(three.numbers).toEqual(copy);
   expect(two.numbers).toEqual(copy);
+  mirror.apply(two.table);
   const read = readSpanBatch(
     three,
+    mirror.apply(three.table),
     () => first.resource,
     () => first.instrumentationScope,
   );

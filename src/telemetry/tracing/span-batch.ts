@@ -2,14 +2,19 @@ import type { Attributes, AttributeValue, SpanContext } from "@opentelemetry/api
 import type { InstrumentationScope } from "@opentelemetry/core";
 import type { Resource } from "@opentelemetry/resources";
 import type { ReadableSpan, TimedEvent } from "@opentelemetry/sdk-trace";
+import { ATTRIBUTE_KEYS, type AttributeKey } from "./span-attributes.ts";
+import { StringTable, type TableLimit, type TableUpdate } from "./string-table.ts";
 
 /**
- * Ended spans on their way to the export thread, as two flat arrays: numbers in a Float64Array
- * (shared memory, posted without a copy) and the strings they point at in one JSON array. Each span is
- * written the moment it ends, so the SDK's span object is garbage at once instead of waiting
- * in a queue for its batch, and no per-span object or tuple is built on the event loop. The
- * thread reads it back (read-span-batch.ts) into ReadableSpans for the real OTLP exporter. Strings that repeat
- * (names, attribute keys, models, routes) appear once per batch.
+ * Ended spans on their way to the export thread, as flat numbers in a Float64Array (shared
+ * memory, posted without a copy) and the strings they point at. Each span is written the moment
+ * it ends, so the SDK's span object is garbage at once instead of waiting in a queue for its
+ * batch, and no per-span object or tuple is built on the event loop. The thread reads it back
+ * (read-span-batch.ts) into ReadableSpans, or writes OTLP straight from it (otlp-proto-batch.ts).
+ * Strings that repeat (names, attribute keys, models, routes, short values) are indices into a
+ * string table kept across batches and mirrored by the thread (string-table.ts); a batch sends
+ * only the table's new strings. Strings of one span (long values: request ids, content; trace
+ * states, events and links) are the batch's own, in `strings`.
  *
  * Per span: the fixed fields below, then `attributes` pairs of (key string × 8 + value type,
  * value). Events and links (mindgw makes none) travel as one JSON string. The trace, span and
@@ -47,19 +52,21 @@ function writeWords(n: Float64Array, at: number, hex: string, words: number): vo
 }
 
 /**
- * Attribute value types: a string-table index, a number, a boolean, bytes (as a JSON array),
- * anything else (null, arrays, maps) as JSON.
+ * Attribute value types: a string-table index, a number, a boolean, bytes (as a JSON array of
+ * the batch's own strings), anything else (null, arrays, maps) as JSON, a string of the batch's
+ * own (`TEXT`). Keys are always string-table indices.
  */
 const STRING = 0;
 const NUMBER = 1;
 const BOOLEAN = 2;
 const BYTES = 3;
 const JSON_VALUE = 4;
+const TEXT = 5;
 const TYPES = 8;
-/** String values this long or longer go into the table without a lookup (`attribute`). */
+/** String values this long or longer are the batch's own, not looked up in the table (`attribute`). */
 const UNIQUE_LENGTH = 32;
 export const BATCH_TYPES = TYPES;
-export const BatchValueType = { STRING, NUMBER, BOOLEAN, BYTES, JSON_VALUE } as const;
+export const BatchValueType = { STRING, NUMBER, BOOLEAN, BYTES, JSON_VALUE, TEXT } as const;
 
 /** A resource as plain data; sent once, then named by its number. */
 export interface ResourceData {
@@ -73,12 +80,18 @@ export interface ScopeData {
   readonly scope: InstrumentationScope;
 }
 
-/** One batch as the main thread posts it (`numbers` is a view of shared memory). */
+/**
+ * One batch as the main thread posts it (`numbers` is a view of shared memory). Slots 0 (name)
+ * and 14 (status message), attribute keys and `STRING` values index the string table; slots 5
+ * (trace state) and 20 (events and links), `TEXT`, `BYTES` and `JSON_VALUE` values index `strings`.
+ */
 export interface SpanBatch {
   readonly spans: number;
   readonly resources: readonly ResourceData[];
   readonly scopes: readonly ScopeData[];
-  /** JSON array of the batch's strings. */
+  /** What the thread's copy of the string table needs to read this batch. */
+  readonly table: TableUpdate;
+  /** JSON array of the batch's own strings. */
   readonly strings: string;
   readonly numbers: Float64Array;
 }
@@ -131,8 +144,9 @@ export class SpanBatchWriter {
   private nextId = 0;
   private resources: ResourceData[] = [];
   private scopes: ScopeData[] = [];
+  /** Kept across batches: the thread mirrors it. Starts with the request spans' attribute keys. */
+  private readonly table: StringTable;
   private strings: string[] = [];
-  private stringIds = new Map<string, number>();
   private numbers: Float64Array;
   private at = 0;
   /** Where the span being written starts, and its attributes so far. */
@@ -152,7 +166,9 @@ export class SpanBatchWriter {
   private readonly spare: Float64Array[] = [];
   private readonly size: number;
 
-  constructor(capacity: number) {
+  /** `tableLimit`: see StringTable (tests lower it). */
+  constructor(capacity: number, tableLimit?: TableLimit) {
+    this.table = new StringTable(ATTRIBUTE_KEYS, tableLimit);
     this.size = capacity * (FIELDS + 24);
     this.numbers = sharedNumbers(this.size);
   }
@@ -166,17 +182,12 @@ export class SpanBatchWriter {
     if (this.spare.length < 2 && whole.length >= this.size) this.spare.push(whole);
   }
 
-  /** A string that repeats (names, keys, enum-like values): one table entry per batch. */
+  /** A string that repeats (names, keys, enum-like values): its string-table index. */
   private shared(value: string): number {
-    let id = this.stringIds.get(value);
-    if (id === undefined) {
-      id = this.strings.push(value) - 1;
-      this.stringIds.set(value, id);
-    }
-    return id;
+    return this.table.intern(value);
   }
 
-  /** A string unique to its span (ids): no lookup. */
+  /** A string of this span's own (long values, trace state, extras): no lookup. */
   private unique(value: string): number {
     return this.strings.push(value) - 1;
   }
@@ -202,7 +213,7 @@ export class SpanBatchWriter {
     n[this.head + 20] = this.extrasOf(span);
     for (const key in span.attributes) {
       const value = span.attributes[key];
-      if (value !== undefined) this.attribute(key, value);
+      if (value !== undefined) this.attribute(this.shared(key), value);
     }
     this.end(span.droppedAttributesCount);
   }
@@ -293,22 +304,36 @@ export class SpanBatchWriter {
    * keys than the SDK's count limit allows (batch-tracer.ts is used only when they fit).
    */
   setAttribute(key: string, value: string | number | boolean): void {
-    const length = this.valueLengthLimit;
-    this.attribute(
-      key,
-      typeof value === "string" && value.length > length ? value.substring(0, length) : value,
-    );
+    this.attribute(this.shared(key), this.cut(value));
   }
 
-  private attribute(key: string, value: AttributeValue | null): void {
+  /**
+   * `setAttribute` for one of the request spans' keys (span-attributes.ts): written by its
+   * position, since the string table starts with ATTRIBUTE_KEYS in every generation.
+   */
+  set(key: AttributeKey, value: string | number | boolean): void {
+    this.attribute(key.index, this.cut(value));
+  }
+
+  private cut(value: string | number | boolean): string | number | boolean {
+    const length = this.valueLengthLimit;
+    return typeof value === "string" && value.length > length ? value.substring(0, length) : value;
+  }
+
+  private attribute(key: number, value: AttributeValue | null): void {
     this.room(2);
     const n = this.numbers;
-    const slot = this.shared(key) * TYPES;
+    const slot = key * TYPES;
     if (typeof value === "string") {
-      n[this.at++] = slot + STRING;
       // A long value is nearly always the request's own (a request id, content): written
-      // straight, not looked up and added to the batch's map of repeating strings.
-      n[this.at++] = value.length >= UNIQUE_LENGTH ? this.unique(value) : this.shared(value);
+      // straight, not looked up and added to the table of repeating strings.
+      if (value.length >= UNIQUE_LENGTH) {
+        n[this.at++] = slot + TEXT;
+        n[this.at++] = this.unique(value);
+      } else {
+        n[this.at++] = slot + STRING;
+        n[this.at++] = this.shared(value);
+      }
     } else if (typeof value === "number") {
       n[this.at++] = slot + NUMBER;
       n[this.at++] = value;
@@ -377,6 +402,7 @@ export class SpanBatchWriter {
       spans: this.count,
       resources: this.resources,
       scopes: this.scopes,
+      table: this.table.take(),
       strings: JSON.stringify(this.strings),
       // The written part of the shared array itself: posted, it is neither copied nor moved.
       numbers: this.numbers.subarray(0, this.at),
@@ -385,11 +411,15 @@ export class SpanBatchWriter {
     this.resources = [];
     this.scopes = [];
     this.strings = [];
-    this.stringIds = new Map();
     this.at = 0;
     this.count = 0;
     this.lastTraceId = "";
     this.lastSpanId = "";
     return batch;
+  }
+
+  /** A batch taken may not have reached the thread: the next one sends the whole string table. */
+  lost(): void {
+    this.table.resend();
   }
 }

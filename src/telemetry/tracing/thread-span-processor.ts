@@ -105,9 +105,13 @@ export class ThreadSpanProcessor implements SpanProcessor, SpanBatches {
     const batch = this.writer.take();
     try {
       this.send({ op: "export", ...batch }, batch.spans, (reply) => {
-        if (!reply.ok) this.options.onDropped(batch.spans, reply.error ?? "the export failed");
+        if (reply.ok) return;
+        // The thread may not have taken the batch's new strings (string-table.ts): resend all.
+        this.writer.lost();
+        this.options.onDropped(batch.spans, reply.error ?? "the export failed");
       });
     } catch (error) {
+      this.writer.lost();
       this.options.onDropped(batch.spans, error instanceof Error ? error.message : String(error));
     }
   }

@@ -1,0 +1,116 @@
+/**
+ * The strings span batches name by number (span names, attribute keys, models, routes, short
+ * values that repeat), kept from one batch to the next: the writer interns a string once and
+ * the export thread keeps a mirror, so a batch carries only the strings that are new since the
+ * batch before (after the first few batches, usually none). Until session 6 each batch built
+ * its own table and map and sent every string again.
+ *
+ * Bounded: once the table holds `limit.strings` strings or `limit.chars` characters, the batch
+ * after starts a new generation (an empty table, `seed` first, every string sent again), so
+ * values that do not repeat (an error message with a detail in it) cannot grow it for the
+ * life of the process. Every generation begins with `seed`, so those strings have fixed
+ * indices (0 … seed.length − 1): the request spans' attribute keys are written by position,
+ * with no lookup (span-attributes.ts).
+ */
+
+/** What a batch tells the mirror: its table's generation and the strings added from `from` on. */
+export interface TableUpdate {
+  readonly generation: number;
+  /** The index of the first added string (the mirror's length before it). */
+  readonly from: number;
+  /** JSON array of the strings added since the batch before. */
+  readonly added: string;
+}
+
+export interface TableLimit {
+  readonly strings: number;
+  readonly chars: number;
+}
+
+const DEFAULT_LIMIT: TableLimit = { strings: 4096, chars: 256 * 1024 };
+
+/** The writer's side (the main thread). */
+export class StringTable {
+  private ids = new Map<string, number>();
+  /** The current generation's strings, by index. */
+  private strings: string[] = [];
+  private chars = 0;
+  /** Where the strings the mirror has not been sent start. */
+  private from = 0;
+  private generation = 0;
+
+  constructor(
+    private readonly seed: readonly string[],
+    private readonly limit: TableLimit = DEFAULT_LIMIT,
+  ) {
+    this.start();
+  }
+
+  /** `value`'s index in the current generation, added when new. */
+  intern(value: string): number {
+    let id = this.ids.get(value);
+    if (id === undefined) {
+      id = this.strings.push(value) - 1;
+      this.ids.set(value, id);
+      this.chars += value.length;
+    }
+    return id;
+  }
+
+  /**
+   * The update for the batch being handed over (every index it holds is valid in it); the
+   * next batch starts a new generation when the table is over its limit.
+   */
+  take(): TableUpdate {
+    const update: TableUpdate = {
+      generation: this.generation,
+      from: this.from,
+      added: JSON.stringify(this.from === 0 ? this.strings : this.strings.slice(this.from)),
+    };
+    if (this.strings.length >= this.limit.strings || this.chars >= this.limit.chars) {
+      this.generation++;
+      this.start();
+    } else this.from = this.strings.length;
+    return update;
+  }
+
+  /**
+   * After a batch may not have reached the mirror (its post failed, or the thread refused it):
+   * the next batch carries the whole table (`from` 0), which the mirror takes in place of its own.
+   * The indices already written into the batch being filled stay valid.
+   */
+  resend(): void {
+    this.from = 0;
+  }
+
+  private start(): void {
+    this.ids = new Map();
+    this.strings = [];
+    this.chars = 0;
+    this.from = 0;
+    for (const value of this.seed) this.intern(value);
+  }
+}
+
+/** The export thread's copy, updated from each batch in the order the batches were posted. */
+export class StringTableMirror {
+  private generation = -1;
+  private strings: string[] = [];
+
+  /**
+   * The table as of this batch. A new generation, or the whole table sent again, gets a new
+   * array, so a batch still being exported keeps the strings it named; otherwise it only grows.
+   */
+  apply(update: TableUpdate): readonly string[] {
+    if (update.generation !== this.generation || update.from === 0) {
+      this.generation = update.generation;
+      this.strings = [];
+    }
+    if (update.from !== this.strings.length)
+      throw new Error(
+        `span batch string table out of step: strings from ${update.from}, the thread holds ${this.strings.length}`,
+      );
+    for (const value of JSON.parse(update.added) as string[]) this.strings.push(value);
+    return this.strings;
+  }
+}

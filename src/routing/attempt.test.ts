@@ -53,3 +53,46 @@ describe("an attempt's bounds, one timer re-armed through its phases", () => {
     expect(message).toBe("upstream provider:a timed out waiting for the first byte (30 ms)");
   });
 });
+
+describe("a read and its step as one promise (readThen)", () => {
+  /** A step that records what it saw and maps a failure to a message of its own. */
+  const step = (seen: string[]) => ({
+    arrived(value: string): string {
+      seen.push(`arrived ${value}`);
+      if (value === "bad") throw new Error("bad value");
+      return value.toUpperCase();
+    },
+    failed(error: unknown): unknown {
+      seen.push("failed");
+      return new Error(`mapped: ${error instanceof Error ? error.message : String(error)}`);
+    },
+  });
+
+  test("the step's result settles the read; its throw rejects it; a failed read is mapped", async () => {
+    const attempt = new Attempt(new AbortController().signal, TIMEOUTS, "provider:a");
+    const seen: string[] = [];
+    expect(await attempt.readThen(Promise.resolve("ok"), step(seen))).toBe("OK");
+    await expect(attempt.readThen(Promise.resolve("bad"), step(seen))).rejects.toThrow("bad value");
+    await expect(attempt.readThen(Promise.reject(new Error("reset")), step(seen))).rejects.toThrow(
+      "mapped: reset",
+    );
+    expect(seen).toEqual(["arrived ok", "arrived bad", "failed"]);
+    attempt.disarm();
+  });
+
+  test("an abort rejects the pending read at once, mapped by the step; the value that comes later runs no step", async () => {
+    const client = new AbortController();
+    const attempt = new Attempt(client.signal, TIMEOUTS, "provider:a");
+    const seen: string[] = [];
+    const late = Promise.withResolvers<string>();
+    const reading = attempt.readThen(late.promise, step(seen));
+    client.abort(new Error("client left"));
+    await expect(reading).rejects.toThrow("mapped: client left");
+    late.resolve("late");
+    await late.promise;
+    await Promise.resolve();
+    expect(seen).toEqual(["failed"]);
+    // After the abort, a read is refused at once, mapped the same way.
+    await expect(attempt.readThen(Promise.resolve("x"), step(seen))).rejects.toThrow("mapped: client left");
+  });
+});

@@ -2,6 +2,16 @@ import type { AbortFollower, AbortFollowers } from "../core/abort-followers.ts";
 import { clientClosed, GatewayError, upstreamTimeout } from "../core/gateway-error.ts";
 import type { AttemptTimeouts } from "../providers/provider.ts";
 
+/**
+ * What is done with a read's value as soon as it is in (`Attempt.readThen`): the step's result,
+ * or its throw, settles the read; `failed` maps a failed read (or the attempt's abort) to what the
+ * read rejects with.
+ */
+export interface ReadStep<T, R> {
+  arrived(value: T): R;
+  failed(error: unknown): unknown;
+}
+
 /** What each bound waits for, as a timeout message says it. */
 const WAITING_FOR = {
   connect: "response headers",
@@ -102,9 +112,9 @@ export class Attempt implements AbortFollower {
     if (this.signal.aborted) return;
     this.controller.abort(reason);
     const reject = this.pendingReject;
-    this.pendingResolve = undefined;
-    this.pendingReject = undefined;
-    reject?.(this.signal.reason);
+    const step = this.pendingStep;
+    this.clearPending();
+    reject?.(step ? step.failed(this.signal.reason) : this.signal.reason);
   }
 
   /** The relay is waiting on the upstream (true), or has handed a chunk to the client (false). */
@@ -114,6 +124,7 @@ export class Attempt implements AbortFollower {
 
   private pendingResolve: ((value: unknown) => void) | undefined;
   private pendingReject: ((reason: unknown) => void) | undefined;
+  private pendingStep: ReadStep<unknown, unknown> | undefined;
 
   /**
    * Settles with `read`, or rejects with the abort reason as soon as the attempt is aborted
@@ -134,18 +145,48 @@ export class Attempt implements AbortFollower {
     return promise;
   }
 
-  private readonly readValue = (value: unknown): void => {
-    const resolve = this.pendingResolve;
+  /**
+   * As `read`, with `step.arrived` run on the value in the turn it comes in (and `step.failed` on a
+   * failure or the attempt's abort): a read and what is done with it as one promise, where an
+   * async function awaiting the read would add a frame, a promise and a turn.
+   */
+  readThen<T, R>(read: Promise<T>, step: ReadStep<T, R>): Promise<R> {
+    if (this.signal.aborted) return Promise.reject(step.failed(this.signal.reason));
+    const { promise, resolve, reject } = Promise.withResolvers<R>();
+    this.pendingResolve = resolve as (value: unknown) => void;
+    this.pendingReject = reject;
+    this.pendingStep = step as ReadStep<unknown, unknown>;
+    read.then(this.readValue, this.readError);
+    return promise;
+  }
+
+  private clearPending(): void {
     this.pendingResolve = undefined;
     this.pendingReject = undefined;
-    resolve?.(value);
+    this.pendingStep = undefined;
+  }
+
+  private readonly readValue = (value: unknown): void => {
+    const resolve = this.pendingResolve;
+    const reject = this.pendingReject;
+    const step = this.pendingStep;
+    this.clearPending();
+    if (resolve === undefined || reject === undefined) return;
+    if (step === undefined) resolve(value);
+    else {
+      try {
+        resolve(step.arrived(value));
+      } catch (error) {
+        reject(error);
+      }
+    }
   };
 
   private readonly readError = (error: unknown): void => {
     const reject = this.pendingReject;
-    this.pendingResolve = undefined;
-    this.pendingReject = undefined;
-    reject?.(error);
+    const step = this.pendingStep;
+    this.clearPending();
+    reject?.(step ? step.failed(error) : error);
   };
 
   /** Cheap re-arm for the idle bound between stream events. */

@@ -4,7 +4,7 @@ import { type GatewayError, upstreamError } from "../core/gateway-error.ts";
 import type { SseEvent } from "../core/sse.ts";
 import { readBounded, readErrorText } from "../providers/http/read-bounded.ts";
 import { errorInAnswer, upstreamFailure } from "../providers/http/upstream-failure.ts";
-import type { Attempt } from "./attempt.ts";
+import type { Attempt, ReadStep } from "./attempt.ts";
 import { ByteRelay, type ByteRelayOptions } from "./byte-relay.ts";
 
 const text = new TextDecoder();
@@ -50,36 +50,64 @@ export interface NativeReplyContext extends ByteRelayOptions {
  * same-dialect caller as sent; retried or failed over like any other when retryable); a stream is relayed as bytes once its first
  * event is in; a whole body is read once, parsed once for its usage, and relayed as received.
  */
-export async function readNativeReply(response: Response, context: NativeReplyContext): Promise<ClientReply> {
-  const { attempt, label } = context;
-  if (!response.ok) {
-    const text = await attempt.read(readErrorText(response, label)).catch(() => "");
-    throw upstreamFailure(label, { status: response.status, headers: response.headers, text });
-  }
+export function readNativeReply(response: Response, context: NativeReplyContext): Promise<ClientReply> {
+  if (!response.ok) return failedReply(response, context);
   const contentType = response.headers.get("content-type") ?? "application/json";
-  if (context.stream && contentType.includes("text/event-stream") && response.body) {
-    attempt.arm("first byte", attempt.timeouts.firstByteMs);
-    const relay = new ByteRelay(response.body.getReader(), attempt, context);
-    await relay.start();
-    return { kind: "stream", chunks: relay };
+  if (context.stream && contentType.includes("text/event-stream") && response.body)
+    return relayedReply(response.body, context);
+  // The common answer: read, parsed and checked as the read settles (no async frame).
+  return context.attempt.readThen(
+    readBounded(response, context.maxBody, context.label, "refuse"),
+    new WholeAnswer(context, response.status, contentType),
+  );
+}
+
+async function failedReply(response: Response, context: NativeReplyContext): Promise<never> {
+  const { attempt, label } = context;
+  const text = await attempt.read(readErrorText(response, label)).catch(() => "");
+  throw upstreamFailure(label, { status: response.status, headers: response.headers, text });
+}
+
+async function relayedReply(
+  body: ReadableStream<Uint8Array>,
+  context: NativeReplyContext,
+): Promise<ClientReply> {
+  const attempt = context.attempt;
+  attempt.arm("first byte", attempt.timeouts.firstByteMs);
+  const relay = new ByteRelay(body.getReader(), attempt, context);
+  await relay.start();
+  return { kind: "stream", chunks: relay };
+}
+
+/** A whole answer once its body is in: parsed once, checked for an error in it, relayed as received. */
+class WholeAnswer implements ReadStep<Uint8Array<ArrayBuffer>, ClientReply> {
+  constructor(
+    private readonly context: NativeReplyContext,
+    private readonly status: number,
+    private readonly contentType: string,
+  ) {}
+
+  arrived(body: Uint8Array<ArrayBuffer>): ClientReply {
+    const label = this.context.label;
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(text.decode(body));
+    } catch {
+      throw upstreamError(`upstream ${label} sent a body that is not JSON`);
+    }
+    if (!isJsonObject(parsed)) throw upstreamError(`upstream ${label} sent a body that is not a JSON object`);
+    const failed = errorInAnswer(label, parsed);
+    if (failed) throw failed;
+    this.context.done();
+    this.context.onBody(parsed);
+    // Its usage is read off `parsed` by the caller: no answer object around the reply.
+    return { kind: "bytes", status: this.status, contentType: this.contentType, body, parsed };
   }
-  let body: Uint8Array<ArrayBuffer>;
-  try {
-    body = await attempt.read(readBounded(response, context.maxBody, label, "refuse"));
-  } catch (error) {
-    throw attempt.failure(error, upstreamError(`upstream ${label} closed the connection mid-body`));
+
+  failed(error: unknown): unknown {
+    return this.context.attempt.failure(
+      error,
+      upstreamError(`upstream ${this.context.label} closed the connection mid-body`),
+    );
   }
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text.decode(body));
-  } catch {
-    throw upstreamError(`upstream ${label} sent a body that is not JSON`);
-  }
-  if (!isJsonObject(parsed)) throw upstreamError(`upstream ${label} sent a body that is not a JSON object`);
-  const failed = errorInAnswer(label, parsed);
-  if (failed) throw failed;
-  context.done();
-  context.onBody(parsed);
-  // Its usage is read off `parsed` by the caller: no answer object around the reply.
-  return { kind: "bytes", status: response.status, contentType, body, parsed };
 }

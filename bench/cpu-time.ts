@@ -18,6 +18,23 @@ export async function cpuSeconds(pid: number): Promise<number> {
 }
 
 /**
+ * The whole machine's CPU ticks so far (every core), busy and in total, from /proc/stat: the
+ * busy share over a run says whether the run was bound by the machine's CPU (near 100 %) or by
+ * something else, such as the hops a request waits through (well below).
+ */
+export async function machineTicks(): Promise<{ busy: number; total: number }> {
+  const line = (await Bun.file("/proc/stat").text()).split("\n", 1)[0] ?? "";
+  // cpu  user nice system idle iowait irq softirq steal ...
+  const [user, nice, system, idle, iowait, irq, softirq, steal] = line
+    .trim()
+    .split(/\s+/)
+    .slice(1, 9)
+    .map(Number);
+  const busy = (user ?? 0) + (nice ?? 0) + (system ?? 0) + (irq ?? 0) + (softirq ?? 0) + (steal ?? 0);
+  return { busy, total: busy + (idle ?? 0) + (iowait ?? 0) };
+}
+
+/**
  * The same for the process's main thread alone (its JavaScript event loop): what bounds
  * throughput when work moves to other threads (the audit writer, the trace export thread).
  */

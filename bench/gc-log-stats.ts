@@ -6,6 +6,8 @@
  * event loop) collections a count of every `END]` line would mix in. The main heap is the larger.
  *   bun bench/gc-log-stats.ts LOG --requests N [--from-line L]
  * `--from-line`: only collections after this line of LOG (its length when the measured run began).
+ * Also printed: each heap's median pause (the p99 at c=1 is set by the main heap's) and the median
+ * heap left live after a collection.
  */
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
@@ -28,6 +30,8 @@ interface HeapStats {
   collections: number;
   allocatedKb: number;
   pauseMs: number;
+  pauses: number[];
+  liveKb: number[];
   largestKb: number;
 }
 const heaps = new Map<string, HeapStats>();
@@ -39,13 +43,23 @@ readFileSync(path, "utf8")
     const [, heap = "", start = "0", end = "0", pause = "0"] = match;
     let stats = heaps.get(heap);
     if (!stats) {
-      stats = { previousEnd: undefined, collections: 0, allocatedKb: 0, pauseMs: 0, largestKb: 0 };
+      stats = {
+        previousEnd: undefined,
+        collections: 0,
+        allocatedKb: 0,
+        pauseMs: 0,
+        pauses: [],
+        liveKb: [],
+        largestKb: 0,
+      };
       heaps.set(heap, stats);
     }
     if (index >= fromLine && stats.previousEnd !== undefined) {
       stats.collections++;
       stats.allocatedKb += Number(start) - stats.previousEnd;
       stats.pauseMs += Number(pause);
+      stats.pauses.push(Number(pause));
+      stats.liveKb.push(Number(end));
     }
     stats.largestKb = Math.max(stats.largestKb, Number(start));
     stats.previousEnd = Number(end);
@@ -57,6 +71,13 @@ ordered.forEach((stats, i) => {
   console.log(
     `${i === 0 ? "main" : "thread"} heap: ${stats.collections} collections (${per10k.toFixed(1)} per 10,000 requests), ` +
       `${(stats.allocatedKb / requests).toFixed(2)} KB allocated per request, ` +
-      `${((stats.pauseMs * 1000) / requests).toFixed(1)} µs of collection per request`,
+      `${((stats.pauseMs * 1000) / requests).toFixed(1)} µs of collection per request; ` +
+      `pause median ${median(stats.pauses).toFixed(2)} ms (max ${Math.max(0, ...stats.pauses).toFixed(2)}), ` +
+      `live after median ${(median(stats.liveKb) / 1024).toFixed(1)} MB`,
   );
 });
+
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)] ?? 0;
+}

@@ -15,7 +15,7 @@
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
-import { cpuSeconds } from "./cpu-time.ts";
+import { cpuSeconds, machineTicks } from "./cpu-time.ts";
 import { nginxTarget } from "./nginx-target.ts";
 import { preflight, SCENARIOS, STREAM_SCENARIO } from "./scenarios.ts";
 import { spawnService } from "./service.ts";
@@ -67,8 +67,12 @@ type Cell = Record<string, WrkResult>;
 interface Sample {
   wrk: Cell;
   ttft: { p50: number; p99: number };
-  /** CPU µs per request at c=32 per scenario: the target's process and, through a worker, the worker's. */
-  cpu: Record<string, { process: number; worker?: number }>;
+  /**
+   * At c=32 per scenario: CPU µs per request of the target's process, through a worker the
+   * worker's, and the upstream's (for a target in front of it); and how busy the whole machine
+   * was during the run, in % of all cores (under 100: the run was not bound by CPU alone).
+   */
+  cpu: Record<string, { process: number; worker?: number; upstream?: number; busy: number }>;
 }
 
 const key = (scenario: string, c: number) => `${scenario}@c${c}`;
@@ -82,7 +86,7 @@ function mmm(xs: number[], digits: number): string {
   return s.length === 1 ? f(mid) : `${f(mid)} (${f(s[0] ?? 0)}–${f(s.at(-1) ?? 0)})`;
 }
 
-async function measure(target: RunningTarget, workDir: string): Promise<Sample> {
+async function measure(target: RunningTarget, workDir: string, upstreamPid: number): Promise<Sample> {
   const wrk: Cell = {};
   const cpu: Sample["cpu"] = {};
   // What a process spent per request: on a loaded machine the steadier measure than req/s.
@@ -91,13 +95,19 @@ async function measure(target: RunningTarget, workDir: string): Promise<Sample> 
     for (const c of [32, 1]) {
       const base = { baseUrl: target.url, headers: target.headers, scenario, workDir };
       const [before, workerBefore] = [await used(target.pid), await used(target.workerPid)];
+      const [upstreamBefore, machineBefore] = [await used(upstreamPid), await machineTicks()];
       const run = await runWrk({ ...base, connections: c, seconds });
+      const machine = await machineTicks();
       wrk[key(scenario.name, c)] = run;
       if (c !== 32 || !target.pid || run.requests === 0) continue;
       const perRequest = (s: number) => (s * 1e6) / run.requests;
       cpu[scenario.name] = {
         process: perRequest((await used(target.pid)) - before),
         ...(target.workerPid ? { worker: perRequest((await used(target.workerPid)) - workerBefore) } : {}),
+        ...(target.pid !== upstreamPid
+          ? { upstream: perRequest((await used(upstreamPid)) - upstreamBefore) }
+          : {}),
+        busy: (100 * (machine.busy - machineBefore.busy)) / Math.max(1, machine.total - machineBefore.total),
       };
     }
   }
@@ -138,7 +148,7 @@ async function runUpstream(
         if (!target) continue;
         console.error(`ratios: ${name}: repeat ${r + 1}/${repeats}: ${n}`);
         const list = samples.get(n) ?? [];
-        list.push(await measure(target, workDir));
+        list.push(await measure(target, workDir, upstream.pid));
         samples.set(n, list);
       }
     }
@@ -223,7 +233,7 @@ function render(results: { name: string; samples: Map<string, Sample[]> }[], loa
       // nginx's work is in its worker process, not the master whose pid we hold.
       if (t === "nginx") continue;
       // The direct target's process is the upstream itself.
-      const cpuOf = (scenario: string, part: "process" | "worker") =>
+      const cpuOf = (scenario: string, part: "process" | "worker" | "upstream" | "busy") =>
         mmm(
           list.map((s) => s.cpu[scenario]?.[part] ?? Number.NaN),
           0,
@@ -234,6 +244,9 @@ function render(results: { name: string; samples: Map<string, Sample[]> }[], loa
       );
       if (list.some((s) => s.cpu["non-stream"]?.worker !== undefined))
         out.push(`| ${t} (worker) | ${cpuOf("non-stream", "worker")} | ${cpuOf("stream", "worker")} |`);
+      if (list.some((s) => s.cpu["non-stream"]?.upstream !== undefined))
+        out.push(`| ${t} (upstream) | ${cpuOf("non-stream", "upstream")} | ${cpuOf("stream", "upstream")} |`);
+      out.push(`| ${t}: machine busy % | ${cpuOf("non-stream", "busy")} | ${cpuOf("stream", "busy")} |`);
     }
     out.push(
       "",

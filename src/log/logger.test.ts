@@ -46,3 +46,21 @@ test("lines below the level are dropped", () => {
   verbose.logger.debug("d");
   expect(verbose.lines).toHaveLength(1);
 });
+
+test("warnings and errors are marked to be written soon; info and debug lines may wait", () => {
+  const marks: [string, boolean][] = [];
+  const logger = createLogger({
+    level: "debug",
+    write: (line, soon) => marks.push([line.split(" ")[1] ?? "", soon]),
+  });
+  logger.debug("d");
+  logger.info("i");
+  logger.warn("w");
+  logger.error("e");
+  expect(marks).toEqual([
+    ["debug", false],
+    ["info", false],
+    ["warn", true],
+    ["error", true],
+  ]);
+});

@@ -26,7 +26,8 @@ export interface LoggerOptions {
   format?: LogFormat;
   /** Lines below this level are dropped. */
   level?: LogLevel;
-  write?: (line: string) => void;
+  /** Where lines go; `soon` marks a warning or an error (batchedWrite writes those at the turn's end). */
+  write?: (line: string, soon: boolean) => void;
   now?: () => Date;
 }
 
@@ -120,7 +121,8 @@ export function createLogger(options: LoggerOptions = {}): Logger {
   const at = (level: LogLevel) =>
     RANK[level] < threshold
       ? () => {}
-      : (message: string, fields?: LogFields) => write(format(stamp(), level, message, fields));
+      : (message: string, fields?: LogFields) =>
+          write(format(stamp(), level, message, fields), RANK[level] >= RANK.warn);
   return { debug: at("debug"), info: at("info"), warn: at("warn"), error: at("error") };
 }
 

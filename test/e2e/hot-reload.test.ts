@@ -101,7 +101,8 @@ describe("hot reload", () => {
     expect(text.length).toBeGreaterThan(0);
     const streamed = a.requests.find((r) => (r.body as { stream?: boolean }).stream === true);
     expect(await streamed?.settled).toBe("completed");
-    expect(gw.stderr.all).toContain("config reloaded");
+    // Info lines are written within 10 ms, not at once (src/log/batched-write.ts).
+    await waitFor("the reload logged", () => gw.stderr.all.includes("config reloaded"));
   });
 
   test("an invalid edit is rejected: logged, shown in the status, old config keeps serving", async () => {

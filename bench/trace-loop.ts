@@ -1,0 +1,121 @@
+/**
+ * The event loop's own tracing cost per request, with nothing else in the loop: the request
+ * telemetry a traced request makes (server span, one attempt span with its `traceparent`, the
+ * finished record's attributes) written straight into span batches by the gateway's BatchTracer
+ * (the sampler from OTEL_TRACES_SAMPLER, the gateway's id generator), each full batch taken as
+ * the span processor takes it and then dropped: no export thread, no sink. Rounds with and
+ * without a tracer alternate in one process, so both run on the same JIT state and load.
+ * A hot loop (caches warm): a serving gateway pays about twice this (`bench/trace-micro.ts`,
+ * paced, with the hand-off); this resolves changes of 0.1 µs that trace-micro cannot.
+ *   bun bench/trace-loop.ts [requests per round] [rounds]   (default 200000 and 4)
+ * Prints one line per round, `round <i> on <µs> off <µs> cpu-on <µs> cpu-off <µs>` (wall clock and
+ * the main thread's CPU, per request), then `median on <µs> off <µs> traced-cost <µs>`.
+ */
+import { readFileSync } from "node:fs";
+import { resourceFromAttributes } from "@opentelemetry/resources";
+import { TracerProvider } from "@opentelemetry/sdk-trace";
+import type { AuditRecord } from "../src/audit/audit-record.ts";
+import type { RequestLedger } from "../src/http/request-ledger.ts";
+import { RequestTelemetry, type RequestTelemetryDeps } from "../src/telemetry/request-telemetry.ts";
+import { BatchTracer } from "../src/telemetry/tracing/batch-tracer.ts";
+import { hexIdGenerator } from "../src/telemetry/tracing/id-generator.ts";
+import { requestTraces } from "../src/telemetry/tracing/request-trace.ts";
+import { samplerFromEnv } from "../src/telemetry/tracing/sampler-from-env.ts";
+import { SpanBatchWriter } from "../src/telemetry/tracing/span-batch.ts";
+
+const perRound = Number(process.argv[2] ?? "200000");
+const rounds = Number(process.argv[3] ?? "4");
+const BATCH = 512;
+
+const writer = new SpanBatchWriter(BATCH);
+let batches = 0;
+const tracer = new BatchTracer({
+  sdk: new TracerProvider().getTracer("unused"),
+  sampler: samplerFromEnv(),
+  ids: hexIdGenerator,
+  resource: resourceFromAttributes({ "service.name": "trace-loop" }),
+  scope: { name: "mindgw", version: undefined, schemaUrl: undefined },
+  valueLengthLimit: Number.POSITIVE_INFINITY,
+  processor: {
+    writer,
+    batchFor: () => writer,
+    // As ThreadSpanProcessor hands a full batch over; its numbers come back once "sent".
+    written() {
+      if (writer.count < BATCH) return;
+      writer.recycle(writer.take().numbers);
+      batches++;
+    },
+  },
+  childrenFollowParent: true,
+});
+const on: RequestTelemetryDeps = { metrics: undefined, traces: requestTraces(tracer, false) };
+const off: RequestTelemetryDeps = { metrics: undefined, traces: undefined };
+
+// The shapes the observer hands over: a request's ledger and its finished audit record.
+const record = {
+  frontDoor: "chat",
+  model: "m",
+  upstreamModel: "m",
+  route: "provider:fake",
+  status: 200,
+  latencyMs: 12,
+  ttfbMs: 5,
+  inputTokens: 10,
+  outputTokens: 20,
+  costUsd: 0.0001,
+  keyName: "bench",
+  tenant: null,
+  errorClass: null,
+} as unknown as AuditRecord;
+const info = { route: "provider:fake", dialect: "openai", upstreamModel: "m", retry: 0, failover: false };
+let sent = 0;
+
+function request(i: number, deps: RequestTelemetryDeps): void {
+  const ledger = {
+    frontDoor: "chat",
+    model: "m",
+    startedAt: Date.now(),
+    // As the gateway makes them (request-id.ts): 36 characters, one per request.
+    requestId: `req_${i.toString(16).padStart(32, "0")}`,
+    stream: false,
+    traceparent: null,
+  } as unknown as RequestLedger;
+  const telemetry = new RequestTelemetry(ledger, deps);
+  const attempt = telemetry.attempt(info);
+  if (attempt.headers?.traceparent) sent++;
+  attempt.settled();
+  attempt.closed();
+  telemetry.finish(record);
+}
+
+/** This thread's CPU time in µs (user + system, 10 ms ticks). */
+function cpu(): number {
+  const stat = readFileSync(`/proc/${process.pid}/task/${process.pid}/stat`, "utf8");
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return (Number(fields[11]) + Number(fields[12])) * 10_000;
+}
+
+function round(deps: RequestTelemetryDeps): { wall: number; cpu: number } {
+  const cpuBefore = cpu();
+  const start = Bun.nanoseconds();
+  for (let i = 0; i < perRound; i++) request(i, deps);
+  return { wall: (Bun.nanoseconds() - start) / 1000 / perRound, cpu: (cpu() - cpuBefore) / perRound };
+}
+
+// Warm-up (JIT), both ways.
+for (let i = 0; i < 50_000; i++) request(i, on);
+for (let i = 0; i < 50_000; i++) request(i, off);
+const median = (values: number[]) => [...values].sort((a, b) => a - b)[values.length >> 1] ?? 0;
+const walls = { on: [] as number[], off: [] as number[] };
+for (let r = 1; r <= rounds; r++) {
+  const traced = round(on);
+  const untraced = round(off);
+  walls.on.push(traced.wall);
+  walls.off.push(untraced.wall);
+  console.log(
+    `round ${r} on ${traced.wall.toFixed(2)} off ${untraced.wall.toFixed(2)} cpu-on ${traced.cpu.toFixed(2)} cpu-off ${untraced.cpu.toFixed(2)}`,
+  );
+}
+if (batches === 0 || sent === 0) throw new Error("no spans were written: tracing did not run");
+const m = { on: median(walls.on), off: median(walls.off) };
+console.log(`median on ${m.on.toFixed(2)} off ${m.off.toFixed(2)} traced-cost ${(m.on - m.off).toFixed(2)}`);

@@ -22,6 +22,8 @@ import {
   operationOf,
   requestAttributes,
   spanName,
+  spanNameFirst,
+  spanNameSecond,
 } from "./span-attributes.ts";
 import type { SpanBatchWriter } from "./span-batch.ts";
 import { parseTraceparent, passedOn } from "./trace-context.ts";
@@ -54,7 +56,6 @@ function samplerAttributes(to: SpanBatchWriter, result: SamplingResult): void {
  * its start plus the monotonic time it took) — batch-request-trace.test.ts holds the two equal.
  */
 export class BatchRequestTrace implements RequestTrace {
-  private readonly name: string;
   private readonly spanId: string;
   readonly traceId: string;
   /** The ids' 32-bit words, as the batch holds them (taken from the id generator, not parsed). */
@@ -90,9 +91,9 @@ export class BatchRequestTrace implements RequestTrace {
     this.t1 = tracer.idWord(traceId, 1);
     this.t2 = tracer.idWord(traceId, 2);
     this.t3 = tracer.idWord(traceId, 3);
-    this.name = spanName(ledger.frontDoor, ledger.model);
     const context = remote ? trace.setSpanContext(ROOT_CONTEXT, remote) : ROOT_CONTEXT;
-    this.sampling = tracer.sample(context, this.traceId, this.name, SpanKind.SERVER);
+    const name = spanName(ledger.frontDoor, ledger.model);
+    this.sampling = tracer.sample(context, this.traceId, name, SpanKind.SERVER);
     this.traceFlags = sampled(this.sampling) ? TraceFlags.SAMPLED : TraceFlags.NONE;
     this.traceState = this.sampling.traceState;
   }
@@ -100,14 +101,15 @@ export class BatchRequestTrace implements RequestTrace {
   attempt(info: AttemptInfo): AttemptTrace {
     this.dialect = info.dialect;
     const operation = operationOf(this.ledger.frontDoor) ?? this.ledger.frontDoor;
-    const name = `${operation} ${info.upstreamModel}`;
     const spanId = this.tracer.ids.generateSpanId();
     const s0 = this.tracer.idWord(spanId, 0);
     const s1 = this.tracer.idWord(spanId, 1);
-    const result = this.tracer.childrenFollowParent ? this.sampling : this.sampleAttempt(name);
+    const result = this.tracer.childrenFollowParent
+      ? this.sampling
+      : this.sampleAttempt(`${operation} ${info.upstreamModel}`);
     if (result.decision === SamplingDecision.NOT_RECORD)
       return { headers: passedOn(this.ledger.traceparent), settled() {}, closed() {} };
-    return new BatchAttemptTrace(this, name, operation, spanId, s0, s1, info, result);
+    return new BatchAttemptTrace(this, operation, spanId, s0, s1, info, result);
   }
 
   /** The configured sampler's verdict on an attempt, this span being its parent. */
@@ -141,7 +143,12 @@ export class BatchRequestTrace implements RequestTrace {
     // Only a sampled span is exported (the processor drops the rest as it ends them).
     if (this.ended || !sampled(this.sampling)) return;
     this.ended = true;
-    const writer = this.tracer.open(this.name, SpanKind.SERVER);
+    const { frontDoor, model } = this.ledger;
+    const writer = this.tracer.open(
+      spanNameFirst(frontDoor),
+      spanNameSecond(frontDoor, model),
+      SpanKind.SERVER,
+    );
     if (writer === undefined) return;
     this.contextOf(writer, this.s0, this.s1, this.traceFlags, this.traceState);
     if (this.remote) writer.parent(this.remote.spanId, this.remote.traceFlags, true);
@@ -170,7 +177,6 @@ class BatchAttemptTrace implements AttemptTrace {
 
   constructor(
     private readonly request: BatchRequestTrace,
-    private readonly name: string,
     private readonly operation: string,
     spanId: string,
     /** The span id's words. */
@@ -195,7 +201,8 @@ class BatchAttemptTrace implements AttemptTrace {
     this.ended = true;
     if (error) this.error = error;
     if (!sampled(this.sampling)) return;
-    const writer = this.request.tracer.open(this.name, SpanKind.CLIENT);
+    // Named `{operation} {model}`, as the SDK path names it.
+    const writer = this.request.tracer.open(this.operation, this.info.upstreamModel, SpanKind.CLIENT);
     if (writer === undefined) return;
     // The parent's trace state, unless the sampler gave one.
     const traceState = this.sampling.traceState ?? this.request.traceState;

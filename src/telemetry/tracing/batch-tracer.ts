@@ -93,13 +93,13 @@ export class BatchTracer implements Tracer {
   }
 
   /**
-   * Starts writing an ended, sampled span into the export batch (then `context`, `parent`,
-   * `times`, `status`, `setAttribute` on the writer, then `close()`), or undefined when the
-   * span is dropped (the hand-over bound, counted) or tracing has shut down.
+   * Starts writing an ended, sampled span named `${first} ${second}` into the export batch (then
+   * `context`, `parent`, `times`, `status`, `setAttribute` on the writer, then `close()`), or
+   * undefined when the span is dropped (the hand-over bound, counted) or tracing has shut down.
    */
-  open(name: string, kind: SpanKind): SpanBatchWriter | undefined {
+  open(first: string, second: string, kind: SpanKind): SpanBatchWriter | undefined {
     const writer = this.parts.processor.batchFor();
-    writer?.begin(name, kind, this.parts.resource, this.parts.scope);
+    writer?.beginJoined(first, second, kind, this.parts.resource, this.parts.scope);
     return writer;
   }
 

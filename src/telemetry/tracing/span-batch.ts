@@ -208,11 +208,26 @@ export class SpanBatchWriter {
    * then its attributes (`setAttribute`), then `end()`. Nothing else may be written between.
    */
   begin(name: string, kind: number, resource: Resource, scope: InstrumentationScope): void {
+    this.start(this.shared(name), kind, resource, scope);
+  }
+
+  /** `begin` for a span named `${first} ${second}` (operation and model), looked up by its parts. */
+  beginJoined(
+    first: string,
+    second: string,
+    kind: number,
+    resource: Resource,
+    scope: InstrumentationScope,
+  ): void {
+    this.start(this.table.internJoined(first, second), kind, resource, scope);
+  }
+
+  private start(name: number, kind: number, resource: Resource, scope: InstrumentationScope): void {
     this.room(FIELDS + 1);
     const n = this.numbers;
     const i = this.at;
     this.head = i;
-    n[i] = this.shared(name);
+    n[i] = name;
     n[i + 1] = kind;
     n[i + 5] = NONE;
     n[i + 6] = NONE;

@@ -4,10 +4,11 @@ import type { KeySessions } from "../auth/key-sessions.ts";
 import type { Policy } from "../auth/policy.ts";
 import { assertModelAllowed, requireArea } from "../auth/roles.ts";
 import { captureChunks } from "../core/capture-chunks.ts";
-import { type Dialect, dialectOf, type Operation } from "../core/dialect.ts";
+import { type Dialect, dialectOf, type JsonObject, type Operation } from "../core/dialect.ts";
 import { GatewayError, toGatewayError } from "../core/gateway-error.ts";
 import type { Logger } from "../log/logger.ts";
 import type { Dispatched } from "../routing/dispatch.ts";
+import type { ClientReply } from "../routing/native-reply.ts";
 import type { ResponseStore } from "../storage/storage.ts";
 import type { ClientSlots } from "./client-slots.ts";
 import { dialectHeaders, queryOf } from "./dialect-headers.ts";
@@ -72,6 +73,8 @@ const idHeaders = (requestId: string, dialect: Dialect): Record<string, string> 
   dialect === "anthropic"
     ? { "x-request-id": requestId, "request-id": requestId }
     : { "x-request-id": requestId };
+
+const decoder = new TextDecoder();
 
 /** An unexpected error for the log: its kind and message; never a stack (source paths) or a body. */
 const describe = (error: unknown) =>
@@ -196,20 +199,7 @@ export function createFrontDoor(deps: FrontDoorDeps) {
     deps.observer.started(ledger);
     requireArea(principal, "models");
     assertModelAllowed(principal, model);
-    const responses =
-      operation === "responses"
-        ? await responsesContext(
-            deps.responses,
-            principal,
-            body,
-            (error) =>
-              deps.logger.error("storing the response failed", {
-                request_id: ledger.requestId,
-                error: describe(error),
-              }),
-            path === "/responses/compact",
-          )
-        : undefined;
+    const responses = operation === "responses" ? await responsesOf(call, body) : undefined;
     // Awaited only when the counters are shared (Redis): a local admission needs no turn of its own.
     const admitted = runtime.limits.admit(principal, model);
     Object.assign(headers, admitted instanceof Promise ? await admitted : admitted);
@@ -243,17 +233,7 @@ export function createFrontDoor(deps: FrontDoorDeps) {
       if (!early) {
         // The first token is slow: commit to a 200 event stream now, with keep-alive comments.
         streaming = true;
-        return keptAliveResponse(dispatching, keepAliveMs, {
-          captureBodies: capture,
-          limits: runtime.limits,
-          principal,
-          ledger,
-          headers,
-          dialect,
-          model,
-          end: call.deferEnd(),
-          release: () => abort.release(),
-        });
+        return keptAlive(call, dispatching, keepAliveMs, model, abort);
       }
       const dispatched = early;
       ledger.route = dispatched.route;
@@ -272,29 +252,81 @@ export function createFrontDoor(deps: FrontDoorDeps) {
       if (reply.kind === "bytes") {
         ledger.firstByte();
         account(call, dispatched, model);
-        if (capture) ledger.responseBody = new TextDecoder().decode(reply.body);
+        if (capture) ledger.responseBody = decoder.decode(reply.body);
         // The request's own headers object, finished here (no copy): nothing answers after this.
         headers["content-type"] = reply.contentType;
         return new Response(reply.body, { status: reply.status, headers });
       }
       call.deferred = true;
-      const chunks = reply.chunks;
       streaming = true;
-      return sseResponse(
-        capture ? captureChunks(chunks, (text) => (ledger.responseBody = text)) : chunks,
-        dialect,
-        headers,
-        () => ledger.firstByte(),
-        (error) => {
-          abort.release();
-          account(call, dispatched, model);
-          call.end(error ? error.status : 200, error);
-        },
-        reply.errorEvent,
-      );
+      return streamed(call, dispatched, reply, model, abort);
     } finally {
       if (!streaming) abort.release();
     }
+  }
+
+  // The closures a request may need are made in these helpers, on the paths that need them, so
+  // the model-call pipeline itself closes over nothing (no scope object for it per request).
+
+  /** The Responses API's context: the stored turns the request continues, and where to store it. */
+  function responsesOf(call: ModelCall, body: JsonObject) {
+    return responsesContext(
+      deps.responses,
+      call.principal,
+      body,
+      (error) =>
+        deps.logger.error("storing the response failed", {
+          request_id: call.ledger.requestId,
+          error: describe(error),
+        }),
+      call.path === "/responses/compact",
+    );
+  }
+
+  /** A stream whose first token is slow: a 200 event stream now, with keep-alive comments. */
+  function keptAlive(
+    call: ModelCall,
+    dispatching: Promise<Dispatched>,
+    keepAliveMs: number,
+    model: string,
+    abort: RequestAbort,
+  ): Response {
+    const { runtime, ledger } = call;
+    return keptAliveResponse(dispatching, keepAliveMs, {
+      captureBodies: runtime.captureBodies,
+      limits: runtime.limits,
+      principal: call.principal,
+      ledger,
+      headers: call.headers,
+      dialect: call.dialect,
+      model,
+      end: call.deferEnd(),
+      release: () => abort.release(),
+    });
+  }
+
+  /** A committed stream, relayed; the request ends (usage, spend, its record) when the stream does. */
+  function streamed(
+    call: ModelCall,
+    dispatched: Dispatched,
+    reply: Extract<ClientReply, { kind: "stream" }>,
+    model: string,
+    abort: RequestAbort,
+  ): Response {
+    const ledger = call.ledger;
+    const chunks = reply.chunks;
+    return sseResponse(
+      call.runtime.captureBodies ? captureChunks(chunks, (text) => (ledger.responseBody = text)) : chunks,
+      call.dialect,
+      call.headers,
+      () => ledger.firstByte(),
+      (error) => {
+        abort.release();
+        account(call, dispatched, model);
+        call.end(error ? error.status : 200, error);
+      },
+      reply.errorEvent,
+    );
   }
 
   /** Answers a request that never reached a handler (no such route), and accounts for it. */

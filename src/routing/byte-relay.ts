@@ -18,6 +18,12 @@ export interface ByteRelayOptions {
   done(error?: GatewayError): void;
 }
 
+/** A relay that has its first event, as the answer the router commits to. */
+export interface RelayedStream {
+  readonly kind: "stream";
+  readonly chunks: ChunkSource;
+}
+
 const encoder = new TextEncoder();
 const USAGE = encoder.encode('"usage"');
 const ERROR_NAME = encoder.encode("error");
@@ -145,9 +151,11 @@ export class ByteRelay implements ChunkSource {
    * Reads until the first whole data event is in: until then a failure is the router's to retry
    * or fail over. Then the idle bound applies, re-armed by every read that completes an event.
    */
-  async start(): Promise<void> {
+  async start(): Promise<RelayedStream> {
     this.primed = await this.read();
     if (!this.closed) this.attempt.arm("idle", this.attempt.timeouts.idleMs);
+    // The relay as the answer to commit: the reply read hands this on with no frame of its own.
+    return { kind: "stream", chunks: this };
   }
 
   next(): Promise<Uint8Array | undefined> {

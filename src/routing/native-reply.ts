@@ -68,15 +68,11 @@ async function failedReply(response: Response, context: NativeReplyContext): Pro
   throw upstreamFailure(label, { status: response.status, headers: response.headers, text });
 }
 
-async function relayedReply(
-  body: ReadableStream<Uint8Array>,
-  context: NativeReplyContext,
-): Promise<ClientReply> {
+/** A stream, relayed as bytes once its first event is in (the relay is the answer it resolves with). */
+function relayedReply(body: ReadableStream<Uint8Array>, context: NativeReplyContext): Promise<ClientReply> {
   const attempt = context.attempt;
   attempt.arm("first byte", attempt.timeouts.firstByteMs);
-  const relay = new ByteRelay(body.getReader(), attempt, context);
-  await relay.start();
-  return { kind: "stream", chunks: relay };
+  return new ByteRelay(body.getReader(), attempt, context).start();
 }
 
 /** A whole answer once its body is in: parsed once, checked for an error in it, relayed as received. */

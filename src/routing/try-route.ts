@@ -1,5 +1,6 @@
 import type { JsonObject } from "../core/dialect.ts";
 import { clientClosed, GatewayError, toGatewayError } from "../core/gateway-error.ts";
+import type { SseEvent } from "../core/sse.ts";
 import { DEFAULT_MAX_SSE_LINE } from "../core/sse.ts";
 import { DEFAULT_MAX_UPSTREAM_BODY } from "../providers/http/read-bounded.ts";
 import type { NativeRequest, Provider } from "../providers/provider.ts";
@@ -124,21 +125,11 @@ export async function tryRoute(
       call.done();
       return committed(call, servedBy, { kind: "json", body: translated });
     }
-    // Translate before committing: a stream that fails before its first translated event
-    // may still be retried or failed over.
-    attempt.arm("first byte", route.timeouts.firstByteMs);
-    const translated = adapted.stream?.(reply.events, (found) => call.record(found));
-    const source = translated ? translated.events : reply.events;
-    const reader = new EventReader(
-      source[Symbol.asyncIterator](),
-      attempt,
-      translated ? undefined : (event) => call.onUsage(event),
-    );
-    const first = await reader.next();
+    const events = await firstEvent(call, reply.events, adapted);
     health.succeeded(route.key, performance.now() - started);
     call.judged(undefined, servedBy);
-    const chunks = new EventChunks(first, reader, attempt, (error) => call.done(error));
-    const errorEvent = translated?.errorEvent;
+    const chunks = new EventChunks(events.first, events.reader, attempt, events.done);
+    const errorEvent = events.errorEvent;
     return committed(call, servedBy, { kind: "stream", chunks, ...(errorEvent ? { errorEvent } : {}) });
   } catch (error) {
     const failure = request.signal.aborted ? abortReason(request.signal) : toGatewayError(error);
@@ -153,6 +144,27 @@ export async function tryRoute(
     call.done(failure);
     throw failure;
   }
+}
+
+/**
+ * A stream of decoded events (a translation, or a provider that yields events) read until its
+ * first event: a stream that fails before its first translated event may still be retried or
+ * failed over. The closures it needs are made here, on this path only, so `tryRoute` itself
+ * closes over nothing (no scope object for it per attempt).
+ */
+async function firstEvent(call: RouteAttempt, events: AsyncIterable<SseEvent>, adapted: AdaptedCall) {
+  const attempt = call.attempt;
+  attempt.arm("first byte", attempt.timeouts.firstByteMs);
+  const translated = adapted.stream?.(events, (found) => call.record(found));
+  const source = translated ? translated.events : events;
+  const reader = new EventReader(
+    source[Symbol.asyncIterator](),
+    attempt,
+    translated ? undefined : (event) => call.onUsage(event),
+  );
+  const first = await reader.next();
+  const done = (error?: GatewayError) => call.done(error);
+  return { reader, first, done, errorEvent: translated?.errorEvent };
 }
 
 /** The attempt as the committed answer: who served it, and what the client gets. */
@@ -172,12 +184,18 @@ export function nativeRequest(
   body: JsonObject,
   adapted: AdaptedCall,
 ): NativeRequest {
-  const steered = CLIENT_ROUTING_FIELDS.some((field) => field in received.body);
+  const steered = hasAny(received.body, CLIENT_ROUTING_FIELDS);
   const bytes =
     steered || adapted.native?.rewritten
       ? undefined
       : spliceBody(received.bytes, received.body, String(body.model), adapted.native?.forcedUsage === true);
   return { headers: received.headers, query: received.query, bytes, path: received.path };
+}
+
+/** Whether the body has any of the fields (a loop: no closure per call, as `some` would make). */
+function hasAny(body: JsonObject, fields: readonly string[]): boolean {
+  for (const field of fields) if (field in body) return true;
+  return false;
 }
 
 /** Shared by every answer that dropped nothing (never written to). */

@@ -17,6 +17,7 @@ import { GatewayError } from "../../core/gateway-error.ts";
 import type { RequestLedger } from "../../http/request-ledger.ts";
 import type { AttemptInfo } from "../dispatch-telemetry.ts";
 import { BatchTracer } from "./batch-tracer.ts";
+import type { WordIdGenerator } from "./id-generator.ts";
 import { readSpanBatch } from "./read-span-batch.ts";
 import { requestTraces } from "./request-trace.ts";
 import { MOST_ATTRIBUTES } from "./span-attributes.ts";
@@ -40,6 +41,25 @@ function countingIds(): IdGenerator {
     return `${((n * 2654435761) >>> 0).toString(16).padStart(8, "0")}${hex(24)}`;
   };
   return { generateTraceId: traceHex, generateSpanId: () => hex(16) };
+}
+
+/**
+ * As hexIdGenerator, the direct path's ids give their words without being parsed (`wordOf`):
+ * the words of the id drawn last, counted, so each run shows the direct path took them.
+ */
+function withWords(ids: IdGenerator) {
+  let last = "";
+  const counted = { words: 0 };
+  const generator: WordIdGenerator = {
+    generateTraceId: () => (last = ids.generateTraceId()),
+    generateSpanId: () => (last = ids.generateSpanId()),
+    wordOf: (id, w) => {
+      if (id !== last) return undefined;
+      counted.words++;
+      return Number.parseInt(id.slice(w * 8, w * 8 + 8), 16);
+    },
+  };
+  return { generator, counted };
 }
 
 const resource = resourceFromAttributes({ "service.name": "equivalence" });
@@ -145,10 +165,11 @@ function throughSdk(sampler: Sampler, limits: SpanLimits): Drive {
 function direct(sampler: Sampler, limits: SpanLimits, childrenFollowParent = false): Drive {
   return (scenarios, captureContent) => {
     const writer = new SpanBatchWriter(64);
+    const ids = withWords(countingIds());
     const tracer = new BatchTracer({
       sdk: new TracerProvider().getTracer("unused"),
       sampler,
-      ids: countingIds(),
+      ids: ids.generator,
       resource,
       scope: { name: "mindgw", version: undefined, schemaUrl: undefined },
       valueLengthLimit: limits.attributeValueLengthLimit ?? Number.POSITIVE_INFINITY,
@@ -156,6 +177,7 @@ function direct(sampler: Sampler, limits: SpanLimits, childrenFollowParent = fal
       childrenFollowParent,
     });
     const headers = runAll(requestTraces(tracer, captureContent), scenarios);
+    expect(ids.counted.words).toBeGreaterThan(0);
     return { spans: readBack(writer), headers };
   };
 }

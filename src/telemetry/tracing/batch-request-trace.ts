@@ -22,6 +22,8 @@ import {
   operationOf,
   requestAttributes,
   spanName,
+  spanNameFirst,
+  spanNameSecond,
 } from "./span-attributes.ts";
 import type { SpanBatchWriter } from "./span-batch.ts";
 import { parseTraceparent, passedOn } from "./trace-context.ts";
@@ -54,9 +56,15 @@ function samplerAttributes(to: SpanBatchWriter, result: SamplingResult): void {
  * its start plus the monotonic time it took) — batch-request-trace.test.ts holds the two equal.
  */
 export class BatchRequestTrace implements RequestTrace {
-  private readonly name: string;
   private readonly spanId: string;
   readonly traceId: string;
+  /** The ids' 32-bit words, as the batch holds them (taken from the id generator, not parsed). */
+  private readonly s0: number;
+  private readonly s1: number;
+  private readonly t0: number;
+  private readonly t1: number;
+  private readonly t2: number;
+  private readonly t3: number;
   private readonly remote: { spanId: string; traceFlags: number } | undefined;
   private readonly sampling: SamplingResult;
   private readonly traceFlags: number;
@@ -73,11 +81,19 @@ export class BatchRequestTrace implements RequestTrace {
   ) {
     const remote = parseTraceparent(ledger.traceparent);
     this.remote = remote;
-    this.spanId = tracer.ids.generateSpanId();
-    this.traceId = remote ? remote.traceId : tracer.ids.generateTraceId();
-    this.name = spanName(ledger.frontDoor, ledger.model);
+    const spanId = tracer.ids.generateSpanId();
+    this.spanId = spanId;
+    this.s0 = tracer.idWord(spanId, 0);
+    this.s1 = tracer.idWord(spanId, 1);
+    const traceId = remote ? remote.traceId : tracer.ids.generateTraceId();
+    this.traceId = traceId;
+    this.t0 = tracer.idWord(traceId, 0);
+    this.t1 = tracer.idWord(traceId, 1);
+    this.t2 = tracer.idWord(traceId, 2);
+    this.t3 = tracer.idWord(traceId, 3);
     const context = remote ? trace.setSpanContext(ROOT_CONTEXT, remote) : ROOT_CONTEXT;
-    this.sampling = tracer.sample(context, this.traceId, this.name, SpanKind.SERVER);
+    const name = spanName(ledger.frontDoor, ledger.model);
+    this.sampling = tracer.sample(context, this.traceId, name, SpanKind.SERVER);
     this.traceFlags = sampled(this.sampling) ? TraceFlags.SAMPLED : TraceFlags.NONE;
     this.traceState = this.sampling.traceState;
   }
@@ -85,12 +101,15 @@ export class BatchRequestTrace implements RequestTrace {
   attempt(info: AttemptInfo): AttemptTrace {
     this.dialect = info.dialect;
     const operation = operationOf(this.ledger.frontDoor) ?? this.ledger.frontDoor;
-    const name = `${operation} ${info.upstreamModel}`;
     const spanId = this.tracer.ids.generateSpanId();
-    const result = this.tracer.childrenFollowParent ? this.sampling : this.sampleAttempt(name);
+    const s0 = this.tracer.idWord(spanId, 0);
+    const s1 = this.tracer.idWord(spanId, 1);
+    const result = this.tracer.childrenFollowParent
+      ? this.sampling
+      : this.sampleAttempt(`${operation} ${info.upstreamModel}`);
     if (result.decision === SamplingDecision.NOT_RECORD)
       return { headers: passedOn(this.ledger.traceparent), settled() {}, closed() {} };
-    return new BatchAttemptTrace(this, name, operation, spanId, info, result);
+    return new BatchAttemptTrace(this, operation, spanId, s0, s1, info, result);
   }
 
   /** The configured sampler's verdict on an attempt, this span being its parent. */
@@ -106,16 +125,32 @@ export class BatchRequestTrace implements RequestTrace {
 
   /** The server span's id and flags, as its attempts name their parent. */
   parentOf(writer: SpanBatchWriter): void {
-    writer.parent(this.spanId, this.traceFlags, false);
+    writer.parentWords(this.s0, this.s1, this.traceFlags, false);
+  }
+
+  /** Writes the trace id and a span id of this request, with its flags and trace state. */
+  contextOf(
+    writer: SpanBatchWriter,
+    s0: number,
+    s1: number,
+    flags: number,
+    traceState: TraceState | undefined,
+  ) {
+    writer.contextWords(this.t0, this.t1, this.t2, this.t3, s0, s1, flags, traceState?.serialize());
   }
 
   finish(record: AuditRecord): void {
     // Only a sampled span is exported (the processor drops the rest as it ends them).
     if (this.ended || !sampled(this.sampling)) return;
     this.ended = true;
-    const writer = this.tracer.open(this.name, SpanKind.SERVER);
+    const { frontDoor, model } = this.ledger;
+    const writer = this.tracer.open(
+      spanNameFirst(frontDoor),
+      spanNameSecond(frontDoor, model),
+      SpanKind.SERVER,
+    );
     if (writer === undefined) return;
-    writer.context(this.traceId, this.spanId, this.traceFlags, this.traceState?.serialize());
+    this.contextOf(writer, this.s0, this.s1, this.traceFlags, this.traceState);
     if (this.remote) writer.parent(this.remote.spanId, this.remote.traceFlags, true);
     const start = this.ledger.startedAt;
     // The SDK ends a span that was given its start time at the wall clock, never before its start.
@@ -142,9 +177,11 @@ class BatchAttemptTrace implements AttemptTrace {
 
   constructor(
     private readonly request: BatchRequestTrace,
-    private readonly name: string,
     private readonly operation: string,
-    private readonly spanId: string,
+    spanId: string,
+    /** The span id's words. */
+    private readonly s0: number,
+    private readonly s1: number,
     private readonly info: AttemptInfo,
     private readonly sampling: SamplingResult,
   ) {
@@ -164,11 +201,12 @@ class BatchAttemptTrace implements AttemptTrace {
     this.ended = true;
     if (error) this.error = error;
     if (!sampled(this.sampling)) return;
-    const writer = this.request.tracer.open(this.name, SpanKind.CLIENT);
+    // Named `{operation} {model}`, as the SDK path names it.
+    const writer = this.request.tracer.open(this.operation, this.info.upstreamModel, SpanKind.CLIENT);
     if (writer === undefined) return;
     // The parent's trace state, unless the sampler gave one.
     const traceState = this.sampling.traceState ?? this.request.traceState;
-    writer.context(this.request.traceId, this.spanId, this.traceFlags, traceState?.serialize());
+    this.request.contextOf(writer, this.s0, this.s1, this.traceFlags, traceState);
     this.request.parentOf(writer);
     // As the SDK times a span not given its start: wall clock at the start, plus monotonic time.
     const took = performance.now() - this.started;

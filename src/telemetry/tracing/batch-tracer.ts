@@ -9,6 +9,7 @@ import {
 import type { InstrumentationScope } from "@opentelemetry/core";
 import type { Resource } from "@opentelemetry/resources";
 import type { IdGenerator, Sampler, SamplingResult } from "@opentelemetry/sdk-trace";
+import { hexWord, type WordIdGenerator } from "./id-generator.ts";
 import type { SpanBatchWriter } from "./span-batch.ts";
 
 const NO_ATTRIBUTES: Attributes = Object.freeze({});
@@ -30,7 +31,7 @@ export interface BatchTracerParts {
   /** The sampler sdk-node was given (sampler-from-env.ts): one decision, both ways. */
   readonly sampler: Sampler;
   /** The id generator sdk-node was given (id-generator.ts). */
-  readonly ids: IdGenerator;
+  readonly ids: IdGenerator | WordIdGenerator;
   readonly resource: Resource;
   readonly scope: InstrumentationScope;
   /** The SDK's `attributeValueLengthLimit` (`OTEL_[SPAN_]ATTRIBUTE_VALUE_LENGTH_LIMIT`). */
@@ -77,19 +78,28 @@ export class BatchTracer implements Tracer {
     this.writer.valueLengthLimit = parts.valueLengthLimit;
   }
 
+  /**
+   * Word `w` (most significant first) of an id: from the generator when it is the id it drew
+   * last (hexIdGenerator), else read from its digits.
+   */
+  idWord(id: string, w: number): number {
+    const ids = this.parts.ids;
+    return ("wordOf" in ids ? ids.wordOf(id, w) : undefined) ?? hexWord(id, w);
+  }
+
   /** The configured sampler's decision for a span about to start (no attributes, no links). */
   sample(context: Context, traceId: string, name: string, kind: SpanKind): SamplingResult {
     return this.parts.sampler.shouldSample(context, traceId, name, kind, NO_ATTRIBUTES, NO_LINKS);
   }
 
   /**
-   * Starts writing an ended, sampled span into the export batch (then `context`, `parent`,
-   * `times`, `status`, `setAttribute` on the writer, then `close()`), or undefined when the
-   * span is dropped (the hand-over bound, counted) or tracing has shut down.
+   * Starts writing an ended, sampled span named `${first} ${second}` into the export batch (then
+   * `context`, `parent`, `times`, `status`, `setAttribute` on the writer, then `close()`), or
+   * undefined when the span is dropped (the hand-over bound, counted) or tracing has shut down.
    */
-  open(name: string, kind: SpanKind): SpanBatchWriter | undefined {
+  open(first: string, second: string, kind: SpanKind): SpanBatchWriter | undefined {
     const writer = this.parts.processor.batchFor();
-    writer?.begin(name, kind, this.parts.resource, this.parts.scope);
+    writer?.beginJoined(first, second, kind, this.parts.resource, this.parts.scope);
     return writer;
   }
 

@@ -1,6 +1,6 @@
 import { expect, test } from "bun:test";
 import { isValidSpanId, isValidTraceId } from "@opentelemetry/api";
-import { hexIdGenerator } from "./id-generator.ts";
+import { hexIdGenerator, hexWord } from "./id-generator.ts";
 
 test("ids are valid W3C trace and span ids, and differ", () => {
   const traces = new Set<string>();
@@ -13,4 +13,21 @@ test("ids are valid W3C trace and span ids, and differ", () => {
     traces.add(traceId);
   }
   expect(traces.size).toBe(1000);
+});
+
+test("an id's words, read from the pool, are its hex digits' words; only for the id drawn last", () => {
+  // 2,000 trace and span ids: the 8 KB pool is drawn again several times.
+  for (let i = 0; i < 2000; i++) {
+    const spanId = hexIdGenerator.generateSpanId();
+    expect([0, 1].map((w) => hexIdGenerator.wordOf(spanId, w))).toEqual(
+      [0, 1].map((w) => hexWord(spanId, w)),
+    );
+    const traceId = hexIdGenerator.generateTraceId();
+    expect([0, 1, 2, 3].map((w) => hexIdGenerator.wordOf(traceId, w))).toEqual(
+      [0, 1, 2, 3].map((w) => hexWord(traceId, w)),
+    );
+    expect(hexIdGenerator.wordOf(spanId, 0)).toBeUndefined();
+  }
+  expect(hexWord("ffffffff00000001", 0)).toBe(0xffffffff);
+  expect(hexWord("ffffffff00000001", 1)).toBe(1);
 });

@@ -17,9 +17,13 @@ export const operationOf = (frontDoor: FrontDoor): string | undefined => OPERATI
 
 /** GenAI spans are named `{operation} {model}`; other requests by their front door. */
 export function spanName(frontDoor: FrontDoor, model: string | null): string {
-  const operation = operationOf(frontDoor);
-  return operation ? `${operation} ${model ?? "unknown"}` : `mindgw ${frontDoor}`;
+  return `${spanNameFirst(frontDoor)} ${spanNameSecond(frontDoor, model)}`;
 }
+
+/** A server span name's two words (`spanName` joins them). */
+export const spanNameFirst = (frontDoor: FrontDoor): string => operationOf(frontDoor) ?? "mindgw";
+export const spanNameSecond = (frontDoor: FrontDoor, model: string | null): string =>
+  operationOf(frontDoor) ? (model ?? "unknown") : frontDoor;
 
 /** Longest prompt or answer kept on a span when content capture is on. */
 const MAX_CONTENT = 16 * 1024;

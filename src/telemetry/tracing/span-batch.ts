@@ -2,6 +2,7 @@ import type { Attributes, AttributeValue, SpanContext } from "@opentelemetry/api
 import type { InstrumentationScope } from "@opentelemetry/core";
 import type { Resource } from "@opentelemetry/resources";
 import type { ReadableSpan, TimedEvent } from "@opentelemetry/sdk-trace";
+import { hexWord } from "./id-generator.ts";
 import { ATTRIBUTE_KEYS, type AttributeKey } from "./span-attributes.ts";
 import { StringTable, type TableLimit, type TableUpdate } from "./string-table.ts";
 
@@ -38,18 +39,6 @@ export const BATCH_IDS = { TRACE_ID, SPAN_ID, PARENT_ID } as const;
  * Bun does at a cost near a copy (~100 µs a batch of 512 spans together, on the event loop).
  */
 const sharedNumbers = (length: number) => new Float64Array(new SharedArrayBuffer(length * 8));
-
-/** A hex digit's value (ids are validated hex). */
-const nibble = (code: number) => (code <= 57 ? code - 48 : (code | 32) - 87);
-
-/** `words` 32-bit words of a hex id into `n` from `at`, most significant first (as its bytes). */
-function writeWords(n: Float64Array, at: number, hex: string, words: number): void {
-  for (let w = 0; w < words; w++) {
-    let value = 0;
-    for (let c = w * 8, end = c + 8; c < end; c++) value = (value << 4) | nibble(hex.charCodeAt(c));
-    n[at + w] = value >>> 0;
-  }
-}
 
 /**
  * Attribute value types: a string-table index, a number, a boolean, bytes (as a JSON array of
@@ -156,11 +145,6 @@ export class SpanBatchWriter {
   valueLengthLimit = Number.POSITIVE_INFINITY;
   /** Spans in the current batch. */
   count = 0;
-  /** The last ids written and where (in this batch's numbers): see `traceWords`. */
-  private lastTraceId = "";
-  private lastTraceAt = 0;
-  private lastSpanId = "";
-  private lastSpanAt = 0;
 
   /** Arrays whose batches the export thread has sent, for the next batches (`recycle`). */
   private readonly spare: Float64Array[] = [];
@@ -224,11 +208,26 @@ export class SpanBatchWriter {
    * then its attributes (`setAttribute`), then `end()`. Nothing else may be written between.
    */
   begin(name: string, kind: number, resource: Resource, scope: InstrumentationScope): void {
+    this.start(this.shared(name), kind, resource, scope);
+  }
+
+  /** `begin` for a span named `${first} ${second}` (operation and model), looked up by its parts. */
+  beginJoined(
+    first: string,
+    second: string,
+    kind: number,
+    resource: Resource,
+    scope: InstrumentationScope,
+  ): void {
+    this.start(this.table.internJoined(first, second), kind, resource, scope);
+  }
+
+  private start(name: number, kind: number, resource: Resource, scope: InstrumentationScope): void {
     this.room(FIELDS + 1);
     const n = this.numbers;
     const i = this.at;
     this.head = i;
-    n[i] = this.shared(name);
+    n[i] = name;
     n[i + 1] = kind;
     n[i + 5] = NONE;
     n[i + 6] = NONE;
@@ -247,40 +246,59 @@ export class SpanBatchWriter {
   }
 
   context(traceId: string, spanId: string, traceFlags: number, traceState: string | undefined): void {
+    this.contextWords(
+      hexWord(traceId, 0),
+      hexWord(traceId, 1),
+      hexWord(traceId, 2),
+      hexWord(traceId, 3),
+      hexWord(spanId, 0),
+      hexWord(spanId, 1),
+      traceFlags,
+      traceState,
+    );
+  }
+
+  /**
+   * `context` with the trace id (`t0`–`t3`) and span id (`s0`, `s1`) as their 32-bit words, most
+   * significant first: how batch-request-trace.ts writes them, from the id generator's bytes.
+   */
+  contextWords(
+    t0: number,
+    t1: number,
+    t2: number,
+    t3: number,
+    s0: number,
+    s1: number,
+    traceFlags: number,
+    traceState: string | undefined,
+  ): void {
     const n = this.numbers;
     const i = this.head;
     n[i + 2] = 0;
     n[i + 3] = 0;
-    this.traceWords(n, i + TRACE_ID, traceId);
-    this.spanWords(n, i + SPAN_ID, spanId);
+    n[i + TRACE_ID] = t0;
+    n[i + TRACE_ID + 1] = t1;
+    n[i + TRACE_ID + 2] = t2;
+    n[i + TRACE_ID + 3] = t3;
+    n[i + SPAN_ID] = s0;
+    n[i + SPAN_ID + 1] = s1;
     n[i + 4] = traceFlags;
     n[i + 5] = traceState ? this.unique(traceState) : NONE;
   }
 
   parent(spanId: string, traceFlags: number, isRemote: boolean): void {
+    this.parentWords(hexWord(spanId, 0), hexWord(spanId, 1), traceFlags, isRemote);
+  }
+
+  /** `parent` with the span id as its two words. */
+  parentWords(s0: number, s1: number, traceFlags: number, isRemote: boolean): void {
     const n = this.numbers;
-    n[this.head + 6] = 1;
-    this.spanWords(n, this.head + PARENT_ID, spanId);
-    n[this.head + 7] = traceFlags;
-    n[this.head + 8] = isRemote ? 1 : 0;
-  }
-
-  /**
-   * A trace id's words, remembered for the next span: a request's spans share their trace id,
-   * and the server span's id is written twice (as its attempts' parent, then its own).
-   */
-  private traceWords(n: Float64Array, at: number, traceId: string): void {
-    if (traceId === this.lastTraceId) n.copyWithin(at, this.lastTraceAt, this.lastTraceAt + 4);
-    else writeWords(n, at, traceId, 4);
-    this.lastTraceId = traceId;
-    this.lastTraceAt = at;
-  }
-
-  private spanWords(n: Float64Array, at: number, spanId: string): void {
-    if (spanId === this.lastSpanId) n.copyWithin(at, this.lastSpanAt, this.lastSpanAt + 2);
-    else writeWords(n, at, spanId, 2);
-    this.lastSpanId = spanId;
-    this.lastSpanAt = at;
+    const i = this.head;
+    n[i + 6] = 1;
+    n[i + PARENT_ID] = s0;
+    n[i + PARENT_ID + 1] = s1;
+    n[i + 7] = traceFlags;
+    n[i + 8] = isRemote ? 1 : 0;
   }
 
   /** Start and end as OpenTelemetry's HrTime: epoch seconds and nanoseconds. */
@@ -413,8 +431,6 @@ export class SpanBatchWriter {
     this.strings = [];
     this.at = 0;
     this.count = 0;
-    this.lastTraceId = "";
-    this.lastSpanId = "";
     return batch;
   }
 

@@ -131,3 +131,19 @@ test("a thousand batches through resets read back every span's strings", () => {
   // The table was reset many times along the way, and never grew past its bound.
   expect(generations.size).toBeGreaterThan(50);
 });
+
+test("a name found by its two parts is the joined string's entry, through a new generation", () => {
+  const table = new StringTable([], { strings: 2, chars: 1000 });
+  const mirror = new StringTableMirror();
+  const chat = table.internJoined("chat", "m");
+  expect(table.intern("chat m")).toBe(chat);
+  expect(table.internJoined("chat", "m")).toBe(chat);
+  const other = table.internJoined("chat", "n");
+  const strings = mirror.apply(table.take());
+  expect([strings[chat], strings[other]]).toEqual(["chat m", "chat n"]);
+  // Over the limit: the next generation finds the names afresh.
+  const again = table.internJoined("chat", "n");
+  const next = mirror.apply(table.take());
+  expect(next).toEqual(["chat n"]);
+  expect(next[again]).toBe("chat n");
+});

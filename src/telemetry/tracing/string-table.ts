@@ -32,6 +32,8 @@ const DEFAULT_LIMIT: TableLimit = { strings: 4096, chars: 256 * 1024 };
 /** The writer's side (the main thread). */
 export class StringTable {
   private ids = new Map<string, number>();
+  /** `internJoined`'s indices, by first then second part. */
+  private joined = new Map<string, Map<string, number>>();
   /** The current generation's strings, by index. */
   private strings: string[] = [];
   private chars = 0;
@@ -53,6 +55,24 @@ export class StringTable {
       id = this.strings.push(value) - 1;
       this.ids.set(value, id);
       this.chars += value.length;
+    }
+    return id;
+  }
+
+  /**
+   * The index of `${first} ${second}` (a span name: operation and model), found by its parts: a
+   * name made per request would be joined and hashed again for each lookup.
+   */
+  internJoined(first: string, second: string): number {
+    let seconds = this.joined.get(first);
+    if (seconds === undefined) {
+      seconds = new Map();
+      this.joined.set(first, seconds);
+    }
+    let id = seconds.get(second);
+    if (id === undefined) {
+      id = this.intern(`${first} ${second}`);
+      seconds.set(second, id);
     }
     return id;
   }
@@ -85,6 +105,7 @@ export class StringTable {
 
   private start(): void {
     this.ids = new Map();
+    this.joined = new Map();
     this.strings = [];
     this.chars = 0;
     this.from = 0;

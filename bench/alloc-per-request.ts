@@ -114,6 +114,8 @@ async function gatewayFrom(root: string, name: string, metrics = true): Promise<
 
 interface Batch {
   readonly bytes: number;
+  /** Memory outside the cells that JSC was told of (buffers, large strings): it counts towards collections too. */
+  readonly extra: number;
   readonly cpu: number;
   /** Cells made per request, by type (what the batch left on the heap, nothing collected). */
   readonly cells: Record<string, number>;
@@ -132,6 +134,7 @@ async function batchOf(run: Run): Promise<Batch> {
     cells[type] = (count - (before.objectTypeCounts[type] ?? 0)) / batchSize;
   return {
     bytes: (after.heapCapacity - before.heapCapacity) / batchSize,
+    extra: (after.extraMemorySize - before.extraMemorySize) / batchSize,
     cpu: (used.user + used.system) / batchSize,
     cells,
   };
@@ -174,6 +177,7 @@ try {
   const client = found.get(direct) ?? [];
   const clientBytes = median(uncut(client.map((b) => b.bytes)));
   const clientCpu = median(client.map((b) => b.cpu));
+  const clientExtra = median(client.map((b) => b.extra));
   console.log(
     `${values.stream ? "stream" : "non-stream"}, ${batches} batches of ${batchSize} requests; ` +
       `the client alone: ${kb(clientBytes)} KB, ${clientCpu.toFixed(1)} µs CPU per request`,
@@ -184,12 +188,13 @@ try {
     const list = found.get(target) ?? [];
     const bytes = uncut(list.map((b) => b.bytes));
     const cpu = list.map((b) => b.cpu - clientCpu);
+    const extra = median(list.map((b) => b.extra)) - clientExtra;
     const cells = minus(cellsOf(list), clientCells);
     cellsByTarget.set(target, cells);
     console.log(
       `${target.name}: gateway ${kb(median(bytes) - clientBytes)} KB per request ` +
         `(${kb(Math.min(...bytes) - clientBytes)}–${kb(Math.max(...bytes) - clientBytes)}, ` +
-        `${bytes.length} uncut batches); CPU ${median(cpu).toFixed(1)} µs per request ` +
+        `${bytes.length} uncut batches; outside the cells ${kb(extra)} KB); CPU ${median(cpu).toFixed(1)} µs per request ` +
         `(${Math.min(...cpu).toFixed(1)}–${Math.max(...cpu).toFixed(1)}); ` +
         `${sum(cells).toFixed(1)} cells per request (${CLOSURES.map((t) => `${t} ${(cells[t] ?? 0).toFixed(1)}`).join(", ")})`,
     );

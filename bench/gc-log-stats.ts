@@ -7,7 +7,8 @@
  *   bun bench/gc-log-stats.ts LOG --requests N [--from-line L]
  * `--from-line`: only collections after this line of LOG (its length when the measured run began).
  * Also printed: each heap's median pause (the p99 at c=1 is set by the main heap's) and the median
- * heap left live after a collection.
+ * heap left live after a collection (old garbage included: an eden collection leaves it), and how
+ * many collections the allocation budget asked for (the rest: JSC's eden timer).
  */
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
@@ -32,14 +33,23 @@ interface HeapStats {
   pauseMs: number;
   pauses: number[];
   liveKb: number[];
+  /** Collections JSC logged as asked for by the allocation budget; the rest come from its eden timer. */
+  byBudget: number;
   largestKb: number;
 }
 const heaps = new Map<string, HeapStats>();
+// JSC logs "Requesting GC because bytes allocated this cycle … exceed bytes allowed" just before a
+// collection its allocation budget asked for; the others are its eden timer's (GCActivityCallback:
+// due sooner the more was allocated and the shorter the last pause), which at c=1 is most of them.
+let budgetAsked = false;
 readFileSync(path, "utf8")
   .split("\n")
   .forEach((line, index) => {
+    if (line.startsWith("Requesting GC because")) budgetAsked = true;
     const match = LINE.exec(line);
     if (!match) return;
+    const asked = budgetAsked;
+    budgetAsked = false;
     const [, heap = "", start = "0", end = "0", pause = "0"] = match;
     let stats = heaps.get(heap);
     if (!stats) {
@@ -50,6 +60,7 @@ readFileSync(path, "utf8")
         pauseMs: 0,
         pauses: [],
         liveKb: [],
+        byBudget: 0,
         largestKb: 0,
       };
       heaps.set(heap, stats);
@@ -59,6 +70,7 @@ readFileSync(path, "utf8")
       stats.allocatedKb += Number(start) - stats.previousEnd;
       stats.pauseMs += Number(pause);
       stats.pauses.push(Number(pause));
+      if (asked) stats.byBudget++;
       stats.liveKb.push(Number(end));
     }
     stats.largestKb = Math.max(stats.largestKb, Number(start));
@@ -73,7 +85,8 @@ ordered.forEach((stats, i) => {
       `${(stats.allocatedKb / requests).toFixed(2)} KB allocated per request, ` +
       `${((stats.pauseMs * 1000) / requests).toFixed(1)} µs of collection per request; ` +
       `pause median ${median(stats.pauses).toFixed(2)} ms (max ${Math.max(0, ...stats.pauses).toFixed(2)}), ` +
-      `live after median ${(median(stats.liveKb) / 1024).toFixed(1)} MB`,
+      `live after median ${(median(stats.liveKb) / 1024).toFixed(1)} MB; ` +
+      `${stats.byBudget} of ${stats.collections} asked for by the allocation budget, the rest by JSC's timer`,
   );
 });
 

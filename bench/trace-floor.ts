@@ -223,6 +223,8 @@ line(
   ),
 );
 for (const span of spans) writer.add(span);
+// The writer has handed over batches no mirror took: this one carries its whole string table.
+writer.lost();
 const batch = writer.take();
 const table = new StringTableMirror().apply(batch.table);
 const resource = spans[0]?.resource ?? resourceFromAttributes({});

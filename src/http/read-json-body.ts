@@ -84,7 +84,12 @@ class BodyRead {
     // benchmark showed). Chunked bodies take the bounded reader.
     if (Number.isInteger(declared) && declared > 0 && !request.headers.has("transfer-encoding"))
       request.arrayBuffer().then(this.whole, this.failed);
-    else readChunked(request, maxBytes).then((read) => this.settle(read), this.failed);
+    else this.chunked();
+  }
+
+  /** A body without a declared length: read through the bounded reader (its closure made only here). */
+  private chunked(): void {
+    readChunked(this.request, this.maxBytes).then((read) => this.settle(read), this.failed);
   }
 
   /** The deadline passed first: a 408, and the body's upload is cancelled. */
@@ -94,7 +99,12 @@ class BodyRead {
     this.reject(tooSlow(this.deadlineMs));
   }
 
-  private readonly whole = (buffer: ArrayBuffer): void => {
+  // Bound methods rather than arrow fields: an arrow field closes over a scope object made for
+  // each instance; a bound function does not.
+  private readonly whole = this.wholeIn.bind(this);
+  private readonly failed = this.failedWith.bind(this);
+
+  private wholeIn(buffer: ArrayBuffer): void {
     try {
       if (buffer.byteLength > this.maxBytes) throw tooLarge(this.maxBytes);
       // Fewer bytes than declared: the connection ended mid-upload (Bun hands back what arrived).
@@ -104,7 +114,7 @@ class BodyRead {
     } catch (error) {
       this.failed(error);
     }
-  };
+  }
 
   /** The body is in, parsed (a method: only the rarer chunked read makes a closure for it). */
   private settle(read: JsonRequest): void {
@@ -113,11 +123,11 @@ class BodyRead {
   }
 
   /** A client that hangs up mid-upload is a client that left (499), not a fault of the gateway. */
-  private readonly failed = (error: unknown): void => {
+  private failedWith(error: unknown): void {
     clearTimeout(this.timer);
     if (error instanceof GatewayError) this.reject(error);
     else this.reject(this.expired ? tooSlow(this.deadlineMs) : clientClosed());
-  };
+  }
 }
 
 /** A timer's callback, shared by every body read (the read is the timer's argument). */

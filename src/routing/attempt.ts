@@ -166,7 +166,12 @@ export class Attempt implements AbortFollower {
     this.pendingStep = undefined;
   }
 
-  private readonly readValue = (value: unknown): void => {
+  // Bound methods rather than arrow fields: an arrow field closes over a scope object made for
+  // each instance; a bound function does not.
+  private readonly readValue = this.valueIn.bind(this);
+  private readonly readError = this.errorIn.bind(this);
+
+  private valueIn(value: unknown): void {
     const resolve = this.pendingResolve;
     const reject = this.pendingReject;
     const step = this.pendingStep;
@@ -180,14 +185,14 @@ export class Attempt implements AbortFollower {
         reject(error);
       }
     }
-  };
+  }
 
-  private readonly readError = (error: unknown): void => {
+  private errorIn(error: unknown): void {
     const reject = this.pendingReject;
     const step = this.pendingStep;
     this.clearPending();
     reject?.(step ? step.failed(error) : error);
-  };
+  }
 
   /** Cheap re-arm for the idle bound between stream events. */
   rearm(): void {

@@ -2,6 +2,7 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createBenchKey, keyInOutput } from "./mindgw-key.ts";
+import { startOtlpSink } from "./otlp-sink.ts";
 import { freePort, spawnService, waitForHttp } from "./service.ts";
 import type { Target } from "./target.ts";
 
@@ -117,12 +118,11 @@ export interface MindgwVariant {
   env?: Record<string, string>;
 }
 
-/** OTLP/HTTP export at sample ratio 1.0, the batch processor's defaults otherwise. */
+/** OTLP/HTTP export at sample ratio 1.0 to the collector stand-in (bench/otlp-sink.ts), the batch processor's defaults otherwise. */
 async function startTraceSink(dir: string) {
-  const sink = spawnService(["bun", join(ROOT, "bench/otlp-sink.ts")], { stderrPath: join(dir, "sink.log") });
-  const port = await sink.portLine();
+  const sink = await startOtlpSink({ stderrPath: join(dir, "sink.log") });
   const env = {
-    OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${port}`,
+    OTEL_EXPORTER_OTLP_ENDPOINT: sink.url,
     OTEL_TRACES_SAMPLER: "traceidratio",
     OTEL_TRACES_SAMPLER_ARG: "1.0",
   };

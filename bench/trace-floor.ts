@@ -38,7 +38,7 @@ import { readSpanBatch } from "../src/telemetry/tracing/read-span-batch.ts";
 import { requestTraces } from "../src/telemetry/tracing/request-trace.ts";
 import { SpanBatchWriter } from "../src/telemetry/tracing/span-batch.ts";
 import { StringTableMirror } from "../src/telemetry/tracing/string-table.ts";
-import { spawnService } from "./service.ts";
+import { startOtlpSink } from "./otlp-sink.ts";
 
 const requests = Number(process.argv[2] ?? "20000");
 const SPANS_PER_REQUEST = 2;
@@ -223,6 +223,8 @@ line(
   ),
 );
 for (const span of spans) writer.add(span);
+// The writer has handed over batches no mirror took: this one carries its whole string table.
+writer.lost();
 const batch = writer.take();
 const table = new StringTableMirror().apply(batch.table);
 const resource = spans[0]?.resource ?? resourceFromAttributes({});
@@ -283,8 +285,8 @@ line(
   ),
 );
 
-const sink = spawnService(["bun", `${import.meta.dir}/otlp-sink.ts`]);
-process.env.OTEL_EXPORTER_OTLP_ENDPOINT = `http://127.0.0.1:${await sink.portLine()}`;
+const sink = await startOtlpSink();
+process.env.OTEL_EXPORTER_OTLP_ENDPOINT = sink.url;
 const { OTLPTraceExporter } = await import("@opentelemetry/exporter-trace-otlp-proto");
 const exporter = new OTLPTraceExporter();
 line(

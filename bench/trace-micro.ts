@@ -2,7 +2,7 @@
  * What tracing itself costs per request, without the rest of the gateway: the request
  * telemetry a request makes (server span, one attempt span with its `traceparent`, the
  * finished record's attributes) driven in a loop through the real pipeline (sdk-node, the
- * batch span processor, the export thread and its OTLP exporter) to `bench/otlp-sink.ts`.
+ * batch span processor, the export thread and its OTLP exporter) to `bench/otlp-sink.ts` (nginx; `OTLP_SINK=bun` for a Bun server).
  * Reports CPU µs per request of the main thread (what the event loop pays) and of the export
  * thread, from /proc; JIT warm-up is run first. Steadier than a whole-gateway run on a loaded
  * machine, since nothing else is in the loop.
@@ -19,13 +19,12 @@ import type { Logger } from "../src/log/logger.ts";
 import { RequestTelemetry } from "../src/telemetry/request-telemetry.ts";
 import { requestTraces } from "../src/telemetry/tracing/request-trace.ts";
 import { startTracing } from "../src/telemetry/tracing/start-tracing.ts";
-import { spawnService } from "./service.ts";
+import { startOtlpSink } from "./otlp-sink.ts";
 
 const mode = process.argv[2] === "off" ? "off" : "on";
 const total = Number(process.argv[3] ?? "20000");
-const sink = spawnService(["bun", `${import.meta.dir}/otlp-sink.ts`]);
-const port = await sink.portLine();
-if (mode === "on") process.env.OTEL_EXPORTER_OTLP_ENDPOINT = `http://127.0.0.1:${port}`;
+const sink = await startOtlpSink();
+if (mode === "on") process.env.OTEL_EXPORTER_OTLP_ENDPOINT = sink.url;
 else delete process.env.OTEL_EXPORTER_OTLP_ENDPOINT;
 let dropped = 0;
 const quiet = () => {};

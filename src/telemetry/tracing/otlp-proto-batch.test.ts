@@ -105,3 +105,46 @@ test("a batch with events, links or structured values is left to the library's s
   expect(bothWays(withEvent).ours).toBeUndefined();
   expect(bothWays(withArray).ours).toBeUndefined();
 });
+
+test("batches that share the string table, and a new generation of it, encode to the library's bytes", () => {
+  // The writer keeps each table string's bytes while the table lives: batch after batch (the
+  // mirror grows the same table), and again after a generation starts (a new table).
+  const writer = new SpanBatchWriter(64, { strings: 60, chars: 100_000 });
+  const mirror = new StringTableMirror();
+  const resources = new Map<number, ReturnType<typeof resourceFromAttributes>>();
+  const scopes = new Map<number, { name: string; version?: string; schemaUrl?: string }>();
+  let generations = 0;
+  let last: readonly string[] | undefined;
+  for (let b = 0; b < 8; b++) {
+    const spans = spansOf(([tracer]) => {
+      if (!tracer) throw new Error("no tracer");
+      for (let i = 0; i < 12; i++) {
+        const span = tracer.startSpan(`chat m${(b * 3 + i) % 7}`, { kind: SpanKind.SERVER });
+        span.setAttributes({
+          "gen_ai.request.model": `m${(b * 5 + i) % 9}`,
+          [`key ${b % 3}`]: `value ${(b + i) % 11} ${"é".repeat(i % 2)}`,
+          "mindgw.stream": i % 2 === 0,
+          "gen_ai.usage.input_tokens": b * 100 + i,
+          "mindgw.request_id": `req_${b}_${i}_${"0".repeat(30)}`,
+        });
+        if (i % 4 === 0) span.setStatus({ code: SpanStatusCode.ERROR, message: `failed ${b % 2}` });
+        span.end();
+      }
+    });
+    for (const span of spans) writer.add(span);
+    const batch = writer.take();
+    for (const r of batch.resources) resources.set(r.id, resourceFromAttributes(r.attributes));
+    for (const s of batch.scopes) scopes.set(s.id, s.scope);
+    const table = mirror.apply(batch.table);
+    if (table !== last) generations++;
+    last = table;
+    const resource = (id: number) => resources.get(id) ?? resourceFromAttributes({});
+    const scope = (id: number) => scopes.get(id) ?? { name: "" };
+    const ours = encodeSpanBatch(batch, table, resource, scope);
+    expect(ours).toBeDefined();
+    expect(ours).toEqual(
+      ProtobufTraceSerializer.serializeRequest(readSpanBatch(batch, table, resource, scope)),
+    );
+  }
+  expect(generations).toBeGreaterThan(2);
+});

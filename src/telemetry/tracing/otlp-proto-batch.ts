@@ -23,6 +23,9 @@ export function encodeSpanBatch(
   const strings = JSON.parse(batch.strings) as string[];
   // Spans grouped by resource, then by scope, in order of first appearance (as the library).
   const groups = new Map<number, Map<number, number[]>>();
+  let lastResource = Number.NaN;
+  let lastScope = Number.NaN;
+  let last: number[] = [];
   for (let i = 0; i < n.length; ) {
     if (n[i + 5] !== BATCH_NONE || n[i + 20] !== BATCH_NONE) return undefined;
     const count = n[i + BATCH_FIELDS] as number;
@@ -39,14 +42,23 @@ export function encodeSpanBatch(
     }
     const resource = n[i + 18] as number;
     const scope = n[i + 19] as number;
-    let scopes = groups.get(resource);
-    if (!scopes) {
-      scopes = new Map();
-      groups.set(resource, scopes);
+    // Nearly every span has the last one's resource and scope: no lookup for it.
+    if (resource !== lastResource || scope !== lastScope) {
+      let scopes = groups.get(resource);
+      if (!scopes) {
+        scopes = new Map();
+        groups.set(resource, scopes);
+      }
+      let spans = scopes.get(scope);
+      if (!spans) {
+        spans = [];
+        scopes.set(scope, spans);
+      }
+      lastResource = resource;
+      lastScope = scope;
+      last = spans;
     }
-    const spans = scopes.get(scope);
-    if (spans) spans.push(i);
-    else scopes.set(scope, [i]);
+    last.push(i);
     i = end;
   }
   const w = new Writer(table, strings, n.length * 8 + batch.strings.length * 2 + 1024);
@@ -94,20 +106,91 @@ const SPAN_FLAGS_IS_REMOTE = 0x200;
 const MIN_INT64 = -(2 ** 63);
 const MAX_INT64 = 2 ** 63;
 
+/** A number the library writes as `int_value` (else `double_value`). */
+const isInt64 = (value: number) => Number.isInteger(value) && value >= MIN_INT64 && value < MAX_INT64;
+
+/** Bytes of `varint(value)` for an integer: 10 for a negative one (64-bit two's complement). */
+function varintSize(value: number): number {
+  if (value < 0) return 10;
+  let size = 1;
+  for (let v = value; v >= 128; v = Math.floor(v / 128)) size++;
+  return size;
+}
+
+/**
+ * The string table's strings as protobuf writes them (length prefix, then UTF-8), each encoded
+ * the first time an export writes it and kept while the table lives: string-table.ts keeps one
+ * table across batches (the export thread's mirror only grows it, and starts a new array for a
+ * new generation), so an attribute key, a model or a route is encoded once, not once a batch.
+ * All in one growing byte array: no object per string.
+ */
+class TableBytes {
+  bytes = new Uint8Array(16 * 1024);
+  private end = 0;
+  private offsets = new Int32Array(256).fill(-1);
+  private lengths = new Int32Array(256);
+
+  constructor(readonly table: readonly string[]) {}
+
+  offsetOf(index: number): number {
+    return index >= 0 && index < this.offsets.length ? (this.offsets[index] as number) : -1;
+  }
+
+  lengthOf(index: number): number {
+    return this.lengths[index] as number;
+  }
+
+  /**
+   * Keeps `from[start, end)` as string `index`'s bytes, and says where. `remember` false (an index
+   * past the table, written as "" as the library would): copied for this once, not remembered.
+   */
+  keep(index: number, remember: boolean, from: Uint8Array, start: number, end: number): number {
+    const length = end - start;
+    if (this.end + length > this.bytes.length) {
+      const grown = new Uint8Array(Math.max(this.bytes.length * 2, this.end + length));
+      grown.set(this.bytes.subarray(0, this.end));
+      this.bytes = grown;
+    }
+    const at = this.end;
+    this.bytes.set(from.subarray(start, end), at);
+    if (!remember) return at;
+    if (index >= this.offsets.length) {
+      const size = Math.max(this.offsets.length * 2, index + 1);
+      const offsets = new Int32Array(size).fill(-1);
+      offsets.set(this.offsets);
+      const lengths = new Int32Array(size);
+      lengths.set(this.lengths);
+      this.offsets = offsets;
+      this.lengths = lengths;
+    }
+    this.offsets[index] = at;
+    this.lengths[index] = length;
+    this.end = at + length;
+    return at;
+  }
+}
+
+/** The last table's bytes: batches come with the same table (grown) until its generation ends. */
+let lastTable: TableBytes | undefined;
+function tableBytesOf(table: readonly string[]): TableBytes {
+  if (lastTable?.table !== table) lastTable = new TableBytes(table);
+  return lastTable;
+}
+
 /** A growable protobuf writer over the string table as of a batch, and the batch's own strings. */
 class Writer {
   private buffer: Buffer;
   private view: DataView;
   private pos = 0;
   private readonly encoder = new TextEncoder();
-  /** The table's strings as written (length and bytes), by index, once met. */
-  private readonly encoded: (Uint8Array | undefined)[] = [];
+  private readonly known: TableBytes;
 
   constructor(
     private readonly table: readonly string[],
     private readonly strings: readonly string[],
     size: number,
   ) {
+    this.known = tableBytesOf(table);
     this.buffer = Buffer.allocUnsafe(size);
     this.view = new DataView(this.buffer.buffer, this.buffer.byteOffset, this.buffer.byteLength);
   }
@@ -166,6 +249,28 @@ class Writer {
     return this.pos++;
   }
 
+  /** A length-delimited field's start with two bytes reserved for its length (a span's: 128–16383 bytes as a rule). */
+  openWide(): number {
+    this.room(2);
+    const start = this.pos;
+    this.pos += 2;
+    return start;
+  }
+
+  /** Writes the length reserved by `openWide`, moving the content only when it takes other than 2 bytes. */
+  closeWide(start: number): void {
+    const length = this.pos - start - 2;
+    if (length >= 128 && length < 16384) {
+      this.buffer[start] = (length & 127) | 128;
+      this.buffer[start + 1] = length >>> 7;
+      return;
+    }
+    // Back to one reserved byte, then as `close`.
+    this.buffer.copyWithin(start + 1, start + 2, this.pos);
+    this.pos--;
+    this.close(start);
+  }
+
   /** Writes the length reserved at `start`, moving the content when it needs more bytes. */
   close(start: number): void {
     const length = this.pos - start - 1;
@@ -206,25 +311,95 @@ class Writer {
     this.pos = at;
   }
 
+  /** `keptAt`'s string's length in bytes (its length prefix included). */
+  private keptLength = 0;
+
   /**
-   * A string of the string table, as its length and UTF-8 bytes: encoded once per batch and
-   * copied after (an attribute key or a model is written hundreds of times a batch).
+   * Where the table string `index` is kept as protobuf writes it (length prefix, then UTF-8) in
+   * `known.bytes`, its length in `keptLength`: encoded the first time it is met while the table
+   * lives (TableBytes), found after that.
    */
+  private keptAt(index: number): number {
+    const known = this.known;
+    const at = known.offsetOf(index);
+    if (at >= 0) {
+      this.keptLength = known.lengthOf(index);
+      return at;
+    }
+    // Encoded where the output goes next, kept, and the output left as it was.
+    const start = this.pos;
+    this.string(this.table[index] ?? "");
+    const end = this.pos;
+    this.pos = start;
+    this.keptLength = end - start;
+    return known.keep(index, index < this.table.length, this.buffer, start, end);
+  }
+
+  /** A string of the string table, as its length and UTF-8 bytes. */
   private tableString(index: number): void {
-    let bytes = this.encoded[index];
-    if (bytes === undefined) {
-      const start = this.pos;
-      this.string(this.table[index] ?? "");
-      bytes = new Uint8Array(this.buffer.subarray(start, this.pos));
-      this.encoded[index] = bytes;
+    const from = this.keptAt(index);
+    const length = this.keptLength;
+    this.room(length);
+    this.copyKept(from, length);
+  }
+
+  /** `length` bytes from `known.bytes` at `from` to the output (room already made). */
+  private copyKept(from: number, length: number): void {
+    const b = this.buffer;
+    const bytes = this.known.bytes;
+    let at = this.pos;
+    for (let i = from, end = from + length; i < end; i++) b[at++] = bytes[i] as number;
+    this.pos = at;
+  }
+
+  /**
+   * One attribute KeyValue of a span, its lengths worked out before it is written (no length
+   * reserved and moved): the key and a table string value are copied as kept. A value of the
+   * batch's own (`TEXT`) goes the general way.
+   */
+  private attribute(key: number, type: number, value: number): void {
+    const keyAt = this.keptAt(key);
+    const keyLength = this.keptLength;
+    let valueAt = 0;
+    let valueLength = 0;
+    let any: number;
+    if (type === BatchValueType.STRING) {
+      valueAt = this.keptAt(value);
+      valueLength = this.keptLength;
+      any = 1 + valueLength;
+    } else if (type === BatchValueType.BOOLEAN) any = 2;
+    else if (type === BatchValueType.NUMBER) any = isInt64(value) ? 1 + varintSize(value) : 9;
+    else {
+      this.tag(9, 2);
+      const kv = this.open();
+      this.tag(1, 2);
+      this.room(keyLength);
+      this.copyKept(keyAt, keyLength);
+      this.tag(2, 2);
+      const anyStart = this.open();
+      this.tag(1, 2);
+      this.string(this.strings[value] ?? "");
+      this.close(anyStart);
+      this.close(kv);
       return;
     }
-    const length = bytes.length;
-    this.room(length);
+    const kvLength = 2 + keyLength + varintSize(any) + any;
+    // Room for all of it and the 10 bytes a varint asks for: the buffer does not move below.
+    this.room(kvLength + 16);
     const b = this.buffer;
-    let at = this.pos;
-    for (let i = 0; i < length; i++) b[at++] = bytes[i] as number;
-    this.pos = at;
+    b[this.pos++] = 0x4a; // field 9 (attributes), length-delimited
+    this.varint(kvLength);
+    b[this.pos++] = 0x0a; // KeyValue.key
+    this.copyKept(keyAt, keyLength);
+    b[this.pos++] = 0x12; // KeyValue.value
+    this.varint(any);
+    if (type === BatchValueType.STRING) {
+      b[this.pos++] = 0x0a; // AnyValue.string_value
+      this.copyKept(valueAt, valueLength);
+    } else if (type === BatchValueType.BOOLEAN) {
+      b[this.pos++] = 0x10; // AnyValue.bool_value
+      b[this.pos++] = value;
+    } else this.number(value);
   }
 
   private bytesOf(bytes: Uint8Array): void {
@@ -323,7 +498,7 @@ class Writer {
   }
 
   private number(value: number): void {
-    if (Number.isInteger(value) && value >= MIN_INT64 && value < MAX_INT64) {
+    if (isInt64(value)) {
       this.tag(3, 0);
       this.varint(value);
     } else {
@@ -337,7 +512,7 @@ class Writer {
   /** One Span message from the batch's numbers at `i` (field numbers of trace.proto). */
   span(n: Float64Array, i: number): void {
     this.tag(2, 2);
-    const span = this.open();
+    const span = this.openWide();
     this.tag(1, 2);
     this.id(n, i + BATCH_IDS.TRACE_ID, 4);
     this.tag(2, 2);
@@ -359,24 +534,7 @@ class Writer {
       const slot = n[a] as number;
       const type = slot % BATCH_TYPES;
       const value = n[a + 1] as number;
-      this.tag(9, 2);
-      const kv = this.open();
-      this.tag(1, 2);
-      this.tableString((slot - type) / BATCH_TYPES);
-      this.tag(2, 2);
-      const any = this.open();
-      if (type === BatchValueType.STRING) {
-        this.tag(1, 2);
-        this.tableString(value);
-      } else if (type === BatchValueType.TEXT) {
-        this.tag(1, 2);
-        this.string(this.strings[value] ?? "");
-      } else if (type === BatchValueType.BOOLEAN) {
-        this.tag(2, 0);
-        this.varint(value);
-      } else this.number(value);
-      this.close(any);
-      this.close(kv);
+      this.attribute((slot - type) / BATCH_TYPES, type, value);
     }
     this.tag(10, 0);
     this.varint(n[i + 15] as number);
@@ -398,6 +556,6 @@ class Writer {
     this.fixed32(
       ((n[i + 4] as number) & 255) | SPAN_FLAGS_HAS_IS_REMOTE | (n[i + 8] === 1 ? SPAN_FLAGS_IS_REMOTE : 0),
     );
-    this.close(span);
+    this.closeWide(span);
   }
 }

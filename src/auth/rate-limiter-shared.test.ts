@@ -1,7 +1,7 @@
 import { expect, test } from "bun:test";
 import { GatewayError } from "../core/gateway-error.ts";
-import type { Principal } from "./principal.ts";
-import { RateLimiter } from "./rate-limiter.ts";
+import { limitSubject, type Principal } from "./principal.ts";
+import { type Pricing, RateLimiter, tenantSpendSubject } from "./rate-limiter.ts";
 import type { SharedAdmission, SharedCounters, SharedScope } from "./shared-counters.ts";
 import { manualClock } from "./test-support.ts";
 
@@ -17,7 +17,11 @@ const principal: Principal = {
 
 /** Shared counters as a test controls them: up or down, and what they answer. */
 function fakeShared(answer: (scopes: readonly SharedScope[]) => SharedAdmission | Error) {
-  const state = { up: true, admitted: 0 };
+  const state = {
+    up: true,
+    admitted: 0,
+    recorded: [] as { tokens: readonly { subject: string; tokens: number }[]; spend: readonly { subject: string; usd: number }[] }[],
+  };
   const shared: SharedCounters = {
     available: () => state.up,
     nodes: () => 3,
@@ -27,7 +31,9 @@ function fakeShared(answer: (scopes: readonly SharedScope[]) => SharedAdmission 
       if (result.refused === null) state.admitted++;
       return result;
     },
-    record: () => {},
+    record: (tokens, spend) => {
+      state.recorded.push({ tokens, spend });
+    },
   };
   return { shared, state };
 }
@@ -86,4 +92,31 @@ test("shared counters down (or failing mid-call): each node allows its share, li
   await Promise.resolve(limiter.admit(principal)).catch(() => {});
   // Up again: shared counters are tried first (false), and this fake still fails the call (true).
   expect(switches).toEqual([true, false, true]);
+});
+
+test("an answer on a cluster node is counted in the shared counters: tokens where a tpm applies, spend in every scope", () => {
+  const { shared, state } = fakeShared(() => ({ refused: null, usage: [] }));
+  const clock = manualClock();
+  const pricing: Pricing = { cost: (_model, used) => used.outputTokens / 1000, isPriced: () => true };
+  const limiter = new RateLimiter({ shared, now: clock.now, pricing });
+  const member: Principal = {
+    ...principal,
+    limits: { tpm: 1000 },
+    tenant: "team-a",
+    tenantRules: { bound: true, models: ["*"], hidden: [], budget: { usd: 5, per: "month" } },
+  };
+  expect(limiter.record(member, "m", { inputTokens: 3, outputTokens: 2 })).toBe(0.002);
+  const month = tenantSpendSubject("team-a", "month", clock.now());
+  expect(state.recorded).toEqual([
+    {
+      tokens: [{ subject: limitSubject(member), tokens: 5 }],
+      spend: [
+        { subject: limitSubject(member), usd: 0.002 },
+        { subject: month, usd: 0.002 },
+      ],
+    },
+  ]);
+  // Nothing used and nothing spent: the shared counters are told so, with nothing to add.
+  limiter.record(member, "m", { inputTokens: 0, outputTokens: 0 });
+  expect(state.recorded[1]).toEqual({ tokens: [], spend: [] });
 });

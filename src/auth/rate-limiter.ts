@@ -92,18 +92,28 @@ export class RateLimiter {
     pricing: Pricing = this.pricing,
   ): Readonly<Record<string, string>> | Promise<Readonly<Record<string, string>>> {
     const shared = this.options.shared;
-    if (shared?.available()) {
-      this.fallback(false);
-      return this.admitShared(shared, principal, model, pricing).catch((error: unknown) => {
-        // A refusal is the answer; anything else means Redis failed mid-call (gone, too slow):
-        // this request is admitted locally, like the ones after it while Redis is away.
-        if (error instanceof GatewayError) throw error;
-        this.fallback(true);
-        return this.admitLocal(principal, model, shared.nodes(), pricing);
-      });
-    }
+    if (shared?.available()) return this.admitOnCluster(shared, principal, model, pricing);
     if (shared) this.fallback(true);
     return this.admitLocal(principal, model, shared?.nodes() ?? 1, pricing);
+  }
+
+  // The closures the cluster paths need are made in methods of their own, called only there:
+  // a closure in `admit`, `admitLocal` or `record` would make a scope object on every request.
+
+  private admitOnCluster(
+    shared: SharedCounters,
+    principal: Principal,
+    model: string | undefined,
+    pricing: Pricing,
+  ): Promise<Readonly<Record<string, string>>> {
+    this.fallback(false);
+    return this.admitShared(shared, principal, model, pricing).catch((error: unknown) => {
+      // A refusal is the answer; anything else means Redis failed mid-call (gone, too slow):
+      // this request is admitted locally, like the ones after it while Redis is away.
+      if (error instanceof GatewayError) throw error;
+      this.fallback(true);
+      return this.admitLocal(principal, model, shared.nodes(), pricing);
+    });
   }
 
   private fallback(local: boolean): void {
@@ -167,7 +177,7 @@ export class RateLimiter {
   ): Readonly<Record<string, string>> {
     const own = this.scopes(principal);
     // One node alone (the usual case) takes its scopes as they are: no copy per request.
-    const scopes = share > 1 ? own.map((scope) => dividedBy(scope, share)) : own;
+    const scopes = share > 1 ? dividedAll(own, share) : own;
     this.assertPriced(scopes, model, pricing);
     if (scopes.length === 0) return NO_HEADERS;
     const now = this.now();
@@ -227,13 +237,8 @@ export class RateLimiter {
       if (tokens > 0 && scope.tpm !== undefined) this.counters.addTokens(scope.subject, tokens, now);
       if (cost > 0) this.options.spend?.add(scope.spendSubject, cost);
     }
-    this.options.shared?.record(
-      tokens > 0
-        ? scopes.filter((s) => s.tpm !== undefined).map((s) => ({ subject: s.subject, tokens }))
-        : [],
-      cost > 0 ? scopes.map((s) => ({ subject: s.spendSubject, usd: cost })) : [],
-      now,
-    );
+    const shared = this.options.shared;
+    if (shared) recordShared(shared, scopes, tokens, cost, now);
     return cost;
   }
 
@@ -332,6 +337,26 @@ export const tenantSubject = (tenant: string): string => `tenant:${tenant}`;
 export function tenantSpendSubject(tenant: string, per: "day" | "month", at: number): string {
   const iso = new Date(at).toISOString();
   return `tenant:${tenant}:${per === "day" ? iso.slice(0, 10) : iso.slice(0, 7)}`;
+}
+
+/** Every scope as one node's share of `share` nodes (a cluster node whose shared counters are away). */
+function dividedAll(scopes: readonly Scope[], share: number): Scope[] {
+  return scopes.map((scope) => dividedBy(scope, share));
+}
+
+/** An answer's tokens and spend, counted in the shared counters too (a cluster node). */
+function recordShared(
+  shared: SharedCounters,
+  scopes: readonly Scope[],
+  tokens: number,
+  cost: number,
+  now: number,
+): void {
+  shared.record(
+    tokens > 0 ? scopes.filter((s) => s.tpm !== undefined).map((s) => ({ subject: s.subject, tokens })) : [],
+    cost > 0 ? scopes.map((s) => ({ subject: s.spendSubject, usd: cost })) : [],
+    now,
+  );
 }
 
 /** A scope's rpm and tpm as one node's share of `share` nodes (at least 1 each). */

@@ -9,7 +9,7 @@ import { unavailable, upstreamTimeout } from "../core/gateway-error.ts";
 import type { Logger } from "../log/logger.ts";
 import type { ClientReply } from "../routing/native-reply.ts";
 import type { Route } from "../routing/route.ts";
-import type { DispatchRequest, RouterDeps } from "../routing/router.ts";
+import type { Dispatched, DispatchRequest, RouterDeps } from "../routing/router.ts";
 import type { ShadowStore } from "../storage/storage.ts";
 import { captureBytes } from "./capture-bytes.ts";
 import type { ShadowRecord } from "./shadow-api-schema.ts";
@@ -352,34 +352,42 @@ export function createShadowRunner(options: ShadowRunnerOptions): ShadowRunner {
     thread.primary({ id: pair.handed, facts: primaryFacts(record), ...(answer ? { answer } : {}) });
   };
 
+  /**
+   * A sampled request: its copy starts on the next turn and the client's answer is watched for
+   * the comparison. Its closures are made here, for sampled requests only (in `hook` they would
+   * make a scope object on every request).
+   */
+  const shadowed = (route: Route, request: DispatchRequest, primary: Dispatched): Dispatched => {
+    running++;
+    const pair: Pair = { route, request };
+    pending.set(request.requestId, pair);
+    // Started on the next turn: the client's answer is handed back first.
+    queueMicrotask(() => run(request.requestId, pair));
+    // Not a spread: the router's answer is an object whose usage is a method (routing/route-attempt.ts).
+    const reply = watchPrimary(pair, primary.reply);
+    return {
+      route: primary.route,
+      upstreamModel: primary.upstreamModel,
+      attempts: primary.attempts,
+      dropped: primary.dropped,
+      reply,
+      usage: () => primary.usage(),
+    };
+  };
+
   return {
     hook(modelShadow, request, primary) {
       const caller = callers.get(request.requestId);
       const override = caller?.appShadow ?? caller?.tenantRules?.shadow;
-      const chosen = override
-        ? { route: options.routeFor(override), sample: override.sample }
-        : { route: modelShadow?.route, sample: modelShadow?.sample ?? 0 };
-      const route = chosen.route;
-      if (stopping || !route || random() >= chosen.sample) return primary;
+      // Locals, not a chosen {route, sample} object: this runs on every request, sampled or not.
+      const route = override ? options.routeFor(override) : modelShadow?.route;
+      const sample = override ? override.sample : (modelShadow?.sample ?? 0);
+      if (stopping || !route || random() >= sample) return primary;
       if (running >= options.settings().max_concurrent) {
         shed++;
         return primary;
       }
-      running++;
-      const pair: Pair = { route, request };
-      pending.set(request.requestId, pair);
-      // Started on the next turn: the client's answer is handed back first.
-      queueMicrotask(() => run(request.requestId, pair));
-      // Not a spread: the router's answer is an object whose usage is a method (routing/route-attempt.ts).
-      const reply = watchPrimary(pair, primary.reply);
-      return {
-        route: primary.route,
-        upstreamModel: primary.upstreamModel,
-        attempts: primary.attempts,
-        dropped: primary.dropped,
-        reply,
-        usage: () => primary.usage(),
-      };
+      return shadowed(route, request, primary);
     },
     started(requestId, principal) {
       if (principal) callers.set(requestId, principal);

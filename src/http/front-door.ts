@@ -26,7 +26,7 @@ import { RequestLedger, type RequestObserver } from "./request-ledger.ts";
 import type { RequestRuntime } from "./request-runtime.ts";
 import { responsesContext } from "./responses-context.ts";
 import type { Shutdown } from "./shutdown.ts";
-import { sseResponse } from "./sse-response.ts";
+import { type StreamEnds, sseResponse } from "./sse-response.ts";
 import { validateBody } from "./validate-body.ts";
 
 /** Limits and budgets as the front door sees them: the policy seam (auth/policy.ts). */
@@ -313,18 +313,14 @@ export function createFrontDoor(deps: FrontDoorDeps) {
     model: string,
     abort: RequestAbort,
   ): Response {
-    const ledger = call.ledger;
     const chunks = reply.chunks;
     return sseResponse(
-      call.runtime.captureBodies ? captureChunks(chunks, (text) => (ledger.responseBody = text)) : chunks,
+      call.runtime.captureBodies
+        ? captureChunks(chunks, (text) => (call.ledger.responseBody = text))
+        : chunks,
       call.dialect,
       call.headers,
-      () => ledger.firstByte(),
-      (error) => {
-        abort.release();
-        account(call, dispatched, model);
-        call.end(error ? error.status : 200, error);
-      },
+      new StreamedEnds(call, dispatched, model, abort),
       reply.errorEvent,
     );
   }
@@ -337,6 +333,27 @@ export function createFrontDoor(deps: FrontDoorDeps) {
   }
 
   return { guard, serveModel, reject };
+}
+
+/** A committed stream's first byte and end, as one object (no closures per stream). */
+class StreamedEnds implements StreamEnds {
+  constructor(
+    private readonly call: ModelCall,
+    private readonly dispatched: Dispatched,
+    private readonly model: string,
+    private readonly abort: RequestAbort,
+  ) {}
+
+  firstByte(): void {
+    this.call.ledger.firstByte();
+  }
+
+  /** The request ends (usage, spend, its record) when the stream does. */
+  end(error?: GatewayError): void {
+    this.abort.release();
+    account(this.call, this.dispatched, this.model);
+    this.call.end(error ? error.status : 200, error);
+  }
 }
 
 /** What the answer used, charged to the caller's limits and recorded on the ledger. */

@@ -46,14 +46,17 @@ export function keptAliveResponse(
     context.captureBodies ? captureChunks(chunks, (text) => (ledger.responseBody = text)) : chunks,
     dialect,
     headers,
-    () => {},
-    (error) => {
-      context.release();
-      if (settled) {
-        ledger.usage = settled.usage();
-        ledger.costUsd = context.limits.record(principal, context.model, ledger.usage, ledger);
-      }
-      context.end(error ? error.status : 200, error);
+    {
+      // The first chunk of the answer itself is timed by the pending stream, not the first comment.
+      firstByte() {},
+      end(error) {
+        context.release();
+        if (settled) {
+          ledger.usage = settled.usage();
+          ledger.costUsd = context.limits.record(principal, context.model, ledger.usage, ledger);
+        }
+        context.end(error ? error.status : 200, error);
+      },
     },
     (error) =>
       settled?.reply.kind === "stream" && settled.reply.errorEvent

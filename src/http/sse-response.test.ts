@@ -35,8 +35,7 @@ async function run(chunks: ChunkSource, dialect: "openai" | "anthropic" = "opena
     chunks,
     dialect,
     {},
-    () => {},
-    (error) => ending.resolve({ error }),
+    { firstByte() {}, end: (error) => ending.resolve({ error }) },
   );
   const text = await response.text();
   return { text, ended: await ending.promise };
@@ -135,13 +134,7 @@ describe("sseResponse", () => {
         // As in the gateway, the answer is handed back after the request's own callback (the
         // upstream's reply arrives later), where nothing would gather the writes of the response.
         await new Promise((resolve) => setImmediate(resolve));
-        return sseResponse(
-          chunks,
-          "openai",
-          {},
-          () => {},
-          () => {},
-        );
+        return sseResponse(chunks, "openai", {}, { firstByte() {}, end() {} });
       },
     });
     // The client is a process of its own: it reads what arrives while this one is held.
@@ -229,7 +222,7 @@ async function whenTheEndArrives(
     port: 0,
     async fetch() {
       await new Promise((resolve) => setImmediate(resolve));
-      return sseResponse(chunks, "openai", {}, () => {}, onEnd);
+      return sseResponse(chunks, "openai", {}, { firstByte() {}, end: onEnd });
     },
   });
   const client = Bun.spawn(

@@ -4,8 +4,12 @@ import { errorEvent } from "../core/error-wire.ts";
 import { clientClosed, type GatewayError, toGatewayError } from "../core/gateway-error.ts";
 import { encodeSse, type SseEvent } from "../core/sse.ts";
 
-/** Called once: with no error when the stream completed, else how it ended. */
-export type StreamEnd = (error?: GatewayError) => void;
+/** Hears a stream's first byte and its end, as methods: one object a stream, no closures. */
+export interface StreamEnds {
+  firstByte(): void;
+  /** Called once: with no error when the stream completed, else how it ended. */
+  end(error?: GatewayError): void;
+}
 
 // `x-accel-buffering: no` tells nginx (and proxies that follow it) to pass events on as they come.
 const SSE_HEADERS = {
@@ -19,31 +23,78 @@ const encoder = new TextEncoder();
  * Relays a stream to the client one pull at a time — one write per upstream read on the
  * same-dialect path — so a slow client slows the upstream read instead of filling memory. A
  * failure after the first byte becomes an error event in the caller's dialect; a client that
- * goes away cancels the upstream.
+ * goes away cancels the upstream. `headers` are the request's own, finished here (no copy):
+ * nothing else answers the request.
  */
 export function sseResponse(
   chunks: ChunkSource,
   dialect: Dialect,
   headers: Record<string, string>,
-  onFirstByte: () => void,
-  onEnd: StreamEnd,
+  ends: StreamEnds,
   /**
    * How a translated stream reports a failure (the Responses writer numbers its own); absent, the
    * dialect's usual error event (no closure made per stream for the default).
    */
   errorEventOf?: (error: GatewayError) => SseEvent,
 ): Response {
-  const headersOut = { ...headers, ...SSE_HEADERS };
+  Object.assign(headers, SSE_HEADERS);
   // A first read already in hand is written before Bun writes the response head, so the head
   // and the first token can leave in one write.
   const ready = chunks.ready?.();
-  if (ready && chunks.drained) return wholeAnswer(ready, chunks.reported, headersOut, onFirstByte, onEnd);
+  if (ready && chunks.drained) return wholeAnswer(ready, chunks.reported, headers, ends);
+  return pulledResponse(chunks, dialect, headers, ends, ready, errorEventOf);
+}
+
+/**
+ * The whole answer was in the first read, its end with it (the relay is drained): nothing is
+ * left to pull and no slow client can hold anything back, so Bun's direct stream writes it with
+ * the head and the close in one go (one write; cheaper than a standard stream's queue). The
+ * request's ending waits for the next turn, after Bun has written the response.
+ */
+function wholeAnswer(
+  bytes: Uint8Array,
+  reported: GatewayError | undefined,
+  headers: Record<string, string>,
+  ends: StreamEnds,
+): Response {
+  ends.firstByte();
+  setImmediate(endStream, ends, reported);
+  // The DOM library's constructor type (tsconfig `lib`) hides Bun's overload for a direct source.
+  const body = new ReadableStream(new WholeSource(bytes) as unknown as UnderlyingDefaultSource<Uint8Array>);
+  return new Response(body, { status: 200, headers });
+}
+
+/** A direct source that writes the whole answer and closes (a class: no closure per stream). */
+class WholeSource implements Bun.DirectUnderlyingSource<Uint8Array> {
+  readonly type = "direct";
+  constructor(private readonly bytes: Uint8Array) {}
+
+  pull(controller: ReadableStreamDirectController): void {
+    controller.write(this.bytes);
+    controller.close();
+  }
+}
+
+/** An immediate's callback, shared (the stream's ends are its argument). */
+function endStream(ends: StreamEnds, error: GatewayError | undefined): void {
+  ends.end(error);
+}
+
+/** The general path: a standard stream pulled one upstream read at a time (its closures made here only). */
+function pulledResponse(
+  chunks: ChunkSource,
+  dialect: Dialect,
+  headers: Record<string, string>,
+  ends: StreamEnds,
+  ready: Uint8Array | undefined,
+  errorEventOf: ((error: GatewayError) => SseEvent) | undefined,
+): Response {
   let ended = false;
   let first = true;
   const end = (error?: GatewayError) => {
     if (ended) return;
     ended = true;
-    onEnd(error);
+    ends.end(error);
   };
   // After `close()`, Bun sends the stream's last bytes (the chunked terminator) in a microtask:
   // the request's own ending (usage, spend, the audit record, metrics, the access line) waits
@@ -51,7 +102,7 @@ export function sseResponse(
   const endAfterClose = (error?: GatewayError) => {
     if (ended) return;
     ended = true;
-    queueMicrotask(() => onEnd(error));
+    queueMicrotask(() => ends.end(error));
   };
   // A standard stream, not Bun's direct one: a direct stream goes on accepting writes while the
   // client has stopped reading (all of a 268 MB answer in 1.5 s, against ~9 MB of pulls here),
@@ -61,7 +112,7 @@ export function sseResponse(
       if (ready) {
         controller.enqueue(ready);
         first = false;
-        onFirstByte();
+        ends.firstByte();
       }
     },
     async pull(controller) {
@@ -76,7 +127,7 @@ export function sseResponse(
         controller.enqueue(chunk);
         if (first) {
           first = false;
-          onFirstByte();
+          ends.firstByte();
         }
         // The source's last bytes: the close goes out in the same write.
         if (chunks.drained) {
@@ -101,32 +152,5 @@ export function sseResponse(
       chunks.cancel();
     },
   });
-  return new Response(body, { status: 200, headers: headersOut });
-}
-
-/**
- * The whole answer was in the first read, its end with it (the relay is drained): nothing is
- * left to pull and no slow client can hold anything back, so Bun's direct stream writes it with
- * the head and the close in one go (one write; cheaper than a standard stream's queue). The
- * request's ending waits for the next turn, after Bun has written the response.
- */
-function wholeAnswer(
-  bytes: Uint8Array,
-  reported: GatewayError | undefined,
-  headers: Record<string, string>,
-  onFirstByte: () => void,
-  onEnd: StreamEnd,
-): Response {
-  onFirstByte();
-  setImmediate(onEnd, reported);
-  const source: Bun.DirectUnderlyingSource<Uint8Array> = {
-    type: "direct",
-    pull(controller) {
-      controller.write(bytes);
-      controller.close();
-    },
-  };
-  // The DOM library's constructor type (tsconfig `lib`) hides Bun's overload for a direct source.
-  const body = new ReadableStream(source as unknown as UnderlyingDefaultSource<Uint8Array>);
   return new Response(body, { status: 200, headers });
 }

@@ -20,7 +20,10 @@ function fakeShared(answer: (scopes: readonly SharedScope[]) => SharedAdmission 
   const state = {
     up: true,
     admitted: 0,
-    recorded: [] as { tokens: readonly { subject: string; tokens: number }[]; spend: readonly { subject: string; usd: number }[] }[],
+    recorded: [] as {
+      tokens: readonly { subject: string; tokens: number }[];
+      spend: readonly { subject: string; usd: number }[];
+    }[],
   };
   const shared: SharedCounters = {
     available: () => state.up,

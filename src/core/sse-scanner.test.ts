@@ -26,12 +26,14 @@ function relay(parts: Uint8Array[], maxLine?: number): Seen {
     const buf = new Uint8Array(pending.length + part.length);
     buf.set(pending);
     buf.set(part, pending.length);
-    const consumed = scanner.scan(buf, (span) => {
-      seen.events.push({
-        raw: text(buf.subarray(span.start, span.end)),
-        ...(span.nameStart === -1 ? {} : { name: text(buf.subarray(span.nameStart, span.nameEnd)) }),
-        ...(span.dataStart === -1 ? {} : { data: text(buf.subarray(span.dataStart, span.dataEnd)) }),
-      });
+    const consumed = scanner.scan(buf, {
+      onSpan: (span) => {
+        seen.events.push({
+          raw: text(buf.subarray(span.start, span.end)),
+          ...(span.nameStart === -1 ? {} : { name: text(buf.subarray(span.nameStart, span.nameEnd)) }),
+          ...(span.dataStart === -1 ? {} : { data: text(buf.subarray(span.dataStart, span.dataEnd)) }),
+        });
+      },
     });
     if (consumed > 0) seen.written.push(buf.slice(0, consumed));
     pending = buf.slice(consumed);
@@ -97,11 +99,11 @@ describe("SseScanner", () => {
     const scanner = new SseScanner();
     const spans: string[] = [];
     const first = encoder.encode('data: {"a":1}\n\ndata: {"b"');
-    expect(scanner.scan(first, (s) => spans.push(text(first.subarray(s.start, s.end))))).toBe(15);
+    expect(scanner.scan(first, { onSpan: (s) => spans.push(text(first.subarray(s.start, s.end))) })).toBe(15);
     const second = encoder.encode('data: {"b":2}\n');
-    expect(scanner.scan(second, () => spans.push("?"))).toBe(0);
+    expect(scanner.scan(second, { onSpan: () => spans.push("?") })).toBe(0);
     const third = encoder.encode('data: {"b":2}\n\n');
-    expect(scanner.scan(third, (s) => spans.push(text(third.subarray(s.start, s.end))))).toBe(15);
+    expect(scanner.scan(third, { onSpan: (s) => spans.push(text(third.subarray(s.start, s.end))) })).toBe(15);
     expect(spans).toEqual(['data: {"a":1}\n\n', 'data: {"b":2}\n\n']);
   });
 
@@ -138,10 +140,10 @@ describe("SseScanner", () => {
 
   test("a line longer than the bound is refused as a retryable upstream error", () => {
     const scanner = new SseScanner(16);
-    expect(scanner.scan(encoder.encode("data: short\n\n"), () => {})).toBe(13);
+    expect(scanner.scan(encoder.encode("data: short\n\n"), { onSpan: () => {} })).toBe(13);
     let error: unknown;
     try {
-      scanner.scan(encoder.encode(`data: ${"x".repeat(20)}`), () => {});
+      scanner.scan(encoder.encode(`data: ${"x".repeat(20)}`), { onSpan: () => {} });
     } catch (e) {
       error = e;
     }

@@ -17,6 +17,11 @@ export interface SseSpan {
   nameEnd: number;
 }
 
+/** Hears each complete event a scan finds (an object, so a caller's per-read state needs no closure). */
+export interface SpanSink {
+  onSpan(span: SseSpan): void;
+}
+
 const LF = 10;
 const CR = 13;
 const COLON = 58;
@@ -61,11 +66,11 @@ export class SseScanner {
   constructor(private readonly maxLine = DEFAULT_MAX_SSE_LINE) {}
 
   /**
-   * Calls `onEvent` for each complete event in `buf` that has at least one non-blank line, and
+   * Calls `sink.onSpan` for each complete event in `buf` that has at least one non-blank line, and
    * returns the offset just past the last blank line seen: everything before it may be written
    * out, everything after it is an event still arriving.
    */
-  scan(buf: Uint8Array, onEvent: (span: SseSpan) => void): number {
+  scan(buf: Uint8Array, sink: SpanSink): number {
     const span = this.span;
     let p = 0;
     if (this.carryCr && buf.length > 0 && buf[0] === LF) p = 1;
@@ -89,7 +94,7 @@ export class SseScanner {
         if (content) {
           span.start = blockStart;
           span.end = after;
-          onEvent(span);
+          sink.onSpan(span);
           span.dataStart = span.nameStart = -1;
         }
         consumed = after;

@@ -53,7 +53,11 @@ function upstream(parts: Uint8Array[], stall = false): Upstream {
   return state;
 }
 
-function relay(up: Upstream, dialect: Dialect, options: { strip?: boolean; idleMs?: number } = {}) {
+function relay(
+  up: Upstream,
+  dialect: Dialect,
+  options: { strip?: boolean; idleMs?: number; declared?: number } = {},
+) {
   const meter = new StreamUsageMeter(dialect);
   const attempt = new Attempt(
     new AbortController().signal,
@@ -61,15 +65,20 @@ function relay(up: Upstream, dialect: Dialect, options: { strip?: boolean; idleM
     "provider:a",
   );
   let done = 0;
-  const source = new ByteRelay(up.stream.getReader(), attempt, {
-    provider: "a",
-    maxLine: 4096,
-    onUsage: (event) => {
-      meter.observe(event);
-      return options.strip && stripForced ? stripForced(event) : true;
+  const source = new ByteRelay(
+    up.stream.getReader(),
+    attempt,
+    {
+      provider: "a",
+      maxLine: 4096,
+      onUsage: (event) => {
+        meter.observe(event);
+        return options.strip && stripForced ? stripForced(event) : true;
+      },
+      done: () => done++,
     },
-    done: () => done++,
-  });
+    options.declared,
+  );
   return { source, meter, attempt, done: () => done };
 }
 
@@ -266,6 +275,56 @@ describe("ByteRelay", () => {
     expect(await last).toBeUndefined();
     expect(source.reported).toBeUndefined();
     expect(done()).toBe(1);
+  });
+
+  test("a declared length all in with the end marker: drained at once, the end is not read", async () => {
+    // The body's end never comes: a relay that asked for it would not be drained.
+    const up = upstream([encoder.encode(OPENAI_STREAM)], true);
+    const length = encoder.encode(OPENAI_STREAM).length;
+    const { source, attempt, done, meter } = relay(up, "openai", { declared: length });
+    await source.start();
+    expect(source.drained).toBe(true);
+    expect(done()).toBe(1);
+    expect(attempt.signal.aborted).toBe(false);
+    expect(meter.usage).toEqual({ inputTokens: 11, outputTokens: 7 });
+    expect(new TextDecoder().decode(source.ready())).toBe(OPENAI_STREAM);
+    expect(await source.next()).toBeUndefined();
+    // Bytes still declared after the marker: not drained, the rest is read as it comes.
+    const short = relay(upstream([encoder.encode(OPENAI_STREAM)], true), "openai", { declared: length + 1 });
+    await short.source.start();
+    expect(short.source.drained).toBe(false);
+    expect(short.done()).toBe(0);
+    short.source.cancel();
+  });
+
+  test("a whole answer the body already holds commits with no turn of its own", async () => {
+    const whole = new ReadableStream<Uint8Array>({
+      start(controller) {
+        controller.enqueue(encoder.encode(OPENAI_STREAM));
+        controller.close();
+      },
+    });
+    const { source } = relay({ stream: whole, cancelled: false }, "openai");
+    const started = source.start();
+    expect(Bun.peek.status(started)).toBe("fulfilled");
+    await started;
+    expect(source.drained).toBe(true);
+    expect(new TextDecoder().decode(source.ready())).toBe(OPENAI_STREAM);
+  });
+
+  test("several chunks waiting in the body go out as one read", async () => {
+    const parts = [CHUNK(0), CHUNK(1), `${USAGE_CHUNK}data: [DONE]\n\n`];
+    const queued = new ReadableStream<Uint8Array>({
+      start(controller) {
+        for (const part of parts) controller.enqueue(encoder.encode(part));
+        controller.close();
+      },
+    });
+    const { source, meter } = relay({ stream: queued, cancelled: false }, "openai");
+    await source.start();
+    expect(source.drained).toBe(true);
+    expect(new TextDecoder().decode(source.ready())).toBe(parts.join(""));
+    expect(meter.usage).toEqual({ inputTokens: 11, outputTokens: 7 });
   });
 
   test("bytes after the end marker are still relayed", async () => {

@@ -1,8 +1,9 @@
 import type { ChunkSource } from "../core/chunk-source.ts";
 import { clientClosed, type GatewayError, upstreamError } from "../core/gateway-error.ts";
-import { SseDecoder, type SseEvent } from "../core/sse.ts";
-import { SseScanner, type SseSpan } from "../core/sse-scanner.ts";
+import type { SseEvent } from "../core/sse.ts";
+import { type SpanSink, SseScanner, type SseSpan } from "../core/sse-scanner.ts";
 import type { Attempt } from "./attempt.ts";
+import { endsStream, eventOf, malformed, reportsError, skipSpace } from "./relay-event-checks.ts";
 
 /** Called as methods of the object (the router's attempt is one: routing/route-attempt.ts). */
 export interface ByteRelayOptions {
@@ -24,83 +25,16 @@ export interface RelayedStream {
   readonly chunks: ChunkSource;
 }
 
+/** One upstream read: every chunk its body held (Bun's `readMany`), or its end. */
+type UpstreamRead = Bun.ReadableStreamDefaultReadManyResult<Uint8Array>;
+
 const encoder = new TextEncoder();
 const USAGE = encoder.encode('"usage"');
-const ERROR_NAME = encoder.encode("error");
-const ERROR_KEY = encoder.encode('"error"');
 const BLANK_LINE = encoder.encode("\n\n");
-const DONE = encoder.encode("[DONE]");
-/** How each dialect ends a complete stream: OpenAI's `[DONE]`, Anthropic's and Responses' last event. */
-const END_EVENTS = ["message_stop", "response.completed", "response.incomplete", "response.failed"].map(
-  (name) => encoder.encode(name),
-);
-
-/** The stream's own end marker: `data: [DONE]`, or a final event by name. */
-function endsStream(buf: Uint8Array, span: SseSpan): boolean {
-  if (span.dataEnd - span.dataStart === DONE.length && matches(buf, span.dataStart, span.dataEnd, DONE))
-    return true;
-  // Most events (every OpenAI chunk) are unnamed: no name to compare.
-  if (span.nameStart === -1) return false;
-  const length = span.nameEnd - span.nameStart;
-  for (const name of END_EVENTS)
-    if (name.length === length && matches(buf, span.nameStart, span.nameEnd, name)) return true;
-  return false;
-}
-
-/**
- * Every event of both dialects carries a JSON object (or `[DONE]`). Only the first byte is
- * looked at: a full parse per event is what the byte relay exists to avoid, and garbage (an
- * HTML error page, plain text) is caught by it; a cut-off object ends the stream early, which
- * the missing end marker catches.
- */
-function malformed(buf: Uint8Array, span: SseSpan): boolean {
-  const at = skipSpace(buf, span.dataStart, span.dataEnd);
-  return at < span.dataEnd && buf[at] !== 123 && !matches(buf, at, span.dataEnd, DONE);
-}
-
-const isSpace = (b: number | undefined) => b === 32 || b === 9 || b === 10 || b === 13;
-
-function skipSpace(buf: Uint8Array, at: number, end: number): number {
-  while (at < end && isSpace(buf[at])) at++;
-  return at;
-}
-
-function matches(buf: Uint8Array, at: number, end: number, word: Uint8Array): boolean {
-  if (end - at < word.length) return false;
-  for (let k = 0; k < word.length; k++) if (buf[at + k] !== word[k]) return false;
-  return true;
-}
-
-/** `event: error`, or a data payload that opens with an `"error"` key (OpenAI's in-band error chunk). */
-function reportsError(buf: Uint8Array, span: SseSpan): boolean {
-  if (
-    span.nameEnd - span.nameStart === ERROR_NAME.length &&
-    matches(buf, span.nameStart, span.nameEnd, ERROR_NAME)
-  )
-    return true;
-  let at = skipSpace(buf, span.dataStart, span.dataEnd);
-  if (buf[at] !== 123) return false; // "{"
-  at = skipSpace(buf, at + 1, span.dataEnd);
-  return matches(buf, at, span.dataEnd, ERROR_KEY);
-}
-
-const text = new TextDecoder();
-
-/**
- * Decodes one event the relay must read. The usual shape — an optional name and one `data:`
- * line — is sliced out directly; anything else (several data lines) takes the full decoder.
- */
-function eventOf(buf: Uint8Array, span: SseSpan, maxLine: number): SseEvent | undefined {
-  let rest = span.dataEnd;
-  while (rest < span.end && (buf[rest] === 10 || buf[rest] === 13)) rest++;
-  if (rest === span.end) {
-    const data = text.decode(buf.subarray(span.dataStart, span.dataEnd));
-    return span.nameStart === -1
-      ? { data }
-      : { event: text.decode(buf.subarray(span.nameStart, span.nameEnd)), data };
-  }
-  return new SseDecoder(maxLine).push(buf.subarray(span.start, span.end))[0];
-}
+/** The scanned buffer before the first read (never written to): no buffer made per relay for it. */
+const NOTHING = new Uint8Array(0);
+/** Buffer's native search, called on the read itself: no Buffer view made per read. */
+const indexOf = Buffer.prototype.indexOf as (this: Uint8Array, value: Uint8Array, from: number) => number;
 
 const concat = (a: Uint8Array, b: Uint8Array) => {
   const out = new Uint8Array(a.length + b.length);
@@ -109,40 +43,64 @@ const concat = (a: Uint8Array, b: Uint8Array) => {
   return out;
 };
 
+/** A read's chunks as one (almost always there is one: no copy). */
+function joined(chunks: Uint8Array[]): Uint8Array | undefined {
+  if (chunks.length <= 1) return chunks[0];
+  let size = 0;
+  for (const chunk of chunks) size += chunk.length;
+  const out = new Uint8Array(size);
+  let at = 0;
+  for (const chunk of chunks) {
+    out.set(chunk, at);
+    at += chunk.length;
+  }
+  return out;
+}
+
 /**
  * Relays a same-dialect event stream as the upstream's own bytes: one write per upstream read,
  * holding back only an event that has not finished arriving. The scanner finds event boundaries
  * (for the idle bound and the line bound); only events that carry a usage object are decoded
  * (usage is counted exactly, and the forced `include_usage` chunk can be cut out), and error
  * events are spotted by their first bytes.
+ *
+ * Reads take what the upstream's body already holds at once (`readMany` answers without a promise
+ * then), so a stream that arrived whole — its end known by its declared length — is relayed with
+ * no turn and no promise of the relay's own. The relay is also the committed answer itself.
  */
-export class ByteRelay implements ChunkSource {
+export class ByteRelay implements ChunkSource, RelayedStream, SpanSink {
+  readonly kind = "stream";
+  readonly chunks: ChunkSource = this;
   reported: GatewayError | undefined;
   drained = false;
   private readonly scanner: SseScanner;
   private pending: Uint8Array | undefined;
   private started = false;
+  /** What came in before the first whole data event (handed out with it). */
+  private held: Uint8Array | undefined;
   private primed: Uint8Array | undefined;
   private closed = false;
   /** Per read: the buffer being scanned, its data events, the next `"usage"` in it, cut ranges. */
-  private buf: Uint8Array = new Uint8Array(0);
-  private view: Buffer = Buffer.alloc(0);
+  private buf: Uint8Array = NOTHING;
   private events = 0;
   private usageAt = -1;
-  private readonly cuts: number[] = [];
+  /** Made at the first event cut out (most streams cut none). */
+  private cuts: number[] | undefined;
   /** The stream's end marker went by. */
   private ended = false;
   /** Where the first malformed event starts in the current buffer (-1: none). */
   private brokenAt = -1;
   /** A failure found while bytes before it were still to be handed out: thrown on the next read. */
   private failAfter: GatewayError | undefined;
-  /** The upstream's next read, already asked for (see `takeEnd`). */
-  private upcoming: ReturnType<ReadableStreamDefaultReader<Uint8Array>["read"]> | undefined;
+  /** The upstream's next read, already asked for (see `ending`): in hand, or to come. */
+  private upcoming: UpstreamRead | Promise<UpstreamRead> | undefined;
 
   constructor(
     private readonly reader: ReadableStreamDefaultReader<Uint8Array>,
     private readonly attempt: Attempt,
     private readonly options: ByteRelayOptions,
+    /** Body bytes the upstream declared and has not sent yet; -1 when it declared no length. */
+    private left = -1,
   ) {
     this.scanner = new SseScanner(options.maxLine);
   }
@@ -151,16 +109,35 @@ export class ByteRelay implements ChunkSource {
    * Reads until the first whole data event is in: until then a failure is the router's to retry
    * or fail over. Then the idle bound applies, re-armed by every read that completes an event.
    */
-  async start(): Promise<RelayedStream> {
-    this.primed = await this.read();
+  start(): Promise<RelayedStream> {
+    let first: Uint8Array | undefined | Promise<Uint8Array | undefined>;
+    try {
+      first = this.read();
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return first instanceof Promise ? this.startLater(first) : Promise.resolve(this.primedWith(first));
+  }
+
+  private async startLater(first: Promise<Uint8Array | undefined>): Promise<RelayedStream> {
+    return this.primedWith(await first);
+  }
+
+  private primedWith(first: Uint8Array | undefined): RelayedStream {
+    this.primed = first;
     if (!this.closed) this.attempt.arm("idle", this.attempt.timeouts.idleMs);
-    // The relay as the answer to commit: the reply read hands this on with no frame of its own.
-    return { kind: "stream", chunks: this };
+    return this;
   }
 
   next(): Promise<Uint8Array | undefined> {
     const primed = this.ready();
-    return primed ? Promise.resolve(primed) : this.read();
+    if (primed) return Promise.resolve(primed);
+    try {
+      const out = this.read();
+      return out instanceof Promise ? out : Promise.resolve(out);
+    } catch (error) {
+      return Promise.reject(error);
+    }
   }
 
   ready(): Uint8Array | undefined {
@@ -169,87 +146,141 @@ export class ByteRelay implements ChunkSource {
     return primed;
   }
 
-  private async read(): Promise<Uint8Array | undefined> {
+  /** The next bytes for the client: at once when the upstream's body already holds them, else a promise. */
+  private read(): Uint8Array | undefined | Promise<Uint8Array | undefined> {
     const failure = this.failAfter;
     if (failure) {
       this.failAfter = undefined;
       throw failure;
     }
     if (this.closed) return undefined;
-    let held: Uint8Array | undefined;
     this.attempt.waiting(true);
     try {
       while (true) {
-        const upcoming = this.upcoming ?? this.reader.read();
+        const read = this.upcoming ?? this.reader.readMany();
         this.upcoming = undefined;
-        const read = await this.attempt.read(upcoming);
-        if (read.done) {
-          const last = this.pending ? this.take(BLANK_LINE) : undefined;
-          const out = held && last ? concat(held, last) : (held ?? last);
-          // A stream that stops without its end marker (and without an error event of its own)
-          // was cut off: the client is told, and the record says it failed.
-          const cut =
-            this.ended || this.reported || this.brokenAt !== -1
-              ? undefined
-              : upstreamError(`upstream ${this.options.provider} ended the stream without its end marker`);
-          if (!cut) {
-            this.close(undefined, true);
-            return out;
-          }
-          this.close(cut, true);
-          if (!out) throw cut;
-          this.failAfter = cut;
-          return this.handOut(out);
-        }
-        const taken = this.take(read.value);
-        const out = this.brokenAt === -1 ? taken : this.beforeBroken(taken);
-        if (this.started) {
-          if (this.events > 0) this.attempt.rearm();
-          if (!out) continue;
-          if (this.ended) await this.takeEnd();
-          return this.handOut(out);
-        }
-        if (out) held = held ? concat(held, out) : out;
-        if (this.events > 0) this.started = true;
-        if (this.started && held) {
-          if (this.ended) await this.takeEnd();
-          return this.handOut(held);
-        }
+        if (read instanceof Promise) return this.readLater(read);
+        const out = this.step(read);
+        if (out !== null) return this.ending(out);
       }
     } catch (error) {
-      const failure = this.attempt.failure(
-        error,
-        upstreamError(`upstream ${this.options.provider} closed the connection mid-stream`),
-      );
-      this.close(failure);
-      throw failure;
+      throw this.failed(error);
     }
   }
 
-  cancel(): void {
-    this.close();
+  /** As `read`, once the upstream must be waited for (under the attempt's bounds and abort). */
+  private async readLater(pending: Promise<UpstreamRead>): Promise<Uint8Array | undefined> {
+    try {
+      let read = await this.attempt.read(pending);
+      while (true) {
+        const out = this.step(read);
+        if (out !== null) return await this.ending(out);
+        const next = this.upcoming ?? this.reader.readMany();
+        this.upcoming = undefined;
+        read = next instanceof Promise ? await this.attempt.read(next) : next;
+      }
+    } catch (error) {
+      throw this.failed(error);
+    }
+  }
+
+  private failed(error: unknown): GatewayError {
+    const failure = this.attempt.failure(
+      error,
+      upstreamError(`upstream ${this.options.provider} closed the connection mid-stream`),
+    );
+    this.close(failure);
+    return failure;
+  }
+
+  /** One upstream read taken: the bytes to hand out, undefined at the stream's end, null to read again. */
+  private step(read: UpstreamRead): Uint8Array | undefined | null {
+    if (read.done) return this.atEnd();
+    const value = joined(read.value);
+    if (!value) return null;
+    if (this.left > 0) this.left -= value.length;
+    const taken = this.take(value);
+    const out = this.brokenAt === -1 ? taken : this.beforeBroken(taken);
+    if (this.started) {
+      if (this.events > 0) this.attempt.rearm();
+      return out ?? null;
+    }
+    if (out) this.held = this.held ? concat(this.held, out) : out;
+    if (this.events > 0) this.started = true;
+    const held = this.held;
+    if (!this.started || !held) return null;
+    this.held = undefined;
+    return held;
   }
 
   /**
-   * The end marker went by: the upstream's body usually ends in the same read, so its end is
-   * taken now, and the client's response can close in the same write as these last bytes (one
-   * write and no further pull, rather than a write for the terminator of its own). Waits one
-   * microtask, no more: an upstream slow to end its body after the marker still has the marker
-   * reach the client at once, and its end is read as before.
+   * The upstream's body ended. A stream that stops without its end marker (and without an error
+   * event of its own) was cut off: the client is told, and the record says it failed.
    */
-  private async takeEnd(): Promise<void> {
-    if (this.pending || this.closed) return;
-    const upcoming = this.reader.read();
-    await null;
-    if (Bun.peek.status(upcoming) === "fulfilled" && (Bun.peek(upcoming) as { done: boolean }).done) {
+  private atEnd(): Uint8Array | undefined {
+    const last = this.pending ? this.take(BLANK_LINE) : undefined;
+    const held = this.held;
+    this.held = undefined;
+    const out = held && last ? concat(held, last) : (held ?? last);
+    const cut =
+      this.ended || this.reported || this.brokenAt !== -1
+        ? undefined
+        : upstreamError(`upstream ${this.options.provider} ended the stream without its end marker`);
+    if (!cut) {
       this.close(undefined, true);
-      this.drained = true;
-      return;
+      return out;
+    }
+    this.close(cut, true);
+    if (!out) throw cut;
+    this.failAfter = cut;
+    return out;
+  }
+
+  /**
+   * Bytes for the client. When the end marker went by, the upstream's body usually ends in the
+   * same read, so its end is taken now, and the client's response can close in the same write as
+   * these last bytes (one write and no further pull, rather than a write for the terminator of
+   * its own): known at once when the declared length is all in, or when the body already holds
+   * its end; else after one microtask, no more: an upstream slow to end its body after the marker
+   * still has the marker reach the client at once, and its end is read as before.
+   */
+  private ending(out: Uint8Array | undefined): Uint8Array | undefined | Promise<Uint8Array | undefined> {
+    if (out === undefined) return undefined;
+    // The client has the chunk: until it asks for the next, the idle bound does not count.
+    this.attempt.waiting(false);
+    if (!this.ended || this.closed || this.pending) return out;
+    if (this.left === 0) {
+      this.drain();
+      return out;
+    }
+    const upcoming = this.reader.readMany();
+    if (upcoming instanceof Promise) return this.endAfter(upcoming, out);
+    if (upcoming.done) this.drain();
+    else this.upcoming = upcoming;
+    return out;
+  }
+
+  private async endAfter(upcoming: Promise<UpstreamRead>, out: Uint8Array): Promise<Uint8Array> {
+    await null;
+    if (Bun.peek.status(upcoming) === "fulfilled" && (Bun.peek(upcoming) as UpstreamRead).done) {
+      this.drain();
+      return out;
     }
     // Still to come (or not an end): the next read takes it. Observed meanwhile, so that a
     // failure before then is not an unhandled rejection.
     upcoming.catch(() => {});
     this.upcoming = upcoming;
+    return out;
+  }
+
+  /** The upstream's body is over with the bytes last handed out. */
+  private drain(): void {
+    this.close(undefined, true);
+    this.drained = true;
+  }
+
+  cancel(): void {
+    this.close();
   }
 
   /**
@@ -263,12 +294,6 @@ export class ByteRelay implements ChunkSource {
     if (!out) throw broken;
     this.failAfter = broken;
     return out;
-  }
-
-  /** The client has the chunk: until it asks for the next, the idle bound does not count. */
-  private handOut(chunk: Uint8Array): Uint8Array {
-    this.attempt.waiting(false);
-    return chunk;
   }
 
   /**
@@ -288,18 +313,19 @@ export class ByteRelay implements ChunkSource {
   private take(chunk: Uint8Array): Uint8Array | undefined {
     const buf = this.pending ? concat(this.pending, chunk) : chunk;
     this.buf = buf;
-    this.view = Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength);
     this.events = 0;
-    this.usageAt = this.view.indexOf(USAGE);
-    this.cuts.length = 0;
-    const consumed = this.scanner.scan(buf, this.onEvent);
+    this.usageAt = indexOf.call(buf, USAGE, 0);
+    if (this.cuts) this.cuts.length = 0;
+    const consumed = this.scanner.scan(buf, this);
     this.pending = consumed < buf.length ? buf.subarray(consumed) : undefined;
     if (consumed === 0) return undefined;
-    if (this.cuts.length === 0) return consumed === buf.length ? buf : buf.subarray(0, consumed);
-    return this.withoutCuts(consumed);
+    if (!this.cuts || this.cuts.length === 0)
+      return consumed === buf.length ? buf : buf.subarray(0, consumed);
+    return this.withoutCuts(this.cuts, consumed);
   }
 
-  private readonly onEvent = (span: SseSpan): void => {
+  /** Each complete event of the read being taken (the scanner's sink: no closure per relay). */
+  onSpan(span: SseSpan): void {
     if (span.dataStart === -1) return; // a comment: relayed, but not an event
     if (this.brokenAt !== -1) return;
     this.events++;
@@ -314,8 +340,11 @@ export class ByteRelay implements ChunkSource {
     }
     if (!this.carriesUsage(span)) return;
     const event = eventOf(buf, span, this.options.maxLine);
-    if (event && !this.options.onUsage(event)) this.cuts.push(span.start, span.end);
-  };
+    if (event && !this.options.onUsage(event)) {
+      this.cuts ??= [];
+      this.cuts.push(span.start, span.end);
+    }
+  }
 
   /** Whether the event holds `"usage": {` — found with one native search per read, not per event. */
   private carriesUsage(span: SseSpan): boolean {
@@ -327,23 +356,23 @@ export class ByteRelay implements ChunkSource {
           if (this.buf[at] === 123) return true;
         }
       }
-      this.usageAt = this.view.indexOf(USAGE, this.usageAt + 1);
+      this.usageAt = indexOf.call(this.buf, USAGE, this.usageAt + 1);
     }
     return false;
   }
 
-  private withoutCuts(consumed: number): Uint8Array | undefined {
+  private withoutCuts(cuts: number[], consumed: number): Uint8Array | undefined {
     let size = consumed;
-    for (let k = 0; k < this.cuts.length; k += 2) size -= (this.cuts[k + 1] ?? 0) - (this.cuts[k] ?? 0);
+    for (let k = 0; k < cuts.length; k += 2) size -= (cuts[k + 1] ?? 0) - (cuts[k] ?? 0);
     if (size === 0) return undefined;
     const out = new Uint8Array(size);
     let from = 0;
     let at = 0;
-    for (let k = 0; k < this.cuts.length; k += 2) {
-      const start = this.cuts[k] ?? 0;
+    for (let k = 0; k < cuts.length; k += 2) {
+      const start = cuts[k] ?? 0;
       out.set(this.buf.subarray(from, start), at);
       at += start - from;
-      from = this.cuts[k + 1] ?? start;
+      from = cuts[k + 1] ?? start;
     }
     out.set(this.buf.subarray(from, consumed), at);
     return out;

@@ -54,7 +54,7 @@ export function readNativeReply(response: Response, context: NativeReplyContext)
   if (!response.ok) return failedReply(response, context);
   const contentType = response.headers.get("content-type") ?? "application/json";
   if (context.stream && contentType.includes("text/event-stream") && response.body)
-    return relayedReply(response.body, context);
+    return relayedReply(response, response.body, context);
   // The common answer: read, parsed and checked as the read settles (no async frame).
   return context.attempt.readThen(
     readBounded(response, context.maxBody, context.label, "refuse"),
@@ -68,11 +68,26 @@ async function failedReply(response: Response, context: NativeReplyContext): Pro
   throw upstreamFailure(label, { status: response.status, headers: response.headers, text });
 }
 
-/** A stream, relayed as bytes once its first event is in (the relay is the answer it resolves with). */
-function relayedReply(body: ReadableStream<Uint8Array>, context: NativeReplyContext): Promise<ClientReply> {
+/**
+ * A stream, relayed as bytes once its first event is in (the relay is the answer it resolves with).
+ * A declared length tells the relay where the body ends without reading its end — unless the body
+ * is decoded on the way (the length is then the encoded one's).
+ */
+function relayedReply(
+  response: Response,
+  body: ReadableStream<Uint8Array>,
+  context: NativeReplyContext,
+): Promise<ClientReply> {
   const attempt = context.attempt;
   attempt.arm("first byte", attempt.timeouts.firstByteMs);
-  return new ByteRelay(body.getReader(), attempt, context).start();
+  const length = response.headers.get("content-encoding") ? null : response.headers.get("content-length");
+  const declared = length === null ? -1 : Number(length);
+  return new ByteRelay(
+    body.getReader(),
+    attempt,
+    context,
+    Number.isSafeInteger(declared) ? declared : -1,
+  ).start();
 }
 
 /** A whole answer once its body is in: parsed once, checked for an error in it, relayed as received. */

@@ -229,10 +229,12 @@ describe("fuzz", () => {
           const buf = new Uint8Array(pending.length + chunk.length);
           buf.set(pending);
           buf.set(chunk, pending.length);
-          const consumed = scanner.scan(buf, (span) => {
-            expect(span.start).toBeGreaterThanOrEqual(0);
-            expect(span.end).toBeLessThanOrEqual(buf.length);
-            expect(span.start).toBeLessThan(span.end);
+          const consumed = scanner.scan(buf, {
+            onSpan: (span) => {
+              expect(span.start).toBeGreaterThanOrEqual(0);
+              expect(span.end).toBeLessThanOrEqual(buf.length);
+              expect(span.start).toBeLessThan(span.end);
+            },
           });
           expect(consumed).toBeLessThanOrEqual(buf.length);
           pending = buf.subarray(consumed);

@@ -17,6 +17,7 @@ import { GatewayError } from "../../core/gateway-error.ts";
 import type { RequestLedger } from "../../http/request-ledger.ts";
 import type { AttemptInfo } from "../dispatch-telemetry.ts";
 import { BatchTracer } from "./batch-tracer.ts";
+import { alwaysOff, alwaysOn, parentBased, traceIdRatio, verdictOf } from "./built-in-samplers.ts";
 import type { WordIdGenerator } from "./id-generator.ts";
 import { readSpanBatch } from "./read-span-batch.ts";
 import { requestTraces } from "./request-trace.ts";
@@ -49,7 +50,8 @@ function countingIds(): IdGenerator {
  */
 function withWords(ids: IdGenerator) {
   let last = "";
-  const counted = { words: 0 };
+  let drawn = "";
+  const counted = { words: 0, drawn: 0 };
   const generator: WordIdGenerator = {
     generateTraceId: () => (last = ids.generateTraceId()),
     generateSpanId: () => (last = ids.generateSpanId()),
@@ -58,6 +60,13 @@ function withWords(ids: IdGenerator) {
       counted.words++;
       return Number.parseInt(id.slice(w * 8, w * 8 + 8), 16);
     },
+    // A server span's id, drawn in its turn of the sequence but known by its words only.
+    drawSpanId: () => {
+      last = "";
+      drawn = ids.generateSpanId();
+      counted.drawn++;
+    },
+    drawnWord: (w) => Number.parseInt(drawn.slice(w * 8, w * 8 + 8), 16),
   };
   return { generator, counted };
 }
@@ -178,6 +187,7 @@ function direct(sampler: Sampler, limits: SpanLimits, childrenFollowParent = fal
     });
     const headers = runAll(requestTraces(tracer, captureContent), scenarios);
     expect(ids.counted.words).toBeGreaterThan(0);
+    expect(ids.counted.drawn).toBeGreaterThan(0);
     return { spans: readBack(writer), headers };
   };
 }
@@ -272,16 +282,29 @@ const scenarios: Scenario[] = [
   })),
 ];
 
-const samplers: [string, () => Sampler][] = [
-  ["parentbased_always_on", () => new ParentBasedSampler({ root: new AlwaysOnSampler() })],
-  ["always_on", () => new AlwaysOnSampler()],
-  ["always_off", () => new AlwaysOffSampler()],
-  ["parentbased_always_off", () => new ParentBasedSampler({ root: new AlwaysOffSampler() })],
-  ["traceidratio 0.5", () => new TraceIdRatioBasedSampler(0.5)],
-  ["parentbased_traceidratio 0.3", () => new ParentBasedSampler({ root: new TraceIdRatioBasedSampler(0.3) })],
+/** Each sampler as the SDK's class, and as samplerFromEnv builds it (decided by the trace id's words). */
+const samplers: [string, () => Sampler, () => Sampler][] = [
+  [
+    "parentbased_always_on",
+    () => new ParentBasedSampler({ root: new AlwaysOnSampler() }),
+    () => parentBased(alwaysOn()),
+  ],
+  ["always_on", () => new AlwaysOnSampler(), alwaysOn],
+  ["always_off", () => new AlwaysOffSampler(), alwaysOff],
+  [
+    "parentbased_always_off",
+    () => new ParentBasedSampler({ root: new AlwaysOffSampler() }),
+    () => parentBased(alwaysOff()),
+  ],
+  ["traceidratio 0.5", () => new TraceIdRatioBasedSampler(0.5), () => traceIdRatio(0.5)],
+  [
+    "parentbased_traceidratio 0.3",
+    () => new ParentBasedSampler({ root: new TraceIdRatioBasedSampler(0.3) }),
+    () => parentBased(traceIdRatio(0.3)),
+  ],
 ];
 
-for (const [name, sampler] of samplers)
+for (const [name, sampler, builtIn] of samplers)
   for (const captureContent of [false, true])
     test(`direct spans equal the SDK's: ${name}${captureContent ? ", content captured" : ""}`, () => {
       const limits = {};
@@ -293,6 +316,11 @@ for (const [name, sampler] of samplers)
       const following = direct(sampler(), limits, true)(scenarios, captureContent);
       expect(following.headers).toEqual(sdk.headers);
       expect(following.spans.map(comparable)).toEqual(sdk.spans.map(comparable));
+      // As startTracing builds it from OTEL_TRACES_SAMPLER: the server span's verdict by words.
+      expect(verdictOf(builtIn())).toBeDefined();
+      const byWords = direct(builtIn(), limits, true)(scenarios, captureContent);
+      expect(byWords.headers).toEqual(sdk.headers);
+      expect(byWords.spans.map(comparable)).toEqual(sdk.spans.map(comparable));
       if (name.startsWith("parentbased_always_on")) {
         // The cases above are really there: 2 + 4 + 2 + 2 + 1 + 1 + 2 + 24 × 2 spans, none for req-3.
         expect(sdk.spans).toHaveLength(62);

@@ -3,6 +3,7 @@ import {
   ROOT_CONTEXT,
   SamplingDecision,
   type SamplingResult,
+  type SpanContext,
   SpanKind,
   SpanStatusCode,
   TraceFlags,
@@ -32,6 +33,13 @@ import { parseTraceparent, passedOn } from "./trace-context.ts";
 const seconds = (ms: number) => Math.trunc(ms / 1000);
 const nanos = (ms: number) => Math.round((ms % 1000) * 1e6);
 
+/** A built-in sampler's results (built-in-samplers.ts): no attributes, no trace state. */
+const KEPT: SamplingResult = Object.freeze({ decision: SamplingDecision.RECORD_AND_SAMPLED });
+const DROPPED: SamplingResult = Object.freeze({ decision: SamplingDecision.NOT_RECORD });
+
+/** A 32-bit word as the 8 hex digits of an id. */
+const hexOfWord = (word: number) => word.toString(16).padStart(8, "0");
+
 const traceparent = (traceId: string, spanId: string, flags: number) =>
   `00-${traceId}-${spanId}-${(flags & TraceFlags.SAMPLED) === 0 ? "00" : "01"}`;
 
@@ -56,7 +64,6 @@ function samplerAttributes(to: SpanBatchWriter, result: SamplingResult): void {
  * its start plus the monotonic time it took) — batch-request-trace.test.ts holds the two equal.
  */
 export class BatchRequestTrace implements RequestTrace {
-  private readonly spanId: string;
   readonly traceId: string;
   /** The ids' 32-bit words, as the batch holds them (taken from the id generator, not parsed). */
   private readonly s0: number;
@@ -65,7 +72,7 @@ export class BatchRequestTrace implements RequestTrace {
   private readonly t1: number;
   private readonly t2: number;
   private readonly t3: number;
-  private readonly remote: { spanId: string; traceFlags: number } | undefined;
+  private readonly remote: SpanContext | undefined;
   private readonly sampling: SamplingResult;
   private readonly traceFlags: number;
   readonly traceState: TraceState | undefined;
@@ -81,21 +88,33 @@ export class BatchRequestTrace implements RequestTrace {
   ) {
     const remote = parseTraceparent(ledger.traceparent);
     this.remote = remote;
-    const spanId = tracer.ids.generateSpanId();
-    this.spanId = spanId;
-    this.s0 = tracer.idWord(spanId, 0);
-    this.s1 = tracer.idWord(spanId, 1);
+    // This span's id is written as its words; its hex digits only for a sampler that asks (`sampleAttempt`).
+    tracer.drawSpanId();
+    this.s0 = tracer.drawnWord(0);
+    this.s1 = tracer.drawnWord(1);
     const traceId = remote ? remote.traceId : tracer.ids.generateTraceId();
     this.traceId = traceId;
     this.t0 = tracer.idWord(traceId, 0);
     this.t1 = tracer.idWord(traceId, 1);
     this.t2 = tracer.idWord(traceId, 2);
     this.t3 = tracer.idWord(traceId, 3);
-    const context = remote ? trace.setSpanContext(ROOT_CONTEXT, remote) : ROOT_CONTEXT;
-    const name = spanName(ledger.frontDoor, ledger.model);
-    this.sampling = tracer.sample(context, this.traceId, name, SpanKind.SERVER);
+    this.sampling = this.sampleServer();
     this.traceFlags = sampled(this.sampling) ? TraceFlags.SAMPLED : TraceFlags.NONE;
     this.traceState = this.sampling.traceState;
+  }
+
+  /**
+   * The configured sampler's verdict on this span: a built-in one's by the trace id's words (no
+   * span name, context or result made), any other's through the sampler itself.
+   */
+  private sampleServer(): SamplingResult {
+    const { remote, tracer } = this;
+    const verdict = tracer.verdict;
+    if (verdict !== undefined)
+      return verdict(remote?.traceFlags, this.t0, this.t1, this.t2, this.t3) ? KEPT : DROPPED;
+    const context = remote ? trace.setSpanContext(ROOT_CONTEXT, remote) : ROOT_CONTEXT;
+    const name = spanName(this.ledger.frontDoor, this.ledger.model);
+    return tracer.sample(context, this.traceId, name, SpanKind.SERVER);
   }
 
   attempt(info: AttemptInfo): AttemptTrace {
@@ -116,7 +135,7 @@ export class BatchRequestTrace implements RequestTrace {
   private sampleAttempt(name: string): SamplingResult {
     this.parentOfAttempts ??= trace.setSpanContext(ROOT_CONTEXT, {
       traceId: this.traceId,
-      spanId: this.spanId,
+      spanId: hexOfWord(this.s0) + hexOfWord(this.s1),
       traceFlags: this.traceFlags,
       ...(this.traceState ? { traceState: this.traceState } : {}),
     });

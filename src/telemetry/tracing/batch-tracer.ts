@@ -9,6 +9,7 @@ import {
 import type { InstrumentationScope } from "@opentelemetry/core";
 import type { Resource } from "@opentelemetry/resources";
 import type { IdGenerator, Sampler, SamplingResult } from "@opentelemetry/sdk-trace";
+import { verdictOf, type WordVerdict } from "./built-in-samplers.ts";
 import { hexWord, type WordIdGenerator } from "./id-generator.ts";
 import type { SpanBatchWriter } from "./span-batch.ts";
 
@@ -67,15 +68,37 @@ export class BatchTracer implements Tracer {
   readonly ids: IdGenerator;
   /** See `BatchTracerParts.childrenFollowParent`. */
   readonly childrenFollowParent: boolean;
+  /**
+   * The sampler's verdict on a server span by the trace id's words, when it is a built-in one
+   * (built-in-samplers.ts); else undefined, and `sample` asks the sampler.
+   */
+  readonly verdict: WordVerdict | undefined;
   private readonly writer: SpanBatchWriter;
+  /** The generator's `drawSpanId`, when it has one. */
+  private readonly wordIds: WordIdGenerator | undefined;
+  /** The span id drawn last by `drawSpanId` from a generator without one. */
+  private drawn = "";
 
   constructor(private readonly parts: BatchTracerParts) {
     this.startSpan = parts.sdk.startSpan.bind(parts.sdk);
     this.startActiveSpan = parts.sdk.startActiveSpan.bind(parts.sdk);
     this.ids = parts.ids;
     this.childrenFollowParent = parts.childrenFollowParent === true;
+    this.verdict = verdictOf(parts.sampler);
     this.writer = parts.processor.writer;
     this.writer.valueLengthLimit = parts.valueLengthLimit;
+    this.wordIds = "drawSpanId" in parts.ids ? parts.ids : undefined;
+  }
+
+  /** Draws a span id known by its words only (`drawnWord`), as WordIdGenerator's `drawSpanId`. */
+  drawSpanId(): void {
+    if (this.wordIds) this.wordIds.drawSpanId();
+    else this.drawn = this.parts.ids.generateSpanId();
+  }
+
+  /** Word `w` of the span id `drawSpanId` drew, read before any other id is drawn. */
+  drawnWord(w: 0 | 1): number {
+    return this.wordIds ? this.wordIds.drawnWord(w) : hexWord(this.drawn, w);
   }
 
   /**

@@ -31,3 +31,19 @@ test("an id's words, read from the pool, are its hex digits' words; only for the
   expect(hexWord("ffffffff00000001", 0)).toBe(0xffffffff);
   expect(hexWord("ffffffff00000001", 1)).toBe(1);
 });
+
+test("a span id drawn by its words: never zero, distinct, and a hex id drawn before keeps its words", () => {
+  const drawn = new Set<string>();
+  for (let i = 0; i < 1000; i++) {
+    const traceId = hexIdGenerator.generateTraceId();
+    // 1,000 rounds of 56 digits: the pool is drawn again in between, once in a while by drawSpanId.
+    hexIdGenerator.drawSpanId();
+    const [s0, s1] = [hexIdGenerator.drawnWord(0), hexIdGenerator.drawnWord(1)];
+    expect(s0 !== 0 || s1 !== 0).toBe(true);
+    drawn.add(`${s0}:${s1}`);
+    const word = hexIdGenerator.wordOf(traceId, 3);
+    // Undefined once the pool it was read from is gone; never another id's word.
+    if (word !== undefined) expect(word).toBe(hexWord(traceId, 3));
+  }
+  expect(drawn.size).toBe(1000);
+});

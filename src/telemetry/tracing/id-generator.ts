@@ -10,22 +10,44 @@ let at = 0;
 /** The id drawn last, and where its bytes start in the pool. */
 let last = "";
 let lastByte = 0;
+/** Where the bytes of the span id `drawSpanId` drew last start in the pool. */
+let drawnByte = 0;
+
+/** The place of `digits` random hex digits in the pool (drawn again when short): its first byte. */
+function draw(digits: number): number {
+  if (at + digits > pool.length) {
+    const random = crypto.getRandomValues(new Uint8Array(POOL_BYTES));
+    bytes = new DataView(random.buffer);
+    pool = Buffer.from(random).toString("hex");
+    at = 0;
+    // The id drawn last may have been read from the pool just replaced.
+    last = "";
+  }
+  const byte = at / 2;
+  at += digits;
+  return byte;
+}
 
 /** `digits` random lowercase hex digits, never all zeros (an invalid id). */
 function randomHex(digits: number): string {
   for (;;) {
-    if (at + digits > pool.length) {
-      const random = crypto.getRandomValues(new Uint8Array(POOL_BYTES));
-      bytes = new DataView(random.buffer);
-      pool = Buffer.from(random).toString("hex");
-      at = 0;
-    }
-    const id = pool.slice(at, at + digits);
-    lastByte = at / 2;
-    at += digits;
+    const byte = draw(digits);
+    const id = pool.slice(byte * 2, byte * 2 + digits);
     if (!ZEROS.startsWith(id)) {
       last = id;
+      lastByte = byte;
       return id;
+    }
+  }
+}
+
+/** A span id's place in the pool, never all zeros, with no string made. */
+function drawSpanBytes(): void {
+  for (;;) {
+    const byte = draw(16);
+    if (bytes.getUint32(byte) !== 0 || bytes.getUint32(byte + 4) !== 0) {
+      drawnByte = byte;
+      return;
     }
   }
 }
@@ -39,6 +61,13 @@ export function hexWord(hex: string, w: number): number {
 export interface WordIdGenerator extends IdGenerator {
   /** Word `w` of `id` when it is the id drawn last (the same string), else undefined. */
   wordOf(id: string, w: number): number | undefined;
+  /**
+   * Draws a span id whose hex digits nobody reads (a server span's: its attempts name it as
+   * their parent by its words), with no string made: `drawnWord` gives its words.
+   */
+  drawSpanId(): void;
+  /** Word `w` of the span id `drawSpanId` drew, until the next id is drawn. */
+  drawnWord(w: 0 | 1): number;
 }
 
 /**
@@ -49,10 +78,13 @@ export interface WordIdGenerator extends IdGenerator {
  * time: flat strings at a quarter of the cost. Same ids: 16 random bytes for a trace, 8 for a span.
  * A span written straight into the export batch takes an id's words from the pool's bytes
  * (`wordOf`): reading the slice's digits back made the event loop resolve each slice, ~0.5 µs
- * a traced request (docs/BENCHMARKS.md, "Sixth pass").
+ * a traced request (docs/BENCHMARKS.md, "Sixth pass"); a server span's id is not even sliced
+ * (`drawSpanId`: one string less a traced request, "Seventh pass").
  */
 export const hexIdGenerator: WordIdGenerator = {
   generateTraceId: () => randomHex(32),
   generateSpanId: () => randomHex(16),
   wordOf: (id, w) => (id === last ? bytes.getUint32(lastByte + w * 4) : undefined),
+  drawSpanId: drawSpanBytes,
+  drawnWord: (w) => bytes.getUint32(drawnByte + w * 4),
 };

@@ -1,38 +1,34 @@
 import { diag } from "@opentelemetry/api";
 import { getNumberFromEnv, getStringFromEnv } from "@opentelemetry/core";
-import {
-  AlwaysOffSampler,
-  AlwaysOnSampler,
-  ParentBasedSampler,
-  type Sampler,
-  TraceIdRatioBasedSampler,
-} from "@opentelemetry/sdk-trace";
+import type { Sampler } from "@opentelemetry/sdk-trace";
+import { alwaysOff, alwaysOn, parentBased, traceIdRatio } from "./built-in-samplers.ts";
 
 /**
  * The sampler `OTEL_TRACES_SAMPLER` / `OTEL_TRACES_SAMPLER_ARG` name, built as sdk-node builds it
  * (its `createSamplerFromEnv`, which the package does not export), from the same variables read
  * the same way; unset or unknown is the SDK's default, `parentbased_always_on`. startTracing
- * hands this one instance to sdk-node and to the gateway's own spans, so both decide alike.
+ * hands this one instance to sdk-node and to the gateway's own spans, so both decide alike (the
+ * latter by the sampler's verdict on the trace id's words, built-in-samplers.ts).
  */
 export function samplerFromEnv(): Sampler {
   const name = getStringFromEnv("OTEL_TRACES_SAMPLER");
   switch (name) {
     case "always_on":
-      return new AlwaysOnSampler();
+      return alwaysOn();
     case "always_off":
-      return new AlwaysOffSampler();
+      return alwaysOff();
     case "parentbased_always_off":
-      return new ParentBasedSampler({ root: new AlwaysOffSampler() });
+      return parentBased(alwaysOff());
     case "traceidratio":
-      return new TraceIdRatioBasedSampler(ratioFromEnv());
+      return traceIdRatio(ratioFromEnv());
     case "parentbased_traceidratio":
-      return new ParentBasedSampler({ root: new TraceIdRatioBasedSampler(ratioFromEnv()) });
+      return parentBased(traceIdRatio(ratioFromEnv()));
     case undefined:
     case "parentbased_always_on":
-      return new ParentBasedSampler({ root: new AlwaysOnSampler() });
+      return parentBased(alwaysOn());
     default:
       diag.error(`unknown OTEL_TRACES_SAMPLER value "${name}", using default`);
-      return new ParentBasedSampler({ root: new AlwaysOnSampler() });
+      return parentBased(alwaysOn());
   }
 }
 

@@ -1,0 +1,80 @@
+import { SseDecoder, type SseEvent } from "../core/sse.ts";
+import type { SseSpan } from "../core/sse-scanner.ts";
+
+// What the byte relay reads off an event's bytes without decoding it (routing/byte-relay.ts).
+
+const encoder = new TextEncoder();
+const ERROR_NAME = encoder.encode("error");
+const ERROR_KEY = encoder.encode('"error"');
+const DONE = encoder.encode("[DONE]");
+/** How each dialect ends a complete stream: OpenAI's `[DONE]`, Anthropic's and Responses' last event. */
+const END_EVENTS = ["message_stop", "response.completed", "response.incomplete", "response.failed"].map(
+  (name) => encoder.encode(name),
+);
+
+/** The stream's own end marker: `data: [DONE]`, or a final event by name. */
+export function endsStream(buf: Uint8Array, span: SseSpan): boolean {
+  if (span.dataEnd - span.dataStart === DONE.length && matches(buf, span.dataStart, span.dataEnd, DONE))
+    return true;
+  // Most events (every OpenAI chunk) are unnamed: no name to compare.
+  if (span.nameStart === -1) return false;
+  const length = span.nameEnd - span.nameStart;
+  for (const name of END_EVENTS)
+    if (name.length === length && matches(buf, span.nameStart, span.nameEnd, name)) return true;
+  return false;
+}
+
+/**
+ * Every event of both dialects carries a JSON object (or `[DONE]`). Only the first byte is
+ * looked at: a full parse per event is what the byte relay exists to avoid, and garbage (an
+ * HTML error page, plain text) is caught by it; a cut-off object ends the stream early, which
+ * the missing end marker catches.
+ */
+export function malformed(buf: Uint8Array, span: SseSpan): boolean {
+  const at = skipSpace(buf, span.dataStart, span.dataEnd);
+  return at < span.dataEnd && buf[at] !== 123 && !matches(buf, at, span.dataEnd, DONE);
+}
+
+const isSpace = (b: number | undefined) => b === 32 || b === 9 || b === 10 || b === 13;
+
+export function skipSpace(buf: Uint8Array, at: number, end: number): number {
+  while (at < end && isSpace(buf[at])) at++;
+  return at;
+}
+
+function matches(buf: Uint8Array, at: number, end: number, word: Uint8Array): boolean {
+  if (end - at < word.length) return false;
+  for (let k = 0; k < word.length; k++) if (buf[at + k] !== word[k]) return false;
+  return true;
+}
+
+/** `event: error`, or a data payload that opens with an `"error"` key (OpenAI's in-band error chunk). */
+export function reportsError(buf: Uint8Array, span: SseSpan): boolean {
+  if (
+    span.nameEnd - span.nameStart === ERROR_NAME.length &&
+    matches(buf, span.nameStart, span.nameEnd, ERROR_NAME)
+  )
+    return true;
+  let at = skipSpace(buf, span.dataStart, span.dataEnd);
+  if (buf[at] !== 123) return false; // "{"
+  at = skipSpace(buf, at + 1, span.dataEnd);
+  return matches(buf, at, span.dataEnd, ERROR_KEY);
+}
+
+const text = new TextDecoder();
+
+/**
+ * Decodes one event the relay must read. The usual shape — an optional name and one `data:`
+ * line — is sliced out directly; anything else (several data lines) takes the full decoder.
+ */
+export function eventOf(buf: Uint8Array, span: SseSpan, maxLine: number): SseEvent | undefined {
+  let rest = span.dataEnd;
+  while (rest < span.end && (buf[rest] === 10 || buf[rest] === 13)) rest++;
+  if (rest === span.end) {
+    const data = text.decode(buf.subarray(span.dataStart, span.dataEnd));
+    return span.nameStart === -1
+      ? { data }
+      : { event: text.decode(buf.subarray(span.nameStart, span.nameEnd)), data };
+  }
+  return new SseDecoder(maxLine).push(buf.subarray(span.start, span.end))[0];
+}

@@ -96,10 +96,9 @@ const info = {
   retry: 0,
   failover: false,
 };
-const client = { ip: "127.0.0.1", userAgent: "bench", traceparent: null };
 
 function request(observer: RequestObserver, i: number): void {
-  const ledger = new RequestLedger(`req-${i}`, "chat", client, observer);
+  const ledger = new RequestLedger(`req-${i}`, "chat", "127.0.0.1", "bench", null, observer);
   ledger.model = "bench-model";
   ledger.stream = stream;
   observer.started(ledger);

@@ -88,14 +88,13 @@ const describe = (error: unknown) =>
 export function createFrontDoor(deps: FrontDoorDeps) {
   /** The request's record, its headers and the place it holds: one object the layers below share. */
   function ledgerOf(request: Request, client: ClientInfo, frontDoor: FrontDoor): RequestLedger {
+    const headers = request.headers;
     return new RequestLedger(
-      requestIdOf(request.headers),
+      requestIdOf(headers),
       frontDoor,
-      {
-        ip: client.ip,
-        userAgent: request.headers.get("user-agent"),
-        traceparent: request.headers.get("traceparent"),
-      },
+      client.ip,
+      headers.get("user-agent"),
+      headers.get("traceparent"),
       deps.observer,
     );
   }

@@ -43,17 +43,16 @@ export class RequestLedger implements DispatchTelemetry {
   private ttfbMs: number | null = null;
   private closed = false;
 
+  // The client's address and headers as fields of their own, not an object of them per request.
   constructor(
     readonly requestId: string,
     readonly frontDoor: FrontDoor,
-    private readonly client: { ip: string | null; userAgent: string | null; traceparent?: string | null },
+    private readonly clientIp: string | null,
+    private readonly userAgent: string | null,
+    /** The W3C `traceparent` the client sent, if any. */
+    readonly traceparent: string | null,
     private readonly observer: RequestObserver,
   ) {}
-
-  /** The W3C `traceparent` the client sent, if any. */
-  get traceparent(): string | null {
-    return this.client.traceparent ?? null;
-  }
 
   /**
    * What the router reports its attempts to: the ledger itself, which keeps the route each
@@ -99,8 +98,8 @@ export class RequestLedger implements DispatchTelemetry {
       inputTokens: this.usage?.inputTokens ?? 0,
       outputTokens: this.usage?.outputTokens ?? 0,
       costUsd: this.costUsd,
-      clientIp: this.client.ip,
-      userAgent: this.client.userAgent,
+      clientIp: this.clientIp,
+      userAgent: this.userAgent,
     };
     // Optional fields are set only when present (not spread from a literal: one object per request).
     if (error) record.errorMessage = auditMessage(error.message);

@@ -140,37 +140,37 @@ function pricerOf(
 }
 
 /**
- * Pricers per provider, model and UTC day (catalogue prices can change on a date). Finding a
- * model among the catalogue's hundreds and running its generic calculation costs a few hundred
- * microseconds a call, so the model is found once and an answer below its tiers is priced with
- * one multiplication per kind of token (equal to the catalogue's figure: catalogue.test.ts).
+ * Pricers per provider and model, for the current UTC day (catalogue prices can change on a
+ * date: the cache starts afresh each day). Finding a model among the catalogue's hundreds and
+ * running its generic calculation costs a few hundred microseconds a call, so the model is found
+ * once and an answer below its tiers is priced with one multiplication per kind of token (equal
+ * to the catalogue's figure: catalogue.test.ts). Looked up by provider, then model: no key text
+ * made per answer.
  */
-const pricers = new Map<string, Pricer | null>();
+const pricers = new Map<string, Map<string, Pricer | null>>();
 
 const DAY_MS = 86_400_000;
-let dayNumber = -1;
-let dayText = "";
-
-/** Today's UTC date (`2026-11-30`), formatted once a day rather than once a request. */
-function today(): string {
-  const day = Math.floor(Date.now() / DAY_MS);
-  if (day !== dayNumber) {
-    dayNumber = day;
-    dayText = new Date(day * DAY_MS).toISOString().slice(0, 10);
-  }
-  return dayText;
-}
+let pricersDay = -1;
 
 function pricerFor(model: string, providerId: string): Pricer | null {
-  const key = `${today()} ${providerId}/${model}`;
-  let pricer = pricers.get(key);
+  const day = Math.floor(Date.now() / DAY_MS);
+  if (day !== pricersDay) {
+    pricersDay = day;
+    pricers.clear();
+  }
+  let ofProvider = pricers.get(providerId);
+  if (ofProvider === undefined) {
+    ofProvider = new Map();
+    pricers.set(providerId, ofProvider);
+  }
+  let pricer = ofProvider.get(model);
   if (pricer === undefined) {
     const found = calcPrice({ input_tokens: 0, output_tokens: 0 }, model, { providerId });
     pricer =
       found && found.provider.id === providerId
         ? pricerOf(found.model_price, found.provider, found.model)
         : null;
-    pricers.set(key, pricer);
+    ofProvider.set(model, pricer);
   }
   return pricer;
 }

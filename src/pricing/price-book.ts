@@ -28,25 +28,37 @@ type PriceEntry = PriceTable[string];
  * cache writes and prompt-size tiers. Workers and self-hosted servers have no catalogue price.
  */
 export class PriceBook implements Pricing {
-  private readonly providerIds = new Map<string, string | undefined>();
+  /** The catalogue's provider by route label (`provider:<name>`), for providers it knows. */
+  private readonly providerIds = new Map<string, string>();
   private readonly free = new Set<string>();
   private readonly catalogue = new Map<string, CatalogueEntry | undefined>();
+  /** The `prices:` globs in config order, each with its pattern compiled once. */
+  private readonly globs: readonly (readonly [string, RegExp, PriceEntry])[];
 
   constructor(private readonly config: Pick<Config, "prices" | "providers" | "models">) {
     for (const provider of config.providers) {
       const preset = "preset" in provider ? (provider.preset as string | undefined) : undefined;
-      this.providerIds.set(provider.name, catalogueProviderId(provider.type, preset));
+      const providerId = catalogueProviderId(provider.type, preset);
+      if (providerId !== undefined) this.providerIds.set(`provider:${provider.name}`, providerId);
       if (provider.type === "mock") this.free.add(provider.name);
     }
+    this.globs = Object.entries(config.prices)
+      .filter(([pattern]) => pattern.includes("*"))
+      .map(([pattern, price]) => [pattern, globToRegExp(pattern), price] as const);
   }
 
-  /** The cost in USD of one answer; 0 when nothing prices it. */
+  /**
+   * The cost in USD of one answer; 0 when nothing prices it. Runs once per request: nothing is
+   * made for a lookup (no entries array, no route text cut, no target object).
+   */
   cost(model: string, usage: Usage, served?: Served): number {
-    const price = this.configPrice(model);
-    if (price) return configCost(price[1], usage);
-    const upstream = this.catalogueTarget(served?.route ?? null, served?.upstreamModel ?? null);
-    if (!upstream) return 0;
-    return catalogueCost(upstream.model, upstream.providerId, usage) ?? 0;
+    const price = this.configEntry(model);
+    if (price) return configCost(price, usage);
+    const route = served?.route;
+    const upstreamModel = served?.upstreamModel;
+    const providerId = route ? this.providerIds.get(route) : undefined;
+    if (providerId === undefined || !upstreamModel) return 0;
+    return catalogueCost(upstreamModel, providerId, usage) ?? 0;
   }
 
   /**
@@ -79,17 +91,24 @@ export class PriceBook implements Pricing {
     return upstream && this.entry(upstream.model, upstream.providerId)?.contextWindow;
   }
 
-  private configPrice(model: string): [string, PriceEntry] | undefined {
+  /** The `prices:` entry for a model: its exact name first, then the first glob that matches. */
+  private configEntry(model: string): PriceEntry | undefined {
     const exact = this.config.prices[model];
-    if (exact) return [model, exact];
-    for (const [pattern, price] of Object.entries(this.config.prices))
-      if (pattern.includes("*") && globToRegExp(pattern).test(model)) return [pattern, price];
+    if (exact) return exact;
+    for (const glob of this.globs) if (glob[1].test(model)) return glob[2];
     return undefined;
   }
 
-  private catalogueTarget(route: string | null, model: string | null) {
-    if (!route?.startsWith("provider:") || !model) return undefined;
-    const providerId = this.providerIds.get(route.slice("provider:".length));
+  /** As `configEntry`, with the pattern that matched. */
+  private configPrice(model: string): readonly [string, PriceEntry] | undefined {
+    const exact = this.config.prices[model];
+    if (exact) return [model, exact];
+    for (const glob of this.globs) if (glob[1].test(model)) return [glob[0], glob[2]];
+    return undefined;
+  }
+
+  private catalogueTarget(route: string, model: string) {
+    const providerId = this.providerIds.get(route);
     return providerId ? { providerId, model } : undefined;
   }
 

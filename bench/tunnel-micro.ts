@@ -5,12 +5,16 @@
  * upstream behind it) or with the upstream `fetch` the gateway uses for a direct route (native
  * `fetch` at this concurrency); CPU µs a call of this process (the gateway's share) and of the
  * worker process, per round. No HTTP server in front: what is left is the tunnel against `fetch`.
+ * `--against DIR` also runs another checkout's tunnel (its gateway harness loaded into this
+ * process, its own `mindgw worker`, the same upstream), alternating rounds with this one's, so
+ * that two builds of the tunnel compare side by side under the same load.
  *   bun bench/tunnel-micro.ts [--calls 20000] [--rounds 3] [--concurrency 32] [--scenario non-stream|stream]
+ *     [--against OTHER_CHECKOUT]
  */
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { createUpstreamFetch } from "../src/providers/http/upstream-fetch.ts";
-import { startGateway, waitFor } from "../src/workers/testing/tunnel-harness.ts";
+import { waitFor } from "../src/workers/testing/tunnel-harness.ts";
 import { cpuSeconds } from "./cpu-time.ts";
 import { spawnService } from "./service.ts";
 
@@ -20,6 +24,7 @@ const { values } = parseArgs({
     rounds: { type: "string", default: "3" },
     concurrency: { type: "string", default: "32" },
     scenario: { type: "string", default: "non-stream" },
+    against: { type: "string" },
   },
 });
 const calls = Number(values.calls);
@@ -32,26 +37,36 @@ const bodyText = JSON.stringify(body);
 
 const upstream = spawnService(["bun", join(ROOT, "bench/burst-upstream.ts")]);
 const upstreamUrl = `http://127.0.0.1:${await upstream.portLine()}/v1`;
-const gateway = startGateway({ heartbeatMs: 5_000 });
-const worker = spawnService([
-  "bun",
-  join(ROOT, "src/main.ts"),
-  "worker",
-  "--connect",
-  `http://127.0.0.1:${gateway.port}`,
-  "--token",
-  "worker-key",
-  "--upstream",
-  upstreamUrl,
-  "--models",
-  MODEL,
-  "--concurrency",
-  "1024",
-  "--no-responses-api",
-]);
+type Harness = typeof import("../src/workers/testing/tunnel-harness.ts");
+
+/** A checkout's gateway side (its harness, in this process) with its own worker dialled in. */
+async function tunnelOf(root: string) {
+  const harness = (await import(join(root, "src/workers/testing/tunnel-harness.ts"))) as Harness;
+  const gateway = harness.startGateway({ heartbeatMs: 5_000 });
+  const worker = spawnService([
+    "bun",
+    join(root, "src/main.ts"),
+    "worker",
+    "--connect",
+    `http://127.0.0.1:${gateway.port}`,
+    "--token",
+    "worker-key",
+    "--upstream",
+    upstreamUrl,
+    "--models",
+    MODEL,
+    "--concurrency",
+    "1024",
+    "--no-responses-api",
+  ]);
+  return { root, gateway, worker };
+}
+type Tunnel = Awaited<ReturnType<typeof tunnelOf>>;
+
+const tunnels = [await tunnelOf(ROOT), ...(values.against ? [await tunnelOf(resolve(values.against))] : [])];
 const upstreamFetch = createUpstreamFetch({ inFlight: () => concurrency });
 
-async function viaTunnel(): Promise<number> {
+async function viaTunnel({ gateway }: Tunnel): Promise<number> {
   const tunnel = gateway.registry.pick(MODEL);
   if (!tunnel) throw new Error("no worker");
   const response = await tunnel.open({
@@ -83,28 +98,36 @@ async function run(call: () => Promise<number>, n: number): Promise<void> {
   await Promise.all(Array.from({ length: concurrency }, lane));
 }
 
+const named = (t: Tunnel) => (t.root === ROOT ? "tunnel" : `tunnel ${t.root}`);
+
 try {
-  await waitFor(() => gateway.registry.pick(MODEL) !== undefined, "the worker to register", 15_000);
-  await run(viaTunnel, 2_000);
+  for (const t of tunnels)
+    await waitFor(() => t.gateway.registry.pick(MODEL) !== undefined, "the worker to register", 15_000);
+  for (const t of tunnels) await run(() => viaTunnel(t), 2_000);
   await run(viaFetch, 2_000);
   for (let round = 1; round <= Number(values.rounds); round++) {
-    for (const [name, call] of [
-      ["tunnel", viaTunnel],
-      ["fetch", viaFetch],
-    ] as const) {
-      const [self, other] = [process.cpuUsage(), await cpuSeconds(worker.pid)];
+    // A B, then B A: the machine's drift hits both alike.
+    const order = round % 2 === 1 ? tunnels : [...tunnels].reverse();
+    const runs = [
+      ...order.map((t) => [named(t), () => viaTunnel(t), t] as const),
+      ["fetch", viaFetch, undefined] as const,
+    ];
+    for (const [name, call, t] of runs) {
+      const [self, other] = [process.cpuUsage(), t ? await cpuSeconds(t.worker.pid) : 0];
       await run(call, calls);
       const used = process.cpuUsage(self);
-      const workerUs = ((await cpuSeconds(worker.pid)) - other) * 1e6;
+      const workerUs = t ? ((await cpuSeconds(t.worker.pid)) - other) * 1e6 : 0;
       const gatewayUs = (used.user + used.system) / calls;
-      const extra = name === "tunnel" ? `, worker ${(workerUs / calls).toFixed(1)}` : "";
+      const extra = t ? `, worker ${(workerUs / calls).toFixed(1)}` : "";
       console.log(
         `${values.scenario} round ${round} ${name}: gateway ${gatewayUs.toFixed(1)} µs a call${extra}`,
       );
     }
   }
 } finally {
-  await worker.stop();
-  await gateway.stop();
+  for (const t of tunnels) {
+    await t.worker.stop();
+    await t.gateway.stop();
+  }
   await upstream.stop();
 }

@@ -1,3 +1,5 @@
+import { readU32, writeU32 } from "./big-endian.ts";
+
 /**
  * A body chunk on the tunnel (protocol v2): one binary WebSocket message, a 1-byte kind, the
  * request id as a big-endian u32, then the upstream's bytes exactly as read. No JSON, no
@@ -11,7 +13,7 @@ export const MAX_REQUEST_ID = 0xffff_ffff;
 export function encodeChunk(id: number, bytes: Uint8Array): Uint8Array<ArrayBuffer> {
   const frame = new Uint8Array(CHUNK_HEADER_BYTES + bytes.byteLength);
   frame[0] = CHUNK_KIND;
-  new DataView(frame.buffer).setUint32(1, id);
+  writeU32(frame, 1, id);
   frame.set(bytes, CHUNK_HEADER_BYTES);
   return frame;
 }
@@ -19,6 +21,6 @@ export function encodeChunk(id: number, bytes: Uint8Array): Uint8Array<ArrayBuff
 /** The id and payload of a chunk frame (the payload is a view, not a copy); undefined if malformed. */
 export function decodeChunk(frame: Uint8Array): { id: number; bytes: Uint8Array } | undefined {
   if (frame.byteLength < CHUNK_HEADER_BYTES || frame[0] !== CHUNK_KIND) return undefined;
-  const id = new DataView(frame.buffer, frame.byteOffset, frame.byteLength).getUint32(1);
+  const id = readU32(frame, 1);
   return { id, bytes: frame.subarray(CHUNK_HEADER_BYTES) };
 }

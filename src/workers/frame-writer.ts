@@ -46,6 +46,11 @@ export class FrameWriter {
     this.push({ id, bytes });
   }
 
+  /** A binary request or answer frame, whole (request-frame.ts, answer-frame.ts). */
+  binary(frame: Uint8Array<ArrayBuffer>): void {
+    this.push(frame);
+  }
+
   /** Writes what is queued now (before a close, so that a `rejected` still leaves). */
   readonly flush = (): void => {
     this.scheduled = false;

@@ -92,6 +92,8 @@ export const WorkerFrame = z.discriminatedUnion("type", [
     bodyText: z.boolean().optional(),
     /** The worker reads batch messages (batch-frame.ts): the gateway may send its frames in them. */
     batch: z.boolean().optional(),
+    /** The worker reads binary request frames (request-frame.ts). */
+    binaryRequests: z.boolean().optional(),
   }),
   heartbeat,
   z.object({
@@ -123,6 +125,8 @@ export const GatewayFrame = z.discriminatedUnion("type", [
     maxMessageBytes: z.number().int().positive(),
     /** The gateway reads batch messages (batch-frame.ts): the worker may send its frames in them. */
     batch: z.boolean().optional(),
+    /** The gateway reads binary answer frames (answer-frame.ts). */
+    binaryAnswers: z.boolean().optional(),
   }),
   z.object({ type: z.literal("rejected"), reason: z.string(), message: z.string() }),
   heartbeat,

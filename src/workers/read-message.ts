@@ -31,7 +31,13 @@ export function readMessage(raw: unknown, to: MessageFrames): string | undefined
   if (typeof frames === "string") return frames;
   for (const frame of frames) {
     if (to.stopped?.()) return undefined;
-    const problem = "text" in frame ? control(frame.text, to) : chunk(frame.chunk, to);
+    // A peer link carries no binary request or answer frames (request-frame.ts, answer-frame.ts).
+    const problem =
+      "text" in frame
+        ? control(frame.text, to)
+        : "chunk" in frame
+          ? chunk(frame.chunk, to)
+          : "binary frame of a worker's";
     if (problem) return problem;
   }
   return undefined;

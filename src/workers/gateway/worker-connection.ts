@@ -1,4 +1,5 @@
 import type { KeyEndReason } from "../../auth/key-sessions.ts";
+import { ANSWER_KIND, decodeAnswer } from "../answer-frame.ts";
 import { BATCH_KIND, decodeBatch } from "../batch-frame.ts";
 import { CHUNK_KIND, decodeChunk } from "../chunk-frame.ts";
 import {
@@ -94,6 +95,7 @@ export function createWorkerConnection(deps: ConnectionDeps): WorkerConnection {
       labels: frame.labels,
       ...(frame.apis?.includes("responses") ? { responsesApi: true } : {}),
       ...(frame.bodyText ? { bodyText: true } : {}),
+      ...(frame.binaryRequests ? { binaryRequests: true } : {}),
       version: frame.version,
       transport,
       log,
@@ -119,6 +121,7 @@ export function createWorkerConnection(deps: ConnectionDeps): WorkerConnection {
       heartbeatTimeoutMs,
       maxMessageBytes: deps.maxMessageBytes,
       batch: true,
+      binaryAnswers: true,
     });
     if (refused.length > 0)
       log("warn", "worker offered models its key may not serve", {
@@ -133,17 +136,30 @@ export function createWorkerConnection(deps: ConnectionDeps): WorkerConnection {
     return raw;
   }
 
-  /** A binary message: a body chunk (chunk-frame.ts) or a batch of frames (batch-frame.ts). */
+  /**
+   * A binary message: a body chunk (chunk-frame.ts), an answer frame (answer-frame.ts) or a batch
+   * of frames (batch-frame.ts).
+   */
   function binary(bytes: Uint8Array) {
     if (!tunnel) return fail(CloseCode.protocolError, "binary frame before register");
-    if (bytes[0] !== BATCH_KIND) return chunk(tunnel, bytes);
+    if (bytes[0] !== BATCH_KIND)
+      return bytes[0] === ANSWER_KIND ? answer(tunnel, bytes) : chunk(tunnel, bytes);
     const frames = decodeBatch(bytes);
     if (typeof frames === "string") return fail(CloseCode.protocolError, frames);
     for (const frame of frames) {
       if (done) return;
       if ("text" in frame) control(frame.text);
-      else chunk(tunnel, frame.chunk);
+      else if ("chunk" in frame) chunk(tunnel, frame.chunk);
+      else if (frame.binary[0] === ANSWER_KIND) answer(tunnel, frame.binary);
+      else return fail(CloseCode.protocolError, "request frame from a worker");
     }
+  }
+
+  function answer(to: WorkerTunnel, bytes: Uint8Array) {
+    const decoded = decodeAnswer(bytes);
+    if (typeof decoded === "string") return fail(CloseCode.protocolError, decoded);
+    registry.touch(to);
+    to.receiveAnswer(decoded);
   }
 
   function chunk(to: WorkerTunnel, bytes: Uint8Array) {

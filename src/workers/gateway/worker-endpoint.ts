@@ -95,6 +95,7 @@ export function workerEndpoint(deps: WorkerEndpointDeps) {
         ...(deps.window ? { window: deps.window } : {}),
         transport: {
           send: (text) => writer.text(text),
+          sendBinary: (frame) => writer.binary(frame),
           flush: writer.flush,
           close: (code, reason) => {
             writer.flush();

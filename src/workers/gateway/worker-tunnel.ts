@@ -1,4 +1,5 @@
 import { unavailable } from "../../core/gateway-error.ts";
+import type { Answer } from "../answer-frame.ts";
 import { MAX_REQUEST_ID } from "../chunk-frame.ts";
 import {
   CloseCode,
@@ -7,6 +8,7 @@ import {
   type GatewayFrame,
   type WorkerFrame,
 } from "../protocol.ts";
+import { encodeRequestFrame, type PlainRequest } from "../request-frame.ts";
 import type { WorkerLog } from "../worker-log.ts";
 import type { RegisteredWorker, TunnelRequest } from "./registered-worker.ts";
 import { TunnelExchange, type TunnelStream } from "./tunnel-exchange.ts";
@@ -23,6 +25,8 @@ export class RequestTooLarge extends Error {}
 /** The socket under a tunnel, whatever serves it. */
 export interface TunnelTransport {
   send(text: string): void;
+  /** A binary request frame (request-frame.ts); only where the peer is a worker. */
+  sendBinary?(frame: Uint8Array<ArrayBuffer>): void;
   /** Writes what is queued now instead of at the end of this turn. */
   flush?(): void;
   /** Writes what is queued, then closes. */
@@ -44,6 +48,8 @@ export interface TunnelInit {
   version?: string;
   /** The worker announced `bodyText`: a request's body may go as the client's text. */
   bodyText?: boolean;
+  /** The worker announced `binaryRequests`: a request with body text may go as a binary frame. */
+  binaryRequests?: boolean;
   transport: TunnelTransport;
   log: WorkerLog;
   now: number;
@@ -52,6 +58,12 @@ export interface TunnelInit {
   /** The largest request frame the peer takes (a cluster peer link); unbounded without one. */
   maxRequestBytes?: number;
 }
+
+/** Counted in bytes only when a text's length alone cannot rule it out. */
+const largerThan = (frame: string | Uint8Array, limit: number) =>
+  typeof frame === "string"
+    ? frame.length * 3 > limit && Buffer.byteLength(frame) > limit
+    : frame.byteLength > limit;
 
 /**
  * The gateway's end of one worker connection: multiplexes requests over the socket under
@@ -119,30 +131,33 @@ export class WorkerTunnel implements RegisteredWorker {
     const { method, path, body, bodyText, stream, requestId, traceparent, headers, query, worker } = request;
     // An older worker does not know `bodyText`: it gets the parsed body, re-serialised upstream.
     // One that does gets only the model beside the text (for its span), not the body twice.
-    const asText = bodyText !== undefined && this.init.bodyText === true;
-    const model = typeof body.model === "string" ? { model: body.model } : {};
-    const frame = encodeFrame({
-      type: "request",
-      id,
-      requestId,
-      ...(method ? { method } : {}),
-      path,
-      ...(asText ? { body: model, bodyText } : { body }),
-      stream,
-      window,
-      ...(traceparent ? { traceparent } : {}),
-      ...(headers && Object.keys(headers).length > 0 ? { headers } : {}),
-      ...(query ? { query } : {}),
-      ...(worker ? { worker } : {}),
-    });
+    const text = bodyText !== undefined && this.init.bodyText === true ? bodyText : undefined;
+    const model = typeof body.model === "string" ? body.model : undefined;
+    const sent = headers && Object.keys(headers).length > 0 ? headers : undefined;
+    const plain = text !== undefined && !method && !sent && !query && !worker;
+    const frame =
+      (plain && this.binaryFrame({ id, requestId, path, stream, window, traceparent, model }, text)) ||
+      encodeFrame({
+        type: "request",
+        id,
+        requestId,
+        ...(method ? { method } : {}),
+        path,
+        ...(text !== undefined ? { body: model === undefined ? {} : { model }, bodyText: text } : { body }),
+        stream,
+        window,
+        ...(traceparent ? { traceparent } : {}),
+        ...(sent ? { headers: sent } : {}),
+        ...(query ? { query } : {}),
+        ...(worker ? { worker } : {}),
+      });
     const limit = this.init.maxRequestBytes;
-    // Counted in bytes only when the text's length alone cannot rule it out.
-    if (limit !== undefined && frame.length * 3 > limit && Buffer.byteLength(frame) > limit) {
+    if (limit !== undefined && largerThan(frame, limit)) {
       this.exchanges.delete(id);
       request.signal.removeEventListener("abort", onAbort);
       return Promise.reject(new RequestTooLarge(`request frame larger than ${limit} bytes`));
     }
-    if (!this.closed) this.init.transport.send(frame);
+    if (!this.closed) this.write(frame);
     if (request.signal.aborted) onAbort();
     return exchange.response;
   }
@@ -157,7 +172,12 @@ export class WorkerTunnel implements RegisteredWorker {
     const id = this.nextId();
     this.exchanges.set(id, stream);
     const { worker: _chosen, body, bodyText, ...rest } = frame;
-    if (bodyText === undefined || this.init.bodyText === true) this.send({ ...rest, id, body, bodyText });
+    const model = typeof body.model === "string" ? body.model : undefined;
+    const plain = bodyText !== undefined && !rest.method && !rest.headers && !rest.query;
+    const binary = plain && this.binaryFrame({ ...rest, id, model }, bodyText);
+    if (binary) this.write(binary);
+    else if (bodyText === undefined || this.init.bodyText === true)
+      this.send({ ...rest, id, body, bodyText });
     // An older worker takes the body parsed (the text is the client's JSON, already checked).
     else this.send({ ...rest, id, body: JSON.parse(bodyText) as Record<string, unknown> });
     return id;
@@ -180,6 +200,21 @@ export class WorkerTunnel implements RegisteredWorker {
     this.exchanges.delete(id);
   }
 
+  /**
+   * The common request (a POST with the client's text, no headers or query) as a binary frame,
+   * its body's bytes never escaped into JSON: only to a worker that reads them, over a transport
+   * that sends them. Undefined otherwise, or when its texts do not fit one.
+   */
+  private binaryFrame(request: PlainRequest, bodyText: string): Uint8Array<ArrayBuffer> | undefined {
+    const reads = this.init.binaryRequests === true && this.init.transport.sendBinary !== undefined;
+    return reads ? encodeRequestFrame(request, bodyText) : undefined;
+  }
+
+  private write(frame: string | Uint8Array<ArrayBuffer>): void {
+    if (typeof frame === "string") this.init.transport.send(frame);
+    else this.init.transport.sendBinary?.(frame);
+  }
+
   private nextId(): string {
     // Ids are u32s on the wire (binary chunk headers); they wrap long after any reuse could clash.
     this.issued = (this.issued % MAX_REQUEST_ID) + 1;
@@ -195,6 +230,17 @@ export class WorkerTunnel implements RegisteredWorker {
       exchange.onHead(frame.status, frame.contentType, frame.retryAfter, frame.servedBy);
     else if (frame.type === "end") exchange.onEnd();
     else exchange.onError(frame.code, frame.message);
+  }
+
+  /** A binary answer frame (answer-frame.ts): a head, an end, or both around a whole body. */
+  receiveAnswer(answer: Answer) {
+    const id = String(answer.id);
+    const exchange = this.exchanges.get(id);
+    if (!exchange) return this.unknown(id, answer.head ? "head" : "end");
+    const { head } = answer;
+    if (head) exchange.onHead(head.status, head.contentType, head.retryAfter);
+    if (answer.body.byteLength > 0) exchange.onChunk(answer.body);
+    if (answer.end) exchange.onEnd();
   }
 
   /** One body chunk from a binary frame. */

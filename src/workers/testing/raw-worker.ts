@@ -1,6 +1,7 @@
 import { decodeBatch } from "../batch-frame.ts";
 import { encodeChunk } from "../chunk-frame.ts";
 import { decodeJson, type GatewayFrame, PROTOCOL_VERSION } from "../protocol.ts";
+import { decodeRequestFrame, REQUEST_KIND } from "../request-frame.ts";
 import { waitFor } from "./tunnel-harness.ts";
 
 const BunWebSocket = WebSocket as unknown as new (url: string, options: Bun.WebSocketOptions) => WebSocket;
@@ -9,7 +10,10 @@ const BunWebSocket = WebSocket as unknown as new (url: string, options: Bun.WebS
 export interface RawWorker {
   socket: WebSocket;
   frames: GatewayFrame[];
-  /** Binary messages from the gateway (batches, to a worker that announced `batch`), as received. */
+  /**
+   * Binary messages from the gateway (batches, to a worker that announced `batch`; request frames,
+   * to one that announced `binaryRequests`), as received.
+   */
   binary: Uint8Array[];
   closed: { code: number; reason: string } | undefined;
   send(value: unknown): void;
@@ -90,12 +94,18 @@ export async function openRawWorker(port: number, token = "worker-key"): Promise
       raw.frames.push(decodeJson(event.data) as GatewayFrame);
       return;
     }
-    // A batch: its frames are read like text frames, and the message kept to be looked at.
+    // A batch: its frames are read like text frames, and the message kept to be looked at. A
+    // binary request frame is read as the JSON frame it stands for, its body as `bodyText`.
     const bytes = new Uint8Array(event.data as ArrayBuffer);
     raw.binary.push(bytes);
-    const frames = decodeBatch(bytes);
+    const frames = bytes[0] === REQUEST_KIND ? [{ binary: bytes }] : decodeBatch(bytes);
     if (typeof frames === "string") throw new Error(`the gateway sent a bad batch: ${frames}`);
-    for (const frame of frames) if ("text" in frame) raw.frames.push(decodeJson(frame.text) as GatewayFrame);
+    for (const frame of frames) {
+      if ("text" in frame) raw.frames.push(decodeJson(frame.text) as GatewayFrame);
+      const read = "binary" in frame ? decodeRequestFrame(frame.binary) : undefined;
+      if (read === undefined || typeof read === "string") continue;
+      raw.frames.push({ ...read.request, bodyText: new TextDecoder().decode(read.body) });
+    }
   };
   socket.onclose = (event) => {
     raw.closed = { code: event.code, reason: event.reason };

@@ -4,12 +4,18 @@ import { type GatewayFrame, MAX_CHUNK_BYTES, type WorkerFrame } from "../protoco
 import type { StreamCredit } from "./stream-credit.ts";
 
 type RequestFrame = Extract<GatewayFrame, { type: "request" }>;
+export type HeadFrame = Extract<WorkerFrame, { type: "head" }>;
 
 export interface UpstreamCallContext {
   /** Upstream base URL including /v1, from the worker's own flags only. */
   base: string;
   apiKey?: string;
   send(frame: WorkerFrame): void;
+  /**
+   * Sends a whole answer in one frame (head, body, end: answer-frame.ts), where the gateway reads
+   * them; false when this head does not fit one (the frames then go one by one).
+   */
+  sendWhole?(head: HeadFrame, body: Uint8Array): boolean;
   /** Sends a piece of the body in a chunk frame (chunk-frame.ts). */
   sendChunk(id: number, bytes: Uint8Array): void;
   /** Aborted by a cancel frame, a lost connection or a forced stop. */
@@ -50,25 +56,30 @@ function wholeWithin(response: Response, bytes: number): boolean {
 
 /**
  * Runs one tunnelled request against the upstream and streams its answer back: a `head`
- * frame, then the body's bytes as read, in binary chunk frames, then `end`.
+ * frame, then the body's bytes as read, in binary chunk frames, then `end`. `body`: the
+ * client's bytes from a binary request frame (request-frame.ts), sent upstream as they are.
  */
-export async function callUpstream(request: RequestFrame, ctx: UpstreamCallContext): Promise<void> {
+export async function callUpstream(
+  request: RequestFrame,
+  ctx: UpstreamCallContext,
+  body?: Uint8Array<ArrayBuffer>,
+): Promise<void> {
   const { id } = request;
   const wireId = Number(id);
   const method = request.method ?? "POST";
-  const headers: Record<string, string> = {
-    ...passedHeaders(request.headers),
-    ...(method === "POST" ? { "content-type": "application/json" } : {}),
-    "x-request-id": request.requestId,
-    ...ctx.traceHeaders,
-  };
+  // Set one by one, not spread together: a call's headers are built for every request.
+  const headers = passedHeaders(request.headers);
+  if (method === "POST") headers["content-type"] = "application/json";
+  headers["x-request-id"] = request.requestId;
+  const trace = ctx.traceHeaders;
+  if (trace) for (const name in trace) headers[name] = trace[name] as string;
   if (ctx.apiKey) headers.authorization = `Bearer ${ctx.apiKey}`;
   let response: Response;
   try {
     response = await ctx.fetch(ctx.base + request.path + (request.query ?? ""), {
       method,
       headers,
-      ...(method === "POST" ? { body: request.bodyText ?? JSON.stringify(request.body) } : {}),
+      ...(method === "POST" ? { body: body ?? request.bodyText ?? JSON.stringify(request.body) } : {}),
       signal: ctx.signal,
     });
   } catch {
@@ -77,13 +88,19 @@ export async function callUpstream(request: RequestFrame, ctx: UpstreamCallConte
     return;
   }
   const retryAfter = response.headers.get("retry-after")?.slice(0, 64);
-  ctx.send({
+  const head: HeadFrame = {
     type: "head",
     id,
     status: response.status,
     contentType: response.headers.get("content-type") ?? "",
     ...(retryAfter ? { retryAfter } : {}),
-  });
+  };
+  // A small answer of declared length is read in one call (no reader, no read per piece): the
+  // window holds it, so credit would not have held any of it back. Where the gateway reads
+  // answer frames it goes in one (a non-stream answer is only handed on once whole anyway).
+  const whole = !request.stream && wholeWithin(response, request.window);
+  const inOne = whole && ctx.sendWhole !== undefined;
+  if (!inOne) ctx.send(head);
   // One read can return far more than the window (the runtime buffers the socket), so
   // credit gates every piece sent, not only the next read.
   const emit = async (bytes: Uint8Array): Promise<boolean> => {
@@ -96,13 +113,16 @@ export async function callUpstream(request: RequestFrame, ctx: UpstreamCallConte
     }
     return true;
   };
-  // A small answer of declared length is read in one call (no reader, no read per piece): the
-  // window holds it, so credit would not have held any of it back.
-  const whole = !request.stream && wholeWithin(response, request.window);
   const reader = whole ? undefined : response.body?.getReader();
   try {
     if (whole) {
-      if (!(await emit(await response.bytes()))) return;
+      const bytes = await response.bytes();
+      if (inOne) {
+        if (ctx.signal.aborted) return;
+        if (bytes.byteLength <= ctx.maxChunkBytes && ctx.sendWhole?.(head, bytes)) return;
+        ctx.send(head);
+      }
+      if (!(await emit(bytes))) return;
     }
     while (reader) {
       if (!ctx.credit.hasCredit) await ctx.credit.ready(ctx.signal);

@@ -1,7 +1,8 @@
 import type { Tracer } from "@opentelemetry/api";
 import { createUpstreamFetch } from "../../providers/http/upstream-fetch.ts";
 import { workerHop } from "../../telemetry/tracing/worker-hop.ts";
-import { BATCH_KIND, decodeBatch } from "../batch-frame.ts";
+import { encodeAnswer, encodeAnswerEnd } from "../answer-frame.ts";
+import { BATCH_KIND, type BatchedFrame, decodeBatch } from "../batch-frame.ts";
 import { FrameWriter } from "../frame-writer.ts";
 import {
   CloseCode,
@@ -14,9 +15,10 @@ import {
   type WorkerFrame,
 } from "../protocol.ts";
 import { readGatewayFrame } from "../read-frame.ts";
+import { decodeRequestFrame, REQUEST_KIND } from "../request-frame.ts";
 import type { WorkerLog } from "../worker-log.ts";
 import { StreamCredit } from "./stream-credit.ts";
-import { callUpstream, chunkBytesFor } from "./upstream-call.ts";
+import { callUpstream, chunkBytesFor, type HeadFrame, type UpstreamCallContext } from "./upstream-call.ts";
 import { workerLeanMode } from "./worker-lean-mode.ts";
 
 export interface SessionOptions {
@@ -55,6 +57,9 @@ export class WorkerSession {
   private registered = false;
   /** Set from the gateway's `registered` frame (its message limit). */
   private maxChunkBytes = MAX_CHUNK_BYTES;
+  private maxMessageBytes = DEFAULT_MAX_MESSAGE_BYTES;
+  /** The gateway reads binary answer frames (answer-frame.ts). */
+  private binaryAnswers = false;
   private draining = false;
   private rejected: SessionEnd | undefined;
   private lastHeard = Date.now();
@@ -101,6 +106,7 @@ export class WorkerSession {
         ...(apis?.length ? { apis } : {}),
         bodyText: true,
         batch: true,
+        binaryRequests: true,
       });
     };
     this.socket.onmessage = (event) => this.receive(event.data);
@@ -144,36 +150,68 @@ export class WorkerSession {
   }
 
   private send(frame: WorkerFrame): void {
-    this.writer.text(encodeFrame(frame));
+    // A head or end in binary where the gateway reads it (and where the head's texts fit one).
+    const binary = !this.binaryAnswers
+      ? undefined
+      : frame.type === "end"
+        ? encodeAnswerEnd(Number(frame.id))
+        : frame.type === "head" && frame.servedBy === undefined
+          ? encodeAnswer(Number(frame.id), frame, false)
+          : undefined;
+    if (binary) this.writer.binary(binary);
+    else this.writer.text(encodeFrame(frame));
   }
 
-  private receive(data: unknown): void {
+  private readonly sendChunk = (id: number, bytes: Uint8Array) => this.writer.chunk(id, bytes);
+
+  /** A whole answer in one binary frame; false where the gateway does not read them or it does not fit. */
+  private sendWhole(head: HeadFrame, body: Uint8Array): boolean {
+    if (!this.binaryAnswers) return false;
+    const frame = encodeAnswer(Number(head.id), head, true, body);
+    if (!frame || frame.byteLength > this.maxMessageBytes) return false;
+    this.writer.binary(frame);
+    return true;
+  }
+
+  private receive(data: unknown) {
     this.lastHeard = Date.now();
     if (!(data instanceof ArrayBuffer)) {
       this.control(data);
       return;
     }
-    // The gateway sends no chunks: a binary message must be a batch of control frames.
+    // The gateway sends no chunks: a binary message is a request frame or a batch of them and
+    // control frames.
     const bytes = new Uint8Array(data);
-    const frames = bytes[0] === BATCH_KIND ? decodeBatch(bytes) : "binary frame that is not a batch";
-    if (typeof frames === "string" || frames.some((f) => !("text" in f))) {
-      this.options.log("warn", "gateway sent a malformed frame", {
-        problem: typeof frames === "string" ? frames : "a chunk from the gateway",
-      });
-      this.close(CloseCode.protocolError, "malformed frame");
-      return;
+    const frames: BatchedFrame[] | string =
+      bytes[0] === BATCH_KIND
+        ? decodeBatch(bytes)
+        : bytes[0] === REQUEST_KIND
+          ? [{ binary: bytes }]
+          : "binary frame that is neither a batch nor a request";
+    if (typeof frames === "string") return this.malformed(frames);
+    for (const frame of frames) {
+      if (this.socket.readyState !== WebSocket.OPEN) return;
+      if ("text" in frame) this.control(frame.text);
+      else if ("binary" in frame && frame.binary[0] === REQUEST_KIND) this.binaryRequest(frame.binary);
+      else return this.malformed("a chunk or answer frame from the gateway");
     }
-    for (const frame of frames)
-      if ("text" in frame && this.socket.readyState === WebSocket.OPEN) this.control(frame.text);
   }
 
-  private control(data: unknown): void {
+  private malformed(problem: string): void {
+    this.options.log("warn", "gateway sent a malformed frame", { problem });
+    this.close(CloseCode.protocolError, "malformed frame");
+  }
+
+  /** A binary request frame: the client's body as bytes (request-frame.ts). */
+  private binaryRequest(bytes: Uint8Array) {
+    const decoded = decodeRequestFrame(bytes);
+    if (typeof decoded === "string") return this.malformed(decoded);
+    this.onRequest(decoded.request, decoded.body);
+  }
+
+  private control(data: unknown) {
     const parsed = readGatewayFrame(typeof data === "string" ? decodeJson(data) : undefined);
-    if (!parsed.ok) {
-      this.options.log("warn", "gateway sent a malformed frame", { problem: parsed.problem });
-      this.close(CloseCode.protocolError, "malformed frame");
-      return;
-    }
+    if (!parsed.ok) return this.malformed(parsed.problem);
     const frame = parsed.frame;
     if (frame.type === "registered") this.onRegistered(frame);
     else if (frame.type === "request") this.onRequest(frame);
@@ -188,8 +226,10 @@ export class WorkerSession {
   private onRegistered(frame: Extract<GatewayFrame, { type: "registered" }>): void {
     this.registered = true;
     this.maxChunkBytes = chunkBytesFor(frame.maxMessageBytes);
+    this.maxMessageBytes = frame.maxMessageBytes;
     this.writer.limit(frame.maxMessageBytes);
     if (frame.batch) this.writer.peerReadsBatches();
+    this.binaryAnswers = frame.binaryAnswers === true;
     const log = this.options.log;
     log("info", "registered with the gateway", { workerId: frame.workerId, models: frame.accepted });
     for (const refused of frame.refused) log("warn", "gateway refused a model", refused);
@@ -203,7 +243,8 @@ export class WorkerSession {
     this.timers.push(beat, watch);
   }
 
-  private onRequest(frame: Extract<GatewayFrame, { type: "request" }>): void {
+  /** `body`: the client's bytes, from a binary request frame. */
+  private onRequest(frame: Extract<GatewayFrame, { type: "request" }>, body?: Uint8Array<ArrayBuffer>): void {
     const { id } = frame;
     if (this.calls.has(id)) return;
     const refusal = this.draining
@@ -225,17 +266,23 @@ export class WorkerSession {
       hop.observe(f);
       this.send(f);
     };
-    callUpstream(frame, {
+    const call: UpstreamCallContext = {
       base,
-      ...(apiKey ? { apiKey } : {}),
-      ...(hop.headers ? { traceHeaders: hop.headers } : {}),
       send,
-      sendChunk: (id, bytes) => this.writer.chunk(id, bytes),
+      sendWhole: (head, bytes) => {
+        const sent = this.sendWhole(head, bytes);
+        if (sent) hop.observe(head);
+        return sent;
+      },
+      sendChunk: this.sendChunk,
       signal: abort.signal,
       credit,
       maxChunkBytes: this.maxChunkBytes,
       fetch: this.upstreamFetch,
-    })
+    };
+    if (apiKey) call.apiKey = apiKey;
+    if (hop.headers) call.traceHeaders = hop.headers;
+    callUpstream(frame, call, body)
       .catch(() => send({ type: "error", id, code: "internal", message: "worker failed" }))
       .finally(() => {
         hop.end();

@@ -1,0 +1,93 @@
+import { asciiSize, readAscii, writeAscii } from "./ascii-text.ts";
+import { readU16, readU32, writeU16, writeU32 } from "./big-endian.ts";
+
+/**
+ * A reply's `head`, its `end`, or both around a whole body, in binary (docs/worker-protocol.md,
+ * "Binary answer frame"), sent only to a gateway that announced `binaryAnswers`: no JSON to
+ * write on the worker nor to parse on the gateway, and a small non-stream answer is one frame
+ * instead of three.
+ *
+ * A 1-byte kind, the request id as a big-endian u32, a flags byte (`1` head, `2` end); with a
+ * head, its status as a u16 and its content type and `Retry-After` each behind a 1-byte length
+ * (printable ASCII); then body bytes to the end of the frame (only with both head and end).
+ */
+export const ANSWER_KIND = 4;
+export const ANSWER_HEAD = 1;
+export const ANSWER_END = 2;
+/** Kind, id, flags. */
+const FIXED_BYTES = 6;
+const STATUS_BYTES = 2;
+const MAX_RETRY_AFTER = 64;
+
+/** What one answer frame carries; `head` absent on a lone end. */
+export interface Answer {
+  id: number;
+  head?: { status: number; contentType: string; retryAfter?: string };
+  end: boolean;
+  /** A view into the frame. */
+  body: Uint8Array;
+}
+
+const EMPTY = new Uint8Array(0);
+
+/**
+ * The frame for a head (and, with `end`, the whole answer with `body`), or undefined when the
+ * head's texts do not fit it (not printable ASCII, too long): the JSON `head` frame takes those.
+ */
+export function encodeAnswer(
+  id: number,
+  head: { status: number; contentType: string; retryAfter?: string | undefined },
+  end: boolean,
+  body: Uint8Array = EMPTY,
+): Uint8Array<ArrayBuffer> | undefined {
+  const retryAfter = head.retryAfter ?? "";
+  const typeBytes = asciiSize(head.contentType);
+  const retryBytes = retryAfter.length <= MAX_RETRY_AFTER ? asciiSize(retryAfter) : -1;
+  if (typeBytes < 0 || retryBytes < 0) return undefined;
+  const textsAt = FIXED_BYTES + STATUS_BYTES;
+  const bodyAt = textsAt + typeBytes + retryBytes;
+  const frame = new Uint8Array(bodyAt + body.byteLength);
+  frame[0] = ANSWER_KIND;
+  writeU32(frame, 1, id);
+  frame[5] = end ? ANSWER_HEAD | ANSWER_END : ANSWER_HEAD;
+  writeU16(frame, FIXED_BYTES, head.status);
+  writeAscii(frame, writeAscii(frame, textsAt, head.contentType), retryAfter);
+  frame.set(body, bodyAt);
+  return frame;
+}
+
+/** A lone end. */
+export function encodeAnswerEnd(id: number): Uint8Array<ArrayBuffer> {
+  const frame = new Uint8Array(FIXED_BYTES);
+  frame[0] = ANSWER_KIND;
+  writeU32(frame, 1, id);
+  frame[5] = ANSWER_END;
+  return frame;
+}
+
+/**
+ * The answer in a frame, or a problem: a frame cut short, unknown flags, a body without both
+ * head and end, a status out of 200–599, text that is not printable ASCII.
+ */
+export function decodeAnswer(frame: Uint8Array): Answer | string {
+  if (frame.byteLength < FIXED_BYTES || frame[0] !== ANSWER_KIND) return "answer frame cut off";
+  const id = readU32(frame, 1);
+  const flags = frame[5] as number;
+  const end = (flags & ANSWER_END) !== 0;
+  if (flags === 0 || (flags & ~(ANSWER_HEAD | ANSWER_END)) !== 0) return `answer frame flags ${flags}`;
+  if (!(flags & ANSWER_HEAD))
+    return frame.byteLength === FIXED_BYTES ? { id, end, body: EMPTY } : "end with a body";
+  if (frame.byteLength < FIXED_BYTES + STATUS_BYTES) return "answer frame cut off";
+  const status = readU16(frame, FIXED_BYTES);
+  if (status < 200 || status > 599) return `answer status ${status}`;
+  const contentType = readAscii(frame, FIXED_BYTES + STATUS_BYTES, frame.byteLength);
+  const retryAfter = contentType && readAscii(frame, contentType[1], frame.byteLength);
+  if (!retryAfter || retryAfter[0].length > MAX_RETRY_AFTER)
+    return "answer text cut off or not printable ASCII";
+  const bodyAt = retryAfter[1];
+  if (!end && bodyAt < frame.byteLength) return "head with a body but no end";
+  const head = retryAfter[0]
+    ? { status, contentType: contentType[0], retryAfter: retryAfter[0] }
+    : { status, contentType: contentType[0] };
+  return { id, head, end, body: frame.subarray(bodyAt) };
+}

@@ -1,0 +1,88 @@
+import { asciiSize, readAscii, writeAscii } from "./ascii-text.ts";
+import { readU32, writeU32 } from "./big-endian.ts";
+import { type GatewayFrame, UpstreamPath } from "./protocol.ts";
+
+/**
+ * The common request frame in binary (docs/worker-protocol.md, "Binary request frame"), sent only
+ * to a worker that announced `binaryRequests`: a POST to an upstream path with the client's body
+ * text, no headers, query or method. Its fields at fixed places or behind a 1-byte length, then
+ * the body as the client sent it: nothing is JSON-written by the gateway nor parsed by the
+ * worker, which hands the body's bytes to the upstream as they are. Any other request (or one
+ * whose texts are not short printable ASCII) goes as JSON text.
+ */
+export const REQUEST_KIND = 3;
+const STREAM = 1;
+/** Kind, id, flags, window. */
+const FIXED_BYTES = 10;
+
+type RequestFrame = Extract<GatewayFrame, { type: "request" }>;
+
+/** What a binary request frame carries besides the body. */
+export interface PlainRequest {
+  id: string;
+  requestId: string;
+  path: string;
+  stream: boolean;
+  window: number;
+  traceparent?: string | undefined;
+  model?: string | undefined;
+}
+
+const PATHS: ReadonlySet<string> = new Set(UpstreamPath.options);
+const encoder = new TextEncoder();
+
+/** The frame, or undefined when this request cannot go in one (the JSON frame takes it). */
+export function encodeRequestFrame(request: PlainRequest, body: string): Uint8Array<ArrayBuffer> | undefined {
+  const { id, requestId, path, model = "", traceparent = "" } = request;
+  const texts = [requestId, path, model, traceparent];
+  let size = FIXED_BYTES;
+  for (const text of texts) {
+    const bytes = asciiSize(text);
+    if (bytes < 0) return undefined;
+    size += bytes;
+  }
+  if (!PATHS.has(path)) return undefined;
+  const frame = new Uint8Array(size + Buffer.byteLength(body));
+  frame[0] = REQUEST_KIND;
+  writeU32(frame, 1, Number(id));
+  frame[5] = request.stream ? STREAM : 0;
+  writeU32(frame, 6, request.window);
+  let at = FIXED_BYTES;
+  for (const text of texts) at = writeAscii(frame, at, text);
+  encoder.encodeInto(body, frame.subarray(at));
+  return frame;
+}
+
+/**
+ * The request a frame carries, as its JSON frame would (`body` holding the model), and its body
+ * (a view, not a copy); a problem if malformed.
+ */
+export function decodeRequestFrame(
+  frame: Uint8Array,
+): { request: RequestFrame; body: Uint8Array<ArrayBuffer> } | string {
+  if (frame.byteLength < FIXED_BYTES || frame[0] !== REQUEST_KIND) return "request frame cut off";
+  const id = readU32(frame, 1);
+  const flags = frame[5] as number;
+  const window = readU32(frame, 6);
+  if (id === 0 || window === 0 || (flags & ~STREAM) !== 0)
+    return "request frame with a bad id, window or flags";
+  const end = frame.byteLength;
+  const requestId = readAscii(frame, FIXED_BYTES, end);
+  const path = requestId && readAscii(frame, requestId[1], end);
+  const model = path && readAscii(frame, path[1], end);
+  const traceparent = model && readAscii(frame, model[1], end);
+  if (!traceparent) return "request frame text cut off or not ASCII";
+  if (!PATHS.has(path[0])) return `request frame path ${path[0]}`;
+  const request: RequestFrame = {
+    type: "request",
+    id: String(id),
+    requestId: requestId[0],
+    path: path[0] as UpstreamPath,
+    body: model[0] ? { model: model[0] } : {},
+    stream: (flags & STREAM) !== 0,
+    window,
+  };
+  if (traceparent[0]) request.traceparent = traceparent[0];
+  // A WebSocket message's bytes: never shared memory.
+  return { request, body: frame.subarray(traceparent[1]) as Uint8Array<ArrayBuffer> };
+}

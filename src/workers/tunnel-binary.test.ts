@@ -1,0 +1,253 @@
+import { afterEach, describe, expect, test } from "bun:test";
+import type { ServerWebSocket } from "bun";
+import { ANSWER_KIND, decodeAnswer, encodeAnswer, encodeAnswerEnd } from "./answer-frame.ts";
+import { BATCH_KIND, decodeBatch, encodeBatch } from "./batch-frame.ts";
+import { CHUNK_KIND } from "./chunk-frame.ts";
+import { CloseCode, decodeJson, type GatewayFrame, PROTOCOL_VERSION, type WorkerFrame } from "./protocol.ts";
+import { encodeRequestFrame, REQUEST_KIND } from "./request-frame.ts";
+import { openRawWorker } from "./testing/raw-worker.ts";
+import { collect, startGateway, type TestGateway, waitFor } from "./testing/tunnel-harness.ts";
+import { runWorker } from "./worker/worker-client.ts";
+
+// Binary request and answer frames go only between peers that said they read them
+// (docs/worker-protocol.md, "Binary request frame", "Binary answer frame").
+const cleanups: (() => Promise<void> | void)[] = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+const encoder = new TextEncoder();
+const CLIENT_TEXT = '{"model":"llama-small",  "messages":[{"role":"user","content":"\\"hi\\" é 🙂"}]}';
+const native = { bytes: encoder.encode(CLIENT_TEXT), headers: {}, query: "" };
+
+function gateway(): TestGateway {
+  const g = startGateway();
+  cleanups.push(() => g.stop());
+  return g;
+}
+
+describe("the gateway's side", () => {
+  test("a worker that reads binary requests gets the client's bytes behind the frame's JSON; an older one JSON text", async () => {
+    const g = gateway();
+    const call = () => g.call({ body: { model: "llama-small", messages: [] }, native }).catch(() => {});
+    const old = await openRawWorker(g.port);
+    expect(await old.register(["llama-small"], "old", { bodyText: true })).toEqual(
+      expect.objectContaining({ type: "registered", binaryAnswers: true }),
+    );
+    void call();
+    expect((await old.next("request")).bodyText).toBe(CLIENT_TEXT);
+    expect(old.binary).toEqual([]);
+    old.socket.close();
+    await waitFor(() => g.registry.list().length === 0, "the old worker to be removed");
+
+    const current = await openRawWorker(g.port);
+    await current.register(["llama-small"], "current", { bodyText: true, binaryRequests: true });
+    void call();
+    const request = await current.next("request");
+    expect(current.binary.map((m) => m[0])).toEqual([REQUEST_KIND]);
+    expect(request).toEqual(
+      expect.objectContaining({ body: { model: "llama-small" }, bodyText: CLIENT_TEXT }),
+    );
+    current.socket.close();
+  });
+
+  test("answer frames answer calls: a whole one, a stream's head and end around chunks, a Retry-After kept", async () => {
+    const g = gateway();
+    const raw = await openRawWorker(g.port);
+    await raw.register(["llama-small"], "raw", { batch: true });
+    const answer =
+      '{"id":"x","object":"chat.completion","choices":[],"usage":{"prompt_tokens":1,"completion_tokens":2,"total_tokens":3}}';
+    const whole = g.call({ body: { model: "llama-small", messages: [] } });
+    const first = Number((await raw.next("request")).id);
+    raw.send(
+      encodeAnswer(first, { status: 200, contentType: "application/json" }, true, encoder.encode(answer)),
+    );
+    const reply = await whole;
+    expect(reply.kind === "json" && reply.body).toEqual(JSON.parse(answer));
+
+    const stream = g.call({ body: { model: "llama-small", messages: [], stream: true }, stream: true });
+    const id = Number((await raw.next("request")).id);
+    const event = (n: number) => `data: {"choices":[{"index":0,"delta":{"content":"t${n}"}}]}\n\n`;
+    raw.send(encodeAnswer(id, { status: 200, contentType: "text/event-stream" }, false));
+    raw.send(
+      encodeBatch([
+        { id, bytes: encoder.encode(event(1)) },
+        { id, bytes: encoder.encode(event(2)) },
+        encodeAnswerEnd(id),
+      ]),
+    );
+    const events = await collect(await stream);
+    expect(events.filter((e) => e.includes("delta"))).toHaveLength(2);
+
+    const limited = g.call({ body: { model: "llama-small", messages: [] } }).catch((e: unknown) => e);
+    const third = Number((await raw.next("request")).id);
+    const refusal = encoder.encode('{"error":{"message":"slow down"}}');
+    raw.send(
+      encodeAnswer(third, { status: 429, contentType: "application/json", retryAfter: "7" }, true, refusal),
+    );
+    expect(await limited).toEqual(
+      expect.objectContaining({ status: 429, headers: expect.objectContaining({ "retry-after": "7" }) }),
+    );
+  });
+
+  test("a malformed answer frame or a request frame from a worker closes its connection", async () => {
+    const g = gateway();
+    const raw = await openRawWorker(g.port);
+    await raw.register(["llama-small"], "raw", { batch: true });
+    raw.send(Uint8Array.of(ANSWER_KIND, 0, 0, 0, 1, 9));
+    expect((await raw.waitClosed()).code).toBe(CloseCode.protocolError);
+    await waitFor(() => g.registry.list().length === 0, "the worker to be removed");
+    const other = await openRawWorker(g.port);
+    await other.register(["llama-small"], "other", { batch: true });
+    const plain = { id: "1", requestId: "r", path: "/chat/completions", stream: false, window: 1024 };
+    other.send(encodeBatch([encodeRequestFrame(plain, "{}") as Uint8Array<ArrayBuffer>]));
+    expect((await other.waitClosed()).code).toBe(CloseCode.protocolError);
+  });
+});
+
+/** A gateway of an older or current build, as far as a worker can tell: registers it, sends requests. */
+function fakeGateway(readsAnswers: boolean) {
+  const received: (string | Uint8Array)[] = [];
+  let socket: ServerWebSocket<unknown> | undefined;
+  let register: WorkerFrame | undefined;
+  const server = Bun.serve({
+    hostname: "127.0.0.1",
+    port: 0,
+    fetch: (request, srv) => (srv.upgrade(request) ? undefined : new Response("no", { status: 400 })),
+    websocket: {
+      message(ws, message) {
+        socket = ws;
+        received.push(typeof message === "string" ? message : new Uint8Array(message));
+        const first = typeof message === "string" ? (decodeJson(message) as WorkerFrame) : undefined;
+        if (first?.type !== "register") return;
+        register = first;
+        const registered: GatewayFrame = {
+          type: "registered",
+          v: PROTOCOL_VERSION,
+          workerId: "w1",
+          accepted: first.models,
+          refused: [],
+          heartbeatMs: 60_000,
+          heartbeatTimeoutMs: 180_000,
+          maxMessageBytes: 1024 * 1024,
+          batch: true,
+          ...(readsAnswers ? { binaryAnswers: true } : {}),
+        };
+        ws.send(JSON.stringify(registered));
+      },
+    },
+  });
+  cleanups.push(() => void server.stop(true));
+  /** Every frame after `register`, by kind: JSON text's type, or the binary kind. */
+  const frames = () =>
+    received.slice(1).flatMap((m) => {
+      const inner =
+        typeof m === "string" ? [{ text: m }] : m[0] === BATCH_KIND ? decodeBatch(m) : [{ chunk: m }];
+      if (typeof inner === "string") throw new Error(inner);
+      return inner.map((f) =>
+        "text" in f ? (decodeJson(f.text) as WorkerFrame) : "chunk" in f ? f.chunk : f.binary,
+      );
+    });
+  return {
+    url: `http://127.0.0.1:${server.port}`,
+    register: () => register,
+    frames,
+    send(frame: string | Uint8Array) {
+      socket?.send(frame);
+    },
+  };
+}
+
+/** An upstream that keeps each request's body as it arrived and answers non-stream or SSE. */
+function recordingUpstream() {
+  const bodies: string[] = [];
+  const server = Bun.serve({
+    hostname: "127.0.0.1",
+    port: 0,
+    async fetch(request) {
+      const text = await request.text();
+      bodies.push(text);
+      if (!(JSON.parse(text) as { stream?: boolean }).stream)
+        return Response.json({ id: "c", object: "chat.completion", choices: [] });
+      const sse = 'data: {"choices":[]}\n\ndata: [DONE]\n\n';
+      return new Response(sse, { headers: { "content-type": "text/event-stream" } });
+    },
+  });
+  cleanups.push(() => void server.stop(true));
+  return { url: `http://127.0.0.1:${server.port}/v1`, bodies };
+}
+
+function worker(connect: string, upstream: string) {
+  const stop = new AbortController();
+  const exit = runWorker({
+    connect,
+    token: "worker-key",
+    upstream,
+    models: ["llama-small"],
+    concurrency: 8,
+    name: "gpu-1",
+    labels: {},
+    responsesApi: false,
+    log: () => {},
+    handleSignals: false,
+    stop: stop.signal,
+    drainTimeoutMs: 1_000,
+  });
+  cleanups.push(async () => {
+    stop.abort();
+    await exit;
+  });
+}
+
+const binaryRequest = (id: string, stream: boolean, text: string) =>
+  encodeRequestFrame(
+    { id, requestId: `r${id}`, path: "/chat/completions", model: "llama-small", stream, window: 256 * 1024 },
+    text,
+  ) as Uint8Array<ArrayBuffer>;
+
+describe("the worker's side", () => {
+  for (const readsAnswers of [true, false])
+    test(`binary requests reach the upstream byte for byte; a gateway that ${readsAnswers ? "reads" : "does not read"} answer frames gets ${readsAnswers ? "them" : "JSON heads and ends"}`, async () => {
+      const upstream = recordingUpstream();
+      const gw = fakeGateway(readsAnswers);
+      worker(gw.url, upstream.url);
+      await waitFor(() => gw.register() !== undefined, "the worker to register");
+      expect(gw.register()).toEqual(expect.objectContaining({ binaryRequests: true, bodyText: true }));
+      const streamText = CLIENT_TEXT.replace("{", '{"stream":true,');
+      gw.send(encodeBatch([binaryRequest("1", false, CLIENT_TEXT)]));
+      gw.send(binaryRequest("2", true, streamText));
+      const ended = () =>
+        gw
+          .frames()
+          .filter((f) => (f instanceof Uint8Array ? f[0] === ANSWER_KIND && f[5] !== 1 : f.type === "end"));
+      await waitFor(() => ended().length === 2, "both answers to end");
+      expect(upstream.bodies.sort()).toEqual([streamText, CLIENT_TEXT].sort());
+      const kinds = gw
+        .frames()
+        .map((f): string | number | undefined => (f instanceof Uint8Array ? f[0] : f.type));
+      if (!readsAnswers) {
+        expect(kinds.sort()).toEqual([CHUNK_KIND, CHUNK_KIND, "end", "end", "head", "head"].sort());
+        return;
+      }
+      // The non-stream answer whole in one frame; the stream's head and end in answer frames.
+      const answers = gw
+        .frames()
+        .flatMap((f) => (f instanceof Uint8Array && f[0] === ANSWER_KIND ? [decodeAnswer(f)] : []));
+      expect(kinds.filter((k) => k === CHUNK_KIND)).toHaveLength(1);
+      expect(answers).toEqual(
+        expect.arrayContaining([
+          expect.objectContaining({ id: 1, head: expect.objectContaining({ status: 200 }), end: true }),
+          expect.objectContaining({
+            id: 2,
+            head: expect.objectContaining({ contentType: "text/event-stream" }),
+            end: false,
+          }),
+          expect.objectContaining({ id: 2, end: true }),
+        ]),
+      );
+      const whole = answers.find((a) => typeof a !== "string" && a.id === 1);
+      expect(typeof whole !== "string" && JSON.parse(new TextDecoder().decode(whole?.body))).toEqual(
+        expect.objectContaining({ object: "chat.completion" }),
+      );
+    });
+});

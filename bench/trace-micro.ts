@@ -11,6 +11,8 @@
  * `<mode> main-thread <µs> export-thread <µs> dropped <spans> sampled <requests> sink <µs>`;
  * `sink` is the collector stand-in's own CPU per request (a separate process: not tracing's
  * cost to the gateway, but what the machine pays for it when both share its cores).
+ * `TRACE_MICRO_THREADS=1` adds a line of CPU µs per request by thread name (the JIT, the
+ * allocator's scavenger, Bun's HTTP client thread that `fetch` hands the export to, …).
  */
 import { readdirSync, readFileSync } from "node:fs";
 import type { AuditRecord } from "../src/audit/audit-record.ts";
@@ -120,7 +122,13 @@ async function run(count: number) {
   const used = (key: string) => ((after.get(key) ?? 0) - (before.get(key) ?? 0)) * 1e6;
   const main = [...after.keys()].find((key) => key.startsWith(`${process.pid} `)) ?? "";
   const workers = [...after.keys()].filter((key) => key.endsWith(" Worker"));
+  const byName = new Map<string, number>();
+  for (const key of after.keys()) {
+    const name = key.slice(key.indexOf(" ") + 1);
+    byName.set(name, (byName.get(name) ?? 0) + used(key) / count);
+  }
   return {
+    byName,
     main: used(main) / count,
     thread: workers.reduce((sum, key) => sum + used(key), 0) / count,
     sink: (sinkUsed * 1e6) / count,
@@ -134,4 +142,11 @@ await sink.stop();
 console.log(
   `${mode} main-thread ${result.main.toFixed(1)} export-thread ${result.thread.toFixed(1)} dropped ${dropped} sampled ${sampled} sink ${result.sink.toFixed(1)}`,
 );
+if (process.env.TRACE_MICRO_THREADS === "1")
+  console.log(
+    [...result.byName]
+      .filter(([, us]) => us > 0)
+      .map(([name, us]) => `${name} ${us.toFixed(2)}`)
+      .join(", "),
+  );
 process.exit(0);

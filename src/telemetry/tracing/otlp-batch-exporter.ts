@@ -7,6 +7,7 @@ import {
 } from "@opentelemetry/otlp-exporter-base/node-http";
 import { ProtobufTraceSerializer } from "@opentelemetry/otlp-transformer";
 import type { Resource } from "@opentelemetry/resources";
+import { EncodeBuffers } from "./encode-buffers.ts";
 import { createFetchTransport, createRetryingTransport } from "./fetch-transport.ts";
 import { encodeSpanBatch } from "./otlp-proto-batch.ts";
 import { readSpanBatch } from "./read-span-batch.ts";
@@ -60,19 +61,24 @@ export async function createBatchExporter(
   const options = convertLegacyHttpOptions({}, "TRACES", "v1/traces", {
     "Content-Type": "application/x-protobuf",
   });
+  const overFetch = options.url.startsWith("http:");
+  // Over fetch, each request's buffer is written again once its export is over (encode-buffers.ts).
+  const buffers = overFetch ? new EncodeBuffers() : undefined;
   const serializer = {
-    serializeRequest: (batch: ResolvedBatch) =>
-      encodeSpanBatch(batch.batch, batch.table, batch.resource, batch.scope) ??
-      ProtobufTraceSerializer.serializeRequest(spansOf(batch)),
+    serializeRequest: (batch: ResolvedBatch) => {
+      const bytes = encodeSpanBatch(batch.batch, batch.table, batch.resource, batch.scope, buffers?.take());
+      if (bytes === undefined) return ProtobufTraceSerializer.serializeRequest(spansOf(batch));
+      return buffers ? buffers.encoded(bytes) : bytes;
+    },
     deserializeResponse: ProtobufTraceSerializer.deserializeResponse,
   };
   const countSpans = { name: "span" as const, countItems: (batch: ResolvedBatch) => batch.batch.spans };
-  const delegate = options.url.startsWith("http:")
+  const delegate = buffers
     ? createOtlpNetworkExportDelegate(
         options,
         serializer,
         createOtlpHttpExporterMetrics("otlp_http_span_exporter", countSpans, options.url, undefined),
-        createRetryingTransport(createFetchTransport(options)),
+        buffers.releasing(createRetryingTransport(createFetchTransport(options))),
       )
     : createOtlpHttpExportDelegate(options, serializer, "otlp_http_span_exporter", countSpans, undefined);
   return new OTLPExporterBase<ResolvedBatch>(delegate);

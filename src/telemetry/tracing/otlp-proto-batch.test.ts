@@ -93,6 +93,49 @@ test("a batch of mindgw's spans encodes to the library's bytes", () => {
   expect(ours).toEqual(library);
 });
 
+test("written into a used buffer, or one too small, the bytes are the same", () => {
+  const spans = spansOf(([tracer]) => {
+    for (let i = 0; i < 30; i++)
+      tracer
+        ?.startSpan(`chat m${i % 3}`, { kind: SpanKind.SERVER })
+        .setAttributes({ "mindgw.request_id": `req_${i}_${"0".repeat(32)}`, "gen_ai.usage.input_tokens": i })
+        .end();
+  });
+  const writer = new SpanBatchWriter(spans.length);
+  for (const span of spans) writer.add(span);
+  const batch = writer.take();
+  const resource = resourceFromAttributes(batch.resources[0]?.attributes ?? {});
+  const scope = batch.scopes[0]?.scope ?? { name: "" };
+  const table = new StringTableMirror().apply(batch.table);
+  const encode = (into?: Uint8Array) =>
+    encodeSpanBatch(
+      batch,
+      table,
+      () => resource,
+      () => scope,
+      into,
+    );
+  const fresh = encode();
+  expect(fresh).toEqual(
+    ProtobufTraceSerializer.serializeRequest(
+      readSpanBatch(
+        batch,
+        table,
+        () => resource,
+        () => scope,
+      ),
+    ),
+  );
+  const used = new Uint8Array(256 * 1024).fill(0xab);
+  const reused = encode(used);
+  expect(reused?.buffer).toBe(used.buffer);
+  expect(reused).toEqual(fresh);
+  const small = new Uint8Array(64).fill(0xab);
+  const grown = encode(small);
+  expect(grown?.buffer).not.toBe(small.buffer);
+  expect(grown).toEqual(fresh);
+});
+
 test("a batch with events, links or structured values is left to the library's serialiser", () => {
   const withEvent = spansOf(([tracer]) => {
     const span = tracer?.startSpan("s");

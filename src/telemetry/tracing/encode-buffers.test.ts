@@ -1,0 +1,131 @@
+import { afterAll, expect, test } from "bun:test";
+import { SpanKind } from "@opentelemetry/api";
+import type { ExportResult } from "@opentelemetry/core";
+import { ProtobufTraceSerializer } from "@opentelemetry/otlp-transformer";
+import { resourceFromAttributes } from "@opentelemetry/resources";
+import { InMemorySpanExporter, SimpleSpanProcessor, TracerProvider } from "@opentelemetry/sdk-trace";
+import { EncodeBuffers } from "./encode-buffers.ts";
+import { type BatchExporter, createBatchExporter, type ResolvedBatch } from "./otlp-batch-exporter.ts";
+import { readSpanBatch } from "./read-span-batch.ts";
+import { SpanBatchWriter } from "./span-batch.ts";
+import { StringTableMirror } from "./string-table.ts";
+
+// The export thread writes each request into a buffer that an earlier export carried, once that
+// export is over: what the collector receives must be each batch's own bytes, whatever was in
+// the buffer before, with exports overlapping and one of them retried.
+
+/** A collector: the first POST waits a little and answers 503 (retry at once), the rest 200. */
+const bodies: Uint8Array[] = [];
+let posts = 0;
+const collector = Bun.serve({
+  hostname: "127.0.0.1",
+  port: 0,
+  async fetch(request) {
+    bodies.push(new Uint8Array(await request.arrayBuffer()));
+    if (++posts > 1) return new Response(new Uint8Array(0));
+    await Bun.sleep(50);
+    return new Response("busy", { status: 503, headers: { "retry-after": "0" } });
+  },
+});
+afterAll(() => collector.stop(true));
+
+const writer = new SpanBatchWriter(64);
+const mirror = new StringTableMirror();
+const resource = resourceFromAttributes({ "service.name": "mindgw" });
+
+/** A batch of `count` server spans, as the export thread holds it, and the library's bytes for it. */
+function batchOf(count: number, tag: string): { resolved: ResolvedBatch; expected: Uint8Array } {
+  const memory = new InMemorySpanExporter();
+  const tracer = new TracerProvider({
+    resource,
+    spanProcessors: [new SimpleSpanProcessor({ exporter: memory })],
+  }).getTracer("mindgw");
+  for (let i = 0; i < count; i++)
+    tracer
+      .startSpan(`chat ${tag}`, { kind: SpanKind.SERVER })
+      .setAttributes({
+        "mindgw.request_id": `req_${tag}_${i}_${"0".repeat(32)}`,
+        "mindgw.stream": i % 2 === 0,
+      })
+      .end();
+  for (const span of memory.getFinishedSpans()) writer.add(span);
+  const batch = writer.take();
+  const table = mirror.apply(batch.table);
+  const scope = { name: "mindgw" };
+  const resolved = { batch, table, resource: () => resource, scope: () => scope };
+  const expected = ProtobufTraceSerializer.serializeRequest(
+    readSpanBatch(
+      batch,
+      table,
+      () => resource,
+      () => scope,
+    ),
+  );
+  if (!expected) throw new Error("no bytes");
+  return { resolved, expected };
+}
+
+const exported = (exporter: BatchExporter, batch: ResolvedBatch) =>
+  new Promise<ExportResult>((resolve) => exporter.export(batch, resolve));
+
+test("requests written into reused buffers carry each batch's own bytes, retries included", async () => {
+  const saved = process.env.OTEL_EXPORTER_OTLP_ENDPOINT;
+  process.env.OTEL_EXPORTER_OTLP_ENDPOINT = `http://127.0.0.1:${collector.port}`;
+  try {
+    const exporter = await createBatchExporter({});
+    const first = batchOf(40, "first");
+    const second = batchOf(30, "second");
+    // Both in flight at once (the first is held, then retried): neither may write into the other's buffer.
+    const results = await Promise.all([
+      exported(exporter, first.resolved),
+      exported(exporter, second.resolved),
+    ]);
+    // Then smaller batches, into the buffers those two left, as big and still full of their bytes.
+    const third = batchOf(5, "third");
+    results.push(await exported(exporter, third.resolved));
+    const fourth = batchOf(7, "fourth");
+    results.push(await exported(exporter, fourth.resolved));
+    await exporter.shutdown();
+    expect(results.map((r) => r.code)).toEqual([0, 0, 0, 0]);
+    expect(bodies).toEqual([
+      first.expected,
+      second.expected,
+      first.expected,
+      third.expected,
+      fourth.expected,
+    ]);
+  } finally {
+    if (saved === undefined) delete process.env.OTEL_EXPORTER_OTLP_ENDPOINT;
+    else process.env.OTEL_EXPORTER_OTLP_ENDPOINT = saved;
+  }
+});
+
+test("only the encoder's buffers are reused, each once its send is over", async () => {
+  const buffers = new EncodeBuffers();
+  expect(buffers.take()).toBeUndefined();
+  const ours = buffers.encoded(new Uint8Array(new ArrayBuffer(1024), 16, 100));
+  const library = new Uint8Array(new ArrayBuffer(8192), 4096, 100);
+  let finish: () => void = () => {};
+  const transport = buffers.releasing({
+    send: () => new Promise((resolve) => (finish = () => resolve({ status: "success" }))),
+    shutdown() {},
+  });
+  const sending = transport.send(ours, 1000);
+  expect(buffers.take()).toBeUndefined();
+  finish();
+  await sending;
+  const reused = buffers.take();
+  expect(reused?.buffer).toBe(ours.buffer);
+  expect(reused?.byteOffset).toBe(0);
+  expect(reused?.length).toBe(1024);
+  // A failed send gives its buffer back too; a buffer the encoder did not write never comes back.
+  const failing = buffers.releasing({
+    send: () => Promise.reject(new Error("down")),
+    shutdown() {},
+  });
+  const again = buffers.encoded(new Uint8Array(512));
+  await expect(failing.send(again, 1000)).rejects.toThrow("down");
+  await failing.send(library, 1000).catch(() => {});
+  expect(buffers.take()?.buffer).toBe(again.buffer);
+  expect(buffers.take()).toBeUndefined();
+});

@@ -1,0 +1,224 @@
+import {
+  isAscii,
+  isInt64,
+  ProtoWriter,
+  putBytes,
+  putFixed32,
+  putTime,
+  putVarint,
+  putWords,
+  varintSize,
+} from "./proto-writer.ts";
+import {
+  BOOLEAN,
+  FIELDS,
+  NONE,
+  NUMBER,
+  PARENT_ID,
+  SPAN_ID,
+  STRING,
+  TEXT,
+  TRACE_ID,
+  TYPES,
+} from "./span-batch-layout.ts";
+import { type TableBytes, tableBytesOf } from "./table-bytes.ts";
+
+/** Bytes a span takes besides its name and attributes, at most (ids, times, counts, status, flags). */
+const SPAN_FIXED = 128;
+const SPAN_FLAGS_HAS_IS_REMOTE = 0x100;
+const SPAN_FLAGS_IS_REMOTE = 0x200;
+/** TYPES is 8: a slot's type is its low 3 bits, its key the rest. */
+const TYPE_BITS = TYPES - 1;
+const TYPE_SHIFT = Math.log2(TYPES);
+
+/** The protobuf writer over the string table as of a batch, and the batch's own strings. */
+export class SpanWriter extends ProtoWriter {
+  private readonly known: TableBytes;
+  /** `keptAt`'s string's length in bytes (its length prefix included). */
+  private keptLength = 0;
+
+  constructor(
+    buffer: Uint8Array,
+    private readonly table: readonly string[],
+    private readonly strings: readonly string[],
+  ) {
+    super(buffer, 0);
+    this.known = tableBytesOf(table);
+  }
+
+  /**
+   * Where the table string `index` is kept as protobuf writes it (length prefix, then UTF-8) in
+   * `known.bytes`, its length in `keptLength`: encoded the first time it is met while the table
+   * lives (TableBytes), found after that. May replace `buffer` (it encodes at `pos` first).
+   */
+  private keptAt(index: number): number {
+    const known = this.known;
+    const at = known.offsetOf(index);
+    if (at >= 0) {
+      this.keptLength = known.lengthOf(index);
+      return at;
+    }
+    // Encoded where the output goes next, kept, and the output left as it was.
+    const start = this.pos;
+    this.string(this.table[index] ?? "");
+    const end = this.pos;
+    this.pos = start;
+    this.keptLength = end - start;
+    return this.known.keep(index, index < this.table.length, this.buffer, start, end);
+  }
+
+  /**
+   * One Span message from the batch's numbers at `i` (field numbers of trace.proto); false when
+   * an attribute's value is of a kind left to the library's serialiser.
+   */
+  span(n: Float64Array, i: number): boolean {
+    const nameAt = this.keptAt(n[i] as number);
+    const nameLength = this.keptLength;
+    this.room(SPAN_FIXED + nameLength);
+    let b = this.buffer;
+    let pos = this.pos;
+    b[pos++] = 0x12; // ScopeSpans.spans
+    const spanStart = pos;
+    pos += 2;
+    b[pos++] = 0x0a; // trace_id
+    b[pos++] = 16;
+    pos = putWords(b, pos, n, i + TRACE_ID, 4);
+    b[pos++] = 0x12; // span_id
+    b[pos++] = 8;
+    pos = putWords(b, pos, n, i + SPAN_ID, 2);
+    if (n[i + 6] !== NONE) {
+      b[pos++] = 0x22; // parent_span_id
+      b[pos++] = 8;
+      pos = putWords(b, pos, n, i + PARENT_ID, 2);
+    }
+    b[pos++] = 0x2a; // name
+    pos = putBytes(b, pos, this.known.bytes, nameAt, nameLength);
+    b[pos++] = 0x30; // kind
+    pos = putVarint(b, pos, (n[i + 1] as number) + 1);
+    b[pos++] = 0x39; // start_time_unix_nano
+    pos = putTime(b, pos, n[i + 9] as number, n[i + 10] as number);
+    b[pos++] = 0x41; // end_time_unix_nano
+    pos = putTime(b, pos, n[i + 11] as number, n[i + 12] as number);
+    const count = n[i + FIELDS] as number;
+    for (let a = i + FIELDS + 1, end = a + 2 * count; a < end; a += 2) {
+      // key × TYPES + type, a small non-negative integer: bit operations, not a float modulo.
+      const slot = (n[a] as number) | 0;
+      const type = slot & TYPE_BITS;
+      const value = n[a + 1] as number;
+      this.pos = pos;
+      const keyAt = this.keptAt(slot >>> TYPE_SHIFT);
+      const keyLength = this.keptLength;
+      let valueAt = 0;
+      let valueLength = 0;
+      let text = "";
+      let any: number;
+      if (type === STRING) {
+        valueAt = this.keptAt(value);
+        valueLength = this.keptLength;
+        any = 1 + valueLength;
+      } else if (type === BOOLEAN) any = 2;
+      else if (type === NUMBER) any = isInt64(value) ? 1 + varintSize(value) : 9;
+      else if (type === TEXT) {
+        text = this.strings[value] ?? "";
+        if (!isAscii(text)) {
+          if (!this.text(keyAt, keyLength, text)) return false;
+          b = this.buffer;
+          pos = this.pos;
+          continue;
+        }
+        any = 1 + varintSize(text.length) + text.length;
+      } else return false;
+      const kvLength = 2 + keyLength + varintSize(any) + any;
+      // Room for all of it and the varints' bytes: the buffer does not move below.
+      this.room(kvLength + 16);
+      b = this.buffer;
+      b[pos++] = 0x4a; // attributes
+      pos = putVarint(b, pos, kvLength);
+      b[pos++] = 0x0a; // KeyValue.key
+      pos = putBytes(b, pos, this.known.bytes, keyAt, keyLength);
+      b[pos++] = 0x12; // KeyValue.value
+      pos = putVarint(b, pos, any);
+      if (type === STRING) {
+        b[pos++] = 0x0a; // AnyValue.string_value
+        pos = putBytes(b, pos, this.known.bytes, valueAt, valueLength);
+      } else if (type === BOOLEAN) {
+        b[pos++] = 0x10; // AnyValue.bool_value
+        b[pos++] = value;
+      } else if (type === NUMBER) {
+        if (any === 9) {
+          b[pos++] = 0x21; // AnyValue.double_value
+          this.view.setFloat64(pos, value, true);
+          pos += 8;
+        } else {
+          b[pos++] = 0x18; // AnyValue.int_value
+          pos = putVarint(b, pos, value);
+        }
+      } else {
+        b[pos++] = 0x0a; // AnyValue.string_value
+        pos = putVarint(b, pos, text.length);
+        for (let c = 0; c < text.length; c++) b[pos++] = text.charCodeAt(c);
+      }
+    }
+    const message = n[i + 14] as number;
+    this.pos = pos;
+    const messageAt = message !== NONE && this.table[message] ? this.keptAt(message) : -1;
+    const messageLength = messageAt >= 0 ? this.keptLength : 0;
+    this.room(SPAN_FIXED + messageLength);
+    b = this.buffer;
+    b[pos++] = 0x50; // dropped_attributes_count
+    pos = putVarint(b, pos, n[i + 15] as number);
+    b[pos++] = 0x60; // dropped_events_count
+    pos = putVarint(b, pos, n[i + 16] as number);
+    b[pos++] = 0x70; // dropped_links_count
+    pos = putVarint(b, pos, n[i + 17] as number);
+    const code = n[i + 13] as number;
+    b[pos++] = 0x7a; // status
+    pos = putVarint(b, pos, (messageAt >= 0 ? 1 + messageLength : 0) + 1 + varintSize(code));
+    if (messageAt >= 0) {
+      b[pos++] = 0x12; // Status.message
+      pos = putBytes(b, pos, this.known.bytes, messageAt, messageLength);
+    }
+    b[pos++] = 0x18; // Status.code
+    pos = putVarint(b, pos, code);
+    b[pos++] = 0x85; // flags (field 16, fixed32)
+    b[pos++] = 0x01;
+    pos = putFixed32(
+      b,
+      pos,
+      ((n[i + 4] as number) & 255) | SPAN_FLAGS_HAS_IS_REMOTE | (n[i + 8] === 1 ? SPAN_FLAGS_IS_REMOTE : 0),
+    );
+    this.pos = pos;
+    this.closeWide(spanStart);
+    return true;
+  }
+
+  /** A `TEXT` attribute that is not ASCII (rare): the general way, lengths reserved and moved. */
+  private text(keyAt: number, keyLength: number, value: string): boolean {
+    this.tag(9, 2);
+    const kv = this.open();
+    this.tag(1, 2);
+    this.room(keyLength);
+    this.pos = putBytes(this.buffer, this.pos, this.known.bytes, keyAt, keyLength);
+    this.tag(2, 2);
+    const any = this.open();
+    this.tag(1, 2);
+    this.string(value);
+    this.close(any);
+    this.close(kv);
+    return true;
+  }
+
+  /** Writes a span's length into the 2 bytes reserved (128–16383 bytes as a rule), else moves it. */
+  private closeWide(start: number): void {
+    const length = this.pos - start - 2;
+    if (length >= 128 && length < 16384) {
+      this.buffer[start] = (length & 127) | 128;
+      this.buffer[start + 1] = length >>> 7;
+      return;
+    }
+    // Back to one reserved byte, then as `close`.
+    this.buffer.copyWithin(start + 1, start + 2, this.pos);
+    this.pos--;
+    this.close(start);
+  }
+}

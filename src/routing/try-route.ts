@@ -58,7 +58,7 @@ export async function tryRoute(
     observed?.closed();
     throw error;
   }
-  const body = stripClientRouting({ ...adapted.body, model: route.upstreamModel });
+  const body = upstreamBody(adapted.body, route.upstreamModel);
   const native =
     adapted.native && request.received && provider.passThrough
       ? nativeRequest(request.received, body, adapted)
@@ -190,6 +190,16 @@ export function nativeRequest(
       ? undefined
       : spliceBody(received.bytes, received.body, String(body.model), adapted.native?.forcedUsage === true);
   return { headers: received.headers, query: received.query, bytes, path: received.path };
+}
+
+/**
+ * The body as the route's upstream gets it: the route's model, no client routing fields. Copied
+ * only when that changes it: the caller's body stays as received for the next route, and a
+ * route that keeps the model's name takes a body without such fields as it is (no copy per attempt).
+ */
+function upstreamBody(body: JsonObject, model: string): JsonObject {
+  if (body.model === model && !hasAny(body, CLIENT_ROUTING_FIELDS)) return body;
+  return stripClientRouting({ ...body, model });
 }
 
 /** Whether the body has any of the fields (a loop: no closure per call, as `some` would make). */

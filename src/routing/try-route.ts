@@ -63,7 +63,7 @@ export async function tryRoute(
     adapted.native && request.received && provider.passThrough
       ? nativeRequest(request.received, body, adapted)
       : undefined;
-  const attempt = new Attempt(request.signal, route.timeouts, route.label, request.followers);
+  const attempt = new Attempt(request.signal, route.timeouts, route.label);
   const started = performance.now();
   health.begin(route.key);
   // One object for the attempt: the reply read's context, telemetry's verdict-then-close order,
@@ -212,5 +212,5 @@ function hasAny(body: JsonObject, fields: readonly string[]): boolean {
 const NOTHING_DROPPED: readonly string[] = Object.freeze([]);
 
 /** Why the caller's signal ended the request: a reason it carries (a revoked key), or the client left. */
-export const abortReason = (signal: AbortSignal): GatewayError =>
+export const abortReason = (signal: { readonly reason: unknown }): GatewayError =>
   signal.reason instanceof GatewayError ? signal.reason : clientClosed();

@@ -12,7 +12,7 @@
  */
 import { parseArgs } from "node:util";
 import type { Socket } from "bun";
-import { createLeanFetch } from "../src/providers/http/http1/lean-fetch.ts";
+import { createLeanFetch, type FetchFunction } from "../src/providers/http/http1/lean-fetch.ts";
 import { nodeFetch } from "../src/providers/http/node-fetch.ts";
 import { SCENARIOS } from "./scenarios.ts";
 import { spawnService } from "./service.ts";
@@ -131,7 +131,7 @@ const floor: Call = async (body) => {
   });
 };
 
-const lean = createLeanFetch({ fallback: nodeFetch }) as typeof fetch;
+const lean = createLeanFetch({ fallback: nodeFetch }) as FetchFunction as typeof fetch;
 const clients: Record<string, (stream: boolean) => Call> = {
   native: (stream) => fetchClient(fetch, stream),
   lean: (stream) => fetchClient(lean, stream),

@@ -1,23 +1,19 @@
-import { afterEach, describe, expect, test } from "bun:test";
-import type { ServerWebSocket } from "bun";
+import { describe, expect, test } from "bun:test";
 import { BATCH_KIND, decodeBatch, encodeBatch } from "./batch-frame.ts";
 import { CHUNK_KIND } from "./chunk-frame.ts";
-import { CloseCode, decodeJson, type GatewayFrame, PROTOCOL_VERSION, type WorkerFrame } from "./protocol.ts";
-import { type FakeUpstream, startFakeUpstream } from "./testing/fake-upstream.ts";
+import { CloseCode, type GatewayFrame } from "./protocol.ts";
+import { cleanupsAfterEach, fakeGateway, startWorker } from "./testing/fake-gateway.ts";
+import { startFakeUpstream } from "./testing/fake-upstream.ts";
 import { openRawWorker } from "./testing/raw-worker.ts";
 import { startGateway, type TestGateway, waitFor } from "./testing/tunnel-harness.ts";
-import { runWorker } from "./worker/worker-client.ts";
 
 // Batch messages are used only between peers that both said they read them; each side still
 // talks frame by frame to an older peer (docs/worker-protocol.md, "Batch message").
-const cleanups: (() => Promise<void> | void)[] = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
+const cleanup = cleanupsAfterEach();
 
 function gateway(): TestGateway {
   const g = startGateway();
-  cleanups.push(() => g.stop());
+  cleanup(() => g.stop());
   return g;
 }
 
@@ -76,77 +72,6 @@ describe("batch messages on the tunnel", () => {
   });
 });
 
-/** A gateway of an older or current build, as far as a worker can tell: registers it, sends requests. */
-function fakeGateway(readsBatches: boolean) {
-  const received: (string | Uint8Array)[] = [];
-  let socket: ServerWebSocket<unknown> | undefined;
-  const server = Bun.serve({
-    hostname: "127.0.0.1",
-    port: 0,
-    fetch: (request, srv) => (srv.upgrade(request) ? undefined : new Response("no", { status: 400 })),
-    websocket: {
-      message(ws, message) {
-        socket = ws;
-        received.push(typeof message === "string" ? message : new Uint8Array(message));
-        const first = typeof message === "string" ? (decodeJson(message) as WorkerFrame) : undefined;
-        if (first?.type !== "register") return;
-        const registered: GatewayFrame = {
-          type: "registered",
-          v: PROTOCOL_VERSION,
-          workerId: "w1",
-          accepted: first.models,
-          refused: [],
-          heartbeatMs: 60_000,
-          heartbeatTimeoutMs: 180_000,
-          maxMessageBytes: 1024 * 1024,
-          ...(readsBatches ? { batch: true } : {}),
-        };
-        ws.send(JSON.stringify(registered));
-      },
-    },
-  });
-  cleanups.push(() => void server.stop(true));
-  /** Every control frame received, from plain text messages and from batches. */
-  const frames = () =>
-    received.flatMap((m) => {
-      if (typeof m === "string") return [decodeJson(m) as WorkerFrame];
-      if (m[0] !== BATCH_KIND) return [];
-      const inner = decodeBatch(m);
-      if (typeof inner === "string") throw new Error(inner);
-      return inner.flatMap((f) => ("text" in f ? [decodeJson(f.text) as WorkerFrame] : []));
-    });
-  return {
-    url: `http://127.0.0.1:${server.port}`,
-    received,
-    frames,
-    request(frame: GatewayFrame) {
-      socket?.send(JSON.stringify(frame));
-    },
-  };
-}
-
-function worker(connect: string, upstream: FakeUpstream) {
-  const stop = new AbortController();
-  const exit = runWorker({
-    connect,
-    token: "worker-key",
-    upstream: `${upstream.url}/v1`,
-    models: ["llama-small"],
-    concurrency: 8,
-    name: "gpu-1",
-    labels: {},
-    responsesApi: false,
-    log: () => {},
-    handleSignals: false,
-    stop: stop.signal,
-    drainTimeoutMs: 1_000,
-  });
-  cleanups.push(async () => {
-    stop.abort();
-    await exit;
-  });
-}
-
 const request = (id: string, stream: boolean): GatewayFrame => ({
   type: "request",
   id,
@@ -161,14 +86,14 @@ describe("a worker and the gateway it dials", () => {
   for (const readsBatches of [false, true])
     test(`a gateway that ${readsBatches ? "reads" : "does not read"} batches gets ${readsBatches ? "a reply's frames together" : "frames one by one"}`, async () => {
       const upstream = startFakeUpstream();
-      cleanups.push(() => upstream.stop());
-      const gw = fakeGateway(readsBatches);
-      worker(gw.url, upstream);
-      await waitFor(() => gw.frames().some((f) => f.type === "register"), "the worker to register");
-      expect(gw.frames()[0]).toEqual(expect.objectContaining({ type: "register", batch: true }));
-      gw.request(request("1", false));
-      gw.request(request("2", true));
-      await waitFor(() => gw.frames().filter((f) => f.type === "end").length === 2, "both answers to end");
+      cleanup(() => upstream.stop());
+      const gw = fakeGateway({ batch: readsBatches, binaryAnswers: false }, cleanup);
+      startWorker(gw.url, `${upstream.url}/v1`, cleanup);
+      await waitFor(() => gw.register() !== undefined, "the worker to register");
+      expect(gw.control()[0]).toEqual(expect.objectContaining({ type: "register", batch: true }));
+      gw.send(JSON.stringify(request("1", false)));
+      gw.send(JSON.stringify(request("2", true)));
+      await waitFor(() => gw.control().filter((f) => f.type === "end").length === 2, "both answers to end");
       const kinds = gw.received.map((m) => (typeof m === "string" ? "text" : m[0]));
       if (readsBatches) expect(kinds).toContain(BATCH_KIND);
       else for (const kind of kinds) expect(kind === "text" || kind === CHUNK_KIND).toBe(true);

@@ -1,20 +1,16 @@
-import { afterEach, describe, expect, test } from "bun:test";
-import type { ServerWebSocket } from "bun";
+import { describe, expect, test } from "bun:test";
 import { ANSWER_KIND, decodeAnswer, encodeAnswer, encodeAnswerEnd } from "./answer-frame.ts";
-import { BATCH_KIND, decodeBatch, encodeBatch } from "./batch-frame.ts";
+import { encodeBatch } from "./batch-frame.ts";
 import { CHUNK_KIND } from "./chunk-frame.ts";
-import { CloseCode, decodeJson, type GatewayFrame, PROTOCOL_VERSION, type WorkerFrame } from "./protocol.ts";
+import { CloseCode } from "./protocol.ts";
 import { encodeRequestFrame, REQUEST_KIND } from "./request-frame.ts";
+import { cleanupsAfterEach, fakeGateway, startWorker } from "./testing/fake-gateway.ts";
 import { openRawWorker } from "./testing/raw-worker.ts";
 import { collect, startGateway, type TestGateway, waitFor } from "./testing/tunnel-harness.ts";
-import { runWorker } from "./worker/worker-client.ts";
 
 // Binary request and answer frames go only between peers that said they read them
 // (docs/worker-protocol.md, "Binary request frame", "Binary answer frame").
-const cleanups: (() => Promise<void> | void)[] = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
+const cleanup = cleanupsAfterEach();
 
 const encoder = new TextEncoder();
 const CLIENT_TEXT = '{"model":"llama-small",  "messages":[{"role":"user","content":"\\"hi\\" é 🙂"}]}';
@@ -22,7 +18,7 @@ const native = { bytes: encoder.encode(CLIENT_TEXT), headers: {}, query: "" };
 
 function gateway(): TestGateway {
   const g = startGateway();
-  cleanups.push(() => g.stop());
+  cleanup(() => g.stop());
   return g;
 }
 
@@ -105,59 +101,6 @@ describe("the gateway's side", () => {
   });
 });
 
-/** A gateway of an older or current build, as far as a worker can tell: registers it, sends requests. */
-function fakeGateway(readsAnswers: boolean) {
-  const received: (string | Uint8Array)[] = [];
-  let socket: ServerWebSocket<unknown> | undefined;
-  let register: WorkerFrame | undefined;
-  const server = Bun.serve({
-    hostname: "127.0.0.1",
-    port: 0,
-    fetch: (request, srv) => (srv.upgrade(request) ? undefined : new Response("no", { status: 400 })),
-    websocket: {
-      message(ws, message) {
-        socket = ws;
-        received.push(typeof message === "string" ? message : new Uint8Array(message));
-        const first = typeof message === "string" ? (decodeJson(message) as WorkerFrame) : undefined;
-        if (first?.type !== "register") return;
-        register = first;
-        const registered: GatewayFrame = {
-          type: "registered",
-          v: PROTOCOL_VERSION,
-          workerId: "w1",
-          accepted: first.models,
-          refused: [],
-          heartbeatMs: 60_000,
-          heartbeatTimeoutMs: 180_000,
-          maxMessageBytes: 1024 * 1024,
-          batch: true,
-          ...(readsAnswers ? { binaryAnswers: true } : {}),
-        };
-        ws.send(JSON.stringify(registered));
-      },
-    },
-  });
-  cleanups.push(() => void server.stop(true));
-  /** Every frame after `register`, by kind: JSON text's type, or the binary kind. */
-  const frames = () =>
-    received.slice(1).flatMap((m) => {
-      const inner =
-        typeof m === "string" ? [{ text: m }] : m[0] === BATCH_KIND ? decodeBatch(m) : [{ chunk: m }];
-      if (typeof inner === "string") throw new Error(inner);
-      return inner.map((f) =>
-        "text" in f ? (decodeJson(f.text) as WorkerFrame) : "chunk" in f ? f.chunk : f.binary,
-      );
-    });
-  return {
-    url: `http://127.0.0.1:${server.port}`,
-    register: () => register,
-    frames,
-    send(frame: string | Uint8Array) {
-      socket?.send(frame);
-    },
-  };
-}
-
 /** An upstream that keeps each request's body as it arrived and answers non-stream or SSE. */
 function recordingUpstream() {
   const bodies: string[] = [];
@@ -173,30 +116,8 @@ function recordingUpstream() {
       return new Response(sse, { headers: { "content-type": "text/event-stream" } });
     },
   });
-  cleanups.push(() => void server.stop(true));
+  cleanup(() => void server.stop(true));
   return { url: `http://127.0.0.1:${server.port}/v1`, bodies };
-}
-
-function worker(connect: string, upstream: string) {
-  const stop = new AbortController();
-  const exit = runWorker({
-    connect,
-    token: "worker-key",
-    upstream,
-    models: ["llama-small"],
-    concurrency: 8,
-    name: "gpu-1",
-    labels: {},
-    responsesApi: false,
-    log: () => {},
-    handleSignals: false,
-    stop: stop.signal,
-    drainTimeoutMs: 1_000,
-  });
-  cleanups.push(async () => {
-    stop.abort();
-    await exit;
-  });
 }
 
 const binaryRequest = (id: string, stream: boolean, text: string) =>
@@ -209,30 +130,32 @@ describe("the worker's side", () => {
   for (const readsAnswers of [true, false])
     test(`binary requests reach the upstream byte for byte; a gateway that ${readsAnswers ? "reads" : "does not read"} answer frames gets ${readsAnswers ? "them" : "JSON heads and ends"}`, async () => {
       const upstream = recordingUpstream();
-      const gw = fakeGateway(readsAnswers);
-      worker(gw.url, upstream.url);
+      const gw = fakeGateway({ batch: true, binaryAnswers: readsAnswers }, cleanup);
+      startWorker(gw.url, upstream.url, cleanup);
+      // What came after the register frame.
+      const answered = () => gw.frames().slice(1);
       await waitFor(() => gw.register() !== undefined, "the worker to register");
       expect(gw.register()).toEqual(expect.objectContaining({ binaryRequests: true, bodyText: true }));
       const streamText = CLIENT_TEXT.replace("{", '{"stream":true,');
       gw.send(encodeBatch([binaryRequest("1", false, CLIENT_TEXT)]));
       gw.send(binaryRequest("2", true, streamText));
       const ended = () =>
-        gw
-          .frames()
-          .filter((f) => (f instanceof Uint8Array ? f[0] === ANSWER_KIND && f[5] !== 1 : f.type === "end"));
+        answered().filter((f) =>
+          f instanceof Uint8Array ? f[0] === ANSWER_KIND && f[5] !== 1 : f.type === "end",
+        );
       await waitFor(() => ended().length === 2, "both answers to end");
       expect(upstream.bodies.sort()).toEqual([streamText, CLIENT_TEXT].sort());
-      const kinds = gw
-        .frames()
-        .map((f): string | number | undefined => (f instanceof Uint8Array ? f[0] : f.type));
+      const kinds = answered().map((f): string | number | undefined =>
+        f instanceof Uint8Array ? f[0] : f.type,
+      );
       if (!readsAnswers) {
         expect(kinds.sort()).toEqual([CHUNK_KIND, CHUNK_KIND, "end", "end", "head", "head"].sort());
         return;
       }
       // The non-stream answer whole in one frame; the stream's head and end in answer frames.
-      const answers = gw
-        .frames()
-        .flatMap((f) => (f instanceof Uint8Array && f[0] === ANSWER_KIND ? [decodeAnswer(f)] : []));
+      const answers = answered().flatMap((f) =>
+        f instanceof Uint8Array && f[0] === ANSWER_KIND ? [decodeAnswer(f)] : [],
+      );
       expect(kinds.filter((k) => k === CHUNK_KIND)).toHaveLength(1);
       expect(answers).toEqual(
         expect.arrayContaining([

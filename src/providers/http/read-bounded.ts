@@ -6,7 +6,8 @@ export const DEFAULT_MAX_UPSTREAM_BODY = 32 * 1024 * 1024;
 /** An error body is read for its message (and relayed as sent): this is plenty, and the rest is cut. */
 export const MAX_ERROR_BODY = 256 * 1024;
 
-const tooLarge = (provider: string, max: number) =>
+/** A body over `routing.max_upstream_body`: refused, not retried (the same call brings the same answer). */
+export const tooLarge = (provider: string, max: number) =>
   new GatewayError({
     status: 502,
     code: "upstream_error",

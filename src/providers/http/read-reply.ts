@@ -2,8 +2,15 @@ import { isJsonObject } from "../../core/dialect.ts";
 import { GatewayError, upstreamError } from "../../core/gateway-error.ts";
 import { DEFAULT_MAX_SSE_LINE, SseDecoder, type SseEvent } from "../../core/sse.ts";
 import type { ProviderCall, ProviderReply } from "../provider.ts";
-import { DEFAULT_MAX_UPSTREAM_BODY, readBounded, readErrorText } from "./read-bounded.ts";
+import {
+  DEFAULT_MAX_UPSTREAM_BODY,
+  MAX_ERROR_BODY,
+  readBounded,
+  readErrorText,
+  tooLarge,
+} from "./read-bounded.ts";
 import { errorInAnswer, upstreamFailure } from "./upstream-failure.ts";
+import type { WholeAnswer } from "./whole-answer.ts";
 
 /**
  * Turns an upstream's HTTP answer into a ProviderReply, in whichever dialect it speaks: error
@@ -25,17 +32,55 @@ export async function readUpstreamReply(
   if (call.stream && type.includes("text/event-stream") && response.body) {
     return { kind: "stream", events: upstreamEvents(provider, response.body, call.signal, maxSseLine) };
   }
+  let bytes: Uint8Array;
+  try {
+    bytes = await readBounded(response, call.maxBody ?? DEFAULT_MAX_UPSTREAM_BODY, provider, "refuse");
+  } catch (error) {
+    throw notJson(provider, error, call.signal);
+  }
+  return jsonReply(provider, bytes, call.signal);
+}
+
+/**
+ * A non-stream answer whole as bytes (a tunnel's: no `Response` was built for it), read as
+ * `readUpstreamReply` reads a `Response`: the same errors, bound and JSON checks.
+ */
+export function readWholeReply(
+  provider: string,
+  answer: WholeAnswer,
+  call: Pick<ProviderCall, "signal" | "maxBody">,
+): Exclude<ProviderReply, { kind: "http" }> {
+  const { status, body } = answer;
+  if (status < 200 || status > 299) {
+    const text = TEXT.decode(body.subarray(0, MAX_ERROR_BODY));
+    const headers = new Headers(answer.retryAfter ? { "retry-after": answer.retryAfter } : undefined);
+    throw upstreamFailure(provider, { status, headers, text });
+  }
+  const max = call.maxBody ?? DEFAULT_MAX_UPSTREAM_BODY;
+  if (body.byteLength > max) throw tooLarge(provider, max);
+  return jsonReply(provider, body, call.signal);
+}
+
+const TEXT = new TextDecoder();
+
+/** A body that could not be read or parsed: our error, the abort's reason, or "not JSON". */
+function notJson(provider: string, error: unknown, signal: AbortSignal): unknown {
+  if (error instanceof GatewayError) return error;
+  if (signal.aborted) return signal.reason;
+  return upstreamError(`upstream ${provider} sent a body that is not JSON`);
+}
+
+/** A 2xx body as a JSON reply, unless it is not a JSON object or is an error in disguise. */
+function jsonReply(
+  provider: string,
+  bytes: Uint8Array,
+  signal: AbortSignal,
+): Exclude<ProviderReply, { kind: "http" }> {
   let body: unknown;
   try {
-    body = JSON.parse(
-      new TextDecoder().decode(
-        await readBounded(response, call.maxBody ?? DEFAULT_MAX_UPSTREAM_BODY, provider, "refuse"),
-      ),
-    );
+    body = JSON.parse(TEXT.decode(bytes));
   } catch (error) {
-    if (error instanceof GatewayError) throw error;
-    if (call.signal.aborted) throw call.signal.reason;
-    throw upstreamError(`upstream ${provider} sent a body that is not JSON`);
+    throw notJson(provider, error, signal);
   }
   if (!isJsonObject(body)) throw upstreamError(`upstream ${provider} sent a body that is not a JSON object`);
   const failed = errorInAnswer(provider, body);

@@ -1,5 +1,6 @@
-import { createLeanFetch } from "./http1/lean-fetch.ts";
+import { createLeanFetch, type LeanFetch } from "./http1/lean-fetch.ts";
 import { nodeFetch } from "./node-fetch.ts";
+import type { AnswerFunction } from "./whole-answer.ts";
 
 /** Bun's default for concurrent native `fetch` requests per process. */
 const BUN_DEFAULT_FETCH_LIMIT = 256;
@@ -101,6 +102,13 @@ export function createUpstreamFetch(options: UpstreamFetchOptions): typeof fetch
   if (options.native === undefined) upstreamFetches.add(made);
   return made;
 }
+
+/**
+ * The calls of an upstream fetch with a whole body handed over as bytes (a `WholeAnswer`, no
+ * `Response`): the lean client's `answer` where it is called first (`all` mode), else the fetch.
+ */
+export const answerFetch = (made: typeof fetch): AnswerFunction =>
+  (made as Partial<Pick<LeanFetch, "answer">>).answer ?? made;
 
 /** The upstream fetches made on the real network `fetch` (not a test's or an embedder's). */
 const upstreamFetches = new WeakSet<typeof fetch>();

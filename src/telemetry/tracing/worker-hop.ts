@@ -1,5 +1,5 @@
 import { type Span, SpanKind, SpanStatusCode, type Tracer } from "@opentelemetry/api";
-import { parentContext, traceHeaders } from "./trace-context.ts";
+import { parentContext, passedOn, traceHeaders } from "./trace-context.ts";
 
 /** What the worker knows of a tunnelled request when it starts it. */
 export interface HopRequest {
@@ -28,15 +28,24 @@ const OPERATIONS: Record<string, string> = {
   "/responses": "chat",
 };
 
+const ignore = () => {};
+
+/** Untraced, with no context to pass on: one for every such call (no objects a call). */
+const NO_HOP: WorkerHop = { headers: undefined, observe: ignore, end: ignore };
+
 /**
  * The worker side of the tunnel hop: a server span continuing the gateway's attempt span (its
  * context travels in the request frame's `traceparent`), whose own context goes on to the model
  * server. Without a tracer the gateway's context is passed on unchanged.
  */
 export function workerHop(tracer: Tracer | undefined, request: HopRequest, worker: string): WorkerHop {
+  if (!tracer) {
+    const headers = passedOn(request.traceparent);
+    return headers ? { headers, observe: ignore, end: ignore } : NO_HOP;
+  }
   const operation = OPERATIONS[request.path] ?? request.path;
   const model = typeof request.body.model === "string" ? request.body.model : "unknown";
-  const span: Span | undefined = tracer?.startSpan(
+  const span: Span = tracer.startSpan(
     `${operation} ${model}`,
     {
       kind: SpanKind.SERVER,
@@ -53,7 +62,6 @@ export function workerHop(tracer: Tracer | undefined, request: HopRequest, worke
   return {
     headers: traceHeaders(span, request.traceparent),
     observe(frame) {
-      if (!span) return;
       if (frame.type === "head" && frame.status !== undefined) {
         span.setAttribute("http.response.status_code", frame.status);
         if (frame.status >= 500) span.setStatus({ code: SpanStatusCode.ERROR });
@@ -62,6 +70,6 @@ export function workerHop(tracer: Tracer | undefined, request: HopRequest, worke
         span.setStatus({ code: SpanStatusCode.ERROR });
       }
     },
-    end: () => span?.end(),
+    end: () => span.end(),
   };
 }

@@ -1,4 +1,5 @@
 import type { JsonObject } from "../../core/dialect.ts";
+import type { WholeAnswer } from "../../providers/http/whole-answer.ts";
 import type { TunnelPath } from "../protocol.ts";
 
 /** One request sent through a tunnel. */
@@ -46,6 +47,8 @@ export interface RegisteredWorker {
   draining: boolean;
   /** Sends a request; resolves with the upstream's answer once its head arrived. */
   open(request: TunnelRequest): Promise<Response>;
+  /** As `open`, but a non-stream answer comes whole as bytes, without a `Response` being built. */
+  openWhole(request: TunnelRequest): Promise<Response | WholeAnswer>;
   /** Fails every open exchange with `reason` and closes the connection. Idempotent. */
   close(code: number, reason: string): void;
 }

@@ -1,4 +1,5 @@
 import { GatewayError, unavailable } from "../../core/gateway-error.ts";
+import type { WholeAnswer } from "../../providers/http/whole-answer.ts";
 import type { TunnelErrorCode } from "../protocol.ts";
 
 /** What an exchange needs from its tunnel. */
@@ -64,8 +65,9 @@ function tunnelError(worker: string, code: TunnelErrorCode, message: string): Ga
  * is collected whole first, so a worker lost mid-body is still a retryable failure.
  */
 export class TunnelExchange implements TunnelStream {
-  readonly response: Promise<Response>;
-  private resolve!: (response: Response) => void;
+  /** A `Response`; a `WholeAnswer` for a `whole` exchange's non-stream answer (no `Response` built). */
+  readonly response: Promise<Response | WholeAnswer>;
+  private resolve!: (response: Response | WholeAnswer) => void;
   private reject!: (error: unknown) => void;
   private head: { status: number; contentType: string; retryAfter?: string; servedBy?: string } | undefined;
   private finished = false;
@@ -80,8 +82,9 @@ export class TunnelExchange implements TunnelStream {
   constructor(
     private readonly link: ExchangeLink,
     private readonly stream: boolean,
+    private readonly whole = false,
   ) {
-    this.response = new Promise<Response>((resolve, reject) => {
+    this.response = new Promise<Response | WholeAnswer>((resolve, reject) => {
       this.resolve = resolve;
       this.reject = reject;
     });
@@ -130,8 +133,19 @@ export class TunnelExchange implements TunnelStream {
     if (!this.stream) {
       const [only] = this.collected;
       // The frame it came in is ours now (onChunk), so a lone piece is the body as it is.
-      const whole = this.collected.length === 1 && only ? only : Buffer.concat(this.collected);
-      this.resolve(this.build(whole as Uint8Array<ArrayBuffer>));
+      const body = (
+        this.collected.length === 1 && only ? only : Buffer.concat(this.collected)
+      ) as Uint8Array<ArrayBuffer>;
+      const head = this.head;
+      // A peer link's `servedBy` is a header only a Response carries.
+      if (this.whole && !head.servedBy)
+        this.resolve({
+          status: head.status,
+          contentType: head.contentType,
+          retryAfter: head.retryAfter,
+          body,
+        });
+      else this.resolve(this.build(body));
     }
     this.poke();
   }

@@ -1,6 +1,6 @@
 import type { Operation } from "../../core/dialect.ts";
 import { GatewayError, unsupportedOperation } from "../../core/gateway-error.ts";
-import { readUpstreamReply } from "../../providers/http/read-reply.ts";
+import { readUpstreamReply, readWholeReply } from "../../providers/http/read-reply.ts";
 import type { ForwardRequest, Provider, ProviderCall, ProviderReply } from "../../providers/provider.ts";
 import { StoredResponsePath, UpstreamPath } from "../protocol.ts";
 import type { RegisteredWorker, TunnelRequest } from "./registered-worker.ts";
@@ -68,10 +68,14 @@ function oneWorker(worker: RegisteredWorker): Provider {
   async function call(call: ProviderCall): Promise<ProviderReply> {
     const path = pathOf(call);
     if (!path) throw unsupportedOperation(`workers do not serve ${call.operation}`);
-    const native = call.native;
-    const response = await worker.open(tunnelRequest(call, path));
-    if (native) return { kind: "http", response, servedBy: name };
-    const reply = await readUpstreamReply(name, response, call);
+    const request = tunnelRequest(call, path);
+    if (call.native) return { kind: "http", response: await worker.open(request), servedBy: name };
+    // A non-stream answer comes whole as bytes: no Response is built to be read once.
+    const answer = call.stream ? await worker.open(request) : await worker.openWhole(request);
+    const reply =
+      answer instanceof Response
+        ? await readUpstreamReply(name, answer, call)
+        : readWholeReply(name, answer, call);
     // The audit row and live view name the worker that served it: `route = worker:<name>`.
     return { ...reply, servedBy: name };
   }

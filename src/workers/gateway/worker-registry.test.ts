@@ -25,6 +25,7 @@ function fake(
     draining: false,
     closedWith: undefined,
     open: () => Promise.reject(new Error("not used")),
+    openWhole: () => Promise.reject(new Error("not used")),
     close(code) {
       this.closedWith ??= code;
     },

@@ -1,4 +1,5 @@
 import { unavailable } from "../../core/gateway-error.ts";
+import type { WholeAnswer } from "../../providers/http/whole-answer.ts";
 import type { Answer } from "../answer-frame.ts";
 import { MAX_REQUEST_ID } from "../chunk-frame.ts";
 import {
@@ -103,6 +104,15 @@ export class WorkerTunnel implements RegisteredWorker {
   }
 
   open(request: TunnelRequest): Promise<Response> {
+    // Not `whole`: the exchange answers with a Response only.
+    return this.start(request, false) as Promise<Response>;
+  }
+
+  openWhole(request: TunnelRequest): Promise<Response | WholeAnswer> {
+    return this.start(request, true);
+  }
+
+  private start(request: TunnelRequest, whole: boolean): Promise<Response | WholeAnswer> {
     if (this.closed) return Promise.reject(unavailable(`worker ${this.name} is gone`));
     const id = this.nextId();
     const window = this.init.window ?? DEFAULT_STREAM_WINDOW;
@@ -124,6 +134,7 @@ export class WorkerTunnel implements RegisteredWorker {
         },
       },
       request.stream,
+      whole,
     );
     const onAbort = () => exchange.abort(request.signal.reason);
     this.exchanges.set(id, exchange);

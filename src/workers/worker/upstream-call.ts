@@ -1,4 +1,6 @@
 import { DIALECT_HEADERS } from "../../core/dialect.ts";
+import type { AnswerFunction, WholeAnswer } from "../../providers/http/whole-answer.ts";
+import type { WorkerHop } from "../../telemetry/tracing/worker-hop.ts";
 import { CHUNK_HEADER_BYTES } from "../chunk-frame.ts";
 import { type GatewayFrame, MAX_CHUNK_BYTES, type WorkerFrame } from "../protocol.ts";
 import type { StreamCredit } from "./stream-credit.ts";
@@ -6,27 +8,27 @@ import type { StreamCredit } from "./stream-credit.ts";
 type RequestFrame = Extract<GatewayFrame, { type: "request" }>;
 export type HeadFrame = Extract<WorkerFrame, { type: "head" }>;
 
+/**
+ * What a worker session gives its tunnelled calls: one object for the session, not one a call
+ * (a call's own state is its `StreamCredit` and its `WorkerHop`).
+ */
 export interface UpstreamCallContext {
   /** Upstream base URL including /v1, from the worker's own flags only. */
-  base: string;
-  apiKey?: string;
-  send(frame: WorkerFrame): void;
+  readonly base: string;
+  readonly apiKey?: string;
+  /** Sends a frame of a call's answer; `hop` sees it (its status, an error's code). */
+  send(frame: WorkerFrame, hop: WorkerHop): void;
   /**
-   * Sends a whole answer in one frame (head, body, end: answer-frame.ts), where the gateway reads
-   * them; false when this head does not fit one (the frames then go one by one).
+   * Sends a whole answer in one frame (head, body, end: answer-frame.ts); false where the
+   * gateway does not read them or this one does not fit (the frames then go one by one).
    */
-  sendWhole?(head: HeadFrame, body: Uint8Array): boolean;
+  sendWhole(head: HeadFrame, body: Uint8Array, hop: WorkerHop): boolean;
   /** Sends a piece of the body in a chunk frame (chunk-frame.ts). */
   sendChunk(id: number, bytes: Uint8Array): void;
-  /** Aborted by a cancel frame, a lost connection or a forced stop. */
-  signal: AbortSignal;
-  credit: StreamCredit;
-  /** W3C trace context for the upstream (`traceparent`). */
-  traceHeaders?: Readonly<Record<string, string>>;
-  /** Largest body piece per chunk frame, so that the frame fits the gateway's limit. */
+  /** Largest body piece per chunk frame, so that the frame fits the gateway's limit (set at registration). */
   maxChunkBytes: number;
-  /** The upstream `fetch` (no hidden cap on requests at once; see providers/http/upstream-fetch.ts). */
-  fetch: typeof fetch;
+  /** The upstream client: a body whole with its head comes as bytes (no `Response`: whole-answer.ts). */
+  readonly fetch: AnswerFunction;
 }
 
 /** The chunk size that keeps every binary frame, header included, under the gateway's limit. */
@@ -54,88 +56,143 @@ function wholeWithin(response: Response, bytes: number): boolean {
   return length >= 0 && length <= bytes && !response.headers.has("content-encoding");
 }
 
+const headFrame = (
+  id: string,
+  status: number,
+  contentType: string,
+  retryAfter: string | undefined,
+): HeadFrame =>
+  retryAfter
+    ? { type: "head", id, status, contentType, retryAfter: retryAfter.slice(0, 64) }
+    : { type: "head", id, status, contentType };
+
 /**
  * Runs one tunnelled request against the upstream and streams its answer back: a `head`
- * frame, then the body's bytes as read, in binary chunk frames, then `end`. `body`: the
- * client's bytes from a binary request frame (request-frame.ts), sent upstream as they are.
+ * frame, then the body's bytes as read, in binary chunk frames, then `end` (a small whole answer
+ * in one frame where the gateway reads them). `body`: the client's bytes from a binary request
+ * frame (request-frame.ts), sent upstream as they are.
  */
 export async function callUpstream(
   request: RequestFrame,
   ctx: UpstreamCallContext,
+  call: StreamCredit,
+  hop: WorkerHop,
   body?: Uint8Array<ArrayBuffer>,
 ): Promise<void> {
   const { id } = request;
-  const wireId = Number(id);
+  const signal = call.signal;
   const method = request.method ?? "POST";
   // Set one by one, not spread together: a call's headers are built for every request.
   const headers = passedHeaders(request.headers);
   if (method === "POST") headers["content-type"] = "application/json";
   headers["x-request-id"] = request.requestId;
-  const trace = ctx.traceHeaders;
+  const trace = hop.headers;
   if (trace) for (const name in trace) headers[name] = trace[name] as string;
   if (ctx.apiKey) headers.authorization = `Bearer ${ctx.apiKey}`;
-  let response: Response;
+  let answer: Response | WholeAnswer;
   try {
-    response = await ctx.fetch(ctx.base + request.path + (request.query ?? ""), {
+    answer = await ctx.fetch(ctx.base + request.path + (request.query ?? ""), {
       method,
       headers,
       ...(method === "POST" ? { body: body ?? request.bodyText ?? JSON.stringify(request.body) } : {}),
-      signal: ctx.signal,
+      signal,
     });
   } catch {
-    if (!ctx.signal.aborted)
-      ctx.send({ type: "error", id, code: "upstream_unreachable", message: "could not reach the upstream" });
+    if (!signal.aborted)
+      ctx.send(
+        { type: "error", id, code: "upstream_unreachable", message: "could not reach the upstream" },
+        hop,
+      );
     return;
   }
-  const retryAfter = response.headers.get("retry-after")?.slice(0, 64);
-  const head: HeadFrame = {
-    type: "head",
-    id,
-    status: response.status,
-    contentType: response.headers.get("content-type") ?? "",
-    ...(retryAfter ? { retryAfter } : {}),
-  };
-  // A small answer of declared length is read in one call (no reader, no read per piece): the
-  // window holds it, so credit would not have held any of it back. Where the gateway reads
-  // answer frames it goes in one (a non-stream answer is only handed on once whole anyway).
-  const whole = !request.stream && wholeWithin(response, request.window);
-  const inOne = whole && ctx.sendWhole !== undefined;
-  if (!inOne) ctx.send(head);
-  // One read can return far more than the window (the runtime buffers the socket), so
-  // credit gates every piece sent, not only the next read.
-  const emit = async (bytes: Uint8Array): Promise<boolean> => {
-    for (let at = 0; at < bytes.byteLength; at += ctx.maxChunkBytes) {
-      if (!ctx.credit.hasCredit) await ctx.credit.ready(ctx.signal);
-      if (ctx.signal.aborted) return false;
-      const piece = bytes.subarray(at, at + ctx.maxChunkBytes);
-      ctx.sendChunk(wireId, piece);
-      ctx.credit.take(piece.byteLength);
-    }
-    return true;
-  };
-  const reader = whole ? undefined : response.body?.getReader();
   try {
-    if (whole) {
-      const bytes = await response.bytes();
-      if (inOne) {
-        if (ctx.signal.aborted) return;
-        if (bytes.byteLength <= ctx.maxChunkBytes && ctx.sendWhole?.(head, bytes)) return;
-        ctx.send(head);
-      }
-      if (!(await emit(bytes))) return;
+    if (!(answer instanceof Response)) {
+      const head = headFrame(id, answer.status, answer.contentType ?? "", answer.retryAfter);
+      await relayWhole(request, ctx, call, hop, head, answer.body);
+      return;
     }
+    const head = headFrame(
+      id,
+      answer.status,
+      answer.headers.get("content-type") ?? "",
+      answer.headers.get("retry-after") ?? undefined,
+    );
+    // A small answer of declared length is read in one call (no reader, no read per piece): the
+    // window holds it, so credit would not have held any of it back.
+    if (!request.stream && wholeWithin(answer, request.window))
+      await relayWhole(request, ctx, call, hop, head, await answer.bytes());
+    else await relayStream(ctx, call, hop, head, answer.body);
+  } catch {
+    if (!signal.aborted)
+      ctx.send(
+        { type: "error", id, code: "upstream_broken", message: "the upstream broke off its answer" },
+        hop,
+      );
+  }
+}
+
+/**
+ * An answer read whole: in one frame where the gateway reads them and the window holds it (a
+ * non-stream answer is only handed on once whole anyway), else head, chunks and end.
+ */
+async function relayWhole(
+  request: RequestFrame,
+  ctx: UpstreamCallContext,
+  call: StreamCredit,
+  hop: WorkerHop,
+  head: HeadFrame,
+  bytes: Uint8Array,
+): Promise<void> {
+  if (call.signal.aborted) return;
+  const size = bytes.byteLength;
+  const inOne = !request.stream && size <= request.window && size <= ctx.maxChunkBytes;
+  if (inOne && ctx.sendWhole(head, bytes, hop)) return;
+  ctx.send(head, hop);
+  if (await emit(ctx, call, head.id, bytes)) ctx.send({ type: "end", id: head.id }, hop);
+}
+
+/** An answer read as it comes, a read only while there is credit. */
+async function relayStream(
+  ctx: UpstreamCallContext,
+  call: StreamCredit,
+  hop: WorkerHop,
+  head: HeadFrame,
+  body: ReadableStream<Uint8Array> | null,
+): Promise<void> {
+  ctx.send(head, hop);
+  const reader = body?.getReader();
+  try {
     while (reader) {
-      if (!ctx.credit.hasCredit) await ctx.credit.ready(ctx.signal);
-      if (ctx.signal.aborted) return;
+      if (!call.hasCredit) await call.ready();
+      if (call.signal.aborted) return;
       const { done, value } = await reader.read();
       if (done) break;
-      if (!(await emit(value))) return;
+      if (!(await emit(ctx, call, head.id, value))) return;
     }
-    ctx.send({ type: "end", id });
-  } catch {
-    if (!ctx.signal.aborted)
-      ctx.send({ type: "error", id, code: "upstream_broken", message: "the upstream broke off its answer" });
+    ctx.send({ type: "end", id: head.id }, hop);
   } finally {
-    if (ctx.signal.aborted) await reader?.cancel().catch(() => {});
+    if (call.signal.aborted) await reader?.cancel().catch(() => {});
   }
+}
+
+/**
+ * Sends bytes in chunk frames. One read can return far more than the window (the runtime
+ * buffers the socket), so credit gates every piece sent, not only the next read. False once the
+ * call is aborted.
+ */
+async function emit(
+  ctx: UpstreamCallContext,
+  call: StreamCredit,
+  id: string,
+  bytes: Uint8Array,
+): Promise<boolean> {
+  const wireId = Number(id);
+  for (let at = 0; at < bytes.byteLength; at += ctx.maxChunkBytes) {
+    if (!call.hasCredit) await call.ready();
+    if (call.signal.aborted) return false;
+    const piece = bytes.subarray(at, at + ctx.maxChunkBytes);
+    ctx.sendChunk(wireId, piece);
+    call.take(piece.byteLength);
+  }
+  return true;
 }

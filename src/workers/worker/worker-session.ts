@@ -1,6 +1,6 @@
 import type { Tracer } from "@opentelemetry/api";
-import { createUpstreamFetch } from "../../providers/http/upstream-fetch.ts";
-import { workerHop } from "../../telemetry/tracing/worker-hop.ts";
+import { answerFetch, createUpstreamFetch } from "../../providers/http/upstream-fetch.ts";
+import { type WorkerHop, workerHop } from "../../telemetry/tracing/worker-hop.ts";
 import { encodeAnswer, encodeAnswerEnd } from "../answer-frame.ts";
 import { BATCH_KIND, type BatchedFrame, decodeBatch } from "../batch-frame.ts";
 import { FrameWriter } from "../frame-writer.ts";
@@ -53,10 +53,10 @@ export class WorkerSession {
   readonly ended: Promise<SessionEnd>;
   private end!: (end: SessionEnd) => void;
   private readonly socket: WebSocket;
-  private readonly calls = new Map<string, { abort: AbortController; credit: StreamCredit }>();
+  /** Each call's abort and credit, by request id. */
+  private readonly calls = new Map<string, StreamCredit>();
   private registered = false;
   /** Set from the gateway's `registered` frame (its message limit). */
-  private maxChunkBytes = MAX_CHUNK_BYTES;
   private maxMessageBytes = DEFAULT_MAX_MESSAGE_BYTES;
   /** The gateway reads binary answer frames (answer-frame.ts). */
   private binaryAnswers = false;
@@ -71,6 +71,8 @@ export class WorkerSession {
   });
   /** Every frame to the gateway goes through it, so that order is kept. */
   private readonly writer: FrameWriter;
+  /** What every tunnelled call is given (one for the session). */
+  private readonly upstream: UpstreamCallContext;
 
   constructor(private readonly options: SessionOptions) {
     this.ended = new Promise((resolve) => {
@@ -91,6 +93,22 @@ export class WorkerSession {
       },
       DEFAULT_MAX_MESSAGE_BYTES,
     );
+    this.upstream = {
+      base: options.upstream,
+      ...(options.upstreamApiKey ? { apiKey: options.upstreamApiKey } : {}),
+      send: (frame, hop) => {
+        hop.observe(frame);
+        this.send(frame);
+      },
+      sendWhole: (head, body, hop) => {
+        const sent = this.sendWhole(head, body);
+        if (sent) hop.observe(head);
+        return sent;
+      },
+      sendChunk: (id, bytes) => this.writer.chunk(id, bytes),
+      maxChunkBytes: MAX_CHUNK_BYTES,
+      fetch: answerFetch(this.upstreamFetch),
+    };
     const connectTimer = setTimeout(() => this.socket.close(), CONNECT_TIMEOUT_MS);
     this.socket.onopen = () => {
       clearTimeout(connectTimer);
@@ -162,8 +180,6 @@ export class WorkerSession {
     else this.writer.text(encodeFrame(frame));
   }
 
-  private readonly sendChunk = (id: number, bytes: Uint8Array) => this.writer.chunk(id, bytes);
-
   /** A whole answer in one binary frame; false where the gateway does not read them or it does not fit. */
   private sendWhole(head: HeadFrame, body: Uint8Array): boolean {
     if (!this.binaryAnswers) return false;
@@ -215,8 +231,8 @@ export class WorkerSession {
     const frame = parsed.frame;
     if (frame.type === "registered") this.onRegistered(frame);
     else if (frame.type === "request") this.onRequest(frame);
-    else if (frame.type === "credit") this.calls.get(frame.id)?.credit.grant(frame.bytes);
-    else if (frame.type === "cancel") this.calls.get(frame.id)?.abort.abort();
+    else if (frame.type === "credit") this.calls.get(frame.id)?.grant(frame.bytes);
+    else if (frame.type === "cancel") this.calls.get(frame.id)?.abort();
     else if (frame.type === "rejected") {
       this.rejected = { kind: "rejected", reason: frame.reason, message: frame.message };
       this.close(CloseCode.normal, "rejected");
@@ -225,7 +241,7 @@ export class WorkerSession {
 
   private onRegistered(frame: Extract<GatewayFrame, { type: "registered" }>): void {
     this.registered = true;
-    this.maxChunkBytes = chunkBytesFor(frame.maxMessageBytes);
+    this.upstream.maxChunkBytes = chunkBytesFor(frame.maxMessageBytes);
     this.maxMessageBytes = frame.maxMessageBytes;
     this.writer.limit(frame.maxMessageBytes);
     if (frame.batch) this.writer.peerReadsBatches();
@@ -257,43 +273,32 @@ export class WorkerSession {
       this.send({ type: "error", id, code: refusal, message });
       return;
     }
-    const abort = new AbortController();
-    const credit = new StreamCredit(frame.window);
-    this.calls.set(id, { abort, credit });
-    const { upstream: base, upstreamApiKey: apiKey } = this.options;
-    const hop = workerHop(this.options.tracer, frame, this.options.name);
-    const send = (f: WorkerFrame) => {
-      hop.observe(f);
-      this.send(f);
-    };
-    const call: UpstreamCallContext = {
-      base,
-      send,
-      sendWhole: (head, bytes) => {
-        const sent = this.sendWhole(head, bytes);
-        if (sent) hop.observe(head);
-        return sent;
-      },
-      sendChunk: this.sendChunk,
-      signal: abort.signal,
-      credit,
-      maxChunkBytes: this.maxChunkBytes,
-      fetch: this.upstreamFetch,
-    };
-    if (apiKey) call.apiKey = apiKey;
-    if (hop.headers) call.traceHeaders = hop.headers;
-    callUpstream(frame, call, body)
-      .catch(() => send({ type: "error", id, code: "internal", message: "worker failed" }))
-      .finally(() => {
-        hop.end();
-        this.calls.delete(id);
-        if (this.calls.size === 0) for (const wake of this.idleWaiters.splice(0)) wake();
-      });
+    const call = new StreamCredit(frame.window);
+    this.calls.set(id, call);
+    void this.serve(frame, call, body);
+  }
+
+  /** One call to its end; never rejects. */
+  private async serve(
+    frame: Extract<GatewayFrame, { type: "request" }>,
+    call: StreamCredit,
+    body: Uint8Array<ArrayBuffer> | undefined,
+  ): Promise<void> {
+    const hop: WorkerHop = workerHop(this.options.tracer, frame, this.options.name);
+    try {
+      await callUpstream(frame, this.upstream, call, hop, body);
+    } catch {
+      this.upstream.send({ type: "error", id: frame.id, code: "internal", message: "worker failed" }, hop);
+    } finally {
+      hop.end();
+      this.calls.delete(frame.id);
+      if (this.calls.size === 0) for (const wake of this.idleWaiters.splice(0)) wake();
+    }
   }
 
   /** The connection is gone: nobody can receive these answers any more. */
   private shutdown(): void {
     for (const timer of this.timers) clearInterval(timer);
-    for (const call of this.calls.values()) call.abort.abort();
+    for (const call of this.calls.values()) call.abort();
   }
 }

@@ -16,8 +16,12 @@ export interface Exchange {
   /** A HEAD request: the answer has no body whatever its headers say. */
   readonly headOnly: boolean;
   readonly signal: AbortSignal | undefined;
+  /** A body whole when the head arrives goes to `answerWhole` as bytes, without a `Response`. */
+  readonly takesWhole: boolean;
   /** The answer, as soon as its head is in. */
   answer(response: Response): void;
+  /** An answer whose body was whole with its head (or bodyless), when `takesWhole`. */
+  answerWhole(head: ResponseHead, body: Uint8Array<ArrayBuffer>): void;
   /** No answer. `stale`: a kept-alive connection closed before any byte of it (it may go again). */
   failed(error: unknown, stale: boolean): void;
 }
@@ -46,6 +50,15 @@ const BODY = 2;
 const LENGTH = 0;
 const CHUNKED = 1;
 const CLOSE = 2;
+
+const NO_BYTES = new Uint8Array(0);
+
+/** A `Response`'s status and headers from a parsed head. */
+export const responseInit = (head: ResponseHead): ResponseInit => ({
+  status: head.status,
+  statusText: head.statusText,
+  headers: head.headers,
+});
 
 const handlers: SocketHandler<Http1Connection> = {
   data: (socket, data) => socket.data.received(data),
@@ -225,9 +238,8 @@ export class Http1Connection {
       head.keepAliveMs > 0
         ? Math.min(this.defaultIdleMs, Math.max(head.keepAliveMs - 1000, head.keepAliveMs / 2))
         : this.defaultIdleMs;
-    const init = { status, statusText: head.statusText, headers: head.headers };
     if (bodyless) {
-      this.answer(null, init, rest.byteLength > 0);
+      this.answer(head, null, rest.byteLength > 0);
       return;
     }
     if (head.framing === "length") {
@@ -237,8 +249,8 @@ export class Http1Connection {
       // still a stream (cheapest for a reader loop).
       if (rest.byteLength >= head.length && !head.encoding && !head.eventStream) {
         this.answer(
+          head,
           rest.subarray(0, head.length) as Uint8Array<ArrayBuffer>,
-          init,
           rest.byteLength > head.length,
         );
         return;
@@ -258,7 +270,10 @@ export class Http1Connection {
     const stream = body.stream;
     let response: Response;
     try {
-      response = new Response(head.encoding ? decodedBody(stream, head.encoding) : stream, init);
+      response = new Response(
+        head.encoding ? decodedBody(stream, head.encoding) : stream,
+        responseInit(head),
+      );
     } catch (error) {
       this.fail(error);
       return;
@@ -269,15 +284,20 @@ export class Http1Connection {
   }
 
   /** Answers with a body that is whole already (or none), and ends the exchange. */
-  private answer(body: Uint8Array<ArrayBuffer> | null, init: ResponseInit, trailing: boolean): void {
+  private answer(head: ResponseHead, body: Uint8Array<ArrayBuffer> | null, trailing: boolean): void {
+    const exchange = this.current as Exchange;
+    if (exchange.takesWhole) {
+      this.finish(trailing);
+      exchange.answerWhole(head, body ?? NO_BYTES);
+      return;
+    }
     let response: Response;
     try {
-      response = new Response(body, init);
+      response = new Response(body, responseInit(head));
     } catch (error) {
       this.fail(error);
       return;
     }
-    const exchange = this.current as Exchange;
     this.finish(trailing);
     exchange.answer(response);
   }

@@ -1,8 +1,13 @@
+import type { AnswerFunction, WholeAnswer } from "../whole-answer.ts";
 import { ConnectionPool } from "./connection-pool.ts";
 import { type EncodedRequest, encodeRequest } from "./encode-request.ts";
-import type { Exchange, Origin } from "./http1-connection.ts";
+import { type Exchange, type Origin, responseInit } from "./http1-connection.ts";
+import type { ResponseHead } from "./response-head.ts";
 
 export type FetchFunction = (input: string | URL | Request, init?: RequestInit) => Promise<Response>;
+
+/** The lean client: a `fetch`, and `answer`, which hands a body whole with its head as bytes. */
+export type LeanFetch = FetchFunction & { readonly answer: AnswerFunction };
 
 export interface LeanFetchOptions {
   /** Every call this client does not take (https, proxies, anything unusual) goes here. */
@@ -28,13 +33,13 @@ const sharedPool = new ConnectionPool();
  * while idle, as our request went out) gets the request again once on a fresh connection, as
  * Bun's `fetch` does; after any byte of the answer nothing is ever sent again.
  */
-export function createLeanFetch(options: LeanFetchOptions): FetchFunction {
+export function createLeanFetch(options: LeanFetchOptions): LeanFetch {
   const { fallback } = options;
   const env = options.env ?? process.env;
   const proxied = Boolean(env.http_proxy || env.HTTP_PROXY);
   const pool = options.pool ?? sharedPool;
 
-  return (input, init) => {
+  function call(input: string | URL | Request, init: RequestInit | undefined, takesWhole: boolean) {
     const request =
       typeof input === "string" && !proxied && input.startsWith("http://")
         ? encodeRequest(input, init)
@@ -42,10 +47,15 @@ export function createLeanFetch(options: LeanFetchOptions): FetchFunction {
     if (!request) return fallback(input, init);
     const signal = init?.signal ?? undefined;
     if (signal?.aborted) return Promise.reject(signal.reason);
-    return new Promise((resolve, reject) => {
-      new Call(request, signal, pool, () => fallback(input, init), resolve, reject).start();
+    return new Promise<Response | WholeAnswer>((resolve, reject) => {
+      new Call(request, signal, takesWhole, pool, () => fallback(input, init), resolve, reject).start();
     });
-  };
+  }
+  const leanFetch = (input: string | URL | Request, init?: RequestInit) =>
+    call(input, init, false) as Promise<Response>;
+  return Object.assign(leanFetch, {
+    answer: (input: string | URL | Request, init?: RequestInit) => call(input, init, true),
+  });
 }
 
 const isRedirect = (status: number) =>
@@ -62,9 +72,10 @@ class Call implements Exchange {
   constructor(
     encoded: EncodedRequest,
     readonly signal: AbortSignal | undefined,
+    readonly takesWhole: boolean,
     private readonly pool: ConnectionPool,
     private readonly fallback: () => Promise<Response>,
-    private readonly resolve: (response: Response) => void,
+    private readonly resolve: (answer: Response | WholeAnswer) => void,
     private readonly reject: (error: unknown) => void,
   ) {
     this.request = encoded.request;
@@ -85,6 +96,24 @@ class Call implements Exchange {
       response.body?.cancel().catch(() => {});
       this.fallback().then(this.resolve, this.reject);
     } else this.resolve(response);
+  }
+
+  answerWhole(head: ResponseHead, body: Uint8Array<ArrayBuffer>): void {
+    const { status } = head;
+    // What is not a plain answer (a redirect `fetch` would follow, a status `Response` refuses)
+    // takes the `Response` path, so that it behaves as there.
+    if (isRedirect(status) || status > 599) {
+      let response: Response;
+      try {
+        response = new Response(body.byteLength > 0 ? body : null, responseInit(head));
+      } catch (error) {
+        this.reject(error);
+        return;
+      }
+      this.answer(response);
+      return;
+    }
+    this.resolve({ status, contentType: head.contentType, retryAfter: head.retryAfter, body });
   }
 
   failed(error: unknown, stale: boolean): void {

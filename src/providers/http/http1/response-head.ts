@@ -19,6 +19,9 @@ export interface ResponseHead {
   readonly encoding: string | undefined;
   /** A `text/event-stream` body: read as a stream, never whole. */
   readonly eventStream: boolean;
+  /** The last `Content-Type` and `Retry-After` values (a whole answer's head: lean-fetch.ts). */
+  readonly contentType: string | undefined;
+  readonly retryAfter: string | undefined;
 }
 
 const STATUS_LINE = /^HTTP\/1\.[01] \d{3}(?: |$)/;
@@ -65,6 +68,8 @@ export function parseResponseHead(text: string): ResponseHead {
   let keepAliveMs = 0;
   let encoding: string | undefined;
   let eventStream = false;
+  let contentType: string | undefined;
+  let retryAfter: string | undefined;
   while (end < text.length) {
     const start = end + 2;
     end = text.indexOf("\r\n", start);
@@ -80,7 +85,11 @@ export function parseResponseHead(text: string): ResponseHead {
     const size = name.length;
     switch (size >= 10 && size <= 17 ? name.toLowerCase() : "") {
       case "content-type":
+        contentType = value;
         eventStream = value.toLowerCase().includes("text/event-stream");
+        break;
+      case "retry-after":
+        retryAfter = value;
         break;
       case "content-length":
         for (const part of value.split(",")) {
@@ -122,6 +131,8 @@ export function parseResponseHead(text: string): ResponseHead {
     keepAliveMs,
     encoding,
     eventStream,
+    contentType,
+    retryAfter,
   };
 }
 

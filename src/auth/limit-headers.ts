@@ -1,0 +1,53 @@
+import { GatewayError } from "../core/gateway-error.ts";
+import { firstLimiting, type Scope } from "./limit-scope.ts";
+import { formatReset } from "./reset-format.ts";
+
+/** Usage as the headers and refusals read it, from local counters or a shared admission. */
+export interface CounterView {
+  requestsUsed(subject: string): number;
+  requestsResetMs(subject: string): number;
+  tokensUsed(subject: string): number;
+  tokensResetMs(subject: string): number;
+}
+
+/** The headers of a request with no rpm or tpm (shared, never written to). */
+export const NO_HEADERS: Readonly<Record<string, string>> = Object.freeze({});
+
+/** Each x-ratelimit-* header family from the first scope that has that limit (the key's own before its tenant's). */
+export function limitHeaders(scopes: readonly Scope[], view: CounterView): Record<string, string> {
+  const headers: Record<string, string> = {};
+  const requests = firstLimiting(scopes, "rpm");
+  if (requests?.rpm !== undefined) {
+    headers["x-ratelimit-limit-requests"] = String(requests.rpm);
+    headers["x-ratelimit-remaining-requests"] = String(
+      Math.max(0, requests.rpm - view.requestsUsed(requests.subject)),
+    );
+    headers["x-ratelimit-reset-requests"] = formatReset(view.requestsResetMs(requests.subject));
+  }
+  const tokens = firstLimiting(scopes, "tpm");
+  if (tokens?.tpm !== undefined) {
+    headers["x-ratelimit-limit-tokens"] = String(tokens.tpm);
+    headers["x-ratelimit-remaining-tokens"] = String(
+      Math.max(0, tokens.tpm - view.tokensUsed(tokens.subject)),
+    );
+    headers["x-ratelimit-reset-tokens"] = formatReset(view.tokensResetMs(tokens.subject));
+  }
+  return headers;
+}
+
+/** A 429 for the scope that refused: its headers describe that limit, so Retry-After and the remaining counts agree. */
+export function limitRefusal(
+  scopes: readonly Scope[],
+  scope: Scope,
+  view: CounterView,
+  code: "rate_limited" | "budget_exceeded",
+  waitMs: number,
+): GatewayError {
+  const headers = limitHeaders([scope, ...scopes.filter((other) => other !== scope)], view);
+  headers["retry-after"] = String(Math.max(1, Math.ceil(waitMs / 1000)));
+  const message =
+    code === "budget_exceeded"
+      ? `spend budget exhausted for ${scope.owner}`
+      : `rate limit reached for ${scope.owner}; retry after the time in Retry-After`;
+  return new GatewayError({ status: 429, code, message, headers });
+}

@@ -1,0 +1,9 @@
+import type { Dispatched } from "../routing/dispatch.ts";
+import type { ModelCall } from "./model-call.ts";
+
+/** What the answer used, charged to the caller's limits and recorded on the ledger. */
+export function account(call: ModelCall, dispatched: Dispatched, model: string): void {
+  const ledger = call.ledger;
+  ledger.usage = dispatched.usage();
+  ledger.costUsd = call.runtime.limits.record(call.principal, model, ledger.usage, ledger);
+}

@@ -1,0 +1,45 @@
+import type { Authenticator } from "../auth/authenticate.ts";
+import type { KeySessions } from "../auth/key-sessions.ts";
+import type { Policy } from "../auth/policy.ts";
+import type { GatewayError } from "../core/gateway-error.ts";
+import type { Logger } from "../log/logger.ts";
+import type { ResponseStore } from "../storage/storage.ts";
+import type { ClientSlots } from "./client-slots.ts";
+import type { Lifecycle } from "./lifecycle.ts";
+import type { RequestObserver } from "./request-ledger.ts";
+import type { RequestRuntime } from "./request-runtime.ts";
+import type { Shutdown } from "./shutdown.ts";
+
+/** Limits and budgets as the front door sees them: the policy seam (auth/policy.ts). */
+export type Limits = Policy;
+
+export interface FrontDoorDeps {
+  /** The current config version's parts; read once per request, at its start. */
+  readonly runtime: () => RequestRuntime;
+  /**
+   * Wraps the runtime's authenticator for this front door: the admin UI's session cookie, an
+   * app's narrowing to its models and tenant. A function of `inner` alone: called once per
+   * config version's authenticator, not per request.
+   */
+  readonly authenticate?: (inner: Authenticator) => Authenticator;
+  readonly observer: RequestObserver;
+  readonly lifecycle: Lifecycle;
+  /**
+   * Aborted (with a 503 as its reason) when a stop's drain deadline passes: requests still
+   * running end with an error event and are recorded as such, instead of a reset connection.
+   */
+  readonly shutdown?: Shutdown;
+  /** Requests in flight per client address (`server.max_client_requests`). */
+  readonly clientSlots?: ClientSlots;
+  readonly logger: Logger;
+  /** A reason to refuse all traffic (audit storage down without fail_open), or undefined. */
+  readonly refusal: () => GatewayError | undefined;
+  /** Stored Responses API answers, for `previous_response_id` chains. */
+  readonly responses: ResponseStore;
+  /** Live requests per key: a revoke or expiry ends them (streams with an error event). */
+  readonly sessions?: KeySessions;
+}
+
+export interface ClientInfo {
+  ip: string | null;
+}

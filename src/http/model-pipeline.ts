@@ -1,0 +1,170 @@
+import { assertModelAllowed, requireArea } from "../auth/roles.ts";
+import { captureChunks } from "../core/capture-chunks.ts";
+import type { JsonObject } from "../core/dialect.ts";
+import type { Dispatched } from "../routing/dispatch.ts";
+import type { ClientReply } from "../routing/native-reply.ts";
+import { account } from "./account-answer.ts";
+import { describeError } from "./describe-error.ts";
+import { dialectHeaders, queryOf } from "./dialect-headers.ts";
+import type { FrontDoorDeps } from "./front-door-deps.ts";
+import { keptAliveResponse } from "./kept-alive-response.ts";
+import type { ModelCall } from "./model-call.ts";
+import { within } from "./pending-stream.ts";
+import { readJsonRequest } from "./read-json-body.ts";
+import { RequestAbort } from "./request-abort.ts";
+import { responsesContext } from "./responses-context.ts";
+import { sseResponse } from "./sse-response.ts";
+import { StreamedEnds } from "./streamed-ends.ts";
+import { validateBody } from "./validate-body.ts";
+
+/** Names what translation left out for the route that answered (docs/CLIENTS.md). */
+const DROPPED_HEADER = "x-mindgw-dropped";
+
+const decoder = new TextDecoder();
+
+/**
+ * The model-call pipeline behind the front door's guard: the body read and checked, the caller's
+ * limits, the dispatch, and the answer (whole, streamed, or kept alive while the first token is
+ * slow). Made once per front door; everything per request is on the call.
+ */
+export function modelPipeline(deps: FrontDoorDeps): (call: ModelCall) => Promise<Response> {
+  /** The model-call pipeline, made once: everything per request is on the call. */
+  async function callModel(call: ModelCall): Promise<Response> {
+    const { request, runtime, principal, ledger, headers, operation, path, dialect } = call;
+    const { body, bytes } = await readJsonRequest(request, runtime.maxBody, runtime.bodyTimeout);
+    const capture = runtime.captureBodies;
+    if (capture) ledger.requestBody = JSON.stringify(body);
+    const model = validateBody(operation, body);
+    ledger.model = model;
+    ledger.stream = body.stream === true;
+    deps.observer.started(ledger);
+    requireArea(principal, "models");
+    assertModelAllowed(principal, model);
+    const responses = operation === "responses" ? await responsesOf(call, body) : undefined;
+    // Awaited only when the counters are shared (Redis): a local admission needs no turn of its own.
+    const admitted = runtime.limits.admit(principal, model);
+    Object.assign(headers, admitted instanceof Promise ? await admitted : admitted);
+    // One abort for the request: the client leaving, a stop's deadline (503) and a revoke or
+    // expiry of the caller's key (401) all end it through the same controller.
+    const abort = new RequestAbort(request.signal);
+    abort.watch(deps.shutdown, deps.sessions, principal);
+    let streaming = false;
+    try {
+      const dispatching = runtime.router({
+        operation,
+        body,
+        model,
+        stream: ledger.stream,
+        requestId: ledger.requestId,
+        signal: abort.signal,
+        followers: abort,
+        received: {
+          bytes,
+          body,
+          headers: dialectHeaders(request.headers, dialect),
+          query: queryOf(request.url),
+          path,
+        },
+        // The ledger hears each attempt (the route it last tried) and passes it on to telemetry.
+        telemetry: ledger.dispatchTelemetry(),
+        responses,
+      });
+      const keepAliveMs = ledger.stream ? runtime.streamKeepAlive : 0;
+      const early = keepAliveMs > 0 ? await within(dispatching, keepAliveMs) : await dispatching;
+      if (!early) {
+        // The first token is slow: commit to a 200 event stream now, with keep-alive comments.
+        streaming = true;
+        return keptAlive(call, dispatching, keepAliveMs, model, abort);
+      }
+      const dispatched = early;
+      ledger.route = dispatched.route;
+      ledger.upstreamModel = dispatched.upstreamModel;
+      if (dispatched.dropped.length > 0) {
+        ledger.dropped = dispatched.dropped;
+        headers[DROPPED_HEADER] = dispatched.dropped.join(", ");
+      }
+      const reply = dispatched.reply;
+      if (reply.kind === "json") {
+        ledger.firstByte();
+        account(call, dispatched, model);
+        if (capture) ledger.responseBody = JSON.stringify(reply.body);
+        return Response.json(reply.body, { headers });
+      }
+      if (reply.kind === "bytes") {
+        ledger.firstByte();
+        account(call, dispatched, model);
+        if (capture) ledger.responseBody = decoder.decode(reply.body);
+        // The request's own headers object, finished here (no copy): nothing answers after this.
+        headers["content-type"] = reply.contentType;
+        return new Response(reply.body, { status: reply.status, headers });
+      }
+      call.deferred = true;
+      streaming = true;
+      return streamed(call, dispatched, reply, model, abort);
+    } finally {
+      if (!streaming) abort.release();
+    }
+  }
+
+  // The closures a request may need are made in these helpers, on the paths that need them, so
+  // the model-call pipeline itself closes over nothing (no scope object for it per request).
+
+  /** The Responses API's context: the stored turns the request continues, and where to store it. */
+  function responsesOf(call: ModelCall, body: JsonObject) {
+    return responsesContext(
+      deps.responses,
+      call.principal,
+      body,
+      (error) =>
+        deps.logger.error("storing the response failed", {
+          request_id: call.ledger.requestId,
+          error: describeError(error),
+        }),
+      call.path === "/responses/compact",
+    );
+  }
+
+  /** A stream whose first token is slow: a 200 event stream now, with keep-alive comments. */
+  function keptAlive(
+    call: ModelCall,
+    dispatching: Promise<Dispatched>,
+    keepAliveMs: number,
+    model: string,
+    abort: RequestAbort,
+  ): Response {
+    const { runtime, ledger } = call;
+    return keptAliveResponse(dispatching, keepAliveMs, {
+      captureBodies: runtime.captureBodies,
+      limits: runtime.limits,
+      principal: call.principal,
+      ledger,
+      headers: call.headers,
+      dialect: call.dialect,
+      model,
+      end: call.deferEnd(),
+      release: () => abort.release(),
+    });
+  }
+
+  /** A committed stream, relayed; the request ends (usage, spend, its record) when the stream does. */
+  function streamed(
+    call: ModelCall,
+    dispatched: Dispatched,
+    reply: Extract<ClientReply, { kind: "stream" }>,
+    model: string,
+    abort: RequestAbort,
+  ): Response {
+    const chunks = reply.chunks;
+    return sseResponse(
+      call.runtime.captureBodies
+        ? captureChunks(chunks, (text) => (call.ledger.responseBody = text))
+        : chunks,
+      call.dialect,
+      call.headers,
+      new StreamedEnds(call, dispatched, model, abort),
+      reply.errorEvent,
+    );
+  }
+
+  return callModel;
+}

@@ -1,0 +1,27 @@
+import type { GatewayError } from "../core/gateway-error.ts";
+import type { Dispatched } from "../routing/dispatch.ts";
+import { account } from "./account-answer.ts";
+import type { ModelCall } from "./model-call.ts";
+import type { RequestAbort } from "./request-abort.ts";
+import type { StreamEnds } from "./sse-response.ts";
+
+/** A committed stream's first byte and end, as one object (no closures per stream). */
+export class StreamedEnds implements StreamEnds {
+  constructor(
+    private readonly call: ModelCall,
+    private readonly dispatched: Dispatched,
+    private readonly model: string,
+    private readonly abort: RequestAbort,
+  ) {}
+
+  firstByte(): void {
+    this.call.ledger.firstByte();
+  }
+
+  /** The request ends (usage, spend, its record) when the stream does. */
+  end(error?: GatewayError): void {
+    this.abort.release();
+    account(this.call, this.dispatched, this.model);
+    this.call.end(error ? error.status : 200, error);
+  }
+}

@@ -119,7 +119,10 @@ export async function callShadow(
   }
 }
 
-/** A translated stream, event by event: each read races the shadow's own timeout. */
+/**
+ * A translated stream, event by event: each read races the shadow's own timeout. A reader of the
+ * caller's events (as the front door is), not a translation loop: `adapted.stream` is the driver.
+ */
 async function readEvents(
   events: AsyncIterable<SseEvent>,
   route: Route,

@@ -28,8 +28,6 @@ import {
   type SpanProcessor,
   TracerProvider,
 } from "@opentelemetry/sdk-trace";
-import type { AuditRecord } from "../src/audit/audit-record.ts";
-import type { RequestLedger } from "../src/http/request-ledger.ts";
 import { BatchTracer } from "../src/telemetry/tracing/batch-tracer.ts";
 import { hexIdGenerator } from "../src/telemetry/tracing/id-generator.ts";
 import { createBatchExporter } from "../src/telemetry/tracing/otlp-batch-exporter.ts";
@@ -39,6 +37,7 @@ import { requestTraces } from "../src/telemetry/tracing/request-trace.ts";
 import { SpanBatchWriter } from "../src/telemetry/tracing/span-batch.ts";
 import { StringTableMirror } from "../src/telemetry/tracing/string-table.ts";
 import { startOtlpSink } from "./otlp-sink.ts";
+import { tracedRequest } from "./traced-request.ts";
 
 const requests = Number(process.argv[2] ?? "20000");
 const SPANS_PER_REQUEST = 2;
@@ -165,40 +164,13 @@ const batchTracer = new BatchTracer({
   valueLengthLimit: Number.POSITIVE_INFINITY,
   processor: batches,
 });
-const traces = requestTraces(batchTracer, false);
-const record = {
-  status: 200,
-  upstreamModel: "m",
-  inputTokens: 10,
-  outputTokens: 20,
-  route: "provider:fake",
-  keyName: "bench",
-  tenant: null,
-  ttfbMs: 5,
-  costUsd: 0.0001,
-  errorClass: null,
-} as unknown as AuditRecord;
-const info = { route: "provider:fake", dialect: "openai", upstreamModel: "m", retry: 0, failover: false };
+const deps = { metrics: undefined, traces: requestTraces(batchTracer, false) };
 line(
   "direct",
   await perSpan(
     total,
     (n) => {
-      for (let i = 0; i < n; i++) {
-        const ledger = {
-          frontDoor: "chat",
-          model: "m",
-          startedAt: Date.now(),
-          requestId: `req-${i}`,
-          stream: false,
-          traceparent: null,
-        } as unknown as RequestLedger;
-        const request = traces.start(ledger);
-        const attempt = request.attempt(info);
-        attempt.settled("provider:fake", undefined);
-        attempt.closed(undefined);
-        request.finish(record);
-      }
+      for (let i = 0; i < n; i++) tracedRequest(i, deps);
     },
     SPANS_PER_REQUEST,
   ),

@@ -17,14 +17,13 @@
 import { readFileSync } from "node:fs";
 import { resourceFromAttributes } from "@opentelemetry/resources";
 import { TracerProvider } from "@opentelemetry/sdk-trace";
-import type { AuditRecord } from "../src/audit/audit-record.ts";
-import type { RequestLedger } from "../src/http/request-ledger.ts";
-import { RequestTelemetry, type RequestTelemetryDeps } from "../src/telemetry/request-telemetry.ts";
+import type { RequestTelemetryDeps } from "../src/telemetry/request-telemetry.ts";
 import { BatchTracer } from "../src/telemetry/tracing/batch-tracer.ts";
 import { hexIdGenerator } from "../src/telemetry/tracing/id-generator.ts";
 import { requestTraces } from "../src/telemetry/tracing/request-trace.ts";
 import { samplerFromEnv } from "../src/telemetry/tracing/sampler-from-env.ts";
 import { SpanBatchWriter } from "../src/telemetry/tracing/span-batch.ts";
+import { tracedRequest } from "./traced-request.ts";
 
 const perRound = Number(process.argv[2] ?? "200000");
 const rounds = Number(process.argv[3] ?? "4");
@@ -54,41 +53,10 @@ const tracer = new BatchTracer({
 const on: RequestTelemetryDeps = { metrics: undefined, traces: requestTraces(tracer, false) };
 const off: RequestTelemetryDeps = { metrics: undefined, traces: undefined };
 
-// The shapes the observer hands over: a request's ledger and its finished audit record.
-const record = {
-  frontDoor: "chat",
-  model: "m",
-  upstreamModel: "m",
-  route: "provider:fake",
-  status: 200,
-  latencyMs: 12,
-  ttfbMs: 5,
-  inputTokens: 10,
-  outputTokens: 20,
-  costUsd: 0.0001,
-  keyName: "bench",
-  tenant: null,
-  errorClass: null,
-} as unknown as AuditRecord;
-const info = { route: "provider:fake", dialect: "openai", upstreamModel: "m", retry: 0, failover: false };
 let sent = 0;
 
 function request(i: number, deps: RequestTelemetryDeps): void {
-  const ledger = {
-    frontDoor: "chat",
-    model: "m",
-    startedAt: Date.now(),
-    // As the gateway makes them (request-id.ts): 36 characters, one per request.
-    requestId: `req_${i.toString(16).padStart(32, "0")}`,
-    stream: false,
-    traceparent: null,
-  } as unknown as RequestLedger;
-  const telemetry = new RequestTelemetry(ledger, deps);
-  const attempt = telemetry.attempt(info);
-  if (attempt.headers?.traceparent) sent++;
-  attempt.settled();
-  attempt.closed();
-  telemetry.finish(record);
+  if (tracedRequest(i, deps)) sent++;
 }
 
 /** This thread's CPU time in µs (user + system, 10 ms ticks). */

@@ -15,13 +15,11 @@
  * allocator's scavenger, Bun's HTTP client thread that `fetch` hands the export to, …).
  */
 import { readdirSync, readFileSync } from "node:fs";
-import type { AuditRecord } from "../src/audit/audit-record.ts";
-import type { RequestLedger } from "../src/http/request-ledger.ts";
 import type { Logger } from "../src/log/logger.ts";
-import { RequestTelemetry } from "../src/telemetry/request-telemetry.ts";
 import { requestTraces } from "../src/telemetry/tracing/request-trace.ts";
 import { startTracing } from "../src/telemetry/tracing/start-tracing.ts";
 import { startOtlpSink } from "./otlp-sink.ts";
+import { tracedRequest } from "./traced-request.ts";
 
 const mode = process.argv[2] === "off" ? "off" : "on";
 const total = Number(process.argv[3] ?? "20000");
@@ -43,43 +41,11 @@ const tracing = await startTracing("trace-micro", logger);
 if (mode === "on" && !tracing) throw new Error("tracing did not start");
 const deps = { metrics: undefined, traces: tracing ? requestTraces(tracing.tracer, false) : undefined };
 
-// The shapes the observer hands over: a request's ledger and its finished audit record.
-const record = {
-  frontDoor: "chat",
-  model: "m",
-  upstreamModel: "m",
-  route: "provider:fake",
-  status: 200,
-  latencyMs: 12,
-  ttfbMs: 5,
-  inputTokens: 10,
-  outputTokens: 20,
-  costUsd: 0.0001,
-  keyName: "bench",
-  tenant: null,
-  errorClass: null,
-} as unknown as AuditRecord;
-const info = { route: "provider:fake", dialect: "openai", upstreamModel: "m", retry: 0, failover: false };
-
 /** Requests whose upstream call got a `traceparent` of their own (the sampled ones). */
 let sampled = 0;
 
 function request(i: number): void {
-  const ledger = {
-    frontDoor: "chat",
-    model: "m",
-    startedAt: Date.now(),
-    // As the gateway makes them (request-id.ts): 36 characters, one per request.
-    requestId: `req_${i.toString(16).padStart(32, "0")}`,
-    stream: false,
-    traceparent: null,
-  } as unknown as RequestLedger;
-  const telemetry = new RequestTelemetry(ledger, deps);
-  const attempt = telemetry.attempt(info);
-  if (attempt.headers?.traceparent) sampled++;
-  attempt.settled();
-  attempt.closed();
-  telemetry.finish(record);
+  if (tracedRequest(i, deps)) sampled++;
 }
 
 /** CPU seconds per thread of this process, by thread id and name. */

@@ -1,9 +1,9 @@
 import type { AuditRecord } from "../audit/audit-record.ts";
 import type { GatewayError } from "../core/gateway-error.ts";
 import type { RequestLedger } from "../http/request-ledger.ts";
-import type { AttemptInfo, AttemptTelemetry, DispatchTelemetry } from "./dispatch-telemetry.ts";
+import type { AttemptInfo, AttemptTelemetry } from "./dispatch-telemetry.ts";
 import type { GatewayMetrics } from "./metrics/gateway-metrics.ts";
-import type { AttemptTrace, RequestTrace, RequestTraces } from "./tracing/request-trace.ts";
+import type { RequestTrace, RequestTraces } from "./tracing/request-trace.ts";
 import { passedOn } from "./tracing/trace-context.ts";
 
 /** How a request is observed: metrics and spans, either of which may be off. */
@@ -14,25 +14,31 @@ export interface RequestTelemetryDeps {
 }
 
 /**
- * One request's telemetry from the moment its model is known: the server span, and per upstream
- * attempt a client span (retries and failover visible) plus the attempt metrics. The router sees
- * it as DispatchTelemetry; the observer ends it with the request's record.
+ * A traced request's telemetry (or, tracing off, one whose caller sent a `traceparent` to pass
+ * on), from the moment its model is known; the observer ends it with the request's record.
  */
-export class RequestTelemetry implements DispatchTelemetry {
-  private readonly trace: RequestTrace | undefined;
+export function observeRequest(ledger: RequestLedger, deps: RequestTelemetryDeps): RequestTrace {
+  return deps.traces
+    ? deps.traces.start(ledger, deps.metrics)
+    : new RequestTelemetry(ledger, deps.metrics, undefined);
+}
 
+/**
+ * Metrics beside the spans of a tracer that has no handle of its own for them (any OpenTelemetry
+ * tracer, ApiRequestTrace), or beside no spans at all: per upstream attempt the attempt metrics,
+ * and the caller's `traceparent` passed on when nothing is traced. (The batch tracer's spans
+ * count their own attempts: batch-request-trace.ts.)
+ */
+export class RequestTelemetry implements RequestTrace {
   constructor(
     private readonly ledger: RequestLedger,
-    private readonly deps: RequestTelemetryDeps,
-  ) {
-    this.trace = deps.traces?.start(ledger);
-  }
+    private readonly metrics: GatewayMetrics | undefined,
+    private readonly trace: RequestTrace | undefined,
+  ) {}
 
   attempt(info: AttemptInfo): AttemptTelemetry {
-    const metrics = this.deps.metrics;
-    if (info.retry > 0) metrics?.retried(info.route);
-    if (info.failover) metrics?.failedOver(this.ledger.model ?? "");
-    return new Attempt(metrics, info.route, this.trace?.attempt(info), this.ledger.traceparent);
+    this.metrics?.attemptStarted(info, this.ledger.model);
+    return new Attempt(this.metrics, info.route, this.trace?.attempt(info), this.ledger.traceparent);
   }
 
   /** Ends the server span with what the request did. */
@@ -49,7 +55,7 @@ class Attempt implements AttemptTelemetry {
   constructor(
     private readonly metrics: GatewayMetrics | undefined,
     private route: string,
-    private readonly span: AttemptTrace | undefined,
+    private readonly span: AttemptTelemetry | undefined,
     inbound: string | null,
   ) {
     // Tracing off: the caller's own `traceparent` goes on to the upstream unchanged.
@@ -59,7 +65,7 @@ class Attempt implements AttemptTelemetry {
   settled(error?: GatewayError, servedBy?: string): void {
     if (servedBy) this.route = servedBy;
     this.metrics?.attempted(this.route, (performance.now() - this.started) / 1000, error);
-    this.span?.settled(this.route, error);
+    this.span?.settled(error, servedBy);
   }
 
   closed(error?: GatewayError): void {

@@ -9,8 +9,8 @@ import { accessLog } from "./access-log.ts";
 import { GatewayMetrics, type MetricSources } from "./metrics/gateway-metrics.ts";
 import { MeteredAttempts } from "./metrics/metered-attempts.ts";
 import { metricsRoutes, startMetricsListener } from "./metrics/metrics-routes.ts";
-import { RequestTelemetry } from "./request-telemetry.ts";
-import { requestTraces } from "./tracing/request-trace.ts";
+import { observeRequest } from "./request-telemetry.ts";
+import { isRequestTrace, requestTraces } from "./tracing/request-trace.ts";
 
 /**
  * What operators see of the gateway beside its answers: the access log, metrics and (when
@@ -74,17 +74,16 @@ export function createTelemetry(options: TelemetryOptions): Telemetry {
       started(ledger) {
         inner.started(ledger);
         if (traces || ledger.traceparent) {
-          const request = new RequestTelemetry(ledger, deps);
           // Kept on the ledger itself, found again in `finished`: no WeakMap entry per request.
-          ledger.telemetry = request;
+          ledger.telemetry = observeRequest(ledger, deps);
         } else if (metrics) ledger.telemetry = new MeteredAttempts(metrics, ledger);
         if (ledger.stream) metrics?.streamStarted();
       },
       finished(record, principal, error, ledger) {
         inner.finished(record, principal, error, ledger);
         logRequest(record, error);
-        const request = ledger.telemetry instanceof RequestTelemetry ? ledger.telemetry : undefined;
-        if (request) request.finish(record);
+        const request = ledger.telemetry;
+        if (isRequestTrace(request)) request.finish(record);
         else traces?.refused(ledger, record);
         if (!metrics) return;
         metrics.requestFinished(record, error);

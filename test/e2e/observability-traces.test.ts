@@ -3,6 +3,7 @@ import type { FakeUpstream } from "../fake-upstream/fake-upstream.ts";
 import { bearer, chatBody } from "./harness/fake-config.ts";
 import { gatewayFixture } from "./harness/gateway-fixture.ts";
 import { type OtlpReceiver, type ReceivedSpan, startOtlpReceiver } from "./harness/otlp-receiver.ts";
+import { parsePrometheus, sampleValue } from "./harness/prometheus-text.ts";
 import type { GatewayProcess } from "./harness/spawn-gateway.ts";
 import { waitFor } from "./harness/wait-for.ts";
 import { connectFleet } from "./harness/worker-fleet.ts";
@@ -137,6 +138,45 @@ describe("traces: OTLP export", () => {
       traceparent(traceId, failed?.spanId ?? ""),
       traceparent(traceId, served?.spanId ?? ""),
     ]);
+  });
+
+  test("attempt metrics are counted by traced attempts, sampled or not; an unsampled caller's traceparent goes on as sent", async () => {
+    const counts = async () => {
+      const res = await fetch(`${gw.url}/metrics`, { headers: bearer(key) });
+      expect(res.status).toBe(200);
+      const s = parsePrometheus(await res.text());
+      const attempts = (provider: string, outcome: string) =>
+        sampleValue(s, "mindgw_upstream_attempts_total", { provider, outcome }) ?? 0;
+      return {
+        failed: attempts("fake-a", "upstream_error"),
+        served: attempts("fake-b", "ok"),
+        failovers: sampleValue(s, "mindgw_upstream_failovers_total", { model: "m-direct" }) ?? 0,
+      };
+    };
+    const call = async (parent: string) => {
+      fake.reset();
+      fake.enqueue({ status: 500 });
+      const res = await fetch(`${gw.url}/v1/chat/completions`, {
+        method: "POST",
+        headers: { ...bearer(key), traceparent: parent },
+        body: chatBody("m-direct"),
+      });
+      expect(res.status).toBe(200);
+      return fake.requests.map((r) => r.headers.traceparent);
+    };
+    const before = await counts();
+    // Sampled by the caller: each attempt is a span of the caller's trace.
+    const sampledTrace = hex(16);
+    const sampledSeen = await call(traceparent(sampledTrace, hex(8)));
+    expect(sampledSeen).toHaveLength(2);
+    for (const seen of sampledSeen) expect(seen).toStartWith(`00-${sampledTrace}-`);
+    // Not sampled by the caller (parentbased_always_on follows it): no span, its header passed on.
+    const unsampled = `00-${hex(16)}-${hex(8)}-00`;
+    expect(await call(unsampled)).toEqual([unsampled, unsampled]);
+    const after = await counts();
+    expect(after.failed - before.failed).toBe(2);
+    expect(after.served - before.served).toBe(2);
+    expect(after.failovers - before.failovers).toBe(2);
   });
 
   test("through a worker: gateway → worker → upstream carry one trace, the worker's span in between", async () => {

@@ -1,6 +1,7 @@
 import { Counter, Gauge, Histogram, Registry } from "prom-client";
 import type { AuditRecord } from "../../audit/audit-record.ts";
 import type { GatewayError } from "../../core/gateway-error.ts";
+import type { AttemptInfo } from "../dispatch-telemetry.ts";
 import { branch, newMap } from "./branch.ts";
 import { type CounterCell, FoldedCounter, FoldedHistogram, type HistogramCell } from "./folded-metrics.ts";
 import { providerOf, refusalKind, statusClass } from "./labels.ts";
@@ -271,12 +272,10 @@ export class GatewayMetrics {
     return found;
   }
 
-  retried(route: string): void {
-    this.retries.inc({ provider: providerOf(route) });
-  }
-
-  failedOver(model: string): void {
-    this.failovers.inc({ model: this.modelLabel(model) });
+  /** An upstream attempt starting: a retry on its route, or a failover of the request's model. */
+  attemptStarted(info: AttemptInfo, model: string | null): void {
+    if (info.retry > 0) this.retries.inc({ provider: providerOf(info.route) });
+    if (info.failover) this.failovers.inc({ model: this.modelLabel(model ?? "") });
   }
 
   auditFlushed(seconds: number): void {

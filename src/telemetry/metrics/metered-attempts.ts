@@ -23,8 +23,7 @@ export class MeteredAttempts implements DispatchTelemetry, AttemptTelemetry {
   ) {}
 
   attempt(info: AttemptInfo): AttemptTelemetry {
-    if (info.retry > 0) this.metrics.retried(info.route);
-    if (info.failover) this.metrics.failedOver(this.request.model ?? "");
+    this.metrics.attemptStarted(info, this.request.model);
     this.route = info.route;
     this.started = performance.now();
     return this;

@@ -2,8 +2,8 @@ import { ROOT_CONTEXT, type Span, SpanKind, SpanStatusCode, type Tracer, trace }
 import type { AuditRecord } from "../../audit/audit-record.ts";
 import type { GatewayError } from "../../core/gateway-error.ts";
 import type { RequestLedger } from "../../http/request-ledger.ts";
-import type { AttemptInfo } from "../dispatch-telemetry.ts";
-import type { AttemptTrace, RequestTrace } from "./request-trace.ts";
+import type { AttemptInfo, AttemptTelemetry } from "../dispatch-telemetry.ts";
+import type { RequestTrace } from "./request-trace.ts";
 import {
   attemptAttributes,
   finishedAttributes,
@@ -37,7 +37,7 @@ export class ApiRequestTrace implements RequestTrace {
     if (this.span.isRecording()) requestAttributes(spanTarget(this.span), ledger);
   }
 
-  attempt(info: AttemptInfo): AttemptTrace {
+  attempt(info: AttemptInfo): AttemptTelemetry {
     this.dialect = info.dialect;
     const operation = operationOf(this.ledger.frontDoor) ?? this.ledger.frontDoor;
     const span = this.tracer.startSpan(
@@ -48,8 +48,8 @@ export class ApiRequestTrace implements RequestTrace {
     if (span.isRecording()) attemptAttributes(spanTarget(span), operation, info, info.route);
     return {
       headers: traceHeaders(span, this.ledger.traceparent),
-      settled(route, error) {
-        span.setAttribute(Key.route.name, route);
+      settled(error, servedBy) {
+        span.setAttribute(Key.route.name, servedBy || info.route);
         if (error) fail(span, error);
       },
       closed(error) {

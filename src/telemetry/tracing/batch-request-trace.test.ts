@@ -121,11 +121,11 @@ function runAll(traces: ReturnType<typeof requestTraces>, scenarios: Scenario[])
       traces.refused(ledger, recordOf(scenario.record));
       continue;
     }
-    const trace = traces.start(ledger);
+    const trace = traces.start(ledger, undefined);
     for (const step of scenario.attempts) {
       const attempt = trace.attempt(step.info);
       headers.push(attempt.headers);
-      if (step.settled) attempt.settled(step.settled[1] ?? step.info.route, step.settled[0]);
+      if (step.settled) attempt.settled(step.settled[0], step.settled[1]);
       attempt.closed(step.closed);
     }
     trace.finish(recordOf(scenario.record));

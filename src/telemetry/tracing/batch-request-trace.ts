@@ -11,13 +11,14 @@ import {
   trace,
 } from "@opentelemetry/api";
 import type { AuditRecord } from "../../audit/audit-record.ts";
-import type { GatewayError } from "../../core/gateway-error.ts";
 import type { RequestLedger } from "../../http/request-ledger.ts";
-import type { AttemptInfo } from "../dispatch-telemetry.ts";
+import type { AttemptInfo, AttemptTelemetry } from "../dispatch-telemetry.ts";
+import type { GatewayMetrics } from "../metrics/gateway-metrics.ts";
+import { BatchAttemptTrace } from "./batch-attempt-trace.ts";
+import { nanos, samplerAttributes, seconds } from "./batch-span-parts.ts";
 import { type BatchTracer, sampled } from "./batch-tracer.ts";
-import type { AttemptTrace, RequestTrace } from "./request-trace.ts";
+import type { RequestTrace } from "./request-trace.ts";
 import {
-  attemptAttributes,
   finishedAttributes,
   Key,
   operationOf,
@@ -27,11 +28,7 @@ import {
   spanNameSecond,
 } from "./span-attributes.ts";
 import type { SpanBatchWriter } from "./span-batch.ts";
-import { parseTraceparent, passedOn } from "./trace-context.ts";
-
-// OpenTelemetry's HrTime of an epoch-millisecond time, as the SDK's `millisToHrTime` makes it.
-const seconds = (ms: number) => Math.trunc(ms / 1000);
-const nanos = (ms: number) => Math.round((ms % 1000) * 1e6);
+import { parseTraceparent } from "./trace-context.ts";
 
 /** A built-in sampler's results (built-in-samplers.ts): no attributes, no trace state. */
 const KEPT: SamplingResult = Object.freeze({ decision: SamplingDecision.RECORD_AND_SAMPLED });
@@ -39,20 +36,6 @@ const DROPPED: SamplingResult = Object.freeze({ decision: SamplingDecision.NOT_R
 
 /** A 32-bit word as the 8 hex digits of an id. */
 const hexOfWord = (word: number) => word.toString(16).padStart(8, "0");
-
-const traceparent = (traceId: string, spanId: string, flags: number) =>
-  `00-${traceId}-${spanId}-${(flags & TraceFlags.SAMPLED) === 0 ? "00" : "01"}`;
-
-/** What the sampler adds to a span (built-in samplers never add anything). */
-function samplerAttributes(to: SpanBatchWriter, result: SamplingResult): void {
-  const attributes = result.attributes;
-  if (attributes === undefined) return;
-  for (const key in attributes) {
-    const value = attributes[key];
-    if (typeof value === "string" || typeof value === "number" || typeof value === "boolean")
-      to.setAttribute(key, value);
-  }
-}
 
 /**
  * A request's spans with no SDK span object (batch-tracer.ts says why): the ids, times and the
@@ -85,6 +68,8 @@ export class BatchRequestTrace implements RequestTrace {
     readonly tracer: BatchTracer,
     readonly ledger: RequestLedger,
     private readonly captureContent: boolean,
+    /** Attempt metrics, counted by each attempt's span (no second handle an attempt). */
+    readonly metrics: GatewayMetrics | undefined,
   ) {
     const remote = parseTraceparent(ledger.traceparent);
     this.remote = remote;
@@ -117,7 +102,8 @@ export class BatchRequestTrace implements RequestTrace {
     return tracer.sample(context, this.traceId, name, SpanKind.SERVER);
   }
 
-  attempt(info: AttemptInfo): AttemptTrace {
+  attempt(info: AttemptInfo): AttemptTelemetry {
+    this.metrics?.attemptStarted(info, this.ledger.model);
     this.dialect = info.dialect;
     const operation = operationOf(this.ledger.frontDoor) ?? this.ledger.frontDoor;
     const spanId = this.tracer.ids.generateSpanId();
@@ -126,8 +112,6 @@ export class BatchRequestTrace implements RequestTrace {
     const result = this.tracer.childrenFollowParent
       ? this.sampling
       : this.sampleAttempt(`${operation} ${info.upstreamModel}`);
-    if (result.decision === SamplingDecision.NOT_RECORD)
-      return { headers: passedOn(this.ledger.traceparent), settled() {}, closed() {} };
     return new BatchAttemptTrace(this, operation, spanId, s0, s1, info, result);
   }
 
@@ -180,67 +164,7 @@ export class BatchRequestTrace implements RequestTrace {
     samplerAttributes(writer, this.sampling);
     requestAttributes(writer, this.ledger);
     finishedAttributes(writer, record, this.captureContent);
-    if (this.dialect) writer.set(Key.provider, this.dialect);
+    if (this.dialect) writer.text(Key.provider, this.dialect);
     this.tracer.close();
-  }
-}
-
-class BatchAttemptTrace implements AttemptTrace {
-  readonly headers: Readonly<Record<string, string>>;
-  private readonly startedAt = Date.now();
-  private readonly started = performance.now();
-  private readonly traceFlags: number;
-  private route: string;
-  private error: GatewayError | undefined;
-  private ended = false;
-
-  constructor(
-    private readonly request: BatchRequestTrace,
-    private readonly operation: string,
-    spanId: string,
-    /** The span id's words. */
-    private readonly s0: number,
-    private readonly s1: number,
-    private readonly info: AttemptInfo,
-    private readonly sampling: SamplingResult,
-  ) {
-    this.traceFlags = sampled(sampling) ? TraceFlags.SAMPLED : TraceFlags.NONE;
-    this.headers = { traceparent: traceparent(request.traceId, spanId, this.traceFlags) };
-    this.route = info.route;
-  }
-
-  settled(route: string, error: GatewayError | undefined): void {
-    if (this.ended) return;
-    this.route = route;
-    if (error) this.error = error;
-  }
-
-  closed(error: GatewayError | undefined): void {
-    if (this.ended) return;
-    this.ended = true;
-    if (error) this.error = error;
-    if (!sampled(this.sampling)) return;
-    // Named `{operation} {model}`, as the SDK path names it.
-    const writer = this.request.tracer.open(this.operation, this.info.upstreamModel, SpanKind.CLIENT);
-    if (writer === undefined) return;
-    // The parent's trace state, unless the sampler gave one.
-    const traceState = this.sampling.traceState ?? this.request.traceState;
-    this.request.contextOf(writer, this.s0, this.s1, this.traceFlags, traceState);
-    this.request.parentOf(writer);
-    // As the SDK times a span not given its start: wall clock at the start, plus monotonic time.
-    const took = performance.now() - this.started;
-    let endSeconds = seconds(this.startedAt) + seconds(took);
-    let endNanos = nanos(this.startedAt) + nanos(took);
-    if (endNanos >= 1e9) {
-      endNanos -= 1e9;
-      endSeconds += 1;
-    }
-    writer.times(seconds(this.startedAt), nanos(this.startedAt), endSeconds, endNanos);
-    const failure = this.error;
-    if (failure) writer.status(SpanStatusCode.ERROR, failure.message);
-    samplerAttributes(writer, this.sampling);
-    attemptAttributes(writer, this.operation, this.info, this.route);
-    if (failure) writer.set(Key.errorType, failure.code);
-    this.request.tracer.close();
   }
 }

@@ -10,7 +10,7 @@
 import type { InstrumentationScope } from "@opentelemetry/core";
 import { type Resource, resourceFromAttributes } from "@opentelemetry/resources";
 import { createBatchExporter } from "./otlp-batch-exporter.ts";
-import type { ExportThreadReply, ExportThreadRequest } from "./span-batch.ts";
+import type { ExportThreadReply, ExportThreadRequest } from "./span-batch-layout.ts";
 import { StringTableMirror } from "./string-table.ts";
 
 declare const self: Worker;

@@ -11,7 +11,7 @@ import { EncodeBuffers } from "./encode-buffers.ts";
 import { createFetchTransport, createRetryingTransport } from "./fetch-transport.ts";
 import { encodeSpanBatch } from "./otlp-proto-batch.ts";
 import { readSpanBatch } from "./read-span-batch.ts";
-import type { SpanBatch } from "./span-batch.ts";
+import type { SpanBatch } from "./span-batch-layout.ts";
 
 /** A batch as the export thread holds it: its numbers and strings, and what its indices and ids name. */
 export interface ResolvedBatch {

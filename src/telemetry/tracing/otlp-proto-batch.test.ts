@@ -10,7 +10,8 @@ import {
 } from "@opentelemetry/sdk-trace";
 import { encodeSpanBatch } from "./otlp-proto-batch.ts";
 import { readSpanBatch } from "./read-span-batch.ts";
-import { type SpanBatch, SpanBatchWriter } from "./span-batch.ts";
+import { SpanBatchWriter } from "./span-batch.ts";
+import type { SpanBatch } from "./span-batch-layout.ts";
 import { StringTableMirror } from "./string-table.ts";
 import { parentContext } from "./trace-context.ts";
 

@@ -11,8 +11,19 @@ import {
   putWords,
   varintSize,
 } from "./proto-writer.ts";
-import type { SpanBatch } from "./span-batch.ts";
-import { BATCH_FIELDS, BATCH_IDS, BATCH_NONE, BATCH_TYPES, BatchValueType } from "./span-batch.ts";
+import type { SpanBatch } from "./span-batch-layout.ts";
+import {
+  BOOLEAN,
+  FIELDS,
+  NONE,
+  NUMBER,
+  PARENT_ID,
+  SPAN_ID,
+  STRING,
+  TEXT,
+  TRACE_ID,
+  TYPES,
+} from "./span-batch-layout.ts";
 import { type TableBytes, tableBytesOf } from "./table-bytes.ts";
 
 /**
@@ -42,7 +53,7 @@ export function encodeSpanBatch(
   let lastScope = Number.NaN;
   let last: number[] = [];
   for (let i = 0; i < n.length; ) {
-    if (n[i + 5] !== BATCH_NONE || n[i + 20] !== BATCH_NONE) return undefined;
+    if (n[i + 5] !== NONE || n[i + 20] !== NONE) return undefined;
     const resource = n[i + 18] as number;
     const scope = n[i + 19] as number;
     // Nearly every span has the last one's resource and scope: no lookup for it.
@@ -62,7 +73,7 @@ export function encodeSpanBatch(
       last = spans;
     }
     last.push(i);
-    i += BATCH_FIELDS + 1 + 2 * (n[i + BATCH_FIELDS] as number);
+    i += FIELDS + 1 + 2 * (n[i + FIELDS] as number);
   }
   const size = n.length * 8 + batch.strings.length * 2 + 1024;
   const buffer = into && into.length >= size ? into : new Uint8Array(size);
@@ -175,10 +186,9 @@ function oneGroup(
 const SPAN_FIXED = 128;
 const SPAN_FLAGS_HAS_IS_REMOTE = 0x100;
 const SPAN_FLAGS_IS_REMOTE = 0x200;
-const { STRING, TEXT, NUMBER, BOOLEAN } = BatchValueType;
-/** BATCH_TYPES is 8: a slot's type is its low 3 bits, its key the rest. */
-const TYPE_BITS = BATCH_TYPES - 1;
-const TYPE_SHIFT = Math.log2(BATCH_TYPES);
+/** TYPES is 8: a slot's type is its low 3 bits, its key the rest. */
+const TYPE_BITS = TYPES - 1;
+const TYPE_SHIFT = Math.log2(TYPES);
 
 /** The protobuf writer over the string table as of a batch, and the batch's own strings. */
 class SpanWriter extends ProtoWriter {
@@ -231,14 +241,14 @@ class SpanWriter extends ProtoWriter {
     pos += 2;
     b[pos++] = 0x0a; // trace_id
     b[pos++] = 16;
-    pos = putWords(b, pos, n, i + BATCH_IDS.TRACE_ID, 4);
+    pos = putWords(b, pos, n, i + TRACE_ID, 4);
     b[pos++] = 0x12; // span_id
     b[pos++] = 8;
-    pos = putWords(b, pos, n, i + BATCH_IDS.SPAN_ID, 2);
-    if (n[i + 6] !== BATCH_NONE) {
+    pos = putWords(b, pos, n, i + SPAN_ID, 2);
+    if (n[i + 6] !== NONE) {
       b[pos++] = 0x22; // parent_span_id
       b[pos++] = 8;
-      pos = putWords(b, pos, n, i + BATCH_IDS.PARENT_ID, 2);
+      pos = putWords(b, pos, n, i + PARENT_ID, 2);
     }
     b[pos++] = 0x2a; // name
     pos = putBytes(b, pos, this.known.bytes, nameAt, nameLength);
@@ -248,9 +258,9 @@ class SpanWriter extends ProtoWriter {
     pos = putTime(b, pos, n[i + 9] as number, n[i + 10] as number);
     b[pos++] = 0x41; // end_time_unix_nano
     pos = putTime(b, pos, n[i + 11] as number, n[i + 12] as number);
-    const count = n[i + BATCH_FIELDS] as number;
-    for (let a = i + BATCH_FIELDS + 1, end = a + 2 * count; a < end; a += 2) {
-      // key × BATCH_TYPES + type, a small non-negative integer: bit operations, not a float modulo.
+    const count = n[i + FIELDS] as number;
+    for (let a = i + FIELDS + 1, end = a + 2 * count; a < end; a += 2) {
+      // key × TYPES + type, a small non-negative integer: bit operations, not a float modulo.
       const slot = (n[a] as number) | 0;
       const type = slot & TYPE_BITS;
       const value = n[a + 1] as number;
@@ -310,7 +320,7 @@ class SpanWriter extends ProtoWriter {
     }
     const message = n[i + 14] as number;
     this.pos = pos;
-    const messageAt = message !== BATCH_NONE && this.table[message] ? this.keptAt(message) : -1;
+    const messageAt = message !== NONE && this.table[message] ? this.keptAt(message) : -1;
     const messageLength = messageAt >= 0 ? this.keptLength : 0;
     this.room(SPAN_FIXED + messageLength);
     b = this.buffer;

@@ -9,18 +9,21 @@ import { hrTimeDuration, type InstrumentationScope } from "@opentelemetry/core";
 import type { Resource } from "@opentelemetry/resources";
 import type { ReadableSpan } from "@opentelemetry/sdk-trace";
 import {
-  BATCH_IDS,
-  BatchValueType,
+  BOOLEAN,
+  BYTES,
   type Extras,
-  BATCH_FIELDS as FIELDS,
-  BATCH_NONE as NONE,
+  FIELDS,
+  NONE,
+  NUMBER,
+  PARENT_ID,
   type PlainContext,
+  SPAN_ID,
   type SpanBatch,
-  BATCH_TYPES as TYPES,
-} from "./span-batch.ts";
-
-const { TRACE_ID, SPAN_ID, PARENT_ID } = BATCH_IDS;
-const { STRING, NUMBER, BOOLEAN, BYTES, TEXT } = BatchValueType;
+  STRING,
+  TEXT,
+  TRACE_ID,
+  TYPES,
+} from "./span-batch-layout.ts";
 
 /** The hex id back from its words. */
 function readWords(n: Float64Array, at: number, words: number): string {

@@ -82,45 +82,48 @@ export const Key = {
  * written straight into the export batch (span-batch.ts). One list per span, whichever it goes to.
  */
 export interface AttributeTarget {
-  set(key: AttributeKey, value: string | number | boolean): void;
+  text(key: AttributeKey, value: string): void;
+  number(key: AttributeKey, value: number): void;
+  flag(key: AttributeKey, value: boolean): void;
 }
 
 /** An OpenTelemetry span as an attribute target. */
-export const spanTarget = (span: {
+export function spanTarget(span: {
   setAttribute(key: string, value: string | number | boolean): unknown;
-}): AttributeTarget => ({
-  set: (key, value) => {
+}): AttributeTarget {
+  const set = (key: AttributeKey, value: string | number | boolean) => {
     span.setAttribute(key.name, value);
-  },
-});
+  };
+  return { text: set, number: set, flag: set };
+}
 
 /** The server span's attributes known at a request's start. */
 export function requestAttributes(to: AttributeTarget, ledger: RequestLedger): void {
-  to.set(Key.requestId, ledger.requestId);
-  to.set(Key.frontDoor, ledger.frontDoor);
-  to.set(Key.stream, ledger.stream);
+  to.text(Key.requestId, ledger.requestId);
+  to.text(Key.frontDoor, ledger.frontDoor);
+  to.flag(Key.stream, ledger.stream);
   const operation = operationOf(ledger.frontDoor);
-  if (operation !== undefined) to.set(Key.operation, operation);
-  if (ledger.model != null) to.set(Key.requestModel, ledger.model);
+  if (operation !== undefined) to.text(Key.operation, operation);
+  if (ledger.model != null) to.text(Key.requestModel, ledger.model);
 }
 
 /** What the finished request adds to its server span; prompt and answer only when opted in. */
 export function finishedAttributes(to: AttributeTarget, record: AuditRecord, withContent: boolean): void {
-  to.set(Key.statusCode, record.status);
-  if (record.upstreamModel != null) to.set(Key.responseModel, record.upstreamModel);
-  to.set(Key.inputTokens, record.inputTokens);
-  to.set(Key.outputTokens, record.outputTokens);
-  if (record.route != null) to.set(Key.route, record.route);
-  if (record.keyName != null) to.set(Key.keyName, record.keyName);
-  if (record.tenant != null) to.set(Key.tenant, record.tenant);
-  if (record.ttfbMs != null) to.set(Key.ttft, record.ttfbMs);
-  to.set(Key.cost, record.costUsd);
-  if (record.errorClass != null) to.set(Key.errorType, record.errorClass);
+  to.number(Key.statusCode, record.status);
+  if (record.upstreamModel != null) to.text(Key.responseModel, record.upstreamModel);
+  to.number(Key.inputTokens, record.inputTokens);
+  to.number(Key.outputTokens, record.outputTokens);
+  if (record.route != null) to.text(Key.route, record.route);
+  if (record.keyName != null) to.text(Key.keyName, record.keyName);
+  if (record.tenant != null) to.text(Key.tenant, record.tenant);
+  if (record.ttfbMs != null) to.number(Key.ttft, record.ttfbMs);
+  to.number(Key.cost, record.costUsd);
+  if (record.errorClass != null) to.text(Key.errorType, record.errorClass);
   if (!withContent) return;
   const input = content(record.requestBody);
-  if (input !== undefined) to.set(Key.inputMessages, input);
+  if (input !== undefined) to.text(Key.inputMessages, input);
   const output = content(record.responseBody);
-  if (output !== undefined) to.set(Key.outputMessages, output);
+  if (output !== undefined) to.text(Key.outputMessages, output);
 }
 
 /** An upstream attempt's client span; `route` is the worker that served it, once known. */
@@ -130,10 +133,10 @@ export function attemptAttributes(
   info: AttemptInfo,
   route: string,
 ): void {
-  to.set(Key.operation, operation);
-  to.set(Key.provider, info.dialect);
-  to.set(Key.requestModel, info.upstreamModel);
-  to.set(Key.route, route);
-  to.set(Key.retry, info.retry);
-  to.set(Key.failover, info.failover);
+  to.text(Key.operation, operation);
+  to.text(Key.provider, info.dialect);
+  to.text(Key.requestModel, info.upstreamModel);
+  to.text(Key.route, route);
+  to.number(Key.retry, info.retry);
+  to.flag(Key.failover, info.failover);
 }

@@ -1,37 +1,29 @@
-import type { Attributes, AttributeValue, SpanContext } from "@opentelemetry/api";
+import type { AttributeValue, SpanContext } from "@opentelemetry/api";
 import type { InstrumentationScope } from "@opentelemetry/core";
 import type { Resource } from "@opentelemetry/resources";
-import type { ReadableSpan, TimedEvent } from "@opentelemetry/sdk-trace";
+import type { ReadableSpan } from "@opentelemetry/sdk-trace";
+import { BatchOrigins } from "./batch-origins.ts";
 import { hexWord } from "./id-generator.ts";
 import { ATTRIBUTE_KEYS, type AttributeKey } from "./span-attributes.ts";
-import { StringTable, type TableLimit, type TableUpdate } from "./string-table.ts";
-
-/**
- * Ended spans on their way to the export thread, as flat numbers in a Float64Array (shared
- * memory, posted without a copy) and the strings they point at. Each span is written the moment
- * it ends, so the SDK's span object is garbage at once instead of waiting in a queue for its
- * batch, and no per-span object or tuple is built on the event loop. The thread reads it back
- * (read-span-batch.ts) into ReadableSpans, or writes OTLP straight from it (otlp-proto-batch.ts).
- * Strings that repeat (names, attribute keys, models, routes, short values) are indices into a
- * string table kept across batches and mirrored by the thread (string-table.ts); a batch sends
- * only the table's new strings. Strings of one span (long values: request ids, content; trace
- * states, events and links) are the batch's own, in `strings`.
- *
- * Per span: the fixed fields below, then `attributes` pairs of (key string × 8 + value type,
- * value). Events and links (mindgw makes none) travel as one JSON string. The trace, span and
- * parent span ids travel as 32-bit words (slots 21–28; slots 2 and 3 are unused, slot 6 says
- * whether there is a parent), not strings: they were most of the string table, parsed and
- * hex-decoded again on the export thread.
- */
-const FIELDS = 29;
-const NONE = -1;
-const TRACE_ID = 21;
-const SPAN_ID = 25;
-const PARENT_ID = 27;
-/** The layout, for the export thread's protobuf writer (otlp-proto-batch.ts). */
-export const BATCH_FIELDS = FIELDS;
-export const BATCH_NONE = NONE;
-export const BATCH_IDS = { TRACE_ID, SPAN_ID, PARENT_ID } as const;
+import {
+  BOOLEAN,
+  BYTES,
+  type Extras,
+  FIELDS,
+  JSON_VALUE,
+  NONE,
+  NUMBER,
+  PARENT_ID,
+  type PlainContext,
+  SPAN_ID,
+  type SpanBatch,
+  STRING,
+  TEXT,
+  TRACE_ID,
+  TYPES,
+  UNIQUE_LENGTH,
+} from "./span-batch-layout.ts";
+import { StringTable, type TableLimit } from "./string-table.ts";
 
 /**
  * Batch numbers live in shared memory: posting a view of it to the export thread copies
@@ -39,82 +31,6 @@ export const BATCH_IDS = { TRACE_ID, SPAN_ID, PARENT_ID } as const;
  * Bun does at a cost near a copy (~100 µs a batch of 512 spans together, on the event loop).
  */
 const sharedNumbers = (length: number) => new Float64Array(new SharedArrayBuffer(length * 8));
-
-/**
- * Attribute value types: a string-table index, a number, a boolean, bytes (as a JSON array of
- * the batch's own strings), anything else (null, arrays, maps) as JSON, a string of the batch's
- * own (`TEXT`). Keys are always string-table indices.
- */
-const STRING = 0;
-const NUMBER = 1;
-const BOOLEAN = 2;
-const BYTES = 3;
-const JSON_VALUE = 4;
-const TEXT = 5;
-const TYPES = 8;
-/** String values this long or longer are the batch's own, not looked up in the table (`attribute`). */
-const UNIQUE_LENGTH = 32;
-export const BATCH_TYPES = TYPES;
-export const BatchValueType = { STRING, NUMBER, BOOLEAN, BYTES, JSON_VALUE, TEXT } as const;
-
-/** A resource as plain data; sent once, then named by its number. */
-export interface ResourceData {
-  readonly id: number;
-  readonly attributes: Attributes;
-  readonly schemaUrl: string | undefined;
-}
-
-export interface ScopeData {
-  readonly id: number;
-  readonly scope: InstrumentationScope;
-}
-
-/**
- * One batch as the main thread posts it (`numbers` is a view of shared memory). Slots 0 (name)
- * and 14 (status message), attribute keys and `STRING` values index the string table; slots 5
- * (trace state) and 20 (events and links), `TEXT`, `BYTES` and `JSON_VALUE` values index `strings`.
- */
-export interface SpanBatch {
-  readonly spans: number;
-  readonly resources: readonly ResourceData[];
-  readonly scopes: readonly ScopeData[];
-  /** What the thread's copy of the string table needs to read this batch. */
-  readonly table: TableUpdate;
-  /** JSON array of the batch's own strings. */
-  readonly strings: string;
-  readonly numbers: Float64Array;
-}
-
-/** Main thread → export thread. */
-export type ExportThreadRequest =
-  | ({ readonly op: "export"; readonly id: number } & SpanBatch)
-  | { readonly op: "flush" | "shutdown"; readonly id: number };
-
-/** Export thread → main thread: one reply per request, by id. */
-export interface ExportThreadReply {
-  readonly id: number;
-  readonly ok: boolean;
-  readonly error?: string;
-}
-
-export interface Extras {
-  links?: readonly PlainLink[];
-  events?: readonly TimedEvent[];
-}
-
-interface PlainLink {
-  readonly context: PlainContext;
-  readonly attributes?: Attributes;
-  readonly droppedAttributesCount?: number;
-}
-
-export interface PlainContext {
-  readonly traceId: string;
-  readonly spanId: string;
-  readonly traceFlags: number;
-  readonly isRemote?: boolean | undefined;
-  readonly traceState?: string | undefined;
-}
 
 const plainContext = (context: SpanContext): PlainContext => ({
   traceId: context.traceId,
@@ -126,13 +42,7 @@ const plainContext = (context: SpanContext): PlainContext => ({
 
 /** Writes ended spans into the current batch; `take()` hands the batch over and starts another. */
 export class SpanBatchWriter {
-  private readonly resourceIds = new WeakMap<Resource, number>();
-  private readonly scopeIds = new Map<string, number>();
-  /** The same scope object (one per tracer) is looked up by identity first. */
-  private readonly scopeObjects = new WeakMap<InstrumentationScope, number>();
-  private nextId = 0;
-  private resources: ResourceData[] = [];
-  private scopes: ScopeData[] = [];
+  private readonly origins = new BatchOrigins();
   /** Kept across batches: the thread mirrors it. Starts with the request spans' attribute keys. */
   private readonly table: StringTable;
   private strings: string[] = [];
@@ -238,8 +148,8 @@ export class SpanBatchWriter {
     n[i + 15] = 0;
     n[i + 16] = 0;
     n[i + 17] = 0;
-    n[i + 18] = this.resourceOf(resource);
-    n[i + 19] = this.scopeOf(scope);
+    n[i + 18] = this.origins.resourceOf(resource);
+    n[i + 19] = this.origins.scopeOf(scope);
     n[i + 20] = NONE;
     this.at = i + FIELDS + 1;
     this.attributes = 0;
@@ -322,50 +232,56 @@ export class SpanBatchWriter {
    * keys than the SDK's count limit allows (batch-tracer.ts is used only when they fit).
    */
   setAttribute(key: string, value: string | number | boolean): void {
-    this.attribute(this.shared(key), this.cut(value));
+    this.attribute(this.shared(key), typeof value === "string" ? this.cut(value) : value);
   }
 
-  /**
-   * `setAttribute` for one of the request spans' keys (span-attributes.ts): written by its
-   * position, since the string table starts with ATTRIBUTE_KEYS in every generation.
+  /*
+   * `setAttribute` for one of the request spans' keys (span-attributes.ts), by the value's type:
+   * written by the key's position, since the string table starts with ATTRIBUTE_KEYS in every
+   * generation, and with no type test (the caller's type says it).
    */
-  set(key: AttributeKey, value: string | number | boolean): void {
-    this.attribute(key.index, this.cut(value));
+  text(key: AttributeKey, value: string): void {
+    this.stringPair(key.index, this.cut(value));
   }
 
-  private cut(value: string | number | boolean): string | number | boolean {
+  number(key: AttributeKey, value: number): void {
+    this.pair(key.index * TYPES + NUMBER, value);
+  }
+
+  flag(key: AttributeKey, value: boolean): void {
+    this.pair(key.index * TYPES + BOOLEAN, value ? 1 : 0);
+  }
+
+  private cut(value: string): string {
     const length = this.valueLengthLimit;
-    return typeof value === "string" && value.length > length ? value.substring(0, length) : value;
+    return value.length > length ? value.substring(0, length) : value;
+  }
+
+  /** One attribute's two slots: key × TYPES + type, then the value. */
+  private pair(slot: number, value: number): void {
+    this.room(2);
+    const n = this.numbers;
+    const at = this.at;
+    n[at] = slot;
+    n[at + 1] = value;
+    this.at = at + 2;
+    this.attributes++;
+  }
+
+  private stringPair(key: number, value: string): void {
+    // A long value is nearly always the request's own (a request id, content): written
+    // straight, not looked up and added to the table of repeating strings.
+    if (value.length >= UNIQUE_LENGTH) this.pair(key * TYPES + TEXT, this.unique(value));
+    else this.pair(key * TYPES + STRING, this.shared(value));
   }
 
   private attribute(key: number, value: AttributeValue | null): void {
-    this.room(2);
-    const n = this.numbers;
-    const slot = key * TYPES;
-    if (typeof value === "string") {
-      // A long value is nearly always the request's own (a request id, content): written
-      // straight, not looked up and added to the table of repeating strings.
-      if (value.length >= UNIQUE_LENGTH) {
-        n[this.at++] = slot + TEXT;
-        n[this.at++] = this.unique(value);
-      } else {
-        n[this.at++] = slot + STRING;
-        n[this.at++] = this.shared(value);
-      }
-    } else if (typeof value === "number") {
-      n[this.at++] = slot + NUMBER;
-      n[this.at++] = value;
-    } else if (typeof value === "boolean") {
-      n[this.at++] = slot + BOOLEAN;
-      n[this.at++] = value ? 1 : 0;
-    } else if (value instanceof Uint8Array) {
-      n[this.at++] = slot + BYTES;
-      n[this.at++] = this.unique(JSON.stringify(Array.from(value)));
-    } else {
-      n[this.at++] = slot + JSON_VALUE;
-      n[this.at++] = this.unique(JSON.stringify(value));
-    }
-    this.attributes++;
+    if (typeof value === "string") this.stringPair(key, value);
+    else if (typeof value === "number") this.pair(key * TYPES + NUMBER, value);
+    else if (typeof value === "boolean") this.pair(key * TYPES + BOOLEAN, value ? 1 : 0);
+    else if (value instanceof Uint8Array)
+      this.pair(key * TYPES + BYTES, this.unique(JSON.stringify(Array.from(value))));
+    else this.pair(key * TYPES + JSON_VALUE, this.unique(JSON.stringify(value)));
   }
 
   /** Closes the span record begun last; `dropped`: attributes the SDK dropped. */
@@ -373,30 +289,6 @@ export class SpanBatchWriter {
     this.numbers[this.head + 15] = dropped;
     this.numbers[this.head + FIELDS] = this.attributes;
     this.count++;
-  }
-
-  private resourceOf(resource: Resource): number {
-    let id = this.resourceIds.get(resource);
-    if (id === undefined) {
-      id = ++this.nextId;
-      this.resourceIds.set(resource, id);
-      this.resources.push({ id, attributes: resource.attributes, schemaUrl: resource.schemaUrl });
-    }
-    return id;
-  }
-
-  private scopeOf(s: InstrumentationScope): number {
-    const known = this.scopeObjects.get(s);
-    if (known !== undefined) return known;
-    const key = `${s.name}@${s.version ?? ""}:${s.schemaUrl ?? ""}`;
-    let id = this.scopeIds.get(key);
-    if (id === undefined) {
-      id = ++this.nextId;
-      this.scopeIds.set(key, id);
-      this.scopes.push({ id, scope: { name: s.name, version: s.version, schemaUrl: s.schemaUrl } });
-    }
-    this.scopeObjects.set(s, id);
-    return id;
   }
 
   private extrasOf(span: ReadableSpan): number {
@@ -416,18 +308,17 @@ export class SpanBatchWriter {
 
   /** The batch so far, ready to post; the writer starts an empty one. */
   take(): SpanBatch {
+    const { resources, scopes } = this.origins.take();
     const batch: SpanBatch = {
       spans: this.count,
-      resources: this.resources,
-      scopes: this.scopes,
+      resources,
+      scopes,
       table: this.table.take(),
       strings: JSON.stringify(this.strings),
       // The written part of the shared array itself: posted, it is neither copied nor moved.
       numbers: this.numbers.subarray(0, this.at),
     };
     this.numbers = this.spare.pop() ?? sharedNumbers(this.size);
-    this.resources = [];
-    this.scopes = [];
     this.strings = [];
     this.at = 0;
     this.count = 0;

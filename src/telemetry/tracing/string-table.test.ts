@@ -1,7 +1,8 @@
 import { expect, test } from "bun:test";
 import { readSpanBatch } from "./read-span-batch.ts";
 import { ATTRIBUTE_KEYS, Key } from "./span-attributes.ts";
-import { type SpanBatch, SpanBatchWriter } from "./span-batch.ts";
+import { SpanBatchWriter } from "./span-batch.ts";
+import type { SpanBatch } from "./span-batch-layout.ts";
 import { StringTable, StringTableMirror, type TableUpdate } from "./string-table.ts";
 
 const added = (update: TableUpdate) => JSON.parse(update.added) as string[];
@@ -102,10 +103,10 @@ test("a thousand batches through resets read back every span's strings", () => {
       writer.context(traceId, (spans + 1).toString(16).padStart(16, "0"), 1, undefined);
       writer.times(1, 0, 2, 0);
       writer.status(2, message);
-      writer.set(Key.requestId, requestId);
-      writer.set(Key.route, route);
+      writer.text(Key.requestId, requestId);
+      writer.text(Key.route, route);
       writer.setAttribute("custom.key", spans % 3 === 0);
-      writer.set(Key.inputTokens, spans);
+      writer.number(Key.inputTokens, spans);
       writer.end();
       wanted.push({
         name,

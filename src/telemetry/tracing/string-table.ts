@@ -34,6 +34,13 @@ export class StringTable {
   private ids = new Map<string, number>();
   /** `internJoined`'s indices, by first then second part. */
   private joined = new Map<string, Map<string, number>>();
+  /**
+   * The name `internJoined` found last, by its parts: a request's server and attempt spans are
+   * usually named alike (`chat <model>`), and so are the requests that follow.
+   */
+  private lastFirst = "";
+  private lastSecond = "";
+  private lastJoined = -1;
   /** The current generation's strings, by index. */
   private strings: string[] = [];
   private chars = 0;
@@ -64,6 +71,8 @@ export class StringTable {
    * name made per request would be joined and hashed again for each lookup.
    */
   internJoined(first: string, second: string): number {
+    if (first === this.lastFirst && second === this.lastSecond && this.lastJoined >= 0)
+      return this.lastJoined;
     let seconds = this.joined.get(first);
     if (seconds === undefined) {
       seconds = new Map();
@@ -74,6 +83,9 @@ export class StringTable {
       id = this.intern(`${first} ${second}`);
       seconds.set(second, id);
     }
+    this.lastFirst = first;
+    this.lastSecond = second;
+    this.lastJoined = id;
     return id;
   }
 
@@ -106,6 +118,7 @@ export class StringTable {
   private start(): void {
     this.ids = new Map();
     this.joined = new Map();
+    this.lastJoined = -1;
     this.strings = [];
     this.chars = 0;
     this.from = 0;

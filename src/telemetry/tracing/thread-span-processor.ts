@@ -3,7 +3,8 @@ import { TraceFlags } from "@opentelemetry/api";
 import type { ReadableSpan, Span, SpanProcessor } from "@opentelemetry/sdk-trace";
 import { threadEntry } from "../../core/thread-entry.ts";
 import type { SpanBatches } from "./batch-tracer.ts";
-import { type ExportThreadReply, type ExportThreadRequest, SpanBatchWriter } from "./span-batch.ts";
+import { SpanBatchWriter } from "./span-batch.ts";
+import type { ExportThreadReply, ExportThreadRequest } from "./span-batch-layout.ts";
 
 type Request = ExportThreadRequest extends infer R
   ? R extends { id: number }

@@ -22,7 +22,7 @@ const ledger = {
   stream: false,
   traceparent: null,
 } as unknown as RequestLedger;
-const trace = requestTraces(tracing.tracer, false).start(ledger);
+const trace = requestTraces(tracing.tracer, false).start(ledger, undefined);
 const attempt = trace.attempt({
   route: "provider:a",
   dialect: "openai",
@@ -30,7 +30,7 @@ const attempt = trace.attempt({
   retry: 0,
   failover: false,
 });
-attempt.settled("provider:a", undefined);
+attempt.settled(undefined, "provider:a");
 attempt.closed(undefined);
 trace.finish({
   status: 200,

@@ -1,0 +1,46 @@
+/**
+ * One request's telemetry as the gateway makes it, for the tracing benches (trace-loop.ts,
+ * trace-micro.ts, trace-floor.ts): the ledger a request starts with, one upstream attempt settled
+ * and closed, and the finished audit record, through observeRequest as the observer does.
+ */
+import type { AuditRecord } from "../src/audit/audit-record.ts";
+import type { RequestLedger } from "../src/http/request-ledger.ts";
+import { observeRequest, type RequestTelemetryDeps } from "../src/telemetry/request-telemetry.ts";
+
+/** The shapes the observer hands over: a request's finished audit record. */
+const record = {
+  frontDoor: "chat",
+  model: "m",
+  upstreamModel: "m",
+  route: "provider:fake",
+  status: 200,
+  latencyMs: 12,
+  ttfbMs: 5,
+  inputTokens: 10,
+  outputTokens: 20,
+  costUsd: 0.0001,
+  keyName: "bench",
+  tenant: null,
+  errorClass: null,
+} as unknown as AuditRecord;
+const info = { route: "provider:fake", dialect: "openai", upstreamModel: "m", retry: 0, failover: false };
+
+/** Request `i`'s telemetry, start to end; true when its upstream call got a `traceparent`. */
+export function tracedRequest(i: number, deps: RequestTelemetryDeps): boolean {
+  const ledger = {
+    frontDoor: "chat",
+    model: "m",
+    startedAt: Date.now(),
+    // As the gateway makes them (request-id.ts): 36 characters, one per request.
+    requestId: `req_${i.toString(16).padStart(32, "0")}`,
+    stream: false,
+    traceparent: null,
+  } as unknown as RequestLedger;
+  const telemetry = observeRequest(ledger, deps);
+  const attempt = telemetry.attempt(info);
+  const sent = attempt.headers?.traceparent !== undefined;
+  attempt.settled();
+  attempt.closed();
+  telemetry.finish(record);
+  return sent;
+}

@@ -1,0 +1,101 @@
+import type { Attributes } from "@opentelemetry/api";
+import type { InstrumentationScope } from "@opentelemetry/core";
+import type { TimedEvent } from "@opentelemetry/sdk-trace";
+import type { TableUpdate } from "./string-table.ts";
+
+/**
+ * Ended spans on their way to the export thread, as flat numbers in a Float64Array (shared
+ * memory, posted without a copy) and the strings they point at. Each span is written the moment
+ * it ends, so the SDK's span object is garbage at once instead of waiting in a queue for its
+ * batch, and no per-span object or tuple is built on the event loop. The thread reads it back
+ * (read-span-batch.ts) into ReadableSpans, or writes OTLP straight from it (otlp-proto-batch.ts).
+ * Strings that repeat (names, attribute keys, models, routes, short values) are indices into a
+ * string table kept across batches and mirrored by the thread (string-table.ts); a batch sends
+ * only the table's new strings. Strings of one span (long values: request ids, content; trace
+ * states, events and links) are the batch's own, in `strings`.
+ *
+ * Per span: the fixed fields below, then `attributes` pairs of (key string × 8 + value type,
+ * value). Events and links (mindgw makes none) travel as one JSON string. The trace, span and
+ * parent span ids travel as 32-bit words (slots 21–28; slots 2 and 3 are unused, slot 6 says
+ * whether there is a parent), not strings: they were most of the string table, parsed and
+ * hex-decoded again on the export thread.
+ */
+export const FIELDS = 29;
+export const NONE = -1;
+export const TRACE_ID = 21;
+export const SPAN_ID = 25;
+export const PARENT_ID = 27;
+
+/**
+ * Attribute value types: a string-table index, a number, a boolean, bytes (as a JSON array of
+ * the batch's own strings), anything else (null, arrays, maps) as JSON, a string of the batch's
+ * own (`TEXT`). Keys are always string-table indices.
+ */
+export const STRING = 0;
+export const NUMBER = 1;
+export const BOOLEAN = 2;
+export const BYTES = 3;
+export const JSON_VALUE = 4;
+export const TEXT = 5;
+export const TYPES = 8;
+/** String values this long or longer are the batch's own, not looked up in the table (`attribute`). */
+export const UNIQUE_LENGTH = 32;
+
+/** A resource as plain data; sent once, then named by its number. */
+export interface ResourceData {
+  readonly id: number;
+  readonly attributes: Attributes;
+  readonly schemaUrl: string | undefined;
+}
+
+export interface ScopeData {
+  readonly id: number;
+  readonly scope: InstrumentationScope;
+}
+
+/**
+ * One batch as the main thread posts it (`numbers` is a view of shared memory). Slots 0 (name)
+ * and 14 (status message), attribute keys and `STRING` values index the string table; slots 5
+ * (trace state) and 20 (events and links), `TEXT`, `BYTES` and `JSON_VALUE` values index `strings`.
+ */
+export interface SpanBatch {
+  readonly spans: number;
+  readonly resources: readonly ResourceData[];
+  readonly scopes: readonly ScopeData[];
+  /** What the thread's copy of the string table needs to read this batch. */
+  readonly table: TableUpdate;
+  /** JSON array of the batch's own strings. */
+  readonly strings: string;
+  readonly numbers: Float64Array;
+}
+
+/** Main thread → export thread. */
+export type ExportThreadRequest =
+  | ({ readonly op: "export"; readonly id: number } & SpanBatch)
+  | { readonly op: "flush" | "shutdown"; readonly id: number };
+
+/** Export thread → main thread: one reply per request, by id. */
+export interface ExportThreadReply {
+  readonly id: number;
+  readonly ok: boolean;
+  readonly error?: string;
+}
+
+export interface Extras {
+  links?: readonly PlainLink[];
+  events?: readonly TimedEvent[];
+}
+
+interface PlainLink {
+  readonly context: PlainContext;
+  readonly attributes?: Attributes;
+  readonly droppedAttributesCount?: number;
+}
+
+export interface PlainContext {
+  readonly traceId: string;
+  readonly spanId: string;
+  readonly traceFlags: number;
+  readonly isRemote?: boolean | undefined;
+  readonly traceState?: string | undefined;
+}

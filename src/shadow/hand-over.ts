@@ -1,4 +1,4 @@
-import type { ShadowOutcome } from "./shadow-call.ts";
+import { NO_USAGE, type ShadowOutcome } from "./read-copy.ts";
 import type { Pair } from "./shadow-pair.ts";
 import { pairFacts } from "./shadow-record.ts";
 import type { ShadowThread } from "./shadow-thread-client.ts";
@@ -10,7 +10,7 @@ export const HANDED: ShadowOutcome = {
   errorClass: null,
   latencyMs: 0,
   ttftMs: null,
-  usage: { inputTokens: 0, outputTokens: 0 },
+  usage: NO_USAGE,
   answer: null,
 };
 

@@ -11,6 +11,7 @@ import type { Dispatched, DispatchRequest, RouterDeps } from "../routing/router.
 import type { ShadowStore } from "../storage/storage.ts";
 import { handOver } from "./hand-over.ts";
 import { createPairBatches } from "./pair-batches.ts";
+import { failed } from "./read-copy.ts";
 import { callShadow } from "./shadow-call.ts";
 import type { FinishedPair, Pair } from "./shadow-pair.ts";
 import { primaryFacts, type RecordRules } from "./shadow-record.ts";
@@ -148,16 +149,8 @@ export function createShadowRunner(options: ShadowRunnerOptions): ShadowRunner {
   const run = (id: string, pair: Pair) => {
     if (stopping) {
       // Sampled just before the stop: recorded as cut off without calling the upstream.
-      const failure = unavailable("the gateway stopped");
       release();
-      pair.shadow = {
-        status: failure.status,
-        errorClass: failure.code,
-        latencyMs: 0,
-        ttftMs: null,
-        usage: { inputTokens: 0, outputTokens: 0 },
-        answer: null,
-      };
+      pair.shadow = failed(unavailable("the gateway stopped"));
       complete(id, pair);
       return;
     }

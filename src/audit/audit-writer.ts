@@ -1,4 +1,4 @@
-import type { AuditStore } from "../storage/storage.ts";
+import type { AuditBatchResult, AuditStore } from "../storage/storage.ts";
 import type { AuditRecord } from "./audit-record.ts";
 import { type RedactBody, redactSafely } from "./redact-body.ts";
 
@@ -45,7 +45,14 @@ const yieldToLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
  * newer records are refused and counted in `dropped`.
  */
 export class AuditWriter {
-  private queue: AuditRecord[] = [];
+  /**
+   * Records waiting for their batch: their JSON text when the store takes text
+   * (`AuditStore.insertEncoded`), the objects otherwise; one kind for a writer's whole life.
+   * A batch waits up to `flushMs` (~600 records at c=1), and every main-heap collection meanwhile
+   * visited each waiting object's fields; a string is marked without reading it.
+   */
+  private queue: (AuditRecord | string)[] = [];
+  private readonly encoded: boolean;
   private isHealthy = true;
   private timer: ReturnType<typeof setTimeout> | null = null;
   private flushing: Promise<void> | null = null;
@@ -64,6 +71,7 @@ export class AuditWriter {
     this.batchSize = options.batchSize ?? 500;
     this.maxQueue = options.maxQueue ?? 100_000;
     this.retryDelay = options.retryMs ?? 250;
+    this.encoded = options.store.insertEncoded !== undefined;
     // Probe now, so storage that cannot be written shows as unhealthy before the first request.
     this.starting = this.probe();
   }
@@ -74,7 +82,8 @@ export class AuditWriter {
       this.counts.dropped++;
       return;
     }
-    this.queue.push(record);
+    const kept = this.prepare(record);
+    this.queue.push(this.encoded ? JSON.stringify(kept) : kept);
     if (!this.isHealthy) return; // the retry timer owns the schedule
     if (this.queue.length === this.batchSize) this.schedule(0);
     else if (this.timer === null) this.schedule(this.flushMs);
@@ -127,7 +136,7 @@ export class AuditWriter {
       const batch = this.queue.splice(0, this.batchSize);
       try {
         const started = performance.now();
-        const result = await this.options.store.insert(this.prepare(batch));
+        const result = await this.insert(batch);
         this.options.onBatch?.(batch.length, performance.now() - started);
         this.counts.written += result.written;
         this.counts.rejected += result.rejected;
@@ -156,20 +165,25 @@ export class AuditWriter {
     this.recovered();
   }
 
+  /** A queue holds one kind (`encoded`), so a batch is all text or all records. */
+  private insert(batch: (AuditRecord | string)[]): Promise<AuditBatchResult> {
+    const { store } = this.options;
+    if (this.encoded && store.insertEncoded) return store.insertEncoded(batch as string[]);
+    return store.insert(batch as AuditRecord[]);
+  }
+
   /** Bodies leave only through the redaction hook, and only with `bodies` on. */
-  private prepare(batch: AuditRecord[]): AuditRecord[] {
+  private prepare(record: AuditRecord): AuditRecord {
+    // The common case (no bodies captured) needs no copy.
+    if (record.requestBody === undefined && record.responseBody === undefined) return record;
+    const { requestBody, responseBody, ...rest } = record;
+    if (!this.options.bodies || (requestBody == null && responseBody == null)) return rest;
     const redact = this.options.redact ?? ((body: string) => body);
-    return batch.map((record) => {
-      // The common case (no bodies captured) needs no copy.
-      if (record.requestBody === undefined && record.responseBody === undefined) return record;
-      const { requestBody, responseBody, ...rest } = record;
-      if (!this.options.bodies || (requestBody == null && responseBody == null)) return rest;
-      return {
-        ...rest,
-        requestBody: requestBody == null ? null : redactSafely(redact, requestBody, "request"),
-        responseBody: responseBody == null ? null : redactSafely(redact, responseBody, "response"),
-      };
-    });
+    return {
+      ...rest,
+      requestBody: requestBody == null ? null : redactSafely(redact, requestBody, "request"),
+      responseBody: responseBody == null ? null : redactSafely(redact, responseBody, "response"),
+    };
   }
 
   private failed(error: unknown): void {

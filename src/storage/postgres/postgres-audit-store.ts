@@ -1,7 +1,7 @@
 import type { SQL } from "bun";
 import { threadEntry } from "../../core/thread-entry.ts";
 import { auditThreadClient } from "../audit-thread-client.ts";
-import { encodeInTurns } from "../encode-in-turns.ts";
+import { jsonArray } from "../json-array.ts";
 import type { AuditBatchResult, AuditStore } from "../storage.ts";
 import { type PostgresAuditRow, postgresRowToRecord, selectPostgresPage } from "./postgres-audit-select.ts";
 import type { PostgresOptions } from "./postgres-client.ts";
@@ -36,16 +36,18 @@ export async function createPostgresAuditStore(
     { op: "open-postgres", options },
   );
 
+  const insertText = (count: number, text: () => string): Promise<AuditBatchResult> =>
+    count === 0
+      ? Promise.resolve({ written: 0, rejected: 0 })
+      : (thread.call({ op: "insert", records: text() }) as Promise<AuditBatchResult>);
+
   return {
     // A backlog (after an outage, or at peak) drains in few large COPYs: per-statement costs
     // (a round trip, a transaction) are paid per 2,000 rows, not per 500.
     batchSize: 2_000,
-    insert: (records) =>
-      records.length === 0
-        ? Promise.resolve({ written: 0, rejected: 0 })
-        : encodeInTurns(records).then(
-            (text) => thread.call({ op: "insert", records: text }) as Promise<AuditBatchResult>,
-          ),
+    // As in the SQLite thread's store: the writer's batches come as text (insertEncoded).
+    insert: (records) => insertText(records.length, () => JSON.stringify(records)),
+    insertEncoded: (records) => insertText(records.length, () => jsonArray(records)),
     async select(filter, after, limit) {
       const { text, params } = selectPostgresPage(filter, after, limit);
       const rows: PostgresAuditRow[] = await sql.unsafe(text, params);

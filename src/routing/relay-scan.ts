@@ -27,9 +27,9 @@ const indexOf = Buffer.prototype.indexOf as (this: Uint8Array, value: Uint8Array
  * minus the ones cut out; an event that has not finished arriving is held for the next read. The
  * scanner finds event boundaries (for the idle bound and the line bound); only events that carry
  * a usage object are decoded, and the end marker, error events and malformed events are spotted
- * by their bytes.
+ * by their bytes. It is the scanner itself (one object a stream, not two).
  */
-export class RelayScan implements SpanSink {
+export class RelayScan extends SseScanner implements SpanSink {
   /** The stream reported a failure of its own (an error event, relayed as is). */
   reported: GatewayError | undefined;
   /** The stream's end marker went by. */
@@ -45,10 +45,9 @@ export class RelayScan implements SpanSink {
   private usageAt = -1;
   /** Made at the first event cut out (most streams cut none). */
   private cuts: number[] | undefined;
-  private readonly scanner: SseScanner;
 
   constructor(private readonly sink: UsageSink) {
-    this.scanner = new SseScanner(sink.maxLine);
+    super(sink.maxLine);
   }
 
   /** Whether part of an event is held back. */
@@ -63,7 +62,7 @@ export class RelayScan implements SpanSink {
     this.events = 0;
     this.usageAt = indexOf.call(buf, USAGE, 0);
     if (this.cuts) this.cuts.length = 0;
-    const consumed = this.scanner.scan(buf, this);
+    const consumed = this.scan(buf, this);
     this.pending = consumed < buf.length ? buf.subarray(consumed) : undefined;
     if (consumed === 0) return undefined;
     if (!this.cuts || this.cuts.length === 0)

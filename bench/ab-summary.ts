@@ -2,6 +2,8 @@
  * Pools the rounds of several bench/ab.ts runs: median (min–max) over every round.
  *   bun bench/ab-summary.ts .bench-out/ab-*.json
  */
+
+import { median, spread as stat } from "./stats.ts";
 import type { WrkResult } from "./wrk.ts";
 
 interface Saved {
@@ -14,14 +16,6 @@ if (files.length === 0) throw new Error("usage: bun bench/ab-summary.ts AB.json.
 const saved: Saved[] = (
   await Promise.all(files.map(async (f) => JSON.parse(await Bun.file(f).text()) as Saved[]))
 ).flat();
-
-const median = (xs: number[]) => {
-  const s = [...xs].sort((x, y) => x - y);
-  const m = Math.floor(s.length / 2);
-  return s.length % 2 ? (s[m] ?? Number.NaN) : ((s[m - 1] ?? 0) + (s[m] ?? 0)) / 2;
-};
-const stat = (xs: number[], d: number) =>
-  `${median(xs).toFixed(d)} (${Math.min(...xs).toFixed(d)}–${Math.max(...xs).toFixed(d)})`;
 
 const groups = new Map<string, Saved[]>();
 for (const s of saved) {

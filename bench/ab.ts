@@ -27,6 +27,7 @@ import { join } from "node:path";
 import { cpuSeconds, mainThreadCpuSeconds, threadCpuSeconds, threadCpuSpent } from "./cpu-time.ts";
 import { formatInterval, ratioInterval } from "./interval.ts";
 import { preflight, SCENARIOS } from "./scenarios.ts";
+import { median, spread as stat } from "./stats.ts";
 import type { RunningTarget } from "./target.ts";
 import { allTargets, mindgwTarget, startFake } from "./targets.ts";
 import { runWrk, type WrkResult } from "./wrk.ts";
@@ -116,14 +117,6 @@ interface Round {
   a: Measured;
   b: Measured;
 }
-
-const median = (xs: number[]) => {
-  const s = [...xs].sort((x, y) => x - y);
-  const m = Math.floor(s.length / 2);
-  return s.length % 2 ? (s[m] ?? Number.NaN) : ((s[m - 1] ?? 0) + (s[m] ?? 0)) / 2;
-};
-const stat = (xs: number[], d: number) =>
-  `${median(xs).toFixed(d)} (${Math.min(...xs).toFixed(d)}–${Math.max(...xs).toFixed(d)})`;
 
 process.on("SIGINT", () => process.exit(130));
 process.on("SIGTERM", () => process.exit(143));

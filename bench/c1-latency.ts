@@ -21,6 +21,7 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { SCENARIOS } from "./scenarios.ts";
 import { spawnService } from "./service.ts";
+import { median, spread } from "./stats.ts";
 import type { RunningTarget, Target } from "./target.ts";
 import { bareProxyTarget, directTarget, floorGatewayTarget, mindgwTarget } from "./targets.ts";
 import { runWrk } from "./wrk.ts";
@@ -110,14 +111,7 @@ try {
       );
     }
   }
-  const sorted = (xs: number[]) => [...xs].sort((a, b) => a - b);
-  const median = (xs: number[]) => {
-    const s = sorted(xs);
-    const m = s.length >> 1;
-    return s.length % 2 ? (s[m] ?? Number.NaN) : ((s[m - 1] ?? 0) + (s[m] ?? 0)) / 2;
-  };
-  const cell = (xs: number[]) =>
-    `${median(xs).toFixed(3)} (${(sorted(xs)[0] ?? 0).toFixed(3)}–${(sorted(xs).at(-1) ?? 0).toFixed(3)})`;
+  const cell = (xs: number[]) => spread(xs, 3);
   const direct = { p50: median(p50.get("direct") ?? []), p99: median(p99.get("direct") ?? []) };
   const out = [
     `## c=1 ${scenario.name}, ${rounds} interleaved rounds × ${seconds} s${values.rt ? ", SCHED_RR" : ""} (ms, median (min–max); wrk's time-weighted percentiles)`,

@@ -44,6 +44,7 @@ import { waitFor } from "../test/e2e/harness/wait-for.ts";
 import { ALL_CORES, busyBetween, coreTicks, GATEWAY_CORE, OTHER_CORES, pin } from "./cpu-pin.ts";
 import { cpuSeconds } from "./cpu-time.ts";
 import { spawnService } from "./service.ts";
+import { median } from "./stats.ts";
 import { runWrk, type WrkResult } from "./wrk.ts";
 
 const seconds = Number(process.env.BENCH_SECONDS ?? "10");
@@ -184,12 +185,6 @@ function pinnedVerdict(name: string, r: Measured): string {
   return `${name}: gateway ${r.gatewayCores.toFixed(2)} of a core (core 0 ${pct(gatewayCore)} busy), other cores at most ${pct(othersBusy)} busy: ${gatewayBound(r) ? "the gateway is the bottleneck" : "NOT gateway-bound, this run does not count"}`;
 }
 
-/** The median (of an even count, the mean of the middle two). */
-function median(values: readonly number[]): number {
-  const s = [...values].sort((x, y) => x - y);
-  const mid = s.length / 2;
-  return s.length % 2 ? (s[Math.floor(mid)] ?? 0) : ((s[mid - 1] ?? 0) + (s[mid] ?? 0)) / 2;
-}
 /** `min–median–max` of some ratios. */
 function spread(values: readonly number[]): string {
   if (values.length === 0) return "none";

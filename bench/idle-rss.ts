@@ -13,6 +13,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
+import { median } from "./stats.ts";
 
 const { values } = parseArgs({
   options: {
@@ -74,11 +75,6 @@ for (let round = 0; round < runs; round++) {
   }
 }
 
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = Math.floor(s.length / 2);
-  return s.length % 2 ? (s[mid] ?? 0) : ((s[mid - 1] ?? 0) + (s[mid] ?? 0)) / 2;
-};
 const mb = (kib: number) => ((kib * 1024) / 1e6).toFixed(1);
 const mib = (kib: number) => (kib / 1024).toFixed(1);
 for (const [binary, list] of samples) {

@@ -5,6 +5,7 @@
  * median and range of those per-run ratios are shown. Prints markdown.
  */
 import { type BenchReport, ON_OFF_PAIRS } from "./report.ts";
+import { median } from "./stats.ts";
 import type { WrkResult } from "./wrk.ts";
 
 const files = process.argv.slice(2);
@@ -13,11 +14,6 @@ const runs: BenchReport[] = await Promise.all(
   files.map(async (f) => JSON.parse(await Bun.file(f).text()) as BenchReport),
 );
 
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = Math.floor(s.length / 2);
-  return s.length % 2 ? (s[mid] ?? Number.NaN) : ((s[mid - 1] ?? 0) + (s[mid] ?? 0)) / 2;
-};
 /** "median (min–max)", or "–" when no run measured it. */
 function stat(xs: number[], digits: number, unit = ""): string {
   const ok = xs.filter((x) => Number.isFinite(x));

@@ -4,8 +4,8 @@ import { join } from "node:path";
 
 // The rules that keep the suite honest (issue 12), checked on every file so they stay true:
 // - nothing is skipped: a missing tool fails its test, it does not pass quietly without it;
-// - no fixed sleeps in tests: a test waits for a condition with a deadline (`waitFor` in
-//   test/e2e/harness/wait-for.ts) or injects a clock. A sleep that *is* the stimulus (a client
+// - no fixed sleeps in tests, end-to-end or unit: a test waits for a condition with a deadline
+//   (`waitFor`/`waitForValue` in src/testing/wait-for.ts) or injects a clock. A sleep that *is* the stimulus (a client
 //   that stops reading for three idle bounds, a source that trickles) says so in a comment on its
 //   line or the line above ("stimulus"). With sleeps gone, a poll loop can only be `waitFor`,
 //   which always has a deadline, so there are no unbounded polls either;
@@ -64,7 +64,7 @@ describe("suite rules", () => {
 
   test("no fixed sleeps in tests outside the harness (waitFor, or a commented stimulus)", () => {
     const sleeps = grep(
-      testFiles.filter((file) => !HARNESS.test(file)),
+      allTestFiles.filter((file) => !HARNESS.test(file)),
       /await\s+Bun\.sleep\s*\(|Bun\.sleepSync\s*\(|setTimeout\s*\(\s*(resolve|r|res|done)\b|new Promise[^;]*setTimeout/,
       saysStimulus,
     );

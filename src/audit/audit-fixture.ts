@@ -35,12 +35,3 @@ export function tempDir(): { path: string; cleanup: () => void } {
   const path = mkdtempSync(join(tmpdir(), "mindgw-audit-"));
   return { path, cleanup: () => rmSync(path, { recursive: true, force: true }) };
 }
-
-/** Polls `check` until it holds; throws after `timeoutMs` so no test waits forever. */
-export async function waitFor(check: () => boolean, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-}

@@ -2,6 +2,7 @@ import { afterEach, expect, test } from "bun:test";
 import { closeSync, mkdtempSync, openSync, renameSync, rmSync, writeFileSync, writeSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { waitForValue } from "../testing/wait-for.ts";
 import type { Config } from "./config-schema.ts";
 import { type WatchOptions, watchConfig } from "./watch-config.ts";
 
@@ -9,16 +10,6 @@ const cleanup: (() => void)[] = [];
 afterEach(() => {
   for (const step of cleanup.splice(0)) step();
 });
-
-/** Polls `ready` every 10 ms for at most 5 s. */
-async function until<T>(what: string, ready: () => T | undefined): Promise<T> {
-  for (let i = 0; i < 500; i++) {
-    const value = ready();
-    if (value !== undefined) return value;
-    await Bun.sleep(10);
-  }
-  throw new Error(`${what}: not within 5 s`);
-}
 
 /** A watch on `path` recording its verdicts and holds; `verdict(n)` waits (bounded) for the nth. */
 function watched(path: string, options: WatchOptions = {}) {
@@ -34,7 +25,7 @@ function watched(path: string, options: WatchOptions = {}) {
     { settleMs: 20, ...options },
   );
   cleanup.push(() => watch.stop());
-  const verdict = (count: number) => until(`reload verdict #${count}`, () => verdicts[count - 1]);
+  const verdict = (count: number) => waitForValue(`reload verdict #${count}`, () => verdicts[count - 1]);
   return Object.assign(verdict, { verdicts, held, watch });
 }
 
@@ -46,11 +37,15 @@ function tempConfig(text: string): string {
   return path;
 }
 
-/** A wait the test ends: confirmation reads happen exactly when the test says. */
+/**
+ * A wait the test ends: confirmation reads happen exactly when the test says. Settle reads follow
+ * at once: every write these tests make is done before they await, so no time needs to pass for
+ * two reads to agree.
+ */
 function confirmGate() {
   const pending: (() => void)[] = [];
-  const wait = (ms: number, why: "settle" | "confirm") =>
-    why === "settle" ? Bun.sleep(ms) : new Promise<void>((resolve) => pending.push(resolve));
+  const wait = (_ms: number, why: "settle" | "confirm") =>
+    why === "settle" ? Promise.resolve() : new Promise<void>((resolve) => pending.push(resolve));
   const release = () => {
     for (const resolve of pending.splice(0)) resolve();
   };
@@ -98,7 +93,7 @@ test("a file caught half-written (still valid YAML) is not applied; the whole fi
   // Written in place in two parts, as a copy over the file or an editor without rename would.
   const fd = openSync(path, "w");
   writeSync(fd, PROVIDERS);
-  const reason = await until("the half-written file held", () => verdict.held[0]);
+  const reason = await waitForValue("the half-written file held", () => verdict.held[0]);
   expect(reason).toContain("removes models");
   writeSync(fd, modelsPart("m1", "m2"));
   closeSync(fd);
@@ -117,7 +112,7 @@ test("a change that removes every model applies once the file still reads the sa
   const verdict = watched(path, { wait: gate.wait });
 
   replace(path, PROVIDERS);
-  const reason = await until("the removal held", () => verdict.held[0]);
+  const reason = await waitForValue("the removal held", () => verdict.held[0]);
   expect(reason).toContain("removes models, tenants");
   expect(verdict.verdicts).toHaveLength(0);
   gate.release();
@@ -137,9 +132,9 @@ test("edits that keep every section apply without a hold", async () => {
 test("a file that changes on every settle read is refused as still being written", async () => {
   const path = tempConfig("server: { port: 1 }\n");
   let writes = 0;
-  // Each settle read finds the file rewritten since the last one.
-  const wait = async (ms: number) => {
-    await Bun.sleep(ms);
+  // Each settle read finds the file rewritten since the last one: the injected wait is the
+  // writer, so no time has to pass between the reads.
+  const wait = async () => {
     if (writes < 25) writeFileSync(path, `server: { port: ${100 + ++writes} }\n`);
   };
   const verdict = watched(path, { wait });

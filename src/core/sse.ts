@@ -85,7 +85,10 @@ export class SseDecoder {
   }
 }
 
-/** Decodes a byte stream into events as they arrive. */
+/**
+ * Decodes a byte stream into events as they arrive. A decoder, not a translation loop: the events
+ * stay in the upstream's dialect; translating them is translate/stream/stream-driver.ts's alone.
+ */
 export async function* decodeSse(
   body: AsyncIterable<Uint8Array>,
   maxLine = DEFAULT_MAX_SSE_LINE,

@@ -10,6 +10,7 @@ import type { ConfigWatchHandlers } from "../config/watch-config.ts";
 import { upstreamError } from "../core/gateway-error.ts";
 import { silentLogger } from "../log/logger.ts";
 import type { Provider, ProviderReply } from "../providers/provider.ts";
+import { waitForValue } from "../testing/wait-for.ts";
 import { upgradeStatus } from "../workers/testing/upgrade-status.ts";
 import { createGateway, type Gateway } from "./create-gateway.ts";
 
@@ -124,24 +125,13 @@ async function admin(path: string): Promise<Record<string, unknown>> {
 }
 
 /** Waits (bounded) until the audit row of the request with this id is written. */
-async function auditOf(response: Response): Promise<AuditRecord> {
+function auditOf(response: Response): Promise<AuditRecord> {
   const id = response.headers.get("x-request-id");
-  for (let i = 0; i < 500; i++) {
-    const record = finished.find((r) => r.requestId === id);
-    if (record) return record;
-    await Bun.sleep(10);
-  }
-  throw new Error(`no audit record for ${id} within 5 s`);
+  return waitForValue(`the audit record of ${id}`, () => finished.find((r) => r.requestId === id));
 }
 
-async function untilHeld(count: number): Promise<HeldCall> {
-  for (let i = 0; i < 500; i++) {
-    const call = held[count - 1];
-    if (call) return call;
-    await Bun.sleep(10);
-  }
-  throw new Error(`no held call #${count} within 5 s`);
-}
+const untilHeld = (count: number): Promise<HeldCall> =>
+  waitForValue(`held call #${count}`, () => held[count - 1]);
 
 describe("one runtime snapshot per config version", () => {
   test("a request in flight across a reload runs on its version to the end: route, prices, audit policy", async () => {

@@ -120,7 +120,7 @@ describe("sseResponse", () => {
         if (taken) return undefined;
         taken = true;
         // Holds this process just after `pull` returns: whatever Bun has not sent by then
-        // reaches the client only after the hold, in a write of its own.
+        // reaches the client only after the hold, in a write of its own (the stimulus).
         queueMicrotask(() => Bun.sleepSync(300));
         return encoder.encode(first);
       },
@@ -214,7 +214,7 @@ async function whenTheEndArrives(
   // The request's ending (usage, the audit record, the access line) holds this process.
   let heldUntil = 0;
   const onEnd = () => {
-    Bun.sleepSync(400);
+    Bun.sleepSync(400); // stimulus: the busy ending
     heldUntil = Date.now();
   };
   const server = Bun.serve({

@@ -207,13 +207,15 @@ function viaChat(
       return out;
     },
     stream(events, onUsage) {
+      // Every stream goes through the one translation loop (translate/stream/stream-driver.ts).
+      // Nothing is filtered first: the chat request asks for usage itself (responses-request-to-
+      // chat.ts), so `chat.keep` is never set here and the usage chunk is read by the writer.
       const options = { request: body, id: context.id, onResponse: context.onResponse, tools };
       if (compact) {
         // Through chat chunks, whatever the upstream: the one writer that can hold back a summary.
         // Usage is counted where it is read first: by the upstream's own translation, if any.
         const asChat = chat.stream ? chat.stream(events, onUsage).events : events;
-        const chatEvents = chat.keep ? filterEvents(asChat, chat.keep) : asChat;
-        return chatStreamToResponses(chatEvents, {
+        return chatStreamToResponses(asChat, {
           ...options,
           compaction: true,
           ...(onUsage && !chat.stream ? { onUsage } : {}),
@@ -225,8 +227,7 @@ function viaChat(
         const writer = new MessagesToResponsesWriter(model, options);
         return translateStream(events, readMessagesEvent, writer, onUsage);
       }
-      const asChatEvents = chat.keep ? filterEvents(events, chat.keep) : events;
-      return chatStreamToResponses(asChatEvents, { ...options, ...(onUsage ? { onUsage } : {}) });
+      return chatStreamToResponses(events, { ...options, ...(onUsage ? { onUsage } : {}) });
     },
   };
 }
@@ -257,10 +258,6 @@ function compactViaChat(
     dropped: translated.dropped,
     json: (reply) => compactionResponse(chat.json(reply), context.id),
   };
-}
-
-async function* filterEvents(events: AsyncIterable<SseEvent>, keep: (event: SseEvent) => boolean) {
-  for await (const event of events) if (keep(event)) yield event;
 }
 
 /**

@@ -215,7 +215,7 @@ describe("ByteRelay", () => {
     const trickle = new ReadableStream<Uint8Array>({
       async pull(controller) {
         if (reads++ === 0) return controller.enqueue(encoder.encode(`${CHUNK(0)}data: {"partial`));
-        await Bun.sleep(2);
+        await Bun.sleep(2); // stimulus: the trickle, a byte every 2 ms, well inside the idle bound
         controller.enqueue(encoder.encode("x"));
       },
     });

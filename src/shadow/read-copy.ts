@@ -1,5 +1,5 @@
 import { type Dialect, isJsonObject, type Operation } from "../core/dialect.ts";
-import { upstreamError } from "../core/gateway-error.ts";
+import { type GatewayError, upstreamError } from "../core/gateway-error.ts";
 import type { Usage } from "../core/usage.ts";
 import { DEFAULT_MAX_UPSTREAM_BODY, readBounded, readErrorText } from "../providers/http/read-bounded.ts";
 import { errorInAnswer, upstreamFailure } from "../providers/http/upstream-failure.ts";
@@ -39,6 +39,30 @@ type ManyReader = ReadableStreamDefaultReader<Uint8Array> & {
 };
 
 export const NO_USAGE: Usage = { inputTokens: 0, outputTokens: 0 };
+
+/** A copy that answered, timed from when it was sent; no usage read counts as none. */
+export function answered(clock: CopyClock, usage: Usage | undefined, answer: Answer | null): ShadowOutcome {
+  return {
+    status: 200,
+    errorClass: null,
+    latencyMs: performance.now() - clock.started,
+    ttftMs: clock.ttftMs,
+    usage: usage ?? NO_USAGE,
+    answer,
+  };
+}
+
+/** A copy that failed or was cut off (without a clock: never sent), recorded with its failure. */
+export function failed(failure: GatewayError, clock?: CopyClock): ShadowOutcome {
+  return {
+    status: failure.status,
+    errorClass: failure.code,
+    latencyMs: clock ? performance.now() - clock.started : 0,
+    ttftMs: clock ? clock.ttftMs : null,
+    usage: NO_USAGE,
+    answer: null,
+  };
+}
 const decoder = new TextDecoder();
 
 /**
@@ -79,14 +103,7 @@ export async function readCopy(
     const failed = errorInAnswer(label, parsed);
     if (failed) throw failed;
     const usageOf = target.dialect === "anthropic" ? usageFromAnthropic : usageFromOpenAI;
-    return {
-      status: 200,
-      errorClass: null,
-      latencyMs: performance.now() - clock.started,
-      ttftMs: null,
-      usage: usageOf(parsed) ?? NO_USAGE,
-      answer: answerFromJson(target.operation, parsed),
-    };
+    return answered(clock, usageOf(parsed), answerFromJson(target.operation, parsed));
   }
   // Chunks are taken as many at a time as have arrived (Bun's `readMany`), not one promise per
   // chunk; the text is parsed in large slices (SseAnswerReader), so what is held stays near the
@@ -104,12 +121,5 @@ export async function readCopy(
     if (signal.aborted) void reader.cancel().catch(() => {});
   }
   const read = answer.finish();
-  return {
-    status: 200,
-    errorClass: null,
-    latencyMs: performance.now() - clock.started,
-    ttftMs: clock.ttftMs,
-    usage: read.usage ?? NO_USAGE,
-    answer: read.answer,
-  };
+  return answered(clock, read.usage, read.answer);
 }

@@ -9,7 +9,7 @@ import { nativeRequest } from "../routing/try-route.ts";
 import { StreamUsageMeter } from "../translate/stream-usage-meter.ts";
 import { usageFromAnthropic, usageFromOpenAI } from "../translate/usage-mapping.ts";
 import { AnswerStream, answerFromJson } from "./answer.ts";
-import { type CopyClock, NO_USAGE, readCopy, type ShadowOutcome } from "./read-copy.ts";
+import { answered, type CopyClock, failed, readCopy, type ShadowOutcome } from "./read-copy.ts";
 import type { ShadowThread } from "./shadow-thread-client.ts";
 
 export type { ShadowOutcome } from "./read-copy.ts";
@@ -94,32 +94,19 @@ export async function callShadow(
     if (reply.kind === "http") return await readCopy(reply.response, target, signal, clock);
     if (reply.kind === "json") {
       const usageOf = route.provider.dialect === "anthropic" ? usageFromAnthropic : usageFromOpenAI;
-      const usage = reply.usage ?? usageOf(reply.body) ?? NO_USAGE;
       const answer = answerFromJson(request.operation, adapted.json(reply.body));
-      return {
-        status: 200,
-        errorClass: null,
-        latencyMs: performance.now() - started,
-        ttftMs: null,
-        usage,
-        answer,
-      };
+      return answered(clock, reply.usage ?? usageOf(reply.body), answer);
     }
     return await readEvents(reply.events, route, request, adapted, signal, clock);
   } catch (error) {
-    const failure = toGatewayError(signal.aborted ? signal.reason : error);
-    return {
-      status: failure.status,
-      errorClass: failure.code,
-      latencyMs: performance.now() - started,
-      ttftMs: clock.ttftMs,
-      usage: NO_USAGE,
-      answer: null,
-    };
+    return failed(toGatewayError(signal.aborted ? signal.reason : error), clock);
   }
 }
 
-/** A translated stream, event by event: each read races the shadow's own timeout. */
+/**
+ * A translated stream, event by event: each read races the shadow's own timeout. A reader of the
+ * caller's events (as the front door is), not a translation loop: `adapted.stream` is the driver.
+ */
 async function readEvents(
   events: AsyncIterable<SseEvent>,
   route: Route,
@@ -146,12 +133,5 @@ async function readEvents(
   } finally {
     if (signal.aborted) void iterator.return?.();
   }
-  return {
-    status: 200,
-    errorClass: null,
-    latencyMs: performance.now() - clock.started,
-    ttftMs: clock.ttftMs,
-    usage: meter.usage ?? NO_USAGE,
-    answer: reader.answer(),
-  };
+  return answered(clock, meter.usage, reader.answer());
 }

@@ -4,31 +4,20 @@ import type { Principal } from "../auth/principal.ts";
 import type { Pricing } from "../auth/rate-limiter.ts";
 import type { Config } from "../config/config-schema.ts";
 import type { ShadowTarget } from "../config/shadow-target.ts";
-import { MAX_CAPTURED_STREAM } from "../core/capture-chunks.ts";
 import { unavailable, upstreamTimeout } from "../core/gateway-error.ts";
 import type { Logger } from "../log/logger.ts";
-import type { ClientReply } from "../routing/native-reply.ts";
 import type { Route } from "../routing/route.ts";
 import type { Dispatched, DispatchRequest, RouterDeps } from "../routing/router.ts";
 import type { ShadowStore } from "../storage/storage.ts";
-import { captureBytes } from "./capture-bytes.ts";
-import type { ShadowRecord } from "./shadow-api-schema.ts";
-import { callShadow, type ShadowOutcome } from "./shadow-call.ts";
-import {
-  answerOf,
-  type PrimarySource,
-  pairFacts,
-  primaryFacts,
-  type RecordRules,
-  shadowRecord,
-} from "./shadow-record.ts";
-import {
-  createShadowThread,
-  type ShadowThread,
-  type ShadowThreadMode,
-  shadowThreadMode,
-} from "./shadow-thread-client.ts";
+import { handOver } from "./hand-over.ts";
+import { createPairBatches } from "./pair-batches.ts";
+import { failed } from "./read-copy.ts";
+import { callShadow } from "./shadow-call.ts";
+import type { FinishedPair, Pair } from "./shadow-pair.ts";
+import { primaryFacts, type RecordRules } from "./shadow-record.ts";
+import { createShadowThread, type ShadowThreadMode, shadowThreadMode } from "./shadow-thread-client.ts";
 import type { ThreadRules } from "./shadow-thread-protocol.ts";
+import { watchPrimary } from "./watch-primary.ts";
 
 export interface ShadowRunnerOptions {
   /** `shadow:` of the current config (cap, timeout, answer bound). */
@@ -81,74 +70,16 @@ export interface ShadowRunner {
   close(): Promise<void>;
 }
 
-/** One mirrored request while its two sides finish, in either order. */
-interface Pair {
-  readonly route: Route;
-  readonly request: DispatchRequest;
-  /** Read only when the pair is recorded (and only if the primary succeeded): off the request path. */
-  source?: PrimarySource;
-  primaryRecord?: AuditRecord;
-  /** Its id on the shadow thread once handed over whole (an owned pair). */
-  handed?: number;
-  shadow?: ShadowOutcome;
-  /** When the pair finished (both sides in): the record's time. */
-  at?: number;
-}
-
-type Finished = Pair & { primaryRecord: AuditRecord; shadow: ShadowOutcome };
-
 /** A shadow call's own timeout: the reason its signal carries (recorded as a 504). */
 function timedOut(controller: AbortController, timeoutMs: number): void {
   controller.abort(upstreamTimeout(`shadow timed out after ${timeoutMs} ms`));
 }
 
-/** What a copy handed to the thread whole answers on the event loop: nothing to record here. */
-const HANDED: ShadowOutcome = {
-  status: 0,
-  errorClass: null,
-  latencyMs: 0,
-  ttftMs: null,
-  usage: { inputTokens: 0, outputTokens: 0 },
-  answer: null,
-};
-
-/**
- * The way a copy is handed to the shadow thread whole: the capture (shadow-call.ts) goes to the
- * thread as an owned pair with what is left of its timeout; the current rules go first when the
- * config changed since the last copy.
- */
-function handOver(thread: ShadowThread, rules: () => ThreadRules) {
-  let sent: ThreadRules | undefined;
-  return (pair: Pair, timeoutMs: number): Pick<ShadowThread, "exchange"> => {
-    const started = performance.now();
-    return {
-      exchange(copy, signal) {
-        // A failed thread answers the copy as failed, recorded here as any other.
-        if (!thread.usable()) return thread.exchange(copy, signal);
-        const current = rules();
-        if (current !== sent) {
-          sent = current;
-          thread.rules(current);
-        }
-        const left = Math.max(0, timeoutMs - (performance.now() - started));
-        const facts = pairFacts(pair.request, pair.route);
-        pair.handed = thread.hand({ ...copy, pair: { facts, timeoutMs: left } });
-        return Promise.resolve(HANDED);
-      },
-    };
-  };
-}
-
-/** A batch this large is compared and written at once, without waiting for the flush window. */
-const BATCH = 500;
-
 /**
  * Runs shadow copies off the client's path: never awaited by the request, capped (a copy over
  * the cap is shed and counted, never queued), each under its own timeout. When both the
- * primary's audit record and the shadow's outcome are in, the pair is queued; queued pairs are
- * compared and written together, every `audit.flush_ms` or `BATCH` pairs (one transaction), so
- * the work a request leaves behind is a queue push, and the comparisons run in one pass per batch.
- * A batch the store refuses is logged and dropped (pairs are measurements, not the audit log).
+ * primary's audit record and the shadow's outcome are in, the pair is queued to be compared and
+ * written with others (pair-batches.ts).
  */
 export function createShadowRunner(options: ShadowRunnerOptions): ShadowRunner {
   const now = options.now ?? Date.now;
@@ -156,8 +87,6 @@ export function createShadowRunner(options: ShadowRunnerOptions): ShadowRunner {
   /** Callers of requests under way, from their start: whose tenant's or app's shadow applies. */
   const callers = new Map<string, Principal>();
   const pending = new Map<string, Pair>();
-  /** Batches being written. */
-  const recording = new Set<Promise<void>>();
   /** Shadow calls in flight: how to cut each off, and when it is done. */
   const flights = new Map<AbortController, Promise<void>>();
   let running = 0;
@@ -177,23 +106,26 @@ export function createShadowRunner(options: ShadowRunnerOptions): ShadowRunner {
     idle = [];
     for (const resolve of waiting) resolve();
   };
+  const rules = (): RecordRules => ({
+    maxAnswer: options.settings().max_answer,
+    keepAnswers: options.keepAnswers(),
+    redact: options.redact,
+    pricing: options.pricing(),
+  });
+  const batches = createPairBatches({
+    store,
+    logger: options.logger,
+    rules,
+    now,
+    flushMs: options.flushMs,
+  });
+
   const thread =
     threadMode === "off"
       ? undefined
       : createShadowThread({
           done: release,
-          records: (json) => {
-            if (!store) return;
-            const saving = (store.insertJson ? store.insertJson(json) : store.insert(JSON.parse(json)))
-              .catch((error: unknown) =>
-                options.logger.warn("recording shadow pairs failed; they are dropped", {
-                  pairs: (JSON.parse(json) as unknown[]).length,
-                  error: error instanceof Error ? error.message : String(error),
-                }),
-              )
-              .finally(() => recording.delete(saving));
-            recording.add(saving);
-          },
+          records: (json) => batches.saveJson(json),
           failed: (lost, reason) =>
             options.logger.error(
               "the shadow thread failed; its pairs in flight are not recorded, later copies fail",
@@ -206,87 +138,19 @@ export function createShadowRunner(options: ShadowRunnerOptions): ShadowRunner {
   /** Owned pairs: the thread sends, compares and records them (see `threadRules`). */
   const owner = thread && threadRules ? handOver(thread, threadRules) : undefined;
 
-  const rules = (): RecordRules => ({
-    maxAnswer: options.settings().max_answer,
-    keepAnswers: options.keepAnswers(),
-    redact: options.redact,
-    pricing: options.pricing(),
-  });
-
-  /** Builds the stored record of a finished pair on the event loop: answers read, compared and priced. */
-  const recordOf = (pair: Finished, with_: RecordRules): ShadowRecord => {
-    const { source } = pair;
-    return shadowRecord(
-      pairFacts(pair.request, pair.route),
-      pair.primaryRecord,
-      source && (() => answerOf(pair.request.operation, source)),
-      pair.shadow,
-      pair.at ?? now(),
-      with_,
-    );
-  };
-
-  const queue: Finished[] = [];
-  let timer: ReturnType<typeof setTimeout> | null = null;
-
-  /** Compares and writes every queued pair, one batch (one transaction) at a time. */
-  const flush = () => {
-    if (timer !== null) clearTimeout(timer);
-    timer = null;
-    while (queue.length > 0) {
-      const batch = queue.splice(0, BATCH);
-      const current = rules();
-      const records = batch.map((pair) => recordOf(pair, current));
-      if (!options.store) {
-        for (const record of records)
-          options.logger.info("shadow compared", {
-            request_id: record.requestId,
-            model: record.model,
-            shadow_status: record.shadow.status,
-            similarity: record.agreement.similarity ?? "n/a",
-          });
-        continue;
-      }
-      const saving = options.store
-        .insert(records)
-        .catch((error: unknown) =>
-          options.logger.warn("recording shadow pairs failed; they are dropped", {
-            pairs: records.length,
-            error: error instanceof Error ? error.message : String(error),
-          }),
-        )
-        .finally(() => recording.delete(saving));
-      recording.add(saving);
-    }
-  };
-
   const complete = (id: string, pair: Pair) => {
     const { primaryRecord, shadow } = pair;
     if (!primaryRecord || !shadow) return;
     pending.delete(id);
     pair.at = now();
-    queue.push(pair as Finished);
-    if (queue.length >= BATCH) flush();
-    else if (timer === null) {
-      timer = setTimeout(flush, options.flushMs?.() ?? 100);
-      // A forgotten runner must not keep the process alive; close() flushes.
-      timer.unref();
-    }
+    batches.push(pair as FinishedPair);
   };
 
   const run = (id: string, pair: Pair) => {
     if (stopping) {
       // Sampled just before the stop: recorded as cut off without calling the upstream.
-      const failure = unavailable("the gateway stopped");
       release();
-      pair.shadow = {
-        status: failure.status,
-        errorClass: failure.code,
-        latencyMs: 0,
-        ttftMs: null,
-        usage: { inputTokens: 0, outputTokens: 0 },
-        answer: null,
-      };
+      pair.shadow = failed(unavailable("the gateway stopped"));
       complete(id, pair);
       return;
     }
@@ -309,31 +173,6 @@ export function createShadowRunner(options: ShadowRunnerOptions): ShadowRunner {
       complete(id, pair);
     });
     flights.set(controller, done);
-  };
-
-  /**
-   * Hands the client the same answer, keeping what it takes to read the primary's text later
-   * (the parsed body, its bytes, or its captured stream text): nothing is parsed on the way.
-   */
-  const watchPrimary = (pair: Pair, reply: ClientReply): ClientReply => {
-    if (reply.kind === "json") {
-      pair.source = { kind: "json", body: reply.body };
-      return reply;
-    }
-    if (reply.kind === "bytes") {
-      pair.source = { kind: "bytes", body: reply.body, parsed: reply.parsed };
-      return reply;
-    }
-    return {
-      ...reply,
-      chunks: captureBytes(
-        reply.chunks,
-        (body) => {
-          pair.source = { kind: "sse", body };
-        },
-        MAX_CAPTURED_STREAM,
-      ),
-    };
   };
 
   /** The primary's side of an owned pair, to the thread (its bytes, not their parse, cross). */
@@ -410,13 +249,13 @@ export function createShadowRunner(options: ShadowRunnerOptions): ShadowRunner {
       // `running` also counts copies sampled but not started yet (they start on the next turn),
       // and owned copies until the thread says they are done.
       const idleNow = () => (running > 0 ? new Promise<void>((resolve) => idle.push(resolve)) : undefined);
-      while (running > 0 || flights.size > 0 || recording.size > 0 || queue.length > 0) {
-        flush();
-        await Promise.allSettled([...flights.values(), ...recording, idleNow()]);
+      while (running > 0 || flights.size > 0 || batches.busy()) {
+        batches.flush();
+        await Promise.allSettled([...flights.values(), ...batches.writes(), idleNow()]);
       }
       // Owned pairs finished in the thread come back as records; then they are written.
       if (owner) await thread?.flush();
-      await Promise.allSettled([...recording]);
+      await Promise.allSettled(batches.writes());
       thread?.close();
     },
   };

@@ -15,7 +15,7 @@ import { PriceBook } from "../pricing/price-book.ts";
 import { unreachable } from "../providers/http/upstream-failure.ts";
 import { createUpstreamFetch } from "../providers/http/upstream-fetch.ts";
 import { createRingReader } from "./message-ring.ts";
-import { NO_USAGE, readCopy, type ShadowOutcome } from "./read-copy.ts";
+import { failed, readCopy, type ShadowOutcome } from "./read-copy.ts";
 import type { ShadowRecord } from "./shadow-api-schema.ts";
 import { answerOf, type RecordRules, shadowRecord } from "./shadow-record.ts";
 import type {
@@ -135,15 +135,7 @@ async function send(copy: ThreadCopy): Promise<void> {
     finish(copy.id, await readCopy(response, copy.target, signal, clock));
   } catch (error) {
     // Cut off here (its own timeout, the stop): recorded with the reason, as on the event loop.
-    const failure = toGatewayError(signal.aborted && signal.reason ? signal.reason : error);
-    finish(copy.id, {
-      status: failure.status,
-      errorClass: failure.code,
-      latencyMs: performance.now() - clock.started,
-      ttftMs: clock.ttftMs,
-      usage: NO_USAGE,
-      answer: null,
-    });
+    finish(copy.id, failed(toGatewayError(signal.aborted && signal.reason ? signal.reason : error), clock));
   } finally {
     clearTimeout(cutOff);
   }

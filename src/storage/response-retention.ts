@@ -15,6 +15,7 @@ export function startResponseRetention(
   retentionMs: number,
   onError: (error: unknown) => void,
   now: () => number = Date.now,
+  every: RepeatEvery = repeatEvery,
 ): () => void {
   let running = false;
   const pass = async () => {
@@ -31,7 +32,15 @@ export function startResponseRetention(
       running = false;
     }
   };
-  const timer = setInterval(pass, Math.min(60_000, Math.max(250, Math.floor(retentionMs / 4))));
+  return every(pass, Math.min(60_000, Math.max(250, Math.floor(retentionMs / 4))));
+}
+
+/** Runs `task` every `ms` until the returned stop is called; tests pass their own to run passes. */
+export type RepeatEvery = (task: () => Promise<void>, ms: number) => () => void;
+
+/** A real interval that does not keep the process alive. */
+const repeatEvery: RepeatEvery = (task, ms) => {
+  const timer = setInterval(task, ms);
   timer.unref();
   return () => clearInterval(timer);
-}
+};

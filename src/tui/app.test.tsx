@@ -1,9 +1,9 @@
 import { afterEach, describe, expect, test } from "bun:test";
+import { waitFor } from "../testing/wait-for.ts";
 import { TailApp } from "./app.tsx";
 import { parseTailEvent, type TailEvent } from "./tail-event.ts";
 import type { TailFilter } from "./tail-filter.ts";
 import { TailStore } from "./tail-store.ts";
-import { waitFor } from "./testing/fake-gateway.ts";
 import { renderOnTerminal } from "./testing/fake-terminal.tsx";
 import { finishedEvent, worker } from "./testing/fixtures.ts";
 

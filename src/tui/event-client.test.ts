@@ -1,8 +1,9 @@
 import { afterEach, describe, expect, test } from "bun:test";
+import { waitFor } from "../testing/wait-for.ts";
 import { type ClientOutcome, type ConnectionStatus, runEventClient } from "./event-client.ts";
 import { resolveGateway } from "./gateway-target.ts";
 import type { ReceivedEvent } from "./tail-event.ts";
-import { FakeGateway, waitFor } from "./testing/fake-gateway.ts";
+import { FakeGateway } from "./testing/fake-gateway.ts";
 import { finishedEvent } from "./testing/fixtures.ts";
 
 const FAST = { initialMs: 20, maxMs: 100, jitter: 0 };

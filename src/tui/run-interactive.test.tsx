@@ -1,7 +1,8 @@
 import { afterEach, describe, expect, test } from "bun:test";
+import { waitFor } from "../testing/wait-for.ts";
 import { runTail } from "./run-tail.ts";
 import type { TailOutput } from "./tail-options.ts";
-import { FakeGateway, waitFor } from "./testing/fake-gateway.ts";
+import { FakeGateway } from "./testing/fake-gateway.ts";
 import { FakeStdin, FakeStdout } from "./testing/fake-terminal.tsx";
 import { finishedEvent, worker } from "./testing/fixtures.ts";
 import { textSink } from "./testing/text-sink.ts";

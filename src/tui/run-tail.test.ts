@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, test } from "bun:test";
+import { waitFor } from "../testing/wait-for.ts";
 import { runTail, type TailOptions } from "./run-tail.ts";
-import { FakeGateway, waitFor } from "./testing/fake-gateway.ts";
+import { FakeGateway } from "./testing/fake-gateway.ts";
 import { finishedEvent, worker } from "./testing/fixtures.ts";
 import { textSink } from "./testing/text-sink.ts";
 

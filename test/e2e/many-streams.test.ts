@@ -3,15 +3,9 @@ import { nodeFetch } from "../../src/providers/http/node-fetch.ts";
 import { bearer, fakeRoutesConfig } from "./harness/fake-config.ts";
 import { gatewayFixture } from "./harness/gateway-fixture.ts";
 import type { GatewayProcess } from "./harness/spawn-gateway.ts";
-import {
-  createKey,
-  type FakeProcess,
-  spawnFakeUpstream,
-  spawnWorker,
-  type WorkerProcess,
-  waitForWorkers,
-} from "./harness/spawn-worker.ts";
+import { type FakeProcess, spawnFakeUpstream } from "./harness/spawn-worker.ts";
 import { waitFor } from "./harness/wait-for.ts";
+import { connectFleet } from "./harness/worker-fleet.ts";
 
 // Bun's native fetch runs at most 256 requests per process and queues the rest silently. The
 // gateway must hold more streams than that open at once, directly and through one worker
@@ -23,7 +17,6 @@ const LIMIT = 320;
 let fake: FakeProcess;
 let gw: GatewayProcess;
 let adminKey: string;
-let worker: WorkerProcess;
 
 const fx = gatewayFixture<FakeProcess>({
   fake: () => spawnFakeUpstream(),
@@ -41,17 +34,9 @@ const fx = gatewayFixture<FakeProcess>({
 beforeAll(async () => {
   ({ fake, gw } = fx);
   adminKey = gw.adminKey ?? "";
-  const workerKey = await createKey(gw.url, adminKey, { name: "fleet", role: "worker", models: ["*"] });
-  worker = spawnWorker({
-    gateway: gw.url,
-    token: workerKey,
-    upstream: `${fake.url}/v1`,
-    name: "wide",
-    models: ["tunnel-model"],
-    concurrency: 1000,
-  });
-  fx.defer(() => worker.stop("SIGKILL"));
-  await waitForWorkers(gw.url, adminKey, ["wide"]);
+  await connectFleet(fx, [
+    { upstream: `${fake.url}/v1`, name: "wide", models: ["tunnel-model"], concurrency: 1000 },
+  ]);
 }, 60_000);
 
 /** A stream whose first delta comes at once and whose rest is held back for a minute. */

@@ -3,8 +3,9 @@ import type { FakeUpstream } from "../fake-upstream/fake-upstream.ts";
 import { bearer, chatBody } from "./harness/fake-config.ts";
 import { gatewayFixture } from "./harness/gateway-fixture.ts";
 import type { GatewayProcess } from "./harness/spawn-gateway.ts";
-import { createKey, spawnWorker, type WorkerProcess, waitForWorkers } from "./harness/spawn-worker.ts";
+import type { WorkerProcess } from "./harness/spawn-worker.ts";
 import { waitFor } from "./harness/wait-for.ts";
+import { connectFleet } from "./harness/worker-fleet.ts";
 
 // `log.format: json` through the compiled binary: every stderr line of the gateway and of a worker
 // is one JSON object; each request leaves one access line with its id; refusals say why and
@@ -43,17 +44,16 @@ const fx = gatewayFixture({
 beforeAll(async () => {
   ({ fake, gw } = fx);
   key = gw.adminKey ?? "";
-  const workerKey = await createKey(gw.url, key, { name: "fleet", role: "worker", models: ["*"] });
-  worker = spawnWorker({
-    gateway: gw.url,
-    token: workerKey,
-    upstream: `${fake.url}/v1`,
-    name: "w-json",
-    models: ["fake-model"],
-    args: ["--log-format", "json", "--log-level", "info"],
-  });
-  fx.defer(() => worker.stop("SIGKILL"));
-  await waitForWorkers(gw.url, key, ["w-json"]);
+  ({
+    workers: [worker],
+  } = await connectFleet(fx, [
+    {
+      upstream: `${fake.url}/v1`,
+      name: "w-json",
+      models: ["fake-model"],
+      args: ["--log-format", "json", "--log-level", "info"],
+    },
+  ]));
 }, 60_000);
 
 describe("logs: json", () => {

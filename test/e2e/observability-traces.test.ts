@@ -5,8 +5,8 @@ import { gatewayFixture } from "./harness/gateway-fixture.ts";
 import { type OtlpReceiver, type ReceivedSpan, startOtlpReceiver } from "./harness/otlp-receiver.ts";
 import { parsePrometheus, sampleValue } from "./harness/prometheus-text.ts";
 import type { GatewayProcess } from "./harness/spawn-gateway.ts";
-import { createKey, spawnWorker, type WorkerProcess, waitForWorkers } from "./harness/spawn-worker.ts";
 import { waitFor } from "./harness/wait-for.ts";
+import { connectFleet } from "./harness/worker-fleet.ts";
 
 // Traces through the compiled binaries, exported over OTLP/HTTP to a receiver in this test:
 // the client's trace id is continued by the gateway's server span, each upstream attempt is a
@@ -24,7 +24,6 @@ const otelEnv = (receiver: OtlpReceiver, service: string) => ({
 let receiver: OtlpReceiver;
 let fake: FakeUpstream;
 let gw: GatewayProcess;
-let worker: WorkerProcess;
 let key: string;
 
 const SERVER = 2;
@@ -70,17 +69,14 @@ function configFor(fakeUrl: string) {
 beforeAll(async () => {
   ({ fake, gw } = fx);
   key = gw.adminKey ?? "";
-  const workerKey = await createKey(gw.url, key, { name: "fleet", role: "worker", models: ["*"] });
-  worker = spawnWorker({
-    gateway: gw.url,
-    token: workerKey,
-    upstream: `${fake.url}/v1`,
-    name: "w-trace",
-    models: ["fake-model"],
-    env: otelEnv(receiver, "mindgw-worker-test"),
-  });
-  fx.defer(() => worker.stop("SIGKILL"));
-  await waitForWorkers(gw.url, key, ["w-trace"]);
+  await connectFleet(fx, [
+    {
+      upstream: `${fake.url}/v1`,
+      name: "w-trace",
+      models: ["fake-model"],
+      env: otelEnv(receiver, "mindgw-worker-test"),
+    },
+  ]);
 }, 60_000);
 
 describe("traces: OTLP export", () => {

@@ -1,15 +1,9 @@
 import { beforeAll, describe, expect, test } from "bun:test";
 import { gatewayFixture } from "./harness/gateway-fixture.ts";
 import type { GatewayProcess } from "./harness/spawn-gateway.ts";
-import {
-  createKey,
-  type FakeProcess,
-  spawnFakeUpstream,
-  spawnWorker,
-  type WorkerProcess,
-  waitForWorkers,
-} from "./harness/spawn-worker.ts";
+import { type FakeProcess, spawnFakeUpstream, type WorkerProcess } from "./harness/spawn-worker.ts";
 import { waitFor } from "./harness/wait-for.ts";
+import { connectFleet } from "./harness/worker-fleet.ts";
 
 // Flow control through the tunnel: a client that reads slowly must stall the worker's read of
 // its upstream (credit), not pile the answer up in the gateway's or the worker's memory.
@@ -23,16 +17,9 @@ const fx = gatewayFixture({ fake: () => spawnFakeUpstream() });
 beforeAll(async () => {
   ({ fake, gw } = fx);
   adminKey = gw.adminKey ?? "";
-  const workerKey = await createKey(gw.url, adminKey, { name: "fleet", role: "worker", models: ["*"] });
-  worker = spawnWorker({
-    gateway: gw.url,
-    token: workerKey,
-    upstream: `${fake.url}/v1`,
-    name: "w",
-    models: ["fake-model"],
-  });
-  fx.defer(() => worker.stop("SIGKILL"));
-  await waitForWorkers(gw.url, adminKey, ["w"]);
+  ({
+    workers: [worker],
+  } = await connectFleet(fx, [{ upstream: `${fake.url}/v1`, name: "w", models: ["fake-model"] }]));
 }, 60_000);
 
 /** Resident memory in MiB, from /proc. */

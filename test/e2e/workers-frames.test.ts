@@ -8,11 +8,10 @@ import {
   type FakeProcess,
   listWorkers,
   spawnFakeUpstream,
-  spawnWorker,
-  type WorkerProcess,
   waitForWorkers,
 } from "./harness/spawn-worker.ts";
 import { waitFor } from "./harness/wait-for.ts";
+import { connectFleet } from "./harness/worker-fleet.ts";
 
 // Hostile or broken frames from a hand-driven WebSocket client holding a worker key: each
 // one closes only that connection, and the gateway keeps serving through a real worker.
@@ -20,7 +19,6 @@ let gw: GatewayProcess;
 let adminKey: string;
 let workerKey: string;
 let fake: FakeProcess;
-let worker: WorkerProcess;
 const raws: RawWorker[] = [];
 
 const fx = gatewayFixture({
@@ -32,16 +30,9 @@ const fx = gatewayFixture({
 beforeAll(async () => {
   ({ fake, gw } = fx);
   adminKey = gw.adminKey ?? "";
-  workerKey = await createKey(gw.url, adminKey, { name: "fleet", role: "worker", models: ["*"] });
-  worker = spawnWorker({
-    gateway: gw.url,
-    token: workerKey,
-    upstream: `${fake.url}/v1`,
-    name: "real",
-    models: ["fake-model"],
-  });
-  fx.defer(() => worker.stop("SIGKILL"));
-  await waitForWorkers(gw.url, adminKey, ["real"]);
+  ({ token: workerKey } = await connectFleet(fx, [
+    { upstream: `${fake.url}/v1`, name: "real", models: ["fake-model"] },
+  ]));
 }, 60_000);
 
 afterAll(async () => {

@@ -10,19 +10,17 @@ import {
   listWorkers,
   spawnFakeUpstream,
   spawnWorker,
-  type WorkerProcess,
   waitForWorkers,
 } from "./harness/spawn-worker.ts";
 import { waitFor } from "./harness/wait-for.ts";
+import { connectFleet } from "./harness/worker-fleet.ts";
 
 // The gateway binary, two `mindgw worker` processes, each beside its own fake upstream process.
 // Worker a offers `fake-model` and `a-only` by flag; worker b discovers its models from its
 // upstream's /v1/models (fake-model, bench-model, claude-fake).
 let gw: GatewayProcess;
 let adminKey: string;
-let workerKey: string;
 const fakes: FakeProcess[] = [];
-const workers: WorkerProcess[] = [];
 
 const fx = gatewayFixture<FakeProcess>({
   fake: () => spawnFakeUpstream(),
@@ -36,24 +34,17 @@ const fx = gatewayFixture<FakeProcess>({
 beforeAll(async () => {
   gw = fx.gw;
   adminKey = gw.adminKey ?? "";
-  workerKey = await createKey(gw.url, adminKey, { name: "fleet", role: "worker", models: ["*"] });
   const [fa, fb] = fakes as [FakeProcess, FakeProcess];
-  workers.push(
-    spawnWorker({
-      gateway: gw.url,
-      token: workerKey,
+  await connectFleet(fx, [
+    {
       upstream: `${fa.url}/v1`,
       name: "a",
       models: ["fake-model", "a-only"],
       concurrency: 256,
       labels: { zone: "lab" },
-    }),
-    spawnWorker({ gateway: gw.url, token: workerKey, upstream: `${fb.url}/v1`, name: "b" }),
-  );
-  fx.defer(async () => {
-    for (const w of workers) await w.stop("SIGKILL");
-  });
-  await waitForWorkers(gw.url, adminKey, ["a", "b"]);
+    },
+    { upstream: `${fb.url}/v1`, name: "b" },
+  ]);
 }, 60_000);
 
 const openai = () => new OpenAI({ apiKey: adminKey, baseURL: `${gw.url}/v1`, maxRetries: 0 });

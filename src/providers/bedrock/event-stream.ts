@@ -22,7 +22,9 @@ export const newEventStreamCodec = () => {
  * Decodes a ConverseStream body into events named by their `:event-type` with the JSON payload
  * as data (`application/vnd.amazon.eventstream`) frame by frame as bytes
  * arrive. An `exception` frame (throttling, model error mid-stream) is thrown as the
- * GatewayError its HTTP twin would be; a frame whose checksum fails is a retryable 502.
+ * GatewayError its HTTP twin would be; a frame whose checksum fails is a retryable 502. A decoder,
+ * not a translation loop: Converse events become OpenAI chunks in translate/stream/stream-driver.ts
+ * (bedrock-provider.ts).
  */
 export async function* converseEvents(
   provider: string,

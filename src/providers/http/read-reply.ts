@@ -91,7 +91,8 @@ function jsonReply(
 /**
  * Decodes an upstream event stream. A connection that breaks mid-body (reset, truncated
  * chunking) surfaces as a fetch-level error; it becomes a retryable 502 in our vocabulary,
- * or the abort reason when we are the ones who ended it.
+ * or the abort reason when we are the ones who ended it. A decoder, not a translation loop: the
+ * events stay in the upstream's dialect (translate/stream/stream-driver.ts translates).
  */
 export async function* upstreamEvents(
   provider: string,

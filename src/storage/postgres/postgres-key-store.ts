@@ -1,29 +1,11 @@
 import type { SQL } from "bun";
-import { type KeyRecord, keyRecordColumns, roleSchema } from "../key-record.ts";
+import { keyRecordColumns } from "../key-record.ts";
+import { type KeyRow, keyRecordOf } from "../key-row.ts";
 import type { KeyStore } from "../storage.ts";
 import { guarded } from "./postgres-failure.ts";
 import { migratePostgres } from "./postgres-migrate.ts";
 import { keyMigrations } from "./postgres-migrations.ts";
-import { asNumber, asNumberOrNull } from "./postgres-values.ts";
-
-interface KeyRow {
-  id: string;
-  hash: string;
-  prefix: string;
-  last4: string;
-  name: string;
-  tenant: string;
-  role: string;
-  models: string;
-  rpm: number | null;
-  tpm: string | null;
-  budget_usd: number | null;
-  expires_at: string | null;
-  revoked_at: string | null;
-  created_at: string;
-  last_used_at: string | null;
-  seq: string;
-}
+import { asNumber } from "./postgres-values.ts";
 
 /** Serialises key changes so `seq` is also commit order ("mgwk" as an int). */
 const CHANGE_LOCK = 0x6d67776b;
@@ -41,7 +23,7 @@ export async function createPostgresKeyStore(sql: SQL): Promise<KeyStore> {
       where === "id"
         ? await sql`SELECT * FROM api_keys WHERE id = ${value}`
         : await sql`SELECT * FROM api_keys WHERE hash = ${value}`;
-    return rows[0] ? fromRow(rows[0]) : null;
+    return rows[0] ? keyRecordOf(rows[0]) : null;
   };
   /** Runs a change with the next seq, in commit order. */
   const change = (work: (tx: SQL, seq: number) => Promise<unknown>) =>
@@ -62,13 +44,13 @@ export async function createPostgresKeyStore(sql: SQL): Promise<KeyStore> {
       guarded(async () => {
         const rows: KeyRow[] =
           await sql`SELECT * FROM api_keys WHERE name = ${name} ORDER BY created_at DESC, seq DESC`;
-        return rows.map(fromRow);
+        return rows.map(keyRecordOf);
       }),
     list: (filter = {}) =>
       guarded(async () => {
         const rows: KeyRow[] = await sql`SELECT * FROM api_keys ORDER BY created_at DESC, seq DESC`;
         return rows
-          .map(fromRow)
+          .map(keyRecordOf)
           .filter((k) => (filter.includeRevoked ?? true) || k.revokedAt === null)
           .filter((k) => filter.tenant === undefined || k.tenant === filter.tenant);
       }),
@@ -111,28 +93,7 @@ export async function createPostgresKeyStore(sql: SQL): Promise<KeyStore> {
         const rows: KeyRow[] =
           await sql`SELECT * FROM api_keys WHERE seq > ${cursor} ORDER BY seq LIMIT ${PAGE}`;
         const last = rows.at(-1);
-        return { records: rows.map(fromRow), cursor: last ? asNumber(last.seq) : cursor };
+        return { records: rows.map(keyRecordOf), cursor: last ? asNumber(last.seq) : cursor };
       }),
-  };
-}
-
-function fromRow(row: KeyRow): KeyRecord {
-  const models: unknown = JSON.parse(row.models);
-  return {
-    id: row.id,
-    hash: row.hash,
-    prefix: row.prefix,
-    last4: row.last4,
-    name: row.name,
-    tenant: row.tenant,
-    role: roleSchema.parse(row.role),
-    models: Array.isArray(models) ? models.filter((m): m is string => typeof m === "string") : [],
-    rpm: row.rpm,
-    tpm: asNumberOrNull(row.tpm),
-    budgetUsd: row.budget_usd,
-    expiresAt: asNumberOrNull(row.expires_at),
-    revokedAt: asNumberOrNull(row.revoked_at),
-    createdAt: asNumber(row.created_at),
-    lastUsedAt: asNumberOrNull(row.last_used_at),
   };
 }

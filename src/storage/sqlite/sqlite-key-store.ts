@@ -1,27 +1,9 @@
 import type { Database } from "bun:sqlite";
-import { type KeyRecord, keyRecordColumns, roleSchema } from "../key-record.ts";
+import { keyRecordColumns } from "../key-record.ts";
+import { type KeyRow, keyRecordOf } from "../key-row.ts";
 import type { KeyStore } from "../storage.ts";
 import { keyMigrations } from "./key-migrations.ts";
 import { migrate } from "./migrate.ts";
-
-interface KeyRow {
-  id: string;
-  hash: string;
-  prefix: string;
-  last4: string;
-  name: string;
-  tenant: string;
-  role: string;
-  models: string;
-  rpm: number | null;
-  tpm: number | null;
-  budget_usd: number | null;
-  expires_at: number | null;
-  revoked_at: number | null;
-  created_at: number;
-  last_used_at: number | null;
-  seq: number;
-}
 
 const COLUMNS =
   "id, hash, prefix, last4, name, tenant, role, models, rpm, tpm, budget_usd, expires_at, revoked_at, created_at, last_used_at, seq";
@@ -56,7 +38,7 @@ export function createSqliteKeyStore(db: Database): KeyStore {
   });
   const get = (id: string) => {
     const row = byId.get(id);
-    return row ? fromRow(row) : null;
+    return row ? keyRecordOf(row) : null;
   };
 
   return {
@@ -65,18 +47,18 @@ export function createSqliteKeyStore(db: Database): KeyStore {
     },
     async getByHash(hash) {
       const row = byHash.get(hash);
-      return row ? fromRow(row) : null;
+      return row ? keyRecordOf(row) : null;
     },
     async getById(id) {
       return get(id);
     },
     async findByName(name) {
-      return byName.all(name).map(fromRow);
+      return byName.all(name).map(keyRecordOf);
     },
     async list(filter = {}) {
       return all
         .all()
-        .map(fromRow)
+        .map(keyRecordOf)
         .filter((k) => (filter.includeRevoked ?? true) || k.revokedAt === null)
         .filter((k) => filter.tenant === undefined || k.tenant === filter.tenant);
     },
@@ -100,32 +82,7 @@ export function createSqliteKeyStore(db: Database): KeyStore {
     async changedSince(cursor) {
       const rows = since.all(cursor, PAGE);
       const last = rows.at(-1);
-      return { records: rows.map(fromRow), cursor: last ? last.seq : cursor };
+      return { records: rows.map(keyRecordOf), cursor: last ? Number(last.seq) : cursor };
     },
   };
-}
-
-function fromRow(row: KeyRow): KeyRecord {
-  return {
-    id: row.id,
-    hash: row.hash,
-    prefix: row.prefix,
-    last4: row.last4,
-    name: row.name,
-    tenant: row.tenant,
-    role: roleSchema.parse(row.role),
-    models: parseModels(row.models),
-    rpm: row.rpm,
-    tpm: row.tpm,
-    budgetUsd: row.budget_usd,
-    expiresAt: row.expires_at,
-    revokedAt: row.revoked_at,
-    createdAt: row.created_at,
-    lastUsedAt: row.last_used_at,
-  };
-}
-
-function parseModels(json: string): string[] {
-  const value: unknown = JSON.parse(json);
-  return Array.isArray(value) ? value.filter((m): m is string => typeof m === "string") : [];
 }

@@ -14,16 +14,19 @@ import { StringTableMirror } from "./string-table.ts";
 // export is over: what the collector receives must be each batch's own bytes, whatever was in
 // the buffer before, with exports overlapping and one of them retried.
 
-/** A collector: the first POST waits a little and answers 503 (retry at once), the rest 200. */
+/** A collector: the first POST is held until the second arrives, then answers 503 (retry at once); the rest 200. */
 const bodies: Uint8Array[] = [];
 let posts = 0;
+const secondPost = Promise.withResolvers<void>();
 const collector = Bun.serve({
   hostname: "127.0.0.1",
   port: 0,
   async fetch(request) {
     bodies.push(new Uint8Array(await request.arrayBuffer()));
-    if (++posts > 1) return new Response(new Uint8Array(0));
-    await Bun.sleep(50);
+    const post = ++posts;
+    if (post === 2) secondPost.resolve();
+    if (post > 1) return new Response(new Uint8Array(0));
+    await secondPost.promise;
     return new Response("busy", { status: 503, headers: { "retry-after": "0" } });
   },
 });

@@ -161,11 +161,14 @@ describe("chatStreamToMessages", () => {
 
   test("events are produced as input arrives, not after the stream ends", async () => {
     const events = sseFixture("openai/chat-text.sse.txt");
+    // The rest of the stream waits until the test has its first event: a translator that read
+    // to the end first would never produce it (the test's own timeout bounds that failure).
+    const gate = Promise.withResolvers<void>();
     let released = false;
     async function* upstream() {
       yield events[0] as SseEvent;
       yield events[1] as SseEvent;
-      await new Promise((resolve) => setTimeout(resolve, 5));
+      await gate.promise;
       released = true;
       yield* events.slice(2);
     }
@@ -173,6 +176,7 @@ describe("chatStreamToMessages", () => {
     const first = await iterator.next();
     expect(first.value?.event).toBe("message_start");
     expect(released).toBe(false);
+    gate.resolve();
     await iterator.return?.(undefined);
   });
 });

@@ -87,12 +87,3 @@ export class FakeGateway {
     });
   }
 }
-
-/** Polls `check` every 10 ms until it holds; fails after `timeoutMs` naming `what`. */
-export async function waitFor(check: () => boolean, what: string, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await Bun.sleep(10);
-  }
-}

@@ -89,6 +89,7 @@ describe("lean fetch: framing", () => {
     const server = rawServer((_request, socket, index) => {
       if (index === 3) {
         socket.write(answers[2] as string);
+        // stimulus: the rest of the head a moment later, so the client reads the head in two parts
         setTimeout(() => socket.write(answers[3] as string), 20);
       } else socket.write(answers[index === 4 ? 4 : index - 1] as string);
     });

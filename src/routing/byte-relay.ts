@@ -1,20 +1,13 @@
 import type { ChunkSource } from "../core/chunk-source.ts";
 import { clientClosed, type GatewayError, upstreamError } from "../core/gateway-error.ts";
-import type { SseEvent } from "../core/sse.ts";
-import { type SpanSink, SseScanner, type SseSpan } from "../core/sse-scanner.ts";
+import { joinBytes } from "../core/join-bytes.ts";
 import type { Attempt } from "./attempt.ts";
-import { endsStream, eventOf, malformed, reportsError, skipSpace } from "./relay-event-checks.ts";
+import { RelayScan, type UsageSink } from "./relay-scan.ts";
 
 /** Called as methods of the object (the router's attempt is one: routing/route-attempt.ts). */
-export interface ByteRelayOptions {
+export interface ByteRelayOptions extends UsageSink {
   /** Names the upstream in error messages. */
   readonly provider: string;
-  readonly maxLine: number;
-  /**
-   * Sees each event that carries a usage object — the only events the relay decodes — and
-   * returns false to keep it from the caller (the `include_usage` chunk the caller did not ask for).
-   */
-  onUsage(event: SseEvent): boolean;
   /** Called once, however the relay ends: with the failure when it failed. */
   done(error?: GatewayError): void;
 }
@@ -28,68 +21,30 @@ export interface RelayedStream {
 /** One upstream read: every chunk its body held (Bun's `readMany`), or its end. */
 type UpstreamRead = Bun.ReadableStreamDefaultReadManyResult<Uint8Array>;
 
-const encoder = new TextEncoder();
-const USAGE = encoder.encode('"usage"');
-const BLANK_LINE = encoder.encode("\n\n");
-/** The scanned buffer before the first read (never written to): no buffer made per relay for it. */
-const NOTHING = new Uint8Array(0);
-/** Buffer's native search, called on the read itself: no Buffer view made per read. */
-const indexOf = Buffer.prototype.indexOf as (this: Uint8Array, value: Uint8Array, from: number) => number;
-
-const concat = (a: Uint8Array, b: Uint8Array) => {
-  const out = new Uint8Array(a.length + b.length);
-  out.set(a);
-  out.set(b, a.length);
-  return out;
-};
-
 /** A read's chunks as one (almost always there is one: no copy). */
-function joined(chunks: Uint8Array[]): Uint8Array | undefined {
-  if (chunks.length <= 1) return chunks[0];
-  let size = 0;
-  for (const chunk of chunks) size += chunk.length;
-  const out = new Uint8Array(size);
-  let at = 0;
-  for (const chunk of chunks) {
-    out.set(chunk, at);
-    at += chunk.length;
-  }
-  return out;
-}
+const joined = (chunks: Uint8Array[]): Uint8Array | undefined =>
+  chunks.length <= 1 ? chunks[0] : joinBytes(chunks);
 
 /**
  * Relays a same-dialect event stream as the upstream's own bytes: one write per upstream read,
- * holding back only an event that has not finished arriving. The scanner finds event boundaries
- * (for the idle bound and the line bound); only events that carry a usage object are decoded
- * (usage is counted exactly, and the forced `include_usage` chunk can be cut out), and error
- * events are spotted by their first bytes.
+ * holding back only an event that has not finished arriving (what of a read goes out, and what
+ * its events say, is the scan's: routing/relay-scan.ts). Usage is counted exactly, the forced
+ * `include_usage` chunk can be cut out, and error events are relayed and recorded.
  *
  * Reads take what the upstream's body already holds at once (`readMany` answers without a promise
  * then), so a stream that arrived whole — its end known by its declared length — is relayed with
  * no turn and no promise of the relay's own. The relay is also the committed answer itself.
  */
-export class ByteRelay implements ChunkSource, RelayedStream, SpanSink {
+export class ByteRelay implements ChunkSource, RelayedStream {
   readonly kind = "stream";
   readonly chunks: ChunkSource = this;
-  reported: GatewayError | undefined;
   drained = false;
-  private readonly scanner: SseScanner;
-  private pending: Uint8Array | undefined;
+  private readonly scan: RelayScan;
   private started = false;
   /** What came in before the first whole data event (handed out with it). */
   private held: Uint8Array | undefined;
   private primed: Uint8Array | undefined;
   private closed = false;
-  /** Per read: the buffer being scanned, its data events, the next `"usage"` in it, cut ranges. */
-  private buf: Uint8Array = NOTHING;
-  private events = 0;
-  private usageAt = -1;
-  /** Made at the first event cut out (most streams cut none). */
-  private cuts: number[] | undefined;
-  /** The stream's end marker went by. */
-  private ended = false;
-  /** Where the first malformed event starts in the current buffer (-1: none). */
-  private brokenAt = -1;
   /** A failure found while bytes before it were still to be handed out: thrown on the next read. */
   private failAfter: GatewayError | undefined;
   /** The upstream's next read, already asked for (see `ending`): in hand, or to come. */
@@ -102,7 +57,11 @@ export class ByteRelay implements ChunkSource, RelayedStream, SpanSink {
     /** Body bytes the upstream declared and has not sent yet; -1 when it declared no length. */
     private left = -1,
   ) {
-    this.scanner = new SseScanner(options.maxLine);
+    this.scan = new RelayScan(options);
+  }
+
+  get reported(): GatewayError | undefined {
+    return this.scan.reported;
   }
 
   /**
@@ -199,14 +158,14 @@ export class ByteRelay implements ChunkSource, RelayedStream, SpanSink {
     const value = joined(read.value);
     if (!value) return null;
     if (this.left > 0) this.left -= value.length;
-    const taken = this.take(value);
-    const out = this.brokenAt === -1 ? taken : this.beforeBroken(taken);
+    const taken = this.scan.take(value);
+    const out = this.scan.brokenAt === -1 ? taken : this.beforeBroken(taken);
     if (this.started) {
-      if (this.events > 0) this.attempt.rearm();
+      if (this.scan.events > 0) this.attempt.rearm();
       return out ?? null;
     }
-    if (out) this.held = this.held ? concat(this.held, out) : out;
-    if (this.events > 0) this.started = true;
+    if (out) this.held = this.held ? joinBytes([this.held, out]) : out;
+    if (this.scan.events > 0) this.started = true;
     const held = this.held;
     if (!this.started || !held) return null;
     this.held = undefined;
@@ -218,12 +177,13 @@ export class ByteRelay implements ChunkSource, RelayedStream, SpanSink {
    * event of its own) was cut off: the client is told, and the record says it failed.
    */
   private atEnd(): Uint8Array | undefined {
-    const last = this.pending ? this.take(BLANK_LINE) : undefined;
+    const last = this.scan.last();
     const held = this.held;
     this.held = undefined;
-    const out = held && last ? concat(held, last) : (held ?? last);
+    const out = held && last ? joinBytes([held, last]) : (held ?? last);
+    const scan = this.scan;
     const cut =
-      this.ended || this.reported || this.brokenAt !== -1
+      scan.ended || scan.reported || scan.brokenAt !== -1
         ? undefined
         : upstreamError(`upstream ${this.options.provider} ended the stream without its end marker`);
     if (!cut) {
@@ -248,7 +208,7 @@ export class ByteRelay implements ChunkSource, RelayedStream, SpanSink {
     if (out === undefined) return undefined;
     // The client has the chunk: until it asks for the next, the idle bound does not count.
     this.attempt.waiting(false);
-    if (!this.ended || this.closed || this.pending) return out;
+    if (!this.scan.ended || this.closed || this.scan.holding) return out;
     if (this.left === 0) {
       this.drain();
       return out;
@@ -289,7 +249,7 @@ export class ByteRelay implements ChunkSource, RelayedStream, SpanSink {
    */
   private beforeBroken(taken: Uint8Array | undefined): Uint8Array | undefined {
     const broken = upstreamError(`upstream ${this.options.provider} sent a malformed stream event`);
-    const out = taken && this.brokenAt > 0 ? this.buf.subarray(0, this.brokenAt) : undefined;
+    const out = taken && this.scan.beforeBroken();
     this.close(broken);
     if (!out) throw broken;
     this.failAfter = broken;
@@ -307,74 +267,5 @@ export class ByteRelay implements ChunkSource, RelayedStream, SpanSink {
     else this.attempt.abort(clientClosed());
     this.options.done(failure);
     if (!finished) this.reader.cancel().catch(() => {});
-  }
-
-  /** Scans one read; returns what may be written now (complete events, minus cut ones). */
-  private take(chunk: Uint8Array): Uint8Array | undefined {
-    const buf = this.pending ? concat(this.pending, chunk) : chunk;
-    this.buf = buf;
-    this.events = 0;
-    this.usageAt = indexOf.call(buf, USAGE, 0);
-    if (this.cuts) this.cuts.length = 0;
-    const consumed = this.scanner.scan(buf, this);
-    this.pending = consumed < buf.length ? buf.subarray(consumed) : undefined;
-    if (consumed === 0) return undefined;
-    if (!this.cuts || this.cuts.length === 0)
-      return consumed === buf.length ? buf : buf.subarray(0, consumed);
-    return this.withoutCuts(this.cuts, consumed);
-  }
-
-  /** Each complete event of the read being taken (the scanner's sink: no closure per relay). */
-  onSpan(span: SseSpan): void {
-    if (span.dataStart === -1) return; // a comment: relayed, but not an event
-    if (this.brokenAt !== -1) return;
-    this.events++;
-    const buf = this.buf;
-    if (endsStream(buf, span)) this.ended = true;
-    else if (malformed(buf, span)) {
-      this.brokenAt = span.start;
-      return;
-    }
-    if (!this.reported && reportsError(buf, span)) {
-      this.reported = upstreamError("the stream ended with an error event");
-    }
-    if (!this.carriesUsage(span)) return;
-    const event = eventOf(buf, span, this.options.maxLine);
-    if (event && !this.options.onUsage(event)) {
-      this.cuts ??= [];
-      this.cuts.push(span.start, span.end);
-    }
-  }
-
-  /** Whether the event holds `"usage": {` — found with one native search per read, not per event. */
-  private carriesUsage(span: SseSpan): boolean {
-    while (this.usageAt !== -1 && this.usageAt < span.end) {
-      if (this.usageAt >= span.start) {
-        let at = skipSpace(this.buf, this.usageAt + USAGE.length, span.end);
-        if (this.buf[at] === 58) {
-          at = skipSpace(this.buf, at + 1, span.end);
-          if (this.buf[at] === 123) return true;
-        }
-      }
-      this.usageAt = indexOf.call(this.buf, USAGE, this.usageAt + 1);
-    }
-    return false;
-  }
-
-  private withoutCuts(cuts: number[], consumed: number): Uint8Array | undefined {
-    let size = consumed;
-    for (let k = 0; k < cuts.length; k += 2) size -= (cuts[k + 1] ?? 0) - (cuts[k] ?? 0);
-    if (size === 0) return undefined;
-    const out = new Uint8Array(size);
-    let from = 0;
-    let at = 0;
-    for (let k = 0; k < cuts.length; k += 2) {
-      const start = cuts[k] ?? 0;
-      out.set(this.buf.subarray(from, start), at);
-      at += start - from;
-      from = cuts[k + 1] ?? start;
-    }
-    out.set(this.buf.subarray(from, consumed), at);
-    return out;
   }
 }

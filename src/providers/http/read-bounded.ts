@@ -1,4 +1,5 @@
 import { GatewayError } from "../../core/gateway-error.ts";
+import { joinBytes } from "../../core/join-bytes.ts";
 
 /** `routing.max_upstream_body`'s default: larger than any real completion or embedding batch. */
 export const DEFAULT_MAX_UPSTREAM_BODY = 32 * 1024 * 1024;
@@ -68,13 +69,7 @@ async function readChunked(
     chunks.push(value);
     total += value.byteLength;
   }
-  const out = new Uint8Array(total);
-  let at = 0;
-  for (const chunk of chunks) {
-    out.set(chunk, at);
-    at += chunk.byteLength;
-  }
-  return out;
+  return joinBytes(chunks, total);
 }
 
 /** An error body as text, cut at MAX_ERROR_BODY; "" when it cannot be read. */

@@ -1,0 +1,137 @@
+import { type GatewayError, upstreamError } from "../core/gateway-error.ts";
+import { joinBytes } from "../core/join-bytes.ts";
+import type { SseEvent } from "../core/sse.ts";
+import { type SpanSink, SseScanner, type SseSpan } from "../core/sse-scanner.ts";
+import { endsStream, eventOf, malformed, reportsError, skipSpace } from "./relay-event-checks.ts";
+
+/** What the scan asks of its relay's caller, as methods (the router's attempt is one). */
+export interface UsageSink {
+  readonly maxLine: number;
+  /**
+   * Sees each event that carries a usage object — the only events the relay decodes — and
+   * returns false to keep it from the caller (the `include_usage` chunk the caller did not ask for).
+   */
+  onUsage(event: SseEvent): boolean;
+}
+
+const encoder = new TextEncoder();
+const USAGE = encoder.encode('"usage"');
+const BLANK_LINE = encoder.encode("\n\n");
+/** The scanned buffer before the first read (never written to): no buffer made per relay for it. */
+const NOTHING = new Uint8Array(0);
+/** Buffer's native search, called on the read itself: no Buffer view made per read. */
+const indexOf = Buffer.prototype.indexOf as (this: Uint8Array, value: Uint8Array, from: number) => number;
+
+/**
+ * What of each upstream read may go to the client (routing/byte-relay.ts): its complete events,
+ * minus the ones cut out; an event that has not finished arriving is held for the next read. The
+ * scanner finds event boundaries (for the idle bound and the line bound); only events that carry
+ * a usage object are decoded, and the end marker, error events and malformed events are spotted
+ * by their bytes.
+ */
+export class RelayScan implements SpanSink {
+  /** The stream reported a failure of its own (an error event, relayed as is). */
+  reported: GatewayError | undefined;
+  /** The stream's end marker went by. */
+  ended = false;
+  /** Complete data events in the read last taken. */
+  events = 0;
+  /** Where the first malformed event starts in the read last taken (-1: none). */
+  brokenAt = -1;
+  /** An event that has not finished arriving, held for the next read. */
+  private pending: Uint8Array | undefined;
+  /** Per read: the buffer being scanned, the next `"usage"` in it, cut ranges. */
+  private buf: Uint8Array = NOTHING;
+  private usageAt = -1;
+  /** Made at the first event cut out (most streams cut none). */
+  private cuts: number[] | undefined;
+  private readonly scanner: SseScanner;
+
+  constructor(private readonly sink: UsageSink) {
+    this.scanner = new SseScanner(sink.maxLine);
+  }
+
+  /** Whether part of an event is held back. */
+  get holding(): boolean {
+    return this.pending !== undefined;
+  }
+
+  /** Scans one read; returns what may be written now (complete events, minus cut ones). */
+  take(chunk: Uint8Array): Uint8Array | undefined {
+    const buf = this.pending ? joinBytes([this.pending, chunk]) : chunk;
+    this.buf = buf;
+    this.events = 0;
+    this.usageAt = indexOf.call(buf, USAGE, 0);
+    if (this.cuts) this.cuts.length = 0;
+    const consumed = this.scanner.scan(buf, this);
+    this.pending = consumed < buf.length ? buf.subarray(consumed) : undefined;
+    if (consumed === 0) return undefined;
+    if (!this.cuts || this.cuts.length === 0)
+      return consumed === buf.length ? buf : buf.subarray(0, consumed);
+    return this.withoutCuts(this.cuts, consumed);
+  }
+
+  /** The body ended: an event held back without its blank line is complete after all. */
+  last(): Uint8Array | undefined {
+    return this.pending ? this.take(BLANK_LINE) : undefined;
+  }
+
+  /** The events of the read last taken that precede the malformed one (none when it came first). */
+  beforeBroken(): Uint8Array | undefined {
+    return this.brokenAt > 0 ? this.buf.subarray(0, this.brokenAt) : undefined;
+  }
+
+  /** Each complete event of the read being taken (the scanner's sink: no closure per relay). */
+  onSpan(span: SseSpan): void {
+    if (span.dataStart === -1) return; // a comment: relayed, but not an event
+    if (this.brokenAt !== -1) return;
+    this.events++;
+    const buf = this.buf;
+    if (endsStream(buf, span)) this.ended = true;
+    else if (malformed(buf, span)) {
+      this.brokenAt = span.start;
+      return;
+    }
+    if (!this.reported && reportsError(buf, span)) {
+      this.reported = upstreamError("the stream ended with an error event");
+    }
+    if (!this.carriesUsage(span)) return;
+    const event = eventOf(buf, span, this.sink.maxLine);
+    if (event && !this.sink.onUsage(event)) {
+      this.cuts ??= [];
+      this.cuts.push(span.start, span.end);
+    }
+  }
+
+  /** Whether the event holds `"usage": {` — found with one native search per read, not per event. */
+  private carriesUsage(span: SseSpan): boolean {
+    while (this.usageAt !== -1 && this.usageAt < span.end) {
+      if (this.usageAt >= span.start) {
+        let at = skipSpace(this.buf, this.usageAt + USAGE.length, span.end);
+        if (this.buf[at] === 58) {
+          at = skipSpace(this.buf, at + 1, span.end);
+          if (this.buf[at] === 123) return true;
+        }
+      }
+      this.usageAt = indexOf.call(this.buf, USAGE, this.usageAt + 1);
+    }
+    return false;
+  }
+
+  private withoutCuts(cuts: number[], consumed: number): Uint8Array | undefined {
+    let size = consumed;
+    for (let k = 0; k < cuts.length; k += 2) size -= (cuts[k + 1] ?? 0) - (cuts[k] ?? 0);
+    if (size === 0) return undefined;
+    const out = new Uint8Array(size);
+    let from = 0;
+    let at = 0;
+    for (let k = 0; k < cuts.length; k += 2) {
+      const start = cuts[k] ?? 0;
+      out.set(this.buf.subarray(from, start), at);
+      at += start - from;
+      from = cuts[k + 1] ?? start;
+    }
+    out.set(this.buf.subarray(from, consumed), at);
+    return out;
+  }
+}

@@ -6,11 +6,24 @@
  * way. Followers run after the signal has aborted, in the order they were added.
  */
 export interface AbortFollowers {
-  /** The signal whose abort `follower` follows; when it has aborted already, tell `follower` yourself. */
+  /** Whether it has aborted (then tell a new follower yourself), and why: as on a signal. */
+  readonly aborted: boolean;
+  readonly reason: unknown;
+  /** A signal that aborts with it, for whoever needs a real one (a backoff's sleep). */
   readonly signal: AbortSignal;
   follow(follower: AbortFollower): void;
   unfollow(follower: AbortFollower): void;
 }
+
+/**
+ * A caller's end as the layers below hear it: a plain signal, or (the front door's request abort)
+ * whoever aborts one and tells its followers directly, with no signal made unless one is asked for.
+ */
+export type AbortSource = AbortSignal | AbortFollowers;
+
+/** The source as a signal (made on first read for followers). */
+export const signalOf = (source: AbortSource): AbortSignal =>
+  source instanceof AbortSignal ? source : source.signal;
 
 /**
  * Told once the signal has aborted. The shape of an event listener object, so the same object

@@ -56,8 +56,7 @@ export function modelPipeline(deps: FrontDoorDeps): (call: ModelCall) => Promise
         model,
         stream: ledger.stream,
         requestId: ledger.requestId,
-        signal: abort.signal,
-        followers: abort,
+        signal: abort,
         received: {
           bytes,
           body,

@@ -1,3 +1,4 @@
+import { Deadlined, DeadlineList } from "../core/deadline-list.ts";
 import { isJsonObject, type JsonObject } from "../core/dialect.ts";
 import { badRequest, clientClosed, GatewayError } from "../core/gateway-error.ts";
 import { MAX_JSON_DEPTH, nestsDeeperThan } from "./json-depth.ts";
@@ -55,17 +56,30 @@ export function readJsonRequest(
   return new BodyRead(request, maxBytes, declared, deadlineMs).promise;
 }
 
+/** Body deadlines by their delay: one list and one timer for every read under the same one. */
+const deadlines = new Map<number, DeadlineList>();
+
+function deadlinesOf(ms: number): DeadlineList {
+  let list = deadlines.get(ms);
+  if (list === undefined) {
+    list = new DeadlineList(ms);
+    deadlines.set(ms, list);
+  }
+  return list;
+}
+
 /**
  * One body read under its deadline: a single promise settled by whichever comes first, the body
  * or the deadline (a race against a deadline promise cost three more promises and their
- * reactions), with the read's state on one object and its timer's callback shared: no closures
- * per request but the read's two settle handlers (three for a chunked body).
+ * reactions), with the read's state on one object, itself an entry in the deadline list of its
+ * delay (no timer of its own): no closures per request but the read's two settle handlers (three
+ * for a chunked body).
  */
-class BodyRead {
+class BodyRead extends Deadlined {
   readonly promise: Promise<JsonRequest>;
   private readonly resolve: (read: JsonRequest) => void;
   private readonly reject: (reason: unknown) => void;
-  private readonly timer: ReturnType<typeof setTimeout>;
+  private readonly deadlines: DeadlineList;
   private expired = false;
 
   constructor(
@@ -74,11 +88,13 @@ class BodyRead {
     private readonly declared: number,
     private readonly deadlineMs: number,
   ) {
+    super();
     const { promise, resolve, reject } = Promise.withResolvers<JsonRequest>();
     this.promise = promise;
     this.resolve = resolve;
     this.reject = reject;
-    this.timer = setTimeout(expireBodyRead, deadlineMs, this);
+    this.deadlines = deadlinesOf(deadlineMs);
+    this.deadlines.add(this);
     // A body of declared length within the limit is read whole, natively: it cannot exceed its
     // Content-Length, and this skips a JS ReadableStream per request (a hot-path cost the
     // benchmark showed). Chunked bodies take the bounded reader.
@@ -93,7 +109,7 @@ class BodyRead {
   }
 
   /** The deadline passed first: a 408, and the body's upload is cancelled. */
-  expire(): void {
+  override expire(): void {
     this.expired = true;
     this.request.body?.cancel().catch(() => {});
     this.reject(tooSlow(this.deadlineMs));
@@ -118,21 +134,16 @@ class BodyRead {
 
   /** The body is in, parsed (a method: only the rarer chunked read makes a closure for it). */
   private settle(read: JsonRequest): void {
-    clearTimeout(this.timer);
+    this.deadlines.remove(this);
     this.resolve(read);
   }
 
   /** A client that hangs up mid-upload is a client that left (499), not a fault of the gateway. */
   private failedWith(error: unknown): void {
-    clearTimeout(this.timer);
+    this.deadlines.remove(this);
     if (error instanceof GatewayError) this.reject(error);
     else this.reject(this.expired ? tooSlow(this.deadlineMs) : clientClosed());
   }
-}
-
-/** A timer's callback, shared by every body read (the read is the timer's argument). */
-function expireBodyRead(read: BodyRead): void {
-  read.expire();
 }
 
 async function readChunked(request: Request, maxBytes: number): Promise<JsonRequest> {

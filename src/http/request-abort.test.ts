@@ -82,3 +82,19 @@ test("followers hear the abort after the signal has aborted, once each; an unfol
   expect((abort.signal.reason as Error).message).toBe("client left");
   abort.release();
 });
+
+test("no signal of its own is made unless asked for; one asked for after the abort is aborted already", () => {
+  const client = new AbortController();
+  const abort = new RequestAbort(client.signal);
+  const heard: unknown[] = [];
+  abort.follow({ handleEvent: () => heard.push(abort.reason) });
+  const made = () =>
+    (abort as unknown as { controller: AbortController | undefined }).controller !== undefined;
+  abort.abort("key revoked");
+  expect(made()).toBe(false);
+  expect(abort.aborted).toBe(true);
+  expect(heard).toEqual(["key revoked"]);
+  expect(abort.signal.aborted).toBe(true);
+  expect(abort.signal.reason).toBe("key revoked");
+  abort.release();
+});

@@ -5,11 +5,12 @@ import type { GatewayError } from "../core/gateway-error.ts";
 import type { Shutdown, StoppableRequest } from "./shutdown.ts";
 
 /**
- * One request's abort: a single controller that every reason to end the request aborts directly
+ * One request's abort: a single object that every reason to end the request aborts directly
  * — the client leaving (the server request's signal), a stop's drain deadline, a revoke or expiry
  * of the caller's key — and that every layer below (router, attempts, relay) listens to. The
  * first reason wins. Before, each reason was its own controller linked into the next (three
- * controllers and four listeners a request); this is one controller and one listener.
+ * controllers and four listeners a request); this is one listener, and a controller only when
+ * a real signal is asked for (the attempts below follow this object itself).
  *
  * Not `AbortSignal.any`: in Bun 1.4 a signal from `AbortSignal.any` that has an abort listener
  * stays alive as long as its sources might still abort — a server request's signal does, for as
@@ -22,8 +23,10 @@ export class RequestAbort implements AbortFollowers, StoppableRequest, KeySessio
   private sessions: KeySessions | undefined;
   private keyId: string | null = null;
 
-  private readonly controller = new AbortController();
-  readonly signal = this.controller.signal;
+  /** Made only when someone asks for `signal` (a backoff's sleep): the attempts follow this object. */
+  private controller: AbortController | undefined;
+  aborted = false;
+  reason: unknown = undefined;
   /** Whether this follows the client's signal (it is the signal's listener itself: `handleEvent`). */
   private readonly following: boolean = false;
   /** The attempt under way follows here (see core/abort-followers.ts); rarely more than one. */
@@ -32,11 +35,21 @@ export class RequestAbort implements AbortFollowers, StoppableRequest, KeySessio
 
   constructor(private readonly client: AbortSignal) {
     if (client.aborted) {
-      this.controller.abort(client.reason);
+      this.aborted = true;
+      this.reason = client.reason;
       return;
     }
     client.addEventListener("abort", this, { once: true });
     this.following = true;
+  }
+
+  /** A signal that aborts with the request, made on first read (aborted already if the request has). */
+  get signal(): AbortSignal {
+    if (this.controller === undefined) {
+      this.controller = new AbortController();
+      if (this.aborted) this.controller.abort(this.reason);
+    }
+    return this.controller.signal;
   }
 
   /** The client's signal aborted (this object is its listener: no closure per request). */
@@ -46,8 +59,10 @@ export class RequestAbort implements AbortFollowers, StoppableRequest, KeySessio
 
   /** Ends the request with `reason` (ignored when it has ended already). */
   abort(reason: unknown): void {
-    if (this.signal.aborted) return;
-    this.controller.abort(reason);
+    if (this.aborted) return;
+    this.aborted = true;
+    this.reason = reason;
+    this.controller?.abort(reason);
     const follower = this.follower;
     const followers = this.followers;
     this.follower = undefined;

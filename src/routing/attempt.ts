@@ -1,4 +1,4 @@
-import type { AbortFollower, AbortFollowers } from "../core/abort-followers.ts";
+import type { AbortFollower, AbortSource } from "../core/abort-followers.ts";
 import { clientClosed, GatewayError, upstreamTimeout } from "../core/gateway-error.ts";
 import type { AttemptTimeouts } from "../providers/provider.ts";
 
@@ -39,24 +39,23 @@ export class Attempt implements AbortFollower {
   readonly signal: AbortSignal;
 
   constructor(
-    private readonly clientSignal: AbortSignal,
+    /** The caller's end: a signal, or who aborts it and can tell the attempt directly (no event listener). */
+    private readonly client: AbortSource,
     readonly timeouts: AttemptTimeouts,
     private readonly routeLabel: string,
-    /** Who aborts `clientSignal`, when it can tell the attempt directly (no event listener). */
-    private readonly followers?: AbortFollowers,
   ) {
-    // The attempt's own controller, following the client's signal (not AbortSignal.any: see
+    // The attempt's own controller, following the client's end (not AbortSignal.any: see
     // http/request-abort.ts); a timeout or `abort()` aborts the controller directly.
     // The attempt is its own listener either way (`handleEvent`): no closure per attempt.
     this.signal = this.controller.signal;
-    if (clientSignal.aborted) this.handleEvent();
-    else if (followers) followers.follow(this);
-    else clientSignal.addEventListener("abort", this, { once: true });
+    if (client.aborted) this.handleEvent();
+    else if (client instanceof AbortSignal) client.addEventListener("abort", this, { once: true });
+    else client.follow(this);
   }
 
-  /** The client's signal aborted: the attempt ends with its reason. */
+  /** The client's end aborted: the attempt ends with its reason. */
   handleEvent(): void {
-    this.end(this.clientSignal.reason);
+    this.end(this.client.reason);
   }
 
   /** Arms the bound for the current phase; the attempt aborts with a 504 when it expires. */
@@ -204,8 +203,9 @@ export class Attempt implements AbortFollower {
   disarm(): void {
     clearTimeout(this.timer);
     this.timer = undefined;
-    if (this.followers) this.followers.unfollow(this);
-    else this.clientSignal.removeEventListener("abort", this);
+    const client = this.client;
+    if (client instanceof AbortSignal) client.removeEventListener("abort", this);
+    else client.unfollow(this);
   }
 
   /**

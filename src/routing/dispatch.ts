@@ -1,4 +1,4 @@
-import type { AbortFollowers } from "../core/abort-followers.ts";
+import type { AbortSource } from "../core/abort-followers.ts";
 import type { JsonObject, Operation } from "../core/dialect.ts";
 import type { Usage } from "../core/usage.ts";
 import type { DispatchTelemetry } from "../telemetry/dispatch-telemetry.ts";
@@ -13,10 +13,11 @@ export interface DispatchRequest {
   readonly model: string;
   readonly stream: boolean;
   readonly requestId: string;
-  /** Aborts when the client disconnects. */
-  readonly signal: AbortSignal;
-  /** Who aborts `signal`, when it tells attempts directly (no abort listener per attempt). */
-  readonly followers?: AbortFollowers;
+  /**
+   * Aborts when the client disconnects: a signal, or who aborts the request and tells attempts
+   * directly (no abort listener per attempt, no signal per request).
+   */
+  readonly signal: AbortSource;
   /** Only for `responses`: the id to answer under and the stored turns it continues. */
   readonly responses?: ResponsesContext;
   /**

@@ -1,5 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { GatewayError, upstreamError } from "../core/gateway-error.ts";
+import { RequestAbort } from "../http/request-abort.ts";
 import type { ProviderReply } from "../providers/provider.ts";
 import { waitFor } from "../testing/wait-for.ts";
 import {
@@ -126,6 +127,31 @@ describe("router: retries and failover", () => {
     const error = (await pending) as GatewayError;
     expect(error.code).toBe("client_closed");
     expect(a.calls).toHaveLength(1);
+  });
+
+  test("the front door's request abort (no signal of its own) ends a backoff and the attempt under way", async () => {
+    const revoked = new GatewayError({ status: 401, code: "unauthorized", message: "key revoked" });
+    const a = fakeProvider("a", (call, n) => (n === 0 ? failing()() : never(call)));
+    const client = new AbortController();
+    const abort = new RequestAbort(client.signal);
+    const { router } = routerFor(twoRoutes({ retries: 3, backoff: "1ms" }), [a, fakeProvider("b")]);
+    const pending = router(chatRequest("m", { signal: abort })).catch((e: unknown) => e);
+    // The retry is under way (after the backoff): the abort reaches its upstream call directly.
+    await waitFor(() => a.calls.length > 1, "the retry");
+    abort.abort(revoked);
+    expect(await pending).toBe(revoked);
+    expect(a.calls[1]?.signal.aborted).toBe(true);
+
+    const sleeping = new RequestAbort(new AbortController().signal);
+    const b = fakeProvider("a", failing());
+    const slow = routerFor(twoRoutes({ retries: 3, backoff: "10m" }), [b, fakeProvider("b")]);
+    const cut = slow.router(chatRequest("m", { signal: sleeping })).catch((e: unknown) => e);
+    await waitFor(() => b.calls.length > 0, "the first attempt");
+    sleeping.abort(revoked);
+    expect(await cut).toBe(revoked);
+    expect(b.calls).toHaveLength(1);
+    abort.release();
+    sleeping.release();
   });
 });
 

@@ -1,3 +1,4 @@
+import { signalOf } from "../core/abort-followers.ts";
 import { GatewayError, notFound, toGatewayError, unavailable } from "../core/gateway-error.ts";
 import { abortable } from "./abortable.ts";
 import { localAnswer } from "./adapt-dialect.ts";
@@ -68,7 +69,7 @@ export function createRouter(deps: RouterDeps): Router {
       for (let retry = 0; retry <= retries; retry++) {
         if (request.signal.aborted) throw abortReason(request.signal);
         if (!deps.health.admit(route.key)) break;
-        if (retry > 0) await backoff(backoffMs, retry, random, request.signal);
+        if (retry > 0) await backoff(backoffMs, retry, random, signalOf(request.signal));
         attempts++;
         const observed = request.telemetry?.attempt({
           route: route.label,

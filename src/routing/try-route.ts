@@ -58,12 +58,12 @@ export async function tryRoute(
     observed?.closed();
     throw error;
   }
-  const body = stripClientRouting({ ...adapted.body, model: route.upstreamModel });
+  const body = upstreamBody(adapted.body, route.upstreamModel);
   const native =
     adapted.native && request.received && provider.passThrough
       ? nativeRequest(request.received, body, adapted)
       : undefined;
-  const attempt = new Attempt(request.signal, route.timeouts, route.label, request.followers);
+  const attempt = new Attempt(request.signal, route.timeouts, route.label);
   const started = performance.now();
   health.begin(route.key);
   // One object for the attempt: the reply read's context, telemetry's verdict-then-close order,
@@ -192,6 +192,16 @@ export function nativeRequest(
   return { headers: received.headers, query: received.query, bytes, path: received.path };
 }
 
+/**
+ * The body as the route's upstream gets it: the route's model, no client routing fields. Copied
+ * only when that changes it: the caller's body stays as received for the next route, and a
+ * route that keeps the model's name takes a body without such fields as it is (no copy per attempt).
+ */
+function upstreamBody(body: JsonObject, model: string): JsonObject {
+  if (body.model === model && !hasAny(body, CLIENT_ROUTING_FIELDS)) return body;
+  return stripClientRouting({ ...body, model });
+}
+
 /** Whether the body has any of the fields (a loop: no closure per call, as `some` would make). */
 function hasAny(body: JsonObject, fields: readonly string[]): boolean {
   for (const field of fields) if (field in body) return true;
@@ -202,5 +212,5 @@ function hasAny(body: JsonObject, fields: readonly string[]): boolean {
 const NOTHING_DROPPED: readonly string[] = Object.freeze([]);
 
 /** Why the caller's signal ended the request: a reason it carries (a revoked key), or the client left. */
-export const abortReason = (signal: AbortSignal): GatewayError =>
+export const abortReason = (signal: { readonly reason: unknown }): GatewayError =>
   signal.reason instanceof GatewayError ? signal.reason : clientClosed();

@@ -50,11 +50,14 @@ describe("fake upstream knobs", () => {
   });
 
   test("ttfb sends the headers first with an SSE comment, then the data", async () => {
-    const res = await chat("a", { headers: { "x-fake-ttfb": "50" } });
+    // The data is due a minute later, so whatever the first read holds came before it, however
+    // slowly this process gets to read (a short ttfb let a loaded machine coalesce both).
+    const res = await chat("a", { headers: { "x-fake-ttfb": "60000" } });
     const reader = res.body!.getReader();
     const first = await reader.read();
     expect(new TextDecoder().decode(first.value)).toBe(": fake\n\n");
     await reader.cancel();
+    expect((await fake.waitForAbort(5000)).id).toBe(1);
   });
 
   test("cut-after K resets the connection after K frames", async () => {

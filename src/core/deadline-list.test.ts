@@ -1,0 +1,98 @@
+import { describe, expect, test } from "bun:test";
+import { waitFor } from "../testing/wait-for.ts";
+import { Deadlined, DeadlineList } from "./deadline-list.ts";
+
+/** An entry that records when (in the order of expiries) it expired. */
+class Entry extends Deadlined {
+  constructor(
+    readonly name: string,
+    private readonly expired: string[],
+  ) {
+    super();
+  }
+  override expire(): void {
+    this.expired.push(this.name);
+  }
+}
+
+/** A clock the test moves by hand: an entry is due only when the test says so. */
+function manualClock() {
+  const clock = { at: 0, now: () => clock.at };
+  return clock;
+}
+
+describe("DeadlineList", () => {
+  test("entries expire oldest first, each only once its own deadline has passed", () => {
+    const clock = manualClock();
+    const expired: string[] = [];
+    const list = new DeadlineList(1_000, clock.now);
+    list.add(new Entry("a", expired));
+    clock.at = 400;
+    list.add(new Entry("b", expired));
+    clock.at = 999;
+    list.fire();
+    expect(expired).toEqual([]);
+    clock.at = 1_000;
+    list.fire();
+    expect(expired).toEqual(["a"]);
+    clock.at = 1_400;
+    list.fire();
+    expect(expired).toEqual(["a", "b"]);
+    expect(list.size).toBe(0);
+  });
+
+  test("a settled entry leaves at once, from the middle or either end, and never expires", () => {
+    const clock = manualClock();
+    const expired: string[] = [];
+    const list = new DeadlineList(10, clock.now);
+    const entries = ["a", "b", "c", "d"].map((name) => new Entry(name, expired));
+    for (const entry of entries) list.add(entry);
+    const [a, b, c, d] = entries as [Entry, Entry, Entry, Entry];
+    list.remove(b);
+    expect(list.size).toBe(3);
+    list.remove(a);
+    list.remove(d);
+    list.remove(d); // twice: nothing
+    expect(list.size).toBe(1);
+    clock.at = 10;
+    list.fire();
+    expect(expired).toEqual(["c"]);
+    list.remove(c); // after it expired: nothing
+    expect(list.size).toBe(0);
+  });
+
+  test("an entry added while another expires is kept for its own deadline", () => {
+    const clock = manualClock();
+    const expired: string[] = [];
+    const list = new DeadlineList(5, clock.now);
+    const late = new Entry("late", expired);
+    class Chaining extends Entry {
+      override expire(): void {
+        super.expire();
+        list.add(late);
+      }
+    }
+    list.add(new Chaining("first", expired));
+    clock.at = 5;
+    list.fire();
+    expect(expired).toEqual(["first"]);
+    expect(list.size).toBe(1);
+    clock.at = 10;
+    list.fire();
+    expect(expired).toEqual(["first", "late"]);
+  });
+
+  test("on the real clock, its timer expires what is due and waits again for the rest", async () => {
+    const expired: string[] = [];
+    const list = new DeadlineList(20);
+    const settled = new Entry("settled", expired);
+    list.add(settled);
+    list.add(new Entry("first", expired));
+    list.remove(settled);
+    await waitFor(() => expired.length === 1, "the first deadline");
+    list.add(new Entry("second", expired));
+    await waitFor(() => expired.length === 2, "the second deadline");
+    expect(expired).toEqual(["first", "second"]);
+    expect(list.size).toBe(0);
+  });
+});

@@ -1,0 +1,90 @@
+/**
+ * One entry in a `DeadlineList`: the list's links live on the entry itself, so adding and
+ * removing one makes nothing (no timer, no node, no closure).
+ */
+export abstract class Deadlined {
+  /** When it expires, on the list's clock. */
+  dueAt = 0;
+  /** Its neighbours while listed (older, newer). */
+  older: Deadlined | undefined = undefined;
+  newer: Deadlined | undefined = undefined;
+  listed = false;
+
+  /** The deadline passed while it was still listed. */
+  abstract expire(): void;
+}
+
+/**
+ * Deadlines that all run the same delay, on one timer: since every entry waits as long, they
+ * expire in the order they were added, so the list is a FIFO and the timer only ever waits for
+ * its oldest entry. An entry that settles in time leaves at once (`remove` unlinks it from
+ * wherever it is), so nothing settled is held until its deadline. Replaces a `setTimeout` and a
+ * `clearTimeout` per entry (a request body read, 30 s) with one timer that is re-armed about
+ * once per delay. The timer is unref'd: a pending deadline alone does not keep the process up.
+ */
+export class DeadlineList {
+  private oldest: Deadlined | undefined;
+  private newest: Deadlined | undefined;
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  private count = 0;
+
+  constructor(
+    readonly delayMs: number,
+    private readonly now: () => number = performance.now.bind(performance),
+  ) {}
+
+  /** Entries listed now (settled ones have left). */
+  get size(): number {
+    return this.count;
+  }
+
+  /** `entry` expires `delayMs` from now unless removed first. */
+  add(entry: Deadlined): void {
+    entry.dueAt = this.now() + this.delayMs;
+    entry.older = this.newest;
+    entry.newer = undefined;
+    entry.listed = true;
+    if (this.newest) this.newest.newer = entry;
+    else this.oldest = entry;
+    this.newest = entry;
+    this.count++;
+    if (this.timer === undefined) this.arm(this.delayMs);
+  }
+
+  /** `entry` settled: it leaves the list now (nothing when it has left already). */
+  remove(entry: Deadlined): void {
+    if (!entry.listed) return;
+    entry.listed = false;
+    const { older, newer } = entry;
+    if (older) older.newer = newer;
+    else this.oldest = newer;
+    if (newer) newer.older = older;
+    else this.newest = older;
+    entry.older = undefined;
+    entry.newer = undefined;
+    this.count--;
+  }
+
+  /** The timer fired: every entry past its deadline expires; then wait for the oldest left. */
+  fire(): void {
+    this.timer = undefined;
+    const now = this.now();
+    let entry = this.oldest;
+    while (entry !== undefined && entry.dueAt <= now) {
+      this.remove(entry);
+      entry.expire();
+      entry = this.oldest;
+    }
+    if (entry !== undefined && this.timer === undefined) this.arm(Math.max(1, entry.dueAt - now));
+  }
+
+  private arm(ms: number): void {
+    // The list as the timer's argument: no closure for its callback.
+    this.timer = setTimeout(fireList, ms, this);
+    this.timer.unref();
+  }
+}
+
+function fireList(list: DeadlineList): void {
+  list.fire();
+}

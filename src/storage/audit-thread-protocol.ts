@@ -18,6 +18,9 @@ export type AuditThreadRequest = { id: number } & (
    * each its row and writes them, off the loop (SQLite).
    */
   | { op: "shadow"; records: string }
+  /** `KeyStore.touch` and `SpendStore.add`, written by the SQLite thread off the event loop's handle. */
+  | { op: "touch-keys"; lastUsed: ReadonlyMap<string, number> }
+  | { op: "add-spend"; deltas: ReadonlyMap<string, number> }
   | { op: "prune"; before: number; limit: number }
   | { op: "probe" }
   | { op: "maintain"; idle: boolean }

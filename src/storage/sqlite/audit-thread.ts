@@ -1,39 +1,35 @@
 /**
- * The audit thread: a Worker with its own SQLite handle that does every audit write (batched
- * inserts, retention deletes, WAL checkpoints), so that a flush never holds the gateway's event
- * loop. Requests run one at a time, in the order they were posted (serve-audit-thread.ts).
+ * The audit thread: a Worker with its own SQLite handles that does every audit write (batched
+ * inserts, retention deletes, WAL checkpoints), shadow pairs, and the key last-used and spend
+ * writes of serving, so that no write holds the gateway's event loop (nor its wait for the lock). Requests run one at a time, in the order they were posted (serve-audit-thread.ts).
  */
 
-import type { Database } from "bun:sqlite";
 import type { AuditRecord } from "../../audit/audit-record.ts";
 import type { ShadowRecord } from "../../shadow/shadow-api-schema.ts";
 import type { AuditThreadRequest } from "../audit-thread-protocol.ts";
 import { serveAuditThread } from "../serve-audit-thread.ts";
-import { closeDatabase, type OpenDatabaseOptions, openDatabase } from "./open-database.ts";
-import { type ShadowRow, shadowInserter, shadowRow } from "./shadow-inserter.ts";
+import { type OpenDatabaseOptions, openDatabase } from "./open-database.ts";
+import { shadowInserter, shadowRow } from "./shadow-inserter.ts";
+import { sideHandle } from "./side-handle.ts";
 import { createSqliteAuditStore, type SqliteAuditStore } from "./sqlite-audit-store.ts";
+import { createSqliteKeyStore } from "./sqlite-key-store.ts";
+import { createSqliteSpendStore } from "./sqlite-spend-store.ts";
 import { sqliteCode } from "./storage-failure.ts";
 
 let store: SqliteAuditStore | null = null;
 let opening: { path: string; options: OpenDatabaseOptions } | null = null;
-/** A handle of its own for shadow pairs, opened with the first batch; dropped after a failure. */
-let shadow: { db: Database; insert: (rows: readonly ShadowRow[]) => void } | null = null;
-
-function writeShadow(rows: readonly ShadowRow[]): void {
+const openSide = () => {
   if (opening === null) throw new Error("the audit thread was not opened");
-  if (shadow === null) {
-    const db = openDatabase(opening.path, opening.options);
-    shadow = { db, insert: shadowInserter(db) };
-  }
-  try {
-    shadow.insert(rows);
-  } catch (error) {
-    // Reopened on the next batch: a handle that failed (read-only, disk gone) may stay failed.
-    closeDatabase(shadow.db);
-    shadow = null;
-    throw error;
-  }
-}
+  return openDatabase(opening.path, opening.options);
+};
+const shadow = sideHandle(openSide, shadowInserter);
+// Key last-used times and spend: the event loop's handle would wait for the write lock while
+// this thread inserts a batch (SQLite's busy handler sleeps 1, 2, 5, 10… ms), up to tens of ms
+// on a loaded machine (docs/BENCHMARKS.md, "Session 8: c=1").
+const ledger = sideHandle(openSide, (db) => ({
+  keys: createSqliteKeyStore(db),
+  spend: createSqliteSpendStore(db),
+}));
 
 function opened(): SqliteAuditStore {
   if (store === null) throw new Error("the audit thread was not opened");
@@ -52,7 +48,11 @@ async function run(request: AuditThreadRequest): Promise<unknown> {
     case "insert":
       return opened().insert(JSON.parse(request.records) as AuditRecord[]);
     case "shadow":
-      return writeShadow((JSON.parse(request.records) as ShadowRecord[]).map(shadowRow));
+      return shadow.write((insert) => insert((JSON.parse(request.records) as ShadowRecord[]).map(shadowRow)));
+    case "touch-keys":
+      return ledger.write(({ keys }) => keys.touch(request.lastUsed));
+    case "add-spend":
+      return ledger.write(({ spend }) => spend.add(request.deltas));
     case "prune":
       return opened().prune(request.before, request.limit);
     case "probe":
@@ -62,8 +62,8 @@ async function run(request: AuditThreadRequest): Promise<unknown> {
     case "open-postgres":
       throw new Error("this is the SQLite audit thread");
     case "close":
-      if (shadow) closeDatabase(shadow.db);
-      shadow = null;
+      shadow.close();
+      ledger.close();
       await store?.close();
       store = null;
       return undefined;

@@ -29,10 +29,14 @@ export function openSqliteStorage(path: string, options: OpenDatabaseOptions = {
     const threaded =
       inMemory || options.readonly ? null : createThreadedAuditStore({ path, open: options, reader: db });
     const audit = threaded ?? createSqliteAuditStore({ database: db, reader: db });
+    const keys = createSqliteKeyStore(db);
+    const spend = createSqliteSpendStore(db);
     return {
       db,
-      keys: createSqliteKeyStore(db),
-      spend: createSqliteSpendStore(db),
+      // With a thread, serving writes nothing through this handle: the periodic key last-used
+      // and spend writes go there too, so the event loop never waits for SQLite's write lock.
+      keys: threaded ? { ...keys, touch: threaded.touchKeys } : keys,
+      spend: threaded ? { ...spend, add: threaded.addSpend } : spend,
       responses: createSqliteResponseStore(db),
       // A read-only handle (CLI reports) cannot migrate; the store reads what is there.
       // Shadow pairs are written by the audit thread too, when there is one.

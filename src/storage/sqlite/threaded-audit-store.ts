@@ -21,6 +21,9 @@ export function createThreadedAuditStore(options: {
   reader: Database;
 }): SqliteAuditStore & {
   insertEncoded(records: readonly string[]): Promise<AuditBatchResult>;
+  /** `KeyStore.touch` and `SpendStore.add` in the thread (sqlite-storage.ts hands them to those stores). */
+  touchKeys(lastUsed: ReadonlyMap<string, number>): Promise<void>;
+  addSpend(deltas: ReadonlyMap<string, number>): Promise<void>;
   insertShadow: {
     records(records: readonly ShadowRecord[]): Promise<void>;
     json(json: string): Promise<void>;
@@ -55,6 +58,12 @@ export function createThreadedAuditStore(options: {
       json: async (json) => {
         await call({ op: "shadow", records: json });
       },
+    },
+    touchKeys: async (lastUsed) => {
+      await call({ op: "touch-keys", lastUsed });
+    },
+    addSpend: async (deltas) => {
+      await call({ op: "add-spend", deltas });
     },
     select: (filter, after, limit) => reads.select(filter, after, limit),
     prune: (before, limit) => call({ op: "prune", before, limit }) as Promise<number>,

@@ -76,7 +76,8 @@ export class TunnelExchange implements TunnelStream {
   private collectedBytes = 0;
   private ended = false;
   private failure: unknown;
-  private wake: (() => void) | undefined;
+  /** A stream reader's pull waiting for the next piece: it goes straight to it, not via the queue. */
+  private waiting: ReadableStreamDefaultController<Uint8Array> | undefined;
   private consumed = 0;
 
   constructor(
@@ -122,8 +123,14 @@ export class TunnelExchange implements TunnelStream {
       this.grant(bytes.byteLength);
       return;
     }
-    this.queue.push(bytes);
-    this.poke();
+    const waiting = this.waiting;
+    if (!waiting) {
+      this.queue.push(bytes);
+      return;
+    }
+    this.waiting = undefined;
+    waiting.enqueue(bytes);
+    this.grant(bytes.byteLength);
   }
 
   onEnd(): void {
@@ -185,10 +192,13 @@ export class TunnelExchange implements TunnelStream {
     this.poke();
   }
 
+  /** A waiting reader learns of the end or the failure (only an empty queue leaves one waiting). */
   private poke(): void {
-    const wake = this.wake;
-    this.wake = undefined;
-    wake?.();
+    const waiting = this.waiting;
+    this.waiting = undefined;
+    if (!waiting) return;
+    if (this.failure !== undefined) waiting.error(this.failure);
+    else waiting.close();
   }
 
   private build(body: Uint8Array<ArrayBuffer> | ReadableStream<Uint8Array>): Response {
@@ -204,21 +214,21 @@ export class TunnelExchange implements TunnelStream {
     return new Response(empty ? null : body, { status: head.status, headers });
   }
 
+  /**
+   * The stream's body: a pull takes the next queued piece, or leaves its controller for the next
+   * piece, end or failure to go to at once (no promise or async loop a piece).
+   */
   private body(): ReadableStream<Uint8Array> {
     return new ReadableStream<Uint8Array>(
       {
-        pull: async (controller) => {
-          while (this.queue.length === 0 && !this.ended && this.failure === undefined) {
-            await new Promise<void>((wake) => {
-              this.wake = wake;
-            });
-          }
+        pull: (controller) => {
           const next = this.queue.shift();
           if (next) {
             controller.enqueue(next);
             this.grant(next.byteLength);
           } else if (this.failure !== undefined) controller.error(this.failure);
-          else controller.close();
+          else if (this.ended) controller.close();
+          else this.waiting = controller;
         },
         cancel: () =>
           this.abort(new GatewayError({ status: 499, code: "internal_error", message: "cancelled" })),

@@ -158,14 +158,12 @@ export function createWorkerConnection(deps: ConnectionDeps): WorkerConnection {
   function answer(to: WorkerTunnel, bytes: Uint8Array) {
     const decoded = decodeAnswer(bytes);
     if (typeof decoded === "string") return fail(CloseCode.protocolError, decoded);
-    registry.touch(to);
     to.receiveAnswer(decoded);
   }
 
   function chunk(to: WorkerTunnel, bytes: Uint8Array) {
     const decoded = bytes[0] === CHUNK_KIND ? decodeChunk(bytes) : undefined;
     if (!decoded) return fail(CloseCode.protocolError, "malformed binary frame");
-    registry.touch(to);
     to.receiveChunk(decoded.id, decoded.bytes);
   }
 
@@ -182,9 +180,6 @@ export function createWorkerConnection(deps: ConnectionDeps): WorkerConnection {
       return fail(CloseCode.protocolError, "frame before register");
     }
     if (frame.type === "register") return fail(CloseCode.protocolError, "register sent twice");
-    // Any frame proves the worker alive: a heartbeat queued behind a long stream's chunks
-    // must not get a busy worker removed.
-    registry.touch(tunnel);
     if (frame.type === "heartbeat") return;
     if (frame.type === "drain") {
       tunnel.draining = true;
@@ -200,6 +195,9 @@ export function createWorkerConnection(deps: ConnectionDeps): WorkerConnection {
       const size =
         typeof raw === "string" ? Buffer.byteLength(raw) : raw instanceof Uint8Array ? raw.byteLength : 0;
       if (size > deps.maxMessageBytes) return fail(CloseCode.tooBig, "frame larger than the message limit");
+      // Any message proves the worker alive (a heartbeat queued behind a long stream's chunks
+      // must not get a busy worker removed): once a message, not once a frame of a batch.
+      if (tunnel) registry.touch(tunnel);
       if (raw instanceof Uint8Array) return binary(raw);
       if (raw instanceof ArrayBuffer) return binary(new Uint8Array(raw));
       control(raw);

@@ -41,8 +41,8 @@ test("key touches and spend wait for the write lock in the audit thread, not on 
     ]).then(() => {
       written = true;
     });
-    // The stimulus, not a wait: a zero-delay timer fires only if this thread is not stuck in
-    // SQLite's busy handler (the writes above must be waiting elsewhere, in the audit thread).
+    // A zero-delay timer fires only if this thread is not stuck in SQLite's busy handler (the
+    // writes above must be waiting elsewhere, in the audit thread): the stimulus, not a wait.
     const timerFired = await new Promise<boolean>((resolve) => setTimeout(() => resolve(true), 0));
     expect(timerFired).toBe(true);
     expect(written).toBe(false);

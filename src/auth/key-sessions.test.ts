@@ -1,27 +1,12 @@
 import { describe, expect, test } from "bun:test";
 import type { GatewayError } from "../core/gateway-error.ts";
 import type { KeyRecord } from "../storage/key-record.ts";
+import { keyRecord } from "../testing/key-record.ts";
 import { type KeyEndReason, KeySessions } from "./key-sessions.ts";
 import { principalFromKey } from "./principal.ts";
 
-const record = (over: Partial<KeyRecord> = {}): KeyRecord => ({
-  id: "key_1",
-  hash: "h",
-  prefix: "mgw_x",
-  last4: "abcd",
-  name: "alice",
-  tenant: "default",
-  role: "user",
-  models: ["*"],
-  rpm: null,
-  tpm: null,
-  budgetUsd: null,
-  expiresAt: null,
-  revokedAt: null,
-  createdAt: 0,
-  lastUsedAt: null,
-  ...over,
-});
+const record = (over: Partial<KeyRecord> = {}): KeyRecord =>
+  keyRecord({ hash: "h", prefix: "mgw_x", last4: "abcd", name: "alice", ...over });
 
 /** A clock and timers the test moves by hand. */
 function manualTime() {

@@ -1,25 +1,10 @@
 import { expect, test } from "bun:test";
+import { keyRecord } from "../../testing/key-record.ts";
 import { closeDatabase, openDatabase } from "./open-database.ts";
 import { openSqliteStorage } from "./sqlite-storage.ts";
 import { tempDir } from "./test-helpers.ts";
 
-const key = {
-  id: "key_1",
-  hash: "1".padStart(64, "0"),
-  prefix: "mgw_AbCd",
-  last4: "wxyz",
-  name: "k1",
-  tenant: "default",
-  role: "user" as const,
-  models: ["*"],
-  rpm: null,
-  tpm: null,
-  budgetUsd: null,
-  expiresAt: null,
-  revokedAt: null,
-  createdAt: 1_700_000_000_000,
-  lastUsedAt: null,
-};
+const key = keyRecord({ createdAt: 1_700_000_000_000 });
 
 /**
  * Key last-used times and spend are written by the audit thread: while another connection

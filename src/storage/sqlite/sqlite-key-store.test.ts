@@ -1,4 +1,5 @@
 import { afterAll, describe, expect, test } from "bun:test";
+import { keyRecord } from "../../testing/key-record.ts";
 import type { KeyRecord } from "../key-record.ts";
 import { openSqliteStorage } from "./sqlite-storage.ts";
 import { tempDir } from "./test-helpers.ts";
@@ -9,24 +10,16 @@ afterAll(tmp.cleanup);
 let n = 0;
 function record(overrides: Partial<KeyRecord> = {}): KeyRecord {
   n += 1;
-  return {
+  return keyRecord({
     id: `key_${n}`,
     hash: `${n}`.padStart(64, "0"),
-    prefix: "mgw_AbCd",
-    last4: "wxyz",
     name: `k${n}`,
-    tenant: "default",
-    role: "user",
     models: ["gpt-*"],
     rpm: 60,
-    tpm: null,
     budgetUsd: 1.5,
-    expiresAt: null,
-    revokedAt: null,
     createdAt: 1_000 + n,
-    lastUsedAt: null,
     ...overrides,
-  };
+  });
 }
 
 describe("SqliteKeyStore", () => {

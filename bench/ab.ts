@@ -12,7 +12,7 @@
  * same time, each with its own wrk, rather than one after the other: a loaded machine's swings
  * then hit both sides within the same seconds). Writes .bench-out/ab-<time>.json and prints markdown.
  * A target whose code is still being compiled measures the JIT, not the steady state: the shadow
- * pair (twice the code on the hot path) needs AB_WARMUP=15 to settle (see docs/BENCHMARKS.md).
+ * pair (twice the code on the hot path) needs AB_WARMUP=15 to settle (see docs/BENCHMARKS-HISTORY.md).
  * Pairs `auto` and `auto-c1` put the default (b: `auto`, the lean client for a run of calls made
  * alone) against `MINDGW_UPSTREAM_CLIENT=fetch` (a: Bun's `fetch` even alone) at c=32 and c=1.
  * Every run also reports the fake upstreams' CPU per request (they share the machine's cores);

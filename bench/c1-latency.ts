@@ -3,7 +3,7 @@
  * mindgw (and another mindgw binary with --against), measured in interleaved `wrk -t1 -c1` rounds
  * (rotated order each round), so that a change to the gateway can be judged against the run-to-run
  * spread. wrk's c=1 percentiles are corrected for coordinated omission, i.e. weighted by time: a
- * stall of D ms counts about D ÷ (mean interval) times (docs/BENCHMARKS.md, "The c=1 tail").
+ * stall of D ms counts about D ÷ (mean interval) times (docs/BENCHMARKS-HISTORY.md, "The c=1 tail").
  *   bun run build && bun bench/c1-latency.ts [--against BINARY] [--rounds 6] [--seconds 4] [--stream] [--rt]
  *     [--lean] [--floor]
  * --rt runs every process (upstream, proxies, gateways, wrk) under SCHED_RR priority 1 (`chrt`,

@@ -4,7 +4,7 @@
  * on a non-stream request. Bun's server in front, a keep-alive HTTP/1.1 pool on `Bun.connect`
  * behind (the whole answer buffered: content-length only), nothing else: no streaming, no
  * routing, no metrics, no logs, no errors in the caller's dialect. Not a gateway: a yardstick for
- * "can a Bun gateway doing this much reach the bare proxy at all" (docs/BENCHMARKS.md).
+ * "can a Bun gateway doing this much reach the bare proxy at all" (docs/BENCHMARKS-HISTORY.md).
  *   bun bench/floor-gateway.ts --upstream http://127.0.0.1:PORT [--port N] [--no-audit]
  * Callers send `Authorization: Bearer sk-floor`. Prints `{"port":N}` once listening; stops on
  * SIGTERM. Measure its CPU per request as for the bare proxy (wrk, /proc/PID/stat).

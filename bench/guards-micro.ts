@@ -9,7 +9,7 @@
  *   - slots: one request in and out of the per-address count (http/client-slots.ts).
  *   bun bench/guards-micro.ts            (GUARD_ITERATIONS, default 20000 per body per round)
  * Prints CPU µs per request for each, min–median–max over 5 rounds. Compare the sum with the
- * gateway's whole CPU per request (`bench/ab.ts`, docs/BENCHMARKS.md: ~200 µs non-stream).
+ * gateway's whole CPU per request (`bench/ab.ts`, docs/BENCHMARKS-HISTORY.md: ~200 µs non-stream).
  */
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";

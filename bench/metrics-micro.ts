@@ -10,7 +10,7 @@
  *   bun bench/metrics-micro.ts [--rounds 30] [--requests 20000] [--stream] [--aa] [--objects]
  * Prints ns per request on each side (median and range of the rounds), the difference with a 95 %
  * confidence interval (paired rounds, t distribution), and that difference as a share of a
- * request through the whole gateway (`--gateway-us`, default 150 µs: docs/BENCHMARKS.md).
+ * request through the whole gateway (`--gateway-us`, default 150 µs: docs/BENCHMARKS-HISTORY.md).
  * `--aa` makes both sides metrics-off: an A/A run, whose interval should hold 0. `--objects` also
  * lists the JS cells per request (by type) that differ between the sides: exact counts, from
  * 200 requests run between two heap readings with no collection between them.

@@ -7,7 +7,7 @@
  *
  * `startOtlpSink()` starts nginx for it (one process, `master_process off`, so `pid` is the one
  * doing the work; `return` discards the body as it arrives): ~0.3 µs of a traced request, where
- * a Bun server that reads each body costs ~1.5 µs (docs/BENCHMARKS.md, "Sixth pass"). With
+ * a Bun server that reads each body costs ~1.5 µs (docs/BENCHMARKS-HISTORY.md, "Sixth pass"). With
  * `OTLP_SINK=bun` it runs this file as that Bun server instead:
  *   bun bench/otlp-sink.ts
  * which prints one JSON line `{"port":N}` once listening, and on SIGTERM writes the exports and

@@ -17,7 +17,7 @@ export interface JwtVerifier {
  */
 export function createJwtVerifier(config: JwtConfig): JwtVerifier {
   // jose is loaded with the first verifier, not at start: a gateway without JWT callers does not
-  // hold it (docs/BENCHMARKS.md, idle RSS).
+  // hold it (docs/BENCHMARKS-HISTORY.md, idle RSS).
   const { jwtVerify } = require("jose") as typeof import("jose");
   const key = keySource(config);
   const options = {

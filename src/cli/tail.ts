@@ -21,7 +21,7 @@ export function registerTail(program: Command): void {
     .option("--json", "print one JSON line per event")
     .action(async (flags: TailFlags) => {
       // Loaded here, not at start: the terminal UI (ink, React) is the largest part of the
-      // program, and `serve` must not pay for it in memory (docs/BENCHMARKS.md, idle RSS).
+      // program, and `serve` must not pay for it in memory (docs/BENCHMARKS-HISTORY.md, idle RSS).
       const { runTail } = await import("../tui/run-tail.ts");
       process.exitCode = await runTail({
         gateway: flags.gateway ?? process.env.MINDGW_GATEWAY ?? "http://127.0.0.1:8080",

@@ -2,7 +2,7 @@ type Yaml = typeof import("yaml");
 
 /**
  * The yaml library, loaded with the first config file read or printed rather than at start: on
- * the embedded defaults the gateway never parses YAML and does not hold it (docs/BENCHMARKS.md,
+ * the embedded defaults the gateway never parses YAML and does not hold it (docs/BENCHMARKS-HISTORY.md,
  * idle RSS).
  */
 const yaml = (): Yaml => require("yaml") as Yaml;

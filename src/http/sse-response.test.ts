@@ -110,7 +110,7 @@ describe("sseResponse", () => {
 
   test("the head and a first read already in hand (256 bytes or more) leave in one write", async () => {
     // A first read of a few hundred bytes. (One under 256 bytes still goes out after the head,
-    // in a write of its own: so Bun sends a standard stream's small first chunk; docs/BENCHMARKS.md.)
+    // in a write of its own: so Bun sends a standard stream's small first chunk; docs/BENCHMARKS-HISTORY.md.)
     const first = `data: {"choices":[{"delta":{"content":"${"hi ".repeat(100)}"}}]}\n\n`;
     // The first read is in hand; the next one never comes (the stream stays open).
     let taken = false;

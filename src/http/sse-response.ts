@@ -106,7 +106,7 @@ function pulledResponse(
   };
   // A standard stream, not Bun's direct one: a direct stream goes on accepting writes while the
   // client has stopped reading (all of a 268 MB answer in 1.5 s, against ~9 MB of pulls here),
-  // and a slow client must slow the upstream read (docs/BENCHMARKS.md, session 3).
+  // and a slow client must slow the upstream read (docs/BENCHMARKS-HISTORY.md, session 3).
   const body = new ReadableStream<Uint8Array>({
     start(controller) {
       if (ready) {

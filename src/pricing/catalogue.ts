@@ -6,7 +6,7 @@ let genaiPrices: typeof import("@pydantic/genai-prices") | undefined;
 /**
  * The catalogue's calculation, loaded on its first use rather than at start: its hundreds of
  * models are megabytes of heap that a gateway routing to no catalogued provider (the embedded
- * defaults' mock, self-hosted servers, workers) never reads (docs/BENCHMARKS.md, idle RSS).
+ * defaults' mock, self-hosted servers, workers) never reads (docs/BENCHMARKS-HISTORY.md, idle RSS).
  */
 const calcPrice: typeof import("@pydantic/genai-prices").calcPrice = (...args) => {
   genaiPrices ??= require("@pydantic/genai-prices") as typeof import("@pydantic/genai-prices");

@@ -2,7 +2,7 @@
  * A one-way ring of bytes in a SharedArrayBuffer between the event loop and the shadow thread.
  * Posting a JSON text with its bodies as typed arrays costs the event loop ~2.5–4 µs a message
  * (the structured clone of the arrays); a plain string message costs ~0.2–0.4 µs, and copying
- * the same bytes into shared memory ~0.2 µs (docs/BENCHMARKS.md, "Session 5" of the shadow
+ * the same bytes into shared memory ~0.2 µs (docs/BENCHMARKS-HISTORY.md, "Session 5" of the shadow
  * section). So the writer copies a message's bytes into the ring and posts only where they are, as
  * a short string; the reader copies them out and hands the space back. A message that does not
  * fit goes the plain way (the caller's fallback).

@@ -15,7 +15,7 @@ let ajv: Ajv2020 | undefined;
 
 /**
  * Ajv, loaded and set up on the first schema judged rather than at start: a gateway whose
- * shadows never see a JSON schema does not hold it (docs/BENCHMARKS.md, idle RSS). Not strict:
+ * shadows never see a JSON schema does not hold it (docs/BENCHMARKS-HISTORY.md, idle RSS). Not strict:
  * providers accept keywords Ajv does not know (OpenAI's `strict`, vendor `x-…`). Formats are
  * checked (date-time, email, uuid…), unknown ones ignored.
  */

@@ -47,7 +47,7 @@ export type ShadowThreadMode = "all" | "stream" | "off";
  * `MINDGW_SHADOW_THREAD`: unset or `1`, every same-dialect copy; `stream`, stream copies only
  * (session 4's default); `0`, none. Since the thread also compares and records the pair, a whole
  * answer's copy costs the event loop less there too, at the same CPU for the process
- * (docs/BENCHMARKS.md, "Session 5" of the shadow section).
+ * (docs/BENCHMARKS-HISTORY.md, "Session 5" of the shadow section).
  */
 export function shadowThreadMode(env: Record<string, string | undefined> = process.env): ShadowThreadMode {
   const value = env.MINDGW_SHADOW_THREAD;

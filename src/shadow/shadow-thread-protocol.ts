@@ -51,7 +51,7 @@ export type WirePrimary = Omit<ThreadPrimary, "answer"> & {
 /**
  * One message to the shadow thread: a `ShadowThreadRequest` as JSON text, its bodies and
  * answers as bytes beside it. A structured clone of the same copies and primaries costs the
- * event loop about twice what `JSON.stringify` does (many small objects; docs/BENCHMARKS.md).
+ * event loop about twice what `JSON.stringify` does (many small objects; docs/BENCHMARKS-HISTORY.md).
  */
 export type ShadowThreadMessage =
   | { readonly json: string; readonly bytes: readonly Uint8Array[] }

@@ -117,7 +117,7 @@ export interface AuditStore {
    * Optional: a store that sends batches elsewhere as text (a thread) offers it, and the writer
    * then queues records as text from the moment they are written, so the collections that run
    * while a batch waits mark one string a record instead of visiting its fields
-   * (docs/BENCHMARKS.md, "Session 8: c=1").
+   * (docs/BENCHMARKS-HISTORY.md, "Session 8: c=1").
    */
   insertEncoded?(records: readonly string[]): Promise<AuditBatchResult>;
   /** The most rows the audit writer should hand `insert` at once (its default without this: 500). */

@@ -99,7 +99,7 @@ export function createOidcClient(config: OidcConfig, fetchImpl: typeof fetch = f
       if (!response.ok) throw new OidcError(`the token endpoint answered ${response.status}`);
       const token = tokenSchema.safeParse(await response.json().catch(() => null));
       if (!token.success) throw new OidcError("the token endpoint returned no id_token");
-      // jose is loaded on the first sign-in, not at start (docs/BENCHMARKS.md, idle RSS).
+      // jose is loaded on the first sign-in, not at start (docs/BENCHMARKS-HISTORY.md, idle RSS).
       const { createRemoteJWKSet, jwtVerify } = require("jose") as typeof import("jose");
       jwks ??= createRemoteJWKSet(new URL(meta.jwks_uri));
       const { payload } = await jwtVerify(token.data.id_token, jwks, {

@@ -38,7 +38,7 @@ window.ui = SwaggerUIBundle({
 export function docsRoutes() {
   // Built on the first request, not at start: the document and Swagger UI's files (served
   // from the binary as files, never held as strings) cost a gateway that is never asked for
-  // them no memory (docs/BENCHMARKS.md, idle RSS).
+  // them no memory (docs/BENCHMARKS-HISTORY.md, idle RSS).
   let document: string | undefined;
   const cache = { "cache-control": "public, max-age=3600" };
   return new Elysia()

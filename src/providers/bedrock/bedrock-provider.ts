@@ -53,7 +53,7 @@ export function createBedrockProvider(options: BedrockOptions): Provider {
     const model = String(call.body.model);
     const url = `${base}/model/${encodeURIComponent(model)}/${call.stream ? "converse-stream" : "converse"}`;
     const body = JSON.stringify(chatRequestToConverse(call.body));
-    // Loaded on the first Bedrock call, not at start (docs/BENCHMARKS.md, idle RSS).
+    // Loaded on the first Bedrock call, not at start (docs/BENCHMARKS-HISTORY.md, idle RSS).
     const { AwsV4Signer } = require("aws4fetch") as typeof import("aws4fetch");
     const signer = new AwsV4Signer({
       ...(await credentials.get()),

@@ -10,7 +10,7 @@ const fromUtf8 = (text: string) => encoder.encode(text);
 /**
  * The binary event-stream codec (prelude, headers, CRCs checked) AWS streams use. Loaded on the
  * first Bedrock stream rather than at start: a gateway with no Bedrock route does not hold it
- * (docs/BENCHMARKS.md, idle RSS).
+ * (docs/BENCHMARKS-HISTORY.md, idle RSS).
  */
 export const newEventStreamCodec = () => {
   const { EventStreamCodec } =

@@ -29,7 +29,7 @@ export function serviceAccountToken(
     fetch: async () => {
       let assertion: string;
       try {
-        // jose is loaded on the first token, not at start (docs/BENCHMARKS.md, idle RSS).
+        // jose is loaded on the first token, not at start (docs/BENCHMARKS-HISTORY.md, idle RSS).
         const { importPKCS8, SignJWT } = require("jose") as typeof import("jose");
         const privateKey = await importPKCS8(key.private_key, "RS256");
         const issuedAt = Math.floor(now() / 1000);

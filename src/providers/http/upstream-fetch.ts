@@ -28,7 +28,7 @@ export type LeanMode = "auto" | "overflow" | "all" | "off";
  * mode. Alone, the event loop has time to spare, and the lean client's exchange on the loop's
  * own socket skips the two hops through Bun's HTTP thread that `fetch` makes (c=1 latency). With
  * more, the loop is what bounds throughput, and `fetch` does its socket work off the loop
- * (docs/BENCHMARKS.md, "Lean upstream client").
+ * (docs/BENCHMARKS-HISTORY.md, "Lean upstream client").
  */
 export const LEAN_WHEN_ALONE = 1;
 
@@ -46,7 +46,7 @@ export const ALONE_STREAK = 4;
  * run of `ALONE_STREAK`) on the lean client, else native `fetch` below half its limit; `fetch`,
  * native `fetch` below half its limit even alone (`overflow`); `lean`, every plain-http call on
  * the lean client (`all`). Session 4's quiet run had `auto` 12 % cheaper at c=1 but 8–11 % dearer
- * at c=32, where 1–6 % of calls were made "alone"; with the streak none are (docs/BENCHMARKS.md,
+ * at c=32, where 1–6 % of calls were made "alone"; with the streak none are (docs/BENCHMARKS-HISTORY.md,
  * "Session 5: c=1").
  */
 export function leanMode(env: Record<string, string | undefined> = process.env): LeanMode {

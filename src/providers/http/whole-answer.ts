@@ -1,6 +1,6 @@
 /**
  * An upstream answer whose body was whole when its head arrived: what a tunnelled answer's head
- * frame carries and the body's bytes, without a `Response` and its `Headers` (docs/BENCHMARKS.md,
+ * frame carries and the body's bytes, without a `Response` and its `Headers` (docs/BENCHMARKS-HISTORY.md,
  * "Session 8: the worker route"). The lean client hands one to a caller that asks (`LeanFetch.answer`,
  * on the worker), and so does a tunnel for a non-stream answer (`openWhole`, on the gateway).
  * Anything else is still a `Response`.

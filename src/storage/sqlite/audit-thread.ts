@@ -25,7 +25,7 @@ const openSide = () => {
 const shadow = sideHandle(openSide, shadowInserter);
 // Key last-used times and spend: the event loop's handle would wait for the write lock while
 // this thread inserts a batch (SQLite's busy handler sleeps 1, 2, 5, 10… ms), up to tens of ms
-// on a loaded machine (docs/BENCHMARKS.md, "Session 8: c=1").
+// on a loaded machine (docs/BENCHMARKS-HISTORY.md, "Session 8: c=1").
 const ledger = sideHandle(openSide, (db) => ({
   keys: createSqliteKeyStore(db),
   spend: createSqliteSpendStore(db),

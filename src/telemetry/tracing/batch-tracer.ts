@@ -59,7 +59,7 @@ export interface BatchTracerParts {
  * span (id validation, a context, a sampling result, two self-metric closures, an options object
  * and a `WeakSet` per attribute, hrtime arrays, ~30 objects a span) made a traced request's spans
  * cost the event loop 8.5 µs, against 3.7 µs written straight (same process, alternating rounds),
- * when the 0.95 target leaves all of tracing ~7 µs over both threads (docs/BENCHMARKS.md, "Fourth
+ * when the 0.95 target leaves all of tracing ~7 µs over both threads (docs/BENCHMARKS-HISTORY.md, "Fourth
  * pass (session 4)").
  */
 export class BatchTracer implements Tracer {

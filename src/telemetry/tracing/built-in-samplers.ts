@@ -12,7 +12,7 @@ import {
  * anyway: the caller's trace flags when it sent a `traceparent` (a remote parent; undefined for
  * a root span) and the trace id's four 32-bit words. The SDK's own call made a span name and a
  * result object, and the ratio sampler checked the trace id by regular expression and read its
- * 32 digits again, on every traced request (docs/BENCHMARKS.md, "Seventh pass").
+ * 32 digits again, on every traced request (docs/BENCHMARKS-HISTORY.md, "Seventh pass").
  * built-in-samplers.test.ts holds every verdict equal to the SDK sampler's decision.
  */
 export type WordVerdict = (

@@ -45,7 +45,7 @@ export function retryAfterMillis(retryAfter: string | null): number | undefined 
  * status a failure carrying it, refused/reset connections and the timeout retryable) — over
  * Bun's `fetch` instead of `node:http`. Under Bun, `node:http`'s client is a compatibility
  * layer (a `ClientRequest` and a `Readable` piped into it per export) that cost the export
- * thread ~4 µs of every traced request in `bun bench/trace-micro.ts` (docs/BENCHMARKS.md,
+ * thread ~4 µs of every traced request in `bun bench/trace-micro.ts` (docs/BENCHMARKS-HISTORY.md,
  * fifth pass); the library lets a transport be supplied (`createOtlpNetworkExportDelegate`),
  * so only this layer is ours. Plain `http:` endpoints only: an `https:` one keeps the
  * library's transport, whose agent carries the `OTEL_EXPORTER_OTLP_*CERTIFICATE`/`CLIENT_*` files.

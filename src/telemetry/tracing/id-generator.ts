@@ -78,7 +78,7 @@ export interface WordIdGenerator extends IdGenerator {
  * time: flat strings at a quarter of the cost. Same ids: 16 random bytes for a trace, 8 for a span.
  * A span written straight into the export batch takes an id's words from the pool's bytes
  * (`wordOf`): reading the slice's digits back made the event loop resolve each slice, ~0.5 µs
- * a traced request (docs/BENCHMARKS.md, "Sixth pass"); a server span's id is not even sliced
+ * a traced request (docs/BENCHMARKS-HISTORY.md, "Sixth pass"); a server span's id is not even sliced
  * (`drawSpanId`: one string less a traced request, "Seventh pass").
  */
 export const hexIdGenerator: WordIdGenerator = {

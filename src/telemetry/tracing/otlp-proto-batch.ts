@@ -9,7 +9,7 @@ import { FIELDS, NONE, type SpanBatch } from "./span-batch-layout.ts";
  * for the export thread. The OpenTelemetry exporter's own serialiser takes 3.7–4.9 µs a span
  * under Bun (two passes over SDK span objects; `bun bench/trace-floor.ts`), 7–10 µs a traced
  * request, more than the whole 5 % that tracing at sample ratio 1.0 may cost a request
- * (docs/BENCHMARKS.md); this writes the same bytes in one pass over flat numbers. Only what mindgw's spans carry is written here:
+ * (docs/BENCHMARKS-HISTORY.md); this writes the same bytes in one pass over flat numbers. Only what mindgw's spans carry is written here:
  * strings, numbers and booleans as attributes, no events, links or trace state. A batch with
  * anything else returns undefined and goes through the library's serialiser instead. A test
  * holds the bytes equal to the library's for the same spans.

@@ -96,8 +96,9 @@ async function viaTunnel({ gateway, tunnelRequest }: Tunnel): Promise<number> {
   const answer = older.openFeed ? await older.openFeed(request) : await older.open(request);
   const feed = answer instanceof Response ? answer.body?.getReader() : answer.body;
   let bytes = 0;
+  // Counted piece by piece: a ReadableStream reader's `size` is not in bytes.
   for (let read = await feed?.readMany(); read && !read.done; read = await feed?.readMany())
-    bytes += read.size;
+    for (const piece of read.value) bytes += piece.byteLength;
   return bytes;
 }
 

@@ -50,20 +50,24 @@ export function modelPipeline(deps: FrontDoorDeps): (call: ModelCall) => Promise
     abort.watch(deps.shutdown, deps.sessions, principal);
     let streaming = false;
     try {
-      // The call is the router's request: its fields set here, no object made for it.
-      call.body = body;
-      call.model = model;
-      call.stream = ledger.stream;
-      call.signal = abort;
-      call.received = {
-        bytes,
+      const dispatching = runtime.router({
+        operation,
         body,
-        headers: dialectHeaders(request.headers, dialect),
-        query: queryOf(request.url),
-        path,
-      };
-      call.responses = responses;
-      const dispatching = runtime.router(call);
+        model,
+        stream: ledger.stream,
+        requestId: ledger.requestId,
+        signal: abort,
+        received: {
+          bytes,
+          body,
+          headers: dialectHeaders(request.headers, dialect),
+          query: queryOf(request.url),
+          path,
+        },
+        // The ledger hears each attempt (the route it last tried) and passes it on to telemetry.
+        telemetry: ledger.dispatchTelemetry(),
+        responses,
+      });
       const keepAliveMs = ledger.stream ? runtime.streamKeepAlive : 0;
       const early = keepAliveMs > 0 ? await within(dispatching, keepAliveMs) : await dispatching;
       if (!early) {

@@ -1,10 +1,11 @@
 /**
  * The upstream client alone: what one exchange with the burst upstream costs this process in CPU
  * (in total and on its event loop), for Bun's native `fetch`, the lean HTTP/1.1 client
- * (`src/providers/http/http1/`) and a bare keep-alive pool on `Bun.connect` (the floor gateway's,
+ * (`src/providers/http/http1/`), the lean client's byte feed for a stream (`feed`: its `stream`,
+ * no `Response`), and a bare keep-alive pool on `Bun.connect` (the floor gateway's,
  * bench/floor-gateway.ts: content-length only, no `Response`). Each answer is read the way the
  * gateway reads it: whole as bytes (non-stream), or chunk by chunk from the body's reader (stream).
- *   bun bench/client-micro.ts [--calls 10000] [--concurrency 32] [--rounds 3] [--clients native,lean,floor]
+ *   bun bench/client-micro.ts [--calls 10000] [--concurrency 32] [--rounds 3] [--clients native,lean,feed,floor]
  *     [--scenario non-stream|stream]
  * Starts bench/burst-upstream.ts itself; clients alternate round by round; prints one line per
  * run and the medians: CPU µs a call, and each call's time (call to last byte) at p50, p99 and
@@ -131,10 +132,30 @@ const floor: Call = async (body) => {
   });
 };
 
-const lean = createLeanFetch({ fallback: nodeFetch }) as FetchFunction as typeof fetch;
+const leanClient = createLeanFetch({ fallback: nodeFetch });
+const lean = leanClient as FetchFunction as typeof fetch;
+
+/** The relay's read of the lean client's byte feed (a stream; a whole answer as `lean` reads it). */
+function feedClient(stream: boolean): Call {
+  if (!stream) return fetchClient(lean, false);
+  return async (body) => {
+    const answer = await leanClient.stream(url, {
+      method: "POST",
+      headers,
+      body,
+      signal: new AbortController().signal,
+    });
+    if (answer instanceof Response) return readStream(answer);
+    let size = 0;
+    for (let r = await answer.body.readMany(); !r.done; r = await answer.body.readMany()) size += r.size;
+    return size;
+  };
+}
+
 const clients: Record<string, (stream: boolean) => Call> = {
   native: (stream) => fetchClient(fetch, stream),
   lean: (stream) => fetchClient(lean, stream),
+  feed: feedClient,
   floor: () => floor,
 };
 const chosen = (values.clients ?? "").split(",").filter((name) => name in clients);

@@ -2,6 +2,7 @@ import { Elysia } from "elysia";
 import { z } from "zod";
 import { isJsonObject } from "../core/dialect.ts";
 import { GatewayError, toGatewayError } from "../core/gateway-error.ts";
+import { asResponse } from "../providers/http/feed-response.ts";
 import type { Provider } from "../providers/provider.ts";
 import { workerLabel } from "../workers/gateway/worker-provider.ts";
 import { CLUSTER_HEADER, secretCheck } from "./cluster-secret.ts";
@@ -148,23 +149,24 @@ export function forwardEndpoint(deps: { secret: string; workers: Provider; nodeI
         });
         if (reply.kind !== "http")
           throw new GatewayError({ status: 502, code: "upstream_error", message: "unexpected reply" });
+        const response = asResponse(reply.response);
         const headers = new Headers({ [SERVED_BY_HEADER]: `${reply.servedBy ?? "worker"}@${deps.nodeId}` });
-        const type = reply.response.headers.get("content-type");
+        const type = response.headers.get("content-type");
         if (type) headers.set("content-type", type);
-        const retryAfter = reply.response.headers.get("retry-after");
+        const retryAfter = response.headers.get("retry-after");
         if (retryAfter) headers.set("retry-after", retryAfter);
         if (!stream) {
           // A whole answer: read here (a cancel meanwhile aborts the worker and this read) and
           // sent as one body, without a relay stream's per-chunk pulls.
-          const bytes = await reply.response.arrayBuffer();
+          const bytes = await response.arrayBuffer();
           done();
           request.signal.removeEventListener("abort", abort);
-          return new Response(bytes, { status: reply.response.status, headers });
+          return new Response(bytes, { status: response.status, headers });
         }
         // Bun may abort request.signal once the response is handed over; from here only a cancel
         // (the relay's, or /cluster/v1/cancel) means the other node left.
         request.signal.removeEventListener("abort", abort);
-        const reader = reply.response.body?.getReader();
+        const reader = response.body?.getReader();
         // From here the worker stops when its answer's body is cancelled.
         running.set(forwardId, () => {
           done();
@@ -172,7 +174,7 @@ export function forwardEndpoint(deps: { secret: string; workers: Provider; nodeI
           reader?.cancel(gone.signal.reason).catch(() => {});
         });
         return new Response(relay(reader, abort, done), {
-          status: reply.response.status,
+          status: response.status,
           headers,
         });
       } catch (error) {

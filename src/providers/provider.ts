@@ -2,6 +2,7 @@ import type { Dialect, JsonObject, Operation } from "../core/dialect.ts";
 import type { GatewayError } from "../core/gateway-error.ts";
 import type { SseEvent } from "../core/sse.ts";
 import type { Usage } from "../core/usage.ts";
+import type { StreamedAnswer } from "./http/streamed-answer.ts";
 
 /** Bounds for one attempt on one route, in milliseconds. */
 export interface AttemptTimeouts {
@@ -81,7 +82,8 @@ export type ProviderReply = (
       readonly errorEvent?: (error: GatewayError) => SseEvent;
     }
   /** The upstream's answer as received, any status, body unread: only for a `native` call. */
-  | { readonly kind: "http"; readonly response: Response }
+  /** A successful event stream may come as a byte feed (`StreamedAnswer`) instead of a `Response`. */
+  | { readonly kind: "http"; readonly response: Response | StreamedAnswer }
 ) & {
   /** Who actually served it when the provider chose among several (`worker:<name>`). */
   readonly servedBy?: string;

@@ -1,6 +1,7 @@
 import type { ChunkSource } from "../core/chunk-source.ts";
 import { clientClosed, type GatewayError, upstreamError } from "../core/gateway-error.ts";
 import { joinBytes } from "../core/join-bytes.ts";
+import type { BodyRead, ByteFeed } from "../providers/http/streamed-answer.ts";
 import type { Attempt } from "./attempt.ts";
 import { RelayScan, type UsageSink } from "./relay-scan.ts";
 
@@ -19,7 +20,7 @@ export interface RelayedStream {
 }
 
 /** One upstream read: every chunk its body held (Bun's `readMany`), or its end. */
-type UpstreamRead = Bun.ReadableStreamDefaultReadManyResult<Uint8Array>;
+type UpstreamRead = BodyRead;
 
 /** A read's chunks as one (almost always there is one: no copy). */
 const joined = (chunks: Uint8Array[]): Uint8Array | undefined =>
@@ -33,7 +34,9 @@ const joined = (chunks: Uint8Array[]): Uint8Array | undefined =>
  *
  * Reads take what the upstream's body already holds at once (`readMany` answers without a promise
  * then), so a stream that arrived whole — its end known by its declared length — is relayed with
- * no turn and no promise of the relay's own. The relay is also the committed answer itself.
+ * no turn and no promise of the relay's own. The body is a `ReadableStream`'s reader, or the lean
+ * client's byte feed (the socket's reads, with no stream object in between). The relay is also
+ * the committed answer itself.
  */
 export class ByteRelay implements ChunkSource, RelayedStream {
   readonly kind = "stream";
@@ -51,7 +54,7 @@ export class ByteRelay implements ChunkSource, RelayedStream {
   private upcoming: UpstreamRead | Promise<UpstreamRead> | undefined;
 
   constructor(
-    private readonly reader: ReadableStreamDefaultReader<Uint8Array>,
+    private readonly reader: ByteFeed,
     private readonly attempt: Attempt,
     private readonly options: ByteRelayOptions,
     /** Body bytes the upstream declared and has not sent yet; -1 when it declared no length. */

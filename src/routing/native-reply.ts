@@ -3,6 +3,7 @@ import { isJsonObject, type JsonObject } from "../core/dialect.ts";
 import { type GatewayError, upstreamError } from "../core/gateway-error.ts";
 import type { SseEvent } from "../core/sse.ts";
 import { readBounded, readErrorText } from "../providers/http/read-bounded.ts";
+import type { ByteFeed, StreamedAnswer } from "../providers/http/streamed-answer.ts";
 import { errorInAnswer, upstreamFailure } from "../providers/http/upstream-failure.ts";
 import type { Attempt, ReadStep } from "./attempt.ts";
 import { ByteRelay, type ByteRelayOptions } from "./byte-relay.ts";
@@ -50,11 +51,17 @@ export interface NativeReplyContext extends ByteRelayOptions {
  * same-dialect caller as sent; retried or failed over like any other when retryable); a stream is relayed as bytes once its first
  * event is in; a whole body is read once, parsed once for its usage, and relayed as received.
  */
-export function readNativeReply(response: Response, context: NativeReplyContext): Promise<ClientReply> {
+export function readNativeReply(
+  answer: Response | StreamedAnswer,
+  context: NativeReplyContext,
+): Promise<ClientReply> {
+  // The lean client's successful event stream: its bytes as the socket reads them.
+  if (!(answer instanceof Response)) return relayedReply(answer.body, answer.length, context);
+  const response = answer;
   if (!response.ok) return failedReply(response, context);
   const contentType = response.headers.get("content-type") ?? "application/json";
   if (context.stream && contentType.includes("text/event-stream") && response.body)
-    return relayedReply(response, response.body, context);
+    return relayedReply(response.body.getReader(), declaredLength(response), context);
   // The common answer: read, parsed and checked as the read settles (no async frame).
   return context.attempt.readThen(
     readBounded(response, context.maxBody, context.label, "refuse"),
@@ -70,24 +77,19 @@ async function failedReply(response: Response, context: NativeReplyContext): Pro
 
 /**
  * A stream, relayed as bytes once its first event is in (the relay is the answer it resolves with).
- * A declared length tells the relay where the body ends without reading its end — unless the body
- * is decoded on the way (the length is then the encoded one's).
+ * A declared length (-1: none) tells the relay where the body ends without reading its end.
  */
-function relayedReply(
-  response: Response,
-  body: ReadableStream<Uint8Array>,
-  context: NativeReplyContext,
-): Promise<ClientReply> {
+function relayedReply(body: ByteFeed, declared: number, context: NativeReplyContext): Promise<ClientReply> {
   const attempt = context.attempt;
   attempt.arm("first byte", attempt.timeouts.firstByteMs);
+  return new ByteRelay(body, attempt, context, declared).start();
+}
+
+/** A response's declared body length, -1 when none, or when the body is decoded on the way (the length is then the encoded one's). */
+function declaredLength(response: Response): number {
   const length = response.headers.get("content-encoding") ? null : response.headers.get("content-length");
   const declared = length === null ? -1 : Number(length);
-  return new ByteRelay(
-    body.getReader(),
-    attempt,
-    context,
-    Number.isSafeInteger(declared) ? declared : -1,
-  ).start();
+  return Number.isSafeInteger(declared) ? declared : -1;
 }
 
 /** A whole answer once its body is in: parsed once, checked for an error in it, relayed as received. */

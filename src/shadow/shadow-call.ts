@@ -1,5 +1,6 @@
 import { toGatewayError } from "../core/gateway-error.ts";
 import type { SseEvent } from "../core/sse.ts";
+import { asResponse } from "../providers/http/feed-response.ts";
 import { abortable } from "../routing/abortable.ts";
 import { type AdaptedCall, adaptDialect } from "../routing/adapt-dialect.ts";
 import type { Route } from "../routing/route.ts";
@@ -91,7 +92,7 @@ export async function callShadow(
     if (thread && captured) {
       return await thread.exchange({ provider: route.provider.name, ...captured, target }, signal);
     }
-    if (reply.kind === "http") return await readCopy(reply.response, target, signal, clock);
+    if (reply.kind === "http") return await readCopy(asResponse(reply.response), target, signal, clock);
     if (reply.kind === "json") {
       const usageOf = route.provider.dialect === "anthropic" ? usageFromAnthropic : usageFromOpenAI;
       const answer = answerFromJson(request.operation, adapted.json(reply.body));

@@ -1,5 +1,5 @@
 import { unsupportedOperation } from "../../core/gateway-error.ts";
-import { postJson } from "../http/post-json.ts";
+import { postJson, postNative } from "../http/post-json.ts";
 import { readUpstreamReply } from "../http/read-reply.ts";
 import type { Provider, ProviderCall, ProviderReply } from "../provider.ts";
 
@@ -34,8 +34,9 @@ export function createAnthropicProvider(options: AnthropicOptions): Provider {
     const path =
       call.operation === "messages" || call.operation === "count_tokens" ? PATHS[call.operation] : undefined;
     if (!path) throw unsupportedOperation(`provider ${options.name} does not serve ${call.operation}`);
+    if (call.native)
+      return { kind: "http", response: await postNative(options.name, base + path, headers, call, doFetch) };
     const response = await postJson(options.name, base + path, headers, call, doFetch);
-    if (call.native) return { kind: "http", response };
     return readUpstreamReply(options.name, response, call, options.maxSseLine);
   }
 

@@ -1,19 +1,49 @@
 import { badRequest } from "../../core/gateway-error.ts";
 import type { ProviderCall } from "../provider.ts";
+import type { StreamedAnswer, StreamFunction } from "./streamed-answer.ts";
 import { unreachable } from "./upstream-failure.ts";
-import { plainFetch } from "./upstream-fetch.ts";
+import { plainFetch, streamFetch } from "./upstream-fetch.ts";
+
+/** How a request goes out: `fetch`, or a function that may answer a stream with a feed. */
+type Send<T> = (input: string, init: RequestInit) => Promise<T>;
 
 /**
  * POSTs a call's JSON body upstream under its abort signal. A fetch that fails before any
  * answer is a retryable 502, or the abort reason when we ended it (client gone, timeout).
  */
-export async function postJson(
+export function postJson(
   provider: string,
   url: string,
   headers: Record<string, string>,
   call: ProviderCall,
   doFetch: typeof fetch,
 ): Promise<Response> {
+  return post(provider, url, headers, call, doFetch, doFetch);
+}
+
+/**
+ * As `postJson`, for a call whose answer goes to the client as the upstream sent it (`native`):
+ * a stream may come back as a byte feed (`StreamedAnswer`) where the fetch can hand one.
+ */
+export function postNative(
+  provider: string,
+  url: string,
+  headers: Record<string, string>,
+  call: ProviderCall,
+  doFetch: typeof fetch,
+): Promise<Response | StreamedAnswer> {
+  const send: StreamFunction = call.stream ? streamFetch(doFetch) : doFetch;
+  return post(provider, url, headers, call, doFetch, send);
+}
+
+async function post<T>(
+  provider: string,
+  url: string,
+  headers: Record<string, string>,
+  call: ProviderCall,
+  doFetch: typeof fetch,
+  sender: Send<T>,
+): Promise<T | Response> {
   const native = call.native;
   let body: string | Uint8Array<ArrayBuffer>;
   try {
@@ -25,7 +55,7 @@ export async function postJson(
   }
   // A shadow copy bound for the shadow thread: only in place of a plain network fetch, which the
   // thread does the same (a provider given its own fetch keeps it).
-  const send = call.offload && plainFetch(doFetch) ? call.offload : doFetch;
+  const send: Send<T | Response> = call.offload && plainFetch(doFetch) ? call.offload : sender;
   try {
     return await send(native ? withQuery(url, native.query) : url, {
       method: "POST",

@@ -1,6 +1,13 @@
 import { afterAll, describe, expect, test } from "bun:test";
 import { nodeFetch } from "./node-fetch.ts";
-import { ALONE_STREAK, createUpstreamFetch, leanMode, nativeFetchLimit } from "./upstream-fetch.ts";
+import type { StreamedAnswer } from "./streamed-answer.ts";
+import {
+  ALONE_STREAK,
+  createUpstreamFetch,
+  leanMode,
+  nativeFetchLimit,
+  streamFetch,
+} from "./upstream-fetch.ts";
 
 const server = Bun.serve({
   hostname: "127.0.0.1",
@@ -126,6 +133,32 @@ describe("createUpstreamFetch", () => {
     });
     for (let i = 0; i <= ALONE_STREAK; i++) await fetchOnly(`${base}/echo`);
     expect(used.filter((name) => name === "fetch-only")).toHaveLength(ALONE_STREAK + 1);
+  });
+
+  test("auto at c=32: a stream call on the lean client, its event stream a byte feed; a non-stream call on native fetch", async () => {
+    const { used, tagged } = recorder();
+    const options = {
+      inFlight: () => 32,
+      nativeLimit: 256,
+      native: tagged("native"),
+      fallback: tagged("node"),
+    };
+    const upstream = createUpstreamFetch({ ...options, lean: "auto" });
+    const answer = await streamFetch(upstream)(`${base}/stream`, { method: "POST", body: "{}" });
+    expect(answer).not.toBeInstanceOf(Response);
+    const feed = (answer as StreamedAnswer).body;
+    const first = await feed.readMany();
+    expect(Buffer.concat(first.value).toString()).toBe("data: one\n\n");
+    await feed.cancel();
+    // An https stream is not the lean client's: native fetch takes it.
+    await streamFetch(upstream)("https://127.0.0.1:1/");
+    expect(used).toEqual(["native"]);
+    await upstream(`${base}/echo`);
+    expect(used).toEqual(["native", "native"]);
+    // MINDGW_UPSTREAM_CLIENT=fetch: a stream on native fetch too.
+    const fetchOnly = createUpstreamFetch({ ...options, lean: "overflow" });
+    await streamFetch(fetchOnly)(`${base}/stream`, { method: "POST", body: "{}" });
+    expect(used).toEqual(["native", "native", "native"]);
   });
 
   test("MINDGW_UPSTREAM_CLIENT=lean: every plain-http call on the lean client", async () => {

@@ -1,5 +1,6 @@
-import { createLeanFetch, type LeanFetch } from "./http1/lean-fetch.ts";
+import { createLeanFetch, type FetchFunction, type LeanFetch } from "./http1/lean-fetch.ts";
 import { nodeFetch } from "./node-fetch.ts";
+import type { StreamFunction } from "./streamed-answer.ts";
 import type { AnswerFunction } from "./whole-answer.ts";
 
 /** Bun's default for concurrent native `fetch` requests per process. */
@@ -18,7 +19,7 @@ export function nativeFetchLimit(env: Record<string, string | undefined> = proce
 /**
  * Where plain-http calls go. `overflow`: native `fetch` below half its limit, the lean client
  * past it. `auto` (the default): also the lean client while the process serves only one request
- * (`LEAN_WHEN_ALONE`, `ALONE_STREAK`). `all`: the lean client always. `off`: `node:http` past the limit, as
+ * (`LEAN_WHEN_ALONE`, `ALONE_STREAK`), and for every stream (`STREAMS_ON_LEAN`). `all`: the lean client always. `off`: `node:http` past the limit, as
  * before the lean client.
  */
 export type LeanMode = "auto" | "overflow" | "all" | "off";
@@ -42,8 +43,21 @@ export const LEAN_WHEN_ALONE = 1;
 export const ALONE_STREAK = 4;
 
 /**
+ * In `auto` mode a stream call takes the lean client whatever the load (below half the native
+ * limit), its body reaching the byte relay as the lean client's feed (no `Response`, no stream
+ * object), while a non-stream call with others in flight stays on native `fetch`. Measured at
+ * c=32 on the burst upstream (docs/BENCHMARKS-HISTORY.md, "Session 9: the stream path at c=32"):
+ * a stream on the feed costs ~12 % less CPU a request than on `fetch` (117 against 134 µs,
+ * the event loop's share unchanged), where the lean client's `Response` cost 28 % more; a
+ * non-stream call on the lean client still costs 7 % more (its socket work on the loop, 86
+ * against 70 µs there), as session 4 found.
+ */
+export const STREAMS_ON_LEAN = true;
+
+/**
  * `MINDGW_UPSTREAM_CLIENT`: unset (or anything else), `auto`: a plain-http call made alone (in a
- * run of `ALONE_STREAK`) on the lean client, else native `fetch` below half its limit; `fetch`,
+ * run of `ALONE_STREAK`) and every stream call (`STREAMS_ON_LEAN`) on the lean client, else native
+ * `fetch` below half its limit; `fetch`,
  * native `fetch` below half its limit even alone (`overflow`); `lean`, every plain-http call on
  * the lean client (`all`). Session 4's quiet run had `auto` 12 % cheaper at c=1 but 8–11 % dearer
  * at c=32, where 1–6 % of calls were made "alone"; with the streak none are (docs/BENCHMARKS-HISTORY.md,
@@ -87,20 +101,27 @@ export function createUpstreamFetch(options: UpstreamFetchOptions): typeof fetch
   const overflow = mode === "off" ? fallback : createLeanFetch({ fallback });
   // Alone, a plain-http call takes the lean client; the rest (https, proxies) native `fetch`.
   const alone = mode === "auto" ? createLeanFetch({ fallback: native }) : native;
+  // With others in flight: native `fetch`, but a stream on the lean client in `auto` mode.
+  const crowdedStream = mode === "auto" && STREAMS_ON_LEAN ? alone : native;
   let aloneInARow = 0;
-  const switched = (input: string | URL | Request, init?: RequestInit) => {
+  /** The client a call takes (a stream's, when `stream`). */
+  const pick = (stream: boolean): FetchFunction => {
     const inFlight = options.inFlight();
-    if (inFlight > threshold) return overflow(input, init);
+    if (inFlight > threshold) return overflow;
     if (inFlight > LEAN_WHEN_ALONE) {
       aloneInARow = 0;
-      return native(input, init);
+      return stream ? crowdedStream : native;
     }
-    return ++aloneInARow >= ALONE_STREAK ? alone(input, init) : native(input, init);
+    return ++aloneInARow >= ALONE_STREAK ? alone : stream ? crowdedStream : native;
   };
-  const upstreamFetch = mode === "all" ? createLeanFetch({ fallback: switched }) : switched;
-  const made = Object.assign(upstreamFetch, { preconnect: native.preconnect }) as typeof fetch;
+  const switched = (input: string | URL | Request, init?: RequestInit) => pick(false)(input, init);
+  const streamed: StreamFunction = (input, init) => streamFetch(pick(true))(input, init);
+  const made =
+    mode === "all"
+      ? Object.assign(createLeanFetch({ fallback: switched }), { preconnect: native.preconnect })
+      : Object.assign(switched, { preconnect: native.preconnect, stream: streamed });
   if (options.native === undefined) upstreamFetches.add(made);
-  return made;
+  return made as typeof fetch;
 }
 
 /**
@@ -109,6 +130,14 @@ export function createUpstreamFetch(options: UpstreamFetchOptions): typeof fetch
  */
 export const answerFetch = (made: typeof fetch): AnswerFunction =>
   (made as Partial<Pick<LeanFetch, "answer">>).answer ?? made;
+
+/**
+ * The calls of an upstream fetch for a stream whose body the byte relay reads: the upstream
+ * fetch's `stream` where it has one (a successful event stream on the lean client then comes as
+ * a byte feed, no `Response`), else the fetch.
+ */
+export const streamFetch = (made: FetchFunction): StreamFunction =>
+  (made as Partial<Pick<LeanFetch, "stream">>).stream ?? made;
 
 /** The upstream fetches made on the real network `fetch` (not a test's or an embedder's). */
 const upstreamFetches = new WeakSet<typeof fetch>();

@@ -1,7 +1,8 @@
 import type { Operation } from "../../core/dialect.ts";
 import { unsupportedOperation } from "../../core/gateway-error.ts";
-import { postJson, withQuery } from "../http/post-json.ts";
+import { postJson, postNative, withQuery } from "../http/post-json.ts";
 import { readUpstreamReply } from "../http/read-reply.ts";
+import type { StreamedAnswer } from "../http/streamed-answer.ts";
 import { unreachable } from "../http/upstream-failure.ts";
 import type { ForwardRequest, NativeRequest, Provider, ProviderCall, ProviderReply } from "../provider.ts";
 import { applyPresetQuirks, type OpenAIPreset } from "./presets.ts";
@@ -40,7 +41,7 @@ function rewritten(call: ProviderCall, body: ProviderCall["body"]): ProviderCall
 }
 
 /** A same-dialect answer, relayed as the upstream sent it. */
-const httpReply = (response: Response): ProviderReply => ({ kind: "http", response });
+const httpReply = (response: Response | StreamedAnswer): ProviderReply => ({ kind: "http", response });
 
 /** Any server that speaks OpenAI's HTTP API: OpenAI itself, vLLM, llama.cpp, Ollama, TGI. */
 export function createOpenAICompatibleProvider(options: OpenAICompatibleOptions): Provider {
@@ -66,7 +67,7 @@ export function createOpenAICompatibleProvider(options: OpenAICompatibleOptions)
     // credentials. Handed back as the POST's promise (no async frame per call).
     if (call.native && !options.auth) {
       try {
-        return postJson(options.name, urlOf(call), headers, upstreamOf(call), doFetch).then(httpReply);
+        return postNative(options.name, urlOf(call), headers, upstreamOf(call), doFetch).then(httpReply);
       } catch (error) {
         return Promise.reject(error);
       }
@@ -78,8 +79,9 @@ export function createOpenAICompatibleProvider(options: OpenAICompatibleOptions)
   async function generalCall(call: ProviderCall): Promise<ProviderReply> {
     const url = urlOf(call);
     const sent = options.auth ? { ...headers, ...(await options.auth()) } : headers;
-    const response = await postJson(options.name, url, sent, upstreamOf(call), doFetch);
-    if (call.native) return { kind: "http", response };
+    const upstream = upstreamOf(call);
+    if (call.native) return httpReply(await postNative(options.name, url, sent, upstream, doFetch));
+    const response = await postJson(options.name, url, sent, upstream, doFetch);
     return readUpstreamReply(options.name, response, call, options.maxSseLine);
   }
 

@@ -1,4 +1,5 @@
-import { type ConnectionOwner, Http1Connection, type Origin } from "./http1-connection.ts";
+import type { ConnectionOwner, Origin } from "./exchange.ts";
+import { Http1Connection } from "./http1-connection.ts";
 
 /**
  * How long a connection stays idle by default: under the 5 s that uvicorn (vLLM) and Node close

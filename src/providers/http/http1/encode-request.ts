@@ -1,4 +1,4 @@
-import type { Origin } from "./http1-connection.ts";
+import type { Origin } from "./exchange.ts";
 
 /** A request as it goes on the wire, and where it goes. */
 export interface EncodedRequest {

@@ -1,45 +1,14 @@
 import type { Socket, SocketHandler } from "bun";
+import { BodyFeed } from "./body-feed.ts";
 import { BodyStream } from "./body-stream.ts";
 import { ChunkedDecoder } from "./chunked-decoder.ts";
 import { decodedBody } from "./content-decoding.ts";
+import { type ConnectionOwner, type Exchange, type Origin, responseInit } from "./exchange.ts";
+import type { BodyFlow, HeldBody } from "./held-body.ts";
 import { bareBlankLine, MalformedResponseError, parseHead, type ResponseHead } from "./response-head.ts";
 
 /** The most a response head (status line and headers) may be; `fetch` takes large ones too. */
 export const MAX_HEAD_BYTES = 1024 * 1024;
-
-/** One request on a connection, and where its outcome goes. */
-export interface Exchange {
-  /** The whole request, head and body: text (ASCII head, UTF-8 body) or bytes. */
-  readonly request: string | Uint8Array;
-  /** Its size in bytes. */
-  readonly size: number;
-  /** A HEAD request: the answer has no body whatever its headers say. */
-  readonly headOnly: boolean;
-  readonly signal: AbortSignal | undefined;
-  /** A body whole when the head arrives goes to `answerWhole` as bytes, without a `Response`. */
-  readonly takesWhole: boolean;
-  /** The answer, as soon as its head is in. */
-  answer(response: Response): void;
-  /** An answer whose body was whole with its head (or bodyless), when `takesWhole`. */
-  answerWhole(head: ResponseHead, body: Uint8Array<ArrayBuffer>): void;
-  /** No answer. `stale`: a kept-alive connection closed before any byte of it (it may go again). */
-  failed(error: unknown, stale: boolean): void;
-}
-
-/** Where a connection goes when its exchange is over. */
-export interface ConnectionOwner {
-  /** The connection finished an exchange and may carry another. */
-  idle(connection: Http1Connection): void;
-  /** The connection closed (whatever it was doing). */
-  closed(connection: Http1Connection): void;
-}
-
-/** Where the upstream is, and how a connection to it is named in the pool. */
-export interface Origin {
-  readonly key: string;
-  readonly hostname: string;
-  readonly port: number;
-}
 
 const HEAD_END = Buffer.from("\r\n\r\n");
 // What the connection is doing.
@@ -53,13 +22,6 @@ const CLOSE = 2;
 
 const NO_BYTES = new Uint8Array(0);
 
-/** A `Response`'s status and headers from a parsed head. */
-export const responseInit = (head: ResponseHead): ResponseInit => ({
-  status: head.status,
-  statusText: head.statusText,
-  headers: head.headers,
-});
-
 const handlers: SocketHandler<Http1Connection> = {
   data: (socket, data) => socket.data.received(data),
   drain: (socket) => socket.data.drained(),
@@ -71,7 +33,8 @@ const handlers: SocketHandler<Http1Connection> = {
  * One HTTP/1.1 connection on `Bun.connect`, carrying one exchange at a time. The answer is a
  * `Response` as soon as its head is in; its body streams as bytes arrive, and a reader that
  * falls behind pauses the socket (TCP backpressure to the upstream) until it pulls again. A body
- * already whole when the head arrives is handed over as bytes, without a stream.
+ * already whole when the head arrives is handed over as bytes, without a stream; a successful
+ * event stream, to an exchange that takes one, as a byte feed (no `Response`, no stream object).
  */
 export class Http1Connection {
   /** When the connection last went idle (Date.now), and how long it may stay so. */
@@ -92,11 +55,21 @@ export class Http1Connection {
   private remaining = 0;
   private chunked: ChunkedDecoder | null = null;
   /** The body in progress, fed from the socket. */
-  private body: BodyStream | null = null;
+  private body: HeldBody | null = null;
   private keepAlive = false;
   private unsent: Uint8Array | null = null;
   private readonly onAbort = () => this.fail(this.current?.signal?.reason);
   private readonly emit = (bytes: Uint8Array) => this.body?.push(bytes);
+  /**
+   * What every body of the connection asks of it (one object a connection, not a body). A body
+   * is ended or failed before the connection carries another exchange, so a late cancel of an
+   * old body is a no-op there (held-body.ts) and never reaches a later exchange.
+   */
+  private readonly flow: BodyFlow = {
+    pause: () => this.socket.pause(),
+    resume: () => this.socket.resume(),
+    cancel: () => this.fail(new Error("body cancelled")),
+  };
 
   private constructor(
     readonly origin: Origin,
@@ -259,13 +232,16 @@ export class Http1Connection {
       this.framing = CHUNKED;
       this.chunked = new ChunkedDecoder();
     } else this.framing = CLOSE;
-    const body = new BodyStream({
-      pause: () => this.socket.pause(),
-      resume: () => this.socket.resume(),
-      cancel: () => {
-        if (this.body === body) this.fail(new Error("body cancelled"));
-      },
-    });
+    const exchange = this.current as Exchange;
+    if (exchange.takesFeed && head.eventStream && !head.encoding && status >= 200 && status < 300) {
+      const feed = new BodyFeed(this.flow);
+      this.body = feed;
+      this.phase = BODY;
+      exchange.answerFeed({ status, length: head.framing === "length" ? head.length : -1, body: feed });
+      if (rest.byteLength > 0) this.readBody(rest);
+      return;
+    }
+    const body = new BodyStream(this.flow);
     this.body = body;
     const stream = body.stream;
     let response: Response;

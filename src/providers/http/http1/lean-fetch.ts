@@ -1,13 +1,24 @@
+import type { StreamedAnswer, StreamFunction } from "../streamed-answer.ts";
 import type { AnswerFunction, WholeAnswer } from "../whole-answer.ts";
 import { ConnectionPool } from "./connection-pool.ts";
 import { type EncodedRequest, encodeRequest } from "./encode-request.ts";
-import { type Exchange, type Origin, responseInit } from "./http1-connection.ts";
+import { type Exchange, type Origin, responseInit } from "./exchange.ts";
 import type { ResponseHead } from "./response-head.ts";
 
 export type FetchFunction = (input: string | URL | Request, init?: RequestInit) => Promise<Response>;
 
-/** The lean client: a `fetch`, and `answer`, which hands a body whole with its head as bytes. */
-export type LeanFetch = FetchFunction & { readonly answer: AnswerFunction };
+/**
+ * The lean client: a `fetch`; `answer`, which hands a body whole with its head as bytes; and
+ * `stream`, which hands a successful event stream's body over as a byte feed.
+ */
+export type LeanFetch = FetchFunction & { readonly answer: AnswerFunction; readonly stream: StreamFunction };
+
+/** What a call hands back besides a `Response`. */
+const RESPONSE = 0;
+const WHOLE = 1;
+const FEED = 2;
+type Takes = typeof RESPONSE | typeof WHOLE | typeof FEED;
+type Answer = Response | WholeAnswer | StreamedAnswer;
 
 export interface LeanFetchOptions {
   /** Every call this client does not take (https, proxies, anything unusual) goes here. */
@@ -23,8 +34,9 @@ const sharedPool = new ConnectionPool();
 /**
  * A `fetch` for plain-http upstream calls on `Bun.connect` with its own keep-alive pool: the
  * subset of `fetch` upstream calls use (method, headers, a text or byte body, an abort signal),
- * answering with a real `Response` whose body streams with backpressure. It costs less CPU a
- * request than Bun's `fetch` and has no cap on requests at once. What it does not take — https
+ * answering with a real `Response` whose body streams with backpressure (or, through `stream`, a
+ * successful event stream's body as a byte feed for the relay). It costs less CPU a request than
+ * Bun's `fetch` and has no cap on requests at once. What it does not take — https
  * (whose certificate checks stay `fetch`'s), proxies from the environment, any other init field
  * or header `fetch` owns — goes to `fallback` unchanged, and so does a redirect answer (the
  * request sent again there, where `fetch` follows it), so callers see `fetch`'s behaviour.
@@ -39,7 +51,7 @@ export function createLeanFetch(options: LeanFetchOptions): LeanFetch {
   const proxied = Boolean(env.http_proxy || env.HTTP_PROXY);
   const pool = options.pool ?? sharedPool;
 
-  function call(input: string | URL | Request, init: RequestInit | undefined, takesWhole: boolean) {
+  function call(input: string | URL | Request, init: RequestInit | undefined, takes: Takes) {
     const request =
       typeof input === "string" && !proxied && input.startsWith("http://")
         ? encodeRequest(input, init)
@@ -47,14 +59,17 @@ export function createLeanFetch(options: LeanFetchOptions): LeanFetch {
     if (!request) return fallback(input, init);
     const signal = init?.signal ?? undefined;
     if (signal?.aborted) return Promise.reject(signal.reason);
-    return new Promise<Response | WholeAnswer>((resolve, reject) => {
-      new Call(request, signal, takesWhole, pool, () => fallback(input, init), resolve, reject).start();
+    return new Promise<Answer>((resolve, reject) => {
+      new Call(request, signal, takes, pool, () => fallback(input, init), resolve, reject).start();
     });
   }
   const leanFetch = (input: string | URL | Request, init?: RequestInit) =>
-    call(input, init, false) as Promise<Response>;
+    call(input, init, RESPONSE) as Promise<Response>;
   return Object.assign(leanFetch, {
-    answer: (input: string | URL | Request, init?: RequestInit) => call(input, init, true),
+    answer: (input: string | URL | Request, init?: RequestInit) =>
+      call(input, init, WHOLE) as Promise<Response | WholeAnswer>,
+    stream: (input: string | URL | Request, init?: RequestInit) =>
+      call(input, init, FEED) as Promise<Response | StreamedAnswer>,
   });
 }
 
@@ -66,22 +81,26 @@ class Call implements Exchange {
   readonly request: string | Uint8Array;
   readonly size: number;
   readonly headOnly: boolean;
+  readonly takesWhole: boolean;
+  readonly takesFeed: boolean;
   private readonly origin: Origin;
   private retried = false;
 
   constructor(
     encoded: EncodedRequest,
     readonly signal: AbortSignal | undefined,
-    readonly takesWhole: boolean,
+    takes: Takes,
     private readonly pool: ConnectionPool,
     private readonly fallback: () => Promise<Response>,
-    private readonly resolve: (answer: Response | WholeAnswer) => void,
+    private readonly resolve: (answer: Answer) => void,
     private readonly reject: (error: unknown) => void,
   ) {
     this.request = encoded.request;
     this.size = encoded.size;
     this.headOnly = encoded.headOnly;
     this.origin = encoded.origin;
+    this.takesWhole = takes === WHOLE;
+    this.takesFeed = takes === FEED;
   }
 
   start(): void {
@@ -114,6 +133,10 @@ class Call implements Exchange {
       return;
     }
     this.resolve({ status, contentType: head.contentType, retryAfter: head.retryAfter, body });
+  }
+
+  answerFeed(answer: StreamedAnswer): void {
+    this.resolve(answer);
   }
 
   failed(error: unknown, stale: boolean): void {

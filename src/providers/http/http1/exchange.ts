@@ -1,0 +1,48 @@
+import type { StreamedAnswer } from "../streamed-answer.ts";
+import type { Http1Connection } from "./http1-connection.ts";
+import type { ResponseHead } from "./response-head.ts";
+
+/** One request on a connection, and where its outcome goes. */
+export interface Exchange {
+  /** The whole request, head and body: text (ASCII head, UTF-8 body) or bytes. */
+  readonly request: string | Uint8Array;
+  /** Its size in bytes. */
+  readonly size: number;
+  /** A HEAD request: the answer has no body whatever its headers say. */
+  readonly headOnly: boolean;
+  readonly signal: AbortSignal | undefined;
+  /** A body whole when the head arrives goes to `answerWhole` as bytes, without a `Response`. */
+  readonly takesWhole: boolean;
+  /** A successful event stream goes to `answerFeed` as a byte feed, without a `Response`. */
+  readonly takesFeed: boolean;
+  /** The answer, as soon as its head is in. */
+  answer(response: Response): void;
+  /** An answer whose body was whole with its head (or bodyless), when `takesWhole`. */
+  answerWhole(head: ResponseHead, body: Uint8Array<ArrayBuffer>): void;
+  /** A 2xx event stream not encoded, as soon as its head is in, when `takesFeed`. */
+  answerFeed(answer: StreamedAnswer): void;
+  /** No answer. `stale`: a kept-alive connection closed before any byte of it (it may go again). */
+  failed(error: unknown, stale: boolean): void;
+}
+
+/** Where a connection goes when its exchange is over. */
+export interface ConnectionOwner {
+  /** The connection finished an exchange and may carry another. */
+  idle(connection: Http1Connection): void;
+  /** The connection closed (whatever it was doing). */
+  closed(connection: Http1Connection): void;
+}
+
+/** Where the upstream is, and how a connection to it is named in the pool. */
+export interface Origin {
+  readonly key: string;
+  readonly hostname: string;
+  readonly port: number;
+}
+
+/** A `Response`'s status and headers from a parsed head. */
+export const responseInit = (head: ResponseHead): ResponseInit => ({
+  status: head.status,
+  statusText: head.statusText,
+  headers: head.headers,
+});

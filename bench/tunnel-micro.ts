@@ -37,11 +37,19 @@ const bodyText = JSON.stringify(body);
 
 const upstream = spawnService(["bun", join(ROOT, "bench/burst-upstream.ts")]);
 const upstreamUrl = `http://127.0.0.1:${await upstream.portLine()}/v1`;
+const bodyBytes = new TextEncoder().encode(bodyText);
 type Harness = typeof import("../src/workers/testing/tunnel-harness.ts");
+type WorkerProvider = typeof import("../src/workers/gateway/worker-provider.ts");
 
-/** A checkout's gateway side (its harness, in this process) with its own worker dialled in. */
+/**
+ * A checkout's gateway side (its harness, in this process) with its own worker dialled in, and
+ * its own way of making the tunnel's request from a call (as its workers provider does, a call).
+ */
 async function tunnelOf(root: string) {
   const harness = (await import(join(root, "src/workers/testing/tunnel-harness.ts"))) as Harness;
+  const { tunnelRequest } = (await import(
+    join(root, "src/workers/gateway/worker-provider.ts")
+  )) as WorkerProvider;
   const gateway = harness.startGateway({ heartbeatMs: 5_000 });
   const worker = spawnService([
     "bun",
@@ -59,24 +67,26 @@ async function tunnelOf(root: string) {
     "1024",
     "--no-responses-api",
   ]);
-  return { root, gateway, worker };
+  return { root, gateway, worker, tunnelRequest };
 }
 type Tunnel = Awaited<ReturnType<typeof tunnelOf>>;
 
 const tunnels = [await tunnelOf(ROOT), ...(values.against ? [await tunnelOf(resolve(values.against))] : [])];
 const upstreamFetch = createUpstreamFetch({ inFlight: () => concurrency });
 
-async function viaTunnel({ gateway }: Tunnel): Promise<number> {
+async function viaTunnel({ gateway, tunnelRequest }: Tunnel): Promise<number> {
   const tunnel = gateway.registry.pick(MODEL);
   if (!tunnel) throw new Error("no worker");
-  const response = await tunnel.open({
-    path: "/chat/completions",
+  const call = {
+    operation: "chat" as const,
     body,
-    bodyText,
     stream,
     requestId: "bench",
     signal: new AbortController().signal,
-  });
+    timeouts: { connectMs: 5_000, firstByteMs: 5_000, idleMs: 5_000 },
+    native: { bytes: bodyBytes, headers: {}, query: "" },
+  };
+  const response = await tunnel.open(tunnelRequest(call, "/chat/completions"));
   return (await response.bytes()).byteLength;
 }
 

@@ -3,14 +3,14 @@ import { limitSubject, type Principal } from "./principal.ts";
 /** One set of limits a request counts against. */
 export interface Scope {
   /** Where requests and tokens are counted. */
-  subject: string;
+  readonly subject: string;
   /** Where spend is totalled: for a tenant, one subject per budget period. */
-  spendSubject: string;
-  rpm: number | undefined;
-  tpm: number | undefined;
-  budgetUsd: number | undefined;
+  readonly spendSubject: string;
+  readonly rpm: number | undefined;
+  readonly tpm: number | undefined;
+  readonly budgetUsd: number | undefined;
   /** Names the scope in a refusal. */
-  owner: string;
+  readonly owner: string;
 }
 
 /** Requests and tokens of every key of a tenant are counted under this subject. */
@@ -25,28 +25,56 @@ export function tenantSpendSubject(tenant: string, per: "day" | "month", at: num
 /**
  * Who the request counts against: the key (or JWT subject), then its tenant. With `all`, a
  * scope without limits is kept so that spend is still totalled (per tenant usage, budgets
- * added later by a reload). `now` is read only for a tenant's budget period.
+ * added later by a reload). `now` is read only for a tenant's budget period. The key's own
+ * scope is made once per limits object (the key cache keeps one per key), not per request; a
+ * tenant's is made per request, its spend subject following the budget period. Never written to.
  */
-export function limitScopes(principal: Principal, now: () => number, all = false): Scope[] {
-  const scopes: Scope[] = [];
-  const key = limitSubject(principal);
-  const { rpm, tpm, budgetUsd } = principal.limits;
-  if (all || rpm !== undefined || tpm !== undefined || budgetUsd !== undefined)
-    scopes.push({ subject: key, spendSubject: key, rpm, tpm, budgetUsd, owner: "this credential" });
+export function limitScopes(principal: Principal, now: () => number, all = false): readonly Scope[] {
+  const own = keyScopesOf(principal);
+  const keys = all ? own.all : own.limited;
   const rules = principal.tenantRules;
-  if (rules && (all || rules.rpm !== undefined || rules.tpm !== undefined || rules.budget !== undefined)) {
-    const subject = tenantSubject(principal.tenant);
-    scopes.push({
-      subject,
-      spendSubject: tenantSpendSubject(principal.tenant, rules.budget?.per ?? "month", now()),
-      rpm: rules.rpm,
-      tpm: rules.tpm,
-      budgetUsd: rules.budget?.usd,
-      owner: `tenant "${principal.tenant}"`,
-    });
-  }
-  return scopes;
+  if (!rules || !(all || rules.rpm !== undefined || rules.tpm !== undefined || rules.budget !== undefined))
+    return keys;
+  const subject = tenantSubject(principal.tenant);
+  const tenant: Scope = {
+    subject,
+    spendSubject: tenantSpendSubject(principal.tenant, rules.budget?.per ?? "month", now()),
+    rpm: rules.rpm,
+    tpm: rules.tpm,
+    budgetUsd: rules.budget?.usd,
+    owner: `tenant "${principal.tenant}"`,
+  };
+  return keys.length === 0 ? [tenant] : [keys[0] as Scope, tenant];
 }
+
+/** The key's own scope, as admission (`limited`: none when it has no limit) and accounting (`all`) list it. */
+interface KeyScopes {
+  readonly subject: string;
+  readonly limited: readonly Scope[];
+  readonly all: readonly Scope[];
+}
+
+/**
+ * By the principal's limits object: a cached key's principal (and a tenant-bound copy of it)
+ * shares one, so its scopes are made once. The subject is checked on each hit, so callers that
+ * share a limits object but not a subject (JWT subjects) are never confused, only not cached.
+ */
+const keyScopes = new WeakMap<Principal["limits"], KeyScopes>();
+
+function keyScopesOf(principal: Principal): KeyScopes {
+  const subject = limitSubject(principal);
+  const cached = keyScopes.get(principal.limits);
+  if (cached !== undefined && cached.subject === subject) return cached;
+  const { rpm, tpm, budgetUsd } = principal.limits;
+  const scope: Scope = { subject, spendSubject: subject, rpm, tpm, budgetUsd, owner: "this credential" };
+  const all = Object.freeze([scope]);
+  const limited = rpm !== undefined || tpm !== undefined || budgetUsd !== undefined ? all : NO_SCOPES;
+  const made: KeyScopes = { subject, limited, all };
+  keyScopes.set(principal.limits, made);
+  return made;
+}
+
+const NO_SCOPES: readonly Scope[] = Object.freeze([]);
 
 /** The first scope with this limit (the key's own before its tenant's); a loop, no closure per request. */
 export function firstLimiting(

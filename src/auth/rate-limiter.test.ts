@@ -115,6 +115,11 @@ describe("requests per minute", () => {
     limiter.admit(jwt);
     refused(limiter, jwt);
     limiter.admit({ ...jwt, name: "carol" });
+    // The key's scope is kept per limits object (shared here by both callers): each subject is
+    // still its own, whichever came last.
+    refused(limiter, { ...jwt, name: "carol" });
+    refused(limiter, jwt);
+    limiter.admit({ ...jwt, name: "dave" });
   });
 });
 

@@ -36,12 +36,14 @@ const BUDGET_RETRY_AFTER_S = 3600;
 export class RateLimiter {
   private pricing: Pricing;
   private readonly counters: CounterStore;
+  private readonly view: LocalView;
   private readonly now: () => number;
   private readonly cluster: ClusterAdmission | undefined;
 
   constructor(private readonly options: RateLimiterOptions = {}) {
     this.pricing = options.pricing ?? FREE;
     this.counters = options.counters ?? new MemoryCounterStore();
+    this.view = new LocalView(this.counters);
     this.now = options.now ?? Date.now;
     const shared = options.shared;
     const admitLocal: AdmitLocal = (principal, model, share, pricing) =>
@@ -170,17 +172,20 @@ export class RateLimiter {
     return limitHeaders(limitScopes(principal, this.now), this.localView(this.now()));
   }
 
+  /**
+   * This node's counters as of `now`. Admission and the headers are synchronous, so one view
+   * serves every request in turn: set to the request's `now`, read, done before the next.
+   */
   private localView(now: number): CounterView {
-    return new LocalView(this.counters, now);
+    this.view.now = now;
+    return this.view;
   }
 }
 
-/** This node's counters as of `now`: one object per request, not four closures. */
+/** This node's counters as of `now`: one object per limiter, not four closures a request. */
 class LocalView implements CounterView {
-  constructor(
-    private readonly counters: CounterStore,
-    private readonly now: number,
-  ) {}
+  now = 0;
+  constructor(private readonly counters: CounterStore) {}
   requestsUsed(subject: string): number {
     return this.counters.requestsUsed(subject, this.now);
   }

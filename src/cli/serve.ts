@@ -73,8 +73,17 @@ async function serve(options: ServeOptions): Promise<void> {
           resolve();
         });
     };
-    process.once("SIGTERM", () => stop("SIGTERM"));
-    process.once("SIGINT", () => stop("SIGINT"));
+    // One drain: a second SIGTERM or SIGINT (a supervisor repeating itself, a second Ctrl-C) must
+    // not take the default action, a kill (143) that would drop the audit queue the drain is
+    // writing. It is logged and ignored; the drain ends by its own deadline, SIGKILL at once.
+    let draining = false;
+    const onStopSignal = (signal: "SIGTERM" | "SIGINT") => {
+      if (draining) return logger.warn(`${signal} received: already draining (SIGKILL stops at once)`);
+      draining = true;
+      stop(signal);
+    };
+    process.on("SIGTERM", () => onStopSignal("SIGTERM"));
+    process.on("SIGINT", () => onStopSignal("SIGINT"));
     // SIGHUP is the operator's "reload now"; without a handler it would kill the process.
     process.on("SIGHUP", () => {
       if (!path) return logger.warn("SIGHUP received: no config file to reload (embedded defaults)");

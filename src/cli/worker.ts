@@ -63,6 +63,13 @@ export function registerWorker(program: Command): void {
         .filter(Boolean);
       const logger = createLogger(logOptionsOf(options));
       const tracing = await startTracing("mindgw-worker", logger);
+      // runWorker handles SIGTERM and SIGINT while it runs and removes its handlers when it
+      // returns; a signal after that (a supervisor repeating itself while the process exits,
+      // spans still being exported) would take the default action, a kill (143), after a clean
+      // drain. These listeners, there from the start, keep the process's handling installed.
+      const afterRun = () => {};
+      process.on("SIGTERM", afterRun);
+      process.on("SIGINT", afterRun);
       const code = await runWorker({
         connect: options.connect,
         token,
@@ -78,8 +85,7 @@ export function registerWorker(program: Command): void {
         ...(tracing ? { tracer: tracing.tracer } : {}),
         version: VERSION,
       });
-      // Exit at once: once runWorker has removed its signal handlers, a late SIGTERM would
-      // otherwise kill the process (143) while the event loop winds down after a clean drain.
+      // Exit at once rather than wait on some library's stray timer.
       await tracing?.shutdown();
       process.exit(code === 2 ? EXIT.usage : code);
     });

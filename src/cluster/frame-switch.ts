@@ -118,7 +118,7 @@ export class FrameSwitch {
 
 /** One stream through the switch: the worker's frames out under the link's id. */
 class Relay implements TunnelStream {
-  workerId = "";
+  workerId = 0;
   private readonly servedBy: string;
   private readonly linkId: number;
 

@@ -81,7 +81,7 @@ function assemble(
     maxSseLine: config.routing.max_sse_line,
     maxUpstreamBody: config.routing.max_upstream_body,
   };
-  const authenticate = bindTenant(parts.authenticatorFor(config), () => config);
+  const authenticate = bindTenant(parts.authenticatorFor(config), config);
   return {
     version,
     config,

@@ -1,23 +1,22 @@
 import { type AnyElysia, Elysia } from "elysia";
 import type { Dialect, Operation } from "../core/dialect.ts";
 import { GatewayError, notFound } from "../core/gateway-error.ts";
-import { clientOf } from "./client-of.ts";
-import type { ClientInfo } from "./front-door.ts";
+import { clientIpOf } from "./client-of.ts";
 import { MODEL_ROUTES } from "./model-routes.ts";
 import { type AppMount, mountApp, mountOf, unknownPathMessage } from "./mount-app.ts";
 import { requestIdOf } from "./request-id.ts";
 
 export interface AppDeps {
   /** The shared model-call pipeline (front-door.ts). */
-  readonly serveModel: (request: Request, client: ClientInfo, operation: Operation) => Promise<Response>;
-  readonly listModels: (request: Request, client: ClientInfo) => Promise<Response>;
+  readonly serveModel: (request: Request, clientIp: string | null, operation: Operation) => Promise<Response>;
+  readonly listModels: (request: Request, clientIp: string | null) => Promise<Response>;
   readonly ready: () => boolean;
   /** Extra fields for the /readyz body (a cluster node: Redis, limits, live nodes). */
   readonly readyDetail?: () => Record<string, unknown>;
   /** Answers (and accounts for) a request no route matched. */
   readonly unrouted: (
     request: Request,
-    client: ClientInfo,
+    clientIp: string | null,
     error: GatewayError,
     dialect: Dialect,
   ) => Response;
@@ -50,10 +49,12 @@ export function createApp(deps: AppDeps) {
     );
   const mounts = deps.mounts ?? [];
   if (mounts.length === 0) {
-    app = app.get("/v1/models", ({ request, server }) => deps.listModels(request, clientOf(server, request)));
+    app = app.get("/v1/models", ({ request, server }) =>
+      deps.listModels(request, clientIpOf(server, request)),
+    );
     for (const [path, operation] of MODEL_ROUTES) {
       app = app.post(path, ({ request, server }) =>
-        deps.serveModel(request, clientOf(server, request), operation),
+        deps.serveModel(request, clientIpOf(server, request), operation),
       );
     }
   }
@@ -66,6 +67,6 @@ export function createApp(deps: AppDeps) {
       code === "NOT_FOUND"
         ? notFound(unknownPathMessage(mounts, mount, request.method, path))
         : new GatewayError({ status: 400, code: "invalid_request", message: "malformed request" });
-    return deps.unrouted(request, clientOf(server, request), error, dialect);
+    return deps.unrouted(request, clientIpOf(server, request), error, dialect);
   });
 }

@@ -39,7 +39,3 @@ export interface FrontDoorDeps {
   /** Live requests per key: a revoke or expiry ends them (streams with an error event). */
   readonly sessions?: KeySessions;
 }
-
-export interface ClientInfo {
-  ip: string | null;
-}

@@ -4,7 +4,7 @@ import { type Dialect, dialectOf, type Operation } from "../core/dialect.ts";
 import { GatewayError, toGatewayError } from "../core/gateway-error.ts";
 import { describeError } from "./describe-error.ts";
 import { errorResponse, wireStatus } from "./error-body.ts";
-import type { ClientInfo, FrontDoorDeps } from "./front-door-deps.ts";
+import type { FrontDoorDeps } from "./front-door-deps.ts";
 import { type Guarded, GuardedRequest } from "./guarded-request.ts";
 import { ModelCall } from "./model-call.ts";
 import { modelPipeline } from "./model-pipeline.ts";
@@ -13,7 +13,7 @@ import { requestIdOf } from "./request-id.ts";
 import { RequestLedger } from "./request-ledger.ts";
 import type { RequestRuntime } from "./request-runtime.ts";
 
-export type { ClientInfo, FrontDoorDeps, Limits } from "./front-door-deps.ts";
+export type { FrontDoorDeps, Limits } from "./front-door-deps.ts";
 export type { Guarded } from "./guarded-request.ts";
 
 /** Every response names its request; Anthropic's SDK reads `request-id` (its `requestID`). */
@@ -31,12 +31,12 @@ export function createFrontDoor(deps: FrontDoorDeps) {
   const callModel = modelPipeline(deps);
 
   /** The request's record, its headers and the place it holds: one object the layers below share. */
-  function ledgerOf(request: Request, client: ClientInfo, frontDoor: FrontDoor): RequestLedger {
+  function ledgerOf(request: Request, clientIp: string | null, frontDoor: FrontDoor): RequestLedger {
     const headers = request.headers;
     return new RequestLedger(
       requestIdOf(headers),
       frontDoor,
-      client.ip,
+      clientIp,
       headers.get("user-agent"),
       headers.get("traceparent"),
       deps.observer,
@@ -58,17 +58,14 @@ export function createFrontDoor(deps: FrontDoorDeps) {
 
   function guard(
     request: Request,
-    client: ClientInfo,
+    clientIp: string | null,
     frontDoor: FrontDoor,
     dialect: Dialect,
     handle: (guarded: Guarded) => Promise<Response>,
   ): Promise<Response> {
-    const ledger = ledgerOf(request, client, frontDoor);
+    const ledger = ledgerOf(request, clientIp, frontDoor);
     const headers = idHeaders(ledger.requestId, dialect);
-    return run(
-      new GuardedRequest(request, client.ip, dialect, deps.runtime(), ledger, headers, deps),
-      handle,
-    );
+    return run(new GuardedRequest(request, clientIp, dialect, deps.runtime(), ledger, headers, deps), handle);
   }
 
   /**
@@ -118,21 +115,26 @@ export function createFrontDoor(deps: FrontDoorDeps) {
   /** `path`: an upstream path other than the operation's own (`/responses/compact`, native routes only). */
   function serveModel(
     request: Request,
-    client: ClientInfo,
+    clientIp: string | null,
     operation: Operation,
     path?: string,
   ): Promise<Response> {
-    const ledger = ledgerOf(request, client, operation);
+    const ledger = ledgerOf(request, clientIp, operation);
     const headers = idHeaders(ledger.requestId, dialectOf(operation));
     return run(
-      new ModelCall(request, client.ip, deps.runtime(), ledger, headers, deps, operation, path),
+      new ModelCall(request, clientIp, deps.runtime(), ledger, headers, deps, operation, path),
       callModel,
     );
   }
 
   /** Answers a request that never reached a handler (no such route), and accounts for it. */
-  function reject(request: Request, client: ClientInfo, error: GatewayError, dialect: Dialect): Response {
-    const ledger = ledgerOf(request, client, "other");
+  function reject(
+    request: Request,
+    clientIp: string | null,
+    error: GatewayError,
+    dialect: Dialect,
+  ): Response {
+    const ledger = ledgerOf(request, clientIp, "other");
     ledger.finish(error.status, error);
     return errorResponse(error, dialect, idHeaders(ledger.requestId, dialect));
   }

@@ -1,6 +1,6 @@
 import type { Principal } from "../auth/principal.ts";
 import { allowedModels, requireArea } from "../auth/roles.ts";
-import type { ClientInfo, createFrontDoor } from "./front-door.ts";
+import type { createFrontDoor } from "./front-door.ts";
 
 /** `GET /v1/models` in OpenAI's shape, only the models this caller may use. */
 export function modelList(names: readonly string[], principal: Principal): object {
@@ -23,8 +23,8 @@ export interface ModelsRouteDeps {
 
 /** The `GET /v1/models` handler: guarded like every client call, filtered by the caller's rights. */
 export function listModelsHandler(deps: ModelsRouteDeps) {
-  return (request: Request, client: ClientInfo) =>
-    deps.guard(request, client, "models", "openai", async ({ principal, headers }) => {
+  return (request: Request, clientIp: string | null) =>
+    deps.guard(request, clientIp, "models", "openai", async ({ principal, headers }) => {
       // A worker key reaches only the worker endpoint, so not even the model list.
       requireArea(principal, "models");
       return Response.json(modelList(deps.modelNames(), principal), { headers });

@@ -1,7 +1,6 @@
 import { type AnyElysia, Elysia } from "elysia";
 import { type Dialect, dialectOf, type Operation } from "../core/dialect.ts";
-import { clientOf } from "./client-of.ts";
-import type { ClientInfo } from "./front-door.ts";
+import { clientIpOf } from "./client-of.ts";
 import { MODEL_ROUTES } from "./model-routes.ts";
 
 /** One app's front door, ready to mount: its path, its dialect and its pipelines. */
@@ -10,8 +9,8 @@ export interface AppMount {
   /** `/openai`: the OpenAI SDK's baseURL is `{gateway}{path}/v1`, Anthropic's `{gateway}{path}`. */
   readonly path: string;
   readonly dialect: Dialect;
-  readonly serveModel: (request: Request, client: ClientInfo, operation: Operation) => Promise<Response>;
-  readonly listModels: (request: Request, client: ClientInfo) => Promise<Response>;
+  readonly serveModel: (request: Request, clientIp: string | null, operation: Operation) => Promise<Response>;
+  readonly listModels: (request: Request, clientIp: string | null) => Promise<Response>;
   /** Further routes of this front door (stored responses), mounted under the path too. */
   readonly plugins?: readonly AnyElysia[];
 }
@@ -19,12 +18,12 @@ export interface AppMount {
 /** The model routes of the app's own dialect, and `GET /v1/models`, under its path. */
 export function mountApp(mount: AppMount): AnyElysia {
   let app: AnyElysia = new Elysia({ prefix: mount.path }).get("/v1/models", ({ request, server }) =>
-    mount.listModels(request, clientOf(server, request)),
+    mount.listModels(request, clientIpOf(server, request)),
   );
   for (const [path, operation] of MODEL_ROUTES) {
     if (dialectOf(operation) !== mount.dialect) continue;
     app = app.post(path, ({ request, server }) =>
-      mount.serveModel(request, clientOf(server, request), operation),
+      mount.serveModel(request, clientIpOf(server, request), operation),
     );
   }
   for (const plugin of mount.plugins ?? []) app = app.use(plugin);

@@ -4,9 +4,9 @@ import { requireArea } from "../auth/roles.ts";
 import { badRequest, notFound } from "../core/gateway-error.ts";
 import type { Provider } from "../providers/provider.ts";
 import type { ResponseStore, StoredResponse } from "../storage/storage.ts";
-import { clientOf } from "./client-of.ts";
+import { clientIpOf } from "./client-of.ts";
 import { dialectHeaders, queryOf } from "./dialect-headers.ts";
-import type { ClientInfo, createFrontDoor } from "./front-door.ts";
+import type { createFrontDoor } from "./front-door.ts";
 import { requestIdOf } from "./request-id.ts";
 
 type FrontDoor = ReturnType<typeof createFrontDoor>;
@@ -23,7 +23,7 @@ export interface ResponsesRouteDeps {
   readonly holder?: (name: string) => Provider | undefined;
 }
 
-type Context = { request: Request; server: Parameters<typeof clientOf>[0]; params: { id: string } };
+type Context = { request: Request; server: Parameters<typeof clientIpOf>[0]; params: { id: string } };
 
 /**
  * Stored Responses API answers, read within the caller's tenant only: another tenant's id
@@ -63,12 +63,12 @@ export function responsesRoutes(deps: ResponsesRouteDeps) {
     });
   }
 
-  const guarded = (request: Request, client: ClientInfo, handle: Parameters<FrontDoor["guard"]>[4]) =>
-    deps.guard(request, client, "responses", "openai", handle);
+  const guarded = (request: Request, clientIp: string | null, handle: Parameters<FrontDoor["guard"]>[4]) =>
+    deps.guard(request, clientIp, "responses", "openai", handle);
 
   let app: AnyElysia = new Elysia()
     .get("/v1/responses/:id", ({ request, server, params }: Context) =>
-      guarded(request, clientOf(server, request), async ({ principal, headers }) => {
+      guarded(request, clientIpOf(server, request), async ({ principal, headers }) => {
         const stored = await find(principal, params.id);
         const upstream = await fromHolder(
           stored,
@@ -80,7 +80,7 @@ export function responsesRoutes(deps: ResponsesRouteDeps) {
       }),
     )
     .get("/v1/responses/:id/input_items", ({ request, server, params }: Context) =>
-      guarded(request, clientOf(server, request), async ({ principal, headers }) => {
+      guarded(request, clientIpOf(server, request), async ({ principal, headers }) => {
         const stored = await find(principal, params.id);
         const path = `/responses/${encodeURIComponent(params.id)}/input_items`;
         const upstream = await fromHolder(stored, request, "GET", path);
@@ -101,7 +101,7 @@ export function responsesRoutes(deps: ResponsesRouteDeps) {
       }),
     )
     .delete("/v1/responses/:id", ({ request, server, params }: Context) =>
-      guarded(request, clientOf(server, request), async ({ principal, headers }) => {
+      guarded(request, clientIpOf(server, request), async ({ principal, headers }) => {
         const stored = await find(principal, params.id);
         const path = `/responses/${encodeURIComponent(params.id)}`;
         const upstream = await fromHolder(stored, request, "DELETE", path);
@@ -115,7 +115,7 @@ export function responsesRoutes(deps: ResponsesRouteDeps) {
   if (serveModel) {
     app = app.post("/v1/responses/compact", (context) => {
       const { request, server } = context as Omit<Context, "params">;
-      return serveModel(request, clientOf(server, request), "responses", "/responses/compact");
+      return serveModel(request, clientIpOf(server, request), "responses", "/responses/compact");
     });
   }
   return app;

@@ -1,11 +1,12 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { AUDIENCE, ISSUER, jwksServer, sign, type TestKey, testKey } from "../auth/jwt-test-kit.ts";
 import { createJwtVerifier } from "../auth/jwt-verifier.ts";
-import { canUseModel } from "../auth/principal.ts";
+import { canUseModel, principalFromKey } from "../auth/principal.ts";
 import { assertModelAllowed } from "../auth/roles.ts";
 import { jwtConfigSchema } from "../config/jwt-config.ts";
 import { parseConfig } from "../config/load-config.ts";
 import { GatewayError } from "../core/gateway-error.ts";
+import { keyRecord } from "../testing/key-record.ts";
 import { bindTenant } from "./bind-tenant.ts";
 import { readScope } from "./read-scope.ts";
 
@@ -43,7 +44,7 @@ test("the tenant claim of a verified JWT selects the tenant whose rules bind the
   );
   const authenticate = bindTenant(
     async (headers) => verifier.verify(headers.get("authorization") ?? ""),
-    () => config,
+    config,
   );
   const asTeam = async (org: string) =>
     authenticate(new Headers({ authorization: await sign(signer.privateKey, { kid: "k1" }, { org }) }));
@@ -66,4 +67,19 @@ test("the tenant claim of a verified JWT selects the tenant whose rules bind the
   expect(stranger.tenantRules?.bound).toBe(false);
   expect(canUseModel(stranger, "team-b-only")).toBe(false);
   expect(() => readScope(stranger)).toThrow(GatewayError);
+});
+
+test("a config with no tenant and no tenant-scoped model binds nobody: the authenticator is used as it is", async () => {
+  const plain = parseConfig(
+    {
+      providers: [{ name: "p", type: "mock" }],
+      models: [{ name: "m", routes: [{ provider: "p", model: "x" }] }],
+    },
+    {},
+  );
+  const inner = (_headers: Headers) => Promise.resolve(principalFromKey(keyRecord()));
+  expect(bindTenant(inner, plain)).toBe(inner);
+  // With tenants configured, the same caller gets its tenant's rules.
+  const bound = await bindTenant(inner, config)(new Headers());
+  expect(bound.tenantRules).toMatchObject({ bound: false, hidden: ["team-b-only"] });
 });

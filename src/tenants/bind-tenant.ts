@@ -40,12 +40,16 @@ export function tenantRulesFor(config: Config, tenant: string): TenantRules | un
 }
 
 /**
- * Wraps an authenticator so every principal carries its tenant's rules from the config current
- * at that request (a reload of `tenants:` applies to the next request, keys unchanged).
+ * Wraps an authenticator so every principal carries its tenant's rules from this config version
+ * (a reload of `tenants:` builds a new one: it applies to the next request, keys unchanged). A
+ * config with no tenant and no tenant-scoped model binds no caller: the authenticator is taken as
+ * it is, with no wrapper (a promise and its reaction a request).
  */
-export function bindTenant(authenticate: Authenticator, config: () => Config): Authenticator {
+export function bindTenant(authenticate: Authenticator, config: Config): Authenticator {
+  if (config.tenants.length === 0 && config.models.every((model) => model.tenant === undefined))
+    return authenticate;
   const bind = (principal: Principal): Principal => {
-    const tenantRules = tenantRulesFor(config(), principal.tenant);
+    const tenantRules = tenantRulesFor(config, principal.tenant);
     return tenantRules ? ({ ...principal, tenantRules } satisfies Principal) : principal;
   };
   // `then` rather than an async function: one promise a request, no async frame. An embedder's

@@ -67,7 +67,7 @@ describe("binary answer frames", () => {
 
 describe("binary request frames", () => {
   const plain = {
-    id: "4294967295",
+    id: 4294967295,
     requestId: "req-1",
     path: "/chat/completions",
     stream: true,
@@ -83,8 +83,10 @@ describe("binary request frames", () => {
     const read = decodeRequestFrame(frame as Uint8Array);
     if (typeof read === "string") throw new Error(read);
     const { model, ...fields } = plain;
-    expect(read.request).toEqual({ type: "request", ...fields, body: { model } });
+    expect(read.request).toEqual({ type: "request", ...fields, id: String(plain.id), body: { model } });
     expect(read.body).toEqual(bytes(body));
+    // The client's bytes as received make the same frame as its text.
+    expect(encodeRequestFrame(plain, bytes(body))).toEqual(frame as Uint8Array<ArrayBuffer>);
     const bare = decodeRequestFrame(
       encodeRequestFrame(
         { ...plain, stream: false, traceparent: undefined, model: undefined },

@@ -19,7 +19,7 @@ type RequestFrame = Extract<GatewayFrame, { type: "request" }>;
 
 /** What a binary request frame carries besides the body. */
 export interface PlainRequest {
-  id: string;
+  id: number;
   requestId: string;
   path: string;
   stream: boolean;
@@ -31,8 +31,14 @@ export interface PlainRequest {
 const PATHS: ReadonlySet<string> = new Set(UpstreamPath.options);
 const encoder = new TextEncoder();
 
-/** The frame, or undefined when this request cannot go in one (the JSON frame takes it). */
-export function encodeRequestFrame(request: PlainRequest, body: string): Uint8Array<ArrayBuffer> | undefined {
+/**
+ * The frame, or undefined when this request cannot go in one (the JSON frame takes it). `body`:
+ * the client's bytes as received (copied in as they are), or its text (a peer link's frame).
+ */
+export function encodeRequestFrame(
+  request: PlainRequest,
+  body: string | Uint8Array,
+): Uint8Array<ArrayBuffer> | undefined {
   const { id, requestId, path, model = "", traceparent = "" } = request;
   const texts = [requestId, path, model, traceparent];
   let size = FIXED_BYTES;
@@ -42,14 +48,16 @@ export function encodeRequestFrame(request: PlainRequest, body: string): Uint8Ar
     size += bytes;
   }
   if (!PATHS.has(path)) return undefined;
-  const frame = new Uint8Array(size + Buffer.byteLength(body));
+  const bytes = typeof body === "string" ? Buffer.byteLength(body) : body.byteLength;
+  const frame = new Uint8Array(size + bytes);
   frame[0] = REQUEST_KIND;
-  writeU32(frame, 1, Number(id));
+  writeU32(frame, 1, id);
   frame[5] = request.stream ? STREAM : 0;
   writeU32(frame, 6, request.window);
   let at = FIXED_BYTES;
   for (const text of texts) at = writeAscii(frame, at, text);
-  encoder.encodeInto(body, frame.subarray(at));
+  if (typeof body === "string") encoder.encodeInto(body, frame.subarray(at));
+  else frame.set(body, at);
   return frame;
 }
 

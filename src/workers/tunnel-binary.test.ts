@@ -3,7 +3,7 @@ import { ANSWER_KIND, decodeAnswer, encodeAnswer, encodeAnswerEnd } from "./answ
 import { encodeBatch } from "./batch-frame.ts";
 import { CHUNK_KIND } from "./chunk-frame.ts";
 import { CloseCode } from "./protocol.ts";
-import { encodeRequestFrame, REQUEST_KIND } from "./request-frame.ts";
+import { decodeRequestFrame, encodeRequestFrame, REQUEST_KIND } from "./request-frame.ts";
 import { cleanupsAfterEach, fakeGateway, startWorker } from "./testing/fake-gateway.ts";
 import { openRawWorker } from "./testing/raw-worker.ts";
 import { collect, startGateway, type TestGateway, waitFor } from "./testing/tunnel-harness.ts";
@@ -45,6 +45,27 @@ describe("the gateway's side", () => {
       expect.objectContaining({ body: { model: "llama-small" }, bodyText: CLIENT_TEXT }),
     );
     current.socket.close();
+  });
+
+  test("a binary request frame carries the client's bytes exactly as received, not decoded and encoded again", async () => {
+    const g = gateway();
+    // Not valid UTF-8: a decode would have made the last byte U+FFFD (three bytes) on the way.
+    const bytes = new Uint8Array([
+      ...encoder.encode('{"model":"llama-small","messages":[],"x":"'),
+      0xff,
+      0x22,
+      0x7d,
+    ]);
+    const worker = await openRawWorker(g.port);
+    await worker.register(["llama-small"], "current", { bodyText: true, binaryRequests: true });
+    void g
+      .call({ body: { model: "llama-small", messages: [] }, native: { ...native, bytes } })
+      .catch(() => {});
+    await worker.next("request");
+    const read = decodeRequestFrame(worker.binary[0] as Uint8Array);
+    if (typeof read === "string") throw new Error(read);
+    expect(read.body).toEqual(bytes);
+    worker.socket.close();
   });
 
   test("answer frames answer calls: a whole one, a stream's head and end around chunks, a Retry-After kept", async () => {
@@ -95,7 +116,7 @@ describe("the gateway's side", () => {
     await waitFor(() => g.registry.list().length === 0, "the worker to be removed");
     const other = await openRawWorker(g.port);
     await other.register(["llama-small"], "other", { batch: true });
-    const plain = { id: "1", requestId: "r", path: "/chat/completions", stream: false, window: 1024 };
+    const plain = { id: 1, requestId: "r", path: "/chat/completions", stream: false, window: 1024 };
     other.send(encodeBatch([encodeRequestFrame(plain, "{}") as Uint8Array<ArrayBuffer>]));
     expect((await other.waitClosed()).code).toBe(CloseCode.protocolError);
   });
@@ -120,7 +141,7 @@ function recordingUpstream() {
   return { url: `http://127.0.0.1:${server.port}/v1`, bodies };
 }
 
-const binaryRequest = (id: string, stream: boolean, text: string) =>
+const binaryRequest = (id: number, stream: boolean, text: string) =>
   encodeRequestFrame(
     { id, requestId: `r${id}`, path: "/chat/completions", model: "llama-small", stream, window: 256 * 1024 },
     text,
@@ -137,8 +158,8 @@ describe("the worker's side", () => {
       await waitFor(() => gw.register() !== undefined, "the worker to register");
       expect(gw.register()).toEqual(expect.objectContaining({ binaryRequests: true, bodyText: true }));
       const streamText = CLIENT_TEXT.replace("{", '{"stream":true,');
-      gw.send(encodeBatch([binaryRequest("1", false, CLIENT_TEXT)]));
-      gw.send(binaryRequest("2", true, streamText));
+      gw.send(encodeBatch([binaryRequest(1, false, CLIENT_TEXT)]));
+      gw.send(binaryRequest(2, true, streamText));
       const ended = () =>
         answered().filter((f) =>
           f instanceof Uint8Array ? f[0] === ANSWER_KIND && f[5] !== 1 : f.type === "end",

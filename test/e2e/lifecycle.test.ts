@@ -115,6 +115,26 @@ describe("SIGTERM", () => {
     expect(fake.requests[0]?.outcome).toBe("completed");
   });
 
+  test("a second SIGTERM or SIGINT while draining is ignored: the stream finishes, its audit row is written, exit 0", async () => {
+    gw = await start("20s");
+    const stream = await slowStream(gw, "chunks=20,chunk-delay=100");
+    gw.proc.kill("SIGTERM");
+    await waitFor("the drain to begin", () => gw?.stderr.match(/SIGTERM received: draining/));
+    // A supervisor repeating itself, an operator's second Ctrl-C: the default action would be a kill.
+    gw.proc.kill("SIGTERM");
+    gw.proc.kill("SIGINT");
+    await waitFor("both to be seen", () => gw?.stderr.all.match(/already draining/g)?.length === 2);
+    const text = await stream.rest();
+    expect(text.trimEnd().endsWith("data: [DONE]")).toBe(true);
+    expect(await exitCode(gw, 20_000)).toBe(0);
+    const audit = await runMindgw(["audit", "query", "-c", gw.configPath, "--json"]);
+    const rows = audit.stdout
+      .trim()
+      .split("\n")
+      .map((line) => JSON.parse(line) as { stream: boolean; status: number });
+    expect(rows.filter((row) => row.stream).map((row) => row.status)).toEqual([200]);
+  });
+
   test("a stream that outlives server.drain_timeout ends with an error event, audited as 503; exit 0", async () => {
     gw = await start("1s");
     const stream = await slowStream(gw, "chunks=500,chunk-delay=100");

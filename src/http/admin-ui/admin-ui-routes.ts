@@ -4,7 +4,7 @@ import { requireRole } from "../../auth/roles.ts";
 import type { AdminUiConfig } from "../../config/admin-ui-config.ts";
 import { badRequest, notFound } from "../../core/gateway-error.ts";
 import type { Logger } from "../../log/logger.ts";
-import { clientOf } from "../client-of.ts";
+import { clientIpOf } from "../client-of.ts";
 import { errorResponse } from "../error-body.ts";
 import type { createFrontDoor } from "../front-door.ts";
 import type { AdminActionLog } from "./admin-action-log.ts";
@@ -31,7 +31,7 @@ export interface AdminUiDeps {
 const OIDC_COOKIE = "mindgw_oidc";
 const OIDC_COOKIE_PATH = "/admin/auth";
 const PENDING_TTL_MS = 10 * 60_000;
-type Context = { request: Request; server: Parameters<typeof clientOf>[0] };
+type Context = { request: Request; server: Parameters<typeof clientIpOf>[0] };
 
 const sessionBody = (session: AdminSession, oidc: boolean) => ({
   signedIn: true,
@@ -103,14 +103,14 @@ export function adminUiRoutes(deps: AdminUiDeps) {
       });
     })
     .post("/admin/auth/login", ({ request, server }: Context) => {
-      const client = clientOf(server, request);
-      return deps.guard(request, client, "admin", "openai", async ({ principal, headers, ledger }) => {
+      const clientIp = clientIpOf(server, request);
+      return deps.guard(request, clientIp, "admin", "openai", async ({ principal, headers, ledger }) => {
         requireRole(principal, "admin");
         if (principal.via === "session") throw badRequest("sign in with an admin key, not a session");
         const { session, cookie } = await open(request, principal, "key");
         await deps.recordAction(
           principal,
-          { clientIp: client.ip, requestId: ledger.requestId },
+          { clientIp, requestId: ledger.requestId },
           { action: "session.sign_in", detail: "admin key" },
         );
         return Response.json(sessionBody(session, deps.oidc() !== undefined), {
@@ -119,14 +119,14 @@ export function adminUiRoutes(deps: AdminUiDeps) {
       });
     })
     .post("/admin/auth/logout", ({ request, server }: Context) => {
-      const client = clientOf(server, request);
-      return deps.guard(request, client, "admin", "openai", async ({ principal, headers, ledger }) => {
+      const clientIp = clientIpOf(server, request);
+      return deps.guard(request, clientIp, "admin", "openai", async ({ principal, headers, ledger }) => {
         const id = cookieValue(request.headers.get("cookie"), SESSION_COOKIE);
         if (principal.via !== "session" || id === null) throw badRequest("not signed in with a session");
         await deps.sessions.end(id);
         await deps.recordAction(
           principal,
-          { clientIp: client.ip, requestId: ledger.requestId },
+          { clientIp, requestId: ledger.requestId },
           { action: "session.sign_out" },
         );
         return Response.json(
@@ -186,7 +186,7 @@ export function adminUiRoutes(deps: AdminUiDeps) {
         const { cookie } = await open(request, principal, "oidc");
         await deps.recordAction(
           principal,
-          { clientIp: clientOf(server, request).ip, requestId: null },
+          { clientIp: clientIpOf(server, request), requestId: null },
           { action: "session.sign_in", detail: `single sign-on (subject ${user.subject})` },
         );
         const headers = new Headers({ location: "/admin/" });

@@ -3,7 +3,7 @@ import { z } from "zod";
 import { STATS_WINDOWS, type StatsSeries, type StatsWindowName } from "../../audit/request-stats.ts";
 import { requireRole } from "../../auth/roles.ts";
 import type { AdminActionStore } from "../../storage/storage.ts";
-import { clientOf } from "../client-of.ts";
+import { clientIpOf } from "../client-of.ts";
 import type { createFrontDoor, Guarded } from "../front-door.ts";
 import { parseInput, queryOf } from "../parse-input.ts";
 
@@ -32,8 +32,8 @@ type Handler = (guarded: Guarded, request: Request) => Promise<Response> | Respo
 export function adminInsightRoutes(deps: AdminInsightDeps) {
   const admin =
     (handle: Handler) =>
-    ({ request, server }: { request: Request; server: Parameters<typeof clientOf>[0] }) =>
-      deps.guard(request, clientOf(server, request), "admin", "openai", async (guarded) => {
+    ({ request, server }: { request: Request; server: Parameters<typeof clientIpOf>[0] }) =>
+      deps.guard(request, clientIpOf(server, request), "admin", "openai", async (guarded) => {
         requireRole(guarded.principal, "admin");
         return handle(guarded, request);
       });

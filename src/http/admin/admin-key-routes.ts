@@ -4,8 +4,8 @@ import type { KeyView } from "../../auth/key-view.ts";
 import { requireRole } from "../../auth/roles.ts";
 import { isJsonObject } from "../../core/dialect.ts";
 import type { AdminActionLog } from "../admin-ui/admin-action-log.ts";
-import { clientOf } from "../client-of.ts";
-import type { ClientInfo, createFrontDoor, Guarded } from "../front-door.ts";
+import { clientIpOf } from "../client-of.ts";
+import type { createFrontDoor, Guarded } from "../front-door.ts";
 import { readJsonBody } from "../read-json-body.ts";
 
 export interface AdminKeyDeps {
@@ -21,9 +21,9 @@ type Handler = (
   guarded: Guarded,
   request: Request,
   params: Record<string, string>,
-  client: ClientInfo,
+  clientIp: string | null,
 ) => Promise<Response>;
-type Context = { request: Request; server: Parameters<typeof clientOf>[0]; params: Record<string, string> };
+type Context = { request: Request; server: Parameters<typeof clientIpOf>[0]; params: Record<string, string> };
 
 /**
  * `/admin/api/keys`: what `mindgw keys --gateway` calls. The same KeyAdmin as the local CLI,
@@ -33,16 +33,22 @@ export function adminKeyRoutes(deps: AdminKeyDeps) {
   const admin =
     (handle: Handler) =>
     ({ request, server, params }: Context) => {
-      const client = clientOf(server, request);
-      return deps.guard(request, client, "admin", "openai", async (guarded) => {
+      const clientIp = clientIpOf(server, request);
+      return deps.guard(request, clientIp, "admin", "openai", async (guarded) => {
         requireRole(guarded.principal, "admin");
-        return handle(guarded, request, params, client);
+        return handle(guarded, request, params, clientIp);
       });
     };
-  const record = (guarded: Guarded, client: ClientInfo, action: string, target: string, detail: string) =>
+  const record = (
+    guarded: Guarded,
+    clientIp: string | null,
+    action: string,
+    target: string,
+    detail: string,
+  ) =>
     deps.recordAction?.(
       guarded.principal,
-      { clientIp: client.ip, requestId: guarded.ledger.requestId },
+      { clientIp, requestId: guarded.ledger.requestId },
       { action, target, detail },
     );
   const optionalBody = async (request: Request) =>
@@ -63,10 +69,10 @@ export function adminKeyRoutes(deps: AdminKeyDeps) {
     )
     .post(
       "/",
-      admin(async (guarded, request, _params, client) => {
+      admin(async (guarded, request, _params, clientIp) => {
         const { principal, headers } = guarded;
         const issued = await deps.keyAdmin.create(principal, await readJsonBody(request, MAX_KEY_BODY));
-        await record(guarded, client, "key.create", issued.id, describeKey(issued));
+        await record(guarded, clientIp, "key.create", issued.id, describeKey(issued));
         return Response.json(issued, { status: 201, headers });
       }),
     )
@@ -78,15 +84,15 @@ export function adminKeyRoutes(deps: AdminKeyDeps) {
     )
     .post(
       "/:id/revoke",
-      admin(async (guarded, _request, params, client) => {
+      admin(async (guarded, _request, params, clientIp) => {
         const revoked = await deps.keyAdmin.revoke(guarded.principal, params.id ?? "");
-        await record(guarded, client, "key.revoke", revoked.id, describeKey(revoked));
+        await record(guarded, clientIp, "key.revoke", revoked.id, describeKey(revoked));
         return Response.json(revoked, { headers: guarded.headers });
       }),
     )
     .post(
       "/:id/rotate",
-      admin(async (guarded, request, params, client) => {
+      admin(async (guarded, request, params, clientIp) => {
         const { principal, headers } = guarded;
         const body = await optionalBody(request);
         const rotated = await deps.keyAdmin.rotate(
@@ -96,7 +102,7 @@ export function adminKeyRoutes(deps: AdminKeyDeps) {
         );
         await record(
           guarded,
-          client,
+          clientIp,
           "key.rotate",
           rotated.id,
           `${describeKey(rotated)}; replaces ${rotated.previous.id}, valid until ${rotated.previous.expires_at ?? "never"}`,

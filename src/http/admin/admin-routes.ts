@@ -7,7 +7,7 @@ import type { AuditService } from "../../audit/audit-service.ts";
 import { sseStream } from "../../audit/sse-stream.ts";
 import { requireRole } from "../../auth/roles.ts";
 import { eventVisibleTo, readScope, scopedTenant } from "../../tenants/read-scope.ts";
-import { clientOf } from "../client-of.ts";
+import { clientIpOf } from "../client-of.ts";
 import type { createFrontDoor, Guarded } from "../front-door.ts";
 import { parseInput, queryOf } from "../parse-input.ts";
 import { whenDone } from "../when-done.ts";
@@ -28,8 +28,8 @@ type Handler = (guarded: Guarded, request: Request) => Promise<Response> | Respo
 export function adminRoutes(deps: AdminDeps) {
   const admin =
     (handle: Handler) =>
-    ({ request, server }: { request: Request; server: Parameters<typeof clientOf>[0] }) =>
-      deps.guard(request, clientOf(server, request), "admin", "openai", async (guarded) => {
+    ({ request, server }: { request: Request; server: Parameters<typeof clientIpOf>[0] }) =>
+      deps.guard(request, clientIpOf(server, request), "admin", "openai", async (guarded) => {
         requireRole(guarded.principal, "admin");
         return handle(guarded, request);
       });
@@ -37,8 +37,8 @@ export function adminRoutes(deps: AdminDeps) {
   // Read views: admins see every tenant; a member of a configured tenant sees only its own.
   const reader =
     (handle: (guarded: Guarded, request: Request, scope: string | null) => Promise<Response> | Response) =>
-    ({ request, server }: { request: Request; server: Parameters<typeof clientOf>[0] }) =>
-      deps.guard(request, clientOf(server, request), "admin", "openai", async (guarded) =>
+    ({ request, server }: { request: Request; server: Parameters<typeof clientIpOf>[0] }) =>
+      deps.guard(request, clientIpOf(server, request), "admin", "openai", async (guarded) =>
         handle(guarded, request, readScope(guarded.principal)),
       );
   const auditQuery = (request: Request, scope: string | null, extra: Record<string, unknown> = {}) => {

@@ -2,7 +2,7 @@ import { Elysia } from "elysia";
 import { type ShadowPage, shadowQuerySchema } from "../../shadow/shadow-api-schema.ts";
 import type { ShadowStore } from "../../storage/storage.ts";
 import { readScope, scopedTenant } from "../../tenants/read-scope.ts";
-import { clientOf } from "../client-of.ts";
+import { clientIpOf } from "../client-of.ts";
 import type { createFrontDoor } from "../front-door.ts";
 import { parseInput, queryOf } from "../parse-input.ts";
 
@@ -19,7 +19,7 @@ export interface ShadowRoutesDeps {
  */
 export function shadowRoutes(deps: ShadowRoutesDeps) {
   return new Elysia().get("/admin/api/shadow", ({ request, server }) =>
-    deps.guard(request, clientOf(server, request), "admin", "openai", async ({ principal, headers }) => {
+    deps.guard(request, clientIpOf(server, request), "admin", "openai", async ({ principal, headers }) => {
       const scope = readScope(principal);
       const query = parseInput(shadowQuerySchema, queryOf(request));
       const tenant = scopedTenant(scope, query.tenant);

@@ -3,7 +3,7 @@ import type { TenantConfig } from "../../config/tenant-config.ts";
 import type { AuditStore } from "../../storage/storage.ts";
 import { readScope } from "../../tenants/read-scope.ts";
 import { tenantReports } from "../../tenants/tenant-usage.ts";
-import { clientOf } from "../client-of.ts";
+import { clientIpOf } from "../client-of.ts";
 import type { createFrontDoor } from "../front-door.ts";
 
 export interface TenantRoutesDeps {
@@ -22,7 +22,7 @@ export interface TenantRoutesDeps {
  */
 export function tenantRoutes(deps: TenantRoutesDeps) {
   return new Elysia().get("/admin/api/tenants", ({ request, server }) =>
-    deps.guard(request, clientOf(server, request), "admin", "openai", async ({ principal, headers }) => {
+    deps.guard(request, clientIpOf(server, request), "admin", "openai", async ({ principal, headers }) => {
       const scope = readScope(principal);
       const tenants = await tenantReports(
         deps.tenants(),

@@ -1,6 +1,6 @@
 import { Elysia } from "elysia";
 import { requireRole } from "../../auth/roles.ts";
-import { clientOf } from "../../http/client-of.ts";
+import { clientIpOf } from "../../http/client-of.ts";
 import type { createFrontDoor } from "../../http/front-door.ts";
 import type { GatewayMetrics } from "./gateway-metrics.ts";
 
@@ -10,7 +10,7 @@ export function metricsRoutes(deps: {
   metrics: GatewayMetrics;
 }) {
   return new Elysia().get("/metrics", ({ request, server }) =>
-    deps.guard(request, clientOf(server, request), "admin", "openai", async ({ principal, headers }) => {
+    deps.guard(request, clientIpOf(server, request), "admin", "openai", async ({ principal, headers }) => {
       requireRole(principal, "admin");
       return new Response(await deps.metrics.scrape(), {
         headers: { ...headers, "content-type": deps.metrics.contentType },

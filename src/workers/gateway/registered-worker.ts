@@ -8,8 +8,11 @@ export interface TunnelRequest {
   readonly method?: "GET" | "DELETE";
   readonly path: TunnelPath;
   readonly body: JsonObject;
-  /** The client's body text (only `model` spliced), sent in its place to a worker that takes it. */
-  readonly bodyText?: string | undefined;
+  /**
+   * The client's body as received (only `model` spliced), sent in its place to a worker that
+   * takes it: as the bytes themselves in a binary request frame, else decoded as `bodyText`.
+   */
+  readonly clientBytes?: Uint8Array | undefined;
   readonly stream: boolean;
   readonly requestId: string;
   readonly signal: AbortSignal;

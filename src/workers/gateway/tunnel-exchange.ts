@@ -2,16 +2,15 @@ import { GatewayError, unavailable } from "../../core/gateway-error.ts";
 import type { WholeAnswer } from "../../providers/http/whole-answer.ts";
 import type { TunnelErrorCode } from "../protocol.ts";
 
-/** What an exchange needs from its tunnel. */
+/** What an exchange needs from its tunnel: one object for the tunnel, not one a call. */
 export interface ExchangeLink {
-  readonly workerName: string;
   readonly window: number;
   /** Largest non-stream body collected before the exchange is failed. */
   readonly maxBodyBytes: number;
-  sendCredit(bytes: number): void;
-  sendCancel(): void;
-  /** Called once, when the worker owes this exchange nothing more. */
-  done(): void;
+  sendCredit(id: number, bytes: number): void;
+  sendCancel(id: number): void;
+  /** Called once, when the worker owes exchange `id` nothing more. */
+  done(id: number): void;
 }
 
 const NULL_BODY = new Set([204, 205, 304]);
@@ -82,13 +81,24 @@ export class TunnelExchange implements TunnelStream {
 
   constructor(
     private readonly link: ExchangeLink,
+    private readonly id: number,
+    /** The worker as a failure names it. */
+    private readonly workerName: string,
     private readonly stream: boolean,
-    private readonly whole = false,
+    private readonly whole: boolean,
+    /** The caller's: its abort ends the exchange (this object is the listener, no closure a call). */
+    private readonly signal: AbortSignal,
   ) {
     this.response = new Promise<Response | WholeAnswer>((resolve, reject) => {
       this.resolve = resolve;
       this.reject = reject;
     });
+    signal.addEventListener("abort", this, { once: true });
+  }
+
+  /** The caller's signal aborted. */
+  handleEvent(): void {
+    this.abort(this.signal.reason);
   }
 
   onHead(status: number, contentType: string, retryAfter?: string, servedBy?: string): void {
@@ -113,7 +123,7 @@ export class TunnelExchange implements TunnelStream {
           new GatewayError({
             status: 502,
             code: "upstream_error",
-            message: `worker ${this.link.workerName}: reply too large`,
+            message: `worker ${this.workerName}: reply too large`,
           }),
         );
         return;
@@ -161,29 +171,30 @@ export class TunnelExchange implements TunnelStream {
     if (this.finished) return;
     this.finish();
     // Over a peer link: the worker behind the other node was lost.
-    if (code === "worker_lost") this.settle(workerLost(this.link.workerName));
+    if (code === "worker_lost") this.settle(workerLost(this.workerName));
     else if (code === "unavailable" || code === "no_route_available") this.settle(unavailable(message, code));
-    else this.settle(tunnelError(this.link.workerName, code, message));
+    else this.settle(tunnelError(this.workerName, code, message));
   }
 
   /** The worker connection is gone. */
   lost(): void {
     if (this.finished) return;
     this.finish();
-    this.settle(workerLost(this.link.workerName));
+    this.settle(workerLost(this.workerName));
   }
 
   /** The caller gave up (abort or stream cancel): tell the worker and stop. */
   abort(reason: unknown): void {
     if (this.finished) return;
-    this.link.sendCancel();
+    this.link.sendCancel(this.id);
     this.finish();
     this.settle(reason);
   }
 
   private finish(): void {
     this.finished = true;
-    this.link.done();
+    this.signal.removeEventListener("abort", this);
+    this.link.done(this.id);
   }
 
   private settle(error: unknown): void {
@@ -241,7 +252,7 @@ export class TunnelExchange implements TunnelStream {
     if (this.finished) return;
     this.consumed += bytes;
     if (this.consumed * 4 < this.link.window) return;
-    this.link.sendCredit(this.consumed);
+    this.link.sendCredit(this.id, this.consumed);
     this.consumed = 0;
   }
 }

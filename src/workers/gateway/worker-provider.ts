@@ -14,8 +14,6 @@ const PATHS: Partial<Record<Operation, UpstreamPath>> = {
 };
 
 const PREFIX = "worker:";
-/** A byte order mark, if a client sent one, stays part of the text. */
-const BODY_TEXT = new TextDecoder("utf-8", { ignoreBOM: true });
 
 /** How a worker is named as a route and as the holder of a native Responses answer. */
 export const workerLabel = (worker: Pick<RegisteredWorker, "name">) => `${PREFIX}${worker.name}`;
@@ -115,8 +113,9 @@ export function tunnelRequest(call: ProviderCall, path: UpstreamPath): TunnelReq
     traceparent: call.traceHeaders?.traceparent,
     // The client's dialect headers and query string reach the worker's upstream as they would
     // a provider's, and its body as the bytes it sent (only `model` spliced).
-    ...(native ? { headers: native.headers, query: native.query } : {}),
-    ...(native?.bytes ? { bodyText: BODY_TEXT.decode(native.bytes) } : {}),
+    headers: native?.headers,
+    query: native?.query,
+    clientBytes: native?.bytes,
   };
 }
 

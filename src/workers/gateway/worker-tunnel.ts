@@ -12,7 +12,7 @@ import {
 import { encodeRequestFrame, type PlainRequest } from "../request-frame.ts";
 import type { WorkerLog } from "../worker-log.ts";
 import type { RegisteredWorker, TunnelRequest } from "./registered-worker.ts";
-import { TunnelExchange, type TunnelStream } from "./tunnel-exchange.ts";
+import { type ExchangeLink, TunnelExchange, type TunnelStream } from "./tunnel-exchange.ts";
 
 /** A request frame as a cluster peer link carries it (src/cluster/frame-switch.ts). */
 export type RequestFrame = Extract<GatewayFrame, { type: "request" }>;
@@ -60,6 +60,14 @@ export interface TunnelInit {
   maxRequestBytes?: number;
 }
 
+/** A `bodyText` for a JSON request frame; a byte order mark, if a client sent one, stays part of it. */
+const CLIENT_TEXT = new TextDecoder("utf-8", { ignoreBOM: true });
+
+const hasAny = (headers: Readonly<Record<string, string>>) => {
+  for (const _ in headers) return true;
+  return false;
+};
+
 /** Counted in bytes only when a text's length alone cannot rule it out. */
 const largerThan = (frame: string | Uint8Array, limit: number) =>
   typeof frame === "string"
@@ -82,9 +90,13 @@ export class WorkerTunnel implements RegisteredWorker {
   readonly connectedAt: number;
   lastHeartbeatAt: number;
   draining = false;
-  private readonly exchanges = new Map<string, TunnelStream>();
+  /** By the id the tunnel gave the request (a u32 on the wire). */
+  private readonly exchanges = new Map<number, TunnelStream>();
   private issued = 0;
   private closed = false;
+  private readonly window: number;
+  /** What every exchange of this tunnel is given (one object, no closures a call). */
+  private readonly link: ExchangeLink;
 
   constructor(private readonly init: TunnelInit) {
     this.id = init.id;
@@ -97,6 +109,15 @@ export class WorkerTunnel implements RegisteredWorker {
     this.version = init.version;
     this.connectedAt = init.now;
     this.lastHeartbeatAt = init.now;
+    const window = init.window ?? DEFAULT_STREAM_WINDOW;
+    this.window = window;
+    this.link = {
+      window,
+      maxBodyBytes: init.maxBodyBytes ?? 64 * 1024 * 1024,
+      sendCredit: (id, bytes) => this.creditRelay(id, bytes),
+      sendCancel: (id) => this.send({ type: "cancel", id: String(id) }),
+      done: (id) => this.releaseRelay(id),
+    };
   }
 
   get inFlight(): number {
@@ -115,62 +136,50 @@ export class WorkerTunnel implements RegisteredWorker {
   private start(request: TunnelRequest, whole: boolean): Promise<Response | WholeAnswer> {
     if (this.closed) return Promise.reject(unavailable(`worker ${this.name} is gone`));
     const id = this.nextId();
-    const window = this.init.window ?? DEFAULT_STREAM_WINDOW;
-    const exchange = new TunnelExchange(
-      {
-        // Over a peer link the tunnel is named `@<node>`, so a lost stream names `w1@<node>`.
-        workerName: request.worker ? `${request.worker}${this.name}` : this.name,
-        window,
-        maxBodyBytes: this.init.maxBodyBytes ?? 64 * 1024 * 1024,
-        sendCredit: (bytes) => {
-          this.send({ type: "credit", id, bytes });
-          // A stalled worker waits on this: it leaves now, not at the end of the turn.
-          this.init.transport.flush?.();
-        },
-        sendCancel: () => this.send({ type: "cancel", id }),
-        done: () => {
-          this.exchanges.delete(id);
-          request.signal.removeEventListener("abort", onAbort);
-        },
-      },
-      request.stream,
-      whole,
-    );
-    const onAbort = () => exchange.abort(request.signal.reason);
+    const frame = this.requestFrame(id, request);
+    const limit = this.init.maxRequestBytes;
+    if (limit !== undefined && largerThan(frame, limit))
+      return Promise.reject(new RequestTooLarge(`request frame larger than ${limit} bytes`));
+    const { signal, stream, worker } = request;
+    // Over a peer link the tunnel is named `@<node>`, so a lost stream names `w1@<node>`.
+    const workerName = worker ? `${worker}${this.name}` : this.name;
+    const exchange = new TunnelExchange(this.link, id, workerName, stream, whole, signal);
     this.exchanges.set(id, exchange);
-    request.signal.addEventListener("abort", onAbort, { once: true });
-    const { method, path, body, bodyText, stream, requestId, traceparent, headers, query, worker } = request;
+    this.write(frame);
+    if (signal.aborted) exchange.abort(signal.reason);
+    return exchange.response;
+  }
+
+  /** A request's frame: binary where the worker reads it and the request is the common one, else JSON. */
+  private requestFrame(id: number, request: TunnelRequest): string | Uint8Array<ArrayBuffer> {
+    const { method, path, body, clientBytes, stream, requestId, traceparent, headers, query, worker } =
+      request;
+    const { window } = this;
     // An older worker does not know `bodyText`: it gets the parsed body, re-serialised upstream.
-    // One that does gets only the model beside the text (for its span), not the body twice.
-    const text = bodyText !== undefined && this.init.bodyText === true ? bodyText : undefined;
+    // One that does gets only the model beside the client's bytes (for its span), not the body twice.
+    const bytes = this.init.bodyText === true ? clientBytes : undefined;
     const model = typeof body.model === "string" ? body.model : undefined;
-    const sent = headers && Object.keys(headers).length > 0 ? headers : undefined;
-    const plain = text !== undefined && !method && !sent && !query && !worker;
-    const frame =
-      (plain && this.binaryFrame({ id, requestId, path, stream, window, traceparent, model }, text)) ||
+    const sent = headers && hasAny(headers) ? headers : undefined;
+    const plain = bytes !== undefined && !method && !sent && !query && !worker;
+    return (
+      (plain && this.binaryFrame({ id, requestId, path, stream, window, traceparent, model }, bytes)) ||
       encodeFrame({
         type: "request",
-        id,
+        id: String(id),
         requestId,
         ...(method ? { method } : {}),
         path,
-        ...(text !== undefined ? { body: model === undefined ? {} : { model }, bodyText: text } : { body }),
+        ...(bytes !== undefined
+          ? { body: model === undefined ? {} : { model }, bodyText: CLIENT_TEXT.decode(bytes) }
+          : { body }),
         stream,
         window,
         ...(traceparent ? { traceparent } : {}),
         ...(sent ? { headers: sent } : {}),
         ...(query ? { query } : {}),
         ...(worker ? { worker } : {}),
-      });
-    const limit = this.init.maxRequestBytes;
-    if (limit !== undefined && largerThan(frame, limit)) {
-      this.exchanges.delete(id);
-      request.signal.removeEventListener("abort", onAbort);
-      return Promise.reject(new RequestTooLarge(`request frame larger than ${limit} bytes`));
-    }
-    if (!this.closed) this.write(frame);
-    if (request.signal.aborted) onAbort();
-    return exchange.response;
+      })
+    );
   }
 
   /**
@@ -178,7 +187,7 @@ export class WorkerTunnel implements RegisteredWorker {
    * under an id of this tunnel, its frames handed to `stream` as they come, counted in this
    * worker's load like any request. Undefined when the worker is gone.
    */
-  relay(frame: RequestFrame, stream: TunnelStream): string | undefined {
+  relay(frame: RequestFrame, stream: TunnelStream): number | undefined {
     if (this.closed) return undefined;
     const id = this.nextId();
     this.exchanges.set(id, stream);
@@ -188,26 +197,26 @@ export class WorkerTunnel implements RegisteredWorker {
     const binary = plain && this.binaryFrame({ ...rest, id, model }, bodyText);
     if (binary) this.write(binary);
     else if (bodyText === undefined || this.init.bodyText === true)
-      this.send({ ...rest, id, body, bodyText });
+      this.send({ ...rest, id: String(id), body, bodyText });
     // An older worker takes the body parsed (the text is the client's JSON, already checked).
-    else this.send({ ...rest, id, body: JSON.parse(bodyText) as Record<string, unknown> });
+    else this.send({ ...rest, id: String(id), body: JSON.parse(bodyText) as Record<string, unknown> });
     return id;
   }
 
   /** More credit for a relayed stream, from the other node as its client reads. */
-  creditRelay(id: string, bytes: number): void {
+  creditRelay(id: number, bytes: number): void {
     if (!this.exchanges.has(id)) return;
-    this.send({ type: "credit", id, bytes });
+    this.send({ type: "credit", id: String(id), bytes });
     this.init.transport.flush?.();
   }
 
   /** The other node left a relayed stream: the worker is told, its slot freed. */
-  cancelRelay(id: string): void {
-    if (this.exchanges.delete(id)) this.send({ type: "cancel", id });
+  cancelRelay(id: number): void {
+    if (this.exchanges.delete(id)) this.send({ type: "cancel", id: String(id) });
   }
 
   /** A relayed stream ended (its end or error passed on): its slot is freed. */
-  releaseRelay(id: string): void {
+  releaseRelay(id: number): void {
     this.exchanges.delete(id);
   }
 
@@ -216,9 +225,9 @@ export class WorkerTunnel implements RegisteredWorker {
    * its body's bytes never escaped into JSON: only to a worker that reads them, over a transport
    * that sends them. Undefined otherwise, or when its texts do not fit one.
    */
-  private binaryFrame(request: PlainRequest, bodyText: string): Uint8Array<ArrayBuffer> | undefined {
+  private binaryFrame(request: PlainRequest, body: string | Uint8Array): Uint8Array<ArrayBuffer> | undefined {
     const reads = this.init.binaryRequests === true && this.init.transport.sendBinary !== undefined;
-    return reads ? encodeRequestFrame(request, bodyText) : undefined;
+    return reads ? encodeRequestFrame(request, body) : undefined;
   }
 
   private write(frame: string | Uint8Array<ArrayBuffer>): void {
@@ -226,16 +235,18 @@ export class WorkerTunnel implements RegisteredWorker {
     else this.init.transport.sendBinary?.(frame);
   }
 
-  private nextId(): string {
+  private nextId(): number {
     // Ids are u32s on the wire (binary chunk headers); they wrap long after any reuse could clash.
     this.issued = (this.issued % MAX_REQUEST_ID) + 1;
-    return String(this.issued);
+    return this.issued;
   }
 
   /** One validated frame from the worker, after registration. */
   receive(frame: WorkerFrame): void {
     if (frame.type === "heartbeat" || frame.type === "register" || frame.type === "drain") return;
-    const exchange = this.exchanges.get(frame.id);
+    // A JSON frame's id is the decimal text of one we issued; any other text matches none.
+    const id = Number(frame.id);
+    const exchange = String(id) === frame.id ? this.exchanges.get(id) : undefined;
     if (!exchange) this.unknown(frame.id, frame.type);
     else if (frame.type === "head")
       exchange.onHead(frame.status, frame.contentType, frame.retryAfter, frame.servedBy);
@@ -245,9 +256,8 @@ export class WorkerTunnel implements RegisteredWorker {
 
   /** A binary answer frame (answer-frame.ts): a head, an end, or both around a whole body. */
   receiveAnswer(answer: Answer) {
-    const id = String(answer.id);
-    const exchange = this.exchanges.get(id);
-    if (!exchange) return this.unknown(id, answer.head ? "head" : "end");
+    const exchange = this.exchanges.get(answer.id);
+    if (!exchange) return this.unknown(answer.id, answer.head ? "head" : "end");
     const { head } = answer;
     if (head) exchange.onHead(head.status, head.contentType, head.retryAfter);
     if (answer.body.byteLength > 0) exchange.onChunk(answer.body);
@@ -256,17 +266,17 @@ export class WorkerTunnel implements RegisteredWorker {
 
   /** One body chunk from a binary frame. */
   receiveChunk(id: number, bytes: Uint8Array): void {
-    const exchange = this.exchanges.get(String(id));
+    const exchange = this.exchanges.get(id);
     if (exchange) exchange.onChunk(bytes);
-    else this.unknown(String(id), "chunk");
+    else this.unknown(id, "chunk");
   }
 
-  private unknown(id: string, type: string): void {
+  private unknown(id: number | string, type: string): void {
     // Late frames for a cancelled exchange are expected; an id never issued is not.
-    const known = /^\d+$/.test(id) && Number(id) <= this.issued;
+    const known = typeof id === "number" || /^\d+$/.test(id) ? Number(id) <= this.issued : false;
     this.init.log(known ? "debug" : "warn", "worker frame for an unknown request id ignored", {
       worker: this.name,
-      id: id.slice(0, 64),
+      id: String(id).slice(0, 64),
       type,
     });
   }

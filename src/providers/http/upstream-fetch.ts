@@ -47,10 +47,10 @@ export const ALONE_STREAK = 4;
  * limit), its body reaching the byte relay as the lean client's feed (no `Response`, no stream
  * object), while a non-stream call with others in flight stays on native `fetch`. Measured at
  * c=32 on the burst upstream (docs/BENCHMARKS-HISTORY.md, "Session 9: the stream path at c=32"):
- * a stream on the feed costs ~12 % less CPU a request than on `fetch` (117 against 134 µs,
- * the event loop's share unchanged), where the lean client's `Response` cost 28 % more; a
- * non-stream call on the lean client still costs 7 % more (its socket work on the loop, 86
- * against 70 µs there), as session 4 found.
+ * a stream on the feed costs ~10 % less CPU a request than on `fetch` (117 against 134 µs; four
+ * comparisons of five, on a loaded machine), the event loop's share about equal and no HTTP
+ * thread, where the lean client's `Response` cost 28 % more; a non-stream call on the lean client
+ * still costs 7 % more (its socket work on the loop, 86 against 70 µs there), as session 4 found.
  */
 export const STREAMS_ON_LEAN = true;
 

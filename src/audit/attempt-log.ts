@@ -10,7 +10,10 @@ const performanceNow = () => performance.now();
  * once and both hear it.
  */
 export class AttemptLog implements DispatchTelemetry {
-  private readonly entries: LoggedAttempt[] = [];
+  /** Nearly every request makes one attempt: it is held here, with no list made for it. */
+  private first: LoggedAttempt | undefined;
+  /** Retries and failovers, after the first, up to MAX_AUDIT_ATTEMPTS in all. */
+  private more: LoggedAttempt[] | undefined;
 
   constructor(
     private readonly inner: DispatchTelemetry | undefined,
@@ -20,7 +23,11 @@ export class AttemptLog implements DispatchTelemetry {
   attempt(info: AttemptInfo): AttemptTelemetry {
     const observed = this.inner?.attempt(info);
     const logged = new LoggedAttempt(info, observed, this.now);
-    if (this.entries.length < MAX_AUDIT_ATTEMPTS) this.entries.push(logged);
+    if (this.first === undefined) this.first = logged;
+    else {
+      this.more ??= [];
+      if (1 + this.more.length < MAX_AUDIT_ATTEMPTS) this.more.push(logged);
+    }
     return logged;
   }
 
@@ -29,7 +36,8 @@ export class AttemptLog implements DispatchTelemetry {
     const now = this.now();
     // A loop, not `map` with a closure (and its scope) per request.
     const list: AuditAttempt[] = [];
-    for (const logged of this.entries) list.push(logged.entryAt(now));
+    if (this.first !== undefined) list.push(this.first.entryAt(now));
+    if (this.more !== undefined) for (const logged of this.more) list.push(logged.entryAt(now));
     return list;
   }
 }

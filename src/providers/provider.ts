@@ -3,6 +3,7 @@ import type { GatewayError } from "../core/gateway-error.ts";
 import type { SseEvent } from "../core/sse.ts";
 import type { Usage } from "../core/usage.ts";
 import type { StreamedAnswer } from "./http/streamed-answer.ts";
+import type { WholeAnswer } from "./http/whole-answer.ts";
 
 /** Bounds for one attempt on one route, in milliseconds. */
 export interface AttemptTimeouts {
@@ -82,8 +83,11 @@ export type ProviderReply = (
       readonly errorEvent?: (error: GatewayError) => SseEvent;
     }
   /** The upstream's answer as received, any status, body unread: only for a `native` call. */
-  /** A successful event stream may come as a byte feed (`StreamedAnswer`) instead of a `Response`. */
-  | { readonly kind: "http"; readonly response: Response | StreamedAnswer }
+  /**
+   * A successful event stream may come as a byte feed (`StreamedAnswer`), a body whole with its
+   * head as bytes (`WholeAnswer`), instead of a `Response`.
+   */
+  | { readonly kind: "http"; readonly response: Response | StreamedAnswer | WholeAnswer }
 ) & {
   /** Who actually served it when the provider chose among several (`worker:<name>`). */
   readonly servedBy?: string;

@@ -3,8 +3,10 @@ import { isJsonObject, type JsonObject } from "../core/dialect.ts";
 import { type GatewayError, upstreamError } from "../core/gateway-error.ts";
 import type { SseEvent } from "../core/sse.ts";
 import { readBounded, readErrorText } from "../providers/http/read-bounded.ts";
+import { wholeBody } from "../providers/http/read-reply.ts";
 import type { ByteFeed, StreamedAnswer } from "../providers/http/streamed-answer.ts";
 import { errorInAnswer, upstreamFailure } from "../providers/http/upstream-failure.ts";
+import type { WholeAnswer as WholeBytes } from "../providers/http/whole-answer.ts";
 import type { Attempt, ReadStep } from "./attempt.ts";
 import { ByteRelay, type ByteRelayOptions } from "./byte-relay.ts";
 
@@ -52,11 +54,15 @@ export interface NativeReplyContext extends ByteRelayOptions {
  * event is in; a whole body is read once, parsed once for its usage, and relayed as received.
  */
 export function readNativeReply(
-  answer: Response | StreamedAnswer,
+  answer: Response | StreamedAnswer | WholeBytes,
   context: NativeReplyContext,
 ): Promise<ClientReply> {
-  // The lean client's successful event stream: its bytes as the socket reads them.
-  if (!(answer instanceof Response)) return relayedReply(answer.body, answer.length, context);
+  if (!(answer instanceof Response)) {
+    // The lean client's whole answer, its bytes in hand; or its successful event stream, its
+    // bytes as the socket reads them.
+    if (answer.body instanceof Uint8Array) return wholeReply(answer as WholeBytes, context);
+    return relayedReply(answer.body, (answer as StreamedAnswer).length, context);
+  }
   const response = answer;
   if (!response.ok) return failedReply(response, context);
   const contentType = response.headers.get("content-type") ?? "application/json";
@@ -90,6 +96,17 @@ function declaredLength(response: Response): number {
   const length = response.headers.get("content-encoding") ? null : response.headers.get("content-length");
   const declared = length === null ? -1 : Number(length);
   return Number.isSafeInteger(declared) ? declared : -1;
+}
+
+/** A whole answer handed over as bytes (no `Response`): checked and read as `readBounded`'s body would be. */
+function wholeReply(answer: WholeBytes, context: NativeReplyContext): Promise<ClientReply> {
+  try {
+    const body = wholeBody(context.label, answer, context.maxBody);
+    const contentType = answer.contentType ?? "application/json";
+    return Promise.resolve(new WholeAnswer(context, answer.status, contentType).arrived(body));
+  } catch (error) {
+    return Promise.reject(error);
+  }
 }
 
 /** A whole answer once its body is in: parsed once, checked for an error in it, relayed as received. */

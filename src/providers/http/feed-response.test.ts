@@ -32,6 +32,21 @@ describe("asResponse", () => {
     expect(asResponse(plain)).toBe(plain);
   });
 
+  test("a whole answer becomes a Response with its status, type, Retry-After and bytes", async () => {
+    const body = new TextEncoder().encode('{"error":"busy"}');
+    const response = asResponse({ status: 429, contentType: "application/json", retryAfter: "2", body });
+    expect([
+      response.status,
+      response.headers.get("content-type"),
+      response.headers.get("retry-after"),
+      await response.text(),
+    ]).toEqual([429, "application/json", "2", '{"error":"busy"}']);
+    expect(
+      asResponse({ status: 204, contentType: undefined, retryAfter: undefined, body: new Uint8Array(0) })
+        .body,
+    ).toBeNull();
+  });
+
   test("cancelling the Response closes the feed's connection", async () => {
     const server = rawServer((_request, socket) =>
       socket.write(

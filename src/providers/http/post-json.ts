@@ -1,8 +1,9 @@
 import { badRequest } from "../../core/gateway-error.ts";
 import type { ProviderCall } from "../provider.ts";
-import type { StreamedAnswer, StreamFunction } from "./streamed-answer.ts";
+import type { StreamedAnswer } from "./streamed-answer.ts";
 import { unreachable } from "./upstream-failure.ts";
-import { plainFetch, streamFetch } from "./upstream-fetch.ts";
+import { answerFetch, plainFetch, streamFetch } from "./upstream-fetch.ts";
+import type { WholeAnswer } from "./whole-answer.ts";
 
 /** How a request goes out: `fetch`, or a function that may answer a stream with a feed. */
 type Send<T> = (input: string, init: RequestInit) => Promise<T>;
@@ -23,7 +24,8 @@ export function postJson(
 
 /**
  * As `postJson`, for a call whose answer goes to the client as the upstream sent it (`native`):
- * a stream may come back as a byte feed (`StreamedAnswer`) where the fetch can hand one.
+ * where the fetch can hand one, a stream may come back as a byte feed (`StreamedAnswer`) and a
+ * body whole with its head as bytes (`WholeAnswer`), without a `Response`.
  */
 export function postNative(
   provider: string,
@@ -31,8 +33,10 @@ export function postNative(
   headers: Record<string, string>,
   call: ProviderCall,
   doFetch: typeof fetch,
-): Promise<Response | StreamedAnswer> {
-  const send: StreamFunction = call.stream ? streamFetch(doFetch) : doFetch;
+): Promise<Response | StreamedAnswer | WholeAnswer> {
+  const send: Send<Response | StreamedAnswer | WholeAnswer> = call.stream
+    ? streamFetch(doFetch)
+    : answerFetch(doFetch);
   return post(provider, url, headers, call, doFetch, send);
 }
 

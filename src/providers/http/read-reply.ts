@@ -50,15 +50,26 @@ export function readWholeReply(
   answer: WholeAnswer,
   call: Pick<ProviderCall, "signal" | "maxBody">,
 ): Exclude<ProviderReply, { kind: "http" }> {
+  return jsonReply(provider, wholeBody(provider, answer, call.maxBody), call.signal);
+}
+
+/**
+ * A whole answer's body once its status and size are checked: an error status throws the
+ * upstream's failure (its text and Retry-After, as from a `Response`), a body over the bound a 502.
+ */
+export function wholeBody(
+  provider: string,
+  answer: WholeAnswer,
+  maxBody = DEFAULT_MAX_UPSTREAM_BODY,
+): Uint8Array<ArrayBuffer> {
   const { status, body } = answer;
   if (status < 200 || status > 299) {
     const text = TEXT.decode(body.subarray(0, MAX_ERROR_BODY));
     const headers = new Headers(answer.retryAfter ? { "retry-after": answer.retryAfter } : undefined);
     throw upstreamFailure(provider, { status, headers, text });
   }
-  const max = call.maxBody ?? DEFAULT_MAX_UPSTREAM_BODY;
-  if (body.byteLength > max) throw tooLarge(provider, max);
-  return jsonReply(provider, body, call.signal);
+  if (body.byteLength > maxBody) throw tooLarge(provider, maxBody);
+  return body;
 }
 
 const TEXT = new TextDecoder();

@@ -3,11 +3,13 @@ import { nodeFetch } from "./node-fetch.ts";
 import type { StreamedAnswer } from "./streamed-answer.ts";
 import {
   ALONE_STREAK,
+  answerFetch,
   createUpstreamFetch,
   leanMode,
   nativeFetchLimit,
   streamFetch,
 } from "./upstream-fetch.ts";
+import type { WholeAnswer } from "./whole-answer.ts";
 
 const server = Bun.serve({
   hostname: "127.0.0.1",
@@ -158,6 +160,31 @@ describe("createUpstreamFetch", () => {
     expect(Buffer.concat(first.value).toString()).toBe("data: one\n\n");
     await (feed as StreamedAnswer).body.cancel();
     expect(used).toHaveLength(2 + ALONE_STREAK - 1);
+  });
+
+  test("auto: alone, a whole answer comes as bytes through answerFetch (no Response); at c=32 from native fetch", async () => {
+    let inFlight = 1;
+    const { used, tagged } = recorder();
+    const upstream = createUpstreamFetch({
+      inFlight: () => inFlight,
+      nativeLimit: 256,
+      native: tagged("native"),
+      fallback: tagged("node"),
+      lean: "auto",
+    });
+    const whole = answerFetch(upstream);
+    for (let i = 1; i < ALONE_STREAK; i++) await upstream(`${base}/echo`);
+    const answer = await whole(`${base}/echo`, { method: "POST", body: "x" });
+    expect(answer).not.toBeInstanceOf(Response);
+    expect([answer.status, (answer as WholeAnswer).retryAfter]).toEqual([201, "3"]);
+    expect(JSON.parse(new TextDecoder().decode((answer as WholeAnswer).body))).toEqual({
+      method: "POST",
+      body: "x",
+      auth: null,
+    });
+    inFlight = 32;
+    expect(await whole(`${base}/echo`)).toBeInstanceOf(Response);
+    expect(used).toEqual([...Array.from({ length: ALONE_STREAK - 1 }, () => "native"), "native"]);
   });
 
   test("MINDGW_UPSTREAM_CLIENT=streams: a stream call on the lean client's byte feed at c=32; a non-stream call on native fetch", async () => {

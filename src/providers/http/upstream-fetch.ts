@@ -111,19 +111,21 @@ export function createUpstreamFetch(options: UpstreamFetchOptions): typeof fetch
   };
   const switched = (input: string | URL | Request, init?: RequestInit) => pick(false)(input, init);
   const streamed: StreamFunction = (input, init) => streamFetch(pick(true))(input, init);
+  const whole: AnswerFunction = (input, init) => answerFetch(pick(false))(input, init);
   const made =
     mode === "all"
       ? Object.assign(createLeanFetch({ fallback: switched }), { preconnect: native.preconnect })
-      : Object.assign(switched, { preconnect: native.preconnect, stream: streamed });
+      : Object.assign(switched, { preconnect: native.preconnect, stream: streamed, answer: whole });
   if (options.native === undefined) upstreamFetches.add(made);
   return made as typeof fetch;
 }
 
 /**
  * The calls of an upstream fetch with a whole body handed over as bytes (a `WholeAnswer`, no
- * `Response`): the lean client's `answer` where it is called first (`all` mode), else the fetch.
+ * `Response`): the upstream fetch's `answer` where it has one (a body whole with its head on the
+ * lean client then comes as bytes), else the fetch.
  */
-export const answerFetch = (made: typeof fetch): AnswerFunction =>
+export const answerFetch = (made: FetchFunction): AnswerFunction =>
   (made as Partial<Pick<LeanFetch, "answer">>).answer ?? made;
 
 /**

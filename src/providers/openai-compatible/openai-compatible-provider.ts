@@ -4,6 +4,7 @@ import { postJson, postNative, withQuery } from "../http/post-json.ts";
 import { readUpstreamReply } from "../http/read-reply.ts";
 import type { StreamedAnswer } from "../http/streamed-answer.ts";
 import { unreachable } from "../http/upstream-failure.ts";
+import type { WholeAnswer } from "../http/whole-answer.ts";
 import type { ForwardRequest, NativeRequest, Provider, ProviderCall, ProviderReply } from "../provider.ts";
 import { applyPresetQuirks, type OpenAIPreset } from "./presets.ts";
 
@@ -41,7 +42,10 @@ function rewritten(call: ProviderCall, body: ProviderCall["body"]): ProviderCall
 }
 
 /** A same-dialect answer, relayed as the upstream sent it. */
-const httpReply = (response: Response | StreamedAnswer): ProviderReply => ({ kind: "http", response });
+const httpReply = (response: Response | StreamedAnswer | WholeAnswer): ProviderReply => ({
+  kind: "http",
+  response,
+});
 
 /** Any server that speaks OpenAI's HTTP API: OpenAI itself, vLLM, llama.cpp, Ollama, TGI. */
 export function createOpenAICompatibleProvider(options: OpenAICompatibleOptions): Provider {

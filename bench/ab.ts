@@ -72,6 +72,8 @@ const PAIRS: Pair[] = [
     // off (what a traced process costs), and every request traced against it (what spans cost).
     { id: "obs-always-off", a: "mindgw-obs-off", b: "mindgw-always-off", c: 32, scenario },
     { id: "always-off-traced", a: "mindgw-always-off", b: "mindgw-traced", c: 32, scenario },
+    // The default against the allocator's purging off (see mindgw-nopurge in targets.ts).
+    { id: "nopurge", a: "mindgw", b: "mindgw-nopurge", c: 32, scenario },
     // A/A: two gateways of the same build and config; its interval is the harness's noise floor.
     { id: "aa", a: "mindgw-twin", b: "mindgw", c: 32, scenario },
     { id: "shadow", a: "mindgw", b: "mindgw-shadow", c: 32, scenario },

@@ -51,7 +51,11 @@ export function putVarint(b: Uint8Array, pos: number, value: number): number {
   return pos;
 }
 
-/** `length` bytes of `from` at `start`, copied to `b` at `pos` (short strings: a loop beats a native call). */
+/**
+ * `length` bytes of `from` at `start`, copied to `b` at `pos`. Short strings (keys, values, names):
+ * a loop beats a native call (`set` of a subarray measured slower), and four bytes a turn beat one
+ * (`bench/trace-encode.ts`: −11 to −16 % a batch).
+ */
 export function putBytes(
   b: Uint8Array,
   pos: number,
@@ -59,7 +63,15 @@ export function putBytes(
   start: number,
   length: number,
 ): number {
-  for (let i = start, end = start + length; i < end; i++) b[pos++] = from[i] as number;
+  const end = start + length;
+  let i = start;
+  for (; i + 4 <= end; i += 4, pos += 4) {
+    b[pos] = from[i] as number;
+    b[pos + 1] = from[i + 1] as number;
+    b[pos + 2] = from[i + 2] as number;
+    b[pos + 3] = from[i + 3] as number;
+  }
+  for (; i < end; i++) b[pos++] = from[i] as number;
   return pos;
 }
 

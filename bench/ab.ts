@@ -6,7 +6,7 @@
  * Environment: AB_SECONDS (3) per wrk run, AB_ROUNDS (4), AB_PAIRS (comma list of pair ids,
  * default all), AB_WARMUP (2) seconds of load per scenario on each target before measuring,
  * MINDGW_BIN (dist/mindgw), AB_AGAINST_BIN (another build of mindgw, say main's: adds the pairs
- * `against-traced`, `against-obs-off`, `against-mindgw`, each that target on the other build (a) vs
+ * `against-traced`, `against-obs-off`, `against-mindgw`, `against-always-off`, each that target on the other build (a) vs
  * this one (b), to judge a change by the same interleaving), AB_THREADS=1 (also CPU µs/req per thread name: event loop, Worker
  * threads, the garbage collector's and JIT's helpers), AB_TOGETHER=1 (each round loads a and b at the
  * same time, each with its own wrk, rather than one after the other: a loaded machine's swings
@@ -47,6 +47,7 @@ const AGAINST: Record<string, string> = {
   "against-traced": "mindgw-traced",
   "against-obs-off": "mindgw-obs-off",
   "against-mindgw": "mindgw",
+  "against-always-off": "mindgw-always-off",
 };
 
 /** One comparison: `b` measured against `a` (the baseline) at one concurrency. */
@@ -67,6 +68,10 @@ const PAIRS: Pair[] = [
     { id: "worker-c32", a: "mindgw", b: "mindgw-worker", c: 32, scenario },
     { id: "obs-traced", a: "mindgw-obs-off", b: "mindgw-traced", c: 32, scenario },
     { id: "obs-untraced", a: "mindgw-obs-off", b: "mindgw", c: 32, scenario },
+    // Issue 13 split in two: tracing configured with nothing sampled (`always_off`) against both
+    // off (what a traced process costs), and every request traced against it (what spans cost).
+    { id: "obs-always-off", a: "mindgw-obs-off", b: "mindgw-always-off", c: 32, scenario },
+    { id: "always-off-traced", a: "mindgw-always-off", b: "mindgw-traced", c: 32, scenario },
     // A/A: two gateways of the same build and config; its interval is the harness's noise floor.
     { id: "aa", a: "mindgw-twin", b: "mindgw", c: 32, scenario },
     { id: "shadow", a: "mindgw", b: "mindgw-shadow", c: 32, scenario },

@@ -273,6 +273,13 @@ export function allTargets(fakeUrl: string, fakePid: number, binary?: string, ap
     targets.push(
       mindgwTarget(fakeUrl, binary, { name: "mindgw-obs-off", extraYaml: "metrics: { enabled: false }" }),
       mindgwTarget(fakeUrl, binary, { name: "mindgw-traced", traced: true }),
+      // Tracing configured the same way, nothing sampled: what a traced process costs apart from
+      // its spans (no span written, no batch, no export thread, no `traceparent` sent on).
+      mindgwTarget(fakeUrl, binary, {
+        name: "mindgw-always-off",
+        traced: true,
+        env: { OTEL_TRACES_SAMPLER: "always_off" },
+      }),
       // Issue 15: every request shadowed to a fake of its own; the cap is set above the load so
       // no copy is shed and the shadow's own work is all counted.
       mindgwTarget(fakeUrl, binary, {

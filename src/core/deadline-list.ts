@@ -88,3 +88,16 @@ export class DeadlineList {
 function fireList(list: DeadlineList): void {
   list.fire();
 }
+
+/** Every list made by `deadlineListOf`, by its delay (a config has few distinct ones). */
+const lists = new Map<number, DeadlineList>();
+
+/** The shared list for deadlines of `ms` (made on first use): one timer for every entry of that delay. */
+export function deadlineListOf(ms: number): DeadlineList {
+  let list = lists.get(ms);
+  if (list === undefined) {
+    list = new DeadlineList(ms);
+    lists.set(ms, list);
+  }
+  return list;
+}

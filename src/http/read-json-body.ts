@@ -1,4 +1,4 @@
-import { Deadlined, DeadlineList } from "../core/deadline-list.ts";
+import { Deadlined, type DeadlineList, deadlineListOf } from "../core/deadline-list.ts";
 import { isJsonObject, type JsonObject } from "../core/dialect.ts";
 import { badRequest, clientClosed, GatewayError } from "../core/gateway-error.ts";
 import { MAX_JSON_DEPTH, nestsDeeperThan } from "./json-depth.ts";
@@ -56,18 +56,6 @@ export function readJsonRequest(
   return new BodyRead(request, maxBytes, declared, deadlineMs).promise;
 }
 
-/** Body deadlines by their delay: one list and one timer for every read under the same one. */
-const deadlines = new Map<number, DeadlineList>();
-
-function deadlinesOf(ms: number): DeadlineList {
-  let list = deadlines.get(ms);
-  if (list === undefined) {
-    list = new DeadlineList(ms);
-    deadlines.set(ms, list);
-  }
-  return list;
-}
-
 /**
  * One body read under its deadline: a single promise settled by whichever comes first, the body
  * or the deadline (a race against a deadline promise cost three more promises and their
@@ -93,7 +81,7 @@ class BodyRead extends Deadlined {
     this.promise = promise;
     this.resolve = resolve;
     this.reject = reject;
-    this.deadlines = deadlinesOf(deadlineMs);
+    this.deadlines = deadlineListOf(deadlineMs);
     this.deadlines.add(this);
     // A body of declared length within the limit is read whole, natively: it cannot exceed its
     // Content-Length, and this skips a JS ReadableStream per request (a hot-path cost the

@@ -19,6 +19,23 @@ test("text lines: time, level, message, then key=value with anything unusual quo
   ]);
 });
 
+test("text lines: numbers and booleans print as JavaScript writes them, whatever their kind", () => {
+  const { logger, lines } = capture();
+  logger.info("request", {
+    latency_ms: 0.334,
+    ttft_ms: -0,
+    tokens_in: 12,
+    big: 1e21,
+    tiny: 1e-7,
+    odd: Number.NaN,
+    stream: false,
+    cached: true,
+  });
+  expect(lines).toEqual([
+    "2026-11-30T10:00:00.000Z info request latency_ms=0.334 ttft_ms=0 tokens_in=12 big=1e+21 tiny=1e-7 odd=NaN stream=false cached=true\n",
+  ]);
+});
+
 test("json lines parse, one object each, with time, level, msg and the fields", () => {
   const { logger, lines } = capture({ format: "json" });
   logger.error("request", { request_id: "req_2", status: 502, reason: 'say "hi"\nnext' });

@@ -35,10 +35,14 @@ const RANK: Record<LogLevel, number> = { debug: 0, info: 1, warn: 2, error: 3 };
 /** Bare words stay bare in text lines; anything else is quoted so a line splits unambiguously. */
 const BARE = /^[A-Za-z0-9._:/@+,-]+$/;
 
-function textValue(value: unknown): string {
+/**
+ * A field's text. Numbers and booleans (most of an access line) print as themselves and are left
+ * as they are: the line's `join` writes them straight into the line, where a string of its own
+ * (`${value}`) was a heap cell a field a request (an access line's latencies differ every time).
+ */
+function textValue(value: unknown): string | number | boolean {
   if (typeof value === "string") return BARE.test(value) ? value : JSON.stringify(value);
-  // Numbers and booleans (most of an access line) print as themselves.
-  if (typeof value === "number" || typeof value === "boolean") return `${value}`;
+  if (typeof value === "number" || typeof value === "boolean") return value;
   if (Array.isArray(value)) return textValue(value.join(","));
   return typeof value === "object" && value !== null ? JSON.stringify(value) : String(value);
 }
@@ -51,7 +55,7 @@ const PREFIXES: Record<string, string> = Object.create(null);
  * part left a rope node and a short string per field behind (garbage the access line made on
  * every request). A line built while another is (a field's `toJSON` that logs) gets its own.
  */
-const shared: string[] = [];
+const shared: (string | number | boolean)[] = [];
 let building = false;
 
 function textLine(time: string, level: LogLevel, message: string, fields: LogFields | undefined): string {
@@ -66,7 +70,7 @@ function textLine(time: string, level: LogLevel, message: string, fields: LogFie
 }
 
 function joined(
-  parts: string[],
+  parts: (string | number | boolean)[],
   time: string,
   level: LogLevel,
   message: string,

@@ -1,5 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { waitFor } from "../../test/e2e/harness/wait-for.ts";
+import { deadlineListOf } from "../core/deadline-list.ts";
 import { GatewayError } from "../core/gateway-error.ts";
 import { Attempt } from "./attempt.ts";
 
@@ -13,7 +14,7 @@ async function aborted(attempt: Attempt): Promise<{ message: string; at: number 
   return { message: reason.message, at: performance.now() };
 }
 
-describe("an attempt's bounds, one timer re-armed through its phases", () => {
+describe("an attempt's bounds through its phases", () => {
   test("a first-byte bound armed after a shorter connect bound expires at its own bound, not the connect's", async () => {
     const attempt = new Attempt(new AbortController().signal, TIMEOUTS, "provider:a");
     attempt.arm("connect", 30);
@@ -21,11 +22,11 @@ describe("an attempt's bounds, one timer re-armed through its phases", () => {
     attempt.arm("first byte", 250);
     const { message, at } = await aborted(attempt);
     expect(message).toBe("upstream provider:a timed out waiting for the first byte (250 ms)");
-    // The connect timer (30 ms) fired first and was set again for what was left of 250 ms.
+    // The attempt left the connect bound's list (30 ms) for the first-byte bound's (250 ms).
     expect(at - armed).toBeGreaterThanOrEqual(249);
   });
 
-  test("a bound shorter than the timer already set gets a timer of its own", async () => {
+  test("a bound shorter than the one already set replaces it", async () => {
     const attempt = new Attempt(new AbortController().signal, TIMEOUTS, "provider:a");
     attempt.arm("first byte", 60_000);
     attempt.arm("connect", 20);
@@ -44,13 +45,41 @@ describe("an attempt's bounds, one timer re-armed through its phases", () => {
     attempt.disarm();
   });
 
-  test("a disarmed attempt never expires, and one armed again gets a new timer", async () => {
+  test("a disarmed attempt never expires, and one armed again is bound again", async () => {
     const attempt = new Attempt(new AbortController().signal, TIMEOUTS, "provider:a");
     attempt.arm("connect", 20);
     attempt.disarm();
     attempt.arm("first byte", 30);
     const { message } = await aborted(attempt);
     expect(message).toBe("upstream provider:a timed out waiting for the first byte (30 ms)");
+  });
+});
+
+describe("connect and first-byte bounds on the deadline list of their delay (no timer per attempt)", () => {
+  test("attempts under one bound share its list; each leaves it when disarmed or moved to another bound", () => {
+    // Delays no other test uses, so these lists hold only this test's attempts.
+    const connect = deadlineListOf(10_007);
+    const firstByte = deadlineListOf(120_007);
+    const attempts = [1, 2, 3].map(() => new Attempt(new AbortController().signal, TIMEOUTS, "provider:a"));
+    for (const attempt of attempts) attempt.arm("connect", 10_007);
+    expect(connect.size).toBe(3);
+    attempts[0]?.arm("first byte", 120_007);
+    expect([connect.size, firstByte.size]).toEqual([2, 1]);
+    attempts[1]?.disarm();
+    attempts[0]?.disarm();
+    expect([connect.size, firstByte.size]).toEqual([1, 0]);
+    // An aborted attempt is disarmed by its owner, and then holds no place either.
+    attempts[2]?.abort(new Error("client left"));
+    expect(connect.size).toBe(0);
+  });
+
+  test("the idle bound takes the attempt out of its list", () => {
+    const list = deadlineListOf(120_011);
+    const attempt = new Attempt(new AbortController().signal, TIMEOUTS, "provider:a");
+    attempt.arm("first byte", 120_011);
+    attempt.arm("idle", 60_000);
+    expect(list.size).toBe(0);
+    attempt.disarm();
   });
 });
 

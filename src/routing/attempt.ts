@@ -1,4 +1,5 @@
 import type { AbortFollower, AbortSource } from "../core/abort-followers.ts";
+import { Deadlined, type DeadlineList, deadlineListOf } from "../core/deadline-list.ts";
 import { clientClosed, GatewayError, upstreamTimeout } from "../core/gateway-error.ts";
 import type { AttemptTimeouts } from "../providers/provider.ts";
 
@@ -20,17 +21,20 @@ const WAITING_FOR = {
 } as const;
 
 /**
- * One try on one route: its own abort signal (client gone, or a timeout), with a single
- * re-armed timer that enforces whichever bound applies at the moment.
+ * One try on one route: its own abort signal (client gone, or a timeout), under whichever bound
+ * applies at the moment. The connect and first-byte bounds put the attempt in the deadline list
+ * of their delay (core/deadline-list.ts: one timer for every attempt under the same bound, and an
+ * attempt that is answered leaves at once), so a request makes no timer of its own; the idle bound
+ * between a stream's chunks has a timer of its own, left running across chunks (see `expireIdle`).
  */
-export class Attempt implements AbortFollower {
+export class Attempt extends Deadlined implements AbortFollower {
   private readonly controller = new AbortController();
+  /** The idle bound's timer (a stream's, between chunks). */
   private timer: ReturnType<typeof setTimeout> | undefined;
+  /** The list the attempt is in while a connect or first-byte bound runs. */
+  private deadlines: DeadlineList | undefined;
   private phase: keyof typeof WAITING_FOR = "connect";
   private ms = 0;
-  /** When the current bound was armed, and when the timer set for it fires. */
-  private armedAt = 0;
-  private firesAt = 0;
   /**
    * Since when the stream has been waiting on the upstream; undefined while the client holds
    * the last chunk and has not asked for the next (a paused client is not a slow upstream).
@@ -44,6 +48,7 @@ export class Attempt implements AbortFollower {
     readonly timeouts: AttemptTimeouts,
     private readonly routeLabel: string,
   ) {
+    super();
     // The attempt's own controller, following the client's end (not AbortSignal.any: see
     // http/request-abort.ts); a timeout or `abort()` aborts the controller directly.
     // The attempt is its own listener either way (`handleEvent`): no closure per attempt.
@@ -58,23 +63,24 @@ export class Attempt implements AbortFollower {
     this.end(this.client.reason);
   }
 
-  /** Arms the bound for the current phase; the attempt aborts with a 504 when it expires. */
+  /** Arms the bound for the current phase (in place of any other); the attempt aborts with a 504 when it expires. */
   arm(phase: keyof typeof WAITING_FOR, ms: number): void {
-    const now = performance.now();
-    const previous = this.phase;
+    this.stopBound();
     this.phase = phase;
     this.ms = ms;
-    this.armedAt = now;
-    // A stream's connect bound (10 s by default) is followed by its first-byte bound (120 s): the
-    // timer already set fires no later than the new bound, so it is kept (one timer a stream, not
-    // two), and `expire` sets it again for what is left if it fires first. The idle bound always
-    // gets a timer of its own: `rearm` refreshes the timer with the delay it was made with.
-    if (this.timer !== undefined && phase !== "idle" && previous !== "idle" && this.firesAt <= now + ms)
+    if (phase === "idle") {
+      // The attempt as the timer's argument: no closure per attempt for its callback.
+      this.timer = setTimeout(expireIdle, ms, this);
       return;
-    clearTimeout(this.timer);
-    this.firesAt = now + ms;
-    // The attempt as the timer's argument: no closure per attempt for its callback.
-    this.timer = setTimeout(expireAttempt, ms, this);
+    }
+    this.deadlines = deadlineListOf(ms);
+    this.deadlines.add(this);
+  }
+
+  /** The connect or first-byte bound passed (the list has taken the attempt out). */
+  override expire(): void {
+    this.deadlines = undefined;
+    this.timedOut();
   }
 
   /**
@@ -83,23 +89,34 @@ export class Attempt implements AbortFollower {
    * the client holds the stream, or before the bound has passed since the wait began, it is
    * set again for what is left.
    */
-  expire(): void {
-    const now = performance.now();
-    let left: number;
-    if (this.phase === "idle") {
-      const since = this.waitingSince;
-      left = since === undefined ? this.ms : since + this.ms - now;
-    } else left = this.armedAt + this.ms - now;
+  expireIdle(): void {
+    const since = this.waitingSince;
+    const left = since === undefined ? this.ms : since + this.ms - performance.now();
     if (left >= 1) {
-      this.firesAt = now + left;
-      this.timer = setTimeout(expireAttempt, left, this);
+      this.timer = setTimeout(expireIdle, left, this);
       return;
     }
+    this.timedOut();
+  }
+
+  private timedOut(): void {
     this.end(
       upstreamTimeout(
         `upstream ${this.routeLabel} timed out waiting for ${WAITING_FOR[this.phase]} (${this.ms} ms)`,
       ),
     );
+  }
+
+  /** No bound runs: out of its deadline list, its idle timer cleared. */
+  private stopBound(): void {
+    if (this.deadlines !== undefined) {
+      this.deadlines.remove(this);
+      this.deadlines = undefined;
+    }
+    if (this.timer !== undefined) {
+      clearTimeout(this.timer);
+      this.timer = undefined;
+    }
   }
 
   /**
@@ -199,10 +216,9 @@ export class Attempt implements AbortFollower {
     if (this.waitingSince !== undefined) this.waitingSince = performance.now();
   }
 
-  /** The attempt is over (ended or abandoned): no timer, and no listener on the client's signal. */
+  /** The attempt is over (ended or abandoned): no bound, and no listener on the client's signal. */
   disarm(): void {
-    clearTimeout(this.timer);
-    this.timer = undefined;
+    this.stopBound();
     const client = this.client;
     if (client instanceof AbortSignal) client.removeEventListener("abort", this);
     else client.unfollow(this);
@@ -226,7 +242,7 @@ export class Attempt implements AbortFollower {
   }
 }
 
-/** A timer's callback, shared by every attempt (the attempt is the timer's argument). */
-function expireAttempt(attempt: Attempt): void {
-  attempt.expire();
+/** The idle timer's callback, shared by every attempt (the attempt is the timer's argument). */
+function expireIdle(attempt: Attempt): void {
+  attempt.expireIdle();
 }

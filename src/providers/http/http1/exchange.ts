@@ -1,6 +1,6 @@
 import type { StreamedAnswer } from "../streamed-answer.ts";
 import type { Http1Connection } from "./http1-connection.ts";
-import type { ResponseHead } from "./response-head.ts";
+import { headerList, type ResponseHead } from "./response-head.ts";
 
 /** One request on a connection, and where its outcome goes. */
 export interface Exchange {
@@ -44,5 +44,5 @@ export interface Origin {
 export const responseInit = (head: ResponseHead): ResponseInit => ({
   status: head.status,
   statusText: head.statusText,
-  headers: head.headers,
+  headers: headerList(head),
 });

@@ -5,8 +5,15 @@ export class MalformedResponseError extends Error {}
 export interface ResponseHead {
   readonly status: number;
   readonly statusText: string;
-  /** In the order received, names as sent (`Headers` folds their case). */
+  /**
+   * In the order received, names as sent (`Headers` folds their case); empty when the head was
+   * parsed without its list (`headerList` reads it then).
+   */
   readonly headers: [string, string][];
+  /** The head's text, for `headerList`. */
+  readonly text: string;
+  /** `headers` holds the list. */
+  readonly listed: boolean;
   /** How the body is delimited: a length, chunked, or the connection's end. */
   readonly framing: "length" | "chunked" | "close";
   /** The declared length (framing "length"). */
@@ -30,11 +37,15 @@ const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 const DIGITS = /^\d+$/;
 const KEEP_ALIVE_TIMEOUT = /(?:^|[,;\s])timeout\s*=\s*(\d+)/i;
 
-const hasToken = (list: string, token: string) =>
-  list
-    .toLowerCase()
-    .split(",")
-    .some((part) => part.trim() === token);
+/** Whether a comma-separated list holds the token (a loop, no closure; no list, the common case, makes nothing). */
+function hasToken(list: string, token: string): boolean {
+  if (list === "") return false;
+  for (const part of list.toLowerCase().split(",")) if (part.trim() === token) return true;
+  return false;
+}
+
+/** Shared by every head parsed without its list (never written to). */
+const UNLISTED: [string, string][] = [];
 
 /** `text[from, to)` without the spaces and tabs around it (HTTP's optional white space). */
 function withoutSpace(text: string, from: number, to: number): string {
@@ -51,7 +62,7 @@ function withoutSpace(text: string, from: number, to: number): string {
  * when it is the last transfer coding, else a Content-Length (several must agree), else the body
  * runs to the connection's end. Anything it cannot read with certainty is an error, never a guess.
  */
-export function parseResponseHead(text: string): ResponseHead {
+export function parseResponseHead(text: string, listed = true): ResponseHead {
   let end = text.indexOf("\r\n");
   if (end < 0) end = text.length;
   if (!STATUS_LINE.test(text.slice(0, Math.min(end, 13))))
@@ -61,7 +72,7 @@ export function parseResponseHead(text: string): ResponseHead {
   const statusText = end > 13 ? text.slice(13, end) : "";
   // A line break in it: the status line ended in a bare LF (read again as CRLF by the caller).
   if (statusText.includes("\n")) throw new MalformedResponseError("bad status line");
-  const headers: [string, string][] = [];
+  const headers: [string, string][] = listed ? [] : UNLISTED;
   let length = -1;
   let transfer: string | undefined;
   let connection = "";
@@ -80,7 +91,7 @@ export function parseResponseHead(text: string): ResponseHead {
     if (!TOKEN.test(name)) throw new MalformedResponseError("bad header line");
     const value = withoutSpace(text, colon + 1, end);
     if (CONTROL.test(value)) throw new MalformedResponseError("bad header value");
-    headers.push([name, value]);
+    if (listed) headers.push([name, value]);
     // Only the names framing and decoding depend on are compared (by length first: cheap).
     const size = name.length;
     switch (size >= 10 && size <= 17 ? name.toLowerCase() : "") {
@@ -92,6 +103,11 @@ export function parseResponseHead(text: string): ResponseHead {
         retryAfter = value;
         break;
       case "content-length":
+        // One length, the common case, without a list of parts.
+        if (length < 0 && DIGITS.test(value)) {
+          length = Number(value);
+          break;
+        }
         for (const part of value.split(",")) {
           const n = part.trim();
           if (!DIGITS.test(n) || (length >= 0 && Number(n) !== length))
@@ -125,6 +141,8 @@ export function parseResponseHead(text: string): ResponseHead {
     status: code,
     statusText,
     headers,
+    text,
+    listed,
     framing,
     length: Math.max(length, 0),
     keepAlive,
@@ -149,12 +167,20 @@ export function bareBlankLine(head: string | Buffer, from: number): [number, num
   return bare ? [mixed, mixed + 3] : undefined;
 }
 
-/** Parses a head; one whose lines end in a bare LF is read as if they ended in CRLF, as `fetch` does. */
-export function parseHead(text: string): ResponseHead {
+/**
+ * Parses a head; one whose lines end in a bare LF is read as if they ended in CRLF, as `fetch` does.
+ * `listed` false skips the list of headers (an answer handed over without a `Response` needs only
+ * what the head says of its framing, type and Retry-After).
+ */
+export function parseHead(text: string, listed = true): ResponseHead {
   try {
-    return parseResponseHead(text);
+    return parseResponseHead(text, listed);
   } catch (error) {
     if (!(error instanceof MalformedResponseError) || !text.includes("\n")) throw error;
-    return parseResponseHead(text.replace(/\r?\n/g, "\r\n"));
+    return parseResponseHead(text.replace(/\r?\n/g, "\r\n"), listed);
   }
 }
+
+/** A head's headers in the order received: its list, or its text parsed again for it. */
+export const headerList = (head: ResponseHead): [string, string][] =>
+  head.listed ? head.headers : parseHead(head.text).headers;

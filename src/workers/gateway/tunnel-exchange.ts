@@ -20,6 +20,15 @@ const END: BodyRead = Object.freeze({ done: true, size: 0, value: [] as Uint8Arr
 const NOTHING_TO_DO: Promise<void> = Promise.resolve();
 const cancelled = () => new GatewayError({ status: 499, code: "internal_error", message: "cancelled" });
 
+/** A reply's head as the worker sent it. */
+interface Head {
+  status: number;
+  contentType: string;
+  retryAfter: string | undefined;
+  servedBy: string | undefined;
+}
+const NO_HEAD: Head = { status: 502, contentType: "", retryAfter: undefined, servedBy: undefined };
+
 /** What an exchange answers with: a `lean` one without a `Response` where the answer allows. */
 export type ExchangeAnswer = Response | WholeAnswer | StreamedAnswer;
 
@@ -79,7 +88,7 @@ export class TunnelExchange implements TunnelStream, ByteFeed {
   readonly response: Promise<ExchangeAnswer>;
   private resolve!: (response: ExchangeAnswer) => void;
   private reject!: (error: unknown) => void;
-  private head: { status: number; contentType: string; retryAfter?: string; servedBy?: string } | undefined;
+  private head: Head | undefined;
   private finished = false;
   private readonly queue: Uint8Array[] = [];
   private collected: Uint8Array[] = [];
@@ -117,12 +126,8 @@ export class TunnelExchange implements TunnelStream, ByteFeed {
 
   onHead(status: number, contentType: string, retryAfter?: string, servedBy?: string): void {
     if (this.head || this.finished) return;
-    this.head = {
-      status,
-      contentType,
-      ...(retryAfter ? { retryAfter } : {}),
-      ...(servedBy ? { servedBy } : {}),
-    };
+    // One object of one shape (absent fields undefined, not spread in): read only for truth.
+    this.head = { status, contentType, retryAfter, servedBy };
     if (!this.stream) return;
     // A peer link's `servedBy` is a header only a Response carries.
     const feed =
@@ -264,7 +269,7 @@ export class TunnelExchange implements TunnelStream, ByteFeed {
   }
 
   private build(body: Uint8Array<ArrayBuffer> | ReadableStream<Uint8Array>): Response {
-    const head = this.head ?? { status: 502, contentType: "" };
+    const head = this.head ?? NO_HEAD;
     const headers = new Headers();
     if (head.contentType) headers.set("content-type", head.contentType);
     if (head.retryAfter) headers.set("retry-after", head.retryAfter);

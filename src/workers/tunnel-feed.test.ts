@@ -31,8 +31,10 @@ async function nativeStream(): Promise<{ raw: RawWorker; id: string; reply: Prom
 }
 
 function feedOf(reply: ProviderReply): StreamedAnswer {
-  if (reply.kind !== "http" || reply.response instanceof Response) throw new Error("expected a feed");
-  return reply.response;
+  const answer = reply.kind === "http" ? reply.response : undefined;
+  if (answer === undefined || answer instanceof Response || !("length" in answer))
+    throw new Error("expected a feed");
+  return answer;
 }
 
 const text = (read: BodyRead) => (read.done ? undefined : read.value.map((v) => decoder.decode(v)).join(""));

@@ -49,19 +49,18 @@ function valueStart(at: number, lineEnd: number, buf: Uint8Array): number {
  * ends follow the WHATWG rules the decoder in `sse.ts` follows (LF, CR or CRLF; a CRLF split
  * across reads counts once). Each call scans a buffer that starts where the previous call's
  * last complete event ended: the caller carries the incomplete rest over. A pending line longer
- * than `maxLine` bytes throws a retryable upstream error.
+ * than `maxLine` bytes throws a retryable upstream error. The scanner is itself the span it hands
+ * its sink (one object a stream, not two): read its offsets inside the callback.
  */
-export class SseScanner {
+export class SseScanner implements SseSpan {
   /** The last boundary was a CR at the very end of its buffer: an LF opening the next one belongs to it. */
   private carryCr = false;
-  private readonly span: SseSpan = {
-    start: 0,
-    end: 0,
-    dataStart: -1,
-    dataEnd: -1,
-    nameStart: -1,
-    nameEnd: -1,
-  };
+  start = 0;
+  end = 0;
+  dataStart = -1;
+  dataEnd = -1;
+  nameStart = -1;
+  nameEnd = -1;
 
   constructor(private readonly maxLine = DEFAULT_MAX_SSE_LINE) {}
 
@@ -71,14 +70,13 @@ export class SseScanner {
    * out, everything after it is an event still arriving.
    */
   scan(buf: Uint8Array, sink: SpanSink): number {
-    const span = this.span;
     let p = 0;
     if (this.carryCr && buf.length > 0 && buf[0] === LF) p = 1;
     let consumed = 0;
     let endsInCr = false;
     let blockStart = 0;
     let content = false;
-    span.dataStart = span.nameStart = -1;
+    this.dataStart = this.nameStart = -1;
     let nextLf = buf.indexOf(LF, p);
     let nextCr = buf.indexOf(CR, p);
     while (true) {
@@ -92,10 +90,10 @@ export class SseScanner {
       if (t === p) {
         // A blank line: the block so far is one event.
         if (content) {
-          span.start = blockStart;
-          span.end = after;
-          sink.onSpan(span);
-          span.dataStart = span.nameStart = -1;
+          this.start = blockStart;
+          this.end = after;
+          sink.onSpan(this);
+          this.dataStart = this.nameStart = -1;
         }
         consumed = after;
         endsInCr = crAtEnd;
@@ -103,12 +101,12 @@ export class SseScanner {
         content = false;
       } else {
         content = true;
-        if (buf[p] === DATA[0] && span.dataStart === -1 && isField(buf, p, t, DATA)) {
-          span.dataStart = valueStart(p + DATA.length, t, buf);
-          span.dataEnd = t;
+        if (buf[p] === DATA[0] && this.dataStart === -1 && isField(buf, p, t, DATA)) {
+          this.dataStart = valueStart(p + DATA.length, t, buf);
+          this.dataEnd = t;
         } else if (buf[p] === EVENT[0] && isField(buf, p, t, EVENT)) {
-          span.nameStart = valueStart(p + EVENT.length, t, buf);
-          span.nameEnd = t;
+          this.nameStart = valueStart(p + EVENT.length, t, buf);
+          this.nameEnd = t;
         }
       }
       p = after;

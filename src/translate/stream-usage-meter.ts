@@ -17,11 +17,12 @@ const FIELDS = [
  * Watches a stream's events (in either dialect) and keeps the best usage figure seen so far.
  * Anthropic spreads usage over `message_start` (input) and `message_delta` (output, cumulative);
  * OpenAI sends it once, in the last chunk. Each figure only ever grows, so a late partial
- * report never lowers an earlier complete one.
+ * report never lowers an earlier complete one. Each figure recorded makes a new best object,
+ * never written to once made, so `usage` hands it out as it is (no copy per read, no object
+ * before the first figure).
  */
 export class StreamUsageMeter {
-  private best: Usage = { inputTokens: 0, outputTokens: 0 };
-  private seen = false;
+  private best: Usage | undefined;
 
   constructor(private readonly dialect: Dialect) {}
 
@@ -35,14 +36,16 @@ export class StreamUsageMeter {
 
   /** A usage figure a translator already read off an event. */
   record(usage: Usage): void {
-    this.seen = true;
+    const best = this.best;
+    const next: Usage = { inputTokens: 0, outputTokens: 0 };
     for (const field of FIELDS) {
-      const value = Math.max(this.best[field] ?? 0, usage[field] ?? 0);
-      if (value > 0 || field === "inputTokens" || field === "outputTokens") this.best[field] = value;
+      const value = Math.max(best?.[field] ?? 0, usage[field] ?? 0);
+      if (value > 0 || field === "inputTokens" || field === "outputTokens") next[field] = value;
     }
+    this.best = next;
   }
 
   get usage(): Usage | undefined {
-    return this.seen ? { ...this.best } : undefined;
+    return this.best;
   }
 }

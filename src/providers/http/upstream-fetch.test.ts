@@ -135,30 +135,48 @@ describe("createUpstreamFetch", () => {
     expect(used.filter((name) => name === "fetch-only")).toHaveLength(ALONE_STREAK + 1);
   });
 
-  test("auto at c=32: a stream call on the lean client, its event stream a byte feed; a non-stream call on native fetch", async () => {
+  test("auto at c=32: a stream call on native fetch, as a non-stream one; alone, a stream is the lean client's byte feed", async () => {
+    let inFlight = 32;
     const { used, tagged } = recorder();
     const options = {
-      inFlight: () => 32,
+      inFlight: () => inFlight,
       nativeLimit: 256,
       native: tagged("native"),
       fallback: tagged("node"),
     };
     const upstream = createUpstreamFetch({ ...options, lean: "auto" });
-    const answer = await streamFetch(upstream)(`${base}/stream`, { method: "POST", body: "{}" });
-    expect(answer).not.toBeInstanceOf(Response);
-    const feed = (answer as StreamedAnswer).body;
-    const first = await feed.readMany();
-    expect(Buffer.concat(first.value).toString()).toBe("data: one\n\n");
-    await feed.cancel();
-    // An https stream is not the lean client's: native fetch takes it.
-    await streamFetch(upstream)("https://127.0.0.1:1/");
-    expect(used).toEqual(["native"]);
+    const stream = streamFetch(upstream);
+    expect(await stream(`${base}/stream`, { method: "POST", body: "{}" })).toBeInstanceOf(Response);
     await upstream(`${base}/echo`);
     expect(used).toEqual(["native", "native"]);
-    // MINDGW_UPSTREAM_CLIENT=fetch: a stream on native fetch too.
-    const fetchOnly = createUpstreamFetch({ ...options, lean: "overflow" });
-    await streamFetch(fetchOnly)(`${base}/stream`, { method: "POST", body: "{}" });
-    expect(used).toEqual(["native", "native", "native"]);
+    // Alone, from the streak on: the lean client, its event stream handed over as a feed.
+    inFlight = 1;
+    for (let i = 1; i < ALONE_STREAK; i++) await upstream(`${base}/echo`);
+    const feed = await stream(`${base}/stream`, { method: "POST", body: "{}" });
+    expect(feed).not.toBeInstanceOf(Response);
+    const first = await (feed as StreamedAnswer).body.readMany();
+    expect(Buffer.concat(first.value).toString()).toBe("data: one\n\n");
+    await (feed as StreamedAnswer).body.cancel();
+    expect(used).toHaveLength(2 + ALONE_STREAK - 1);
+  });
+
+  test("MINDGW_UPSTREAM_CLIENT=streams: a stream call on the lean client's byte feed at c=32; a non-stream call on native fetch", async () => {
+    expect(leanMode({ MINDGW_UPSTREAM_CLIENT: "streams" })).toBe("streams");
+    const { used, tagged } = recorder();
+    const upstream = createUpstreamFetch({
+      inFlight: () => 32,
+      nativeLimit: 256,
+      native: tagged("native"),
+      fallback: tagged("node"),
+      lean: "streams",
+    });
+    const answer = await streamFetch(upstream)(`${base}/stream`, { method: "POST", body: "{}" });
+    expect(answer).not.toBeInstanceOf(Response);
+    await (answer as StreamedAnswer).body.cancel();
+    // An https stream is not the lean client's: native fetch takes it.
+    await streamFetch(upstream)("https://127.0.0.1:1/");
+    await upstream(`${base}/echo`);
+    expect(used).toEqual(["native", "native"]);
   });
 
   test("MINDGW_UPSTREAM_CLIENT=lean: every plain-http call on the lean client", async () => {

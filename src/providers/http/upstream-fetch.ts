@@ -19,10 +19,11 @@ export function nativeFetchLimit(env: Record<string, string | undefined> = proce
 /**
  * Where plain-http calls go. `overflow`: native `fetch` below half its limit, the lean client
  * past it. `auto` (the default): also the lean client while the process serves only one request
- * (`LEAN_WHEN_ALONE`, `ALONE_STREAK`), and for every stream (`STREAMS_ON_LEAN`). `all`: the lean client always. `off`: `node:http` past the limit, as
- * before the lean client.
+ * (`LEAN_WHEN_ALONE`, `ALONE_STREAK`). `streams`: as `auto`, and every stream call on the lean
+ * client at any load (see `leanMode`). `all`: the lean client always. `off`: `node:http` past the
+ * limit, as before the lean client.
  */
-export type LeanMode = "auto" | "overflow" | "all" | "off";
+export type LeanMode = "auto" | "streams" | "overflow" | "all" | "off";
 
 /**
  * At most this many requests in flight, and a plain-http call takes the lean client in `auto`
@@ -43,29 +44,23 @@ export const LEAN_WHEN_ALONE = 1;
 export const ALONE_STREAK = 4;
 
 /**
- * In `auto` mode a stream call takes the lean client whatever the load (below half the native
- * limit), its body reaching the byte relay as the lean client's feed (no `Response`, no stream
- * object), while a non-stream call with others in flight stays on native `fetch`. Measured at
- * c=32 on the burst upstream (docs/BENCHMARKS-HISTORY.md, "Session 9: the stream path at c=32"):
- * a stream on the feed costs ~12 % less CPU a request than on `fetch` (117 against 134 µs,
- * the event loop's share unchanged), where the lean client's `Response` cost 28 % more; a
- * non-stream call on the lean client still costs 7 % more (its socket work on the loop, 86
- * against 70 µs there), as session 4 found.
- */
-export const STREAMS_ON_LEAN = true;
-
-/**
  * `MINDGW_UPSTREAM_CLIENT`: unset (or anything else), `auto`: a plain-http call made alone (in a
- * run of `ALONE_STREAK`) and every stream call (`STREAMS_ON_LEAN`) on the lean client, else native
- * `fetch` below half its limit; `fetch`,
+ * run of `ALONE_STREAK`) on the lean client, else native `fetch` below half its limit; `fetch`,
  * native `fetch` below half its limit even alone (`overflow`); `lean`, every plain-http call on
- * the lean client (`all`). Session 4's quiet run had `auto` 12 % cheaper at c=1 but 8–11 % dearer
- * at c=32, where 1–6 % of calls were made "alone"; with the streak none are (docs/BENCHMARKS-HISTORY.md,
- * "Session 5: c=1").
+ * the lean client (`all`); `streams`, as `auto` and every stream call on the lean client at any
+ * load. Session 4's quiet run had `auto` 12 % cheaper at c=1 but 8–11 % dearer at c=32, where
+ * 1–6 % of calls were made "alone"; with the streak none are (docs/BENCHMARKS-HISTORY.md,
+ * "Session 5: c=1"). A stream on the lean client's byte feed at c=32 (`streams`) cost ~10 % less
+ * CPU than on `fetch` in four runs of seven on a loaded machine, but served fewer streams a second
+ * in four of five (its socket work on the event loop, where `fetch` has a thread of its own), so
+ * `auto` leaves streams under load on `fetch` until a quiet run says otherwise
+ * (docs/BENCHMARKS-HISTORY.md, "Session 9: the stream path at c=32").
  */
 export function leanMode(env: Record<string, string | undefined> = process.env): LeanMode {
   const client = env.MINDGW_UPSTREAM_CLIENT;
-  return client === "lean" ? "all" : client === "fetch" ? "overflow" : "auto";
+  if (client === "lean") return "all";
+  if (client === "fetch") return "overflow";
+  return client === "streams" ? "streams" : "auto";
 }
 
 export interface UpstreamFetchOptions {
@@ -100,9 +95,9 @@ export function createUpstreamFetch(options: UpstreamFetchOptions): typeof fetch
   const mode = options.lean ?? leanMode();
   const overflow = mode === "off" ? fallback : createLeanFetch({ fallback });
   // Alone, a plain-http call takes the lean client; the rest (https, proxies) native `fetch`.
-  const alone = mode === "auto" ? createLeanFetch({ fallback: native }) : native;
-  // With others in flight: native `fetch`, but a stream on the lean client in `auto` mode.
-  const crowdedStream = mode === "auto" && STREAMS_ON_LEAN ? alone : native;
+  const alone = mode === "auto" || mode === "streams" ? createLeanFetch({ fallback: native }) : native;
+  // With others in flight: native `fetch`, but a stream on the lean client in `streams` mode.
+  const crowdedStream = mode === "streams" ? alone : native;
   let aloneInARow = 0;
   /** The client a call takes (a stream's, when `stream`). */
   const pick = (stream: boolean): FetchFunction => {

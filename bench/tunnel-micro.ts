@@ -7,7 +7,9 @@
  * worker process, per round. No HTTP server in front: what is left is the tunnel against `fetch`.
  * `--against DIR` also runs another checkout's tunnel (its gateway harness loaded into this
  * process, its own `mindgw worker`, the same upstream), alternating rounds with this one's, so
- * that two builds of the tunnel compare side by side under the same load.
+ * that two builds of the tunnel compare side by side under the same load. Each checkout's
+ * request is made by its own workers provider's `tunnelRequest`, and a stream is read as the
+ * byte relay reads a native one (its feed where the checkout's tunnel has `openFeed`).
  *   bun bench/tunnel-micro.ts [--calls 20000] [--rounds 3] [--concurrency 32] [--scenario non-stream|stream]
  *     [--against OTHER_CHECKOUT]
  */
@@ -86,8 +88,18 @@ async function viaTunnel({ gateway, tunnelRequest }: Tunnel): Promise<number> {
     timeouts: { connectMs: 5_000, firstByteMs: 5_000, idleMs: 5_000 },
     native: { bytes: bodyBytes, headers: {}, query: "" },
   };
-  const response = await tunnel.open(tunnelRequest(call, "/chat/completions"));
-  return (await response.bytes()).byteLength;
+  const request = tunnelRequest(call, "/chat/completions");
+  if (!stream) return (await (await tunnel.open(request)).bytes()).byteLength;
+  // A stream as the byte relay reads a native one: the feed where the checkout has one, else the
+  // Response body's reader, all it holds a read.
+  const older = tunnel as Partial<Pick<typeof tunnel, "openFeed">> & Pick<typeof tunnel, "open">;
+  const answer = older.openFeed ? await older.openFeed(request) : await older.open(request);
+  const feed = answer instanceof Response ? answer.body?.getReader() : answer.body;
+  let bytes = 0;
+  // Counted piece by piece: a ReadableStream reader's `size` is not in bytes.
+  for (let read = await feed?.readMany(); read && !read.done; read = await feed?.readMany())
+    for (const piece of read.value) bytes += piece.byteLength;
+  return bytes;
 }
 
 async function viaFetch(): Promise<number> {

@@ -1,28 +1,19 @@
 import { isJsonObject, type JsonObject } from "../core/dialect.ts";
 import type { GatewayError } from "../core/gateway-error.ts";
 import type { SseEvent } from "../core/sse.ts";
+import { DEFAULT_MAX_SSE_LINE } from "../core/sse.ts";
 import type { Usage } from "../core/usage.ts";
+import { DEFAULT_MAX_UPSTREAM_BODY } from "../providers/http/read-bounded.ts";
 import type { AttemptTelemetry } from "../telemetry/dispatch-telemetry.ts";
 import { parseEventData } from "../translate/parse-body.ts";
 import type { StreamUsageMeter } from "../translate/stream-usage-meter.ts";
+import type { AdaptedCall } from "./adapt-dialect.ts";
 import type { Attempt } from "./attempt.ts";
 import type { Dispatched } from "./dispatch.ts";
 import type { ClientReply, NativeReplyContext } from "./native-reply.ts";
 import type { Route } from "./route.ts";
 import type { RouteHealth } from "./route-health.ts";
-
-/** What the attempt's answer is checked and counted with, fixed before the call is sent. */
-export interface RouteAttemptReading {
-  readonly stream: boolean;
-  readonly maxLine: number;
-  readonly maxBody: number;
-  /** A stream's usage meter (a whole answer's usage is read off its one parse). */
-  readonly meter: StreamUsageMeter | undefined;
-  /** Which stream events the caller gets (the forced usage chunk is cut when not asked for). */
-  readonly keep: ((event: SseEvent) => boolean) | undefined;
-  /** A native Responses answer to store: the whole body, or a stream's `response.completed`. */
-  readonly answered: ((response: JsonObject) => void) | undefined;
-}
+import type { RoutingPolicy } from "./routing-policy.ts";
 
 /**
  * One attempt at one route as one object, where each layer of the attempt used to have an object
@@ -54,12 +45,24 @@ export class RouteAttempt implements Dispatched, NativeReplyContext {
     private readonly health: RouteHealth,
     private readonly target: Route,
     private readonly observed: AttemptTelemetry | undefined,
-    private readonly reading: RouteAttemptReading,
+    // What the answer is checked and counted with, read off the objects it lives on (the call as
+    // adapted to the route, the routing settings): no options object per attempt.
+    /** Which stream events the caller gets; a native Responses answer to store; what was dropped. */
+    private readonly adapted: Pick<AdaptedCall, "keep" | "native" | "dropped">,
+    readonly stream: boolean,
+    /** `max_sse_line`, `max_upstream_body`. */
+    private readonly policy: Pick<RoutingPolicy, "maxSseLine" | "maxUpstreamBody">,
+    /** A stream's usage meter (a whole answer's usage is read off its one parse). */
+    private readonly meter: StreamUsageMeter | undefined,
     readonly attempts: number,
-    readonly dropped: readonly string[],
   ) {
     this.route = target.label;
     this.upstreamModel = target.upstreamModel;
+  }
+
+  /** What translation left out for this route, by name; empty when nothing was. */
+  get dropped(): readonly string[] {
+    return this.adapted.dropped ?? NOTHING_DROPPED;
   }
 
   get label(): string {
@@ -69,41 +72,40 @@ export class RouteAttempt implements Dispatched, NativeReplyContext {
   get provider(): string {
     return this.target.label;
   }
-  get stream(): boolean {
-    return this.reading.stream;
-  }
   get maxLine(): number {
-    return this.reading.maxLine;
+    return this.policy.maxSseLine ?? DEFAULT_MAX_SSE_LINE;
   }
   get maxBody(): number {
-    return this.reading.maxBody;
+    return this.policy.maxUpstreamBody ?? DEFAULT_MAX_UPSTREAM_BODY;
   }
 
   /** What the answer used so far: a whole answer's from its body, a stream's as metered. */
   usage(): Usage {
-    return this.found ?? this.reading.meter?.usage ?? { inputTokens: 0, outputTokens: 0 };
+    return this.found ?? this.meter?.usage ?? { inputTokens: 0, outputTokens: 0 };
   }
 
   /** Sees each stream event that carries usage; false keeps it from the caller. */
   onUsage(event: SseEvent): boolean {
-    const { answered, meter, keep } = this.reading;
+    const answered = this.adapted.native?.answered;
+    const meter = this.meter;
     if (answered && event.event === "response.completed") {
       const parsed = parseEventData(event.data);
       if (isJsonObject(parsed) && isJsonObject(parsed.response)) answered(parsed.response);
     }
     if (!meter) return true;
     meter.observe(event);
+    const keep = this.adapted.keep;
     return keep ? keep(event) : true;
   }
 
   /** A usage figure a translator read off a stream event. */
   record(usage: Usage): void {
-    this.reading.meter?.record(usage);
+    this.meter?.record(usage);
   }
 
   /** A whole native answer, parsed: a native Responses answer is stored. */
   onBody(body: JsonObject): void {
-    this.reading.answered?.(body);
+    this.adapted.native?.answered?.(body);
   }
 
   /** Called once when the upstream exchange is over (later calls are ignored). */
@@ -126,3 +128,6 @@ export class RouteAttempt implements Dispatched, NativeReplyContext {
     if (this.closeWaits) this.observed?.closed(this.closeError);
   }
 }
+
+/** Shared by every answer that dropped nothing (never written to). */
+const NOTHING_DROPPED: readonly string[] = Object.freeze([]);

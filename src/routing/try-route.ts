@@ -1,7 +1,6 @@
 import type { JsonObject } from "../core/dialect.ts";
 import { clientClosed, GatewayError, toGatewayError } from "../core/gateway-error.ts";
 import type { SseEvent } from "../core/sse.ts";
-import { DEFAULT_MAX_SSE_LINE } from "../core/sse.ts";
 import { DEFAULT_MAX_UPSTREAM_BODY } from "../providers/http/read-bounded.ts";
 import type { NativeRequest, Provider } from "../providers/provider.ts";
 import type { AttemptTelemetry } from "../telemetry/dispatch-telemetry.ts";
@@ -33,7 +32,6 @@ export async function tryRoute(
   observed: AttemptTelemetry | undefined,
 ): Promise<Dispatched> {
   const unsupported = policy.unsupported ?? "drop";
-  const maxLine = policy.maxSseLine ?? DEFAULT_MAX_SSE_LINE;
   const maxBody = policy.maxUpstreamBody ?? DEFAULT_MAX_UPSTREAM_BODY;
   let adapted: AdaptedCall;
   let provider: Provider;
@@ -73,19 +71,14 @@ export async function tryRoute(
     health,
     route,
     observed,
-    {
-      stream: request.stream,
-      maxLine,
-      maxBody,
-      // Streams only: a whole answer's usage is read from its body.
-      meter: request.stream ? new StreamUsageMeter(provider.dialect) : undefined,
-      // A same-dialect stream is metered and filtered by the relay itself (no extra stream layers
-      // on the hot path); only events that carry usage are looked at.
-      keep: adapted.keep,
-      answered: adapted.native?.answered,
-    },
+    adapted,
+    request.stream,
+    policy,
+    // Streams only: a whole answer's usage is read from its body. A same-dialect stream is metered
+    // and filtered by the relay itself (no extra stream layers on the hot path); only events that
+    // carry usage are looked at.
+    request.stream ? new StreamUsageMeter(provider.dialect) : undefined,
     attempts,
-    adapted.dropped ?? NOTHING_DROPPED,
   );
   try {
     attempt.arm(
@@ -207,9 +200,6 @@ function hasAny(body: JsonObject, fields: readonly string[]): boolean {
   for (const field of fields) if (field in body) return true;
   return false;
 }
-
-/** Shared by every answer that dropped nothing (never written to). */
-const NOTHING_DROPPED: readonly string[] = Object.freeze([]);
 
 /** Why the caller's signal ended the request: a reason it carries (a revoked key), or the client left. */
 export const abortReason = (signal: { readonly reason: unknown }): GatewayError =>

@@ -5,7 +5,14 @@
  */
 export const MAX_ASCII_TEXT = 255;
 
-const decoder = new TextDecoder();
+/**
+ * The runtime's native Latin-1 slice (`Buffer.prototype.latin1Slice`), called on a plain
+ * Uint8Array: for the printable ASCII read here it is the text, at about a third of a
+ * `TextDecoder`'s cost for such short texts (and no subarray to make).
+ */
+const latin1Slice = (
+  Buffer.prototype as unknown as { latin1Slice(this: Uint8Array, start: number, end: number): string }
+).latin1Slice;
 
 /** Bytes `text` takes framed; -1 if it cannot be (too long, or not printable ASCII). */
 export function asciiSize(text: string): number {
@@ -34,6 +41,6 @@ export function readAscii(bytes: Uint8Array, at: number, end: number): [string, 
     const code = bytes[i] as number;
     if (code > 0x7e || code < 0x20) return undefined;
   }
-  // The runtime's decoder: far cheaper than building the string a character at a time.
-  return [decoder.decode(bytes.subarray(at + 1, next)), next];
+  // Natively: far cheaper than building the string a character at a time.
+  return [length === 0 ? "" : latin1Slice.call(bytes, at + 1, next), next];
 }

@@ -150,6 +150,34 @@ test("a batch with events, links or structured values is left to the library's s
   expect(bothWays(withArray).ours).toBeUndefined();
 });
 
+test("a batch whose last span has another scope, or an event, after many alike", () => {
+  // The usual batch is written in the pass that checks it: a span found late that does not fit
+  // makes the encoder start over (grouped) or leave the batch to the library.
+  const alike = (tracer: ReturnType<TracerProvider["getTracer"]>) => {
+    for (let i = 0; i < 50; i++)
+      tracer
+        .startSpan(`chat m${i % 3}`, { kind: SpanKind.SERVER })
+        .setAttributes({ "mindgw.request_id": `req_${i}_${"0".repeat(32)}`, "mindgw.stream": i % 2 === 0 })
+        .end();
+  };
+  const otherScopeLast = spansOf(([tracer, other]) => {
+    if (!tracer || !other) throw new Error("no tracer");
+    alike(tracer);
+    other.startSpan("internal").end();
+  });
+  const { ours, library } = bothWays(otherScopeLast);
+  expect(ours).toBeDefined();
+  expect(ours).toEqual(library);
+  const eventLast = spansOf(([tracer]) => {
+    if (!tracer) throw new Error("no tracer");
+    alike(tracer);
+    const span = tracer.startSpan("s");
+    span.addEvent("e");
+    span.end();
+  });
+  expect(bothWays(eventLast).ours).toBeUndefined();
+});
+
 test("batches that share the string table, and a new generation of it, encode to the library's bytes", () => {
   // The writer keeps each table string's bytes while the table lives: batch after batch (the
   // mirror grows the same table), and again after a generation starts (a new table).

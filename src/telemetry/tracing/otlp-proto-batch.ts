@@ -25,6 +25,18 @@ export function encodeSpanBatch(
   into?: Uint8Array,
 ): Uint8Array | undefined {
   const n = batch.numbers;
+  const size = n.length * 8 + batch.strings.length * 2 + 1024;
+  const buffer = into && into.length >= size ? into : new Uint8Array(size);
+  const strings = JSON.parse(batch.strings) as string[];
+  if (n.length === 0) return buffer.subarray(0, 0);
+  // The usual batch (one resource, one scope) in one pass over the numbers; another is regrouped.
+  const one = oneGroup(
+    new SpanWriter(buffer, table, strings),
+    resourceOf(n[18] as number),
+    scopeOf(n[19] as number),
+    n,
+  );
+  if (one !== MIXED) return one;
   // Spans grouped by resource, then by scope, in order of first appearance (as the library).
   const groups = new Map<number, Map<number, number[]>>();
   let lastResource = Number.NaN;
@@ -51,23 +63,7 @@ export function encodeSpanBatch(
       last = spans;
     }
     last.push(i);
-    i += FIELDS + 1 + 2 * (n[i + FIELDS] as number);
-  }
-  const size = n.length * 8 + batch.strings.length * 2 + 1024;
-  const buffer = into && into.length >= size ? into : new Uint8Array(size);
-  const strings = JSON.parse(batch.strings) as string[];
-  const only = groups.size === 1 ? [...groups][0] : undefined;
-  const onlyScope = only && only[1].size === 1 ? [...only[1]][0] : undefined;
-  if (only && onlyScope) {
-    const [resourceId] = only;
-    const [scopeId, spans] = onlyScope;
-    return oneGroup(
-      new SpanWriter(buffer, table, strings),
-      resourceOf(resourceId),
-      scopeOf(scopeId),
-      n,
-      spans,
-    );
+    i = nextSpan(n, i);
   }
   const w = new SpanWriter(buffer, table, strings);
   for (const [resourceId, scopes] of groups) {
@@ -89,6 +85,9 @@ export function encodeSpanBatch(
   }
   return w.buffer.subarray(0, w.pos);
 }
+
+/** Where the span after the one at `i` starts: its fixed fields, its count, two slots an attribute. */
+const nextSpan = (n: Float64Array, i: number) => i + FIELDS + 1 + 2 * (n[i + FIELDS] as number);
 
 /** ResourceSpans.resource: the resource's attributes, no dropped ones. */
 function resourceHeader(w: ProtoWriter, resource: Resource): void {
@@ -119,18 +118,21 @@ function schemaUrl(w: ProtoWriter, url: string | undefined): void {
   w.string(url);
 }
 
+/** `oneGroup`'s answer for a batch of more than one resource or scope: group it first. */
+const MIXED = Symbol("mixed");
+
 /**
- * The usual batch (one resource, one scope): the spans are written after room left for the two
- * headers, which are written once their lengths are known, in front of them — where writing
- * them first meant moving every span's bytes to fit each length.
+ * The usual batch (one resource, one scope: the first span's), written in the same pass that
+ * checks it — MIXED as soon as a span has another resource or scope. The spans are written
+ * after room left for the two headers, which are written once their lengths are known, in
+ * front of them — where writing them first meant moving every span's bytes to fit each length.
  */
 function oneGroup(
   w: SpanWriter,
   resource: Resource,
   scope: InstrumentationScope,
   n: Float64Array,
-  spans: readonly number[],
-): Uint8Array | undefined {
+): Uint8Array | undefined | typeof MIXED {
   // The two header fields, written where the spans will go and copied out.
   resourceHeader(w, resource);
   const resourceLength = w.pos;
@@ -140,7 +142,13 @@ function oneGroup(
   // Room in front for both headers and two tags with 5-byte lengths.
   const start = headers.length + 12;
   w.pos = start;
-  for (const at of spans) if (!w.span(n, at)) return undefined;
+  const resourceId = n[18];
+  const scopeId = n[19];
+  for (let i = 0; i < n.length; ) {
+    if (n[i + 18] !== resourceId || n[i + 19] !== scopeId) return MIXED;
+    if (n[i + 5] !== NONE || n[i + 20] !== NONE || !w.span(n, i)) return undefined;
+    i = nextSpan(n, i);
+  }
   schemaUrl(w, scope.schemaUrl);
   const scopeSpans = scopeLength + w.pos - start;
   const scopeEnd = w.pos;

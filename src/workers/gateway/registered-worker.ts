@@ -1,4 +1,5 @@
 import type { JsonObject } from "../../core/dialect.ts";
+import type { StreamedAnswer } from "../../providers/http/streamed-answer.ts";
 import type { WholeAnswer } from "../../providers/http/whole-answer.ts";
 import type { TunnelPath } from "../protocol.ts";
 
@@ -52,6 +53,11 @@ export interface RegisteredWorker {
   open(request: TunnelRequest): Promise<Response>;
   /** As `open`, but a non-stream answer comes whole as bytes, without a `Response` being built. */
   openWhole(request: TunnelRequest): Promise<Response | WholeAnswer>;
+  /**
+   * As `open`, but a successful event stream comes as a byte feed the relay reads (no
+   * `Response`, `Headers` or `ReadableStream`); anything else is still a `Response`.
+   */
+  openFeed(request: TunnelRequest): Promise<Response | StreamedAnswer>;
   /** Fails every open exchange with `reason` and closes the connection. Idempotent. */
   close(code: number, reason: string): void;
 }

@@ -1,4 +1,5 @@
 import { GatewayError, unavailable } from "../../core/gateway-error.ts";
+import type { BodyRead, ByteFeed, StreamedAnswer } from "../../providers/http/streamed-answer.ts";
 import type { WholeAnswer } from "../../providers/http/whole-answer.ts";
 import type { TunnelErrorCode } from "../protocol.ts";
 
@@ -14,6 +15,13 @@ export interface ExchangeLink {
 }
 
 const NULL_BODY = new Set([204, 205, 304]);
+/** What a feed read answers past the end (never written to). */
+const END: BodyRead = Object.freeze({ done: true, size: 0, value: [] as Uint8Array[] }) as BodyRead;
+const NOTHING_TO_DO: Promise<void> = Promise.resolve();
+const cancelled = () => new GatewayError({ status: 499, code: "internal_error", message: "cancelled" });
+
+/** What an exchange answers with: a `lean` one without a `Response` where the answer allows. */
+export type ExchangeAnswer = Response | WholeAnswer | StreamedAnswer;
 
 /**
  * Set on an answer that came over a cluster peer link: the worker and node that served it, as
@@ -62,11 +70,14 @@ function tunnelError(worker: string, code: TunnelErrorCode, message: string): Ga
  * pull-based body: credit goes back to the worker only as the consumer reads, so a slow
  * client stalls the worker's upstream read instead of filling memory. A non-stream answer
  * is collected whole first, so a worker lost mid-body is still a retryable failure.
+ *
+ * A `lean` exchange builds no `Response` where the answer allows: a non-stream answer comes as
+ * a `WholeAnswer` (its bytes), a successful event stream as a `StreamedAnswer` whose body is
+ * the exchange itself, read as the byte relay reads the lean client's feed (`readMany`).
  */
-export class TunnelExchange implements TunnelStream {
-  /** A `Response`; a `WholeAnswer` for a `whole` exchange's non-stream answer (no `Response` built). */
-  readonly response: Promise<Response | WholeAnswer>;
-  private resolve!: (response: Response | WholeAnswer) => void;
+export class TunnelExchange implements TunnelStream, ByteFeed {
+  readonly response: Promise<ExchangeAnswer>;
+  private resolve!: (response: ExchangeAnswer) => void;
   private reject!: (error: unknown) => void;
   private head: { status: number; contentType: string; retryAfter?: string; servedBy?: string } | undefined;
   private finished = false;
@@ -75,8 +86,11 @@ export class TunnelExchange implements TunnelStream {
   private collectedBytes = 0;
   private ended = false;
   private failure: unknown;
-  /** A stream reader's pull waiting for the next piece: it goes straight to it, not via the queue. */
-  private waiting: ReadableStreamDefaultController<Uint8Array> | undefined;
+  /**
+   * Who waits for the next piece, which goes straight to it, not via the queue: a stream's pull
+   * (its controller) or a feed's read.
+   */
+  private waiting: ReadableStreamDefaultController<Uint8Array> | PromiseWithResolvers<BodyRead> | undefined;
   private consumed = 0;
 
   constructor(
@@ -85,11 +99,11 @@ export class TunnelExchange implements TunnelStream {
     /** The worker as a failure names it. */
     private readonly workerName: string,
     private readonly stream: boolean,
-    private readonly whole: boolean,
+    private readonly lean: boolean,
     /** The caller's: its abort ends the exchange (this object is the listener, no closure a call). */
     private readonly signal: AbortSignal,
   ) {
-    this.response = new Promise<Response | WholeAnswer>((resolve, reject) => {
+    this.response = new Promise<ExchangeAnswer>((resolve, reject) => {
       this.resolve = resolve;
       this.reject = reject;
     });
@@ -109,7 +123,11 @@ export class TunnelExchange implements TunnelStream {
       ...(retryAfter ? { retryAfter } : {}),
       ...(servedBy ? { servedBy } : {}),
     };
-    if (this.stream) this.resolve(this.build(this.body()));
+    if (!this.stream) return;
+    // A peer link's `servedBy` is a header only a Response carries.
+    const feed =
+      this.lean && !servedBy && status >= 200 && status < 300 && contentType.includes("text/event-stream");
+    this.resolve(feed ? { status, length: -1, body: this } : this.build(this.body()));
   }
 
   /** Body bytes from a binary chunk frame; `bytes` is a view into that frame, owned by us now. */
@@ -139,7 +157,8 @@ export class TunnelExchange implements TunnelStream {
       return;
     }
     this.waiting = undefined;
-    waiting.enqueue(bytes);
+    if ("promise" in waiting) waiting.resolve({ done: false, size: bytes.byteLength, value: [bytes] });
+    else waiting.enqueue(bytes);
     this.grant(bytes.byteLength);
   }
 
@@ -155,7 +174,7 @@ export class TunnelExchange implements TunnelStream {
       ) as Uint8Array<ArrayBuffer>;
       const head = this.head;
       // A peer link's `servedBy` is a header only a Response carries.
-      if (this.whole && !head.servedBy)
+      if (this.lean && !head.servedBy)
         this.resolve({
           status: head.status,
           contentType: head.contentType,
@@ -183,6 +202,34 @@ export class TunnelExchange implements TunnelStream {
     this.settle(workerLost(this.workerName));
   }
 
+  /**
+   * A feed's read: every piece queued, at once (credited as read), or the next piece, the end or
+   * the failure when it comes. One read at a time, as the relay reads.
+   */
+  readMany(): BodyRead | Promise<BodyRead> {
+    if (this.queue.length > 0) {
+      const value = this.queue.splice(0);
+      let size = 0;
+      for (const piece of value) size += piece.byteLength;
+      this.grant(size);
+      return { done: false, size, value };
+    }
+    if (this.failure !== undefined) return Promise.reject(this.failure);
+    if (this.ended) return END;
+    const read = Promise.withResolvers<BodyRead>();
+    this.waiting = read;
+    return read.promise;
+  }
+
+  /** The feed's reader stopped reading: the worker is told; a read still waiting ends quietly. */
+  cancel(): Promise<void> {
+    const waiting = this.waiting;
+    this.waiting = undefined;
+    this.abort(cancelled());
+    if (waiting && "promise" in waiting) waiting.resolve(END);
+    return NOTHING_TO_DO;
+  }
+
   /** The caller gave up (abort or stream cancel): tell the worker and stop. */
   abort(reason: unknown): void {
     if (this.finished) return;
@@ -208,7 +255,11 @@ export class TunnelExchange implements TunnelStream {
     const waiting = this.waiting;
     this.waiting = undefined;
     if (!waiting) return;
-    if (this.failure !== undefined) waiting.error(this.failure);
+    const failure = this.failure;
+    if ("promise" in waiting) {
+      if (failure !== undefined) waiting.reject(failure);
+      else waiting.resolve(END);
+    } else if (failure !== undefined) waiting.error(failure);
     else waiting.close();
   }
 
@@ -241,8 +292,7 @@ export class TunnelExchange implements TunnelStream {
           else if (this.ended) controller.close();
           else this.waiting = controller;
         },
-        cancel: () =>
-          this.abort(new GatewayError({ status: 499, code: "internal_error", message: "cancelled" })),
+        cancel: () => this.abort(cancelled()),
       },
       { highWaterMark: 0 },
     );

@@ -67,7 +67,11 @@ function oneWorker(worker: RegisteredWorker): Provider {
     const path = pathOf(call);
     if (!path) throw unsupportedOperation(`workers do not serve ${call.operation}`);
     const request = tunnelRequest(call, path);
-    if (call.native) return { kind: "http", response: await worker.open(request), servedBy: name };
+    if (call.native) {
+      // A successful stream as a byte feed: the relay reads it as it reads the lean client's.
+      const response = call.stream ? await worker.openFeed(request) : await worker.open(request);
+      return { kind: "http", response, servedBy: name };
+    }
     // A non-stream answer comes whole as bytes: no Response is built to be read once.
     const answer = call.stream ? await worker.open(request) : await worker.openWhole(request);
     const reply =

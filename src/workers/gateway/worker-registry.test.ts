@@ -26,6 +26,7 @@ function fake(
     closedWith: undefined,
     open: () => Promise.reject(new Error("not used")),
     openWhole: () => Promise.reject(new Error("not used")),
+    openFeed: () => Promise.reject(new Error("not used")),
     close(code) {
       this.closedWith ??= code;
     },

@@ -1,4 +1,5 @@
 import { unavailable } from "../../core/gateway-error.ts";
+import type { StreamedAnswer } from "../../providers/http/streamed-answer.ts";
 import type { WholeAnswer } from "../../providers/http/whole-answer.ts";
 import type { Answer } from "../answer-frame.ts";
 import { MAX_REQUEST_ID } from "../chunk-frame.ts";
@@ -12,7 +13,12 @@ import {
 import { encodeRequestFrame, type PlainRequest } from "../request-frame.ts";
 import type { WorkerLog } from "../worker-log.ts";
 import type { RegisteredWorker, TunnelRequest } from "./registered-worker.ts";
-import { type ExchangeLink, TunnelExchange, type TunnelStream } from "./tunnel-exchange.ts";
+import {
+  type ExchangeAnswer,
+  type ExchangeLink,
+  TunnelExchange,
+  type TunnelStream,
+} from "./tunnel-exchange.ts";
 
 /** A request frame as a cluster peer link carries it (src/cluster/frame-switch.ts). */
 export type RequestFrame = Extract<GatewayFrame, { type: "request" }>;
@@ -125,15 +131,21 @@ export class WorkerTunnel implements RegisteredWorker {
   }
 
   open(request: TunnelRequest): Promise<Response> {
-    // Not `whole`: the exchange answers with a Response only.
+    // Not `lean`: the exchange answers with a Response only.
     return this.start(request, false) as Promise<Response>;
   }
 
+  // A lean exchange answers a non-stream request whole or with a Response, a stream with a feed
+  // or a Response: each of these takes one kind of request.
   openWhole(request: TunnelRequest): Promise<Response | WholeAnswer> {
-    return this.start(request, true);
+    return this.start(request, true) as Promise<Response | WholeAnswer>;
   }
 
-  private start(request: TunnelRequest, whole: boolean): Promise<Response | WholeAnswer> {
+  openFeed(request: TunnelRequest): Promise<Response | StreamedAnswer> {
+    return this.start(request, true) as Promise<Response | StreamedAnswer>;
+  }
+
+  private start(request: TunnelRequest, lean: boolean): Promise<ExchangeAnswer> {
     if (this.closed) return Promise.reject(unavailable(`worker ${this.name} is gone`));
     const id = this.nextId();
     const frame = this.requestFrame(id, request);
@@ -143,7 +155,7 @@ export class WorkerTunnel implements RegisteredWorker {
     const { signal, stream, worker } = request;
     // Over a peer link the tunnel is named `@<node>`, so a lost stream names `w1@<node>`.
     const workerName = worker ? `${worker}${this.name}` : this.name;
-    const exchange = new TunnelExchange(this.link, id, workerName, stream, whole, signal);
+    const exchange = new TunnelExchange(this.link, id, workerName, stream, lean, signal);
     this.exchanges.set(id, exchange);
     this.write(frame);
     if (signal.aborted) exchange.abort(signal.reason);

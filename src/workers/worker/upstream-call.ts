@@ -1,4 +1,5 @@
 import { DIALECT_HEADERS } from "../../core/dialect.ts";
+import type { ByteFeed, StreamedAnswer, StreamFunction } from "../../providers/http/streamed-answer.ts";
 import type { AnswerFunction, WholeAnswer } from "../../providers/http/whole-answer.ts";
 import type { WorkerHop } from "../../telemetry/tracing/worker-hop.ts";
 import { CHUNK_HEADER_BYTES } from "../chunk-frame.ts";
@@ -29,6 +30,8 @@ export interface UpstreamCallContext {
   maxChunkBytes: number;
   /** The upstream client: a body whole with its head comes as bytes (no `Response`: whole-answer.ts). */
   readonly fetch: AnswerFunction;
+  /** The same for a stream: a successful event stream comes as a byte feed (streamed-answer.ts). */
+  readonly stream: StreamFunction;
 }
 
 /** The chunk size that keeps every binary frame, header included, under the gateway's limit. */
@@ -55,6 +58,12 @@ function wholeWithin(response: Response, bytes: number): boolean {
   const length = Number(response.headers.get("content-length") ?? Number.NaN);
   return length >= 0 && length <= bytes && !response.headers.has("content-encoding");
 }
+
+const isFeed = (answer: WholeAnswer | StreamedAnswer): answer is StreamedAnswer =>
+  !(answer.body instanceof Uint8Array);
+
+/** The content type a feed's head frame carries: the client feeds only event streams. */
+const EVENT_STREAM = "text/event-stream";
 
 const headFrame = (
   id: string,
@@ -89,14 +98,17 @@ export async function callUpstream(
   const trace = hop.headers;
   if (trace) for (const name in trace) headers[name] = trace[name] as string;
   if (ctx.apiKey) headers.authorization = `Bearer ${ctx.apiKey}`;
-  let answer: Response | WholeAnswer;
+  let answer: Response | WholeAnswer | StreamedAnswer;
   try {
-    answer = await ctx.fetch(ctx.base + request.path + (request.query ?? ""), {
-      method,
-      headers,
-      ...(method === "POST" ? { body: body ?? request.bodyText ?? JSON.stringify(request.body) } : {}),
-      signal,
-    });
+    answer = await (request.stream ? ctx.stream : ctx.fetch)(
+      ctx.base + request.path + (request.query ?? ""),
+      {
+        method,
+        headers,
+        ...(method === "POST" ? { body: body ?? request.bodyText ?? JSON.stringify(request.body) } : {}),
+        signal,
+      },
+    );
   } catch {
     if (!signal.aborted)
       ctx.send(
@@ -107,6 +119,11 @@ export async function callUpstream(
   }
   try {
     if (!(answer instanceof Response)) {
+      if (isFeed(answer)) {
+        // What the client hands as a feed is a successful event stream it did not decode.
+        await relayStream(ctx, call, hop, headFrame(id, answer.status, EVENT_STREAM, undefined), answer.body);
+        return;
+      }
       const head = headFrame(id, answer.status, answer.contentType ?? "", answer.retryAfter);
       await relayWhole(request, ctx, call, hop, head, answer.body);
       return;
@@ -121,7 +138,7 @@ export async function callUpstream(
     // window holds it, so credit would not have held any of it back.
     if (!request.stream && wholeWithin(answer, request.window))
       await relayWhole(request, ctx, call, hop, head, await answer.bytes());
-    else await relayStream(ctx, call, hop, head, answer.body);
+    else await relayStream(ctx, call, hop, head, answer.body?.getReader());
   } catch {
     if (!signal.aborted)
       ctx.send(
@@ -151,27 +168,29 @@ async function relayWhole(
   if (await emit(ctx, call, head.id, bytes)) ctx.send({ type: "end", id: head.id }, hop);
 }
 
-/** An answer read as it comes, a read only while there is credit. */
+/**
+ * An answer read as it comes, a read only while there is credit: from a `Response` body's
+ * reader, or the lean client's feed (no stream object), each read taking all it holds.
+ */
 async function relayStream(
   ctx: UpstreamCallContext,
   call: StreamCredit,
   hop: WorkerHop,
   head: HeadFrame,
-  body: ReadableStream<Uint8Array> | null,
+  body: ByteFeed | undefined,
 ): Promise<void> {
   ctx.send(head, hop);
-  const reader = body?.getReader();
   try {
-    while (reader) {
+    while (body) {
       if (!call.hasCredit) await call.ready();
       if (call.signal.aborted) return;
-      const { done, value } = await reader.read();
-      if (done) break;
-      if (!(await emit(ctx, call, head.id, value))) return;
+      const read = await body.readMany();
+      if (read.done) break;
+      for (const piece of read.value) if (!(await emit(ctx, call, head.id, piece))) return;
     }
     ctx.send({ type: "end", id: head.id }, hop);
   } finally {
-    if (call.signal.aborted) await reader?.cancel().catch(() => {});
+    if (call.signal.aborted) await body?.cancel().catch(() => {});
   }
 }
 

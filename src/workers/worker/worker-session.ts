@@ -1,5 +1,5 @@
 import type { Tracer } from "@opentelemetry/api";
-import { answerFetch, createUpstreamFetch } from "../../providers/http/upstream-fetch.ts";
+import { answerFetch, createUpstreamFetch, streamFetch } from "../../providers/http/upstream-fetch.ts";
 import { type WorkerHop, workerHop } from "../../telemetry/tracing/worker-hop.ts";
 import { encodeAnswer, encodeAnswerEnd } from "../answer-frame.ts";
 import { BATCH_KIND, type BatchedFrame, decodeBatch } from "../batch-frame.ts";
@@ -108,6 +108,7 @@ export class WorkerSession {
       sendChunk: (id, bytes) => this.writer.chunk(id, bytes),
       maxChunkBytes: MAX_CHUNK_BYTES,
       fetch: answerFetch(this.upstreamFetch),
+      stream: streamFetch(this.upstreamFetch),
     };
     const connectTimer = setTimeout(() => this.socket.close(), CONNECT_TIMEOUT_MS);
     this.socket.onopen = () => {

@@ -1,0 +1,114 @@
+/**
+ * The export thread's OTLP/protobuf encoder alone (otlp-proto-batch.ts), in a hot loop: real
+ * batches of 512 spans (bench/traced-request.ts's request, written by the gateway's BatchTracer
+ * as a traced request writes them, the string table mirrored as the export thread mirrors it),
+ * each encoded again and again. With `--against DIR` the encoder of another checkout (say
+ * `/tmp/base-s10`) encodes the same batches in alternating rounds in this process, and the
+ * bytes of both are checked equal first. Encoding is most of the export thread's CPU (~3 of its
+ * ~5 µs a traced request in `bench/trace-micro.ts`); in place it costs about twice this loop's
+ * figure (cold caches: the thread wakes once a batch).
+ *   bun bench/trace-encode.ts [--batches 8] [--rounds 10] [--repeat 50] [--against DIR]
+ * Prints one line per round, then `median <µs a batch> best <µs>` for each encoder (µs of CPU a
+ * batch of 512 spans; divide by 256 for a request).
+ */
+import { resolve } from "node:path";
+import { parseArgs } from "node:util";
+import { resourceFromAttributes } from "@opentelemetry/resources";
+import { TracerProvider } from "@opentelemetry/sdk-trace";
+import { BatchTracer } from "../src/telemetry/tracing/batch-tracer.ts";
+import { hexIdGenerator } from "../src/telemetry/tracing/id-generator.ts";
+import { encodeSpanBatch } from "../src/telemetry/tracing/otlp-proto-batch.ts";
+import { requestTraces } from "../src/telemetry/tracing/request-trace.ts";
+import { samplerFromEnv } from "../src/telemetry/tracing/sampler-from-env.ts";
+import { SpanBatchWriter } from "../src/telemetry/tracing/span-batch.ts";
+import type { SpanBatch } from "../src/telemetry/tracing/span-batch-layout.ts";
+import { StringTableMirror } from "../src/telemetry/tracing/string-table.ts";
+import { median } from "./stats.ts";
+import { tracedRequest } from "./traced-request.ts";
+
+const { values } = parseArgs({
+  options: {
+    batches: { type: "string", default: "8" },
+    rounds: { type: "string", default: "10" },
+    repeat: { type: "string", default: "50" },
+    against: { type: "string" },
+  },
+});
+const BATCH = 512;
+process.env.OTEL_TRACES_SAMPLER ??= "traceidratio";
+process.env.OTEL_TRACES_SAMPLER_ARG ??= "1.0";
+
+const resource = resourceFromAttributes({ "service.name": "trace-encode" });
+const scope = { name: "mindgw", version: undefined, schemaUrl: undefined };
+const taken: SpanBatch[] = [];
+const writer = new SpanBatchWriter(BATCH);
+const tracer = new BatchTracer({
+  sdk: new TracerProvider().getTracer("unused"),
+  sampler: samplerFromEnv(),
+  ids: hexIdGenerator,
+  resource,
+  scope,
+  valueLengthLimit: Number.POSITIVE_INFINITY,
+  processor: {
+    writer,
+    batchFor: () => writer,
+    written() {
+      if (writer.count >= BATCH) taken.push(writer.take());
+    },
+  },
+  childrenFollowParent: true,
+});
+const deps = { metrics: undefined, traces: requestTraces(tracer, false) };
+for (let i = 0; taken.length < Number(values.batches); i++) tracedRequest(i, deps);
+// The thread's mirror of the table as of each batch (a batch names it as it was then).
+const mirror = new StringTableMirror();
+const batches = taken.map((batch) => ({ batch, table: [...mirror.apply(batch.table)] }));
+const resourceOf = () => resource;
+const scopeOf = () => scope;
+
+type Encode = typeof encodeSpanBatch;
+const encoders: [string, Encode][] = [["this", encodeSpanBatch]];
+if (values.against) {
+  const other = resolve(values.against, "src/telemetry/tracing/otlp-proto-batch.ts");
+  encoders.push(["against", (await import(other)).encodeSpanBatch as Encode]);
+}
+// Each encoder writes into a buffer of its own, reused, as the export thread does.
+const buffers = encoders.map(() => new Uint8Array(1 << 20));
+const encodeAll = (e: number) =>
+  batches.map(({ batch, table }) => {
+    const [, encode] = encoders[e] as [string, Encode];
+    const bytes = encode(batch, table, resourceOf, scopeOf, buffers[e]);
+    if (bytes === undefined) throw new Error("a batch was left to the library's serialiser");
+    return bytes;
+  });
+if (encoders.length > 1) {
+  const [ours, theirs] = [encodeAll(0), encodeAll(1)];
+  ours.forEach((bytes, i) => {
+    if (Buffer.compare(bytes, theirs[i] as Uint8Array) !== 0) throw new Error(`batch ${i}: the bytes differ`);
+  });
+}
+
+const cpuMicros = () => {
+  const { user, system } = process.cpuUsage();
+  return user + system;
+};
+const perBatch: number[][] = encoders.map(() => []);
+for (let round = 0; round < Number(values.rounds); round++) {
+  const line: string[] = [];
+  // Alternating order: the encoder that goes second does not always find the caches warmer.
+  const order = round % 2 === 0 ? encoders.map((_, e) => e) : encoders.map((_, e) => e).reverse();
+  for (const e of order) {
+    const start = cpuMicros();
+    for (let r = 0; r < Number(values.repeat); r++) encodeAll(e);
+    const us = (cpuMicros() - start) / (Number(values.repeat) * batches.length);
+    perBatch[e]?.push(us);
+    line.push(`${encoders[e]?.[0]} ${us.toFixed(1)}`);
+  }
+  console.log(`round ${round} ${line.join(" ")}`);
+}
+encoders.forEach(([name], e) => {
+  const us = perBatch[e] ?? [];
+  console.log(
+    `${name} median ${median(us).toFixed(1)} best ${Math.min(...us).toFixed(1)} µs a batch of ${BATCH} spans`,
+  );
+});

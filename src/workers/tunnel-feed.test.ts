@@ -31,8 +31,10 @@ async function nativeStream(): Promise<{ raw: RawWorker; id: string; reply: Prom
 }
 
 function feedOf(reply: ProviderReply): StreamedAnswer {
-  if (reply.kind !== "http" || reply.response instanceof Response) throw new Error("expected a feed");
-  return reply.response;
+  const response = reply.kind === "http" ? reply.response : undefined;
+  if (!response || response instanceof Response || !("length" in response))
+    throw new Error("expected a feed");
+  return response;
 }
 
 const text = (read: BodyRead) => (read.done ? undefined : read.value.map((v) => decoder.decode(v)).join(""));

@@ -5,6 +5,7 @@ import {
   ALONE_STREAK,
   answerFetch,
   createUpstreamFetch,
+  type LeanMode,
   leanMode,
   nativeFetchLimit,
   streamFetch,
@@ -46,7 +47,10 @@ describe("nativeFetchLimit", () => {
   });
 });
 
-/** Fetches that note their name in `used` when called, and answer "ok". */
+/**
+ * Fetches that note their name in `used` when called, and answer "ok"; `switching` makes an
+ * upstream fetch on them (native fetch "native", node:http "node", a limit of 256).
+ */
 function recorder() {
   const used: string[] = [];
   const tagged = (name: string) =>
@@ -54,20 +58,22 @@ function recorder() {
       used.push(name);
       return new Response("ok");
     }) as unknown as typeof fetch;
-  return { used, tagged };
+  const switching = (lean: LeanMode, inFlight: () => number) =>
+    createUpstreamFetch({
+      inFlight,
+      nativeLimit: 256,
+      native: tagged("native"),
+      fallback: tagged("node"),
+      lean,
+    });
+  return { used, tagged, switching };
 }
 
 describe("createUpstreamFetch", () => {
   test("native fetch below half the native limit; past it, the lean client for http, node:http for the rest", async () => {
     let inFlight = 0;
-    const { used, tagged } = recorder();
-    const upstream = createUpstreamFetch({
-      inFlight: () => inFlight,
-      nativeLimit: 256,
-      native: tagged("native"),
-      fallback: tagged("node"),
-      lean: "overflow",
-    });
+    const { used, switching } = recorder();
+    const upstream = switching("overflow", () => inFlight);
     inFlight = 120;
     await upstream(`${base}/echo`);
     inFlight = 121;
@@ -79,13 +85,7 @@ describe("createUpstreamFetch", () => {
     expect(await res.json()).toEqual({ method: "POST", body: "x", auth: "Bearer k" });
     await upstream("https://127.0.0.1:1/");
     expect(used).toEqual(["native", "node"]);
-    const off = createUpstreamFetch({
-      inFlight: () => inFlight,
-      nativeLimit: 256,
-      native: tagged("native"),
-      fallback: tagged("node"),
-      lean: "off",
-    });
+    const off = switching("off", () => inFlight);
     await off(`${base}/echo`);
     expect(used).toEqual(["native", "node", "node"]);
   });
@@ -95,14 +95,8 @@ describe("createUpstreamFetch", () => {
     expect(leanMode({ MINDGW_UPSTREAM_CLIENT: "auto" })).toBe("auto");
     expect(leanMode({ MINDGW_UPSTREAM_CLIENT: "fetch" })).toBe("overflow");
     let inFlight = 1;
-    const { used, tagged } = recorder();
-    const upstream = createUpstreamFetch({
-      inFlight: () => inFlight,
-      nativeLimit: 256,
-      native: tagged("native"),
-      fallback: tagged("node"),
-      lean: "auto",
-    });
+    const { used, tagged, switching } = recorder();
+    const upstream = switching("auto", () => inFlight);
     // Alone, but not yet ALONE_STREAK calls in a row: native fetch.
     for (let i = 1; i < ALONE_STREAK; i++) await upstream(`${base}/echo`);
     const warming = Array.from({ length: ALONE_STREAK - 1 }, () => "native");
@@ -139,14 +133,8 @@ describe("createUpstreamFetch", () => {
 
   test("auto at c=32: a stream call on native fetch, as a non-stream one; alone, a stream is the lean client's byte feed", async () => {
     let inFlight = 32;
-    const { used, tagged } = recorder();
-    const options = {
-      inFlight: () => inFlight,
-      nativeLimit: 256,
-      native: tagged("native"),
-      fallback: tagged("node"),
-    };
-    const upstream = createUpstreamFetch({ ...options, lean: "auto" });
+    const { used, switching } = recorder();
+    const upstream = switching("auto", () => inFlight);
     const stream = streamFetch(upstream);
     expect(await stream(`${base}/stream`, { method: "POST", body: "{}" })).toBeInstanceOf(Response);
     await upstream(`${base}/echo`);
@@ -164,14 +152,8 @@ describe("createUpstreamFetch", () => {
 
   test("auto: alone, a whole answer comes as bytes through answerFetch (no Response); at c=32 from native fetch", async () => {
     let inFlight = 1;
-    const { used, tagged } = recorder();
-    const upstream = createUpstreamFetch({
-      inFlight: () => inFlight,
-      nativeLimit: 256,
-      native: tagged("native"),
-      fallback: tagged("node"),
-      lean: "auto",
-    });
+    const { used, switching } = recorder();
+    const upstream = switching("auto", () => inFlight);
     const whole = answerFetch(upstream);
     for (let i = 1; i < ALONE_STREAK; i++) await upstream(`${base}/echo`);
     const answer = await whole(`${base}/echo`, { method: "POST", body: "x" });
@@ -189,14 +171,8 @@ describe("createUpstreamFetch", () => {
 
   test("MINDGW_UPSTREAM_CLIENT=streams: a stream call on the lean client's byte feed at c=32; a non-stream call on native fetch", async () => {
     expect(leanMode({ MINDGW_UPSTREAM_CLIENT: "streams" })).toBe("streams");
-    const { used, tagged } = recorder();
-    const upstream = createUpstreamFetch({
-      inFlight: () => 32,
-      nativeLimit: 256,
-      native: tagged("native"),
-      fallback: tagged("node"),
-      lean: "streams",
-    });
+    const { used, switching } = recorder();
+    const upstream = switching("streams", () => 32);
     const answer = await streamFetch(upstream)(`${base}/stream`, { method: "POST", body: "{}" });
     expect(answer).not.toBeInstanceOf(Response);
     await (answer as StreamedAnswer).body.cancel();

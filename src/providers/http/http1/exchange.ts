@@ -1,6 +1,6 @@
 import type { StreamedAnswer } from "../streamed-answer.ts";
 import type { Http1Connection } from "./http1-connection.ts";
-import { headerList, type ResponseHead } from "./response-head.ts";
+import { listedHead, type ResponseHead } from "./response-head.ts";
 
 /** One request on a connection, and where its outcome goes. */
 export interface Exchange {
@@ -40,9 +40,8 @@ export interface Origin {
   readonly port: number;
 }
 
-/** A `Response`'s status and headers from a parsed head. */
-export const responseInit = (head: ResponseHead): ResponseInit => ({
-  status: head.status,
-  statusText: head.statusText,
-  headers: headerList(head),
-});
+/** A `Response`'s status and headers from a parsed head (parsed again if it was without them). */
+export function responseInit(parsed: ResponseHead): ResponseInit {
+  const head = listedHead(parsed);
+  return { status: head.status, statusText: head.statusText, headers: head.headers };
+}

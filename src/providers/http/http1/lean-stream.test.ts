@@ -88,13 +88,33 @@ describe("lean client: a successful event stream as a byte feed", () => {
     expect(busy).toBeInstanceOf(Response);
     expect([
       busy.status,
+      (busy as Response).statusText,
       (busy as Response).headers.get("retry-after"),
       await (busy as Response).text(),
-    ]).toEqual([429, "2", "slow"]);
+    ]).toEqual([429, "Too Many Requests", "2", "slow"]);
     const json = (await stream(`${server.url}/json`)) as Response;
     expect([json instanceof Response, await json.text()]).toEqual([true, '{"a":1}']);
     const gzip = (await stream(`${server.url}/gzip`)) as Response;
     expect([gzip instanceof Response, await gzip.text()]).toEqual([true, EVENTS]);
+  });
+});
+
+describe("lean client: a head read in place (no list of headers)", () => {
+  test("names in any case, values with spaces around them; a bad name or value is refused", async () => {
+    const server = rawServer((request, socket) => {
+      if (request.includes("/name")) socket.write("HTTP/1.1 200 OK\r\nbad name: x\r\n\r\n");
+      else if (request.includes("/value")) socket.write("HTTP/1.1 200 OK\r\nx-a: a\0b\r\n\r\n");
+      else
+        socket.write(
+          `HTTP/1.1 200 OK\r\nContent-TYPE: Text/Event-Stream \r\nCONTENT-LENGTH:\t ${EVENTS.length} \r\nx-other: 1\r\n\r\n${EVENTS}`,
+        );
+    });
+    const stream = streamOf();
+    const answer = feedOf(await stream(`${server.url}/ok`));
+    expect(answer.length).toBe(EVENTS.length);
+    expect(await readAll(answer.body)).toBe(EVENTS);
+    await expect(stream(`${server.url}/name`)).rejects.toThrow("bad header line");
+    await expect(stream(`${server.url}/value`)).rejects.toThrow("bad header value");
   });
 });
 

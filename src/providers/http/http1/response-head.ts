@@ -1,3 +1,5 @@
+import { digitsValue, hasControl, isStatusLine, isToken, sameName, statusCode } from "./head-text.ts";
+
 /** A response head that is not HTTP/1.x as we can read it. */
 export class MalformedResponseError extends Error {}
 
@@ -7,7 +9,7 @@ export interface ResponseHead {
   readonly statusText: string;
   /**
    * In the order received, names as sent (`Headers` folds their case); empty when the head was
-   * parsed without its list (`headerList` reads it then).
+   * parsed without its list, and `statusText` then too (`listedHead` reads them).
    */
   readonly headers: [string, string][];
   /** The head's text, for `headerList`. */
@@ -31,9 +33,6 @@ export interface ResponseHead {
   readonly retryAfter: string | undefined;
 }
 
-const STATUS_LINE = /^HTTP\/1\.[01] \d{3}(?: |$)/;
-const CONTROL = /[\r\n\0]/;
-const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 const DIGITS = /^\d+$/;
 const KEEP_ALIVE_TIMEOUT = /(?:^|[,;\s])timeout\s*=\s*(\d+)/i;
 
@@ -47,13 +46,29 @@ function hasToken(list: string, token: string): boolean {
 /** Shared by every head parsed without its list (never written to). */
 const UNLISTED: [string, string][] = [];
 
-/** `text[from, to)` without the spaces and tabs around it (HTTP's optional white space). */
-function withoutSpace(text: string, from: number, to: number): string {
-  let start = from;
-  let end = to;
-  while (start < end && (text.charCodeAt(start) === 32 || text.charCodeAt(start) === 9)) start++;
-  while (end > start && (text.charCodeAt(end - 1) === 32 || text.charCodeAt(end - 1) === 9)) end--;
-  return text.slice(start, end);
+const isSpace = (code: number) => code === 32 || code === 9;
+
+/** The names framing and decoding depend on, by length (the only ones compared). */
+const KNOWN_NAMES = [
+  "content-type",
+  "retry-after",
+  "content-length",
+  "transfer-encoding",
+  "connection",
+  "content-encoding",
+  "keep-alive",
+];
+
+/** The header name `text[from, to)` as one of KNOWN_NAMES (lower case), or "" for any other. */
+function knownName(text: string, from: number, to: number): string {
+  const size = to - from;
+  if (size < 10 || size > 17) return "";
+  // An index loop: no iterator object a header line.
+  for (let k = 0; k < KNOWN_NAMES.length; k++) {
+    const name = KNOWN_NAMES[k] as string;
+    if (name.length === size && sameName(text, from, name)) return name;
+  }
+  return "";
 }
 
 /**
@@ -65,13 +80,13 @@ function withoutSpace(text: string, from: number, to: number): string {
 export function parseResponseHead(text: string, listed = true): ResponseHead {
   let end = text.indexOf("\r\n");
   if (end < 0) end = text.length;
-  if (!STATUS_LINE.test(text.slice(0, Math.min(end, 13))))
-    throw new MalformedResponseError("bad status line");
+  if (!isStatusLine(text, end)) throw new MalformedResponseError("bad status line");
   const http11 = text.charCodeAt(7) === 49;
-  const code = Number(text.slice(9, 12));
-  const statusText = end > 13 ? text.slice(13, end) : "";
-  // A line break in it: the status line ended in a bare LF (read again as CRLF by the caller).
-  if (statusText.includes("\n")) throw new MalformedResponseError("bad status line");
+  const code = statusCode(text);
+  // A line break in the reason: the status line ended in a bare LF (read again as CRLF by the caller).
+  const lf = end > 13 ? text.indexOf("\n", 13) : -1;
+  if (lf !== -1 && lf < end) throw new MalformedResponseError("bad status line");
+  const statusText = listed && end > 13 ? text.slice(13, end) : "";
   const headers: [string, string][] = listed ? [] : UNLISTED;
   let length = -1;
   let transfer: string | undefined;
@@ -86,15 +101,26 @@ export function parseResponseHead(text: string, listed = true): ResponseHead {
     end = text.indexOf("\r\n", start);
     if (end < 0) end = text.length;
     const colon = text.indexOf(":", start);
-    const name = colon > start && colon < end ? text.slice(start, colon) : "";
     // Also refuses obsolete line folding (a line that starts with white space).
-    if (!TOKEN.test(name)) throw new MalformedResponseError("bad header line");
-    const value = withoutSpace(text, colon + 1, end);
-    if (CONTROL.test(value)) throw new MalformedResponseError("bad header value");
-    if (listed) headers.push([name, value]);
-    // Only the names framing and decoding depend on are compared (by length first: cheap).
-    const size = name.length;
-    switch (size >= 10 && size <= 17 ? name.toLowerCase() : "") {
+    if (colon >= end || !isToken(text, start, colon)) throw new MalformedResponseError("bad header line");
+    // The value without the spaces and tabs around it (HTTP's optional white space).
+    let from = colon + 1;
+    let to = end;
+    while (from < to && isSpace(text.charCodeAt(from))) from++;
+    while (to > from && isSpace(text.charCodeAt(to - 1))) to--;
+    if (hasControl(text, from, to)) throw new MalformedResponseError("bad header value");
+    if (listed) headers.push([text.slice(start, colon), text.slice(from, to)]);
+    // Only the names framing and decoding depend on are read, in place: a value is made into
+    // a string for them alone (none for the others, unless the list is kept).
+    const known = knownName(text, start, colon);
+    if (known === "") continue;
+    // One length, the common case, read without a string.
+    if (known === "content-length" && length < 0) {
+      length = digitsValue(text, from, to);
+      if (length >= 0) continue;
+    }
+    const value = text.slice(from, to);
+    switch (known) {
       case "content-type":
         contentType = value;
         eventStream = value.toLowerCase().includes("text/event-stream");
@@ -103,11 +129,6 @@ export function parseResponseHead(text: string, listed = true): ResponseHead {
         retryAfter = value;
         break;
       case "content-length":
-        // One length, the common case, without a list of parts.
-        if (length < 0 && DIGITS.test(value)) {
-          length = Number(value);
-          break;
-        }
         for (const part of value.split(",")) {
           const n = part.trim();
           if (!DIGITS.test(n) || (length >= 0 && Number(n) !== length))
@@ -181,6 +202,5 @@ export function parseHead(text: string, listed = true): ResponseHead {
   }
 }
 
-/** A head's headers in the order received: its list, or its text parsed again for it. */
-export const headerList = (head: ResponseHead): [string, string][] =>
-  head.listed ? head.headers : parseHead(head.text).headers;
+/** A head with its reason phrase and list of headers: itself, or its text parsed again for them. */
+export const listedHead = (head: ResponseHead): ResponseHead => (head.listed ? head : parseHead(head.text));

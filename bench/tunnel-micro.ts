@@ -124,7 +124,7 @@ const named = (t: Tunnel) => (t.root === ROOT ? "tunnel" : `tunnel ${t.root}`);
 
 try {
   for (const t of tunnels)
-    await waitFor(() => t.gateway.registry.pick(MODEL) !== undefined, "the worker to register", 15_000);
+    await waitFor("the worker to register", () => t.gateway.registry.pick(MODEL) !== undefined, 15_000);
   for (const t of tunnels) await run(() => viaTunnel(t), 2_000);
   await run(viaFetch, 2_000);
   for (let round = 1; round <= Number(values.rounds); round++) {

@@ -67,10 +67,10 @@ describe("AuditWriter", () => {
     const db = openDatabase(dbPath());
     const timed = new AuditWriter({ store: sqlite(db), flushMs: 20 });
     timed.write(makeRecord());
-    await waitFor(() => rowCount(db) === 1, "the first row");
+    await waitFor("the first row", () => rowCount(db) === 1);
     const sized = new AuditWriter({ store: sqlite(db), flushMs: 60_000, batchSize: 50 });
     for (let i = 0; i < 50; i++) sized.write(makeRecord());
-    await waitFor(() => rowCount(db) === 51, "51 rows");
+    await waitFor("51 rows", () => rowCount(db) === 51);
     await timed.close();
     await sized.close();
     db.close();
@@ -160,7 +160,7 @@ describe("AuditWriter on failing storage", () => {
     expect(changes).toEqual([false]);
     expect(writer.stats().queued).toBe(30);
     readonly = false;
-    await waitFor(() => writer.healthy(), "the writer healthy again");
+    await waitFor("the writer healthy again", () => writer.healthy());
     expect(changes).toEqual([false, true]);
     await writer.close();
     expect(countRows(path)).toBe(30);
@@ -194,7 +194,7 @@ describe("AuditWriter on failing storage", () => {
     expect(errors).toEqual(["SQLITE_FULL"]);
     expect(writer.stats().queued).toBe(2000);
     maxPages = 0;
-    await waitFor(() => writer.healthy(), "the writer healthy again");
+    await waitFor("the writer healthy again", () => writer.healthy());
     await writer.close();
     expect(countRows(path)).toBe(2000);
   });
@@ -250,11 +250,11 @@ describe("AuditWriter batches", () => {
     const { store, batches, open } = gatedStore(db);
     const writer = new AuditWriter({ store, flushMs: 60_000, batchSize: 3 });
     for (let i = 0; i < 3; i++) writer.write(makeRecord());
-    await waitFor(() => batches.length === 1, "the first batch");
+    await waitFor("the first batch", () => batches.length === 1);
     writer.write(makeRecord());
     writer.write(makeRecord());
     open();
-    await waitFor(() => writer.stats().written === 3, "3 written");
+    await waitFor("3 written", () => writer.stats().written === 3);
     // Not a chain of small inserts right behind the first: the two wait for their timer.
     expect(batches).toEqual([3]);
     expect(writer.stats().queued).toBe(2);
@@ -270,7 +270,7 @@ describe("AuditWriter batches", () => {
     const { store, batches, open } = gatedStore(db);
     const writer = new AuditWriter({ store, flushMs: 60_000, batchSize: 3 });
     for (let i = 0; i < 3; i++) writer.write(makeRecord());
-    await waitFor(() => batches.length === 1, "the first batch");
+    await waitFor("the first batch", () => batches.length === 1);
     writer.write(makeRecord());
     writer.write(makeRecord());
     const flushed = writer.flush();

@@ -43,7 +43,7 @@ test("cancelling the stream (client gone) unsubscribes", async () => {
   expect(bus.size).toBe(1);
   await reader.cancel();
   await pending;
-  await waitFor(() => bus.size === 0, "the subscriber to leave the bus", 1000);
+  await waitFor("the subscriber to leave the bus", () => bus.size === 0, 1000);
 });
 
 test("a dropped subscription ends the stream", async () => {

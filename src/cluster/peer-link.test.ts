@@ -34,7 +34,7 @@ async function nodeB() {
     models: ["llama-small"],
     labels: {},
   });
-  await waitFor(() => gateway.registry.serves("llama-small"), "the worker to register");
+  await waitFor("the worker to register", () => gateway.registry.serves("llama-small"));
   const link = linkServer(gateway, 0);
   cleanups.push(async () => {
     await link.current.stop(true);
@@ -122,7 +122,7 @@ describe("cluster peer link", () => {
       requestId: "held",
       body: { model: "llama-small", stream: true, messages: [], fake: { holdHead: true } },
     });
-    await waitFor(() => b.upstream.seen.has("held"), "the held call to reach the upstream");
+    await waitFor("the held call to reach the upstream", () => b.upstream.seen.has("held"));
     expect(b.gateway.registry.list()[0]?.inFlight).toBe(1);
     b.upstream.release("held");
     await held;
@@ -148,8 +148,8 @@ describe("cluster peer link", () => {
       message: "worker gpu-1@node-b was lost",
     });
     // Node b's switch cancelled the stream on the worker, which left its upstream.
-    await waitFor(() => b.upstream.aborted.has("doomed"), "the upstream call to be aborted");
-    await waitFor(() => b.gateway.registry.list()[0]?.inFlight === 0, "the worker's load to drop");
+    await waitFor("the upstream call to be aborted", () => b.upstream.aborted.has("doomed"));
+    await waitFor("the worker's load to drop", () => b.gateway.registry.list()[0]?.inFlight === 0);
     const next = await a.call({ body: { model: "llama-small", messages: [] } });
     expect(next.servedBy).toBe("worker:gpu-1@node-b");
     expect(a.links.status()[0]).toMatchObject({ state: "open", sentOverLink: 2, sentOverHttp: 0 });
@@ -168,8 +168,8 @@ describe("cluster peer link", () => {
     if (reply.kind !== "stream") throw new Error("expected a stream");
     await reply.events[Symbol.asyncIterator]().next();
     leave.abort();
-    await waitFor(() => b.upstream.aborted.has("left"), "the upstream call to be aborted");
-    await waitFor(() => b.gateway.registry.list()[0]?.inFlight === 0, "the worker's load to drop");
+    await waitFor("the upstream call to be aborted", () => b.upstream.aborted.has("left"));
+    await waitFor("the worker's load to drop", () => b.gateway.registry.list()[0]?.inFlight === 0);
   });
 
   test("a node that refuses before answering (its worker gone) fails over to the next node serving the model", async () => {
@@ -239,7 +239,7 @@ describe("cluster peer link", () => {
     const next = await link.ready();
     expect(next).toBeDefined();
     expect(next).not.toBe(tunnel);
-    await waitFor(() => accepted.length === 2, "the second link to reach the node");
+    await waitFor("the second link to reach the node", () => accepted.length === 2);
   });
 
   test("a wrong secret is refused at the upgrade: the call goes to the HTTP forward instead", async () => {

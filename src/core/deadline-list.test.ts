@@ -89,9 +89,9 @@ describe("DeadlineList", () => {
     list.add(settled);
     list.add(new Entry("first", expired));
     list.remove(settled);
-    await waitFor(() => expired.length === 1, "the first deadline");
+    await waitFor("the first deadline", () => expired.length === 1);
     list.add(new Entry("second", expired));
-    await waitFor(() => expired.length === 2, "the second deadline");
+    await waitFor("the second deadline", () => expired.length === 2);
     expect(expired).toEqual(["first", "second"]);
     expect(list.size).toBe(0);
   });

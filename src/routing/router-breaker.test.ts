@@ -65,7 +65,7 @@ describe("router with the circuit breaker", () => {
     probe = true;
     const controller = new AbortController();
     const probing = router(chatRequest("m", { signal: controller.signal })).catch((e: unknown) => e);
-    await waitFor(() => a.calls.length >= 3, "the probe to reach route a");
+    await waitFor("the probe to reach route a", () => a.calls.length >= 3);
     expect((await router(chatRequest("m"))).route).toBe("provider:b");
     expect(a.calls).toHaveLength(3);
     // The prober's client leaves: the slot frees without a verdict, so the next one probes.

@@ -122,7 +122,7 @@ describe("router: retries and failover", () => {
     const { router } = routerFor(twoRoutes({ retries: 3, backoff: "10m" }), [a, fakeProvider("b")]);
     const pending = router(chatRequest("m", { signal: controller.signal })).catch((e: unknown) => e);
     // The first attempt fails, then the router sleeps (10 minutes) before the retry.
-    await waitFor(() => a.calls.length > 0, "the first attempt");
+    await waitFor("the first attempt", () => a.calls.length > 0);
     controller.abort();
     const error = (await pending) as GatewayError;
     expect(error.code).toBe("client_closed");
@@ -137,7 +137,7 @@ describe("router: retries and failover", () => {
     const { router } = routerFor(twoRoutes({ retries: 3, backoff: "1ms" }), [a, fakeProvider("b")]);
     const pending = router(chatRequest("m", { signal: abort })).catch((e: unknown) => e);
     // The retry is under way (after the backoff): the abort reaches its upstream call directly.
-    await waitFor(() => a.calls.length > 1, "the retry");
+    await waitFor("the retry", () => a.calls.length > 1);
     abort.abort(revoked);
     expect(await pending).toBe(revoked);
     expect(a.calls[1]?.signal.aborted).toBe(true);
@@ -146,7 +146,7 @@ describe("router: retries and failover", () => {
     const b = fakeProvider("a", failing());
     const slow = routerFor(twoRoutes({ retries: 3, backoff: "10m" }), [b, fakeProvider("b")]);
     const cut = slow.router(chatRequest("m", { signal: sleeping })).catch((e: unknown) => e);
-    await waitFor(() => b.calls.length > 0, "the first attempt");
+    await waitFor("the first attempt", () => b.calls.length > 0);
     sleeping.abort(revoked);
     expect(await cut).toBe(revoked);
     expect(b.calls).toHaveLength(1);
@@ -201,7 +201,7 @@ describe("router: timeouts and cancellation", () => {
     const controller = new AbortController();
     const { router } = routerFor(twoRoutes({ retries: 2 }), [a, b]);
     const pending = router(chatRequest("m", { signal: controller.signal })).catch((e: unknown) => e);
-    await waitFor(() => a.calls.length > 0, "the first attempt");
+    await waitFor("the first attempt", () => a.calls.length > 0);
     controller.abort();
     expect(((await pending) as GatewayError).code).toBe("client_closed");
     expect(a.calls[0]?.signal.aborted).toBe(true);
@@ -255,7 +255,7 @@ describe("router: what telemetry hears of an attempt", () => {
       const received = { bytes, body, headers: {}, query: "" };
       const dispatched = await router(chatRequest("m", { stream, telemetry, received }));
       if (dispatched.reply.kind === "stream") await drain(dispatched.reply.chunks);
-      await waitFor(() => heard.length === 2, "the attempt closed");
+      await waitFor("the attempt closed", () => heard.length === 2);
       expect(heard).toEqual(["settled ok worker:w1", "closed ok"]);
     });
   }

@@ -179,7 +179,7 @@ describe("callShadow through the shadow thread", () => {
     const controller = new AbortController();
     const stalled = route({ "x-fake-chunk-delay": "60000" });
     const pending = callShadow(stalled, request(chat({ stream: true })), controller.signal, thread);
-    await waitFor(() => fake.requests.length === 1, "the copy to reach the upstream");
+    await waitFor("the copy to reach the upstream", () => fake.requests.length === 1);
     controller.abort(upstreamTimeout("shadow timed out"));
     expect(await pending).toMatchObject({ status: 504, errorClass: "upstream_timeout", answer: null });
     // The thread cut its fetch: a copy sent afterwards is answered at once (nothing queued).

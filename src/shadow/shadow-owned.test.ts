@@ -244,8 +244,8 @@ describe("a pair recorded in the shadow thread is the pair the event loop record
         await mirrored(loop.shadow, `req_${i}`, twin(), c);
         await mirrored(owned.shadow, `req_${i}`, twin(), c);
       }
-      await waitFor(() => loop.stored.length === cases.length, "the event loop's pairs");
-      await waitFor(() => owned.stored.length === cases.length, "the shadow thread's pairs");
+      await waitFor("the event loop's pairs", () => loop.stored.length === cases.length);
+      await waitFor("the shadow thread's pairs", () => owned.stored.length === cases.length);
       await loop.shadow.close();
       await owned.shadow.close();
       const byId = (records: ShadowRecord[]) =>
@@ -280,7 +280,7 @@ describe("an owned copy's timeout, the stop and the cap", () => {
     const { shadow, stored } = runner("owned", { timeout: 50 });
     await mirrored(shadow, "req_timeout", twin({ "x-fake-hang": "1" }), plain);
     expect(shadow.inFlight()).toBe(1);
-    await waitFor(() => stored.length > 0, "the pair of the timed-out copy");
+    await waitFor("the pair of the timed-out copy", () => stored.length > 0);
     expect(stored[0]?.shadow).toMatchObject({ status: 504, errorClass: "upstream_timeout", answer: null });
     expect(stored[0]?.agreement.similarity).toBeNull();
     expect(shadow.inFlight()).toBe(0);
@@ -292,9 +292,8 @@ describe("an owned copy's timeout, the stop and the cap", () => {
     expect(await mirrored(shadow, "req_first", twin({ "x-fake-hang": "1" }), plain)).toBe(true);
     expect(await mirrored(shadow, "req_shed", twin(), plain)).toBe(false);
     expect(shadow.shed()).toBe(1);
-    await waitFor(
-      () => fake.requests.some((r) => r.headers["x-request-id"] === "req_first-shadow"),
-      "the copy upstream",
+    await waitFor("the copy upstream", () =>
+      fake.requests.some((r) => r.headers["x-request-id"] === "req_first-shadow"),
     );
     expect(shadow.inFlight()).toBe(1);
     expect(await mirrored(shadow, "req_shed_too", twin(), plain)).toBe(false);
@@ -323,7 +322,7 @@ test("a thread that failed or stopped answers a handed copy as done at once: the
       timeoutMs: 1000,
     },
   });
-  await waitFor(() => done.includes(id), "the copy answered as done");
+  await waitFor("the copy answered as done", () => done.includes(id));
   await expect(
     thread.exchange(
       {
@@ -361,7 +360,7 @@ test("a thread that fails with owned pairs in it says how many are lost, answers
     },
   };
   const ids = [thread.hand(copy), thread.hand(copy)];
-  await waitFor(() => failures.length > 0, "the thread's failure reported");
+  await waitFor("the thread's failure reported", () => failures.length > 0);
   expect(failures).toEqual([{ lost: 2, reason: expect.stringContaining("broke on purpose") }]);
   expect(done.sort((a, b) => a - b)).toEqual(ids);
   expect(thread.usable()).toBe(false);

@@ -113,7 +113,7 @@ test("a copy that hangs is cut off by its own timeout and recorded as a 504", as
   mirrored(shadow, "req_timeout");
   expect(shadow.inFlight()).toBe(1);
   // The pair is recorded once the copy's own timeout has cut it off (the flush comes 1 ms later).
-  await waitFor(() => stored.length > 0, "the pair of the timed-out copy");
+  await waitFor("the pair of the timed-out copy", () => stored.length > 0);
   expect(stored).toHaveLength(1);
   expect(stored[0]?.shadow).toMatchObject({ status: 504, errorClass: "upstream_timeout" });
   expect(stored[0]?.primary.status).toBe(200);
@@ -125,7 +125,7 @@ test("a stop cuts off the copies still in flight and records every pair before i
   const { shadow, stored } = runner(60_000);
   const before = calls;
   mirrored(shadow, "req_a");
-  await waitFor(() => calls === before + 1, "the first copy's call upstream");
+  await waitFor("the first copy's call upstream", () => calls === before + 1);
   // Sampled right before the stop: their calls would start on the next turn, after it.
   for (const id of ["req_b", "req_c"]) mirrored(shadow, id);
   expect(shadow.inFlight()).toBe(3);
@@ -159,7 +159,7 @@ describe("through the shadow thread", () => {
   test("a copy that hangs in the thread is cut off by its own timeout and recorded as a 504", async () => {
     const { shadow, stored } = runner(50, "all");
     mirrored(shadow, "req_thread_timeout", hangingUpstream());
-    await waitFor(() => stored.length > 0, "the pair of the timed-out copy");
+    await waitFor("the pair of the timed-out copy", () => stored.length > 0);
     expect(stored[0]?.shadow).toMatchObject({ status: 504, errorClass: "upstream_timeout" });
     expect(shadow.inFlight()).toBe(0);
     await shadow.close();
@@ -171,7 +171,7 @@ describe("through the shadow thread", () => {
     const upstream = hangingUpstream();
     mirrored(shadow, "req_thread_a", upstream);
     mirrored(shadow, "req_thread_b", upstream);
-    await waitFor(() => fake.requests.length === 2, "both copies to reach the upstream from the thread");
+    await waitFor("both copies to reach the upstream from the thread", () => fake.requests.length === 2);
     await shadow.close();
     expect(shadow.inFlight()).toBe(0);
     expect(stored.map((record) => record.requestId).sort()).toEqual(["req_thread_a", "req_thread_b"]);

@@ -22,7 +22,10 @@ export async function waitForValue<T>(
   }
 }
 
-/** For unit tests: waits until `check` holds (see waitForValue). */
-export async function waitFor(check: () => boolean, what: string, timeoutMs = 5_000): Promise<void> {
+/**
+ * For unit tests: waits until `check` holds (see waitForValue). The same order of arguments as
+ * the e2e harness's `waitFor` (what, then the check): only the defaults differ.
+ */
+export async function waitFor(what: string, check: () => boolean, timeoutMs = 5_000): Promise<void> {
   await waitForValue(what, check, timeoutMs);
 }

@@ -30,7 +30,7 @@ function mount(initialFilter: TailFilter = {}, columns = 100, rows = 24) {
   mounted.push(term.unmount);
   const screen = () => plain(term.lastFrame());
   const until = (check: (text: string) => boolean, what: string) =>
-    waitFor(() => check(screen()), what, 3000);
+    waitFor(what, () => check(screen()), 3000);
   const press = async (key: string, check: (text: string) => boolean, what: string) => {
     term.stdin.write(key);
     await until(check, what);

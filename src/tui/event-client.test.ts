@@ -51,23 +51,23 @@ describe("runEventClient", () => {
     const gateway = new FakeGateway().start();
     gateways.push(gateway);
     const client = follow(gateway.url, gateway.adminKey);
-    await waitFor(() => gateway.liveStreams === 1, "first connection");
-    await waitFor(() => client.statuses.at(-1)?.state === "live", "live status");
+    await waitFor("first connection", () => gateway.liveStreams === 1);
+    await waitFor("live status", () => client.statuses.at(-1)?.state === "live");
 
     gateway.send({ type: "cache.hit", at: 1 });
     gateway.write("event: request.finished\ndata: {broken\n\n");
     gateway.send(finishedEvent({ requestId: "before" }));
-    await waitFor(() => client.events.length === 1, "first event");
+    await waitFor("first event", () => client.events.length === 1);
     expect(client.events[0]?.event.type).toBe("request.finished");
 
     const port = gateway.port;
     await gateway.stop();
-    await waitFor(() => client.statuses.some((s) => s.state === "reconnecting"), "reconnecting status");
+    await waitFor("reconnecting status", () => client.statuses.some((s) => s.state === "reconnecting"));
     gateway.start();
     expect(gateway.port).toBe(port);
-    await waitFor(() => gateway.liveStreams === 1, "second connection");
+    await waitFor("second connection", () => gateway.liveStreams === 1);
     gateway.send(finishedEvent({ requestId: "after" }));
-    await waitFor(() => client.events.length === 2, "event after the restart");
+    await waitFor("event after the restart", () => client.events.length === 2);
 
     expect(gateway.connections).toBe(2);
     expect(client.statuses.at(-1)?.state).toBe("live");
@@ -114,9 +114,9 @@ describe("runEventClient", () => {
     gateways.push(gateway);
     await gateway.stop();
     const client = follow(gateway.url, gateway.adminKey);
-    await waitFor(() => client.statuses.filter((s) => s.state === "reconnecting").length >= 3, "retries");
+    await waitFor("retries", () => client.statuses.filter((s) => s.state === "reconnecting").length >= 3);
     gateway.start();
-    await waitFor(() => client.statuses.at(-1)?.state === "live", "live after the gateway came up");
+    await waitFor("live after the gateway came up", () => client.statuses.at(-1)?.state === "live");
     expect(client.outcome()).toBeNull();
   });
 
@@ -125,10 +125,8 @@ describe("runEventClient", () => {
     gateways.push(gateway);
     gateway.silent = true;
     const client = follow(gateway.url, gateway.adminKey, { idleTimeoutMs: 150 });
-    await waitFor(
-      () =>
-        client.statuses.some((s) => s.state === "reconnecting" && s.reason === "no data from the gateway"),
-      "idle reconnect",
+    await waitFor("idle reconnect", () =>
+      client.statuses.some((s) => s.state === "reconnecting" && s.reason === "no data from the gateway"),
     );
     expect(gateway.connections).toBeGreaterThanOrEqual(1);
   });

@@ -40,14 +40,14 @@ describe("runTail on a terminal", () => {
     gateways.push(gateway);
     gateway.workers = [worker({ name: "gpu-east", lastHeartbeatAt: Date.now() })];
     const tail = startInteractive(gateway.url, gateway.adminKey);
-    await waitFor(() => gateway.liveStreams === 1, "connection");
-    await waitFor(() => tail.output().includes("● live"), "live status");
+    await waitFor("connection", () => gateway.liveStreams === 1);
+    await waitFor("live status", () => tail.output().includes("● live"));
     gateway.send(finishedEvent({ requestId: "r1", keyName: "dora" }));
-    await waitFor(() => tail.output().includes("dora"), "row drawn");
+    await waitFor("row drawn", () => tail.output().includes("dora"));
     tail.stdin.write("w");
-    await waitFor(() => tail.output().includes("gpu-east"), "workers pane from /admin/api/workers");
+    await waitFor("workers pane from /admin/api/workers", () => tail.output().includes("gpu-east"));
     await gateway.stop();
-    await waitFor(() => tail.output().includes("reconnecting in"), "reconnecting status");
+    await waitFor("reconnecting status", () => tail.output().includes("reconnecting in"));
     tail.stdin.write("q");
     expect(await tail.exit).toBe(0);
     // The alternate screen is left on exit, restoring the terminal.
@@ -69,7 +69,7 @@ describe("runTail on a terminal", () => {
     const gateway = new FakeGateway().start();
     await gateway.stop();
     const tail = startInteractive(gateway.url, "k");
-    await waitFor(() => tail.output().includes("(connection refused)"), "retry status");
+    await waitFor("retry status", () => tail.output().includes("(connection refused)"));
     tail.controller.abort();
     expect(await tail.exit).toBe(0);
   });

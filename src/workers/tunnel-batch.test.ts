@@ -30,16 +30,16 @@ describe("batch messages on the tunnel", () => {
     const registered = await old.register(["llama-small"], "old");
     expect(registered).toEqual(expect.objectContaining({ type: "registered", batch: true }));
     const toOld = [call(g), call(g), call(g)];
-    await waitFor(() => old.frames.filter((f) => f.type === "request").length === 3, "three requests");
+    await waitFor("three requests", () => old.frames.filter((f) => f.type === "request").length === 3);
     expect(old.binary).toEqual([]);
     old.socket.close();
     await Promise.all(toOld);
-    await waitFor(() => g.registry.list().length === 0, "the old worker to be removed");
+    await waitFor("the old worker to be removed", () => g.registry.list().length === 0);
 
     const current = await openRawWorker(g.port);
     await current.register(["llama-small"], "current", { batch: true });
     const toCurrent = [call(g), call(g), call(g)];
-    await waitFor(() => current.frames.filter((f) => f.type === "request").length === 3, "three requests");
+    await waitFor("three requests", () => current.frames.filter((f) => f.type === "request").length === 3);
     expect(current.binary).toHaveLength(1);
     const inBatch = decodeBatch(current.binary[0] as Uint8Array);
     expect(Array.isArray(inBatch) && inBatch.map((f) => "text" in f)).toEqual([true, true, true]);
@@ -89,11 +89,11 @@ describe("a worker and the gateway it dials", () => {
       cleanup(() => upstream.stop());
       const gw = fakeGateway({ batch: readsBatches, binaryAnswers: false }, cleanup);
       startWorker(gw.url, `${upstream.url}/v1`, cleanup);
-      await waitFor(() => gw.register() !== undefined, "the worker to register");
+      await waitFor("the worker to register", () => gw.register() !== undefined);
       expect(gw.control()[0]).toEqual(expect.objectContaining({ type: "register", batch: true }));
       gw.send(JSON.stringify(request("1", false)));
       gw.send(JSON.stringify(request("2", true)));
-      await waitFor(() => gw.control().filter((f) => f.type === "end").length === 2, "both answers to end");
+      await waitFor("both answers to end", () => gw.control().filter((f) => f.type === "end").length === 2);
       const kinds = gw.received.map((m) => (typeof m === "string" ? "text" : m[0]));
       if (readsBatches) expect(kinds).toContain(BATCH_KIND);
       else for (const kind of kinds) expect(kind === "text" || kind === CHUNK_KIND).toBe(true);

@@ -34,7 +34,7 @@ describe("the gateway's side", () => {
     expect((await old.next("request")).bodyText).toBe(CLIENT_TEXT);
     expect(old.binary).toEqual([]);
     old.socket.close();
-    await waitFor(() => g.registry.list().length === 0, "the old worker to be removed");
+    await waitFor("the old worker to be removed", () => g.registry.list().length === 0);
 
     const current = await openRawWorker(g.port);
     await current.register(["llama-small"], "current", { bodyText: true, binaryRequests: true });
@@ -113,7 +113,7 @@ describe("the gateway's side", () => {
     await raw.register(["llama-small"], "raw", { batch: true });
     raw.send(Uint8Array.of(ANSWER_KIND, 0, 0, 0, 1, 9));
     expect((await raw.waitClosed()).code).toBe(CloseCode.protocolError);
-    await waitFor(() => g.registry.list().length === 0, "the worker to be removed");
+    await waitFor("the worker to be removed", () => g.registry.list().length === 0);
     const other = await openRawWorker(g.port);
     await other.register(["llama-small"], "other", { batch: true });
     const plain = { id: 1, requestId: "r", path: "/chat/completions", stream: false, window: 1024 };
@@ -155,7 +155,7 @@ describe("the worker's side", () => {
       startWorker(gw.url, upstream.url, cleanup);
       // What came after the register frame.
       const answered = () => gw.frames().slice(1);
-      await waitFor(() => gw.register() !== undefined, "the worker to register");
+      await waitFor("the worker to register", () => gw.register() !== undefined);
       expect(gw.register()).toEqual(expect.objectContaining({ binaryRequests: true, bodyText: true }));
       const streamText = CLIENT_TEXT.replace("{", '{"stream":true,');
       gw.send(encodeBatch([binaryRequest(1, false, CLIENT_TEXT)]));
@@ -164,7 +164,7 @@ describe("the worker's side", () => {
         answered().filter((f) =>
           f instanceof Uint8Array ? f[0] === ANSWER_KIND && f[5] !== 1 : f.type === "end",
         );
-      await waitFor(() => ended().length === 2, "both answers to end");
+      await waitFor("both answers to end", () => ended().length === 2);
       expect(upstream.bodies.sort()).toEqual([streamText, CLIENT_TEXT].sort());
       const kinds = answered().map((f): string | number | undefined =>
         f instanceof Uint8Array ? f[0] : f.type,

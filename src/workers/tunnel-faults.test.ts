@@ -21,7 +21,7 @@ describe("worker faults seen from the gateway", () => {
     raw.socket.close();
     const error = (await pending) as GatewayError;
     expect([error.code, error.retryable]).toEqual(["worker_lost", true]);
-    await waitFor(() => gateway.registry.list().length === 0, "the worker to be removed");
+    await waitFor("the worker to be removed", () => gateway.registry.list().length === 0);
     expect(gateway.events.map((e) => e.type)).toEqual(["worker.connected", "worker.lost"]);
   });
 
@@ -84,8 +84,8 @@ describe("worker faults seen from the gateway", () => {
     raw.sendChunk("999", "x");
     raw.send({ type: "end", id: "4242" });
     await waitFor(
-      () => gateway.logs.filter((l) => l.message.includes("unknown request id")).length === 2,
       "the log lines",
+      () => gateway.logs.filter((l) => l.message.includes("unknown request id")).length === 2,
     );
     const reply = gateway.call({ body: { model: "llama-small" } });
     const request = await raw.next("request");
@@ -116,7 +116,7 @@ describe("worker faults seen from the gateway", () => {
     await raw.register();
     raw.socket.send(new Uint8Array([1, 2, 3]));
     expect((await raw.waitClosed()).code).toBe(CloseCode.protocolError);
-    await waitFor(() => gateway.registry.list().length === 0, "removal");
+    await waitFor("removal", () => gateway.registry.list().length === 0);
   });
 
   test("an unsupported protocol version is rejected", async () => {
@@ -199,7 +199,7 @@ describe("worker faults seen from the gateway", () => {
     expect(toOld.bodyText).toBeUndefined();
     expect(toOld.body).toEqual({ model: "llama-small", messages: [] });
     old.socket.close();
-    await waitFor(() => gateway.registry.list().length === 0, "the old worker to be removed");
+    await waitFor("the old worker to be removed", () => gateway.registry.list().length === 0);
     const current = await openRawWorker(gateway.port);
     current.send({
       type: "register",

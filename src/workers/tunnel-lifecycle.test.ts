@@ -60,16 +60,16 @@ describe("worker lifecycle", () => {
   test("drain: no new requests, in-flight ones finish, exit 0", async () => {
     const { upstream, state } = setup();
     const { stop, exit } = worker(state.gateway.port, upstream.url);
-    await waitFor(() => state.gateway.registry.serves("llama-small"), "registration");
+    await waitFor("registration", () => state.gateway.registry.serves("llama-small"));
     const requestId = "in-flight";
     const reply = await state.gateway.call({
       body: { model: "llama-small", stream: true, fake: { chunks: 3, holdAfterFirst: true } },
       stream: true,
       requestId,
     });
-    await waitFor(() => upstream.produced.get(requestId) === 1, "the first chunk");
+    await waitFor("the first chunk", () => upstream.produced.get(requestId) === 1);
     stop.abort();
-    await waitFor(() => !state.gateway.registry.serves("llama-small"), "the drain to reach the gateway");
+    await waitFor("the drain to reach the gateway", () => !state.gateway.registry.serves("llama-small"));
     const refused = (await state.gateway
       .call({ body: { model: "llama-small" } })
       .catch((e) => e)) as GatewayError;
@@ -77,17 +77,17 @@ describe("worker lifecycle", () => {
     upstream.release(requestId);
     expect(await collect(reply)).toHaveLength(4);
     expect(await exit).toBe(0);
-    await waitFor(() => state.gateway.registry.list().length === 0, "the worker to leave");
+    await waitFor("the worker to leave", () => state.gateway.registry.list().length === 0);
   });
 
   test("the worker comes back by itself after the gateway restarts", async () => {
     const { upstream, state } = setup();
     worker(state.gateway.port, upstream.url);
-    await waitFor(() => state.gateway.registry.serves("llama-small"), "registration");
+    await waitFor("registration", () => state.gateway.registry.serves("llama-small"));
     const port = state.gateway.port;
     await state.gateway.stop();
     state.gateway = startGateway({ port });
-    await waitFor(() => state.gateway.registry.serves("llama-small"), "re-registration");
+    await waitFor("re-registration", () => state.gateway.registry.serves("llama-small"));
     const reply = await state.gateway.call({ body: { model: "llama-small" } });
     expect(reply.kind).toBe("json");
   });
@@ -95,7 +95,7 @@ describe("worker lifecycle", () => {
   test("a slow client pauses the worker's upstream read", async () => {
     const { upstream, state } = setup();
     worker(state.gateway.port, upstream.url);
-    await waitFor(() => state.gateway.registry.serves("llama-small"), "registration");
+    await waitFor("registration", () => state.gateway.registry.serves("llama-small"));
     const requestId = "slow";
     const total = 6_000;
     const reply = await state.gateway.call({
@@ -106,12 +106,12 @@ describe("worker lifecycle", () => {
     // Nothing reads: production must level off far below the total (window + socket buffers).
     let last = -1;
     let unchanged = 0;
-    await waitFor(() => {
+    await waitFor("production to stall", () => {
       const now = upstream.produced.get(requestId) ?? 0;
       unchanged = now === last && now > 0 ? unchanged + 1 : 0;
       last = now;
       return unchanged >= 40;
-    }, "production to stall");
+    });
     expect(last).toBeLessThan(total / 2);
     expect(await collect(reply)).toHaveLength(total + 1);
     // 48 MB through the tunnel: 2.4–5.1 s at load 12–15, on main's code too (past the default 5 s).
@@ -120,7 +120,7 @@ describe("worker lifecycle", () => {
   test("a worker at its capacity takes no more requests; the call is refused as retryable", async () => {
     const { upstream, state } = setup();
     worker(state.gateway.port, upstream.url, 1);
-    await waitFor(() => state.gateway.registry.serves("llama-small"), "registration");
+    await waitFor("registration", () => state.gateway.registry.serves("llama-small"));
     const held = await state.gateway.call({
       body: { model: "llama-small", stream: true, fake: { holdAfterFirst: true } },
       stream: true,

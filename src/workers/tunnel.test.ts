@@ -19,7 +19,7 @@ const start = (options: Parameters<typeof startGatewayWithWorker>[1] = {}) =>
   startGatewayWithWorker(cleanups, options);
 
 const ready = (s: Started) =>
-  waitFor(() => s.gateway.registry.serves("llama-small"), "the worker to register");
+  waitFor("the worker to register", () => s.gateway.registry.serves("llama-small"));
 
 describe("worker tunnel", () => {
   test("non-stream request goes through the worker to the upstream and back", async () => {
@@ -52,7 +52,7 @@ describe("worker tunnel", () => {
     expect(s.gateway.logs.some((l) => l.message.includes("may not serve"))).toBe(true);
     // The worker logs the refusal when its `registered` frame arrives, which can be just after
     // the gateway lists it.
-    await waitFor(() => s.workerLogs.some((l) => l.includes("gateway refused a model")), "the refusal log");
+    await waitFor("the refusal log", () => s.workerLogs.some((l) => l.includes("gateway refused a model")));
   });
 
   test("a key that may serve none of the models is rejected and the worker exits 1", async () => {
@@ -102,8 +102,8 @@ describe("worker tunnel", () => {
     const iterator = reply.events[Symbol.asyncIterator]();
     expect((await iterator.next()).done).toBe(false);
     abort.abort(new Error("client went away"));
-    await waitFor(() => s.upstream.aborted.has(requestId), "the upstream to see the abort");
-    await waitFor(() => s.gateway.registry.list()[0]?.inFlight === 0, "the exchange to end");
+    await waitFor("the upstream to see the abort", () => s.upstream.aborted.has(requestId));
+    await waitFor("the exchange to end", () => s.gateway.registry.list()[0]?.inFlight === 0);
   });
 
   test("unknown model and unsupported operation fail as the router expects", async () => {

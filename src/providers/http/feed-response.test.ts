@@ -58,6 +58,6 @@ describe("asResponse", () => {
     const reader = (response.body as ReadableStream<Uint8Array>).getReader();
     expect(new TextDecoder().decode((await reader.read()).value)).toBe("data: one\n\n");
     await reader.cancel();
-    await waitFor(() => server.state.closed === 1, "the server to see the close");
+    await waitFor("the server to see the close", () => server.state.closed === 1);
   });
 });

@@ -51,12 +51,12 @@ export async function openRawWorker(port: number, token = "worker-key"): Promise
     sendChunk: (id, text) => socket.send(encodeChunk(Number(id), new TextEncoder().encode(text))),
     async next(type) {
       let found: GatewayFrame | undefined;
-      await waitFor(() => {
+      await waitFor(`a ${type} frame`, () => {
         const index = raw.frames.findIndex((f) => f.type === type);
         if (index === -1) return false;
         found = raw.frames.splice(index, 1)[0];
         return true;
-      }, `a ${type} frame`);
+      });
       return found as Extract<GatewayFrame, { type: typeof type }>;
     },
     async register(models = ["llama-small"], name = "raw", extra = {}) {
@@ -70,9 +70,8 @@ export async function openRawWorker(port: number, token = "worker-key"): Promise
         labels: {},
         ...extra,
       });
-      await waitFor(
-        () => raw.frames.some((f) => f.type === "registered" || f.type === "rejected"),
-        "registration",
+      await waitFor("registration", () =>
+        raw.frames.some((f) => f.type === "registered" || f.type === "rejected"),
       );
       const index = raw.frames.findIndex((f) => f.type === "registered" || f.type === "rejected");
       return raw.frames.splice(index, 1)[0] as Extract<GatewayFrame, { type: "registered" | "rejected" }>;
@@ -81,10 +80,10 @@ export async function openRawWorker(port: number, token = "worker-key"): Promise
       let ponged = false;
       socket.addEventListener("pong", () => (ponged = true), { once: true });
       (socket as unknown as { ping(data?: string): void }).ping("round-trip");
-      await waitFor(() => ponged, "the gateway's pong");
+      await waitFor("the gateway's pong", () => ponged);
     },
     async waitClosed() {
-      await waitFor(() => raw.closed !== undefined, "the socket to close");
+      await waitFor("the socket to close", () => raw.closed !== undefined);
       return raw.closed ?? { code: 0, reason: "" };
     },
   };
@@ -110,6 +109,6 @@ export async function openRawWorker(port: number, token = "worker-key"): Promise
   socket.onclose = (event) => {
     raw.closed = { code: event.code, reason: event.reason };
   };
-  await waitFor(() => socket.readyState !== WebSocket.CONNECTING, "the socket to open");
+  await waitFor("the socket to open", () => socket.readyState !== WebSocket.CONNECTING);
   return raw;
 }

@@ -90,7 +90,7 @@ describe("lean client: backpressure", () => {
       try {
         const next = await open(upstream.url);
         let read = await next();
-        await waitFor(() => upstream.stalled, "the upstream's writes to stall");
+        await waitFor("the upstream's writes to stall", () => upstream.stalled);
         // Turns of the event loop, each polling the sockets: a socket still read would take more.
         for (let turn = 0; turn < 300; turn++) await new Promise((resolve) => setImmediate(resolve));
         // What the client holds is what it took from the socket and the reader has not: one read or so.

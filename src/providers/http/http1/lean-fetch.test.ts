@@ -200,7 +200,7 @@ describe("lean fetch: the pool", () => {
     });
     const { fetch } = client();
     expect(await (await fetch(`${server.url}/`)).text()).toBe("once");
-    await waitFor(() => server.state.closed === 1, "the server to close the idle connection");
+    await waitFor("the server to close the idle connection", () => server.state.closed === 1);
     expect(await (await fetch(`${server.url}/`)).text()).toBe("once");
     expect(server.state.connections).toBe(2);
   });
@@ -249,7 +249,7 @@ describe("lean fetch: the pool", () => {
     expect(server.state.connections).toBe(2);
     now = 10_000;
     pool.sweep();
-    await waitFor(() => server.state.closed === 2, "the idle connection to close");
+    await waitFor("the idle connection to close", () => server.state.closed === 2);
   });
 
   test("no cap: 300 requests at once each get their own connection", async () => {
@@ -286,7 +286,7 @@ describe("lean fetch: failures", () => {
     const { fetch } = client();
     const early = new AbortController();
     const pending = fetch(`${server.url}/hang`, { signal: early.signal });
-    await waitFor(() => server.state.requests.length === 1, "the request to arrive");
+    await waitFor("the request to arrive", () => server.state.requests.length === 1);
     early.abort(new Error("gone"));
     await expect(pending).rejects.toThrow("gone");
 
@@ -296,7 +296,7 @@ describe("lean fetch: failures", () => {
     expect(new TextDecoder().decode((await reader.read()).value)).toBe("data: one\n\n");
     late.abort(new Error("client left"));
     await expect(reader.read()).rejects.toThrow("client left");
-    await waitFor(() => server.state.closed === 2, "the server to see both connections close");
+    await waitFor("the server to see both connections close", () => server.state.closed === 2);
     const aborted = new AbortController();
     aborted.abort(new Error("already"));
     await expect(fetch(`${server.url}/x`, { signal: aborted.signal })).rejects.toThrow("already");
@@ -309,7 +309,7 @@ describe("lean fetch: failures", () => {
     const { fetch } = client();
     const res = await fetch(`${server.url}/`);
     await res.body?.cancel();
-    await waitFor(() => server.state.closed === 1, "the server to see the close");
+    await waitFor("the server to see the close", () => server.state.closed === 1);
   });
 
   test("a head over the bound, a malformed head, a broken chunk: clear errors", async () => {

@@ -130,7 +130,7 @@ describe("lean client: a byte feed's failures", () => {
     abort.abort(new Error("client left"));
     await expect(pending).rejects.toThrow("client left");
     await expect(answer.body.readMany()).rejects.toThrow("client left");
-    await waitFor(() => server.state.closed === 1, "the server to see the connection close");
+    await waitFor("the server to see the connection close", () => server.state.closed === 1);
   });
 
   test("a feed cancelled by its reader closes the connection; a read waiting meanwhile sees the end", async () => {
@@ -142,7 +142,7 @@ describe("lean client: a byte feed's failures", () => {
     const pending = answer.body.readMany();
     await answer.body.cancel();
     expect((await pending).done).toBe(true);
-    await waitFor(() => server.state.closed === 1, "the server to see the close");
+    await waitFor("the server to see the close", () => server.state.closed === 1);
   });
 
   test("a body cut short fails the read", async () => {

@@ -1,12 +1,14 @@
 import { afterEach, describe, expect, test } from "bun:test";
 import type { GatewayError } from "../core/gateway-error.ts";
 import type { BodyRead, StreamedAnswer } from "../providers/http/streamed-answer.ts";
+import type { WholeAnswer } from "../providers/http/whole-answer.ts";
 import type { ProviderReply } from "../providers/provider.ts";
 import { openRawWorker, type RawWorker } from "./testing/raw-worker.ts";
 import { startGateway, type TestGateway } from "./testing/tunnel-harness.ts";
 
-// A native (same-dialect) stream through a worker: a successful event stream reaches the byte
-// relay as the exchange's own feed, with no Response or ReadableStream (tunnel-exchange.ts).
+// A native (same-dialect) call through a worker: a successful event stream reaches the byte
+// relay as the exchange's own feed, with no Response or ReadableStream (tunnel-exchange.ts); a
+// non-stream answer comes whole as bytes, as the lean client's does.
 
 let gateway: TestGateway;
 afterEach(async () => {
@@ -34,6 +36,13 @@ function feedOf(reply: ProviderReply): StreamedAnswer {
   const answer = reply.kind === "http" ? reply.response : undefined;
   if (answer === undefined || answer instanceof Response || !("length" in answer))
     throw new Error("expected a feed");
+  return answer;
+}
+
+function wholeOf(reply: ProviderReply): WholeAnswer {
+  const answer = reply.kind === "http" ? reply.response : undefined;
+  if (answer === undefined || answer instanceof Response || "length" in answer)
+    throw new Error("expected a whole answer");
   return answer;
 }
 
@@ -90,5 +99,23 @@ describe("a native stream through a worker", () => {
     const waiting = Promise.resolve(feed.body.readMany()).catch((e) => e as GatewayError);
     raw.socket.close();
     expect(((await waiting) as GatewayError).code).toBe("worker_lost");
+  });
+});
+
+describe("a native non-stream answer through a worker", () => {
+  test("comes whole as bytes with its status, type and Retry-After, no Response built for it", async () => {
+    gateway = startGateway({ window: WINDOW });
+    const raw = await openRawWorker(gateway.port);
+    await raw.register();
+    const body = { ...native, bytes: new TextEncoder().encode('{"model":"llama-small"}') };
+    const reply = gateway.call({ body: { model: "llama-small" }, stream: false, native: body });
+    const { id } = await raw.next("request");
+    raw.send({ type: "head", id, status: 429, contentType: "application/json", retryAfter: "3" });
+    raw.sendChunk(id, '{"error":{"message":"slow down"}}');
+    raw.send({ type: "end", id });
+    const whole = wholeOf(await reply);
+    expect([whole.status, whole.contentType, whole.retryAfter]).toEqual([429, "application/json", "3"]);
+    expect(decoder.decode(whole.body)).toBe('{"error":{"message":"slow down"}}');
+    expect(gateway.registry.list()[0]?.inFlight).toBe(0);
   });
 });

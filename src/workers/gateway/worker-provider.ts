@@ -68,8 +68,9 @@ function oneWorker(worker: RegisteredWorker): Provider {
     if (!path) throw unsupportedOperation(`workers do not serve ${call.operation}`);
     const request = tunnelRequest(call, path);
     if (call.native) {
-      // A successful stream as a byte feed: the relay reads it as it reads the lean client's.
-      const response = call.stream ? await worker.openFeed(request) : await worker.open(request);
+      // As the lean client's answers: a successful stream as a byte feed, a non-stream answer
+      // whole as bytes; the relay reads either without a `Response` built to be read once.
+      const response = call.stream ? await worker.openFeed(request) : await worker.openWhole(request);
       return { kind: "http", response, servedBy: name };
     }
     // A non-stream answer comes whole as bytes: no Response is built to be read once.

@@ -1,6 +1,7 @@
 import { afterAll, describe, expect, test } from "bun:test";
 import { openSqliteStorage } from "../storage/sqlite/sqlite-storage.ts";
 import { tempDir } from "../storage/sqlite/test-helpers.ts";
+import { keyRecord } from "../testing/key-record.ts";
 import { generateApiKey } from "./api-key.ts";
 import { createKeyAdmin } from "./key-admin.ts";
 import { KeyCache } from "./key-cache.ts";
@@ -139,23 +140,16 @@ describe("KeyCache", () => {
     await cache.start();
     const key = generateApiKey();
     expect(await cache.resolve(key.plain)).toBeNull();
-    await cli.keys.create({
-      id: "key_late",
-      hash: key.hash,
-      prefix: key.prefix,
-      last4: key.last4,
-      name: "late",
-      tenant: "default",
-      role: "user",
-      models: ["*"],
-      rpm: null,
-      tpm: null,
-      budgetUsd: null,
-      expiresAt: null,
-      revokedAt: null,
-      createdAt: clock.now(),
-      lastUsedAt: null,
-    });
+    await cli.keys.create(
+      keyRecord({
+        id: "key_late",
+        hash: key.hash,
+        prefix: key.prefix,
+        last4: key.last4,
+        name: "late",
+        createdAt: clock.now(),
+      }),
+    );
     expect(await cache.resolve(key.plain)).toBeNull();
     await cache.refresh();
     expect((await cache.resolve(key.plain))?.name).toBe("late");

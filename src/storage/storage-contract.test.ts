@@ -9,6 +9,7 @@ import { queryAudit } from "../audit/audit-query.ts";
 import { auditFilterSchema, auditQuerySchema } from "../audit/audit-query-schema.ts";
 import type { AuditRecord } from "../audit/audit-record.ts";
 import { AuditRetention } from "../audit/retention.ts";
+import { keyRecord } from "../testing/key-record.ts";
 import type { KeyRecord } from "./key-record.ts";
 import { openPostgresStorage } from "./postgres/postgres-storage.ts";
 import { openSqliteStorage } from "./sqlite/sqlite-storage.ts";
@@ -49,24 +50,17 @@ async function fresh(open: () => Promise<Storage>): Promise<Storage> {
 let n = 0;
 function key(overrides: Partial<KeyRecord> = {}): KeyRecord {
   n += 1;
-  return {
+  return keyRecord({
     id: `key_${n}`,
     hash: `${n}`.padStart(64, "0"),
-    prefix: "mgw_AbCd",
-    last4: "wxyz",
     name: `k${n}`,
-    tenant: "default",
-    role: "user",
     models: ["gpt-*"],
     rpm: 60,
     tpm: 100_000,
     budgetUsd: 1.5,
-    expiresAt: null,
-    revokedAt: null,
     createdAt: 1_700_000_000_000 + n,
-    lastUsedAt: null,
     ...overrides,
-  };
+  });
 }
 
 const stored = (tenant: string, id: string, createdAt = 1_700_000_000_000): StoredResponse => ({

@@ -1,15 +1,5 @@
 import type { Origin } from "./exchange.ts";
-
-/** A request as it goes on the wire, and where it goes. */
-export interface EncodedRequest {
-  readonly origin: Origin;
-  /** Head and body: one string (ASCII head, UTF-8 body) when the body is text, else bytes. */
-  readonly request: string | Uint8Array;
-  /** The request's size in bytes. */
-  readonly size: number;
-  /** A HEAD request: the answer has no body whatever its headers say. */
-  readonly headOnly: boolean;
-}
+import type { RequestBytes } from "./request-bytes.ts";
 
 const METHODS = new Set(["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "HEAD"]);
 const INIT_KEYS = new Set(["method", "headers", "body", "signal"]);
@@ -28,24 +18,24 @@ const OWN_HEADERS = new Set([
   "proxy-authorization",
 ]);
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
-/**
- * Printable ASCII (and tabs inside), nothing `fetch` would trim off either end. Values with
- * Latin-1 bytes are legal but rare: `fetch` takes them.
- */
-const VALUE = /^(?:[\x21-\x7e](?:[\t\x20-\x7e]*[\x21-\x7e])?)?$/;
 /** A path and query that the URL parser leaves exactly as written (no dot segments, nothing it escapes). */
 const PATH = /^\/[A-Za-z0-9\-._~!$&()*+,;=:@/?%]*$/;
 const DOT_SEGMENT = /\/\.|\/%2e/i;
 const HOST = /^(?:[a-z0-9-]+\.)*[a-z0-9-]*[a-z-][a-z0-9-]*$/;
 const IPV4 = /^(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)$/;
 const PORT = /^[1-9]\d{0,4}$/;
-const DEFAULT_USER_AGENT = `User-Agent: Bun/${Bun.version}\r\n`;
+const latin1 = (text: string) => Buffer.from(text, "latin1");
+const CONNECTION = latin1("Connection: keep-alive\r\n");
+const DEFAULT_USER_AGENT = latin1(`User-Agent: Bun/${Bun.version}\r\n`);
+const ACCEPT_ANY = latin1("Accept: */*\r\n");
+const ACCEPT_ANY_ENCODING = latin1("Accept-Encoding: gzip, deflate, br, zstd\r\n");
+const CONTENT_LENGTH = latin1("Content-Length: ");
 
 /** Where a URL goes and the path it asks for; null for a URL left to `fetch`. */
 interface Target {
   readonly origin: Origin;
   /** The request line's start, `METHOD ` aside: ` /path?query HTTP/1.1` and the Host header. */
-  readonly line: string;
+  readonly line: Uint8Array;
 }
 
 // Upstream URLs and header names are few and repeat on every call: each is checked once.
@@ -96,7 +86,7 @@ function targetOf(url: string): Target | null {
   return remember(
     targets,
     url,
-    valid ? { origin, line: ` ${path} HTTP/1.1\r\nHost: ${authority}\r\n` } : null,
+    valid ? { origin, line: latin1(` ${path} HTTP/1.1\r\nHost: ${authority}\r\n`) } : null,
   );
 }
 
@@ -116,11 +106,12 @@ function kindOf(name: string): number {
 /**
  * Encodes an `http://` call as HTTP/1.1 the way Bun's `fetch` sends it: the caller's headers,
  * then `Host`, `Connection`, and `User-Agent`, `Accept`, `Accept-Encoding` unless given, and a
- * `Content-Length` on every method but GET and HEAD. Null for anything it does not handle
+ * `Content-Length` on every method but GET and HEAD. It is written into `into` (its bytes, from
+ * 0 to its size), and the origin it goes to returned; null for anything it does not handle
  * exactly as `fetch` would: other init fields, a body that is neither text nor bytes, headers
  * `fetch` would refuse, normalise or own, a URL the parser would rewrite.
  */
-export function encodeRequest(url: string, init: RequestInit | undefined): EncodedRequest | null {
+export function encodeRequest(url: string, init: RequestInit | undefined, into: RequestBytes): Origin | null {
   const target = targetOf(url);
   if (!target) return null;
   let method = "GET";
@@ -138,7 +129,9 @@ export function encodeRequest(url: string, init: RequestInit | undefined): Encod
   const bodyless = method === "GET" || method === "HEAD";
   if (body !== undefined && bodyless) return null;
 
-  let head = method + target.line;
+  into.reset();
+  into.ascii(method);
+  into.raw(target.line);
   let seen = 0;
   let mixedCase = false;
   if (typeof headers === "object" && headers !== null) {
@@ -147,13 +140,13 @@ export function encodeRequest(url: string, init: RequestInit | undefined): Encod
     for (const name in record) {
       const value = record[name];
       let kind = kindOf(name);
-      if (kind === REFUSED || typeof value !== "string" || !VALUE.test(value)) return null;
+      if (kind === REFUSED || typeof value !== "string") return null;
       if (kind >= MIXED_CASE) {
         mixedCase = true;
         kind -= MIXED_CASE;
       }
       if (kind > 0) seen |= 1 << kind;
-      head += `${name}: ${value}\r\n`;
+      if (!into.header(name, value)) return null;
     }
     // Two spellings of one name are one header to `fetch` (values joined): rare, so left to it.
     if (mixedCase) {
@@ -162,26 +155,19 @@ export function encodeRequest(url: string, init: RequestInit | undefined): Encod
     }
   } else if (headers !== undefined) return null;
 
-  head += "Connection: keep-alive\r\n";
-  if (!(seen & (1 << USER_AGENT))) head += DEFAULT_USER_AGENT;
-  if (!(seen & (1 << ACCEPT))) head += "Accept: */*\r\n";
-  if (!(seen & (1 << ACCEPT_ENCODING))) head += "Accept-Encoding: gzip, deflate, br, zstd\r\n";
-  if (bodyless)
-    return {
-      origin: target.origin,
-      request: `${head}\r\n`,
-      size: head.length + 2,
-      headOnly: method === "HEAD",
-    };
-  if (typeof body === "string" || body === undefined) {
-    const text = body ?? "";
-    const length = Buffer.byteLength(text);
-    head += `Content-Length: ${length}\r\n\r\n`;
-    return { origin: target.origin, request: head + text, size: head.length + length, headOnly: false };
-  }
-  head += `Content-Length: ${body.byteLength}\r\n\r\n`;
-  const bytes = Buffer.allocUnsafe(head.length + body.byteLength);
-  bytes.write(head, 0, "latin1");
-  bytes.set(body, head.length);
-  return { origin: target.origin, request: bytes, size: bytes.byteLength, headOnly: false };
+  into.raw(CONNECTION);
+  if (!(seen & (1 << USER_AGENT))) into.raw(DEFAULT_USER_AGENT);
+  if (!(seen & (1 << ACCEPT))) into.raw(ACCEPT_ANY);
+  if (!(seen & (1 << ACCEPT_ENCODING))) into.raw(ACCEPT_ANY_ENCODING);
+  if (!bodyless) {
+    const text = typeof body === "string" || body === undefined ? (body ?? "") : undefined;
+    const length = text === undefined ? (body as Uint8Array).byteLength : Buffer.byteLength(text);
+    into.raw(CONTENT_LENGTH);
+    into.decimal(length);
+    into.pair(13, 10);
+    into.pair(13, 10);
+    if (text === undefined) into.raw(body as Uint8Array);
+    else into.utf8(text, length);
+  } else into.pair(13, 10);
+  return target.origin;
 }

@@ -4,10 +4,6 @@ import { listedHead, type ResponseHead } from "./response-head.ts";
 
 /** One request on a connection, and where its outcome goes. */
 export interface Exchange {
-  /** The whole request, head and body: text (ASCII head, UTF-8 body) or bytes. */
-  readonly request: string | Uint8Array;
-  /** Its size in bytes. */
-  readonly size: number;
   /** A HEAD request: the answer has no body whatever its headers say. */
   readonly headOnly: boolean;
   readonly signal: AbortSignal | undefined;

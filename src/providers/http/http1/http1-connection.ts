@@ -91,8 +91,12 @@ export class Http1Connection {
     return connection;
   }
 
-  /** Sends a request; its exchange hears of the answer once its head is in, or of the failure. */
-  request(exchange: Exchange): void {
+  /**
+   * Sends a request, `bytes[0, size)` (a buffer its caller reuses once this returns: what the
+   * socket does not take at once is copied); its exchange hears of the answer once its head is in,
+   * or of the failure.
+   */
+  request(exchange: Exchange, bytes: Uint8Array, size: number): void {
     if (this.closed) {
       exchange.failed(new Error("upstream closed the connection before answering"), this.reused);
       return;
@@ -101,7 +105,9 @@ export class Http1Connection {
     this.phase = HEAD;
     this.gotByte = false;
     exchange.signal?.addEventListener("abort", this.onAbort);
-    this.write(exchange.request, exchange.size);
+    const written = Math.max(this.socket.write(bytes, 0, size), 0);
+    // A copy: `bytes` is written over by the next request.
+    if (written < size) this.unsent = new Uint8Array(bytes.subarray(written, size));
   }
 
   /** Pool bookkeeping: an idle socket does not keep the process alive; a busy one does. */
@@ -130,7 +136,8 @@ export class Http1Connection {
     const unsent = this.unsent;
     if (!unsent) return;
     this.unsent = null;
-    this.write(unsent, unsent.byteLength);
+    const written = Math.max(this.socket.write(unsent), 0);
+    if (written < unsent.byteLength) this.unsent = unsent.subarray(written);
   }
 
   ended(error?: Error): void {
@@ -145,13 +152,6 @@ export class Http1Connection {
       if (this.framing === CLOSE && !error) this.endBody(false);
       else this.fail(error ?? new Error("upstream closed the connection mid-body"));
     }
-  }
-
-  private write(data: string | Uint8Array, size: number): void {
-    const written = this.socket.write(data);
-    if (written >= size) return;
-    const bytes = typeof data === "string" ? Buffer.from(data) : data;
-    this.unsent = bytes.subarray(Math.max(written, 0));
   }
 
   private readHead(data: Buffer): void {

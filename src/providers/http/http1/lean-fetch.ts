@@ -1,8 +1,10 @@
 import type { StreamedAnswer, StreamFunction } from "../streamed-answer.ts";
 import type { AnswerFunction, WholeAnswer } from "../whole-answer.ts";
 import { ConnectionPool } from "./connection-pool.ts";
-import { type EncodedRequest, encodeRequest } from "./encode-request.ts";
+import { encodeRequest } from "./encode-request.ts";
 import { type Exchange, type Origin, responseInit } from "./exchange.ts";
+import type { Http1Connection } from "./http1-connection.ts";
+import { RequestBytes } from "./request-bytes.ts";
 import type { ResponseHead } from "./response-head.ts";
 
 export type FetchFunction = (input: string | URL | Request, init?: RequestInit) => Promise<Response>;
@@ -30,6 +32,8 @@ export interface LeanFetchOptions {
 
 /** One pool for the process, as `fetch` has one: every gateway and worker session shares it. */
 const sharedPool = new ConnectionPool();
+/** Where every call's request is encoded, and sent from in the same turn. */
+const requestBytes = new RequestBytes();
 
 /**
  * A `fetch` for plain-http upstream calls on `Bun.connect` with its own keep-alive pool: the
@@ -52,16 +56,16 @@ export function createLeanFetch(options: LeanFetchOptions): LeanFetch {
   const pool = options.pool ?? sharedPool;
 
   function call(input: string | URL | Request, init: RequestInit | undefined, takes: Takes) {
-    const request =
+    const origin =
       typeof input === "string" && !proxied && input.startsWith("http://")
-        ? encodeRequest(input, init)
+        ? encodeRequest(input, init, requestBytes)
         : null;
-    if (!request) return fallback(input, init);
-    const signal = init?.signal ?? undefined;
-    if (signal?.aborted) return Promise.reject(signal.reason);
-    return new Promise<Answer>((resolve, reject) => {
-      new Call(request, signal, takes, pool, () => fallback(input, init), resolve, reject).start();
-    });
+    if (!origin) return fallback(input, init);
+    if (init?.signal?.aborted) return Promise.reject(init.signal.reason);
+    // No closure a call: the call itself holds what its settlement needs.
+    const { promise, resolve, reject } = Promise.withResolvers<Answer>();
+    new Call(input as string, init, origin, takes, pool, fallback, resolve, reject).start();
+    return promise;
   }
   const leanFetch = (input: string | URL | Request, init?: RequestInit) =>
     call(input, init, RESPONSE) as Promise<Response>;
@@ -76,36 +80,39 @@ export function createLeanFetch(options: LeanFetchOptions): LeanFetch {
 const isRedirect = (status: number) =>
   status === 301 || status === 302 || status === 303 || status === 307 || status === 308;
 
-/** One call: on a pooled connection, or a fresh one; sent again once if the pooled one was stale. */
+/**
+ * One call: on a pooled connection, or a fresh one; sent again once if the pooled one was stale.
+ * Its request is encoded by the call into `requestBytes` and sent from there in the same turn when
+ * a pooled connection takes it; a connection that opens later has it encoded again from the same
+ * URL and init (the buffer has carried other calls since), as a stale one's retry has.
+ */
 class Call implements Exchange {
-  readonly request: string | Uint8Array;
-  readonly size: number;
+  readonly signal: AbortSignal | undefined;
   readonly headOnly: boolean;
   readonly takesWhole: boolean;
   readonly takesFeed: boolean;
-  private readonly origin: Origin;
   private retried = false;
 
   constructor(
-    encoded: EncodedRequest,
-    readonly signal: AbortSignal | undefined,
+    private readonly url: string,
+    private readonly init: RequestInit | undefined,
+    private readonly origin: Origin,
     takes: Takes,
     private readonly pool: ConnectionPool,
-    private readonly fallback: () => Promise<Response>,
+    private readonly fallback: FetchFunction,
     private readonly resolve: (answer: Answer) => void,
     private readonly reject: (error: unknown) => void,
   ) {
-    this.request = encoded.request;
-    this.size = encoded.size;
-    this.headOnly = encoded.headOnly;
-    this.origin = encoded.origin;
+    this.signal = init?.signal ?? undefined;
+    this.headOnly = init?.method === "HEAD";
     this.takesWhole = takes === WHOLE;
     this.takesFeed = takes === FEED;
   }
 
   start(): void {
     const pooled = this.pool.take(this.origin);
-    if (pooled) pooled.request(this);
+    // Encoded by the call, this turn.
+    if (pooled) pooled.request(this, requestBytes.bytes, requestBytes.size);
     else this.fresh();
   }
 
@@ -113,7 +120,7 @@ class Call implements Exchange {
     // `fetch` follows redirects: the request goes to it again, and it does.
     if (isRedirect(response.status) && response.headers.has("location")) {
       response.body?.cancel().catch(() => {});
-      this.fallback().then(this.resolve, this.reject);
+      this.viaFallback();
     } else this.resolve(response);
   }
 
@@ -146,6 +153,10 @@ class Call implements Exchange {
     } else this.reject(error);
   }
 
+  private viaFallback(): void {
+    this.fallback(this.url, this.init).then(this.resolve, this.reject);
+  }
+
   /** A new connection; an abort while it opens rejects at once, and the connection is closed when it opens. */
   private fresh(): void {
     const signal = this.signal;
@@ -155,12 +166,21 @@ class Call implements Exchange {
       (connection) => {
         signal?.removeEventListener("abort", onAbort);
         if (signal?.aborted) connection.destroy();
-        else connection.request(this);
+        else this.sendOn(connection);
       },
       (error) => {
         signal?.removeEventListener("abort", onAbort);
         this.reject(error);
       },
     );
+  }
+
+  /** The request encoded again and sent on a connection opened for it. */
+  private sendOn(connection: Http1Connection): void {
+    if (encodeRequest(this.url, this.init, requestBytes) === null) {
+      // Only an init changed since the call (it encoded then) gets here: `fetch` has the say.
+      connection.destroy();
+      this.viaFallback();
+    } else connection.request(this, requestBytes.bytes, requestBytes.size);
   }
 }

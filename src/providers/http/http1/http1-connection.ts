@@ -165,14 +165,10 @@ export class Http1Connection {
     while (true) {
       let end = buffer.indexOf(HEAD_END, from);
       let bodyAt = end + 4;
-      let text = end < 0 ? "" : buffer.toString("latin1", 0, end);
       // Lines may end in a bare LF (`fetch` takes such heads): then the blank line that ends the
       // head is "\n\n" or "\n\r\n", before any CRLF CRLF, which may be absent or in the body.
-      const bare = end < 0 ? bareBlankLine(buffer, Math.max(0, from - 1)) : bareBlankLine(text, 0);
-      if (bare) {
-        [end, bodyAt] = bare;
-        text = buffer.toString("latin1", 0, end);
-      }
+      const bare = end < 0 ? bareBlankLine(buffer, Math.max(0, from - 1)) : bareBlankLine(buffer, 0, end);
+      if (bare) [end, bodyAt] = bare;
       if (end < 0) {
         if (buffer.byteLength > MAX_HEAD_BYTES) {
           this.fail(new MalformedResponseError(`response head larger than ${MAX_HEAD_BYTES} bytes`));
@@ -185,14 +181,13 @@ export class Http1Connection {
       try {
         // An answer handed over without a `Response` needs no list of headers.
         const exchange = this.current as Exchange;
-        head = parseHead(text, !(exchange.takesFeed || exchange.takesWhole));
+        head = parseHead(buffer, end, !(exchange.takesFeed || exchange.takesWhole));
       } catch (error) {
         this.fail(error);
         return;
       }
-      const rest = buffer.subarray(bodyAt);
       if (head.status >= 200) {
-        this.startBody(head, rest);
+        this.startBody(head, buffer, bodyAt);
         return;
       }
       // 101 would switch protocols, which we never ask for; other 1xx are interim: skipped.
@@ -200,12 +195,14 @@ export class Http1Connection {
         this.fail(new MalformedResponseError("unexpected 101 Switching Protocols"));
         return;
       }
-      buffer = rest;
+      buffer = buffer.subarray(bodyAt);
       from = 0;
     }
   }
 
-  private startBody(head: ResponseHead, rest: Buffer): void {
+  /** The body begins at `read[bodyAt]` (a view is made only of what is there: none a whole body's head). */
+  private startBody(head: ResponseHead, read: Buffer, bodyAt: number): void {
+    const inRead = read.byteLength - bodyAt;
     const { status } = head;
     const bodyless = (this.current as Exchange).headOnly || status === 204 || status === 304;
     this.keepAlive = head.keepAlive && (bodyless || head.framing !== "close");
@@ -214,7 +211,7 @@ export class Http1Connection {
         ? Math.min(this.defaultIdleMs, Math.max(head.keepAliveMs - 1000, head.keepAliveMs / 2))
         : this.defaultIdleMs;
     if (bodyless) {
-      this.answer(head, null, rest.byteLength > 0);
+      this.answer(head, null, inRead > 0);
       return;
     }
     if (head.framing === "length") {
@@ -222,11 +219,11 @@ export class Http1Connection {
       this.remaining = head.length;
       // A whole body is handed over as bytes (cheapest for a whole read); an event stream is
       // still a stream (cheapest for a reader loop).
-      if (rest.byteLength >= head.length && !head.encoding && !head.eventStream) {
+      if (inRead >= head.length && !head.encoding && !head.eventStream) {
         this.answer(
           head,
-          rest.subarray(0, head.length) as Uint8Array<ArrayBuffer>,
-          rest.byteLength > head.length,
+          read.subarray(bodyAt, bodyAt + head.length) as Uint8Array<ArrayBuffer>,
+          inRead > head.length,
         );
         return;
       }
@@ -240,7 +237,7 @@ export class Http1Connection {
       this.body = feed;
       this.phase = BODY;
       exchange.answerFeed({ status, length: head.framing === "length" ? head.length : -1, body: feed });
-      if (rest.byteLength > 0) this.readBody(rest);
+      if (inRead > 0) this.readBody(read.subarray(bodyAt));
       return;
     }
     const body = new BodyStream(this.flow);
@@ -258,7 +255,7 @@ export class Http1Connection {
     }
     this.phase = BODY;
     this.current?.answer(response);
-    if (rest.byteLength > 0) this.readBody(rest);
+    if (inRead > 0) this.readBody(read.subarray(bodyAt));
   }
 
   /** Answers with a body that is whole already (or none), and ends the exchange. */

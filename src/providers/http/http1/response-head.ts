@@ -1,4 +1,14 @@
-import { digitsValue, hasControl, isStatusLine, isToken, sameName, statusCode } from "./head-text.ts";
+import {
+  byteAt,
+  digitsValue,
+  hasControl,
+  isStatusLine,
+  isToken,
+  lineEnd,
+  sameName,
+  sameText,
+  statusCode,
+} from "./head-text.ts";
 
 /** A response head that is not HTTP/1.x as we can read it. */
 export class MalformedResponseError extends Error {}
@@ -12,8 +22,9 @@ export interface ResponseHead {
    * parsed without its list, and `statusText` then too (`listedHead` reads them).
    */
   readonly headers: [string, string][];
-  /** The head's text, for `headerList`. */
-  readonly text: string;
+  /** The head's bytes, `bytes[0, end)` (without the blank line), for `listedHead`. */
+  readonly bytes: Buffer;
+  readonly end: number;
   /** `headers` holds the list. */
   readonly listed: boolean;
   /** How the body is delimited: a length, chunked, or the connection's end. */
@@ -59,34 +70,61 @@ const KNOWN_NAMES = [
   "keep-alive",
 ];
 
-/** The header name `text[from, to)` as one of KNOWN_NAMES (lower case), or "" for any other. */
-function knownName(text: string, from: number, to: number): string {
+/** The header name `head[from, to)` as one of KNOWN_NAMES (lower case), or "" for any other. */
+function knownName(head: Buffer, from: number, to: number): string {
   const size = to - from;
   if (size < 10 || size > 17) return "";
   // An index loop: no iterator object a header line.
   for (let k = 0; k < KNOWN_NAMES.length; k++) {
     const name = KNOWN_NAMES[k] as string;
-    if (name.length === size && sameName(text, from, name)) return name;
+    if (name.length === size && sameName(head, from, name)) return name;
   }
   return "";
 }
 
+const EVENT_STREAM = "text/event-stream";
+
+/** Whether `head[from, to)` holds `lower` anywhere, ignoring ASCII case. */
+function holdsName(head: Buffer, from: number, to: number, lower: string): boolean {
+  for (let at = from; at + lower.length <= to; at++) if (sameName(head, at, lower)) return true;
+  return false;
+}
+
 /**
- * Parses a response head (the status line and headers, without the blank line that ends them)
- * decoded as Latin-1, the way header bytes are carried. Framing follows RFC 9112 §6.3: chunked
- * when it is the last transfer coding, else a Content-Length (several must agree), else the body
- * runs to the connection's end. Anything it cannot read with certainty is an error, never a guess.
+ * Content-Type values read without a new string when their bytes are one of these: the two that
+ * upstreams send, and the last other one seen (an upstream sends the same few again and again).
  */
-export function parseResponseHead(text: string, listed = true): ResponseHead {
-  let end = text.indexOf("\r\n");
-  if (end < 0) end = text.length;
-  if (!isStatusLine(text, end)) throw new MalformedResponseError("bad status line");
-  const http11 = text.charCodeAt(7) === 49;
-  const code = statusCode(text);
+const CONTENT_TYPES = ["application/json", EVENT_STREAM, ""];
+
+function contentTypeText(head: Buffer, from: number, to: number): string {
+  const size = to - from;
+  for (let k = 0; k < CONTENT_TYPES.length; k++) {
+    const known = CONTENT_TYPES[k] as string;
+    if (known.length === size && sameText(head, from, known)) return known;
+  }
+  const text = head.toString("latin1", from, to);
+  CONTENT_TYPES[CONTENT_TYPES.length - 1] = text;
+  return text;
+}
+
+/**
+ * Parses a response head (the status line and headers, `head[0, end)`, without the blank line
+ * that ends them), read as Latin-1, the way header bytes are carried. Framing follows RFC 9112
+ * §6.3: chunked when it is the last transfer coding, else a Content-Length (several must agree),
+ * else the body runs to the connection's end. Anything it cannot read with certainty is an error,
+ * never a guess.
+ */
+export function parseResponseHead(head: Buffer, end: number, listed = true): ResponseHead {
+  let lineTo = lineEnd(head, 0, end);
+  if (!isStatusLine(head, lineTo)) throw new MalformedResponseError("bad status line");
+  const http11 = head[7] === 49;
+  const code = statusCode(head);
   // A line break in the reason: the status line ended in a bare LF (read again as CRLF by the caller).
-  const lf = end > 13 ? text.indexOf("\n", 13) : -1;
-  if (lf !== -1 && lf < end) throw new MalformedResponseError("bad status line");
-  const statusText = listed && end > 13 ? text.slice(13, end) : "";
+  if (lineTo > 13 && byteAt(head, 10, 13, lineTo) >= 0) throw new MalformedResponseError("bad status line");
+  // A list of headers is sliced from the head's text (one string, then a slice a part: cheaper
+  // than a string from the bytes a part); a head read in place makes no text.
+  const text = listed ? head.toString("latin1", 0, end) : "";
+  const statusText = listed && lineTo > 13 ? text.slice(13, lineTo) : "";
   const headers: [string, string][] = listed ? [] : UNLISTED;
   let length = -1;
   let transfer: string | undefined;
@@ -96,35 +134,36 @@ export function parseResponseHead(text: string, listed = true): ResponseHead {
   let eventStream = false;
   let contentType: string | undefined;
   let retryAfter: string | undefined;
-  while (end < text.length) {
-    const start = end + 2;
-    end = text.indexOf("\r\n", start);
-    if (end < 0) end = text.length;
-    const colon = text.indexOf(":", start);
+  while (lineTo < end) {
+    const start = lineTo + 2;
+    lineTo = lineEnd(head, start, end);
+    const colon = byteAt(head, 58, start, lineTo);
     // Also refuses obsolete line folding (a line that starts with white space).
-    if (colon >= end || !isToken(text, start, colon)) throw new MalformedResponseError("bad header line");
+    if (colon < 0 || !isToken(head, start, colon)) throw new MalformedResponseError("bad header line");
     // The value without the spaces and tabs around it (HTTP's optional white space).
     let from = colon + 1;
-    let to = end;
-    while (from < to && isSpace(text.charCodeAt(from))) from++;
-    while (to > from && isSpace(text.charCodeAt(to - 1))) to--;
-    if (hasControl(text, from, to)) throw new MalformedResponseError("bad header value");
+    let to = lineTo;
+    while (from < to && isSpace(head[from] as number)) from++;
+    while (to > from && isSpace(head[to - 1] as number)) to--;
+    if (hasControl(head, from, to)) throw new MalformedResponseError("bad header value");
     if (listed) headers.push([text.slice(start, colon), text.slice(from, to)]);
     // Only the names framing and decoding depend on are read, in place: a value is made into
     // a string for them alone (none for the others, unless the list is kept).
-    const known = knownName(text, start, colon);
+    const known = knownName(head, start, colon);
     if (known === "") continue;
     // One length, the common case, read without a string.
     if (known === "content-length" && length < 0) {
-      length = digitsValue(text, from, to);
+      length = digitsValue(head, from, to);
       if (length >= 0) continue;
     }
-    const value = text.slice(from, to);
+    // The type too, when it is one already seen.
+    if (known === "content-type") {
+      contentType = contentTypeText(head, from, to);
+      eventStream = holdsName(head, from, to, EVENT_STREAM);
+      continue;
+    }
+    const value = head.toString("latin1", from, to);
     switch (known) {
-      case "content-type":
-        contentType = value;
-        eventStream = value.toLowerCase().includes("text/event-stream");
-        break;
       case "retry-after":
         retryAfter = value;
         break;
@@ -162,7 +201,8 @@ export function parseResponseHead(text: string, listed = true): ResponseHead {
     status: code,
     statusText,
     headers,
-    text,
+    bytes: head,
+    end,
     listed,
     framing,
     length: Math.max(length, 0),
@@ -175,32 +215,41 @@ export function parseResponseHead(text: string, listed = true): ResponseHead {
   };
 }
 
+const LF_LF = Buffer.from("\n\n");
+const LF_CRLF = Buffer.from("\n\r\n");
+
 /**
- * The first blank line after lines that end in a bare LF ("\n\n" or "\n\r\n") in a head's text or
- * bytes (Latin-1: one byte a character), as [where the head ends, where the body starts].
+ * The first blank line after lines that end in a bare LF ("\n\n" or "\n\r\n") wholly within
+ * `head[from, before)`, as [where the head ends, where the body starts].
  */
-export function bareBlankLine(head: string | Buffer, from: number): [number, number] | undefined {
-  const lf = head.indexOf("\n\n", from);
-  const mixed = head.indexOf("\n\r\n", from);
+export function bareBlankLine(
+  head: Buffer,
+  from: number,
+  before = head.byteLength,
+): [number, number] | undefined {
+  const lf = head.indexOf(LF_LF, from);
+  const mixed = head.indexOf(LF_CRLF, from);
   // "\r\n\r\n" holds "\n\r\n" too: a blank line after a bare LF is one not preceded by CR.
-  const bare = mixed >= 0 && (mixed === 0 || head[mixed - 1] !== (typeof head === "string" ? "\r" : 13));
-  if (lf >= 0 && (!bare || lf < mixed)) return [lf, lf + 2];
+  const bare = mixed >= 0 && mixed + 3 <= before && (mixed === 0 || head[mixed - 1] !== 13);
+  if (lf >= 0 && lf + 2 <= before && (!bare || lf < mixed)) return [lf, lf + 2];
   return bare ? [mixed, mixed + 3] : undefined;
 }
 
 /**
- * Parses a head; one whose lines end in a bare LF is read as if they ended in CRLF, as `fetch` does.
- * `listed` false skips the list of headers (an answer handed over without a `Response` needs only
- * what the head says of its framing, type and Retry-After).
+ * Parses a head, `head[0, end)`; one whose lines end in a bare LF is read as if they ended in CRLF,
+ * as `fetch` does. `listed` false skips the list of headers (an answer handed over without a
+ * `Response` needs only what the head says of its framing, type and Retry-After).
  */
-export function parseHead(text: string, listed = true): ResponseHead {
+export function parseHead(head: Buffer, end: number, listed = true): ResponseHead {
   try {
-    return parseResponseHead(text, listed);
+    return parseResponseHead(head, end, listed);
   } catch (error) {
-    if (!(error instanceof MalformedResponseError) || !text.includes("\n")) throw error;
-    return parseResponseHead(text.replace(/\r?\n/g, "\r\n"), listed);
+    if (!(error instanceof MalformedResponseError) || byteAt(head, 10, 0, end) < 0) throw error;
+    const fixed = Buffer.from(head.toString("latin1", 0, end).replace(/\r?\n/g, "\r\n"), "latin1");
+    return parseResponseHead(fixed, fixed.byteLength, listed);
   }
 }
 
-/** A head with its reason phrase and list of headers: itself, or its text parsed again for them. */
-export const listedHead = (head: ResponseHead): ResponseHead => (head.listed ? head : parseHead(head.text));
+/** A head with its reason phrase and list of headers: itself, or its bytes parsed again for them. */
+export const listedHead = (head: ResponseHead): ResponseHead =>
+  head.listed ? head : parseHead(head.bytes, head.end);

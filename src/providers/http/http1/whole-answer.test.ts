@@ -45,6 +45,24 @@ describe("lean fetch: answer, a whole body as bytes", () => {
     expect(server.state.connections).toBe(1);
   });
 
+  test("each answer's content type as sent, one seen before or a new one, in any case", async () => {
+    const types = [
+      "application/json",
+      "text/x-one",
+      "text/x-two",
+      "text/x-one",
+      "Application/JSON",
+      "application/json",
+    ];
+    const server = rawServer((_request, socket, index) =>
+      socket.write(`HTTP/1.1 200 OK\r\ncontent-type: ${types[index - 1]}\r\ncontent-length: 0\r\n\r\n`),
+    );
+    const { lean } = client();
+    const read: (string | undefined)[] = [];
+    for (const _ of types) read.push(whole(await lean.answer(`${server.url}/x`)).contentType);
+    expect(read).toEqual(types);
+  });
+
   test("a bodyless answer is empty bytes", async () => {
     const server = rawServer((_request, socket) => socket.write("HTTP/1.1 204 No Content\r\n\r\n"));
     const answer = whole(await client().lean.answer(`${server.url}/x`));

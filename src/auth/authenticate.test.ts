@@ -54,6 +54,16 @@ async function refusal(promise: Promise<unknown>): Promise<GatewayError> {
 }
 
 describe("authenticate", () => {
+  test("a cached key is answered with its cache entry's settled promise: none made a request", async () => {
+    const auth = createAuthenticator({ keys: cache });
+    const headers = new Headers({ authorization: `Bearer ${key.key}` });
+    const first = auth(headers);
+    expect((await first).name).toBe("alice");
+    const again = auth(headers);
+    expect(again).toBe(auth(headers));
+    expect((await again).name).toBe("alice");
+  });
+
   test("Bearer and x-api-key both carry an API key", async () => {
     const auth = createAuthenticator({ keys: cache });
     expect((await auth(new Headers({ authorization: `Bearer ${key.key}` }))).name).toBe("alice");

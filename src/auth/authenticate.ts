@@ -45,8 +45,9 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticato
       return reject("jwt_invalid", errorCode(error));
     }
   };
-  // Not an async function: a key in the cache (nearly every request) is answered with one
-  // settled promise, no async frame. Refusals are rejected promises, never a throw.
+  // Not an async function: a key in the cache (nearly every request) is answered with the cache
+  // entry's own settled promise, no async frame and no promise made. Refusals are rejected
+  // promises, never a throw.
   return (headers) => {
     const token = tokenFrom(headers);
     if (token === null) return reject("missing");
@@ -54,7 +55,7 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticato
     if (token.startsWith(API_KEY_PREFIX)) {
       const cached = keys.cached(token);
       if (cached === undefined) return keys.resolve(token).then(knownOrReject);
-      return cached ? Promise.resolve(cached) : reject("unknown_key");
+      return cached ?? reject("unknown_key");
     }
     if (!JWT_SHAPE.test(token)) return reject("malformed");
     return verify(token);

@@ -28,6 +28,8 @@ export interface KeyCacheOptions {
 interface Entry {
   record: KeyRecord;
   principal: Principal;
+  /** The principal as a settled promise, made once for the entry: a cached key's check makes none. */
+  settled?: Promise<Principal>;
 }
 
 /**
@@ -85,13 +87,17 @@ export class KeyCache {
   }
 
   /**
-   * As `resolve`, without a promise when the key is in the cache (nearly every request): the
-   * caller, or null as `resolve` has it; undefined when only the store can tell (call `resolve`).
+   * As `resolve`, answered from the cache (nearly every request): the caller as a settled promise
+   * made once per cached key, not once per request, or null as `resolve` has it; undefined when
+   * only the store can tell (call `resolve`).
    */
-  cached(token: string): Principal | null | undefined {
+  cached(token: string): Promise<Principal> | null | undefined {
     if (!isApiKeyShaped(token)) return null;
     const entry = this.byHash.get(hashApiKey(token));
-    return entry ? this.admitted(entry, this.now()) : undefined;
+    if (entry === undefined) return undefined;
+    if (this.admitted(entry, this.now()) === null) return null;
+    entry.settled ??= Promise.resolve(entry.principal);
+    return entry.settled;
   }
 
   private admitted(entry: Entry, now: number): Principal | null {

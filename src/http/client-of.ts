@@ -1,4 +1,4 @@
-type ServerLike = { requestIP(request: Request): { address: string } | null } | null | undefined;
+export type ServerLike = { requestIP(request: Request): { address: string } | null } | null | undefined;
 
 /**
  * The peer address of a request, as the socket saw it (null when unknown): the bare string, not an

@@ -1,15 +1,12 @@
 import { type AnyElysia, Elysia } from "elysia";
-import type { Dialect, Operation } from "../core/dialect.ts";
+import type { Dialect } from "../core/dialect.ts";
 import { GatewayError, notFound } from "../core/gateway-error.ts";
 import { clientIpOf } from "./client-of.ts";
-import { MODEL_ROUTES } from "./model-routes.ts";
+import { bunRoutesOf, frontRoutesOf, type ModelFront } from "./front-routes.ts";
 import { type AppMount, mountApp, mountOf, unknownPathMessage } from "./mount-app.ts";
 import { requestIdOf } from "./request-id.ts";
 
-export interface AppDeps {
-  /** The shared model-call pipeline (front-door.ts). */
-  readonly serveModel: (request: Request, clientIp: string | null, operation: Operation) => Promise<Response>;
-  readonly listModels: (request: Request, clientIp: string | null) => Promise<Response>;
+export interface AppDeps extends ModelFront {
   readonly ready: () => boolean;
   /** Extra fields for the /readyz body (a cluster node: Redis, limits, live nodes). */
   readonly readyDetail?: () => Record<string, unknown>;
@@ -36,7 +33,17 @@ const idHeader = (request: Request) => ({ "x-request-id": requestIdOf(request.he
 
 /** Composes the HTTP surface. Handlers hold no logic of their own: they call the pipelines. */
 export function createApp(deps: AppDeps) {
-  let app: AnyElysia = new Elysia(deps.websocket ? { websocket: deps.websocket } : {})
+  const mounts = deps.mounts ?? [];
+  // The common request's routes (apps: under each app's path, of its dialect only). Listening,
+  // Bun's route table answers them (`serve.routes` overrides the handler Elysia would map there).
+  const front =
+    mounts.length === 0
+      ? frontRoutesOf(deps)
+      : mounts.flatMap((mount) => frontRoutesOf(mount, mount.path, mount.dialect));
+  let app: AnyElysia = new Elysia({
+    ...(deps.websocket ? { websocket: deps.websocket } : {}),
+    serve: { routes: bunRoutesOf(front) },
+  })
     // Probes skip the request pipeline (no auth, no audit row) but still carry an x-request-id.
     .get("/healthz", ({ request }) => Response.json({ status: "ok" }, { headers: idHeader(request) }))
     .get("/readyz", ({ request }) =>
@@ -47,17 +54,9 @@ export function createApp(deps: AppDeps) {
             { status: 503, headers: idHeader(request) },
           ),
     );
-  const mounts = deps.mounts ?? [];
-  if (mounts.length === 0) {
-    app = app.get("/v1/models", ({ request, server }) =>
-      deps.listModels(request, clientIpOf(server, request)),
-    );
-    for (const [path, operation] of MODEL_ROUTES) {
-      app = app.post(path, ({ request, server }) =>
-        deps.serveModel(request, clientIpOf(server, request), operation),
-      );
-    }
-  }
+  // The same routes on Elysia's router: `app.handle` in process, and what Bun's table hands on.
+  for (const route of front)
+    app = app.route(route.method, route.path, ({ request, server }) => route.answer(request, server));
   for (const mount of mounts) app = app.use(mountApp(mount));
   for (const plugin of deps.plugins ?? []) app = app.use(plugin);
   return app.onError(({ code, request, path, server }) => {

@@ -1,17 +1,14 @@
 import type { FrontDoor } from "../audit/audit-record.ts";
-import { unauthorized } from "../auth/authenticate.ts";
 import { type Dialect, dialectOf, type Operation } from "../core/dialect.ts";
-import { GatewayError, toGatewayError } from "../core/gateway-error.ts";
-import { describeError } from "./describe-error.ts";
-import { errorResponse, wireStatus } from "./error-body.ts";
+import type { GatewayError } from "../core/gateway-error.ts";
+import { errorResponse } from "./error-body.ts";
 import type { FrontDoorDeps } from "./front-door-deps.ts";
+import { GuardSteps } from "./guard-steps.ts";
 import { type Guarded, GuardedRequest } from "./guarded-request.ts";
 import { ModelCall } from "./model-call.ts";
 import { modelPipeline } from "./model-pipeline.ts";
-import { refusalError } from "./refusal-error.ts";
 import { requestIdOf } from "./request-id.ts";
 import { RequestLedger } from "./request-ledger.ts";
-import type { RequestRuntime } from "./request-runtime.ts";
 
 export type { FrontDoorDeps, Limits } from "./front-door-deps.ts";
 export type { Guarded } from "./guarded-request.ts";
@@ -28,7 +25,8 @@ const idHeaders = (requestId: string, dialect: Dialect): Record<string, string> 
  * the one place errors become responses. `serveModel` is the model-call pipeline on top.
  */
 export function createFrontDoor(deps: FrontDoorDeps) {
-  const callModel = modelPipeline(deps);
+  const steps = new GuardSteps(deps);
+  const callModel = modelPipeline(deps, steps);
 
   /** The request's record, its headers and the place it holds: one object the layers below share. */
   function ledgerOf(request: Request, clientIp: string | null, frontDoor: FrontDoor): RequestLedger {
@@ -43,19 +41,6 @@ export function createFrontDoor(deps: FrontDoorDeps) {
     );
   }
 
-  // The wrapped authenticator, made once per config version's own (a wrapper is a function of
-  // the authenticator it wraps alone), not once per request.
-  let wrappedOf: RequestRuntime["authenticate"] | undefined;
-  let wrapped: RequestRuntime["authenticate"] | undefined;
-  function authenticatorOf(runtime: RequestRuntime): RequestRuntime["authenticate"] {
-    if (!deps.authenticate) return runtime.authenticate;
-    if (wrapped === undefined || wrappedOf !== runtime.authenticate) {
-      wrapped = deps.authenticate(runtime.authenticate);
-      wrappedOf = runtime.authenticate;
-    }
-    return wrapped;
-  }
-
   function guard(
     request: Request,
     clientIp: string | null,
@@ -68,47 +53,20 @@ export function createFrontDoor(deps: FrontDoorDeps) {
     return run(new GuardedRequest(request, clientIp, dialect, deps.runtime(), ledger, headers, deps), handle);
   }
 
-  /**
-   * Accounts for the request, refuses it while draining, authenticates, and maps any error to the
-   * caller's dialect: the one place errors become responses.
-   */
-  async function run<G extends GuardedRequest>(
-    call: G,
-    handle: (call: G) => Promise<Response>,
+  /** The guard's steps around any handler (a model call runs them in its own frame: model-pipeline.ts). */
+  async function run(
+    call: GuardedRequest,
+    handle: (call: GuardedRequest) => Promise<Response>,
   ): Promise<Response> {
-    const { ledger, dialect, headers, runtime } = call;
-    const refused = deps.lifecycle.enter();
-    if (refused) {
-      const error = refusalError(refused, deps.lifecycle.limit);
-      ledger.finish(error.status, error);
-      return errorResponse(error, dialect, headers);
-    }
+    const refused = steps.enter(call);
+    if (refused) return refused;
     try {
-      deps.clientSlots?.enter(call.ip, runtime.maxClientRequests);
-      call.slot = true;
-      const refusal = deps.refusal();
-      if (refusal) throw refusal;
-      const authenticate = authenticatorOf(runtime);
-      try {
-        call.principal = await authenticate(call.request.headers);
-      } catch (error) {
-        // An embedder's authenticator may throw anything; whatever it is, the caller is not in.
-        throw error instanceof GatewayError ? error : unauthorized();
-      }
-      ledger.principal = call.principal;
-      const response = await handle(call);
-      if (!call.deferred) ledger.finish(response.status);
-      return response;
+      call.known(await steps.admit(call));
+      return steps.answered(call, await handle(call));
     } catch (error) {
-      const failure = toGatewayError(error);
-      if (failure.status === 500)
-        deps.logger.error("internal error", { request_id: ledger.requestId, error: describeError(error) });
-      // A client that left is recorded as such (499), though no status can reach it.
-      ledger.finish(failure.status === 499 ? 499 : wireStatus(failure, dialect), failure);
-      if (call.deferred) call.leave();
-      return errorResponse(failure, dialect, headers);
+      return steps.failed(call, error);
     } finally {
-      if (!call.deferred) call.leave();
+      steps.left(call);
     }
   }
 
@@ -121,9 +79,8 @@ export function createFrontDoor(deps: FrontDoorDeps) {
   ): Promise<Response> {
     const ledger = ledgerOf(request, clientIp, operation);
     const headers = idHeaders(ledger.requestId, dialectOf(operation));
-    return run(
+    return callModel(
       new ModelCall(request, clientIp, deps.runtime(), ledger, headers, deps, operation, path),
-      callModel,
     );
   }
 

@@ -46,6 +46,12 @@ export class GuardedRequest implements Guarded {
     private readonly gate: RequestGate,
   ) {}
 
+  /** The caller is authenticated: the handler and the request's record see who it is. */
+  known(principal: Principal): void {
+    this.principal = principal;
+    this.ledger.principal = principal;
+  }
+
   deferEnd(): (status: number, error?: GatewayError) => void {
     this.deferred = true;
     return (status, error) => this.end(status, error);

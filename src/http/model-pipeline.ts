@@ -7,6 +7,7 @@ import { account } from "./account-answer.ts";
 import { describeError } from "./describe-error.ts";
 import { dialectHeaders, queryOf } from "./dialect-headers.ts";
 import type { FrontDoorDeps } from "./front-door-deps.ts";
+import type { GuardSteps } from "./guard-steps.ts";
 import { keptAliveResponse } from "./kept-alive-response.ts";
 import type { ModelCall } from "./model-call.ts";
 import { within } from "./pending-stream.ts";
@@ -27,29 +28,39 @@ const decoder = new TextDecoder();
  * limits, the dispatch, and the answer (whole, streamed, or kept alive while the first token is
  * slow). Made once per front door; everything per request is on the call.
  */
-export function modelPipeline(deps: FrontDoorDeps): (call: ModelCall) => Promise<Response> {
-  /** The model-call pipeline, made once: everything per request is on the call. */
+export function modelPipeline(
+  deps: FrontDoorDeps,
+  steps: GuardSteps,
+): (call: ModelCall) => Promise<Response> {
+  /**
+   * The model call, guard included: the guard's steps (guard-steps.ts) run in this frame, so a
+   * model call is one async function from the caller's arrival to its answer.
+   */
   async function callModel(call: ModelCall): Promise<Response> {
-    const { request, runtime, principal, ledger, headers, operation, path, dialect } = call;
-    const { body, bytes } = await readJsonRequest(request, runtime.maxBody, runtime.bodyTimeout);
-    const capture = runtime.captureBodies;
-    if (capture) ledger.requestBody = JSON.stringify(body);
-    const model = validateBody(operation, body);
-    ledger.model = model;
-    ledger.stream = body.stream === true;
-    deps.observer.started(ledger);
-    requireArea(principal, "models");
-    assertModelAllowed(principal, model);
-    const responses = operation === "responses" ? await responsesOf(call, body) : undefined;
-    // Awaited only when the counters are shared (Redis): a local admission needs no turn of its own.
-    const admitted = runtime.limits.admit(principal, model);
-    Object.assign(headers, admitted instanceof Promise ? await admitted : admitted);
-    // One abort for the request: the client leaving, a stop's deadline (503) and a revoke or
-    // expiry of the caller's key (401) all end it through the same controller.
-    const abort = new RequestAbort(request.signal);
-    abort.watch(deps.shutdown, deps.sessions, principal);
+    const refused = steps.enter(call);
+    if (refused) return refused;
+    let abort: RequestAbort | undefined;
     let streaming = false;
     try {
+      call.known(await steps.admit(call));
+      const { request, runtime, principal, ledger, headers, operation, path, dialect } = call;
+      const { body, bytes } = await readJsonRequest(request, runtime.maxBody, runtime.bodyTimeout);
+      const capture = runtime.captureBodies;
+      if (capture) ledger.requestBody = JSON.stringify(body);
+      const model = validateBody(operation, body);
+      ledger.model = model;
+      ledger.stream = body.stream === true;
+      deps.observer.started(ledger);
+      requireArea(principal, "models");
+      assertModelAllowed(principal, model);
+      const responses = operation === "responses" ? await responsesOf(call, body) : undefined;
+      // Awaited only when the counters are shared (Redis): a local admission needs no turn of its own.
+      const admitted = runtime.limits.admit(principal, model);
+      Object.assign(headers, admitted instanceof Promise ? await admitted : admitted);
+      // One abort for the request: the client leaving, a stop's deadline (503) and a revoke or
+      // expiry of the caller's key (401) all end it through the same controller.
+      abort = new RequestAbort(request.signal);
+      abort.watch(deps.shutdown, deps.sessions, principal);
       const dispatching = runtime.router({
         operation,
         body,
@@ -87,7 +98,7 @@ export function modelPipeline(deps: FrontDoorDeps): (call: ModelCall) => Promise
         ledger.firstByte();
         account(call, dispatched, model);
         if (capture) ledger.responseBody = JSON.stringify(reply.body);
-        return Response.json(reply.body, { headers });
+        return steps.answered(call, Response.json(reply.body, { headers }));
       }
       if (reply.kind === "bytes") {
         ledger.firstByte();
@@ -95,13 +106,16 @@ export function modelPipeline(deps: FrontDoorDeps): (call: ModelCall) => Promise
         if (capture) ledger.responseBody = decoder.decode(reply.body);
         // The request's own headers object, finished here (no copy): nothing answers after this.
         headers["content-type"] = reply.contentType;
-        return new Response(reply.body, { status: reply.status, headers });
+        return steps.answered(call, new Response(reply.body, { status: reply.status, headers }));
       }
       call.deferred = true;
       streaming = true;
       return streamed(call, dispatched, reply, model, abort);
+    } catch (error) {
+      return steps.failed(call, error);
     } finally {
-      if (!streaming) abort.release();
+      if (!streaming) abort?.release();
+      steps.left(call);
     }
   }
 

@@ -1,31 +1,23 @@
 import { type AnyElysia, Elysia } from "elysia";
-import { type Dialect, dialectOf, type Operation } from "../core/dialect.ts";
-import { clientIpOf } from "./client-of.ts";
-import { MODEL_ROUTES } from "./model-routes.ts";
+import type { Dialect } from "../core/dialect.ts";
+import type { ModelFront } from "./front-routes.ts";
 
 /** One app's front door, ready to mount: its path, its dialect and its pipelines. */
-export interface AppMount {
+export interface AppMount extends ModelFront {
   readonly name: string;
   /** `/openai`: the OpenAI SDK's baseURL is `{gateway}{path}/v1`, Anthropic's `{gateway}{path}`. */
   readonly path: string;
   readonly dialect: Dialect;
-  readonly serveModel: (request: Request, clientIp: string | null, operation: Operation) => Promise<Response>;
-  readonly listModels: (request: Request, clientIp: string | null) => Promise<Response>;
   /** Further routes of this front door (stored responses), mounted under the path too. */
   readonly plugins?: readonly AnyElysia[];
 }
 
-/** The model routes of the app's own dialect, and `GET /v1/models`, under its path. */
+/**
+ * The app's further routes under its path (its model routes and `GET /v1/models` are front routes,
+ * front-routes.ts, made by `createApp`).
+ */
 export function mountApp(mount: AppMount): AnyElysia {
-  let app: AnyElysia = new Elysia({ prefix: mount.path }).get("/v1/models", ({ request, server }) =>
-    mount.listModels(request, clientIpOf(server, request)),
-  );
-  for (const [path, operation] of MODEL_ROUTES) {
-    if (dialectOf(operation) !== mount.dialect) continue;
-    app = app.post(path, ({ request, server }) =>
-      mount.serveModel(request, clientIpOf(server, request), operation),
-    );
-  }
+  let app: AnyElysia = new Elysia({ prefix: mount.path });
   for (const plugin of mount.plugins ?? []) app = app.use(plugin);
   return app;
 }

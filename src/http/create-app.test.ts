@@ -1,0 +1,133 @@
+import { afterEach, describe, expect, test } from "bun:test";
+import type { AnyElysia } from "elysia";
+import type { Dialect, Operation } from "../core/dialect.ts";
+import type { GatewayError } from "../core/gateway-error.ts";
+import { createApp } from "./create-app.ts";
+import type { ModelFront } from "./front-routes.ts";
+import type { AppMount } from "./mount-app.ts";
+
+// The model routes are answered from Bun's route table when listening and from Elysia's router in
+// process: every case here is asked both ways and must get the same answer.
+
+/** A front door that names what it was asked, and from where. */
+const front = (name: string): ModelFront => ({
+  serveModel: async (_request, clientIp, operation) =>
+    Response.json({ by: name, operation, ip: clientIp !== null }),
+  listModels: async (_request, clientIp) =>
+    Response.json({ by: name, operation: "models", ip: clientIp !== null }),
+});
+
+/** No route matched: the error and dialect the app chose, as the body. */
+const unrouted = (_request: Request, _ip: string | null, error: GatewayError, dialect: Dialect) =>
+  Response.json({ status: error.status, dialect, message: error.message }, { status: error.status });
+
+const appMount = (name: string, path: string, dialect: Dialect): AppMount => ({
+  ...front(name),
+  name,
+  path,
+  dialect,
+});
+
+let listening: AnyElysia | undefined;
+afterEach(async () => {
+  await listening?.stop(true);
+  listening = undefined;
+});
+
+interface Answer {
+  readonly status: number;
+  readonly body: unknown;
+}
+
+/** Asks `app` in process and over a socket; both must answer alike. */
+async function askBoth(app: AnyElysia, method: string, path: string): Promise<Answer & { ip: boolean }> {
+  listening ??= app.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = listening.server?.port;
+  const init = { method, ...(method === "POST" ? { body: "{}" } : {}) };
+  const inProcess = await app.handle(new Request(`http://localhost${path}`, init));
+  const overSocket = await fetch(`http://127.0.0.1:${port}${path}`, init);
+  const here = { status: inProcess.status, body: (await inProcess.json()) as Record<string, unknown> };
+  const there = { status: overSocket.status, body: (await overSocket.json()) as Record<string, unknown> };
+  // The client's address is known only over a socket.
+  expect(here.body.ip ?? false).toBe(false);
+  const ip = there.body.ip === true;
+  delete there.body.ip;
+  delete here.body.ip;
+  expect(there).toEqual(here);
+  return { ...there, ip };
+}
+
+const served = (by: string, operation: Operation | "models") => ({ status: 200, body: { by, operation } });
+
+describe("createApp's model routes", () => {
+  test("without apps: every model route and the model list, the same from the socket and in process", async () => {
+    const app = createApp({ ...front("root"), ready: () => true, unrouted });
+    const cases: [string, string, Answer][] = [
+      ["POST", "/v1/chat/completions", served("root", "chat")],
+      ["POST", "/v1/completions", served("root", "completions")],
+      ["POST", "/v1/embeddings", served("root", "embeddings")],
+      ["POST", "/v1/responses", served("root", "responses")],
+      ["POST", "/v1/messages", served("root", "messages")],
+      ["POST", "/v1/messages/count_tokens", served("root", "count_tokens")],
+      ["GET", "/v1/models", served("root", "models")],
+    ];
+    for (const [method, path, answer] of cases) {
+      const got = await askBoth(app, method, path);
+      expect({ status: got.status, body: got.body }).toEqual(answer);
+      // Over the socket the handler is told the client's address.
+      expect(got.ip).toBe(true);
+    }
+  });
+
+  test("without apps: a wrong method or path is the caller's dialect's 404", async () => {
+    const app = createApp({ ...front("root"), ready: () => true, unrouted });
+    const cases: [string, string, string][] = [
+      ["GET", "/v1/chat/completions", "openai"],
+      ["PUT", "/v1/messages", "anthropic"],
+      ["POST", "/v1/models", "openai"],
+      ["POST", "/v1/nope", "openai"],
+      ["POST", "/v1/messages/nope", "anthropic"],
+    ];
+    for (const [method, path, dialect] of cases) {
+      const got = await askBoth(app, method, path);
+      expect(got.body).toEqual({ status: 404, dialect, message: `no route for ${method} ${path}` });
+    }
+  });
+
+  test("with apps: each app's routes of its own dialect under its path, nothing at the root", async () => {
+    const app = createApp({
+      ...front("root"),
+      ready: () => true,
+      unrouted,
+      mounts: [appMount("oa", "/openai", "openai"), appMount("an", "/team/anthropic", "anthropic")],
+    });
+    const routes: [string, string, Answer][] = [
+      ["POST", "/openai/v1/chat/completions", served("oa", "chat")],
+      ["POST", "/openai/v1/responses", served("oa", "responses")],
+      ["GET", "/openai/v1/models", served("oa", "models")],
+      ["POST", "/team/anthropic/v1/messages", served("an", "messages")],
+      ["POST", "/team/anthropic/v1/messages/count_tokens", served("an", "count_tokens")],
+      ["GET", "/team/anthropic/v1/models", served("an", "models")],
+    ];
+    for (const [method, path, answer] of routes) {
+      const got = await askBoth(app, method, path);
+      expect({ status: got.status, body: got.body }).toEqual(answer);
+    }
+    const refused: [string, string, string, string][] = [
+      ["POST", "/openai/v1/messages", "openai", 'in app "oa" (openai API at /openai/v1/...)'],
+      [
+        "POST",
+        "/team/anthropic/v1/chat/completions",
+        "anthropic",
+        'in app "an" (anthropic API at /team/anthropic/v1/...)',
+      ],
+      ["POST", "/v1/chat/completions", "openai", "model APIs are served only under the apps mounted at"],
+    ];
+    for (const [method, path, dialect, says] of refused) {
+      const got = await askBoth(app, method, path);
+      expect(got.status).toBe(404);
+      expect(got.body).toMatchObject({ dialect });
+      expect(String((got.body as { message: string }).message)).toContain(says);
+    }
+  });
+});

@@ -1,0 +1,104 @@
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { AuditRecord } from "../audit/audit-record.ts";
+import { parseConfig } from "../config/load-config.ts";
+import { createGateway, type Gateway } from "../gateway/create-gateway.ts";
+import { silentLogger } from "../log/logger.ts";
+import { waitForValue } from "../testing/wait-for.ts";
+
+// The guard's steps, as the model pipeline runs them in its own frame and the generic guard
+// around any handler: the same answer and audit row either way, for each way a request ends.
+const dir = mkdtempSync(join(tmpdir(), "mindgw-guard-steps-"));
+let gateway: Gateway;
+const finished: AuditRecord[] = [];
+
+beforeAll(async () => {
+  gateway = await createGateway({
+    config: parseConfig({
+      storage: { path: join(dir, "gw.db") },
+      auth: { bootstrap_admin: false },
+      providers: [{ name: "demo", type: "mock" }],
+      models: [{ name: "m", routes: [{ provider: "demo", model: "m" }] }],
+    }),
+    logger: silentLogger,
+    // An embedder's authenticator that throws a plain error for a caller it does not know.
+    auth: async (headers) => {
+      const token = headers.get("authorization");
+      if (token !== "Bearer fine" && token !== "Bearer broken") throw new Error("who is this?");
+      return {
+        keyId: null,
+        name: token === "Bearer fine" ? "fine" : "broken",
+        tenant: "acme",
+        role: "user",
+        models: ["*"],
+        limits: {},
+        via: "jwt",
+      };
+    },
+    // A policy that fails with a plain error once the caller is known.
+    policy: {
+      admit(principal) {
+        if (principal.name === "broken") throw new Error("the policy store is down");
+        return {};
+      },
+      record: () => 0,
+    },
+    events: [{ publish: (event) => event.type === "request.finished" && finished.push(event.record) }],
+  });
+});
+
+afterAll(async () => {
+  await gateway.stop();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const chat = (token: string) =>
+  gateway.handle(
+    new Request("http://localhost/v1/chat/completions", {
+      method: "POST",
+      headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+      body: JSON.stringify({ model: "m", messages: [{ role: "user", content: "hi" }] }),
+    }),
+  );
+
+/** The audit row of the request that answered with this id. */
+const rowOf = (response: Response): Promise<AuditRecord> => {
+  const id = response.headers.get("x-request-id");
+  return waitForValue(`the audit row of ${id}`, () => finished.find((record) => record.requestId === id));
+};
+
+describe("the guard's steps in the model pipeline", () => {
+  test("an answered call is recorded with its caller and status", async () => {
+    const response = await chat("fine");
+    expect(response.status).toBe(200);
+    expect(await rowOf(response)).toMatchObject({ status: 200, keyName: "fine", model: "m" });
+  });
+
+  test("a plain error before the caller is known is the uniform 401, recorded without a caller", async () => {
+    const response = await chat("stranger");
+    expect(response.status).toBe(401);
+    expect(((await response.json()) as { error: { code: string } }).error.code).toBe("unauthorized");
+    expect(await rowOf(response)).toMatchObject({ status: 401, keyName: null, errorClass: "unauthorized" });
+  });
+
+  test("a plain error once the caller is known is a 500, recorded with the caller", async () => {
+    const response = await chat("broken");
+    expect(response.status).toBe(500);
+    expect(await rowOf(response)).toMatchObject({ status: 500, keyName: "broken", model: "m" });
+  });
+
+  test("the generic guard (GET /v1/models) takes the same steps", async () => {
+    const list = (token: string) =>
+      gateway.handle(
+        new Request("http://localhost/v1/models", { headers: { authorization: `Bearer ${token}` } }),
+      );
+    const known = await list("fine");
+    expect(known.status).toBe(200);
+    expect(await rowOf(known)).toMatchObject({ status: 200, keyName: "fine", frontDoor: "models" });
+    const stranger = await list("stranger");
+    expect(stranger.status).toBe(401);
+    expect(await rowOf(stranger)).toMatchObject({ status: 401, keyName: null });
+  });
+});

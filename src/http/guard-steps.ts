@@ -1,0 +1,89 @@
+import { unauthorized } from "../auth/authenticate.ts";
+import type { Principal } from "../auth/principal.ts";
+import { GatewayError, toGatewayError } from "../core/gateway-error.ts";
+import { describeError } from "./describe-error.ts";
+import { errorResponse, wireStatus } from "./error-body.ts";
+import type { FrontDoorDeps } from "./front-door-deps.ts";
+import type { GuardedRequest } from "./guarded-request.ts";
+import { refusalError } from "./refusal-error.ts";
+import type { RequestRuntime } from "./request-runtime.ts";
+
+/**
+ * What the front door's guard does around a handler, step by step: counts the request in or
+ * refuses it, admits and authenticates the caller, ends the record with the answer, maps any
+ * error to the caller's dialect (the one place errors become responses), and gives back the
+ * place the request held. As methods of one object made per front door, so that the model
+ * pipeline runs them in its own frame (one async function a model call, where a guard's frame
+ * awaiting the pipeline's made two) and the generic guard around any handler, alike:
+ *
+ *   const refused = steps.enter(call); if (refused) return refused;
+ *   try { call.known(await steps.admit(call)); …; return steps.answered(call, response); }
+ *   catch (error) { return steps.failed(call, error); } finally { steps.left(call); }
+ */
+export class GuardSteps {
+  // The wrapped authenticator, made once per config version's own (a wrapper is a function of
+  // the authenticator it wraps alone), not once per request.
+  private wrappedOf: RequestRuntime["authenticate"] | undefined;
+  private wrapped: RequestRuntime["authenticate"] | undefined;
+
+  constructor(private readonly deps: FrontDoorDeps) {}
+
+  /** Counts the request in; a refusal (draining, at capacity) is answered and recorded at once. */
+  enter(call: GuardedRequest): Response | undefined {
+    const refused = this.deps.lifecycle.enter();
+    if (!refused) return undefined;
+    const error = refusalError(refused, this.deps.lifecycle.limit);
+    call.ledger.finish(error.status, error);
+    return errorResponse(error, call.dialect, call.headers);
+  }
+
+  /** Takes the client's slot, refuses all traffic when told to, and authenticates the caller. */
+  admit(call: GuardedRequest): Promise<Principal> {
+    const deps = this.deps;
+    deps.clientSlots?.enter(call.ip, call.runtime.maxClientRequests);
+    call.slot = true;
+    const refusal = deps.refusal();
+    if (refusal) throw refusal;
+    return this.authenticatorOf(call.runtime)(call.request.headers);
+  }
+
+  /** The handler's answer: the record ends with it, unless a stream defers the end. */
+  answered(call: GuardedRequest, response: Response): Response {
+    if (!call.deferred) call.ledger.finish(response.status);
+    return response;
+  }
+
+  /**
+   * Anything thrown, as the caller's dialect's error, recorded. Before the caller is known, an
+   * error that is no GatewayError is the uniform 401 (an embedder's authenticator may throw
+   * anything; whatever it is, the caller is not in); after, it is a 500, logged.
+   */
+  failed(call: GuardedRequest, error: unknown): Response {
+    const { ledger, dialect } = call;
+    const failure =
+      ledger.principal === undefined && !(error instanceof GatewayError)
+        ? unauthorized()
+        : toGatewayError(error);
+    if (failure.status === 500)
+      this.deps.logger.error("internal error", { request_id: ledger.requestId, error: describeError(error) });
+    // A client that left is recorded as such (499), though no status can reach it.
+    ledger.finish(failure.status === 499 ? 499 : wireStatus(failure, dialect), failure);
+    if (call.deferred) call.leave();
+    return errorResponse(failure, dialect, call.headers);
+  }
+
+  /** Gives back the place the request held, unless a stream holds it until it ends. */
+  left(call: GuardedRequest): void {
+    if (!call.deferred) call.leave();
+  }
+
+  private authenticatorOf(runtime: RequestRuntime): RequestRuntime["authenticate"] {
+    const wrap = this.deps.authenticate;
+    if (!wrap) return runtime.authenticate;
+    if (this.wrapped === undefined || this.wrappedOf !== runtime.authenticate) {
+      this.wrapped = wrap(runtime.authenticate);
+      this.wrappedOf = runtime.authenticate;
+    }
+    return this.wrapped;
+  }
+}

@@ -120,6 +120,16 @@ async function run(call: () => Promise<number>, n: number): Promise<void> {
   await Promise.all(Array.from({ length: concurrency }, lane));
 }
 
+/**
+ * Minor page faults of a process so far (/proc/<pid>/stat's minflt): a count, not a timing, so it
+ * holds under load. A fault a call means fresh memory touched a call (a large buffer allocated and
+ * given back), which the kernel pays for in zeroed pages.
+ */
+async function minorFaults(pid: number): Promise<number> {
+  const stat = await Bun.file(`/proc/${pid}/stat`).text();
+  return Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[7]);
+}
+
 const named = (t: Tunnel) => (t.root === ROOT ? "tunnel" : `tunnel ${t.root}`);
 
 try {
@@ -136,13 +146,18 @@ try {
     ];
     for (const [name, call, t] of runs) {
       const [self, other] = [process.cpuUsage(), t ? await cpuSeconds(t.worker.pid) : 0];
+      const faults = [process.resourceUsage().minorPageFault, t ? await minorFaults(t.worker.pid) : 0];
       await run(call, calls);
       const used = process.cpuUsage(self);
       const workerUs = t ? ((await cpuSeconds(t.worker.pid)) - other) * 1e6 : 0;
       const gatewayUs = (used.user + used.system) / calls;
+      const perCall = (now: number, then = 0) => ((now - then) / calls).toFixed(2);
+      const gatewayFaults = perCall(process.resourceUsage().minorPageFault, faults[0]);
+      const workerFaults = t ? perCall(await minorFaults(t.worker.pid), faults[1]) : "";
       const extra = t ? `, worker ${(workerUs / calls).toFixed(1)}` : "";
+      const faulted = t ? `; page faults a call ${gatewayFaults} + ${workerFaults}` : "";
       console.log(
-        `${values.scenario} round ${round} ${name}: gateway ${gatewayUs.toFixed(1)} µs a call${extra}`,
+        `${values.scenario} round ${round} ${name}: gateway ${gatewayUs.toFixed(1)} µs a call${extra}${faulted}`,
       );
     }
   }

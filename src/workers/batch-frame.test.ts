@@ -30,7 +30,7 @@ describe("batch messages", () => {
   });
 });
 
-/** A sink that records what reaches the socket, and in which cork. */
+/** A sink that records what reaches the socket, and in which cork; a copy, as a socket's send takes. */
 function recorder() {
   const writes: { kind: "text" | "binary"; value: string | Uint8Array; cork: number }[] = [];
   let cork = 0;
@@ -39,7 +39,7 @@ function recorder() {
     writes,
     sink: {
       text: (value: string) => writes.push({ kind: "text", value, cork: inCork }),
-      binary: (value: Uint8Array) => writes.push({ kind: "binary", value, cork: inCork }),
+      binary: (value: Uint8Array) => writes.push({ kind: "binary", value: value.slice(), cork: inCork }),
       cork: (write: () => void) => {
         inCork = ++cork;
         write();
@@ -109,6 +109,29 @@ describe("frame writer", () => {
     ]);
     const batched = sent.slice(0, 3).flatMap((m) => decodeBatch(m) as { chunk: Uint8Array }[]);
     expect(batched).toEqual(Array.from({ length: 6 }, () => ({ chunk })));
+  });
+
+  test("messages are written into one buffer, reused from one message to the next", async () => {
+    const memory: ArrayBufferLike[] = [];
+    const writer = new FrameWriter(
+      { text: () => {}, binary: (frame) => void memory.push(frame.buffer) },
+      64 * 1024,
+    );
+    writer.peerReadsBatches();
+    for (const size of [3000, 9000, 100]) {
+      writer.chunk(1, new Uint8Array(size));
+      writer.chunk(2, new Uint8Array(size));
+      await nextTurn();
+      writer.chunk(3, new Uint8Array(size));
+      await nextTurn();
+    }
+    // A batch and a lone chunk a size: the buffer grows once (to hold 9,000 bytes), no more.
+    expect(memory).toHaveLength(6);
+    expect(new Set(memory).size).toBe(2);
+    // A message larger than what is kept for reuse gets memory of its own.
+    writer.chunk(4, new Uint8Array(300 * 1024));
+    writer.flush();
+    expect(new Set(memory).size).toBe(3);
   });
 
   test("flush writes what is queued at once (before a close)", () => {

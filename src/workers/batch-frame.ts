@@ -1,6 +1,6 @@
 import { ANSWER_KIND } from "./answer-frame.ts";
 import { readU32, writeU32 } from "./big-endian.ts";
-import { CHUNK_HEADER_BYTES, CHUNK_KIND, encodeChunk } from "./chunk-frame.ts";
+import { CHUNK_HEADER_BYTES, CHUNK_KIND } from "./chunk-frame.ts";
 import { REQUEST_KIND } from "./request-frame.ts";
 
 /**
@@ -17,6 +17,10 @@ const OPEN_BRACE = 0x7b;
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
+
+/** Where a message is written: a new array by default, or a writer's reused one (frame-writer.ts). */
+export type FrameBuffer = (size: number) => Uint8Array<ArrayBuffer>;
+const newFrameBuffer: FrameBuffer = (size) => new Uint8Array(size);
 
 /** A body chunk not yet framed: framed once, where it is written (alone or inside a batch). */
 export interface QueuedChunk {
@@ -39,11 +43,30 @@ export const batchedSize = (frame: QueuedFrame) =>
       ? frame.byteLength
       : CHUNK_HEADER_BYTES + frame.bytes.byteLength);
 
-/** One queued binary frame as the message it is when sent alone. */
-export const encodeAlone = (frame: QueuedChunk | Uint8Array<ArrayBuffer>): Uint8Array<ArrayBuffer> =>
-  frame instanceof Uint8Array ? frame : encodeChunk(frame.id, frame.bytes);
+/** Writes a chunk frame at `at` of `out` (chunk-frame.ts); returns where the next one starts. */
+function writeChunk(out: Uint8Array, at: number, { id, bytes }: QueuedChunk): number {
+  out[at] = CHUNK_KIND;
+  writeU32(out, at + 1, id);
+  out.set(bytes, at + CHUNK_HEADER_BYTES);
+  return at + CHUNK_HEADER_BYTES + bytes.byteLength;
+}
 
-export function encodeBatch(frames: readonly QueuedFrame[]): Uint8Array<ArrayBuffer> {
+/** One queued binary frame as the message it is when sent alone. */
+export function encodeAlone(
+  frame: QueuedChunk | Uint8Array<ArrayBuffer>,
+  allocate: FrameBuffer = newFrameBuffer,
+): Uint8Array<ArrayBuffer> {
+  if (frame instanceof Uint8Array) return frame;
+  const out = allocate(CHUNK_HEADER_BYTES + frame.bytes.byteLength);
+  writeChunk(out, 0, frame);
+  return out;
+}
+
+/** The batch message of `frames`, written into what `allocate` gives (every byte of it is written). */
+export function encodeBatch(
+  frames: readonly QueuedFrame[],
+  allocate: FrameBuffer = newFrameBuffer,
+): Uint8Array<ArrayBuffer> {
   const texts = frames.map((f) =>
     typeof f === "string" ? encoder.encode(f) : f instanceof Uint8Array ? f : undefined,
   );
@@ -51,7 +74,7 @@ export function encodeBatch(frames: readonly QueuedFrame[]): Uint8Array<ArrayBuf
   for (const [i, frame] of frames.entries())
     size +=
       LENGTH_BYTES + (texts[i]?.byteLength ?? CHUNK_HEADER_BYTES + (frame as QueuedChunk).bytes.byteLength);
-  const out = new Uint8Array(size);
+  const out = allocate(size);
   out[0] = BATCH_KIND;
   let at = 1;
   for (const [i, frame] of frames.entries()) {
@@ -64,12 +87,9 @@ export function encodeBatch(frames: readonly QueuedFrame[]): Uint8Array<ArrayBuf
       continue;
     }
     // A chunk frame written in place: the body bytes are copied once, into the batch.
-    const { id, bytes } = frame as QueuedChunk;
-    writeU32(out, at, CHUNK_HEADER_BYTES + bytes.byteLength);
-    out[at + LENGTH_BYTES] = CHUNK_KIND;
-    writeU32(out, at + LENGTH_BYTES + 1, id);
-    out.set(bytes, at + LENGTH_BYTES + CHUNK_HEADER_BYTES);
-    at += LENGTH_BYTES + CHUNK_HEADER_BYTES + bytes.byteLength;
+    const chunk = frame as QueuedChunk;
+    writeU32(out, at, CHUNK_HEADER_BYTES + chunk.bytes.byteLength);
+    at = writeChunk(out, at + LENGTH_BYTES, chunk);
   }
   return out;
 }

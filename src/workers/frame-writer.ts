@@ -1,8 +1,18 @@
 import { batchedSize, encodeAlone, encodeBatch, type QueuedFrame } from "./batch-frame.ts";
 
+/**
+ * The largest message buffer a writer keeps to write its next messages into; a larger message
+ * gets an array of its own. Bounds what an idle connection holds.
+ */
+const REUSED_BYTES = 256 * 1024;
+
 /** The socket a writer writes to. */
 export interface FrameSink {
   text(frame: string): void;
+  /**
+   * Must be done with `frame` when it returns (Bun's WebSocket `send` and `sendBinary` copy it
+   * into the socket or its buffer): the writer writes its next message into the same memory.
+   */
   binary(frame: Uint8Array<ArrayBuffer>): void;
   /** Runs `write` with its sends gathered into one socket write (Bun's `ServerWebSocket.cork`). */
   cork?(write: () => void): void;
@@ -20,6 +30,12 @@ export class FrameWriter {
   private queue: QueuedFrame[] = [];
   private scheduled = false;
   private batches = false;
+  /**
+   * Where messages the writer frames (batches, lone chunks) are written, reused from one to the
+   * next: a fresh array a message, tens of KB on a busy stream path, was the worker's costliest
+   * line (zeroed and faulted in each time; docs/BENCHMARKS-HISTORY.md, session 10).
+   */
+  private reused = new Uint8Array(0);
 
   constructor(
     private readonly sink: FrameSink,
@@ -91,11 +107,19 @@ export class FrameWriter {
 
   private group(frames: QueuedFrame[]): void {
     if (frames.length === 1) this.one(frames[0] as QueuedFrame);
-    else this.sink.binary(encodeBatch(frames));
+    else this.sink.binary(encodeBatch(frames, this.allocate));
   }
 
   private one(frame: QueuedFrame): void {
     if (typeof frame === "string") this.sink.text(frame);
-    else this.sink.binary(encodeAlone(frame));
+    else this.sink.binary(encodeAlone(frame, this.allocate));
   }
+
+  /** `size` bytes to write a message into: the reused buffer's start where it fits. */
+  private readonly allocate = (size: number): Uint8Array<ArrayBuffer> => {
+    if (size > REUSED_BYTES) return new Uint8Array(size);
+    if (size > this.reused.byteLength)
+      this.reused = new Uint8Array(Math.min(REUSED_BYTES, 2 ** Math.ceil(Math.log2(size))));
+    return this.reused.subarray(0, size);
+  };
 }

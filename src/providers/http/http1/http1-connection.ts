@@ -5,6 +5,7 @@ import { bytesOf } from "./byte-view.ts";
 import { ChunkedDecoder } from "./chunked-decoder.ts";
 import { decodedBody } from "./content-decoding.ts";
 import { type ConnectionOwner, type Exchange, type Origin, responseInit } from "./exchange.ts";
+import { hasBareLf } from "./head-text.ts";
 import type { BodyFlow, HeldBody } from "./held-body.ts";
 import { bareBlankLine, MalformedResponseError, parseHead, type ResponseHead } from "./response-head.ts";
 
@@ -168,7 +169,13 @@ export class Http1Connection {
       let bodyAt = end + 4;
       // Lines may end in a bare LF (`fetch` takes such heads): then the blank line that ends the
       // head is "\n\n" or "\n\r\n", before any CRLF CRLF, which may be absent or in the body.
-      const bare = end < 0 ? bareBlankLine(buffer, Math.max(0, from - 1)) : bareBlankLine(buffer, 0, end);
+      // A head whose lines all end in CRLF (the common case) is told by one pass over its bytes.
+      const bare =
+        end < 0
+          ? bareBlankLine(buffer, Math.max(0, from - 1))
+          : hasBareLf(buffer, 0, end)
+            ? bareBlankLine(buffer, 0, end)
+            : undefined;
       if (bare) [end, bodyAt] = bare;
       if (end < 0) {
         if (buffer.byteLength > MAX_HEAD_BYTES) {

@@ -1,3 +1,5 @@
+import { bytesOf } from "./byte-view.ts";
+
 const CR = 13;
 const LF = 10;
 /** A chunk-size line (hex size plus extensions) longer than this is not HTTP. */
@@ -71,7 +73,7 @@ export class ChunkedDecoder {
           break;
         case DATA: {
           const take = Math.min(this.size, n - i);
-          emit(bytes.subarray(i, i + take));
+          emit(i === 0 && take === n ? bytes : bytesOf(bytes, i, i + take));
           i += take;
           this.size -= take;
           if (this.size === 0) this.state = DATA_CR;

@@ -35,6 +35,12 @@ export function byteAt(head: Uint8Array, code: number, from: number, to: number)
   return -1;
 }
 
+/** Whether `head[from, to)` holds an LF not preceded by a CR (a line ended the old way). */
+export function hasBareLf(head: Uint8Array, from: number, to: number): boolean {
+  for (let at = from; at < to; at++) if (head[at] === 10 && (at === 0 || head[at - 1] !== 13)) return true;
+  return false;
+}
+
 /** Whether `head[from, to)` is a non-empty token. */
 export function isToken(head: Uint8Array, from: number, to: number): boolean {
   if (to <= from) return false;

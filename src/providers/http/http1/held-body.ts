@@ -21,7 +21,7 @@ export interface BodyFlow {
 export abstract class HeldBody {
   protected ended = false;
   private waiting = false;
-  private held: Uint8Array[] = [];
+  private readonly held: Uint8Array[] = [];
   private heldBytes = 0;
   private paused = false;
 
@@ -87,7 +87,8 @@ export abstract class HeldBody {
   }
 
   private dropHeld(): void {
-    this.held = [];
+    // Emptied, not replaced: no new array a read.
+    this.held.length = 0;
     this.heldBytes = 0;
   }
 

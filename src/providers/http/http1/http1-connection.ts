@@ -1,9 +1,11 @@
 import type { Socket, SocketHandler } from "bun";
 import { BodyFeed } from "./body-feed.ts";
 import { BodyStream } from "./body-stream.ts";
+import { bytesOf } from "./byte-view.ts";
 import { ChunkedDecoder } from "./chunked-decoder.ts";
 import { decodedBody } from "./content-decoding.ts";
 import { type ConnectionOwner, type Exchange, type Origin, responseInit } from "./exchange.ts";
+import { hasBareLf } from "./head-text.ts";
 import type { BodyFlow, HeldBody } from "./held-body.ts";
 import { bareBlankLine, MalformedResponseError, parseHead, type ResponseHead } from "./response-head.ts";
 
@@ -167,7 +169,13 @@ export class Http1Connection {
       let bodyAt = end + 4;
       // Lines may end in a bare LF (`fetch` takes such heads): then the blank line that ends the
       // head is "\n\n" or "\n\r\n", before any CRLF CRLF, which may be absent or in the body.
-      const bare = end < 0 ? bareBlankLine(buffer, Math.max(0, from - 1)) : bareBlankLine(buffer, 0, end);
+      // A head whose lines all end in CRLF (the common case) is told by one pass over its bytes.
+      const bare =
+        end < 0
+          ? bareBlankLine(buffer, Math.max(0, from - 1))
+          : hasBareLf(buffer, 0, end)
+            ? bareBlankLine(buffer, 0, end)
+            : undefined;
       if (bare) [end, bodyAt] = bare;
       if (end < 0) {
         if (buffer.byteLength > MAX_HEAD_BYTES) {
@@ -220,11 +228,7 @@ export class Http1Connection {
       // A whole body is handed over as bytes (cheapest for a whole read); an event stream is
       // still a stream (cheapest for a reader loop).
       if (inRead >= head.length && !head.encoding && !head.eventStream) {
-        this.answer(
-          head,
-          read.subarray(bodyAt, bodyAt + head.length) as Uint8Array<ArrayBuffer>,
-          inRead > head.length,
-        );
+        this.answer(head, bytesOf(read, bodyAt, bodyAt + head.length), inRead > head.length);
         return;
       }
     } else if (head.framing === "chunked") {
@@ -237,7 +241,7 @@ export class Http1Connection {
       this.body = feed;
       this.phase = BODY;
       exchange.answerFeed({ status, length: head.framing === "length" ? head.length : -1, body: feed });
-      if (inRead > 0) this.readBody(read.subarray(bodyAt));
+      if (inRead > 0) this.readBody(bytesOf(read, bodyAt, read.byteLength));
       return;
     }
     const body = new BodyStream(this.flow);
@@ -255,7 +259,7 @@ export class Http1Connection {
     }
     this.phase = BODY;
     this.current?.answer(response);
-    if (inRead > 0) this.readBody(read.subarray(bodyAt));
+    if (inRead > 0) this.readBody(bytesOf(read, bodyAt, read.byteLength));
   }
 
   /** Answers with a body that is whole already (or none), and ends the exchange. */
@@ -277,11 +281,11 @@ export class Http1Connection {
     exchange.answer(response);
   }
 
-  private readBody(data: Buffer): void {
+  private readBody(data: Uint8Array): void {
     if (this.framing === LENGTH) {
       const take = Math.min(this.remaining, data.byteLength);
       this.remaining -= take;
-      this.body?.push(take === data.byteLength ? data : data.subarray(0, take));
+      this.body?.push(take === data.byteLength ? data : bytesOf(data, 0, take));
       if (this.remaining === 0) this.endBody(data.byteLength > take);
     } else if (this.framing === CHUNKED) {
       const decoder = this.chunked as ChunkedDecoder;

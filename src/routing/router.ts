@@ -69,7 +69,11 @@ export function createRouter(deps: RouterDeps): Router {
       for (let retry = 0; retry <= retries; retry++) {
         if (request.signal.aborted) throw abortReason(request.signal);
         if (!deps.health.admit(route.key)) break;
-        if (retry > 0) await backoff(backoffMs, retry, random, signalOf(request.signal));
+        if (retry > 0) {
+          await backoff(backoffMs, retry, random, signalOf(request.signal));
+          // A backoff the client's leaving cut short sends nothing more upstream.
+          if (request.signal.aborted) throw abortReason(request.signal);
+        }
         attempts++;
         const observed = request.telemetry?.attempt({
           route: route.label,

@@ -63,8 +63,11 @@ export function readJsonRequest(
  * delay (no timer of its own): no closures per request but the read's two settle handlers (three
  * for a chunked body).
  */
-class BodyRead extends Deadlined {
+class BodyRead extends Deadlined implements JsonRequest {
   readonly promise: Promise<JsonRequest>;
+  // The read resolves with itself once these are set: no record of the two a request.
+  body!: JsonObject;
+  bytes!: Uint8Array<ArrayBuffer>;
   private readonly resolve: (read: JsonRequest) => void;
   private readonly reject: (reason: unknown) => void;
   private readonly deadlines: DeadlineList;
@@ -93,7 +96,7 @@ class BodyRead extends Deadlined {
 
   /** A body without a declared length: read through the bounded reader (its closure made only here). */
   private chunked(): void {
-    readChunked(this.request, this.maxBytes).then((read) => this.settle(read), this.failed);
+    readChunked(this.request, this.maxBytes).then((read) => this.settle(read.body, read.bytes), this.failed);
   }
 
   /** The deadline passed first: a 408, and the body's upload is cancelled. */
@@ -114,16 +117,18 @@ class BodyRead extends Deadlined {
       // Fewer bytes than declared: the connection ended mid-upload (Bun hands back what arrived).
       if (buffer.byteLength < this.declared) throw clientClosed();
       const received = new Uint8Array(buffer);
-      this.settle({ body: parseObject(received), bytes: received });
+      this.settle(parseObject(received), received);
     } catch (error) {
       this.failed(error);
     }
   }
 
   /** The body is in, parsed (a method: only the rarer chunked read makes a closure for it). */
-  private settle(read: JsonRequest): void {
+  private settle(body: JsonObject, bytes: Uint8Array<ArrayBuffer>): void {
     this.deadlines.remove(this);
-    this.resolve(read);
+    this.body = body;
+    this.bytes = bytes;
+    this.resolve(this);
   }
 
   /** A client that hangs up mid-upload is a client that left (499), not a fault of the gateway. */

@@ -4,6 +4,7 @@ import type { SseEvent } from "../core/sse.ts";
 import { DEFAULT_MAX_SSE_LINE } from "../core/sse.ts";
 import type { Usage } from "../core/usage.ts";
 import { DEFAULT_MAX_UPSTREAM_BODY } from "../providers/http/read-bounded.ts";
+import type { NativeRequest, Provider } from "../providers/provider.ts";
 import type { AttemptTelemetry } from "../telemetry/dispatch-telemetry.ts";
 import { parseEventData } from "../translate/parse-body.ts";
 import type { StreamUsageMeter } from "../translate/stream-usage-meter.ts";
@@ -40,15 +41,24 @@ export class RouteAttempt implements Dispatched, NativeReplyContext {
   private closeWaits = false;
   private closeError: GatewayError | undefined;
 
+  /** The body as this route's upstream gets it (set when the attempt is opened). */
+  sent!: JsonObject;
+  /** The client's request as received, for a same-dialect upstream. */
+  native: NativeRequest | undefined;
+  /** When the attempt began, for the route's latency. */
+  readonly started = performance.now();
+
   constructor(
     readonly attempt: Attempt,
-    private readonly health: RouteHealth,
-    private readonly target: Route,
+    readonly health: RouteHealth,
+    readonly target: Route,
+    /** The upstream it goes to: the route's provider, or one of its workers. */
+    readonly upstream: Provider,
     private readonly observed: AttemptTelemetry | undefined,
     // What the answer is checked and counted with, read off the objects it lives on (the call as
     // adapted to the route, the routing settings): no options object per attempt.
-    /** Which stream events the caller gets; a native Responses answer to store; what was dropped. */
-    private readonly adapted: Pick<AdaptedCall, "keep" | "native" | "dropped">,
+    /** The call as adapted to the route: its body, its translations, what was dropped. */
+    readonly adapted: AdaptedCall,
     readonly stream: boolean,
     /** `max_sse_line`, `max_upstream_body`. */
     private readonly policy: Pick<RoutingPolicy, "maxSseLine" | "maxUpstreamBody">,
@@ -58,6 +68,11 @@ export class RouteAttempt implements Dispatched, NativeReplyContext {
   ) {
     this.route = target.label;
     this.upstreamModel = target.upstreamModel;
+  }
+
+  /** Trace context for the upstream call, when the attempt is traced. */
+  get observedHeaders(): Record<string, string> | undefined {
+    return this.observed?.headers;
   }
 
   /** What translation left out for this route, by name; empty when nothing was. */

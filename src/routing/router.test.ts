@@ -129,6 +129,18 @@ describe("router: retries and failover", () => {
     expect(a.calls).toHaveLength(1);
   });
 
+  test("a client that leaves during a backoff gets no further upstream call", async () => {
+    const a = fakeProvider("a", failing());
+    const controller = new AbortController();
+    const { router, logs } = routerFor(twoRoutes({ retries: 3, backoff: "10m" }), [a, fakeProvider("b")]);
+    const pending = router(chatRequest("m", { signal: controller.signal })).catch((e: unknown) => e);
+    // The first attempt's failure is logged, and the router is asleep before the retry.
+    await waitFor("the first failure", () => logs.length > 0);
+    controller.abort();
+    expect(((await pending) as GatewayError).code).toBe("client_closed");
+    expect(a.calls).toHaveLength(1);
+  });
+
   test("the front door's request abort (no signal of its own) ends a backoff and the attempt under way", async () => {
     const revoked = new GatewayError({ status: 401, code: "unauthorized", message: "key revoked" });
     const a = fakeProvider("a", (call, n) => (n === 0 ? failing()() : never(call)));

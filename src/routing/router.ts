@@ -6,10 +6,11 @@ import { fitsContext } from "./context-fit.ts";
 import type { Dispatched, DispatchRequest } from "./dispatch.ts";
 import { fallbackClassOf } from "./fallback-on.ts";
 import { orderRoutes } from "./order-routes.ts";
+import type { RouteAttempt } from "./route-attempt.ts";
 import type { RouteHealth } from "./route-health.ts";
 import type { ModelPlan, RouteTable } from "./route-table.ts";
 import type { RoutingPolicy } from "./routing-policy.ts";
-import { abortReason, tryRoute } from "./try-route.ts";
+import { abortReason, answerOf, attemptFailed, committed, openAttempt, sendAttempt } from "./try-route.ts";
 
 export type { Dispatched, DispatchRequest, ReceivedRequest } from "./dispatch.ts";
 
@@ -69,7 +70,11 @@ export function createRouter(deps: RouterDeps): Router {
       for (let retry = 0; retry <= retries; retry++) {
         if (request.signal.aborted) throw abortReason(request.signal);
         if (!deps.health.admit(route.key)) break;
-        if (retry > 0) await backoff(backoffMs, retry, random, signalOf(request.signal));
+        if (retry > 0) {
+          await backoff(backoffMs, retry, random, signalOf(request.signal));
+          // A backoff the client's leaving cut short sends nothing more upstream.
+          if (request.signal.aborted) throw abortReason(request.signal);
+        }
         attempts++;
         const observed = request.telemetry?.attempt({
           route: route.label,
@@ -78,10 +83,18 @@ export function createRouter(deps: RouterDeps): Router {
           retry,
           failover: lastError !== undefined && retry === 0,
         });
+        // The attempt's steps run in this frame (try-route.ts): no async frame per attempt.
+        let call: RouteAttempt | undefined;
+        let dispatched: Dispatched;
         try {
-          const dispatched = await tryRoute(route, request, deps.health, attempts, policy, observed);
-          return maybeShadow(plan, request, deps, dispatched);
-        } catch (error) {
+          call = openAttempt(route, request, deps.health, attempts, policy, observed);
+          const reply = await sendAttempt(call, request);
+          const answer = answerOf(call, reply);
+          dispatched = committed(call, reply, answer instanceof Promise ? await answer : answer);
+        } catch (thrown) {
+          // An attempt that was opened ends here, its route judged; one refused before it opened
+          // (the call could not be adapted) has told its route already.
+          const error = call === undefined ? thrown : attemptFailed(call, request, thrown);
           if (request.signal.aborted) throw abortReason(request.signal);
           const failure = toGatewayError(error);
           // A route that cannot serve this operation (count_tokens on an OpenAI-shaped route)
@@ -99,7 +112,9 @@ export function createRouter(deps: RouterDeps): Router {
             `[${request.requestId}] route ${route.label} (${route.upstreamModel}) failed: ${failure.message}`,
           );
           if (failure.code === "no_route_available" || failOver) break;
+          continue;
         }
+        return maybeShadow(plan, request, deps, dispatched);
       }
     }
     const first = plan.routes[0];

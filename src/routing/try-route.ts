@@ -1,8 +1,7 @@
 import type { JsonObject } from "../core/dialect.ts";
 import { clientClosed, GatewayError, toGatewayError } from "../core/gateway-error.ts";
 import type { SseEvent } from "../core/sse.ts";
-import { DEFAULT_MAX_UPSTREAM_BODY } from "../providers/http/read-bounded.ts";
-import type { NativeRequest, Provider } from "../providers/provider.ts";
+import type { NativeRequest, Provider, ProviderReply } from "../providers/provider.ts";
 import type { AttemptTelemetry } from "../telemetry/dispatch-telemetry.ts";
 import { StreamUsageMeter } from "../translate/stream-usage-meter.ts";
 import { usageFromAnthropic, usageFromOpenAI } from "../translate/usage-mapping.ts";
@@ -19,20 +18,25 @@ import { spliceBody } from "./splice-body.ts";
 import { CLIENT_ROUTING_FIELDS, stripClientRouting } from "./strip-client-routing.ts";
 
 /**
- * One attempt at one route: the call adapted to the route's dialect, sent under its own timeouts,
- * and read until the answer is committed (the whole JSON, or a stream's first event). Throws a
- * GatewayError whose retry verdict the router acts on; reports the route's health either way.
+ * One attempt at one route, in steps the router takes in its own frame (an attempt makes no async
+ * frame of its own): `openAttempt` adapts the call to the route's dialect and opens the attempt,
+ * `sendAttempt` sends it under its bounds, `answerOf` reads the reply as far as the router must
+ * before committing (the whole JSON, or a stream's first event), `committed` makes it the answer,
+ * and `attemptFailed` turns anything thrown into a GatewayError whose retry verdict the router acts
+ * on. The route's health hears of the attempt either way.
+ *
+ * Throws, before any upstream call (no verdict on the route, but a half-open probe slot this
+ * request claimed freed), when the call cannot be adapted.
  */
-export async function tryRoute(
+export function openAttempt(
   route: Route,
   request: DispatchRequest,
   health: RouteHealth,
   attempts: number,
   policy: RoutingPolicy,
   observed: AttemptTelemetry | undefined,
-): Promise<Dispatched> {
+): RouteAttempt {
   const unsupported = policy.unsupported ?? "drop";
-  const maxBody = policy.maxUpstreamBody ?? DEFAULT_MAX_UPSTREAM_BODY;
   let adapted: AdaptedCall;
   let provider: Provider;
   try {
@@ -49,8 +53,6 @@ export async function tryRoute(
       unsupported,
     );
   } catch (error) {
-    // Refused before any upstream call: no verdict on the route, but a half-open probe
-    // slot this request claimed must be freed, or the route would never be probed again.
     health.released(route.key);
     observed?.settled(toGatewayError(error));
     observed?.closed();
@@ -62,14 +64,13 @@ export async function tryRoute(
       ? nativeRequest(request.received, body, adapted)
       : undefined;
   const attempt = new Attempt(request.signal, route.timeouts, route.label);
-  const started = performance.now();
-  health.begin(route.key);
-  // One object for the attempt: the reply read's context, telemetry's verdict-then-close order,
-  // and the committed answer with its usage (route-attempt.ts).
+  // One object for the attempt: what it sends, the reply read's context, telemetry's
+  // verdict-then-close order, and the committed answer with its usage (route-attempt.ts).
   const call = new RouteAttempt(
     attempt,
     health,
     route,
+    provider,
     observed,
     adapted,
     request.stream,
@@ -80,73 +81,89 @@ export async function tryRoute(
     request.stream ? new StreamUsageMeter(provider.dialect) : undefined,
     attempts,
   );
-  try {
-    attempt.arm(
-      request.stream ? "connect" : "first byte",
-      request.stream ? route.timeouts.connectMs : route.timeouts.firstByteMs,
-    );
-    // The attempt's one abort listener, reused for a stream's reads: no listener per await.
-    const reply = await attempt.read(
-      provider.call({
-        operation: adapted.operation,
-        body,
-        stream: request.stream,
-        requestId: request.requestId,
-        signal: attempt.signal,
-        timeouts: route.timeouts,
-        maxBody,
-        // Absent fields as undefined, not spread from a literal: no object made and copied per call.
-        native,
-        traceHeaders: observed?.headers,
-      }),
-    );
-    const servedBy = reply.servedBy ?? route.label;
-    const usageOf = provider.dialect === "anthropic" ? usageFromAnthropic : usageFromOpenAI;
-    if (reply.kind === "http") {
-      const answer = await readNativeReply(reply.response, call);
-      health.succeeded(route.key, performance.now() - started);
-      call.judged(undefined, servedBy);
-      // A whole answer's usage, from its one parse; a stream's is metered as it is relayed.
-      if (answer.kind === "bytes" && answer.parsed) call.found = usageOf(answer.parsed);
-      return committed(call, servedBy, answer);
-    }
-    if (reply.kind === "json") {
-      call.found = usageOf(reply.body);
-      const translated = adapted.json(reply.body);
-      health.succeeded(route.key, performance.now() - started);
-      call.judged(undefined, servedBy);
-      call.done();
-      return committed(call, servedBy, { kind: "json", body: translated });
-    }
-    const events = await firstEvent(call, reply.events, adapted);
-    health.succeeded(route.key, performance.now() - started);
-    call.judged(undefined, servedBy);
-    const chunks = new EventChunks(events.first, events.reader, attempt, events.done);
-    const errorEvent = events.errorEvent;
-    return committed(call, servedBy, { kind: "stream", chunks, ...(errorEvent ? { errorEvent } : {}) });
-  } catch (error) {
-    const failure = request.signal.aborted ? abortReason(request.signal) : toGatewayError(error);
-    // A route whose workers are not connected yet, or all busy, has not failed: opening its
-    // breaker would refuse the model for a cooldown after the worker arrives.
-    const capacity = failure.code === "no_route_available" || failure.code === "unavailable";
-    if (failure.retryable && !capacity) health.failed(route.key);
-    else health.released(route.key);
-    attempt.abort(failure);
-    // A failed attempt names the worker it went to, as a served one does (`worker:<name>`).
-    call.judged(failure, provider === route.provider ? undefined : provider.name);
-    call.done(failure);
-    throw failure;
-  }
+  call.sent = body;
+  call.native = native;
+  health.begin(route.key);
+  return call;
 }
+
+/** Sends the attempt under its connect (stream) or first-byte bound; the read ends with the attempt. */
+export function sendAttempt(call: RouteAttempt, request: DispatchRequest): Promise<ProviderReply> {
+  const { attempt, target } = call;
+  attempt.arm(
+    request.stream ? "connect" : "first byte",
+    request.stream ? target.timeouts.connectMs : target.timeouts.firstByteMs,
+  );
+  // The attempt's one abort listener, reused for a stream's reads: no listener per await.
+  return attempt.read(
+    call.upstream.call({
+      operation: call.adapted.operation,
+      body: call.sent,
+      stream: request.stream,
+      requestId: request.requestId,
+      signal: attempt.signal,
+      timeouts: target.timeouts,
+      maxBody: call.maxBody,
+      // Absent fields as undefined, not spread from a literal: no object made and copied per call.
+      native: call.native,
+      traceHeaders: call.observedHeaders,
+    }),
+  );
+}
+
+/**
+ * The reply read as far as the router must before committing: a same-dialect answer's body (or a
+ * stream's first event, relayed as bytes), a translated stream's first event, or a whole JSON
+ * answer in hand (no promise for it).
+ */
+export function answerOf(call: RouteAttempt, reply: ProviderReply): ClientReply | Promise<ClientReply> {
+  if (reply.kind === "http") return readNativeReply(reply.response, call);
+  if (reply.kind === "json") {
+    call.found = usageOf(call.upstream)(reply.body);
+    return { kind: "json", body: call.adapted.json(reply.body) };
+  }
+  return firstEvent(call, reply.events);
+}
+
+/** The answer is the client's: the route's health and telemetry hear it, and who served it. */
+export function committed(call: RouteAttempt, reply: ProviderReply, answer: ClientReply): Dispatched {
+  const servedBy = reply.servedBy ?? call.label;
+  call.health.succeeded(call.target.key, performance.now() - call.started);
+  call.judged(undefined, servedBy);
+  // A whole answer's usage, from its one parse; a stream's is metered as it is relayed.
+  if (reply.kind === "json") call.done();
+  else if (answer.kind === "bytes" && answer.parsed) call.found = usageOf(call.upstream)(answer.parsed);
+  call.route = servedBy;
+  call.reply = answer;
+  return call;
+}
+
+/** Anything an opened attempt threw, as the router acts on it: the attempt ended, its route judged. */
+export function attemptFailed(call: RouteAttempt, request: DispatchRequest, error: unknown): GatewayError {
+  const failure = request.signal.aborted ? abortReason(request.signal) : toGatewayError(error);
+  const { health, target, upstream } = call;
+  // A route whose workers are not connected yet, or all busy, has not failed: opening its
+  // breaker would refuse the model for a cooldown after the worker arrives.
+  const capacity = failure.code === "no_route_available" || failure.code === "unavailable";
+  if (failure.retryable && !capacity) health.failed(target.key);
+  else health.released(target.key);
+  call.attempt.abort(failure);
+  // A failed attempt names the worker it went to, as a served one does (`worker:<name>`).
+  call.judged(failure, upstream === target.provider ? undefined : upstream.name);
+  call.done(failure);
+  return failure;
+}
+
+const usageOf = (provider: Provider) =>
+  provider.dialect === "anthropic" ? usageFromAnthropic : usageFromOpenAI;
 
 /**
  * A stream of decoded events (a translation, or a provider that yields events) read until its
  * first event: a stream that fails before its first translated event may still be retried or
- * failed over. The closures it needs are made here, on this path only, so `tryRoute` itself
- * closes over nothing (no scope object for it per attempt).
+ * failed over. The closures it needs are made here, on this path only.
  */
-async function firstEvent(call: RouteAttempt, events: AsyncIterable<SseEvent>, adapted: AdaptedCall) {
-  const attempt = call.attempt;
+async function firstEvent(call: RouteAttempt, events: AsyncIterable<SseEvent>): Promise<ClientReply> {
+  const { attempt, adapted } = call;
   attempt.arm("first byte", attempt.timeouts.firstByteMs);
   const translated = adapted.stream?.(events, (found) => call.record(found));
   const source = translated ? translated.events : events;
@@ -156,15 +173,9 @@ async function firstEvent(call: RouteAttempt, events: AsyncIterable<SseEvent>, a
     translated ? undefined : (event) => call.onUsage(event),
   );
   const first = await reader.next();
-  const done = (error?: GatewayError) => call.done(error);
-  return { reader, first, done, errorEvent: translated?.errorEvent };
-}
-
-/** The attempt as the committed answer: who served it, and what the client gets. */
-function committed(call: RouteAttempt, servedBy: string, reply: ClientReply): Dispatched {
-  call.route = servedBy;
-  call.reply = reply;
-  return call;
+  const chunks = new EventChunks(first, reader, attempt, (error?: GatewayError) => call.done(error));
+  const errorEvent = translated?.errorEvent;
+  return { kind: "stream", chunks, ...(errorEvent ? { errorEvent } : {}) };
 }
 
 /**

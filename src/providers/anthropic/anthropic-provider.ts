@@ -34,8 +34,7 @@ export function createAnthropicProvider(options: AnthropicOptions): Provider {
     const path =
       call.operation === "messages" || call.operation === "count_tokens" ? PATHS[call.operation] : undefined;
     if (!path) throw unsupportedOperation(`provider ${options.name} does not serve ${call.operation}`);
-    if (call.native)
-      return { kind: "http", response: await postNative(options.name, base + path, headers, call, doFetch) };
+    if (call.native) return postNative(options.name, base + path, headers, call, doFetch);
     const response = await postJson(options.name, base + path, headers, call, doFetch);
     return readUpstreamReply(options.name, response, call, options.maxSseLine);
   }

@@ -1,5 +1,5 @@
 import { badRequest } from "../../core/gateway-error.ts";
-import type { ProviderCall } from "../provider.ts";
+import type { ProviderCall, ProviderReply } from "../provider.ts";
 import type { StreamedAnswer } from "./streamed-answer.ts";
 import { unreachable } from "./upstream-failure.ts";
 import { answerFetch, plainFetch, streamFetch } from "./upstream-fetch.ts";
@@ -19,13 +19,20 @@ export function postJson(
   call: ProviderCall,
   doFetch: typeof fetch,
 ): Promise<Response> {
-  return post(provider, url, headers, call, doFetch, doFetch);
+  return post(provider, url, headers, call, doFetch, doFetch, asIs);
 }
 
+/** What a native call's fetch hands back: a `Response`, or a stream's byte feed or a whole body without one. */
+type NativeAnswer = Response | StreamedAnswer | WholeAnswer;
+
+/** A same-dialect answer, relayed as the upstream sent it. */
+export type HttpReply = Extract<ProviderReply, { readonly kind: "http" }>;
+
 /**
- * As `postJson`, for a call whose answer goes to the client as the upstream sent it (`native`):
- * where the fetch can hand one, a stream may come back as a byte feed (`StreamedAnswer`) and a
- * body whole with its head as bytes (`WholeAnswer`), without a `Response`.
+ * As `postJson`, for a call whose answer goes to the client as the upstream sent it (`native`),
+ * handed back as the provider's reply: where the fetch can hand one, a stream may come back as a
+ * byte feed (`StreamedAnswer`) and a body whole with its head as bytes (`WholeAnswer`), without a
+ * `Response`.
  */
 export function postNative(
   provider: string,
@@ -33,21 +40,30 @@ export function postNative(
   headers: Record<string, string>,
   call: ProviderCall,
   doFetch: typeof fetch,
-): Promise<Response | StreamedAnswer | WholeAnswer> {
-  const send: Send<Response | StreamedAnswer | WholeAnswer> = call.stream
-    ? streamFetch(doFetch)
-    : answerFetch(doFetch);
-  return post(provider, url, headers, call, doFetch, send);
+): Promise<HttpReply> {
+  const send: Send<NativeAnswer> = call.stream ? streamFetch(doFetch) : answerFetch(doFetch);
+  return post<NativeAnswer, HttpReply>(provider, url, headers, call, doFetch, send, httpReply);
 }
 
-async function post<T>(
+const asIs = (response: Response): Response => response;
+const httpReply = (response: NativeAnswer): HttpReply => ({
+  kind: "http",
+  response,
+});
+
+/**
+ * Sends the call and hands back `answer` of what came back, made in this frame: the caller's
+ * reply needs no `then` (a promise and its reaction a call) of its own.
+ */
+async function post<T, R>(
   provider: string,
   url: string,
   headers: Record<string, string>,
   call: ProviderCall,
   doFetch: typeof fetch,
   sender: Send<T>,
-): Promise<T | Response> {
+  answer: (sent: T | Response) => R,
+): Promise<R> {
   const native = call.native;
   let body: string | Uint8Array<ArrayBuffer>;
   try {
@@ -61,7 +77,7 @@ async function post<T>(
   // thread does the same (a provider given its own fetch keeps it).
   const send: Send<T | Response> = call.offload && plainFetch(doFetch) ? call.offload : sender;
   try {
-    return await send(native ? withQuery(url, native.query) : url, {
+    const sent = await send(native ? withQuery(url, native.query) : url, {
       method: "POST",
       // The client's dialect headers (an allow-list) override the provider's defaults: a client
       // that sends its own `anthropic-version` gets that version.
@@ -71,6 +87,7 @@ async function post<T>(
       body,
       signal: call.signal,
     });
+    return answer(sent);
   } catch {
     if (call.signal.aborted) throw call.signal.reason;
     throw unreachable(provider);

@@ -2,9 +2,7 @@ import type { Operation } from "../../core/dialect.ts";
 import { unsupportedOperation } from "../../core/gateway-error.ts";
 import { postJson, postNative, withQuery } from "../http/post-json.ts";
 import { readUpstreamReply } from "../http/read-reply.ts";
-import type { StreamedAnswer } from "../http/streamed-answer.ts";
 import { unreachable } from "../http/upstream-failure.ts";
-import type { WholeAnswer } from "../http/whole-answer.ts";
 import type { ForwardRequest, NativeRequest, Provider, ProviderCall, ProviderReply } from "../provider.ts";
 import { applyPresetQuirks, type OpenAIPreset } from "./presets.ts";
 
@@ -41,12 +39,6 @@ function rewritten(call: ProviderCall, body: ProviderCall["body"]): ProviderCall
   return { ...call, body, native: unspliced as NativeRequest };
 }
 
-/** A same-dialect answer, relayed as the upstream sent it. */
-const httpReply = (response: Response | StreamedAnswer | WholeAnswer): ProviderReply => ({
-  kind: "http",
-  response,
-});
-
 /** Any server that speaks OpenAI's HTTP API: OpenAI itself, vLLM, llama.cpp, Ollama, TGI. */
 export function createOpenAICompatibleProvider(options: OpenAICompatibleOptions): Provider {
   const base = options.baseUrl.replace(/\/+$/, "");
@@ -71,7 +63,7 @@ export function createOpenAICompatibleProvider(options: OpenAICompatibleOptions)
     // credentials. Handed back as the POST's promise (no async frame per call).
     if (call.native && !options.auth) {
       try {
-        return postNative(options.name, urlOf(call), headers, upstreamOf(call), doFetch).then(httpReply);
+        return postNative(options.name, urlOf(call), headers, upstreamOf(call), doFetch);
       } catch (error) {
         return Promise.reject(error);
       }
@@ -84,7 +76,7 @@ export function createOpenAICompatibleProvider(options: OpenAICompatibleOptions)
     const url = urlOf(call);
     const sent = options.auth ? { ...headers, ...(await options.auth()) } : headers;
     const upstream = upstreamOf(call);
-    if (call.native) return httpReply(await postNative(options.name, url, sent, upstream, doFetch));
+    if (call.native) return postNative(options.name, url, sent, upstream, doFetch);
     const response = await postJson(options.name, url, sent, upstream, doFetch);
     return readUpstreamReply(options.name, response, call, options.maxSseLine);
   }

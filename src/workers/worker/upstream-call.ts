@@ -64,10 +64,9 @@ function wholeWithin(response: Response, bytes: number): boolean {
   return length >= 0 && length <= bytes && !response.headers.has("content-encoding");
 }
 
-/** A stream's first reads, taken before the relay's loop (`readInHand`). */
+/** A stream's first read, taken before the relay's loop (`readInHand`). */
 interface Started {
-  held: Uint8Array[];
-  next: BodyRead | Promise<BodyRead>;
+  first: BodyRead | Promise<BodyRead>;
 }
 
 const EMPTY = new Uint8Array(0);
@@ -135,7 +134,7 @@ export async function callUpstream(
       if (isFeed(answer)) {
         // What the client hands as a feed is a successful event stream it did not decode.
         const head = headFrame(id, answer.status, EVENT_STREAM, undefined);
-        const inHand = readInHand(answer.body);
+        const inHand = readInHand(answer);
         if ("whole" in inHand) await relayWhole(request, ctx, call, hop, head, inHand.whole);
         else await relayStream(ctx, call, hop, head, answer.body, inHand);
         return;
@@ -165,17 +164,16 @@ export async function callUpstream(
 }
 
 /**
- * What a stream's feed holds already, read with no wait: its whole body when its end is in too (a
- * short stream that came in one read with its head), which can then go in one answer frame; else
- * what was read and the read that follows, for the relay to go on from. Nothing waits here, so
- * no byte reaches the gateway later than it would have.
+ * What a stream's feed holds already, read with no wait: its whole body when the first read
+ * holds all the length its head declared (a short stream that came in one read with its head),
+ * which can then go in one answer frame; else that read, for the relay to go on from. Nothing
+ * waits here, so no byte reaches the gateway later than it would have.
  */
-function readInHand(feed: ByteFeed): { whole: Uint8Array } | Started {
-  const first = feed.readMany();
-  if (first instanceof Promise) return { held: [], next: first };
+function readInHand(answer: StreamedAnswer): { whole: Uint8Array } | Started {
+  const first = answer.body.readMany();
+  if (first instanceof Promise) return { first };
   if (first.done) return { whole: EMPTY };
-  const next = feed.readMany();
-  if (next instanceof Promise || !next.done) return { held: first.value, next };
+  if (first.size !== answer.length) return { first };
   const [only] = first.value;
   return { whole: first.value.length === 1 && only ? only : Buffer.concat(first.value, first.size) };
 }
@@ -203,7 +201,7 @@ async function relayWhole(
 /**
  * An answer read as it comes, a read only while there is credit: from a `Response` body's
  * reader, or the lean client's feed (no stream object), each read taking all it holds. `started`:
- * what `readInHand` took from the feed already.
+ * the read `readInHand` took from the feed already.
  */
 async function relayStream(
   ctx: UpstreamCallContext,
@@ -215,8 +213,8 @@ async function relayStream(
 ): Promise<void> {
   ctx.send(head, hop);
   try {
-    for (const piece of started?.held ?? []) if (!(await emit(ctx, call, head.id, piece))) return;
-    let next = started?.next;
+    // The first read may be taken already (readInHand): at the start the window's credit allows it.
+    let next = started?.first;
     while (body) {
       if (next === undefined) {
         if (!call.hasCredit) await call.ready();

@@ -29,10 +29,26 @@ export interface QueuedChunk {
 }
 
 /**
- * A frame as the writer queued it: a control frame as JSON text, a body chunk, or a binary frame
- * already whole (a request or answer frame).
+ * A whole answer frame not yet put together (answer-frame.ts): the frame's bytes before its body,
+ * then the body, copied once, where the frame is written (not into a frame of its own first).
  */
-export type QueuedFrame = string | QueuedChunk | Uint8Array<ArrayBuffer>;
+export interface QueuedAnswer {
+  prefix: Uint8Array<ArrayBuffer>;
+  bytes: Uint8Array;
+}
+
+/** A frame whose body bytes are copied in where it is written. */
+type QueuedBody = QueuedChunk | QueuedAnswer;
+
+/**
+ * A frame as the writer queued it: a control frame as JSON text, a body chunk, a whole answer, or
+ * a binary frame already whole (a request or answer frame).
+ */
+export type QueuedFrame = string | QueuedBody | Uint8Array<ArrayBuffer>;
+
+/** A queued body's frame size. */
+const bodyFrameSize = (frame: QueuedBody) =>
+  ("prefix" in frame ? frame.prefix.byteLength : CHUNK_HEADER_BYTES) + frame.bytes.byteLength;
 
 /** The bytes one queued frame adds to a batch (its length prefix included); text at most. */
 export const batchedSize = (frame: QueuedFrame) =>
@@ -41,24 +57,30 @@ export const batchedSize = (frame: QueuedFrame) =>
     ? frame.length * 3
     : frame instanceof Uint8Array
       ? frame.byteLength
-      : CHUNK_HEADER_BYTES + frame.bytes.byteLength);
+      : bodyFrameSize(frame));
 
-/** Writes a chunk frame at `at` of `out` (chunk-frame.ts); returns where the next one starts. */
-function writeChunk(out: Uint8Array, at: number, { id, bytes }: QueuedChunk): number {
-  out[at] = CHUNK_KIND;
-  writeU32(out, at + 1, id);
-  out.set(bytes, at + CHUNK_HEADER_BYTES);
-  return at + CHUNK_HEADER_BYTES + bytes.byteLength;
+/** Writes a queued body's frame at `at` of `out`; returns where the next one starts. */
+function writeBodyFrame(out: Uint8Array, at: number, frame: QueuedBody): number {
+  let bodyAt = at + CHUNK_HEADER_BYTES;
+  if ("prefix" in frame) {
+    out.set(frame.prefix, at);
+    bodyAt = at + frame.prefix.byteLength;
+  } else {
+    out[at] = CHUNK_KIND;
+    writeU32(out, at + 1, frame.id);
+  }
+  out.set(frame.bytes, bodyAt);
+  return bodyAt + frame.bytes.byteLength;
 }
 
 /** One queued binary frame as the message it is when sent alone. */
 export function encodeAlone(
-  frame: QueuedChunk | Uint8Array<ArrayBuffer>,
+  frame: QueuedBody | Uint8Array<ArrayBuffer>,
   allocate: FrameBuffer = newFrameBuffer,
 ): Uint8Array<ArrayBuffer> {
   if (frame instanceof Uint8Array) return frame;
-  const out = allocate(CHUNK_HEADER_BYTES + frame.bytes.byteLength);
-  writeChunk(out, 0, frame);
+  const out = allocate(bodyFrameSize(frame));
+  writeBodyFrame(out, 0, frame);
   return out;
 }
 
@@ -72,8 +94,7 @@ export function encodeBatch(
   );
   let size = 1;
   for (const [i, frame] of frames.entries())
-    size +=
-      LENGTH_BYTES + (texts[i]?.byteLength ?? CHUNK_HEADER_BYTES + (frame as QueuedChunk).bytes.byteLength);
+    size += LENGTH_BYTES + (texts[i]?.byteLength ?? bodyFrameSize(frame as QueuedBody));
   const out = allocate(size);
   out[0] = BATCH_KIND;
   let at = 1;
@@ -86,10 +107,10 @@ export function encodeBatch(
       at += LENGTH_BYTES + whole.byteLength;
       continue;
     }
-    // A chunk frame written in place: the body bytes are copied once, into the batch.
-    const chunk = frame as QueuedChunk;
-    writeU32(out, at, CHUNK_HEADER_BYTES + chunk.bytes.byteLength);
-    at = writeChunk(out, at + LENGTH_BYTES, chunk);
+    // A chunk or whole answer framed in place: the body bytes are copied once, into the batch.
+    const body = frame as QueuedBody;
+    writeU32(out, at, bodyFrameSize(body));
+    at = writeBodyFrame(out, at + LENGTH_BYTES, body);
   }
   return out;
 }

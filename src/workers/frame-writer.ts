@@ -62,6 +62,14 @@ export class FrameWriter {
     this.push({ id, bytes });
   }
 
+  /**
+   * A whole answer: its frame's bytes before the body (answer-frame.ts), then `bytes`, which must
+   * stay as they are until written.
+   */
+  answer(prefix: Uint8Array<ArrayBuffer>, bytes: Uint8Array): void {
+    this.push({ prefix, bytes });
+  }
+
   /** A binary request or answer frame, whole (request-frame.ts, answer-frame.ts). */
   binary(frame: Uint8Array<ArrayBuffer>): void {
     this.push(frame);

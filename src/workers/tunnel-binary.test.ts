@@ -68,7 +68,7 @@ describe("the gateway's side", () => {
     worker.socket.close();
   });
 
-  test("answer frames answer calls: a whole one, a stream's head and end around chunks, a Retry-After kept", async () => {
+  test("answer frames answer calls: a whole one, a stream's head and end around chunks, a whole stream, a Retry-After kept", async () => {
     const g = gateway();
     const raw = await openRawWorker(g.port);
     await raw.register(["llama-small"], "raw", { batch: true });
@@ -96,6 +96,13 @@ describe("the gateway's side", () => {
     const events = await collect(await stream);
     expect(events.filter((e) => e.includes("delta"))).toHaveLength(2);
 
+    // A short stream whose end the worker had with its head: one whole answer frame.
+    const short = g.call({ body: { model: "llama-small", messages: [], stream: true }, stream: true });
+    const shortId = Number((await raw.next("request")).id);
+    const sse = encoder.encode(`${event(1)}${event(2)}data: [DONE]\n\n`);
+    raw.send(encodeAnswer(shortId, { status: 200, contentType: "text/event-stream" }, true, sse));
+    expect((await collect(await short)).filter((e) => e.includes("delta"))).toHaveLength(2);
+
     const limited = g.call({ body: { model: "llama-small", messages: [] } }).catch((e: unknown) => e);
     const third = Number((await raw.next("request")).id);
     const refusal = encoder.encode('{"error":{"message":"slow down"}}');
@@ -122,23 +129,40 @@ describe("the gateway's side", () => {
   });
 });
 
-/** An upstream that keeps each request's body as it arrived and answers non-stream or SSE. */
+const SSE = 'data: {"choices":[]}\n\ndata: [DONE]\n\n';
+
+/**
+ * An upstream that keeps each request's body as it arrived and answers non-stream or SSE: the
+ * stream in one write, or (`"hold":true` in the body) its first event, then the rest once the
+ * test calls `release`.
+ */
 function recordingUpstream() {
   const bodies: string[] = [];
+  const held = Promise.withResolvers<void>();
   const server = Bun.serve({
     hostname: "127.0.0.1",
     port: 0,
     async fetch(request) {
       const text = await request.text();
       bodies.push(text);
-      if (!(JSON.parse(text) as { stream?: boolean }).stream)
-        return Response.json({ id: "c", object: "chat.completion", choices: [] });
-      const sse = 'data: {"choices":[]}\n\ndata: [DONE]\n\n';
-      return new Response(sse, { headers: { "content-type": "text/event-stream" } });
+      const { stream, hold } = JSON.parse(text) as { stream?: boolean; hold?: boolean };
+      if (!stream) return Response.json({ id: "c", object: "chat.completion", choices: [] });
+      const headers = { "content-type": "text/event-stream" };
+      if (!hold) return new Response(SSE, { headers });
+      const [first, rest] = [SSE.slice(0, SSE.indexOf("\n\n") + 2), SSE.slice(SSE.indexOf("\n\n") + 2)];
+      const body = new ReadableStream<string>({
+        async start(controller) {
+          controller.enqueue(first);
+          await held.promise;
+          controller.enqueue(rest);
+          controller.close();
+        },
+      });
+      return new Response(body, { headers });
     },
   });
   cleanup(() => void server.stop(true));
-  return { url: `http://127.0.0.1:${server.port}/v1`, bodies };
+  return { url: `http://127.0.0.1:${server.port}/v1`, bodies, release: () => held.resolve() };
 }
 
 const binaryRequest = (id: number, stream: boolean, text: string) =>
@@ -173,25 +197,48 @@ describe("the worker's side", () => {
         expect(kinds.sort()).toEqual([CHUNK_KIND, CHUNK_KIND, "end", "end", "head", "head"].sort());
         return;
       }
-      // The non-stream answer whole in one frame; the stream's head and end in answer frames.
+      // Both answers whole, each in one frame: the stream came in one read, its end with its head.
       const answers = answered().flatMap((f) =>
         f instanceof Uint8Array && f[0] === ANSWER_KIND ? [decodeAnswer(f)] : [],
       );
-      expect(kinds.filter((k) => k === CHUNK_KIND)).toHaveLength(1);
+      expect(kinds).toEqual([ANSWER_KIND, ANSWER_KIND]);
+      const text = (id: number) => {
+        const whole = answers.find((a) => typeof a !== "string" && a.id === id);
+        return typeof whole === "string" ? whole : new TextDecoder().decode(whole?.body);
+      };
       expect(answers).toEqual(
         expect.arrayContaining([
           expect.objectContaining({ id: 1, head: expect.objectContaining({ status: 200 }), end: true }),
           expect.objectContaining({
             id: 2,
             head: expect.objectContaining({ contentType: "text/event-stream" }),
-            end: false,
+            end: true,
           }),
-          expect.objectContaining({ id: 2, end: true }),
         ]),
       );
-      const whole = answers.find((a) => typeof a !== "string" && a.id === 1);
-      expect(typeof whole !== "string" && JSON.parse(new TextDecoder().decode(whole?.body))).toEqual(
-        expect.objectContaining({ object: "chat.completion" }),
-      );
+      expect(JSON.parse(text(1))).toEqual(expect.objectContaining({ object: "chat.completion" }));
+      expect(text(2)).toBe(SSE);
     });
+
+  test("a stream whose end is not in with its head goes as it comes: its head, then chunks, then its end", async () => {
+    const upstream = recordingUpstream();
+    const gw = fakeGateway({ batch: true, binaryAnswers: true }, cleanup);
+    startWorker(gw.url, upstream.url, cleanup);
+    await waitFor("the worker to register", () => gw.register() !== undefined);
+    gw.send(binaryRequest(3, true, CLIENT_TEXT.replace("{", '{"stream":true,"hold":true,')));
+    const answered = () => gw.frames().slice(1) as Uint8Array[];
+    // The head and the first event reach the gateway while the upstream still holds the rest.
+    await waitFor("the first event", () => answered().some((f) => f[0] === CHUNK_KIND));
+    expect(answered().map((f) => [f[0], f[5]])).toEqual([
+      [ANSWER_KIND, 1],
+      [CHUNK_KIND, SSE.charCodeAt(0)],
+    ]);
+    upstream.release();
+    await waitFor("the end", () => answered().some((f) => f[0] === ANSWER_KIND && f[5] === 2));
+    const body = answered()
+      .filter((f) => f[0] === CHUNK_KIND)
+      .map((f) => new TextDecoder().decode(f.subarray(5)))
+      .join("");
+    expect(body).toBe(SSE);
+  });
 });

@@ -1,5 +1,10 @@
 import { DIALECT_HEADERS } from "../../core/dialect.ts";
-import type { ByteFeed, StreamedAnswer, StreamFunction } from "../../providers/http/streamed-answer.ts";
+import type {
+  BodyRead,
+  ByteFeed,
+  StreamedAnswer,
+  StreamFunction,
+} from "../../providers/http/streamed-answer.ts";
 import type { AnswerFunction, WholeAnswer } from "../../providers/http/whole-answer.ts";
 import type { WorkerHop } from "../../telemetry/tracing/worker-hop.ts";
 import { CHUNK_HEADER_BYTES } from "../chunk-frame.ts";
@@ -58,6 +63,13 @@ function wholeWithin(response: Response, bytes: number): boolean {
   const length = Number(response.headers.get("content-length") ?? Number.NaN);
   return length >= 0 && length <= bytes && !response.headers.has("content-encoding");
 }
+
+/** A stream's first read, taken before the relay's loop (`readInHand`). */
+interface Started {
+  first: BodyRead | Promise<BodyRead>;
+}
+
+const EMPTY = new Uint8Array(0);
 
 const isFeed = (answer: WholeAnswer | StreamedAnswer): answer is StreamedAnswer =>
   !(answer.body instanceof Uint8Array);
@@ -121,7 +133,10 @@ export async function callUpstream(
     if (!(answer instanceof Response)) {
       if (isFeed(answer)) {
         // What the client hands as a feed is a successful event stream it did not decode.
-        await relayStream(ctx, call, hop, headFrame(id, answer.status, EVENT_STREAM, undefined), answer.body);
+        const head = headFrame(id, answer.status, EVENT_STREAM, undefined);
+        const inHand = readInHand(answer);
+        if ("whole" in inHand) await relayWhole(request, ctx, call, hop, head, inHand.whole);
+        else await relayStream(ctx, call, hop, head, answer.body, inHand);
         return;
       }
       const head = headFrame(id, answer.status, answer.contentType ?? "", answer.retryAfter);
@@ -149,6 +164,21 @@ export async function callUpstream(
 }
 
 /**
+ * What a stream's feed holds already, read with no wait: its whole body when the first read
+ * holds all the length its head declared (a short stream that came in one read with its head),
+ * which can then go in one answer frame; else that read, for the relay to go on from. Nothing
+ * waits here, so no byte reaches the gateway later than it would have.
+ */
+function readInHand(answer: StreamedAnswer): { whole: Uint8Array } | Started {
+  const first = answer.body.readMany();
+  if (first instanceof Promise) return { first };
+  if (first.done) return { whole: EMPTY };
+  if (first.size !== answer.length) return { first };
+  const [only] = first.value;
+  return { whole: first.value.length === 1 && only ? only : Buffer.concat(first.value, first.size) };
+}
+
+/**
  * An answer read whole: in one frame where the gateway reads them and the window holds it (a
  * non-stream answer is only handed on once whole anyway), else head, chunks and end.
  */
@@ -162,7 +192,7 @@ async function relayWhole(
 ): Promise<void> {
   if (call.signal.aborted) return;
   const size = bytes.byteLength;
-  const inOne = !request.stream && size <= request.window && size <= ctx.maxChunkBytes;
+  const inOne = size <= request.window && size <= ctx.maxChunkBytes;
   if (inOne && ctx.sendWhole(head, bytes, hop)) return;
   ctx.send(head, hop);
   if (await emit(ctx, call, head.id, bytes)) ctx.send({ type: "end", id: head.id }, hop);
@@ -170,7 +200,8 @@ async function relayWhole(
 
 /**
  * An answer read as it comes, a read only while there is credit: from a `Response` body's
- * reader, or the lean client's feed (no stream object), each read taking all it holds.
+ * reader, or the lean client's feed (no stream object), each read taking all it holds. `started`:
+ * the read `readInHand` took from the feed already.
  */
 async function relayStream(
   ctx: UpstreamCallContext,
@@ -178,13 +209,19 @@ async function relayStream(
   hop: WorkerHop,
   head: HeadFrame,
   body: ByteFeed | undefined,
+  started?: Started,
 ): Promise<void> {
   ctx.send(head, hop);
   try {
+    // The first read may be taken already (readInHand): at the start the window's credit allows it.
+    let next = started?.first;
     while (body) {
-      if (!call.hasCredit) await call.ready();
-      if (call.signal.aborted) return;
-      const read = await body.readMany();
+      if (next === undefined) {
+        if (!call.hasCredit) await call.ready();
+        if (call.signal.aborted) return;
+      }
+      const read = await (next ?? body.readMany());
+      next = undefined;
       if (read.done) break;
       for (const piece of read.value) if (!(await emit(ctx, call, head.id, piece))) return;
     }

@@ -184,9 +184,10 @@ export class WorkerSession {
   /** A whole answer in one binary frame; false where the gateway does not read them or it does not fit. */
   private sendWhole(head: HeadFrame, body: Uint8Array): boolean {
     if (!this.binaryAnswers) return false;
-    const frame = encodeAnswer(Number(head.id), head, true, body);
-    if (!frame || frame.byteLength > this.maxMessageBytes) return false;
-    this.writer.binary(frame);
+    // The frame up to its body: the body is copied in behind it where the frame is written.
+    const prefix = encodeAnswer(Number(head.id), head, true);
+    if (!prefix || prefix.byteLength + body.byteLength > this.maxMessageBytes) return false;
+    this.writer.answer(prefix, body);
     return true;
   }
 

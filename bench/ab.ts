@@ -10,7 +10,9 @@
  * this one (b), to judge a change by the same interleaving), AB_THREADS=1 (also CPU µs/req per thread name: event loop, Worker
  * threads, the garbage collector's and JIT's helpers), AB_TOGETHER=1 (each round loads a and b at the
  * same time, each with its own wrk, rather than one after the other: a loaded machine's swings
- * then hit both sides within the same seconds). Writes .bench-out/ab-<time>.json and prints markdown.
+ * then hit both sides within the same seconds), AB_COUNTS=1 (also system calls, context switches
+ * and page faults per request per thread name, from `perf stat`: counts that the load does not
+ * move, where CPU time does; bench/thread-counts.ts). Writes .bench-out/ab-<time>.json and prints markdown.
  * A target whose code is still being compiled measures the JIT, not the steady state: the shadow
  * pair (twice the code on the hot path) needs AB_WARMUP=15 to settle (see docs/BENCHMARKS-HISTORY.md).
  * Pairs `auto` and `auto-c1` put the default (b: `auto`, the lean client for a run of calls made
@@ -30,6 +32,7 @@ import { preflight, SCENARIOS } from "./scenarios.ts";
 import { median, spread as stat } from "./stats.ts";
 import type { RunningTarget } from "./target.ts";
 import { allTargets, mindgwTarget, startFake } from "./targets.ts";
+import { countThreads, type ThreadCounts } from "./thread-counts.ts";
 import { runWrk, type WrkResult } from "./wrk.ts";
 
 const ROOT = join(import.meta.dir, "..");
@@ -42,6 +45,8 @@ const byThread = process.env.AB_THREADS === "1";
 const againstBinary = process.env.AB_AGAINST_BIN;
 /** AB_TOGETHER=1: each round loads both sides at the same time instead of one after the other. */
 const together = process.env.AB_TOGETHER === "1";
+/** AB_COUNTS=1: system calls, context switches and page faults per thread (bench/thread-counts.ts). */
+const byCount = process.env.AB_COUNTS === "1";
 /** Targets that run on both builds with AB_AGAINST_BIN; the other build's is `<name>@against`. */
 const AGAINST: Record<string, string> = {
   "against-traced": "mindgw-traced",
@@ -112,6 +117,8 @@ type Measured = WrkResult & {
   mainUsPerRequest: number;
   /** CPU seconds per thread name during the run (AB_THREADS=1). */
   threads?: Record<string, number>;
+  /** With AB_COUNTS=1: what each thread (by name) did during the run, in all. */
+  counts?: Record<string, ThreadCounts>;
   /** With AB_THREADS=1: the process's CPU per request less its JIT compiler threads'. */
   noJitUsPerRequest?: number;
   /** The upstreams' CPU per request meanwhile: the primary's fake, plus the shadow's upstream. */
@@ -168,6 +175,7 @@ async function main(): Promise<void> {
         const threadsBefore = byThread && t.pid !== undefined ? await threadCpuSeconds(t.pid) : undefined;
         const upstreamBefore = await upstreamCpu(t);
         const copiesBefore = await t.shadow?.counts();
+        const counting = byCount && t.pid !== undefined ? await countThreads(t.pid) : undefined;
         const run = await runWrk({
           baseUrl: t.url,
           headers: t.headers,
@@ -177,6 +185,7 @@ async function main(): Promise<void> {
           // Each side's own wrk script (AB_TOGETHER runs both at once, each with its own key).
           workDir: join(workDir, side),
         });
+        const counts = await counting?.stop();
         // A refused or failed request is cheap: counted in, it would flatter its side.
         if (run.status_errors > 0)
           throw new Error(
@@ -196,6 +205,7 @@ async function main(): Promise<void> {
           mainUsPerRequest: per(main),
           ...(threads ? { threads, noJitUsPerRequest: per(spent - (threads.JITWorker ?? 0)) } : {}),
           upstreamUsPerRequest: per(upstream),
+          ...(counts ? { counts } : {}),
           ...(copiesBefore && copiesAfter
             ? {
                 copies: {
@@ -262,6 +272,7 @@ async function main(): Promise<void> {
   }
   out.push("", ...intervalTable(results));
   if (byThread) out.push("", ...threadTable(results));
+  if (byCount) out.push("", ...countTable(results));
   const mirrored = results.filter(({ rounds: rs }) => rs.some((r) => r.b.copies));
   if (mirrored.length > 0) {
     out.push(
@@ -342,6 +353,38 @@ function threadTable(results: { pair: Pair; rounds: Round[] }[]): string[] {
       const b = perRequest("b", name);
       if (a >= 0.5 || b >= 0.5)
         lines.push(`| ${pair.id} | ${pair.scenario} | ${name} | ${a.toFixed(1)} | ${b.toFixed(1)} |`);
+    }
+  }
+  return lines;
+}
+
+/** System calls, context switches and page faults per request by thread name, pooled, a → b. */
+function countTable(results: { pair: Pair; rounds: Round[] }[]): string[] {
+  const lines = [
+    "Per request, by thread (perf stat, all rounds pooled): system calls, context switches, page faults, a → b.",
+    "",
+    "| pair | scenario | thread | syscalls a → b | switches a → b | faults a → b |",
+    "| --- | --- | --- | ---: | ---: | ---: |",
+  ];
+  for (const { pair, rounds: rs } of results) {
+    const requests = (side: "a" | "b") =>
+      Math.max(
+        1,
+        rs.reduce((sum, r) => sum + r[side].requests, 0),
+      );
+    const perRequest = (side: "a" | "b", name: string, field: keyof ThreadCounts) =>
+      rs.reduce((sum, r) => sum + (r[side].counts?.[name]?.[field] ?? 0), 0) / requests(side);
+    const names = new Set(
+      rs.flatMap((r) => [...Object.keys(r.a.counts ?? {}), ...Object.keys(r.b.counts ?? {})]),
+    );
+    for (const name of [...names].sort()) {
+      const cell = (field: keyof ThreadCounts) =>
+        `${perRequest("a", name, field).toFixed(2)} → ${perRequest("b", name, field).toFixed(2)}`;
+      const most = Math.max(perRequest("a", name, "syscalls"), perRequest("b", name, "syscalls"));
+      if (most >= 0.01)
+        lines.push(
+          `| ${pair.id} | ${pair.scenario} | ${name} | ${cell("syscalls")} | ${cell("switches")} | ${cell("faults")} |`,
+        );
     }
   }
   return lines;

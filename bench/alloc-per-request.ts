@@ -7,13 +7,18 @@
  * requests cost when sent straight to the upstream (the client's share); a collection that runs
  * inside a batch shows as a much smaller growth, so the figure is the median of the batches
  * within 30 % of the largest. CPU is the process's user + system time over the same batches,
- * less the client's.
- *   bun bench/alloc-per-request.ts [--batches 20] [--batch 200] [--stream] [--against OTHER_CHECKOUT] [--metrics-off] [--objects]
+ * less the client's; each further gateway's paired difference is given for the event loop alone
+ * too (this thread's CPU clock), which the client's HTTP thread and the JIT do not blur.
+ *   bun bench/alloc-per-request.ts [--batches 20] [--batch 200] [--stream] [--against OTHER_CHECKOUT] [--metrics-off] [--traced] [--objects]
  * `--against DIR` builds a second gateway from another checkout's `src/` (say, main's) in the
  * same process and alternates batches between the two, so the machine's load hits both alike
  * within milliseconds: the way to judge a change of a few per cent on a loaded machine.
  * `--metrics-off` adds this checkout's gateway once more with `metrics: { enabled: false }`
- * (issue 13: what metrics cost a request, everything else equal).
+ * (issue 13: what metrics cost a request, everything else equal). `--traced` adds it once more
+ * with every request traced (`startTracing` as `mindgw serve` starts it, `traceidratio` 1.0,
+ * exporting over OTLP/HTTP to `bench/otlp-sink.ts`): what a traced request costs the whole
+ * gateway's event loop, cell by cell, beside what `bench/trace-loop.ts` says the spans alone
+ * cost. Its CPU is the process's, the export thread's included.
  * Each gateway's line also gives the JS cells it leaves per request, by count (heap cells made in
  * the batch and not yet collected, less the client's; from the batches no collection cut into),
  * and closures, scopes and promises among them: counts are exact where bytes and time are not,
@@ -31,7 +36,10 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
+import type { Tracing } from "../src/telemetry/tracing/start-tracing.ts";
+import { threadCpuNs } from "./cpu-time.ts";
 import { meanInterval } from "./interval.ts";
+import { startOtlpSink } from "./otlp-sink.ts";
 import { spawnService } from "./service.ts";
 
 const { values } = parseArgs({
@@ -41,6 +49,7 @@ const { values } = parseArgs({
     stream: { type: "boolean", default: false },
     against: { type: "string" },
     "metrics-off": { type: "boolean", default: false },
+    traced: { type: "boolean", default: false },
     objects: { type: "boolean", default: false },
   },
 });
@@ -73,7 +82,7 @@ interface Target {
 }
 
 /** A gateway built from `root`'s sources (this checkout, or another one's) in this process. */
-async function gatewayFrom(root: string, name: string, metrics = true): Promise<Target> {
+async function gatewayFrom(root: string, name: string, metrics = true, tracing?: Tracing): Promise<Target> {
   const src = (path: string) => import(join(root, "src", path));
   const { createKeyAdmin } = await src("auth/key-admin.ts");
   const { parseConfig } = await src("config/load-config.ts");
@@ -98,7 +107,7 @@ async function gatewayFrom(root: string, name: string, metrics = true): Promise<
   });
   // The access line is built as in service; where it goes does not matter here.
   const logger = createLogger({ write: () => {} });
-  const gateway = await createGateway({ config, storage, logger });
+  const gateway = await createGateway({ config, storage, logger, ...(tracing ? { tracing } : {}) });
   const address = gateway.listen("127.0.0.1", 0);
   return {
     name,
@@ -118,6 +127,12 @@ interface Batch {
   /** Memory outside the cells that JSC was told of (buffers, large strings): it counts towards collections too. */
   readonly extra: number;
   readonly cpu: number;
+  /**
+   * The event loop's CPU µs per request (this thread's clock, exact to the call): the paired
+   * differences below are read from it too, as the process figure carries the client's HTTP
+   * thread, the JIT's and the collector's helpers, and moves several times as much.
+   */
+  readonly mainCpu: number;
   /** Cells made per request, by type (what the batch left on the heap, nothing collected). */
   readonly cells: Record<string, number>;
 }
@@ -127,7 +142,9 @@ async function batchOf(run: Run): Promise<Batch> {
   Bun.gc(true);
   const before = heapStats();
   const started = process.cpuUsage();
+  const mainStarted = threadCpuNs();
   for (let i = 0; i < batchSize; i++) await run();
+  const mainUsed = threadCpuNs() - mainStarted;
   const used = process.cpuUsage(started);
   const after = heapStats();
   const cells: Record<string, number> = {};
@@ -137,6 +154,7 @@ async function batchOf(run: Run): Promise<Batch> {
     bytes: (after.heapCapacity - before.heapCapacity) / batchSize,
     extra: (after.extraMemorySize - before.extraMemorySize) / batchSize,
     cpu: (used.user + used.system) / batchSize,
+    mainCpu: mainUsed / 1000 / batchSize,
     cells,
   };
 }
@@ -157,6 +175,26 @@ const minus = (a: Record<string, number>, b: Record<string, number>) =>
   Object.fromEntries(Object.keys(a).map((type) => [type, (a[type] ?? 0) - (b[type] ?? 0)]));
 const CLOSURES = ["Function", "JSLexicalEnvironment", "Promise", "AsyncFunctionGenerator", "Object"] as const;
 
+/** Tracing as the benches' `mindgw-traced` runs it: every request traced, exported to `url`. */
+async function tracingTo(url: string): Promise<Tracing> {
+  // The sampler and the exporter read process.env, whatever environment startTracing is given.
+  Object.assign(process.env, {
+    OTEL_EXPORTER_OTLP_ENDPOINT: url,
+    OTEL_TRACES_SAMPLER: "traceidratio",
+    OTEL_TRACES_SAMPLER_ARG: "1.0",
+  });
+  const { startTracing } = await import("../src/telemetry/tracing/start-tracing.ts");
+  const quiet = () => {};
+  const started = await startTracing("alloc-per-request", {
+    debug: quiet,
+    info: quiet,
+    warn: quiet,
+    error: quiet,
+  });
+  if (!started) throw new Error("tracing did not start");
+  return started;
+}
+
 const direct: Target = {
   name: "the client alone",
   run: send(`http://127.0.0.1:${upstreamPort}/v1/chat/completions`, json),
@@ -166,6 +204,9 @@ const targets = [await gatewayFrom(join(import.meta.dir, ".."), "this checkout")
 if (values.against) targets.push(await gatewayFrom(resolve(values.against), values.against));
 const here = join(import.meta.dir, "..");
 if (values["metrics-off"]) targets.push(await gatewayFrom(here, "this checkout, metrics off", false));
+const sink = values.traced ? await startOtlpSink() : undefined;
+const tracing = sink ? await tracingTo(sink.url) : undefined;
+if (tracing) targets.push(await gatewayFrom(here, "this checkout, traced", true, tracing));
 try {
   const all = [direct, ...targets];
   for (const target of all) for (let i = 0; i < 3000; i++) await target.run();
@@ -206,9 +247,11 @@ try {
   for (const target of targets.slice(1)) {
     const list = found.get(target) ?? [];
     const diff = meanInterval(list.map((b, i) => b.cpu - (base[i]?.cpu ?? Number.NaN)));
+    const main = meanInterval(list.map((b, i) => b.mainCpu - (base[i]?.mainCpu ?? Number.NaN)));
     console.log(
       `${target.name} − this checkout: CPU ${diff.mean.toFixed(1)} µs per request ` +
-        `(95 % CI ${diff.low.toFixed(1)} to ${diff.high.toFixed(1)}, ${diff.n} paired batches)`,
+        `(95 % CI ${diff.low.toFixed(1)} to ${diff.high.toFixed(1)}, ${diff.n} paired batches); ` +
+        `event loop ${main.mean.toFixed(2)} µs (95 % CI ${main.low.toFixed(2)} to ${main.high.toFixed(2)})`,
     );
   }
   if (values.objects) {
@@ -224,6 +267,8 @@ try {
   }
 } finally {
   for (const target of targets) await target.stop();
+  await tracing?.shutdown();
+  await sink?.stop();
   await upstream.stop();
 }
 process.exit(0);

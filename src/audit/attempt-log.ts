@@ -16,12 +16,13 @@ export class AttemptLog implements DispatchTelemetry {
   private more: LoggedAttempt[] | undefined;
 
   constructor(
-    private readonly inner: DispatchTelemetry | undefined,
+    /** Metrics and tracing, told of each attempt after the log (set once, before the first attempt). */
+    public telemetry: DispatchTelemetry | undefined,
     private readonly now: () => number = performanceNow,
   ) {}
 
   attempt(info: AttemptInfo): AttemptTelemetry {
-    const observed = this.inner?.attempt(info);
+    const observed = this.telemetry?.attempt(info);
     const logged = new LoggedAttempt(info, observed, this.now);
     if (this.first === undefined) this.first = logged;
     else {
@@ -29,6 +30,11 @@ export class AttemptLog implements DispatchTelemetry {
       if (1 + this.more.length < MAX_AUDIT_ATTEMPTS) this.more.push(logged);
     }
     return logged;
+  }
+
+  /** Whether any attempt was made. */
+  attempted(): boolean {
+    return this.first !== undefined;
   }
 
   /** The attempts so far; one still without a verdict is `cut` with its time until now. */

@@ -20,9 +20,10 @@ export interface RequestObserver {
 
 /**
  * Collects what one request did, from arrival to its last byte, and hands exactly one
- * record to the observer, whichever way the request ends.
+ * record to the observer, whichever way the request ends. It is its own attempt log (one object a
+ * request, where a log of its own was a second).
  */
-export class RequestLedger implements DispatchTelemetry {
+export class RequestLedger extends AttemptLog implements DispatchTelemetry {
   readonly startedAt = Date.now();
   private readonly startedMs = performance.now();
   principal: Principal | undefined;
@@ -37,9 +38,6 @@ export class RequestLedger implements DispatchTelemetry {
   /** Set only with `audit.bodies: true`. */
   requestBody: string | undefined;
   responseBody: string | undefined;
-  /** Set by the observer when the request is started, for the router's attempts. */
-  telemetry: DispatchTelemetry | undefined;
-  private attempts: AttemptLog | undefined;
   private ttfbMs: number | null = null;
   private closed = false;
 
@@ -52,7 +50,10 @@ export class RequestLedger implements DispatchTelemetry {
     /** The W3C `traceparent` the client sent, if any. */
     readonly traceparent: string | null,
     private readonly observer: RequestObserver,
-  ) {}
+  ) {
+    // `telemetry` is set by the observer when the request is started, for the router's attempts.
+    super(undefined);
+  }
 
   /**
    * What the router reports its attempts to: the ledger itself, which keeps the route each
@@ -63,11 +64,10 @@ export class RequestLedger implements DispatchTelemetry {
     return this;
   }
 
-  attempt(info: AttemptInfo): AttemptTelemetry {
+  override attempt(info: AttemptInfo): AttemptTelemetry {
     this.route = info.route;
     this.upstreamModel = info.upstreamModel;
-    this.attempts ??= new AttemptLog(this.telemetry);
-    return this.attempts.attempt(info);
+    return super.attempt(info);
   }
 
   firstByte(): void {
@@ -104,8 +104,7 @@ export class RequestLedger implements DispatchTelemetry {
     // Optional fields are set only when present (not spread from a literal: one object per request).
     if (error) record.errorMessage = auditMessage(error.message);
     if (this.dropped.length > 0) record.dropped = this.dropped.join(", ");
-    const attempts = this.attempts?.list();
-    if (attempts !== undefined && attempts.length > 0) record.attempts = attempts;
+    if (this.attempted()) record.attempts = this.list();
     if (this.requestBody !== undefined) record.requestBody = this.requestBody;
     if (this.responseBody !== undefined) record.responseBody = this.responseBody;
     this.observer.finished(record, principal, error, this);

@@ -84,7 +84,7 @@ function timedOut(controller: AbortController, timeoutMs: number): void {
 export function createShadowRunner(options: ShadowRunnerOptions): ShadowRunner {
   const now = options.now ?? Date.now;
   const random = options.random ?? Math.random;
-  /** Callers of requests under way, from their start: whose tenant's or app's shadow applies. */
+  /** Callers of requests under way whose tenant's or app's shadow applies, from their start. */
   const callers = new Map<string, Principal>();
   const pending = new Map<string, Pair>();
   /** Shadow calls in flight: how to cut each off, and when it is done. */
@@ -229,7 +229,9 @@ export function createShadowRunner(options: ShadowRunnerOptions): ShadowRunner {
       return shadowed(route, request, primary);
     },
     started(requestId, principal) {
-      if (principal) callers.set(requestId, principal);
+      // Only a caller whose app or tenant shadows in place of the model is looked up by `hook`:
+      // every other request (nearly all) costs the map no entry to add and delete.
+      if (principal?.appShadow || principal?.tenantRules?.shadow) callers.set(requestId, principal);
     },
     finished(record) {
       callers.delete(record.requestId);

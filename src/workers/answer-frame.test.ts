@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { ANSWER_KIND, decodeAnswer, encodeAnswer, encodeAnswerEnd } from "./answer-frame.ts";
-import { decodeRequestFrame, encodeRequestFrame, REQUEST_KIND } from "./request-frame.ts";
+import { decodeRequestFrame, encodeRequestFrame, REQUEST_KIND, requestFrameParts } from "./request-frame.ts";
 
 const bytes = (text: string) => new TextEncoder().encode(text);
 
@@ -100,6 +100,15 @@ describe("binary request frames", () => {
     expect(typeof bare !== "string" && bare.request).toEqual(
       expect.objectContaining({ stream: false, body: {} }),
     );
+  });
+
+  test("in two parts, the client's bytes stay the client's (not copied) behind the rest of the same frame", () => {
+    const body = bytes('{"model":"m","messages":[{"role":"user","content":"é"}]}');
+    const parts = requestFrameParts(plain, body);
+    expect(parts?.bytes).toBe(body);
+    const joined = new Uint8Array([...(parts?.prefix ?? []), ...body]);
+    expect(joined).toEqual(encodeRequestFrame(plain, body) as Uint8Array<ArrayBuffer>);
+    expect(requestFrameParts({ ...plain, requestId: "é" }, body)).toBeUndefined();
   });
 
   test("a request whose texts are not short printable ASCII, or that goes elsewhere, is not framed", () => {

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { BATCH_KIND, decodeBatch, encodeBatch } from "./batch-frame.ts";
+import { BATCH_KIND, decodeBatch, encodeAlone, encodeBatch } from "./batch-frame.ts";
 import { encodeChunk } from "./chunk-frame.ts";
 import { FrameWriter } from "./frame-writer.ts";
 
@@ -13,6 +13,13 @@ describe("batch messages", () => {
     const batch = encodeBatch([head, { id: 7, bytes: body }, end]);
     expect(batch[0]).toBe(BATCH_KIND);
     expect(decodeBatch(batch)).toEqual([{ text: head }, { chunk: encodeChunk(7, body) }, { text: end }]);
+  });
+
+  test("a frame in two parts is written as the whole frame, in a batch or alone", () => {
+    const whole = encodeChunk(7, bytes("hello"));
+    const parts = { prefix: whole.slice(0, 3), bytes: whole.subarray(3) };
+    expect(decodeBatch(encodeBatch([end, parts]))).toEqual([{ text: end }, { chunk: whole }]);
+    expect(encodeAlone(parts)).toEqual(whole);
   });
 
   test("a frame cut off, overrunning, empty, of another kind or a batch inside a batch is refused", () => {

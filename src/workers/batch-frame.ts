@@ -29,20 +29,21 @@ export interface QueuedChunk {
 }
 
 /**
- * A whole answer frame not yet put together (answer-frame.ts): the frame's bytes before its body,
- * then the body, copied once, where the frame is written (not into a frame of its own first).
+ * A binary frame in two parts: its bytes up to the body, then the body, which is copied once,
+ * where the frame is written, not first into a frame of its own (a whole answer, answer-frame.ts;
+ * a request with the client's bytes, request-frame.ts). The body must stay as it is until then.
  */
-export interface QueuedAnswer {
+export interface FrameParts {
   prefix: Uint8Array<ArrayBuffer>;
   bytes: Uint8Array;
 }
 
 /** A frame whose body bytes are copied in where it is written. */
-type QueuedBody = QueuedChunk | QueuedAnswer;
+type QueuedBody = QueuedChunk | FrameParts;
 
 /**
- * A frame as the writer queued it: a control frame as JSON text, a body chunk, a whole answer, or
- * a binary frame already whole (a request or answer frame).
+ * A frame as the writer queued it: a control frame as JSON text, a body chunk, a binary frame in
+ * two parts, or a binary frame already whole (a request or answer frame).
  */
 export type QueuedFrame = string | QueuedBody | Uint8Array<ArrayBuffer>;
 

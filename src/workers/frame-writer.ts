@@ -1,4 +1,4 @@
-import { batchedSize, encodeAlone, encodeBatch, type QueuedFrame } from "./batch-frame.ts";
+import { batchedSize, encodeAlone, encodeBatch, type FrameParts, type QueuedFrame } from "./batch-frame.ts";
 
 /**
  * The largest message buffer a writer keeps to write its next messages into; a larger message
@@ -62,16 +62,8 @@ export class FrameWriter {
     this.push({ id, bytes });
   }
 
-  /**
-   * A whole answer: its frame's bytes before the body (answer-frame.ts), then `bytes`, which must
-   * stay as they are until written.
-   */
-  answer(prefix: Uint8Array<ArrayBuffer>, bytes: Uint8Array): void {
-    this.push({ prefix, bytes });
-  }
-
-  /** A binary request or answer frame, whole (request-frame.ts, answer-frame.ts). */
-  binary(frame: Uint8Array<ArrayBuffer>): void {
+  /** A binary request or answer frame, whole or in two parts (request-frame.ts, answer-frame.ts). */
+  binary(frame: Uint8Array<ArrayBuffer> | FrameParts): void {
     this.push(frame);
   }
 

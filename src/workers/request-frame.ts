@@ -1,4 +1,5 @@
 import { asciiSize, readAscii, writeAscii } from "./ascii-text.ts";
+import type { FrameParts } from "./batch-frame.ts";
 import { readU32, writeU32 } from "./big-endian.ts";
 import { type GatewayFrame, UpstreamPath } from "./protocol.ts";
 
@@ -32,13 +33,13 @@ const PATHS: ReadonlySet<string> = new Set(UpstreamPath.options);
 const encoder = new TextEncoder();
 
 /**
- * The frame, or undefined when this request cannot go in one (the JSON frame takes it). `body`:
- * the client's bytes as received (copied in as they are), or its text (a peer link's frame).
+ * The frame up to its body, in an array with room for `bodyBytes` more, and where the body goes;
+ * undefined when this request cannot go in one (the JSON frame takes it).
  */
-export function encodeRequestFrame(
+function writeHead(
   request: PlainRequest,
-  body: string | Uint8Array,
-): Uint8Array<ArrayBuffer> | undefined {
+  bodyBytes: number,
+): { frame: Uint8Array<ArrayBuffer>; bodyAt: number } | undefined {
   const { id, requestId, path, model = "", traceparent = "" } = request;
   const texts = [requestId, path, model, traceparent];
   let size = FIXED_BYTES;
@@ -48,17 +49,39 @@ export function encodeRequestFrame(
     size += bytes;
   }
   if (!PATHS.has(path)) return undefined;
-  const bytes = typeof body === "string" ? Buffer.byteLength(body) : body.byteLength;
-  const frame = new Uint8Array(size + bytes);
+  const frame = new Uint8Array(size + bodyBytes);
   frame[0] = REQUEST_KIND;
   writeU32(frame, 1, id);
   frame[5] = request.stream ? STREAM : 0;
   writeU32(frame, 6, request.window);
-  let at = FIXED_BYTES;
-  for (const text of texts) at = writeAscii(frame, at, text);
-  if (typeof body === "string") encoder.encodeInto(body, frame.subarray(at));
-  else frame.set(body, at);
-  return frame;
+  let bodyAt = FIXED_BYTES;
+  for (const text of texts) bodyAt = writeAscii(frame, bodyAt, text);
+  return { frame, bodyAt };
+}
+
+/**
+ * The frame, or undefined when this request cannot go in one (the JSON frame takes it). `body`:
+ * the client's bytes as received (copied in as they are), or its text (a peer link's frame).
+ */
+export function encodeRequestFrame(
+  request: PlainRequest,
+  body: string | Uint8Array,
+): Uint8Array<ArrayBuffer> | undefined {
+  const head = writeHead(request, typeof body === "string" ? Buffer.byteLength(body) : body.byteLength);
+  if (!head) return undefined;
+  if (typeof body === "string") encoder.encodeInto(body, head.frame.subarray(head.bodyAt));
+  else head.frame.set(body, head.bodyAt);
+  return head.frame;
+}
+
+/**
+ * The same frame in two parts, the client's bytes behind the rest: they are copied once, where
+ * the frame is written (frame-writer.ts), not first into a frame of their own (a prompt can be
+ * tens of KB, copied on the gateway's event loop).
+ */
+export function requestFrameParts(request: PlainRequest, body: Uint8Array): FrameParts | undefined {
+  const head = writeHead(request, 0);
+  return head && { prefix: head.frame, bytes: body };
 }
 
 /**

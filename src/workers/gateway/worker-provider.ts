@@ -27,6 +27,17 @@ export const workerLabel = (worker: Pick<RegisteredWorker, "name">) => `${PREFIX
  * the same code as a direct OpenAI-compatible upstream.
  */
 export function createWorkersProvider(registry: WorkerRegistry): Provider {
+  // One provider a worker connection, made at its first call, not one (and its closures) a call.
+  const providers = new WeakMap<RegisteredWorker, Provider>();
+  function providerOf(worker: RegisteredWorker): Provider {
+    let provider = providers.get(worker);
+    if (!provider) {
+      provider = oneWorker(worker);
+      providers.set(worker, provider);
+    }
+    return provider;
+  }
+
   function select(model: string, holder?: string): Provider {
     const worker = registry.pick(model, holder?.startsWith(PREFIX) ? holder.slice(PREFIX.length) : undefined);
     if (!worker) {
@@ -40,7 +51,7 @@ export function createWorkersProvider(registry: WorkerRegistry): Provider {
         retryable: true,
       });
     }
-    return oneWorker(worker);
+    return providerOf(worker);
   }
 
   return {
@@ -50,7 +61,7 @@ export function createWorkersProvider(registry: WorkerRegistry): Provider {
     select,
     holder(name) {
       const worker = name.startsWith(PREFIX) ? registry.get(name.slice(PREFIX.length)) : undefined;
-      return worker ? oneWorker(worker) : undefined;
+      return worker ? providerOf(worker) : undefined;
     },
     call: async (call) => {
       const model = typeof call.body.model === "string" ? call.body.model : "";

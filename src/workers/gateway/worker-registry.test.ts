@@ -1,37 +1,8 @@
 import { describe, expect, test } from "bun:test";
 import type { GatewayEvent } from "../../audit/gateway-event.ts";
 import { CloseCode } from "../protocol.ts";
-import type { RegisteredWorker } from "./registered-worker.ts";
+import { fakeWorker as fake } from "../testing/fake-worker.ts";
 import { createWorkerRegistry } from "./worker-registry.ts";
-
-interface Fake extends RegisteredWorker {
-  inFlight: number;
-  closedWith: number | undefined;
-}
-
-function fake(
-  name: string,
-  init: Partial<Pick<Fake, "owner" | "models" | "capacity" | "inFlight">> = {},
-): Fake {
-  return {
-    id: `${name}-${Math.random()}`,
-    name,
-    owner: init.owner ?? "key",
-    models: init.models ?? ["m"],
-    capacity: init.capacity ?? 4,
-    labels: {},
-    inFlight: init.inFlight ?? 0,
-    lastHeartbeatAt: 0,
-    draining: false,
-    closedWith: undefined,
-    open: () => Promise.reject(new Error("not used")),
-    openWhole: () => Promise.reject(new Error("not used")),
-    openFeed: () => Promise.reject(new Error("not used")),
-    close(code) {
-      this.closedWith ??= code;
-    },
-  };
-}
 
 function setup() {
   let clock = 1_000;

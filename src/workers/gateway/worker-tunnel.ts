@@ -2,6 +2,7 @@ import { unavailable } from "../../core/gateway-error.ts";
 import type { StreamedAnswer } from "../../providers/http/streamed-answer.ts";
 import type { WholeAnswer } from "../../providers/http/whole-answer.ts";
 import type { Answer } from "../answer-frame.ts";
+import type { FrameParts } from "../batch-frame.ts";
 import { MAX_REQUEST_ID } from "../chunk-frame.ts";
 import {
   CloseCode,
@@ -10,7 +11,7 @@ import {
   type GatewayFrame,
   type WorkerFrame,
 } from "../protocol.ts";
-import { encodeRequestFrame, type PlainRequest } from "../request-frame.ts";
+import { encodeRequestFrame, type PlainRequest, requestFrameParts } from "../request-frame.ts";
 import type { WorkerLog } from "../worker-log.ts";
 import type { RegisteredWorker, TunnelRequest } from "./registered-worker.ts";
 import {
@@ -32,8 +33,8 @@ export class RequestTooLarge extends Error {}
 /** The socket under a tunnel, whatever serves it. */
 export interface TunnelTransport {
   send(text: string): void;
-  /** A binary request frame (request-frame.ts); only where the peer is a worker. */
-  sendBinary?(frame: Uint8Array<ArrayBuffer>): void;
+  /** A binary request frame, whole or in two parts (request-frame.ts); only where the peer is a worker. */
+  sendBinary?(frame: Uint8Array<ArrayBuffer> | FrameParts): void;
   /** Writes what is queued now instead of at the end of this turn. */
   flush?(): void;
   /** Writes what is queued, then closes. */
@@ -74,11 +75,16 @@ const hasAny = (headers: Readonly<Record<string, string>>) => {
   return false;
 };
 
+/** A request frame as the tunnel writes it: JSON text, or binary (whole, or in two parts). */
+type OutgoingFrame = string | Uint8Array<ArrayBuffer> | FrameParts;
+
 /** Counted in bytes only when a text's length alone cannot rule it out. */
-const largerThan = (frame: string | Uint8Array, limit: number) =>
+const largerThan = (frame: OutgoingFrame, limit: number) =>
   typeof frame === "string"
     ? frame.length * 3 > limit && Buffer.byteLength(frame) > limit
-    : frame.byteLength > limit;
+    : frame instanceof Uint8Array
+      ? frame.byteLength > limit
+      : frame.prefix.byteLength + frame.bytes.byteLength > limit;
 
 /**
  * The gateway's end of one worker connection: multiplexes requests over the socket under
@@ -163,7 +169,7 @@ export class WorkerTunnel implements RegisteredWorker {
   }
 
   /** A request's frame: binary where the worker reads it and the request is the common one, else JSON. */
-  private requestFrame(id: number, request: TunnelRequest): string | Uint8Array<ArrayBuffer> {
+  private requestFrame(id: number, request: TunnelRequest): OutgoingFrame {
     const { method, path, body, clientBytes, stream, requestId, traceparent, headers, query, worker } =
       request;
     const { window } = this;
@@ -237,12 +243,17 @@ export class WorkerTunnel implements RegisteredWorker {
    * its body's bytes never escaped into JSON: only to a worker that reads them, over a transport
    * that sends them. Undefined otherwise, or when its texts do not fit one.
    */
-  private binaryFrame(request: PlainRequest, body: string | Uint8Array): Uint8Array<ArrayBuffer> | undefined {
+  private binaryFrame(
+    request: PlainRequest,
+    body: string | Uint8Array,
+  ): Uint8Array<ArrayBuffer> | FrameParts | undefined {
     const reads = this.init.binaryRequests === true && this.init.transport.sendBinary !== undefined;
-    return reads ? encodeRequestFrame(request, body) : undefined;
+    if (!reads) return undefined;
+    // The client's bytes are copied once, into the message, where the writer writes it.
+    return typeof body === "string" ? encodeRequestFrame(request, body) : requestFrameParts(request, body);
   }
 
-  private write(frame: string | Uint8Array<ArrayBuffer>): void {
+  private write(frame: OutgoingFrame): void {
     if (typeof frame === "string") this.init.transport.send(frame);
     else this.init.transport.sendBinary?.(frame);
   }

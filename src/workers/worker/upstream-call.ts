@@ -110,16 +110,14 @@ export async function callUpstream(
   const trace = hop.headers;
   if (trace) for (const name in trace) headers[name] = trace[name] as string;
   if (ctx.apiKey) headers.authorization = `Bearer ${ctx.apiKey}`;
+  // The body set on the init, not spread into it: an init is built for every call.
+  const init: RequestInit = { method, headers, signal };
+  if (method === "POST") init.body = body ?? request.bodyText ?? JSON.stringify(request.body);
   let answer: Response | WholeAnswer | StreamedAnswer;
   try {
     answer = await (request.stream ? ctx.stream : ctx.fetch)(
       ctx.base + request.path + (request.query ?? ""),
-      {
-        method,
-        headers,
-        ...(method === "POST" ? { body: body ?? request.bodyText ?? JSON.stringify(request.body) } : {}),
-        signal,
-      },
+      init,
     );
   } catch {
     if (!signal.aborted)

@@ -187,7 +187,7 @@ export class WorkerSession {
     // The frame up to its body: the body is copied in behind it where the frame is written.
     const prefix = encodeAnswer(Number(head.id), head, true);
     if (!prefix || prefix.byteLength + body.byteLength > this.maxMessageBytes) return false;
-    this.writer.answer(prefix, body);
+    this.writer.binary({ prefix, bytes: body });
     return true;
   }
 

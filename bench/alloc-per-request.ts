@@ -26,8 +26,8 @@
  * differs between the gateways (or the first's, alone), per request.
  * Requests go one at a time, so with the default upstream client (`auto`) every gateway here
  * takes the lean client after a few calls; `MINDGW_UPSTREAM_CLIENT=fetch` in this process's
- * environment counts the path a c=32 request takes (Bun's `fetch`) in every gateway alike (with
- * `MINDGW_UPSTREAM_CLIENT=streams`, a stream's is the lean client's byte feed: the default's).
+ * environment counts the path a c=32 non-stream request takes (Bun's `fetch`) in every gateway
+ * alike; a stream's is the lean client's byte feed at any load by default (session 10).
  * Starts its own burst upstream. Complements bench/gc-per-request.sh (the binary under wrk,
  * collections counted from BUN_JSC_logGC).
  */

@@ -90,9 +90,7 @@ function endlessUpstream(): Promise<Upstream> {
 const f = gatewayFixture<Upstream>({
   fake: endlessUpstream,
   fakeRoutes: false,
-  // Every stream on the lean client's byte feed (the default takes it for calls made alone, from
-  // the fourth in a row; this file's one call would be on Bun's `fetch`).
-  env: { MINDGW_UPSTREAM_CLIENT: "streams" },
+  // The default client: a plain-http stream is the lean client's byte feed at any load.
   config: (url) => ({
     providers: [{ name: "endless", type: "openai", base_url: `${url}/v1`, api_key: "sk-up" }],
     models: [{ name: "endless", routes: [{ provider: "endless", model: "endless" }] }],

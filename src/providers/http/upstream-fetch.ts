@@ -19,11 +19,10 @@ export function nativeFetchLimit(env: Record<string, string | undefined> = proce
 /**
  * Where plain-http calls go. `overflow`: native `fetch` below half its limit, the lean client
  * past it. `auto` (the default): also the lean client while the process serves only one request
- * (`LEAN_WHEN_ALONE`, `ALONE_STREAK`). `streams`: as `auto`, and every stream call on the lean
- * client at any load (see `leanMode`). `all`: the lean client always. `off`: `node:http` past the
- * limit, as before the lean client.
+ * (`LEAN_WHEN_ALONE`, `ALONE_STREAK`), and for every stream call at any load (see `leanMode`).
+ * `all`: the lean client always. `off`: `node:http` past the limit, as before the lean client.
  */
-export type LeanMode = "auto" | "streams" | "overflow" | "all" | "off";
+export type LeanMode = "auto" | "overflow" | "all" | "off";
 
 /**
  * At most this many requests in flight, and a plain-http call takes the lean client in `auto`
@@ -45,22 +44,22 @@ export const ALONE_STREAK = 4;
 
 /**
  * `MINDGW_UPSTREAM_CLIENT`: unset (or anything else), `auto`: a plain-http call made alone (in a
- * run of `ALONE_STREAK`) on the lean client, else native `fetch` below half its limit; `fetch`,
- * native `fetch` below half its limit even alone (`overflow`); `lean`, every plain-http call on
- * the lean client (`all`); `streams`, as `auto` and every stream call on the lean client at any
- * load. Session 4's quiet run had `auto` 12 % cheaper at c=1 but 8–11 % dearer at c=32, where
- * 1–6 % of calls were made "alone"; with the streak none are (docs/BENCHMARKS-HISTORY.md,
- * "Session 5: c=1"). A stream on the lean client's byte feed at c=32 (`streams`) cost ~10 % less
- * CPU than on `fetch` in four runs of seven on a loaded machine, but served fewer streams a second
- * in four of five (its socket work on the event loop, where `fetch` has a thread of its own), so
- * `auto` leaves streams under load on `fetch` until a quiet run says otherwise
- * (docs/BENCHMARKS-HISTORY.md, "Session 9: the stream path at c=32").
+ * run of `ALONE_STREAK`) and every plain-http stream call on the lean client, other calls on
+ * native `fetch` below half its limit; `fetch`, native `fetch` below half its limit for every call,
+ * alone and streamed (`overflow`); `lean`, every plain-http call on the lean client (`all`);
+ * `streams`, the name `auto`'s stream rule had while it was an option (session 9), the same as
+ * `auto`. Session 4's quiet run had the lean client for calls made alone 12 % cheaper at c=1 but
+ * 8–11 % dearer at c=32, where 1–6 % of calls were made "alone"; with the streak none are
+ * (docs/BENCHMARKS-HISTORY.md, "Session 5: c=1"). A stream at c=32 on the lean client's byte feed
+ * costs the event loop itself less than on `fetch`'s body stream since session 10's leaner
+ * exchange (main thread 0.83 of `fetch`'s, 1.26 × the streams a second, total CPU 0.70, eight
+ * interleaved rounds; a non-stream call still costs the loop ~3 % more there, where `fetch` does
+ * its socket work on its own thread): docs/BENCHMARKS-HISTORY.md, "Session 10: the lead".
  */
 export function leanMode(env: Record<string, string | undefined> = process.env): LeanMode {
   const client = env.MINDGW_UPSTREAM_CLIENT;
   if (client === "lean") return "all";
-  if (client === "fetch") return "overflow";
-  return client === "streams" ? "streams" : "auto";
+  return client === "fetch" ? "overflow" : "auto";
 }
 
 export interface UpstreamFetchOptions {
@@ -95,9 +94,9 @@ export function createUpstreamFetch(options: UpstreamFetchOptions): typeof fetch
   const mode = options.lean ?? leanMode();
   const overflow = mode === "off" ? fallback : createLeanFetch({ fallback });
   // Alone, a plain-http call takes the lean client; the rest (https, proxies) native `fetch`.
-  const alone = mode === "auto" || mode === "streams" ? createLeanFetch({ fallback: native }) : native;
-  // With others in flight: native `fetch`, but a stream on the lean client in `streams` mode.
-  const crowdedStream = mode === "streams" ? alone : native;
+  const alone = mode === "auto" ? createLeanFetch({ fallback: native }) : native;
+  // With others in flight: native `fetch`, but a stream on the lean client in `auto` mode.
+  const crowdedStream = mode === "auto" ? alone : native;
   let aloneInARow = 0;
   /** The client a call takes (a stream's, when `stream`). */
   const pick = (stream: boolean): FetchFunction => {

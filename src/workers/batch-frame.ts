@@ -1,6 +1,6 @@
 import { ANSWER_KIND } from "./answer-frame.ts";
 import { readU32, writeU32 } from "./big-endian.ts";
-import { CHUNK_HEADER_BYTES, CHUNK_KIND } from "./chunk-frame.ts";
+import { CHUNK_HEADER_BYTES, CHUNK_KIND, writeChunkHeader } from "./chunk-frame.ts";
 import { REQUEST_KIND } from "./request-frame.ts";
 
 /**
@@ -66,10 +66,7 @@ function writeBodyFrame(out: Uint8Array, at: number, frame: QueuedBody): number 
   if ("prefix" in frame) {
     out.set(frame.prefix, at);
     bodyAt = at + frame.prefix.byteLength;
-  } else {
-    out[at] = CHUNK_KIND;
-    writeU32(out, at + 1, frame.id);
-  }
+  } else writeChunkHeader(out, at, frame.id);
   out.set(frame.bytes, bodyAt);
   return bodyAt + frame.bytes.byteLength;
 }

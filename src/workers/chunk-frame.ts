@@ -10,10 +10,15 @@ export const CHUNK_KIND = 1;
 export const CHUNK_HEADER_BYTES = 5;
 export const MAX_REQUEST_ID = 0xffff_ffff;
 
+/** A chunk frame's kind and id at `at` of `out`; its bytes go from `at + CHUNK_HEADER_BYTES`. */
+export function writeChunkHeader(out: Uint8Array, at: number, id: number): void {
+  out[at] = CHUNK_KIND;
+  writeU32(out, at + 1, id);
+}
+
 export function encodeChunk(id: number, bytes: Uint8Array): Uint8Array<ArrayBuffer> {
   const frame = new Uint8Array(CHUNK_HEADER_BYTES + bytes.byteLength);
-  frame[0] = CHUNK_KIND;
-  writeU32(frame, 1, id);
+  writeChunkHeader(frame, 0, id);
   frame.set(bytes, CHUNK_HEADER_BYTES);
   return frame;
 }

@@ -35,6 +35,12 @@ describe("readBounded", () => {
     await expect(readBounded(response, 1024, "p", "refuse")).rejects.toBeInstanceOf(GatewayError);
   });
 
+  test("reads a response without a body as no bytes, declared length or not", async () => {
+    const declared = new Response(null, { status: 204, headers: { "content-length": "0" } });
+    expect((await readBounded(declared, 1024, "p", "refuse")).byteLength).toBe(0);
+    expect((await readBounded(new Response(null, { status: 204 }), 1024, "p", "refuse")).byteLength).toBe(0);
+  });
+
   test("cuts an error body at the bound instead of failing", async () => {
     const { response } = chunked(100, 1024);
     expect((await readBounded(response, 1500, "p", "truncate")).byteLength).toBe(1500);

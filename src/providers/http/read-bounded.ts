@@ -29,7 +29,10 @@ export function readBounded(
   // A declared length within the bound, on a body not decompressed on the way in (which could
   // outgrow its declared size), is read in one native call rather than chunk by chunk: the
   // common answer, so it is handed back as the native read's own promise (no async frame).
-  if (declared <= max && response.body) {
+  // `response.body` is not asked for here: reading it makes Bun build the body's stream (a
+  // `ReadableStream` and its source) that `bytes()` then reads through, where an unread body is
+  // handed over as it is buffered; a response without a body reads as no bytes either way.
+  if (declared <= max) {
     const encoding = response.headers.get("content-encoding");
     if (encoding === null || encoding === "identity") {
       try {

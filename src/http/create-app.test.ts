@@ -2,7 +2,6 @@ import { afterEach, describe, expect, test } from "bun:test";
 import type { AnyElysia } from "elysia";
 import type { Dialect, Operation } from "../core/dialect.ts";
 import type { GatewayError } from "../core/gateway-error.ts";
-import { clientIpOf } from "./client-of.ts";
 import { createApp } from "./create-app.ts";
 import type { ModelFront } from "./front-routes.ts";
 import type { AppMount } from "./mount-app.ts";
@@ -12,8 +11,8 @@ import type { AppMount } from "./mount-app.ts";
 
 /** A front door that names what it was asked, and from where. */
 const front = (name: string): ModelFront => ({
-  serveModel: async (request, server, operation) =>
-    Response.json({ by: name, operation, ip: clientIpOf(server, request) !== null }),
+  serveModel: async (_request, clientIp, operation) =>
+    Response.json({ by: name, operation, ip: clientIp !== null }),
   listModels: async (_request, clientIp) =>
     Response.json({ by: name, operation: "models", ip: clientIp !== null }),
 });

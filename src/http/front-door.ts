@@ -1,7 +1,6 @@
 import type { FrontDoor } from "../audit/audit-record.ts";
 import { type Dialect, dialectOf, type Operation } from "../core/dialect.ts";
 import type { GatewayError } from "../core/gateway-error.ts";
-import { clientIpOf, type ServerLike } from "./client-of.ts";
 import { errorResponse } from "./error-body.ts";
 import type { FrontDoorDeps } from "./front-door-deps.ts";
 import { GuardSteps } from "./guard-steps.ts";
@@ -71,31 +70,17 @@ export function createFrontDoor(deps: FrontDoorDeps) {
     }
   }
 
-  /**
-   * `server`: the listening server that took the request, null in process (`app.handle`).
-   * `path`: an upstream path other than the operation's own (`/responses/compact`, native routes only).
-   */
+  /** `path`: an upstream path other than the operation's own (`/responses/compact`, native routes only). */
   function serveModel(
     request: Request,
-    server: ServerLike,
+    clientIp: string | null,
     operation: Operation,
     path?: string,
   ): Promise<Response> {
-    const clientIp = clientIpOf(server, request);
     const ledger = ledgerOf(request, clientIp, operation);
     const headers = idHeaders(ledger.requestId, dialectOf(operation));
     return callModel(
-      new ModelCall(
-        request,
-        clientIp,
-        deps.runtime(),
-        ledger,
-        headers,
-        deps,
-        operation,
-        path,
-        server != null,
-      ),
+      new ModelCall(request, clientIp, deps.runtime(), ledger, headers, deps, operation, path),
     );
   }
 

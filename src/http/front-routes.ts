@@ -4,8 +4,7 @@ import { MODEL_ROUTES } from "./model-routes.ts";
 
 /** The pipelines a front door answers the model routes with (the root's, or an app's). */
 export interface ModelFront {
-  /** `server`: the listening server that took the request (null in process): its address, and whether the request is Bun's own. */
-  readonly serveModel: (request: Request, server: ServerLike, operation: Operation) => Promise<Response>;
+  readonly serveModel: (request: Request, clientIp: string | null, operation: Operation) => Promise<Response>;
   readonly listModels: (request: Request, clientIp: string | null) => Promise<Response>;
 }
 
@@ -38,7 +37,7 @@ export function frontRoutesOf(front: ModelFront, prefix = "", dialect?: Dialect)
     routes.push({
       method: "POST",
       path: prefix + path,
-      answer: (request, server) => front.serveModel(request, server, operation),
+      answer: (request, server) => front.serveModel(request, clientIpOf(server, request), operation),
     });
   }
   return routes;

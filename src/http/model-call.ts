@@ -15,11 +15,6 @@ export class ModelCall extends GuardedRequest {
     readonly operation: Operation,
     /** `/responses/compact`: native routes only. */
     readonly path: string | undefined,
-    /**
-     * The request is a listening server's own (not one made in process): Bun drops its signal with
-     * it, so a listener left on that signal holds nothing past the request (request-abort.ts).
-     */
-    readonly fromServer: boolean,
   ) {
     super(request, ip, dialectOf(operation), runtime, ledger, headers, gate);
   }

@@ -59,7 +59,7 @@ export function modelPipeline(
       Object.assign(headers, admitted instanceof Promise ? await admitted : admitted);
       // One abort for the request: the client leaving, a stop's deadline (503) and a revoke or
       // expiry of the caller's key (401) all end it through the same controller.
-      abort = new RequestAbort(request.signal, call.fromServer);
+      abort = new RequestAbort(request.signal);
       abort.watch(deps.shutdown, deps.sessions, principal);
       const dispatching = runtime.router({
         operation,

@@ -16,8 +16,7 @@ import type { Shutdown, StoppableRequest } from "./shutdown.ts";
  * stays alive as long as its sources might still abort — a server request's signal does, for as
  * long as Bun keeps the request — so every request's composite signal, its listeners and what
  * they hold were kept (about 1 KB a request, RSS that never settled). Here the request's signal
- * holds only this object as its listener, which goes with the request's own signal or is removed
- * by `release` from any other.
+ * holds only a listener that `release` removes.
  */
 export class RequestAbort implements AbortFollowers, StoppableRequest, KeySession {
   private shutdown: Shutdown | undefined;
@@ -30,31 +29,18 @@ export class RequestAbort implements AbortFollowers, StoppableRequest, KeySessio
   reason: unknown = undefined;
   /** Whether this follows the client's signal (it is the signal's listener itself: `handleEvent`). */
   private readonly following: boolean = false;
-  /** `release` has run: the client's signal, if it still reaches this object, no longer ends anything. */
-  private released = false;
   /** The attempt under way follows here (see core/abort-followers.ts); rarely more than one. */
   private follower: AbortFollower | undefined;
   private followers: AbortFollower[] | undefined;
 
-  /**
-   * `endsWithRequest`: the client's signal is a listening server's request's own, which Bun drops
-   * with the request and aborts only when the client leaves before the answer is sent. Its
-   * listener is then left on it at `release` (removing it costs ~0.7 µs a request at c=32, more
-   * than the rest of this object; a full collection finds none of them alive after the
-   * requests). Any other signal (a `Request` made in process may carry a long-lived one) has its
-   * listener removed, or requests would pile up on it.
-   */
-  constructor(
-    private readonly client: AbortSignal,
-    private readonly endsWithRequest = false,
-  ) {
+  constructor(private readonly client: AbortSignal) {
     if (client.aborted) {
       this.aborted = true;
       this.reason = client.reason;
       return;
     }
     // Without `{ once: true }`: Bun reads an options object on every call (~0.35 µs a request at
-    // c=32), and `abort` ignores any event after the first and every event after `release`.
+    // c=32), and `abort` ignores any event after the first; `release` removes the listener.
     client.addEventListener("abort", this);
     this.following = true;
   }
@@ -70,7 +56,7 @@ export class RequestAbort implements AbortFollowers, StoppableRequest, KeySessio
 
   /** The client's signal aborted (this object is its listener: no closure per request). */
   handleEvent(): void {
-    if (!this.released) this.abort(this.client.reason);
+    this.abort(this.client.reason);
   }
 
   /** Ends the request with `reason` (ignored when it has ended already). */
@@ -131,8 +117,7 @@ export class RequestAbort implements AbortFollowers, StoppableRequest, KeySessio
 
   /** Stops following the client's signal and what `watch` registered (call when the request has ended). */
   release(): void {
-    this.released = true;
-    if (this.following && !this.endsWithRequest) this.client.removeEventListener("abort", this);
+    if (this.following) this.client.removeEventListener("abort", this);
     this.shutdown?.leave(this);
     if (this.keyId !== null) this.sessions?.leave(this.keyId, this);
   }

@@ -115,7 +115,7 @@ export function responsesRoutes(deps: ResponsesRouteDeps) {
   if (serveModel) {
     app = app.post("/v1/responses/compact", (context) => {
       const { request, server } = context as Omit<Context, "params">;
-      return serveModel(request, server, "responses", "/responses/compact");
+      return serveModel(request, clientIpOf(server, request), "responses", "/responses/compact");
     });
   }
   return app;

@@ -90,7 +90,7 @@ class BodyRead extends Deadlined implements JsonRequest {
     // Content-Length, and this skips a JS ReadableStream per request (a hot-path cost the
     // benchmark showed). Chunked bodies take the bounded reader.
     if (Number.isInteger(declared) && declared > 0 && !request.headers.has("transfer-encoding"))
-      request.arrayBuffer().then(this.whole, this.failed);
+      request.bytes().then(this.whole, this.failed);
     else this.chunked();
   }
 
@@ -111,12 +111,11 @@ class BodyRead extends Deadlined implements JsonRequest {
   private readonly whole = this.wholeIn.bind(this);
   private readonly failed = this.failedWith.bind(this);
 
-  private wholeIn(buffer: ArrayBuffer): void {
+  private wholeIn(received: Uint8Array<ArrayBuffer>): void {
     try {
-      if (buffer.byteLength > this.maxBytes) throw tooLarge(this.maxBytes);
+      if (received.byteLength > this.maxBytes) throw tooLarge(this.maxBytes);
       // Fewer bytes than declared: the connection ended mid-upload (Bun hands back what arrived).
-      if (buffer.byteLength < this.declared) throw clientClosed();
-      const received = new Uint8Array(buffer);
+      if (received.byteLength < this.declared) throw clientClosed();
       this.settle(parseObject(received), received);
     } catch (error) {
       this.failed(error);

@@ -24,8 +24,8 @@ export interface FrontDoorDeps {
    */
   readonly authenticate?: (inner: Authenticator) => Authenticator;
   readonly observer: RequestObserver;
-  /** Where ended requests wait for the turn's responses to be written; without it, reported at once. */
-  readonly ends?: RequestEnds;
+  /** Where ended requests wait for the turn's responses to be written. */
+  readonly ends: RequestEnds;
   readonly lifecycle: Lifecycle;
   /**
    * Aborted (with a 503 as its reason) when a stop's drain deadline passes: requests still

@@ -34,6 +34,23 @@ test("queued ends are reported once, in order, on the next turn; flush reports t
   expect(reported).toEqual(["a", "b", "c"]);
 });
 
+test("an end queued while the turn's ends are reported is reported in the same pass", async () => {
+  // A whole stream's end (usage, spend) runs with the turn's ends and then ends its record: both
+  // before the loop next reads a request.
+  const reported: string[] = [];
+  const ends = new RequestEnds((error) => {
+    throw error;
+  });
+  ends.add({
+    report() {
+      reported.push("stream");
+      ends.add({ report: () => reported.push("its record") });
+    },
+  });
+  await new Promise((resolve) => setImmediate(resolve));
+  expect(reported).toEqual(["stream", "its record"]);
+});
+
 test("a request's end is reported after its answer is written, before the next request is read", async () => {
   const events: { type: GatewayEvent["type"]; requestId: string; pending: number }[] = [];
   let server: { pendingRequests: number } | undefined;

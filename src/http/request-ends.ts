@@ -41,7 +41,8 @@ export class RequestEnds {
   }
 
   private readonly run = (): void => {
-    this.armed = false;
+    // Still armed while flushing: an end queued meanwhile joins this pass, not another turn.
     this.flush();
+    this.armed = false;
   };
 }

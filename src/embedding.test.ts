@@ -12,6 +12,7 @@ import {
   type ProviderFactory,
   parseConfig,
 } from "./index.ts";
+import { waitFor } from "./testing/wait-for.ts";
 
 // The library form: a custom provider type and custom authentication, through the exports only.
 const dir = mkdtempSync(join(tmpdir(), "mindgw-embed-"));
@@ -133,7 +134,11 @@ test("an embedder plugs in a config source, a policy and an event sink", async (
     expect(((await refused.json()) as { error: { message: string } }).error.message).toContain(
       "office hours",
     );
-    expect(seen.filter((type) => type === "request.finished")).toHaveLength(2);
+    // A request's end is reported once its answer is written (http/request-ends.ts), not before.
+    await waitFor(
+      "both requests reported",
+      () => seen.filter((type) => type === "request.finished").length === 2,
+    );
   } finally {
     await embedded.stop();
   }

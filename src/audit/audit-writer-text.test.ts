@@ -50,7 +50,7 @@ function threadStore() {
 }
 
 describe("AuditWriter over a store that takes text (the audit thread)", () => {
-  test("records are handed over as their JSON text and read back field for field", async () => {
+  test("records are handed over as their text and read back field for field", async () => {
     const { store, batches } = threadStore();
     const writer = new AuditWriter({ store, flushMs: 60_000 });
     const records = Array.from({ length: 40 }, (_, i) =>

@@ -1,5 +1,6 @@
 import type { AuditBatchResult, AuditStore } from "../storage/storage.ts";
 import type { AuditRecord } from "./audit-record.ts";
+import { encodeAuditRow } from "./audit-row-text.ts";
 import { type RedactBody, redactSafely } from "./redact-body.ts";
 
 /** How the audit writer batches, bounds and recovers. Durations in milliseconds. */
@@ -46,7 +47,7 @@ const yieldToLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
  */
 export class AuditWriter {
   /**
-   * Records waiting for their batch: their JSON text when the store takes text
+   * Records waiting for their batch: their text (`encodeAuditRow`) when the store takes text
    * (`AuditStore.insertEncoded`), the objects otherwise; one kind for a writer's whole life.
    * A batch waits up to `flushMs` (~600 records at c=1), and every main-heap collection meanwhile
    * visited each waiting object's fields; a string is marked without reading it.
@@ -83,7 +84,7 @@ export class AuditWriter {
       return;
     }
     const kept = this.prepare(record);
-    this.queue.push(this.encoded ? JSON.stringify(kept) : kept);
+    this.queue.push(this.encoded ? encodeAuditRow(kept) : kept);
     if (!this.isHealthy) return; // the retry timer owns the schedule
     if (this.queue.length === this.batchSize) this.schedule(0);
     else if (this.timer === null) this.schedule(this.flushMs);

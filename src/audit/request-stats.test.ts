@@ -44,6 +44,12 @@ describe("RollingStats", () => {
     expect(stats.series(3000, 3000).requests).toEqual([0, 0, 1]);
     expect(stats.series(5000, 3000).requests).toEqual([1, 0, 0]);
   });
+
+  test("requests that end out of start order each count in their own step", () => {
+    const stats = new RollingStats(1000, 3);
+    for (const at of [1000, 1999, 2000, 1500, 2999, 1000]) stats.add(record(at, 200, 10));
+    expect(stats.series(2999, 3000).requests).toEqual([0, 4, 2]);
+  });
 });
 
 test("RequestStats follows the bus: finished requests are counted and the last config event kept, as published", () => {

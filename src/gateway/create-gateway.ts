@@ -14,10 +14,12 @@ import { tenantRoutes } from "../http/admin/tenant-routes.ts";
 import { createAdminUi } from "../http/admin-ui/admin-ui.ts";
 import { ClientSlots } from "../http/client-slots.ts";
 import { createApp } from "../http/create-app.ts";
+import { describeError } from "../http/describe-error.ts";
 import { docsRoutes } from "../http/docs/docs-routes.ts";
 import { createFrontDoor, type FrontDoorDeps } from "../http/front-door.ts";
 import { Lifecycle } from "../http/lifecycle.ts";
 import { listModelsHandler } from "../http/models-route.ts";
+import { RequestEnds } from "../http/request-ends.ts";
 import { responsesRoutes } from "../http/responses-routes.ts";
 import { Shutdown } from "../http/shutdown.ts";
 import { createLogger } from "../log/logger.ts";
@@ -131,6 +133,10 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     captureContent: options.tracing?.captureContent ?? false,
   });
 
+  // Requests' ends are reported once the turn's responses are written (request-ends.ts).
+  const ends = new RequestEnds((error) =>
+    logger.error("reporting a request's end failed", { error: describeError(error) }),
+  );
   const frontDoorDeps: FrontDoorDeps = {
     runtime: () => runtime.current,
     authenticate: adminUi.authenticate,
@@ -145,6 +151,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
           : audit.observer,
       ),
     ),
+    ends,
     lifecycle,
     shutdown,
     clientSlots: new ClientSlots(),
@@ -275,6 +282,8 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       () => void cluster?.leave(),
     ],
     afterDrain: [
+      // The ends still queued are reported before anything they write to closes.
+      () => ends.flush(),
       () => telemetry.close(),
       () => workers.registry.close(),
       () => auth.close(),

@@ -6,6 +6,7 @@ import type { Logger } from "../log/logger.ts";
 import type { ResponseStore } from "../storage/storage.ts";
 import type { ClientSlots } from "./client-slots.ts";
 import type { Lifecycle } from "./lifecycle.ts";
+import type { RequestEnds } from "./request-ends.ts";
 import type { RequestObserver } from "./request-ledger.ts";
 import type { RequestRuntime } from "./request-runtime.ts";
 import type { Shutdown } from "./shutdown.ts";
@@ -23,6 +24,8 @@ export interface FrontDoorDeps {
    */
   readonly authenticate?: (inner: Authenticator) => Authenticator;
   readonly observer: RequestObserver;
+  /** Where ended requests wait for the turn's responses to be written. */
+  readonly ends: RequestEnds;
   readonly lifecycle: Lifecycle;
   /**
    * Aborted (with a 503 as its reason) when a stop's drain deadline passes: requests still

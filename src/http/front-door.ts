@@ -38,6 +38,7 @@ export function createFrontDoor(deps: FrontDoorDeps) {
       headers.get("user-agent"),
       headers.get("traceparent"),
       deps.observer,
+      deps.ends,
     );
   }
 

@@ -7,6 +7,7 @@ import { errorEvent } from "../core/error-wire.ts";
 import type { GatewayError } from "../core/gateway-error.ts";
 import type { Dispatched } from "../routing/router.ts";
 import { PendingStream, singleEvent } from "./pending-stream.ts";
+import type { EndedRequest } from "./request-ends.ts";
 import type { RequestLedger } from "./request-ledger.ts";
 import { sseResponse } from "./sse-response.ts";
 
@@ -28,6 +29,8 @@ export function keptAliveResponse(
     model: string;
     end: (status: number, error?: GatewayError) => void;
     release: () => void;
+    /** Runs `ended` once the turn's responses are written (the request's `afterWrite`). */
+    afterWrite: (ended: EndedRequest) => void;
   },
 ): Response {
   const { principal, ledger, headers, dialect } = context;
@@ -56,6 +59,9 @@ export function keptAliveResponse(
           ledger.costUsd = context.limits.record(principal, context.model, ledger.usage, ledger);
         }
         context.end(error ? error.status : 200, error);
+      },
+      endOnceWritten(error) {
+        context.afterWrite({ report: () => this.end(error) });
       },
     },
     (error) =>

@@ -156,6 +156,7 @@ export function modelPipeline(
       model,
       end: call.deferEnd(),
       release: () => abort.release(),
+      afterWrite: (ended) => call.afterWrite(ended),
     });
   }
 

@@ -5,6 +5,7 @@ import type { Principal } from "../auth/principal.ts";
 import type { GatewayError } from "../core/gateway-error.ts";
 import type { Usage } from "../core/usage.ts";
 import type { AttemptInfo, AttemptTelemetry, DispatchTelemetry } from "../telemetry/dispatch-telemetry.ts";
+import type { EndedRequest, RequestEnds } from "./request-ends.ts";
 
 /** Told about every request that reaches the gateway: audit, live events, limits, metrics. */
 export interface RequestObserver {
@@ -20,10 +21,11 @@ export interface RequestObserver {
 
 /**
  * Collects what one request did, from arrival to its last byte, and hands exactly one
- * record to the observer, whichever way the request ends. It is its own attempt log (one object a
+ * record to the observer, whichever way the request ends: once the turn's responses are written
+ * when given `ends` (request-ends.ts), else at once. It is its own attempt log (one object a
  * request, where a log of its own was a second).
  */
-export class RequestLedger extends AttemptLog implements DispatchTelemetry {
+export class RequestLedger extends AttemptLog implements DispatchTelemetry, EndedRequest {
   readonly startedAt = Date.now();
   private readonly startedMs = performance.now();
   principal: Principal | undefined;
@@ -40,6 +42,10 @@ export class RequestLedger extends AttemptLog implements DispatchTelemetry {
   responseBody: string | undefined;
   private ttfbMs: number | null = null;
   private closed = false;
+  // How it ended, kept until it is reported.
+  private endedMs = 0;
+  private status = 0;
+  private error: GatewayError | undefined;
 
   // The client's address and headers as fields of their own, not an object of them per request.
   constructor(
@@ -50,6 +56,7 @@ export class RequestLedger extends AttemptLog implements DispatchTelemetry {
     /** The W3C `traceparent` the client sent, if any. */
     readonly traceparent: string | null,
     private readonly observer: RequestObserver,
+    private readonly ends?: RequestEnds,
   ) {
     // `telemetry` is set by the observer when the request is started, for the router's attempts.
     super(undefined);
@@ -74,10 +81,23 @@ export class RequestLedger extends AttemptLog implements DispatchTelemetry {
     this.ttfbMs ??= performance.now() - this.startedMs;
   }
 
-  /** Ends the request's record; later calls are ignored, so every path may call it. */
+  /**
+   * Ends the request's record; later calls are ignored, so every path may call it. The record's
+   * latency is taken now; the record is built and reported with the turn's other ends.
+   */
   finish(status: number, error?: GatewayError): void {
     if (this.closed) return;
     this.closed = true;
+    this.endedMs = performance.now();
+    this.status = status;
+    this.error = error;
+    if (this.ends) this.ends.add(this);
+    else this.report();
+  }
+
+  /** Builds the one record and tells the observer (once: `finish` queues it once). */
+  report(): void {
+    const { status, error } = this;
     const principal = this.principal;
     const record: AuditRecord = {
       requestId: this.requestId,
@@ -93,7 +113,7 @@ export class RequestLedger extends AttemptLog implements DispatchTelemetry {
       status,
       errorClass: error?.code ?? null,
       stream: this.stream,
-      latencyMs: Math.round((performance.now() - this.startedMs) * 1000) / 1000,
+      latencyMs: Math.round((this.endedMs - this.startedMs) * 1000) / 1000,
       ttfbMs: this.ttfbMs === null ? null : Math.round(this.ttfbMs * 1000) / 1000,
       inputTokens: this.usage?.inputTokens ?? 0,
       outputTokens: this.usage?.outputTokens ?? 0,

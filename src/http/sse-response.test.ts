@@ -3,7 +3,8 @@ import type { ChunkSource } from "../core/chunk-source.ts";
 import { type GatewayError, upstreamError } from "../core/gateway-error.ts";
 import { Attempt } from "../routing/attempt.ts";
 import { ByteRelay } from "../routing/byte-relay.ts";
-import { sseResponse } from "./sse-response.ts";
+import { RequestEnds } from "./request-ends.ts";
+import { type StreamEnds, sseResponse } from "./sse-response.ts";
 
 const encoder = new TextEncoder();
 const TIMEOUTS = { connectMs: 5_000, firstByteMs: 5_000, idleMs: 5_000 };
@@ -28,6 +29,15 @@ function relayOf(reads: string[], breaks = false): ChunkSource {
   });
 }
 
+const after = new RequestEnds((error) => {
+  throw error;
+});
+
+/** A stream's ends as the front door's: a whole answer's end waits with the turn's other ends. */
+function streamEnds(end: (error?: GatewayError) => void): StreamEnds {
+  return { firstByte() {}, end, endOnceWritten: (error) => after.add({ report: () => end(error) }) };
+}
+
 /** Reads the whole body and reports how the stream said it ended (once it has said so). */
 async function run(chunks: ChunkSource, dialect: "openai" | "anthropic" = "openai") {
   const ending = Promise.withResolvers<{ error: GatewayError | undefined }>();
@@ -35,7 +45,7 @@ async function run(chunks: ChunkSource, dialect: "openai" | "anthropic" = "opena
     chunks,
     dialect,
     {},
-    { firstByte() {}, end: (error) => ending.resolve({ error }) },
+    streamEnds((error) => ending.resolve({ error })),
   );
   const text = await response.text();
   return { text, ended: await ending.promise };
@@ -134,7 +144,12 @@ describe("sseResponse", () => {
         // As in the gateway, the answer is handed back after the request's own callback (the
         // upstream's reply arrives later), where nothing would gather the writes of the response.
         await new Promise((resolve) => setImmediate(resolve));
-        return sseResponse(chunks, "openai", {}, { firstByte() {}, end() {} });
+        return sseResponse(
+          chunks,
+          "openai",
+          {},
+          streamEnds(() => {}),
+        );
       },
     });
     // The client is a process of its own: it reads what arrives while this one is held.
@@ -222,7 +237,7 @@ async function whenTheEndArrives(
     port: 0,
     async fetch() {
       await new Promise((resolve) => setImmediate(resolve));
-      return sseResponse(chunks, "openai", {}, { firstByte() {}, end: onEnd });
+      return sseResponse(chunks, "openai", {}, streamEnds(onEnd));
     },
   });
   const client = Bun.spawn(

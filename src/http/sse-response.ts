@@ -9,6 +9,12 @@ export interface StreamEnds {
   firstByte(): void;
   /** Called once: with no error when the stream completed, else how it ended. */
   end(error?: GatewayError): void;
+  /**
+   * The whole answer was handed to Bun at once: `end` is to run once Bun has written it (the
+   * front door runs it with the turn's other ends, http/request-ends.ts, whose record is then
+   * reported in that same pass, before the next request is read).
+   */
+  endOnceWritten(error: GatewayError | undefined): void;
 }
 
 // `x-accel-buffering: no` tells nginx (and proxies that follow it) to pass events on as they come.
@@ -49,7 +55,7 @@ export function sseResponse(
  * The whole answer was in the first read, its end with it (the relay is drained): nothing is
  * left to pull and no slow client can hold anything back, so Bun's direct stream writes it with
  * the head and the close in one go (one write; cheaper than a standard stream's queue). The
- * request's ending waits for the next turn, after Bun has written the response.
+ * request's ending waits until Bun has written the response.
  */
 function wholeAnswer(
   bytes: Uint8Array,
@@ -58,7 +64,7 @@ function wholeAnswer(
   ends: StreamEnds,
 ): Response {
   ends.firstByte();
-  setImmediate(endStream, ends, reported);
+  ends.endOnceWritten(reported);
   // The DOM library's constructor type (tsconfig `lib`) hides Bun's overload for a direct source.
   const body = new ReadableStream(new WholeSource(bytes) as unknown as UnderlyingDefaultSource<Uint8Array>);
   return new Response(body, { status: 200, headers });
@@ -73,11 +79,6 @@ class WholeSource implements Bun.DirectUnderlyingSource<Uint8Array> {
     controller.write(this.bytes);
     controller.close();
   }
-}
-
-/** An immediate's callback, shared (the stream's ends are its argument). */
-function endStream(ends: StreamEnds, error: GatewayError | undefined): void {
-  ends.end(error);
 }
 
 /** The general path: a standard stream pulled one upstream read at a time (its closures made here only). */

@@ -36,13 +36,16 @@ const RANK: Record<LogLevel, number> = { debug: 0, info: 1, warn: 2, error: 3 };
 const BARE = /^[A-Za-z0-9._:/@+,-]+$/;
 
 /**
- * A field's text. Numbers and booleans (most of an access line) print as themselves and are left
- * as they are: the line's `join` writes them straight into the line, where a string of its own
- * (`${value}`) was a heap cell a field a request (an access line's latencies differ every time).
+ * A field's text, as the line's `join` takes it fastest. JSC joins an array of strings and int32s
+ * on its fast path, writing the integers (counts, statuses: most of an access line) straight into
+ * the line; one double or boolean among the parts sends the whole line down the generic path,
+ * about twice the join's time (~0.3 µs an access line). So integers stay numbers, a boolean is its
+ * literal text, and only a fractional number (a latency, a cost) becomes a string of its own.
  */
-function textValue(value: unknown): string | number | boolean {
+function textValue(value: unknown): string | number {
   if (typeof value === "string") return BARE.test(value) ? value : JSON.stringify(value);
-  if (typeof value === "number" || typeof value === "boolean") return value;
+  if (typeof value === "number") return (value | 0) === value ? value : String(value);
+  if (typeof value === "boolean") return value ? "true" : "false";
   if (Array.isArray(value)) return textValue(value.join(","));
   return typeof value === "object" && value !== null ? JSON.stringify(value) : String(value);
 }
@@ -55,7 +58,7 @@ const PREFIXES: Record<string, string> = Object.create(null);
  * part left a rope node and a short string per field behind (garbage the access line made on
  * every request). A line built while another is (a field's `toJSON` that logs) gets its own.
  */
-const shared: (string | number | boolean)[] = [];
+const shared: (string | number)[] = [];
 let building = false;
 
 function textLine(time: string, level: LogLevel, message: string, fields: LogFields | undefined): string {
@@ -70,7 +73,7 @@ function textLine(time: string, level: LogLevel, message: string, fields: LogFie
 }
 
 function joined(
-  parts: (string | number | boolean)[],
+  parts: (string | number)[],
   time: string,
   level: LogLevel,
   message: string,

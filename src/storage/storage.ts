@@ -113,7 +113,8 @@ export interface AuditStore {
    */
   insert(records: readonly AuditRecord[]): Promise<AuditBatchResult>;
   /**
-   * `insert` with each record already its JSON text (`JSON.stringify` of an `AuditRecord`).
+   * `insert` with each record already its text (`encodeAuditRow`, audit/audit-row-text.ts: a JSON
+   * array of its fields, read back with `decodeAuditRows`).
    * Optional: a store that sends batches elsewhere as text (a thread) offers it, and the writer
    * then queues records as text from the moment they are written, so the collections that run
    * while a batch waits mark one string a record instead of visiting its fields

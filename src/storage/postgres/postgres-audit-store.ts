@@ -1,4 +1,5 @@
 import type { SQL } from "bun";
+import { encodeAuditRow } from "../../audit/audit-row-text.ts";
 import { threadEntry } from "../../core/thread-entry.ts";
 import { auditThreadClient } from "../audit-thread-client.ts";
 import { jsonArray } from "../json-array.ts";
@@ -46,7 +47,7 @@ export async function createPostgresAuditStore(
     // (a round trip, a transaction) are paid per 2,000 rows, not per 500.
     batchSize: 2_000,
     // As in the SQLite thread's store: the writer's batches come as text (insertEncoded).
-    insert: (records) => insertText(records.length, () => JSON.stringify(records)),
+    insert: (records) => insertText(records.length, () => jsonArray(records.map(encodeAuditRow))),
     insertEncoded: (records) => insertText(records.length, () => jsonArray(records)),
     async select(filter, after, limit) {
       const { text, params } = selectPostgresPage(filter, after, limit);

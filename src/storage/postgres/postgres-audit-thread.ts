@@ -6,6 +6,7 @@
 
 import type { SQL } from "bun";
 import type { AuditRecord } from "../../audit/audit-record.ts";
+import { decodeAuditRows } from "../../audit/audit-row-text.ts";
 import type { AuditThreadRequest } from "../audit-thread-protocol.ts";
 import { serveAuditThread } from "../serve-audit-thread.ts";
 import type { AuditBatchResult } from "../storage.ts";
@@ -26,7 +27,7 @@ async function run(request: AuditThreadRequest): Promise<unknown> {
     }
     case "insert":
       if (opened === null) throw new Error("the audit thread was not opened");
-      return opened.insert(JSON.parse(request.records) as AuditRecord[]);
+      return opened.insert(decodeAuditRows(request.records));
     case "close":
       await opened?.sql.close({ timeout: 5 });
       opened = null;

@@ -4,7 +4,7 @@
  * writes of serving, so that no write holds the gateway's event loop (nor its wait for the lock). Requests run one at a time, in the order they were posted (serve-audit-thread.ts).
  */
 
-import type { AuditRecord } from "../../audit/audit-record.ts";
+import { decodeAuditRows } from "../../audit/audit-row-text.ts";
 import type { ShadowRecord } from "../../shadow/shadow-api-schema.ts";
 import type { AuditThreadRequest } from "../audit-thread-protocol.ts";
 import { serveAuditThread } from "../serve-audit-thread.ts";
@@ -46,7 +46,7 @@ async function run(request: AuditThreadRequest): Promise<unknown> {
       return undefined;
     }
     case "insert":
-      return opened().insert(JSON.parse(request.records) as AuditRecord[]);
+      return opened().insert(decodeAuditRows(request.records));
     case "shadow":
       return shadow.write((insert) => insert((JSON.parse(request.records) as ShadowRecord[]).map(shadowRow)));
     case "touch-keys":

@@ -1,4 +1,5 @@
 import type { Database } from "bun:sqlite";
+import { encodeAuditRow } from "../../audit/audit-row-text.ts";
 import { threadEntry } from "../../core/thread-entry.ts";
 import type { ShadowRecord } from "../../shadow/shadow-api-schema.ts";
 import { auditThreadClient } from "../audit-thread-client.ts";
@@ -45,7 +46,7 @@ export function createThreadedAuditStore(options: {
     // The audit writer hands over text (insertEncoded), each record encoded when it was queued;
     // records as objects (an embedder's direct call) are encoded here in one go.
     insert: async (records) =>
-      (await call({ op: "insert", records: JSON.stringify(records) })) as AuditBatchResult,
+      (await call({ op: "insert", records: jsonArray(records.map(encodeAuditRow)) })) as AuditBatchResult,
     insertEncoded: async (records) =>
       (await call({ op: "insert", records: jsonArray(records) })) as AuditBatchResult,
     // As JSON text, like audit records: one string crosses instead of a structured clone of

@@ -1,0 +1,52 @@
+import { expect, test } from "bun:test";
+import { jsonArray } from "../storage/json-array.ts";
+import { makeRecord } from "./audit-fixture.ts";
+import type { AuditRecord } from "./audit-record.ts";
+import { decodeAuditRows, encodeAuditRow } from "./audit-row-text.ts";
+
+// Every field set: a field added to AuditRecord fails to compile here until it is listed, and
+// then fails the round trip until the encoding carries it.
+const whole: Required<AuditRecord> = {
+  ...makeRecord({ requestId: "req_whole", errorClass: "upstream_error", status: 502, stream: true }),
+  errorMessage: 'upstream said "no"\n',
+  dropped: "logprobs, seed",
+  attempts: [
+    {
+      route: "provider:a",
+      upstreamModel: "m",
+      outcome: "failed",
+      status: 503,
+      errorClass: "upstream_error",
+      durationMs: 1.5,
+    },
+  ],
+  node: "node-a",
+  servedNode: "node-b",
+  requestBody: '{"model":"m"}',
+  responseBody: "ünïcødé ✓",
+};
+
+test("a record's text reads back field for field, every field set", () => {
+  expect(decodeAuditRows(jsonArray([encodeAuditRow(whole)]))).toEqual([whole]);
+});
+
+test("a record without its optional fields reads back with them null, in batch order", () => {
+  const plain = makeRecord({ requestId: "req_plain", ttfbMs: null, keyId: null });
+  const [first, second] = decodeAuditRows(jsonArray([encodeAuditRow(plain), encodeAuditRow(whole)]));
+  expect(first).toEqual({
+    ...plain,
+    errorMessage: null,
+    dropped: null,
+    attempts: null,
+    node: null,
+    servedNode: null,
+    requestBody: null,
+    responseBody: null,
+  });
+  expect(second).toEqual(whole);
+});
+
+test("the text carries no field names", () => {
+  const record = makeRecord();
+  expect(encodeAuditRow(record).length).toBeLessThan(JSON.stringify(record).length * 0.7);
+});

@@ -1,0 +1,48 @@
+/** A request whose end is known, waiting to be reported (the request ledger). */
+export interface EndedRequest {
+  /** Builds its record and tells the observer: audit row, metrics, access line, traces, events. */
+  report(): void;
+}
+
+/**
+ * Where ended requests wait to be reported: until the turn's responses are written. Bun writes a
+ * handler's response as its promise settles and runs `setImmediate` callbacks after that, before
+ * it polls for more I/O. So a request's end (its audit row, metrics, access line, traces and live
+ * event) leaves the client's wait, runs once a turn for all the turn's requests, and has run
+ * before any later request is read: a `/metrics` scrape sent after an answer counts it.
+ * A stop calls `flush()` before the audit writer closes, so no served request's row is lost.
+ */
+export class RequestEnds {
+  private readonly queue: EndedRequest[] = [];
+  private armed = false;
+
+  /** `failed` hears an observer's error: one request's end must not keep the others from theirs. */
+  constructor(private readonly failed: (error: unknown) => void) {}
+
+  add(request: EndedRequest): void {
+    this.queue.push(request);
+    if (this.armed) return;
+    this.armed = true;
+    setImmediate(this.run);
+  }
+
+  /** Reports every queued end now. */
+  flush(): void {
+    const queue = this.queue;
+    // An end queued while these are reported is reported in this same pass.
+    for (let i = 0; i < queue.length; i++) {
+      try {
+        queue[i]?.report();
+      } catch (error) {
+        this.failed(error);
+      }
+    }
+    queue.length = 0;
+  }
+
+  private readonly run = (): void => {
+    // Still armed while flushing: an end queued meanwhile joins this pass, not another turn.
+    this.flush();
+    this.armed = false;
+  };
+}

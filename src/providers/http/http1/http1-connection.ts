@@ -8,6 +8,7 @@ import { type ConnectionOwner, type Exchange, type Origin, responseInit } from "
 import { hasBareLf } from "./head-text.ts";
 import type { BodyFlow, HeldBody } from "./held-body.ts";
 import { bareBlankLine, MalformedResponseError, parseHead, type ResponseHead } from "./response-head.ts";
+import { type HeldWriter, TurnWrites } from "./turn-writes.ts";
 
 /** The most a response head (status line and headers) may be; `fetch` takes large ones too. */
 export const MAX_HEAD_BYTES = 1024 * 1024;
@@ -24,6 +25,11 @@ const CLOSE = 2;
 
 const NO_BYTES = new Uint8Array(0);
 
+/** The requests written at the end of this turn, for every connection of the process. */
+const turnWrites = new TurnWrites();
+/** Connections carrying an exchange right now (of every pool): none other, and a request is written at once. */
+let carrying = 0;
+
 const handlers: SocketHandler<Http1Connection> = {
   data: (socket, data) => socket.data.received(data),
   drain: (socket) => socket.data.drained(),
@@ -38,7 +44,7 @@ const handlers: SocketHandler<Http1Connection> = {
  * already whole when the head arrives is handed over as bytes, without a stream; a successful
  * event stream, to an exchange that takes one, as a byte feed (no `Response`, no stream object).
  */
-export class Http1Connection {
+export class Http1Connection implements HeldWriter {
   /** When the connection last went idle (Date.now), and how long it may stay so. */
   idleSince = 0;
   idleMs: number;
@@ -60,6 +66,8 @@ export class Http1Connection {
   private body: HeldBody | null = null;
   private keepAlive = false;
   private unsent: Uint8Array | null = null;
+  /** Its request is held in `turnWrites`, not yet written. */
+  private held = false;
   private readonly onAbort = () => this.fail(this.current?.signal?.reason);
   private readonly emit = (bytes: Uint8Array) => this.body?.push(bytes);
   /**
@@ -96,20 +104,37 @@ export class Http1Connection {
   /**
    * Sends a request, `bytes[0, size)` (a buffer its caller reuses once this returns: what the
    * socket does not take at once is copied); its exchange hears of the answer once its head is in,
-   * or of the failure.
+   * or of the failure. While other connections carry exchanges, the request is held and written
+   * with the others of this turn at its end (turn-writes.ts).
    */
-  request(exchange: Exchange, bytes: Uint8Array, size: number): void {
+  request(exchange: Exchange, bytes: Buffer, size: number): void {
     if (this.closed) {
       exchange.failed(new Error("upstream closed the connection before answering"), this.reused);
       return;
     }
     this.current = exchange;
     this.phase = HEAD;
+    carrying++;
     this.gotByte = false;
     exchange.signal?.addEventListener("abort", this.onAbort);
-    const written = Math.max(this.socket.write(bytes, 0, size), 0);
+    if (carrying === 1) this.write(bytes, 0, size);
+    else {
+      this.held = true;
+      turnWrites.hold(this, bytes, size);
+    }
+  }
+
+  /** The held request, written at the turn's end; not if the exchange ended meanwhile (aborted). */
+  sendHeld(bytes: Buffer, from: number, size: number): void {
+    if (!this.held) return;
+    this.held = false;
+    if (!this.closed) this.write(bytes, from, size);
+  }
+
+  private write(bytes: Buffer, from: number, size: number): void {
+    const written = Math.max(this.socket.write(bytes, from, size), 0);
     // A copy: `bytes` is written over by the next request.
-    if (written < size) this.unsent = new Uint8Array(bytes.subarray(written, size));
+    if (written < size) this.unsent = new Uint8Array(bytes.subarray(from + written, from + size));
   }
 
   /** Pool bookkeeping: an idle socket does not keep the process alive; a busy one does. */
@@ -307,9 +332,11 @@ export class Http1Connection {
 
   /** The exchange is over: the connection goes back to its owner, or closes if it cannot carry another. */
   private finish(trailing: boolean): void {
+    // An answer before its request went out (a server answering unasked) leaves the request unsent.
+    const requestOut = !this.unsent && !this.held;
     this.settle();
     this.reused = true;
-    if (this.keepAlive && !trailing && !this.unsent && !this.closed) this.owner.idle(this);
+    if (this.keepAlive && !trailing && requestOut && !this.closed) this.owner.idle(this);
     else this.destroy();
   }
 
@@ -325,7 +352,9 @@ export class Http1Connection {
   }
 
   private settle(): void {
+    if (this.phase !== IDLE) carrying--;
     this.phase = IDLE;
+    this.held = false;
     this.current?.signal?.removeEventListener("abort", this.onAbort);
     this.current = null;
     this.body = null;

@@ -69,21 +69,23 @@ export class ThreadSpanProcessor implements SpanProcessor, SpanBatches {
   }
 
   /**
-   * The batch the next ended, sampled span is written into (by `onEnd`, or straight from the
-   * gateway's own spans, batch-tracer.ts), then `written()`; undefined when the span must be
-   * dropped (counted) or the processor has shut down.
+   * The batch the next `spans` ended, sampled spans are written into (one by `onEnd`, or a
+   * request's record of its spans straight from the gateway, batch-tracer.ts), then `written()`;
+   * undefined when they must be dropped (counted) or the processor has shut down. A request's
+   * spans go in one batch: a batch that could not take them all within its size goes first.
    */
-  batchFor(): SpanBatchWriter | undefined {
+  batchFor(spans = 1): SpanBatchWriter | undefined {
     if (this.stopped) return undefined;
     const reason =
       this.broken ??
-      (this.pendingSpans + this.writer.count >= this.options.maxPendingSpans
+      (this.pendingSpans + this.writer.count + spans > this.options.maxPendingSpans
         ? "the export queue is full"
         : null);
     if (reason !== null) {
-      this.options.onDropped(1, reason);
+      this.options.onDropped(spans, reason);
       return undefined;
     }
+    if (this.writer.count > 0 && this.writer.count + spans > this.batchSize) this.handOver();
     return this.writer;
   }
 

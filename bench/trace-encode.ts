@@ -56,6 +56,7 @@ const tracer = new BatchTracer({
     written() {
       if (writer.count >= BATCH) taken.push(writer.take());
     },
+    later: (spans) => spans.write(),
   },
   childrenFollowParent: true,
 });

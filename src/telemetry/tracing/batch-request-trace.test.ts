@@ -193,7 +193,8 @@ function direct(sampler: Sampler, limits: SpanLimits, childrenFollowParent = fal
       resource,
       scope: { name: "mindgw", version: undefined, schemaUrl: undefined },
       valueLengthLimit: limits.attributeValueLengthLimit ?? Number.POSITIVE_INFINITY,
-      processor: { writer, batchFor: () => writer, written() {} },
+      // Written at once, as at the end of a turn that ended this request alone.
+      processor: { writer, batchFor: () => writer, written() {}, later: (spans) => spans.write() },
       childrenFollowParent,
     });
     const headers = runAll(requestTraces(tracer, captureContent), scenarios);

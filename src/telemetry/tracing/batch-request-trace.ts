@@ -16,7 +16,7 @@ import type { AttemptInfo, AttemptTelemetry } from "../dispatch-telemetry.ts";
 import type { GatewayMetrics } from "../metrics/gateway-metrics.ts";
 import { BatchAttemptTrace } from "./batch-attempt-trace.ts";
 import { samplerAttributes } from "./batch-span-parts.ts";
-import { type BatchTracer, sampled } from "./batch-tracer.ts";
+import { type BatchTracer, type LaterSpans, sampled } from "./batch-tracer.ts";
 import { hexWord } from "./id-generator.ts";
 import type { RequestTrace } from "./request-trace.ts";
 import {
@@ -55,7 +55,7 @@ const hexOfWord = (word: number) => word.toString(16).padStart(8, "0");
  * from the request's arrival to the wall clock at its end; an attempt from the wall clock at
  * its start plus the monotonic time it took) — batch-request-trace.test.ts holds the two equal.
  */
-export class BatchRequestTrace implements RequestTrace {
+export class BatchRequestTrace implements RequestTrace, LaterSpans {
   readonly traceId: string;
   /** The ids' 32-bit words, as the batch holds them (taken from the id generator, not parsed). */
   private readonly s0: number;
@@ -72,6 +72,11 @@ export class BatchRequestTrace implements RequestTrace {
   private parentOfAttempts: Context | undefined;
   private dialect: string | undefined;
   private ended = false;
+  /** The request's record and the server span's end (epoch ms), from `finish` until written. */
+  private record: AuditRecord | undefined;
+  private endedAt = 0;
+  /** This request's record has been written (or had nothing to write). */
+  private written = false;
   /** Sampled attempts whose spans ended before the request did, in that order (nearly always one). */
   private closed: BatchAttemptTrace | undefined;
   private moreClosed: BatchAttemptTrace[] | undefined;
@@ -139,11 +144,11 @@ export class BatchRequestTrace implements RequestTrace {
   }
 
   /**
-   * An attempt's span has ended: written with this request's record when the request finishes
-   * (in the order they closed), or, when it already has, in a record of its own now.
+   * An attempt's span has ended: written with this request's record (in the order they closed),
+   * or, when that has been written already, in a record of its own now.
    */
   attemptClosed(attempt: BatchAttemptTrace): void {
-    if (!this.ended) {
+    if (!this.written) {
       if (this.closed === undefined) this.closed = attempt;
       else if (this.moreClosed === undefined) this.moreClosed = [attempt];
       else this.moreClosed.push(attempt);
@@ -174,13 +179,29 @@ export class BatchRequestTrace implements RequestTrace {
     return writer;
   }
 
+  /** Ends the server span: its record is written at the end of this turn of the event loop. */
+  finish(record: AuditRecord): void {
+    if (this.ended) return;
+    this.ended = true;
+    if (!sampled(this.sampling) && this.closed === undefined) {
+      // Nothing to write (an attempt that closes later writes its own record).
+      this.written = true;
+      return;
+    }
+    this.record = record;
+    // The SDK ends a span that was given its start time at the wall clock, never before its start.
+    this.endedAt = Math.max(Date.now(), this.ledger.startedAt);
+    this.tracer.later(this);
+  }
+
   /**
    * Writes the request's spans as one record: the attempts' client spans that have closed, then
    * the server span (only sampled spans are exported).
    */
-  finish(record: AuditRecord): void {
-    if (this.ended) return;
-    this.ended = true;
+  write(): void {
+    const record = this.record;
+    if (this.written || record === undefined) return;
+    this.written = true;
     const server = sampled(this.sampling);
     const first = this.closed;
     const more = this.moreClosed;
@@ -190,12 +211,12 @@ export class BatchRequestTrace implements RequestTrace {
     if (writer === undefined) return;
     if (first) first.write(writer);
     if (more) for (const attempt of more) attempt.write(writer);
-    if (server) this.write(writer, record);
+    if (server) this.writeServer(writer, record);
     this.tracer.written();
   }
 
   /** The server span, as the last part of the request's record. */
-  private write(writer: SpanBatchWriter, record: AuditRecord): void {
+  private writeServer(writer: SpanBatchWriter, record: AuditRecord): void {
     const { frontDoor, model } = this.ledger;
     const remote = this.remote;
     const start = this.ledger.startedAt;
@@ -212,8 +233,7 @@ export class BatchRequestTrace implements RequestTrace {
       remote ? hexWord(remote.spanId, 1) : 0,
       remote ? remote.traceFlags : 0,
       start,
-      // The SDK ends a span that was given its start time at the wall clock, never before its start.
-      Math.max(Date.now(), start),
+      this.endedAt,
       // A server span is in error for 5xx only; a refusal (4xx) is the client's error.
       record.status >= 500 ? SpanStatusCode.ERROR : SpanStatusCode.UNSET,
       record.status >= 500 ? (record.errorClass ?? "") : undefined,

@@ -26,6 +26,16 @@ export interface SpanBatches {
   batchFor(spans: number): SpanBatchWriter | undefined;
   /** After a span or a record was written. */
   written(): void;
+  /**
+   * Calls `spans.write()` at the end of this turn of the event loop, with every other request's
+   * record queued in the turn (and before any flush or shutdown goes on).
+   */
+  later(spans: LaterSpans): void;
+}
+
+/** A request's spans, written into the batch at the end of the turn it ended in. */
+export interface LaterSpans {
+  write(): void;
 }
 
 /** What the SDK's tracer is configured with, as startTracing found it. */
@@ -133,6 +143,11 @@ export class BatchTracer implements Tracer {
   /** After a record was written: the batch goes when full or when its delay is up. */
   written(): void {
     this.parts.processor.written();
+  }
+
+  /** See `SpanBatches.later`. */
+  later(spans: LaterSpans): void {
+    this.parts.processor.later(spans);
   }
 }
 

@@ -206,19 +206,7 @@ test("a request's spans cross to the thread as one record, in one batch, and arr
     onDropped: () => {},
   });
   const { tracer: sdk } = tracerWith(processor, "record-test");
-  const traces = requestTraces(
-    new BatchTracer({
-      sdk,
-      sampler: alwaysOn(),
-      ids: hexIdGenerator,
-      resource: resourceFromAttributes({ "service.name": "record-test" }),
-      scope: { name: "mindgw" },
-      valueLengthLimit: Number.POSITIVE_INFINITY,
-      processor,
-      childrenFollowParent: true,
-    }),
-    false,
-  );
+  const traces = requestTracesOf(processor, sdk);
   sdk.startSpan("alone").end();
   const ledger = {
     frontDoor: "chat",
@@ -245,4 +233,52 @@ test("a request's spans cross to the thread as one record, in one batch, and arr
   const [first, second, server] = exports[1] ?? [];
   expect([first?.parent, second?.parent]).toEqual([server?.id, server?.id]);
   expect(server?.parent).toBe("");
+});
+
+/** The gateway's request spans (BatchTracer) through `processor`, as startTracing sets them up. */
+function requestTracesOf(processor: ThreadSpanProcessor, sdk: ReturnType<typeof tracerWith>["tracer"]) {
+  return requestTraces(
+    new BatchTracer({
+      sdk,
+      sampler: alwaysOn(),
+      ids: hexIdGenerator,
+      resource: resourceFromAttributes({ "service.name": "record-test" }),
+      scope: { name: "mindgw" },
+      valueLengthLimit: Number.POSITIVE_INFINITY,
+      processor,
+      childrenFollowParent: true,
+    }),
+    false,
+  );
+}
+
+test("a request's record is written at the end of its turn: it goes with the batch's delay, and a shutdown right after its end still sends it", async () => {
+  const processor = new ThreadSpanProcessor({
+    env: jsonTo(receiver.url),
+    scheduledDelayMillis: 20,
+    maxPendingSpans: 100,
+    onDropped: () => {},
+  });
+  const { tracer: sdk } = tracerWith(processor, "turn-test");
+  const traces = requestTracesOf(processor, sdk);
+  const finished = (requestId: string) => {
+    const ledger = {
+      frontDoor: "chat",
+      model: requestId,
+      startedAt: Date.now(),
+      requestId,
+      stream: false,
+      traceparent: null,
+    };
+    traces
+      .start(ledger as unknown as RequestLedger, undefined)
+      .finish({ status: 200 } as unknown as AuditRecord);
+  };
+  finished("first");
+  await waitFor("the first request's span, with no flush", () =>
+    receiver.spans.some((s) => s.name === "chat first"),
+  );
+  finished("second");
+  await processor.shutdown();
+  expect(receiver.spans.some((s) => s.name === "chat second")).toBe(true);
 });

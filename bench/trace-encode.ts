@@ -18,6 +18,7 @@ import { TracerProvider } from "@opentelemetry/sdk-trace";
 import { BatchTracer } from "../src/telemetry/tracing/batch-tracer.ts";
 import { hexIdGenerator } from "../src/telemetry/tracing/id-generator.ts";
 import { encodeSpanBatch } from "../src/telemetry/tracing/otlp-proto-batch.ts";
+import { SpanRecords } from "../src/telemetry/tracing/request-records.ts";
 import { requestTraces } from "../src/telemetry/tracing/request-trace.ts";
 import { samplerFromEnv } from "../src/telemetry/tracing/sampler-from-env.ts";
 import { SpanBatchWriter } from "../src/telemetry/tracing/span-batch.ts";
@@ -55,6 +56,7 @@ const tracer = new BatchTracer({
     written() {
       if (writer.count >= BATCH) taken.push(writer.take());
     },
+    later: (spans) => spans.write(),
   },
   childrenFollowParent: true,
 });
@@ -62,7 +64,13 @@ const deps = { metrics: undefined, traces: requestTraces(tracer, false) };
 for (let i = 0; taken.length < Number(values.batches); i++) tracedRequest(i, deps);
 // The thread's mirror of the table as of each batch (a batch names it as it was then).
 const mirror = new StringTableMirror();
-const batches = taken.map((batch) => ({ batch, table: [...mirror.apply(batch.table)] }));
+// And its requests' records as span records, as the thread makes them before encoding (copied:
+// the thread's array is written again for each batch).
+const records = new SpanRecords();
+const batches = taken.map((batch) => ({
+  batch: { ...batch, numbers: records.of(batch.numbers).slice() },
+  table: [...mirror.apply(batch.table)],
+}));
 const resourceOf = () => resource;
 const scopeOf = () => scope;
 
@@ -106,6 +114,11 @@ for (let round = 0; round < Number(values.rounds); round++) {
   }
   console.log(`round ${round} ${line.join(" ")}`);
 }
+// What making the span records costs the thread, a batch (the same CPU clock, hot).
+const recordsStart = cpuMicros();
+for (let r = 0; r < Number(values.repeat); r++) for (const batch of taken) records.of(batch.numbers);
+const recordsUs = (cpuMicros() - recordsStart) / (Number(values.repeat) * taken.length);
+console.log(`records ${recordsUs.toFixed(1)} µs a batch to make its span records`);
 encoders.forEach(([name], e) => {
   const us = perBatch[e] ?? [];
   console.log(

@@ -28,7 +28,7 @@ import {
   type SpanProcessor,
   TracerProvider,
 } from "@opentelemetry/sdk-trace";
-import { BatchTracer } from "../src/telemetry/tracing/batch-tracer.ts";
+import { BatchTracer, type LaterSpans } from "../src/telemetry/tracing/batch-tracer.ts";
 import { hexIdGenerator } from "../src/telemetry/tracing/id-generator.ts";
 import { createBatchExporter } from "../src/telemetry/tracing/otlp-batch-exporter.ts";
 import { encodeSpanBatch } from "../src/telemetry/tracing/otlp-proto-batch.ts";
@@ -154,6 +154,7 @@ const batches = {
   written: () => {
     if (direct.count >= BATCH) direct.take();
   },
+  later: (spans: LaterSpans) => spans.write(),
 };
 const batchTracer = new BatchTracer({
   sdk: tracer,

@@ -18,12 +18,16 @@
  * each round's wall clock as the median of its requests' own times, the eviction left out (the
  * CPU columns then count the eviction too: read the wall clock's):
  *   TRACE_LOOP_COLD=1 bun bench/trace-loop.ts 5000 8
+ * `TRACE_LOOP_TURN=k` ends k requests in each turn of the event loop (1 unless set): their
+ * records are written together at the turn's end, as the gateway writes them (at c=32 most
+ * requests end in a turn with 4–32 others); cold, each request and the turn's end run after an
+ * eviction, and a turn's time is shared by its requests.
  */
 import { readFileSync } from "node:fs";
 import { resourceFromAttributes } from "@opentelemetry/resources";
 import { TracerProvider } from "@opentelemetry/sdk-trace";
 import type { RequestTelemetryDeps } from "../src/telemetry/request-telemetry.ts";
-import { BatchTracer } from "../src/telemetry/tracing/batch-tracer.ts";
+import { BatchTracer, type LaterSpans } from "../src/telemetry/tracing/batch-tracer.ts";
 import { hexIdGenerator } from "../src/telemetry/tracing/id-generator.ts";
 import { requestTraces } from "../src/telemetry/tracing/request-trace.ts";
 import { samplerFromEnv } from "../src/telemetry/tracing/sampler-from-env.ts";
@@ -34,6 +38,14 @@ import { tracedRequest } from "./traced-request.ts";
 const perRound = Number(process.argv[2] ?? "200000");
 const rounds = Number(process.argv[3] ?? "4");
 const BATCH = 512;
+/** Requests that end in one turn of the event loop (`TRACE_LOOP_TURN`, 1 unless set). */
+const TURN = Number(process.env.TRACE_LOOP_TURN ?? "1");
+const queued: LaterSpans[] = [];
+/** The end of a turn: the records its requests queued, written one after the other. */
+function endTurn(): void {
+  for (const spans of queued) spans.write();
+  queued.length = 0;
+}
 
 const writer = new SpanBatchWriter(BATCH);
 let batches = 0;
@@ -52,6 +64,12 @@ const tracer = new BatchTracer({
       if (writer.count < BATCH) return;
       writer.recycle(writer.take().numbers);
       batches++;
+    },
+    // The gateway writes the records of the requests that end in one turn of its event loop
+    // together, at the turn's end: here after `TURN` requests (1: each at once).
+    later: (spans) => {
+      if (TURN === 1) spans.write();
+      else queued.push(spans);
     },
   },
   childrenFollowParent: true,
@@ -78,23 +96,38 @@ const median = (values: number[]) => [...values].sort((a, b) => a - b)[values.le
 function round(deps: RequestTelemetryDeps): { wall: number; cpu: number } {
   const cpuBefore = cpu();
   if (evict) {
+    // Each request cold, and the turn's end too; a turn's time is shared by its requests.
     const took: number[] = [];
-    for (let i = 0; i < perRound; i++) {
-      evict();
-      const start = Bun.nanoseconds();
-      request(i, deps);
-      took.push(Bun.nanoseconds() - start);
+    for (let i = 0; i < perRound; i += TURN) {
+      let turn = 0;
+      for (let j = i; j < i + TURN; j++) {
+        evict();
+        const start = Bun.nanoseconds();
+        request(j, deps);
+        turn += Bun.nanoseconds() - start;
+      }
+      if (TURN > 1) {
+        evict();
+        const start = Bun.nanoseconds();
+        endTurn();
+        turn += Bun.nanoseconds() - start;
+      }
+      took.push(turn / TURN);
     }
     return { wall: median(took) / 1000, cpu: (cpu() - cpuBefore) / perRound };
   }
   const start = Bun.nanoseconds();
-  for (let i = 0; i < perRound; i++) request(i, deps);
+  for (let i = 0; i < perRound; i++) {
+    request(i, deps);
+    if ((i + 1) % TURN === 0) endTurn();
+  }
   return { wall: (Bun.nanoseconds() - start) / 1000 / perRound, cpu: (cpu() - cpuBefore) / perRound };
 }
 
 // Warm-up (JIT), both ways.
 for (let i = 0; i < 50_000; i++) request(i, on);
 for (let i = 0; i < 50_000; i++) request(i, off);
+endTurn();
 const walls = { on: [] as number[], off: [] as number[] };
 const cpus = { on: [] as number[], off: [] as number[] };
 for (let r = 1; r <= rounds; r++) {

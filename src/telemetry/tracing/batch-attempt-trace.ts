@@ -8,9 +8,11 @@ import {
 import type { GatewayError } from "../../core/gateway-error.ts";
 import type { AttemptInfo, AttemptTelemetry } from "../dispatch-telemetry.ts";
 import type { BatchRequestTrace } from "./batch-request-trace.ts";
-import { nanos, samplerAttributes, seconds } from "./batch-span-parts.ts";
+import { samplerAttributes } from "./batch-span-parts.ts";
 import { sampled } from "./batch-tracer.ts";
 import { attemptAttributes, Key } from "./span-attributes.ts";
+import type { SpanBatchWriter } from "./span-batch.ts";
+import { PARENT_SERVER } from "./span-batch-layout.ts";
 import { passedOn } from "./trace-context.ts";
 
 const traceparent = (traceId: string, spanId: string, flags: number) =>
@@ -19,7 +21,7 @@ const traceparent = (traceId: string, spanId: string, flags: number) =>
 /**
  * One upstream attempt of a BatchRequestTrace: the router's handle for it (its `traceparent`,
  * its attempt metrics when metrics are on) and its client span, written into the export batch
- * when it closes. One object an attempt: the span's start time is the metrics' too.
+ * with its request's record (batch-request-trace.ts). One object an attempt: the span's start time is the metrics' too.
  */
 export class BatchAttemptTrace implements AttemptTelemetry {
   readonly headers: Readonly<Record<string, string>> | undefined;
@@ -29,6 +31,8 @@ export class BatchAttemptTrace implements AttemptTelemetry {
   private route: string;
   private error: GatewayError | undefined;
   private ended = false;
+  /** Monotonic ms from start to close (the span's length). */
+  private took = 0;
 
   constructor(
     private readonly request: BatchRequestTrace,
@@ -61,27 +65,35 @@ export class BatchAttemptTrace implements AttemptTelemetry {
     this.ended = true;
     if (error) this.error = error;
     if (!sampled(this.sampling)) return;
-    // Named `{operation} {model}`, as the SDK path names it.
-    const writer = this.request.tracer.open(this.operation, this.info.upstreamModel, SpanKind.CLIENT);
-    if (writer === undefined) return;
-    // The parent's trace state, unless the sampler gave one.
-    const traceState = this.sampling.traceState ?? this.request.traceState;
-    this.request.contextOf(writer, this.s0, this.s1, this.traceFlags, traceState);
-    this.request.parentOf(writer);
-    // As the SDK times a span not given its start: wall clock at the start, plus monotonic time.
-    const took = performance.now() - this.started;
-    let endSeconds = seconds(this.startedAt) + seconds(took);
-    let endNanos = nanos(this.startedAt) + nanos(took);
-    if (endNanos >= 1e9) {
-      endNanos -= 1e9;
-      endSeconds += 1;
-    }
-    writer.times(seconds(this.startedAt), nanos(this.startedAt), endSeconds, endNanos);
+    this.took = performance.now() - this.started;
+    this.request.attemptClosed(this);
+  }
+
+  /** Its client span, as a part of the request's record (batch-request-trace.ts). */
+  write(writer: SpanBatchWriter): void {
     const failure = this.error;
-    if (failure) writer.status(SpanStatusCode.ERROR, failure.message);
+    writer.part(
+      SpanKind.CLIENT,
+      // Named `{operation} {model}`, as the SDK path names it.
+      this.operation,
+      this.info.upstreamModel,
+      this.s0,
+      this.s1,
+      this.traceFlags,
+      // The parent's trace state, unless the sampler gave one.
+      (this.sampling.traceState ?? this.request.traceState)?.serialize(),
+      PARENT_SERVER,
+      0,
+      0,
+      0,
+      this.startedAt,
+      this.took,
+      failure ? SpanStatusCode.ERROR : SpanStatusCode.UNSET,
+      failure?.message,
+    );
     samplerAttributes(writer, this.sampling);
     attemptAttributes(writer, this.operation, this.info, this.route);
     if (failure) writer.text(Key.errorType, failure.code);
-    this.request.tracer.close();
+    writer.endPart();
   }
 }

@@ -20,6 +20,7 @@ import { BatchTracer } from "./batch-tracer.ts";
 import { alwaysOff, alwaysOn, parentBased, traceIdRatio, verdictOf } from "./built-in-samplers.ts";
 import type { WordIdGenerator } from "./id-generator.ts";
 import { readSpanBatch } from "./read-span-batch.ts";
+import { SpanRecords } from "./request-records.ts";
 import { requestTraces } from "./request-trace.ts";
 import { MOST_ATTRIBUTES } from "./span-attributes.ts";
 import { SpanBatchWriter } from "./span-batch.ts";
@@ -75,7 +76,13 @@ const resource = resourceFromAttributes({ "service.name": "equivalence" });
 
 interface Scenario {
   ledger: Partial<RequestLedger>;
-  attempts: { info: AttemptInfo; settled?: [GatewayError | undefined, string?]; closed?: GatewayError }[];
+  attempts: {
+    info: AttemptInfo;
+    settled?: [GatewayError | undefined, string?];
+    closed?: GatewayError;
+    /** Closed only after the request finished (its span then ends after the server span). */
+    late?: boolean;
+  }[];
   record: Partial<AuditRecord>;
   refused?: boolean;
 }
@@ -122,13 +129,16 @@ function runAll(traces: ReturnType<typeof requestTraces>, scenarios: Scenario[])
       continue;
     }
     const trace = traces.start(ledger, undefined);
+    const late: (() => void)[] = [];
     for (const step of scenario.attempts) {
       const attempt = trace.attempt(step.info);
       headers.push(attempt.headers);
       if (step.settled) attempt.settled(step.settled[0], step.settled[1]);
-      attempt.closed(step.closed);
+      if (step.late) late.push(() => attempt.closed(step.closed));
+      else attempt.closed(step.closed);
     }
     trace.finish(recordOf(scenario.record));
+    for (const close of late) close();
   }
   return headers;
 }
@@ -138,7 +148,8 @@ function readBack(writer: SpanBatchWriter): ReadableSpan[] {
   const batch = writer.take();
   const scopes = new Map(batch.scopes.map((s) => [s.id, s.scope]));
   return readSpanBatch(
-    batch,
+    // As the export thread reads it: the requests' records as span records.
+    { strings: batch.strings, numbers: new SpanRecords().of(batch.numbers) },
     new StringTableMirror().apply(batch.table),
     () => resource,
     (id) => scopes.get(id) ?? { name: "?" },
@@ -182,7 +193,8 @@ function direct(sampler: Sampler, limits: SpanLimits, childrenFollowParent = fal
       resource,
       scope: { name: "mindgw", version: undefined, schemaUrl: undefined },
       valueLengthLimit: limits.attributeValueLengthLimit ?? Number.POSITIVE_INFINITY,
-      processor: { writer, batchFor: () => writer, written() {} },
+      // Written at once, as at the end of a turn that ended this request alone.
+      processor: { writer, batchFor: () => writer, written() {}, later: (spans) => spans.write() },
       childrenFollowParent,
     });
     const headers = runAll(requestTraces(tracer, captureContent), scenarios);
@@ -246,6 +258,12 @@ const scenarios: Scenario[] = [
   {
     ledger: { requestId: "req-4" },
     attempts: [{ info: info("provider:b"), settled: [undefined], closed: cut }],
+    record: {},
+  },
+  // The answer was committed and the request ended before its upstream exchange closed.
+  {
+    ledger: { requestId: "req-4b" },
+    attempts: [{ info: info("provider:b"), settled: [undefined], closed: cut, late: true }],
     record: {},
   },
   // 5xx: the server span in error, its status message the error class.
@@ -322,8 +340,8 @@ for (const [name, sampler, builtIn] of samplers)
       expect(byWords.headers).toEqual(sdk.headers);
       expect(byWords.spans.map(comparable)).toEqual(sdk.spans.map(comparable));
       if (name.startsWith("parentbased_always_on")) {
-        // The cases above are really there: 2 + 4 + 2 + 2 + 1 + 1 + 2 + 24 × 2 spans, none for req-3.
-        expect(sdk.spans).toHaveLength(62);
+        // The cases above are really there: 2 + 4 + 2 + 2 + 2 + 1 + 1 + 2 + 24 × 2 spans, none for req-3.
+        expect(sdk.spans).toHaveLength(64);
         expect(sdk.spans.some((s) => s.attributes["gen_ai.input.messages"] !== undefined)).toBe(
           captureContent,
         );

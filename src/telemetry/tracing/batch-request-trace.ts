@@ -15,8 +15,9 @@ import type { RequestLedger } from "../../http/request-ledger.ts";
 import type { AttemptInfo, AttemptTelemetry } from "../dispatch-telemetry.ts";
 import type { GatewayMetrics } from "../metrics/gateway-metrics.ts";
 import { BatchAttemptTrace } from "./batch-attempt-trace.ts";
-import { nanos, samplerAttributes, seconds } from "./batch-span-parts.ts";
-import { type BatchTracer, sampled } from "./batch-tracer.ts";
+import { samplerAttributes } from "./batch-span-parts.ts";
+import { type BatchTracer, type LaterSpans, sampled } from "./batch-tracer.ts";
+import { hexWord } from "./id-generator.ts";
 import type { RequestTrace } from "./request-trace.ts";
 import {
   finishedAttributes,
@@ -28,6 +29,7 @@ import {
   spanNameSecond,
 } from "./span-attributes.ts";
 import type { SpanBatchWriter } from "./span-batch.ts";
+import { PARENT_NONE, PARENT_REMOTE } from "./span-batch-layout.ts";
 import { parseTraceparent } from "./trace-context.ts";
 
 /** A built-in sampler's results (built-in-samplers.ts): no attributes, no trace state. */
@@ -40,13 +42,20 @@ const hexOfWord = (word: number) => word.toString(16).padStart(8, "0");
 /**
  * A request's spans with no SDK span object (batch-tracer.ts says why): the ids, times and the
  * sampler's verdict are fields here, the attributes are read at the end from what the gateway
- * holds anyway (the ledger, the audit record, the attempt), and each span is written into the
- * export batch when it ends. What reaches the collector is what the SDK's spans made through
+ * holds anyway (the ledger, the audit record, the attempt), and when the request ends its spans
+ * are written into the export batch as one record (span-batch-layout.ts, `REQUEST`: the attempts
+ * that closed, then the server span), which the export thread makes into span records. Why one
+ * record: between two requests the gateway runs so much other code that a traced request's
+ * tracing code runs cold, and then what it costs is how much distinct code it runs, not how
+ * long its loop is (docs/BENCHMARKS-HISTORY.md, sessions 10 and 11); one writer a request, with
+ * the trace id, parents, resource, scope and times' arithmetic left to the thread, runs less
+ * than opening and closing each span. An attempt that closes after its request ended (none
+ * does on the usual paths) is a record of its own. What reaches the collector is what the SDK's spans made through
  * ApiRequestTrace would carry, field for field, as the SDK would time them (the server span
  * from the request's arrival to the wall clock at its end; an attempt from the wall clock at
  * its start plus the monotonic time it took) — batch-request-trace.test.ts holds the two equal.
  */
-export class BatchRequestTrace implements RequestTrace {
+export class BatchRequestTrace implements RequestTrace, LaterSpans {
   readonly traceId: string;
   /** The ids' 32-bit words, as the batch holds them (taken from the id generator, not parsed). */
   private readonly s0: number;
@@ -63,6 +72,14 @@ export class BatchRequestTrace implements RequestTrace {
   private parentOfAttempts: Context | undefined;
   private dialect: string | undefined;
   private ended = false;
+  /** The request's record and the server span's end (epoch ms), from `finish` until written. */
+  private record: AuditRecord | undefined;
+  private endedAt = 0;
+  /** This request's record has been written (or had nothing to write). */
+  private written = false;
+  /** Sampled attempts whose spans ended before the request did, in that order (nearly always one). */
+  private closed: BatchAttemptTrace | undefined;
+  private moreClosed: BatchAttemptTrace[] | undefined;
 
   constructor(
     readonly tracer: BatchTracer,
@@ -126,45 +143,105 @@ export class BatchRequestTrace implements RequestTrace {
     return this.tracer.sample(this.parentOfAttempts, this.traceId, name, SpanKind.CLIENT);
   }
 
-  /** The server span's id and flags, as its attempts name their parent. */
-  parentOf(writer: SpanBatchWriter): void {
-    writer.parentWords(this.s0, this.s1, this.traceFlags, false);
+  /**
+   * An attempt's span has ended: written with this request's record (in the order they closed),
+   * or, when that has been written already, in a record of its own now.
+   */
+  attemptClosed(attempt: BatchAttemptTrace): void {
+    if (!this.written) {
+      if (this.closed === undefined) this.closed = attempt;
+      else if (this.moreClosed === undefined) this.moreClosed = [attempt];
+      else this.moreClosed.push(attempt);
+      return;
+    }
+    const writer = this.begin(1);
+    if (writer === undefined) return;
+    attempt.write(writer);
+    this.tracer.written();
   }
 
-  /** Writes the trace id and a span id of this request, with its flags and trace state. */
-  contextOf(
-    writer: SpanBatchWriter,
-    s0: number,
-    s1: number,
-    flags: number,
-    traceState: TraceState | undefined,
-  ) {
-    writer.contextWords(this.t0, this.t1, this.t2, this.t3, s0, s1, flags, traceState?.serialize());
+  /** A record of `parts` of this request's spans, begun in the batch; undefined when they are dropped. */
+  private begin(parts: number): SpanBatchWriter | undefined {
+    const { tracer } = this;
+    const writer = tracer.batchFor(parts);
+    writer?.beginRequest(
+      tracer.resource,
+      tracer.scope,
+      parts,
+      this.t0,
+      this.t1,
+      this.t2,
+      this.t3,
+      this.s0,
+      this.s1,
+      this.traceFlags,
+    );
+    return writer;
   }
 
+  /** Ends the server span: its record is written at the end of this turn of the event loop. */
   finish(record: AuditRecord): void {
-    // Only a sampled span is exported (the processor drops the rest as it ends them).
-    if (this.ended || !sampled(this.sampling)) return;
+    if (this.ended) return;
     this.ended = true;
+    if (!sampled(this.sampling) && this.closed === undefined) {
+      // Nothing to write (an attempt that closes later writes its own record).
+      this.written = true;
+      return;
+    }
+    this.record = record;
+    // The SDK ends a span that was given its start time at the wall clock, never before its start.
+    this.endedAt = Math.max(Date.now(), this.ledger.startedAt);
+    this.tracer.later(this);
+  }
+
+  /**
+   * Writes the request's spans as one record: the attempts' client spans that have closed, then
+   * the server span (only sampled spans are exported).
+   */
+  write(): void {
+    const record = this.record;
+    if (this.written || record === undefined) return;
+    this.written = true;
+    const server = sampled(this.sampling);
+    const first = this.closed;
+    const more = this.moreClosed;
+    const parts = (server ? 1 : 0) + (first ? 1 : 0) + (more ? more.length : 0);
+    if (parts === 0) return;
+    const writer = this.begin(parts);
+    if (writer === undefined) return;
+    if (first) first.write(writer);
+    if (more) for (const attempt of more) attempt.write(writer);
+    if (server) this.writeServer(writer, record);
+    this.tracer.written();
+  }
+
+  /** The server span, as the last part of the request's record. */
+  private writeServer(writer: SpanBatchWriter, record: AuditRecord): void {
     const { frontDoor, model } = this.ledger;
-    const writer = this.tracer.open(
+    const remote = this.remote;
+    const start = this.ledger.startedAt;
+    writer.part(
+      SpanKind.SERVER,
       spanNameFirst(frontDoor),
       spanNameSecond(frontDoor, model),
-      SpanKind.SERVER,
+      this.s0,
+      this.s1,
+      this.traceFlags,
+      this.traceState?.serialize(),
+      remote ? PARENT_REMOTE : PARENT_NONE,
+      remote ? hexWord(remote.spanId, 0) : 0,
+      remote ? hexWord(remote.spanId, 1) : 0,
+      remote ? remote.traceFlags : 0,
+      start,
+      this.endedAt,
+      // A server span is in error for 5xx only; a refusal (4xx) is the client's error.
+      record.status >= 500 ? SpanStatusCode.ERROR : SpanStatusCode.UNSET,
+      record.status >= 500 ? (record.errorClass ?? "") : undefined,
     );
-    if (writer === undefined) return;
-    this.contextOf(writer, this.s0, this.s1, this.traceFlags, this.traceState);
-    if (this.remote) writer.parent(this.remote.spanId, this.remote.traceFlags, true);
-    const start = this.ledger.startedAt;
-    // The SDK ends a span that was given its start time at the wall clock, never before its start.
-    const end = Math.max(Date.now(), start);
-    writer.times(seconds(start), nanos(start), seconds(end), nanos(end));
-    // A server span is in error for 5xx only; a refusal (4xx) is the client's error.
-    if (record.status >= 500) writer.status(SpanStatusCode.ERROR, record.errorClass ?? "");
     samplerAttributes(writer, this.sampling);
     requestAttributes(writer, this.ledger);
     finishedAttributes(writer, record, this.captureContent);
     if (this.dialect) writer.text(Key.provider, this.dialect);
-    this.tracer.close();
+    writer.endPart();
   }
 }

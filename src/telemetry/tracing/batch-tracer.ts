@@ -19,10 +19,23 @@ const NO_LINKS: Link[] = Object.freeze([]) as unknown as Link[];
 /** Where ended spans are written: the span processor's current batch (thread-span-processor.ts). */
 export interface SpanBatches {
   readonly writer: SpanBatchWriter;
-  /** The batch to write the next span into, or undefined when it is dropped (counted). */
-  batchFor(): SpanBatchWriter | undefined;
-  /** After a span was written. */
+  /**
+   * The batch to write the next `spans` spans into (one SDK span, or a request's record), or
+   * undefined when they are dropped (counted).
+   */
+  batchFor(spans: number): SpanBatchWriter | undefined;
+  /** After a span or a record was written. */
   written(): void;
+  /**
+   * Calls `spans.write()` at the end of this turn of the event loop, with every other request's
+   * record queued in the turn (and before any flush or shutdown goes on).
+   */
+  later(spans: LaterSpans): void;
+}
+
+/** A request's spans, written into the batch at the end of the turn it ended in. */
+export interface LaterSpans {
+  write(): void;
 }
 
 /** What the SDK's tracer is configured with, as startTracing found it. */
@@ -73,7 +86,9 @@ export class BatchTracer implements Tracer {
    * (built-in-samplers.ts); else undefined, and `sample` asks the sampler.
    */
   readonly verdict: WordVerdict | undefined;
-  private readonly writer: SpanBatchWriter;
+  /** sdk-node's resource and scope, which every request span carries. */
+  readonly resource: Resource;
+  readonly scope: InstrumentationScope;
   /** The generator's `drawSpanId`, when it has one. */
   private readonly wordIds: WordIdGenerator | undefined;
   /** The span id drawn last by `drawSpanId` from a generator without one. */
@@ -85,8 +100,9 @@ export class BatchTracer implements Tracer {
     this.ids = parts.ids;
     this.childrenFollowParent = parts.childrenFollowParent === true;
     this.verdict = verdictOf(parts.sampler);
-    this.writer = parts.processor.writer;
-    this.writer.valueLengthLimit = parts.valueLengthLimit;
+    this.resource = parts.resource;
+    this.scope = parts.scope;
+    parts.processor.writer.valueLengthLimit = parts.valueLengthLimit;
     this.wordIds = "drawSpanId" in parts.ids ? parts.ids : undefined;
   }
 
@@ -116,20 +132,22 @@ export class BatchTracer implements Tracer {
   }
 
   /**
-   * Starts writing an ended, sampled span named `${first} ${second}` into the export batch (then
-   * `context`, `parent`, `times`, `status`, `setAttribute` on the writer, then `close()`), or
-   * undefined when the span is dropped (the hand-over bound, counted) or tracing has shut down.
+   * The batch a request's record of `spans` ended, sampled spans is written into
+   * (`SpanBatchWriter.beginRequest`, with this tracer's `resource` and `scope`; then `written()`),
+   * or undefined when they are dropped (the hand-over bound, counted) or tracing has shut down.
    */
-  open(first: string, second: string, kind: SpanKind): SpanBatchWriter | undefined {
-    const writer = this.parts.processor.batchFor();
-    writer?.beginJoined(first, second, kind, this.parts.resource, this.parts.scope);
-    return writer;
+  batchFor(spans: number): SpanBatchWriter | undefined {
+    return this.parts.processor.batchFor(spans);
   }
 
-  /** Ends the span `open` began: the batch goes when full or when its delay is up. */
-  close(): void {
-    this.writer.end();
+  /** After a record was written: the batch goes when full or when its delay is up. */
+  written(): void {
     this.parts.processor.written();
+  }
+
+  /** See `SpanBatches.later`. */
+  later(spans: LaterSpans): void {
+    this.parts.processor.later(spans);
   }
 }
 

@@ -41,6 +41,54 @@ export const TYPES = 8;
 /** String values this long or longer are the batch's own, not looked up in the table (`attribute`). */
 export const UNIQUE_LENGTH = 32;
 
+/**
+ * A request's spans as one record (batch-request-trace.ts), written when the request ends and
+ * made into span records above by the export thread (request-records.ts): the trace id, the
+ * resource and scope once, then a part per span (its attempts' client spans in the order they
+ * closed, then the server span), each with its own ids, times, status and attribute pairs. The
+ * event loop runs one short writer a request instead of opening and closing each span; every
+ * slot a span record repeats (trace id, parent, resource, scope, unused fields) and the times'
+ * arithmetic are filled in on the thread, in a hot loop over the batch.
+ *
+ * Header: slot 0 is `REQUEST` (a span record's slot 0 is its name, never negative), then these.
+ */
+export const REQUEST = -2;
+export const R_RESOURCE = 1;
+export const R_SCOPE = 2;
+/** Four words. */
+export const R_TRACE_ID = 3;
+/** The server span's id (two words) and flags: every attempt's parent. */
+export const R_SERVER_ID = 7;
+export const R_SERVER_FLAGS = 9;
+/** How many parts follow. */
+export const R_PARTS = 10;
+export const R_HEADER = 11;
+/** A part: the span's kind (SERVER or CLIENT), name (string table), id (two words), flags, trace state (`strings`). */
+export const P_KIND = 0;
+export const P_NAME = 1;
+export const P_ID = 2;
+export const P_FLAGS = 4;
+export const P_STATE = 5;
+/** `P_PARENT`: none, the request's server span, or a remote span (`P_PARENT_ID`, `P_PARENT_FLAGS`). */
+export const P_PARENT = 6;
+export const PARENT_NONE = 0;
+export const PARENT_SERVER = 1;
+export const PARENT_REMOTE = 2;
+export const P_PARENT_ID = 7;
+export const P_PARENT_FLAGS = 9;
+/**
+ * Epoch milliseconds: a server span's start and end; a client span's start and its length (the
+ * SDK's timing of a span not given its start: wall clock at the start plus monotonic time).
+ */
+export const P_START = 10;
+export const P_END = 11;
+/** Status code and message (string table, or NONE). */
+export const P_STATUS = 12;
+export const P_MESSAGE = 13;
+/** Attribute pairs that follow, as a span record's. */
+export const P_ATTRIBUTES = 14;
+export const P_FIELDS = 15;
+
 /** A resource as plain data; sent once, then named by its number. */
 export interface ResourceData {
   readonly id: number;

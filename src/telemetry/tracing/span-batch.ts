@@ -13,8 +13,30 @@ import {
   JSON_VALUE,
   NONE,
   NUMBER,
+  P_ATTRIBUTES,
+  P_END,
+  P_FIELDS,
+  P_FLAGS,
+  P_ID,
+  P_KIND,
+  P_MESSAGE,
+  P_NAME,
+  P_PARENT,
+  P_PARENT_FLAGS,
+  P_PARENT_ID,
+  P_START,
+  P_STATE,
+  P_STATUS,
   PARENT_ID,
   type PlainContext,
+  R_HEADER,
+  R_PARTS,
+  R_RESOURCE,
+  R_SCOPE,
+  R_SERVER_FLAGS,
+  R_SERVER_ID,
+  R_TRACE_ID,
+  REQUEST,
   SPAN_ID,
   type SpanBatch,
   STRING,
@@ -121,17 +143,6 @@ export class SpanBatchWriter {
     this.start(this.shared(name), kind, resource, scope);
   }
 
-  /** `begin` for a span named `${first} ${second}` (operation and model), looked up by its parts. */
-  beginJoined(
-    first: string,
-    second: string,
-    kind: number,
-    resource: Resource,
-    scope: InstrumentationScope,
-  ): void {
-    this.start(this.table.internJoined(first, second), kind, resource, scope);
-  }
-
   private start(name: number, kind: number, resource: Resource, scope: InstrumentationScope): void {
     this.room(FIELDS + 1);
     const n = this.numbers;
@@ -168,11 +179,8 @@ export class SpanBatchWriter {
     );
   }
 
-  /**
-   * `context` with the trace id (`t0`–`t3`) and span id (`s0`, `s1`) as their 32-bit words, most
-   * significant first: how batch-request-trace.ts writes them, from the id generator's bytes.
-   */
-  contextWords(
+  /** `context` with the trace id (`t0`–`t3`) and span id (`s0`, `s1`) as their 32-bit words. */
+  private contextWords(
     t0: number,
     t1: number,
     t2: number,
@@ -201,7 +209,7 @@ export class SpanBatchWriter {
   }
 
   /** `parent` with the span id as its two words. */
-  parentWords(s0: number, s1: number, traceFlags: number, isRemote: boolean): void {
+  private parentWords(s0: number, s1: number, traceFlags: number, isRemote: boolean): void {
     const n = this.numbers;
     const i = this.head;
     n[i + 6] = 1;
@@ -282,6 +290,90 @@ export class SpanBatchWriter {
     else if (value instanceof Uint8Array)
       this.pair(key * TYPES + BYTES, this.unique(JSON.stringify(Array.from(value))));
     else this.pair(key * TYPES + JSON_VALUE, this.unique(JSON.stringify(value)));
+  }
+
+  /**
+   * Starts a request's record of `parts` spans (span-batch-layout.ts, `REQUEST`): the trace id
+   * (`t0`–`t3`, most significant first) and the server span's id and flags, which every attempt
+   * names as its parent. Then `part` for each span, its attributes, `endPart`; nothing else between.
+   */
+  beginRequest(
+    resource: Resource,
+    scope: InstrumentationScope,
+    parts: number,
+    t0: number,
+    t1: number,
+    t2: number,
+    t3: number,
+    s0: number,
+    s1: number,
+    flags: number,
+  ): void {
+    this.room(R_HEADER);
+    const n = this.numbers;
+    const i = this.at;
+    n[i] = REQUEST;
+    n[i + R_RESOURCE] = this.origins.resourceOf(resource);
+    n[i + R_SCOPE] = this.origins.scopeOf(scope);
+    n[i + R_TRACE_ID] = t0;
+    n[i + R_TRACE_ID + 1] = t1;
+    n[i + R_TRACE_ID + 2] = t2;
+    n[i + R_TRACE_ID + 3] = t3;
+    n[i + R_SERVER_ID] = s0;
+    n[i + R_SERVER_ID + 1] = s1;
+    n[i + R_SERVER_FLAGS] = flags;
+    n[i + R_PARTS] = parts;
+    this.at = i + R_HEADER;
+    this.count += parts;
+  }
+
+  /**
+   * One span of the record begun last, named `${first} ${second}` (looked up by its parts). `start`
+   * and `end` are epoch ms; a client span's `end` is its length (P_START says why). `parent`:
+   * PARENT_NONE, PARENT_SERVER, or PARENT_REMOTE with the remote span's id words and flags.
+   */
+  part(
+    kind: number,
+    first: string,
+    second: string,
+    s0: number,
+    s1: number,
+    flags: number,
+    traceState: string | undefined,
+    parent: number,
+    p0: number,
+    p1: number,
+    parentFlags: number,
+    start: number,
+    end: number,
+    status: number,
+    message: string | undefined,
+  ): void {
+    this.room(P_FIELDS);
+    const n = this.numbers;
+    const i = this.at;
+    this.head = i;
+    n[i + P_KIND] = kind;
+    n[i + P_NAME] = this.table.internJoined(first, second);
+    n[i + P_ID] = s0;
+    n[i + P_ID + 1] = s1;
+    n[i + P_FLAGS] = flags;
+    n[i + P_STATE] = traceState ? this.unique(traceState) : NONE;
+    n[i + P_PARENT] = parent;
+    n[i + P_PARENT_ID] = p0;
+    n[i + P_PARENT_ID + 1] = p1;
+    n[i + P_PARENT_FLAGS] = parentFlags;
+    n[i + P_START] = start;
+    n[i + P_END] = end;
+    n[i + P_STATUS] = status;
+    n[i + P_MESSAGE] = message ? this.shared(message) : NONE;
+    this.at = i + P_FIELDS;
+    this.attributes = 0;
+  }
+
+  /** Closes the part begun last (its attribute pairs follow it). */
+  endPart(): void {
+    this.numbers[this.head + P_ATTRIBUTES] = this.attributes;
   }
 
   /** Closes the span record begun last; `dropped`: attributes the SDK dropped. */

@@ -4,6 +4,12 @@ import { resourceFromAttributes } from "@opentelemetry/resources";
 import { TracerProvider } from "@opentelemetry/sdk-trace";
 import { startOtlpReceiver } from "../../../test/e2e/harness/otlp-receiver.ts";
 import { waitFor } from "../../../test/e2e/harness/wait-for.ts";
+import type { AuditRecord } from "../../audit/audit-record.ts";
+import type { RequestLedger } from "../../http/request-ledger.ts";
+import { BatchTracer } from "./batch-tracer.ts";
+import { alwaysOn } from "./built-in-samplers.ts";
+import { hexIdGenerator } from "./id-generator.ts";
+import { requestTraces } from "./request-trace.ts";
 import { ThreadSpanProcessor } from "./thread-span-processor.ts";
 import { parentContext } from "./trace-context.ts";
 
@@ -174,4 +180,105 @@ test("spans beyond the hand-over bound are dropped and counted; the rest still a
   tracer.startSpan("late").end();
   await processor.forceFlush();
   expect(received).toBe(3);
+});
+
+test("a request's spans cross to the thread as one record, in one batch, and arrive as its span tree", async () => {
+  const exports: { name: string; parent: string; id: string }[][] = [];
+  const collector = Bun.serve({
+    hostname: "127.0.0.1",
+    port: 0,
+    async fetch(request) {
+      const body = (await request.json()) as {
+        resourceSpans: {
+          scopeSpans: { spans: { name: string; parentSpanId?: string; spanId: string }[] }[];
+        }[];
+      };
+      const spans = body.resourceSpans.flatMap((r) => r.scopeSpans.flatMap((s) => s.spans));
+      exports.push(spans.map((s) => ({ name: s.name, parent: s.parentSpanId ?? "", id: s.spanId })));
+      return Response.json({});
+    },
+  });
+  stops.push(async () => collector.stop(true));
+  const processor = new ThreadSpanProcessor({
+    env: jsonTo(`http://127.0.0.1:${collector.port}`),
+    maxExportBatchSize: 3,
+    maxPendingSpans: 100,
+    onDropped: () => {},
+  });
+  const { tracer: sdk } = tracerWith(processor, "record-test");
+  const traces = requestTracesOf(processor, sdk);
+  sdk.startSpan("alone").end();
+  const ledger = {
+    frontDoor: "chat",
+    model: "m",
+    startedAt: Date.now(),
+    requestId: "req-r",
+    stream: false,
+    traceparent: null,
+  };
+  const request = traces.start(ledger as unknown as RequestLedger, undefined);
+  const info = { route: "provider:a", dialect: "openai", upstreamModel: "up", retry: 0, failover: false };
+  for (const retry of [0, 1]) {
+    const attempt = request.attempt({ ...info, retry });
+    attempt.settled();
+    attempt.closed();
+  }
+  // The request's three spans do not fit beside the lone span in a batch of three: it goes first.
+  request.finish({ status: 200, inputTokens: 1, outputTokens: 2, costUsd: 0 } as unknown as AuditRecord);
+  await processor.forceFlush();
+  expect(exports.map((spans) => spans.map((s) => s.name))).toEqual([
+    ["alone"],
+    ["chat up", "chat up", "chat m"],
+  ]);
+  const [first, second, server] = exports[1] ?? [];
+  expect([first?.parent, second?.parent]).toEqual([server?.id, server?.id]);
+  expect(server?.parent).toBe("");
+});
+
+/** The gateway's request spans (BatchTracer) through `processor`, as startTracing sets them up. */
+function requestTracesOf(processor: ThreadSpanProcessor, sdk: ReturnType<typeof tracerWith>["tracer"]) {
+  return requestTraces(
+    new BatchTracer({
+      sdk,
+      sampler: alwaysOn(),
+      ids: hexIdGenerator,
+      resource: resourceFromAttributes({ "service.name": "record-test" }),
+      scope: { name: "mindgw" },
+      valueLengthLimit: Number.POSITIVE_INFINITY,
+      processor,
+      childrenFollowParent: true,
+    }),
+    false,
+  );
+}
+
+test("a request's record is written at the end of its turn: it goes with the batch's delay, and a shutdown right after its end still sends it", async () => {
+  const processor = new ThreadSpanProcessor({
+    env: jsonTo(receiver.url),
+    scheduledDelayMillis: 20,
+    maxPendingSpans: 100,
+    onDropped: () => {},
+  });
+  const { tracer: sdk } = tracerWith(processor, "turn-test");
+  const traces = requestTracesOf(processor, sdk);
+  const finished = (requestId: string) => {
+    const ledger = {
+      frontDoor: "chat",
+      model: requestId,
+      startedAt: Date.now(),
+      requestId,
+      stream: false,
+      traceparent: null,
+    };
+    traces
+      .start(ledger as unknown as RequestLedger, undefined)
+      .finish({ status: 200 } as unknown as AuditRecord);
+  };
+  finished("first");
+  await waitFor("the first request's span, with no flush", () =>
+    receiver.spans.some((s) => s.name === "chat first"),
+  );
+  finished("second");
+  await processor.shutdown();
+  expect(receiver.spans.some((s) => s.name === "chat second")).toBe(true);
 });

@@ -2,10 +2,11 @@
  * The upstream client alone: what one exchange with the burst upstream costs this process in CPU
  * (in total and on its event loop), for Bun's native `fetch`, the lean HTTP/1.1 client
  * (`src/providers/http/http1/`), the lean client's byte feed for a stream (`feed`: its `stream`,
- * no `Response`), and a bare keep-alive pool on `Bun.connect` (the floor gateway's,
+ * no `Response`), its whole answer as bytes for a non-stream call (`whole`: its `answer`, the
+ * gateway's same-dialect path), and a bare keep-alive pool on `Bun.connect` (the floor gateway's,
  * bench/floor-gateway.ts: content-length only, no `Response`). Each answer is read the way the
  * gateway reads it: whole as bytes (non-stream), or chunk by chunk from the body's reader (stream).
- *   bun bench/client-micro.ts [--calls 10000] [--concurrency 32] [--rounds 3] [--clients native,lean,feed,floor]
+ *   bun bench/client-micro.ts [--calls 10000] [--concurrency 32] [--rounds 3] [--clients native,lean,feed,whole,floor]
  *     [--scenario non-stream|stream]
  * Starts bench/burst-upstream.ts itself; clients alternate round by round; prints one line per
  * run and the medians: CPU µs a call, and each call's time (call to last byte) at p50, p99 and
@@ -152,10 +153,23 @@ function feedClient(stream: boolean): Call {
   };
 }
 
+/** The gateway's read of a same-dialect non-stream answer: `answer`, a body whole with its head as bytes. */
+const whole: Call = async (body) => {
+  const answer = await leanClient.answer(url, {
+    method: "POST",
+    headers,
+    body,
+    signal: new AbortController().signal,
+  });
+  return answer instanceof Response ? readWhole(answer) : answer.body.byteLength;
+};
+
 const clients: Record<string, (stream: boolean) => Call> = {
   native: (stream) => fetchClient(fetch, stream),
   lean: (stream) => fetchClient(lean, stream),
   feed: feedClient,
+  // The gateway's non-stream path on the lean client (a stream: the feed's).
+  whole: (stream) => (stream ? feedClient(true) : whole),
   floor: () => floor,
 };
 const chosen = (values.clients ?? "").split(",").filter((name) => name in clients);

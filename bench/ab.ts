@@ -6,11 +6,11 @@
  * Environment: AB_SECONDS (3) per wrk run, AB_ROUNDS (4), AB_PAIRS (comma list of pair ids,
  * default all), AB_WARMUP (2) seconds of load per scenario on each target before measuring,
  * MINDGW_BIN (dist/mindgw), AB_AGAINST_BIN (another build of mindgw, say main's: adds the pairs
- * `against-traced`, `against-obs-off`, `against-mindgw`, `against-always-off`, each that target on the other build (a) vs
+ * `against-traced`, `against-obs-off`, `against-mindgw`, `against-always-off`, `against-lean`, each that target on the other build (a) vs
  * this one (b), to judge a change by the same interleaving), AB_THREADS=1 (also CPU µs/req per thread name: event loop, Worker
  * threads, the garbage collector's and JIT's helpers), AB_TOGETHER=1 (each round loads a and b at the
  * same time, each with its own wrk, rather than one after the other: a loaded machine's swings
- * then hit both sides within the same seconds), AB_COUNTS=1 (also system calls, context switches
+ * then hit both sides within the same seconds), AB_COUNTS=1 (also system calls, context switches, wake-ups made
  * and page faults per request per thread name, from `perf stat`: counts that the load does not
  * move, where CPU time does; bench/thread-counts.ts). Writes .bench-out/ab-<time>.json and prints markdown.
  * A target whose code is still being compiled measures the JIT, not the steady state: the shadow
@@ -53,6 +53,8 @@ const AGAINST: Record<string, string> = {
   "against-obs-off": "mindgw-obs-off",
   "against-mindgw": "mindgw",
   "against-always-off": "mindgw-always-off",
+  // Every plain-http call on the lean client on both builds: a change to the client judged alone.
+  "against-lean": "mindgw-lean",
 };
 
 /** One comparison: `b` measured against `a` (the baseline) at one concurrency. */
@@ -358,13 +360,13 @@ function threadTable(results: { pair: Pair; rounds: Round[] }[]): string[] {
   return lines;
 }
 
-/** System calls, context switches and page faults per request by thread name, pooled, a → b. */
+/** System calls, context switches, page faults and wakes made per request by thread name, pooled, a → b. */
 function countTable(results: { pair: Pair; rounds: Round[] }[]): string[] {
   const lines = [
-    "Per request, by thread (perf stat, all rounds pooled): system calls, context switches, page faults, a → b.",
+    "Per request, by thread (perf stat, all rounds pooled): system calls, context switches, page faults, wake-ups of other threads made, a → b.",
     "",
-    "| pair | scenario | thread | syscalls a → b | switches a → b | faults a → b |",
-    "| --- | --- | --- | ---: | ---: | ---: |",
+    "| pair | scenario | thread | syscalls a → b | switches a → b | faults a → b | wakes a → b |",
+    "| --- | --- | --- | ---: | ---: | ---: | ---: |",
   ];
   for (const { pair, rounds: rs } of results) {
     const requests = (side: "a" | "b") =>
@@ -383,7 +385,7 @@ function countTable(results: { pair: Pair; rounds: Round[] }[]): string[] {
       const most = Math.max(perRequest("a", name, "syscalls"), perRequest("b", name, "syscalls"));
       if (most >= 0.01)
         lines.push(
-          `| ${pair.id} | ${pair.scenario} | ${name} | ${cell("syscalls")} | ${cell("switches")} | ${cell("faults")} |`,
+          `| ${pair.id} | ${pair.scenario} | ${name} | ${cell("syscalls")} | ${cell("switches")} | ${cell("faults")} | ${cell("wakes")} |`,
         );
     }
   }

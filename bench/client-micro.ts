@@ -2,10 +2,12 @@
  * The upstream client alone: what one exchange with the burst upstream costs this process in CPU
  * (in total and on its event loop), for Bun's native `fetch`, the lean HTTP/1.1 client
  * (`src/providers/http/http1/`), the lean client's byte feed for a stream (`feed`: its `stream`,
- * no `Response`), and a bare keep-alive pool on `Bun.connect` (the floor gateway's,
+ * no `Response`), its whole answer as bytes for a non-stream call (`whole`: its `answer`, the
+ * gateway's same-dialect path), the same on a thread of its own (`threaded`, bench/lean-thread.ts:
+ * a sketch, non-stream only), and a bare keep-alive pool on `Bun.connect` (the floor gateway's,
  * bench/floor-gateway.ts: content-length only, no `Response`). Each answer is read the way the
  * gateway reads it: whole as bytes (non-stream), or chunk by chunk from the body's reader (stream).
- *   bun bench/client-micro.ts [--calls 10000] [--concurrency 32] [--rounds 3] [--clients native,lean,feed,floor]
+ *   bun bench/client-micro.ts [--calls 10000] [--concurrency 32] [--rounds 3] [--clients native,lean,feed,whole,threaded,floor]
  *     [--scenario non-stream|stream]
  * Starts bench/burst-upstream.ts itself; clients alternate round by round; prints one line per
  * run and the medians: CPU µs a call, and each call's time (call to last byte) at p50, p99 and
@@ -15,6 +17,7 @@ import { parseArgs } from "node:util";
 import type { Socket } from "bun";
 import { createLeanFetch, type FetchFunction } from "../src/providers/http/http1/lean-fetch.ts";
 import { nodeFetch } from "../src/providers/http/node-fetch.ts";
+import type { ThreadAnswer, ThreadCall } from "./lean-thread.ts";
 import { SCENARIOS } from "./scenarios.ts";
 import { spawnService } from "./service.ts";
 
@@ -152,10 +155,61 @@ function feedClient(stream: boolean): Call {
   };
 }
 
+/** The gateway's read of a same-dialect non-stream answer: `answer`, a body whole with its head as bytes. */
+const whole: Call = async (body) => {
+  const answer = await leanClient.answer(url, {
+    method: "POST",
+    headers,
+    body,
+    signal: new AbortController().signal,
+  });
+  return answer instanceof Response ? readWhole(answer) : answer.body.byteLength;
+};
+
+/**
+ * The lean client on a thread of its own (bench/lean-thread.ts, a sketch): the calls of one turn
+ * sent over in one message, each answered when its batch comes back. Non-stream only.
+ */
+function threadedClient(): Call {
+  const thread = new Worker(new URL("./lean-thread.ts", import.meta.url).href);
+  const waiting = new Map<number, { resolve: (size: number) => void; reject: (error: Error) => void }>();
+  let nextId = 0;
+  let calls: ThreadCall[] = [];
+  const sendCalls = () => {
+    const batch = calls;
+    calls = [];
+    thread.postMessage(batch);
+  };
+  thread.onmessage = (event: MessageEvent<ThreadAnswer[]>) => {
+    for (const { id, status, body, error } of event.data) {
+      const call = waiting.get(id);
+      waiting.delete(id);
+      if (body && status < 400) call?.resolve(body.byteLength);
+      else call?.reject(new Error(error ?? `status ${status}`));
+    }
+  };
+  return (body) =>
+    new Promise((resolve, reject) => {
+      const id = ++nextId;
+      waiting.set(id, { resolve, reject });
+      if (calls.length === 0) setImmediate(sendCalls);
+      calls.push({ id, url, headers, body });
+    });
+}
+
+let threaded: Call | undefined;
+
 const clients: Record<string, (stream: boolean) => Call> = {
   native: (stream) => fetchClient(fetch, stream),
   lean: (stream) => fetchClient(lean, stream),
   feed: feedClient,
+  // The gateway's non-stream path on the lean client (a stream: the feed's).
+  whole: (stream) => (stream ? feedClient(true) : whole),
+  // Non-stream only: a stream scenario measures nothing for it.
+  threaded: () => {
+    threaded ??= threadedClient();
+    return threaded;
+  },
   floor: () => floor,
 };
 const chosen = (values.clients ?? "").split(",").filter((name) => name in clients);

@@ -29,20 +29,27 @@ export class RequestEnds {
   /** Reports every queued end now. */
   flush(): void {
     const queue = this.queue;
-    // An end queued while these are reported is reported in this same pass.
-    for (let i = 0; i < queue.length; i++) {
-      try {
-        queue[i]?.report();
-      } catch (error) {
-        this.failed(error);
+    try {
+      // An end queued while these are reported is reported in this same pass.
+      for (let i = 0; i < queue.length; i++) {
+        try {
+          queue[i]?.report();
+        } catch (error) {
+          this.failed(error);
+        }
       }
+    } finally {
+      queue.length = 0;
     }
-    queue.length = 0;
   }
 
   private readonly run = (): void => {
     // Still armed while flushing: an end queued meanwhile joins this pass, not another turn.
-    this.flush();
-    this.armed = false;
+    // Disarmed whatever happens, so that a later end is never left waiting for a pass.
+    try {
+      this.flush();
+    } finally {
+      this.armed = false;
+    }
   };
 }

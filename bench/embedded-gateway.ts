@@ -6,7 +6,8 @@
  * `--auth off`: a fixed admin-like principal with no limits, no credential lookup.
  * `--auth on`: the real key authentication, with a key whose rpm/tpm are set so high that they
  * never refuse but the limiter counts every request. `--audit off`: rows are not written
- * (live events still flow), as `recordAudit: false`.
+ * (live events still flow), as `recordAudit: false`. `--gc-probe`: answers bench/gc-probe.ts's
+ * signals (what young collections keep alive; bench/eden-survivors.ts drives it).
  */
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -18,6 +19,7 @@ import { parseConfig } from "../src/config/load-config.ts";
 import { createGateway } from "../src/gateway/create-gateway.ts";
 import { silentLogger } from "../src/log/logger.ts";
 import { openSqliteStorage } from "../src/storage/sqlite/sqlite-storage.ts";
+import { armGcProbe } from "./gc-probe.ts";
 
 const { values } = parseArgs({
   options: {
@@ -25,6 +27,7 @@ const { values } = parseArgs({
     auth: { type: "string", default: "on" },
     audit: { type: "string", default: "on" },
     port: { type: "string", default: "0" },
+    "gc-probe": { type: "boolean", default: false },
   },
 });
 if (!values.upstream) throw new Error("--upstream URL is required");
@@ -72,6 +75,7 @@ const gateway = await createGateway({
 const address = gateway.listen("127.0.0.1", Number(values.port));
 // The key first: the harness reads it as soon as it sees the port line.
 process.stdout.write(`${JSON.stringify({ key: issued.key })}\n${JSON.stringify({ port: address.port })}\n`);
+if (values["gc-probe"]) armGcProbe((line) => process.stdout.write(`${line}\n`));
 process.on("SIGTERM", () => {
   void gateway
     .stop()

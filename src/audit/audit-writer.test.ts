@@ -265,6 +265,26 @@ describe("AuditWriter batches", () => {
     db.close();
   });
 
+  test("a whole batch still queued after a write goes right behind it, not a flush window later", async () => {
+    const db = openDatabase(dbPath());
+    const { store, batches, open } = gatedStore(db);
+    const writer = new AuditWriter({ store, flushMs: 60_000, batchSize: 3 });
+    // More than two batches by the time the first goes (traffic above a batch a flush window).
+    for (let i = 0; i < 7; i++) writer.write(makeRecord());
+    await waitFor("the first batch", () => batches.length === 1);
+    // One more while it is written: the queue never passes through exactly a batch again, so this
+    // one arms the flush window's timer.
+    writer.write(makeRecord());
+    open();
+    await waitFor("6 written", () => writer.stats().written === 6);
+    // What is left, under a batch, waits for its own timer as before.
+    expect(batches).toEqual([3, 3]);
+    expect(writer.stats().queued).toBe(2);
+    await writer.close();
+    expect(rowCount(db)).toBe(8);
+    db.close();
+  });
+
   test("flush() during a timed write also writes what was queued meanwhile", async () => {
     const db = openDatabase(dbPath());
     const { store, batches, open } = gatedStore(db);

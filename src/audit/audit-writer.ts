@@ -149,8 +149,11 @@ export class AuditWriter {
       // Records queued while this batch was written have a timer of their own (write() armed
       // it at the first of them), which keeps each within flush_ms: they go then, in one batch,
       // rather than in a chain of small inserts right behind this one, each a round trip to the
-      // audit thread that wakes both threads (two or three per flush at c=1).
-      if (this.timer !== null && !this.wanted) return;
+      // audit thread that wakes both threads (two or three per flush at c=1). Not when a whole
+      // batch is waiting: left to the timer, the writer would take one batch a flush window
+      // (5,000 rows a second at the defaults), and under more traffic the queue would grow
+      // until `maxQueue` refused rows, every row meanwhile held and visited by each collection.
+      if (this.timer !== null && !this.wanted && this.queue.length < this.batchSize) return;
       if (this.queue.length > 0) await yieldToLoop();
     }
     this.wanted = false;

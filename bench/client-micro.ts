@@ -4,10 +4,11 @@
  * (`src/providers/http/http1/`), the lean client's byte feed for a stream (`feed`: its `stream`,
  * no `Response`), its whole answer as bytes for a non-stream call (`whole`: its `answer`, the
  * gateway's same-dialect path), the same on a thread of its own (`threaded`, bench/lean-thread.ts:
- * a sketch, non-stream only), and a bare keep-alive pool on `Bun.connect` (the floor gateway's,
+ * a sketch, non-stream only), the gateway's client on its thread (`gateway-thread`,
+ * src/providers/http/thread/: abort, bounds and errors as in the gateway), and a bare keep-alive pool on `Bun.connect` (the floor gateway's,
  * bench/floor-gateway.ts: content-length only, no `Response`). Each answer is read the way the
  * gateway reads it: whole as bytes (non-stream), or chunk by chunk from the body's reader (stream).
- *   bun bench/client-micro.ts [--calls 10000] [--concurrency 32] [--rounds 3] [--clients native,lean,feed,whole,threaded,floor]
+ *   bun bench/client-micro.ts [--calls 10000] [--concurrency 32] [--rounds 3] [--clients native,lean,feed,whole,threaded,gateway-thread,floor]
  *     [--scenario non-stream|stream]
  * Starts bench/burst-upstream.ts itself; clients alternate round by round; prints one line per
  * run and the medians: CPU µs a call, and each call's time (call to last byte) at p50, p99 and
@@ -17,6 +18,8 @@ import { parseArgs } from "node:util";
 import type { Socket } from "bun";
 import { createLeanFetch, type FetchFunction } from "../src/providers/http/http1/lean-fetch.ts";
 import { nodeFetch } from "../src/providers/http/node-fetch.ts";
+import { DEFAULT_MAX_UPSTREAM_BODY } from "../src/providers/http/read-bounded.ts";
+import { createLeanThread, type LeanThread } from "../src/providers/http/thread/lean-thread-client.ts";
 import type { ThreadAnswer, ThreadCall } from "./lean-thread.ts";
 import { SCENARIOS } from "./scenarios.ts";
 import { spawnService } from "./service.ts";
@@ -199,6 +202,14 @@ function threadedClient(): Call {
 
 let threaded: Call | undefined;
 
+/** The gateway's non-stream path under load with `MINDGW_UPSTREAM_CLIENT=thread` (src/providers/http/thread/). */
+let leanThread: LeanThread | undefined;
+const gatewayThread: Call = async (body) => {
+  leanThread ??= createLeanThread();
+  const init = { method: "POST", headers, body, signal: new AbortController().signal };
+  return (await leanThread.answer(url, init, DEFAULT_MAX_UPSTREAM_BODY)).body.byteLength;
+};
+
 const clients: Record<string, (stream: boolean) => Call> = {
   native: (stream) => fetchClient(fetch, stream),
   lean: (stream) => fetchClient(lean, stream),
@@ -210,6 +221,7 @@ const clients: Record<string, (stream: boolean) => Call> = {
     threaded ??= threadedClient();
     return threaded;
   },
+  "gateway-thread": () => gatewayThread,
   floor: () => floor,
 };
 const chosen = (values.clients ?? "").split(",").filter((name) => name in clients);
@@ -284,6 +296,7 @@ try {
     );
 } finally {
   for (const conn of idle) conn.socket?.end();
+  leanThread?.close();
   await upstream.stop();
 }
 process.exit(0);

@@ -39,9 +39,10 @@ if (existsSync("dist"))
   for (const name of readdirSync("dist")) if (name.endsWith(".js.map")) rmSync(`dist/${name}`);
 
 const result = await Bun.build({
-  // The audit threads (SQLite's, PostgreSQL's), the trace export thread and the shadow thread are
-  // Worker entries of their own; their owners (threaded-audit-store.ts, postgres-audit-store.ts,
-  // thread-span-processor.ts, shadow-thread-client.ts) find them in the
+  // The audit threads (SQLite's, PostgreSQL's), the trace export thread, the shadow thread and the
+  // lean client's thread are Worker entries of their own; their owners (threaded-audit-store.ts,
+  // postgres-audit-store.ts, thread-span-processor.ts, shadow-thread-client.ts,
+  // lean-thread-client.ts) find them in the
   // executable at its path under src/ (the common root of the entrypoints).
   entrypoints: [
     "./src/main.ts",
@@ -49,6 +50,7 @@ const result = await Bun.build({
     "./src/storage/postgres/postgres-audit-thread.ts",
     "./src/telemetry/tracing/export-thread.ts",
     "./src/shadow/shadow-thread.ts",
+    "./src/providers/http/thread/lean-thread.ts",
   ],
   compile: { outfile: "./dist/mindgw" },
   minify: true,

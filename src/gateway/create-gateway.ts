@@ -24,7 +24,7 @@ import { responsesRoutes } from "../http/responses-routes.ts";
 import { Shutdown } from "../http/shutdown.ts";
 import { createLogger } from "../log/logger.ts";
 import { createProvider } from "../providers/create-provider.ts";
-import { createUpstreamFetch } from "../providers/http/upstream-fetch.ts";
+import { closeUpstreamFetch, createUpstreamFetch } from "../providers/http/upstream-fetch.ts";
 import { RouteHealth } from "../routing/route-health.ts";
 import { openStorage } from "../storage/open-storage.ts";
 import { startResponseRetention } from "../storage/response-retention.ts";
@@ -290,6 +290,8 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       () => policy.close?.(),
       () => cluster?.close(),
       () => shadow.close(),
+      // After the drain: no request is left to make an upstream call on the lean client's thread.
+      () => closeUpstreamFetch(upstreamFetch),
       () => audit.close(),
       closeSinks,
       () => storage.close(),

@@ -5,8 +5,11 @@ import { unreachable } from "./upstream-failure.ts";
 import { answerFetch, plainFetch, streamFetch } from "./upstream-fetch.ts";
 import type { WholeAnswer } from "./whole-answer.ts";
 
-/** How a request goes out: `fetch`, or a function that may answer a stream with a feed. */
-type Send<T> = (input: string, init: RequestInit) => Promise<T>;
+/**
+ * How a request goes out: `fetch`, or a function that may answer a stream with a feed, or a body
+ * whole (read within `maxBody` where it is read off the loop).
+ */
+type Send<T> = (input: string, init: RequestInit, maxBody?: number) => Promise<T>;
 
 /**
  * POSTs a call's JSON body upstream under its abort signal. A fetch that fails before any
@@ -77,16 +80,20 @@ async function post<T, R>(
   // thread does the same (a provider given its own fetch keeps it).
   const send: Send<T | Response> = call.offload && plainFetch(doFetch) ? call.offload : sender;
   try {
-    const sent = await send(native ? withQuery(url, native.query) : url, {
-      method: "POST",
-      // The client's dialect headers (an allow-list) override the provider's defaults: a client
-      // that sends its own `anthropic-version` gets that version.
-      headers: native
-        ? { ...headers, ...native.headers, ...call.traceHeaders, "x-request-id": call.requestId }
-        : { ...headers, ...call.traceHeaders, "x-request-id": call.requestId },
-      body,
-      signal: call.signal,
-    });
+    const sent = await send(
+      native ? withQuery(url, native.query) : url,
+      {
+        method: "POST",
+        // The client's dialect headers (an allow-list) override the provider's defaults: a client
+        // that sends its own `anthropic-version` gets that version.
+        headers: native
+          ? { ...headers, ...native.headers, ...call.traceHeaders, "x-request-id": call.requestId }
+          : { ...headers, ...call.traceHeaders, "x-request-id": call.requestId },
+        body,
+        signal: call.signal,
+      },
+      call.maxBody,
+    );
     return answer(sent);
   } catch {
     if (call.signal.aborted) throw call.signal.reason;

@@ -68,7 +68,7 @@ export function wholeBody(
     const headers = new Headers(answer.retryAfter ? { "retry-after": answer.retryAfter } : undefined);
     throw upstreamFailure(provider, { status, headers, text });
   }
-  if (body.byteLength > maxBody) throw tooLarge(provider, maxBody);
+  if (answer.over || body.byteLength > maxBody) throw tooLarge(provider, maxBody);
   return body;
 }
 

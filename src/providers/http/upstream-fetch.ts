@@ -1,6 +1,8 @@
 import { createLeanFetch, type FetchFunction, type LeanFetch } from "./http1/lean-fetch.ts";
 import { nodeFetch } from "./node-fetch.ts";
+import { DEFAULT_MAX_UPSTREAM_BODY } from "./read-bounded.ts";
 import type { StreamFunction } from "./streamed-answer.ts";
+import { createLeanThread, type LeanThread, threadable } from "./thread/lean-thread-client.ts";
 import type { AnswerFunction } from "./whole-answer.ts";
 
 /** Bun's default for concurrent native `fetch` requests per process. */
@@ -22,7 +24,7 @@ export function nativeFetchLimit(env: Record<string, string | undefined> = proce
  * (`LEAN_WHEN_ALONE`, `ALONE_STREAK`), and for every stream call at any load (see `leanMode`).
  * `all`: the lean client always. `off`: `node:http` past the limit, as before the lean client.
  */
-export type LeanMode = "auto" | "overflow" | "all" | "off";
+export type LeanMode = "auto" | "overflow" | "all" | "off" | "thread";
 
 /**
  * At most this many requests in flight, and a plain-http call takes the lean client in `auto`
@@ -48,8 +50,10 @@ export const ALONE_STREAK = 4;
  * native `fetch` below half its limit; `fetch`, native `fetch` below half its limit for every call,
  * alone and streamed (`overflow`); `lean`, every plain-http call on the lean client (`all`);
  * `streams`, the name `auto`'s stream rule had while it was an option (session 9), the same as
- * `auto`. Session 4's quiet run had the lean client for calls made alone 12 % cheaper at c=1 but
- * 8–11 % dearer at c=32, where 1–6 % of calls were made "alone"; with the streak none are
+ * `auto`; `thread`, as `auto`, but a plain-http non-stream call with others in flight on the lean
+ * client's thread (`createLeanThread`) rather than native `fetch` (session 11: its cost to the
+ * event loop is less than half `fetch`'s in the client alone). Session 4's quiet run had the lean
+ * client for calls made alone 12 % cheaper at c=1 but 8–11 % dearer at c=32, where 1–6 % of calls were made "alone"; with the streak none are
  * (docs/BENCHMARKS-HISTORY.md, "Session 5: c=1"). A stream at c=32 on the lean client's byte feed
  * costs the event loop itself less than on `fetch`'s body stream since session 10's leaner
  * exchange (main thread 0.83 of `fetch`'s, 1.26 × the streams a second, total CPU 0.70, eight
@@ -59,6 +63,7 @@ export const ALONE_STREAK = 4;
 export function leanMode(env: Record<string, string | undefined> = process.env): LeanMode {
   const client = env.MINDGW_UPSTREAM_CLIENT;
   if (client === "lean") return "all";
+  if (client === "thread") return "thread";
   return client === "fetch" ? "overflow" : "auto";
 }
 
@@ -72,6 +77,8 @@ export interface UpstreamFetchOptions {
   fallback?: typeof fetch;
   /** Default from the environment (`leanMode`). */
   lean?: LeanMode;
+  /** In `thread` mode, the lean client's thread (a test's); default, one started with the first call there. */
+  thread?: LeanThread;
 }
 
 /**
@@ -94,15 +101,23 @@ export function createUpstreamFetch(options: UpstreamFetchOptions): typeof fetch
   const mode = options.lean ?? leanMode();
   const overflow = mode === "off" ? fallback : createLeanFetch({ fallback });
   // Alone, a plain-http call takes the lean client; the rest (https, proxies) native `fetch`.
-  const alone = mode === "auto" ? createLeanFetch({ fallback: native }) : native;
+  // (`thread` is `auto` but for a non-stream call under load.)
+  const auto = mode === "auto" || mode === "thread";
+  const alone = auto ? createLeanFetch({ fallback: native }) : native;
+  // The gateway's own (a thread started from the shadow thread or a worker session would be a
+  // third heap for their few calls), started with its first call.
+  const thread = mode === "thread" && Bun.isMainThread ? (options.thread ?? createLeanThread()) : null;
   // With others in flight: native `fetch`, but a stream on the lean client in `auto` mode.
-  const crowdedStream = mode === "auto" ? alone : native;
+  const crowdedStream = auto ? alone : native;
   let aloneInARow = 0;
+  /** Whether the last call picked for was made with others in flight. */
+  let crowded = false;
   /** The client a call takes (a stream's, when `stream`). */
   const pick = (stream: boolean): FetchFunction => {
     const inFlight = options.inFlight();
+    crowded = inFlight > LEAN_WHEN_ALONE;
     if (inFlight > threshold) return overflow;
-    if (inFlight > LEAN_WHEN_ALONE) {
+    if (crowded) {
       aloneInARow = 0;
       return stream ? crowdedStream : native;
     }
@@ -110,13 +125,28 @@ export function createUpstreamFetch(options: UpstreamFetchOptions): typeof fetch
   };
   const switched = (input: string | URL | Request, init?: RequestInit) => pick(false)(input, init);
   const streamed: StreamFunction = (input, init) => streamFetch(pick(true))(input, init);
-  const whole: AnswerFunction = (input, init) => answerFetch(pick(false))(input, init);
+  const whole: AnswerFunction = (input, init, maxBody) => {
+    const client = pick(false);
+    // Under load a plain-http call goes to the thread (alone, the two hops would cost latency).
+    if (thread && crowded && thread.usable() && threadable(input, init))
+      return thread.answer(input as string, init, maxBody ?? DEFAULT_MAX_UPSTREAM_BODY);
+    return answerFetch(client)(input, init);
+  };
   const made =
     mode === "all"
       ? Object.assign(createLeanFetch({ fallback: switched }), { preconnect: native.preconnect })
       : Object.assign(switched, { preconnect: native.preconnect, stream: streamed, answer: whole });
   if (options.native === undefined) upstreamFetches.add(made);
+  if (thread) threads.set(made, thread);
   return made as typeof fetch;
+}
+
+/** The lean client's thread of each upstream fetch that has one. */
+const threads = new WeakMap<object, LeanThread>();
+
+/** Ends an upstream fetch's thread, if it has one (the gateway's stop): its calls still in it are rejected. */
+export function closeUpstreamFetch(made: typeof fetch): void {
+  threads.get(made)?.close();
 }
 
 /**

@@ -11,10 +11,17 @@ export interface WholeAnswer {
   readonly retryAfter: string | undefined;
   /** Empty for a bodyless answer (HEAD, 204, 304). */
   readonly body: Uint8Array<ArrayBuffer>;
+  /**
+   * The lean client's thread read a 2xx body past the call's bound and kept none of it (`body`
+   * is empty): refused as a body over the bound is (`wholeBody`).
+   */
+  readonly over?: true;
 }
 
 /** Like `fetch`, but a body already whole when its head is in comes as a `WholeAnswer`. */
 export type AnswerFunction = (
   input: string | URL | Request,
   init?: RequestInit,
+  /** The most a 2xx body may be, for a client that reads it elsewhere (the lean client's thread). */
+  maxBody?: number,
 ) => Promise<Response | WholeAnswer>;

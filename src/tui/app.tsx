@@ -7,6 +7,7 @@ import { Footer } from "./components/footer.tsx";
 import { Header } from "./components/header.tsx";
 import { RequestTable } from "./components/request-table.tsx";
 import { WorkersPane } from "./components/workers-pane.tsx";
+import { useRedrawFromTopOnResize } from "./hooks/use-redraw-from-top.ts";
 import { useStoreTick } from "./hooks/use-store-tick.ts";
 import { useTailKeys } from "./hooks/use-tail-keys.ts";
 import { tailReducer } from "./key-bindings.ts";
@@ -22,13 +23,19 @@ export interface TailAppProps {
   initialFilter: TailFilter;
   /** How often buffered events may redraw the screen; 100 ms = at most 10 frames/s. */
   flushMs?: number;
+  /**
+   * On the alternate screen: ink's `clear()`, so each resize redraws the whole screen from
+   * its top (see use-redraw-from-top.ts). Unset, resizes are left to ink alone.
+   */
+  forgetFrame?: () => void;
 }
 
 const MAX_WORKER_LINES = 6;
 
 /** `mindgw tail`'s interactive screen. It reads the store; it never subscribes per event. */
-export function TailApp({ store, label, initialFilter, flushMs = 100 }: TailAppProps) {
+export function TailApp({ store, label, initialFilter, flushMs = 100, forgetFrame }: TailAppProps) {
   const { exit } = useApp();
+  useRedrawFromTopOnResize(forgetFrame);
   const { columns: width, rows: height } = useWindowSize();
   const tick = useStoreTick(store, flushMs);
   const [ui, dispatch] = useReducer(tailReducer, initialFilter, initialUiState);

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, test } from "bun:test";
-import { waitFor } from "../testing/wait-for.ts";
+import { waitFor, waitForValue } from "../testing/wait-for.ts";
 import { runTail } from "./run-tail.ts";
 import type { TailOutput } from "./tail-options.ts";
 import { FakeGateway } from "./testing/fake-gateway.ts";
@@ -63,6 +63,48 @@ describe("runTail on a terminal", () => {
     expect(await tail.exit).toBe(2);
     expect(tail.stderr.lines()).toEqual([`mindgw tail: admin key rejected by ${gateway.url} (HTTP 401)`]);
     expect(tail.output()).not.toContain("mgw_not_the_key");
+  });
+
+  test("a frame drawn for the old width after the terminal shrank leaves nothing behind once the resize arrives", async () => {
+    const gateway = new FakeGateway().start();
+    gateways.push(gateway);
+    const tail = startInteractive(gateway.url, gateway.adminKey);
+    const screen = () => tail.stdout.screen.text();
+    await waitFor("live status", () => screen().includes("● live"));
+    for (let i = 0; i < 5; i++) gateway.send(finishedEvent({ requestId: `r${i}`, keyName: "alice" }));
+    await waitFor("five rows", () => screen().includes("5 req)"));
+    // The terminal shrinks at once; the program hears of it (SIGWINCH) only later, and on a
+    // busy machine a frame laid out for 100 columns can reach the 50-column screen in between.
+    tail.stdout.resize(50, 12, { silently: true });
+    gateway.send(finishedEvent({ requestId: "r5", keyName: "bob" }));
+    await waitFor("bob's row written for 100 columns", () => tail.output().includes("bob"));
+    tail.stdout.deliverResize();
+    const narrow = await waitForValue("the redraw at 50x12", () => {
+      const text = screen();
+      return /^TIME\s+KEY\s+MODEL\s+ROUTE\s+ST\s+TOTAL$/m.test(text) ? text : undefined;
+    });
+    // Exactly one fresh frame, from the top: no wrapped remains of the wider one.
+    const lines = narrow.split("\n");
+    expect(lines[0]).toMatch(/^mindgw tail .*● live$/);
+    expect(lines[1]).toMatch(/^req\/s /);
+    expect(lines[2]).toMatch(/^TIME /);
+    expect(lines.slice(3, -1).every((line) => /^\d\d:\d\d:\d\d /.test(line))).toBe(true);
+    expect(lines.slice(3, -1)).toHaveLength(6);
+    expect(lines.at(-1)).toMatch(/^space pause/);
+    // Growing back wipes the screen too; the whole frame comes back, not only its changed lines.
+    tail.stdout.resize(100, 30);
+    const wide = await waitForValue("the redraw at 100x30", () => {
+      const text = screen();
+      return /^TIME\s+KEY\s+MODEL\s+ROUTE\s+ST\s+TTFB\s+TOTAL\s+TOK IN\/OUT$/m.test(text) ? text : undefined;
+    });
+    expect(wide.split("\n")[0]).toMatch(/^mindgw tail .*● live$/);
+    expect(wide.split("\n").filter((line) => /^\d\d:\d\d:\d\d /.test(line))).toHaveLength(6);
+    tail.controller.abort();
+    expect(await tail.exit).toBe(0);
+    // Back on the shell's screen, a resize leaves what is there alone.
+    const afterExit = tail.stdout.frames.length;
+    tail.stdout.resize(80, 24);
+    expect(tail.stdout.frames.slice(afterExit)).toEqual([]);
   });
 
   test("an unreachable gateway keeps retrying on screen until stopped", async () => {

@@ -33,6 +33,7 @@ export async function runInteractive(options: InteractiveRunOptions): Promise<nu
       label={target.label}
       initialFilter={options.filter}
       flushMs={options.flushMs ?? 100}
+      forgetFrame={() => ink.clear()}
     />,
     {
       stdout: options.stdout,

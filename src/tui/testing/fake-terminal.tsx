@@ -1,19 +1,38 @@
 import { EventEmitter } from "node:events";
 import { render } from "ink";
 import type { ReactElement } from "react";
+import { VtScreen } from "./vt-screen.ts";
 
-/** A stdout with a size that can change, recording frames (ink's debug mode writes each whole). */
+/**
+ * A stdout with a size that can change, recording frames (ink's debug mode writes each whole)
+ * and showing them on `screen`, the terminal a user would look at.
+ */
 export class FakeStdout extends EventEmitter {
   frames: string[] = [];
   isTTY = false;
+  readonly screen: VtScreen;
   constructor(
     public columns: number,
     public rows: number,
   ) {
     super();
+    this.screen = new VtScreen(columns, rows);
+  }
+  /** The terminal changes size, then tells the program (SIGWINCH); pass `{ silently: true }` to hold the telling back. */
+  resize(columns: number, rows: number, { silently = false } = {}): void {
+    this.screen.resize(columns, rows);
+    if (silently) return;
+    this.columns = columns;
+    this.rows = rows;
+    this.emit("resize");
+  }
+  /** The program hears of the terminal's current size at last. */
+  deliverResize(): void {
+    this.resize(this.screen.width, this.screen.height);
   }
   write = (frame: string, ...rest: unknown[]): boolean => {
     this.frames.push(frame);
+    this.screen.write(frame);
     // ink waits on the write callback (its flush barrier) before `waitUntilExit` resolves.
     const callback = rest.find((arg) => typeof arg === "function");
     if (callback) queueMicrotask(callback as () => void);
@@ -59,11 +78,7 @@ export function renderOnTerminal(tree: ReactElement, columns = 100, rows = 24) {
     frames: stdout.frames,
     lastFrame: () => stdout.frames.at(-1) ?? "",
     waitUntilExit: () => instance.waitUntilExit(),
-    resize(newColumns: number, newRows: number) {
-      stdout.columns = newColumns;
-      stdout.rows = newRows;
-      stdout.emit("resize");
-    },
+    resize: (newColumns: number, newRows: number) => stdout.resize(newColumns, newRows),
     unmount: () => instance.unmount(),
   };
 }

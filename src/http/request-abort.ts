@@ -2,7 +2,7 @@ import { type KeyEndReason, type KeySession, type KeySessions, keyEndedError } f
 import type { Principal } from "../auth/principal.ts";
 import type { AbortFollower, AbortFollowers } from "../core/abort-followers.ts";
 import type { GatewayError } from "../core/gateway-error.ts";
-import type { Shutdown, StoppableRequest } from "./shutdown.ts";
+import type { Shutdown, ShutdownEntry, StoppableRequest } from "./shutdown.ts";
 
 /**
  * One request's abort: a single object that every reason to end the request aborts directly
@@ -20,6 +20,7 @@ import type { Shutdown, StoppableRequest } from "./shutdown.ts";
  */
 export class RequestAbort implements AbortFollowers, StoppableRequest, KeySession {
   private shutdown: Shutdown | undefined;
+  private shutdownEntry: ShutdownEntry | undefined;
   private sessions: KeySessions | undefined;
   private keyId: string | null = null;
 
@@ -73,7 +74,7 @@ export class RequestAbort implements AbortFollowers, StoppableRequest, KeySessio
     if (followers) for (const listener of followers) listener.handleEvent();
   }
 
-  /** A stop's drain deadline passed (this request is its own entry in the shutdown's set). */
+  /** A stop's drain deadline passed (this request is its own entry in the shutdown's list). */
   drainEnded(reason: GatewayError): void {
     this.abort(reason);
   }
@@ -104,7 +105,7 @@ export class RequestAbort implements AbortFollowers, StoppableRequest, KeySessio
    */
   watch(shutdown: Shutdown | undefined, sessions: KeySessions | undefined, principal: Principal): void {
     if (shutdown) {
-      shutdown.enter(this);
+      this.shutdownEntry = shutdown.enter(this);
       this.shutdown = shutdown;
     }
     const keyId = principal.keyId;
@@ -118,7 +119,7 @@ export class RequestAbort implements AbortFollowers, StoppableRequest, KeySessio
   /** Stops following the client's signal and what `watch` registered (call when the request has ended). */
   release(): void {
     if (this.following) this.client.removeEventListener("abort", this);
-    this.shutdown?.leave(this);
+    if (this.shutdownEntry) this.shutdown?.leave(this.shutdownEntry);
     if (this.keyId !== null) this.sessions?.leave(this.keyId, this);
   }
 }

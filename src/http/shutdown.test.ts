@@ -45,8 +45,8 @@ describe("Shutdown", () => {
       if (open.length > 8) shutdown.leave(open.splice((i * 7) % open.length, 1)[0] ?? open[0]!);
     }
     for (const entry of open.splice(0)) shutdown.leave(entry);
-    // A WeakRef keeps its target until the job that made it ends.
-    await Bun.sleep(0);
+    // A WeakRef keeps its target until the job that made it ends: end it (a turn, not a wait).
+    await new Promise((resolve) => setImmediate(resolve));
     edenGC();
     const kept = refs.filter((ref) => ref.deref() !== undefined).length;
     // A few may be held by the stack (conservative roots); with a Set it was most of them.

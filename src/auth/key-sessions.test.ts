@@ -1,6 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import type { GatewayError } from "../core/gateway-error.ts";
 import type { KeyRecord } from "../storage/key-record.ts";
+import { keptAfterChurn } from "../testing/kept-after-churn.ts";
 import { keyRecord } from "../testing/key-record.ts";
 import { type KeyEndReason, KeySessions } from "./key-sessions.ts";
 import { principalFromKey } from "./principal.ts";
@@ -117,5 +118,24 @@ describe("KeySessions", () => {
     });
     expect(sessions.count("key_1")).toBe(0);
     release();
+  });
+
+  test("a busy key's requests that left are not kept alive by young collections (its Set kept them)", async () => {
+    const sessions = new KeySessions();
+    // One request open throughout: the key's list of sessions lives long, as under steady traffic.
+    const anchor = { keyEnded() {} };
+    sessions.enter("key_1", anchor);
+    const kept = await keptAfterChurn(
+      () => ({ keyEnded() {} }),
+      (session) => {
+        sessions.enter("key_1", session);
+        return session;
+      },
+      (session) => sessions.leave("key_1", session),
+    );
+    // With a Set it was a third of them (175 of 500).
+    expect(kept).toBeLessThan(50);
+    expect(sessions.count("key_1")).toBe(1);
+    sessions.leave("key_1", anchor);
   });
 });

@@ -48,10 +48,14 @@ export class KeySessions {
   private readonly now: () => number;
   private readonly setTimer: NonNullable<KeySessionsOptions["setTimer"]>;
   /**
-   * A key's one session as itself, a Set only while it has several: a key with one request in
-   * flight at a time (a client at c=1) makes no Set per request.
+   * A key's one session as itself, a list only while it has several: a key with one request in
+   * flight at a time (a client at c=1) makes no list per request. A list, not a `Set`: a key busy
+   * for long keeps its Set long-lived, and a long-lived Set that sessions are added to and
+   * deleted from keeps the deleted ones (each request's abort, and what it holds) alive through
+   * every young collection until the next full one (JavaScriptCore in Bun 1.4.5;
+   * docs/BENCHMARKS-HISTORY.md, session 11's young collections). A list's slot is written over.
    */
-  private readonly open = new Map<string, KeySession | Set<KeySession>>();
+  private readonly open = new Map<string, KeySession | KeySession[]>();
   private readonly expiries = new Map<string, { at: number; timer: { cancel(): void } }>();
 
   constructor(options: KeySessionsOptions = {}) {
@@ -77,8 +81,9 @@ export class KeySessions {
   enter(keyId: string, session: KeySession, expiresAt: number | null = null): void {
     const held = this.open.get(keyId);
     if (held === undefined) this.open.set(keyId, session);
-    else if (held instanceof Set) held.add(session);
-    else if (held !== session) this.open.set(keyId, new Set([held, session]));
+    else if (Array.isArray(held)) {
+      if (!held.includes(session)) held.push(session);
+    } else if (held !== session) this.open.set(keyId, [held, session]);
     if (expiresAt !== null) this.scheduleExpiry(keyId, expiresAt);
   }
 
@@ -95,7 +100,7 @@ export class KeySessions {
   /** Sessions open under a key (for tests and status). */
   count(keyId: string): number {
     const held = this.open.get(keyId);
-    return held === undefined ? 0 : held instanceof Set ? held.size : 1;
+    return held === undefined ? 0 : Array.isArray(held) ? held.length : 1;
   }
 
   /** Wire to every key change (KeyCache's change listener): a revoke or new expiry acts here. */
@@ -138,7 +143,7 @@ export class KeySessions {
     this.open.delete(keyId);
     this.expiries.get(keyId)?.timer.cancel();
     this.expiries.delete(keyId);
-    if (held instanceof Set) for (const session of held) session.keyEnded(reason);
+    if (Array.isArray(held)) for (const session of held) session.keyEnded(reason);
     else held?.keyEnded(reason);
   }
 
@@ -146,9 +151,13 @@ export class KeySessions {
   leave(keyId: string, session: KeySession): void {
     const held = this.open.get(keyId);
     if (held === undefined) return;
-    if (held instanceof Set) {
-      held.delete(session);
-      if (held.size > 0) return;
+    if (Array.isArray(held)) {
+      // The last session takes the leaving one's slot (the order of a key's sessions is not kept).
+      const at = held.indexOf(session);
+      if (at < 0) return;
+      const last = held.pop() as KeySession;
+      if (at < held.length) held[at] = last;
+      if (held.length > 0) return;
     } else if (held !== session) return;
     this.open.delete(keyId);
     this.expiries.get(keyId)?.timer.cancel();

@@ -1,6 +1,6 @@
-import { edenGC, fullGC } from "bun:jsc";
 import { describe, expect, test } from "bun:test";
 import { unavailable } from "../core/gateway-error.ts";
+import { keptAfterChurn } from "../testing/kept-after-churn.ts";
 import { Shutdown, type StoppableRequest } from "./shutdown.ts";
 
 const stoppable = (ended: string[], name: string): StoppableRequest => ({
@@ -29,27 +29,12 @@ describe("Shutdown", () => {
 
   test("a request that left is not kept alive by young collections (a long-lived Set was)", async () => {
     const shutdown = new Shutdown();
-    // Long-lived, as the gateway's: used at some concurrency, then fully collected (old).
-    for (let round = 0; round < 50; round++) {
-      const entries = Array.from({ length: 32 }, () => shutdown.enter(stoppable([], "warm")));
-      for (const entry of entries) shutdown.leave(entry);
-    }
-    fullGC();
-    const refs: WeakRef<StoppableRequest>[] = [];
-    const open: ReturnType<Shutdown["enter"]>[] = [];
-    for (let i = 0; i < 500; i++) {
-      const request = stoppable([], `r${i}`);
-      refs.push(new WeakRef(request));
-      open.push(shutdown.enter(request));
-      // Eight at a time, leaving in no particular order.
-      if (open.length > 8) shutdown.leave(open.splice((i * 7) % open.length, 1)[0] ?? open[0]!);
-    }
-    for (const entry of open.splice(0)) shutdown.leave(entry);
-    // A WeakRef keeps its target until the job that made it ends: end it (a turn, not a wait).
-    await new Promise((resolve) => setImmediate(resolve));
-    edenGC();
-    const kept = refs.filter((ref) => ref.deref() !== undefined).length;
-    // A few may be held by the stack (conservative roots); with a Set it was most of them.
+    const kept = await keptAfterChurn(
+      (i) => stoppable([], `r${i}`),
+      (request) => shutdown.enter(request),
+      (entry) => shutdown.leave(entry),
+    );
+    // With a Set it was most of them (321 of 500).
     expect(kept).toBeLessThan(50);
   });
 });

@@ -1,4 +1,5 @@
 import { unavailable } from "../../core/gateway-error.ts";
+import { IdTable } from "../../core/id-table.ts";
 import type { StreamedAnswer } from "../../providers/http/streamed-answer.ts";
 import type { WholeAnswer } from "../../providers/http/whole-answer.ts";
 import type { Answer } from "../answer-frame.ts";
@@ -103,7 +104,7 @@ export class WorkerTunnel implements RegisteredWorker {
   lastHeartbeatAt: number;
   draining = false;
   /** By the id the tunnel gave the request (a u32 on the wire). */
-  private readonly exchanges = new Map<number, TunnelStream>();
+  private readonly exchanges = new IdTable<TunnelStream>();
   private issued = 0;
   private closed = false;
   private readonly window: number;
@@ -311,7 +312,7 @@ export class WorkerTunnel implements RegisteredWorker {
   close(code: number = CloseCode.normal, reason = "closed"): void {
     if (this.closed) return;
     this.closed = true;
-    for (const exchange of [...this.exchanges.values()]) exchange.lost();
+    for (const exchange of this.exchanges.values()) exchange.lost();
     this.init.transport.close(code, reason);
   }
 }

@@ -36,3 +36,14 @@ test("what left an old id table is not kept alive by young collections (an old M
   expect(kept).toBeLessThan(50);
   expect(table.size).toBe(0);
 });
+
+test("string ids are plain keys, whatever they spell", () => {
+  const table = new IdTable<{ n: number }, string>();
+  table.set("__proto__", { n: 1 });
+  table.set("7", { n: 2 });
+  expect(table.get("__proto__")).toEqual({ n: 1 });
+  expect(table.get("constructor")).toBeUndefined();
+  expect(table.size).toBe(2);
+  expect(table.delete("__proto__")).toBe(true);
+  expect(table.values()).toEqual([{ n: 2 }]);
+});

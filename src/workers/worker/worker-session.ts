@@ -1,4 +1,5 @@
 import type { Tracer } from "@opentelemetry/api";
+import { IdTable } from "../../core/id-table.ts";
 import { answerFetch, createUpstreamFetch, streamFetch } from "../../providers/http/upstream-fetch.ts";
 import { type WorkerHop, workerHop } from "../../telemetry/tracing/worker-hop.ts";
 import { encodeAnswer, encodeAnswerEnd } from "../answer-frame.ts";
@@ -53,8 +54,11 @@ export class WorkerSession {
   readonly ended: Promise<SessionEnd>;
   private end!: (end: SessionEnd) => void;
   private readonly socket: WebSocket;
-  /** Each call's abort and credit, by request id. */
-  private readonly calls = new Map<string, StreamCredit>();
+  /**
+   * Each call's abort and credit, by request id: an IdTable, not a long-lived Map, whose deleted
+   * entries young collections would keep (core/id-table.ts).
+   */
+  private readonly calls = new IdTable<StreamCredit, string>();
   private registered = false;
   /** Set from the gateway's `registered` frame (its message limit). */
   private maxMessageBytes = DEFAULT_MAX_MESSAGE_BYTES;

@@ -1,4 +1,5 @@
 import { unavailable } from "../core/gateway-error.ts";
+import { onceATurn } from "../core/once-a-turn.ts";
 import { threadEntry } from "../core/thread-entry.ts";
 import { createRingWriter, type RingWriter } from "./message-ring.ts";
 import type { ShadowOutcome } from "./read-copy.ts";
@@ -103,13 +104,11 @@ export function createShadowThread(owned?: OwnedPairs, threadUrl: () => string =
   let rules: ThreadRules | undefined;
   let stop = false;
   let flush = false;
-  let posting = false;
   /** Owned copies in flight, and the callers of `flush` waiting for `flushed`. */
   const handed = new Set<number>();
   let flushes: (() => void)[] = [];
 
   const post = () => {
-    posting = false;
     if (worker === null) return;
     const request: ShadowThreadRequest = {
       copies,
@@ -129,11 +128,7 @@ export function createShadowThread(owned?: OwnedPairs, threadUrl: () => string =
     stop = false;
     flush = false;
   };
-  const schedule = () => {
-    if (posting) return;
-    posting = true;
-    setImmediate(post);
-  };
+  const schedule = onceATurn(post);
   // Held only while a copy is in the thread: an idle thread must not keep the process alive.
   const settled = () => {
     if (waiters.size === 0 && handed.size === 0 && flushes.length === 0) worker?.unref();

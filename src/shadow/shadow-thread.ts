@@ -11,6 +11,7 @@
 
 import { redactSecrets } from "../audit/redact-body.ts";
 import { toGatewayError, unavailable, upstreamTimeout } from "../core/gateway-error.ts";
+import { onceATurn } from "../core/once-a-turn.ts";
 import { PriceBook } from "../pricing/price-book.ts";
 import { unreachable } from "../providers/http/upstream-failure.ts";
 import { createUpstreamFetch } from "../providers/http/upstream-fetch.ts";
@@ -43,7 +44,6 @@ const upstreamFetch = createUpstreamFetch({ inFlight: () => flights.size });
 let done: { id: number; outcome: ShadowOutcome | null }[] = [];
 let batches: string[] = [];
 let flushed = false;
-let posting = false;
 let rules: (RecordRules & { flushMs: number }) | null = null;
 const queue: ShadowRecord[] = [];
 let timer: ReturnType<typeof setTimeout> | null = null;
@@ -52,7 +52,6 @@ const BATCH = 500;
 
 /** Everything finished in one turn leaves in one message. */
 function post(): void {
-  posting = false;
   const reply: ShadowThreadReply = {
     outcomes: done,
     ...(batches.length > 0 ? { records: batches } : {}),
@@ -63,11 +62,7 @@ function post(): void {
   flushed = false;
   self.postMessage(reply);
 }
-function schedule(): void {
-  if (posting) return;
-  posting = true;
-  setImmediate(post);
-}
+const schedule = onceATurn(post);
 
 function flush(): void {
   if (timer !== null) clearTimeout(timer);

@@ -1,3 +1,5 @@
+import { IdTable } from "../../../core/id-table.ts";
+import { onceATurn } from "../../../core/once-a-turn.ts";
 import { threadEntry } from "../../../core/thread-entry.ts";
 import type { WholeAnswer } from "../whole-answer.ts";
 import type { ThreadAnswer, ThreadCall, ThreadRequest } from "./lean-thread-protocol.ts";
@@ -82,27 +84,21 @@ class Waiter {
  * lean client under load"). The thread holds the process only while a call is in it.
  */
 export function createLeanThread(threadUrl: () => string = entry): LeanThread {
-  const waiters = new Map<number, Waiter>();
+  const waiters = new IdTable<Waiter>();
   let next = 0;
   let worker: ThreadWorker | null = null;
   let held = false;
   let broken: Error | null = null;
   let calls: ThreadCall[] = [];
   let aborts: number[] = [];
-  let posting = false;
 
   const post = () => {
-    posting = false;
     if (worker === null || (calls.length === 0 && aborts.length === 0)) return;
     worker.postMessage({ calls, aborts } satisfies ThreadRequest);
     calls = [];
     aborts = [];
   };
-  const schedule = () => {
-    if (posting) return;
-    posting = true;
-    setImmediate(post);
-  };
+  const schedule = onceATurn(post);
   const hold = (wanted: boolean) => {
     if (held === wanted || worker === null) return;
     held = wanted;
@@ -128,7 +124,7 @@ export function createLeanThread(threadUrl: () => string = entry): LeanThread {
   };
   const failAll = (error: Error) => {
     broken = error;
-    for (const waiter of [...waiters.values()]) {
+    for (const waiter of waiters.values()) {
       settle(waiter);
       waiter.reject(error);
     }

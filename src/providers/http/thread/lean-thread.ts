@@ -7,6 +7,8 @@
  * client on a thread of its own").
  */
 import { GatewayError } from "../../../core/gateway-error.ts";
+import { IdTable } from "../../../core/id-table.ts";
+import { onceATurn } from "../../../core/once-a-turn.ts";
 import { createLeanFetch } from "../http1/lean-fetch.ts";
 import { MAX_ERROR_BODY, readBounded } from "../read-bounded.ts";
 import type { WholeAnswer } from "../whole-answer.ts";
@@ -17,18 +19,19 @@ declare const self: Worker;
 /** Redirects and anything else the lean client does not take go to this thread's `fetch`. */
 const lean = createLeanFetch({ fallback: fetch });
 /** The calls in progress, to be cut off when the loop gives up on them. */
-const inProgress = new Map<number, AbortController>();
+const inProgress = new IdTable<AbortController>();
 
 let answers: ThreadAnswer[] = [];
 let moved: ArrayBuffer[] = [];
-const sendAnswers = () => {
+/** The answers of one turn leave in one message, their bodies moved. */
+const sendAnswers = onceATurn(() => {
   self.postMessage(answers, moved);
   answers = [];
   moved = [];
-};
+});
 const answered = (answer: ThreadAnswer) => {
   if (!inProgress.delete(answer.id)) return; // cut off meanwhile: the loop has settled it
-  if (answers.length === 0) setImmediate(sendAnswers);
+  sendAnswers();
   answers.push(answer);
   if ("body" in answer) moved.push(answer.body.buffer);
 };

@@ -1,0 +1,26 @@
+import { expect, test } from "bun:test";
+import { onceATurn } from "./once-a-turn.ts";
+
+const turnEnd = () => new Promise((resolve) => setImmediate(resolve));
+
+test("runs once at the end of the turn however often asked; asked while running, once more a turn later", async () => {
+  let runs = 0;
+  let again = true;
+  const schedule = onceATurn(() => {
+    runs++;
+    if (again) {
+      again = false;
+      schedule();
+    }
+  });
+  schedule();
+  schedule();
+  schedule();
+  expect(runs).toBe(0);
+  await turnEnd();
+  expect(runs).toBe(1);
+  await turnEnd();
+  expect(runs).toBe(2);
+  await turnEnd();
+  expect(runs).toBe(2);
+});

@@ -1,4 +1,4 @@
-import { edenGC, fullGC } from "bun:jsc";
+import { edenGC, fullGC, heapStats } from "bun:jsc";
 
 /**
  * How many of `count` objects a young collection still keeps alive after each was entered into a
@@ -32,4 +32,22 @@ export async function keptAfterChurn<T extends object, E>(
   await new Promise((resolve) => setImmediate(resolve));
   edenGC();
   return refs.filter((ref) => ref.deref() !== undefined).length;
+}
+
+/**
+ * How many of the strings `make` returns over `count` calls a young collection still keeps alive
+ * once nothing of ours holds them: JavaScriptCore's number-to-string cache (core/number-text.ts) keeps
+ * recent `String(n)` results so. Strings cannot be held weakly, so this counts the heap's strings,
+ * after a full collection and after `count` calls and a young one; `make` is called before the
+ * full collection too, so that what it makes once (code, a cache of its own) is not counted.
+ */
+export function stringsKeptAfterChurn(make: (i: number) => string, count = 2000): number {
+  let sink = "";
+  for (let i = 0; i < count; i++) sink = make(i);
+  fullGC();
+  const before = heapStats().objectTypeCounts.string ?? 0;
+  for (let i = 0; i < count; i++) sink = make(count + i);
+  sink = "";
+  edenGC();
+  return (heapStats().objectTypeCounts.string ?? 0) - before + sink.length;
 }

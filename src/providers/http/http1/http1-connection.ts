@@ -68,7 +68,6 @@ export class Http1Connection implements HeldWriter {
   private unsent: Uint8Array | null = null;
   /** Its request is held in `turnWrites`, not yet written. */
   private held = false;
-  private readonly onAbort = () => this.fail(this.current?.signal?.reason);
   private readonly emit = (bytes: Uint8Array) => this.body?.push(bytes);
   /**
    * What every body of the connection asks of it (one object a connection, not a body). A body
@@ -116,7 +115,6 @@ export class Http1Connection implements HeldWriter {
     this.phase = HEAD;
     carrying++;
     this.gotByte = false;
-    exchange.signal?.addEventListener("abort", this.onAbort);
     if (carrying === 1) this.write(bytes, 0, size);
     else {
       this.held = true;
@@ -141,6 +139,11 @@ export class Http1Connection implements HeldWriter {
   hold(busy: boolean): void {
     if (busy) this.socket.ref();
     else this.socket.unref();
+  }
+
+  /** The caller gave up on `exchange`: if it is still this connection's, it fails with `reason` and the connection closes. */
+  cancel(exchange: Exchange, reason: unknown): void {
+    if (this.current === exchange) this.fail(reason);
   }
 
   /** Closes the connection at once (an exchange in progress fails). */
@@ -355,10 +358,11 @@ export class Http1Connection implements HeldWriter {
     if (this.phase !== IDLE) carrying--;
     this.phase = IDLE;
     this.held = false;
-    this.current?.signal?.removeEventListener("abort", this.onAbort);
+    const exchange = this.current;
     this.current = null;
     this.body = null;
     this.chunked = null;
     this.pendingHead = null;
+    exchange?.released();
   }
 }

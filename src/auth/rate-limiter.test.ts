@@ -2,7 +2,7 @@ import { describe, expect, test } from "bun:test";
 import { GatewayError } from "../core/gateway-error.ts";
 import { PriceBook } from "../pricing/price-book.ts";
 import { createMemorySpendStore } from "../storage/memory/memory-spend-store.ts";
-import { stringsKeptAfterChurn } from "../testing/kept-after-churn.ts";
+import { cellsKeptAfterChurn } from "../testing/kept-after-churn.ts";
 import type { Principal } from "./principal.ts";
 import { RateLimiter } from "./rate-limiter.ts";
 import { SpendLedger } from "./spend-ledger.ts";
@@ -246,7 +246,7 @@ test("the headers of many admissions leave no strings for young collections to k
   const limiter = new RateLimiter({ now: clock.now });
   const p = principal({ rpm: 1_000_000_000, tpm: 1_000_000_000_000 });
   const usage = { inputTokens: 12, outputTokens: 20 };
-  const kept = stringsKeptAfterChurn(() => {
+  const kept = cellsKeptAfterChurn("string", () => {
     clock.advance(1);
     limiter.record(p, "m", usage);
     limiter.admit(p);

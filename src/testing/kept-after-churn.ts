@@ -35,19 +35,21 @@ export async function keptAfterChurn<T extends object, E>(
 }
 
 /**
- * How many of the strings `make` returns over `count` calls a young collection still keeps alive
- * once nothing of ours holds them: JavaScriptCore's number-to-string cache (core/number-text.ts) keeps
- * recent `String(n)` results so. Strings cannot be held weakly, so this counts the heap's strings,
- * after a full collection and after `count` calls and a young one; `make` is called before the
- * full collection too, so that what it makes once (code, a cache of its own) is not counted.
+ * How many cells of one class (`heapStats` names them: "string", "Cell Butterfly", …) that `step`
+ * makes over `count` calls a young collection still keeps alive once nothing of ours should hold
+ * them. For what cannot be held weakly: strings (JavaScriptCore's number-to-string cache,
+ * core/number-text.ts, keeps recent `String(n)` results), and the storages a long-lived Map or
+ * Set replaces as entries leave it (core/id-table.ts). Counts the heap's cells of that class
+ * after a full collection and after `count` calls and a young one; `step` runs before the full
+ * collection too, so that what it makes once (code, a cache of its own) is not counted.
  */
-export function stringsKeptAfterChurn(make: (i: number) => string, count = 2000): number {
-  let sink = "";
-  for (let i = 0; i < count; i++) sink = make(i);
+export function cellsKeptAfterChurn(kind: string, step: (i: number) => unknown, count = 2000): number {
+  const last: unknown[] = [undefined];
+  for (let i = 0; i < count; i++) last[0] = step(i);
   fullGC();
-  const before = heapStats().objectTypeCounts.string ?? 0;
-  for (let i = 0; i < count; i++) sink = make(count + i);
-  sink = "";
+  const before = heapStats().objectTypeCounts[kind] ?? 0;
+  for (let i = 0; i < count; i++) last[0] = step(count + i);
+  last[0] = undefined;
   edenGC();
-  return (heapStats().objectTypeCounts.string ?? 0) - before + sink.length;
+  return (heapStats().objectTypeCounts[kind] ?? 0) - before;
 }

@@ -22,6 +22,8 @@
  * records are written together at the turn's end, as the gateway writes them (at c=32 most
  * requests end in a turn with 4–32 others); cold, each request and the turn's end run after an
  * eviction, and a turn's time is shared by its requests.
+ * `TRACE_LOOP_STREAM=1`: every request a stream's (its server span's stream flag and time to
+ * first token), to set beside the same run without it.
  */
 import { readFileSync } from "node:fs";
 import { resourceFromAttributes } from "@opentelemetry/resources";
@@ -40,6 +42,8 @@ const rounds = Number(process.argv[3] ?? "4");
 const BATCH = 512;
 /** Requests that end in one turn of the event loop (`TRACE_LOOP_TURN`, 1 unless set). */
 const TURN = Number(process.env.TRACE_LOOP_TURN ?? "1");
+/** Streamed requests (`TRACE_LOOP_STREAM=1`). */
+const STREAM = process.env.TRACE_LOOP_STREAM === "1";
 const queued: LaterSpans[] = [];
 /** The end of a turn: the records its requests queued, written one after the other. */
 function endTurn(): void {
@@ -80,7 +84,7 @@ const off: RequestTelemetryDeps = { metrics: undefined, traces: undefined };
 let sent = 0;
 
 function request(i: number, deps: RequestTelemetryDeps): void {
-  if (tracedRequest(i, deps)) sent++;
+  if (tracedRequest(i, deps, STREAM)) sent++;
 }
 
 /** This thread's CPU time in µs (user + system, 10 ms ticks). */

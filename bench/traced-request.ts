@@ -23,17 +23,22 @@ const record = {
   tenant: null,
   errorClass: null,
 } as unknown as AuditRecord;
+/** A stream's record: its time to first token measured to the µs, as the ledger rounds it. */
+const streamRecord = { ...record, stream: true, latencyMs: 48.213, ttfbMs: 3.217 } as unknown as AuditRecord;
 const info = { route: "provider:fake", dialect: "openai", upstreamModel: "m", retry: 0, failover: false };
 
-/** Request `i`'s telemetry, start to end; true when its upstream call got a `traceparent`. */
-export function tracedRequest(i: number, deps: RequestTelemetryDeps): boolean {
+/**
+ * Request `i`'s telemetry, start to end; true when its upstream call got a `traceparent`.
+ * `stream`: a streamed request's (the ledger's flag, the record's stream fields).
+ */
+export function tracedRequest(i: number, deps: RequestTelemetryDeps, stream = false): boolean {
   const ledger = {
     frontDoor: "chat",
     model: "m",
     startedAt: Date.now(),
     // As the gateway makes them (request-id.ts): 36 characters, one per request.
     requestId: `req_${i.toString(16).padStart(32, "0")}`,
-    stream: false,
+    stream,
     traceparent: null,
   } as unknown as RequestLedger;
   const telemetry = observeRequest(ledger, deps);
@@ -41,6 +46,6 @@ export function tracedRequest(i: number, deps: RequestTelemetryDeps): boolean {
   const sent = attempt.headers?.traceparent !== undefined;
   attempt.settled();
   attempt.closed();
-  telemetry.finish(record);
+  telemetry.finish(stream ? streamRecord : record);
   return sent;
 }

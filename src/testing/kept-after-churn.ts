@@ -49,14 +49,25 @@ export async function keptAfterChurn<T extends object, E>(
  * core/number-text.ts, keeps recent `String(n)` results), and the storages a long-lived Map or
  * Set replaces as entries leave it (core/id-table.ts). Counts the heap's cells of that class
  * after a full collection and after `count` calls and a young one; `step` runs before the full
- * collection too, so that what it makes once (code, a cache of its own) is not counted.
+ * collection too, so that what it makes once (code, a cache of its own) is not counted. A promise
+ * `step` returns is awaited before the next.
  */
-export function cellsKeptAfterChurn(kind: string, step: (i: number) => unknown, count = 2000): number {
+export async function cellsKeptAfterChurn(
+  kind: string,
+  step: (i: number) => unknown,
+  count = 2000,
+): Promise<number> {
   const last: unknown[] = [undefined];
-  for (let i = 0; i < count; i++) last[0] = step(i);
+  for (let i = 0; i < count; i++) {
+    last[0] = step(i);
+    if (last[0] instanceof Promise) await last[0];
+  }
   fullGC();
   const before = heapStats().objectTypeCounts[kind] ?? 0;
-  for (let i = 0; i < count; i++) last[0] = step(count + i);
+  for (let i = 0; i < count; i++) {
+    last[0] = step(count + i);
+    if (last[0] instanceof Promise) await last[0];
+  }
   last[0] = undefined;
   edenGC();
   return (heapStats().objectTypeCounts[kind] ?? 0) - before;

@@ -307,15 +307,18 @@ describe("an owned copy's timeout, the stop and the cap", () => {
   });
 });
 
+/** A plain copy of a chat call to the fake upstream, as the runner hands it to the thread. */
+const twinCopy = () => ({
+  provider: "twin",
+  url: `${fake.url}/v1/chat/completions`,
+  headers: {},
+  body: "{}",
+  target: { label: "provider:twin", dialect: "openai" as const, operation: "chat" as const, stream: false },
+});
+
 test("copies the thread answered are not kept alive by young collections (its Map of waiters kept them)", async () => {
   const thread = createShadowThread();
-  const copy = {
-    provider: "twin",
-    url: `${fake.url}/v1/chat/completions`,
-    headers: {},
-    body: "{}",
-    target: { label: "provider:twin", dialect: "openai" as const, operation: "chat" as const, stream: false },
-  };
+  const copy = twinCopy();
   // What a waiter holds of its copy: the copy's signal (an abort listener on it, until answered).
   const kept = await keptAfterChurn(
     () => new AbortController().signal,
@@ -370,11 +373,7 @@ test("a thread that fails with owned pairs in it says how many are lost, answers
     () => new URL("./failing-thread-fixture.ts", import.meta.url).href,
   );
   const copy = {
-    provider: "twin",
-    url: `${fake.url}/v1/chat/completions`,
-    headers: {},
-    body: "{}",
-    target: { label: "provider:twin", dialect: "openai" as const, operation: "chat" as const, stream: false },
+    ...twinCopy(),
     pair: {
       facts: pairFacts({ model: "m", stream: false, operation: "chat", body: {} }, twin()),
       timeoutMs: 60_000,

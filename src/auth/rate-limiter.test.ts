@@ -241,12 +241,12 @@ describe("spend budget", () => {
   });
 });
 
-test("the headers of many admissions leave no strings for young collections to keep", () => {
+test("the headers of many admissions leave no strings for young collections to keep", async () => {
   const clock = manualClock();
   const limiter = new RateLimiter({ now: clock.now });
   const p = principal({ rpm: 1_000_000_000, tpm: 1_000_000_000_000 });
   const usage = { inputTokens: 12, outputTokens: 20 };
-  const kept = cellsKeptAfterChurn("string", () => {
+  const kept = await cellsKeptAfterChurn("string", () => {
     clock.advance(1);
     limiter.record(p, "m", usage);
     limiter.admit(p);

@@ -8,7 +8,7 @@
  * with the entries it held (docs/BENCHMARKS-HISTORY.md, sessions 11 and 12's young collections).
  * A dictionary's deleted property is gone at once.
  */
-export class IdTable<T extends object, K extends number | string = number> {
+export class IdTable<T extends NonNullable<unknown>, K extends number | string = number> {
   private readonly byId: Record<K, T | undefined> = Object.create(null);
   private count = 0;
 

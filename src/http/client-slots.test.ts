@@ -31,10 +31,10 @@ test("an address holds at most max requests; one that ends frees its slot", () =
   expect([slots.held("10.0.0.1"), slots.held("10.0.0.2"), slots.held(null)]).toEqual([0, 0, 0]);
 });
 
-test("an address that leaves does not leave storage for young collections to keep (a Map did)", () => {
+test("an address that leaves does not leave storage for young collections to keep (a Map did)", async () => {
   const slots = new ClientSlots();
   // A client one request at a time: its address enters and leaves the table at every request.
-  const kept = cellsKeptAfterChurn("Cell Butterfly", () => {
+  const kept = await cellsKeptAfterChurn("Cell Butterfly", () => {
     slots.enter("127.0.0.1");
     slots.leave("127.0.0.1");
   });

@@ -11,7 +11,7 @@ import { IdTable } from "../core/id-table.ts";
  * leave keeps each left address alive through young collections (core/id-table.ts).
  */
 export class ClientSlots {
-  private readonly open = new IdTable<{ held: number }, string>();
+  private readonly open = new IdTable<number, string>();
 
   constructor(private readonly max: () => number = () => 0) {}
 
@@ -21,8 +21,7 @@ export class ClientSlots {
    */
   enter(address: string | null, max = this.max()): void {
     const key = address ?? "unknown";
-    const slot = this.open.get(key);
-    const held = slot?.held ?? 0;
+    const held = this.open.get(key) ?? 0;
     if (max > 0 && held >= max)
       throw new GatewayError({
         status: 429,
@@ -30,19 +29,18 @@ export class ClientSlots {
         message: `too many requests in flight from this address (server.max_client_requests: ${max})`,
         headers: { "retry-after": "1" },
       });
-    if (slot) slot.held = held + 1;
-    else this.open.set(key, { held: 1 });
+    this.open.set(key, held + 1);
   }
 
   leave(address: string | null): void {
     const key = address ?? "unknown";
-    const slot = this.open.get(key);
-    if (slot === undefined) return;
-    if (--slot.held <= 0) this.open.delete(key);
+    const held = (this.open.get(key) ?? 1) - 1;
+    if (held <= 0) this.open.delete(key);
+    else this.open.set(key, held);
   }
 
   /** Requests in flight from an address (for tests and status). */
   held(address: string | null): number {
-    return this.open.get(address ?? "unknown")?.held ?? 0;
+    return this.open.get(address ?? "unknown") ?? 0;
   }
 }

@@ -11,6 +11,7 @@ import { createOpenAICompatibleProvider } from "../providers/openai-compatible/o
 import type { ClientReply } from "../routing/native-reply.ts";
 import type { Route } from "../routing/route.ts";
 import type { Dispatched, DispatchRequest } from "../routing/router.ts";
+import { keptAfterChurn } from "../testing/kept-after-churn.ts";
 import { waitFor } from "../testing/wait-for.ts";
 import type { ShadowRecord } from "./shadow-api-schema.ts";
 import { pairFacts } from "./shadow-record.ts";
@@ -306,6 +307,29 @@ describe("an owned copy's timeout, the stop and the cap", () => {
   });
 });
 
+/** A plain copy of a chat call to the fake upstream, as the runner hands it to the thread. */
+const twinCopy = () => ({
+  provider: "twin",
+  url: `${fake.url}/v1/chat/completions`,
+  headers: {},
+  body: "{}",
+  target: { label: "provider:twin", dialect: "openai" as const, operation: "chat" as const, stream: false },
+});
+
+test("copies the thread answered are not kept alive by young collections (its Map of waiters kept them)", async () => {
+  const thread = createShadowThread();
+  const copy = twinCopy();
+  // What a waiter holds of its copy: the copy's signal (an abort listener on it, until answered).
+  const kept = await keptAfterChurn(
+    () => new AbortController().signal,
+    (signal) => thread.exchange(copy, signal),
+    (answered) => answered,
+  );
+  // The Map kept 489 of 500.
+  expect(kept).toBeLessThan(50);
+  thread.close();
+});
+
 test("a thread that failed or stopped answers a handed copy as done at once: the cap and a stop never wait on it", async () => {
   const done: number[] = [];
   const thread = createShadowThread({ done: (id) => done.push(id), records: () => {} });
@@ -349,11 +373,7 @@ test("a thread that fails with owned pairs in it says how many are lost, answers
     () => new URL("./failing-thread-fixture.ts", import.meta.url).href,
   );
   const copy = {
-    provider: "twin",
-    url: `${fake.url}/v1/chat/completions`,
-    headers: {},
-    body: "{}",
-    target: { label: "provider:twin", dialect: "openai" as const, operation: "chat" as const, stream: false },
+    ...twinCopy(),
     pair: {
       facts: pairFacts({ model: "m", stream: false, operation: "chat", body: {} }, twin()),
       timeoutMs: 60_000,

@@ -9,6 +9,7 @@ import { createOpenAICompatibleProvider } from "../providers/openai-compatible/o
 import type { Provider, ProviderCall } from "../providers/provider.ts";
 import type { Route } from "../routing/route.ts";
 import type { Dispatched, DispatchRequest } from "../routing/router.ts";
+import { keptAfterChurn } from "../testing/kept-after-churn.ts";
 import { waitFor } from "../testing/wait-for.ts";
 import type { ShadowRecord } from "./shadow-api-schema.ts";
 import { createShadowRunner } from "./shadow-runner.ts";
@@ -41,10 +42,14 @@ const config = configSchema.parse({
   models: [{ name: "m", routes: [{ provider: "hanging", model: "candidate" }] }],
 });
 
-function runner(timeout: number, thread: "all" | "off" = "off") {
+function runner(
+  timeout: number,
+  thread: "all" | "off" = "off",
+  maxConcurrent = config.shadow.max_concurrent,
+) {
   const stored: ShadowRecord[] = [];
   const shadow = createShadowRunner({
-    settings: () => ({ ...config.shadow, timeout }),
+    settings: () => ({ ...config.shadow, timeout, max_concurrent: maxConcurrent }),
     keepAnswers: () => false,
     redact: (text) => text,
     pricing: () => new PriceBook(config),
@@ -61,11 +66,11 @@ function runner(timeout: number, thread: "all" | "off" = "off") {
   return { shadow, stored };
 }
 
-/** One client request through the runner: sampled, answered, its audit record in. */
-function mirrored(shadow: ReturnType<typeof runner>["shadow"], requestId: string, to = route): void {
+/** A client's request as the router has it. */
+function requestOf(requestId: string): DispatchRequest {
   const body: JsonObject = { model: "m", messages: [{ role: "user", content: "hi" }] };
   const bytes = new TextEncoder().encode(JSON.stringify(body));
-  const request: DispatchRequest = {
+  return {
     operation: "chat",
     body,
     model: "m",
@@ -74,6 +79,15 @@ function mirrored(shadow: ReturnType<typeof runner>["shadow"], requestId: string
     signal: new AbortController().signal,
     received: { bytes, body, headers: {}, query: "" },
   };
+}
+
+/** One client request through the runner: sampled, answered, its audit record in. */
+function mirrored(
+  shadow: ReturnType<typeof runner>["shadow"],
+  requestId: string,
+  to = route,
+  request = requestOf(requestId),
+): void {
   const primary: Dispatched = {
     reply: { kind: "json", body: { choices: [{ message: { content: "hello" } }] } },
     route: "provider:fake",
@@ -117,6 +131,33 @@ test("a copy that hangs is cut off by its own timeout and recorded as a 504", as
   expect(stored).toHaveLength(1);
   expect(stored[0]?.shadow).toMatchObject({ status: 504, errorClass: "upstream_timeout" });
   expect(stored[0]?.primary.status).toBe(200);
+  expect(shadow.inFlight()).toBe(0);
+  await shadow.close();
+});
+
+test("requests whose pairs were recorded are not kept alive by young collections (the runner's Maps kept them)", async () => {
+  // Room for 32 copies at once (the check's warm-up sends as many).
+  const { shadow, stored } = runner(60_000, "off", 64);
+  const refusing: Route = {
+    ...route,
+    provider: { ...hanging, call: () => Promise.reject(new Error("down")) },
+  };
+  const recorded = new Set<string>();
+  let n = 0;
+  const kept = await keptAfterChurn(
+    () => requestOf(`req_churn_${n++}`),
+    (request) => {
+      mirrored(shadow, request.requestId, refusing, request);
+      return request.requestId;
+    },
+    (requestId) =>
+      waitFor(`the pair of ${requestId}`, () => {
+        for (const record of stored.splice(0)) recorded.add(record.requestId);
+        return recorded.has(requestId);
+      }),
+  );
+  // The Maps kept 168 of 500.
+  expect(kept).toBeLessThan(50);
   expect(shadow.inFlight()).toBe(0);
   await shadow.close();
 });

@@ -5,6 +5,7 @@ import type { Pricing } from "../auth/rate-limiter.ts";
 import type { Config } from "../config/config-schema.ts";
 import type { ShadowTarget } from "../config/shadow-target.ts";
 import { unavailable, upstreamTimeout } from "../core/gateway-error.ts";
+import { IdTable } from "../core/id-table.ts";
 import type { Logger } from "../log/logger.ts";
 import type { Route } from "../routing/route.ts";
 import type { Dispatched, DispatchRequest, RouterDeps } from "../routing/router.ts";
@@ -84,11 +85,15 @@ function timedOut(controller: AbortController, timeoutMs: number): void {
 export function createShadowRunner(options: ShadowRunnerOptions): ShadowRunner {
   const now = options.now ?? Date.now;
   const random = options.random ?? Math.random;
+  // By request id (and a flight by a number of its own) in IdTables, not Maps: every entry
+  // leaves again, and a long-lived Map that entries leave keeps each (a pair holds the request and
+  // its body) alive through young collections until a full one (core/id-table.ts).
   /** Callers of requests under way whose tenant's or app's shadow applies, from their start. */
-  const callers = new Map<string, Principal>();
-  const pending = new Map<string, Pair>();
+  const callers = new IdTable<Principal, string>();
+  const pending = new IdTable<Pair, string>();
   /** Shadow calls in flight: how to cut each off, and when it is done. */
-  const flights = new Map<AbortController, Promise<void>>();
+  const flights = new IdTable<{ controller: AbortController; done: Promise<void> }>();
+  let flightIds = 0;
   let running = 0;
   /** Set by `close`: copies not started yet are recorded as cut off, none are sampled. */
   let stopping = false;
@@ -160,9 +165,10 @@ export function createShadowRunner(options: ShadowRunnerOptions): ShadowRunner {
     // One promise per call: its own callback forgets it (no `finally` chained on for that).
     const threaded = allThreaded || pair.request.stream;
     const through = threaded ? (owner?.(pair, timeoutMs) ?? thread) : undefined;
+    const flight = ++flightIds;
     const done = callShadow(pair.route, pair.request, controller.signal, through).then((outcome) => {
       clearTimeout(timer);
-      flights.delete(controller);
+      flights.delete(flight);
       if (pair.handed !== undefined) {
         // Now the thread's: it answers `release` when the copy is done.
         if (pair.primaryRecord) handPrimary(id, pair);
@@ -172,7 +178,7 @@ export function createShadowRunner(options: ShadowRunnerOptions): ShadowRunner {
       pair.shadow = outcome;
       complete(id, pair);
     });
-    flights.set(controller, done);
+    flights.set(flight, { controller, done });
   };
 
   /** The primary's side of an owned pair, to the thread (its bytes, not their parse, cross). */
@@ -246,14 +252,15 @@ export function createShadowRunner(options: ShadowRunnerOptions): ShadowRunner {
     async close() {
       // A stop does not wait out slow shadows: they are cut off and recorded as such.
       stopping = true;
-      for (const controller of flights.keys()) controller.abort(unavailable("the gateway stopped"));
+      for (const { controller } of flights.values()) controller.abort(unavailable("the gateway stopped"));
       if (owner) thread?.stop();
       // `running` also counts copies sampled but not started yet (they start on the next turn),
       // and owned copies until the thread says they are done.
       const idleNow = () => (running > 0 ? new Promise<void>((resolve) => idle.push(resolve)) : undefined);
       while (running > 0 || flights.size > 0 || batches.busy()) {
         batches.flush();
-        await Promise.allSettled([...flights.values(), ...batches.writes(), idleNow()]);
+        const calls = flights.values().map((flight) => flight.done);
+        await Promise.allSettled([...calls, ...batches.writes(), idleNow()]);
       }
       // Owned pairs finished in the thread come back as records; then they are written.
       if (owner) await thread?.flush();

@@ -1,4 +1,5 @@
 import { unavailable } from "../core/gateway-error.ts";
+import { IdTable } from "../core/id-table.ts";
 import { onceATurn } from "../core/once-a-turn.ts";
 import { threadEntry } from "../core/thread-entry.ts";
 import { createRingWriter, type RingWriter } from "./message-ring.ts";
@@ -90,7 +91,10 @@ type ThreadWorker = Worker & { ref(): void; unref(): void };
  * answers the same way, so a copy costs the event loop about a share of two messages.
  */
 export function createShadowThread(owned?: OwnedPairs, threadUrl: () => string = entry): ShadowThread {
-  const waiters = new Map<number, Waiter>();
+  // By id in IdTables, not a Map and a Set: every copy's id leaves again, and a long-lived Map
+  // that entries leave keeps each (a waiter holds the copy's promise and signal) alive through
+  // young collections until a full one (core/id-table.ts).
+  const waiters = new IdTable<Waiter>();
   let next = 0;
   let worker: ThreadWorker | null = null;
   let broken: Error | null = null;
@@ -104,8 +108,8 @@ export function createShadowThread(owned?: OwnedPairs, threadUrl: () => string =
   let rules: ThreadRules | undefined;
   let stop = false;
   let flush = false;
-  /** Owned copies in flight, and the callers of `flush` waiting for `flushed`. */
-  const handed = new Set<number>();
+  /** Owned copies in flight (each id as itself), and the callers of `flush` waiting for `flushed`. */
+  const handed = new IdTable<number>();
   let flushes: (() => void)[] = [];
 
   const post = () => {
@@ -135,14 +139,16 @@ export function createShadowThread(owned?: OwnedPairs, threadUrl: () => string =
   };
   const failAll = (error: Error) => {
     broken = error;
-    for (const [id, waiter] of waiters) {
-      waiters.delete(id);
+    const failing = waiters.values();
+    waiters.clear();
+    for (const waiter of failing) {
       waiter.signal.removeEventListener("abort", waiter.onAbort);
       waiter.reject(error);
     }
     // Owned copies lost with the thread: no longer in flight (their pairs are not recorded).
-    for (const id of handed) owned?.done(id);
+    const lost = handed.values();
     handed.clear();
+    for (const id of lost) owned?.done(id);
     const waiting = flushes;
     flushes = [];
     for (const resolve of waiting) resolve();
@@ -208,7 +214,7 @@ export function createShadowThread(owned?: OwnedPairs, threadUrl: () => string =
         queueMicrotask(() => owned?.done(id));
         return id;
       }
-      handed.add(id);
+      handed.set(id, id);
       thread().ref();
       copies.push({ ...copy, id, body: wire(copy.body) });
       schedule();

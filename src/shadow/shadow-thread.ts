@@ -11,6 +11,7 @@
 
 import { redactSecrets } from "../audit/redact-body.ts";
 import { toGatewayError, unavailable, upstreamTimeout } from "../core/gateway-error.ts";
+import { IdTable } from "../core/id-table.ts";
 import { onceATurn } from "../core/once-a-turn.ts";
 import { PriceBook } from "../pricing/price-book.ts";
 import { unreachable } from "../providers/http/upstream-failure.ts";
@@ -31,10 +32,12 @@ import type {
 
 declare const self: Worker;
 
+// By id in IdTables, not Maps: every copy leaves again, and a long-lived Map that entries leave
+// keeps each alive through young collections until a full one (core/id-table.ts).
 /** Copies in flight, by id: how to cut each off. */
-const flights = new Map<number, AbortController>();
+const flights = new IdTable<AbortController>();
 /** Owned pairs until recorded: the copy's facts, then its outcome and the primary's side. */
-const pairs = new Map<number, { copy: ThreadCopy; outcome?: ShadowOutcome; primary?: ThreadPrimary }>();
+const pairs = new IdTable<{ copy: ThreadCopy; outcome?: ShadowOutcome; primary?: ThreadPrimary }>();
 /**
  * The gateway's own rule for upstream calls: native `fetch` while under half of Bun's per-process
  * limit, which this thread shares with the event loop's calls; past it, the lean client (no cap).
@@ -195,7 +198,7 @@ self.onmessage = (event: MessageEvent<ShadowThreadMessage>) => {
   }
   if (stop) {
     const reason = unavailable("the gateway stopped");
-    for (const [id, controller] of flights) if (pairs.has(id)) controller.abort(reason);
+    for (const pair of pairs.values()) flights.get(pair.copy.id)?.abort(reason);
   }
   if (request.flush) {
     flush();

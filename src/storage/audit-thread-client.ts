@@ -1,3 +1,4 @@
+import { IdTable } from "../core/id-table.ts";
 import type { AuditThreadReply, AuditThreadRequest } from "./audit-thread-protocol.ts";
 
 /** An error from an audit thread, with the driver's code and SQLSTATE kept (the failure classifiers read them). */
@@ -22,7 +23,9 @@ export type AuditThreadCall = WithoutId<AuditThreadRequest>;
  * 10 MB. `open` is the first request the thread gets.
  */
 export function auditThreadClient(entry: () => string, open: AuditThreadCall) {
-  const pending = new Map<number, { resolve: (value: unknown) => void; reject: (error: unknown) => void }>();
+  // By id in an IdTable, not a Map: every call's id leaves again, and a long-lived Map that
+  // entries leave keeps each alive through young collections until a full one (core/id-table.ts).
+  const pending = new IdTable<{ resolve: (value: unknown) => void; reject: (error: unknown) => void }>();
   let next = 0;
   let broken: Error | null = null;
   let worker: (Worker & { ref(): void; unref(): void }) | null = null;
@@ -48,8 +51,9 @@ export function auditThreadClient(entry: () => string, open: AuditThreadCall) {
     };
     started.onerror = (event) => {
       broken = new AuditThreadError(`the audit thread failed: ${event.message}`);
-      for (const waiter of pending.values()) waiter.reject(broken);
+      const failing = pending.values();
       pending.clear();
+      for (const waiter of failing) waiter.reject(broken);
       settle();
     };
     started.postMessage({ ...open, id: 0 });

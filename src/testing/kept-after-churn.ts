@@ -6,17 +6,21 @@ import { edenGC, fullGC, heapStats } from "bun:jsc";
  * do). The structure is used at some concurrency and fully collected first, so that it is old, as
  * a serving gateway's is: JavaScriptCore (Bun 1.4.5) keeps what was deleted from an old `Set` or
  * `Map` through every young collection until a full one (docs/BENCHMARKS-HISTORY.md, session
- * 11's young collections). A few may be held by the stack (conservative roots).
+ * 11's young collections). A few may be held by the stack (conservative roots). `leave` may be
+ * asynchronous (an entry that leaves when its work is done): a promise it returns is awaited.
  */
 export async function keptAfterChurn<T extends object, E>(
   make: (i: number) => T,
   enter: (item: T) => E,
-  leave: (entry: E) => void,
+  leave: (entry: E) => unknown,
   count = 500,
 ): Promise<number> {
   for (let round = 0; round < 50; round++) {
     const entries = Array.from({ length: 32 }, (_, i) => enter(make(i)));
-    for (const entry of entries) leave(entry);
+    for (const entry of entries) {
+      const left = leave(entry);
+      if (left instanceof Promise) await left;
+    }
   }
   fullGC();
   const refs: WeakRef<T>[] = [];
@@ -25,9 +29,13 @@ export async function keptAfterChurn<T extends object, E>(
     const item = make(i);
     refs.push(new WeakRef(item));
     open.push(enter(item));
-    if (open.length > 8) leave(open.splice((i * 7) % open.length, 1)[0] as E);
+    const left = open.length > 8 ? leave(open.splice((i * 7) % open.length, 1)[0] as E) : undefined;
+    if (left instanceof Promise) await left;
   }
-  for (const entry of open.splice(0)) leave(entry);
+  for (const entry of open.splice(0)) {
+    const left = leave(entry);
+    if (left instanceof Promise) await left;
+  }
   // A WeakRef keeps its target until the job that made it ends: end it (a turn, not a wait).
   await new Promise((resolve) => setImmediate(resolve));
   edenGC();
@@ -41,14 +49,25 @@ export async function keptAfterChurn<T extends object, E>(
  * core/number-text.ts, keeps recent `String(n)` results), and the storages a long-lived Map or
  * Set replaces as entries leave it (core/id-table.ts). Counts the heap's cells of that class
  * after a full collection and after `count` calls and a young one; `step` runs before the full
- * collection too, so that what it makes once (code, a cache of its own) is not counted.
+ * collection too, so that what it makes once (code, a cache of its own) is not counted. A promise
+ * `step` returns is awaited before the next.
  */
-export function cellsKeptAfterChurn(kind: string, step: (i: number) => unknown, count = 2000): number {
+export async function cellsKeptAfterChurn(
+  kind: string,
+  step: (i: number) => unknown,
+  count = 2000,
+): Promise<number> {
   const last: unknown[] = [undefined];
-  for (let i = 0; i < count; i++) last[0] = step(i);
+  for (let i = 0; i < count; i++) {
+    last[0] = step(i);
+    if (last[0] instanceof Promise) await last[0];
+  }
   fullGC();
   const before = heapStats().objectTypeCounts[kind] ?? 0;
-  for (let i = 0; i < count; i++) last[0] = step(count + i);
+  for (let i = 0; i < count; i++) {
+    last[0] = step(count + i);
+    if (last[0] instanceof Promise) await last[0];
+  }
   last[0] = undefined;
   edenGC();
   return (heapStats().objectTypeCounts[kind] ?? 0) - before;

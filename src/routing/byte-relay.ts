@@ -119,17 +119,32 @@ export class ByteRelay
     }
     if (this.closed) return undefined;
     this.attempt.waiting(true);
+    return this.goOn(undefined);
+  }
+
+  /**
+   * Takes reads (`read` first, when one is in hand) until there are bytes for the client or the
+   * stream's end; a read still to come is waited for (`readLater`).
+   */
+  private goOn(read: UpstreamRead | undefined): Uint8Array | undefined | Promise<Uint8Array | undefined> {
     try {
+      let next = read ?? this.nextRead();
       while (true) {
-        const read = this.upcoming ?? this.reader.readMany();
-        this.upcoming = undefined;
-        if (read instanceof Promise) return this.readLater(read);
-        const out = this.step(read);
+        if (next instanceof Promise) return this.readLater(next);
+        const out = this.step(next);
         if (out !== null) return this.ending(out);
+        next = this.nextRead();
       }
     } catch (error) {
       throw this.failed(error);
     }
+  }
+
+  /** The upstream's next read: the one already asked for (see `ending`), or a new one. */
+  private nextRead(): UpstreamRead | Promise<UpstreamRead> {
+    const read = this.upcoming ?? this.reader.readMany();
+    this.upcoming = undefined;
+    return read;
   }
 
   /**
@@ -141,20 +156,9 @@ export class ByteRelay
     return this.attempt.readThen(pending, this);
   }
 
-  /** A read waited for is in: as `read` goes on with a read in hand. */
+  /** A read waited for is in: the relay goes on with it in hand. */
   arrived(read: UpstreamRead): Uint8Array | undefined | Promise<Uint8Array | undefined> {
-    try {
-      let next: UpstreamRead | Promise<UpstreamRead> = read;
-      while (true) {
-        if (next instanceof Promise) return this.readLater(next);
-        const out = this.step(next);
-        if (out !== null) return this.ending(out);
-        next = this.upcoming ?? this.reader.readMany();
-        this.upcoming = undefined;
-      }
-    } catch (error) {
-      throw this.failed(error);
-    }
+    return this.goOn(read);
   }
 
   /** A read failed (or the attempt ended): the relay closes, with what the failure means. */

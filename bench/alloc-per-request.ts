@@ -9,7 +9,9 @@
  * within 30 % of the largest. CPU is the process's user + system time over the same batches,
  * less the client's; each further gateway's paired difference is given for the event loop alone
  * too (this thread's CPU clock), which the client's HTTP thread and the JIT do not blur.
- *   bun bench/alloc-per-request.ts [--batches 20] [--batch 200] [--stream] [--against OTHER_CHECKOUT] [--metrics-off] [--traced] [--objects]
+ *   bun bench/alloc-per-request.ts [--batches 20] [--batch 200] [--stream] [--paced] [--against OTHER_CHECKOUT] [--metrics-off] [--traced] [--objects]
+ * `--paced` has the burst upstream write a stream one event a write (`bench/burst-upstream.ts
+ * --paced`): the relay's general path, read by read, where the default is the whole answer's.
  * `--against DIR` builds a second gateway from another checkout's `src/` (say, main's) in the
  * same process and alternates batches between the two, so the machine's load hits both alike
  * within milliseconds: the way to judge a change of a few per cent on a loaded machine.
@@ -51,12 +53,17 @@ const { values } = parseArgs({
     "metrics-off": { type: "boolean", default: false },
     traced: { type: "boolean", default: false },
     objects: { type: "boolean", default: false },
+    paced: { type: "boolean", default: false },
   },
 });
 const batches = Number(values.batches);
 const batchSize = Number(values.batch);
 
-const upstream = spawnService(["bun", join(import.meta.dir, "burst-upstream.ts")]);
+const upstream = spawnService([
+  "bun",
+  join(import.meta.dir, "burst-upstream.ts"),
+  ...(values.paced ? ["--paced"] : []),
+]);
 const upstreamPort = await upstream.portLine();
 const body = JSON.stringify({
   model: "bench-model",

@@ -2,13 +2,18 @@
  * The gateway-bound upstream: an OpenAI-shaped fake that answers at once, a stream of 20 content
  * events (plus the finish, usage and [DONE] events) in one write, so that the proxies in front
  * of it, not the upstream, are the bottleneck.
- *   bun bench/burst-upstream.ts [--port N]
+ *   bun bench/burst-upstream.ts [--port N] [--paced]
+ * `--paced` writes a stream one event a write instead, a turn of its event loop apart (chunked,
+ * no declared length): an upstream that paces its tokens, so a gateway takes its general path
+ * (one upstream read, one pull and one client write an event), not the whole answer's.
  * Prints one JSON line `{"port":N}` once listening; stops on SIGTERM. `GET /served` answers
  * `{"served":N}`, the completions answered so far (the benchmarks count shadow copies with it).
  */
 import { parseArgs } from "node:util";
 
-const { values } = parseArgs({ options: { port: { type: "string", default: "0" } } });
+const { values } = parseArgs({
+  options: { port: { type: "string", default: "0" }, paced: { type: "boolean", default: false } },
+});
 
 const EVENTS = 20;
 const created = 1_764_460_800;
@@ -41,6 +46,21 @@ const jsonBody = JSON.stringify({
 const streamHeaders = { "content-type": "text/event-stream", "cache-control": "no-cache" };
 const jsonHeaders = { "content-type": "application/json" };
 
+const eventBytes = streamBody.split(/(?<=\n\n)/).map((event) => new TextEncoder().encode(event));
+
+/** `--paced`: the stream's events one a pull, a turn apart (each its own write). */
+function pacedStream(): ReadableStream<Uint8Array> {
+  let at = 0;
+  return new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      if (at > 0) await new Promise((resolve) => setImmediate(resolve));
+      const event = eventBytes[at++];
+      if (event) controller.enqueue(event);
+      else controller.close();
+    },
+  });
+}
+
 let served = 0;
 const server = Bun.serve({
   hostname: "127.0.0.1",
@@ -54,7 +74,7 @@ const server = Bun.serve({
     const body = await request.text();
     // A scan, not a parse: this fake must cost the machine as little as it can.
     return /"stream"\s*:\s*true/.test(body)
-      ? new Response(streamBody, { headers: streamHeaders })
+      ? new Response(values.paced ? pacedStream() : streamBody, { headers: streamHeaders })
       : new Response(jsonBody, { headers: jsonHeaders });
   },
 });

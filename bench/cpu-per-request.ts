@@ -34,7 +34,8 @@
  * `--scenario NAME` runs only that scenario (both by default). `--connections N` is wrk's
  * concurrency (past 120, upstream calls leave Bun's native `fetch`: see upstream-fetch.ts).
  * `--env NAME=VALUE` sets a variable for this checkout's gateway (and worker) only (say
- * `MINDGW_UPSTREAM_CLIENT=lean` against main's default).
+ * `MINDGW_UPSTREAM_CLIENT=lean` against main's default). `--paced` starts the burst upstream
+ * with `--paced` (a stream one event a write: the relay's general path, not the whole answer's).
  */
 import { mkdir, mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -65,6 +66,7 @@ const { values } = parseArgs({
     warmup: { type: "string", default: "0" },
     scenario: { type: "string" },
     env: { type: "string", multiple: true },
+    paced: { type: "boolean", default: false },
   },
 });
 /** `--env NAME=VALUE`: for this checkout's gateway only. */
@@ -311,7 +313,11 @@ async function main(): Promise<void> {
   if (profileDir) await mkdir(profileDir, { recursive: true });
   if (workerProfileDir && values.worker) await mkdir(workerProfileDir, { recursive: true });
   if (peerProfileDir && values.forward) await mkdir(peerProfileDir, { recursive: true });
-  const upstream = spawnService(["bun", join(ROOT, "bench/burst-upstream.ts")]);
+  const upstream = spawnService([
+    "bun",
+    join(ROOT, "bench/burst-upstream.ts"),
+    ...(values.paced ? ["--paced"] : []),
+  ]);
   const gateways: Gateway[] = [];
   const [postgres, redis] = values.cluster ? await Promise.all([startPostgres(), startRedis()]) : [];
   const cluster =

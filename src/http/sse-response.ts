@@ -71,7 +71,7 @@ function wholeAnswer(
   return new Response(bytes as Uint8Array<ArrayBuffer>, { status: 200, headers });
 }
 
-/** The general path: a standard stream pulled one upstream read at a time (its closures made here only). */
+/** The general path: a standard stream pulled one upstream read at a time. */
 function pulledResponse(
   chunks: ChunkSource,
   dialect: Dialect,
@@ -80,68 +80,109 @@ function pulledResponse(
   ready: Uint8Array | undefined,
   errorEventOf: ((error: GatewayError) => SseEvent) | undefined,
 ): Response {
-  let ended = false;
-  let first = true;
-  const end = (error?: GatewayError) => {
-    if (ended) return;
-    ended = true;
-    ends.end(error);
-  };
-  // After `close()`, Bun sends the stream's last bytes (the chunked terminator) in a microtask:
-  // the request's own ending (usage, spend, the audit record, metrics, the access line) waits
-  // behind it instead of holding it back.
-  const endAfterClose = (error?: GatewayError) => {
-    if (ended) return;
-    ended = true;
-    queueMicrotask(() => ends.end(error));
-  };
   // A standard stream, not Bun's direct one: a direct stream goes on accepting writes while the
   // client has stopped reading (all of a 268 MB answer in 1.5 s, against ~9 MB of pulls here),
   // and a slow client must slow the upstream read (docs/BENCHMARKS-HISTORY.md, session 3).
-  const body = new ReadableStream<Uint8Array>({
-    start(controller) {
-      if (ready) {
-        controller.enqueue(ready);
-        first = false;
-        ends.firstByte();
-      }
-    },
-    async pull(controller) {
-      try {
-        const chunk = await chunks.next();
-        if (!chunk) {
-          controller.close();
-          // An error event relayed mid-stream still leaves HTTP 200; the record must say it failed.
-          endAfterClose(chunks.reported);
-          return;
-        }
-        controller.enqueue(chunk);
-        if (first) {
-          first = false;
-          ends.firstByte();
-        }
-        // The source's last bytes: the close goes out in the same write.
-        if (chunks.drained) {
-          controller.close();
-          endAfterClose(chunks.reported);
-        }
-      } catch (error) {
-        const failure = toGatewayError(error);
-        if (failure.code === "client_closed") {
-          end(failure);
-          controller.error(failure);
-          return;
-        }
-        const event = errorEventOf ? errorEventOf(failure) : errorEvent(failure, dialect);
-        controller.enqueue(encoder.encode(encodeSse(event)));
+  const source = new PulledSource(chunks, dialect, ends, ready, errorEventOf);
+  return new Response(new ReadableStream<Uint8Array>(source), { status: 200, headers });
+}
+
+/**
+ * The pulled stream's source, one object a stream: a pull is the source's next read and one
+ * reaction to it (its two handlers bound once a stream), not an async function's frame and
+ * promise a read.
+ */
+class PulledSource implements UnderlyingDefaultSource<Uint8Array> {
+  private ended = false;
+  private first = true;
+  private controller: ReadableStreamDefaultController<Uint8Array> | undefined;
+  // Bound methods rather than arrow fields: an arrow field closes over a scope object made for
+  // each instance; a bound function does not.
+  private readonly deliver = this.delivered.bind(this);
+  private readonly fail = this.failed.bind(this);
+
+  constructor(
+    private readonly chunks: ChunkSource,
+    private readonly dialect: Dialect,
+    private readonly ends: StreamEnds,
+    private readonly ready: Uint8Array | undefined,
+    /**
+     * How a translated stream reports a failure (the Responses writer numbers its own); absent,
+     * the dialect's usual error event.
+     */
+    private readonly errorEventOf: ((error: GatewayError) => SseEvent) | undefined,
+  ) {}
+
+  start(controller: ReadableStreamDefaultController<Uint8Array>): void {
+    this.controller = controller;
+    if (this.ready) {
+      controller.enqueue(this.ready);
+      this.first = false;
+      this.ends.firstByte();
+    }
+  }
+
+  pull(): Promise<void> {
+    return this.chunks.next().then(this.deliver, this.fail);
+  }
+
+  cancel(): void {
+    this.end(clientClosed());
+    this.chunks.cancel();
+  }
+
+  private delivered(chunk: Uint8Array | undefined): void {
+    const controller = this.controller as ReadableStreamDefaultController<Uint8Array>;
+    try {
+      if (!chunk) {
         controller.close();
-        endAfterClose(failure);
+        // An error event relayed mid-stream still leaves HTTP 200; the record must say it failed.
+        this.endAfterClose(this.chunks.reported);
+        return;
       }
-    },
-    cancel() {
-      end(clientClosed());
-      chunks.cancel();
-    },
-  });
-  return new Response(body, { status: 200, headers });
+      controller.enqueue(chunk);
+      if (this.first) {
+        this.first = false;
+        this.ends.firstByte();
+      }
+      // The source's last bytes: the close goes out in the same write.
+      if (this.chunks.drained) {
+        controller.close();
+        this.endAfterClose(this.chunks.reported);
+      }
+    } catch (error) {
+      this.failed(error);
+    }
+  }
+
+  private failed(error: unknown): void {
+    const controller = this.controller as ReadableStreamDefaultController<Uint8Array>;
+    const failure = toGatewayError(error);
+    if (failure.code === "client_closed") {
+      this.end(failure);
+      controller.error(failure);
+      return;
+    }
+    const event = this.errorEventOf ? this.errorEventOf(failure) : errorEvent(failure, this.dialect);
+    controller.enqueue(encoder.encode(encodeSse(event)));
+    controller.close();
+    this.endAfterClose(failure);
+  }
+
+  private end(error?: GatewayError): void {
+    if (this.ended) return;
+    this.ended = true;
+    this.ends.end(error);
+  }
+
+  /**
+   * After `close()`, Bun sends the stream's last bytes (the chunked terminator) in a microtask:
+   * the request's own ending (usage, spend, the audit record, metrics, the access line) waits
+   * behind it instead of holding it back.
+   */
+  private endAfterClose(error?: GatewayError): void {
+    if (this.ended) return;
+    this.ended = true;
+    queueMicrotask(() => this.ends.end(error));
+  }
 }

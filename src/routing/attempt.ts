@@ -166,9 +166,10 @@ export class Attempt extends Deadlined implements AbortFollower {
    * failure or the attempt's abort): a read and what is done with it as one promise, where an
    * async function awaiting the read would add a frame, a promise and a turn.
    */
-  readThen<T, R>(read: Promise<T>, step: ReadStep<T, R>): Promise<R> {
+  readThen<T, R>(read: Promise<T>, step: ReadStep<T, R>): Promise<Awaited<R>> {
     if (this.signal.aborted) return Promise.reject(step.failed(this.signal.reason));
-    const { promise, resolve, reject } = Promise.withResolvers<R>();
+    // A step may hand back a promise (a read that goes on): the read settles as it does.
+    const { promise, resolve, reject } = Promise.withResolvers<Awaited<R>>();
     this.pendingResolve = resolve as (value: unknown) => void;
     this.pendingReject = reject;
     this.pendingStep = step as ReadStep<unknown, unknown>;
@@ -210,9 +211,11 @@ export class Attempt extends Deadlined implements AbortFollower {
     reject?.(step ? step.failed(error) : error);
   }
 
-  /** Cheap re-arm for the idle bound between stream events. */
+  /**
+   * An event came in: the idle bound counts from now. The timer itself is left as it is (no
+   * timer call per event): when it fires it re-arms for what is left since then (`expireIdle`).
+   */
   rearm(): void {
-    this.timer?.refresh();
     if (this.waitingSince !== undefined) this.waitingSince = performance.now();
   }
 

@@ -2,7 +2,7 @@ import type { ChunkSource } from "../core/chunk-source.ts";
 import { clientClosed, type GatewayError, upstreamError } from "../core/gateway-error.ts";
 import { joinBytes } from "../core/join-bytes.ts";
 import type { BodyRead, ByteFeed } from "../providers/http/streamed-answer.ts";
-import type { Attempt } from "./attempt.ts";
+import type { Attempt, ReadStep } from "./attempt.ts";
 import { RelayScan, type UsageSink } from "./relay-scan.ts";
 
 /** Called as methods of the object (the router's attempt is one: routing/route-attempt.ts). */
@@ -38,7 +38,12 @@ const joined = (chunks: Uint8Array[]): Uint8Array | undefined =>
  * client's byte feed (the socket's reads, with no stream object in between). The relay is also
  * the committed answer itself.
  */
-export class ByteRelay implements ChunkSource, RelayedStream {
+export class ByteRelay
+  implements
+    ChunkSource,
+    RelayedStream,
+    ReadStep<UpstreamRead, Uint8Array | undefined | Promise<Uint8Array | undefined>>
+{
   readonly kind = "stream";
   readonly chunks: ChunkSource = this;
   drained = false;
@@ -114,36 +119,50 @@ export class ByteRelay implements ChunkSource, RelayedStream {
     }
     if (this.closed) return undefined;
     this.attempt.waiting(true);
+    return this.goOn(undefined);
+  }
+
+  /**
+   * Takes reads (`read` first, when one is in hand) until there are bytes for the client or the
+   * stream's end; a read still to come is waited for (`readLater`).
+   */
+  private goOn(read: UpstreamRead | undefined): Uint8Array | undefined | Promise<Uint8Array | undefined> {
     try {
+      let next = read ?? this.nextRead();
       while (true) {
-        const read = this.upcoming ?? this.reader.readMany();
-        this.upcoming = undefined;
-        if (read instanceof Promise) return this.readLater(read);
-        const out = this.step(read);
+        if (next instanceof Promise) return this.readLater(next);
+        const out = this.step(next);
         if (out !== null) return this.ending(out);
+        next = this.nextRead();
       }
     } catch (error) {
       throw this.failed(error);
     }
   }
 
-  /** As `read`, once the upstream must be waited for (under the attempt's bounds and abort). */
-  private async readLater(pending: Promise<UpstreamRead>): Promise<Uint8Array | undefined> {
-    try {
-      let read = await this.attempt.read(pending);
-      while (true) {
-        const out = this.step(read);
-        if (out !== null) return await this.ending(out);
-        const next = this.upcoming ?? this.reader.readMany();
-        this.upcoming = undefined;
-        read = next instanceof Promise ? await this.attempt.read(next) : next;
-      }
-    } catch (error) {
-      throw this.failed(error);
-    }
+  /** The upstream's next read: the one already asked for (see `ending`), or a new one. */
+  private nextRead(): UpstreamRead | Promise<UpstreamRead> {
+    const read = this.upcoming ?? this.reader.readMany();
+    this.upcoming = undefined;
+    return read;
   }
 
-  private failed(error: unknown): GatewayError {
+  /**
+   * As `read`, once the upstream must be waited for: under the attempt's bounds and abort, the
+   * read taken as it settles (`arrived`, the relay being the read's step): one promise a read,
+   * no async frame.
+   */
+  private readLater(pending: Promise<UpstreamRead>): Promise<Uint8Array | undefined> {
+    return this.attempt.readThen(pending, this);
+  }
+
+  /** A read waited for is in: the relay goes on with it in hand. */
+  arrived(read: UpstreamRead): Uint8Array | undefined | Promise<Uint8Array | undefined> {
+    return this.goOn(read);
+  }
+
+  /** A read failed (or the attempt ended): the relay closes, with what the failure means. */
+  failed(error: unknown): GatewayError {
     const failure = this.attempt.failure(
       error,
       upstreamError(`upstream ${this.options.provider} closed the connection mid-stream`),

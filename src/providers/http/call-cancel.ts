@@ -1,6 +1,6 @@
 import type { Abortable, CancelHook } from "../../core/cancel-hook.ts";
 
-/** A `RequestInit` the lean client takes: with a cancel hook in place of a signal. */
+/** A `RequestInit` the lean client takes: with a cancel hook beside or in place of a signal. */
 export type LeanInit = RequestInit & { readonly cancel?: CancelHook };
 
 /**

@@ -16,6 +16,7 @@
  */
 import { parseArgs } from "node:util";
 import type { Socket } from "bun";
+import { CallCancel } from "../src/providers/http/call-cancel.ts";
 import { createLeanFetch, type FetchFunction } from "../src/providers/http/http1/lean-fetch.ts";
 import { nodeFetch } from "../src/providers/http/node-fetch.ts";
 import { DEFAULT_MAX_UPSTREAM_BODY } from "../src/providers/http/read-bounded.ts";
@@ -206,7 +207,9 @@ let threaded: Call | undefined;
 let leanThread: LeanThread | undefined;
 const gatewayThread: Call = async (body) => {
   leanThread ??= createLeanThread();
-  const init = { method: "POST", headers, body, signal: new AbortController().signal };
+  // As an attempt calls it: a signal, and the same abort as a cancel hook the waiter hooks into.
+  const cancel = new CallCancel();
+  const init = { method: "POST", headers, body, signal: cancel.signal, cancel };
   return (await leanThread.answer(url, init, DEFAULT_MAX_UPSTREAM_BODY)).body.byteLength;
 };
 

@@ -1,3 +1,4 @@
+import type { CancelHook } from "../core/cancel-hook.ts";
 import type { Dialect, JsonObject, Operation } from "../core/dialect.ts";
 import type { GatewayError } from "../core/gateway-error.ts";
 import type { SseEvent } from "../core/sse.ts";
@@ -24,6 +25,11 @@ export interface ProviderCall {
   readonly requestId: string;
   /** Aborts when the client goes away or a timeout fires; providers must stop all upstream work. */
   readonly signal: AbortSignal;
+  /**
+   * The same abort as a hook (its `signal` is `signal`): a client that takes one (the lean
+   * client, a worker tunnel) hooks its call in rather than listening on the signal.
+   */
+  readonly cancel?: CancelHook | undefined;
   readonly timeouts: AttemptTimeouts;
   /**
    * Set when the call goes upstream in the caller's own dialect: the provider sends these bytes,

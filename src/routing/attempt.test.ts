@@ -125,3 +125,18 @@ describe("a read and its step as one promise (readThen)", () => {
     await expect(attempt.readThen(Promise.resolve("x"), step(seen))).rejects.toThrow("mapped: client left");
   });
 });
+
+describe("an attempt as its upstream call's cancel hook", () => {
+  test("the stage hooked in is aborted with the attempt's reason, after its signal; then let go", () => {
+    const client = new AbortController();
+    const attempt = new Attempt(client.signal, TIMEOUTS, "provider:a");
+    const seen: string[] = [];
+    attempt.signal.addEventListener("abort", () => seen.push("signal"));
+    attempt.stage = { abort: (reason) => seen.push(`stage: ${(reason as Error).message}`) };
+    expect(attempt.cancelled).toBe(false);
+    client.abort(new Error("client left"));
+    expect(seen).toEqual(["signal", "stage: client left"]);
+    expect([attempt.cancelled, (attempt.reason as Error).message]).toEqual([true, "client left"]);
+    expect(attempt.stage).toBeNull();
+  });
+});

@@ -1,4 +1,5 @@
 import type { AbortFollower, AbortSource } from "../core/abort-followers.ts";
+import type { Abortable, CancelHook } from "../core/cancel-hook.ts";
 import { Deadlined, type DeadlineList, deadlineListOf } from "../core/deadline-list.ts";
 import { clientClosed, GatewayError, upstreamTimeout } from "../core/gateway-error.ts";
 import type { AttemptTimeouts } from "../providers/provider.ts";
@@ -27,8 +28,13 @@ const WAITING_FOR = {
  * attempt that is answered leaves at once), so a request makes no timer of its own; the idle bound
  * between a stream's chunks has a timer of its own, left running across chunks (see `expireIdle`).
  */
-export class Attempt extends Deadlined implements AbortFollower {
+export class Attempt extends Deadlined implements AbortFollower, CancelHook {
   private readonly controller = new AbortController();
+  /**
+   * The upstream call's stage in progress, hooked in by its client (the lean client's call, a
+   * tunnel exchange): aborted with the attempt, with no listener of its own on `signal`.
+   */
+  stage: Abortable | null = null;
   /** The idle bound's timer (a stream's, between chunks). */
   private timer: ReturnType<typeof setTimeout> | undefined;
   /** The list the attempt is in while a connect or first-byte bound runs. */
@@ -56,6 +62,14 @@ export class Attempt extends Deadlined implements AbortFollower {
     if (client.aborted) this.handleEvent();
     else if (client instanceof AbortSignal) client.addEventListener("abort", this, { once: true });
     else client.follow(this);
+  }
+
+  get cancelled(): boolean {
+    return this.signal.aborted;
+  }
+
+  get reason(): unknown {
+    return this.signal.reason;
   }
 
   /** The client's end aborted: the attempt ends with its reason. */
@@ -120,13 +134,16 @@ export class Attempt extends Deadlined implements AbortFollower {
   }
 
   /**
-   * Aborts the attempt's controller (the upstream call sees it first, as a listener it added) and
-   * then the read in progress. Every abort of the attempt comes through here, so a read needs no
-   * listener of its own on the signal.
+   * Aborts the attempt's controller, then the upstream call's stage hooked in (as a listener
+   * added when the call began would have heard it), then the read in progress. Every abort of
+   * the attempt comes through here, so a read needs no listener of its own on the signal.
    */
   private end(reason: unknown): void {
     if (this.signal.aborted) return;
     this.controller.abort(reason);
+    const stage = this.stage;
+    this.stage = null;
+    stage?.abort(reason);
     const reject = this.pendingReject;
     const step = this.pendingStep;
     this.clearPending();

@@ -102,6 +102,7 @@ export function sendAttempt(call: RouteAttempt, request: DispatchRequest): Promi
       stream: request.stream,
       requestId: request.requestId,
       signal: attempt.signal,
+      cancel: attempt,
       timeouts: target.timeouts,
       maxBody: call.maxBody,
       // Absent fields as undefined, not spread from a literal: no object made and copied per call.

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, test } from "bun:test";
 import type { GatewayError } from "../core/gateway-error.ts";
+import { CallCancel } from "../providers/http/call-cancel.ts";
 import { listWorkers } from "./gateway/list-workers.ts";
 import {
   collect,
@@ -104,6 +105,29 @@ describe("worker tunnel", () => {
     abort.abort(new Error("client went away"));
     await waitFor("the upstream to see the abort", () => s.upstream.aborted.has(requestId));
     await waitFor("the exchange to end", () => s.gateway.registry.list()[0]?.inFlight === 0);
+  });
+
+  test("a call cancelled through its hook (as an attempt cancels) aborts the upstream request", async () => {
+    const s = await start();
+    await ready(s);
+    const hook = new CallCancel();
+    const requestId = "cancel-by-hook";
+    const reply = await s.gateway.call({
+      body: { model: "llama-small", stream: true, fake: { chunks: 5, holdAfterFirst: true } },
+      stream: true,
+      requestId,
+      signal: hook.signal,
+      cancel: hook,
+    });
+    if (reply.kind !== "stream") throw new Error("expected a stream");
+    const iterator = reply.events[Symbol.asyncIterator]();
+    expect((await iterator.next()).done).toBe(false);
+    // The exchange is the hook's stage: it listens on no signal.
+    expect(hook.stage).not.toBeNull();
+    hook.cancel(new Error("client went away"));
+    await waitFor("the upstream to see the abort", () => s.upstream.aborted.has(requestId));
+    await waitFor("the exchange to end", () => s.gateway.registry.list()[0]?.inFlight === 0);
+    expect(hook.stage).toBeNull();
   });
 
   test("unknown model and unsupported operation fail as the router expects", async () => {

@@ -1,26 +1,6 @@
-/** What cuts a call's stage in progress: the lean client's call (its pending open, its exchange). */
-export interface Cancellable {
-  cancel(reason: unknown): void;
-}
+import type { Abortable, CancelHook } from "../../core/cancel-hook.ts";
 
-/**
- * A call's cancellation in place of an `AbortSignal`, handed to the lean client as `init.cancel`
- * (`LeanInit`): the caller's own object, one a call, into which the client hooks its call while it
- * runs (`stage`). Cancelling then costs nothing until it happens: no `AbortController` a call and no
- * `abort` listener added and removed (~0.8 µs a call in process, and the thread's ~4 µs:
- * docs/BENCHMARKS-HISTORY.md, "Session 12: the worker route").
- */
-export interface CancelHook {
-  /** Set by the client while its call runs, cleared when it is over; the hook's cancel calls it. */
-  stage: Cancellable | null;
-  readonly cancelled: boolean;
-  /** Why it was cancelled (undefined until then). */
-  readonly reason: unknown;
-  /** A signal for a client that takes only a signal (`fetch`, where the lean client hands a call on). */
-  readonly signal: AbortSignal;
-}
-
-/** A `RequestInit` the lean client takes: with a cancel hook in place of a signal. */
+/** A `RequestInit` the lean client takes: with a cancel hook beside or in place of a signal. */
 export type LeanInit = RequestInit & { readonly cancel?: CancelHook };
 
 /**
@@ -28,7 +8,7 @@ export type LeanInit = RequestInit & { readonly cancel?: CancelHook };
  * extends it): cancelled once, its signal made only when a client asks for one.
  */
 export class CallCancel implements CancelHook {
-  stage: Cancellable | null = null;
+  stage: Abortable | null = null;
   cancelled = false;
   reason: unknown;
   private controller: AbortController | undefined;
@@ -48,18 +28,19 @@ export class CallCancel implements CancelHook {
     this.reason = reason;
     const stage = this.stage;
     this.stage = null;
-    stage?.cancel(reason);
+    stage?.abort(reason);
     this.controller?.abort(reason);
   }
 }
 
 /**
  * The init as a client that knows only signals takes it: a hook turned into its signal (the init
- * copied without it), any other init as it is.
+ * copied without it), any other init as it is (one that carries the hook's own signal beside it,
+ * as an attempt's call does, too: such a client reads no `cancel`).
  */
 export function signalled(init: LeanInit | undefined): RequestInit | undefined {
   const hook = init?.cancel;
-  if (hook === undefined) return init;
+  if (hook === undefined || init?.signal === hook.signal) return init;
   const { cancel: _, ...rest } = init as LeanInit;
   return { ...rest, signal: hook.signal };
 }

@@ -1,5 +1,6 @@
 import { badRequest } from "../../core/gateway-error.ts";
 import type { ProviderCall, ProviderReply } from "../provider.ts";
+import type { LeanInit } from "./call-cancel.ts";
 import type { StreamedAnswer } from "./streamed-answer.ts";
 import { unreachable } from "./upstream-failure.ts";
 import { answerFetch, plainFetch, streamFetch } from "./upstream-fetch.ts";
@@ -79,21 +80,20 @@ async function post<T, R>(
   // A shadow copy bound for the shadow thread: only in place of a plain network fetch, which the
   // thread does the same (a provider given its own fetch keeps it).
   const send: Send<T | Response> = call.offload && plainFetch(doFetch) ? call.offload : sender;
+  // The client's dialect headers (an allow-list) override the provider's defaults: a client that
+  // sends its own `anthropic-version` gets that version.
+  const init: LeanInit = {
+    method: "POST",
+    headers: native
+      ? { ...headers, ...native.headers, ...call.traceHeaders, "x-request-id": call.requestId }
+      : { ...headers, ...call.traceHeaders, "x-request-id": call.requestId },
+    body,
+    signal: call.signal,
+    // Taken by the lean client in place of a listener on the signal (call-cancel.ts).
+    cancel: call.cancel,
+  };
   try {
-    const sent = await send(
-      native ? withQuery(url, native.query) : url,
-      {
-        method: "POST",
-        // The client's dialect headers (an allow-list) override the provider's defaults: a client
-        // that sends its own `anthropic-version` gets that version.
-        headers: native
-          ? { ...headers, ...native.headers, ...call.traceHeaders, "x-request-id": call.requestId }
-          : { ...headers, ...call.traceHeaders, "x-request-id": call.requestId },
-        body,
-        signal: call.signal,
-      },
-      call.maxBody,
-    );
+    const sent = await send(native ? withQuery(url, native.query) : url, init, call.maxBody);
     return answer(sent);
   } catch {
     if (call.signal.aborted) throw call.signal.reason;

@@ -1,3 +1,4 @@
+import type { CancelHook } from "../../core/cancel-hook.ts";
 import type { JsonObject } from "../../core/dialect.ts";
 import type { StreamedAnswer } from "../../providers/http/streamed-answer.ts";
 import type { WholeAnswer } from "../../providers/http/whole-answer.ts";
@@ -17,6 +18,8 @@ export interface TunnelRequest {
   readonly stream: boolean;
   readonly requestId: string;
   readonly signal: AbortSignal;
+  /** The same abort as a hook (the attempt's): the exchange hooks in rather than listening on `signal`. */
+  readonly cancel?: CancelHook | undefined;
   /** W3C trace context for the worker's span and its upstream. */
   readonly traceparent?: string | undefined;
   /** The client's allow-listed dialect headers (`openai-beta`), for the worker's upstream. */

@@ -1,3 +1,4 @@
+import { type Abortable, type CancelHook, hookIn, unhook } from "../../core/cancel-hook.ts";
 import { GatewayError, unavailable } from "../../core/gateway-error.ts";
 import type { BodyRead, ByteFeed, StreamedAnswer } from "../../providers/http/streamed-answer.ts";
 import type { WholeAnswer } from "../../providers/http/whole-answer.ts";
@@ -84,7 +85,7 @@ function tunnelError(worker: string, code: TunnelErrorCode, message: string): Ga
  * a `WholeAnswer` (its bytes), a successful event stream as a `StreamedAnswer` whose body is
  * the exchange itself, read as the byte relay reads the lean client's feed (`readMany`).
  */
-export class TunnelExchange implements TunnelStream, ByteFeed {
+export class TunnelExchange implements TunnelStream, ByteFeed, Abortable {
   readonly response: Promise<ExchangeAnswer>;
   private resolve!: (response: ExchangeAnswer) => void;
   private reject!: (error: unknown) => void;
@@ -101,6 +102,8 @@ export class TunnelExchange implements TunnelStream, ByteFeed {
    */
   private waiting: ReadableStreamDefaultController<Uint8Array> | PromiseWithResolvers<BodyRead> | undefined;
   private consumed = 0;
+  /** The stage of the caller's hook, not a listener on its signal. */
+  private readonly hooked: boolean;
 
   constructor(
     private readonly link: ExchangeLink,
@@ -111,12 +114,15 @@ export class TunnelExchange implements TunnelStream, ByteFeed {
     private readonly lean: boolean,
     /** The caller's: its abort ends the exchange (this object is the listener, no closure a call). */
     private readonly signal: AbortSignal,
+    /** The same abort as the caller's hook: the exchange is its stage where it is free, and listens on none. */
+    private readonly hook?: CancelHook,
   ) {
     this.response = new Promise<ExchangeAnswer>((resolve, reject) => {
       this.resolve = resolve;
       this.reject = reject;
     });
-    signal.addEventListener("abort", this, { once: true });
+    this.hooked = hook !== undefined && hookIn(hook, this);
+    if (!this.hooked) signal.addEventListener("abort", this, { once: true });
   }
 
   /** The caller's signal aborted. */
@@ -245,7 +251,8 @@ export class TunnelExchange implements TunnelStream, ByteFeed {
 
   private finish(): void {
     this.finished = true;
-    this.signal.removeEventListener("abort", this);
+    if (this.hooked) unhook(this.hook as CancelHook, this);
+    else this.signal.removeEventListener("abort", this);
     this.link.done(this.id);
   }
 

@@ -126,6 +126,7 @@ export function tunnelRequest(call: ProviderCall, path: UpstreamPath): TunnelReq
     stream: call.stream,
     requestId: call.requestId,
     signal: call.signal,
+    cancel: call.cancel,
     traceparent: call.traceHeaders?.traceparent,
     // The client's dialect headers and query string reach the worker's upstream as they would
     // a provider's, and its body as the bytes it sent (only `model` spliced).

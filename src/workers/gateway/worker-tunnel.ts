@@ -162,7 +162,7 @@ export class WorkerTunnel implements RegisteredWorker {
     const { signal, stream, worker } = request;
     // Over a peer link the tunnel is named `@<node>`, so a lost stream names `w1@<node>`.
     const workerName = worker ? `${worker}${this.name}` : this.name;
-    const exchange = new TunnelExchange(this.link, id, workerName, stream, lean, signal);
+    const exchange = new TunnelExchange(this.link, id, workerName, stream, lean, signal, request.cancel);
     this.exchanges.set(id, exchange);
     this.write(frame);
     if (signal.aborted) exchange.abort(signal.reason);

@@ -55,10 +55,13 @@ export class WorkerSession {
   private end!: (end: SessionEnd) => void;
   private readonly socket: WebSocket;
   /**
-   * Each call's cancel and credit, by request id: an IdTable, not a long-lived Map, whose deleted
-   * entries young collections would keep (core/id-table.ts).
+   * Each call's cancel and credit, by request id as a number (the decimal text of a u32 on the
+   * wire: protocol.ts): an IdTable, not a long-lived Map, whose deleted entries young collections
+   * would keep (core/id-table.ts); numbers, as a frame's freshly decoded id text costs the table
+   * ~0.3-0.5 µs a call more to look up than its number (docs/BENCHMARKS-HISTORY.md, "Session 12:
+   * the worker route").
    */
-  private readonly calls = new IdTable<StreamCredit, string>();
+  private readonly calls = new IdTable<StreamCredit>();
   private registered = false;
   /** Set from the gateway's `registered` frame (its message limit). */
   private maxMessageBytes = DEFAULT_MAX_MESSAGE_BYTES;
@@ -237,8 +240,8 @@ export class WorkerSession {
     const frame = parsed.frame;
     if (frame.type === "registered") this.onRegistered(frame);
     else if (frame.type === "request") this.onRequest(frame);
-    else if (frame.type === "credit") this.calls.get(frame.id)?.grant(frame.bytes);
-    else if (frame.type === "cancel") this.calls.get(frame.id)?.cancel();
+    else if (frame.type === "credit") this.calls.get(Number(frame.id))?.grant(frame.bytes);
+    else if (frame.type === "cancel") this.calls.get(Number(frame.id))?.cancel();
     else if (frame.type === "rejected") {
       this.rejected = { kind: "rejected", reason: frame.reason, message: frame.message };
       this.close(CloseCode.normal, "rejected");
@@ -268,7 +271,8 @@ export class WorkerSession {
   /** `body`: the client's bytes, from a binary request frame. */
   private onRequest(frame: Extract<GatewayFrame, { type: "request" }>, body?: Uint8Array<ArrayBuffer>): void {
     const { id } = frame;
-    if (this.calls.has(id)) return;
+    const key = Number(id);
+    if (this.calls.has(key)) return;
     const refusal = this.draining
       ? "draining"
       : this.calls.size >= this.options.concurrency
@@ -280,13 +284,14 @@ export class WorkerSession {
       return;
     }
     const call = new StreamCredit(frame.window);
-    this.calls.set(id, call);
-    void this.serve(frame, call, body);
+    this.calls.set(key, call);
+    void this.serve(frame, key, call, body);
   }
 
   /** One call to its end; never rejects. */
   private async serve(
     frame: Extract<GatewayFrame, { type: "request" }>,
+    key: number,
     call: StreamCredit,
     body: Uint8Array<ArrayBuffer> | undefined,
   ): Promise<void> {
@@ -297,7 +302,7 @@ export class WorkerSession {
       this.upstream.send({ type: "error", id: frame.id, code: "internal", message: "worker failed" }, hop);
     } finally {
       hop.end();
-      this.calls.delete(frame.id);
+      this.calls.delete(key);
       if (this.calls.size === 0) for (const wake of this.idleWaiters.splice(0)) wake();
     }
   }

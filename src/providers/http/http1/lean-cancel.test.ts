@@ -112,4 +112,20 @@ describe("lean client: a cancel hook in place of a signal", () => {
     cancel.cancel(new Error("gone"));
     expect(given.signal?.reason).toEqual(new Error("gone"));
   });
+
+  test("two calls under one hook: the first is its stage, the second listens on its signal; a cancel ends both", async () => {
+    const server = rawServer(() => {});
+    const { lean } = client();
+    const cancel = new CallCancel();
+    const init: LeanInit = { method: "POST", body: "{}", cancel };
+    const first = outcome(lean.answer(`${server.url}/a`, init));
+    const second = outcome(lean.answer(`${server.url}/b`, init));
+    await waitFor("both requests to arrive", () => server.state.requests.length === 2);
+    cancel.cancel(new Error("client left"));
+    expect([((await first).error as Error).message, ((await second).error as Error).message]).toEqual([
+      "client left",
+      "client left",
+    ]);
+    await waitFor("both connections to close", () => server.state.closed === 2);
+  });
 });

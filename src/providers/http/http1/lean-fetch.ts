@@ -1,4 +1,5 @@
-import { type CancelHook, type Cancellable, type LeanInit, signalled } from "../call-cancel.ts";
+import { type Abortable, type CancelHook, hookIn, unhook } from "../../../core/cancel-hook.ts";
+import { type LeanInit, signalled } from "../call-cancel.ts";
 import type { StreamedAnswer, StreamFunction } from "../streamed-answer.ts";
 import type { AnswerFunction, WholeAnswer } from "../whole-answer.ts";
 import { ConnectionPool } from "./connection-pool.ts";
@@ -63,7 +64,7 @@ export function createLeanFetch(options: LeanFetchOptions): LeanFetch {
         : null;
     if (!origin) return fallback(input, signalled(init));
     const hook = init?.cancel;
-    const signal = hook ? undefined : (init?.signal ?? undefined);
+    const signal = init?.signal ?? undefined;
     if (hook?.cancelled) return Promise.reject(hook.reason);
     if (signal?.aborted) return Promise.reject(signal.reason);
     // No closure a call: the call itself holds what its settlement needs.
@@ -91,10 +92,11 @@ const isRedirect = (status: number) =>
  * URL and init (the buffer has carried other calls since), as a stale one's retry has.
  *
  * It is cancelled through the caller's hook (`init.cancel`: the call sets itself as the hook's
- * stage) or its signal (the call is the listener, added once): from its start until it is
+ * stage, where no other call holds it) or its signal (the call is the listener, added once; the
+ * hook's where it has no other): from its start until it is
  * rejected, or answered and its connection is done with it (a body streamed to its end).
  */
-class Call implements Exchange, Cancellable {
+class Call implements Exchange, Abortable {
   readonly headOnly: boolean;
   readonly takesWhole: boolean;
   readonly takesFeed: boolean;
@@ -104,8 +106,10 @@ class Call implements Exchange, Cancellable {
   private connection: Http1Connection | null = null;
   /** Resolved, or handed to the fallback: over once its connection is done with it. */
   private answered = false;
-  /** Hooked into `hook` or listening on `signal`. */
+  /** Hooked into `hook` or listening on `listened`. */
   private attached = false;
+  private hooked = false;
+  private listened: AbortSignal | undefined;
 
   constructor(
     private readonly url: string,
@@ -125,12 +129,12 @@ class Call implements Exchange, Cancellable {
   }
 
   start(): void {
-    if (this.hook) {
-      this.hook.stage = this;
-      this.attached = true;
-    } else if (this.signal) {
-      this.signal.addEventListener("abort", this);
-      this.attached = true;
+    const hook = this.hook;
+    if (hook && hookIn(hook, this)) this.hooked = this.attached = true;
+    else {
+      this.listened = this.signal ?? hook?.signal;
+      this.listened?.addEventListener("abort", this);
+      this.attached = this.listened !== undefined;
     }
     const pooled = this.pool.take(this.origin);
     // Encoded by the call, this turn.
@@ -140,10 +144,10 @@ class Call implements Exchange, Cancellable {
 
   /** The signal's abort (the call is its listener object: no closure a call). */
   handleEvent(): void {
-    this.cancel(this.signal?.reason);
+    this.abort(this.listened?.reason);
   }
 
-  cancel(reason: unknown): void {
+  abort(reason: unknown): void {
     if (this.cancelled || !this.attached) return;
     this.cancelled = true;
     const connection = this.connection;
@@ -211,9 +215,8 @@ class Call implements Exchange, Cancellable {
   private detach(): void {
     if (!this.attached) return;
     this.attached = false;
-    if (this.hook) {
-      if (this.hook.stage === this) this.hook.stage = null;
-    } else this.signal?.removeEventListener("abort", this);
+    if (this.hooked) unhook(this.hook as CancelHook, this);
+    else this.listened?.removeEventListener("abort", this);
   }
 
   /** Handed to `fetch`, which takes the caller's signal (or the hook's, made now) from here on. */

@@ -2,6 +2,7 @@ import { afterAll, describe, expect, test } from "bun:test";
 import { GatewayError } from "../../../core/gateway-error.ts";
 import { waitFor } from "../../../testing/wait-for.ts";
 import type { ProviderCall } from "../../provider.ts";
+import { CallCancel } from "../call-cancel.ts";
 import { MAX_HEAD_BYTES } from "../http1/head-reader.ts";
 import { ok, rawServer, servers } from "../http1/testing/raw-server.ts";
 import { postNative } from "../post-json.ts";
@@ -10,7 +11,7 @@ import { wholeBody } from "../read-reply.ts";
 import type { StreamedAnswer } from "../streamed-answer.ts";
 import { createUpstreamFetch, leanMode, streamFetch } from "../upstream-fetch.ts";
 import type { WholeAnswer } from "../whole-answer.ts";
-import { createLeanThread, threadable } from "./lean-thread-client.ts";
+import { createLeanThread, type ThreadInit, threadable } from "./lean-thread-client.ts";
 
 const thread = createLeanThread();
 afterAll(() => {
@@ -90,6 +91,20 @@ describe("the lean client's thread", () => {
     const after = rawServer((_request, socket) => socket.write(ok("fine")));
     expect(text(await thread.answer(`${after.url}/`, post(), 1024))).toBe("fine");
     expect(server.state.requests).toHaveLength(1);
+  });
+
+  test("a call with a cancel hook (as an attempt calls) hooks in: its cancel ends the exchange the same way", async () => {
+    const server = rawServer(() => {});
+    const cancel = new CallCancel();
+    const init: ThreadInit = { ...post("{}", cancel.signal), cancel };
+    expect(threadable(`${server.url}/hang`, init, {})).toBe(true);
+    const pending = thread.answer(`${server.url}/hang`, init, 1024);
+    expect(cancel.stage).not.toBeNull();
+    await waitFor("the request to arrive", () => server.state.requests.length === 1);
+    cancel.cancel(new Error("client left"));
+    expect(String(await failure(pending))).toContain("client left");
+    expect(cancel.stage).toBeNull();
+    await waitFor("the server to see the connection close", () => server.state.closed === 1);
   });
 
   test("a deadline (the attempt's timer aborting the signal) ends the exchange the same way", async () => {

@@ -1,6 +1,8 @@
+import { type Abortable, type CancelHook, hookIn, unhook } from "../../../core/cancel-hook.ts";
 import { IdTable } from "../../../core/id-table.ts";
 import { onceATurn } from "../../../core/once-a-turn.ts";
 import { threadEntry } from "../../../core/thread-entry.ts";
+import type { LeanInit } from "../call-cancel.ts";
 import type { WholeAnswer } from "../whole-answer.ts";
 import type { ThreadAnswer, ThreadCall, ThreadRequest } from "./lean-thread-protocol.ts";
 
@@ -8,8 +10,9 @@ import type { ThreadAnswer, ThreadCall, ThreadRequest } from "./lean-thread-prot
 export interface LeanThread {
   /**
    * Sends a plain-http call (`threadable`) through the thread; settles with its answer whole, or
-   * rejects: with `init.signal`'s reason as soon as it aborts (the thread is told, and closes
-   * that connection), else with the exchange's failure (a bad head, a refused connection, …).
+   * rejects: with the reason as soon as `init.cancel` or `init.signal` aborts it (the thread is
+   * told, and closes that connection), else with the exchange's failure (a bad head, a refused
+   * connection, …).
    */
   answer(url: string, init: ThreadInit, maxBody: number): Promise<WholeAnswer>;
   /** False once the thread failed or was closed: calls then stay on the loop. */
@@ -19,16 +22,16 @@ export interface LeanThread {
 }
 
 /** A call's init as the thread takes it: what an upstream POST carries, nothing `fetch` alone would honour. */
-export type ThreadInit = RequestInit & {
+export type ThreadInit = LeanInit & {
   headers: Record<string, string>;
   body: string | Uint8Array<ArrayBuffer>;
 };
 
-const INIT_FIELDS = new Set(["method", "headers", "body", "signal"]);
+const INIT_FIELDS = new Set(["method", "headers", "body", "signal", "cancel"]);
 
 /**
  * True for a call the thread takes as the loop's lean client would: plain http, no proxy from the
- * environment, an init of a method, plain headers, a text or byte body and a signal. Anything else
+ * environment, an init of a method, plain headers, a text or byte body and a signal or cancel hook. Anything else
  * (https, a `Headers`, a stream body, another init field) stays where it was going. (`input` is
  * then a string.)
  */
@@ -60,18 +63,25 @@ const entry = () =>
 type ThreadWorker = Worker & { ref(): void; unref(): void };
 
 /** A call in the thread, waiting for its answer on the loop. */
-class Waiter {
+class Waiter implements Abortable {
+  /** The hook it is the stage of, or else the signal it listens on. */
+  hook: CancelHook | undefined;
+  signal: AbortSignal | undefined;
+
   constructor(
     readonly id: number,
-    readonly signal: AbortSignal | undefined,
     readonly resolve: (answer: WholeAnswer) => void,
     readonly reject: (error: unknown) => void,
-    private readonly giveUp: (waiter: Waiter) => void,
+    private readonly giveUp: (waiter: Waiter, reason: unknown) => void,
   ) {}
 
   /** The client left or a deadline passed: rejected at once, the thread told (the listener object: no closure a call). */
   handleEvent(): void {
-    this.giveUp(this);
+    this.giveUp(this, this.signal?.reason);
+  }
+
+  abort(reason: unknown): void {
+    this.giveUp(this, reason);
   }
 }
 
@@ -107,10 +117,11 @@ export function createLeanThread(threadUrl: () => string = entry): LeanThread {
   };
   const settle = (waiter: Waiter) => {
     waiters.delete(waiter.id);
-    waiter.signal?.removeEventListener("abort", waiter);
+    if (waiter.hook) unhook(waiter.hook, waiter);
+    else waiter.signal?.removeEventListener("abort", waiter);
     if (waiters.size === 0) hold(false);
   };
-  const giveUp = (waiter: Waiter) => {
+  const giveUp = (waiter: Waiter, reason: unknown) => {
     if (!waiters.has(waiter.id)) return;
     settle(waiter);
     // Not sent yet (aborted in the turn it was made): it never leaves; else the thread ends it.
@@ -120,7 +131,7 @@ export function createLeanThread(threadUrl: () => string = entry): LeanThread {
       aborts.push(waiter.id);
       schedule();
     }
-    waiter.reject(waiter.signal?.reason);
+    waiter.reject(reason);
   };
   const failAll = (error: Error) => {
     broken = error;
@@ -155,13 +166,20 @@ export function createLeanThread(threadUrl: () => string = entry): LeanThread {
 
   return {
     answer(url, init, maxBody) {
+      const hook = init.cancel;
       const signal = init.signal ?? undefined;
+      if (hook?.cancelled) return Promise.reject(hook.reason);
       if (signal?.aborted) return Promise.reject(signal.reason);
       if (broken) return Promise.reject(broken);
       const id = ++next;
       const { promise, resolve, reject } = Promise.withResolvers<WholeAnswer>();
-      const waiter = new Waiter(id, signal, resolve, reject, giveUp);
-      signal?.addEventListener("abort", waiter, { once: true });
+      const waiter = new Waiter(id, resolve, reject, giveUp);
+      // The call hooked into the caller's hook where it is free (no listener), else listening.
+      if (hook && hookIn(hook, waiter)) waiter.hook = hook;
+      else {
+        waiter.signal = signal ?? hook?.signal;
+        waiter.signal?.addEventListener("abort", waiter, { once: true });
+      }
       waiters.set(id, waiter);
       thread();
       hold(true);

@@ -210,13 +210,16 @@ export class AuditWriter {
 
   private schedule(delay: number): void {
     this.clearTimer();
-    this.timer = setTimeout(() => {
-      this.timer = null;
-      void this.pass();
-    }, delay);
+    this.timer = setTimeout(this.timed, delay);
     // A forgotten writer must not keep the process alive; shutdown calls close().
     this.timer.unref();
   }
+
+  /** The timer's callback, made once per writer (not a closure per flush window). */
+  private readonly timed = (): void => {
+    this.timer = null;
+    void this.pass();
+  };
 
   private clearTimer(): void {
     if (this.timer !== null) clearTimeout(this.timer);

@@ -39,7 +39,9 @@ export class Lifecycle {
 
   leave(): void {
     this.inFlight--;
-    if (this.inFlight === 0) for (const wake of this.waiters.splice(0)) wake();
+    // `splice` only when someone waits: it makes a list on every call, and at c=1 the count
+    // reaches 0 with every request.
+    if (this.inFlight === 0 && this.waiters.length > 0) for (const wake of this.waiters.splice(0)) wake();
   }
 
   drain(): void {

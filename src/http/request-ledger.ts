@@ -4,6 +4,7 @@ import { redactSecrets } from "../audit/redact-body.ts";
 import type { Principal } from "../auth/principal.ts";
 import type { GatewayError } from "../core/gateway-error.ts";
 import type { Usage } from "../core/usage.ts";
+import { NOTHING_DROPPED } from "../routing/route-attempt.ts";
 import type { AttemptInfo, AttemptTelemetry, DispatchTelemetry } from "../telemetry/dispatch-telemetry.ts";
 import type { EndedRequest, RequestEnds } from "./request-ends.ts";
 
@@ -35,8 +36,8 @@ export class RequestLedger extends AttemptLog implements DispatchTelemetry, Ende
   stream = false;
   usage: Usage | undefined;
   costUsd = 0;
-  /** What translation left out, by name. */
-  dropped: readonly string[] = [];
+  /** What translation left out, by name (a shared empty list until something was: no list per request). */
+  dropped: readonly string[] = NOTHING_DROPPED;
   /** Set only with `audit.bodies: true`. */
   requestBody: string | undefined;
   responseBody: string | undefined;

@@ -125,32 +125,42 @@ export function adaptDialect(
     }
     return asReceived(operation, body);
   }
-  if (operation === "chat" && provider.dialect === "anthropic") {
-    const includeUsage = isJsonObject(body.stream_options) && body.stream_options.include_usage === true;
-    return {
-      operation: "messages",
-      body: chatRequestToMessages(body),
-      json: (reply) => messagesResponseToChat(reply, model),
-      stream: (events, onUsage) =>
-        messagesStreamToChat(events, {
-          requestedModel: model,
-          includeUsage,
-          ...(onUsage ? { onUsage } : {}),
-        }),
-    };
-  }
-  if (operation === "messages" && provider.dialect === "openai") {
-    const dropped = new Dropped(policy);
-    return {
-      operation: "chat",
-      body: messagesRequestToChat(body, dropped),
-      dropped: dropped.list,
-      json: (reply) => chatResponseToMessages(reply, model),
-      stream: (events, onUsage) =>
-        chatStreamToMessages(events, { requestedModel: model, ...(onUsage ? { onUsage } : {}) }),
-    };
-  }
+  if (operation === "chat" && provider.dialect === "anthropic") return chatViaMessages(body, model);
+  if (operation === "messages" && provider.dialect === "openai") return messagesViaChat(body, model, policy);
   throw unsupportedOperation(`model ${model} is served by ${provider.name}, which cannot serve ${operation}`);
+}
+
+// The translations' closures are made in these helpers: a closure in `adaptDialect` over `model`
+// would make its scope (two, with the default parameter) an object on every call, the common
+// same-dialect call included.
+
+/** A chat call to an Anthropic upstream. */
+function chatViaMessages(body: JsonObject, model: string): AdaptedCall {
+  const includeUsage = isJsonObject(body.stream_options) && body.stream_options.include_usage === true;
+  return {
+    operation: "messages",
+    body: chatRequestToMessages(body),
+    json: (reply) => messagesResponseToChat(reply, model),
+    stream: (events, onUsage) =>
+      messagesStreamToChat(events, {
+        requestedModel: model,
+        includeUsage,
+        ...(onUsage ? { onUsage } : {}),
+      }),
+  };
+}
+
+/** A messages call to an OpenAI upstream. */
+function messagesViaChat(body: JsonObject, model: string, policy: UnsupportedPolicy): AdaptedCall {
+  const dropped = new Dropped(policy);
+  return {
+    operation: "chat",
+    body: messagesRequestToChat(body, dropped),
+    dropped: dropped.list,
+    json: (reply) => chatResponseToMessages(reply, model),
+    stream: (events, onUsage) =>
+      chatStreamToMessages(events, { requestedModel: model, ...(onUsage ? { onUsage } : {}) }),
+  };
 }
 
 /**

@@ -52,8 +52,11 @@ export class ModelIndex<P> {
   match(name: string): ModelMatch<P> | undefined {
     const exact = this.exact.get(name);
     if (exact) return exact;
-    const glob = this.globs.find((candidate) => candidate.re.test(name));
-    return glob ? { plan: glob.plan, entry: glob.entry, pattern: glob.pattern } : undefined;
+    // A loop, not `find` with an arrow: a closure over `name` would make this function's scope an
+    // object on every call, the exact match (every request) included.
+    for (const glob of this.globs)
+      if (glob.re.test(name)) return { plan: glob.plan, entry: glob.entry, pattern: glob.pattern };
+    return undefined;
   }
 
   /** Names a client can send as they are (no globs), for `GET /v1/models`. */

@@ -144,5 +144,5 @@ export class RouteAttempt implements Dispatched, NativeReplyContext {
   }
 }
 
-/** Shared by every answer that dropped nothing (never written to). */
-const NOTHING_DROPPED: readonly string[] = Object.freeze([]);
+/** Shared by every answer (and request record) that dropped nothing (never written to). */
+export const NOTHING_DROPPED: readonly string[] = Object.freeze([]);

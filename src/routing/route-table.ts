@@ -42,6 +42,15 @@ function named(plan: ModelPlan, model: string): ModelPlan {
 }
 
 /**
+ * Whether a route of the plan sends the client's name on. A loop: `some` with an arrow would make
+ * a closure and its scope on every call, and this runs twice a request (dispatch, metrics' label).
+ */
+function passesName(plan: ModelPlan): boolean {
+  for (const route of plan.routes) if (route.upstreamModel === PASS_NAME) return true;
+  return false;
+}
+
+/**
  * The config's `models:` resolved against live providers: an immutable snapshot, swapped
  * whole on reload. Models that only a connected worker serves resolve at lookup time.
  */
@@ -73,10 +82,7 @@ export class RouteTable {
    */
   resolve(model: string): ModelPlan | undefined {
     const planned = this.plans.match(model)?.plan;
-    if (planned)
-      return planned.routes.some((route) => route.upstreamModel === PASS_NAME)
-        ? named(planned, model)
-        : planned;
+    if (planned) return passesName(planned) ? named(planned, model) : planned;
     if (this.workers?.servesModel(model)) {
       const route = this.route({ provider: WORKERS_PROVIDER, model, weight: 1 });
       if (route) return { strategy: "priority", routes: [route] };

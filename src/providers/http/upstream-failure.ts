@@ -131,7 +131,9 @@ const ANSWER_FIELDS = ["choices", "data", "content", "output", "embedding"] as c
  */
 export function errorInAnswer(provider: string, body: unknown): GatewayError | undefined {
   if (typeof body !== "object" || body === null) return undefined;
-  if (ANSWER_FIELDS.some((field) => field in body)) return undefined;
+  // A loop, not `some` with an arrow over `body`: that closure and its scope were made for every
+  // answer.
+  for (const field of ANSWER_FIELDS) if (field in body) return undefined;
   const error = readAnthropicError(body) ?? readOpenAIError(body);
   if (!error) return undefined;
   return new GatewayError({

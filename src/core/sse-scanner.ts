@@ -1,4 +1,4 @@
-import { upstreamError } from "./gateway-error.ts";
+import { type GatewayError, upstreamError } from "./gateway-error.ts";
 import { DEFAULT_MAX_SSE_LINE } from "./sse.ts";
 
 /**
@@ -64,6 +64,20 @@ export class SseScanner implements SseSpan {
 
   constructor(private readonly maxLine = DEFAULT_MAX_SSE_LINE) {}
 
+  /** The failure of a line past the bound: the stream can be read no further. */
+  protected lineTooLong(): GatewayError {
+    return upstreamError(`upstream sent an event-stream line longer than ${this.maxLine} bytes`);
+  }
+
+  /**
+   * A line past the bound is arriving after the events that end at `consumed` (each already
+   * given to the sink): here the scan fails; a scanner that can still hand those events on
+   * (routing/relay-scan.ts) ends its stream at `consumed` instead.
+   */
+  protected overlong(_consumed: number): number {
+    throw this.lineTooLong();
+  }
+
   /**
    * Calls `sink.onSpan` for each complete event in `buf` that has at least one non-blank line, and
    * returns the offset just past the last blank line seen: everything before it may be written
@@ -113,9 +127,7 @@ export class SseScanner implements SseSpan {
       }
       p = after;
     }
-    if (buf.length - p > this.maxLine) {
-      throw upstreamError(`upstream sent an event-stream line longer than ${this.maxLine} bytes`);
-    }
+    if (buf.length - p > this.maxLine) return this.overlong(consumed);
     if (consumed > 0) this.carryCr = endsInCr;
     return consumed;
   }

@@ -209,6 +209,30 @@ describe("ByteRelay", () => {
     expect(done()).toBe(1);
   });
 
+  test("a line past the bound: the events before it are relayed, then the stream fails (at every split)", async () => {
+    const events = `${CHUNK(0)}${CHUNK(1)}`;
+    const whole = `${events}data: {"endless":"${"x".repeat(5000)}`;
+    for (const at of [whole.length, events.length + 10, 1, 50, CHUNK(0).length, events.length]) {
+      const { source, done } = relay(upstream(splitAt(whole, at)), "openai");
+      await source.start();
+      const out: Uint8Array[] = [];
+      const error = (await (async () => {
+        for (let chunk = await source.next(); chunk; chunk = await source.next()) out.push(chunk);
+      })().catch((e: unknown) => e)) as GatewayError;
+      expect(text(out)).toBe(events);
+      expect(error.message).toBe("upstream sent an event-stream line longer than 4096 bytes");
+      expect(done()).toBe(1);
+    }
+  });
+
+  test("a line past the bound before any event: the relay fails at its start", async () => {
+    const { source } = relay(upstream([encoder.encode(`data: {"endless":"${"x".repeat(5000)}`)]), "openai");
+    const error = (await Promise.resolve()
+      .then(() => source.start())
+      .catch((e: unknown) => e)) as GatewayError;
+    expect(error.message).toBe("upstream sent an event-stream line longer than 4096 bytes");
+  });
+
   test("bytes that never complete an event do not hold off the idle bound", async () => {
     // One whole event, then half of one that never finishes, a byte at a time.
     let reads = 0;

@@ -263,11 +263,14 @@ export class ByteRelay
   }
 
   /**
-   * What may still go out once a malformed event was found: the events before it. The relay
+   * What may still go out once a malformed event (or a line past the bound) was found: the
+   * events before it. The relay
    * stops there; the failure is thrown now, or on the next read when bytes precede it.
    */
   private beforeBroken(taken: Uint8Array | undefined): Uint8Array | undefined {
-    const broken = upstreamError(`upstream ${this.options.provider} sent a malformed stream event`);
+    const broken =
+      this.scan.overlongLine ??
+      upstreamError(`upstream ${this.options.provider} sent a malformed stream event`);
     const out = taken && this.scan.beforeBroken();
     this.close(broken);
     if (!out) throw broken;

@@ -36,8 +36,10 @@ export class RelayScan extends SseScanner implements SpanSink {
   ended = false;
   /** Complete data events in the read last taken. */
   events = 0;
-  /** Where the first malformed event starts in the read last taken (-1: none). */
+  /** Where the first malformed event (or a line past the bound) starts in the read last taken (-1: none). */
   brokenAt = -1;
+  /** The stream broke on a line past the bound (at `brokenAt`), not on a malformed event. */
+  overlongLine: GatewayError | undefined;
   /** An event that has not finished arriving, held for the next read. */
   private pending: Uint8Array | undefined;
   /** Per read: the buffer being scanned, the next `"usage"` in it, cut ranges. */
@@ -77,7 +79,23 @@ export class RelayScan extends SseScanner implements SpanSink {
 
   /** The events of the read last taken that precede the malformed one (none when it came first). */
   beforeBroken(): Uint8Array | undefined {
-    return this.brokenAt > 0 ? this.buf.subarray(0, this.brokenAt) : undefined;
+    if (this.brokenAt <= 0) return undefined;
+    return this.cuts && this.cuts.length > 0
+      ? this.withoutCuts(this.cuts, this.brokenAt)
+      : this.buf.subarray(0, this.brokenAt);
+  }
+
+  /**
+   * A line past the bound follows the events that end at `consumed`: they may still go out, as
+   * those before a malformed event do, and the stream then fails with the bound's error. The
+   * same stream fails alike however the upstream's writes were split into reads.
+   */
+  protected override overlong(consumed: number): number {
+    if (this.brokenAt === -1) {
+      this.brokenAt = consumed;
+      this.overlongLine = this.lineTooLong();
+    }
+    return consumed;
   }
 
   /** Each complete event of the read being taken (the scanner's sink: no closure per relay). */

@@ -95,6 +95,8 @@ const PAIRS: Pair[] = [
     { id: "shadow-thread", a: "mindgw", b: "mindgw-shadow-thread", c: 32, scenario },
     { id: "shadow-thread-vs-loop", a: "mindgw-shadow-loop", b: "mindgw-shadow-thread", c: 32, scenario },
     { id: "lean", a: "mindgw", b: "mindgw-lean", c: 32, scenario },
+    // The lean client's thread for non-stream calls under load (b) against `fetch` there (a, `auto`).
+    { id: "thread", a: "mindgw", b: "mindgw-thread", c: 32, scenario },
     // The default `auto` (the lean client for a run of calls made alone) against `fetch`.
     { id: "auto", a: "mindgw-fetch", b: "mindgw", c: 32, scenario },
     { id: "auto-c1", a: "mindgw-fetch", b: "mindgw", c: 1, scenario },

@@ -310,6 +310,8 @@ export function allTargets(fakeUrl: string, fakePid: number, binary?: string, ap
       mindgwLeanTarget(fakeUrl, binary),
       // Calls made alone on `fetch` too (the default before session 5).
       mindgwFetchTarget(fakeUrl, binary),
+      // A non-stream call under load on the lean client's thread instead of `fetch` (opt-in).
+      mindgwTarget(fakeUrl, binary, { name: "mindgw-thread", env: { MINDGW_UPSTREAM_CLIENT: "thread" } }),
     );
   }
   // Issues 3 and 4: what auth+limits and audit cost, in library form, on vs off.

@@ -1,4 +1,4 @@
-import { asciiSize, readAscii, writeAscii } from "./ascii-text.ts";
+import { AsciiCache, asciiSize, readAscii, writeAscii } from "./ascii-text.ts";
 import { readU16, readU32, writeU16, writeU32 } from "./big-endian.ts";
 
 /**
@@ -65,6 +65,9 @@ export function encodeAnswerEnd(id: number): Uint8Array<ArrayBuffer> {
   return frame;
 }
 
+/** The last content type read: the same on most answers. */
+const lastContentType = new AsciiCache();
+
 /**
  * The answer in a frame, or a problem: a frame cut short, unknown flags, a body without both
  * head and end, a status out of 200–599, text that is not printable ASCII.
@@ -80,7 +83,7 @@ export function decodeAnswer(frame: Uint8Array): Answer | string {
   if (frame.byteLength < FIXED_BYTES + STATUS_BYTES) return "answer frame cut off";
   const status = readU16(frame, FIXED_BYTES);
   if (status < 200 || status > 599) return `answer status ${status}`;
-  const contentType = readAscii(frame, FIXED_BYTES + STATUS_BYTES, frame.byteLength);
+  const contentType = readAscii(frame, FIXED_BYTES + STATUS_BYTES, frame.byteLength, lastContentType);
   const retryAfter = contentType && readAscii(frame, contentType[1], frame.byteLength);
   if (!retryAfter || retryAfter[0].length > MAX_RETRY_AFTER)
     return "answer text cut off or not printable ASCII";

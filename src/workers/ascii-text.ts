@@ -31,16 +31,45 @@ export function writeAscii(out: Uint8Array, at: number, text: string): number {
   return at + 1 + text.length;
 }
 
-/** The text at `at` and where the next field starts; undefined if it overruns `end` or is not printable ASCII. */
-export function readAscii(bytes: Uint8Array, at: number, end: number): [string, number] | undefined {
+/**
+ * The last text read at one field of a kind of frame (a path, a model, a content type: the same
+ * on most requests), kept with its bytes, so that the same text again is handed back without a
+ * string made for it (the native slice was ~2 % of the worker's samples: docs/BENCHMARKS-HISTORY.md,
+ * "Session 12: the worker route").
+ */
+export class AsciiCache {
+  bytes: Uint8Array = new Uint8Array(0);
+  text = "";
+}
+
+/**
+ * The text at `at` and where the next field starts; undefined if it overruns `end` or is not
+ * printable ASCII. `cache`: the field's last text, handed back where the bytes are the same.
+ */
+export function readAscii(
+  bytes: Uint8Array,
+  at: number,
+  end: number,
+  cache?: AsciiCache,
+): [string, number] | undefined {
   if (at >= end) return undefined;
   const length = bytes[at] as number;
   const next = at + 1 + length;
   if (next > end) return undefined;
+  const cached = cache?.bytes;
+  let same = cached !== undefined && cached.byteLength === length;
   for (let i = at + 1; i < next; i++) {
     const code = bytes[i] as number;
     if (code > 0x7e || code < 0x20) return undefined;
+    if (same && (cached as Uint8Array)[i - at - 1] !== code) same = false;
   }
+  if (same) return [(cache as AsciiCache).text, next];
+  if (length === 0) return ["", next];
   // Natively: far cheaper than building the string a character at a time.
-  return [length === 0 ? "" : latin1Slice.call(bytes, at + 1, next), next];
+  const text: string = latin1Slice.call(bytes, at + 1, next);
+  if (cache) {
+    cache.bytes = bytes.slice(at + 1, next);
+    cache.text = text;
+  }
+  return [text, next];
 }

@@ -1,4 +1,4 @@
-import { asciiSize, readAscii, writeAscii } from "./ascii-text.ts";
+import { AsciiCache, asciiSize, readAscii, writeAscii } from "./ascii-text.ts";
 import type { FrameParts } from "./batch-frame.ts";
 import { readU32, writeU32 } from "./big-endian.ts";
 import { type GatewayFrame, UpstreamPath } from "./protocol.ts";
@@ -84,6 +84,10 @@ export function requestFrameParts(request: PlainRequest, body: Uint8Array): Fram
   return head && { prefix: head.frame, bytes: body };
 }
 
+/** The last path and model read: the same on most requests. */
+const lastPath = new AsciiCache();
+const lastModel = new AsciiCache();
+
 /**
  * The request a frame carries, as its JSON frame would (`body` holding the model), and its body
  * (a view, not a copy); a problem if malformed.
@@ -99,8 +103,8 @@ export function decodeRequestFrame(
     return "request frame with a bad id, window or flags";
   const end = frame.byteLength;
   const requestId = readAscii(frame, FIXED_BYTES, end);
-  const path = requestId && readAscii(frame, requestId[1], end);
-  const model = path && readAscii(frame, path[1], end);
+  const path = requestId && readAscii(frame, requestId[1], end, lastPath);
+  const model = path && readAscii(frame, path[1], end, lastModel);
   const traceparent = model && readAscii(frame, model[1], end);
   if (!traceparent) return "request frame text cut off or not ASCII";
   if (!PATHS.has(path[0])) return `request frame path ${path[0]}`;

@@ -134,12 +134,17 @@ export async function callUpstream(
         // What the client hands as a feed is a successful event stream it did not decode.
         const head = headFrame(id, answer.status, EVENT_STREAM, undefined);
         const inHand = readInHand(answer);
-        if ("whole" in inHand) await relayWhole(request, ctx, call, hop, head, inHand.whole);
-        else await relayStream(ctx, call, hop, head, answer.body, inHand);
+        if (!("whole" in inHand)) await relayStream(ctx, call, hop, head, answer.body, inHand);
+        else {
+          // Awaited only where it waits: a whole answer sent at once costs no turn.
+          const pieces = relayWhole(request, ctx, call, hop, head, inHand.whole);
+          if (pieces) await pieces;
+        }
         return;
       }
       const head = headFrame(id, answer.status, answer.contentType ?? "", answer.retryAfter);
-      await relayWhole(request, ctx, call, hop, head, answer.body);
+      const pieces = relayWhole(request, ctx, call, hop, head, answer.body);
+      if (pieces) await pieces;
       return;
     }
     const head = headFrame(
@@ -179,20 +184,32 @@ function readInHand(answer: StreamedAnswer): { whole: Uint8Array } | Started {
 
 /**
  * An answer read whole: in one frame where the gateway reads them and the window holds it (a
- * non-stream answer is only handed on once whole anyway), else head, chunks and end.
+ * non-stream answer is only handed on once whole anyway), else head, chunks and end. Sent at
+ * once in the common case (no promise: undefined); a promise only where its pieces wait for credit.
  */
-async function relayWhole(
+function relayWhole(
   request: RequestFrame,
   ctx: UpstreamCallContext,
   call: StreamCredit,
   hop: WorkerHop,
   head: HeadFrame,
   bytes: Uint8Array,
-): Promise<void> {
+): Promise<void> | undefined {
   if (call.cancelled) return;
   const size = bytes.byteLength;
   const inOne = size <= request.window && size <= ctx.maxChunkBytes;
   if (inOne && ctx.sendWhole(head, bytes, hop)) return;
+  return relayPieces(ctx, call, hop, head, bytes);
+}
+
+/** Head, the bytes in chunk frames as credit allows, and end. */
+async function relayPieces(
+  ctx: UpstreamCallContext,
+  call: StreamCredit,
+  hop: WorkerHop,
+  head: HeadFrame,
+  bytes: Uint8Array,
+): Promise<void> {
   ctx.send(head, hop);
   if (await emit(ctx, call, head.id, bytes)) ctx.send({ type: "end", id: head.id }, hop);
 }

@@ -42,7 +42,8 @@ export function modelPipeline(
     let abort: RequestAbort | undefined;
     let streaming = false;
     try {
-      call.known(await steps.admit(call));
+      const caller = steps.admit(call);
+      call.known(caller instanceof Promise ? await caller : caller);
       const { request, runtime, principal, ledger, headers, operation, path, dialect } = call;
       const { body, bytes } = await readJsonRequest(request, runtime.maxBody, runtime.bodyTimeout);
       const capture = runtime.captureBodies;

@@ -4,10 +4,10 @@
  * sides alike. Each round gives one ratio; the median and range of the rounds are reported.
  *   bun run build && bun bench/ab.ts
  * Environment: AB_SECONDS (3) per wrk run, AB_ROUNDS (4), AB_PAIRS (comma list of pair ids,
- * default all), AB_WARMUP (2) seconds of load per scenario on each target before measuring,
+ * default all), AB_SCENARIOS (comma list: non-stream, stream; default both), AB_WARMUP (2) seconds of load per scenario on each target before measuring,
  * MINDGW_BIN (dist/mindgw), AB_AGAINST_BIN (another build of mindgw, say main's: adds the pairs
  * `against-traced`, `against-obs-off`, `against-mindgw`, `against-always-off`, `against-lean`, each that target on the other build (a) vs
- * this one (b), to judge a change by the same interleaving), AB_THREADS=1 (also CPU µs/req per thread name: event loop, Worker
+ * this one (b), to judge a change by the same interleaving, and `against-traced-c1`, the traced pair at c=1), AB_THREADS=1 (also CPU µs/req per thread name: event loop, Worker
  * threads, the garbage collector's and JIT's helpers), AB_TOGETHER=1 (each round loads a and b at the
  * same time, each with its own wrk, rather than one after the other: a loaded machine's swings
  * then hit both sides within the same seconds), AB_COUNTS=1 (also system calls, context switches, wake-ups made
@@ -41,6 +41,7 @@ const rounds = Number(process.env.AB_ROUNDS ?? "4");
 const warmup = Number(process.env.AB_WARMUP ?? "2");
 const binary = process.env.MINDGW_BIN ?? join(ROOT, "dist/mindgw");
 const onlyPairs = process.env.AB_PAIRS?.split(",").map((s) => s.trim());
+const onlyScenarios = process.env.AB_SCENARIOS?.split(",").map((s) => s.trim());
 const byThread = process.env.AB_THREADS === "1";
 const againstBinary = process.env.AB_AGAINST_BIN;
 /** AB_TOGETHER=1: each round loads both sides at the same time instead of one after the other. */
@@ -108,6 +109,16 @@ const PAIRS: Pair[] = [
         })),
       )
     : []),
+  // Every request traced, both builds, at c=1: what a traced request alone in its turn pays.
+  ...(againstBinary
+    ? ["non-stream", "stream"].map((scenario) => ({
+        id: "against-traced-c1",
+        a: "mindgw-traced@against",
+        b: "mindgw-traced",
+        c: 1,
+        scenario,
+      }))
+    : []),
 ];
 
 /**
@@ -138,7 +149,11 @@ process.on("SIGINT", () => process.exit(130));
 process.on("SIGTERM", () => process.exit(143));
 
 async function main(): Promise<void> {
-  const pairs = onlyPairs ? PAIRS.filter((p) => onlyPairs.includes(p.id)) : PAIRS;
+  const pairs = PAIRS.filter(
+    (p) =>
+      (onlyPairs === undefined || onlyPairs.includes(p.id)) &&
+      (onlyScenarios === undefined || onlyScenarios.includes(p.scenario)),
+  );
   const needed = new Set(pairs.flatMap((p) => [p.a, p.b]));
   const workDir = await mkdtemp(join(tmpdir(), "mindgw-bench-ab-"));
   for (const side of ["a", "b"]) await mkdir(join(workDir, side));

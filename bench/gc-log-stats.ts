@@ -36,11 +36,14 @@ const HEAP = /^\[GC<(0x[0-9a-f]+)>: (.*)$/;
 const START = /START M (\d+)kb => (Eden|Full)Collection/;
 const PAUSE = /p=([\d.]+)ms/;
 const END = /=> (\d+)kb, p=[\d.]+ms.*END\]/;
+/** What an increment visited (marked), cumulative over the collection's increments. */
+const VISITED = /v=(\d+)kb/g;
 
 interface Collection {
   full: boolean;
   startKb: number;
   pauseMs: number;
+  visitedKb: number;
   /** Asked for by the allocation budget (JSC logs why just before the collection starts). */
   byBudget: boolean;
   counted: boolean;
@@ -51,6 +54,7 @@ interface HeapStats {
   previousWasEden: boolean;
   allocatedKb: number;
   eden: number[];
+  edenVisitedKb: number[];
   full: number[];
   liveKb: number[];
   promotedKb: number[];
@@ -67,6 +71,7 @@ const heap = (id: string): HeapStats => {
       previousWasEden: false,
       allocatedKb: 0,
       eden: [],
+      edenVisitedKb: [],
       full: [],
       liveKb: [],
       promotedKb: [],
@@ -96,6 +101,7 @@ readFileSync(path, "utf8")
         full: start[2] === "Full",
         startKb: Number(start[1]),
         pauseMs: 0,
+        visitedKb: 0,
         byBudget: budgetAsked,
         counted: index >= fromLine && stats.previousEnd !== undefined,
       };
@@ -105,12 +111,15 @@ readFileSync(path, "utf8")
     const open = stats.open;
     if (!open) return;
     open.pauseMs += Number(PAUSE.exec(text)?.[1] ?? 0);
+    for (const visited of text.matchAll(VISITED))
+      open.visitedKb = Math.max(open.visitedKb, Number(visited[1]));
     const end = END.exec(text);
     if (!end) return;
     const endKb = Number(end[1]);
     if (open.counted && stats.previousEnd !== undefined) {
       stats.allocatedKb += open.startKb - stats.previousEnd;
       (open.full ? stats.full : stats.eden).push(open.pauseMs);
+      if (!open.full) stats.edenVisitedKb.push(open.visitedKb);
       stats.liveKb.push(endKb);
       if (open.byBudget) stats.byBudget++;
       if (!open.full && stats.previousWasEden) stats.promotedKb.push(endKb - stats.previousEnd);
@@ -131,6 +140,7 @@ ordered.forEach((stats, i) => {
       `${stats.full.length} full), ${(stats.allocatedKb / requests).toFixed(2)} KB allocated per request, ` +
       `${((pauseMs * 1000) / requests).toFixed(1)} µs of collection per request; ` +
       `eden pause median ${ms(median(stats.eden))} ms (max ${ms(Math.max(0, ...stats.eden))}), ` +
+      `visiting ${(median(stats.edenVisitedKb) || 0).toFixed(0)} KB (median), ` +
       `full pause median ${ms(median(stats.full))} ms; ` +
       `live after median ${(median(stats.liveKb) / 1024).toFixed(1)} MB, ` +
       `${(median(stats.promotedKb) || 0).toFixed(0)} KB more after each eden collection (median); ` +

@@ -13,9 +13,12 @@
  * checkout the script runs from reads 3–4 % cheaper than the same code `--against` it (session
  * 10: 0.949–0.982 against itself): to judge a change of a few per cent, run it from both checkouts
  * and take both orders' ratios. Page faults a call of each process are printed too: a count, so
- * steadier than CPU under load.
+ * steadier than CPU under load. `--counts` also prints, from `perf stat` (bench/thread-counts.ts),
+ * the system calls, context switches and wake-ups of other threads a call of each process's event
+ * loop (the gateway's is this process's main thread): counts, which the load does not move, of
+ * the sends and receives a call costs each side of the tunnel.
  *   bun bench/tunnel-micro.ts [--calls 20000] [--rounds 3] [--concurrency 32] [--scenario non-stream|stream]
- *     [--against OTHER_CHECKOUT]
+ *     [--against OTHER_CHECKOUT] [--counts]
  */
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
@@ -23,6 +26,7 @@ import { createUpstreamFetch } from "../src/providers/http/upstream-fetch.ts";
 import { waitFor } from "../src/workers/testing/tunnel-harness.ts";
 import { cpuSeconds } from "./cpu-time.ts";
 import { spawnService } from "./service.ts";
+import { countThreads, type ThreadCounts } from "./thread-counts.ts";
 
 const { values } = parseArgs({
   options: {
@@ -31,6 +35,7 @@ const { values } = parseArgs({
     concurrency: { type: "string", default: "32" },
     scenario: { type: "string", default: "non-stream" },
     against: { type: "string" },
+    counts: { type: "boolean", default: false },
   },
 });
 const calls = Number(values.calls);
@@ -134,6 +139,10 @@ async function minorFaults(pid: number): Promise<number> {
   return Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[7]);
 }
 
+/** A loop's system calls, context switches and wake-ups made, a call. */
+const countsOf = (c: ThreadCounts) =>
+  `${(c.syscalls / calls).toFixed(2)} syscalls, ${(c.switches / calls).toFixed(2)} switches, ${(c.wakes / calls).toFixed(2)} wakes`;
+
 const named = (t: Tunnel) => (t.root === ROOT ? "tunnel" : `tunnel ${t.root}`);
 
 try {
@@ -151,8 +160,13 @@ try {
     for (const [name, call, t] of runs) {
       const [self, other] = [process.cpuUsage(), t ? await cpuSeconds(t.worker.pid) : 0];
       const faults = [process.resourceUsage().minorPageFault, t ? await minorFaults(t.worker.pid) : 0];
+      const counting =
+        values.counts && t ? [await countThreads(process.pid), await countThreads(t.worker.pid)] : [];
       await run(call, calls);
       const used = process.cpuUsage(self);
+      const [gatewayLoop, workerLoop] = await Promise.all(
+        counting.map(async (c) => (await c.stop())["(main)"]),
+      );
       const workerUs = t ? ((await cpuSeconds(t.worker.pid)) - other) * 1e6 : 0;
       const gatewayUs = (used.user + used.system) / calls;
       const perCall = (now: number, then = 0) => ((now - then) / calls).toFixed(2);
@@ -160,8 +174,12 @@ try {
       const workerFaults = t ? perCall(await minorFaults(t.worker.pid), faults[1]) : "";
       const extra = t ? `, worker ${(workerUs / calls).toFixed(1)}` : "";
       const faulted = t ? `; page faults a call ${gatewayFaults} + ${workerFaults}` : "";
+      const counted =
+        gatewayLoop && workerLoop
+          ? `; event loop a call ${countsOf(gatewayLoop)} + ${countsOf(workerLoop)}`
+          : "";
       console.log(
-        `${values.scenario} round ${round} ${name}: gateway ${gatewayUs.toFixed(1)} µs a call${extra}${faulted}`,
+        `${values.scenario} round ${round} ${name}: gateway ${gatewayUs.toFixed(1)} µs a call${extra}${faulted}${counted}`,
       );
     }
   }

@@ -1,4 +1,5 @@
 import { GatewayError } from "../core/gateway-error.ts";
+import { numberText } from "../core/number-text.ts";
 import { firstLimiting, type Scope } from "./limit-scope.ts";
 import { formatReset } from "./reset-format.ts";
 
@@ -13,13 +14,17 @@ export interface CounterView {
 /** The headers of a request with no rpm or tpm (shared, never written to). */
 export const NO_HEADERS: Readonly<Record<string, string>> = Object.freeze({});
 
-/** Each x-ratelimit-* header family from the first scope that has that limit (the key's own before its tenant's). */
+/**
+ * Each x-ratelimit-* header family from the first scope that has that limit (the key's own before
+ * its tenant's). The remaining counts differ from one answer to the next: made by numberText, not
+ * `String` (number-text.ts); a limit repeats, so `String` hands back the same string.
+ */
 export function limitHeaders(scopes: readonly Scope[], view: CounterView): Record<string, string> {
   const headers: Record<string, string> = {};
   const requests = firstLimiting(scopes, "rpm");
   if (requests?.rpm !== undefined) {
     headers["x-ratelimit-limit-requests"] = String(requests.rpm);
-    headers["x-ratelimit-remaining-requests"] = String(
+    headers["x-ratelimit-remaining-requests"] = numberText(
       Math.max(0, requests.rpm - view.requestsUsed(requests.subject)),
     );
     headers["x-ratelimit-reset-requests"] = formatReset(view.requestsResetMs(requests.subject));
@@ -27,7 +32,7 @@ export function limitHeaders(scopes: readonly Scope[], view: CounterView): Recor
   const tokens = firstLimiting(scopes, "tpm");
   if (tokens?.tpm !== undefined) {
     headers["x-ratelimit-limit-tokens"] = String(tokens.tpm);
-    headers["x-ratelimit-remaining-tokens"] = String(
+    headers["x-ratelimit-remaining-tokens"] = numberText(
       Math.max(0, tokens.tpm - view.tokensUsed(tokens.subject)),
     );
     headers["x-ratelimit-reset-tokens"] = formatReset(view.tokensResetMs(tokens.subject));

@@ -2,6 +2,7 @@ import { describe, expect, test } from "bun:test";
 import { GatewayError } from "../core/gateway-error.ts";
 import { PriceBook } from "../pricing/price-book.ts";
 import { createMemorySpendStore } from "../storage/memory/memory-spend-store.ts";
+import { cellsKeptAfterChurn } from "../testing/kept-after-churn.ts";
 import type { Principal } from "./principal.ts";
 import { RateLimiter } from "./rate-limiter.ts";
 import { SpendLedger } from "./spend-ledger.ts";
@@ -238,4 +239,19 @@ describe("spend budget", () => {
     expect(await store.total("key_a")).toBe(2);
     expect(ledger.spent("key_a")).toBe(2);
   });
+});
+
+test("the headers of many admissions leave no strings for young collections to keep", () => {
+  const clock = manualClock();
+  const limiter = new RateLimiter({ now: clock.now });
+  const p = principal({ rpm: 1_000_000_000, tpm: 1_000_000_000_000 });
+  const usage = { inputTokens: 12, outputTokens: 20 };
+  const kept = cellsKeptAfterChurn("string", () => {
+    clock.advance(1);
+    limiter.record(p, "m", usage);
+    limiter.admit(p);
+    return limiter.headersFor(p)["x-ratelimit-remaining-requests"] ?? "";
+  });
+  // The counts made with String() kept ~1,000 of the 2,000 admissions' (Bun 1.4.5).
+  expect(kept).toBeLessThan(100);
 });

@@ -2,7 +2,8 @@
  * The texts made so far, by whole milliseconds (under a second) and by whole seconds (under an
  * hour). Every admitted request sends two resets, and within a window they repeat the same few
  * values: a text made once is handed out again, not a new string a header (at most ~4,600 short
- * strings in all).
+ * strings in all, made once each, so neither a string a request nor an entry of JavaScriptCore's
+ * number-to-string cache a request: core/number-text.ts says why the latter matters).
  */
 const byMs: string[] = [];
 const bySeconds: string[] = [];

@@ -37,6 +37,16 @@ test("what left an old id table is not kept alive by young collections (an old M
   expect(table.size).toBe(0);
 });
 
+test("clear forgets everything open", () => {
+  const table = new IdTable<{ n: number }, string>();
+  table.set("a", { n: 1 });
+  table.set("b", { n: 2 });
+  table.clear();
+  expect([table.size, table.get("a"), table.values()]).toEqual([0, undefined, []]);
+  table.set("a", { n: 3 });
+  expect(table.size).toBe(1);
+});
+
 test("string ids are plain keys, whatever they spell", () => {
   const table = new IdTable<{ n: number }, string>();
   table.set("__proto__", { n: 1 });

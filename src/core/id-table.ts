@@ -1,9 +1,12 @@
 /**
- * What is open by an id (a worker tunnel's exchanges, a worker's calls): a Map's get, set, delete
- * and size over a dictionary object (with no prototype: any id is a plain key). A long-lived `Map` that ids are added to and deleted from keeps the
- * deleted entries alive through every young collection until the next full one (JavaScriptCore
- * in Bun 1.4.5, as a long-lived `Set` does: docs/BENCHMARKS-HISTORY.md, session 11's young
- * collections), with everything each holds; a dictionary's deleted property is gone at once.
+ * What is open by an id (a worker tunnel's exchanges, a worker's calls, a key's sessions, an
+ * address's requests): a Map's get, set, delete and size over a dictionary object (with no
+ * prototype: any id is a plain key). A long-lived `Map` or `Set` that entries are added to and
+ * deleted from keeps the deleted ones alive through every young collection until the next full
+ * one (JavaScriptCore in Bun 1.4.5), with everything each holds: it replaces its storage (a
+ * "Cell Butterfly") every few deletes, and every storage it replaced survives young collections
+ * with the entries it held (docs/BENCHMARKS-HISTORY.md, sessions 11 and 12's young collections).
+ * A dictionary's deleted property is gone at once.
  */
 export class IdTable<T extends object, K extends number | string = number> {
   private readonly byId: Record<K, T | undefined> = Object.create(null);
@@ -32,6 +35,12 @@ export class IdTable<T extends object, K extends number | string = number> {
     delete this.byId[id];
     this.count--;
     return true;
+  }
+
+  /** Forgets everything open. */
+  clear(): void {
+    for (const id in this.byId) delete this.byId[id];
+    this.count = 0;
   }
 
   /** A copy of what is open now (safe to change the table while going through it). */

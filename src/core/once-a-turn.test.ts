@@ -24,3 +24,16 @@ test("runs once at the end of the turn however often asked; asked while running,
   await turnEnd();
   expect(runs).toBe(2);
 });
+
+test("armed by another one's run, it runs in the same pass", async () => {
+  const order: string[] = [];
+  const second = onceATurn(() => order.push("second"));
+  const first = onceATurn(() => {
+    order.push("first");
+    second();
+  });
+  first();
+  // Armed after `first`: runs once the pass is over, in the same turn.
+  await turnEnd();
+  expect(order).toEqual(["first", "second"]);
+});

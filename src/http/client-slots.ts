@@ -1,13 +1,17 @@
 import { GatewayError } from "../core/gateway-error.ts";
+import { IdTable } from "../core/id-table.ts";
 
 /**
  * Requests in flight per client address, bounded. Bun shows the server requests, not idle
  * connections, so this counts what a connection is doing (an idle one is closed by
  * `server.idle_timeout`): one address cannot hold every slot of the gateway by opening streams
  * or trickling bodies. `max()` is read per request, so a reload changes it; 0 means no cap.
+ * By address in an IdTable, not a Map: an address leaves the table whenever its last request
+ * ends (at every request, for a client one request at a time), and a long-lived Map that keys
+ * leave keeps each left address alive through young collections (core/id-table.ts).
  */
 export class ClientSlots {
-  private readonly open = new Map<string, number>();
+  private readonly open = new IdTable<{ held: number }, string>();
 
   constructor(private readonly max: () => number = () => 0) {}
 
@@ -17,7 +21,8 @@ export class ClientSlots {
    */
   enter(address: string | null, max = this.max()): void {
     const key = address ?? "unknown";
-    const held = this.open.get(key) ?? 0;
+    const slot = this.open.get(key);
+    const held = slot?.held ?? 0;
     if (max > 0 && held >= max)
       throw new GatewayError({
         status: 429,
@@ -25,13 +30,19 @@ export class ClientSlots {
         message: `too many requests in flight from this address (server.max_client_requests: ${max})`,
         headers: { "retry-after": "1" },
       });
-    this.open.set(key, held + 1);
+    if (slot) slot.held = held + 1;
+    else this.open.set(key, { held: 1 });
   }
 
   leave(address: string | null): void {
     const key = address ?? "unknown";
-    const held = (this.open.get(key) ?? 1) - 1;
-    if (held <= 0) this.open.delete(key);
-    else this.open.set(key, held);
+    const slot = this.open.get(key);
+    if (slot === undefined) return;
+    if (--slot.held <= 0) this.open.delete(key);
+  }
+
+  /** Requests in flight from an address (for tests and status). */
+  held(address: string | null): number {
+    return this.open.get(address ?? "unknown")?.held ?? 0;
   }
 }

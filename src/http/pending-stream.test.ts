@@ -1,4 +1,5 @@
 import { describe, expect, test } from "bun:test";
+import { deadlineListOf } from "../core/deadline-list.ts";
 import { within } from "./pending-stream.ts";
 
 describe("within", () => {
@@ -8,6 +9,22 @@ describe("within", () => {
 
   test("undefined once the time passed first", async () => {
     expect(await within(new Promise<number>(() => {}), 1)).toBeUndefined();
+  });
+
+  test("no timer of its own: a wait is in its delay's deadline list until it settles, then leaves it", async () => {
+    const list = deadlineListOf(43_210);
+    const settle = Promise.withResolvers<number>();
+    const waiting = within(settle.promise, 43_210);
+    expect(list.size).toBe(1);
+    settle.resolve(7);
+    expect(await waiting).toBe(7);
+    expect(list.size).toBe(0);
+    const failing = Promise.withResolvers<number>();
+    const failed = within(failing.promise, 43_210).catch(() => "failed");
+    expect(list.size).toBe(1);
+    failing.reject(new Error("boom"));
+    expect(await failed).toBe("failed");
+    expect(list.size).toBe(0);
   });
 
   test("the promise's failure when it fails first", async () => {

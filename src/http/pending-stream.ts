@@ -1,4 +1,5 @@
 import type { ChunkSource } from "../core/chunk-source.ts";
+import { Deadlined, type DeadlineList, deadlineListOf } from "../core/deadline-list.ts";
 import type { GatewayError } from "../core/gateway-error.ts";
 
 const COMMENT = new TextEncoder().encode(": keep-alive\n\n");
@@ -6,23 +7,49 @@ const TICK = Symbol("tick");
 
 /**
  * Resolves with the promise's value, or with undefined once `ms` passed first. Every stream
- * request waits through it: one promise settled by whichever comes first, rather than a race
- * of two and a `finally` (fewer promises and reactions a request).
+ * request waits through it, so the wait makes no timer of its own: it is an entry in the shared
+ * deadline list of its delay (core/deadline-list.ts: one timer for every wait of that delay),
+ * and leaves it as soon as the promise settles, so nothing settled is kept until the deadline.
  */
 export function within<T>(promise: Promise<T>, ms: number): Promise<T | undefined> {
-  return new Promise<T | undefined>((resolve, reject) => {
-    const timer = setTimeout(resolve, ms, undefined);
-    promise.then(
-      (value) => {
-        clearTimeout(timer);
-        resolve(value);
-      },
-      (error: unknown) => {
-        clearTimeout(timer);
-        reject(error);
-      },
-    );
-  });
+  const wait = new Within<T>(deadlineListOf(ms));
+  promise.then(wait.valueIn, wait.errorIn);
+  return wait.promise;
+}
+
+/** One wait: settled by the promise, or by its deadline, whichever comes first. */
+class Within<T> extends Deadlined {
+  readonly promise: Promise<T | undefined>;
+  private readonly resolve: (value: T | undefined) => void;
+  private readonly reject: (reason: unknown) => void;
+  // Bound methods rather than arrow fields: an arrow field closes over a scope object made for
+  // each instance; a bound function does not.
+  readonly valueIn = this.value.bind(this);
+  readonly errorIn = this.error.bind(this);
+
+  constructor(private readonly list: DeadlineList) {
+    super();
+    // Its resolvers taken as they are: no executor closure per wait.
+    const { promise, resolve, reject } = Promise.withResolvers<T | undefined>();
+    this.promise = promise;
+    this.resolve = resolve;
+    this.reject = reject;
+    list.add(this);
+  }
+
+  override expire(): void {
+    this.resolve(undefined);
+  }
+
+  private value(value: T): void {
+    this.list.remove(this);
+    this.resolve(value);
+  }
+
+  private error(error: unknown): void {
+    this.list.remove(this);
+    this.reject(error);
+  }
 }
 
 /**

@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { GatewayEvent } from "../audit/gateway-event.ts";
 import { parseConfig } from "../config/load-config.ts";
+import { onceATurn } from "../core/once-a-turn.ts";
 import { createGateway } from "../gateway/create-gateway.ts";
 import { waitFor } from "../testing/wait-for.ts";
 import { RequestEnds } from "./request-ends.ts";
@@ -49,6 +50,23 @@ test("an end queued while the turn's ends are reported is reported in the same p
   });
   await new Promise((resolve) => setImmediate(resolve));
   expect(reported).toEqual(["stream", "its record"]);
+});
+
+test("what a report hands to the turn's end (a traced request's spans) runs in the same pass", async () => {
+  const order: string[] = [];
+  const writeSpans = onceATurn(() => order.push("spans written"));
+  const ends = new RequestEnds((error) => {
+    throw error;
+  });
+  ends.add({
+    report() {
+      order.push("reported");
+      writeSpans();
+    },
+  });
+  // Armed after the end: runs once the turn's end pass is over, before the loop polls again.
+  await new Promise((resolve) => setImmediate(resolve));
+  expect(order).toEqual(["reported", "spans written"]);
 });
 
 test("a request's end is reported after its answer is written, before the next request is read", async () => {

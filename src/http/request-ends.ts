@@ -1,3 +1,5 @@
+import { onceATurn } from "../core/once-a-turn.ts";
+
 /** A request whose end is known, waiting to be reported (the request ledger). */
 export interface EndedRequest {
   /** Builds its record and tells the observer: audit row, metrics, access line, traces, events. */
@@ -14,16 +16,19 @@ export interface EndedRequest {
  */
 export class RequestEnds {
   private readonly queue: EndedRequest[] = [];
-  private armed = false;
+  /**
+   * The turn's end pass (core/once-a-turn.ts), shared with whatever else runs once a turn: what a
+   * report hands on for the turn's end (a traced request's spans) runs in this same pass.
+   */
+  private readonly schedule = onceATurn(() => this.flush());
 
   /** `failed` hears an observer's error: one request's end must not keep the others from theirs. */
   constructor(private readonly failed: (error: unknown) => void) {}
 
   add(request: EndedRequest): void {
-    this.queue.push(request);
-    if (this.armed) return;
-    this.armed = true;
-    setImmediate(this.run);
+    // Armed by the first end of a turn only: an end queued while they are reported joins the
+    // pass's loop below, not another pass.
+    if (this.queue.push(request) === 1) this.schedule();
   }
 
   /** Reports every queued end now. */
@@ -42,14 +47,4 @@ export class RequestEnds {
       queue.length = 0;
     }
   }
-
-  private readonly run = (): void => {
-    // Still armed while flushing: an end queued meanwhile joins this pass, not another turn.
-    // Disarmed whatever happens, so that a later end is never left waiting for a pass.
-    try {
-      this.flush();
-    } finally {
-      this.armed = false;
-    }
-  };
 }

@@ -212,16 +212,19 @@ describe("sseResponse", () => {
     const { endedAt, heldUntil, wire } = await whenTheEndArrives(chunks);
     expect(heldUntil).toBeGreaterThan(0);
     expect(endedAt).toBeLessThan(heldUntil);
-    // The same framing as every other stream: chunked, ended by its terminator.
-    expect(wire.toLowerCase()).toContain("transfer-encoding: chunked");
-    expect(wire).toContain("data: [DONE]\n\n\r\n0\r\n\r\n");
+    // Sent as a byte body: its length in the head, no chunked framing and no terminator.
+    const body = `data: {"choices":[]}\n\n${"data: {}\n\n".repeat(40)}data: [DONE]\n\n`;
+    expect(wire.toLowerCase()).toContain(`content-length: ${body.length}`);
+    expect(wire.toLowerCase()).not.toContain("transfer-encoding");
+    expect(wire).toEndWith(`\r\n\r\n${body}`);
   });
 });
 
 /**
  * Serves `chunks` as an SSE response whose request ending holds this process for 400 ms, to a
- * client in a process of its own that notes when the chunked terminator arrived: `endedAt` before
- * `heldUntil` means the end went out before the ending ran. `wire` is everything the client read.
+ * client in a process of its own that notes when the response was complete (the chunked
+ * terminator arrived, or all of its declared length): `endedAt` before `heldUntil` means the end
+ * went out before the ending ran. `wire` is everything the client read.
  */
 async function whenTheEndArrives(
   chunks: ChunkSource,
@@ -246,7 +249,15 @@ async function whenTheEndArrives(
       "-e",
       `let seen = "";
       const socket = await Bun.connect({ hostname: "127.0.0.1", port: ${server.port}, socket: {
-        data(_s, data) { seen += data.toString(); if (seen.endsWith("0\\r\\n\\r\\n")) { process.stdout.write(Date.now() + "\\n" + seen); process.exit(0); } } } });
+        data(_s, data) {
+          seen += data.toString();
+          const head = seen.indexOf("\\r\\n\\r\\n");
+          const length = /content-length: (\\d+)/i.exec(seen)?.[1];
+          const complete = length === undefined
+            ? seen.endsWith("0\\r\\n\\r\\n")
+            : head !== -1 && seen.length - head - 4 >= Number(length);
+          if (complete) { process.stdout.write(Date.now() + "\\n" + seen); process.exit(0); }
+        } } });
       socket.write("GET / HTTP/1.1\\r\\nhost: 127.0.0.1\\r\\n\\r\\n");`,
     ],
     { stdout: "pipe", stderr: "inherit" },

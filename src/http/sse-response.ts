@@ -53,9 +53,11 @@ export function sseResponse(
 
 /**
  * The whole answer was in the first read, its end with it (the relay is drained): nothing is
- * left to pull and no slow client can hold anything back, so Bun's direct stream writes it with
- * the head and the close in one go (one write; cheaper than a standard stream's queue). The
- * request's ending waits until Bun has written the response.
+ * left to pull and no slow client can hold anything back, so it is a byte body, sent as a
+ * non-stream answer is: head and body in one write with their length, after the handler settles
+ * (no stream, source or sink object; cheaper than Bun's direct stream, which wrote the same bytes
+ * chunked: docs/BENCHMARKS-HISTORY.md, session 12). The request's ending waits until Bun has
+ * written the response.
  */
 function wholeAnswer(
   bytes: Uint8Array,
@@ -65,20 +67,8 @@ function wholeAnswer(
 ): Response {
   ends.firstByte();
   ends.endOnceWritten(reported);
-  // The DOM library's constructor type (tsconfig `lib`) hides Bun's overload for a direct source.
-  const body = new ReadableStream(new WholeSource(bytes) as unknown as UnderlyingDefaultSource<Uint8Array>);
-  return new Response(body, { status: 200, headers });
-}
-
-/** A direct source that writes the whole answer and closes (a class: no closure per stream). */
-class WholeSource implements Bun.DirectUnderlyingSource<Uint8Array> {
-  readonly type = "direct";
-  constructor(private readonly bytes: Uint8Array) {}
-
-  pull(controller: ReadableStreamDirectController): void {
-    controller.write(this.bytes);
-    controller.close();
-  }
+  // An upstream read or a join of reads: never a view of shared memory.
+  return new Response(bytes as Uint8Array<ArrayBuffer>, { status: 200, headers });
 }
 
 /** The general path: a standard stream pulled one upstream read at a time (its closures made here only). */

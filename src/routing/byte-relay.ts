@@ -70,15 +70,12 @@ export class ByteRelay implements ChunkSource, RelayedStream {
   /**
    * Reads until the first whole data event is in: until then a failure is the router's to retry
    * or fail over. Then the idle bound applies, re-armed by every read that completes an event.
+   * When the body already held that event, the relay itself is returned (no promise, and no turn
+   * for the router's await), and a failure found in it is thrown; else a promise of the relay.
    */
-  start(): Promise<RelayedStream> {
-    let first: Uint8Array | undefined | Promise<Uint8Array | undefined>;
-    try {
-      first = this.read();
-    } catch (error) {
-      return Promise.reject(error);
-    }
-    return first instanceof Promise ? this.startLater(first) : Promise.resolve(this.primedWith(first));
+  start(): RelayedStream | Promise<RelayedStream> {
+    const first = this.read();
+    return first instanceof Promise ? this.startLater(first) : this.primedWith(first);
   }
 
   private async startLater(first: Promise<Uint8Array | undefined>): Promise<RelayedStream> {

@@ -52,23 +52,26 @@ export interface NativeReplyContext extends ByteRelayOptions {
  * error status becomes a GatewayError that keeps the upstream's error (its body reaches a
  * same-dialect caller as sent; retried or failed over like any other when retryable); a stream is relayed as bytes once its first
  * event is in; a whole body is read once, parsed once for its usage, and relayed as received.
- * `onward`: called from the arrival of the attempt's read of the answer itself, whose promise
- * the body's read then settles (`Attempt.readOn`: `READ_ON` is handed back).
+ * A reply already in hand (the lean client's whole answer, a stream whose first event came with
+ * its head) is returned as it is, and what is wrong with it thrown: no promise, no turn for the
+ * router's await; a reply still to be read is a promise. `onward`: called from the arrival of the
+ * attempt's read of the answer itself, whose promise the body's read then settles
+ * (`Attempt.readOn`: `READ_ON` is handed back).
  */
 export function readNativeReply(
   answer: Response | StreamedAnswer | WholeBytes,
   context: NativeReplyContext,
-): Promise<ClientReply>;
+): ClientReply | Promise<ClientReply>;
 export function readNativeReply(
   answer: Response | StreamedAnswer | WholeBytes,
   context: NativeReplyContext,
   onward: true,
-): Promise<ClientReply> | typeof READ_ON;
+): ClientReply | Promise<ClientReply> | typeof READ_ON;
 export function readNativeReply(
   answer: Response | StreamedAnswer | WholeBytes,
   context: NativeReplyContext,
   onward = false,
-): Promise<ClientReply> | typeof READ_ON {
+): ClientReply | Promise<ClientReply> | typeof READ_ON {
   if (!(answer instanceof Response)) {
     // The lean client's whole answer, its bytes in hand; or its successful event stream, its
     // bytes as the socket reads them.
@@ -96,7 +99,11 @@ async function failedReply(response: Response, context: NativeReplyContext): Pro
  * A stream, relayed as bytes once its first event is in (the relay is the answer it resolves with).
  * A declared length (-1: none) tells the relay where the body ends without reading its end.
  */
-function relayedReply(body: ByteFeed, declared: number, context: NativeReplyContext): Promise<ClientReply> {
+function relayedReply(
+  body: ByteFeed,
+  declared: number,
+  context: NativeReplyContext,
+): ClientReply | Promise<ClientReply> {
   const attempt = context.attempt;
   attempt.arm("first byte", attempt.timeouts.firstByteMs);
   return new ByteRelay(body, attempt, context, declared).start();
@@ -110,14 +117,10 @@ function declaredLength(response: Response): number {
 }
 
 /** A whole answer handed over as bytes (no `Response`): checked and read as `readBounded`'s body would be. */
-function wholeReply(answer: WholeBytes, context: NativeReplyContext): Promise<ClientReply> {
-  try {
-    const body = wholeBody(context.label, answer, context.maxBody);
-    const contentType = answer.contentType ?? "application/json";
-    return Promise.resolve(new WholeAnswer(context, answer.status, contentType).arrived(body));
-  } catch (error) {
-    return Promise.reject(error);
-  }
+function wholeReply(answer: WholeBytes, context: NativeReplyContext): ClientReply {
+  const body = wholeBody(context.label, answer, context.maxBody);
+  const contentType = answer.contentType ?? "application/json";
+  return new WholeAnswer(context, answer.status, contentType).arrived(body);
 }
 
 /** A whole answer once its body is in: parsed once, checked for an error in it, relayed as received. */

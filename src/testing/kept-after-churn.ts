@@ -1,4 +1,4 @@
-import { edenGC, fullGC } from "bun:jsc";
+import { edenGC, fullGC, heapStats } from "bun:jsc";
 
 /**
  * How many of `count` objects a young collection still keeps alive after each was entered into a
@@ -32,4 +32,24 @@ export async function keptAfterChurn<T extends object, E>(
   await new Promise((resolve) => setImmediate(resolve));
   edenGC();
   return refs.filter((ref) => ref.deref() !== undefined).length;
+}
+
+/**
+ * How many cells of one class (`heapStats` names them: "string", "Cell Butterfly", …) that `step`
+ * makes over `count` calls a young collection still keeps alive once nothing of ours should hold
+ * them. For what cannot be held weakly: strings (JavaScriptCore's number-to-string cache,
+ * core/number-text.ts, keeps recent `String(n)` results), and the storages a long-lived Map or
+ * Set replaces as entries leave it (core/id-table.ts). Counts the heap's cells of that class
+ * after a full collection and after `count` calls and a young one; `step` runs before the full
+ * collection too, so that what it makes once (code, a cache of its own) is not counted.
+ */
+export function cellsKeptAfterChurn(kind: string, step: (i: number) => unknown, count = 2000): number {
+  const last: unknown[] = [undefined];
+  for (let i = 0; i < count; i++) last[0] = step(i);
+  fullGC();
+  const before = heapStats().objectTypeCounts[kind] ?? 0;
+  for (let i = 0; i < count; i++) last[0] = step(count + i);
+  last[0] = undefined;
+  edenGC();
+  return (heapStats().objectTypeCounts[kind] ?? 0) - before;
 }

@@ -1,4 +1,5 @@
 import { afterAll, describe, expect, test } from "bun:test";
+import { CallCancel, type LeanInit } from "./call-cancel.ts";
 import { nodeFetch } from "./node-fetch.ts";
 import type { StreamedAnswer } from "./streamed-answer.ts";
 import {
@@ -187,6 +188,32 @@ describe("createUpstreamFetch", () => {
     expect((await upstream(`${base}/echo`)).status).toBe(201);
     await upstream("https://127.0.0.1:1/");
     expect(used).toEqual(["native"]);
+  });
+  test("a call with a cancel hook reaches native fetch and node:http with the hook's signal, never the hook", async () => {
+    const given: (RequestInit | undefined)[] = [];
+    const noting = (async (_input: unknown, init?: RequestInit) => {
+      given.push(init);
+      return new Response("ok");
+    }) as unknown as typeof fetch;
+    let inFlight = 32;
+    const upstream = createUpstreamFetch({
+      inFlight: () => inFlight,
+      nativeLimit: 256,
+      native: noting,
+      fallback: noting,
+      lean: "overflow",
+    });
+    const cancel = new CallCancel();
+    const init: LeanInit = { method: "POST", body: "x", cancel };
+    await upstream(`${base}/echo`, init);
+    inFlight = 121;
+    await upstream("https://127.0.0.1:1/", init);
+    expect(given.map((sent) => sent !== undefined && "cancel" in sent)).toEqual([false, false]);
+    cancel.cancel(new Error("client left"));
+    expect(given.map((sent) => sent?.signal?.reason)).toEqual([
+      new Error("client left"),
+      new Error("client left"),
+    ]);
   });
 });
 

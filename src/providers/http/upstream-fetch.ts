@@ -1,3 +1,4 @@
+import { signalOnly } from "./call-cancel.ts";
 import { createLeanFetch, type FetchFunction, type LeanFetch } from "./http1/lean-fetch.ts";
 import { nodeFetch } from "./node-fetch.ts";
 import { DEFAULT_MAX_UPSTREAM_BODY } from "./read-bounded.ts";
@@ -95,8 +96,11 @@ export interface UpstreamFetchOptions {
  * so native calls never exceed the limit.
  */
 export function createUpstreamFetch(options: UpstreamFetchOptions): typeof fetch {
-  const native = options.native ?? fetch;
-  const fallback = options.fallback ?? nodeFetch;
+  const nativeFetch = options.native ?? fetch;
+  // A call with a cancel hook (the worker's: call-cancel.ts) reaches the clients that know only
+  // signals with the hook's signal; the lean client takes the hook itself.
+  const native = signalOnly(nativeFetch);
+  const fallback = signalOnly(options.fallback ?? nodeFetch);
   const threshold = Math.max(1, Math.floor((options.nativeLimit ?? nativeFetchLimit()) / 2) - 8);
   const mode = options.lean ?? leanMode();
   const overflow = mode === "off" ? fallback : createLeanFetch({ fallback });
@@ -134,8 +138,8 @@ export function createUpstreamFetch(options: UpstreamFetchOptions): typeof fetch
   };
   const made =
     mode === "all"
-      ? Object.assign(createLeanFetch({ fallback: switched }), { preconnect: native.preconnect })
-      : Object.assign(switched, { preconnect: native.preconnect, stream: streamed, answer: whole });
+      ? Object.assign(createLeanFetch({ fallback: switched }), { preconnect: nativeFetch.preconnect })
+      : Object.assign(switched, { preconnect: nativeFetch.preconnect, stream: streamed, answer: whole });
   if (options.native === undefined) upstreamFetches.add(made);
   if (thread) threads.set(made, thread);
   return made as typeof fetch;

@@ -1,6 +1,7 @@
 import type { Context } from "@opentelemetry/api";
 import { TraceFlags } from "@opentelemetry/api";
 import type { ReadableSpan, Span, SpanProcessor } from "@opentelemetry/sdk-trace";
+import { onceATurn } from "../../core/once-a-turn.ts";
 import { threadEntry } from "../../core/thread-entry.ts";
 import type { LaterSpans, SpanBatches } from "./batch-tracer.ts";
 import { SpanBatchWriter } from "./span-batch.ts";
@@ -47,7 +48,9 @@ export class ThreadSpanProcessor implements SpanProcessor, SpanBatches {
   >();
   private pendingSpans = 0;
   /** Requests' spans to write at the end of this turn (`later`). */
-  private queued: LaterSpans[] = [];
+  private readonly queued: LaterSpans[] = [];
+  /** Arms `writeQueued` for the turn's end pass (core/once-a-turn.ts). */
+  private readonly scheduleWrites = onceATurn(() => this.writeQueued());
   private next = 0;
   private timer: ReturnType<typeof setTimeout> | undefined;
   private worker: ThreadWorker | null = null;
@@ -95,19 +98,24 @@ export class ThreadSpanProcessor implements SpanProcessor, SpanBatches {
    * Queues a request's spans to be written at the end of this turn of the event loop. At c=32
    * most requests end in a turn with 4 to 32 others (session 11, BENCHMARKS-HISTORY.md): their
    * records are then written one after the other, the writer's code hot after the first,
-   * where each written as its request ended ran it cold between the gateway's other work.
+   * where each written as its request ended ran it cold between the gateway's other work. A
+   * request's end is itself reported in the turn's end pass (http/request-ends.ts): the records
+   * are written in that same pass, after the turn's reports, not in a pass of their own.
    */
   later(spans: LaterSpans): void {
-    if (this.queued.push(spans) === 1) setImmediate(this.writeQueued);
+    if (this.queued.push(spans) === 1) this.scheduleWrites();
   }
 
-  /** Writes the records queued in this turn (a bound function: no closure made a turn). */
-  private readonly writeQueued = (): void => {
+  /** Writes the records queued in this turn. */
+  private writeQueued(): void {
     const queued = this.queued;
-    if (queued.length === 0) return;
-    this.queued = [];
-    for (const spans of queued) spans.write();
-  };
+    try {
+      // Writing a record queues nothing: the list is emptied in place, no array a turn.
+      for (let i = 0; i < queued.length; i++) queued[i]?.write();
+    } finally {
+      queued.length = 0;
+    }
+  }
 
   /** After a span was written: the batch goes when full, or when its delay is up. */
   written(): void {

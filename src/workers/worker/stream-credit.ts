@@ -1,9 +1,13 @@
+import { CallCancel } from "../../providers/http/call-cancel.ts";
+
 /**
- * One tunnelled call's abort and the bytes it may still send, in one object a call: aborted by a
- * cancel frame, a lost connection or a forced stop. The gateway grants more credit as its client
- * reads; at zero the worker stops reading its upstream, which pushes back through TCP.
+ * One tunnelled call's cancel and the bytes it may still send, in one object a call: cancelled by
+ * a cancel frame, a lost connection or a forced stop. It is the call's cancel hook for the lean
+ * client (`init.cancel`), so a call makes no `AbortController` and adds no listener. The gateway
+ * grants more credit as its client reads; at zero the worker stops reading its upstream, which
+ * pushes back through TCP.
  */
-export class StreamCredit extends AbortController {
+export class StreamCredit extends CallCancel {
   private waiter: (() => void) | undefined;
 
   constructor(private available: number) {
@@ -14,18 +18,11 @@ export class StreamCredit extends AbortController {
     return this.available > 0;
   }
 
-  /** Resolves once there is credit, or when the call is aborted. */
+  /** Resolves once there is credit, or when the call is cancelled. */
   ready(): Promise<void> {
-    const signal = this.signal;
-    if (this.available > 0 || signal.aborted) return Promise.resolve();
+    if (this.available > 0 || this.cancelled) return Promise.resolve();
     return new Promise((resolve) => {
-      const wake = () => {
-        signal.removeEventListener("abort", wake);
-        this.waiter = undefined;
-        resolve();
-      };
-      this.waiter = wake;
-      signal.addEventListener("abort", wake, { once: true });
+      this.waiter = resolve;
     });
   }
 
@@ -36,6 +33,17 @@ export class StreamCredit extends AbortController {
 
   grant(bytes: number): void {
     this.available += bytes;
-    if (this.available > 0) this.waiter?.();
+    if (this.available > 0) this.wake();
+  }
+
+  override cancel(reason?: unknown): void {
+    super.cancel(reason);
+    this.wake();
+  }
+
+  private wake(): void {
+    const waiter = this.waiter;
+    this.waiter = undefined;
+    waiter?.();
   }
 }

@@ -1,4 +1,5 @@
 import { DIALECT_HEADERS } from "../../core/dialect.ts";
+import type { LeanInit } from "../../providers/http/call-cancel.ts";
 import type {
   BodyRead,
   ByteFeed,
@@ -101,7 +102,6 @@ export async function callUpstream(
   body?: Uint8Array<ArrayBuffer>,
 ): Promise<void> {
   const { id } = request;
-  const signal = call.signal;
   const method = request.method ?? "POST";
   // Set one by one, not spread together: a call's headers are built for every request.
   const headers = passedHeaders(request.headers);
@@ -110,8 +110,9 @@ export async function callUpstream(
   const trace = hop.headers;
   if (trace) for (const name in trace) headers[name] = trace[name] as string;
   if (ctx.apiKey) headers.authorization = `Bearer ${ctx.apiKey}`;
-  // The body set on the init, not spread into it: an init is built for every call.
-  const init: RequestInit = { method, headers, signal };
+  // The body set on the init, not spread into it: an init is built for every call. The call is
+  // its own cancel hook (no signal a call: call-cancel.ts).
+  const init: LeanInit = { method, headers, cancel: call };
   if (method === "POST") init.body = body ?? request.bodyText ?? JSON.stringify(request.body);
   let answer: Response | WholeAnswer | StreamedAnswer;
   try {
@@ -120,7 +121,7 @@ export async function callUpstream(
       init,
     );
   } catch {
-    if (!signal.aborted)
+    if (!call.cancelled)
       ctx.send(
         { type: "error", id, code: "upstream_unreachable", message: "could not reach the upstream" },
         hop,
@@ -153,7 +154,7 @@ export async function callUpstream(
       await relayWhole(request, ctx, call, hop, head, await answer.bytes());
     else await relayStream(ctx, call, hop, head, answer.body?.getReader());
   } catch {
-    if (!signal.aborted)
+    if (!call.cancelled)
       ctx.send(
         { type: "error", id, code: "upstream_broken", message: "the upstream broke off its answer" },
         hop,
@@ -188,7 +189,7 @@ async function relayWhole(
   head: HeadFrame,
   bytes: Uint8Array,
 ): Promise<void> {
-  if (call.signal.aborted) return;
+  if (call.cancelled) return;
   const size = bytes.byteLength;
   const inOne = size <= request.window && size <= ctx.maxChunkBytes;
   if (inOne && ctx.sendWhole(head, bytes, hop)) return;
@@ -216,7 +217,7 @@ async function relayStream(
     while (body) {
       if (next === undefined) {
         if (!call.hasCredit) await call.ready();
-        if (call.signal.aborted) return;
+        if (call.cancelled) return;
       }
       const read = await (next ?? body.readMany());
       next = undefined;
@@ -225,14 +226,14 @@ async function relayStream(
     }
     ctx.send({ type: "end", id: head.id }, hop);
   } finally {
-    if (call.signal.aborted) await body?.cancel().catch(() => {});
+    if (call.cancelled) await body?.cancel().catch(() => {});
   }
 }
 
 /**
  * Sends bytes in chunk frames. One read can return far more than the window (the runtime
  * buffers the socket), so credit gates every piece sent, not only the next read. False once the
- * call is aborted.
+ * call is cancelled.
  */
 async function emit(
   ctx: UpstreamCallContext,
@@ -243,7 +244,7 @@ async function emit(
   const wireId = Number(id);
   for (let at = 0; at < bytes.byteLength; at += ctx.maxChunkBytes) {
     if (!call.hasCredit) await call.ready();
-    if (call.signal.aborted) return false;
+    if (call.cancelled) return false;
     const piece = bytes.subarray(at, at + ctx.maxChunkBytes);
     ctx.sendChunk(wireId, piece);
     call.take(piece.byteLength);

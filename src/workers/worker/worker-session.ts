@@ -55,7 +55,7 @@ export class WorkerSession {
   private end!: (end: SessionEnd) => void;
   private readonly socket: WebSocket;
   /**
-   * Each call's abort and credit, by request id: an IdTable, not a long-lived Map, whose deleted
+   * Each call's cancel and credit, by request id: an IdTable, not a long-lived Map, whose deleted
    * entries young collections would keep (core/id-table.ts).
    */
   private readonly calls = new IdTable<StreamCredit, string>();
@@ -238,7 +238,7 @@ export class WorkerSession {
     if (frame.type === "registered") this.onRegistered(frame);
     else if (frame.type === "request") this.onRequest(frame);
     else if (frame.type === "credit") this.calls.get(frame.id)?.grant(frame.bytes);
-    else if (frame.type === "cancel") this.calls.get(frame.id)?.abort();
+    else if (frame.type === "cancel") this.calls.get(frame.id)?.cancel();
     else if (frame.type === "rejected") {
       this.rejected = { kind: "rejected", reason: frame.reason, message: frame.message };
       this.close(CloseCode.normal, "rejected");
@@ -305,6 +305,6 @@ export class WorkerSession {
   /** The connection is gone: nobody can receive these answers any more. */
   private shutdown(): void {
     for (const timer of this.timers) clearInterval(timer);
-    for (const call of this.calls.values()) call.abort();
+    for (const call of this.calls.values()) call.cancel();
   }
 }

@@ -2,7 +2,7 @@ import type { Origin } from "./exchange.ts";
 import type { RequestBytes } from "./request-bytes.ts";
 
 const METHODS = new Set(["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "HEAD"]);
-const INIT_KEYS = new Set(["method", "headers", "body", "signal"]);
+const INIT_KEYS = new Set(["method", "headers", "body", "signal", "cancel"]);
 /** What `fetch` (and only it) decides about a request's framing and connection. */
 const OWN_HEADERS = new Set([
   "host",

@@ -6,7 +6,6 @@ import { listedHead, type ResponseHead } from "./response-head.ts";
 export interface Exchange {
   /** A HEAD request: the answer has no body whatever its headers say. */
   readonly headOnly: boolean;
-  readonly signal: AbortSignal | undefined;
   /** A body whole when the head arrives goes to `answerWhole` as bytes, without a `Response`. */
   readonly takesWhole: boolean;
   /** A successful event stream goes to `answerFeed` as a byte feed, without a `Response`. */
@@ -17,6 +16,11 @@ export interface Exchange {
   answerWhole(head: ResponseHead, body: Uint8Array<ArrayBuffer>): void;
   /** A 2xx event stream not encoded, as soon as its head is in, when `takesFeed`. */
   answerFeed(answer: StreamedAnswer): void;
+  /**
+   * The connection is done with it (answered whole, its body ended or failed, or it failed): a
+   * cancel no longer reaches it there. Before `answerWhole` or `failed`, after `answer`'s body.
+   */
+  released(): void;
   /** No answer. `stale`: a kept-alive connection closed before any byte of it (it may go again). */
   failed(error: unknown, stale: boolean): void;
 }

@@ -1,27 +1,19 @@
 import type { Socket, SocketHandler } from "bun";
 import { BodyFeed } from "./body-feed.ts";
+import { BodyFraming } from "./body-framing.ts";
 import { BodyStream } from "./body-stream.ts";
 import { bytesOf } from "./byte-view.ts";
-import { ChunkedDecoder } from "./chunked-decoder.ts";
 import { decodedBody } from "./content-decoding.ts";
 import { type ConnectionOwner, type Exchange, type Origin, responseInit } from "./exchange.ts";
-import { hasBareLf } from "./head-text.ts";
+import { HeadReader } from "./head-reader.ts";
 import type { BodyFlow, HeldBody } from "./held-body.ts";
-import { bareBlankLine, MalformedResponseError, parseHead, type ResponseHead } from "./response-head.ts";
+import type { ResponseHead } from "./response-head.ts";
 import { type HeldWriter, TurnWrites } from "./turn-writes.ts";
 
-/** The most a response head (status line and headers) may be; `fetch` takes large ones too. */
-export const MAX_HEAD_BYTES = 1024 * 1024;
-
-const HEAD_END = Buffer.from("\r\n\r\n");
 // What the connection is doing.
 const IDLE = 0;
 const HEAD = 1;
 const BODY = 2;
-// How the body in progress ends.
-const LENGTH = 0;
-const CHUNKED = 1;
-const CLOSE = 2;
 
 const NO_BYTES = new Uint8Array(0);
 
@@ -56,20 +48,16 @@ export class Http1Connection implements HeldWriter {
   private socket!: Socket<Http1Connection>;
   private phase = IDLE;
   private gotByte = false;
-  private pendingHead: Buffer | null = null;
+  private readonly heads = new HeadReader();
   /** The exchange in progress (one at a time). */
   private current: Exchange | null = null;
-  private framing = LENGTH;
-  private remaining = 0;
-  private chunked: ChunkedDecoder | null = null;
+  private readonly framing = new BodyFraming();
   /** The body in progress, fed from the socket. */
   private body: HeldBody | null = null;
   private keepAlive = false;
   private unsent: Uint8Array | null = null;
   /** Its request is held in `turnWrites`, not yet written. */
   private held = false;
-  private readonly onAbort = () => this.fail(this.current?.signal?.reason);
-  private readonly emit = (bytes: Uint8Array) => this.body?.push(bytes);
   /**
    * What every body of the connection asks of it (one object a connection, not a body). A body
    * is ended or failed before the connection carries another exchange, so a late cancel of an
@@ -116,7 +104,6 @@ export class Http1Connection implements HeldWriter {
     this.phase = HEAD;
     carrying++;
     this.gotByte = false;
-    exchange.signal?.addEventListener("abort", this.onAbort);
     if (carrying === 1) this.write(bytes, 0, size);
     else {
       this.held = true;
@@ -141,6 +128,11 @@ export class Http1Connection implements HeldWriter {
   hold(busy: boolean): void {
     if (busy) this.socket.ref();
     else this.socket.unref();
+  }
+
+  /** The caller gave up on `exchange`: if it is still this connection's, it fails with `reason` and the connection closes. */
+  cancel(exchange: Exchange, reason: unknown): void {
+    if (this.current === exchange) this.fail(reason);
   }
 
   /** Closes the connection at once (an exchange in progress fails). */
@@ -176,61 +168,22 @@ export class Http1Connection implements HeldWriter {
       const stale = this.reused && !this.gotByte;
       this.fail(error ?? new Error("upstream closed the connection before answering"), stale);
     } else if (this.phase === BODY) {
-      if (this.framing === CLOSE && !error) this.endBody(false);
+      if (this.framing.untilClose && !error) this.endBody(false);
       else this.fail(error ?? new Error("upstream closed the connection mid-body"));
     }
   }
 
   private readHead(data: Buffer): void {
-    let buffer = data;
-    let from = 0;
-    if (this.pendingHead) {
-      from = Math.max(0, this.pendingHead.byteLength - 3);
-      buffer = Buffer.concat([this.pendingHead, data]);
-      this.pendingHead = null;
+    let head: ResponseHead | null;
+    try {
+      // An answer handed over without a `Response` needs no list of headers.
+      const exchange = this.current as Exchange;
+      head = this.heads.take(data, !(exchange.takesFeed || exchange.takesWhole));
+    } catch (error) {
+      this.fail(error);
+      return;
     }
-    while (true) {
-      let end = buffer.indexOf(HEAD_END, from);
-      let bodyAt = end + 4;
-      // Lines may end in a bare LF (`fetch` takes such heads): then the blank line that ends the
-      // head is "\n\n" or "\n\r\n", before any CRLF CRLF, which may be absent or in the body.
-      // A head whose lines all end in CRLF (the common case) is told by one pass over its bytes.
-      const bare =
-        end < 0
-          ? bareBlankLine(buffer, Math.max(0, from - 1))
-          : hasBareLf(buffer, 0, end)
-            ? bareBlankLine(buffer, 0, end)
-            : undefined;
-      if (bare) [end, bodyAt] = bare;
-      if (end < 0) {
-        if (buffer.byteLength > MAX_HEAD_BYTES) {
-          this.fail(new MalformedResponseError(`response head larger than ${MAX_HEAD_BYTES} bytes`));
-          return;
-        }
-        this.pendingHead = buffer;
-        return;
-      }
-      let head: ResponseHead;
-      try {
-        // An answer handed over without a `Response` needs no list of headers.
-        const exchange = this.current as Exchange;
-        head = parseHead(buffer, end, !(exchange.takesFeed || exchange.takesWhole));
-      } catch (error) {
-        this.fail(error);
-        return;
-      }
-      if (head.status >= 200) {
-        this.startBody(head, buffer, bodyAt);
-        return;
-      }
-      // 101 would switch protocols, which we never ask for; other 1xx are interim: skipped.
-      if (head.status === 101) {
-        this.fail(new MalformedResponseError("unexpected 101 Switching Protocols"));
-        return;
-      }
-      buffer = buffer.subarray(bodyAt);
-      from = 0;
-    }
+    if (head) this.startBody(head, this.heads.read, this.heads.bodyAt);
   }
 
   /** The body begins at `read[bodyAt]` (a view is made only of what is there: none a whole body's head). */
@@ -247,19 +200,13 @@ export class Http1Connection implements HeldWriter {
       this.answer(head, null, inRead > 0);
       return;
     }
-    if (head.framing === "length") {
-      this.framing = LENGTH;
-      this.remaining = head.length;
-      // A whole body is handed over as bytes (cheapest for a whole read); an event stream is
-      // still a stream (cheapest for a reader loop).
-      if (inRead >= head.length && !head.encoding && !head.eventStream) {
-        this.answer(head, bytesOf(read, bodyAt, bodyAt + head.length), inRead > head.length);
-        return;
-      }
-    } else if (head.framing === "chunked") {
-      this.framing = CHUNKED;
-      this.chunked = new ChunkedDecoder();
-    } else this.framing = CLOSE;
+    // A whole body is handed over as bytes (cheapest for a whole read); an event stream is
+    // still a stream (cheapest for a reader loop).
+    if (head.framing === "length" && inRead >= head.length && !head.encoding && !head.eventStream) {
+      this.answer(head, bytesOf(read, bodyAt, bodyAt + head.length), inRead > head.length);
+      return;
+    }
+    this.framing.start(head);
     const exchange = this.current as Exchange;
     if (exchange.takesFeed && head.eventStream && !head.encoding && status >= 200 && status < 300) {
       const feed = new BodyFeed(this.flow);
@@ -307,22 +254,14 @@ export class Http1Connection implements HeldWriter {
   }
 
   private readBody(data: Uint8Array): void {
-    if (this.framing === LENGTH) {
-      const take = Math.min(this.remaining, data.byteLength);
-      this.remaining -= take;
-      this.body?.push(take === data.byteLength ? data : bytesOf(data, 0, take));
-      if (this.remaining === 0) this.endBody(data.byteLength > take);
-    } else if (this.framing === CHUNKED) {
-      const decoder = this.chunked as ChunkedDecoder;
-      let used: number;
-      try {
-        used = decoder.push(data, this.emit);
-      } catch (error) {
-        this.fail(error);
-        return;
-      }
-      if (decoder.done) this.endBody(used < data.byteLength);
-    } else this.body?.push(data);
+    let used: number;
+    try {
+      used = this.framing.feed(data, this.body);
+    } catch (error) {
+      this.fail(error);
+      return;
+    }
+    if (used >= 0) this.endBody(used < data.byteLength);
   }
 
   private endBody(trailing: boolean): void {
@@ -355,10 +294,11 @@ export class Http1Connection implements HeldWriter {
     if (this.phase !== IDLE) carrying--;
     this.phase = IDLE;
     this.held = false;
-    this.current?.signal?.removeEventListener("abort", this.onAbort);
+    const exchange = this.current;
     this.current = null;
     this.body = null;
-    this.chunked = null;
-    this.pendingHead = null;
+    this.framing.reset();
+    this.heads.reset();
+    exchange?.released();
   }
 }

@@ -2,7 +2,7 @@ import { afterAll, describe, expect, test } from "bun:test";
 import type { Socket } from "bun";
 import { waitFor } from "../../../testing/wait-for.ts";
 import { ConnectionPool } from "./connection-pool.ts";
-import { MAX_HEAD_BYTES } from "./http1-connection.ts";
+import { MAX_HEAD_BYTES } from "./head-reader.ts";
 import { createLeanFetch, type FetchFunction } from "./lean-fetch.ts";
 import { MalformedResponseError } from "./response-head.ts";
 import { type Conn, ok, rawServer, servers } from "./testing/raw-server.ts";

@@ -1,3 +1,4 @@
+import { type CancelHook, type Cancellable, type LeanInit, signalled } from "../call-cancel.ts";
 import type { StreamedAnswer, StreamFunction } from "../streamed-answer.ts";
 import type { AnswerFunction, WholeAnswer } from "../whole-answer.ts";
 import { ConnectionPool } from "./connection-pool.ts";
@@ -55,24 +56,27 @@ export function createLeanFetch(options: LeanFetchOptions): LeanFetch {
   const proxied = Boolean(env.http_proxy || env.HTTP_PROXY);
   const pool = options.pool ?? sharedPool;
 
-  function call(input: string | URL | Request, init: RequestInit | undefined, takes: Takes) {
+  function call(input: string | URL | Request, init: LeanInit | undefined, takes: Takes) {
     const origin =
       typeof input === "string" && !proxied && input.startsWith("http://")
         ? encodeRequest(input, init, requestBytes)
         : null;
-    if (!origin) return fallback(input, init);
-    if (init?.signal?.aborted) return Promise.reject(init.signal.reason);
+    if (!origin) return fallback(input, signalled(init));
+    const hook = init?.cancel;
+    const signal = hook ? undefined : (init?.signal ?? undefined);
+    if (hook?.cancelled) return Promise.reject(hook.reason);
+    if (signal?.aborted) return Promise.reject(signal.reason);
     // No closure a call: the call itself holds what its settlement needs.
     const { promise, resolve, reject } = Promise.withResolvers<Answer>();
-    new Call(input as string, init, origin, takes, pool, fallback, resolve, reject).start();
+    new Call(input as string, init, origin, takes, pool, fallback, resolve, reject, hook, signal).start();
     return promise;
   }
-  const leanFetch = (input: string | URL | Request, init?: RequestInit) =>
+  const leanFetch = (input: string | URL | Request, init?: LeanInit) =>
     call(input, init, RESPONSE) as Promise<Response>;
   return Object.assign(leanFetch, {
-    answer: (input: string | URL | Request, init?: RequestInit) =>
+    answer: (input: string | URL | Request, init?: LeanInit) =>
       call(input, init, WHOLE) as Promise<Response | WholeAnswer>,
-    stream: (input: string | URL | Request, init?: RequestInit) =>
+    stream: (input: string | URL | Request, init?: LeanInit) =>
       call(input, init, FEED) as Promise<Response | StreamedAnswer>,
   });
 }
@@ -85,35 +89,76 @@ const isRedirect = (status: number) =>
  * Its request is encoded by the call into `requestBytes` and sent from there in the same turn when
  * a pooled connection takes it; a connection that opens later has it encoded again from the same
  * URL and init (the buffer has carried other calls since), as a stale one's retry has.
+ *
+ * It is cancelled through the caller's hook (`init.cancel`: the call sets itself as the hook's
+ * stage) or its signal (the call is the listener, added once): from its start until it is
+ * rejected, or answered and its connection is done with it (a body streamed to its end).
  */
-class Call implements Exchange {
-  readonly signal: AbortSignal | undefined;
+class Call implements Exchange, Cancellable {
   readonly headOnly: boolean;
   readonly takesWhole: boolean;
   readonly takesFeed: boolean;
   private retried = false;
+  private cancelled = false;
+  /** The connection carrying it, from its request until the connection is done with it. */
+  private connection: Http1Connection | null = null;
+  /** Resolved, or handed to the fallback: over once its connection is done with it. */
+  private answered = false;
+  /** Hooked into `hook` or listening on `signal`. */
+  private attached = false;
 
   constructor(
     private readonly url: string,
-    private readonly init: RequestInit | undefined,
+    private readonly init: LeanInit | undefined,
     private readonly origin: Origin,
     takes: Takes,
     private readonly pool: ConnectionPool,
     private readonly fallback: FetchFunction,
     private readonly resolve: (answer: Answer) => void,
     private readonly reject: (error: unknown) => void,
+    private readonly hook: CancelHook | undefined,
+    private readonly signal: AbortSignal | undefined,
   ) {
-    this.signal = init?.signal ?? undefined;
     this.headOnly = init?.method === "HEAD";
     this.takesWhole = takes === WHOLE;
     this.takesFeed = takes === FEED;
   }
 
   start(): void {
+    if (this.hook) {
+      this.hook.stage = this;
+      this.attached = true;
+    } else if (this.signal) {
+      this.signal.addEventListener("abort", this);
+      this.attached = true;
+    }
     const pooled = this.pool.take(this.origin);
     // Encoded by the call, this turn.
-    if (pooled) pooled.request(this, requestBytes.bytes, requestBytes.size);
+    if (pooled) this.sendOn(pooled, true);
     else this.fresh();
+  }
+
+  /** The signal's abort (the call is its listener object: no closure a call). */
+  handleEvent(): void {
+    this.cancel(this.signal?.reason);
+  }
+
+  cancel(reason: unknown): void {
+    if (this.cancelled || !this.attached) return;
+    this.cancelled = true;
+    const connection = this.connection;
+    // The exchange fails (its promise rejects, or its body errors) and the connection closes.
+    if (connection) connection.cancel(this, reason);
+    else if (!this.answered) {
+      // Opening: rejected now, the connection closed when it opens.
+      this.detach();
+      this.reject(reason);
+    }
+  }
+
+  released(): void {
+    this.connection = null;
+    if (this.answered) this.detach();
   }
 
   answer(response: Response): void {
@@ -121,7 +166,7 @@ class Call implements Exchange {
     if (isRedirect(response.status) && response.headers.has("location")) {
       response.body?.cancel().catch(() => {});
       this.viaFallback();
-    } else this.resolve(response);
+    } else this.settle(response);
   }
 
   answerWhole(head: ResponseHead, body: Uint8Array<ArrayBuffer>): void {
@@ -133,54 +178,74 @@ class Call implements Exchange {
       try {
         response = new Response(body.byteLength > 0 ? body : null, responseInit(head));
       } catch (error) {
-        this.reject(error);
+        this.failed(error, false);
         return;
       }
       this.answer(response);
       return;
     }
-    this.resolve({ status, contentType: head.contentType, retryAfter: head.retryAfter, body });
+    this.settle({ status, contentType: head.contentType, retryAfter: head.retryAfter, body });
   }
 
   answerFeed(answer: StreamedAnswer): void {
-    this.resolve(answer);
+    this.settle(answer);
   }
 
   failed(error: unknown, stale: boolean): void {
-    if (stale && !this.retried && !this.signal?.aborted) {
+    this.connection = null;
+    if (stale && !this.retried && !this.cancelled) {
       this.retried = true;
       this.fresh();
-    } else this.reject(error);
+    } else {
+      this.detach();
+      this.reject(error);
+    }
   }
 
+  private settle(answer: Answer): void {
+    this.answered = true;
+    if (this.connection === null) this.detach();
+    this.resolve(answer);
+  }
+
+  private detach(): void {
+    if (!this.attached) return;
+    this.attached = false;
+    if (this.hook) {
+      if (this.hook.stage === this) this.hook.stage = null;
+    } else this.signal?.removeEventListener("abort", this);
+  }
+
+  /** Handed to `fetch`, which takes the caller's signal (or the hook's, made now) from here on. */
   private viaFallback(): void {
-    this.fallback(this.url, this.init).then(this.resolve, this.reject);
+    this.answered = true;
+    this.detach();
+    this.fallback(this.url, signalled(this.init)).then(this.resolve, this.reject);
   }
 
-  /** A new connection; an abort while it opens rejects at once, and the connection is closed when it opens. */
+  /** A new connection; a cancel while it opens rejects at once, and the connection is closed when it opens. */
   private fresh(): void {
-    const signal = this.signal;
-    const onAbort = () => this.reject(signal?.reason);
-    signal?.addEventListener("abort", onAbort, { once: true });
     this.pool.open(this.origin).then(
       (connection) => {
-        signal?.removeEventListener("abort", onAbort);
-        if (signal?.aborted) connection.destroy();
-        else this.sendOn(connection);
+        if (this.cancelled) connection.destroy();
+        else this.sendOn(connection, false);
       },
-      (error) => {
-        signal?.removeEventListener("abort", onAbort);
-        this.reject(error);
-      },
+      (error) => this.failed(error, false),
     );
   }
 
-  /** The request encoded again and sent on a connection opened for it. */
-  private sendOn(connection: Http1Connection): void {
-    if (encodeRequest(this.url, this.init, requestBytes) === null) {
+  /**
+   * The request sent on a connection: as the call encoded it this turn (`encoded`), or encoded
+   * again on a connection opened for it.
+   */
+  private sendOn(connection: Http1Connection, encoded: boolean): void {
+    if (!encoded && encodeRequest(this.url, this.init, requestBytes) === null) {
       // Only an init changed since the call (it encoded then) gets here: `fetch` has the say.
       connection.destroy();
       this.viaFallback();
-    } else connection.request(this, requestBytes.bytes, requestBytes.size);
+      return;
+    }
+    this.connection = connection;
+    connection.request(this, requestBytes.bytes, requestBytes.size);
   }
 }

@@ -16,7 +16,6 @@ function exchange() {
   const state = { answered: false };
   const made: Exchange = {
     headOnly: false,
-    signal: undefined,
     takesWhole: true,
     takesFeed: false,
     answer: () => {},
@@ -24,6 +23,7 @@ function exchange() {
       state.answered = true;
     },
     answerFeed: () => {},
+    released: () => {},
     failed: (error) => {
       throw error;
     },

@@ -2,7 +2,7 @@ import { afterAll, describe, expect, test } from "bun:test";
 import { GatewayError } from "../../../core/gateway-error.ts";
 import { waitFor } from "../../../testing/wait-for.ts";
 import type { ProviderCall } from "../../provider.ts";
-import { MAX_HEAD_BYTES } from "../http1/http1-connection.ts";
+import { MAX_HEAD_BYTES } from "../http1/head-reader.ts";
 import { ok, rawServer, servers } from "../http1/testing/raw-server.ts";
 import { postNative } from "../post-json.ts";
 import { MAX_ERROR_BODY } from "../read-bounded.ts";

@@ -9,6 +9,7 @@
 import { GatewayError } from "../../../core/gateway-error.ts";
 import { IdTable } from "../../../core/id-table.ts";
 import { onceATurn } from "../../../core/once-a-turn.ts";
+import { CallCancel, type LeanInit } from "../call-cancel.ts";
 import { createLeanFetch } from "../http1/lean-fetch.ts";
 import { MAX_ERROR_BODY, readBounded } from "../read-bounded.ts";
 import type { WholeAnswer } from "../whole-answer.ts";
@@ -18,8 +19,11 @@ declare const self: Worker;
 
 /** Redirects and anything else the lean client does not take go to this thread's `fetch`. */
 const lean = createLeanFetch({ fallback: fetch });
-/** The calls in progress, to be cut off when the loop gives up on them. */
-const inProgress = new IdTable<AbortController>();
+/**
+ * The calls in progress, to be cut off when the loop gives up on them: each by its cancel hook
+ * (no `AbortController` and no listener a call: call-cancel.ts).
+ */
+const inProgress = new IdTable<CallCancel>();
 
 let answers: ThreadAnswer[] = [];
 let moved: ArrayBuffer[] = [];
@@ -78,10 +82,11 @@ async function readResponse(id: number, response: Response, maxBody: number): Pr
 }
 
 function start({ id, url, method, headers, body, maxBody }: ThreadCall): void {
-  const controller = new AbortController();
-  inProgress.set(id, controller);
+  const cancel = new CallCancel();
+  inProgress.set(id, cancel);
+  const init: LeanInit = { method, headers, body, cancel };
   lean
-    .answer(url, { method, headers, body, signal: controller.signal })
+    .answer(url, init)
     .then((answer) =>
       answer instanceof Response ? readResponse(id, answer, maxBody) : wholeOf(id, answer, maxBody),
     )
@@ -95,7 +100,7 @@ self.onmessage = (event: MessageEvent<ThreadRequest>) => {
   for (const call of calls) start(call);
   for (const id of aborts) {
     // The lean client ends the exchange and closes its connection (it is never pooled again).
-    inProgress.get(id)?.abort();
+    inProgress.get(id)?.cancel();
     inProgress.delete(id);
   }
 };

@@ -1,0 +1,165 @@
+import type { AttributeValue } from "@opentelemetry/api";
+import { BatchOrigins } from "./batch-origins.ts";
+import { ATTRIBUTE_KEYS, type AttributeKey } from "./span-attributes.ts";
+import {
+  BOOLEAN,
+  BYTES,
+  FIELDS,
+  JSON_VALUE,
+  NUMBER,
+  type SpanBatch,
+  STRING,
+  TEXT,
+  TYPES,
+  UNIQUE_LENGTH,
+} from "./span-batch-layout.ts";
+import { StringTable, type TableLimit } from "./string-table.ts";
+
+/**
+ * Batch numbers live in shared memory: posting a view of it to the export thread copies
+ * nothing, where a plain array had to be sliced off the writer's and then transferred, which
+ * Bun does at a cost near a copy (~100 µs a batch of 512 spans together, on the event loop).
+ */
+const sharedNumbers = (length: number) => new Float64Array(new SharedArrayBuffer(length * 8));
+
+/**
+ * The export batch being written (span-batch-layout.ts): its numbers in shared memory, its own
+ * strings, the string table and the resources and scopes it names, and the attribute pairs of the
+ * span being written. `take()` hands the batch over and starts another. The records written into
+ * it are the subclasses' (request-record-writer.ts, span-batch.ts).
+ */
+export class SpanBatchBuffer {
+  protected readonly origins = new BatchOrigins();
+  /** Kept across batches: the thread mirrors it. Starts with the request spans' attribute keys. */
+  protected readonly table: StringTable;
+  private strings: string[] = [];
+  protected numbers: Float64Array;
+  protected at = 0;
+  /** Where the span being written starts, and its attributes so far. */
+  protected head = 0;
+  protected attributes = 0;
+  /** For `setAttribute`: the SDK's `attributeValueLengthLimit` (none unless set). */
+  valueLengthLimit = Number.POSITIVE_INFINITY;
+  /** Spans in the current batch. */
+  count = 0;
+
+  /** Arrays whose batches the export thread has sent, for the next batches (`recycle`). */
+  private readonly spare: Float64Array[] = [];
+  private readonly size: number;
+
+  /** `tableLimit`: see StringTable (tests lower it). */
+  constructor(capacity: number, tableLimit?: TableLimit) {
+    this.table = new StringTable(ATTRIBUTE_KEYS, tableLimit);
+    this.size = capacity * (FIELDS + 24);
+    this.numbers = sharedNumbers(this.size);
+  }
+
+  /**
+   * A batch's numbers once the export thread is done with them (its reply came): the next batch
+   * is written into the same memory instead of a new array (512 spans are ~200 KB; two kept).
+   */
+  recycle(numbers: Float64Array): void {
+    const whole = new Float64Array(numbers.buffer);
+    if (this.spare.length < 2 && whole.length >= this.size) this.spare.push(whole);
+  }
+
+  /** A string that repeats (names, keys, enum-like values): its string-table index. */
+  protected shared(value: string): number {
+    return this.table.intern(value);
+  }
+
+  /** A string of this span's own (long values, trace state, extras): no lookup. */
+  protected unique(value: string): number {
+    return this.strings.push(value) - 1;
+  }
+
+  protected room(slots: number): void {
+    if (this.at + slots <= this.numbers.length) return;
+    const grown = sharedNumbers(Math.max(this.numbers.length * 2, this.at + slots));
+    grown.set(this.numbers.subarray(0, this.at));
+    this.numbers = grown;
+  }
+
+  /**
+   * An attribute of the span being written, a string cut to the SDK's value length limit
+   * (`OTEL_[SPAN_]ATTRIBUTE_VALUE_LENGTH_LIMIT`). Each key at most once per span, and no more
+   * keys than the SDK's count limit allows (batch-tracer.ts is used only when they fit).
+   */
+  setAttribute(key: string, value: string | number | boolean): void {
+    this.attribute(this.shared(key), typeof value === "string" ? this.cut(value) : value);
+  }
+
+  /*
+   * `setAttribute` for one of the request spans' keys (span-attributes.ts), by the value's type:
+   * written by the key's position, since the string table starts with ATTRIBUTE_KEYS in every
+   * generation, and with no type test (the caller's type says it).
+   */
+  text(key: AttributeKey, value: string): void {
+    this.stringPair(key.index, this.cut(value));
+  }
+
+  number(key: AttributeKey, value: number): void {
+    this.pair(key.index * TYPES + NUMBER, value);
+  }
+
+  flag(key: AttributeKey, value: boolean): void {
+    this.pair(key.index * TYPES + BOOLEAN, value ? 1 : 0);
+  }
+
+  private cut(value: string): string {
+    const length = this.valueLengthLimit;
+    return value.length > length ? value.substring(0, length) : value;
+  }
+
+  /** One attribute's two slots: key × TYPES + type, then the value. */
+  private pair(slot: number, value: number): void {
+    this.room(2);
+    const n = this.numbers;
+    const at = this.at;
+    n[at] = slot;
+    n[at + 1] = value;
+    this.at = at + 2;
+    this.attributes++;
+  }
+
+  private stringPair(key: number, value: string): void {
+    // A long value is nearly always the request's own (a request id, content): written
+    // straight, not looked up and added to the table of repeating strings.
+    if (value.length >= UNIQUE_LENGTH) this.pair(key * TYPES + TEXT, this.unique(value));
+    else this.pair(key * TYPES + STRING, this.shared(value));
+  }
+
+  /** An attribute of any value the SDK allows, its key a string-table index. */
+  protected attribute(key: number, value: AttributeValue | null): void {
+    if (typeof value === "string") this.stringPair(key, value);
+    else if (typeof value === "number") this.pair(key * TYPES + NUMBER, value);
+    else if (typeof value === "boolean") this.pair(key * TYPES + BOOLEAN, value ? 1 : 0);
+    else if (value instanceof Uint8Array)
+      this.pair(key * TYPES + BYTES, this.unique(JSON.stringify(Array.from(value))));
+    else this.pair(key * TYPES + JSON_VALUE, this.unique(JSON.stringify(value)));
+  }
+
+  /** The batch so far, ready to post; the writer starts an empty one. */
+  take(): SpanBatch {
+    const { resources, scopes } = this.origins.take();
+    const batch: SpanBatch = {
+      spans: this.count,
+      resources,
+      scopes,
+      table: this.table.take(),
+      strings: JSON.stringify(this.strings),
+      // The written part of the shared array itself: posted, it is neither copied nor moved.
+      numbers: this.numbers.subarray(0, this.at),
+    };
+    this.numbers = this.spare.pop() ?? sharedNumbers(this.size);
+    this.strings = [];
+    this.at = 0;
+    this.count = 0;
+    return batch;
+  }
+
+  /** A batch taken may not have reached the thread: the next one sends the whole string table. */
+  lost(): void {
+    this.table.resend();
+  }
+}

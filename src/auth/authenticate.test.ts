@@ -8,6 +8,8 @@ import { AUDIENCE, ISSUER, jwksServer, sign, type TestKey, testKey } from "./jwt
 import { createJwtVerifier } from "./jwt-verifier.ts";
 import { createKeyAdmin, type IssuedKey } from "./key-admin.ts";
 import { KeyCache } from "./key-cache.ts";
+import { principalNowOr } from "./known-principal.ts";
+import type { Principal } from "./principal.ts";
 
 const tmp = tempDir();
 let storage: SqliteStorage;
@@ -62,6 +64,18 @@ describe("authenticate", () => {
     const again = auth(headers);
     expect(again).toBe(auth(headers));
     expect((await again).name).toBe("alice");
+  });
+
+  test("a cached key's answer carries its caller: the front door goes on without an await", async () => {
+    const auth = createAuthenticator({ keys: cache });
+    const headers = new Headers({ authorization: `Bearer ${key.key}` });
+    await auth(headers);
+    const now = principalNowOr(auth(headers));
+    expect(now).not.toBeInstanceOf(Promise);
+    expect((now as Principal).name).toBe("alice");
+    // Any other answer (an embedder's authenticator, a JWT's verification) is awaited as before.
+    const other = Promise.resolve(now as Principal);
+    expect(principalNowOr(other)).toBe(other);
   });
 
   test("Bearer and x-api-key both carry an API key", async () => {

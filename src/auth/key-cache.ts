@@ -1,6 +1,7 @@
 import type { KeyRecord } from "../storage/key-record.ts";
 import type { KeyStore } from "../storage/storage.ts";
 import { hashApiKey, isApiKeyShaped } from "./api-key.ts";
+import { type KnownPrincipal, knownPrincipal } from "./known-principal.ts";
 import { type Principal, principalFromKey } from "./principal.ts";
 
 export interface KeyCacheOptions {
@@ -29,7 +30,7 @@ interface Entry {
   record: KeyRecord;
   principal: Principal;
   /** The principal as a settled promise, made once for the entry: a cached key's check makes none. */
-  settled?: Promise<Principal>;
+  settled?: KnownPrincipal;
 }
 
 /**
@@ -96,7 +97,7 @@ export class KeyCache {
     const entry = this.byHash.get(hashApiKey(token));
     if (entry === undefined) return undefined;
     if (this.admitted(entry, this.now()) === null) return null;
-    entry.settled ??= Promise.resolve(entry.principal);
+    entry.settled ??= knownPrincipal(entry.principal);
     return entry.settled;
   }
 

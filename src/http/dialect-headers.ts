@@ -1,13 +1,18 @@
 import { DIALECT_HEADERS, type Dialect } from "../core/dialect.ts";
 
-/** The client's dialect headers from the allow-list (core/dialect.ts). */
-export function dialectHeaders(headers: Headers, dialect: Dialect): Record<string, string> {
-  const out: Record<string, string> = {};
+/** The answer when the client sent none of them (most OpenAI-dialect calls): shared, never written. */
+const NONE: Readonly<Record<string, string>> = Object.freeze({});
+
+/** The client's dialect headers from the allow-list (core/dialect.ts); no object made when there are none. */
+export function dialectHeaders(headers: Headers, dialect: Dialect): Readonly<Record<string, string>> {
+  let out: Record<string, string> | undefined;
   for (const name of DIALECT_HEADERS[dialect]) {
     const value = headers.get(name);
-    if (value !== null) out[name] = value;
+    if (value === null) continue;
+    out ??= {};
+    out[name] = value;
   }
-  return out;
+  return out ?? NONE;
 }
 
 /** The request's query string with its `?` (`?beta=true`), or "". */

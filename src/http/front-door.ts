@@ -62,7 +62,8 @@ export function createFrontDoor(deps: FrontDoorDeps) {
     const refused = steps.enter(call);
     if (refused) return refused;
     try {
-      call.known(await steps.admit(call));
+      const caller = steps.admit(call);
+      call.known(caller instanceof Promise ? await caller : caller);
       return steps.answered(call, await handle(call));
     } catch (error) {
       return steps.failed(call, error);

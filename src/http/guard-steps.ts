@@ -1,4 +1,5 @@
 import { unauthorized } from "../auth/authenticate.ts";
+import { principalNowOr } from "../auth/known-principal.ts";
 import type { Principal } from "../auth/principal.ts";
 import { GatewayError, toGatewayError } from "../core/gateway-error.ts";
 import { describeError } from "./describe-error.ts";
@@ -17,7 +18,9 @@ import type { RequestRuntime } from "./request-runtime.ts";
  * awaiting the pipeline's made two) and the generic guard around any handler, alike:
  *
  *   const refused = steps.enter(call); if (refused) return refused;
- *   try { call.known(await steps.admit(call)); …; return steps.answered(call, response); }
+ *   try { const caller = steps.admit(call);
+ *         call.known(caller instanceof Promise ? await caller : caller); …;
+ *         return steps.answered(call, response); }
  *   catch (error) { return steps.failed(call, error); } finally { steps.left(call); }
  */
 export class GuardSteps {
@@ -37,14 +40,18 @@ export class GuardSteps {
     return errorResponse(error, call.dialect, call.headers);
   }
 
-  /** Takes the client's slot, refuses all traffic when told to, and authenticates the caller. */
-  admit(call: GuardedRequest): Promise<Principal> {
+  /**
+   * Takes the client's slot, refuses all traffic when told to, and authenticates the caller: in
+   * hand for a cached key (known-principal.ts; the caller goes on without an `await`), else a
+   * promise.
+   */
+  admit(call: GuardedRequest): Principal | Promise<Principal> {
     const deps = this.deps;
     deps.clientSlots?.enter(call.ip, call.runtime.maxClientRequests);
     call.slot = true;
     const refusal = deps.refusal();
     if (refusal) throw refusal;
-    return this.authenticatorOf(call.runtime)(call.request.headers);
+    return principalNowOr(this.authenticatorOf(call.runtime)(call.request.headers));
   }
 
   /** The handler's answer: the record ends with it, unless a stream defers the end. */

@@ -10,6 +10,7 @@ import type { FrontDoorDeps } from "./front-door-deps.ts";
 import type { GuardSteps } from "./guard-steps.ts";
 import { keptAliveResponse } from "./kept-alive-response.ts";
 import type { ModelCall } from "./model-call.ts";
+import { ModelDispatch } from "./model-dispatch.ts";
 import { within } from "./pending-stream.ts";
 import { readJsonRequest } from "./read-json-body.ts";
 import { RequestAbort } from "./request-abort.ts";
@@ -42,7 +43,8 @@ export function modelPipeline(
     let abort: RequestAbort | undefined;
     let streaming = false;
     try {
-      call.known(await steps.admit(call));
+      const caller = steps.admit(call);
+      call.known(caller instanceof Promise ? await caller : caller);
       const { request, runtime, principal, ledger, headers, operation, path, dialect } = call;
       const { body, bytes } = await readJsonRequest(request, runtime.maxBody, runtime.bodyTimeout);
       const capture = runtime.captureBodies;
@@ -61,24 +63,23 @@ export function modelPipeline(
       // expiry of the caller's key (401) all end it through the same controller.
       abort = new RequestAbort(request.signal);
       abort.watch(deps.shutdown, deps.sessions, principal);
-      const dispatching = runtime.router({
-        operation,
-        body,
-        model,
-        stream: ledger.stream,
-        requestId: ledger.requestId,
-        signal: abort,
-        received: {
-          bytes,
+      const dispatching = runtime.router(
+        new ModelDispatch(
+          operation,
           body,
-          headers: dialectHeaders(request.headers, dialect),
-          query: queryOf(request.url),
+          bytes,
+          model,
+          ledger.stream,
+          ledger.requestId,
+          abort,
+          dialectHeaders(request.headers, dialect),
+          queryOf(request.url),
           path,
-        },
-        // The ledger hears each attempt (the route it last tried) and passes it on to telemetry.
-        telemetry: ledger.dispatchTelemetry(),
-        responses,
-      });
+          // The ledger hears each attempt (the route it last tried) and passes it on to telemetry.
+          ledger.dispatchTelemetry(),
+          responses,
+        ),
+      );
       const keepAliveMs = ledger.stream ? runtime.streamKeepAlive : 0;
       const early = keepAliveMs > 0 ? await within(dispatching, keepAliveMs) : await dispatching;
       if (!early) {

@@ -2,7 +2,7 @@ import { describe, expect, test } from "bun:test";
 import { waitFor } from "../../test/e2e/harness/wait-for.ts";
 import { deadlineListOf } from "../core/deadline-list.ts";
 import { GatewayError } from "../core/gateway-error.ts";
-import { Attempt } from "./attempt.ts";
+import { Attempt, type ReadStep } from "./attempt.ts";
 
 const TIMEOUTS = { connectMs: 10_000, firstByteMs: 120_000, idleMs: 60_000 };
 
@@ -123,6 +123,28 @@ describe("a read and its step as one promise (readThen)", () => {
     expect(seen).toEqual(["failed"]);
     // After the abort, a read is refused at once, mapped the same way.
     await expect(attempt.readThen(Promise.resolve("x"), step(seen))).rejects.toThrow("mapped: client left");
+  });
+
+  test("a step that reads on settles the same read with the next read's step; an abort meanwhile rejects it, mapped by that step", async () => {
+    const client = new AbortController();
+    const attempt = new Attempt(client.signal, TIMEOUTS, "provider:a");
+    const seen: string[] = [];
+    const onward = (next: Promise<string>): ReadStep<string, string> => ({
+      arrived(value) {
+        seen.push(`head ${value}`);
+        return attempt.readOn(next, step(seen));
+      },
+      failed: (error) => error,
+    });
+    expect(await attempt.readThen(Promise.resolve("head"), onward(Promise.resolve("body")))).toBe("BODY");
+    const body = Promise.withResolvers<string>();
+    const reading = attempt.readThen(Promise.resolve("head"), onward(body.promise));
+    await waitFor("the head to arrive", () => seen.length === 3, 10_000, 1);
+    client.abort(new Error("client left"));
+    await expect(reading).rejects.toThrow("mapped: client left");
+    expect(seen).toEqual(["head head", "arrived body", "head head", "failed"]);
+    // Outside a step's arrival there is no read to go on with.
+    expect(() => attempt.readOn(Promise.resolve("x"), step(seen))).toThrow("readOn outside");
   });
 });
 

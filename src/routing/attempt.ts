@@ -5,12 +5,18 @@ import { clientClosed, GatewayError, upstreamTimeout } from "../core/gateway-err
 import type { AttemptTimeouts } from "../providers/provider.ts";
 
 /**
- * What is done with a read's value as soon as it is in (`Attempt.readThen`): the step's result,
- * or its throw, settles the read; `failed` maps a failed read (or the attempt's abort) to what the
- * read rejects with.
+ * What a step's `arrived` hands back when it has read on (`Attempt.readOn`): the read's promise
+ * then settles with that further read, not with this.
+ */
+export const READ_ON: unique symbol = Symbol("read on");
+
+/**
+ * What is done with a read's value as soon as it is in (`Attempt.readThen`): the step's result
+ * (a value, or a promise the read then follows), or its throw, settles the read, unless the step
+ * read on; `failed` maps a failed read (or the attempt's abort) to what the read rejects with.
  */
 export interface ReadStep<T, R> {
-  arrived(value: T): R;
+  arrived(value: T): R | Promise<R> | typeof READ_ON;
   failed(error: unknown): unknown;
 }
 
@@ -194,6 +200,32 @@ export class Attempt extends Deadlined implements AbortFollower, CancelHook {
     return promise;
   }
 
+  /**
+   * Inside a step's `arrived` only: the read being stepped settles with `read` and `step` instead,
+   * one promise for two reads in a row (the upstream's answer, then its body), where a second
+   * `readThen` made a second promise, its resolvers and a turn for its caller. Returns `READ_ON`,
+   * for `arrived` to hand back.
+   */
+  readOn<T, R>(read: Promise<T>, step: ReadStep<T, R>): typeof READ_ON {
+    const resolve = this.steppedResolve;
+    const reject = this.steppedReject;
+    if (resolve === undefined || reject === undefined) throw new Error("readOn outside a step's arrival");
+    this.steppedResolve = undefined;
+    this.steppedReject = undefined;
+    if (this.signal.aborted) reject(step.failed(this.signal.reason));
+    else {
+      this.pendingResolve = resolve;
+      this.pendingReject = reject;
+      this.pendingStep = step as ReadStep<unknown, unknown>;
+      read.then(this.readValue, this.readError);
+    }
+    return READ_ON;
+  }
+
+  /** The resolvers of the read whose step is running, for `readOn`. */
+  private steppedResolve: ((value: unknown) => void) | undefined;
+  private steppedReject: ((reason: unknown) => void) | undefined;
+
   private clearPending(): void {
     this.pendingResolve = undefined;
     this.pendingReject = undefined;
@@ -211,13 +243,20 @@ export class Attempt extends Deadlined implements AbortFollower, CancelHook {
     const step = this.pendingStep;
     this.clearPending();
     if (resolve === undefined || reject === undefined) return;
-    if (step === undefined) resolve(value);
-    else {
-      try {
-        resolve(step.arrived(value));
-      } catch (error) {
-        reject(error);
-      }
+    if (step === undefined) {
+      resolve(value);
+      return;
+    }
+    this.steppedResolve = resolve;
+    this.steppedReject = reject;
+    try {
+      const result = step.arrived(value);
+      if (result !== READ_ON) resolve(result);
+    } catch (error) {
+      reject(error);
+    } finally {
+      this.steppedResolve = undefined;
+      this.steppedReject = undefined;
     }
   }
 

@@ -7,7 +7,7 @@ import { wholeBody } from "../providers/http/read-reply.ts";
 import type { ByteFeed, StreamedAnswer } from "../providers/http/streamed-answer.ts";
 import { errorInAnswer, upstreamFailure } from "../providers/http/upstream-failure.ts";
 import type { WholeAnswer as WholeBytes } from "../providers/http/whole-answer.ts";
-import type { Attempt, ReadStep } from "./attempt.ts";
+import type { Attempt, READ_ON, ReadStep } from "./attempt.ts";
 import { ByteRelay, type ByteRelayOptions } from "./byte-relay.ts";
 
 const text = new TextDecoder();
@@ -54,12 +54,24 @@ export interface NativeReplyContext extends ByteRelayOptions {
  * event is in; a whole body is read once, parsed once for its usage, and relayed as received.
  * A reply already in hand (the lean client's whole answer, a stream whose first event came with
  * its head) is returned as it is, and what is wrong with it thrown: no promise, no turn for the
- * router's await; a reply still to be read is a promise.
+ * router's await; a reply still to be read is a promise. `onward`: called from the arrival of the
+ * attempt's read of the answer itself, whose promise the body's read then settles
+ * (`Attempt.readOn`: `READ_ON` is handed back).
  */
 export function readNativeReply(
   answer: Response | StreamedAnswer | WholeBytes,
   context: NativeReplyContext,
-): ClientReply | Promise<ClientReply> {
+): ClientReply | Promise<ClientReply>;
+export function readNativeReply(
+  answer: Response | StreamedAnswer | WholeBytes,
+  context: NativeReplyContext,
+  onward: true,
+): ClientReply | Promise<ClientReply> | typeof READ_ON;
+export function readNativeReply(
+  answer: Response | StreamedAnswer | WholeBytes,
+  context: NativeReplyContext,
+  onward = false,
+): ClientReply | Promise<ClientReply> | typeof READ_ON {
   if (!(answer instanceof Response)) {
     // The lean client's whole answer, its bytes in hand; or its successful event stream, its
     // bytes as the socket reads them.
@@ -72,10 +84,9 @@ export function readNativeReply(
   if (context.stream && contentType.includes("text/event-stream") && response.body)
     return relayedReply(response.body.getReader(), declaredLength(response), context);
   // The common answer: read, parsed and checked as the read settles (no async frame).
-  return context.attempt.readThen(
-    readBounded(response, context.maxBody, context.label, "refuse"),
-    new WholeAnswer(context, response.status, contentType),
-  );
+  const body = readBounded(response, context.maxBody, context.label, "refuse");
+  const step = new WholeAnswer(context, response.status, contentType);
+  return onward ? context.attempt.readOn(body, step) : context.attempt.readThen(body, step);
 }
 
 async function failedReply(response: Response, context: NativeReplyContext): Promise<never> {

@@ -4,12 +4,13 @@ import type { SseEvent } from "../core/sse.ts";
 import { DEFAULT_MAX_SSE_LINE } from "../core/sse.ts";
 import type { Usage } from "../core/usage.ts";
 import { DEFAULT_MAX_UPSTREAM_BODY } from "../providers/http/read-bounded.ts";
-import type { NativeRequest, Provider } from "../providers/provider.ts";
+import type { NativeRequest, Provider, ProviderReply } from "../providers/provider.ts";
 import type { AttemptTelemetry } from "../telemetry/dispatch-telemetry.ts";
 import { parseEventData } from "../translate/parse-body.ts";
 import type { StreamUsageMeter } from "../translate/stream-usage-meter.ts";
 import type { AdaptedCall } from "./adapt-dialect.ts";
-import type { Attempt } from "./attempt.ts";
+import type { Attempt, READ_ON, ReadStep } from "./attempt.ts";
+import { answerOf } from "./attempt-answer.ts";
 import type { Dispatched } from "./dispatch.ts";
 import type { ClientReply, NativeReplyContext } from "./native-reply.ts";
 import type { Route } from "./route.ts";
@@ -28,7 +29,7 @@ import type { RoutingPolicy } from "./routing-policy.ts";
  * is done before the router has judged it: its close waits for the verdict (a span ended first
  * would drop the route that served it).
  */
-export class RouteAttempt implements Dispatched, NativeReplyContext {
+export class RouteAttempt implements Dispatched, NativeReplyContext, ReadStep<ProviderReply, ClientReply> {
   /** The answer, once committed. */
   reply!: ClientReply;
   /** `provider:<name>` or `worker:<name>`: who served it (set when committed). */
@@ -47,6 +48,8 @@ export class RouteAttempt implements Dispatched, NativeReplyContext {
   native: NativeRequest | undefined;
   /** When the attempt began, for the route's latency. */
   readonly started = performance.now();
+  /** The upstream's reply, from its arrival until the router commits to it. */
+  replied: ProviderReply | undefined;
 
   constructor(
     readonly attempt: Attempt,
@@ -121,6 +124,20 @@ export class RouteAttempt implements Dispatched, NativeReplyContext {
   /** A whole native answer, parsed: a native Responses answer is stored. */
   onBody(body: JsonObject): void {
     this.adapted.native?.answered?.(body);
+  }
+
+  /**
+   * The upstream's reply is in (the attempt's read steps here): read as far as the router must
+   * before committing, in the same promise (attempt-answer.ts).
+   */
+  arrived(reply: ProviderReply): ClientReply | Promise<ClientReply> | typeof READ_ON {
+    this.replied = reply;
+    return answerOf(this, reply);
+  }
+
+  /** The call failed, or the attempt was aborted: rejected with as it is. */
+  failed(error: unknown): unknown {
+    return error;
   }
 
   /** Called once when the upstream exchange is over (later calls are ignored). */

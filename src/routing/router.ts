@@ -10,7 +10,7 @@ import type { RouteAttempt } from "./route-attempt.ts";
 import type { RouteHealth } from "./route-health.ts";
 import type { ModelPlan, RouteTable } from "./route-table.ts";
 import type { RoutingPolicy } from "./routing-policy.ts";
-import { abortReason, answerOf, attemptFailed, committed, openAttempt, sendAttempt } from "./try-route.ts";
+import { abortReason, attemptFailed, committed, openAttempt, sendAttempt } from "./try-route.ts";
 
 export type { Dispatched, DispatchRequest, ReceivedRequest } from "./dispatch.ts";
 
@@ -88,9 +88,7 @@ export function createRouter(deps: RouterDeps): Router {
         let dispatched: Dispatched;
         try {
           call = openAttempt(route, request, deps.health, attempts, policy, observed);
-          const reply = await sendAttempt(call, request);
-          const answer = answerOf(call, reply);
-          dispatched = committed(call, reply, answer instanceof Promise ? await answer : answer);
+          dispatched = committed(call, await sendAttempt(call, request));
         } catch (thrown) {
           // An attempt that was opened ends here, its route judged; one refused before it opened
           // (the call could not be adapted) has told its route already.

@@ -1,15 +1,13 @@
 import type { JsonObject } from "../core/dialect.ts";
 import { clientClosed, GatewayError, toGatewayError } from "../core/gateway-error.ts";
-import type { SseEvent } from "../core/sse.ts";
-import type { NativeRequest, Provider, ProviderReply } from "../providers/provider.ts";
+import type { NativeRequest, Provider } from "../providers/provider.ts";
 import type { AttemptTelemetry } from "../telemetry/dispatch-telemetry.ts";
 import { StreamUsageMeter } from "../translate/stream-usage-meter.ts";
-import { usageFromAnthropic, usageFromOpenAI } from "../translate/usage-mapping.ts";
 import { type AdaptedCall, adaptDialect } from "./adapt-dialect.ts";
 import { Attempt } from "./attempt.ts";
+import { usageOf } from "./attempt-answer.ts";
 import type { Dispatched, DispatchRequest, ReceivedRequest } from "./dispatch.ts";
-import { EventChunks, EventReader } from "./event-chunks.ts";
-import { type ClientReply, readNativeReply } from "./native-reply.ts";
+import type { ClientReply } from "./native-reply.ts";
 import type { Route } from "./route.ts";
 import { RouteAttempt } from "./route-attempt.ts";
 import type { RouteHealth } from "./route-health.ts";
@@ -20,8 +18,9 @@ import { CLIENT_ROUTING_FIELDS, stripClientRouting } from "./strip-client-routin
 /**
  * One attempt at one route, in steps the router takes in its own frame (an attempt makes no async
  * frame of its own): `openAttempt` adapts the call to the route's dialect and opens the attempt,
- * `sendAttempt` sends it under its bounds, `answerOf` reads the reply as far as the router must
- * before committing (the whole JSON, or a stream's first event), `committed` makes it the answer,
+ * `sendAttempt` sends it under its bounds and, in the same promise, reads the reply as far as the
+ * router must before committing (attempt-answer.ts: the whole JSON, or a stream's first event),
+ * `committed` makes it the answer,
  * and `attemptFailed` turns anything thrown into a GatewayError whose retry verdict the router acts
  * on. The route's health hears of the attempt either way.
  *
@@ -87,15 +86,19 @@ export function openAttempt(
   return call;
 }
 
-/** Sends the attempt under its connect (stream) or first-byte bound; the read ends with the attempt. */
-export function sendAttempt(call: RouteAttempt, request: DispatchRequest): Promise<ProviderReply> {
+/**
+ * Sends the attempt under its connect (stream) or first-byte bound, and reads the reply as far as
+ * the router must before committing (`RouteAttempt.arrived`): one promise for the upstream's
+ * answer and its body. The read ends with the attempt.
+ */
+export function sendAttempt(call: RouteAttempt, request: DispatchRequest): Promise<ClientReply> {
   const { attempt, target } = call;
   attempt.arm(
     request.stream ? "connect" : "first byte",
     request.stream ? target.timeouts.connectMs : target.timeouts.firstByteMs,
   );
   // The attempt's one abort listener, reused for a stream's reads: no listener per await.
-  return attempt.read(
+  return attempt.readThen(
     call.upstream.call({
       operation: call.adapted.operation,
       body: call.sent,
@@ -109,30 +112,19 @@ export function sendAttempt(call: RouteAttempt, request: DispatchRequest): Promi
       native: call.native,
       traceHeaders: call.observedHeaders,
     }),
+    call,
   );
 }
 
-/**
- * The reply read as far as the router must before committing: a same-dialect answer's body (or a
- * stream's first event, relayed as bytes), a translated stream's first event, or a whole JSON
- * answer in hand (no promise for it).
- */
-export function answerOf(call: RouteAttempt, reply: ProviderReply): ClientReply | Promise<ClientReply> {
-  if (reply.kind === "http") return readNativeReply(reply.response, call);
-  if (reply.kind === "json") {
-    call.found = usageOf(call.upstream)(reply.body);
-    return { kind: "json", body: call.adapted.json(reply.body) };
-  }
-  return firstEvent(call, reply.events);
-}
-
 /** The answer is the client's: the route's health and telemetry hear it, and who served it. */
-export function committed(call: RouteAttempt, reply: ProviderReply, answer: ClientReply): Dispatched {
-  const servedBy = reply.servedBy ?? call.label;
+export function committed(call: RouteAttempt, answer: ClientReply): Dispatched {
+  const reply = call.replied;
+  call.replied = undefined;
+  const servedBy = reply?.servedBy ?? call.label;
   call.health.succeeded(call.target.key, performance.now() - call.started);
   call.judged(undefined, servedBy);
   // A whole answer's usage, from its one parse; a stream's is metered as it is relayed.
-  if (reply.kind === "json") call.done();
+  if (reply?.kind === "json") call.done();
   else if (answer.kind === "bytes" && answer.parsed) call.found = usageOf(call.upstream)(answer.parsed);
   call.route = servedBy;
   call.reply = answer;
@@ -153,30 +145,6 @@ export function attemptFailed(call: RouteAttempt, request: DispatchRequest, erro
   call.judged(failure, upstream === target.provider ? undefined : upstream.name);
   call.done(failure);
   return failure;
-}
-
-const usageOf = (provider: Provider) =>
-  provider.dialect === "anthropic" ? usageFromAnthropic : usageFromOpenAI;
-
-/**
- * A stream of decoded events (a translation, or a provider that yields events) read until its
- * first event: a stream that fails before its first translated event may still be retried or
- * failed over. The closures it needs are made here, on this path only.
- */
-async function firstEvent(call: RouteAttempt, events: AsyncIterable<SseEvent>): Promise<ClientReply> {
-  const { attempt, adapted } = call;
-  attempt.arm("first byte", attempt.timeouts.firstByteMs);
-  const translated = adapted.stream?.(events, (found) => call.record(found));
-  const source = translated ? translated.events : events;
-  const reader = new EventReader(
-    source[Symbol.asyncIterator](),
-    attempt,
-    translated ? undefined : (event) => call.onUsage(event),
-  );
-  const first = await reader.next();
-  const chunks = new EventChunks(first, reader, attempt, (error?: GatewayError) => call.done(error));
-  const errorEvent = translated?.errorEvent;
-  return { kind: "stream", chunks, ...(errorEvent ? { errorEvent } : {}) };
 }
 
 /**

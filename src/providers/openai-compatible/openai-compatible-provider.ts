@@ -45,11 +45,20 @@ export function createOpenAICompatibleProvider(options: OpenAICompatibleOptions)
   const doFetch = options.fetch ?? fetch;
   const headers: Record<string, string> = { "content-type": "application/json", ...options.headers };
   if (options.apiKey) headers.authorization = `Bearer ${options.apiKey}`;
+  // Each path's URL made once (a handful of paths): not a string concatenated, and flattened again
+  // by the fetch, every call.
+  const urls = new Map<string, string>();
 
   function urlOf(call: ProviderCall): string {
     const path = call.native?.path ?? PATHS[call.operation];
     if (!path) throw unsupportedOperation(`provider ${options.name} does not serve ${call.operation}`);
-    return options.url ? options.url(path, String(call.body.model)) : base + path;
+    if (options.url) return options.url(path, String(call.body.model));
+    let url = urls.get(path);
+    if (url === undefined) {
+      url = base + path;
+      urls.set(path, url);
+    }
+    return url;
   }
 
   /** The call as sent: a preset that rewrites the body sends the rewritten body. */

@@ -1,0 +1,36 @@
+import type { AbortSource } from "../core/abort-followers.ts";
+import type { JsonObject, Operation } from "../core/dialect.ts";
+import type { ResponsesContext } from "../routing/adapt-dialect.ts";
+import type { DispatchRequest, ReceivedRequest } from "../routing/dispatch.ts";
+import type { DispatchTelemetry } from "../telemetry/dispatch-telemetry.ts";
+
+/**
+ * A model call as the front door hands it to the router: the dispatch request and the request as
+ * received (for a same-dialect route) as one object, where they were two made per request. It
+ * holds what the two held (no Bun request, no ledger): a shadow copy that keeps it keeps no more.
+ */
+export class ModelDispatch implements DispatchRequest, ReceivedRequest {
+  constructor(
+    readonly operation: Operation,
+    /** As parsed, before any route changed it. */
+    readonly body: JsonObject,
+    /** The body's bytes, as received. */
+    readonly bytes: Uint8Array<ArrayBuffer>,
+    readonly model: string,
+    readonly stream: boolean,
+    readonly requestId: string,
+    readonly signal: AbortSource,
+    /** The client's dialect headers, from the allow-list. */
+    readonly headers: Readonly<Record<string, string>>,
+    /** With its `?`, or "". */
+    readonly query: string,
+    readonly path: string | undefined,
+    readonly telemetry: DispatchTelemetry,
+    readonly responses: ResponsesContext | undefined,
+  ) {}
+
+  /** The request as received: this object itself. */
+  get received(): ReceivedRequest {
+    return this;
+  }
+}

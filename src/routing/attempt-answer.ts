@@ -1,0 +1,50 @@
+import type { GatewayError } from "../core/gateway-error.ts";
+import type { SseEvent } from "../core/sse.ts";
+import type { Provider, ProviderReply } from "../providers/provider.ts";
+import { usageFromAnthropic, usageFromOpenAI } from "../translate/usage-mapping.ts";
+import type { READ_ON } from "./attempt.ts";
+import { EventChunks, EventReader } from "./event-chunks.ts";
+import { type ClientReply, readNativeReply } from "./native-reply.ts";
+import type { RouteAttempt } from "./route-attempt.ts";
+
+/**
+ * The upstream's reply read as far as the router must before committing, run as the reply
+ * arrives (the attempt's read steps into it: `RouteAttempt.arrived`): a same-dialect answer's
+ * body (read on by the same promise, `Attempt.readOn`) or a stream's first event, relayed as
+ * bytes; a translated stream's first event; or a whole JSON answer in hand.
+ */
+export function answerOf(
+  call: RouteAttempt,
+  reply: ProviderReply,
+): ClientReply | Promise<ClientReply> | typeof READ_ON {
+  if (reply.kind === "http") return readNativeReply(reply.response, call, true);
+  if (reply.kind === "json") {
+    call.found = usageOf(call.upstream)(reply.body);
+    return { kind: "json", body: call.adapted.json(reply.body) };
+  }
+  return firstEvent(call, reply.events);
+}
+
+export const usageOf = (provider: Provider) =>
+  provider.dialect === "anthropic" ? usageFromAnthropic : usageFromOpenAI;
+
+/**
+ * A stream of decoded events (a translation, or a provider that yields events) read until its
+ * first event: a stream that fails before its first translated event may still be retried or
+ * failed over. The closures it needs are made here, on this path only.
+ */
+async function firstEvent(call: RouteAttempt, events: AsyncIterable<SseEvent>): Promise<ClientReply> {
+  const { attempt, adapted } = call;
+  attempt.arm("first byte", attempt.timeouts.firstByteMs);
+  const translated = adapted.stream?.(events, (found) => call.record(found));
+  const source = translated ? translated.events : events;
+  const reader = new EventReader(
+    source[Symbol.asyncIterator](),
+    attempt,
+    translated ? undefined : (event) => call.onUsage(event),
+  );
+  const first = await reader.next();
+  const chunks = new EventChunks(first, reader, attempt, (error?: GatewayError) => call.done(error));
+  const errorEvent = translated?.errorEvent;
+  return { kind: "stream", chunks, ...(errorEvent ? { errorEvent } : {}) };
+}

@@ -4,7 +4,10 @@
  * as a traced request writes them, the string table mirrored as the export thread mirrors it),
  * each encoded again and again. With `--against DIR` the encoder of another checkout (say
  * `/tmp/base-s10`) encodes the same batches in alternating rounds in this process, and the
- * bytes of both are checked equal first. Encoding is most of the export thread's CPU (~3 of its
+ * bytes of both are checked equal first. Each encoder is timed from the batch as the main thread
+ * wrote it (request records): this checkout's encoder takes it as it is; the other's, made into
+ * span records first by its own request-records.ts when it is older than that (its time
+ * included: the export thread paid both). Encoding is most of the export thread's CPU (~3 of its
  * ~5 µs a traced request in `bench/trace-micro.ts`); in place it costs about twice this loop's
  * figure (cold caches: the thread wakes once a batch).
  *   bun bench/trace-encode.ts [--batches 8] [--rounds 10] [--repeat 50] [--against DIR]
@@ -64,21 +67,25 @@ const deps = { metrics: undefined, traces: requestTraces(tracer, false) };
 for (let i = 0; taken.length < Number(values.batches); i++) tracedRequest(i, deps);
 // The thread's mirror of the table as of each batch (a batch names it as it was then).
 const mirror = new StringTableMirror();
-// And its requests' records as span records, as the thread makes them before encoding (copied:
-// the thread's array is written again for each batch).
 const records = new SpanRecords();
-const batches = taken.map((batch) => ({
-  batch: { ...batch, numbers: records.of(batch.numbers).slice() },
-  table: [...mirror.apply(batch.table)],
-}));
+const batches = taken.map((batch) => ({ batch, table: [...mirror.apply(batch.table)] }));
 const resourceOf = () => resource;
 const scopeOf = () => scope;
 
 type Encode = typeof encodeSpanBatch;
 const encoders: [string, Encode][] = [["this", encodeSpanBatch]];
 if (values.against) {
-  const other = resolve(values.against, "src/telemetry/tracing/otlp-proto-batch.ts");
-  encoders.push(["against", (await import(other)).encodeSpanBatch as Encode]);
+  const source = (file: string) => resolve(values.against as string, "src/telemetry/tracing", file);
+  const encode = (await import(source("otlp-proto-batch.ts"))).encodeSpanBatch as Encode;
+  // An encoder older than request records in its input is given span records, as its thread did.
+  const takesRequests = (await Bun.file(source("otlp-proto-batch.ts")).text()).includes("REQUEST");
+  const theirRecords = new (await import(source("request-records.ts"))).SpanRecords() as SpanRecords;
+  encoders.push([
+    "against",
+    takesRequests
+      ? encode
+      : (batch, ...rest) => encode({ ...batch, numbers: theirRecords.of(batch.numbers) }, ...rest),
+  ]);
 }
 // Each encoder writes into a buffer of its own, reused, as the export thread does.
 const buffers = encoders.map(() => new Uint8Array(1 << 20));

@@ -1,5 +1,6 @@
 import { expect, test } from "bun:test";
 import { TraceFlags } from "@opentelemetry/api";
+import { ProtobufTraceSerializer } from "@opentelemetry/otlp-transformer";
 import { resourceFromAttributes } from "@opentelemetry/resources";
 import {
   AlwaysOffSampler,
@@ -19,6 +20,7 @@ import type { AttemptInfo } from "../dispatch-telemetry.ts";
 import { BatchTracer } from "./batch-tracer.ts";
 import { alwaysOff, alwaysOn, parentBased, traceIdRatio, verdictOf } from "./built-in-samplers.ts";
 import type { WordIdGenerator } from "./id-generator.ts";
+import { encodeSpanBatch } from "./otlp-proto-batch.ts";
 import { readSpanBatch } from "./read-span-batch.ts";
 import { SpanRecords } from "./request-records.ts";
 import { requestTraces } from "./request-trace.ts";
@@ -147,13 +149,21 @@ function readBack(writer: SpanBatchWriter): ReadableSpan[] {
   if (writer.count === 0) return [];
   const batch = writer.take();
   const scopes = new Map(batch.scopes.map((s) => [s.id, s.scope]));
-  return readSpanBatch(
+  const table = new StringTableMirror().apply(batch.table);
+  const scope = (id: number) => scopes.get(id) ?? { name: "?" };
+  const spans = readSpanBatch(
     // As the export thread reads it: the requests' records as span records.
     { strings: batch.strings, numbers: new SpanRecords().of(batch.numbers) },
-    new StringTableMirror().apply(batch.table),
+    table,
     () => resource,
-    (id) => scopes.get(id) ?? { name: "?" },
+    scope,
   );
+  // The export thread's encoder takes the records as written: the library's bytes for those spans.
+  const bytes = encodeSpanBatch(batch, table, () => resource, scope);
+  expect(
+    Buffer.from(bytes ?? []).equals(Buffer.from(ProtobufTraceSerializer.serializeRequest(spans) ?? [])),
+  ).toBe(true);
+  return spans;
 }
 
 /** Through the SDK: its tracer, its spans, written into a batch as the span processor does. */

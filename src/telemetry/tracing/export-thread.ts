@@ -10,7 +10,6 @@
 import type { InstrumentationScope } from "@opentelemetry/core";
 import { type Resource, resourceFromAttributes } from "@opentelemetry/resources";
 import { createBatchExporter } from "./otlp-batch-exporter.ts";
-import { SpanRecords } from "./request-records.ts";
 import type { ExportThreadReply, ExportThreadRequest } from "./span-batch-layout.ts";
 import { StringTableMirror } from "./string-table.ts";
 
@@ -20,7 +19,6 @@ const exporter = createBatchExporter(process.env);
 const resources = new Map<number, Resource>();
 const scopes = new Map<number, InstrumentationScope>();
 const table = new StringTableMirror();
-const spanRecords = new SpanRecords();
 /** Exports sent and not yet answered: a flush waits for these, then the exporter's own. */
 const sending = new Set<Promise<void>>();
 
@@ -38,8 +36,8 @@ async function handle(request: ExportThreadRequest, strings: readonly string[]):
       );
     for (const s of request.scopes) scopes.set(s.id, s.scope);
     const batch = {
-      // The requests' records as span records: read by the exporter within `export` (synchronously).
-      batch: { spans: request.spans, strings: request.strings, numbers: spanRecords.of(request.numbers) },
+      // The requests' records as they came: the encoder writes each part as the span it stands for.
+      batch: { spans: request.spans, strings: request.strings, numbers: request.numbers },
       table: strings,
       resource: (id: number) => resources.get(id) ?? resourceFromAttributes({}),
       scope: (id: number) => scopes.get(id) ?? { name: "" },

@@ -11,9 +11,13 @@ import { EncodeBuffers } from "./encode-buffers.ts";
 import { createFetchTransport, createRetryingTransport } from "./fetch-transport.ts";
 import { encodeSpanBatch } from "./otlp-proto-batch.ts";
 import { readSpanBatch } from "./read-span-batch.ts";
+import { SpanRecords } from "./request-records.ts";
 import type { SpanBatch } from "./span-batch-layout.ts";
 
-/** A batch as the export thread holds it: its numbers and strings, and what its indices and ids name. */
+/**
+ * A batch as the export thread holds it: its numbers (request records and span records, as the
+ * main thread wrote them) and strings, and what its indices and ids name.
+ */
 export interface ResolvedBatch {
   readonly batch: Pick<SpanBatch, "spans" | "strings" | "numbers">;
   /** The string table as of this batch (string-table.ts). */
@@ -29,8 +33,12 @@ export interface BatchExporter {
   shutdown(): Promise<void>;
 }
 
+/** The reader takes span records only: one array, written again for each batch read. */
+const records = new SpanRecords();
+
+/** The batch as the library's span objects, for its serialisers (read at once, before the next). */
 const spansOf = ({ batch, table, resource, scope }: ResolvedBatch) =>
-  readSpanBatch(batch, table, resource, scope);
+  readSpanBatch({ strings: batch.strings, numbers: records.of(batch.numbers) }, table, resource, scope);
 
 /**
  * The exporter `OTEL_EXPORTER_OTLP_[TRACES_]PROTOCOL` names, as sdk-node picks it, configured from

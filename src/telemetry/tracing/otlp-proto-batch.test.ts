@@ -8,8 +8,15 @@ import {
   SimpleSpanProcessor,
   TracerProvider,
 } from "@opentelemetry/sdk-trace";
+import type { AuditRecord } from "../../audit/audit-record.ts";
+import type { RequestLedger } from "../../http/request-ledger.ts";
+import { BatchTracer } from "./batch-tracer.ts";
+import { alwaysOn } from "./built-in-samplers.ts";
+import { hexIdGenerator } from "./id-generator.ts";
 import { encodeSpanBatch } from "./otlp-proto-batch.ts";
 import { readSpanBatch } from "./read-span-batch.ts";
+import { SpanRecords } from "./request-records.ts";
+import { requestTraces } from "./request-trace.ts";
 import { SpanBatchWriter } from "./span-batch.ts";
 import type { SpanBatch } from "./span-batch-layout.ts";
 import { StringTableMirror } from "./string-table.ts";
@@ -219,4 +226,71 @@ test("batches that share the string table, and a new generation of it, encode to
     );
   }
   expect(generations).toBeGreaterThan(2);
+});
+
+test("requests' records as the main thread wrote them, mixed with another scope's spans, encode to the library's bytes", () => {
+  // The gateway's requests are records of several spans (batch-request-trace.ts), written into the
+  // same batch as any other tracer's spans: one scope, then two (regrouped as span records).
+  const writer = new SpanBatchWriter(64);
+  const tracer = new BatchTracer({
+    sdk: new TracerProvider().getTracer("unused"),
+    sampler: alwaysOn(),
+    ids: hexIdGenerator,
+    resource: resourceFromAttributes({ "service.name": "mindgw" }),
+    scope: { name: "mindgw", version: "1.0.0", schemaUrl: undefined },
+    valueLengthLimit: Number.POSITIVE_INFINITY,
+    processor: { writer, batchFor: () => writer, written() {}, later: (spans) => spans.write() },
+    childrenFollowParent: true,
+  });
+  const traces = requestTraces(tracer, false);
+  const request = (i: number) => {
+    const ledger = {
+      frontDoor: "chat",
+      model: `m${i % 3}`,
+      startedAt: 1_750_000_000_123 + i,
+      requestId: `req-${i}`,
+    };
+    const trace = traces.start(
+      { ...ledger, stream: i % 2 === 0, traceparent: null } as RequestLedger,
+      undefined,
+    );
+    const info = { route: "provider:a", dialect: "openai", upstreamModel: "up-1", retry: 0, failover: false };
+    trace.attempt(info).settled(undefined);
+    const record = {
+      status: 200,
+      upstreamModel: "up-1",
+      inputTokens: i,
+      outputTokens: 2 * i,
+      route: "provider:a",
+    };
+    trace.finish({
+      ...record,
+      keyName: "k",
+      tenant: null,
+      ttfbMs: 3,
+      costUsd: i / 7,
+      errorClass: null,
+    } as AuditRecord);
+  };
+  // As the thread holds them: one table mirror, resources and scopes as they were first sent.
+  const mirror = new StringTableMirror();
+  const resources = new Map<number, ReturnType<typeof resourceFromAttributes>>();
+  const scopes = new Map<number, { name: string; version?: string }>();
+  const resource = (id: number) => resources.get(id) ?? resourceFromAttributes({});
+  const scope = (id: number) => scopes.get(id) ?? { name: "" };
+  const encodeBoth = () => {
+    const batch = writer.take();
+    for (const r of batch.resources) resources.set(r.id, resourceFromAttributes(r.attributes));
+    for (const s of batch.scopes) scopes.set(s.id, s.scope);
+    const table = mirror.apply(batch.table);
+    const records = { strings: batch.strings, numbers: new SpanRecords().of(batch.numbers) };
+    const library = ProtobufTraceSerializer.serializeRequest(readSpanBatch(records, table, resource, scope));
+    expect(encodeSpanBatch(batch, table, resource, scope)).toEqual(library as Uint8Array);
+  };
+  for (let i = 0; i < 6; i++) request(i);
+  encodeBoth();
+  for (let i = 0; i < 3; i++) request(i);
+  for (const span of spansOf(([, other]) => other?.startSpan("internal").end())) writer.add(span);
+  request(3);
+  encodeBoth();
 });

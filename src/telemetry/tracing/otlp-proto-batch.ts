@@ -2,7 +2,18 @@ import type { InstrumentationScope } from "@opentelemetry/core";
 import type { Resource } from "@opentelemetry/resources";
 import { SpanWriter } from "./otlp-span-writer.ts";
 import { type ProtoWriter, putVarint, varintSize } from "./proto-writer.ts";
-import { FIELDS, NONE, type SpanBatch } from "./span-batch-layout.ts";
+import { SpanRecords, spanFields } from "./request-records.ts";
+import {
+  FIELDS,
+  NONE,
+  P_FIELDS,
+  R_HEADER,
+  R_PARTS,
+  R_RESOURCE,
+  R_SCOPE,
+  REQUEST,
+  type SpanBatch,
+} from "./span-batch-layout.ts";
 
 /**
  * OTLP/protobuf `ExportTraceServiceRequest` bytes straight from a span batch (span-batch.ts),
@@ -13,6 +24,11 @@ import { FIELDS, NONE, type SpanBatch } from "./span-batch-layout.ts";
  * strings, numbers and booleans as attributes, no events, links or trace state. A batch with
  * anything else returns undefined and goes through the library's serialiser instead. A test
  * holds the bytes equal to the library's for the same spans.
+ *
+ * The batch may hold request records (span-batch-layout.ts, `REQUEST`) as the main thread wrote
+ * them: each part is written as the span record it stands for, its fixed fields made in a
+ * scratch record and its attribute pairs read where they are, so the usual batch is not first
+ * copied whole into span records (request-records.ts) only to be read once.
  *
  * `into`: a buffer the bytes may be written into (the export thread reuses one per export in
  * flight, `EncodeBuffers`); the result is a view of it, or of a larger one when it was short.
@@ -25,19 +41,33 @@ export function encodeSpanBatch(
   into?: Uint8Array,
 ): Uint8Array | undefined {
   const n = batch.numbers;
-  const size = n.length * 8 + batch.strings.length * 2 + 1024;
+  // A request record's part is 14 slots shorter than the span record it stands for.
+  const size = n.length * 12 + batch.strings.length * 2 + 1024;
   const buffer = into && into.length >= size ? into : new Uint8Array(size);
   const strings = JSON.parse(batch.strings) as string[];
   if (n.length === 0) return buffer.subarray(0, 0);
   // The usual batch (one resource, one scope) in one pass over the numbers; another is regrouped.
+  const first = originSlot(n);
   const one = oneGroup(
     new SpanWriter(buffer, table, strings),
-    resourceOf(n[18] as number),
-    scopeOf(n[19] as number),
+    resourceOf(n[first] as number),
+    scopeOf(n[first + 1] as number),
     n,
   );
   if (one !== MIXED) return one;
-  // Spans grouped by resource, then by scope, in order of first appearance (as the library).
+  return grouped(new SpanWriter(buffer, table, strings), mixedRecords.of(n), resourceOf, scopeOf);
+}
+
+/** The rare batch of several resources or scopes, made into span records first (reused array). */
+const mixedRecords = new SpanRecords();
+
+/** Spans grouped by resource, then by scope, in order of first appearance (as the library). */
+function grouped(
+  w: SpanWriter,
+  n: Float64Array,
+  resourceOf: (id: number) => Resource,
+  scopeOf: (id: number) => InstrumentationScope,
+): Uint8Array | undefined {
   const groups = new Map<number, Map<number, number[]>>();
   let lastResource = Number.NaN;
   let lastScope = Number.NaN;
@@ -65,7 +95,6 @@ export function encodeSpanBatch(
     last.push(i);
     i = nextSpan(n, i);
   }
-  const w = new SpanWriter(buffer, table, strings);
   for (const [resourceId, scopes] of groups) {
     const resource = resourceOf(resourceId);
     w.tag(1, 2);
@@ -76,7 +105,7 @@ export function encodeSpanBatch(
       w.tag(2, 2);
       const scopeSpans = w.open();
       scopeHeader(w, scope);
-      for (const at of spans) if (!w.span(n, at)) return undefined;
+      for (const at of spans) if (!w.span(n, at, n, at + FIELDS + 1)) return undefined;
       schemaUrl(w, scope.schemaUrl);
       w.close(scopeSpans);
     }
@@ -85,6 +114,9 @@ export function encodeSpanBatch(
   }
   return w.buffer.subarray(0, w.pos);
 }
+
+/** Where the first record names its resource (its scope next): a request record's header, or slot 18. */
+const originSlot = (n: Float64Array) => (n[0] === REQUEST ? R_RESOURCE : 18);
 
 /** Where the span after the one at `i` starts: its fixed fields, its count, two slots an attribute. */
 const nextSpan = (n: Float64Array, i: number) => i + FIELDS + 1 + 2 * (n[i + FIELDS] as number);
@@ -118,6 +150,9 @@ function schemaUrl(w: ProtoWriter, url: string | undefined): void {
   w.string(url);
 }
 
+/** A request record's part as its span record's fixed fields and count (written per part, reused). */
+const part = new Float64Array(FIELDS + 1);
+
 /** `oneGroup`'s answer for a batch of more than one resource or scope: group it first. */
 const MIXED = Symbol("mixed");
 
@@ -142,11 +177,24 @@ function oneGroup(
   // Room in front for both headers and two tags with 5-byte lengths.
   const start = headers.length + 12;
   w.pos = start;
-  const resourceId = n[18];
-  const scopeId = n[19];
+  const first = originSlot(n);
+  const resourceId = n[first];
+  const scopeId = n[first + 1];
   for (let i = 0; i < n.length; ) {
+    if (n[i] === REQUEST) {
+      if (n[i + R_RESOURCE] !== resourceId || n[i + R_SCOPE] !== scopeId) return MIXED;
+      const parts = n[i + R_PARTS] as number;
+      let p = i + R_HEADER;
+      for (let k = 0; k < parts; k++) {
+        const count = spanFields(n, i, p, part, 0);
+        if (part[5] !== NONE || !w.span(part, 0, n, p + P_FIELDS)) return undefined;
+        p += P_FIELDS + 2 * count;
+      }
+      i = p;
+      continue;
+    }
     if (n[i + 18] !== resourceId || n[i + 19] !== scopeId) return MIXED;
-    if (n[i + 5] !== NONE || n[i + 20] !== NONE || !w.span(n, i)) return undefined;
+    if (n[i + 5] !== NONE || n[i + 20] !== NONE || !w.span(n, i, n, i + FIELDS + 1)) return undefined;
     i = nextSpan(n, i);
   }
   schemaUrl(w, scope.schemaUrl);

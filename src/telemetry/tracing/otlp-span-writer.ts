@@ -68,10 +68,12 @@ export class SpanWriter extends ProtoWriter {
   }
 
   /**
-   * One Span message from the batch's numbers at `i` (field numbers of trace.proto); false when
-   * an attribute's value is of a kind left to the library's serialiser.
+   * One Span message (field numbers of trace.proto): its fixed fields and attribute count from
+   * `n` at `i` (a span record's), its attribute pairs from `pairs` at `at` (after the count in a
+   * span record; in place in a request record's part). False when an attribute's value is of a
+   * kind left to the library's serialiser.
    */
-  span(n: Float64Array, i: number): boolean {
+  span(n: Float64Array, i: number, pairs: Float64Array, at: number): boolean {
     const nameAt = this.keptAt(n[i] as number);
     const nameLength = this.keptLength;
     this.room(SPAN_FIXED + nameLength);
@@ -100,11 +102,11 @@ export class SpanWriter extends ProtoWriter {
     b[pos++] = 0x41; // end_time_unix_nano
     pos = putTime(b, pos, n[i + 11] as number, n[i + 12] as number);
     const count = n[i + FIELDS] as number;
-    for (let a = i + FIELDS + 1, end = a + 2 * count; a < end; a += 2) {
+    for (let a = at, end = a + 2 * count; a < end; a += 2) {
       // key × TYPES + type, a small non-negative integer: bit operations, not a float modulo.
-      const slot = (n[a] as number) | 0;
+      const slot = (pairs[a] as number) | 0;
       const type = slot & TYPE_BITS;
-      const value = n[a + 1] as number;
+      const value = pairs[a + 1] as number;
       this.pos = pos;
       const keyAt = this.keptAt(slot >>> TYPE_SHIFT);
       const keyLength = this.keptLength;

@@ -71,6 +71,17 @@ export class SpanRecords {
 
 /** Writes the span record of the part at `p` of the request record at `r` into `out` at `o`; returns its end. */
 function span(n: Float64Array, r: number, p: number, out: Float64Array, o: number): number {
+  const count = spanFields(n, r, p, out, o);
+  copy(n, p + P_FIELDS, out, o + FIELDS + 1, 2 * count);
+  return o + FIELDS + 1 + 2 * count;
+}
+
+/**
+ * The fixed fields and the attribute count of the span record of the part at `p` of the request
+ * record at `r`, into `out` at `o` (the attribute pairs left where they are, at `p + P_FIELDS`:
+ * the encoder reads them there); returns the count.
+ */
+export function spanFields(n: Float64Array, r: number, p: number, out: Float64Array, o: number): number {
   const kind = n[p + P_KIND] as number;
   out[o] = n[p + P_NAME] as number;
   out[o + 1] = kind;
@@ -129,8 +140,7 @@ function span(n: Float64Array, r: number, p: number, out: Float64Array, o: numbe
   out[o + SPAN_ID + 1] = n[p + P_ID + 1] as number;
   const count = n[p + P_ATTRIBUTES] as number;
   out[o + FIELDS] = count;
-  copy(n, p + P_FIELDS, out, o + FIELDS + 1, 2 * count);
-  return o + FIELDS + 1 + 2 * count;
+  return count;
 }
 
 /** A loop, not `set` of a `subarray` (an object made per span, a native call for a few slots). */

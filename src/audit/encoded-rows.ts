@@ -5,16 +5,21 @@ import { encodeAuditRow } from "./audit-row-text.ts";
 const COMMA = 0x2c;
 const OPEN = 0x5b;
 const CLOSE = 0x5d;
-/** ~180 rows of ~360 bytes; doubled as needed, back to this once a backlog is written. */
+/** ~180 rows of ~360 bytes; doubled as needed, and kept (a flush window's rows every window). */
 const FIRST_BYTES = 64 * 1024;
 const FIRST_ROWS = 1024;
-
-const encoder = new TextEncoder();
+/**
+ * A buffer larger than this (~2,900 rows; a flush window at c=32 holds ~700) held a backlog (an
+ * outage, up to `maxQueue` rows): it goes once the queue is empty. Smaller ones are kept: made
+ * again every flush window, they were ~0.7 KB of allocation a request at c=1.
+ */
+const KEPT_BYTES = 1024 * 1024;
 
 /**
  * The audit writer's queue for a store that takes text (a thread): each row's text
  * (`encodeAuditRow`) written as UTF-8 into one growing buffer the moment it is queued, so the
- * string dies young. A row waits up to `audit.flush_ms`; as a string in a queue, every young
+ * string dies young. `Buffer.write` at an offset, not `TextEncoder.encodeInto`: that needs a view
+ * at the offset and returns an object, two cells a row. A row waits up to `audit.flush_ms`; as a string in a queue, every young
  * collection meanwhile marked it and promoted it, and later ones visited it until a full
  * collection (~0.35–0.6 strings a request at c=1–8: docs/BENCHMARKS-HISTORY.md, "Session 12: the
  * audit queue on the main heap"). Bytes in an `ArrayBuffer` are no cells to mark. A batch is a
@@ -23,7 +28,7 @@ const encoder = new TextEncoder();
  */
 export class EncodedRows {
   /** Each row behind a comma: `,row,row`; the first comma becomes a batch's `[`. */
-  private bytes = new Uint8Array(FIRST_BYTES);
+  private bytes = Buffer.allocUnsafeSlow(FIRST_BYTES);
   private used = 0;
   /** `ends[i]`: the byte after row i. */
   private ends = new Uint32Array(FIRST_ROWS);
@@ -40,16 +45,14 @@ export class EncodedRows {
   push(record: AuditRecord): void {
     const text = encodeAuditRow(record);
     const start = this.used + 1;
-    // One byte a character for ASCII (nearly every row); at most three for any other.
-    this.reserve(start + text.length);
-    let { read, written } = encoder.encodeInto(text, this.bytes.subarray(start));
-    if (read < text.length) {
-      this.reserve(start + 3 * text.length);
-      ({ read, written } = encoder.encodeInto(text, this.bytes.subarray(start)));
-    }
+    this.reserve(start + Buffer.byteLength(text));
     this.bytes[this.used] = COMMA;
-    this.used = start + written;
-    if (this.rows === this.ends.length) this.ends = grown(this.ends, this.rows + 1);
+    this.used = start + this.bytes.write(text, start);
+    if (this.rows === this.ends.length) {
+      const ends = new Uint32Array(this.rows * 2);
+      ends.set(this.ends);
+      this.ends = ends;
+    }
     this.ends[this.rows++] = this.used;
   }
 
@@ -74,9 +77,8 @@ export class EncodedRows {
   private drop(count: number, end: number): void {
     this.rows -= count;
     this.used -= end;
-    if (this.rows === 0 && this.bytes.length > FIRST_BYTES) {
-      // A backlog's buffers (an outage, up to `maxQueue` rows) are not kept for good.
-      this.bytes = new Uint8Array(FIRST_BYTES);
+    if (this.rows === 0 && this.bytes.length > KEPT_BYTES) {
+      this.bytes = Buffer.allocUnsafeSlow(FIRST_BYTES);
       this.ends = new Uint32Array(FIRST_ROWS);
       return;
     }
@@ -84,16 +86,13 @@ export class EncodedRows {
     for (let i = 0; i < this.rows; i++) this.ends[i] = (this.ends[i + count] as number) - end;
   }
 
+  /** Room for `bytes` in all, doubling: pushes cost amortised constant time. */
   private reserve(bytes: number): void {
-    if (bytes > this.bytes.length) this.bytes = grown(this.bytes, bytes);
+    if (bytes <= this.bytes.length) return;
+    let length = this.bytes.length * 2;
+    while (length < bytes) length *= 2;
+    const larger = Buffer.allocUnsafeSlow(length);
+    this.bytes.copy(larger, 0, 0, this.used);
+    this.bytes = larger;
   }
-}
-
-/** A copy of `array` at least `least` long, doubled: pushes cost amortised constant time. */
-function grown<A extends Uint8Array | Uint32Array>(array: A, least: number): A {
-  let length = array.length * 2;
-  while (length < least) length *= 2;
-  const larger = new (array.constructor as new (length: number) => A)(length);
-  larger.set(array);
-  return larger;
 }

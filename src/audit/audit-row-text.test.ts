@@ -1,8 +1,7 @@
 import { expect, test } from "bun:test";
-import { jsonArray } from "../storage/json-array.ts";
 import { makeRecord } from "./audit-fixture.ts";
 import type { AuditRecord } from "./audit-record.ts";
-import { decodeAuditRows, encodeAuditRow } from "./audit-row-text.ts";
+import { decodeAuditRows, encodeAuditBatch, encodeAuditRow } from "./audit-row-text.ts";
 
 // Every field set: a field added to AuditRecord fails to compile here until it is listed, and
 // then fails the round trip until the encoding carries it.
@@ -27,12 +26,12 @@ const whole: Required<AuditRecord> = {
 };
 
 test("a record's text reads back field for field, every field set", () => {
-  expect(decodeAuditRows(jsonArray([encodeAuditRow(whole)]))).toEqual([whole]);
+  expect(decodeAuditRows(encodeAuditBatch([whole]))).toEqual([whole]);
 });
 
 test("a record without its optional fields reads back with them null, in batch order", () => {
   const plain = makeRecord({ requestId: "req_plain", ttfbMs: null, keyId: null });
-  const [first, second] = decodeAuditRows(jsonArray([encodeAuditRow(plain), encodeAuditRow(whole)]));
+  const [first, second] = decodeAuditRows(encodeAuditBatch([plain, whole]));
   expect(first).toEqual({
     ...plain,
     errorMessage: null,

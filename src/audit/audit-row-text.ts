@@ -2,8 +2,8 @@ import type { AuditAttempt } from "./audit-attempt.ts";
 import type { AuditRecord, FrontDoor } from "./audit-record.ts";
 
 /**
- * An audit record as the text the writer queues and its audit thread reads back
- * (`AuditStore.insertEncoded`; the SQLite and PostgreSQL threads): a JSON array of the record's
+ * An audit record as the text the writer queues (as its UTF-8 bytes) and its audit thread reads
+ * back (`AuditStore.insertEncoded`; the SQLite and PostgreSQL threads): a JSON array of the record's
  * fields in one fixed order, not an object. Without the key names a row's text is ~40 % shorter
  * (what waits in the writer's queue and crosses to the thread), takes ~25 % less time to encode
  * on the event loop and ~15 % less to parse in the thread. Written and read by the same build
@@ -47,10 +47,21 @@ export function encodeAuditRow(r: AuditRecord): string {
 /** One array for every row encoded (its elements are replaced each time): no array a record. */
 const shared: unknown[] = new Array(27).fill(null);
 
-/** A batch's text (`jsonArray` of `encodeAuditRow`'s texts) as records again. */
-export function decodeAuditRows(text: string): AuditRecord[] {
-  return (JSON.parse(text) as unknown[][]).map(recordOf);
+/**
+ * Records as a batch for an audit thread: the UTF-8 bytes of a JSON array of their
+ * `encodeAuditRow` texts (what the audit writer's queue hands over: encoded-rows.ts).
+ */
+export function encodeAuditBatch(records: readonly AuditRecord[]): Uint8Array {
+  return encoder.encode(`[${records.map(encodeAuditRow).join(",")}]`);
 }
+
+/** A batch (`encodeAuditBatch`'s form) as records again. */
+export function decodeAuditRows(batch: Uint8Array): AuditRecord[] {
+  return (JSON.parse(decoder.decode(batch)) as unknown[][]).map(recordOf);
+}
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
 
 function recordOf(row: unknown[]): AuditRecord {
   return {

@@ -5,6 +5,7 @@ import { createThreadedAuditStore } from "../storage/sqlite/threaded-audit-store
 import type { AuditBatchResult } from "../storage/storage.ts";
 import { makeRecord, tempDir } from "./audit-fixture.ts";
 import type { AuditRecord } from "./audit-record.ts";
+import { decodeAuditRows } from "./audit-row-text.ts";
 import { AuditWriter } from "./audit-writer.ts";
 
 const cleanups: (() => Promise<void> | void)[] = [];
@@ -34,16 +35,13 @@ function threadStore() {
       batches.push({ kind: "objects", size: records.length });
       return inner.insert(records);
     },
-    insertEncoded: (records: readonly string[]): Promise<AuditBatchResult> => {
-      batches.push({
-        kind: records.every((r) => typeof r === "string") ? "text" : "mixed",
-        size: records.length,
-      });
+    insertEncoded: (batch: Uint8Array): Promise<AuditBatchResult> => {
+      batches.push({ kind: "text", size: decodeAuditRows(batch).length });
       if (failures > 0) {
         failures--;
         return Promise.reject(Object.assign(new Error("disk I/O error"), { code: "SQLITE_IOERR" }));
       }
-      return inner.insertEncoded(records);
+      return inner.insertEncoded(batch);
     },
   };
   return { store, batches, failNext: () => failures++ };

@@ -1,6 +1,6 @@
-import type { AuditBatchResult, AuditStore } from "../storage/storage.ts";
+import type { AuditStore } from "../storage/storage.ts";
 import type { AuditRecord } from "./audit-record.ts";
-import { encodeAuditRow } from "./audit-row-text.ts";
+import { type PendingRows, pendingRowsFor } from "./pending-rows.ts";
 import { type RedactBody, redactSafely } from "./redact-body.ts";
 
 /** How the audit writer batches, bounds and recovers. Durations in milliseconds. */
@@ -47,13 +47,12 @@ const yieldToLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
  */
 export class AuditWriter {
   /**
-   * Records waiting for their batch: their text (`encodeAuditRow`) when the store takes text
-   * (`AuditStore.insertEncoded`), the objects otherwise; one kind for a writer's whole life.
-   * A batch waits up to `flushMs` (~600 records at c=1), and every main-heap collection meanwhile
-   * visited each waiting object's fields; a string is marked without reading it.
+   * Records waiting for their batch: their text's bytes when the store takes text
+   * (`AuditStore.insertEncoded`: encoded-rows.ts), the objects otherwise. A batch waits up to
+   * `flushMs` (~600 records at c=1), and every main-heap collection meanwhile would visit each
+   * waiting object's fields, or mark and promote each waiting string.
    */
-  private queue: (AuditRecord | string)[] = [];
-  private readonly encoded: boolean;
+  private readonly queue: PendingRows;
   private isHealthy = true;
   private timer: ReturnType<typeof setTimeout> | null = null;
   private flushing: Promise<void> | null = null;
@@ -72,21 +71,20 @@ export class AuditWriter {
     this.batchSize = options.batchSize ?? 500;
     this.maxQueue = options.maxQueue ?? 100_000;
     this.retryDelay = options.retryMs ?? 250;
-    this.encoded = options.store.insertEncoded !== undefined;
+    this.queue = pendingRowsFor(options.store);
     // Probe now, so storage that cannot be written shows as unhealthy before the first request.
     this.starting = this.probe();
   }
 
   /** Queues one record. Never blocks on storage and never throws. */
   write(record: AuditRecord): void {
-    if (this.closed || this.queue.length >= this.maxQueue) {
+    if (this.closed || this.queue.waiting >= this.maxQueue) {
       this.counts.dropped++;
       return;
     }
-    const kept = this.prepare(record);
-    this.queue.push(this.encoded ? encodeAuditRow(kept) : kept);
+    this.queue.push(this.prepare(record));
     if (!this.isHealthy) return; // the retry timer owns the schedule
-    if (this.queue.length === this.batchSize) this.schedule(0);
+    if (this.queue.waiting === this.batchSize) this.schedule(0);
     else if (this.timer === null) this.schedule(this.flushMs);
   }
 
@@ -95,7 +93,7 @@ export class AuditWriter {
   }
 
   stats(): AuditWriterStats {
-    return { healthy: this.isHealthy, queued: this.queue.length, ...this.counts };
+    return { healthy: this.isHealthy, queued: this.queue.waiting, ...this.counts };
   }
 
   /** Writes everything queued; resolves when the queue is empty or storage has failed. */
@@ -103,7 +101,7 @@ export class AuditWriter {
     this.wanted = true;
     await this.pass();
     // Joined a timed pass that had already left the records behind it to their own timer.
-    while (this.wanted && this.isHealthy && this.queue.length > 0) await this.pass();
+    while (this.wanted && this.isHealthy && this.queue.waiting > 0) await this.pass();
   }
 
   /** One drain at a time; a caller while one runs waits for that one. */
@@ -123,7 +121,7 @@ export class AuditWriter {
     if (this.closed) return this.stats();
     this.clearTimer();
     await this.flush();
-    if (this.queue.length > 0) await this.flush();
+    if (this.queue.waiting > 0) await this.flush();
     this.closed = true;
     this.clearTimer();
     return this.stats();
@@ -132,17 +130,17 @@ export class AuditWriter {
   private async drain(): Promise<void> {
     await this.starting;
     this.clearTimer();
-    if (this.queue.length === 0 && !this.isHealthy) return this.probe();
-    while (this.queue.length > 0) {
-      const batch = this.queue.splice(0, this.batchSize);
+    if (this.queue.waiting === 0 && !this.isHealthy) return this.probe();
+    while (this.queue.waiting > 0) {
+      const rows = Math.min(this.batchSize, this.queue.waiting);
       try {
         const started = performance.now();
-        const result = await this.insert(batch);
-        this.options.onBatch?.(batch.length, performance.now() - started);
+        const result = await this.queue.write(rows);
+        this.options.onBatch?.(rows, performance.now() - started);
         this.counts.written += result.written;
         this.counts.rejected += result.rejected;
       } catch (error) {
-        this.queue = batch.concat(this.queue);
+        // The batch stays at the queue's head (PendingRows.write), to be retried as it was.
         return this.failed(error);
       }
       this.recovered();
@@ -153,8 +151,8 @@ export class AuditWriter {
       // batch is waiting: left to the timer, the writer would take one batch a flush window
       // (5,000 rows a second at the defaults), and under more traffic the queue would grow
       // until `maxQueue` refused rows, every row meanwhile held and visited by each collection.
-      if (this.timer !== null && !this.wanted && this.queue.length < this.batchSize) return;
-      if (this.queue.length > 0) await yieldToLoop();
+      if (this.timer !== null && !this.wanted && this.queue.waiting < this.batchSize) return;
+      if (this.queue.waiting > 0) await yieldToLoop();
     }
     this.wanted = false;
   }
@@ -167,13 +165,6 @@ export class AuditWriter {
       return this.failed(error);
     }
     this.recovered();
-  }
-
-  /** A queue holds one kind (`encoded`), so a batch is all text or all records. */
-  private insert(batch: (AuditRecord | string)[]): Promise<AuditBatchResult> {
-    const { store } = this.options;
-    if (this.encoded && store.insertEncoded) return store.insertEncoded(batch as string[]);
-    return store.insert(batch as AuditRecord[]);
   }
 
   /** Bodies leave only through the redaction hook, and only with `bodies` on. */

@@ -60,14 +60,15 @@ export function auditThreadClient(entry: () => string, open: AuditThreadCall) {
     worker = started;
     return started;
   };
-  const call = (request: AuditThreadCall): Promise<unknown> => {
+  /** `transfer`: buffers of the request that move to the thread (no copy; detached here). */
+  const call = (request: AuditThreadCall, transfer?: Transferable[]): Promise<unknown> => {
     if (broken) return Promise.reject(broken);
     const target = thread();
     const id = ++next;
     return new Promise((resolve, reject) => {
       pending.set(id, { resolve, reject });
       target.ref();
-      target.postMessage({ ...request, id });
+      target.postMessage({ ...request, id }, transfer ?? []);
     });
   };
   return {

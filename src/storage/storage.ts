@@ -113,14 +113,15 @@ export interface AuditStore {
    */
   insert(records: readonly AuditRecord[]): Promise<AuditBatchResult>;
   /**
-   * `insert` with each record already its text (`encodeAuditRow`, audit/audit-row-text.ts: a JSON
-   * array of its fields, read back with `decodeAuditRows`).
-   * Optional: a store that sends batches elsewhere as text (a thread) offers it, and the writer
-   * then queues records as text from the moment they are written, so the collections that run
-   * while a batch waits mark one string a record instead of visiting its fields
-   * (docs/BENCHMARKS-HISTORY.md, "Session 8: c=1").
+   * `insert` with the batch already encoded (`encodeAuditBatch`, audit/audit-row-text.ts: the
+   * UTF-8 bytes of a JSON array of each record's `encodeAuditRow` text, read back with
+   * `decodeAuditRows`). The store may transfer `batch` elsewhere (a thread): it is the caller's
+   * no longer. Optional: a store that sends batches elsewhere as text (a thread) offers it, and
+   * the writer then queues records as bytes from the moment they are written, so the collections
+   * that run while a batch waits have nothing of it to visit or promote
+   * (docs/BENCHMARKS-HISTORY.md, "Session 8: c=1" and "Session 12: the audit queue on the main heap").
    */
-  insertEncoded?(records: readonly string[]): Promise<AuditBatchResult>;
+  insertEncoded?(batch: Uint8Array): Promise<AuditBatchResult>;
   /** The most rows the audit writer should hand `insert` at once (its default without this: 500). */
   readonly batchSize?: number;
   /**

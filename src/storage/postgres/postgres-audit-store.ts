@@ -1,8 +1,7 @@
 import type { SQL } from "bun";
-import { encodeAuditRow } from "../../audit/audit-row-text.ts";
+import { encodeAuditBatch } from "../../audit/audit-row-text.ts";
 import { threadEntry } from "../../core/thread-entry.ts";
 import { auditThreadClient } from "../audit-thread-client.ts";
-import { jsonArray } from "../json-array.ts";
 import type { AuditBatchResult, AuditStore } from "../storage.ts";
 import { type PostgresAuditRow, postgresRowToRecord, selectPostgresPage } from "./postgres-audit-select.ts";
 import type { PostgresOptions } from "./postgres-client.ts";
@@ -37,18 +36,19 @@ export async function createPostgresAuditStore(
     { op: "open-postgres", options },
   );
 
-  const insertText = (count: number, text: () => string): Promise<AuditBatchResult> =>
-    count === 0
-      ? Promise.resolve({ written: 0, rejected: 0 })
-      : (thread.call({ op: "insert", records: text() }) as Promise<AuditBatchResult>);
+  const insertBatch = (batch: Uint8Array): Promise<AuditBatchResult> =>
+    thread.call({ op: "insert", records: batch }, [batch.buffer]) as Promise<AuditBatchResult>;
 
   return {
     // A backlog (after an outage, or at peak) drains in few large COPYs: per-statement costs
     // (a round trip, a transaction) are paid per 2,000 rows, not per 500.
     batchSize: 2_000,
-    // As in the SQLite thread's store: the writer's batches come as text (insertEncoded).
-    insert: (records) => insertText(records.length, () => jsonArray(records.map(encodeAuditRow))),
-    insertEncoded: (records) => insertText(records.length, () => jsonArray(records)),
+    // As in the SQLite thread's store: the writer's batches come as bytes (insertEncoded).
+    insert: (records) =>
+      records.length === 0
+        ? Promise.resolve({ written: 0, rejected: 0 })
+        : insertBatch(encodeAuditBatch(records)),
+    insertEncoded: insertBatch,
     async select(filter, after, limit) {
       const { text, params } = selectPostgresPage(filter, after, limit);
       const rows: PostgresAuditRow[] = await sql.unsafe(text, params);

@@ -1,0 +1,75 @@
+import { expect, test } from "bun:test";
+import type { AuditBatchResult, AuditStore } from "../storage/storage.ts";
+import { cellsKeptAfterChurn } from "../testing/kept-after-churn.ts";
+import { makeRecord } from "./audit-fixture.ts";
+import type { AuditRecord } from "./audit-record.ts";
+import { decodeAuditRows } from "./audit-row-text.ts";
+import { AuditWriter } from "./audit-writer.ts";
+
+/** A store that takes text as the audit threads do, keeping each batch it is handed, decoded. */
+function textStore() {
+  const batches: AuditRecord[][] = [];
+  let failures = 0;
+  const store: AuditStore = {
+    insert: () => Promise.reject(new Error("records are handed over as text")),
+    insertEncoded: (batch: Uint8Array): Promise<AuditBatchResult> => {
+      if (failures > 0) {
+        failures--;
+        return Promise.reject(new Error("disk I/O error"));
+      }
+      const records = decodeAuditRows(batch);
+      batches.push(records);
+      return Promise.resolve({ written: records.length, rejected: 0 });
+    },
+    select: () => Promise.resolve([]),
+    prune: () => Promise.resolve(0),
+    probe: () => Promise.resolve(),
+  };
+  return { store, batches, failNext: () => failures++ };
+}
+
+test("a queued row's text dies young: the collections during the flush window keep none of it", async () => {
+  const { store } = textStore();
+  const writer = new AuditWriter({ store, flushMs: 60_000, batchSize: 100_000 });
+  // One record for every write: each row's text is then the only string a write makes.
+  const record = makeRecord();
+  // As strings in the queue, every one of the 2,000 rows was kept.
+  expect(await cellsKeptAfterChurn("string", () => writer.write(record))).toBeLessThan(100);
+  expect(writer.stats().queued).toBe(4000);
+  await writer.close();
+});
+
+test("rows of any size and alphabet go in queue order, in batches of batchSize, across the buffer's growth", async () => {
+  const { store, batches } = textStore();
+  const writer = new AuditWriter({ store, flushMs: 60_000, batchSize: 300, bodies: true });
+  // ~1,300 bytes a row, a third of them non-ASCII: the queue outgrows its first 64 KB.
+  const records = Array.from({ length: 700 }, (_, i) =>
+    makeRecord({ requestId: `r${i}`, requestBody: `ünïcødé ✓ ${"x".repeat(i % 3 === 0 ? 1000 : 10)}` }),
+  );
+  for (const record of records) writer.write(record);
+  await writer.flush();
+  expect(batches.map((batch) => batch.length)).toEqual([300, 300, 100]);
+  expect(batches.flat().map((row) => row.requestBody)).toEqual(records.map((r) => r.requestBody));
+  expect(batches.flat().map((row) => row.requestId)).toEqual(records.map((r) => r.requestId));
+  // After the backlog, the next rows are written as well.
+  writer.write(makeRecord({ requestId: "after" }));
+  await writer.flush();
+  expect(batches.at(-1)?.map((row) => row.requestId)).toEqual(["after"]);
+  await writer.close();
+});
+
+test("a failed batch stays first, ahead of the rows queued while it was written, and is retried whole", async () => {
+  const { store, batches, failNext } = textStore();
+  const writer = new AuditWriter({ store, flushMs: 60_000, batchSize: 3, retryMs: 1 });
+  failNext();
+  for (let i = 0; i < 4; i++) writer.write(makeRecord({ requestId: `r${i}` }));
+  await writer.flush();
+  expect(writer.stats()).toMatchObject({ healthy: false, queued: 4 });
+  writer.write(makeRecord({ requestId: "r4" }));
+  await writer.close();
+  expect(batches.map((batch) => batch.map((row) => row.requestId))).toEqual([
+    ["r0", "r1", "r2"],
+    ["r3", "r4"],
+  ]);
+  expect(writer.stats()).toMatchObject({ healthy: true, queued: 0, written: 5 });
+});

@@ -2,7 +2,7 @@ import { describe, expect, test } from "bun:test";
 import { waitFor } from "../../test/e2e/harness/wait-for.ts";
 import { deadlineListOf } from "../core/deadline-list.ts";
 import { GatewayError } from "../core/gateway-error.ts";
-import { Attempt, type ReadStep } from "./attempt.ts";
+import { Attempt, type ReadOutcome, type ReadStep } from "./attempt.ts";
 
 const TIMEOUTS = { connectMs: 10_000, firstByteMs: 120_000, idleMs: 60_000 };
 
@@ -145,6 +145,102 @@ describe("a read and its step as one promise (readThen)", () => {
     expect(seen).toEqual(["head head", "arrived body", "head head", "failed"]);
     // Outside a step's arrival there is no read to go on with.
     expect(() => attempt.readOn(Promise.resolve("x"), step(seen))).toThrow("readOn outside");
+  });
+});
+
+describe("a read's outcome in the same promise (readInto)", () => {
+  const step = (seen: string[]): ReadStep<string, string> => ({
+    arrived(value) {
+      seen.push(`arrived ${value}`);
+      if (value === "bad") throw new Error("bad value");
+      return value.toUpperCase();
+    },
+    failed(error) {
+      seen.push("failed");
+      return new Error(`mapped: ${error instanceof Error ? error.message : String(error)}`);
+    },
+  });
+  /** An outcome that wraps a value, and recovers from a failure with `recovery` (or rethrows without one). */
+  const outcome = (seen: string[], recovery?: Promise<string>): ReadOutcome<string, string> => ({
+    settled(value) {
+      seen.push(`settled ${value}`);
+      if (value === "SETTLE-THROWS") throw new Error("settled threw");
+      return `<${value}>`;
+    },
+    recovered(error) {
+      seen.push(`recovered ${error instanceof Error ? error.message : String(error)}`);
+      if (recovery === undefined) throw error;
+      return recovery;
+    },
+  });
+
+  test("the steps' value settles through the outcome; a step's, the read's or settled's failure through its recovery", async () => {
+    const attempt = new Attempt(new AbortController().signal, TIMEOUTS, "provider:a");
+    const seen: string[] = [];
+    expect(await attempt.readInto(Promise.resolve("ok"), step(seen), outcome(seen))).toBe("<OK>");
+    expect(
+      await attempt.readInto(Promise.resolve("bad"), step(seen), outcome(seen, Promise.resolve("next"))),
+    ).toBe("next");
+    await expect(
+      attempt.readInto(Promise.reject(new Error("reset")), step(seen), outcome(seen)),
+    ).rejects.toThrow("mapped: reset");
+    expect(
+      await attempt.readInto(
+        Promise.resolve("settle-throws"),
+        step(seen),
+        outcome(seen, Promise.resolve("again")),
+      ),
+    ).toBe("again");
+    expect(seen).toEqual([
+      "arrived ok",
+      "settled OK",
+      "arrived bad",
+      "recovered bad value",
+      "failed",
+      "recovered mapped: reset",
+      "arrived settle-throws",
+      "settled SETTLE-THROWS",
+      "recovered settled threw",
+    ]);
+    attempt.disarm();
+  });
+
+  test("an abort recovers at once, through the step's mapping; a read gone on carries the outcome along", async () => {
+    const client = new AbortController();
+    const attempt = new Attempt(client.signal, TIMEOUTS, "provider:a");
+    const seen: string[] = [];
+    const onward = (next: Promise<string>): ReadStep<string, string> => ({
+      arrived(value) {
+        seen.push(`head ${value}`);
+        return attempt.readOn(next, step(seen));
+      },
+      failed: (error) => error,
+    });
+    expect(
+      await attempt.readInto(Promise.resolve("head"), onward(Promise.resolve("body")), outcome(seen)),
+    ).toBe("<BODY>");
+    const body = Promise.withResolvers<string>();
+    const reading = attempt.readInto(
+      Promise.resolve("head"),
+      onward(body.promise),
+      outcome(seen, Promise.resolve("other route")),
+    );
+    await waitFor("the head to arrive", () => seen.length === 4, 10_000, 1);
+    client.abort(new Error("client left"));
+    expect(await reading).toBe("other route");
+    expect(seen).toEqual([
+      "head head",
+      "arrived body",
+      "settled BODY",
+      "head head",
+      "failed",
+      "recovered mapped: client left",
+    ]);
+    // Aborted before it began: recovered at once, mapped by the step.
+    expect(
+      await attempt.readInto(Promise.resolve("x"), step(seen), outcome(seen, Promise.resolve("later"))),
+    ).toBe("later");
+    expect(seen.slice(-2)).toEqual(["failed", "recovered mapped: client left"]);
   });
 });
 

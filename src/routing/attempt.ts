@@ -20,6 +20,18 @@ export interface ReadStep<T, R> {
   failed(error: unknown): unknown;
 }
 
+/**
+ * What becomes of a read once its steps are done (`Attempt.readInto`): its promise settles with
+ * `settled` of the steps' value, or, on any failure (a step's throw or `settled`'s, the read's,
+ * the attempt's abort), with what `recovered` hands back (a value, or a promise to follow: another
+ * attempt) or rejects with its throw. The router's own step after an attempt, taken in the read's
+ * promise: no async frame, promise or turn of its own.
+ */
+export interface ReadOutcome<R, D> {
+  settled(value: R): D;
+  recovered(error: unknown): D | Promise<D>;
+}
+
 /** What each bound waits for, as a timeout message says it. */
 const WAITING_FOR = {
   connect: "response headers",
@@ -150,10 +162,13 @@ export class Attempt extends Deadlined implements AbortFollower, CancelHook {
     const stage = this.stage;
     this.stage = null;
     stage?.abort(reason);
+    const resolve = this.pendingResolve;
     const reject = this.pendingReject;
     const step = this.pendingStep;
+    const outcome = this.pendingOutcome;
     this.clearPending();
-    reject?.(step ? step.failed(this.signal.reason) : this.signal.reason);
+    if (resolve !== undefined && reject !== undefined)
+      failInto(resolve, reject, outcome, step ? step.failed(this.signal.reason) : this.signal.reason);
   }
 
   /** The relay is waiting on the upstream (true), or has handed a chunk to the client (false). */
@@ -164,6 +179,7 @@ export class Attempt extends Deadlined implements AbortFollower, CancelHook {
   private pendingResolve: ((value: unknown) => void) | undefined;
   private pendingReject: ((reason: unknown) => void) | undefined;
   private pendingStep: ReadStep<unknown, unknown> | undefined;
+  private pendingOutcome: ReadOutcome<unknown, unknown> | undefined;
 
   /**
    * Settles with `read`, or rejects with the abort reason as soon as the attempt is aborted
@@ -190,12 +206,32 @@ export class Attempt extends Deadlined implements AbortFollower, CancelHook {
    * async function awaiting the read would add a frame, a promise and a turn.
    */
   readThen<T, R>(read: Promise<T>, step: ReadStep<T, R>): Promise<Awaited<R>> {
-    if (this.signal.aborted) return Promise.reject(step.failed(this.signal.reason));
+    return this.stepped(read, step, undefined) as Promise<Awaited<R>>;
+  }
+
+  /**
+   * As `readThen`, the read's promise settling as `outcome` says of the steps' value or failure
+   * (`ReadOutcome`), the steps' further reads (`readOn`) included.
+   */
+  readInto<T, R, D>(read: Promise<T>, step: ReadStep<T, R>, outcome: ReadOutcome<Awaited<R>, D>): Promise<D> {
+    return this.stepped(read, step, outcome as ReadOutcome<unknown, unknown>) as Promise<D>;
+  }
+
+  private stepped(
+    read: Promise<unknown>,
+    step: ReadStep<unknown, unknown>,
+    outcome: ReadOutcome<unknown, unknown> | undefined,
+  ): Promise<unknown> {
     // A step may hand back a promise (a read that goes on): the read settles as it does.
-    const { promise, resolve, reject } = Promise.withResolvers<Awaited<R>>();
-    this.pendingResolve = resolve as (value: unknown) => void;
+    const { promise, resolve, reject } = Promise.withResolvers<unknown>();
+    if (this.signal.aborted) {
+      failInto(resolve, reject, outcome, step.failed(this.signal.reason));
+      return promise;
+    }
+    this.pendingResolve = resolve;
     this.pendingReject = reject;
-    this.pendingStep = step as ReadStep<unknown, unknown>;
+    this.pendingStep = step;
+    this.pendingOutcome = outcome;
     read.then(this.readValue, this.readError);
     return promise;
   }
@@ -209,14 +245,17 @@ export class Attempt extends Deadlined implements AbortFollower, CancelHook {
   readOn<T, R>(read: Promise<T>, step: ReadStep<T, R>): typeof READ_ON {
     const resolve = this.steppedResolve;
     const reject = this.steppedReject;
+    const outcome = this.steppedOutcome;
     if (resolve === undefined || reject === undefined) throw new Error("readOn outside a step's arrival");
     this.steppedResolve = undefined;
     this.steppedReject = undefined;
-    if (this.signal.aborted) reject(step.failed(this.signal.reason));
+    this.steppedOutcome = undefined;
+    if (this.signal.aborted) failInto(resolve, reject, outcome, step.failed(this.signal.reason));
     else {
       this.pendingResolve = resolve;
       this.pendingReject = reject;
       this.pendingStep = step as ReadStep<unknown, unknown>;
+      this.pendingOutcome = outcome;
       read.then(this.readValue, this.readError);
     }
     return READ_ON;
@@ -225,11 +264,13 @@ export class Attempt extends Deadlined implements AbortFollower, CancelHook {
   /** The resolvers of the read whose step is running, for `readOn`. */
   private steppedResolve: ((value: unknown) => void) | undefined;
   private steppedReject: ((reason: unknown) => void) | undefined;
+  private steppedOutcome: ReadOutcome<unknown, unknown> | undefined;
 
   private clearPending(): void {
     this.pendingResolve = undefined;
     this.pendingReject = undefined;
     this.pendingStep = undefined;
+    this.pendingOutcome = undefined;
   }
 
   // Bound methods rather than arrow fields: an arrow field closes over a scope object made for
@@ -241,6 +282,7 @@ export class Attempt extends Deadlined implements AbortFollower, CancelHook {
     const resolve = this.pendingResolve;
     const reject = this.pendingReject;
     const step = this.pendingStep;
+    const outcome = this.pendingOutcome;
     this.clearPending();
     if (resolve === undefined || reject === undefined) return;
     if (step === undefined) {
@@ -249,22 +291,29 @@ export class Attempt extends Deadlined implements AbortFollower, CancelHook {
     }
     this.steppedResolve = resolve;
     this.steppedReject = reject;
+    this.steppedOutcome = outcome;
+    let result: unknown;
     try {
-      const result = step.arrived(value);
-      if (result !== READ_ON) resolve(result);
+      result = step.arrived(value);
     } catch (error) {
-      reject(error);
+      result = READ_ON;
+      failInto(resolve, reject, outcome, error);
     } finally {
       this.steppedResolve = undefined;
       this.steppedReject = undefined;
+      this.steppedOutcome = undefined;
     }
+    if (result !== READ_ON) settleInto(resolve, reject, outcome, result);
   }
 
   private errorIn(error: unknown): void {
+    const resolve = this.pendingResolve;
     const reject = this.pendingReject;
     const step = this.pendingStep;
+    const outcome = this.pendingOutcome;
     this.clearPending();
-    reject?.(step ? step.failed(error) : error);
+    if (resolve !== undefined && reject !== undefined)
+      failInto(resolve, reject, outcome, step ? step.failed(error) : error);
   }
 
   /**
@@ -299,6 +348,62 @@ export class Attempt extends Deadlined implements AbortFollower, CancelHook {
     this.disarm();
     this.end(reason);
   }
+}
+
+type Settle = (value: unknown) => void;
+
+/** A read's steps are done with `result`: it settles as its outcome says, or with `result` itself. */
+function settleInto(
+  resolve: Settle,
+  reject: Settle,
+  outcome: ReadOutcome<unknown, unknown> | undefined,
+  result: unknown,
+): void {
+  if (outcome === undefined) resolve(result);
+  else if (result instanceof Promise) resolve(followed(result, outcome));
+  else {
+    try {
+      resolve(outcome.settled(result));
+    } catch (error) {
+      failInto(resolve, reject, outcome, error);
+    }
+  }
+}
+
+/** A read failed with `error`: it rejects with it, or settles as its outcome recovers. */
+function failInto(
+  resolve: Settle,
+  reject: Settle,
+  outcome: ReadOutcome<unknown, unknown> | undefined,
+  error: unknown,
+): void {
+  if (outcome === undefined) {
+    reject(error);
+    return;
+  }
+  try {
+    resolve(outcome.recovered(error));
+  } catch (thrown) {
+    reject(thrown);
+  }
+}
+
+/**
+ * A step that handed back a promise (a stream's first translated event: not the common path),
+ * its outcome taken when it settles. The closures are made here, so the attempt's own handlers
+ * make none.
+ */
+function followed(result: Promise<unknown>, outcome: ReadOutcome<unknown, unknown>): Promise<unknown> {
+  return result.then(
+    (value) => {
+      try {
+        return outcome.settled(value);
+      } catch (error) {
+        return outcome.recovered(error);
+      }
+    },
+    (error: unknown) => outcome.recovered(error),
+  );
 }
 
 /** The idle timer's callback, shared by every attempt (the attempt is the timer's argument). */

@@ -4,7 +4,7 @@ import type { NativeRequest, Provider } from "../providers/provider.ts";
 import type { AttemptTelemetry } from "../telemetry/dispatch-telemetry.ts";
 import { StreamUsageMeter } from "../translate/stream-usage-meter.ts";
 import { type AdaptedCall, adaptDialect } from "./adapt-dialect.ts";
-import { Attempt } from "./attempt.ts";
+import { Attempt, type ReadOutcome } from "./attempt.ts";
 import { usageOf } from "./attempt-answer.ts";
 import type { Dispatched, DispatchRequest, ReceivedRequest } from "./dispatch.ts";
 import type { ClientReply } from "./native-reply.ts";
@@ -89,16 +89,21 @@ export function openAttempt(
 /**
  * Sends the attempt under its connect (stream) or first-byte bound, and reads the reply as far as
  * the router must before committing (`RouteAttempt.arrived`): one promise for the upstream's
- * answer and its body. The read ends with the attempt.
+ * answer, its body and what the router makes of them (`outcome`: committed, or the next attempt).
+ * The read ends with the attempt.
  */
-export function sendAttempt(call: RouteAttempt, request: DispatchRequest): Promise<ClientReply> {
+export function sendAttempt<D>(
+  call: RouteAttempt,
+  request: DispatchRequest,
+  outcome: ReadOutcome<ClientReply, D>,
+): Promise<D> {
   const { attempt, target } = call;
   attempt.arm(
     request.stream ? "connect" : "first byte",
     request.stream ? target.timeouts.connectMs : target.timeouts.firstByteMs,
   );
   // The attempt's one abort listener, reused for a stream's reads: no listener per await.
-  return attempt.readThen(
+  return attempt.readInto(
     call.upstream.call({
       operation: call.adapted.operation,
       body: call.sent,
@@ -113,6 +118,7 @@ export function sendAttempt(call: RouteAttempt, request: DispatchRequest): Promi
       traceHeaders: call.observedHeaders,
     }),
     call,
+    outcome,
   );
 }
 

@@ -1,9 +1,8 @@
 import { badRequest } from "../../core/gateway-error.ts";
 import type { ProviderCall, ProviderReply } from "../provider.ts";
-import type { LeanInit } from "./call-cancel.ts";
 import type { StreamedAnswer } from "./streamed-answer.ts";
-import { unreachable } from "./upstream-failure.ts";
 import { answerFetch, plainFetch, streamFetch } from "./upstream-fetch.ts";
+import { UpstreamPost } from "./upstream-post.ts";
 import type { WholeAnswer } from "./whole-answer.ts";
 
 /**
@@ -56,10 +55,10 @@ const httpReply = (response: NativeAnswer): HttpReply => ({
 });
 
 /**
- * Sends the call and hands back `answer` of what came back, made in this frame: the caller's
- * reply needs no `then` (a promise and its reaction a call) of its own.
+ * Sends the call and hands back `answer` of what came back, or the failure its init maps
+ * (`UpstreamPost`): one `then` on the send's promise, no async frame per call.
  */
-async function post<T, R>(
+function post<T, R>(
   provider: string,
   url: string,
   headers: Record<string, string>,
@@ -75,30 +74,30 @@ async function post<T, R>(
   } catch {
     // The request itself cannot be serialised (too deep, a cycle from a custom front door): the
     // caller's fault, not the route's, so no retry and no breaker verdict.
-    throw badRequest("request body cannot be serialised");
+    return Promise.reject(badRequest("request body cannot be serialised"));
   }
   // A shadow copy bound for the shadow thread: only in place of a plain network fetch, which the
   // thread does the same (a provider given its own fetch keeps it).
   const send: Send<T | Response> = call.offload && plainFetch(doFetch) ? call.offload : sender;
   // The client's dialect headers (an allow-list) override the provider's defaults: a client that
   // sends its own `anthropic-version` gets that version.
-  const init: LeanInit = {
-    method: "POST",
-    headers: native
+  const init = new UpstreamPost(
+    provider,
+    native
       ? { ...headers, ...native.headers, ...call.traceHeaders, "x-request-id": call.requestId }
       : { ...headers, ...call.traceHeaders, "x-request-id": call.requestId },
     body,
-    signal: call.signal,
-    // Taken by the lean client in place of a listener on the signal (call-cancel.ts).
-    cancel: call.cancel,
-  };
+    call.signal,
+    call.cancel,
+  );
+  let sending: Promise<T | Response>;
   try {
-    const sent = await send(native ? withQuery(url, native.query) : url, init, call.maxBody);
-    return answer(sent);
-  } catch {
-    if (call.signal.aborted) throw call.signal.reason;
-    throw unreachable(provider);
+    sending = send(native ? withQuery(url, native.query) : url, init, call.maxBody);
+  } catch (error) {
+    // A client that throws where it should reject fails as one that rejects.
+    sending = Promise.reject(error);
   }
+  return sending.then(answer, init.failed);
 }
 
 /** The client's query string added to a URL that may carry its own (`?api-version=…`). */

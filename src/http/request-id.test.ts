@@ -1,0 +1,31 @@
+import { describe, expect, test } from "bun:test";
+import { freshRequestId, requestIdOf } from "./request-id.ts";
+
+describe("request ids", () => {
+  test("a fresh id is req_ and a UUIDv7 in hex: the time, the version, the variant", () => {
+    const now = Date.now();
+    const id = freshRequestId(now);
+    expect(id).toMatch(/^req_[0-9a-f]{12}7[0-9a-f]{3}[89ab][0-9a-f]{15}$/);
+    expect(Number.parseInt(id.slice(4, 16), 16)).toBe(now);
+  });
+
+  test("ids are time-ordered across milliseconds, and distinct within one", () => {
+    const earlier = freshRequestId(1_700_000_000_000);
+    const later = freshRequestId(1_700_000_000_001);
+    expect(earlier < later).toBe(true);
+    // Across several refills of the random pool.
+    const ids = new Set(Array.from({ length: 2000 }, () => freshRequestId(1_700_000_000_000)));
+    expect(ids.size).toBe(2000);
+    // Each is a string of its own, not a view of the buffer it was written in.
+    const first = freshRequestId(0);
+    freshRequestId(0);
+    expect(first).toMatch(/^req_0000000000007/);
+    expect(first).not.toBe(freshRequestId(0));
+  });
+
+  test("the caller's id is kept when it is safe to echo, replaced when not", () => {
+    expect(requestIdOf(new Headers({ "x-request-id": "abc-123" }))).toBe("abc-123");
+    expect(requestIdOf(new Headers({ "x-request-id": "bad id\n" }))).toMatch(/^req_[0-9a-f]{32}$/);
+    expect(requestIdOf(new Headers())).toMatch(/^req_[0-9a-f]{32}$/);
+  });
+});

@@ -1,0 +1,95 @@
+import { describe, expect, test } from "bun:test";
+import { GatewayError } from "../../core/gateway-error.ts";
+import type { ProviderCall } from "../provider.ts";
+import { postJson, postNative } from "./post-json.ts";
+import { threadable } from "./thread/lean-thread-client.ts";
+
+const URL_ = "http://127.0.0.1:9/v1/chat/completions";
+
+function callOf(
+  signal: AbortSignal,
+  body: ProviderCall["body"] = { model: "m", messages: [] },
+): ProviderCall {
+  return {
+    operation: "chat",
+    body,
+    stream: false,
+    requestId: "req_1",
+    signal,
+    timeouts: { connectMs: 1000, firstByteMs: 1000, idleMs: 1000 },
+    native: { bytes: new TextEncoder().encode(JSON.stringify(body)), headers: {}, query: "" },
+  };
+}
+
+/** A fetch that records the init it was given and fails as `fail` says. */
+function fakeFetch(fail: "reject" | "throw" | "answer", seen: RequestInit[] = []): typeof fetch {
+  const made = (_input: string | URL | Request, init?: RequestInit) => {
+    if (init) seen.push(init);
+    if (fail === "throw") throw new TypeError("bad input");
+    if (fail === "reject") return Promise.reject(new TypeError("connection refused"));
+    return Promise.resolve(new Response("{}", { status: 200 }));
+  };
+  return Object.assign(made, { preconnect: () => {} }) as typeof fetch;
+}
+
+describe("an upstream POST's failure", () => {
+  test("a fetch that fails before any answer is a retryable 502 naming the provider", async () => {
+    const failed = await postNative(
+      "up",
+      URL_,
+      {},
+      callOf(new AbortController().signal),
+      fakeFetch("reject"),
+    ).catch((error: unknown) => error);
+    expect(failed).toBeInstanceOf(GatewayError);
+    expect([(failed as GatewayError).status, (failed as GatewayError).retryable]).toEqual([502, true]);
+    expect((failed as GatewayError).message).toContain("up");
+  });
+
+  test("a fetch that throws rather than rejects fails the same way, as a rejection", async () => {
+    const sent = postJson("up", URL_, {}, callOf(new AbortController().signal), fakeFetch("throw"));
+    const failed = await sent.catch((error: unknown) => error);
+    expect((failed as GatewayError).status).toBe(502);
+  });
+
+  test("when we ended the call, it fails with the abort's reason", async () => {
+    const controller = new AbortController();
+    const reason = new GatewayError({ status: 504, code: "upstream_timeout", message: "timed out" });
+    controller.abort(reason);
+    const failed = await postNative("up", URL_, {}, callOf(controller.signal), fakeFetch("reject")).catch(
+      (error: unknown) => error,
+    );
+    expect(failed).toBe(reason);
+  });
+
+  test("a body that cannot be serialised is the caller's 400, as a rejection", async () => {
+    const body: Record<string, unknown> = { model: "m" };
+    body.self = body;
+    const call = {
+      ...callOf(new AbortController().signal),
+      native: undefined,
+      body: body as ProviderCall["body"],
+    };
+    const failed = await postJson("up", URL_, {}, call, fakeFetch("answer")).catch((error: unknown) => error);
+    expect([(failed as GatewayError).status, (failed as GatewayError).retryable]).toEqual([400, false]);
+  });
+});
+
+describe("an upstream POST's init", () => {
+  test("carries only what a client reads, so the lean client's thread still takes it", async () => {
+    const seen: RequestInit[] = [];
+    const reply = await postNative(
+      "up",
+      URL_,
+      { authorization: "Bearer k" },
+      callOf(new AbortController().signal),
+      fakeFetch("answer", seen),
+    );
+    expect(reply.kind).toBe("http");
+    const init = seen[0];
+    expect(init?.method).toBe("POST");
+    expect(init?.headers).toEqual({ authorization: "Bearer k", "x-request-id": "req_1" });
+    expect(threadable(URL_, init, {})).toBe(true);
+    expect(Object.keys({ ...init }).sort()).toEqual(["body", "cancel", "headers", "method", "signal"]);
+  });
+});

@@ -1,0 +1,207 @@
+import { signalOf } from "../core/abort-followers.ts";
+import type { JsonObject } from "../core/dialect.ts";
+import { GatewayError, toGatewayError, unavailable } from "../core/gateway-error.ts";
+import { abortable } from "./abortable.ts";
+import { localAnswer } from "./adapt-dialect.ts";
+import type { ReadOutcome } from "./attempt.ts";
+import { fitsContext } from "./context-fit.ts";
+import type { Dispatched, DispatchRequest } from "./dispatch.ts";
+import { fallbackClassOf } from "./fallback-on.ts";
+import type { ClientReply } from "./native-reply.ts";
+import type { Route } from "./route.ts";
+import type { RouteAttempt } from "./route-attempt.ts";
+import type { RouteHealth } from "./route-health.ts";
+import type { ModelPlan } from "./route-table.ts";
+import type { RoutingPolicy } from "./routing-policy.ts";
+import { abortReason, attemptFailed, committed, openAttempt, sendAttempt } from "./try-route.ts";
+
+/** What a dispatch needs of its router (router.ts). */
+export interface DispatchDeps {
+  readonly health: RouteHealth;
+  readonly log: (line: string) => void;
+  readonly random: () => number;
+  readonly shadow?: (
+    modelShadow: ModelPlan["shadow"],
+    request: DispatchRequest,
+    primary: Dispatched,
+  ) => Dispatched;
+}
+
+/**
+ * One request's walk over its model's routes in strategy order, retrying (with backoff) and
+ * failing over until the first byte of an answer is in hand. Each attempt's read settles the
+ * dispatch's promise itself (`Attempt.readInto`, with this run as its outcome): committed when it
+ * answered, or the next attempt followed when it failed and another is allowed. The loop's state
+ * lives here between attempts, so a request runs through no async frame of the router's.
+ */
+export class DispatchRun implements ReadOutcome<ClientReply, Dispatched> {
+  private readonly routes: readonly Route[];
+  /** The route being tried, and its retry (0: the first try on it). */
+  private index = 0;
+  private retry = 0;
+  private attempts = 0;
+  private lastError: GatewayError | undefined;
+  // A window known too small (estimated before trying, or refused by an upstream) rules out
+  // every route whose window is no larger.
+  private tooSmall = 0;
+  private skipped: GatewayError | undefined;
+  /** The attempt in flight, once opened. */
+  private call: RouteAttempt | undefined;
+
+  constructor(
+    routes: readonly Route[],
+    private readonly plan: ModelPlan,
+    private readonly request: DispatchRequest,
+    private readonly policy: RoutingPolicy,
+    private readonly deps: DispatchDeps,
+  ) {
+    this.routes = routes;
+  }
+
+  /** Opens the next attempt the policy allows, or ends the dispatch (a local answer, or the last failure). */
+  next(): Promise<Dispatched> {
+    const { request, routes, deps } = this;
+    for (; this.index < routes.length; this.index++, this.retry = 0) {
+      const route = routes[this.index] as Route;
+      if (this.retry === 0 && !this.fits(route)) continue;
+      if (this.retry > this.policy.retries) continue;
+      if (request.signal.aborted) return Promise.reject(abortReason(request.signal));
+      if (!deps.health.admit(route.key)) continue;
+      return this.retry > 0 ? this.afterBackoff(route) : this.send(route);
+    }
+    return this.exhausted();
+  }
+
+  /** Whether the prompt may fit the route's window; a route it cannot is skipped. */
+  private fits(route: Route): boolean {
+    const window = route.contextWindow;
+    if (window === undefined || (window > this.tooSmall && fitsContext(this.request.body, window)))
+      return true;
+    this.tooSmall = Math.max(this.tooSmall, window);
+    this.skipped ??= contextTooLong(this.request.model, window);
+    return false;
+  }
+
+  /** A retry waits its backoff first; one the client's leaving cut short sends nothing more upstream. */
+  private afterBackoff(route: Route): Promise<Dispatched> {
+    const { request } = this;
+    const ms = this.policy.backoffMs * 2 ** (this.retry - 1) * (0.5 + this.deps.random() / 2);
+    return abortable(Bun.sleep(ms), signalOf(request.signal))
+      .catch(() => {})
+      .then(() => (request.signal.aborted ? Promise.reject(abortReason(request.signal)) : this.send(route)));
+  }
+
+  /** One attempt at the route: its read settles the dispatch through `settled` or `recovered`. */
+  private send(route: Route): Promise<Dispatched> {
+    const { request } = this;
+    this.attempts++;
+    const observed = request.telemetry?.attempt({
+      route: route.label,
+      dialect: route.provider.dialect,
+      upstreamModel: route.upstreamModel,
+      retry: this.retry,
+      failover: this.lastError !== undefined && this.retry === 0,
+    });
+    this.call = undefined;
+    try {
+      this.call = openAttempt(route, request, this.deps.health, this.attempts, this.policy, observed);
+      return sendAttempt(this.call, request, this);
+    } catch (thrown) {
+      // Thrown before the read began (the call could not be adapted, or the provider threw).
+      try {
+        return Promise.resolve(this.recovered(thrown));
+      } catch (failure) {
+        return Promise.reject(failure);
+      }
+    }
+  }
+
+  /** The attempt answered: the answer is the client's (and the shadow's, when one applies). */
+  settled(answer: ClientReply): Dispatched {
+    const dispatched = committed(this.call as RouteAttempt, answer);
+    this.call = undefined;
+    const shadow = this.deps.shadow;
+    return shadow ? shadow(this.plan.shadow, this.request, dispatched) : dispatched;
+  }
+
+  /**
+   * The attempt failed: it ends here, its route judged, and the failure's retry verdict says
+   * whether the dispatch goes on (the same route again, or the next) or fails with it.
+   */
+  recovered(thrown: unknown): Dispatched | Promise<Dispatched> {
+    const { request } = this;
+    const call = this.call;
+    this.call = undefined;
+    // An attempt that was opened ends here, its route judged; one refused before it opened
+    // (the call could not be adapted) has told its route already.
+    const error = call === undefined ? thrown : attemptFailed(call, request, thrown);
+    if (request.signal.aborted) throw abortReason(request.signal);
+    const failure = toGatewayError(error);
+    // A route that cannot serve this operation (count_tokens on an OpenAI-shaped route)
+    // is no failure of the route: the next one may serve it.
+    if (failure.code === "unsupported_operation") {
+      this.lastError ??= failure;
+      return this.nextRoute();
+    }
+    const route = this.routes[this.index] as Route;
+    const fallback = fallbackClassOf(failure);
+    const failOver = fallback !== undefined && this.plan.fallbackOn?.has(fallback) === true;
+    if (!failure.retryable && !failOver) throw failure;
+    this.lastError = failure;
+    const window = route.contextWindow;
+    if (fallback === "context_length" && window !== undefined)
+      this.tooSmall = Math.max(this.tooSmall, window);
+    this.deps.log(
+      `[${request.requestId}] route ${route.label} (${route.upstreamModel}) failed: ${failure.message}`,
+    );
+    if (failure.code === "no_route_available" || failOver) return this.nextRoute();
+    this.retry++;
+    return this.next();
+  }
+
+  private nextRoute(): Promise<Dispatched> {
+    this.index++;
+    this.retry = 0;
+    return this.next();
+  }
+
+  /** No route answered: the gateway's own answer where no upstream can serve it, else the last failure. */
+  private exhausted(): Promise<Dispatched> {
+    const { request, lastError } = this;
+    const first = this.plan.routes[0];
+    const local =
+      lastError?.code === "unsupported_operation" && first
+        ? localAnswer(request.operation, request.body)
+        : undefined;
+    if (local && first) return local.then((body) => localDispatched(first, this.attempts, body));
+    return Promise.reject(
+      lastError ??
+        this.skipped ??
+        unavailable(
+          `every route for model ${request.model} is temporarily out of service`,
+          "no_route_available",
+        ),
+    );
+  }
+}
+
+/** No route's upstream can serve it (count_tokens on OpenAI-type routes): the gateway answers. */
+function localDispatched(first: Route, attempts: number, body: JsonObject): Dispatched {
+  return {
+    route: first.label,
+    upstreamModel: first.upstreamModel,
+    attempts,
+    dropped: [],
+    reply: { kind: "json", body },
+    usage: () => ({ inputTokens: 0, outputTokens: 0 }),
+  };
+}
+
+/** Every route was ruled out before an attempt: the prompt cannot fit any of their windows. */
+const contextTooLong = (model: string, window: number) =>
+  new GatewayError({
+    status: 400,
+    code: "context_length_exceeded",
+    param: "messages",
+    message: `This model's maximum context length is ${window} tokens: the prompt and the requested answer do not fit any route of model ${model}.`,
+  });

@@ -18,13 +18,14 @@ const KEPT_BYTES = 1024 * 1024;
 /**
  * The audit writer's queue for a store that takes text (a thread): each row's text
  * (`encodeAuditRow`) written as UTF-8 into one growing buffer the moment it is queued, so the
- * string dies young. `Buffer.write` at an offset, not `TextEncoder.encodeInto`: that needs a view
- * at the offset and returns an object, two cells a row. A row waits up to `audit.flush_ms`; as a string in a queue, every young
+ * string dies young. A row waits up to `audit.flush_ms`; as a string in a queue, every young
  * collection meanwhile marked it and promoted it, and later ones visited it until a full
- * collection (~0.35–0.6 strings a request at c=1–8: docs/BENCHMARKS-HISTORY.md, "Session 12: the
- * audit queue on the main heap"). Bytes in an `ArrayBuffer` are no cells to mark. A batch is a
- * copy of its rows as one JSON array (`[row,row]`, read back by `decodeAuditRows`), handed over
- * whole; the rows stay here until it is written, so that a failed batch is retried as it was.
+ * collection (~0.2–0.6 strings a request: docs/BENCHMARKS-HISTORY.md, "Session 12: the audit
+ * queue on the main heap"). Bytes in an `ArrayBuffer` are no cells to mark. `Buffer.write` at an
+ * offset, not `TextEncoder.encodeInto`: that needs a view at the offset and returns an object,
+ * two cells a row. A batch is a copy of its rows as one JSON array (`[row,row]`, read back by
+ * `decodeAuditRows`), handed over whole; the rows stay here until it is written, so that a failed
+ * batch is retried as it was.
  */
 export class EncodedRows {
   /** Each row behind a comma: `,row,row`; the first comma becomes a batch's `[`. */

@@ -83,20 +83,29 @@ describe("connect and first-byte bounds on the deadline list of their delay (no 
   });
 });
 
-describe("a read and its step as one promise (readThen)", () => {
-  /** A step that records what it saw and maps a failure to a message of its own. */
-  const step = (seen: string[]) => ({
-    arrived(value: string): string {
-      seen.push(`arrived ${value}`);
-      if (value === "bad") throw new Error("bad value");
-      return value.toUpperCase();
-    },
-    failed(error: unknown): unknown {
-      seen.push("failed");
-      return new Error(`mapped: ${error instanceof Error ? error.message : String(error)}`);
-    },
-  });
+/** A step that records what it saw and maps a failure to a message of its own. */
+const step = (seen: string[]): ReadStep<string, string> => ({
+  arrived(value) {
+    seen.push(`arrived ${value}`);
+    if (value === "bad") throw new Error("bad value");
+    return value.toUpperCase();
+  },
+  failed(error) {
+    seen.push("failed");
+    return new Error(`mapped: ${error instanceof Error ? error.message : String(error)}`);
+  },
+});
 
+/** A head's step that reads on to `next` (a body) with `step`. */
+const readingOn = (attempt: Attempt, seen: string[], next: Promise<string>): ReadStep<string, string> => ({
+  arrived(value) {
+    seen.push(`head ${value}`);
+    return attempt.readOn(next, step(seen));
+  },
+  failed: (error) => error,
+});
+
+describe("a read and its step as one promise (readThen)", () => {
   test("the step's result settles the read; its throw rejects it; a failed read is mapped", async () => {
     const attempt = new Attempt(new AbortController().signal, TIMEOUTS, "provider:a");
     const seen: string[] = [];
@@ -129,13 +138,7 @@ describe("a read and its step as one promise (readThen)", () => {
     const client = new AbortController();
     const attempt = new Attempt(client.signal, TIMEOUTS, "provider:a");
     const seen: string[] = [];
-    const onward = (next: Promise<string>): ReadStep<string, string> => ({
-      arrived(value) {
-        seen.push(`head ${value}`);
-        return attempt.readOn(next, step(seen));
-      },
-      failed: (error) => error,
-    });
+    const onward = (next: Promise<string>) => readingOn(attempt, seen, next);
     expect(await attempt.readThen(Promise.resolve("head"), onward(Promise.resolve("body")))).toBe("BODY");
     const body = Promise.withResolvers<string>();
     const reading = attempt.readThen(Promise.resolve("head"), onward(body.promise));
@@ -149,17 +152,6 @@ describe("a read and its step as one promise (readThen)", () => {
 });
 
 describe("a read's outcome in the same promise (readInto)", () => {
-  const step = (seen: string[]): ReadStep<string, string> => ({
-    arrived(value) {
-      seen.push(`arrived ${value}`);
-      if (value === "bad") throw new Error("bad value");
-      return value.toUpperCase();
-    },
-    failed(error) {
-      seen.push("failed");
-      return new Error(`mapped: ${error instanceof Error ? error.message : String(error)}`);
-    },
-  });
   /** An outcome that wraps a value, and recovers from a failure with `recovery` (or rethrows without one). */
   const outcome = (seen: string[], recovery?: Promise<string>): ReadOutcome<string, string> => ({
     settled(value) {
@@ -209,13 +201,7 @@ describe("a read's outcome in the same promise (readInto)", () => {
     const client = new AbortController();
     const attempt = new Attempt(client.signal, TIMEOUTS, "provider:a");
     const seen: string[] = [];
-    const onward = (next: Promise<string>): ReadStep<string, string> => ({
-      arrived(value) {
-        seen.push(`head ${value}`);
-        return attempt.readOn(next, step(seen));
-      },
-      failed: (error) => error,
-    });
+    const onward = (next: Promise<string>) => readingOn(attempt, seen, next);
     expect(
       await attempt.readInto(Promise.resolve("head"), onward(Promise.resolve("body")), outcome(seen)),
     ).toBe("<BODY>");

@@ -141,7 +141,9 @@ export class DispatchRun implements ReadOutcome<ClientReply, Dispatched> {
     // is no failure of the route: the next one may serve it.
     if (failure.code === "unsupported_operation") {
       this.lastError ??= failure;
-      return this.nextRoute();
+      this.index++;
+      this.retry = 0;
+      return this.onward();
     }
     const route = this.routes[this.index] as Route;
     const fallback = fallbackClassOf(failure);
@@ -154,15 +156,20 @@ export class DispatchRun implements ReadOutcome<ClientReply, Dispatched> {
     this.deps.log(
       `[${request.requestId}] route ${route.label} (${route.upstreamModel}) failed: ${failure.message}`,
     );
-    if (failure.code === "no_route_available" || failOver) return this.nextRoute();
-    this.retry++;
-    return this.next();
+    if (failure.code === "no_route_available" || failOver) {
+      this.index++;
+      this.retry = 0;
+    } else this.retry++;
+    return this.onward();
   }
 
-  private nextRoute(): Promise<Dispatched> {
-    this.index++;
-    this.retry = 0;
-    return this.next();
+  /**
+   * The next attempt, opened in a turn of its own as the loop's await did: a failure may be heard
+   * inside another module's callback (a timeout fires from its deadline list's walk), which must
+   * not open an attempt in the middle of it.
+   */
+  private onward(): Promise<Dispatched> {
+    return Promise.resolve().then(() => this.next());
   }
 
   /** No route answered: the gateway's own answer where no upstream can serve it, else the last failure. */

@@ -22,6 +22,31 @@ function manualClock() {
 }
 
 describe("DeadlineList", () => {
+  test("an entry added by an expiry does not hold the timer off an older entry due sooner", () => {
+    const clock = manualClock();
+    const expired: string[] = [];
+    const armed: number[] = [];
+    const list = new DeadlineList(100, clock.now, (_fire, ms) => {
+      armed.push(ms);
+      return { unref: () => undefined };
+    });
+    /** Expires, and starts a follow-up under the same delay (as a failover's next attempt does). */
+    class Chained extends Entry {
+      override expire(): void {
+        super.expire();
+        list.add(new Entry("c", expired));
+      }
+    }
+    list.add(new Chained("a", expired));
+    clock.at = 50;
+    list.add(new Entry("b", expired));
+    clock.at = 100;
+    list.fire();
+    expect(expired).toEqual(["a"]);
+    // b is due at 150: the timer waits 50 ms for it, not c's whole 100.
+    expect(armed).toEqual([100, 50]);
+  });
+
   test("entries expire oldest first, each only once its own deadline has passed", () => {
     const clock = manualClock();
     const expired: string[] = [];

@@ -25,12 +25,15 @@ export abstract class Deadlined {
 export class DeadlineList {
   private oldest: Deadlined | undefined;
   private newest: Deadlined | undefined;
-  private timer: ReturnType<typeof setTimeout> | undefined;
+  private timer: ListTimer | undefined;
   private count = 0;
+  /** `fire` is expiring entries: an entry added by one's `expire` must not arm the timer (see `fire`). */
+  private firing = false;
 
   constructor(
     readonly delayMs: number,
     private readonly now: () => number = performance.now.bind(performance),
+    private readonly setTimer: ArmTimer = setTimeout,
   ) {}
 
   /** Entries listed now (settled ones have left). */
@@ -48,7 +51,7 @@ export class DeadlineList {
     else this.oldest = entry;
     this.newest = entry;
     this.count++;
-    if (this.timer === undefined) this.arm(this.delayMs);
+    if (this.timer === undefined && !this.firing) this.arm(this.delayMs);
   }
 
   /** `entry` settled: it leaves the list now (nothing when it has left already). */
@@ -65,25 +68,44 @@ export class DeadlineList {
     this.count--;
   }
 
-  /** The timer fired: every entry past its deadline expires; then wait for the oldest left. */
+  /**
+   * The timer fired: every entry past its deadline expires; then wait for the oldest left. An
+   * entry added meanwhile (an expiry that starts something under the same delay: a failover's
+   * next attempt) is the newest, due a whole delay from now; the timer must still wait only for
+   * the oldest, which may be due much sooner, so it is armed once, after the expiries.
+   */
   fire(): void {
     this.timer = undefined;
     const now = this.now();
-    let entry = this.oldest;
-    while (entry !== undefined && entry.dueAt <= now) {
-      this.remove(entry);
-      entry.expire();
-      entry = this.oldest;
+    this.firing = true;
+    try {
+      let entry = this.oldest;
+      while (entry !== undefined && entry.dueAt <= now) {
+        this.remove(entry);
+        entry.expire();
+        entry = this.oldest;
+      }
+    } finally {
+      this.firing = false;
+      const oldest = this.oldest;
+      if (oldest !== undefined && this.timer === undefined) this.arm(Math.max(1, oldest.dueAt - now));
     }
-    if (entry !== undefined && this.timer === undefined) this.arm(Math.max(1, entry.dueAt - now));
   }
 
   private arm(ms: number): void {
     // The list as the timer's argument: no closure for its callback.
-    this.timer = setTimeout(fireList, ms, this);
+    this.timer = this.setTimer(fireList, ms, this);
     this.timer.unref();
   }
 }
+
+/** The list's one timer: what `setTimeout` gives (or a test's stand-in). */
+interface ListTimer {
+  unref(): unknown;
+}
+
+/** Arms the list's timer: `setTimeout` itself, or a test's stand-in that records the delay. */
+export type ArmTimer = (fire: (list: DeadlineList) => void, ms: number, list: DeadlineList) => ListTimer;
 
 function fireList(list: DeadlineList): void {
   list.fire();

@@ -94,12 +94,14 @@ const PAIRS: Pair[] = [
     { id: "shadow-loop", a: "mindgw", b: "mindgw-shadow-loop", c: 32, scenario },
     { id: "shadow-thread", a: "mindgw", b: "mindgw-shadow-thread", c: 32, scenario },
     { id: "shadow-thread-vs-loop", a: "mindgw-shadow-loop", b: "mindgw-shadow-thread", c: 32, scenario },
-    { id: "lean", a: "mindgw", b: "mindgw-lean", c: 32, scenario },
+    // The default (every plain-http call on the lean client, since session 12) against `auto`
+    // (the lean client for a run of calls made alone and for streams, `fetch` for the rest).
+    { id: "lean", a: "mindgw-auto", b: "mindgw", c: 32, scenario },
     // The lean client's thread for non-stream calls under load (b) against `fetch` there (a, `auto`).
-    { id: "thread", a: "mindgw", b: "mindgw-thread", c: 32, scenario },
-    // The default `auto` (the lean client for a run of calls made alone) against `fetch`.
-    { id: "auto", a: "mindgw-fetch", b: "mindgw", c: 32, scenario },
-    { id: "auto-c1", a: "mindgw-fetch", b: "mindgw", c: 1, scenario },
+    { id: "thread", a: "mindgw-auto", b: "mindgw-thread", c: 32, scenario },
+    // `auto` against `fetch` for every call.
+    { id: "auto", a: "mindgw-fetch", b: "mindgw-auto", c: 32, scenario },
+    { id: "auto-c1", a: "mindgw-fetch", b: "mindgw-auto", c: 1, scenario },
   ]),
   { id: "worker-c1", a: "mindgw", b: "mindgw-worker", c: 1, scenario: "non-stream" },
   ...(againstBinary

@@ -8,7 +8,7 @@
  *   bun run build && bun bench/ratios.ts
  * Environment: RATIO_SECONDS (5) per wrk run, RATIO_REPEATS (3), RATIO_TTFT_N (200),
  * RATIO_UPSTREAMS (burst,fake), RATIO_TARGETS (direct,bare-proxy,nginx,mindgw,mindgw-worker; also
- * mindgw-lean: every plain-http upstream call on the lean client, MINDGW_UPSTREAM_CLIENT=lean),
+ * mindgw-auto: `MINDGW_UPSTREAM_CLIENT=auto`, the default until session 12: `fetch` for non-stream calls under load),
  * MINDGW_BIN (dist/mindgw). Writes .bench-out/ratios-<time>.{md,json} and prints the markdown,
  * with each process's CPU µs per request at c=32 (the gateway, and the worker through one).
  */
@@ -20,7 +20,7 @@ import { nginxTarget } from "./nginx-target.ts";
 import { preflight, SCENARIOS, STREAM_SCENARIO } from "./scenarios.ts";
 import { spawnService } from "./service.ts";
 import type { RunningTarget, Target } from "./target.ts";
-import { bareProxyTarget, directTarget, mindgwLeanTarget, mindgwTarget, startFake } from "./targets.ts";
+import { bareProxyTarget, directTarget, mindgwTarget, startFake } from "./targets.ts";
 import { measureTtfb } from "./ttfb.ts";
 import { runWrk, type WrkResult } from "./wrk.ts";
 
@@ -57,7 +57,7 @@ function targetsFor(upstream: Upstream): Target[] {
     nginxTarget(upstream.url),
     mindgwTarget(upstream.url, binary, { name: "mindgw" }),
     mindgwTarget(upstream.url, binary, { name: "mindgw-worker", via: "worker" }),
-    mindgwLeanTarget(upstream.url, binary),
+    mindgwTarget(upstream.url, binary, { name: "mindgw-auto", env: { MINDGW_UPSTREAM_CLIENT: "auto" } }),
   ];
   return all.filter((t) => wanted.includes(t.name));
 }
@@ -220,10 +220,10 @@ function render(results: { name: string; samples: Map<string, Sample[]> }[], loa
       ["direct", "mindgw"],
       ["mindgw", "mindgw-worker"],
       ["direct", "mindgw-worker"],
-      ...(samples.has("mindgw-lean")
+      ...(samples.has("mindgw-auto")
         ? ([
-            ["mindgw", "mindgw-lean"],
-            ["bare-proxy", "mindgw-lean"],
+            ["mindgw-auto", "mindgw"],
+            ["bare-proxy", "mindgw-auto"],
           ] as const)
         : []),
     ] as const)

@@ -310,6 +310,8 @@ export function allTargets(fakeUrl: string, fakePid: number, binary?: string, ap
       mindgwLeanTarget(fakeUrl, binary),
       // Calls made alone on `fetch` too (the default before session 5).
       mindgwFetchTarget(fakeUrl, binary),
+      // `auto`, the default from session 5 to 12: the lean client for calls made alone and streams.
+      mindgwTarget(fakeUrl, binary, { name: "mindgw-auto", env: { MINDGW_UPSTREAM_CLIENT: "auto" } }),
       // A non-stream call under load on the lean client's thread instead of `fetch` (opt-in).
       mindgwTarget(fakeUrl, binary, { name: "mindgw-thread", env: { MINDGW_UPSTREAM_CLIENT: "thread" } }),
     );

@@ -6,6 +6,7 @@ import {
   ALONE_STREAK,
   answerFetch,
   createUpstreamFetch,
+  FEW_CORES,
   type LeanMode,
   leanMode,
   nativeFetchLimit,
@@ -91,8 +92,7 @@ describe("createUpstreamFetch", () => {
     expect(used).toEqual(["native", "node", "node"]);
   });
 
-  test("auto (the default): the lean client for a plain-http call made alone, from the ALONE_STREAK-th in a row; native fetch from two in flight", async () => {
-    expect(leanMode({})).toBe("auto");
+  test("auto: the lean client for a plain-http call made alone, from the ALONE_STREAK-th in a row; native fetch from two in flight", async () => {
     expect(leanMode({ MINDGW_UPSTREAM_CLIENT: "auto" })).toBe("auto");
     expect(leanMode({ MINDGW_UPSTREAM_CLIENT: "fetch" })).toBe("overflow");
     let inFlight = 1;
@@ -176,8 +176,15 @@ describe("createUpstreamFetch", () => {
     expect(leanMode({ MINDGW_UPSTREAM_CLIENT: "streams" })).toBe("auto");
   });
 
-  test("MINDGW_UPSTREAM_CLIENT=lean: every plain-http call on the lean client", async () => {
-    expect(leanMode({ MINDGW_UPSTREAM_CLIENT: "lean" })).toBe("all");
+  test("MINDGW_UPSTREAM_CLIENT=lean, and unset on a host of few cores: every plain-http call on the lean client", async () => {
+    expect(leanMode({ MINDGW_UPSTREAM_CLIENT: "lean" }, 64)).toBe("all");
+    expect(leanMode({}, FEW_CORES)).toBe("all");
+    expect(leanMode({}, 1)).toBe("all");
+    expect(leanMode({ MINDGW_UPSTREAM_CLIENT: "anything else" }, FEW_CORES)).toBe("all");
+    // With cores to spare the event loop is the bound: non-stream calls under load on `fetch`.
+    expect(leanMode({}, FEW_CORES + 1)).toBe("auto");
+    expect(leanMode({ MINDGW_UPSTREAM_CLIENT: "auto" }, 1)).toBe("auto");
+    expect(leanMode({ MINDGW_UPSTREAM_CLIENT: "fetch" }, 1)).toBe("overflow");
     const { used, tagged } = recorder();
     const upstream = createUpstreamFetch({
       inFlight: () => 0,

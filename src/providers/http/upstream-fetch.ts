@@ -1,3 +1,4 @@
+import { availableParallelism } from "node:os";
 import { signalOnly } from "./call-cancel.ts";
 import { createLeanFetch, type FetchFunction, type LeanFetch } from "./http1/lean-fetch.ts";
 import { nodeFetch } from "./node-fetch.ts";
@@ -20,10 +21,10 @@ export function nativeFetchLimit(env: Record<string, string | undefined> = proce
 }
 
 /**
- * Where plain-http calls go. `overflow`: native `fetch` below half its limit, the lean client
- * past it. `auto` (the default): also the lean client while the process serves only one request
- * (`LEAN_WHEN_ALONE`, `ALONE_STREAK`), and for every stream call at any load (see `leanMode`).
- * `all`: the lean client always. `off`: `node:http` past the limit, as before the lean client.
+ * Where plain-http calls go. `all` (the default): the lean client always. `overflow`: native
+ * `fetch` below half its limit, the lean client past it. `auto`: also the lean client while the
+ * process serves only one request (`LEAN_WHEN_ALONE`, `ALONE_STREAK`), and for every stream call
+ * at any load (see `leanMode`). `off`: `node:http` past the limit, as before the lean client.
  */
 export type LeanMode = "auto" | "overflow" | "all" | "off" | "thread";
 
@@ -46,27 +47,42 @@ export const LEAN_WHEN_ALONE = 1;
 export const ALONE_STREAK = 4;
 
 /**
- * `MINDGW_UPSTREAM_CLIENT`: unset (or anything else), `auto`: a plain-http call made alone (in a
- * run of `ALONE_STREAK`) and every plain-http stream call on the lean client, other calls on
- * native `fetch` below half its limit; `fetch`, native `fetch` below half its limit for every call,
- * alone and streamed (`overflow`); `lean`, every plain-http call on the lean client (`all`);
- * `streams`, the name `auto`'s stream rule had while it was an option (session 9), the same as
- * `auto`; `thread`, as `auto`, but a plain-http non-stream call with others in flight on the lean
- * client's thread (`createLeanThread`) rather than native `fetch` (session 11: its cost to the
- * event loop is less than half `fetch`'s in the client alone). Session 4's quiet run had the lean
- * client for calls made alone 12 % cheaper at c=1 but 8–11 % dearer at c=32, where 1–6 % of calls were made "alone"; with the streak none are
- * (docs/BENCHMARKS-HISTORY.md, "Session 5: c=1"). A stream at c=32 on the lean client's byte feed
- * costs the event loop itself less than on `fetch`'s body stream since session 10's leaner
- * exchange (main thread 0.83 of `fetch`'s, 1.26 × the streams a second, total CPU 0.70, eight
- * interleaved rounds; a non-stream call still costs the loop ~3 % more there, where `fetch` does
- * its socket work on its own thread): docs/BENCHMARKS-HISTORY.md, "Session 10: the lead".
+ * `MINDGW_UPSTREAM_CLIENT`: `lean`: every plain-http call on the lean client (`all`); unset (or
+ * anything else): the same on a host of at most `FEW_CORES` cores, else `auto`; `auto`: a
+ * plain-http call made alone (in a run of `ALONE_STREAK`) and every plain-http stream call on the
+ * lean client, other calls on native `fetch` below half its limit (the default everywhere until
+ * session 12); `streams`, the name `auto`'s stream rule had while it was an
+ * option (session 9), the same as `auto`; `fetch`, native `fetch` below half its limit for every
+ * call, alone and streamed (`overflow`); `thread`, as `auto`, but a plain-http non-stream call
+ * with others in flight on the lean client's thread (`createLeanThread`) rather than native
+ * `fetch`. The lean client became the default on few cores once a call no longer cost it an
+ * `abort` listener (the caller's cancel hook, core/cancel-hook.ts): at c=32 on two shared cores the
+ * gateway with every call on it served 1.18 × the non-stream requests a second of `auto`'s on the
+ * burst upstream (72 against 95 µs of CPU a request) and 1.065 (1.005–1.127) × on the faithful
+ * fake (session 12's quiet end run, docs/BENCHMARKS.md), though its event loop spent more (see
+ * `FEW_CORES`).
  */
-export function leanMode(env: Record<string, string | undefined> = process.env): LeanMode {
+export function leanMode(
+  env: Record<string, string | undefined> = process.env,
+  cores: number = availableParallelism(),
+): LeanMode {
   const client = env.MINDGW_UPSTREAM_CLIENT;
   if (client === "lean") return "all";
+  if (client === "auto" || client === "streams") return "auto";
   if (client === "thread") return "thread";
-  return client === "fetch" ? "overflow" : "auto";
+  if (client === "fetch") return "overflow";
+  return cores <= FEW_CORES ? "all" : "auto";
 }
+
+/**
+ * At most this many cores, and the default puts every plain-http call on the lean client. On so
+ * few, the gateway shares them with everything else the host runs and its whole CPU a request is
+ * what bounds it: the lean client's is lower (0.83 of `fetch`'s at c=32 in session 12's quiet end
+ * run). With cores to spare the event loop is the bound, and there `fetch`, whose socket work runs
+ * on Bun's HTTP thread, costs the loop less (the lean client's loop 68 against 61 µs a request in
+ * the same run), so non-stream calls under load stay on it (`auto`).
+ */
+export const FEW_CORES = 2;
 
 export interface UpstreamFetchOptions {
   /** Requests this process is serving right now (each makes at most one upstream call at a time). */
@@ -83,10 +99,11 @@ export interface UpstreamFetchOptions {
 }
 
 /**
- * The `fetch` that upstream calls go through. Native `fetch` is the fast path for the event loop
- * (its socket work runs on Bun's HTTP thread), but Bun caps it per process and queues the rest
- * without a word, so a gateway holding hundreds of long generations would stall request 257
- * behind the others. Below half the native limit (a shadow copy can double a request's upstream
+ * The `fetch` that upstream calls go through. In `all` (the default on few cores) every plain-http
+ * call takes the lean client on `Bun.connect` (no cap, no hops through Bun's HTTP thread), and the
+ * rest (https, proxies) what follows. In the other modes native `fetch` does more: Bun caps it per process and
+ * queues the rest without a word, so a gateway holding hundreds of long generations would stall
+ * request 257 behind the others. Below half the native limit (a shadow copy can double a request's upstream
  * calls, and a few slots stay free for JWKS or telemetry), calls use native `fetch`, except that
  * a plain-http call made while the process serves one request alone takes the lean client (in
  * `auto` mode: lower latency when the loop is idle anyway). Past it,

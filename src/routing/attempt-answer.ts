@@ -2,10 +2,10 @@ import type { GatewayError } from "../core/gateway-error.ts";
 import type { SseEvent } from "../core/sse.ts";
 import type { Provider, ProviderReply } from "../providers/provider.ts";
 import { usageFromAnthropic, usageFromOpenAI } from "../translate/usage-mapping.ts";
-import type { READ_ON } from "./attempt.ts";
 import { EventChunks, EventReader } from "./event-chunks.ts";
 import { type ClientReply, readNativeReply } from "./native-reply.ts";
 import type { RouteAttempt } from "./route-attempt.ts";
+import type { READ_ON } from "./stepped-reads.ts";
 
 /**
  * The upstream's reply read as far as the router must before committing, run as the reply

@@ -2,7 +2,8 @@ import { describe, expect, test } from "bun:test";
 import { waitFor } from "../../test/e2e/harness/wait-for.ts";
 import { deadlineListOf } from "../core/deadline-list.ts";
 import { GatewayError } from "../core/gateway-error.ts";
-import { Attempt, type ReadOutcome, type ReadStep } from "./attempt.ts";
+import { Attempt } from "./attempt.ts";
+import type { ReadOutcome, ReadStep } from "./stepped-reads.ts";
 
 const TIMEOUTS = { connectMs: 10_000, firstByteMs: 120_000, idleMs: 60_000 };
 

@@ -2,8 +2,9 @@ import type { ChunkSource } from "../core/chunk-source.ts";
 import { clientClosed, type GatewayError, upstreamError } from "../core/gateway-error.ts";
 import { joinBytes } from "../core/join-bytes.ts";
 import type { BodyRead, ByteFeed } from "../providers/http/streamed-answer.ts";
-import type { Attempt, ReadStep } from "./attempt.ts";
+import type { Attempt } from "./attempt.ts";
 import { RelayScan, type UsageSink } from "./relay-scan.ts";
+import type { ReadStep } from "./stepped-reads.ts";
 
 /** Called as methods of the object (the router's attempt is one: routing/route-attempt.ts). */
 export interface ByteRelayOptions extends UsageSink {

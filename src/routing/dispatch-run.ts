@@ -3,7 +3,6 @@ import type { JsonObject } from "../core/dialect.ts";
 import { GatewayError, toGatewayError, unavailable } from "../core/gateway-error.ts";
 import { abortable } from "./abortable.ts";
 import { localAnswer } from "./adapt-dialect.ts";
-import type { ReadOutcome } from "./attempt.ts";
 import { fitsContext } from "./context-fit.ts";
 import type { Dispatched, DispatchRequest } from "./dispatch.ts";
 import { fallbackClassOf } from "./fallback-on.ts";
@@ -13,6 +12,7 @@ import type { RouteAttempt } from "./route-attempt.ts";
 import type { RouteHealth } from "./route-health.ts";
 import type { ModelPlan } from "./route-table.ts";
 import type { RoutingPolicy } from "./routing-policy.ts";
+import type { ReadOutcome } from "./stepped-reads.ts";
 import { abortReason, attemptFailed, committed, openAttempt, sendAttempt } from "./try-route.ts";
 
 /** What a dispatch needs of its router (router.ts). */
@@ -164,9 +164,9 @@ export class DispatchRun implements ReadOutcome<ClientReply, Dispatched> {
   }
 
   /**
-   * The next attempt, opened in a turn of its own as the loop's await did: a failure may be heard
-   * inside another module's callback (a timeout fires from its deadline list's walk), which must
-   * not open an attempt in the middle of it.
+   * The next attempt, opened in a microtask of its own as the loop's `await` did: a failure may be
+   * heard inside another module's callback (a timeout fires from its deadline list's walk), which
+   * must not open an attempt in the middle of it.
    */
   private onward(): Promise<Dispatched> {
     return Promise.resolve().then(() => this.next());

@@ -7,8 +7,9 @@ import { wholeBody } from "../providers/http/read-reply.ts";
 import type { ByteFeed, StreamedAnswer } from "../providers/http/streamed-answer.ts";
 import { errorInAnswer, upstreamFailure } from "../providers/http/upstream-failure.ts";
 import type { WholeAnswer as WholeBytes } from "../providers/http/whole-answer.ts";
-import type { Attempt, READ_ON, ReadStep } from "./attempt.ts";
+import type { Attempt } from "./attempt.ts";
 import { ByteRelay, type ByteRelayOptions } from "./byte-relay.ts";
+import type { READ_ON, ReadStep } from "./stepped-reads.ts";
 
 const text = new TextDecoder();
 

@@ -9,13 +9,14 @@ import type { AttemptTelemetry } from "../telemetry/dispatch-telemetry.ts";
 import { parseEventData } from "../translate/parse-body.ts";
 import type { StreamUsageMeter } from "../translate/stream-usage-meter.ts";
 import type { AdaptedCall } from "./adapt-dialect.ts";
-import type { Attempt, READ_ON, ReadStep } from "./attempt.ts";
+import type { Attempt } from "./attempt.ts";
 import { answerOf } from "./attempt-answer.ts";
 import type { Dispatched } from "./dispatch.ts";
 import type { ClientReply, NativeReplyContext } from "./native-reply.ts";
 import type { Route } from "./route.ts";
 import type { RouteHealth } from "./route-health.ts";
 import type { RoutingPolicy } from "./routing-policy.ts";
+import type { READ_ON, ReadStep } from "./stepped-reads.ts";
 
 /**
  * One attempt at one route as one object, where each layer of the attempt used to have an object

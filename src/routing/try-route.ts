@@ -4,7 +4,7 @@ import type { NativeRequest, Provider } from "../providers/provider.ts";
 import type { AttemptTelemetry } from "../telemetry/dispatch-telemetry.ts";
 import { StreamUsageMeter } from "../translate/stream-usage-meter.ts";
 import { type AdaptedCall, adaptDialect } from "./adapt-dialect.ts";
-import { Attempt, type ReadOutcome } from "./attempt.ts";
+import { Attempt } from "./attempt.ts";
 import { usageOf } from "./attempt-answer.ts";
 import type { Dispatched, DispatchRequest, ReceivedRequest } from "./dispatch.ts";
 import type { ClientReply } from "./native-reply.ts";
@@ -13,6 +13,7 @@ import { RouteAttempt } from "./route-attempt.ts";
 import type { RouteHealth } from "./route-health.ts";
 import type { RoutingPolicy } from "./routing-policy.ts";
 import { spliceBody } from "./splice-body.ts";
+import type { ReadOutcome } from "./stepped-reads.ts";
 import { CLIENT_ROUTING_FIELDS, stripClientRouting } from "./strip-client-routing.ts";
 
 /**

@@ -1,5 +1,5 @@
 import type { BodyRead, ByteFeed } from "../streamed-answer.ts";
-import { HeldBody } from "./held-body.ts";
+import { type BodyFlow, HeldBody } from "./held-body.ts";
 
 /** The body's end, as every read after it answers (never written to). */
 const END: BodyRead = Object.freeze({ done: true, size: 0, value: [] as Uint8Array[] }) as BodyRead;
@@ -21,6 +21,11 @@ export class BodyFeed extends HeldBody implements ByteFeed {
   /** The waiting read's settlers (one read at a time). */
   private resolve: ((read: BodyRead) => void) | undefined;
   private reject: ((error: unknown) => void) | undefined;
+
+  // Written out: a derived class's implicit constructor spreads its arguments (an array a stream).
+  constructor(flow: BodyFlow) {
+    super(flow);
+  }
 
   readMany(): BodyRead | Promise<BodyRead> {
     if (this.failed) return Promise.reject(this.failure);

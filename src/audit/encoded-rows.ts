@@ -34,13 +34,19 @@ export class EncodedRows {
   /** `ends[i]`: the byte after row i. */
   private ends = new Uint32Array(FIRST_ROWS);
   private rows = 0;
+  /**
+   * The first row not yet written, and where it starts: rows before it are written and wait to be
+   * compacted away (`drop`), so that a backlog drained batch by batch is not moved once a batch.
+   */
+  private head = 0;
+  private headByte = 0;
   /** The oldest rows, in the batch being written. */
   private sending = 0;
 
   constructor(private readonly insert: (batch: Uint8Array) => Promise<AuditBatchResult>) {}
 
   get waiting(): number {
-    return this.rows - this.sending;
+    return this.rows - this.head - this.sending;
   }
 
   push(record: AuditRecord): void {
@@ -59,11 +65,12 @@ export class EncodedRows {
 
   async write(max: number): Promise<AuditBatchResult> {
     const count = Math.min(max, this.waiting);
-    const end = this.ends[count - 1] as number;
-    const batch = new Uint8Array(end + 1);
-    batch.set(this.bytes.subarray(0, end));
+    const end = this.ends[this.head + count - 1] as number;
+    const length = end - this.headByte;
+    const batch = new Uint8Array(length + 1);
+    batch.set(this.bytes.subarray(this.headByte, end));
     batch[0] = OPEN;
-    batch[end] = CLOSE;
+    batch[length] = CLOSE;
     this.sending = count;
     try {
       const result = await this.insert(batch);
@@ -74,17 +81,30 @@ export class EncodedRows {
     }
   }
 
-  /** The first `count` rows (`end` bytes) written: what came after them moves to the front. */
+  /**
+   * The next `count` rows (up to byte `end`) are written. Once every row is, the buffer starts
+   * over (a large one made anew); rows left are moved to the front only once the written ones are
+   * more than half the bytes in use: each byte is moved a bounded number of times however long
+   * the backlog (moving them every batch copied the whole backlog once a batch).
+   */
   private drop(count: number, end: number): void {
-    this.rows -= count;
-    this.used -= end;
-    if (this.rows === 0 && this.bytes.length > KEPT_BYTES) {
-      this.bytes = Buffer.allocUnsafeSlow(FIRST_BYTES);
-      this.ends = new Uint32Array(FIRST_ROWS);
+    this.head += count;
+    this.headByte = end;
+    if (this.head === this.rows) {
+      this.head = this.rows = this.used = this.headByte = 0;
+      if (this.bytes.length > KEPT_BYTES) {
+        this.bytes = Buffer.allocUnsafeSlow(FIRST_BYTES);
+        this.ends = new Uint32Array(FIRST_ROWS);
+      }
       return;
     }
-    this.bytes.copyWithin(0, end, end + this.used);
-    for (let i = 0; i < this.rows; i++) this.ends[i] = (this.ends[i + count] as number) - end;
+    if (end * 2 <= this.used) return;
+    this.bytes.copyWithin(0, end, this.used);
+    this.used -= end;
+    const left = this.rows - this.head;
+    for (let i = 0; i < left; i++) this.ends[i] = (this.ends[i + this.head] as number) - end;
+    this.rows = left;
+    this.head = this.headByte = 0;
   }
 
   /** Room for `bytes` in all, doubling: pushes cost amortised constant time. */

@@ -9,7 +9,8 @@
  * Environment: RATIO_SECONDS (5) per wrk run, RATIO_REPEATS (3), RATIO_TTFT_N (200),
  * RATIO_UPSTREAMS (burst,fake), RATIO_TARGETS (direct,bare-proxy,nginx,mindgw,mindgw-worker; also
  * mindgw-auto: `MINDGW_UPSTREAM_CLIENT=auto`, the default until session 12: `fetch` for non-stream calls under load),
- * MINDGW_BIN (dist/mindgw). Writes .bench-out/ratios-<time>.{md,json} and prints the markdown,
+ * MINDGW_BIN (dist/mindgw), RATIO_WARMUP (5) seconds of c=32 load per scenario on each target
+ * before the first repeat. Writes .bench-out/ratios-<time>.{md,json} and prints the markdown,
  * with each process's CPU µs per request at c=32 (the gateway, and the worker through one).
  */
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
@@ -32,6 +33,9 @@ const ttftN = Number(env("RATIO_TTFT_N", "200"));
 const upstreams = env("RATIO_UPSTREAMS", "burst,fake").split(",");
 const wanted = env("RATIO_TARGETS", "direct,bare-proxy,nginx,mindgw,mindgw-worker").split(",");
 const binary = env("MINDGW_BIN", join(ROOT, "dist/mindgw"));
+/** Seconds of load per scenario on each target before any is measured: the gateway's JIT needs
+ * ~6 s at c=32 to settle (a 1 s warm-up left one repeat of mindgw at half its speed). */
+const warmup = Number(env("RATIO_WARMUP", "5"));
 
 process.on("SIGINT", () => process.exit(130));
 process.on("SIGTERM", () => process.exit(143));
@@ -129,13 +133,13 @@ async function runUpstream(
       running.set(target.name, started);
       await preflight(started.url, started.headers);
       // Warm-up: JIT, connection pools, the SQLite file.
-      for (const scenario of SCENARIOS)
+      for (const scenario of warmup > 0 ? SCENARIOS : [])
         await runWrk({
           baseUrl: started.url,
           headers: started.headers,
           scenario,
-          connections: 8,
-          seconds: 1,
+          connections: 32,
+          seconds: warmup,
           workDir,
         });
     }

@@ -4,14 +4,15 @@
  * to the threaded store (`createThreadedAuditStore(...).insertEncoded`: the post, the thread's
  * decode, its inserts and commit), one batch in flight as the writer keeps it. The figure is the
  * audit `Worker` thread's own CPU (its schedstat run time, in ns) over the rows written, so the
- * event loop's encoding and the load generator are not in it.
+ * event loop's encoding and the load generator are not in it. Beside it, the database file's size a
+ * row once the store has closed (checkpointed): the bytes every row costs the disk and the WAL.
  *   bun bench/audit-thread-micro.ts [--rounds 6] [--rows 50000] [--batch 500] [--against OTHER_CHECKOUT]
  * `--against DIR` alternates rounds with another checkout's `src/` (say, /tmp/base-s15) in the
  * same process, so the machine's load hits both alike: the way to judge a change of a few per
  * cent on a shared machine. Each round writes a fresh database file.
  */
 import { Database } from "bun:sqlite";
-import { readdirSync, readFileSync } from "node:fs";
+import { readdirSync, readFileSync, statSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -122,7 +123,8 @@ function workerNs(): Map<string, number> {
   return found;
 }
 
-async function round(checkout: Checkout): Promise<number> {
+/** The thread's CPU a row (µs) and the database file's bytes a row once closed (checkpointed). */
+async function round(checkout: Checkout): Promise<{ us: number; bytes: number }> {
   const dir = await mkdtemp(join(tmpdir(), "audit-thread-micro-"));
   const path = join(dir, "audit.db");
   const reader = new Database(path, { create: true });
@@ -140,19 +142,24 @@ async function round(checkout: Checkout): Promise<number> {
   const spent = (workerNs().get(thread) ?? 0) - start;
   await store.close();
   reader.close();
+  const bytes = statSync(path).size / rowCount;
   await rm(dir, { recursive: true, force: true });
   if (written !== rowCount - batchSize) throw new Error(`${checkout.name}: ${written} rows written`);
-  return spent / 1000 / written;
+  return { us: spent / 1000 / written, bytes };
 }
 
 const checkouts = [await load("this", resolve(import.meta.dir, ".."))];
 if (values.against) checkouts.unshift(await load(`against ${values.against}`, resolve(values.against)));
 const results = new Map<string, number[]>(checkouts.map((c) => [c.name, []]));
+const sizes = new Map<string, number>();
 for (let r = 0; r < rounds; r++) {
   for (const checkout of r % 2 === 0 ? checkouts : [...checkouts].reverse()) {
-    const us = await round(checkout);
+    const { us, bytes } = await round(checkout);
     results.get(checkout.name)?.push(us);
-    console.log(`round ${r + 1} ${checkout.name}: ${us.toFixed(2)} µs a row (audit Worker thread)`);
+    sizes.set(checkout.name, bytes);
+    console.log(
+      `round ${r + 1} ${checkout.name}: ${us.toFixed(2)} µs a row (audit Worker thread), ${bytes.toFixed(0)} bytes a row on disk`,
+    );
   }
 }
 const median = (xs: number[]) => {
@@ -163,6 +170,6 @@ const median = (xs: number[]) => {
 };
 for (const [name, xs] of results) {
   console.log(
-    `${name}: median ${median(xs).toFixed(2)} µs a row (${Math.min(...xs).toFixed(2)}–${Math.max(...xs).toFixed(2)}), ${rounds} rounds of ${rowCount} rows in batches of ${batchSize}`,
+    `${name}: median ${median(xs).toFixed(2)} µs a row (${Math.min(...xs).toFixed(2)}–${Math.max(...xs).toFixed(2)}), ${rounds} rounds of ${rowCount} rows in batches of ${batchSize}; ${sizes.get(name)?.toFixed(0)} bytes a row in the file`,
   );
 }

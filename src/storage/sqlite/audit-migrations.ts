@@ -86,6 +86,12 @@ ALTER TABLE audit_log ADD COLUMN served_node TEXT;
     version: 5,
     sql: "DROP INDEX IF EXISTS audit_log_request;",
   },
+  {
+    // The one attempt most requests make (committed on the row's own route and model) as its
+    // duration alone, instead of ~120 bytes of JSON in `attempts` (sole-attempt.ts).
+    version: 6,
+    sql: "ALTER TABLE audit_log ADD COLUMN attempt_ms REAL;",
+  },
 ] as const;
 
 /**

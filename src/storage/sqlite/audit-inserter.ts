@@ -2,10 +2,9 @@ import type { Database, Statement } from "bun:sqlite";
 import { encodeAttempts } from "../../audit/audit-attempt.ts";
 import type { AuditRecord } from "../../audit/audit-record.ts";
 import type { AuditBatchResult } from "../storage.ts";
+import { MAX_STRING, soleAttemptMs } from "./sole-attempt.ts";
 import { isStorageFailure } from "./storage-failure.ts";
 
-/** Long user agents are attacker-controlled; cut them so the string table stays small. */
-const MAX_STRING = 512;
 /** The intern caches are bounded too: past this many entries they start over. */
 const MAX_CACHE = 10_000;
 
@@ -25,8 +24,8 @@ export class AuditInserter {
     this.insertLog = db.prepare(
       `INSERT INTO audit_log (request_id, started_at, principal_id, front_door, model_id, route_id,
         upstream_model_id, status, error_class_id, stream, latency_ms, ttfb_ms, input_tokens,
-        output_tokens, cost_usd, client_ip, user_agent_id, error_message, dropped, attempts, node, served_node)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        output_tokens, cost_usd, client_ip, user_agent_id, error_message, dropped, attempts, attempt_ms, node, served_node)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
     this.insertBody = db.prepare(
       "INSERT INTO audit_bodies (log_id, request_body, response_body) VALUES (?, ?, ?)",
@@ -65,6 +64,7 @@ export class AuditInserter {
   }
 
   private insertOne(r: AuditRecord): void {
+    const attemptMs = soleAttemptMs(r);
     const { lastInsertRowid } = this.insertLog.run(
       r.requestId,
       r.startedAt,
@@ -85,7 +85,8 @@ export class AuditInserter {
       this.string(r.userAgent),
       r.errorMessage ?? null,
       r.dropped ?? null,
-      encodeAttempts(r.attempts),
+      attemptMs === null ? encodeAttempts(r.attempts) : null,
+      attemptMs,
       r.node ?? null,
       r.servedNode ?? null,
     );
@@ -94,6 +95,7 @@ export class AuditInserter {
     if (request !== null || response !== null) this.insertBody.run(lastInsertRowid, request, response);
   }
 
+  /** Interned id of a text; long ones (user agents are attacker-controlled) cut so the table stays small. */
   private string(value: string | null): number | null {
     if (value === null) return null;
     const text = value.length > MAX_STRING ? value.slice(0, MAX_STRING) : value;

@@ -3,6 +3,7 @@ import { decodeAttempts } from "../../audit/audit-attempt.ts";
 import type { AuditPosition } from "../../audit/audit-cursor.ts";
 import type { AuditFilter } from "../../audit/audit-query-schema.ts";
 import type { AuditRecord, FrontDoor } from "../../audit/audit-record.ts";
+import { soleAttempt } from "./sole-attempt.ts";
 
 /** One joined row, as SQLite returns it. */
 export interface AuditRow {
@@ -30,6 +31,7 @@ export interface AuditRow {
   error_message: string | null;
   dropped: string | null;
   attempts: string | null;
+  attempt_ms: number | null;
   node: string | null;
   served_node: string | null;
   request_body?: string | null;
@@ -39,7 +41,7 @@ export interface AuditRow {
 const COLUMNS = `l.id, l.request_id, l.started_at, p.key_id, p.key_name, p.tenant, p.role, l.front_door,
   m.value AS model, r.value AS route, u.value AS upstream_model, l.status, e.value AS error_class,
   l.stream, l.latency_ms, l.ttfb_ms, l.input_tokens, l.output_tokens, l.cost_usd, l.client_ip,
-  a.value AS user_agent, l.error_message, l.dropped, l.attempts,
+  a.value AS user_agent, l.error_message, l.dropped, l.attempts, l.attempt_ms,
   l.node, l.served_node`;
 
 const JOINS = `LEFT JOIN audit_principals p ON p.id = l.principal_id
@@ -203,7 +205,10 @@ export function rowToRecord(row: AuditRow): AuditRecord {
   };
   if (row.error_message !== null) record.errorMessage = row.error_message;
   if (row.dropped !== null) record.dropped = row.dropped;
-  const attempts = decodeAttempts(row.attempts);
+  const attempts =
+    row.attempt_ms === null
+      ? decodeAttempts(row.attempts)
+      : soleAttempt(row.route, row.upstream_model, row.attempt_ms);
   if (attempts) record.attempts = attempts;
   if (row.node !== null) record.node = row.node;
   if (row.served_node !== null) record.servedNode = row.served_node;

@@ -137,12 +137,13 @@ export function createSqliteAuditStore(options: SqliteAuditStoreOptions): Sqlite
   };
 }
 
+/** Retention's read: the oldest rows that started before a cutoff (the time index, in order). */
+export const OLDEST_BEFORE = "SELECT id FROM audit_log WHERE started_at < ? ORDER BY started_at, id LIMIT ?";
+
 /** Deletes up to `limit` of the oldest rows that started before `cutoff`, bodies included. */
 function pruneBatch(db: Database, cutoff: number, limit: number): number {
   const ids = db
-    .query<{ id: number }, [number, number]>(
-      "SELECT id FROM audit_log WHERE started_at < ? ORDER BY started_at, id LIMIT ?",
-    )
+    .query<{ id: number }, [number, number]>(OLDEST_BEFORE)
     .all(cutoff, limit)
     .map((row) => row.id);
   if (ids.length === 0) return 0;

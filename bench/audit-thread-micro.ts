@@ -1,0 +1,175 @@
+/**
+ * What the SQLite audit thread spends a row, on the real path: records as the gateway makes them
+ * queued in the audit writer's buffer (`EncodedRows`), handed over in batches of `--batch` rows
+ * to the threaded store (`createThreadedAuditStore(...).insertEncoded`: the post, the thread's
+ * decode, its inserts and commit), one batch in flight as the writer keeps it. The figure is the
+ * audit `Worker` thread's own CPU (its schedstat run time, in ns) over the rows written, so the
+ * event loop's encoding and the load generator are not in it. Beside it, the database file's size a
+ * row once the store has closed (checkpointed): the bytes every row costs the disk and the WAL.
+ *   bun bench/audit-thread-micro.ts [--rounds 6] [--rows 50000] [--batch 500] [--against OTHER_CHECKOUT]
+ * `--against DIR` alternates rounds with another checkout's `src/` (say, /tmp/base-s15) in the
+ * same process, so the machine's load hits both alike: the way to judge a change of a few per
+ * cent on a shared machine. Each round writes a fresh database file.
+ */
+import { Database } from "bun:sqlite";
+import { readdirSync, readFileSync, statSync } from "node:fs";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { parseArgs } from "node:util";
+import type { AuditRecord } from "../src/audit/audit-record.ts";
+import type { AuditBatchResult } from "../src/storage/storage.ts";
+
+const { values } = parseArgs({
+  options: {
+    rounds: { type: "string", default: "6" },
+    rows: { type: "string", default: "50000" },
+    batch: { type: "string", default: "500" },
+    against: { type: "string" },
+  },
+});
+const rounds = Number(values.rounds);
+const rowCount = Number(values.rows);
+const batchSize = Number(values.batch);
+
+interface Checkout {
+  name: string;
+  EncodedRows: new (
+    insert: (batch: Uint8Array) => Promise<AuditBatchResult>,
+  ) => {
+    push(record: AuditRecord): void;
+    write(max: number): Promise<AuditBatchResult>;
+    readonly waiting: number;
+  };
+  createThreadedAuditStore: (options: { path: string; reader: Database }) => {
+    insertEncoded(batch: Uint8Array): Promise<AuditBatchResult>;
+    close(): void | Promise<void>;
+  };
+}
+
+async function load(name: string, root: string): Promise<Checkout> {
+  const rows = await import(join(root, "src/audit/encoded-rows.ts"));
+  const store = await import(join(root, "src/storage/sqlite/threaded-audit-store.ts"));
+  return { name, EncodedRows: rows.EncodedRows, createThreadedAuditStore: store.createThreadedAuditStore };
+}
+
+/** A request's row as the gateway writes it under the benchmarks: one key, one model, one attempt. */
+function record(i: number, at: number): AuditRecord {
+  return {
+    requestId: `req_0193${(at * 4096 + i).toString(16).padStart(28, "0")}`,
+    startedAt: at + (i >> 4),
+    keyId: "key_0193a1b2c3d4",
+    keyName: "bench",
+    tenant: null,
+    role: "user",
+    frontDoor: "chat",
+    model: "gpt-4o-mini",
+    route: "provider:burst",
+    upstreamModel: "gpt-4o-mini",
+    status: i % 50 === 0 ? 429 : 200,
+    errorClass: i % 50 === 0 ? "rate_limited" : null,
+    stream: false,
+    latencyMs: 0.8 + (i % 7) * 0.013,
+    ttfbMs: 0.7 + (i % 5) * 0.011,
+    inputTokens: 12,
+    outputTokens: 34 + (i % 3),
+    costUsd: 0.0000123,
+    clientIp: "127.0.0.1",
+    userAgent: null,
+    errorMessage: null,
+    dropped: null,
+    attempts: [
+      {
+        route: "provider:burst",
+        upstreamModel: "gpt-4o-mini",
+        outcome: "ok",
+        status: null,
+        errorClass: null,
+        durationMs: 0.61,
+      },
+    ],
+    node: null,
+    servedNode: null,
+  };
+}
+
+/** The batches a writer hands over for `rowCount` records (made before timing, by that checkout's queue). */
+async function batches(checkout: Checkout): Promise<Uint8Array[]> {
+  const made: Uint8Array[] = [];
+  const queue = new checkout.EncodedRows(async (batch) => {
+    made.push(batch);
+    return { written: 0, rejected: 0 };
+  });
+  const at = Date.now();
+  for (let i = 0; i < rowCount; i++) {
+    queue.push(record(i, at));
+    if (queue.waiting >= batchSize) await queue.write(batchSize);
+  }
+  if (queue.waiting > 0) await queue.write(queue.waiting);
+  return made;
+}
+
+/** Run time (ns) of each `Worker` thread of this process, by thread id. */
+function workerNs(): Map<string, number> {
+  const found = new Map<string, number>();
+  for (const tid of readdirSync("/proc/self/task")) {
+    try {
+      if (readFileSync(`/proc/self/task/${tid}/comm`, "utf8").trim() !== "Worker") continue;
+      found.set(tid, Number(readFileSync(`/proc/self/task/${tid}/schedstat`, "utf8").split(" ")[0]));
+    } catch {
+      // The thread ended meanwhile.
+    }
+  }
+  return found;
+}
+
+/** The thread's CPU a row (µs) and the database file's bytes a row once closed (checkpointed). */
+async function round(checkout: Checkout): Promise<{ us: number; bytes: number }> {
+  const dir = await mkdtemp(join(tmpdir(), "audit-thread-micro-"));
+  const path = join(dir, "audit.db");
+  const reader = new Database(path, { create: true });
+  const store = checkout.createThreadedAuditStore({ path, reader });
+  const work = await batches(checkout);
+  const before = workerNs();
+  // The first batch starts the thread (its start-up is not the per-row cost): written untimed.
+  const first = work.shift();
+  if (first) await store.insertEncoded(first);
+  const thread = [...workerNs().keys()].find((tid) => !before.has(tid));
+  if (thread === undefined) throw new Error("no audit Worker thread appeared");
+  const start = workerNs().get(thread) ?? 0;
+  let written = 0;
+  for (const batch of work) written += (await store.insertEncoded(batch)).written;
+  const spent = (workerNs().get(thread) ?? 0) - start;
+  await store.close();
+  reader.close();
+  const bytes = statSync(path).size / rowCount;
+  await rm(dir, { recursive: true, force: true });
+  if (written !== rowCount - batchSize) throw new Error(`${checkout.name}: ${written} rows written`);
+  return { us: spent / 1000 / written, bytes };
+}
+
+const checkouts = [await load("this", resolve(import.meta.dir, ".."))];
+if (values.against) checkouts.unshift(await load(`against ${values.against}`, resolve(values.against)));
+const results = new Map<string, number[]>(checkouts.map((c) => [c.name, []]));
+const sizes = new Map<string, number>();
+for (let r = 0; r < rounds; r++) {
+  for (const checkout of r % 2 === 0 ? checkouts : [...checkouts].reverse()) {
+    const { us, bytes } = await round(checkout);
+    results.get(checkout.name)?.push(us);
+    sizes.set(checkout.name, bytes);
+    console.log(
+      `round ${r + 1} ${checkout.name}: ${us.toFixed(2)} µs a row (audit Worker thread), ${bytes.toFixed(0)} bytes a row on disk`,
+    );
+  }
+}
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2
+    ? (s[s.length >> 1] as number)
+    : ((s[s.length / 2 - 1] as number) + (s[s.length / 2] as number)) / 2;
+};
+for (const [name, xs] of results) {
+  console.log(
+    `${name}: median ${median(xs).toFixed(2)} µs a row (${Math.min(...xs).toFixed(2)}–${Math.max(...xs).toFixed(2)}), ${rounds} rounds of ${rowCount} rows in batches of ${batchSize}; ${sizes.get(name)?.toFixed(0)} bytes a row in the file`,
+  );
+}

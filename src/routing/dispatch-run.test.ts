@@ -1,5 +1,5 @@
 import { expect, test } from "bun:test";
-import { chatRequest, fakeProvider, jsonReply, never, routerFor } from "./router-test-kit.ts";
+import { chatRequest, fakeProvider, jsonReply, never, routerFor, twoRoutes } from "./router-test-kit.ts";
 
 // DispatchRun's next attempt after a failure (its `onward`): a failure can be heard inside
 // another module's callback, an attempt's first-byte bound expiring in its deadline list's walk
@@ -21,26 +21,8 @@ test("a failover heard in the bound's expiry opens the next attempt in a turn of
     order.push("b called");
     return Promise.resolve(jsonReply());
   });
-  const { router } = routerFor(
-    {
-      providers: [
-        { name: "a", type: "openai" },
-        { name: "b", type: "openai" },
-      ],
-      models: [
-        {
-          name: "m",
-          routes: [
-            // The stimulus: a bound short enough that a's silence always passes it.
-            { provider: "a", model: "ma", timeouts: { first_byte: "5ms" } },
-            { provider: "b", model: "mb" },
-          ],
-        },
-      ],
-      routing: { retries: 0, backoff: 0 },
-    },
-    [a, b],
-  );
+  // The stimulus: a first-byte bound short enough that a's silence always passes it.
+  const { router } = routerFor(twoRoutes({ retries: 0 }, { timeouts: { first_byte: "5ms" } }), [a, b]);
   const dispatched = await router(chatRequest("m"));
   expect(dispatched.route).toBe("provider:b");
   expect(dispatched.attempts).toBe(2);

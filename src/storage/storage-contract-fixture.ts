@@ -1,7 +1,5 @@
 import { afterAll, beforeAll } from "bun:test";
 import { type PostgresServer, startPostgres } from "../../test/e2e/harness/postgres-server.ts";
-import { keyRecord } from "../testing/key-record.ts";
-import type { KeyRecord } from "./key-record.ts";
 import { openPostgresStorage } from "./postgres/postgres-storage.ts";
 import { openSqliteStorage } from "./sqlite/sqlite-storage.ts";
 import { tempDir } from "./sqlite/test-helpers.ts";
@@ -9,7 +7,7 @@ import type { Storage } from "./storage.ts";
 
 // One contract, every backend (test support, not shipped): the storage-contract*.test.ts files
 // run the same assertions against SQLite (a temp file) and PostgreSQL (a real server). A new
-// backend adds one line to `backends`.
+// backend adds one line to `contractBackends`.
 
 /** A backend's name, and how to open a fresh, empty store on it (closed after the file's tests). */
 export type Backend = readonly [name: string, fresh: () => Promise<Storage>];
@@ -52,21 +50,4 @@ export function contractBackends(): Backend[] {
     ["sqlite", fresh(async () => openSqliteStorage(tmp.file(`contract-${++files}.db`)))],
     ["postgres", fresh(async () => openPostgresStorage(pgOptions(await started().createDatabase())))],
   ];
-}
-
-let n = 0;
-/** A key record of its own (id, hash and name numbered), with `overrides`. */
-export function key(overrides: Partial<KeyRecord> = {}): KeyRecord {
-  n += 1;
-  return keyRecord({
-    id: `key_${n}`,
-    hash: `${n}`.padStart(64, "0"),
-    name: `k${n}`,
-    models: ["gpt-*"],
-    rpm: 60,
-    tpm: 100_000,
-    budgetUsd: 1.5,
-    createdAt: 1_700_000_000_000 + n,
-    ...overrides,
-  });
 }

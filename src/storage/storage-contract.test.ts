@@ -4,8 +4,9 @@
  * storage-contract-records.test.ts.
  */
 import { describe, expect, test } from "bun:test";
+import { numberedKey as key } from "../testing/key-record.ts";
 import type { StoredResponse } from "./storage.ts";
-import { contractBackends, key } from "./storage-contract-fixture.ts";
+import { contractBackends } from "./storage-contract-fixture.ts";
 
 const stored = (tenant: string, id: string, createdAt = 1_700_000_000_000): StoredResponse => ({
   tenant,

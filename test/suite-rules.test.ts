@@ -47,6 +47,8 @@ function grep(
 
 const saysStimulus = (lines: string[], index: number) =>
   [lines[index], lines[index - 1]].some((line) => /\/\/.*stimulus/i.test(line ?? ""));
+/** A sleep raced against what a test waits for is its deadline, not a wait: `Promise.race([exited, Bun.sleep(ms)])`. */
+const isDeadline = (line: string) => /Promise\.race\(\[.*Bun\.sleep\s*\(/.test(line);
 
 describe("suite rules", () => {
   test("the globs see the suite (a wrong root would make every rule pass)", () => {
@@ -65,8 +67,9 @@ describe("suite rules", () => {
   test("no fixed sleeps in tests outside the harness (waitFor, or a commented stimulus)", () => {
     const sleeps = grep(
       allTestFiles.filter((file) => !HARNESS.test(file)),
-      /await\s+Bun\.sleep\s*\(|Bun\.sleepSync\s*\(|setTimeout\s*\(\s*(resolve|r|res|done)\b|new Promise[^;]*setTimeout/,
-      saysStimulus,
+      // Any Bun.sleep (awaited, returned, chained), a timer that resolves a wait, however written.
+      /Bun\.sleep\s*\(|Bun\.sleepSync\s*\(|setTimeout\s*\(\s*(\(\)\s*=>\s*)?(resolve|r|res|done|ok|wake)\b|new Promise[^;]*setTimeout/,
+      (lines, index) => saysStimulus(lines, index) || isDeadline(lines[index] ?? ""),
     );
     expect(sleeps).toEqual([]);
   });

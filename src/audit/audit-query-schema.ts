@@ -1,7 +1,7 @@
 import { z } from "zod";
 
-/** Epoch milliseconds, as a number, a string of digits or an ISO 8601 time. */
-const instant = z.union([z.number(), z.string()]).transform((value, ctx) => {
+/** Epoch milliseconds, as a number, a string of digits or an ISO 8601 time (the audit and shadow queries' bounds). */
+export const instant = z.union([z.number(), z.string()]).transform((value, ctx) => {
   const ms = typeof value === "number" ? value : /^\d+$/.test(value) ? Number(value) : Date.parse(value);
   if (!Number.isFinite(ms)) {
     ctx.addIssue({ code: "custom", message: "expected epoch milliseconds or an ISO 8601 time" });

@@ -1,24 +1,8 @@
 import { describe, expect, test } from "bun:test";
 import { type GatewayError, upstreamError } from "../core/gateway-error.ts";
 import { waitFor } from "../testing/wait-for.ts";
-import { chatRequest, fakeProvider, jsonReply, never, routerFor } from "./router-test-kit.ts";
+import { chatRequest, fakeProvider, jsonReply, never, routerFor, twoRoutes } from "./router-test-kit.ts";
 
-const config = (routing: object) => ({
-  providers: [
-    { name: "a", type: "openai" },
-    { name: "b", type: "openai" },
-  ],
-  models: [
-    {
-      name: "m",
-      routes: [
-        { provider: "a", model: "ma" },
-        { provider: "b", model: "mb" },
-      ],
-    },
-  ],
-  routing: { backoff: 0, ...routing },
-});
 const breaker = { failures: 2, cooldown: "1s" };
 
 describe("router with the circuit breaker", () => {
@@ -28,7 +12,7 @@ describe("router with the circuit breaker", () => {
       healthy ? Promise.resolve(jsonReply()) : Promise.reject(upstreamError("down")),
     );
     const b = fakeProvider("b");
-    const { router, advance } = routerFor(config({ retries: 0, circuit_breaker: breaker }), [a, b]);
+    const { router, advance } = routerFor(twoRoutes({ retries: 0, circuit_breaker: breaker }), [a, b]);
     expect((await router(chatRequest("m"))).route).toBe("provider:b");
     expect((await router(chatRequest("m"))).route).toBe("provider:b");
     expect(a.calls).toHaveLength(2);
@@ -49,7 +33,7 @@ describe("router with the circuit breaker", () => {
   test("the breaker stops retries on a route that just opened", async () => {
     const a = fakeProvider("a", () => Promise.reject(upstreamError("down")));
     const b = fakeProvider("b");
-    const { router } = routerFor(config({ retries: 5, circuit_breaker: breaker }), [a, b]);
+    const { router } = routerFor(twoRoutes({ retries: 5, circuit_breaker: breaker }), [a, b]);
     expect((await router(chatRequest("m"))).route).toBe("provider:b");
     expect(a.calls).toHaveLength(2);
   });
@@ -58,7 +42,7 @@ describe("router with the circuit breaker", () => {
     let probe = false;
     const a = fakeProvider("a", (call) => (probe ? never(call) : Promise.reject(upstreamError("down"))));
     const b = fakeProvider("b");
-    const { router, advance } = routerFor(config({ retries: 0, circuit_breaker: breaker }), [a, b]);
+    const { router, advance } = routerFor(twoRoutes({ retries: 0, circuit_breaker: breaker }), [a, b]);
     await router(chatRequest("m"));
     await router(chatRequest("m"));
     advance(1000);
@@ -80,7 +64,7 @@ describe("router with the circuit breaker", () => {
   test("when every route is open the answer is 503 no_route_available, and nothing is called", async () => {
     const a = fakeProvider("a", () => Promise.reject(upstreamError("down")));
     const b = fakeProvider("b", () => Promise.reject(upstreamError("down")));
-    const { router } = routerFor(config({ retries: 0, circuit_breaker: breaker }), [a, b]);
+    const { router } = routerFor(twoRoutes({ retries: 0, circuit_breaker: breaker }), [a, b]);
     await router(chatRequest("m")).catch(() => {});
     await router(chatRequest("m")).catch(() => {});
     const error = (await router(chatRequest("m")).catch((e: unknown) => e)) as GatewayError;
@@ -95,7 +79,7 @@ describe("router with the circuit breaker", () => {
     const a = fakeProvider("a", () =>
       Promise.reject(new Err({ status: 400, code: "invalid_request", message: "bad" })),
     );
-    const { router, health } = routerFor(config({ retries: 0, circuit_breaker: breaker }), [
+    const { router, health } = routerFor(twoRoutes({ retries: 0, circuit_breaker: breaker }), [
       a,
       fakeProvider("b"),
     ]);
@@ -117,7 +101,7 @@ describe("router with the circuit breaker", () => {
         }),
       ),
     );
-    const { router, health } = routerFor(config({ retries: 0, circuit_breaker: breaker }), [
+    const { router, health } = routerFor(twoRoutes({ retries: 0, circuit_breaker: breaker }), [
       a,
       fakeProvider("b"),
     ]);

@@ -99,6 +99,28 @@ export function routerFor(
   };
 }
 
+/**
+ * A config (YAML-shaped) for `routerFor`: model `m` over two OpenAI-shaped routes, provider `a`
+ * (upstream model `ma`) then `b` (`mb`), with no backoff unless `routing` says; `first` is
+ * merged into `a`'s route (its own timeouts, another upstream model).
+ */
+export const twoRoutes = (routing: object = {}, first: object = {}) => ({
+  providers: [
+    { name: "a", type: "openai" },
+    { name: "b", type: "openai" },
+  ],
+  models: [
+    {
+      name: "m",
+      routes: [
+        { provider: "a", model: "ma", ...first },
+        { provider: "b", model: "mb" },
+      ],
+    },
+  ],
+  routing: { backoff: 0, ...routing },
+});
+
 export function chatRequest(model: string, extra: Partial<DispatchRequest> = {}): DispatchRequest {
   const stream = extra.stream ?? false;
   return {

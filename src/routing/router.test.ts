@@ -13,22 +13,10 @@ import {
   routerFor,
   type Script,
   streamReply,
+  twoRoutes,
 } from "./router-test-kit.ts";
 
 const providers = (...names: string[]) => names.map((name) => ({ name, type: "openai" }));
-const twoRoutes = (routing: object = {}) => ({
-  providers: providers("a", "b"),
-  models: [
-    {
-      name: "m",
-      routes: [
-        { provider: "a", model: "ma" },
-        { provider: "b", model: "mb" },
-      ],
-    },
-  ],
-  routing: { backoff: 0, ...routing },
-});
 const failing =
   (status = 503) =>
   () =>

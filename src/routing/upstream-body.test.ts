@@ -1,25 +1,10 @@
 import { describe, expect, test } from "bun:test";
 import { upstreamError } from "../core/gateway-error.ts";
-import { chatRequest, fakeProvider, jsonReply, routerFor } from "./router-test-kit.ts";
+import { chatRequest, fakeProvider, jsonReply, routerFor, twoRoutes } from "./router-test-kit.ts";
 
 // A route of the model's own name, then one that renames it: what each upstream gets, and what
 // is left of the caller's body for the next route.
-const config = {
-  providers: [
-    { name: "a", type: "openai" },
-    { name: "b", type: "openai" },
-  ],
-  models: [
-    {
-      name: "m",
-      routes: [
-        { provider: "a", model: "m" },
-        { provider: "b", model: "mb" },
-      ],
-    },
-  ],
-  routing: { backoff: 0 },
-};
+const config = twoRoutes({}, { model: "m" });
 const failsFirst = () => fakeProvider("a", () => Promise.reject(upstreamError("answered 503")));
 
 describe("the body an upstream gets", () => {

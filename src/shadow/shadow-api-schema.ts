@@ -1,18 +1,10 @@
 import { z } from "zod";
+import { instant } from "../audit/audit-query-schema.ts";
 
 /**
  * The wire shape of `GET /admin/api/shadow` (the admin UI's Shadow page and
  * `mindgw shadow report --json` read it). Times are epoch milliseconds, money USD.
  */
-
-const instant = z.union([z.number(), z.string()]).transform((value, ctx) => {
-  const ms = typeof value === "number" ? value : /^\d+$/.test(value) ? Number(value) : Date.parse(value);
-  if (!Number.isFinite(ms)) {
-    ctx.addIssue({ code: "custom", message: "expected epoch milliseconds or an ISO 8601 time" });
-    return z.NEVER;
-  }
-  return ms;
-});
 
 /** Query string of `GET /admin/api/shadow`. */
 export const shadowQuerySchema = z.strictObject({

@@ -1,40 +1,15 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { type FakeUpstream, startFakeUpstream } from "../../test/fake-upstream/fake-upstream.ts";
-import type { AuditRecord } from "../audit/audit-record.ts";
-import { redactSecrets } from "../audit/redact-body.ts";
-import { configSchema } from "../config/config-schema.ts";
 import type { ChunkSource } from "../core/chunk-source.ts";
 import type { JsonObject } from "../core/dialect.ts";
-import { silentLogger } from "../log/logger.ts";
-import { PriceBook } from "../pricing/price-book.ts";
-import { createOpenAICompatibleProvider } from "../providers/openai-compatible/openai-compatible-provider.ts";
 import type { ClientReply } from "../routing/native-reply.ts";
-import type { Route } from "../routing/route.ts";
-import type { Dispatched, DispatchRequest } from "../routing/router.ts";
-import { keptAfterChurn } from "../testing/kept-after-churn.ts";
 import { waitFor } from "../testing/wait-for.ts";
 import type { ShadowRecord } from "./shadow-api-schema.ts";
-import { pairFacts } from "./shadow-record.ts";
-import { createShadowRunner } from "./shadow-runner.ts";
-import { createShadowThread } from "./shadow-thread-client.ts";
-import type { ThreadRules } from "./shadow-thread-protocol.ts";
+import { ask, chat, encode, mirrored, runner, twin as twinAt } from "./shadow-owned-fixture.ts";
 
 // A pair handed to the shadow thread whole (sent, timed out, compared, priced and recorded
 // there) is recorded exactly as the event loop records it; its timeout, the stop and the cap
-// behave as on the event loop.
-
-const config = configSchema.parse({
-  providers: [{ name: "twin", type: "openai", base_url: "http://127.0.0.1:1/v1" }],
-  models: [{ name: "m", routes: [{ provider: "twin", model: "candidate" }] }],
-  prices: { candidate: { input_per_mtok: 3, output_per_mtok: 7 } },
-  audit: { bodies: true },
-});
-const rules: ThreadRules = {
-  maxAnswer: config.shadow.max_answer,
-  keepAnswers: true,
-  flushMs: 1,
-  prices: { prices: config.prices, providers: config.providers, models: config.models },
-};
+// behave as on the event loop. The thread client itself: shadow-thread-client.test.ts.
 
 let fake: FakeUpstream;
 beforeAll(async () => {
@@ -42,121 +17,13 @@ beforeAll(async () => {
 });
 afterAll(() => fake.stop());
 
-const twin = (headers: Record<string, string> = {}): Route => ({
-  provider: createOpenAICompatibleProvider({ name: "twin", baseUrl: `${fake.url}/v1`, headers }),
-  upstreamModel: "candidate",
-  weight: 1,
-  timeouts: { connectMs: 10_000, firstByteMs: 10_000, idleMs: 10_000 },
-  key: "twin/candidate",
-  label: "provider:twin",
-});
-
-/** Where the pair is recorded: on the event loop (`loop`), or in the shadow thread (`owned`, with or without `insertJson`). */
-type Path = "loop" | "owned" | "owned-insert";
-
-function runner(path: Path, options: { timeout?: number; cap?: number } = {}) {
-  const stored: ShadowRecord[] = [];
-  const jsonBatches: string[] = [];
-  const shadow = createShadowRunner({
-    settings: () => ({
-      ...config.shadow,
-      timeout: options.timeout ?? 10_000,
-      max_concurrent: options.cap ?? 16,
-    }),
-    keepAnswers: () => true,
-    redact: redactSecrets,
-    pricing: () => new PriceBook(config),
-    store: {
-      async insert(records) {
-        stored.push(...records);
-      },
-      ...(path === "owned"
-        ? {
-            async insertJson(json: string) {
-              jsonBatches.push(json);
-              stored.push(...(JSON.parse(json) as ShadowRecord[]));
-            },
-          }
-        : {}),
-    },
-    flushMs: () => 1,
-    logger: silentLogger,
-    routeFor: () => undefined,
-    thread: path === "loop" ? "off" : "all",
-    ...(path === "loop" ? {} : { threadRules: () => rules }),
-  });
-  return { shadow, stored, jsonBatches };
-}
+const twin = (headers: Record<string, string> = {}) => twinAt(fake.url, headers);
 
 const primaryText = "Sure: the key is sk-abcdefghijklmnopqrstuvwx, hello world";
 
-/** One client request through the runner: sampled, answered with `reply`, its audit record in. */
-async function mirrored(
-  shadow: ReturnType<typeof runner>["shadow"],
-  requestId: string,
-  route: Route,
-  { stream, reply, body }: { stream: boolean; reply: () => ClientReply; body: JsonObject },
-): Promise<boolean> {
-  const bytes = new TextEncoder().encode(JSON.stringify(body));
-  const request: DispatchRequest = {
-    operation: "chat",
-    body,
-    model: "m",
-    stream,
-    requestId,
-    signal: new AbortController().signal,
-    received: { bytes, body, headers: {}, query: "" },
-  };
-  const primary: Dispatched = {
-    reply: reply(),
-    route: "provider:fake",
-    upstreamModel: "m",
-    attempts: 1,
-    dropped: [],
-    usage: () => ({ inputTokens: 3, outputTokens: 9 }),
-  };
-  const handed = shadow.hook({ route, sample: 1 }, request, primary);
-  const sampled = handed !== primary;
-  // A stream reaches the client (and so the capture) before its audit record is in.
-  if (handed.reply.kind === "stream") {
-    const { chunks } = handed.reply;
-    if (!chunks.ready?.() || !chunks.drained) while (await chunks.next());
-  }
-  const record: AuditRecord = {
-    requestId,
-    startedAt: Date.now(),
-    keyId: null,
-    keyName: "team-key",
-    tenant: "acme",
-    role: null,
-    frontDoor: "chat",
-    model: "m",
-    route: "provider:fake",
-    upstreamModel: "m",
-    status: 200,
-    errorClass: null,
-    stream,
-    latencyMs: 12.345,
-    ttfbMs: 4.567,
-    inputTokens: 3,
-    outputTokens: 9,
-    costUsd: 0.25,
-    clientIp: null,
-    userAgent: null,
-  };
-  shadow.finished(record);
-  return sampled;
-}
-
-const encode = (text: string) => new TextEncoder().encode(text);
-const chat = (content: string) => ({ choices: [{ index: 0, message: { role: "assistant", content } }] });
 const sse = (content: string) =>
   `data: ${JSON.stringify({ choices: [{ index: 0, delta: { content } }] })}\n\ndata: [DONE]\n\n`;
-const ask = (content: string, extra: JsonObject = {}): JsonObject => ({
-  model: "m",
-  messages: [{ role: "user", content }],
-  ...extra,
-});
+
 const structured = {
   response_format: {
     type: "json_schema",
@@ -167,7 +34,6 @@ const tools = {
   tools: [{ type: "function", function: { name: "lookup", parameters: { type: "object" } } }],
 };
 
-/** The cases compared: both modes, each way the primary's answer is kept, agreement measures that apply. */
 /** The primary's stream in `parts` pieces (split inside characters too); with one piece, whole in its first read. */
 function streamed(text: string, parts: number): () => ClientReply {
   return () => {
@@ -188,6 +54,7 @@ function streamed(text: string, parts: number): () => ClientReply {
   };
 }
 
+/** The cases compared: both modes, each way the primary's answer is kept, agreement measures that apply. */
 const cases: { name: string; stream: boolean; reply: () => ClientReply; body: JsonObject }[] = [
   {
     name: "non-stream, the primary's bytes",
@@ -305,87 +172,4 @@ describe("an owned copy's timeout, the stop and the cap", () => {
     expect(stored.map((record) => record.requestId)).toEqual(["req_first"]);
     expect(stored[0]?.shadow).toMatchObject({ status: 503, errorClass: "unavailable" });
   });
-});
-
-/** A plain copy of a chat call to the fake upstream, as the runner hands it to the thread. */
-const twinCopy = () => ({
-  provider: "twin",
-  url: `${fake.url}/v1/chat/completions`,
-  headers: {},
-  body: "{}",
-  target: { label: "provider:twin", dialect: "openai" as const, operation: "chat" as const, stream: false },
-});
-
-test("copies the thread answered are not kept alive by young collections (its Map of waiters kept them)", async () => {
-  const thread = createShadowThread();
-  const copy = twinCopy();
-  // What a waiter holds of its copy: the copy's signal (an abort listener on it, until answered).
-  const kept = await keptAfterChurn(
-    () => new AbortController().signal,
-    (signal) => thread.exchange(copy, signal),
-    (answered) => answered,
-  );
-  // The Map kept 489 of 500.
-  expect(kept).toBeLessThan(50);
-  thread.close();
-});
-
-test("a thread that failed or stopped answers a handed copy as done at once: the cap and a stop never wait on it", async () => {
-  const done: number[] = [];
-  const thread = createShadowThread({ done: (id) => done.push(id), records: () => {} });
-  thread.close();
-  expect(thread.usable()).toBe(false);
-  const id = thread.hand({
-    provider: "twin",
-    url: `${fake.url}/v1/chat/completions`,
-    headers: {},
-    body: "{}",
-    target: { label: "provider:twin", dialect: "openai", operation: "chat", stream: false },
-    pair: {
-      facts: pairFacts({ model: "m", stream: false, operation: "chat", body: {} }, twin()),
-      timeoutMs: 1000,
-    },
-  });
-  await waitFor("the copy answered as done", () => done.includes(id));
-  await expect(
-    thread.exchange(
-      {
-        provider: "twin",
-        url: "",
-        headers: {},
-        body: "",
-        target: { label: "provider:twin", dialect: "openai", operation: "chat", stream: false },
-      },
-      new AbortController().signal,
-    ),
-  ).rejects.toThrow("stopped");
-});
-
-test("a thread that fails with owned pairs in it says how many are lost, answers each as done, and fails later copies", async () => {
-  const done: number[] = [];
-  const failures: { lost: number; reason: string }[] = [];
-  const thread = createShadowThread(
-    {
-      done: (id) => done.push(id),
-      records: () => {},
-      failed: (lost, reason) => failures.push({ lost, reason }),
-    },
-    () => new URL("./failing-thread-fixture.ts", import.meta.url).href,
-  );
-  const copy = {
-    ...twinCopy(),
-    pair: {
-      facts: pairFacts({ model: "m", stream: false, operation: "chat", body: {} }, twin()),
-      timeoutMs: 60_000,
-    },
-  };
-  const ids = [thread.hand(copy), thread.hand(copy)];
-  await waitFor("the thread's failure reported", () => failures.length > 0);
-  expect(failures).toEqual([{ lost: 2, reason: expect.stringContaining("broke on purpose") }]);
-  expect(done.sort((a, b) => a - b)).toEqual(ids);
-  expect(thread.usable()).toBe(false);
-  await expect(thread.exchange(copy, new AbortController().signal)).rejects.toThrow(
-    "the shadow thread failed",
-  );
-  thread.close();
 });

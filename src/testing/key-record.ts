@@ -22,3 +22,23 @@ export const keyRecord = (over: Partial<KeyRecord> = {}): KeyRecord => ({
   lastUsedAt: null,
   ...over,
 });
+
+let numbered = 0;
+/**
+ * A key of its own, for a store that holds several: id, hash and name numbered (`key_1`, `k1`,
+ * …, unique in this process), created in that order, with limits on; changed by `over`.
+ */
+export function numberedKey(over: Partial<KeyRecord> = {}): KeyRecord {
+  numbered += 1;
+  return keyRecord({
+    id: `key_${numbered}`,
+    hash: `${numbered}`.padStart(64, "0"),
+    name: `k${numbered}`,
+    models: ["gpt-*"],
+    rpm: 60,
+    tpm: 100_000,
+    budgetUsd: 1.5,
+    createdAt: 1_700_000_000_000 + numbered,
+    ...over,
+  });
+}

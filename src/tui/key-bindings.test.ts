@@ -1,18 +1,8 @@
 import { describe, expect, test } from "bun:test";
-import { type KeyAction, type KeyPress, tailReducer } from "./key-bindings.ts";
+import { type KeyAction, type KeyPress, NO_KEY, tailReducer } from "./key-bindings.ts";
 import type { RequestRow } from "./tail-store.ts";
 import { initialUiState, type UiState } from "./ui-state.ts";
 
-const NO_KEY: KeyPress = {
-  upArrow: false,
-  downArrow: false,
-  return: false,
-  escape: false,
-  backspace: false,
-  delete: false,
-  ctrl: false,
-  meta: false,
-};
 const row = (requestId: string) => ({ requestId }) as RequestRow;
 const rows = [row("a"), row("b")];
 

@@ -72,7 +72,8 @@ function keyToAction(
   return null;
 }
 
-const NO_KEY: KeyPress = {
+/** A key press with no special key held (a plain character; tests start from it). */
+export const NO_KEY: KeyPress = {
   upArrow: false,
   downArrow: false,
   return: false,

@@ -1,26 +1,10 @@
 import { afterAll, describe, expect, test } from "bun:test";
-import { keyRecord } from "../../testing/key-record.ts";
-import type { KeyRecord } from "../key-record.ts";
+import { numberedKey as record } from "../../testing/key-record.ts";
 import { openSqliteStorage } from "./sqlite-storage.ts";
 import { tempDir } from "./test-helpers.ts";
 
 const tmp = tempDir();
 afterAll(tmp.cleanup);
-
-let n = 0;
-function record(overrides: Partial<KeyRecord> = {}): KeyRecord {
-  n += 1;
-  return keyRecord({
-    id: `key_${n}`,
-    hash: `${n}`.padStart(64, "0"),
-    name: `k${n}`,
-    models: ["gpt-*"],
-    rpm: 60,
-    budgetUsd: 1.5,
-    createdAt: 1_000 + n,
-    ...overrides,
-  });
-}
 
 describe("SqliteKeyStore", () => {
   test("create, get by hash and id, list newest first, count", async () => {

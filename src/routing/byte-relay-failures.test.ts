@@ -1,0 +1,124 @@
+import { describe, expect, test } from "bun:test";
+import type { GatewayError } from "../core/gateway-error.ts";
+import {
+  ANTHROPIC_STREAM,
+  body,
+  CHUNK,
+  decode,
+  encoder,
+  OPENAI_STREAM,
+  readAll,
+  readUntilError,
+  relay,
+  splitAt,
+  text,
+  upstream,
+} from "./byte-relay-fixture.ts";
+
+// How a relay fails: an error event, a stream cut off or malformed, a line past its bound, an
+// upstream gone quiet, a client gone. The events before the fault are relayed; the attempt is
+// released once.
+
+describe("ByteRelay: faults", () => {
+  test("an error event is reported; an in-band OpenAI error chunk too", async () => {
+    const anthropic = relay(
+      upstream([
+        encoder.encode('event: error\ndata: {"type":"error","error":{"type":"overloaded_error"}}\n\n'),
+      ]),
+      "anthropic",
+    );
+    await readAll(anthropic.source);
+    expect(anthropic.source.reported?.code).toBe("upstream_error");
+    const chat = relay(
+      upstream([encoder.encode(`${CHUNK(0)}data: {"error":{"message":"boom"}}\n\n`)]),
+      "openai",
+    );
+    await readAll(chat.source);
+    expect(chat.source.reported?.status).toBe(502);
+    const clean = relay(upstream([encoder.encode(OPENAI_STREAM)]), "openai");
+    await readAll(clean.source);
+    expect(clean.source.reported).toBeUndefined();
+  });
+
+  test("a stream cut off before its end marker is relayed, then fails (at every split)", async () => {
+    for (const [whole, dialect] of [
+      [`${CHUNK(0)}${CHUNK(1)}`, "openai"],
+      [ANTHROPIC_STREAM.replace('event: message_stop\ndata: {"type":"message_stop"}\n\n', ""), "anthropic"],
+    ] as const) {
+      const length = encoder.encode(whole).length;
+      for (let i = 1; i <= length; i++) {
+        const { source } = relay(upstream(splitAt(whole, i)), dialect);
+        const { out, error } = await readUntilError(source);
+        expect(text(out)).toBe(whole);
+        expect(error?.code).toBe("upstream_error");
+        expect(error?.message).toContain("without its end marker");
+      }
+    }
+  });
+
+  test("a malformed event is not relayed: the events before it are, then the stream fails", async () => {
+    const whole = `${CHUNK(0)}data: <html>502 Bad Gateway</html>\n\n${CHUNK(1)}data: [DONE]\n\n`;
+    const { source, done } = relay(upstream([encoder.encode(whole)]), "openai");
+    await source.start();
+    expect(decode(await source.next())).toBe(CHUNK(0));
+    const error = (await source.next().catch((e: unknown) => e)) as GatewayError;
+    expect([error.code, error.message]).toEqual([
+      "upstream_error",
+      "upstream a sent a malformed stream event",
+    ]);
+    expect(done()).toBe(1);
+  });
+
+  test("a line past the bound: the events before it are relayed, then the stream fails (at every split)", async () => {
+    const events = `${CHUNK(0)}${CHUNK(1)}`;
+    const whole = `${events}data: {"endless":"${"x".repeat(5000)}`;
+    for (const at of [whole.length, events.length + 10, 1, 50, CHUNK(0).length, events.length]) {
+      const { source, done } = relay(upstream(splitAt(whole, at)), "openai");
+      const { out, error } = await readUntilError(source);
+      expect(text(out)).toBe(events);
+      expect(error?.message).toBe("upstream sent an event-stream line longer than 4096 bytes");
+      expect(done()).toBe(1);
+    }
+  });
+
+  test("a line past the bound before any event: the relay fails at its start", async () => {
+    const { source } = relay(upstream([encoder.encode(`data: {"endless":"${"x".repeat(5000)}`)]), "openai");
+    const error = (await Promise.resolve()
+      .then(() => source.start())
+      .catch((e: unknown) => e)) as GatewayError;
+    expect(error.message).toBe("upstream sent an event-stream line longer than 4096 bytes");
+  });
+
+  test("bytes that never complete an event do not hold off the idle bound", async () => {
+    // One whole event, then half of one that never finishes, a byte at a time.
+    let reads = 0;
+    const trickle = new ReadableStream<Uint8Array>({
+      async pull(controller) {
+        if (reads++ === 0) return controller.enqueue(encoder.encode(`${CHUNK(0)}data: {"partial`));
+        await Bun.sleep(2); // stimulus: the trickle, a byte every 2 ms, well inside the idle bound
+        controller.enqueue(encoder.encode("x"));
+      },
+    });
+    const { source, attempt } = relay(body(trickle), "openai", { idleMs: 30 });
+    await source.start();
+    await source.next();
+    const error = (await source.next().catch((e: unknown) => e)) as GatewayError;
+    expect(error.code).toBe("upstream_timeout");
+    expect(error.message).toContain("the next chunk");
+    expect(attempt.signal.aborted).toBe(true);
+  });
+
+  test("cancel stops the upstream read and releases the attempt once", async () => {
+    const up = upstream([encoder.encode(CHUNK(0))], true);
+    const { source, attempt, done } = relay(up, "openai");
+    await source.start();
+    expect(decode(await source.next())).toBe(CHUNK(0));
+    const pending = source.next();
+    source.cancel();
+    source.cancel();
+    expect(await pending.catch((e: unknown) => (e as GatewayError).code)).toBe("client_closed");
+    expect(attempt.signal.aborted).toBe(true);
+    expect(up.cancelled).toBe(true);
+    expect(done()).toBe(1);
+  });
+});

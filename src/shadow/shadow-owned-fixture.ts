@@ -1,0 +1,154 @@
+import type { AuditRecord } from "../audit/audit-record.ts";
+import { redactSecrets } from "../audit/redact-body.ts";
+import { configSchema } from "../config/config-schema.ts";
+import type { JsonObject } from "../core/dialect.ts";
+import { silentLogger } from "../log/logger.ts";
+import { PriceBook } from "../pricing/price-book.ts";
+import { createOpenAICompatibleProvider } from "../providers/openai-compatible/openai-compatible-provider.ts";
+import type { ClientReply } from "../routing/native-reply.ts";
+import type { Route } from "../routing/route.ts";
+import type { Dispatched, DispatchRequest } from "../routing/router.ts";
+import type { ShadowRecord } from "./shadow-api-schema.ts";
+import { createShadowRunner } from "./shadow-runner.ts";
+import type { ThreadRules } from "./shadow-thread-protocol.ts";
+
+// What the shadow thread's tests share (test support, not shipped): one config, the shadow route
+// to a fake upstream, a runner that records on the event loop or in the thread, and one client
+// request through it.
+
+const config = configSchema.parse({
+  providers: [{ name: "twin", type: "openai", base_url: "http://127.0.0.1:1/v1" }],
+  models: [{ name: "m", routes: [{ provider: "twin", model: "candidate" }] }],
+  prices: { candidate: { input_per_mtok: 3, output_per_mtok: 7 } },
+  audit: { bodies: true },
+});
+const rules: ThreadRules = {
+  maxAnswer: config.shadow.max_answer,
+  keepAnswers: true,
+  flushMs: 1,
+  prices: { prices: config.prices, providers: config.providers, models: config.models },
+};
+
+/** The shadow route to the fake upstream at `url`, its requests sent with `headers`. */
+export const twin = (url: string, headers: Record<string, string> = {}): Route => ({
+  provider: createOpenAICompatibleProvider({ name: "twin", baseUrl: `${url}/v1`, headers }),
+  upstreamModel: "candidate",
+  weight: 1,
+  timeouts: { connectMs: 10_000, firstByteMs: 10_000, idleMs: 10_000 },
+  key: "twin/candidate",
+  label: "provider:twin",
+});
+
+/** A plain copy of a chat call to the fake upstream at `url`, as the runner hands it to the thread. */
+export const twinCopy = (url: string) => ({
+  provider: "twin",
+  url: `${url}/v1/chat/completions`,
+  headers: {},
+  body: "{}",
+  target: { label: "provider:twin", dialect: "openai" as const, operation: "chat" as const, stream: false },
+});
+
+/** Where the pair is recorded: on the event loop (`loop`), or in the shadow thread (`owned`, with or without `insertJson`). */
+export type Path = "loop" | "owned" | "owned-insert";
+
+export function runner(path: Path, options: { timeout?: number; cap?: number } = {}) {
+  const stored: ShadowRecord[] = [];
+  const jsonBatches: string[] = [];
+  const shadow = createShadowRunner({
+    settings: () => ({
+      ...config.shadow,
+      timeout: options.timeout ?? 10_000,
+      max_concurrent: options.cap ?? 16,
+    }),
+    keepAnswers: () => true,
+    redact: redactSecrets,
+    pricing: () => new PriceBook(config),
+    store: {
+      async insert(records) {
+        stored.push(...records);
+      },
+      ...(path === "owned"
+        ? {
+            async insertJson(json: string) {
+              jsonBatches.push(json);
+              stored.push(...(JSON.parse(json) as ShadowRecord[]));
+            },
+          }
+        : {}),
+    },
+    flushMs: () => 1,
+    logger: silentLogger,
+    routeFor: () => undefined,
+    thread: path === "loop" ? "off" : "all",
+    ...(path === "loop" ? {} : { threadRules: () => rules }),
+  });
+  return { shadow, stored, jsonBatches };
+}
+
+/** One client request through the runner: sampled, answered with `reply`, its audit record in. */
+export async function mirrored(
+  shadow: ReturnType<typeof runner>["shadow"],
+  requestId: string,
+  route: Route,
+  { stream, reply, body }: { stream: boolean; reply: () => ClientReply; body: JsonObject },
+): Promise<boolean> {
+  const bytes = new TextEncoder().encode(JSON.stringify(body));
+  const request: DispatchRequest = {
+    operation: "chat",
+    body,
+    model: "m",
+    stream,
+    requestId,
+    signal: new AbortController().signal,
+    received: { bytes, body, headers: {}, query: "" },
+  };
+  const primary: Dispatched = {
+    reply: reply(),
+    route: "provider:fake",
+    upstreamModel: "m",
+    attempts: 1,
+    dropped: [],
+    usage: () => ({ inputTokens: 3, outputTokens: 9 }),
+  };
+  const handed = shadow.hook({ route, sample: 1 }, request, primary);
+  const sampled = handed !== primary;
+  // A stream reaches the client (and so the capture) before its audit record is in.
+  if (handed.reply.kind === "stream") {
+    const { chunks } = handed.reply;
+    if (!chunks.ready?.() || !chunks.drained) while (await chunks.next());
+  }
+  const record: AuditRecord = {
+    requestId,
+    startedAt: Date.now(),
+    keyId: null,
+    keyName: "team-key",
+    tenant: "acme",
+    role: null,
+    frontDoor: "chat",
+    model: "m",
+    route: "provider:fake",
+    upstreamModel: "m",
+    status: 200,
+    errorClass: null,
+    stream,
+    latencyMs: 12.345,
+    ttfbMs: 4.567,
+    inputTokens: 3,
+    outputTokens: 9,
+    costUsd: 0.25,
+    clientIp: null,
+    userAgent: null,
+  };
+  shadow.finished(record);
+  return sampled;
+}
+
+export const encode = (text: string) => new TextEncoder().encode(text);
+export const chat = (content: string) => ({
+  choices: [{ index: 0, message: { role: "assistant", content } }],
+});
+export const ask = (content: string, extra: JsonObject = {}): JsonObject => ({
+  model: "m",
+  messages: [{ role: "user", content }],
+  ...extra,
+});

@@ -36,6 +36,30 @@ test("text lines: numbers and booleans print as JavaScript writes them, whatever
   ]);
 });
 
+test("text lines: a number of up to three decimals prints as String prints it, whatever its size", () => {
+  const { logger, lines } = capture();
+  const values = [
+    0.001,
+    0.01,
+    0.1,
+    0.5,
+    0.09,
+    1.25,
+    7.909,
+    12.3,
+    999.999,
+    2147483.647,
+    2147483.648,
+    1e6 + 0.5,
+  ];
+  // Random thousandths across the range, and numbers with more decimals (those take `String`).
+  for (let i = 0; i < 2000; i++) values.push(Math.round(Math.random() * 5e9) / 1000, Math.random() * 1000);
+  for (const value of values) logger.info("m", { latency_ms: value });
+  expect(lines).toEqual(
+    values.map((value) => `2026-11-30T10:00:00.000Z info m latency_ms=${String(value)}\n`),
+  );
+});
+
 test("json lines parse, one object each, with time, level, msg and the fields", () => {
   const { logger, lines } = capture({ format: "json" });
   logger.error("request", { request_id: "req_2", status: 502, reason: 'say "hi"\nnext' });

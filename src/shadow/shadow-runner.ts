@@ -222,7 +222,9 @@ export function createShadowRunner(options: ShadowRunnerOptions): ShadowRunner {
 
   return {
     hook(modelShadow, request, primary) {
-      const caller = callers.get(request.requestId);
+      // Looked up only while some caller is kept (nearly never): a look-up by a request id made
+      // for this request first makes the id a property key (~0.1–0.2 µs each, three a request).
+      const caller = callers.size === 0 ? undefined : callers.get(request.requestId);
       const override = caller?.appShadow ?? caller?.tenantRules?.shadow;
       // Locals, not a chosen {route, sample} object: this runs on every request, sampled or not.
       const route = override ? options.routeFor(override) : modelShadow?.route;
@@ -240,8 +242,8 @@ export function createShadowRunner(options: ShadowRunnerOptions): ShadowRunner {
       if (principal?.appShadow || principal?.tenantRules?.shadow) callers.set(requestId, principal);
     },
     finished(record) {
-      callers.delete(record.requestId);
-      const pair = pending.get(record.requestId);
+      if (callers.size > 0) callers.delete(record.requestId);
+      const pair = pending.size === 0 ? undefined : pending.get(record.requestId);
       if (!pair) return;
       pair.primaryRecord = record;
       if (pair.handed !== undefined) handPrimary(record.requestId, pair);

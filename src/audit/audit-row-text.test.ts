@@ -1,7 +1,13 @@
 import { expect, test } from "bun:test";
 import { makeRecord } from "./audit-fixture.ts";
 import type { AuditRecord } from "./audit-record.ts";
-import { decodeAuditRows, encodeAuditBatch, encodeAuditRow } from "./audit-row-text.ts";
+import {
+  decodeAuditRows,
+  encodeAuditBatch,
+  encodeAuditRow,
+  FIELD,
+  parseAuditBatch,
+} from "./audit-row-text.ts";
 
 // Every field set: a field added to AuditRecord fails to compile here until it is listed, and
 // then fails the round trip until the encoding carries it.
@@ -27,6 +33,14 @@ const whole: Required<AuditRecord> = {
 
 test("a record's text reads back field for field, every field set", () => {
   expect(decodeAuditRows(encodeAuditBatch([whole]))).toEqual([whole]);
+});
+
+test("a parsed batch holds each field at its FIELD index, as the audit thread binds it", () => {
+  const [row] = parseAuditBatch(encodeAuditBatch([whole]));
+  expect(Object.keys(FIELD).sort()).toEqual(Object.keys(whole).sort());
+  for (const [name, index] of Object.entries(FIELD))
+    expect([name, row?.[index]]).toEqual([name, whole[name as keyof AuditRecord]]);
+  expect(row).toHaveLength(Object.keys(FIELD).length);
 });
 
 test("a record without its optional fields reads back with them null, in batch order", () => {

@@ -11,7 +11,84 @@ import type { AuditRecord, FrontDoor } from "./audit-record.ts";
  * out, not looped over by name: keyed reads by a list of names cost 2.5 times the encoding.
  */
 export function encodeAuditRow(r: AuditRecord): string {
-  const row = shared;
+  return JSON.stringify(fillAuditRow(r, shared));
+}
+
+/**
+ * A record's fields in the text's order: what `encodeAuditRow` writes and an audit thread reads
+ * back (`parseAuditBatch`), each field at its index in `FIELD`. Optional fields absent are null.
+ */
+export type AuditRowFields = [
+  requestId: string,
+  startedAt: number,
+  keyId: string | null,
+  keyName: string | null,
+  tenant: string | null,
+  role: string | null,
+  frontDoor: FrontDoor,
+  model: string | null,
+  route: string | null,
+  upstreamModel: string | null,
+  status: number,
+  errorClass: string | null,
+  stream: boolean,
+  latencyMs: number,
+  ttfbMs: number | null,
+  inputTokens: number,
+  outputTokens: number,
+  costUsd: number,
+  clientIp: string | null,
+  userAgent: string | null,
+  errorMessage: string | null,
+  dropped: string | null,
+  attempts: readonly AuditAttempt[] | null,
+  node: string | null,
+  servedNode: string | null,
+  requestBody: string | null,
+  responseBody: string | null,
+];
+
+/** Where each field sits in `AuditRowFields`. */
+export const FIELD = {
+  requestId: 0,
+  startedAt: 1,
+  keyId: 2,
+  keyName: 3,
+  tenant: 4,
+  role: 5,
+  frontDoor: 6,
+  model: 7,
+  route: 8,
+  upstreamModel: 9,
+  status: 10,
+  errorClass: 11,
+  stream: 12,
+  latencyMs: 13,
+  ttfbMs: 14,
+  inputTokens: 15,
+  outputTokens: 16,
+  costUsd: 17,
+  clientIp: 18,
+  userAgent: 19,
+  errorMessage: 20,
+  dropped: 21,
+  attempts: 22,
+  node: 23,
+  servedNode: 24,
+  requestBody: 25,
+  responseBody: 26,
+} as const;
+
+/** An `AuditRowFields` to fill (`fillAuditRow`), every field null until then. */
+export const emptyAuditRow = (): AuditRowFields => new Array(27).fill(null) as AuditRowFields;
+
+/**
+ * Writes a record's fields into `row` and returns it: one array serves every row (its elements
+ * are replaced each time), so encoding or binding a record makes no array of its own.
+ */
+export function fillAuditRow(r: AuditRecord, row: AuditRowFields): AuditRowFields {
+  // Index literals, not `FIELD`'s: this runs on the event loop for every request, and the tuple
+  // type checks each index against its field's type.
   row[0] = r.requestId;
   row[1] = r.startedAt;
   row[2] = r.keyId;
@@ -41,11 +118,11 @@ export function encodeAuditRow(r: AuditRecord): string {
   row[24] = r.servedNode ?? null;
   row[25] = r.requestBody ?? null;
   row[26] = r.responseBody ?? null;
-  return JSON.stringify(row);
+  return row;
 }
 
-/** One array for every row encoded (its elements are replaced each time): no array a record. */
-const shared: unknown[] = new Array(27).fill(null);
+/** One array for every row encoded. */
+const shared = emptyAuditRow();
 
 /**
  * Records as a batch for an audit thread: the UTF-8 bytes of a JSON array of their
@@ -55,42 +132,49 @@ export function encodeAuditBatch(records: readonly AuditRecord[]): Uint8Array {
   return encoder.encode(`[${records.map(encodeAuditRow).join(",")}]`);
 }
 
+/**
+ * A batch (`encodeAuditBatch`'s form) as its rows' fields, as an audit thread binds them: no
+ * object a record. `Buffer.toString` decodes UTF-8 in about half the time of `TextDecoder`.
+ */
+export function parseAuditBatch(batch: Uint8Array): AuditRowFields[] {
+  return JSON.parse(Buffer.from(batch.buffer, batch.byteOffset, batch.byteLength).toString("utf8"));
+}
+
 /** A batch (`encodeAuditBatch`'s form) as records again. */
 export function decodeAuditRows(batch: Uint8Array): AuditRecord[] {
-  return (JSON.parse(decoder.decode(batch)) as unknown[][]).map(recordOf);
+  return parseAuditBatch(batch).map(recordOf);
 }
 
 const encoder = new TextEncoder();
-const decoder = new TextDecoder();
 
-function recordOf(row: unknown[]): AuditRecord {
+function recordOf(row: AuditRowFields): AuditRecord {
   return {
-    requestId: row[0] as string,
-    startedAt: row[1] as number,
-    keyId: row[2] as string | null,
-    keyName: row[3] as string | null,
-    tenant: row[4] as string | null,
-    role: row[5] as string | null,
-    frontDoor: row[6] as FrontDoor,
-    model: row[7] as string | null,
-    route: row[8] as string | null,
-    upstreamModel: row[9] as string | null,
-    status: row[10] as number,
-    errorClass: row[11] as string | null,
-    stream: row[12] as boolean,
-    latencyMs: row[13] as number,
-    ttfbMs: row[14] as number | null,
-    inputTokens: row[15] as number,
-    outputTokens: row[16] as number,
-    costUsd: row[17] as number,
-    clientIp: row[18] as string | null,
-    userAgent: row[19] as string | null,
-    errorMessage: row[20] as string | null,
-    dropped: row[21] as string | null,
-    attempts: row[22] as readonly AuditAttempt[] | null,
-    node: row[23] as string | null,
-    servedNode: row[24] as string | null,
-    requestBody: row[25] as string | null,
-    responseBody: row[26] as string | null,
+    requestId: row[FIELD.requestId],
+    startedAt: row[FIELD.startedAt],
+    keyId: row[FIELD.keyId],
+    keyName: row[FIELD.keyName],
+    tenant: row[FIELD.tenant],
+    role: row[FIELD.role],
+    frontDoor: row[FIELD.frontDoor],
+    model: row[FIELD.model],
+    route: row[FIELD.route],
+    upstreamModel: row[FIELD.upstreamModel],
+    status: row[FIELD.status],
+    errorClass: row[FIELD.errorClass],
+    stream: row[FIELD.stream],
+    latencyMs: row[FIELD.latencyMs],
+    ttfbMs: row[FIELD.ttfbMs],
+    inputTokens: row[FIELD.inputTokens],
+    outputTokens: row[FIELD.outputTokens],
+    costUsd: row[FIELD.costUsd],
+    clientIp: row[FIELD.clientIp],
+    userAgent: row[FIELD.userAgent],
+    errorMessage: row[FIELD.errorMessage],
+    dropped: row[FIELD.dropped],
+    attempts: row[FIELD.attempts],
+    node: row[FIELD.node],
+    servedNode: row[FIELD.servedNode],
+    requestBody: row[FIELD.requestBody],
+    responseBody: row[FIELD.responseBody],
   };
 }

@@ -1,6 +1,7 @@
 import type { Database, Statement } from "bun:sqlite";
 import { encodeAttempts } from "../../audit/audit-attempt.ts";
 import type { AuditRecord } from "../../audit/audit-record.ts";
+import { type AuditRowFields, emptyAuditRow, FIELD, fillAuditRow } from "../../audit/audit-row-text.ts";
 import type { AuditBatchResult } from "../storage.ts";
 import { MAX_STRING, soleAttemptMs } from "./sole-attempt.ts";
 import { isStorageFailure } from "./storage-failure.ts";
@@ -19,6 +20,15 @@ export class AuditInserter {
   private readonly internPrincipal: Statement<{ id: number }>;
   private readonly strings = new Map<string, number>();
   private readonly principals = new Map<string, number>();
+  private lastPrincipal: {
+    keyId: string | null;
+    keyName: string | null;
+    tenant: string | null;
+    role: string | null;
+    id: number;
+  } | null = null;
+  /** The one row array `insertBatch` fills for each record it binds. */
+  private readonly scratch = emptyAuditRow();
 
   constructor(private readonly db: Database) {
     this.insertLog = db.prepare(
@@ -41,12 +51,22 @@ export class AuditInserter {
   }
 
   insertBatch(records: readonly AuditRecord[]): AuditBatchResult {
+    const row = this.scratch;
+    return this.write(records.length, (i) => this.insertRow(fillAuditRow(records[i] as AuditRecord, row)));
+  }
+
+  /** `insertBatch` of rows as an audit thread reads them (`parseAuditBatch`): no record objects. */
+  insertRows(rows: readonly AuditRowFields[]): AuditBatchResult {
+    return this.write(rows.length, (i) => this.insertRow(rows[i] as AuditRowFields));
+  }
+
+  private write(count: number, insert: (index: number) => void): AuditBatchResult {
     const result: AuditBatchResult = { written: 0, rejected: 0 };
     try {
       this.db.transaction(() => {
-        for (const record of records) {
+        for (let i = 0; i < count; i++) {
           try {
-            this.insertOne(record);
+            insert(i);
             result.written++;
           } catch (error) {
             if (isStorageFailure(error)) throw error;
@@ -58,40 +78,42 @@ export class AuditInserter {
       // Ids interned in the rolled-back transaction no longer exist.
       this.strings.clear();
       this.principals.clear();
+      this.lastPrincipal = null;
       throw error;
     }
     return result;
   }
 
-  private insertOne(r: AuditRecord): void {
-    const attemptMs = soleAttemptMs(r);
+  private insertRow(row: AuditRowFields): void {
+    const attempts = row[FIELD.attempts];
+    const attemptMs = soleAttemptMs(attempts, row[FIELD.route], row[FIELD.upstreamModel]);
     const { lastInsertRowid } = this.insertLog.run(
-      r.requestId,
-      r.startedAt,
-      this.principal(r),
-      r.frontDoor,
-      this.string(r.model),
-      this.string(r.route),
-      this.string(r.upstreamModel),
-      r.status,
-      this.string(r.errorClass),
-      r.stream ? 1 : 0,
-      r.latencyMs,
-      r.ttfbMs,
-      r.inputTokens,
-      r.outputTokens,
-      r.costUsd,
-      r.clientIp,
-      this.string(r.userAgent),
-      r.errorMessage ?? null,
-      r.dropped ?? null,
-      attemptMs === null ? encodeAttempts(r.attempts) : null,
+      row[FIELD.requestId],
+      row[FIELD.startedAt],
+      this.principal(row),
+      row[FIELD.frontDoor],
+      this.string(row[FIELD.model]),
+      this.string(row[FIELD.route]),
+      this.string(row[FIELD.upstreamModel]),
+      row[FIELD.status],
+      this.string(row[FIELD.errorClass]),
+      row[FIELD.stream] ? 1 : 0,
+      row[FIELD.latencyMs],
+      row[FIELD.ttfbMs],
+      row[FIELD.inputTokens],
+      row[FIELD.outputTokens],
+      row[FIELD.costUsd],
+      row[FIELD.clientIp],
+      this.string(row[FIELD.userAgent]),
+      row[FIELD.errorMessage],
+      row[FIELD.dropped],
+      attemptMs === null ? encodeAttempts(attempts) : null,
       attemptMs,
-      r.node ?? null,
-      r.servedNode ?? null,
+      row[FIELD.node],
+      row[FIELD.servedNode],
     );
-    const request = r.requestBody ?? null;
-    const response = r.responseBody ?? null;
+    const request = row[FIELD.requestBody];
+    const response = row[FIELD.responseBody];
     if (request !== null || response !== null) this.insertBody.run(lastInsertRowid, request, response);
   }
 
@@ -107,14 +129,27 @@ export class AuditInserter {
     return id;
   }
 
-  private principal(r: AuditRecord): number | null {
-    if (r.keyId === null && r.keyName === null && r.tenant === null && r.role === null) return null;
-    const fingerprint = JSON.stringify([r.keyId, r.keyName, r.tenant, r.role]);
-    const cached = this.principals.get(fingerprint);
-    if (cached !== undefined) return cached;
-    const id = this.internPrincipal.get(r.keyId, r.keyName, r.tenant, r.role, fingerprint)!.id;
-    if (this.principals.size >= MAX_CACHE) this.principals.clear();
-    this.principals.set(fingerprint, id);
+  /**
+   * Interned id of the row's caller. Consecutive rows are mostly one caller's: that one is
+   * compared field by field before its fingerprint (a string a row) is made and looked up.
+   */
+  private principal(row: AuditRowFields): number | null {
+    const keyId = row[FIELD.keyId];
+    const keyName = row[FIELD.keyName];
+    const tenant = row[FIELD.tenant];
+    const role = row[FIELD.role];
+    if (keyId === null && keyName === null && tenant === null && role === null) return null;
+    const last = this.lastPrincipal;
+    if (last?.keyId === keyId && last.keyName === keyName && last.tenant === tenant && last.role === role)
+      return last.id;
+    const fingerprint = JSON.stringify([keyId, keyName, tenant, role]);
+    let id = this.principals.get(fingerprint);
+    if (id === undefined) {
+      id = this.internPrincipal.get(keyId, keyName, tenant, role, fingerprint)!.id;
+      if (this.principals.size >= MAX_CACHE) this.principals.clear();
+      this.principals.set(fingerprint, id);
+    }
+    this.lastPrincipal = { keyId, keyName, tenant, role, id };
     return id;
   }
 

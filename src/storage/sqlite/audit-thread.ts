@@ -4,19 +4,19 @@
  * writes of serving, so that no write holds the gateway's event loop (nor its wait for the lock). Requests run one at a time, in the order they were posted (serve-audit-thread.ts).
  */
 
-import { decodeAuditRows } from "../../audit/audit-row-text.ts";
+import { parseAuditBatch } from "../../audit/audit-row-text.ts";
 import type { ShadowRecord } from "../../shadow/shadow-api-schema.ts";
 import type { AuditThreadRequest } from "../audit-thread-protocol.ts";
 import { serveAuditThread } from "../serve-audit-thread.ts";
 import { type OpenDatabaseOptions, openDatabase } from "./open-database.ts";
 import { shadowInserter, shadowRow } from "./shadow-inserter.ts";
 import { sideHandle } from "./side-handle.ts";
-import { createSqliteAuditStore, type SqliteAuditStore } from "./sqlite-audit-store.ts";
+import { createSqliteAuditStore, type RowsAuditStore } from "./sqlite-audit-store.ts";
 import { createSqliteKeyStore } from "./sqlite-key-store.ts";
 import { createSqliteSpendStore } from "./sqlite-spend-store.ts";
 import { sqliteCode } from "./storage-failure.ts";
 
-let store: SqliteAuditStore | null = null;
+let store: RowsAuditStore | null = null;
 let opening: { path: string; options: OpenDatabaseOptions } | null = null;
 const openSide = () => {
   if (opening === null) throw new Error("the audit thread was not opened");
@@ -31,7 +31,7 @@ const ledger = sideHandle(openSide, (db) => ({
   spend: createSqliteSpendStore(db),
 }));
 
-function opened(): SqliteAuditStore {
+function opened(): RowsAuditStore {
   if (store === null) throw new Error("the audit thread was not opened");
   return store;
 }
@@ -46,7 +46,7 @@ async function run(request: AuditThreadRequest): Promise<unknown> {
       return undefined;
     }
     case "insert":
-      return opened().insert(decodeAuditRows(request.records));
+      return opened().insertRows(parseAuditBatch(request.records));
     case "shadow":
       return shadow.write((insert) => insert((JSON.parse(request.records) as ShadowRecord[]).map(shadowRow)));
     case "touch-keys":

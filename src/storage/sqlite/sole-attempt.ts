@@ -1,5 +1,4 @@
 import type { AuditAttempt } from "../../audit/audit-attempt.ts";
-import type { AuditRecord } from "../../audit/audit-record.ts";
 
 /** Longer texts are cut when interned (audit-inserter.ts): a row could not give them back whole. */
 export const MAX_STRING = 512;
@@ -10,17 +9,20 @@ export const MAX_STRING = 512;
  * holds already; SQLite keeps only its duration (`attempt_ms`, audit migration 6), so the audit
  * thread neither stringifies it nor writes it (docs/BENCHMARKS-HISTORY.md, "Session 13: the audit
  * thread"). Every other list (retries, failover, a failed or cut attempt) stays JSON text in
- * `attempts`. Returns the duration, or null when the record's attempts are not that one.
+ * `attempts`. Returns the duration, or null when a row's attempts are not that one.
  */
-export function soleAttemptMs(record: AuditRecord): number | null {
-  const attempts = record.attempts;
+export function soleAttemptMs(
+  attempts: readonly AuditAttempt[] | null | undefined,
+  route: string | null,
+  upstreamModel: string | null,
+): number | null {
   if (attempts?.length !== 1) return null;
   const only = attempts[0] as AuditAttempt;
   return only.outcome === "ok" &&
     only.status === null &&
     only.errorClass === null &&
-    only.route === record.route &&
-    only.upstreamModel === record.upstreamModel &&
+    only.route === route &&
+    only.upstreamModel === upstreamModel &&
     only.route.length <= MAX_STRING &&
     only.upstreamModel.length <= MAX_STRING
     ? only.durationMs

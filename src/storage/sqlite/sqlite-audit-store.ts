@@ -1,5 +1,6 @@
 import type { Database } from "bun:sqlite";
-import type { AuditStore } from "../storage.ts";
+import type { AuditRowFields } from "../../audit/audit-row-text.ts";
+import type { AuditBatchResult, AuditStore } from "../storage.ts";
 import { AuditInserter } from "./audit-inserter.ts";
 import { prepareAuditDatabase } from "./audit-migrations.ts";
 import { type AuditRow, drivingValues, rowToRecord, selectPage } from "./audit-select.ts";
@@ -33,8 +34,17 @@ interface Connection {
 /** Thrown to roll the probe's transaction back. */
 class ProbeDone extends Error {}
 
+/**
+ * The store as the audit thread uses it (audit-thread.ts): `insertRows` takes a batch as its rows'
+ * fields (`parseAuditBatch`), no record objects. Not `insertEncoded`, which would make an audit
+ * writer on the store's own thread encode every record only for the store to parse it back.
+ */
+export interface RowsAuditStore extends SqliteAuditStore {
+  insertRows(rows: readonly AuditRowFields[]): Promise<AuditBatchResult>;
+}
+
 /** The audit log in SQLite: interned metadata, bodies in their own table, keyset reads. */
-export function createSqliteAuditStore(options: SqliteAuditStoreOptions): SqliteAuditStore {
+export function createSqliteAuditStore(options: SqliteAuditStoreOptions): RowsAuditStore {
   const source = options.database;
   let conn: Connection | null = null;
   let readerReady = false;
@@ -90,6 +100,9 @@ export function createSqliteAuditStore(options: SqliteAuditStoreOptions): Sqlite
   return {
     async insert(records) {
       return writing((c) => c.inserter.insertBatch(records));
+    },
+    async insertRows(rows) {
+      return writing((c) => c.inserter.insertRows(rows));
     },
     async select(filter, after, limit) {
       const db = reader();

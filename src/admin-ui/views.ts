@@ -1,18 +1,5 @@
-import type { GatewayEvent } from "../audit/gateway-event.ts";
-
-/** `/admin/api/status`. */
-export interface StatusView {
-  workers: number;
-  draining: boolean;
-  inFlight: number;
-  config: {
-    version: number;
-    path: string | null;
-    lastReloadError: string | null;
-    lastEvent: Extract<GatewayEvent, { type: "config.reloaded" | "config.rejected" }> | null;
-  };
-  audit: { healthy: boolean };
-}
+/** `/admin/api/status`: the gateway's own type for it (http/admin/admin-status.ts), not a copy. */
+export type { AdminStatus as StatusView } from "../http/admin/admin-status.ts";
 
 export interface RouteHealthView {
   open: boolean;

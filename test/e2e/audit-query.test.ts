@@ -1,8 +1,9 @@
 import { beforeAll, describe, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import type { AuditRecord } from "../../src/audit/audit-record.ts";
-import { adminGet, allAuditRows, chatBody, createKey, runMindgw } from "./harness/audit-kit.ts";
+import { adminGet, allAuditRows, chatBody, createKey } from "./harness/audit-kit.ts";
 import { gatewayFixture } from "./harness/gateway-fixture.ts";
+import { runMindgw } from "./harness/run-mindgw.ts";
 import type { GatewayProcess } from "./harness/spawn-gateway.ts";
 import { waitFor } from "./harness/wait-for.ts";
 
@@ -213,7 +214,7 @@ describe("mindgw audit", () => {
       const out = await runMindgw(["audit", "query", ...local(), ...bad]);
       expect({ bad, code: out.code }).toEqual({ bad, code: 2 });
     }
-    const noKey = await runMindgw(["audit", "query", "--gateway", gw.url], { MINDGW_ADMIN_KEY: "" });
+    const noKey = await runMindgw(["audit", "query", "--gateway", gw.url], { env: { MINDGW_ADMIN_KEY: "" } });
     expect(noKey.code).toBe(2);
   }, 30_000);
 

@@ -1,6 +1,5 @@
 import { Database } from "bun:sqlite";
 import type { AuditRecord } from "../../../src/audit/audit-record.ts";
-import { MINDGW } from "./binary.ts";
 import type { GatewayProcess } from "./spawn-gateway.ts";
 
 /** GET an admin API path with the bootstrap admin key; throws on a non-2xx answer. */
@@ -60,37 +59,6 @@ export const integrityCheck = (path: string): string =>
     path,
     (db) => db.query<{ integrity_check: string }, []>("PRAGMA integrity_check").get()?.integrity_check ?? "",
   );
-
-export interface CliResult {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs `mindgw ...args` to completion (bounded) and returns its output. */
-export async function runMindgw(
-  args: string[],
-  env: Record<string, string> = {},
-  timeoutMs = 20_000,
-): Promise<CliResult> {
-  const proc = Bun.spawn([MINDGW, ...args], {
-    stdin: "ignore",
-    stdout: "pipe",
-    stderr: "pipe",
-    env: { ...process.env, ...env },
-  });
-  const timer = setTimeout(() => proc.kill("SIGKILL"), timeoutMs);
-  try {
-    const [stdout, stderr, code] = await Promise.all([
-      new Response(proc.stdout).text(),
-      new Response(proc.stderr).text(),
-      proc.exited,
-    ]);
-    return { code, stdout, stderr };
-  } finally {
-    clearTimeout(timer);
-  }
-}
 
 /** A chat completion body for the fake upstream. */
 export const chatBody = (model: string, extra: Record<string, unknown> = {}) => ({

@@ -21,7 +21,10 @@ export interface BodyFlow {
 export abstract class HeldBody {
   protected ended = false;
   private waiting = false;
-  private readonly held: Uint8Array[] = [];
+  /** The one read held (the usual case: no list a body). */
+  private held: Uint8Array | undefined;
+  /** Every read held, once more than one was: made then, emptied and reused after. */
+  private heldList: Uint8Array[] | undefined;
   private heldBytes = 0;
   private paused = false;
 
@@ -35,7 +38,7 @@ export abstract class HeldBody {
       this.handOver(bytes);
       return;
     }
-    this.held.push(bytes);
+    this.hold(bytes);
     this.heldBytes += bytes.byteLength;
     if (!this.paused && this.heldBytes >= HELD_BYTES) {
       this.paused = true;
@@ -86,15 +89,28 @@ export abstract class HeldBody {
     this.flow.resume();
   }
 
+  private hold(bytes: Uint8Array): void {
+    const list = this.heldList;
+    if (list !== undefined && list.length > 0) list.push(bytes);
+    else if (this.held === undefined) this.held = bytes;
+    else {
+      if (list === undefined) this.heldList = [this.held, bytes];
+      else list.push(this.held, bytes);
+      this.held = undefined;
+    }
+  }
+
   private dropHeld(): void {
+    this.held = undefined;
     // Emptied, not replaced: no new array a read.
-    this.held.length = 0;
+    if (this.heldList !== undefined) this.heldList.length = 0;
     this.heldBytes = 0;
   }
 
   private takeHeld(): Uint8Array {
-    const held = this.held;
-    const joined = held.length === 1 ? (held[0] as Uint8Array) : Buffer.concat(held, this.heldBytes);
+    const list = this.heldList;
+    const joined =
+      list !== undefined && list.length > 0 ? Buffer.concat(list, this.heldBytes) : (this.held as Uint8Array);
     this.dropHeld();
     return joined;
   }

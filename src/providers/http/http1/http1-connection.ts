@@ -209,10 +209,10 @@ export class Http1Connection implements HeldWriter {
     this.framing.start(head);
     const exchange = this.current as Exchange;
     if (exchange.takesFeed && head.eventStream && !head.encoding && status >= 200 && status < 300) {
-      const feed = new BodyFeed(this.flow);
+      const feed = new BodyFeed(this.flow, status, head.framing === "length" ? head.length : -1);
       this.body = feed;
       this.phase = BODY;
-      exchange.answerFeed({ status, length: head.framing === "length" ? head.length : -1, body: feed });
+      exchange.answerFeed(feed);
       if (inRead > 0) this.readBody(bytesOf(read, bodyAt, read.byteLength));
       return;
     }

@@ -34,8 +34,9 @@ export class EncodeBuffers {
 
   /**
    * `transport`, giving each request's buffer back when its send is over, retries included. (The
-   * body is safe to write once `send` has settled: Bun's `fetch` copies it when called, and the
-   * library's transports have finished with it.)
+   * body is safe to write once `send` has settled: the lean client has copied it into its request
+   * buffer (as often as it sent it) and `fetch` when called, and the library's transports have
+   * finished with it.)
    */
   releasing(transport: IExporterTransport): IExporterTransport {
     return {

@@ -9,7 +9,8 @@ import {
 } from "@opentelemetry/otlp-exporter-base/node-http";
 import { createFetchTransport, createRetryingTransport, USER_AGENT } from "./fetch-transport.ts";
 
-// The fetch transport against the library's own node:http transport: both exporters are built
+// Our transport (the lean client, fetch-transport.ts and export-client.ts) against the library's
+// own node:http transport: both exporters are built
 // from the same library configuration and sent to the same loopback collector, which answers
 // each case the same way for both; what the collector receives and what the exporter reports
 // must be the same.

@@ -1,6 +1,10 @@
+import { STATUS_CODES } from "node:http";
 import { gzipSync } from "node:zlib";
 import type { ExportResponse, IExporterTransport } from "@opentelemetry/otlp-exporter-base";
 import { OTLPExporterError } from "@opentelemetry/otlp-exporter-base";
+import { CallCancel } from "../../providers/http/call-cancel.ts";
+import type { WholeAnswer } from "../../providers/http/whole-answer.ts";
+import { type ExportClient, exportClient } from "./export-client.ts";
 
 /** What the library's node transport is configured with (`convertLegacyHttpOptions`, from `OTEL_EXPORTER_OTLP_*`). */
 export interface FetchTransportOptions {
@@ -39,18 +43,54 @@ export function retryAfterMillis(retryAfter: string | null): number | undefined 
 }
 
 /**
+ * The collector's answer as the library judges it (its node transport's `end` handler), from a
+ * `Response` or, as the lean client hands a body whole with its head, its status and bytes.
+ */
+function verdict(reply: Response | WholeAnswer, answer: Uint8Array): ExportResponse {
+  if (answer.byteLength > MAX_RESPONSE_BODY_SIZE)
+    return {
+      status: "failure",
+      error: new Error(`OTLP export response body exceeded size limit of ${MAX_RESPONSE_BODY_SIZE} bytes`),
+    };
+  const { status } = reply;
+  if (status <= 299) return { status: "success", data: answer };
+  if (RETRYABLE_STATUSES.has(status)) {
+    const retryAfter =
+      reply instanceof Response ? reply.headers.get("retry-after") : (reply.retryAfter ?? null);
+    const retryInMillis = retryAfterMillis(retryAfter);
+    return retryInMillis === undefined ? { status: "retryable" } : { status: "retryable", retryInMillis };
+  }
+  // An answer whole with its head comes without its status line's text (the lean client reads
+  // none for it): the standard reason phrase, which is what collectors send.
+  const statusText = reply instanceof Response ? reply.statusText : (STATUS_CODES[status] ?? "");
+  return {
+    status: "failure",
+    error: new OTLPExporterError(statusText, status, new TextDecoder().decode(answer)),
+  };
+}
+
+const timedOut = () => new DOMException("The operation timed out.", "TimeoutError");
+
+/**
  * One OTLP/HTTP POST as the library's node transport (`sendWithHttp`) makes it — same URL,
  * headers, User-Agent, gzip when `compression` says so, timeout, and the same verdicts on the
  * answer (2xx success with its body, 429/502/503/504 retryable with `Retry-After`, any other
- * status a failure carrying it, refused/reset connections and the timeout retryable) — over
- * Bun's `fetch` instead of `node:http`. Under Bun, `node:http`'s client is a compatibility
- * layer (a `ClientRequest` and a `Readable` piped into it per export) that cost the export
- * thread ~4 µs of every traced request in `bun bench/trace-micro.ts` (docs/BENCHMARKS-HISTORY.md,
- * fifth pass); the library lets a transport be supplied (`createOtlpNetworkExportDelegate`),
- * so only this layer is ours. Plain `http:` endpoints only: an `https:` one keeps the
- * library's transport, whose agent carries the `OTEL_EXPORTER_OTLP_*CERTIFICATE`/`CLIENT_*` files.
+ * status a failure carrying it, refused/reset connections and the timeout retryable) — over the
+ * lean client (`exportClient`) instead of `node:http`. Under Bun, `node:http`'s client is a
+ * compatibility layer (a `ClientRequest` and a `Readable` piped into it per export) that cost the
+ * export thread ~4 µs of every traced request in `bun bench/trace-micro.ts`
+ * (docs/BENCHMARKS-HISTORY.md, fifth pass), and Bun's `fetch` still ~100 µs of the thread's CPU a
+ * batch and its HTTP client thread beside (session 12); the lean client writes the request to a
+ * kept-alive socket from the thread itself, and hands an answer whole with its head (a
+ * collector's, as a rule) as bytes, without a `Response`. The library lets a transport be supplied
+ * (`createOtlpNetworkExportDelegate`), so only this layer is ours. Plain `http:` endpoints
+ * only: an `https:` one keeps the library's transport, whose agent carries the
+ * `OTEL_EXPORTER_OTLP_*CERTIFICATE`/`CLIENT_*` files.
  */
-export function createFetchTransport(options: FetchTransportOptions): IExporterTransport {
+export function createFetchTransport(
+  options: FetchTransportOptions,
+  client: ExportClient = exportClient(),
+): IExporterTransport {
   return {
     async send(data: Uint8Array, timeoutMillis: number): Promise<ExportResponse> {
       const headers: Record<string, string> = { ...(await options.headers()), "User-Agent": USER_AGENT };
@@ -59,19 +99,19 @@ export function createFetchTransport(options: FetchTransportOptions): IExporterT
         headers["Content-Encoding"] = "gzip";
         body = gzipSync(data);
       }
-      let response: Response;
+      // The timeout cuts the call wherever it is (connecting, sending, reading the answer).
+      const cancel = new CallCancel();
+      const timer = setTimeout(() => cancel.cancel(timedOut()), timeoutMillis);
+      let reply: Response | WholeAnswer;
       let answer: Uint8Array;
       try {
-        response = await fetch(options.url, {
+        reply = await client.answer(options.url, {
           method: "POST",
           headers,
           body: body as Uint8Array<ArrayBuffer>,
-          signal: AbortSignal.timeout(timeoutMillis),
-          // Straight to the endpoint, as the library's node:http request goes: Bun's fetch would
-          // otherwise send it through `HTTP_PROXY`/`http_proxy` (loopback included).
-          proxy: false,
+          cancel,
         });
-        answer = new Uint8Array(await response.arrayBuffer());
+        answer = reply instanceof Response ? new Uint8Array(await reply.arrayBuffer()) : reply.body;
       } catch (error) {
         const failure = error instanceof Error ? error : new Error(String(error));
         if (failure.name === "TimeoutError")
@@ -80,25 +120,12 @@ export function createFetchTransport(options: FetchTransportOptions): IExporterT
         return typeof code === "string" && RETRYABLE_NETWORK_ERRORS.has(code)
           ? { status: "retryable", error: failure }
           : { status: "failure", error: failure };
+      } finally {
+        clearTimeout(timer);
       }
-      if (answer.byteLength > MAX_RESPONSE_BODY_SIZE)
-        return {
-          status: "failure",
-          error: new Error(
-            `OTLP export response body exceeded size limit of ${MAX_RESPONSE_BODY_SIZE} bytes`,
-          ),
-        };
-      if (response.status <= 299) return { status: "success", data: answer };
-      if (RETRYABLE_STATUSES.has(response.status)) {
-        const retryInMillis = retryAfterMillis(response.headers.get("retry-after"));
-        return retryInMillis === undefined ? { status: "retryable" } : { status: "retryable", retryInMillis };
-      }
-      return {
-        status: "failure",
-        error: new OTLPExporterError(response.statusText, response.status, new TextDecoder().decode(answer)),
-      };
+      return verdict(reply, answer);
     },
-    shutdown() {},
+    shutdown: () => client.close(),
   };
 }
 

@@ -49,9 +49,9 @@ const spansOf = ({ batch, table, resource, scope }: ResolvedBatch) =>
  * one difference: the request bytes are written from the batch by otlp-proto-batch.ts (the
  * same bytes, at a fraction of the library serialiser's cost), and by the library's serialiser
  * for a batch that writer leaves to it. For an `http:` endpoint the request itself goes out
- * through Bun's `fetch` (fetch-transport.ts) rather than the library's `node:http` transport,
- * plugged in where the library takes a transport; its configuration, queue, timeout, response
- * handling and exporter metrics stay the library's.
+ * through the gateway's lean HTTP/1.1 client (fetch-transport.ts, export-client.ts) rather than
+ * the library's `node:http` transport, plugged in where the library takes a transport; its
+ * configuration, queue, timeout, response handling and exporter metrics stay the library's.
  */
 export async function createBatchExporter(
   env: Readonly<Record<string, string | undefined>>,
@@ -70,7 +70,7 @@ export async function createBatchExporter(
     "Content-Type": "application/x-protobuf",
   });
   const overFetch = options.url.startsWith("http:");
-  // Over fetch, each request's buffer is written again once its export is over (encode-buffers.ts).
+  // Over our transport, each request's buffer is written again once its export is over (encode-buffers.ts).
   const buffers = overFetch ? new EncodeBuffers() : undefined;
   const serializer = {
     serializeRequest: (batch: ResolvedBatch) => {

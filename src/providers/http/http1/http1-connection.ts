@@ -17,6 +17,12 @@ const BODY = 2;
 
 const NO_BYTES = new Uint8Array(0);
 
+/**
+ * The upstream closed the connection before the answer was whole: `ECONNRESET`, the code
+ * `fetch` and node:http give it (a caller that retries on network errors reads it: the OTLP exporter).
+ */
+const closedError = (message: string) => Object.assign(new Error(message), { code: "ECONNRESET" });
+
 /** The requests written at the end of this turn, for every connection of the process. */
 const turnWrites = new TurnWrites();
 /** Connections carrying an exchange right now (of every pool): none other, and a request is written at once. */
@@ -97,7 +103,7 @@ export class Http1Connection implements HeldWriter {
    */
   request(exchange: Exchange, bytes: Buffer, size: number): void {
     if (this.closed) {
-      exchange.failed(new Error("upstream closed the connection before answering"), this.reused);
+      exchange.failed(closedError("upstream closed the connection before answering"), this.reused);
       return;
     }
     this.current = exchange;
@@ -166,10 +172,10 @@ export class Http1Connection implements HeldWriter {
     }
     if (this.phase === HEAD) {
       const stale = this.reused && !this.gotByte;
-      this.fail(error ?? new Error("upstream closed the connection before answering"), stale);
+      this.fail(error ?? closedError("upstream closed the connection before answering"), stale);
     } else if (this.phase === BODY) {
       if (this.framing.untilClose && !error) this.endBody(false);
-      else this.fail(error ?? new Error("upstream closed the connection mid-body"));
+      else this.fail(error ?? closedError("upstream closed the connection mid-body"));
     }
   }
 

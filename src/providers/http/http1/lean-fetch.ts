@@ -30,11 +30,17 @@ export interface LeanFetchOptions {
   /** Read once: a proxy variable set for http sends every call to the fallback, which honours it. */
   env?: Record<string, string | undefined>;
   pool?: ConnectionPool;
+  /**
+   * Where its requests are encoded: by default the process's buffer, kept at 16 KB (a larger
+   * request grows one for itself alone). A client whose requests are all large (the trace
+   * export's ~200 KB batches) passes one kept at their size, so that none allocates a buffer.
+   */
+  bytes?: RequestBytes;
 }
 
 /** One pool for the process, as `fetch` has one: every gateway and worker session shares it. */
 const sharedPool = new ConnectionPool();
-/** Where every call's request is encoded, and sent from in the same turn. */
+/** Where every call's request is encoded (unless its client has its own), and sent from in the same turn. */
 const requestBytes = new RequestBytes();
 
 /**
@@ -56,11 +62,12 @@ export function createLeanFetch(options: LeanFetchOptions): LeanFetch {
   const env = options.env ?? process.env;
   const proxied = Boolean(env.http_proxy || env.HTTP_PROXY);
   const pool = options.pool ?? sharedPool;
+  const bytes = options.bytes ?? requestBytes;
 
   function call(input: string | URL | Request, init: LeanInit | undefined, takes: Takes) {
     const origin =
       typeof input === "string" && !proxied && input.startsWith("http://")
-        ? encodeRequest(input, init, requestBytes)
+        ? encodeRequest(input, init, bytes)
         : null;
     if (!origin) return fallback(input, signalled(init));
     const hook = init?.cancel;
@@ -69,7 +76,19 @@ export function createLeanFetch(options: LeanFetchOptions): LeanFetch {
     if (signal?.aborted) return Promise.reject(signal.reason);
     // No closure a call: the call itself holds what its settlement needs.
     const { promise, resolve, reject } = Promise.withResolvers<Answer>();
-    new Call(input as string, init, origin, takes, pool, fallback, resolve, reject, hook, signal).start();
+    new Call(
+      input as string,
+      init,
+      origin,
+      takes,
+      pool,
+      bytes,
+      fallback,
+      resolve,
+      reject,
+      hook,
+      signal,
+    ).start();
     return promise;
   }
   const leanFetch = (input: string | URL | Request, init?: LeanInit) =>
@@ -87,7 +106,7 @@ const isRedirect = (status: number) =>
 
 /**
  * One call: on a pooled connection, or a fresh one; sent again once if the pooled one was stale.
- * Its request is encoded by the call into `requestBytes` and sent from there in the same turn when
+ * Its request is encoded by the call into its client's `bytes` and sent from there in the same turn when
  * a pooled connection takes it; a connection that opens later has it encoded again from the same
  * URL and init (the buffer has carried other calls since), as a stale one's retry has.
  *
@@ -117,6 +136,7 @@ class Call implements Exchange, Abortable {
     private readonly origin: Origin,
     takes: Takes,
     private readonly pool: ConnectionPool,
+    private readonly bytes: RequestBytes,
     private readonly fallback: FetchFunction,
     private readonly resolve: (answer: Answer) => void,
     private readonly reject: (error: unknown) => void,
@@ -242,13 +262,13 @@ class Call implements Exchange, Abortable {
    * again on a connection opened for it.
    */
   private sendOn(connection: Http1Connection, encoded: boolean): void {
-    if (!encoded && encodeRequest(this.url, this.init, requestBytes) === null) {
+    if (!encoded && encodeRequest(this.url, this.init, this.bytes) === null) {
       // Only an init changed since the call (it encoded then) gets here: `fetch` has the say.
       connection.destroy();
       this.viaFallback();
       return;
     }
     this.connection = connection;
-    connection.request(this, requestBytes.bytes, requestBytes.size);
+    connection.request(this, this.bytes.bytes, this.bytes.size);
   }
 }

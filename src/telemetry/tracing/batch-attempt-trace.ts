@@ -13,10 +13,7 @@ import { sampled } from "./batch-tracer.ts";
 import { attemptAttributes, Key } from "./span-attributes.ts";
 import type { SpanBatchWriter } from "./span-batch.ts";
 import { PARENT_SERVER } from "./span-batch-layout.ts";
-import { passedOn } from "./trace-context.ts";
-
-const traceparent = (traceId: string, spanId: string, flags: number) =>
-  `00-${traceId}-${spanId}-${(flags & TraceFlags.SAMPLED) === 0 ? "00" : "01"}`;
+import { passedOn, traceparentText } from "./trace-context.ts";
 
 /**
  * One upstream attempt of a BatchRequestTrace: the router's handle for it (its `traceparent`,
@@ -37,7 +34,6 @@ export class BatchAttemptTrace implements AttemptTelemetry {
   constructor(
     private readonly request: BatchRequestTrace,
     private readonly operation: string,
-    spanId: string,
     /** The span id's words. */
     private readonly s0: number,
     private readonly s1: number,
@@ -49,7 +45,17 @@ export class BatchAttemptTrace implements AttemptTelemetry {
     this.headers =
       sampling.decision === SamplingDecision.NOT_RECORD
         ? passedOn(request.ledger.traceparent)
-        : { traceparent: traceparent(request.traceId, spanId, this.traceFlags) };
+        : {
+            traceparent: traceparentText(
+              request.t0,
+              request.t1,
+              request.t2,
+              request.t3,
+              s0,
+              s1,
+              this.traceFlags,
+            ),
+          };
     this.route = info.route;
   }
 

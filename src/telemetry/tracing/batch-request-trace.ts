@@ -17,7 +17,7 @@ import type { GatewayMetrics } from "../metrics/gateway-metrics.ts";
 import { BatchAttemptTrace } from "./batch-attempt-trace.ts";
 import { samplerAttributes } from "./batch-span-parts.ts";
 import { type BatchTracer, type LaterSpans, sampled } from "./batch-tracer.ts";
-import { hexWord } from "./id-generator.ts";
+import { hexOfWord, hexWord } from "./id-generator.ts";
 import type { RequestTrace } from "./request-trace.ts";
 import {
   finishedAttributes,
@@ -36,9 +36,6 @@ import { parseTraceparent } from "./trace-context.ts";
 const KEPT: SamplingResult = Object.freeze({ decision: SamplingDecision.RECORD_AND_SAMPLED });
 const DROPPED: SamplingResult = Object.freeze({ decision: SamplingDecision.NOT_RECORD });
 
-/** A 32-bit word as the 8 hex digits of an id. */
-const hexOfWord = (word: number) => word.toString(16).padStart(8, "0");
-
 /**
  * A request's spans with no SDK span object (batch-tracer.ts says why): the ids, times and the
  * sampler's verdict are fields here, the attributes are read at the end from what the gateway
@@ -56,14 +53,13 @@ const hexOfWord = (word: number) => word.toString(16).padStart(8, "0");
  * its start plus the monotonic time it took) — batch-request-trace.test.ts holds the two equal.
  */
 export class BatchRequestTrace implements RequestTrace, LaterSpans {
-  readonly traceId: string;
-  /** The ids' 32-bit words, as the batch holds them (taken from the id generator, not parsed). */
+  /** The ids' 32-bit words, as the batch holds them (drawn as words, not parsed). */
   private readonly s0: number;
   private readonly s1: number;
-  private readonly t0: number;
-  private readonly t1: number;
-  private readonly t2: number;
-  private readonly t3: number;
+  readonly t0: number;
+  readonly t1: number;
+  readonly t2: number;
+  readonly t3: number;
   private readonly remote: SpanContext | undefined;
   private readonly sampling: SamplingResult;
   private readonly traceFlags: number;
@@ -90,19 +86,35 @@ export class BatchRequestTrace implements RequestTrace, LaterSpans {
   ) {
     const remote = parseTraceparent(ledger.traceparent);
     this.remote = remote;
-    // This span's id is written as its words; its hex digits only for a sampler that asks (`sampleAttempt`).
+    // The ids are words, in the SDK's order (span, then trace); hex digits only for a sampler
+    // that asks (`traceId`, `sampleAttempt`).
     tracer.drawSpanId();
     this.s0 = tracer.drawnWord(0);
     this.s1 = tracer.drawnWord(1);
-    const traceId = remote ? remote.traceId : tracer.ids.generateTraceId();
-    this.traceId = traceId;
-    this.t0 = tracer.idWord(traceId, 0);
-    this.t1 = tracer.idWord(traceId, 1);
-    this.t2 = tracer.idWord(traceId, 2);
-    this.t3 = tracer.idWord(traceId, 3);
+    if (remote) {
+      const traceId = remote.traceId;
+      this.t0 = hexWord(traceId, 0);
+      this.t1 = hexWord(traceId, 1);
+      this.t2 = hexWord(traceId, 2);
+      this.t3 = hexWord(traceId, 3);
+    } else {
+      tracer.drawTraceId();
+      this.t0 = tracer.drawnWord(0);
+      this.t1 = tracer.drawnWord(1);
+      this.t2 = tracer.drawnWord(2);
+      this.t3 = tracer.drawnWord(3);
+    }
     this.sampling = this.sampleServer();
     this.traceFlags = sampled(this.sampling) ? TraceFlags.SAMPLED : TraceFlags.NONE;
     this.traceState = this.sampling.traceState;
+  }
+
+  /** The trace id's hex digits, for a sampler that is not a built-in one. */
+  get traceId(): string {
+    return (
+      this.remote?.traceId ??
+      hexOfWord(this.t0) + hexOfWord(this.t1) + hexOfWord(this.t2) + hexOfWord(this.t3)
+    );
   }
 
   /**
@@ -123,13 +135,14 @@ export class BatchRequestTrace implements RequestTrace, LaterSpans {
     this.metrics?.attemptStarted(info, this.ledger.model);
     this.dialect = info.dialect;
     const operation = operationOf(this.ledger.frontDoor) ?? this.ledger.frontDoor;
-    const spanId = this.tracer.ids.generateSpanId();
-    const s0 = this.tracer.idWord(spanId, 0);
-    const s1 = this.tracer.idWord(spanId, 1);
-    const result = this.tracer.childrenFollowParent
+    const tracer = this.tracer;
+    tracer.drawSpanId();
+    const s0 = tracer.drawnWord(0);
+    const s1 = tracer.drawnWord(1);
+    const result = tracer.childrenFollowParent
       ? this.sampling
       : this.sampleAttempt(`${operation} ${info.upstreamModel}`);
-    return new BatchAttemptTrace(this, operation, spanId, s0, s1, info, result);
+    return new BatchAttemptTrace(this, operation, s0, s1, info, result);
   }
 
   /** The configured sampler's verdict on an attempt, this span being its parent. */

@@ -78,7 +78,6 @@ export interface BatchTracerParts {
 export class BatchTracer implements Tracer {
   readonly startSpan: Tracer["startSpan"];
   readonly startActiveSpan: Tracer["startActiveSpan"];
-  readonly ids: IdGenerator;
   /** See `BatchTracerParts.childrenFollowParent`. */
   readonly childrenFollowParent: boolean;
   /**
@@ -89,41 +88,37 @@ export class BatchTracer implements Tracer {
   /** sdk-node's resource and scope, which every request span carries. */
   readonly resource: Resource;
   readonly scope: InstrumentationScope;
-  /** The generator's `drawSpanId`, when it has one. */
+  /** The generator's word draws, when it has them. */
   private readonly wordIds: WordIdGenerator | undefined;
-  /** The span id drawn last by `drawSpanId` from a generator without one. */
+  /** The id drawn last from a generator without word draws. */
   private drawn = "";
 
   constructor(private readonly parts: BatchTracerParts) {
     this.startSpan = parts.sdk.startSpan.bind(parts.sdk);
     this.startActiveSpan = parts.sdk.startActiveSpan.bind(parts.sdk);
-    this.ids = parts.ids;
     this.childrenFollowParent = parts.childrenFollowParent === true;
     this.verdict = verdictOf(parts.sampler);
     this.resource = parts.resource;
     this.scope = parts.scope;
     parts.processor.writer.valueLengthLimit = parts.valueLengthLimit;
-    this.wordIds = "drawSpanId" in parts.ids ? parts.ids : undefined;
+    this.wordIds = "drawTraceId" in parts.ids ? parts.ids : undefined;
   }
 
-  /** Draws a span id known by its words only (`drawnWord`), as WordIdGenerator's `drawSpanId`. */
+  /** Draws a trace id known by its words (`drawnWord` 0–3), as WordIdGenerator's `drawTraceId`. */
+  drawTraceId(): void {
+    if (this.wordIds) this.wordIds.drawTraceId();
+    else this.drawn = this.parts.ids.generateTraceId();
+  }
+
+  /** Draws a span id known by its words (`drawnWord` 0–1), as WordIdGenerator's `drawSpanId`. */
   drawSpanId(): void {
     if (this.wordIds) this.wordIds.drawSpanId();
     else this.drawn = this.parts.ids.generateSpanId();
   }
 
-  /** Word `w` of the span id `drawSpanId` drew, read before any other id is drawn. */
-  drawnWord(w: 0 | 1): number {
+  /** Word `w` of the id drawn last, read before any other id is drawn. */
+  drawnWord(w: number): number {
     return this.wordIds ? this.wordIds.drawnWord(w) : hexWord(this.drawn, w);
-  }
-
-  /**
-   * Word `w` (most significant first) of an id: from the generator when it is the id it drew
-   * last (hexIdGenerator), else read from its digits.
-   */
-  idWord(id: string, w: number): number {
-    const ids = this.parts.ids;
-    return ("wordOf" in ids ? ids.wordOf(id, w) : undefined) ?? hexWord(id, w);
   }
 
   /** The configured sampler's decision for a span about to start (no attributes, no links). */

@@ -126,7 +126,7 @@ export class SpanBatchBuffer {
     // A long value is nearly always the request's own (a request id, content): written
     // straight, not looked up and added to the table of repeating strings.
     if (value.length >= UNIQUE_LENGTH) this.pair(key * TYPES + TEXT, this.unique(value));
-    else this.pair(key * TYPES + STRING, this.shared(value));
+    else this.pair(key * TYPES + STRING, this.table.internUnder(key, value));
   }
 
   /** An attribute of any value the SDK allows, its key a string-table index. */

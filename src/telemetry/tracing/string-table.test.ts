@@ -148,3 +148,22 @@ test("a name found by its two parts is the joined string's entry, through a new 
   expect(next).toEqual(["chat n"]);
   expect(next[again]).toBe("chat n");
 });
+
+test("a value found under its key is its entry, through a new generation and beside other keys", () => {
+  const table = new StringTable(["k0", "k1"], { strings: 4, chars: 1000 });
+  const mirror = new StringTableMirror();
+  // A value parsed afresh (not the same string object) is found under its key as well.
+  const model = table.internUnder(0, "model-a");
+  expect(table.internUnder(0, ["model", "a"].join("-"))).toBe(model);
+  expect(table.intern("model-a")).toBe(model);
+  // The same value under another key, and a key past the seed's, are the same entry.
+  expect(table.internUnder(1, "model-a")).toBe(model);
+  expect(table.internUnder(7, "model-a")).toBe(model);
+  const other = table.internUnder(0, "model-b");
+  expect(mirror.apply(table.take())).toEqual(["k0", "k1", "model-a", "model-b"]);
+  // Over the limit: the next generation has the seed alone, and the last values are found afresh.
+  const again = table.internUnder(0, "model-b");
+  expect(again).not.toBe(other);
+  expect(table.internUnder(1, "model-a")).toBe(again + 1);
+  expect(mirror.apply(table.take())).toEqual(["k0", "k1", "model-b", "model-a"]);
+});

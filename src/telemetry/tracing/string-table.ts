@@ -41,6 +41,14 @@ export class StringTable {
   private lastFirst = "";
   private lastSecond = "";
   private lastJoined = -1;
+  /**
+   * `internUnder`'s last value and its index, per seed key (a request span's attribute key, by its
+   * index): each key's value nearly always repeats from one request to the next (the front door,
+   * the model, the route, the key's name), and comparing it with the last one costs less than
+   * hashing it for the map, which a value parsed afresh per request (the model) must be.
+   */
+  private lastValues: (string | undefined)[] = [];
+  private lastIds: number[] = [];
   /** The current generation's strings, by index. */
   private strings: string[] = [];
   private chars = 0;
@@ -63,6 +71,16 @@ export class StringTable {
       this.ids.set(value, id);
       this.chars += value.length;
     }
+    return id;
+  }
+
+  /** `intern` for a value of the attribute whose key has table index `key`. */
+  internUnder(key: number, value: string): number {
+    if (key >= this.lastValues.length) return this.intern(value);
+    if (this.lastValues[key] === value) return this.lastIds[key] as number;
+    const id = this.intern(value);
+    this.lastValues[key] = value;
+    this.lastIds[key] = id;
     return id;
   }
 
@@ -119,6 +137,8 @@ export class StringTable {
     this.ids = new Map();
     this.joined = new Map();
     this.lastJoined = -1;
+    this.lastValues = this.seed.map(() => undefined);
+    this.lastIds = this.seed.map(() => -1);
     this.strings = [];
     this.chars = 0;
     this.from = 0;

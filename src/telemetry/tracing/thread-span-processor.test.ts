@@ -1,3 +1,4 @@
+import { heapStats } from "bun:jsc";
 import { afterAll, expect, test } from "bun:test";
 import { ROOT_CONTEXT, SpanKind, SpanStatusCode, trace } from "@opentelemetry/api";
 import { resourceFromAttributes } from "@opentelemetry/resources";
@@ -281,4 +282,21 @@ test("a request's record is written at the end of its turn: it goes with the bat
   finished("second");
   await processor.shutdown();
   expect(receiver.spans.some((s) => s.name === "chat second")).toBe(true);
+});
+
+test("a span written while the batch waits for its delay makes no cell: no scope per call", async () => {
+  const processor = new ThreadSpanProcessor({
+    env: jsonTo(receiver.url),
+    maxPendingSpans: 100_000,
+    onDropped: () => {},
+  });
+  stops.push(() => processor.shutdown());
+  const environments = () =>
+    (heapStats().objectTypeCounts as Record<string, number>).JSLexicalEnvironment ?? 0;
+  // The first arms the delay's timer; after it each call only finds the timer armed.
+  for (let i = 0; i < 100; i++) processor.written();
+  const before = environments();
+  for (let i = 0; i < 1000; i++) processor.written();
+  // A closure written inside `written` made JSC allocate its scope on every call: ~1,000 here.
+  expect(environments() - before).toBeLessThan(100);
 });

@@ -21,6 +21,43 @@ export function parseTraceparent(header: string | null | undefined): SpanContext
   return { traceId, spanId, traceFlags: Number.parseInt(flags, 16) & TraceFlags.SAMPLED, isRemote: true };
 }
 
+/** Where `traceparentText` writes: `00-`, 32 + 16 hex digits with a dash between, `-`, the flags. */
+const TEXT = Buffer.from(`00-${ZERO_TRACE}-${ZERO_SPAN}-00`, "latin1");
+const HEX = Buffer.from("0123456789abcdef", "latin1");
+
+/** Writes a 32-bit word's 8 hex digits into TEXT from `at`. */
+function writeWord(word: number, at: number): void {
+  for (let i = 7; i >= 0; i--) {
+    TEXT[at + i] = HEX[word & 15] as number;
+    word >>>= 4;
+  }
+}
+
+/**
+ * The `traceparent` of a span known by its ids' words (trace id `t0`–`t3`, span id `s0`, `s1`,
+ * most significant first), as one flat string: written into one buffer and read out once, where a
+ * template of the ids' hex strings made a rope of two cells that every reader (the upstream
+ * client's header check and copy) first had to join, beside the two id strings themselves.
+ */
+export function traceparentText(
+  t0: number,
+  t1: number,
+  t2: number,
+  t3: number,
+  s0: number,
+  s1: number,
+  flags: number,
+): string {
+  writeWord(t0, 3);
+  writeWord(t1, 11);
+  writeWord(t2, 19);
+  writeWord(t3, 27);
+  writeWord(s0, 36);
+  writeWord(s1, 44);
+  TEXT[54] = (flags & TraceFlags.SAMPLED) === 0 ? 0x30 : 0x31;
+  return TEXT.toString("latin1", 0, TEXT.length);
+}
+
 /** The context a span continues: the caller's trace when it sent one, else a new trace. */
 export function parentContext(traceparent: string | null | undefined): Context {
   const remote = parseTraceparent(traceparent);

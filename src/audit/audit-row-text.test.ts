@@ -59,6 +59,25 @@ test("a record without its optional fields reads back with them null, in batch o
   expect(second).toEqual(whole);
 });
 
+test("the one ok attempt on the row's own route and model is written as its duration and read back as the list", () => {
+  const attempt = { outcome: "ok" as const, status: null, errorClass: null, durationMs: 0.6100000000000001 };
+  const sole = makeRecord({
+    requestId: "req_sole",
+    attempts: [{ route: "provider:openai", upstreamModel: "gpt-4o-mini-2024-07-18", ...attempt }],
+  });
+  const elsewhere = makeRecord({
+    requestId: "req_elsewhere",
+    attempts: [{ route: "provider:other", upstreamModel: "gpt-4o-mini-2024-07-18", ...attempt }],
+  });
+  const [soleRow, elsewhereRow] = parseAuditBatch(encodeAuditBatch([sole, elsewhere]));
+  expect(soleRow?.[FIELD.attempts]).toBe(0.6100000000000001);
+  expect(elsewhereRow?.[FIELD.attempts]).toEqual(elsewhere.attempts ?? null);
+  expect(encodeAuditRow(sole)).not.toContain("upstreamModel");
+  const [first, second] = decodeAuditRows(encodeAuditBatch([sole, elsewhere]));
+  expect(first?.attempts).toEqual(sole.attempts ?? null);
+  expect(second?.attempts).toEqual(elsewhere.attempts ?? null);
+});
+
 test("the text carries no field names", () => {
   const record = makeRecord();
   expect(encodeAuditRow(record).length).toBeLessThan(JSON.stringify(record).length * 0.7);

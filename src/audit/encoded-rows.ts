@@ -5,11 +5,14 @@ import { encodeAuditRow } from "./audit-row-text.ts";
 const COMMA = 0x2c;
 const OPEN = 0x5b;
 const CLOSE = 0x5d;
-/** ~180 rows of ~360 bytes; doubled as needed, and kept (a flush window's rows every window). */
+/**
+ * ~270 rows of ~245 bytes (a request with one attempt); doubled as needed, and kept (a flush
+ * window's rows every window).
+ */
 const FIRST_BYTES = 64 * 1024;
 const FIRST_ROWS = 1024;
 /**
- * A buffer larger than this (~2,900 rows; a flush window at c=32 holds ~700) held a backlog (an
+ * A buffer larger than this (~4,300 rows; a flush window at c=32 holds ~700) held a backlog (an
  * outage, up to `maxQueue` rows): it goes once the queue is empty. Smaller ones are kept: made
  * again every flush window, they were ~0.7 KB of allocation a request at c=1.
  */

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, expect, test } from "bun:test";
 import { SQL } from "bun";
 import { type PostgresServer, startPostgres } from "../../../test/e2e/harness/postgres-server.ts";
 import { makeRecord } from "../../audit/audit-fixture.ts";
+import { auditFilterSchema } from "../../audit/audit-query-schema.ts";
 import { GatewayError } from "../../core/gateway-error.ts";
 import { openStorage } from "../open-storage.ts";
 import type { Storage } from "../storage.ts";
@@ -63,6 +64,31 @@ test("audit_log keeps only the indexes its queries read: time, and key, model an
       "(status, started_at, id)",
       "(started_at, id)",
     ]);
+  } finally {
+    await sql.close();
+    await storage.close();
+  }
+});
+
+test("the one ok attempt on the row's own route, which crosses to the thread as its duration, is stored and read back as the list", async () => {
+  const url = await server.createDatabase();
+  const storage = await openPostgresStorage(options(url));
+  const sql = new SQL({ url, max: 1 });
+  try {
+    const attempt = {
+      route: "provider:openai",
+      upstreamModel: "gpt-4o-mini-2024-07-18",
+      outcome: "ok" as const,
+      status: null,
+      errorClass: null,
+      durationMs: 0.6100000000000001,
+    };
+    const record = makeRecord({ requestId: "req_sole", attempts: [attempt] });
+    expect(await storage.audit.insert([record])).toEqual({ written: 1, rejected: 0 });
+    const [read] = await storage.audit.select(auditFilterSchema.parse({}), null, 10);
+    expect(read?.record).toEqual(record);
+    const rows: { attempts: string }[] = await sql`SELECT attempts FROM audit_log`;
+    expect(rows.map((r) => JSON.parse(r.attempts))).toEqual([[attempt]]);
   } finally {
     await sql.close();
     await storage.close();

@@ -2,9 +2,12 @@ import type { Database, Statement } from "bun:sqlite";
 import { encodeAttempts } from "../../audit/audit-attempt.ts";
 import type { AuditRecord } from "../../audit/audit-record.ts";
 import { type AuditRowFields, emptyAuditRow, FIELD, fillAuditRow } from "../../audit/audit-row-text.ts";
+import { soleAttempt } from "../../audit/sole-attempt.ts";
 import type { AuditBatchResult } from "../storage.ts";
-import { MAX_STRING, soleAttemptMs } from "./sole-attempt.ts";
 import { isStorageFailure } from "./storage-failure.ts";
+
+/** Long texts are cut when interned: user agents are attacker-controlled, the table stays small. */
+const MAX_STRING = 512;
 
 /** The intern caches are bounded too: past this many entries they start over. */
 const MAX_CACHE = 10_000;
@@ -85,8 +88,7 @@ export class AuditInserter {
   }
 
   private insertRow(row: AuditRowFields): void {
-    const attempts = row[FIELD.attempts];
-    const attemptMs = soleAttemptMs(attempts, row[FIELD.route], row[FIELD.upstreamModel]);
+    const attemptMs = this.attemptMs(row);
     const { lastInsertRowid } = this.insertLog.run(
       row[FIELD.requestId],
       row[FIELD.startedAt],
@@ -107,7 +109,7 @@ export class AuditInserter {
       this.string(row[FIELD.userAgent]),
       row[FIELD.errorMessage],
       row[FIELD.dropped],
-      attemptMs === null ? encodeAttempts(attempts) : null,
+      this.attemptsText(row, attemptMs),
       attemptMs,
       row[FIELD.node],
       row[FIELD.servedNode],
@@ -117,7 +119,32 @@ export class AuditInserter {
     if (request !== null || response !== null) this.insertBody.run(lastInsertRowid, request, response);
   }
 
-  /** Interned id of a text; long ones (user agents are attacker-controlled) cut so the table stays small. */
+  /**
+   * `attempt_ms` (audit migration 6): the row's one ok attempt on its own route and model comes as
+   * its duration (sole-attempt.ts) and is kept as that, unless the route or model is too long to
+   * intern whole (a read could not make the attempt again from them). Null otherwise.
+   */
+  private attemptMs(row: AuditRowFields): number | null {
+    const attempts = row[FIELD.attempts];
+    return typeof attempts === "number" &&
+      (row[FIELD.route]?.length ?? 0) <= MAX_STRING &&
+      (row[FIELD.upstreamModel]?.length ?? 0) <= MAX_STRING
+      ? attempts
+      : null;
+  }
+
+  /** `attempts`, the JSON text of the row's attempts when `attempt_ms` does not hold them. */
+  private attemptsText(row: AuditRowFields, attemptMs: number | null): string | null {
+    if (attemptMs !== null) return null;
+    const attempts = row[FIELD.attempts];
+    return encodeAttempts(
+      typeof attempts === "number"
+        ? soleAttempt(row[FIELD.route], row[FIELD.upstreamModel], attempts)
+        : attempts,
+    );
+  }
+
+  /** Interned id of a text, cut to `MAX_STRING`. */
   private string(value: string | null): number | null {
     if (value === null) return null;
     const text = value.length > MAX_STRING ? value.slice(0, MAX_STRING) : value;

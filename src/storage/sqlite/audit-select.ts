@@ -3,7 +3,7 @@ import { decodeAttempts } from "../../audit/audit-attempt.ts";
 import type { AuditPosition } from "../../audit/audit-cursor.ts";
 import type { AuditFilter } from "../../audit/audit-query-schema.ts";
 import type { AuditRecord, FrontDoor } from "../../audit/audit-record.ts";
-import { soleAttempt } from "./sole-attempt.ts";
+import { soleAttempt } from "../../audit/sole-attempt.ts";
 
 /** One joined row, as SQLite returns it. */
 export interface AuditRow {

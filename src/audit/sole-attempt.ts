@@ -1,15 +1,13 @@
-import type { AuditAttempt } from "../../audit/audit-attempt.ts";
-
-/** Longer texts are cut when interned (audit-inserter.ts): a row could not give them back whole. */
-export const MAX_STRING = 512;
+import type { AuditAttempt } from "./audit-attempt.ts";
 
 /**
  * The attempt most requests make, and the only one: committed at once on the row's own route and
- * upstream model. Its JSON text (~120 bytes) was half of a row's bytes and repeated what the row
- * holds already; SQLite keeps only its duration (`attempt_ms`, audit migration 6), so the audit
- * thread neither stringifies it nor writes it (docs/BENCHMARKS-HISTORY.md, "Session 13: the audit
- * thread"). Every other list (retries, failover, a failed or cut attempt) stays JSON text in
- * `attempts`. Returns the duration, or null when a row's attempts are not that one.
+ * upstream model. Its JSON (~120 bytes) repeated what the row holds already and was a third of a
+ * row's text: the audit writer encodes it as its duration alone (audit-row-text.ts), and SQLite
+ * keeps only that (`attempt_ms`, audit migration 6), so neither the event loop nor the audit
+ * thread stringifies it, and the thread neither parses nor writes it (docs/BENCHMARKS-HISTORY.md,
+ * "Session 13: the audit thread"). Every other list (retries, failover, a failed or cut attempt)
+ * stays a list. Returns the duration, or null when the attempts are not that one.
  */
 export function soleAttemptMs(
   attempts: readonly AuditAttempt[] | null | undefined,
@@ -22,9 +20,7 @@ export function soleAttemptMs(
     only.status === null &&
     only.errorClass === null &&
     only.route === route &&
-    only.upstreamModel === upstreamModel &&
-    only.route.length <= MAX_STRING &&
-    only.upstreamModel.length <= MAX_STRING
+    only.upstreamModel === upstreamModel
     ? only.durationMs
     : null;
 }

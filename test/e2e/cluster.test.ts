@@ -586,9 +586,18 @@ describe("three nodes on one PostgreSQL and one Redis", () => {
     const links = (await status(A)).cluster?.links ?? [];
     expect(links.find((l) => l.node === "node-b")?.state).toBe("closed");
     expect(links.find((l) => l.node === "node-c")).toMatchObject({ state: "open", sentOverHttp: 0 });
-    // Nothing node A accepted is lost: its rows (forwarded ones included) are in the shared store.
-    const rows = await auditRecords({ url: node(C).url, adminKey }, { model: "fake-model" });
-    for (const id of ["fwd-plain", "fwd-stream", "doomed-stream"])
-      expect(rows.filter((r) => r.requestId === id).length).toBe(1);
+    // Nothing node A accepted is lost: its rows (forwarded ones included) reach the shared store.
+    // They are written off the request path, a failed batch retried (the previous test restarted
+    // PostgreSQL under node A's pool), so the check waits for them, bounded, then counts them.
+    const ids = ["fwd-plain", "fwd-stream", "doomed-stream"];
+    const rows = await waitFor(
+      "node A's rows in the shared store",
+      async () => {
+        const found = await auditRecords({ url: node(C).url, adminKey }, { model: "fake-model" });
+        return ids.every((id) => found.some((r) => r.requestId === id)) ? found : undefined;
+      },
+      20_000,
+    );
+    for (const id of ids) expect(rows.filter((r) => r.requestId === id).length).toBe(1);
   }, 60_000);
 });

@@ -1,19 +1,9 @@
 import type { SQL } from "bun";
-import { isJsonObject, type JsonObject } from "../../core/dialect.ts";
+import { type ResponseRow, storedResponseOf } from "../response-row.ts";
 import type { ResponseStore } from "../storage.ts";
 import { guarded } from "./postgres-failure.ts";
 import { migratePostgres } from "./postgres-migrate.ts";
 import { responseMigrations } from "./postgres-migrations.ts";
-import { asNumber } from "./postgres-values.ts";
-
-interface Row {
-  tenant: string;
-  id: string;
-  response: string;
-  items: string;
-  created_at: string;
-  holder: string | null;
-}
 
 /**
  * ResponseStore over PostgreSQL, so a `previous_response_id` chain continues on whichever node
@@ -39,19 +29,10 @@ export async function createPostgresResponseStore(sql: SQL): Promise<ResponseSto
       }),
     get: (tenant, id) =>
       guarded(async () => {
-        const rows: Row[] = await sql`SELECT * FROM stored_responses WHERE tenant = ${tenant} AND id = ${id}`;
+        const rows: ResponseRow[] =
+          await sql`SELECT * FROM stored_responses WHERE tenant = ${tenant} AND id = ${id}`;
         const row = rows[0];
-        if (!row) return null;
-        const response: unknown = JSON.parse(row.response);
-        const items: unknown = JSON.parse(row.items);
-        return {
-          tenant: row.tenant,
-          id: row.id,
-          response: isJsonObject(response) ? response : {},
-          items: Array.isArray(items) ? items.filter(isJsonObject) : ([] as JsonObject[]),
-          createdAt: asNumber(row.created_at),
-          ...(row.holder ? { holder: row.holder } : {}),
-        };
+        return row ? storedResponseOf(row) : null;
       }),
     prune: (before, limit) =>
       guarded(async () => {

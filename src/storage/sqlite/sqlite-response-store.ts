@@ -1,17 +1,8 @@
 import type { Database } from "bun:sqlite";
-import { isJsonObject, type JsonObject } from "../../core/dialect.ts";
+import { type ResponseRow, storedResponseOf } from "../response-row.ts";
 import type { ResponseStore } from "../storage.ts";
 import { migrate } from "./migrate.ts";
 import { responseMigrations } from "./response-migrations.ts";
-
-interface Row {
-  tenant: string;
-  id: string;
-  response: string;
-  items: string;
-  created_at: number;
-  holder: string | null;
-}
 
 /** ResponseStore over bun:sqlite: one row per (tenant, id), both JSON columns as text. */
 export function createSqliteResponseStore(db: Database): ResponseStore {
@@ -20,7 +11,7 @@ export function createSqliteResponseStore(db: Database): ResponseStore {
     `INSERT OR REPLACE INTO stored_responses (tenant, id, response, items, created_at, holder)
      VALUES (?, ?, ?, ?, ?, ?)`,
   );
-  const one = db.query<Row, [string, string]>(
+  const one = db.query<ResponseRow, [string, string]>(
     "SELECT tenant, id, response, items, created_at, holder FROM stored_responses WHERE tenant = ? AND id = ?",
   );
   const prune = db.query<never, [number, number]>(
@@ -49,17 +40,7 @@ export function createSqliteResponseStore(db: Database): ResponseStore {
     },
     async get(tenant, id) {
       const row = one.get(tenant, id);
-      if (!row) return null;
-      const response: unknown = JSON.parse(row.response);
-      const items: unknown = JSON.parse(row.items);
-      return {
-        tenant: row.tenant,
-        id: row.id,
-        response: isJsonObject(response) ? response : {},
-        items: Array.isArray(items) ? items.filter(isJsonObject) : ([] as JsonObject[]),
-        createdAt: row.created_at,
-        ...(row.holder ? { holder: row.holder } : {}),
-      };
+      return row ? storedResponseOf(row) : null;
     },
   };
 }

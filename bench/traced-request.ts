@@ -26,6 +26,8 @@ const record = {
 /** A stream's record: its time to first token measured to the µs, as the ledger rounds it. */
 const streamRecord = { ...record, stream: true, latencyMs: 48.213, ttfbMs: 3.217 } as unknown as AuditRecord;
 const info = { route: "provider:fake", dialect: "openai", upstreamModel: "m", retry: 0, failover: false };
+/** Where the upstream call's `traceparent` is written, as the lean client writes its request head. */
+const head = Buffer.alloc(64) as Buffer & { latin1Write(text: string, offset: number): number };
 
 /**
  * Request `i`'s telemetry, start to end; true when its upstream call got a `traceparent`.
@@ -43,7 +45,11 @@ export function tracedRequest(i: number, deps: RequestTelemetryDeps, stream = fa
   } as unknown as RequestLedger;
   const telemetry = observeRequest(ledger, deps);
   const attempt = telemetry.attempt(info);
-  const sent = attempt.headers?.traceparent !== undefined;
+  const traceparent = attempt.headers?.traceparent;
+  // Read as the upstream client reads it (encode-request.ts writes each header's text into its
+  // request bytes): a value made as a rope is joined here, as it is in the gateway.
+  if (traceparent !== undefined) head.latin1Write(traceparent, 0);
+  const sent = traceparent !== undefined;
   attempt.settled();
   attempt.closed();
   telemetry.finish(stream ? streamRecord : record);

@@ -1,3 +1,4 @@
+import { heapStats } from "bun:jsc";
 import { describe, expect, test } from "bun:test";
 import { waitFor } from "../../test/e2e/harness/wait-for.ts";
 import { deadlineListOf } from "../core/deadline-list.ts";
@@ -243,5 +244,26 @@ describe("an attempt as its upstream call's cancel hook", () => {
     expect(seen).toEqual(["signal", "stage: client left"]);
     expect([attempt.cancelled, (attempt.reason as Error).message]).toEqual([true, "client left"]);
     expect(attempt.stage).toBeNull();
+  });
+
+  test("no AbortController until its signal is read: ended first, the signal then read is aborted with the reason", () => {
+    const controllers = () => heapStats().objectTypeCounts.AbortController ?? 0;
+    const before = controllers();
+    const client = new AbortController();
+    // Held, so that a collection cannot hide controllers the attempts made.
+    const attempts = Array.from({ length: 200 }, () => new Attempt(client.signal, TIMEOUTS, "provider:a"));
+    expect(controllers() - before).toBeLessThan(10);
+    client.abort(new Error("client left"));
+    for (const attempt of attempts) expect(attempt.cancelled).toBe(true);
+    const late = (attempts[0] as Attempt).signal;
+    expect([late.aborted, (late.reason as Error).message]).toEqual([true, "client left"]);
+    for (const attempt of attempts) attempt.disarm();
+  });
+
+  test("a read begun after the attempt ended rejects at once with its reason, no signal made", async () => {
+    const attempt = new Attempt(new AbortController().signal, TIMEOUTS, "provider:a");
+    attempt.abort(new Error("abandoned"));
+    const read = attempt.read(new Promise<never>(() => {}));
+    expect(((await read.catch((error: unknown) => error)) as Error).message).toBe("abandoned");
   });
 });

@@ -20,7 +20,16 @@ const WAITING_FOR = {
  * between a stream's chunks has a timer of its own, left running across chunks (see `expireIdle`).
  */
 export class Attempt extends SteppedReads implements AbortFollower, CancelHook {
-  private readonly controller = new AbortController();
+  /**
+   * Made only when someone asks for `signal` (a client that takes only a signal: `fetch`, a
+   * stream's decoder, a tunnel): the lean client hooks into the attempt itself (`stage`), so the
+   * common call makes no `AbortController`. Each one and its signal is a wrapper that every young
+   * collection after it pays for (~0.3 µs of eden pause a request: docs/BENCHMARKS-HISTORY.md,
+   * session 13's young-collection section), besides its making.
+   */
+  private controller: AbortController | undefined;
+  cancelled = false;
+  reason: unknown = undefined;
   /**
    * The upstream call's stage in progress, hooked in by its client (the lean client's call, a
    * tunnel exchange): aborted with the attempt, with no listener of its own on `signal`.
@@ -37,7 +46,6 @@ export class Attempt extends SteppedReads implements AbortFollower, CancelHook {
    * the last chunk and has not asked for the next (a paused client is not a slow upstream).
    */
   private waitingSince: number | undefined = performance.now();
-  readonly signal: AbortSignal;
 
   constructor(
     /** The caller's end: a signal, or who aborts it and can tell the attempt directly (no event listener). */
@@ -46,21 +54,21 @@ export class Attempt extends SteppedReads implements AbortFollower, CancelHook {
     private readonly routeLabel: string,
   ) {
     super();
-    // The attempt's own controller, following the client's end (not AbortSignal.any: see
-    // http/request-abort.ts); a timeout or `abort()` aborts the controller directly.
-    // The attempt is its own listener either way (`handleEvent`): no closure per attempt.
-    this.signal = this.controller.signal;
+    // Following the client's end (not AbortSignal.any: see http/request-abort.ts); a timeout or
+    // `abort()` ends the attempt directly. The attempt is its own listener either way
+    // (`handleEvent`): no closure per attempt.
     if (client.aborted) this.handleEvent();
     else if (client instanceof AbortSignal) client.addEventListener("abort", this, { once: true });
     else client.follow(this);
   }
 
-  get cancelled(): boolean {
-    return this.signal.aborted;
-  }
-
-  get reason(): unknown {
-    return this.signal.reason;
+  /** A signal that aborts with the attempt, made on first read (aborted already if the attempt has ended). */
+  get signal(): AbortSignal {
+    if (this.controller === undefined) {
+      this.controller = new AbortController();
+      if (this.cancelled) this.controller.abort(this.reason);
+    }
+    return this.controller.signal;
   }
 
   /** The client's end aborted: the attempt ends with its reason. */
@@ -125,17 +133,19 @@ export class Attempt extends SteppedReads implements AbortFollower, CancelHook {
   }
 
   /**
-   * Aborts the attempt's controller, then the upstream call's stage hooked in (as a listener
+   * Ends the attempt (and its controller, if one was made), then the upstream call's stage hooked in (as a listener
    * added when the call began would have heard it), then the read in progress. Every abort of
    * the attempt comes through here, so a read needs no listener of its own on the signal.
    */
   private end(reason: unknown): void {
-    if (this.signal.aborted) return;
-    this.controller.abort(reason);
+    if (this.cancelled) return;
+    this.cancelled = true;
+    this.reason = reason;
+    this.controller?.abort(reason);
     const stage = this.stage;
     this.stage = null;
     stage?.abort(reason);
-    this.failPending(this.signal.reason);
+    this.failPending(reason);
   }
 
   /** The relay is waiting on the upstream (true), or has handed a chunk to the client (false). */
@@ -165,8 +175,7 @@ export class Attempt extends SteppedReads implements AbortFollower, CancelHook {
    */
   failure(error: unknown, fallback: GatewayError): GatewayError {
     if (error instanceof GatewayError) return error;
-    if (this.signal.aborted)
-      return this.signal.reason instanceof GatewayError ? this.signal.reason : clientClosed();
+    if (this.cancelled) return this.reason instanceof GatewayError ? this.reason : clientClosed();
     return fallback;
   }
 

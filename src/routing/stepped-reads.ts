@@ -36,8 +36,9 @@ export interface ReadOutcome<R, D> {
  * time. A base class of the attempt rather than an object of its own: no cell a request for it.
  */
 export abstract class SteppedReads extends Deadlined {
-  /** The attempt's signal: a read begun after its abort fails at once. */
-  abstract readonly signal: AbortSignal;
+  /** Whether the attempt has ended: a read begun after its abort fails at once, with `reason`. */
+  abstract readonly cancelled: boolean;
+  abstract readonly reason: unknown;
 
   // Written out: a derived class's implicit constructor spreads its arguments (an array a request).
   // biome-ignore lint/complexity/noUselessConstructor: see above
@@ -60,7 +61,7 @@ export abstract class SteppedReads extends Deadlined {
    * attempt's own, made once, not two closures per read.
    */
   read<T>(read: Promise<T>): Promise<T> {
-    if (this.signal.aborted) return Promise.reject(this.signal.reason);
+    if (this.cancelled) return Promise.reject(this.reason);
     // Its resolvers taken as they are: no executor closure per read.
     const { promise, resolve, reject } = Promise.withResolvers<T>();
     this.pendingResolve = resolve as (value: unknown) => void;
@@ -93,8 +94,8 @@ export abstract class SteppedReads extends Deadlined {
   ): Promise<unknown> {
     // A step may hand back a promise (a read that goes on): the read settles as it does.
     const { promise, resolve, reject } = Promise.withResolvers<unknown>();
-    if (this.signal.aborted) {
-      failInto(resolve, reject, outcome, step.failed(this.signal.reason));
+    if (this.cancelled) {
+      failInto(resolve, reject, outcome, step.failed(this.reason));
       return promise;
     }
     this.pendingResolve = resolve;
@@ -119,7 +120,7 @@ export abstract class SteppedReads extends Deadlined {
     this.steppedResolve = undefined;
     this.steppedReject = undefined;
     this.steppedOutcome = undefined;
-    if (this.signal.aborted) failInto(resolve, reject, outcome, step.failed(this.signal.reason));
+    if (this.cancelled) failInto(resolve, reject, outcome, step.failed(this.reason));
     else {
       this.pendingResolve = resolve;
       this.pendingReject = reject;

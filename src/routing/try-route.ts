@@ -110,7 +110,12 @@ export function sendAttempt<D>(
       body: call.sent,
       stream: request.stream,
       requestId: request.requestId,
-      signal: attempt.signal,
+      // Read on demand, an own property (a spread of the call copies it): a client that hooks into
+      // the attempt (`cancel`) never reads it, and the attempt then makes no AbortController. By
+      // `this`, not `attempt`: no scope object kept for the getter.
+      get signal() {
+        return this.cancel.signal;
+      },
       cancel: attempt,
       timeouts: target.timeouts,
       maxBody: call.maxBody,

@@ -87,8 +87,7 @@ function post<T, R>(
       ? { ...headers, ...native.headers, ...call.traceHeaders, "x-request-id": call.requestId }
       : { ...headers, ...call.traceHeaders, "x-request-id": call.requestId },
     body,
-    call.signal,
-    call.cancel,
+    call,
   );
   let sending: Promise<T | Response>;
   try {

@@ -36,9 +36,9 @@ export async function readUpstreamReply(
   try {
     bytes = await readBounded(response, call.maxBody ?? DEFAULT_MAX_UPSTREAM_BODY, provider, "refuse");
   } catch (error) {
-    throw notJson(provider, error, call.signal);
+    throw notJson(provider, error, call);
   }
-  return jsonReply(provider, bytes, call.signal);
+  return jsonReply(provider, bytes, call);
 }
 
 /**
@@ -50,7 +50,7 @@ export function readWholeReply(
   answer: WholeAnswer,
   call: Pick<ProviderCall, "signal" | "maxBody">,
 ): Exclude<ProviderReply, { kind: "http" }> {
-  return jsonReply(provider, wholeBody(provider, answer, call.maxBody), call.signal);
+  return jsonReply(provider, wholeBody(provider, answer, call.maxBody), call);
 }
 
 /**
@@ -74,9 +74,13 @@ export function wholeBody(
 
 const TEXT = new TextDecoder();
 
-/** A body that could not be read or parsed: our error, the abort's reason, or "not JSON". */
-function notJson(provider: string, error: unknown, signal: AbortSignal): unknown {
+/**
+ * A body that could not be read or parsed: our error, the abort's reason, or "not JSON". The
+ * call's signal is read only here, on failure (an attempt makes one only when it is read).
+ */
+function notJson(provider: string, error: unknown, call: Pick<ProviderCall, "signal">): unknown {
   if (error instanceof GatewayError) return error;
+  const signal = call.signal;
   if (signal.aborted) return signal.reason;
   return upstreamError(`upstream ${provider} sent a body that is not JSON`);
 }
@@ -85,13 +89,13 @@ function notJson(provider: string, error: unknown, signal: AbortSignal): unknown
 function jsonReply(
   provider: string,
   bytes: Uint8Array,
-  signal: AbortSignal,
+  call: Pick<ProviderCall, "signal">,
 ): Exclude<ProviderReply, { kind: "http" }> {
   let body: unknown;
   try {
     body = JSON.parse(TEXT.decode(bytes));
   } catch (error) {
-    throw notJson(provider, error, signal);
+    throw notJson(provider, error, call);
   }
   if (!isJsonObject(body)) throw upstreamError(`upstream ${provider} sent a body that is not a JSON object`);
   const failed = errorInAnswer(provider, body);

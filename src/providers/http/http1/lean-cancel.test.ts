@@ -128,4 +128,23 @@ describe("lean client: a cancel hook in place of a signal", () => {
     ]);
     await waitFor("both connections to close", () => server.state.closed === 2);
   });
+
+  test("a call with a hook never reads the init's signal (an attempt makes one only when it is read)", async () => {
+    const server = rawServer((_request, socket) => socket.write(ok("whole")));
+    const { lean } = client();
+    const cancel = new CallCancel();
+    let signalReads = 0;
+    const init = {
+      method: "POST",
+      body: "{}",
+      cancel,
+      get signal() {
+        signalReads++;
+        return cancel.signal;
+      },
+    };
+    const answer = (await lean.answer(`${server.url}/`, init)) as WholeAnswer;
+    expect(answer.status).toBe(200);
+    expect(signalReads).toBe(0);
+  });
 });

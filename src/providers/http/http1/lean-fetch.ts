@@ -71,7 +71,9 @@ export function createLeanFetch(options: LeanFetchOptions): LeanFetch {
         : null;
     if (!origin) return fallback(input, signalled(init));
     const hook = init?.cancel;
-    const signal = init?.signal ?? undefined;
+    // A hook stands for the call's signal (its `signal` is the init's): read it only without one,
+    // so an attempt whose call hooks in never makes its signal (routing/attempt.ts).
+    const signal = hook === undefined ? (init?.signal ?? undefined) : undefined;
     if (hook?.cancelled) return Promise.reject(hook.reason);
     if (signal?.aborted) return Promise.reject(signal.reason);
     // No closure a call: the call itself holds what its settlement needs.

@@ -167,7 +167,8 @@ export function createLeanThread(threadUrl: () => string = entry): LeanThread {
   return {
     answer(url, init, maxBody) {
       const hook = init.cancel;
-      const signal = init.signal ?? undefined;
+      // A hook stands for the call's signal: read only without one (see lean-fetch.ts).
+      const signal = hook === undefined ? (init.signal ?? undefined) : undefined;
       if (hook?.cancelled) return Promise.reject(hook.reason);
       if (signal?.aborted) return Promise.reject(signal.reason);
       if (broken) return Promise.reject(broken);

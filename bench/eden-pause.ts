@@ -7,13 +7,14 @@
  * large heap budget and a slow eden timer, the same for every gateway), so the timed one collects
  * everything the N requests left; a round where one ran anyway is reported and left out.
  *   bun bench/eden-pause.ts [--requests 300] [--concurrency 1] [--rounds 7] [--against DIR]
- *     [--variant "NAME=VALUE …"]… [--auth on|off] [--audit on|off] [--rt]
+ *     [--variant "NAME=VALUE …"]… [--auth on|off] [--audit on|off] [--rt] [--content-bytes N]
  * Why it exists: under wrk the eden pause at c=1 is read from `BUN_JSC_logGC` pauses whose timing
  * the machine's load blurs (±30 %) and whose content (how many requests, which stack) varies;
  * here each pause covers the same requests, taken from the same shallow stack, and the gateways
  * alternate within seconds. N=10 against N=3000 separates what any request touches from what each
  * one adds (docs/BENCHMARKS-HISTORY.md, session 13's young-collection section).
  * `--rt` runs the gateways under SCHED_RR priority 1 (`chrt`, root only), as bench/c1-latency.ts.
+ * `--content-bytes N`: the user message's content that long (a request body of about N bytes).
  */
 import { resolve } from "node:path";
 import { parseArgs } from "node:util";
@@ -31,11 +32,13 @@ const { values } = parseArgs({
     auth: { type: "string", default: "off" },
     audit: { type: "string", default: "off" },
     rt: { type: "boolean", default: false },
+    "content-bytes": { type: "string", default: "2" },
   },
 });
 const requests = Number(values.requests);
 const concurrency = Number(values.concurrency);
 const rounds = Number(values.rounds);
+const content = "hi".padEnd(Number(values["content-bytes"]), ".");
 
 /**
  * No automatic collection in a round: JSC's eden budget follows the heap size it is given (1 GiB:
@@ -92,7 +95,7 @@ async function send(gateway: Gateway, count: number, lanes: number, until = Numb
   const init = {
     method: "POST",
     headers: { "content-type": "application/json", authorization: `Bearer ${gateway.key}` },
-    body: JSON.stringify({ model: "bench-model", messages: [{ role: "user", content: "hi" }] }),
+    body: JSON.stringify({ model: "bench-model", messages: [{ role: "user", content }] }),
   };
   let left = count;
   const lane = async () => {

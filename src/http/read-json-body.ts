@@ -4,6 +4,7 @@ import { badRequest, clientClosed, GatewayError } from "../core/gateway-error.ts
 import { MAX_JSON_DEPTH, nestsDeeperThan } from "./json-depth.ts";
 
 const utf8 = new TextDecoder();
+const utf8Bytes = new TextEncoder();
 
 const tooLarge = (max: number) =>
   new GatewayError({
@@ -76,7 +77,7 @@ class BodyRead extends Deadlined implements JsonRequest {
   constructor(
     private readonly request: Request,
     private readonly maxBytes: number,
-    private readonly declared: number,
+    declared: number,
     private readonly deadlineMs: number,
   ) {
     super();
@@ -88,9 +89,13 @@ class BodyRead extends Deadlined implements JsonRequest {
     this.deadlines.add(this);
     // A body of declared length within the limit is read whole, natively: it cannot exceed its
     // Content-Length, and this skips a JS ReadableStream per request (a hot-path cost the
-    // benchmark showed). Chunked bodies take the bounded reader.
+    // benchmark showed). As text, not `bytes()`: the byte array a server request's `bytes()` (or
+    // `arrayBuffer()`) hands back lives outside the JS heap, and each one, dead or not, costs the
+    // next young collection (~0.13 µs a request of pause: docs/BENCHMARKS-HISTORY.md, session
+    // 13's young-collection section); the text and the bytes encoded from it do not. Chunked
+    // bodies take the bounded reader.
     if (Number.isInteger(declared) && declared > 0 && !request.headers.has("transfer-encoding"))
-      request.bytes().then(this.whole, this.failed);
+      request.text().then(this.whole, this.failed);
     else this.chunked();
   }
 
@@ -111,12 +116,14 @@ class BodyRead extends Deadlined implements JsonRequest {
   private readonly whole = this.wholeIn.bind(this);
   private readonly failed = this.failedWith.bind(this);
 
-  private wholeIn(received: Uint8Array<ArrayBuffer>): void {
+  private wholeIn(text: string): void {
     try {
-      if (received.byteLength > this.maxBytes) throw tooLarge(this.maxBytes);
-      // Fewer bytes than declared: the connection ended mid-upload (Bun hands back what arrived).
-      if (received.byteLength < this.declared) throw clientClosed();
-      this.settle(parseObject(received), received);
+      // The bytes as received for a UTF-8 body (what a client sends: JSON is UTF-8); a leading
+      // byte-order mark is left out and a malformed sequence arrives as U+FFFD, as the parse reads
+      // them anyway. A client that hangs up mid-upload makes `text()` reject (a 499 below).
+      const bytes = utf8Bytes.encode(text);
+      if (bytes.byteLength > this.maxBytes) throw tooLarge(this.maxBytes);
+      this.settle(parseObject(bytes, text), bytes);
     } catch (error) {
       this.failed(error);
     }
@@ -158,14 +165,15 @@ async function readChunked(request: Request, maxBytes: number): Promise<JsonRequ
   return { body: parseObject(received), bytes: received };
 }
 
-function parseObject(bytes: Uint8Array): JsonObject {
+/** `text`: the body already decoded (else decoded here). */
+function parseObject(bytes: Uint8Array, text?: string): JsonObject {
   // Refused before parsing: a body nested this deep cannot be serialised again for the upstream,
   // and that failure must be the caller's 400, never a route failure that opens a breaker.
   if (nestsDeeperThan(bytes))
     throw badRequest(`request body nests deeper than ${MAX_JSON_DEPTH} levels`, undefined, "invalid_json");
   let parsed: unknown;
   try {
-    parsed = JSON.parse(utf8.decode(bytes));
+    parsed = JSON.parse(text ?? utf8.decode(bytes));
   } catch {
     throw badRequest("request body is not valid JSON", undefined, "invalid_json");
   }

@@ -1,0 +1,47 @@
+import { afterAll, expect, test } from "bun:test";
+import type { GatewayError } from "../core/gateway-error.ts";
+import { type JsonRequest, readJsonRequest } from "./read-json-body.ts";
+
+/** A server that reads each request's body as the front door does, and hands back what it read. */
+const reads: (JsonRequest | GatewayError)[] = [];
+const server = Bun.serve({
+  hostname: "127.0.0.1",
+  port: 0,
+  async fetch(request) {
+    reads.push(await readJsonRequest(request, 1024).catch((error: GatewayError) => error));
+    return new Response("ok");
+  },
+});
+afterAll(() => server.stop(true));
+
+async function send(body: Uint8Array<ArrayBuffer>): Promise<JsonRequest | GatewayError> {
+  await (await fetch(`http://127.0.0.1:${server.port}/`, { method: "POST", body })).text();
+  const read = reads.shift();
+  if (read === undefined) throw new Error("the server read nothing");
+  return read;
+}
+
+test("a body of declared length: parsed, and its bytes as received (UTF-8, non-ASCII included)", async () => {
+  const sent = new TextEncoder().encode(
+    '{"model":"m","messages":[{"role":"user","content":"héllo → 世界"}]}',
+  );
+  const read = (await send(sent)) as JsonRequest;
+  expect(read.body).toEqual({ model: "m", messages: [{ role: "user", content: "héllo → 世界" }] });
+  expect([...read.bytes]).toEqual([...sent]);
+});
+
+test("a leading byte-order mark is read past, and left out of the bytes passed on", async () => {
+  const read = (await send(
+    new Uint8Array([0xef, 0xbb, 0xbf, ...new TextEncoder().encode('{"a":1}')]),
+  )) as JsonRequest;
+  expect(read.body).toEqual({ a: 1 });
+  expect(new TextDecoder().decode(read.bytes)).toBe('{"a":1}');
+  expect(read.bytes.byteLength).toBe(7);
+});
+
+test("over the bound, not JSON, not an object: the caller's errors", async () => {
+  const tooLarge = await send(new TextEncoder().encode(`{"a":"${"x".repeat(2000)}"}`));
+  const notJson = await send(new TextEncoder().encode("{nope"));
+  const notObject = await send(new TextEncoder().encode("[1]"));
+  expect([tooLarge, notJson, notObject].map((e) => (e as GatewayError).status)).toEqual([413, 400, 400]);
+});

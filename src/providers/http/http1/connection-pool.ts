@@ -69,7 +69,7 @@ export class ConnectionPool implements ConnectionOwner {
     connection.hold(false);
     idle.push(connection);
     this.idleCount++;
-    this.sweeper ??= setInterval(() => this.sweep(), 1000).unref();
+    this.sweeper ??= setInterval(this.sweepTick, 1000).unref();
   }
 
   closed(connection: Http1Connection): void {
@@ -82,6 +82,12 @@ export class ConnectionPool implements ConnectionOwner {
       this.idleCount--;
     }
   }
+
+  /**
+   * The sweep timer's callback, made once: an arrow written inside `idle` would make JSC allocate
+   * that method's scope on every call (every upstream call hands its connection back here).
+   */
+  private readonly sweepTick = (): void => this.sweep();
 
   /** Closes connections idle past their time; stops when none is left idle. */
   sweep(): void {

@@ -28,8 +28,9 @@ export interface FrontDoorDeps {
   readonly ends: RequestEnds;
   readonly lifecycle: Lifecycle;
   /**
-   * Aborted (with a 503 as its reason) when a stop's drain deadline passes: requests still
-   * running end with an error event and are recorded as such, instead of a reset connection.
+   * The open requests: ended (with a 503 as its reason) when a stop's drain deadline passes, so
+   * requests still running end with an error event and are recorded as such, instead of a reset
+   * connection; and polled for clients that left. Absent, each front door keeps its own list.
    */
   readonly shutdown?: Shutdown;
   /** Requests in flight per client address (`server.max_client_requests`). */

@@ -15,6 +15,7 @@ import { within } from "./pending-stream.ts";
 import { readJsonRequest } from "./read-json-body.ts";
 import { RequestAbort } from "./request-abort.ts";
 import { responsesContext } from "./responses-context.ts";
+import { Shutdown } from "./shutdown.ts";
 import { sseResponse } from "./sse-response.ts";
 import { StreamedEnds } from "./streamed-ends.ts";
 import { validateBody } from "./validate-body.ts";
@@ -33,6 +34,10 @@ export function modelPipeline(
   deps: FrontDoorDeps,
   steps: GuardSteps,
 ): (call: ModelCall) => Promise<Response> {
+  // The open requests, whose clients are polled: the gateway's (a stop ends them too), else one
+  // of this front door's own (an embedder's or a test's), so a client's leaving is always seen.
+  const open = deps.shutdown ?? new Shutdown();
+
   /**
    * The model call, guard included: the guard's steps (guard-steps.ts) run in this frame, so a
    * model call is one async function from the caller's arrival to its answer.
@@ -59,10 +64,10 @@ export function modelPipeline(
       // Awaited only when the counters are shared (Redis): a local admission needs no turn of its own.
       const admitted = runtime.limits.admit(principal, model);
       Object.assign(headers, admitted instanceof Promise ? await admitted : admitted);
-      // One abort for the request: the client leaving, a stop's deadline (503) and a revoke or
-      // expiry of the caller's key (401) all end it through the same controller.
+      // One abort for the request: the client leaving (seen by the open requests' poll), a stop's
+      // deadline (503) and a revoke or expiry of the caller's key (401) all end it.
       abort = new RequestAbort(request.signal);
-      abort.watch(deps.shutdown, deps.sessions, principal);
+      abort.watch(open, deps.sessions, principal);
       const dispatching = runtime.router(
         new ModelDispatch(
           operation,

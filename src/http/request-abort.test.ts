@@ -1,8 +1,23 @@
 import { heapStats } from "bun:jsc";
 import { expect, test } from "bun:test";
+import type { Principal } from "../auth/principal.ts";
+import { unavailable } from "../core/gateway-error.ts";
+import { waitFor } from "../testing/wait-for.ts";
 import { RequestAbort } from "./request-abort.ts";
+import { Shutdown } from "./shutdown.ts";
 
-test("aborts with the first reason, once: the client's, or one given to abort()", () => {
+/** A caller with no key (a JWT's): only the open requests are watched. */
+const jwtCaller: Principal = {
+  keyId: null,
+  name: "bob",
+  tenant: "default",
+  role: "user",
+  models: ["*"],
+  limits: {},
+  via: "jwt",
+};
+
+test("aborts with the first reason, once: the client's (when polled), or one given to abort()", () => {
   const client = new AbortController();
   const abort = new RequestAbort(client.signal);
   const seen: unknown[] = [];
@@ -15,6 +30,9 @@ test("aborts with the first reason, once: the client's, or one given to abort()"
   const leaving = new AbortController();
   const followed = new RequestAbort(leaving.signal);
   leaving.abort("gone");
+  // No listener on the client's signal: its leaving is seen when the open requests' poll asks.
+  expect(followed.aborted).toBe(false);
+  followed.clientPolled();
   expect(followed.signal.reason).toBe("gone");
 });
 
@@ -22,11 +40,72 @@ test("a client signal aborted already aborts it at once; after release, the clie
   const done = new AbortController();
   done.abort("gone");
   expect(new RequestAbort(done.signal).signal.reason).toBe("gone");
+  const open = new Shutdown();
   const later = new AbortController();
   const abort = new RequestAbort(later.signal);
+  abort.watch(open, undefined, jwtCaller);
   abort.release();
   later.abort("too late");
+  // Released: neither the poll nor a stop reaches it.
+  open.endAll(unavailable("stopping"));
   expect(abort.signal.aborted).toBe(false);
+});
+
+test("a request released after its client left still tells its followers (a stream's cancel comes first)", () => {
+  // Bun aborts the request's signal, then cancels the response body, whose end releases the
+  // request before any poll came by: a kept-alive stream's dispatch must still hear it.
+  const client = new AbortController();
+  const abort = new RequestAbort(client.signal);
+  const heard: unknown[] = [];
+  abort.follow({ handleEvent: () => heard.push(abort.reason) });
+  client.abort("left");
+  abort.release();
+  expect(heard).toEqual(["left"]);
+});
+
+test("a client that leaves a pending request is noticed by the poll, with no listener on its signal", async () => {
+  // What the front door does: a request abort watched by the open requests, released at the
+  // end. The handler waits on the abort alone; without the poll it would never end.
+  const open = new Shutdown();
+  const ended: unknown[] = [];
+  let listening = 0;
+  const server = Bun.serve({
+    hostname: "127.0.0.1",
+    port: 0,
+    fetch(request) {
+      const signal = request.signal;
+      const add = signal.addEventListener.bind(signal);
+      signal.addEventListener = (...args: Parameters<AbortSignal["addEventListener"]>) => {
+        listening++;
+        add(...args);
+      };
+      const abort = new RequestAbort(signal);
+      abort.watch(open, undefined, jwtCaller);
+      return new Promise<Response>((resolve) =>
+        abort.follow({
+          handleEvent: () => {
+            ended.push((abort.reason as Error).name);
+            abort.release();
+            resolve(new Response("gone"));
+          },
+        }),
+      );
+    },
+  });
+  try {
+    const client = new AbortController();
+    const leaving = fetch(`http://127.0.0.1:${server.port}/`, { signal: client.signal }).catch(() => "left");
+    await waitFor("the request to be open", () => open.polling);
+    client.abort();
+    expect(await leaving).toBe("left");
+    await waitFor("the poll to see the client leave", () => ended.length === 1);
+    expect(ended).toEqual(["AbortError"]);
+    expect(listening).toBe(0);
+    // Nothing open: the poll stops after its next tick, and an idle server wakes for nothing.
+    await waitFor("the poll to stop", () => !open.polling);
+  } finally {
+    await server.stop(true);
+  }
 });
 
 test("per-request aborts with listeners are not kept alive by the server's request signals", async () => {
@@ -77,6 +156,7 @@ test("followers hear the abort after the signal has aborted, once each; an unfol
   abort.follow(second);
   abort.unfollow(gone);
   client.abort(new Error("client left"));
+  abort.clientPolled();
   abort.abort(new Error("later"));
   expect(heard).toEqual(["first true", "second true"]);
   expect((abort.signal.reason as Error).message).toBe("client left");

@@ -9,14 +9,22 @@ import type { Shutdown, ShutdownEntry, StoppableRequest } from "./shutdown.ts";
  * — the client leaving (the server request's signal), a stop's drain deadline, a revoke or expiry
  * of the caller's key — and that every layer below (router, attempts, relay) listens to. The
  * first reason wins. Before, each reason was its own controller linked into the next (three
- * controllers and four listeners a request); this is one listener, and a controller only when
- * a real signal is asked for (the attempts below follow this object itself).
+ * controllers and four listeners a request); this is none, and a controller only when a real
+ * signal is asked for (the attempts below follow this object itself).
+ *
+ * The client's signal is looked at, not listened to: the open requests' poll (http/shutdown.ts,
+ * every `CLIENT_POLL_MS`) asks each request, and Bun marks the signal aborted when the client
+ * leaves whether or not anything listens. A listener cost every later young collection (its
+ * Bun-internal handles) and ~1.2 µs a request to add and remove (docs/BENCHMARKS-HISTORY.md,
+ * session 13). A client that left before the request was made ends it at once; a stream whose
+ * client leaves is cancelled at once by its response body (http/sse-response.ts), whose end
+ * releases this object, and `release` looks at the client once more so that what follows here
+ * (a kept-alive stream's dispatch) still hears it.
  *
  * Not `AbortSignal.any`: in Bun 1.4 a signal from `AbortSignal.any` that has an abort listener
  * stays alive as long as its sources might still abort — a server request's signal does, for as
  * long as Bun keeps the request — so every request's composite signal, its listeners and what
- * they hold were kept (about 1 KB a request, RSS that never settled). Here the request's signal
- * holds only a listener that `release` removes.
+ * they hold were kept (about 1 KB a request, RSS that never settled).
  */
 export class RequestAbort implements AbortFollowers, StoppableRequest, KeySession {
   private shutdown: Shutdown | undefined;
@@ -28,8 +36,6 @@ export class RequestAbort implements AbortFollowers, StoppableRequest, KeySessio
   private controller: AbortController | undefined;
   aborted = false;
   reason: unknown = undefined;
-  /** Whether this follows the client's signal (it is the signal's listener itself: `handleEvent`). */
-  private readonly following: boolean = false;
   /** The attempt under way follows here (see core/abort-followers.ts); rarely more than one. */
   private follower: AbortFollower | undefined;
   private followers: AbortFollower[] | undefined;
@@ -38,12 +44,7 @@ export class RequestAbort implements AbortFollowers, StoppableRequest, KeySessio
     if (client.aborted) {
       this.aborted = true;
       this.reason = client.reason;
-      return;
     }
-    // Without `{ once: true }`: Bun reads an options object on every call (~0.35 µs a request at
-    // c=32), and `abort` ignores any event after the first; `release` removes the listener.
-    client.addEventListener("abort", this);
-    this.following = true;
   }
 
   /** A signal that aborts with the request, made on first read (aborted already if the request has). */
@@ -55,9 +56,9 @@ export class RequestAbort implements AbortFollowers, StoppableRequest, KeySessio
     return this.controller.signal;
   }
 
-  /** The client's signal aborted (this object is its listener: no closure per request). */
-  handleEvent(): void {
-    this.abort(this.client.reason);
+  /** The open requests' poll (http/shutdown.ts): ends the request if its client has left. */
+  clientPolled(): void {
+    if (!this.aborted && this.client.aborted) this.abort(this.client.reason);
   }
 
   /** Ends the request with `reason` (ignored when it has ended already). */
@@ -116,9 +117,12 @@ export class RequestAbort implements AbortFollowers, StoppableRequest, KeySessio
     }
   }
 
-  /** Stops following the client's signal and what `watch` registered (call when the request has ended). */
+  /**
+   * Leaves what `watch` registered (call when the request has ended). A client that has left by
+   * now still ends the request first: a stream's cancel releases it before any poll came by.
+   */
   release(): void {
-    if (this.following) this.client.removeEventListener("abort", this);
+    this.clientPolled();
     if (this.shutdownEntry) this.shutdown?.leave(this.shutdownEntry);
     if (this.keyId !== null) this.sessions?.leave(this.keyId, this);
   }

@@ -1,8 +1,22 @@
 import type { GatewayError } from "../core/gateway-error.ts";
 
+/**
+ * How often the open requests' clients are looked at. The client's leaving is noticed by a poll
+ * rather than a listener on each request's signal: every `addEventListener` leaves Bun-internal
+ * handles that each later young collection visits, dead or not (~0.35 ms of the pause per 3,000
+ * requests, and ~1.2 µs of the event loop a request to add and remove;
+ * docs/BENCHMARKS-HISTORY.md, session 13). The bound: an LLM call's generation lasts seconds, so
+ * a cancel up to this late costs the upstream little; a stream is cancelled at once anyway (its
+ * response body's cancel, http/sse-response.ts). A walk costs ~6–13 ns an open request (512:
+ * ~3 µs a tick, 0.06 ms of CPU a second).
+ */
+export const CLIENT_POLL_MS = 50;
+
 /** A request a stop may have to end: told why once the drain deadline has passed. */
 export interface StoppableRequest {
   drainEnded(reason: GatewayError): void;
+  /** Asked each poll while the request is open: end it if its client has left (absent: not asked). */
+  clientPolled?(): void;
 }
 
 /** A request's place among the open ones (`Shutdown.enter`); `leave` takes it out. */
@@ -14,19 +28,34 @@ export interface ShutdownEntry {
 }
 
 /**
- * The requests a stop may have to end: when the drain deadline passes, each is told why (its
- * stream gets an error event, its record a 503) before the connections close. A list of requests
- * rather than one long-lived AbortSignal that every request's signal is combined with: a signal
- * combined with a long-lived one is kept alive by it, one per request.
+ * The open requests: what a stop may have to end, and whose clients a poll looks at. When the
+ * drain deadline passes, each is told why (its stream gets an error event, its record a 503)
+ * before the connections close. A list of requests rather than one long-lived AbortSignal that
+ * every request's signal is combined with: a signal combined with a long-lived one is kept alive
+ * by it, one per request.
  *
  * A doubly linked list of entries, not a `Set`: a long-lived Set that requests are added to and
  * deleted from keeps the deleted ones alive through every young collection until the next full
  * one (JavaScriptCore, Bun 1.4.5), each with its abort and client signal (~0.7 of every request
  * at c=32, half the eden pause; docs/BENCHMARKS-HISTORY.md, session 11's young collections). An
  * entry that leaves is unlinked and its own links cleared: nothing kept points at it.
+ *
+ * The poll is one timer, armed by the first request to enter while it is idle and re-armed after
+ * a tick only while any request is open: an idle gateway wakes for nothing (at most one tick
+ * after its last request), and a busy one arms no timer a request.
  */
 export class Shutdown {
   private newest: ShutdownEntry | undefined;
+  private timer: Timer | undefined;
+  private armed = false;
+  private readonly tick = this.poll.bind(this);
+
+  constructor(private readonly pollMs: number = CLIENT_POLL_MS) {}
+
+  /** Whether the poll's timer is armed (it is while any request is open, and one tick after). */
+  get polling(): boolean {
+    return this.armed;
+  }
 
   /** Registers a request's end; returns its release. */
   hold(end: (reason: GatewayError) => void): () => void {
@@ -42,6 +71,7 @@ export class Shutdown {
     const entry: ShutdownEntry = { request, older: this.newest, newer: undefined, listed: true };
     if (this.newest) this.newest.newer = entry;
     this.newest = entry;
+    if (!this.armed) this.arm();
     return entry;
   }
 
@@ -65,5 +95,29 @@ export class Shutdown {
       this.leave(this.newest);
     }
     for (let i = requests.length - 1; i >= 0; i--) requests[i]?.drainEnded(reason);
+  }
+
+  /** One timer object for the list's life, re-armed by `refresh` (no timer made per arming). */
+  private arm(): void {
+    this.armed = true;
+    if (this.timer) this.timer.refresh();
+    // Unreferenced: an open request keeps the process up by its connection, not by this poll.
+    else this.timer = setTimeout(this.tick, this.pollMs).unref();
+  }
+
+  /**
+   * Asks each open request to look at its client. A request that ends while asked may leave at
+   * once, and so may one it ends (an older one's links are then cleared): the walk stops there,
+   * and the rest are asked at the next tick.
+   */
+  private poll(): void {
+    let entry = this.newest;
+    while (entry) {
+      const older = entry.older;
+      entry.request.clientPolled?.();
+      entry = older;
+    }
+    if (this.newest) this.timer?.refresh();
+    else this.armed = false;
   }
 }

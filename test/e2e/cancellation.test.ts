@@ -10,6 +10,15 @@ import { waitFor } from "./harness/wait-for.ts";
  * the fake upstream observing its connection close (outcome "aborted"), never by timing.
  */
 
+/**
+ * How long the upstream may take to see the abort. A stream's client leaving is seen at once
+ * (the response body's cancel); any other stage's by the gateway's poll of the open requests
+ * (every 50 ms: src/http/shutdown.ts), so these tests fail when the poll never runs. The rest is
+ * the loaded machine's margin, kept under the fake upstream's own idle bound (Bun's default,
+ * 10 s), which would end a hanging exchange by itself.
+ */
+const ABANDONED_MS = 5_000;
+
 let fake: FakeUpstream;
 let gw: GatewayProcess;
 
@@ -76,7 +85,7 @@ describe("a client that disconnects aborts the upstream request", () => {
     await fake.waitForRequest(1, 10_000);
     controller.abort();
     expect(await pending).toBeInstanceOf(Error);
-    const aborted = await fake.waitForAbort(10_000);
+    const aborted = await fake.waitForAbort(ABANDONED_MS);
     expect(aborted.outcome).toBe("aborted");
     expect(fake.requests).toHaveLength(1);
     expect(await closedRow(id)).toMatchObject({ status: 499, errorClass: "client_closed", stream: true });
@@ -90,7 +99,7 @@ describe("a client that disconnects aborts the upstream request", () => {
     await fake.waitForRequest(1, 10_000);
     controller.abort();
     expect(await pending).toBeInstanceOf(OpenAI.APIUserAbortError);
-    expect((await fake.waitForAbort(10_000)).outcome).toBe("aborted");
+    expect((await fake.waitForAbort(ABANDONED_MS)).outcome).toBe("aborted");
   });
 
   test("mid-stream, after some chunks reached the client (openai SDK)", async () => {
@@ -112,7 +121,7 @@ describe("a client that disconnects aborts the upstream request", () => {
     const ended = await reading;
     if (ended !== undefined) expect(ended).toBeInstanceOf(OpenAI.APIUserAbortError);
     expect(received).toBe(3);
-    const aborted = await fake.waitForAbort(10_000);
+    const aborted = await fake.waitForAbort(ABANDONED_MS);
     expect(aborted.outcome).toBe("aborted");
     expect(await closedRow(id)).toMatchObject({ status: 499, errorClass: "client_closed", stream: true });
   });
@@ -128,7 +137,7 @@ describe("a client that disconnects aborts the upstream request", () => {
     expect(reader).toBeDefined();
     await reader?.read();
     await reader?.cancel();
-    expect((await fake.waitForAbort(10_000)).outcome).toBe("aborted");
+    expect((await fake.waitForAbort(ABANDONED_MS)).outcome).toBe("aborted");
   });
 
   test("during a non-streaming request whose body is still being produced", async () => {
@@ -139,7 +148,7 @@ describe("a client that disconnects aborts the upstream request", () => {
     await fake.waitForRequest(1, 10_000);
     controller.abort();
     expect(await pending).toBeInstanceOf(Error);
-    expect((await fake.waitForAbort(10_000)).outcome).toBe("aborted");
+    expect((await fake.waitForAbort(ABANDONED_MS)).outcome).toBe("aborted");
     expect(await closedRow(id)).toMatchObject({ status: 499, errorClass: "client_closed", stream: false });
   });
 

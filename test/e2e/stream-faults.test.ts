@@ -2,6 +2,7 @@ import { describe, expect, test } from "bun:test";
 import { auditRow } from "./harness/admin-api.ts";
 import { bearer, chatBody } from "./harness/fake-config.ts";
 import { gatewayFixture } from "./harness/gateway-fixture.ts";
+import { waitFor } from "./harness/wait-for.ts";
 
 // Faults around a stream that are nobody's fault but the client's or the gateway's own.
 // The idle bound is long enough that the fake upstream (in this test's own process) is not
@@ -132,6 +133,32 @@ describe("a slow first token", () => {
     expect(row.status).toBe(200);
     // Time to first token is the answer's, not the first keep-alive comment's.
     expect(row.ttfbMs ?? 0).toBeGreaterThanOrEqual(800);
+  });
+
+  test("a client that leaves while kept alive aborts the upstream request and is audited as 499", async () => {
+    // Bun aborts the request's signal before it cancels the response body, whose end releases
+    // the request: the dispatch still waiting on the upstream must hear the client all the same.
+    const prompt = `kept alive ${crypto.randomUUID()} [[fake:delay=30000]]`;
+    const client = new AbortController();
+    const response = await fetch(f.url("/v1/chat/completions"), {
+      method: "POST",
+      headers: bearer(f.adminKey),
+      body: chatBody("fake-model", prompt, { stream: true }),
+      signal: client.signal,
+    });
+    expect(response.status).toBe(200);
+    const reader = (response.body as ReadableStream<Uint8Array>).getReader();
+    expect(new TextDecoder().decode((await reader.read()).value)).toStartWith(": keep-alive");
+    client.abort();
+    await reader.cancel().catch(() => {});
+    // Within 5 s: the fake upstream's own idle bound (Bun's default, 10 s) would end it anyway.
+    const upstream = await waitFor(
+      "the upstream request to be abandoned",
+      () => f.fake.requests.find((r) => JSON.stringify(r.body).includes(prompt) && r.aborted),
+      5_000,
+    );
+    expect(upstream.aborted).toBe(true);
+    expect((await auditRow(f.gw, response.headers.get("x-request-id") ?? "")).status).toBe(499);
   });
 
   test("a routing failure after the commit is the stream's error event, audited as a failure", async () => {

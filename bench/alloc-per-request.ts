@@ -9,7 +9,7 @@
  * within 30 % of the largest. CPU is the process's user + system time over the same batches,
  * less the client's; each further gateway's paired difference is given for the event loop alone
  * too (this thread's CPU clock), which the client's HTTP thread and the JIT do not blur.
- *   bun bench/alloc-per-request.ts [--batches 20] [--batch 200] [--stream] [--paced] [--against OTHER_CHECKOUT] [--metrics-off] [--traced] [--objects]
+ *   bun bench/alloc-per-request.ts [--batches 20] [--batch 200] [--stream] [--paced] [--against OTHER_CHECKOUT] [--metrics-off] [--traced] [--sampler NAME] [--objects]
  * `--paced` has the burst upstream write a stream one event a write (`bench/burst-upstream.ts
  * --paced`): the relay's general path, read by read, where the default is the whole answer's.
  * `--against DIR` builds a second gateway from another checkout's `src/` (say, main's) in the
@@ -20,7 +20,9 @@
  * with every request traced (`startTracing` as `mindgw serve` starts it, `traceidratio` 1.0,
  * exporting over OTLP/HTTP to `bench/otlp-sink.ts`): what a traced request costs the whole
  * gateway's event loop, cell by cell, beside what `bench/trace-loop.ts` says the spans alone
- * cost. Its CPU is the process's, the export thread's included.
+ * cost. Its CPU is the process's, the export thread's included. `--sampler NAME` sets that
+ * gateway's `OTEL_TRACES_SAMPLER` instead (say `always_off`: a tracer configured that samples
+ * nothing, the benches' `mindgw-always-off`).
  * Each gateway's line also gives the JS cells it leaves per request, by count (heap cells made in
  * the batch and not yet collected, less the client's; from the batches no collection cut into),
  * and closures, scopes and promises among them: counts are exact where bytes and time are not,
@@ -52,6 +54,7 @@ const { values } = parseArgs({
     against: { type: "string" },
     "metrics-off": { type: "boolean", default: false },
     traced: { type: "boolean", default: false },
+    sampler: { type: "string", default: "traceidratio" },
     objects: { type: "boolean", default: false },
     paced: { type: "boolean", default: false },
   },
@@ -187,7 +190,7 @@ async function tracingTo(url: string): Promise<Tracing> {
   // The sampler and the exporter read process.env, whatever environment startTracing is given.
   Object.assign(process.env, {
     OTEL_EXPORTER_OTLP_ENDPOINT: url,
-    OTEL_TRACES_SAMPLER: "traceidratio",
+    OTEL_TRACES_SAMPLER: values.sampler,
     OTEL_TRACES_SAMPLER_ARG: "1.0",
   });
   const { startTracing } = await import("../src/telemetry/tracing/start-tracing.ts");
@@ -213,7 +216,8 @@ const here = join(import.meta.dir, "..");
 if (values["metrics-off"]) targets.push(await gatewayFrom(here, "this checkout, metrics off", false));
 const sink = values.traced ? await startOtlpSink() : undefined;
 const tracing = sink ? await tracingTo(sink.url) : undefined;
-if (tracing) targets.push(await gatewayFrom(here, "this checkout, traced", true, tracing));
+if (tracing)
+  targets.push(await gatewayFrom(here, `this checkout, traced (${values.sampler})`, true, tracing));
 try {
   const all = [direct, ...targets];
   for (const target of all) for (let i = 0; i < 3000; i++) await target.run();

@@ -127,7 +127,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       shadowShed: shadow.shed,
       ...(cluster ? { cluster: () => cluster.health() } : {}),
     }),
-    routes: (model) => runtime.current.table.resolve(model) !== undefined,
+    routes: (model) => runtime.current.table.serves(model),
     onAuditFlush: (listener) => audit.onFlush(listener),
     tracer: options.tracing?.tracer,
     captureContent: options.tracing?.captureContent ?? false,

@@ -59,6 +59,13 @@ export class ModelIndex<P> {
     return undefined;
   }
 
+  /** Whether `match(name)` finds an entry, without making the glob match's object. */
+  has(name: string): boolean {
+    if (this.exact.has(name)) return true;
+    for (const glob of this.globs) if (glob.re.test(name)) return true;
+    return false;
+  }
+
   /** Names a client can send as they are (no globs), for `GET /v1/models`. */
   names(): string[] {
     return [...this.exact.keys()];

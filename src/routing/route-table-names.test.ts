@@ -1,4 +1,8 @@
 import { expect, test } from "bun:test";
+import { parseConfig } from "../config/load-config.ts";
+import type { Provider } from "../providers/provider.ts";
+import type { WorkerDirectory } from "./route-table.ts";
+import { RouteTable } from "./route-table.ts";
 import { fakeProvider, routerFor } from "./router-test-kit.ts";
 
 // Model names through the router: a dated alias, a glob entry that passes the client's own name
@@ -29,4 +33,30 @@ test("aliases, most specific globs and `*` routes decide the upstream model", as
   expect((await router(chat("claude-haiku-4-5"))).upstreamModel).toBe("claude-haiku-4-5");
   expect(provider.calls.map((call) => call.body.model)).toEqual(["mini", "big-model", "claude-haiku-4-5"]);
   await expect(router(chat("llama"))).rejects.toMatchObject({ status: 404, code: "model_not_found" });
+});
+
+test("`serves` says what `resolve` finds: names, aliases, globs, worker-only models, unknown names", () => {
+  const workers: WorkerDirectory = {
+    provider: fakeProvider("workers") as Provider,
+    servesModel: (model) => model === "local-llama",
+    models: () => ["local-llama"],
+  };
+  const table = new RouteTable(
+    parseConfig(config, {}),
+    new Map([["oa", fakeProvider("oa") as Provider]]),
+    workers,
+  );
+  const names = [
+    "gpt-4o-mini",
+    "gpt-4o-mini-2024-07-18",
+    "claude-haiku-4-5",
+    "claude-opus-5",
+    "local-llama",
+    "llama",
+    "",
+  ];
+  expect(names.map((name) => table.serves(name))).toEqual(
+    names.map((name) => table.resolve(name) !== undefined),
+  );
+  expect(names.map((name) => table.serves(name))).toEqual([true, true, true, true, true, false, false]);
 });

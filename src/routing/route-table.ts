@@ -43,7 +43,7 @@ function named(plan: ModelPlan, model: string): ModelPlan {
 
 /**
  * Whether a route of the plan sends the client's name on. A loop: `some` with an arrow would make
- * a closure and its scope on every call, and this runs twice a request (dispatch, metrics' label).
+ * a closure and its scope on every call, and this runs on every request's dispatch.
  */
 function passesName(plan: ModelPlan): boolean {
   for (const route of plan.routes) if (route.upstreamModel === PASS_NAME) return true;
@@ -88,6 +88,15 @@ export class RouteTable {
       if (route) return { strategy: "priority", routes: [route] };
     }
     return undefined;
+  }
+
+  /**
+   * Whether `resolve(model)` finds a plan, without making one: a `*` route's plan is built per
+   * lookup (`named`), a glob's match is an object, and metrics ask this of every request to
+   * label its model.
+   */
+  serves(model: string): boolean {
+    return this.plans.has(model) || this.workers?.servesModel(model) === true;
   }
 
   /** Every client-facing model name: configured ones, then worker-only ones. */

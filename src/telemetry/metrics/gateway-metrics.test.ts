@@ -1,6 +1,7 @@
 import { expect, test } from "bun:test";
 import { join } from "node:path";
 import { parse } from "yaml";
+import type { AuditRecord } from "../../audit/audit-record.ts";
 import { GatewayMetrics } from "./gateway-metrics.ts";
 
 // The operator docs name every metric the gateway exports, and the dashboard and alert rules
@@ -55,4 +56,64 @@ test("the Grafana dashboard and the alert rules use only exported metrics", asyn
     for (const name of referenced(rule.expr)) used.add(name);
   expect(used.size).toBeGreaterThan(10);
   expect([...used].filter((name) => !names.has(name))).toEqual([]);
+});
+
+/** A priced request of `tenant` that finished well. */
+const priced = (tenant: string | null): AuditRecord => ({
+  requestId: "req-1",
+  startedAt: 0,
+  keyId: null,
+  keyName: null,
+  tenant,
+  role: null,
+  frontDoor: "chat",
+  model: "m",
+  route: "provider:p",
+  upstreamModel: "m",
+  status: 200,
+  errorClass: null,
+  stream: false,
+  latencyMs: 10,
+  ttfbMs: 5,
+  inputTokens: 1,
+  outputTokens: 1,
+  costUsd: 0.5,
+  clientIp: null,
+  userAgent: null,
+});
+
+const tenantSpend = (text: string) =>
+  Object.fromEntries(
+    [...text.matchAll(/^mindgw_tenant_cost_usd_total\{tenant="([^"]+)"\} (\S+)$/gm)].map((m) => [
+      m[1],
+      Number(m[2]),
+    ]),
+  );
+
+test("spend is counted by the tenants of the config in force, a reload's new list included", async () => {
+  let tenants = [{ name: "team-a" }];
+  const metrics = new GatewayMetrics(
+    {
+      inFlight: () => 0,
+      breakers: () => [],
+      workers: () => [],
+      audit: () => ({ queued: 0, written: 0, rejected: 0, dropped: 0 }),
+      tenants: () => tenants,
+    },
+    (model) => model ?? "other",
+  );
+  for (const tenant of ["team-a", "team-z", null, "default", "team-a"])
+    metrics.requestFinished(priced(tenant), undefined);
+  expect(tenantSpend(await metrics.scrape())).toEqual({ "team-a": 1, other: 0.5, none: 0.5, default: 0.5 });
+  // A reload hands out a new list: a tenant added to it is its own label from then on.
+  tenants = [{ name: "team-a" }, { name: "team-z" }];
+  metrics.requestFinished(priced("team-z"), undefined);
+  metrics.requestFinished(priced("team-a"), undefined);
+  expect(tenantSpend(await metrics.scrape())).toEqual({
+    "team-a": 1.5,
+    other: 0.5,
+    none: 0.5,
+    default: 0.5,
+    "team-z": 0.5,
+  });
 });

@@ -53,6 +53,11 @@ export class GatewayMetrics {
     Map<string, { count: CounterCell; duration: HistogramCell }>
   >();
   private readonly cells = new Map<string, CounterCell<string> | HistogramCell<string>>();
+  /** Spend cells by tenant label: a priced request finds its cell without a key string made for it. */
+  private readonly tenantCostCells = new Map<string, CounterCell<"tenant">>();
+  /** The config's tenants as tenantLabel last read them, and their names as a set. */
+  private knownTenants: ReturnType<MetricSources["tenants"]> | undefined;
+  private tenantNames = new Set<string>();
   /** The provider label of each configured route (`provider:<name>`), made once, not sliced per request. */
   private readonly providers = new Map<string, string>();
   private readonly retries: Counter<"provider">;
@@ -164,7 +169,24 @@ export class GatewayMetrics {
 
   private tenantLabel(tenant: string | null): string {
     if (tenant === null) return "none";
-    return tenant === "default" || this.sources.tenants().some((t) => t.name === tenant) ? tenant : "other";
+    if (tenant === "default") return tenant;
+    // The config's list is one array until a reload replaces it: its names are set up once per list.
+    const tenants = this.sources.tenants();
+    if (tenants !== this.knownTenants) {
+      this.knownTenants = tenants;
+      this.tenantNames = new Set(tenants.map((t) => t.name));
+    }
+    return this.tenantNames.has(tenant) ? tenant : "other";
+  }
+
+  /** The spend cell of a tenant label, made the first time it is seen. */
+  private tenantCostCell(tenant: string): CounterCell<"tenant"> {
+    let cell = this.tenantCostCells.get(tenant);
+    if (!cell) {
+      cell = this.tenantCost.cell({ tenant });
+      this.tenantCostCells.set(tenant, cell);
+    }
+    return cell;
   }
 
   streamStarted(): void {
@@ -191,8 +213,7 @@ export class GatewayMetrics {
     }
     if (record.costUsd > 0) {
       cells.cost.inc(record.costUsd);
-      const tenant = this.tenantLabel(record.tenant);
-      this.cell(this.tenantCost, `tenant\0${tenant}`, { tenant }).inc(record.costUsd);
+      this.tenantCostCell(this.tenantLabel(record.tenant)).inc(record.costUsd);
     }
     const kind = refusalKind(record, error);
     if (kind) this.refusals.inc({ kind });

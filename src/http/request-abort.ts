@@ -14,8 +14,8 @@ import type { Shutdown, ShutdownEntry, StoppableRequest } from "./shutdown.ts";
  *
  * The client's signal is looked at, not listened to: the open requests' poll (http/shutdown.ts,
  * every `CLIENT_POLL_MS`) asks each request, and Bun marks the signal aborted when the client
- * leaves whether or not anything listens. A listener cost every later young collection (its
- * Bun-internal handles) and ~1.2 µs a request to add and remove (docs/BENCHMARKS-HISTORY.md,
+ * leaves whether or not anything listens. A listener cost ~0.2 µs a request to add and remove,
+ * and Bun-internal handles that later young collections visit (docs/BENCHMARKS-HISTORY.md,
  * session 13). A client that left before the request was made ends it at once; a stream whose
  * client leaves is cancelled at once by its response body (http/sse-response.ts), whose end
  * releases this object, and `release` looks at the client once more so that what follows here

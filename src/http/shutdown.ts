@@ -2,10 +2,9 @@ import type { GatewayError } from "../core/gateway-error.ts";
 
 /**
  * How often the open requests' clients are looked at. The client's leaving is noticed by a poll
- * rather than a listener on each request's signal: every `addEventListener` leaves Bun-internal
- * handles that each later young collection visits, dead or not (~0.35 ms of the pause per 3,000
- * requests, and ~1.2 µs of the event loop a request to add and remove;
- * docs/BENCHMARKS-HISTORY.md, session 13). The bound: an LLM call's generation lasts seconds, so
+ * rather than a listener on each request's signal: a listener's add and remove cost ~0.2 µs a
+ * request, and each leaves Bun-internal handles that later young collections visit, dead or not
+ * (docs/BENCHMARKS-HISTORY.md, session 13). The bound: an LLM call's generation lasts seconds, so
  * a cancel up to this late costs the upstream little; a stream is cancelled at once anyway (its
  * response body's cancel, http/sse-response.ts). A walk costs ~6–13 ns an open request (512:
  * ~3 µs a tick, 0.06 ms of CPU a second).

@@ -1,13 +1,13 @@
 /**
- * `map.get(key)`, made with `make` and kept the first time. Per-request metric cells are found
+ * `map.get(key)`, made with `make(key)` and kept the first time. Per-request metric cells are found
  * through one such Map per label (front door → model → provider → status class) rather than one
  * Map keyed by the labels joined into a string: building that string cost ~70 ns a lookup, the
  * nested lookups ~15.
  */
-export function branch<K, V>(map: Map<K, V>, key: K, make: () => NoInfer<V>): V {
+export function branch<K, V>(map: Map<K, V>, key: K, make: (key: K) => NoInfer<V>): V {
   let found = map.get(key);
   if (found === undefined) {
-    found = make();
+    found = make(key);
     map.set(key, found);
   }
   return found;

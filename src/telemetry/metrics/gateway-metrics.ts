@@ -179,15 +179,8 @@ export class GatewayMetrics {
     return this.tenantNames.has(tenant) ? tenant : "other";
   }
 
-  /** The spend cell of a tenant label, made the first time it is seen. */
-  private tenantCostCell(tenant: string): CounterCell<"tenant"> {
-    let cell = this.tenantCostCells.get(tenant);
-    if (!cell) {
-      cell = this.tenantCost.cell({ tenant });
-      this.tenantCostCells.set(tenant, cell);
-    }
-    return cell;
-  }
+  /** `branch`'s `make` for a tenant label's spend cell: one function, not a closure a request. */
+  private readonly newTenantCost = (tenant: string) => this.tenantCost.cell({ tenant });
 
   streamStarted(): void {
     this.openStreams++;
@@ -213,7 +206,7 @@ export class GatewayMetrics {
     }
     if (record.costUsd > 0) {
       cells.cost.inc(record.costUsd);
-      this.tenantCostCell(this.tenantLabel(record.tenant)).inc(record.costUsd);
+      branch(this.tenantCostCells, this.tenantLabel(record.tenant), this.newTenantCost).inc(record.costUsd);
     }
     const kind = refusalKind(record, error);
     if (kind) this.refusals.inc({ kind });
@@ -240,12 +233,7 @@ export class GatewayMetrics {
    */
   private providerLabel(route: string | null): string {
     if (route === null || !route.startsWith("provider:")) return providerOf(route);
-    let label = this.providers.get(route);
-    if (label === undefined) {
-      label = providerOf(route);
-      this.providers.set(route, label);
-    }
-    return label;
+    return branch(this.providers, route, providerOf);
   }
 
   private requestCellsOf(frontDoor: string, model: string, provider: string, status: string): RequestCells {

@@ -19,7 +19,7 @@ interface Container {
   name: string;
   args: string[];
   ports?: { name: string; containerPort: number }[];
-  env?: { name: string }[];
+  env?: { name: string; value?: string }[];
   readinessProbe?: { httpGet: unknown };
   livenessProbe?: { httpGet: unknown };
   volumeMounts?: { mountPath: string }[];
@@ -145,6 +145,19 @@ describe("systemd: deploy/systemd/mindgw.service", () => {
     expect(Number(unit.Service!.TimeoutStopSec) * 1000).toBeGreaterThan(parseConfig({}).server.drain_timeout);
     expect((await flagsOf("serve")).has("--config")).toBe(true);
   });
+});
+
+test("every shipped deployment keeps the allocator's freed pages, and the binary's allocator reads that", async () => {
+  // docs/DEPLOYMENT.md, "Memory": a few per cent of CPU a request for RSS that stays at its peak.
+  expect(await read("Dockerfile")).toMatch(/^ENV MIMALLOC_PURGE_DELAY=-1$/m);
+  expect(await read("deploy/systemd/mindgw.service")).toMatch(/^Environment=MIMALLOC_PURGE_DELAY=-1$/m);
+  const docs = await manifests("deploy/kubernetes/gateway.yaml");
+  const gateway = of(docs, "Deployment").spec.template!.spec.containers[0]!;
+  expect(gateway.env).toContainEqual({ name: "MIMALLOC_PURGE_DELAY", value: "-1" });
+  // The variable is the one the compiled binary's mimalloc takes (a Bun upgrade could rename it).
+  const run = await runMindgw(["version"], { env: { MIMALLOC_VERBOSE: "1", MIMALLOC_PURGE_DELAY: "-1" } });
+  expect(run.code).toBe(0);
+  expect(run.stderr).toMatch(/option 'purge_delay': -1\b/);
 });
 
 test("docs/DEPLOYMENT.md names only files that exist", async () => {

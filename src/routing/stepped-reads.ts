@@ -160,7 +160,8 @@ export abstract class SteppedReads extends Deadlined {
   // Bound methods rather than arrow fields: an arrow field closes over a scope object made for
   // each instance; a bound function does not.
   private readonly readValue = this.valueIn.bind(this);
-  private readonly readError = this.errorIn.bind(this);
+  // A failed read is what an abort of the read in progress is: its step maps it, its outcome recovers.
+  private readonly readError = this.failPending.bind(this);
 
   private valueIn(value: unknown): void {
     const resolve = this.pendingResolve;
@@ -188,16 +189,6 @@ export abstract class SteppedReads extends Deadlined {
       this.steppedOutcome = undefined;
     }
     if (result !== READ_ON) settleInto(resolve, reject, outcome, result);
-  }
-
-  private errorIn(error: unknown): void {
-    const resolve = this.pendingResolve;
-    const reject = this.pendingReject;
-    const step = this.pendingStep;
-    const outcome = this.pendingOutcome;
-    this.clearPending();
-    if (resolve !== undefined && reject !== undefined)
-      failInto(resolve, reject, outcome, step ? step.failed(error) : error);
   }
 }
 

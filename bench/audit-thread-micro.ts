@@ -4,9 +4,14 @@
  * to the threaded store (`createThreadedAuditStore(...).insertEncoded`: the post, the thread's
  * decode, its inserts and commit), one batch in flight as the writer keeps it. The figure is the
  * audit `Worker` thread's own CPU (its schedstat run time, in ns) over the rows written, so the
- * event loop's encoding and the load generator are not in it. Beside it, the database file's size a
- * row once the store has closed (checkpointed): the bytes every row costs the disk and the WAL.
+ * event loop's encoding and the load generator are not in it. Beside it, two counts that load does
+ * not move: the bytes the thread wrote a row (its `/proc` io `wchar`: WAL frames, ~4 KB a page a
+ * commit dirtied, and checkpoints into the file) and the database file's size a row once the store
+ * has closed (checkpointed): the bytes every row costs the disk.
  *   bun bench/audit-thread-micro.ts [--rounds 6] [--rows 50000] [--batch 500] [--against OTHER_CHECKOUT]
+ *     [--drop INDEX,INDEX]
+ * `--drop` removes those indexes of this checkout's database before its store opens: each index's
+ * share of a row, against the same code with `--against` (what an index costs, before removing it).
  * `--against DIR` alternates rounds with another checkout's `src/` (say, /tmp/base-s15) in the
  * same process, so the machine's load hits both alike: the way to judge a change of a few per
  * cent on a shared machine. Each round writes a fresh database file.
@@ -26,6 +31,7 @@ const { values } = parseArgs({
     rows: { type: "string", default: "50000" },
     batch: { type: "string", default: "500" },
     against: { type: "string" },
+    drop: { type: "string" },
   },
 });
 const rounds = Number(values.rounds);
@@ -41,6 +47,7 @@ interface Checkout {
     write(max: number): Promise<AuditBatchResult>;
     readonly waiting: number;
   };
+  prepareAuditDatabase: (db: Database) => void;
   createThreadedAuditStore: (options: { path: string; reader: Database }) => {
     insertEncoded(batch: Uint8Array): Promise<AuditBatchResult>;
     close(): void | Promise<void>;
@@ -50,7 +57,13 @@ interface Checkout {
 async function load(name: string, root: string): Promise<Checkout> {
   const rows = await import(join(root, "src/audit/encoded-rows.ts"));
   const store = await import(join(root, "src/storage/sqlite/threaded-audit-store.ts"));
-  return { name, EncodedRows: rows.EncodedRows, createThreadedAuditStore: store.createThreadedAuditStore };
+  const migrations = await import(join(root, "src/storage/sqlite/audit-migrations.ts"));
+  return {
+    name,
+    EncodedRows: rows.EncodedRows,
+    prepareAuditDatabase: migrations.prepareAuditDatabase,
+    createThreadedAuditStore: store.createThreadedAuditStore,
+  };
 }
 
 /** A request's row as the gateway writes it under the benchmarks: one key, one model, one attempt. */
@@ -123,11 +136,24 @@ function workerNs(): Map<string, number> {
   return found;
 }
 
-/** The thread's CPU a row (µs) and the database file's bytes a row once closed (checkpointed). */
-async function round(checkout: Checkout): Promise<{ us: number; bytes: number }> {
+/** The bytes a thread has written through system calls (`wchar` of its `/proc` io). */
+function threadWrote(tid: string): number {
+  const io = readFileSync(`/proc/self/task/${tid}/io`, "utf8");
+  return Number(/^wchar: (\d+)$/m.exec(io)?.[1] ?? Number.NaN);
+}
+
+/** The thread's CPU and bytes written a row, and the database file's bytes a row once closed. */
+async function round(
+  checkout: Checkout,
+  drop: string[],
+): Promise<{ us: number; wrote: number; bytes: number }> {
   const dir = await mkdtemp(join(tmpdir(), "audit-thread-micro-"));
   const path = join(dir, "audit.db");
   const reader = new Database(path, { create: true });
+  if (drop.length > 0) {
+    checkout.prepareAuditDatabase(reader);
+    for (const index of drop) reader.run(`DROP INDEX ${index}`);
+  }
   const store = checkout.createThreadedAuditStore({ path, reader });
   const work = await batches(checkout);
   const before = workerNs();
@@ -137,28 +163,32 @@ async function round(checkout: Checkout): Promise<{ us: number; bytes: number }>
   const thread = [...workerNs().keys()].find((tid) => !before.has(tid));
   if (thread === undefined) throw new Error("no audit Worker thread appeared");
   const start = workerNs().get(thread) ?? 0;
+  const wroteBefore = threadWrote(thread);
   let written = 0;
   for (const batch of work) written += (await store.insertEncoded(batch)).written;
   const spent = (workerNs().get(thread) ?? 0) - start;
+  const wrote = threadWrote(thread) - wroteBefore;
   await store.close();
   reader.close();
   const bytes = statSync(path).size / rowCount;
   await rm(dir, { recursive: true, force: true });
   if (written !== rowCount - batchSize) throw new Error(`${checkout.name}: ${written} rows written`);
-  return { us: spent / 1000 / written, bytes };
+  return { us: spent / 1000 / written, wrote: wrote / written, bytes };
 }
 
-const checkouts = [await load("this", resolve(import.meta.dir, ".."))];
+const dropped = values.drop ? values.drop.split(",") : [];
+const thisName = dropped.length > 0 ? `this without ${dropped.join(", ")}` : "this";
+const checkouts = [await load(thisName, resolve(import.meta.dir, ".."))];
 if (values.against) checkouts.unshift(await load(`against ${values.against}`, resolve(values.against)));
 const results = new Map<string, number[]>(checkouts.map((c) => [c.name, []]));
-const sizes = new Map<string, number>();
+const sizes = new Map<string, { wrote: number; bytes: number }>();
 for (let r = 0; r < rounds; r++) {
   for (const checkout of r % 2 === 0 ? checkouts : [...checkouts].reverse()) {
-    const { us, bytes } = await round(checkout);
+    const { us, wrote, bytes } = await round(checkout, checkout.name === thisName ? dropped : []);
     results.get(checkout.name)?.push(us);
-    sizes.set(checkout.name, bytes);
+    sizes.set(checkout.name, { wrote, bytes });
     console.log(
-      `round ${r + 1} ${checkout.name}: ${us.toFixed(2)} µs a row (audit Worker thread), ${bytes.toFixed(0)} bytes a row on disk`,
+      `round ${r + 1} ${checkout.name}: ${us.toFixed(2)} µs a row (audit Worker thread), ${wrote.toFixed(0)} bytes written a row, ${bytes.toFixed(0)} bytes a row on disk`,
     );
   }
 }
@@ -170,6 +200,6 @@ const median = (xs: number[]) => {
 };
 for (const [name, xs] of results) {
   console.log(
-    `${name}: median ${median(xs).toFixed(2)} µs a row (${Math.min(...xs).toFixed(2)}–${Math.max(...xs).toFixed(2)}), ${rounds} rounds of ${rowCount} rows in batches of ${batchSize}; ${sizes.get(name)?.toFixed(0)} bytes a row in the file`,
+    `${name}: median ${median(xs).toFixed(2)} µs a row (${Math.min(...xs).toFixed(2)}–${Math.max(...xs).toFixed(2)}), ${rounds} rounds of ${rowCount} rows in batches of ${batchSize}; the thread wrote ${sizes.get(name)?.wrote.toFixed(0)} bytes a row; ${sizes.get(name)?.bytes.toFixed(0)} bytes a row in the file`,
   );
 }

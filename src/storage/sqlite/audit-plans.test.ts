@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { tempDir } from "../../audit/audit-fixture.ts";
 import { auditFilterSchema } from "../../audit/audit-query-schema.ts";
 import { buildLargeLog } from "../../audit/testing/large-log.ts";
-import { drivingValues, selectPage } from "./audit-select.ts";
+import { drivingValues, NEXT_STATUS, selectPage } from "./audit-select.ts";
 import { openDatabase } from "./open-database.ts";
 import { OLDEST_BEFORE } from "./sqlite-audit-store.ts";
 
@@ -46,6 +46,18 @@ test("audit_log has one index per filter column, each ending in time: none by re
   expect(indexes).toEqual(["audit_log_model", "audit_log_principal", "audit_log_status", "audit_log_time"]);
 });
 
+test("the status index leaves out the 200s (audit migration 7): only the other rows are in it", () => {
+  const count = (sql: string) => db.query<{ n: number }, []>(sql).get()?.n;
+  const indexed = count(
+    "SELECT count(*) AS n FROM audit_log INDEXED BY audit_log_status WHERE status <> 200",
+  );
+  expect(indexed).toBe(count("SELECT count(*) AS n FROM audit_log WHERE status <> 200"));
+  expect(indexed).toBeLessThan(count("SELECT count(*) AS n FROM audit_log") ?? 0);
+  expect(plan(NEXT_STATUS, [499, 599])).toEqual([
+    "SEARCH l USING COVERING INDEX audit_log_status (status>? AND status<?)",
+  ]);
+});
+
 describe("each filter's page reads audit_log through an index", () => {
   const later = { startedAt: 1_800_000_100_000, id: 5 };
   const cases: [string, Record<string, unknown>, string][] = [
@@ -62,6 +74,9 @@ describe("each filter's page reads audit_log through an index", () => {
     ["a model", { model: "gpt-4o-mini" }, "audit_log_model"],
     ["a status", { status: 429 }, "audit_log_status"],
     ["a status class", { status: "5xx" }, "audit_log_status"],
+    // Nearly every row: not in the status index (audit migration 7), most of any page of time.
+    ["status 200", { status: 200 }, "audit_log_time"],
+    ["the 2xx class", { status: "2xx" }, "audit_log_time"],
     // No index of its own (few routes): walks time in order, as it always has.
     ["a route", { route: "provider:openai" }, "audit_log_time"],
     [

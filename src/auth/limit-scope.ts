@@ -67,7 +67,9 @@ function keyScopesOf(principal: Principal): KeyScopes {
   if (cached !== undefined && cached.subject === subject) return cached;
   const { rpm, tpm, budgetUsd } = principal.limits;
   const scope: Scope = { subject, spendSubject: subject, rpm, tpm, budgetUsd, owner: "this credential" };
-  const all = Object.freeze([scope]);
+  // Not frozen: JSC reads a frozen array's elements the slow way, and admission, the limit
+  // headers and accounting loop over this one on every request (see principal.ts's `models`).
+  const all: readonly Scope[] = [scope];
   const limited = rpm !== undefined || tpm !== undefined || budgetUsd !== undefined ? all : NO_SCOPES;
   const made: KeyScopes = { subject, limited, all };
   keyScopes.set(principal.limits, made);

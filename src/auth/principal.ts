@@ -74,7 +74,10 @@ export function principalFromKey(record: KeyRecord): Principal {
     name: record.name,
     tenant: record.tenant,
     role: record.role,
-    models: Object.freeze([...record.models]),
+    // A copy, not frozen: JSC keeps a frozen array's elements in its slow storage, and every
+    // request reads this one (`matchesAny`): a loop over a frozen array ran ~10x slower, and a
+    // `for…of` over one made the function's optimised code be thrown away again and again.
+    models: [...record.models],
     limits: Object.freeze(limits),
     via: "key" as const,
   });

@@ -281,11 +281,16 @@ function withForcedUsage(operation: Operation, body: JsonObject): AdaptedCall {
     operation,
     body: { ...body, stream_options: { ...options, include_usage: true } },
     json: identity.json,
-    native: { forcedUsage: true },
-    keep: (event) => !(USAGE_ONLY.test(event.data) && HAS_USAGE.test(event.data)),
+    native: FORCED_USAGE,
+    keep: notForcedUsage,
   };
 }
+
+/** A forced-usage call's marker and filter: shared, not made per stream (nothing writes to them). */
+const FORCED_USAGE: NonNullable<AdaptedCall["native"]> = Object.freeze({ forcedUsage: true });
 
 /** OpenAI's usage chunk is the one with an empty `choices` list. */
 const USAGE_ONLY = /"choices"\s*:\s*\[\s*\]/;
 const HAS_USAGE = /"usage"\s*:\s*\{/;
+const notForcedUsage = (event: SseEvent): boolean =>
+  !(USAGE_ONLY.test(event.data) && HAS_USAGE.test(event.data));

@@ -30,6 +30,19 @@ describe("spliceBody", () => {
     });
   });
 
+  test("a body that is a view into a larger buffer is read from its own start and length", () => {
+    const body = '{"model":"a","stream":true}';
+    const backing = bytes(`xx${body}yy`);
+    const view = backing.subarray(2, 2 + body.length);
+    expect(text(spliceBody(view, JSON.parse(body), "b", true))).toBe(
+      '{"stream_options":{"include_usage":true},"model":"b","stream":true}',
+    );
+    expect(text(spliceBody(view, JSON.parse(body), "a", true))).toBe(
+      '{"stream_options":{"include_usage":true},"model":"a","stream":true}',
+    );
+    expect(text(backing)).toBe(`xx${body}yy`);
+  });
+
   test("a model name is written as a JSON string (quotes and unicode escaped)", () => {
     const out = splice('{"model":"a"}', 'we"ird/é');
     expect(JSON.parse(out ?? "")).toEqual({ model: 'we"ird/é' });

@@ -35,12 +35,11 @@ export function spliceBody(
   const open = skipSpace(bytes, 0);
   if (bytes[open] !== 123) return undefined; // "{"
   const insert = forceUsage ? FORCED_USAGE : undefined;
-  if (body.model === model) return insert ? insertAt(bytes, open + 1, insert) : bytes;
+  if (body.model === model) return insert ? spliced(bytes, open + 1, open + 1, insert) : bytes;
   // A `"model"` followed by a colon is a key (a quote inside a string would be escaped); the
   // body's own key must be the only one, holding exactly the value that was parsed.
-  const view = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   let valueStart = -1;
-  for (let at = view.indexOf(MODEL_KEY); at !== -1; at = view.indexOf(MODEL_KEY, at + 1)) {
+  for (let at = indexOf.call(bytes, MODEL_KEY, 0); at !== -1; at = indexOf.call(bytes, MODEL_KEY, at + 1)) {
     const colon = skipSpace(bytes, at + MODEL_KEY.length);
     if (bytes[colon] !== 58) continue;
     if (valueStart !== -1) return undefined;
@@ -48,11 +47,28 @@ export function spliceBody(
   }
   const current = encoder.encode(JSON.stringify(body.model));
   if (valueStart === -1 || !equalAt(bytes, valueStart, current)) return undefined;
-  const replaced = encoder.encode(JSON.stringify(model));
-  const parts = [bytes.subarray(0, valueStart), replaced, bytes.subarray(valueStart + current.length)];
-  return insert ? insertAt(Buffer.concat(parts), open + 1, insert) : Buffer.concat(parts);
+  const replaced = spliced(
+    bytes,
+    valueStart,
+    valueStart + current.length,
+    encoder.encode(JSON.stringify(model)),
+  );
+  // The body has at least its `model` key, so a key inserted first is followed by a comma.
+  return insert ? spliced(replaced, open + 1, open + 1, insert) : replaced;
 }
 
-/** The body has at least its `model` key, so a key inserted first is followed by a comma. */
-const insertAt = (bytes: Uint8Array, at: number, insert: Uint8Array): Uint8Array<ArrayBuffer> =>
-  Buffer.concat([bytes.subarray(0, at), insert, bytes.subarray(at)]);
+// Ranges of the body are copied natively, never viewed: a body this small lives inside its
+// JS heap cell, and a view of it (`subarray`, `.buffer`) makes JSC move it out to memory of its
+// own first (~120 ns a splice more, and an allocation outside the heap: docs/BENCHMARKS-HISTORY.md,
+// session 14's bytes a request).
+const copy = Buffer.prototype.copy;
+const indexOf = Buffer.prototype.indexOf;
+
+/** `bytes` with `bytes[from, to)` replaced by `piece`, as a new buffer. */
+function spliced(bytes: Uint8Array, from: number, to: number, piece: Uint8Array): Uint8Array<ArrayBuffer> {
+  const out = Buffer.allocUnsafe(bytes.byteLength - (to - from) + piece.byteLength);
+  copy.call(bytes, out, 0, 0, from);
+  out.set(piece, from);
+  copy.call(bytes, out, from + piece.byteLength, to, bytes.byteLength);
+  return out;
+}

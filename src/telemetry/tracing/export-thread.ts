@@ -10,6 +10,7 @@
 import type { InstrumentationScope } from "@opentelemetry/core";
 import { type Resource, resourceFromAttributes } from "@opentelemetry/resources";
 import { createBatchExporter } from "./otlp-batch-exporter.ts";
+import { HeldMemories } from "./posted-memory.ts";
 import type { ExportThreadReply, ExportThreadRequest } from "./span-batch-layout.ts";
 import { StringTableMirror } from "./string-table.ts";
 
@@ -19,14 +20,23 @@ const exporter = createBatchExporter(process.env);
 const resources = new Map<number, Resource>();
 const scopes = new Map<number, InstrumentationScope>();
 const table = new StringTableMirror();
+const memories = new HeldMemories();
+const NO_NUMBERS: Float64Array = new Float64Array(0);
 /** Exports sent and not yet answered: a flush waits for these, then the exporter's own. */
 const sending = new Set<Promise<void>>();
 
 const reply = (message: ExportThreadReply) => self.postMessage(message);
 const errorText = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
-/** `strings`: the string table as of an export's batch (applied as the batch arrived). */
-async function handle(request: ExportThreadRequest, strings: readonly string[]): Promise<void> {
+/**
+ * `strings`: the string table as of an export's batch, `numbers` its numbers (both as the batch
+ * arrived; empty for a flush or shutdown).
+ */
+async function handle(
+  request: ExportThreadRequest,
+  strings: readonly string[],
+  numbers: Float64Array,
+): Promise<void> {
   const target = await exporter;
   if (request.op === "export") {
     for (const r of request.resources)
@@ -37,7 +47,7 @@ async function handle(request: ExportThreadRequest, strings: readonly string[]):
     for (const s of request.scopes) scopes.set(s.id, s.scope);
     const batch = {
       // The requests' records as they came: the encoder writes each part as the span it stands for.
-      batch: { spans: request.spans, strings: request.strings, numbers: request.numbers },
+      batch: { spans: request.spans, strings: request.strings, numbers },
       table: strings,
       resource: (id: number) => resources.get(id) ?? resourceFromAttributes({}),
       scope: (id: number) => scopes.get(id) ?? { name: "" },
@@ -68,11 +78,15 @@ self.onmessage = (event: MessageEvent<ExportThreadRequest>) => {
   const failed = (error: unknown) => reply({ id: request.id, ok: false, error: errorText(error) });
   // The table is updated here, in the order the batches were posted, before anything waits.
   let strings: readonly string[] = [];
+  let numbers = NO_NUMBERS;
   try {
-    if (request.op === "export") strings = table.apply(request.table);
+    if (request.op === "export") {
+      numbers = memories.numbersOf(request);
+      strings = table.apply(request.table);
+    }
   } catch (error) {
     failed(error);
     return;
   }
-  handle(request, strings).catch(failed);
+  handle(request, strings, numbers).catch(failed);
 };

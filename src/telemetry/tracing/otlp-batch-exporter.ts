@@ -78,7 +78,9 @@ export async function createBatchExporter(
       if (bytes === undefined) return ProtobufTraceSerializer.serializeRequest(spansOf(batch));
       return buffers ? buffers.encoded(bytes) : bytes;
     },
-    deserializeResponse: ProtobufTraceSerializer.deserializeResponse,
+    // A collector's usual answer is empty (no partial success to report): nothing to read.
+    deserializeResponse: (data: Uint8Array) =>
+      data.byteLength === 0 ? {} : ProtobufTraceSerializer.deserializeResponse(data),
   };
   const countSpans = { name: "span" as const, countItems: (batch: ResolvedBatch) => batch.batch.spans };
   const delegate = buffers

@@ -185,6 +185,23 @@ test("a batch whose last span has another scope, or an event, after many alike",
   expect(bothWays(eventLast).ours).toBeUndefined();
 });
 
+test("a key's value repeated, alternating, of another type or empty encodes to the library's bytes", () => {
+  // A key's last string value is kept as its whole attribute (table-bytes.ts): each span below
+  // meets it as the last one, as another, or as a number or boolean under the same key.
+  const values: (string | number | boolean)[] = ["a", "a", "b", "a", 7, "a", true, "", "", "b", "b"];
+  const spans = spansOf(([tracer]) => {
+    if (!tracer) throw new Error("no tracer");
+    values.forEach((value, i) => {
+      const span = tracer.startSpan("chat m", { kind: SpanKind.SERVER });
+      span.setAttributes({ "mindgw.route": value, "gen_ai.request.model": i % 2 === 0 ? "m" : "n" });
+      span.end();
+    });
+  });
+  const { ours, library } = bothWays(spans);
+  expect(ours).toBeDefined();
+  expect(ours).toEqual(library);
+});
+
 test("batches that share the string table, and a new generation of it, encode to the library's bytes", () => {
   // The writer keeps each table string's bytes while the table lives: batch after batch (the
   // mirror grows the same table), and again after a generation starts (a new table).

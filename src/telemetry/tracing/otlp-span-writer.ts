@@ -107,8 +107,19 @@ export class SpanWriter extends ProtoWriter {
       const slot = (pairs[a] as number) | 0;
       const type = slot & TYPE_BITS;
       const value = pairs[a + 1] as number;
+      const key = slot >>> TYPE_SHIFT;
       this.pos = pos;
-      const keyAt = this.keptAt(slot >>> TYPE_SHIFT);
+      if (type === STRING) {
+        const pairAt = this.known.pairOffsetOf(key, value);
+        if (pairAt >= 0) {
+          const pairLength = this.known.pairLengthOf(key);
+          this.room(pairLength);
+          b = this.buffer;
+          pos = putBytes(b, pos, this.known.bytes, pairAt, pairLength);
+          continue;
+        }
+      }
+      const keyAt = this.keptAt(key);
       const keyLength = this.keptLength;
       let valueAt = 0;
       let valueLength = 0;
@@ -134,6 +145,7 @@ export class SpanWriter extends ProtoWriter {
       // Room for all of it and the varints' bytes: the buffer does not move below.
       this.room(kvLength + 16);
       b = this.buffer;
+      const pairStart = pos;
       b[pos++] = 0x4a; // attributes
       pos = putVarint(b, pos, kvLength);
       b[pos++] = 0x0a; // KeyValue.key
@@ -143,6 +155,9 @@ export class SpanWriter extends ProtoWriter {
       if (type === STRING) {
         b[pos++] = 0x0a; // AnyValue.string_value
         pos = putBytes(b, pos, this.known.bytes, valueAt, valueLength);
+        // Kept whole for the next span with this value under this key (both strings of the table's).
+        if (key < this.table.length && value < this.table.length)
+          this.known.keepPair(key, value, b, pairStart, pos);
       } else if (type === BOOLEAN) {
         b[pos++] = 0x10; // AnyValue.bool_value
         b[pos++] = value;

@@ -1,6 +1,7 @@
 import type { Attributes } from "@opentelemetry/api";
 import type { InstrumentationScope } from "@opentelemetry/core";
 import type { TimedEvent } from "@opentelemetry/sdk-trace";
+import type { NumbersMessage } from "./posted-memory.ts";
 import type { TableUpdate } from "./string-table.ts";
 
 /**
@@ -117,9 +118,9 @@ export interface SpanBatch {
   readonly numbers: Float64Array;
 }
 
-/** Main thread → export thread. */
+/** Main thread → export thread: a batch's numbers go as posted-memory.ts says. */
 export type ExportThreadRequest =
-  | ({ readonly op: "export"; readonly id: number } & SpanBatch)
+  | ({ readonly op: "export"; readonly id: number } & Omit<SpanBatch, "numbers"> & NumbersMessage)
   | { readonly op: "flush" | "shutdown"; readonly id: number };
 
 /** Export thread → main thread: one reply per request, by id. */

@@ -10,6 +10,15 @@ export class TableBytes {
   private end = 0;
   private offsets = new Int32Array(256).fill(-1);
   private lengths = new Int32Array(256);
+  /**
+   * Per attribute key (by index): the string value last written under it, and where that whole
+   * attribute (the KeyValue with its tag and length) is kept. A key's value nearly always repeats
+   * from one span to the next (the model, the route, the front door), so the attribute is one
+   * copy, not two strings found and four lengths worked out again.
+   */
+  private pairValues = new Int32Array(64).fill(-1);
+  private pairOffsets = new Int32Array(64);
+  private pairLengths = new Int32Array(64);
 
   constructor(readonly table: readonly string[]) {}
 
@@ -28,14 +37,7 @@ export class TableBytes {
    * past the table, written as "" as the library would): copied for this once, not remembered.
    */
   keep(index: number, remember: boolean, from: Uint8Array, start: number, end: number): number {
-    const length = end - start;
-    if (this.end + length > this.bytes.length) {
-      const grown = new Uint8Array(Math.max(this.bytes.length * 2, this.end + length));
-      grown.set(this.bytes.subarray(0, this.end));
-      this.bytes = grown;
-    }
-    const at = this.end;
-    this.bytes.set(from.subarray(start, end), at);
+    const at = this.copy(from, start, end);
     if (!remember) return at;
     if (index >= this.offsets.length) {
       const size = Math.max(this.offsets.length * 2, index + 1);
@@ -47,9 +49,53 @@ export class TableBytes {
       this.lengths = lengths;
     }
     this.offsets[index] = at;
-    this.lengths[index] = length;
-    this.end = at + length;
+    this.lengths[index] = end - start;
+    this.end = end - start + at;
     return at;
+  }
+
+  /** Where the attribute of table string `value` under table key `key` is kept whole, or -1. */
+  pairOffsetOf(key: number, value: number): number {
+    return key < this.pairValues.length && this.pairValues[key] === value
+      ? (this.pairOffsets[key] as number)
+      : -1;
+  }
+
+  /** The kept attribute's length in bytes (`pairOffsetOf` found it). */
+  pairLengthOf(key: number): number {
+    return this.pairLengths[key] as number;
+  }
+
+  /** Keeps `from[start, end)` as the attribute of table string `value` under table key `key`. */
+  keepPair(key: number, value: number, from: Uint8Array, start: number, end: number): void {
+    if (key >= this.pairValues.length) {
+      const size = Math.max(this.pairValues.length * 2, key + 1);
+      const values = new Int32Array(size).fill(-1);
+      values.set(this.pairValues);
+      const offsets = new Int32Array(size);
+      offsets.set(this.pairOffsets);
+      const lengths = new Int32Array(size);
+      lengths.set(this.pairLengths);
+      this.pairValues = values;
+      this.pairOffsets = offsets;
+      this.pairLengths = lengths;
+    }
+    this.pairOffsets[key] = this.copy(from, start, end);
+    this.pairLengths[key] = end - start;
+    this.pairValues[key] = value;
+    this.end += end - start;
+  }
+
+  /** `from[start, end)` copied after the kept bytes (the store grown when short); where it went. */
+  private copy(from: Uint8Array, start: number, end: number): number {
+    const length = end - start;
+    if (this.end + length > this.bytes.length) {
+      const grown = new Uint8Array(Math.max(this.bytes.length * 2, this.end + length));
+      grown.set(this.bytes.subarray(0, this.end));
+      this.bytes = grown;
+    }
+    this.bytes.set(from.subarray(start, end), this.end);
+    return this.end;
   }
 }
 

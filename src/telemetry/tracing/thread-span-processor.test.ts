@@ -123,6 +123,50 @@ test("over http/protobuf (the default) the batch goes as OTLP protobuf to /v1/tr
   expect(Buffer.from(bodies[0]?.body ?? []).includes(Buffer.from(traceId, "hex"))).toBe(true);
 });
 
+test("a batch's shared memory crosses to the thread once: the batches written into it again name it", async () => {
+  // Posted with every batch, the same memory arrived on the thread as a new buffer each time
+  // (posted-memory.ts). Each batch here is sent and answered before the next is written, so the
+  // writer's arrays are its first and second, then the same two again.
+  const posted: { op?: string; shared?: unknown }[] = [];
+  const post = Worker.prototype.postMessage;
+  Worker.prototype.postMessage = function (this: Worker, message: unknown) {
+    posted.push(message as { op?: string; shared?: unknown });
+    post.call(this, message);
+  };
+
+  try {
+    const { provider, tracer } = tracerWith(
+      new ThreadSpanProcessor({
+        env: jsonTo(receiver.url),
+        maxExportBatchSize: 3,
+        maxPendingSpans: 100,
+        onDropped: () => {},
+      }),
+      "memory-test",
+    );
+    for (let b = 0; b < 6; b++) {
+      for (let s = 0; s < 3; s++) tracer.startSpan(`batch ${b} span ${s}`).end();
+      await provider.forceFlush();
+    }
+    const exports = posted.filter((message) => message.op === "export");
+    expect(exports).toHaveLength(6);
+    expect(exports.map((message) => message.shared !== undefined)).toEqual([
+      true,
+      true,
+      false,
+      false,
+      false,
+      false,
+    ]);
+    const names = receiver.spans.filter((span) => span.service === "memory-test").map((span) => span.name);
+    expect(names.sort()).toEqual(
+      Array.from({ length: 18 }, (_, i) => `batch ${Math.floor(i / 3)} span ${i % 3}`).sort(),
+    );
+  } finally {
+    Worker.prototype.postMessage = post;
+  }
+});
+
 test("a batch goes when it is full, or when its delay is up, without a flush", async () => {
   const { tracer } = tracerWith(
     new ThreadSpanProcessor({

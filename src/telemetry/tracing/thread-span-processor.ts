@@ -4,6 +4,7 @@ import type { ReadableSpan, Span, SpanProcessor } from "@opentelemetry/sdk-trace
 import { onceATurn } from "../../core/once-a-turn.ts";
 import { threadEntry } from "../../core/thread-entry.ts";
 import type { LaterSpans, SpanBatches } from "./batch-tracer.ts";
+import { PostedMemories } from "./posted-memory.ts";
 import { SpanBatchWriter } from "./span-batch.ts";
 import type { ExportThreadReply, ExportThreadRequest } from "./span-batch-layout.ts";
 
@@ -58,6 +59,8 @@ export class ThreadSpanProcessor implements SpanProcessor, SpanBatches {
    */
   private readonly delayUp = () => this.handOver();
   private next = 0;
+  /** The batches' shared memories the thread holds. */
+  private readonly memories = new PostedMemories();
   private timer: ReturnType<typeof setTimeout> | undefined;
   private worker: ThreadWorker | null = null;
   private broken: string | null = null;
@@ -139,9 +142,10 @@ export class ThreadSpanProcessor implements SpanProcessor, SpanBatches {
       this.timer = undefined;
     }
     if (this.writer.count === 0) return;
-    const batch = this.writer.take();
+    const { numbers, ...batch } = this.writer.take();
     try {
-      this.send({ op: "export", ...batch }, batch.spans, (reply) => {
+      const request = { op: "export" as const, ...batch, ...this.memories.message(numbers) };
+      this.send(request, batch.spans, numbers, (reply) => {
         if (reply.ok) return;
         // The thread may not have taken the batch's new strings (string-table.ts): resend all.
         this.writer.lost();
@@ -149,6 +153,7 @@ export class ThreadSpanProcessor implements SpanProcessor, SpanBatches {
       });
     } catch (error) {
       this.writer.lost();
+      this.memories.lost();
       this.options.onDropped(batch.spans, error instanceof Error ? error.message : String(error));
     }
   }
@@ -158,7 +163,7 @@ export class ThreadSpanProcessor implements SpanProcessor, SpanBatches {
     this.writeQueued();
     this.handOver();
     if (this.worker === null || this.broken) return Promise.resolve();
-    return new Promise((resolve) => this.send({ op: "flush" }, 0, () => resolve()));
+    return new Promise((resolve) => this.send({ op: "flush" }, 0, undefined, () => resolve()));
   }
 
   async shutdown(): Promise<void> {
@@ -168,17 +173,24 @@ export class ThreadSpanProcessor implements SpanProcessor, SpanBatches {
     this.stopped = true;
     const worker = this.worker;
     if (worker === null) return;
-    if (!this.broken) await new Promise<void>((resolve) => this.send({ op: "shutdown" }, 0, () => resolve()));
+    if (!this.broken)
+      await new Promise<void>((resolve) => this.send({ op: "shutdown" }, 0, undefined, () => resolve()));
     worker.terminate();
     this.worker = null;
   }
 
-  private send(request: Request, spans: number, done: (reply: ExportThreadReply) => void): void {
+  /** `numbers`: an export's, recycled into the writer once the thread is done with them. */
+  private send(
+    request: Request,
+    spans: number,
+    numbers: Float64Array | undefined,
+    done: (reply: ExportThreadReply) => void,
+  ): void {
     const worker = this.thread();
     const id = ++this.next;
-    // The numbers are a view of shared memory (span-batch.ts): nothing is copied or moved.
+    // The numbers are in shared memory (span-batch.ts), posted once and named after (posted-memory.ts).
     worker.postMessage({ ...request, id });
-    this.pending.set(id, { spans, numbers: request.op === "export" ? request.numbers : undefined, done });
+    this.pending.set(id, { spans, numbers, done });
     this.pendingSpans += spans;
     worker.ref();
   }

@@ -1,5 +1,5 @@
 /**
- * The pause of one young (eden) collection that follows N answered requests, gateways side by side.
+ * The pause of one young (eden) collection that follows N answered requests, and its sweep, gateways side by side.
  * Each gateway (bench/embedded-gateway.ts --gc-probe, of this checkout, of `--against DIR`, or of
  * this checkout with the environment of a `--variant`) is warmed at c=32; then, round by round and
  * gateway by gateway: a full collection, N requests at concurrency C (all answered), and one eden
@@ -15,6 +15,9 @@
  * one adds (docs/BENCHMARKS-HISTORY.md, session 13's young-collection section).
  * `--rt` runs the gateways under SCHED_RR priority 1 (`chrt`, root only), as bench/c1-latency.ts.
  * `--content-bytes N`: the user message's content that long (a request body of about N bytes).
+ * Each line also gives the sweep that follows the timed collection: the event loop's longest stall
+ * in the 150 ms after it (bench/gc-probe.ts), JSC sweeping 100 ms after a collection what the
+ * allocator has not swept; idle, that is every block the collection left unswept.
  */
 import { resolve } from "node:path";
 import { parseArgs } from "node:util";
@@ -58,6 +61,7 @@ interface Gateway {
   url: string;
   key: string;
   readonly pauses: number[];
+  readonly sweeps: number[];
   skipped: number;
   probeLines: number;
 }
@@ -82,7 +86,7 @@ const start = (checkout: string, label: string, env: Record<string, string>): Ga
     "--gc-probe",
   ];
   const service = spawnService(command, { env: { ...HOLD_OFF_COLLECTIONS, ...env } });
-  return { label, service, url: "", key: "", pauses: [], skipped: 0, probeLines: 0 };
+  return { label, service, url: "", key: "", pauses: [], sweeps: [], skipped: 0, probeLines: 0 };
 };
 const here = resolve(import.meta.dir, "..");
 const gateways = [start(here, "this checkout", {})];
@@ -140,16 +144,23 @@ try {
       await nextProbeLine(gateway);
       await send(gateway, requests, concurrency);
       process.kill(gateway.service.pid, "SIGUSR1");
-      const eden = JSON.parse(await nextProbeLine(gateway)) as { ms: number; collectedBefore?: boolean };
+      const eden = JSON.parse(await nextProbeLine(gateway)) as {
+        ms: number;
+        sweepMs: number;
+        collectedBefore?: boolean;
+      };
       if (eden.collectedBefore) gateway.skipped++;
-      else gateway.pauses.push(eden.ms);
+      else {
+        gateway.pauses.push(eden.ms);
+        gateway.sweeps.push(eden.sweepMs);
+      }
     }
   }
   for (const gateway of gateways) {
     const skipped = gateway.skipped ? `; ${gateway.skipped} rounds left out (a collection ran in them)` : "";
     console.log(
       `${gateway.label}: eden pause after ${requests} requests at c=${concurrency}: ` +
-        `${gateway.pauses.length ? spread(gateway.pauses, 3) : "–"} ms over ${gateway.pauses.length} rounds${skipped}`,
+        `${gateway.pauses.length ? spread(gateway.pauses, 3) : "–"} ms, then its sweep ${gateway.sweeps.length ? spread(gateway.sweeps, 3) : "–"} ms, over ${gateway.pauses.length} rounds${skipped}`,
     );
   }
 } finally {

@@ -1,4 +1,4 @@
-import { AsciiCache, asciiSize, readAscii, writeAscii } from "./ascii-text.ts";
+import { AsciiCache, AsciiFields, asciiSize, writeAscii } from "./ascii-text.ts";
 import type { FrameParts } from "./batch-frame.ts";
 import { readU32, writeU32 } from "./big-endian.ts";
 import { type GatewayFrame, UpstreamPath } from "./protocol.ts";
@@ -101,23 +101,23 @@ export function decodeRequestFrame(
   const window = readU32(frame, 6);
   if (id === 0 || window === 0 || (flags & ~STREAM) !== 0)
     return "request frame with a bad id, window or flags";
-  const end = frame.byteLength;
-  const requestId = readAscii(frame, FIXED_BYTES, end);
-  const path = requestId && readAscii(frame, requestId[1], end, lastPath);
-  const model = path && readAscii(frame, path[1], end, lastModel);
-  const traceparent = model && readAscii(frame, model[1], end);
-  if (!traceparent) return "request frame text cut off or not ASCII";
-  if (!PATHS.has(path[0])) return `request frame path ${path[0]}`;
+  const fields = new AsciiFields(frame, FIXED_BYTES, frame.byteLength);
+  const requestId = fields.next();
+  const path = requestId === undefined ? undefined : fields.next(lastPath);
+  const model = path === undefined ? undefined : fields.next(lastModel);
+  const traceparent = model === undefined ? undefined : fields.next();
+  if (traceparent === undefined) return "request frame text cut off or not ASCII";
+  if (!PATHS.has(path as string)) return `request frame path ${path}`;
   const request: RequestFrame = {
     type: "request",
     id: String(id),
-    requestId: requestId[0],
-    path: path[0] as UpstreamPath,
-    body: model[0] ? { model: model[0] } : {},
+    requestId: requestId as string,
+    path: path as UpstreamPath,
+    body: model ? { model } : {},
     stream: (flags & STREAM) !== 0,
     window,
   };
-  if (traceparent[0]) request.traceparent = traceparent[0];
+  if (traceparent) request.traceparent = traceparent;
   // A WebSocket message's bytes: never shared memory.
-  return { request, body: frame.subarray(traceparent[1]) as Uint8Array<ArrayBuffer> };
+  return { request, body: frame.subarray(fields.at) as Uint8Array<ArrayBuffer> };
 }

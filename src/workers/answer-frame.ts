@@ -1,4 +1,4 @@
-import { AsciiCache, asciiSize, readAscii, writeAscii } from "./ascii-text.ts";
+import { AsciiCache, AsciiFields, asciiSize, writeAscii } from "./ascii-text.ts";
 import { readU16, readU32, writeU16, writeU32 } from "./big-endian.ts";
 
 /**
@@ -83,14 +83,15 @@ export function decodeAnswer(frame: Uint8Array): Answer | string {
   if (frame.byteLength < FIXED_BYTES + STATUS_BYTES) return "answer frame cut off";
   const status = readU16(frame, FIXED_BYTES);
   if (status < 200 || status > 599) return `answer status ${status}`;
-  const contentType = readAscii(frame, FIXED_BYTES + STATUS_BYTES, frame.byteLength, lastContentType);
-  const retryAfter = contentType && readAscii(frame, contentType[1], frame.byteLength);
-  if (!retryAfter || retryAfter[0].length > MAX_RETRY_AFTER)
+  const fields = new AsciiFields(frame, FIXED_BYTES + STATUS_BYTES, frame.byteLength);
+  const contentType = fields.next(lastContentType);
+  const retryAfter = contentType === undefined ? undefined : fields.next();
+  if (retryAfter === undefined || retryAfter.length > MAX_RETRY_AFTER)
     return "answer text cut off or not printable ASCII";
-  const bodyAt = retryAfter[1];
+  const bodyAt = fields.at;
   if (!end && bodyAt < frame.byteLength) return "head with a body but no end";
-  const head = retryAfter[0]
-    ? { status, contentType: contentType[0], retryAfter: retryAfter[0] }
-    : { status, contentType: contentType[0] };
+  const head = retryAfter
+    ? { status, contentType: contentType as string, retryAfter }
+    : { status, contentType: contentType as string };
   return { id, head, end, body: frame.subarray(bodyAt) };
 }

@@ -43,33 +43,43 @@ export class AsciiCache {
 }
 
 /**
- * The text at `at` and where the next field starts; undefined if it overruns `end` or is not
- * printable ASCII. `cache`: the field's last text, handed back where the bytes are the same.
+ * A frame's texts read one after another from `at`: each `next` gives a text and moves `at` past
+ * it (one object a frame, not a tuple a text: a request and its answer have six texts between them).
  */
-export function readAscii(
-  bytes: Uint8Array,
-  at: number,
-  end: number,
-  cache?: AsciiCache,
-): [string, number] | undefined {
-  if (at >= end) return undefined;
-  const length = bytes[at] as number;
-  const next = at + 1 + length;
-  if (next > end) return undefined;
-  const cached = cache?.bytes;
-  let same = cached !== undefined && cached.byteLength === length;
-  for (let i = at + 1; i < next; i++) {
-    const code = bytes[i] as number;
-    if (code > 0x7e || code < 0x20) return undefined;
-    if (same && (cached as Uint8Array)[i - at - 1] !== code) same = false;
+export class AsciiFields {
+  constructor(
+    private readonly bytes: Uint8Array,
+    /** Where the next text starts; past the last one read, the rest of the frame. */
+    public at: number,
+    private readonly end: number,
+  ) {}
+
+  /**
+   * The next text; undefined if it overruns the end or is not printable ASCII. `cache`: the
+   * field's last text, handed back where the bytes are the same.
+   */
+  next(cache?: AsciiCache): string | undefined {
+    const { bytes, at } = this;
+    if (at >= this.end) return undefined;
+    const length = bytes[at] as number;
+    const next = at + 1 + length;
+    if (next > this.end) return undefined;
+    const cached = cache?.bytes;
+    let same = cached !== undefined && cached.byteLength === length;
+    for (let i = at + 1; i < next; i++) {
+      const code = bytes[i] as number;
+      if (code > 0x7e || code < 0x20) return undefined;
+      if (same && (cached as Uint8Array)[i - at - 1] !== code) same = false;
+    }
+    this.at = next;
+    if (same) return (cache as AsciiCache).text;
+    if (length === 0) return "";
+    // Natively: far cheaper than building the string a character at a time.
+    const text: string = latin1Slice.call(bytes, at + 1, next);
+    if (cache) {
+      cache.bytes = bytes.slice(at + 1, next);
+      cache.text = text;
+    }
+    return text;
   }
-  if (same) return [(cache as AsciiCache).text, next];
-  if (length === 0) return ["", next];
-  // Natively: far cheaper than building the string a character at a time.
-  const text: string = latin1Slice.call(bytes, at + 1, next);
-  if (cache) {
-    cache.bytes = bytes.slice(at + 1, next);
-    cache.text = text;
-  }
-  return [text, next];
 }

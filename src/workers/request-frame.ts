@@ -1,4 +1,4 @@
-import { AsciiCache, asciiSize, readAscii, writeAscii } from "./ascii-text.ts";
+import { AsciiCache, AsciiFields, asciiSize, writeAscii } from "./ascii-text.ts";
 import type { FrameParts } from "./batch-frame.ts";
 import { readU32, writeU32 } from "./big-endian.ts";
 import { type GatewayFrame, UpstreamPath } from "./protocol.ts";
@@ -33,30 +33,27 @@ const PATHS: ReadonlySet<string> = new Set(UpstreamPath.options);
 const encoder = new TextEncoder();
 
 /**
- * The frame up to its body, in an array with room for `bodyBytes` more, and where the body goes;
- * undefined when this request cannot go in one (the JSON frame takes it).
+ * The frame up to its body, in an array with room for `bodyBytes` more at its end; undefined
+ * when this request cannot go in one (the JSON frame takes it).
  */
-function writeHead(
-  request: PlainRequest,
-  bodyBytes: number,
-): { frame: Uint8Array<ArrayBuffer>; bodyAt: number } | undefined {
+function writeHead(request: PlainRequest, bodyBytes: number): Uint8Array<ArrayBuffer> | undefined {
   const { id, requestId, path, model = "", traceparent = "" } = request;
-  const texts = [requestId, path, model, traceparent];
-  let size = FIXED_BYTES;
-  for (const text of texts) {
-    const bytes = asciiSize(text);
-    if (bytes < 0) return undefined;
-    size += bytes;
-  }
-  if (!PATHS.has(path)) return undefined;
-  const frame = new Uint8Array(size + bodyBytes);
+  // Each text on its own, not gathered in an array: a frame is written for every request.
+  const idBytes = asciiSize(requestId);
+  const pathBytes = asciiSize(path);
+  const modelBytes = asciiSize(model);
+  const traceBytes = asciiSize(traceparent);
+  if (idBytes < 0 || pathBytes < 0 || modelBytes < 0 || traceBytes < 0 || !PATHS.has(path)) return undefined;
+  const frame = new Uint8Array(FIXED_BYTES + idBytes + pathBytes + modelBytes + traceBytes + bodyBytes);
   frame[0] = REQUEST_KIND;
   writeU32(frame, 1, id);
   frame[5] = request.stream ? STREAM : 0;
   writeU32(frame, 6, request.window);
-  let bodyAt = FIXED_BYTES;
-  for (const text of texts) bodyAt = writeAscii(frame, bodyAt, text);
-  return { frame, bodyAt };
+  let at = writeAscii(frame, FIXED_BYTES, requestId);
+  at = writeAscii(frame, at, path);
+  at = writeAscii(frame, at, model);
+  writeAscii(frame, at, traceparent);
+  return frame;
 }
 
 /**
@@ -67,11 +64,13 @@ export function encodeRequestFrame(
   request: PlainRequest,
   body: string | Uint8Array,
 ): Uint8Array<ArrayBuffer> | undefined {
-  const head = writeHead(request, typeof body === "string" ? Buffer.byteLength(body) : body.byteLength);
-  if (!head) return undefined;
-  if (typeof body === "string") encoder.encodeInto(body, head.frame.subarray(head.bodyAt));
-  else head.frame.set(body, head.bodyAt);
-  return head.frame;
+  const bodyBytes = typeof body === "string" ? Buffer.byteLength(body) : body.byteLength;
+  const frame = writeHead(request, bodyBytes);
+  if (!frame) return undefined;
+  const bodyAt = frame.byteLength - bodyBytes;
+  if (typeof body === "string") encoder.encodeInto(body, frame.subarray(bodyAt));
+  else frame.set(body, bodyAt);
+  return frame;
 }
 
 /**
@@ -80,8 +79,8 @@ export function encodeRequestFrame(
  * tens of KB, copied on the gateway's event loop).
  */
 export function requestFrameParts(request: PlainRequest, body: Uint8Array): FrameParts | undefined {
-  const head = writeHead(request, 0);
-  return head && { prefix: head.frame, bytes: body };
+  const prefix = writeHead(request, 0);
+  return prefix && { prefix, bytes: body };
 }
 
 /** The last path and model read: the same on most requests. */
@@ -101,23 +100,23 @@ export function decodeRequestFrame(
   const window = readU32(frame, 6);
   if (id === 0 || window === 0 || (flags & ~STREAM) !== 0)
     return "request frame with a bad id, window or flags";
-  const end = frame.byteLength;
-  const requestId = readAscii(frame, FIXED_BYTES, end);
-  const path = requestId && readAscii(frame, requestId[1], end, lastPath);
-  const model = path && readAscii(frame, path[1], end, lastModel);
-  const traceparent = model && readAscii(frame, model[1], end);
-  if (!traceparent) return "request frame text cut off or not ASCII";
-  if (!PATHS.has(path[0])) return `request frame path ${path[0]}`;
+  const fields = new AsciiFields(frame, FIXED_BYTES, frame.byteLength);
+  const requestId = fields.next();
+  const path = requestId === undefined ? undefined : fields.next(lastPath);
+  const model = path === undefined ? undefined : fields.next(lastModel);
+  const traceparent = model === undefined ? undefined : fields.next();
+  if (traceparent === undefined) return "request frame text cut off or not ASCII";
+  if (!PATHS.has(path as string)) return `request frame path ${path}`;
   const request: RequestFrame = {
     type: "request",
     id: String(id),
-    requestId: requestId[0],
-    path: path[0] as UpstreamPath,
-    body: model[0] ? { model: model[0] } : {},
+    requestId: requestId as string,
+    path: path as UpstreamPath,
+    body: model ? { model } : {},
     stream: (flags & STREAM) !== 0,
     window,
   };
-  if (traceparent[0]) request.traceparent = traceparent[0];
+  if (traceparent) request.traceparent = traceparent;
   // A WebSocket message's bytes: never shared memory.
-  return { request, body: frame.subarray(traceparent[1]) as Uint8Array<ArrayBuffer> };
+  return { request, body: frame.subarray(fields.at) as Uint8Array<ArrayBuffer> };
 }

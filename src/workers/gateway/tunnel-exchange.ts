@@ -87,17 +87,20 @@ function tunnelError(worker: string, code: TunnelErrorCode, message: string): Ga
  */
 export class TunnelExchange implements TunnelStream, ByteFeed, Abortable {
   readonly response: Promise<ExchangeAnswer>;
-  private resolve!: (response: ExchangeAnswer) => void;
-  private reject!: (error: unknown) => void;
+  private readonly resolve: (response: ExchangeAnswer) => void;
+  private readonly reject: (error: unknown) => void;
   private head: Head | undefined;
   private finished = false;
-  private readonly queue: Uint8Array[] = [];
-  private collected: Uint8Array[] = [];
+  /**
+   * Body pieces not yet handed on: a stream's, queued for its reader; a non-stream answer's,
+   * collected until its end (one array an exchange serves either).
+   */
+  private readonly pieces: Uint8Array[] = [];
   private collectedBytes = 0;
   private ended = false;
   private failure: unknown;
   /**
-   * Who waits for the next piece, which goes straight to it, not via the queue: a stream's pull
+   * Who waits for the next piece, which goes straight to it, not via `pieces`: a stream's pull
    * (its controller) or a feed's read.
    */
   private waiting: ReadableStreamDefaultController<Uint8Array> | PromiseWithResolvers<BodyRead> | undefined;
@@ -117,10 +120,11 @@ export class TunnelExchange implements TunnelStream, ByteFeed, Abortable {
     /** The same abort as the caller's hook: the exchange is its stage where it is free, and listens on none. */
     private readonly hook?: CancelHook,
   ) {
-    this.response = new Promise<ExchangeAnswer>((resolve, reject) => {
-      this.resolve = resolve;
-      this.reject = reject;
-    });
+    // Not an executor arrow: that would be a closure and its scope an exchange.
+    const { promise, resolve, reject } = Promise.withResolvers<ExchangeAnswer>();
+    this.response = promise;
+    this.resolve = resolve;
+    this.reject = reject;
     this.hooked = hook !== undefined && hookIn(hook, this);
     if (!this.hooked) signal.addEventListener("abort", this, { once: true });
   }
@@ -145,7 +149,7 @@ export class TunnelExchange implements TunnelStream, ByteFeed, Abortable {
   onChunk(bytes: Uint8Array): void {
     if (!this.head || this.finished) return;
     if (!this.stream) {
-      this.collected.push(bytes);
+      this.pieces.push(bytes);
       this.collectedBytes += bytes.byteLength;
       if (this.collectedBytes > this.link.maxBodyBytes) {
         this.abort(
@@ -164,7 +168,7 @@ export class TunnelExchange implements TunnelStream, ByteFeed, Abortable {
     }
     const waiting = this.waiting;
     if (!waiting) {
-      this.queue.push(bytes);
+      this.pieces.push(bytes);
       return;
     }
     this.waiting = undefined;
@@ -178,11 +182,9 @@ export class TunnelExchange implements TunnelStream, ByteFeed, Abortable {
     this.finish();
     this.ended = true;
     if (!this.stream) {
-      const [only] = this.collected;
+      const { pieces } = this;
       // The frame it came in is ours now (onChunk), so a lone piece is the body as it is.
-      const body = (
-        this.collected.length === 1 && only ? only : Buffer.concat(this.collected)
-      ) as Uint8Array<ArrayBuffer>;
+      const body = (pieces.length === 1 ? pieces[0] : Buffer.concat(pieces)) as Uint8Array<ArrayBuffer>;
       const head = this.head;
       // A peer link's `servedBy` is a header only a Response carries.
       if (this.lean && !head.servedBy)
@@ -218,8 +220,8 @@ export class TunnelExchange implements TunnelStream, ByteFeed, Abortable {
    * the failure when it comes. One read at a time, as the relay reads.
    */
   readMany(): BodyRead | Promise<BodyRead> {
-    if (this.queue.length > 0) {
-      const value = this.queue.splice(0);
+    if (this.pieces.length > 0) {
+      const value = this.pieces.splice(0);
       let size = 0;
       for (const piece of value) size += piece.byteLength;
       this.grant(size);
@@ -262,7 +264,7 @@ export class TunnelExchange implements TunnelStream, ByteFeed, Abortable {
     this.poke();
   }
 
-  /** A waiting reader learns of the end or the failure (only an empty queue leaves one waiting). */
+  /** A waiting reader learns of the end or the failure (only no piece queued leaves one waiting). */
   private poke(): void {
     const waiting = this.waiting;
     this.waiting = undefined;
@@ -296,7 +298,7 @@ export class TunnelExchange implements TunnelStream, ByteFeed, Abortable {
     return new ReadableStream<Uint8Array>(
       {
         pull: (controller) => {
-          const next = this.queue.shift();
+          const next = this.pieces.shift();
           if (next) {
             controller.enqueue(next);
             this.grant(next.byteLength);

@@ -10,7 +10,11 @@ import { CallCancel } from "../../providers/http/call-cancel.ts";
 export class StreamCredit extends CallCancel {
   private waiter: (() => void) | undefined;
 
-  constructor(private available: number) {
+  constructor(
+    /** The call's request id, as a number (the session's key for it). */
+    readonly key: number,
+    private available: number,
+  ) {
     super();
   }
 

@@ -1,7 +1,7 @@
 import type { Tracer } from "@opentelemetry/api";
 import { IdTable } from "../../core/id-table.ts";
 import { answerFetch, createUpstreamFetch, streamFetch } from "../../providers/http/upstream-fetch.ts";
-import { type WorkerHop, workerHop } from "../../telemetry/tracing/worker-hop.ts";
+import { workerHop } from "../../telemetry/tracing/worker-hop.ts";
 import { encodeAnswer, encodeAnswerEnd } from "../answer-frame.ts";
 import { BATCH_KIND, type BatchedFrame, decodeBatch } from "../batch-frame.ts";
 import { FrameWriter } from "../frame-writer.ts";
@@ -102,6 +102,7 @@ export class WorkerSession {
     );
     this.upstream = {
       base: options.upstream,
+      urls: new Map(),
       ...(options.upstreamApiKey ? { apiKey: options.upstreamApiKey } : {}),
       send: (frame, hop) => {
         hop.observe(frame);
@@ -116,6 +117,11 @@ export class WorkerSession {
       maxChunkBytes: MAX_CHUNK_BYTES,
       fetch: answerFetch(this.upstreamFetch),
       stream: streamFetch(this.upstreamFetch),
+      ended: (call, hop) => {
+        hop.end();
+        this.calls.delete(call.key);
+        if (this.calls.size === 0) for (const wake of this.idleWaiters.splice(0)) wake();
+      },
     };
     const connectTimer = setTimeout(() => this.socket.close(), CONNECT_TIMEOUT_MS);
     this.socket.onopen = () => {
@@ -283,28 +289,11 @@ export class WorkerSession {
       this.send({ type: "error", id, code: refusal, message });
       return;
     }
-    const call = new StreamCredit(frame.window);
+    const hop = workerHop(this.options.tracer, frame, this.options.name);
+    const call = new StreamCredit(key, frame.window);
     this.calls.set(key, call);
-    void this.serve(frame, key, call, body);
-  }
-
-  /** One call to its end; never rejects. */
-  private async serve(
-    frame: Extract<GatewayFrame, { type: "request" }>,
-    key: number,
-    call: StreamCredit,
-    body: Uint8Array<ArrayBuffer> | undefined,
-  ): Promise<void> {
-    const hop: WorkerHop = workerHop(this.options.tracer, frame, this.options.name);
-    try {
-      await callUpstream(frame, this.upstream, call, hop, body);
-    } catch {
-      this.upstream.send({ type: "error", id: frame.id, code: "internal", message: "worker failed" }, hop);
-    } finally {
-      hop.end();
-      this.calls.delete(key);
-      if (this.calls.size === 0) for (const wake of this.idleWaiters.splice(0)) wake();
-    }
+    // To its end, which `upstream.ended` sees; it never rejects.
+    void callUpstream(frame, this.upstream, call, hop, body);
   }
 
   /** The connection is gone: nobody can receive these answers any more. */

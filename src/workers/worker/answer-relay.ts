@@ -1,0 +1,187 @@
+import type { BodyRead, ByteFeed, StreamedAnswer } from "../../providers/http/streamed-answer.ts";
+import type { WholeAnswer } from "../../providers/http/whole-answer.ts";
+import type { WorkerHop } from "../../telemetry/tracing/worker-hop.ts";
+import type { GatewayFrame } from "../protocol.ts";
+import type { StreamCredit } from "./stream-credit.ts";
+import type { HeadFrame, UpstreamCallContext } from "./upstream-call.ts";
+
+/**
+ * The worker's side of an answer: what the upstream client handed back (a whole body, a byte
+ * feed, a `Response`) relayed to the gateway as frames, as credit allows (upstream-call.ts makes
+ * the call).
+ */
+type RequestFrame = Extract<GatewayFrame, { type: "request" }>;
+
+/** The body's declared length is within `bytes`, and it is what reading it will give (not encoded). */
+function wholeWithin(response: Response, bytes: number): boolean {
+  const length = Number(response.headers.get("content-length") ?? Number.NaN);
+  return length >= 0 && length <= bytes && !response.headers.has("content-encoding");
+}
+
+/** A stream's first read, taken before the relay's loop (`readInHand`). */
+interface Started {
+  first: BodyRead | Promise<BodyRead>;
+}
+
+const EMPTY = new Uint8Array(0);
+
+const isFeed = (answer: WholeAnswer | StreamedAnswer): answer is StreamedAnswer =>
+  !(answer.body instanceof Uint8Array);
+
+/** The content type a feed's head frame carries: the client feeds only event streams. */
+const EVENT_STREAM = "text/event-stream";
+
+const headFrame = (
+  id: string,
+  status: number,
+  contentType: string,
+  retryAfter: string | undefined,
+): HeadFrame =>
+  retryAfter
+    ? { type: "head", id, status, contentType, retryAfter: retryAfter.slice(0, 64) }
+    : { type: "head", id, status, contentType };
+
+/** Relays an answer; undefined where it was sent at once (no promise, no turn). */
+export function relayAnswer(
+  request: RequestFrame,
+  ctx: UpstreamCallContext,
+  call: StreamCredit,
+  hop: WorkerHop,
+  answer: Response | WholeAnswer | StreamedAnswer,
+): Promise<void> | undefined {
+  const { id } = request;
+  if (answer instanceof Response) return relayResponse(request, ctx, call, hop, answer);
+  if (!isFeed(answer)) {
+    const head = headFrame(id, answer.status, answer.contentType ?? "", answer.retryAfter);
+    return relayWhole(request, ctx, call, hop, head, answer.body);
+  }
+  // What the client hands as a feed is a successful event stream it did not decode.
+  const head = headFrame(id, answer.status, EVENT_STREAM, undefined);
+  const inHand = readInHand(answer);
+  return "whole" in inHand
+    ? relayWhole(request, ctx, call, hop, head, inHand.whole)
+    : relayStream(ctx, call, hop, head, answer.body, inHand);
+}
+
+/** An answer the client handed as a `Response` (`fetch`'s, or the lean client's fallback). */
+async function relayResponse(
+  request: RequestFrame,
+  ctx: UpstreamCallContext,
+  call: StreamCredit,
+  hop: WorkerHop,
+  answer: Response,
+): Promise<void> {
+  const head = headFrame(
+    request.id,
+    answer.status,
+    answer.headers.get("content-type") ?? "",
+    answer.headers.get("retry-after") ?? undefined,
+  );
+  // A small answer of declared length is read in one call (no reader, no read per piece): the
+  // window holds it, so credit would not have held any of it back.
+  if (!request.stream && wholeWithin(answer, request.window))
+    await relayWhole(request, ctx, call, hop, head, await answer.bytes());
+  else await relayStream(ctx, call, hop, head, answer.body?.getReader());
+}
+
+/**
+ * What a stream's feed holds already, read with no wait: its whole body when the first read
+ * holds all the length its head declared (a short stream that came in one read with its head),
+ * which can then go in one answer frame; else that read, for the relay to go on from. Nothing
+ * waits here, so no byte reaches the gateway later than it would have.
+ */
+function readInHand(answer: StreamedAnswer): { whole: Uint8Array } | Started {
+  const first = answer.body.readMany();
+  if (first instanceof Promise) return { first };
+  if (first.done) return { whole: EMPTY };
+  if (first.size !== answer.length) return { first };
+  const [only] = first.value;
+  return { whole: first.value.length === 1 && only ? only : Buffer.concat(first.value, first.size) };
+}
+
+/**
+ * An answer read whole: in one frame where the gateway reads them and the window holds it (a
+ * non-stream answer is only handed on once whole anyway), else head, chunks and end. Sent at
+ * once in the common case (no promise: undefined); a promise only where its pieces wait for credit.
+ */
+function relayWhole(
+  request: RequestFrame,
+  ctx: UpstreamCallContext,
+  call: StreamCredit,
+  hop: WorkerHop,
+  head: HeadFrame,
+  bytes: Uint8Array,
+): Promise<void> | undefined {
+  if (call.cancelled) return;
+  const size = bytes.byteLength;
+  const inOne = size <= request.window && size <= ctx.maxChunkBytes;
+  if (inOne && ctx.sendWhole(head, bytes, hop)) return;
+  return relayPieces(ctx, call, hop, head, bytes);
+}
+
+/** Head, the bytes in chunk frames as credit allows, and end. */
+async function relayPieces(
+  ctx: UpstreamCallContext,
+  call: StreamCredit,
+  hop: WorkerHop,
+  head: HeadFrame,
+  bytes: Uint8Array,
+): Promise<void> {
+  ctx.send(head, hop);
+  if (await emit(ctx, call, head.id, bytes)) ctx.send({ type: "end", id: head.id }, hop);
+}
+
+/**
+ * An answer read as it comes, a read only while there is credit: from a `Response` body's
+ * reader, or the lean client's feed (no stream object), each read taking all it holds. `started`:
+ * the read `readInHand` took from the feed already.
+ */
+async function relayStream(
+  ctx: UpstreamCallContext,
+  call: StreamCredit,
+  hop: WorkerHop,
+  head: HeadFrame,
+  body: ByteFeed | undefined,
+  started?: Started,
+): Promise<void> {
+  ctx.send(head, hop);
+  try {
+    // The first read may be taken already (readInHand): at the start the window's credit allows it.
+    let next = started?.first;
+    while (body) {
+      if (next === undefined) {
+        if (!call.hasCredit) await call.ready();
+        if (call.cancelled) return;
+      }
+      const read = await (next ?? body.readMany());
+      next = undefined;
+      if (read.done) break;
+      for (const piece of read.value) if (!(await emit(ctx, call, head.id, piece))) return;
+    }
+    ctx.send({ type: "end", id: head.id }, hop);
+  } finally {
+    if (call.cancelled) await body?.cancel().catch(() => {});
+  }
+}
+
+/**
+ * Sends bytes in chunk frames. One read can return far more than the window (the runtime
+ * buffers the socket), so credit gates every piece sent, not only the next read. False once the
+ * call is cancelled.
+ */
+async function emit(
+  ctx: UpstreamCallContext,
+  call: StreamCredit,
+  id: string,
+  bytes: Uint8Array,
+): Promise<boolean> {
+  const wireId = Number(id);
+  for (let at = 0; at < bytes.byteLength; at += ctx.maxChunkBytes) {
+    if (!call.hasCredit) await call.ready();
+    if (call.cancelled) return false;
+    const piece = bytes.subarray(at, at + ctx.maxChunkBytes);
+    ctx.sendChunk(wireId, piece);
+    call.take(piece.byteLength);
+  }
+  return true;
+}

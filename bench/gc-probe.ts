@@ -37,7 +37,9 @@ export function armGcProbe(write: (line: string) => void): void {
       .filter(([, count]) => count > 2)
       .sort((a, b) => b[1] - a[1]);
     const sweepMs = await longestStall(150);
-    write(JSON.stringify({ gcProbe: "eden", ms, sweepMs, collectedBefore, survivors: Object.fromEntries(more) }));
+    write(
+      JSON.stringify({ gcProbe: "eden", ms, sweepMs, collectedBefore, survivors: Object.fromEntries(more) }),
+    );
   });
 }
 

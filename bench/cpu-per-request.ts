@@ -193,7 +193,9 @@ async function startGateway(
   cluster: ClusterServers | undefined,
 ): Promise<Gateway> {
   const port = freePort();
-  const config = join(dir, "config.yaml");
+  // Alone in its folder, which the gateway watches: stderr.log beside it would wake the watch.
+  const config = join(dir, "config", "config.yaml");
+  await mkdir(join(dir, "config"), { recursive: true });
   const shadowUpstream = values.shadow
     ? spawnService(["bun", join(ROOT, "bench/burst-upstream.ts")])
     : undefined;

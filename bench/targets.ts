@@ -1,4 +1,4 @@
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createBenchKey, keyInOutput } from "./mindgw-key.ts";
@@ -190,7 +190,10 @@ export const mindgwTarget = (fakeUrl: string, binary: string, variant: MindgwVar
   async start() {
     const dir = await mkdtemp(join(tmpdir(), "mindgw-bench-"));
     const port = freePort();
-    const config = join(dir, "config.yaml");
+    // The config alone in its folder: the gateway watches that folder, and a log written beside
+    // it (stderr.log, each access-line batch) would wake the watch on every write.
+    const config = join(dir, "config", "config.yaml");
+    await mkdir(join(dir, "config"), { recursive: true });
     const shadowFake = variant.shadow ? await startBurst() : undefined;
     await writeFile(config, configYaml(port, dir, fakeUrl, variant, shadowFake?.url));
     const created = variant.apiKey ?? (await createBenchKey(binary, config));

@@ -82,6 +82,13 @@ function requests(events: readonly TraceEvent[], t: Threads): Request[] {
   return out;
 }
 
+/** The longest of `spans` that starts inside [from, to). */
+function longestRun(spans: readonly Span[] | undefined, from: number, to: number): number {
+  let longest = 0;
+  for (const x of spans ?? []) if (x.from >= from && x.from < to) longest = Math.max(longest, x.to - x.from);
+  return longest;
+}
+
 const percentile = (sorted: readonly number[], p: number) =>
   sorted[Math.min(sorted.length - 1, Math.floor((sorted.length * p) / 100))] ?? Number.NaN;
 
@@ -106,7 +113,8 @@ export interface Classified {
   correctedP99Us: number;
   /** Median µs of each stage: to the gateway's read, its request work, the upstream, its answer work, to wrk's read. */
   stages: number[];
-  collections: { count: number; medianUs: number };
+  /** The main heap's collections: how many, their median length (with the log), and the median sweep after them. */
+  collections: { count: number; medianUs: number; sweepMedianUs: number };
   slow: number;
   /** Per cause: slow requests, their µs over the median, and wrk's p99 without them. */
   causes: { cause: string; count: number; overUs: number; p99WithoutUs: number }[];
@@ -230,6 +238,16 @@ export function classify(events: TraceEvent[], s: Schedule, t: Threads, slowUs: 
   });
   causes.sort((a, b) => a.p99WithoutUs - b.p99WithoutUs);
   const gcDurations = gcs.map((g) => g.to - g.from).sort((a, b) => a - b);
+  // The sweep is one stretch on a CPU, where a request's work on the main thread is tens of µs.
+  const sweeps = gcs
+    .map((g) =>
+      longestRun(
+        s.onCpu.get(t.gatewayMain),
+        g.to + SWEEP_AFTER_MS[0] * 1000,
+        g.to + SWEEP_AFTER_MS[1] * 1000,
+      ),
+    )
+    .sort((a, b) => a - b);
   return {
     requests: all.length,
     meanIntervalUs: meanInterval,
@@ -237,7 +255,11 @@ export function classify(events: TraceEvent[], s: Schedule, t: Threads, slowUs: 
     p99Us: percentile(sorted, 99),
     correctedP99Us: correctedP99(all.map(latency), meanInterval),
     stages,
-    collections: { count: gcs.length, medianUs: percentile(gcDurations, 50) },
+    collections: {
+      count: gcs.length,
+      medianUs: percentile(gcDurations, 50),
+      sweepMedianUs: percentile(sweeps, 50),
+    },
     slow: causeOf.size,
     causes,
     p99WithoutCollectionsUs: without((r) => {

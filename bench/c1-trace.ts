@@ -148,7 +148,7 @@ function report(name: string, round: number, c: Classified): string {
   const ms = (us: number) => (us / 1000).toFixed(3);
   const out = [
     `### ${name}, round ${round}: ${c.requests} requests, wrk's p99 ${ms(c.correctedP99Us)} ms (plain p50 ${ms(c.p50Us)}, p99 ${ms(c.p99Us)})`,
-    `median stages µs (to the gateway, its request work, upstream, its answer work, to wrk): ${c.stages.map((x) => x.toFixed(0)).join(" / ")}; collections ${c.collections.count} (median ${ms(c.collections.medianUs)} ms with the log)`,
+    `median stages µs (to the gateway, its request work, upstream, its answer work, to wrk): ${c.stages.map((x) => x.toFixed(0)).join(" / ")}; collections ${c.collections.count} (${((c.collections.count * 10_000) / c.requests).toFixed(1)} per 10,000 requests; median ${ms(c.collections.medianUs)} ms with the log, then a sweep of ${ms(c.collections.sweepMedianUs)} ms)`,
     `slow (> ${values["slow-us"]} µs): ${c.slow}; wrk's p99 without every slow request ${ms(c.p99WithoutSlowUs)} ms, without collections and their sweeps ${ms(c.p99WithoutCollectionsUs)} ms`,
     "",
     "| cause | slow requests | their ms over the median | wrk's p99 without them, ms |",

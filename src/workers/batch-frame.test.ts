@@ -12,13 +12,13 @@ describe("batch messages", () => {
     const body = bytes('{"answer":"é"}');
     const batch = encodeBatch([head, { id: 7, bytes: body }, end]);
     expect(batch[0]).toBe(BATCH_KIND);
-    expect(decodeBatch(batch)).toEqual([{ text: head }, { chunk: encodeChunk(7, body) }, { text: end }]);
+    expect(decodeBatch(batch)).toEqual([head, encodeChunk(7, body), end]);
   });
 
   test("a frame in two parts is written as the whole frame, in a batch or alone", () => {
     const whole = encodeChunk(7, bytes("hello"));
     const parts = { prefix: whole.slice(0, 3), bytes: whole.subarray(3) };
-    expect(decodeBatch(encodeBatch([end, parts]))).toEqual([{ text: end }, { chunk: whole }]);
+    expect(decodeBatch(encodeBatch([end, parts]))).toEqual([end, whole]);
     expect(encodeAlone(parts)).toEqual(whole);
   });
 
@@ -82,11 +82,7 @@ describe("frame writer", () => {
     await nextTurn();
     expect(current.writes).toHaveLength(1);
     const [only] = current.writes;
-    expect(decodeBatch(only?.value as Uint8Array)).toEqual([
-      { text: head },
-      { chunk: encodeChunk(7, bytes("x")) },
-      { text: end },
-    ]);
+    expect(decodeBatch(only?.value as Uint8Array)).toEqual([head, encodeChunk(7, bytes("x")), end]);
     // A lone frame goes as itself, not in a batch of one.
     toCurrent.text(end);
     await nextTurn();
@@ -114,8 +110,8 @@ describe("frame writer", () => {
       [1, 505],
       [1, 65],
     ]);
-    const batched = sent.slice(0, 3).flatMap((m) => decodeBatch(m) as { chunk: Uint8Array }[]);
-    expect(batched).toEqual(Array.from({ length: 6 }, () => ({ chunk })));
+    const batched = sent.slice(0, 3).flatMap((m) => decodeBatch(m) as Uint8Array[]);
+    expect(batched).toEqual(Array.from({ length: 6 }, () => chunk));
   });
 
   test("messages are written into one buffer, reused from one message to the next", async () => {

@@ -114,10 +114,11 @@ export function encodeBatch(
 }
 
 /**
- * What a batch holds, in order: JSON text of a control frame, a chunk frame's bytes, or a binary
- * request or answer frame's bytes (views); each reader refuses the kinds its peer may not send.
+ * What a batch holds, in order: a control frame's JSON text, or a binary frame's bytes (a view),
+ * its kind its first byte (a chunk, request or answer frame); each reader refuses the kinds its
+ * peer may not send. Not wrapped in an object a frame: a batch is read for every turn's frames.
  */
-export type BatchedFrame = { text: string } | { chunk: Uint8Array } | { binary: Uint8Array };
+export type BatchedFrame = string | Uint8Array;
 
 /**
  * The frames of a batch message, or a problem: a frame that overruns the message, an empty one,
@@ -134,9 +135,8 @@ export function decodeBatch(message: Uint8Array): BatchedFrame[] | string {
     if (length === 0 || at > message.byteLength) return "batch frame overruns the message";
     const first = message[start];
     const frame = message.subarray(start, at);
-    if (first === OPEN_BRACE) frames.push({ text: decoder.decode(frame) });
-    else if (first === CHUNK_KIND) frames.push({ chunk: frame });
-    else if (first === REQUEST_KIND || first === ANSWER_KIND) frames.push({ binary: frame });
+    if (first === OPEN_BRACE) frames.push(decoder.decode(frame));
+    else if (first === CHUNK_KIND || first === REQUEST_KIND || first === ANSWER_KIND) frames.push(frame);
     else return `batch frame of kind ${first}`;
   }
   return frames;

@@ -1,5 +1,5 @@
 import { BATCH_KIND, decodeBatch } from "./batch-frame.ts";
-import { decodeChunk } from "./chunk-frame.ts";
+import { CHUNK_KIND, decodeChunk } from "./chunk-frame.ts";
 import { decodeJson } from "./protocol.ts";
 
 /** Where the frames of one tunnel message go. */
@@ -33,10 +33,10 @@ export function readMessage(raw: unknown, to: MessageFrames): string | undefined
     if (to.stopped?.()) return undefined;
     // A peer link carries no binary request or answer frames (request-frame.ts, answer-frame.ts).
     const problem =
-      "text" in frame
-        ? control(frame.text, to)
-        : "chunk" in frame
-          ? chunk(frame.chunk, to)
+      typeof frame === "string"
+        ? control(frame, to)
+        : frame[0] === CHUNK_KIND
+          ? chunk(frame, to)
           : "binary frame of a worker's";
     if (problem) return problem;
   }

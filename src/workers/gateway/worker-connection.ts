@@ -148,9 +148,9 @@ export function createWorkerConnection(deps: ConnectionDeps): WorkerConnection {
     if (typeof frames === "string") return fail(CloseCode.protocolError, frames);
     for (const frame of frames) {
       if (done) return;
-      if ("text" in frame) control(frame.text);
-      else if ("chunk" in frame) chunk(tunnel, frame.chunk);
-      else if (frame.binary[0] === ANSWER_KIND) answer(tunnel, frame.binary);
+      if (typeof frame === "string") control(frame);
+      else if (frame[0] === CHUNK_KIND) chunk(tunnel, frame);
+      else if (frame[0] === ANSWER_KIND) answer(tunnel, frame);
       else return fail(CloseCode.protocolError, "request frame from a worker");
     }
   }

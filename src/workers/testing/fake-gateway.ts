@@ -64,9 +64,7 @@ export function fakeGateway(reads: GatewayReads, cleanup: (stop: () => void) => 
       if (m[0] !== BATCH_KIND) return [m];
       const inner = decodeBatch(m);
       if (typeof inner === "string") throw new Error(inner);
-      return inner.map((f) =>
-        "text" in f ? (decodeJson(f.text) as WorkerFrame) : "chunk" in f ? f.chunk : f.binary,
-      );
+      return inner.map((f) => (typeof f === "string" ? (decodeJson(f) as WorkerFrame) : f));
     });
   /** The JSON frames alone. */
   const control = () => frames().filter((f): f is WorkerFrame => !(f instanceof Uint8Array));

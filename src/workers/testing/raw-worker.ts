@@ -97,11 +97,11 @@ export async function openRawWorker(port: number, token = "worker-key"): Promise
     // binary request frame is read as the JSON frame it stands for, its body as `bodyText`.
     const bytes = new Uint8Array(event.data as ArrayBuffer);
     raw.binary.push(bytes);
-    const frames = bytes[0] === REQUEST_KIND ? [{ binary: bytes }] : decodeBatch(bytes);
+    const frames = bytes[0] === REQUEST_KIND ? [bytes] : decodeBatch(bytes);
     if (typeof frames === "string") throw new Error(`the gateway sent a bad batch: ${frames}`);
     for (const frame of frames) {
-      if ("text" in frame) raw.frames.push(decodeJson(frame.text) as GatewayFrame);
-      const read = "binary" in frame ? decodeRequestFrame(frame.binary) : undefined;
+      if (typeof frame === "string") raw.frames.push(decodeJson(frame) as GatewayFrame);
+      const read = typeof frame !== "string" ? decodeRequestFrame(frame) : undefined;
       if (read === undefined || typeof read === "string") continue;
       raw.frames.push({ ...read.request, bodyText: new TextDecoder().decode(read.body) });
     }

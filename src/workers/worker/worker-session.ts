@@ -217,13 +217,13 @@ export class WorkerSession {
       bytes[0] === BATCH_KIND
         ? decodeBatch(bytes)
         : bytes[0] === REQUEST_KIND
-          ? [{ binary: bytes }]
+          ? [bytes]
           : "binary frame that is neither a batch nor a request";
     if (typeof frames === "string") return this.malformed(frames);
     for (const frame of frames) {
       if (this.socket.readyState !== WebSocket.OPEN) return;
-      if ("text" in frame) this.control(frame.text);
-      else if ("binary" in frame && frame.binary[0] === REQUEST_KIND) this.binaryRequest(frame.binary);
+      if (typeof frame === "string") this.control(frame);
+      else if (frame[0] === REQUEST_KIND) this.binaryRequest(frame);
       else return this.malformed("a chunk or answer frame from the gateway");
     }
   }

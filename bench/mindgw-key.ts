@@ -7,7 +7,7 @@ const KEY_PATTERN = /mgw_[A-Za-z0-9]{43}/;
  * bootstrap admin key in the server's output, see `keyInOutput`).
  */
 export async function createBenchKey(
-  binary: string,
+  binary: string | readonly string[],
   configPath: string,
   role: "user" | "worker" | "admin" = "user",
 ): Promise<string | undefined> {
@@ -15,7 +15,11 @@ export async function createBenchKey(
   args.push("--models", "*", "--json");
   // Limits on, as in production: counted on every request, too high ever to refuse one.
   if (role === "user") args.push("--rpm", "1000000000", "--tpm", "1000000000000");
-  const proc = Bun.spawn([binary, ...args], { stdin: "ignore", stdout: "pipe", stderr: "ignore" });
+  const proc = Bun.spawn([...commandOf(binary), ...args], {
+    stdin: "ignore",
+    stdout: "pipe",
+    stderr: "ignore",
+  });
   const killer = setTimeout(() => proc.kill("SIGKILL"), 15_000);
   const out = await new Response(proc.stdout).text();
   const code = await proc.exited;
@@ -30,6 +34,11 @@ export async function createBenchKey(
     // Not JSON: an older binary's help text.
   }
   return undefined;
+}
+
+/** A gateway's command line: a compiled binary's path, or a command such as `["bun", "src/main.ts"]`. */
+export function commandOf(binary: string | readonly string[]): string[] {
+  return typeof binary === "string" ? [binary] : [...binary];
 }
 
 export function keyInOutput(text: string): string | undefined {

@@ -1,7 +1,7 @@
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createBenchKey, keyInOutput } from "./mindgw-key.ts";
+import { commandOf, createBenchKey, keyInOutput } from "./mindgw-key.ts";
 import { startOtlpSink } from "./otlp-sink.ts";
 import { freePort, spawnService, waitForHttp } from "./service.ts";
 import type { Target } from "./target.ts";
@@ -151,18 +151,22 @@ ${shadowUrl ? `  - { name: shadow-fake, type: openai, base_url: ${shadowUrl}/v1 
 ${shadowUrl ? "    shadow: { provider: shadow-fake, model: bench-model, sample: 1.0 }\n" : ""}${variant.extraYaml ?? ""}`;
 }
 
-/** Starts `mindgw worker` for bench-model and waits until the gateway routes to it. */
-async function startWorker(
-  binary: string,
+/**
+ * Starts `mindgw worker` for bench-model (`binary`: the compiled gateway, or a command such as
+ * `["bun", "src/main.ts"]`) with `env` beside the harness's, and waits until the gateway routes to it.
+ */
+export async function startWorker(
+  binary: string | readonly string[],
   url: string,
   token: string,
   fakeUrl: string,
   headers: Record<string, string>,
   stderrPath: string,
+  env: Record<string, string> = {},
 ) {
   const args = ["worker", "--connect", url, "--token", token, "--upstream", `${fakeUrl}/v1`];
   args.push("--models", "bench-model", "--name", "bench-worker", "--concurrency", "1024");
-  const worker = spawnService([binary, ...args], { stderrPath });
+  const worker = spawnService([...commandOf(binary), ...args], { stderrPath, env });
   const deadline = Date.now() + 15_000;
   // Probe only once the worker says it registered: requests before that fail, and failures
   // open the route's circuit breaker for longer than this wait.

@@ -57,3 +57,62 @@ test("string ids are plain keys, whatever they spell", () => {
   expect(table.delete("__proto__")).toBe(true);
   expect(table.values()).toEqual([{ n: 2 }]);
 });
+
+test("integer ids that rise without end, a few open at once, keep what each holds", () => {
+  const table = new IdTable<{ id: number }>();
+  const open: number[] = [];
+  for (let id = 1; id <= 20_000; id++) {
+    table.set(id, { id });
+    open.push(id);
+    // Out of order now and then, as calls end.
+    if (open.length > 40) {
+      const ending = open.splice(id % 7 === 0 ? 0 : open.length - 40, 1)[0] as number;
+      expect(table.get(ending)).toEqual({ id: ending });
+      expect(table.delete(ending)).toBe(true);
+      expect(table.has(ending)).toBe(false);
+    }
+  }
+  expect(table.size).toBe(open.length);
+  for (const id of open) expect(table.get(id)).toEqual({ id });
+  expect(table.values().map((value) => value.id)).toEqual([...open].sort((a, b) => a - b));
+});
+
+test("any number is an id: negative, huge, not an integer", () => {
+  const table = new IdTable<{ n: number }>();
+  const ids = [-1, 0, 2 ** 40 + 3, 2 ** 32 + 1, 1, 1.5, Number.NaN];
+  for (const [n, id] of ids.entries()) table.set(id, { n });
+  expect(table.size).toBe(ids.length);
+  for (const [n, id] of ids.entries()) expect(table.get(id)).toEqual({ n });
+  expect(table.delete(Number.NaN)).toBe(true);
+  expect(table.has(Number.NaN)).toBe(false);
+  expect(table.delete(2 ** 32 + 1)).toBe(true);
+  expect(table.get(1)).toEqual({ n: 4 });
+  expect(table.size).toBe(ids.length - 2);
+  table.clear();
+  expect([table.size, table.get(0), table.values()]).toEqual([0, undefined, []]);
+});
+
+test("integer ids agree with a Map through any order of sets and deletes (colliding ids too)", () => {
+  const table = new IdTable<{ v: number }>();
+  const reference = new Map<number, { v: number }>();
+  let seed = 12345;
+  const random = (below: number) => {
+    seed = (seed * 1103515245 + 12345) % 2 ** 31;
+    return seed % below;
+  };
+  for (let step = 0; step < 50_000; step++) {
+    // Ids 64 apart share a home slot in every table up to 64 slots; a few hundred keep it busy.
+    const id = random(300) * (random(2) === 0 ? 1 : 64);
+    if (random(3) === 0) expect(table.delete(id)).toBe(reference.delete(id));
+    else {
+      const value = { v: step };
+      table.set(id, value);
+      reference.set(id, value);
+    }
+    expect(table.get(id)).toBe(reference.get(id));
+  }
+  expect(table.size).toBe(reference.size);
+  for (const [id, value] of reference) expect(table.get(id)).toBe(value);
+  const ascending = [...reference.keys()].sort((a, b) => a - b).map((id) => reference.get(id));
+  expect(table.values()).toEqual(ascending as { v: number }[]);
+});

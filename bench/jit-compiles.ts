@@ -27,7 +27,7 @@ import { createBenchKey } from "./mindgw-key.ts";
 import { startOtlpSink } from "./otlp-sink.ts";
 import { preflight, SCENARIOS } from "./scenarios.ts";
 import { freePort, spawnService, waitForHttp } from "./service.ts";
-import { startBurst, startWorker } from "./targets.ts";
+import { configYaml, startBurst, startWorker } from "./targets.ts";
 import { runWrk, type Scenario } from "./wrk.ts";
 
 const ROOT = join(import.meta.dir, "..");
@@ -81,18 +81,8 @@ async function measure(
   await mkdir(tierDir);
   const port = freePort();
   const config = join(dir, "config", "config.yaml");
-  await writeFile(
-    config,
-    `server: { host: 127.0.0.1, port: ${port} }
-storage: { driver: sqlite, path: ${join(dir, "data", "mindgw.db")} }
-providers:
-  - { name: fake, type: openai, base_url: ${upstreamUrl}/v1 }
-models:
-  - name: bench-model
-    routes:
-      - { provider: ${values.worker ? "workers" : "fake"}, model: bench-model }
-`,
-  );
+  const variant = { name: "jit", via: values.worker ? ("worker" as const) : ("provider" as const) };
+  await writeFile(config, configYaml(port, dir, upstreamUrl, variant));
   const source = ["bun", join(root, "src/main.ts")];
   const key = await createBenchKey(source, config);
   const workerKey = values.worker ? await createBenchKey(source, config, "worker") : undefined;

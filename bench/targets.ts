@@ -132,7 +132,8 @@ async function startTraceSink(dir: string) {
 // The database sits in `data/` as in the default layout (`./data/mindgw.db`): one beside the
 // config file wakes the config watch (a watch on the file's folder) on every write, 1–2.6 µs a
 // request at c=32 (s5-metrics, session 4).
-function configYaml(
+/** The bench gateway's config: bench-model on the fake (or, `via: "worker"`, on the workers). */
+export function configYaml(
   port: number,
   dir: string,
   fakeUrl: string,

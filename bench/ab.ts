@@ -6,7 +6,7 @@
  * Environment: AB_SECONDS (3) per wrk run, AB_ROUNDS (4), AB_PAIRS (comma list of pair ids,
  * default all), AB_SCENARIOS (comma list: non-stream, stream; default both), AB_WARMUP (2) seconds of load per scenario on each target before measuring,
  * MINDGW_BIN (dist/mindgw), AB_AGAINST_BIN (another build of mindgw, say main's: adds the pairs
- * `against-traced`, `against-obs-off`, `against-mindgw`, `against-always-off`, `against-lean`, `against-worker`, each that target on the other build (a) vs
+ * `against-traced`, `against-obs-off`, `against-mindgw`, `against-always-off`, `against-lean`, `against-worker`, `against-auto`, each that target on the other build (a) vs
  * this one (b), to judge a change by the same interleaving, and `against-traced-c1`, the traced pair at c=1), AB_THREADS=1 (also CPU µs/req per thread name: event loop, Worker
  * threads, the garbage collector's and JIT's helpers), AB_TOGETHER=1 (each round loads a and b at the
  * same time, each with its own wrk, rather than one after the other: a loaded machine's swings
@@ -58,6 +58,8 @@ const AGAINST: Record<string, string> = {
   "against-lean": "mindgw-lean",
   // The model served only through a `mindgw worker` of each build: a change to the tunnel or the worker.
   "against-worker": "mindgw-worker",
+  // `MINDGW_UPSTREAM_CLIENT=auto` on both builds (the default on more than two cores).
+  "against-auto": "mindgw-auto",
 };
 
 /** One comparison: `b` measured against `a` (the baseline) at one concurrency. */

@@ -4,7 +4,7 @@ import type { StreamedAnswer, StreamFunction } from "../../providers/http/stream
 import type { AnswerFunction, WholeAnswer } from "../../providers/http/whole-answer.ts";
 import type { WorkerHop } from "../../telemetry/tracing/worker-hop.ts";
 import { CHUNK_HEADER_BYTES } from "../chunk-frame.ts";
-import { type GatewayFrame, MAX_CHUNK_BYTES, type WorkerFrame } from "../protocol.ts";
+import { type GatewayFrame, MAX_CHUNK_BYTES, UpstreamPath, type WorkerFrame } from "../protocol.ts";
 import { relayAnswer } from "./answer-relay.ts";
 import type { StreamCredit } from "./stream-credit.ts";
 
@@ -19,8 +19,9 @@ export interface UpstreamCallContext {
   /** Upstream base URL including /v1, from the worker's own flags only. */
   readonly base: string;
   /**
-   * Each path's URL on the upstream, made once: the same string every call, so the client's
-   * lookup of it by URL hashes nothing (a URL joined each call is a new string to flatten and hash).
+   * The fixed paths' URLs on the upstream (`UpstreamPath`), each made once: the same string every
+   * call, so the client's lookup of it by URL hashes nothing (a URL joined each call is a new
+   * string to flatten and hash). A stored response's path is joined each call (`upstreamUrlOf`).
    */
   readonly urls: Map<string, string>;
   readonly apiKey?: string;
@@ -131,16 +132,22 @@ function ask(
   // its own cancel hook (no signal a call: call-cancel.ts).
   const init: LeanInit = { method, headers, cancel: call };
   if (method === "POST") init.body = body ?? request.bodyText ?? JSON.stringify(request.body);
-  const url = request.query ? ctx.base + request.path + request.query : urlOf(ctx, request.path);
+  const url = request.query ? ctx.base + request.path + request.query : upstreamUrlOf(ctx, request.path);
   return (request.stream ? ctx.stream : ctx.fetch)(url, init);
 }
 
-/** A path's URL on the upstream (paths are the protocol's few: the map stays small). */
-function urlOf(ctx: UpstreamCallContext, path: string): string {
+/** The protocol's fixed paths: the only ones whose URLs are kept. */
+const FIXED_PATHS: ReadonlySet<string> = new Set(UpstreamPath.options);
+
+/**
+ * A path's URL on the upstream. Only a fixed path's is kept: a stored response's path names an
+ * id (`/responses/{id}`), and keeping each would grow the map for the worker's whole life.
+ */
+export function upstreamUrlOf(ctx: Pick<UpstreamCallContext, "base" | "urls">, path: string): string {
   let url = ctx.urls.get(path);
   if (url === undefined) {
     url = ctx.base + path;
-    ctx.urls.set(path, url);
+    if (FIXED_PATHS.has(path)) ctx.urls.set(path, url);
   }
   return url;
 }

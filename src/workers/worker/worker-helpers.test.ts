@@ -4,7 +4,7 @@ import { modelMatcher } from "../gateway/model-allow-list.ts";
 import { backoffDelay } from "./backoff.ts";
 import { toConnectUrl } from "./connect-url.ts";
 import { responsesProbeOf } from "./probe-responses-api.ts";
-import { chunkBytesFor } from "./upstream-call.ts";
+import { chunkBytesFor, upstreamUrlOf } from "./upstream-call.ts";
 import { workerLeanMode } from "./worker-lean-mode.ts";
 
 describe("worker helpers", () => {
@@ -14,6 +14,16 @@ describe("worker helpers", () => {
     expect(toConnectUrl("wss://gw/prefix/workers/connect").href).toBe("wss://gw/prefix/workers/connect");
     expect(() => toConnectUrl("wss://gw/?token=abc")).toThrow();
     expect(() => toConnectUrl("ftp://gw")).toThrow();
+  });
+
+  test("a fixed path's upstream URL is kept and reused; a stored response's (an id) is not kept", () => {
+    const ctx = { base: "http://up/v1", urls: new Map<string, string>() };
+    const first = upstreamUrlOf(ctx, "/chat/completions");
+    expect(first).toBe("http://up/v1/chat/completions");
+    expect(upstreamUrlOf(ctx, "/chat/completions")).toBe(first);
+    for (let n = 0; n < 100; n++)
+      expect(upstreamUrlOf(ctx, `/responses/resp_${n}`)).toBe(`http://up/v1/responses/resp_${n}`);
+    expect([...ctx.urls.keys()]).toEqual(["/chat/completions"]);
   });
 
   test("the worker's upstream calls take the lean client unless MINDGW_UPSTREAM_CLIENT says otherwise", () => {

@@ -174,6 +174,9 @@ export function nativeRequest(
     steered || adapted.native?.rewritten
       ? undefined
       : spliceBody(received.bytes, received.body, String(body.model), adapted.native?.forcedUsage === true);
+  // Nothing spliced (the common call): the request as received has every field a native request
+  // has, so it goes as it is, no record a request.
+  if (bytes === received.bytes) return received;
   return { headers: received.headers, query: received.query, bytes, path: received.path };
 }
 

@@ -35,4 +35,28 @@ describe("the body an upstream gets", () => {
     expect(b.calls[0]?.body.model).toBe("mb");
     expect(request.body.model).toBe("m");
   });
+
+  test("a same-dialect route is handed the request as received when nothing is spliced, else its spliced bytes", async () => {
+    const passing = (name: string, script?: Parameters<typeof fakeProvider>[1]) => ({
+      ...fakeProvider(name, script),
+      passThrough: true,
+    });
+    const a = passing("a", () => Promise.reject(upstreamError("answered 503")));
+    const b = passing("b");
+    const body = { model: "m", messages: [{ role: "user", content: "hi" }], stream: false };
+    const bytes = new TextEncoder().encode(JSON.stringify(body));
+    const received = {
+      bytes,
+      body,
+      headers: { "openai-beta": "x" },
+      query: "?q=1",
+      path: "/chat/completions",
+    };
+    await routerFor(config, [a, b]).router(chatRequest("m", { received }));
+    // The route of the model's own name: the received request itself, no record made for it.
+    expect(a.calls[0]?.native).toBe(received);
+    const renamed = b.calls[0]?.native;
+    expect(renamed).toMatchObject({ headers: received.headers, query: "?q=1", path: "/chat/completions" });
+    expect(JSON.parse(new TextDecoder().decode(renamed?.bytes))).toEqual({ ...body, model: "mb" });
+  });
 });

@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { GatewayError, upstreamError } from "../core/gateway-error.ts";
 import { RequestAbort } from "../http/request-abort.ts";
-import type { ProviderReply } from "../providers/provider.ts";
+import type { ProviderCall, ProviderReply } from "../providers/provider.ts";
 import { waitFor } from "../testing/wait-for.ts";
 import {
   chatRequest,
@@ -115,6 +115,25 @@ describe("router: retries and failover", () => {
     const error = (await pending) as GatewayError;
     expect(error.code).toBe("client_closed");
     expect(a.calls).toHaveLength(1);
+  });
+
+  test("a provider's copy of its call (a spread, as a body-rewriting provider makes) keeps a signal that aborts with the attempt", async () => {
+    const copies: ProviderCall[] = [];
+    const a = fakeProvider("a", (call) => {
+      const copy = { ...call, body: { rewritten: true } };
+      copies.push(copy);
+      return new Promise((_, reject) =>
+        copy.signal.addEventListener("abort", () => reject(copy.signal.reason)),
+      );
+    });
+    const controller = new AbortController();
+    const { router } = routerFor(twoRoutes(), [a, fakeProvider("b")]);
+    const pending = router(chatRequest("m", { signal: controller.signal })).catch((e: unknown) => e);
+    await waitFor("the upstream call", () => copies.length > 0);
+    expect(copies[0]?.signal).toBe(a.calls[0]?.signal as AbortSignal);
+    controller.abort();
+    expect(((await pending) as GatewayError).code).toBe("client_closed");
+    expect(copies[0]?.signal.aborted).toBe(true);
   });
 
   test("a client that leaves during a backoff gets no further upstream call", async () => {

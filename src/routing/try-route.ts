@@ -1,6 +1,6 @@
 import type { JsonObject } from "../core/dialect.ts";
 import { clientClosed, GatewayError, toGatewayError } from "../core/gateway-error.ts";
-import type { NativeRequest, Provider } from "../providers/provider.ts";
+import type { NativeRequest, Provider, ProviderCall } from "../providers/provider.ts";
 import type { AttemptTelemetry } from "../telemetry/dispatch-telemetry.ts";
 import { StreamUsageMeter } from "../translate/stream-usage-meter.ts";
 import { type AdaptedCall, adaptDialect } from "./adapt-dialect.ts";
@@ -103,30 +103,39 @@ export function sendAttempt<D>(
     request.stream ? "connect" : "first byte",
     request.stream ? target.timeouts.connectMs : target.timeouts.firstByteMs,
   );
+  const sent: Omit<ProviderCall, "signal"> = {
+    operation: call.adapted.operation,
+    body: call.sent,
+    stream: request.stream,
+    requestId: request.requestId,
+    cancel: attempt,
+    timeouts: target.timeouts,
+    maxBody: call.maxBody,
+    // Absent fields as undefined, not spread from a literal: no object made and copied per call.
+    native: call.native,
+    traceHeaders: call.observedHeaders,
+  };
   // The attempt's one abort listener, reused for a stream's reads: no listener per await.
   return attempt.readInto(
-    call.upstream.call({
-      operation: call.adapted.operation,
-      body: call.sent,
-      stream: request.stream,
-      requestId: request.requestId,
-      // Read on demand, an own property (a spread of the call copies it): a client that hooks into
-      // the attempt (`cancel`) never reads it, and the attempt then makes no AbortController. By
-      // `this`, not `attempt`: no scope object kept for the getter.
-      get signal() {
-        return this.cancel.signal;
-      },
-      cancel: attempt,
-      timeouts: target.timeouts,
-      maxBody: call.maxBody,
-      // Absent fields as undefined, not spread from a literal: no object made and copied per call.
-      native: call.native,
-      traceHeaders: call.observedHeaders,
-    }),
+    call.upstream.call(Object.defineProperty(sent, "signal", SIGNAL_OF_CANCEL) as ProviderCall),
     call,
     outcome,
   );
 }
+
+/**
+ * A call's `signal`, read on demand: a client that hooks into the attempt (`cancel`) never reads
+ * it, and the attempt then makes no AbortController. An own property (a spread of the call, as a
+ * provider that rewrites the body makes, copies it), its getter this one function shared by every
+ * call, where a getter written in the call's literal was a function made per request.
+ */
+const SIGNAL_OF_CANCEL: PropertyDescriptor = {
+  get(this: ProviderCall): AbortSignal | undefined {
+    return this.cancel?.signal;
+  },
+  enumerable: true,
+  configurable: true,
+};
 
 /** The answer is the client's: the route's health and telemetry hear it, and who served it. */
 export function committed(call: RouteAttempt, answer: ClientReply): Dispatched {

@@ -7,7 +7,7 @@ import { fitsContext } from "./context-fit.ts";
 import type { Dispatched, DispatchRequest } from "./dispatch.ts";
 import { fallbackClassOf } from "./fallback-on.ts";
 import type { ClientReply } from "./native-reply.ts";
-import type { Route } from "./route.ts";
+import { attemptInfo, type Route } from "./route.ts";
 import type { RouteAttempt } from "./route-attempt.ts";
 import type { RouteHealth } from "./route-health.ts";
 import type { ModelPlan } from "./route-table.ts";
@@ -95,13 +95,9 @@ export class DispatchRun implements ReadOutcome<ClientReply, Dispatched> {
   private send(route: Route): Promise<Dispatched> {
     const { request } = this;
     this.attempts++;
-    const observed = request.telemetry?.attempt({
-      route: route.label,
-      dialect: route.provider.dialect,
-      upstreamModel: route.upstreamModel,
-      retry: this.retry,
-      failover: this.lastError !== undefined && this.retry === 0,
-    });
+    const observed = request.telemetry?.attempt(
+      attemptInfo(route, this.retry, this.lastError !== undefined && this.retry === 0),
+    );
     this.call = undefined;
     try {
       this.call = openAttempt(route, request, this.deps.health, this.attempts, this.policy, observed);

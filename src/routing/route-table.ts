@@ -5,7 +5,7 @@ import { catalogueContextWindow } from "../pricing/catalogue.ts";
 import type { AttemptTimeouts, Provider } from "../providers/provider.ts";
 import { ModelIndex } from "./model-index.ts";
 import type { Strategy } from "./order-routes.ts";
-import type { Route } from "./route.ts";
+import { attemptInfo, type Route } from "./route.ts";
 
 /** What the router needs to know of connected workers. */
 export interface WorkerDirectory {
@@ -122,6 +122,7 @@ export class RouteTable {
     const contextWindow =
       route.context_window ??
       (providerConfig ? catalogueContextWindow(providerConfig, route.model) : undefined);
+    const label = route.provider === WORKERS_PROVIDER ? "workers" : `provider:${route.provider}`;
     return {
       ...(contextWindow ? { contextWindow } : {}),
       provider,
@@ -129,7 +130,8 @@ export class RouteTable {
       weight: route.weight,
       timeouts: toAttempt(timeouts as Timeouts),
       key: `${route.provider}/${route.model}`,
-      label: route.provider === WORKERS_PROVIDER ? "workers" : `provider:${route.provider}`,
+      label,
+      firstTry: attemptInfo({ label, provider, upstreamModel: route.model }, 0, false),
     };
   }
 }

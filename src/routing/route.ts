@@ -1,4 +1,5 @@
 import type { AttemptTimeouts, Provider } from "../providers/provider.ts";
+import type { AttemptInfo } from "../telemetry/dispatch-telemetry.ts";
 
 /** One way to serve a client-facing model: a provider and the model name it knows. */
 export interface Route {
@@ -12,4 +13,38 @@ export interface Route {
   readonly label: string;
   /** The upstream model's context window in tokens, where config or the catalogue knows it. */
   readonly contextWindow?: number;
+  /**
+   * What telemetry is told of a first try on this route (no retry, no failover), made with the
+   * route and shared by every request's first attempt on it (`attemptInfo`).
+   */
+  readonly firstTry?: AttemptInfo;
+}
+
+/**
+ * What telemetry is told of an attempt on `route`: the route's own `firstTry` for a first try,
+ * where it still describes the route (a copy that renames the model, as a `*` route's per-request
+ * plan makes, does not), else a record made for this attempt.
+ */
+export function attemptInfo(
+  route: Pick<Route, "label" | "provider" | "upstreamModel" | "firstTry">,
+  retry: number,
+  failover: boolean,
+): AttemptInfo {
+  const first = route.firstTry;
+  if (
+    retry === 0 &&
+    !failover &&
+    first !== undefined &&
+    first.route === route.label &&
+    first.upstreamModel === route.upstreamModel &&
+    first.dialect === route.provider.dialect
+  )
+    return first;
+  return {
+    route: route.label,
+    dialect: route.provider.dialect,
+    upstreamModel: route.upstreamModel,
+    retry,
+    failover,
+  };
 }

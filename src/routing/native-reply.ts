@@ -120,11 +120,34 @@ function declaredLength(response: Response): number {
 /** A whole answer handed over as bytes (no `Response`): checked and read as `readBounded`'s body would be. */
 function wholeReply(answer: WholeBytes, context: NativeReplyContext): ClientReply {
   const body = wholeBody(context.label, answer, context.maxBody);
-  const contentType = answer.contentType ?? "application/json";
-  return new WholeAnswer(context, answer.status, contentType).arrived(body);
+  // Checked here and now: no read step object for a body already in hand.
+  return checkedAnswer(context, answer.status, answer.contentType ?? "application/json", body);
 }
 
-/** A whole answer once its body is in: parsed once, checked for an error in it, relayed as received. */
+/** A whole answer's body, parsed once, checked for an error in it, and relayed as received. */
+function checkedAnswer(
+  context: NativeReplyContext,
+  status: number,
+  contentType: string,
+  body: Uint8Array<ArrayBuffer>,
+): ClientReply {
+  const label = context.label;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text.decode(body));
+  } catch {
+    throw upstreamError(`upstream ${label} sent a body that is not JSON`);
+  }
+  if (!isJsonObject(parsed)) throw upstreamError(`upstream ${label} sent a body that is not a JSON object`);
+  const failed = errorInAnswer(label, parsed);
+  if (failed) throw failed;
+  context.done();
+  context.onBody(parsed);
+  // Its usage is read off `parsed` by the caller: no answer object around the reply.
+  return { kind: "bytes", status, contentType, body, parsed };
+}
+
+/** A whole answer read from a `Response`: checked once its body is in (`checkedAnswer`). */
 class WholeAnswer implements ReadStep<Uint8Array<ArrayBuffer>, ClientReply> {
   constructor(
     private readonly context: NativeReplyContext,
@@ -133,20 +156,7 @@ class WholeAnswer implements ReadStep<Uint8Array<ArrayBuffer>, ClientReply> {
   ) {}
 
   arrived(body: Uint8Array<ArrayBuffer>): ClientReply {
-    const label = this.context.label;
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(text.decode(body));
-    } catch {
-      throw upstreamError(`upstream ${label} sent a body that is not JSON`);
-    }
-    if (!isJsonObject(parsed)) throw upstreamError(`upstream ${label} sent a body that is not a JSON object`);
-    const failed = errorInAnswer(label, parsed);
-    if (failed) throw failed;
-    this.context.done();
-    this.context.onBody(parsed);
-    // Its usage is read off `parsed` by the caller: no answer object around the reply.
-    return { kind: "bytes", status: this.status, contentType: this.contentType, body, parsed };
+    return checkedAnswer(this.context, this.status, this.contentType, body);
   }
 
   failed(error: unknown): unknown {

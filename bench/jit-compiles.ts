@@ -12,10 +12,15 @@
  * own samples by tier (a hot function in LLInt or Baseline is one the JIT gave up on) and the
  * top functions not in FTL.
  *   bun bench/jit-compiles.ts [--warmup 10] [--seconds 10] [--scenario non-stream|stream]
- *     [--against OTHER_CHECKOUT] [--exits] [--tiers] [--worker] [--top 15]
+ *     [--against OTHER_CHECKOUT] [--exits] [--tiers] [--worker] [--mixed] [--top 15]
  * One gateway process per checkout and scenario (the profiler starts once a process: see the
  * hook). `--worker` routes bench-model through a `mindgw worker` of the same checkout and reports
- * the worker process instead (its compiles, exits, tiers). Function names are JSC's `name#hash`
+ * the worker process instead (its compiles, exits, tiers). `--mixed` warms up with both scenarios
+ * at once (wrk -c16 each, 2 × `--warmup` s), as mixed traffic would: one after the other, the
+ * switch from non-stream to stream re-optimises every function that sees both (code compiled on
+ * 10 s of one kind speculates on its objects' shapes: s18-exits counted 11 worker code blocks
+ * optimised three times or more that way, 2 with `--mixed`), which is the warm-up's doing, not
+ * the gateway's. Function names are JSC's `name#hash`
  * (the hash is of the source text: equal in two checkouts when the function did not change).
  */
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
@@ -40,6 +45,7 @@ const { values } = parseArgs({
     exits: { type: "boolean", default: false },
     tiers: { type: "boolean", default: false },
     worker: { type: "boolean", default: false },
+    mixed: { type: "boolean", default: false },
     top: { type: "string", default: "15" },
   },
 });
@@ -111,8 +117,15 @@ async function measure(
       worker = await startWorker(command, url, workerKey, upstreamUrl, headers, workerLog, studied);
     }
     await preflight(url, headers);
-    for (const s of SCENARIOS)
-      await runWrk({ baseUrl: url, headers, scenario: s, connections: 32, seconds: warmup, workDir: dir });
+    if (values.mixed)
+      await Promise.all(
+        SCENARIOS.map((s) =>
+          runWrk({ baseUrl: url, headers, scenario: s, connections: 16, seconds: 2 * warmup, workDir: dir }),
+        ),
+      );
+    else
+      for (const s of SCENARIOS)
+        await runWrk({ baseUrl: url, headers, scenario: s, connections: 32, seconds: warmup, workDir: dir });
     const log = worker ? workerLog : gatewayLog;
     const from = Bun.file(log).size;
     if (values.tiers) await writeFile(join(tierDir, "start"), "");

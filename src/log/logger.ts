@@ -68,8 +68,22 @@ function thousandths(value: number): number {
   return k > 0 && k <= 0x7fffffff && k / 1000 === value ? k : -1;
 }
 
-/** ` key=` per field name, built once: field names are a handful of literals. */
-const PREFIXES: Record<string, string> = Object.create(null);
+/**
+ * ` key=` per field name, built once: field names are a handful of literals. A `Map`, not an
+ * object: each new name added to an object changed its shape, and JSC threw away `joined`'s
+ * optimised code, which watched that shape, whenever a name was first seen (a rare warning's
+ * field, late in a process's life: session 14's bench/jit-compiles.ts counts).
+ */
+const PREFIXES = new Map<string, string>();
+
+function prefixOf(key: string): string {
+  let prefix = PREFIXES.get(key);
+  if (prefix === undefined) {
+    prefix = ` ${key}=`;
+    PREFIXES.set(key, prefix);
+  }
+  return prefix;
+}
 
 /**
  * The parts of the line being built, reused: one `join` makes the line, where appending part by
@@ -112,7 +126,7 @@ function joined(
       if (value === undefined) continue;
       const milli = typeof value === "number" && (value | 0) !== value ? thousandths(value) : -1;
       const text = milli < 0 ? textValue(value) : "";
-      parts[n++] = PREFIXES[key] ??= ` ${key}=`;
+      parts[n++] = prefixOf(key);
       if (milli < 0) parts[n++] = text;
       else {
         parts[n++] = (milli / 1000) | 0;

@@ -41,5 +41,15 @@ test("after a lost message, each memory goes again with its next batch", () => {
 });
 
 test("a memory the thread does not hold is an error, not another batch's numbers", () => {
-  expect(() => new HeldMemories().numbersOf({ memory: 3, length: 1 })).toThrow("not held");
+  expect(() => new HeldMemories().numbersOf({ memory: 3, length: 1, shared: undefined })).toThrow("not held");
+});
+
+test("a message names the same fields whether it carries its memory or names it", () => {
+  const posted = new PostedMemories();
+  const numbers = memory(1);
+  const first = posted.message(numbers);
+  const named = posted.message(numbers);
+  expect(first.shared).toBe(numbers.buffer as SharedArrayBuffer);
+  expect(named.shared).toBeUndefined();
+  expect(Object.keys(named)).toEqual(Object.keys(first));
 });

@@ -12,11 +12,16 @@
 /** Memories the thread holds: the writer's current array, its two spares, and one more. */
 const KEPT = 4;
 
-/** How a batch's numbers go: the memory's number, their length, the memory itself the first time. */
+/**
+ * How a batch's numbers go: the memory's number, their length, the memory itself the first time.
+ * `shared` is always there, undefined when the memory is named: messages of one shape, so the
+ * code that spreads and reads them (thread-span-processor.ts's `send`, `numbersOf` on the thread)
+ * is not optimised for the named kind and then thrown out of that code by each memory posted anew.
+ */
 export interface NumbersMessage {
   readonly memory: number;
   readonly length: number;
-  readonly shared?: SharedArrayBuffer;
+  readonly shared: SharedArrayBuffer | undefined;
 }
 
 /** The main thread's side: which memories the thread holds, by the number each was posted as. */
@@ -27,7 +32,7 @@ export class PostedMemories {
   /** How `numbers` (a view of shared memory from its start) go with the next message posted. */
   message(numbers: Float64Array): NumbersMessage {
     const memory = this.posted.get(numbers.buffer);
-    if (memory !== undefined) return { memory, length: numbers.length };
+    if (memory !== undefined) return { memory, length: numbers.length, shared: undefined };
     const added = ++this.next;
     this.posted.set(numbers.buffer, added);
     if (this.posted.size > KEPT) this.posted.delete(this.posted.keys().next().value as ArrayBufferLike);

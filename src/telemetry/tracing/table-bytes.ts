@@ -39,15 +39,8 @@ export class TableBytes {
   keep(index: number, remember: boolean, from: Uint8Array, start: number, end: number): number {
     const at = this.copy(from, start, end);
     if (!remember) return at;
-    if (index >= this.offsets.length) {
-      const size = Math.max(this.offsets.length * 2, index + 1);
-      const offsets = new Int32Array(size).fill(-1);
-      offsets.set(this.offsets);
-      const lengths = new Int32Array(size);
-      lengths.set(this.lengths);
-      this.offsets = offsets;
-      this.lengths = lengths;
-    }
+    this.offsets = reaching(this.offsets, index, -1);
+    this.lengths = reaching(this.lengths, index, 0);
     this.offsets[index] = at;
     this.lengths[index] = end - start;
     this.end = end - start + at;
@@ -68,18 +61,9 @@ export class TableBytes {
 
   /** Keeps `from[start, end)` as the attribute of table string `value` under table key `key`. */
   keepPair(key: number, value: number, from: Uint8Array, start: number, end: number): void {
-    if (key >= this.pairValues.length) {
-      const size = Math.max(this.pairValues.length * 2, key + 1);
-      const values = new Int32Array(size).fill(-1);
-      values.set(this.pairValues);
-      const offsets = new Int32Array(size);
-      offsets.set(this.pairOffsets);
-      const lengths = new Int32Array(size);
-      lengths.set(this.pairLengths);
-      this.pairValues = values;
-      this.pairOffsets = offsets;
-      this.pairLengths = lengths;
-    }
+    this.pairValues = reaching(this.pairValues, key, -1);
+    this.pairOffsets = reaching(this.pairOffsets, key, 0);
+    this.pairLengths = reaching(this.pairLengths, key, 0);
     this.pairOffsets[key] = this.copy(from, start, end);
     this.pairLengths[key] = end - start;
     this.pairValues[key] = value;
@@ -97,6 +81,14 @@ export class TableBytes {
     this.bytes.set(from.subarray(start, end), this.end);
     return this.end;
   }
+}
+
+/** `array` itself when it has slot `index`, else a copy at least twice as long, new slots `fill`. */
+function reaching(array: Int32Array<ArrayBuffer>, index: number, fill: number): Int32Array<ArrayBuffer> {
+  if (index < array.length) return array;
+  const grown = new Int32Array(Math.max(array.length * 2, index + 1)).fill(fill);
+  grown.set(array);
+  return grown;
 }
 
 /** The last table's bytes: batches come with the same table (grown) until its generation ends. */

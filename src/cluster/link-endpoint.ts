@@ -2,6 +2,7 @@ import { Elysia } from "elysia";
 import { FrameWriter } from "../workers/frame-writer.ts";
 import type { WorkerRegistry } from "../workers/gateway/worker-registry.ts";
 import { CloseCode } from "../workers/protocol.ts";
+import { receiveDirectly } from "../workers/receive-directly.ts";
 import type { WorkerLog } from "../workers/worker-log.ts";
 import { CLUSTER_HEADER, secretCheck } from "./cluster-secret.ts";
 import { FrameSwitch } from "./frame-switch.ts";
@@ -47,20 +48,20 @@ export function linkEndpoint(deps: LinkEndpointDeps) {
       );
       // Both ends of a link are this build: batches from the first frame.
       writer.peerReadsBatches();
-      switches.set(
-        raw,
-        new FrameSwitch({
-          registry: deps.registry,
-          nodeId: deps.nodeId,
-          writer,
-          fail(problem) {
-            deps.log("warn", "cluster peer link closed: protocol error", { problem });
-            writer.flush();
-            raw.close(CloseCode.protocolError, problem.slice(0, 120));
-          },
-        }),
-      );
+      const frames = new FrameSwitch({
+        registry: deps.registry,
+        nodeId: deps.nodeId,
+        writer,
+        fail(problem) {
+          deps.log("warn", "cluster peer link closed: protocol error", { problem });
+          writer.flush();
+          raw.close(CloseCode.protocolError, problem.slice(0, 120));
+        },
+      });
+      switches.set(raw, frames);
+      receiveDirectly(raw, frames, deps.log, "cluster link");
     },
+    // Only where receiveDirectly could not take the link's messages (see there).
     message(ws, message) {
       switches.get(ws.raw)?.message(message);
     },

@@ -12,7 +12,7 @@ import {
   type TestGateway,
   waitFor,
 } from "../workers/testing/tunnel-harness.ts";
-import { silentLog } from "../workers/worker-log.ts";
+import { silentLog, type WorkerLog } from "../workers/worker-log.ts";
 import { createForwardingProvider } from "./forwarding-provider.ts";
 import { linkEndpoint } from "./link-endpoint.ts";
 import { LINK_VERSION, type NodeEntry } from "./node-directory.ts";
@@ -29,20 +29,20 @@ afterEach(async () => {
  * server of its own sharing that gateway's registry, so the link can be dropped and brought back
  * while the worker stays connected.
  */
-async function nodeB() {
+async function nodeB(log: WorkerLog = silentLog) {
   const { upstream, gateway } = await startGatewayWithWorker(cleanups, {
     models: ["llama-small"],
     labels: {},
   });
   await waitFor("the worker to register", () => gateway.registry.serves("llama-small"));
-  const link = linkServer(gateway, 0);
+  const link = linkServer(gateway, 0, "node-b", log);
   cleanups.push(async () => {
     await link.current.stop(true);
   });
   return { upstream, gateway, link };
 }
 
-function linkServer(gateway: TestGateway, port: number, nodeId = "node-b") {
+function linkServer(gateway: TestGateway, port: number, nodeId = "node-b", log: WorkerLog = silentLog) {
   const start = (at: number) =>
     new Elysia({ websocket: workerWebSocketConfig(MAX_MESSAGE_BYTES) })
       .use(
@@ -50,7 +50,7 @@ function linkServer(gateway: TestGateway, port: number, nodeId = "node-b") {
           secret: SECRET,
           nodeId,
           registry: gateway.registry,
-          log: silentLog,
+          log,
           maxMessageBytes: MAX_MESSAGE_BYTES,
         }),
       )
@@ -128,6 +128,19 @@ describe("cluster peer link", () => {
     await held;
     expect(a.links.status()).toEqual([{ node: "node-b", state: "open", sentOverLink: 2, sentOverHttp: 0 }]);
     expect(a.httpForwards).toEqual([]);
+  });
+
+  test("a link's messages reach its frame switch without Elysia's per-message wrapper", async () => {
+    const lines: string[] = [];
+    const b = await nodeB((_level, message) => void lines.push(message));
+    const a = nodeA(b.link.port);
+    const reply = await a.call({ body: { model: "llama-small", messages: [] } });
+    expect(reply.kind).toBe("json");
+    // Elysia (the pinned version) keeps each socket's handlers where the endpoint replaces them.
+    expect(lines).not.toContain(
+      "cluster link messages take Elysia's own path (its socket data has no message handler)",
+    );
+    expect(lines.filter((line) => line.includes("handler failed"))).toEqual([]);
   });
 
   test("a link lost mid-stream fails the stream as a lost worker, cancels it on the worker, and the next call re-opens it", async () => {

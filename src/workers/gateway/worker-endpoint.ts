@@ -2,6 +2,7 @@ import { Elysia } from "elysia";
 import type { KeySessions } from "../../auth/key-sessions.ts";
 import { FrameWriter } from "../frame-writer.ts";
 import { DEFAULT_MAX_MESSAGE_BYTES } from "../protocol.ts";
+import { receiveDirectly } from "../receive-directly.ts";
 import type { WorkerLog } from "../worker-log.ts";
 import { type Admission, type AdmitOptions, admitWorker, type WorkerIdentity } from "./admit-worker.ts";
 import { createWorkerConnection, type WorkerConnection } from "./worker-connection.ts";
@@ -38,38 +39,6 @@ export function workerWebSocketConfig(maxMessageBytes = DEFAULT_MAX_MESSAGE_BYTE
     backpressureLimit: 64 * 1024 * 1024,
     closeOnBackpressureLimit: true,
   } as const;
-}
-
-/** What Elysia keeps on a socket it upgraded: its per-connection handlers, `message` among them. */
-interface ElysiaSocketData {
-  message?: (socket: unknown, message: unknown) => unknown;
-}
-
-/**
- * Hands the socket's messages to the connection as Bun delivers them. Elysia's handler for each
- * message makes an `ElysiaWS` (ten bound functions), parses the message in an async function
- * and awaits the route's handler twice: ~1.6 % of the gateway's samples on the worker route at
- * c=32, a quarter of the tunnel's receive side (docs/BENCHMARKS-HISTORY.md, "Session 14: the
- * worker route"). Bun's server calls `socket.data.message`, which Elysia set at the upgrade:
- * replaced here by one function a connection. The text of a control frame is then parsed by the
- * connection (decodeJson), not by Elysia, with the same result. If a later Elysia keeps its
- * handlers elsewhere, nothing is replaced (said in a debug line) and its own path (the route's
- * `message`) still runs.
- */
-function receiveDirectly(raw: { data: unknown }, connection: WorkerConnection, log: WorkerLog): void {
-  const data = raw.data as ElysiaSocketData | undefined;
-  if (typeof data?.message !== "function") {
-    log("debug", "worker messages take Elysia's own path (its socket data has no message handler)");
-    return;
-  }
-  data.message = (_socket, message) => {
-    try {
-      connection.message(message);
-    } catch (error) {
-      // Elysia's path swallowed a handler's throw; it is logged here, the connection kept.
-      log("error", "worker message handler failed", { error: String(error) });
-    }
-  };
 }
 
 function rejection(admission: Extract<Admission, { ok: false }>): Response {
@@ -137,7 +106,7 @@ export function workerEndpoint(deps: WorkerEndpointDeps) {
         },
       });
       connections.set(raw, connection);
-      receiveDirectly(raw, connection, deps.log);
+      receiveDirectly(raw, connection, deps.log, "worker");
       const release = deps.sessions?.hold(
         identity.keyId ?? null,
         (reason) => connection.keyEnded(reason),

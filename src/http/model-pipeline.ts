@@ -26,6 +26,17 @@ const DROPPED_HEADER = "x-mindgw-dropped";
 const decoder = new TextDecoder();
 
 /**
+ * The init of every relayed answer's `Response`, filled in just before the constructor reads it:
+ * the constructor reads it at once and keeps nothing of it (the headers are copied into the
+ * response's own), so no init object is made a request. Cleared after, so it holds no request's
+ * headers.
+ */
+const relayedInit: { status: number; headers: Record<string, string> | undefined } = {
+  status: 200,
+  headers: undefined,
+};
+
+/**
  * The model-call pipeline behind the front door's guard: the body read and checked, the caller's
  * limits, the dispatch, and the answer (whole, streamed, or kept alive while the first token is
  * slow). Made once per front door; everything per request is on the call.
@@ -112,7 +123,11 @@ export function modelPipeline(
         if (capture) ledger.responseBody = decoder.decode(reply.body);
         // The request's own headers object, finished here (no copy): nothing answers after this.
         headers["content-type"] = reply.contentType;
-        return steps.answered(call, new Response(reply.body, { status: reply.status, headers }));
+        relayedInit.status = reply.status;
+        relayedInit.headers = headers;
+        const response = new Response(reply.body, relayedInit);
+        relayedInit.headers = undefined;
+        return steps.answered(call, response);
       }
       call.deferred = true;
       streaming = true;

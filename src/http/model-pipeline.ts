@@ -72,9 +72,11 @@ export function modelPipeline(
       requireArea(principal, "models");
       assertModelAllowed(principal, model);
       const responses = operation === "responses" ? await responsesOf(call, body) : undefined;
-      // Awaited only when the counters are shared (Redis): a local admission needs no turn of its own.
-      const admitted = runtime.limits.admit(principal, model);
-      Object.assign(headers, admitted instanceof Promise ? await admitted : admitted);
+      // Awaited only when the counters are shared (Redis): a local admission needs no turn of its
+      // own, and writes its headers into the response's own record (then nothing to add).
+      const admitted = runtime.limits.admit(principal, model, headers);
+      const limitHeaders = admitted instanceof Promise ? await admitted : admitted;
+      if (limitHeaders !== headers) Object.assign(headers, limitHeaders);
       // One abort for the request: the client leaving (seen by the open requests' poll), a stop's
       // deadline (503) and a revoke or expiry of the caller's key (401) all end it.
       abort = new RequestAbort(request.signal);

@@ -4,6 +4,7 @@ import type { JsonObject } from "../core/dialect.ts";
 import type { Dispatched } from "../routing/dispatch.ts";
 import type { ClientReply } from "../routing/native-reply.ts";
 import { account } from "./account-answer.ts";
+import { answerResponse } from "./answer-response.ts";
 import { describeError } from "./describe-error.ts";
 import { dialectHeaders, queryOf } from "./dialect-headers.ts";
 import type { FrontDoorDeps } from "./front-door-deps.ts";
@@ -24,17 +25,6 @@ import { validateBody } from "./validate-body.ts";
 const DROPPED_HEADER = "x-mindgw-dropped";
 
 const decoder = new TextDecoder();
-
-/**
- * The init of every relayed answer's `Response`, filled in just before the constructor reads it:
- * the constructor reads it at once and keeps nothing of it (the headers are copied into the
- * response's own), so no init object is made a request. Cleared after, so it holds no request's
- * headers.
- */
-const relayedInit: { status: number; headers: Record<string, string> | undefined } = {
-  status: 200,
-  headers: undefined,
-};
 
 /**
  * The model-call pipeline behind the front door's guard: the body read and checked, the caller's
@@ -125,11 +115,7 @@ export function modelPipeline(
         if (capture) ledger.responseBody = decoder.decode(reply.body);
         // The request's own headers object, finished here (no copy): nothing answers after this.
         headers["content-type"] = reply.contentType;
-        relayedInit.status = reply.status;
-        relayedInit.headers = headers;
-        const response = new Response(reply.body, relayedInit);
-        relayedInit.headers = undefined;
-        return steps.answered(call, response);
+        return steps.answered(call, answerResponse(reply.body, reply.status, headers));
       }
       call.deferred = true;
       streaming = true;

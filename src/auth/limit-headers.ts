@@ -16,11 +16,16 @@ export const NO_HEADERS: Readonly<Record<string, string>> = Object.freeze({});
 
 /**
  * Each x-ratelimit-* header family from the first scope that has that limit (the key's own before
- * its tenant's). The remaining counts differ from one answer to the next: made by numberText, not
- * `String` (number-text.ts); a limit repeats, so `String` hands back the same string.
+ * its tenant's), written into `headers` (the response's own record when admission has it: no
+ * record a request) and returned. The remaining counts differ from one answer to the next: made
+ * by numberText, not `String` (number-text.ts); a limit repeats, so `String` hands back the same
+ * string.
  */
-export function limitHeaders(scopes: readonly Scope[], view: CounterView): Record<string, string> {
-  const headers: Record<string, string> = {};
+export function limitHeaders(
+  scopes: readonly Scope[],
+  view: CounterView,
+  headers: Record<string, string> = {},
+): Record<string, string> {
   const requests = firstLimiting(scopes, "rpm");
   if (requests?.rpm !== undefined) {
     headers["x-ratelimit-limit-requests"] = String(requests.rpm);

@@ -12,11 +12,14 @@ export interface Policy {
   /**
    * Throws (or rejects with) a `GatewayError` to refuse the call; else returns response headers
    * to add (`x-ratelimit-*` for the built-in policy). Async when the counters are shared by
-   * several nodes (a round trip to Redis).
+   * several nodes (a round trip to Redis). `into` is the response's own headers record: a policy
+   * may write its headers there and return it (the built-in one does when it admits locally: no
+   * record of its own a request); one that returns another record has it added.
    */
   admit(
     principal: Principal,
     model?: string,
+    into?: Record<string, string>,
   ): Readonly<Record<string, string>> | Promise<Readonly<Record<string, string>>>;
   /**
    * Counts what an answer actually used; returns its cost in USD for the audit row. `served`

@@ -49,6 +49,23 @@ describe("requests per minute", () => {
     });
   });
 
+  test("the headers go into the record admission is given (the response's own), alongside what it holds", () => {
+    const limiter = new RateLimiter({ now: manualClock().now });
+    const into: Record<string, string> = { "x-request-id": "req_1" };
+    // Through the policy one config version sees, as the front door calls it.
+    expect(
+      limiter
+        .priced(new PriceBook({ prices: {}, providers: [], models: [] }))
+        .admit(principal({ rpm: 10 }), undefined, into),
+    ).toBe(into);
+    expect(into).toEqual({
+      "x-request-id": "req_1",
+      "x-ratelimit-limit-requests": "10",
+      "x-ratelimit-remaining-requests": "9",
+      "x-ratelimit-reset-requests": "1m0s",
+    });
+  });
+
   test("the window slides: a slot frees exactly when the oldest request is a minute old", () => {
     const clock = manualClock();
     const limiter = new RateLimiter({ now: clock.now });

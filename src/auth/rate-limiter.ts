@@ -5,6 +5,7 @@ import { type CounterView, limitHeaders, limitRefusal, NO_HEADERS } from "./limi
 import { assertPriced, FREE, type Pricing, type Served } from "./limit-pricing.ts";
 import { limitScopes } from "./limit-scope.ts";
 import { MemoryCounterStore } from "./memory-counter-store.ts";
+import type { Policy } from "./policy.ts";
 import type { Principal } from "./principal.ts";
 import type { SharedCounters } from "./shared-counters.ts";
 import type { SpendLedger } from "./spend-ledger.ts";
@@ -62,9 +63,9 @@ export class RateLimiter {
    * The limiter as one config version sees it: the same counters and spend, that version's
    * prices. A request admitted under one version is charged at its prices, whatever a reload does.
    */
-  priced(pricing: Pricing): Pick<RateLimiter, "admit" | "record"> {
+  priced(pricing: Pricing): Pick<Policy, "admit" | "record"> {
     return {
-      admit: (principal, model) => this.admit(principal, model, pricing),
+      admit: (principal, model, into) => this.admit(principal, model, pricing, into),
       record: (principal, model, usage, served) => this.record(principal, model, usage, served, pricing),
     };
   }
@@ -80,10 +81,11 @@ export class RateLimiter {
     principal: Principal,
     model?: string,
     pricing: Pricing = this.pricing,
+    into?: Record<string, string>,
   ): Readonly<Record<string, string>> | Promise<Readonly<Record<string, string>>> {
     const cluster = this.cluster;
     if (cluster) return cluster.admit(principal, model, pricing);
-    return this.admitLocal(principal, model, 1, pricing);
+    return this.admitLocal(principal, model, 1, pricing, into);
   }
 
   /** True while a cluster node admits on its own counters (shared counters unavailable). */
@@ -100,6 +102,7 @@ export class RateLimiter {
     model: string | undefined,
     share: number,
     pricing: Pricing,
+    into?: Record<string, string>,
   ): Readonly<Record<string, string>> {
     const own = limitScopes(principal, this.now);
     // One node alone (the usual case) takes its scopes as they are: no copy per request.
@@ -143,7 +146,7 @@ export class RateLimiter {
       const wait = this.counters.takeRequest(scope.subject, scope.rpm, now);
       if (wait > 0) throw limitRefusal(scopes, scope, view, "rate_limited", wait);
     }
-    return limitHeaders(scopes, view);
+    return limitHeaders(scopes, view, into);
   }
 
   /** Counts an answer's tokens and spend; returns its cost in USD (for the audit row). */

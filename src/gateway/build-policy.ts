@@ -36,7 +36,7 @@ export async function buildLimitsPolicy(
       : {}),
   });
   return {
-    admit: (principal, model) => limiter.admit(principal, model),
+    admit: (principal, model, into) => limiter.admit(principal, model, undefined, into),
     record: (principal, model, usage, served) => limiter.record(principal, model, usage, served),
     forConfig: (next) => limiter.priced(new PriceBook(next)),
     close: () => spend.close(),

@@ -4,6 +4,7 @@ import type { JsonObject } from "../core/dialect.ts";
 import type { Dispatched } from "../routing/dispatch.ts";
 import type { ClientReply } from "../routing/native-reply.ts";
 import { account } from "./account-answer.ts";
+import { answerResponse } from "./answer-response.ts";
 import { describeError } from "./describe-error.ts";
 import { dialectHeaders, queryOf } from "./dialect-headers.ts";
 import type { FrontDoorDeps } from "./front-door-deps.ts";
@@ -61,9 +62,11 @@ export function modelPipeline(
       requireArea(principal, "models");
       assertModelAllowed(principal, model);
       const responses = operation === "responses" ? await responsesOf(call, body) : undefined;
-      // Awaited only when the counters are shared (Redis): a local admission needs no turn of its own.
-      const admitted = runtime.limits.admit(principal, model);
-      Object.assign(headers, admitted instanceof Promise ? await admitted : admitted);
+      // Awaited only when the counters are shared (Redis): a local admission needs no turn of its
+      // own, and writes its headers into the response's own record (then nothing to add).
+      const admitted = runtime.limits.admit(principal, model, headers);
+      const limitHeaders = admitted instanceof Promise ? await admitted : admitted;
+      if (limitHeaders !== headers) Object.assign(headers, limitHeaders);
       // One abort for the request: the client leaving (seen by the open requests' poll), a stop's
       // deadline (503) and a revoke or expiry of the caller's key (401) all end it.
       abort = new RequestAbort(request.signal);
@@ -112,7 +115,7 @@ export function modelPipeline(
         if (capture) ledger.responseBody = decoder.decode(reply.body);
         // The request's own headers object, finished here (no copy): nothing answers after this.
         headers["content-type"] = reply.contentType;
-        return steps.answered(call, new Response(reply.body, { status: reply.status, headers }));
+        return steps.answered(call, answerResponse(reply.body, reply.status, headers));
       }
       call.deferred = true;
       streaming = true;

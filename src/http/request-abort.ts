@@ -2,7 +2,7 @@ import { type KeyEndReason, type KeySession, type KeySessions, keyEndedError } f
 import type { Principal } from "../auth/principal.ts";
 import type { AbortFollower, AbortFollowers } from "../core/abort-followers.ts";
 import type { GatewayError } from "../core/gateway-error.ts";
-import type { Shutdown, ShutdownEntry, StoppableRequest } from "./shutdown.ts";
+import { OpenRequest, type Shutdown } from "./shutdown.ts";
 
 /**
  * One request's abort: a single object that every reason to end the request aborts directly
@@ -26,9 +26,8 @@ import type { Shutdown, ShutdownEntry, StoppableRequest } from "./shutdown.ts";
  * long as Bun keeps the request — so every request's composite signal, its listeners and what
  * they hold were kept (about 1 KB a request, RSS that never settled).
  */
-export class RequestAbort implements AbortFollowers, StoppableRequest, KeySession {
+export class RequestAbort extends OpenRequest implements AbortFollowers, KeySession {
   private shutdown: Shutdown | undefined;
-  private shutdownEntry: ShutdownEntry | undefined;
   private sessions: KeySessions | undefined;
   private keyId: string | null = null;
 
@@ -41,6 +40,7 @@ export class RequestAbort implements AbortFollowers, StoppableRequest, KeySessio
   private followers: AbortFollower[] | undefined;
 
   constructor(private readonly client: AbortSignal) {
+    super();
     if (client.aborted) {
       this.aborted = true;
       this.reason = client.reason;
@@ -57,7 +57,7 @@ export class RequestAbort implements AbortFollowers, StoppableRequest, KeySessio
   }
 
   /** The open requests' poll (http/shutdown.ts): ends the request if its client has left. */
-  clientPolled(): void {
+  override clientPolled(): void {
     if (!this.aborted && this.client.aborted) this.abort(this.client.reason);
   }
 
@@ -101,12 +101,13 @@ export class RequestAbort implements AbortFollowers, StoppableRequest, KeySessio
 
   /**
    * Also ends the request when a stop's drain deadline passes (503) and when the caller's key is
-   * revoked or expires (401). Registered as this object itself (`drainEnded`, `keyEnded`),
-   * released by `release`: no closure per registration.
+   * revoked or expires (401). Registered as this object itself (`drainEnded`, `keyEnded`; the
+   * open requests' links are its own, `OpenRequest`), released by `release`: no closure or entry
+   * per registration.
    */
   watch(shutdown: Shutdown | undefined, sessions: KeySessions | undefined, principal: Principal): void {
     if (shutdown) {
-      this.shutdownEntry = shutdown.enter(this);
+      shutdown.enter(this);
       this.shutdown = shutdown;
     }
     const keyId = principal.keyId;
@@ -123,7 +124,7 @@ export class RequestAbort implements AbortFollowers, StoppableRequest, KeySessio
    */
   release(): void {
     this.clientPolled();
-    if (this.shutdownEntry) this.shutdown?.leave(this.shutdownEntry);
+    this.shutdown?.leave(this);
     if (this.keyId !== null) this.sessions?.leave(this.keyId, this);
   }
 }

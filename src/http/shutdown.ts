@@ -11,19 +11,33 @@ import type { GatewayError } from "../core/gateway-error.ts";
  */
 export const CLIENT_POLL_MS = 50;
 
-/** A request a stop may have to end: told why once the drain deadline has passed. */
-export interface StoppableRequest {
-  drainEnded(reason: GatewayError): void;
-  /** Asked each poll while the request is open: end it if its client has left (absent: not asked). */
-  clientPolled?(): void;
+/**
+ * A request a stop may have to end, and its place among the open ones (`Shutdown.enter`): the
+ * list's links live on the request itself, as a deadline list's do (core/deadline-list.ts), so
+ * entering makes nothing (an entry object a request before).
+ */
+export abstract class OpenRequest {
+  /** Its neighbours while listed (older, newer). */
+  older: OpenRequest | undefined = undefined;
+  newer: OpenRequest | undefined = undefined;
+  listed = false;
+
+  /** A stop's drain deadline passed: told why. */
+  abstract drainEnded(reason: GatewayError): void;
+
+  /** Asked each poll while the request is open: end it if its client has left (by default none to look at). */
+  clientPolled(): void {}
 }
 
-/** A request's place among the open ones (`Shutdown.enter`); `leave` takes it out. */
-export interface ShutdownEntry {
-  readonly request: StoppableRequest;
-  older: ShutdownEntry | undefined;
-  newer: ShutdownEntry | undefined;
-  listed: boolean;
+/** A request held by its end alone (`Shutdown.hold`). */
+class HeldRequest extends OpenRequest {
+  constructor(private readonly end: (reason: GatewayError) => void) {
+    super();
+  }
+
+  drainEnded(reason: GatewayError): void {
+    this.end(reason);
+  }
 }
 
 /**
@@ -33,18 +47,19 @@ export interface ShutdownEntry {
  * every request's signal is combined with: a signal combined with a long-lived one is kept alive
  * by it, one per request.
  *
- * A doubly linked list of entries, not a `Set`: a long-lived Set that requests are added to and
- * deleted from keeps the deleted ones alive through every young collection until the next full
- * one (JavaScriptCore, Bun 1.4.5), each with its abort and client signal (~0.7 of every request
- * at c=32, half the eden pause; docs/BENCHMARKS-HISTORY.md, session 11's young collections). An
- * entry that leaves is unlinked and its own links cleared: nothing kept points at it.
+ * A doubly linked list of the requests, not a `Set`: a long-lived Set that requests are added to
+ * and deleted from keeps the deleted ones alive through every young collection until the next
+ * full one (JavaScriptCore, Bun 1.4.5), each with its abort and client signal (~0.7 of every
+ * request at c=32, half the eden pause; docs/BENCHMARKS-HISTORY.md, session 11's young
+ * collections). A request that leaves is unlinked and its own links cleared: nothing kept points
+ * at it.
  *
  * The poll is one timer, armed by the first request to enter while it is idle and re-armed after
  * a tick only while any request is open: an idle gateway wakes for nothing (at most one tick
  * after its last request), and a busy one arms no timer a request.
  */
 export class Shutdown {
-  private newest: ShutdownEntry | undefined;
+  private newest: OpenRequest | undefined;
   private timer: Timer | undefined;
   private armed = false;
   private readonly tick = this.poll.bind(this);
@@ -58,39 +73,41 @@ export class Shutdown {
 
   /** Registers a request's end; returns its release. */
   hold(end: (reason: GatewayError) => void): () => void {
-    const entry = this.enter({ drainEnded: end });
-    return () => this.leave(entry);
+    const request = new HeldRequest(end);
+    this.enter(request);
+    return () => this.leave(request);
   }
 
   /**
-   * As `hold`, for a request that is its own entry's request (the front door's request abort)
-   * and keeps the entry for `leave`: no closure per request.
+   * As `hold`, for a request that is an `OpenRequest` itself (the front door's request abort)
+   * and leaves with `leave`: no closure and no entry per request.
    */
-  enter(request: StoppableRequest): ShutdownEntry {
-    const entry: ShutdownEntry = { request, older: this.newest, newer: undefined, listed: true };
-    if (this.newest) this.newest.newer = entry;
-    this.newest = entry;
+  enter(request: OpenRequest): void {
+    request.older = this.newest;
+    request.newer = undefined;
+    request.listed = true;
+    if (this.newest) this.newest.newer = request;
+    this.newest = request;
     if (!this.armed) this.arm();
-    return entry;
   }
 
   /** The request has ended (nothing when it has left already, or a stop ended it). */
-  leave(entry: ShutdownEntry): void {
-    if (!entry.listed) return;
-    entry.listed = false;
-    const { older, newer } = entry;
+  leave(request: OpenRequest): void {
+    if (!request.listed) return;
+    request.listed = false;
+    const { older, newer } = request;
     if (older) older.newer = newer;
     if (newer) newer.older = older;
     else this.newest = older;
-    entry.older = undefined;
-    entry.newer = undefined;
+    request.older = undefined;
+    request.newer = undefined;
   }
 
   /** Ends every request still held, the oldest first. */
   endAll(reason: GatewayError): void {
-    const requests: StoppableRequest[] = [];
+    const requests: OpenRequest[] = [];
     while (this.newest) {
-      requests.push(this.newest.request);
+      requests.push(this.newest);
       this.leave(this.newest);
     }
     for (let i = requests.length - 1; i >= 0; i--) requests[i]?.drainEnded(reason);
@@ -110,13 +127,16 @@ export class Shutdown {
    * and the rest are asked at the next tick.
    */
   private poll(): void {
-    let entry = this.newest;
-    while (entry) {
-      const older = entry.older;
-      entry.request.clientPolled?.();
-      entry = older;
+    let request = this.newest;
+    while (request) {
+      const older = request.older;
+      request.clientPolled();
+      request = older;
     }
-    if (this.newest) this.timer?.refresh();
-    else this.armed = false;
+    // One store a tick, whichever way: a branch taken only when no request is open at the tick
+    // (rare under load) is code the optimiser has not seen run, and reaching it left the optimised
+    // poll (an OSR exit, InadequateCoverage: 7–42 a 10 s window at c=32).
+    this.armed = this.newest !== undefined;
+    if (this.armed) this.timer?.refresh();
   }
 }

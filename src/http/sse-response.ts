@@ -3,6 +3,7 @@ import type { Dialect } from "../core/dialect.ts";
 import { errorEvent } from "../core/error-wire.ts";
 import { clientClosed, type GatewayError, toGatewayError } from "../core/gateway-error.ts";
 import { encodeSse, type SseEvent } from "../core/sse.ts";
+import { answerResponse } from "./answer-response.ts";
 
 /** Hears a stream's first byte and its end, as methods: one object a stream, no closures. */
 export interface StreamEnds {
@@ -68,7 +69,7 @@ function wholeAnswer(
   ends.firstByte();
   ends.endOnceWritten(reported);
   // An upstream read or a join of reads: never a view of shared memory.
-  return new Response(bytes as Uint8Array<ArrayBuffer>, { status: 200, headers });
+  return answerResponse(bytes as Uint8Array<ArrayBuffer>, 200, headers);
 }
 
 /** The general path: a standard stream pulled one upstream read at a time. */
@@ -84,7 +85,7 @@ function pulledResponse(
   // client has stopped reading (all of a 268 MB answer in 1.5 s, against ~9 MB of pulls here),
   // and a slow client must slow the upstream read (docs/BENCHMARKS-HISTORY.md, session 3).
   const source = new PulledSource(chunks, dialect, ends, ready, errorEventOf);
-  return new Response(new ReadableStream<Uint8Array>(source), { status: 200, headers });
+  return answerResponse(new ReadableStream<Uint8Array>(source), 200, headers);
 }
 
 /**

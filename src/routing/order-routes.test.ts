@@ -27,6 +27,12 @@ describe("route order", () => {
     expect(keys(orderRoutes(routes, "priority", health()))).toEqual(["a", "b", "c"]);
   });
 
+  test("a model's one route is handed back as it is, whatever the strategy (no copy a request)", () => {
+    const one = [route("a")];
+    for (const strategy of ["priority", "weighted", "least-busy", "latency"] as const)
+      expect(orderRoutes(one, strategy, health(), sequence(0.5))).toBe(one);
+  });
+
   test("every strategy keeps every route, so failover always has somewhere to go", () => {
     for (const strategy of ["priority", "weighted", "least-busy", "latency"] as const) {
       expect(keys(orderRoutes(routes, strategy, health())).sort()).toEqual(["a", "b", "c"]);

@@ -15,6 +15,9 @@ export function orderRoutes(
   health: RouteHealth,
   random: () => number = Math.random,
 ): readonly Route[] {
+  // One route has one order, whatever the strategy: handed back as it is, with no scores, copies
+  // or closures made (a weighted shuffle of one route made two arrays, a record and a closure).
+  if (routes.length < 2) return routes;
   switch (strategy) {
     // The caller only walks the list: the configured order is handed back as it is, no copy.
     case "priority":
@@ -36,7 +39,6 @@ const fastestFirst = (routes: readonly Route[], health: RouteHealth) =>
   stableSort(routes, (r) => health.latency(r.key));
 
 function stableSort(routes: readonly Route[], score: (route: Route) => number): readonly Route[] {
-  if (routes.length < 2) return routes;
   return routes
     .map((route, index) => ({ route, index, score: score(route) }))
     .sort((a, b) => a.score - b.score || a.index - b.index)

@@ -1,3 +1,4 @@
+import type { AbortSource } from "../core/abort-followers.ts";
 import { isJsonObject, type JsonObject } from "../core/dialect.ts";
 import type { GatewayError } from "../core/gateway-error.ts";
 import type { SseEvent } from "../core/sse.ts";
@@ -9,7 +10,7 @@ import type { AttemptTelemetry } from "../telemetry/dispatch-telemetry.ts";
 import { parseEventData } from "../translate/parse-body.ts";
 import type { StreamUsageMeter } from "../translate/stream-usage-meter.ts";
 import type { AdaptedCall } from "./adapt-dialect.ts";
-import type { Attempt } from "./attempt.ts";
+import { Attempt } from "./attempt.ts";
 import { answerOf } from "./attempt-answer.ts";
 import type { Dispatched } from "./dispatch.ts";
 import type { ClientReply, NativeReplyContext } from "./native-reply.ts";
@@ -20,17 +21,21 @@ import type { READ_ON, ReadStep } from "./stepped-reads.ts";
 
 /**
  * One attempt at one route as one object, where each layer of the attempt used to have an object
- * or closure of its own: it is the native reply read's context (its bounds, the stream events
- * that carry usage, the exchange's close), the ordering telemetry needs between the router's
- * verdict and that close, and, once committed, the `Dispatched` answer the front door reads,
- * usage included.
+ * or closure of its own: it is the attempt itself (its abort, bounds and reads: an `Attempt`, of
+ * which it is a kind, where it held one of its own: one object less a try), the native reply
+ * read's context (its bounds, the stream events that carry usage, the exchange's close), the
+ * ordering telemetry needs between the router's verdict and that close, and, once committed, the
+ * `Dispatched` answer the front door reads, usage included.
  *
  * Telemetry hears the verdict (`judged`: committed or failed) before the close (`done`: the
  * upstream exchange is over). A body read whole, or a stream whose end came with its first read,
  * is done before the router has judged it: its close waits for the verdict (a span ended first
  * would drop the route that served it).
  */
-export class RouteAttempt implements Dispatched, NativeReplyContext, ReadStep<ProviderReply, ClientReply> {
+export class RouteAttempt
+  extends Attempt
+  implements Dispatched, NativeReplyContext, ReadStep<ProviderReply, ClientReply>
+{
   /** The answer, once committed. */
   reply!: ClientReply;
   /** `provider:<name>` or `worker:<name>`: who served it (set when committed). */
@@ -53,7 +58,8 @@ export class RouteAttempt implements Dispatched, NativeReplyContext, ReadStep<Pr
   replied: ProviderReply | undefined;
 
   constructor(
-    readonly attempt: Attempt,
+    /** The caller's end, which the attempt follows (`Attempt`). */
+    client: AbortSource,
     readonly health: RouteHealth,
     readonly target: Route,
     /** The upstream it goes to: the route's provider, or one of its workers. */
@@ -70,8 +76,14 @@ export class RouteAttempt implements Dispatched, NativeReplyContext, ReadStep<Pr
     private readonly meter: StreamUsageMeter | undefined,
     readonly attempts: number,
   ) {
+    super(client, target.timeouts, target.label);
     this.route = target.label;
     this.upstreamModel = target.upstreamModel;
+  }
+
+  /** The attempt whose reads and bounds the reply's read uses (`NativeReplyContext`): this one. */
+  get attempt(): Attempt {
+    return this;
   }
 
   /** Trace context for the upstream call, when the attempt is traced. */
@@ -145,7 +157,7 @@ export class RouteAttempt implements Dispatched, NativeReplyContext, ReadStep<Pr
   done(error?: GatewayError): void {
     if (this.settled) return;
     this.settled = true;
-    this.attempt.disarm();
+    this.disarm();
     this.health.end(this.target.key);
     if (this.verdict) this.observed?.closed(error);
     else {

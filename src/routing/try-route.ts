@@ -4,7 +4,6 @@ import type { NativeRequest, Provider, ProviderCall } from "../providers/provide
 import type { AttemptTelemetry } from "../telemetry/dispatch-telemetry.ts";
 import { StreamUsageMeter } from "../translate/stream-usage-meter.ts";
 import { type AdaptedCall, adaptDialect } from "./adapt-dialect.ts";
-import { Attempt } from "./attempt.ts";
 import { usageOf } from "./attempt-answer.ts";
 import type { Dispatched, DispatchRequest, ReceivedRequest } from "./dispatch.ts";
 import type { ClientReply } from "./native-reply.ts";
@@ -63,11 +62,10 @@ export function openAttempt(
     adapted.native && request.received && provider.passThrough
       ? nativeRequest(request.received, body, adapted)
       : undefined;
-  const attempt = new Attempt(request.signal, route.timeouts, route.label);
-  // One object for the attempt: what it sends, the reply read's context, telemetry's
-  // verdict-then-close order, and the committed answer with its usage (route-attempt.ts).
+  // One object for the attempt: its abort and bounds, what it sends, the reply read's context,
+  // telemetry's verdict-then-close order, and the committed answer with its usage (route-attempt.ts).
   const call = new RouteAttempt(
-    attempt,
+    request.signal,
     health,
     route,
     provider,
@@ -98,8 +96,8 @@ export function sendAttempt<D>(
   request: DispatchRequest,
   outcome: ReadOutcome<ClientReply, D>,
 ): Promise<D> {
-  const { attempt, target } = call;
-  attempt.arm(
+  const { target } = call;
+  call.arm(
     request.stream ? "connect" : "first byte",
     request.stream ? target.timeouts.connectMs : target.timeouts.firstByteMs,
   );
@@ -108,7 +106,7 @@ export function sendAttempt<D>(
     body: call.sent,
     stream: request.stream,
     requestId: request.requestId,
-    cancel: attempt,
+    cancel: call,
     timeouts: target.timeouts,
     maxBody: call.maxBody,
     // Absent fields as undefined, not spread from a literal: no object made and copied per call.
@@ -116,7 +114,7 @@ export function sendAttempt<D>(
     traceHeaders: call.observedHeaders,
   };
   // The attempt's one abort listener, reused for a stream's reads: no listener per await.
-  return attempt.readInto(
+  return call.readInto(
     call.upstream.call(Object.defineProperty(sent, "signal", SIGNAL_OF_CANCEL) as ProviderCall),
     call,
     outcome,
@@ -161,7 +159,7 @@ export function attemptFailed(call: RouteAttempt, request: DispatchRequest, erro
   const capacity = failure.code === "no_route_available" || failure.code === "unavailable";
   if (failure.retryable && !capacity) health.failed(target.key);
   else health.released(target.key);
-  call.attempt.abort(failure);
+  call.abort(failure);
   // A failed attempt names the worker it went to, as a served one does (`worker:<name>`).
   call.judged(failure, upstream === target.provider ? undefined : upstream.name);
   call.done(failure);

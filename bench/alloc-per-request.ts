@@ -9,9 +9,11 @@
  * within 30 % of the largest. CPU is the process's user + system time over the same batches,
  * less the client's; each further gateway's paired difference is given for the event loop alone
  * too (this thread's CPU clock), which the client's HTTP thread and the JIT do not blur.
- *   bun bench/alloc-per-request.ts [--batches 20] [--batch 200] [--stream] [--paced] [--against OTHER_CHECKOUT] [--metrics-off] [--traced] [--sampler NAME] [--objects]
+ *   bun bench/alloc-per-request.ts [--batches 20] [--batch 200] [--stream] [--paced] [--chunked] [--against OTHER_CHECKOUT] [--metrics-off] [--traced] [--sampler NAME] [--objects]
  * `--paced` has the burst upstream write a stream one event a write (`bench/burst-upstream.ts
  * --paced`): the relay's general path, read by read, where the default is the whole answer's.
+ * `--chunked` has it write the stream at once but chunked, one chunk an event (`bench/burst-upstream.ts
+ * --chunked`): one read of many chunks, as the test fake's streams (`bench/ab.ts`) arrive.
  * `--against DIR` builds a second gateway from another checkout's `src/` (say, main's) in the
  * same process and alternates batches between the two, so the machine's load hits both alike
  * within milliseconds: the way to judge a change of a few per cent on a loaded machine.
@@ -57,6 +59,7 @@ const { values } = parseArgs({
     sampler: { type: "string", default: "traceidratio" },
     objects: { type: "boolean", default: false },
     paced: { type: "boolean", default: false },
+    chunked: { type: "boolean", default: false },
   },
 });
 const batches = Number(values.batches);
@@ -66,6 +69,7 @@ const upstream = spawnService([
   "bun",
   join(import.meta.dir, "burst-upstream.ts"),
   ...(values.paced ? ["--paced"] : []),
+  ...(values.chunked ? ["--chunked"] : []),
 ]);
 const upstreamPort = await upstream.portLine();
 const body = JSON.stringify({

@@ -6,13 +6,20 @@
  * `--paced` writes a stream one event a write instead, a turn of its event loop apart (chunked,
  * no declared length): an upstream that paces its tokens, so a gateway takes its general path
  * (one upstream read, one pull and one client write an event), not the whole answer's.
+ * `--chunked` writes the stream at once as well, but chunked, one chunk an event pulled a microtask
+ * apart (as the test fake's streams arrive at the gateway: one read of many chunks, the body's
+ * data in pieces between chunk-size lines).
  * Prints one JSON line `{"port":N}` once listening; stops on SIGTERM. `GET /served` answers
  * `{"served":N}`, the completions answered so far (the benchmarks count shadow copies with it).
  */
 import { parseArgs } from "node:util";
 
 const { values } = parseArgs({
-  options: { port: { type: "string", default: "0" }, paced: { type: "boolean", default: false } },
+  options: {
+    port: { type: "string", default: "0" },
+    paced: { type: "boolean", default: false },
+    chunked: { type: "boolean", default: false },
+  },
 });
 
 const EVENTS = 20;
@@ -61,6 +68,21 @@ function pacedStream(): ReadableStream<Uint8Array> {
   });
 }
 
+/** `--chunked`: the stream's events one a pull, a microtask apart: one write, one chunk an event. */
+function chunkedStream(): ReadableStream<Uint8Array> {
+  let at = 0;
+  return new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      await null;
+      const event = eventBytes[at++];
+      if (event) controller.enqueue(event);
+      else controller.close();
+    },
+  });
+}
+
+const streamOf = () => (values.paced ? pacedStream() : values.chunked ? chunkedStream() : streamBody);
+
 let served = 0;
 const server = Bun.serve({
   hostname: "127.0.0.1",
@@ -74,7 +96,7 @@ const server = Bun.serve({
     const body = await request.text();
     // A scan, not a parse: this fake must cost the machine as little as it can.
     return /"stream"\s*:\s*true/.test(body)
-      ? new Response(values.paced ? pacedStream() : streamBody, { headers: streamHeaders })
+      ? new Response(streamOf(), { headers: streamHeaders })
       : new Response(jsonBody, { headers: jsonHeaders });
   },
 });

@@ -53,6 +53,22 @@ describe("ByteRelay: bytes through, usage read on the way", () => {
     }
   });
 
+  test('only a `"usage": {` key marks a usage event, whatever its text holds, at every split', async () => {
+    // Near misses of the key (another key ending in it, the word in a string, a null usage) are
+    // relayed; the usage event (its text not all ASCII) is read as UTF-8 and cut out.
+    const misses =
+      'data: {"id":"c","choices":[],"max_usage":{"prompt_tokens":99},"note":"usage\\": {","usage":null}\n\n';
+    const usage =
+      'data: {"id":"c","model":"modèle ✓","choices":[],"usage":{"prompt_tokens":5,"completion_tokens":6}}\n\n';
+    const stream = `${CHUNK(0)}${misses}${usage}data: [DONE]\n\n`;
+    const length = encoder.encode(stream).length;
+    for (let i = 0; i <= length; i++) {
+      const { source, meter } = relay(upstream(splitAt(stream, i)), "openai", { strip: true });
+      expect(text(await readAll(source))).toBe(`${CHUNK(0)}${misses}data: [DONE]\n\n`);
+      expect(meter.usage).toEqual({ inputTokens: 5, outputTokens: 6 });
+    }
+  });
+
   test("a usage event written over several data lines is still read whole", async () => {
     const stream = `${CHUNK(0)}data: {"id":"c","choices":[],\ndata: "usage":{"prompt_tokens":3,"completion_tokens":4}}\n\ndata: [DONE]\n\n`;
     const { source, meter } = relay(upstream([encoder.encode(stream)]), "openai", { strip: true });

@@ -62,6 +62,21 @@ export function reportsError(buf: Uint8Array, span: SseSpan): boolean {
 }
 
 const text = new TextDecoder();
+/**
+ * Buffer's native UTF-8 decode of a range, called on the read itself: no view made of it (a
+ * `subarray` a decode) and none of `TextDecoder`'s argument handling (~65 against ~100 ns for a
+ * usage event). Invalid bytes become U+FFFD, as `TextDecoder` makes them.
+ */
+const utf8Slice = (Buffer.prototype as unknown as { utf8Slice(start: number, end: number): string })
+  .utf8Slice as (this: Uint8Array, start: number, end: number) => string;
+const BOM_FIRST_BYTE = 0xef;
+
+/** `buf[start, end)` as text, as `TextDecoder` reads it (a leading byte-order mark dropped). */
+function textOf(buf: Uint8Array, start: number, end: number): string {
+  return buf[start] === BOM_FIRST_BYTE
+    ? text.decode(buf.subarray(start, end))
+    : utf8Slice.call(buf, start, end);
+}
 
 /**
  * Decodes one event the relay must read. The usual shape — an optional name and one `data:`
@@ -71,10 +86,8 @@ export function eventOf(buf: Uint8Array, span: SseSpan, maxLine: number): SseEve
   let rest = span.dataEnd;
   while (rest < span.end && (buf[rest] === 10 || buf[rest] === 13)) rest++;
   if (rest === span.end) {
-    const data = text.decode(buf.subarray(span.dataStart, span.dataEnd));
-    return span.nameStart === -1
-      ? { data }
-      : { event: text.decode(buf.subarray(span.nameStart, span.nameEnd)), data };
+    const data = textOf(buf, span.dataStart, span.dataEnd);
+    return span.nameStart === -1 ? { data } : { event: textOf(buf, span.nameStart, span.nameEnd), data };
   }
   return new SseDecoder(maxLine).push(buf.subarray(span.start, span.end))[0];
 }

@@ -16,7 +16,7 @@ const CLOSE = 2;
 export class BodyFraming {
   private framing = LENGTH;
   private remaining = 0;
-  private chunked: ChunkedDecoder | null = null;
+  private readonly chunked = new ChunkedDecoder();
   private body: HeldBody | null = null;
   private readonly emit = (bytes: Uint8Array) => this.body?.push(bytes);
 
@@ -27,7 +27,7 @@ export class BodyFraming {
       this.remaining = head.length;
     } else if (head.framing === "chunked") {
       this.framing = CHUNKED;
-      this.chunked = new ChunkedDecoder();
+      this.chunked.reset();
     } else this.framing = CLOSE;
   }
 
@@ -37,30 +37,30 @@ export class BodyFraming {
   }
 
   /**
-   * Hands what of `data` is the body's to `body`: -1 while the body goes on, else how many bytes
-   * of `data` it took (it ended there; any after it are bytes nobody asked for). Throws on a
-   * broken chunked framing.
+   * Hands what of `data` from `from` on is the body's to `body` (one piece a read, made of the read
+   * itself: no copy of the read's body part first): -1 while the body goes on, else where in
+   * `data` it ended (any bytes after it are bytes nobody asked for). Throws on a broken chunked
+   * framing.
    */
-  feed(data: Uint8Array, body: HeldBody | null): number {
+  feed(data: Uint8Array, from: number, body: HeldBody | null): number {
+    const n = data.byteLength;
     if (this.framing === LENGTH) {
-      const take = Math.min(this.remaining, data.byteLength);
+      const take = Math.min(this.remaining, n - from);
       this.remaining -= take;
-      body?.push(take === data.byteLength ? data : bytesOf(data, 0, take));
-      return this.remaining === 0 ? take : -1;
+      if (take > 0) body?.push(from === 0 && take === n ? data : bytesOf(data, from, from + take));
+      return this.remaining === 0 ? from + take : -1;
     }
     if (this.framing === CHUNKED) {
-      const decoder = this.chunked as ChunkedDecoder;
       this.body = body;
-      const used = decoder.push(data, this.emit);
-      return decoder.done ? used : -1;
+      const used = this.chunked.push(data, from, this.emit);
+      return this.chunked.done ? used : -1;
     }
-    body?.push(data);
+    if (from < n) body?.push(from === 0 ? data : bytesOf(data, from, n));
     return -1;
   }
 
   /** The body is over (ended or failed). */
   reset(): void {
-    this.chunked = null;
     this.body = null;
   }
 }

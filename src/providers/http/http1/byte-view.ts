@@ -16,3 +16,21 @@ export function bytesOf(bytes: Uint8Array, from: number, to: number): Uint8Array
   copy.call(bytes, piece, 0, from, to);
   return piece;
 }
+
+/**
+ * The ranges `[ranges[0], ranges[1])`, `[ranges[2], ranges[3])`… of `bytes`, in order, copied into
+ * one new buffer by native copies (no view made of `bytes`).
+ */
+export function joinedRanges(bytes: Uint8Array, ranges: readonly number[]): Uint8Array<ArrayBuffer> {
+  let size = 0;
+  for (let k = 0; k < ranges.length; k += 2) size += (ranges[k + 1] as number) - (ranges[k] as number);
+  const out = new Uint8Array(size);
+  let at = 0;
+  for (let k = 0; k < ranges.length; k += 2) {
+    const start = ranges[k] as number;
+    const end = ranges[k + 1] as number;
+    copy.call(bytes, out, at, start, end);
+    at += end - start;
+  }
+  return out;
+}

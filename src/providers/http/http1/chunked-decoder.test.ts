@@ -12,7 +12,7 @@ function decode(wire: Uint8Array, cuts: number[]) {
   let from = 0;
   for (const to of [...cuts, wire.length]) {
     const piece = wire.subarray(from, to);
-    const used = decoder.push(piece, (data) => out.push(data.slice()));
+    const used = decoder.push(piece, 0, (data) => out.push(data.slice()));
     left += piece.length - used;
     from = to;
   }
@@ -52,6 +52,36 @@ describe("ChunkedDecoder", () => {
       "fffffffffffffff\r\n",
     ]) {
       expect(() => decode(bytes(wire), [])).toThrow(ChunkedBodyError);
+    }
+  });
+
+  test("a push's chunks come out as one piece, from where the body starts in it", () => {
+    const wire = bytes("HEAD3\r\nabc\r\n4\r\ndefg\r\n0\r\n\r\nnext");
+    const decoder = new ChunkedDecoder();
+    const out: string[] = [];
+    const used = decoder.push(wire, 4, (data) => out.push(new TextDecoder().decode(data)));
+    expect(out).toEqual(["abcdefg"]);
+    expect([used, decoder.done]).toEqual([wire.length - 4, true]);
+  });
+
+  test("the data before a broken framing is emitted before the error", () => {
+    const decoder = new ChunkedDecoder();
+    const out: string[] = [];
+    expect(() =>
+      decoder.push(bytes("3\r\nabc\r\n2\r\nde\r\nzz\r\n"), 0, (data) =>
+        out.push(new TextDecoder().decode(data)),
+      ),
+    ).toThrow(ChunkedBodyError);
+    expect(out).toEqual(["abcde"]);
+  });
+
+  test("reset: one decoder reads body after body", () => {
+    const decoder = new ChunkedDecoder();
+    for (const body of ["hello", "again"]) {
+      decoder.reset();
+      const out: string[] = [];
+      decoder.push(bytes(`5\r\n${body}\r\n0\r\n\r\n`), 0, (data) => out.push(new TextDecoder().decode(data)));
+      expect([out, decoder.done]).toEqual([[body], true]);
     }
   });
 });

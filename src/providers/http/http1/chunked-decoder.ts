@@ -1,4 +1,4 @@
-import { bytesOf } from "./byte-view.ts";
+import { bytesOf, joinedRanges } from "./byte-view.ts";
 
 const CR = 13;
 const LF = 10;
@@ -29,10 +29,13 @@ function hexValue(byte: number): number {
 }
 
 /**
- * Decodes a chunked body incrementally, in whatever pieces the socket delivers: the data of each
- * chunk goes to `emit` as views of the input (no copy), chunk extensions and trailers are read
- * past, and the decoder stops right after the final CRLF so that bytes beyond the body are
- * visible to the caller (a server that sends them has broken the connection's framing).
+ * Decodes a chunked body incrementally, in whatever pieces the socket delivers: the chunk data a
+ * push holds goes to `emit` once, as one piece (byte-view.ts: the push's one range as it is, or
+ * every range copied into one new buffer: one allocation a socket read, not one a chunk and a
+ * join of them as the body holds them), chunk extensions and trailers are read past, and the
+ * decoder stops right after the final CRLF so that bytes beyond the body are visible to the
+ * caller (a server that sends them has broken the connection's framing). One a connection,
+ * `reset` for each chunked body.
  */
 export class ChunkedDecoder {
   private state = SIZE;
@@ -41,14 +44,48 @@ export class ChunkedDecoder {
   private extension = false;
   private line = 0;
   private trailers = 0;
+  /** The data of the push in progress, as [start, end) pairs of its input (emptied after each push). */
+  private readonly ranges: number[] = [];
 
   get done(): boolean {
     return this.state === DONE;
   }
 
-  /** Feeds bytes; returns how many were part of the body (all of them until the end is seen). */
-  push(bytes: Uint8Array, emit: (data: Uint8Array) => void): number {
-    let i = 0;
+  /** A new body begins. */
+  reset(): void {
+    this.startSize();
+    this.trailers = 0;
+  }
+
+  /**
+   * Feeds `bytes` from `from` on; returns where the body ended in them (their length until the
+   * end is seen). What data the push held is emitted before it returns, or before it throws on a
+   * broken framing (as the data before the break went out when each chunk was emitted alone).
+   */
+  push(bytes: Uint8Array, from: number, emit: (data: Uint8Array) => void): number {
+    let used: number;
+    try {
+      used = this.decode(bytes, from);
+    } catch (error) {
+      this.emitData(bytes, emit);
+      throw error;
+    }
+    this.emitData(bytes, emit);
+    return used;
+  }
+
+  private emitData(bytes: Uint8Array, emit: (data: Uint8Array) => void): void {
+    const ranges = this.ranges;
+    if (ranges.length === 0) return;
+    const start = ranges[0] as number;
+    const end = ranges[1] as number;
+    if (ranges.length > 2) emit(joinedRanges(bytes, ranges));
+    else emit(start === 0 && end === bytes.length ? bytes : bytesOf(bytes, start, end));
+    ranges.length = 0;
+  }
+
+  private decode(bytes: Uint8Array, from: number): number {
+    let i = from;
     const n = bytes.length;
     while (i < n) {
       switch (this.state) {
@@ -73,7 +110,7 @@ export class ChunkedDecoder {
           break;
         case DATA: {
           const take = Math.min(this.size, n - i);
-          emit(i === 0 && take === n ? bytes : bytesOf(bytes, i, i + take));
+          this.ranges.push(i, i + take);
           i += take;
           this.size -= take;
           if (this.size === 0) this.state = DATA_CR;

@@ -150,7 +150,7 @@ export class Http1Connection implements HeldWriter {
   }
 
   received(data: Buffer): void {
-    if (this.phase === BODY) this.readBody(data);
+    if (this.phase === BODY) this.readBody(data, 0);
     else if (this.phase === HEAD) {
       this.gotByte = true;
       this.readHead(data);
@@ -219,7 +219,7 @@ export class Http1Connection implements HeldWriter {
       this.body = feed;
       this.phase = BODY;
       exchange.answerFeed(feed);
-      if (inRead > 0) this.readBody(bytesOf(read, bodyAt, read.byteLength));
+      if (inRead > 0) this.readBody(read, bodyAt);
       return;
     }
     const body = new BodyStream(this.flow);
@@ -237,7 +237,7 @@ export class Http1Connection implements HeldWriter {
     }
     this.phase = BODY;
     this.current?.answer(response);
-    if (inRead > 0) this.readBody(bytesOf(read, bodyAt, read.byteLength));
+    if (inRead > 0) this.readBody(read, bodyAt);
   }
 
   /** Answers with a body that is whole already (or none), and ends the exchange. */
@@ -259,10 +259,11 @@ export class Http1Connection implements HeldWriter {
     exchange.answer(response);
   }
 
-  private readBody(data: Uint8Array): void {
+  /** The body's bytes of a socket read, from `from` on. */
+  private readBody(data: Uint8Array, from: number): void {
     let used: number;
     try {
-      used = this.framing.feed(data, this.body);
+      used = this.framing.feed(data, from, this.body);
     } catch (error) {
       this.fail(error);
       return;

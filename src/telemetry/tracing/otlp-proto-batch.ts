@@ -43,11 +43,12 @@ export function encodeSpanBatch(
   into?: Uint8Array,
 ): Uint8Array | undefined {
   const n = batch.numbers;
-  // A request record's part is 14 slots shorter than the span record it stands for.
-  const size = n.length * 12 + batch.strings.length * 2 + 1024;
+  // A request record's part is 14 slots shorter than the span record it stands for; own strings
+  // are copied as they are.
+  const size = n.length * 12 + batch.strings.length + 1024;
   // A buffer of its own has room in front for the request's head, as one given again has.
   const buffer = into && into.length >= size ? into : new Uint8Array(HEAD_ROOM + size).subarray(HEAD_ROOM);
-  const strings = JSON.parse(batch.strings) as string[];
+  const strings = batch.strings;
   if (n.length === 0) return buffer.subarray(0, 0);
   // The usual batch (one resource, one scope) in one pass over the numbers; another is regrouped.
   const first = originSlot(n);

@@ -66,7 +66,7 @@ const tracer = new BatchTracer({
     // As ThreadSpanProcessor hands a full batch over; its numbers come back once "sent".
     written() {
       if (writer.count < BATCH) return;
-      writer.recycle(writer.take().numbers);
+      writer.recycle(writer.take());
       batches++;
     },
     // The gateway writes the records of the requests that end in one turn of its event loop

@@ -4,7 +4,7 @@ import type { ExportResult } from "@opentelemetry/core";
 import { ProtobufTraceSerializer } from "@opentelemetry/otlp-transformer";
 import { resourceFromAttributes } from "@opentelemetry/resources";
 import { InMemorySpanExporter, SimpleSpanProcessor, TracerProvider } from "@opentelemetry/sdk-trace";
-import { EncodeBuffers } from "./encode-buffers.ts";
+import { EncodeBuffers, HEAD_ROOM } from "./encode-buffers.ts";
 import { type BatchExporter, createBatchExporter, type ResolvedBatch } from "./otlp-batch-exporter.ts";
 import { readSpanBatch } from "./read-span-batch.ts";
 import { SpanBatchWriter } from "./span-batch.ts";
@@ -106,8 +106,11 @@ test("requests written into reused buffers carry each batch's own bytes, retries
 test("only the encoder's buffers are reused, each once its send is over", async () => {
   const buffers = new EncodeBuffers();
   expect(buffers.take()).toBeUndefined();
-  const ours = buffers.encoded(new Uint8Array(new ArrayBuffer(1024), 16, 100));
+  const ours = buffers.encoded(new Uint8Array(new ArrayBuffer(4096), 16, 100));
   const library = new Uint8Array(new ArrayBuffer(8192), 4096, 100);
+  // While it is sent, the request's head may be written in front of the encoder's bytes, never of the library's.
+  expect(buffers.headroom(ours)).toBe(16);
+  expect(buffers.headroom(library)).toBe(0);
   let finish: () => void = () => {};
   const transport = buffers.releasing({
     send: () => new Promise((resolve) => (finish = () => resolve({ status: "success" }))),
@@ -119,8 +122,10 @@ test("only the encoder's buffers are reused, each once its send is over", async 
   await sending;
   const reused = buffers.take();
   expect(reused?.buffer).toBe(ours.buffer);
-  expect(reused?.byteOffset).toBe(0);
-  expect(reused?.length).toBe(1024);
+  expect(buffers.headroom(ours)).toBe(0);
+  // Given again with room in front for the next request's head.
+  expect(reused?.byteOffset).toBe(HEAD_ROOM);
+  expect(reused?.length).toBe(4096 - HEAD_ROOM);
   // A failed send gives its buffer back too; a buffer the encoder did not write never comes back.
   const failing = buffers.releasing({
     send: () => Promise.reject(new Error("down")),

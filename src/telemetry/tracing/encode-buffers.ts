@@ -2,6 +2,12 @@ import type { IExporterTransport } from "@opentelemetry/otlp-exporter-base";
 
 /** Free buffers kept: one export is in flight at a time as a rule, a second while one retries. */
 const MAX_FREE = 2;
+/**
+ * Bytes left free in front of each request written into a buffer given again, for its HTTP head
+ * (~250 bytes; more with `OTEL_EXPORTER_OTLP_*HEADERS`): the lean client writes the head there
+ * and sends head and body in one write, without copying the body (export-client.ts).
+ */
+export const HEAD_ROOM = 1024;
 
 /**
  * The export thread's output buffers for otlp-proto-batch.ts, each written again once the export
@@ -15,9 +21,18 @@ export class EncodeBuffers {
   /** Buffers of requests encoded and not yet over. */
   private readonly lent = new Set<ArrayBufferLike>();
 
-  /** A buffer to encode into, if one is free. */
+  /** A buffer to encode into, if one is free (after `HEAD_ROOM` bytes of its own). */
   take(): Uint8Array | undefined {
-    return this.free.pop();
+    return this.free.pop()?.subarray(HEAD_ROOM);
+  }
+
+  /**
+   * How many bytes in front of `body` may be written over (the head of its request): all those of
+   * its buffer for a request the encoder wrote (the rest of that buffer is the encoder's scratch
+   * or `HEAD_ROOM`), none for any other (the library serialiser's output may share a slab).
+   */
+  headroom(body: Uint8Array): number {
+    return this.lent.has(body.buffer) ? body.byteOffset : 0;
   }
 
   /** `bytes` were written by the encoder (into a buffer `take` gave, or a new one): lent until `give`. */
@@ -34,9 +49,9 @@ export class EncodeBuffers {
 
   /**
    * `transport`, giving each request's buffer back when its send is over, retries included. (The
-   * body is safe to write once `send` has settled: the lean client has copied it into its request
-   * buffer (as often as it sent it) and `fetch` when called, and the library's transports have
-   * finished with it.)
+   * body is safe to write once `send` has settled: the lean client has written it to its socket
+   * (or copied what the socket did not take) as often as it sent it, `fetch` has read it when
+   * called, and the library's transports have finished with it.)
    */
   releasing(transport: IExporterTransport): IExporterTransport {
     return {

@@ -29,11 +29,13 @@ export interface ExportClient {
  * kept-alive connections of its own, writing each request to its socket from the thread itself,
  * with `directFetch` for whatever it does not take (as for the gateway's own calls). Bun's
  * `fetch` cost the thread ~100 µs a batch and its HTTP client thread as much again, for the
- * same write (docs/BENCHMARKS-HISTORY.md, session 13).
+ * same write (docs/BENCHMARKS-HISTORY.md, session 13). `headroom`: how many bytes in front of a
+ * body its request's head may be written over (`EncodeBuffers.headroom`), so that the ~200 KB
+ * body is sent where the encoder wrote it rather than copied after the head.
  */
-export function exportClient(): ExportClient {
+export function exportClient(headroom?: (body: Uint8Array) => number): ExportClient {
   const pool = new ConnectionPool();
-  const bytes = new RequestBytes(EXPORT_REQUEST_BYTES);
+  const bytes = new RequestBytes(EXPORT_REQUEST_BYTES, headroom);
   // No proxy variable diverts it: the library's transport goes straight to the endpoint.
   const fetch = createLeanFetch({ fallback: directFetch, env: {}, pool, bytes });
   return { answer: fetch.answer, close: () => pool.close() };

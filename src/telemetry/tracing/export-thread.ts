@@ -11,7 +11,7 @@ import type { InstrumentationScope } from "@opentelemetry/core";
 import { type Resource, resourceFromAttributes } from "@opentelemetry/resources";
 import { createBatchExporter } from "./otlp-batch-exporter.ts";
 import { HeldMemories } from "./posted-memory.ts";
-import type { ExportThreadReply, ExportThreadRequest } from "./span-batch-layout.ts";
+import type { BatchMemory, ExportThreadReply, ExportThreadRequest } from "./span-batch-layout.ts";
 import { StringTableMirror } from "./string-table.ts";
 
 declare const self: Worker;
@@ -20,22 +20,20 @@ const exporter = createBatchExporter(process.env);
 const resources = new Map<number, Resource>();
 const scopes = new Map<number, InstrumentationScope>();
 const table = new StringTableMirror();
-const memories = new HeldMemories();
-const NO_NUMBERS: Float64Array = new Float64Array(0);
+const numberMemories = new HeldMemories((memory, length) => new Float64Array(memory, 0, length));
+const stringMemories = new HeldMemories((memory, length) => new Uint8Array(memory, 0, length));
+const NO_MEMORY: BatchMemory = { numbers: new Float64Array(0), strings: new Uint8Array(0) };
 /** Exports sent and not yet answered: a flush waits for these, then the exporter's own. */
 const sending = new Set<Promise<void>>();
 
 const reply = (message: ExportThreadReply) => self.postMessage(message);
 const errorText = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
-/**
- * `strings`: the string table as of an export's batch, `numbers` its numbers (both as the batch
- * arrived; empty for a flush or shutdown).
- */
+/** The string table as of an export's batch, and the batch's memory (empty for a flush or shutdown). */
 async function handle(
   request: ExportThreadRequest,
   strings: readonly string[],
-  numbers: Float64Array,
+  memory: BatchMemory,
 ): Promise<void> {
   const target = await exporter;
   if (request.op === "export") {
@@ -47,7 +45,7 @@ async function handle(
     for (const s of request.scopes) scopes.set(s.id, s.scope);
     const batch = {
       // The requests' records as they came: the encoder writes each part as the span it stands for.
-      batch: { spans: request.spans, strings: request.strings, numbers },
+      batch: { spans: request.spans, strings: memory.strings, numbers: memory.numbers },
       table: strings,
       resource: (id: number) => resources.get(id) ?? resourceFromAttributes({}),
       scope: (id: number) => scopes.get(id) ?? { name: "" },
@@ -78,15 +76,15 @@ self.onmessage = (event: MessageEvent<ExportThreadRequest>) => {
   const failed = (error: unknown) => reply({ id: request.id, ok: false, error: errorText(error) });
   // The table is updated here, in the order the batches were posted, before anything waits.
   let strings: readonly string[] = [];
-  let numbers = NO_NUMBERS;
+  let memory: BatchMemory = NO_MEMORY;
   try {
     if (request.op === "export") {
-      numbers = memories.numbersOf(request);
+      memory = { numbers: numberMemories.of(request.numbers), strings: stringMemories.of(request.strings) };
       strings = table.apply(request.table);
     }
   } catch (error) {
     failed(error);
     return;
   }
-  handle(request, strings, numbers).catch(failed);
+  handle(request, strings, memory).catch(failed);
 };

@@ -8,6 +8,7 @@ import {
 import { ProtobufTraceSerializer } from "@opentelemetry/otlp-transformer";
 import type { Resource } from "@opentelemetry/resources";
 import { EncodeBuffers } from "./encode-buffers.ts";
+import { exportClient } from "./export-client.ts";
 import { createFetchTransport, createRetryingTransport } from "./fetch-transport.ts";
 import { encodeSpanBatch } from "./otlp-proto-batch.ts";
 import { readSpanBatch } from "./read-span-batch.ts";
@@ -88,7 +89,14 @@ export async function createBatchExporter(
         options,
         serializer,
         createOtlpHttpExporterMetrics("otlp_http_span_exporter", countSpans, options.url, undefined),
-        buffers.releasing(createRetryingTransport(createFetchTransport(options))),
+        buffers.releasing(
+          createRetryingTransport(
+            createFetchTransport(
+              options,
+              exportClient((body) => buffers.headroom(body)),
+            ),
+          ),
+        ),
       )
     : createOtlpHttpExportDelegate(options, serializer, "otlp_http_span_exporter", countSpans, undefined);
   return new OTLPExporterBase<ResolvedBatch>(delegate);

@@ -81,6 +81,8 @@ test("a batch of mindgw's spans encodes to the library's bytes", () => {
         "mindgw.cost_usd": i / 7,
         "not a number": Number.NaN,
         "long text": "x".repeat(200 + i),
+        // The batch's own strings, not ASCII, their UTF-8 lengths below and past 128.
+        "long text é": `${"é☃".repeat(12 + i)}\ud83d\ude00`,
         "emoji ☃": "\ud83d\ude00",
       });
       const client = tracer.startSpan(

@@ -1,5 +1,6 @@
 import type { InstrumentationScope } from "@opentelemetry/core";
 import type { Resource } from "@opentelemetry/resources";
+import { HEAD_ROOM } from "./encode-buffers.ts";
 import { SpanWriter } from "./otlp-span-writer.ts";
 import { type ProtoWriter, putVarint, varintSize } from "./proto-writer.ts";
 import { SpanRecords, spanFields } from "./request-records.ts";
@@ -31,7 +32,8 @@ import {
  * copied whole into span records (request-records.ts) only to be read once.
  *
  * `into`: a buffer the bytes may be written into (the export thread reuses one per export in
- * flight, `EncodeBuffers`); the result is a view of it, or of a larger one when it was short.
+ * flight, `EncodeBuffers`); the result is a view of it, or of a larger one when it was short
+ * (made with `HEAD_ROOM` bytes in front, as `EncodeBuffers` gives them).
  */
 export function encodeSpanBatch(
   batch: Pick<SpanBatch, "strings" | "numbers">,
@@ -41,10 +43,12 @@ export function encodeSpanBatch(
   into?: Uint8Array,
 ): Uint8Array | undefined {
   const n = batch.numbers;
-  // A request record's part is 14 slots shorter than the span record it stands for.
-  const size = n.length * 12 + batch.strings.length * 2 + 1024;
-  const buffer = into && into.length >= size ? into : new Uint8Array(size);
-  const strings = JSON.parse(batch.strings) as string[];
+  // A request record's part is 14 slots shorter than the span record it stands for; own strings
+  // are copied as they are.
+  const size = n.length * 12 + batch.strings.length + 1024;
+  // A buffer of its own has room in front for the request's head, as one given again has.
+  const buffer = into && into.length >= size ? into : new Uint8Array(HEAD_ROOM + size).subarray(HEAD_ROOM);
+  const strings = batch.strings;
   if (n.length === 0) return buffer.subarray(0, 0);
   // The usual batch (one resource, one scope) in one pass over the numbers; another is regrouped.
   const first = originSlot(n);

@@ -1,5 +1,5 @@
+import { ownLength } from "./own-strings.ts";
 import {
-  isAscii,
   isInt64,
   ProtoWriter,
   putBytes,
@@ -31,7 +31,7 @@ const SPAN_FLAGS_IS_REMOTE = 0x200;
 const TYPE_BITS = TYPES - 1;
 const TYPE_SHIFT = Math.log2(TYPES);
 
-/** The protobuf writer over the string table as of a batch, and the batch's own strings. */
+/** The protobuf writer over the string table as of a batch, and the batch's own strings (own-strings.ts). */
 export class SpanWriter extends ProtoWriter {
   private readonly known: TableBytes;
   /** `keptAt`'s string's length in bytes (its length prefix included). */
@@ -40,7 +40,7 @@ export class SpanWriter extends ProtoWriter {
   constructor(
     buffer: Uint8Array,
     private readonly table: readonly string[],
-    private readonly strings: readonly string[],
+    private readonly strings: Uint8Array,
   ) {
     super(buffer, 0);
     this.known = tableBytesOf(table);
@@ -123,7 +123,6 @@ export class SpanWriter extends ProtoWriter {
       const keyLength = this.keptLength;
       let valueAt = 0;
       let valueLength = 0;
-      let text = "";
       let any: number;
       if (type === STRING) {
         valueAt = this.keptAt(value);
@@ -132,14 +131,12 @@ export class SpanWriter extends ProtoWriter {
       } else if (type === BOOLEAN) any = 2;
       else if (type === NUMBER) any = isInt64(value) ? 1 + varintSize(value) : 9;
       else if (type === TEXT) {
-        text = this.strings[value] ?? "";
-        if (!isAscii(text)) {
-          if (!this.text(keyAt, keyLength, text)) return false;
-          b = this.buffer;
-          pos = this.pos;
-          continue;
-        }
-        any = 1 + varintSize(text.length) + text.length;
+        // Its UTF-8 after its length: a string value's bytes as protobuf writes them. The offset
+        // as an int32 (a Float64Array's slot is a double): a double reaching putBytes as its
+        // start made JSC compile it for doubles at every call (+~90 µs a batch of 512 spans).
+        valueAt = value | 0;
+        valueLength = ownLength(this.strings, valueAt);
+        any = 1 + valueLength;
       } else return false;
       const kvLength = 2 + keyLength + varintSize(any) + any;
       // Room for all of it and the varints' bytes: the buffer does not move below.
@@ -172,8 +169,7 @@ export class SpanWriter extends ProtoWriter {
         }
       } else {
         b[pos++] = 0x0a; // AnyValue.string_value
-        pos = putVarint(b, pos, text.length);
-        for (let c = 0; c < text.length; c++) b[pos++] = text.charCodeAt(c);
+        pos = putBytes(b, pos, this.strings, valueAt, valueLength);
       }
     }
     const message = n[i + 14] as number;
@@ -206,22 +202,6 @@ export class SpanWriter extends ProtoWriter {
     );
     this.pos = pos;
     this.closeWide(spanStart);
-    return true;
-  }
-
-  /** A `TEXT` attribute that is not ASCII (rare): the general way, lengths reserved and moved. */
-  private text(keyAt: number, keyLength: number, value: string): boolean {
-    this.tag(9, 2);
-    const kv = this.open();
-    this.tag(1, 2);
-    this.room(keyLength);
-    this.pos = putBytes(this.buffer, this.pos, this.known.bytes, keyAt, keyLength);
-    this.tag(2, 2);
-    const any = this.open();
-    this.tag(1, 2);
-    this.string(value);
-    this.close(any);
-    this.close(kv);
     return true;
   }
 

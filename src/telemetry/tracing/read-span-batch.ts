@@ -8,6 +8,7 @@ import {
 import { hrTimeDuration, type InstrumentationScope } from "@opentelemetry/core";
 import type { Resource } from "@opentelemetry/resources";
 import type { ReadableSpan } from "@opentelemetry/sdk-trace";
+import { ownText } from "./own-strings.ts";
 import {
   BOOLEAN,
   BYTES,
@@ -51,10 +52,10 @@ export function readSpanBatch(
   resource: (id: number) => Resource,
   scope: (id: number) => InstrumentationScope,
 ): ReadableSpan[] {
-  const strings = JSON.parse(batch.strings) as string[];
+  const strings = batch.strings;
   const n = batch.numbers;
   const shared = (i: number) => table[n[i] as number] ?? "";
-  const own = (i: number) => strings[n[i] as number] ?? "";
+  const own = (i: number) => ownText(strings, n[i] as number);
   const spans: ReadableSpan[] = [];
   let i = 0;
   while (i < n.length) {
@@ -90,16 +91,16 @@ export function readSpanBatch(
         type === STRING
           ? (table[value] ?? "")
           : type === TEXT
-            ? (strings[value] ?? "")
+            ? ownText(strings, value)
             : type === NUMBER
               ? value
               : type === BOOLEAN
                 ? value === 1
                 : type === BYTES
                   ? (Uint8Array.from(
-                      JSON.parse(strings[value] ?? "[]") as number[],
+                      JSON.parse(ownText(strings, value)) as number[],
                     ) as unknown as AttributeValue)
-                  : (JSON.parse(strings[value] ?? "null") as AttributeValue);
+                  : (JSON.parse(ownText(strings, value)) as AttributeValue);
     }
     spans.push({
       name: shared(i),

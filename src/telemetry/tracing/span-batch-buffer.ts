@@ -1,7 +1,9 @@
 import type { AttributeValue } from "@opentelemetry/api";
 import { BatchOrigins } from "./batch-origins.ts";
+import { OwnStringsWriter } from "./own-strings.ts";
 import { ATTRIBUTE_KEYS, type AttributeKey } from "./span-attributes.ts";
 import {
+  type BatchMemory,
   BOOLEAN,
   BYTES,
   FIELDS,
@@ -21,6 +23,8 @@ import { StringTable, type TableLimit } from "./string-table.ts";
  * Bun does at a cost near a copy (~100 µs a batch of 512 spans together, on the event loop).
  */
 const sharedNumbers = (length: number) => new Float64Array(new SharedArrayBuffer(length * 8));
+/** Own strings' bytes a new memory has room for, a span of the batch. */
+const OWN_BYTES_A_SPAN = 32;
 
 /**
  * The export batch being written (span-batch-layout.ts): its numbers in shared memory, its own
@@ -32,7 +36,7 @@ export class SpanBatchBuffer {
   protected readonly origins = new BatchOrigins();
   /** Kept across batches: the thread mirrors it. Starts with the request spans' attribute keys. */
   protected readonly table: StringTable;
-  private strings: string[] = [];
+  private readonly strings: OwnStringsWriter;
   protected numbers: Float64Array;
   protected at = 0;
   /** Where the span being written starts, and its attributes so far. */
@@ -52,15 +56,18 @@ export class SpanBatchBuffer {
     this.table = new StringTable(ATTRIBUTE_KEYS, tableLimit);
     this.size = capacity * (FIELDS + 24);
     this.numbers = sharedNumbers(this.size);
+    // A request id (~40 bytes) every two spans, as a rule.
+    this.strings = new OwnStringsWriter(capacity * OWN_BYTES_A_SPAN);
   }
 
   /**
-   * A batch's numbers once the export thread is done with them (its reply came): the next batch
-   * is written into the same memory instead of a new array (512 spans are ~200 KB; two kept).
+   * A batch's memory once the export thread is done with it (its reply came): the next batch is
+   * written into the same memory instead of new arrays (512 spans are ~200 KB; two kept).
    */
-  recycle(numbers: Float64Array): void {
+  recycle({ numbers, strings }: BatchMemory): void {
     const whole = new Float64Array(numbers.buffer);
     if (this.spare.length < 2 && whole.length >= this.size) this.spare.push(whole);
+    this.strings.recycle(strings);
   }
 
   /** A string that repeats (names, keys, enum-like values): its string-table index. */
@@ -68,9 +75,9 @@ export class SpanBatchBuffer {
     return this.table.intern(value);
   }
 
-  /** A string of this span's own (long values, trace state, extras): no lookup. */
+  /** A string of this span's own (long values, trace state, extras): no lookup; its offset. */
   protected unique(value: string): number {
-    return this.strings.push(value) - 1;
+    return this.strings.add(value);
   }
 
   protected room(slots: number): void {
@@ -147,12 +154,11 @@ export class SpanBatchBuffer {
       resources,
       scopes,
       table: this.table.take(),
-      strings: JSON.stringify(this.strings),
+      strings: this.strings.take(),
       // The written part of the shared array itself: posted, it is neither copied nor moved.
       numbers: this.numbers.subarray(0, this.at),
     };
     this.numbers = this.spare.pop() ?? sharedNumbers(this.size);
-    this.strings = [];
     this.at = 0;
     this.count = 0;
     return batch;

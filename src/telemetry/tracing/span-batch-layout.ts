@@ -1,7 +1,7 @@
 import type { Attributes } from "@opentelemetry/api";
 import type { InstrumentationScope } from "@opentelemetry/core";
 import type { TimedEvent } from "@opentelemetry/sdk-trace";
-import type { NumbersMessage } from "./posted-memory.ts";
+import type { MemoryMessage } from "./posted-memory.ts";
 import type { TableUpdate } from "./string-table.ts";
 
 /**
@@ -13,7 +13,8 @@ import type { TableUpdate } from "./string-table.ts";
  * Strings that repeat (names, attribute keys, models, routes, short values) are indices into a
  * string table kept across batches and mirrored by the thread (string-table.ts); a batch sends
  * only the table's new strings. Strings of one span (long values: request ids, content; trace
- * states, events and links) are the batch's own, in `strings`.
+ * states, events and links) are the batch's own, in `strings` (own-strings.ts: UTF-8 in shared
+ * memory too, each named by the byte offset where it starts).
  *
  * Per span: the fixed fields below, then `attributes` pairs of (key string × 8 + value type,
  * value). Events and links (mindgw makes none) travel as one JSON string. The trace, span and
@@ -28,9 +29,10 @@ export const SPAN_ID = 25;
 export const PARENT_ID = 27;
 
 /**
- * Attribute value types: a string-table index, a number, a boolean, bytes (as a JSON array of
- * the batch's own strings), anything else (null, arrays, maps) as JSON, a string of the batch's
- * own (`TEXT`). Keys are always string-table indices.
+ * Attribute value types: a string-table index, a number, a boolean, bytes (as a JSON array in
+ * one of the batch's own strings), anything else (null, arrays, maps) as JSON, a string of the
+ * batch's own (`TEXT`); the last three name an own string by its offset. Keys are always
+ * string-table indices.
  */
 export const STRING = 0;
 export const NUMBER = 1;
@@ -105,7 +107,8 @@ export interface ScopeData {
 /**
  * One batch as the main thread posts it (`numbers` is a view of shared memory). Slots 0 (name)
  * and 14 (status message), attribute keys and `STRING` values index the string table; slots 5
- * (trace state) and 20 (events and links), `TEXT`, `BYTES` and `JSON_VALUE` values index `strings`.
+ * (trace state) and 20 (events and links), `TEXT`, `BYTES` and `JSON_VALUE` values are offsets
+ * into `strings`.
  */
 export interface SpanBatch {
   readonly spans: number;
@@ -113,14 +116,20 @@ export interface SpanBatch {
   readonly scopes: readonly ScopeData[];
   /** What the thread's copy of the string table needs to read this batch. */
   readonly table: TableUpdate;
-  /** JSON array of the batch's own strings. */
-  readonly strings: string;
+  /** The batch's own strings (own-strings.ts), a view of shared memory from its start. */
+  readonly strings: Uint8Array;
   readonly numbers: Float64Array;
 }
 
-/** Main thread → export thread: a batch's numbers go as posted-memory.ts says. */
+/** The shared memory of a batch, given back to its writer once the thread is done with it. */
+export type BatchMemory = Pick<SpanBatch, "numbers" | "strings">;
+
+/** Main thread → export thread: a batch's numbers and strings go as posted-memory.ts says. */
 export type ExportThreadRequest =
-  | ({ readonly op: "export"; readonly id: number } & Omit<SpanBatch, "numbers"> & NumbersMessage)
+  | ({ readonly op: "export"; readonly id: number } & Omit<SpanBatch, "numbers" | "strings"> & {
+        readonly numbers: MemoryMessage;
+        readonly strings: MemoryMessage;
+      })
   | { readonly op: "flush" | "shutdown"; readonly id: number };
 
 /** Export thread → main thread: one reply per request, by id. */

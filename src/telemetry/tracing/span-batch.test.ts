@@ -133,7 +133,7 @@ test("a batch's numbers are its written part of the array; an array given back i
   const copy = one.numbers.slice();
   const given = one.numbers.buffer;
   new Float64Array(given).fill(-7);
-  writer.recycle(one.numbers);
+  writer.recycle(one);
   // The batch after `take()` was already started in a fresh array; the one after it gets it back.
   writer.add(first);
   const two = writer.take();

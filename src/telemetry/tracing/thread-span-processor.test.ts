@@ -123,14 +123,15 @@ test("over http/protobuf (the default) the batch goes as OTLP protobuf to /v1/tr
   expect(Buffer.from(bodies[0]?.body ?? []).includes(Buffer.from(traceId, "hex"))).toBe(true);
 });
 
-test("a batch's shared memory crosses to the thread once: the batches written into it again name it", async () => {
+test("a batch's shared memories cross to the thread once: the batches written into them again name them", async () => {
   // Posted with every batch, the same memory arrived on the thread as a new buffer each time
   // (posted-memory.ts). Each batch here is sent and answered before the next is written, so the
-  // writer's arrays are its first and second, then the same two again.
-  const posted: { op?: string; shared?: unknown }[] = [];
+  // writer's arrays are its first and second, then the same two again; its strings' too.
+  type Posted = { op?: string; numbers: { shared?: unknown }; strings: { shared?: unknown } };
+  const posted: Posted[] = [];
   const post = Worker.prototype.postMessage;
   Worker.prototype.postMessage = function (this: Worker, message: unknown) {
-    posted.push(message as { op?: string; shared?: unknown });
+    posted.push(message as Posted);
     post.call(this, message);
   };
 
@@ -144,23 +145,31 @@ test("a batch's shared memory crosses to the thread once: the batches written in
       }),
       "memory-test",
     );
+    const id = (b: number, s: number) => `request-${b}-${s}-${"x".repeat(40)}`;
     for (let b = 0; b < 6; b++) {
-      for (let s = 0; s < 3; s++) tracer.startSpan(`batch ${b} span ${s}`).end();
+      for (let s = 0; s < 3; s++)
+        tracer
+          .startSpan(`batch ${b} span ${s}`)
+          .setAttribute("mindgw.request_id", id(b, s))
+          .setAttribute("note", `${"é".repeat(20)}${b}`)
+          .end();
       await provider.forceFlush();
     }
     const exports = posted.filter((message) => message.op === "export");
     expect(exports).toHaveLength(6);
-    expect(exports.map((message) => message.shared !== undefined)).toEqual([
-      true,
-      true,
-      false,
-      false,
-      false,
-      false,
-    ]);
-    const names = receiver.spans.filter((span) => span.service === "memory-test").map((span) => span.name);
-    expect(names.sort()).toEqual(
-      Array.from({ length: 18 }, (_, i) => `batch ${Math.floor(i / 3)} span ${i % 3}`).sort(),
+    const once = [true, true, false, false, false, false];
+    expect(exports.map((message) => message.numbers.shared !== undefined)).toEqual(once);
+    expect(exports.map((message) => message.strings.shared !== undefined)).toEqual(once);
+    const spans = receiver.spans.filter((span) => span.service === "memory-test");
+    // Each span's own strings (long values) as written, in memories written again batch after batch.
+    expect(spans.map((span) => [span.name, span.attributes["mindgw.request_id"]]).sort()).toEqual(
+      Array.from({ length: 18 }, (_, i) => {
+        const [b, s] = [Math.floor(i / 3), i % 3];
+        return [`batch ${b} span ${s}`, id(b, s)];
+      }).sort(),
+    );
+    expect(new Set(spans.map((span) => span.attributes.note))).toEqual(
+      new Set(Array.from({ length: 6 }, (_, b) => `${"é".repeat(20)}${b}`)),
     );
   } finally {
     Worker.prototype.postMessage = post;

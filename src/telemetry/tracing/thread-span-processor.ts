@@ -6,7 +6,7 @@ import { threadEntry } from "../../core/thread-entry.ts";
 import type { LaterSpans, SpanBatches } from "./batch-tracer.ts";
 import { PostedMemories } from "./posted-memory.ts";
 import { SpanBatchWriter } from "./span-batch.ts";
-import type { ExportThreadReply, ExportThreadRequest } from "./span-batch-layout.ts";
+import type { BatchMemory, ExportThreadReply, ExportThreadRequest } from "./span-batch-layout.ts";
 
 type Request = ExportThreadRequest extends infer R
   ? R extends { id: number }
@@ -45,7 +45,7 @@ export class ThreadSpanProcessor implements SpanProcessor, SpanBatches {
   readonly writer: SpanBatchWriter;
   private readonly pending = new Map<
     number,
-    { spans: number; numbers: Float64Array | undefined; done: (reply: ExportThreadReply) => void }
+    { spans: number; memory: BatchMemory | undefined; done: (reply: ExportThreadReply) => void }
   >();
   private pendingSpans = 0;
   /** Requests' spans to write at the end of this turn (`later`). */
@@ -59,8 +59,9 @@ export class ThreadSpanProcessor implements SpanProcessor, SpanBatches {
    */
   private readonly delayUp = () => this.handOver();
   private next = 0;
-  /** The batches' shared memories the thread holds. */
-  private readonly memories = new PostedMemories();
+  /** The batches' shared memories the thread holds: their numbers', their strings'. */
+  private readonly numberMemories = new PostedMemories();
+  private readonly stringMemories = new PostedMemories();
   private timer: ReturnType<typeof setTimeout> | undefined;
   private worker: ThreadWorker | null = null;
   private broken: string | null = null;
@@ -142,10 +143,15 @@ export class ThreadSpanProcessor implements SpanProcessor, SpanBatches {
       this.timer = undefined;
     }
     if (this.writer.count === 0) return;
-    const { numbers, ...batch } = this.writer.take();
+    const { numbers, strings, ...batch } = this.writer.take();
     try {
-      const request = { op: "export" as const, ...batch, ...this.memories.message(numbers) };
-      this.send(request, batch.spans, numbers, (reply) => {
+      const request = {
+        op: "export" as const,
+        ...batch,
+        numbers: this.numberMemories.message(numbers),
+        strings: this.stringMemories.message(strings),
+      };
+      this.send(request, batch.spans, { numbers, strings }, (reply) => {
         if (reply.ok) return;
         // The thread may not have taken the batch's new strings (string-table.ts): resend all.
         this.writer.lost();
@@ -153,7 +159,8 @@ export class ThreadSpanProcessor implements SpanProcessor, SpanBatches {
       });
     } catch (error) {
       this.writer.lost();
-      this.memories.lost();
+      this.numberMemories.lost();
+      this.stringMemories.lost();
       this.options.onDropped(batch.spans, error instanceof Error ? error.message : String(error));
     }
   }
@@ -179,18 +186,18 @@ export class ThreadSpanProcessor implements SpanProcessor, SpanBatches {
     this.worker = null;
   }
 
-  /** `numbers`: an export's, recycled into the writer once the thread is done with them. */
+  /** `memory`: an export's, recycled into the writer once the thread is done with it. */
   private send(
     request: Request,
     spans: number,
-    numbers: Float64Array | undefined,
+    memory: BatchMemory | undefined,
     done: (reply: ExportThreadReply) => void,
   ): void {
     const worker = this.thread();
     const id = ++this.next;
-    // The numbers are in shared memory (span-batch.ts), posted once and named after (posted-memory.ts).
+    // The numbers and strings are in shared memory (span-batch-buffer.ts), posted once and named after (posted-memory.ts).
     worker.postMessage({ ...request, id });
-    this.pending.set(id, { spans, numbers, done });
+    this.pending.set(id, { spans, memory, done });
     this.pendingSpans += spans;
     worker.ref();
   }
@@ -222,8 +229,8 @@ export class ThreadSpanProcessor implements SpanProcessor, SpanBatches {
     const waiter = this.pending.get(reply.id);
     if (!waiter) return;
     this.pending.delete(reply.id);
-    // The thread is done with the batch's numbers: the writer may write into them again.
-    if (waiter.numbers) this.writer.recycle(waiter.numbers);
+    // The thread is done with the batch's memory: the writer may write into it again.
+    if (waiter.memory) this.writer.recycle(waiter.memory);
     this.pendingSpans -= waiter.spans;
     if (this.pending.size === 0) this.worker?.unref();
     waiter.done(reply);

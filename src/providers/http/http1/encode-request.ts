@@ -166,7 +166,7 @@ export function encodeRequest(url: string, init: RequestInit | undefined, into: 
     into.decimal(length);
     into.pair(13, 10);
     into.pair(13, 10);
-    if (text === undefined) into.raw(body as Uint8Array);
+    if (text === undefined) into.body(body as Uint8Array);
     else into.utf8(text, length);
   } else into.pair(13, 10);
   return target.origin;

@@ -85,6 +85,51 @@ describe("lean client: the request's bytes, encoded in one reused buffer", () =>
     expect(Buffer.concat(received).equals(Buffer.alloc(size, "a"))).toBe(true);
   });
 
+  test("a body with room in front for the head goes out where it is, the head written there; one without is copied", async () => {
+    const server = rawServer((_request, socket) => socket.write(ok("done")));
+    const room = 512;
+    const body = (text: string) => new Uint8Array(Buffer.from(`${"-".repeat(room)}${text}`).buffer, room);
+    // The caller's bodies with room in front: all of it, except the ones marked as having none.
+    const bare = new WeakSet<ArrayBufferLike>();
+    const bytes = new RequestBytes(64, (piece) => (bare.has(piece.buffer) ? 0 : piece.byteOffset));
+    const fetch = createLeanFetch({
+      fallback: () => Promise.reject(new Error("no fallback")),
+      env: {},
+      pool: new ConnectionPool(),
+      bytes,
+    });
+    const inPlace = body("in place");
+    const post = (piece: Uint8Array) =>
+      fetch(`${server.url}/v1/traces`, {
+        method: "POST",
+        headers: { "content-type": "application/x-protobuf" },
+        body: piece as Uint8Array<ArrayBuffer>,
+      });
+    expect(await (await post(inPlace)).text()).toBe("done");
+    // Sent from the body's own buffer: nothing of the body was copied.
+    expect(bytes.bytes.buffer).toBe(inPlace.buffer);
+    expect(bytes.bytes.byteOffset + bytes.size).toBe(inPlace.byteOffset + inPlace.byteLength);
+    const copied = body("copied");
+    bare.add(copied.buffer);
+    expect(await (await post(copied)).text()).toBe("done");
+    expect(bytes.bytes.buffer).not.toBe(copied.buffer);
+    // A body smaller than its head's room is copied too; so is a view at its buffer's start.
+    const tight = new Uint8Array(Buffer.from("--tight").buffer, 2);
+    expect(await (await post(tight)).text()).toBe("done");
+    expect(bytes.bytes.buffer).not.toBe(tight.buffer);
+    expect(await (await fetch(`${server.url}/`)).text()).toBe("done");
+    const requests = server.state.requests.map((request) => Buffer.from(request, "latin1").toString("utf8"));
+    const head = (length: number) =>
+      `POST /v1/traces HTTP/1.1\r\nHost: ${new URL(server.url).host}\r\n` +
+      "content-type: application/x-protobuf\r\nConnection: keep-alive\r\n" +
+      `User-Agent: Bun/${Bun.version}\r\nAccept: */*\r\nAccept-Encoding: gzip, deflate, br, zstd\r\n` +
+      `Content-Length: ${length}\r\n\r\n`;
+    expect(requests.slice(0, 3)).toEqual([`${head(8)}in place`, `${head(6)}copied`, `${head(5)}tight`]);
+    // The next request is encoded in the client's own buffer again, the bodies left as they were.
+    expect(requests[3]?.startsWith("GET / HTTP/1.1\r\n")).toBe(true);
+    expect(Buffer.from(inPlace).toString()).toBe("in place");
+  });
+
   test("numbers, header lines and text land where they are written; a value fetch would change is refused", () => {
     const into = new RequestBytes(8);
     into.ascii("POST");

@@ -19,16 +19,23 @@ const FIXED_BYTES = 6;
 const STATUS_BYTES = 2;
 const MAX_RETRY_AFTER = 64;
 
-/** What one answer frame carries; `head` absent on a lone end. */
-export interface Answer {
-  id: number;
-  head?: { status: number; contentType: string; retryAfter?: string };
-  end: boolean;
-  /** A view into the frame. */
-  body: Uint8Array;
-}
-
 const EMPTY = new Uint8Array(0);
+
+/**
+ * What one answer frame carries, read into an object its reader keeps (a worker connection has
+ * one: answer frames are read for every request, and a fresh object with a head object in it was
+ * two cells a request). Read its fields before the next frame is read into it.
+ */
+export class Answer {
+  id = 0;
+  /** The head's status; 0 on a lone end (no head). */
+  status = 0;
+  contentType = "";
+  retryAfter: string | undefined = undefined;
+  end = false;
+  /** A view into the frame. */
+  body: Uint8Array = EMPTY;
+}
 
 /**
  * The frame for a head (and, with `end`, the whole answer with `body`), or undefined when the
@@ -69,17 +76,20 @@ export function encodeAnswerEnd(id: number): Uint8Array<ArrayBuffer> {
 const lastContentType = new AsciiCache();
 
 /**
- * The answer in a frame, or a problem: a frame cut short, unknown flags, a body without both
- * head and end, a status out of 200–599, text that is not printable ASCII.
+ * The answer in a frame, read into `into` (a new `Answer` by default), or a problem: a frame cut
+ * short, unknown flags, a body without both head and end, a status out of 200–599, text that is
+ * not printable ASCII.
  */
-export function decodeAnswer(frame: Uint8Array): Answer | string {
+export function decodeAnswer(frame: Uint8Array, into: Answer = new Answer()): Answer | string {
   if (frame.byteLength < FIXED_BYTES || frame[0] !== ANSWER_KIND) return "answer frame cut off";
   const id = readU32(frame, 1);
   const flags = frame[5] as number;
   const end = (flags & ANSWER_END) !== 0;
   if (flags === 0 || (flags & ~(ANSWER_HEAD | ANSWER_END)) !== 0) return `answer frame flags ${flags}`;
-  if (!(flags & ANSWER_HEAD))
-    return frame.byteLength === FIXED_BYTES ? { id, end, body: EMPTY } : "end with a body";
+  if (!(flags & ANSWER_HEAD)) {
+    if (frame.byteLength !== FIXED_BYTES) return "end with a body";
+    return read(into, id, 0, "", undefined, end, EMPTY);
+  }
   if (frame.byteLength < FIXED_BYTES + STATUS_BYTES) return "answer frame cut off";
   const status = readU16(frame, FIXED_BYTES);
   if (status < 200 || status > 599) return `answer status ${status}`;
@@ -90,8 +100,23 @@ export function decodeAnswer(frame: Uint8Array): Answer | string {
     return "answer text cut off or not printable ASCII";
   const bodyAt = fields.at;
   if (!end && bodyAt < frame.byteLength) return "head with a body but no end";
-  const head = retryAfter
-    ? { status, contentType: contentType as string, retryAfter }
-    : { status, contentType: contentType as string };
-  return { id, head, end, body: frame.subarray(bodyAt) };
+  return read(into, id, status, contentType as string, retryAfter || undefined, end, frame.subarray(bodyAt));
+}
+
+function read(
+  into: Answer,
+  id: number,
+  status: number,
+  contentType: string,
+  retryAfter: string | undefined,
+  end: boolean,
+  body: Uint8Array,
+): Answer {
+  into.id = id;
+  into.status = status;
+  into.contentType = contentType;
+  into.retryAfter = retryAfter;
+  into.end = end;
+  into.body = body;
+  return into;
 }

@@ -82,23 +82,38 @@ export function encodeAlone(
   return out;
 }
 
-/** The batch message of `frames`, written into what `allocate` gives (every byte of it is written). */
+/**
+ * The batch message of `frames`, written into what `allocate` gives (every byte of it is written).
+ * Indexed loops, and an array of texts only where a control frame is in the batch (rare): a batch
+ * is written every turn, and `map` and `entries` made an array and two iterators each time.
+ */
 export function encodeBatch(
   frames: readonly QueuedFrame[],
   allocate: FrameBuffer = newFrameBuffer,
 ): Uint8Array<ArrayBuffer> {
-  const texts = frames.map((f) =>
-    typeof f === "string" ? encoder.encode(f) : f instanceof Uint8Array ? f : undefined,
-  );
+  let texts: (Uint8Array | undefined)[] | undefined;
   let size = 1;
-  for (const [i, frame] of frames.entries())
-    size += LENGTH_BYTES + (texts[i]?.byteLength ?? bodyFrameSize(frame as QueuedBody));
+  for (let i = 0; i < frames.length; i++) {
+    const frame = frames[i] as QueuedFrame;
+    if (typeof frame === "string") {
+      texts ??= new Array<Uint8Array | undefined>(frames.length);
+      const text = encoder.encode(frame);
+      texts[i] = text;
+      size += LENGTH_BYTES + text.byteLength;
+    } else size += LENGTH_BYTES + (frame instanceof Uint8Array ? frame.byteLength : bodyFrameSize(frame));
+  }
   const out = allocate(size);
   out[0] = BATCH_KIND;
   let at = 1;
-  for (const [i, frame] of frames.entries()) {
+  for (let i = 0; i < frames.length; i++) {
+    const frame = frames[i] as QueuedFrame;
     // JSON text as UTF-8, or a binary frame that is already whole: copied as it is.
-    const whole = texts[i];
+    const whole =
+      typeof frame === "string"
+        ? (texts?.[i] as Uint8Array)
+        : frame instanceof Uint8Array
+          ? frame
+          : undefined;
     if (whole) {
       writeU32(out, at, whole.byteLength);
       out.set(whole, at + LENGTH_BYTES);

@@ -37,29 +37,62 @@ export class Answer {
   body: Uint8Array = EMPTY;
 }
 
+/** What an answer frame's head says. */
+export interface AnswerHead {
+  status: number;
+  contentType: string;
+  retryAfter?: string | undefined;
+}
+
 /**
- * The frame for a head (and, with `end`, the whole answer with `body`), or undefined when the
- * head's texts do not fit it (not printable ASCII, too long): the JSON `head` frame takes those.
+ * The bytes of an answer frame up to its body (kind, id, flags, status, texts), or -1 when the
+ * head's texts do not fit one (not printable ASCII, too long): the JSON `head` frame takes those.
  */
-export function encodeAnswer(
-  id: number,
-  head: { status: number; contentType: string; retryAfter?: string | undefined },
-  end: boolean,
-  body: Uint8Array = EMPTY,
-): Uint8Array<ArrayBuffer> | undefined {
+export function answerHeadSize(head: AnswerHead): number {
   const retryAfter = head.retryAfter ?? "";
   const typeBytes = asciiSize(head.contentType);
   const retryBytes = retryAfter.length <= MAX_RETRY_AFTER ? asciiSize(retryAfter) : -1;
-  if (typeBytes < 0 || retryBytes < 0) return undefined;
-  const textsAt = FIXED_BYTES + STATUS_BYTES;
-  const bodyAt = textsAt + typeBytes + retryBytes;
-  const frame = new Uint8Array(bodyAt + body.byteLength);
-  frame[0] = ANSWER_KIND;
-  writeU32(frame, 1, id);
-  frame[5] = end ? ANSWER_HEAD | ANSWER_END : ANSWER_HEAD;
-  writeU16(frame, FIXED_BYTES, head.status);
-  writeAscii(frame, writeAscii(frame, textsAt, head.contentType), retryAfter);
-  frame.set(body, bodyAt);
+  if (typeBytes < 0 || retryBytes < 0) return -1;
+  return FIXED_BYTES + STATUS_BYTES + typeBytes + retryBytes;
+}
+
+/**
+ * Writes an answer frame's head (`answerHeadSize` bytes, which accepted it) at `at` of `out`, the
+ * body to follow only with `end`; returns where the body starts. A writer frames a whole answer in
+ * place with it, inside its batch (batch-frame.ts), rather than in a frame of its own first.
+ */
+export function writeAnswerHead(
+  out: Uint8Array,
+  at: number,
+  id: number,
+  head: AnswerHead,
+  end: boolean,
+): number {
+  out[at] = ANSWER_KIND;
+  writeU32(out, at + 1, id);
+  out[at + 5] = end ? ANSWER_HEAD | ANSWER_END : ANSWER_HEAD;
+  writeU16(out, at + FIXED_BYTES, head.status);
+  return writeAscii(
+    out,
+    writeAscii(out, at + FIXED_BYTES + STATUS_BYTES, head.contentType),
+    head.retryAfter ?? "",
+  );
+}
+
+/**
+ * The frame for a head (and, with `end`, the whole answer with `body`), or undefined when the
+ * head's texts do not fit it (`answerHeadSize`).
+ */
+export function encodeAnswer(
+  id: number,
+  head: AnswerHead,
+  end: boolean,
+  body: Uint8Array = EMPTY,
+): Uint8Array<ArrayBuffer> | undefined {
+  const headBytes = answerHeadSize(head);
+  if (headBytes < 0) return undefined;
+  const frame = new Uint8Array(headBytes + body.byteLength);
+  frame.set(body, writeAnswerHead(frame, 0, id, head, end));
   return frame;
 }
 

@@ -1,4 +1,4 @@
-import { ANSWER_KIND } from "./answer-frame.ts";
+import { ANSWER_KIND, type AnswerHead, writeAnswerHead } from "./answer-frame.ts";
 import { readU32, writeU32 } from "./big-endian.ts";
 import { CHUNK_HEADER_BYTES, CHUNK_KIND, writeChunkHeader } from "./chunk-frame.ts";
 import { REQUEST_KIND } from "./request-frame.ts";
@@ -38,8 +38,19 @@ export interface FrameParts {
   bytes: Uint8Array;
 }
 
+/**
+ * A whole answer not yet framed (answer-frame.ts: head, body and end in one frame): its head is
+ * written where the frame is, beside the body, so that a call's answer makes no frame of its own
+ * and no head object first. `headBytes`: its `answerHeadSize`.
+ */
+export interface QueuedAnswer extends AnswerHead {
+  id: number;
+  headBytes: number;
+  bytes: Uint8Array;
+}
+
 /** A frame whose body bytes are copied in where it is written. */
-type QueuedBody = QueuedChunk | FrameParts;
+type QueuedBody = QueuedChunk | FrameParts | QueuedAnswer;
 
 /**
  * A frame as the writer queued it: a control frame as JSON text, a body chunk, a binary frame in
@@ -49,7 +60,11 @@ export type QueuedFrame = string | QueuedBody | Uint8Array<ArrayBuffer>;
 
 /** A queued body's frame size. */
 const bodyFrameSize = (frame: QueuedBody) =>
-  ("prefix" in frame ? frame.prefix.byteLength : CHUNK_HEADER_BYTES) + frame.bytes.byteLength;
+  ("prefix" in frame
+    ? frame.prefix.byteLength
+    : "headBytes" in frame
+      ? frame.headBytes
+      : CHUNK_HEADER_BYTES) + frame.bytes.byteLength;
 
 /** The bytes one queued frame adds to a batch (its length prefix included); text at most. */
 export const batchedSize = (frame: QueuedFrame) =>
@@ -66,7 +81,8 @@ function writeBodyFrame(out: Uint8Array, at: number, frame: QueuedBody): number 
   if ("prefix" in frame) {
     out.set(frame.prefix, at);
     bodyAt = at + frame.prefix.byteLength;
-  } else writeChunkHeader(out, at, frame.id);
+  } else if ("headBytes" in frame) bodyAt = writeAnswerHead(out, at, frame.id, frame, true);
+  else writeChunkHeader(out, at, frame.id);
   out.set(frame.bytes, bodyAt);
   return bodyAt + frame.bytes.byteLength;
 }

@@ -107,6 +107,8 @@ export function encodeAnswerEnd(id: number): Uint8Array<ArrayBuffer> {
 
 /** The last content type read: the same on most answers. */
 const lastContentType = new AsciiCache();
+/** The reader of every answer frame's texts (a decode is not re-entered). */
+const answerFields = new AsciiFields();
 
 /**
  * The answer in a frame, read into `into` (a new `Answer` by default), or a problem: a frame cut
@@ -126,7 +128,7 @@ export function decodeAnswer(frame: Uint8Array, into: Answer = new Answer()): An
   if (frame.byteLength < FIXED_BYTES + STATUS_BYTES) return "answer frame cut off";
   const status = readU16(frame, FIXED_BYTES);
   if (status < 200 || status > 599) return `answer status ${status}`;
-  const fields = new AsciiFields(frame, FIXED_BYTES + STATUS_BYTES, frame.byteLength);
+  const fields = answerFields.over(frame, FIXED_BYTES + STATUS_BYTES, frame.byteLength);
   const contentType = fields.next(lastContentType);
   const retryAfter = contentType === undefined ? undefined : fields.next();
   if (retryAfter === undefined || retryAfter.length > MAX_RETRY_AFTER)

@@ -16,7 +16,7 @@ import {
   type WorkerFrame,
 } from "../protocol.ts";
 import { readGatewayFrame } from "../read-frame.ts";
-import { decodeRequestFrame, REQUEST_KIND } from "../request-frame.ts";
+import { decodeRequestFrame, REQUEST_KIND, RequestRead } from "../request-frame.ts";
 import type { WorkerLog } from "../worker-log.ts";
 import { StreamCredit } from "./stream-credit.ts";
 import { type AnswerInHand, callUpstream, chunkBytesFor, type UpstreamCallContext } from "./upstream-call.ts";
@@ -62,6 +62,8 @@ export class WorkerSession {
    * the worker route").
    */
   private readonly calls = new IdTable<StreamCredit>();
+  /** Each binary request frame is read into this one object (request-frame.ts). */
+  private readonly requestRead = new RequestRead();
   private registered = false;
   /** Set from the gateway's `registered` frame (its message limit). */
   private maxMessageBytes = DEFAULT_MAX_MESSAGE_BYTES;
@@ -241,7 +243,7 @@ export class WorkerSession {
 
   /** A binary request frame: the client's body as bytes (request-frame.ts). */
   private binaryRequest(bytes: Uint8Array) {
-    const decoded = decodeRequestFrame(bytes);
+    const decoded = decodeRequestFrame(bytes, this.requestRead);
     if (typeof decoded === "string") return this.malformed(decoded);
     this.onRequest(decoded.request, decoded.body);
   }

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { ANSWER_KIND, decodeAnswer, encodeAnswer, encodeAnswerEnd } from "./answer-frame.ts";
+import { ANSWER_KIND, Answer, decodeAnswer, encodeAnswer, encodeAnswerEnd } from "./answer-frame.ts";
 import { decodeRequestFrame, encodeRequestFrame, REQUEST_KIND, requestFrameParts } from "./request-frame.ts";
 
 const bytes = (text: string) => new TextEncoder().encode(text);
@@ -9,18 +9,35 @@ describe("binary answer frames", () => {
     const head = { status: 200, contentType: "text/event-stream" };
     expect(decodeAnswer(encodeAnswer(7, head, false) as Uint8Array)).toEqual({
       id: 7,
-      head,
+      ...head,
+      retryAfter: undefined,
       end: false,
       body: new Uint8Array(0),
     });
     expect(decodeAnswer(encodeAnswerEnd(0xffff_ffff))).toEqual({
       id: 0xffff_ffff,
+      status: 0,
+      contentType: "",
+      retryAfter: undefined,
       end: true,
       body: new Uint8Array(0),
     });
     const limited = { status: 429, contentType: "application/json", retryAfter: "30" };
     const whole = decodeAnswer(encodeAnswer(9, limited, true, bytes('{"error":"é"}')) as Uint8Array);
-    expect(whole).toEqual({ id: 9, head: limited, end: true, body: bytes('{"error":"é"}') });
+    expect(whole).toEqual({ id: 9, ...limited, end: true, body: bytes('{"error":"é"}') });
+  });
+
+  test("frames read into one object: each read replaces every field of the last", () => {
+    const into = new Answer();
+    const limited = { status: 429, contentType: "application/json", retryAfter: "30" };
+    decodeAnswer(encodeAnswer(9, limited, true, bytes("{}")) as Uint8Array, into);
+    expect(decodeAnswer(encodeAnswerEnd(4), into)).toBe(into);
+    expect(into).toEqual(
+      Object.assign(new Answer(), { id: 4, status: 0, contentType: "", end: true, body: new Uint8Array(0) }),
+    );
+    decodeAnswer(encodeAnswer(5, { status: 200, contentType: "text/plain" }, false) as Uint8Array, into);
+    expect(into.retryAfter).toBeUndefined();
+    expect(into.status).toBe(200);
   });
 
   test("a head whose texts are not short printable ASCII is not framed (the JSON head takes it)", () => {

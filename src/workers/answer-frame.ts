@@ -19,40 +19,80 @@ const FIXED_BYTES = 6;
 const STATUS_BYTES = 2;
 const MAX_RETRY_AFTER = 64;
 
-/** What one answer frame carries; `head` absent on a lone end. */
-export interface Answer {
-  id: number;
-  head?: { status: number; contentType: string; retryAfter?: string };
-  end: boolean;
-  /** A view into the frame. */
-  body: Uint8Array;
-}
-
 const EMPTY = new Uint8Array(0);
 
 /**
- * The frame for a head (and, with `end`, the whole answer with `body`), or undefined when the
- * head's texts do not fit it (not printable ASCII, too long): the JSON `head` frame takes those.
+ * What one answer frame carries, read into an object its reader keeps (a worker connection has
+ * one: answer frames are read for every request, and a fresh object with a head object in it was
+ * two cells a request). Read its fields before the next frame is read into it.
  */
-export function encodeAnswer(
-  id: number,
-  head: { status: number; contentType: string; retryAfter?: string | undefined },
-  end: boolean,
-  body: Uint8Array = EMPTY,
-): Uint8Array<ArrayBuffer> | undefined {
+export class Answer {
+  id = 0;
+  /** The head's status; 0 on a lone end (no head). */
+  status = 0;
+  contentType = "";
+  retryAfter: string | undefined = undefined;
+  end = false;
+  /** A view into the frame. */
+  body: Uint8Array = EMPTY;
+}
+
+/** What an answer frame's head says. */
+export interface AnswerHead {
+  status: number;
+  contentType: string;
+  retryAfter?: string | undefined;
+}
+
+/**
+ * The bytes of an answer frame up to its body (kind, id, flags, status, texts), or -1 when the
+ * head's texts do not fit one (not printable ASCII, too long): the JSON `head` frame takes those.
+ */
+export function answerHeadSize(head: AnswerHead): number {
   const retryAfter = head.retryAfter ?? "";
   const typeBytes = asciiSize(head.contentType);
   const retryBytes = retryAfter.length <= MAX_RETRY_AFTER ? asciiSize(retryAfter) : -1;
-  if (typeBytes < 0 || retryBytes < 0) return undefined;
-  const textsAt = FIXED_BYTES + STATUS_BYTES;
-  const bodyAt = textsAt + typeBytes + retryBytes;
-  const frame = new Uint8Array(bodyAt + body.byteLength);
-  frame[0] = ANSWER_KIND;
-  writeU32(frame, 1, id);
-  frame[5] = end ? ANSWER_HEAD | ANSWER_END : ANSWER_HEAD;
-  writeU16(frame, FIXED_BYTES, head.status);
-  writeAscii(frame, writeAscii(frame, textsAt, head.contentType), retryAfter);
-  frame.set(body, bodyAt);
+  if (typeBytes < 0 || retryBytes < 0) return -1;
+  return FIXED_BYTES + STATUS_BYTES + typeBytes + retryBytes;
+}
+
+/**
+ * Writes an answer frame's head (`answerHeadSize` bytes, which accepted it) at `at` of `out`, the
+ * body to follow only with `end`; returns where the body starts. A writer frames a whole answer in
+ * place with it, inside its batch (batch-frame.ts), rather than in a frame of its own first.
+ */
+export function writeAnswerHead(
+  out: Uint8Array,
+  at: number,
+  id: number,
+  head: AnswerHead,
+  end: boolean,
+): number {
+  out[at] = ANSWER_KIND;
+  writeU32(out, at + 1, id);
+  out[at + 5] = end ? ANSWER_HEAD | ANSWER_END : ANSWER_HEAD;
+  writeU16(out, at + FIXED_BYTES, head.status);
+  return writeAscii(
+    out,
+    writeAscii(out, at + FIXED_BYTES + STATUS_BYTES, head.contentType),
+    head.retryAfter ?? "",
+  );
+}
+
+/**
+ * The frame for a head (and, with `end`, the whole answer with `body`), or undefined when the
+ * head's texts do not fit it (`answerHeadSize`).
+ */
+export function encodeAnswer(
+  id: number,
+  head: AnswerHead,
+  end: boolean,
+  body: Uint8Array = EMPTY,
+): Uint8Array<ArrayBuffer> | undefined {
+  const headBytes = answerHeadSize(head);
+  if (headBytes < 0) return undefined;
+  const frame = new Uint8Array(headBytes + body.byteLength);
+  frame.set(body, writeAnswerHead(frame, 0, id, head, end));
   return frame;
 }
 
@@ -67,31 +107,51 @@ export function encodeAnswerEnd(id: number): Uint8Array<ArrayBuffer> {
 
 /** The last content type read: the same on most answers. */
 const lastContentType = new AsciiCache();
+/** The reader of every answer frame's texts (a decode is not re-entered). */
+const answerFields = new AsciiFields();
 
 /**
- * The answer in a frame, or a problem: a frame cut short, unknown flags, a body without both
- * head and end, a status out of 200–599, text that is not printable ASCII.
+ * The answer in a frame, read into `into` (a new `Answer` by default), or a problem: a frame cut
+ * short, unknown flags, a body without both head and end, a status out of 200–599, text that is
+ * not printable ASCII.
  */
-export function decodeAnswer(frame: Uint8Array): Answer | string {
+export function decodeAnswer(frame: Uint8Array, into: Answer = new Answer()): Answer | string {
   if (frame.byteLength < FIXED_BYTES || frame[0] !== ANSWER_KIND) return "answer frame cut off";
   const id = readU32(frame, 1);
   const flags = frame[5] as number;
   const end = (flags & ANSWER_END) !== 0;
   if (flags === 0 || (flags & ~(ANSWER_HEAD | ANSWER_END)) !== 0) return `answer frame flags ${flags}`;
-  if (!(flags & ANSWER_HEAD))
-    return frame.byteLength === FIXED_BYTES ? { id, end, body: EMPTY } : "end with a body";
+  if (!(flags & ANSWER_HEAD)) {
+    if (frame.byteLength !== FIXED_BYTES) return "end with a body";
+    return read(into, id, 0, "", undefined, end, EMPTY);
+  }
   if (frame.byteLength < FIXED_BYTES + STATUS_BYTES) return "answer frame cut off";
   const status = readU16(frame, FIXED_BYTES);
   if (status < 200 || status > 599) return `answer status ${status}`;
-  const fields = new AsciiFields(frame, FIXED_BYTES + STATUS_BYTES, frame.byteLength);
+  const fields = answerFields.over(frame, FIXED_BYTES + STATUS_BYTES, frame.byteLength);
   const contentType = fields.next(lastContentType);
   const retryAfter = contentType === undefined ? undefined : fields.next();
   if (retryAfter === undefined || retryAfter.length > MAX_RETRY_AFTER)
     return "answer text cut off or not printable ASCII";
   const bodyAt = fields.at;
   if (!end && bodyAt < frame.byteLength) return "head with a body but no end";
-  const head = retryAfter
-    ? { status, contentType: contentType as string, retryAfter }
-    : { status, contentType: contentType as string };
-  return { id, head, end, body: frame.subarray(bodyAt) };
+  return read(into, id, status, contentType as string, retryAfter || undefined, end, frame.subarray(bodyAt));
+}
+
+function read(
+  into: Answer,
+  id: number,
+  status: number,
+  contentType: string,
+  retryAfter: string | undefined,
+  end: boolean,
+  body: Uint8Array,
+): Answer {
+  into.id = id;
+  into.status = status;
+  into.contentType = contentType;
+  into.retryAfter = retryAfter;
+  into.end = end;
+  into.body = body;
+  return into;
 }

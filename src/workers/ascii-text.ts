@@ -44,15 +44,24 @@ export class AsciiCache {
 
 /**
  * A frame's texts read one after another from `at`: each `next` gives a text and moves `at` past
- * it (one object a frame, not a tuple a text: a request and its answer have six texts between them).
+ * it (not a tuple a text: a request and its answer have six texts between them). A decoder keeps
+ * one and points it at each frame (`over`): no object a frame.
  */
 export class AsciiFields {
   constructor(
-    private readonly bytes: Uint8Array,
+    private bytes: Uint8Array = new Uint8Array(0),
     /** Where the next text starts; past the last one read, the rest of the frame. */
-    public at: number,
-    private readonly end: number,
+    public at = 0,
+    private end = 0,
   ) {}
+
+  /** Reads `bytes` from `at` to `end` next, as a new reader would. */
+  over(bytes: Uint8Array, at: number, end: number): this {
+    this.bytes = bytes;
+    this.at = at;
+    this.end = end;
+    return this;
+  }
 
   /**
    * The next text; undefined if it overruns the end or is not printable ASCII. `cache`: the

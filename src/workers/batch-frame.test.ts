@@ -1,4 +1,5 @@
 import { describe, expect, test } from "bun:test";
+import { answerHeadSize, encodeAnswer } from "./answer-frame.ts";
 import { BATCH_KIND, decodeBatch, encodeAlone, encodeBatch } from "./batch-frame.ts";
 import { encodeChunk } from "./chunk-frame.ts";
 import { FrameWriter } from "./frame-writer.ts";
@@ -20,6 +21,19 @@ describe("batch messages", () => {
     const parts = { prefix: whole.slice(0, 3), bytes: whole.subarray(3) };
     expect(decodeBatch(encodeBatch([end, parts]))).toEqual([end, whole]);
     expect(encodeAlone(parts)).toEqual(whole);
+  });
+
+  test("a queued whole answer is written as its answer frame, in a batch or alone", () => {
+    const body = bytes('{"error":"é"}');
+    const head = { status: 429, contentType: "application/json", retryAfter: "30" };
+    const queued = { id: 9, ...head, headBytes: answerHeadSize(head), bytes: body };
+    const whole = encodeAnswer(9, head, true, body) as Uint8Array<ArrayBuffer>;
+    expect(decodeBatch(encodeBatch([end, queued, { id: 7, bytes: body }]))).toEqual([
+      end,
+      whole,
+      encodeChunk(7, body),
+    ]);
+    expect(encodeAlone(queued)).toEqual(whole);
   });
 
   test("a frame cut off, overrunning, empty, of another kind or a batch inside a batch is refused", () => {

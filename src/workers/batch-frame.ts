@@ -1,4 +1,4 @@
-import { ANSWER_KIND } from "./answer-frame.ts";
+import { ANSWER_KIND, type AnswerHead, writeAnswerHead } from "./answer-frame.ts";
 import { readU32, writeU32 } from "./big-endian.ts";
 import { CHUNK_HEADER_BYTES, CHUNK_KIND, writeChunkHeader } from "./chunk-frame.ts";
 import { REQUEST_KIND } from "./request-frame.ts";
@@ -38,8 +38,19 @@ export interface FrameParts {
   bytes: Uint8Array;
 }
 
+/**
+ * A whole answer not yet framed (answer-frame.ts: head, body and end in one frame): its head is
+ * written where the frame is, beside the body, so that a call's answer makes no frame of its own
+ * and no head object first. `headBytes`: its `answerHeadSize`.
+ */
+export interface QueuedAnswer extends AnswerHead {
+  id: number;
+  headBytes: number;
+  bytes: Uint8Array;
+}
+
 /** A frame whose body bytes are copied in where it is written. */
-type QueuedBody = QueuedChunk | FrameParts;
+type QueuedBody = QueuedChunk | FrameParts | QueuedAnswer;
 
 /**
  * A frame as the writer queued it: a control frame as JSON text, a body chunk, a binary frame in
@@ -49,7 +60,11 @@ export type QueuedFrame = string | QueuedBody | Uint8Array<ArrayBuffer>;
 
 /** A queued body's frame size. */
 const bodyFrameSize = (frame: QueuedBody) =>
-  ("prefix" in frame ? frame.prefix.byteLength : CHUNK_HEADER_BYTES) + frame.bytes.byteLength;
+  ("prefix" in frame
+    ? frame.prefix.byteLength
+    : "headBytes" in frame
+      ? frame.headBytes
+      : CHUNK_HEADER_BYTES) + frame.bytes.byteLength;
 
 /** The bytes one queued frame adds to a batch (its length prefix included); text at most. */
 export const batchedSize = (frame: QueuedFrame) =>
@@ -66,7 +81,8 @@ function writeBodyFrame(out: Uint8Array, at: number, frame: QueuedBody): number 
   if ("prefix" in frame) {
     out.set(frame.prefix, at);
     bodyAt = at + frame.prefix.byteLength;
-  } else writeChunkHeader(out, at, frame.id);
+  } else if ("headBytes" in frame) bodyAt = writeAnswerHead(out, at, frame.id, frame, true);
+  else writeChunkHeader(out, at, frame.id);
   out.set(frame.bytes, bodyAt);
   return bodyAt + frame.bytes.byteLength;
 }
@@ -82,23 +98,38 @@ export function encodeAlone(
   return out;
 }
 
-/** The batch message of `frames`, written into what `allocate` gives (every byte of it is written). */
+/**
+ * The batch message of `frames`, written into what `allocate` gives (every byte of it is written).
+ * Indexed loops, and an array of texts only where a control frame is in the batch (rare): a batch
+ * is written every turn, and `map` and `entries` made an array and two iterators each time.
+ */
 export function encodeBatch(
   frames: readonly QueuedFrame[],
   allocate: FrameBuffer = newFrameBuffer,
 ): Uint8Array<ArrayBuffer> {
-  const texts = frames.map((f) =>
-    typeof f === "string" ? encoder.encode(f) : f instanceof Uint8Array ? f : undefined,
-  );
+  let texts: (Uint8Array | undefined)[] | undefined;
   let size = 1;
-  for (const [i, frame] of frames.entries())
-    size += LENGTH_BYTES + (texts[i]?.byteLength ?? bodyFrameSize(frame as QueuedBody));
+  for (let i = 0; i < frames.length; i++) {
+    const frame = frames[i] as QueuedFrame;
+    if (typeof frame === "string") {
+      texts ??= new Array<Uint8Array | undefined>(frames.length);
+      const text = encoder.encode(frame);
+      texts[i] = text;
+      size += LENGTH_BYTES + text.byteLength;
+    } else size += LENGTH_BYTES + (frame instanceof Uint8Array ? frame.byteLength : bodyFrameSize(frame));
+  }
   const out = allocate(size);
   out[0] = BATCH_KIND;
   let at = 1;
-  for (const [i, frame] of frames.entries()) {
+  for (let i = 0; i < frames.length; i++) {
+    const frame = frames[i] as QueuedFrame;
     // JSON text as UTF-8, or a binary frame that is already whole: copied as it is.
-    const whole = texts[i];
+    const whole =
+      typeof frame === "string"
+        ? (texts?.[i] as Uint8Array)
+        : frame instanceof Uint8Array
+          ? frame
+          : undefined;
     if (whole) {
       writeU32(out, at, whole.byteLength);
       out.set(whole, at + LENGTH_BYTES);

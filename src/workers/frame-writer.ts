@@ -1,4 +1,11 @@
-import { batchedSize, encodeAlone, encodeBatch, type FrameParts, type QueuedFrame } from "./batch-frame.ts";
+import {
+  batchedSize,
+  encodeAlone,
+  encodeBatch,
+  type FrameParts,
+  type QueuedAnswer,
+  type QueuedFrame,
+} from "./batch-frame.ts";
 
 /**
  * The largest message buffer a writer keeps to write its next messages into; a larger message
@@ -65,6 +72,11 @@ export class FrameWriter {
   /** A binary request or answer frame, whole or in two parts (request-frame.ts, answer-frame.ts). */
   binary(frame: Uint8Array<ArrayBuffer> | FrameParts): void {
     this.push(frame);
+  }
+
+  /** A whole answer, framed where it is written; `answer.bytes` must stay as they are until then. */
+  answer(answer: QueuedAnswer): void {
+    this.push(answer);
   }
 
   /** Writes what is queued now (before a close, so that a `rejected` still leaves). */

@@ -86,21 +86,32 @@ export function requestFrameParts(request: PlainRequest, body: Uint8Array): Fram
 /** The last path and model read: the same on most requests. */
 const lastPath = new AsciiCache();
 const lastModel = new AsciiCache();
+/** The reader of every request frame's texts (a decode is not re-entered). */
+const requestFields = new AsciiFields();
 
 /**
- * The request a frame carries, as its JSON frame would (`body` holding the model), and its body
- * (a view, not a copy); a problem if malformed.
+ * What a request frame carries, read into an object its reader keeps (the worker session has one:
+ * a request frame is read for every request). Read it before the next frame is read into it.
  */
+export class RequestRead {
+  /** The request as its JSON frame would say it (`body` holding the model); set by every read. */
+  request!: RequestFrame;
+  /** The client's bytes: a view into the frame, not a copy. */
+  body: Uint8Array<ArrayBuffer> = new Uint8Array(0);
+}
+
+/** The request a frame carries and its body, read into `into` (a new one by default); a problem if malformed. */
 export function decodeRequestFrame(
   frame: Uint8Array,
-): { request: RequestFrame; body: Uint8Array<ArrayBuffer> } | string {
+  into: RequestRead = new RequestRead(),
+): RequestRead | string {
   if (frame.byteLength < FIXED_BYTES || frame[0] !== REQUEST_KIND) return "request frame cut off";
   const id = readU32(frame, 1);
   const flags = frame[5] as number;
   const window = readU32(frame, 6);
   if (id === 0 || window === 0 || (flags & ~STREAM) !== 0)
     return "request frame with a bad id, window or flags";
-  const fields = new AsciiFields(frame, FIXED_BYTES, frame.byteLength);
+  const fields = requestFields.over(frame, FIXED_BYTES, frame.byteLength);
   const requestId = fields.next();
   const path = requestId === undefined ? undefined : fields.next(lastPath);
   const model = path === undefined ? undefined : fields.next(lastModel);
@@ -117,6 +128,8 @@ export function decodeRequestFrame(
     window,
   };
   if (traceparent) request.traceparent = traceparent;
+  into.request = request;
   // A WebSocket message's bytes: never shared memory.
-  return { request, body: frame.subarray(fields.at) as Uint8Array<ArrayBuffer> };
+  into.body = frame.subarray(fields.at) as Uint8Array<ArrayBuffer>;
+  return into;
 }

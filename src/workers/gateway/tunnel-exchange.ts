@@ -21,15 +21,6 @@ const END: BodyRead = Object.freeze({ done: true, size: 0, value: [] as Uint8Arr
 const NOTHING_TO_DO: Promise<void> = Promise.resolve();
 const cancelled = () => new GatewayError({ status: 499, code: "internal_error", message: "cancelled" });
 
-/** A reply's head as the worker sent it. */
-interface Head {
-  status: number;
-  contentType: string;
-  retryAfter: string | undefined;
-  servedBy: string | undefined;
-}
-const NO_HEAD: Head = { status: 502, contentType: "", retryAfter: undefined, servedBy: undefined };
-
 /** What an exchange answers with: a `lean` one without a `Response` where the answer allows. */
 export type ExchangeAnswer = Response | WholeAnswer | StreamedAnswer;
 
@@ -89,7 +80,14 @@ export class TunnelExchange implements TunnelStream, ByteFeed, Abortable {
   readonly response: Promise<ExchangeAnswer>;
   private readonly resolve: (response: ExchangeAnswer) => void;
   private readonly reject: (error: unknown) => void;
-  private head: Head | undefined;
+  /**
+   * The reply's head as the worker sent it, in fields of the exchange (not an object of its own a
+   * request); `status` 0 until the head came.
+   */
+  private status = 0;
+  private contentType = "";
+  private retryAfter: string | undefined;
+  private servedBy: string | undefined;
   private finished = false;
   /**
    * Body pieces not yet handed on: a stream's, queued for its reader; a non-stream answer's,
@@ -135,9 +133,11 @@ export class TunnelExchange implements TunnelStream, ByteFeed, Abortable {
   }
 
   onHead(status: number, contentType: string, retryAfter?: string, servedBy?: string): void {
-    if (this.head || this.finished) return;
-    // One object of one shape (absent fields undefined, not spread in): read only for truth.
-    this.head = { status, contentType, retryAfter, servedBy };
+    if (this.status !== 0 || this.finished) return;
+    this.status = status;
+    this.contentType = contentType;
+    this.retryAfter = retryAfter;
+    this.servedBy = servedBy;
     if (!this.stream) return;
     // A peer link's `servedBy` is a header only a Response carries.
     const feed =
@@ -147,7 +147,7 @@ export class TunnelExchange implements TunnelStream, ByteFeed, Abortable {
 
   /** Body bytes from a binary chunk frame; `bytes` is a view into that frame, owned by us now. */
   onChunk(bytes: Uint8Array): void {
-    if (!this.head || this.finished) return;
+    if (this.status === 0 || this.finished) return;
     if (!this.stream) {
       this.pieces.push(bytes);
       this.collectedBytes += bytes.byteLength;
@@ -178,20 +178,19 @@ export class TunnelExchange implements TunnelStream, ByteFeed, Abortable {
   }
 
   onEnd(): void {
-    if (!this.head || this.finished) return;
+    if (this.status === 0 || this.finished) return;
     this.finish();
     this.ended = true;
     if (!this.stream) {
       const { pieces } = this;
       // The frame it came in is ours now (onChunk), so a lone piece is the body as it is.
       const body = (pieces.length === 1 ? pieces[0] : Buffer.concat(pieces)) as Uint8Array<ArrayBuffer>;
-      const head = this.head;
       // A peer link's `servedBy` is a header only a Response carries.
-      if (this.lean && !head.servedBy)
+      if (this.lean && !this.servedBy)
         this.resolve({
-          status: head.status,
-          contentType: head.contentType,
-          retryAfter: head.retryAfter,
+          status: this.status,
+          contentType: this.contentType,
+          retryAfter: this.retryAfter,
           body,
         });
       else this.resolve(this.build(body));
@@ -278,16 +277,17 @@ export class TunnelExchange implements TunnelStream, ByteFeed, Abortable {
   }
 
   private build(body: Uint8Array<ArrayBuffer> | ReadableStream<Uint8Array>): Response {
-    const head = this.head ?? NO_HEAD;
+    // Only ever built once the head came (onHead, onEnd).
+    const { status, contentType, retryAfter, servedBy } = this;
     const headers = new Headers();
-    if (head.contentType) headers.set("content-type", head.contentType);
-    if (head.retryAfter) headers.set("retry-after", head.retryAfter);
-    if (head.servedBy) headers.set(SERVED_BY_HEADER, head.servedBy);
+    if (contentType) headers.set("content-type", contentType);
+    if (retryAfter) headers.set("retry-after", retryAfter);
+    if (servedBy) headers.set(SERVED_BY_HEADER, servedBy);
     // A whole body's length, as a direct upstream declares it: the reader then takes it in one
     // call (readBounded) instead of chunk by chunk.
-    const empty = NULL_BODY.has(head.status);
+    const empty = NULL_BODY.has(status);
     if (body instanceof Uint8Array && !empty) headers.set("content-length", String(body.byteLength));
-    return new Response(empty ? null : body, { status: head.status, headers });
+    return new Response(empty ? null : body, { status, headers });
   }
 
   /**

@@ -1,5 +1,5 @@
 import type { KeyEndReason } from "../../auth/key-sessions.ts";
-import { ANSWER_KIND, decodeAnswer } from "../answer-frame.ts";
+import { ANSWER_KIND, Answer, decodeAnswer } from "../answer-frame.ts";
 import { BATCH_KIND, decodeBatch } from "../batch-frame.ts";
 import { CHUNK_KIND, decodeChunk } from "../chunk-frame.ts";
 import {
@@ -39,6 +39,8 @@ export function createWorkerConnection(deps: ConnectionDeps): WorkerConnection {
   const { registry, identity, transport, log } = deps;
   let tunnel: WorkerTunnel | undefined;
   let done = false;
+  /** Each answer frame is read into this one object (answer-frame.ts). */
+  const answerRead = new Answer();
   let heartbeat: ReturnType<typeof setInterval> | undefined;
   const send = (frame: GatewayFrame) => transport.send(encodeFrame(frame));
   const registerDeadline = setTimeout(
@@ -156,7 +158,7 @@ export function createWorkerConnection(deps: ConnectionDeps): WorkerConnection {
   }
 
   function answer(to: WorkerTunnel, bytes: Uint8Array) {
-    const decoded = decodeAnswer(bytes);
+    const decoded = decodeAnswer(bytes, answerRead);
     if (typeof decoded === "string") return fail(CloseCode.protocolError, decoded);
     to.receiveAnswer(decoded);
   }

@@ -1,6 +1,8 @@
 import type { Operation } from "../../core/dialect.ts";
 import { GatewayError, unsupportedOperation } from "../../core/gateway-error.ts";
 import { readUpstreamReply, readWholeReply } from "../../providers/http/read-reply.ts";
+import type { StreamedAnswer } from "../../providers/http/streamed-answer.ts";
+import type { WholeAnswer } from "../../providers/http/whole-answer.ts";
 import type { ForwardRequest, Provider, ProviderCall, ProviderReply } from "../../providers/provider.ts";
 import { StoredResponsePath, UpstreamPath } from "../protocol.ts";
 import type { RegisteredWorker, TunnelRequest } from "./registered-worker.ts";
@@ -74,23 +76,37 @@ export function createWorkersProvider(registry: WorkerRegistry): Provider {
 /** One worker as a provider: what its tunnel serves, named `worker:<name>`. */
 function oneWorker(worker: RegisteredWorker): Provider {
   const name = workerLabel(worker);
-  async function call(call: ProviderCall): Promise<ProviderReply> {
+  // The audit row and live view name the worker that served it: `route = worker:<name>`.
+  const httpReply = (response: Response | WholeAnswer | StreamedAnswer): ProviderReply => ({
+    kind: "http",
+    response,
+    servedBy: name,
+  });
+  /**
+   * A native call is one `then` on the tunnel's answer, no async frame a call (as a direct
+   * provider's `postNative`); a call the gateway translates reads the answer (`translated`).
+   */
+  function call(call: ProviderCall): Promise<ProviderReply> {
     const path = pathOf(call);
-    if (!path) throw unsupportedOperation(`workers do not serve ${call.operation}`);
+    if (!path) return Promise.reject(unsupportedOperation(`workers do not serve ${call.operation}`));
     const request = tunnelRequest(call, path);
-    if (call.native) {
+    if (!call.native) return translated(call, request);
+    try {
       // As the lean client's answers: a successful stream as a byte feed, a non-stream answer
       // whole as bytes; the relay reads either without a `Response` built to be read once.
-      const response = call.stream ? await worker.openFeed(request) : await worker.openWhole(request);
-      return { kind: "http", response, servedBy: name };
+      return (call.stream ? worker.openFeed(request) : worker.openWhole(request)).then(httpReply);
+    } catch (error) {
+      // A failure to send is the call's, as an async function's would be: a rejection.
+      return Promise.reject(error);
     }
+  }
+  async function translated(call: ProviderCall, request: TunnelRequest): Promise<ProviderReply> {
     // A non-stream answer comes whole as bytes: no Response is built to be read once.
     const answer = call.stream ? await worker.open(request) : await worker.openWhole(request);
     const reply =
       answer instanceof Response
         ? await readUpstreamReply(name, answer, call)
         : readWholeReply(name, answer, call);
-    // The audit row and live view name the worker that served it: `route = worker:<name>`.
     return { ...reply, servedBy: name };
   }
   /** A stored response its upstream holds, read or removed through the tunnel. */

@@ -280,12 +280,13 @@ export class WorkerTunnel implements RegisteredWorker {
 
   /** A binary answer frame (answer-frame.ts): a head, an end, or both around a whole body. */
   receiveAnswer(answer: Answer) {
-    const exchange = this.exchanges.get(answer.id);
-    if (!exchange) return this.unknown(answer.id, answer.head ? "head" : "end");
-    const { head } = answer;
-    if (head) exchange.onHead(head.status, head.contentType, head.retryAfter);
-    if (answer.body.byteLength > 0) exchange.onChunk(answer.body);
-    if (answer.end) exchange.onEnd();
+    // Read out first: `answer` is the connection's, read into again by its next frame.
+    const { id, status, contentType, retryAfter, body, end } = answer;
+    const exchange = this.exchanges.get(id);
+    if (!exchange) return this.unknown(id, status ? "head" : "end");
+    if (status) exchange.onHead(status, contentType, retryAfter);
+    if (body.byteLength > 0) exchange.onChunk(body);
+    if (end) exchange.onEnd();
   }
 
   /** One body chunk from a binary frame. */

@@ -3,7 +3,7 @@ import type { WholeAnswer } from "../../providers/http/whole-answer.ts";
 import type { WorkerHop } from "../../telemetry/tracing/worker-hop.ts";
 import type { GatewayFrame } from "../protocol.ts";
 import type { StreamCredit } from "./stream-credit.ts";
-import type { HeadFrame, UpstreamCallContext } from "./upstream-call.ts";
+import type { AnswerInHand, HeadFrame, UpstreamCallContext } from "./upstream-call.ts";
 
 /**
  * The worker's side of an answer: what the upstream client handed back (a whole body, a byte
@@ -49,18 +49,25 @@ export function relayAnswer(
   hop: WorkerHop,
   answer: Response | WholeAnswer | StreamedAnswer,
 ): Promise<void> | undefined {
-  const { id } = request;
   if (answer instanceof Response) return relayResponse(request, ctx, call, hop, answer);
-  if (!isFeed(answer)) {
-    const head = headFrame(id, answer.status, answer.contentType ?? "", answer.retryAfter);
-    return relayWhole(request, ctx, call, hop, head, answer.body);
-  }
+  if (!isFeed(answer)) return relayWhole(request, ctx, call, hop, answer);
   // What the client hands as a feed is a successful event stream it did not decode.
-  const head = headFrame(id, answer.status, EVENT_STREAM, undefined);
   const inHand = readInHand(answer);
-  return "whole" in inHand
-    ? relayWhole(request, ctx, call, hop, head, inHand.whole)
-    : relayStream(ctx, call, hop, head, answer.body, inHand);
+  if ("whole" in inHand)
+    return relayWhole(request, ctx, call, hop, {
+      status: answer.status,
+      contentType: EVENT_STREAM,
+      retryAfter: undefined,
+      body: inHand.whole,
+    });
+  return relayStream(
+    ctx,
+    call,
+    hop,
+    headFrame(request.id, answer.status, EVENT_STREAM, undefined),
+    answer.body,
+    inHand,
+  );
 }
 
 /** An answer the client handed as a `Response` (`fetch`'s, or the lean client's fallback). */
@@ -71,17 +78,17 @@ async function relayResponse(
   hop: WorkerHop,
   answer: Response,
 ): Promise<void> {
-  const head = headFrame(
-    request.id,
-    answer.status,
-    answer.headers.get("content-type") ?? "",
-    answer.headers.get("retry-after") ?? undefined,
-  );
+  const contentType = answer.headers.get("content-type") ?? "";
+  const retryAfter = answer.headers.get("retry-after") ?? undefined;
   // A small answer of declared length is read in one call (no reader, no read per piece): the
   // window holds it, so credit would not have held any of it back.
-  if (!request.stream && wholeWithin(answer, request.window))
-    await relayWhole(request, ctx, call, hop, head, await answer.bytes());
-  else await relayStream(ctx, call, hop, head, answer.body?.getReader());
+  if (!request.stream && wholeWithin(answer, request.window)) {
+    const body = await answer.bytes();
+    await relayWhole(request, ctx, call, hop, { status: answer.status, contentType, retryAfter, body });
+  } else {
+    const head = headFrame(request.id, answer.status, contentType, retryAfter);
+    await relayStream(ctx, call, hop, head, answer.body?.getReader());
+  }
 }
 
 /**
@@ -109,14 +116,15 @@ function relayWhole(
   ctx: UpstreamCallContext,
   call: StreamCredit,
   hop: WorkerHop,
-  head: HeadFrame,
-  bytes: Uint8Array,
+  answer: AnswerInHand,
 ): Promise<void> | undefined {
   if (call.cancelled) return;
-  const size = bytes.byteLength;
+  const size = answer.body.byteLength;
   const inOne = size <= request.window && size <= ctx.maxChunkBytes;
-  if (inOne && ctx.sendWhole(head, bytes, hop)) return;
-  return relayPieces(ctx, call, hop, head, bytes);
+  // The head as a frame object only where the frames go one by one.
+  if (inOne && ctx.sendWhole(call.key, answer, hop)) return;
+  const head = headFrame(request.id, answer.status, answer.contentType ?? "", answer.retryAfter);
+  return relayPieces(ctx, call, hop, head, answer.body);
 }
 
 /** Head, the bytes in chunk frames as credit allows, and end. */

@@ -1,8 +1,8 @@
 import type { Tracer } from "@opentelemetry/api";
 import { IdTable } from "../../core/id-table.ts";
 import { answerFetch, createUpstreamFetch, streamFetch } from "../../providers/http/upstream-fetch.ts";
-import { workerHop } from "../../telemetry/tracing/worker-hop.ts";
-import { encodeAnswer, encodeAnswerEnd } from "../answer-frame.ts";
+import { type WorkerHop, workerHop } from "../../telemetry/tracing/worker-hop.ts";
+import { answerHeadSize, encodeAnswer, encodeAnswerEnd } from "../answer-frame.ts";
 import { BATCH_KIND, type BatchedFrame, decodeBatch } from "../batch-frame.ts";
 import { FrameWriter } from "../frame-writer.ts";
 import {
@@ -16,10 +16,10 @@ import {
   type WorkerFrame,
 } from "../protocol.ts";
 import { readGatewayFrame } from "../read-frame.ts";
-import { decodeRequestFrame, REQUEST_KIND } from "../request-frame.ts";
+import { decodeRequestFrame, REQUEST_KIND, RequestRead } from "../request-frame.ts";
 import type { WorkerLog } from "../worker-log.ts";
 import { StreamCredit } from "./stream-credit.ts";
-import { callUpstream, chunkBytesFor, type HeadFrame, type UpstreamCallContext } from "./upstream-call.ts";
+import { type AnswerInHand, callUpstream, chunkBytesFor, type UpstreamCallContext } from "./upstream-call.ts";
 import { workerLeanMode } from "./worker-lean-mode.ts";
 
 export interface SessionOptions {
@@ -62,6 +62,8 @@ export class WorkerSession {
    * the worker route").
    */
   private readonly calls = new IdTable<StreamCredit>();
+  /** Each binary request frame is read into this one object (request-frame.ts). */
+  private readonly requestRead = new RequestRead();
   private registered = false;
   /** Set from the gateway's `registered` frame (its message limit). */
   private maxMessageBytes = DEFAULT_MAX_MESSAGE_BYTES;
@@ -108,11 +110,7 @@ export class WorkerSession {
         hop.observe(frame);
         this.send(frame);
       },
-      sendWhole: (head, body, hop) => {
-        const sent = this.sendWhole(head, body);
-        if (sent) hop.observe(head);
-        return sent;
-      },
+      sendWhole: (id, answer, hop) => this.sendWhole(id, answer, hop),
       sendChunk: (id, bytes) => this.writer.chunk(id, bytes),
       maxChunkBytes: MAX_CHUNK_BYTES,
       fetch: answerFetch(this.upstreamFetch),
@@ -194,13 +192,23 @@ export class WorkerSession {
     else this.writer.text(encodeFrame(frame));
   }
 
-  /** A whole answer in one binary frame; false where the gateway does not read them or it does not fit. */
-  private sendWhole(head: HeadFrame, body: Uint8Array): boolean {
+  /**
+   * A whole answer in one binary frame; false where the gateway does not read them or it does
+   * not fit. Framed where the writer writes it (head and body copied into its message once), and
+   * one object for it all: the frame queued, and the head `hop` sees (no head frame object, and
+   * no frame of its own for the head first).
+   */
+  private sendWhole(id: number, answer: AnswerInHand, hop: WorkerHop): boolean {
     if (!this.binaryAnswers) return false;
-    // The frame up to its body: the body is copied in behind it where the frame is written.
-    const prefix = encodeAnswer(Number(head.id), head, true);
-    if (!prefix || prefix.byteLength + body.byteLength > this.maxMessageBytes) return false;
-    this.writer.binary({ prefix, bytes: body });
+    const { status, body } = answer;
+    const contentType = answer.contentType ?? "";
+    // As the JSON head carries it (answer-relay.ts): at most 64 characters.
+    const retryAfter = answer.retryAfter?.slice(0, 64);
+    const head = { type: "head", id, status, contentType, retryAfter, headBytes: 0, bytes: body };
+    head.headBytes = answerHeadSize(head);
+    if (head.headBytes < 0 || head.headBytes + body.byteLength > this.maxMessageBytes) return false;
+    this.writer.answer(head);
+    hop.observe(head);
     return true;
   }
 
@@ -235,7 +243,7 @@ export class WorkerSession {
 
   /** A binary request frame: the client's body as bytes (request-frame.ts). */
   private binaryRequest(bytes: Uint8Array) {
-    const decoded = decodeRequestFrame(bytes);
+    const decoded = decodeRequestFrame(bytes, this.requestRead);
     if (typeof decoded === "string") return this.malformed(decoded);
     this.onRequest(decoded.request, decoded.body);
   }

@@ -47,11 +47,32 @@ export interface ResponseHead {
 const DIGITS = /^\d+$/;
 const KEEP_ALIVE_TIMEOUT = /(?:^|[,;\s])timeout\s*=\s*(\d+)/i;
 
-/** Whether a comma-separated list holds the token (a loop, no closure; no list, the common case, makes nothing). */
+const CHUNKED = "chunked";
+const KEEP_ALIVE = "keep-alive";
+const CLOSE = "close";
+
+/**
+ * Whether a comma-separated list holds the token (a loop, no closure; no list, or one word read
+ * in place, the common cases, makes nothing).
+ */
 function hasToken(list: string, token: string): boolean {
   if (list === "") return false;
+  if (list === KEEP_ALIVE || list === CLOSE) return list === token;
   for (const part of list.toLowerCase().split(",")) if (part.trim() === token) return true;
   return false;
+}
+
+/**
+ * A framing header's value when it is the one word upstreams send (`Transfer-Encoding: chunked`,
+ * `Connection: keep-alive` or `close`), in any case, read in place: no string, and no list split
+ * out of it. Else undefined: the value is read as text.
+ */
+function wordIn(head: Buffer, from: number, to: number, known: string): string | undefined {
+  const size = to - from;
+  if (known === "transfer-encoding")
+    return size === CHUNKED.length && sameName(head, from, CHUNKED) ? CHUNKED : undefined;
+  if (size === KEEP_ALIVE.length && sameName(head, from, KEEP_ALIVE)) return KEEP_ALIVE;
+  return size === CLOSE.length && sameName(head, from, CLOSE) ? CLOSE : undefined;
 }
 
 /** Shared by every head parsed without its list (never written to). */
@@ -162,6 +183,16 @@ export function parseResponseHead(head: Buffer, end: number, listed = true): Res
       eventStream = holdsName(head, from, to, EVENT_STREAM);
       continue;
     }
+    // The first framing word, when it is the common one.
+    if (
+      (known === "transfer-encoding" && transfer === undefined) ||
+      (known === "connection" && connection === "")
+    ) {
+      const word = wordIn(head, from, to, known);
+      if (word === CHUNKED) transfer = word;
+      else if (word !== undefined) connection = word;
+      if (word !== undefined) continue;
+    }
     const value = head.toString("latin1", from, to);
     switch (known) {
       case "retry-after":
@@ -192,9 +223,10 @@ export function parseResponseHead(head: Buffer, end: number, listed = true): Res
     }
   }
   let framing: ResponseHead["framing"] = "close";
-  if (transfer !== undefined) {
+  if (transfer === CHUNKED) framing = "chunked";
+  else if (transfer !== undefined) {
     const codings = transfer.toLowerCase().split(",");
-    framing = codings[codings.length - 1]?.trim() === "chunked" ? "chunked" : "close";
+    framing = codings[codings.length - 1]?.trim() === CHUNKED ? "chunked" : "close";
   } else if (length >= 0) framing = "length";
   const keepAlive = http11 ? !hasToken(connection, "close") : hasToken(connection, "keep-alive");
   return {

@@ -110,6 +110,19 @@ export class WorkerTunnel implements RegisteredWorker {
   private readonly window: number;
   /** What every exchange of this tunnel is given (one object, no closures a call). */
   private readonly link: ExchangeLink;
+  /**
+   * The fields of each binary request frame, set and written at once (request-frame.ts keeps
+   * nothing of it): one object for the tunnel, not one a request.
+   */
+  private readonly plain: PlainRequest = {
+    id: 0,
+    requestId: "",
+    path: "",
+    stream: false,
+    window: 0,
+    traceparent: undefined,
+    model: undefined,
+  };
 
   constructor(private readonly init: TunnelInit) {
     this.id = init.id;
@@ -180,8 +193,18 @@ export class WorkerTunnel implements RegisteredWorker {
     const model = typeof body.model === "string" ? body.model : undefined;
     const sent = headers && hasAny(headers) ? headers : undefined;
     const plain = bytes !== undefined && !method && !sent && !query && !worker;
+    if (plain) {
+      const texts = this.plain;
+      texts.id = id;
+      texts.requestId = requestId;
+      texts.path = path;
+      texts.stream = stream;
+      texts.window = window;
+      texts.traceparent = traceparent;
+      texts.model = model;
+    }
     return (
-      (plain && this.binaryFrame({ id, requestId, path, stream, window, traceparent, model }, bytes)) ||
+      (plain && this.binaryFrame(this.plain, bytes)) ||
       encodeFrame({
         type: "request",
         id: String(id),

@@ -84,6 +84,10 @@ const PAIRS: Pair[] = [
     // off (what a traced process costs), and every request traced against it (what spans cost).
     { id: "obs-always-off", a: "mindgw-obs-off", b: "mindgw-always-off", c: 32, scenario },
     { id: "always-off-traced", a: "mindgw-always-off", b: "mindgw-traced", c: 32, scenario },
+    // The configured tracer alone, metrics on both sides: tracing unset against `always_off` (the
+    // SDK loaded and started, each request's trace handles, nothing sampled). `obs-always-off`
+    // measures it over both off, so metrics' own spread is in that pair and not in this one.
+    { id: "tracer-configured", a: "mindgw", b: "mindgw-always-off", c: 32, scenario },
     // The default against the allocator's purging off (see mindgw-nopurge in targets.ts).
     { id: "nopurge", a: "mindgw", b: "mindgw-nopurge", c: 32, scenario },
     // A/A: two gateways of the same build and config; its interval is the harness's noise floor.

@@ -6,7 +6,7 @@ import {
   type Tracer,
   trace,
 } from "@opentelemetry/api";
-import type { ReadableSpan, Sampler } from "@opentelemetry/sdk-trace";
+import type { ReadableSpan, Sampler, SpanProcessor } from "@opentelemetry/sdk-trace";
 import type { Logger } from "../../log/logger.ts";
 import { BatchTracer } from "./batch-tracer.ts";
 import { hexIdGenerator } from "./id-generator.ts";
@@ -99,13 +99,13 @@ async function threadedSpanProcessor(logger: Logger, env: Env) {
 }
 
 /**
- * The SDK builds the resource (detectors, `OTEL_SERVICE_NAME`, `OTEL_RESOURCE_ATTRIBUTES`) and
- * keeps it, with the sampler, in private fields. The gateway's own spans skip the SDK's span
- * object (batch-tracer.ts) but must carry the same resource and scope, and obey the same
- * sampler: so mindgw builds the sampler (as sdk-node would from the environment) and hands it
- * to sdk-node wrapped so that one probe span, marked in its context, is recorded whatever the
- * sampler says — recorded, never sampled, so never exported — and that span names the resource
- * and scope every span of this tracer carries.
+ * The SDK's tracer provider keeps the resource (sdk-node's detectors, `OTEL_SERVICE_NAME`,
+ * `OTEL_RESOURCE_ATTRIBUTES`) and the sampler in private fields. The gateway's own spans skip
+ * the SDK's span object (batch-tracer.ts) but must carry the same resource and scope, and obey
+ * the same sampler: so mindgw builds the sampler (as sdk-node would from the environment) and
+ * hands it to the provider wrapped so that one probe span, marked in its context, is recorded
+ * whatever the sampler says — recorded, never sampled, so never exported — and that span names
+ * the resource and scope every span of this tracer carries.
  */
 const PROBE = createContextKey("mindgw resource probe");
 
@@ -127,32 +127,15 @@ function probe(tracer: Tracer): ReadableSpan | undefined {
 }
 
 /**
- * Starts `@opentelemetry/sdk-node` configured the standard way (`OTEL_EXPORTER_OTLP_*`,
- * `OTEL_TRACES_SAMPLER`, `OTEL_SERVICE_NAME`, `OTEL_RESOURCE_ATTRIBUTES`, …), traces only:
- * metrics are served by `/metrics` and logs go to stderr, so the SDK's own metric and log
- * pipelines stay off.
+ * sdk-node, traces only, for every pipeline but the export thread's own: the exporters it builds
+ * from `OTEL_TRACES_EXPORTER` (console, Zipkin, gRPC, several), or `threaded` with the SDK's
+ * spans when a low attribute count limit keeps them.
  */
-export async function startTracing(
-  serviceName: string,
-  logger: Logger,
-  env: Env = process.env,
-): Promise<Tracing | undefined> {
-  if (!tracingRequested(env)) return undefined;
-  // Loaded only when asked for: the SDK and its exporters are a lot of code that every other
-  // command, and a gateway without tracing, would otherwise parse at start.
+async function startNodeSdk(serviceName: string | undefined, threaded: SpanProcessor | undefined) {
   const { NodeSDK } = await import("@opentelemetry/sdk-node");
-  const { samplerFromEnv, attributeLimitsFromEnv } = await import("./sampler-from-env.ts");
-  const threaded = await threadedSpanProcessor(logger, env);
-  // The gateway's request spans skip the SDK's span object (batch-tracer.ts) when spans go to
-  // the export thread and the attribute count limit leaves room for all of theirs; a lower
-  // limit drops attributes as the SDK's span decides, so those spans stay the SDK's.
-  const limits = attributeLimitsFromEnv();
-  const sampler =
-    threaded && limits.attributeCountLimit >= MOST_ATTRIBUTES ? probing(samplerFromEnv()) : undefined;
   const sdk = new NodeSDK({
-    ...(env.OTEL_SERVICE_NAME ? {} : { serviceName }),
+    ...(serviceName === undefined ? {} : { serviceName }),
     ...(threaded ? { spanProcessors: [threaded] } : {}),
-    ...(sampler ? { sampler } : {}),
     idGenerator: hexIdGenerator,
     metricReaders: [],
     logRecordProcessors: [],
@@ -161,6 +144,44 @@ export async function startTracing(
     textMapPropagator: null,
   });
   sdk.start();
+  return sdk;
+}
+
+/**
+ * Starts tracing configured the standard way (`OTEL_EXPORTER_OTLP_*`, `OTEL_TRACES_SAMPLER`,
+ * `OTEL_SERVICE_NAME`, `OTEL_RESOURCE_ATTRIBUTES`, …), traces only: metrics are served by
+ * `/metrics` and logs go to stderr, so the SDK's own metric and log pipelines stay off. `name`
+ * is the service's name unless the environment gives one.
+ */
+export async function startTracing(
+  name: string,
+  logger: Logger,
+  env: Env = process.env,
+): Promise<Tracing | undefined> {
+  if (!tracingRequested(env)) return undefined;
+  const { samplerFromEnv, attributeLimitsFromEnv } = await import("./sampler-from-env.ts");
+  const threaded = await threadedSpanProcessor(logger, env);
+  // The gateway's request spans skip the SDK's span object (batch-tracer.ts) when spans go to
+  // the export thread and the attribute count limit leaves room for all of theirs; a lower
+  // limit drops attributes as the SDK's span decides, so those spans stay the SDK's.
+  const limits = attributeLimitsFromEnv();
+  const sampler =
+    threaded && limits.attributeCountLimit >= MOST_ATTRIBUTES ? probing(samplerFromEnv()) : undefined;
+  const serviceName = env.OTEL_SERVICE_NAME ? undefined : name;
+  // Spans to the export thread need only the trace SDK, set up as sdk-node would; any other
+  // pipeline is sdk-node's own, loaded only then (it is a lot of code to parse at start).
+  const pipeline =
+    threaded && sampler
+      ? await import("./trace-provider-from-env.ts").then(({ startTraceProvider }) =>
+          startTraceProvider({
+            serviceName,
+            sampler,
+            idGenerator: hexIdGenerator,
+            spanProcessor: threaded,
+            contextManager: explicitContextOnly,
+          }),
+        )
+      : await startNodeSdk(serviceName, threaded);
   logger.info("tracing on", {
     endpoint: env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT ?? env.OTEL_EXPORTER_OTLP_ENDPOINT,
     sampler: env.OTEL_TRACES_SAMPLER ?? "parentbased_always_on",
@@ -184,7 +205,7 @@ export async function startTracing(
     tracer,
     captureContent: env.OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT?.trim().toLowerCase() === "true",
     shutdown: () =>
-      sdk.shutdown().catch((error: unknown) => {
+      pipeline.shutdown().catch((error: unknown) => {
         logger.warn("flushing traces failed", {
           error: error instanceof Error ? error.message : String(error),
         });

@@ -47,33 +47,22 @@ function ratioFromEnv(): number {
   return ratio;
 }
 
-/** The span limits sdk-node gives its tracer provider (its `createSpanLimitsFromEnv`); unset, the SDK's defaults. */
-export const spanLimitsFromEnv = () => ({
-  attributeCountLimit:
-    getNumberFromEnv("OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT") ?? getNumberFromEnv("OTEL_ATTRIBUTE_COUNT_LIMIT"),
-  attributeValueLengthLimit:
-    getNumberFromEnv("OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT") ??
-    getNumberFromEnv("OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT"),
-  eventCountLimit: getNumberFromEnv("OTEL_SPAN_EVENT_COUNT_LIMIT"),
-  linkCountLimit: getNumberFromEnv("OTEL_SPAN_LINK_COUNT_LIMIT"),
-  attributePerEventCountLimit:
-    getNumberFromEnv("OTEL_EVENT_ATTRIBUTE_COUNT_LIMIT") ??
-    getNumberFromEnv("OTEL_SPAN_ATTRIBUTE_PER_EVENT_COUNT_LIMIT"),
-  attributePerLinkCountLimit:
-    getNumberFromEnv("OTEL_LINK_ATTRIBUTE_COUNT_LIMIT") ??
-    getNumberFromEnv("OTEL_SPAN_ATTRIBUTE_PER_LINK_COUNT_LIMIT"),
-});
-
 /**
  * The span attribute limits sdk-node applies (`OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT`, else
  * `OTEL_ATTRIBUTE_COUNT_LIMIT`, default 128; `OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT`, else
  * `OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT`, default none; a length ≤ 0 is ignored, as the SDK does).
  */
 export function attributeLimitsFromEnv(): { attributeCountLimit: number; attributeValueLengthLimit: number } {
-  const limits = spanLimitsFromEnv();
-  const length = limits.attributeValueLengthLimit ?? Number.POSITIVE_INFINITY;
+  const count =
+    getNumberFromEnv("OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT") ??
+    getNumberFromEnv("OTEL_ATTRIBUTE_COUNT_LIMIT") ??
+    128;
+  const length =
+    getNumberFromEnv("OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT") ??
+    getNumberFromEnv("OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT") ??
+    Number.POSITIVE_INFINITY;
   return {
-    attributeCountLimit: limits.attributeCountLimit ?? 128,
+    attributeCountLimit: count,
     attributeValueLengthLimit: length > 0 ? length : Number.POSITIVE_INFINITY,
   };
 }

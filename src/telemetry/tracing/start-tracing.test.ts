@@ -35,12 +35,7 @@ async function probe(env: Record<string, string>) {
   expect(code).toBe(0);
   // The probe flushed before it printed: everything it exported has arrived.
   const spans = receiver.spans.filter((s) => s.resource["deployment.environment"] === `probe-${env.CASE}`);
-  const seen = JSON.parse(out) as {
-    direct: boolean;
-    headers: { traceparent: string } | null;
-    sdkNode: boolean;
-  };
-  return { ...seen, spans };
+  return { ...(JSON.parse(out) as { direct: boolean; headers: { traceparent: string } | null }), spans };
 }
 
 test("the default pipeline: direct spans with sdk-node's resource and scope, over protobuf", async () => {
@@ -79,37 +74,4 @@ test("a count limit below what request spans carry keeps the SDK's spans, which 
   expect(direct).toBe(false);
   expect(spans).toHaveLength(2);
   for (const span of spans) expect(Object.keys(span.attributes)).toHaveLength(3);
-});
-
-// Spans to the export thread need only the trace SDK: mindgw sets it up as sdk-node would
-// (trace-provider-from-env.ts) without loading sdk-node and every exporter it imports. The
-// resource must still be the one sdk-node builds: the same attributes as the SDK-span pipeline,
-// which is sdk-node's own, under the default detectors and under OTEL_NODE_RESOURCE_DETECTORS.
-const resourceKeys = (spans: { resource: Record<string, unknown> }[]) =>
-  [...new Set(spans.flatMap((span) => Object.keys(span.resource)))].sort();
-
-test("the export thread's pipeline carries sdk-node's resource without loading sdk-node", async () => {
-  const [light, sdk] = await Promise.all([
-    probe({ CASE: "light" }),
-    probe({ CASE: "sdk", OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT: "3" }),
-  ]);
-  expect(light).toMatchObject({ direct: true, sdkNode: false });
-  expect(sdk).toMatchObject({ direct: false, sdkNode: true });
-  expect(resourceKeys(light.spans)).toEqual(resourceKeys(sdk.spans));
-  expect(resourceKeys(light.spans)).toEqual(
-    expect.arrayContaining([
-      "host.name",
-      "os.type",
-      "process.pid",
-      "service.instance.id",
-      "telemetry.sdk.name",
-    ]),
-  );
-  const [lightFew, sdkFew] = await Promise.all([
-    probe({ CASE: "light-few", OTEL_NODE_RESOURCE_DETECTORS: "env,os" }),
-    probe({ CASE: "sdk-few", OTEL_NODE_RESOURCE_DETECTORS: "env,os", OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT: "3" }),
-  ]);
-  expect(resourceKeys(lightFew.spans)).toEqual(resourceKeys(sdkFew.spans));
-  expect(resourceKeys(lightFew.spans)).toContain("os.type");
-  expect(resourceKeys(lightFew.spans)).not.toContain("process.pid");
 });

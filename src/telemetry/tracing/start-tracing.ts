@@ -6,7 +6,7 @@ import {
   type Tracer,
   trace,
 } from "@opentelemetry/api";
-import type { ReadableSpan, Sampler, SpanProcessor } from "@opentelemetry/sdk-trace";
+import type { ReadableSpan, Sampler } from "@opentelemetry/sdk-trace";
 import type { Logger } from "../../log/logger.ts";
 import { BatchTracer } from "./batch-tracer.ts";
 import { hexIdGenerator } from "./id-generator.ts";
@@ -99,13 +99,13 @@ async function threadedSpanProcessor(logger: Logger, env: Env) {
 }
 
 /**
- * The SDK's tracer provider keeps the resource (sdk-node's detectors, `OTEL_SERVICE_NAME`,
- * `OTEL_RESOURCE_ATTRIBUTES`) and the sampler in private fields. The gateway's own spans skip
- * the SDK's span object (batch-tracer.ts) but must carry the same resource and scope, and obey
- * the same sampler: so mindgw builds the sampler (as sdk-node would from the environment) and
- * hands it to the provider wrapped so that one probe span, marked in its context, is recorded
- * whatever the sampler says — recorded, never sampled, so never exported — and that span names
- * the resource and scope every span of this tracer carries.
+ * The SDK builds the resource (detectors, `OTEL_SERVICE_NAME`, `OTEL_RESOURCE_ATTRIBUTES`) and
+ * keeps it, with the sampler, in private fields. The gateway's own spans skip the SDK's span
+ * object (batch-tracer.ts) but must carry the same resource and scope, and obey the same
+ * sampler: so mindgw builds the sampler (as sdk-node would from the environment) and hands it
+ * to sdk-node wrapped so that one probe span, marked in its context, is recorded whatever the
+ * sampler says — recorded, never sampled, so never exported — and that span names the resource
+ * and scope every span of this tracer carries.
  */
 const PROBE = createContextKey("mindgw resource probe");
 
@@ -127,38 +127,20 @@ function probe(tracer: Tracer): ReadableSpan | undefined {
 }
 
 /**
- * sdk-node, traces only, for every pipeline but the export thread's own: the exporters it builds
- * from `OTEL_TRACES_EXPORTER` (console, Zipkin, gRPC, several), or `threaded` with the SDK's
- * spans when a low attribute count limit keeps them.
- */
-async function startNodeSdk(serviceName: string | undefined, threaded: SpanProcessor | undefined) {
-  const { NodeSDK } = await import("@opentelemetry/sdk-node");
-  const sdk = new NodeSDK({
-    ...(serviceName === undefined ? {} : { serviceName }),
-    ...(threaded ? { spanProcessors: [threaded] } : {}),
-    idGenerator: hexIdGenerator,
-    metricReaders: [],
-    logRecordProcessors: [],
-    contextManager: explicitContextOnly,
-    // Our spans write and read W3C `traceparent` themselves (tracing/trace-context.ts).
-    textMapPropagator: null,
-  });
-  sdk.start();
-  return sdk;
-}
-
-/**
- * Starts tracing configured the standard way (`OTEL_EXPORTER_OTLP_*`, `OTEL_TRACES_SAMPLER`,
- * `OTEL_SERVICE_NAME`, `OTEL_RESOURCE_ATTRIBUTES`, …), traces only: metrics are served by
- * `/metrics` and logs go to stderr, so the SDK's own metric and log pipelines stay off. `name`
- * is the service's name unless the environment gives one.
+ * Starts `@opentelemetry/sdk-node` configured the standard way (`OTEL_EXPORTER_OTLP_*`,
+ * `OTEL_TRACES_SAMPLER`, `OTEL_SERVICE_NAME`, `OTEL_RESOURCE_ATTRIBUTES`, …), traces only:
+ * metrics are served by `/metrics` and logs go to stderr, so the SDK's own metric and log
+ * pipelines stay off.
  */
 export async function startTracing(
-  name: string,
+  serviceName: string,
   logger: Logger,
   env: Env = process.env,
 ): Promise<Tracing | undefined> {
   if (!tracingRequested(env)) return undefined;
+  // Loaded only when asked for: the SDK and its exporters are a lot of code that every other
+  // command, and a gateway without tracing, would otherwise parse at start.
+  const { NodeSDK } = await import("@opentelemetry/sdk-node");
   const { samplerFromEnv, attributeLimitsFromEnv } = await import("./sampler-from-env.ts");
   const threaded = await threadedSpanProcessor(logger, env);
   // The gateway's request spans skip the SDK's span object (batch-tracer.ts) when spans go to
@@ -167,21 +149,18 @@ export async function startTracing(
   const limits = attributeLimitsFromEnv();
   const sampler =
     threaded && limits.attributeCountLimit >= MOST_ATTRIBUTES ? probing(samplerFromEnv()) : undefined;
-  const serviceName = env.OTEL_SERVICE_NAME ? undefined : name;
-  // Spans to the export thread need only the trace SDK, set up as sdk-node would; any other
-  // pipeline is sdk-node's own, loaded only then (it is a lot of code to parse at start).
-  const pipeline =
-    threaded && sampler
-      ? await import("./trace-provider-from-env.ts").then(({ startTraceProvider }) =>
-          startTraceProvider({
-            serviceName,
-            sampler,
-            idGenerator: hexIdGenerator,
-            spanProcessor: threaded,
-            contextManager: explicitContextOnly,
-          }),
-        )
-      : await startNodeSdk(serviceName, threaded);
+  const sdk = new NodeSDK({
+    ...(env.OTEL_SERVICE_NAME ? {} : { serviceName }),
+    ...(threaded ? { spanProcessors: [threaded] } : {}),
+    ...(sampler ? { sampler } : {}),
+    idGenerator: hexIdGenerator,
+    metricReaders: [],
+    logRecordProcessors: [],
+    contextManager: explicitContextOnly,
+    // Our spans write and read W3C `traceparent` themselves (tracing/trace-context.ts).
+    textMapPropagator: null,
+  });
+  sdk.start();
   logger.info("tracing on", {
     endpoint: env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT ?? env.OTEL_EXPORTER_OTLP_ENDPOINT,
     sampler: env.OTEL_TRACES_SAMPLER ?? "parentbased_always_on",
@@ -205,7 +184,7 @@ export async function startTracing(
     tracer,
     captureContent: env.OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT?.trim().toLowerCase() === "true",
     shutdown: () =>
-      pipeline.shutdown().catch((error: unknown) => {
+      sdk.shutdown().catch((error: unknown) => {
         logger.warn("flushing traces failed", {
           error: error instanceof Error ? error.message : String(error),
         });

@@ -45,12 +45,6 @@ trace.finish({
   errorClass: null,
 } as unknown as AuditRecord);
 await tracing.shutdown();
-// Whether sdk-node was loaded at all (Bun lists every loaded module, ES modules too, here).
-const sdkNode = Object.keys(require.cache).some((path) => path.includes("/@opentelemetry/sdk-node/"));
 console.log(
-  JSON.stringify({
-    direct: tracing.tracer instanceof BatchTracer,
-    headers: attempt.headers ?? null,
-    sdkNode,
-  }),
+  JSON.stringify({ direct: tracing.tracer instanceof BatchTracer, headers: attempt.headers ?? null }),
 );

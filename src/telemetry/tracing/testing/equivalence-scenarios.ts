@@ -1,0 +1,119 @@
+/**
+ * The requests batch-request-trace.test.ts runs through the SDK and the direct path: one of each
+ * kind the gateway traces (retries, failover to a worker, the caller's sampled and unsampled
+ * trace, cut streams, refusals, a malformed traceparent, a spread of fresh traces), and each
+ * sampler as the SDK's class and as samplerFromEnv builds it.
+ */
+import {
+  AlwaysOffSampler,
+  AlwaysOnSampler,
+  ParentBasedSampler,
+  type Sampler,
+  TraceIdRatioBasedSampler,
+} from "@opentelemetry/sdk-trace";
+import { GatewayError } from "../../../core/gateway-error.ts";
+import type { AttemptInfo } from "../../dispatch-telemetry.ts";
+import { alwaysOff, alwaysOn, parentBased, traceIdRatio } from "../built-in-samplers.ts";
+import type { Scenario } from "./span-equivalence.ts";
+
+export const upstreamError = new GatewayError({
+  code: "upstream_error",
+  message: "upstream answered 500",
+  status: 502,
+});
+export const cut = new GatewayError({ code: "client_closed", message: "the client went away", status: 499 });
+export const info = (route: string, retry = 0, failover = false): AttemptInfo => ({
+  route,
+  dialect: "openai",
+  upstreamModel: "up-1",
+  retry,
+  failover,
+});
+export const CALLER = "0af7651916cd43dd8448eb211c80319c";
+
+export const scenarios: Scenario[] = [
+  // A plain request, one attempt.
+  { ledger: {}, attempts: [{ info: info("provider:a"), settled: [undefined] }], record: {} },
+  // The caller's sampled trace; a failed attempt, a retry, failover to a worker route.
+  {
+    ledger: { traceparent: `00-${CALLER}-b7ad6b7169203331-01`, requestId: "req-2", stream: true },
+    attempts: [
+      { info: info("provider:a"), settled: [upstreamError] },
+      { info: info("provider:a", 1), settled: [upstreamError], closed: upstreamError },
+      { info: info("provider:workers", 0, true), settled: [undefined, "worker:w1"] },
+    ],
+    record: { route: "worker:w1", tenant: "t", ttfbMs: null },
+  },
+  // The caller's unsampled trace: nothing recorded under parent-based samplers, its traceparent goes on.
+  {
+    ledger: { traceparent: `00-${CALLER}-b7ad6b7169203331-00`, requestId: "req-3" },
+    attempts: [{ info: info("provider:a"), settled: [undefined] }],
+    record: {},
+  },
+  // Committed, then the stream was cut.
+  {
+    ledger: { requestId: "req-4" },
+    attempts: [{ info: info("provider:b"), settled: [undefined], closed: cut }],
+    record: {},
+  },
+  // The answer was committed and the request ended before its upstream exchange closed.
+  {
+    ledger: { requestId: "req-4b" },
+    attempts: [{ info: info("provider:b"), settled: [undefined], closed: cut, late: true }],
+    record: {},
+  },
+  // 5xx: the server span in error, its status message the error class.
+  {
+    ledger: { requestId: "req-5", model: null },
+    attempts: [{ info: info("provider:a"), settled: [upstreamError] }],
+    record: { status: 500, errorClass: "upstream_error", upstreamModel: null, route: null, keyName: null },
+  },
+  // Refused at the door: a short server span, no attempts; other front doors are named apart.
+  {
+    ledger: { requestId: "req-6", model: null },
+    attempts: [],
+    record: { status: 401, errorClass: "unauthorized" },
+    refused: true,
+  },
+  {
+    ledger: { requestId: "req-7", frontDoor: "models", model: null },
+    attempts: [],
+    record: { status: 200 },
+    refused: true,
+  },
+  // A malformed traceparent: a new trace, the header not passed on.
+  {
+    ledger: { requestId: "req-8", traceparent: "00-zz-yy-01" },
+    attempts: [{ info: info("provider:a"), settled: [undefined] }],
+    record: {},
+  },
+  // Spread of fresh traces for the ratio sampler, with request ids as the gateway makes them
+  // (36 characters: written into the batch without the shared-string lookup).
+  ...Array.from({ length: 24 }, (_, i) => ({
+    ledger: { requestId: `req_${i.toString(16).padStart(32, "0")}` },
+    attempts: [{ info: info("provider:a"), settled: [undefined] as [undefined] }],
+    record: {},
+  })),
+];
+
+/** Each sampler as the SDK's class, and as samplerFromEnv builds it (decided by the trace id's words). */
+export const samplers: [string, () => Sampler, () => Sampler][] = [
+  [
+    "parentbased_always_on",
+    () => new ParentBasedSampler({ root: new AlwaysOnSampler() }),
+    () => parentBased(alwaysOn()),
+  ],
+  ["always_on", () => new AlwaysOnSampler(), alwaysOn],
+  ["always_off", () => new AlwaysOffSampler(), alwaysOff],
+  [
+    "parentbased_always_off",
+    () => new ParentBasedSampler({ root: new AlwaysOffSampler() }),
+    () => parentBased(alwaysOff()),
+  ],
+  ["traceidratio 0.5", () => new TraceIdRatioBasedSampler(0.5), () => traceIdRatio(0.5)],
+  [
+    "parentbased_traceidratio 0.3",
+    () => new ParentBasedSampler({ root: new TraceIdRatioBasedSampler(0.3) }),
+    () => parentBased(traceIdRatio(0.3)),
+  ],
+];

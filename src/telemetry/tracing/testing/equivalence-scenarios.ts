@@ -16,20 +16,20 @@ import type { AttemptInfo } from "../../dispatch-telemetry.ts";
 import { alwaysOff, alwaysOn, parentBased, traceIdRatio } from "../built-in-samplers.ts";
 import type { Scenario } from "./span-equivalence.ts";
 
-export const upstreamError = new GatewayError({
+const upstreamError = new GatewayError({
   code: "upstream_error",
   message: "upstream answered 500",
   status: 502,
 });
-export const cut = new GatewayError({ code: "client_closed", message: "the client went away", status: 499 });
-export const info = (route: string, retry = 0, failover = false): AttemptInfo => ({
+const cut = new GatewayError({ code: "client_closed", message: "the client went away", status: 499 });
+const info = (route: string, retry = 0, failover = false): AttemptInfo => ({
   route,
   dialect: "openai",
   upstreamModel: "up-1",
   retry,
   failover,
 });
-export const CALLER = "0af7651916cd43dd8448eb211c80319c";
+const CALLER = "0af7651916cd43dd8448eb211c80319c";
 
 export const scenarios: Scenario[] = [
   // A plain request, one attempt.

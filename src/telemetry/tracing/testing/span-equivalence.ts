@@ -32,7 +32,7 @@ import { SpanBatchWriter } from "../span-batch.ts";
 import { StringTableMirror } from "../string-table.ts";
 
 /** Ids from a counter: both runs draw the same sequence in the same order. */
-export function countingIds(): IdGenerator {
+function countingIds(): IdGenerator {
   let next = 0;
   const hex = (digits: number) => (++next).toString(16).padStart(digits, "0");
   // A spread of trace ids, so that a ratio sampler keeps some and drops others.
@@ -47,7 +47,7 @@ export function countingIds(): IdGenerator {
  * As hexIdGenerator, the direct path draws its ids as words (`drawTraceId`, `drawSpanId`): here in
  * their turn of the same sequence, counted, so each run shows the direct path took them so.
  */
-export function withWords(ids: IdGenerator) {
+function withWords(ids: IdGenerator) {
   let drawn = "";
   const counted = { drawn: 0 };
   const generator: WordIdGenerator = {
@@ -66,7 +66,7 @@ export function withWords(ids: IdGenerator) {
   return { generator, counted };
 }
 
-export const resource = resourceFromAttributes({ "service.name": "equivalence" });
+const resource = resourceFromAttributes({ "service.name": "equivalence" });
 
 export interface Scenario {
   ledger: Partial<RequestLedger>;
@@ -81,12 +81,12 @@ export interface Scenario {
   refused?: boolean;
 }
 
-export type Drive = (
+type Drive = (
   scenarios: Scenario[],
   captureContent: boolean,
 ) => { spans: ReadableSpan[]; headers: unknown[] };
 
-export const ledgerOf = (partial: Partial<RequestLedger>) =>
+const ledgerOf = (partial: Partial<RequestLedger>) =>
   ({
     frontDoor: "chat",
     model: "m",
@@ -97,7 +97,7 @@ export const ledgerOf = (partial: Partial<RequestLedger>) =>
     ...partial,
   }) as RequestLedger;
 
-export const recordOf = (partial: Partial<AuditRecord>) =>
+const recordOf = (partial: Partial<AuditRecord>) =>
   ({
     status: 200,
     upstreamModel: "up-1",
@@ -114,7 +114,7 @@ export const recordOf = (partial: Partial<AuditRecord>) =>
     ...partial,
   }) as AuditRecord;
 
-export function runAll(traces: ReturnType<typeof requestTraces>, scenarios: Scenario[]): unknown[] {
+function runAll(traces: ReturnType<typeof requestTraces>, scenarios: Scenario[]): unknown[] {
   const headers: unknown[] = [];
   for (const scenario of scenarios) {
     const ledger = ledgerOf(scenario.ledger);
@@ -137,7 +137,7 @@ export function runAll(traces: ReturnType<typeof requestTraces>, scenarios: Scen
   return headers;
 }
 
-export function readBack(writer: SpanBatchWriter): ReadableSpan[] {
+function readBack(writer: SpanBatchWriter): ReadableSpan[] {
   if (writer.count === 0) return [];
   const batch = writer.take();
   const scopes = new Map(batch.scopes.map((s) => [s.id, s.scope]));

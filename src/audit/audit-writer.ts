@@ -59,6 +59,8 @@ export class AuditWriter {
   /** Set by `flush()`: the pass runs until the queue is empty, not only through what was due. */
   private wanted = false;
   private readonly starting: Promise<void>;
+  /** `starting` has settled (the first drain waited for it). */
+  private started = false;
   private retryDelay: number;
   private closed = false;
   private readonly counts = { written: 0, rejected: 0, dropped: 0 };
@@ -128,7 +130,13 @@ export class AuditWriter {
   }
 
   private async drain(): Promise<void> {
-    await this.starting;
+    // Awaited once: every later drain resumed from it too, with its undefined, where the batches'
+    // writes resume with their results, and the optimised drain exited at its entry (BadType,
+    // ~100 times a process under load) and was compiled again.
+    if (!this.started) {
+      await this.starting;
+      this.started = true;
+    }
     this.clearTimer();
     if (this.queue.waiting === 0 && !this.isHealthy) return this.probe();
     while (this.queue.waiting > 0) {

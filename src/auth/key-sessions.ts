@@ -1,5 +1,5 @@
 import { GatewayError } from "../core/gateway-error.ts";
-import { IdTable } from "../core/id-table.ts";
+import { KeyTable } from "../core/key-table.ts";
 import type { KeyRecord } from "../storage/key-record.ts";
 import type { Principal } from "./principal.ts";
 
@@ -55,11 +55,11 @@ export class KeySessions {
    * deleted from keeps the deleted ones (each request's abort, and what it holds) alive through
    * every young collection until the next full one (JavaScriptCore in Bun 1.4.5;
    * docs/BENCHMARKS-HISTORY.md, session 11's young collections). A list's slot is written over.
-   * By key in IdTables, not Maps, for the same reason: a key whose last request ends leaves them
+   * By key in KeyTables, not Maps, for the same reason: a key whose last request ends leaves them
    * (at every request, for a client one request at a time).
    */
-  private readonly open = new IdTable<KeySession | KeySession[], string>();
-  private readonly expiries = new IdTable<{ at: number; timer: { cancel(): void } }, string>();
+  private readonly open = new KeyTable<KeySession | KeySession[]>();
+  private readonly expiries = new KeyTable<{ at: number; timer: { cancel(): void } }>();
 
   constructor(options: KeySessionsOptions = {}) {
     this.now = options.now ?? Date.now;

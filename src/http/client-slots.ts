@@ -1,17 +1,17 @@
 import { GatewayError } from "../core/gateway-error.ts";
-import { IdTable } from "../core/id-table.ts";
+import { KeyTable } from "../core/key-table.ts";
 
 /**
  * Requests in flight per client address, bounded. Bun shows the server requests, not idle
  * connections, so this counts what a connection is doing (an idle one is closed by
  * `server.idle_timeout`): one address cannot hold every slot of the gateway by opening streams
  * or trickling bodies. `max()` is read per request, so a reload changes it; 0 means no cap.
- * By address in an IdTable, not a Map: an address leaves the table whenever its last request
+ * By address in a KeyTable, not a Map: an address leaves the table whenever its last request
  * ends (at every request, for a client one request at a time), and a long-lived Map that keys
- * leave keeps each left address alive through young collections (core/id-table.ts).
+ * leave keeps each left address alive through young collections (core/key-table.ts).
  */
 export class ClientSlots {
-  private readonly open = new IdTable<number, string>();
+  private readonly open = new KeyTable<number>();
 
   constructor(private readonly max: () => number = () => 0) {}
 

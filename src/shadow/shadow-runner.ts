@@ -6,6 +6,7 @@ import type { Config } from "../config/config-schema.ts";
 import type { ShadowTarget } from "../config/shadow-target.ts";
 import { unavailable, upstreamTimeout } from "../core/gateway-error.ts";
 import { IdTable } from "../core/id-table.ts";
+import { KeyTable } from "../core/key-table.ts";
 import type { Logger } from "../log/logger.ts";
 import type { Route } from "../routing/route.ts";
 import type { Dispatched, DispatchRequest, RouterDeps } from "../routing/router.ts";
@@ -85,12 +86,12 @@ function timedOut(controller: AbortController, timeoutMs: number): void {
 export function createShadowRunner(options: ShadowRunnerOptions): ShadowRunner {
   const now = options.now ?? Date.now;
   const random = options.random ?? Math.random;
-  // By request id (and a flight by a number of its own) in IdTables, not Maps: every entry
-  // leaves again, and a long-lived Map that entries leave keeps each (a pair holds the request and
-  // its body) alive through young collections until a full one (core/id-table.ts).
+  // By request id in KeyTables (and a flight by a number of its own in an IdTable), not Maps: every
+  // entry leaves again, and a long-lived Map that entries leave keeps each (a pair holds the request
+  // and its body) alive through young collections until a full one (core/key-table.ts).
   /** Callers of requests under way whose tenant's or app's shadow applies, from their start. */
-  const callers = new IdTable<Principal, string>();
-  const pending = new IdTable<Pair, string>();
+  const callers = new KeyTable<Principal>();
+  const pending = new KeyTable<Pair>();
   /** Shadow calls in flight: how to cut each off, and when it is done. */
   const flights = new IdTable<{ controller: AbortController; done: Promise<void> }>();
   let flightIds = 0;

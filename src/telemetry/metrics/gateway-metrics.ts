@@ -229,11 +229,19 @@ export class GatewayMetrics {
 
   /**
    * `providerOf(route)`, kept per route for configured providers only: their number is bounded by
-   * config, while worker routes (`worker:<name>`, named by the workers) are not.
+   * config, while worker routes (`worker:<name>`, named by the workers) are not. Its own lookup,
+   * not `branch`: every other `branch` finds an object (a Map, a cell), and one that found a string
+   * beside them, both inlined into `attempted`, had its optimised code exit 101 times (BadType) and
+   * be compiled again.
    */
   private providerLabel(route: string | null): string {
     if (route === null || !route.startsWith("provider:")) return providerOf(route);
-    return branch(this.providers, route, providerOf);
+    let label = this.providers.get(route);
+    if (label === undefined) {
+      label = providerOf(route);
+      this.providers.set(route, label);
+    }
+    return label;
   }
 
   private requestCellsOf(frontDoor: string, model: string, provider: string, status: string): RequestCells {

@@ -150,12 +150,16 @@ class RelayedSource implements Bun.DirectUnderlyingSource<Uint8Array> {
         if (typeof wrote !== "number") await wrote;
         if (this.ended) return;
       }
-      controller.close();
-      // An error event relayed mid-stream still leaves HTTP 200; the record must say it failed.
-      this.endAfterClose(chunks.reported);
     } catch (error) {
       if (!this.ended) this.failed(controller, error);
+      return;
     }
+    // A direct stream's close writes its last bytes (the chunked terminator) at once, so the
+    // request's own ending (usage, spend, the audit record, metrics, the access line) runs after
+    // them without holding them back: no microtask (and no closure) to wait behind.
+    controller.close();
+    // An error event relayed mid-stream still leaves HTTP 200; the record must say it failed.
+    this.end(chunks.reported);
   }
 
   cancel(): void {
@@ -173,23 +177,12 @@ class RelayedSource implements Bun.DirectUnderlyingSource<Uint8Array> {
     const event = this.errorEventOf ? this.errorEventOf(failure) : errorEvent(failure, this.dialect);
     controller.write(encoder.encode(encodeSse(event)));
     controller.close();
-    this.endAfterClose(failure);
+    this.end(failure);
   }
 
   private end(error?: GatewayError): void {
     if (this.ended) return;
     this.ended = true;
     this.ends.end(error);
-  }
-
-  /**
-   * After `close()`, Bun may send the stream's last bytes (the chunked terminator) a moment later:
-   * the request's own ending (usage, spend, the audit record, metrics, the access line) waits a
-   * microtask behind it instead of holding it back.
-   */
-  private endAfterClose(error?: GatewayError): void {
-    if (this.ended) return;
-    this.ended = true;
-    queueMicrotask(() => this.ends.end(error));
   }
 }

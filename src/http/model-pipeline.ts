@@ -12,7 +12,7 @@ import type { GuardSteps } from "./guard-steps.ts";
 import { keptAliveResponse } from "./kept-alive-response.ts";
 import type { ModelCall } from "./model-call.ts";
 import { ModelDispatch } from "./model-dispatch.ts";
-import { within } from "./pending-stream.ts";
+import { type Within, within } from "./pending-stream.ts";
 import { readJsonRequest } from "./read-json-body.ts";
 import { RequestAbort } from "./request-abort.ts";
 import { responsesContext } from "./responses-context.ts";
@@ -47,6 +47,7 @@ export function modelPipeline(
     const refused = steps.enter(call);
     if (refused) return refused;
     let abort: RequestAbort | undefined;
+    let wait: Within<Dispatched> | undefined;
     let streaming = false;
     try {
       const caller = steps.admit(call);
@@ -89,7 +90,8 @@ export function modelPipeline(
         ),
       );
       const keepAliveMs = ledger.stream ? runtime.streamKeepAlive : 0;
-      const early = keepAliveMs > 0 ? await within(dispatching, keepAliveMs) : await dispatching;
+      wait = keepAliveMs > 0 ? within(dispatching, keepAliveMs) : undefined;
+      const early = wait ? await wait.settled : await dispatching;
       if (!early) {
         // The first token is slow: commit to a 200 event stream now, with keep-alive comments.
         streaming = true;
@@ -123,6 +125,9 @@ export function modelPipeline(
     } catch (error) {
       return steps.failed(call, error);
     } finally {
+      // Settled or failed, the keep-alive wait leaves its deadline list (this frame awaits nothing
+      // after it, so the wait leaves in the same turn it settled).
+      wait?.leave();
       if (!streaming) abort?.release();
       steps.left(call);
     }

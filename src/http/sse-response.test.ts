@@ -81,6 +81,27 @@ describe("sseResponse", () => {
     expect(ended?.error?.message).toBe(upstreamError("upstream a closed the connection mid-stream").message);
   });
 
+  test("an event stream's headers join the request's own, whole answer or pulled", async () => {
+    const whole = 'data: {"choices":[]}\n\ndata: [DONE]\n\n';
+    const pulled = ['data: {"choices":[]}\n\n', "data: [DONE]\n\n"];
+    for (const chunks of [relayOf([whole]), relayOf(pulled)]) {
+      const headers: Record<string, string> = { "x-request-id": "req_1" };
+      const response = sseResponse(
+        chunks,
+        "openai",
+        headers,
+        streamEnds(() => {}),
+      );
+      expect(Object.fromEntries(response.headers)).toEqual({
+        "x-request-id": "req_1",
+        "content-type": "text/event-stream; charset=utf-8",
+        "cache-control": "no-cache",
+        "x-accel-buffering": "no",
+      });
+      await response.text();
+    }
+  });
+
   test("a source drained with its first read closes with it: the end is not asked for", async () => {
     const whole = 'data: {"choices":[]}\n\ndata: [DONE]\n\n';
     let taken = false;

@@ -18,12 +18,17 @@ export interface StreamEnds {
   endOnceWritten(error: GatewayError | undefined): void;
 }
 
-// `x-accel-buffering: no` tells nginx (and proxies that follow it) to pass events on as they come.
-const SSE_HEADERS = {
-  "content-type": "text/event-stream; charset=utf-8",
-  "cache-control": "no-cache",
-  "x-accel-buffering": "no",
-};
+/**
+ * An event stream's headers, written into the request's own record: three stores, where
+ * `Object.assign` of a shared record walked it generically (~0.1 µs more a stream in a loop:
+ * docs/BENCHMARKS-HISTORY.md, session 15). `x-accel-buffering: no` tells nginx (and proxies that
+ * follow it) to pass events on as they come.
+ */
+function addStreamHeaders(headers: Record<string, string>): void {
+  headers["content-type"] = "text/event-stream; charset=utf-8";
+  headers["cache-control"] = "no-cache";
+  headers["x-accel-buffering"] = "no";
+}
 const encoder = new TextEncoder();
 
 /**
@@ -44,7 +49,7 @@ export function sseResponse(
    */
   errorEventOf?: (error: GatewayError) => SseEvent,
 ): Response {
-  Object.assign(headers, SSE_HEADERS);
+  addStreamHeaders(headers);
   // A first read already in hand is written before Bun writes the response head, so the head
   // and the first token can leave in one write.
   const ready = chunks.ready?.();
@@ -72,7 +77,14 @@ function wholeAnswer(
   return answerResponse(bytes as Uint8Array<ArrayBuffer>, 200, headers);
 }
 
-/** The general path: a standard stream pulled one upstream read at a time. */
+/**
+ * The general path: Bun's direct stream, written one upstream read at a time. Each write is
+ * awaited when Bun reports the client's socket backed up (a pending promise), so a slow client
+ * still slows the upstream read (session 3 dropped a direct stream that wrote on regardless: all
+ * of a 268 MB answer in 1.5 s). A standard stream did the same with a reader, a read request and
+ * promises a read, and Bun's release of its reader made two `TypeError`s a stream
+ * (docs/BENCHMARKS-HISTORY.md, session 15).
+ */
 function pulledResponse(
   chunks: ChunkSource,
   dialect: Dialect,
@@ -81,31 +93,31 @@ function pulledResponse(
   ready: Uint8Array | undefined,
   errorEventOf: ((error: GatewayError) => SseEvent) | undefined,
 ): Response {
-  // A standard stream, not Bun's direct one: a direct stream goes on accepting writes while the
-  // client has stopped reading (all of a 268 MB answer in 1.5 s, against ~9 MB of pulls here),
-  // and a slow client must slow the upstream read (docs/BENCHMARKS-HISTORY.md, session 3).
-  const source = new PulledSource(chunks, dialect, ends, ready, errorEventOf);
-  return answerResponse(new ReadableStream<Uint8Array>(source), 200, headers);
+  const source = new RelayedSource(chunks, dialect, ends, ready, errorEventOf);
+  return answerResponse(new DirectStream(source), 200, headers);
 }
 
 /**
- * The pulled stream's source, one object a stream: a pull is the source's next read and one
- * reaction to it (its two handlers bound once a stream), not an async function's frame and
- * promise a read.
+ * Bun's `ReadableStream` constructor as typed for a direct source: the DOM library's typings,
+ * which this project compiles with, replace Bun's and lack that overload.
  */
-class PulledSource implements UnderlyingDefaultSource<Uint8Array> {
+const DirectStream = ReadableStream as unknown as new (
+  source: Bun.DirectUnderlyingSource<Uint8Array>,
+) => ReadableStream<Uint8Array>;
+
+/**
+ * The relayed stream's source, one object a stream: Bun calls `pull` once, and it writes every
+ * read until the source ends, fails or the client leaves (`cancel`).
+ */
+class RelayedSource implements Bun.DirectUnderlyingSource<Uint8Array> {
+  readonly type = "direct";
   private ended = false;
-  private first = true;
-  private controller: ReadableStreamDefaultController<Uint8Array> | undefined;
-  // Bound methods rather than arrow fields: an arrow field closes over a scope object made for
-  // each instance; a bound function does not.
-  private readonly deliver = this.delivered.bind(this);
-  private readonly fail = this.failed.bind(this);
 
   constructor(
     private readonly chunks: ChunkSource,
     private readonly dialect: Dialect,
     private readonly ends: StreamEnds,
+    /** The first read already in hand: written before Bun writes the head, they leave together. */
     private readonly ready: Uint8Array | undefined,
     /**
      * How a translated stream reports a failure (the Responses writer numbers its own); absent,
@@ -114,17 +126,40 @@ class PulledSource implements UnderlyingDefaultSource<Uint8Array> {
     private readonly errorEventOf: ((error: GatewayError) => SseEvent) | undefined,
   ) {}
 
-  start(controller: ReadableStreamDefaultController<Uint8Array>): void {
-    this.controller = controller;
-    if (this.ready) {
-      controller.enqueue(this.ready);
-      this.first = false;
-      this.ends.firstByte();
+  async pull(controller: ReadableStreamDirectController): Promise<void> {
+    const chunks = this.chunks;
+    let chunk = this.ready;
+    let first = true;
+    try {
+      for (;;) {
+        if (chunk === undefined) {
+          chunk = await chunks.next();
+          // The client left while the read waited: `cancel` ended the request.
+          if (this.ended) return;
+          if (chunk === undefined) break;
+        }
+        const wrote = controller.write(chunk);
+        if (first) {
+          first = false;
+          this.ends.firstByte();
+        }
+        // The source's last bytes: the close goes out in the same write.
+        if (chunks.drained) break;
+        chunk = undefined;
+        // The client's socket is backed up: read on once it has drained.
+        if (typeof wrote !== "number") await wrote;
+        if (this.ended) return;
+      }
+    } catch (error) {
+      if (!this.ended) this.failed(controller, error);
+      return;
     }
-  }
-
-  pull(): Promise<void> {
-    return this.chunks.next().then(this.deliver, this.fail);
+    // A direct stream's close writes its last bytes (the chunked terminator) at once, so the
+    // request's own ending (usage, spend, the audit record, metrics, the access line) runs after
+    // them without holding them back: no microtask (and no closure) to wait behind.
+    controller.close();
+    // An error event relayed mid-stream still leaves HTTP 200; the record must say it failed.
+    this.end(chunks.reported);
   }
 
   cancel(): void {
@@ -132,58 +167,22 @@ class PulledSource implements UnderlyingDefaultSource<Uint8Array> {
     this.chunks.cancel();
   }
 
-  private delivered(chunk: Uint8Array | undefined): void {
-    const controller = this.controller as ReadableStreamDefaultController<Uint8Array>;
-    try {
-      if (!chunk) {
-        controller.close();
-        // An error event relayed mid-stream still leaves HTTP 200; the record must say it failed.
-        this.endAfterClose(this.chunks.reported);
-        return;
-      }
-      controller.enqueue(chunk);
-      if (this.first) {
-        this.first = false;
-        this.ends.firstByte();
-      }
-      // The source's last bytes: the close goes out in the same write.
-      if (this.chunks.drained) {
-        controller.close();
-        this.endAfterClose(this.chunks.reported);
-      }
-    } catch (error) {
-      this.failed(error);
-    }
-  }
-
-  private failed(error: unknown): void {
-    const controller = this.controller as ReadableStreamDefaultController<Uint8Array>;
+  private failed(controller: ReadableStreamDirectController, error: unknown): void {
     const failure = toGatewayError(error);
     if (failure.code === "client_closed") {
       this.end(failure);
-      controller.error(failure);
+      controller.close(failure);
       return;
     }
     const event = this.errorEventOf ? this.errorEventOf(failure) : errorEvent(failure, this.dialect);
-    controller.enqueue(encoder.encode(encodeSse(event)));
+    controller.write(encoder.encode(encodeSse(event)));
     controller.close();
-    this.endAfterClose(failure);
+    this.end(failure);
   }
 
   private end(error?: GatewayError): void {
     if (this.ended) return;
     this.ended = true;
     this.ends.end(error);
-  }
-
-  /**
-   * After `close()`, Bun sends the stream's last bytes (the chunked terminator) in a microtask:
-   * the request's own ending (usage, spend, the audit record, metrics, the access line) waits
-   * behind it instead of holding it back.
-   */
-  private endAfterClose(error?: GatewayError): void {
-    if (this.ended) return;
-    this.ended = true;
-    queueMicrotask(() => this.ends.end(error));
   }
 }

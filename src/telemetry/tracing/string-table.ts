@@ -22,6 +22,12 @@ export interface TableUpdate {
   readonly added: string;
 }
 
+/**
+ * Whether the mirror needs nothing from `update`: no string added and not the whole table again
+ * (an update from a later index is of the mirror's generation: a new one starts from 0).
+ */
+export const tableUnchanged = (update: TableUpdate): boolean => update.from > 0 && update.added === "[]";
+
 export interface TableLimit {
   readonly strings: number;
   readonly chars: number;
@@ -165,6 +171,11 @@ export class StringTableMirror {
         `span batch string table out of step: strings from ${update.from}, the thread holds ${this.strings.length}`,
       );
     for (const value of JSON.parse(update.added) as string[]) this.strings.push(value);
+    return this.strings;
+  }
+
+  /** The table as of a batch whose update was `tableUnchanged` (it came through the ring). */
+  current(): readonly string[] {
     return this.strings;
   }
 }

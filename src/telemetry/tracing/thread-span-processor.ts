@@ -6,7 +6,9 @@ import { threadEntry } from "../../core/thread-entry.ts";
 import type { LaterSpans, SpanBatches } from "./batch-tracer.ts";
 import { PostedMemories } from "./posted-memory.ts";
 import { SpanBatchWriter } from "./span-batch.ts";
-import type { BatchMemory, ExportThreadReply, ExportThreadRequest } from "./span-batch-layout.ts";
+import type { BatchMemory, ExportThreadReply, ExportThreadRequest, SpanBatch } from "./span-batch-layout.ts";
+import { BatchRing } from "./span-batch-ring.ts";
+import { tableUnchanged } from "./string-table.ts";
 
 type Request = ExportThreadRequest extends infer R
   ? R extends { id: number }
@@ -14,6 +16,10 @@ type Request = ExportThreadRequest extends infer R
     : never
   : never;
 type ThreadWorker = Worker & { ref(): void; unref(): void };
+type Export = Extract<Request, { op: "export" }>;
+
+/** Batches the ring holds that the thread has not taken yet; one more goes by message. */
+const RING_SLOTS = 16;
 
 export interface ThreadSpanProcessorOptions {
   /** The thread's `process.env`: where its exporter reads `OTEL_EXPORTER_OTLP_*`. */
@@ -45,9 +51,19 @@ export class ThreadSpanProcessor implements SpanProcessor, SpanBatches {
   readonly writer: SpanBatchWriter;
   private readonly pending = new Map<
     number,
-    { spans: number; memory: BatchMemory | undefined; done: (reply: ExportThreadReply) => void }
+    {
+      spans: number;
+      memory: BatchMemory | undefined;
+      /** A batch that went by message: until its reply, later batches go by message too. */
+      posted: boolean;
+      done: (reply: ExportThreadReply) => void;
+    }
   >();
   private pendingSpans = 0;
+  /** Batches posted as messages and not answered yet (`publish`). */
+  private postedBatches = 0;
+  /** Made with the thread. */
+  private ring: BatchRing | undefined;
   /** Requests' spans to write at the end of this turn (`later`). */
   private readonly queued: LaterSpans[] = [];
   /** Arms `writeQueued` for the turn's end pass (core/once-a-turn.ts). */
@@ -151,18 +167,52 @@ export class ThreadSpanProcessor implements SpanProcessor, SpanBatches {
         numbers: this.numberMemories.message(numbers),
         strings: this.stringMemories.message(strings),
       };
-      this.send(request, batch.spans, { numbers, strings }, (reply) => {
+      const done = (reply: ExportThreadReply) => {
         if (reply.ok) return;
         // The thread may not have taken the batch's new strings (string-table.ts): resend all.
         this.writer.lost();
         this.options.onDropped(batch.spans, reply.error ?? "the export failed");
-      });
+      };
+      if (!this.publish(request, { numbers, strings }, done))
+        this.send(request, batch.spans, { numbers, strings }, done);
     } catch (error) {
       this.writer.lost();
       this.numberMemories.lost();
       this.stringMemories.lost();
       this.options.onDropped(batch.spans, error instanceof Error ? error.message : String(error));
     }
+  }
+
+  /**
+   * Hands `request` over through the ring when it names only what the thread holds (its
+   * memories posted before, nothing new for its string table, resources or scopes) and every
+   * batch posted before was answered, so the thread has taken all those name; false when it
+   * must go by message. The thread takes the ring's batches before any message that follows.
+   */
+  private publish(request: Export, memory: BatchMemory, done: (reply: ExportThreadReply) => void): boolean {
+    const ring = this.ring;
+    if (
+      ring === undefined ||
+      this.broken !== null ||
+      this.postedBatches > 0 ||
+      request.numbers.shared !== undefined ||
+      request.strings.shared !== undefined ||
+      !plainBatch(request)
+    )
+      return false;
+    const id = this.next + 1;
+    const published = ring.publish({
+      id,
+      spans: request.spans,
+      numbersMemory: request.numbers.memory,
+      numbersLength: request.numbers.length,
+      stringsMemory: request.strings.memory,
+      stringsLength: request.strings.length,
+    });
+    if (!published) return false;
+    this.next = id;
+    this.track(id, request.spans, memory, false, done);
+    return true;
   }
 
   /** Resolves once every span ended so far has been sent (or has failed). */
@@ -184,6 +234,7 @@ export class ThreadSpanProcessor implements SpanProcessor, SpanBatches {
       await new Promise<void>((resolve) => this.send({ op: "shutdown" }, 0, undefined, () => resolve()));
     worker.terminate();
     this.worker = null;
+    this.ring = undefined;
   }
 
   /** `memory`: an export's, recycled into the writer once the thread is done with it. */
@@ -197,9 +248,21 @@ export class ThreadSpanProcessor implements SpanProcessor, SpanBatches {
     const id = ++this.next;
     // The numbers and strings are in shared memory (span-batch-buffer.ts), posted once and named after (posted-memory.ts).
     worker.postMessage({ ...request, id });
-    this.pending.set(id, { spans, memory, done });
+    this.track(id, spans, memory, request.op === "export", done);
+  }
+
+  /** Waits for the thread's reply to request `id`, the thread held (ref'd) until it comes. */
+  private track(
+    id: number,
+    spans: number,
+    memory: BatchMemory | undefined,
+    posted: boolean,
+    done: (reply: ExportThreadReply) => void,
+  ): void {
+    this.pending.set(id, { spans, memory, posted, done });
     this.pendingSpans += spans;
-    worker.ref();
+    if (posted) this.postedBatches++;
+    this.worker?.ref();
   }
 
   /** Started with the first batch; held (ref'd) only while a request to it is pending. */
@@ -222,6 +285,8 @@ export class ThreadSpanProcessor implements SpanProcessor, SpanBatches {
       for (const id of [...this.pending.keys()]) this.settle({ id, ok: false, error: this.broken });
     };
     this.worker = worker;
+    this.ring = new BatchRing(RING_SLOTS);
+    this.send({ op: "ring", memory: this.ring.memory }, 0, undefined, () => {});
     return worker;
   }
 
@@ -232,7 +297,12 @@ export class ThreadSpanProcessor implements SpanProcessor, SpanBatches {
     // The thread is done with the batch's memory: the writer may write into it again.
     if (waiter.memory) this.writer.recycle(waiter.memory);
     this.pendingSpans -= waiter.spans;
+    if (waiter.posted) this.postedBatches--;
     if (this.pending.size === 0) this.worker?.unref();
     waiter.done(reply);
   }
 }
+
+/** A batch with nothing for the thread to learn beside its spans: no new strings, resources or scopes. */
+const plainBatch = (batch: Omit<SpanBatch, "numbers" | "strings">): boolean =>
+  batch.resources.length === 0 && batch.scopes.length === 0 && tableUnchanged(batch.table);

@@ -121,7 +121,11 @@ export class StringTable {
     const update: TableUpdate = {
       generation: this.generation,
       from: this.from,
-      added: JSON.stringify(this.from === 0 ? this.strings : this.strings.slice(this.from)),
+      // Most batches add nothing: no array sliced and written for that.
+      added:
+        this.from === this.strings.length
+          ? "[]"
+          : JSON.stringify(this.from === 0 ? this.strings : this.strings.slice(this.from)),
     };
     if (this.strings.length >= this.limit.strings || this.chars >= this.limit.chars) {
       this.generation++;

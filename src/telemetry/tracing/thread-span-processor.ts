@@ -16,7 +16,8 @@ type Request = ExportThreadRequest extends infer R
     : never
   : never;
 type ThreadWorker = Worker & { ref(): void; unref(): void };
-type Export = Extract<Request, { op: "export" }>;
+/** Told of the thread's reply to a request; `spans`, the request's. */
+type Answered = (reply: ExportThreadReply, spans: number) => void;
 
 /** Batches the ring holds that the thread has not taken yet; one more goes by message. */
 const RING_SLOTS = 16;
@@ -56,7 +57,7 @@ export class ThreadSpanProcessor implements SpanProcessor, SpanBatches {
       memory: BatchMemory | undefined;
       /** A batch that went by message: until its reply, later batches go by message too. */
       posted: boolean;
-      done: (reply: ExportThreadReply) => void;
+      done: Answered;
     }
   >();
   private pendingSpans = 0;
@@ -74,6 +75,13 @@ export class ThreadSpanProcessor implements SpanProcessor, SpanBatches {
    * one cell a traced request, though the arrow itself is made only once a batch.
    */
   private readonly delayUp = () => this.handOver();
+  /** An export's reply (made once, as `delayUp` is). */
+  private readonly exported: Answered = (reply, spans) => {
+    if (reply.ok) return;
+    // The thread may not have taken the batch's new strings (string-table.ts): resend all.
+    this.writer.lost();
+    this.options.onDropped(spans, reply.error ?? "the export failed");
+  };
   private next = 0;
   /** The batches' shared memories the thread holds: their numbers', their strings'. */
   private readonly numberMemories = new PostedMemories();
@@ -160,21 +168,16 @@ export class ThreadSpanProcessor implements SpanProcessor, SpanBatches {
     }
     if (this.writer.count === 0) return;
     const { numbers, strings, ...batch } = this.writer.take();
+    const memory = { numbers, strings };
     try {
+      if (this.publish(batch, memory)) return;
       const request = {
         op: "export" as const,
         ...batch,
         numbers: this.numberMemories.message(numbers),
         strings: this.stringMemories.message(strings),
       };
-      const done = (reply: ExportThreadReply) => {
-        if (reply.ok) return;
-        // The thread may not have taken the batch's new strings (string-table.ts): resend all.
-        this.writer.lost();
-        this.options.onDropped(batch.spans, reply.error ?? "the export failed");
-      };
-      if (!this.publish(request, { numbers, strings }, done))
-        this.send(request, batch.spans, { numbers, strings }, done);
+      this.send(request, batch.spans, memory, this.exported);
     } catch (error) {
       this.writer.lost();
       this.numberMemories.lost();
@@ -184,34 +187,31 @@ export class ThreadSpanProcessor implements SpanProcessor, SpanBatches {
   }
 
   /**
-   * Hands `request` over through the ring when it names only what the thread holds (its
+   * Hands `batch` over through the ring when it names only what the thread holds (its
    * memories posted before, nothing new for its string table, resources or scopes) and every
    * batch posted before was answered, so the thread has taken all those name; false when it
-   * must go by message. The thread takes the ring's batches before any message that follows.
+   * must go by message (nothing is built for one before that is known). The thread takes the
+   * ring's batches before any message that follows.
    */
-  private publish(request: Export, memory: BatchMemory, done: (reply: ExportThreadReply) => void): boolean {
+  private publish(batch: Omit<SpanBatch, "numbers" | "strings">, memory: BatchMemory): boolean {
     const ring = this.ring;
-    if (
-      ring === undefined ||
-      this.broken !== null ||
-      this.postedBatches > 0 ||
-      request.numbers.shared !== undefined ||
-      request.strings.shared !== undefined ||
-      !plainBatch(request)
-    )
+    if (ring === undefined || this.broken !== null || this.postedBatches > 0 || !plainBatch(batch))
       return false;
+    const numbersMemory = this.numberMemories.named(memory.numbers);
+    const stringsMemory = this.stringMemories.named(memory.strings);
+    if (numbersMemory === undefined || stringsMemory === undefined) return false;
     const id = this.next + 1;
     const published = ring.publish({
       id,
-      spans: request.spans,
-      numbersMemory: request.numbers.memory,
-      numbersLength: request.numbers.length,
-      stringsMemory: request.strings.memory,
-      stringsLength: request.strings.length,
+      spans: batch.spans,
+      numbersMemory,
+      numbersLength: memory.numbers.length,
+      stringsMemory,
+      stringsLength: memory.strings.length,
     });
     if (!published) return false;
     this.next = id;
-    this.track(id, request.spans, memory, false, done);
+    this.track(id, batch.spans, memory, false, this.exported);
     return true;
   }
 
@@ -238,12 +238,7 @@ export class ThreadSpanProcessor implements SpanProcessor, SpanBatches {
   }
 
   /** `memory`: an export's, recycled into the writer once the thread is done with it. */
-  private send(
-    request: Request,
-    spans: number,
-    memory: BatchMemory | undefined,
-    done: (reply: ExportThreadReply) => void,
-  ): void {
+  private send(request: Request, spans: number, memory: BatchMemory | undefined, done: Answered): void {
     const worker = this.thread();
     const id = ++this.next;
     // The numbers and strings are in shared memory (span-batch-buffer.ts), posted once and named after (posted-memory.ts).
@@ -257,7 +252,7 @@ export class ThreadSpanProcessor implements SpanProcessor, SpanBatches {
     spans: number,
     memory: BatchMemory | undefined,
     posted: boolean,
-    done: (reply: ExportThreadReply) => void,
+    done: Answered,
   ): void {
     this.pending.set(id, { spans, memory, posted, done });
     this.pendingSpans += spans;
@@ -299,7 +294,7 @@ export class ThreadSpanProcessor implements SpanProcessor, SpanBatches {
     this.pendingSpans -= waiter.spans;
     if (waiter.posted) this.postedBatches--;
     if (this.pending.size === 0) this.worker?.unref();
-    waiter.done(reply);
+    waiter.done(reply, waiter.spans);
   }
 }
 

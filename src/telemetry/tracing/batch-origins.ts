@@ -2,6 +2,8 @@ import type { InstrumentationScope } from "@opentelemetry/core";
 import type { Resource } from "@opentelemetry/resources";
 import type { ResourceData, ScopeData } from "./span-batch-layout.ts";
 
+const NONE_NEW = { resources: [], scopes: [] } as const;
+
 /**
  * The resources and instrumentation scopes spans of a batch come from, named by number: each is
  * sent with the first batch that names it, and by its number alone after that (the export thread
@@ -41,7 +43,9 @@ export class BatchOrigins {
   }
 
   /** The resources and scopes first named since the last call. */
-  take(): { resources: ResourceData[]; scopes: ScopeData[] } {
+  take(): { readonly resources: readonly ResourceData[]; readonly scopes: readonly ScopeData[] } {
+    // Nearly every batch names none: nothing made for it.
+    if (this.resources.length === 0 && this.scopes.length === 0) return NONE_NEW;
     const taken = { resources: this.resources, scopes: this.scopes };
     this.resources = [];
     this.scopes = [];

@@ -1,4 +1,5 @@
 import { putVarint, varintSize } from "./proto-writer.ts";
+import { SpareMemories } from "./spare-memories.ts";
 
 /**
  * A batch's own strings (span-batch-layout.ts: request ids and other long values, trace states,
@@ -13,11 +14,12 @@ export class OwnStringsWriter {
   private bytes: SharedBytes;
   private at = 0;
   /** Memories whose batches the export thread is done with, for the next batches (`recycle`). */
-  private readonly spare: SharedBytes[] = [];
+  private readonly memories: SpareMemories<SharedBytes>;
 
   /** `size`: the bytes of a new memory (a batch's request ids fit, as a rule). */
-  constructor(private readonly size: number) {
-    this.bytes = sharedBytes(size);
+  constructor(size: number) {
+    this.memories = new SpareMemories(sharedBytes, size);
+    this.bytes = this.memories.next();
   }
 
   /** Adds `value`: where it starts. */
@@ -46,7 +48,7 @@ export class OwnStringsWriter {
   /** Room for `count` bytes from where the next string starts. */
   private room(count: number): void {
     if (this.at + count <= this.bytes.length) return;
-    const grown = sharedBytes(Math.max(this.bytes.length * 2, this.at + count));
+    const grown = this.memories.grown(Math.max(this.bytes.length * 2, this.at + count));
     grown.set(this.bytes.subarray(0, this.at));
     this.bytes = grown;
   }
@@ -54,15 +56,14 @@ export class OwnStringsWriter {
   /** The strings so far (a view of the shared memory from its start), and a new memory for the next. */
   take(): Uint8Array {
     const taken = this.bytes.subarray(0, this.at);
-    this.bytes = this.spare.pop() ?? sharedBytes(this.size);
+    this.bytes = this.memories.next();
     this.at = 0;
     return taken;
   }
 
   /** A batch's strings once the export thread is done with them: the memory is written again. */
   recycle(strings: Uint8Array): void {
-    if (this.spare.length < 2 && strings.buffer.byteLength >= this.size)
-      this.spare.push(Buffer.from(strings.buffer) as SharedBytes);
+    this.memories.recycle(strings);
   }
 }
 

@@ -29,6 +29,11 @@ export class PostedMemories {
   private readonly posted = new Map<ArrayBufferLike, number>();
   private next = 0;
 
+  /** The number the thread holds `view`'s memory by; undefined when it was not posted (or was forgotten). */
+  named(view: Float64Array | Uint8Array): number | undefined {
+    return this.posted.get(view.buffer);
+  }
+
   /** How `view` (of shared memory, from its start) goes with the next message posted. */
   message(view: Float64Array | Uint8Array): MemoryMessage {
     const memory = this.posted.get(view.buffer);

@@ -15,6 +15,7 @@ import {
   TYPES,
   UNIQUE_LENGTH,
 } from "./span-batch-layout.ts";
+import { SpareMemories } from "./spare-memories.ts";
 import { StringTable, type TableLimit } from "./string-table.ts";
 
 /**
@@ -48,14 +49,13 @@ export class SpanBatchBuffer {
   count = 0;
 
   /** Arrays whose batches the export thread has sent, for the next batches (`recycle`). */
-  private readonly spare: Float64Array[] = [];
-  private readonly size: number;
+  private readonly memories: SpareMemories<Float64Array>;
 
   /** `tableLimit`: see StringTable (tests lower it). */
   constructor(capacity: number, tableLimit?: TableLimit) {
     this.table = new StringTable(ATTRIBUTE_KEYS, tableLimit);
-    this.size = capacity * (FIELDS + 24);
-    this.numbers = sharedNumbers(this.size);
+    this.memories = new SpareMemories(sharedNumbers, capacity * (FIELDS + 24));
+    this.numbers = this.memories.next();
     // A request id (~40 bytes) every two spans, as a rule.
     this.strings = new OwnStringsWriter(capacity * OWN_BYTES_A_SPAN);
   }
@@ -65,8 +65,7 @@ export class SpanBatchBuffer {
    * written into the same memory instead of new arrays (512 spans are ~200 KB; two kept).
    */
   recycle({ numbers, strings }: BatchMemory): void {
-    const whole = new Float64Array(numbers.buffer);
-    if (this.spare.length < 2 && whole.length >= this.size) this.spare.push(whole);
+    this.memories.recycle(numbers);
     this.strings.recycle(strings);
   }
 
@@ -82,7 +81,7 @@ export class SpanBatchBuffer {
 
   protected room(slots: number): void {
     if (this.at + slots <= this.numbers.length) return;
-    const grown = sharedNumbers(Math.max(this.numbers.length * 2, this.at + slots));
+    const grown = this.memories.grown(Math.max(this.numbers.length * 2, this.at + slots));
     grown.set(this.numbers.subarray(0, this.at));
     this.numbers = grown;
   }
@@ -158,7 +157,7 @@ export class SpanBatchBuffer {
       // The written part of the shared array itself: posted, it is neither copied nor moved.
       numbers: this.numbers.subarray(0, this.at),
     };
-    this.numbers = this.spare.pop() ?? sharedNumbers(this.size);
+    this.numbers = this.memories.next();
     this.at = 0;
     this.count = 0;
     return batch;

@@ -130,7 +130,9 @@ export type ExportThreadRequest =
         readonly numbers: MemoryMessage;
         readonly strings: MemoryMessage;
       })
-  | { readonly op: "flush" | "shutdown"; readonly id: number };
+  | { readonly op: "flush" | "shutdown"; readonly id: number }
+  /** The batch ring (span-batch-ring.ts), sent once as the thread starts. */
+  | { readonly op: "ring"; readonly id: number; readonly memory: SharedArrayBuffer };
 
 /** Export thread → main thread: one reply per request, by id. */
 export interface ExportThreadReply {

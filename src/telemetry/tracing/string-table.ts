@@ -22,6 +22,12 @@ export interface TableUpdate {
   readonly added: string;
 }
 
+/**
+ * Whether the mirror needs nothing from `update`: no string added and not the whole table again
+ * (an update from a later index is of the mirror's generation: a new one starts from 0).
+ */
+export const tableUnchanged = (update: TableUpdate): boolean => update.from > 0 && update.added === "[]";
+
 export interface TableLimit {
   readonly strings: number;
   readonly chars: number;
@@ -115,7 +121,11 @@ export class StringTable {
     const update: TableUpdate = {
       generation: this.generation,
       from: this.from,
-      added: JSON.stringify(this.from === 0 ? this.strings : this.strings.slice(this.from)),
+      // Most batches add nothing: no array sliced and written for that.
+      added:
+        this.from === this.strings.length
+          ? "[]"
+          : JSON.stringify(this.from === 0 ? this.strings : this.strings.slice(this.from)),
     };
     if (this.strings.length >= this.limit.strings || this.chars >= this.limit.chars) {
       this.generation++;
@@ -165,6 +175,11 @@ export class StringTableMirror {
         `span batch string table out of step: strings from ${update.from}, the thread holds ${this.strings.length}`,
       );
     for (const value of JSON.parse(update.added) as string[]) this.strings.push(value);
+    return this.strings;
+  }
+
+  /** The table as of a batch whose update was `tableUnchanged` (it came through the ring). */
+  current(): readonly string[] {
     return this.strings;
   }
 }

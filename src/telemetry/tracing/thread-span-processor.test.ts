@@ -39,6 +39,21 @@ function tracerWith(processor: ThreadSpanProcessor, service = "thread-test") {
   return { provider, tracer: provider.getTracer("test") };
 }
 
+/** Runs `run` with every message posted to a thread meanwhile seen in `posted`. */
+async function seeingPosts<Message>(run: (posted: readonly Message[]) => Promise<void>): Promise<void> {
+  const posted: Message[] = [];
+  const post = Worker.prototype.postMessage;
+  Worker.prototype.postMessage = function (this: Worker, message: unknown) {
+    posted.push(message as Message);
+    post.call(this, message);
+  };
+  try {
+    await run(posted);
+  } finally {
+    Worker.prototype.postMessage = post;
+  }
+}
+
 test("spans arrive through the thread with their tree, attributes, status and resource", async () => {
   const dropped: number[] = [];
   const { provider, tracer } = tracerWith(
@@ -128,14 +143,7 @@ test("a batch's shared memories cross to the thread once: the batches written in
   // (posted-memory.ts). Each batch here is sent and answered before the next is written, so the
   // writer's arrays are its first and second, then the same two again; its strings' too.
   type Posted = { op?: string; numbers: { shared?: unknown }; strings: { shared?: unknown } };
-  const posted: Posted[] = [];
-  const post = Worker.prototype.postMessage;
-  Worker.prototype.postMessage = function (this: Worker, message: unknown) {
-    posted.push(message as Posted);
-    post.call(this, message);
-  };
-
-  try {
+  await seeingPosts<Posted>(async (posted) => {
     const { provider, tracer } = tracerWith(
       new ThreadSpanProcessor({
         env: jsonTo(receiver.url),
@@ -171,9 +179,49 @@ test("a batch's shared memories cross to the thread once: the batches written in
     expect(new Set(spans.map((span) => span.attributes.note))).toEqual(
       new Set(Array.from({ length: 6 }, (_, b) => `${"é".repeat(20)}${b}`)),
     );
-  } finally {
-    Worker.prototype.postMessage = post;
-  }
+  });
+});
+
+test("a batch naming only what the thread holds goes through the ring, not as a message, and arrives whole", async () => {
+  // A posted batch cost the event loop its message's clone and the post (span-batch-ring.ts).
+  // After the first two (each of a memory the thread does not hold yet, the first with the
+  // table's strings and the resource and scope), batches that add nothing go through the ring.
+  await seeingPosts<{ op: string }>(async (posted) => {
+    const { provider, tracer } = tracerWith(
+      new ThreadSpanProcessor({
+        env: jsonTo(receiver.url),
+        maxExportBatchSize: 2,
+        maxPendingSpans: 100,
+        onDropped: () => {},
+      }),
+      "ring-test",
+    );
+    const id = (b: number, s: number) => `request-${b}-${s}-${"x".repeat(40)}`;
+    for (let b = 0; b < 6; b++) {
+      for (let s = 0; s < 2; s++)
+        tracer.startSpan(`span ${s}`).setAttribute("mindgw.request_id", id(b, s)).end();
+      // Answered before the next is written: the writer's memories are its first two, again and again.
+      await provider.forceFlush();
+    }
+    // A new string makes the next batch a message again; the one after it the ring's.
+    tracer.startSpan("a new name").end();
+    tracer.startSpan("span 0").end();
+    await provider.forceFlush();
+    tracer.startSpan("span 1").end();
+    tracer.startSpan("span 0").end();
+    await provider.forceFlush();
+    expect(posted.filter((message) => message.op === "export")).toHaveLength(3);
+    const spans = receiver.spans.filter((span) => span.service === "ring-test");
+    expect(spans.map((span) => [span.name, span.attributes["mindgw.request_id"] ?? null]).sort()).toEqual(
+      [
+        ...Array.from({ length: 12 }, (_, i) => [`span ${i % 2}`, id(Math.floor(i / 2), i % 2)]),
+        ["a new name", null],
+        ["span 0", null],
+        ["span 1", null],
+        ["span 0", null],
+      ].sort(),
+    );
+  });
 });
 
 test("a batch goes when it is full, or when its delay is up, without a flush", async () => {

@@ -6,7 +6,9 @@ import { threadEntry } from "../../core/thread-entry.ts";
 import type { LaterSpans, SpanBatches } from "./batch-tracer.ts";
 import { PostedMemories } from "./posted-memory.ts";
 import { SpanBatchWriter } from "./span-batch.ts";
-import type { BatchMemory, ExportThreadReply, ExportThreadRequest } from "./span-batch-layout.ts";
+import type { BatchMemory, ExportThreadReply, ExportThreadRequest, SpanBatch } from "./span-batch-layout.ts";
+import { BatchRing } from "./span-batch-ring.ts";
+import { tableUnchanged } from "./string-table.ts";
 
 type Request = ExportThreadRequest extends infer R
   ? R extends { id: number }
@@ -14,6 +16,11 @@ type Request = ExportThreadRequest extends infer R
     : never
   : never;
 type ThreadWorker = Worker & { ref(): void; unref(): void };
+/** Told of the thread's reply to a request; `spans`, the request's. */
+type Answered = (reply: ExportThreadReply, spans: number) => void;
+
+/** Batches the ring holds that the thread has not taken yet; one more goes by message. */
+const RING_SLOTS = 16;
 
 export interface ThreadSpanProcessorOptions {
   /** The thread's `process.env`: where its exporter reads `OTEL_EXPORTER_OTLP_*`. */
@@ -31,8 +38,8 @@ export interface ThreadSpanProcessorOptions {
 /**
  * The span processor of `mindgw serve`'s trace pipeline: each sampled span is written into
  * the current batch as it ends (span-batch.ts: flat numbers and a string table, no object per
- * span), and a full batch, or one `scheduledDelayMillis` old, is posted to the export thread,
- * which runs the real OTLP exporter. It does what the SDK's BatchSpanProcessor does with the
+ * span), and a full batch, or one `scheduledDelayMillis` old, is handed to the export thread
+ * (through the batch ring, span-batch-ring.ts, or posted), which runs the real OTLP exporter. It does what the SDK's BatchSpanProcessor does with the
  * `OTEL_BSP_*` settings, without keeping the SDK's span objects alive until their batch goes
  * (the costliest part of that processor under Bun: every queued span outlives a young
  * collection) and without a second pass over them to serialise a batch for the thread.
@@ -45,9 +52,19 @@ export class ThreadSpanProcessor implements SpanProcessor, SpanBatches {
   readonly writer: SpanBatchWriter;
   private readonly pending = new Map<
     number,
-    { spans: number; memory: BatchMemory | undefined; done: (reply: ExportThreadReply) => void }
+    {
+      spans: number;
+      memory: BatchMemory | undefined;
+      /** A batch that went by message: until its reply, later batches go by message too. */
+      posted: boolean;
+      done: Answered;
+    }
   >();
   private pendingSpans = 0;
+  /** Batches posted as messages and not answered yet (`publish`). */
+  private postedBatches = 0;
+  /** Made with the thread. */
+  private ring: BatchRing | undefined;
   /** Requests' spans to write at the end of this turn (`later`). */
   private readonly queued: LaterSpans[] = [];
   /** Arms `writeQueued` for the turn's end pass (core/once-a-turn.ts). */
@@ -58,6 +75,13 @@ export class ThreadSpanProcessor implements SpanProcessor, SpanBatches {
    * one cell a traced request, though the arrow itself is made only once a batch.
    */
   private readonly delayUp = () => this.handOver();
+  /** An export's reply (made once, as `delayUp` is). */
+  private readonly exported: Answered = (reply, spans) => {
+    if (reply.ok) return;
+    // The thread may not have taken the batch's new strings (string-table.ts): resend all.
+    this.writer.lost();
+    this.options.onDropped(spans, reply.error ?? "the export failed");
+  };
   private next = 0;
   /** The batches' shared memories the thread holds: their numbers', their strings'. */
   private readonly numberMemories = new PostedMemories();
@@ -136,7 +160,7 @@ export class ThreadSpanProcessor implements SpanProcessor, SpanBatches {
     }
   }
 
-  /** Posts the current batch to the thread. */
+  /** Hands the current batch to the thread: through the ring when it can go there, else posted. */
   private handOver(): void {
     if (this.timer !== undefined) {
       clearTimeout(this.timer);
@@ -144,25 +168,51 @@ export class ThreadSpanProcessor implements SpanProcessor, SpanBatches {
     }
     if (this.writer.count === 0) return;
     const { numbers, strings, ...batch } = this.writer.take();
+    const memory = { numbers, strings };
     try {
+      if (this.publish(batch, memory)) return;
       const request = {
         op: "export" as const,
         ...batch,
         numbers: this.numberMemories.message(numbers),
         strings: this.stringMemories.message(strings),
       };
-      this.send(request, batch.spans, { numbers, strings }, (reply) => {
-        if (reply.ok) return;
-        // The thread may not have taken the batch's new strings (string-table.ts): resend all.
-        this.writer.lost();
-        this.options.onDropped(batch.spans, reply.error ?? "the export failed");
-      });
+      this.send(request, batch.spans, memory, this.exported);
     } catch (error) {
       this.writer.lost();
       this.numberMemories.lost();
       this.stringMemories.lost();
       this.options.onDropped(batch.spans, error instanceof Error ? error.message : String(error));
     }
+  }
+
+  /**
+   * Hands `batch` over through the ring when it names only what the thread holds (its
+   * memories posted before, nothing new for its string table, resources or scopes) and every
+   * batch posted before was answered, so the thread has taken all those name; false when it
+   * must go by message (nothing is built for one before that is known). The thread takes the
+   * ring's batches before any message that follows.
+   */
+  private publish(batch: Omit<SpanBatch, "numbers" | "strings">, memory: BatchMemory): boolean {
+    const ring = this.ring;
+    if (ring === undefined || this.broken !== null || this.postedBatches > 0 || !plainBatch(batch))
+      return false;
+    const numbersMemory = this.numberMemories.named(memory.numbers);
+    const stringsMemory = this.stringMemories.named(memory.strings);
+    if (numbersMemory === undefined || stringsMemory === undefined) return false;
+    const id = this.next + 1;
+    const published = ring.publish({
+      id,
+      spans: batch.spans,
+      numbersMemory,
+      numbersLength: memory.numbers.length,
+      stringsMemory,
+      stringsLength: memory.strings.length,
+    });
+    if (!published) return false;
+    this.next = id;
+    this.track(id, batch.spans, memory, false, this.exported);
+    return true;
   }
 
   /** Resolves once every span ended so far has been sent (or has failed). */
@@ -184,22 +234,30 @@ export class ThreadSpanProcessor implements SpanProcessor, SpanBatches {
       await new Promise<void>((resolve) => this.send({ op: "shutdown" }, 0, undefined, () => resolve()));
     worker.terminate();
     this.worker = null;
+    this.ring = undefined;
   }
 
   /** `memory`: an export's, recycled into the writer once the thread is done with it. */
-  private send(
-    request: Request,
-    spans: number,
-    memory: BatchMemory | undefined,
-    done: (reply: ExportThreadReply) => void,
-  ): void {
+  private send(request: Request, spans: number, memory: BatchMemory | undefined, done: Answered): void {
     const worker = this.thread();
     const id = ++this.next;
     // The numbers and strings are in shared memory (span-batch-buffer.ts), posted once and named after (posted-memory.ts).
     worker.postMessage({ ...request, id });
-    this.pending.set(id, { spans, memory, done });
+    this.track(id, spans, memory, request.op === "export", done);
+  }
+
+  /** Waits for the thread's reply to request `id`, the thread held (ref'd) until it comes. */
+  private track(
+    id: number,
+    spans: number,
+    memory: BatchMemory | undefined,
+    posted: boolean,
+    done: Answered,
+  ): void {
+    this.pending.set(id, { spans, memory, posted, done });
     this.pendingSpans += spans;
-    worker.ref();
+    if (posted) this.postedBatches++;
+    this.worker?.ref();
   }
 
   /** Started with the first batch; held (ref'd) only while a request to it is pending. */
@@ -222,6 +280,8 @@ export class ThreadSpanProcessor implements SpanProcessor, SpanBatches {
       for (const id of [...this.pending.keys()]) this.settle({ id, ok: false, error: this.broken });
     };
     this.worker = worker;
+    this.ring = new BatchRing(RING_SLOTS);
+    this.send({ op: "ring", memory: this.ring.memory }, 0, undefined, () => {});
     return worker;
   }
 
@@ -232,7 +292,12 @@ export class ThreadSpanProcessor implements SpanProcessor, SpanBatches {
     // The thread is done with the batch's memory: the writer may write into it again.
     if (waiter.memory) this.writer.recycle(waiter.memory);
     this.pendingSpans -= waiter.spans;
+    if (waiter.posted) this.postedBatches--;
     if (this.pending.size === 0) this.worker?.unref();
-    waiter.done(reply);
+    waiter.done(reply, waiter.spans);
   }
 }
+
+/** A batch with nothing for the thread to learn beside its spans: no new strings, resources or scopes. */
+const plainBatch = (batch: Omit<SpanBatch, "numbers" | "strings">): boolean =>
+  batch.resources.length === 0 && batch.scopes.length === 0 && tableUnchanged(batch.table);

@@ -1,9 +1,7 @@
 import { heapStats } from "bun:jsc";
-import { afterAll, expect, test } from "bun:test";
+import { expect, test } from "bun:test";
 import { ROOT_CONTEXT, SpanKind, SpanStatusCode, trace } from "@opentelemetry/api";
 import { resourceFromAttributes } from "@opentelemetry/resources";
-import { TracerProvider } from "@opentelemetry/sdk-trace";
-import { startOtlpReceiver } from "../../../test/e2e/harness/otlp-receiver.ts";
 import { waitFor } from "../../../test/e2e/harness/wait-for.ts";
 import type { AuditRecord } from "../../audit/audit-record.ts";
 import type { RequestLedger } from "../../http/request-ledger.ts";
@@ -11,6 +9,7 @@ import { BatchTracer } from "./batch-tracer.ts";
 import { alwaysOn } from "./built-in-samplers.ts";
 import { hexIdGenerator } from "./id-generator.ts";
 import { requestTraces } from "./request-trace.ts";
+import { threadTestKit } from "./testing/thread-test-kit.ts";
 import { ThreadSpanProcessor } from "./thread-span-processor.ts";
 import { parentContext } from "./trace-context.ts";
 
@@ -18,41 +17,7 @@ import { parentContext } from "./trace-context.ts";
 // collector is what the SDK would have sent itself, a batch goes when full or when its delay
 // is up, and spans beyond the hand-over bound are dropped (and counted) rather than queued.
 
-const receiver = startOtlpReceiver();
-const stops: (() => Promise<unknown>)[] = [];
-afterAll(async () => {
-  for (const stop of stops) await stop();
-  await receiver.stop();
-});
-
-const jsonTo = (url: string) => ({
-  OTEL_EXPORTER_OTLP_ENDPOINT: url,
-  OTEL_EXPORTER_OTLP_PROTOCOL: "http/json",
-});
-
-function tracerWith(processor: ThreadSpanProcessor, service = "thread-test") {
-  const provider = new TracerProvider({
-    resource: resourceFromAttributes({ "service.name": service }),
-    spanProcessors: [processor],
-  });
-  stops.push(() => provider.shutdown());
-  return { provider, tracer: provider.getTracer("test") };
-}
-
-/** Runs `run` with every message posted to a thread meanwhile seen in `posted`. */
-async function seeingPosts<Message>(run: (posted: readonly Message[]) => Promise<void>): Promise<void> {
-  const posted: Message[] = [];
-  const post = Worker.prototype.postMessage;
-  Worker.prototype.postMessage = function (this: Worker, message: unknown) {
-    posted.push(message as Message);
-    post.call(this, message);
-  };
-  try {
-    await run(posted);
-  } finally {
-    Worker.prototype.postMessage = post;
-  }
-}
+const { receiver, jsonTo, tracerWith, stopAfterAll } = threadTestKit();
 
 test("spans arrive through the thread with their tree, attributes, status and resource", async () => {
   const dropped: number[] = [];
@@ -115,7 +80,7 @@ test("over http/protobuf (the default) the batch goes as OTLP protobuf to /v1/tr
       return new Response(new Uint8Array(0), { headers: { "content-type": "application/x-protobuf" } });
     },
   });
-  stops.push(async () => collector.stop(true));
+  stopAfterAll(async () => collector.stop(true));
   const dropped: string[] = [];
   const { provider, tracer } = tracerWith(
     new ThreadSpanProcessor({
@@ -136,92 +101,6 @@ test("over http/protobuf (the default) the batch goes as OTLP protobuf to /v1/tr
     expect(text).toContain(expected);
   const traceId = span.spanContext().traceId;
   expect(Buffer.from(bodies[0]?.body ?? []).includes(Buffer.from(traceId, "hex"))).toBe(true);
-});
-
-test("a batch's shared memories cross to the thread once: the batches written into them again name them", async () => {
-  // Posted with every batch, the same memory arrived on the thread as a new buffer each time
-  // (posted-memory.ts). Each batch here is sent and answered before the next is written, so the
-  // writer's arrays are its first and second, then the same two again; its strings' too.
-  type Posted = { op?: string; numbers: { shared?: unknown }; strings: { shared?: unknown } };
-  await seeingPosts<Posted>(async (posted) => {
-    const { provider, tracer } = tracerWith(
-      new ThreadSpanProcessor({
-        env: jsonTo(receiver.url),
-        maxExportBatchSize: 3,
-        maxPendingSpans: 100,
-        onDropped: () => {},
-      }),
-      "memory-test",
-    );
-    const id = (b: number, s: number) => `request-${b}-${s}-${"x".repeat(40)}`;
-    for (let b = 0; b < 6; b++) {
-      for (let s = 0; s < 3; s++)
-        tracer
-          .startSpan(`batch ${b} span ${s}`)
-          .setAttribute("mindgw.request_id", id(b, s))
-          .setAttribute("note", `${"é".repeat(20)}${b}`)
-          .end();
-      await provider.forceFlush();
-    }
-    const exports = posted.filter((message) => message.op === "export");
-    expect(exports).toHaveLength(6);
-    const once = [true, true, false, false, false, false];
-    expect(exports.map((message) => message.numbers.shared !== undefined)).toEqual(once);
-    expect(exports.map((message) => message.strings.shared !== undefined)).toEqual(once);
-    const spans = receiver.spans.filter((span) => span.service === "memory-test");
-    // Each span's own strings (long values) as written, in memories written again batch after batch.
-    expect(spans.map((span) => [span.name, span.attributes["mindgw.request_id"]]).sort()).toEqual(
-      Array.from({ length: 18 }, (_, i) => {
-        const [b, s] = [Math.floor(i / 3), i % 3];
-        return [`batch ${b} span ${s}`, id(b, s)];
-      }).sort(),
-    );
-    expect(new Set(spans.map((span) => span.attributes.note))).toEqual(
-      new Set(Array.from({ length: 6 }, (_, b) => `${"é".repeat(20)}${b}`)),
-    );
-  });
-});
-
-test("a batch naming only what the thread holds goes through the ring, not as a message, and arrives whole", async () => {
-  // A posted batch cost the event loop its message's clone and the post (span-batch-ring.ts).
-  // After the first two (each of a memory the thread does not hold yet, the first with the
-  // table's strings and the resource and scope), batches that add nothing go through the ring.
-  await seeingPosts<{ op: string }>(async (posted) => {
-    const { provider, tracer } = tracerWith(
-      new ThreadSpanProcessor({
-        env: jsonTo(receiver.url),
-        maxExportBatchSize: 2,
-        maxPendingSpans: 100,
-        onDropped: () => {},
-      }),
-      "ring-test",
-    );
-    const id = (b: number, s: number) => `request-${b}-${s}-${"x".repeat(40)}`;
-    for (let b = 0; b < 6; b++) {
-      for (let s = 0; s < 2; s++)
-        tracer.startSpan(`span ${s}`).setAttribute("mindgw.request_id", id(b, s)).end();
-      // Answered before the next is written: the writer's memories are its first two, again and again.
-      await provider.forceFlush();
-    }
-    // A new string makes the next batch a message again; the one after it the ring's.
-    tracer.startSpan("a new name").end();
-    tracer.startSpan("span 0").end();
-    await provider.forceFlush();
-    tracer.startSpan("span 1").end();
-    tracer.startSpan("span 0").end();
-    await provider.forceFlush();
-    expect(posted.filter((message) => message.op === "export")).toHaveLength(3);
-    const spans = receiver.spans.filter((span) => span.service === "ring-test");
-    expect(spans.map((span) => [span.name, span.attributes["mindgw.request_id"] ?? null]).sort()).toEqual(
-      [
-        ...Array.from({ length: 12 }, (_, i) => [`span ${i % 2}`, id(Math.floor(i / 2), i % 2)]),
-        ["a new name", null],
-        ["span 0", null],
-        ["span 1", null],
-        ["span 0", null],
-      ].sort(),
-    );
-  });
 });
 
 test("a batch goes when it is full, or when its delay is up, without a flush", async () => {
@@ -262,7 +141,7 @@ test("spans beyond the hand-over bound are dropped and counted; the rest still a
       return Response.json({});
     },
   });
-  stops.push(async () => slow.stop(true));
+  stopAfterAll(async () => slow.stop(true));
   const dropped: { spans: number; reason: string }[] = [];
   const processor = new ThreadSpanProcessor({
     env: jsonTo(`http://127.0.0.1:${slow.port}`),
@@ -300,7 +179,7 @@ test("a request's spans cross to the thread as one record, in one batch, and arr
       return Response.json({});
     },
   });
-  stops.push(async () => collector.stop(true));
+  stopAfterAll(async () => collector.stop(true));
   const processor = new ThreadSpanProcessor({
     env: jsonTo(`http://127.0.0.1:${collector.port}`),
     maxExportBatchSize: 3,
@@ -391,7 +270,7 @@ test("a span written while the batch waits for its delay makes no cell: no scope
     maxPendingSpans: 100_000,
     onDropped: () => {},
   });
-  stops.push(() => processor.shutdown());
+  stopAfterAll(() => processor.shutdown());
   const environments = () =>
     (heapStats().objectTypeCounts as Record<string, number>).JSLexicalEnvironment ?? 0;
   // The first arms the delay's timer; after it each call only finds the timer armed.

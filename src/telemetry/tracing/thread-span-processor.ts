@@ -39,10 +39,11 @@ export interface ThreadSpanProcessorOptions {
  * The span processor of `mindgw serve`'s trace pipeline: each sampled span is written into
  * the current batch as it ends (span-batch.ts: flat numbers and a string table, no object per
  * span), and a full batch, or one `scheduledDelayMillis` old, is handed to the export thread
- * (through the batch ring, span-batch-ring.ts, or posted), which runs the real OTLP exporter. It does what the SDK's BatchSpanProcessor does with the
- * `OTEL_BSP_*` settings, without keeping the SDK's span objects alive until their batch goes
- * (the costliest part of that processor under Bun: every queued span outlives a young
- * collection) and without a second pass over them to serialise a batch for the thread.
+ * (through the batch ring, span-batch-ring.ts, or posted), which runs the real OTLP exporter.
+ * It does what the SDK's BatchSpanProcessor does with the `OTEL_BSP_*` settings, without
+ * keeping the SDK's span objects alive until their batch goes (the costliest part of that
+ * processor under Bun: every queued span outlives a young collection) and without a second pass
+ * over them to serialise a batch for the thread.
  * Spans that do not fit the bound are dropped and counted, never queued without limit.
  */
 export class ThreadSpanProcessor implements SpanProcessor, SpanBatches {

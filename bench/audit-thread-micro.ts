@@ -42,6 +42,7 @@ interface Checkout {
   name: string;
   EncodedRows: new (
     insert: (batch: Uint8Array) => Promise<AuditBatchResult>,
+    batchSize: number,
   ) => {
     push(record: AuditRecord): void;
     write(max: number): Promise<AuditBatchResult>;
@@ -109,16 +110,17 @@ function record(i: number, at: number): AuditRecord {
 /** The batches a writer hands over for `rowCount` records (made before timing, by that checkout's queue). */
 async function batches(checkout: Checkout): Promise<Uint8Array[]> {
   const made: Uint8Array[] = [];
+  // The batch size as the writer passes it (a checkout before session 16 takes none).
   const queue = new checkout.EncodedRows(async (batch) => {
     made.push(batch);
     return { written: 0, rejected: 0 };
-  });
+  }, batchSize);
   const at = Date.now();
   for (let i = 0; i < rowCount; i++) {
     queue.push(record(i, at));
     if (queue.waiting >= batchSize) await queue.write(batchSize);
   }
-  if (queue.waiting > 0) await queue.write(queue.waiting);
+  while (queue.waiting > 0) await queue.write(queue.waiting);
   return made;
 }
 

@@ -5,7 +5,7 @@ import { createThreadedAuditStore } from "../storage/sqlite/threaded-audit-store
 import type { AuditBatchResult } from "../storage/storage.ts";
 import { makeRecord, tempDir } from "./audit-fixture.ts";
 import type { AuditRecord } from "./audit-record.ts";
-import { decodeAuditRows } from "./audit-row-text.ts";
+import { decodeAuditRows } from "./audit-row-reader.ts";
 import { AuditWriter } from "./audit-writer.ts";
 
 const cleanups: (() => Promise<void> | void)[] = [];
@@ -14,8 +14,8 @@ afterEach(async () => {
 });
 
 /**
- * The SQLite audit thread's store (it takes records as text), with every batch it is handed
- * listed by kind; `failNext` makes the next text batch fail as storage does.
+ * The SQLite audit thread's store (it takes records as bytes), with every batch it is handed
+ * listed by kind; `failNext` makes the next encoded batch fail as storage does.
  */
 function threadStore() {
   const dir = tempDir();
@@ -36,7 +36,7 @@ function threadStore() {
       return inner.insert(records);
     },
     insertEncoded: (batch: Uint8Array): Promise<AuditBatchResult> => {
-      batches.push({ kind: "text", size: decodeAuditRows(batch).length });
+      batches.push({ kind: "bytes", size: decodeAuditRows(batch).length });
       if (failures > 0) {
         failures--;
         return Promise.reject(Object.assign(new Error("disk I/O error"), { code: "SQLITE_IOERR" }));
@@ -56,7 +56,7 @@ describe("AuditWriter over a store that takes text (the audit thread)", () => {
     );
     for (const record of records) writer.write(record);
     await writer.flush();
-    expect(batches).toEqual([{ kind: "text", size: 40 }]);
+    expect(batches).toEqual([{ kind: "bytes", size: 40 }]);
     expect(writer.stats()).toMatchObject({ queued: 0, written: 40, rejected: 0, healthy: true });
     const page = await store.select({ order: "asc", bodies: false }, null, 100);
     expect(page.map((entry) => entry.record)).toEqual(records);
@@ -82,7 +82,7 @@ describe("AuditWriter over a store that takes text (the audit thread)", () => {
     await on.close();
   });
 
-  test("a batch that fails is kept as text and written once storage recovers", async () => {
+  test("a batch that fails is kept as bytes and written once storage recovers", async () => {
     const { store, batches, failNext } = threadStore();
     const health: boolean[] = [];
     const writer = new AuditWriter({
@@ -99,9 +99,11 @@ describe("AuditWriter over a store that takes text (the audit thread)", () => {
     writer.write(makeRecord({ requestId: "r5" }));
     await writer.flush();
     expect(health).toEqual([false, true]);
+    // Retried as it was; the row queued meanwhile goes in a batch of its own.
     expect(batches).toEqual([
-      { kind: "text", size: 5 },
-      { kind: "text", size: 6 },
+      { kind: "bytes", size: 5 },
+      { kind: "bytes", size: 5 },
+      { kind: "bytes", size: 1 },
     ]);
     const page = await store.select({ order: "asc", bodies: false }, null, 10);
     expect(page.map((entry) => entry.record.requestId)).toEqual(["r0", "r1", "r2", "r3", "r4", "r5"]);

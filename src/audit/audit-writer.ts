@@ -73,7 +73,7 @@ export class AuditWriter {
     this.batchSize = options.batchSize ?? 500;
     this.maxQueue = options.maxQueue ?? 100_000;
     this.retryDelay = options.retryMs ?? 250;
-    this.queue = pendingRowsFor(options.store);
+    this.queue = pendingRowsFor(options.store, this.batchSize);
     // Probe now, so storage that cannot be written shows as unhealthy before the first request.
     this.starting = this.probe();
   }
@@ -140,11 +140,10 @@ export class AuditWriter {
     this.clearTimer();
     if (this.queue.waiting === 0 && !this.isHealthy) return this.probe();
     while (this.queue.waiting > 0) {
-      const rows = Math.min(this.batchSize, this.queue.waiting);
       try {
         const started = performance.now();
-        const result = await this.queue.write(rows);
-        this.options.onBatch?.(rows, performance.now() - started);
+        const result = await this.queue.write(this.batchSize);
+        this.options.onBatch?.(result.rows, performance.now() - started);
         this.counts.written += result.written;
         this.counts.rejected += result.rejected;
       } catch (error) {

@@ -3,15 +3,15 @@ import type { AuditBatchResult, AuditStore } from "../storage/storage.ts";
 import { cellsKeptAfterChurn } from "../testing/kept-after-churn.ts";
 import { makeRecord } from "./audit-fixture.ts";
 import type { AuditRecord } from "./audit-record.ts";
-import { decodeAuditRows } from "./audit-row-text.ts";
+import { decodeAuditRows } from "./audit-row-reader.ts";
 import { AuditWriter } from "./audit-writer.ts";
 
-/** A store that takes text as the audit threads do, keeping each batch it is handed, decoded. */
+/** A store that takes bytes as the audit threads do, keeping each batch it is handed, decoded. */
 function textStore() {
   const batches: AuditRecord[][] = [];
   let failures = 0;
   const store: AuditStore = {
-    insert: () => Promise.reject(new Error("records are handed over as text")),
+    insert: () => Promise.reject(new Error("records are handed over as bytes")),
     insertEncoded: (batch: Uint8Array): Promise<AuditBatchResult> => {
       if (failures > 0) {
         failures--;
@@ -28,10 +28,10 @@ function textStore() {
   return { store, batches, failNext: () => failures++ };
 }
 
-test("a queued row's text dies young: the collections during the flush window keep none of it", async () => {
+test("a queued row leaves no cell behind: the collections during the flush window keep no string of it", async () => {
   const { store } = textStore();
   const writer = new AuditWriter({ store, flushMs: 60_000, batchSize: 100_000 });
-  // One record for every write: each row's text is then the only string a write makes.
+  // One record for every write: a row then makes no string of its own (its JSON text did).
   const record = makeRecord();
   // As strings in the queue, every one of the 2,000 rows was kept.
   expect(await cellsKeptAfterChurn("string", () => writer.write(record))).toBeLessThan(100);

@@ -1,12 +1,10 @@
 import type { AuditBatchResult } from "../storage/storage.ts";
 import type { AuditRecord } from "./audit-record.ts";
-import { encodeAuditRow } from "./audit-row-text.ts";
+import { AuditRowWriter } from "./audit-row-bytes.ts";
+import type { WrittenBatch } from "./pending-rows.ts";
 
-const COMMA = 0x2c;
-const OPEN = 0x5b;
-const CLOSE = 0x5d;
 /**
- * ~270 rows of ~245 bytes (a request with one attempt); doubled as needed, and kept (a flush
+ * ~300 rows of ~220 bytes (a request with one attempt); doubled as needed, and kept (a flush
  * window's rows every window).
  */
 const FIRST_BYTES = 64 * 1024;
@@ -19,24 +17,31 @@ const FIRST_ROWS = 1024;
 const KEPT_BYTES = 1024 * 1024;
 
 /**
- * The audit writer's queue for a store that takes text (a thread): each row's text
- * (`encodeAuditRow`) written as UTF-8 into one growing buffer the moment it is queued, so the
- * string dies young. A row waits up to `audit.flush_ms`; as a string in a queue, every young
+ * The audit writer's queue for a store that takes encoded rows (a thread): each row's fields
+ * written into one growing buffer the moment it is queued (audit-row-bytes.ts), no string or
+ * object made of it. A row waits up to `audit.flush_ms`; as a string in a queue, every young
  * collection meanwhile marked it and promoted it, and later ones visited it until a full
  * collection (~0.2–0.6 strings a request: docs/BENCHMARKS-HISTORY.md, "Session 12: the audit
- * queue on the main heap"). Bytes in an `ArrayBuffer` are no cells to mark. `Buffer.write` at an
- * offset, not `TextEncoder.encodeInto`: that needs a view at the offset and returns an object,
- * two cells a row. A batch is a copy of its rows as one JSON array (`[row,row]`, read back by
- * `decodeAuditRows`), handed over whole; the rows stay here until it is written, so that a failed
- * batch is retried as it was.
+ * queue on the main heap"). Bytes in an `ArrayBuffer` are no cells to mark. A batch is a copy of
+ * its rows' bytes (read back by `parseAuditBatch`), handed over whole; the rows stay here until
+ * it is written, so that a failed batch is retried as it was.
+ *
+ * A batch is one run of rows (audit-row-bytes.ts: a row may refer to the row before it in its
+ * run): a run ends at `batchSize` rows, or where a batch is cut from the rows queued so far; the
+ * rows queued from then on start the next. So a batch is at most `max` rows, and fewer when the
+ * oldest run is shorter (a batch that failed is retried as it was, not with the rows queued
+ * since).
  */
 export class EncodedRows {
-  /** Each row behind a comma: `,row,row`; the first comma becomes a batch's `[`. */
-  private bytes = Buffer.allocUnsafeSlow(FIRST_BYTES);
-  private used = 0;
+  private readonly out = new AuditRowWriter(FIRST_BYTES);
   /** `ends[i]`: the byte after row i. */
   private ends = new Uint32Array(FIRST_ROWS);
+  /** `starts[i]`: 1 where row i starts a run. */
+  private starts = new Uint8Array(FIRST_ROWS);
   private rows = 0;
+  /** Rows in the last run; it takes more until a batch is cut from it or it holds `batchSize`. */
+  private runRows = 0;
+  private runOpen = false;
   /**
    * The first row not yet written, and where it starts: rows before it are written and wait to be
    * compacted away (`drop`), so that a backlog drained batch by batch is not moved once a batch.
@@ -46,39 +51,47 @@ export class EncodedRows {
   /** The oldest rows, in the batch being written. */
   private sending = 0;
 
-  constructor(private readonly insert: (batch: Uint8Array) => Promise<AuditBatchResult>) {}
+  constructor(
+    private readonly insert: (batch: Uint8Array) => Promise<AuditBatchResult>,
+    private readonly batchSize: number,
+  ) {}
 
   get waiting(): number {
     return this.rows - this.head - this.sending;
   }
 
   push(record: AuditRecord): void {
-    const text = encodeAuditRow(record);
-    const start = this.used + 1;
-    this.reserve(start + Buffer.byteLength(text));
-    this.bytes[this.used] = COMMA;
-    this.used = start + this.bytes.write(text, start);
-    if (this.rows === this.ends.length) {
-      const ends = new Uint32Array(this.rows * 2);
-      ends.set(this.ends);
-      this.ends = ends;
+    if (this.rows === this.ends.length) this.growRows();
+    const starts = !this.runOpen || this.runRows === this.batchSize;
+    if (starts) {
+      this.out.newRun();
+      this.runOpen = true;
+      this.runRows = 0;
     }
-    this.ends[this.rows++] = this.used;
+    this.out.put(record);
+    this.starts[this.rows] = starts ? 1 : 0;
+    this.runRows++;
+    this.ends[this.rows++] = this.out.used;
   }
 
-  async write(max: number): Promise<AuditBatchResult> {
-    const count = Math.min(max, this.waiting);
+  /**
+   * The oldest run, whole: a run holds at most `batchSize` rows, which is the most the writer
+   * asks for (`max`); cut short, its rest would refer to rows of this batch.
+   */
+  async write(_max: number): Promise<WrittenBatch> {
+    let next = this.head + 1;
+    while (next < this.rows && this.starts[next] === 0) next++;
+    // Cut from the last run: rows queued from now on start the next.
+    if (next === this.rows) this.runOpen = false;
+    const count = next - this.head;
     const end = this.ends[this.head + count - 1] as number;
-    const length = end - this.headByte;
-    const batch = new Uint8Array(length + 1);
-    batch.set(this.bytes.subarray(this.headByte, end));
-    batch[0] = OPEN;
-    batch[length] = CLOSE;
+    // A copy (a Buffer's `slice` would be a view): the store transfers it to its thread.
+    const batch = new Uint8Array(this.out.bytes.subarray(this.headByte, end));
     this.sending = count;
     try {
       const result = await this.insert(batch);
       this.drop(count, end);
-      return result;
+      return { rows: count, written: result.written, rejected: result.rejected };
     } finally {
       this.sending = 0;
     }
@@ -94,29 +107,32 @@ export class EncodedRows {
     this.head += count;
     this.headByte = end;
     if (this.head === this.rows) {
-      this.head = this.rows = this.used = this.headByte = 0;
-      if (this.bytes.length > KEPT_BYTES) {
-        this.bytes = Buffer.allocUnsafeSlow(FIRST_BYTES);
+      this.head = this.rows = this.headByte = 0;
+      this.out.clear(KEPT_BYTES);
+      // The row ends of a backlog go with its bytes.
+      if (this.ends.length > FIRST_ROWS * 4) {
         this.ends = new Uint32Array(FIRST_ROWS);
+        this.starts = new Uint8Array(FIRST_ROWS);
       }
       return;
     }
-    if (end * 2 <= this.used) return;
-    this.bytes.copyWithin(0, end, this.used);
-    this.used -= end;
+    if (end * 2 <= this.out.used) return;
+    this.out.shift(end);
     const left = this.rows - this.head;
-    for (let i = 0; i < left; i++) this.ends[i] = (this.ends[i + this.head] as number) - end;
+    for (let i = 0; i < left; i++) {
+      this.ends[i] = (this.ends[i + this.head] as number) - end;
+      this.starts[i] = this.starts[i + this.head] as number;
+    }
     this.rows = left;
     this.head = this.headByte = 0;
   }
 
-  /** Room for `bytes` in all, doubling: pushes cost amortised constant time. */
-  private reserve(bytes: number): void {
-    if (bytes <= this.bytes.length) return;
-    let length = this.bytes.length * 2;
-    while (length < bytes) length *= 2;
-    const larger = Buffer.allocUnsafeSlow(length);
-    this.bytes.copy(larger, 0, 0, this.used);
-    this.bytes = larger;
+  private growRows(): void {
+    const ends = new Uint32Array(this.rows * 2);
+    ends.set(this.ends);
+    this.ends = ends;
+    const starts = new Uint8Array(this.rows * 2);
+    starts.set(this.starts);
+    this.starts = starts;
   }
 }

@@ -2,6 +2,11 @@ import type { AuditBatchResult, AuditStore } from "../storage/storage.ts";
 import type { AuditRecord } from "./audit-record.ts";
 import { EncodedRows } from "./encoded-rows.ts";
 
+/** A batch written: its rows, and what the store made of them. */
+export interface WrittenBatch extends AuditBatchResult {
+  readonly rows: number;
+}
+
 /**
  * The audit writer's records waiting for their batch, oldest first. Only one batch is written at
  * a time; its rows do not count as waiting while it is.
@@ -11,16 +16,19 @@ export interface PendingRows {
   readonly waiting: number;
   push(record: AuditRecord): void;
   /**
-   * Writes the oldest `max` waiting rows as one batch. They leave the queue when it is written;
-   * when the store throws they stay at its head, before any queued meanwhile, and it rethrows.
+   * Writes the oldest waiting rows as one batch: `max` of them, or fewer where the queue keeps
+   * its batches in runs (encoded-rows.ts). They leave the queue when it is written; when the store
+   * throws they stay at its head, before any queued meanwhile, and it rethrows.
    */
-  write(max: number): Promise<AuditBatchResult>;
+  write(max: number): Promise<WrittenBatch>;
 }
 
-/** Bytes for a store that takes text (`AuditStore.insertEncoded`: a thread), records otherwise. */
-export function pendingRowsFor(store: AuditStore): PendingRows {
+/** Bytes for a store that takes them (`AuditStore.insertEncoded`: a thread), records otherwise. */
+export function pendingRowsFor(store: AuditStore, batchSize: number): PendingRows {
   const { insertEncoded } = store;
-  return insertEncoded ? new EncodedRows((batch) => insertEncoded.call(store, batch)) : new RecordRows(store);
+  return insertEncoded
+    ? new EncodedRows((batch) => insertEncoded.call(store, batch), batchSize)
+    : new RecordRows(store);
 }
 
 /** Records as objects, for a store that takes them (memory, an embedder's own). */
@@ -37,10 +45,11 @@ class RecordRows implements PendingRows {
     this.queue.push(record);
   }
 
-  async write(max: number): Promise<AuditBatchResult> {
+  async write(max: number): Promise<WrittenBatch> {
     const batch = this.queue.splice(0, max);
     try {
-      return await this.store.insert(batch);
+      const { written, rejected } = await this.store.insert(batch);
+      return { rows: batch.length, written, rejected };
     } catch (error) {
       this.queue = batch.concat(this.queue);
       throw error;

@@ -3,7 +3,7 @@ import type { AuditAttempt } from "./audit-attempt.ts";
 /**
  * The attempt most requests make, and the only one: committed at once on the row's own route and
  * upstream model. Its JSON (~120 bytes) repeated what the row holds already and was a third of a
- * row's text: the audit writer encodes it as its duration alone (audit-row-text.ts), and SQLite
+ * row's text: the audit writer encodes it as its duration alone (audit-row-bytes.ts), and SQLite
  * keeps only that (`attempt_ms`, audit migration 6), so neither the event loop nor the audit
  * thread stringifies it, and the thread neither parses nor writes it (docs/BENCHMARKS-HISTORY.md,
  * "Session 13: the audit thread"). Every other list (retries, failover, a failed or cut attempt)

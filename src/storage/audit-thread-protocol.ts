@@ -9,10 +9,9 @@ import type { OpenDatabaseOptions } from "./sqlite/open-database.ts";
 export type AuditThreadRequest = { id: number } & (
   | { op: "open"; path: string; options: OpenDatabaseOptions }
   | { op: "open-postgres"; options: PostgresOptions }
-  // The records as text (`encodeAuditBatch`: a JSON array of `encodeAuditRow`'s texts, as UTF-8
-  // bytes, transferred): it crosses to the thread for a fraction of what the structured clone of
-  // a batch of objects costs the gateway's event loop (0.5 against 1.7 µs a record, as a string);
-  // records hold only JSON values.
+  // The records as their fields' bytes (audit/audit-row-bytes.ts: numbers as numbers, strings as
+  // UTF-8 written in place; transferred): no structured clone of a batch of objects (1.7 µs a
+  // record on the gateway's event loop) and no JSON text of it (0.5).
   | { op: "insert"; records: Uint8Array }
   /**
    * Shadow pairs (shadow/) as JSON text of their records, for the same reason: the thread makes

@@ -113,10 +113,10 @@ export interface AuditStore {
    */
   insert(records: readonly AuditRecord[]): Promise<AuditBatchResult>;
   /**
-   * `insert` with the batch already encoded (`encodeAuditBatch`, audit/audit-row-text.ts: the
-   * UTF-8 bytes of a JSON array of each record's `encodeAuditRow` text, read back with
-   * `decodeAuditRows`). The store may transfer `batch` elsewhere (a thread): it is the caller's
-   * no longer. Optional: a store that sends batches elsewhere as text (a thread) offers it, and
+   * `insert` with the batch already encoded (`encodeAuditBatch`, audit/audit-row-bytes.ts: each
+   * record's fields written as bytes, read back with `parseAuditBatch` or `decodeAuditRows`). The
+   * store may transfer `batch` elsewhere (a thread): it is the caller's no longer. Optional: a
+   * store that sends batches elsewhere as bytes (a thread) offers it, and
    * the writer then queues records as bytes from the moment they are written, so the collections
    * that run while a batch waits have nothing of it to visit or promote
    * (docs/BENCHMARKS-HISTORY.md, "Session 8: c=1" and "Session 12: the audit queue on the main heap").

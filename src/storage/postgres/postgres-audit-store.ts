@@ -1,5 +1,5 @@
 import type { SQL } from "bun";
-import { encodeAuditBatch } from "../../audit/audit-row-text.ts";
+import { encodeAuditBatch } from "../../audit/audit-row-bytes.ts";
 import { threadEntry } from "../../core/thread-entry.ts";
 import { auditThreadClient } from "../audit-thread-client.ts";
 import type { AuditBatchResult, AuditStore } from "../storage.ts";

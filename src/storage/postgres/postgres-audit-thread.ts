@@ -6,7 +6,7 @@
 
 import type { SQL } from "bun";
 import type { AuditRecord } from "../../audit/audit-record.ts";
-import { decodeAuditRows } from "../../audit/audit-row-text.ts";
+import { decodeAuditRows } from "../../audit/audit-row-reader.ts";
 import type { AuditThreadRequest } from "../audit-thread-protocol.ts";
 import { serveAuditThread } from "../serve-audit-thread.ts";
 import type { AuditBatchResult } from "../storage.ts";

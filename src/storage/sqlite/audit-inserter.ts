@@ -1,7 +1,7 @@
 import type { Database, Statement } from "bun:sqlite";
 import { encodeAttempts } from "../../audit/audit-attempt.ts";
 import type { AuditRecord } from "../../audit/audit-record.ts";
-import { type AuditRowFields, emptyAuditRow, FIELD, fillAuditRow } from "../../audit/audit-row-text.ts";
+import { type AuditRowFields, emptyAuditRow, FIELD, fillAuditRow } from "../../audit/audit-row-fields.ts";
 import { soleAttempt } from "../../audit/sole-attempt.ts";
 import type { AuditBatchResult } from "../storage.ts";
 import { isStorageFailure } from "./storage-failure.ts";

@@ -4,7 +4,7 @@
  * writes of serving, so that no write holds the gateway's event loop (nor its wait for the lock). Requests run one at a time, in the order they were posted (serve-audit-thread.ts).
  */
 
-import { parseAuditBatch } from "../../audit/audit-row-text.ts";
+import { parseAuditBatch } from "../../audit/audit-row-reader.ts";
 import type { ShadowRecord } from "../../shadow/shadow-api-schema.ts";
 import type { AuditThreadRequest } from "../audit-thread-protocol.ts";
 import { serveAuditThread } from "../serve-audit-thread.ts";

@@ -1,5 +1,5 @@
 import type { Database } from "bun:sqlite";
-import type { AuditRowFields } from "../../audit/audit-row-text.ts";
+import type { AuditRowFields } from "../../audit/audit-row-fields.ts";
 import type { AuditBatchResult, AuditStore } from "../storage.ts";
 import { AuditInserter } from "./audit-inserter.ts";
 import { prepareAuditDatabase } from "./audit-migrations.ts";

@@ -1,5 +1,5 @@
 import type { Database } from "bun:sqlite";
-import { encodeAuditBatch } from "../../audit/audit-row-text.ts";
+import { encodeAuditBatch } from "../../audit/audit-row-bytes.ts";
 import { threadEntry } from "../../core/thread-entry.ts";
 import type { ShadowRecord } from "../../shadow/shadow-api-schema.ts";
 import { auditThreadClient } from "../audit-thread-client.ts";

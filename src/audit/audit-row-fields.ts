@@ -3,21 +3,10 @@ import type { AuditRecord, FrontDoor } from "./audit-record.ts";
 import { soleAttempt, soleAttemptMs } from "./sole-attempt.ts";
 
 /**
- * An audit record as the text the writer queues (as its UTF-8 bytes) and its audit thread reads
- * back (`AuditStore.insertEncoded`; the SQLite and PostgreSQL threads): a JSON array of the record's
- * fields in one fixed order, not an object. Without the key names a row's text is ~40 % shorter
- * (what waits in the writer's queue and crosses to the thread), takes ~25 % less time to encode
- * on the event loop and ~15 % less to parse in the thread. Written and read by the same build
- * only (a process and its own thread), so the order is no wire format. The fields are spelled
- * out, not looped over by name: keyed reads by a list of names cost 2.5 times the encoding.
- */
-export function encodeAuditRow(r: AuditRecord): string {
-  return JSON.stringify(fillAuditRow(r, shared));
-}
-
-/**
- * A record's fields in the text's order: what `encodeAuditRow` writes and an audit thread reads
- * back (`parseAuditBatch`), each field at its index in `FIELD`. Optional fields absent are null.
+ * A record's fields in one fixed order, as an audit thread binds them: what `parseAuditBatch`
+ * (audit-row-bytes.ts) reads back from the bytes the writer queued, each field at its index in
+ * `FIELD`, and what `fillAuditRow` makes of a record handed over as an object. Optional fields
+ * absent are null.
  */
 export type AuditRowFields = [
   requestId: string,
@@ -86,11 +75,10 @@ export const emptyAuditRow = (): AuditRowFields => new Array(27).fill(null) as A
 
 /**
  * Writes a record's fields into `row` and returns it: one array serves every row (its elements
- * are replaced each time), so encoding or binding a record makes no array of its own.
+ * are replaced each time), so binding a record makes no array of its own.
  */
 export function fillAuditRow(r: AuditRecord, row: AuditRowFields): AuditRowFields {
-  // Index literals, not `FIELD`'s: this runs on the event loop for every request, and the tuple
-  // type checks each index against its field's type.
+  // Index literals, not `FIELD`'s: the tuple type checks each index against its field's type.
   row[0] = r.requestId;
   row[1] = r.startedAt;
   row[2] = r.keyId;
@@ -111,8 +99,7 @@ export function fillAuditRow(r: AuditRecord, row: AuditRowFields): AuditRowField
   row[17] = r.costUsd;
   row[18] = r.clientIp;
   row[19] = r.userAgent;
-  // Optional fields: absent is written as null and read back as null. Never undefined: one
-  // undefined in the array sends JSON.stringify off its fast path (2.3 times the time).
+  // Optional fields: absent is bound as null.
   row[20] = r.errorMessage ?? null;
   row[21] = r.dropped ?? null;
   row[22] = soleAttemptMs(r.attempts, r.route, r.upstreamModel) ?? r.attempts ?? null;
@@ -123,33 +110,8 @@ export function fillAuditRow(r: AuditRecord, row: AuditRowFields): AuditRowField
   return row;
 }
 
-/** One array for every row encoded. */
-const shared = emptyAuditRow();
-
-/**
- * Records as a batch for an audit thread: the UTF-8 bytes of a JSON array of their
- * `encodeAuditRow` texts (what the audit writer's queue hands over: encoded-rows.ts).
- */
-export function encodeAuditBatch(records: readonly AuditRecord[]): Uint8Array {
-  return encoder.encode(`[${records.map(encodeAuditRow).join(",")}]`);
-}
-
-/**
- * A batch (`encodeAuditBatch`'s form) as its rows' fields, as an audit thread binds them: no
- * object a record. `Buffer.toString` decodes UTF-8 in about half the time of `TextDecoder`.
- */
-export function parseAuditBatch(batch: Uint8Array): AuditRowFields[] {
-  return JSON.parse(Buffer.from(batch.buffer, batch.byteOffset, batch.byteLength).toString("utf8"));
-}
-
-/** A batch (`encodeAuditBatch`'s form) as records again. */
-export function decodeAuditRows(batch: Uint8Array): AuditRecord[] {
-  return parseAuditBatch(batch).map(recordOf);
-}
-
-const encoder = new TextEncoder();
-
-function recordOf(row: AuditRowFields): AuditRecord {
+/** A row's fields as a record again (what `decodeAuditRows` makes of a batch). */
+export function recordOf(row: AuditRowFields): AuditRecord {
   return {
     requestId: row[FIELD.requestId],
     startedAt: row[FIELD.startedAt],

@@ -1,0 +1,203 @@
+import { type Utf8Bytes, utf8Bytes } from "../core/utf8-bytes.ts";
+import type { AuditAttempt } from "./audit-attempt.ts";
+import type { AuditRecord } from "./audit-record.ts";
+import {
+  ATTEMPTS,
+  CLIENT_IP,
+  DROPPED,
+  ERROR_CLASS,
+  FALSE,
+  FRONT_DOOR,
+  HEAD,
+  KEY_ID,
+  KEY_NAME,
+  MODEL,
+  NODE,
+  NULL,
+  NUMBER,
+  REPEATABLE,
+  ROLE,
+  ROUTE,
+  SAME,
+  SERVED_NODE,
+  TENANT,
+  TEXT,
+  TRUE,
+  UPSTREAM_MODEL,
+  USER_AGENT,
+  WHOLE,
+} from "./audit-row-layout.ts";
+import { soleAttemptMs } from "./sole-attempt.ts";
+
+/**
+ * Audit rows as the bytes the writer queues (encoded-rows.ts) and an audit thread reads back
+ * (`AuditStore.insertEncoded`; the SQLite and PostgreSQL threads): each record's fields in
+ * `FIELD`'s order (audit-row-fields.ts), each a byte that says what it is and its value — a number
+ * as its 8 bytes, a string as its UTF-8 written in place after its length. A batch is rows one
+ * after another. Where the row was a JSON array made by `JSON.stringify` on the event loop and
+ * parsed back by the thread, each field is now written straight from the record: no string a row,
+ * no escaping, no number printed as text and read again (docs/BENCHMARKS-HISTORY.md, "Session 16:
+ * the audit row's way to its thread"). Written and read by the same build only (a process and its
+ * own thread), so the layout is no wire format.
+ *
+ * Most rows repeat the row before in their key, model, route and client fields: such a string is
+ * written as `SAME` (one byte), not its bytes again, and the thread takes the string it read for
+ * that field before (the same string, so the inserter's interning finds it at once). A reference
+ * never reaches outside its batch: the writer starts a run (`newRun`) where a batch may start, and
+ * the reader of a batch starts with no field read.
+ */
+
+/** A growing buffer of encoded rows: `put` appends one, at amortised constant cost. */
+export class AuditRowWriter {
+  bytes: Utf8Bytes;
+  /** The bytes written so far. */
+  used = 0;
+  private view: DataView;
+  /** By slot, the last string written in this run; undefined where none was. */
+  private readonly last: (string | undefined)[] = new Array(REPEATABLE).fill(undefined);
+
+  constructor(private readonly firstSize: number) {
+    this.bytes = utf8Bytes(new ArrayBuffer(firstSize));
+    this.view = new DataView(this.bytes.buffer);
+  }
+
+  /** The next row starts a run: it refers to no row before it, so a batch may start there. */
+  newRun(): void {
+    this.last.fill(undefined);
+  }
+
+  /** Appends `r`'s row. */
+  put(r: AuditRecord): void {
+    this.text(r.requestId, WHOLE);
+    this.number(r.startedAt);
+    this.text(r.keyId, KEY_ID);
+    this.text(r.keyName, KEY_NAME);
+    this.text(r.tenant, TENANT);
+    this.text(r.role, ROLE);
+    this.text(r.frontDoor, FRONT_DOOR);
+    this.text(r.model, MODEL);
+    this.text(r.route, ROUTE);
+    this.text(r.upstreamModel, UPSTREAM_MODEL);
+    this.number(r.status);
+    this.text(r.errorClass, ERROR_CLASS);
+    this.boolean(r.stream);
+    this.number(r.latencyMs);
+    this.number(r.ttfbMs);
+    this.number(r.inputTokens);
+    this.number(r.outputTokens);
+    this.number(r.costUsd);
+    this.text(r.clientIp, CLIENT_IP);
+    this.text(r.userAgent, USER_AGENT);
+    this.text(r.errorMessage, WHOLE);
+    this.text(r.dropped, DROPPED);
+    // The one ok attempt on the row's own route and model as its duration (sole-attempt.ts).
+    const soleMs = soleAttemptMs(r.attempts, r.route, r.upstreamModel);
+    if (soleMs !== null) this.number(soleMs);
+    else this.attempts(r.attempts);
+    this.text(r.node, NODE);
+    this.text(r.servedNode, SERVED_NODE);
+    this.text(r.requestBody, WHOLE);
+    this.text(r.responseBody, WHOLE);
+  }
+
+  /** Moves the bytes from `from` on to the front (the rows before it are written). */
+  shift(from: number): void {
+    this.bytes.copyWithin(0, from, this.used);
+    this.used -= from;
+  }
+
+  /** Forgets every row (the next starts a run); a buffer grown past `keep` bytes is given up for one of the first size. */
+  clear(keep: number): void {
+    this.used = 0;
+    this.newRun();
+    if (this.bytes.length > keep) this.replace(new ArrayBuffer(this.firstSize));
+  }
+
+  /** `slot`: where the field's last string is kept, or `WHOLE`. */
+  private text(value: string | null | undefined, slot: number): void {
+    if (value == null) {
+      this.tag(NULL);
+      return;
+    }
+    if (slot !== WHOLE) {
+      // Mostly the very same string (the key's, the route's), which `===` finds without reading it.
+      if (this.last[slot] === value) {
+        this.tag(SAME);
+        return;
+      }
+      this.last[slot] = value;
+    }
+    // A UTF-16 unit is at most 3 bytes of UTF-8.
+    const most = 3 * value.length;
+    this.room(HEAD + most);
+    const at = this.used;
+    this.bytes[at] = TEXT;
+    const size = this.bytes.utf8Write(value, at + 5, most);
+    this.view.setUint32(at + 1, size, true);
+    this.used = at + 5 + size;
+  }
+
+  /** Null (or absent) is written as null, as the JSON text wrote it. */
+  private number(value: number | null | undefined): void {
+    if (value == null) {
+      this.tag(NULL);
+      return;
+    }
+    this.room(HEAD);
+    const at = this.used;
+    this.bytes[at] = NUMBER;
+    this.view.setFloat64(at + 1, value, true);
+    this.used = at + HEAD;
+  }
+
+  private boolean(value: boolean): void {
+    this.tag(value ? TRUE : FALSE);
+  }
+
+  private attempts(attempts: readonly AuditAttempt[] | null | undefined): void {
+    if (attempts == null) {
+      this.tag(NULL);
+      return;
+    }
+    this.room(5);
+    this.bytes[this.used] = ATTEMPTS;
+    this.view.setUint32(this.used + 1, attempts.length, true);
+    this.used += 5;
+    for (const a of attempts) {
+      this.text(a.route, WHOLE);
+      this.text(a.upstreamModel, WHOLE);
+      this.text(a.outcome, WHOLE);
+      this.number(a.status);
+      this.text(a.errorClass, WHOLE);
+      this.number(a.durationMs);
+    }
+  }
+
+  private tag(tag: number): void {
+    this.room(1);
+    this.bytes[this.used++] = tag;
+  }
+
+  /** Room for `count` more bytes, doubling. */
+  private room(count: number): void {
+    const needed = this.used + count;
+    if (needed <= this.bytes.length) return;
+    let length = this.bytes.length * 2;
+    while (length < needed) length *= 2;
+    const larger = new ArrayBuffer(length);
+    new Uint8Array(larger).set(this.bytes.subarray(0, this.used));
+    this.replace(larger);
+  }
+
+  private replace(memory: ArrayBuffer): void {
+    this.bytes = utf8Bytes(memory);
+    this.view = new DataView(memory);
+  }
+}
+
+/** Records as a batch (one run) for an audit thread (the writer's queue makes its batches itself: encoded-rows.ts). */
+export function encodeAuditBatch(records: readonly AuditRecord[]): Uint8Array {
+  const writer = new AuditRowWriter(256 * Math.max(1, records.length));
+  for (const record of records) writer.put(record);
+  return writer.bytes.subarray(0, writer.used);
+}

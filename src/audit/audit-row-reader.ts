@@ -1,0 +1,165 @@
+import { type Utf8Bytes, utf8Bytes } from "../core/utf8-bytes.ts";
+import type { AuditAttempt } from "./audit-attempt.ts";
+import type { AuditRecord, FrontDoor } from "./audit-record.ts";
+import { type AuditRowFields, recordOf } from "./audit-row-fields.ts";
+import {
+  ATTEMPTS,
+  CLIENT_IP,
+  DROPPED,
+  ERROR_CLASS,
+  FALSE,
+  FRONT_DOOR,
+  HEAD,
+  KEY_ID,
+  KEY_NAME,
+  MODEL,
+  NODE,
+  NULL,
+  NUMBER,
+  REPEATABLE,
+  ROLE,
+  ROUTE,
+  SAME,
+  SERVED_NODE,
+  TENANT,
+  TEXT,
+  TRUE,
+  UPSTREAM_MODEL,
+  USER_AGENT,
+  WHOLE,
+} from "./audit-row-layout.ts";
+
+/** A batch's rows as their fields, as an audit thread binds them: no object a record. */
+export function parseAuditBatch(batch: Uint8Array): AuditRowFields[] {
+  const reader = new RowReader(batch);
+  const rows: AuditRowFields[] = [];
+  while (reader.more()) rows.push(reader.row());
+  return rows;
+}
+
+/** A batch as records again. */
+export function decodeAuditRows(batch: Uint8Array): AuditRecord[] {
+  return parseAuditBatch(batch).map(recordOf);
+}
+
+/** Reads a batch's values in the order `AuditRowWriter.put` wrote them. */
+class RowReader {
+  private readonly bytes: Utf8Bytes;
+  private readonly view: DataView;
+  private at = 0;
+  /** By slot, the last string read for that field (what `SAME` stands for). */
+  private readonly last: (string | null)[] = new Array(REPEATABLE).fill(null);
+
+  constructor(batch: Uint8Array) {
+    this.bytes = utf8Bytes(batch.buffer, batch.byteOffset, batch.byteLength);
+    this.view = new DataView(batch.buffer, batch.byteOffset, batch.byteLength);
+  }
+
+  more(): boolean {
+    return this.at < this.bytes.length;
+  }
+
+  row(): AuditRowFields {
+    return [
+      this.string(WHOLE),
+      this.number(),
+      this.text(KEY_ID),
+      this.text(KEY_NAME),
+      this.text(TENANT),
+      this.text(ROLE),
+      this.string(FRONT_DOOR) as FrontDoor,
+      this.text(MODEL),
+      this.text(ROUTE),
+      this.text(UPSTREAM_MODEL),
+      this.number(),
+      this.text(ERROR_CLASS),
+      this.boolean(),
+      this.number(),
+      this.numberOrNull(),
+      this.number(),
+      this.number(),
+      this.number(),
+      this.text(CLIENT_IP),
+      this.text(USER_AGENT),
+      this.text(WHOLE),
+      this.text(DROPPED),
+      this.attempts(),
+      this.text(NODE),
+      this.text(SERVED_NODE),
+      this.text(WHOLE),
+      this.text(WHOLE),
+    ];
+  }
+
+  private text(slot: number): string | null {
+    const tag = this.bytes[this.at];
+    if (tag === NULL) {
+      this.at++;
+      return null;
+    }
+    if (tag === SAME && slot !== WHOLE) {
+      this.at++;
+      return this.last[slot] ?? this.malformed("a string read before in the batch");
+    }
+    if (tag !== TEXT) return this.malformed("a string");
+    const start = this.at + 5;
+    const end = start + this.view.getUint32(this.at + 1, true);
+    this.at = end;
+    const value = this.bytes.utf8Slice(start, end);
+    if (slot !== WHOLE) this.last[slot] = value;
+    return value;
+  }
+
+  private string(slot: number): string {
+    return this.text(slot) ?? this.malformed("a string, not null");
+  }
+
+  private numberOrNull(): number | null {
+    const tag = this.bytes[this.at];
+    if (tag === NULL) {
+      this.at++;
+      return null;
+    }
+    if (tag !== NUMBER) return this.malformed("a number");
+    const value = this.view.getFloat64(this.at + 1, true);
+    this.at += HEAD;
+    return value;
+  }
+
+  /**
+   * A number the record's type never leaves null, read as the JSON text read it: null when it
+   * was written so (an embedder's record out of its type).
+   */
+  private number(): number {
+    return this.numberOrNull() as number;
+  }
+
+  private boolean(): boolean {
+    const tag = this.bytes[this.at++];
+    if (tag === TRUE) return true;
+    if (tag === FALSE) return false;
+    return this.malformed("a boolean");
+  }
+
+  private attempts(): readonly AuditAttempt[] | number | null {
+    const tag = this.bytes[this.at];
+    if (tag !== ATTEMPTS) return this.numberOrNull();
+    const count = this.view.getUint32(this.at + 1, true);
+    this.at += 5;
+    const attempts: AuditAttempt[] = [];
+    for (let i = 0; i < count; i++)
+      attempts.push({
+        route: this.string(WHOLE),
+        upstreamModel: this.string(WHOLE),
+        outcome: this.string(WHOLE) as AuditAttempt["outcome"],
+        status: this.numberOrNull(),
+        errorClass: this.text(WHOLE),
+        durationMs: this.number(),
+      });
+    return attempts;
+  }
+
+  private malformed(expected: string): never {
+    throw new Error(`audit batch: expected ${expected} at byte ${this.at}`);
+  }
+}

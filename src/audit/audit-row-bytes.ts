@@ -1,32 +1,7 @@
 import { type Utf8Bytes, utf8Bytes } from "../core/utf8-bytes.ts";
 import type { AuditAttempt } from "./audit-attempt.ts";
 import type { AuditRecord } from "./audit-record.ts";
-import {
-  ATTEMPTS,
-  CLIENT_IP,
-  DROPPED,
-  ERROR_CLASS,
-  FALSE,
-  FRONT_DOOR,
-  HEAD,
-  KEY_ID,
-  KEY_NAME,
-  MODEL,
-  NODE,
-  NULL,
-  NUMBER,
-  REPEATABLE,
-  ROLE,
-  ROUTE,
-  SAME,
-  SERVED_NODE,
-  TENANT,
-  TEXT,
-  TRUE,
-  UPSTREAM_MODEL,
-  USER_AGENT,
-  WHOLE,
-} from "./audit-row-layout.ts";
+import { HEAD, REPEATABLE, SLOT, TAG } from "./audit-row-layout.ts";
 import { soleAttemptMs } from "./sole-attempt.ts";
 
 /**
@@ -41,8 +16,8 @@ import { soleAttemptMs } from "./sole-attempt.ts";
  * own thread), so the layout is no wire format.
  *
  * Most rows repeat the row before in their key, model, route and client fields: such a string is
- * written as `SAME` (one byte), not its bytes again, and the thread takes the string it read for
- * that field before (the same string, so the inserter's interning finds it at once). A reference
+ * written as `TAG.SAME` (one byte), not its bytes again, and the thread takes the string it read
+ * for that field before (the same string, so the inserter's interning finds it at once). A reference
  * never reaches outside its batch: the writer starts a run (`newRun`) where a batch may start, and
  * the reader of a batch starts with no field read.
  */
@@ -68,36 +43,36 @@ export class AuditRowWriter {
 
   /** Appends `r`'s row. */
   put(r: AuditRecord): void {
-    this.text(r.requestId, WHOLE);
+    this.text(r.requestId, SLOT.WHOLE);
     this.number(r.startedAt);
-    this.text(r.keyId, KEY_ID);
-    this.text(r.keyName, KEY_NAME);
-    this.text(r.tenant, TENANT);
-    this.text(r.role, ROLE);
-    this.text(r.frontDoor, FRONT_DOOR);
-    this.text(r.model, MODEL);
-    this.text(r.route, ROUTE);
-    this.text(r.upstreamModel, UPSTREAM_MODEL);
+    this.text(r.keyId, SLOT.KEY_ID);
+    this.text(r.keyName, SLOT.KEY_NAME);
+    this.text(r.tenant, SLOT.TENANT);
+    this.text(r.role, SLOT.ROLE);
+    this.text(r.frontDoor, SLOT.FRONT_DOOR);
+    this.text(r.model, SLOT.MODEL);
+    this.text(r.route, SLOT.ROUTE);
+    this.text(r.upstreamModel, SLOT.UPSTREAM_MODEL);
     this.number(r.status);
-    this.text(r.errorClass, ERROR_CLASS);
+    this.text(r.errorClass, SLOT.ERROR_CLASS);
     this.boolean(r.stream);
     this.number(r.latencyMs);
     this.number(r.ttfbMs);
     this.number(r.inputTokens);
     this.number(r.outputTokens);
     this.number(r.costUsd);
-    this.text(r.clientIp, CLIENT_IP);
-    this.text(r.userAgent, USER_AGENT);
-    this.text(r.errorMessage, WHOLE);
-    this.text(r.dropped, DROPPED);
+    this.text(r.clientIp, SLOT.CLIENT_IP);
+    this.text(r.userAgent, SLOT.USER_AGENT);
+    this.text(r.errorMessage, SLOT.WHOLE);
+    this.text(r.dropped, SLOT.DROPPED);
     // The one ok attempt on the row's own route and model as its duration (sole-attempt.ts).
     const soleMs = soleAttemptMs(r.attempts, r.route, r.upstreamModel);
     if (soleMs !== null) this.number(soleMs);
     else this.attempts(r.attempts);
-    this.text(r.node, NODE);
-    this.text(r.servedNode, SERVED_NODE);
-    this.text(r.requestBody, WHOLE);
-    this.text(r.responseBody, WHOLE);
+    this.text(r.node, SLOT.NODE);
+    this.text(r.servedNode, SLOT.SERVED_NODE);
+    this.text(r.requestBody, SLOT.WHOLE);
+    this.text(r.responseBody, SLOT.WHOLE);
   }
 
   /** Moves the bytes from `from` on to the front (the rows before it are written). */
@@ -106,23 +81,26 @@ export class AuditRowWriter {
     this.used -= from;
   }
 
-  /** Forgets every row (the next starts a run); a buffer grown past `keep` bytes is given up for one of the first size. */
+  /**
+   * Forgets every row (the next starts a run); a buffer grown past `keep` bytes is given up for
+   * one of the first size.
+   */
   clear(keep: number): void {
     this.used = 0;
     this.newRun();
     if (this.bytes.length > keep) this.replace(new ArrayBuffer(this.firstSize));
   }
 
-  /** `slot`: where the field's last string is kept, or `WHOLE`. */
+  /** `slot`: where the field's last string is kept, or `SLOT.WHOLE`. */
   private text(value: string | null | undefined, slot: number): void {
     if (value == null) {
-      this.tag(NULL);
+      this.tag(TAG.NULL);
       return;
     }
-    if (slot !== WHOLE) {
+    if (slot !== SLOT.WHOLE) {
       // Mostly the very same string (the key's, the route's), which `===` finds without reading it.
       if (this.last[slot] === value) {
-        this.tag(SAME);
+        this.tag(TAG.SAME);
         return;
       }
       this.last[slot] = value;
@@ -131,7 +109,7 @@ export class AuditRowWriter {
     const most = 3 * value.length;
     this.room(HEAD + most);
     const at = this.used;
-    this.bytes[at] = TEXT;
+    this.bytes[at] = TAG.TEXT;
     const size = this.bytes.utf8Write(value, at + 5, most);
     this.view.setUint32(at + 1, size, true);
     this.used = at + 5 + size;
@@ -140,35 +118,35 @@ export class AuditRowWriter {
   /** Null (or absent) is written as null, as the JSON text wrote it. */
   private number(value: number | null | undefined): void {
     if (value == null) {
-      this.tag(NULL);
+      this.tag(TAG.NULL);
       return;
     }
     this.room(HEAD);
     const at = this.used;
-    this.bytes[at] = NUMBER;
+    this.bytes[at] = TAG.NUMBER;
     this.view.setFloat64(at + 1, value, true);
     this.used = at + HEAD;
   }
 
   private boolean(value: boolean): void {
-    this.tag(value ? TRUE : FALSE);
+    this.tag(value ? TAG.TRUE : TAG.FALSE);
   }
 
   private attempts(attempts: readonly AuditAttempt[] | null | undefined): void {
     if (attempts == null) {
-      this.tag(NULL);
+      this.tag(TAG.NULL);
       return;
     }
     this.room(5);
-    this.bytes[this.used] = ATTEMPTS;
+    this.bytes[this.used] = TAG.ATTEMPTS;
     this.view.setUint32(this.used + 1, attempts.length, true);
     this.used += 5;
     for (const a of attempts) {
-      this.text(a.route, WHOLE);
-      this.text(a.upstreamModel, WHOLE);
-      this.text(a.outcome, WHOLE);
+      this.text(a.route, SLOT.WHOLE);
+      this.text(a.upstreamModel, SLOT.WHOLE);
+      this.text(a.outcome, SLOT.WHOLE);
       this.number(a.status);
-      this.text(a.errorClass, WHOLE);
+      this.text(a.errorClass, SLOT.WHOLE);
       this.number(a.durationMs);
     }
   }
@@ -195,7 +173,10 @@ export class AuditRowWriter {
   }
 }
 
-/** Records as a batch (one run) for an audit thread (the writer's queue makes its batches itself: encoded-rows.ts). */
+/**
+ * Records as a batch (one run) for an audit thread (the writer's queue makes its batches itself:
+ * encoded-rows.ts).
+ */
 export function encodeAuditBatch(records: readonly AuditRecord[]): Uint8Array {
   const writer = new AuditRowWriter(256 * Math.max(1, records.length));
   for (const record of records) writer.put(record);

@@ -2,32 +2,7 @@ import { type Utf8Bytes, utf8Bytes } from "../core/utf8-bytes.ts";
 import type { AuditAttempt } from "./audit-attempt.ts";
 import type { AuditRecord, FrontDoor } from "./audit-record.ts";
 import { type AuditRowFields, recordOf } from "./audit-row-fields.ts";
-import {
-  ATTEMPTS,
-  CLIENT_IP,
-  DROPPED,
-  ERROR_CLASS,
-  FALSE,
-  FRONT_DOOR,
-  HEAD,
-  KEY_ID,
-  KEY_NAME,
-  MODEL,
-  NODE,
-  NULL,
-  NUMBER,
-  REPEATABLE,
-  ROLE,
-  ROUTE,
-  SAME,
-  SERVED_NODE,
-  TENANT,
-  TEXT,
-  TRUE,
-  UPSTREAM_MODEL,
-  USER_AGENT,
-  WHOLE,
-} from "./audit-row-layout.ts";
+import { HEAD, REPEATABLE, SLOT, TAG } from "./audit-row-layout.ts";
 
 /** A batch's rows as their fields, as an audit thread binds them: no object a record. */
 export function parseAuditBatch(batch: Uint8Array): AuditRowFields[] {
@@ -47,7 +22,7 @@ class RowReader {
   private readonly bytes: Utf8Bytes;
   private readonly view: DataView;
   private at = 0;
-  /** By slot, the last string read for that field (what `SAME` stands for). */
+  /** By slot, the last string read for that field (what `TAG.SAME` stands for). */
   private readonly last: (string | null)[] = new Array(REPEATABLE).fill(null);
 
   constructor(batch: Uint8Array) {
@@ -61,52 +36,52 @@ class RowReader {
 
   row(): AuditRowFields {
     return [
-      this.string(WHOLE),
+      this.string(SLOT.WHOLE),
       this.number(),
-      this.text(KEY_ID),
-      this.text(KEY_NAME),
-      this.text(TENANT),
-      this.text(ROLE),
-      this.string(FRONT_DOOR) as FrontDoor,
-      this.text(MODEL),
-      this.text(ROUTE),
-      this.text(UPSTREAM_MODEL),
+      this.text(SLOT.KEY_ID),
+      this.text(SLOT.KEY_NAME),
+      this.text(SLOT.TENANT),
+      this.text(SLOT.ROLE),
+      this.string(SLOT.FRONT_DOOR) as FrontDoor,
+      this.text(SLOT.MODEL),
+      this.text(SLOT.ROUTE),
+      this.text(SLOT.UPSTREAM_MODEL),
       this.number(),
-      this.text(ERROR_CLASS),
+      this.text(SLOT.ERROR_CLASS),
       this.boolean(),
       this.number(),
       this.numberOrNull(),
       this.number(),
       this.number(),
       this.number(),
-      this.text(CLIENT_IP),
-      this.text(USER_AGENT),
-      this.text(WHOLE),
-      this.text(DROPPED),
+      this.text(SLOT.CLIENT_IP),
+      this.text(SLOT.USER_AGENT),
+      this.text(SLOT.WHOLE),
+      this.text(SLOT.DROPPED),
       this.attempts(),
-      this.text(NODE),
-      this.text(SERVED_NODE),
-      this.text(WHOLE),
-      this.text(WHOLE),
+      this.text(SLOT.NODE),
+      this.text(SLOT.SERVED_NODE),
+      this.text(SLOT.WHOLE),
+      this.text(SLOT.WHOLE),
     ];
   }
 
   private text(slot: number): string | null {
     const tag = this.bytes[this.at];
-    if (tag === NULL) {
+    if (tag === TAG.NULL) {
       this.at++;
       return null;
     }
-    if (tag === SAME && slot !== WHOLE) {
+    if (tag === TAG.SAME && slot !== SLOT.WHOLE) {
       this.at++;
       return this.last[slot] ?? this.malformed("a string read before in the batch");
     }
-    if (tag !== TEXT) return this.malformed("a string");
+    if (tag !== TAG.TEXT) return this.malformed("a string");
     const start = this.at + 5;
     const end = start + this.view.getUint32(this.at + 1, true);
     this.at = end;
     const value = this.bytes.utf8Slice(start, end);
-    if (slot !== WHOLE) this.last[slot] = value;
+    if (slot !== SLOT.WHOLE) this.last[slot] = value;
     return value;
   }
 
@@ -116,11 +91,11 @@ class RowReader {
 
   private numberOrNull(): number | null {
     const tag = this.bytes[this.at];
-    if (tag === NULL) {
+    if (tag === TAG.NULL) {
       this.at++;
       return null;
     }
-    if (tag !== NUMBER) return this.malformed("a number");
+    if (tag !== TAG.NUMBER) return this.malformed("a number");
     const value = this.view.getFloat64(this.at + 1, true);
     this.at += HEAD;
     return value;
@@ -136,24 +111,24 @@ class RowReader {
 
   private boolean(): boolean {
     const tag = this.bytes[this.at++];
-    if (tag === TRUE) return true;
-    if (tag === FALSE) return false;
+    if (tag === TAG.TRUE) return true;
+    if (tag === TAG.FALSE) return false;
     return this.malformed("a boolean");
   }
 
   private attempts(): readonly AuditAttempt[] | number | null {
     const tag = this.bytes[this.at];
-    if (tag !== ATTEMPTS) return this.numberOrNull();
+    if (tag !== TAG.ATTEMPTS) return this.numberOrNull();
     const count = this.view.getUint32(this.at + 1, true);
     this.at += 5;
     const attempts: AuditAttempt[] = [];
     for (let i = 0; i < count; i++)
       attempts.push({
-        route: this.string(WHOLE),
-        upstreamModel: this.string(WHOLE),
-        outcome: this.string(WHOLE) as AuditAttempt["outcome"],
+        route: this.string(SLOT.WHOLE),
+        upstreamModel: this.string(SLOT.WHOLE),
+        outcome: this.string(SLOT.WHOLE) as AuditAttempt["outcome"],
         status: this.numberOrNull(),
-        errorClass: this.text(WHOLE),
+        errorClass: this.text(SLOT.WHOLE),
         durationMs: this.number(),
       });
     return attempts;

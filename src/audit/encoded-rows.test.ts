@@ -5,6 +5,7 @@ import { makeRecord } from "./audit-fixture.ts";
 import type { AuditRecord } from "./audit-record.ts";
 import { decodeAuditRows } from "./audit-row-reader.ts";
 import { AuditWriter } from "./audit-writer.ts";
+import { EncodedRows } from "./encoded-rows.ts";
 
 /** A store that takes bytes as the audit threads do, keeping each batch it is handed, decoded. */
 function textStore() {
@@ -72,4 +73,33 @@ test("a failed batch stays first, ahead of the rows queued while it was written,
     ["r3", "r4"],
   ]);
   expect(writer.stats()).toMatchObject({ healthy: true, queued: 0, written: 5 });
+});
+
+test("rows queued while a batch is written start a batch of their own, read without the rows before", async () => {
+  const batches: AuditRecord[][] = [];
+  let during: (() => void) | null = null;
+  const rows = new EncodedRows((batch) => {
+    // Decoded as the thread does: a row that referred to the batch before would not read back.
+    batches.push(decodeAuditRows(batch));
+    during?.();
+    during = null;
+    return Promise.resolve({ written: 0, rejected: 0 });
+  }, 500);
+  for (let i = 0; i < 3; i++) rows.push(makeRecord({ requestId: `r${i}` }));
+  during = () => {
+    for (let i = 3; i < 5; i++) rows.push(makeRecord({ requestId: `r${i}` }));
+  };
+  expect((await rows.write(500)).rows).toBe(3);
+  expect((await rows.write(500)).rows).toBe(2);
+  expect(batches.map((batch) => batch.map((row) => [row.requestId, row.keyId, row.route]))).toEqual([
+    [
+      ["r0", "key_1", "provider:openai"],
+      ["r1", "key_1", "provider:openai"],
+      ["r2", "key_1", "provider:openai"],
+    ],
+    [
+      ["r3", "key_1", "provider:openai"],
+      ["r4", "key_1", "provider:openai"],
+    ],
+  ]);
 });

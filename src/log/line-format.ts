@@ -97,9 +97,31 @@ export const textLine: LineFormat = (parts, n, time, level, message, fields) => 
   return n;
 };
 
-/** `{"time":…,"level":…,"msg":…, fields}\n`: one object a line (see `textLine`). */
+/**
+ * `{"time":…,"level":…,"msg":…, fields}\n`: one object a line (see `textLine`). The fields are
+ * stringified as they are and spliced in after `msg`, not spread into a new object first: the
+ * copy of an access line's 16 fields was about a third of its line (~200 ns). The same text as
+ * the spread's, bar a field named like an integer (an object lists those first); fields that name
+ * `time`, `level` or `msg` or carry a `toJSON` take the spread.
+ */
 export const jsonLine: LineFormat = (parts, n, time, level, message, fields) => {
-  parts[n++] = JSON.stringify({ time, level, msg: message, ...fields });
+  // A member the line names itself, or a `toJSON` (the spread's copy would stringify as it says).
+  const spread =
+    fields !== undefined && ("time" in fields || "level" in fields || "msg" in fields || "toJSON" in fields);
+  if (spread) {
+    parts[n++] = JSON.stringify({ time, level, msg: message, ...fields });
+  } else {
+    const rest = fields === undefined ? "{}" : JSON.stringify(fields);
+    // The time is ISO text and the level a word: neither needs escaping.
+    parts[n++] = '{"time":"';
+    parts[n++] = time;
+    parts[n++] = '","level":"';
+    parts[n++] = level;
+    parts[n++] = '","msg":';
+    parts[n++] = JSON.stringify(message);
+    parts[n++] = rest.length === 2 ? "}" : ",";
+    if (rest.length > 2) parts[n++] = rest.slice(1);
+  }
   parts[n++] = "\n";
   return n;
 };

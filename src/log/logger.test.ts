@@ -154,3 +154,22 @@ test("a field a JSON line cannot hold fails the call that logs it, not a later b
   expect(() => createLogger({ format: "json" }).info("count", { n: 1n })).toThrow();
   expect(createLogger({ format: "text", write: () => {} }).info("count", { n: 1n })).toBeUndefined();
 });
+
+test("json lines read as the line object stringified whole, whatever the fields", () => {
+  const { logger, lines } = capture({ format: "json" });
+  const cases: (Record<string, unknown> | undefined)[] = [
+    undefined,
+    {},
+    { skip: undefined },
+    { request_id: "req_3", status: 200, latency_ms: 1.25, stream: false, reason: 'a "b"\n\u2028' },
+    { level: "custom", msg: "over", time: 1, extra: true },
+    { toJSON: () => ({ replaced: 1 }) },
+  ];
+  for (const fields of cases) logger.info("request \u001b", fields);
+  expect(lines).toEqual(
+    cases.map(
+      (fields) =>
+        `${JSON.stringify({ time: "2026-11-30T10:00:00.000Z", level: "info", msg: "request \u001b", ...fields })}\n`,
+    ),
+  );
+});

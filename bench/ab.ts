@@ -92,6 +92,8 @@ const PAIRS: Pair[] = [
     { id: "nopurge", a: "mindgw", b: "mindgw-nopurge", c: 32, scenario },
     // A/A: two gateways of the same build and config; its interval is the harness's noise floor.
     { id: "aa", a: "mindgw-twin", b: "mindgw", c: 32, scenario },
+    // What the access line costs: the same gateway with `log.level: warn` (no access line) as a.
+    { id: "access-line", a: "mindgw-log-warn", b: "mindgw", c: 32, scenario },
     { id: "shadow", a: "mindgw", b: "mindgw-shadow", c: 32, scenario },
     { id: "shadow-default-cap", a: "mindgw", b: "mindgw-shadow-default-cap", c: 32, scenario },
     // `shadow` is the default (since session 5 every copy from the shadow thread, its pair recorded
@@ -176,6 +178,11 @@ async function main(): Promise<void> {
     const targets = allTargets(fake.url, fake.pid, existsSync(binary) ? binary : undefined);
     // `mindgw` once more, for the A/A pair.
     if (existsSync(binary)) targets.push(mindgwTarget(fake.url, binary, { name: "mindgw-twin" }));
+    // `mindgw` without its access lines, for the `access-line` pair.
+    if (existsSync(binary))
+      targets.push(
+        mindgwTarget(fake.url, binary, { name: "mindgw-log-warn", extraYaml: "log: { level: warn }" }),
+      );
     if (againstBinary)
       for (const target of allTargets(fake.url, fake.pid, againstBinary))
         if (Object.values(AGAINST).includes(target.name))

@@ -105,3 +105,71 @@ test("warnings and errors are marked to be written soon; info and debug lines ma
     ["error", true],
   ]);
 });
+
+test("the default writer's lines (formatted when their batch is written) read as lines formatted at once", async () => {
+  // Logs the same lines through the default writer (stderr) and through `write`, then exits; an
+  // object value changed after its call prints as it was when logged.
+  const run = async (format: "text" | "json") => {
+    const script = `
+      import { createLogger } from "${import.meta.dir}/logger.ts";
+      const now = () => new Date("2026-11-30T10:00:00.000Z");
+      const same = [];
+      const loggers = [createLogger({ format: "${format}", now }), createLogger({ format: "${format}", now, write: (line) => same.push(line) })];
+      for (const logger of loggers) {
+        const models = ["a", "b"];
+        logger.info("request", { request_id: "req_1", status: 200, latency_ms: 12.345, ttft_ms: 1e-7, stream: true, reason: "say \\"hi\\"\\n", skip: undefined });
+        logger.warn("worker connected", { models });
+        models.push("c");
+        logger.error("bare");
+        logger.debug("dropped");
+      }
+      process.on("exit", () => process.stdout.write(same.join("")));`;
+    const proc = Bun.spawn([process.execPath, "-e", script], { stdout: "pipe", stderr: "pipe" });
+    expect(await proc.exited).toBe(0);
+    return {
+      stderr: await new Response(proc.stderr).text(),
+      formattedAtOnce: await new Response(proc.stdout).text(),
+    };
+  };
+  const text = await run("text");
+  expect(text.stderr).toBe(text.formattedAtOnce);
+  expect(text.stderr).toBe(
+    [
+      '2026-11-30T10:00:00.000Z info request request_id=req_1 status=200 latency_ms=12.345 ttft_ms=1e-7 stream=true reason="say \\"hi\\"\\n"\n',
+      "2026-11-30T10:00:00.000Z warn worker connected models=a,b\n",
+      "2026-11-30T10:00:00.000Z error bare\n",
+    ].join(""),
+  );
+  const json = await run("json");
+  expect(json.stderr).toBe(json.formattedAtOnce);
+  expect(
+    json.stderr
+      .split("\n")
+      .filter(Boolean)
+      .map((line) => JSON.parse(line).models),
+  ).toEqual([undefined, ["a", "b"], undefined]);
+});
+
+test("a field a JSON line cannot hold fails the call that logs it, not a later batch", () => {
+  expect(() => createLogger({ format: "json" }).info("count", { n: 1n })).toThrow();
+  expect(createLogger({ format: "text", write: () => {} }).info("count", { n: 1n })).toBeUndefined();
+});
+
+test("json lines read as the line object stringified whole, whatever the fields", () => {
+  const { logger, lines } = capture({ format: "json" });
+  const cases: (Record<string, unknown> | undefined)[] = [
+    undefined,
+    {},
+    { skip: undefined },
+    { request_id: "req_3", status: 200, latency_ms: 1.25, stream: false, reason: 'a "b"\n\u2028' },
+    { level: "custom", msg: "over", time: 1, extra: true },
+    { toJSON: () => ({ replaced: 1 }) },
+  ];
+  for (const fields of cases) logger.info("request \u001b", fields);
+  expect(lines).toEqual(
+    cases.map(
+      (fields) =>
+        `${JSON.stringify({ time: "2026-11-30T10:00:00.000Z", level: "info", msg: "request \u001b", ...fields })}\n`,
+    ),
+  );
+});

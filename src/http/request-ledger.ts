@@ -27,7 +27,6 @@ export interface RequestObserver {
  * request, where a log of its own was a second).
  */
 export class RequestLedger extends AttemptLog implements DispatchTelemetry, EndedRequest {
-  readonly startedAt = Date.now();
   private readonly startedMs = performance.now();
   principal: Principal | undefined;
   model: string | null = null;
@@ -51,6 +50,8 @@ export class RequestLedger extends AttemptLog implements DispatchTelemetry, Ende
   // The client's address and headers as fields of their own, not an object of them per request.
   constructor(
     readonly requestId: string,
+    /** Wall-clock milliseconds at the request's arrival (the caller's read: its request id has it too). */
+    readonly startedAt: number,
     readonly frontDoor: FrontDoor,
     private readonly clientIp: string | null,
     private readonly userAgent: string | null,

@@ -77,6 +77,25 @@ describe("front door", () => {
     expect(Number.parseInt(id.slice(4, 16), 16)).toBe(row.startedAt);
   });
 
+  test("times a whole answer's first byte and its end as one moment", async () => {
+    // A clock that moves on every read: the two agree only if one read times both.
+    let now = 1_000;
+    const clock = spyOn(performance, "now").mockImplementation(() => now++);
+    let response: Response;
+    try {
+      response = await post("/v1/chat/completions", {
+        model: "mock",
+        messages: [{ role: "user", content: "hi" }],
+      });
+    } finally {
+      clock.mockRestore();
+    }
+    const id = response.headers.get("x-request-id") ?? "";
+    const row = await waitForValue(`the audit row of ${id}`, () => finished.find((r) => r.requestId === id));
+    expect(row.ttfbMs).toBeGreaterThan(0);
+    expect(row.latencyMs).toBe(row.ttfbMs as number);
+  });
+
   test("maps each failure to its status in the caller's dialect", async () => {
     const cases: [string, unknown, number, string][] = [
       ["/v1/chat/completions", "{not json", 400, "invalid_json"],

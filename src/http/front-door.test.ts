@@ -24,6 +24,27 @@ const post = (path: string, body: unknown, headers: Record<string, string> = {})
     }),
   );
 
+/**
+ * A chat completion answered while `clock.now` moves on every read (from `start`, one a read),
+ * with its request id and audit row: what one read stamps agrees, two reads do not.
+ */
+async function chatUnderMovingClock(clock: { now(): number }, start: number) {
+  let now = start;
+  const moving = spyOn(clock, "now").mockImplementation(() => now++);
+  let response: Response;
+  try {
+    response = await post("/v1/chat/completions", {
+      model: "mock",
+      messages: [{ role: "user", content: "hi" }],
+    });
+  } finally {
+    moving.mockRestore();
+  }
+  const id = response.headers.get("x-request-id") ?? "";
+  const row = await waitForValue(`the audit row of ${id}`, () => finished.find((r) => r.requestId === id));
+  return { id, row };
+}
+
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), "mindgw-front-door-"));
   const config = parseConfig({
@@ -59,39 +80,15 @@ describe("front door", () => {
   });
 
   test("stamps a fresh request id with the request's own start time", async () => {
-    // A clock that moves on every read: the id and the record agree only if one read stamps both.
-    let now = 1_700_000_000_000;
-    const clock = spyOn(Date, "now").mockImplementation(() => now++);
-    let response: Response;
-    try {
-      response = await post("/v1/chat/completions", {
-        model: "mock",
-        messages: [{ role: "user", content: "hi" }],
-      });
-    } finally {
-      clock.mockRestore();
-    }
-    const id = response.headers.get("x-request-id") ?? "";
-    const row = await waitForValue(`the audit row of ${id}`, () => finished.find((r) => r.requestId === id));
+    // The id and the record agree only if one read stamps both.
+    const { id, row } = await chatUnderMovingClock(Date, 1_700_000_000_000);
     // `req_` and the UUIDv7's first 48 bits: the Unix milliseconds it was made at.
     expect(Number.parseInt(id.slice(4, 16), 16)).toBe(row.startedAt);
   });
 
   test("times a whole answer's first byte and its end as one moment", async () => {
-    // A clock that moves on every read: the two agree only if one read times both.
-    let now = 1_000;
-    const clock = spyOn(performance, "now").mockImplementation(() => now++);
-    let response: Response;
-    try {
-      response = await post("/v1/chat/completions", {
-        model: "mock",
-        messages: [{ role: "user", content: "hi" }],
-      });
-    } finally {
-      clock.mockRestore();
-    }
-    const id = response.headers.get("x-request-id") ?? "";
-    const row = await waitForValue(`the audit row of ${id}`, () => finished.find((r) => r.requestId === id));
+    // The two agree only if one read times both.
+    const { row } = await chatUnderMovingClock(performance, 1_000);
     expect(row.ttfbMs).toBeGreaterThan(0);
     expect(row.latencyMs).toBe(row.ttfbMs as number);
   });

@@ -98,7 +98,7 @@ const info = {
 };
 
 function request(observer: RequestObserver, i: number): void {
-  const ledger = new RequestLedger(`req-${i}`, "chat", "127.0.0.1", "bench", null, observer);
+  const ledger = new RequestLedger(`req-${i}`, Date.now(), "chat", "127.0.0.1", "bench", null, observer);
   ledger.model = "bench-model";
   ledger.stream = stream;
   observer.started(ledger);

@@ -22,6 +22,9 @@ export const DIALECT_HEADERS: Record<Dialect, readonly string[]> = {
   anthropic: ["anthropic-beta", "anthropic-version"],
 };
 
+/** A call that carries none of them (most OpenAI-dialect calls): one shared record, never written. */
+export const NO_DIALECT_HEADERS: Readonly<Record<string, string>> = Object.freeze({});
+
 /** A parsed JSON object body. Unknown fields are kept: the gateway passes them through. */
 export type JsonObject = Record<string, unknown>;
 

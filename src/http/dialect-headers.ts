@@ -1,7 +1,4 @@
-import { DIALECT_HEADERS, type Dialect } from "../core/dialect.ts";
-
-/** The answer when the client sent none of them (most OpenAI-dialect calls): shared, never written. */
-const NONE: Readonly<Record<string, string>> = Object.freeze({});
+import { DIALECT_HEADERS, type Dialect, NO_DIALECT_HEADERS } from "../core/dialect.ts";
 
 /** The client's dialect headers from the allow-list (core/dialect.ts); no object made when there are none. */
 export function dialectHeaders(headers: Headers, dialect: Dialect): Readonly<Record<string, string>> {
@@ -12,7 +9,7 @@ export function dialectHeaders(headers: Headers, dialect: Dialect): Readonly<Rec
     out ??= {};
     out[name] = value;
   }
-  return out ?? NONE;
+  return out ?? NO_DIALECT_HEADERS;
 }
 
 /** The request's query string with its `?` (`?beta=true`), or "". */

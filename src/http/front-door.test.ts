@@ -1,16 +1,19 @@
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { afterAll, beforeAll, describe, expect, spyOn, test } from "bun:test";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import type { AuditRecord } from "../audit/audit-record.ts";
 import { EMBEDDED_DEFAULTS, parseConfig } from "../config/load-config.ts";
 import { createGateway, type Gateway } from "../gateway/create-gateway.ts";
 import { silentLogger } from "../log/logger.ts";
+import { waitForValue } from "../testing/wait-for.ts";
 
 // The front door through app.handle(): no socket, the real pipeline, a real SQLite file.
 // (Elysia finds the path by offset, so test URLs need a realistic host such as localhost.)
 let dir: string;
 let gateway: Gateway;
 let adminKey = "";
+const finished: AuditRecord[] = [];
 
 const post = (path: string, body: unknown, headers: Record<string, string> = {}) =>
   gateway.handle(
@@ -20,6 +23,27 @@ const post = (path: string, body: unknown, headers: Record<string, string> = {})
       body: typeof body === "string" ? body : JSON.stringify(body),
     }),
   );
+
+/**
+ * A chat completion answered while `clock.now` moves on every read (from `start`, one a read),
+ * with its request id and audit row: what one read stamps agrees, two reads do not.
+ */
+async function chatUnderMovingClock(clock: { now(): number }, start: number) {
+  let now = start;
+  const moving = spyOn(clock, "now").mockImplementation(() => now++);
+  let response: Response;
+  try {
+    response = await post("/v1/chat/completions", {
+      model: "mock",
+      messages: [{ role: "user", content: "hi" }],
+    });
+  } finally {
+    moving.mockRestore();
+  }
+  const id = response.headers.get("x-request-id") ?? "";
+  const row = await waitForValue(`the audit row of ${id}`, () => finished.find((r) => r.requestId === id));
+  return { id, row };
+}
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), "mindgw-front-door-"));
@@ -34,6 +58,7 @@ beforeAll(async () => {
     onBootstrapKey: (key) => {
       adminKey = key;
     },
+    events: [{ publish: (event) => event.type === "request.finished" && finished.push(event.record) }],
   });
 });
 
@@ -52,6 +77,20 @@ describe("front door", () => {
     expect(response.headers.get("x-request-id")).toMatch(/^req_/);
     const body = (await response.json()) as { choices: { message: { content: string } }[] };
     expect(body.choices[0]?.message.content).toContain("You said: hi");
+  });
+
+  test("stamps a fresh request id with the request's own start time", async () => {
+    // The id and the record agree only if one read stamps both.
+    const { id, row } = await chatUnderMovingClock(Date, 1_700_000_000_000);
+    // `req_` and the UUIDv7's first 48 bits: the Unix milliseconds it was made at.
+    expect(Number.parseInt(id.slice(4, 16), 16)).toBe(row.startedAt);
+  });
+
+  test("times a whole answer's first byte and its end as one moment", async () => {
+    // The two agree only if one read times both.
+    const { row } = await chatUnderMovingClock(performance, 1_000);
+    expect(row.ttfbMs).toBeGreaterThan(0);
+    expect(row.latencyMs).toBe(row.ttfbMs as number);
   });
 
   test("maps each failure to its status in the caller's dialect", async () => {

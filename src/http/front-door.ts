@@ -28,11 +28,16 @@ export function createFrontDoor(deps: FrontDoorDeps) {
   const steps = new GuardSteps(deps);
   const callModel = modelPipeline(deps, steps);
 
-  /** The request's record, its headers and the place it holds: one object the layers below share. */
+  /**
+   * The request's record, its headers and the place it holds: one object the layers below share.
+   * One wall-clock read stamps both the record's start and a fresh request id.
+   */
   function ledgerOf(request: Request, clientIp: string | null, frontDoor: FrontDoor): RequestLedger {
     const headers = request.headers;
+    const startedAt = Date.now();
     return new RequestLedger(
-      requestIdOf(headers),
+      requestIdOf(headers, startedAt),
+      startedAt,
       frontDoor,
       clientIp,
       headers.get("user-agent"),

@@ -106,13 +106,13 @@ export function modelPipeline(
       }
       const reply = dispatched.reply;
       if (reply.kind === "json") {
-        ledger.firstByte();
+        ledger.wholeAnswer();
         account(call, dispatched, model);
         if (capture) ledger.responseBody = JSON.stringify(reply.body);
         return steps.answered(call, Response.json(reply.body, { headers }));
       }
       if (reply.kind === "bytes") {
-        ledger.firstByte();
+        ledger.wholeAnswer();
         account(call, dispatched, model);
         if (capture) ledger.responseBody = decoder.decode(reply.body);
         // The request's own headers object, finished here (no copy): nothing answers after this.

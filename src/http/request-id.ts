@@ -4,11 +4,13 @@ const SAFE_ID = /^[A-Za-z0-9._:-]{1,128}$/;
  * The caller's `x-request-id` when it is safe to echo and log, else a fresh one. Fresh ids are
  * UUIDv7 (time-ordered): the audit log indexes request ids, and ordered keys append to that
  * index instead of landing on random pages, which halved the audit batch write time measured
- * in docs/BENCHMARKS-HISTORY.md. Not a secret, so the embedded timestamp is harmless.
+ * in docs/BENCHMARKS-HISTORY.md. Not a secret, so the embedded timestamp is harmless. `now`: the
+ * request's start time when the caller has read the clock already (a clock read is ~40–110 ns on
+ * a virtual machine, and a request made ~23 of them: docs/BENCHMARKS-HISTORY.md, session 16).
  */
-export function requestIdOf(headers: Headers): string {
+export function requestIdOf(headers: Headers, now?: number): string {
   const given = headers.get("x-request-id");
-  return given && SAFE_ID.test(given) ? given : freshRequestId();
+  return given && SAFE_ID.test(given) ? given : freshRequestId(now);
 }
 
 const PREFIX = "req_";

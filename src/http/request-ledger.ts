@@ -27,7 +27,6 @@ export interface RequestObserver {
  * request, where a log of its own was a second).
  */
 export class RequestLedger extends AttemptLog implements DispatchTelemetry, EndedRequest {
-  readonly startedAt = Date.now();
   private readonly startedMs = performance.now();
   principal: Principal | undefined;
   model: string | null = null;
@@ -43,7 +42,7 @@ export class RequestLedger extends AttemptLog implements DispatchTelemetry, Ende
   responseBody: string | undefined;
   private ttfbMs: number | null = null;
   private closed = false;
-  // How it ended, kept until it is reported.
+  // How it ended, kept until it is reported (`endedMs` 0 until its end or whole answer is timed).
   private endedMs = 0;
   private status = 0;
   private error: GatewayError | undefined;
@@ -51,6 +50,8 @@ export class RequestLedger extends AttemptLog implements DispatchTelemetry, Ende
   // The client's address and headers as fields of their own, not an object of them per request.
   constructor(
     readonly requestId: string,
+    /** Wall-clock milliseconds at the request's arrival (the caller's read: its request id has it too). */
+    readonly startedAt: number,
     readonly frontDoor: FrontDoor,
     private readonly clientIp: string | null,
     private readonly userAgent: string | null,
@@ -83,13 +84,26 @@ export class RequestLedger extends AttemptLog implements DispatchTelemetry, Ende
   }
 
   /**
+   * A whole answer is in hand (not a stream): its first byte and its end are one moment, timed by
+   * one clock read that `finish` then takes as the end (a read is ~70–110 ns on a virtual machine:
+   * docs/BENCHMARKS-HISTORY.md, session 16).
+   */
+  wholeAnswer(): void {
+    if (this.closed) return;
+    const now = performance.now();
+    this.ttfbMs ??= now - this.startedMs;
+    this.endedMs = now;
+  }
+
+  /**
    * Ends the request's record; later calls are ignored, so every path may call it. The record's
-   * latency is taken now; the record is built and reported with the turn's other ends.
+   * latency is taken now (at its whole answer, when `wholeAnswer` timed that); the record is
+   * built and reported with the turn's other ends.
    */
   finish(status: number, error?: GatewayError): void {
     if (this.closed) return;
     this.closed = true;
-    this.endedMs = performance.now();
+    if (this.endedMs === 0) this.endedMs = performance.now();
     this.status = status;
     this.error = error;
     if (this.ends) this.ends.add(this);

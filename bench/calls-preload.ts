@@ -1,0 +1,113 @@
+/**
+ * Preloaded into a gateway run from source by bench/calls-per-request.ts (`bun --preload`): counts
+ * the calls into Bun's and JavaScriptCore's builtins that a request makes (clock reads, header
+ * reads, promises with resolvers, JSON, the upstream socket's writes and callbacks, `new
+ * Response`, timers), and where each is called from. Each builtin is wrapped in place before the
+ * gateway loads, so the gateway's own code calls the wrapper; getters Bun makes unconfigurable
+ * (`request.url`, `request.headers`, `request.signal`) are not counted. On SIGUSR2 it writes
+ * what it counted since the last signal to `$CALLS_OUT` (JSON) and starts again.
+ */
+import { writeFileSync } from "node:fs";
+
+const out = process.env.CALLS_OUT;
+if (!out) throw new Error("CALLS_OUT is not set");
+
+const counts = new Map<string, number>();
+/** Call sites, sampled one call in `SITE_EVERY` (a stack trace is dear), by name and two frames. */
+const sites = new Map<string, number>();
+const SITE_EVERY = 7;
+let calls = 0;
+const ROOT = `${import.meta.dir.replace(/bench$/, "")}src/`;
+
+function count(name: string): void {
+  counts.set(name, (counts.get(name) ?? 0) + 1);
+  if (++calls % SITE_EVERY !== 0) return;
+  const frames = (new Error().stack ?? "").split("\n").slice(3, 5);
+  const where = frames.map((frame) => frame.trim().replace(/^at /, "").replace(ROOT, "")).join(" < ");
+  const key = `${name} @ ${where}`;
+  sites.set(key, (sites.get(key) ?? 0) + SITE_EVERY);
+}
+
+type AnyFunction = (this: unknown, ...args: unknown[]) => unknown;
+
+/** Replaces `holder[key]` with a wrapper that counts each call as `name`. */
+function countCalls(holder: object, key: string, name: string): void {
+  const slots = holder as Record<string, unknown>;
+  const original = slots[key];
+  if (typeof original !== "function") return;
+  const call = original as AnyFunction;
+  slots[key] = function (this: unknown, ...args: unknown[]) {
+    count(name);
+    return call.apply(this, args);
+  };
+}
+
+countCalls(Headers.prototype, "get", "Headers.get");
+countCalls(Headers.prototype, "has", "Headers.has");
+countCalls(Headers.prototype, "set", "Headers.set");
+for (const method of ["text", "bytes", "json", "arrayBuffer"])
+  countCalls(Request.prototype, method, `request.${method}()`);
+countCalls(Promise, "withResolvers", "Promise.withResolvers");
+for (const timer of ["setImmediate", "setTimeout", "clearTimeout", "setInterval", "queueMicrotask"])
+  countCalls(globalThis, timer, timer);
+countCalls(performance, "now", "performance.now");
+countCalls(Date, "now", "Date.now");
+countCalls(JSON, "parse", "JSON.parse");
+countCalls(JSON, "stringify", "JSON.stringify");
+countCalls(TextEncoder.prototype, "encode", "TextEncoder.encode");
+countCalls(TextEncoder.prototype, "encodeInto", "TextEncoder.encodeInto");
+countCalls(TextDecoder.prototype, "decode", "TextDecoder.decode");
+countCalls(AbortSignal.prototype, "addEventListener", "AbortSignal.addEventListener");
+countCalls(AbortSignal.prototype, "removeEventListener", "AbortSignal.removeEventListener");
+countCalls(crypto, "getRandomValues", "crypto.getRandomValues");
+globalThis.Response = new Proxy(Response, {
+  construct(target, args, newTarget) {
+    count("new Response");
+    return Reflect.construct(target, args, newTarget);
+  },
+});
+
+/** The server's `requestIP` (one a request), counted on the server's prototype once it exists. */
+const serve = Bun.serve;
+Object.assign(Bun, {
+  serve(options: Parameters<typeof Bun.serve>[0]) {
+    const server = serve.call(Bun, options);
+    const prototype = Object.getPrototypeOf(server) as object;
+    if (!counted.has(prototype)) {
+      counted.add(prototype);
+      countCalls(prototype, "requestIP", "server.requestIP");
+    }
+    return server;
+  },
+});
+
+/** The upstream sockets' methods and their handlers' callbacks (each a crossing into JS). */
+const counted = new WeakSet<object>();
+const connect = Bun.connect;
+Object.assign(Bun, {
+  async connect(options: Parameters<typeof Bun.connect>[0]) {
+    const handlers = options.socket as unknown as Record<string, unknown>;
+    if (!counted.has(handlers)) {
+      counted.add(handlers);
+      for (const event of ["open", "data", "drain", "end", "close"])
+        countCalls(handlers, event, `socket on ${event}`);
+    }
+    const socket = await connect.call(Bun, options);
+    const prototype = Object.getPrototypeOf(socket) as object;
+    if (!counted.has(prototype)) {
+      counted.add(prototype);
+      for (const method of ["write", "end", "flush", "ref", "unref", "timeout", "setNoDelay"])
+        countCalls(prototype, method, `socket.${method}`);
+    }
+    return socket;
+  },
+});
+
+process.on("SIGUSR2", () => {
+  writeFileSync(
+    out,
+    JSON.stringify({ counts: Object.fromEntries(counts), sites: Object.fromEntries(sites) }),
+  );
+  counts.clear();
+  sites.clear();
+});

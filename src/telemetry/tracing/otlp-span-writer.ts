@@ -109,13 +109,14 @@ export class SpanWriter extends ProtoWriter {
       const value = pairs[a + 1] as number;
       const key = slot >>> TYPE_SHIFT;
       this.pos = pos;
-      if (type === STRING) {
-        const pairAt = this.known.pairOffsetOf(key, value);
+      // A TEXT value is an offset into this batch's own strings: never kept (table-bytes.ts).
+      if (type !== TEXT) {
+        const pairAt = this.known.pairOffsetOf(slot, value);
         if (pairAt >= 0) {
-          const pairLength = this.known.pairLengthOf(key);
+          const pairLength = this.known.pairLengthOf(slot);
           this.room(pairLength);
           b = this.buffer;
-          pos = putBytes(b, pos, this.known.bytes, pairAt, pairLength);
+          pos = putBytes(b, pos, this.known.pairBytes, pairAt, pairLength);
           continue;
         }
       }
@@ -152,9 +153,6 @@ export class SpanWriter extends ProtoWriter {
       if (type === STRING) {
         b[pos++] = 0x0a; // AnyValue.string_value
         pos = putBytes(b, pos, this.known.bytes, valueAt, valueLength);
-        // Kept whole for the next span with this value under this key (both strings of the table's).
-        if (key < this.table.length && value < this.table.length)
-          this.known.keepPair(key, value, b, pairStart, pos);
       } else if (type === BOOLEAN) {
         b[pos++] = 0x10; // AnyValue.bool_value
         b[pos++] = value;
@@ -170,7 +168,12 @@ export class SpanWriter extends ProtoWriter {
       } else {
         b[pos++] = 0x0a; // AnyValue.string_value
         pos = putBytes(b, pos, this.strings, valueAt, valueLength);
+        continue;
       }
+      // Kept whole for the next span with this value in this slot (a key, and a string value,
+      // of the table's: one past it would be another string once the table grows).
+      if (key < this.table.length && (type !== STRING || value < this.table.length))
+        this.known.keepPair(slot, value, b, pairStart, pos);
     }
     const message = n[i + 14] as number;
     this.pos = pos;

@@ -9,6 +9,8 @@ import { TYPES } from "./span-batch-layout.ts";
  */
 export class TableBytes {
   bytes = new Uint8Array(16 * 1024);
+  /** `bytes` as a DataView (putBytes copies from it). */
+  view = new DataView(this.bytes.buffer);
   private end = 0;
   private offsets = new Int32Array(256).fill(-1);
   private lengths = new Int32Array(256);
@@ -24,6 +26,8 @@ export class TableBytes {
   private pairValues = new Float64Array(0);
   private pairLengths = new Int32Array(0);
   pairBytes = new Uint8Array(0);
+  /** `pairBytes` as a DataView (putBytes copies from it). */
+  pairView = new DataView(this.pairBytes.buffer);
 
   constructor(readonly table: readonly string[]) {}
 
@@ -87,6 +91,7 @@ export class TableBytes {
     this.pairValues = values;
     this.pairLengths = lengths;
     this.pairBytes = bytes;
+    this.pairView = new DataView(bytes.buffer);
   }
 
   /** `from[start, end)` copied after the kept bytes (the store grown when short); where it went. */
@@ -96,6 +101,7 @@ export class TableBytes {
       const grown = new Uint8Array(Math.max(this.bytes.length * 2, this.end + length));
       grown.set(this.bytes.subarray(0, this.end));
       this.bytes = grown;
+      this.view = new DataView(grown.buffer);
     }
     this.bytes.set(from.subarray(start, end), this.end);
     return this.end;

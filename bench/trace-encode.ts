@@ -65,10 +65,12 @@ const tracer = new BatchTracer({
 });
 const deps = { metrics: undefined, traces: requestTraces(tracer, false) };
 for (let i = 0; taken.length < Number(values.batches); i++) tracedRequest(i, deps);
-// The thread's mirror of the table as of each batch (a batch names it as it was then).
+// The thread's mirror of the table, as the thread hands it to the encoder: one array a generation
+// (grown by each batch; a batch names only strings it held then), so the encoder keeps its bytes
+// across batches as it does on the thread (table-bytes.ts), where a copy a batch made it start over.
 const mirror = new StringTableMirror();
 const records = new SpanRecords();
-const batches = taken.map((batch) => ({ batch, table: [...mirror.apply(batch.table)] }));
+const batches = taken.map((batch) => ({ batch, table: mirror.apply(batch.table) }));
 const resourceOf = () => resource;
 const scopeOf = () => scope;
 

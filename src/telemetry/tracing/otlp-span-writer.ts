@@ -36,6 +36,8 @@ export class SpanWriter extends ProtoWriter {
   private readonly known: TableBytes;
   /** `keptAt`'s string's length in bytes (its length prefix included). */
   private keptLength = 0;
+  /** The batch's own strings as a DataView (putBytes copies from it). */
+  private readonly stringsView: DataView;
 
   constructor(
     buffer: Uint8Array,
@@ -44,6 +46,7 @@ export class SpanWriter extends ProtoWriter {
   ) {
     super(buffer, 0);
     this.known = tableBytesOf(table);
+    this.stringsView = new DataView(strings.buffer, strings.byteOffset, strings.byteLength);
   }
 
   /**
@@ -84,23 +87,23 @@ export class SpanWriter extends ProtoWriter {
     pos += 2;
     b[pos++] = 0x0a; // trace_id
     b[pos++] = 16;
-    pos = putWords(b, pos, n, i + TRACE_ID, 4);
+    pos = putWords(this.view, pos, n, i + TRACE_ID, 4);
     b[pos++] = 0x12; // span_id
     b[pos++] = 8;
-    pos = putWords(b, pos, n, i + SPAN_ID, 2);
+    pos = putWords(this.view, pos, n, i + SPAN_ID, 2);
     if (n[i + 6] !== NONE) {
       b[pos++] = 0x22; // parent_span_id
       b[pos++] = 8;
-      pos = putWords(b, pos, n, i + PARENT_ID, 2);
+      pos = putWords(this.view, pos, n, i + PARENT_ID, 2);
     }
     b[pos++] = 0x2a; // name
-    pos = putBytes(b, pos, this.known.bytes, nameAt, nameLength);
+    pos = putBytes(this.view, pos, this.known.view, nameAt, nameLength);
     b[pos++] = 0x30; // kind
     pos = putVarint(b, pos, (n[i + 1] as number) + 1);
     b[pos++] = 0x39; // start_time_unix_nano
-    pos = putTime(b, pos, n[i + 9] as number, n[i + 10] as number);
+    pos = putTime(this.view, pos, n[i + 9] as number, n[i + 10] as number);
     b[pos++] = 0x41; // end_time_unix_nano
-    pos = putTime(b, pos, n[i + 11] as number, n[i + 12] as number);
+    pos = putTime(this.view, pos, n[i + 11] as number, n[i + 12] as number);
     const count = n[i + FIELDS] as number;
     for (let a = at, end = a + 2 * count; a < end; a += 2) {
       // key × TYPES + type, a small non-negative integer: bit operations, not a float modulo.
@@ -109,13 +112,14 @@ export class SpanWriter extends ProtoWriter {
       const value = pairs[a + 1] as number;
       const key = slot >>> TYPE_SHIFT;
       this.pos = pos;
-      if (type === STRING) {
-        const pairAt = this.known.pairOffsetOf(key, value);
+      // A TEXT value is an offset into this batch's own strings: never kept (table-bytes.ts).
+      if (type !== TEXT) {
+        const pairAt = this.known.pairOffsetOf(slot, value);
         if (pairAt >= 0) {
-          const pairLength = this.known.pairLengthOf(key);
+          const pairLength = this.known.pairLengthOf(slot);
           this.room(pairLength);
           b = this.buffer;
-          pos = putBytes(b, pos, this.known.bytes, pairAt, pairLength);
+          pos = putBytes(this.view, pos, this.known.pairView, pairAt, pairLength);
           continue;
         }
       }
@@ -146,15 +150,12 @@ export class SpanWriter extends ProtoWriter {
       b[pos++] = 0x4a; // attributes
       pos = putVarint(b, pos, kvLength);
       b[pos++] = 0x0a; // KeyValue.key
-      pos = putBytes(b, pos, this.known.bytes, keyAt, keyLength);
+      pos = putBytes(this.view, pos, this.known.view, keyAt, keyLength);
       b[pos++] = 0x12; // KeyValue.value
       pos = putVarint(b, pos, any);
       if (type === STRING) {
         b[pos++] = 0x0a; // AnyValue.string_value
-        pos = putBytes(b, pos, this.known.bytes, valueAt, valueLength);
-        // Kept whole for the next span with this value under this key (both strings of the table's).
-        if (key < this.table.length && value < this.table.length)
-          this.known.keepPair(key, value, b, pairStart, pos);
+        pos = putBytes(this.view, pos, this.known.view, valueAt, valueLength);
       } else if (type === BOOLEAN) {
         b[pos++] = 0x10; // AnyValue.bool_value
         b[pos++] = value;
@@ -169,8 +170,13 @@ export class SpanWriter extends ProtoWriter {
         }
       } else {
         b[pos++] = 0x0a; // AnyValue.string_value
-        pos = putBytes(b, pos, this.strings, valueAt, valueLength);
+        pos = putBytes(this.view, pos, this.stringsView, valueAt, valueLength);
+        continue;
       }
+      // Kept whole for the next span with this value in this slot (a key, and a string value,
+      // of the table's: one past it would be another string once the table grows).
+      if (key < this.table.length && (type !== STRING || value < this.table.length))
+        this.known.keepPair(slot, value, b, pairStart, pos);
     }
     const message = n[i + 14] as number;
     this.pos = pos;
@@ -189,14 +195,14 @@ export class SpanWriter extends ProtoWriter {
     pos = putVarint(b, pos, (messageAt >= 0 ? 1 + messageLength : 0) + 1 + varintSize(code));
     if (messageAt >= 0) {
       b[pos++] = 0x12; // Status.message
-      pos = putBytes(b, pos, this.known.bytes, messageAt, messageLength);
+      pos = putBytes(this.view, pos, this.known.view, messageAt, messageLength);
     }
     b[pos++] = 0x18; // Status.code
     pos = putVarint(b, pos, code);
     b[pos++] = 0x85; // flags (field 16, fixed32)
     b[pos++] = 0x01;
     pos = putFixed32(
-      b,
+      this.view,
       pos,
       ((n[i + 4] as number) & 255) | SPAN_FLAGS_HAS_IS_REMOTE | (n[i + 8] === 1 ? SPAN_FLAGS_IS_REMOTE : 0),
     );

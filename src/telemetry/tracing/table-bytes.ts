@@ -1,3 +1,5 @@
+import { TYPES } from "./span-batch-layout.ts";
+
 /**
  * The string table's strings as protobuf writes them (length prefix, then UTF-8), each encoded
  * the first time an export writes it and kept while the table lives: string-table.ts keeps one
@@ -7,18 +9,25 @@
  */
 export class TableBytes {
   bytes = new Uint8Array(16 * 1024);
+  /** `bytes` as a DataView (putBytes copies from it). */
+  view = new DataView(this.bytes.buffer);
   private end = 0;
   private offsets = new Int32Array(256).fill(-1);
   private lengths = new Int32Array(256);
   /**
-   * Per attribute key (by index): the string value last written under it, and where that whole
-   * attribute (the KeyValue with its tag and length) is kept. A key's value nearly always repeats
-   * from one span to the next (the model, the route, the front door), so the attribute is one
-   * copy, not two strings found and four lengths worked out again.
+   * Per attribute slot (key index × TYPES + value type, as a batch names it): the value last
+   * written under it (a table index for a string, the number, 0 or 1) and that whole attribute
+   * (the KeyValue with its tag and length), kept in the slot's own `PAIR_BYTES` of `pairBytes`.
+   * A slot's value nearly always repeats from one span to the next (the model, the route, the
+   * status, the stream flag), so the attribute is one copy, not a key and a value found and
+   * their lengths worked out again. A slot has room for one attribute, written over when its
+   * value changes: a value that changes with every span (tokens, cost) costs a copy, never room.
    */
-  private pairValues = new Int32Array(64).fill(-1);
-  private pairOffsets = new Int32Array(64);
-  private pairLengths = new Int32Array(64);
+  private pairValues = new Float64Array(0);
+  private pairLengths = new Int32Array(0);
+  pairBytes = new Uint8Array(0);
+  /** `pairBytes` as a DataView (putBytes copies from it). */
+  pairView = new DataView(this.pairBytes.buffer);
 
   constructor(readonly table: readonly string[]) {}
 
@@ -47,27 +56,42 @@ export class TableBytes {
     return at;
   }
 
-  /** Where the attribute of table string `value` under table key `key` is kept whole, or -1. */
-  pairOffsetOf(key: number, value: number): number {
-    return key < this.pairValues.length && this.pairValues[key] === value
-      ? (this.pairOffsets[key] as number)
-      : -1;
+  /** Where the attribute of `value` in `slot` is kept whole in `pairBytes`, or -1. */
+  pairOffsetOf(slot: number, value: number): number {
+    return slot < this.pairValues.length && this.pairValues[slot] === value ? slot * PAIR_BYTES : -1;
   }
 
   /** The kept attribute's length in bytes (`pairOffsetOf` found it). */
-  pairLengthOf(key: number): number {
-    return this.pairLengths[key] as number;
+  pairLengthOf(slot: number): number {
+    return this.pairLengths[slot] as number;
   }
 
-  /** Keeps `from[start, end)` as the attribute of table string `value` under table key `key`. */
-  keepPair(key: number, value: number, from: Uint8Array, start: number, end: number): void {
-    this.pairValues = reaching(this.pairValues, key, -1);
-    this.pairOffsets = reaching(this.pairOffsets, key, 0);
-    this.pairLengths = reaching(this.pairLengths, key, 0);
-    this.pairOffsets[key] = this.copy(from, start, end);
-    this.pairLengths[key] = end - start;
-    this.pairValues[key] = value;
-    this.end += end - start;
+  /**
+   * Keeps `from[start, end)` as the attribute of `value` in `slot`, in place of the slot's last
+   * one. Not kept past the first `PAIR_KEYS` keys or longer than `PAIR_BYTES` (a long model name).
+   */
+  keepPair(slot: number, value: number, from: Uint8Array, start: number, end: number): void {
+    const length = end - start;
+    if (slot >= PAIR_KEYS * TYPES || length > PAIR_BYTES) return;
+    if (slot >= this.pairValues.length) this.reachPairs(slot);
+    this.pairBytes.set(from.subarray(start, end), slot * PAIR_BYTES);
+    this.pairLengths[slot] = length;
+    this.pairValues[slot] = value;
+  }
+
+  /** The pair slots grown to hold `slot` (twice as many at least); a new slot holds no value. */
+  private reachPairs(slot: number): void {
+    const slots = Math.min(PAIR_KEYS * TYPES, Math.max(this.pairValues.length * 2, slot + 1, 32 * TYPES));
+    const values = new Float64Array(slots).fill(Number.NaN);
+    values.set(this.pairValues);
+    const lengths = new Int32Array(slots);
+    lengths.set(this.pairLengths);
+    const bytes = new Uint8Array(slots * PAIR_BYTES);
+    bytes.set(this.pairBytes);
+    this.pairValues = values;
+    this.pairLengths = lengths;
+    this.pairBytes = bytes;
+    this.pairView = new DataView(bytes.buffer);
   }
 
   /** `from[start, end)` copied after the kept bytes (the store grown when short); where it went. */
@@ -77,6 +101,7 @@ export class TableBytes {
       const grown = new Uint8Array(Math.max(this.bytes.length * 2, this.end + length));
       grown.set(this.bytes.subarray(0, this.end));
       this.bytes = grown;
+      this.view = new DataView(grown.buffer);
     }
     this.bytes.set(from.subarray(start, end), this.end);
     return this.end;
@@ -90,6 +115,11 @@ function reaching(array: Int32Array<ArrayBuffer>, index: number, fill: number): 
   grown.set(array);
   return grown;
 }
+
+/** Bytes a kept attribute may take (a key and a model name fit in it, as a rule). */
+const PAIR_BYTES = 128;
+/** Keys whose attributes are kept whole: the request spans' keys are the table's first (span-attributes.ts). */
+const PAIR_KEYS = 64;
 
 /** The last table's bytes: batches come with the same table (grown) until its generation ends. */
 let lastTable: TableBytes | undefined;

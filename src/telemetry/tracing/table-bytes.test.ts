@@ -1,0 +1,60 @@
+import { expect, test } from "bun:test";
+import { SpanKind } from "@opentelemetry/api";
+import { ProtobufTraceSerializer } from "@opentelemetry/otlp-transformer";
+import { resourceFromAttributes } from "@opentelemetry/resources";
+import { encodeSpanBatch } from "./otlp-proto-batch.ts";
+import { readSpanBatch } from "./read-span-batch.ts";
+import { SpanBatchWriter } from "./span-batch.ts";
+import { StringTableMirror } from "./string-table.ts";
+import { tableBytesOf } from "./table-bytes.ts";
+
+const resource = resourceFromAttributes({ "service.name": "mindgw" });
+const scope = { name: "mindgw", version: "1.0.0" };
+
+/**
+ * Batches of spans whose attributes change from one span to the next (two models taking turns,
+ * a token count and a flag of each span's own), each encoded as the export thread encodes them
+ * (one string table across batches) and checked against the library's bytes.
+ */
+function encodeTurns(batches: number, spans: number): readonly string[] {
+  const writer = new SpanBatchWriter(spans);
+  const mirror = new StringTableMirror();
+  let table: readonly string[] = [];
+  for (let b = 0; b < batches; b++) {
+    for (let s = 0; s < spans; s++) {
+      const i = b * spans + s;
+      writer.begin("chat m", SpanKind.SERVER, resource, scope);
+      writer.context("0af7651916cd43dd8448eb211c80319c", "b7ad6b7169203331", 1, undefined);
+      writer.times(1_700_000_000, i, 1_700_000_001, i);
+      writer.status(0, undefined);
+      writer.setAttribute("gen_ai.request.model", i % 2 === 0 ? "model-a" : "model-b");
+      writer.setAttribute("gen_ai.usage.input_tokens", i);
+      writer.setAttribute("mindgw.stream", i % 3 === 0);
+      writer.setAttribute("mindgw.cost_usd", i % 2 === 0 ? 0.25 : 0.5);
+      writer.end();
+    }
+    const batch = writer.take();
+    table = mirror.apply(batch.table);
+    const ours = encodeSpanBatch(
+      batch,
+      table,
+      () => resource,
+      () => scope,
+    );
+    const spansRead = readSpanBatch(
+      batch,
+      table,
+      () => resource,
+      () => scope,
+    );
+    expect(ours).toEqual(ProtobufTraceSerializer.serializeRequest(spansRead));
+  }
+  return table;
+}
+
+test("attributes whose values change every span keep the encoder's store from growing", () => {
+  // Each attribute is kept whole in its key's and type's own room, written over when the value
+  // changes: kept by appending, two models taking turns grew the store by an attribute a span.
+  const table = encodeTurns(40, 256);
+  expect(tableBytesOf(table).bytes.length).toBe(16 * 1024);
+});

@@ -19,9 +19,7 @@ function wholeWithin(response: Response, bytes: number): boolean {
 }
 
 /** A stream's first read, taken before the relay's loop (`readInHand`). */
-interface Started {
-  first: BodyRead | Promise<BodyRead>;
-}
+type FirstRead = BodyRead | Promise<BodyRead>;
 
 const EMPTY = new Uint8Array(0);
 
@@ -53,12 +51,12 @@ export function relayAnswer(
   if (!isFeed(answer)) return relayWhole(request, ctx, call, hop, answer);
   // What the client hands as a feed is a successful event stream it did not decode.
   const inHand = readInHand(answer);
-  if ("whole" in inHand)
+  if (inHand instanceof Uint8Array)
     return relayWhole(request, ctx, call, hop, {
       status: answer.status,
       contentType: EVENT_STREAM,
       retryAfter: undefined,
-      body: inHand.whole,
+      body: inHand,
     });
   return relayStream(
     ctx,
@@ -94,16 +92,16 @@ async function relayResponse(
 /**
  * What a stream's feed holds already, read with no wait: its whole body when the first read
  * holds all the length its head declared (a short stream that came in one read with its head),
- * which can then go in one answer frame; else that read, for the relay to go on from. Nothing
- * waits here, so no byte reaches the gateway later than it would have.
+ * which can then go in one answer frame; else that read, for the relay to go on from (no object
+ * around either). Nothing waits here, so no byte reaches the gateway later than it would have.
  */
-function readInHand(answer: StreamedAnswer): { whole: Uint8Array } | Started {
+function readInHand(answer: StreamedAnswer): Uint8Array | FirstRead {
   const first = answer.body.readMany();
-  if (first instanceof Promise) return { first };
-  if (first.done) return { whole: EMPTY };
-  if (first.size !== answer.length) return { first };
+  if (first instanceof Promise) return first;
+  if (first.done) return EMPTY;
+  if (first.size !== answer.length) return first;
   const [only] = first.value;
-  return { whole: first.value.length === 1 && only ? only : Buffer.concat(first.value, first.size) };
+  return first.value.length === 1 && only ? only : Buffer.concat(first.value, first.size);
 }
 
 /**
@@ -150,12 +148,12 @@ async function relayStream(
   hop: WorkerHop,
   head: HeadFrame,
   body: ByteFeed | undefined,
-  started?: Started,
+  started?: FirstRead,
 ): Promise<void> {
   ctx.send(head, hop);
   try {
     // The first read may be taken already (readInHand): at the start the window's credit allows it.
-    let next = started?.first;
+    let next = started;
     while (body) {
       if (next === undefined) {
         if (!call.hasCredit) await call.ready();

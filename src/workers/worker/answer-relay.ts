@@ -20,6 +20,8 @@ function wholeWithin(response: Response, bytes: number): boolean {
 
 /** A stream's first read, taken before the relay's loop (`readInHand`). */
 type FirstRead = BodyRead | Promise<BodyRead>;
+/** A stream's first read and the one after it, both taken before the relay's loop. */
+type TwoReads = [BodyRead, FirstRead];
 
 const EMPTY = new Uint8Array(0);
 
@@ -50,7 +52,7 @@ export function relayAnswer(
   if (answer instanceof Response) return relayResponse(request, ctx, call, hop, answer);
   if (!isFeed(answer)) return relayWhole(request, ctx, call, hop, answer);
   // What the client hands as a feed is a successful event stream it did not decode.
-  const inHand = readInHand(answer);
+  const inHand = readInHand(answer, request.window);
   if (inHand instanceof Uint8Array)
     return relayWhole(request, ctx, call, hop, {
       status: answer.status,
@@ -90,16 +92,26 @@ async function relayResponse(
 }
 
 /**
- * What a stream's feed holds already, read with no wait: its whole body when the first read
- * holds all the length its head declared (a short stream that came in one read with its head),
- * which can then go in one answer frame; else that read, for the relay to go on from (no object
- * around either). Nothing waits here, so no byte reaches the gateway later than it would have.
+ * What a stream's feed holds already, read with no wait: its whole body when the first read holds
+ * all of it (a short stream that came in one read with its head), which can then go in one answer
+ * frame; else the reads taken, for the relay to go on from (no object around a lone read). All of
+ * it is all the length the head declared; with none declared (a chunked stream), the feed's next
+ * read says at once whether the body ended there, as the gateway's byte relay asks once the end
+ * marker went by (routing/byte-relay.ts): an upstream that wrote its whole stream at once then
+ * costs one frame a side, not a head, a chunk and an end. Nothing waits here, so no byte reaches
+ * the gateway later than it would have; the second read is taken only within the first credit.
  */
-function readInHand(answer: StreamedAnswer): Uint8Array | FirstRead {
+function readInHand(answer: StreamedAnswer, window: number): Uint8Array | FirstRead | TwoReads {
   const first = answer.body.readMany();
   if (first instanceof Promise) return first;
   if (first.done) return EMPTY;
-  if (first.size !== answer.length) return first;
+  if (first.size !== answer.length) {
+    if (answer.length !== -1 || first.size >= window) return first;
+    const next = answer.body.readMany();
+    // Observed now: a call cancelled before the relay comes to it must not leave it unhandled.
+    if (next instanceof Promise) next.catch(() => {});
+    if (next instanceof Promise || !next.done) return [first, next];
+  }
   const [only] = first.value;
   return first.value.length === 1 && only ? only : Buffer.concat(first.value, first.size);
 }
@@ -140,7 +152,7 @@ async function relayPieces(
 /**
  * An answer read as it comes, a read only while there is credit: from a `Response` body's
  * reader, or the lean client's feed (no stream object), each read taking all it holds. `started`:
- * the read `readInHand` took from the feed already.
+ * the read or two `readInHand` took from the feed already.
  */
 async function relayStream(
   ctx: UpstreamCallContext,
@@ -148,19 +160,21 @@ async function relayStream(
   hop: WorkerHop,
   head: HeadFrame,
   body: ByteFeed | undefined,
-  started?: FirstRead,
+  started?: FirstRead | TwoReads,
 ): Promise<void> {
   ctx.send(head, hop);
   try {
-    // The first read may be taken already (readInHand): at the start the window's credit allows it.
-    let next = started;
+    // The first reads may be taken already (readInHand): at the start the window's credit allows them.
+    let next = Array.isArray(started) ? started[0] : started;
+    let after = Array.isArray(started) ? started[1] : undefined;
     while (body) {
       if (next === undefined) {
         if (!call.hasCredit) await call.ready();
         if (call.cancelled) return;
       }
       const read = await (next ?? body.readMany());
-      next = undefined;
+      next = after;
+      after = undefined;
       if (read.done) break;
       for (const piece of read.value) if (!(await emit(ctx, call, head.id, piece))) return;
     }

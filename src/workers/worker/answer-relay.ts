@@ -146,7 +146,7 @@ async function relayPieces(
   bytes: Uint8Array,
 ): Promise<void> {
   ctx.send(head, hop);
-  if (await emit(ctx, call, head.id, bytes)) ctx.send({ type: "end", id: head.id }, hop);
+  if (await emit(ctx, call, bytes)) ctx.send({ type: "end", id: head.id }, hop);
 }
 
 /**
@@ -172,11 +172,16 @@ async function relayStream(
         if (!call.hasCredit) await call.ready();
         if (call.cancelled) return;
       }
-      const read = await (next ?? body.readMany());
+      // Awaited only where it waits (a read in hand costs no turn), as the pieces' sends are.
+      const pending = next ?? body.readMany();
+      const read = pending instanceof Promise ? await pending : pending;
       next = after;
       after = undefined;
       if (read.done) break;
-      for (const piece of read.value) if (!(await emit(ctx, call, head.id, piece))) return;
+      for (const piece of read.value) {
+        const sent = emit(ctx, call, piece);
+        if (!(sent instanceof Promise ? await sent : sent)) return;
+      }
     }
     ctx.send({ type: "end", id: head.id }, hop);
   } finally {
@@ -185,23 +190,34 @@ async function relayStream(
 }
 
 /**
- * Sends bytes in chunk frames. One read can return far more than the window (the runtime
- * buffers the socket), so credit gates every piece sent, not only the next read. False once the
- * call is cancelled.
+ * Sends bytes (from `at`) in chunk frames. One read can return far more than the window (the
+ * runtime buffers the socket), so credit gates every piece sent, not only the next read. False
+ * once the call is cancelled. Sent at once while there is credit: no promise and no async frame a
+ * piece (a paced stream sends a piece a token); a promise only from where it must wait.
  */
-async function emit(
+function emit(
   ctx: UpstreamCallContext,
   call: StreamCredit,
-  id: string,
   bytes: Uint8Array,
-): Promise<boolean> {
-  const wireId = Number(id);
-  for (let at = 0; at < bytes.byteLength; at += ctx.maxChunkBytes) {
-    if (!call.hasCredit) await call.ready();
+  at = 0,
+): boolean | Promise<boolean> {
+  for (; at < bytes.byteLength; at += ctx.maxChunkBytes) {
     if (call.cancelled) return false;
+    if (!call.hasCredit) return emitWhenReady(ctx, call, bytes, at);
     const piece = bytes.subarray(at, at + ctx.maxChunkBytes);
-    ctx.sendChunk(wireId, piece);
+    ctx.sendChunk(call.key, piece);
     call.take(piece.byteLength);
   }
   return true;
+}
+
+/** The rest of `emit`'s bytes, from `at`, once there is credit again or the call was cancelled. */
+async function emitWhenReady(
+  ctx: UpstreamCallContext,
+  call: StreamCredit,
+  bytes: Uint8Array,
+  at: number,
+): Promise<boolean> {
+  await call.ready();
+  return emit(ctx, call, bytes, at);
 }

@@ -11,7 +11,13 @@
  * `--against DIR` runs another checkout's gateway and worker side the same way, batches
  * alternating, and prints both side by side. The process's CPU µs a call is printed too, for
  * what it is worth under load.
- *   bun bench/tunnel-cells.ts [--batches 8] [--batch 400] [--concurrency 8] [--stream] [--against OTHER_CHECKOUT]
+ * `--chunked` or `--paced` start the burst upstream so (bench/burst-upstream.ts): a stream written at
+ * once but chunked, one chunk an event, with no declared length (as the test fake's streams come,
+ * and as bench/ab.ts's stream scenario reaches the worker), or one event a write, a turn apart (a
+ * model server pacing its tokens): the tunnel's general path, head, chunks and end, not the
+ * whole answer's one frame.
+ *   bun bench/tunnel-cells.ts [--batches 8] [--batch 400] [--concurrency 8] [--stream] [--chunked | --paced]
+ *     [--against OTHER_CHECKOUT]
  */
 import { heapStats } from "bun:jsc";
 import { join, resolve } from "node:path";
@@ -25,6 +31,8 @@ const { values } = parseArgs({
     batch: { type: "string", default: "400" },
     concurrency: { type: "string", default: "8" },
     stream: { type: "boolean", default: false },
+    chunked: { type: "boolean", default: false },
+    paced: { type: "boolean", default: false },
     against: { type: "string" },
   },
 });
@@ -41,7 +49,8 @@ type Harness = typeof import("../src/workers/testing/tunnel-harness.ts");
 type WorkerProvider = typeof import("../src/workers/gateway/worker-provider.ts");
 type Session = typeof import("../src/workers/worker/worker-session.ts");
 
-const upstream = spawnService(["bun", join(ROOT, "bench/burst-upstream.ts")]);
+const upstreamShape = values.chunked ? ["--chunked"] : values.paced ? ["--paced"] : [];
+const upstream = spawnService(["bun", join(ROOT, "bench/burst-upstream.ts"), ...upstreamShape]);
 const upstreamUrl = `http://127.0.0.1:${await upstream.portLine()}/v1`;
 
 /** A checkout's two sides of the tunnel in this process, and one step of calls through them. */

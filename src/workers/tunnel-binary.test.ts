@@ -165,6 +165,36 @@ function recordingUpstream() {
   return { url: `http://127.0.0.1:${server.port}/v1`, bodies, release: () => held.resolve() };
 }
 
+/**
+ * An upstream that writes its whole answer in one socket write: an event stream chunked, with no
+ * declared length, its last chunk with it (as a server that had the stream whole writes it), so
+ * the worker reads its head, its body and its end at once.
+ */
+function oneWriteChunkedUpstream() {
+  const chunk = (text: string) => `${text.length.toString(16)}\r\n${text}\r\n`;
+  const events = SSE.split(/(?<=\n\n)/);
+  const answer = `HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\ntransfer-encoding: chunked\r\n\r\n${events.map(chunk).join("")}0\r\n\r\n`;
+  const server = Bun.listen<{ got: string }>({
+    hostname: "127.0.0.1",
+    port: 0,
+    socket: {
+      open(socket) {
+        socket.data = { got: "" };
+      },
+      data(socket, bytes) {
+        socket.data.got += new TextDecoder().decode(bytes);
+        const headEnd = socket.data.got.indexOf("\r\n\r\n");
+        const length = Number(/content-length: *(\d+)/i.exec(socket.data.got)?.[1] ?? 0);
+        if (headEnd < 0 || Buffer.byteLength(socket.data.got) < headEnd + 4 + length) return;
+        socket.data.got = "";
+        socket.write(answer);
+      },
+    },
+  });
+  cleanup(() => server.stop(true));
+  return { url: `http://127.0.0.1:${server.port}/v1` };
+}
+
 const binaryRequest = (id: number, stream: boolean, text: string) =>
   encodeRequestFrame(
     { id, requestId: `r${id}`, path: "/chat/completions", model: "llama-small", stream, window: 256 * 1024 },
@@ -219,6 +249,26 @@ describe("the worker's side", () => {
       expect(JSON.parse(text(1))).toEqual(expect.objectContaining({ object: "chat.completion" }));
       expect(text(2)).toBe(SSE);
     });
+
+  test("a chunked stream whose end came in the read with its head goes whole, in one answer frame", async () => {
+    const gw = fakeGateway({ batch: true, binaryAnswers: true }, cleanup);
+    startWorker(gw.url, oneWriteChunkedUpstream().url, cleanup);
+    await waitFor("the worker to register", () => gw.register() !== undefined);
+    gw.send(binaryRequest(4, true, CLIENT_TEXT.replace("{", '{"stream":true,')));
+    const answered = () => gw.frames().slice(1) as Uint8Array[];
+    await waitFor("the answer's end", () =>
+      answered().some((f) => f[0] === ANSWER_KIND && (f[5] as number) & 2),
+    );
+    // No declared length, yet no head, chunk and end one by one: its next read said it had ended.
+    expect(answered().map((f) => [f[0], f[5]])).toEqual([[ANSWER_KIND, 3]]);
+    const answer = decodeAnswer(answered()[0] as Uint8Array);
+    if (typeof answer === "string") throw new Error(answer);
+    expect([answer.status, answer.contentType, new TextDecoder().decode(answer.body)]).toEqual([
+      200,
+      "text/event-stream",
+      SSE,
+    ]);
+  });
 
   test("a stream whose end is not in with its head goes as it comes: its head, then chunks, then its end", async () => {
     const upstream = recordingUpstream();

@@ -19,9 +19,9 @@ function wholeWithin(response: Response, bytes: number): boolean {
 }
 
 /** A stream's first read, taken before the relay's loop (`readInHand`). */
-interface Started {
-  first: BodyRead | Promise<BodyRead>;
-}
+type FirstRead = BodyRead | Promise<BodyRead>;
+/** A stream's first read and the one after it, both taken before the relay's loop. */
+type TwoReads = [BodyRead, FirstRead];
 
 const EMPTY = new Uint8Array(0);
 
@@ -52,13 +52,13 @@ export function relayAnswer(
   if (answer instanceof Response) return relayResponse(request, ctx, call, hop, answer);
   if (!isFeed(answer)) return relayWhole(request, ctx, call, hop, answer);
   // What the client hands as a feed is a successful event stream it did not decode.
-  const inHand = readInHand(answer);
-  if ("whole" in inHand)
+  const inHand = readInHand(answer, request.window);
+  if (inHand instanceof Uint8Array)
     return relayWhole(request, ctx, call, hop, {
       status: answer.status,
       contentType: EVENT_STREAM,
       retryAfter: undefined,
-      body: inHand.whole,
+      body: inHand,
     });
   return relayStream(
     ctx,
@@ -92,18 +92,28 @@ async function relayResponse(
 }
 
 /**
- * What a stream's feed holds already, read with no wait: its whole body when the first read
- * holds all the length its head declared (a short stream that came in one read with its head),
- * which can then go in one answer frame; else that read, for the relay to go on from. Nothing
- * waits here, so no byte reaches the gateway later than it would have.
+ * What a stream's feed holds already, read with no wait: its whole body when the first read holds
+ * all of it (a short stream that came in one read with its head), which can then go in one answer
+ * frame; else the reads taken, for the relay to go on from (no object around a lone read). All of
+ * it is all the length the head declared; with none declared (a chunked stream), the feed's next
+ * read says at once whether the body ended there, as the gateway's byte relay asks once the end
+ * marker went by (routing/byte-relay.ts): an upstream that wrote its whole stream at once then
+ * costs one frame a side, not a head, a chunk and an end. Nothing waits here, so no byte reaches
+ * the gateway later than it would have; the second read is taken only within the first credit.
  */
-function readInHand(answer: StreamedAnswer): { whole: Uint8Array } | Started {
+function readInHand(answer: StreamedAnswer, window: number): Uint8Array | FirstRead | TwoReads {
   const first = answer.body.readMany();
-  if (first instanceof Promise) return { first };
-  if (first.done) return { whole: EMPTY };
-  if (first.size !== answer.length) return { first };
+  if (first instanceof Promise) return first;
+  if (first.done) return EMPTY;
+  if (first.size !== answer.length) {
+    if (answer.length !== -1 || first.size >= window) return first;
+    const next = answer.body.readMany();
+    // Observed now: a call cancelled before the relay comes to it must not leave it unhandled.
+    if (next instanceof Promise) next.catch(() => {});
+    if (next instanceof Promise || !next.done) return [first, next];
+  }
   const [only] = first.value;
-  return { whole: first.value.length === 1 && only ? only : Buffer.concat(first.value, first.size) };
+  return first.value.length === 1 && only ? only : Buffer.concat(first.value, first.size);
 }
 
 /**
@@ -136,13 +146,13 @@ async function relayPieces(
   bytes: Uint8Array,
 ): Promise<void> {
   ctx.send(head, hop);
-  if (await emit(ctx, call, head.id, bytes)) ctx.send({ type: "end", id: head.id }, hop);
+  if (await emit(ctx, call, bytes)) ctx.send({ type: "end", id: head.id }, hop);
 }
 
 /**
  * An answer read as it comes, a read only while there is credit: from a `Response` body's
  * reader, or the lean client's feed (no stream object), each read taking all it holds. `started`:
- * the read `readInHand` took from the feed already.
+ * the read or two `readInHand` took from the feed already.
  */
 async function relayStream(
   ctx: UpstreamCallContext,
@@ -150,21 +160,28 @@ async function relayStream(
   hop: WorkerHop,
   head: HeadFrame,
   body: ByteFeed | undefined,
-  started?: Started,
+  started?: FirstRead | TwoReads,
 ): Promise<void> {
   ctx.send(head, hop);
   try {
-    // The first read may be taken already (readInHand): at the start the window's credit allows it.
-    let next = started?.first;
+    // The first reads may be taken already (readInHand): at the start the window's credit allows them.
+    let next = Array.isArray(started) ? started[0] : started;
+    let after = Array.isArray(started) ? started[1] : undefined;
     while (body) {
       if (next === undefined) {
         if (!call.hasCredit) await call.ready();
         if (call.cancelled) return;
       }
-      const read = await (next ?? body.readMany());
-      next = undefined;
+      // Awaited only where it waits (a read in hand costs no turn), as the pieces' sends are.
+      const pending = next ?? body.readMany();
+      const read = pending instanceof Promise ? await pending : pending;
+      next = after;
+      after = undefined;
       if (read.done) break;
-      for (const piece of read.value) if (!(await emit(ctx, call, head.id, piece))) return;
+      for (const piece of read.value) {
+        const sent = emit(ctx, call, piece);
+        if (!(sent instanceof Promise ? await sent : sent)) return;
+      }
     }
     ctx.send({ type: "end", id: head.id }, hop);
   } finally {
@@ -173,23 +190,34 @@ async function relayStream(
 }
 
 /**
- * Sends bytes in chunk frames. One read can return far more than the window (the runtime
- * buffers the socket), so credit gates every piece sent, not only the next read. False once the
- * call is cancelled.
+ * Sends bytes (from `at`) in chunk frames. One read can return far more than the window (the
+ * runtime buffers the socket), so credit gates every piece sent, not only the next read. False
+ * once the call is cancelled. Sent at once while there is credit: no promise and no async frame a
+ * piece (a paced stream sends a piece a token); a promise only from where it must wait.
  */
-async function emit(
+function emit(
   ctx: UpstreamCallContext,
   call: StreamCredit,
-  id: string,
   bytes: Uint8Array,
-): Promise<boolean> {
-  const wireId = Number(id);
-  for (let at = 0; at < bytes.byteLength; at += ctx.maxChunkBytes) {
-    if (!call.hasCredit) await call.ready();
+  at = 0,
+): boolean | Promise<boolean> {
+  for (; at < bytes.byteLength; at += ctx.maxChunkBytes) {
     if (call.cancelled) return false;
+    if (!call.hasCredit) return emitWhenReady(ctx, call, bytes, at);
     const piece = bytes.subarray(at, at + ctx.maxChunkBytes);
-    ctx.sendChunk(wireId, piece);
+    ctx.sendChunk(call.key, piece);
     call.take(piece.byteLength);
   }
   return true;
+}
+
+/** The rest of `emit`'s bytes, from `at`, once there is credit again or the call was cancelled. */
+async function emitWhenReady(
+  ctx: UpstreamCallContext,
+  call: StreamCredit,
+  bytes: Uint8Array,
+  at: number,
+): Promise<boolean> {
+  await call.ready();
+  return emit(ctx, call, bytes, at);
 }

@@ -9,6 +9,10 @@
  * `--chunked` writes the stream at once as well, but chunked, one chunk an event pulled a microtask
  * apart (as the test fake's streams arrive at the gateway: one read of many chunks, the body's
  * data in pieces between chunk-size lines).
+ * `--sizes` answers two more models, to tell a stream's size from its path (bench/answer-split.ts):
+ * `bench-model-small` streams 3 events (the whole text with its finish, the usage, [DONE]: 511
+ * bytes, about a non-stream answer's 384), and `bench-model-padded` answers a non-stream request
+ * with its content padded to the stream's 4,193 bytes.
  * Prints one JSON line `{"port":N}` once listening; stops on SIGTERM. `GET /served` answers
  * `{"served":N}`, the completions answered so far (the benchmarks count shadow copies with it).
  */
@@ -19,6 +23,7 @@ const { values } = parseArgs({
     port: { type: "string", default: "0" },
     paced: { type: "boolean", default: false },
     chunked: { type: "boolean", default: false },
+    sizes: { type: "boolean", default: false },
   },
 });
 
@@ -34,12 +39,13 @@ const chunk = (delta: object, finish: string | null, extra: object = {}) =>
     ...extra,
   })}\n\n`;
 const usage = { prompt_tokens: 12, completion_tokens: EVENTS, total_tokens: 12 + EVENTS };
+const usageEvent = `data: ${JSON.stringify({ id: "chatcmpl-burst", object: "chat.completion.chunk", created, model: "bench-model", choices: [], usage })}\n\n`;
 const words = Array.from({ length: EVENTS }, (_, i) => `word${i} `);
 const streamBody = [
   chunk({ role: "assistant", content: "" }, null),
   ...words.map((w) => chunk({ content: w }, null)),
   chunk({}, "stop"),
-  `data: ${JSON.stringify({ id: "chatcmpl-burst", object: "chat.completion.chunk", created, model: "bench-model", choices: [], usage })}\n\n`,
+  usageEvent,
   "data: [DONE]\n\n",
 ].join("");
 const jsonBody = JSON.stringify({
@@ -52,6 +58,26 @@ const jsonBody = JSON.stringify({
 });
 const streamHeaders = { "content-type": "text/event-stream", "cache-control": "no-cache" };
 const jsonHeaders = { "content-type": "application/json" };
+
+/** `--sizes`: a stream at a non-stream answer's size, and a non-stream answer at the stream's. */
+const smallStream = [chunk({ content: words.join("") }, "stop"), usageEvent, "data: [DONE]\n\n"].join("");
+const paddedJsonBody = JSON.stringify({
+  id: "chatcmpl-burst",
+  object: "chat.completion",
+  created,
+  model: "bench-model",
+  choices: [
+    {
+      index: 0,
+      message: {
+        role: "assistant",
+        content: words.join("").padEnd(words.join("").length + streamBody.length - jsonBody.length, "."),
+      },
+      finish_reason: "stop",
+    },
+  ],
+  usage,
+});
 
 const eventBytes = streamBody.split(/(?<=\n\n)/).map((event) => new TextEncoder().encode(event));
 
@@ -82,6 +108,12 @@ function chunkedStream(): ReadableStream<Uint8Array> {
 }
 
 const streamOf = () => (values.paced ? pacedStream() : values.chunked ? chunkedStream() : streamBody);
+/** With `--sizes`, the body a request's model names (`bench-model-small`, `bench-model-padded`); else the usual one. */
+function sized(request: string, usual: string | ReadableStream<Uint8Array>, small: string, padded: string) {
+  if (!values.sizes) return usual;
+  if (request.includes('"bench-model-small"')) return small;
+  return request.includes('"bench-model-padded"') ? padded : usual;
+}
 
 let served = 0;
 const server = Bun.serve({
@@ -96,8 +128,8 @@ const server = Bun.serve({
     const body = await request.text();
     // A scan, not a parse: this fake must cost the machine as little as it can.
     return /"stream"\s*:\s*true/.test(body)
-      ? new Response(streamOf(), { headers: streamHeaders })
-      : new Response(jsonBody, { headers: jsonHeaders });
+      ? new Response(sized(body, streamOf(), smallStream, streamBody), { headers: streamHeaders })
+      : new Response(sized(body, jsonBody, jsonBody, paddedJsonBody), { headers: jsonHeaders });
   },
 });
 process.stdout.write(`${JSON.stringify({ port: server.port })}\n`);

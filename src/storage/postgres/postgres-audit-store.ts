@@ -16,9 +16,9 @@ class ProbeDone extends Error {}
  * The audit log in PostgreSQL, shared by every node. Inserts (COPY batches, postgres-audit-insert.ts)
  * run in a Worker thread with a connection of its own (postgres-audit-thread.ts): building and
  * sending the COPY text of a few thousand rows a second is CPU the event loop that serves
- * requests does not pay. The batch crosses as JSON text and the thread's reply settles `insert`
- * as if it ran here: written/rejected counts, or the storage failure that makes the writer keep
- * the batch. Reads, retention deletes and the health probe are single statements and stay on
+ * requests does not pay. The batch crosses as its rows' bytes (audit/audit-row-bytes.ts) and
+ * the thread's reply settles `insert` as if it ran here: written/rejected counts, or the storage
+ * failure that makes the writer keep the batch. Reads, retention deletes and the health probe are single statements and stay on
  * `sql`, the node's pool; the thread starts with the first insert.
  */
 export async function createPostgresAuditStore(

@@ -1,7 +1,8 @@
 /**
  * PostgreSQL's audit thread: a Worker with a connection of its own that writes the audit
  * batches (COPY text built and sent here), so that a flush costs the gateway's event loop only
- * the JSON text of the batch. Same protocol and request loop as SQLite's (audit-thread.ts).
+ * its rows' bytes (audit/audit-row-bytes.ts). Same protocol and request loop as SQLite's
+ * (audit-thread.ts).
  */
 
 import type { SQL } from "bun";

@@ -176,7 +176,7 @@ export class SpanWriter extends ProtoWriter {
       // Kept whole for the next span with this value in this slot (a key, and a string value,
       // of the table's: one past it would be another string once the table grows).
       if (key < this.table.length && (type !== STRING || value < this.table.length))
-        this.known.keepPair(slot, value, b, pairStart, pos);
+        this.known.keepPair(slot, value, this.view, pairStart, pos);
     }
     const message = n[i + 14] as number;
     this.pos = pos;

@@ -1,3 +1,4 @@
+import { putBytes } from "./proto-writer.ts";
 import { TYPES } from "./span-batch-layout.ts";
 
 /**
@@ -67,14 +68,15 @@ export class TableBytes {
   }
 
   /**
-   * Keeps `from[start, end)` as the attribute of `value` in `slot`, in place of the slot's last
+   * Keeps the bytes `from` views at [start, end) as the attribute of `value` in `slot`, in place of the slot's last
    * one. Not kept past the first `PAIR_KEYS` keys or longer than `PAIR_BYTES` (a long model name).
    */
-  keepPair(slot: number, value: number, from: Uint8Array, start: number, end: number): void {
+  keepPair(slot: number, value: number, from: DataView, start: number, end: number): void {
     const length = end - start;
     if (slot >= PAIR_KEYS * TYPES || length > PAIR_BYTES) return;
     if (slot >= this.pairValues.length) this.reachPairs(slot);
-    this.pairBytes.set(from.subarray(start, end), slot * PAIR_BYTES);
+    // No subarray made: a value that changes every span (tokens, cost) is kept every span.
+    putBytes(this.pairView, slot * PAIR_BYTES, from, start, length);
     this.pairLengths[slot] = length;
     this.pairValues[slot] = value;
   }

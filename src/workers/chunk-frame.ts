@@ -23,9 +23,14 @@ export function encodeChunk(id: number, bytes: Uint8Array): Uint8Array<ArrayBuff
   return frame;
 }
 
-/** The id and payload of a chunk frame (the payload is a view, not a copy); undefined if malformed. */
-export function decodeChunk(frame: Uint8Array): { id: number; bytes: Uint8Array } | undefined {
-  if (frame.byteLength < CHUNK_HEADER_BYTES || frame[0] !== CHUNK_KIND) return undefined;
-  const id = readU32(frame, 1);
-  return { id, bytes: frame.subarray(CHUNK_HEADER_BYTES) };
+/**
+ * A chunk frame's request id, or -1 if the frame is malformed (cut short, of another kind). Read
+ * with its payload (`chunkBytes`), not into an object a frame: a paced stream's chunk frames reach
+ * the gateway one a token.
+ */
+export function chunkId(frame: Uint8Array): number {
+  return frame.byteLength < CHUNK_HEADER_BYTES || frame[0] !== CHUNK_KIND ? -1 : readU32(frame, 1);
 }
+
+/** A chunk frame's payload (after `chunkId` accepted it): a view, not a copy. */
+export const chunkBytes = (frame: Uint8Array): Uint8Array => frame.subarray(CHUNK_HEADER_BYTES);

@@ -1,5 +1,5 @@
 import { BATCH_KIND, decodeBatch } from "./batch-frame.ts";
-import { CHUNK_KIND, decodeChunk } from "./chunk-frame.ts";
+import { CHUNK_KIND, chunkBytes, chunkId } from "./chunk-frame.ts";
 import { decodeJson } from "./protocol.ts";
 
 /** Where the frames of one tunnel message go. */
@@ -51,8 +51,8 @@ function control(text: string, to: MessageFrames): string | undefined {
 }
 
 function chunk(bytes: Uint8Array, to: MessageFrames): string | undefined {
-  const decoded = decodeChunk(bytes);
-  if (!decoded) return "malformed binary frame";
-  to.chunk(decoded.id, decoded.bytes);
+  const id = chunkId(bytes);
+  if (id < 0) return "malformed binary frame";
+  to.chunk(id, chunkBytes(bytes));
   return undefined;
 }

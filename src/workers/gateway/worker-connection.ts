@@ -1,7 +1,7 @@
 import type { KeyEndReason } from "../../auth/key-sessions.ts";
 import { ANSWER_KIND, Answer, decodeAnswer } from "../answer-frame.ts";
 import { BATCH_KIND, decodeBatch } from "../batch-frame.ts";
-import { CHUNK_KIND, decodeChunk } from "../chunk-frame.ts";
+import { CHUNK_KIND, chunkBytes, chunkId } from "../chunk-frame.ts";
 import {
   CloseCode,
   decodeJson,
@@ -164,9 +164,9 @@ export function createWorkerConnection(deps: ConnectionDeps): WorkerConnection {
   }
 
   function chunk(to: WorkerTunnel, bytes: Uint8Array) {
-    const decoded = bytes[0] === CHUNK_KIND ? decodeChunk(bytes) : undefined;
-    if (!decoded) return fail(CloseCode.protocolError, "malformed binary frame");
-    to.receiveChunk(decoded.id, decoded.bytes);
+    const id = chunkId(bytes);
+    if (id < 0) return fail(CloseCode.protocolError, "malformed binary frame");
+    to.receiveChunk(id, chunkBytes(bytes));
   }
 
   /** A control frame: JSON text, or the value a framework already parsed from it. */

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { decodeChunk, encodeChunk, MAX_REQUEST_ID } from "../chunk-frame.ts";
+import { chunkBytes, chunkId, encodeChunk, MAX_REQUEST_ID } from "../chunk-frame.ts";
 import { modelMatcher } from "../gateway/model-allow-list.ts";
 import { backoffDelay } from "./backoff.ts";
 import { toConnectUrl } from "./connect-url.ts";
@@ -43,16 +43,15 @@ describe("worker helpers", () => {
     const bytes = new TextEncoder().encode("data: é😀\n\n");
     const frame = encodeChunk(MAX_REQUEST_ID, bytes);
     expect(frame.byteLength).toBe(bytes.byteLength + 5);
-    const decoded = decodeChunk(frame);
-    expect(decoded?.id).toBe(MAX_REQUEST_ID);
-    expect(decoded?.bytes).toEqual(bytes);
+    expect(chunkId(frame)).toBe(MAX_REQUEST_ID);
+    expect(chunkBytes(frame)).toEqual(bytes);
     // Half a character in one frame, the rest in the next: the bytes travel untouched.
-    const first = decodeChunk(encodeChunk(7, bytes.subarray(0, 8)));
-    const second = decodeChunk(encodeChunk(7, bytes.subarray(8)));
-    const empty = new Uint8Array();
-    expect(Buffer.concat([first?.bytes ?? empty, second?.bytes ?? empty])).toEqual(Buffer.from(bytes));
-    expect(decodeChunk(new Uint8Array([1, 0, 0]))).toBeUndefined();
-    expect(decodeChunk(new Uint8Array([2, 0, 0, 0, 1, 65]))).toBeUndefined();
+    const first = encodeChunk(7, bytes.subarray(0, 8));
+    const second = encodeChunk(7, bytes.subarray(8));
+    expect([chunkId(first), chunkId(second)]).toEqual([7, 7]);
+    expect(Buffer.concat([chunkBytes(first), chunkBytes(second)])).toEqual(Buffer.from(bytes));
+    expect(chunkId(new Uint8Array([1, 0, 0]))).toBe(-1);
+    expect(chunkId(new Uint8Array([2, 0, 0, 0, 1, 65]))).toBe(-1);
   });
 
   test("model allow-lists are globs; an empty list permits nothing", () => {

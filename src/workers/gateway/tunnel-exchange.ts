@@ -18,7 +18,6 @@ export interface ExchangeLink {
 const NULL_BODY = new Set([204, 205, 304]);
 /** What a feed read answers past the end (never written to). */
 const END: BodyRead = Object.freeze({ done: true, size: 0, value: [] as Uint8Array[] }) as BodyRead;
-const NO_PIECES: readonly Uint8Array[] = Object.freeze([]);
 const NOTHING_TO_DO: Promise<void> = Promise.resolve();
 const cancelled = () => new GatewayError({ status: 499, code: "internal_error", message: "cancelled" });
 
@@ -74,11 +73,10 @@ function tunnelError(worker: string, code: TunnelErrorCode, message: string): Ga
  * is collected whole first, so a worker lost mid-body is still a retryable failure.
  *
  * A `lean` exchange builds no `Response` where the answer allows: a non-stream answer comes as
- * a `WholeAnswer` (its bytes), a successful event stream as the exchange itself, a
- * `StreamedAnswer` whose body it is too, read as the byte relay reads the lean client's feed
- * (`readMany`): no object is made a stream to answer with.
+ * a `WholeAnswer` (its bytes), a successful event stream as a `StreamedAnswer` whose body is
+ * the exchange itself, read as the byte relay reads the lean client's feed (`readMany`).
  */
-export class TunnelExchange implements TunnelStream, StreamedAnswer, ByteFeed, Abortable {
+export class TunnelExchange implements TunnelStream, ByteFeed, Abortable {
   readonly response: Promise<ExchangeAnswer>;
   private readonly resolve: (response: ExchangeAnswer) => void;
   private readonly reject: (error: unknown) => void;
@@ -86,19 +84,17 @@ export class TunnelExchange implements TunnelStream, StreamedAnswer, ByteFeed, A
    * The reply's head as the worker sent it, in fields of the exchange (not an object of its own a
    * request); `status` 0 until the head came.
    */
-  private headStatus = 0;
+  private status = 0;
   private contentType = "";
   private retryAfter: string | undefined;
   private servedBy: string | undefined;
   private finished = false;
   /**
    * Body pieces not yet handed on: a stream's, queued for its reader; a non-stream answer's,
-   * collected until its end (one array serves either). Made at the first piece, and a stream's
-   * read takes the array itself, so a stream that came whole makes one array, not two.
+   * collected until its end (one array an exchange serves either).
    */
-  private pieces: Uint8Array[] | undefined;
-  /** Every body byte the worker sent (a stream's whole length once its end came). */
-  private receivedBytes = 0;
+  private readonly pieces: Uint8Array[] = [];
+  private collectedBytes = 0;
   private ended = false;
   private failure: unknown;
   /**
@@ -131,33 +127,14 @@ export class TunnelExchange implements TunnelStream, StreamedAnswer, ByteFeed, A
     if (!this.hooked) signal.addEventListener("abort", this, { once: true });
   }
 
-  /** The head's status, 0 until it came (as a `StreamedAnswer`, only ever read once it came). */
-  get status(): number {
-    return this.headStatus;
-  }
-
-  /**
-   * As a `StreamedAnswer`, the body's length: known once its end came, as when the head came with
-   * the whole body and its end in one answer frame (a short stream the worker had whole), before
-   * the relay reads: it then knows where the body ends without a read for the end. -1 until then.
-   */
-  get length(): number {
-    return this.ended ? this.receivedBytes : -1;
-  }
-
-  /** As a `StreamedAnswer`: the exchange is its own byte feed. */
-  get body(): ByteFeed {
-    return this;
-  }
-
   /** The caller's signal aborted. */
   handleEvent(): void {
     this.abort(this.signal.reason);
   }
 
   onHead(status: number, contentType: string, retryAfter?: string, servedBy?: string): void {
-    if (this.headStatus !== 0 || this.finished) return;
-    this.headStatus = status;
+    if (this.status !== 0 || this.finished) return;
+    this.status = status;
     this.contentType = contentType;
     this.retryAfter = retryAfter;
     this.servedBy = servedBy;
@@ -165,16 +142,16 @@ export class TunnelExchange implements TunnelStream, StreamedAnswer, ByteFeed, A
     // A peer link's `servedBy` is a header only a Response carries.
     const feed =
       this.lean && !servedBy && status >= 200 && status < 300 && contentType.includes("text/event-stream");
-    this.resolve(feed ? this : this.build(this.streamBody()));
+    this.resolve(feed ? { status, length: -1, body: this } : this.build(this.body()));
   }
 
   /** Body bytes from a binary chunk frame; `bytes` is a view into that frame, owned by us now. */
   onChunk(bytes: Uint8Array): void {
-    if (this.headStatus === 0 || this.finished) return;
-    this.receivedBytes += bytes.byteLength;
+    if (this.status === 0 || this.finished) return;
     if (!this.stream) {
-      this.queue(bytes);
-      if (this.receivedBytes > this.link.maxBodyBytes) {
+      this.pieces.push(bytes);
+      this.collectedBytes += bytes.byteLength;
+      if (this.collectedBytes > this.link.maxBodyBytes) {
         this.abort(
           new GatewayError({
             status: 502,
@@ -191,7 +168,7 @@ export class TunnelExchange implements TunnelStream, StreamedAnswer, ByteFeed, A
     }
     const waiting = this.waiting;
     if (!waiting) {
-      this.queue(bytes);
+      this.pieces.push(bytes);
       return;
     }
     this.waiting = undefined;
@@ -201,17 +178,17 @@ export class TunnelExchange implements TunnelStream, StreamedAnswer, ByteFeed, A
   }
 
   onEnd(): void {
-    if (this.headStatus === 0 || this.finished) return;
+    if (this.status === 0 || this.finished) return;
     this.finish();
     this.ended = true;
     if (!this.stream) {
-      const pieces = this.pieces ?? NO_PIECES;
+      const { pieces } = this;
       // The frame it came in is ours now (onChunk), so a lone piece is the body as it is.
       const body = (pieces.length === 1 ? pieces[0] : Buffer.concat(pieces)) as Uint8Array<ArrayBuffer>;
       // A peer link's `servedBy` is a header only a Response carries.
       if (this.lean && !this.servedBy)
         this.resolve({
-          status: this.headStatus,
+          status: this.status,
           contentType: this.contentType,
           retryAfter: this.retryAfter,
           body,
@@ -242,9 +219,8 @@ export class TunnelExchange implements TunnelStream, StreamedAnswer, ByteFeed, A
    * the failure when it comes. One read at a time, as the relay reads.
    */
   readMany(): BodyRead | Promise<BodyRead> {
-    const value = this.pieces;
-    if (value && value.length > 0) {
-      this.pieces = undefined;
+    if (this.pieces.length > 0) {
+      const value = this.pieces.splice(0);
       let size = 0;
       for (const piece of value) size += piece.byteLength;
       this.grant(size);
@@ -300,14 +276,9 @@ export class TunnelExchange implements TunnelStream, StreamedAnswer, ByteFeed, A
     else waiting.close();
   }
 
-  private queue(bytes: Uint8Array): void {
-    if (this.pieces) this.pieces.push(bytes);
-    else this.pieces = [bytes];
-  }
-
   private build(body: Uint8Array<ArrayBuffer> | ReadableStream<Uint8Array>): Response {
     // Only ever built once the head came (onHead, onEnd).
-    const { headStatus: status, contentType, retryAfter, servedBy } = this;
+    const { status, contentType, retryAfter, servedBy } = this;
     const headers = new Headers();
     if (contentType) headers.set("content-type", contentType);
     if (retryAfter) headers.set("retry-after", retryAfter);
@@ -323,11 +294,11 @@ export class TunnelExchange implements TunnelStream, StreamedAnswer, ByteFeed, A
    * The stream's body: a pull takes the next queued piece, or leaves its controller for the next
    * piece, end or failure to go to at once (no promise or async loop a piece).
    */
-  private streamBody(): ReadableStream<Uint8Array> {
+  private body(): ReadableStream<Uint8Array> {
     return new ReadableStream<Uint8Array>(
       {
         pull: (controller) => {
-          const next = this.pieces?.shift();
+          const next = this.pieces.shift();
           if (next) {
             controller.enqueue(next);
             this.grant(next.byteLength);

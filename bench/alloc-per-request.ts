@@ -119,7 +119,9 @@ async function gatewayFrom(root: string, name: string, metrics = true, tracing?:
     rpm: 1_000_000_000,
     tpm: 1_000_000_000_000,
   });
-  // The access line is built as in service; where it goes does not matter here.
+  // The access line is made here as a caller's own `write` takes it: formatted as it is logged,
+  // where the service formats a batch's lines together when it writes them (session 16's s21-log:
+  // one string a request fewer in service than counted here).
   const logger = createLogger({ write: () => {} });
   const gateway = await createGateway({ config, storage, logger, ...(tracing ? { tracing } : {}) });
   const address = gateway.listen("127.0.0.1", 0);

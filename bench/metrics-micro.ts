@@ -102,8 +102,8 @@ function request(observer: RequestObserver, i: number): void {
   ledger.model = "bench-model";
   ledger.stream = stream;
   observer.started(ledger);
-  const attempt = ledger.dispatchTelemetry().attempt(info);
-  attempt.settled(undefined, "provider:fake");
+  const attempt = ledger.dispatchTelemetry().attempt(info, performance.now());
+  attempt.settled(undefined, "provider:fake", performance.now());
   ledger.route = "provider:fake";
   ledger.upstreamModel = "bench-model";
   ledger.firstByte();

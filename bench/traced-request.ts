@@ -44,13 +44,13 @@ export function tracedRequest(i: number, deps: RequestTelemetryDeps, stream = fa
     traceparent: null,
   } as unknown as RequestLedger;
   const telemetry = observeRequest(ledger, deps);
-  const attempt = telemetry.attempt(info);
+  const attempt = telemetry.attempt(info, performance.now());
   const traceparent = attempt.headers?.traceparent;
   // Read as the upstream client reads it (encode-request.ts writes each header's text into its
   // request bytes): a value made as a rope is joined here, as it is in the gateway.
   if (traceparent !== undefined) head.latin1Write(traceparent, 0);
   const sent = traceparent !== undefined;
-  attempt.settled();
+  attempt.settled(undefined, undefined, performance.now());
   attempt.closed();
   telemetry.finish(stream ? streamRecord : record);
   return sent;

@@ -28,20 +28,21 @@ test("records each attempt's route, outcome, upstream status, code and duration;
       heard.push(`attempt ${i.route}`);
       return {
         headers: { traceparent: "tp" },
-        settled: (error, servedBy) => heard.push(`settled ${error?.code ?? "ok"} ${servedBy ?? ""}`),
+        settled: (error, servedBy, at) =>
+          heard.push(`settled ${error?.code ?? "ok"} ${servedBy ?? ""} at ${at}`),
         closed: () => heard.push("closed"),
       };
     },
   };
   const log = new AttemptLog(inner, () => clock);
-  const first = log.attempt(info("provider:a"));
+  const first = log.attempt(info("provider:a"), clock);
   expect(first.headers).toEqual({ traceparent: "tp" });
   clock += 12.5;
-  first.settled(upstream500);
+  first.settled(upstream500, undefined, clock);
   first.closed(upstream500);
-  const second = log.attempt(info("provider:workers"));
+  const second = log.attempt(info("provider:workers"), clock);
   clock += 3;
-  second.settled(undefined, "worker:w1");
+  second.settled(undefined, "worker:w1", clock);
   expect(log.list()).toEqual([
     {
       route: "provider:a",
@@ -62,20 +63,24 @@ test("records each attempt's route, outcome, upstream status, code and duration;
   ]);
   expect(heard).toEqual([
     "attempt provider:a",
-    "settled upstream_error ",
+    "settled upstream_error  at 112.5",
     "closed",
     "attempt provider:workers",
-    "settled ok worker:w1",
+    "settled ok worker:w1 at 115.5",
   ]);
 });
 
 test("an attempt without a verdict is `cut`, timed until the record is taken; a gateway error without an upstream keeps its own status", () => {
   let clock = 0;
   const log = new AttemptLog(undefined, () => clock);
-  const timedOut = log.attempt(info("provider:a"));
+  const timedOut = log.attempt(info("provider:a"), clock);
   clock = 30_000;
-  timedOut.settled(new GatewayError({ status: 504, code: "upstream_timeout", message: "no first byte" }));
-  log.attempt(info("provider:b"));
+  timedOut.settled(
+    new GatewayError({ status: 504, code: "upstream_timeout", message: "no first byte" }),
+    undefined,
+    clock,
+  );
+  log.attempt(info("provider:b"), clock);
   clock = 30_040;
   expect(
     log
@@ -89,7 +94,8 @@ test("an attempt without a verdict is `cut`, timed until the record is taken; a 
 
 test("keeps at most MAX_AUDIT_ATTEMPTS, the first ones", () => {
   const log = new AttemptLog(undefined, () => 0);
-  for (let i = 0; i < MAX_AUDIT_ATTEMPTS + 5; i++) log.attempt(info(`provider:r${i}`)).settled(upstream500);
+  for (let i = 0; i < MAX_AUDIT_ATTEMPTS + 5; i++)
+    log.attempt(info(`provider:r${i}`), 0).settled(upstream500, undefined, 0);
   const kept = log.list();
   expect(kept).toHaveLength(MAX_AUDIT_ATTEMPTS);
   expect(kept.map((attempt) => attempt.route)).toEqual(
@@ -100,6 +106,20 @@ test("keeps at most MAX_AUDIT_ATTEMPTS, the first ones", () => {
 test("a request with one attempt lists just that one", () => {
   const log = new AttemptLog(undefined, () => 0);
   expect(log.list()).toEqual([]);
-  log.attempt(info("provider:a")).settled();
+  log.attempt(info("provider:a"), 0).settled(undefined, undefined, 0);
   expect(log.list().map((attempt) => [attempt.route, attempt.outcome])).toEqual([["provider:a", "ok"]]);
+});
+
+test("an entry timed by the router's readings: listing attempts that all have their verdict reads no clock", () => {
+  let reads = 0;
+  const log = new AttemptLog(undefined, () => {
+    reads++;
+    return 0;
+  });
+  const failed = log.attempt(info("provider:a"), 1_000);
+  failed.settled(upstream500, undefined, 1_004.25);
+  const served = log.attempt(info("provider:b"), 1_005);
+  served.settled(undefined, undefined, 1_007);
+  expect(log.list().map((attempt) => attempt.durationMs)).toEqual([4.25, 2]);
+  expect(reads).toBe(0);
 });

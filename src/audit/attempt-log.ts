@@ -21,9 +21,9 @@ export class AttemptLog implements DispatchTelemetry {
     private readonly now: () => number = performanceNow,
   ) {}
 
-  attempt(info: AttemptInfo): AttemptTelemetry {
-    const observed = this.telemetry?.attempt(info);
-    const logged = new LoggedAttempt(info, observed, this.now);
+  attempt(info: AttemptInfo, startedMs: number): AttemptTelemetry {
+    const observed = this.telemetry?.attempt(info, startedMs);
+    const logged = new LoggedAttempt(info, observed, startedMs);
     if (this.first === undefined) this.first = logged;
     else {
       this.more ??= [];
@@ -37,13 +37,16 @@ export class AttemptLog implements DispatchTelemetry {
     return this.first !== undefined;
   }
 
-  /** The attempts so far; one still without a verdict is `cut` with its time until now. */
+  /**
+   * The attempts so far; one still without a verdict is `cut` with its time until now. The clock
+   * is read only for such an attempt: a request whose attempts all have their verdict (nearly
+   * every one) reads none here.
+   */
   list(): AuditAttempt[] {
-    const now = this.now();
     // A loop, not `map` with a closure (and its scope) per request.
     const list: AuditAttempt[] = [];
-    if (this.first !== undefined) list.push(this.first.entryAt(now));
-    if (this.more !== undefined) for (const logged of this.more) list.push(logged.entryAt(now));
+    if (this.first !== undefined) list.push(this.first.entryAt(this.now));
+    if (this.more !== undefined) for (const logged of this.more) list.push(logged.entryAt(this.now));
     return list;
   }
 }
@@ -54,16 +57,15 @@ export class AttemptLog implements DispatchTelemetry {
  */
 class LoggedAttempt implements AttemptTelemetry {
   private readonly entry: AuditAttempt;
-  private readonly started: number;
   private verdict = false;
   readonly headers: Readonly<Record<string, string>> | undefined;
 
   constructor(
     info: AttemptInfo,
     private readonly observed: AttemptTelemetry | undefined,
-    private readonly now: () => number,
+    /** The router's reading of the attempt's start (its bounds and its route's latency count from it too). */
+    private readonly started: number,
   ) {
-    this.started = now();
     this.headers = observed?.headers;
     this.entry = {
       route: info.route,
@@ -75,13 +77,13 @@ class LoggedAttempt implements AttemptTelemetry {
     };
   }
 
-  settled(error?: GatewayError, servedBy?: string): void {
-    this.observed?.settled(error, servedBy);
+  settled(error: GatewayError | undefined, servedBy: string | undefined, settledMs: number): void {
+    this.observed?.settled(error, servedBy, settledMs);
     if (this.verdict) return;
     this.verdict = true;
     const entry = this.entry;
     if (servedBy) entry.route = servedBy;
-    entry.durationMs = round(this.now() - this.started);
+    entry.durationMs = round(settledMs - this.started);
     entry.outcome = error ? "failed" : "ok";
     entry.status = error ? (error.upstream?.status ?? error.status) : null;
     entry.errorClass = error?.code ?? null;
@@ -91,9 +93,9 @@ class LoggedAttempt implements AttemptTelemetry {
     this.observed?.closed(error);
   }
 
-  /** The entry as the record keeps it: an open one is `cut`, timed until `now`. */
-  entryAt(now: number): AuditAttempt {
-    return this.verdict ? this.entry : { ...this.entry, durationMs: round(now - this.started) };
+  /** The entry as the record keeps it: an open one is `cut`, timed until `now()` (read only then). */
+  entryAt(now: () => number): AuditAttempt {
+    return this.verdict ? this.entry : { ...this.entry, durationMs: round(now() - this.started) };
   }
 }
 

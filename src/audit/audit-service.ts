@@ -111,7 +111,9 @@ export function createAuditService(
       finished(unstamped) {
         const record = node === null ? unstamped : withNodes(unstamped, node);
         writer.write(record);
-        if (bus.wants("request.finished")) bus.publish({ type: "request.finished", at: Date.now(), record });
+        // Finished when its latency ran out: its own start and length, no clock read a request.
+        if (bus.wants("request.finished"))
+          bus.publish({ type: "request.finished", at: finishedAt(record), record });
       },
     },
     stats: () => writer.stats(),
@@ -126,3 +128,6 @@ export function createAuditService(
     },
   };
 }
+
+/** When a request finished, in epoch ms: its start plus its latency (what its row says). */
+const finishedAt = (record: AuditRecord): number => Math.round(record.startedAt + record.latencyMs);

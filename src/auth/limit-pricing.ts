@@ -10,7 +10,11 @@ export interface Served {
 
 /** What answers cost (pricing/price-book.ts is the built-in one). */
 export interface Pricing {
-  cost(model: string, usage: Usage, served?: Served): number;
+  /**
+   * An answer's cost, at `at` (epoch ms: the catalogue's prices of that day), the moment its
+   * tokens are counted: the caller's one clock reading for both.
+   */
+  cost(model: string, usage: Usage, served: Served | undefined, at: number): number;
   /** False when some way of serving the model has no price: a budget could not bind on it. */
   isPriced(model: string): boolean;
 }

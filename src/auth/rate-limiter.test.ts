@@ -272,3 +272,24 @@ test("the headers of many admissions leave no strings for young collections to k
   // The counts made with String() kept ~1,000 of the 2,000 admissions' (Bun 1.4.5).
   expect(kept).toBeLessThan(100);
 });
+
+test("an answer's tokens and its price are counted at one clock reading", () => {
+  // A clock that moves on every read: the price's day and the tokens' minute agree only if one
+  // read serves both.
+  let now = 1_700_000_000_000;
+  const pricedAt: number[] = [];
+  const limiter = new RateLimiter({
+    now: () => now++,
+    pricing: {
+      cost: (_model, _usage, _served, at) => {
+        pricedAt.push(at);
+        return 0.25;
+      },
+      isPriced: () => true,
+    },
+  });
+  const cost = limiter.record(principal({ tpm: 1_000 }), "m", { inputTokens: 10, outputTokens: 5 });
+  expect(cost).toBe(0.25);
+  expect(pricedAt).toEqual([1_700_000_000_000]);
+  expect(now).toBe(1_700_000_000_001);
+});

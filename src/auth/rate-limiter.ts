@@ -158,8 +158,9 @@ export class RateLimiter {
     pricing: Pricing = this.pricing,
   ): number {
     const tokens = usage.inputTokens + usage.outputTokens;
-    const cost = pricing.cost(model, usage, served);
+    // One reading for the tokens' minute and the price's day.
     const now = this.now();
+    const cost = pricing.cost(model, usage, served, now);
     const scopes = limitScopes(principal, this.now, true);
     for (const scope of scopes) {
       // Local counters are kept even on a cluster node: they are the fallback's starting point.

@@ -41,9 +41,12 @@ export class DeadlineList {
     return this.count;
   }
 
-  /** `entry` expires `delayMs` from now unless removed first. */
-  add(entry: Deadlined): void {
-    entry.dueAt = this.now() + this.delayMs;
+  /**
+   * `entry` expires `delayMs` from now unless removed first; from `nowMs` when the caller read
+   * the list's clock a moment ago (an attempt's start: no second read for the same instant).
+   */
+  add(entry: Deadlined, nowMs: number = this.now()): void {
+    entry.dueAt = nowMs + this.delayMs;
     entry.older = this.newest;
     entry.newer = undefined;
     entry.listed = true;

@@ -73,10 +73,10 @@ export class RequestLedger extends AttemptLog implements DispatchTelemetry, Ende
     return this;
   }
 
-  override attempt(info: AttemptInfo): AttemptTelemetry {
+  override attempt(info: AttemptInfo, startedMs: number): AttemptTelemetry {
     this.route = info.route;
     this.upstreamModel = info.upstreamModel;
-    return super.attempt(info);
+    return super.attempt(info, startedMs);
   }
 
   firstByte(): void {

@@ -31,11 +31,13 @@ describe("catalogue prices", () => {
     for (const usage of USAGES) {
       const expected = calcPrice(catalogueUsage(usage), model, { providerId: provider })?.total_price;
       expect(expected).toBeNumber();
-      expect(catalogueCost(model, provider, usage)).toBeCloseTo(expected ?? Number.NaN, 12);
+      expect(catalogueCost(model, provider, usage, Date.now())).toBeCloseTo(expected ?? Number.NaN, 12);
     }
   });
 
   test("a model the catalogue does not know has no cost (undefined, not 0)", () => {
-    expect(catalogueCost("my-finetune-7b", "openai", { inputTokens: 10, outputTokens: 10 })).toBeUndefined();
+    expect(
+      catalogueCost("my-finetune-7b", "openai", { inputTokens: 10, outputTokens: 10 }, Date.now()),
+    ).toBeUndefined();
   });
 });

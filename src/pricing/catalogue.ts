@@ -152,8 +152,8 @@ const pricers = new Map<string, Map<string, Pricer | null>>();
 const DAY_MS = 86_400_000;
 let pricersDay = -1;
 
-function pricerFor(model: string, providerId: string): Pricer | null {
-  const day = Math.floor(Date.now() / DAY_MS);
+function pricerFor(model: string, providerId: string, at: number): Pricer | null {
+  const day = Math.floor(at / DAY_MS);
   if (day !== pricersDay) {
     pricersDay = day;
     pricers.clear();
@@ -179,8 +179,14 @@ function pricerFor(model: string, providerId: string): Pricer | null {
  * The cost of one answer from the catalogue, with every tier and rate it knows (cache reads
  * and writes, prompt-size tiers); undefined when the model is not in it.
  */
-export function catalogueCost(model: string, providerId: string, usage: Usage): number | undefined {
-  const pricer = pricerFor(model, providerId);
+export function catalogueCost(
+  model: string,
+  providerId: string,
+  usage: Usage,
+  /** When the answer was counted (epoch ms): the pricers are found afresh each day. */
+  at: number,
+): number | undefined {
+  const pricer = pricerFor(model, providerId, at);
   if (!pricer) return undefined;
   if (pricer.rates && usage.inputTokens < pricer.tiersFrom) return linearCost(pricer.rates, usage);
   return calcPrice(catalogueUsage(usage), pricer.modelId, { provider: pricer.provider })?.total_price;

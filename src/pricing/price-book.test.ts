@@ -29,10 +29,9 @@ const book = new PriceBook(config);
 describe("PriceBook", () => {
   test("the catalogue prices the upstream model on the provider that served it", () => {
     const usage = { inputTokens: 1_000_000, outputTokens: 1_000_000 };
-    expect(book.cost("mini", usage, { route: "provider:oai", upstreamModel: "gpt-4o-mini" })).toBeCloseTo(
-      0.75,
-      9,
-    );
+    expect(
+      book.cost("mini", usage, { route: "provider:oai", upstreamModel: "gpt-4o-mini" }, Date.now()),
+    ).toBeCloseTo(0.75, 9);
   });
 
   test("cache reads are billed at the cache rate (catalogue and config alike)", () => {
@@ -41,21 +40,25 @@ describe("PriceBook", () => {
       "x",
       { inputTokens: 1_000_000, outputTokens: 0 },
       { route: "provider:oai", upstreamModel: "gpt-4o" },
+      Date.now(),
     );
-    const withCache = book.cost("x", cached, { route: "provider:oai", upstreamModel: "gpt-4o" });
+    const withCache = book.cost("x", cached, { route: "provider:oai", upstreamModel: "gpt-4o" }, Date.now());
     expect(full).toBeCloseTo(2.5, 9);
     expect(withCache).toBeCloseTo(0.2 * 2.5 + 0.8 * 1.25, 9);
-    expect(book.cost("house-1", cached)).toBeCloseTo(0.2 * 1 + 0.8 * 0.5, 9);
+    expect(book.cost("house-1", cached, undefined, Date.now())).toBeCloseTo(0.2 * 1 + 0.8 * 0.5, 9);
   });
 
   test("a price in config overrides the catalogue; workers and self-hosted servers have none", () => {
     const usage = { inputTokens: 1_000_000, outputTokens: 1_000_000 };
-    expect(book.cost("house-model", usage, { route: "provider:oai", upstreamModel: "gpt-4o" })).toBeCloseTo(
-      3,
-      9,
-    );
-    expect(book.cost("free-llama", usage, { route: "worker:gpu-1", upstreamModel: "llama" })).toBe(0);
-    expect(book.cost("mixed", usage, { route: "provider:lab", upstreamModel: "qwen2.5-7b" })).toBe(0);
+    expect(
+      book.cost("house-model", usage, { route: "provider:oai", upstreamModel: "gpt-4o" }, Date.now()),
+    ).toBeCloseTo(3, 9);
+    expect(
+      book.cost("free-llama", usage, { route: "worker:gpu-1", upstreamModel: "llama" }, Date.now()),
+    ).toBe(0);
+    expect(
+      book.cost("mixed", usage, { route: "provider:lab", upstreamModel: "qwen2.5-7b" }, Date.now()),
+    ).toBe(0);
   });
 
   test("priced means every route is: one self-hosted route leaves a model unpriced, unless allowed", () => {

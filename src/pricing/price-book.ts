@@ -51,14 +51,14 @@ export class PriceBook implements Pricing {
    * The cost in USD of one answer; 0 when nothing prices it. Runs once per request: nothing is
    * made for a lookup (no entries array, no route text cut, no target object).
    */
-  cost(model: string, usage: Usage, served?: Served): number {
+  cost(model: string, usage: Usage, served: Served | undefined, at: number): number {
     const price = this.configEntry(model);
     if (price) return configCost(price, usage);
     const route = served?.route;
     const upstreamModel = served?.upstreamModel;
     const providerId = route ? this.providerIds.get(route) : undefined;
     if (providerId === undefined || !upstreamModel) return 0;
-    return catalogueCost(upstreamModel, providerId, usage) ?? 0;
+    return catalogueCost(upstreamModel, providerId, usage, at) ?? 0;
   }
 
   /**

@@ -45,15 +45,23 @@ export class Attempt extends SteppedReads implements AbortFollower, CancelHook {
    * Since when the stream has been waiting on the upstream; undefined while the client holds
    * the last chunk and has not asked for the next (a paused client is not a slow upstream).
    */
-  private waitingSince: number | undefined = performance.now();
+  private waitingSince: number | undefined;
 
   constructor(
     /** The caller's end: a signal, or who aborts it and can tell the attempt directly (no event listener). */
     private readonly client: AbortSource,
     readonly timeouts: AttemptTimeouts,
     private readonly routeLabel: string,
+    /**
+     * When the attempt began (`performance.now()`): the router's one reading, which its first
+     * bound, its route's latency, its audit entry and its metrics all count from (a read is
+     * ~70–110 ns on a virtual machine: docs/BENCHMARKS-HISTORY.md, session 16); now, for an
+     * attempt made on its own.
+     */
+    readonly startedMs: number = performance.now(),
   ) {
     super();
+    this.waitingSince = startedMs;
     // Following the client's end (not AbortSignal.any: see http/request-abort.ts); a timeout or
     // `abort()` ends the attempt directly. The attempt is its own listener either way
     // (`handleEvent`): no closure per attempt.
@@ -76,8 +84,12 @@ export class Attempt extends SteppedReads implements AbortFollower, CancelHook {
     this.end(this.client.reason);
   }
 
-  /** Arms the bound for the current phase (in place of any other); the attempt aborts with a 504 when it expires. */
-  arm(phase: keyof typeof WAITING_FOR, ms: number): void {
+  /**
+   * Arms the bound for the current phase (in place of any other); the attempt aborts with a 504
+   * when it expires. A connect or first-byte bound counts from `fromMs` when the caller has just
+   * read the clock (the attempt's start, as it is sent), else from now.
+   */
+  arm(phase: keyof typeof WAITING_FOR, ms: number, fromMs?: number): void {
     this.stopBound();
     this.phase = phase;
     this.ms = ms;
@@ -87,7 +99,7 @@ export class Attempt extends SteppedReads implements AbortFollower, CancelHook {
       return;
     }
     this.deadlines = deadlineListOf(ms);
-    this.deadlines.add(this);
+    this.deadlines.add(this, fromMs);
   }
 
   /** The connect or first-byte bound passed (the list has taken the attempt out). */

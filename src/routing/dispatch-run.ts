@@ -95,12 +95,10 @@ export class DispatchRun implements ReadOutcome<ClientReply, Dispatched> {
   private send(route: Route): Promise<Dispatched> {
     const { request } = this;
     this.attempts++;
-    const observed = request.telemetry?.attempt(
-      attemptInfo(route, this.retry, this.lastError !== undefined && this.retry === 0),
-    );
+    const info = attemptInfo(route, this.retry, this.lastError !== undefined && this.retry === 0);
     this.call = undefined;
     try {
-      this.call = openAttempt(route, request, this.deps.health, this.attempts, this.policy, observed);
+      this.call = openAttempt(route, request, this.deps.health, this.attempts, this.policy, info);
       return sendAttempt(this.call, request, this);
     } catch (thrown) {
       // Thrown before the read began (the call could not be adapted, or the provider threw).

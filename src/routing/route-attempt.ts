@@ -52,8 +52,6 @@ export class RouteAttempt
   sent!: JsonObject;
   /** The client's request as received, for a same-dialect upstream. */
   native: NativeRequest | undefined;
-  /** When the attempt began, for the route's latency. */
-  readonly started = performance.now();
   /** The upstream's reply, from its arrival until the router commits to it. */
   replied: ProviderReply | undefined;
 
@@ -75,8 +73,10 @@ export class RouteAttempt
     /** A stream's usage meter (a whole answer's usage is read off its one parse). */
     private readonly meter: StreamUsageMeter | undefined,
     readonly attempts: number,
+    /** When the attempt began: the reading its telemetry was told (`Attempt.startedMs`). */
+    startedMs: number,
   ) {
-    super(client, target.timeouts, target.label);
+    super(client, target.timeouts, target.label, startedMs);
     this.route = target.label;
     this.upstreamModel = target.upstreamModel;
   }
@@ -166,9 +166,9 @@ export class RouteAttempt
     }
   }
 
-  /** The router's verdict on the attempt; a close that came first is told now. */
-  judged(error?: GatewayError, servedBy?: string): void {
-    this.observed?.settled(error, servedBy);
+  /** The router's verdict on the attempt at `settledMs`; a close that came first is told now. */
+  judged(error: GatewayError | undefined, servedBy: string | undefined, settledMs: number): void {
+    this.observed?.settled(error, servedBy, settledMs);
     this.verdict = true;
     if (this.closeWaits) this.observed?.closed(this.closeError);
   }

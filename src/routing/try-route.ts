@@ -1,7 +1,7 @@
 import type { JsonObject } from "../core/dialect.ts";
 import { clientClosed, GatewayError, toGatewayError } from "../core/gateway-error.ts";
 import type { NativeRequest, Provider, ProviderCall } from "../providers/provider.ts";
-import type { AttemptTelemetry } from "../telemetry/dispatch-telemetry.ts";
+import type { AttemptInfo } from "../telemetry/dispatch-telemetry.ts";
 import { StreamUsageMeter } from "../translate/stream-usage-meter.ts";
 import { type AdaptedCall, adaptDialect } from "./adapt-dialect.ts";
 import { usageOf } from "./attempt-answer.ts";
@@ -33,7 +33,8 @@ export function openAttempt(
   health: RouteHealth,
   attempts: number,
   policy: RoutingPolicy,
-  observed: AttemptTelemetry | undefined,
+  /** What telemetry is told of the attempt (route.ts `attemptInfo`). */
+  info: AttemptInfo,
 ): RouteAttempt {
   const unsupported = policy.unsupported ?? "drop";
   let adapted: AdaptedCall;
@@ -53,7 +54,10 @@ export function openAttempt(
     );
   } catch (error) {
     health.released(route.key);
-    observed?.settled(toGatewayError(error));
+    // Told as an attempt that failed the moment it began.
+    const at = performance.now();
+    const observed = request.telemetry?.attempt(info, at);
+    observed?.settled(toGatewayError(error), undefined, at);
     observed?.closed();
     throw error;
   }
@@ -62,6 +66,10 @@ export function openAttempt(
     adapted.native && request.received && provider.passThrough
       ? nativeRequest(request.received, body, adapted)
       : undefined;
+  // The attempt begins as it is about to be sent: one clock reading for its first bound (armed
+  // in `sendAttempt`, in the same run), its route's latency, its audit entry and its metrics.
+  const startedMs = performance.now();
+  const observed = request.telemetry?.attempt(info, startedMs);
   // One object for the attempt: its abort and bounds, what it sends, the reply read's context,
   // telemetry's verdict-then-close order, and the committed answer with its usage (route-attempt.ts).
   const call = new RouteAttempt(
@@ -78,6 +86,7 @@ export function openAttempt(
     // carry usage are looked at.
     request.stream ? new StreamUsageMeter(provider.dialect) : undefined,
     attempts,
+    startedMs,
   );
   call.sent = body;
   call.native = native;
@@ -100,6 +109,7 @@ export function sendAttempt<D>(
   call.arm(
     request.stream ? "connect" : "first byte",
     request.stream ? target.timeouts.connectMs : target.timeouts.firstByteMs,
+    call.startedMs,
   );
   const sent: Omit<ProviderCall, "signal"> = {
     operation: call.adapted.operation,
@@ -140,8 +150,10 @@ export function committed(call: RouteAttempt, answer: ClientReply): Dispatched {
   const reply = call.replied;
   call.replied = undefined;
   const servedBy = reply?.servedBy ?? call.label;
-  call.health.succeeded(call.target.key, performance.now() - call.started);
-  call.judged(undefined, servedBy);
+  // One reading for the route's latency, the audit entry's duration and the metrics'.
+  const now = performance.now();
+  call.health.succeeded(call.target.key, now - call.startedMs);
+  call.judged(undefined, servedBy, now);
   // A whole answer's usage, from its one parse; a stream's is metered as it is relayed.
   if (reply?.kind === "json") call.done();
   else if (answer.kind === "bytes" && answer.parsed) call.found = usageOf(call.upstream)(answer.parsed);
@@ -161,7 +173,7 @@ export function attemptFailed(call: RouteAttempt, request: DispatchRequest, erro
   else health.released(target.key);
   call.abort(failure);
   // A failed attempt names the worker it went to, as a served one does (`worker:<name>`).
-  call.judged(failure, upstream === target.provider ? undefined : upstream.name);
+  call.judged(failure, upstream === target.provider ? undefined : upstream.name, performance.now());
   call.done(failure);
   return failure;
 }

@@ -181,10 +181,12 @@ export function shadowRecord(
       facts.route,
       facts.upstreamModel,
       { input: usage.inputTokens, output: usage.outputTokens },
-      rules.pricing.cost(facts.upstreamModel, usage, {
-        route: facts.route,
-        upstreamModel: facts.upstreamModel,
-      }),
+      rules.pricing.cost(
+        facts.upstreamModel,
+        usage,
+        { route: facts.route, upstreamModel: facts.upstreamModel },
+        Date.now(),
+      ),
       shadow.answer,
       rules,
     ),

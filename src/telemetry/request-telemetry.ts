@@ -36,9 +36,15 @@ export class RequestTelemetry implements RequestTrace {
     private readonly trace: RequestTrace | undefined,
   ) {}
 
-  attempt(info: AttemptInfo): AttemptTelemetry {
+  attempt(info: AttemptInfo, startedMs: number): AttemptTelemetry {
     this.metrics?.attemptStarted(info, this.ledger.model);
-    return new Attempt(this.metrics, info.route, this.trace?.attempt(info), this.ledger.traceparent);
+    return new Attempt(
+      this.metrics,
+      info.route,
+      this.trace?.attempt(info, startedMs),
+      this.ledger.traceparent,
+      startedMs,
+    );
   }
 
   /** Ends the server span with what the request did. */
@@ -50,22 +56,23 @@ export class RequestTelemetry implements RequestTrace {
 /** One upstream attempt: its metrics, and its span when tracing is on. */
 class Attempt implements AttemptTelemetry {
   readonly headers: Readonly<Record<string, string>> | undefined;
-  private readonly started = performance.now();
 
   constructor(
     private readonly metrics: GatewayMetrics | undefined,
     private route: string,
     private readonly span: AttemptTelemetry | undefined,
     inbound: string | null,
+    /** The router's reading of the attempt's start. */
+    private readonly started: number,
   ) {
     // Tracing off: the caller's own `traceparent` goes on to the upstream unchanged.
     this.headers = span ? span.headers : passedOn(inbound);
   }
 
-  settled(error?: GatewayError, servedBy?: string): void {
+  settled(error: GatewayError | undefined, servedBy: string | undefined, settledMs: number): void {
     if (servedBy) this.route = servedBy;
-    this.metrics?.attempted(this.route, (performance.now() - this.started) / 1000, error);
-    this.span?.settled(error, servedBy);
+    this.metrics?.attempted(this.route, (settledMs - this.started) / 1000, error);
+    this.span?.settled(error, servedBy, settledMs);
   }
 
   closed(error?: GatewayError): void {

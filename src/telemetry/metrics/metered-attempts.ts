@@ -22,16 +22,16 @@ export class MeteredAttempts implements DispatchTelemetry, AttemptTelemetry {
     private readonly request: { readonly model: string | null },
   ) {}
 
-  attempt(info: AttemptInfo): AttemptTelemetry {
+  attempt(info: AttemptInfo, startedMs: number): AttemptTelemetry {
     this.metrics.attemptStarted(info, this.request.model);
     this.route = info.route;
-    this.started = performance.now();
+    this.started = startedMs;
     return this;
   }
 
-  settled(error?: GatewayError, servedBy?: string): void {
+  settled(error: GatewayError | undefined, servedBy: string | undefined, settledMs: number): void {
     if (servedBy) this.route = servedBy;
-    this.metrics.attempted(this.route, (performance.now() - this.started) / 1000, error);
+    this.metrics.attempted(this.route, (settledMs - this.started) / 1000, error);
   }
 
   closed(): void {}

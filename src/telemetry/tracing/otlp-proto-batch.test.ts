@@ -274,7 +274,7 @@ test("requests' records as the main thread wrote them, mixed with another scope'
       undefined,
     );
     const info = { route: "provider:a", dialect: "openai", upstreamModel: "up-1", retry: 0, failover: false };
-    trace.attempt(info).settled(undefined);
+    trace.attempt(info, performance.now()).settled(undefined, undefined, performance.now());
     const record = {
       status: 200,
       upstreamModel: "up-1",

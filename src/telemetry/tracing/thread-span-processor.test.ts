@@ -200,8 +200,8 @@ test("a request's spans cross to the thread as one record, in one batch, and arr
   const request = traces.start(ledger as unknown as RequestLedger, undefined);
   const info = { route: "provider:a", dialect: "openai", upstreamModel: "up", retry: 0, failover: false };
   for (const retry of [0, 1]) {
-    const attempt = request.attempt({ ...info, retry });
-    attempt.settled();
+    const attempt = request.attempt({ ...info, retry }, performance.now());
+    attempt.settled(undefined, undefined, performance.now());
     attempt.closed();
   }
   // The request's three spans do not fit beside the lone span in a batch of three: it goes first.

@@ -125,9 +125,9 @@ function runAll(traces: ReturnType<typeof requestTraces>, scenarios: Scenario[])
     const trace = traces.start(ledger, undefined);
     const late: (() => void)[] = [];
     for (const step of scenario.attempts) {
-      const attempt = trace.attempt(step.info);
+      const attempt = trace.attempt(step.info, performance.now());
       headers.push(attempt.headers);
-      if (step.settled) attempt.settled(step.settled[0], step.settled[1]);
+      if (step.settled) attempt.settled(step.settled[0], step.settled[1], performance.now());
       if (step.late) late.push(() => attempt.closed(step.closed));
       else attempt.closed(step.closed);
     }

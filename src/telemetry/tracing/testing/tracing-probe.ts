@@ -23,14 +23,11 @@ const ledger = {
   traceparent: null,
 } as unknown as RequestLedger;
 const trace = requestTraces(tracing.tracer, false).start(ledger, undefined);
-const attempt = trace.attempt({
-  route: "provider:a",
-  dialect: "openai",
-  upstreamModel: "up",
-  retry: 0,
-  failover: false,
-});
-attempt.settled(undefined, "provider:a");
+const attempt = trace.attempt(
+  { route: "provider:a", dialect: "openai", upstreamModel: "up", retry: 0, failover: false },
+  performance.now(),
+);
+attempt.settled(undefined, "provider:a", performance.now());
 attempt.closed(undefined);
 trace.finish({
   status: 200,

@@ -91,7 +91,7 @@ export function modelPipeline(
       );
       const keepAliveMs = ledger.stream ? runtime.streamKeepAlive : 0;
       wait = keepAliveMs > 0 ? within(dispatching, keepAliveMs) : undefined;
-      const early = wait ? await wait.settled : await dispatching;
+      const early = wait ? await wait : await dispatching;
       if (!early) {
         // The first token is slow: commit to a 200 event stream now, with keep-alive comments.
         streaming = true;

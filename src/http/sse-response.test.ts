@@ -3,6 +3,7 @@ import type { ChunkSource } from "../core/chunk-source.ts";
 import { type GatewayError, upstreamError } from "../core/gateway-error.ts";
 import { Attempt } from "../routing/attempt.ts";
 import { ByteRelay } from "../routing/byte-relay.ts";
+import { waitFor } from "../testing/wait-for.ts";
 import { RequestEnds } from "./request-ends.ts";
 import { type StreamEnds, sseResponse } from "./sse-response.ts";
 
@@ -27,6 +28,23 @@ function relayOf(reads: string[], breaks = false): ChunkSource {
     onUsage: () => true,
     done: () => {},
   });
+}
+
+/** A source whose whole answer, its end with it, is its first read, in hand (a burst upstream's stream). */
+function drainedWith(text: string): ChunkSource {
+  let taken = false;
+  return {
+    reported: undefined,
+    get drained() {
+      return taken;
+    },
+    ready() {
+      taken = true;
+      return encoder.encode(text);
+    },
+    next: () => Promise.reject(new Error("next must not be called")),
+    cancel() {},
+  };
 }
 
 const after = new RequestEnds((error) => {
@@ -104,22 +122,28 @@ describe("sseResponse", () => {
 
   test("a source drained with its first read closes with it: the end is not asked for", async () => {
     const whole = 'data: {"choices":[]}\n\ndata: [DONE]\n\n';
-    let taken = false;
-    const chunks: ChunkSource = {
-      reported: undefined,
-      get drained() {
-        return taken;
-      },
-      ready() {
-        taken = true;
-        return encoder.encode(whole);
-      },
-      next: () => Promise.reject(new Error("next must not be called")),
-      cancel() {},
-    };
+    const chunks = drainedWith(whole);
     expect(await run(chunks)).toEqual({ text: whole, ended: { error: undefined } });
     // An upstream stream that arrives in one read with its end: the relay itself drains.
     expect(await run(relayOf([whole]))).toEqual({ text: whole, ended: { error: undefined } });
+  });
+
+  test("a whole answer is one moment: its ends hear its hand-over alone, no first byte apart", async () => {
+    // The ledger times a whole answer's first byte and end by one clock read (endOnceWritten).
+    const heard: string[] = [];
+    const ends: StreamEnds = {
+      firstByte: () => heard.push("first byte"),
+      end: () => heard.push("end"),
+      endOnceWritten: (error) => {
+        heard.push("whole");
+        after.add({ report: () => ends.end(error) });
+      },
+    };
+    const whole = drainedWith('data: {"choices":[]}\n\ndata: [DONE]\n\n');
+    const response = sseResponse(whole, "openai", {}, ends);
+    await response.text();
+    await waitFor("the stream's end", () => heard.includes("end"));
+    expect(heard).toEqual(["whole", "end"]);
   });
 
   test("a source drained by a later read closes with that read", async () => {
@@ -217,19 +241,7 @@ describe("sseResponse", () => {
 
   test("a stream drained with its first read reaches the client before the request's own ending runs", async () => {
     // The whole answer in the first read, the end with it (a burst upstream's stream).
-    let taken = false;
-    const chunks: ChunkSource = {
-      reported: undefined,
-      get drained() {
-        return taken;
-      },
-      ready() {
-        taken = true;
-        return encoder.encode(`data: {"choices":[]}\n\n${"data: {}\n\n".repeat(40)}data: [DONE]\n\n`);
-      },
-      next: () => Promise.reject(new Error("next must not be called")),
-      cancel() {},
-    };
+    const chunks = drainedWith(`data: {"choices":[]}\n\n${"data: {}\n\n".repeat(40)}data: [DONE]\n\n`);
     const { endedAt, heldUntil, wire } = await whenTheEndArrives(chunks);
     expect(heldUntil).toBeGreaterThan(0);
     expect(endedAt).toBeLessThan(heldUntil);

@@ -11,9 +11,11 @@ export interface StreamEnds {
   /** Called once: with no error when the stream completed, else how it ended. */
   end(error?: GatewayError): void;
   /**
-   * The whole answer was handed to Bun at once: `end` is to run once Bun has written it (the
-   * front door runs it with the turn's other ends, http/request-ends.ts, whose record is then
-   * reported in that same pass, before the next request is read).
+   * The whole answer was handed to Bun at once: its first byte and its end are one moment, timed
+   * here by one clock read (as a non-stream answer's are; `firstByte` is not called for it), and
+   * `end` is to run once Bun has written it (the front door runs it with the turn's other ends,
+   * http/request-ends.ts, whose record is then reported in that same pass, before the next
+   * request is read).
    */
   endOnceWritten(error: GatewayError | undefined): void;
 }
@@ -71,7 +73,6 @@ function wholeAnswer(
   headers: Record<string, string>,
   ends: StreamEnds,
 ): Response {
-  ends.firstByte();
   ends.endOnceWritten(reported);
   // An upstream read or a join of reads: never a view of shared memory.
   return answerResponse(bytes as Uint8Array<ArrayBuffer>, 200, headers);

@@ -30,6 +30,8 @@ export class StreamedEnds implements StreamEnds, EndedRequest {
   }
 
   endOnceWritten(error: GatewayError | undefined): void {
+    // Its first byte and its end timed by one clock read; the record's end is not read again.
+    this.call.ledger.wholeAnswer();
     this.failure = error;
     this.call.afterWrite(this);
   }

@@ -7,3 +7,12 @@ export function account(call: ModelCall, dispatched: Dispatched, model: string):
   ledger.usage = dispatched.usage();
   ledger.costUsd = call.runtime.limits.record(call.principal, model, ledger.usage, ledger);
 }
+
+/**
+ * A whole answer is in hand (a non-stream answer, or a stream whole in its first read): its first
+ * byte and its end timed as one moment, then accounted.
+ */
+export function accountWholeAnswer(call: ModelCall, dispatched: Dispatched, model: string): void {
+  call.ledger.wholeAnswer();
+  account(call, dispatched, model);
+}

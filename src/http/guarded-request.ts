@@ -3,7 +3,6 @@ import type { Dialect } from "../core/dialect.ts";
 import type { GatewayError } from "../core/gateway-error.ts";
 import type { ClientSlots } from "./client-slots.ts";
 import type { Lifecycle } from "./lifecycle.ts";
-import type { EndedRequest, RequestEnds } from "./request-ends.ts";
 import type { RequestLedger } from "./request-ledger.ts";
 import type { RequestRuntime } from "./request-runtime.ts";
 
@@ -11,8 +10,6 @@ import type { RequestRuntime } from "./request-runtime.ts";
 export interface RequestGate {
   readonly lifecycle: Lifecycle;
   readonly clientSlots?: ClientSlots;
-  /** Where ended requests wait for the turn's responses to be written. */
-  readonly ends: RequestEnds;
 }
 
 /** What a guarded handler gets: the caller, the request's ledger and its response headers. */
@@ -64,11 +61,6 @@ export class GuardedRequest implements Guarded {
   end(status: number, error?: GatewayError): void {
     this.ledger.finish(status, error);
     this.leave();
-  }
-
-  /** Runs `ended` once the turn's responses are written, with the turn's other ends. */
-  afterWrite(ended: EndedRequest): void {
-    this.gate.ends.add(ended);
   }
 
   /** Gives back the place the request held (the in-flight count, its client's slot). */

@@ -7,7 +7,6 @@ import { errorEvent } from "../core/error-wire.ts";
 import type { GatewayError } from "../core/gateway-error.ts";
 import type { Dispatched } from "../routing/router.ts";
 import { PendingStream, singleEvent } from "./pending-stream.ts";
-import type { EndedRequest } from "./request-ends.ts";
 import type { RequestLedger } from "./request-ledger.ts";
 import { sseResponse } from "./sse-response.ts";
 
@@ -29,8 +28,6 @@ export function keptAliveResponse(
     model: string;
     end: (status: number, error?: GatewayError) => void;
     release: () => void;
-    /** Runs `ended` once the turn's responses are written (the request's `afterWrite`). */
-    afterWrite: (ended: EndedRequest) => void;
   },
 ): Response {
   const { principal, ledger, headers, dialect } = context;
@@ -60,10 +57,9 @@ export function keptAliveResponse(
         }
         context.end(error ? error.status : 200, error);
       },
-      endOnceWritten(error) {
-        context.afterWrite({ report: () => this.end(error) });
-      },
     },
+    // Routing had not settled when the head went out: no first read in hand.
+    undefined,
     (error) =>
       settled?.reply.kind === "stream" && settled.reply.errorEvent
         ? settled.reply.errorEvent(error)

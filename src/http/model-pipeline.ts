@@ -1,9 +1,10 @@
 import { assertModelAllowed, requireArea } from "../auth/roles.ts";
 import { captureChunks } from "../core/capture-chunks.ts";
+import type { ChunkSource } from "../core/chunk-source.ts";
 import type { JsonObject } from "../core/dialect.ts";
 import type { Dispatched } from "../routing/dispatch.ts";
 import type { ClientReply } from "../routing/native-reply.ts";
-import { account } from "./account-answer.ts";
+import { accountWholeAnswer } from "./account-answer.ts";
 import { answerResponse } from "./answer-response.ts";
 import { describeError } from "./describe-error.ts";
 import { dialectHeaders, queryOf } from "./dialect-headers.ts";
@@ -17,7 +18,7 @@ import { readJsonRequest } from "./read-json-body.ts";
 import { RequestAbort } from "./request-abort.ts";
 import { responsesContext } from "./responses-context.ts";
 import { Shutdown } from "./shutdown.ts";
-import { sseResponse } from "./sse-response.ts";
+import { sseResponse, wholeStreamResponse } from "./sse-response.ts";
 import { StreamedEnds } from "./streamed-ends.ts";
 import { validateBody } from "./validate-body.ts";
 
@@ -91,7 +92,7 @@ export function modelPipeline(
       );
       const keepAliveMs = ledger.stream ? runtime.streamKeepAlive : 0;
       wait = keepAliveMs > 0 ? within(dispatching, keepAliveMs) : undefined;
-      const early = wait ? await wait.settled : await dispatching;
+      const early = wait ? await wait : await dispatching;
       if (!early) {
         // The first token is slow: commit to a 200 event stream now, with keep-alive comments.
         streaming = true;
@@ -106,22 +107,31 @@ export function modelPipeline(
       }
       const reply = dispatched.reply;
       if (reply.kind === "json") {
-        ledger.wholeAnswer();
-        account(call, dispatched, model);
+        accountWholeAnswer(call, dispatched, model);
         if (capture) ledger.responseBody = JSON.stringify(reply.body);
         return steps.answered(call, Response.json(reply.body, { headers }));
       }
       if (reply.kind === "bytes") {
-        ledger.wholeAnswer();
-        account(call, dispatched, model);
+        accountWholeAnswer(call, dispatched, model);
         if (capture) ledger.responseBody = decoder.decode(reply.body);
         // The request's own headers object, finished here (no copy): nothing answers after this.
         headers["content-type"] = reply.contentType;
         return steps.answered(call, answerResponse(reply.body, reply.status, headers));
       }
+      const chunks = capture ? captured(call, reply.chunks) : reply.chunks;
+      const first = chunks.ready?.();
+      if (first !== undefined && chunks.drained) {
+        // The whole stream came in its first read, its end with it: answered as a non-stream
+        // answer is (its first byte and end one moment; the request's own end after Bun wrote it).
+        accountWholeAnswer(call, dispatched, model);
+        // An error event relayed in it still leaves HTTP 200; the record must say it failed.
+        const failure = chunks.reported;
+        if (failure) ledger.finish(failure.status, failure);
+        return steps.answered(call, wholeStreamResponse(first, headers));
+      }
       call.deferred = true;
       streaming = true;
-      return streamed(call, dispatched, reply, model, abort);
+      return streamed(call, dispatched, chunks, first, reply.errorEvent, model, abort);
     } catch (error) {
       return steps.failed(call, error);
     } finally {
@@ -170,27 +180,31 @@ export function modelPipeline(
       model,
       end: call.deferEnd(),
       release: () => abort.release(),
-      afterWrite: (ended) => call.afterWrite(ended),
     });
+  }
+
+  /** A stream's chunks with their text kept for the audit row (`audit.bodies`). */
+  function captured(call: ModelCall, chunks: ChunkSource): ChunkSource {
+    return captureChunks(chunks, (text) => (call.ledger.responseBody = text));
   }
 
   /** A committed stream, relayed; the request ends (usage, spend, its record) when the stream does. */
   function streamed(
     call: ModelCall,
     dispatched: Dispatched,
-    reply: Extract<ClientReply, { kind: "stream" }>,
+    chunks: ChunkSource,
+    first: Uint8Array | undefined,
+    errorEvent: Extract<ClientReply, { kind: "stream" }>["errorEvent"],
     model: string,
     abort: RequestAbort,
   ): Response {
-    const chunks = reply.chunks;
     return sseResponse(
-      call.runtime.captureBodies
-        ? captureChunks(chunks, (text) => (call.ledger.responseBody = text))
-        : chunks,
+      chunks,
       call.dialect,
       call.headers,
       new StreamedEnds(call, dispatched, model, abort),
-      reply.errorEvent,
+      first,
+      errorEvent,
     );
   }
 

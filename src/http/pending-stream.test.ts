@@ -1,14 +1,36 @@
-import { describe, expect, test } from "bun:test";
+import { describe, expect, spyOn, test } from "bun:test";
 import { deadlineListOf } from "../core/deadline-list.ts";
-import { within } from "./pending-stream.ts";
+import { waitFor } from "../testing/wait-for.ts";
+import { type Within, within } from "./pending-stream.ts";
+
+/** The wait's outcome as the waiter sees it: its value, or its failure's message. */
+async function outcomeOf<T>(wait: Within<T>): Promise<T | undefined | string> {
+  try {
+    return await wait;
+  } catch (error) {
+    return `failed: ${(error as Error).message}`;
+  }
+}
 
 describe("within", () => {
   test("the promise's value when it settles first", async () => {
-    expect(await within(Promise.resolve(7), 60_000).settled).toBe(7);
+    expect(await within(Promise.resolve(7), 60_000)).toBe(7);
   });
 
   test("undefined once the time passed first", async () => {
-    expect(await within(new Promise<number>(() => {}), 1).settled).toBeUndefined();
+    expect(await within(new Promise<number>(() => {}), 1)).toBeUndefined();
+  });
+
+  test("no promise of its own: awaiting the wait takes no `Promise.withResolvers`", async () => {
+    const made = spyOn(Promise, "withResolvers");
+    try {
+      const wait = within(Promise.resolve(7), 60_000);
+      expect(await wait).toBe(7);
+      wait.leave();
+      expect(made).not.toHaveBeenCalled();
+    } finally {
+      made.mockRestore();
+    }
   });
 
   test("no timer of its own: a wait is in its delay's deadline list until its waiter leaves it", async () => {
@@ -17,14 +39,14 @@ describe("within", () => {
     const waiting = within(settle.promise, 43_210);
     expect(list.size).toBe(1);
     settle.resolve(7);
-    expect(await waiting.settled).toBe(7);
+    expect(await waiting).toBe(7);
     waiting.leave();
     expect(list.size).toBe(0);
     const failing = Promise.withResolvers<number>();
     const failed = within(failing.promise, 43_210);
     expect(list.size).toBe(1);
     failing.reject(new Error("boom"));
-    expect(await failed.settled.catch(() => "failed")).toBe("failed");
+    expect(await outcomeOf(failed)).toBe("failed: boom");
     failed.leave();
     expect(list.size).toBe(0);
   });
@@ -33,17 +55,25 @@ describe("within", () => {
     const list = deadlineListOf(1);
     const settle = Promise.withResolvers<number>();
     const waiting = within(settle.promise, 1);
-    expect(await waiting.settled).toBeUndefined();
+    const outcome = outcomeOf(waiting);
+    expect(await outcome).toBeUndefined();
     expect(list.size).toBe(0);
     settle.reject(new Error("late"));
     waiting.leave();
-    expect(await waiting.settled).toBeUndefined();
+    expect(await outcome).toBeUndefined();
     expect(list.size).toBe(0);
+  });
+
+  test("a wait awaited after its deadline passed settles with undefined", async () => {
+    const list = deadlineListOf(2);
+    const waiting = within(new Promise<number>(() => {}), 2);
+    await waitFor("the wait's deadline", () => list.size === 0);
+    expect(await waiting).toBeUndefined();
   });
 
   test("the promise's failure when it fails first", async () => {
     const failed = within(Promise.reject(new Error("boom")), 60_000);
-    expect(await failed.settled.catch((error: unknown) => (error as Error).message)).toBe("boom");
+    expect(await outcomeOf(failed)).toBe("failed: boom");
     failed.leave();
   });
 });

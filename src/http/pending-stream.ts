@@ -9,35 +9,48 @@ const TICK = Symbol("tick");
  * A wait for `promise` that settles with its value, or with undefined once `ms` passed first.
  * Every stream request waits through one, so the wait makes no timer of its own: it is an entry in
  * the shared deadline list of its delay (core/deadline-list.ts: one timer for every wait of that
- * delay). The waiter awaits `settled` and then calls `leave()`, which takes the wait out of the
- * list, so nothing settled is kept until the deadline. The waiter leaves rather than the wait on
- * its own settling: the promise then settles the wait through its resolvers as they are, with no
- * handler bound to the wait (two functions a stream fewer).
+ * delay). The waiter awaits the wait itself and then calls `leave()`, which takes the wait out of
+ * the list, so nothing settled is kept until the deadline.
  */
 export function within<T>(promise: Promise<T>, ms: number): Within<T> {
-  const wait = new Within<T>(deadlineListOf(ms));
-  promise.then(wait.resolve, wait.reject);
-  return wait;
+  return new Within(promise, deadlineListOf(ms));
 }
 
-/** One wait: settled by the promise, or by its deadline, whichever comes first. */
+/**
+ * One wait: settled by the promise, or by its deadline, whichever comes first. It is awaited as it
+ * is (a thenable), so it makes no promise of its own: `await` hands `then` the resolving functions
+ * of the waiter's own frame, the promise settles them directly, and the deadline calls the first
+ * one. A promise of its own cost a stream four cells more (the promise, its two resolvers and
+ * `withResolvers`' record: docs/BENCHMARKS-HISTORY.md, session 16). One waiter: it is awaited
+ * once.
+ */
 export class Within<T> extends Deadlined {
-  readonly settled: Promise<T | undefined>;
-  readonly resolve: (value: T | undefined) => void;
-  readonly reject: (reason: unknown) => void;
+  /** The waiter's resolving function, once it awaits: the deadline settles it with undefined. */
+  private settle: ((value: T | undefined) => void) | undefined;
+  private expired = false;
 
-  constructor(private readonly list: DeadlineList) {
+  constructor(
+    private readonly promise: Promise<T>,
+    private readonly list: DeadlineList,
+  ) {
     super();
-    // Its resolvers taken as they are: no executor closure per wait.
-    const { promise, resolve, reject } = Promise.withResolvers<T | undefined>();
-    this.settled = promise;
-    this.resolve = resolve;
-    this.reject = reject;
     list.add(this);
   }
 
+  /** Called by `await` (a job after the waiter's turn): the first of the two to settle wins. */
+  // biome-ignore lint/suspicious/noThenProperty: a thenable on purpose, awaited as it is (see the class)
+  then(onValue: (value: T | undefined) => void, onFailure: (reason: unknown) => void): void {
+    if (this.expired) {
+      onValue(undefined);
+      return;
+    }
+    this.settle = onValue;
+    this.promise.then(onValue, onFailure);
+  }
+
   override expire(): void {
-    this.resolve(undefined);
+    this.expired = true;
+    this.settle?.(undefined);
   }
 
   /** The waiter has its answer: the wait leaves its deadline list (nothing when it expired). */

@@ -10,12 +10,6 @@ export interface StreamEnds {
   firstByte(): void;
   /** Called once: with no error when the stream completed, else how it ended. */
   end(error?: GatewayError): void;
-  /**
-   * The whole answer was handed to Bun at once: `end` is to run once Bun has written it (the
-   * front door runs it with the turn's other ends, http/request-ends.ts, whose record is then
-   * reported in that same pass, before the next request is read).
-   */
-  endOnceWritten(error: GatewayError | undefined): void;
 }
 
 /**
@@ -32,11 +26,32 @@ function addStreamHeaders(headers: Record<string, string>): void {
 const encoder = new TextEncoder();
 
 /**
+ * A stream whose whole answer came in its first read, its end with it: nothing is left to pull
+ * and no slow client can hold anything back, so it is a byte body with the event stream's headers,
+ * answered as a non-stream answer is (http/model-pipeline.ts): head and body in one write with
+ * their length, after the handler settles, and the request's ending after Bun wrote it (no
+ * stream, source or sink object; cheaper than Bun's direct stream, which wrote the same bytes
+ * chunked: docs/BENCHMARKS-HISTORY.md, session 12). `headers` are the request's own.
+ */
+export function wholeStreamResponse(bytes: Uint8Array, headers: Record<string, string>): Response {
+  addStreamHeaders(headers);
+  // An upstream read or a join of reads: never a view of shared memory.
+  return answerResponse(bytes as Uint8Array<ArrayBuffer>, 200, headers);
+}
+
+/**
  * Relays a stream to the client one pull at a time — one write per upstream read on the
  * same-dialect path — so a slow client slows the upstream read instead of filling memory. A
  * failure after the first byte becomes an error event in the caller's dialect; a client that
  * goes away cancels the upstream. `headers` are the request's own, finished here (no copy):
  * nothing else answers the request.
+ *
+ * Bun's direct stream, written one upstream read at a time. Each write is awaited when Bun
+ * reports the client's socket backed up (a pending promise), so a slow client still slows the
+ * upstream read (session 3 dropped a direct stream that wrote on regardless: all of a 268 MB
+ * answer in 1.5 s). A standard stream did the same with a reader, a read request and promises a
+ * read, and Bun's release of its reader made two `TypeError`s a stream (docs/BENCHMARKS-HISTORY.md,
+ * session 15).
  */
 export function sseResponse(
   chunks: ChunkSource,
@@ -44,56 +59,18 @@ export function sseResponse(
   headers: Record<string, string>,
   ends: StreamEnds,
   /**
+   * The source's first read when the caller took it already (`ready`): written before Bun writes
+   * the response head, so the head and the first token can leave in one write.
+   */
+  first: Uint8Array | undefined,
+  /**
    * How a translated stream reports a failure (the Responses writer numbers its own); absent, the
    * dialect's usual error event (no closure made per stream for the default).
    */
   errorEventOf?: (error: GatewayError) => SseEvent,
 ): Response {
   addStreamHeaders(headers);
-  // A first read already in hand is written before Bun writes the response head, so the head
-  // and the first token can leave in one write.
-  const ready = chunks.ready?.();
-  if (ready && chunks.drained) return wholeAnswer(ready, chunks.reported, headers, ends);
-  return pulledResponse(chunks, dialect, headers, ends, ready, errorEventOf);
-}
-
-/**
- * The whole answer was in the first read, its end with it (the relay is drained): nothing is
- * left to pull and no slow client can hold anything back, so it is a byte body, sent as a
- * non-stream answer is: head and body in one write with their length, after the handler settles
- * (no stream, source or sink object; cheaper than Bun's direct stream, which wrote the same bytes
- * chunked: docs/BENCHMARKS-HISTORY.md, session 12). The request's ending waits until Bun has
- * written the response.
- */
-function wholeAnswer(
-  bytes: Uint8Array,
-  reported: GatewayError | undefined,
-  headers: Record<string, string>,
-  ends: StreamEnds,
-): Response {
-  ends.firstByte();
-  ends.endOnceWritten(reported);
-  // An upstream read or a join of reads: never a view of shared memory.
-  return answerResponse(bytes as Uint8Array<ArrayBuffer>, 200, headers);
-}
-
-/**
- * The general path: Bun's direct stream, written one upstream read at a time. Each write is
- * awaited when Bun reports the client's socket backed up (a pending promise), so a slow client
- * still slows the upstream read (session 3 dropped a direct stream that wrote on regardless: all
- * of a 268 MB answer in 1.5 s). A standard stream did the same with a reader, a read request and
- * promises a read, and Bun's release of its reader made two `TypeError`s a stream
- * (docs/BENCHMARKS-HISTORY.md, session 15).
- */
-function pulledResponse(
-  chunks: ChunkSource,
-  dialect: Dialect,
-  headers: Record<string, string>,
-  ends: StreamEnds,
-  ready: Uint8Array | undefined,
-  errorEventOf: ((error: GatewayError) => SseEvent) | undefined,
-): Response {
-  const source = new RelayedSource(chunks, dialect, ends, ready, errorEventOf);
+  const source = new RelayedSource(chunks, dialect, ends, first, errorEventOf);
   return answerResponse(new DirectStream(source), 200, headers);
 }
 

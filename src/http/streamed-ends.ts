@@ -3,14 +3,10 @@ import type { Dispatched } from "../routing/dispatch.ts";
 import { account } from "./account-answer.ts";
 import type { ModelCall } from "./model-call.ts";
 import type { RequestAbort } from "./request-abort.ts";
-import type { EndedRequest } from "./request-ends.ts";
 import type { StreamEnds } from "./sse-response.ts";
 
-/** A committed stream's first byte and end, as one object (no closures per stream). */
-export class StreamedEnds implements StreamEnds, EndedRequest {
-  /** How a whole answer ended, kept until it is written. */
-  private failure: GatewayError | undefined;
-
+/** A relayed stream's first byte and end, as one object (no closures per stream). */
+export class StreamedEnds implements StreamEnds {
   constructor(
     private readonly call: ModelCall,
     private readonly dispatched: Dispatched,
@@ -27,15 +23,5 @@ export class StreamedEnds implements StreamEnds, EndedRequest {
     this.abort.release();
     account(this.call, this.dispatched, this.model);
     this.call.end(error ? error.status : 200, error);
-  }
-
-  endOnceWritten(error: GatewayError | undefined): void {
-    this.failure = error;
-    this.call.afterWrite(this);
-  }
-
-  /** A whole answer's end, run with the turn's other ends: its record is reported in the same pass. */
-  report(): void {
-    this.end(this.failure);
   }
 }

@@ -1,10 +1,19 @@
 /**
  * One request's telemetry as the gateway makes it, for the tracing benches (trace-loop.ts,
- * trace-micro.ts, trace-floor.ts): the ledger a request starts with, one upstream attempt settled
- * and closed, and the finished audit record, through observeRequest as the observer does.
+ * trace-micro.ts, trace-floor.ts, trace-encode.ts): the ledger a request starts with, one upstream
+ * attempt settled and closed, and the finished audit record, through observeRequest as the
+ * observer does.
+ * By default every request carries the same values, as earlier sessions' figures were taken.
+ * `TRACE_VARY=1` in the environment gives each request changing ones, as real traffic has: its
+ * tokens, cost and time to first token differ from the last request's, and its model, key and
+ * route take turns among three (a table of VARIANTS made before the bench runs, so the bench
+ * itself allocates nothing for them). Values that change are what the encoder's kept attribute
+ * slots and the string table's last-value checks meet in a gateway (docs/BENCHMARKS-HISTORY.md,
+ * session 16).
  */
 import type { AuditRecord } from "../src/audit/audit-record.ts";
 import type { RequestLedger } from "../src/http/request-ledger.ts";
+import type { AttemptInfo } from "../src/telemetry/dispatch-telemetry.ts";
 import { observeRequest, type RequestTelemetryDeps } from "../src/telemetry/request-telemetry.ts";
 
 /** The shapes the observer hands over: a request's finished audit record. */
@@ -25,7 +34,53 @@ const record = {
 } as unknown as AuditRecord;
 /** A stream's record: its time to first token measured to the µs, as the ledger rounds it. */
 const streamRecord = { ...record, stream: true, latencyMs: 48.213, ttfbMs: 3.217 } as unknown as AuditRecord;
-const info = { route: "provider:fake", dialect: "openai", upstreamModel: "m", retry: 0, failover: false };
+const info: AttemptInfo = {
+  route: "provider:fake",
+  dialect: "openai",
+  upstreamModel: "m",
+  retry: 0,
+  failover: false,
+};
+
+/** One request's values: its model (the ledger's), attempt and records. */
+interface Variant {
+  readonly model: string;
+  readonly info: AttemptInfo;
+  readonly record: AuditRecord;
+  readonly streamRecord: AuditRecord;
+}
+
+/** Enough variants that no value repeats from one request to the next, few enough to stay cached. */
+const VARIANTS = 64;
+const MODELS = ["m", "gpt-4o-mini", "claude-3-5-haiku-latest"];
+const KEYS = ["bench", "team-a", "team-b"];
+const ROUTES = ["provider:fake", "provider:second", "provider:third"];
+
+function variant(v: number): Variant {
+  const model = MODELS[v % 3] as string;
+  const route = ROUTES[(v >> 1) % 3] as string;
+  const changed = {
+    model,
+    upstreamModel: model,
+    route,
+    keyName: KEYS[(v >> 2) % 3],
+    inputTokens: 10 + ((v * 37) % 400),
+    outputTokens: 20 + ((v * 53) % 700),
+    costUsd: 0.0001 + v * 0.00000731,
+    ttfbMs: 5 + (v % 7),
+  };
+  return {
+    model,
+    info: { ...info, route, upstreamModel: model },
+    record: { ...record, ...changed } as AuditRecord,
+    streamRecord: { ...streamRecord, ...changed, ttfbMs: 3.217 + v * 0.013 } as AuditRecord,
+  };
+}
+
+const same: Variant[] = [{ model: "m", info, record, streamRecord }];
+const variants: Variant[] =
+  process.env.TRACE_VARY === "1" ? Array.from({ length: VARIANTS }, (_, v) => variant(v)) : same;
+
 /** Where the upstream call's `traceparent` is written, as the lean client writes its request head. */
 const head = Buffer.alloc(64) as Buffer & { latin1Write(text: string, offset: number): number };
 
@@ -34,9 +89,10 @@ const head = Buffer.alloc(64) as Buffer & { latin1Write(text: string, offset: nu
  * `stream`: a streamed request's (the ledger's flag, the record's stream fields).
  */
 export function tracedRequest(i: number, deps: RequestTelemetryDeps, stream = false): boolean {
+  const values = variants[i % variants.length] as Variant;
   const ledger = {
     frontDoor: "chat",
-    model: "m",
+    model: values.model,
     startedAt: Date.now(),
     // As the gateway makes them (request-id.ts): 36 characters, one per request.
     requestId: `req_${i.toString(16).padStart(32, "0")}`,
@@ -44,7 +100,7 @@ export function tracedRequest(i: number, deps: RequestTelemetryDeps, stream = fa
     traceparent: null,
   } as unknown as RequestLedger;
   const telemetry = observeRequest(ledger, deps);
-  const attempt = telemetry.attempt(info, performance.now());
+  const attempt = telemetry.attempt(values.info, performance.now());
   const traceparent = attempt.headers?.traceparent;
   // Read as the upstream client reads it (encode-request.ts writes each header's text into its
   // request bytes): a value made as a rope is joined here, as it is in the gateway.
@@ -52,6 +108,6 @@ export function tracedRequest(i: number, deps: RequestTelemetryDeps, stream = fa
   const sent = traceparent !== undefined;
   attempt.settled(undefined, undefined, performance.now());
   attempt.closed();
-  telemetry.finish(stream ? streamRecord : record);
+  telemetry.finish(stream ? values.streamRecord : values.record);
   return sent;
 }

@@ -23,14 +23,19 @@ export function parseTraceparent(header: string | null | undefined): SpanContext
 
 /** Where `traceparentText` writes: `00-`, 32 + 16 hex digits with a dash between, `-`, the flags. */
 const TEXT = Buffer.from(`00-${ZERO_TRACE}-${ZERO_SPAN}-00`, "latin1");
-const HEX = Buffer.from("0123456789abcdef", "latin1");
+const TEXT_VIEW = new DataView(TEXT.buffer, TEXT.byteOffset, TEXT.length);
+/** Each byte's two hex digits as one big-endian 16-bit store: four stores a word, not eight. */
+const DIGIT_PAIRS = Uint16Array.from({ length: 256 }, (_, byte) => {
+  const digits = byte.toString(16).padStart(2, "0");
+  return (digits.charCodeAt(0) << 8) | digits.charCodeAt(1);
+});
 
 /** Writes a 32-bit word's 8 hex digits into TEXT from `at`. */
 function writeWord(word: number, at: number): void {
-  for (let i = 7; i >= 0; i--) {
-    TEXT[at + i] = HEX[word & 15] as number;
-    word >>>= 4;
-  }
+  TEXT_VIEW.setUint16(at, DIGIT_PAIRS[word >>> 24] as number);
+  TEXT_VIEW.setUint16(at + 2, DIGIT_PAIRS[(word >>> 16) & 255] as number);
+  TEXT_VIEW.setUint16(at + 4, DIGIT_PAIRS[(word >>> 8) & 255] as number);
+  TEXT_VIEW.setUint16(at + 6, DIGIT_PAIRS[word & 255] as number);
 }
 
 /**

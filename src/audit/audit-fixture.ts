@@ -30,6 +30,17 @@ export function makeRecord(overrides: Partial<AuditRecord> = {}): AuditRecord {
   };
 }
 
+/** The optional fields `makeRecord` leaves out, as a stored row reads them back: null. */
+export const ABSENT_AS_NULL = {
+  errorMessage: null,
+  dropped: null,
+  attempts: null,
+  node: null,
+  servedNode: null,
+  requestBody: null,
+  responseBody: null,
+} as const;
+
 /** A temp directory removed by the returned cleanup. */
 export function tempDir(): { path: string; cleanup: () => void } {
   const path = mkdtempSync(join(tmpdir(), "mindgw-audit-"));

@@ -1,5 +1,5 @@
 import { expect, test } from "bun:test";
-import { makeRecord } from "./audit-fixture.ts";
+import { ABSENT_AS_NULL, makeRecord } from "./audit-fixture.ts";
 import type { AuditRecord } from "./audit-record.ts";
 import { AuditRowWriter, encodeAuditBatch } from "./audit-row-bytes.ts";
 import { FIELD } from "./audit-row-fields.ts";
@@ -42,16 +42,7 @@ test("a parsed batch holds each field at its FIELD index, as the audit thread bi
 test("a record without its optional fields reads back with them null, in batch order", () => {
   const plain = makeRecord({ requestId: "req_plain", ttfbMs: null, keyId: null });
   const [first, second] = decodeAuditRows(encodeAuditBatch([plain, whole]));
-  expect(first).toEqual({
-    ...plain,
-    errorMessage: null,
-    dropped: null,
-    attempts: null,
-    node: null,
-    servedNode: null,
-    requestBody: null,
-    responseBody: null,
-  });
+  expect(first).toEqual({ ...plain, ...ABSENT_AS_NULL });
   expect(second).toEqual(whole);
 });
 

@@ -1,7 +1,7 @@
 import { expect, test } from "bun:test";
 import type { AuditBatchResult, AuditStore } from "../storage/storage.ts";
 import { cellsKeptAfterChurn } from "../testing/kept-after-churn.ts";
-import { makeRecord } from "./audit-fixture.ts";
+import { ABSENT_AS_NULL, makeRecord } from "./audit-fixture.ts";
 import type { AuditRecord } from "./audit-record.ts";
 import { decodeAuditRows } from "./audit-row-reader.ts";
 import { AuditWriter } from "./audit-writer.ts";
@@ -145,14 +145,5 @@ test("random pushes, failures and rows queued during writes: every row read back
   for (let tries = 0; rows.waiting > 0 && tries < 1000; tries++) await rows.write(batchSize).catch(() => {});
   expect(written.map((r) => r.requestId)).toEqual(pushed.map((r) => r.requestId));
   // The optional fields the records leave out read back as null.
-  const absent = {
-    errorMessage: null,
-    dropped: null,
-    attempts: null,
-    node: null,
-    servedNode: null,
-    requestBody: null,
-    responseBody: null,
-  };
-  expect(written).toEqual(pushed.map((r) => ({ ...r, ...absent })));
+  expect(written).toEqual(pushed.map((r) => ({ ...r, ...ABSENT_AS_NULL })));
 });

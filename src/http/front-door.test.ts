@@ -4,8 +4,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { AuditRecord } from "../audit/audit-record.ts";
 import { EMBEDDED_DEFAULTS, parseConfig } from "../config/load-config.ts";
-import { createGateway, type Gateway } from "../gateway/create-gateway.ts";
-import { silentLogger } from "../log/logger.ts";
+import type { Gateway } from "../gateway/create-gateway.ts";
+import { recordingGateway } from "../testing/recording-gateway.ts";
 import { waitForValue } from "../testing/wait-for.ts";
 
 // The front door through app.handle(): no socket, the real pipeline, a real SQLite file.
@@ -13,7 +13,7 @@ import { waitForValue } from "../testing/wait-for.ts";
 let dir: string;
 let gateway: Gateway;
 let adminKey = "";
-const finished: AuditRecord[] = [];
+let finished: AuditRecord[] = [];
 
 const post = (path: string, body: unknown, headers: Record<string, string> = {}) =>
   gateway.handle(
@@ -52,14 +52,7 @@ beforeAll(async () => {
     storage: { path: join(dir, "gw.db") },
     server: { max_body: "1KB" },
   });
-  gateway = await createGateway({
-    config,
-    logger: silentLogger,
-    onBootstrapKey: (key) => {
-      adminKey = key;
-    },
-    events: [{ publish: (event) => event.type === "request.finished" && finished.push(event.record) }],
-  });
+  ({ gateway, adminKey, finished } = await recordingGateway(config));
 });
 
 afterAll(async () => {

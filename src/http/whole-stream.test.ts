@@ -4,8 +4,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { AuditRecord } from "../audit/audit-record.ts";
 import { EMBEDDED_DEFAULTS, parseConfig } from "../config/load-config.ts";
-import { createGateway, type Gateway } from "../gateway/create-gateway.ts";
-import { silentLogger } from "../log/logger.ts";
+import type { Gateway } from "../gateway/create-gateway.ts";
+import { recordingGateway } from "../testing/recording-gateway.ts";
 import { waitForValue } from "../testing/wait-for.ts";
 
 // A stream whose whole answer arrives in one upstream read, its end with it (a burst upstream's),
@@ -23,7 +23,7 @@ let dir: string;
 let gateway: Gateway;
 let upstream: ReturnType<typeof Bun.serve>;
 let adminKey = "";
-const finished: AuditRecord[] = [];
+let finished: AuditRecord[] = [];
 
 let gatewayUrl = "";
 // Over a socket: what Bun puts on the wire (a length, or chunked framing) is what is asserted.
@@ -66,14 +66,7 @@ beforeAll(async () => {
       { name: "failing", routes: [{ provider: "fake", model: "failing" }] },
     ],
   });
-  gateway = await createGateway({
-    config,
-    logger: silentLogger,
-    onBootstrapKey: (key) => {
-      adminKey = key;
-    },
-    events: [{ publish: (event) => event.type === "request.finished" && finished.push(event.record) }],
-  });
+  ({ gateway, adminKey, finished } = await recordingGateway(config));
   const address = gateway.listen("127.0.0.1", 0);
   gatewayUrl = `http://127.0.0.1:${address.port}`;
 });

@@ -1,0 +1,27 @@
+import type { AuditRecord } from "../audit/audit-record.ts";
+import type { Config } from "../config/config-schema.ts";
+import { createGateway, type Gateway } from "../gateway/create-gateway.ts";
+import { silentLogger } from "../log/logger.ts";
+
+/** A gateway under test, the bootstrap admin key it made, and each finished request's record. */
+export interface RecordingGateway {
+  readonly gateway: Gateway;
+  readonly adminKey: string;
+  /** Every `request.finished` record, in the order the requests ended. */
+  readonly finished: AuditRecord[];
+}
+
+/** A quiet gateway on `config` that keeps its bootstrap key and its finished records for assertions. */
+export async function recordingGateway(config: Config): Promise<RecordingGateway> {
+  let adminKey = "";
+  const finished: AuditRecord[] = [];
+  const gateway = await createGateway({
+    config,
+    logger: silentLogger,
+    onBootstrapKey: (key) => {
+      adminKey = key;
+    },
+    events: [{ publish: (event) => event.type === "request.finished" && finished.push(event.record) }],
+  });
+  return { gateway, adminKey, finished };
+}

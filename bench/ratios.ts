@@ -8,7 +8,9 @@
  *   bun run build && bun bench/ratios.ts
  * Environment: RATIO_SECONDS (5) per wrk run, RATIO_REPEATS (3), RATIO_TTFT_N (200),
  * RATIO_UPSTREAMS (burst,fake), RATIO_TARGETS (direct,bare-proxy,nginx,mindgw,mindgw-worker; also
- * mindgw-auto: `MINDGW_UPSTREAM_CLIENT=auto`, the default until session 12: `fetch` for non-stream calls under load),
+ * mindgw-auto: `MINDGW_UPSTREAM_CLIENT=auto`, the default until session 12: `fetch` for non-stream calls under load;
+ * mindgw-deployed and bare-proxy-deployed: both with `MIMALLOC_PURGE_DELAY=-1`, the allocator setting
+ * our Dockerfile, systemd unit and Kubernetes manifest give the binary, compared with each other),
  * MINDGW_BIN (dist/mindgw), RATIO_WARMUP (5) seconds of c=32 load per scenario on each target
  * before the first repeat. Writes .bench-out/ratios-<time>.{md,json} and prints the markdown,
  * with each process's CPU µs per request at c=32 (the gateway, and the worker through one).
@@ -54,6 +56,13 @@ async function startUpstream(name: string): Promise<Upstream> {
   return { name, url: `http://127.0.0.1:${port}`, pid: service.pid, stop: () => service.stop() };
 }
 
+/**
+ * What our deployment files (Dockerfile, systemd unit, Kubernetes manifest) set for the binary:
+ * the allocator keeps freed pages rather than giving them back on a timer. The plain `mindgw`
+ * target runs without it, as a bare `mindgw serve` does.
+ */
+const DEPLOYED_ENV = { MIMALLOC_PURGE_DELAY: "-1" };
+
 function targetsFor(upstream: Upstream): Target[] {
   const all: Target[] = [
     directTarget(upstream.url, upstream.pid),
@@ -62,6 +71,8 @@ function targetsFor(upstream: Upstream): Target[] {
     mindgwTarget(upstream.url, binary, { name: "mindgw" }),
     mindgwTarget(upstream.url, binary, { name: "mindgw-worker", via: "worker" }),
     mindgwTarget(upstream.url, binary, { name: "mindgw-auto", env: { MINDGW_UPSTREAM_CLIENT: "auto" } }),
+    mindgwTarget(upstream.url, binary, { name: "mindgw-deployed", env: DEPLOYED_ENV }),
+    bareProxyTarget(upstream.url, { name: "bare-proxy-deployed", env: DEPLOYED_ENV }),
   ];
   return all.filter((t) => wanted.includes(t.name));
 }
@@ -229,6 +240,9 @@ function render(results: { name: string; samples: Map<string, Sample[]> }[], loa
             ["mindgw-auto", "mindgw"],
             ["bare-proxy", "mindgw-auto"],
           ] as const)
+        : []),
+      ...(samples.has("mindgw-deployed") && samples.has("bare-proxy-deployed")
+        ? ([["bare-proxy-deployed", "mindgw-deployed"]] as const)
         : []),
     ] as const)
       out.push(`| ${b} ÷ ${a} | ${ratio(a, b, "non-stream")} | ${ratio(a, b, "stream")} |`);

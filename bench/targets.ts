@@ -41,11 +41,19 @@ export const directTarget = (fakeUrl: string, pid: number): Target => ({
   start: async () => ({ url: fakeUrl, headers: {}, pid, stop: async () => {} }),
 });
 
-/** (b) The few-line Bun proxy: the floor for any Bun gateway. */
-export const bareProxyTarget = (fakeUrl: string): Target => ({
-  name: "bare-proxy",
+/**
+ * (b) The few-line Bun proxy: the floor for any Bun gateway. `env` (with its own `name`) runs it
+ * with a setting a gateway's target is given too, so that the pair stays like for like.
+ */
+export const bareProxyTarget = (
+  fakeUrl: string,
+  variant: { name: string; env: Record<string, string> } = { name: "bare-proxy", env: {} },
+): Target => ({
+  name: variant.name,
   async start() {
-    const service = spawnService(["bun", join(ROOT, "bench/bare-proxy.ts"), "--upstream", fakeUrl]);
+    const service = spawnService(["bun", join(ROOT, "bench/bare-proxy.ts"), "--upstream", fakeUrl], {
+      env: variant.env,
+    });
     const port = await service.portLine();
     return { url: `http://127.0.0.1:${port}`, headers: {}, pid: service.pid, stop: () => service.stop() };
   },

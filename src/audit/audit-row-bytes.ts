@@ -1,7 +1,7 @@
 import { type Utf8Bytes, utf8Bytes } from "../core/utf8-bytes.ts";
 import type { AuditAttempt } from "./audit-attempt.ts";
 import type { AuditRecord } from "./audit-record.ts";
-import { HEAD, REPEATABLE, SLOT, TAG } from "./audit-row-layout.ts";
+import { HEAD, REPEATABLE, ROW_LINE, type RowLine, SLOT, TAG } from "./audit-row-layout.ts";
 import { soleAttemptMs } from "./sole-attempt.ts";
 
 /**
@@ -41,8 +41,11 @@ export class AuditRowWriter {
     this.last.fill(undefined);
   }
 
-  /** Appends `r`'s row. */
-  put(r: AuditRecord): void {
+  /**
+   * Appends `r`'s row. `line`: what its last byte says of its access line (`ROW_LINE`: none, or
+   * the format its audit thread writes it in).
+   */
+  put(r: AuditRecord, line: RowLine = ROW_LINE.NONE): void {
     this.text(r.requestId, SLOT.WHOLE);
     this.number(r.startedAt);
     this.text(r.keyId, SLOT.KEY_ID);
@@ -73,6 +76,17 @@ export class AuditRowWriter {
     this.text(r.servedNode, SLOT.SERVED_NODE);
     this.text(r.requestBody, SLOT.WHOLE);
     this.text(r.responseBody, SLOT.WHOLE);
+    this.tag(line);
+  }
+
+  /** Sets the line byte of the row that ends before byte `end` (its last) to `ROW_LINE.NONE`. */
+  clearLine(end: number): void {
+    this.bytes[end - 1] = ROW_LINE.NONE;
+  }
+
+  /** The line byte of the row that ends before byte `end`. */
+  lineAt(end: number): RowLine {
+    return this.bytes[end - 1] as RowLine;
   }
 
   /** Moves the bytes from `from` on to the front (the rows before it are written). */

@@ -2,13 +2,20 @@ import { type Utf8Bytes, utf8Bytes } from "../core/utf8-bytes.ts";
 import type { AuditAttempt } from "./audit-attempt.ts";
 import type { AuditRecord, FrontDoor } from "./audit-record.ts";
 import { type AuditRowFields, recordOf } from "./audit-row-fields.ts";
-import { HEAD, REPEATABLE, SLOT, TAG } from "./audit-row-layout.ts";
+import { HEAD, REPEATABLE, ROW_LINE, type RowLine, SLOT, TAG } from "./audit-row-layout.ts";
 
-/** A batch's rows as their fields, as an audit thread binds them: no object a record. */
-export function parseAuditBatch(batch: Uint8Array): AuditRowFields[] {
+/**
+ * A batch's rows as their fields, as an audit thread binds them: no object a record. `lines`, when
+ * given, gets each row's line byte (`ROW_LINE`), at the row's index.
+ */
+export function parseAuditBatch(batch: Uint8Array, lines?: RowLine[]): AuditRowFields[] {
   const reader = new RowReader(batch);
   const rows: AuditRowFields[] = [];
-  while (reader.more()) rows.push(reader.row());
+  while (reader.more()) {
+    rows.push(reader.row());
+    const line = reader.line();
+    if (lines) lines.push(line);
+  }
   return rows;
 }
 
@@ -64,6 +71,13 @@ class RowReader {
       this.text(SLOT.WHOLE),
       this.text(SLOT.WHOLE),
     ];
+  }
+
+  /** The line byte after a row's fields. */
+  line(): RowLine {
+    const line = this.bytes[this.at++];
+    if (line === ROW_LINE.NONE || line === ROW_LINE.TEXT || line === ROW_LINE.JSON) return line;
+    return this.malformed("a row's line byte");
   }
 
   private text(slot: number): string | null {

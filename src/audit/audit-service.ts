@@ -2,6 +2,7 @@ import { nodeName, withNodes } from "../cluster/node-name.ts";
 import type { Config } from "../config/config-schema.ts";
 import type { Logger } from "../log/logger.ts";
 import type { AuditStore } from "../storage/storage.ts";
+import { type AccessLineRelay, accessLineRelay } from "../telemetry/access-line-relay.ts";
 import type { AuditRecord } from "./audit-record.ts";
 import { auditUnavailable } from "./audit-unavailable.ts";
 import { AuditWriter, type AuditWriterStats } from "./audit-writer.ts";
@@ -44,6 +45,11 @@ export interface AuditService {
   stats(): AuditWriterStats;
   /** Tells `listener` how long each batch write took, in ms (metrics). One listener. */
   onFlush(listener: (ms: number) => void): void;
+  /**
+   * Where served requests' access lines go with their rows (written by the audit thread), for the
+   * access log; undefined where they do not (telemetry/access-line-relay.ts).
+   */
+  readonly lines: AccessLineRelay | undefined;
   /** Flushes every queued row and stops the schedules; the store is closed by its owner. */
   close(): Promise<void>;
 }
@@ -57,7 +63,9 @@ export function createAuditService(
   const bus = new EventBus();
   const node = config.cluster ? nodeName(config.cluster) : null;
   let flushed: ((ms: number) => void) | undefined;
+  const lines = accessLineRelay(logger, store);
   const writer = new AuditWriter({
+    ...(lines ? { lines } : {}),
     onBatch: (_rows, ms) => flushed?.(ms),
     store,
     ...(store.batchSize ? { batchSize: store.batchSize } : {}),
@@ -94,6 +102,7 @@ export function createAuditService(
   return {
     bus,
     store,
+    lines,
     observer: {
       started(ledger) {
         if (!bus.wants("request.started")) return;

@@ -1,5 +1,7 @@
 import type { AuditStore } from "../storage/storage.ts";
+import type { AccessLineRelay } from "../telemetry/access-line-relay.ts";
 import type { AuditRecord } from "./audit-record.ts";
+import { ROW_LINE } from "./audit-row-layout.ts";
 import { type PendingRows, pendingRowsFor } from "./pending-rows.ts";
 import { type RedactBody, redactSafely } from "./redact-body.ts";
 
@@ -23,6 +25,11 @@ export interface AuditWriterOptions {
   onHealthChange?: (healthy: boolean, error: unknown) => void;
   /** Called after each batch is written, with its size and how long the write took (ms). */
   onBatch?: (rows: number, ms: number) => void;
+  /**
+   * A served request's row queued while storage is healthy carries its access line, which the
+   * store's thread writes (telemetry/access-line-relay.ts); only where the store offers it.
+   */
+  lines?: AccessLineRelay;
 }
 
 export interface AuditWriterStats {
@@ -73,7 +80,7 @@ export class AuditWriter {
     this.batchSize = options.batchSize ?? 500;
     this.maxQueue = options.maxQueue ?? 100_000;
     this.retryDelay = options.retryMs ?? 250;
-    this.queue = pendingRowsFor(options.store, this.batchSize);
+    this.queue = pendingRowsFor(options.store, this.batchSize, options.lines);
     // Probe now, so storage that cannot be written shows as unhealthy before the first request.
     this.starting = this.probe();
   }
@@ -84,7 +91,9 @@ export class AuditWriter {
       this.counts.dropped++;
       return;
     }
-    this.queue.push(this.prepare(record));
+    // While storage fails the loop writes the line: an outage must not hold lines back with rows.
+    const lines = this.isHealthy ? this.options.lines : undefined;
+    this.queue.push(this.prepare(record), lines === undefined ? ROW_LINE.NONE : lines.flagOf(record));
     if (!this.isHealthy) return; // the retry timer owns the schedule
     if (this.queue.waiting === this.batchSize) this.schedule(0);
     else if (this.timer === null) this.schedule(this.flushMs);

@@ -1,7 +1,32 @@
 import type { AuditBatchResult } from "../storage/storage.ts";
+import type { AccessLineRelay } from "../telemetry/access-line-relay.ts";
 import type { AuditRecord } from "./audit-record.ts";
 import { AuditRowWriter } from "./audit-row-bytes.ts";
+import { ROW_LINE, type RowLine } from "./audit-row-layout.ts";
 import type { WrittenBatch } from "./pending-rows.ts";
+
+/**
+ * Access lines that rows carry (audit-row-layout.ts `ROW_LINE`): `relay` writes those no thread
+ * took, `claims` says whether the store's thread took the last batch's.
+ */
+export interface CarriedLines {
+  readonly relay: AccessLineRelay;
+  readonly claims: { reclaim(): boolean };
+}
+
+/** Queues whose rows carry lines, for the exit's last word (weakly: a queue dropped needs none). */
+const carrying = new Set<WeakRef<EncodedRows>>();
+let exitHooked = false;
+
+function carryLines(rows: EncodedRows): void {
+  carrying.add(new WeakRef(rows));
+  if (exitHooked) return;
+  exitHooked = true;
+  // An orderly exit, a handled signal or an uncaught exception: the lines of rows still queued.
+  process.once("exit", () => {
+    for (const ref of carrying) ref.deref()?.writeLinesAtExit();
+  });
+}
 
 /**
  * ~300 rows of ~220 bytes (a request with one attempt); doubled as needed, and kept (a flush
@@ -54,13 +79,17 @@ export class EncodedRows {
   constructor(
     private readonly insert: (batch: Uint8Array) => Promise<AuditBatchResult>,
     private readonly batchSize: number,
-  ) {}
+    private readonly lines?: CarriedLines,
+  ) {
+    if (lines) carryLines(this);
+  }
 
   get waiting(): number {
     return this.rows - this.head - this.sending;
   }
 
-  push(record: AuditRecord): void {
+  /** `line`: the row's line byte (`ROW_LINE`; set only with `lines`). */
+  push(record: AuditRecord, line: RowLine = ROW_LINE.NONE): void {
     if (this.rows === this.ends.length) this.growRows();
     const starts = !this.runOpen || this.runRows === this.batchSize;
     if (starts) {
@@ -68,7 +97,7 @@ export class EncodedRows {
       this.runOpen = true;
       this.runRows = 0;
     }
-    this.out.put(record);
+    this.out.put(record, line);
     this.starts[this.rows] = starts ? 1 : 0;
     this.runRows++;
     this.ends[this.rows++] = this.out.used;
@@ -88,13 +117,47 @@ export class EncodedRows {
     // A copy (a Buffer's `slice` would be a view): the store transfers it to its thread.
     const batch = new Uint8Array(this.out.bytes.subarray(this.headByte, end));
     this.sending = count;
+    let result: AuditBatchResult;
     try {
-      const result = await this.insert(batch);
-      this.drop(count, end);
-      return { rows: count, written: result.written, rejected: result.rejected };
+      result = await this.insert(batch);
     } finally {
+      this.settleLines(count, end);
       this.sending = 0;
     }
+    this.drop(count, end);
+    return { rows: count, written: result.written, rejected: result.rejected };
+  }
+
+  /**
+   * The batch of the `count` rows from the head (up to byte `end`) was answered, written or not:
+   * the lines its rows carry were written by the thread, or are written now by the loop if the
+   * thread never took them. Either way a retry of the batch carries none.
+   */
+  private settleLines(count: number, end: number): void {
+    if (this.lines === undefined || !this.carries(this.head, this.head + count)) return;
+    if (this.lines.claims.reclaim()) this.lines.relay.writeRows(this.out.bytes.subarray(this.headByte, end));
+    for (let i = this.head; i < this.head + count; i++) this.out.clearLine(this.ends[i] as number);
+  }
+
+  /** Whether a row in [from, to) carries its line. */
+  private carries(from: number, to: number): boolean {
+    for (let i = from; i < to; i++)
+      if (this.out.lineAt(this.ends[i] as number) !== ROW_LINE.NONE) return true;
+    return false;
+  }
+
+  /**
+   * At exit: the lines of the rows still here, but for a batch in flight whose lines its thread
+   * took (written, or being written). Synchronous, as the exit allows.
+   */
+  writeLinesAtExit(): void {
+    const lines = this.lines;
+    if (lines === undefined || this.head === this.rows) return;
+    const from =
+      this.sending > 0 && !lines.claims.reclaim()
+        ? (this.ends[this.head + this.sending - 1] as number)
+        : this.headByte;
+    if (from < this.out.used) lines.relay.writeRows(this.out.bytes.subarray(from, this.out.used));
   }
 
   /**

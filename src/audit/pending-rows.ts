@@ -1,5 +1,7 @@
 import type { AuditBatchResult, AuditStore } from "../storage/storage.ts";
+import type { AccessLineRelay } from "../telemetry/access-line-relay.ts";
 import type { AuditRecord } from "./audit-record.ts";
+import type { RowLine } from "./audit-row-layout.ts";
 import { EncodedRows } from "./encoded-rows.ts";
 
 /** A batch written: its rows, and what the store made of them. */
@@ -14,7 +16,8 @@ export interface WrittenBatch extends AuditBatchResult {
 export interface PendingRows {
   /** Rows queued and not in the batch being written. */
   readonly waiting: number;
-  push(record: AuditRecord): void;
+  /** `line`: whether the row carries its access line (only where the store's thread writes them). */
+  push(record: AuditRecord, line?: RowLine): void;
   /**
    * Writes the oldest waiting rows as one batch: `max` of them, or fewer where the queue keeps
    * its batches in runs (encoded-rows.ts). They leave the queue when it is written; when the store
@@ -23,12 +26,15 @@ export interface PendingRows {
   write(max: number): Promise<WrittenBatch>;
 }
 
-/** Bytes for a store that takes them (`AuditStore.insertEncoded`: a thread), records otherwise. */
-export function pendingRowsFor(store: AuditStore, batchSize: number): PendingRows {
-  const { insertEncoded } = store;
-  return insertEncoded
-    ? new EncodedRows((batch) => insertEncoded.call(store, batch), batchSize)
-    : new RecordRows(store);
+/**
+ * Bytes for a store that takes them (`AuditStore.insertEncoded`: a thread), records otherwise.
+ * `relay`: rows may carry their access lines (the store's thread writes them: `threadLines`).
+ */
+export function pendingRowsFor(store: AuditStore, batchSize: number, relay?: AccessLineRelay): PendingRows {
+  const { insertEncoded, threadLines } = store;
+  if (!insertEncoded) return new RecordRows(store);
+  const lines = relay && threadLines ? { relay, claims: threadLines } : undefined;
+  return new EncodedRows((batch) => insertEncoded.call(store, batch), batchSize, lines);
 }
 
 /** Records as objects, for a store that takes them (memory, an embedder's own). */

@@ -131,6 +131,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     onAuditFlush: (listener) => audit.onFlush(listener),
     tracer: options.tracing?.tracer,
     captureContent: options.tracing?.captureContent ?? false,
+    accessLines: audit.lines,
   });
 
   // Requests' ends are reported once the turn's responses are written (request-ends.ts).

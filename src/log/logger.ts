@@ -1,4 +1,5 @@
 import { batchedWrite, type LineBatch } from "./batched-write.ts";
+import { isoTime } from "./iso-time.ts";
 import { jsonLine, type LineFormat, type LineParts, textLine } from "./line-format.ts";
 
 export const LOG_LEVELS = ["debug", "info", "warn", "error"] as const;
@@ -72,18 +73,10 @@ function settled(fields: LogFields): boolean {
   return true;
 }
 
-/** The current time as ISO text, formatted at most once a millisecond (lines come in bursts). */
+/** The current time as ISO text. */
 function isoNow(): () => string {
-  let lastMs = -1;
-  let text = "";
-  return () => {
-    const ms = Date.now();
-    if (ms !== lastMs) {
-      lastMs = ms;
-      text = new Date(ms).toISOString();
-    }
-    return text;
-  };
+  const iso = isoTime();
+  return () => iso(Date.now());
 }
 
 /** Lines formatted as they are logged, for a caller's own `write` (tests, benchmarks, embedders). */
@@ -94,22 +87,51 @@ function formattedNow(format: LineFormat, write: (line: string, soon: boolean) =
   };
 }
 
+/**
+ * What a logger made by `createLogger` is beyond `Logger`: its format, its level, whether its lines
+ * go to stderr through the batch, and a way to write a line with a time of its own (an access
+ * line's is its request's end). Loggers of other making (an embedder's) have none.
+ */
+export interface LoggerLines {
+  readonly format: LogFormat;
+  /** Lines go to stderr through `batchedWrite` (no caller's `write`). */
+  readonly stderr: boolean;
+  enabled(level: LogLevel): boolean;
+  /** A line as the logger writes it, at `time` (ISO text); dropped below the logger's level. */
+  at(time: string, level: LogLevel, message: string, fields: LogFields): void;
+}
+
+/** By logger, what `createLogger` made it with (a `Logger`'s type stays the public four methods). */
+const made = new WeakMap<Logger, LoggerLines>();
+
+/** What `createLogger` made `logger` with; undefined for a logger it did not make. */
+export const loggerLines = (logger: Logger): LoggerLines | undefined => made.get(logger);
+
 export function createLogger(options: LoggerOptions = {}): Logger {
   const now = options.now;
   const stamp = now ? () => now().toISOString() : isoNow();
   const format = options.format === "json" ? jsonLine : textLine;
   const threshold = RANK[options.level ?? "info"];
   const lines = options.write ? formattedNow(format, options.write) : batchedWrite(format);
-  const at = (level: LogLevel) => {
+  const line = (time: string, level: LogLevel, message: string, fields: LogFields | undefined) => {
     const soon = RANK[level] >= RANK.warn;
-    return RANK[level] < threshold
-      ? () => {}
-      : (message: string, fields?: LogFields) => {
-          if (fields === undefined || settled(fields)) lines.later(stamp(), level, message, fields, soon);
-          else lines.text(lineOf(format, stamp(), level, message, fields), soon);
-        };
+    if (fields === undefined || settled(fields)) lines.later(time, level, message, fields, soon);
+    else lines.text(lineOf(format, time, level, message, fields), soon);
   };
-  return { debug: at("debug"), info: at("info"), warn: at("warn"), error: at("error") };
+  const at = (level: LogLevel) =>
+    RANK[level] < threshold
+      ? () => {}
+      : (message: string, fields?: LogFields) => line(stamp(), level, message, fields);
+  const logger: Logger = { debug: at("debug"), info: at("info"), warn: at("warn"), error: at("error") };
+  made.set(logger, {
+    format: options.format ?? "text",
+    stderr: options.write === undefined,
+    enabled: (level) => RANK[level] >= threshold,
+    at(time, level, message, fields) {
+      if (RANK[level] >= threshold) line(time, level, message, fields);
+    },
+  });
+  return logger;
 }
 
 export const silentLogger: Logger = { debug() {}, info() {}, warn() {}, error() {} };

@@ -4,15 +4,18 @@ import type { OpenDatabaseOptions } from "./sqlite/open-database.ts";
 /**
  * What the gateway asks of an audit thread (SQLite's, sqlite/audit-thread.ts, or PostgreSQL's,
  * postgres/postgres-audit-thread.ts); every request gets one reply with its `id`. Each thread
- * answers the `open` for its own database.
+ * answers the `open` for its own database; its `lines` is the cell of line-claims.ts (shared memory)
+ * that says who writes the access lines an `insert`'s rows carry.
  */
 export type AuditThreadRequest = { id: number } & (
-  | { op: "open"; path: string; options: OpenDatabaseOptions }
-  | { op: "open-postgres"; options: PostgresOptions }
+  | { op: "open"; path: string; options: OpenDatabaseOptions; lines: Int32Array }
+  | { op: "open-postgres"; options: PostgresOptions; lines: Int32Array }
   // The records as their fields' bytes (audit/audit-row-bytes.ts: numbers as numbers, strings as
   // UTF-8 written in place; transferred): no structured clone of a batch of objects (1.7 µs a
   // record on the gateway's event loop) and no JSON text of it (0.5).
-  | { op: "insert"; records: Uint8Array }
+  // `claim`: the batch's number in the lines' cell (line-claims.ts); absent for records handed to
+  // `insert` as objects, which carry no line.
+  | { op: "insert"; records: Uint8Array; claim?: number }
   /**
    * Shadow pairs (shadow/) as JSON text of their records, for the same reason: the thread makes
    * each its row and writes them, off the loop (SQLite).

@@ -122,6 +122,13 @@ export interface AuditStore {
    * (docs/BENCHMARKS-HISTORY.md, "Session 8: c=1" and "Session 12: the audit queue on the main heap").
    */
   insertEncoded?(batch: Uint8Array): Promise<AuditBatchResult>;
+  /**
+   * Offered by a store whose thread writes the access line a row of an `insertEncoded` batch
+   * carries (audit-row-layout.ts `ROW_LINE`), before the batch's insert. `reclaim`, once the last
+   * such batch's promise settled (or at exit while it has not): true when its lines are the
+   * caller's to write, the thread never having taken them (storage/line-claims.ts).
+   */
+  readonly threadLines?: { reclaim(): boolean };
   /** The most rows the audit writer should hand `insert` at once (its default without this: 500). */
   readonly batchSize?: number;
   /**

@@ -1,7 +1,10 @@
 import type { AuditRecord } from "../audit/audit-record.ts";
 import { redactSecrets } from "../audit/redact-body.ts";
 import type { GatewayError } from "../core/gateway-error.ts";
-import type { Logger } from "../log/logger.ts";
+import { isoTime } from "../log/iso-time.ts";
+import { type Logger, loggerLines } from "../log/logger.ts";
+import { ACCESS_MESSAGE, accessEndMs, accessFields } from "./access-line.ts";
+import type { AccessLineRelay } from "./access-line-relay.ts";
 
 /** Longest reason written; upstream error messages can be long and are not ours to print whole. */
 const MAX_REASON = 500;
@@ -17,27 +20,22 @@ export function reasonOf(error: GatewayError | undefined): string | undefined {
  * One access line per request, written when its record is final: at info when it was served,
  * at warn when refused (4xx) and at error when it failed (5xx), with the reason. It names the
  * key by its name only; the record never holds a secret, and the reason passes `redactSecrets`.
+ * A logger of `createLogger`'s stamps the line with its request's end (access-line.ts). A served
+ * request's line whose audit row carries it (`relay`: access-line-relay.ts) is its audit thread's
+ * to write, not the event loop's.
  */
-export function accessLog(logger: Logger): (record: AuditRecord, error?: GatewayError) => void {
+export function accessLog(
+  logger: Logger,
+  relay?: AccessLineRelay,
+): (record: AuditRecord, error?: GatewayError) => void {
+  const lines = loggerLines(logger);
+  const iso = isoTime();
   return (record, error) => {
+    if (relay?.took(record)) return;
     const level = record.status >= 500 ? "error" : record.status >= 400 ? "warn" : "info";
-    logger[level]("request", {
-      request_id: record.requestId,
-      front_door: record.frontDoor,
-      key: record.keyName ?? undefined,
-      tenant: record.tenant ?? undefined,
-      model: record.model ?? undefined,
-      route: record.route ?? undefined,
-      upstream_model: record.upstreamModel ?? undefined,
-      status: record.status,
-      latency_ms: record.latencyMs,
-      ttft_ms: record.ttfbMs ?? undefined,
-      stream: record.stream,
-      tokens_in: record.inputTokens,
-      tokens_out: record.outputTokens,
-      cost_usd: record.costUsd || undefined,
-      error: record.errorClass ?? undefined,
-      reason: reasonOf(error),
-    });
+    if (lines && !lines.enabled(level)) return;
+    const fields = accessFields(record, reasonOf(error));
+    if (lines) lines.at(iso(accessEndMs(record)), level, ACCESS_MESSAGE, fields);
+    else logger[level](ACCESS_MESSAGE, fields);
   };
 }

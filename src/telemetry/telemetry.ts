@@ -5,6 +5,7 @@ import type { Config } from "../config/config-schema.ts";
 import type { createFrontDoor } from "../http/front-door.ts";
 import type { RequestObserver } from "../http/request-ledger.ts";
 import type { Logger } from "../log/logger.ts";
+import type { AccessLineRelay } from "./access-line-relay.ts";
 import { accessLog } from "./access-log.ts";
 import { GatewayMetrics, type MetricSources } from "./metrics/gateway-metrics.ts";
 import { MeteredAttempts } from "./metrics/metered-attempts.ts";
@@ -42,10 +43,12 @@ export interface TelemetryOptions {
   readonly tracer?: Tracer | undefined;
   /** Prompts and answers on spans (`OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT=true`). */
   readonly captureContent?: boolean;
+  /** Served requests' access lines that go with their audit rows (`AuditService.lines`). */
+  readonly accessLines?: AccessLineRelay | undefined;
 }
 
 export function createTelemetry(options: TelemetryOptions): Telemetry {
-  const logRequest = accessLog(options.logger);
+  const logRequest = accessLog(options.logger, options.accessLines);
   const metrics = options.config.metrics.enabled
     ? new GatewayMetrics(options.sources, (model) =>
         model !== null && options.routes(model) ? model : "other",

@@ -2,6 +2,7 @@ import type { SQL } from "bun";
 import { encodeAuditBatch } from "../../audit/audit-row-bytes.ts";
 import { threadEntry } from "../../core/thread-entry.ts";
 import { auditThreadClient } from "../audit-thread-client.ts";
+import { LineClaims } from "../line-claims.ts";
 import type { AuditBatchResult, AuditStore } from "../storage.ts";
 import { type PostgresAuditRow, postgresRowToRecord, selectPostgresPage } from "./postgres-audit-select.ts";
 import type { PostgresOptions } from "./postgres-client.ts";
@@ -26,6 +27,7 @@ export async function createPostgresAuditStore(
   options: PostgresOptions,
 ): Promise<AuditStore & { close(): Promise<void> }> {
   await migratePostgres(sql, "audit", auditMigrations);
+  const claims = new LineClaims();
   const thread = auditThreadClient(
     () =>
       threadEntry(
@@ -33,7 +35,7 @@ export async function createPostgresAuditStore(
         new URL("./postgres-audit-thread.ts", import.meta.url),
         "./storage/postgres/postgres-audit-thread.ts",
       ),
-    { op: "open-postgres", options },
+    { op: "open-postgres", options, lines: claims.cell },
   );
 
   const insertBatch = (batch: Uint8Array): Promise<AuditBatchResult> =>
@@ -48,7 +50,12 @@ export async function createPostgresAuditStore(
       records.length === 0
         ? Promise.resolve({ written: 0, rejected: 0 })
         : insertBatch(encodeAuditBatch(records)),
-    insertEncoded: insertBatch,
+    insertEncoded: (batch) =>
+      thread.call({ op: "insert", records: batch, claim: claims.open() }, [
+        batch.buffer,
+      ]) as Promise<AuditBatchResult>,
+    // The thread writes the access lines the writer's rows carry (line-claims.ts).
+    threadLines: claims,
     async select(filter, after, limit) {
       const { text, params } = selectPostgresPage(filter, after, limit);
       const rows: PostgresAuditRow[] = await sql.unsafe(text, params);

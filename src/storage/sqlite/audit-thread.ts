@@ -4,9 +4,11 @@
  * writes of serving, so that no write holds the gateway's event loop (nor its wait for the lock). Requests run one at a time, in the order they were posted (serve-audit-thread.ts).
  */
 
+import type { RowLine } from "../../audit/audit-row-layout.ts";
 import { parseAuditBatch } from "../../audit/audit-row-reader.ts";
 import type { ShadowRecord } from "../../shadow/shadow-api-schema.ts";
 import type { AuditThreadRequest } from "../audit-thread-protocol.ts";
+import { writeClaimedLines } from "../line-claims.ts";
 import { serveAuditThread } from "../serve-audit-thread.ts";
 import { type OpenDatabaseOptions, openDatabase } from "./open-database.ts";
 import { shadowInserter, shadowRow } from "./shadow-inserter.ts";
@@ -18,6 +20,7 @@ import { sqliteCode } from "./storage-failure.ts";
 
 let store: RowsAuditStore | null = null;
 let opening: { path: string; options: OpenDatabaseOptions } | null = null;
+let lineCell: Int32Array | undefined;
 const openSide = () => {
   if (opening === null) throw new Error("the audit thread was not opened");
   return openDatabase(opening.path, opening.options);
@@ -41,12 +44,17 @@ async function run(request: AuditThreadRequest): Promise<unknown> {
     case "open": {
       const { path, options } = request;
       opening = { path, options };
+      lineCell = request.lines;
       // A factory, so that the store reopens the file after a storage failure.
       store = createSqliteAuditStore({ database: () => openDatabase(path, options) });
       return undefined;
     }
-    case "insert":
-      return opened().insertRows(parseAuditBatch(request.records));
+    case "insert": {
+      const lines: RowLine[] = [];
+      const rows = parseAuditBatch(request.records, lines);
+      writeClaimedLines(rows, lines, lineCell, request.claim);
+      return opened().insertRows(rows);
+    }
     case "shadow":
       return shadow.write((insert) => insert((JSON.parse(request.records) as ShadowRecord[]).map(shadowRow)));
     case "touch-keys":

@@ -3,6 +3,7 @@ import { encodeAuditBatch } from "../../audit/audit-row-bytes.ts";
 import { threadEntry } from "../../core/thread-entry.ts";
 import type { ShadowRecord } from "../../shadow/shadow-api-schema.ts";
 import { auditThreadClient } from "../audit-thread-client.ts";
+import { LineClaims } from "../line-claims.ts";
 import type { AuditBatchResult } from "../storage.ts";
 import type { OpenDatabaseOptions } from "./open-database.ts";
 import { createSqliteAuditStore, type SqliteAuditStore } from "./sqlite-audit-store.ts";
@@ -21,6 +22,7 @@ export function createThreadedAuditStore(options: {
   reader: Database;
 }): SqliteAuditStore & {
   insertEncoded(batch: Uint8Array): Promise<AuditBatchResult>;
+  threadLines: { reclaim(): boolean };
   /** `KeyStore.touch` and `SpendStore.add` in the thread (sqlite-storage.ts hands them to those stores). */
   touchKeys(lastUsed: ReadonlyMap<string, number>): Promise<void>;
   addSpend(deltas: ReadonlyMap<string, number>): Promise<void>;
@@ -29,6 +31,7 @@ export function createThreadedAuditStore(options: {
     json(json: string): Promise<void>;
   };
 } {
+  const claims = new LineClaims();
   const { call, started, close } = auditThreadClient(
     () =>
       threadEntry(
@@ -36,7 +39,7 @@ export function createThreadedAuditStore(options: {
         new URL("./audit-thread.ts", import.meta.url),
         "./storage/sqlite/audit-thread.ts",
       ),
-    { op: "open", path: options.path, options: options.open ?? {} },
+    { op: "open", path: options.path, options: options.open ?? {}, lines: claims.cell },
   );
   const insertBatch = (batch: Uint8Array) => call({ op: "insert", records: batch }, [batch.buffer]);
   // Reads, and the start-up probe: nothing else is written through the reader handle.
@@ -46,7 +49,12 @@ export function createThreadedAuditStore(options: {
     // The audit writer hands over bytes (insertEncoded), each record encoded when it was queued;
     // records as objects (an embedder's direct call) are encoded here in one go.
     insert: async (records) => (await insertBatch(encodeAuditBatch(records))) as AuditBatchResult,
-    insertEncoded: async (batch) => (await insertBatch(batch)) as AuditBatchResult,
+    insertEncoded: async (batch) =>
+      (await call({ op: "insert", records: batch, claim: claims.open() }, [
+        batch.buffer,
+      ])) as AuditBatchResult,
+    // The thread writes the access lines the writer's rows carry (line-claims.ts).
+    threadLines: claims,
     // As JSON text (as audit records crossed before they went as bytes): one string crosses
     // instead of a structured clone of arrays (about 1.5 against 4.5 µs a pair, both threads
     // together); the thread makes the rows.

@@ -1,0 +1,115 @@
+import { expect, test } from "bun:test";
+import type { AuditBatchResult, AuditStore } from "../storage/storage.ts";
+import { AccessLineRelay } from "../telemetry/access-line-relay.ts";
+import { makeRecord } from "./audit-fixture.ts";
+import type { AuditRecord } from "./audit-record.ts";
+import { ROW_LINE, type RowLine } from "./audit-row-layout.ts";
+import { parseAuditBatch } from "./audit-row-reader.ts";
+import { AuditWriter } from "./audit-writer.ts";
+
+/**
+ * A store whose "thread" writes the lines rows carry (into `threadWrote`) unless `lost` (it never
+ * took the batch: `reclaim` then gives the lines back); `failures` batches fail after their lines.
+ */
+function lineStore() {
+  const state = { lost: false, failures: 0, threadWrote: [] as string[], batches: [] as RowLine[][] };
+  let taken = true;
+  const store: AuditStore = {
+    insert: async (records) => ({ written: records.length, rejected: 0 }),
+    insertEncoded: async (batch): Promise<AuditBatchResult> => {
+      const lines: RowLine[] = [];
+      const rows = parseAuditBatch(batch, lines);
+      state.batches.push(lines);
+      taken = !state.lost;
+      if (taken)
+        rows.forEach((row, i) => {
+          if (lines[i] !== ROW_LINE.NONE) state.threadWrote.push(row[0]);
+        });
+      if (state.lost) throw new Error("the audit thread failed");
+      if (state.failures > 0) {
+        state.failures--;
+        throw Object.assign(new Error("disk I/O error"), { code: "SQLITE_IOERR" });
+      }
+      return { written: rows.length, rejected: 0 };
+    },
+    threadLines: { reclaim: () => !taken },
+    select: async () => [],
+    prune: async () => 0,
+    probe: async () => {},
+  };
+  return { store, state };
+}
+
+/** A writer over `store` with a relay whose loop-written lines are listed by request id. */
+function writerOver(store: AuditStore, options: { maxQueue?: number } = {}) {
+  const loopWrote: string[] = [];
+  const relay = new AccessLineRelay(ROW_LINE.TEXT, (text) => {
+    for (const match of text.matchAll(/request_id=(\S+)/g)) loopWrote.push(match[1] as string);
+  });
+  const writer = new AuditWriter({ store, lines: relay, flushMs: 60_000, retryMs: 1, ...options });
+  /** As the access log asks: whether the row took the line (else the loop writes it). */
+  const serve = (record: AuditRecord) => {
+    writer.write(record);
+    return relay.took(record);
+  };
+  return { writer, relay, serve, loopWrote };
+}
+
+test("a served row carries its line; a refused, failed or errored one does not", async () => {
+  const { store, state } = lineStore();
+  const { writer, serve } = writerOver(store);
+  expect(serve(makeRecord({ requestId: "ok" }))).toBe(true);
+  expect(serve(makeRecord({ requestId: "refused", status: 429, errorClass: "rate_limited" }))).toBe(false);
+  expect(serve(makeRecord({ requestId: "failed", status: 502, errorClass: "upstream_error" }))).toBe(false);
+  // Served, then an error mid-stream: its reason is the loop's.
+  expect(serve(makeRecord({ requestId: "cut", status: 200, errorClass: "upstream_error" }))).toBe(false);
+  await writer.flush();
+  expect(state.batches).toEqual([[ROW_LINE.TEXT, 0, 0, 0]]);
+  expect(state.threadWrote).toEqual(["ok"]);
+});
+
+test("a batch that fails after its thread wrote the lines is retried without them", async () => {
+  const { store, state } = lineStore();
+  const { writer, serve, loopWrote } = writerOver(store);
+  state.failures = 1;
+  serve(makeRecord({ requestId: "a" }));
+  serve(makeRecord({ requestId: "b" }));
+  await writer.flush();
+  await writer.flush();
+  expect(writer.stats()).toMatchObject({ healthy: true, written: 2, queued: 0 });
+  expect(state.batches).toEqual([
+    [ROW_LINE.TEXT, ROW_LINE.TEXT],
+    [0, 0],
+  ]);
+  expect(state.threadWrote).toEqual(["a", "b"]);
+  expect(loopWrote).toEqual([]);
+});
+
+test("lines of a batch no thread took are written by the loop, once; rows queued while storage fails carry none", async () => {
+  const { store, state } = lineStore();
+  const { writer, serve, loopWrote } = writerOver(store);
+  state.lost = true;
+  serve(makeRecord({ requestId: "a" }));
+  serve(makeRecord({ requestId: "b" }));
+  await writer.flush();
+  expect(writer.healthy()).toBe(false);
+  expect(loopWrote).toEqual(["a", "b"]);
+  // Storage failing: the access log writes the line itself.
+  expect(serve(makeRecord({ requestId: "c" }))).toBe(false);
+  state.lost = false;
+  await writer.flush();
+  await writer.flush();
+  expect(writer.stats()).toMatchObject({ healthy: true, written: 3, queued: 0 });
+  expect(state.threadWrote).toEqual([]);
+  expect(loopWrote).toEqual(["a", "b"]);
+});
+
+test("a row refused by a full queue leaves its line to the loop", async () => {
+  const { store } = lineStore();
+  const { writer, serve } = writerOver(store, { maxQueue: 1 });
+  expect(serve(makeRecord({ requestId: "kept" }))).toBe(true);
+  expect(serve(makeRecord({ requestId: "dropped" }))).toBe(false);
+  expect(writer.stats().dropped).toBe(1);
+  await writer.close();
+  expect(serve(makeRecord({ requestId: "closed" }))).toBe(false);
+});

@@ -1,0 +1,54 @@
+import { writeSync } from "node:fs";
+import type { AuditRowFields } from "../audit/audit-row-fields.ts";
+import type { RowLine } from "../audit/audit-row-layout.ts";
+import { accessLines } from "../telemetry/access-line.ts";
+
+/**
+ * Who writes the access lines a batch's rows carry (audit-row-layout.ts `ROW_LINE`): the audit
+ * thread that decodes the batch, or the event loop when the thread never did (it had failed, or
+ * the process is exiting while the batch waits in the thread's queue). One shared cell decides,
+ * so that a line is written once: the gateway opens a batch's claim (its number) before posting
+ * it, and whichever side swaps the number for its negative first writes the lines. The audit
+ * writer has one batch in flight at a time, so one cell serves.
+ */
+export class LineClaims {
+  /** Shared with the thread (its `open` request). */
+  readonly cell = new Int32Array(new SharedArrayBuffer(4));
+  private last = 0;
+
+  /** A batch is about to be posted: returns its claim, for the thread's `insert`. */
+  open(): number {
+    this.last = this.last === 0x7fffffff ? 1 : this.last + 1;
+    Atomics.store(this.cell, 0, this.last);
+    return this.last;
+  }
+
+  /** True when the last batch's lines are now the gateway's to write: no thread claimed them. */
+  reclaim(): boolean {
+    return claim(this.cell, this.last);
+  }
+}
+
+/** Claims batch `number`'s lines for the caller: true once, for the side that swaps first. */
+export const claim = (cell: Int32Array, number: number): boolean =>
+  number > 0 && Atomics.compareExchange(cell, 0, number, -number) === number;
+
+/**
+ * On an audit thread, before the batch's insert (whatever its result): writes the lines its rows
+ * carry to stderr in one write, if the gateway has not taken them back.
+ */
+export function writeClaimedLines(
+  rows: readonly AuditRowFields[],
+  lines: readonly RowLine[],
+  cell: Int32Array | undefined,
+  number: number | undefined,
+): void {
+  if (cell === undefined || number === undefined || !lines.some((line) => line !== 0)) return;
+  if (!claim(cell, number)) return;
+  const text = accessLines(rows, lines);
+  try {
+    writeSync(2, text);
+  } catch {
+    // stderr is gone (closed pipe): nothing left to tell, and the rows are still written.
+  }
+}

@@ -98,7 +98,8 @@ export class BatchAttemptTrace implements AttemptTelemetry {
       failure?.message,
     );
     samplerAttributes(writer, this.sampling);
-    attemptAttributes(writer, this.operation, this.info, this.route);
+    // The route's attributes, as one group when a recent attempt had the same (attribute-groups.ts).
+    writer.grouped(writer.attemptGroups, attemptAttributes, this.operation, this.info, this.route);
     if (failure) writer.text(Key.errorType, failure.code);
     writer.endPart();
   }

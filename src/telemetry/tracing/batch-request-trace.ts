@@ -23,7 +23,7 @@ import {
   finishedAttributes,
   Key,
   operationOf,
-  requestAttributes,
+  requestKindAttributes,
   spanName,
   spanNameFirst,
   spanNameSecond,
@@ -252,7 +252,9 @@ export class BatchRequestTrace implements RequestTrace, LaterSpans {
       record.status >= 500 ? (record.errorClass ?? "") : undefined,
     );
     samplerAttributes(writer, this.sampling);
-    requestAttributes(writer, this.ledger);
+    // requestAttributes, its part that repeats from request to request as one group.
+    writer.text(Key.requestId, this.ledger.requestId);
+    writer.grouped(writer.requestGroups, requestKindAttributes, model, frontDoor, this.ledger.stream);
     finishedAttributes(writer, record, this.captureContent);
     if (this.dialect) writer.text(Key.provider, this.dialect);
     writer.endPart();

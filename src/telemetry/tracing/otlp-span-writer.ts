@@ -12,6 +12,7 @@ import {
 import {
   BOOLEAN,
   FIELDS,
+  GROUP,
   NONE,
   NUMBER,
   PARENT_ID,
@@ -105,81 +106,15 @@ export class SpanWriter extends ProtoWriter {
     b[pos++] = 0x41; // end_time_unix_nano
     pos = putTime(this.view, pos, n[i + 11] as number, n[i + 12] as number);
     const count = n[i + FIELDS] as number;
+    this.pos = pos;
     for (let a = at, end = a + 2 * count; a < end; a += 2) {
       // key × TYPES + type, a small non-negative integer: bit operations, not a float modulo.
       const slot = (pairs[a] as number) | 0;
-      const type = slot & TYPE_BITS;
       const value = pairs[a + 1] as number;
-      const key = slot >>> TYPE_SHIFT;
-      this.pos = pos;
-      // A TEXT value is an offset into this batch's own strings: never kept (table-bytes.ts).
-      if (type !== TEXT) {
-        const pairAt = this.known.pairOffsetOf(slot, value);
-        if (pairAt >= 0) {
-          const pairLength = this.known.pairLengthOf(slot);
-          this.room(pairLength);
-          b = this.buffer;
-          pos = putBytes(this.view, pos, this.known.pairView, pairAt, pairLength);
-          continue;
-        }
-      }
-      const keyAt = this.keptAt(key);
-      const keyLength = this.keptLength;
-      let valueAt = 0;
-      let valueLength = 0;
-      let any: number;
-      if (type === STRING) {
-        valueAt = this.keptAt(value);
-        valueLength = this.keptLength;
-        any = 1 + valueLength;
-      } else if (type === BOOLEAN) any = 2;
-      else if (type === NUMBER) any = isInt64(value) ? 1 + varintSize(value) : 9;
-      else if (type === TEXT) {
-        // Its UTF-8 after its length: a string value's bytes as protobuf writes them. The offset
-        // as an int32 (a Float64Array's slot is a double): a double reaching putBytes as its
-        // start made JSC compile it for doubles at every call (+~90 µs a batch of 512 spans).
-        valueAt = value | 0;
-        valueLength = ownLength(this.strings, valueAt);
-        any = 1 + valueLength;
-      } else return false;
-      const kvLength = 2 + keyLength + varintSize(any) + any;
-      // Room for all of it and the varints' bytes: the buffer does not move below.
-      this.room(kvLength + 16);
-      b = this.buffer;
-      const pairStart = pos;
-      b[pos++] = 0x4a; // attributes
-      pos = putVarint(b, pos, kvLength);
-      b[pos++] = 0x0a; // KeyValue.key
-      pos = putBytes(this.view, pos, this.known.view, keyAt, keyLength);
-      b[pos++] = 0x12; // KeyValue.value
-      pos = putVarint(b, pos, any);
-      if (type === STRING) {
-        b[pos++] = 0x0a; // AnyValue.string_value
-        pos = putBytes(this.view, pos, this.known.view, valueAt, valueLength);
-      } else if (type === BOOLEAN) {
-        b[pos++] = 0x10; // AnyValue.bool_value
-        b[pos++] = value;
-      } else if (type === NUMBER) {
-        if (any === 9) {
-          b[pos++] = 0x21; // AnyValue.double_value
-          this.view.setFloat64(pos, value, true);
-          pos += 8;
-        } else {
-          b[pos++] = 0x18; // AnyValue.int_value
-          pos = putVarint(b, pos, value);
-        }
-      } else {
-        b[pos++] = 0x0a; // AnyValue.string_value
-        pos = putBytes(this.view, pos, this.stringsView, valueAt, valueLength);
-        continue;
-      }
-      // Kept whole for the next span with this value in this slot (a key, and a string value,
-      // of the table's: one past it would be another string once the table grows).
-      if (key < this.table.length && (type !== STRING || value < this.table.length))
-        this.known.keepPair(slot, value, this.view, pairStart, pos);
+      if (!((slot & TYPE_BITS) === GROUP ? this.group(value) : this.attribute(slot, value))) return false;
     }
+    pos = this.pos;
     const message = n[i + 14] as number;
-    this.pos = pos;
     const messageAt = message !== NONE && this.table[message] ? this.keptAt(message) : -1;
     const messageLength = messageAt >= 0 ? this.keptLength : 0;
     this.room(SPAN_FIXED + messageLength);
@@ -208,6 +143,104 @@ export class SpanWriter extends ProtoWriter {
     );
     this.pos = pos;
     this.closeWide(spanStart);
+    return true;
+  }
+
+  /**
+   * One attribute (a KeyValue, as `span` writes them) at `pos`: `slot` is key × TYPES + type,
+   * `value` as the batch holds it. False for a kind left to the library's serialiser.
+   */
+  private attribute(slot: number, value: number): boolean {
+    let pos = this.pos;
+    const type = slot & TYPE_BITS;
+    const key = slot >>> TYPE_SHIFT;
+    // A TEXT value is an offset into this batch's own strings: never kept (table-bytes.ts).
+    if (type !== TEXT) {
+      const pairAt = this.known.pairOffsetOf(slot, value);
+      if (pairAt >= 0) {
+        const pairLength = this.known.pairLengthOf(slot);
+        this.room(pairLength);
+        this.pos = putBytes(this.view, pos, this.known.pairView, pairAt, pairLength);
+        return true;
+      }
+    }
+    const keyAt = this.keptAt(key);
+    const keyLength = this.keptLength;
+    let valueAt = 0;
+    let valueLength = 0;
+    let any: number;
+    if (type === STRING) {
+      valueAt = this.keptAt(value);
+      valueLength = this.keptLength;
+      any = 1 + valueLength;
+    } else if (type === BOOLEAN) any = 2;
+    else if (type === NUMBER) any = isInt64(value) ? 1 + varintSize(value) : 9;
+    else if (type === TEXT) {
+      // Its UTF-8 after its length: a string value's bytes as protobuf writes them. The offset
+      // as an int32 (a Float64Array's slot is a double): a double reaching putBytes as its
+      // start made JSC compile it for doubles at every call (+~90 µs a batch of 512 spans).
+      valueAt = value | 0;
+      valueLength = ownLength(this.strings, valueAt);
+      any = 1 + valueLength;
+    } else return false;
+    const kvLength = 2 + keyLength + varintSize(any) + any;
+    // Room for all of it and the varints' bytes: the buffer does not move below.
+    this.room(kvLength + 16);
+    const b = this.buffer;
+    const pairStart = pos;
+    b[pos++] = 0x4a; // attributes
+    pos = putVarint(b, pos, kvLength);
+    b[pos++] = 0x0a; // KeyValue.key
+    pos = putBytes(this.view, pos, this.known.view, keyAt, keyLength);
+    b[pos++] = 0x12; // KeyValue.value
+    pos = putVarint(b, pos, any);
+    if (type === STRING) {
+      b[pos++] = 0x0a; // AnyValue.string_value
+      pos = putBytes(this.view, pos, this.known.view, valueAt, valueLength);
+    } else if (type === BOOLEAN) {
+      b[pos++] = 0x10; // AnyValue.bool_value
+      b[pos++] = value;
+    } else if (type === NUMBER) {
+      if (any === 9) {
+        b[pos++] = 0x21; // AnyValue.double_value
+        this.view.setFloat64(pos, value, true);
+        pos += 8;
+      } else {
+        b[pos++] = 0x18; // AnyValue.int_value
+        pos = putVarint(b, pos, value);
+      }
+    } else {
+      b[pos++] = 0x0a; // AnyValue.string_value
+      this.pos = putBytes(this.view, pos, this.stringsView, valueAt, valueLength);
+      return true;
+    }
+    // Kept whole for the next span with this value in this slot (a key, and a string value,
+    // of the table's: one past it would be another string once the table grows).
+    if (key < this.table.length && (type !== STRING || value < this.table.length))
+      this.known.keepPair(slot, value, this.view, pairStart, pos);
+    this.pos = pos;
+    return true;
+  }
+
+  /**
+   * The attributes of the group at table index `index` (span-batch-layout.ts, `GROUP`) at `pos`:
+   * written pair by pair the first time it is met while the table lives, and kept whole; copied
+   * after that. The same bytes as its pairs written in its place.
+   */
+  private group(index: number): boolean {
+    const known = this.known;
+    const at = known.groupOffsetOf(index);
+    if (at >= 0) {
+      const length = known.groupLengthOf(index);
+      this.room(length);
+      this.pos = putBytes(this.view, this.pos, known.view, at, length);
+      return true;
+    }
+    const pairs = JSON.parse(this.table[index] ?? "[]") as number[];
+    const start = this.pos;
+    for (let k = 0; k + 1 < pairs.length; k += 2)
+      if (!this.attribute((pairs[k] as number) | 0, pairs[k + 1] as number)) return false;
+    known.keepGroup(index, this.buffer, start, this.pos);
     return true;
   }
 

@@ -14,6 +14,7 @@ import {
   BYTES,
   type Extras,
   FIELDS,
+  GROUP,
   NONE,
   NUMBER,
   PARENT_ID,
@@ -40,6 +41,32 @@ const spanContext = (plain: PlainContext): SpanContext => ({
   ...(plain.isRemote !== undefined ? { isRemote: plain.isRemote } : {}),
   ...(plain.traceState ? { traceState: createTraceState(plain.traceState) } : {}),
 });
+
+/** The attribute `slot` (key × TYPES + type) and `value` name, into `attributes`. */
+function readAttribute(
+  attributes: Attributes,
+  table: readonly string[],
+  strings: Uint8Array,
+  slot: number,
+  value: number,
+): void {
+  const type = slot % TYPES;
+  const key = table[(slot - type) / TYPES] ?? "";
+  attributes[key] =
+    type === STRING
+      ? (table[value] ?? "")
+      : type === TEXT
+        ? ownText(strings, value)
+        : type === NUMBER
+          ? value
+          : type === BOOLEAN
+            ? value === 1
+            : type === BYTES
+              ? (Uint8Array.from(
+                  JSON.parse(ownText(strings, value)) as number[],
+                ) as unknown as AttributeValue)
+              : (JSON.parse(ownText(strings, value)) as AttributeValue);
+}
 
 /**
  * The export thread's side: a batch back into what an exporter reads. `table` is the string
@@ -85,22 +112,13 @@ export function readSpanBatch(
     for (let a = 0; a < count; a++, at += 2) {
       const slot = n[at] as number;
       const value = n[at + 1] as number;
-      const type = slot % TYPES;
-      const key = table[(slot - type) / TYPES] ?? "";
-      attributes[key] =
-        type === STRING
-          ? (table[value] ?? "")
-          : type === TEXT
-            ? ownText(strings, value)
-            : type === NUMBER
-              ? value
-              : type === BOOLEAN
-                ? value === 1
-                : type === BYTES
-                  ? (Uint8Array.from(
-                      JSON.parse(ownText(strings, value)) as number[],
-                    ) as unknown as AttributeValue)
-                  : (JSON.parse(ownText(strings, value)) as AttributeValue);
+      if (slot % TYPES !== GROUP) readAttribute(attributes, table, strings, slot, value);
+      else {
+        // A group's pairs stand where it does (span-batch-layout.ts, `GROUP`).
+        const pairs = JSON.parse(table[value] ?? "[]") as number[];
+        for (let k = 0; k + 1 < pairs.length; k += 2)
+          readAttribute(attributes, table, strings, pairs[k] as number, pairs[k + 1] as number);
+      }
     }
     spans.push({
       name: shared(i),

@@ -100,11 +100,21 @@ export function spanTarget(span: {
 /** The server span's attributes known at a request's start. */
 export function requestAttributes(to: AttributeTarget, ledger: RequestLedger): void {
   to.text(Key.requestId, ledger.requestId);
-  to.text(Key.frontDoor, ledger.frontDoor);
-  to.flag(Key.stream, ledger.stream);
-  const operation = operationOf(ledger.frontDoor);
+  requestKindAttributes(to, ledger.model, ledger.frontDoor, ledger.stream);
+}
+
+/** `requestAttributes` after the request id: the same for every request of a model and kind. */
+export function requestKindAttributes(
+  to: AttributeTarget,
+  model: string | null,
+  frontDoor: FrontDoor,
+  stream: boolean,
+): void {
+  to.text(Key.frontDoor, frontDoor);
+  to.flag(Key.stream, stream);
+  const operation = operationOf(frontDoor);
   if (operation !== undefined) to.text(Key.operation, operation);
-  if (ledger.model != null) to.text(Key.requestModel, ledger.model);
+  if (model != null) to.text(Key.requestModel, model);
 }
 
 /** What the finished request adds to its server span; prompt and answer only when opted in. */

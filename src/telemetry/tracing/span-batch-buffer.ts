@@ -1,12 +1,14 @@
 import type { AttributeValue } from "@opentelemetry/api";
+import type { GroupWriter, RecentGroups } from "./attribute-groups.ts";
 import { BatchOrigins } from "./batch-origins.ts";
 import { OwnStringsWriter } from "./own-strings.ts";
-import { ATTRIBUTE_KEYS, type AttributeKey } from "./span-attributes.ts";
+import { ATTRIBUTE_KEYS, type AttributeKey, type AttributeTarget } from "./span-attributes.ts";
 import {
   type BatchMemory,
   BOOLEAN,
   BYTES,
   FIELDS,
+  GROUP,
   JSON_VALUE,
   NUMBER,
   type SpanBatch,
@@ -110,6 +112,36 @@ export class SpanBatchBuffer {
 
   flag(key: AttributeKey, value: boolean): void {
     this.pair(key.index * TYPES + BOOLEAN, value ? 1 : 0);
+  }
+
+  /**
+   * The attributes `write` writes from `a`, `b`, `c`, as one GROUP pair when `groups` knows the
+   * three (attribute-groups.ts); else written one by one and, when they can be, made a group for
+   * the spans after.
+   */
+  grouped<A, B, C>(
+    groups: RecentGroups<A, B, C>,
+    write: GroupWriter<AttributeTarget, A, B, C>,
+    a: A,
+    b: B,
+    c: C,
+  ): void {
+    const id = groups.find(this.table.currentGeneration, a, b, c);
+    if (id >= 0) {
+      this.pair(GROUP, id);
+      return;
+    }
+    const start = this.at;
+    write(this, a, b, c);
+    const end = this.at;
+    // Two pairs at least (one would save nothing), none of them the batch's own.
+    if (end - start < 4) return;
+    for (let k = start; k < end; k += 2) {
+      const type = (this.numbers[k] as number) % TYPES;
+      if (type !== STRING && type !== NUMBER && type !== BOOLEAN) return;
+    }
+    const group = this.table.internGroup(this.numbers, start, end);
+    if (group >= 0) groups.keep(a, b, c, group);
   }
 
   private cut(value: string): string {

@@ -31,8 +31,8 @@ export const PARENT_ID = 27;
 /**
  * Attribute value types: a string-table index, a number, a boolean, bytes (as a JSON array in
  * one of the batch's own strings), anything else (null, arrays, maps) as JSON, a string of the
- * batch's own (`TEXT`); the last three name an own string by its offset. Keys are always
- * string-table indices.
+ * batch's own (`TEXT`); the last three name an own string by its offset; a group of attributes
+ * (`GROUP`). Keys are always string-table indices.
  */
 export const STRING = 0;
 export const NUMBER = 1;
@@ -40,6 +40,13 @@ export const BOOLEAN = 2;
 export const BYTES = 3;
 export const JSON_VALUE = 4;
 export const TEXT = 5;
+/**
+ * Not one attribute but a group of them (attribute-groups.ts): the value is the string-table
+ * index of the group's pairs, written as a JSON array of numbers (slot, value, slot, value, …;
+ * their strings in the same table), which stand where the group does, in order. The key part of
+ * its slot is 0. Only STRING, NUMBER and BOOLEAN pairs are grouped.
+ */
+export const GROUP = 6;
 export const TYPES = 8;
 /** String values this long or longer are the batch's own, not looked up in the table (`attribute`). */
 export const UNIQUE_LENGTH = 32;

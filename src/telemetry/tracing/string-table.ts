@@ -55,6 +55,8 @@ export class StringTable {
    */
   private lastValues: (string | undefined)[] = [];
   private lastIds: number[] = [];
+  /** `internGroup`'s groups by a hash of their pairs: the group's index and its pairs. */
+  private groups = new Map<number, { readonly id: number; readonly pairs: Float64Array }>();
   /** The current generation's strings, by index. */
   private strings: string[] = [];
   private chars = 0;
@@ -87,6 +89,32 @@ export class StringTable {
     const id = this.intern(value);
     this.lastValues[key] = value;
     this.lastIds[key] = id;
+    return id;
+  }
+
+  /** The generation being written: an index is valid only in the generation that gave it. */
+  get currentGeneration(): number {
+    return this.generation;
+  }
+
+  /**
+   * The index of the group (span-batch-layout.ts, `GROUP`) of the attribute pairs
+   * `pairs[start, end)`: its numbers as a JSON array, interned. Found by a hash of the numbers, so
+   * a group met again makes no string. -1 when one is not an integer (JSON would not carry every
+   * number back as it was) or another group has the same hash: those pairs stay as they are.
+   */
+  internGroup(pairs: Float64Array, start: number, end: number): number {
+    let hash = end - start;
+    for (let k = start; k < end; k++) {
+      const value = pairs[k] as number;
+      if (!Number.isInteger(value) || Object.is(value, -0)) return -1;
+      hash = (Math.imul(hash, 31) + value) | 0;
+    }
+    const known = this.groups.get(hash);
+    if (known !== undefined) return sameNumbers(known.pairs, pairs, start, end) ? known.id : -1;
+    const own = pairs.slice(start, end);
+    const id = this.intern(JSON.stringify(Array.from(own)));
+    this.groups.set(hash, { id, pairs: own });
     return id;
   }
 
@@ -146,6 +174,7 @@ export class StringTable {
   private start(): void {
     this.ids = new Map();
     this.joined = new Map();
+    this.groups = new Map();
     this.lastJoined = -1;
     this.lastValues = this.seed.map(() => undefined);
     this.lastIds = this.seed.map(() => -1);
@@ -154,6 +183,12 @@ export class StringTable {
     this.from = 0;
     for (const value of this.seed) this.intern(value);
   }
+}
+
+function sameNumbers(kept: Float64Array, pairs: Float64Array, start: number, end: number): boolean {
+  if (kept.length !== end - start) return false;
+  for (let k = 0; k < kept.length; k++) if (kept[k] !== pairs[start + k]) return false;
+  return true;
 }
 
 /** The export thread's copy, updated from each batch in the order the batches were posted. */

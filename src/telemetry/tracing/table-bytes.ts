@@ -15,6 +15,9 @@ export class TableBytes {
   private end = 0;
   private offsets = new Int32Array(256).fill(-1);
   private lengths = new Int32Array(256);
+  /** Attribute groups' bytes (span-batch-layout.ts, `GROUP`), by the group's table index, in `bytes` too. */
+  private groupOffsets = new Int32Array(0);
+  private groupLengths = new Int32Array(0);
   /**
    * Per attribute slot (key index × TYPES + value type, as a batch names it): the value last
    * written under it (a table index for a string, the number, 0 or 1) and that whole attribute
@@ -55,6 +58,26 @@ export class TableBytes {
     this.lengths[index] = end - start;
     this.end = end - start + at;
     return at;
+  }
+
+  /** Where the attributes of the group at table index `index` are kept, or -1. */
+  groupOffsetOf(index: number): number {
+    return index < this.groupOffsets.length ? (this.groupOffsets[index] as number) : -1;
+  }
+
+  /** The kept group's length in bytes (`groupOffsetOf` found it). */
+  groupLengthOf(index: number): number {
+    return this.groupLengths[index] as number;
+  }
+
+  /** Keeps `from[start, end)` as the attributes of the group at table index `index`. */
+  keepGroup(index: number, from: Uint8Array, start: number, end: number): void {
+    const at = this.copy(from, start, end);
+    this.groupOffsets = reaching(this.groupOffsets, index, -1);
+    this.groupLengths = reaching(this.groupLengths, index, 0);
+    this.groupOffsets[index] = at;
+    this.groupLengths[index] = end - start;
+    this.end = end - start + at;
   }
 
   /** Where the attribute of `value` in `slot` is kept whole in `pairBytes`, or -1. */

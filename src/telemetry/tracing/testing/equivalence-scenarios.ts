@@ -22,13 +22,20 @@ const upstreamError = new GatewayError({
   status: 502,
 });
 const cut = new GatewayError({ code: "client_closed", message: "the client went away", status: 499 });
-const info = (route: string, retry = 0, failover = false): AttemptInfo => ({
-  route,
-  dialect: "openai",
-  upstreamModel: "up-1",
-  retry,
-  failover,
-});
+/**
+ * One record a route, retry and failover, shared by every scenario that names them, as a route's
+ * `firstTry` is by its requests: the direct path writes the attributes of an AttemptInfo it met
+ * recently as one group (attribute-groups.ts), and that must reach the collector alike.
+ */
+const infos = new Map<string, AttemptInfo>();
+const info = (route: string, retry = 0, failover = false): AttemptInfo => {
+  const name = `${route} ${retry} ${failover}`;
+  const known = infos.get(name);
+  if (known) return known;
+  const made = { route, dialect: "openai", upstreamModel: "up-1", retry, failover };
+  infos.set(name, made);
+  return made;
+};
 const CALLER = "0af7651916cd43dd8448eb211c80319c";
 
 export const scenarios: Scenario[] = [

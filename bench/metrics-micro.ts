@@ -7,7 +7,7 @@
  * line is built and discarded) — once with metrics on and once off, tracing unset on both.
  * Rounds alternate between the sides (on, off, off, on, …) so the machine's load hits them alike;
  * CPU is the main thread's own, exact to the call (`threadCpuNs`, bench/cpu-time.ts).
- *   bun bench/metrics-micro.ts [--rounds 30] [--requests 20000] [--stream] [--mixed] [--against DIR] [--aa] [--objects]
+ *   bun bench/metrics-micro.ts [--rounds 30] [--requests 20000] [--stream] [--mixed] [--alone] [--against DIR] [--aa] [--objects]
  * Prints ns per request on each side (median and range of the rounds), the difference with a 95 %
  * confidence interval (paired rounds, t distribution), and that difference as a share of a
  * request on the gateway's event loop (`--gateway-us`, default 80 µs: the main thread's CPU a
@@ -17,6 +17,9 @@
  * worker route, streams, a priced request), so every label lookup and histogram sees several
  * values. `--against DIR` adds a third side: another checkout's `src/` (say, main's), metrics on,
  * and prints this checkout's metrics against it (the way to judge a change of the metrics code).
+ * `--alone` times the metrics' own calls only (`GatewayMetrics` and the request's `MeteredAttempts`,
+ * on records a ledger made once per kind; the `off` side then does nothing): the finest figure,
+ * with code and data hot, so a floor of what they cost inside the gateway.
  * `--aa` makes the `on` side metrics-off too: an A/A run, whose interval should hold 0.
  * `--objects` also lists the JS cells per request (by type) that differ between the sides: exact
  * counts, from 240 requests run between two heap readings with no collection between them.
@@ -35,6 +38,7 @@ const { values } = parseArgs({
     requests: { type: "string", default: "20000" },
     stream: { type: "boolean", default: false },
     mixed: { type: "boolean", default: false },
+    alone: { type: "boolean", default: false },
     against: { type: "string" },
     "gateway-us": { type: "string", default: "80" },
     aa: { type: "boolean", default: false },
@@ -63,11 +67,17 @@ async function modulesOf(root: string) {
     ...((await import(at("routing/route-table.ts"))) as typeof import("../src/routing/route-table.ts")),
     ...((await import(at("telemetry/telemetry.ts"))) as typeof import("../src/telemetry/telemetry.ts")),
     ...((await import(at("core/gateway-error.ts"))) as typeof import("../src/core/gateway-error.ts")),
+    ...((await import(
+      at("telemetry/metrics/metered-attempts.ts")
+    )) as typeof import("../src/telemetry/metrics/metered-attempts.ts")),
   };
 }
 type Modules = Awaited<ReturnType<typeof modulesOf>>;
 type Provider = import("../src/providers/provider.ts").Provider;
 type GatewayError = import("../src/core/gateway-error.ts").GatewayError;
+type RequestObserver = import("../src/http/request-ledger.ts").RequestObserver;
+type AuditRecord = import("../src/audit/audit-record.ts").AuditRecord;
+type AttemptInfo = import("../src/telemetry/dispatch-telemetry.ts").AttemptInfo;
 
 /** One upstream attempt of a request: where it went, and how it ended. */
 interface AttemptShape {
@@ -206,7 +216,7 @@ function sideOf(m: Modules, enabled: boolean): Side {
   });
   const bus = new m.EventBus();
   // What audit's observer does besides queueing the row: one event at each end of the request.
-  const inner: import("../src/http/request-ledger.ts").RequestObserver = {
+  const inner: RequestObserver = {
     started: (ledger) =>
       bus.publish({
         type: "request.started",
@@ -240,40 +250,68 @@ function sideOf(m: Modules, enabled: boolean): Side {
   });
   const observer = telemetry.observe(inner);
   const shapes = values.mixed ? mixedShapes(m) : [plainShape(values.stream)];
+  if (!values.alone)
+    return { run: (i) => request(m, observer, shapes[i % shapes.length] as RequestShape, i) };
+  // `--alone`: the metrics' own calls, on the records a ledger made once per kind of request.
+  const metrics = telemetry.metrics;
+  const records = shapes.map((shape, i) => {
+    let made: AuditRecord | undefined;
+    request(m, { started() {}, finished: (record) => (made = record) }, shape, i);
+    if (!made) throw new Error("the ledger reported no record");
+    return made;
+  });
+  const infos = shapes.map((shape) => shape.attempts.map((a) => attemptInfo(shape, a)));
   return {
     run(i) {
-      const shape = shapes[i % shapes.length] as RequestShape;
-      const ledger = new m.RequestLedger(
-        `req-${i}`,
-        Date.now(),
-        shape.frontDoor,
-        "127.0.0.1",
-        "bench",
-        null,
-        observer,
-      );
-      ledger.model = shape.model;
-      ledger.stream = shape.stream;
-      observer.started(ledger);
-      const dispatch = ledger.dispatchTelemetry();
-      for (const a of shape.attempts) {
-        const info = {
-          route: a.route,
-          dialect: "openai",
-          upstreamModel: shape.model,
-          retry: a.retry ?? 0,
-          failover: a.failover ?? false,
-        };
-        const attempt = dispatch.attempt(info, performance.now());
-        attempt.settled(a.error, a.servedBy, performance.now());
-        attempt.closed(a.error);
+      const k = i % shapes.length;
+      const shape = shapes[k] as RequestShape;
+      const record = records[k] as AuditRecord;
+      const attemptInfos = infos[k] ?? [];
+      if (!metrics) return;
+      if (shape.stream) metrics.streamStarted();
+      const attempts = new m.MeteredAttempts(metrics, record);
+      for (let j = 0; j < attemptInfos.length; j++) {
+        const a = shape.attempts[j] as AttemptShape;
+        attempts.attempt(attemptInfos[j] as AttemptInfo, i).settled(a.error, a.servedBy, i + 1.5);
       }
-      if (shape.status < 400) ledger.firstByte();
-      if (shape.tokens) ledger.usage = shape.tokens;
-      if (shape.costUsd) ledger.costUsd = shape.costUsd;
-      ledger.finish(shape.status, shape.error);
+      metrics.requestFinished(record, shape.error);
+      if (shape.stream) metrics.streamEnded();
     },
   };
+}
+
+const attemptInfo = (shape: RequestShape, a: AttemptShape): AttemptInfo => ({
+  route: a.route,
+  dialect: "openai",
+  upstreamModel: shape.model,
+  retry: a.retry ?? 0,
+  failover: a.failover ?? false,
+});
+
+/** One request of `shape` through a ledger, as the front door and the router drive it. */
+function request(m: Modules, observer: RequestObserver, shape: RequestShape, i: number): void {
+  const ledger = new m.RequestLedger(
+    `req-${i}`,
+    Date.now(),
+    shape.frontDoor,
+    "127.0.0.1",
+    "bench",
+    null,
+    observer,
+  );
+  ledger.model = shape.model;
+  ledger.stream = shape.stream;
+  observer.started(ledger);
+  const dispatch = ledger.dispatchTelemetry();
+  for (const a of shape.attempts) {
+    const attempt = dispatch.attempt(attemptInfo(shape, a), performance.now());
+    attempt.settled(a.error, a.servedBy, performance.now());
+    attempt.closed(a.error);
+  }
+  if (shape.status < 400) ledger.firstByte();
+  if (shape.tokens) ledger.usage = shape.tokens;
+  if (shape.costUsd) ledger.costUsd = shape.costUsd;
+  ledger.finish(shape.status, shape.error);
 }
 
 function round(side: Side, offset: number): number {

@@ -27,7 +27,7 @@ import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { cpuSeconds, mainThreadCpuSeconds, threadCpuSeconds, threadCpuSpent } from "./cpu-time.ts";
-import { formatInterval, ratioInterval } from "./interval.ts";
+import { formatInterval, ratioInterval, roundsToResolve } from "./interval.ts";
 import { preflight, SCENARIOS } from "./scenarios.ts";
 import { median, spread as stat } from "./stats.ts";
 import type { RunningTarget } from "./target.ts";
@@ -354,9 +354,11 @@ function intervalTable(results: { pair: Pair; rounds: Round[] }[]): string[] {
   const lines = [
     "Per-round ratios: geometric mean (95 % confidence interval over the rounds). A ratio whose",
     "interval excludes 0.99 is resolved at 1 %; an A/A pair (`aa`) shows the harness's own spread.",
+    "The last column: rounds the req/s and the main-thread ratios would need at this spread for a ±1 %",
+    "interval (a difference of ~1 % is resolved only with about that many).",
     "",
-    `| pair | scenario | rounds | b ÷ a req/s | a ÷ b CPU µs/req | a ÷ b main-thread µs/req |${byThread ? " a ÷ b CPU less JIT threads |" : ""}`,
-    `| --- | --- | ---: | ---: | ---: | ---: |${byThread ? " ---: |" : ""}`,
+    `| pair | scenario | rounds | b ÷ a req/s | a ÷ b CPU µs/req | a ÷ b main-thread µs/req |${byThread ? " a ÷ b CPU less JIT threads |" : ""} rounds for ±1 %: req/s, main |`,
+    `| --- | --- | ---: | ---: | ---: | ---: |${byThread ? " ---: |" : ""} ---: |`,
   ];
   for (const { pair, rounds: rs } of results) {
     const ci = (f: (r: Round) => number) => formatInterval(ratioInterval(rs.map(f)));
@@ -364,8 +366,9 @@ function intervalTable(results: { pair: Pair; rounds: Round[] }[]): string[] {
     const noJit = byThread
       ? ` ${ci((r) => (r.a.noJitUsPerRequest ?? Number.NaN) / (r.b.noJitUsPerRequest ?? Number.NaN))} |`
       : "";
+    const needed = `${roundsToResolve(rs.map((r) => r.b.rps / r.a.rps))}, ${roundsToResolve(rs.map((r) => r.a.mainUsPerRequest / r.b.mainUsPerRequest))}`;
     lines.push(
-      `| ${pair.id} | ${pair.scenario} | ${rs.length} | ${ci((r) => r.b.rps / r.a.rps)} | ${ci((r) => r.a.cpuUsPerRequest / r.b.cpuUsPerRequest)} | ${ci((r) => r.a.mainUsPerRequest / r.b.mainUsPerRequest)} |${noJit}`,
+      `| ${pair.id} | ${pair.scenario} | ${rs.length} | ${ci((r) => r.b.rps / r.a.rps)} | ${ci((r) => r.a.cpuUsPerRequest / r.b.cpuUsPerRequest)} | ${ci((r) => r.a.mainUsPerRequest / r.b.mainUsPerRequest)} |${noJit} ${needed} |`,
     );
   }
   return lines;

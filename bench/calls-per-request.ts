@@ -5,9 +5,11 @@
  * are deterministic where CPU time on a shared machine is not: a clock read, a header read or a
  * promise with resolvers less a request shows here exactly. Each crossing costs ~0.03–0.1 µs
  * (a clock read ~70–110 ns on this virtual machine: docs/BENCHMARKS-HISTORY.md, session 16).
- *   bun bench/calls-per-request.ts [--seconds 3] [--warmup 3] [--scenario non-stream|stream] [--sites]
+ *   bun bench/calls-per-request.ts [--seconds 3] [--warmup 3] [--scenario non-stream|stream] [--sites] [--metrics-off]
  * Prints, per scenario, each builtin's calls a request (requests counted by `server.requestIP`,
  * one a model request), and with `--sites` where they are called from (one call in seven sampled).
+ * `--metrics-off` runs the gateway with `metrics: { enabled: false }` (issue 13: a run with and one
+ * without say what metrics call a request).
  */
 import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -26,6 +28,7 @@ const { values } = parseArgs({
     warmup: { type: "string", default: "3" },
     scenario: { type: "string" },
     sites: { type: "boolean", default: false },
+    "metrics-off": { type: "boolean", default: false },
   },
 });
 const scenarios = SCENARIOS.filter((s) => values.scenario === undefined || s.name === values.scenario);
@@ -47,7 +50,13 @@ try {
   const port = freePort();
   const config = join(dir, "config", "config.yaml");
   await mkdir(join(dir, "config"), { recursive: true });
-  await writeFile(config, configYaml(port, dir, burst.url, { name: "mindgw" }));
+  await writeFile(
+    config,
+    configYaml(port, dir, burst.url, {
+      name: "mindgw",
+      ...(values["metrics-off"] ? { extraYaml: "metrics: { enabled: false }" } : {}),
+    }),
+  );
   const key = await createBenchKey(["bun", join(ROOT, "src/main.ts")], config);
   if (!key) throw new Error("could not create a bench key");
   const out = join(dir, "calls.json");

@@ -7,9 +7,11 @@
  *   bun bench/cpu-per-request.ts [--seconds 4] [--rounds 3] [--warmup 0] [--profile DIR] [--binary dist/mindgw]
  *     [--against OTHER_CHECKOUT | --versus-sqlite] [--cluster] [--worker] [--forward] [--shadow]
  *     [--scenario non-stream|stream]
- *     [--connections 32] [--env NAME=VALUE]...
+ *     [--connections 32] [--env NAME=VALUE]... [--under FOLDER]...
  * `--profile DIR` runs the gateway under `bun --cpu-prof` and prints the functions with the most
- * self time (one profile over all rounds). `--against DIR` also runs the gateway of another
+ * self time (one profile over all rounds), then each `--under FOLDER`'s share of the samples
+ * (default `src/telemetry/metrics/` and `src/telemetry/`: bench/profile-share.ts). The first line
+ * says what the gateways run with (metrics on, tracing unset unless `--env` sets `OTEL_*`). `--against DIR` also runs the gateway of another
  * checkout (say, main's, to judge a change) at the same time, alternating wrk runs between the
  * two (A B B A …) so that the machine's load hits both alike. Prints one line per run, then
  * medians per gateway and scenario. `--cluster` runs each gateway as a cluster node instead:
@@ -41,10 +43,12 @@ import { mkdir, mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
+import { tracingRequested } from "../src/telemetry/tracing/start-tracing.ts";
 import { startPostgres } from "../test/e2e/harness/postgres-server.ts";
 import { startRedis } from "../test/e2e/harness/redis-server.ts";
 import { cpuSeconds, mainThreadCpuSeconds } from "./cpu-time.ts";
 import { keyInOutput } from "./mindgw-key.ts";
+import { type CpuProfile, sharesUnder } from "./profile-share.ts";
 import { preflight, SCENARIOS } from "./scenarios.ts";
 import { freePort, spawnService, waitForHttp } from "./service.ts";
 import { runWrk } from "./wrk.ts";
@@ -67,6 +71,7 @@ const { values } = parseArgs({
     scenario: { type: "string" },
     env: { type: "string", multiple: true },
     paced: { type: "boolean", default: false },
+    under: { type: "string", multiple: true, default: ["src/telemetry/metrics/", "src/telemetry/"] },
   },
 });
 /** `--env NAME=VALUE`: for this checkout's gateway only. */
@@ -123,7 +128,7 @@ async function createKey(
 }
 
 /** Self time per function name (file:line), from a V8 .cpuprofile; top `n` as percentages. */
-function topSelf(profile: { nodes: ProfileNode[]; samples: number[] }, n: number): string[] {
+function topSelf(profile: CpuProfile, n: number): string[] {
   const byId = new Map(profile.nodes.map((node) => [node.id, node]));
   const counts = new Map<string, number>();
   for (const id of profile.samples) {
@@ -138,10 +143,6 @@ function topSelf(profile: { nodes: ProfileNode[]; samples: number[] }, n: number
     .sort((a, b) => b[1] - a[1])
     .slice(0, n)
     .map(([name, c]) => `${((100 * c) / total).toFixed(1).padStart(5)} %  ${name}`);
-}
-interface ProfileNode {
-  id: number;
-  callFrame: { functionName: string; url: string; lineNumber: number };
 }
 
 interface Gateway {
@@ -311,6 +312,9 @@ async function startWorker(
 }
 
 async function main(): Promise<void> {
+  // What the figures include: the config sets neither, so metrics are on (their default).
+  const tracing = tracingRequested({ ...process.env, ...thisEnv }) ? "configured (OTEL_* set)" : "unset";
+  console.log(`gateways: metrics on (the default), tracing ${tracing}, the access line at info`);
   const dir = await mkdtemp(join(tmpdir(), "mindgw-cpu-"));
   if (profileDir) await mkdir(profileDir, { recursive: true });
   if (workerProfileDir && values.worker) await mkdir(workerProfileDir, { recursive: true });
@@ -456,8 +460,14 @@ async function main(): Promise<void> {
     const files = (await readdir(where)).filter((f) => f.endsWith(".cpuprofile")).sort();
     const last = files.at(-1);
     if (last) {
+      const profile: CpuProfile = await Bun.file(join(where, last)).json();
       console.log(`\n${what} self time, ${last}:`);
-      for (const line of topSelf(await Bun.file(join(where, last)).json(), 45)) console.log(line);
+      for (const line of topSelf(profile, 45)) console.log(line);
+      console.log(
+        `${what}: samples with a frame under (the builtins they call included; inlined code is its caller's):`,
+      );
+      for (const [folder, share] of sharesUnder(profile, values.under))
+        console.log(`${share.toFixed(2).padStart(6)} %  ${folder}`);
     }
   }
 }

@@ -17,14 +17,31 @@ export interface Interval {
   readonly n: number;
 }
 
+/** The mean of `xs` and their sample variance (NaN for fewer than two). */
+function moments(xs: readonly number[]): { mean: number; variance: number } {
+  const n = xs.length;
+  const mean = xs.reduce((sum, x) => sum + x, 0) / n;
+  const variance = n < 2 ? Number.NaN : xs.reduce((sum, x) => sum + (x - mean) ** 2, 0) / (n - 1);
+  return { mean, variance };
+}
+
 /** The mean of `xs` and its 95 % confidence interval (NaN-wide for fewer than two samples). */
 export function meanInterval(xs: readonly number[]): Interval {
   const n = xs.length;
-  const mean = xs.reduce((sum, x) => sum + x, 0) / n;
+  const { mean, variance } = moments(xs);
   if (n < 2) return { mean, low: Number.NaN, high: Number.NaN, n };
-  const variance = xs.reduce((sum, x) => sum + (x - mean) ** 2, 0) / (n - 1);
   const half = (T975[n - 2] ?? 1.96) * Math.sqrt(variance / n);
   return { mean, low: mean - half, high: mean + half, n };
+}
+
+/**
+ * How many rounds paired ratios with these rounds' spread would take for their 95 % interval to
+ * be ±`within` (1 %) wide: what a run that resolved nothing would have needed. Large-sample
+ * quantile (1.96); NaN for fewer than two rounds.
+ */
+export function roundsToResolve(ratios: readonly number[], within = 0.01): number {
+  const { variance } = moments(ratios.map(Math.log));
+  return Math.ceil(((1.96 * Math.sqrt(variance)) / Math.log(1 + within)) ** 2);
 }
 
 /**

@@ -1,0 +1,146 @@
+import { branch, newMap } from "./branch.ts";
+import type { CounterCell, FoldedCounter, FoldedHistogram, HistogramCell } from "./folded-metrics.ts";
+
+/** The families a finished request adds to. */
+export interface RequestFamilies {
+  readonly requests: FoldedCounter<"front_door" | "model" | "provider" | "status_class">;
+  readonly duration: FoldedHistogram<"front_door" | "model" | "status_class">;
+  readonly ttft: FoldedHistogram<"front_door" | "model">;
+  readonly tokens: FoldedHistogram<"front_door" | "model" | "gen_ai_token_type">;
+  readonly cost: FoldedCounter<"model">;
+}
+
+/** The cells one finished request adds to. */
+export interface RequestCells {
+  readonly requests: CounterCell;
+  readonly duration: HistogramCell;
+  readonly ttft: HistogramCell;
+  readonly inputTokens: HistogramCell;
+  readonly outputTokens: HistogramCell;
+  readonly cost: CounterCell;
+}
+
+/**
+ * A request's cells by its labels: made the first time a label set is seen, then found through
+ * one Map per label (front door → model → provider → status class), and the last set's cells
+ * kept beside them: a run of like requests (one model, one route, 2xx: most traffic) finds its
+ * cells by four string comparisons instead of four Map look-ups (~30 ns a request).
+ */
+export class RequestCellTable {
+  private readonly byFrontDoor = new Map<string, Map<string, Map<string, Map<string, RequestCells>>>>();
+  /** Families with fewer labels share one cell between several label sets, by a key naming both. */
+  private readonly shared = new Map<string, CounterCell<string> | HistogramCell<string>>();
+  private lastFrontDoor = "";
+  private lastModel = "";
+  private lastProvider = "";
+  private lastStatus = "";
+  private last: RequestCells | undefined;
+
+  constructor(private readonly families: RequestFamilies) {}
+
+  of(frontDoor: string, model: string, provider: string, status: string): RequestCells {
+    const last = this.last;
+    if (
+      last !== undefined &&
+      status === this.lastStatus &&
+      provider === this.lastProvider &&
+      frontDoor === this.lastFrontDoor &&
+      model === this.lastModel
+    )
+      return last;
+    const cells = this.found(frontDoor, model, provider, status);
+    this.lastFrontDoor = frontDoor;
+    this.lastModel = model;
+    this.lastProvider = provider;
+    this.lastStatus = status;
+    this.last = cells;
+    return cells;
+  }
+
+  private found(frontDoor: string, model: string, provider: string, status: string): RequestCells {
+    const byModel = branch(this.byFrontDoor, frontDoor, newMap);
+    const byStatus = branch(branch(byModel, model, newMap), provider, newMap);
+    let cells = byStatus.get(status);
+    if (cells) return cells;
+    const { requests, duration, ttft, tokens, cost } = this.families;
+    const fm = `${frontDoor}\0${model}`;
+    cells = {
+      requests: requests.cell({ front_door: frontDoor, model, provider, status_class: status }),
+      duration: this.cell(duration, `duration\0${fm}\0${status}`, {
+        front_door: frontDoor,
+        model,
+        status_class: status,
+      }),
+      ttft: this.cell(ttft, `ttft\0${fm}`, { front_door: frontDoor, model }),
+      inputTokens: this.cell(tokens, `tokens\0${fm}\0input`, {
+        front_door: frontDoor,
+        model,
+        gen_ai_token_type: "input",
+      }),
+      outputTokens: this.cell(tokens, `tokens\0${fm}\0output`, {
+        front_door: frontDoor,
+        model,
+        gen_ai_token_type: "output",
+      }),
+      cost: this.cell(cost, `cost\0${model}`, { model }),
+    };
+    byStatus.set(status, cells);
+    return cells;
+  }
+
+  /** The one cell of `family` for these labels (`key` names both). */
+  private cell<L extends string, C extends CounterCell<L> | HistogramCell<L>>(
+    family: { cell(labels: Readonly<Record<L, string>>): C },
+    key: string,
+    labels: Readonly<Record<L, string>>,
+  ): C {
+    let found = this.shared.get(key) as C | undefined;
+    if (!found) {
+      found = family.cell(labels);
+      this.shared.set(key, found);
+    }
+    return found;
+  }
+}
+
+/** The cells one upstream attempt adds to. */
+export interface AttemptCells {
+  readonly count: CounterCell;
+  readonly duration: HistogramCell;
+}
+
+/**
+ * An upstream attempt's cells by provider → outcome, and the last attempt's beside them (by its
+ * route, a string of the route table's own, so a run of attempts on one route compares
+ * pointers), as RequestCellTable keeps the last request's.
+ */
+export class AttemptCellTable {
+  private readonly byProvider = new Map<string, Map<string, AttemptCells>>();
+  private lastRoute = "";
+  private lastOutcome = "";
+  private last: AttemptCells | undefined;
+
+  constructor(
+    private readonly count: FoldedCounter<"provider" | "outcome">,
+    private readonly duration: FoldedHistogram<"provider" | "outcome">,
+    /** A route's provider label. */
+    private readonly providerOf: (route: string) => string,
+  ) {}
+
+  of(route: string, outcome: string): AttemptCells {
+    const last = this.last;
+    if (last !== undefined && route === this.lastRoute && outcome === this.lastOutcome) return last;
+    const provider = this.providerOf(route);
+    const byOutcome = branch(this.byProvider, provider, newMap);
+    let cells = byOutcome.get(outcome);
+    if (!cells) {
+      const labels = { provider, outcome };
+      cells = { count: this.count.cell(labels), duration: this.duration.cell(labels) };
+      byOutcome.set(outcome, cells);
+    }
+    this.lastRoute = route;
+    this.lastOutcome = outcome;
+    this.last = cells;
+    return cells;
+  }
+}

@@ -2,7 +2,7 @@
  * Preloaded into a gateway run from source by bench/calls-per-request.ts (`bun --preload`): counts
  * the calls into Bun's and JavaScriptCore's builtins that a request makes (clock reads, header
  * reads, promises with resolvers, JSON, the upstream socket's writes and callbacks, `new
- * Response`, timers), and where each is called from. Each builtin is wrapped in place before the
+ * Response`, timers, byte copies and Buffer's text writers), and where each is called from. Each builtin is wrapped in place before the
  * gateway loads, so the gateway's own code calls the wrapper; getters Bun makes unconfigurable
  * (`request.url`, `request.headers`, `request.signal`) are not counted. On SIGUSR2 it writes
  * what it counted since the last signal to `$CALLS_OUT` (JSON) and starts again.
@@ -60,6 +60,10 @@ countCalls(TextDecoder.prototype, "decode", "TextDecoder.decode");
 countCalls(AbortSignal.prototype, "addEventListener", "AbortSignal.addEventListener");
 countCalls(AbortSignal.prototype, "removeEventListener", "AbortSignal.removeEventListener");
 countCalls(crypto, "getRandomValues", "crypto.getRandomValues");
+// Byte copies and Buffer's text writers and readers (the lean client's request encoding, the id).
+countCalls(Object.getPrototypeOf(Uint8Array.prototype) as object, "set", "TypedArray.set");
+for (const method of ["latin1Write", "utf8Write", "toString"])
+  countCalls(Buffer.prototype, method, `Buffer.${method}`);
 globalThis.Response = new Proxy(Response, {
   construct(target, args, newTarget) {
     count("new Response");

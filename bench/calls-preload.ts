@@ -19,13 +19,22 @@ const SITE_EVERY = 7;
 let calls = 0;
 const ROOT = `${import.meta.dir.replace(/bench$/, "")}src/`;
 
+/** True while `count` itself runs: the builtins it calls (`replace`, `toString`) are not the gateway's. */
+let counting = false;
+
 function count(name: string): void {
+  if (counting) return;
   counts.set(name, (counts.get(name) ?? 0) + 1);
   if (++calls % SITE_EVERY !== 0) return;
-  const frames = (new Error().stack ?? "").split("\n").slice(3, 5);
-  const where = frames.map((frame) => frame.trim().replace(/^at /, "").replace(ROOT, "")).join(" < ");
-  const key = `${name} @ ${where}`;
-  sites.set(key, (sites.get(key) ?? 0) + SITE_EVERY);
+  counting = true;
+  try {
+    const frames = (new Error().stack ?? "").split("\n").slice(3, 5);
+    const where = frames.map((frame) => frame.trim().replace(/^at /, "").replace(ROOT, "")).join(" < ");
+    const key = `${name} @ ${where}`;
+    sites.set(key, (sites.get(key) ?? 0) + SITE_EVERY);
+  } finally {
+    counting = false;
+  }
 }
 
 type AnyFunction = (this: unknown, ...args: unknown[]) => unknown;
@@ -64,6 +73,7 @@ countCalls(crypto, "getRandomValues", "crypto.getRandomValues");
 countCalls(Object.getPrototypeOf(Uint8Array.prototype) as object, "set", "TypedArray.set");
 for (const method of ["latin1Write", "utf8Write", "toString"])
   countCalls(Buffer.prototype, method, `Buffer.${method}`);
+countCalls(String.prototype, "replace", "String.replace");
 globalThis.Response = new Proxy(Response, {
   construct(target, args, newTarget) {
     count("new Response");

@@ -2,7 +2,7 @@
  * Preloaded into a gateway run from source by bench/calls-per-request.ts (`bun --preload`): counts
  * the calls into Bun's and JavaScriptCore's builtins that a request makes (clock reads, header
  * reads, promises with resolvers, JSON, the upstream socket's writes and callbacks, `new
- * Response`, timers), and where each is called from. Each builtin is wrapped in place before the
+ * Response`, timers, byte copies and Buffer's text writers), and where each is called from. Each builtin is wrapped in place before the
  * gateway loads, so the gateway's own code calls the wrapper; getters Bun makes unconfigurable
  * (`request.url`, `request.headers`, `request.signal`) are not counted. On SIGUSR2 it writes
  * what it counted since the last signal to `$CALLS_OUT` (JSON) and starts again.
@@ -19,13 +19,22 @@ const SITE_EVERY = 7;
 let calls = 0;
 const ROOT = `${import.meta.dir.replace(/bench$/, "")}src/`;
 
+/** True while `count` itself runs: the builtins it calls (`replace`, `toString`) are not the gateway's. */
+let counting = false;
+
 function count(name: string): void {
+  if (counting) return;
   counts.set(name, (counts.get(name) ?? 0) + 1);
   if (++calls % SITE_EVERY !== 0) return;
-  const frames = (new Error().stack ?? "").split("\n").slice(3, 5);
-  const where = frames.map((frame) => frame.trim().replace(/^at /, "").replace(ROOT, "")).join(" < ");
-  const key = `${name} @ ${where}`;
-  sites.set(key, (sites.get(key) ?? 0) + SITE_EVERY);
+  counting = true;
+  try {
+    const frames = (new Error().stack ?? "").split("\n").slice(3, 5);
+    const where = frames.map((frame) => frame.trim().replace(/^at /, "").replace(ROOT, "")).join(" < ");
+    const key = `${name} @ ${where}`;
+    sites.set(key, (sites.get(key) ?? 0) + SITE_EVERY);
+  } finally {
+    counting = false;
+  }
 }
 
 type AnyFunction = (this: unknown, ...args: unknown[]) => unknown;
@@ -60,6 +69,11 @@ countCalls(TextDecoder.prototype, "decode", "TextDecoder.decode");
 countCalls(AbortSignal.prototype, "addEventListener", "AbortSignal.addEventListener");
 countCalls(AbortSignal.prototype, "removeEventListener", "AbortSignal.removeEventListener");
 countCalls(crypto, "getRandomValues", "crypto.getRandomValues");
+// Byte copies and Buffer's text writers and readers (the lean client's request encoding, the id).
+countCalls(Object.getPrototypeOf(Uint8Array.prototype) as object, "set", "TypedArray.set");
+for (const method of ["latin1Write", "utf8Write", "toString"])
+  countCalls(Buffer.prototype, method, `Buffer.${method}`);
+countCalls(String.prototype, "replace", "String.replace");
 globalThis.Response = new Proxy(Response, {
   construct(target, args, newTarget) {
     count("new Response");

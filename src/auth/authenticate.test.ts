@@ -82,6 +82,8 @@ describe("authenticate", () => {
     const auth = createAuthenticator({ keys: cache });
     expect((await auth(new Headers({ authorization: `Bearer ${key.key}` }))).name).toBe("alice");
     expect((await auth(new Headers({ authorization: `bearer  ${key.key}` }))).name).toBe("alice");
+    // The scheme in any case, and any run of white space after it.
+    expect((await auth(new Headers({ authorization: `BEARER\t \t${key.key}` }))).name).toBe("alice");
     expect((await auth(new Headers({ "x-api-key": key.key }))).name).toBe("alice");
     // A non-bearer Authorization (e.g. Basic from a proxy) does not hide x-api-key.
     expect((await auth(new Headers({ authorization: "Basic Zm9vOmJhcg==", "x-api-key": key.key }))).via).toBe(

@@ -52,9 +52,12 @@ export function modelPipeline(
     let streaming = false;
     try {
       const caller = steps.admit(call);
+      // A caller known at once (a cached key) leaves the body read in the run the request's ledger
+      // began: its deadline counts from the ledger's clock reading (read-json-body.ts), not a second.
+      const arrivedMs = caller instanceof Promise ? undefined : call.ledger.startedMs;
       call.known(caller instanceof Promise ? await caller : caller);
       const { request, runtime, principal, ledger, headers, operation, path, dialect } = call;
-      const { body, bytes } = await readJsonRequest(request, runtime.maxBody, runtime.bodyTimeout);
+      const { body, bytes } = await readJsonRequest(request, runtime.maxBody, runtime.bodyTimeout, arrivedMs);
       const capture = runtime.captureBodies;
       if (capture) ledger.requestBody = JSON.stringify(body);
       const model = validateBody(operation, body);

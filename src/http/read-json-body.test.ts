@@ -1,4 +1,4 @@
-import { afterAll, expect, test } from "bun:test";
+import { afterAll, expect, spyOn, test } from "bun:test";
 import type { GatewayError } from "../core/gateway-error.ts";
 import { type JsonRequest, readJsonRequest } from "./read-json-body.ts";
 
@@ -44,4 +44,20 @@ test("over the bound, not JSON, not an object: the caller's errors", async () =>
   const notJson = await send(new TextEncoder().encode("{nope"));
   const notObject = await send(new TextEncoder().encode("[1]"));
   expect([tooLarge, notJson, notObject].map((e) => (e as GatewayError).status)).toEqual([413, 400, 400]);
+});
+
+test("a body read told the request's arrival counts its deadline from it: no clock read of its own", async () => {
+  const clock = spyOn(performance, "now");
+  try {
+    // A delay no other read here uses: its deadline list is made under the spy, and reads through it.
+    const delayMs = 29_999;
+    const request = () => new Request("http://localhost/", { method: "POST", body: '{"a":1}' });
+    expect((await readJsonRequest(request(), 1024, delayMs)).body).toEqual({ a: 1 });
+    expect(clock).toHaveBeenCalledTimes(1);
+    const arrivedMs = performance.now();
+    expect((await readJsonRequest(request(), 1024, delayMs, arrivedMs)).body).toEqual({ a: 1 });
+    expect(clock).toHaveBeenCalledTimes(2);
+  } finally {
+    clock.mockRestore();
+  }
 });

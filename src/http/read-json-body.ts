@@ -45,16 +45,21 @@ export interface JsonRequest {
 /**
  * As `readJsonBody`, keeping the received bytes too. The body must arrive within `deadlineMs`
  * (a 408: a client that trickles one byte at a time cannot hold a request open), and a client
- * that hangs up mid-upload is a client that left (499), not a fault of the gateway.
+ * that hangs up mid-upload is a client that left (499), not a fault of the gateway. `startedMs`:
+ * `performance.now()` as the caller read it in this same synchronous run (the request's arrival),
+ * counted from instead of a read of its own (a read is ~70–110 ns on a virtual machine:
+ * docs/BENCHMARKS-HISTORY.md, session 16). Never an older reading: the body deadlines of a delay
+ * expire in the order they were added (core/deadline-list.ts).
  */
 export function readJsonRequest(
   request: Request,
   maxBytes: number,
   deadlineMs = DEFAULT_BODY_TIMEOUT_MS,
+  startedMs?: number,
 ): Promise<JsonRequest> {
   const declared = Number(request.headers.get("content-length") ?? Number.NaN);
   if (declared > maxBytes) return Promise.reject(tooLarge(maxBytes));
-  return new BodyRead(request, maxBytes, declared, deadlineMs).promise;
+  return new BodyRead(request, maxBytes, declared, deadlineMs, startedMs).promise;
 }
 
 /**
@@ -79,6 +84,7 @@ class BodyRead extends Deadlined implements JsonRequest {
     private readonly maxBytes: number,
     declared: number,
     private readonly deadlineMs: number,
+    startedMs: number | undefined,
   ) {
     super();
     const { promise, resolve, reject } = Promise.withResolvers<JsonRequest>();
@@ -86,7 +92,7 @@ class BodyRead extends Deadlined implements JsonRequest {
     this.resolve = resolve;
     this.reject = reject;
     this.deadlines = deadlineListOf(deadlineMs);
-    this.deadlines.add(this);
+    this.deadlines.add(this, startedMs);
     // A body of declared length within the limit is read whole, natively: it cannot exceed its
     // Content-Length, and this skips a JS ReadableStream per request (a hot-path cost the
     // benchmark showed). As text, not `bytes()`: the byte array a server request's `bytes()` (or

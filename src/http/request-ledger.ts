@@ -27,7 +27,8 @@ export interface RequestObserver {
  * request, where a log of its own was a second).
  */
 export class RequestLedger extends AttemptLog implements DispatchTelemetry, EndedRequest {
-  private readonly startedMs = performance.now();
+  /** `performance.now()` at the request's arrival: its latency, first byte and body deadline count from it. */
+  readonly startedMs = performance.now();
   principal: Principal | undefined;
   model: string | null = null;
   route: string | null = null;

@@ -46,6 +46,37 @@ describe("lean fetch: requests", () => {
     expect(Buffer.from(request, "latin1").toString("utf8").endsWith('\r\n\r\n{"a":"é"}')).toBe(true);
   });
 
+  test("each method and each default a caller may give: the head's lines and body are fetch's own", async () => {
+    const server = rawServer((_request, socket) => socket.write(ok("")));
+    const { fetch: lean } = client();
+    const defaults = [
+      { "user-agent": "agent/1" },
+      { accept: "text/plain" },
+      { "accept-encoding": "identity" },
+    ];
+    const inits: RequestInit[] = [{}, { method: "DELETE" }, { method: "PUT", body: "{}" }];
+    for (let given = 0; given < 8; given++) {
+      const headers = Object.assign(
+        { "x-call": String(given) },
+        ...defaults.filter((_, k) => given & (1 << k)),
+      );
+      inits.push({ method: "POST", headers, body: '{"a":1}' });
+    }
+    // The head's lines as a set, names in lower case: `fetch` writes a given `user-agent` as
+    // `User-Agent` where the lean client keeps the caller's spelling, and they order lines apart.
+    const lines = (request: string) =>
+      request
+        .split("\r\n")
+        .map((line) => line.replace(/^[^ :]+:/, (name) => name.toLowerCase()))
+        .sort();
+    for (const init of inits) {
+      await (await fetch(`${server.url}/p?q=1`, init)).text();
+      await (await lean(`${server.url}/p?q=1`, init)).text();
+      const [sent, leanSent] = server.state.requests.slice(-2);
+      expect(lines(leanSent ?? "")).toEqual(lines(sent ?? ""));
+    }
+  });
+
   test("leaves to the fallback what it does not handle exactly as fetch", async () => {
     const { fetch, fallbackCalls } = client();
     await fetch("https://127.0.0.1:1/x");

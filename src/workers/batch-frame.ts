@@ -147,28 +147,71 @@ export function encodeBatch(
 /**
  * What a batch holds, in order: a control frame's JSON text, or a binary frame's bytes (a view),
  * its kind its first byte (a chunk, request or answer frame); each reader refuses the kinds its
- * peer may not send. Not wrapped in an object a frame: a batch is read for every turn's frames.
+ * peer may not send. Not wrapped in an object a frame.
  */
 export type BatchedFrame = string | Uint8Array;
+
+/** The kind a control frame's JSON text starts with (`{`), as `BatchReader.next` gives it. */
+export const TEXT_KIND = OPEN_BRACE;
+
+/**
+ * Reads a batch message's frames where they are: each frame's bounds in the message (`start`,
+ * `end`), for the frame's own decoder to read from there (answer-frame.ts, request-frame.ts,
+ * chunk-frame.ts), so that a frame costs no view of its own nor a place in an array (a batch is
+ * read every turn, a frame in it for every call). A reader keeps one and points it at each
+ * message (`over`), which checks the whole message first: a malformed batch is refused before
+ * any frame of it is read, as a decoded one was.
+ */
+export class BatchReader {
+  private message: Uint8Array = new Uint8Array(0);
+  /** The current frame's first byte in the message. */
+  start = 0;
+  /** Where the current frame ends (exclusive), and the next one's length prefix starts. */
+  end = 1;
+
+  /** Reads `message` next, or says what is wrong with it (nothing of it is read then). */
+  over(message: Uint8Array): string | undefined {
+    let at = 1;
+    while (at < message.byteLength) {
+      if (at + LENGTH_BYTES > message.byteLength) return "batch frame length cut off";
+      const length = readU32(message, at);
+      const start = at + LENGTH_BYTES;
+      at = start + length;
+      if (length === 0 || at > message.byteLength) return "batch frame overruns the message";
+      const first = message[start];
+      if (first !== OPEN_BRACE && first !== CHUNK_KIND && first !== REQUEST_KIND && first !== ANSWER_KIND)
+        return `batch frame of kind ${first}`;
+    }
+    this.message = message;
+    this.end = 1;
+    return undefined;
+  }
+
+  /** Moves to the next frame: its kind (its first byte: `TEXT_KIND` for a control frame), or -1 past the last. */
+  next(): number {
+    const { message } = this;
+    if (this.end >= message.byteLength) return -1;
+    this.start = this.end + LENGTH_BYTES;
+    this.end = this.start + readU32(message, this.end);
+    return message[this.start] as number;
+  }
+
+  /** The current frame's JSON text (a control frame's). */
+  text(): string {
+    return decoder.decode(this.message.subarray(this.start, this.end));
+  }
+}
 
 /**
  * The frames of a batch message, or a problem: a frame that overruns the message, an empty one,
  * or one of no kind a batch holds (a batch inside a batch included).
  */
 export function decodeBatch(message: Uint8Array): BatchedFrame[] | string {
+  const reader = new BatchReader();
+  const problem = reader.over(message);
+  if (problem !== undefined) return problem;
   const frames: BatchedFrame[] = [];
-  let at = 1;
-  while (at < message.byteLength) {
-    if (at + LENGTH_BYTES > message.byteLength) return "batch frame length cut off";
-    const length = readU32(message, at);
-    const start = at + LENGTH_BYTES;
-    at = start + length;
-    if (length === 0 || at > message.byteLength) return "batch frame overruns the message";
-    const first = message[start];
-    const frame = message.subarray(start, at);
-    if (first === OPEN_BRACE) frames.push(decoder.decode(frame));
-    else if (first === CHUNK_KIND || first === REQUEST_KIND || first === ANSWER_KIND) frames.push(frame);
-    else return `batch frame of kind ${first}`;
-  }
+  for (let kind = reader.next(); kind >= 0; kind = reader.next())
+    frames.push(kind === TEXT_KIND ? reader.text() : message.subarray(reader.start, reader.end));
   return frames;
 }

@@ -88,6 +88,16 @@ const lastPath = new AsciiCache();
 const lastModel = new AsciiCache();
 /** The reader of every request frame's texts (a decode is not re-entered). */
 const requestFields = new AsciiFields();
+/**
+ * The body the last request read carried (its model alone): the same object while the model is
+ * the same, as it is on most requests, not one a request. Frozen, as every request shares it;
+ * the worker reads it (a span's model) and never writes it.
+ */
+let lastBody: Readonly<Record<string, unknown>> = Object.freeze({});
+function bodyOf(model: string): Readonly<Record<string, unknown>> {
+  if (model !== (lastBody.model ?? "")) lastBody = Object.freeze(model ? { model } : {});
+  return lastBody;
+}
 
 /**
  * What a request frame carries, read into an object its reader keeps (the worker session has one:
@@ -100,18 +110,24 @@ export class RequestRead {
   body: Uint8Array<ArrayBuffer> = new Uint8Array(0);
 }
 
-/** The request a frame carries and its body, read into `into` (a new one by default); a problem if malformed. */
+/**
+ * The request a frame carries and its body, read into `into` (a new one by default); a problem if
+ * malformed. `start` and `end`: the frame's bounds in a batch message it is read in
+ * (batch-frame.ts's `BatchReader`), the body then a view into the message.
+ */
 export function decodeRequestFrame(
   frame: Uint8Array,
   into: RequestRead = new RequestRead(),
+  start = 0,
+  end = frame.byteLength,
 ): RequestRead | string {
-  if (frame.byteLength < FIXED_BYTES || frame[0] !== REQUEST_KIND) return "request frame cut off";
-  const id = readU32(frame, 1);
-  const flags = frame[5] as number;
-  const window = readU32(frame, 6);
+  if (end - start < FIXED_BYTES || frame[start] !== REQUEST_KIND) return "request frame cut off";
+  const id = readU32(frame, start + 1);
+  const flags = frame[start + 5] as number;
+  const window = readU32(frame, start + 6);
   if (id === 0 || window === 0 || (flags & ~STREAM) !== 0)
     return "request frame with a bad id, window or flags";
-  const fields = requestFields.over(frame, FIXED_BYTES, frame.byteLength);
+  const fields = requestFields.over(frame, start + FIXED_BYTES, end);
   const requestId = fields.next();
   const path = requestId === undefined ? undefined : fields.next(lastPath);
   const model = path === undefined ? undefined : fields.next(lastModel);
@@ -123,13 +139,13 @@ export function decodeRequestFrame(
     id: String(id),
     requestId: requestId as string,
     path: path as UpstreamPath,
-    body: model ? { model } : {},
+    body: bodyOf(model as string),
     stream: (flags & STREAM) !== 0,
     window,
   };
   if (traceparent) request.traceparent = traceparent;
   into.request = request;
   // A WebSocket message's bytes: never shared memory.
-  into.body = frame.subarray(fields.at) as Uint8Array<ArrayBuffer>;
+  into.body = frame.subarray(fields.at, end) as Uint8Array<ArrayBuffer>;
   return into;
 }

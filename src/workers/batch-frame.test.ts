@@ -3,7 +3,13 @@ import { ANSWER_KIND, Answer, answerHeadSize, decodeAnswer, encodeAnswer } from 
 import { BATCH_KIND, BatchReader, decodeBatch, encodeAlone, encodeBatch, TEXT_KIND } from "./batch-frame.ts";
 import { CHUNK_KIND, chunkBytes, chunkId, encodeChunk } from "./chunk-frame.ts";
 import { FrameWriter } from "./frame-writer.ts";
-import { decodeRequestFrame, REQUEST_KIND, RequestRead, requestFrameParts } from "./request-frame.ts";
+import {
+  decodeRequestFrame,
+  encodeRequestFrame,
+  queuedRequest,
+  REQUEST_KIND,
+  RequestRead,
+} from "./request-frame.ts";
 
 const bytes = (text: string) => new TextEncoder().encode(text);
 const head = JSON.stringify({ type: "head", id: "7", status: 200, contentType: "application/json; é" });
@@ -17,11 +23,14 @@ describe("batch messages", () => {
     expect(decodeBatch(batch)).toEqual([head, encodeChunk(7, body), end]);
   });
 
-  test("a frame in two parts is written as the whole frame, in a batch or alone", () => {
-    const whole = encodeChunk(7, bytes("hello"));
-    const parts = { prefix: whole.slice(0, 3), bytes: whole.subarray(3) };
-    expect(decodeBatch(encodeBatch([end, parts]))).toEqual([end, whole]);
-    expect(encodeAlone(parts)).toEqual(whole);
+  test("a queued request is written as its request frame, in a batch or alone", () => {
+    const plain = { id: 4, requestId: "req_1", path: "/chat/completions", stream: false, window: 64 };
+    const body = bytes('{"model":"é"}');
+    const whole = encodeRequestFrame(plain, body) as Uint8Array<ArrayBuffer>;
+    const queued = queuedRequest(plain, body);
+    if (!queued) throw new Error("not queued");
+    expect(decodeBatch(encodeBatch([end, queued]))).toEqual([end, whole]);
+    expect(encodeAlone(queued)).toEqual(whole);
   });
 
   test("a queued whole answer is written as its answer frame, in a batch or alone", () => {
@@ -55,7 +64,7 @@ describe("batch messages", () => {
     const answerHead = { status: 200, contentType: "application/json" };
     const answer = { id: 9, ...answerHead, headBytes: answerHeadSize(answerHead), bytes: bytes('{"a":1}') };
     const plain = { id: 4, requestId: "req_1", path: "/chat/completions", stream: true, window: 64 };
-    const request = requestFrameParts({ ...plain, model: "m" }, bytes('{"model":"m"}'));
+    const request = queuedRequest({ ...plain, model: "m" }, bytes('{"model":"m"}'));
     if (!request) throw new Error("no request frame");
     const batch = encodeBatch([end, answer, { id: 7, bytes: bytes("piece") }, request]);
     const reader = new BatchReader();

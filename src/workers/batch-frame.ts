@@ -1,7 +1,7 @@
 import { ANSWER_KIND, type AnswerHead, writeAnswerHead } from "./answer-frame.ts";
 import { readU32, writeU32 } from "./big-endian.ts";
 import { CHUNK_HEADER_BYTES, CHUNK_KIND, writeChunkHeader } from "./chunk-frame.ts";
-import { REQUEST_KIND } from "./request-frame.ts";
+import { type QueuedRequest, REQUEST_KIND, writeRequestHead } from "./request-frame.ts";
 
 /**
  * Several frames in one binary WebSocket message (docs/worker-protocol.md, "Batch message"):
@@ -29,16 +29,6 @@ export interface QueuedChunk {
 }
 
 /**
- * A binary frame in two parts: its bytes up to the body, then the body, which is copied once,
- * where the frame is written, not first into a frame of its own (a whole answer, answer-frame.ts;
- * a request with the client's bytes, request-frame.ts). The body must stay as it is until then.
- */
-export interface FrameParts {
-  prefix: Uint8Array<ArrayBuffer>;
-  bytes: Uint8Array;
-}
-
-/**
  * A whole answer not yet framed (answer-frame.ts: head, body and end in one frame): its head is
  * written where the frame is, beside the body, so that a call's answer makes no frame of its own
  * and no head object first. `headBytes`: its `answerHeadSize`.
@@ -49,22 +39,18 @@ export interface QueuedAnswer extends AnswerHead {
   bytes: Uint8Array;
 }
 
-/** A frame whose body bytes are copied in where it is written. */
-type QueuedBody = QueuedChunk | FrameParts | QueuedAnswer;
+/** A frame whose body bytes are copied in where it is written, its head written beside them. */
+type QueuedBody = QueuedChunk | QueuedRequest | QueuedAnswer;
 
 /**
- * A frame as the writer queued it: a control frame as JSON text, a body chunk, a binary frame in
- * two parts, or a binary frame already whole (a request or answer frame).
+ * A frame as the writer queued it: a control frame as JSON text, a body chunk, a request or whole
+ * answer to frame where it is written, or a binary frame already whole (a request or answer frame).
  */
 export type QueuedFrame = string | QueuedBody | Uint8Array<ArrayBuffer>;
 
 /** A queued body's frame size. */
 const bodyFrameSize = (frame: QueuedBody) =>
-  ("prefix" in frame
-    ? frame.prefix.byteLength
-    : "headBytes" in frame
-      ? frame.headBytes
-      : CHUNK_HEADER_BYTES) + frame.bytes.byteLength;
+  ("headBytes" in frame ? frame.headBytes : CHUNK_HEADER_BYTES) + frame.bytes.byteLength;
 
 /** The bytes one queued frame adds to a batch (its length prefix included); text at most. */
 export const batchedSize = (frame: QueuedFrame) =>
@@ -78,10 +64,8 @@ export const batchedSize = (frame: QueuedFrame) =>
 /** Writes a queued body's frame at `at` of `out`; returns where the next one starts. */
 function writeBodyFrame(out: Uint8Array, at: number, frame: QueuedBody): number {
   let bodyAt = at + CHUNK_HEADER_BYTES;
-  if ("prefix" in frame) {
-    out.set(frame.prefix, at);
-    bodyAt = at + frame.prefix.byteLength;
-  } else if ("headBytes" in frame) bodyAt = writeAnswerHead(out, at, frame.id, frame, true);
+  if ("requestId" in frame) bodyAt = writeRequestHead(out, at, frame);
+  else if ("headBytes" in frame) bodyAt = writeAnswerHead(out, at, frame.id, frame, true);
   else writeChunkHeader(out, at, frame.id);
   out.set(frame.bytes, bodyAt);
   return bodyAt + frame.bytes.byteLength;

@@ -1,6 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { ANSWER_KIND, Answer, decodeAnswer, encodeAnswer, encodeAnswerEnd } from "./answer-frame.ts";
-import { decodeRequestFrame, encodeRequestFrame, REQUEST_KIND, requestFrameParts } from "./request-frame.ts";
+import { encodeAlone } from "./batch-frame.ts";
+import { decodeRequestFrame, encodeRequestFrame, queuedRequest, REQUEST_KIND } from "./request-frame.ts";
 
 const bytes = (text: string) => new TextEncoder().encode(text);
 
@@ -119,13 +120,13 @@ describe("binary request frames", () => {
     );
   });
 
-  test("in two parts, the client's bytes stay the client's (not copied) behind the rest of the same frame", () => {
+  test("queued, the client's bytes stay the client's (not copied) until written as the same frame", () => {
     const body = bytes('{"model":"m","messages":[{"role":"user","content":"é"}]}');
-    const parts = requestFrameParts(plain, body);
-    expect(parts?.bytes).toBe(body);
-    const joined = new Uint8Array([...(parts?.prefix ?? []), ...body]);
-    expect(joined).toEqual(encodeRequestFrame(plain, body) as Uint8Array<ArrayBuffer>);
-    expect(requestFrameParts({ ...plain, requestId: "é" }, body)).toBeUndefined();
+    const queued = queuedRequest(plain, body);
+    if (!queued) throw new Error("not queued");
+    expect(queued.bytes).toBe(body);
+    expect(encodeAlone(queued)).toEqual(encodeRequestFrame(plain, body) as Uint8Array<ArrayBuffer>);
+    expect(queuedRequest({ ...plain, requestId: "é" }, body)).toBeUndefined();
   });
 
   test("a request whose texts are not short printable ASCII, or that goes elsewhere, is not framed", () => {

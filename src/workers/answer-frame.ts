@@ -113,29 +113,36 @@ const answerFields = new AsciiFields();
 /**
  * The answer in a frame, read into `into` (a new `Answer` by default), or a problem: a frame cut
  * short, unknown flags, a body without both head and end, a status out of 200–599, text that is
- * not printable ASCII.
+ * not printable ASCII. `start` and `end`: the frame's bounds in a batch message it is read in
+ * (batch-frame.ts's `BatchReader`), the body then a view into the message.
  */
-export function decodeAnswer(frame: Uint8Array, into: Answer = new Answer()): Answer | string {
-  if (frame.byteLength < FIXED_BYTES || frame[0] !== ANSWER_KIND) return "answer frame cut off";
-  const id = readU32(frame, 1);
-  const flags = frame[5] as number;
-  const end = (flags & ANSWER_END) !== 0;
+export function decodeAnswer(
+  frame: Uint8Array,
+  into: Answer = new Answer(),
+  start = 0,
+  end = frame.byteLength,
+): Answer | string {
+  if (end - start < FIXED_BYTES || frame[start] !== ANSWER_KIND) return "answer frame cut off";
+  const id = readU32(frame, start + 1);
+  const flags = frame[start + 5] as number;
+  const ended = (flags & ANSWER_END) !== 0;
   if (flags === 0 || (flags & ~(ANSWER_HEAD | ANSWER_END)) !== 0) return `answer frame flags ${flags}`;
   if (!(flags & ANSWER_HEAD)) {
-    if (frame.byteLength !== FIXED_BYTES) return "end with a body";
-    return read(into, id, 0, "", undefined, end, EMPTY);
+    if (end - start !== FIXED_BYTES) return "end with a body";
+    return read(into, id, 0, "", undefined, ended, EMPTY);
   }
-  if (frame.byteLength < FIXED_BYTES + STATUS_BYTES) return "answer frame cut off";
-  const status = readU16(frame, FIXED_BYTES);
+  if (end - start < FIXED_BYTES + STATUS_BYTES) return "answer frame cut off";
+  const status = readU16(frame, start + FIXED_BYTES);
   if (status < 200 || status > 599) return `answer status ${status}`;
-  const fields = answerFields.over(frame, FIXED_BYTES + STATUS_BYTES, frame.byteLength);
+  const fields = answerFields.over(frame, start + FIXED_BYTES + STATUS_BYTES, end);
   const contentType = fields.next(lastContentType);
   const retryAfter = contentType === undefined ? undefined : fields.next();
   if (retryAfter === undefined || retryAfter.length > MAX_RETRY_AFTER)
     return "answer text cut off or not printable ASCII";
   const bodyAt = fields.at;
-  if (!end && bodyAt < frame.byteLength) return "head with a body but no end";
-  return read(into, id, status, contentType as string, retryAfter || undefined, end, frame.subarray(bodyAt));
+  if (!ended && bodyAt < end) return "head with a body but no end";
+  const body = bodyAt < end ? frame.subarray(bodyAt, end) : EMPTY;
+  return read(into, id, status, contentType as string, retryAfter || undefined, ended, body);
 }
 
 function read(

@@ -1,8 +1,15 @@
 import { describe, expect, test } from "bun:test";
-import { answerHeadSize, encodeAnswer } from "./answer-frame.ts";
-import { BATCH_KIND, decodeBatch, encodeAlone, encodeBatch } from "./batch-frame.ts";
-import { encodeChunk } from "./chunk-frame.ts";
+import { ANSWER_KIND, Answer, answerHeadSize, decodeAnswer, encodeAnswer } from "./answer-frame.ts";
+import { BATCH_KIND, BatchReader, decodeBatch, encodeAlone, encodeBatch, TEXT_KIND } from "./batch-frame.ts";
+import { CHUNK_KIND, chunkBytes, chunkId, encodeChunk } from "./chunk-frame.ts";
 import { FrameWriter } from "./frame-writer.ts";
+import {
+  decodeRequestFrame,
+  encodeRequestFrame,
+  queuedRequest,
+  REQUEST_KIND,
+  RequestRead,
+} from "./request-frame.ts";
 
 const bytes = (text: string) => new TextEncoder().encode(text);
 const head = JSON.stringify({ type: "head", id: "7", status: 200, contentType: "application/json; é" });
@@ -16,11 +23,14 @@ describe("batch messages", () => {
     expect(decodeBatch(batch)).toEqual([head, encodeChunk(7, body), end]);
   });
 
-  test("a frame in two parts is written as the whole frame, in a batch or alone", () => {
-    const whole = encodeChunk(7, bytes("hello"));
-    const parts = { prefix: whole.slice(0, 3), bytes: whole.subarray(3) };
-    expect(decodeBatch(encodeBatch([end, parts]))).toEqual([end, whole]);
-    expect(encodeAlone(parts)).toEqual(whole);
+  test("a queued request is written as its request frame, in a batch or alone", () => {
+    const plain = { id: 4, requestId: "req_1", path: "/chat/completions", stream: false, window: 64 };
+    const body = bytes('{"model":"é"}');
+    const whole = encodeRequestFrame(plain, body) as Uint8Array<ArrayBuffer>;
+    const queued = queuedRequest(plain, body);
+    if (!queued) throw new Error("not queued");
+    expect(decodeBatch(encodeBatch([end, queued]))).toEqual([end, whole]);
+    expect(encodeAlone(queued)).toEqual(whole);
   });
 
   test("a queued whole answer is written as its answer frame, in a batch or alone", () => {
@@ -48,6 +58,42 @@ describe("batch messages", () => {
     new DataView(nested.buffer).setUint32(1, inner.byteLength);
     nested.set(inner, 5);
     expect(decodeBatch(nested)).toBe(`batch frame of kind ${BATCH_KIND}`);
+  });
+
+  test("each frame read where it is in the batch reads as it does alone; a bad batch is refused before any frame", () => {
+    const answerHead = { status: 200, contentType: "application/json" };
+    const answer = { id: 9, ...answerHead, headBytes: answerHeadSize(answerHead), bytes: bytes('{"a":1}') };
+    const plain = { id: 4, requestId: "req_1", path: "/chat/completions", stream: true, window: 64 };
+    const request = queuedRequest({ ...plain, model: "m" }, bytes('{"model":"m"}'));
+    if (!request) throw new Error("no request frame");
+    const batch = encodeBatch([end, answer, { id: 7, bytes: bytes("piece") }, request]);
+    const reader = new BatchReader();
+    expect(reader.over(batch)).toBeUndefined();
+    const kinds: number[] = [];
+    for (let kind = reader.next(); kind >= 0; kind = reader.next()) {
+      kinds.push(kind);
+      const { start, end: to } = reader;
+      const alone = batch.slice(start, to);
+      if (kind === TEXT_KIND) expect(reader.text()).toBe(end);
+      else if (kind === ANSWER_KIND)
+        expect(decodeAnswer(batch, new Answer(), start, to)).toEqual(decodeAnswer(alone));
+      else if (kind === CHUNK_KIND) {
+        expect(chunkId(batch, start, to)).toBe(7);
+        expect(chunkBytes(batch, start, to)).toEqual(chunkBytes(alone));
+      } else {
+        const inPlace = decodeRequestFrame(batch, new RequestRead(), start, to);
+        const read = decodeRequestFrame(alone);
+        if (typeof inPlace === "string" || typeof read === "string") throw new Error("not read");
+        expect(inPlace.request).toEqual(read.request);
+        expect(inPlace.body).toEqual(bytes('{"model":"m"}'));
+      }
+    }
+    expect(kinds).toEqual([TEXT_KIND, ANSWER_KIND, CHUNK_KIND, REQUEST_KIND]);
+    // A frame of no kind a batch holds, after good ones: refused whole, before its frames are read.
+    const bad = new Uint8Array(batch.byteLength + 5);
+    bad.set(batch);
+    bad.set([0, 0, 0, 1, 9], batch.byteLength);
+    expect(reader.over(bad)).toBe("batch frame of kind 9");
   });
 });
 

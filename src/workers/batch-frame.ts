@@ -1,7 +1,7 @@
 import { ANSWER_KIND, type AnswerHead, writeAnswerHead } from "./answer-frame.ts";
 import { readU32, writeU32 } from "./big-endian.ts";
 import { CHUNK_HEADER_BYTES, CHUNK_KIND, writeChunkHeader } from "./chunk-frame.ts";
-import { REQUEST_KIND } from "./request-frame.ts";
+import { type QueuedRequest, REQUEST_KIND, writeRequestHead } from "./request-frame.ts";
 
 /**
  * Several frames in one binary WebSocket message (docs/worker-protocol.md, "Batch message"):
@@ -29,16 +29,6 @@ export interface QueuedChunk {
 }
 
 /**
- * A binary frame in two parts: its bytes up to the body, then the body, which is copied once,
- * where the frame is written, not first into a frame of its own (a whole answer, answer-frame.ts;
- * a request with the client's bytes, request-frame.ts). The body must stay as it is until then.
- */
-export interface FrameParts {
-  prefix: Uint8Array<ArrayBuffer>;
-  bytes: Uint8Array;
-}
-
-/**
  * A whole answer not yet framed (answer-frame.ts: head, body and end in one frame): its head is
  * written where the frame is, beside the body, so that a call's answer makes no frame of its own
  * and no head object first. `headBytes`: its `answerHeadSize`.
@@ -49,22 +39,18 @@ export interface QueuedAnswer extends AnswerHead {
   bytes: Uint8Array;
 }
 
-/** A frame whose body bytes are copied in where it is written. */
-type QueuedBody = QueuedChunk | FrameParts | QueuedAnswer;
+/** A frame whose body bytes are copied in where it is written, its head written beside them. */
+type QueuedBody = QueuedChunk | QueuedRequest | QueuedAnswer;
 
 /**
- * A frame as the writer queued it: a control frame as JSON text, a body chunk, a binary frame in
- * two parts, or a binary frame already whole (a request or answer frame).
+ * A frame as the writer queued it: a control frame as JSON text, a body chunk, a request or whole
+ * answer to frame where it is written, or a binary frame already whole (a request or answer frame).
  */
 export type QueuedFrame = string | QueuedBody | Uint8Array<ArrayBuffer>;
 
 /** A queued body's frame size. */
 const bodyFrameSize = (frame: QueuedBody) =>
-  ("prefix" in frame
-    ? frame.prefix.byteLength
-    : "headBytes" in frame
-      ? frame.headBytes
-      : CHUNK_HEADER_BYTES) + frame.bytes.byteLength;
+  ("headBytes" in frame ? frame.headBytes : CHUNK_HEADER_BYTES) + frame.bytes.byteLength;
 
 /** The bytes one queued frame adds to a batch (its length prefix included); text at most. */
 export const batchedSize = (frame: QueuedFrame) =>
@@ -78,10 +64,8 @@ export const batchedSize = (frame: QueuedFrame) =>
 /** Writes a queued body's frame at `at` of `out`; returns where the next one starts. */
 function writeBodyFrame(out: Uint8Array, at: number, frame: QueuedBody): number {
   let bodyAt = at + CHUNK_HEADER_BYTES;
-  if ("prefix" in frame) {
-    out.set(frame.prefix, at);
-    bodyAt = at + frame.prefix.byteLength;
-  } else if ("headBytes" in frame) bodyAt = writeAnswerHead(out, at, frame.id, frame, true);
+  if ("requestId" in frame) bodyAt = writeRequestHead(out, at, frame);
+  else if ("headBytes" in frame) bodyAt = writeAnswerHead(out, at, frame.id, frame, true);
   else writeChunkHeader(out, at, frame.id);
   out.set(frame.bytes, bodyAt);
   return bodyAt + frame.bytes.byteLength;
@@ -147,28 +131,71 @@ export function encodeBatch(
 /**
  * What a batch holds, in order: a control frame's JSON text, or a binary frame's bytes (a view),
  * its kind its first byte (a chunk, request or answer frame); each reader refuses the kinds its
- * peer may not send. Not wrapped in an object a frame: a batch is read for every turn's frames.
+ * peer may not send. Not wrapped in an object a frame.
  */
 export type BatchedFrame = string | Uint8Array;
+
+/** The kind a control frame's JSON text starts with (`{`), as `BatchReader.next` gives it. */
+export const TEXT_KIND = OPEN_BRACE;
+
+/**
+ * Reads a batch message's frames where they are: each frame's bounds in the message (`start`,
+ * `end`), for the frame's own decoder to read from there (answer-frame.ts, request-frame.ts,
+ * chunk-frame.ts), so that a frame costs no view of its own nor a place in an array (a batch is
+ * read every turn, a frame in it for every call). A reader keeps one and points it at each
+ * message (`over`), which checks the whole message first: a malformed batch is refused before
+ * any frame of it is read, as a decoded one was.
+ */
+export class BatchReader {
+  private message: Uint8Array = new Uint8Array(0);
+  /** The current frame's first byte in the message. */
+  start = 0;
+  /** Where the current frame ends (exclusive), and the next one's length prefix starts. */
+  end = 1;
+
+  /** Reads `message` next, or says what is wrong with it (nothing of it is read then). */
+  over(message: Uint8Array): string | undefined {
+    let at = 1;
+    while (at < message.byteLength) {
+      if (at + LENGTH_BYTES > message.byteLength) return "batch frame length cut off";
+      const length = readU32(message, at);
+      const start = at + LENGTH_BYTES;
+      at = start + length;
+      if (length === 0 || at > message.byteLength) return "batch frame overruns the message";
+      const first = message[start];
+      if (first !== OPEN_BRACE && first !== CHUNK_KIND && first !== REQUEST_KIND && first !== ANSWER_KIND)
+        return `batch frame of kind ${first}`;
+    }
+    this.message = message;
+    this.end = 1;
+    return undefined;
+  }
+
+  /** Moves to the next frame: its kind (its first byte: `TEXT_KIND` for a control frame), or -1 past the last. */
+  next(): number {
+    const { message } = this;
+    if (this.end >= message.byteLength) return -1;
+    this.start = this.end + LENGTH_BYTES;
+    this.end = this.start + readU32(message, this.end);
+    return message[this.start] as number;
+  }
+
+  /** The current frame's JSON text (a control frame's). */
+  text(): string {
+    return decoder.decode(this.message.subarray(this.start, this.end));
+  }
+}
 
 /**
  * The frames of a batch message, or a problem: a frame that overruns the message, an empty one,
  * or one of no kind a batch holds (a batch inside a batch included).
  */
 export function decodeBatch(message: Uint8Array): BatchedFrame[] | string {
+  const reader = new BatchReader();
+  const problem = reader.over(message);
+  if (problem !== undefined) return problem;
   const frames: BatchedFrame[] = [];
-  let at = 1;
-  while (at < message.byteLength) {
-    if (at + LENGTH_BYTES > message.byteLength) return "batch frame length cut off";
-    const length = readU32(message, at);
-    const start = at + LENGTH_BYTES;
-    at = start + length;
-    if (length === 0 || at > message.byteLength) return "batch frame overruns the message";
-    const first = message[start];
-    const frame = message.subarray(start, at);
-    if (first === OPEN_BRACE) frames.push(decoder.decode(frame));
-    else if (first === CHUNK_KIND || first === REQUEST_KIND || first === ANSWER_KIND) frames.push(frame);
-    else return `batch frame of kind ${first}`;
-  }
+  for (let kind = reader.next(); kind >= 0; kind = reader.next())
+    frames.push(kind === TEXT_KIND ? reader.text() : message.subarray(reader.start, reader.end));
   return frames;
 }

@@ -28,9 +28,13 @@ export function encodeChunk(id: number, bytes: Uint8Array): Uint8Array<ArrayBuff
  * with its payload (`chunkBytes`), not into an object a frame: a paced stream's chunk frames reach
  * the gateway one a token.
  */
-export function chunkId(frame: Uint8Array): number {
-  return frame.byteLength < CHUNK_HEADER_BYTES || frame[0] !== CHUNK_KIND ? -1 : readU32(frame, 1);
+export function chunkId(frame: Uint8Array, start = 0, end = frame.byteLength): number {
+  return end - start < CHUNK_HEADER_BYTES || frame[start] !== CHUNK_KIND ? -1 : readU32(frame, start + 1);
 }
 
-/** A chunk frame's payload (after `chunkId` accepted it): a view, not a copy. */
-export const chunkBytes = (frame: Uint8Array): Uint8Array => frame.subarray(CHUNK_HEADER_BYTES);
+/**
+ * A chunk frame's payload (after `chunkId` accepted it): a view, not a copy. `start` and `end`:
+ * the frame's bounds in a batch message it is read in (batch-frame.ts's `BatchReader`).
+ */
+export const chunkBytes = (frame: Uint8Array, start = 0, end = frame.byteLength): Uint8Array =>
+  frame.subarray(start + CHUNK_HEADER_BYTES, end);

@@ -1,11 +1,5 @@
-import {
-  batchedSize,
-  encodeAlone,
-  encodeBatch,
-  type FrameParts,
-  type QueuedAnswer,
-  type QueuedFrame,
-} from "./batch-frame.ts";
+import { batchedSize, encodeAlone, encodeBatch, type QueuedAnswer, type QueuedFrame } from "./batch-frame.ts";
+import type { QueuedRequest } from "./request-frame.ts";
 
 /**
  * The largest message buffer a writer keeps to write its next messages into; a larger message
@@ -69,8 +63,8 @@ export class FrameWriter {
     this.push({ id, bytes });
   }
 
-  /** A binary request or answer frame, whole or in two parts (request-frame.ts, answer-frame.ts). */
-  binary(frame: Uint8Array<ArrayBuffer> | FrameParts): void {
+  /** A binary request or answer frame, whole, or a request framed where it is written (request-frame.ts). */
+  binary(frame: Uint8Array<ArrayBuffer> | QueuedRequest): void {
     this.push(frame);
   }
 

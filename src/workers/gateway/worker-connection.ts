@@ -1,6 +1,6 @@
 import type { KeyEndReason } from "../../auth/key-sessions.ts";
 import { ANSWER_KIND, Answer, decodeAnswer } from "../answer-frame.ts";
-import { BATCH_KIND, decodeBatch } from "../batch-frame.ts";
+import { BATCH_KIND, BatchReader, TEXT_KIND } from "../batch-frame.ts";
 import { CHUNK_KIND, chunkBytes, chunkId } from "../chunk-frame.ts";
 import {
   CloseCode,
@@ -41,6 +41,8 @@ export function createWorkerConnection(deps: ConnectionDeps): WorkerConnection {
   let done = false;
   /** Each answer frame is read into this one object (answer-frame.ts). */
   const answerRead = new Answer();
+  /** Each batch message is read where it is, through this one reader (batch-frame.ts). */
+  const batch = new BatchReader();
   let heartbeat: ReturnType<typeof setInterval> | undefined;
   const send = (frame: GatewayFrame) => transport.send(encodeFrame(frame));
   const registerDeadline = setTimeout(
@@ -145,28 +147,31 @@ export function createWorkerConnection(deps: ConnectionDeps): WorkerConnection {
   function binary(bytes: Uint8Array) {
     if (!tunnel) return fail(CloseCode.protocolError, "binary frame before register");
     if (bytes[0] !== BATCH_KIND)
-      return bytes[0] === ANSWER_KIND ? answer(tunnel, bytes) : chunk(tunnel, bytes);
-    const frames = decodeBatch(bytes);
-    if (typeof frames === "string") return fail(CloseCode.protocolError, frames);
-    for (const frame of frames) {
+      return bytes[0] === ANSWER_KIND
+        ? answer(tunnel, bytes, 0, bytes.byteLength)
+        : chunk(tunnel, bytes, 0, bytes.byteLength);
+    const problem = batch.over(bytes);
+    if (problem !== undefined) return fail(CloseCode.protocolError, problem);
+    for (let kind = batch.next(); kind >= 0; kind = batch.next()) {
       if (done) return;
-      if (typeof frame === "string") control(frame);
-      else if (frame[0] === CHUNK_KIND) chunk(tunnel, frame);
-      else if (frame[0] === ANSWER_KIND) answer(tunnel, frame);
+      if (kind === TEXT_KIND) control(batch.text());
+      else if (kind === CHUNK_KIND) chunk(tunnel, bytes, batch.start, batch.end);
+      else if (kind === ANSWER_KIND) answer(tunnel, bytes, batch.start, batch.end);
       else return fail(CloseCode.protocolError, "request frame from a worker");
     }
   }
 
-  function answer(to: WorkerTunnel, bytes: Uint8Array) {
-    const decoded = decodeAnswer(bytes, answerRead);
+  /** The frame at `[start, end)` of `bytes` (a message, or a batch it is in). */
+  function answer(to: WorkerTunnel, bytes: Uint8Array, start: number, end: number) {
+    const decoded = decodeAnswer(bytes, answerRead, start, end);
     if (typeof decoded === "string") return fail(CloseCode.protocolError, decoded);
     to.receiveAnswer(decoded);
   }
 
-  function chunk(to: WorkerTunnel, bytes: Uint8Array) {
-    const id = chunkId(bytes);
+  function chunk(to: WorkerTunnel, bytes: Uint8Array, start: number, end: number) {
+    const id = chunkId(bytes, start, end);
     if (id < 0) return fail(CloseCode.protocolError, "malformed binary frame");
-    to.receiveChunk(id, chunkBytes(bytes));
+    to.receiveChunk(id, chunkBytes(bytes, start, end));
   }
 
   /** A control frame: JSON text, or the value a framework already parsed from it. */

@@ -3,7 +3,6 @@ import { IdTable } from "../../core/id-table.ts";
 import type { StreamedAnswer } from "../../providers/http/streamed-answer.ts";
 import type { WholeAnswer } from "../../providers/http/whole-answer.ts";
 import type { Answer } from "../answer-frame.ts";
-import type { FrameParts } from "../batch-frame.ts";
 import { MAX_REQUEST_ID } from "../chunk-frame.ts";
 import {
   CloseCode,
@@ -12,7 +11,12 @@ import {
   type GatewayFrame,
   type WorkerFrame,
 } from "../protocol.ts";
-import { encodeRequestFrame, type PlainRequest, requestFrameParts } from "../request-frame.ts";
+import {
+  encodeRequestFrame,
+  type PlainRequest,
+  type QueuedRequest,
+  queuedRequest,
+} from "../request-frame.ts";
 import type { WorkerLog } from "../worker-log.ts";
 import type { RegisteredWorker, TunnelRequest } from "./registered-worker.ts";
 import {
@@ -34,8 +38,8 @@ export class RequestTooLarge extends Error {}
 /** The socket under a tunnel, whatever serves it. */
 export interface TunnelTransport {
   send(text: string): void;
-  /** A binary request frame, whole or in two parts (request-frame.ts); only where the peer is a worker. */
-  sendBinary?(frame: Uint8Array<ArrayBuffer> | FrameParts): void;
+  /** A binary request frame, whole or to be framed where it is written (request-frame.ts); only where the peer is a worker. */
+  sendBinary?(frame: Uint8Array<ArrayBuffer> | QueuedRequest): void;
   /** Writes what is queued now instead of at the end of this turn. */
   flush?(): void;
   /** Writes what is queued, then closes. */
@@ -76,8 +80,8 @@ const hasAny = (headers: Readonly<Record<string, string>>) => {
   return false;
 };
 
-/** A request frame as the tunnel writes it: JSON text, or binary (whole, or in two parts). */
-type OutgoingFrame = string | Uint8Array<ArrayBuffer> | FrameParts;
+/** A request frame as the tunnel writes it: JSON text, or binary (whole, or to be framed where written). */
+type OutgoingFrame = string | Uint8Array<ArrayBuffer> | QueuedRequest;
 
 /** Counted in bytes only when a text's length alone cannot rule it out. */
 const largerThan = (frame: OutgoingFrame, limit: number) =>
@@ -85,7 +89,7 @@ const largerThan = (frame: OutgoingFrame, limit: number) =>
     ? frame.length * 3 > limit && Buffer.byteLength(frame) > limit
     : frame instanceof Uint8Array
       ? frame.byteLength > limit
-      : frame.prefix.byteLength + frame.bytes.byteLength > limit;
+      : frame.headBytes + frame.bytes.byteLength > limit;
 
 /**
  * The gateway's end of one worker connection: multiplexes requests over the socket under
@@ -270,11 +274,11 @@ export class WorkerTunnel implements RegisteredWorker {
   private binaryFrame(
     request: PlainRequest,
     body: string | Uint8Array,
-  ): Uint8Array<ArrayBuffer> | FrameParts | undefined {
+  ): Uint8Array<ArrayBuffer> | QueuedRequest | undefined {
     const reads = this.init.binaryRequests === true && this.init.transport.sendBinary !== undefined;
     if (!reads) return undefined;
     // The client's bytes are copied once, into the message, where the writer writes it.
-    return typeof body === "string" ? encodeRequestFrame(request, body) : requestFrameParts(request, body);
+    return typeof body === "string" ? encodeRequestFrame(request, body) : queuedRequest(request, body);
   }
 
   private write(frame: OutgoingFrame): void {

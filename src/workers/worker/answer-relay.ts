@@ -3,7 +3,7 @@ import type { WholeAnswer } from "../../providers/http/whole-answer.ts";
 import type { WorkerHop } from "../../telemetry/tracing/worker-hop.ts";
 import type { GatewayFrame } from "../protocol.ts";
 import type { StreamCredit } from "./stream-credit.ts";
-import type { AnswerInHand, HeadFrame, UpstreamCallContext } from "./upstream-call.ts";
+import type { HeadFrame, UpstreamCallContext } from "./upstream-call.ts";
 
 /**
  * The worker's side of an answer: what the upstream client handed back (a whole body, a byte
@@ -50,16 +50,15 @@ export function relayAnswer(
   answer: Response | WholeAnswer | StreamedAnswer,
 ): Promise<void> | undefined {
   if (answer instanceof Response) return relayResponse(request, ctx, call, hop, answer);
-  if (!isFeed(answer)) return relayWhole(request, ctx, call, hop, answer);
+  if (!isFeed(answer)) {
+    const { status, contentType, retryAfter, body } = answer;
+    return relayWhole(request, ctx, call, hop, status, contentType, retryAfter, body);
+  }
   // What the client hands as a feed is a successful event stream it did not decode.
   const inHand = readInHand(answer, request.window);
+  // No object around a stream that came whole: its head's fields go as they are.
   if (inHand instanceof Uint8Array)
-    return relayWhole(request, ctx, call, hop, {
-      status: answer.status,
-      contentType: EVENT_STREAM,
-      retryAfter: undefined,
-      body: inHand,
-    });
+    return relayWhole(request, ctx, call, hop, answer.status, EVENT_STREAM, undefined, inHand);
   return relayStream(
     ctx,
     call,
@@ -84,7 +83,7 @@ async function relayResponse(
   // window holds it, so credit would not have held any of it back.
   if (!request.stream && wholeWithin(answer, request.window)) {
     const body = await answer.bytes();
-    await relayWhole(request, ctx, call, hop, { status: answer.status, contentType, retryAfter, body });
+    await relayWhole(request, ctx, call, hop, answer.status, contentType, retryAfter, body);
   } else {
     const head = headFrame(request.id, answer.status, contentType, retryAfter);
     await relayStream(ctx, call, hop, head, answer.body?.getReader());
@@ -126,15 +125,17 @@ function relayWhole(
   ctx: UpstreamCallContext,
   call: StreamCredit,
   hop: WorkerHop,
-  answer: AnswerInHand,
+  status: number,
+  contentType: string | undefined,
+  retryAfter: string | undefined,
+  body: Uint8Array,
 ): Promise<void> | undefined {
   if (call.cancelled) return;
-  const size = answer.body.byteLength;
+  const size = body.byteLength;
   const inOne = size <= request.window && size <= ctx.maxChunkBytes;
   // The head as a frame object only where the frames go one by one.
-  if (inOne && ctx.sendWhole(call.key, answer, hop)) return;
-  const head = headFrame(request.id, answer.status, answer.contentType ?? "", answer.retryAfter);
-  return relayPieces(ctx, call, hop, head, answer.body);
+  if (inOne && ctx.sendWhole(call.key, status, contentType, retryAfter, body, hop)) return;
+  return relayPieces(ctx, call, hop, headFrame(request.id, status, contentType ?? "", retryAfter), body);
 }
 
 /** Head, the bytes in chunk frames as credit allows, and end. */

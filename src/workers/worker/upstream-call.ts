@@ -11,14 +11,6 @@ import type { StreamCredit } from "./stream-credit.ts";
 type RequestFrame = Extract<GatewayFrame, { type: "request" }>;
 export type HeadFrame = Extract<WorkerFrame, { type: "head" }>;
 
-/** An answer whose body is all in hand: the lean client's whole answer, or a stream that came whole. */
-export interface AnswerInHand {
-  readonly status: number;
-  readonly contentType: string | undefined;
-  readonly retryAfter: string | undefined;
-  readonly body: Uint8Array;
-}
-
 /**
  * What a worker session gives its tunnelled calls: one object for the session, not one a call
  * (a call's own state is its `StreamCredit` and its `WorkerHop`).
@@ -37,9 +29,17 @@ export interface UpstreamCallContext {
   send(frame: WorkerFrame, hop: WorkerHop): void;
   /**
    * Sends call `id`'s whole answer in one frame (head, body, end: answer-frame.ts); false where the
-   * gateway does not read them or this one does not fit (the frames then go one by one).
+   * gateway does not read them or this one does not fit (the frames then go one by one). Its
+   * head's fields one by one, not in an object: a stream that came whole has none to hand.
    */
-  sendWhole(id: number, answer: AnswerInHand, hop: WorkerHop): boolean;
+  sendWhole(
+    id: number,
+    status: number,
+    contentType: string | undefined,
+    retryAfter: string | undefined,
+    body: Uint8Array,
+    hop: WorkerHop,
+  ): boolean;
   /** Sends a piece of the body in a chunk frame (chunk-frame.ts). */
   sendChunk(id: number, bytes: Uint8Array): void;
   /** Largest body piece per chunk frame, so that the frame fits the gateway's limit (set at registration). */

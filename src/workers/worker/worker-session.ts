@@ -3,7 +3,7 @@ import { IdTable } from "../../core/id-table.ts";
 import { answerFetch, createUpstreamFetch, streamFetch } from "../../providers/http/upstream-fetch.ts";
 import { type WorkerHop, workerHop } from "../../telemetry/tracing/worker-hop.ts";
 import { answerHeadSize, encodeAnswer, encodeAnswerEnd } from "../answer-frame.ts";
-import { BATCH_KIND, type BatchedFrame, decodeBatch } from "../batch-frame.ts";
+import { BATCH_KIND, BatchReader, TEXT_KIND } from "../batch-frame.ts";
 import { FrameWriter } from "../frame-writer.ts";
 import {
   CloseCode,
@@ -19,7 +19,7 @@ import { readGatewayFrame } from "../read-frame.ts";
 import { decodeRequestFrame, REQUEST_KIND, RequestRead } from "../request-frame.ts";
 import type { WorkerLog } from "../worker-log.ts";
 import { StreamCredit } from "./stream-credit.ts";
-import { type AnswerInHand, callUpstream, chunkBytesFor, type UpstreamCallContext } from "./upstream-call.ts";
+import { callUpstream, chunkBytesFor, type UpstreamCallContext } from "./upstream-call.ts";
 import { workerLeanMode } from "./worker-lean-mode.ts";
 
 export interface SessionOptions {
@@ -64,6 +64,8 @@ export class WorkerSession {
   private readonly calls = new IdTable<StreamCredit>();
   /** Each binary request frame is read into this one object (request-frame.ts). */
   private readonly requestRead = new RequestRead();
+  /** Each batch message is read where it is, through this one reader (batch-frame.ts). */
+  private readonly batch = new BatchReader();
   private registered = false;
   /** Set from the gateway's `registered` frame (its message limit). */
   private maxMessageBytes = DEFAULT_MAX_MESSAGE_BYTES;
@@ -110,7 +112,8 @@ export class WorkerSession {
         hop.observe(frame);
         this.send(frame);
       },
-      sendWhole: (id, answer, hop) => this.sendWhole(id, answer, hop),
+      sendWhole: (id, status, contentType, retryAfter, body, hop) =>
+        this.sendWhole(id, status, contentType, retryAfter, body, hop),
       sendChunk: (id, bytes) => this.writer.chunk(id, bytes),
       maxChunkBytes: MAX_CHUNK_BYTES,
       fetch: answerFetch(this.upstreamFetch),
@@ -198,13 +201,25 @@ export class WorkerSession {
    * one object for it all: the frame queued, and the head `hop` sees (no head frame object, and
    * no frame of its own for the head first).
    */
-  private sendWhole(id: number, answer: AnswerInHand, hop: WorkerHop): boolean {
+  private sendWhole(
+    id: number,
+    status: number,
+    contentType: string | undefined,
+    retryAfter: string | undefined,
+    body: Uint8Array,
+    hop: WorkerHop,
+  ): boolean {
     if (!this.binaryAnswers) return false;
-    const { status, body } = answer;
-    const contentType = answer.contentType ?? "";
-    // As the JSON head carries it (answer-relay.ts): at most 64 characters.
-    const retryAfter = answer.retryAfter?.slice(0, 64);
-    const head = { type: "head", id, status, contentType, retryAfter, headBytes: 0, bytes: body };
+    const head = {
+      type: "head",
+      id,
+      status,
+      contentType: contentType ?? "",
+      // As the JSON head carries it (answer-relay.ts): at most 64 characters.
+      retryAfter: retryAfter?.slice(0, 64),
+      headBytes: 0,
+      bytes: body,
+    };
     head.headBytes = answerHeadSize(head);
     if (head.headBytes < 0 || head.headBytes + body.byteLength > this.maxMessageBytes) return false;
     this.writer.answer(head);
@@ -221,17 +236,15 @@ export class WorkerSession {
     // The gateway sends no chunks: a binary message is a request frame or a batch of them and
     // control frames.
     const bytes = new Uint8Array(data);
-    const frames: BatchedFrame[] | string =
-      bytes[0] === BATCH_KIND
-        ? decodeBatch(bytes)
-        : bytes[0] === REQUEST_KIND
-          ? [bytes]
-          : "binary frame that is neither a batch nor a request";
-    if (typeof frames === "string") return this.malformed(frames);
-    for (const frame of frames) {
+    if (bytes[0] === REQUEST_KIND) return this.binaryRequest(bytes, 0, bytes.byteLength);
+    if (bytes[0] !== BATCH_KIND) return this.malformed("binary frame that is neither a batch nor a request");
+    const { batch } = this;
+    const problem = batch.over(bytes);
+    if (problem !== undefined) return this.malformed(problem);
+    for (let kind = batch.next(); kind >= 0; kind = batch.next()) {
       if (this.socket.readyState !== WebSocket.OPEN) return;
-      if (typeof frame === "string") this.control(frame);
-      else if (frame[0] === REQUEST_KIND) this.binaryRequest(frame);
+      if (kind === TEXT_KIND) this.control(batch.text());
+      else if (kind === REQUEST_KIND) this.binaryRequest(bytes, batch.start, batch.end);
       else return this.malformed("a chunk or answer frame from the gateway");
     }
   }
@@ -241,9 +254,9 @@ export class WorkerSession {
     this.close(CloseCode.protocolError, "malformed frame");
   }
 
-  /** A binary request frame: the client's body as bytes (request-frame.ts). */
-  private binaryRequest(bytes: Uint8Array) {
-    const decoded = decodeRequestFrame(bytes, this.requestRead);
+  /** A binary request frame at `[start, end)` of `bytes`: the client's body as bytes (request-frame.ts). */
+  private binaryRequest(bytes: Uint8Array, start: number, end: number) {
+    const decoded = decodeRequestFrame(bytes, this.requestRead, start, end);
     if (typeof decoded === "string") return this.malformed(decoded);
     this.onRequest(decoded.request, decoded.body);
   }

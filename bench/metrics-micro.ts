@@ -7,7 +7,7 @@
  * line is built and discarded) — once with metrics on and once off, tracing unset on both.
  * Rounds alternate between the sides (on, off, off, on, …) so the machine's load hits them alike;
  * CPU is the main thread's own, exact to the call (`threadCpuNs`, bench/cpu-time.ts).
- *   bun bench/metrics-micro.ts [--rounds 30] [--requests 20000] [--stream] [--mixed] [--alone] [--against DIR] [--aa] [--objects]
+ *   bun bench/metrics-micro.ts [--rounds 30] [--requests 20000] [--stream] [--mixed] [--alone] [--cold] [--against DIR] [--aa] [--objects]
  * Prints ns per request on each side (median and range of the rounds), the difference with a 95 %
  * confidence interval (paired rounds, t distribution), and that difference as a share of a
  * request on the gateway's event loop (`--gateway-us`, default 80 µs: the main thread's CPU a
@@ -20,6 +20,9 @@
  * `--alone` times the metrics' own calls only (`GatewayMetrics` and the request's `MeteredAttempts`,
  * on records a ledger made once per kind; the `off` side then does nothing): the finest figure,
  * with code and data hot, so a floor of what they cost inside the gateway.
+ * `--cold` runs each request with the caches as a serving gateway's other work leaves them
+ * (bench/cache-evictor.ts: 1 MB of data and 3,000 functions between two requests) and reports
+ * the median request's time (wall, ns) a round: use a few thousand `--requests`.
  * `--aa` makes the `on` side metrics-off too: an A/A run, whose interval should hold 0.
  * `--objects` also lists the JS cells per request (by type) that differ between the sides: exact
  * counts, from 240 requests run between two heap readings with no collection between them.
@@ -29,6 +32,7 @@ import { heapStats } from "bun:jsc";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import type { MetricSources } from "../src/telemetry/metrics/gateway-metrics.ts";
+import { cacheEvictor } from "./cache-evictor.ts";
 import { threadCpuNs } from "./cpu-time.ts";
 import { meanInterval } from "./interval.ts";
 
@@ -39,6 +43,7 @@ const { values } = parseArgs({
     stream: { type: "boolean", default: false },
     mixed: { type: "boolean", default: false },
     alone: { type: "boolean", default: false },
+    cold: { type: "boolean", default: false },
     against: { type: "string" },
     "gateway-us": { type: "string", default: "80" },
     aa: { type: "boolean", default: false },
@@ -314,7 +319,21 @@ function request(m: Modules, observer: RequestObserver, shape: RequestShape, i: 
   ledger.finish(shape.status, shape.error);
 }
 
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? Number.NaN;
+const evict = values.cold ? cacheEvictor(1024, 3000) : undefined;
+
+/** ns a request over one round: the thread's CPU over the round, or (`--cold`) the median request's time. */
 function round(side: Side, offset: number): number {
+  if (evict) {
+    const took: number[] = [];
+    for (let i = 0; i < perRound; i++) {
+      evict();
+      const start = Bun.nanoseconds();
+      side.run(offset + i);
+      took.push(Bun.nanoseconds() - start);
+    }
+    return median(took);
+  }
   const before = threadCpuNs();
   for (let i = 0; i < perRound; i++) side.run(offset + i);
   return (threadCpuNs() - before) / perRound;
@@ -336,7 +355,6 @@ for (let r = 0; r < rounds; r++) {
   for (const [name, side] of order) found.get(name)?.push(round(side, r * perRound));
 }
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? Number.NaN;
 const range = (xs: number[]) => `${Math.min(...xs).toFixed(0)}–${Math.max(...xs).toFixed(0)}`;
 const gatewayNs = Number(values["gateway-us"]) * 1000;
 const share = (ns: number) => `${((100 * ns) / gatewayNs).toFixed(2)} %`;
@@ -351,7 +369,9 @@ function difference(a: string, b: string): string {
   );
 }
 const kind = values.mixed ? "mixed (12 kinds)" : values.stream ? "stream" : "non-stream";
-console.log(`${kind}, ${rounds} rounds of ${perRound} requests a side, main thread CPU:`);
+console.log(
+  `${kind}, ${rounds} rounds of ${perRound} requests a side, ${evict ? "cold caches, the median request's time" : "main thread CPU"}:`,
+);
 for (const [name, xs] of found)
   console.log(`${name.padEnd(8)} ${median(xs).toFixed(0)} ns/request (${range(xs)})`);
 console.log(difference("on", "off"));

@@ -16,17 +16,24 @@ export class HistogramCell<L extends string = string> {
   sum = 0;
   count = 0;
   private listed = false;
+  /**
+   * The family's bounds, kept here too: an observation reads the cell and its counts, not the
+   * family object (one cache line fewer a histogram a request, when the request's other work has
+   * left the caches cold).
+   */
+  private readonly bounds: readonly number[];
 
   constructor(
     readonly labels: Labels<L>,
     private readonly family: { readonly bounds: readonly number[]; list(cell: HistogramCell<L>): void },
   ) {
+    this.bounds = family.bounds;
     this.counts = new Array<number>(family.bounds.length + 1).fill(0);
   }
 
   observe(value: number): void {
     if (!Number.isFinite(value)) return;
-    const bounds = this.family.bounds;
+    const bounds = this.bounds;
     let i = 0;
     while (i < bounds.length && value > (bounds[i] ?? 0)) i++;
     this.counts[i] = (this.counts[i] ?? 0) + 1;

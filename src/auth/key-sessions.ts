@@ -85,7 +85,11 @@ export class KeySessions {
     const held = this.open.get(keyId);
     if (held === undefined) this.open.set(keyId, session);
     else if (Array.isArray(held)) {
-      if (!held.includes(session)) held.push(session);
+      // Stored at the end, not `push`ed: JSC's optimised `enter` exited at the `push` call with
+      // InadequateCoverage on nearly every request of a busy key in some gateway runs (6,000–6,551
+      // exits in an 8 s window, recompiled 7 times, the window's requests halved), never at a store
+      // (docs/BENCHMARKS-HISTORY.md, session 17).
+      if (!held.includes(session)) held[held.length] = session;
     } else if (held !== session) this.open.set(keyId, [held, session]);
     if (expiresAt !== null) this.scheduleExpiry(keyId, expiresAt);
   }

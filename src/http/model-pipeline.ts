@@ -94,7 +94,9 @@ export function modelPipeline(
         ),
       );
       const keepAliveMs = ledger.stream ? runtime.streamKeepAlive : 0;
-      wait = keepAliveMs > 0 ? within(dispatching, keepAliveMs) : undefined;
+      // The router opens the first attempt in this run (its reading is on the ledger then): the
+      // wait counts from that reading rather than a second one microseconds later.
+      wait = keepAliveMs > 0 ? within(dispatching, keepAliveMs, ledger.firstAttemptMs) : undefined;
       const early = wait ? await wait : await dispatching;
       if (!early) {
         // The first token is slow: commit to a 200 event stream now, with keep-alive comments.

@@ -33,6 +33,24 @@ describe("within", () => {
     }
   });
 
+  test("told when its wait began (a reading taken in the same run), it reads no clock of its own", async () => {
+    const clock = spyOn(performance, "now");
+    try {
+      // A delay no other wait here uses: its deadline list is made under the spy, and reads through it.
+      const delayMs = 59_999;
+      const own = within(Promise.resolve(1), delayMs);
+      expect(clock).toHaveBeenCalledTimes(1);
+      const startedMs = performance.now();
+      const told = within(Promise.resolve(2), delayMs, startedMs);
+      expect(clock).toHaveBeenCalledTimes(2);
+      expect([await own, await told]).toEqual([1, 2]);
+      own.leave();
+      told.leave();
+    } finally {
+      clock.mockRestore();
+    }
+  });
+
   test("no timer of its own: a wait is in its delay's deadline list until its waiter leaves it", async () => {
     const list = deadlineListOf(43_210);
     const settle = Promise.withResolvers<number>();

@@ -10,10 +10,12 @@ const TICK = Symbol("tick");
  * Every stream request waits through one, so the wait makes no timer of its own: it is an entry in
  * the shared deadline list of its delay (core/deadline-list.ts: one timer for every wait of that
  * delay). The waiter awaits the wait itself and then calls `leave()`, which takes the wait out of
- * the list, so nothing settled is kept until the deadline.
+ * the list, so nothing settled is kept until the deadline. `startedMs`: `performance.now()` as read
+ * in this same synchronous run (the first attempt's start), counted from instead of a read of its
+ * own; never an older reading, so the list's waits expire in the order they were added.
  */
-export function within<T>(promise: Promise<T>, ms: number): Within<T> {
-  return new Within(promise, deadlineListOf(ms));
+export function within<T>(promise: Promise<T>, ms: number, startedMs?: number): Within<T> {
+  return new Within(promise, deadlineListOf(ms), startedMs);
 }
 
 /**
@@ -32,9 +34,10 @@ export class Within<T> extends Deadlined {
   constructor(
     private readonly promise: Promise<T>,
     private readonly list: DeadlineList,
+    startedMs?: number,
   ) {
     super();
-    list.add(this);
+    list.add(this, startedMs);
   }
 
   /** Called by `await` (a job after the waiter's turn): the first of the two to settle wins. */

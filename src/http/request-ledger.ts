@@ -41,6 +41,8 @@ export class RequestLedger extends AttemptLog implements DispatchTelemetry, Ende
   /** Set only with `audit.bodies: true`. */
   requestBody: string | undefined;
   responseBody: string | undefined;
+  /** `performance.now()` as the router opened the first attempt (undefined until it has). */
+  firstAttemptMs: number | undefined;
   private ttfbMs: number | null = null;
   private closed = false;
   // How it ended, kept until it is reported (`endedMs` 0 until its end or whole answer is timed).
@@ -75,6 +77,7 @@ export class RequestLedger extends AttemptLog implements DispatchTelemetry, Ende
   }
 
   override attempt(info: AttemptInfo, startedMs: number): AttemptTelemetry {
+    this.firstAttemptMs ??= startedMs;
     this.route = info.route;
     this.upstreamModel = info.upstreamModel;
     return super.attempt(info, startedMs);

@@ -131,7 +131,8 @@ export class BatchRequestTrace implements RequestTrace, LaterSpans {
     return tracer.sample(context, this.traceId, name, SpanKind.SERVER);
   }
 
-  attempt(info: AttemptInfo): AttemptTelemetry {
+  /** `startedMs`: the router's reading of the attempt's start (the span's length counts from it). */
+  attempt(info: AttemptInfo, startedMs: number): AttemptTelemetry {
     this.metrics?.attemptStarted(info, this.ledger.model);
     this.dialect = info.dialect;
     const operation = operationOf(this.ledger.frontDoor) ?? this.ledger.frontDoor;
@@ -142,7 +143,7 @@ export class BatchRequestTrace implements RequestTrace, LaterSpans {
     const result = tracer.childrenFollowParent
       ? this.sampling
       : this.sampleAttempt(`${operation} ${info.upstreamModel}`);
-    return new BatchAttemptTrace(this, operation, s0, s1, info, result);
+    return new BatchAttemptTrace(this, operation, s0, s1, info, result, startedMs);
   }
 
   /** The configured sampler's verdict on an attempt, this span being its parent. */

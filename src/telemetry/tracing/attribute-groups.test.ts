@@ -17,8 +17,9 @@ import { SpanBatchWriter } from "./span-batch.ts";
 import { GROUP, P_ATTRIBUTES, P_FIELDS, R_HEADER, R_PARTS, TYPES } from "./span-batch-layout.ts";
 import { StringTableMirror, type TableLimit } from "./string-table.ts";
 
-// A route's attributes that repeat from request to request go into the batch as one pair naming
-// their group; the thread must read and encode them as the attributes they stand for.
+// A route's attributes that repeat from request to request (an attempt's, a server span's kind,
+// its route and key) go into the batch as one pair naming their group; the thread must read and
+// encode them as the attributes they stand for.
 
 const resource = resourceFromAttributes({ "service.name": "mindgw" });
 const scope = { name: "mindgw", version: "1.0.0", schemaUrl: undefined };
@@ -143,6 +144,8 @@ test("a route's repeated attributes are one pair in the batch, and reach the col
       ["gen_ai.operation.name", operation],
       ["gen_ai.request.model", `m${i % 3}`],
     ]);
+    expect(server?.attributes["mindgw.route"]).toBe(info.route);
+    expect(server?.attributes["mindgw.key.name"]).toBe("k");
     const attempts = trace.filter((span) => span.kind === SpanKind.CLIENT);
     expect(attempts.map((span) => Object.entries(span.attributes))).toEqual(
       (i % 5 === 0 ? [0, 1] : [0]).map((retry) => [

@@ -103,8 +103,7 @@ export class BatchAttemptTrace implements AttemptTelemetry {
       failure?.message,
     );
     samplerAttributes(writer, this.sampling);
-    // The route's attributes, as one group when a recent attempt had the same (attribute-groups.ts).
-    writer.grouped(writer.attemptGroups, attemptAttributes, this.operation, this.info, this.route);
+    attemptAttributes(writer, this.operation, this.info, this.route);
     if (failure) writer.text(Key.errorType, failure.code);
     writer.endPart();
   }

@@ -23,7 +23,7 @@ import {
   finishedAttributes,
   Key,
   operationOf,
-  requestKindAttributes,
+  requestAttributes,
   spanName,
   spanNameFirst,
   spanNameSecond,
@@ -253,9 +253,7 @@ export class BatchRequestTrace implements RequestTrace, LaterSpans {
       record.status >= 500 ? (record.errorClass ?? "") : undefined,
     );
     samplerAttributes(writer, this.sampling);
-    // requestAttributes, its part that repeats from request to request as one group.
-    writer.text(Key.requestId, this.ledger.requestId);
-    writer.grouped(writer.requestGroups, requestKindAttributes, model, frontDoor, this.ledger.stream);
+    requestAttributes(writer, this.ledger);
     finishedAttributes(writer, record, this.captureContent);
     if (this.dialect) writer.text(Key.provider, this.dialect);
     writer.endPart();

@@ -2,19 +2,18 @@ import { expect, spyOn, test } from "bun:test";
 import { SpanKind } from "@opentelemetry/api";
 import { hrTimeToMilliseconds } from "@opentelemetry/core";
 import { resourceFromAttributes } from "@opentelemetry/resources";
-import { AlwaysOnSampler, TracerProvider } from "@opentelemetry/sdk-trace";
+import { AlwaysOnSampler } from "@opentelemetry/sdk-trace";
 import type { AuditRecord } from "../../audit/audit-record.ts";
 import type { RequestLedger } from "../../http/request-ledger.ts";
 import { GatewayMetrics } from "../metrics/gateway-metrics.ts";
-import { BatchTracer } from "./batch-tracer.ts";
-import { alwaysOn, verdictOf } from "./built-in-samplers.ts";
-import { hexIdGenerator } from "./id-generator.ts";
+import { verdictOf } from "./built-in-samplers.ts";
 import { readSpanBatch } from "./read-span-batch.ts";
 import { SpanRecords } from "./request-records.ts";
 import { requestTraces } from "./request-trace.ts";
 import { MOST_ATTRIBUTES } from "./span-attributes.ts";
 import { SpanBatchWriter } from "./span-batch.ts";
 import { StringTableMirror } from "./string-table.ts";
+import { atOnceTracer } from "./testing/at-once-tracer.ts";
 import { samplers, scenarios } from "./testing/equivalence-scenarios.ts";
 import { comparable, direct, type Scenario, throughSdk } from "./testing/span-equivalence.ts";
 
@@ -85,18 +84,8 @@ test("an attempt is timed from the router's readings: its span from its start, i
   );
   const attempted = spyOn(metrics, "attempted");
   const writer = new SpanBatchWriter(8);
-  const tracer = new BatchTracer({
-    sdk: new TracerProvider().getTracer("unused"),
-    sampler: alwaysOn(),
-    ids: hexIdGenerator,
-    resource: resourceFromAttributes({}),
-    scope: { name: "mindgw", version: undefined, schemaUrl: undefined },
-    valueLengthLimit: Number.POSITIVE_INFINITY,
-    processor: { writer, batchFor: () => writer, written() {}, later: (spans) => spans.write() },
-    childrenFollowParent: true,
-  });
   const ledger = { frontDoor: "chat", model: "m", startedAt: Date.now(), requestId: "r", stream: false };
-  const trace = requestTraces(tracer, false).start(
+  const trace = requestTraces(atOnceTracer(writer), false).start(
     { ...ledger, traceparent: null } as RequestLedger,
     metrics,
   );

@@ -2,13 +2,10 @@ import { expect, test } from "bun:test";
 import { SpanKind } from "@opentelemetry/api";
 import { ProtobufTraceSerializer } from "@opentelemetry/otlp-transformer";
 import { resourceFromAttributes } from "@opentelemetry/resources";
-import { type ReadableSpan, TracerProvider } from "@opentelemetry/sdk-trace";
+import type { ReadableSpan } from "@opentelemetry/sdk-trace";
 import type { AuditRecord, FrontDoor } from "../../audit/audit-record.ts";
 import type { RequestLedger } from "../../http/request-ledger.ts";
 import type { AttemptInfo } from "../dispatch-telemetry.ts";
-import { BatchTracer } from "./batch-tracer.ts";
-import { alwaysOn } from "./built-in-samplers.ts";
-import { hexIdGenerator } from "./id-generator.ts";
 import { encodeSpanBatch } from "./otlp-proto-batch.ts";
 import { readSpanBatch } from "./read-span-batch.ts";
 import { SpanRecords } from "./request-records.ts";
@@ -16,10 +13,13 @@ import { requestTraces } from "./request-trace.ts";
 import { SpanBatchWriter } from "./span-batch.ts";
 import { GROUP, P_ATTRIBUTES, P_FIELDS, R_HEADER, R_PARTS, TYPES } from "./span-batch-layout.ts";
 import { StringTableMirror, type TableLimit } from "./string-table.ts";
+import { atOnceTracer } from "./testing/at-once-tracer.ts";
 
-// A route's attributes that repeat from request to request go into the batch as one pair naming
-// their group; the thread must read and encode them as the attributes they stand for.
+// A route's attributes that repeat from request to request (an attempt's, a server span's kind,
+// its route and key) go into the batch as one pair naming their group; the thread must read and
+// encode them as the attributes they stand for.
 
+// As atOnceTracer names them.
 const resource = resourceFromAttributes({ "service.name": "mindgw" });
 const scope = { name: "mindgw", version: "1.0.0", schemaUrl: undefined };
 
@@ -34,17 +34,7 @@ const routes: AttemptInfo[] = Array.from({ length: 12 }, (_, r) => ({
 
 function gateway(tableLimit?: TableLimit, valueLengthLimit = Number.POSITIVE_INFINITY) {
   const writer = new SpanBatchWriter(64, tableLimit);
-  const tracer = new BatchTracer({
-    sdk: new TracerProvider().getTracer("unused"),
-    sampler: alwaysOn(),
-    ids: hexIdGenerator,
-    resource,
-    scope,
-    valueLengthLimit,
-    processor: { writer, batchFor: () => writer, written() {}, later: (spans) => spans.write() },
-    childrenFollowParent: true,
-  });
-  const traces = requestTraces(tracer, false);
+  const traces = requestTraces(atOnceTracer(writer, valueLengthLimit), false);
   /** Request `i`: its route's first try, then for every fifth a retry with a record of its own. */
   const request = (i: number) => {
     const info = routes[(i * 7) % routes.length] as AttemptInfo;
@@ -143,6 +133,8 @@ test("a route's repeated attributes are one pair in the batch, and reach the col
       ["gen_ai.operation.name", operation],
       ["gen_ai.request.model", `m${i % 3}`],
     ]);
+    expect(server?.attributes["mindgw.route"]).toBe(info.route);
+    expect(server?.attributes["mindgw.key.name"]).toBe("k");
     const attempts = trace.filter((span) => span.kind === SpanKind.CLIENT);
     expect(attempts.map((span) => Object.entries(span.attributes))).toEqual(
       (i % 5 === 0 ? [0, 1] : [0]).map((retry) => [

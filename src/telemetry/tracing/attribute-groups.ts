@@ -1,12 +1,14 @@
 /**
  * Attributes that are the same for every request of a route, written into the export batch as
  * one pair that names their group (span-batch-layout.ts, `GROUP`) instead of a pair each: an
- * attempt's operation, provider, model, route, retry and failover, a server span's front door,
- * stream, operation and model. The group is found by what the attributes are made from (the
- * route's own AttemptInfo, the front door, the model), compared as they are, so a request that
- * repeats a recent one interns none of its values and writes two slots, not a dozen. The groups
- * themselves are string-table entries (string-table.ts, `internGroup`), so the export thread's
- * mirror of the table carries them and a new generation of it forgets them.
+ * attempt's operation, provider, model, route, retry and failover; a server span's front door,
+ * stream, operation and model, and its route, key name and tenant (the runs span-attributes.ts
+ * names, `Run`). A group is found by what its attributes are made from (the route's own
+ * AttemptInfo; the model, front door and stream; the route, key and tenant), compared as they
+ * are, so a request that repeats a recent one interns none of those values and writes two slots
+ * for each run, not two for each attribute. The groups themselves are string-table entries
+ * (string-table.ts, `internGroup`), so the export thread's mirror of the table carries them and
+ * a new generation of it forgets them.
  */
 
 /**

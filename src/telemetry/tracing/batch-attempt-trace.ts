@@ -22,8 +22,8 @@ import { passedOn, traceparentText } from "./trace-context.ts";
  */
 export class BatchAttemptTrace implements AttemptTelemetry {
   readonly headers: Readonly<Record<string, string>> | undefined;
+  /** The wall clock at the start (the SDK starts a span at it; the router's reading is monotonic). */
   private readonly startedAt = Date.now();
-  private readonly started = performance.now();
   private readonly traceFlags: number;
   private route: string;
   private error: GatewayError | undefined;
@@ -39,6 +39,11 @@ export class BatchAttemptTrace implements AttemptTelemetry {
     private readonly s1: number,
     private readonly info: AttemptInfo,
     private readonly sampling: SamplingResult,
+    /**
+     * The router's `performance.now()` at the attempt's start, and its reading of the verdict
+     * (`settled`), are the metrics' and the span's: no clock read of this handle's own for them.
+     */
+    private readonly started: number,
   ) {
     this.traceFlags = sampled(sampling) ? TraceFlags.SAMPLED : TraceFlags.NONE;
     // Not recorded: no span, and the caller's own `traceparent` goes on unchanged.
@@ -59,9 +64,9 @@ export class BatchAttemptTrace implements AttemptTelemetry {
     this.route = info.route;
   }
 
-  settled(error?: GatewayError, servedBy?: string): void {
+  settled(error: GatewayError | undefined, servedBy: string | undefined, settledMs: number): void {
     if (servedBy) this.route = servedBy;
-    this.request.metrics?.attempted(this.route, (performance.now() - this.started) / 1000, error);
+    this.request.metrics?.attempted(this.route, (settledMs - this.started) / 1000, error);
     if (this.ended) return;
     if (error) this.error = error;
   }
@@ -98,8 +103,7 @@ export class BatchAttemptTrace implements AttemptTelemetry {
       failure?.message,
     );
     samplerAttributes(writer, this.sampling);
-    // The route's attributes, as one group when a recent attempt had the same (attribute-groups.ts).
-    writer.grouped(writer.attemptGroups, attemptAttributes, this.operation, this.info, this.route);
+    attemptAttributes(writer, this.operation, this.info, this.route);
     if (failure) writer.text(Key.errorType, failure.code);
     writer.endPart();
   }

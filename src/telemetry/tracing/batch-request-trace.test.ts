@@ -1,7 +1,19 @@
-import { expect, test } from "bun:test";
+import { expect, spyOn, test } from "bun:test";
+import { SpanKind } from "@opentelemetry/api";
+import { hrTimeToMilliseconds } from "@opentelemetry/core";
+import { resourceFromAttributes } from "@opentelemetry/resources";
 import { AlwaysOnSampler } from "@opentelemetry/sdk-trace";
+import type { AuditRecord } from "../../audit/audit-record.ts";
+import type { RequestLedger } from "../../http/request-ledger.ts";
+import { GatewayMetrics } from "../metrics/gateway-metrics.ts";
 import { verdictOf } from "./built-in-samplers.ts";
+import { readSpanBatch } from "./read-span-batch.ts";
+import { SpanRecords } from "./request-records.ts";
+import { requestTraces } from "./request-trace.ts";
 import { MOST_ATTRIBUTES } from "./span-attributes.ts";
+import { SpanBatchWriter } from "./span-batch.ts";
+import { StringTableMirror } from "./string-table.ts";
+import { atOnceTracer } from "./testing/at-once-tracer.ts";
 import { samplers, scenarios } from "./testing/equivalence-scenarios.ts";
 import { comparable, direct, type Scenario, throughSdk } from "./testing/span-equivalence.ts";
 
@@ -57,4 +69,43 @@ test("the value length limit applies as the SDK applies it; no span carries more
   const ours = direct(sampler(), limits)(scenarios.slice(0, 2), true);
   expect(ours.spans.map(comparable)).toEqual(sdk.spans.map(comparable));
   expect(Object.values(sdk.spans[0]?.attributes ?? {})).toContain("prov");
+});
+
+test("an attempt is timed from the router's readings: its span from its start, its metrics from start to verdict", () => {
+  const metrics = new GatewayMetrics(
+    {
+      inFlight: () => 0,
+      breakers: () => [],
+      workers: () => [],
+      audit: () => ({ queued: 0, written: 0, rejected: 0, dropped: 0 }),
+      tenants: () => [],
+    },
+    () => "other",
+  );
+  const attempted = spyOn(metrics, "attempted");
+  const writer = new SpanBatchWriter(8);
+  const ledger = { frontDoor: "chat", model: "m", startedAt: Date.now(), requestId: "r", stream: false };
+  const trace = requestTraces(atOnceTracer(writer), false).start(
+    { ...ledger, traceparent: null } as RequestLedger,
+    metrics,
+  );
+  // The router read its clock as the attempt was about to be sent, 250 ms before telemetry heard.
+  const startedMs = performance.now() - 250;
+  const info = { route: "provider:a", dialect: "openai", upstreamModel: "up", retry: 0, failover: false };
+  const attempt = trace.attempt(info, startedMs);
+  attempt.settled(undefined, undefined, startedMs + 40);
+  attempt.closed();
+  trace.finish({ status: 200, inputTokens: 1, outputTokens: 1, costUsd: 0 } as AuditRecord);
+  const [route, seconds] = attempted.mock.calls[0] ?? [];
+  expect(route).toBe("provider:a");
+  expect(seconds).toBeCloseTo(0.04, 9);
+  const batch = writer.take();
+  const spans = readSpanBatch(
+    { strings: batch.strings, numbers: new SpanRecords().of(batch.numbers) },
+    new StringTableMirror().apply(batch.table),
+    () => resourceFromAttributes({}),
+    () => ({ name: "mindgw" }),
+  );
+  const client = spans.find((span) => span.kind === SpanKind.CLIENT);
+  expect(hrTimeToMilliseconds(client?.duration ?? [0, 0])).toBeGreaterThanOrEqual(250);
 });

@@ -23,7 +23,7 @@ import {
   finishedAttributes,
   Key,
   operationOf,
-  requestKindAttributes,
+  requestAttributes,
   spanName,
   spanNameFirst,
   spanNameSecond,
@@ -131,7 +131,8 @@ export class BatchRequestTrace implements RequestTrace, LaterSpans {
     return tracer.sample(context, this.traceId, name, SpanKind.SERVER);
   }
 
-  attempt(info: AttemptInfo): AttemptTelemetry {
+  /** `startedMs`: the router's reading of the attempt's start (the span's length counts from it). */
+  attempt(info: AttemptInfo, startedMs: number): AttemptTelemetry {
     this.metrics?.attemptStarted(info, this.ledger.model);
     this.dialect = info.dialect;
     const operation = operationOf(this.ledger.frontDoor) ?? this.ledger.frontDoor;
@@ -142,7 +143,7 @@ export class BatchRequestTrace implements RequestTrace, LaterSpans {
     const result = tracer.childrenFollowParent
       ? this.sampling
       : this.sampleAttempt(`${operation} ${info.upstreamModel}`);
-    return new BatchAttemptTrace(this, operation, s0, s1, info, result);
+    return new BatchAttemptTrace(this, operation, s0, s1, info, result, startedMs);
   }
 
   /** The configured sampler's verdict on an attempt, this span being its parent. */
@@ -252,9 +253,7 @@ export class BatchRequestTrace implements RequestTrace, LaterSpans {
       record.status >= 500 ? (record.errorClass ?? "") : undefined,
     );
     samplerAttributes(writer, this.sampling);
-    // requestAttributes, its part that repeats from request to request as one group.
-    writer.text(Key.requestId, this.ledger.requestId);
-    writer.grouped(writer.requestGroups, requestKindAttributes, model, frontDoor, this.ledger.stream);
+    requestAttributes(writer, this.ledger);
     finishedAttributes(writer, record, this.captureContent);
     if (this.dialect) writer.text(Key.provider, this.dialect);
     writer.endPart();

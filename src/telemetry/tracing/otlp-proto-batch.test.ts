@@ -10,9 +10,6 @@ import {
 } from "@opentelemetry/sdk-trace";
 import type { AuditRecord } from "../../audit/audit-record.ts";
 import type { RequestLedger } from "../../http/request-ledger.ts";
-import { BatchTracer } from "./batch-tracer.ts";
-import { alwaysOn } from "./built-in-samplers.ts";
-import { hexIdGenerator } from "./id-generator.ts";
 import { encodeSpanBatch } from "./otlp-proto-batch.ts";
 import { readSpanBatch } from "./read-span-batch.ts";
 import { SpanRecords } from "./request-records.ts";
@@ -20,6 +17,7 @@ import { requestTraces } from "./request-trace.ts";
 import { SpanBatchWriter } from "./span-batch.ts";
 import type { SpanBatch } from "./span-batch-layout.ts";
 import { StringTableMirror } from "./string-table.ts";
+import { atOnceTracer } from "./testing/at-once-tracer.ts";
 import { parentContext } from "./trace-context.ts";
 
 // The export thread's own protobuf writer must send exactly what the OpenTelemetry exporter's
@@ -251,17 +249,7 @@ test("requests' records as the main thread wrote them, mixed with another scope'
   // The gateway's requests are records of several spans (batch-request-trace.ts), written into the
   // same batch as any other tracer's spans: one scope, then two (regrouped as span records).
   const writer = new SpanBatchWriter(64);
-  const tracer = new BatchTracer({
-    sdk: new TracerProvider().getTracer("unused"),
-    sampler: alwaysOn(),
-    ids: hexIdGenerator,
-    resource: resourceFromAttributes({ "service.name": "mindgw" }),
-    scope: { name: "mindgw", version: "1.0.0", schemaUrl: undefined },
-    valueLengthLimit: Number.POSITIVE_INFINITY,
-    processor: { writer, batchFor: () => writer, written() {}, later: (spans) => spans.write() },
-    childrenFollowParent: true,
-  });
-  const traces = requestTraces(tracer, false);
+  const traces = requestTraces(atOnceTracer(writer), false);
   const request = (i: number) => {
     const ledger = {
       frontDoor: "chat",

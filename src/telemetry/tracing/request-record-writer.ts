@@ -1,8 +1,5 @@
 import type { InstrumentationScope } from "@opentelemetry/core";
 import type { Resource } from "@opentelemetry/resources";
-import type { FrontDoor } from "../../audit/audit-record.ts";
-import type { AttemptInfo } from "../dispatch-telemetry.ts";
-import { RecentGroups } from "./attribute-groups.ts";
 import { SpanBatchBuffer } from "./span-batch-buffer.ts";
 import {
   NONE,
@@ -37,11 +34,6 @@ import {
  * stands for (request-records.ts).
  */
 export class RequestRecordWriter extends SpanBatchBuffer {
-  /** An attempt's route attributes by its operation, AttemptInfo and route (attribute-groups.ts). */
-  readonly attemptGroups = new RecentGroups<string, AttemptInfo, string>();
-  /** A server span's front door, stream, operation and model by its model, front door and stream. */
-  readonly requestGroups = new RecentGroups<string | null, FrontDoor, boolean>();
-
   /**
    * Starts a request's record of `parts` spans: the trace id (`t0`–`t3`, most significant first)
    * and the server span's id and flags, which every attempt names as its parent. Then `part` for

@@ -2,6 +2,7 @@ import type { AuditRecord, FrontDoor } from "../../audit/audit-record.ts";
 import { redactSecrets } from "../../audit/redact-body.ts";
 import type { RequestLedger } from "../../http/request-ledger.ts";
 import type { AttemptInfo } from "../dispatch-telemetry.ts";
+import type { GroupWriter } from "./attribute-groups.ts";
 
 /** `gen_ai.operation.name` per front door (OpenTelemetry GenAI semantic conventions). */
 const OPERATIONS: Partial<Record<FrontDoor, string>> = {
@@ -85,7 +86,17 @@ export interface AttributeTarget {
   text(key: AttributeKey, value: string): void;
   number(key: AttributeKey, value: number): void;
   flag(key: AttributeKey, value: boolean): void;
+  /**
+   * The attributes `write` writes from `a`, `b`, `c`, a run that repeats from request to request
+   * (`kind`: which, `Run`). A span in the export batch writes them as one group when a recent
+   * span's run was made from the same three (attribute-groups.ts); an SDK span, one by one.
+   */
+  grouped<A, B, C>(kind: number, write: GroupWriter<AttributeTarget, A, B, C>, a: A, b: B, c: C): void;
 }
+
+/** The runs of attributes `grouped` is told of: the same for every request of a route, model or key. */
+export const Run = { requestKind: 0, attempt: 1, routeAndKey: 2 } as const;
+export const RUNS = 3;
 
 /** An OpenTelemetry span as an attribute target. */
 export function spanTarget(span: {
@@ -94,17 +105,23 @@ export function spanTarget(span: {
   const set = (key: AttributeKey, value: string | number | boolean) => {
     span.setAttribute(key.name, value);
   };
-  return { text: set, number: set, flag: set };
+  const target: AttributeTarget = {
+    text: set,
+    number: set,
+    flag: set,
+    grouped: (_kind, write, a, b, c) => write(target, a, b, c),
+  };
+  return target;
 }
 
 /** The server span's attributes known at a request's start. */
 export function requestAttributes(to: AttributeTarget, ledger: RequestLedger): void {
   to.text(Key.requestId, ledger.requestId);
-  requestKindAttributes(to, ledger.model, ledger.frontDoor, ledger.stream);
+  to.grouped(Run.requestKind, requestKindAttributes, ledger.model, ledger.frontDoor, ledger.stream);
 }
 
 /** `requestAttributes` after the request id: the same for every request of a model and kind. */
-export function requestKindAttributes(
+function requestKindAttributes(
   to: AttributeTarget,
   model: string | null,
   frontDoor: FrontDoor,
@@ -123,9 +140,7 @@ export function finishedAttributes(to: AttributeTarget, record: AuditRecord, wit
   if (record.upstreamModel != null) to.text(Key.responseModel, record.upstreamModel);
   to.number(Key.inputTokens, record.inputTokens);
   to.number(Key.outputTokens, record.outputTokens);
-  if (record.route != null) to.text(Key.route, record.route);
-  if (record.keyName != null) to.text(Key.keyName, record.keyName);
-  if (record.tenant != null) to.text(Key.tenant, record.tenant);
+  to.grouped(Run.routeAndKey, routeAndKeyAttributes, record.route, record.keyName, record.tenant);
   if (record.ttfbMs != null) to.number(Key.ttft, record.ttfbMs);
   to.number(Key.cost, record.costUsd);
   if (record.errorClass != null) to.text(Key.errorType, record.errorClass);
@@ -136,8 +151,30 @@ export function finishedAttributes(to: AttributeTarget, record: AuditRecord, wit
   if (output !== undefined) to.text(Key.outputMessages, output);
 }
 
+/** Who served a finished request and whose key asked: the same for every request of a route and key. */
+function routeAndKeyAttributes(
+  to: AttributeTarget,
+  route: string | null,
+  keyName: string | null,
+  tenant: string | null,
+): void {
+  if (route != null) to.text(Key.route, route);
+  if (keyName != null) to.text(Key.keyName, keyName);
+  if (tenant != null) to.text(Key.tenant, tenant);
+}
+
 /** An upstream attempt's client span; `route` is the worker that served it, once known. */
 export function attemptAttributes(
+  to: AttributeTarget,
+  operation: string,
+  info: AttemptInfo,
+  route: string,
+): void {
+  to.grouped(Run.attempt, attemptRunAttributes, operation, info, route);
+}
+
+/** `attemptAttributes`, one by one: the same for every first try on a route (its shared AttemptInfo). */
+function attemptRunAttributes(
   to: AttributeTarget,
   operation: string,
   info: AttemptInfo,

@@ -1,8 +1,8 @@
 import type { AttributeValue } from "@opentelemetry/api";
-import type { GroupWriter, RecentGroups } from "./attribute-groups.ts";
+import { type GroupWriter, RecentGroups } from "./attribute-groups.ts";
 import { BatchOrigins } from "./batch-origins.ts";
 import { OwnStringsWriter } from "./own-strings.ts";
-import { ATTRIBUTE_KEYS, type AttributeKey, type AttributeTarget } from "./span-attributes.ts";
+import { ATTRIBUTE_KEYS, type AttributeKey, type AttributeTarget, RUNS } from "./span-attributes.ts";
 import {
   type BatchMemory,
   BOOLEAN,
@@ -49,6 +49,8 @@ export class SpanBatchBuffer {
   valueLengthLimit = Number.POSITIVE_INFINITY;
   /** Spans in the current batch. */
   count = 0;
+  /** Each run of attributes' groups (span-attributes.ts, `Run`), by its number. */
+  private readonly groups = Array.from({ length: RUNS }, () => new RecentGroups<unknown, unknown, unknown>());
 
   /** Arrays whose batches the export thread has sent, for the next batches (`recycle`). */
   private readonly memories: SpareMemories<Float64Array>;
@@ -115,17 +117,12 @@ export class SpanBatchBuffer {
   }
 
   /**
-   * The attributes `write` writes from `a`, `b`, `c`, as one GROUP pair when `groups` knows the
-   * three (attribute-groups.ts); else written one by one and, when they can be, made a group for
-   * the spans after.
+   * `AttributeTarget.grouped`: the attributes `write` writes from `a`, `b`, `c`, as one GROUP pair
+   * when the run `kind`'s groups know the three (attribute-groups.ts); else written one by one
+   * and, when they can be, made a group for the spans after.
    */
-  grouped<A, B, C>(
-    groups: RecentGroups<A, B, C>,
-    write: GroupWriter<AttributeTarget, A, B, C>,
-    a: A,
-    b: B,
-    c: C,
-  ): void {
+  grouped<A, B, C>(kind: number, write: GroupWriter<AttributeTarget, A, B, C>, a: A, b: B, c: C): void {
+    const groups = this.groups[kind] as RecentGroups<unknown, unknown, unknown>;
     const id = groups.find(this.table.currentGeneration, a, b, c);
     if (id >= 0) {
       this.pair(GROUP, id);

@@ -9,12 +9,16 @@
  * commit dirtied, and checkpoints into the file) and the database file's size a row once the store
  * has closed (checkpointed): the bytes every row costs the disk.
  *   bun bench/audit-thread-micro.ts [--rounds 6] [--rows 50000] [--batch 500] [--against OTHER_CHECKOUT]
- *     [--drop INDEX,INDEX]
+ *     [--drop INDEX,INDEX] [--lines text|json] 2>/dev/null
  * `--drop` removes those indexes of this checkout's database before its store opens: each index's
  * share of a row, against the same code with `--against` (what an index costs, before removing it).
  * `--against DIR` alternates rounds with another checkout's `src/` (say, /tmp/base-s15) in the
  * same process, so the machine's load hits both alike: the way to judge a change of a few per
  * cent on a shared machine. Each round writes a fresh database file.
+ * `--lines FORMAT`: each served row carries its access line (audit-row-layout.ts `ROW_LINE`), which
+ * the thread formats and writes to stderr before the insert (send stderr to /dev/null); a checkout
+ * before session 17 ignores the byte, so against it the difference is the line's cost on the thread
+ * (its bytes then count in the thread's `wchar`).
  */
 import { Database } from "bun:sqlite";
 import { readdirSync, readFileSync, statSync } from "node:fs";
@@ -32,11 +36,14 @@ const { values } = parseArgs({
     batch: { type: "string", default: "500" },
     against: { type: "string" },
     drop: { type: "string" },
+    lines: { type: "string" },
   },
 });
 const rounds = Number(values.rounds);
 const rowCount = Number(values.rows);
 const batchSize = Number(values.batch);
+/** The line byte of a served row (`ROW_LINE.TEXT` or `JSON`), or none. */
+const lineByte = values.lines === "json" ? 2 : values.lines === "text" ? 1 : 0;
 
 interface Checkout {
   name: string;
@@ -44,7 +51,7 @@ interface Checkout {
     insert: (batch: Uint8Array) => Promise<AuditBatchResult>,
     batchSize: number,
   ) => {
-    push(record: AuditRecord): void;
+    push(record: AuditRecord, line?: number): void;
     write(max: number): Promise<AuditBatchResult>;
     readonly waiting: number;
   };
@@ -117,7 +124,8 @@ async function batches(checkout: Checkout): Promise<Uint8Array[]> {
   }, batchSize);
   const at = Date.now();
   for (let i = 0; i < rowCount; i++) {
-    queue.push(record(i, at));
+    const row = record(i, at);
+    queue.push(row, row.status < 400 ? lineByte : 0);
     if (queue.waiting >= batchSize) await queue.write(batchSize);
   }
   while (queue.waiting > 0) await queue.write(queue.waiting);

@@ -57,7 +57,9 @@ interface Checkout {
   };
   prepareAuditDatabase: (db: Database) => void;
   createThreadedAuditStore: (options: { path: string; reader: Database }) => {
-    insertEncoded(batch: Uint8Array): Promise<AuditBatchResult>;
+    insertEncoded(batch: Uint8Array, lines?: number): Promise<AuditBatchResult>;
+    /** Session 17 on: the claim on a batch's lines, which the writer hands over with it. */
+    threadLines?: { open(): number };
     close(): void | Promise<void>;
   };
 }
@@ -169,13 +171,15 @@ async function round(
   const before = workerNs();
   // The first batch starts the thread (its start-up is not the per-row cost): written untimed.
   const first = work.shift();
-  if (first) await store.insertEncoded(first);
+  // With `--lines`, each batch goes with its claim as the audit writer hands it over.
+  const claim = () => (lineByte !== 0 ? store.threadLines?.open() : undefined);
+  if (first) await store.insertEncoded(first, claim());
   const thread = [...workerNs().keys()].find((tid) => !before.has(tid));
   if (thread === undefined) throw new Error("no audit Worker thread appeared");
   const start = workerNs().get(thread) ?? 0;
   const wroteBefore = threadWrote(thread);
   let written = 0;
-  for (const batch of work) written += (await store.insertEncoded(batch)).written;
+  for (const batch of work) written += (await store.insertEncoded(batch, claim())).written;
   const spent = (workerNs().get(thread) ?? 0) - start;
   const wrote = threadWrote(thread) - wroteBefore;
   await store.close();

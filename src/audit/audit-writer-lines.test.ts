@@ -128,3 +128,15 @@ test("a batch handed on without its claim (a store that does not pass it) has it
   expect(state.threadWrote).toEqual([]);
   expect(loopWrote).toEqual(["a"]);
 });
+
+test("a record the writer is given resets the relay's word, so a later line of the same id is not skipped", async () => {
+  const { store } = lineStore();
+  const { writer, relay, serve } = writerOver(store, { maxQueue: 1 });
+  // Served and queued with its line, but the access log never asked (a throw in between, say).
+  writer.write(makeRecord({ requestId: "same" }));
+  expect(serve(makeRecord({ requestId: "same", status: 429, errorClass: "rate_limited" }))).toBe(false);
+  // Refused by the full queue: its line is the loop's too.
+  writer.write(makeRecord({ requestId: "again" }));
+  expect(relay.took(makeRecord({ requestId: "again" }))).toBe(false);
+  await writer.close();
+});

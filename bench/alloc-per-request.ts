@@ -9,7 +9,7 @@
  * within 30 % of the largest. CPU is the process's user + system time over the same batches,
  * less the client's; each further gateway's paired difference is given for the event loop alone
  * too (this thread's CPU clock), which the client's HTTP thread and the JIT do not blur.
- *   bun bench/alloc-per-request.ts [--batches 20] [--batch 200] [--stream] [--paced] [--chunked] [--against OTHER_CHECKOUT] [--metrics-off] [--traced] [--sampler NAME] [--objects]
+ *   bun bench/alloc-per-request.ts [--batches 20] [--batch 200] [--stream] [--paced] [--chunked] [--against OTHER_CHECKOUT] [--metrics-off] [--traced] [--sampler NAME] [--objects] [--stderr-log]
  * `--paced` has the burst upstream write a stream one event a write (`bench/burst-upstream.ts
  * --paced`): the relay's general path, read by read, where the default is the whole answer's.
  * `--chunked` has it write the stream at once but chunked, one chunk an event (`bench/burst-upstream.ts
@@ -60,6 +60,7 @@ const { values } = parseArgs({
     objects: { type: "boolean", default: false },
     paced: { type: "boolean", default: false },
     chunked: { type: "boolean", default: false },
+    "stderr-log": { type: "boolean", default: false },
   },
 });
 const batches = Number(values.batches);
@@ -121,8 +122,10 @@ async function gatewayFrom(root: string, name: string, metrics = true, tracing?:
   });
   // The access line is made here as a caller's own `write` takes it: formatted as it is logged,
   // where the service formats a batch's lines together when it writes them (session 16's s21-log:
-  // one string a request fewer in service than counted here).
-  const logger = createLogger({ write: () => {} });
+  // one string a request fewer in service than counted here). `--stderr-log`: the built-in stderr
+  // logger, as `mindgw serve` has it (from session 17 a served request's line is then the audit
+  // thread's to write): run with 2>/dev/null.
+  const logger = values["stderr-log"] ? createLogger({}) : createLogger({ write: () => {} });
   const gateway = await createGateway({ config, storage, logger, ...(tracing ? { tracing } : {}) });
   const address = gateway.listen("127.0.0.1", 0);
   return {

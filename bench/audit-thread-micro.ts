@@ -9,12 +9,16 @@
  * commit dirtied, and checkpoints into the file) and the database file's size a row once the store
  * has closed (checkpointed): the bytes every row costs the disk.
  *   bun bench/audit-thread-micro.ts [--rounds 6] [--rows 50000] [--batch 500] [--against OTHER_CHECKOUT]
- *     [--drop INDEX,INDEX]
+ *     [--drop INDEX,INDEX] [--lines text|json] 2>/dev/null
  * `--drop` removes those indexes of this checkout's database before its store opens: each index's
  * share of a row, against the same code with `--against` (what an index costs, before removing it).
  * `--against DIR` alternates rounds with another checkout's `src/` (say, /tmp/base-s15) in the
  * same process, so the machine's load hits both alike: the way to judge a change of a few per
  * cent on a shared machine. Each round writes a fresh database file.
+ * `--lines FORMAT`: each served row carries its access line (audit-row-layout.ts `ROW_LINE`), which
+ * the thread formats and writes to stderr before the insert (send stderr to /dev/null); a checkout
+ * before session 17 ignores the byte, so against it the difference is the line's cost on the thread
+ * (its bytes then count in the thread's `wchar`).
  */
 import { Database } from "bun:sqlite";
 import { readdirSync, readFileSync, statSync } from "node:fs";
@@ -32,11 +36,14 @@ const { values } = parseArgs({
     batch: { type: "string", default: "500" },
     against: { type: "string" },
     drop: { type: "string" },
+    lines: { type: "string" },
   },
 });
 const rounds = Number(values.rounds);
 const rowCount = Number(values.rows);
 const batchSize = Number(values.batch);
+/** The line byte of a served row (`ROW_LINE.TEXT` or `JSON`), or none. */
+const lineByte = values.lines === "json" ? 2 : values.lines === "text" ? 1 : 0;
 
 interface Checkout {
   name: string;
@@ -44,13 +51,15 @@ interface Checkout {
     insert: (batch: Uint8Array) => Promise<AuditBatchResult>,
     batchSize: number,
   ) => {
-    push(record: AuditRecord): void;
+    push(record: AuditRecord, line?: number): void;
     write(max: number): Promise<AuditBatchResult>;
     readonly waiting: number;
   };
   prepareAuditDatabase: (db: Database) => void;
   createThreadedAuditStore: (options: { path: string; reader: Database }) => {
-    insertEncoded(batch: Uint8Array): Promise<AuditBatchResult>;
+    insertEncoded(batch: Uint8Array, lines?: number): Promise<AuditBatchResult>;
+    /** Session 17 on: the claim on a batch's lines, which the writer hands over with it. */
+    threadLines?: { open(): number };
     close(): void | Promise<void>;
   };
 }
@@ -117,7 +126,8 @@ async function batches(checkout: Checkout): Promise<Uint8Array[]> {
   }, batchSize);
   const at = Date.now();
   for (let i = 0; i < rowCount; i++) {
-    queue.push(record(i, at));
+    const row = record(i, at);
+    queue.push(row, row.status < 400 ? lineByte : 0);
     if (queue.waiting >= batchSize) await queue.write(batchSize);
   }
   while (queue.waiting > 0) await queue.write(queue.waiting);
@@ -161,13 +171,15 @@ async function round(
   const before = workerNs();
   // The first batch starts the thread (its start-up is not the per-row cost): written untimed.
   const first = work.shift();
-  if (first) await store.insertEncoded(first);
+  // With `--lines`, each batch goes with its claim as the audit writer hands it over.
+  const claim = () => (lineByte !== 0 ? store.threadLines?.open() : undefined);
+  if (first) await store.insertEncoded(first, claim());
   const thread = [...workerNs().keys()].find((tid) => !before.has(tid));
   if (thread === undefined) throw new Error("no audit Worker thread appeared");
   const start = workerNs().get(thread) ?? 0;
   const wroteBefore = threadWrote(thread);
   let written = 0;
-  for (const batch of work) written += (await store.insertEncoded(batch)).written;
+  for (const batch of work) written += (await store.insertEncoded(batch, claim())).written;
   const spent = (workerNs().get(thread) ?? 0) - start;
   const wrote = threadWrote(thread) - wroteBefore;
   await store.close();

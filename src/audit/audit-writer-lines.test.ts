@@ -8,23 +8,26 @@ import { parseAuditBatch } from "./audit-row-reader.ts";
 import { AuditWriter } from "./audit-writer.ts";
 
 /**
- * A store whose "thread" writes the lines rows carry (into `threadWrote`) unless `lost` (it never
- * took the batch: `reclaim` then gives the lines back); `failures` batches fail after their lines.
+ * A store whose "thread" writes the lines rows carry (into `threadWrote`) when it gets their
+ * claim, unless `lost` (it never took the batch: `reclaim` then gives the lines back); `failures`
+ * batches fail after their lines.
  */
 function lineStore() {
   const state = { lost: false, failures: 0, threadWrote: [] as string[], batches: [] as RowLine[][] };
-  let taken = true;
+  const taken = new Set<number>();
+  let claims = 0;
   const store: AuditStore = {
     insert: async (records) => ({ written: records.length, rejected: 0 }),
-    insertEncoded: async (batch): Promise<AuditBatchResult> => {
+    insertEncoded: async (batch, claim): Promise<AuditBatchResult> => {
       const lines: RowLine[] = [];
       const rows = parseAuditBatch(batch, lines);
       state.batches.push(lines);
-      taken = !state.lost;
-      if (taken)
+      if (claim !== undefined && !state.lost) {
+        taken.add(claim);
         rows.forEach((row, i) => {
           if (lines[i] !== ROW_LINE.NONE) state.threadWrote.push(row[0]);
         });
+      }
       if (state.lost) throw new Error("the audit thread failed");
       if (state.failures > 0) {
         state.failures--;
@@ -32,7 +35,7 @@ function lineStore() {
       }
       return { written: rows.length, rejected: 0 };
     },
-    threadLines: { reclaim: () => !taken },
+    threadLines: { open: () => ++claims, reclaim: (claim) => !taken.has(claim) },
     select: async () => [],
     prune: async () => 0,
     probe: async () => {},
@@ -112,4 +115,28 @@ test("a row refused by a full queue leaves its line to the loop", async () => {
   expect(writer.stats().dropped).toBe(1);
   await writer.close();
   expect(serve(makeRecord({ requestId: "closed" }))).toBe(false);
+});
+
+test("a batch handed on without its claim (a store that does not pass it) has its lines written by the loop", async () => {
+  const { store, state } = lineStore();
+  const inner = store.insertEncoded?.bind(store);
+  if (inner === undefined) throw new Error("the store takes bytes");
+  const forgetful: AuditStore = { ...store, insertEncoded: (batch) => inner(batch) };
+  const { writer, serve, loopWrote } = writerOver(forgetful);
+  serve(makeRecord({ requestId: "a" }));
+  await writer.flush();
+  expect(state.threadWrote).toEqual([]);
+  expect(loopWrote).toEqual(["a"]);
+});
+
+test("a record the writer is given resets the relay's word, so a later line of the same id is not skipped", async () => {
+  const { store } = lineStore();
+  const { writer, relay, serve } = writerOver(store, { maxQueue: 1 });
+  // Served and queued with its line, but the access log never asked (a throw in between, say).
+  writer.write(makeRecord({ requestId: "same" }));
+  expect(serve(makeRecord({ requestId: "same", status: 429, errorClass: "rate_limited" }))).toBe(false);
+  // Refused by the full queue: its line is the loop's too.
+  writer.write(makeRecord({ requestId: "again" }));
+  expect(relay.took(makeRecord({ requestId: "again" }))).toBe(false);
+  await writer.close();
 });

@@ -87,13 +87,17 @@ export class AuditWriter {
 
   /** Queues one record. Never blocks on storage and never throws. */
   write(record: AuditRecord): void {
+    const lines = this.options.lines;
     if (this.closed || this.queue.waiting >= this.maxQueue) {
+      lines?.rowLine(record, false);
       this.counts.dropped++;
       return;
     }
     // While storage fails the loop writes the line: an outage must not hold lines back with rows.
-    const lines = this.isHealthy ? this.options.lines : undefined;
-    this.queue.push(this.prepare(record), lines === undefined ? ROW_LINE.NONE : lines.flagOf(record));
+    this.queue.push(
+      this.prepare(record),
+      lines === undefined ? ROW_LINE.NONE : lines.rowLine(record, this.isHealthy),
+    );
     if (!this.isHealthy) return; // the retry timer owns the schedule
     if (this.queue.waiting === this.batchSize) this.schedule(0);
     else if (this.timer === null) this.schedule(this.flushMs);

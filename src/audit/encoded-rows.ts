@@ -11,7 +11,7 @@ import type { WrittenBatch } from "./pending-rows.ts";
  */
 export interface CarriedLines {
   readonly relay: AccessLineRelay;
-  readonly claims: { reclaim(): boolean };
+  readonly claims: { open(): number; reclaim(lines: number): boolean };
 }
 
 /** Queues whose rows carry lines, for the exit's last word (weakly: a queue dropped needs none). */
@@ -75,9 +75,11 @@ export class EncodedRows {
   private headByte = 0;
   /** The oldest rows, in the batch being written. */
   private sending = 0;
+  /** The claim of the batch being written when its rows carry lines (line-claims.ts), else 0. */
+  private sendingLines = 0;
 
   constructor(
-    private readonly insert: (batch: Uint8Array) => Promise<AuditBatchResult>,
+    private readonly insert: (batch: Uint8Array, lines?: number) => Promise<AuditBatchResult>,
     private readonly batchSize: number,
     private readonly lines?: CarriedLines,
   ) {
@@ -117,26 +119,30 @@ export class EncodedRows {
     // A copy (a Buffer's `slice` would be a view): the store transfers it to its thread.
     const batch = new Uint8Array(this.out.bytes.subarray(this.headByte, end));
     this.sending = count;
+    const lines = this.lines;
+    this.sendingLines = lines !== undefined && this.carries(this.head, next) ? lines.claims.open() : 0;
     let result: AuditBatchResult;
     try {
-      result = await this.insert(batch);
+      result = await (this.sendingLines === 0 ? this.insert(batch) : this.insert(batch, this.sendingLines));
     } finally {
-      this.settleLines(count, end);
+      this.settleLines(end);
       this.sending = 0;
+      this.sendingLines = 0;
     }
     this.drop(count, end);
     return { rows: count, written: result.written, rejected: result.rejected };
   }
 
   /**
-   * The batch of the `count` rows from the head (up to byte `end`) was answered, written or not:
+   * The batch being written (the rows from the head up to byte `end`) was answered, written or not:
    * the lines its rows carry were written by the thread, or are written now by the loop if the
    * thread never took them. Either way a retry of the batch carries none.
    */
-  private settleLines(count: number, end: number): void {
-    if (this.lines === undefined || !this.carries(this.head, this.head + count)) return;
-    if (this.lines.claims.reclaim()) this.lines.relay.writeRows(this.out.bytes.subarray(this.headByte, end));
-    for (let i = this.head; i < this.head + count; i++) this.out.clearLine(this.ends[i] as number);
+  private settleLines(end: number): void {
+    if (this.lines === undefined || this.sendingLines === 0) return;
+    if (this.lines.claims.reclaim(this.sendingLines))
+      this.lines.relay.writeRows(this.out.bytes.subarray(this.headByte, end));
+    for (let i = this.head; i < this.head + this.sending; i++) this.out.clearLine(this.ends[i] as number);
   }
 
   /** Whether a row in [from, to) carries its line. */
@@ -154,7 +160,7 @@ export class EncodedRows {
     const lines = this.lines;
     if (lines === undefined || this.head === this.rows) return;
     const from =
-      this.sending > 0 && !lines.claims.reclaim()
+      this.sendingLines !== 0 && !lines.claims.reclaim(this.sendingLines)
         ? (this.ends[this.head + this.sending - 1] as number)
         : this.headByte;
     if (from < this.out.used) lines.relay.writeRows(this.out.bytes.subarray(from, this.out.used));

@@ -34,7 +34,7 @@ export function pendingRowsFor(store: AuditStore, batchSize: number, relay?: Acc
   const { insertEncoded, threadLines } = store;
   if (!insertEncoded) return new RecordRows(store);
   const lines = relay && threadLines ? { relay, claims: threadLines } : undefined;
-  return new EncodedRows((batch) => insertEncoded.call(store, batch), batchSize, lines);
+  return new EncodedRows((batch, claim) => insertEncoded.call(store, batch, claim), batchSize, lines);
 }
 
 /** Records as objects, for a store that takes them (memory, an embedder's own). */

@@ -7,25 +7,27 @@ import { accessLines } from "../telemetry/access-line.ts";
  * Who writes the access lines a batch's rows carry (audit-row-layout.ts `ROW_LINE`): the audit
  * thread that decodes the batch, or the event loop when the thread never did (it had failed, or
  * the process is exiting while the batch waits in the thread's queue). One shared cell decides,
- * so that a line is written once: the gateway opens a batch's claim (its number) before posting
- * it, and whichever side swaps the number for its negative first writes the lines. The audit
- * writer has one batch in flight at a time, so one cell serves.
+ * so that a line is written once: the audit writer opens a batch's claim (a number) before handing
+ * the batch over with it, and whichever side swaps the number for its negative first writes the
+ * lines. A batch handed over without its number (a store that does not pass it on) is never
+ * claimed by a thread: the loop writes its lines. The writer has one batch in flight at a time,
+ * so one cell serves.
  */
 export class LineClaims {
   /** Shared with the thread (its `open` request). */
   readonly cell = new Int32Array(new SharedArrayBuffer(4));
   private last = 0;
 
-  /** A batch is about to be posted: returns its claim, for the thread's `insert`. */
+  /** A batch is about to be handed over: its claim's number, for the thread's `insert`. */
   open(): number {
     this.last = this.last === 0x7fffffff ? 1 : this.last + 1;
     Atomics.store(this.cell, 0, this.last);
     return this.last;
   }
 
-  /** True when the last batch's lines are now the gateway's to write: no thread claimed them. */
-  reclaim(): boolean {
-    return claim(this.cell, this.last);
+  /** True when batch `number`'s lines are now the caller's to write: no thread claimed them. */
+  reclaim(number: number): boolean {
+    return claim(this.cell, number);
   }
 }
 

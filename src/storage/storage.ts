@@ -121,14 +121,15 @@ export interface AuditStore {
    * that run while a batch waits have nothing of it to visit or promote
    * (docs/BENCHMARKS-HISTORY.md, "Session 8: c=1" and "Session 12: the audit queue on the main heap").
    */
-  insertEncoded?(batch: Uint8Array): Promise<AuditBatchResult>;
+  insertEncoded?(batch: Uint8Array, lines?: number): Promise<AuditBatchResult>;
   /**
-   * Offered by a store whose thread writes the access line a row of an `insertEncoded` batch
-   * carries (audit-row-layout.ts `ROW_LINE`), before the batch's insert. `reclaim`, once the last
-   * such batch's promise settled (or at exit while it has not): true when its lines are the
-   * caller's to write, the thread never having taken them (storage/line-claims.ts).
+   * Offered by a store whose thread writes the access lines the rows of an `insertEncoded` batch
+   * carry (audit-row-layout.ts `ROW_LINE`), before the batch's insert (storage/line-claims.ts):
+   * the caller opens the batch's claim (`open`) and passes its number as `lines`; once the
+   * promise settled (or at exit while it has not), `reclaim` is true when the lines are the
+   * caller's to write, the thread never having taken them.
    */
-  readonly threadLines?: { reclaim(): boolean };
+  readonly threadLines?: { open(): number; reclaim(lines: number): boolean };
   /** The most rows the audit writer should hand `insert` at once (its default without this: 500). */
   readonly batchSize?: number;
   /**

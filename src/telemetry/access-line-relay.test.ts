@@ -1,16 +1,17 @@
 import { expect, test } from "bun:test";
 import { join } from "node:path";
+import { startPostgres } from "../../test/e2e/harness/postgres-server.ts";
 import { tempDir } from "../audit/audit-fixture.ts";
 
-/** Runs testing/access-lines-process.ts; its stderr's lines and exit code. */
-async function serve(format: "text" | "json", ending: string, requests = 20) {
+/** Runs testing/access-lines-process.ts (on SQLite, or at `database`); its stderr's lines and exit code. */
+async function serve(format: "text" | "json", ending: string, requests = 20, database?: string) {
   const dir = tempDir();
   try {
     const proc = Bun.spawn(
       [
         process.execPath,
         join(import.meta.dir, "testing/access-lines-process.ts"),
-        join(dir.path, "audit.db"),
+        database ?? join(dir.path, "audit.db"),
         format,
         ending,
         String(requests),
@@ -56,3 +57,14 @@ test("rows still queued at an exit or a crash get their lines from the loop, onc
     expect(ids(lines).sort()).toEqual(expected(30).sort());
   }
 });
+
+test("PostgreSQL's audit thread writes the served lines too, each once", async () => {
+  const server = await startPostgres();
+  try {
+    const { code, lines } = await serve("json", "close", 30, await server.createDatabase());
+    expect(code).toBe(0);
+    expect(ids(lines).sort()).toEqual(expected(30).sort());
+  } finally {
+    await server.stop();
+  }
+}, 60_000);

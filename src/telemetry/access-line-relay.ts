@@ -11,7 +11,7 @@ import { accessLines, rowLineOf } from "./access-line.ts";
  * queues its row with a line byte (audit-row-layout.ts `ROW_LINE`) and the audit thread that
  * decodes the row writes the line to stderr before its batch's insert, so the event loop neither
  * formats nor writes it (docs/OBSERVABILITY.md, "Logs"). Only a row the writer queued carries its
- * line (`flagOf`); the access log then skips it (`took`), and writes every other line itself: a
+ * line (`rowLine`); the access log then skips it (`took`), and writes every other line itself: a
  * refusal or a failure (their reason is the loop's), a row dropped on a full queue, one queued
  * while storage fails. Lines of rows no thread took (the thread gone, or the process exiting with
  * rows queued) are written by the loop from the rows' bytes (`writeRows`).
@@ -25,11 +25,16 @@ export class AccessLineRelay {
     private readonly write: (text: string) => void = (text) => writeSync(2, text),
   ) {}
 
-  /** The line byte of `record`'s row, queued now: its line goes with it when served without error. */
-  flagOf(record: AuditRecord): RowLine {
-    if (record.status >= 400 || record.errorClass !== null) return 0;
-    this.carried = record.requestId;
-    return this.line;
+  /**
+   * The line byte of `record`'s row, told of every record the writer is given: its line goes with
+   * its row when the row is `queued` with healthy storage and the request was served without
+   * error. Every record resets what the access log is told next, so a line is never skipped on
+   * the word of a record before it.
+   */
+  rowLine(record: AuditRecord, queued: boolean): RowLine {
+    const carries = queued && record.status < 400 && record.errorClass === null;
+    this.carried = carries ? record.requestId : null;
+    return carries ? this.line : 0;
   }
 
   /** Whether `record`'s line went with its row (then the access log writes none). */

@@ -1,5 +1,4 @@
-import type { AuditRecord } from "../audit/audit-record.ts";
-import { type AuditRowFields, recordOf } from "../audit/audit-row-fields.ts";
+import { type AuditRowFields, FIELD } from "../audit/audit-row-fields.ts";
 import { ROW_LINE, type RowLine } from "../audit/audit-row-layout.ts";
 import { isoTime } from "../log/iso-time.ts";
 import { jsonLine, type LineParts, textLine } from "../log/line-format.ts";
@@ -9,26 +8,27 @@ import type { LogFields, LogFormat } from "../log/logger.ts";
 export const ACCESS_MESSAGE = "request";
 
 /**
- * An access line's fields, from the request's record: what the event loop's logger writes and
- * what an audit thread writes from the row it decodes (`accessLines`), the same text both ways.
+ * An access line's fields, from the request's row (audit-row-fields.ts): what an audit thread
+ * decodes anyway, and what the event loop fills from the record (`fillAuditRow`, one reused
+ * array) for the lines it writes itself: one builder, the same text both ways.
  */
-export function accessFields(record: AuditRecord, reason: string | undefined): LogFields {
+export function accessFields(row: AuditRowFields, reason: string | undefined): LogFields {
   return {
-    request_id: record.requestId,
-    front_door: record.frontDoor,
-    key: record.keyName ?? undefined,
-    tenant: record.tenant ?? undefined,
-    model: record.model ?? undefined,
-    route: record.route ?? undefined,
-    upstream_model: record.upstreamModel ?? undefined,
-    status: record.status,
-    latency_ms: record.latencyMs,
-    ttft_ms: record.ttfbMs ?? undefined,
-    stream: record.stream,
-    tokens_in: record.inputTokens,
-    tokens_out: record.outputTokens,
-    cost_usd: record.costUsd || undefined,
-    error: record.errorClass ?? undefined,
+    request_id: row[FIELD.requestId],
+    front_door: row[FIELD.frontDoor],
+    key: row[FIELD.keyName] ?? undefined,
+    tenant: row[FIELD.tenant] ?? undefined,
+    model: row[FIELD.model] ?? undefined,
+    route: row[FIELD.route] ?? undefined,
+    upstream_model: row[FIELD.upstreamModel] ?? undefined,
+    status: row[FIELD.status],
+    latency_ms: row[FIELD.latencyMs],
+    ttft_ms: row[FIELD.ttfbMs] ?? undefined,
+    stream: row[FIELD.stream],
+    tokens_in: row[FIELD.inputTokens],
+    tokens_out: row[FIELD.outputTokens],
+    cost_usd: row[FIELD.costUsd] || undefined,
+    error: row[FIELD.errorClass] ?? undefined,
     reason,
   };
 }
@@ -37,7 +37,7 @@ export function accessFields(record: AuditRecord, reason: string | undefined): L
  * An access line's time: its request's end (start plus latency), so that the line reads the same
  * whichever thread writes it and whenever.
  */
-export const accessEndMs = (record: AuditRecord): number => record.startedAt + record.latencyMs;
+export const accessEndMs = (row: AuditRowFields): number => row[FIELD.startedAt] + row[FIELD.latencyMs];
 
 /** The row byte that has an audit thread write a row's line in `format`. */
 export const rowLineOf = (format: LogFormat): RowLine => (format === "json" ? ROW_LINE.JSON : ROW_LINE.TEXT);
@@ -54,9 +54,9 @@ export function accessLines(rows: readonly AuditRowFields[], lines: readonly Row
   for (let i = 0; i < rows.length; i++) {
     const line = lines[i];
     if (line === undefined || line === ROW_LINE.NONE) continue;
-    const record = recordOf(rows[i] as AuditRowFields);
+    const row = rows[i] as AuditRowFields;
     const format = line === ROW_LINE.JSON ? jsonLine : textLine;
-    n = format(parts, n, isoOf(accessEndMs(record)), "info", ACCESS_MESSAGE, accessFields(record, undefined));
+    n = format(parts, n, isoOf(accessEndMs(row)), "info", ACCESS_MESSAGE, accessFields(row, undefined));
   }
   parts.length = n;
   const text = parts.join("");

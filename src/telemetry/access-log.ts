@@ -1,4 +1,5 @@
 import type { AuditRecord } from "../audit/audit-record.ts";
+import { emptyAuditRow, fillAuditRow } from "../audit/audit-row-fields.ts";
 import { redactSecrets } from "../audit/redact-body.ts";
 import type { GatewayError } from "../core/gateway-error.ts";
 import { isoTime } from "../log/iso-time.ts";
@@ -30,12 +31,15 @@ export function accessLog(
 ): (record: AuditRecord, error?: GatewayError) => void {
   const lines = loggerLines(logger);
   const iso = isoTime();
+  // The record's fields as its row, the one form the line is built from (access-line.ts).
+  const row = emptyAuditRow();
   return (record, error) => {
     if (relay?.took(record)) return;
     const level = record.status >= 500 ? "error" : record.status >= 400 ? "warn" : "info";
     if (lines && !lines.enabled(level)) return;
-    const fields = accessFields(record, reasonOf(error));
-    if (lines) lines.at(iso(accessEndMs(record)), level, ACCESS_MESSAGE, fields);
+    fillAuditRow(record, row);
+    const fields = accessFields(row, reasonOf(error));
+    if (lines) lines.at(iso(accessEndMs(row)), level, ACCESS_MESSAGE, fields);
     else logger[level](ACCESS_MESSAGE, fields);
   };
 }

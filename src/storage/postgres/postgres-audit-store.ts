@@ -38,8 +38,11 @@ export async function createPostgresAuditStore(
     { op: "open-postgres", options, lines: claims.cell },
   );
 
-  const insertBatch = (batch: Uint8Array): Promise<AuditBatchResult> =>
-    thread.call({ op: "insert", records: batch }, [batch.buffer]) as Promise<AuditBatchResult>;
+  // `lines`: the batch's claim on the access lines its rows carry (line-claims.ts).
+  const insertBatch = (batch: Uint8Array, lines?: number): Promise<AuditBatchResult> =>
+    thread.call({ op: "insert", records: batch, ...(lines === undefined ? {} : { claim: lines }) }, [
+      batch.buffer,
+    ]) as Promise<AuditBatchResult>;
 
   return {
     // A backlog (after an outage, or at peak) drains in few large COPYs: per-statement costs
@@ -50,10 +53,7 @@ export async function createPostgresAuditStore(
       records.length === 0
         ? Promise.resolve({ written: 0, rejected: 0 })
         : insertBatch(encodeAuditBatch(records)),
-    insertEncoded: (batch) =>
-      thread.call({ op: "insert", records: batch, claim: claims.open() }, [
-        batch.buffer,
-      ]) as Promise<AuditBatchResult>,
+    insertEncoded: insertBatch,
     // The thread writes the access lines the writer's rows carry (line-claims.ts).
     threadLines: claims,
     async select(filter, after, limit) {

@@ -21,8 +21,8 @@ export function createThreadedAuditStore(options: {
   open?: OpenDatabaseOptions;
   reader: Database;
 }): SqliteAuditStore & {
-  insertEncoded(batch: Uint8Array): Promise<AuditBatchResult>;
-  threadLines: { reclaim(): boolean };
+  insertEncoded(batch: Uint8Array, lines?: number): Promise<AuditBatchResult>;
+  threadLines: LineClaims;
   /** `KeyStore.touch` and `SpendStore.add` in the thread (sqlite-storage.ts hands them to those stores). */
   touchKeys(lastUsed: ReadonlyMap<string, number>): Promise<void>;
   addSpend(deltas: ReadonlyMap<string, number>): Promise<void>;
@@ -41,7 +41,9 @@ export function createThreadedAuditStore(options: {
       ),
     { op: "open", path: options.path, options: options.open ?? {}, lines: claims.cell },
   );
-  const insertBatch = (batch: Uint8Array) => call({ op: "insert", records: batch }, [batch.buffer]);
+  // `lines`: the batch's claim on the access lines its rows carry (line-claims.ts).
+  const insertBatch = (batch: Uint8Array, lines?: number) =>
+    call({ op: "insert", records: batch, ...(lines === undefined ? {} : { claim: lines }) }, [batch.buffer]);
   // Reads, and the start-up probe: nothing else is written through the reader handle.
   const reads = createSqliteAuditStore({ database: options.reader, reader: options.reader });
 
@@ -49,10 +51,7 @@ export function createThreadedAuditStore(options: {
     // The audit writer hands over bytes (insertEncoded), each record encoded when it was queued;
     // records as objects (an embedder's direct call) are encoded here in one go.
     insert: async (records) => (await insertBatch(encodeAuditBatch(records))) as AuditBatchResult,
-    insertEncoded: async (batch) =>
-      (await call({ op: "insert", records: batch, claim: claims.open() }, [
-        batch.buffer,
-      ])) as AuditBatchResult,
+    insertEncoded: async (batch, lines) => (await insertBatch(batch, lines)) as AuditBatchResult,
     // The thread writes the access lines the writer's rows carry (line-claims.ts).
     threadLines: claims,
     // As JSON text (as audit records crossed before they went as bytes): one string crosses

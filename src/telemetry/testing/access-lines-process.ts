@@ -1,7 +1,7 @@
 /**
  * A process that serves requests' access lines as the gateway does, over a real SQLite audit
- * thread (access-line-relay.test.ts): the default stderr logger, the audit writer with the relay,
- * the access log. argv: the database path, `log.format`, how the process ends (`close`: the writer
+ * thread, SQLite's or PostgreSQL's (access-line-relay.test.ts): the default stderr logger, the audit
+ * writer with the relay, the access log. argv: the database path (or a `postgres://` URL), `log.format`, how the process ends (`close`: the writer
  * flushes and closes; `exit`: `process.exit` with rows queued; `crash`: an uncaught exception with
  * rows queued; `in-flight`: `process.exit` right after a batch is posted), and how many requests
  * (every fifth refused with a 429, every seventh failed with a 502).
@@ -10,12 +10,21 @@ import { makeRecord } from "../../audit/audit-fixture.ts";
 import { AuditWriter } from "../../audit/audit-writer.ts";
 import { GatewayError } from "../../core/gateway-error.ts";
 import { createLogger } from "../../log/logger.ts";
+import { openPostgresStorage } from "../../storage/postgres/postgres-storage.ts";
 import { openSqliteStorage } from "../../storage/sqlite/sqlite-storage.ts";
 import { accessLineRelay } from "../access-line-relay.ts";
 import { accessLog } from "../access-log.ts";
 
 const [path = "", format = "text", ending = "close", requests = "20"] = process.argv.slice(2);
-const storage = openSqliteStorage(path);
+const storage = path.startsWith("postgres")
+  ? await openPostgresStorage({
+      url: path,
+      pool: 2,
+      statementTimeoutMs: 5_000,
+      connectTimeoutMs: 1_000,
+      sslmode: "disable",
+    })
+  : openSqliteStorage(path);
 const logger = createLogger({ format: format === "json" ? "json" : "text" });
 const relay = accessLineRelay(logger, storage.audit);
 if (relay === undefined) throw new Error("the relay applies here");

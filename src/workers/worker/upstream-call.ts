@@ -56,6 +56,9 @@ export interface UpstreamCallContext {
 export const chunkBytesFor = (maxMessageBytes: number) =>
   Math.max(256, Math.min(MAX_CHUNK_BYTES, maxMessageBytes - CHUNK_HEADER_BYTES));
 
+/** The names `passedHeaders` passes on: made once, not spread into a new array each call. */
+const PASSED_HEADERS: readonly string[] = [...DIALECT_HEADERS.openai, ...DIALECT_HEADERS.anthropic];
+
 /**
  * The client's dialect headers the gateway sent along, as a provider would send them: only the
  * allow-listed names (a worker's upstream speaks OpenAI, but the list is the gateway's one),
@@ -64,7 +67,7 @@ export const chunkBytesFor = (maxMessageBytes: number) =>
 function passedHeaders(sent: Readonly<Record<string, string>> | undefined): Record<string, string> {
   const out: Record<string, string> = {};
   if (!sent) return out;
-  for (const name of [...DIALECT_HEADERS.openai, ...DIALECT_HEADERS.anthropic]) {
+  for (const name of PASSED_HEADERS) {
     const value = sent[name];
     if (value !== undefined) out[name] = value;
   }

@@ -118,4 +118,19 @@ describe("a native non-stream answer through a worker", () => {
     expect(decoder.decode(whole.body)).toBe('{"error":{"message":"slow down"}}');
     expect(gateway.registry.list()[0]?.inFlight).toBe(0);
   });
+
+  test("in several chunks, or none, comes whole as their bytes in order", async () => {
+    gateway = startGateway({ window: WINDOW });
+    const raw = await openRawWorker(gateway.port);
+    await raw.register();
+    const body = { ...native, bytes: new TextEncoder().encode('{"model":"llama-small"}') };
+    for (const pieces of [['{"a":', '"é",', '"b":2}'], ['{"one":1}'], []]) {
+      const reply = gateway.call({ body: { model: "llama-small" }, stream: false, native: body });
+      const { id } = await raw.next("request");
+      raw.send({ type: "head", id, status: 200, contentType: "application/json" });
+      for (const piece of pieces) raw.sendChunk(id, piece);
+      raw.send({ type: "end", id });
+      expect(decoder.decode(wholeOf(await reply).body)).toBe(pieces.join(""));
+    }
+  });
 });

@@ -90,10 +90,13 @@ export class TunnelExchange implements TunnelStream, ByteFeed, Abortable {
   private servedBy: string | undefined;
   private finished = false;
   /**
-   * Body pieces not yet handed on: a stream's, queued for its reader; a non-stream answer's,
-   * collected until its end (one array an exchange serves either).
+   * Body pieces not yet handed on: a stream's, queued for its reader (the array itself handed to
+   * its read); a non-stream answer's second and later, collected until its end. Made at the first
+   * piece queued: a whole answer, one piece read at once, makes none.
    */
-  private readonly pieces: Uint8Array[] = [];
+  private pieces: Uint8Array[] | undefined;
+  /** A non-stream answer's first piece: its whole body when it came in one frame, as it mostly does. */
+  private firstPiece: Uint8Array | undefined;
   private collectedBytes = 0;
   private ended = false;
   private failure: unknown;
@@ -149,7 +152,8 @@ export class TunnelExchange implements TunnelStream, ByteFeed, Abortable {
   onChunk(bytes: Uint8Array): void {
     if (this.status === 0 || this.finished) return;
     if (!this.stream) {
-      this.pieces.push(bytes);
+      if (this.firstPiece === undefined) this.firstPiece = bytes;
+      else this.queue(bytes);
       this.collectedBytes += bytes.byteLength;
       if (this.collectedBytes > this.link.maxBodyBytes) {
         this.abort(
@@ -168,7 +172,7 @@ export class TunnelExchange implements TunnelStream, ByteFeed, Abortable {
     }
     const waiting = this.waiting;
     if (!waiting) {
-      this.pieces.push(bytes);
+      this.queue(bytes);
       return;
     }
     this.waiting = undefined;
@@ -182,9 +186,11 @@ export class TunnelExchange implements TunnelStream, ByteFeed, Abortable {
     this.finish();
     this.ended = true;
     if (!this.stream) {
-      const { pieces } = this;
+      const { pieces, firstPiece } = this;
       // The frame it came in is ours now (onChunk), so a lone piece is the body as it is.
-      const body = (pieces.length === 1 ? pieces[0] : Buffer.concat(pieces)) as Uint8Array<ArrayBuffer>;
+      const body = (
+        pieces ? Buffer.concat(pieces) : (firstPiece ?? Buffer.alloc(0))
+      ) as Uint8Array<ArrayBuffer>;
       // A peer link's `servedBy` is a header only a Response carries.
       if (this.lean && !this.servedBy)
         this.resolve({
@@ -219,8 +225,10 @@ export class TunnelExchange implements TunnelStream, ByteFeed, Abortable {
    * the failure when it comes. One read at a time, as the relay reads.
    */
   readMany(): BodyRead | Promise<BodyRead> {
-    if (this.pieces.length > 0) {
-      const value = this.pieces.splice(0);
+    const value = this.pieces;
+    if (value !== undefined && value.length > 0) {
+      // The queue itself is the read's: the next piece starts a new one.
+      this.pieces = undefined;
       let size = 0;
       for (const piece of value) size += piece.byteLength;
       this.grant(size);
@@ -298,7 +306,7 @@ export class TunnelExchange implements TunnelStream, ByteFeed, Abortable {
     return new ReadableStream<Uint8Array>(
       {
         pull: (controller) => {
-          const next = this.pieces.shift();
+          const next = this.pieces?.shift();
           if (next) {
             controller.enqueue(next);
             this.grant(next.byteLength);
@@ -310,6 +318,13 @@ export class TunnelExchange implements TunnelStream, ByteFeed, Abortable {
       },
       { highWaterMark: 0 },
     );
+  }
+
+  /** Queues a piece, the queue made at its first (after a non-stream answer's first piece, with it). */
+  private queue(bytes: Uint8Array): void {
+    const pieces = this.pieces;
+    if (pieces) pieces.push(bytes);
+    else this.pieces = this.firstPiece ? [this.firstPiece, bytes] : [bytes];
   }
 
   private grant(bytes: number): void {

@@ -202,10 +202,12 @@ function emit(
   bytes: Uint8Array,
   at = 0,
 ): boolean | Promise<boolean> {
-  for (; at < bytes.byteLength; at += ctx.maxChunkBytes) {
+  const max = ctx.maxChunkBytes;
+  for (; at < bytes.byteLength; at += max) {
     if (call.cancelled) return false;
     if (!call.hasCredit) return emitWhenReady(ctx, call, bytes, at);
-    const piece = bytes.subarray(at, at + ctx.maxChunkBytes);
+    // A read that fits one frame (a paced stream's token, most reads) goes as it is: no view of it.
+    const piece = at === 0 && bytes.byteLength <= max ? bytes : bytes.subarray(at, at + max);
     ctx.sendChunk(call.key, piece);
     call.take(piece.byteLength);
   }

@@ -12,6 +12,19 @@ type RequestFrame = Extract<GatewayFrame, { type: "request" }>;
 export type HeadFrame = Extract<WorkerFrame, { type: "head" }>;
 
 /**
+ * Sends a call's whole answer: its head's fields one by one, not in an object (a stream that came
+ * whole has none to hand), and its body.
+ */
+export type SendWhole = (
+  id: number,
+  status: number,
+  contentType: string | undefined,
+  retryAfter: string | undefined,
+  body: Uint8Array,
+  hop: WorkerHop,
+) => boolean;
+
+/**
  * What a worker session gives its tunnelled calls: one object for the session, not one a call
  * (a call's own state is its `StreamCredit` and its `WorkerHop`).
  */
@@ -29,17 +42,9 @@ export interface UpstreamCallContext {
   send(frame: WorkerFrame, hop: WorkerHop): void;
   /**
    * Sends call `id`'s whole answer in one frame (head, body, end: answer-frame.ts); false where the
-   * gateway does not read them or this one does not fit (the frames then go one by one). Its
-   * head's fields one by one, not in an object: a stream that came whole has none to hand.
+   * gateway does not read them or this one does not fit (the frames then go one by one).
    */
-  sendWhole(
-    id: number,
-    status: number,
-    contentType: string | undefined,
-    retryAfter: string | undefined,
-    body: Uint8Array,
-    hop: WorkerHop,
-  ): boolean;
+  readonly sendWhole: SendWhole;
   /** Sends a piece of the body in a chunk frame (chunk-frame.ts). */
   sendChunk(id: number, bytes: Uint8Array): void;
   /** Largest body piece per chunk frame, so that the frame fits the gateway's limit (set at registration). */
@@ -56,6 +61,9 @@ export interface UpstreamCallContext {
 export const chunkBytesFor = (maxMessageBytes: number) =>
   Math.max(256, Math.min(MAX_CHUNK_BYTES, maxMessageBytes - CHUNK_HEADER_BYTES));
 
+/** The names `passedHeaders` passes on: made once, not spread into a new array each call. */
+const PASSED_HEADERS: readonly string[] = [...DIALECT_HEADERS.openai, ...DIALECT_HEADERS.anthropic];
+
 /**
  * The client's dialect headers the gateway sent along, as a provider would send them: only the
  * allow-listed names (a worker's upstream speaks OpenAI, but the list is the gateway's one),
@@ -64,7 +72,7 @@ export const chunkBytesFor = (maxMessageBytes: number) =>
 function passedHeaders(sent: Readonly<Record<string, string>> | undefined): Record<string, string> {
   const out: Record<string, string> = {};
   if (!sent) return out;
-  for (const name of [...DIALECT_HEADERS.openai, ...DIALECT_HEADERS.anthropic]) {
+  for (const name of PASSED_HEADERS) {
     const value = sent[name];
     if (value !== undefined) out[name] = value;
   }

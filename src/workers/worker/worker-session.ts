@@ -1,7 +1,7 @@
 import type { Tracer } from "@opentelemetry/api";
 import { IdTable } from "../../core/id-table.ts";
 import { answerFetch, createUpstreamFetch, streamFetch } from "../../providers/http/upstream-fetch.ts";
-import { type WorkerHop, workerHop } from "../../telemetry/tracing/worker-hop.ts";
+import { workerHop } from "../../telemetry/tracing/worker-hop.ts";
 import { answerHeadSize, encodeAnswer, encodeAnswerEnd } from "../answer-frame.ts";
 import { BATCH_KIND, BatchReader, TEXT_KIND } from "../batch-frame.ts";
 import { FrameWriter } from "../frame-writer.ts";
@@ -19,7 +19,7 @@ import { readGatewayFrame } from "../read-frame.ts";
 import { decodeRequestFrame, REQUEST_KIND, RequestRead } from "../request-frame.ts";
 import type { WorkerLog } from "../worker-log.ts";
 import { StreamCredit } from "./stream-credit.ts";
-import { callUpstream, chunkBytesFor, type UpstreamCallContext } from "./upstream-call.ts";
+import { callUpstream, chunkBytesFor, type SendWhole, type UpstreamCallContext } from "./upstream-call.ts";
 import { workerLeanMode } from "./worker-lean-mode.ts";
 
 export interface SessionOptions {
@@ -112,8 +112,7 @@ export class WorkerSession {
         hop.observe(frame);
         this.send(frame);
       },
-      sendWhole: (id, status, contentType, retryAfter, body, hop) =>
-        this.sendWhole(id, status, contentType, retryAfter, body, hop),
+      sendWhole: this.sendWhole,
       sendChunk: (id, bytes) => this.writer.chunk(id, bytes),
       maxChunkBytes: MAX_CHUNK_BYTES,
       fetch: answerFetch(this.upstreamFetch),
@@ -201,14 +200,7 @@ export class WorkerSession {
    * one object for it all: the frame queued, and the head `hop` sees (no head frame object, and
    * no frame of its own for the head first).
    */
-  private sendWhole(
-    id: number,
-    status: number,
-    contentType: string | undefined,
-    retryAfter: string | undefined,
-    body: Uint8Array,
-    hop: WorkerHop,
-  ): boolean {
+  private readonly sendWhole: SendWhole = (id, status, contentType, retryAfter, body, hop) => {
     if (!this.binaryAnswers) return false;
     const head = {
       type: "head",
@@ -225,7 +217,7 @@ export class WorkerSession {
     this.writer.answer(head);
     hop.observe(head);
     return true;
-  }
+  };
 
   private receive(data: unknown) {
     this.lastHeard = Date.now();

@@ -50,7 +50,7 @@ export const HEAD = 9;
 
 /**
  * A row's last byte: whether its audit thread writes the request's access line, and in which
- * `log.format` (telemetry/access-line.ts). Set by the event loop for a request it served, cleared
+ * `log.format` (access-line.ts). Set by the event loop for a request it served, cleared
  * once the line is written (by the thread, or by the loop when no thread took it).
  */
 export const ROW_LINE = { NONE: 0, TEXT: 1, JSON: 2 } as const;

@@ -2,7 +2,7 @@ import { nodeName, withNodes } from "../cluster/node-name.ts";
 import type { Config } from "../config/config-schema.ts";
 import type { Logger } from "../log/logger.ts";
 import type { AuditStore } from "../storage/storage.ts";
-import { type AccessLineRelay, accessLineRelay } from "../telemetry/access-line-relay.ts";
+import { type AccessLineRelay, accessLineRelay } from "./access-line-relay.ts";
 import type { AuditRecord } from "./audit-record.ts";
 import { auditUnavailable } from "./audit-unavailable.ts";
 import { AuditWriter, type AuditWriterStats } from "./audit-writer.ts";
@@ -47,7 +47,7 @@ export interface AuditService {
   onFlush(listener: (ms: number) => void): void;
   /**
    * Where served requests' access lines go with their rows (written by the audit thread), for the
-   * access log; undefined where they do not (telemetry/access-line-relay.ts).
+   * access log; undefined where they do not (access-line-relay.ts).
    */
   readonly lines: AccessLineRelay | undefined;
   /** Flushes every queued row and stops the schedules; the store is closed by its owner. */

@@ -1,6 +1,6 @@
 import { expect, test } from "bun:test";
 import type { AuditBatchResult, AuditStore } from "../storage/storage.ts";
-import { AccessLineRelay } from "../telemetry/access-line-relay.ts";
+import { AccessLineRelay } from "./access-line-relay.ts";
 import { makeRecord } from "./audit-fixture.ts";
 import type { AuditRecord } from "./audit-record.ts";
 import { ROW_LINE, type RowLine } from "./audit-row-layout.ts";

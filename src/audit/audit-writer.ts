@@ -1,5 +1,5 @@
 import type { AuditStore } from "../storage/storage.ts";
-import type { AccessLineRelay } from "../telemetry/access-line-relay.ts";
+import type { AccessLineRelay } from "./access-line-relay.ts";
 import type { AuditRecord } from "./audit-record.ts";
 import { ROW_LINE } from "./audit-row-layout.ts";
 import { type PendingRows, pendingRowsFor } from "./pending-rows.ts";
@@ -27,7 +27,7 @@ export interface AuditWriterOptions {
   onBatch?: (rows: number, ms: number) => void;
   /**
    * A served request's row queued while storage is healthy carries its access line, which the
-   * store's thread writes (telemetry/access-line-relay.ts); only where the store offers it.
+   * store's thread writes (access-line-relay.ts); only where the store offers it.
    */
   lines?: AccessLineRelay;
 }

@@ -1,5 +1,5 @@
 import type { AuditBatchResult } from "../storage/storage.ts";
-import type { AccessLineRelay } from "../telemetry/access-line-relay.ts";
+import type { AccessLineRelay } from "./access-line-relay.ts";
 import type { AuditRecord } from "./audit-record.ts";
 import { AuditRowWriter } from "./audit-row-bytes.ts";
 import { ROW_LINE, type RowLine } from "./audit-row-layout.ts";

@@ -1,5 +1,5 @@
 import type { AuditBatchResult, AuditStore } from "../storage/storage.ts";
-import type { AccessLineRelay } from "../telemetry/access-line-relay.ts";
+import type { AccessLineRelay } from "./access-line-relay.ts";
 import type { AuditRecord } from "./audit-record.ts";
 import type { RowLine } from "./audit-row-layout.ts";
 import { EncodedRows } from "./encoded-rows.ts";

@@ -1,7 +1,7 @@
 import { writeSync } from "node:fs";
+import { accessLines } from "../audit/access-line.ts";
 import type { AuditRowFields } from "../audit/audit-row-fields.ts";
 import type { RowLine } from "../audit/audit-row-layout.ts";
-import { accessLines } from "../telemetry/access-line.ts";
 
 /**
  * Who writes the access lines a batch's rows carry (audit-row-layout.ts `ROW_LINE`): the audit

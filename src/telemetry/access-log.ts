@@ -1,11 +1,11 @@
+import { ACCESS_MESSAGE, accessEndMs, accessFields } from "../audit/access-line.ts";
+import type { AccessLineRelay } from "../audit/access-line-relay.ts";
 import type { AuditRecord } from "../audit/audit-record.ts";
 import { emptyAuditRow, fillAuditRow } from "../audit/audit-row-fields.ts";
 import { redactSecrets } from "../audit/redact-body.ts";
 import type { GatewayError } from "../core/gateway-error.ts";
 import { isoTime } from "../log/iso-time.ts";
 import { type Logger, loggerLines } from "../log/logger.ts";
-import { ACCESS_MESSAGE, accessEndMs, accessFields } from "./access-line.ts";
-import type { AccessLineRelay } from "./access-line-relay.ts";
 
 /** Longest reason written; upstream error messages can be long and are not ours to print whole. */
 const MAX_REASON = 500;

@@ -1,11 +1,11 @@
 import type { Tracer } from "@opentelemetry/api";
 import type { AnyElysia } from "elysia";
+import type { AccessLineRelay } from "../audit/access-line-relay.ts";
 import type { EventBus } from "../audit/event-bus.ts";
 import type { Config } from "../config/config-schema.ts";
 import type { createFrontDoor } from "../http/front-door.ts";
 import type { RequestObserver } from "../http/request-ledger.ts";
 import type { Logger } from "../log/logger.ts";
-import type { AccessLineRelay } from "./access-line-relay.ts";
 import { accessLog } from "./access-log.ts";
 import { GatewayMetrics, type MetricSources } from "./metrics/gateway-metrics.ts";
 import { MeteredAttempts } from "./metrics/metered-attempts.ts";

@@ -1,10 +1,10 @@
 import { writeSync } from "node:fs";
-import type { AuditRecord } from "../audit/audit-record.ts";
-import type { RowLine } from "../audit/audit-row-layout.ts";
-import { parseAuditBatch } from "../audit/audit-row-reader.ts";
 import { type Logger, loggerLines } from "../log/logger.ts";
 import type { AuditStore } from "../storage/storage.ts";
 import { accessLines, rowLineOf } from "./access-line.ts";
+import type { AuditRecord } from "./audit-record.ts";
+import type { RowLine } from "./audit-row-layout.ts";
+import { parseAuditBatch } from "./audit-row-reader.ts";
 
 /**
  * Between the audit writer and the access log, for a served request's info line: the writer

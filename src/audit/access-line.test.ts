@@ -1,12 +1,12 @@
 import { expect, test } from "bun:test";
-import { makeRecord } from "../audit/audit-fixture.ts";
-import type { AuditRecord } from "../audit/audit-record.ts";
-import { AuditRowWriter } from "../audit/audit-row-bytes.ts";
-import type { RowLine } from "../audit/audit-row-layout.ts";
-import { parseAuditBatch } from "../audit/audit-row-reader.ts";
 import { createLogger, type LogFormat } from "../log/logger.ts";
+import { accessLog } from "../telemetry/access-log.ts";
 import { accessLines, rowLineOf } from "./access-line.ts";
-import { accessLog } from "./access-log.ts";
+import { makeRecord } from "./audit-fixture.ts";
+import type { AuditRecord } from "./audit-record.ts";
+import { AuditRowWriter } from "./audit-row-bytes.ts";
+import type { RowLine } from "./audit-row-layout.ts";
+import { parseAuditBatch } from "./audit-row-reader.ts";
 
 const records: AuditRecord[] = [
   makeRecord({ requestId: "a1" }),

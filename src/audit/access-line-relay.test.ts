@@ -1,7 +1,7 @@
 import { expect, test } from "bun:test";
 import { join } from "node:path";
 import { startPostgres } from "../../test/e2e/harness/postgres-server.ts";
-import { tempDir } from "../audit/audit-fixture.ts";
+import { tempDir } from "./audit-fixture.ts";
 
 /** Runs testing/access-lines-process.ts (on SQLite, or at `database`); its stderr's lines and exit code. */
 async function serve(format: "text" | "json", ending: string, requests = 20, database?: string) {

@@ -1,8 +1,8 @@
-import { type AuditRowFields, FIELD } from "../audit/audit-row-fields.ts";
-import { ROW_LINE, type RowLine } from "../audit/audit-row-layout.ts";
 import { isoTime } from "../log/iso-time.ts";
 import { jsonLine, type LineParts, textLine } from "../log/line-format.ts";
 import type { LogFields, LogFormat } from "../log/logger.ts";
+import { type AuditRowFields, FIELD } from "./audit-row-fields.ts";
+import { ROW_LINE, type RowLine } from "./audit-row-layout.ts";
 
 /** The access line's message (docs/OBSERVABILITY.md). */
 export const ACCESS_MESSAGE = "request";

@@ -6,14 +6,15 @@
  * rows queued; `in-flight`: `process.exit` right after a batch is posted), and how many requests
  * (every fifth refused with a 429, every seventh failed with a 502).
  */
-import { makeRecord } from "../../audit/audit-fixture.ts";
-import { AuditWriter } from "../../audit/audit-writer.ts";
+
 import { GatewayError } from "../../core/gateway-error.ts";
 import { createLogger } from "../../log/logger.ts";
 import { openPostgresStorage } from "../../storage/postgres/postgres-storage.ts";
 import { openSqliteStorage } from "../../storage/sqlite/sqlite-storage.ts";
+import { accessLog } from "../../telemetry/access-log.ts";
 import { accessLineRelay } from "../access-line-relay.ts";
-import { accessLog } from "../access-log.ts";
+import { makeRecord } from "../audit-fixture.ts";
+import { AuditWriter } from "../audit-writer.ts";
 
 const [path = "", format = "text", ending = "close", requests = "20"] = process.argv.slice(2);
 const storage = path.startsWith("postgres")

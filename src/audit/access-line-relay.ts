@@ -44,11 +44,20 @@ export class AccessLineRelay {
     return true;
   }
 
-  /** Writes the lines that rows of `bytes` (whole runs of them) carry and no thread wrote. */
+  /**
+   * Writes the lines that rows of `bytes` (whole runs of them) carry and no thread wrote. Never
+   * throws: it runs in the audit writer's batch (a failure there would read as storage's) and at
+   * exit.
+   */
   writeRows(bytes: Uint8Array): void {
     const lines: RowLine[] = [];
     const text = accessLines(parseAuditBatch(bytes, lines), lines);
-    if (text !== "") this.write(text);
+    if (text === "") return;
+    try {
+      this.write(text);
+    } catch {
+      // stderr is gone (closed pipe): nothing left to tell, and the rows are still written.
+    }
   }
 }
 

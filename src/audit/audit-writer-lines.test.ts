@@ -140,3 +140,18 @@ test("a record the writer is given resets the relay's word, so a later line of t
   expect(relay.took(makeRecord({ requestId: "again" }))).toBe(false);
   await writer.close();
 });
+
+test("a stderr that fails does not fail the batch whose lines the loop writes", async () => {
+  const { store } = lineStore();
+  const inner = store.insertEncoded?.bind(store);
+  if (inner === undefined) throw new Error("the store takes bytes");
+  // No claim passed on: the batch is written, and its lines fall to the loop, whose stderr fails.
+  const forgetful: AuditStore = { ...store, insertEncoded: (batch) => inner(batch) };
+  const relay = new AccessLineRelay(ROW_LINE.TEXT, () => {
+    throw Object.assign(new Error("EPIPE"), { code: "EPIPE" });
+  });
+  const writer = new AuditWriter({ store: forgetful, lines: relay, flushMs: 60_000 });
+  writer.write(makeRecord({ requestId: "a" }));
+  await writer.flush();
+  expect(writer.stats()).toMatchObject({ healthy: true, written: 1, queued: 0 });
+});

@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { parse } from "yaml";
 import type { AuditRecord } from "../../audit/audit-record.ts";
 import { GatewayMetrics } from "./gateway-metrics.ts";
+import { quietSources } from "./testing/quiet-sources.ts";
 
 // The operator docs name every metric the gateway exports, and the dashboard and alert rules
 // use only metrics that exist: a rename shows up here, not on a silent Grafana panel.
@@ -11,17 +12,12 @@ const DOCS = join(import.meta.dir, "../../../docs");
 
 async function exported(): Promise<Set<string>> {
   const metrics = new GatewayMetrics(
-    {
-      inFlight: () => 0,
-      breakers: () => [],
-      workers: () => [],
-      audit: () => ({ queued: 0, written: 0, rejected: 0, dropped: 0 }),
-      tenants: () => [],
-      // Every optional family too, so the docs are checked against all of them.
+    // Every optional family too, so the docs are checked against all of them.
+    quietSources({
       cluster: () => ({ redisUp: true, liveNodes: 1 }),
       configVersion: () => 1,
       shadowShed: () => 0,
-    },
+    }),
     () => "other",
   );
   const text = await metrics.scrape();
@@ -92,16 +88,7 @@ const tenantSpend = (text: string) =>
 
 test("spend is counted by the tenants of the config in force, a reload's new list included", async () => {
   let tenants = [{ name: "team-a" }];
-  const metrics = new GatewayMetrics(
-    {
-      inFlight: () => 0,
-      breakers: () => [],
-      workers: () => [],
-      audit: () => ({ queued: 0, written: 0, rejected: 0, dropped: 0 }),
-      tenants: () => tenants,
-    },
-    (model) => model ?? "other",
-  );
+  const metrics = new GatewayMetrics(quietSources({ tenants: () => tenants }), (model) => model ?? "other");
   for (const tenant of ["team-a", "team-z", null, "default", "team-a"])
     metrics.requestFinished(priced(tenant), undefined);
   expect(tenantSpend(await metrics.scrape())).toEqual({ "team-a": 1, other: 0.5, none: 0.5, default: 0.5 });

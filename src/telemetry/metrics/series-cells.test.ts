@@ -2,22 +2,14 @@ import { expect, test } from "bun:test";
 import type { AuditRecord, FrontDoor } from "../../audit/audit-record.ts";
 import { GatewayError, upstreamError } from "../../core/gateway-error.ts";
 import { GatewayMetrics } from "./gateway-metrics.ts";
+import { quietSources } from "./testing/quiet-sources.ts";
 
 // A request's and an attempt's cells are found through the last label set seen before any
 // lookup: runs of like requests, switches between label sets and label values that are equal
 // strings but not the same string must all count where the labels say.
 
 const metricsOf = () =>
-  new GatewayMetrics(
-    {
-      inFlight: () => 0,
-      breakers: () => [],
-      workers: () => [],
-      audit: () => ({ queued: 0, written: 0, rejected: 0, dropped: 0 }),
-      tenants: () => [],
-    },
-    (model) => (model === "m1" || model === "m2" ? model : "other"),
-  );
+  new GatewayMetrics(quietSources(), (model) => (model === "m1" || model === "m2" ? model : "other"));
 
 /** A string equal to `text` that is not the same string (as a model name parsed per request is). */
 const fresh = (text: string) => [...text].join("");

@@ -3,7 +3,7 @@ import { SpanKind } from "@opentelemetry/api";
 import { ProtobufTraceSerializer } from "@opentelemetry/otlp-transformer";
 import { resourceFromAttributes } from "@opentelemetry/resources";
 import type { ReadableSpan } from "@opentelemetry/sdk-trace";
-import type { AuditRecord, FrontDoor } from "../../audit/audit-record.ts";
+import type { FrontDoor } from "../../audit/audit-record.ts";
 import type { RequestLedger } from "../../http/request-ledger.ts";
 import type { AttemptInfo } from "../dispatch-telemetry.ts";
 import { encodeSpanBatch } from "./otlp-proto-batch.ts";
@@ -13,7 +13,7 @@ import { requestTraces } from "./request-trace.ts";
 import { SpanBatchWriter } from "./span-batch.ts";
 import { GROUP, P_ATTRIBUTES, P_FIELDS, R_HEADER, R_PARTS, TYPES } from "./span-batch-layout.ts";
 import { StringTableMirror, type TableLimit } from "./string-table.ts";
-import { atOnceTracer } from "./testing/at-once-tracer.ts";
+import { atOnceTracer, servedRecord } from "./testing/at-once-tracer.ts";
 
 // A route's attributes that repeat from request to request (an attempt's, a server span's kind,
 // its route and key) go into the batch as one pair naming their group; the thread must read and
@@ -46,18 +46,7 @@ function gateway(tableLimit?: TableLimit, valueLengthLimit = Number.POSITIVE_INF
     );
     trace.attempt(info, performance.now()).closed();
     if (i % 5 === 0) trace.attempt({ ...info, retry: 1 }, performance.now()).closed();
-    trace.finish({
-      status: 200,
-      upstreamModel: info.upstreamModel,
-      inputTokens: i,
-      outputTokens: 2 * i,
-      route: info.route,
-      keyName: "k",
-      tenant: null,
-      ttfbMs: 3,
-      costUsd: i / 7,
-      errorClass: null,
-    } as AuditRecord);
+    trace.finish(servedRecord(i, info.route, info.upstreamModel));
   };
   return { writer, request };
 }

@@ -6,6 +6,7 @@ import { AlwaysOnSampler } from "@opentelemetry/sdk-trace";
 import type { AuditRecord } from "../../audit/audit-record.ts";
 import type { RequestLedger } from "../../http/request-ledger.ts";
 import { GatewayMetrics } from "../metrics/gateway-metrics.ts";
+import { quietSources } from "../metrics/testing/quiet-sources.ts";
 import { verdictOf } from "./built-in-samplers.ts";
 import { readSpanBatch } from "./read-span-batch.ts";
 import { SpanRecords } from "./request-records.ts";
@@ -72,16 +73,7 @@ test("the value length limit applies as the SDK applies it; no span carries more
 });
 
 test("an attempt is timed from the router's readings: its span from its start, its metrics from start to verdict", () => {
-  const metrics = new GatewayMetrics(
-    {
-      inFlight: () => 0,
-      breakers: () => [],
-      workers: () => [],
-      audit: () => ({ queued: 0, written: 0, rejected: 0, dropped: 0 }),
-      tenants: () => [],
-    },
-    () => "other",
-  );
+  const metrics = new GatewayMetrics(quietSources(), () => "other");
   const attempted = spyOn(metrics, "attempted");
   const writer = new SpanBatchWriter(8);
   const ledger = { frontDoor: "chat", model: "m", startedAt: Date.now(), requestId: "r", stream: false };

@@ -8,7 +8,6 @@ import {
   SimpleSpanProcessor,
   TracerProvider,
 } from "@opentelemetry/sdk-trace";
-import type { AuditRecord } from "../../audit/audit-record.ts";
 import type { RequestLedger } from "../../http/request-ledger.ts";
 import { encodeSpanBatch } from "./otlp-proto-batch.ts";
 import { readSpanBatch } from "./read-span-batch.ts";
@@ -17,7 +16,7 @@ import { requestTraces } from "./request-trace.ts";
 import { SpanBatchWriter } from "./span-batch.ts";
 import type { SpanBatch } from "./span-batch-layout.ts";
 import { StringTableMirror } from "./string-table.ts";
-import { atOnceTracer } from "./testing/at-once-tracer.ts";
+import { atOnceTracer, servedRecord } from "./testing/at-once-tracer.ts";
 import { parentContext } from "./trace-context.ts";
 
 // The export thread's own protobuf writer must send exactly what the OpenTelemetry exporter's
@@ -263,21 +262,7 @@ test("requests' records as the main thread wrote them, mixed with another scope'
     );
     const info = { route: "provider:a", dialect: "openai", upstreamModel: "up-1", retry: 0, failover: false };
     trace.attempt(info, performance.now()).settled(undefined, undefined, performance.now());
-    const record = {
-      status: 200,
-      upstreamModel: "up-1",
-      inputTokens: i,
-      outputTokens: 2 * i,
-      route: "provider:a",
-    };
-    trace.finish({
-      ...record,
-      keyName: "k",
-      tenant: null,
-      ttfbMs: 3,
-      costUsd: i / 7,
-      errorClass: null,
-    } as AuditRecord);
+    trace.finish(servedRecord(i, "provider:a", "up-1"));
   };
   // As the thread holds them: one table mirror, resources and scopes as they were first sent.
   const mirror = new StringTableMirror();

@@ -1,5 +1,6 @@
 import { resourceFromAttributes } from "@opentelemetry/resources";
 import { TracerProvider } from "@opentelemetry/sdk-trace";
+import type { AuditRecord } from "../../../audit/audit-record.ts";
 import { BatchTracer } from "../batch-tracer.ts";
 import { alwaysOn } from "../built-in-samplers.ts";
 import { hexIdGenerator } from "../id-generator.ts";
@@ -25,3 +26,18 @@ export function atOnceTracer(
     childrenFollowParent: true,
   });
 }
+
+/** Request `i`'s finished record, served on `route` by `upstreamModel`: what a test's spans end with. */
+export const servedRecord = (i: number, route: string, upstreamModel: string): AuditRecord =>
+  ({
+    status: 200,
+    upstreamModel,
+    inputTokens: i,
+    outputTokens: 2 * i,
+    route,
+    keyName: "k",
+    tenant: null,
+    ttfbMs: 3,
+    costUsd: i / 7,
+    errorClass: null,
+  }) as AuditRecord;

@@ -25,7 +25,10 @@
  * the gateway's. `--untraced` runs the gateway with no tracer configured; `--front anthropic` sends
  * both scenarios to the Anthropic front door (`/v1/messages`, translated to the OpenAI upstream).
  * An optimiser-exit storm (thousands of exits at one site, the function recompiled again and
- * again) comes in some runs and not others: repeat a path before calling it clean. Function names are JSC's `name#hash`
+ * again) comes in some runs and not others: repeat a path before calling it clean. `--exits`
+ * prints every exit with its registers (~2 KB, unbuffered): in a storm the window's requests and
+ * the main thread's samples then mostly measure the printing; judge a storm's cost with `--tiers`
+ * alone (the function's chain of compiles shows it). Function names are JSC's `name#hash`
  * (the hash is of the source text: equal in two checkouts when the function did not change).
  */
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";

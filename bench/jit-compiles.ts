@@ -12,15 +12,23 @@
  * own samples by tier (a hot function in LLInt or Baseline is one the JIT gave up on) and the
  * top functions not in FTL.
  *   bun bench/jit-compiles.ts [--warmup 10] [--seconds 10] [--scenario non-stream|stream]
- *     [--against OTHER_CHECKOUT] [--exits] [--tiers] [--worker] [--mixed] [--top 15]
+ *     [--against OTHER_CHECKOUT] [--exits] [--tiers] [--worker [--study gateway]] [--mixed] [--untraced]
+ *     [--front openai|anthropic] [--top 15]
  * One gateway process per checkout and scenario (the profiler starts once a process: see the
  * hook). `--worker` routes bench-model through a `mindgw worker` of the same checkout and reports
- * the worker process instead (its compiles, exits, tiers). `--mixed` warms up with both scenarios
+ * the worker process instead (its compiles, exits, tiers; `--study gateway`: the gateway's on that
+ * route). `--mixed` warms up with both scenarios
  * at once (wrk -c16 each, 2 × `--warmup` s), as mixed traffic would: one after the other, the
  * switch from non-stream to stream re-optimises every function that sees both (code compiled on
  * 10 s of one kind speculates on its objects' shapes: s18-exits counted 11 worker code blocks
  * optimised three times or more that way, 2 with `--mixed`), which is the warm-up's doing, not
- * the gateway's. Function names are JSC's `name#hash`
+ * the gateway's. `--untraced` runs the gateway with no tracer configured; `--front anthropic` sends
+ * both scenarios to the Anthropic front door (`/v1/messages`, translated to the OpenAI upstream).
+ * An optimiser-exit storm (thousands of exits at one site, the function recompiled again and
+ * again) comes in some runs and not others: repeat a path before calling it clean. `--exits`
+ * prints every exit with its registers (~2 KB, unbuffered): in a storm the window's requests and
+ * the main thread's samples then mostly measure the printing; judge a storm's cost with `--tiers`
+ * alone (the function's chain of compiles shows it). Function names are JSC's `name#hash`
  * (the hash is of the source text: equal in two checkouts when the function did not change).
  */
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
@@ -30,7 +38,7 @@ import { parseArgs } from "node:util";
 import { chains, compilesIn, counted, exitsIn } from "./jsc-compile-log.ts";
 import { createBenchKey } from "./mindgw-key.ts";
 import { startOtlpSink } from "./otlp-sink.ts";
-import { preflight, SCENARIOS } from "./scenarios.ts";
+import { ANTHROPIC_SCENARIOS, preflight, SCENARIOS } from "./scenarios.ts";
 import { freePort, spawnService, waitForHttp } from "./service.ts";
 import { configYaml, startBurst, startWorker } from "./targets.ts";
 import { runWrk, type Scenario } from "./wrk.ts";
@@ -46,14 +54,23 @@ const { values } = parseArgs({
     tiers: { type: "boolean", default: false },
     worker: { type: "boolean", default: false },
     mixed: { type: "boolean", default: false },
+    untraced: { type: "boolean", default: false },
+    front: { type: "string", default: "openai" },
+    study: { type: "string", default: "worker" },
     top: { type: "string", default: "15" },
   },
 });
 const warmup = Number(values.warmup);
 const seconds = Number(values.seconds);
 const top = Number(values.top);
-const scenarios = SCENARIOS.filter((s) => values.scenario === undefined || s.name === values.scenario);
+if (values.front !== "openai" && values.front !== "anthropic")
+  throw new Error("--front: openai or anthropic");
+const fronted = values.front === "anthropic" ? ANTHROPIC_SCENARIOS : SCENARIOS;
+const scenarios = fronted.filter((s) => values.scenario === undefined || s.name === values.scenario);
 if (scenarios.length === 0) throw new Error(`--scenario: one of ${SCENARIOS.map((s) => s.name).join(", ")}`);
+if (values.study !== "worker" && values.study !== "gateway") throw new Error("--study: worker or gateway");
+/** The process whose JIT is watched: the worker's on the worker route unless told the gateway's. */
+const studied = values.worker && values.study === "worker" ? "worker" : "gateway";
 const roots = values.against ? [ROOT, resolve(values.against)] : [ROOT];
 const jscEnv: Record<string, string> = {
   BUN_JSC_reportCompileTimes: "true",
@@ -69,6 +86,10 @@ interface Tiers {
   ours: Record<string, number>;
   byFunction: Record<string, number>;
 }
+
+/** One site's exits in the window that make a storm: at least this many, and this share of the requests. */
+const STORM_EXITS = 1000;
+const STORM_SHARE = 0.02;
 
 const share = (part: number, whole: number) => `${((100 * part) / Math.max(whole, 1)).toFixed(1)} %`;
 
@@ -95,16 +116,18 @@ async function measure(
   if (!key || (values.worker && !workerKey)) throw new Error(`${root}: could not create the bench keys`);
   const hook = values.tiers ? ["--preload", join(import.meta.dir, "jit-tier-hook.ts")] : [];
   // The process under study gets the JSC options (and the profiler's hook); the other runs plain.
-  const studied = { ...jscEnv, ...(values.tiers ? { MINDGW_JIT_TIERS: tierDir } : {}) };
-  const tracing = {
-    OTEL_EXPORTER_OTLP_ENDPOINT: sinkUrl,
-    OTEL_TRACES_SAMPLER: "traceidratio",
-    OTEL_TRACES_SAMPLER_ARG: "1.0",
-  };
+  const studiedEnv = { ...jscEnv, ...(values.tiers ? { MINDGW_JIT_TIERS: tierDir } : {}) };
+  const tracing: Record<string, string> = values.untraced
+    ? {}
+    : {
+        OTEL_EXPORTER_OTLP_ENDPOINT: sinkUrl,
+        OTEL_TRACES_SAMPLER: "traceidratio",
+        OTEL_TRACES_SAMPLER_ARG: "1.0",
+      };
   const gatewayLog = join(dir, "gateway.log");
   const gateway = spawnService(
-    ["bun", ...(values.worker ? [] : hook), join(root, "src/main.ts"), "serve", "-c", config],
-    { stderrPath: gatewayLog, env: { ...tracing, ...(values.worker ? {} : studied) } },
+    ["bun", ...(studied === "gateway" ? hook : []), join(root, "src/main.ts"), "serve", "-c", config],
+    { stderrPath: gatewayLog, env: { ...tracing, ...(studied === "gateway" ? studiedEnv : {}) } },
   );
   const url = `http://127.0.0.1:${port}`;
   const headers = { authorization: `Bearer ${key}` };
@@ -113,20 +136,21 @@ async function measure(
   try {
     await waitForHttp(`${url}/healthz`, 30_000);
     if (workerKey) {
-      const command = ["bun", ...hook, join(root, "src/main.ts")];
-      worker = await startWorker(command, url, workerKey, upstreamUrl, headers, workerLog, studied);
+      const command = ["bun", ...(studied === "worker" ? hook : []), join(root, "src/main.ts")];
+      const workerEnv = studied === "worker" ? studiedEnv : {};
+      worker = await startWorker(command, url, workerKey, upstreamUrl, headers, workerLog, workerEnv);
     }
-    await preflight(url, headers);
+    await preflight(url, headers, fronted);
     if (values.mixed)
       await Promise.all(
-        SCENARIOS.map((s) =>
+        fronted.map((s) =>
           runWrk({ baseUrl: url, headers, scenario: s, connections: 16, seconds: 2 * warmup, workDir: dir }),
         ),
       );
     else
-      for (const s of SCENARIOS)
+      for (const s of fronted)
         await runWrk({ baseUrl: url, headers, scenario: s, connections: 32, seconds: warmup, workDir: dir });
-    const log = worker ? workerLog : gatewayLog;
+    const log = studied === "worker" ? workerLog : gatewayLog;
     const from = Bun.file(log).size;
     if (values.tiers) await writeFile(join(tierDir, "start"), "");
     const run = await runWrk({ baseUrl: url, headers, scenario, connections: 32, seconds, workDir: dir });
@@ -158,11 +182,10 @@ function report(
   window: string,
   tiers?: Tiers,
 ): void {
-  const studied = values.worker ? "worker" : "gateway";
   const inWindow = compilesIn(window);
   const byTier = counted(inWindow, (c) => c.tier);
   console.log(
-    `\n== ${root === ROOT ? "this" : root}, ${scenario}, the ${studied}: ${requests} requests in the window`,
+    `\n== ${root === ROOT ? "this" : root}, ${values.front} ${scenario}${values.untraced ? " untraced" : ""}${values.worker ? " via the worker" : ""}, the ${studied}: ${requests} requests in the window`,
   );
   console.log(`compiles in the window: ${byTier.map(([tier, n]) => `${n} ${tier}`).join(", ") || "none"}`);
   const optimized = inWindow.filter((c) => c.tier !== "Baseline");
@@ -174,8 +197,12 @@ function report(
   if (values.exits) {
     const exits = exitsIn(window);
     console.log(`OSR exits in the window: ${exits.length} (${share(exits.length, requests)} of requests)`);
-    for (const [site, n] of counted(exits, (e) => `${e.fn} ${e.from} ${e.site} ${e.kind}`).slice(0, top))
-      console.log(`  ${String(n).padStart(5)}  ${site}`);
+    const bySite = counted(exits, (e) => `${e.fn} ${e.from} ${e.site} ${e.kind}`);
+    for (const [site, n] of bySite.slice(0, top)) console.log(`  ${String(n).padStart(5)}  ${site}`);
+    // A site that exits on a share of all requests is code the JIT keeps compiling wrong (the
+    // session-17 storm: 6,551 at one call, 46 % of the window's requests); a few dozen are not.
+    const storms = bySite.filter(([, n]) => n >= Math.max(STORM_EXITS, requests * STORM_SHARE));
+    console.log(`exit storms: ${storms.map(([site, n]) => `${n} ${site}`).join("; ") || "none"}`);
   }
   if (tiers) {
     const ours = Object.values(tiers.ours).reduce((a, b) => a + b, 0);

@@ -18,9 +18,20 @@ export const SCENARIOS: Scenario[] = [
 
 export const STREAM_SCENARIO: Scenario = SCENARIOS[1]!;
 
+const anthropicBody = { model: "bench-model", max_tokens: 64, messages: [message] };
+/** The same two loads through the Anthropic front door (`/v1/messages`), translated to an OpenAI upstream. */
+export const ANTHROPIC_SCENARIOS: Scenario[] = [
+  { name: "non-stream", path: "/v1/messages", body: anthropicBody },
+  { name: "stream", path: "/v1/messages", body: { ...anthropicBody, stream: true } },
+];
+
 /** One request of each scenario must succeed, or the numbers would measure error replies. */
-export async function preflight(url: string, headers: Record<string, string>): Promise<void> {
-  for (const scenario of SCENARIOS) {
+export async function preflight(
+  url: string,
+  headers: Record<string, string>,
+  scenarios: readonly Scenario[] = SCENARIOS,
+): Promise<void> {
+  for (const scenario of scenarios) {
     const res = await fetch(`${url}${scenario.path}`, {
       method: "POST",
       headers: { "content-type": "application/json", ...headers },

@@ -86,8 +86,9 @@ export class KeySessions {
     if (held === undefined) this.open.set(keyId, session);
     else if (Array.isArray(held)) {
       // Stored at the end, not `push`ed: JSC's optimised `enter` exited at the `push` call with
-      // InadequateCoverage on nearly every request of a busy key in some gateway runs (6,000–6,551
-      // exits in an 8 s window, recompiled 7 times, the window's requests halved), never at a store
+      // InadequateCoverage on nearly every request of a busy key in some gateway runs (6,000–10,641
+      // exits in an 8 s window, recompiled 7–10 times), never at a store. A `push` that ran only in
+      // the LLInt is compiled as never run; a store's profile is the LLInt's too
       // (docs/BENCHMARKS-HISTORY.md, session 17).
       if (!held.includes(session)) held[held.length] = session;
     } else if (held !== session) this.open.set(keyId, [held, session]);

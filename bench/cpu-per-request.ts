@@ -6,7 +6,7 @@
  * main thread (the event loop) alone.
  *   bun bench/cpu-per-request.ts [--seconds 4] [--rounds 3] [--warmup 0] [--profile DIR] [--binary dist/mindgw]
  *     [--against OTHER_CHECKOUT | --versus-sqlite] [--cluster] [--worker] [--forward] [--shadow]
- *     [--scenario non-stream|stream]
+ *     [--scenario non-stream|stream] [--front openai|anthropic|both]
  *     [--connections 32] [--env NAME=VALUE]... [--under FOLDER]...
  * `--profile DIR` runs the gateway under `bun --cpu-prof` and prints the functions with the most
  * self time (one profile over all rounds), then each `--under FOLDER`'s share of the samples
@@ -33,6 +33,8 @@
  * upstream of each gateway's own, and prints the copies it answered and the copies the gateway
  * shed (`/metrics`) and that upstream's CPU per request: what a shadowed request costs the
  * gateway, and what its copy costs the upstream (which shares the machine's cores).
+ * `--front anthropic` sends the scenarios to the Anthropic front door (`/v1/messages`, translated to
+ * the OpenAI upstream); `--front both` runs all four (the Anthropic ones named `anthropic-…`).
  * `--scenario NAME` runs only that scenario (both by default). `--connections N` is wrk's
  * concurrency (past 120, upstream calls leave Bun's native `fetch`: see upstream-fetch.ts).
  * `--env NAME=VALUE` sets a variable for this checkout's gateway (and worker) only (say
@@ -49,7 +51,7 @@ import { startRedis } from "../test/e2e/harness/redis-server.ts";
 import { cpuSeconds, mainThreadCpuSeconds } from "./cpu-time.ts";
 import { keyInOutput } from "./mindgw-key.ts";
 import { type CpuProfile, sharesUnder } from "./profile-share.ts";
-import { preflight, SCENARIOS } from "./scenarios.ts";
+import { ANTHROPIC_SCENARIOS, preflight, SCENARIOS } from "./scenarios.ts";
 import { freePort, spawnService, waitForHttp } from "./service.ts";
 import { runWrk } from "./wrk.ts";
 
@@ -69,6 +71,7 @@ const { values } = parseArgs({
     shadow: { type: "boolean", default: false },
     warmup: { type: "string", default: "0" },
     scenario: { type: "string" },
+    front: { type: "string", default: "openai" },
     env: { type: "string", multiple: true },
     paced: { type: "boolean", default: false },
     under: { type: "string", multiple: true, default: ["src/telemetry/metrics/", "src/telemetry/"] },
@@ -84,8 +87,19 @@ const thisEnv = Object.fromEntries(
 );
 if (values.forward) Object.assign(values, { cluster: true, worker: true });
 if (values["versus-sqlite"]) Object.assign(values, { cluster: true });
-const scenarios = SCENARIOS.filter((s) => values.scenario === undefined || s.name === values.scenario);
-if (scenarios.length === 0) throw new Error(`--scenario: one of ${SCENARIOS.map((s) => s.name).join(", ")}`);
+/** `--front both`: each front door's two scenarios, the Anthropic ones named `anthropic-…`. */
+const anthropicNamed = ANTHROPIC_SCENARIOS.map((s) => ({ ...s, name: `anthropic-${s.name}` }));
+const fronted =
+  values.front === "anthropic"
+    ? ANTHROPIC_SCENARIOS
+    : values.front === "both"
+      ? [...SCENARIOS, ...anthropicNamed]
+      : values.front === "openai"
+        ? SCENARIOS
+        : [];
+if (fronted.length === 0) throw new Error("--front: openai, anthropic or both");
+const scenarios = fronted.filter((s) => values.scenario === undefined || s.name === values.scenario);
+if (scenarios.length === 0) throw new Error(`--scenario: one of ${fronted.map((s) => s.name).join(", ")}`);
 const seconds = Number(values.seconds);
 const rounds = Number(values.rounds);
 const connections = Number(values.connections);
@@ -248,7 +262,7 @@ ${shadowUrl ? "    shadow: { provider: shadow-fake, model: bench-model, sample: 
     // Node a routes to the worker once its node directory has read node b's entry.
     const deadline = Date.now() + 30_000;
     for (;;) {
-      const ok = await preflight(url, headers).then(
+      const ok = await preflight(url, headers, fronted).then(
         () => true,
         (error: unknown) => {
           if (Date.now() > deadline) throw error;
@@ -258,7 +272,7 @@ ${shadowUrl ? "    shadow: { provider: shadow-fake, model: bench-model, sample: 
       if (ok) break;
       await Bun.sleep(200);
     }
-  } else await preflight(url, headers);
+  } else await preflight(url, headers, fronted);
   return {
     name: root === ROOT ? "this" : root,
     url,

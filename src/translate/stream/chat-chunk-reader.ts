@@ -4,6 +4,7 @@ import { type OpenAIChunk, openAIChunk } from "../openai-schema.ts";
 import { parseEventData } from "../parse-body.ts";
 import { usageFromOpenAI } from "../usage-mapping.ts";
 import { inBandError } from "./in-band-error.ts";
+import { plainChatChunk } from "./plain-chat-chunk.ts";
 import type { StreamRead } from "./stream-driver.ts";
 
 /** Reads one `chat.completion.chunk` event: a chunk, `[DONE]`, or the upstream's in-band error. */
@@ -13,6 +14,9 @@ export function readChatChunk(event: SseEvent): StreamRead<OpenAIChunk> {
   if (event.event === "error" || (typeof body === "object" && body !== null && "error" in body)) {
     return { kind: "error", error: inBandError("openai", body) };
   }
+  // The everyday chunk is checked by hand; zod judges the rest (tool calls, usage, anything odd).
+  const plain = plainChatChunk(body);
+  if (plain) return { kind: "chunk", chunk: plain };
   const chunk = openAIChunk.safeParse(body);
   if (!chunk.success) throw upstreamError("upstream sent an unreadable stream chunk");
   const usage = chunk.data.usage ? usageFromOpenAI(chunk.data) : undefined;

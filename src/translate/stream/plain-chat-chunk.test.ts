@@ -53,6 +53,7 @@ describe("plainChatChunk", () => {
     ["a text created", { created: "1", choices: [] }],
     ["choices not an array", { choices: {} }],
     ["a fractional index", { choices: [{ index: 0.5, delta: {} }] }],
+    ["an index past the safe integers", { choices: [{ index: 2 ** 53, delta: {} }] }],
     ["a numeric content", { choices: [{ delta: { content: 1 } }] }],
     ["an array delta", { choices: [{ delta: [] }] }],
     ["a numeric finish reason", { choices: [{ finish_reason: 1 }] }],

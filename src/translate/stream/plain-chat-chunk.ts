@@ -10,7 +10,7 @@ const optionalText = (value: unknown) => value === undefined || value === null |
 function plainChoice(choice: unknown): boolean {
   if (!isFields(choice)) return false;
   const { index, delta, finish_reason, stop_reason } = choice;
-  if (index !== undefined && !Number.isInteger(index)) return false;
+  if (index !== undefined && !Number.isSafeInteger(index)) return false;
   if (!optionalText(finish_reason)) return false;
   if (!optionalText(stop_reason) && typeof stop_reason !== "number") return false;
   if (delta === undefined || delta === null) return true;

@@ -6,7 +6,7 @@
  * promise with resolvers less a request shows here exactly. Each crossing costs ~0.03–0.1 µs
  * (a clock read ~70–110 ns on this virtual machine: docs/BENCHMARKS-HISTORY.md, session 16).
  *   bun bench/calls-per-request.ts [--seconds 3] [--warmup 3] [--scenario non-stream|stream] [--sites] [--metrics-off]
- *     [--front openai|anthropic]
+ *     [--front openai|anthropic|both]
  * Prints, per scenario, each builtin's calls a request (requests counted by `server.requestIP`,
  * one a model request), and with `--sites` where they are called from (one call in seven sampled).
  * `--front anthropic` sends the scenarios to `/v1/messages` (translated to the OpenAI upstream).
@@ -18,7 +18,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { createBenchKey } from "./mindgw-key.ts";
-import { ANTHROPIC_SCENARIOS, SCENARIOS } from "./scenarios.ts";
+import { frontScenarios } from "./scenarios.ts";
 import { freePort, spawnService, waitForHttp } from "./service.ts";
 import { configYaml, startBurst } from "./targets.ts";
 import { runWrk } from "./wrk.ts";
@@ -34,9 +34,7 @@ const { values } = parseArgs({
     "metrics-off": { type: "boolean", default: false },
   },
 });
-if (values.front !== "openai" && values.front !== "anthropic")
-  throw new Error("--front: openai or anthropic");
-const scenarios = (values.front === "anthropic" ? ANTHROPIC_SCENARIOS : SCENARIOS).filter(
+const scenarios = frontScenarios(values.front).filter(
   (s) => values.scenario === undefined || s.name === values.scenario,
 );
 

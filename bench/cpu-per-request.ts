@@ -51,7 +51,7 @@ import { startRedis } from "../test/e2e/harness/redis-server.ts";
 import { cpuSeconds, mainThreadCpuSeconds } from "./cpu-time.ts";
 import { keyInOutput } from "./mindgw-key.ts";
 import { type CpuProfile, sharesUnder } from "./profile-share.ts";
-import { ANTHROPIC_SCENARIOS, preflight, SCENARIOS } from "./scenarios.ts";
+import { frontScenarios, preflight } from "./scenarios.ts";
 import { freePort, spawnService, waitForHttp } from "./service.ts";
 import { runWrk } from "./wrk.ts";
 
@@ -87,17 +87,7 @@ const thisEnv = Object.fromEntries(
 );
 if (values.forward) Object.assign(values, { cluster: true, worker: true });
 if (values["versus-sqlite"]) Object.assign(values, { cluster: true });
-/** `--front both`: each front door's two scenarios, the Anthropic ones named `anthropic-…`. */
-const anthropicNamed = ANTHROPIC_SCENARIOS.map((s) => ({ ...s, name: `anthropic-${s.name}` }));
-const fronted =
-  values.front === "anthropic"
-    ? ANTHROPIC_SCENARIOS
-    : values.front === "both"
-      ? [...SCENARIOS, ...anthropicNamed]
-      : values.front === "openai"
-        ? SCENARIOS
-        : [];
-if (fronted.length === 0) throw new Error("--front: openai, anthropic or both");
+const fronted = frontScenarios(values.front);
 const scenarios = fronted.filter((s) => values.scenario === undefined || s.name === values.scenario);
 if (scenarios.length === 0) throw new Error(`--scenario: one of ${fronted.map((s) => s.name).join(", ")}`);
 const seconds = Number(values.seconds);

@@ -13,7 +13,7 @@
  * top functions not in FTL.
  *   bun bench/jit-compiles.ts [--warmup 10] [--seconds 10] [--scenario non-stream|stream]
  *     [--against OTHER_CHECKOUT] [--exits] [--tiers] [--worker [--study gateway]] [--mixed] [--untraced]
- *     [--front openai|anthropic] [--top 15]
+ *     [--front openai|anthropic|both] [--top 15]
  * One gateway process per checkout and scenario (the profiler starts once a process: see the
  * hook). `--worker` routes bench-model through a `mindgw worker` of the same checkout and reports
  * the worker process instead (its compiles, exits, tiers; `--study gateway`: the gateway's on that
@@ -38,7 +38,7 @@ import { parseArgs } from "node:util";
 import { chains, compilesIn, counted, exitsIn } from "./jsc-compile-log.ts";
 import { createBenchKey } from "./mindgw-key.ts";
 import { startOtlpSink } from "./otlp-sink.ts";
-import { ANTHROPIC_SCENARIOS, preflight, SCENARIOS } from "./scenarios.ts";
+import { frontScenarios, preflight } from "./scenarios.ts";
 import { freePort, spawnService, waitForHttp } from "./service.ts";
 import { configYaml, startBurst, startWorker } from "./targets.ts";
 import { runWrk, type Scenario } from "./wrk.ts";
@@ -63,11 +63,9 @@ const { values } = parseArgs({
 const warmup = Number(values.warmup);
 const seconds = Number(values.seconds);
 const top = Number(values.top);
-if (values.front !== "openai" && values.front !== "anthropic")
-  throw new Error("--front: openai or anthropic");
-const fronted = values.front === "anthropic" ? ANTHROPIC_SCENARIOS : SCENARIOS;
+const fronted = frontScenarios(values.front);
 const scenarios = fronted.filter((s) => values.scenario === undefined || s.name === values.scenario);
-if (scenarios.length === 0) throw new Error(`--scenario: one of ${SCENARIOS.map((s) => s.name).join(", ")}`);
+if (scenarios.length === 0) throw new Error(`--scenario: one of ${fronted.map((s) => s.name).join(", ")}`);
 if (values.study !== "worker" && values.study !== "gateway") throw new Error("--study: worker or gateway");
 /** The process whose JIT is watched: the worker's on the worker route unless told the gateway's. */
 const studied = values.worker && values.study === "worker" ? "worker" : "gateway";

@@ -25,6 +25,18 @@ export const ANTHROPIC_SCENARIOS: Scenario[] = [
   { name: "stream", path: "/v1/messages", body: { ...anthropicBody, stream: true } },
 ];
 
+/**
+ * The scenarios `--front` names: `openai` (the default loads), `anthropic` (the same through
+ * `/v1/messages`), `both` (all four, the Anthropic ones named `anthropic-…`); throws for another.
+ */
+export function frontScenarios(front: string): Scenario[] {
+  if (front === "openai") return SCENARIOS;
+  if (front === "anthropic") return ANTHROPIC_SCENARIOS;
+  if (front === "both")
+    return [...SCENARIOS, ...ANTHROPIC_SCENARIOS.map((s) => ({ ...s, name: `anthropic-${s.name}` }))];
+  throw new Error("--front: openai, anthropic or both");
+}
+
 /** One request of each scenario must succeed, or the numbers would measure error replies. */
 export async function preflight(
   url: string,

@@ -1,16 +1,11 @@
 import type { OpenAIChunk } from "../openai-schema.ts";
-
-type Fields = Record<string, unknown>;
-
-const isFields = (value: unknown): value is Fields =>
-  typeof value === "object" && value !== null && !Array.isArray(value);
-const optionalText = (value: unknown) => value === undefined || value === null || typeof value === "string";
+import { isFields, isIndex, optionalText } from "./plain-fields.ts";
 
 /** A choice whose delta carries text, reasoning or nothing: no tool calls (those go to zod). */
 function plainChoice(choice: unknown): boolean {
   if (!isFields(choice)) return false;
   const { index, delta, finish_reason, stop_reason } = choice;
-  if (index !== undefined && !Number.isSafeInteger(index)) return false;
+  if (index !== undefined && !isIndex(index)) return false;
   if (!optionalText(finish_reason)) return false;
   if (!optionalText(stop_reason) && typeof stop_reason !== "number") return false;
   if (delta === undefined || delta === null) return true;

@@ -2,18 +2,12 @@ import { describe, expect, test } from "bun:test";
 import { GatewayError } from "../../core/gateway-error.ts";
 import { anthropicStreamEvent } from "../anthropic-schema.ts";
 import { sseFixture } from "../fixtures/load-fixture.ts";
+import { agreesWithZod } from "../testing/agrees-with-zod.ts";
 import { readMessagesEvent } from "./messages-event-reader.ts";
 import { plainMessagesEvent } from "./plain-messages-event.ts";
 
 /** Whatever the hand check accepts, zod accepts too, and reads the same. */
-function agrees(body: unknown): boolean {
-  const plain = plainMessagesEvent(body);
-  if (plain === undefined) return false;
-  const judged = anthropicStreamEvent.safeParse(body);
-  expect(judged.success).toBe(true);
-  expect(plain).toEqual(judged.data!);
-  return true;
-}
+const agrees = agreesWithZod(plainMessagesEvent, anthropicStreamEvent);
 
 const fixtureBodies = (name: string): unknown[] =>
   sseFixture(name).map((event) => JSON.parse(event.data) as unknown);

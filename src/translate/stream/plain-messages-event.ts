@@ -1,14 +1,5 @@
 import type { AnthropicStreamEvent } from "../anthropic-schema.ts";
-import { type Fields, isFields, isIndex, optionalNumber, optionalText } from "./plain-fields.ts";
-
-/** `anthropicUsage.optional()`: absent, or an object whose token counts are numbers or null. */
-const plainUsage = (usage: unknown) =>
-  usage === undefined ||
-  (isFields(usage) &&
-    optionalNumber(usage.input_tokens) &&
-    optionalNumber(usage.output_tokens) &&
-    optionalNumber(usage.cache_creation_input_tokens) &&
-    optionalNumber(usage.cache_read_input_tokens));
+import { type Fields, isFields, isIndex, optionalText, plainAnthropicUsage } from "../plain-fields.ts";
 
 /** The shape each everyday event type must have; a type not named here goes to zod. */
 const PLAIN: Record<string, (event: Fields) => boolean> = {
@@ -28,9 +19,9 @@ const PLAIN: Record<string, (event: Fields) => boolean> = {
     isFields(delta) &&
     optionalText(delta.stop_reason) &&
     optionalText(delta.stop_sequence) &&
-    plainUsage(usage),
+    plainAnthropicUsage(usage),
   message_start: ({ message }) =>
-    isFields(message) && typeof message.id === "string" && plainUsage(message.usage),
+    isFields(message) && typeof message.id === "string" && plainAnthropicUsage(message.usage),
 };
 
 /**

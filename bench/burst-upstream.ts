@@ -9,6 +9,10 @@
  * `--chunked` writes the stream at once as well, but chunked, one chunk an event pulled a microtask
  * apart (as the test fake's streams arrive at the gateway: one read of many chunks, the body's
  * data in pieces between chunk-size lines).
+ * `POST /v1/messages` answers in Anthropic's dialect: the same 20 words as one message, or a stream
+ * of 26 events (message_start, content_block_start, ping, 20 text deltas, content_block_stop,
+ * message_delta, message_stop) in one write, so a gateway's Anthropic provider can be measured
+ * alike (`--paced`, `--chunked` and `--sizes` shape only the OpenAI answers).
  * `--sizes` answers two more models, to tell a stream's size from its path (bench/answer-split.ts):
  * `bench-model-small` streams 3 events (the whole text with its finish, the usage, [DONE]: 511
  * bytes, about a non-stream answer's 384), and `bench-model-padded` answers a non-stream request
@@ -56,6 +60,40 @@ const jsonBody = JSON.stringify({
   choices: [{ index: 0, message: { role: "assistant", content: words.join("") }, finish_reason: "stop" }],
   usage,
 });
+/** The same answer in Anthropic's Messages dialect (`/v1/messages`). */
+const anthropicEvent = (type: string, fields: object) =>
+  `event: ${type}\ndata: ${JSON.stringify({ type, ...fields })}\n\n`;
+const anthropicMessage = {
+  id: "msg_burst",
+  type: "message",
+  role: "assistant",
+  model: "bench-model",
+  content: [] as object[],
+  stop_reason: null as string | null,
+  stop_sequence: null,
+  usage: { input_tokens: 12, output_tokens: 1 },
+};
+const anthropicStreamBody = [
+  anthropicEvent("message_start", { message: anthropicMessage }),
+  anthropicEvent("content_block_start", { index: 0, content_block: { type: "text", text: "" } }),
+  anthropicEvent("ping", {}),
+  ...words.map((text) =>
+    anthropicEvent("content_block_delta", { index: 0, delta: { type: "text_delta", text } }),
+  ),
+  anthropicEvent("content_block_stop", { index: 0 }),
+  anthropicEvent("message_delta", {
+    delta: { stop_reason: "end_turn", stop_sequence: null },
+    usage: { output_tokens: EVENTS },
+  }),
+  anthropicEvent("message_stop", {}),
+].join("");
+const anthropicJsonBody = JSON.stringify({
+  ...anthropicMessage,
+  content: [{ type: "text", text: words.join("") }],
+  stop_reason: "end_turn",
+  usage: { input_tokens: 12, output_tokens: EVENTS },
+});
+
 const streamHeaders = { "content-type": "text/event-stream", "cache-control": "no-cache" };
 const jsonHeaders = { "content-type": "application/json" };
 
@@ -127,7 +165,12 @@ const server = Bun.serve({
     served++;
     const body = await request.text();
     // A scan, not a parse: this fake must cost the machine as little as it can.
-    return /"stream"\s*:\s*true/.test(body)
+    const streamed = /"stream"\s*:\s*true/.test(body);
+    if (path === "/v1/messages")
+      return streamed
+        ? new Response(anthropicStreamBody, { headers: streamHeaders })
+        : new Response(anthropicJsonBody, { headers: jsonHeaders });
+    return streamed
       ? new Response(sized(body, streamOf(), smallStream, streamBody), { headers: streamHeaders })
       : new Response(sized(body, jsonBody, jsonBody, paddedJsonBody), { headers: jsonHeaders });
   },

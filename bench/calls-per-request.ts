@@ -6,10 +6,11 @@
  * promise with resolvers less a request shows here exactly. Each crossing costs ~0.03–0.1 µs
  * (a clock read ~70–110 ns on this virtual machine: docs/BENCHMARKS-HISTORY.md, session 16).
  *   bun bench/calls-per-request.ts [--seconds 3] [--warmup 3] [--scenario non-stream|stream] [--sites] [--metrics-off]
- *     [--front openai|anthropic|both]
+ *     [--front openai|anthropic|responses|chat-anthropic|both|all,…]
  * Prints, per scenario, each builtin's calls a request (requests counted by `server.requestIP`,
  * one a model request), and with `--sites` where they are called from (one call in seven sampled).
- * `--front anthropic` sends the scenarios to `/v1/messages` (translated to the OpenAI upstream).
+ * `--front` names the front doors as bench/cpu-per-request.ts does (`anthropic`: `/v1/messages`,
+ * `responses`, `chat-anthropic`: the OpenAI loads on an Anthropic upstream; bench/scenarios.ts).
  * `--metrics-off` runs the gateway with `metrics: { enabled: false }` (issue 13: a run with and one
  * without say what metrics call a request).
  */

@@ -2,7 +2,8 @@
  * Preloaded into a gateway run from source by bench/calls-per-request.ts (`bun --preload`): counts
  * the calls into Bun's and JavaScriptCore's builtins that a request makes (clock reads, header
  * reads, promises with resolvers, JSON, the upstream socket's writes and callbacks, `new
- * Response`, timers, byte copies and Buffer's text writers), and where each is called from. Each builtin is wrapped in place before the
+ * Response`, timers, byte copies and Buffer's text writers), zod's top-level parses (`zod
+ * safeParse`, `zod parse`: one a schema checked, however deep), and where each is called from. Each builtin is wrapped in place before the
  * gateway loads, so the gateway's own code calls the wrapper; getters Bun makes unconfigurable
  * (`request.url`, `request.headers`, `request.signal`) are not counted. On SIGUSR2 it writes
  * what it counted since the last signal to `$CALLS_OUT` (JSON) and starts again.
@@ -74,6 +75,44 @@ countCalls(Object.getPrototypeOf(Uint8Array.prototype) as object, "set", "TypedA
 for (const method of ["latin1Write", "utf8Write", "toString"])
   countCalls(Buffer.prototype, method, `Buffer.${method}`);
 countCalls(String.prototype, "replace", "String.replace");
+/**
+ * zod 4 installs each schema class's `parse` and `safeParse` on its prototype when its first schema
+ * is built, as a getter that binds the method to the schema on first read: the methods are counted
+ * by catching that install (`Object.defineProperty` with such a getter) and installing a counting
+ * method the same way. One count a schema checked from outside, however deep it walks.
+ */
+const ZOD_PARSES: Record<string, string> = { safeParse: "zod safeParse", parse: "zod parse" };
+const defineProperty = Object.defineProperty;
+Object.defineProperty = <T>(
+  target: T,
+  key: PropertyKey,
+  descriptor: PropertyDescriptor & ThisType<unknown>,
+): T => {
+  const name = typeof key === "string" ? ZOD_PARSES[key] : undefined;
+  // zod's getter answers the raw method for a nullish receiver.
+  const raw: unknown = name && descriptor.get && descriptor.set ? descriptor.get.call(null) : undefined;
+  if (!name || typeof raw !== "function") return defineProperty(target, key, descriptor);
+  const method = raw as AnyFunction;
+  const counted = function (this: unknown, ...args: unknown[]) {
+    count(name);
+    return method.apply(this, args);
+  };
+  const own = (holder: object, value: unknown) =>
+    defineProperty(holder, key, { configurable: true, writable: true, enumerable: true, value });
+  return defineProperty(target, key, {
+    configurable: true,
+    get(this: object | null) {
+      if (this == null) return counted;
+      const bound = counted.bind(this);
+      own(this, bound);
+      return bound;
+    },
+    set(this: object, value: unknown) {
+      own(this, value);
+    },
+  });
+};
+
 globalThis.Response = new Proxy(Response, {
   construct(target, args, newTarget) {
     count("new Response");

@@ -6,7 +6,7 @@
  * main thread (the event loop) alone.
  *   bun bench/cpu-per-request.ts [--seconds 4] [--rounds 3] [--warmup 0] [--profile DIR] [--binary dist/mindgw]
  *     [--against OTHER_CHECKOUT | --versus-sqlite] [--cluster] [--worker] [--forward] [--shadow]
- *     [--scenario non-stream|stream] [--front openai|anthropic|both]
+ *     [--scenario non-stream|stream] [--front openai|anthropic|responses|chat-anthropic|both|all,…]
  *     [--connections 32] [--env NAME=VALUE]... [--under FOLDER]...
  * `--profile DIR` runs the gateway under `bun --cpu-prof` and prints the functions with the most
  * self time (one profile over all rounds), then each `--under FOLDER`'s share of the samples
@@ -34,7 +34,10 @@
  * shed (`/metrics`) and that upstream's CPU per request: what a shadowed request costs the
  * gateway, and what its copy costs the upstream (which shares the machine's cores).
  * `--front anthropic` sends the scenarios to the Anthropic front door (`/v1/messages`, translated to
- * the OpenAI upstream); `--front both` runs all four (the Anthropic ones named `anthropic-…`).
+ * the OpenAI upstream), `--front responses` a Codex-like turn to `/v1/responses` (translated to
+ * chat), `--front chat-anthropic` the OpenAI loads on an Anthropic upstream (the burst upstream's
+ * `/v1/messages`); a comma-separated list runs several on one gateway, `both` is
+ * `openai,anthropic`, `all` every one (bench/scenarios.ts `frontScenarios`).
  * `--scenario NAME` runs only that scenario (both by default). `--connections N` is wrk's
  * concurrency (past 120, upstream calls leave Bun's native `fetch`: see upstream-fetch.ts).
  * `--env NAME=VALUE` sets a variable for this checkout's gateway (and worker) only (say
@@ -51,7 +54,7 @@ import { startRedis } from "../test/e2e/harness/redis-server.ts";
 import { cpuSeconds, mainThreadCpuSeconds } from "./cpu-time.ts";
 import { keyInOutput } from "./mindgw-key.ts";
 import { type CpuProfile, sharesUnder } from "./profile-share.ts";
-import { frontScenarios, preflight } from "./scenarios.ts";
+import { anthropicUpstreamYaml, frontScenarios, preflight } from "./scenarios.ts";
 import { freePort, spawnService, waitForHttp } from "./service.ts";
 import { runWrk } from "./wrk.ts";
 
@@ -213,10 +216,12 @@ async function startGateway(
 ${await storageConfig(dir, at, own, databaseUrl)}
 providers:
   - { name: fake, type: openai, base_url: ${upstreamUrl}/v1 }
+${anthropicUpstreamYaml(upstreamUrl).provider}
 ${shadowUrl ? `  - { name: shadow-fake, type: openai, base_url: ${shadowUrl}/v1 }\n` : ""}models:
   - name: bench-model
     routes:
       - { provider: ${values.worker ? "workers" : "fake"}, model: bench-model }
+${anthropicUpstreamYaml(upstreamUrl).model}
 ${shadowUrl ? "    shadow: { provider: shadow-fake, model: bench-model, sample: 1.0 }\nshadow: { max_concurrent: 1024 }\n" : ""}`;
   await writeFile(config, await configText(port));
   const key = await createKey(root, config);

@@ -25,16 +25,60 @@ export const ANTHROPIC_SCENARIOS: Scenario[] = [
   { name: "stream", path: "/v1/messages", body: { ...anthropicBody, stream: true } },
 ];
 
+/** A Codex-like turn (instructions, `input` items, `store: false`), translated to the chat upstream. */
+const responsesBody = {
+  model: "bench-model",
+  instructions: "You are a coding agent. Answer briefly.",
+  input: [{ type: "message", role: "user", content: [{ type: "input_text", text: message.content }] }],
+  store: false,
+};
+/** The two loads through the Responses front door (`/v1/responses`), as Codex and the Agents SDK call it. */
+export const RESPONSES_SCENARIOS: Scenario[] = [
+  { name: "non-stream", path: "/v1/responses", body: { ...responsesBody, stream: false } },
+  { name: "stream", path: "/v1/responses", body: { ...responsesBody, stream: true } },
+];
+
 /**
- * The scenarios `--front` names: `openai` (the default loads), `anthropic` (the same through
- * `/v1/messages`), `both` (all four, the Anthropic ones named `anthropic-…`); throws for another.
+ * The model the benches' configs route to an Anthropic upstream (the burst upstream's
+ * `/v1/messages`): the OpenAI front door on an Anthropic model.
+ */
+export const ANTHROPIC_UPSTREAM_MODEL = "bench-model-anthropic";
+/** The config lines (a provider, a model) that route {@link ANTHROPIC_UPSTREAM_MODEL} to the burst upstream's `/v1/messages`. */
+export const anthropicUpstreamYaml = (fakeUrl: string) => ({
+  provider: `  - { name: fake-anthropic, type: anthropic, base_url: ${fakeUrl} }`,
+  model: `  - name: ${ANTHROPIC_UPSTREAM_MODEL}\n    routes:\n      - { provider: fake-anthropic, model: bench-model }`,
+});
+/** The two OpenAI loads on the Anthropic upstream (chat → Messages and back). */
+export const CHAT_ON_ANTHROPIC_SCENARIOS: Scenario[] = SCENARIOS.map((s) => ({
+  ...s,
+  body: { ...(s.body as object), model: ANTHROPIC_UPSTREAM_MODEL },
+}));
+
+const FRONTS: Record<string, Scenario[]> = {
+  openai: SCENARIOS,
+  anthropic: ANTHROPIC_SCENARIOS,
+  responses: RESPONSES_SCENARIOS,
+  "chat-anthropic": CHAT_ON_ANTHROPIC_SCENARIOS,
+};
+
+/**
+ * The scenarios `--front` names: a front door or a comma-separated list of them, `openai` (the
+ * default loads), `anthropic` (the same through `/v1/messages`), `responses` (a Codex-like turn
+ * through `/v1/responses`), `chat-anthropic` (the OpenAI loads on an Anthropic upstream); `both`
+ * is `openai,anthropic`, `all` every one. With more than one, every front but `openai` prefixes
+ * its scenarios' names (`anthropic-stream`). Throws for another name.
  */
 export function frontScenarios(front: string): Scenario[] {
-  if (front === "openai") return SCENARIOS;
-  if (front === "anthropic") return ANTHROPIC_SCENARIOS;
-  if (front === "both")
-    return [...SCENARIOS, ...ANTHROPIC_SCENARIOS.map((s) => ({ ...s, name: `anthropic-${s.name}` }))];
-  throw new Error("--front: openai, anthropic or both");
+  const names =
+    front === "both" ? ["openai", "anthropic"] : front === "all" ? Object.keys(FRONTS) : front.split(",");
+  return names.flatMap((name) => {
+    const scenarios = FRONTS[name];
+    if (!scenarios)
+      throw new Error(`--front: ${Object.keys(FRONTS).join(", ")}, both or all (comma-separated)`);
+    return names.length === 1 || name === "openai"
+      ? scenarios
+      : scenarios.map((s) => ({ ...s, name: `${name}-${s.name}` }));
+  });
 }
 
 /** One request of each scenario must succeed, or the numbers would measure error replies. */

@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { commandOf, createBenchKey, keyInOutput } from "./mindgw-key.ts";
 import { startOtlpSink } from "./otlp-sink.ts";
+import { anthropicUpstreamYaml } from "./scenarios.ts";
 import { freePort, spawnService, waitForHttp } from "./service.ts";
 import type { Target } from "./target.ts";
 
@@ -153,11 +154,13 @@ export function configYaml(
 storage: { driver: sqlite, path: ${join(dir, "data", "mindgw.db")} }
 providers:
   - { name: fake, type: openai, base_url: ${fakeUrl}/v1 }
+${anthropicUpstreamYaml(fakeUrl).provider}
 ${shadowUrl ? `  - { name: shadow-fake, type: openai, base_url: ${shadowUrl}/v1 }\n` : ""}models:
   - name: bench-model
     routes:
       - { provider: ${route}, model: bench-model }
-${shadowUrl ? "    shadow: { provider: shadow-fake, model: bench-model, sample: 1.0 }\n" : ""}${variant.extraYaml ?? ""}`;
+${shadowUrl ? "    shadow: { provider: shadow-fake, model: bench-model, sample: 1.0 }\n" : ""}${anthropicUpstreamYaml(fakeUrl).model}
+${variant.extraYaml ?? ""}`;
 }
 
 /**

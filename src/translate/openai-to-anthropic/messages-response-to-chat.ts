@@ -1,6 +1,5 @@
 import type { JsonObject } from "../../core/dialect.ts";
-import { anthropicResponse } from "../anthropic-schema.ts";
-import { parseBody } from "../parse-body.ts";
+import { readMessagesResponse } from "../plain-messages-response.ts";
 import { anthropicUsageToOpenAI } from "../usage-mapping.ts";
 import { openAIFinishReason } from "./finish-reason.ts";
 
@@ -18,7 +17,7 @@ export function messagesResponseToChat(
   requestedModel: string,
   created = Math.floor(Date.now() / 1000),
 ): JsonObject {
-  const message = parseBody(anthropicResponse, body, "upstream");
+  const message = readMessagesResponse(body);
   let text = "";
   const toolCalls: JsonObject[] = [];
   for (const block of message.content) {

@@ -14,11 +14,15 @@ export function readChatChunk(event: SseEvent): StreamRead<OpenAIChunk> {
   if (event.event === "error" || (typeof body === "object" && body !== null && "error" in body)) {
     return { kind: "error", error: inBandError("openai", body) };
   }
-  // The everyday chunk is checked by hand; zod judges the rest (tool calls, usage, anything odd).
-  const plain = plainChatChunk(body);
-  if (plain) return { kind: "chunk", chunk: plain };
+  // The everyday chunk is checked by hand; zod judges the rest (tool calls, anything odd).
+  const chunk = plainChatChunk(body) ?? judged(body);
+  const usage = chunk.usage ? usageFromOpenAI(chunk) : undefined;
+  return { kind: "chunk", chunk, ...(usage ? { usage } : {}) };
+}
+
+/** zod's reading of a chunk the hand check left. */
+function judged(body: unknown): OpenAIChunk {
   const chunk = openAIChunk.safeParse(body);
   if (!chunk.success) throw upstreamError("upstream sent an unreadable stream chunk");
-  const usage = chunk.data.usage ? usageFromOpenAI(chunk.data) : undefined;
-  return { kind: "chunk", chunk: chunk.data, ...(usage ? { usage } : {}) };
+  return chunk.data;
 }

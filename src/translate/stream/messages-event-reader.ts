@@ -4,17 +4,15 @@ import { type AnthropicStreamEvent, anthropicStreamEvent } from "../anthropic-sc
 import { parseEventData } from "../parse-body.ts";
 import { usageFromAnthropic } from "../usage-mapping.ts";
 import { inBandError } from "./in-band-error.ts";
+import { plainMessagesEvent } from "./plain-messages-event.ts";
 import type { StreamRead } from "./stream-driver.ts";
 
 /** Reads one Anthropic Messages stream event; `message_stop` is the last one the driver reads. */
 export function readMessagesEvent(event: SseEvent): StreamRead<AnthropicStreamEvent> {
   const body = parseEventData(event.data);
-  const parsed = anthropicStreamEvent.safeParse(body);
-  if (!parsed.success) {
-    if (event.event === "ping") return { kind: "skip" };
-    throw upstreamError("upstream sent an unreadable stream event");
-  }
-  const data = parsed.data;
+  // The everyday event is checked by hand; zod judges the rest (errors, tool use, anything odd).
+  const data = plainMessagesEvent(body) ?? judged(body, event);
+  if (data === undefined) return { kind: "skip" };
   if (data.type === "error") return { kind: "error", error: inBandError("anthropic", body) };
   if (data.type === "ping") return { kind: "skip" };
   const usage =
@@ -25,4 +23,12 @@ export function readMessagesEvent(event: SseEvent): StreamRead<AnthropicStreamEv
     ...(usage ? { usage } : {}),
     ...(data.type === "message_stop" ? { last: true } : {}),
   };
+}
+
+/** zod's reading of an event the hand check left; undefined for an unreadable `ping` (skipped). */
+function judged(body: unknown, event: SseEvent): AnthropicStreamEvent | undefined {
+  const parsed = anthropicStreamEvent.safeParse(body);
+  if (parsed.success) return parsed.data;
+  if (event.event === "ping") return undefined;
+  throw upstreamError("upstream sent an unreadable stream event");
 }

@@ -1,17 +1,11 @@
 import { describe, expect, test } from "bun:test";
 import { sseFixture } from "../fixtures/load-fixture.ts";
 import { openAIChunk } from "../openai-schema.ts";
+import { agreesWithZod } from "../testing/agrees-with-zod.ts";
 import { plainChatChunk } from "./plain-chat-chunk.ts";
 
 /** Whatever the hand check accepts, zod accepts too, and reads the same. */
-function agrees(body: unknown): boolean {
-  const plain = plainChatChunk(body);
-  if (plain === undefined) return false;
-  const judged = openAIChunk.safeParse(body);
-  expect(judged.success).toBe(true);
-  expect(plain).toEqual(judged.data!);
-  return true;
-}
+const agrees = agreesWithZod(plainChatChunk, openAIChunk);
 
 describe("plainChatChunk", () => {
   test("takes the recorded text stream's chunks, as zod reads them", () => {
@@ -22,16 +16,25 @@ describe("plainChatChunk", () => {
     expect(taken.length).toBeGreaterThan(0);
   });
 
-  test("leaves tool calls and usage to zod", () => {
+  test("takes the usage chunk and leaves tool calls to zod", () => {
     const bodies = sseFixture("openai/chat-tool-calls.sse.txt")
       .filter((event) => event.data !== "[DONE]")
       .map((event) => JSON.parse(event.data));
-    for (const body of bodies) {
-      agrees(body);
-      const choices = (body as { choices?: { delta?: { tool_calls?: unknown } }[] }).choices ?? [];
-      if (choices.some((c) => c.delta?.tool_calls) || (body as { usage?: unknown }).usage)
-        expect(plainChatChunk(body)).toBeUndefined();
-    }
+    const hasCalls = (body: { choices?: { delta?: { tool_calls?: unknown } }[] }) =>
+      (body.choices ?? []).some((c) => c.delta?.tool_calls);
+    expect(bodies.some(hasCalls)).toBe(true);
+    for (const body of bodies) expect(agrees(body)).toBe(!hasCalls(body));
+    expect(agrees({ choices: [], usage: { prompt_tokens: 1, prompt_tokens_details: null } })).toBe(true);
+    expect(
+      agrees({
+        choices: [],
+        usage: {
+          prompt_tokens: 1,
+          completion_tokens: 2,
+          prompt_tokens_details: { cached_tokens: 0, audio_tokens: 0 },
+        },
+      }),
+    ).toBe(true);
   });
 
   test("keeps unknown fields and reasoning of any shape, as the loose schema does", () => {
@@ -58,13 +61,17 @@ describe("plainChatChunk", () => {
     ["an array delta", { choices: [{ delta: [] }] }],
     ["a numeric finish reason", { choices: [{ finish_reason: 1 }] }],
     ["a boolean stop reason", { choices: [{ stop_reason: true }] }],
-    ["usage", { choices: [], usage: { prompt_tokens: 1 } }],
+    ["usage that is an array", { choices: [], usage: [] }],
+    ["text token counts", { choices: [], usage: { prompt_tokens: "1" } }],
+    ["cached tokens as text", { choices: [], usage: { prompt_tokens_details: { cached_tokens: "1" } } }],
+    ["token details that are a number", { choices: [], usage: { prompt_tokens_details: 1 } }],
   ])("leaves %s to zod", (_name, body) => {
     expect(plainChatChunk(body)).toBeUndefined();
   });
 
-  test("what it leaves, zod may still take (usage) or refuse (a null id)", () => {
-    expect(openAIChunk.safeParse({ choices: [], usage: { prompt_tokens: 1 } }).success).toBe(true);
+  test("what it leaves, zod may still take (tool calls) or refuse (a null id)", () => {
+    const call = { index: 0, id: "c", function: { name: "f", arguments: "" } };
+    expect(openAIChunk.safeParse({ choices: [{ delta: { tool_calls: [call] } }] }).success).toBe(true);
     expect(openAIChunk.safeParse({ id: null, choices: [] }).success).toBe(false);
   });
 });

@@ -1,0 +1,53 @@
+/**
+ * The field checks the hand checks of everyday upstream bodies share (stream/plain-chat-chunk.ts,
+ * stream/plain-messages-event.ts, plain-chat-response.ts, plain-messages-response.ts): each says
+ * what the loose zod schema of that field would accept.
+ */
+export type Fields = Record<string, unknown>;
+
+/** A JSON object (zod's object schemas refuse arrays and null). */
+export const isFields = (value: unknown): value is Fields =>
+  typeof value === "object" && value !== null && !Array.isArray(value);
+
+/** `z.string().nullish()`. */
+export const optionalText = (value: unknown) =>
+  value === undefined || value === null || typeof value === "string";
+
+/** `z.number().nullish()` (zod's number refuses the infinities, which JSON cannot carry anyway). */
+export const optionalNumber = (value: unknown) =>
+  value === undefined || value === null || (typeof value === "number" && Number.isFinite(value));
+
+/** `z.number().int()`: zod 4's integers stop at the safe ones. */
+export const isIndex = (value: unknown) => Number.isSafeInteger(value);
+
+/** `openAIUsage.nullish()`: token counts that are numbers or null, cached tokens likewise. */
+export function plainOpenAIUsage(usage: unknown): boolean {
+  if (usage === undefined || usage === null) return true;
+  if (!isFields(usage) || !optionalNumber(usage.prompt_tokens) || !optionalNumber(usage.completion_tokens))
+    return false;
+  const details = usage.prompt_tokens_details;
+  return (
+    details === undefined || details === null || (isFields(details) && optionalNumber(details.cached_tokens))
+  );
+}
+
+/** `anthropicUsage.optional()`: absent, or an object whose token counts are numbers or null. */
+export const plainAnthropicUsage = (usage: unknown) =>
+  usage === undefined ||
+  (isFields(usage) &&
+    optionalNumber(usage.input_tokens) &&
+    optionalNumber(usage.output_tokens) &&
+    optionalNumber(usage.cache_creation_input_tokens) &&
+    optionalNumber(usage.cache_read_input_tokens));
+
+/**
+ * A chat choice's end (`finish_reason`, and vLLM's `stop_reason`, a string or a number) and its
+ * message or delta, when that carries text, reasoning or nothing: no tool calls (zod reads those).
+ */
+export const plainChatChoice = (choice: Fields, message: unknown) =>
+  optionalText(choice.finish_reason) &&
+  (optionalText(choice.stop_reason) || typeof choice.stop_reason === "number") &&
+  isFields(message) &&
+  optionalText(message.content) &&
+  optionalText(message.refusal) &&
+  (message.tool_calls === undefined || message.tool_calls === null);

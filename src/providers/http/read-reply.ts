@@ -30,7 +30,7 @@ export async function readUpstreamReply(
   }
   const type = response.headers.get("content-type") ?? "";
   if (call.stream && type.includes("text/event-stream") && response.body) {
-    return { kind: "stream", events: upstreamEvents(provider, response.body, call.signal, maxSseLine) };
+    return { kind: "stream", events: new UpstreamEvents(provider, response.body, call, maxSseLine) };
   }
   let bytes: Uint8Array;
   try {
@@ -101,6 +101,26 @@ function jsonReply(
   const failed = errorInAnswer(provider, body);
   if (failed) throw failed;
   return { kind: "json", body };
+}
+
+/**
+ * An upstream's event stream, still its body: iterated, its events decoded as they arrive
+ * (`upstreamEvents`); or read by the router itself a read at a time, each read's events
+ * translated together into one chunk for the client (routing/translated-relay.ts).
+ */
+export class UpstreamEvents implements AsyncIterable<SseEvent> {
+  constructor(
+    /** Names the upstream in error messages. */
+    readonly provider: string,
+    readonly body: ReadableStream<Uint8Array>,
+    /** The call's signal, read only once the events are iterated (an attempt makes one only then). */
+    private readonly call: Pick<ProviderCall, "signal">,
+    readonly maxSseLine: number,
+  ) {}
+
+  [Symbol.asyncIterator](): AsyncIterator<SseEvent> {
+    return upstreamEvents(this.provider, this.body, this.call.signal, this.maxSseLine);
+  }
 }
 
 /**

@@ -34,7 +34,7 @@ function translation(parts: Uint8Array[], translate: Translate, stall = false) {
     "provider:a",
   );
   const usage: Usage[] = [];
-  const events = new UpstreamEvents("a", up.stream, attempt, 4096);
+  const events = new UpstreamEvents("a", up.stream.getReader(), attempt, 4096);
   const translated = translate(events as AsyncIterable<never>, (found) => usage.push(found));
   return { up, attempt, usage, events, translated };
 }

@@ -53,7 +53,7 @@ export class TranslatedRelay implements ChunkSource, EventSink, ReadStep<BodyRea
     readonly errorEvent: (error: GatewayError) => SseEvent,
     private readonly options: TranslatedRelayOptions,
   ) {
-    this.feed = upstream.body.getReader();
+    this.feed = upstream.body;
     this.provider = upstream.provider;
     this.decoder = new SseDecoder(upstream.maxSseLine);
   }

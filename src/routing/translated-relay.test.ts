@@ -9,7 +9,7 @@ import { chatStreamToMessages } from "../translate/anthropic-to-openai/chat-stre
 import { messagesStreamToChat } from "../translate/openai-to-anthropic/messages-stream-to-chat.ts";
 import type { TranslatedStream } from "../translate/stream/stream-driver.ts";
 import { Attempt } from "./attempt.ts";
-import { decode, encoder, readUntilError, text, upstream } from "./byte-relay-fixture.ts";
+import { decode, encoder, readUntilError, text, type Upstream, upstream } from "./byte-relay-fixture.ts";
 import { TranslatedRelay } from "./translated-relay.ts";
 
 // A translated stream relayed one chunk per upstream read: the same client bytes however the
@@ -26,8 +26,8 @@ const toChat: Translate = (events, onUsage) =>
   messagesStreamToChat(events, { requestedModel: "m", includeUsage: true, created: 7, onUsage });
 
 /** A translation of an upstream body of `parts` (one read each), as a provider's reply hands it over. */
-function translation(parts: Uint8Array[], translate: Translate, stall = false) {
-  const up = upstream(parts, stall);
+function translation(parts: Uint8Array[] | Upstream, translate: Translate, stall = false) {
+  const up = Array.isArray(parts) ? upstream(parts, stall) : parts;
   const attempt = new Attempt(
     new AbortController().signal,
     { connectMs: 5_000, firstByteMs: 5_000, idleMs: 5_000 },
@@ -40,7 +40,7 @@ function translation(parts: Uint8Array[], translate: Translate, stall = false) {
 }
 
 /** A relay over `parts`, wired as the router wires one. */
-function relay(parts: Uint8Array[], translate: Translate, stall = false) {
+function relay(parts: Uint8Array[] | Upstream, translate: Translate, stall = false) {
   const { up, attempt, usage, events, translated } = translation(parts, translate, stall);
   const ends: (GatewayError | undefined)[] = [];
   const source = new TranslatedRelay(events, attempt, translated.translation, translated.errorEvent, {
@@ -103,6 +103,32 @@ describe("TranslatedRelay: one chunk a read", () => {
     expect(source.drained).toBe(true);
     expect(await source.next()).toBeUndefined();
     expect(up.cancelled).toBe(false);
+  });
+
+  test("a body that ends in a read of its own after the end marker is read to its end, not cut", async () => {
+    let control: ReadableStreamDefaultController<Uint8Array> | undefined;
+    const up: Upstream = {
+      cancelled: false,
+      stream: new ReadableStream<Uint8Array>({
+        start(controller) {
+          control = controller;
+          controller.enqueue(encoder.encode(CHAT));
+        },
+        cancel() {
+          up.cancelled = true;
+        },
+      }),
+    };
+    const { source, ends } = relay(up, toMessages);
+    await source.start();
+    // The answer's last events go out at once; the body's end is the next pull's.
+    expect(decode(source.ready())).toBe(await reference(CHAT, toMessages));
+    expect(source.drained).toBe(false);
+    const end = source.next();
+    control?.close();
+    expect(await end).toBeUndefined();
+    expect(up.cancelled).toBe(false);
+    expect(ends).toEqual([undefined]);
   });
 
   test("several events in a read make one chunk; half an event waits for its end", async () => {

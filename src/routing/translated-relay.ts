@@ -41,6 +41,8 @@ export class TranslatedRelay implements ChunkSource, EventSink, ReadStep<BodyRea
   private closed = false;
   /** A failure found after bytes before it were written: thrown on the next read. */
   private failAfter: GatewayError | undefined;
+  /** The body's end, asked for after the end marker and still to come (`endAfter`). */
+  private upcoming: Promise<BodyRead> | undefined;
 
   private readonly feed: ByteFeed;
   /** Names the upstream in error messages. */
@@ -110,7 +112,9 @@ export class TranslatedRelay implements ChunkSource, EventSink, ReadStep<BodyRea
     }
     if (this.closed) return undefined;
     this.attempt.waiting(true);
-    return this.goOn(this.feed.readMany());
+    const upcoming = this.upcoming;
+    this.upcoming = undefined;
+    return this.goOn(upcoming ?? this.feed.readMany());
   }
 
   /** Takes reads until there are bytes for the client or the stream's end; one still to come is waited for. */
@@ -137,7 +141,13 @@ export class TranslatedRelay implements ChunkSource, EventSink, ReadStep<BodyRea
   }
 
   /** One upstream read: the bytes to hand out, undefined at the stream's end, null to read again. */
-  private step(read: BodyRead): Out | null {
+  private step(read: BodyRead): Out | Promise<Out> | null {
+    // Only the body's end was still awaited (`endAfter`): anything else after the end is not read.
+    if (this.translation.done) {
+      this.drained = true;
+      this.close(undefined, read.done);
+      return undefined;
+    }
     let ended: boolean;
     try {
       ended = read.done ? this.atEnd() : this.translate(read.value);
@@ -145,10 +155,7 @@ export class TranslatedRelay implements ChunkSource, EventSink, ReadStep<BodyRea
       return this.failing(toGatewayError(error));
     }
     const out = this.handOut();
-    if (ended) {
-      this.finish();
-      return out;
-    }
+    if (ended) return this.ending(out);
     if (out === undefined) return null;
     this.attempt.rearm();
     // The client has the chunk: until it asks for the next, the idle bound does not count.
@@ -181,20 +188,36 @@ export class TranslatedRelay implements ChunkSource, EventSink, ReadStep<BodyRea
   }
 
   /**
-   * The translation is over. The upstream's body usually ends in the same read as its end marker:
-   * taken now when it has (the connection is left whole), else the body is cancelled, as the
-   * translation needs nothing more of it.
+   * The translation is over, `out` its last bytes. The upstream's body usually ends in the same
+   * read as its end marker: taken now when the body already holds its end, else after one
+   * microtask, no more (an upstream that ends its body in a write of its own after the marker
+   * still has the marker's events reach the client at once, and its end is read by the next pull,
+   * under the idle bound, so its connection can serve again): then the response closes with these
+   * bytes (`drained`). What follows the end marker other than the body's end is not read.
    */
-  private finish(): void {
-    this.drained = true;
-    if (this.closed) return;
-    const after = this.feed.readMany();
-    if (!(after instanceof Promise) && after.done) {
-      this.close(undefined, true);
-      return;
+  private ending(out: Out): Out | Promise<Out> {
+    if (this.closed) {
+      this.drained = true;
+      return out;
     }
-    if (after instanceof Promise) after.catch(() => {});
-    this.close();
+    const after = this.feed.readMany();
+    if (after instanceof Promise) return this.endAfter(after, out);
+    this.drained = true;
+    this.close(undefined, after.done);
+    return out;
+  }
+
+  private async endAfter(after: Promise<BodyRead>, out: Out): Promise<Out> {
+    await null;
+    if (Bun.peek.status(after) === "fulfilled" && (Bun.peek(after) as BodyRead).done) {
+      this.drained = true;
+      this.close(undefined, true);
+      return out;
+    }
+    // Observed meanwhile, so that a failure before the next pull is not an unhandled rejection.
+    after.catch(() => {});
+    this.upcoming = after;
+    return out;
   }
 
   /**

@@ -18,14 +18,15 @@ export const DEFAULT_MAX_SSE_LINE = 1024 * 1024;
 export class SseDecoder {
   private readonly text = new TextDecoder();
   private pending = "";
-  private data: string[] = [];
+  /** The event's data lines so far, joined with "\n"; undefined before its first. */
+  private data: string | undefined;
   private eventName: string | undefined;
   private lastWasCr = false;
 
   constructor(private readonly maxLine = DEFAULT_MAX_SSE_LINE) {}
 
   push(chunk: Uint8Array): SseEvent[] {
-    return this.feed(this.text.decode(chunk, { stream: true }));
+    return this.feed(this.text.decode(chunk, STREAM));
   }
 
   /** The same for text already decoded (a captured stream, say). */
@@ -41,22 +42,29 @@ export class SseDecoder {
 
   private feed(input: string): SseEvent[] {
     const out: SseEvent[] = [];
-    let text = this.pending + input;
+    let text = this.pending === "" ? input : this.pending + input;
     this.pending = "";
     let start = 0;
-    if (this.lastWasCr && text.startsWith("\n")) start = 1;
+    if (this.lastWasCr && text.charCodeAt(0) === 10) start = 1;
     this.lastWasCr = false;
-    for (let i = start; i < text.length; i++) {
+    // Lines found by the engine's own search: a line feed, unless a CR ends lines somewhere in
+    // this text (then each character is looked at, as the three line endings need).
+    const crs = text.indexOf("\r", start) !== -1;
+    for (let i = crs ? start : text.indexOf("\n", start); i !== -1 && i < text.length; ) {
       const c = text.charCodeAt(i);
-      if (c !== 10 && c !== 13) continue;
-      this.line(text.slice(start, i), out);
+      if (c !== 10 && c !== 13) {
+        i++;
+        continue;
+      }
+      this.line(text, start, i, out);
       if (c === 13) {
         if (i + 1 === text.length) this.lastWasCr = true;
         else if (text.charCodeAt(i + 1) === 10) i++;
       }
       start = i + 1;
+      i = crs ? start : text.indexOf("\n", start);
     }
-    text = text.slice(start);
+    text = start === 0 ? text : text.slice(start);
     if (text.length > this.maxLine) {
       throw upstreamError(`upstream sent an event-stream line longer than ${this.maxLine} characters`);
     }
@@ -64,26 +72,42 @@ export class SseDecoder {
     return out;
   }
 
-  private line(line: string, out: SseEvent[]): void {
-    if (line === "") {
-      if (this.data.length > 0) {
-        const event: SseEvent = { data: this.data.join("\n") };
+  /** The line `text[from, to)`. */
+  private line(text: string, from: number, to: number, out: SseEvent[]): void {
+    if (from === to) {
+      const data = this.data;
+      if (data !== undefined) {
+        const event: SseEvent = { data };
         if (this.eventName !== undefined) event.event = this.eventName;
         out.push(event);
       }
-      this.data = [];
+      this.data = undefined;
       this.eventName = undefined;
       return;
     }
-    if (line.charCodeAt(0) === 58) return; // ":" comment
+    const first = text.charCodeAt(from);
+    if (first === 58) return; // ":" comment
+    // The everyday line, `data: …`, read without finding its colon.
+    if (first === 100 && text.startsWith("data: ", from)) {
+      this.addData(text.slice(from + 6, to));
+      return;
+    }
+    const line = text.slice(from, to);
     const colon = line.indexOf(":");
     const field = colon === -1 ? line : line.slice(0, colon);
     let value = colon === -1 ? "" : line.slice(colon + 1);
     if (value.charCodeAt(0) === 32) value = value.slice(1);
-    if (field === "data") this.data.push(value);
+    if (field === "data") this.addData(value);
     else if (field === "event") this.eventName = value;
   }
+
+  private addData(value: string): void {
+    this.data = this.data === undefined ? value : `${this.data}\n${value}`;
+  }
 }
+
+/** `TextDecoder.decode`'s options for a chunk of a longer stream: one object, not one a chunk. */
+const STREAM = { stream: true };
 
 /**
  * Decodes a byte stream into events as they arrive. A decoder, not a translation loop: the events

@@ -19,6 +19,14 @@ const FAILING =
   'data: {"id":"c1","object":"chat.completion.chunk","choices":[{"index":0,"delta":{"content":"hi"}}]}\n\n' +
   'data: {"error":{"message":"overloaded","type":"server_error"}}\n\n';
 
+/** A whole answer with its finish reason, as a translation needs it to be complete. */
+const FINISHED =
+  'data: {"id":"c1","object":"chat.completion.chunk","choices":[{"index":0,"delta":{"content":"hi"}}]}\n\n' +
+  'data: {"id":"c1","object":"chat.completion.chunk","choices":[{"index":0,"delta":{},"finish_reason":"stop"}]}\n\n' +
+  `data: {"id":"c1","object":"chat.completion.chunk","choices":[],"usage":${USAGE}}\n\n` +
+  "data: [DONE]\n\n";
+const ERROR_FIRST = 'data: {"error":{"message":"overloaded","type":"server_error"}}\n\n';
+
 let dir: string;
 let gateway: Gateway;
 let upstream: ReturnType<typeof Bun.serve>;
@@ -39,6 +47,26 @@ const chat = (model: string) =>
     }),
   });
 
+/** The same, through the Anthropic front door: translated from the OpenAI upstream's stream. */
+const messages = (model: string) =>
+  fetch(`${gatewayUrl}/v1/messages`, {
+    method: "POST",
+    headers: { "content-type": "application/json", "x-api-key": adminKey },
+    body: JSON.stringify({
+      model,
+      stream: true,
+      max_tokens: 16,
+      messages: [{ role: "user", content: "hi" }],
+    }),
+  });
+
+/** An Anthropic stream's event names and text deltas, in order. */
+const eventsOf = (text: string) =>
+  text
+    .split("\n\n")
+    .filter((block) => block !== "")
+    .map((block) => block.split("\n")[0]);
+
 const rowOf = (response: Response) => {
   const id = response.headers.get("x-request-id") ?? "";
   return waitForValue(`the audit row of ${id}`, () => finished.find((r) => r.requestId === id));
@@ -51,7 +79,15 @@ beforeAll(async () => {
     port: 0,
     async fetch(request) {
       const { model } = (await request.json()) as { model: string };
-      return new Response(model === "failing" ? FAILING : ANSWER, {
+      const body =
+        model === "failing"
+          ? FAILING
+          : model === "error-first"
+            ? ERROR_FIRST
+            : model === "finished"
+              ? FINISHED
+              : ANSWER;
+      return new Response(body, {
         headers: { "content-type": "text/event-stream" },
       });
     },
@@ -64,6 +100,14 @@ beforeAll(async () => {
     models: [
       { name: "whole", routes: [{ provider: "fake", model: "whole" }] },
       { name: "failing", routes: [{ provider: "fake", model: "failing" }] },
+      { name: "finished", routes: [{ provider: "fake", model: "finished" }] },
+      {
+        name: "fails-over",
+        routes: [
+          { provider: "fake", model: "error-first" },
+          { provider: "fake", model: "finished" },
+        ],
+      },
     ],
   });
   ({ gateway, adminKey, finished } = await recordingGateway(config));
@@ -117,5 +161,57 @@ describe("a stream whole in its first read", () => {
     const row = await rowOf(response);
     expect(row.status).toBe(502);
     expect(row.errorClass).toBe("upstream_error");
+  });
+});
+
+describe("a translated stream whole in its first read", () => {
+  test("goes out whole with its length, in the caller's dialect, usage counted", async () => {
+    const response = await messages("finished");
+    expect(response.status).toBe(200);
+    expect(response.headers.get("content-type")).toBe("text/event-stream; charset=utf-8");
+    const text = await response.text();
+    expect(response.headers.get("content-length")).toBe(String(Buffer.byteLength(text)));
+    expect(response.headers.get("transfer-encoding")).toBeNull();
+    expect(eventsOf(text)).toEqual([
+      "event: message_start",
+      "event: ping",
+      "event: content_block_start",
+      "event: content_block_delta",
+      "event: content_block_stop",
+      "event: message_delta",
+      "event: message_stop",
+    ]);
+    const row = await rowOf(response);
+    expect(row.status).toBe(200);
+    expect(row.inputTokens).toBe(3);
+    expect(row.outputTokens).toBe(2);
+  });
+
+  test("an error after its first event: one error event in the caller's dialect, the record failed", async () => {
+    const response = await messages("failing");
+    expect(response.status).toBe(200);
+    const text = await response.text();
+    const events = eventsOf(text);
+    expect(events.slice(0, 4)).toEqual([
+      "event: message_start",
+      "event: ping",
+      "event: content_block_start",
+      "event: content_block_delta",
+    ]);
+    expect(events.at(-1)).toBe("event: error");
+    expect(events.filter((event) => event === "event: error")).toHaveLength(1);
+    expect(text).toContain("overloaded");
+    const row = await rowOf(response);
+    expect(row.status).toBe(502);
+  });
+
+  test("an error before its first event is failed over to the next route", async () => {
+    const response = await messages("fails-over");
+    expect(response.status).toBe(200);
+    expect(eventsOf(await response.text()).at(-1)).toBe("event: message_stop");
+    const row = await rowOf(response);
+    expect(row.status).toBe(200);
+    expect(row.attempts?.[0]?.outcome).toBe("failed");
+    expect(row.attempts?.at(-1)).toMatchObject({ upstreamModel: "finished", outcome: "ok" });
   });
 });

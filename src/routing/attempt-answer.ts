@@ -1,11 +1,13 @@
 import type { GatewayError } from "../core/gateway-error.ts";
 import type { SseEvent } from "../core/sse.ts";
+import { UpstreamEvents } from "../providers/http/read-reply.ts";
 import type { Provider, ProviderReply } from "../providers/provider.ts";
 import { usageFromAnthropic, usageFromOpenAI } from "../translate/usage-mapping.ts";
 import { EventChunks, EventReader } from "./event-chunks.ts";
 import { type ClientReply, readNativeReply } from "./native-reply.ts";
 import type { RouteAttempt } from "./route-attempt.ts";
 import type { READ_ON } from "./stepped-reads.ts";
+import { TranslatedRelay } from "./translated-relay.ts";
 
 /**
  * The upstream's reply read as far as the router must before committing, run as the reply
@@ -33,18 +35,31 @@ export const usageOf = (provider: Provider) =>
  * first event: a stream that fails before its first translated event may still be retried or
  * failed over. The closures it needs are made here, on this path only.
  */
-async function firstEvent(call: RouteAttempt, events: AsyncIterable<SseEvent>): Promise<ClientReply> {
+function firstEvent(call: RouteAttempt, events: AsyncIterable<SseEvent>): ClientReply | Promise<ClientReply> {
   const { attempt, adapted } = call;
   attempt.arm("first byte", attempt.timeouts.firstByteMs);
   const translated = adapted.stream?.(events, (found) => call.record(found));
+  if (translated && translated.source === events && events instanceof UpstreamEvents) {
+    // An HTTP upstream's stream, translated a read at a time: one chunk for the client a read.
+    return new TranslatedRelay(events, attempt, translated.translation, translated.errorEvent, call).start();
+  }
   const source = translated ? translated.events : events;
   const reader = new EventReader(
     source[Symbol.asyncIterator](),
     attempt,
     translated ? undefined : (event) => call.onUsage(event),
   );
+  return eventChunks(call, reader, translated?.errorEvent);
+}
+
+/** A stream of events, relayed an event a pull once its first is in. */
+async function eventChunks(
+  call: RouteAttempt,
+  reader: EventReader,
+  errorEvent: ((error: GatewayError) => SseEvent) | undefined,
+): Promise<ClientReply> {
+  const { attempt } = call;
   const first = await reader.next();
   const chunks = new EventChunks(first, reader, attempt, (error?: GatewayError) => call.done(error));
-  const errorEvent = translated?.errorEvent;
   return { kind: "stream", chunks, ...(errorEvent ? { errorEvent } : {}) };
 }

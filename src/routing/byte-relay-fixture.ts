@@ -96,8 +96,14 @@ export async function readAll(source: ByteRelay): Promise<Uint8Array[]> {
 }
 
 /** What a relay that fails part way gave out, and the error it failed with (`undefined` if none). */
+/** A relay as the tests read one: started, then pulled to its end (a `TranslatedRelay` too). */
+export interface Relay {
+  start(): unknown;
+  next(): Promise<Uint8Array | undefined>;
+}
+
 export async function readUntilError(
-  source: ByteRelay,
+  source: Relay,
 ): Promise<{ out: Uint8Array[]; error: GatewayError | undefined }> {
   await source.start();
   const out: Uint8Array[] = [];

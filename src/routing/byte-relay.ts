@@ -1,9 +1,10 @@
 import type { ChunkSource } from "../core/chunk-source.ts";
-import { clientClosed, type GatewayError, upstreamError } from "../core/gateway-error.ts";
+import { type GatewayError, upstreamError } from "../core/gateway-error.ts";
 import { joinBytes } from "../core/join-bytes.ts";
 import type { BodyRead, ByteFeed } from "../providers/http/streamed-answer.ts";
 import type { Attempt } from "./attempt.ts";
 import { RelayScan, type UsageSink } from "./relay-scan.ts";
+import { midStreamFailure, releaseUpstream } from "./release-upstream.ts";
 import type { ReadStep } from "./stepped-reads.ts";
 
 /** Called as methods of the object (the router's attempt is one: routing/route-attempt.ts). */
@@ -164,10 +165,7 @@ export class ByteRelay
 
   /** A read failed (or the attempt ended): the relay closes, with what the failure means. */
   failed(error: unknown): GatewayError {
-    const failure = this.attempt.failure(
-      error,
-      upstreamError(`upstream ${this.options.provider} closed the connection mid-stream`),
-    );
+    const failure = midStreamFailure(this.attempt, error, this.options.provider);
     this.close(failure);
     return failure;
   }
@@ -286,9 +284,7 @@ export class ByteRelay
   private close(failure?: GatewayError, finished = false): void {
     if (this.closed) return;
     this.closed = true;
-    if (finished) this.attempt.disarm();
-    else this.attempt.abort(clientClosed());
+    releaseUpstream(this.attempt, this.reader, finished);
     this.options.done(failure);
-    if (!finished) this.reader.cancel().catch(() => {});
   }
 }

@@ -24,7 +24,8 @@ export class EventReader {
 
 /** A failure the stream reports itself: `event: error` (Anthropic, Responses) or OpenAI's error chunk. */
 const OPENAI_ERROR_CHUNK = /^\s*\{\s*"error"\s*:/;
-const reportsError = (event: SseEvent) => event.event === "error" || OPENAI_ERROR_CHUNK.test(event.data);
+export const reportsError = (event: SseEvent) =>
+  event.event === "error" || OPENAI_ERROR_CHUNK.test(event.data);
 
 const encoder = new TextEncoder();
 

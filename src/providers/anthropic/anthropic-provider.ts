@@ -1,5 +1,5 @@
 import { unsupportedOperation } from "../../core/gateway-error.ts";
-import { postJson, postNative } from "../http/post-json.ts";
+import { postCall, postNative } from "../http/post-json.ts";
 import { readUpstreamReply } from "../http/read-reply.ts";
 import type { Provider, ProviderCall, ProviderReply } from "../provider.ts";
 
@@ -35,7 +35,7 @@ export function createAnthropicProvider(options: AnthropicOptions): Provider {
       call.operation === "messages" || call.operation === "count_tokens" ? PATHS[call.operation] : undefined;
     if (!path) throw unsupportedOperation(`provider ${options.name} does not serve ${call.operation}`);
     if (call.native) return postNative(options.name, base + path, headers, call, doFetch);
-    const response = await postJson(options.name, base + path, headers, call, doFetch);
+    const response = await postCall(options.name, base + path, headers, call, doFetch);
     return readUpstreamReply(options.name, response, call, options.maxSseLine);
   }
 

@@ -26,6 +26,22 @@ export function postJson(
   return post(provider, url, headers, call, doFetch, doFetch, asIs);
 }
 
+/**
+ * As `postJson`, for a call whose answer the gateway reads (a translation's): a stream call's
+ * successful event stream may come back as the lean client's byte feed (`StreamedAnswer`),
+ * without a `Response`, as a same-dialect stream's does (`postNative`).
+ */
+export function postCall(
+  provider: string,
+  url: string,
+  headers: Record<string, string>,
+  call: ProviderCall,
+  doFetch: typeof fetch,
+): Promise<Response | StreamedAnswer> {
+  const send: Send<Response | StreamedAnswer> = call.stream ? streamFetch(doFetch) : doFetch;
+  return post(provider, url, headers, call, doFetch, send, asIs);
+}
+
 /** What a native call's fetch hands back: a `Response`, or a stream's byte feed or a whole body without one. */
 type NativeAnswer = Response | StreamedAnswer | WholeAnswer;
 
@@ -49,7 +65,7 @@ export function postNative(
   return post<NativeAnswer, HttpReply>(provider, url, headers, call, doFetch, send, httpReply);
 }
 
-const asIs = (response: Response): Response => response;
+const asIs = <T>(answer: T): T => answer;
 const httpReply = (response: NativeAnswer): HttpReply => ({
   kind: "http",
   response,

@@ -9,6 +9,7 @@ import {
   readErrorText,
   tooLarge,
 } from "./read-bounded.ts";
+import type { ByteFeed, StreamedAnswer } from "./streamed-answer.ts";
 import { errorInAnswer, upstreamFailure } from "./upstream-failure.ts";
 import type { WholeAnswer } from "./whole-answer.ts";
 
@@ -20,17 +21,24 @@ import type { WholeAnswer } from "./whole-answer.ts";
  */
 export async function readUpstreamReply(
   provider: string,
-  response: Response,
+  answer: Response | StreamedAnswer,
   call: Pick<ProviderCall, "stream" | "signal" | "maxBody">,
   maxSseLine = DEFAULT_MAX_SSE_LINE,
 ): Promise<Exclude<ProviderReply, { kind: "http" }>> {
+  // The lean client's successful event stream, handed over as the socket's reads (`postCall`).
+  if (!(answer instanceof Response))
+    return { kind: "stream", events: new UpstreamEvents(provider, answer.body, call, maxSseLine) };
+  const response = answer;
   if (!response.ok) {
     const text = await readErrorText(response, provider);
     throw upstreamFailure(provider, { status: response.status, headers: response.headers, text });
   }
   const type = response.headers.get("content-type") ?? "";
   if (call.stream && type.includes("text/event-stream") && response.body) {
-    return { kind: "stream", events: upstreamEvents(provider, response.body, call.signal, maxSseLine) };
+    return {
+      kind: "stream",
+      events: new UpstreamEvents(provider, response.body.getReader(), call, maxSseLine),
+    };
   }
   let bytes: Uint8Array;
   try {
@@ -104,26 +112,56 @@ function jsonReply(
 }
 
 /**
+ * An upstream's event stream, still its body: iterated, its events decoded as they arrive
+ * (`upstreamEvents`); or read by the router itself a read at a time, each read's events
+ * translated together into one chunk for the client (routing/translated-relay.ts).
+ */
+export class UpstreamEvents implements AsyncIterable<SseEvent> {
+  constructor(
+    /** Names the upstream in error messages. */
+    readonly provider: string,
+    /** The body's reads: a `ReadableStream`'s reader, or the lean client's feed. */
+    readonly body: ByteFeed,
+    /** The call's signal, read only once the events are iterated (an attempt makes one only then). */
+    private readonly call: Pick<ProviderCall, "signal">,
+    readonly maxSseLine: number,
+  ) {}
+
+  [Symbol.asyncIterator](): AsyncIterator<SseEvent> {
+    return upstreamEvents(this.provider, this.body, this.call.signal, this.maxSseLine);
+  }
+}
+
+/**
  * Decodes an upstream event stream. A connection that breaks mid-body (reset, truncated
  * chunking) surfaces as a fetch-level error; it becomes a retryable 502 in our vocabulary,
- * or the abort reason when we are the ones who ended it. A decoder, not a translation loop: the
- * events stay in the upstream's dialect (translate/stream/stream-driver.ts translates).
+ * or the abort reason when we are the ones who ended it. A reader that stops early (a `return`)
+ * closes the body. A decoder, not a translation loop: the events stay in the upstream's dialect
+ * (translate/stream/stream-translation.ts translates).
  */
 export async function* upstreamEvents(
   provider: string,
-  body: ReadableStream<Uint8Array>,
+  body: ByteFeed,
   signal: AbortSignal,
   maxSseLine = DEFAULT_MAX_SSE_LINE,
 ): AsyncGenerator<SseEvent> {
   // One generator for decoding and error mapping: every layer of async generator costs a
   // promise per event on the streaming hot path.
   const decoder = new SseDecoder(maxSseLine);
+  let ended = false;
   try {
-    for await (const chunk of body) for (const event of decoder.push(chunk)) yield event;
+    for (let read = await body.readMany(); !read.done; read = await body.readMany()) {
+      for (const chunk of read.value) for (const event of decoder.push(chunk)) yield event;
+    }
+    ended = true;
     for (const event of decoder.end()) yield event;
   } catch (error) {
+    ended = true;
+    body.cancel().catch(() => {});
     if (error instanceof GatewayError) throw error;
     if (signal.aborted) throw signal.reason;
     throw upstreamError(`upstream ${provider} closed the connection mid-stream`);
+  } finally {
+    if (!ended) body.cancel().catch(() => {});
   }
 }

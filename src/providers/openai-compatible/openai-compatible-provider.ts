@@ -1,6 +1,6 @@
 import type { Operation } from "../../core/dialect.ts";
 import { unsupportedOperation } from "../../core/gateway-error.ts";
-import { postJson, postNative, withQuery } from "../http/post-json.ts";
+import { postCall, postNative, withQuery } from "../http/post-json.ts";
 import { readUpstreamReply } from "../http/read-reply.ts";
 import { unreachable } from "../http/upstream-failure.ts";
 import type { ForwardRequest, NativeRequest, Provider, ProviderCall, ProviderReply } from "../provider.ts";
@@ -86,7 +86,7 @@ export function createOpenAICompatibleProvider(options: OpenAICompatibleOptions)
     const sent = options.auth ? { ...headers, ...(await options.auth()) } : headers;
     const upstream = upstreamOf(call);
     if (call.native) return postNative(options.name, url, sent, upstream, doFetch);
-    const response = await postJson(options.name, url, sent, upstream, doFetch);
+    const response = await postCall(options.name, url, sent, upstream, doFetch);
     return readUpstreamReply(options.name, response, call, options.maxSseLine);
   }
 

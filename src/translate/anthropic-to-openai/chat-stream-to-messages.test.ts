@@ -8,6 +8,31 @@ const translate = (events: SseEvent[], failAfter?: { count: number; error: Error
   drain(chatStreamToMessages(replay(events, failAfter), { requestedModel: "claude-x" }));
 
 describe("chatStreamToMessages", () => {
+  test("a text delta's bytes are JSON.stringify's of its payload, whatever its text", async () => {
+    const texts = [
+      'say "hi"\n',
+      "tab\tback\\slash",
+      "\u2028 line sep",
+      "😀 ünïcödé",
+      "\u0000\u001f",
+      "</script>",
+    ];
+    const chunk = (content: string) => ({
+      data: JSON.stringify({
+        id: "c",
+        object: "chat.completion.chunk",
+        choices: [{ index: 0, delta: { content } }],
+      }),
+    });
+    const finish = { data: '{"id":"c","choices":[{"index":0,"delta":{},"finish_reason":"stop"}]}' };
+    const out = await translate([...texts.map(chunk), finish]);
+    const deltas = out.filter((event) => event.event === "content_block_delta");
+    expect(deltas.map((event) => (JSON.parse(event.data) as { delta: { text: string } }).delta.text)).toEqual(
+      texts,
+    );
+    for (const event of deltas) expect(event.data).toBe(JSON.stringify(JSON.parse(event.data)));
+  });
+
   test("text stream: exact event sequence", async () => {
     const out = await translate(sseFixture("openai/chat-text.sse.txt"));
     for (const event of out) expect(event.event).toBe((JSON.parse(event.data) as { type: string }).type);

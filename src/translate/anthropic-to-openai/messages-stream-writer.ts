@@ -46,29 +46,36 @@ export class MessagesStreamWriter implements StreamWriter<OpenAIChunk> {
     return this.finishReasonSeen;
   }
 
-  *chunk(chunk: OpenAIChunk): Generator<SseEvent> {
+  // Each method writes its events into a list it returns (no generator a chunk, nor one a block
+  // kind within it: a translated stream calls `chunk` for every upstream event).
+
+  chunk(chunk: OpenAIChunk): SseEvent[] {
+    const out: SseEvent[] = [];
     if (chunk.usage) this.usage = openAIUsageToAnthropic(chunk.usage);
     for (const choice of chunk.choices ?? []) {
       if ((choice.index ?? 0) !== 0) continue; // Anthropic has one answer; extra choices are dropped
       const reasoning = reasoningText(choice.delta?.reasoning_content ?? choice.delta?.reasoning);
-      if (reasoning) yield* this.thinking(reasoning);
+      if (reasoning) this.thinking(reasoning, out);
       const text = choice.delta?.content || choice.delta?.refusal;
-      if (text) yield* this.text(text);
-      for (const call of choice.delta?.tool_calls ?? []) yield* this.tool(call);
+      if (text) this.text(text, out);
+      for (const call of choice.delta?.tool_calls ?? []) this.tool(call, out);
       if (choice.finish_reason) {
         this.finishReasonSeen = true;
         this.finishReason = choice.finish_reason;
         this.matchedStop = choice.stop_reason;
       }
     }
+    return out;
   }
 
-  *finish(): Generator<SseEvent> {
-    yield* this.close();
+  finish(): SseEvent[] {
+    const out: SseEvent[] = [];
+    this.close(out);
     const stop = anthropicStopReason(this.finishReason, this.matchedStop, this.tools.size > 0);
     const usage = this.usage ?? { output_tokens: 0 };
-    yield anthropicEvent({ type: "message_delta", delta: stop, usage });
-    yield anthropicEvent({ type: "message_stop" });
+    out.push(anthropicEvent({ type: "message_delta", delta: stop, usage }));
+    out.push(anthropicEvent({ type: "message_stop" }));
+    return out;
   }
 
   /** Anthropic's `error` event, its type from core/anthropic-errors.ts. */
@@ -76,7 +83,7 @@ export class MessagesStreamWriter implements StreamWriter<OpenAIChunk> {
     return errorEvent(error, "anthropic");
   }
 
-  *start(chunk: OpenAIChunk): Generator<SseEvent> {
+  start(chunk: OpenAIChunk): SseEvent[] {
     this.messageId = anthropicMessageId(chunk.id);
     const usage = chunk.usage ? openAIUsageToAnthropic(chunk.usage) : { input_tokens: 0 };
     const message = {
@@ -89,8 +96,7 @@ export class MessagesStreamWriter implements StreamWriter<OpenAIChunk> {
       stop_sequence: null,
       usage: { ...usage, output_tokens: 0 },
     };
-    yield anthropicEvent({ type: "message_start", message });
-    yield anthropicEvent({ type: "ping" });
+    return [anthropicEvent({ type: "message_start", message }), anthropicEvent({ type: "ping" })];
   }
 
   /**
@@ -98,35 +104,39 @@ export class MessagesStreamWriter implements StreamWriter<OpenAIChunk> {
    * thinking block. It carries no signature: no Anthropic model wrote it, and mindgw drops
    * thinking blocks when the conversation goes back to a chat upstream.
    */
-  private *thinking(thinking: string): Generator<SseEvent> {
+  private thinking(thinking: string, out: SseEvent[]): void {
     if (this.open?.kind !== "thinking") {
-      yield* this.close();
+      this.close(out);
       const block = this.nextBlock++;
       this.open = { block, kind: "thinking" };
-      yield anthropicEvent({
-        type: "content_block_start",
-        index: block,
-        content_block: { type: "thinking", thinking: "", signature: "" },
-      });
+      out.push(
+        anthropicEvent({
+          type: "content_block_start",
+          index: block,
+          content_block: { type: "thinking", thinking: "", signature: "" },
+        }),
+      );
     }
-    yield this.delta(this.open.block, { type: "thinking_delta", thinking });
+    out.push(this.delta(this.open.block, { type: "thinking_delta", thinking }));
   }
 
-  private *text(text: string): Generator<SseEvent> {
+  private text(text: string, out: SseEvent[]): void {
     if (this.open?.kind !== "text") {
-      yield* this.close();
+      this.close(out);
       const block = this.nextBlock++;
       this.open = { block, kind: "text" };
-      yield anthropicEvent({
-        type: "content_block_start",
-        index: block,
-        content_block: { type: "text", text: "" },
-      });
+      out.push(
+        anthropicEvent({
+          type: "content_block_start",
+          index: block,
+          content_block: { type: "text", text: "" },
+        }),
+      );
     }
-    yield this.delta(this.open.block, { type: "text_delta", text });
+    out.push(textDelta(this.open.block, text));
   }
 
-  private *tool(call: ToolDelta): Generator<SseEvent> {
+  private tool(call: ToolDelta, out: SseEvent[]): void {
     let state = this.tools.get(call.index);
     if (!state) {
       state = { id: undefined, name: undefined, block: undefined, pending: "" };
@@ -137,29 +147,40 @@ export class MessagesStreamWriter implements StreamWriter<OpenAIChunk> {
     const args = call.function?.arguments ?? "";
     if (state.block !== undefined) {
       // Interleaved parallel calls are rare; a late fragment still goes to its own block.
-      if (args) yield this.delta(state.block, { type: "input_json_delta", partial_json: args });
+      if (args) out.push(this.delta(state.block, { type: "input_json_delta", partial_json: args }));
       return;
     }
     state.pending += args;
     if (!state.name) return;
-    yield* this.close();
+    this.close(out);
     const block = this.nextBlock++;
     state.block = block;
     this.open = { block, kind: "tool" };
     const id = state.id ?? `toolu_${crypto.randomUUID().replaceAll("-", "")}`;
     const contentBlock = { type: "tool_use", id, name: state.name, input: {} };
-    yield anthropicEvent({ type: "content_block_start", index: block, content_block: contentBlock });
-    if (state.pending) yield this.delta(block, { type: "input_json_delta", partial_json: state.pending });
+    out.push(anthropicEvent({ type: "content_block_start", index: block, content_block: contentBlock }));
+    if (state.pending) out.push(this.delta(block, { type: "input_json_delta", partial_json: state.pending }));
     state.pending = "";
   }
 
-  private *close(): Generator<SseEvent> {
+  private close(out: SseEvent[]): void {
     if (!this.open) return;
-    yield anthropicEvent({ type: "content_block_stop", index: this.open.block });
+    out.push(anthropicEvent({ type: "content_block_stop", index: this.open.block }));
     this.open = undefined;
   }
 
   private delta(index: number, delta: JsonObject): SseEvent {
     return anthropicEvent({ type: "content_block_delta", index, delta });
   }
+}
+
+/**
+ * The everyday event, a text delta, written as its JSON: the bytes `anthropicEvent` would write
+ * for the same payload (its keys in the same order), with only the text serialised.
+ */
+function textDelta(index: number, text: string): SseEvent {
+  return {
+    event: "content_block_delta",
+    data: `{"type":"content_block_delta","index":${index},"delta":{"type":"text_delta","text":${JSON.stringify(text)}}}`,
+  };
 }

@@ -1,6 +1,7 @@
 import { GatewayError, upstreamError } from "../../core/gateway-error.ts";
 import type { SseEvent } from "../../core/sse.ts";
 import type { Usage } from "../../core/usage.ts";
+import { StreamTranslation } from "./stream-translation.ts";
 
 /** One upstream event, read (and parsed) exactly once. */
 export type StreamRead<C> =
@@ -34,14 +35,19 @@ export interface StreamWriter<C> {
 export interface TranslatedStream {
   readonly events: AsyncIterable<SseEvent>;
   readonly errorEvent: (error: GatewayError) => SseEvent;
+  /**
+   * The loop under `events`, and the events it reads: a relay that has those events' reads in
+   * hand may run the translation over each read itself (routing/translated-relay.ts) and never
+   * start `events`.
+   */
+  readonly translation: StreamTranslation<unknown>;
+  readonly source: AsyncIterable<SseEvent>;
 }
 
 /**
- * The one stream-translation loop. Every failure — an in-band upstream error, an unreadable
- * event, a stream cut short, a lost worker, a timeout — is thrown as a GatewayError with its
- * own class: before the first event the router may still retry or fail over; after it the
- * front door writes `errorEvent(error)` and the audit row keeps the class, the same way on
- * every dialect pair.
+ * A stream translated event by event (`StreamTranslation`, the one loop), for a source of events:
+ * a provider that yields events (Bedrock, Gemini, the mock, an embedder's), or a translation of a
+ * translation. Failures are thrown as `StreamTranslation` throws them.
  */
 export function translateStream<C>(
   events: AsyncIterable<SseEvent>,
@@ -49,34 +55,37 @@ export function translateStream<C>(
   writer: StreamWriter<C>,
   onUsage?: (usage: Usage) => void,
 ): TranslatedStream {
-  return { events: drive(events, read, writer, onUsage), errorEvent: (error) => writer.error(error) };
+  const translation = new StreamTranslation(read, writer, onUsage);
+  return {
+    events: drive(events, translation),
+    errorEvent: (error) => translation.errorEvent(error),
+    translation: translation as StreamTranslation<unknown>,
+    source: events,
+  };
 }
 
 async function* drive<C>(
   events: AsyncIterable<SseEvent>,
-  read: StreamReader<C>,
-  writer: StreamWriter<C>,
-  onUsage: ((usage: Usage) => void) | undefined,
+  translation: StreamTranslation<C>,
 ): AsyncGenerator<SseEvent> {
-  let started = false;
+  const out: SseEvent[] = [];
   try {
     for await (const event of events) {
-      const item = read(event);
-      if (item.kind === "skip") continue;
-      if (item.kind === "end") break;
-      if (item.kind === "error") throw item.error;
-      if (item.usage) onUsage?.(item.usage);
-      if (!started) {
-        started = true;
-        yield* writer.start(item.chunk);
-      }
-      yield* writer.chunk(item.chunk);
-      if (item.last) break;
+      const ended = translation.take(event, out);
+      yield* handOut(out);
+      if (ended) return;
     }
   } catch (error) {
+    // The events written before the failure go out first, as they did one at a time.
+    yield* handOut(out);
     throw error instanceof GatewayError ? error : upstreamError("upstream stream failed");
   }
-  if (!started) throw upstreamError("upstream stream ended before any event");
-  if (!writer.complete) throw upstreamError("upstream stream ended before the answer was complete");
-  yield* writer.finish();
+  translation.end(out);
+  yield* handOut(out);
+}
+
+/** The events written so far, the list emptied for the next. */
+function* handOut(out: SseEvent[]): Generator<SseEvent> {
+  for (let i = 0; i < out.length; i++) yield out[i] as SseEvent;
+  out.length = 0;
 }

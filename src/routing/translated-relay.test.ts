@@ -1,0 +1,204 @@
+import { describe, expect, test } from "bun:test";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { type GatewayError, upstreamError } from "../core/gateway-error.ts";
+import { encodeSse } from "../core/sse.ts";
+import type { Usage } from "../core/usage.ts";
+import { UpstreamEvents } from "../providers/http/read-reply.ts";
+import { chatStreamToMessages } from "../translate/anthropic-to-openai/chat-stream-to-messages.ts";
+import { messagesStreamToChat } from "../translate/openai-to-anthropic/messages-stream-to-chat.ts";
+import type { TranslatedStream } from "../translate/stream/stream-driver.ts";
+import { Attempt } from "./attempt.ts";
+import { decode, encoder, readUntilError, text, type Upstream, upstream } from "./byte-relay-fixture.ts";
+import { TranslatedRelay } from "./translated-relay.ts";
+
+// A translated stream relayed one chunk per upstream read: the same client bytes however the
+// upstream's reads are split, and the failures where the router and the front door expect them.
+
+const fixture = (name: string) => readFileSync(join(import.meta.dir, "../translate/fixtures", name), "utf8");
+const CHAT = fixture("openai/chat-text.sse.txt");
+const MESSAGES = fixture("anthropic/message-text.sse.txt");
+
+type Translate = (events: AsyncIterable<never>, onUsage: (usage: Usage) => void) => TranslatedStream;
+const toMessages: Translate = (events, onUsage) =>
+  chatStreamToMessages(events, { requestedModel: "m", onUsage });
+const toChat: Translate = (events, onUsage) =>
+  messagesStreamToChat(events, { requestedModel: "m", includeUsage: true, created: 7, onUsage });
+
+/** A translation of an upstream body of `parts` (one read each), as a provider's reply hands it over. */
+function translation(parts: Uint8Array[] | Upstream, translate: Translate, stall = false) {
+  const up = Array.isArray(parts) ? upstream(parts, stall) : parts;
+  const attempt = new Attempt(
+    new AbortController().signal,
+    { connectMs: 5_000, firstByteMs: 5_000, idleMs: 5_000 },
+    "provider:a",
+  );
+  const usage: Usage[] = [];
+  const events = new UpstreamEvents("a", up.stream.getReader(), attempt, 4096);
+  const translated = translate(events as AsyncIterable<never>, (found) => usage.push(found));
+  return { up, attempt, usage, events, translated };
+}
+
+/** A relay over `parts`, wired as the router wires one. */
+function relay(parts: Uint8Array[] | Upstream, translate: Translate, stall = false) {
+  const { up, attempt, usage, events, translated } = translation(parts, translate, stall);
+  const ends: (GatewayError | undefined)[] = [];
+  const source = new TranslatedRelay(events, attempt, translated.translation, translated.errorEvent, {
+    done: (error) => ends.push(error),
+  });
+  return { source, up, usage, ends };
+}
+
+/** The client bytes of the async driver over the whole stream's events (the reference). */
+async function reference(whole: string, translate: Translate): Promise<string> {
+  const { translated } = translation([encoder.encode(whole)], translate);
+  let out = "";
+  for await (const event of translated.events) out += encodeSse(event);
+  return out;
+}
+
+const splitAt = (whole: string, i: number) => {
+  const bytes = encoder.encode(whole);
+  return [bytes.subarray(0, i), bytes.subarray(i)].filter((part) => part.length > 0);
+};
+
+describe("TranslatedRelay: one chunk a read", () => {
+  for (const [name, whole, translate] of [
+    ["chat → messages", CHAT, toMessages],
+    ["messages → chat", MESSAGES, toChat],
+  ] as const) {
+    test(`${name}: the same client bytes and usage at every split of a recorded stream`, async () => {
+      const expected = await reference(whole, translate);
+      const whole1 = relay([encoder.encode(whole)], translate);
+      const one = await readUntilError(whole1.source);
+      expect(text(one.out)).toBe(expected);
+      const usage = whole1.usage;
+      expect(usage.length).toBeGreaterThan(0);
+      for (let i = 0; i <= encoder.encode(whole).length; i++) {
+        const split = relay(splitAt(whole, i), translate);
+        const read = await readUntilError(split.source);
+        expect(read.error).toBeUndefined();
+        expect(text(read.out)).toBe(expected);
+        expect(split.usage).toEqual(usage);
+        expect(split.ends).toEqual([undefined]);
+      }
+    });
+
+    test(`${name}: byte by byte, the same bytes, no empty chunk`, async () => {
+      const expected = await reference(whole, translate);
+      const parts = [...encoder.encode(whole)].map((b) => Uint8Array.of(b));
+      const { source, usage } = relay(parts, translate);
+      const read = await readUntilError(source);
+      expect(text(read.out)).toBe(expected);
+      expect(read.out.every((chunk) => chunk.length > 0)).toBe(true);
+      expect(usage.length).toBeGreaterThan(0);
+    });
+  }
+
+  test("a read holding the whole stream is one chunk, handed out ready and drained", async () => {
+    const { source, up } = relay([encoder.encode(CHAT)], toMessages);
+    await source.start();
+    const first = source.ready();
+    expect(decode(first)).toBe(await reference(CHAT, toMessages));
+    expect(source.drained).toBe(true);
+    expect(await source.next()).toBeUndefined();
+    expect(up.cancelled).toBe(false);
+  });
+
+  test("a body that ends in a read of its own after the end marker is read to its end, not cut", async () => {
+    let control: ReadableStreamDefaultController<Uint8Array> | undefined;
+    const up: Upstream = {
+      cancelled: false,
+      stream: new ReadableStream<Uint8Array>({
+        start(controller) {
+          control = controller;
+          controller.enqueue(encoder.encode(CHAT));
+        },
+        cancel() {
+          up.cancelled = true;
+        },
+      }),
+    };
+    const { source, ends } = relay(up, toMessages);
+    await source.start();
+    // The answer's last events go out at once; the body's end is the next pull's.
+    expect(decode(source.ready())).toBe(await reference(CHAT, toMessages));
+    expect(source.drained).toBe(false);
+    const end = source.next();
+    control?.close();
+    expect(await end).toBeUndefined();
+    expect(up.cancelled).toBe(false);
+    expect(ends).toEqual([undefined]);
+  });
+
+  test("several events in a read make one chunk; half an event waits for its end", async () => {
+    const events = CHAT.split("\n\n").filter((e) => e !== "");
+    // Three reads: two whole events and half a third; its end and the rest; nothing more.
+    const cut = events[2]?.length ?? 0;
+    const head = `${events[0]}\n\n${events[1]}\n\n${events[2]?.slice(0, cut / 2)}`;
+    const tail = CHAT.slice(head.length);
+    const { source } = relay([encoder.encode(head), encoder.encode(tail)], toMessages);
+    const read = await readUntilError(source);
+    expect(read.out).toHaveLength(2);
+    expect(text(read.out)).toBe(await reference(CHAT, toMessages));
+  });
+
+  test("a usage object split across reads is counted once, exactly", async () => {
+    const at = CHAT.indexOf('"prompt_tokens"') + 5;
+    const { source, usage } = relay(splitAt(CHAT, at), toMessages);
+    await readUntilError(source);
+    expect(usage).toEqual([{ inputTokens: 19, outputTokens: 10 }]);
+  });
+});
+
+describe("TranslatedRelay: failures", () => {
+  test("an error before the first event is thrown for the router, the upstream released", async () => {
+    const error = 'data: {"error":{"message":"overloaded","type":"server_error"}}\n\n';
+    const { source, up, ends } = relay([encoder.encode(error + CHAT)], toMessages);
+    await expect(Promise.resolve().then(() => source.start())).rejects.toThrow("overloaded");
+    expect(ends).toHaveLength(1);
+    expect(up.cancelled).toBe(true);
+  });
+
+  test("an error after the first event: the events before it, then the failure once", async () => {
+    const events = CHAT.split("\n\n");
+    const head = `${events.slice(0, 3).join("\n\n")}\n\n`;
+    const error = 'data: {"error":{"message":"overloaded","type":"server_error"}}\n\n';
+    const { source, ends } = relay([encoder.encode(head + error)], toMessages);
+    const read = await readUntilError(source);
+    expect(text(read.out)).toContain("content_block_delta");
+    expect(read.error?.message).toBe("overloaded");
+    expect(source.drained).toBe(false);
+    expect(ends).toEqual([read.error]);
+    const event = source.errorEvent(read.error as GatewayError);
+    expect(event.event).toBe("error");
+  });
+
+  test("a stream cut before its answer was complete fails after its events", async () => {
+    const cut = CHAT.slice(0, CHAT.indexOf('"finish_reason":"stop"') - 200);
+    const { source } = relay([encoder.encode(cut.slice(0, cut.lastIndexOf("\n\n") + 2))], toMessages);
+    const read = await readUntilError(source);
+    expect(read.out.length).toBeGreaterThan(0);
+    expect(read.error?.message).toBe("upstream stream ended before the answer was complete");
+  });
+
+  test("an empty stream ended before any event: thrown for the router", async () => {
+    const { source } = relay([encoder.encode(": keep-alive\n\n")], toMessages);
+    await expect(Promise.resolve().then(() => source.start())).rejects.toThrow(
+      upstreamError("upstream stream ended before any event").message,
+    );
+  });
+
+  test("the client leaving cancels the upstream read", async () => {
+    const events = CHAT.split("\n\n");
+    const head = `${events.slice(0, 3).join("\n\n")}\n\n`;
+    const { source, up, ends } = relay([encoder.encode(head)], toMessages, true);
+    await source.start();
+    expect(source.ready()).toBeDefined();
+    const pending = source.next();
+    source.cancel();
+    await expect(pending).rejects.toBeDefined();
+    expect(up.cancelled).toBe(true);
+    expect(ends).toHaveLength(1);
+  });
+});

@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import type { JsonObject } from "../../core/dialect.ts";
 import { upstreamError } from "../../core/gateway-error.ts";
-import { drain, replay, sseFixture } from "../fixtures/load-fixture.ts";
+import { drain, replay, sseFixture, TRICKY_TEXTS, textChunks } from "../fixtures/load-fixture.ts";
 import { chatStreamToResponses } from "./chat-stream-to-responses.ts";
 import { summaryTurn } from "./compaction.ts";
 
@@ -26,27 +26,11 @@ async function run(name: string, failAfter?: { count: number; error: Error }, co
 
 describe("chatStreamToResponses", () => {
   test("a text delta's bytes are JSON.stringify's of its fields, whatever its text", async () => {
-    const texts = [
-      'say "hi"\n',
-      "tab\tback\\slash",
-      "\u2028 line sep",
-      "😀 ünïcödé",
-      "\u0000\u001f",
-      "</script>",
-    ];
-    const chunk = (content: string) => ({
-      data: JSON.stringify({
-        id: "c",
-        object: "chat.completion.chunk",
-        choices: [{ index: 0, delta: { content } }],
-      }),
-    });
-    const finish = { data: '{"id":"c","choices":[{"index":0,"delta":{},"finish_reason":"stop"}]}' };
     const out = await drain(
-      chatStreamToResponses(replay([...texts.map(chunk), finish]), { request, id: "resp_t" }),
+      chatStreamToResponses(replay(textChunks(TRICKY_TEXTS)), { request, id: "resp_t" }),
     );
     const deltas = out.filter((event) => event.event === "response.output_text.delta");
-    expect(deltas.map((event) => (JSON.parse(event.data) as { delta: string }).delta)).toEqual(texts);
+    expect(deltas.map((event) => (JSON.parse(event.data) as { delta: string }).delta)).toEqual(TRICKY_TEXTS);
     for (const event of deltas) expect(event.data).toBe(JSON.stringify(JSON.parse(event.data)));
     const numbers = out.map(
       (event) => (JSON.parse(event.data) as { sequence_number: number }).sequence_number,

@@ -5,6 +5,7 @@ import { type GatewayError, upstreamError } from "../core/gateway-error.ts";
 import { encodeSse } from "../core/sse.ts";
 import type { Usage } from "../core/usage.ts";
 import { UpstreamEvents } from "../providers/http/read-reply.ts";
+import type { ByteFeed } from "../providers/http/streamed-answer.ts";
 import { chatStreamToMessages } from "../translate/anthropic-to-openai/chat-stream-to-messages.ts";
 import { messagesStreamToChat } from "../translate/openai-to-anthropic/messages-stream-to-chat.ts";
 import type { TranslatedStream } from "../translate/stream/stream-driver.ts";
@@ -205,6 +206,37 @@ describe("TranslatedRelay: failures", () => {
     const read = await readUntilError(source);
     expect(read.out.length).toBeGreaterThan(0);
     expect(read.error?.message).toContain("longer than 4096 characters");
+  });
+
+  test("a read that throws instead of rejecting fails the stream as a cut connection", async () => {
+    const head = encoder.encode(`${CHAT.split("\n\n").slice(0, 3).join("\n\n")}\n\n`);
+    let reads = 0;
+    let cancelled = false;
+    const feed: ByteFeed = {
+      readMany: () => {
+        if (reads++ === 0) return { done: false, value: [head], size: 1 };
+        throw new TypeError("socket gone");
+      },
+      cancel: async () => {
+        cancelled = true;
+      },
+    };
+    const attempt = new Attempt(
+      new AbortController().signal,
+      { connectMs: 5_000, firstByteMs: 5_000, idleMs: 5_000 },
+      "provider:a",
+    );
+    const events = new UpstreamEvents("a", feed, attempt, 4096);
+    const translated = toMessages(events as AsyncIterable<never>, () => {});
+    const ends: (GatewayError | undefined)[] = [];
+    const source = new TranslatedRelay(events, attempt, translated.translation, translated.errorEvent, {
+      done: (error) => ends.push(error),
+    });
+    const read = await readUntilError(source);
+    expect(read.out.length).toBeGreaterThan(0);
+    expect(read.error?.message).toBe("upstream a closed the connection mid-stream");
+    expect(ends).toEqual([read.error]);
+    expect(cancelled).toBe(true);
   });
 
   test("the client leaving cancels the upstream read", async () => {

@@ -5,6 +5,7 @@ import { type GatewayError, upstreamError } from "../core/gateway-error.ts";
 import { encodeSse } from "../core/sse.ts";
 import type { Usage } from "../core/usage.ts";
 import { UpstreamEvents } from "../providers/http/read-reply.ts";
+import type { ByteFeed } from "../providers/http/streamed-answer.ts";
 import { chatStreamToMessages } from "../translate/anthropic-to-openai/chat-stream-to-messages.ts";
 import { messagesStreamToChat } from "../translate/openai-to-anthropic/messages-stream-to-chat.ts";
 import type { TranslatedStream } from "../translate/stream/stream-driver.ts";
@@ -26,11 +27,11 @@ const toChat: Translate = (events, onUsage) =>
   messagesStreamToChat(events, { requestedModel: "m", includeUsage: true, created: 7, onUsage });
 
 /** A translation of an upstream body of `parts` (one read each), as a provider's reply hands it over. */
-function translation(parts: Uint8Array[] | Upstream, translate: Translate, stall = false) {
+function translation(parts: Uint8Array[] | Upstream, translate: Translate, stall = false, idleMs = 5_000) {
   const up = Array.isArray(parts) ? upstream(parts, stall) : parts;
   const attempt = new Attempt(
     new AbortController().signal,
-    { connectMs: 5_000, firstByteMs: 5_000, idleMs: 5_000 },
+    { connectMs: 5_000, firstByteMs: 5_000, idleMs },
     "provider:a",
   );
   const usage: Usage[] = [];
@@ -40,8 +41,8 @@ function translation(parts: Uint8Array[] | Upstream, translate: Translate, stall
 }
 
 /** A relay over `parts`, wired as the router wires one. */
-function relay(parts: Uint8Array[] | Upstream, translate: Translate, stall = false) {
-  const { up, attempt, usage, events, translated } = translation(parts, translate, stall);
+function relay(parts: Uint8Array[] | Upstream, translate: Translate, stall = false, idleMs = 5_000) {
+  const { up, attempt, usage, events, translated } = translation(parts, translate, stall, idleMs);
   const ends: (GatewayError | undefined)[] = [];
   const source = new TranslatedRelay(events, attempt, translated.translation, translated.errorEvent, {
     done: (error) => ends.push(error),
@@ -187,6 +188,55 @@ describe("TranslatedRelay: failures", () => {
     await expect(Promise.resolve().then(() => source.start())).rejects.toThrow(
       upstreamError("upstream stream ended before any event").message,
     );
+  });
+
+  test("an upstream silent after the first event fails under the idle bound, its read released", async () => {
+    const head = `${CHAT.split("\n\n").slice(0, 3).join("\n\n")}\n\n`;
+    const { source, up, ends } = relay([encoder.encode(head)], toMessages, true, 30);
+    const read = await readUntilError(source);
+    expect(read.out.length).toBeGreaterThan(0);
+    expect(read.error?.code).toBe("upstream_timeout");
+    expect(up.cancelled).toBe(true);
+    expect(ends).toEqual([read.error]);
+  });
+
+  test("a line past the bound fails the stream after the events before it", async () => {
+    const head = `${CHAT.split("\n\n").slice(0, 3).join("\n\n")}\n\n`;
+    const { source } = relay([encoder.encode(head), encoder.encode(`data: ${"x".repeat(5000)}`)], toMessages);
+    const read = await readUntilError(source);
+    expect(read.out.length).toBeGreaterThan(0);
+    expect(read.error?.message).toContain("longer than 4096 characters");
+  });
+
+  test("a read that throws instead of rejecting fails the stream as a cut connection", async () => {
+    const head = encoder.encode(`${CHAT.split("\n\n").slice(0, 3).join("\n\n")}\n\n`);
+    let reads = 0;
+    let cancelled = false;
+    const feed: ByteFeed = {
+      readMany: () => {
+        if (reads++ === 0) return { done: false, value: [head], size: 1 };
+        throw new TypeError("socket gone");
+      },
+      cancel: async () => {
+        cancelled = true;
+      },
+    };
+    const attempt = new Attempt(
+      new AbortController().signal,
+      { connectMs: 5_000, firstByteMs: 5_000, idleMs: 5_000 },
+      "provider:a",
+    );
+    const events = new UpstreamEvents("a", feed, attempt, 4096);
+    const translated = toMessages(events as AsyncIterable<never>, () => {});
+    const ends: (GatewayError | undefined)[] = [];
+    const source = new TranslatedRelay(events, attempt, translated.translation, translated.errorEvent, {
+      done: (error) => ends.push(error),
+    });
+    const read = await readUntilError(source);
+    expect(read.out.length).toBeGreaterThan(0);
+    expect(read.error?.message).toBe("upstream a closed the connection mid-stream");
+    expect(ends).toEqual([read.error]);
+    expect(cancelled).toBe(true);
   });
 
   test("the client leaving cancels the upstream read", async () => {

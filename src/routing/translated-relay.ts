@@ -114,17 +114,23 @@ export class TranslatedRelay implements ChunkSource, EventSink, ReadStep<BodyRea
     this.attempt.waiting(true);
     const upcoming = this.upcoming;
     this.upcoming = undefined;
-    return this.goOn(upcoming ?? this.feed.readMany());
+    return this.goOn(upcoming);
   }
 
   /** Takes reads until there are bytes for the client or the stream's end; one still to come is waited for. */
-  private goOn(read: BodyRead | Promise<BodyRead>): Out | Promise<Out> {
-    let next = read;
-    while (true) {
-      if (next instanceof Promise) return this.attempt.readThen(next, this);
-      const out = this.step(next);
-      if (out !== null) return out;
-      next = this.feed.readMany();
+  private goOn(read: BodyRead | Promise<BodyRead> | undefined): Out | Promise<Out> {
+    try {
+      let next = read ?? this.feed.readMany();
+      while (true) {
+        if (next instanceof Promise) return this.attempt.readThen(next, this);
+        const out = this.step(next);
+        if (out !== null) return out;
+        next = this.feed.readMany();
+      }
+    } catch (error) {
+      // A read that threw where it should have rejected fails as one that rejects (a failure the
+      // step found has closed the relay already, and passes through as it is).
+      throw this.failed(error);
     }
   }
 

@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { upstreamError, upstreamTimeout } from "../../core/gateway-error.ts";
 import type { SseEvent } from "../../core/sse.ts";
-import { drain, payloads, replay, sseFixture } from "../fixtures/load-fixture.ts";
+import { drain, payloads, replay, sseFixture, TRICKY_TEXTS, textChunks } from "../fixtures/load-fixture.ts";
 import { chatStreamToMessages } from "./chat-stream-to-messages.ts";
 
 const translate = (events: SseEvent[], failAfter?: { count: number; error: Error }) =>
@@ -9,26 +9,10 @@ const translate = (events: SseEvent[], failAfter?: { count: number; error: Error
 
 describe("chatStreamToMessages", () => {
   test("a text delta's bytes are JSON.stringify's of its payload, whatever its text", async () => {
-    const texts = [
-      'say "hi"\n',
-      "tab\tback\\slash",
-      "\u2028 line sep",
-      "😀 ünïcödé",
-      "\u0000\u001f",
-      "</script>",
-    ];
-    const chunk = (content: string) => ({
-      data: JSON.stringify({
-        id: "c",
-        object: "chat.completion.chunk",
-        choices: [{ index: 0, delta: { content } }],
-      }),
-    });
-    const finish = { data: '{"id":"c","choices":[{"index":0,"delta":{},"finish_reason":"stop"}]}' };
-    const out = await translate([...texts.map(chunk), finish]);
+    const out = await translate(textChunks(TRICKY_TEXTS));
     const deltas = out.filter((event) => event.event === "content_block_delta");
     expect(deltas.map((event) => (JSON.parse(event.data) as { delta: { text: string } }).delta.text)).toEqual(
-      texts,
+      TRICKY_TEXTS,
     );
     for (const event of deltas) expect(event.data).toBe(JSON.stringify(JSON.parse(event.data)));
   });

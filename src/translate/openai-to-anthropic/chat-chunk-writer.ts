@@ -38,8 +38,8 @@ export class ChatChunkWriter implements StreamWriter<AnthropicStreamEvent> {
     return [];
   }
 
-  *finish(): Generator<SseEvent> {
-    yield { data: "[DONE]" };
+  finish(): SseEvent[] {
+    return [{ data: "[DONE]" }];
   }
 
   /** OpenAI's in-stream `{"error":…}` chunk, its type and code from core/openai-errors.ts. */
@@ -47,8 +47,11 @@ export class ChatChunkWriter implements StreamWriter<AnthropicStreamEvent> {
     return errorEvent(error, "openai");
   }
 
-  *chunk(event: AnthropicStreamEvent): Generator<SseEvent> {
-    for (const body of this.bodies(event)) yield { data: JSON.stringify(body) };
+  /** The chunks one event becomes, as a list (no generator an event on top of `bodies`'). */
+  chunk(event: AnthropicStreamEvent): SseEvent[] {
+    const out: SseEvent[] = [];
+    for (const body of this.bodies(event)) out.push({ data: JSON.stringify(body) });
+    return out;
   }
 
   /**

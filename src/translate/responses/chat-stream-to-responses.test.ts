@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import type { JsonObject } from "../../core/dialect.ts";
 import { upstreamError } from "../../core/gateway-error.ts";
-import { drain, replay, sseFixture } from "../fixtures/load-fixture.ts";
+import { drain, replay, sseFixture, TRICKY_TEXTS, textChunks } from "../fixtures/load-fixture.ts";
 import { chatStreamToResponses } from "./chat-stream-to-responses.ts";
 import { summaryTurn } from "./compaction.ts";
 
@@ -25,6 +25,19 @@ async function run(name: string, failAfter?: { count: number; error: Error }, co
 }
 
 describe("chatStreamToResponses", () => {
+  test("a text delta's bytes are JSON.stringify's of its fields, whatever its text", async () => {
+    const out = await drain(
+      chatStreamToResponses(replay(textChunks(TRICKY_TEXTS)), { request, id: "resp_t" }),
+    );
+    const deltas = out.filter((event) => event.event === "response.output_text.delta");
+    expect(deltas.map((event) => (JSON.parse(event.data) as { delta: string }).delta)).toEqual(TRICKY_TEXTS);
+    for (const event of deltas) expect(event.data).toBe(JSON.stringify(JSON.parse(event.data)));
+    const numbers = out.map(
+      (event) => (JSON.parse(event.data) as { sequence_number: number }).sequence_number,
+    );
+    expect(numbers).toEqual(numbers.map((_, i) => i));
+  });
+
   test("compaction: the text is held back and sent as one `compaction` item carrying it", async () => {
     const plain = await run("openai/chat-text.sse.txt");
     const { out, data, stored } = await run("openai/chat-text.sse.txt", undefined, true);

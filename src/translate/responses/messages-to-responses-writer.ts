@@ -29,9 +29,11 @@ export class MessagesToResponsesWriter implements StreamWriter<AnthropicStreamEv
     return this.responses.start();
   }
 
-  *chunk(event: AnthropicStreamEvent): Generator<SseEvent> {
+  chunk(event: AnthropicStreamEvent): SseEvent[] {
+    const out: SseEvent[] = [];
     // The objects ChatChunkWriter builds have the chunk shape by construction.
-    for (const body of this.chat.bodies(event)) yield* this.responses.chunk(body as OpenAIChunk);
+    for (const body of this.chat.bodies(event)) out.push(...this.responses.chunk(body as OpenAIChunk));
+    return out;
   }
 
   finish(): Iterable<SseEvent> {

@@ -84,48 +84,54 @@ export class ResponsesStreamWriter implements StreamWriter<OpenAIChunk> {
     return this.finishReasonSeen;
   }
 
-  *start(): Generator<SseEvent> {
+  // Each method writes its events into a list it returns (no generator a chunk, nor one an item
+  // kind within it): a translated stream calls `chunk` for every upstream event.
+
+  start(): SseEvent[] {
     const response = this.envelope("in_progress", null);
-    yield this.event("response.created", { response });
-    yield this.event("response.in_progress", { response });
+    return [this.event("response.created", { response }), this.event("response.in_progress", { response })];
   }
 
-  *chunk(chunk: OpenAIChunk): Generator<SseEvent> {
+  chunk(chunk: OpenAIChunk): SseEvent[] {
+    const out: SseEvent[] = [];
     if (chunk.usage) this.usage = chunk.usage;
     for (const choice of chunk.choices ?? []) {
       if ((choice.index ?? 0) !== 0) continue;
       if (this.options.compaction) this.summaryText += choice.delta?.content ?? "";
-      else yield* this.delta(choice);
+      else this.delta(choice, out);
       if (choice.finish_reason) {
         this.finishReasonSeen = true;
         this.finishReason = choice.finish_reason;
       }
     }
+    return out;
   }
 
   /** One choice's delta as output item events: reasoning, text, tool calls. */
-  private *delta(choice: NonNullable<OpenAIChunk["choices"]>[number]): Generator<SseEvent> {
+  private delta(choice: NonNullable<OpenAIChunk["choices"]>[number], out: SseEvent[]): void {
     const reasoning = reasoningText(choice.delta?.reasoning_content ?? choice.delta?.reasoning);
-    if (reasoning) yield* this.reasoning(reasoning);
-    if (choice.delta?.content) yield* this.text(choice.delta.content);
-    for (const call of choice.delta?.tool_calls ?? []) yield* this.tool(call);
+    if (reasoning) this.reasoning(reasoning, out);
+    if (choice.delta?.content) this.text(choice.delta.content, out);
+    for (const call of choice.delta?.tool_calls ?? []) this.tool(call, out);
   }
 
-  *finish(): Generator<SseEvent> {
-    yield* this.close();
+  finish(): SseEvent[] {
+    const out: SseEvent[] = [];
+    this.close(out);
     if (this.options.compaction) {
       const item = compactionItem(this.summaryText, this.options.id);
-      yield this.event("response.output_item.added", { output_index: 0, item });
-      yield this.event("response.output_item.done", { output_index: 0, item });
+      this.emit(out, "response.output_item.added", { output_index: 0, item });
+      this.emit(out, "response.output_item.done", { output_index: 0, item });
       this.compacted = item;
     }
     const state = responseStatus(this.finishReason);
     const response = this.envelope(state.status, responsesUsage(this.usage), state.incompleteReason);
     // Stored before `response.completed` leaves: a client may chain on it the moment it reads it.
     this.options.onResponse?.(response);
-    yield this.event(state.status === "completed" ? "response.completed" : "response.incomplete", {
+    this.emit(out, state.status === "completed" ? "response.completed" : "response.incomplete", {
       response,
     });
+    return out;
   }
 
   /** The Responses `error` event: OpenAI's `code`, `message` and `param`, numbered in sequence. */
@@ -135,40 +141,40 @@ export class ResponsesStreamWriter implements StreamWriter<OpenAIChunk> {
   }
 
   /** A chat server's reasoning text as a `reasoning` item with one summary part. */
-  private *reasoning(delta: string): Generator<SseEvent> {
+  private reasoning(delta: string, out: SseEvent[]): void {
     if (this.current?.kind !== "reasoning") {
-      yield* this.close();
+      this.close(out);
       const item = this.open("reasoning", reasoningItemId(this.options.id), "", { name: "", custom: false });
-      yield this.event("response.output_item.added", {
+      this.emit(out, "response.output_item.added", {
         output_index: item.outputIndex,
         item: this.itemBody(item),
       });
-      yield this.event("response.reasoning_summary_part.added", {
+      this.emit(out, "response.reasoning_summary_part.added", {
         ...this.summary(item),
         part: summaryPart(""),
       });
     }
     const item = this.current as OpenItem;
     item.text += delta;
-    yield this.event("response.reasoning_summary_text.delta", { ...this.summary(item), delta });
+    this.emit(out, "response.reasoning_summary_text.delta", { ...this.summary(item), delta });
   }
 
-  private *text(delta: string): Generator<SseEvent> {
+  private text(delta: string, out: SseEvent[]): void {
     if (this.current?.kind !== "message") {
-      yield* this.close();
+      this.close(out);
       const item = this.open("message", messageItemId(this.options.id), "", { name: "", custom: false });
-      yield this.event("response.output_item.added", {
+      this.emit(out, "response.output_item.added", {
         output_index: item.outputIndex,
         item: messageItem(item.itemId, "", "in_progress"),
       });
-      yield this.event("response.content_part.added", { ...this.at(item), part: outputTextPart("") });
+      this.emit(out, "response.content_part.added", { ...this.at(item), part: outputTextPart("") });
     }
     const item = this.current as OpenItem;
     item.text += delta;
-    yield this.event("response.output_text.delta", { ...this.at(item), delta, logprobs: [] });
+    out.push(this.textDelta(item, delta));
   }
 
-  private *tool(call: ToolDelta): Generator<SseEvent> {
+  private tool(call: ToolDelta, out: SseEvent[]): void {
     let state = this.calls.get(call.index);
     if (!state) {
       state = { pending: "" };
@@ -180,13 +186,13 @@ export class ResponsesStreamWriter implements StreamWriter<OpenAIChunk> {
     if (state.item) {
       state.item.text += args;
       if (args && !state.item.tool.custom) {
-        yield this.event("response.function_call_arguments.delta", { ...this.ref(state.item), delta: args });
+        this.emit(out, "response.function_call_arguments.delta", { ...this.ref(state.item), delta: args });
       }
       return;
     }
     state.pending += args;
     if (!state.name) return; // some servers send the name after the first fragments
-    yield* this.close();
+    this.close(out);
     const n = this.items.filter((i) => i.kind === "tool").length;
     const callId = state.id ?? `call_${crypto.randomUUID().replaceAll("-", "")}`;
     const item = this.open(
@@ -196,13 +202,13 @@ export class ResponsesStreamWriter implements StreamWriter<OpenAIChunk> {
       this.names.target(state.name),
     );
     state.item = item;
-    yield this.event("response.output_item.added", {
+    this.emit(out, "response.output_item.added", {
       output_index: item.outputIndex,
       item: this.itemBody(item),
     });
     const pending = state.pending;
     state.pending = "";
-    if (pending) yield* this.tool({ index: call.index, function: { arguments: pending } });
+    if (pending) this.tool({ index: call.index, function: { arguments: pending } }, out);
   }
 
   private open(kind: OpenItem["kind"], itemId: string, callId: string, tool: ToolTarget): OpenItem {
@@ -212,32 +218,32 @@ export class ResponsesStreamWriter implements StreamWriter<OpenAIChunk> {
     return item;
   }
 
-  private *close(): Generator<SseEvent> {
+  private close(out: SseEvent[]): void {
     const item = this.current;
     if (!item) return;
     this.current = undefined;
     item.closed = true;
     if (item.kind === "reasoning") {
-      yield this.event("response.reasoning_summary_text.done", { ...this.summary(item), text: item.text });
-      yield this.event("response.reasoning_summary_part.done", {
+      this.emit(out, "response.reasoning_summary_text.done", { ...this.summary(item), text: item.text });
+      this.emit(out, "response.reasoning_summary_part.done", {
         ...this.summary(item),
         part: summaryPart(item.text),
       });
     } else if (item.kind === "message") {
-      yield this.event("response.output_text.done", { ...this.at(item), text: item.text, logprobs: [] });
-      yield this.event("response.content_part.done", { ...this.at(item), part: outputTextPart(item.text) });
+      this.emit(out, "response.output_text.done", { ...this.at(item), text: item.text, logprobs: [] });
+      this.emit(out, "response.content_part.done", { ...this.at(item), part: outputTextPart(item.text) });
     } else if (item.tool.custom) {
       const input = customInput(item.text);
-      yield this.event("response.custom_tool_call_input.delta", { ...this.ref(item), delta: input });
-      yield this.event("response.custom_tool_call_input.done", { ...this.ref(item), input });
+      this.emit(out, "response.custom_tool_call_input.delta", { ...this.ref(item), delta: input });
+      this.emit(out, "response.custom_tool_call_input.done", { ...this.ref(item), input });
     } else {
-      yield this.event("response.function_call_arguments.done", {
+      this.emit(out, "response.function_call_arguments.done", {
         ...this.ref(item),
         name: item.tool.name,
         arguments: item.text,
       });
     }
-    yield this.event("response.output_item.done", {
+    this.emit(out, "response.output_item.done", {
       output_index: item.outputIndex,
       item: this.itemBody(item),
     });
@@ -276,6 +282,23 @@ export class ResponsesStreamWriter implements StreamWriter<OpenAIChunk> {
 
   private at(item: OpenItem) {
     return { ...this.ref(item), content_index: 0 };
+  }
+
+  /**
+   * The everyday event, a text delta, written as its JSON: the bytes `event` would write for the
+   * same fields (in the same order), with only the id and the text serialised.
+   */
+  private textDelta(item: OpenItem, delta: string): SseEvent {
+    const type = "response.output_text.delta";
+    const at = `"item_id":${JSON.stringify(item.itemId)},"output_index":${item.outputIndex},"content_index":0`;
+    return {
+      event: type,
+      data: `{"type":"${type}","sequence_number":${this.sequence++},${at},"delta":${JSON.stringify(delta)},"logprobs":[]}`,
+    };
+  }
+
+  private emit(out: SseEvent[], type: string, fields: JsonObject): void {
+    out.push(this.event(type, fields));
   }
 
   private event(type: string, fields: JsonObject): SseEvent {

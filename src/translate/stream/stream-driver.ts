@@ -17,9 +17,12 @@ export type StreamRead<C> =
 export type StreamReader<C> = (event: SseEvent) => StreamRead<C>;
 
 /**
- * Writes the caller's dialect. The driver calls `start` once with the first chunk, `chunk` for
- * each chunk (the first included), then either `finish` (the upstream completed the answer) or,
- * through the front door, `error` (it failed after the first event).
+ * Writes the caller's dialect. The loop (`StreamTranslation`) calls `start` once with the first
+ * chunk, `chunk` for each chunk (the first included), then either `finish` (the upstream completed
+ * the answer) or, through the front door, `error` (it failed after the first event). The events
+ * are taken at once, every one of them: a list is the cheapest `Iterable` to hand back (a
+ * generator a chunk showed in the translated stream's profile; docs/BENCHMARKS-HISTORY.md,
+ * session 18).
  */
 export interface StreamWriter<C> {
   start(first: C): Iterable<SseEvent>;

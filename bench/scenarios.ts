@@ -1,3 +1,5 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import type { Scenario } from "./wrk.ts";
 
 const message = { role: "user", content: "hello from the benchmark, please echo these words back" };
@@ -54,17 +56,36 @@ export const CHAT_ON_ANTHROPIC_SCENARIOS: Scenario[] = SCENARIOS.map((s) => ({
   body: { ...(s.body as object), model: ANTHROPIC_UPSTREAM_MODEL },
 }));
 
-const FRONTS: Record<string, Scenario[]> = {
-  openai: SCENARIOS,
-  anthropic: ANTHROPIC_SCENARIOS,
-  responses: RESPONSES_SCENARIOS,
-  "chat-anthropic": CHAT_ON_ANTHROPIC_SCENARIOS,
+/** A recorded client's request (src/translate/fixtures/clients), its model the bench's. */
+function recorded(file: string): { path: string; body: Record<string, unknown> } {
+  const text = readFileSync(join(import.meta.dir, "../src/translate/fixtures/clients", file), "utf8");
+  const fixture = JSON.parse(text) as { path: string; body: Record<string, unknown> };
+  return { path: fixture.path.replace(/\?.*$/, ""), body: { ...fixture.body, model: "bench-model" } };
+}
+/** The two loads as real agents send them: a recorded request of ~50 KB (tools, instructions, history). */
+const recordedScenarios = (file: string): Scenario[] => {
+  const { path, body } = recorded(file);
+  return [
+    { name: "non-stream", path, body: { ...body, stream: false } },
+    { name: "stream", path, body: { ...body, stream: true } },
+  ];
+};
+
+/** Each front's scenarios (made when named: the recorded ones read their files). */
+const FRONTS: Record<string, () => Scenario[]> = {
+  openai: () => SCENARIOS,
+  anthropic: () => ANTHROPIC_SCENARIOS,
+  responses: () => RESPONSES_SCENARIOS,
+  "chat-anthropic": () => CHAT_ON_ANTHROPIC_SCENARIOS,
+  codex: () => recordedScenarios("codex-0.169.0-default.json"),
+  "claude-code": () => recordedScenarios("claude-code-2.1.328-default.json"),
 };
 
 /**
  * The scenarios `--front` names: a front door or a comma-separated list of them, `openai` (the
  * default loads), `anthropic` (the same through `/v1/messages`), `responses` (a Codex-like turn
- * through `/v1/responses`), `chat-anthropic` (the OpenAI loads on an Anthropic upstream); `both`
+ * through `/v1/responses`), `chat-anthropic` (the OpenAI loads on an Anthropic upstream), `codex`
+ * and `claude-code` (their recorded requests, ~56 and ~49 KB, to `/v1/responses` and `/v1/messages`); `both`
  * is `openai,anthropic`, `all` every one. With more than one, every front but `openai` prefixes
  * its scenarios' names (`anthropic-stream`). Throws for another name.
  */
@@ -72,7 +93,7 @@ export function frontScenarios(front: string): Scenario[] {
   const names =
     front === "both" ? ["openai", "anthropic"] : front === "all" ? Object.keys(FRONTS) : front.split(",");
   return names.flatMap((name) => {
-    const scenarios = FRONTS[name];
+    const scenarios = FRONTS[name]?.();
     if (!scenarios)
       throw new Error(`--front: ${Object.keys(FRONTS).join(", ")}, both or all (comma-separated)`);
     return names.length === 1 || name === "openai"

@@ -1,5 +1,6 @@
 import type { z } from "zod";
 import { badRequest, upstreamError } from "../core/gateway-error.ts";
+import { acceptsUnchanged } from "./accepts-unchanged.ts";
 
 /**
  * Which side a body came from decides the blame: a bad client request is a 400, a body an
@@ -7,8 +8,13 @@ import { badRequest, upstreamError } from "../core/gateway-error.ts";
  */
 export type BodySide = "request" | "upstream";
 
-/** Validates `body` with `schema`, naming the first offending path in the error message. */
+/**
+ * Validates `body` with `schema`, naming the first offending path in the error message. A body
+ * zod would read unchanged is taken as it is (accepts-unchanged.ts judges that without copying);
+ * zod reads the rest, and words the refusals.
+ */
 export function parseBody<S extends z.ZodType>(schema: S, body: unknown, side: BodySide): z.infer<S> {
+  if (acceptsUnchanged(schema, body) === true) return body as z.infer<S>;
   const result = schema.safeParse(body);
   if (result.success) return result.data;
   const issue = result.error.issues[0];

@@ -1,6 +1,6 @@
 import type { JsonObject } from "../../core/dialect.ts";
-import { parseToolArguments } from "../parse-body.ts";
-import { readChatResponse } from "../plain-chat-response.ts";
+import { openAIChatResponse } from "../openai-schema.ts";
+import { parseBody, parseToolArguments } from "../parse-body.ts";
 import { openAIUsageToAnthropic } from "../usage-mapping.ts";
 import { reasoningText } from "./messages-stream-writer.ts";
 import { anthropicStopReason } from "./stop-reason.ts";
@@ -16,7 +16,7 @@ export function anthropicMessageId(chatId: string | undefined): string {
  * `n`). Tool-call arguments that are not a JSON object become `{}`.
  */
 export function chatResponseToMessages(body: JsonObject, requestedModel: string): JsonObject {
-  const chat = readChatResponse(body);
+  const chat = parseBody(openAIChatResponse, body, "upstream");
   const choice = chat.choices[0];
   const content: JsonObject[] = [];
   const message = choice?.message;

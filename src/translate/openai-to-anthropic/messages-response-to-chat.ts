@@ -1,5 +1,6 @@
 import type { JsonObject } from "../../core/dialect.ts";
-import { readMessagesResponse } from "../plain-messages-response.ts";
+import { anthropicResponse } from "../anthropic-schema.ts";
+import { parseBody } from "../parse-body.ts";
 import { anthropicUsageToOpenAI } from "../usage-mapping.ts";
 import { openAIFinishReason } from "./finish-reason.ts";
 
@@ -17,7 +18,7 @@ export function messagesResponseToChat(
   requestedModel: string,
   created = Math.floor(Date.now() / 1000),
 ): JsonObject {
-  const message = readMessagesResponse(body);
+  const message = parseBody(anthropicResponse, body, "upstream");
   let text = "";
   const toolCalls: JsonObject[] = [];
   for (const block of message.content) {

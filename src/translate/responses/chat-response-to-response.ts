@@ -1,6 +1,7 @@
 import type { JsonObject } from "../../core/dialect.ts";
 import { reasoningText } from "../anthropic-to-openai/messages-stream-writer.ts";
-import { readChatResponse } from "../plain-chat-response.ts";
+import { openAIChatResponse } from "../openai-schema.ts";
+import { parseBody } from "../parse-body.ts";
 import {
   functionCallItem,
   functionCallItemId,
@@ -30,7 +31,7 @@ export function chatResponseToResponse(
   id: string,
   tools: ToolNames = new ToolNames(),
 ): JsonObject {
-  const body = readChatResponse(chat);
+  const body = parseBody(openAIChatResponse, chat, "upstream");
   const choice = body.choices[0];
   const output: JsonObject[] = [];
   const reasoning = reasoningText(choice?.message.reasoning_content ?? choice?.message.reasoning);

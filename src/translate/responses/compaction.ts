@@ -1,5 +1,6 @@
 import type { JsonObject } from "../../core/dialect.ts";
-import { readChatResponse } from "../plain-chat-response.ts";
+import { openAIChatResponse } from "../openai-schema.ts";
+import { parseBody } from "../parse-body.ts";
 import { responsesUsage } from "./response-envelope.ts";
 
 /**
@@ -36,11 +37,11 @@ export function compactionItem(summary: string, id: string): JsonObject {
 
 /** The summary text of a chat answer to COMPACT_PROMPT. */
 export const summaryOf = (chat: JsonObject): string =>
-  readChatResponse(chat).choices[0]?.message.content ?? "";
+  parseBody(openAIChatResponse, chat, "upstream").choices[0]?.message.content ?? "";
 
 /** The `response.compaction` object for a chat answer that holds the summary. */
 export function compactionResponse(chat: JsonObject, id: string): JsonObject {
-  const body = readChatResponse(chat);
+  const body = parseBody(openAIChatResponse, chat, "upstream");
   return {
     id,
     object: "response.compaction",

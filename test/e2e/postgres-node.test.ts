@@ -8,6 +8,7 @@
 import { beforeAll, describe, expect, test } from "bun:test";
 import OpenAI from "openai";
 import { auditRecords, createKey } from "./harness/admin-api.ts";
+import { allAuditRows } from "./harness/audit-kit.ts";
 import { gatewayFixture } from "./harness/gateway-fixture.ts";
 import { expectKillKept, killWhenCommitted } from "./harness/kill-when-committed.ts";
 import { backgroundLoad, burst, type ChatInit, chatAt } from "./harness/node-load.ts";
@@ -228,14 +229,17 @@ describe("a worker connected to the node", () => {
     });
     expect(inFlight.status).toBe(200);
     const reading = inFlight.text().catch((error: unknown) => String(error));
-    // Few enough for one page of /admin/api/audit.
-    const load = backgroundLoad((_turn, id) => chat(key, { id }), { prefix: "kill", max: 900 });
-    const killLoad = () => auditRecords(admin(), { key: "kill-load" });
+    // Not capped: the kill must find it still sending however long the rows take to commit.
+    const load = backgroundLoad((_turn, id) => chat(key, { id }), { prefix: "kill" });
+    const killLoad = async (startedBefore?: number) =>
+      (await allAuditRows(admin(), `key=kill-load${startedBefore ? `&to=${startedBefore}` : ""}`)).map(
+        (r) => r.requestId,
+      );
     let acknowledged: string[] = [];
     try {
       await waitFor("load to build up", () => load.answered.size >= 100, 30_000);
-      acknowledged = await killWhenCommitted(gw.proc, load.answered.keys(), async () =>
-        (await killLoad()).map((r) => r.requestId),
+      acknowledged = await killWhenCommitted(gw.proc, load.answered.keys(), (answeredBy) =>
+        killLoad(answeredBy + 1),
       );
     } finally {
       await load.stop();
@@ -251,11 +255,7 @@ describe("a worker connected to the node", () => {
     expect(served.status).toBe(200);
     // RELIABILITY.md: a kill loses at most the records still in the writer's queue or in the
     // batch being sent; every committed batch is in the database.
-    expectKillKept(
-      (await killLoad()).map((r) => r.requestId),
-      load.sent,
-      acknowledged,
-    );
+    expectKillKept(await killLoad(), load.sent, acknowledged);
     const worker = await waitFor("the row of the request after the restart", async () =>
       (await auditRecords(admin())).find((r) => r.requestId === "after-kill"),
     );

@@ -1,16 +1,17 @@
 import { Database } from "bun:sqlite";
 import type { AuditRecord } from "../../../src/audit/audit-record.ts";
+import type { AdminTarget } from "./admin-api.ts";
 import type { GatewayProcess } from "./spawn-gateway.ts";
 
 /** GET an admin API path with the bootstrap admin key; throws on a non-2xx answer. */
-export async function adminGet<T>(gw: GatewayProcess, path: string): Promise<T> {
+export async function adminGet<T>(gw: AdminTarget, path: string): Promise<T> {
   const response = await fetch(`${gw.url}${path}`, { headers: { authorization: `Bearer ${gw.adminKey}` } });
   if (!response.ok) throw new Error(`GET ${path}: ${response.status} ${await response.text()}`);
   return (await response.json()) as T;
 }
 
 /** Every audit row of the running gateway (all pages), newest first. */
-export async function allAuditRows(gw: GatewayProcess, query = ""): Promise<AuditRecord[]> {
+export async function allAuditRows(gw: AdminTarget, query = ""): Promise<AuditRecord[]> {
   const rows: AuditRecord[] = [];
   let cursor: string | null = null;
   do {

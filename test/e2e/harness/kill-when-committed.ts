@@ -6,6 +6,9 @@ import { waitFor } from "./wait-for.ts";
  * SIGKILL a gateway under load at a moment the test can reason about without a clock: once every
  * request answered so far (`answered`, read now) has its row committed, as the store reads it
  * (`committedIds`: a second handle on the database, or the admin API, never the writer's queue).
+ * `committedIds` is given the moment `answered` was read (`Date.now()`): every request in it
+ * started no later (the gateway stamps a request's start with the same clock), so a read can stop
+ * there (`to`) rather than page through the whole load on every poll.
  * The load keeps running through the wait and the kill, so the kill still lands with rows queued
  * and a batch in flight. Returns the requests acknowledged before it: their rows must survive.
  *
@@ -17,13 +20,14 @@ import { waitFor } from "./wait-for.ts";
 export async function killWhenCommitted(
   proc: Subprocess,
   answered: Iterable<string>,
-  committedIds: () => Promise<Iterable<string>> | Iterable<string>,
+  committedIds: (answeredBy: number) => Promise<Iterable<string>> | Iterable<string>,
 ): Promise<string[]> {
   const acknowledged = [...answered];
+  const answeredBy = Date.now();
   await waitFor(
     "the rows of the requests answered so far to be committed",
     async () => {
-      const committed = new Set(await committedIds());
+      const committed = new Set(await committedIds(answeredBy));
       return acknowledged.every((id) => committed.has(id));
     },
     20_000,

@@ -5,6 +5,8 @@ import { acceptsUnchanged } from "./accepts-unchanged.ts";
 import { anthropicRequest, anthropicResponse, anthropicStreamEvent } from "./anthropic-schema.ts";
 import { jsonFixture, sseFixture } from "./fixtures/load-fixture.ts";
 import { openAIChatRequest, openAIChatResponse, openAIChunk } from "./openai-schema.ts";
+import { converseResponse, converseStreamPayload } from "./openai-to-bedrock/converse-schema.ts";
+import { geminiResponse } from "./openai-to-gemini/gemini-schema.ts";
 import { responsesItem, responsesRequest } from "./responses/responses-schema.ts";
 
 const client = (name: string) => jsonFixture(`clients/${name}.json`).body as JsonObject;
@@ -63,6 +65,19 @@ const CASES: [string, z.ZodType, unknown[]][] = [
     [...events("anthropic/message-tool-use.sse.txt"), ...events("anthropic/message-error.sse.txt")],
   ],
   ["openAIChunk", openAIChunk, events("openai/chat-tool-calls.sse.txt")],
+  [
+    "geminiResponse",
+    geminiResponse,
+    [...events("gemini/stream-text.sse.txt"), jsonFixture("gemini/generate-content-tool.json")],
+  ],
+  [
+    "converseStreamPayload",
+    converseStreamPayload,
+    (jsonFixture("bedrock/converse-stream-tool-use.json") as unknown as { payload: unknown }[]).map(
+      (e) => e.payload,
+    ),
+  ],
+  ["converseResponse", converseResponse, [jsonFixture("bedrock/converse-tool-use.json")]],
 ];
 
 /** The verdict must be zod's answer wherever it gives one: taken and read unchanged, or refused. */

@@ -9,13 +9,21 @@ import { acceptsUnchanged } from "./accepts-unchanged.ts";
 export type BodySide = "request" | "upstream";
 
 /**
- * Validates `body` with `schema`, naming the first offending path in the error message. A body
- * zod would read unchanged is taken as it is (accepts-unchanged.ts judges that without copying);
- * zod reads the rest, and words the refusals.
+ * `schema.safeParse(body)`, without zod's walk and copy where zod would read `body` unchanged
+ * (accepts-unchanged.ts judges that, and answers for most bodies and events): the value itself is
+ * then the reading.
  */
+export function safeParseBody<S extends z.ZodType>(
+  schema: S,
+  body: unknown,
+): z.ZodSafeParseResult<z.infer<S>> {
+  if (acceptsUnchanged(schema, body) === true) return { success: true, data: body as z.infer<S> };
+  return schema.safeParse(body);
+}
+
+/** Validates `body` with `schema` (as `safeParseBody`), naming the first offending path in the error message. */
 export function parseBody<S extends z.ZodType>(schema: S, body: unknown, side: BodySide): z.infer<S> {
-  if (acceptsUnchanged(schema, body) === true) return body as z.infer<S>;
-  const result = schema.safeParse(body);
+  const result = safeParseBody(schema, body);
   if (result.success) return result.data;
   const issue = result.error.issues[0];
   const path = issue?.path.length ? issue.path.map(String).join(".") : "body";

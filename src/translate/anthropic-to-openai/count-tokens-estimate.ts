@@ -17,6 +17,9 @@ function tokenizer(): Promise<Counter> {
   return counter;
 }
 
+/** A count_tokens request: a messages request without `max_tokens` (made once, so its judge is too). */
+const countTokensRequest = anthropicRequest.omit({ max_tokens: true });
+
 /**
  * `POST /v1/messages/count_tokens` for a route whose upstream has no such endpoint (an
  * OpenAI-type server): an estimate with a real tokenizer over everything the model would read —
@@ -24,7 +27,7 @@ function tokenizer(): Promise<Counter> {
  * tokenizers differ, so this is close, not exact; the answer is never a 400.
  */
 export async function estimateInputTokens(body: JsonObject): Promise<JsonObject> {
-  const request = parseBody(anthropicRequest.omit({ max_tokens: true }), body, "request");
+  const request = parseBody(countTokensRequest, body, "request");
   const count = await tokenizer();
   let tokens = 0;
   const add = (value: unknown) => {

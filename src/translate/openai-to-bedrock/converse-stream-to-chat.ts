@@ -3,7 +3,7 @@ import { errorEvent } from "../../core/error-wire.ts";
 import { type GatewayError, upstreamError } from "../../core/gateway-error.ts";
 import type { SseEvent } from "../../core/sse.ts";
 import { ChatChunkBuilder } from "../chat-chunk-builder.ts";
-import { parseEventData } from "../parse-body.ts";
+import { parseEventData, safeParseBody } from "../parse-body.ts";
 import type { StreamRead, StreamWriter } from "../stream/stream-driver.ts";
 import { type ConverseStreamPayload, type ConverseUsage, converseStreamPayload } from "./converse-schema.ts";
 import { converseUsageToOpenAI, finishReasonOfConverse } from "./converse-usage.ts";
@@ -24,7 +24,7 @@ export interface ConverseEvent {
  * as data). Exception frames never get here: the frame decoder throws them as errors.
  */
 export function readConverseEvent(event: SseEvent): StreamRead<ConverseEvent> {
-  const payload = converseStreamPayload.safeParse(parseEventData(event.data));
+  const payload = safeParseBody(converseStreamPayload, parseEventData(event.data));
   if (!payload.success) throw upstreamError("upstream sent an unreadable stream event");
   return { kind: "chunk", chunk: { type: event.event ?? "", payload: payload.data } };
 }

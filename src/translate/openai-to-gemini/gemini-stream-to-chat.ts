@@ -4,7 +4,7 @@ import { type GatewayError, upstreamError } from "../../core/gateway-error.ts";
 import { readOpenAIError } from "../../core/openai-errors.ts";
 import type { SseEvent } from "../../core/sse.ts";
 import { ChatChunkBuilder } from "../chat-chunk-builder.ts";
-import { parseEventData } from "../parse-body.ts";
+import { parseEventData, safeParseBody } from "../parse-body.ts";
 import { inBandError } from "../stream/in-band-error.ts";
 import type { StreamRead, StreamWriter } from "../stream/stream-driver.ts";
 import { toolCallOf } from "./gemini-response-to-chat.ts";
@@ -21,7 +21,7 @@ export function readGeminiEvent(event: SseEvent): StreamRead<GeminiResponse> {
   const body = parseEventData(event.data);
   if (typeof body === "object" && body !== null && "error" in body && readOpenAIError(body))
     return { kind: "error", error: inBandError("openai", body) };
-  const parsed = geminiResponse.safeParse(body);
+  const parsed = safeParseBody(geminiResponse, body);
   if (!parsed.success) throw upstreamError("upstream sent an unreadable stream event");
   return { kind: "chunk", chunk: parsed.data };
 }

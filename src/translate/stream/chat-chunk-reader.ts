@@ -1,7 +1,7 @@
 import { upstreamError } from "../../core/gateway-error.ts";
 import type { SseEvent } from "../../core/sse.ts";
 import { type OpenAIChunk, openAIChunk } from "../openai-schema.ts";
-import { parseEventData } from "../parse-body.ts";
+import { parseEventData, safeParseBody } from "../parse-body.ts";
 import { usageFromOpenAI } from "../usage-mapping.ts";
 import { inBandError } from "./in-band-error.ts";
 import { plainChatChunk } from "./plain-chat-chunk.ts";
@@ -22,7 +22,7 @@ export function readChatChunk(event: SseEvent): StreamRead<OpenAIChunk> {
 
 /** zod's reading of a chunk the hand check left. */
 function judged(body: unknown): OpenAIChunk {
-  const chunk = openAIChunk.safeParse(body);
+  const chunk = safeParseBody(openAIChunk, body);
   if (!chunk.success) throw upstreamError("upstream sent an unreadable stream chunk");
   return chunk.data;
 }

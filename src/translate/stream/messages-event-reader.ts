@@ -1,7 +1,7 @@
 import { upstreamError } from "../../core/gateway-error.ts";
 import type { SseEvent } from "../../core/sse.ts";
 import { type AnthropicStreamEvent, anthropicStreamEvent } from "../anthropic-schema.ts";
-import { parseEventData } from "../parse-body.ts";
+import { parseEventData, safeParseBody } from "../parse-body.ts";
 import { usageFromAnthropic } from "../usage-mapping.ts";
 import { inBandError } from "./in-band-error.ts";
 import { plainMessagesEvent } from "./plain-messages-event.ts";
@@ -27,7 +27,7 @@ export function readMessagesEvent(event: SseEvent): StreamRead<AnthropicStreamEv
 
 /** zod's reading of an event the hand check left; undefined for an unreadable `ping` (skipped). */
 function judged(body: unknown, event: SseEvent): AnthropicStreamEvent | undefined {
-  const parsed = anthropicStreamEvent.safeParse(body);
+  const parsed = safeParseBody(anthropicStreamEvent, body);
   if (parsed.success) return parsed.data;
   if (event.event === "ping") return undefined;
   throw upstreamError("upstream sent an unreadable stream event");

@@ -318,7 +318,7 @@ describe("three nodes on one PostgreSQL and one Redis", () => {
       const page = await (await browser).newPage();
       // Each step fails on its own with a named error before the test's deadline can (an overrun
       // deadline would take the file's processes with it, above): the launch's own 30 s, then nine
-      // steps of at most 10 s each (the nine took 1.4-3.5 s in all at load 11-15).
+      // steps of at most 10 s each (the nine took 2.2-3.4 s in all at load 11-15).
       page.setDefaultTimeout(10_000);
       try {
         await page.goto(`${node(A).url}/admin/`);

@@ -1,21 +1,11 @@
-import type { ChunkSource } from "../core/chunk-source.ts";
 import { type GatewayError, toGatewayError, upstreamError } from "../core/gateway-error.ts";
 import { encodeSse, SseDecoder, type SseEvent } from "../core/sse.ts";
 import type { UpstreamEvents } from "../providers/http/read-reply.ts";
-import type { BodyRead, ByteFeed } from "../providers/http/streamed-answer.ts";
+import type { BodyRead } from "../providers/http/streamed-answer.ts";
 import type { EventSink, StreamTranslation } from "../translate/stream/stream-translation.ts";
 import type { Attempt } from "./attempt.ts";
 import { reportsError } from "./event-chunks.ts";
-import { midStreamFailure, releaseUpstream } from "./release-upstream.ts";
-import type { ReadStep } from "./stepped-reads.ts";
-
-/** Called as a method of the object (the router's attempt is one: routing/route-attempt.ts). */
-export interface TranslatedRelayOptions {
-  /** Called once, however the relay ends: with the failure when it failed. */
-  done(error?: GatewayError): void;
-}
-
-type Out = Uint8Array | undefined;
+import { type RelayEnd, type RelayOut, UpstreamRelay } from "./upstream-relay.ts";
 
 const encoder = new TextEncoder();
 
@@ -29,34 +19,20 @@ const encoder = new TextEncoder();
  * fail over; after it the idle bound applies, re-armed by every read that makes client bytes.
  * The relay is also the committed answer itself, and the translation's sink.
  */
-export class TranslatedRelay implements ChunkSource, EventSink, ReadStep<BodyRead, Out | Promise<Out>> {
-  readonly kind = "stream";
-  readonly chunks: ChunkSource = this;
-  drained = false;
+export class TranslatedRelay extends UpstreamRelay implements EventSink {
   reported: GatewayError | undefined;
   private readonly decoder: SseDecoder;
   /** The caller's events written since the last hand-out, as wire text. */
   private text = "";
-  private primed: Uint8Array | undefined;
-  private closed = false;
-  /** A failure found after bytes before it were written: thrown on the next read. */
-  private failAfter: GatewayError | undefined;
-  /** The body's end, asked for after the end marker and still to come (`endAfter`). */
-  private upcoming: Promise<BodyRead> | undefined;
-
-  private readonly feed: ByteFeed;
-  /** Names the upstream in error messages. */
-  private readonly provider: string;
 
   constructor(
     upstream: UpstreamEvents,
-    private readonly attempt: Attempt,
+    attempt: Attempt,
     private readonly translation: StreamTranslation<unknown>,
     readonly errorEvent: (error: GatewayError) => SseEvent,
-    private readonly options: TranslatedRelayOptions,
+    end: RelayEnd,
   ) {
-    this.feed = upstream.body;
-    this.provider = upstream.provider;
+    super(upstream.body, attempt, upstream.provider, end);
     this.decoder = new SseDecoder(upstream.maxSseLine);
   }
 
@@ -68,86 +44,8 @@ export class TranslatedRelay implements ChunkSource, EventSink, ReadStep<BodyRea
       this.reported = upstreamError("the stream ended with an error event");
   }
 
-  /** Reads until the first translated bytes are in: the relay itself when no read had to wait. */
-  start(): TranslatedRelay | Promise<TranslatedRelay> {
-    const first = this.read();
-    return first instanceof Promise ? first.then((bytes) => this.primedWith(bytes)) : this.primedWith(first);
-  }
-
-  private primedWith(first: Out): TranslatedRelay {
-    this.primed = first;
-    if (!this.closed) {
-      this.attempt.waiting(false);
-      this.attempt.arm("idle", this.attempt.timeouts.idleMs);
-    }
-    return this;
-  }
-
-  next(): Promise<Out> {
-    const primed = this.ready();
-    if (primed) return Promise.resolve(primed);
-    try {
-      const out = this.read();
-      return out instanceof Promise ? out : Promise.resolve(out);
-    } catch (error) {
-      return Promise.reject(error);
-    }
-  }
-
-  ready(): Uint8Array | undefined {
-    const primed = this.primed;
-    this.primed = undefined;
-    return primed;
-  }
-
-  cancel(): void {
-    this.close();
-  }
-
-  private read(): Out | Promise<Out> {
-    const failure = this.failAfter;
-    if (failure) {
-      this.failAfter = undefined;
-      throw failure;
-    }
-    if (this.closed) return undefined;
-    this.attempt.waiting(true);
-    const upcoming = this.upcoming;
-    this.upcoming = undefined;
-    return this.goOn(upcoming);
-  }
-
-  /** Takes reads until there are bytes for the client or the stream's end; one still to come is waited for. */
-  private goOn(read: BodyRead | Promise<BodyRead> | undefined): Out | Promise<Out> {
-    try {
-      let next = read ?? this.feed.readMany();
-      while (true) {
-        if (next instanceof Promise) return this.attempt.readThen(next, this);
-        const out = this.step(next);
-        if (out !== null) return out;
-        next = this.feed.readMany();
-      }
-    } catch (error) {
-      // A read that threw where it should have rejected fails as one that rejects (a failure the
-      // step found has closed the relay already, and passes through as it is).
-      throw this.failed(error);
-    }
-  }
-
-  /** A read waited for is in (the relay is the read's step). */
-  arrived(read: BodyRead): Out | Promise<Out> {
-    return this.goOn(read);
-  }
-
-  /** A read failed (or the attempt ended): the relay closes, with what the failure means. */
-  failed(error: unknown): GatewayError {
-    const failure = midStreamFailure(this.attempt, error, this.provider);
-    this.close(failure);
-    return failure;
-  }
-
   /** One upstream read: the bytes to hand out, undefined at the stream's end, null to read again. */
-  private step(read: BodyRead): Out | Promise<Out> | null {
+  protected step(read: BodyRead): RelayOut | Promise<RelayOut> | null {
     // Only the body's end was still awaited (`endAfter`): anything else after the end is not read.
     if (this.translation.done) {
       this.drained = true;
@@ -186,7 +84,7 @@ export class TranslatedRelay implements ChunkSource, EventSink, ReadStep<BodyRea
   }
 
   /** The text written since the last hand-out, encoded once. */
-  private handOut(): Out {
+  private handOut(): RelayOut {
     const text = this.text;
     if (text === "") return undefined;
     this.text = "";
@@ -194,36 +92,17 @@ export class TranslatedRelay implements ChunkSource, EventSink, ReadStep<BodyRea
   }
 
   /**
-   * The translation is over, `out` its last bytes. The upstream's body usually ends in the same
-   * read as its end marker: taken now when the body already holds its end, else after one
-   * microtask, no more (an upstream that ends its body in a write of its own after the marker
-   * still has the marker's events reach the client at once, and its end is read by the next pull,
-   * under the idle bound, so its connection can serve again): then the response closes with these
-   * bytes (`drained`). What follows the end marker other than the body's end is not read.
+   * The translation is over, `out` its last bytes: the body's end is read after them
+   * (`endAfterMarker`); what follows the end marker other than the body's end is not read.
    */
-  private ending(out: Out): Out | Promise<Out> {
+  private ending(out: RelayOut): RelayOut | Promise<RelayOut> {
     if (this.closed) {
       this.drained = true;
       return out;
     }
-    const after = this.feed.readMany();
-    if (after instanceof Promise) return this.endAfter(after, out);
-    this.drained = true;
-    this.close(undefined, after.done);
-    return out;
-  }
-
-  private async endAfter(after: Promise<BodyRead>, out: Out): Promise<Out> {
-    await null;
-    if (Bun.peek.status(after) === "fulfilled" && (Bun.peek(after) as BodyRead).done) {
-      this.drained = true;
-      this.close(undefined, true);
-      return out;
-    }
-    // Observed meanwhile, so that a failure before the next pull is not an unhandled rejection.
-    after.catch(() => {});
-    this.upcoming = after;
-    return out;
+    // Nothing left to write: the body's end is read now, and the stream ends with it.
+    if (out === undefined) return this.goOn(undefined);
+    return this.endAfterMarker(out);
   }
 
   /**
@@ -237,13 +116,5 @@ export class TranslatedRelay implements ChunkSource, EventSink, ReadStep<BodyRea
     if (!out) throw failure;
     this.failAfter = failure;
     return out;
-  }
-
-  /** `finished`: the upstream's body was read to its end (`releaseUpstream`). */
-  private close(failure?: GatewayError, finished = false): void {
-    if (this.closed) return;
-    this.closed = true;
-    releaseUpstream(this.attempt, this.feed, finished);
-    this.options.done(failure);
   }
 }

@@ -1,9 +1,9 @@
 import type { ChunkSource } from "../core/chunk-source.ts";
 import { type GatewayError, toGatewayError, upstreamError } from "../core/gateway-error.ts";
-import { encodeSse, SseDecoder, type SseEvent } from "../core/sse.ts";
-import type { UpstreamEvents } from "../providers/http/read-reply.ts";
+import { encodeSse, type SseEvent } from "../core/sse.ts";
+import type { EventDecoder, UpstreamEvents } from "../providers/http/read-reply.ts";
 import type { BodyRead, ByteFeed } from "../providers/http/streamed-answer.ts";
-import type { EventSink, StreamTranslation } from "../translate/stream/stream-translation.ts";
+import type { EventSink, EventTranslation } from "../translate/stream/stream-translation.ts";
 import type { Attempt } from "./attempt.ts";
 import { reportsError } from "./event-chunks.ts";
 import { midStreamFailure, releaseUpstream } from "./release-upstream.ts";
@@ -34,15 +34,17 @@ export class TranslatedRelay implements ChunkSource, EventSink, ReadStep<BodyRea
   readonly chunks: ChunkSource = this;
   drained = false;
   reported: GatewayError | undefined;
-  private readonly decoder: SseDecoder;
+  private readonly decoder: EventDecoder;
   /** The caller's events written since the last hand-out, as wire text. */
   private text = "";
   private primed: Uint8Array | undefined;
   private closed = false;
   /** A failure found after bytes before it were written: thrown on the next read. */
   private failAfter: GatewayError | undefined;
-  /** The body's end, asked for after the end marker and still to come (`endAfter`). */
-  private upcoming: Promise<BodyRead> | undefined;
+  /** The body's next read, asked for after the end marker (`endAfter`) or the first bytes (`endInHand`). */
+  private upcoming: BodyRead | Promise<BodyRead> | undefined;
+  /** The first read with client bytes looked for the body's end (`endInHand`). */
+  private peeked = false;
 
   private readonly feed: ByteFeed;
   /** Names the upstream in error messages. */
@@ -51,13 +53,14 @@ export class TranslatedRelay implements ChunkSource, EventSink, ReadStep<BodyRea
   constructor(
     upstream: UpstreamEvents,
     private readonly attempt: Attempt,
-    private readonly translation: StreamTranslation<unknown>,
-    readonly errorEvent: (error: GatewayError) => SseEvent,
+    private readonly translation: EventTranslation,
+    /** Undefined: the stream is in the upstream's dialect, which reports a failure its usual way. */
+    readonly errorEvent: ((error: GatewayError) => SseEvent) | undefined,
     private readonly options: TranslatedRelayOptions,
   ) {
     this.feed = upstream.body;
     this.provider = upstream.provider;
-    this.decoder = new SseDecoder(upstream.maxSseLine);
+    this.decoder = upstream.decoder();
   }
 
   /** One of the caller's events, written by the translation. */
@@ -156,7 +159,7 @@ export class TranslatedRelay implements ChunkSource, EventSink, ReadStep<BodyRea
     }
     let ended: boolean;
     try {
-      ended = read.done ? this.atEnd() : this.translate(read.value);
+      ended = read.done ? this.atEnd() : this.translate(read.value) || this.endInHand();
     } catch (error) {
       return this.failing(toGatewayError(error));
     }
@@ -175,6 +178,30 @@ export class TranslatedRelay implements ChunkSource, EventSink, ReadStep<BodyRea
     for (const chunk of chunks) {
       for (const event of this.decoder.push(chunk)) if (translation.take(event, this)) return true;
     }
+    return false;
+  }
+
+  /**
+   * A stream with no end marker (Bedrock's, Gemini's) ends with its body. After the first read
+   * that makes client bytes, what the body already holds is taken too, its end included, so that
+   * a stream whole in one read is answered whole (`drained`); a read still to come is waited for
+   * by the next pull. True when the stream's end was in hand.
+   */
+  private endInHand(): boolean {
+    if (this.text === "" || this.peeked) return false;
+    this.peeked = true;
+    let after: BodyRead | Promise<BodyRead>;
+    try {
+      after = this.feed.readMany();
+    } catch (error) {
+      throw midStreamFailure(this.attempt, error, this.provider);
+    }
+    if (after instanceof Promise) {
+      // Observed meanwhile, so that a failure before the next pull is not an unhandled rejection.
+      after.catch(() => {});
+    } else if (after.done) return this.atEnd();
+    // Bytes after these are the next pull's, its own chunk.
+    this.upcoming = after;
     return false;
   }
 

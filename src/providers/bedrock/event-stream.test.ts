@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { converseFrames, exceptionFrame } from "../../../test/fake-cloud/bedrock-wire.ts";
 import { GatewayError } from "../../core/gateway-error.ts";
-import { converseEvents } from "./event-stream.ts";
+import { ConverseEvents } from "./event-stream.ts";
 
 const answer = { text: "Hello there, general Kenobi", inputTokens: 5, outputTokens: 6 };
 const join = (frames: Uint8Array[]) => {
@@ -22,7 +22,9 @@ const streamOf = (pieces: Uint8Array[]) =>
   });
 const decode = async (pieces: Uint8Array[]) => {
   const out: string[] = [];
-  for await (const event of converseEvents("br", streamOf(pieces), new AbortController().signal)) {
+  for await (const event of new ConverseEvents("br", streamOf(pieces).getReader(), {
+    signal: new AbortController().signal,
+  })) {
     const payload = JSON.parse(event.data) as { delta?: unknown; stopReason?: unknown };
     out.push(`${event.event}:${JSON.stringify(payload.delta ?? payload.stopReason ?? "")}`);
   }

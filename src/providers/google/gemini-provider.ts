@@ -7,7 +7,7 @@ import {
   GeminiChunkWriter,
   readGeminiEvent,
 } from "../../translate/openai-to-gemini/gemini-stream-to-chat.ts";
-import { postJson } from "../http/post-json.ts";
+import { postCall } from "../http/post-json.ts";
 import { readUpstreamReply } from "../http/read-reply.ts";
 import { translatedReply } from "../http/translated-reply.ts";
 import type { Provider, ProviderCall, ProviderReply } from "../provider.ts";
@@ -46,7 +46,7 @@ export function createGoogleProvider(options: GoogleOptions): Provider {
       ...(await options.endpoint.headers()),
     };
     const upstream = { ...call, body: chatRequestToGemini(call.body) };
-    const response = await postJson(
+    const response = await postCall(
       options.name,
       options.endpoint.url(model, call.stream),
       headers,

@@ -1,8 +1,8 @@
 import { type GatewayError, toGatewayError, upstreamError } from "../core/gateway-error.ts";
-import { encodeSse, SseDecoder, type SseEvent } from "../core/sse.ts";
-import type { UpstreamEvents } from "../providers/http/read-reply.ts";
+import { encodeSse, type SseEvent } from "../core/sse.ts";
+import type { EventDecoder, UpstreamEvents } from "../providers/http/read-reply.ts";
 import type { BodyRead } from "../providers/http/streamed-answer.ts";
-import type { EventSink, StreamTranslation } from "../translate/stream/stream-translation.ts";
+import type { EventSink, EventTranslation } from "../translate/stream/stream-translation.ts";
 import type { Attempt } from "./attempt.ts";
 import { reportsError } from "./event-chunks.ts";
 import { type RelayEnd, type RelayOut, UpstreamRelay } from "./upstream-relay.ts";
@@ -21,19 +21,22 @@ const encoder = new TextEncoder();
  */
 export class TranslatedRelay extends UpstreamRelay implements EventSink {
   reported: GatewayError | undefined;
-  private readonly decoder: SseDecoder;
+  private readonly decoder: EventDecoder;
   /** The caller's events written since the last hand-out, as wire text. */
   private text = "";
+  /** The first read with client bytes looked for the body's end (`endInHand`). */
+  private peeked = false;
 
   constructor(
     upstream: UpstreamEvents,
     attempt: Attempt,
-    private readonly translation: StreamTranslation<unknown>,
-    readonly errorEvent: (error: GatewayError) => SseEvent,
+    private readonly translation: EventTranslation,
+    /** Undefined: the stream is in the upstream's dialect, which reports a failure its usual way. */
+    readonly errorEvent: ((error: GatewayError) => SseEvent) | undefined,
     end: RelayEnd,
   ) {
     super(upstream.body, attempt, upstream.provider, end);
-    this.decoder = new SseDecoder(upstream.maxSseLine);
+    this.decoder = upstream.decoder();
   }
 
   /** One of the caller's events, written by the translation. */
@@ -54,7 +57,7 @@ export class TranslatedRelay extends UpstreamRelay implements EventSink {
     }
     let ended: boolean;
     try {
-      ended = read.done ? this.atEnd() : this.translate(read.value);
+      ended = read.done ? this.atEnd() : this.translate(read.value) || this.endInHand();
     } catch (error) {
       return this.failing(toGatewayError(error));
     }
@@ -73,6 +76,30 @@ export class TranslatedRelay extends UpstreamRelay implements EventSink {
     for (const chunk of chunks) {
       for (const event of this.decoder.push(chunk)) if (translation.take(event, this)) return true;
     }
+    return false;
+  }
+
+  /**
+   * A stream with no end marker (Bedrock's, Gemini's) ends with its body. After the first read
+   * that makes client bytes, what the body already holds is taken too, its end included, so that
+   * a stream whole in one read is answered whole (`drained`); a read still to come is waited for
+   * by the next pull. True when the stream's end was in hand.
+   */
+  private endInHand(): boolean {
+    if (this.text === "" || this.peeked) return false;
+    this.peeked = true;
+    let after: BodyRead | Promise<BodyRead>;
+    try {
+      after = this.feed.readMany();
+    } catch (error) {
+      throw this.midStreamFailure(error);
+    }
+    if (after instanceof Promise) {
+      // Observed meanwhile, so that a failure before the next pull is not an unhandled rejection.
+      after.catch(() => {});
+    } else if (after.done) return this.atEnd();
+    // Bytes after these are the next pull's, its own chunk.
+    this.upcoming = after;
     return false;
   }
 

@@ -39,7 +39,7 @@ export abstract class UpstreamRelay
   protected failAfter: GatewayError | undefined;
   private primed: RelayOut;
   /** The upstream's next read, already asked for (see `endAfter`): in hand, or to come. */
-  private upcoming: BodyRead | Promise<BodyRead> | undefined;
+  protected upcoming: BodyRead | Promise<BodyRead> | undefined;
 
   constructor(
     protected readonly feed: ByteFeed,
@@ -98,12 +98,17 @@ export abstract class UpstreamRelay
 
   /** A read failed (or the attempt ended): the relay closes, with what the failure means. */
   failed(error: unknown): GatewayError {
-    const failure = this.attempt.failure(
+    const failure = this.midStreamFailure(error);
+    this.close(failure);
+    return failure;
+  }
+
+  /** A read of the upstream's body that failed (or the attempt's end while it waited), as the relay fails. */
+  protected midStreamFailure(error: unknown): GatewayError {
+    return this.attempt.failure(
       error,
       upstreamError(`upstream ${this.provider} closed the connection mid-stream`),
     );
-    this.close(failure);
-    return failure;
   }
 
   /**

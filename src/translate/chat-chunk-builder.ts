@@ -23,6 +23,14 @@ export class ChatChunkBuilder {
     return this.usageBodies(usage).map(encode);
   }
 
+  /** A stream's last events: the finish reason's chunk, the usage chunk if asked for, `[DONE]`. */
+  closing(finishReason: string, usage: JsonObject): SseEvent[] {
+    const out = [this.delta({}, finishReason)];
+    for (const body of this.usageBodies(usage)) out.push(encode(body));
+    out.push({ data: "[DONE]" });
+    return out;
+  }
+
   /**
    * The same chunks as objects, for a translation that goes on to another dialect (chat →
    * Responses) and so takes them without a JSON round trip.

@@ -339,6 +339,72 @@ describe("the Responses API on cloud routes (responses → chat → vendor)", ()
   });
 });
 
+describe("Bedrock and Gemini streams relayed a read at a time", () => {
+  const decoder = new TextDecoder();
+  const ask = (path: string, model: string) =>
+    fetch(`${gw.url}${path}`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${gw.adminKey}`, "content-type": "application/json" },
+      body: JSON.stringify({
+        model,
+        max_tokens: 100,
+        stream: true,
+        messages: [{ role: "user", content: "stream me" }],
+      }),
+    });
+  /** The answer's text in an OpenAI chat stream, or an Anthropic one. */
+  const textOf = (sse: string) =>
+    sse
+      .split("\n\n")
+      .map((event) => event.slice(event.indexOf("data: ") + 6))
+      .filter((data) => data.startsWith("{"))
+      .map((data) => {
+        const parsed = JSON.parse(data) as {
+          choices?: { delta?: { content?: string } }[];
+          delta?: { text?: string };
+        };
+        return parsed.choices?.[0]?.delta?.content ?? parsed.delta?.text ?? "";
+      })
+      .join("");
+
+  // Bedrock's call goes out on `fetch`, whose body's end is not in hand with its last bytes.
+  test.each([
+    ["gemini-flash", "/v1/chat/completions"],
+    ["vertex-flash", "/v1/messages"],
+  ] as const)("%s to %s: a stream in one upstream read is one body, with its length", async (model, path) => {
+    const response = await ask(path, model);
+    const body = await response.text();
+    expect(response.status).toBe(200);
+    expect(Number(response.headers.get("content-length"))).toBe(new TextEncoder().encode(body).length);
+    expect(textOf(body)).toBe(`Hello from ${VENDOR[model]}. You said: stream me`);
+  });
+
+  test.each([
+    ["claude-bedrock", "/v1/chat/completions"],
+    ["gemini-flash", "/v1/chat/completions"],
+    ["nova", "/v1/messages"],
+    ["gemini-flash", "/v1/messages"],
+  ] as const)(
+    "%s to %s: the events before a cut leave as one chunk; the cut event comes out whole",
+    async (model, path) => {
+      const release = cloud.cutNext();
+      const response = await ask(path, model);
+      expect(response.headers.get("content-length")).toBeNull();
+      const reader = (response.body as ReadableStream<Uint8Array>).getReader();
+      const first = decoder.decode((await reader.read()).value);
+      // The two events before the cut, translated, in the one chunk the gateway wrote for that read.
+      expect(first.split("\n\n").filter((event) => event.includes("data: ")).length).toBeGreaterThanOrEqual(
+        2,
+      );
+      release();
+      let rest = "";
+      for (let read = await reader.read(); !read.done; read = await reader.read())
+        rest += decoder.decode(read.value, { stream: true });
+      expect(textOf(first + rest)).toBe(`Hello from ${VENDOR[model]}. You said: stream me`);
+    },
+  );
+});
+
 describe("vendor failures in the caller's dialect", () => {
   test("a Bedrock ValidationException is the caller's 400, with Bedrock's message", async () => {
     cloud.failNext({

@@ -44,6 +44,11 @@ export interface FakeCloud {
   readonly requests: CloudRequest[];
   /** Answers the next model call (any vendor) with this failure. */
   failNext(failure: CloudFailure): void;
+  /**
+   * The next stream (Bedrock or Gemini) is written in two writes, cut in the middle of its third
+   * event: the second once the function returned is called.
+   */
+  cutNext(): () => void;
   /** Model calls whose caller hung up before the answer ended. */
   readonly aborted: () => number;
   /** Token and credential grants issued so far, by endpoint kind. */
@@ -62,6 +67,8 @@ export async function startFakeCloud(options: FakeCloudOptions): Promise<FakeClo
   const failures: CloudFailure[] = [];
   const issued = { entra: 0, google: 0, sts: 0, container: 0 };
   let aborted = 0;
+  /** The next stream's second write waits for this (`cutNext`). */
+  let cut: Promise<void> | undefined;
   const bearerTokens = new Set<string>();
   const awsKeys = new Map<string, string>([[options.aws.accessKeyId, options.aws.secretAccessKey]]);
   const googleKey = await importSPKI(options.google.publicKeyPem, "RS256");
@@ -70,7 +77,31 @@ export async function startFakeCloud(options: FakeCloudOptions): Promise<FakeClo
   const json = (body: unknown, status = 200, headers: Record<string, string> = {}) =>
     Response.json(body, { status, headers });
   const sse = (events: string[]) =>
-    new Response(events.join(""), { headers: { "content-type": "text/event-stream" } });
+    new Response(streamBody(events.map((event) => new TextEncoder().encode(event))), {
+      headers: { "content-type": "text/event-stream" },
+    });
+
+  /** A stream's events in one write, or two cut in the third event's middle (`cutNext`). */
+  function streamBody(events: Uint8Array[]): Uint8Array<ArrayBuffer> | ReadableStream<Uint8Array> {
+    const whole = new Uint8Array(events.reduce((n, event) => n + event.length, 0));
+    let at = 0;
+    for (const event of events) {
+      whole.set(event, at);
+      at += event.length;
+    }
+    const rest = cut;
+    cut = undefined;
+    if (!rest) return whole;
+    const middle = (events[0]?.length ?? 0) + (events[1]?.length ?? 0) + ((events[2]?.length ?? 0) >> 1);
+    return new ReadableStream<Uint8Array>({
+      async start(controller) {
+        controller.enqueue(whole.slice(0, middle));
+        await rest;
+        controller.enqueue(whole.slice(middle));
+        controller.close();
+      },
+    });
+  }
 
   function issueBearer(kind: "entra" | "google"): Response {
     issued[kind] += 1;
@@ -198,17 +229,15 @@ export async function startFakeCloud(options: FakeCloudOptions): Promise<FakeClo
         const frames = converseFrames(answer);
         if (failure?.midStream)
           frames.splice(2, frames.length - 2, exceptionFrame(failure.type, failure.message));
-        const stall = failure?.stall === true;
-        if (stall) req.signal.addEventListener("abort", () => aborted++, { once: true });
-        const stream = new ReadableStream<Uint8Array>({
+        const headers = { "content-type": "application/vnd.amazon.eventstream" };
+        if (failure?.stall !== true) return new Response(streamBody(frames), { headers });
+        req.signal.addEventListener("abort", () => aborted++, { once: true });
+        const stalled = new ReadableStream<Uint8Array>({
           start(controller) {
-            for (const frame of stall ? frames.slice(0, 2) : frames) controller.enqueue(frame);
-            if (!stall) controller.close();
+            for (const frame of frames.slice(0, 2)) controller.enqueue(frame);
           },
         });
-        return new Response(stream, {
-          headers: { "content-type": "application/vnd.amazon.eventstream" },
-        });
+        return new Response(stalled, { headers });
       }
 
       // --- Gemini API and Vertex AI
@@ -263,6 +292,11 @@ export async function startFakeCloud(options: FakeCloudOptions): Promise<FakeClo
     aborted: () => aborted,
     failNext: (failure) => {
       failures.push(failure);
+    },
+    cutNext: () => {
+      const { promise, resolve } = Promise.withResolvers<void>();
+      cut = promise;
+      return resolve;
     },
     stop: async () => {
       await server.stop(true);

@@ -7,13 +7,13 @@ import {
   ConverseChunkWriter,
   readConverseEvent,
 } from "../../translate/openai-to-bedrock/converse-stream-to-chat.ts";
-import { translateStream } from "../../translate/stream/stream-driver.ts";
 import { DEFAULT_MAX_UPSTREAM_BODY, readBounded, readErrorText } from "../http/read-bounded.ts";
+import { translatedReply } from "../http/translated-reply.ts";
 import { unreachable } from "../http/upstream-failure.ts";
 import type { Provider, ProviderCall, ProviderReply } from "../provider.ts";
 import { type AwsCredentialConfig, awsCredentialSource } from "./aws-credentials.ts";
 import { bedrockErrorMessage, bedrockFailure } from "./bedrock-errors.ts";
-import { converseEvents } from "./event-stream.ts";
+import { ConverseEvents } from "./event-stream.ts";
 
 export interface BedrockOptions {
   name: string;
@@ -90,15 +90,12 @@ export function createBedrockProvider(options: BedrockOptions): Provider {
       );
     }
     if (call.stream && response.body) {
-      const events = converseEvents(options.name, response.body, call.signal);
-      return {
-        kind: "stream",
-        events: translateStream(
-          events,
-          readConverseEvent,
-          new ConverseChunkWriter(id, model, wantsUsage(call.body)),
-        ).events,
-      };
+      const upstream = new ConverseEvents(options.name, response.body.getReader(), call);
+      return translatedReply(
+        upstream,
+        readConverseEvent,
+        new ConverseChunkWriter(id, model, wantsUsage(call.body)),
+      );
     }
     const bytes = await readBounded(
       response,

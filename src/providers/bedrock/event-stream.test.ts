@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { converseFrames, exceptionFrame } from "../../../test/fake-cloud/bedrock-wire.ts";
 import { GatewayError } from "../../core/gateway-error.ts";
-import { converseEvents } from "./event-stream.ts";
+import { ConverseDecoder, ConverseEvents } from "./event-stream.ts";
 
 const answer = { text: "Hello there, general Kenobi", inputTokens: 5, outputTokens: 6 };
 const join = (frames: Uint8Array[]) => {
@@ -22,7 +22,9 @@ const streamOf = (pieces: Uint8Array[]) =>
   });
 const decode = async (pieces: Uint8Array[]) => {
   const out: string[] = [];
-  for await (const event of converseEvents("br", streamOf(pieces), new AbortController().signal)) {
+  for await (const event of new ConverseEvents("br", streamOf(pieces).getReader(), {
+    signal: new AbortController().signal,
+  })) {
     const payload = JSON.parse(event.data) as { delta?: unknown; stopReason?: unknown };
     out.push(`${event.event}:${JSON.stringify(payload.delta ?? payload.stopReason ?? "")}`);
   }
@@ -60,5 +62,24 @@ describe("ConverseStream event-stream decoding", () => {
     const cut = await decode([bytes.subarray(0, bytes.length - 3)]).catch((e: unknown) => e);
     expect(cut).toBeInstanceOf(GatewayError);
     expect((cut as GatewayError).message).toContain("cut an event-stream frame short");
+  });
+
+  test("an exception frame after events of the same read: those events first, the failure on the next call", () => {
+    const decoder = new ConverseDecoder("br");
+    const read = join([
+      ...converseFrames(answer).slice(0, 2),
+      exceptionFrame("throttlingException", "slow down"),
+    ]);
+    expect(decoder.push(read).map((event) => event.event)).toEqual(["messageStart", "contentBlockDelta"]);
+    const error = (() => {
+      try {
+        return decoder.end();
+      } catch (thrown) {
+        return thrown;
+      }
+    })();
+    expect(error).toBeInstanceOf(GatewayError);
+    expect((error as GatewayError).retryable).toBe(true);
+    expect(decoder.end()).toEqual([]);
   });
 });

@@ -1,5 +1,8 @@
 import { GatewayError, upstreamError } from "../../core/gateway-error.ts";
 import type { SseEvent } from "../../core/sse.ts";
+import { type EventDecoder, UpstreamEvents } from "../http/read-reply.ts";
+import type { ByteFeed } from "../http/streamed-answer.ts";
+import type { ProviderCall } from "../provider.ts";
 import { bedrockFailure } from "./bedrock-errors.ts";
 
 const utf8 = new TextDecoder();
@@ -19,44 +22,84 @@ export const newEventStreamCodec = () => {
 };
 
 /**
- * Decodes a ConverseStream body into events named by their `:event-type` with the JSON payload
- * as data (`application/vnd.amazon.eventstream`) frame by frame as bytes
- * arrive. An `exception` frame (throttling, model error mid-stream) is thrown as the
- * GatewayError its HTTP twin would be; a frame whose checksum fails is a retryable 502. A decoder,
- * not a translation loop: Converse events become OpenAI chunks in translate/stream/stream-driver.ts
- * (bedrock-provider.ts).
+ * A ConverseStream body (`application/vnd.amazon.eventstream`), still its body: its events are
+ * decoded frame by frame as bytes arrive (`ConverseDecoder`), by an iteration of it or by the
+ * router a read at a time (routing/translated-relay.ts), as an SSE body's are.
  */
-export async function* converseEvents(
-  provider: string,
-  body: ReadableStream<Uint8Array>,
-  signal: AbortSignal,
-): AsyncGenerator<SseEvent> {
-  const codec = newEventStreamCodec();
-  const frames = new FrameSplitter();
-  try {
-    for await (const chunk of body) {
-      for (const frame of frames.push(chunk)) {
-        const message = codec.decode(frame);
-        const header = (name: string) => {
-          const value = message.headers[name]?.value;
-          return typeof value === "string" ? value : undefined;
-        };
-        const data = toUtf8(message.body);
-        const kind = header(":message-type");
-        if (kind === "exception" || kind === "error") {
-          const type = header(":exception-type") ?? header(":error-code") ?? "InternalServerException";
-          const text = header(":error-message") ?? messageOf(safeJson(data));
-          throw bedrockFailure(provider, statusOfException(type), type, text);
-        }
-        // The payload stays text: the stream reader parses it, once.
-        yield { event: header(":event-type") ?? "", data };
-      }
+export class ConverseEvents extends UpstreamEvents {
+  constructor(provider: string, body: ByteFeed, call: Pick<ProviderCall, "signal">) {
+    // No lines to bound: a binary stream's frames are bounded by `FrameSplitter`.
+    super(provider, body, call, 0);
+  }
+
+  override decoder(): EventDecoder {
+    return new ConverseDecoder(this.provider);
+  }
+}
+
+/**
+ * Decodes ConverseStream frames into events named by their `:event-type` with the JSON payload
+ * as data. An `exception` frame (throttling, model error mid-stream) is thrown as the
+ * GatewayError its HTTP twin would be; a frame whose checksum fails is a retryable 502. A failure
+ * after events of the same read is held and thrown by the next call, so that those events are
+ * translated and reach the client first (Bedrock ends its stream after an exception frame: that
+ * call is the body's end). A decoder, not a translation loop: Converse events become OpenAI
+ * chunks in translate/stream/stream-translation.ts (bedrock-provider.ts).
+ */
+export class ConverseDecoder implements EventDecoder {
+  private readonly codec = newEventStreamCodec();
+  private readonly frames = new FrameSplitter();
+  private held: GatewayError | undefined;
+
+  constructor(private readonly provider: string) {}
+
+  push(chunk: Uint8Array): SseEvent[] {
+    this.throwHeld();
+    const events: SseEvent[] = [];
+    try {
+      for (const frame of this.frames.push(chunk)) events.push(this.event(frame));
+    } catch (error) {
+      if (events.length === 0 || !(error instanceof GatewayError)) throw error;
+      this.held = error;
     }
-    if (frames.pending > 0) throw upstreamError(`upstream ${provider} cut an event-stream frame short`);
-  } catch (error) {
-    if (error instanceof GatewayError) throw error;
-    if (signal.aborted) throw signal.reason;
-    throw upstreamError(`upstream ${provider} sent a broken event stream`);
+    return events;
+  }
+
+  end(): SseEvent[] {
+    this.throwHeld();
+    if (this.frames.pending > 0)
+      throw upstreamError(`upstream ${this.provider} cut an event-stream frame short`);
+    return [];
+  }
+
+  private throwHeld(): void {
+    const held = this.held;
+    if (held) {
+      this.held = undefined;
+      throw held;
+    }
+  }
+
+  private event(frame: Uint8Array): SseEvent {
+    let message: ReturnType<ReturnType<typeof newEventStreamCodec>["decode"]>;
+    try {
+      message = this.codec.decode(frame);
+    } catch {
+      throw upstreamError(`upstream ${this.provider} sent a broken event stream`);
+    }
+    const header = (name: string) => {
+      const value = message.headers[name]?.value;
+      return typeof value === "string" ? value : undefined;
+    };
+    const data = toUtf8(message.body);
+    const kind = header(":message-type");
+    if (kind === "exception" || kind === "error") {
+      const type = header(":exception-type") ?? header(":error-code") ?? "InternalServerException";
+      const text = header(":error-message") ?? messageOf(safeJson(data));
+      throw bedrockFailure(this.provider, statusOfException(type), type, text);
+    }
+    // The payload stays text: the stream reader parses it, once.
+    return { event: header(":event-type") ?? "", data };
   }
 }
 

@@ -7,9 +7,9 @@ import {
   GeminiChunkWriter,
   readGeminiEvent,
 } from "../../translate/openai-to-gemini/gemini-stream-to-chat.ts";
-import { translateStream } from "../../translate/stream/stream-driver.ts";
-import { postJson } from "../http/post-json.ts";
+import { postCall } from "../http/post-json.ts";
 import { readUpstreamReply } from "../http/read-reply.ts";
+import { translatedReply } from "../http/translated-reply.ts";
 import type { Provider, ProviderCall, ProviderReply } from "../provider.ts";
 
 /** Where a Google model lives and how to authenticate: the Gemini API or Vertex AI. */
@@ -46,7 +46,7 @@ export function createGoogleProvider(options: GoogleOptions): Provider {
       ...(await options.endpoint.headers()),
     };
     const upstream = { ...call, body: chatRequestToGemini(call.body) };
-    const response = await postJson(
+    const response = await postCall(
       options.name,
       options.endpoint.url(model, call.stream),
       headers,
@@ -56,14 +56,11 @@ export function createGoogleProvider(options: GoogleOptions): Provider {
     const reply = await readUpstreamReply(options.name, response, call, options.maxSseLine);
     const id = `chatcmpl-${call.requestId}`;
     if (reply.kind === "stream") {
-      return {
-        kind: "stream",
-        events: translateStream(
-          reply.events,
-          readGeminiEvent,
-          new GeminiChunkWriter(id, model, wantsUsage(call.body)),
-        ).events,
-      };
+      return translatedReply(
+        reply.events,
+        readGeminiEvent,
+        new GeminiChunkWriter(id, model, wantsUsage(call.body)),
+      );
     }
     if (call.stream) throw upstreamError(`upstream ${options.name} did not answer with an event stream`);
     if (!isJsonObject(reply.body))

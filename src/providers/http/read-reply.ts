@@ -111,10 +111,18 @@ function jsonReply(
   return { kind: "json", body };
 }
 
+/** Cuts a body's reads into events (SSE lines, Bedrock's binary frames); throws a GatewayError on bytes it cannot read. */
+export interface EventDecoder {
+  push(chunk: Uint8Array): SseEvent[];
+  /** The body ended: a last event not yet closed, or the reason the body is not whole thrown. */
+  end(): SseEvent[];
+}
+
 /**
  * An upstream's event stream, still its body: iterated, its events decoded as they arrive
  * (`upstreamEvents`); or read by the router itself a read at a time, each read's events
- * translated together into one chunk for the client (routing/translated-relay.ts).
+ * translated together into one chunk for the client (routing/translated-relay.ts). Its events
+ * are SSE; a body of another framing says so with its own `decoder` (Bedrock's ConverseEvents).
  */
 export class UpstreamEvents implements AsyncIterable<SseEvent> {
   constructor(
@@ -128,7 +136,12 @@ export class UpstreamEvents implements AsyncIterable<SseEvent> {
   ) {}
 
   [Symbol.asyncIterator](): AsyncIterator<SseEvent> {
-    return upstreamEvents(this.provider, this.body, this.call.signal, this.maxSseLine);
+    return upstreamEvents(this.provider, this.body, this.call.signal, this.decoder());
+  }
+
+  /** A decoder for this body's events, one a reading of it. */
+  decoder(): EventDecoder {
+    return new SseDecoder(this.maxSseLine);
   }
 }
 
@@ -143,11 +156,10 @@ export async function* upstreamEvents(
   provider: string,
   body: ByteFeed,
   signal: AbortSignal,
-  maxSseLine = DEFAULT_MAX_SSE_LINE,
+  decoder: EventDecoder,
 ): AsyncGenerator<SseEvent> {
   // One generator for decoding and error mapping: every layer of async generator costs a
   // promise per event on the streaming hot path.
-  const decoder = new SseDecoder(maxSseLine);
   let ended = false;
   try {
     for (let read = await body.readMany(); !read.done; read = await body.readMany()) {

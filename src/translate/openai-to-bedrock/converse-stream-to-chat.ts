@@ -48,15 +48,15 @@ export class ConverseChunkWriter implements StreamWriter<ConverseEvent> {
     return errorEvent(error, "openai");
   }
 
-  *chunk({ type, payload }: ConverseEvent): Generator<SseEvent> {
+  /** A list, not a generator (docs/BENCHMARKS-HISTORY.md, session 18: the writers' lists). */
+  chunk({ type, payload }: ConverseEvent): SseEvent[] {
     const block = payload.contentBlockIndex ?? 0;
     switch (type) {
       case "messageStart":
-        yield this.chunks.delta({ role: "assistant", content: "", refusal: null });
-        return;
+        return [this.chunks.delta({ role: "assistant", content: "", refusal: null })];
       case "contentBlockStart": {
         const tool = payload.start?.toolUse;
-        if (!tool) return;
+        if (!tool) return [];
         const index = this.toolIndexOfBlock.size;
         this.toolIndexOfBlock.set(block, index);
         const call = {
@@ -65,25 +65,27 @@ export class ConverseChunkWriter implements StreamWriter<ConverseEvent> {
           type: "function",
           function: { name: tool.name, arguments: "" },
         };
-        yield this.chunks.delta({ tool_calls: [call] });
-        return;
+        return [this.chunks.delta({ tool_calls: [call] })];
       }
       case "contentBlockDelta": {
         const delta = payload.delta;
-        if (delta?.text) yield this.chunks.delta({ content: delta.text });
+        const out: SseEvent[] = [];
+        if (delta?.text) out.push(this.chunks.delta({ content: delta.text }));
         const index = this.toolIndexOfBlock.get(block);
         if (delta?.toolUse?.input && index !== undefined)
-          yield this.chunks.delta({ tool_calls: [{ index, function: { arguments: delta.toolUse.input } }] });
-        return; // reasoning deltas have no chat-completions form
+          out.push(
+            this.chunks.delta({ tool_calls: [{ index, function: { arguments: delta.toolUse.input } }] }),
+          );
+        return out; // reasoning deltas have no chat-completions form
       }
       case "messageStop":
         this.stopReason = payload.stopReason;
-        return;
+        return [];
       case "metadata":
         if (payload.usage) this.usage = payload.usage;
-        return;
+        return [];
       default:
-        return; // contentBlockStop
+        return []; // contentBlockStop
     }
   }
 
@@ -92,9 +94,10 @@ export class ConverseChunkWriter implements StreamWriter<ConverseEvent> {
     return this.stopReason !== undefined;
   }
 
-  *finish(): Generator<SseEvent> {
-    yield this.chunks.delta({}, finishReasonOfConverse(this.stopReason));
-    yield* this.chunks.usage(converseUsageToOpenAI(this.usage) as JsonObject);
-    yield { data: "[DONE]" };
+  finish(): SseEvent[] {
+    return this.chunks.closing(
+      finishReasonOfConverse(this.stopReason),
+      converseUsageToOpenAI(this.usage) as JsonObject,
+    );
   }
 }

@@ -46,31 +46,35 @@ export class GeminiChunkWriter implements StreamWriter<GeminiResponse> {
     return errorEvent(error, "openai");
   }
 
-  *chunk(response: GeminiResponse): Generator<SseEvent> {
+  /** A list, not a generator (docs/BENCHMARKS-HISTORY.md, session 18: the writers' lists). */
+  chunk(response: GeminiResponse): SseEvent[] {
+    const out: SseEvent[] = [];
     if (!this.started) {
       this.started = true;
-      yield this.chunks.delta({ role: "assistant", content: "", refusal: null });
+      out.push(this.chunks.delta({ role: "assistant", content: "", refusal: null }));
     }
     if (response.usageMetadata) this.usage = response.usageMetadata;
     if (!response.candidates?.length && response.promptFeedback?.blockReason) this.finishReason = "SAFETY";
     const candidate = response.candidates?.[0];
     for (const part of candidate?.content?.parts ?? []) {
-      if (part.text && !part.thought) yield this.chunks.delta({ content: part.text });
+      if (part.text && !part.thought) out.push(this.chunks.delta({ content: part.text }));
       if (part.functionCall) {
         const index = this.toolCalls++;
-        yield this.chunks.delta({ tool_calls: [{ index, ...toolCallOf(part.functionCall, index) }] });
+        out.push(this.chunks.delta({ tool_calls: [{ index, ...toolCallOf(part.functionCall, index) }] }));
       }
     }
     if (candidate?.finishReason) this.finishReason = candidate.finishReason;
+    return out;
   }
 
   get complete(): boolean {
     return this.finishReason !== undefined;
   }
 
-  *finish(): Generator<SseEvent> {
-    yield this.chunks.delta({}, finishReasonOfGemini(this.finishReason, this.toolCalls > 0));
-    yield* this.chunks.usage(geminiUsageToOpenAI(this.usage) as JsonObject);
-    yield { data: "[DONE]" };
+  finish(): SseEvent[] {
+    return this.chunks.closing(
+      finishReasonOfGemini(this.finishReason, this.toolCalls > 0),
+      geminiUsageToOpenAI(this.usage) as JsonObject,
+    );
   }
 }

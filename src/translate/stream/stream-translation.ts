@@ -9,6 +9,19 @@ export interface EventSink {
 }
 
 /**
+ * What a relay runs over each upstream read's events (routing/translated-relay.ts): a
+ * `StreamTranslation`, or a provider's translation chained to the router's (`ChainedTranslation`).
+ */
+export interface EventTranslation {
+  /** True once the translation is over: the events after it are not read. */
+  readonly done: boolean;
+  /** Translates one upstream event into `out`; true when it was the stream's end. */
+  take(event: SseEvent, out: EventSink): boolean;
+  /** The upstream's events are over: the last events into `out`, or the reason it is not whole thrown. */
+  end(out: EventSink): true;
+}
+
+/**
  * The one stream-translation loop, synchronous: each upstream event is read once and written in
  * the caller's dialect into the sink it is given, so a relay can translate every event of one
  * upstream read and hand the client one chunk (routing/translated-relay.ts), and the async driver
@@ -17,7 +30,7 @@ export interface EventSink {
  * before the first event the router may still retry or fail over; after it the front door writes
  * `errorEvent(error)`, the same way on every dialect pair.
  */
-export class StreamTranslation<C> {
+export class StreamTranslation<C> implements EventTranslation {
   /** True once the first chunk was read (and the writer started). */
   started = false;
   /** True once the translation is over: the upstream's end marker or last event, and `finish` written. */

@@ -6,10 +6,11 @@
  *   bun run build && bun bench/instructions.ts [--binary dist/mindgw] [--against OTHER_BINARY]
  *     [--settings off,metrics,traced] [--scenarios non-stream,stream] [--requests 500]
  *     [--warmup 1500] [--instrumented-warmup 100] [--concurrency 4] [--repeats 2]
- *     [--settle 6] [--keep DIR]
+ *     [--settle 6] [--keep DIR] [--clock-rate 1]
  * Settings: `off` (metrics: { enabled: false }, tracing unset), `metrics` (the default: metrics
  * on, tracing unset), `traced` (metrics on, every request traced and exported over OTLP/HTTP to
- * bench/otlp-sink.ts at ratio 1.0). Per process: `--warmup` requests of each scenario
+ * bench/otlp-sink.ts at ratio 1.0), `parent` (sampled and unsampled windows alternating in
+ * one process, `PARENT_WINDOWS`). Per process: `--warmup` requests of each scenario
  * uninstrumented (the JIT tiers up at speed), `--instrumented-warmup` more once callgrind counts
  * (every block translated again), `--settle` s for the last spans to leave, an idle window of
  * `--settle` s (counted, to subtract: timers, the batch delay's wake-ups), then per scenario a
@@ -69,9 +70,20 @@ const { values } = parseArgs({
     repeats: { type: "string", default: "2" },
     settle: { type: "string", default: "6" },
     keep: { type: "string" },
+    "clock-rate": { type: "string", default: "1" },
   },
 });
 const requests = Number(values.requests);
+/**
+ * `--clock-rate R` (say 0.025): the gateway's clocks run at R× real time (libfaketime, preloaded),
+ * so that what it does by the clock falls a request as at full speed rather than ~40× as often.
+ * Its timers and delays then last 1/R× as long in real time: the audit flush is left at its
+ * default, and a traced window should hold a whole number of 512-span batches.
+ */
+const clockRate = Number(values["clock-rate"]);
+const FAKETIME_LIB = "/usr/lib/x86_64-linux-gnu/faketime/libfaketimeMT.so.1";
+const slowClock: Record<string, string> =
+  clockRate === 1 ? {} : { LD_PRELOAD: FAKETIME_LIB, FAKETIME: `+0 x${clockRate}` };
 const warmup = Number(values.warmup);
 const instrumentedWarmup = Number(values["instrumented-warmup"]);
 const concurrency = Number(values.concurrency);
@@ -164,7 +176,7 @@ models:
   - name: bench-model
     routes:
       - { provider: fake, model: bench-model }
-${AUDIT_BY_SIZE}${setting === "off" ? "metrics: { enabled: false }\n" : ""}`,
+${clockRate === 1 ? AUDIT_BY_SIZE : ""}${setting === "off" ? "metrics: { enabled: false }\n" : ""}`,
   );
   const key = await createBenchKey(build.binary, config);
   if (!key) throw new Error(`${build.binary} keys create failed`);
@@ -175,6 +187,7 @@ ${AUDIT_BY_SIZE}${setting === "off" ? "metrics: { enabled: false }\n" : ""}`,
       : undefined;
   const env: Record<string, string> = {
     ...JSC_STEADY,
+    ...slowClock,
     ...(sink
       ? {
           OTEL_EXPORTER_OTLP_ENDPOINT: sink.url,

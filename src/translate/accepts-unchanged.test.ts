@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test";
-import { z } from "zod";
+import { core, z } from "zod";
 import type { JsonObject } from "../core/dialect.ts";
-import { acceptsUnchanged } from "./accepts-unchanged.ts";
+import { acceptsUnchanged, CHECKED_ZOD, isCheckedZod } from "./accepts-unchanged.ts";
 import { anthropicRequest, anthropicResponse, anthropicStreamEvent } from "./anthropic-schema.ts";
 import { jsonFixture, sseFixture } from "./fixtures/load-fixture.ts";
 import { openAIChatRequest, openAIChatResponse, openAIChunk } from "./openai-schema.ts";
@@ -80,14 +80,17 @@ const CASES: [string, z.ZodType, unknown[]][] = [
   ["converseResponse", converseResponse, [jsonFixture("bedrock/converse-tool-use.json")]],
 ];
 
-/** The verdict must be zod's answer wherever it gives one: taken and read unchanged, or refused. */
+/**
+ * The verdict must be zod's answer wherever it gives one: taken and read unchanged (no field
+ * added, not even an undefined one), or refused.
+ */
 function verdictAgrees(schema: z.ZodType, value: unknown): boolean | undefined {
   const verdict = acceptsUnchanged(schema, value);
   const judged = schema.safeParse(value);
   if (verdict === false) expect(judged.success).toBe(false);
   if (verdict === true) {
     expect(judged.success).toBe(true);
-    expect(judged.data).toEqual(value as object);
+    expect(judged.data).toStrictEqual(value as object);
   }
   return verdict;
 }
@@ -191,4 +194,128 @@ describe("acceptsUnchanged", () => {
     expect(verdictAgrees(z.xor([z.number(), z.number().int()]), 1)).toBe(false);
     expect(verdictAgrees(z.xor([z.number(), z.number().int()]), 1.5)).toBe(true);
   });
+
+  test("is checked against the zod installed; under another release it judges nothing", () => {
+    // A new zod release: run these tests against it, then move CHECKED_ZOD to it.
+    expect(`${core.version.major}.${core.version.minor}.${core.version.patch}`).toBe(CHECKED_ZOD);
+    expect(isCheckedZod(core.version)).toBe(true);
+    expect(isCheckedZod({ ...core.version, patch: core.version.patch + 1 })).toBe(false);
+    expect(isCheckedZod({ ...core.version, minor: core.version.minor + 1, patch: 0 })).toBe(false);
+  });
+
+  test("leaves to zod a subclass of a kind it knows, a check on any kind, an unknown catchall", () => {
+    const exact = z.looseObject({ a: z.exactOptional(z.string()) });
+    expect(verdictAgrees(exact, { a: undefined })).toBeUndefined();
+    // Absent, it is left out as any optional field is.
+    expect(verdictAgrees(exact, {})).toBe(true);
+    expect(
+      verdictAgrees(
+        z.unknown().refine(() => false),
+        1,
+      ),
+    ).toBeUndefined();
+    expect(
+      verdictAgrees(
+        z.lazy(() => z.string()).refine(() => false),
+        "x",
+      ),
+    ).toBeUndefined();
+    expect(verdictAgrees(z.number().lt(3), 1)).toBeUndefined();
+    expect(
+      verdictAgrees(z.looseObject({}).catchall(z.unknown().refine(() => false)), { b: 1 }),
+    ).toBeUndefined();
+    expect(verdictAgrees(z.partialRecord(z.string(), z.number()), { a: 1 })).toBeUndefined();
+  });
+
+  test("an own __proto__ field (JSON.parse makes one), which zod leaves out of its copy, is zod's", () => {
+    const body = JSON.parse('{"a":"x","__proto__":{"b":1}}');
+    expect(verdictAgrees(z.looseObject({ a: z.string() }), body)).toBeUndefined();
+    expect(verdictAgrees(z.record(z.string(), z.unknown()), body)).toBeUndefined();
+    expect(verdictAgrees(z.array(z.looseObject({})), [body])).toBeUndefined();
+  });
+
+  test("a TypeScript enum: its values, not its names", () => {
+    enum Level {
+      Low,
+      High,
+    }
+    expect(verdictAgrees(z.enum(Level), 1)).toBe(true);
+    expect(verdictAgrees(z.enum(Level), "High")).toBe(false);
+  });
+
+  test("an absent field: left out when optional, refused when zod runs it on undefined and refuses", () => {
+    const either = z.xor([z.string().optional(), z.number().optional()]);
+    // Refused on undefined (both options take it), left out when absent.
+    expect(verdictAgrees(either, undefined)).toBe(false);
+    expect(verdictAgrees(z.looseObject({ a: either }), {})).toBe(true);
+    expect(verdictAgrees(z.looseObject({ a: z.string().optional() }), {})).toBe(true);
+    expect(verdictAgrees(z.looseObject({ a: z.string() }), {})).toBe(false);
+    expect(verdictAgrees(z.looseObject({ a: z.string().default("x") }), {})).toBeUndefined();
+  });
+
+  /** Every kind judged here (and some not), each met with every value: zod's answer or none. */
+  const KINDS: z.ZodType[] = [
+    z.unknown(),
+    z.any(),
+    z.string(),
+    z.boolean(),
+    z.number(),
+    z.number().int().nonnegative(),
+    z.int(),
+    z.literal(["a", 1]),
+    z.enum(["a", "b"]),
+    z.string().optional(),
+    z.string().nullable(),
+    z.lazy(() => z.array(z.string())),
+    z.object({ a: z.string(), b: z.number().optional() }),
+    z.looseObject({ a: z.string(), b: z.number().optional() }),
+    z.strictObject({ a: z.string() }),
+    z.looseObject({}).catchall(z.string()),
+    z.array(z.union([z.string(), z.number()])),
+    z.union([z.looseObject({ a: z.string() }), z.object({ a: z.number() })]),
+    z.discriminatedUnion("t", [
+      z.looseObject({ t: z.literal("a") }),
+      z.looseObject({ t: z.literal("b"), n: z.number() }),
+    ]),
+    z.xor([z.number(), z.number().int()]),
+    z.record(z.string(), z.number()),
+    z.record(z.string(), z.unknown()),
+    z.string().min(1),
+    z.string().default("x"),
+    z.string().transform((s) => s.length),
+  ];
+  const VALUES: unknown[] = [
+    undefined,
+    null,
+    0,
+    -1,
+    1.5,
+    2 ** 53,
+    "",
+    "a",
+    "b",
+    true,
+    [],
+    ["a", 1],
+    [null],
+    {},
+    { a: "x" },
+    { a: 1 },
+    { a: "x", b: 2 },
+    { a: "x", b: "y" },
+    { a: "x", c: true },
+    { t: "a" },
+    { t: "b", n: 1 },
+    { t: "b" },
+    { t: "c" },
+    JSON.parse('{"a":"x","__proto__":1}'),
+  ];
+  test.each(KINDS.map((schema, i) => [schema._zod.def.type, i, schema] as const))(
+    "a %s (kind %d): zod's answer or none, on every value, alone, as a field and as an item",
+    (_type, _i, schema) => {
+      for (const value of VALUES) verdictAgrees(schema, value);
+      for (const value of VALUES) verdictAgrees(z.looseObject({ f: schema }), { f: value });
+      for (const value of VALUES) verdictAgrees(z.array(schema), [value]);
+    },
+  );
 });

@@ -3,8 +3,6 @@ import type { Dialect, JsonObject, Operation } from "../core/dialect.ts";
 import type { GatewayError } from "../core/gateway-error.ts";
 import type { SseEvent } from "../core/sse.ts";
 import type { Usage } from "../core/usage.ts";
-import type { StreamTranslation } from "../translate/stream/stream-translation.ts";
-import type { UpstreamEvents } from "./http/read-reply.ts";
 import type { StreamedAnswer } from "./http/streamed-answer.ts";
 import type { WholeAnswer } from "./http/whole-answer.ts";
 
@@ -75,12 +73,6 @@ export interface NativeRequest {
   readonly path?: string;
 }
 
-/** A stream's body still to read, and the provider's translation of its events (`ProviderReply`'s `reads`). */
-export interface StreamReads {
-  readonly upstream: UpstreamEvents;
-  readonly translation: StreamTranslation<unknown>;
-}
-
 /**
  * A provider's answer. A `stream` reply resolves only once the upstream accepted the call;
  * the router still may retry until the first event has been read.
@@ -95,18 +87,11 @@ export type ProviderReply = (
        * error event (a translated Responses stream numbers its own). Set by the router.
        */
       readonly errorEvent?: (error: GatewayError) => SseEvent;
-      /**
-       * The same stream as its body's reads and the provider's translation of their events into
-       * its dialect (Bedrock's, Gemini's): the router translates and relays it one write per
-       * upstream read (routing/translated-relay.ts) and never starts `events`. Without it,
-       * `events` is relayed an event at a time.
-       */
-      readonly reads?: StreamReads;
     }
-  /** The upstream's answer as received, any status, body unread: only for a `native` call. */
   /**
-   * A successful event stream may come as a byte feed (`StreamedAnswer`), a body whole with its
-   * head as bytes (`WholeAnswer`), instead of a `Response`.
+   * The upstream's answer as received, any status, body unread: only for a `native` call. A
+   * successful event stream may come as a byte feed (`StreamedAnswer`), a body whole with its head
+   * as bytes (`WholeAnswer`), instead of a `Response`.
    */
   | { readonly kind: "http"; readonly response: Response | StreamedAnswer | WholeAnswer }
 ) & {

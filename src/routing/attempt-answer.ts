@@ -1,7 +1,8 @@
 import type { GatewayError } from "../core/gateway-error.ts";
 import type { SseEvent } from "../core/sse.ts";
 import { UpstreamEvents } from "../providers/http/read-reply.ts";
-import type { Provider, ProviderReply, StreamReads } from "../providers/provider.ts";
+import { TranslatedEvents } from "../providers/http/translated-reply.ts";
+import type { Provider, ProviderReply } from "../providers/provider.ts";
 import { ChainedTranslation, KeptEvents } from "../translate/stream/chained-translation.ts";
 import { usageFromAnthropic, usageFromOpenAI } from "../translate/usage-mapping.ts";
 import { EventChunks, EventReader } from "./event-chunks.ts";
@@ -25,7 +26,7 @@ export function answerOf(
     call.found = usageOf(call.upstream)(reply.body);
     return { kind: "json", body: call.adapted.json(reply.body) };
   }
-  return firstEvent(call, reply.events, reply.reads);
+  return firstEvent(call, reply.events);
 }
 
 export const usageOf = (provider: Provider) =>
@@ -36,21 +37,17 @@ export const usageOf = (provider: Provider) =>
  * first event: a stream that fails before its first translated event may still be retried or
  * failed over. The closures it needs are made here, on this path only.
  */
-function firstEvent(
-  call: RouteAttempt,
-  events: AsyncIterable<SseEvent>,
-  reads: StreamReads | undefined,
-): ClientReply | Promise<ClientReply> {
+function firstEvent(call: RouteAttempt, events: AsyncIterable<SseEvent>): ClientReply | Promise<ClientReply> {
   const { attempt, adapted } = call;
   attempt.arm("first byte", attempt.timeouts.firstByteMs);
   const translated = adapted.stream?.(events, (found) => call.record(found));
   const direct = !translated || translated.source === events;
-  if (reads && direct) {
+  if (events instanceof TranslatedEvents && direct) {
     // A provider's stream (Bedrock, Gemini) as its body's reads: its translation, then the
     // caller's (or the usage meter's pass), run over each read: one chunk for the client a read.
     const then = translated ? translated.translation : new KeptEvents(call);
-    const translation = new ChainedTranslation(reads.translation, then);
-    return new TranslatedRelay(reads.upstream, attempt, translation, translated?.errorEvent, call).start();
+    const translation = new ChainedTranslation(events.translation, then);
+    return new TranslatedRelay(events.upstream, attempt, translation, translated?.errorEvent, call).start();
   }
   if (translated && direct && events instanceof UpstreamEvents) {
     // An HTTP upstream's stream, translated a read at a time: one chunk for the client a read.

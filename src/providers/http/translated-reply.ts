@@ -4,15 +4,33 @@ import {
   type StreamWriter,
   translateStream,
 } from "../../translate/stream/stream-driver.ts";
+import type { EventTranslation } from "../../translate/stream/stream-translation.ts";
 import type { ProviderReply } from "../provider.ts";
 import { UpstreamEvents } from "./read-reply.ts";
 
 /**
- * A provider's stream translated into its dialect (Bedrock, Gemini speak OpenAI chat to the
- * router): as events, and — when they are still the upstream's body — as that body's reads with
- * the same translation, for the router to relay one write per read (`ProviderReply`'s `reads`).
- * Whichever the router takes, the other is never started.
+ * A built-in provider's stream translated into its dialect (Bedrock, Gemini speak OpenAI chat to
+ * the router) while still its upstream's body: iterated, its events come one at a time (the async
+ * driver); or the router, which looks for this class as it looks for `UpstreamEvents`
+ * (routing/attempt-answer.ts), reads the body itself and runs the same translation over each read,
+ * one write per read (routing/translated-relay.ts). Whichever the router takes, the other is never
+ * started. An embedder's provider never meets it: its events are relayed an event at a time.
  */
+export class TranslatedEvents implements AsyncIterable<SseEvent> {
+  constructor(
+    /** The body still to read. */
+    readonly upstream: UpstreamEvents,
+    /** The provider's translation of the body's events, the one `events` runs. */
+    readonly translation: EventTranslation,
+    private readonly events: AsyncIterable<SseEvent>,
+  ) {}
+
+  [Symbol.asyncIterator](): AsyncIterator<SseEvent> {
+    return this.events[Symbol.asyncIterator]();
+  }
+}
+
+/** A provider's stream translated into its dialect: `TranslatedEvents` when it is still the upstream's body. */
 export function translatedReply<C>(
   events: AsyncIterable<SseEvent>,
   read: StreamReader<C>,
@@ -20,9 +38,5 @@ export function translatedReply<C>(
 ): ProviderReply {
   const translated = translateStream(events, read, writer);
   if (!(events instanceof UpstreamEvents)) return { kind: "stream", events: translated.events };
-  return {
-    kind: "stream",
-    events: translated.events,
-    reads: { upstream: events, translation: translated.translation },
-  };
+  return { kind: "stream", events: new TranslatedEvents(events, translated.translation, translated.events) };
 }

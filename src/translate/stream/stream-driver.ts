@@ -1,7 +1,7 @@
 import { GatewayError, upstreamError } from "../../core/gateway-error.ts";
 import type { SseEvent } from "../../core/sse.ts";
 import type { Usage } from "../../core/usage.ts";
-import { StreamTranslation } from "./stream-translation.ts";
+import { type EventTranslation, StreamTranslation } from "./stream-translation.ts";
 
 /** One upstream event, read (and parsed) exactly once. */
 export type StreamRead<C> =
@@ -43,7 +43,7 @@ export interface TranslatedStream {
    * hand may run the translation over each read itself (routing/translated-relay.ts) and never
    * start `events`.
    */
-  readonly translation: StreamTranslation<unknown>;
+  readonly translation: EventTranslation;
   readonly source: AsyncIterable<SseEvent>;
 }
 
@@ -62,7 +62,7 @@ export function translateStream<C>(
   return {
     events: drive(events, translation),
     errorEvent: (error) => translation.errorEvent(error),
-    translation: translation as StreamTranslation<unknown>,
+    translation,
     source: events,
   };
 }

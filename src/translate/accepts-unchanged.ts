@@ -28,6 +28,16 @@ const unknown: Judge = () => undefined;
 /** Anything: `z.unknown()`, `z.any()`. */
 const anything: Judge = () => true;
 
+/** A number's classes: `z.int()` is a number format, a check of its own. */
+const NUMBER = [
+  "ZodNumber",
+  "$ZodNumber",
+  "ZodNumberFormat",
+  "$ZodNumberFormat",
+  "$ZodCheckNumberFormat",
+  "$ZodCheck",
+];
+
 /**
  * The classes (`_zod.traits`) a judged kind of schema may be made of, besides `$ZodType` and
  * `ZodType`. A schema of another (a subclass with a parse of its own, as `z.exactOptional` is
@@ -38,24 +48,9 @@ const TRAITS: Readonly<Record<string, readonly string[]>> = {
   any: ["ZodAny", "$ZodAny"],
   string: ["ZodString", "_ZodString", "$ZodString"],
   boolean: ["ZodBoolean", "$ZodBoolean"],
-  number: [
-    "ZodNumber",
-    "$ZodNumber",
-    "ZodNumberFormat",
-    "$ZodNumberFormat",
-    "$ZodCheckNumberFormat",
-    "$ZodCheck",
-  ],
+  number: NUMBER,
   /** A number's checks: `int()` (a number format, itself a schema) and lower bounds. */
-  "number check": [
-    "ZodNumber",
-    "$ZodNumber",
-    "ZodNumberFormat",
-    "$ZodNumberFormat",
-    "$ZodCheckNumberFormat",
-    "$ZodCheck",
-    "$ZodCheckGreaterThan",
-  ],
+  "number check": [...NUMBER, "$ZodCheckGreaterThan"],
   literal: ["ZodLiteral", "$ZodLiteral"],
   enum: ["ZodEnum", "$ZodEnum"],
   optional: ["ZodOptional", "$ZodOptional"],

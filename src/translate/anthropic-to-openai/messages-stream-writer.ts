@@ -105,35 +105,19 @@ export class MessagesStreamWriter implements StreamWriter<OpenAIChunk> {
    * thinking blocks when the conversation goes back to a chat upstream.
    */
   private thinking(thinking: string, out: SseEvent[]): void {
-    if (this.open?.kind !== "thinking") {
-      this.close(out);
-      const block = this.nextBlock++;
-      this.open = { block, kind: "thinking" };
-      out.push(
-        anthropicEvent({
-          type: "content_block_start",
-          index: block,
-          content_block: { type: "thinking", thinking: "", signature: "" },
-        }),
-      );
-    }
-    out.push(this.delta(this.open.block, { type: "thinking_delta", thinking }));
+    const open = this.open;
+    const block =
+      open?.kind === "thinking"
+        ? open.block
+        : this.openBlock("thinking", { type: "thinking", thinking: "", signature: "" }, out);
+    out.push(this.delta(block, { type: "thinking_delta", thinking }));
   }
 
   private text(text: string, out: SseEvent[]): void {
-    if (this.open?.kind !== "text") {
-      this.close(out);
-      const block = this.nextBlock++;
-      this.open = { block, kind: "text" };
-      out.push(
-        anthropicEvent({
-          type: "content_block_start",
-          index: block,
-          content_block: { type: "text", text: "" },
-        }),
-      );
-    }
-    out.push(textDelta(this.open.block, text));
+    const open = this.open;
+    const block =
+      open?.kind === "text" ? open.block : this.openBlock("text", { type: "text", text: "" }, out);
+    out.push(textDelta(block, text));
   }
 
   private tool(call: ToolDelta, out: SseEvent[]): void {
@@ -152,15 +136,20 @@ export class MessagesStreamWriter implements StreamWriter<OpenAIChunk> {
     }
     state.pending += args;
     if (!state.name) return;
-    this.close(out);
-    const block = this.nextBlock++;
-    state.block = block;
-    this.open = { block, kind: "tool" };
     const id = state.id ?? `toolu_${crypto.randomUUID().replaceAll("-", "")}`;
-    const contentBlock = { type: "tool_use", id, name: state.name, input: {} };
-    out.push(anthropicEvent({ type: "content_block_start", index: block, content_block: contentBlock }));
+    const block = this.openBlock("tool", { type: "tool_use", id, name: state.name, input: {} }, out);
+    state.block = block;
     if (state.pending) out.push(this.delta(block, { type: "input_json_delta", partial_json: state.pending }));
     state.pending = "";
+  }
+
+  /** Closes the open block and starts the next, of `kind`: its index. */
+  private openBlock(kind: "text" | "tool" | "thinking", contentBlock: JsonObject, out: SseEvent[]): number {
+    this.close(out);
+    const block = this.nextBlock++;
+    this.open = { block, kind };
+    out.push(anthropicEvent({ type: "content_block_start", index: block, content_block: contentBlock }));
+    return block;
   }
 
   private close(out: SseEvent[]): void {

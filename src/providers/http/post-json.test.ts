@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { GatewayError } from "../../core/gateway-error.ts";
 import type { ProviderCall } from "../provider.ts";
-import { postJson, postNative } from "./post-json.ts";
+import { postCall, postNative } from "./post-json.ts";
 import { threadable } from "./thread/lean-thread-client.ts";
 
 const URL_ = "http://127.0.0.1:9/v1/chat/completions";
@@ -47,7 +47,7 @@ describe("an upstream POST's failure", () => {
   });
 
   test("a fetch that throws rather than rejects fails the same way, as a rejection", async () => {
-    const sent = postJson("up", URL_, {}, callOf(new AbortController().signal), fakeFetch("throw"));
+    const sent = postCall("up", URL_, {}, callOf(new AbortController().signal), fakeFetch("throw"));
     const failed = await sent.catch((error: unknown) => error);
     expect((failed as GatewayError).status).toBe(502);
   });
@@ -70,7 +70,7 @@ describe("an upstream POST's failure", () => {
       native: undefined,
       body: body as ProviderCall["body"],
     };
-    const failed = await postJson("up", URL_, {}, call, fakeFetch("answer")).catch((error: unknown) => error);
+    const failed = await postCall("up", URL_, {}, call, fakeFetch("answer")).catch((error: unknown) => error);
     expect([(failed as GatewayError).status, (failed as GatewayError).retryable]).toEqual([400, false]);
   });
 });

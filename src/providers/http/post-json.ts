@@ -13,23 +13,11 @@ import type { WholeAnswer } from "./whole-answer.ts";
 type Send<T> = (input: string, init: RequestInit, maxBody?: number) => Promise<T>;
 
 /**
- * POSTs a call's JSON body upstream under its abort signal. A fetch that fails before any
- * answer is a retryable 502, or the abort reason when we ended it (client gone, timeout).
- */
-export function postJson(
-  provider: string,
-  url: string,
-  headers: Record<string, string>,
-  call: ProviderCall,
-  doFetch: typeof fetch,
-): Promise<Response> {
-  return post(provider, url, headers, call, doFetch, doFetch, asIs);
-}
-
-/**
- * As `postJson`, for a call whose answer the gateway reads (a translation's): a stream call's
- * successful event stream may come back as the lean client's byte feed (`StreamedAnswer`),
- * without a `Response`, as a same-dialect stream's does (`postNative`).
+ * POSTs a call's JSON body upstream under its abort signal, for a call whose answer the gateway
+ * reads (a translation's). A fetch that fails before any answer is a retryable 502, or the abort
+ * reason when we ended it (client gone, timeout). A stream call's successful event stream may come
+ * back as the lean client's byte feed (`StreamedAnswer`), without a `Response`, as a same-dialect
+ * stream's does (`postNative`).
  */
 export function postCall(
   provider: string,
@@ -49,7 +37,7 @@ type NativeAnswer = Response | StreamedAnswer | WholeAnswer;
 export type HttpReply = Extract<ProviderReply, { readonly kind: "http" }>;
 
 /**
- * As `postJson`, for a call whose answer goes to the client as the upstream sent it (`native`),
+ * As `postCall`, for a call whose answer goes to the client as the upstream sent it (`native`),
  * handed back as the provider's reply: where the fetch can hand one, a stream may come back as a
  * byte feed (`StreamedAnswer`) and a body whole with its head as bytes (`WholeAnswer`), without a
  * `Response`.

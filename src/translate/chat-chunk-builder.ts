@@ -18,11 +18,6 @@ export class ChatChunkBuilder {
     return encode(this.deltaBody(delta, finishReason));
   }
 
-  /** The final `choices: []` chunk carrying usage; nothing when the caller did not ask for it. */
-  usage(usage: JsonObject): SseEvent[] {
-    return this.usageBodies(usage).map(encode);
-  }
-
   /** A stream's last events: the finish reason's chunk, the usage chunk if asked for, `[DONE]`. */
   closing(finishReason: string, usage: JsonObject): SseEvent[] {
     const out = [this.delta({}, finishReason)];
@@ -39,6 +34,7 @@ export class ChatChunkBuilder {
     return this.body({ choices: [{ index: 0, delta, logprobs: null, finish_reason: finishReason }] });
   }
 
+  /** The final `choices: []` chunk carrying usage; none when the caller did not ask for it. */
   usageBodies(usage: JsonObject): JsonObject[] {
     return this.includeUsage ? [this.body({ choices: [], usage })] : [];
   }

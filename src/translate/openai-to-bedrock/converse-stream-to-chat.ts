@@ -48,7 +48,6 @@ export class ConverseChunkWriter implements StreamWriter<ConverseEvent> {
     return errorEvent(error, "openai");
   }
 
-  /** A list, not a generator (docs/BENCHMARKS-HISTORY.md, session 18: the writers' lists). */
   chunk({ type, payload }: ConverseEvent): SseEvent[] {
     const block = payload.contentBlockIndex ?? 0;
     switch (type) {

@@ -46,7 +46,6 @@ export class GeminiChunkWriter implements StreamWriter<GeminiResponse> {
     return errorEvent(error, "openai");
   }
 
-  /** A list, not a generator (docs/BENCHMARKS-HISTORY.md, session 18: the writers' lists). */
   chunk(response: GeminiResponse): SseEvent[] {
     const out: SseEvent[] = [];
     if (!this.started) {

@@ -1,4 +1,5 @@
 import { core } from "zod";
+import { isFields } from "./plain-fields.ts";
 
 /**
  * What zod would make of a value: `true` it takes it and reads it unchanged (loose objects keep
@@ -19,9 +20,6 @@ export const CHECKED_ZOD = "4.6.7";
 /** Whether the zod at hand is the one checked against. */
 export const isCheckedZod = (version: { major: number; minor: number; patch: number }): boolean =>
   `${version.major}.${version.minor}.${version.patch}` === CHECKED_ZOD;
-
-const isFields = (value: unknown): value is Record<string, unknown> =>
-  typeof value === "object" && value !== null && !Array.isArray(value);
 
 /** Not known here: the caller asks zod. */
 const unknown: Judge = () => undefined;

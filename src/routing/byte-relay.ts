@@ -92,10 +92,7 @@ export class ByteRelay extends UpstreamRelay {
       this.close(undefined, true);
       return out;
     }
-    this.close(cut, true);
-    if (!out) throw cut;
-    this.failAfter = cut;
-    return out;
+    return this.failAfterBytes(cut, out, true);
   }
 
   /**
@@ -120,16 +117,11 @@ export class ByteRelay extends UpstreamRelay {
 
   /**
    * What may still go out once a malformed event (or a line past the bound) was found: the
-   * events before it. The relay
-   * stops there; the failure is thrown now, or on the next read when bytes precede it.
+   * events before it. The relay stops there (`failAfterBytes`).
    */
   private beforeBroken(taken: Uint8Array | undefined): Uint8Array | undefined {
     const broken =
       this.scan.overlongLine ?? upstreamError(`upstream ${this.provider} sent a malformed stream event`);
-    const out = taken && this.scan.beforeBroken();
-    this.close(broken);
-    if (!out) throw broken;
-    this.failAfter = broken;
-    return out;
+    return this.failAfterBytes(broken, taken && this.scan.beforeBroken());
   }
 }

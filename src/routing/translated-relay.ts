@@ -134,14 +134,9 @@ export class TranslatedRelay extends UpstreamRelay implements EventSink {
 
   /**
    * A failure in a read (an in-band error, an unreadable event, a line past the bound, a stream
-   * cut short): the events before it still go out, and the failure is thrown on the next read;
-   * thrown now when there are none.
+   * cut short): the events before it still go out (`failAfterBytes`).
    */
   private failing(failure: GatewayError): Uint8Array {
-    const out = this.handOut();
-    this.close(failure);
-    if (!out) throw failure;
-    this.failAfter = failure;
-    return out;
+    return this.failAfterBytes(failure, this.handOut());
   }
 }

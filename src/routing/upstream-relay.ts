@@ -36,7 +36,7 @@ export abstract class UpstreamRelay
   abstract readonly reported: GatewayError | undefined;
   protected closed = false;
   /** A failure found while bytes before it were still to be handed out: thrown on the next read. */
-  protected failAfter: GatewayError | undefined;
+  private failAfter: GatewayError | undefined;
   private primed: RelayOut;
   /** The upstream's next read, already asked for (see `endAfter`): in hand, or to come. */
   protected upcoming: BodyRead | Promise<BodyRead> | undefined;
@@ -179,6 +179,17 @@ export abstract class UpstreamRelay
     // failure before then is not an unhandled rejection.
     upcoming.catch(() => {});
     this.upcoming = upcoming;
+    return out;
+  }
+
+  /**
+   * The relay fails with `out` still to hand out (the events before the failure): it closes, and
+   * the failure is thrown now when there are none, else on the next read. `finished` as `close`'s.
+   */
+  protected failAfterBytes(failure: GatewayError, out: Uint8Array | undefined, finished = false): Uint8Array {
+    this.close(failure, finished);
+    if (!out) throw failure;
+    this.failAfter = failure;
     return out;
   }
 

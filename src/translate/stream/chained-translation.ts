@@ -1,6 +1,13 @@
 import type { SseEvent } from "../../core/sse.ts";
 import type { EventSink, EventTranslation } from "./stream-translation.ts";
 
+/** The sink before the first `take`: the first translation writes only inside `take` and `end`. */
+const OUTSIDE: EventSink = {
+  push() {
+    throw new Error("ChainedTranslation: an event written outside take or end");
+  },
+};
+
 /**
  * A provider's own translation (Bedrock's Converse events, Gemini's JSON → OpenAI chunks) and what
  * the router makes of its events — the caller's dialect, or an OpenAI caller's pass — run as one:
@@ -8,8 +15,8 @@ import type { EventSink, EventTranslation } from "./stream-translation.ts";
  * events as one chunk (routing/translated-relay.ts). Also the sink between the two.
  */
 export class ChainedTranslation implements EventTranslation, EventSink {
-  /** Where the current `take` or `end` writes. */
-  private out: EventSink | undefined;
+  /** Where the current `take` or `end` writes (the first translation writes only inside them). */
+  private out: EventSink = OUTSIDE;
 
   constructor(
     private readonly first: EventTranslation,
@@ -35,7 +42,7 @@ export class ChainedTranslation implements EventTranslation, EventSink {
 
   /** One of the first translation's events, for the second. */
   push(event: SseEvent): void {
-    this.then.take(event, this.out as EventSink);
+    this.then.take(event, this.out);
   }
 }
 

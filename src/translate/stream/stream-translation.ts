@@ -1,7 +1,7 @@
 import { GatewayError, upstreamError } from "../../core/gateway-error.ts";
 import type { SseEvent } from "../../core/sse.ts";
 import type { Usage } from "../../core/usage.ts";
-import type { StreamReader, StreamWriter } from "./stream-driver.ts";
+import type { StreamRead, StreamReader, StreamWriter } from "./stream-driver.ts";
 
 /** Where a translation puts the caller's events: an array, or the relay's text (`SseText`). */
 export interface EventSink {
@@ -48,7 +48,7 @@ export class StreamTranslation<C> implements EventTranslation {
    */
   take(event: SseEvent, out: EventSink): boolean {
     if (this.done) return true;
-    let item: ReturnType<StreamReader<C>>;
+    let item: StreamRead<C>;
     try {
       item = this.read(event);
       if (item.kind === "skip") return false;

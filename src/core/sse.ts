@@ -111,7 +111,7 @@ const STREAM = { stream: true };
 
 /**
  * Decodes a byte stream into events as they arrive. A decoder, not a translation loop: the events
- * stay in the upstream's dialect; translating them is translate/stream/stream-driver.ts's alone.
+ * stay in the upstream's dialect; translating them is translate/stream/stream-translation.ts's alone.
  */
 export async function* decodeSse(
   body: AsyncIterable<Uint8Array>,

@@ -217,7 +217,7 @@ function viaChat(
       return out;
     },
     stream(events, onUsage) {
-      // Every stream goes through the one translation loop (translate/stream/stream-driver.ts).
+      // Every stream goes through the one translation loop (translate/stream/stream-translation.ts).
       // Nothing is filtered first: the chat request asks for usage itself (responses-request-to-
       // chat.ts), so `chat.keep` is never set here and the usage chunk is read by the writer.
       const options = { request: body, id: context.id, onResponse: context.onResponse, tools };

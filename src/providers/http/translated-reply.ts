@@ -1,10 +1,10 @@
 import type { SseEvent } from "../../core/sse.ts";
-import {
-  type StreamReader,
-  type StreamWriter,
-  translateStream,
-} from "../../translate/stream/stream-driver.ts";
-import type { EventTranslation } from "../../translate/stream/stream-translation.ts";
+import { translateStream } from "../../translate/stream/stream-driver.ts";
+import type {
+  EventTranslation,
+  StreamReader,
+  StreamWriter,
+} from "../../translate/stream/stream-translation.ts";
 import type { ProviderReply } from "../provider.ts";
 import { UpstreamEvents } from "./read-reply.ts";
 

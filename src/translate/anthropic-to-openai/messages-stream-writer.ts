@@ -3,7 +3,7 @@ import { errorEvent } from "../../core/error-wire.ts";
 import type { GatewayError } from "../../core/gateway-error.ts";
 import type { SseEvent } from "../../core/sse.ts";
 import type { OpenAIChunk } from "../openai-schema.ts";
-import type { StreamWriter } from "../stream/stream-driver.ts";
+import type { StreamWriter } from "../stream/stream-translation.ts";
 import { openAIUsageToAnthropic } from "../usage-mapping.ts";
 import { anthropicEvent } from "./anthropic-event.ts";
 import { anthropicMessageId } from "./chat-response-to-messages.ts";

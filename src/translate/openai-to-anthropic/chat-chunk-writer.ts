@@ -4,7 +4,7 @@ import type { GatewayError } from "../../core/gateway-error.ts";
 import type { SseEvent } from "../../core/sse.ts";
 import type { AnthropicStreamEvent, AnthropicUsage } from "../anthropic-schema.ts";
 import { ChatChunkBuilder } from "../chat-chunk-builder.ts";
-import type { StreamWriter } from "../stream/stream-driver.ts";
+import type { StreamWriter } from "../stream/stream-translation.ts";
 import { anthropicUsageToOpenAI } from "../usage-mapping.ts";
 import { openAIFinishReason } from "./finish-reason.ts";
 import { chatCompletionId } from "./messages-response-to-chat.ts";

@@ -4,7 +4,7 @@ import { type GatewayError, upstreamError } from "../../core/gateway-error.ts";
 import type { SseEvent } from "../../core/sse.ts";
 import { ChatChunkBuilder } from "../chat-chunk-builder.ts";
 import { parseEventData, safeParseBody } from "../parse-body.ts";
-import type { StreamRead, StreamWriter } from "../stream/stream-driver.ts";
+import type { StreamRead, StreamWriter } from "../stream/stream-translation.ts";
 import { type ConverseStreamPayload, type ConverseUsage, converseStreamPayload } from "./converse-schema.ts";
 import { converseUsageToOpenAI, finishReasonOfConverse } from "./converse-usage.ts";
 

@@ -6,7 +6,7 @@ import type { SseEvent } from "../../core/sse.ts";
 import { ChatChunkBuilder } from "../chat-chunk-builder.ts";
 import { parseEventData, safeParseBody } from "../parse-body.ts";
 import { inBandError } from "../stream/in-band-error.ts";
-import type { StreamRead, StreamWriter } from "../stream/stream-driver.ts";
+import type { StreamRead, StreamWriter } from "../stream/stream-translation.ts";
 import { toolCallOf } from "./gemini-response-to-chat.ts";
 import { type GeminiResponse, type GeminiUsage, geminiResponse } from "./gemini-schema.ts";
 import { finishReasonOfGemini, geminiUsageToOpenAI } from "./gemini-usage.ts";

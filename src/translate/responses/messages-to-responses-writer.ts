@@ -3,7 +3,7 @@ import type { SseEvent } from "../../core/sse.ts";
 import type { AnthropicStreamEvent } from "../anthropic-schema.ts";
 import type { OpenAIChunk } from "../openai-schema.ts";
 import { ChatChunkWriter } from "../openai-to-anthropic/chat-chunk-writer.ts";
-import type { StreamWriter } from "../stream/stream-driver.ts";
+import type { StreamWriter } from "../stream/stream-translation.ts";
 import { ResponsesStreamWriter, type ResponsesStreamWriterOptions } from "./responses-stream-writer.ts";
 
 /**

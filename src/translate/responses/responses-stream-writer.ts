@@ -4,7 +4,7 @@ import { openAIWireError } from "../../core/openai-errors.ts";
 import type { SseEvent } from "../../core/sse.ts";
 import { reasoningText } from "../anthropic-to-openai/messages-stream-writer.ts";
 import type { OpenAIChunk, OpenAIUsage } from "../openai-schema.ts";
-import type { StreamWriter } from "../stream/stream-driver.ts";
+import type { StreamWriter } from "../stream/stream-translation.ts";
 import { compactionItem } from "./compaction.ts";
 import {
   customInput,

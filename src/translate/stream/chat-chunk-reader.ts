@@ -5,7 +5,7 @@ import { parseEventData, safeParseBody } from "../parse-body.ts";
 import { usageFromOpenAI } from "../usage-mapping.ts";
 import { inBandError } from "./in-band-error.ts";
 import { plainChatChunk } from "./plain-chat-chunk.ts";
-import type { StreamRead } from "./stream-driver.ts";
+import type { StreamRead } from "./stream-translation.ts";
 
 /** Reads one `chat.completion.chunk` event: a chunk, `[DONE]`, or the upstream's in-band error. */
 export function readChatChunk(event: SseEvent): StreamRead<OpenAIChunk> {

@@ -5,7 +5,7 @@ import { parseEventData, safeParseBody } from "../parse-body.ts";
 import { usageFromAnthropic } from "../usage-mapping.ts";
 import { inBandError } from "./in-band-error.ts";
 import { plainMessagesEvent } from "./plain-messages-event.ts";
-import type { StreamRead } from "./stream-driver.ts";
+import type { StreamRead } from "./stream-translation.ts";
 
 /** Reads one Anthropic Messages stream event; `message_stop` is the last one the driver reads. */
 export function readMessagesEvent(event: SseEvent): StreamRead<AnthropicStreamEvent> {

@@ -1,38 +1,12 @@
 import { GatewayError, upstreamError } from "../../core/gateway-error.ts";
 import type { SseEvent } from "../../core/sse.ts";
 import type { Usage } from "../../core/usage.ts";
-import { type EventTranslation, StreamTranslation } from "./stream-translation.ts";
-
-/** One upstream event, read (and parsed) exactly once. */
-export type StreamRead<C> =
-  | { readonly kind: "chunk"; readonly chunk: C; readonly usage?: Usage; readonly last?: boolean }
-  /** Keep-alives and events with no counterpart on the other side. */
-  | { readonly kind: "skip" }
-  /** The upstream's end marker (`[DONE]`). */
-  | { readonly kind: "end" }
-  /** The upstream reported a failure inside the stream. */
-  | { readonly kind: "error"; readonly error: GatewayError };
-
-/** Reads one upstream event of the source dialect. Throws a GatewayError on one it cannot read. */
-export type StreamReader<C> = (event: SseEvent) => StreamRead<C>;
-
-/**
- * Writes the caller's dialect. The loop (`StreamTranslation`) calls `start` once with the first
- * chunk, `chunk` for each chunk (the first included), then either `finish` (the upstream completed
- * the answer) or, through the front door, `error` (it failed after the first event). The events
- * are taken at once, every one of them: a list is the cheapest `Iterable` to hand back (a
- * generator a chunk showed in the translated stream's profile; docs/BENCHMARKS-HISTORY.md,
- * session 18).
- */
-export interface StreamWriter<C> {
-  start(first: C): Iterable<SseEvent>;
-  chunk(chunk: C): Iterable<SseEvent>;
-  /** True once the upstream said the answer is whole (a finish reason, `message_stop`). */
-  readonly complete: boolean;
-  finish(): Iterable<SseEvent>;
-  /** A failure after the stream started, as this stream's own error event. */
-  error(error: GatewayError): SseEvent;
-}
+import {
+  type EventTranslation,
+  type StreamReader,
+  StreamTranslation,
+  type StreamWriter,
+} from "./stream-translation.ts";
 
 /** A stream in the caller's dialect, and how that stream reports a failure once started. */
 export interface TranslatedStream {

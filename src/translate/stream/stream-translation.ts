@@ -33,7 +33,10 @@ export interface StreamWriter<C> {
   error(error: GatewayError): SseEvent;
 }
 
-/** Where a translation puts the caller's events: an array, the relay (`TranslatedRelay`, as wire text), or the next translation (`ChainedTranslation`). */
+/**
+ * Where a translation puts the caller's events: an array, the relay (`TranslatedRelay`, as wire
+ * text), or the next translation (`ChainedTranslation`).
+ */
 export interface EventSink {
   push(event: SseEvent): unknown;
 }

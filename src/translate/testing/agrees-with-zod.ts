@@ -12,6 +12,6 @@ export const agreesWithZod =
     if (plain === undefined) return false;
     const judged = schema.safeParse(body);
     expect(judged.success).toBe(true);
-    if (judged.success) expect(plain).toEqual(judged.data);
+    if (judged.success) expect(plain).toStrictEqual(judged.data);
     return true;
   };

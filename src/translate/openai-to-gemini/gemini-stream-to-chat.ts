@@ -11,11 +11,6 @@ import { toolCallOf } from "./gemini-response-to-chat.ts";
 import { type GeminiResponse, type GeminiUsage, geminiResponse } from "./gemini-schema.ts";
 import { finishReasonOfGemini, geminiUsageToOpenAI } from "./gemini-usage.ts";
 
-/**
- * The state of one `streamGenerateContent?alt=sse` stream translated into chat chunks. Every
- * Gemini event is a partial response: text parts are deltas, a function call arrives whole,
- * `finishReason` marks the end and `usageMetadata` (latest wins) the tokens.
- */
 /** Reads one `streamGenerateContent?alt=sse` event: a partial response, or Google's `{"error":…}`. */
 export function readGeminiEvent(event: SseEvent): StreamRead<GeminiResponse> {
   const body = parseEventData(event.data);
@@ -26,6 +21,11 @@ export function readGeminiEvent(event: SseEvent): StreamRead<GeminiResponse> {
   return { kind: "chunk", chunk: parsed.data };
 }
 
+/**
+ * The state of one `streamGenerateContent?alt=sse` stream translated into chat chunks. Every
+ * Gemini event is a partial response: text parts are deltas, a function call arrives whole,
+ * `finishReason` marks the end and `usageMetadata` (latest wins) the tokens.
+ */
 export class GeminiChunkWriter implements StreamWriter<GeminiResponse> {
   private readonly chunks: ChatChunkBuilder;
   private started = false;

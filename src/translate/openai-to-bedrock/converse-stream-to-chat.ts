@@ -15,11 +15,6 @@ export interface ConverseEvent {
 }
 
 /**
- * The state of one ConverseStream translated into chat chunks: which content block is which
- * tool call, the stop reason (messageStop) and the usage (metadata, which comes after it).
- * `finish` emits the closing chunks once the stream is over.
- */
-/**
  * Reads one decoded ConverseStream frame (its `:event-type` as the event name, its JSON payload
  * as data). Exception frames never get here: the frame decoder throws them as errors.
  */
@@ -29,6 +24,11 @@ export function readConverseEvent(event: SseEvent): StreamRead<ConverseEvent> {
   return { kind: "chunk", chunk: { type: event.event ?? "", payload: payload.data } };
 }
 
+/**
+ * The state of one ConverseStream translated into chat chunks: which content block is which
+ * tool call, the stop reason (messageStop) and the usage (metadata, which comes after it).
+ * `finish` emits the closing chunks once the stream is over.
+ */
 export class ConverseChunkWriter implements StreamWriter<ConverseEvent> {
   private readonly chunks: ChatChunkBuilder;
   private readonly toolIndexOfBlock = new Map<number, number>();

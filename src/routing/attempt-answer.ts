@@ -1,7 +1,7 @@
 import type { GatewayError } from "../core/gateway-error.ts";
 import type { SseEvent } from "../core/sse.ts";
-import { UpstreamEvents } from "../providers/http/read-reply.ts";
 import { TranslatedEvents } from "../providers/http/translated-reply.ts";
+import { UpstreamEvents } from "../providers/http/upstream-events.ts";
 import type { Provider, ProviderReply } from "../providers/provider.ts";
 import { ChainedTranslation, KeptEvents } from "../translate/stream/chained-translation.ts";
 import { usageFromAnthropic, usageFromOpenAI } from "../translate/usage-mapping.ts";

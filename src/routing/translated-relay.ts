@@ -1,7 +1,7 @@
 import { type GatewayError, toGatewayError, upstreamError } from "../core/gateway-error.ts";
 import { encodeSse, type SseEvent } from "../core/sse.ts";
-import type { EventDecoder, UpstreamEvents } from "../providers/http/read-reply.ts";
 import type { BodyRead } from "../providers/http/streamed-answer.ts";
+import type { EventDecoder, UpstreamEvents } from "../providers/http/upstream-events.ts";
 import type { EventSink, EventTranslation } from "../translate/stream/stream-translation.ts";
 import type { Attempt } from "./attempt.ts";
 import { reportsError } from "./event-chunks.ts";

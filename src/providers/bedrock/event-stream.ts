@@ -1,7 +1,7 @@
 import { GatewayError, upstreamError } from "../../core/gateway-error.ts";
 import type { SseEvent } from "../../core/sse.ts";
-import { type EventDecoder, UpstreamEvents } from "../http/read-reply.ts";
 import type { ByteFeed } from "../http/streamed-answer.ts";
+import { type EventDecoder, UpstreamEvents } from "../http/upstream-events.ts";
 import type { ProviderCall } from "../provider.ts";
 import { bedrockFailure } from "./bedrock-errors.ts";
 

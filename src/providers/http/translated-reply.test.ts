@@ -7,8 +7,8 @@ import {
   readGeminiEvent,
 } from "../../translate/openai-to-gemini/gemini-stream-to-chat.ts";
 import type { ProviderReply } from "../provider.ts";
-import { UpstreamEvents } from "./read-reply.ts";
 import { TranslatedEvents, translatedReply } from "./translated-reply.ts";
+import { UpstreamEvents } from "./upstream-events.ts";
 
 // A built-in provider's translated stream: the router's faster path only while it is still the
 // upstream's body, the same events either way.

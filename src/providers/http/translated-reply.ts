@@ -6,7 +6,7 @@ import type {
   StreamWriter,
 } from "../../translate/stream/stream-translation.ts";
 import type { ProviderReply } from "../provider.ts";
-import { UpstreamEvents } from "./read-reply.ts";
+import { UpstreamEvents } from "./upstream-events.ts";
 
 /**
  * A built-in provider's stream translated into its dialect (Bedrock, Gemini speak OpenAI chat to

@@ -137,7 +137,7 @@ export class SseScanner implements SseSpan {
   }
 
   /**
-   * `scan` for a buffer with no CR from `p` on: every line ends at an LF, so a line's end is one
+   * `scan` for a buffer with no CR from `from` on: every line ends at an LF, so a line's end is one
    * search (or, for the blank line closing an event, the byte where the line starts), with none of
    * the CR cases to weigh a line. The same events and offsets as the general loop.
    */

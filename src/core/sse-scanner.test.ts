@@ -152,3 +152,48 @@ describe("SseScanner", () => {
     expect((error as GatewayError).message).toContain("longer than 16 bytes");
   });
 });
+
+describe("SseScanner: lines ended by LF alone", () => {
+  interface Span {
+    start: number;
+    end: number;
+    dataStart: number;
+    dataEnd: number;
+    nameStart: number;
+    nameEnd: number;
+  }
+  const spansOf = (bytes: Uint8Array): { spans: Span[]; consumed: number } => {
+    const spans: Span[] = [];
+    const consumed = new SseScanner().scan(bytes, {
+      onSpan: ({ start, end, dataStart, dataEnd, nameStart, nameEnd }) =>
+        spans.push({ start, end, dataStart, dataEnd, nameStart, nameEnd }),
+    });
+    return { spans, consumed };
+  };
+
+  for (const name of RECORDED) {
+    test(`${name}: the LF-only loop finds what the general loop finds`, () => {
+      const bytes = fixture(name);
+      expect(bytes.includes(13)).toBe(false);
+      const lfOnly = spansOf(bytes);
+      // A comment line ended by a CR after the last event: the general loop runs over the same
+      // events (the comment has no blank line after it, so it is neither an event nor consumed).
+      const general = spansOf(Buffer.concat([bytes, encoder.encode(": c\r")]));
+      expect(lfOnly.spans.length).toBeGreaterThan(2);
+      expect(lfOnly).toEqual(general);
+    });
+  }
+
+  test("fields, comments, blank lines and a half event: the same spans either way", () => {
+    const stream =
+      ': hi\n\nevent: a\ndata: 1\ndata: 2\n\n\n\nevent\ndata\n\nid: 7\nretry: 5\n\ndata:x\nevent:b\n\ndata: {"half":';
+    const bytes = encoder.encode(stream);
+    const lfOnly = spansOf(bytes);
+    const general = spansOf(
+      Buffer.concat([bytes.subarray(0, stream.lastIndexOf("data: {")), encoder.encode(": c\r")]),
+    );
+    expect(lfOnly.consumed).toBe(stream.lastIndexOf("data: {"));
+    expect(lfOnly.spans.length).toBe(5);
+    expect(lfOnly).toEqual(general);
+  });
+});

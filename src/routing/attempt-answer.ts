@@ -34,12 +34,11 @@ export const usageOf = (provider: Provider) =>
 
 /**
  * A stream of decoded events (a translation, or a provider that yields events) read until its
- * first event: a stream that fails before its first translated event may still be retried or
- * failed over. The closures it needs are made here, on this path only.
+ * first event, under the first-byte bound: a stream that fails before its first translated event
+ * may still be retried or failed over. The closures it needs are made here, on this path only.
  */
 function firstEvent(call: RouteAttempt, events: AsyncIterable<SseEvent>): ClientReply | Promise<ClientReply> {
   const { attempt, adapted } = call;
-  attempt.arm("first byte", attempt.timeouts.firstByteMs);
   const translated = adapted.stream?.(events, (found) => call.record(found));
   const direct = !translated || translated.source === events;
   if (events instanceof TranslatedEvents && direct) {
@@ -53,6 +52,8 @@ function firstEvent(call: RouteAttempt, events: AsyncIterable<SseEvent>): Client
     // An HTTP upstream's stream, translated a read at a time: one chunk for the client a read.
     return new TranslatedRelay(events, attempt, translated.translation, translated.errorEvent, call).start();
   }
+  // A relay above arms the first-byte bound itself, when its first read must wait.
+  attempt.arm("first byte", attempt.timeouts.firstByteMs);
   const source = translated ? translated.events : events;
   const reader = new EventReader(
     source[Symbol.asyncIterator](),

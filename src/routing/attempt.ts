@@ -166,6 +166,15 @@ export class Attempt extends SteppedReads implements AbortFollower, CancelHook {
   }
 
   /**
+   * A relay's read must wait on the upstream: the idle bound counts from now, unless the wait
+   * began earlier (an event since then moved it on: `rearm`). A relay that finds its next bytes
+   * in hand reads no clock (routing/upstream-relay.ts).
+   */
+  waitingOnUpstream(): void {
+    if (this.waitingSince === undefined) this.waitingSince = performance.now();
+  }
+
+  /**
    * An event came in: the idle bound counts from now. The timer itself is left as it is (no
    * timer call per event): when it fires it re-arms for what is left since then (`expireIdle`).
    */

@@ -97,17 +97,16 @@ async function failedReply(response: Response, context: NativeReplyContext): Pro
 }
 
 /**
- * A stream, relayed as bytes once its first event is in (the relay is the answer it resolves with).
- * A declared length (-1: none) tells the relay where the body ends without reading its end.
+ * A stream, relayed as bytes once its first event is in (the relay is the answer it resolves with;
+ * it arms the first-byte bound when that event is still to come). A declared length (-1: none)
+ * tells the relay where the body ends without reading its end.
  */
 function relayedReply(
   body: ByteFeed,
   declared: number,
   context: NativeReplyContext,
 ): ClientReply | Promise<ClientReply> {
-  const attempt = context.attempt;
-  attempt.arm("first byte", attempt.timeouts.firstByteMs);
-  return new ByteRelay(body, attempt, context, declared).start();
+  return new ByteRelay(body, context.attempt, context, declared).start();
 }
 
 /** A response's declared body length, -1 when none, or when the body is decoded on the way (the length is then the encoded one's). */

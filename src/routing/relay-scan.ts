@@ -21,6 +21,9 @@ const encoder = new TextEncoder();
  */
 const USAGE_KEY = encoder.encode('usage"');
 const QUOTE = 34;
+const OPEN_BRACE = 123;
+/** `e`, which `"error"` starts with. */
+const ERROR_FIRST = 101;
 const BLANK_LINE = encoder.encode("\n\n");
 /** The scanned buffer before the first read (never written to): no buffer made per relay for it. */
 const NOTHING = new Uint8Array(0);
@@ -105,17 +108,28 @@ export class RelayScan extends SseScanner implements SpanSink {
 
   /** Each complete event of the read being taken (the scanner's sink: no closure per relay). */
   onSpan(span: SseSpan): void {
-    if (span.dataStart === -1) return; // a comment: relayed, but not an event
+    const dataStart = span.dataStart;
+    if (dataStart === -1) return; // a comment: relayed, but not an event
     if (this.brokenAt !== -1) return;
     this.events++;
     const buf = this.buf;
-    if (endsStream(buf, span)) this.ended = true;
-    else if (malformed(buf, span)) {
-      this.brokenAt = span.start;
-      return;
-    }
-    if (!this.reported && reportsError(buf, span)) {
-      this.reported = upstreamError("the stream ended with an error event");
+    // The everyday event — unnamed, its data a JSON object whose first key does not start with
+    // `e` — is not the end marker, not malformed and no error event, as the three checks below
+    // would find: its first three bytes tell.
+    if (
+      span.nameStart !== -1 ||
+      buf[dataStart] !== OPEN_BRACE ||
+      buf[dataStart + 1] !== QUOTE ||
+      buf[dataStart + 2] === ERROR_FIRST
+    ) {
+      if (endsStream(buf, span)) this.ended = true;
+      else if (malformed(buf, span)) {
+        this.brokenAt = span.start;
+        return;
+      }
+      if (!this.reported && reportsError(buf, span)) {
+        this.reported = upstreamError("the stream ended with an error event");
+      }
     }
     if (!this.carriesUsage(span)) return;
     const event = eventOf(buf, span, this.sink.maxLine);

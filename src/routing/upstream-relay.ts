@@ -53,11 +53,17 @@ export abstract class UpstreamRelay
    * Reads until the first bytes for the client are in: until then a failure is the router's to
    * retry or fail over; then the idle bound applies. When the body already held them, the relay
    * itself is returned (no promise, and no turn for the router's await), and a failure found in
-   * them is thrown; else a promise of the relay.
+   * them is thrown; else a promise of the relay, under the first-byte bound from now. The bound is
+   * armed only then: a stream whose first bytes came with its head (the usual burst, and every
+   * stream answered whole) goes from the connect bound straight to the idle bound or its end, with
+   * no deadline-list entry added and taken out again and no clock read for it.
    */
   start(): this | Promise<this> {
     const first = this.read();
-    return first instanceof Promise ? first.then((bytes) => this.primedWith(bytes)) : this.primedWith(first);
+    if (!(first instanceof Promise)) return this.primedWith(first);
+    const attempt = this.attempt;
+    attempt.arm("first byte", attempt.timeouts.firstByteMs);
+    return first.then((bytes) => this.primedWith(bytes));
   }
 
   private primedWith(first: RelayOut): this {
@@ -120,7 +126,11 @@ export abstract class UpstreamRelay
     try {
       let next = read ?? this.nextRead();
       while (true) {
-        if (next instanceof Promise) return this.attempt.readThen(next, this);
+        if (next instanceof Promise) {
+          // Waiting on the upstream from now (or since earlier: a read that brought no event).
+          this.attempt.waitingOnUpstream();
+          return this.attempt.readThen(next, this);
+        }
         const out = this.step(next);
         if (out !== null) return out;
         next = this.nextRead();
@@ -143,7 +153,8 @@ export abstract class UpstreamRelay
       throw failure;
     }
     if (this.closed) return undefined;
-    this.attempt.waiting(true);
+    // The idle bound counts from when a read must wait (`goOn`): one the body already holds
+    // reads no clock.
     return this.goOn(undefined);
   }
 

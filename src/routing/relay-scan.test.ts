@@ -1,0 +1,68 @@
+import { describe, expect, test } from "bun:test";
+import { SseScanner } from "../core/sse-scanner.ts";
+import { endsStream, malformed, reportsError } from "./relay-event-checks.ts";
+import { RelayScan } from "./relay-scan.ts";
+
+const encoder = new TextEncoder();
+
+/** What the three checks say of each event, run on every event as they were before the shortcut. */
+function checked(bytes: Uint8Array): { ended: boolean; reported: boolean; brokenAt: number } {
+  const seen = { ended: false, reported: false, brokenAt: -1 };
+  new SseScanner().scan(bytes, {
+    onSpan(span) {
+      if (span.dataStart === -1 || seen.brokenAt !== -1) return;
+      if (endsStream(bytes, span)) seen.ended = true;
+      else if (malformed(bytes, span)) {
+        seen.brokenAt = span.start;
+        return;
+      }
+      if (reportsError(bytes, span)) seen.reported = true;
+    },
+  });
+  return seen;
+}
+
+function scanned(bytes: Uint8Array): { ended: boolean; reported: boolean; brokenAt: number } {
+  const scan = new RelayScan({ maxLine: 4096, onUsage: () => true });
+  scan.take(bytes);
+  return { ended: scan.ended, reported: scan.reported !== undefined, brokenAt: scan.brokenAt };
+}
+
+// Data values whose first bytes the everyday-event shortcut reads, and the ones it hands on.
+const DATA = [
+  '{"id":"c","choices":[]}',
+  '{"error":{"message":"x"}}',
+  '{"e":1}',
+  '{"errors":1}',
+  '{ "error": {"message":"x"}}',
+  '{\t"error":1}',
+  "{}",
+  "{",
+  '{"',
+  "[DONE]",
+  " [DONE]",
+  "[DONE] ",
+  "[1]",
+  "x",
+  "",
+  '"error"',
+];
+const NAMES = [undefined, "error", "message_stop", "response.completed", "ping", "e"];
+
+describe("RelayScan: the everyday event's shortcut", () => {
+  test("every event's end, error and malformed verdicts are the three checks' own", () => {
+    let cases = 0;
+    for (const data of DATA) {
+      for (const name of NAMES) {
+        const event = `${name === undefined ? "" : `event: ${name}\n`}data: ${data}\n\n`;
+        // Alone, and after an everyday event (the verdicts of a later event too).
+        for (const stream of [event, `data: {"id":"a"}\n\n${event}`]) {
+          const bytes = encoder.encode(stream);
+          expect({ stream, ...scanned(bytes) }).toEqual({ stream, ...checked(bytes) });
+          cases++;
+        }
+      }
+    }
+    expect(cases).toBe(DATA.length * NAMES.length * 2);
+  });
+});

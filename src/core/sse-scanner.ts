@@ -28,8 +28,6 @@ const COLON = 58;
 const SPACE = 32;
 const DATA = new TextEncoder().encode("data");
 const EVENT = new TextEncoder().encode("event");
-const DATA_FIRST = 100; // "d"
-const EVENT_FIRST = 101; // "e"
 
 /** True when `buf[at..]` starts with `field` followed by a colon or the end of the line. */
 function isField(buf: Uint8Array, at: number, lineEnd: number, field: Uint8Array): boolean {
@@ -88,15 +86,13 @@ export class SseScanner implements SseSpan {
   scan(buf: Uint8Array, sink: SpanSink): number {
     let p = 0;
     if (this.carryCr && buf.length > 0 && buf[0] === LF) p = 1;
-    let nextCr = buf.indexOf(CR, p);
-    // Lines ended by LF alone, as every provider sends them: the simpler loop below.
-    if (nextCr === -1) return this.scanLf(buf, sink, p);
     let consumed = 0;
     let endsInCr = false;
     let blockStart = 0;
     let content = false;
     this.dataStart = this.nameStart = -1;
     let nextLf = buf.indexOf(LF, p);
+    let nextCr = buf.indexOf(CR, p);
     while (true) {
       // A line end right where the next line starts (the blank line closing an event) is read
       // off its byte: a native search per line, not two per event.
@@ -133,52 +129,6 @@ export class SseScanner implements SseSpan {
     }
     if (buf.length - p > this.maxLine) return this.overlong(consumed);
     if (consumed > 0) this.carryCr = endsInCr;
-    return consumed;
-  }
-
-  /**
-   * `scan` for a buffer with no CR from `from` on: every line ends at an LF, so a line's end is one
-   * search (or, for the blank line closing an event, the byte where the line starts), with none of
-   * the CR cases to weigh a line. The same events and offsets as the general loop.
-   */
-  private scanLf(buf: Uint8Array, sink: SpanSink, from: number): number {
-    let p = from;
-    let consumed = 0;
-    let blockStart = 0;
-    let content = false;
-    this.dataStart = this.nameStart = -1;
-    let t = buf.indexOf(LF, p);
-    while (t !== -1) {
-      if (t === p) {
-        // A blank line: the block so far is one event.
-        if (content) {
-          this.start = blockStart;
-          this.end = t + 1;
-          sink.onSpan(this);
-          this.dataStart = this.nameStart = -1;
-        }
-        consumed = t + 1;
-        blockStart = consumed;
-        content = false;
-      } else {
-        content = true;
-        const first = buf[p];
-        if (first === DATA_FIRST) {
-          if (this.dataStart === -1 && isField(buf, p, t, DATA)) {
-            this.dataStart = valueStart(p + DATA.length, t, buf);
-            this.dataEnd = t;
-          }
-        } else if (first === EVENT_FIRST && isField(buf, p, t, EVENT)) {
-          this.nameStart = valueStart(p + EVENT.length, t, buf);
-          this.nameEnd = t;
-        }
-      }
-      p = t + 1;
-      // The blank line closing an event is read off its byte: a native search a line, not two an event.
-      t = buf[p] === LF ? p : buf.indexOf(LF, p);
-    }
-    if (buf.length - p > this.maxLine) return this.overlong(consumed);
-    if (consumed > 0) this.carryCr = false;
     return consumed;
   }
 }

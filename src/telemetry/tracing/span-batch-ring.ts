@@ -52,6 +52,8 @@ export class BatchRing {
   constructor(private readonly slots: number) {
     this.memory = new SharedArrayBuffer((HEADER + slots * SLOT) * 4);
     this.cells = new Int32Array(this.memory);
+    // Notified until the thread's reader says otherwise.
+    this.cells[SLEEPING] = 1;
   }
 
   /** Publishes `batch`, waking the thread when it must; false (nothing written) when the ring is full. */

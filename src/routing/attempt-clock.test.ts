@@ -73,6 +73,7 @@ test("a failed attempt and the failover after it: each verdict is one reading, t
   expect(entries.map((entry) => entry.outcome)).toEqual(["failed", "ok"]);
   expect(entries.map((entry) => entry.durationMs)).toEqual(told.map((t) => t.settledMs - t.startedMs));
   for (const timed of told) expect(timed.settledMs).toBeGreaterThan(timed.startedMs);
-  // The failed attempt is closed with its verdict's reading, the answered one with its own.
+  // Each is closed at its verdict's reading: the failed one as it is judged, the answered one as
+  // its whole answer is committed.
   for (const timed of told) expect(timed.closedMs).toBe(timed.settledMs);
 });

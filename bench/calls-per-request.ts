@@ -5,20 +5,23 @@
  * are deterministic where CPU time on a shared machine is not: a clock read, a header read or a
  * promise with resolvers less a request shows here exactly. Each crossing costs ~0.03–0.1 µs
  * (a clock read ~70–110 ns on this virtual machine: docs/BENCHMARKS-HISTORY.md, session 16).
- *   bun bench/calls-per-request.ts [--seconds 3] [--warmup 3] [--scenario non-stream|stream] [--sites] [--metrics-off]
+ *   bun bench/calls-per-request.ts [--seconds 3] [--warmup 3] [--scenario non-stream|stream] [--sites] [--metrics-off] [--traced]
  *     [--front openai|anthropic|responses|chat-anthropic|both|all,…]
  * Prints, per scenario, each builtin's calls a request (requests counted by `server.requestIP`,
  * one a model request), and with `--sites` where they are called from (one call in seven sampled).
  * `--front` names the front doors as bench/cpu-per-request.ts does (`anthropic`: `/v1/messages`,
  * `responses`, `chat-anthropic`: the OpenAI loads on an Anthropic upstream; bench/scenarios.ts).
  * `--metrics-off` runs the gateway with `metrics: { enabled: false }` (issue 13: a run with and one
- * without say what metrics call a request).
+ * without say what metrics call a request). `--traced` has it trace every request and export them
+ * (`traceidratio` 1.0, OTLP/HTTP to bench/otlp-sink.ts, as bench/ab.ts's `mindgw-traced`): a run with
+ * and one without say what a traced request calls on the event loop.
  */
 import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { createBenchKey } from "./mindgw-key.ts";
+import { startOtlpSink } from "./otlp-sink.ts";
 import { frontScenarios } from "./scenarios.ts";
 import { freePort, spawnService, waitForHttp } from "./service.ts";
 import { configYaml, startBurst } from "./targets.ts";
@@ -33,6 +36,7 @@ const { values } = parseArgs({
     front: { type: "string", default: "openai" },
     sites: { type: "boolean", default: false },
     "metrics-off": { type: "boolean", default: false },
+    traced: { type: "boolean", default: false },
   },
 });
 const scenarios = frontScenarios(values.front).filter(
@@ -46,6 +50,14 @@ interface Counted {
 
 const dir = await mkdtemp(join(tmpdir(), "calls-per-request-"));
 const burst = await startBurst();
+const sink = values.traced ? await startOtlpSink({ stderrPath: join(dir, "sink.log") }) : undefined;
+const tracing: Record<string, string> = sink
+  ? {
+      OTEL_EXPORTER_OTLP_ENDPOINT: sink.url,
+      OTEL_TRACES_SAMPLER: "traceidratio",
+      OTEL_TRACES_SAMPLER_ARG: "1.0",
+    }
+  : {};
 const gatewayCommand = [
   "bun",
   "--preload",
@@ -67,7 +79,7 @@ try {
   if (!key) throw new Error("could not create a bench key");
   const out = join(dir, "calls.json");
   const gateway = spawnService([...gatewayCommand, "serve", "-c", config], {
-    env: { CALLS_OUT: out },
+    env: { CALLS_OUT: out, ...tracing },
     stderrPath: join(dir, "stderr.log"),
   });
   const url = `http://127.0.0.1:${port}`;
@@ -97,7 +109,7 @@ try {
       console.log(`\n${scenario.name}: ${requests} requests (wrk: ${result.requests}), calls a request`);
       console.log("| builtin | calls a request |\n| --- | ---: |");
       for (const [name, n] of Object.entries(counted.counts).sort((a, b) => b[1] - a[1]))
-        console.log(`| ${name} | ${(n / requests).toFixed(2)} |`);
+        console.log(`| ${name} | ${(n / requests).toFixed(n / requests < 0.1 ? 4 : 2)} |`);
       if (!values.sites) continue;
       console.log(`\n${scenario.name}: where (calls a request, one call in seven sampled)`);
       for (const [site, n] of Object.entries(counted.sites).sort((a, b) => b[1] - a[1]))
@@ -108,5 +120,6 @@ try {
   }
 } finally {
   await burst.stop();
+  await sink?.stop();
   await rm(dir, { recursive: true, force: true });
 }

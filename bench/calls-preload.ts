@@ -70,6 +70,8 @@ countCalls(TextDecoder.prototype, "decode", "TextDecoder.decode");
 countCalls(AbortSignal.prototype, "addEventListener", "AbortSignal.addEventListener");
 countCalls(AbortSignal.prototype, "removeEventListener", "AbortSignal.removeEventListener");
 countCalls(crypto, "getRandomValues", "crypto.getRandomValues");
+// The trace batch ring's wake-up of the export thread (span-batch-ring.ts).
+countCalls(Atomics, "notify", "Atomics.notify");
 // Byte copies and Buffer's text writers and readers (the lean client's request encoding, the id).
 countCalls(Object.getPrototypeOf(Uint8Array.prototype) as object, "set", "TypedArray.set");
 for (const method of ["latin1Write", "utf8Write", "toString"])

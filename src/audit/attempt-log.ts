@@ -89,8 +89,8 @@ class LoggedAttempt implements AttemptTelemetry {
     entry.errorClass = error?.code ?? null;
   }
 
-  closed(error?: GatewayError): void {
-    this.observed?.closed(error);
+  closed(error?: GatewayError, closedMs?: number): void {
+    this.observed?.closed(error, closedMs);
   }
 
   /** The entry as the record keeps it: an open one is `cut`, timed until `now()` (read only then). */

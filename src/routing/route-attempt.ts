@@ -153,13 +153,16 @@ export class RouteAttempt
     return error;
   }
 
-  /** Called once when the upstream exchange is over (later calls are ignored). */
-  done(error?: GatewayError): void {
+  /**
+   * Called once when the upstream exchange is over (later calls are ignored); `nowMs`, a
+   * `performance.now()` read at this moment already (telemetry's close takes it).
+   */
+  done(error?: GatewayError, nowMs?: number): void {
     if (this.settled) return;
     this.settled = true;
     this.disarm();
     this.health.end(this.target.key);
-    if (this.verdict) this.observed?.closed(error);
+    if (this.verdict) this.observed?.closed(error, nowMs);
     else {
       this.closeWaits = true;
       this.closeError = error;
@@ -170,7 +173,8 @@ export class RouteAttempt
   judged(error: GatewayError | undefined, servedBy: string | undefined, settledMs: number): void {
     this.observed?.settled(error, servedBy, settledMs);
     this.verdict = true;
-    if (this.closeWaits) this.observed?.closed(this.closeError);
+    // The exchange was over before the verdict: closed at the verdict's reading (no clock read).
+    if (this.closeWaits) this.observed?.closed(this.closeError, settledMs);
   }
 }
 

@@ -58,7 +58,7 @@ export function openAttempt(
     const at = performance.now();
     const observed = request.telemetry?.attempt(info, at);
     observed?.settled(toGatewayError(error), undefined, at);
-    observed?.closed();
+    observed?.closed(undefined, at);
     throw error;
   }
   const body = upstreamBody(adapted.body, route.upstreamModel);
@@ -155,7 +155,7 @@ export function committed(call: RouteAttempt, answer: ClientReply): Dispatched {
   call.health.succeeded(call.target.key, now - call.startedMs);
   call.judged(undefined, servedBy, now);
   // A whole answer's usage, from its one parse; a stream's is metered as it is relayed.
-  if (reply?.kind === "json") call.done();
+  if (reply?.kind === "json") call.done(undefined, now);
   else if (answer.kind === "bytes" && answer.parsed) call.found = usageOf(call.upstream)(answer.parsed);
   call.route = servedBy;
   call.reply = answer;
@@ -173,8 +173,9 @@ export function attemptFailed(call: RouteAttempt, request: DispatchRequest, erro
   else health.released(target.key);
   call.abort(failure);
   // A failed attempt names the worker it went to, as a served one does (`worker:<name>`).
-  call.judged(failure, upstream === target.provider ? undefined : upstream.name, performance.now());
-  call.done(failure);
+  const now = performance.now();
+  call.judged(failure, upstream === target.provider ? undefined : upstream.name, now);
+  call.done(failure, now);
   return failure;
 }
 

@@ -23,8 +23,12 @@ export interface AttemptTelemetry {
    * metrics alike: a clock read is ~70–110 ns on a virtual machine).
    */
   settled(error: GatewayError | undefined, servedBy: string | undefined, settledMs: number): void;
-  /** The attempt's upstream work is over (its stream ended or was cut); always after `settled`. */
-  closed(error?: GatewayError): void;
+  /**
+   * The attempt's upstream work is over (its stream ended or was cut); always after `settled`.
+   * `closedMs`: a `performance.now()` the caller read at this moment already (the verdict's, when
+   * the close is told with it), else a handle that times the close reads its own.
+   */
+  closed(error?: GatewayError, closedMs?: number): void;
 }
 
 /**

@@ -75,7 +75,7 @@ class Attempt implements AttemptTelemetry {
     this.span?.settled(error, servedBy, settledMs);
   }
 
-  closed(error?: GatewayError): void {
-    this.span?.closed(error);
+  closed(error?: GatewayError, closedMs?: number): void {
+    this.span?.closed(error, closedMs);
   }
 }

@@ -71,12 +71,13 @@ export class BatchAttemptTrace implements AttemptTelemetry {
     if (error) this.error = error;
   }
 
-  closed(error?: GatewayError): void {
+  /** `closedMs`: the router's reading when it has one at the close (the verdict's), else read here. */
+  closed(error?: GatewayError, closedMs?: number): void {
     if (this.ended) return;
     this.ended = true;
     if (error) this.error = error;
     if (!sampled(this.sampling)) return;
-    this.took = performance.now() - this.started;
+    this.took = (closedMs ?? performance.now()) - this.started;
     this.request.attemptClosed(this);
   }
 

@@ -101,3 +101,31 @@ test("an attempt is timed from the router's readings: its span from its start, i
   const client = spans.find((span) => span.kind === SpanKind.CLIENT);
   expect(hrTimeToMilliseconds(client?.duration ?? [0, 0])).toBeGreaterThanOrEqual(250);
 });
+
+test("an attempt closed with the router's reading spans to it, with no clock read of its own", () => {
+  const writer = new SpanBatchWriter(8);
+  const ledger = { frontDoor: "chat", model: "m", startedAt: Date.now(), requestId: "r", stream: false };
+  const trace = requestTraces(atOnceTracer(writer), false).start(
+    { ...ledger, traceparent: null } as RequestLedger,
+    undefined,
+  );
+  const startedMs = performance.now();
+  const info = { route: "provider:a", dialect: "openai", upstreamModel: "up", retry: 0, failover: false };
+  const attempt = trace.attempt(info, startedMs);
+  // The exchange was over before the verdict: the router closes it with the verdict's reading.
+  attempt.settled(undefined, undefined, startedMs + 300);
+  const now = spyOn(performance, "now");
+  attempt.closed(undefined, startedMs + 300);
+  expect(now).toHaveBeenCalledTimes(0);
+  now.mockRestore();
+  trace.finish({ status: 200, inputTokens: 1, outputTokens: 1, costUsd: 0 } as AuditRecord);
+  const batch = writer.take();
+  const spans = readSpanBatch(
+    { strings: batch.strings, numbers: new SpanRecords().of(batch.numbers) },
+    new StringTableMirror().apply(batch.table),
+    () => resourceFromAttributes({}),
+    () => ({ name: "mindgw" }),
+  );
+  const client = spans.find((span) => span.kind === SpanKind.CLIENT);
+  expect(hrTimeToMilliseconds(client?.duration ?? [0, 0])).toBeCloseTo(300, 3);
+});

@@ -4,16 +4,33 @@
  * post alone; the code cold, once every 256 requests: docs/BENCHMARKS-HISTORY.md, session 15).
  * A batch that names only what the thread already holds (memories posted before, no new
  * strings, resources or scopes) goes here as six numbers, and the thread, waiting on the ring
- * with `Atomics.waitAsync`, is woken by `Atomics.notify`. Anything else still goes by message
- * (thread-span-processor.ts says when).
+ * with `Atomics.waitAsync`, takes it. Anything else still goes by message (thread-span-processor.ts
+ * says when).
+ *
+ * Who wakes the thread: while batches keep coming (at c=32 one every ~6–15 ms), the thread looks
+ * at the ring on its own clock, a timed wait as long as the batches have lately come apart, and
+ * the main thread publishes with two stores and no wake-up; once its looks find nothing, it
+ * sleeps until `Atomics.notify` (a flag in the ring says which). An `Atomics.notify` that wakes a
+ * thread cost the event loop ~15–30 µs on this virtual machine (a system call and a cross-CPU
+ * interrupt; ~0.9 % of a traced gateway's loop at c=32), where the thread's own timer costs the
+ * thread about what being notified did (docs/BENCHMARKS-HISTORY.md, session 19).
  */
 
-/** Cells: batches published (the main thread's), batches taken (the thread's), then the slots. */
+/**
+ * Cells: batches published (the main thread's), batches taken (the thread's), whether the thread
+ * sleeps until notified (the thread's: 1, else it looks on its own clock), then the slots.
+ */
 const PUBLISHED = 0;
 const TAKEN = 1;
-const HEADER = 2;
+const SLEEPING = 2;
+const HEADER = 3;
 /** A slot: id, spans, the numbers' memory and length, the strings' memory and length. */
 const SLOT = 6;
+/** Batches further apart than this (ms) are waited for asleep, each one notified. */
+const MOST_LOOK_MS = 100;
+const LEAST_LOOK_MS = 1;
+/** Looks that find nothing in a row, the first aside, before the thread sleeps until notified. */
+const MISSED_LOOKS = 3;
 
 /** A batch as the ring carries it: its request id and where its numbers and strings are. */
 export interface RingBatch {
@@ -35,12 +52,15 @@ export class BatchRing {
   constructor(private readonly slots: number) {
     this.memory = new SharedArrayBuffer((HEADER + slots * SLOT) * 4);
     this.cells = new Int32Array(this.memory);
+    // Notified until the thread's reader says otherwise.
+    this.cells[SLEEPING] = 1;
   }
 
-  /** Publishes `batch` and wakes the thread; false (nothing written) when the ring is full. */
+  /** Publishes `batch`, waking the thread when it must; false (nothing written) when the ring is full. */
   publish(batch: RingBatch): boolean {
     const cells = this.cells;
-    if (this.published - Atomics.load(cells, TAKEN) >= this.slots) return false;
+    const untaken = this.published - Atomics.load(cells, TAKEN);
+    if (untaken >= this.slots) return false;
     const at = HEADER + (this.published % this.slots) * SLOT;
     cells[at] = batch.id;
     cells[at + 1] = batch.spans;
@@ -50,7 +70,11 @@ export class BatchRing {
     cells[at + 5] = batch.stringsLength;
     // The store orders the slot's writes before it: the thread reads the slot after loading it.
     Atomics.store(cells, PUBLISHED, ++this.published);
-    Atomics.notify(cells, PUBLISHED);
+    // Woken when asleep, or when it has not taken the batch before (its looks fell behind: on
+    // busy cores a thread woken by its own timer may wait for one, a notified one less so). Both
+    // sequentially consistent: a thread that set SLEEPING after this load compares PUBLISHED
+    // after this store, so it finds the batch rather than waiting for a wake-up.
+    if (untaken > 0 || Atomics.load(cells, SLEEPING) !== 0) Atomics.notify(cells, PUBLISHED);
     return true;
   }
 }
@@ -60,10 +84,18 @@ export class BatchRingReader {
   private readonly cells: Int32Array;
   private readonly slots: number;
   private taken = 0;
+  /** Batches apart lately, in ms (0: none yet, or they came too far apart to look for). */
+  private pace = 0;
+  /** `performance.now()` when batches were last taken here. */
+  private lastTaken = 0;
+  /** Looks in a row that found nothing. */
+  private missed = 0;
 
   constructor(
     memory: SharedArrayBuffer,
     private readonly each: (batch: RingBatch) => void,
+    /** The thread's clock for the batches' pace (tests set it). */
+    private readonly now: () => number = () => performance.now(),
   ) {
     this.cells = new Int32Array(memory);
     this.slots = (this.cells.length - HEADER) / SLOT;
@@ -88,15 +120,53 @@ export class BatchRingReader {
     }
   }
 
-  /** Waits for the next batch without blocking the thread's event loop, then takes it, for good. */
+  /**
+   * Waits for the batches without blocking the thread's event loop and takes them as they come,
+   * for good: asleep until notified at first, then as the batches' pace says (see the top).
+   */
   waitForBatches(): void {
-    const result = Atomics.waitAsync(this.cells, PUBLISHED, this.taken);
+    this.sleep();
+  }
+
+  /** Waits until the main thread notifies (it does while SLEEPING is set). */
+  private sleep(): void {
+    Atomics.store(this.cells, SLEEPING, 1);
+    this.onWake(Atomics.waitAsync(this.cells, PUBLISHED, this.taken));
+  }
+
+  /** Looks again in `ms` (sooner if notified: a publish that read SLEEPING before it was cleared). */
+  private look(ms: number): void {
+    this.onWake(Atomics.waitAsync(this.cells, PUBLISHED, this.taken, ms));
+  }
+
+  private onWake(result: ReturnType<typeof Atomics.waitAsync>): void {
     if (result.async) result.value.then(this.woken);
     else queueMicrotask(this.woken);
   }
 
   private readonly woken = () => {
+    Atomics.store(this.cells, SLEEPING, 0);
+    const before = this.taken;
     this.drain();
-    this.waitForBatches();
+    const now = this.now();
+    const taken = this.taken - before;
+    if (taken > 0) {
+      // Batches taken apart lately (the first after a sleep only starts the count): averaged
+      // while they come often enough to look for, else the thread sleeps until the next.
+      const gap = this.lastTaken > 0 ? (now - this.lastTaken) / taken : Number.POSITIVE_INFINITY;
+      this.lastTaken = now;
+      this.missed = 0;
+      const pace = this.pace > 0 && gap <= MOST_LOOK_MS ? this.pace * 0.75 + gap * 0.25 : gap;
+      this.pace = pace <= MOST_LOOK_MS ? pace : 0;
+    } else if (this.pace > 0 && ++this.missed <= MISSED_LOOKS) {
+      // Looked a little early (the batch comes a little late): again soon.
+      this.look(Math.max(LEAST_LOOK_MS, this.pace / 4));
+      return;
+    } else this.pace = 0;
+    if (this.pace > 0) this.look(Math.max(LEAST_LOOK_MS, this.pace));
+    else {
+      if (taken === 0) this.lastTaken = 0;
+      this.sleep();
+    }
   };
 }

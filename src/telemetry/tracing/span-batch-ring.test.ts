@@ -1,0 +1,94 @@
+import { afterEach, expect, spyOn, test } from "bun:test";
+import { BatchRing, BatchRingReader, type RingBatch } from "./span-batch-ring.ts";
+
+// Who wakes the export thread (span-batch-ring.ts): a reader asleep is notified; one that looks on
+// its own clock while the batches keep coming is not, and still takes every batch, in order; one
+// that fell behind is notified again. The reader runs on this thread here (the ring is the same
+// shared memory either way), its pace read from a clock the test moves.
+
+const batch = (id: number): RingBatch => ({
+  id,
+  spans: 2,
+  numbersMemory: 1,
+  numbersLength: 10,
+  stringsMemory: 1,
+  stringsLength: 4,
+});
+
+/** A ring and its reader, the batches it took, and a promise for the next one taken. */
+function ringAndReader() {
+  const ring = new BatchRing(4);
+  let clock = 0;
+  const taken: number[] = [];
+  let next: (() => void) | undefined;
+  const reader = new BatchRingReader(
+    ring.memory,
+    (b) => {
+      taken.push(b.id);
+      next?.();
+    },
+    () => clock,
+  );
+  reader.waitForBatches();
+  const takenNext = () => new Promise<void>((resolve) => (next = resolve));
+  return {
+    ring,
+    taken,
+    /** Publishes batch `id` at `at` ms of the reader's clock and waits until it is taken. */
+    async publish(id: number, at: number) {
+      clock = at;
+      const took = takenNext();
+      expect(ring.publish(batch(id))).toBe(true);
+      await took;
+    },
+  };
+}
+
+const notify = spyOn(Atomics, "notify");
+afterEach(() => notify.mockClear());
+
+test("a reader asleep is notified; one that looks on its own clock while batches come is not, and takes each", async () => {
+  const { publish, taken } = ringAndReader();
+  await publish(1, 100);
+  await publish(2, 105);
+  // Asleep for both: the first only starts the pace.
+  expect(notify).toHaveBeenCalledTimes(2);
+  // From here batches ~5 ms apart: the reader looks again every ~5 ms, nobody wakes it.
+  for (let id = 3; id <= 8; id++) await publish(id, 105 + 5 * (id - 2));
+  expect(notify).toHaveBeenCalledTimes(2);
+  expect(taken).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+});
+
+test("a batch published while the one before is still untaken wakes the reader", async () => {
+  const { ring, publish, taken } = ringAndReader();
+  await publish(1, 100);
+  await publish(2, 103);
+  notify.mockClear();
+  // Two at once: the second finds the first untaken (the reader's look has not come) and notifies.
+  const second = new Promise<void>((resolve) => {
+    const check = () => (taken.length >= 4 ? resolve() : setImmediate(check));
+    check();
+  });
+  expect(ring.publish(batch(3))).toBe(true);
+  expect(notify).toHaveBeenCalledTimes(0);
+  expect(ring.publish(batch(4))).toBe(true);
+  expect(notify).toHaveBeenCalledTimes(1);
+  await second;
+  expect(taken).toEqual([1, 2, 3, 4]);
+});
+
+test("a reader whose looks find nothing goes back to sleep, and the next batch is notified", async () => {
+  const { ring, publish, taken } = ringAndReader();
+  await publish(1, 100);
+  await publish(2, 102);
+  // No batch comes: after a look at ~2 ms and a few sooner ones, it sleeps (the flag, cell 2).
+  const cells = new Int32Array(ring.memory);
+  await new Promise<void>((resolve) => {
+    const check = () => (Atomics.load(cells, 2) === 1 ? resolve() : setImmediate(check));
+    check();
+  });
+  notify.mockClear();
+  await publish(3, 5000);
+  expect(notify).toHaveBeenCalledTimes(1);
+  expect(taken).toEqual([1, 2, 3]);
+});

@@ -26,6 +26,7 @@ import { parseTrace, schedule } from "./c1-trace-events.ts";
 import { createBenchKey } from "./mindgw-key.ts";
 import { SCENARIOS } from "./scenarios.ts";
 import { freePort, type Service, spawnService, waitForHttp } from "./service.ts";
+import { configYaml } from "./targets.ts";
 
 const ROOT = join(import.meta.dir, "..");
 const { values } = parseArgs({
@@ -75,18 +76,7 @@ async function startGateway(
   await mkdir(join(dir, "config"), { recursive: true });
   const port = freePort();
   const config = join(dir, "config", "config.yaml");
-  await writeFile(
-    config,
-    `server: { host: 127.0.0.1, port: ${port} }
-storage: { driver: sqlite, path: ${join(dir, "data", "mindgw.db")} }
-providers:
-  - { name: fake, type: openai, base_url: ${upstream}/v1 }
-models:
-  - name: bench-model
-    routes:
-      - { provider: fake, model: bench-model }
-`,
-  );
+  await writeFile(config, configYaml(port, dir, upstream, { name }));
   const key = await createBenchKey(binary, config);
   if (!key) throw new Error(`${binary} made no key`);
   const service = spawnService([binary, "serve", "-c", config], {

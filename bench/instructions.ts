@@ -40,7 +40,7 @@ import { createBenchKey } from "./mindgw-key.ts";
 import { startOtlpSink } from "./otlp-sink.ts";
 import { SCENARIOS } from "./scenarios.ts";
 import { freePort, waitForHttp } from "./service.ts";
-import { startBurst } from "./targets.ts";
+import { configYaml, startBurst } from "./targets.ts";
 import type { Scenario } from "./wrk.ts";
 
 const ROOT = join(import.meta.dir, "..");
@@ -169,15 +169,10 @@ async function measure(build: (typeof builds)[number], setting: Setting, repeat:
   const config = join(dir, "config", "config.yaml");
   await writeFile(
     config,
-    `server: { host: 127.0.0.1, port: ${port} }
-storage: { driver: sqlite, path: ${join(dir, "data", "mindgw.db")} }
-providers:
-  - { name: fake, type: openai, base_url: ${upstream}/v1 }
-models:
-  - name: bench-model
-    routes:
-      - { provider: fake, model: bench-model }
-${clockRate === 1 ? AUDIT_BY_SIZE : ""}${setting === "off" ? "metrics: { enabled: false }\n" : ""}`,
+    configYaml(port, dir, upstream, {
+      name: setting,
+      extraYaml: `${clockRate === 1 ? AUDIT_BY_SIZE : ""}${setting === "off" ? "metrics: { enabled: false }\n" : ""}`,
+    }),
   );
   const key = await createBenchKey(build.binary, config);
   if (!key) throw new Error(`${build.binary} keys create failed`);

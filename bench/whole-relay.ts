@@ -13,6 +13,7 @@
  * here too.
  */
 import { parseArgs } from "node:util";
+import { streamBody } from "./burst-answers.ts";
 
 const { values } = parseArgs({
   options: {
@@ -24,26 +25,6 @@ const { values } = parseArgs({
 const streams = Number(values.streams);
 const rounds = Number(values.rounds);
 
-const created = 1_764_460_800;
-const chunk = (delta: object, finish: string | null, extra: object = {}) =>
-  `data: ${JSON.stringify({
-    id: "chatcmpl-burst",
-    object: "chat.completion.chunk",
-    created,
-    model: "bench-model",
-    choices: [{ index: 0, delta, finish_reason: finish }],
-    ...extra,
-  })}\n\n`;
-const usage = { prompt_tokens: 12, completion_tokens: 20, total_tokens: 32 };
-const usageEvent = `data: ${JSON.stringify({ id: "chatcmpl-burst", object: "chat.completion.chunk", created, model: "bench-model", choices: [], usage })}\n\n`;
-const words = Array.from({ length: 20 }, (_, i) => `word${i} `);
-const streamBody = [
-  chunk({ role: "assistant", content: "" }, null),
-  ...words.map((w) => chunk({ content: w }, null)),
-  chunk({}, "stop"),
-  usageEvent,
-  "data: [DONE]\n\n",
-].join("");
 /** The socket's read: the head, then the body (viewed, as the lean client views a read past 2 KB). */
 const read = Buffer.from(
   `HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\ncontent-length: ${Buffer.byteLength(streamBody)}\r\n\r\n${streamBody}`,

@@ -72,6 +72,18 @@ test("the value length limit applies as the SDK applies it; no span carries more
   expect(Object.values(sdk.spans[0]?.attributes ?? {})).toContain("prov");
 });
 
+/** The client span of the batch `writer` holds, read back as the export thread reads it. */
+function clientSpanOf(writer: SpanBatchWriter) {
+  const batch = writer.take();
+  const spans = readSpanBatch(
+    { strings: batch.strings, numbers: new SpanRecords().of(batch.numbers) },
+    new StringTableMirror().apply(batch.table),
+    () => resourceFromAttributes({}),
+    () => ({ name: "mindgw" }),
+  );
+  return spans.find((span) => span.kind === SpanKind.CLIENT);
+}
+
 test("an attempt is timed from the router's readings: its span from its start, its metrics from start to verdict", () => {
   const metrics = new GatewayMetrics(quietSources(), () => "other");
   const attempted = spyOn(metrics, "attempted");
@@ -91,14 +103,7 @@ test("an attempt is timed from the router's readings: its span from its start, i
   const [route, seconds] = attempted.mock.calls[0] ?? [];
   expect(route).toBe("provider:a");
   expect(seconds).toBeCloseTo(0.04, 9);
-  const batch = writer.take();
-  const spans = readSpanBatch(
-    { strings: batch.strings, numbers: new SpanRecords().of(batch.numbers) },
-    new StringTableMirror().apply(batch.table),
-    () => resourceFromAttributes({}),
-    () => ({ name: "mindgw" }),
-  );
-  const client = spans.find((span) => span.kind === SpanKind.CLIENT);
+  const client = clientSpanOf(writer);
   expect(hrTimeToMilliseconds(client?.duration ?? [0, 0])).toBeGreaterThanOrEqual(250);
 });
 
@@ -119,13 +124,6 @@ test("an attempt closed with the router's reading spans to it, with no clock rea
   expect(now).toHaveBeenCalledTimes(0);
   now.mockRestore();
   trace.finish({ status: 200, inputTokens: 1, outputTokens: 1, costUsd: 0 } as AuditRecord);
-  const batch = writer.take();
-  const spans = readSpanBatch(
-    { strings: batch.strings, numbers: new SpanRecords().of(batch.numbers) },
-    new StringTableMirror().apply(batch.table),
-    () => resourceFromAttributes({}),
-    () => ({ name: "mindgw" }),
-  );
-  const client = spans.find((span) => span.kind === SpanKind.CLIENT);
+  const client = clientSpanOf(writer);
   expect(hrTimeToMilliseconds(client?.duration ?? [0, 0])).toBeCloseTo(300, 3);
 });

@@ -134,12 +134,13 @@ async function batches(checkout: Checkout): Promise<Uint8Array[]> {
   return made;
 }
 
-/** Run time (ns) of each `Worker` thread of this process, by thread id. */
+/** Run time (ns) of each audit thread of this process (named `mindgw-audit`; `Worker` before), by thread id. */
 function workerNs(): Map<string, number> {
   const found = new Map<string, number>();
   for (const tid of readdirSync("/proc/self/task")) {
     try {
-      if (readFileSync(`/proc/self/task/${tid}/comm`, "utf8").trim() !== "Worker") continue;
+      const name = readFileSync(`/proc/self/task/${tid}/comm`, "utf8").trim();
+      if (name !== "mindgw-audit" && name !== "Worker") continue;
       found.set(tid, Number(readFileSync(`/proc/self/task/${tid}/schedstat`, "utf8").split(" ")[0]));
     } catch {
       // The thread ended meanwhile.

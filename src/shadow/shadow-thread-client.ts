@@ -155,7 +155,7 @@ export function createShadowThread(owned?: OwnedPairs, threadUrl: () => string =
   };
   const thread = (): ThreadWorker => {
     if (worker !== null) return worker;
-    const started = new Worker(threadUrl()) as ThreadWorker;
+    const started = new Worker(threadUrl(), { name: "mindgw-shadow" }) as ThreadWorker;
     ring = createRingWriter(RING_BYTES);
     started.postMessage({ ring: ring.buffer } satisfies ShadowThreadMessage);
     started.onmessage = (event: MessageEvent<ShadowThreadReply>) => {

@@ -39,7 +39,7 @@ export function auditThreadClient(entry: () => string, open: AuditThreadCall) {
   const thread = () => {
     if (worker !== null) return worker;
     // tsconfig's DOM lib types Worker without Bun's ref/unref.
-    const started = new Worker(entry()) as Worker & { ref(): void; unref(): void };
+    const started = new Worker(entry(), { name: "mindgw-audit" }) as Worker & { ref(): void; unref(): void };
     started.onmessage = (event: MessageEvent<AuditThreadReply>) => {
       const reply = event.data;
       const waiter = pending.get(reply.id);

@@ -1,4 +1,5 @@
 import { describe, expect, test } from "bun:test";
+import { readdir, readFile } from "node:fs/promises";
 import { SignJWT } from "jose";
 import { stringify } from "yaml";
 import { bearer, chatBody, fakeRoutesConfig } from "./harness/fake-config.ts";
@@ -39,6 +40,21 @@ describe("one process per port", () => {
     } finally {
       dir.cleanup();
     }
+  });
+});
+
+describe("threads an operator can tell apart", () => {
+  // `top -H`, `ps -L` and perf show a thread's name; a Worker is "Worker" unless it is given one.
+  test("once a request is audited, the audit thread runs under its own name", async () => {
+    expect((await chat("m1")).status).toBe(200);
+    const names = async () => {
+      const tasks = await readdir(`/proc/${f.gw.proc.pid}/task`);
+      return Promise.all(
+        tasks.map(async (t) => (await readFile(`/proc/${f.gw.proc.pid}/task/${t}/comm`, "utf8")).trim()),
+      );
+    };
+    await waitFor("a thread named mindgw-audit", async () => (await names()).includes("mindgw-audit"));
+    expect(await names()).not.toContain("Worker");
   });
 });
 

@@ -273,7 +273,7 @@ export class ThreadSpanProcessor implements SpanProcessor, SpanBatches {
         new URL("./export-thread.ts", import.meta.url),
         "./telemetry/tracing/export-thread.ts",
       ),
-      { env },
+      { env, name: "mindgw-export" },
     ) as ThreadWorker;
     worker.onmessage = (event: MessageEvent<ExportThreadReply>) => this.settle(event.data);
     worker.onerror = (event) => {

@@ -153,7 +153,7 @@ export function createLeanThread(threadUrl: () => string = entry): LeanThread {
   };
   const thread = (): ThreadWorker => {
     if (worker !== null) return worker;
-    const started = new Worker(threadUrl()) as ThreadWorker;
+    const started = new Worker(threadUrl(), { name: "mindgw-lean" }) as ThreadWorker;
     started.onmessage = answered;
     started.onerror = (event) => {
       failAll(new Error(`the lean client's thread failed: ${event.message}`));

@@ -4,7 +4,8 @@
  * sides alike. Each round gives one ratio; the median and range of the rounds are reported.
  *   bun run build && bun bench/ab.ts
  * Environment: AB_SECONDS (3) per wrk run, AB_ROUNDS (4), AB_PAIRS (comma list of pair ids,
- * default all), AB_SCENARIOS (comma list: non-stream, stream; default both), AB_WARMUP (2) seconds of load per scenario on each target before measuring,
+ * default all), AB_SCENARIOS (comma list: non-stream, stream; default both), AB_WARMUP (2) seconds of c=32 load per scenario on each target before measuring,
+ * then more until its JIT has settled (bench/warm-up.ts; AB_SETTLE_MAX (120) seconds at most, 0 for none),
  * MINDGW_BIN (dist/mindgw), AB_AGAINST_BIN (another build of mindgw, say main's: adds the pairs
  * `against-traced`, `against-obs-off`, `against-mindgw`, `against-always-off`, `against-lean`, `against-worker`, `against-auto`, each that target on the other build (a) vs
  * this one (b), to judge a change by the same interleaving, and `against-traced-c1`, the traced pair at c=1), AB_THREADS=1 (also CPU µs/req per thread name: event loop, Worker
@@ -33,12 +34,15 @@ import { median, spread as stat } from "./stats.ts";
 import type { RunningTarget } from "./target.ts";
 import { allTargets, mindgwTarget, startFake } from "./targets.ts";
 import { countThreads, type ThreadCounts } from "./thread-counts.ts";
+import { warmUp } from "./warm-up.ts";
 import { runWrk, type WrkResult } from "./wrk.ts";
 
 const ROOT = join(import.meta.dir, "..");
 const seconds = Number(process.env.AB_SECONDS ?? "3");
 const rounds = Number(process.env.AB_ROUNDS ?? "4");
 const warmup = Number(process.env.AB_WARMUP ?? "2");
+/** AB_SETTLE_MAX: most seconds of more load per target until its JIT settles (bench/warm-up.ts); 0: none. */
+const settleMax = Number(process.env.AB_SETTLE_MAX ?? "120");
 const binary = process.env.MINDGW_BIN ?? join(ROOT, "dist/mindgw");
 const onlyPairs = process.env.AB_PAIRS?.split(",").map((s) => s.trim());
 const onlyScenarios = process.env.AB_SCENARIOS?.split(",").map((s) => s.trim());
@@ -80,6 +84,8 @@ const PAIRS: Pair[] = [
     { id: "worker-c32", a: "mindgw", b: "mindgw-worker", c: 32, scenario },
     { id: "obs-traced", a: "mindgw-obs-off", b: "mindgw-traced", c: 32, scenario },
     { id: "obs-untraced", a: "mindgw-obs-off", b: "mindgw", c: 32, scenario },
+    // The traced pair as deploy/ runs the binary (`MIMALLOC_PURGE_DELAY=-1` on both sides).
+    { id: "obs-traced-deployed", a: "mindgw-obs-off-deployed", b: "mindgw-traced-deployed", c: 32, scenario },
     // Issue 13 split in two: tracing configured with nothing sampled (`always_off`) against both
     // off (what a traced process costs), and every request traced against it (what spans cost).
     { id: "obs-always-off", a: "mindgw-obs-off", b: "mindgw-always-off", c: 32, scenario },
@@ -192,10 +198,7 @@ async function main(): Promise<void> {
       const started = await target.start();
       running.set(target.name, started);
       await preflight(started.url, started.headers);
-      for (const scenario of SCENARIOS) {
-        const base = { baseUrl: started.url, headers: started.headers, scenario, workDir };
-        await runWrk({ ...base, connections: 8, seconds: warmup });
-      }
+      await warmUp(target.name, started, SCENARIOS, workDir, { seconds: warmup, maxSeconds: settleMax });
     }
     for (const pair of pairs) {
       const scenario = SCENARIOS.find((s) => s.name === pair.scenario);
@@ -203,6 +206,10 @@ async function main(): Promise<void> {
       const b = running.get(pair.b);
       if (!scenario || !a || !b) continue;
       console.error(`ab: ${pair.id} ${pair.scenario} c=${pair.c}: ${pair.a} vs ${pair.b}`);
+      // Both sides again, just before their rounds: a process left idle while other pairs ran
+      // compiles its code anew once loaded (bench/warm-up.ts), and would pay for it in its rounds.
+      for (const [name, side] of [[pair.a, a] as const, [pair.b, b] as const])
+        await warmUp(name, side, [scenario], workDir, { seconds: 3, maxSeconds: settleMax });
       const upstreamCpu = async (t: RunningTarget) =>
         (await cpuSeconds(fake.pid)) + (t.shadow ? await cpuSeconds(t.shadow.upstreamPid) : 0);
       const measure = async (t: RunningTarget, side: "a" | "b"): Promise<Measured> => {

@@ -12,7 +12,8 @@
  * mindgw-deployed and bare-proxy-deployed: both with `MIMALLOC_PURGE_DELAY=-1`, the allocator setting
  * our Dockerfile, systemd unit and Kubernetes manifest give the binary, compared with each other),
  * MINDGW_BIN (dist/mindgw), RATIO_WARMUP (5) seconds of c=32 load per scenario on each target
- * before the first repeat. Writes .bench-out/ratios-<time>.{md,json} and prints the markdown,
+ * before the first repeat, then more until its JIT has settled (bench/warm-up.ts; RATIO_SETTLE_MAX
+ * (90) seconds at most, 0 for none). Writes .bench-out/ratios-<time>.{md,json} and prints the markdown,
  * with each process's CPU µs per request at c=32 (the gateway, and the worker through one).
  */
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
@@ -23,8 +24,9 @@ import { nginxTarget } from "./nginx-target.ts";
 import { preflight, SCENARIOS, STREAM_SCENARIO } from "./scenarios.ts";
 import { spawnService } from "./service.ts";
 import type { RunningTarget, Target } from "./target.ts";
-import { bareProxyTarget, directTarget, mindgwTarget, startFake } from "./targets.ts";
+import { bareProxyTarget, DEPLOYED_ENV, directTarget, mindgwTarget, startFake } from "./targets.ts";
 import { measureTtfb } from "./ttfb.ts";
+import { warmUp } from "./warm-up.ts";
 import { runWrk, type WrkResult } from "./wrk.ts";
 
 const ROOT = join(import.meta.dir, "..");
@@ -38,6 +40,7 @@ const binary = env("MINDGW_BIN", join(ROOT, "dist/mindgw"));
 /** Seconds of load per scenario on each target before any is measured: the gateway's JIT needs
  * ~6 s at c=32 to settle (a 1 s warm-up left one repeat of mindgw at half its speed). */
 const warmup = Number(env("RATIO_WARMUP", "5"));
+const settleMax = Number(env("RATIO_SETTLE_MAX", "120"));
 
 process.on("SIGINT", () => process.exit(130));
 process.on("SIGTERM", () => process.exit(143));
@@ -61,8 +64,6 @@ async function startUpstream(name: string): Promise<Upstream> {
  * the allocator keeps freed pages rather than giving them back on a timer. The plain `mindgw`
  * target runs without it, as a bare `mindgw serve` does.
  */
-const DEPLOYED_ENV = { MIMALLOC_PURGE_DELAY: "-1" };
-
 function targetsFor(upstream: Upstream): Target[] {
   const all: Target[] = [
     directTarget(upstream.url, upstream.pid),
@@ -144,15 +145,7 @@ async function runUpstream(
       running.set(target.name, started);
       await preflight(started.url, started.headers);
       // Warm-up: JIT, connection pools, the SQLite file.
-      for (const scenario of warmup > 0 ? SCENARIOS : [])
-        await runWrk({
-          baseUrl: started.url,
-          headers: started.headers,
-          scenario,
-          connections: 32,
-          seconds: warmup,
-          workDir,
-        });
+      await warmUp(target.name, started, SCENARIOS, workDir, { seconds: warmup, maxSeconds: settleMax });
     }
     const names = [...running.keys()];
     for (let r = 0; r < repeats; r++) {

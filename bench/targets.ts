@@ -200,6 +200,9 @@ export async function startWorker(
   throw new Error(`the bench worker did not register:\n${await Bun.file(stderrPath).text()}`);
 }
 
+/** The environment deploy/'s files give the binary (the Dockerfile, the systemd unit, the Kubernetes manifest). */
+export const DEPLOYED_ENV = { MIMALLOC_PURGE_DELAY: "-1" };
+
 /** (c) The compiled gateway, `dist/mindgw serve -c <temp config>`. */
 export const mindgwTarget = (fakeUrl: string, binary: string, variant: MindgwVariant): Target => ({
   name: variant.name,
@@ -292,6 +295,13 @@ export function allTargets(fakeUrl: string, fakePid: number, binary?: string, ap
     targets.push(
       mindgwTarget(fakeUrl, binary, { name: "mindgw-obs-off", extraYaml: "metrics: { enabled: false }" }),
       mindgwTarget(fakeUrl, binary, { name: "mindgw-traced", traced: true }),
+      // The same two as deploy/ runs them (the allocator's purge off): issue 13's pair as deployed.
+      mindgwTarget(fakeUrl, binary, {
+        name: "mindgw-obs-off-deployed",
+        extraYaml: "metrics: { enabled: false }",
+        env: DEPLOYED_ENV,
+      }),
+      mindgwTarget(fakeUrl, binary, { name: "mindgw-traced-deployed", traced: true, env: DEPLOYED_ENV }),
       // The allocator never giving freed pages back (`MIMALLOC_PURGE_DELAY=-1`): no `mi-scavenger`
       // work (3–13 µs a request at c=32), a larger RSS after load.
       mindgwTarget(fakeUrl, binary, { name: "mindgw-nopurge", env: { MIMALLOC_PURGE_DELAY: "-1" } }),

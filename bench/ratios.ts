@@ -13,7 +13,7 @@
  * our Dockerfile, systemd unit and Kubernetes manifest give the binary, compared with each other),
  * MINDGW_BIN (dist/mindgw), RATIO_WARMUP (5) seconds of c=32 load per scenario on each target
  * before the first repeat, then more until its JIT has settled (bench/warm-up.ts; RATIO_SETTLE_MAX
- * (90) seconds at most, 0 for none). Writes .bench-out/ratios-<time>.{md,json} and prints the markdown,
+ * (120) seconds at most, 0 for none). Writes .bench-out/ratios-<time>.{md,json} and prints the markdown,
  * with each process's CPU µs per request at c=32 (the gateway, and the worker through one).
  */
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
@@ -37,8 +37,8 @@ const ttftN = Number(env("RATIO_TTFT_N", "200"));
 const upstreams = env("RATIO_UPSTREAMS", "burst,fake").split(",");
 const wanted = env("RATIO_TARGETS", "direct,bare-proxy,nginx,mindgw,mindgw-worker").split(",");
 const binary = env("MINDGW_BIN", join(ROOT, "dist/mindgw"));
-/** Seconds of load per scenario on each target before any is measured: the gateway's JIT needs
- * ~6 s at c=32 to settle (a 1 s warm-up left one repeat of mindgw at half its speed). */
+/** Seconds of load per scenario on each target before any is measured (a 1 s warm-up left one
+ * repeat of mindgw at half its speed); then bench/warm-up.ts loads it until its JIT has settled. */
 const warmup = Number(env("RATIO_WARMUP", "5"));
 const settleMax = Number(env("RATIO_SETTLE_MAX", "120"));
 

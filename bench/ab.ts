@@ -84,8 +84,8 @@ const PAIRS: Pair[] = [
     { id: "worker-c32", a: "mindgw", b: "mindgw-worker", c: 32, scenario },
     { id: "obs-traced", a: "mindgw-obs-off", b: "mindgw-traced", c: 32, scenario },
     { id: "obs-untraced", a: "mindgw-obs-off", b: "mindgw", c: 32, scenario },
-    // The traced pair as deploy/ runs the binary (`MIMALLOC_PURGE_DELAY=-1` on both sides).
-    { id: "obs-traced-deployed", a: "mindgw-obs-off-deployed", b: "mindgw-traced-deployed", c: 32, scenario },
+    // The traced pair with the allocator's purge on both sides, as the binary ran before session 21.
+    { id: "obs-traced-purging", a: "mindgw-obs-off-purging", b: "mindgw-traced-purging", c: 32, scenario },
     // Issue 13 split in two: tracing configured with nothing sampled (`always_off`) against both
     // off (what a traced process costs), and every request traced against it (what spans cost).
     { id: "obs-always-off", a: "mindgw-obs-off", b: "mindgw-always-off", c: 32, scenario },
@@ -94,8 +94,8 @@ const PAIRS: Pair[] = [
     // SDK loaded and started, each request's trace handles, nothing sampled). `obs-always-off`
     // measures it over both off, so metrics' own spread is in that pair and not in this one.
     { id: "tracer-configured", a: "mindgw", b: "mindgw-always-off", c: 32, scenario },
-    // The default against the allocator's purging off (see mindgw-nopurge in targets.ts).
-    { id: "nopurge", a: "mindgw", b: "mindgw-nopurge", c: 32, scenario },
+    // The allocator's purge on (see mindgw-purging in targets.ts) against the default, off.
+    { id: "nopurge", a: "mindgw-purging", b: "mindgw", c: 32, scenario },
     // A/A: two gateways of the same build and config; its interval is the harness's noise floor.
     { id: "aa", a: "mindgw-twin", b: "mindgw", c: 32, scenario },
     // What the access line costs: the same gateway with `log.level: warn` (no access line) as a.

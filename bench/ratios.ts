@@ -9,8 +9,9 @@
  * Environment: RATIO_SECONDS (5) per wrk run, RATIO_REPEATS (3), RATIO_TTFT_N (200),
  * RATIO_UPSTREAMS (burst,fake), RATIO_TARGETS (direct,bare-proxy,nginx,mindgw,mindgw-worker; also
  * mindgw-auto: `MINDGW_UPSTREAM_CLIENT=auto`, the default until session 12: `fetch` for non-stream calls under load;
- * mindgw-deployed and bare-proxy-deployed: both with `MIMALLOC_PURGE_DELAY=-1`, the allocator setting
- * our Dockerfile, systemd unit and Kubernetes manifest give the binary, compared with each other),
+ * bare-proxy-deployed: the bare proxy with `MIMALLOC_PURGE_DELAY=-1`, the allocator setting mindgw
+ * gives itself, compared with mindgw like for like; mindgw-purging: mindgw with the allocator's
+ * purge on, `MIMALLOC_PURGE_DELAY=100`, as Bun runs by default and the binary did before session 21),
  * MINDGW_BIN (dist/mindgw), RATIO_WARMUP (5) seconds of c=32 load per scenario on each target
  * before the first repeat, then more until its JIT has settled (bench/warm-up.ts; RATIO_SETTLE_MAX
  * (120) seconds at most, 0 for none). Writes .bench-out/ratios-<time>.{md,json} and prints the markdown,
@@ -24,7 +25,14 @@ import { nginxTarget } from "./nginx-target.ts";
 import { preflight, SCENARIOS, STREAM_SCENARIO } from "./scenarios.ts";
 import { spawnService } from "./service.ts";
 import type { RunningTarget, Target } from "./target.ts";
-import { bareProxyTarget, DEPLOYED_ENV, directTarget, mindgwTarget, startFake } from "./targets.ts";
+import {
+  bareProxyTarget,
+  DEPLOYED_ENV,
+  directTarget,
+  mindgwTarget,
+  PURGING_ENV,
+  startFake,
+} from "./targets.ts";
 import { measureTtfb } from "./ttfb.ts";
 import { warmUp } from "./warm-up.ts";
 import { runWrk, type WrkResult } from "./wrk.ts";
@@ -60,9 +68,9 @@ async function startUpstream(name: string): Promise<Upstream> {
 }
 
 /**
- * What our deployment files (Dockerfile, systemd unit, Kubernetes manifest) set for the binary:
- * the allocator keeps freed pages rather than giving them back on a timer. The plain `mindgw`
- * target runs without it, as a bare `mindgw serve` does.
+ * The targets wanted (RATIO_TARGETS). The plain `mindgw` runs as a bare `mindgw serve` does, so
+ * with the allocator keeping freed pages (src/cli/allocator-settings.ts); `bare-proxy-deployed`
+ * gives the bare proxy the same, `mindgw-purging` takes it from mindgw.
  */
 function targetsFor(upstream: Upstream): Target[] {
   const all: Target[] = [
@@ -72,7 +80,7 @@ function targetsFor(upstream: Upstream): Target[] {
     mindgwTarget(upstream.url, binary, { name: "mindgw" }),
     mindgwTarget(upstream.url, binary, { name: "mindgw-worker", via: "worker" }),
     mindgwTarget(upstream.url, binary, { name: "mindgw-auto", env: { MINDGW_UPSTREAM_CLIENT: "auto" } }),
-    mindgwTarget(upstream.url, binary, { name: "mindgw-deployed", env: DEPLOYED_ENV }),
+    mindgwTarget(upstream.url, binary, { name: "mindgw-purging", env: PURGING_ENV }),
     bareProxyTarget(upstream.url, { name: "bare-proxy-deployed", env: DEPLOYED_ENV }),
   ];
   return all.filter((t) => wanted.includes(t.name));
@@ -234,9 +242,8 @@ function render(results: { name: string; samples: Map<string, Sample[]> }[], loa
             ["bare-proxy", "mindgw-auto"],
           ] as const)
         : []),
-      ...(samples.has("mindgw-deployed") && samples.has("bare-proxy-deployed")
-        ? ([["bare-proxy-deployed", "mindgw-deployed"]] as const)
-        : []),
+      ...(samples.has("bare-proxy-deployed") ? ([["bare-proxy-deployed", "mindgw"]] as const) : []),
+      ...(samples.has("mindgw-purging") ? ([["bare-proxy", "mindgw-purging"]] as const) : []),
     ] as const)
       out.push(`| ${b} ÷ ${a} | ${ratio(a, b, "non-stream")} | ${ratio(a, b, "stream")} |`);
     out.push("", "| CPU µs per request, c=32 | non-stream | stream |", "| --- | ---: | ---: |");

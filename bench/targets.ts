@@ -200,8 +200,14 @@ export async function startWorker(
   throw new Error(`the bench worker did not register:\n${await Bun.file(stderrPath).text()}`);
 }
 
-/** The environment deploy/'s files give the binary (the Dockerfile, the systemd unit, the Kubernetes manifest). */
+/**
+ * The allocator keeping the pages it frees: what deploy/'s files give the binary, and since
+ * session 21 what `mindgw serve` and `mindgw worker` give themselves (src/cli/allocator-settings.ts).
+ * For the bare proxy, it makes the comparison like for like.
+ */
 export const DEPLOYED_ENV = { MIMALLOC_PURGE_DELAY: "-1" };
+/** The allocator giving freed pages back 100 ms later: Bun's default, and the binary's before session 21. */
+export const PURGING_ENV = { MIMALLOC_PURGE_DELAY: "100" };
 
 /** (c) The compiled gateway, `dist/mindgw serve -c <temp config>`. */
 export const mindgwTarget = (fakeUrl: string, binary: string, variant: MindgwVariant): Target => ({
@@ -295,16 +301,16 @@ export function allTargets(fakeUrl: string, fakePid: number, binary?: string, ap
     targets.push(
       mindgwTarget(fakeUrl, binary, { name: "mindgw-obs-off", extraYaml: "metrics: { enabled: false }" }),
       mindgwTarget(fakeUrl, binary, { name: "mindgw-traced", traced: true }),
-      // The same two as deploy/ runs them (the allocator's purge off): issue 13's pair as deployed.
+      // The same two with the allocator's purge on, as the binary ran before session 21.
       mindgwTarget(fakeUrl, binary, {
-        name: "mindgw-obs-off-deployed",
+        name: "mindgw-obs-off-purging",
         extraYaml: "metrics: { enabled: false }",
-        env: DEPLOYED_ENV,
+        env: PURGING_ENV,
       }),
-      mindgwTarget(fakeUrl, binary, { name: "mindgw-traced-deployed", traced: true, env: DEPLOYED_ENV }),
-      // The allocator never giving freed pages back (`MIMALLOC_PURGE_DELAY=-1`): no `mi-scavenger`
-      // work (3–13 µs a request at c=32), a larger RSS after load.
-      mindgwTarget(fakeUrl, binary, { name: "mindgw-nopurge", env: { MIMALLOC_PURGE_DELAY: "-1" } }),
+      mindgwTarget(fakeUrl, binary, { name: "mindgw-traced-purging", traced: true, env: PURGING_ENV }),
+      // The allocator giving freed pages back (`MIMALLOC_PURGE_DELAY=100`): `mi-scavenger`'s work
+      // (3–13 µs a request at c=32) and the faults that follow, a smaller RSS after load.
+      mindgwTarget(fakeUrl, binary, { name: "mindgw-purging", env: PURGING_ENV }),
       // Tracing configured the same way, nothing sampled: what a traced process costs apart from
       // its spans (no span written, no batch, no export thread, no `traceparent` sent on).
       mindgwTarget(fakeUrl, binary, {

@@ -1,4 +1,5 @@
 #!/usr/bin/env bun
+import "./cli/restart-with-allocator-settings.ts";
 import { runCli } from "./cli/run-cli.ts";
 
 process.exitCode = await runCli(process.argv);

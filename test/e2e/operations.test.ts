@@ -2,6 +2,7 @@ import { describe, expect, test } from "bun:test";
 import { readdir, readFile } from "node:fs/promises";
 import { SignJWT } from "jose";
 import { stringify } from "yaml";
+import { MINDGW } from "./harness/binary.ts";
 import { bearer, chatBody, fakeRoutesConfig } from "./harness/fake-config.ts";
 import { gatewayFixture } from "./harness/gateway-fixture.ts";
 import { runMindgw } from "./harness/run-mindgw.ts";
@@ -37,6 +38,54 @@ describe("one process per port", () => {
       expect(second.code).toBe(1);
       expect(second.stderr).toContain("already in use");
       expect(second.stdout).not.toContain("serving on");
+    } finally {
+      dir.cleanup();
+    }
+  });
+});
+
+describe("the allocator keeps the pages it frees (docs/DEPLOYMENT.md, Memory)", () => {
+  /** The binary run to completion with mimalloc printing its options, `env` over ours without the setting. */
+  const verbose = async (args: string[], env: Record<string, string> = {}) => {
+    const base: Record<string, string | undefined> = { ...process.env, MIMALLOC_VERBOSE: "1", ...env };
+    if (env.MIMALLOC_PURGE_DELAY === undefined) delete base.MIMALLOC_PURGE_DELAY;
+    const proc = Bun.spawn([MINDGW, ...args], { stdin: "ignore", stdout: "pipe", stderr: "pipe", env: base });
+    const timer = setTimeout(() => proc.kill("SIGKILL"), 20_000);
+    const [stderr, code] = await Promise.all([new Response(proc.stderr).text(), proc.exited]);
+    clearTimeout(timer);
+    // One line a start of the allocator: the process's own, then its restart's.
+    return { code, delays: [...stderr.matchAll(/option 'purge_delay': (-?\d+)/g)].map((m) => m[1]) };
+  };
+  // A serve that fails at once (the fixture holds the port) shows what it started as.
+  const serveOnTakenPort = (dir: ReturnType<typeof tempDir>) => [
+    "serve",
+    "--config",
+    dir.file("taken.yaml"),
+    "--host",
+    "127.0.0.1",
+    "--port",
+    String(f.gw.port),
+  ];
+
+  test("the running gateway is the pid it was started as, with MIMALLOC_PURGE_DELAY=-1", async () => {
+    const environ = (await readFile(`/proc/${f.gw.proc.pid}/environ`, "utf8")).split("\0");
+    expect(environ).toContain(`MIMALLOC_PURGE_DELAY=${process.env.MIMALLOC_PURGE_DELAY ?? "-1"}`);
+  });
+
+  test("serve starts once more with the purge off; an operator's value is kept; brief commands start once", async () => {
+    const dir = tempDir();
+    try {
+      await Bun.write(dir.file("taken.yaml"), stringify({ storage: { path: dir.file("taken.db") } }));
+      const started = await verbose(serveOnTakenPort(dir));
+      expect(started.code).toBe(1);
+      expect(started.delays).toHaveLength(2);
+      expect(started.delays[1]).toBe("-1");
+      const kept = await verbose(serveOnTakenPort(dir), { MIMALLOC_PURGE_DELAY: "250" });
+      expect(kept.delays).toEqual(["250"]);
+      const brief = await verbose(["--version"]);
+      expect(brief.code).toBe(0);
+      expect(brief.delays).toHaveLength(1);
+      expect(brief.delays[0]).not.toBe("-1");
     } finally {
       dir.cleanup();
     }

@@ -15,8 +15,9 @@ RUN apt-get update \
  && useradd --system --uid 10001 --home-dir /var/lib/mindgw --create-home mindgw
 COPY --from=build /src/dist/mindgw /usr/local/bin/mindgw
 # The allocator keeps the pages it frees rather than handing them back 100 ms later and faulting
-# them in again: 4-7 % less CPU a request at c=32 for RSS that stays at its peak
-# (docs/DEPLOYMENT.md, "Memory"). Set another value (say 100) to give memory back.
+# them in again: up to a quarter less CPU a request at c=32 for RSS that stays at its peak
+# (docs/DEPLOYMENT.md, "Memory"). `mindgw serve` sets it itself when it is unset, by starting
+# again; set here, it starts once. Set another value (say 100) to give memory back.
 ENV MIMALLOC_PURGE_DELAY=-1
 USER mindgw
 WORKDIR /var/lib/mindgw

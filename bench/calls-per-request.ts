@@ -24,7 +24,7 @@ import { createBenchKey } from "./mindgw-key.ts";
 import { startOtlpSink } from "./otlp-sink.ts";
 import { frontScenarios } from "./scenarios.ts";
 import { freePort, spawnService, waitForHttp } from "./service.ts";
-import { configYaml, startBurst } from "./targets.ts";
+import { configYaml, DEPLOYED_ENV, startBurst } from "./targets.ts";
 import { runWrk } from "./wrk.ts";
 
 const ROOT = join(import.meta.dir, "..");
@@ -79,7 +79,8 @@ try {
   if (!key) throw new Error("could not create a bench key");
   const out = join(dir, "calls.json");
   const gateway = spawnService([...gatewayCommand, "serve", "-c", config], {
-    env: { CALLS_OUT: out, ...tracing },
+    // The allocator as the binary runs it (src/cli/allocator-settings.ts).
+    env: { ...DEPLOYED_ENV, CALLS_OUT: out, ...tracing },
     stderrPath: join(dir, "stderr.log"),
   });
   const url = `http://127.0.0.1:${port}`;

@@ -56,6 +56,7 @@ import { keyInOutput } from "./mindgw-key.ts";
 import { type CpuProfile, sharesUnder } from "./profile-share.ts";
 import { anthropicUpstreamYaml, frontScenarios, preflight } from "./scenarios.ts";
 import { freePort, spawnService, waitForHttp } from "./service.ts";
+import { DEPLOYED_ENV } from "./targets.ts";
 import { runWrk } from "./wrk.ts";
 
 const ROOT = join(import.meta.dir, "..");
@@ -88,6 +89,16 @@ const thisEnv = Object.fromEntries(
     return [pair.slice(0, at), pair.slice(at + 1)];
   }),
 );
+/**
+ * What a checkout's gateway (and worker) run with: the allocator keeping freed pages, as the binary
+ * gives itself (src/cli/allocator-settings.ts) and as a checkout from before it did not, so both
+ * sides of `--against` run alike (and one run with a profiler, which does not restart, as well);
+ * `--env` over it for this checkout.
+ */
+const envOf = (root: string): Record<string, string> => ({
+  ...DEPLOYED_ENV,
+  ...(root === ROOT ? thisEnv : {}),
+});
 if (values.forward) Object.assign(values, { cluster: true, worker: true });
 if (values["versus-sqlite"]) Object.assign(values, { cluster: true });
 const fronted = frontScenarios(values.front);
@@ -230,7 +241,7 @@ ${shadowUrl ? "    shadow: { provider: shadow-fake, model: bench-model, sample: 
   if (values.worker && !workerKey) throw new Error(`${root}: could not create a worker key`);
   const service = spawnService([...gatewayOf(root, profile), "serve", "-c", config], {
     stderrPath: join(dir, "stderr.log"),
-    ...(root === ROOT ? { env: thisEnv } : {}),
+    env: envOf(root),
   });
   const url = `http://127.0.0.1:${port}`;
   await waitForHttp(`${url}/healthz`, 30_000);
@@ -243,7 +254,7 @@ ${shadowUrl ? "    shadow: { provider: shadow-fake, model: bench-model, sample: 
     await writeFile(configB, await configText(portB));
     peer = spawnService([...gatewayOf(root, profile, peerProfileDir), "serve", "-c", configB], {
       stderrPath: join(dir, "stderr-b.log"),
-      ...(root === ROOT ? { env: thisEnv } : {}),
+      env: envOf(root),
     });
     workerUrl = `http://127.0.0.1:${portB}`;
     await waitForHttp(`${workerUrl}/healthz`, 30_000);
@@ -307,7 +318,7 @@ async function startWorker(
   const stderrPath = join(dir, "worker.log");
   const worker = spawnService([...gatewayOf(root, profile, workerProfileDir), ...args], {
     stderrPath,
-    ...(root === ROOT ? { env: thisEnv } : {}),
+    env: envOf(root),
   });
   const deadline = Date.now() + 30_000;
   while (!(await Bun.file(stderrPath).text()).includes("registered with the gateway")) {

@@ -40,7 +40,7 @@ import { createBenchKey } from "./mindgw-key.ts";
 import { startOtlpSink } from "./otlp-sink.ts";
 import { frontScenarios, preflight } from "./scenarios.ts";
 import { freePort, spawnService, waitForHttp } from "./service.ts";
-import { configYaml, startBurst, startWorker } from "./targets.ts";
+import { configYaml, DEPLOYED_ENV, startBurst, startWorker } from "./targets.ts";
 import { runWrk, type Scenario } from "./wrk.ts";
 
 const ROOT = join(import.meta.dir, "..");
@@ -125,7 +125,11 @@ async function measure(
   const gatewayLog = join(dir, "gateway.log");
   const gateway = spawnService(
     ["bun", ...(studied === "gateway" ? hook : []), join(root, "src/main.ts"), "serve", "-c", config],
-    { stderrPath: gatewayLog, env: { ...tracing, ...(studied === "gateway" ? studiedEnv : {}) } },
+    // The allocator as the binary runs it (src/cli/allocator-settings.ts; the hook's preload means no restart).
+    {
+      stderrPath: gatewayLog,
+      env: { ...DEPLOYED_ENV, ...tracing, ...(studied === "gateway" ? studiedEnv : {}) },
+    },
   );
   const url = `http://127.0.0.1:${port}`;
   const headers = { authorization: `Bearer ${key}` };
@@ -135,7 +139,7 @@ async function measure(
     await waitForHttp(`${url}/healthz`, 30_000);
     if (workerKey) {
       const command = ["bun", ...(studied === "worker" ? hook : []), join(root, "src/main.ts")];
-      const workerEnv = studied === "worker" ? studiedEnv : {};
+      const workerEnv = { ...DEPLOYED_ENV, ...(studied === "worker" ? studiedEnv : {}) };
       worker = await startWorker(command, url, workerKey, upstreamUrl, headers, workerLog, workerEnv);
     }
     await preflight(url, headers, fronted);

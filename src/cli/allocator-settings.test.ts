@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { allocatorRestart, type ProcessStart } from "./allocator-settings.ts";
+import { allocatorRestart, type ProcessStart, restartWithAllocatorSettings } from "./allocator-settings.ts";
 
 const compiled = (
   args: string[],
@@ -35,25 +35,49 @@ describe("allocatorRestart", () => {
     expect(allocatorRestart(compiled(["keys", "create", "serve"]))).toBeNull();
   });
 
-  test("from source, bun starts again with its own options and the script", () => {
-    const restart = allocatorRestart({
+  test("from source, bun starts again with the script; with runtime options it runs as started", () => {
+    const source = (execArgv: string[]): ProcessStart => ({
       argv: ["/usr/bin/bun", "/src/mindgw/src/main.ts", "serve", "--port", "0"],
       env: {},
       execPath: "/usr/bin/bun",
-      execArgv: ["--smol"],
+      execArgv,
     });
-    expect(restart?.args).toEqual([
+    expect(allocatorRestart(source([]))?.args).toEqual([
       "/usr/bin/bun",
-      "--smol",
       "/src/mindgw/src/main.ts",
       "serve",
       "--port",
       "0",
     ]);
+    expect(allocatorRestart(source(["--cpu-prof", "--cpu-prof-dir=/tmp/prof"]))).toBeNull();
   });
 
   test("unset entries of the environment are left out, not passed as the text 'undefined'", () => {
     const restart = allocatorRestart(compiled(["serve"], { A: "1", B: undefined }));
     expect(restart?.env).toEqual({ A: "1", MIMALLOC_PURGE_DELAY: "-1" });
+  });
+
+  test("a restart that fails is reported and the command runs on", () => {
+    const lines: string[] = [];
+    const failing = () => {
+      throw new Error("ENOENT: /usr/local/bin/mindgw");
+    };
+    restartWithAllocatorSettings(compiled(["serve"]), failing, (line) => lines.push(line));
+    expect(lines).toEqual([
+      "mindgw: could not start again with MIMALLOC_PURGE_DELAY=-1 (ENOENT: /usr/local/bin/mindgw); running with the allocator's default\n",
+    ]);
+    restartWithAllocatorSettings(compiled(["serve"]), null, (line) => lines.push(line));
+    expect(lines[1]).toContain("this runtime has no process.execve");
+  });
+
+  test("nothing to restart: execve is not called", () => {
+    let called = false;
+    const execve = (() => {
+      called = true;
+      throw new Error("called");
+    }) as (path: string, args: string[], env: Record<string, string>) => never;
+    restartWithAllocatorSettings(compiled(["keys", "list"]), execve, () => {});
+    restartWithAllocatorSettings(compiled(["serve"], { MIMALLOC_PURGE_DELAY: "-1" }), execve, () => {});
+    expect(called).toBe(false);
   });
 });

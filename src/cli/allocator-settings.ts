@@ -54,12 +54,12 @@ type Execve = (path: string, args: string[], env: Record<string, string>) => nev
 
 /**
  * Replaces this process with `allocatorRestart`'s, when there is one; otherwise returns. A restart
- * that fails (the binary replaced or removed under a running upgrade, a runtime without `execve`)
+ * that fails (the binary removed under a running upgrade, a runtime without `execve`)
  * is reported and the command runs on with the allocator's default: slower, never down.
  */
 export function restartWithAllocatorSettings(
   start: ProcessStart = process,
-  execve: Execve | null = process.execve ?? null,
+  execve: Execve | null = process.execve?.bind(process) ?? null,
   warn: (line: string) => void = (line) => process.stderr.write(line),
 ): void {
   const restart = allocatorRestart(start);

@@ -1,5 +1,10 @@
 import { describe, expect, test } from "bun:test";
-import { allocatorRestart, type ProcessStart, restartWithAllocatorSettings } from "./allocator-settings.ts";
+import {
+  allocatorRestart,
+  type Execve,
+  type ProcessStart,
+  restartWithAllocatorSettings,
+} from "./allocator-settings.ts";
 
 const compiled = (
   args: string[],
@@ -75,7 +80,7 @@ describe("allocatorRestart", () => {
     const execve = (() => {
       called = true;
       throw new Error("called");
-    }) as (path: string, args: string[], env: Record<string, string>) => never;
+    }) as Execve;
     restartWithAllocatorSettings(compiled(["keys", "list"]), execve, () => {});
     restartWithAllocatorSettings(compiled(["serve"], { MIMALLOC_PURGE_DELAY: "-1" }), execve, () => {});
     expect(called).toBe(false);

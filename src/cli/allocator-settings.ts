@@ -50,7 +50,8 @@ export function allocatorRestart(start: ProcessStart): Restart | null {
   return { path: start.execPath, args, env };
 }
 
-type Execve = (path: string, args: string[], env: Record<string, string>) => never;
+/** `process.execve`'s shape: it returns only by throwing. */
+export type Execve = (path: string, args: string[], env: Record<string, string>) => never;
 
 /**
  * Replaces this process with `allocatorRestart`'s, when there is one; otherwise returns. A restart

@@ -2,7 +2,6 @@ import { describe, expect, test } from "bun:test";
 import { readdir, readFile } from "node:fs/promises";
 import { SignJWT } from "jose";
 import { stringify } from "yaml";
-import { MINDGW } from "./harness/binary.ts";
 import { bearer, chatBody, fakeRoutesConfig } from "./harness/fake-config.ts";
 import { gatewayFixture } from "./harness/gateway-fixture.ts";
 import { runMindgw } from "./harness/run-mindgw.ts";
@@ -47,12 +46,9 @@ describe("one process per port", () => {
 describe("the allocator keeps the pages it frees (docs/DEPLOYMENT.md, Memory)", () => {
   /** The binary run to completion with mimalloc printing its options, `env` over ours without the setting. */
   const verbose = async (args: string[], env: Record<string, string> = {}) => {
-    const base: Record<string, string | undefined> = { ...process.env, MIMALLOC_VERBOSE: "1", ...env };
-    if (env.MIMALLOC_PURGE_DELAY === undefined) delete base.MIMALLOC_PURGE_DELAY;
-    const proc = Bun.spawn([MINDGW, ...args], { stdin: "ignore", stdout: "pipe", stderr: "pipe", env: base });
-    const timer = setTimeout(() => proc.kill("SIGKILL"), 20_000);
-    const [stderr, code] = await Promise.all([new Response(proc.stderr).text(), proc.exited]);
-    clearTimeout(timer);
+    const { code, stderr } = await runMindgw(args, {
+      env: { MIMALLOC_VERBOSE: "1", MIMALLOC_PURGE_DELAY: undefined, ...env },
+    });
     // One line a start of the allocator: the process's own, then its restart's.
     return { code, delays: [...stderr.matchAll(/option 'purge_delay': (-?\d+)/g)].map((m) => m[1]) };
   };

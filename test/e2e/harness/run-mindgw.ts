@@ -10,20 +10,21 @@ export interface CliResult {
 /**
  * Runs the compiled binary to completion (bounded: killed after `timeoutMs`). `env` is merged
  * over a copy of this process's environment with the MINDGW_* fallbacks removed, so a test
- * only sees the ones it passes.
+ * only sees the ones it passes; a name given `undefined` is removed as well.
  */
 export async function runMindgw(
   args: readonly string[],
-  options: { env?: Record<string, string>; cwd?: string; timeoutMs?: number } = {},
+  options: { env?: Record<string, string | undefined>; cwd?: string; timeoutMs?: number } = {},
 ): Promise<CliResult> {
   assertBuilt();
-  const env: Record<string, string | undefined> = { ...process.env };
-  for (const name of ["MINDGW_CONFIG", "MINDGW_GATEWAY", "MINDGW_ADMIN_KEY"]) delete env[name];
+  const fallbacks = { MINDGW_CONFIG: undefined, MINDGW_GATEWAY: undefined, MINDGW_ADMIN_KEY: undefined };
+  const env: Record<string, string | undefined> = { ...process.env, ...fallbacks, ...options.env };
+  for (const [name, value] of Object.entries(env)) if (value === undefined) delete env[name];
   const proc = Bun.spawn([MINDGW, ...args], {
     stdin: "ignore",
     stdout: "pipe",
     stderr: "pipe",
-    env: { ...env, ...options.env },
+    env,
     ...(options.cwd ? { cwd: options.cwd } : {}),
   });
   const timer = setTimeout(() => proc.kill("SIGKILL"), options.timeoutMs ?? 20_000);

@@ -84,6 +84,8 @@ const PAIRS: Pair[] = [
     { id: "worker-c32", a: "mindgw", b: "mindgw-worker", c: 32, scenario },
     { id: "obs-traced", a: "mindgw-obs-off", b: "mindgw-traced", c: 32, scenario },
     { id: "obs-untraced", a: "mindgw-obs-off", b: "mindgw", c: 32, scenario },
+    // The traced pair with 2048-span export batches (docs/OBSERVABILITY.md, "Tuning a busy gateway's export").
+    { id: "obs-traced-2048", a: "mindgw-obs-off", b: "mindgw-traced-2048", c: 32, scenario },
     // The traced pair with the allocator's purge on both sides, as the binary ran before session 21.
     { id: "obs-traced-purging", a: "mindgw-obs-off-purging", b: "mindgw-traced-purging", c: 32, scenario },
     // Issue 13 split in two: tracing configured with nothing sampled (`always_off`) against both

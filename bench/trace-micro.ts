@@ -11,6 +11,8 @@
  * `<mode> main-thread <µs> export-thread <µs> dropped <spans> sampled <requests> sink <µs>`;
  * `sink` is the collector stand-in's own CPU per request (a separate process: not tracing's
  * cost to the gateway, but what the machine pays for it when both share its cores).
+ * `TRACE_MICRO_RATE=20` paces the loop at 20 requests a millisecond (a batch every ~26 ms, as at c=32)
+ * instead of 5; `OTEL_BSP_MAX_EXPORT_BATCH_SIZE` (with `OTEL_BSP_MAX_QUEUE_SIZE` above it) sizes the batches.
  * `TRACE_MICRO_THREADS=1` adds a line of CPU µs per request by thread name (the JIT, the
  * allocator's scavenger, Bun's HTTP client thread that `fetch` hands the export to, …).
  */
@@ -76,13 +78,15 @@ function readSchedstat(task: string): string {
 }
 
 /**
- * Paced (at most 5 requests a millisecond, a busy gateway's rate) and yielding to the event loop
- * between slices as a serving gateway would; the pacing's own cost is what `off` measures.
+ * Paced (at most RATE requests a millisecond: 5, a busy gateway's rate, unless
+ * `TRACE_MICRO_RATE` says otherwise; 20–40 is a c=32 gateway's on this host) and yielding to the
+ * event loop between slices as a serving gateway would; the pacing's own cost is what `off` measures.
  */
+const RATE = Math.max(1, Number(process.env.TRACE_MICRO_RATE ?? 5) | 0);
 async function requests(count: number): Promise<void> {
   for (let i = 0; i < count; i++) {
     request(i);
-    if (i % 5 === 4) await Bun.sleep(1);
+    if (i % RATE === RATE - 1) await Bun.sleep(1);
   }
 }
 
@@ -102,7 +106,8 @@ async function run(count: number) {
   const sinkUsed = sinkSeconds() - sinkBefore;
   const used = (key: string) => ((after.get(key) ?? 0) - (before.get(key) ?? 0)) * 1e6;
   const main = [...after.keys()].find((key) => key.startsWith(`${process.pid} `)) ?? "";
-  const workers = [...after.keys()].filter((key) => key.endsWith(" Worker"));
+  // The export thread by its name (thread-span-processor.ts names it; it was " Worker" before session 20).
+  const workers = [...after.keys()].filter((key) => key.endsWith(" mindgw-export"));
   const byName = new Map<string, number>();
   for (const key of after.keys()) {
     const name = key.slice(key.indexOf(" ") + 1);

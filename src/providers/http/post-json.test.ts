@@ -95,4 +95,41 @@ describe("an upstream POST's init", () => {
     // The call's signal, read through the init only by a client that takes one (no hook here).
     expect(init?.signal).toBe(signal);
   });
+
+  test("the client's dialect headers override the provider's, the trace context goes on, the request id wins", async () => {
+    const seen: RequestInit[] = [];
+    const provider = {
+      authorization: "Bearer k",
+      "anthropic-version": "2023-06-01",
+      "x-request-id": "stale",
+    };
+    const call = callOf(new AbortController().signal);
+    const traceparent = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
+    await postNative(
+      "up",
+      URL_,
+      provider,
+      {
+        ...call,
+        native: {
+          ...(call.native as NonNullable<ProviderCall["native"]>),
+          headers: { "anthropic-version": "2024-10-22" },
+        },
+        traceHeaders: { traceparent },
+      },
+      fakeFetch("answer", seen),
+    );
+    expect(seen[0]?.headers).toEqual({
+      authorization: "Bearer k",
+      "anthropic-version": "2024-10-22",
+      traceparent,
+      "x-request-id": "req_1",
+    });
+    // The provider's own headers are left as they were (the next call starts from them again).
+    expect(provider).toEqual({
+      authorization: "Bearer k",
+      "anthropic-version": "2023-06-01",
+      "x-request-id": "stale",
+    });
+  });
 });

@@ -103,8 +103,9 @@ function post<T, R>(
 /**
  * The upstream request's headers: the provider's, then the client's dialect headers (an
  * allow-list, overriding the provider's defaults: a client that sends its own `anthropic-version`
- * gets that version), the trace context and the request id. Most calls carry no dialect header
- * and no trace context: one spread then, not three (~30–60 ns a call in a loop).
+ * gets that version), the trace context and the request id. One spread, then assignments: a
+ * second spread in the literal goes through JSC's generic property copy (`copyDataProperties`:
+ * 0.28 µs of a traced request's loop in a profile, where the one spread costs next to nothing).
  */
 function upstreamHeaders(
   headers: Record<string, string>,
@@ -114,7 +115,11 @@ function upstreamHeaders(
   const trace = call.traceHeaders;
   if (dialect === NO_DIALECT_HEADERS && trace === undefined)
     return { ...headers, "x-request-id": call.requestId };
-  return { ...headers, ...dialect, ...trace, "x-request-id": call.requestId };
+  const out = { ...headers };
+  for (const name in dialect) out[name] = dialect[name] as string;
+  if (trace !== undefined) for (const name in trace) out[name] = trace[name] as string;
+  out["x-request-id"] = call.requestId;
+  return out;
 }
 
 /** The client's query string added to a URL that may carry its own (`?api-version=…`). */

@@ -1,32 +1,18 @@
 import { afterAll, describe, expect, test } from "bun:test";
-import type { Socket } from "bun";
-import { waitFor } from "../../../testing/wait-for.ts";
-import { ConnectionPool } from "./connection-pool.ts";
-import { MAX_HEAD_BYTES } from "./head-reader.ts";
-import { createLeanFetch, type FetchFunction } from "./lean-fetch.ts";
-import { MalformedResponseError } from "./response-head.ts";
-import { type Conn, ok, rawServer, servers } from "./testing/raw-server.ts";
+import { createLeanFetch } from "./lean-fetch.ts";
+import { leanClient } from "./testing/lean-client.ts";
+import { ok, rawServer, servers } from "./testing/raw-server.ts";
 
 afterAll(() => {
   for (const server of servers) server.stop(true);
 });
-
-/** A lean fetch with its own pool, and a fallback that records what it was given. */
-function client(pool = new ConnectionPool()) {
-  const fallbackCalls: string[] = [];
-  const fallback: FetchFunction = async (input) => {
-    fallbackCalls.push(String(input));
-    return new Response("from fallback");
-  };
-  return { fetch: createLeanFetch({ fallback, env: {}, pool }), fallbackCalls, pool };
-}
 
 describe("lean fetch: requests", () => {
   test("sends method, headers and body as fetch does; answers with status, headers and body", async () => {
     const server = rawServer((_request, socket) =>
       socket.write(ok("hi", "x-upstream: yes\r\nretry-after: 3\r\n")),
     );
-    const { fetch } = client();
+    const { fetch } = leanClient();
     const res = await fetch(`${server.url}/v1/chat?x=1`, {
       method: "POST",
       headers: { "content-type": "application/json", authorization: "Bearer k" },
@@ -48,7 +34,7 @@ describe("lean fetch: requests", () => {
 
   test("each method and each default a caller may give: the head's lines and body are fetch's own", async () => {
     const server = rawServer((_request, socket) => socket.write(ok("")));
-    const { fetch: lean } = client();
+    const { fetch: lean } = leanClient();
     const defaults = [
       { "user-agent": "agent/1" },
       { accept: "text/plain" },
@@ -78,7 +64,7 @@ describe("lean fetch: requests", () => {
   });
 
   test("leaves to the fallback what it does not handle exactly as fetch", async () => {
-    const { fetch, fallbackCalls } = client();
+    const { fetch, fallbackCalls } = leanClient();
     await fetch("https://127.0.0.1:1/x");
     await fetch("http://127.0.0.1:1/a/../b");
     await fetch("http://LOCALHOST:1/x");
@@ -97,7 +83,7 @@ describe("lean fetch: requests", () => {
     const server = rawServer((_request, socket) =>
       socket.write("HTTP/1.1 307 Temporary Redirect\r\nlocation: /elsewhere\r\ncontent-length: 0\r\n\r\n"),
     );
-    const { fetch, fallbackCalls } = client();
+    const { fetch, fallbackCalls } = leanClient();
     expect(await (await fetch(`${server.url}/x`, { method: "POST", body: "{}" })).text()).toBe(
       "from fallback",
     );
@@ -124,7 +110,7 @@ describe("lean fetch: framing", () => {
         setTimeout(() => socket.write(answers[3] as string), 20);
       } else socket.write(answers[index === 4 ? 4 : index - 1] as string);
     });
-    const { fetch } = client();
+    const { fetch } = leanClient();
     const first = await fetch(`${server.url}/1`);
     expect([first.status, first.headers.get("x-kind"), await first.text()]).toEqual([
       200,
@@ -154,7 +140,7 @@ describe("lean fetch: framing", () => {
       else if (request.startsWith("HEAD")) socket.write("HTTP/1.1 200 OK\r\ncontent-length: 1234\r\n\r\n");
       else socket.write("HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 204 No Content\r\n\r\n");
     });
-    const { fetch } = client();
+    const { fetch } = leanClient();
     expect(await (await fetch(`${server.url}/1`)).text()).toBe("first");
     expect(await (await fetch(`${server.url}/2`)).text()).toBe("second");
     const head = await fetch(`${server.url}/3`, { method: "HEAD" });
@@ -168,7 +154,7 @@ describe("lean fetch: framing", () => {
     const server = rawServer((_request, socket, index) =>
       socket.write(index === 1 ? "HTTP/1.1 304 Not Modified\r\ncontent-length: 50\r\n\r\n" : ok("next")),
     );
-    const { fetch } = client();
+    const { fetch } = leanClient();
     const first = await fetch(`${server.url}/`);
     expect([first.status, first.body]).toEqual([304, null]);
     expect(await (await fetch(`${server.url}/`)).text()).toBe("next");
@@ -185,7 +171,7 @@ describe("lean fetch: framing", () => {
         await Bun.sleep(0); // stimulus: one byte a turn, so the client reads them apart
       }
     });
-    const { fetch } = client();
+    const { fetch } = leanClient();
     expect(await (await fetch(`${server.url}/`)).text()).toBe("hello, streaming");
     expect(await (await fetch(`${server.url}/`)).text()).toBe("hello, streaming");
     expect(server.state.connections).toBe(1);
@@ -196,7 +182,7 @@ describe("lean fetch: framing", () => {
       socket.write("HTTP/1.1 200 OK\r\ncontent-type: text/plain\r\n\r\nuntil the end");
       socket.end();
     });
-    const { fetch } = client();
+    const { fetch } = leanClient();
     expect(await (await fetch(`${server.url}/`)).text()).toBe("until the end");
     expect(await (await fetch(`${server.url}/`)).text()).toBe("until the end");
     expect(server.state.connections).toBe(2);
@@ -204,7 +190,7 @@ describe("lean fetch: framing", () => {
 
   test("Connection: close is honoured", async () => {
     const server = rawServer((_request, socket) => socket.write(ok("bye", "connection: close\r\n")));
-    const { fetch } = client();
+    const { fetch } = leanClient();
     expect(await (await fetch(`${server.url}/`)).text()).toBe("bye");
     expect(await (await fetch(`${server.url}/`)).text()).toBe("bye");
     expect(server.state.connections).toBe(2);
@@ -216,156 +202,9 @@ describe("lean fetch: framing", () => {
       socket.write(`HTTP/1.1 200 OK\r\ncontent-encoding: gzip\r\ncontent-length: ${packed.length}\r\n\r\n`);
       socket.write(packed);
     });
-    const { fetch } = client();
+    const { fetch } = leanClient();
     const res = await fetch(`${server.url}/`);
     expect(res.headers.get("content-encoding")).toBe("gzip");
     expect(await res.json()).toEqual({ a: 1 });
-  });
-});
-
-describe("lean fetch: the pool", () => {
-  test("a server closing idle connections: the next request opens a fresh one", async () => {
-    const server = rawServer((_request, socket) => {
-      socket.write(ok("once"));
-      socket.end(); // closes after answering, without saying so in the headers
-    });
-    const { fetch } = client();
-    expect(await (await fetch(`${server.url}/`)).text()).toBe("once");
-    await waitFor("the server to close the idle connection", () => server.state.closed === 1);
-    expect(await (await fetch(`${server.url}/`)).text()).toBe("once");
-    expect(server.state.connections).toBe(2);
-  });
-
-  test("a kept-alive connection closed as the request goes out: sent again once on a fresh one", async () => {
-    const server = rawServer((_request, socket, index) => {
-      if (index === 2)
-        socket.end(); // the stale race: closed without a byte of answer
-      else socket.write(ok(`answer ${index}`));
-    });
-    const { fetch } = client();
-    expect(await (await fetch(`${server.url}/`, { method: "POST", body: "1" })).text()).toBe("answer 1");
-    expect(await (await fetch(`${server.url}/`, { method: "POST", body: "2" })).text()).toBe("answer 3");
-    expect(server.state.connections).toBe(2);
-  });
-
-  test("a fresh connection closed before the answer, or one closed after its first byte, is not retried", async () => {
-    const server = rawServer((_request, socket, index) => {
-      if (index === 2) return socket.write(ok("first"));
-      if (index === 3) socket.write("HTTP/1.1 2"); // the first byte of an answer, then nothing
-      socket.end();
-    });
-    const { fetch } = client();
-    await expect(fetch(`${server.url}/`)).rejects.toThrow("closed the connection");
-    expect(await (await fetch(`${server.url}/`)).text()).toBe("first");
-    expect(server.state.requests).toHaveLength(2);
-    expect(server.state.connections).toBe(2);
-    await expect(fetch(`${server.url}/`)).rejects.toThrow("closed the connection");
-    expect(server.state.requests).toHaveLength(3);
-  });
-
-  test("connections idle past their time (ours or the server's Keep-Alive timeout) are closed", async () => {
-    let now = 0;
-    const pool = new ConnectionPool({ idleMs: 4000, now: () => now });
-    const server = rawServer((request, socket) =>
-      socket.write(ok("x", request.includes("/short") ? "keep-alive: timeout=2\r\n" : "")),
-    );
-    const { fetch } = client(pool);
-    await (await fetch(`${server.url}/long`)).text();
-    now = 1500;
-    await (await fetch(`${server.url}/long`)).text();
-    expect(server.state.connections).toBe(1);
-    await (await fetch(`${server.url}/short`)).text();
-    now = 3000; // past 2 s - 1 s of margin
-    await (await fetch(`${server.url}/long`)).text();
-    expect(server.state.connections).toBe(2);
-    now = 10_000;
-    pool.sweep();
-    await waitFor("the idle connection to close", () => server.state.closed === 2);
-  });
-
-  test("no cap: 300 requests at once each get their own connection", async () => {
-    const waiting: Socket<Conn>[] = [];
-    const server = rawServer((_request, socket) => {
-      waiting.push(socket);
-      if (waiting.length === 300) for (const held of waiting) held.write(ok("done"));
-    });
-    const { fetch } = client();
-    const bodies = await Promise.all(
-      Array.from({ length: 300 }, async () => (await fetch(`${server.url}/`)).text()),
-    );
-    expect(new Set(bodies)).toEqual(new Set(["done"]));
-    expect(server.state.connections).toBe(300);
-  });
-});
-
-describe("lean fetch: failures", () => {
-  test("an unreachable upstream rejects", async () => {
-    const probe = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } });
-    const port = probe.port;
-    probe.stop(true);
-    await expect(client().fetch(`http://127.0.0.1:${port}/`)).rejects.toThrow();
-  });
-
-  test("an abort before the head rejects with its reason; mid-body it errors the body", async () => {
-    const server = rawServer((request, socket) => {
-      if (request.includes("/hang")) return;
-      socket.write(
-        "HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\ntransfer-encoding: chunked\r\n\r\n",
-      );
-      socket.write("b\r\ndata: one\n\n\r\n");
-    });
-    const { fetch } = client();
-    const early = new AbortController();
-    const pending = fetch(`${server.url}/hang`, { signal: early.signal });
-    await waitFor("the request to arrive", () => server.state.requests.length === 1);
-    early.abort(new Error("gone"));
-    await expect(pending).rejects.toThrow("gone");
-
-    const late = new AbortController();
-    const res = await fetch(`${server.url}/stream`, { signal: late.signal });
-    const reader = (res.body as ReadableStream<Uint8Array>).getReader();
-    expect(new TextDecoder().decode((await reader.read()).value)).toBe("data: one\n\n");
-    late.abort(new Error("client left"));
-    await expect(reader.read()).rejects.toThrow("client left");
-    await waitFor("the server to see both connections close", () => server.state.closed === 2);
-    const aborted = new AbortController();
-    aborted.abort(new Error("already"));
-    await expect(fetch(`${server.url}/x`, { signal: aborted.signal })).rejects.toThrow("already");
-  });
-
-  test("a body cancelled by its reader closes the connection", async () => {
-    const server = rawServer((_request, socket) =>
-      socket.write("HTTP/1.1 200 OK\r\ncontent-length: 100\r\n\r\nonly part"),
-    );
-    const { fetch } = client();
-    const res = await fetch(`${server.url}/`);
-    await res.body?.cancel();
-    await waitFor("the server to see the close", () => server.state.closed === 1);
-  });
-
-  test("a head over the bound, a malformed head, a broken chunk: clear errors", async () => {
-    const server = rawServer((request, socket) => {
-      if (request.includes("/huge"))
-        socket.write(`HTTP/1.1 200 OK\r\nx-big: ${"a".repeat(MAX_HEAD_BYTES)}\r\n`);
-      else if (request.includes("/garbage")) socket.write("SMTP ready\r\n\r\n");
-      else socket.write("HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\nzz\r\n");
-    });
-    const { fetch } = client();
-    await expect(fetch(`${server.url}/huge`)).rejects.toThrow(MalformedResponseError);
-    await expect(fetch(`${server.url}/huge`)).rejects.toThrow(
-      `response head larger than ${MAX_HEAD_BYTES} bytes`,
-    );
-    await expect(fetch(`${server.url}/garbage`)).rejects.toThrow("bad status line");
-    const res = await fetch(`${server.url}/chunk`);
-    await expect(res.text()).rejects.toThrow("bad chunk size");
-  });
-
-  test("a body cut short errors the reader", async () => {
-    const server = rawServer((_request, socket) => {
-      socket.write("HTTP/1.1 200 OK\r\ncontent-length: 100\r\n\r\nshort");
-      socket.end();
-    });
-    const res = await client().fetch(`${server.url}/`);
-    await expect(res.text()).rejects.toThrow("mid-body");
   });
 });

@@ -11,7 +11,8 @@
  * `<mode> main-thread <µs> export-thread <µs> dropped <spans> sampled <requests> sink <µs>`;
  * `sink` is the collector stand-in's own CPU per request (a separate process: not tracing's
  * cost to the gateway, but what the machine pays for it when both share its cores).
- * `TRACE_MICRO_RATE=20` paces the loop at 20 requests a millisecond (a batch every ~26 ms, as at c=32)
+ * `TRACE_MICRO_RATE=20` paces the loop at up to 20 requests a millisecond (~17,000 a second here with
+ * the sleeps' overshoot: a 512-span batch every ~15 ms, near a c=32 gateway's 23–28 ms)
  * instead of 5; `OTEL_BSP_MAX_EXPORT_BATCH_SIZE` (with `OTEL_BSP_MAX_QUEUE_SIZE` above it) sizes the batches.
  * `TRACE_MICRO_THREADS=1` adds a line of CPU µs per request by thread name (the JIT, the
  * allocator's scavenger, Bun's HTTP client thread that `fetch` hands the export to, …).
@@ -79,7 +80,7 @@ function readSchedstat(task: string): string {
 
 /**
  * Paced (at most RATE requests a millisecond: 5, a busy gateway's rate, unless
- * `TRACE_MICRO_RATE` says otherwise; 20–40 is a c=32 gateway's on this host) and yielding to the
+ * `TRACE_MICRO_RATE` says otherwise; a c=32 gateway here serves 9–11 a millisecond) and yielding to the
  * event loop between slices as a serving gateway would; the pacing's own cost is what `off` measures.
  */
 const RATE = Math.max(1, Number(process.env.TRACE_MICRO_RATE ?? 5) | 0);

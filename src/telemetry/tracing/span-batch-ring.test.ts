@@ -1,4 +1,5 @@
 import { afterEach, expect, spyOn, test } from "bun:test";
+import { ringCountLimit } from "./ring-counts.ts";
 import { BatchRing, BatchRingReader, type RingBatch } from "./span-batch-ring.ts";
 
 // Who wakes the export thread (span-batch-ring.ts): a reader asleep is notified; one that looks on
@@ -16,8 +17,8 @@ const batch = (id: number): RingBatch => ({
 });
 
 /** A ring and its reader, the batches it took, and a promise for the next one taken. */
-function ringAndReader() {
-  const ring = new BatchRing(4);
+function ringAndReader(countsFrom = 0) {
+  const ring = new BatchRing(4, countsFrom);
   let clock = 0;
   const taken: number[] = [];
   let next: (() => void) | undefined;
@@ -91,4 +92,13 @@ test("a reader whose looks find nothing goes back to sleep, and the next batch i
   await publish(3, 5000);
   expect(notify).toHaveBeenCalledTimes(1);
   expect(taken).toEqual([1, 2, 3]);
+});
+
+test("the counts wrap without losing a batch: a ring that has carried 2^30 batches goes on", async () => {
+  // Counted on for good, the cells would turn negative past 2^31 and the reader stop (ring-counts.ts).
+  const { ring, publish, taken } = ringAndReader(ringCountLimit(4) - 3);
+  for (let id = 1; id <= 10; id++) await publish(id, 100 + 5 * id);
+  expect(taken).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+  // Where the counts are now: past the wrap, small again.
+  expect(new Int32Array(ring.memory)[0]).toBe(7);
 });

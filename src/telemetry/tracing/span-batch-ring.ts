@@ -16,6 +16,8 @@
  * thread about what being notified did (docs/BENCHMARKS-HISTORY.md, session 19).
  */
 
+import { countsApart, nextCount, ringCountLimit } from "./ring-counts.ts";
+
 /**
  * Cells: batches published (the main thread's), batches taken (the thread's), whether the thread
  * sleeps until notified (the thread's: 1, else it looks on its own clock), then the slots.
@@ -46,12 +48,23 @@ export interface RingBatch {
 export class BatchRing {
   readonly memory: SharedArrayBuffer;
   private readonly cells: Int32Array;
-  private published = 0;
+  private readonly limit: number;
+  private published: number;
 
-  /** `slots`: batches published and not yet taken by the thread, at most. */
-  constructor(private readonly slots: number) {
+  /**
+   * `slots`: batches published and not yet taken by the thread, at most; `countsFrom`, where
+   * the counts start (0; tests start them just short of where they wrap).
+   */
+  constructor(
+    private readonly slots: number,
+    countsFrom = 0,
+  ) {
     this.memory = new SharedArrayBuffer((HEADER + slots * SLOT) * 4);
     this.cells = new Int32Array(this.memory);
+    this.limit = ringCountLimit(slots);
+    this.published = countsFrom % this.limit;
+    this.cells[PUBLISHED] = this.published;
+    this.cells[TAKEN] = this.published;
     // Notified until the thread's reader says otherwise.
     this.cells[SLEEPING] = 1;
   }
@@ -59,7 +72,7 @@ export class BatchRing {
   /** Publishes `batch`, waking the thread when it must; false (nothing written) when the ring is full. */
   publish(batch: RingBatch): boolean {
     const cells = this.cells;
-    const untaken = this.published - Atomics.load(cells, TAKEN);
+    const untaken = countsApart(Atomics.load(cells, TAKEN), this.published, this.limit);
     if (untaken >= this.slots) return false;
     const at = HEADER + (this.published % this.slots) * SLOT;
     cells[at] = batch.id;
@@ -69,7 +82,8 @@ export class BatchRing {
     cells[at + 4] = batch.stringsMemory;
     cells[at + 5] = batch.stringsLength;
     // The store orders the slot's writes before it: the thread reads the slot after loading it.
-    Atomics.store(cells, PUBLISHED, ++this.published);
+    this.published = nextCount(this.published, this.limit);
+    Atomics.store(cells, PUBLISHED, this.published);
     // Woken when asleep, or when it has not taken the batch before (its looks fell behind: on
     // busy cores a thread woken by its own timer may wait for one, a notified one less so). Both
     // sequentially consistent: a thread that set SLEEPING after this load compares PUBLISHED
@@ -83,7 +97,8 @@ export class BatchRing {
 export class BatchRingReader {
   private readonly cells: Int32Array;
   private readonly slots: number;
-  private taken = 0;
+  private readonly limit: number;
+  private taken: number;
   /** Batches apart lately, in ms (0: none yet, or they came too far apart to look for). */
   private pace = 0;
   /** `performance.now()` when batches were last taken here. */
@@ -99,13 +114,15 @@ export class BatchRingReader {
   ) {
     this.cells = new Int32Array(memory);
     this.slots = (this.cells.length - HEADER) / SLOT;
+    this.limit = ringCountLimit(this.slots);
+    this.taken = Atomics.load(this.cells, TAKEN);
   }
 
   /** Takes every batch published so far (a message that follows them must find them taken). */
   drain(): void {
     const cells = this.cells;
     const published = Atomics.load(cells, PUBLISHED);
-    while (this.taken < published) {
+    while (this.taken !== published) {
       const at = HEADER + (this.taken % this.slots) * SLOT;
       const batch: RingBatch = {
         id: cells[at] as number,
@@ -115,7 +132,8 @@ export class BatchRingReader {
         stringsMemory: cells[at + 4] as number,
         stringsLength: cells[at + 5] as number,
       };
-      Atomics.store(cells, TAKEN, ++this.taken);
+      this.taken = nextCount(this.taken, this.limit);
+      Atomics.store(cells, TAKEN, this.taken);
       this.each(batch);
     }
   }
@@ -149,7 +167,7 @@ export class BatchRingReader {
     const before = this.taken;
     this.drain();
     const now = this.now();
-    const taken = this.taken - before;
+    const taken = countsApart(before, this.taken, this.limit);
     if (taken > 0) {
       // Batches taken apart lately (the first after a sleep only starts the count): averaged
       // while they come often enough to look for, else the thread sleeps until the next.

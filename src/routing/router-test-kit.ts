@@ -153,7 +153,5 @@ export async function* eventsOf(chunks: ChunkSource): AsyncGenerator<SseEvent> {
 
 /** Reads a dispatched stream to the end, collecting its data payloads. */
 export async function drain(chunks: ChunkSource): Promise<string[]> {
-  const out: string[] = [];
-  for await (const event of eventsOf(chunks)) out.push(event.data);
-  return out;
+  return Array.fromAsync(eventsOf(chunks), (event) => event.data);
 }

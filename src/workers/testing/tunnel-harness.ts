@@ -85,9 +85,7 @@ export function startGateway(
 /** Collects a stream reply's event data. */
 export async function collect(reply: ProviderReply): Promise<string[]> {
   if (reply.kind !== "stream") throw new Error("expected a stream");
-  const out: string[] = [];
-  for await (const event of reply.events) out.push(event.data);
-  return out;
+  return Array.fromAsync(reply.events, (event) => event.data);
 }
 
 /** A test gateway with a real `mindgw worker` dialled in over its WebSocket, and the worker's upstream. */

@@ -16,6 +16,11 @@
  * move, where CPU time does; bench/thread-counts.ts). Writes .bench-out/ab-<time>.json and prints markdown.
  * A target whose code is still being compiled measures the JIT, not the steady state: the shadow
  * pair (twice the code on the hot path) needs AB_WARMUP=15 to settle (see docs/BENCHMARKS-HISTORY.md).
+ * AB_STARTS (1): start the targets afresh this many times, AB_ROUNDS rounds each (warmed up each
+ * time): two processes of one binary differ by a few per cent for as long as they run (heap layout,
+ * what the JIT made of the code; an A/A pair shows it), which rounds of the same two processes
+ * never average out; with several starts a table of each start's ratio and their interval follows
+ * (bench/ab-starts.ts).
  * Pairs `auto` and `auto-c1` put the default (b: `auto`, the lean client for a run of calls made
  * alone) against `MINDGW_UPSTREAM_CLIENT=fetch` (a: Bun's `fetch` even alone) at c=32 and c=1.
  * Every run also reports the fake upstreams' CPU per request (they share the machine's cores);
@@ -27,6 +32,7 @@ import { existsSync } from "node:fs";
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { startTable } from "./ab-starts.ts";
 import { cpuSeconds, mainThreadCpuSeconds, threadCpuSeconds, threadCpuSpent } from "./cpu-time.ts";
 import { formatInterval, ratioInterval, roundsToResolve } from "./interval.ts";
 import { preflight, SCENARIOS } from "./scenarios.ts";
@@ -40,6 +46,7 @@ import { runWrk, type WrkResult } from "./wrk.ts";
 const ROOT = join(import.meta.dir, "..");
 const seconds = Number(process.env.AB_SECONDS ?? "3");
 const rounds = Number(process.env.AB_ROUNDS ?? "4");
+const starts = Number(process.env.AB_STARTS ?? "1");
 const warmup = Number(process.env.AB_WARMUP ?? "2");
 /** AB_SETTLE_MAX: most seconds of more load per target until its JIT settles (bench/warm-up.ts); 0: none. */
 const settleMax = Number(process.env.AB_SETTLE_MAX ?? "120");
@@ -67,7 +74,7 @@ const AGAINST: Record<string, string> = {
 };
 
 /** One comparison: `b` measured against `a` (the baseline) at one concurrency. */
-interface Pair {
+export interface Pair {
   id: string;
   a: string;
   b: string;
@@ -162,9 +169,11 @@ type Measured = WrkResult & {
   copies?: { answered: number; shed: number };
 };
 
-interface Round {
+export interface Round {
   a: Measured;
   b: Measured;
+  /** Which start of the targets (AB_STARTS) the round ran on, from 0. */
+  start: number;
 }
 
 process.on("SIGINT", () => process.exit(130));
@@ -181,7 +190,8 @@ async function main(): Promise<void> {
   for (const side of ["a", "b"]) await mkdir(join(workDir, side));
   const fake = await startFake();
   const running = new Map<string, RunningTarget>();
-  const results: { pair: Pair; rounds: Round[] }[] = [];
+  // Every pair's rounds, over all starts (a pair whose targets did not start has none).
+  const measured = pairs.map((pair) => ({ pair, rounds: [] as Round[] }));
   try {
     const targets = allTargets(fake.url, fake.pid, existsSync(binary) ? binary : undefined);
     // `mindgw` once more, for the A/A pair.
@@ -195,18 +205,24 @@ async function main(): Promise<void> {
       for (const target of allTargets(fake.url, fake.pid, againstBinary))
         if (Object.values(AGAINST).includes(target.name))
           targets.push({ name: `${target.name}@against`, start: () => target.start() });
-    for (const target of targets.filter((t) => needed.has(t.name))) {
-      console.error(`ab: starting ${target.name}`);
-      const started = await target.start();
-      running.set(target.name, started);
-      await preflight(started.url, started.headers);
-      await warmUp(target.name, started, SCENARIOS, workDir, { seconds: warmup, maxSeconds: settleMax });
+    for (let start = 0; start < starts; start++) {
+      if (starts > 1) console.error(`ab: start ${start + 1} of ${starts}`);
+      for (const target of targets.filter((t) => needed.has(t.name))) {
+        console.error(`ab: starting ${target.name}`);
+        const started = await target.start();
+        running.set(target.name, started);
+        await preflight(started.url, started.headers);
+        await warmUp(target.name, started, SCENARIOS, workDir, { seconds: warmup, maxSeconds: settleMax });
+      }
+      for (const result of measured) await runPair(result.pair, result.rounds, start);
+      for (const t of running.values()) await t.stop();
+      running.clear();
     }
-    for (const pair of pairs) {
+    async function runPair(pair: Pair, done: Round[], start: number): Promise<void> {
       const scenario = SCENARIOS.find((s) => s.name === pair.scenario);
       const a = running.get(pair.a);
       const b = running.get(pair.b);
-      if (!scenario || !a || !b) continue;
+      if (!scenario || !a || !b) return;
       console.error(`ab: ${pair.id} ${pair.scenario} c=${pair.c}: ${pair.a} vs ${pair.b}`);
       // Both sides again, just before their rounds: a process left idle while other pairs ran
       // compiles its code anew once loaded (bench/warm-up.ts), and would pay for it in its rounds.
@@ -261,30 +277,29 @@ async function main(): Promise<void> {
             : {}),
         };
       };
-      const done: Round[] = [];
       for (let r = 0; r < rounds; r++) {
         if (together) {
           // Both sides loaded at once, each by its own wrk: every moment's load hits both.
           const [ra, rb] = await Promise.all([measure(a, "a"), measure(b, "b")]);
-          done.push({ a: ra, b: rb });
+          done.push({ a: ra, b: rb, start });
           continue;
         }
         // A B, then B A: whichever side goes second in a round does not always win the drift.
         if (r % 2 === 0) {
           const ra = await measure(a, "a");
-          done.push({ a: ra, b: await measure(b, "b") });
+          done.push({ a: ra, b: await measure(b, "b"), start });
         } else {
           const rb = await measure(b, "b");
-          done.push({ a: await measure(a, "a"), b: rb });
+          done.push({ a: await measure(a, "a"), b: rb, start });
         }
       }
-      results.push({ pair, rounds: done });
     }
   } finally {
     for (const t of running.values()) await t.stop();
     await fake.stop();
     await rm(workDir, { recursive: true, force: true });
   }
+  const results = measured.filter((result) => result.rounds.length > 0);
   const out = [
     `## Interleaved A/B (${rounds} rounds × ${seconds} s each side, Bun ${Bun.version})`,
     "",
@@ -316,6 +331,7 @@ async function main(): Promise<void> {
     );
   }
   out.push("", ...intervalTable(results));
+  if (starts > 1) out.push("", ...startTable(results));
   if (byThread) out.push("", ...threadTable(results));
   if (byCount) out.push("", ...countTable(results));
   const mirrored = results.filter(({ rounds: rs }) => rs.some((r) => r.b.copies));

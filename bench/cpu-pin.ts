@@ -1,27 +1,32 @@
-import { availableParallelism } from "node:os";
+import { cpus } from "node:os";
 
 /**
  * Pinning processes to cores with `taskset` (util-linux), so a benchmark can give the process
  * it measures the same CPU whatever else the setup runs: the gateway on core 0, everything else
- * (database, Redis, the fake upstream, wrk, this script) on the others.
+ * (database, Redis, the fake upstream, wrk, this script) on the others. The machine's cores, not
+ * this process's affinity: a script started under `taskset -c 1` still pins others to core 0.
  */
-const cores = availableParallelism();
+const cores = cpus().length;
 export const GATEWAY_CORE = "0";
 export const OTHER_CORES = cores > 2 ? `1-${cores - 1}` : "1";
 export const ALL_CORES = `0-${cores - 1}`;
 
 /** Sets the CPU affinity of every thread of each process (a process that exited is skipped). */
-export function pin(pids: readonly number[], cpus: string): void {
+export function pin(pids: readonly number[], cpuList: string): void {
+  for (const pid of pids) taskset(["-a", "-p", "-c", cpuList, String(pid)], pid);
+}
+
+/** Sets the CPU affinity of one thread (`tid`; a process's main thread has its pid), the others left as they are. */
+export function pinThread(tid: number, cpuList: string): void {
+  taskset(["-p", "-c", cpuList, String(tid)], tid);
+}
+
+function taskset(args: readonly string[], id: number): void {
   if (cores < 2) throw new Error("pinning needs at least 2 cores");
   if (Bun.which("taskset") === null) throw new Error("pinning needs taskset (apt-get install util-linux)");
-  for (const pid of pids) {
-    const run = Bun.spawnSync(["taskset", "-a", "-p", "-c", cpus, String(pid)], {
-      stdout: "ignore",
-      stderr: "pipe",
-    });
-    if (run.exitCode !== 0 && alive(pid))
-      throw new Error(`taskset -a -p -c ${cpus} ${pid} failed: ${run.stderr.toString()}`);
-  }
+  const run = Bun.spawnSync(["taskset", ...args], { stdout: "ignore", stderr: "pipe" });
+  if (run.exitCode !== 0 && alive(id))
+    throw new Error(`taskset ${args.join(" ")} failed: ${run.stderr.toString()}`);
 }
 
 function alive(pid: number): boolean {

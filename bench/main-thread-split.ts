@@ -20,6 +20,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { basename, join, resolve } from "node:path";
 import { parseArgs } from "node:util";
+import { GATEWAY_CORE, OTHER_CORES, pin, pinThread } from "./cpu-pin.ts";
 import { SCENARIOS } from "./scenarios.ts";
 import { median } from "./stats.ts";
 import type { RunningTarget } from "./target.ts";
@@ -104,11 +105,6 @@ async function sampledRound(
   return perRequest;
 }
 
-function taskset(args: string[]): void {
-  const run = Bun.spawnSync(["taskset", ...args], { stdout: "ignore", stderr: "pipe" });
-  if (run.exitCode !== 0) throw new Error(`taskset ${args.join(" ")}: ${run.stderr.toString()}`);
-}
-
 const dir = await mkdtemp(join(tmpdir(), "main-thread-split-"));
 const fake = await startFake();
 const sides: { name: string; target: RunningTarget; rounds: Map<Kind, number>[] }[] = [];
@@ -130,10 +126,10 @@ try {
     });
   if (values.pin)
     for (const side of sides) {
-      // Every thread of the gateway on core 1, then its main thread alone on core 0 (a thread's
-      // affinity is its own: `taskset -p` without `-a` moves the one whose id is the pid).
-      taskset(["-a", "-p", "-c", "1", String(side.target.pid)]);
-      taskset(["-p", "-c", "0", String(side.target.pid)]);
+      // Every thread of the gateway on the other cores, then its main thread alone on core 0 (a
+      // thread's affinity is its own).
+      pin([side.target.pid ?? 0], OTHER_CORES);
+      pinThread(side.target.pid ?? 0, GATEWAY_CORE);
     }
   const row = (label: string, byKind: (kind: Kind) => number) =>
     `| ${label} | ${KINDS.map((kind) => byKind(kind).toFixed(1)).join(" | ")} | ${KINDS.reduce((sum, kind) => sum + byKind(kind), 0).toFixed(1)} |`;

@@ -8,7 +8,7 @@
  * then more until its JIT has settled (bench/warm-up.ts; AB_SETTLE_MAX (120) seconds at most, 0 for none),
  * MINDGW_BIN (dist/mindgw), AB_AGAINST_BIN (another build of mindgw, say main's: adds the pairs
  * `against-traced`, `against-obs-off`, `against-mindgw`, `against-always-off`, `against-lean`, `against-worker`, `against-auto`, each that target on the other build (a) vs
- * this one (b), to judge a change by the same interleaving, and `against-traced-c1`, the traced pair at c=1), AB_THREADS=1 (also CPU µs/req per thread name: event loop, Worker
+ * this one (b), to judge a change by the same interleaving, and `against-traced-c1`, the traced pair at c=1), AB_THREADS=1 (also CPU µs/req per thread name, and the fake upstream process's: event loop, Worker
  * threads, the garbage collector's and JIT's helpers), AB_TOGETHER=1 (each round loads a and b at the
  * same time, each with its own wrk, rather than one after the other: a loaded machine's swings
  * then hit both sides within the same seconds), AB_COUNTS=1 (also system calls, context switches, wake-ups made
@@ -418,6 +418,18 @@ function threadTable(results: { pair: Pair; rounds: Round[] }[]): string[] {
       if (a >= 0.5 || b >= 0.5)
         lines.push(`| ${pair.id} | ${pair.scenario} | ${name} | ${a.toFixed(1)} | ${b.toFixed(1)} |`);
     }
+    // The fake upstream shares the machine's two cores: what a side makes it do (a traced
+    // request sends it one more header) slows the gateway's requests a second as surely as the
+    // gateway's own threads do.
+    const upstream = (side: "a" | "b") =>
+      rs.reduce((sum, r) => sum + r[side].upstreamUsPerRequest * r[side].requests, 0) /
+      Math.max(
+        1,
+        rs.reduce((sum, r) => sum + r[side].requests, 0),
+      );
+    lines.push(
+      `| ${pair.id} | ${pair.scenario} | (fake upstream process) | ${upstream("a").toFixed(1)} | ${upstream("b").toFixed(1)} |`,
+    );
   }
   return lines;
 }

@@ -350,14 +350,9 @@ async function main(): Promise<void> {
       const requests = sum((r) => r.b.requests);
       const answered = sum((r) => r.b.copies?.answered ?? 0);
       const shed = sum((r) => r.b.copies?.shed ?? 0);
-      const upstream = (side: "a" | "b") =>
-        sum((r) => r[side].upstreamUsPerRequest * r[side].requests) /
-        Math.max(
-          1,
-          sum((r) => r[side].requests),
-        );
+      const upstream = (side: "a" | "b") => upstreamPerRequest(rs, side).toFixed(1);
       out.push(
-        `| ${pair.id} | ${pair.scenario} | ${requests} | ${answered} | ${shed} | ${((100 * shed) / Math.max(1, answered + shed)).toFixed(1)} % | ${upstream("a").toFixed(1)} | ${upstream("b").toFixed(1)} |`,
+        `| ${pair.id} | ${pair.scenario} | ${requests} | ${answered} | ${shed} | ${((100 * shed) / Math.max(1, answered + shed)).toFixed(1)} % | ${upstream("a")} | ${upstream("b")} |`,
       );
     }
   }
@@ -399,6 +394,14 @@ function intervalTable(results: { pair: Pair; rounds: Round[] }[]): string[] {
   return lines;
 }
 
+/** The fake upstreams' CPU µs per request on one side, pooled over the rounds (weighted by requests). */
+function upstreamPerRequest(rs: Round[], side: "a" | "b"): number {
+  const requests = rs.reduce((sum, r) => sum + r[side].requests, 0);
+  return (
+    rs.reduce((sum, r) => sum + r[side].upstreamUsPerRequest * r[side].requests, 0) / Math.max(1, requests)
+  );
+}
+
 /** CPU µs per request by thread name, pooled over the rounds, a → b, for threads above 0.5 µs. */
 function threadTable(results: { pair: Pair; rounds: Round[] }[]): string[] {
   const lines = ["| pair | scenario | thread | a µs/req | b µs/req |", "| --- | --- | --- | ---: | ---: |"];
@@ -421,14 +424,8 @@ function threadTable(results: { pair: Pair; rounds: Round[] }[]): string[] {
     // The fake upstream shares the machine's two cores: what a side makes it do (a traced
     // request sends it one more header) slows the gateway's requests a second as surely as the
     // gateway's own threads do.
-    const upstream = (side: "a" | "b") =>
-      rs.reduce((sum, r) => sum + r[side].upstreamUsPerRequest * r[side].requests, 0) /
-      Math.max(
-        1,
-        rs.reduce((sum, r) => sum + r[side].requests, 0),
-      );
     lines.push(
-      `| ${pair.id} | ${pair.scenario} | (fake upstream process) | ${upstream("a").toFixed(1)} | ${upstream("b").toFixed(1)} |`,
+      `| ${pair.id} | ${pair.scenario} | (fake upstream process) | ${upstreamPerRequest(rs, "a").toFixed(1)} | ${upstreamPerRequest(rs, "b").toFixed(1)} |`,
     );
   }
   return lines;

@@ -25,6 +25,7 @@ import { SCENARIOS } from "./scenarios.ts";
 import { median } from "./stats.ts";
 import type { RunningTarget } from "./target.ts";
 import { allTargets, startFake } from "./targets.ts";
+import { warmUp } from "./warm-up.ts";
 import { runWrk, type Scenario } from "./wrk.ts";
 
 const { values } = parseArgs({
@@ -73,16 +74,25 @@ async function samplesByKind(file: string): Promise<Map<Kind, number>> {
   return counts;
 }
 
+/** A gateway's main thread: its process id (a target with none cannot be sampled or pinned). */
+function mainThreadOf(target: RunningTarget): number {
+  if (target.pid === undefined) throw new Error("the target has no process of its own");
+  return target.pid;
+}
+
 /** The main thread's CPU µs a request by kind, over one round of load. */
 async function sampledRound(
   target: RunningTarget,
   file: string,
   workDir: string,
 ): Promise<Map<Kind, number>> {
-  const perf = Bun.spawn(["perf", "record", "-q", "-F", String(HZ), "-t", String(target.pid), "-o", file], {
-    stdout: "ignore",
-    stderr: "ignore",
-  });
+  const perf = Bun.spawn(
+    ["perf", "record", "-q", "-F", String(HZ), "-t", String(mainThreadOf(target)), "-o", file],
+    {
+      stdout: "ignore",
+      stderr: "ignore",
+    },
+  );
   // The load starts once perf has opened its output: it has attached to the thread by then.
   const deadline = Date.now() + 5000;
   while (!(await Bun.file(file).exists())) {
@@ -115,21 +125,15 @@ try {
     if (!target) throw new Error(`no target ${name}`);
     sides.push({ name, target: await target.start(), rounds: [] });
   }
+  // `--warmup` seconds of load each, as before; no waiting for the JIT to settle (maxSeconds 0).
   for (const side of sides)
-    await runWrk({
-      baseUrl: side.target.url,
-      headers: side.target.headers,
-      scenario,
-      connections: 32,
-      seconds: Number(values.warmup),
-      workDir: dir,
-    });
+    await warmUp(side.name, side.target, [scenario], dir, { seconds: Number(values.warmup), maxSeconds: 0 });
   if (values.pin)
     for (const side of sides) {
       // Every thread of the gateway on the other cores, then its main thread alone on core 0 (a
       // thread's affinity is its own).
-      pin([side.target.pid ?? 0], OTHER_CORES);
-      pinThread(side.target.pid ?? 0, GATEWAY_CORE);
+      pin([mainThreadOf(side.target)], OTHER_CORES);
+      pinThread(mainThreadOf(side.target), GATEWAY_CORE);
     }
   const row = (label: string, byKind: (kind: Kind) => number) =>
     `| ${label} | ${KINDS.map((kind) => byKind(kind).toFixed(1)).join(" | ")} | ${KINDS.reduce((sum, kind) => sum + byKind(kind), 0).toFixed(1)} |`;

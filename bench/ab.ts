@@ -421,9 +421,9 @@ function threadTable(results: { pair: Pair; rounds: Round[] }[]): string[] {
       if (a >= 0.5 || b >= 0.5)
         lines.push(`| ${pair.id} | ${pair.scenario} | ${name} | ${a.toFixed(1)} | ${b.toFixed(1)} |`);
     }
-    // The fake upstream shares the machine's two cores: what a side makes it do (a traced
-    // request sends it one more header) slows the gateway's requests a second as surely as the
-    // gateway's own threads do.
+    // The fake upstream shares the machine's two cores: what a side costs it, by what it sends
+    // or by the cores it takes (session 26: not the traced side's `traceparent`), slows the
+    // gateway's requests a second as surely as the gateway's own threads do.
     lines.push(
       `| ${pair.id} | ${pair.scenario} | (fake upstream process) | ${upstreamPerRequest(rs, "a").toFixed(1)} | ${upstreamPerRequest(rs, "b").toFixed(1)} |`,
     );

@@ -143,6 +143,50 @@ test("written into a used buffer, or one too small, the bytes are the same", () 
   expect(grown).toEqual(fresh);
 });
 
+test("batches under the same resource and scope, then under others, each carry their own headers", () => {
+  // The encoder keeps the last batch's resource and scope headers: a batch under the same two
+  // objects writes them from there, one under another resource or scope (even with the same id,
+  // as when the main thread sends a resource again) writes its own.
+  const spans = spansOf(([tracer]) => {
+    for (let i = 0; i < 5; i++) tracer?.startSpan(`chat m${i}`, { kind: SpanKind.SERVER }).end();
+  });
+  const writer = new SpanBatchWriter(spans.length);
+  for (const span of spans) writer.add(span);
+  const batch = writer.take();
+  const table = new StringTableMirror().apply(batch.table);
+  const scope = batch.scopes[0]?.scope ?? { name: "" };
+  const first = resourceFromAttributes({ "service.name": "first", "host.arch": "amd64" });
+  const second = resourceFromAttributes({ "service.name": "second, a longer name", "process.pid": 7 });
+  const otherScope = { name: "other", version: "2.0.0" };
+  const both = (resource: typeof first, scopeNow: typeof scope) => ({
+    ours: encodeSpanBatch(
+      batch,
+      table,
+      () => resource,
+      () => scopeNow,
+    ),
+    library: ProtobufTraceSerializer.serializeRequest(
+      readSpanBatch(
+        batch,
+        table,
+        () => resource,
+        () => scopeNow,
+      ),
+    ),
+  });
+  for (const [resource, scopeNow] of [
+    [first, scope],
+    [first, scope],
+    [second, scope],
+    [second, otherScope],
+    [first, scope],
+  ] as const) {
+    const { ours, library } = both(resource, scopeNow);
+    expect(ours).toBeDefined();
+    expect(ours).toEqual(library);
+  }
+});
+
 test("a batch with events, links or structured values is left to the library's serialiser", () => {
   const withEvent = spansOf(([tracer]) => {
     const span = tracer?.startSpan("s");

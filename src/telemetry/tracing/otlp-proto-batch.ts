@@ -154,6 +154,32 @@ function schemaUrl(w: ProtoWriter, url: string | undefined): void {
   w.string(url);
 }
 
+/** The two header fields of a batch of one resource and scope, and the resource's share of them. */
+interface Headers {
+  readonly resource: Resource;
+  readonly scope: InstrumentationScope;
+  readonly bytes: Uint8Array;
+  readonly resourceLength: number;
+}
+
+/**
+ * The last batch's headers: a process exports under one resource and scope, so the resource's
+ * attributes (a dozen from sdk-node's detectors, written by the general writer) are written once,
+ * not once a batch with that code cold. The export thread keeps each resource and scope object
+ * for as long as its id stands (export-thread.ts); another object is written again.
+ */
+let lastHeaders: Headers | undefined;
+
+/** The headers for `resource` and `scope`: the last batch's, or written at `w`'s start (where the spans go after) and copied out. */
+function headersOf(w: SpanWriter, resource: Resource, scope: InstrumentationScope): Headers {
+  if (lastHeaders?.resource === resource && lastHeaders.scope === scope) return lastHeaders;
+  resourceHeader(w, resource);
+  const resourceLength = w.pos;
+  scopeHeader(w, scope);
+  lastHeaders = { resource, scope, bytes: w.buffer.slice(0, w.pos), resourceLength };
+  return lastHeaders;
+}
+
 /** A request record's part as its span record's fixed fields and count (written per part, reused). */
 const part = new Float64Array(FIELDS + 1);
 
@@ -172,11 +198,7 @@ function oneGroup(
   scope: InstrumentationScope,
   n: Float64Array,
 ): Uint8Array | undefined | typeof MIXED {
-  // The two header fields, written where the spans will go and copied out.
-  resourceHeader(w, resource);
-  const resourceLength = w.pos;
-  scopeHeader(w, scope);
-  const headers = w.buffer.slice(0, w.pos);
+  const { bytes: headers, resourceLength } = headersOf(w, resource, scope);
   const scopeLength = headers.length - resourceLength;
   // Room in front for both headers and two tags with 5-byte lengths.
   const start = headers.length + 12;

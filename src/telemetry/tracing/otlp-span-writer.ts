@@ -229,11 +229,11 @@ export class SpanWriter extends ProtoWriter {
    */
   private group(index: number): boolean {
     const known = this.known;
-    const at = known.groupOffsetOf(index);
-    if (at >= 0) {
-      const length = known.groupLengthOf(index);
-      this.room(length);
-      this.pos = putBytes(this.view, this.pos, known.view, at, length);
+    const kept = known.groupOf(index);
+    if (kept !== undefined) {
+      this.room(kept.length);
+      this.buffer.set(kept, this.pos);
+      this.pos += kept.length;
       return true;
     }
     const pairs = JSON.parse(this.table[index] ?? "[]") as number[];

@@ -71,8 +71,49 @@ export function putFixed32(to: DataView, pos: number, value: number): number {
   return pos + 4;
 }
 
-/** Nanoseconds of an HrTime as fixed64: the library's arithmetic, exact beyond 2^53. */
+/**
+ * Nanoseconds of an HrTime (`seconds` × 1e9 + `nanos`) as fixed64, exact beyond 2^53 as the
+ * library writes them. Written as four 16-bit pieces, each sum well within int32: the general
+ * arithmetic (`putTimeExact`) crosses 2^31 at random (a time's low bits), so the JIT's int32
+ * guesses there failed, ~100 deoptimisations at each of two sites before the span writer was
+ * compiled again, in every export thread's first seconds (`BUN_JSC_printEachOSRExit=1`,
+ * docs/BENCHMARKS-HISTORY.md, session 28). `seconds` × 1e9 changes once a second: its pieces are
+ * worked out then, with BigInt. A time of another kind (negative, fractional) takes the general
+ * arithmetic.
+ */
 export function putTime(to: DataView, pos: number, seconds: number, nanos: number): number {
+  const at = secondsPieces(seconds);
+  if (at < 0 || (nanos | 0) !== nanos || nanos < 0) return putTimeExact(to, pos, seconds, nanos);
+  let sum = (pieces[at] as number) + (nanos & 0xffff);
+  to.setUint16(pos, sum & 0xffff, true);
+  sum = (pieces[at + 1] as number) + (nanos >>> 16) + (sum >>> 16);
+  to.setUint16(pos + 2, sum & 0xffff, true);
+  sum = (pieces[at + 2] as number) + (sum >>> 16);
+  to.setUint16(pos + 4, sum & 0xffff, true);
+  sum = (pieces[at + 3] as number) + (sum >>> 16);
+  to.setUint16(pos + 6, sum & 0xffff, true);
+  return pos + 8;
+}
+
+/**
+ * `seconds` × 1e9 as four 16-bit pieces (least significant first) for the last two seconds met,
+ * one even and one odd (a span's start and end may fall either side of a second): where they
+ * are in `pieces`, or -1 for seconds that are not a whole number ≥ 0.
+ */
+const piecesSeconds = [Number.NaN, Number.NaN];
+const pieces = new Int32Array(8);
+function secondsPieces(seconds: number): number {
+  const slot = seconds & 1;
+  if (piecesSeconds[slot] === seconds) return slot * 4;
+  if (!(Number.isInteger(seconds) && seconds >= 0)) return -1;
+  const product = BigInt.asUintN(64, BigInt(seconds) * 1_000_000_000n);
+  for (let k = 0; k < 4; k++) pieces[slot * 4 + k] = Number((product >> BigInt(16 * k)) & 0xffffn);
+  piecesSeconds[slot] = seconds;
+  return slot * 4;
+}
+
+/** `putTime`'s general case: the library's arithmetic in doubles. */
+function putTimeExact(to: DataView, pos: number, seconds: number, nanos: number): number {
   const lower16 = (seconds & 0xffff) * 1e9;
   const upper = ((seconds / 65536) >>> 0) * 1e9;
   const low = (lower16 >>> 0) + (((upper & 0xffff) * 65536) >>> 0) + nanos;

@@ -15,9 +15,14 @@ export class TableBytes {
   private end = 0;
   private offsets = new Int32Array(256).fill(-1);
   private lengths = new Int32Array(256);
-  /** Attribute groups' bytes (span-batch-layout.ts, `GROUP`), by the group's table index, in `bytes` too. */
-  private groupOffsets = new Int32Array(0);
-  private groupLengths = new Int32Array(0);
+  /**
+   * Attribute groups' bytes (span-batch-layout.ts, `GROUP`), by the group's table index: each a
+   * view of its own over `bytes`, so a span copies its group with one native `set` (a group is
+   * a few whole attributes, some hundred bytes; putBytes' JavaScript loop took ~6 % more of a
+   * batch's encoding, docs/BENCHMARKS-HISTORY.md, session 28). A group's bytes never change once
+   * kept, and a view keeps them when `bytes` grows into a new array.
+   */
+  private readonly groups: (Uint8Array | undefined)[] = [];
   /**
    * Per attribute slot (key index × TYPES + value type, as a batch names it): the value last
    * written under it (a table index for a string, the number, 0 or 1) and that whole attribute
@@ -60,24 +65,16 @@ export class TableBytes {
     return at;
   }
 
-  /** Where the attributes of the group at table index `index` are kept, or -1. */
-  groupOffsetOf(index: number): number {
-    return index < this.groupOffsets.length ? (this.groupOffsets[index] as number) : -1;
-  }
-
-  /** The kept group's length in bytes (`groupOffsetOf` found it). */
-  groupLengthOf(index: number): number {
-    return this.groupLengths[index] as number;
+  /** The attributes of the group at table index `index` as kept, or undefined. */
+  groupOf(index: number): Uint8Array | undefined {
+    return this.groups[index];
   }
 
   /** Keeps `from[start, end)` as the attributes of the group at table index `index`. */
   keepGroup(index: number, from: Uint8Array, start: number, end: number): void {
     const at = this.copy(from, start, end);
-    this.groupOffsets = reaching(this.groupOffsets, index, -1);
-    this.groupLengths = reaching(this.groupLengths, index, 0);
-    this.groupOffsets[index] = at;
-    this.groupLengths[index] = end - start;
     this.end = end - start + at;
+    this.groups[index] = this.bytes.subarray(at, this.end);
   }
 
   /** Where the attribute of `value` in `slot` is kept whole in `pairBytes`, or -1. */

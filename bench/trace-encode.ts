@@ -12,8 +12,9 @@
  * session 17); their bytes cannot be compared then (ids and times differ), their lengths are. Encoding is about half the export thread's CPU (~2.3 of
  * its ~4.7 µs a traced request in `bench/trace-micro.ts`); in place it costs about twice this
  * loop's figure, and not from cold caches (the same batch encoded again at once costs as much:
- * docs/BENCHMARKS-HISTORY.md, session 28). This loop's own figure is bimodal on some hosts (a
- * mode a process): compare two encoders within one run (`--against`), not across runs.
+ * docs/BENCHMARKS-HISTORY.md, session 28). This loop's own figure drifts by ±25 % over seconds on
+ * some hosts, in every JIT tier (code that loads and stores does there, whatever runs it: session
+ * 29): compare two encoders alternated within one run (`--against`), not across runs.
  *   bun bench/trace-encode.ts [--batches 8] [--rounds 10] [--repeat 50] [--against DIR [--own]]
  * Prints one line per round, then `median <µs a batch> best <µs>` for each encoder (µs of CPU a
  * batch of 512 spans; divide by 256 for a request).

@@ -14,6 +14,10 @@
  * `TRACE_MICRO_RATE=20` paces the loop at up to 20 requests a millisecond (~17,000 a second here with
  * the sleeps' overshoot: a 512-span batch every ~15 ms, near a c=32 gateway's 23–28 ms)
  * instead of 5; `OTEL_BSP_MAX_EXPORT_BATCH_SIZE` (with `OTEL_BSP_MAX_QUEUE_SIZE` above it) sizes the batches.
+ * `TRACE_MICRO_WARMUP` sets the requests run first, unmeasured (10,000, or the run's count when
+ * smaller): the JIT is still compiling the export thread's code after 10,000 (its helper threads
+ * 3.4 µs a request in the window, 0.55 after 200,000, the export thread ~0.4 µs a request dearer:
+ * session 29); 150,000 gives steadier figures where one change is compared with another.
  * `TRACE_MICRO_THREADS=1` adds a line of CPU µs per request by thread name (the JIT, the
  * allocator's scavenger, Bun's HTTP client thread that `fetch` hands the export to, …).
  */
@@ -123,7 +127,7 @@ async function run(count: number) {
 }
 
 // Warm-up (JIT) on the same pipeline.
-await requests(Math.min(10_000, total));
+await requests(Number(process.env.TRACE_MICRO_WARMUP ?? Math.min(10_000, total)));
 const result = await run(total);
 await sink.stop();
 console.log(

@@ -4,7 +4,7 @@
  * the batch), the sizes alternated round by round, and each thread's CPU a request fitted by
  * least squares to `per request + per batch × batches a request`. A change to once-a-batch code
  * (the hand-over, the wake-up, the send's round trip) moves the second figure, a change to the
- * spans' own code the first; a single batch size mixes the two (at 512 spans, ~40 % of the export
+ * spans' own code the first; a single batch size mixes the two (at 512 spans, about a third of the export
  * thread is paid once a batch: docs/BENCHMARKS-HISTORY.md, session 29).
  *   bun bench/trace-batch-split.ts [--sizes 256,512,1024,2048] [--rounds 2] [--requests 60000]
  *     [--warmup 150000]

@@ -1,4 +1,5 @@
 import { describe, expect, test } from "bun:test";
+import { seededRandom } from "../testing/seeded-random.ts";
 import { RequestLog } from "./request-log.ts";
 
 /** The obvious model: keep every admitted timestamp, count those inside the window. */
@@ -12,18 +13,10 @@ function naive(windowMs: number) {
   };
 }
 
-function prng(seed: number) {
-  let s = seed;
-  return () => {
-    s = (s * 1103515245 + 12345) & 0x7fffffff;
-    return s / 0x7fffffff;
-  };
-}
-
 describe("RequestLog", () => {
   test("matches the naive sliding window on random traffic, limit changes included", () => {
     for (const seed of [1, 2, 3, 42]) {
-      const random = prng(seed);
+      const random = seededRandom(seed);
       const log = new RequestLog(60_000);
       const model = naive(60_000);
       let now = 0;

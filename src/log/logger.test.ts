@@ -1,4 +1,5 @@
 import { expect, test } from "bun:test";
+import { seededRandom } from "../testing/seeded-random.ts";
 import { createLogger } from "./logger.ts";
 
 const at = new Date("2026-11-30T10:00:00.000Z");
@@ -53,7 +54,8 @@ test("text lines: a number of up to three decimals prints as String prints it, w
     1e6 + 0.5,
   ];
   // Random thousandths across the range, and numbers with more decimals (those take `String`).
-  for (let i = 0; i < 2000; i++) values.push(Math.round(Math.random() * 5e9) / 1000, Math.random() * 1000);
+  const random = seededRandom(13);
+  for (let i = 0; i < 2000; i++) values.push(Math.round(random() * 5e9) / 1000, random() * 1000);
   for (const value of values) logger.info("m", { latency_ms: value });
   expect(lines).toEqual(
     values.map((value) => `2026-11-30T10:00:00.000Z info m latency_ms=${String(value)}\n`),

@@ -9,6 +9,7 @@ import { GatewayError } from "../../src/core/gateway-error.ts";
 import { SseScanner } from "../../src/core/sse-scanner.ts";
 import { createGateway } from "../../src/gateway/create-gateway.ts";
 import { silentLogger } from "../../src/log/logger.ts";
+import { seededRandom } from "../../src/testing/seeded-random.ts";
 import { createWorkerConnection } from "../../src/workers/gateway/worker-connection.ts";
 import { createWorkerRegistry } from "../../src/workers/gateway/worker-registry.ts";
 
@@ -23,16 +24,9 @@ const RUNS = Number(process.env.FUZZ_RUNS ?? 250);
 setDefaultTimeout(120_000);
 const SEED = Number(process.env.FUZZ_SEED ?? 0x5eed);
 
-/** mulberry32: small, fast, and the same sequence for the same seed everywhere. */
+/** The seeded generator (mulberry32), with the picks the targets make. */
 function generator(seed: number) {
-  let state = seed >>> 0;
-  const next = () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const next = seededRandom(seed);
   return {
     next,
     int: (n: number) => Math.floor(next() * n),

@@ -29,6 +29,7 @@ const sizes = values.sizes.split(",").map(Number);
 if (new Set(sizes).size < 2 || sizes.some((size) => !Number.isInteger(size) || size < 2))
   throw new Error("--sizes: two or more different whole batch sizes, each of 2 spans or more");
 const rounds = Number(values.rounds);
+if (!Number.isInteger(rounds) || rounds < 1) throw new Error("--rounds: a whole number, 1 or more");
 /** trace-micro.ts's traced request: a server span and one attempt span. */
 const SPANS_A_REQUEST = 2;
 const THREADS = ["main-thread", "export-thread", "sink"] as const;

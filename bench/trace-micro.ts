@@ -30,6 +30,10 @@ import { tracedRequest } from "./traced-request.ts";
 
 const mode = process.argv[2] === "off" ? "off" : "on";
 const total = Number(process.argv[3] ?? "20000");
+// Checked before the sink starts: a throw after it would leave nginx running.
+const warmup = Number(process.env.TRACE_MICRO_WARMUP ?? Math.min(10_000, total));
+if (!Number.isInteger(warmup) || warmup < 0)
+  throw new Error("TRACE_MICRO_WARMUP: a whole number of requests");
 const sink = await startOtlpSink();
 if (mode === "on") process.env.OTEL_EXPORTER_OTLP_ENDPOINT = sink.url;
 else delete process.env.OTEL_EXPORTER_OTLP_ENDPOINT;
@@ -127,7 +131,7 @@ async function run(count: number) {
 }
 
 // Warm-up (JIT) on the same pipeline.
-await requests(Number(process.env.TRACE_MICRO_WARMUP ?? Math.min(10_000, total)));
+await requests(warmup);
 const result = await run(total);
 await sink.stop();
 console.log(

@@ -167,6 +167,17 @@ describe.each(MODELS)("%s through the OpenAI SDK", (model) => {
     expect(reply.usage?.completion_tokens).toBeGreaterThan(0);
   });
 
+  test("the call upstream carries the caller's traceparent and the request id", async () => {
+    // Tracing is unset here, so the caller's own `traceparent` goes on unchanged (OBSERVABILITY.md).
+    const traceparent = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+    const { response } = await openai.chat.completions
+      .create({ model, messages: [{ role: "user", content: "trace me" }] }, { headers: { traceparent } })
+      .withResponse();
+    const seen = lastModelCall();
+    expect(seen?.headers.traceparent).toBe(traceparent);
+    expect(seen?.headers["x-request-id"]).toBe(response.headers.get("x-request-id") ?? "no id answered");
+  });
+
   test("streams, ending with usage when asked", async () => {
     const stream = await openai.chat.completions.create({
       model,

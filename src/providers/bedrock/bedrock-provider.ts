@@ -65,11 +65,17 @@ export function createBedrockProvider(options: BedrockOptions): Provider {
       region: options.region,
     });
     const signed = await signer.sign();
+    const headers = signed.headers;
+    // Added after signing, as every provider sends them (post-json.ts): left out of the signature,
+    // so a hop that rewrites the trace context (a tracing proxy) cannot make AWS refuse the call.
+    if (call.traceHeaders)
+      for (const name in call.traceHeaders) headers.set(name, call.traceHeaders[name] as string);
+    headers.set("x-request-id", call.requestId);
     let response: Response;
     try {
       response = await doFetch(signed.url, {
         method: "POST",
-        headers: signed.headers,
+        headers,
         body,
         signal: call.signal,
       });

@@ -287,7 +287,7 @@ function sideOf(m: Modules, enabled: boolean): Side {
 
 const attemptInfo = (shape: RequestShape, a: AttemptShape): AttemptInfo => ({
   route: a.route,
-  dialect: "openai",
+  vendor: "openai",
   upstreamModel: shape.model,
   retry: a.retry ?? 0,
   failover: a.failover ?? false,

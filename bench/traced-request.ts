@@ -36,7 +36,7 @@ const record = {
 const streamRecord = { ...record, stream: true, latencyMs: 48.213, ttfbMs: 3.217 } as unknown as AuditRecord;
 const info: AttemptInfo = {
   route: "provider:fake",
-  dialect: "openai",
+  vendor: "openai",
   upstreamModel: "m",
   retry: 0,
   failover: false,

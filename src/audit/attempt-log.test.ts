@@ -6,7 +6,7 @@ import { MAX_AUDIT_ATTEMPTS } from "./audit-attempt.ts";
 
 const info = (route: string, retry = 0): AttemptInfo => ({
   route,
-  dialect: "openai",
+  vendor: "openai",
   upstreamModel: `${route}-model`,
   retry,
   failover: false,

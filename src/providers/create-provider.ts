@@ -35,6 +35,7 @@ export const createProvider: ProviderFactory = (config, context) => {
         baseUrl: config.base_url ?? preset?.baseUrl ?? "https://api.openai.com/v1",
         responsesApi: config.responses_api ?? servesResponses(config.base_url ?? preset?.baseUrl),
         ...(preset ? { preset } : {}),
+        ...(preset && "vendor" in preset ? { vendor: preset.vendor } : {}),
       });
     }
     case "anthropic":
@@ -62,6 +63,7 @@ export const createProvider: ProviderFactory = (config, context) => {
     case "gemini":
       return createGoogleProvider({
         name: config.name,
+        vendor: "gcp.gemini",
         headers: config.headers,
         maxSseLine: context.maxSseLine,
         ...(context.fetch ? { fetch: context.fetch } : {}),
@@ -70,6 +72,7 @@ export const createProvider: ProviderFactory = (config, context) => {
     case "vertex":
       return createGoogleProvider({
         name: config.name,
+        vendor: "gcp.vertex_ai",
         headers: config.headers,
         maxSseLine: context.maxSseLine,
         ...(context.fetch ? { fetch: context.fetch } : {}),

@@ -108,6 +108,12 @@ export interface Provider {
   /** The dialect spoken upstream; the router translates when it differs from the caller's. */
   readonly dialect: Dialect;
   /**
+   * Who serves the calls, as the OpenTelemetry GenAI conventions name it (`gen_ai.provider.name`:
+   * `aws.bedrock`, `azure.ai.openai`, `gcp.gemini`, `gcp.vertex_ai`, `groq`, …). Unset: the
+   * dialect (`openai`, `anthropic`), the best that is known of a server that speaks it (`vendorOf`).
+   */
+  readonly vendor?: string;
+  /**
    * True when the provider forwards its dialect's HTTP API unchanged, so a same-dialect call may
    * pass through as bytes (`ProviderCall.native`). A provider that rewrites bodies on the way
    * (Gemini, Bedrock) leaves it unset and gets parsed bodies, as before.
@@ -136,3 +142,7 @@ export interface Provider {
   /** Releases connections or timers when a config reload retires this provider. */
   close?(): void;
 }
+
+/** `gen_ai.provider.name` for calls to `provider`: its vendor, else its dialect. */
+export const vendorOf = (provider: Pick<Provider, "vendor" | "dialect">): string =>
+  provider.vendor ?? provider.dialect;

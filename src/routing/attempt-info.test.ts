@@ -21,7 +21,7 @@ test("every request's first try on a route is told with the route's one record",
   const { router } = routerFor(twoRoutes(), [fakeProvider("a"), fakeProvider("b")]);
   await router(chatRequest("m", { telemetry }));
   await router(chatRequest("m", { telemetry }));
-  const first = { route: "provider:a", dialect: "openai", upstreamModel: "ma", retry: 0, failover: false };
+  const first = { route: "provider:a", vendor: "openai", upstreamModel: "ma", retry: 0, failover: false };
   expect(infos[0]).toEqual(first);
   expect(infos[1]).toBe(infos[0] as AttemptInfo);
 });
@@ -50,4 +50,23 @@ test("a route that passes the client's model name on (`*`) is told with that nam
   await router(chatRequest("claude-haiku-4-5", { telemetry }));
   await router(chatRequest("claude-opus-4-5", { telemetry }));
   expect(infos.map((info) => info.upstreamModel)).toEqual(["claude-haiku-4-5", "claude-opus-4-5"]);
+});
+
+test("an attempt is told who serves it as the GenAI conventions name it: the provider's vendor, else its dialect", async () => {
+  const { infos, telemetry } = listening();
+  const bedrock = { ...fakeProvider("a"), vendor: "aws.bedrock" };
+  const { router } = routerFor(twoRoutes(), [bedrock, fakeProvider("b")]);
+  await router(chatRequest("m", { telemetry }));
+  expect(infos.map((info) => info.vendor)).toEqual(["aws.bedrock"]);
+  const failing = fakeProvider("a", () => Promise.reject(upstreamError("answered 503")));
+  const again = routerFor(twoRoutes({ retries: 0 }), [
+    { ...failing, vendor: "gcp.vertex_ai" },
+    fakeProvider("b"),
+  ]);
+  infos.length = 0;
+  await again.router(chatRequest("m", { telemetry }));
+  expect(infos.map((info) => [info.route, info.vendor])).toEqual([
+    ["provider:a", "gcp.vertex_ai"],
+    ["provider:b", "openai"],
+  ]);
 });

@@ -1,4 +1,4 @@
-import type { AttemptTimeouts, Provider } from "../providers/provider.ts";
+import { type AttemptTimeouts, type Provider, vendorOf } from "../providers/provider.ts";
 import type { AttemptInfo } from "../telemetry/dispatch-telemetry.ts";
 
 /** One way to serve a client-facing model: a provider and the model name it knows. */
@@ -37,12 +37,12 @@ export function attemptInfo(
     first !== undefined &&
     first.route === route.label &&
     first.upstreamModel === route.upstreamModel &&
-    first.dialect === route.provider.dialect
+    first.vendor === vendorOf(route.provider)
   )
     return first;
   return {
     route: route.label,
-    dialect: route.provider.dialect,
+    vendor: vendorOf(route.provider),
     upstreamModel: route.upstreamModel,
     retry,
     failover,

@@ -4,8 +4,11 @@ import type { GatewayError } from "../core/gateway-error.ts";
 export interface AttemptInfo {
   /** `provider:<name>`, or `provider:workers` before a worker is picked. */
   readonly route: string;
-  /** The provider's dialect (`openai`, `anthropic`): `gen_ai.provider.name` on spans. */
-  readonly dialect: string;
+  /**
+   * Who serves the attempt, as the OpenTelemetry GenAI conventions name it: `gen_ai.provider.name`
+   * on spans (the provider's `vendor`, else its dialect: `openai`, `anthropic`).
+   */
+  readonly vendor: string;
   readonly upstreamModel: string;
   /** 0 for the first try on this route. */
   readonly retry: number;

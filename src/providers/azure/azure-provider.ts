@@ -39,6 +39,7 @@ export function createAzureProvider(options: AzureOptions): Provider {
   const apiKey = options.apiKey;
   return createOpenAICompatibleProvider({
     name: options.name,
+    vendor: "azure.ai.openai",
     baseUrl: options.baseUrl,
     ...(options.headers ? { headers: options.headers } : {}),
     ...(options.maxSseLine ? { maxSseLine: options.maxSseLine } : {}),

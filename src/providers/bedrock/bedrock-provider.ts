@@ -119,5 +119,5 @@ export function createBedrockProvider(options: BedrockOptions): Provider {
     return { kind: "json", body: converseResponseToChat(json, model, id) };
   }
 
-  return { name: options.name, dialect: "openai", call };
+  return { name: options.name, dialect: "openai", vendor: "aws.bedrock", call };
 }

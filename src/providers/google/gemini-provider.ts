@@ -22,6 +22,8 @@ export interface GoogleEndpoint {
 
 export interface GoogleOptions {
   name: string;
+  /** `gen_ai.provider.name` for its calls: `gcp.gemini` or `gcp.vertex_ai`. */
+  vendor: "gcp.gemini" | "gcp.vertex_ai";
   endpoint: GoogleEndpoint;
   headers?: Record<string, string>;
   maxSseLine?: number;
@@ -68,7 +70,7 @@ export function createGoogleProvider(options: GoogleOptions): Provider {
     return { kind: "json", body: geminiResponseToChat(reply.body, model, id) };
   }
 
-  return { name: options.name, dialect: "openai", call };
+  return { name: options.name, dialect: "openai", vendor: options.vendor, call };
 }
 
 const method = (stream: boolean) => (stream ? "streamGenerateContent?alt=sse" : "generateContent");

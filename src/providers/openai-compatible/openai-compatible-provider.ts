@@ -23,6 +23,8 @@ export interface OpenAICompatibleOptions {
   auth?: () => Promise<Record<string, string>>;
   /** The upstream serves the Responses API itself (config `responses_api`). */
   responsesApi?: boolean;
+  /** `gen_ai.provider.name` for its calls (Provider's `vendor`); unset: `openai`. */
+  vendor?: string;
 }
 
 const PATHS: Partial<Record<Operation, string>> = {
@@ -116,6 +118,7 @@ export function createOpenAICompatibleProvider(options: OpenAICompatibleOptions)
   return {
     name: options.name,
     dialect: "openai",
+    ...(options.vendor ? { vendor: options.vendor } : {}),
     passThrough: true,
     call,
     forward,

@@ -10,16 +10,21 @@ export interface OpenAIPreset {
    * renamed before the request leaves (every OpenAI-compatible server takes `max_tokens`).
    */
   legacyMaxTokens?: boolean;
+  /**
+   * `gen_ai.provider.name` for its calls, where the OpenTelemetry GenAI conventions list the vendor
+   * (the others are known by the API they speak, `openai`).
+   */
+  vendor?: string;
 }
 
 /** `preset:` values for `type: openai` providers; docs/PROVIDERS.md lists them. */
 export const OPENAI_PRESETS = {
   openrouter: { baseUrl: "https://openrouter.ai/api/v1", headers: { "X-Title": "mindgw" } },
-  groq: { baseUrl: "https://api.groq.com/openai/v1" },
+  groq: { baseUrl: "https://api.groq.com/openai/v1", vendor: "groq" },
   together: { baseUrl: "https://api.together.xyz/v1" },
-  mistral: { baseUrl: "https://api.mistral.ai/v1", legacyMaxTokens: true },
-  deepseek: { baseUrl: "https://api.deepseek.com/v1", legacyMaxTokens: true },
-  xai: { baseUrl: "https://api.x.ai/v1" },
+  mistral: { baseUrl: "https://api.mistral.ai/v1", legacyMaxTokens: true, vendor: "mistral_ai" },
+  deepseek: { baseUrl: "https://api.deepseek.com/v1", legacyMaxTokens: true, vendor: "deepseek" },
+  xai: { baseUrl: "https://api.x.ai/v1", vendor: "x_ai" },
   fireworks: { baseUrl: "https://api.fireworks.ai/inference/v1" },
   ollama: { baseUrl: "http://127.0.0.1:11434/v1", legacyMaxTokens: true },
   vllm: { baseUrl: "http://127.0.0.1:8000/v1" },

@@ -89,7 +89,7 @@ test("attempts, retries, failovers and refusals count by their labels in any ord
     ["provider:a", failed],
   ];
   for (const [route, error] of attempts) metrics.attempted(route, 0.01, error);
-  const info = { dialect: "openai", upstreamModel: "u" };
+  const info = { vendor: "openai", upstreamModel: "u" };
   metrics.attemptStarted({ ...info, route: "provider:a", retry: 1, failover: false }, "m1");
   metrics.attemptStarted({ ...info, route: "provider:a", retry: 2, failover: false }, "m1");
   metrics.attemptStarted({ ...info, route: "provider:b", retry: 0, failover: true }, fresh("m1"));

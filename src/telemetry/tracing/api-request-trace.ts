@@ -22,7 +22,7 @@ import { parentContext, traceHeaders } from "./trace-context.ts";
  */
 export class ApiRequestTrace implements RequestTrace {
   private readonly span: Span;
-  private dialect: string | undefined;
+  private vendor: string | undefined;
 
   constructor(
     private readonly tracer: Tracer,
@@ -38,7 +38,7 @@ export class ApiRequestTrace implements RequestTrace {
   }
 
   attempt(info: AttemptInfo): AttemptTelemetry {
-    this.dialect = info.dialect;
+    this.vendor = info.vendor;
     const operation = operationOf(this.ledger.frontDoor) ?? this.ledger.frontDoor;
     const span = this.tracer.startSpan(
       `${operation} ${info.upstreamModel}`,
@@ -63,7 +63,7 @@ export class ApiRequestTrace implements RequestTrace {
     const span = this.span;
     if (span.isRecording()) {
       finishedAttributes(spanTarget(span), record, this.captureContent);
-      if (this.dialect) span.setAttribute(Key.provider.name, this.dialect);
+      if (this.vendor) span.setAttribute(Key.provider.name, this.vendor);
     }
     // A server span is in error for 5xx only; a refusal (4xx) is the client's error.
     if (record.status >= 500)

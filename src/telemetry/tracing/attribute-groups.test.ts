@@ -26,7 +26,7 @@ const scope = { name: "mindgw", version: "1.0.0", schemaUrl: undefined };
 /** Twelve routes (more than the writer remembers at once), each with its one first-try record. */
 const routes: AttemptInfo[] = Array.from({ length: 12 }, (_, r) => ({
   route: `provider:r${r}`,
-  dialect: r % 2 === 0 ? "openai" : "anthropic",
+  vendor: r % 2 === 0 ? "openai" : "anthropic",
   upstreamModel: `up-${r % 5}`,
   retry: 0,
   failover: false,
@@ -128,7 +128,7 @@ test("a route's repeated attributes are one pair in the batch, and reach the col
     expect(attempts.map((span) => Object.entries(span.attributes))).toEqual(
       (i % 5 === 0 ? [0, 1] : [0]).map((retry) => [
         ["gen_ai.operation.name", operation],
-        ["gen_ai.provider.name", info.dialect],
+        ["gen_ai.provider.name", info.vendor],
         ["gen_ai.request.model", info.upstreamModel],
         ["mindgw.route", info.route],
         ["mindgw.attempt.retry", retry],
@@ -147,7 +147,7 @@ test("groups start over with each generation of the string table, and values cut
     const info = routes[(i * 7) % routes.length] as AttemptInfo;
     for (const attempt of trace.filter((span) => span.kind === SpanKind.CLIENT)) {
       expect(attempt.attributes["mindgw.route"]).toBe(info.route.slice(0, 5));
-      expect(attempt.attributes["gen_ai.provider.name"]).toBe(info.dialect.slice(0, 5));
+      expect(attempt.attributes["gen_ai.provider.name"]).toBe(info.vendor.slice(0, 5));
     }
   }
 });

@@ -95,7 +95,7 @@ test("an attempt is timed from the router's readings: its span from its start, i
   );
   // The router read its clock as the attempt was about to be sent, 250 ms before telemetry heard.
   const startedMs = performance.now() - 250;
-  const info = { route: "provider:a", dialect: "openai", upstreamModel: "up", retry: 0, failover: false };
+  const info = { route: "provider:a", vendor: "openai", upstreamModel: "up", retry: 0, failover: false };
   const attempt = trace.attempt(info, startedMs);
   attempt.settled(undefined, undefined, startedMs + 40);
   attempt.closed();
@@ -115,7 +115,7 @@ test("an attempt closed with the router's reading spans to it, with no clock rea
     undefined,
   );
   const startedMs = performance.now();
-  const info = { route: "provider:a", dialect: "openai", upstreamModel: "up", retry: 0, failover: false };
+  const info = { route: "provider:a", vendor: "openai", upstreamModel: "up", retry: 0, failover: false };
   const attempt = trace.attempt(info, startedMs);
   // The exchange was over before the verdict: the router closes it with the verdict's reading.
   attempt.settled(undefined, undefined, startedMs + 300);

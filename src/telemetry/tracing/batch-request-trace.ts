@@ -66,7 +66,7 @@ export class BatchRequestTrace implements RequestTrace, LaterSpans {
   readonly traceState: TraceState | undefined;
   /** This span as the attempts' parent, for the sampler; made with the first attempt. */
   private parentOfAttempts: Context | undefined;
-  private dialect: string | undefined;
+  private vendor: string | undefined;
   private ended = false;
   /** The request's record and the server span's end (epoch ms), from `finish` until written. */
   private record: AuditRecord | undefined;
@@ -134,7 +134,7 @@ export class BatchRequestTrace implements RequestTrace, LaterSpans {
   /** `startedMs`: the router's reading of the attempt's start (the span's length counts from it). */
   attempt(info: AttemptInfo, startedMs: number): AttemptTelemetry {
     this.metrics?.attemptStarted(info, this.ledger.model);
-    this.dialect = info.dialect;
+    this.vendor = info.vendor;
     const operation = operationOf(this.ledger.frontDoor) ?? this.ledger.frontDoor;
     const tracer = this.tracer;
     tracer.drawSpanId();
@@ -255,7 +255,7 @@ export class BatchRequestTrace implements RequestTrace, LaterSpans {
     samplerAttributes(writer, this.sampling);
     requestAttributes(writer, this.ledger);
     finishedAttributes(writer, record, this.captureContent);
-    if (this.dialect) writer.text(Key.provider, this.dialect);
+    if (this.vendor) writer.text(Key.provider, this.vendor);
     writer.endPart();
   }
 }

@@ -304,7 +304,7 @@ test("requests' records as the main thread wrote them, mixed with another scope'
       { ...ledger, stream: i % 2 === 0, traceparent: null } as RequestLedger,
       undefined,
     );
-    const info = { route: "provider:a", dialect: "openai", upstreamModel: "up-1", retry: 0, failover: false };
+    const info = { route: "provider:a", vendor: "openai", upstreamModel: "up-1", retry: 0, failover: false };
     trace.attempt(info, performance.now()).settled(undefined, undefined, performance.now());
     trace.finish(servedRecord(i, "provider:a", "up-1"));
   };

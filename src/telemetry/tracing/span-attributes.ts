@@ -181,7 +181,7 @@ function attemptRunAttributes(
   route: string,
 ): void {
   to.text(Key.operation, operation);
-  to.text(Key.provider, info.dialect);
+  to.text(Key.provider, info.vendor);
   to.text(Key.requestModel, info.upstreamModel);
   to.text(Key.route, route);
   to.number(Key.retry, info.retry);

@@ -198,7 +198,7 @@ test("a request's spans cross to the thread as one record, in one batch, and arr
     traceparent: null,
   };
   const request = traces.start(ledger as unknown as RequestLedger, undefined);
-  const info = { route: "provider:a", dialect: "openai", upstreamModel: "up", retry: 0, failover: false };
+  const info = { route: "provider:a", vendor: "openai", upstreamModel: "up", retry: 0, failover: false };
   for (const retry of [0, 1]) {
     const attempt = request.attempt({ ...info, retry }, performance.now());
     attempt.settled(undefined, undefined, performance.now());

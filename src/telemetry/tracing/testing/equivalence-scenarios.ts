@@ -32,7 +32,7 @@ const info = (route: string, retry = 0, failover = false): AttemptInfo => {
   const name = `${route} ${retry} ${failover}`;
   const known = infos.get(name);
   if (known) return known;
-  const made = { route, dialect: "openai", upstreamModel: "up-1", retry, failover };
+  const made = { route, vendor: "openai", upstreamModel: "up-1", retry, failover };
   infos.set(name, made);
   return made;
 };

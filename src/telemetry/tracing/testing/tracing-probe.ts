@@ -24,7 +24,7 @@ const ledger = {
 } as unknown as RequestLedger;
 const trace = requestTraces(tracing.tracer, false).start(ledger, undefined);
 const attempt = trace.attempt(
-  { route: "provider:a", dialect: "openai", upstreamModel: "up", retry: 0, failover: false },
+  { route: "provider:a", vendor: "openai", upstreamModel: "up", retry: 0, failover: false },
   performance.now(),
 );
 attempt.settled(undefined, "provider:a", performance.now());

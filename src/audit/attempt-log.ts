@@ -1,4 +1,5 @@
 import type { GatewayError } from "../core/gateway-error.ts";
+import type { TraceparentValue } from "../core/traceparent.ts";
 import type { AttemptInfo, AttemptTelemetry, DispatchTelemetry } from "../telemetry/dispatch-telemetry.ts";
 import { type AuditAttempt, MAX_AUDIT_ATTEMPTS } from "./audit-attempt.ts";
 
@@ -58,7 +59,7 @@ export class AttemptLog implements DispatchTelemetry {
 class LoggedAttempt implements AttemptTelemetry {
   private readonly entry: AuditAttempt;
   private verdict = false;
-  readonly headers: Readonly<Record<string, string>> | undefined;
+  readonly traceparent: TraceparentValue | undefined;
 
   constructor(
     info: AttemptInfo,
@@ -66,7 +67,7 @@ class LoggedAttempt implements AttemptTelemetry {
     /** The router's reading of the attempt's start (its bounds and its route's latency count from it too). */
     private readonly started: number,
   ) {
-    this.headers = observed?.headers;
+    this.traceparent = observed?.traceparent;
     this.entry = {
       route: info.route,
       upstreamModel: info.upstreamModel,

@@ -125,7 +125,7 @@ export function createForwardingProvider(options: ForwardingOptions): Provider {
             "content-type": "application/json",
             [CLUSTER_HEADER]: options.secret,
             "x-request-id": call.requestId,
-            ...(call.traceHeaders ?? {}),
+            ...(call.traceparent === undefined ? {} : { traceparent: String(call.traceparent) }),
           },
           body: JSON.stringify(request),
           signal: call.signal,

@@ -2,6 +2,7 @@ import type { CancelHook } from "../core/cancel-hook.ts";
 import type { Dialect, JsonObject, Operation } from "../core/dialect.ts";
 import type { GatewayError } from "../core/gateway-error.ts";
 import type { SseEvent } from "../core/sse.ts";
+import type { TraceparentValue } from "../core/traceparent.ts";
 import type { Usage } from "../core/usage.ts";
 import type { StreamedAnswer } from "./http/streamed-answer.ts";
 import type { WholeAnswer } from "./http/whole-answer.ts";
@@ -37,8 +38,8 @@ export interface ProviderCall {
    * A provider that cannot (the mock) ignores it and answers as usual.
    */
   readonly native?: NativeRequest;
-  /** W3C trace context for the upstream (`traceparent`, `tracestate`); sent as headers. */
-  readonly traceHeaders?: Readonly<Record<string, string>>;
+  /** The W3C `traceparent` for the upstream, sent as that header (core/traceparent.ts). */
+  readonly traceparent?: TraceparentValue | undefined;
   /** `routing.max_upstream_body`: the most a whole (non-stream) answer may be; over it is a 502. */
   readonly maxBody?: number;
   /**

@@ -29,7 +29,7 @@ function timedLog() {
       const timed = { startedMs, settledMs: Number.NaN, closedMs: undefined as number | undefined };
       told.push(timed);
       return {
-        headers: undefined,
+        traceparent: undefined,
         settled: (_error, _servedBy, settledMs) => {
           timed.settledMs = settledMs;
         },

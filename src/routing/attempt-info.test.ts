@@ -10,7 +10,7 @@ const listening = () => {
   const telemetry: DispatchTelemetry = {
     attempt: (info) => {
       infos.push(info);
-      return { headers: undefined, settled: () => {}, closed: () => {} };
+      return { traceparent: undefined, settled: () => {}, closed: () => {} };
     },
   };
   return { infos, telemetry };

@@ -3,6 +3,7 @@ import { isJsonObject, type JsonObject } from "../core/dialect.ts";
 import type { GatewayError } from "../core/gateway-error.ts";
 import type { SseEvent } from "../core/sse.ts";
 import { DEFAULT_MAX_SSE_LINE } from "../core/sse.ts";
+import type { TraceparentValue } from "../core/traceparent.ts";
 import type { Usage } from "../core/usage.ts";
 import { DEFAULT_MAX_UPSTREAM_BODY } from "../providers/http/read-bounded.ts";
 import type { NativeRequest, Provider, ProviderReply } from "../providers/provider.ts";
@@ -86,9 +87,9 @@ export class RouteAttempt
     return this;
   }
 
-  /** Trace context for the upstream call, when the attempt is traced. */
-  get observedHeaders(): Record<string, string> | undefined {
-    return this.observed?.headers;
+  /** The `traceparent` for the upstream call, when the attempt is observed and has one. */
+  get observedTraceparent(): TraceparentValue | undefined {
+    return this.observed?.traceparent;
   }
 
   /** What translation left out for this route, by name; empty when nothing was. */

@@ -243,7 +243,7 @@ describe("router: what telemetry hears of an attempt", () => {
     const heard: string[] = [];
     const telemetry = {
       attempt: () => ({
-        headers: undefined,
+        traceparent: undefined,
         settled: (error?: GatewayError, servedBy?: string) =>
           heard.push(`settled ${error?.code ?? "ok"} ${servedBy ?? "-"}`),
         closed: (error?: GatewayError) => heard.push(`closed ${error?.code ?? "ok"}`),

@@ -121,7 +121,7 @@ export function sendAttempt<D>(
     maxBody: call.maxBody,
     // Absent fields as undefined, not spread from a literal: no object made and copied per call.
     native: call.native,
-    traceHeaders: call.observedHeaders,
+    traceparent: call.observedTraceparent,
   };
   // The attempt's one abort listener, reused for a stream's reads: no listener per await.
   return call.readInto(

@@ -1,4 +1,5 @@
 import type { GatewayError } from "../core/gateway-error.ts";
+import type { TraceparentValue } from "../core/traceparent.ts";
 
 /** One upstream attempt as the router describes it. */
 export interface AttemptInfo {
@@ -18,8 +19,11 @@ export interface AttemptInfo {
 
 /** Told about one attempt as it happens; each method is called at most once. */
 export interface AttemptTelemetry {
-  /** Headers to send upstream with this attempt (W3C `traceparent`), when there are any. */
-  readonly headers: Readonly<Record<string, string>> | undefined;
+  /**
+   * The W3C `traceparent` to send upstream with this attempt, when there is one: its span's, or the
+   * caller's own passed on unchanged (core/traceparent.ts).
+   */
+  readonly traceparent: TraceparentValue | undefined;
   /**
    * The verdict: the answer was committed (no error) or the attempt failed, at `settledMs`
    * (`performance.now()`, read once by the router for the route's health, the audit entry and

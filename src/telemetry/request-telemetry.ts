@@ -1,10 +1,11 @@
 import type { AuditRecord } from "../audit/audit-record.ts";
 import type { GatewayError } from "../core/gateway-error.ts";
+import type { TraceparentValue } from "../core/traceparent.ts";
 import type { RequestLedger } from "../http/request-ledger.ts";
 import type { AttemptInfo, AttemptTelemetry } from "./dispatch-telemetry.ts";
 import type { GatewayMetrics } from "./metrics/gateway-metrics.ts";
 import type { RequestTrace, RequestTraces } from "./tracing/request-trace.ts";
-import { passedOn } from "./tracing/trace-context.ts";
+import { passedOnTraceparent } from "./tracing/trace-context.ts";
 
 /** How a request is observed: metrics and spans, either of which may be off. */
 export interface RequestTelemetryDeps {
@@ -55,7 +56,7 @@ export class RequestTelemetry implements RequestTrace {
 
 /** One upstream attempt: its metrics, and its span when tracing is on. */
 class Attempt implements AttemptTelemetry {
-  readonly headers: Readonly<Record<string, string>> | undefined;
+  readonly traceparent: TraceparentValue | undefined;
 
   constructor(
     private readonly metrics: GatewayMetrics | undefined,
@@ -66,7 +67,7 @@ class Attempt implements AttemptTelemetry {
     private readonly started: number,
   ) {
     // Tracing off: the caller's own `traceparent` goes on to the upstream unchanged.
-    this.headers = span ? span.headers : passedOn(inbound);
+    this.traceparent = span ? span.traceparent : passedOnTraceparent(inbound);
   }
 
   settled(error: GatewayError | undefined, servedBy: string | undefined, settledMs: number): void {

@@ -115,7 +115,7 @@ describe("an upstream POST's init", () => {
           ...(call.native as NonNullable<ProviderCall["native"]>),
           headers: { "anthropic-version": "2024-10-22" },
         },
-        traceHeaders: { traceparent },
+        traceparent,
       },
       fakeFetch("answer", seen),
     );

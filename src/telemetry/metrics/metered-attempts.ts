@@ -12,7 +12,7 @@ import type { GatewayMetrics } from "./gateway-metrics.ts";
  */
 export class MeteredAttempts implements DispatchTelemetry, AttemptTelemetry {
   /** No `traceparent` to send: the caller sent none and nothing is traced. */
-  readonly headers = undefined;
+  readonly traceparent = undefined;
   private route = "";
   private started = 0;
 

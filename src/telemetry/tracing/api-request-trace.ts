@@ -13,7 +13,7 @@ import {
   spanName,
   spanTarget,
 } from "./span-attributes.ts";
-import { parentContext, traceHeaders } from "./trace-context.ts";
+import { nextTraceparent, parentContext } from "./trace-context.ts";
 
 /**
  * A request's spans through the OpenTelemetry API, for any tracer: the SDK's span objects, set
@@ -47,7 +47,7 @@ export class ApiRequestTrace implements RequestTrace {
     );
     if (span.isRecording()) attemptAttributes(spanTarget(span), operation, info, info.route);
     return {
-      headers: traceHeaders(span, this.ledger.traceparent),
+      traceparent: nextTraceparent(span, this.ledger.traceparent),
       settled(error, servedBy) {
         span.setAttribute(Key.route.name, servedBy || info.route);
         if (error) fail(span, error);

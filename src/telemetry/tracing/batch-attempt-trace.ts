@@ -6,6 +6,7 @@ import {
   TraceFlags,
 } from "@opentelemetry/api";
 import type { GatewayError } from "../../core/gateway-error.ts";
+import { Traceparent, type TraceparentValue } from "../../core/traceparent.ts";
 import type { AttemptInfo, AttemptTelemetry } from "../dispatch-telemetry.ts";
 import type { BatchRequestTrace } from "./batch-request-trace.ts";
 import { samplerAttributes } from "./batch-span-parts.ts";
@@ -13,7 +14,7 @@ import { sampled } from "./batch-tracer.ts";
 import { attemptAttributes, Key } from "./span-attributes.ts";
 import type { SpanBatchWriter } from "./span-batch.ts";
 import { PARENT_SERVER } from "./span-batch-layout.ts";
-import { passedOn, traceparentText } from "./trace-context.ts";
+import { passedOnTraceparent } from "./trace-context.ts";
 
 /**
  * One upstream attempt of a BatchRequestTrace: the router's handle for it (its `traceparent`,
@@ -21,7 +22,7 @@ import { passedOn, traceparentText } from "./trace-context.ts";
  * with its request's record (batch-request-trace.ts). One object an attempt: the span's start time is the metrics' too.
  */
 export class BatchAttemptTrace implements AttemptTelemetry {
-  readonly headers: Readonly<Record<string, string>> | undefined;
+  readonly traceparent: TraceparentValue | undefined;
   /** The wall clock at the start (the SDK starts a span at it; the router's reading is monotonic). */
   private readonly startedAt = Date.now();
   private readonly traceFlags: number;
@@ -47,20 +48,10 @@ export class BatchAttemptTrace implements AttemptTelemetry {
   ) {
     this.traceFlags = sampled(sampling) ? TraceFlags.SAMPLED : TraceFlags.NONE;
     // Not recorded: no span, and the caller's own `traceparent` goes on unchanged.
-    this.headers =
+    this.traceparent =
       sampling.decision === SamplingDecision.NOT_RECORD
-        ? passedOn(request.ledger.traceparent)
-        : {
-            traceparent: traceparentText(
-              request.t0,
-              request.t1,
-              request.t2,
-              request.t3,
-              s0,
-              s1,
-              this.traceFlags,
-            ),
-          };
+        ? passedOnTraceparent(request.ledger.traceparent)
+        : new Traceparent(request.t0, request.t1, request.t2, request.t3, s0, s1, this.traceFlags);
     this.route = info.route;
   }
 

@@ -60,7 +60,7 @@ export const hexOfWord = (word: number) => word.toString(16).padStart(8, "0");
 /**
  * An IdGenerator that can draw an id as its 32-bit words alone: the gateway's request spans
  * write ids into the export batch as words and their `traceparent` from the words
- * (trace-context.ts, `traceparentText`), so their ids never need hex digits of their own.
+ * (core/traceparent.ts), so their ids never need hex digits of their own.
  */
 export interface WordIdGenerator extends IdGenerator {
   /** Draws a trace id (four words), with no string made: `drawnWord` gives its words. */

@@ -35,11 +35,11 @@ async function probe(env: Record<string, string>) {
   expect(code).toBe(0);
   // The probe flushed before it printed: everything it exported has arrived.
   const spans = receiver.spans.filter((s) => s.resource["deployment.environment"] === `probe-${env.CASE}`);
-  return { ...(JSON.parse(out) as { direct: boolean; headers: { traceparent: string } | null }), spans };
+  return { ...(JSON.parse(out) as { direct: boolean; traceparent: string | null }), spans };
 }
 
 test("the default pipeline: direct spans with sdk-node's resource and scope, over protobuf", async () => {
-  const { direct, headers, spans } = await probe({ CASE: "default" });
+  const { direct, traceparent, spans } = await probe({ CASE: "default" });
   expect(direct).toBe(true);
   expect(spans.map((s) => s.name).sort()).toEqual(["chat m", "chat up"]);
   for (const span of spans) {
@@ -49,14 +49,14 @@ test("the default pipeline: direct spans with sdk-node's resource and scope, ove
     expect(typeof span.resource["process.pid"]).toBe("number");
   }
   const attempt = spans.find((s) => s.kind === 3);
-  expect(headers?.traceparent).toBe(`00-${attempt?.traceId}-${attempt?.spanId}-01`);
+  expect(traceparent).toBe(`00-${attempt?.traceId}-${attempt?.spanId}-01`);
 });
 
 test("OTEL_TRACES_SAMPLER decides for the direct spans too", async () => {
   const off = await probe({ CASE: "off", OTEL_TRACES_SAMPLER: "always_off" });
   expect(off.direct).toBe(true);
   expect(off.spans).toEqual([]);
-  expect(off.headers).toBeNull();
+  expect(off.traceparent).toBeNull();
   const ratio = await probe({
     CASE: "zero",
     OTEL_TRACES_SAMPLER: "traceidratio",

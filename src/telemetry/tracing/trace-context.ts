@@ -21,48 +21,6 @@ export function parseTraceparent(header: string | null | undefined): SpanContext
   return { traceId, spanId, traceFlags: Number.parseInt(flags, 16) & TraceFlags.SAMPLED, isRemote: true };
 }
 
-/** Where `traceparentText` writes: `00-`, 32 + 16 hex digits with a dash between, `-`, the flags. */
-const TEXT = Buffer.from(`00-${ZERO_TRACE}-${ZERO_SPAN}-00`, "latin1");
-const TEXT_VIEW = new DataView(TEXT.buffer, TEXT.byteOffset, TEXT.length);
-/** Each byte's two hex digits as one big-endian 16-bit store: four stores a word, not eight. */
-const DIGIT_PAIRS = Uint16Array.from({ length: 256 }, (_, byte) => {
-  const digits = byte.toString(16).padStart(2, "0");
-  return (digits.charCodeAt(0) << 8) | digits.charCodeAt(1);
-});
-
-/** Writes a 32-bit word's 8 hex digits into TEXT from `at`. */
-function writeWord(word: number, at: number): void {
-  TEXT_VIEW.setUint16(at, DIGIT_PAIRS[word >>> 24] as number);
-  TEXT_VIEW.setUint16(at + 2, DIGIT_PAIRS[(word >>> 16) & 255] as number);
-  TEXT_VIEW.setUint16(at + 4, DIGIT_PAIRS[(word >>> 8) & 255] as number);
-  TEXT_VIEW.setUint16(at + 6, DIGIT_PAIRS[word & 255] as number);
-}
-
-/**
- * The `traceparent` of a span known by its ids' words (trace id `t0`–`t3`, span id `s0`, `s1`,
- * most significant first), as one flat string: written into one buffer and read out once, where a
- * template of the ids' hex strings made a rope of two cells that every reader (the upstream
- * client's header check and copy) first had to join, beside the two id strings themselves.
- */
-export function traceparentText(
-  t0: number,
-  t1: number,
-  t2: number,
-  t3: number,
-  s0: number,
-  s1: number,
-  flags: number,
-): string {
-  writeWord(t0, 3);
-  writeWord(t1, 11);
-  writeWord(t2, 19);
-  writeWord(t3, 27);
-  writeWord(s0, 36);
-  writeWord(s1, 44);
-  TEXT[54] = (flags & TraceFlags.SAMPLED) === 0 ? 0x30 : 0x31;
-  return TEXT.toString("latin1", 0, TEXT.length);
-}
-
 /** The context a span continues: the caller's trace when it sent one, else a new trace. */
 export function parentContext(traceparent: string | null | undefined): Context {
   const remote = parseTraceparent(traceparent);
@@ -75,12 +33,23 @@ export function traceparentOf(span: Span): string {
   return `00-${traceId}-${spanId}-${(traceFlags & TraceFlags.SAMPLED) === 0 ? "00" : "01"}`;
 }
 
-/** Headers for the next hop: this span's context, or the caller's own `traceparent` passed on. */
+/** The `traceparent` for the next hop: this span's context, or the caller's own passed on. */
+export function nextTraceparent(span: Span | undefined, inbound: string | null | undefined) {
+  return span?.isRecording() ? traceparentOf(span) : passedOnTraceparent(inbound);
+}
+
+/** Headers for the next hop (`nextTraceparent`), when there is a `traceparent` to send. */
 export function traceHeaders(span: Span | undefined, inbound: string | null | undefined) {
-  if (span?.isRecording()) return { traceparent: traceparentOf(span) };
-  return passedOn(inbound);
+  const traceparent = nextTraceparent(span, inbound);
+  return traceparent ? { traceparent } : undefined;
 }
 
 /** The caller's own `traceparent` for the next hop, when it sent a well-formed one. */
-export const passedOn = (inbound: string | null | undefined) =>
-  inbound && parseTraceparent(inbound) ? { traceparent: inbound } : undefined;
+export const passedOn = (inbound: string | null | undefined) => {
+  const traceparent = passedOnTraceparent(inbound);
+  return traceparent ? { traceparent } : undefined;
+};
+
+/** The caller's own `traceparent` as an attempt sends it on: when well-formed, unchanged. */
+export const passedOnTraceparent = (inbound: string | null | undefined): string | undefined =>
+  inbound && parseTraceparent(inbound) ? inbound : undefined;

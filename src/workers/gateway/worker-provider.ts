@@ -143,7 +143,7 @@ export function tunnelRequest(call: ProviderCall, path: UpstreamPath): TunnelReq
     requestId: call.requestId,
     signal: call.signal,
     cancel: call.cancel,
-    traceparent: call.traceHeaders?.traceparent,
+    traceparent: call.traceparent === undefined ? undefined : String(call.traceparent),
     // The client's dialect headers and query string reach the worker's upstream as they would
     // a provider's, and its body as the bytes it sent (only `model` spliced).
     headers: native?.headers,

@@ -43,5 +43,8 @@ trace.finish({
 } as unknown as AuditRecord);
 await tracing.shutdown();
 console.log(
-  JSON.stringify({ direct: tracing.tracer instanceof BatchTracer, headers: attempt.headers ?? null }),
+  JSON.stringify({
+    direct: tracing.tracer instanceof BatchTracer,
+    traceparent: attempt.traceparent === undefined ? null : String(attempt.traceparent),
+  }),
 );

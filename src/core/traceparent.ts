@@ -1,0 +1,92 @@
+/**
+ * The `traceparent` an attempt sends upstream (W3C Trace Context, version 00:
+ * `00-<32 hex trace id>-<16 hex parent id>-<2 hex flags>`), as what it is sent: the caller's own
+ * header passed on as text, or one of the gateway's spans held as its ids' words (`Traceparent`),
+ * written where it is sent — as text for a client that takes header strings, straight into the
+ * request's bytes for the lean client (http1/encode-request.ts), which then makes no string of it.
+ */
+export type TraceparentValue = string | Traceparent;
+
+/** The header's name, and its line's start as the lean client writes it. */
+export const TRACEPARENT = "traceparent";
+export const TRACEPARENT_LINE_START: Uint8Array = Buffer.from(`${TRACEPARENT}: `, "latin1");
+
+/** The header's value's length: `00-`, 32 + 16 hex digits with a dash between, `-`, the flags. */
+export const TRACEPARENT_LENGTH = 55;
+
+/** Where a value is written before it is read out: one buffer, reused. */
+const TEXT = Buffer.from(`00-${"0".repeat(32)}-${"0".repeat(16)}-00`, "latin1");
+const TEXT_VIEW = new DataView(TEXT.buffer, TEXT.byteOffset, TEXT.length);
+/** Each byte's two hex digits as one big-endian 16-bit store: four stores a word, not eight. */
+const DIGIT_PAIRS = Uint16Array.from({ length: 256 }, (_, byte) => {
+  const digits = byte.toString(16).padStart(2, "0");
+  return (digits.charCodeAt(0) << 8) | digits.charCodeAt(1);
+});
+
+/** Writes a 32-bit word's 8 hex digits into TEXT from `at`. */
+function writeWord(word: number, at: number): void {
+  TEXT_VIEW.setUint16(at, DIGIT_PAIRS[word >>> 24] as number);
+  TEXT_VIEW.setUint16(at + 2, DIGIT_PAIRS[(word >>> 16) & 255] as number);
+  TEXT_VIEW.setUint16(at + 4, DIGIT_PAIRS[(word >>> 8) & 255] as number);
+  TEXT_VIEW.setUint16(at + 6, DIGIT_PAIRS[word & 255] as number);
+}
+
+/**
+ * A span's `traceparent` known by its ids' words (trace id `t0`–`t3`, span id `s0`, `s1`, most
+ * significant first) and its trace flags. Its text is made only when a client asks for it
+ * (`toString`, once); the lean client writes the words' digits into its request instead
+ * (`writeInto`): making the string and copying it back into bytes was the largest piece of what
+ * an attempt's handle cost the event loop (docs/BENCHMARKS-HISTORY.md, session 31).
+ */
+export class Traceparent {
+  private text: string | undefined;
+
+  constructor(
+    readonly t0: number,
+    readonly t1: number,
+    readonly t2: number,
+    readonly t3: number,
+    readonly s0: number,
+    readonly s1: number,
+    /** Only the sampled bit is sent. */
+    readonly flags: number,
+  ) {}
+
+  /** The header's value, as one flat string (read out of one buffer, not a rope of pieces). */
+  toString(): string {
+    if (this.text === undefined) {
+      this.fill();
+      this.text = TEXT.toString("latin1", 0, TRACEPARENT_LENGTH);
+    }
+    return this.text;
+  }
+
+  /** Writes the header's value (`TRACEPARENT_LENGTH` bytes) into `into` from `at`. */
+  writeInto(into: Uint8Array, at: number): void {
+    this.fill();
+    into.set(TEXT, at);
+  }
+
+  private fill(): void {
+    writeWord(this.t0, 3);
+    writeWord(this.t1, 11);
+    writeWord(this.t2, 19);
+    writeWord(this.t3, 27);
+    writeWord(this.s0, 36);
+    writeWord(this.s1, 44);
+    TEXT[54] = (this.flags & 1) === 0 ? 0x30 : 0x31;
+  }
+}
+
+/**
+ * A request init that holds a span's `traceparent` as words until a client sends it
+ * (providers/http/upstream-post.ts): a client that writes the request's bytes itself (the lean
+ * client) takes `headersSoFar` and writes `heldTraceparent` after them; any other client reads
+ * `headers`, which has it as text from then on (and `heldTraceparent` is then undefined).
+ */
+export interface HeldTraceparentInit {
+  /** The headers without the held `traceparent`. */
+  readonly headersSoFar: Record<string, string>;
+  /** The `traceparent` not among `headersSoFar`; undefined when none is held. */
+  readonly heldTraceparent: Traceparent | undefined;
+}

@@ -2,6 +2,7 @@ import { ROOT_CONTEXT, type Span, SpanKind, SpanStatusCode, type Tracer, trace }
 import type { AuditRecord } from "../../audit/audit-record.ts";
 import type { GatewayError } from "../../core/gateway-error.ts";
 import type { RequestLedger } from "../../http/request-ledger.ts";
+import { reasonOf } from "../access-log.ts";
 import type { AttemptInfo, AttemptTelemetry } from "../dispatch-telemetry.ts";
 import type { RequestTrace } from "./request-trace.ts";
 import {
@@ -74,5 +75,6 @@ export class ApiRequestTrace implements RequestTrace {
 
 function fail(span: Span, error: GatewayError): void {
   span.setAttribute(Key.errorType.name, error.code);
-  span.setStatus({ code: SpanStatusCode.ERROR, message: error.message });
+  // As the access line gives it: an upstream's message may echo what it was sent.
+  span.setStatus({ code: SpanStatusCode.ERROR, message: reasonOf(error) ?? "" });
 }

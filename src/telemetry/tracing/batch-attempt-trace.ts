@@ -7,6 +7,7 @@ import {
 } from "@opentelemetry/api";
 import type { GatewayError } from "../../core/gateway-error.ts";
 import { Traceparent, type TraceparentValue } from "../../core/traceparent.ts";
+import { reasonOf } from "../access-log.ts";
 import type { AttemptInfo, AttemptTelemetry } from "../dispatch-telemetry.ts";
 import type { BatchRequestTrace } from "./batch-request-trace.ts";
 import { samplerAttributes } from "./batch-span-parts.ts";
@@ -92,7 +93,8 @@ export class BatchAttemptTrace implements AttemptTelemetry {
       this.startedAt,
       this.took,
       failure ? SpanStatusCode.ERROR : SpanStatusCode.UNSET,
-      failure?.message,
+      // As the access line gives it: an upstream's message may echo what it was sent.
+      reasonOf(failure),
     );
     samplerAttributes(writer, this.sampling);
     attemptAttributes(writer, this.operation, this.info, this.route);

@@ -4,7 +4,9 @@ import { hrTimeToMilliseconds } from "@opentelemetry/core";
 import { resourceFromAttributes } from "@opentelemetry/resources";
 import { AlwaysOnSampler } from "@opentelemetry/sdk-trace";
 import type { AuditRecord } from "../../audit/audit-record.ts";
+import { GatewayError } from "../../core/gateway-error.ts";
 import type { RequestLedger } from "../../http/request-ledger.ts";
+import { reasonOf } from "../access-log.ts";
 import { GatewayMetrics } from "../metrics/gateway-metrics.ts";
 import { quietSources } from "../metrics/testing/quiet-sources.ts";
 import { verdictOf } from "./built-in-samplers.ts";
@@ -126,4 +128,25 @@ test("an attempt closed with the router's reading spans to it, with no clock rea
   trace.finish({ status: 200, inputTokens: 1, outputTokens: 1, costUsd: 0 } as AuditRecord);
   const client = clientSpanOf(writer);
   expect(hrTimeToMilliseconds(client?.duration ?? [0, 0])).toBeCloseTo(300, 3);
+});
+
+test("a failed attempt's status message is the error's as the access line gives it: no credential, bounded", () => {
+  const writer = new SpanBatchWriter(8);
+  const ledger = { frontDoor: "chat", model: "m", startedAt: Date.now(), requestId: "r", stream: false };
+  const trace = requestTraces(atOnceTracer(writer), false).start(
+    { ...ledger, traceparent: null } as RequestLedger,
+    undefined,
+  );
+  const info = { route: "provider:a", vendor: "openai", upstreamModel: "up", retry: 0, failover: false };
+  const attempt = trace.attempt(info, performance.now());
+  const echoed = `upstream answered 400: bad\nrequest, key sk-abcdefghijklmnopqrstuvwx, ${"x".repeat(600)}`;
+  const error = new GatewayError({ code: "invalid_request", message: echoed, status: 400 });
+  attempt.settled(error, undefined, performance.now());
+  attempt.closed(error);
+  trace.finish({ status: 400, inputTokens: 0, outputTokens: 0, costUsd: 0 } as AuditRecord);
+  const message = clientSpanOf(writer)?.status.message ?? "";
+  expect(message).toBe(reasonOf(error) ?? "no reason");
+  expect(message).toStartWith("upstream answered 400: bad request, key [redacted], xxx");
+  expect(message).not.toContain("sk-abc");
+  expect(message.length).toBe(501);
 });

@@ -18,7 +18,8 @@ import type { Scenario } from "./span-equivalence.ts";
 
 const upstreamError = new GatewayError({
   code: "upstream_error",
-  message: "upstream answered 500",
+  // A credential and a line break, as an upstream's message may echo them: both paths redact alike.
+  message: "upstream answered 500:\n invalid key sk-abcdefghijklmnopqrstuvwx",
   status: 502,
 });
 const cut = new GatewayError({ code: "client_closed", message: "the client went away", status: 499 });

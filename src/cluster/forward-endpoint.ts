@@ -2,9 +2,12 @@ import { Elysia } from "elysia";
 import { z } from "zod";
 import { isJsonObject } from "../core/dialect.ts";
 import { GatewayError, toGatewayError } from "../core/gateway-error.ts";
+import { TRACEPARENT } from "../core/traceparent.ts";
 import { asResponse } from "../providers/http/feed-response.ts";
 import type { Provider } from "../providers/provider.ts";
+import { passedOnTraceparent } from "../telemetry/tracing/trace-context.ts";
 import { workerLabel } from "../workers/gateway/worker-provider.ts";
+import type { WorkerLog } from "../workers/worker-log.ts";
 import { CLUSTER_HEADER, secretCheck } from "./cluster-secret.ts";
 
 /** The internal path another node forwards worker requests to. */
@@ -73,17 +76,23 @@ const NO_TIMEOUTS = { connectMs: 3_600_000, firstByteMs: 3_600_000, idleMs: 3_60
  * calling node's client leaves: a closed connection alone does not reliably reach this handler
  * once a streamed answer is under way.
  */
-export function forwardEndpoint(deps: { secret: string; workers: Provider; nodeId: string }) {
+export function forwardEndpoint(deps: { secret: string; workers: Provider; nodeId: string; log: WorkerLog }) {
   const refuse = (error: GatewayError) =>
     Response.json(
       { status: error.status, code: error.code, message: error.message, retryable: error.retryable },
       { status: error.status, headers: { [FORWARD_ERROR_HEADER]: deps.nodeId } },
     );
   const secretMatches = secretCheck(deps.secret);
-  const unauthorized = (request: Request) =>
-    secretMatches(request.headers.get(CLUSTER_HEADER))
-      ? null
-      : refuse(new GatewayError({ status: 401, code: "unauthorized", message: "cluster secret required" }));
+  const unauthorized = (request: Request) => {
+    if (secretMatches(request.headers.get(CLUSTER_HEADER))) return null;
+    // As the peer link logs it: a probe with a wrong secret is seen on every node-to-node path.
+    deps.log("warn", "cluster request refused: wrong or missing cluster secret", {
+      path: new URL(request.url).pathname,
+    });
+    return refuse(
+      new GatewayError({ status: 401, code: "unauthorized", message: "cluster secret required" }),
+    );
+  };
   const malformed = (what: string) =>
     refuse(new GatewayError({ status: 400, code: "invalid_request", message: `malformed ${what}` }));
   /** Forwards under way here, by forwardId: what a cancel aborts. */
@@ -141,6 +150,8 @@ export function forwardEndpoint(deps: { secret: string; workers: Provider; nodeI
           requestId,
           signal: gone.signal,
           timeouts: NO_TIMEOUTS,
+          // The calling node's attempt span, as the peer link carries it: the worker's hop continues the trace.
+          traceparent: passedOnTraceparent(request.headers.get(TRACEPARENT)),
           // Native: the worker's answer comes back untouched, as a Response.
           native: {
             ...(native ?? { headers: {}, query: "" }),

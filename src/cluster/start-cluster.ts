@@ -168,15 +168,17 @@ export async function startCluster(config: Config, deps: ClusterDeps): Promise<C
       };
     },
     endpoint: (local) =>
-      new Elysia().use(forwardEndpoint({ secret: settings.secret, nodeId, workers: local.provider })).use(
-        linkEndpoint({
-          secret: settings.secret,
-          nodeId,
-          registry,
-          log,
-          maxMessageBytes: config.workers.max_message,
-        }),
-      ),
+      new Elysia()
+        .use(forwardEndpoint({ secret: settings.secret, nodeId, workers: local.provider, log }))
+        .use(
+          linkEndpoint({
+            secret: settings.secret,
+            nodeId,
+            registry,
+            log,
+            maxMessageBytes: config.workers.max_message,
+          }),
+        ),
     announceKeyChange(id) {
       link.publish(KEY_CHANNEL, id).catch(() => {
         // Redis away: the other nodes' caches still refresh on their own timer.

@@ -382,6 +382,36 @@ describe("three nodes on one PostgreSQL and one Redis", () => {
       expect(await linkOpens(B, { authorization: `Bearer ${adminKey}` })).toBe(false);
       expect(await linkOpens(B, { "x-mindgw-cluster-secret": "not-the-secret" })).toBe(false);
       expect(await linkOpens(B, { "x-mindgw-cluster-secret": CLUSTER_SECRET })).toBe(true);
+      // Each refusal is logged, on the forward path as on the link's.
+      await waitFor("node B to log the refused forward", () =>
+        node(B).stderr.all.includes("cluster request refused: wrong or missing cluster secret"),
+      );
+    });
+
+    test("a forward over HTTP carries the calling node's trace context on to the worker's upstream", async () => {
+      // The HTTP path (a link not open yet, a message too large for it): the calling node puts its
+      // attempt's `traceparent` on the forward, and the worker's call upstream must carry it.
+      const traceparent = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+      const before = (await fake.requests()).length;
+      const response = await fetch(`${node(B).url}/cluster/v1/forward`, {
+        method: "POST",
+        headers: {
+          "x-mindgw-cluster-secret": CLUSTER_SECRET,
+          "content-type": "application/json",
+          traceparent,
+        },
+        body: JSON.stringify({
+          operation: "chat",
+          body: { model: "fake-model", messages: [{ role: "user", content: "trace me" }] },
+          stream: false,
+          requestId: "fwd-http-trace",
+          forwardId: crypto.randomUUID(),
+        }),
+      });
+      expect(response.status).toBe(200);
+      await response.arrayBuffer();
+      const seen = (await fake.requests()).slice(before);
+      expect(seen.map((request) => request.headers.traceparent)).toEqual([traceparent]);
     });
   });
 

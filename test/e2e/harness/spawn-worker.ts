@@ -82,11 +82,20 @@ export function spawnWorker(options: WorkerOptions): WorkerProcess {
   return { ...wrap(proc), name: options.name };
 }
 
+/** A request as the fake recorded it (header names in lower case). */
+export interface FakeRequest {
+  id: number;
+  path: string;
+  headers: Record<string, string>;
+  body: unknown;
+  outcome: string | null;
+}
+
 export interface FakeProcess extends ChildProcess {
   /** `http://127.0.0.1:PORT` (no /v1). */
   readonly url: string;
   /** What the fake recorded (`GET /_fake/requests`). */
-  requests(): Promise<{ id: number; path: string; body: unknown; outcome: string | null }[]>;
+  requests(): Promise<FakeRequest[]>;
 }
 
 /** The fake upstream as its own process (`bun test/fake-upstream/main.ts`). */
@@ -106,7 +115,7 @@ export async function spawnFakeUpstream(): Promise<FakeProcess> {
     url,
     async requests() {
       const res = await fetch(`${url}/_fake/requests`, { signal: AbortSignal.timeout(5000) });
-      return (await res.json()) as { id: number; path: string; body: unknown; outcome: string | null }[];
+      return (await res.json()) as FakeRequest[];
     },
   };
 }

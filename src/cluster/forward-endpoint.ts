@@ -116,7 +116,11 @@ export function forwardEndpoint(deps: { secret: string; workers: Provider; nodeI
       const holder = deps.workers.holder?.(workerLabel({ name: worker }));
       if (!holder?.forward) return refuse(workerGone(worker));
       try {
-        const answer = await holder.forward({ ...forward, signal: request.signal });
+        const answer = await holder.forward({
+          ...forward,
+          traceparent: passedOnTraceparent(request.headers.get(TRACEPARENT)),
+          signal: request.signal,
+        });
         const type = answer.headers.get("content-type");
         return new Response(await answer.arrayBuffer(), {
           status: answer.status,

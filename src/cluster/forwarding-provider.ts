@@ -1,4 +1,5 @@
 import { type ErrorCode, GatewayError, upstreamError } from "../core/gateway-error.ts";
+import { TRACEPARENT } from "../core/traceparent.ts";
 import { readUpstreamReply } from "../providers/http/read-reply.ts";
 import type {
   Provider,
@@ -193,7 +194,11 @@ export function createForwardingProvider(options: ForwardingOptions): Provider {
     };
     const response = await send(`${peer.url}${STORED_PATH}`, {
       method: "POST",
-      headers: { "content-type": "application/json", [CLUSTER_HEADER]: options.secret },
+      headers: {
+        "content-type": "application/json",
+        [CLUSTER_HEADER]: options.secret,
+        ...(request.traceparent ? { [TRACEPARENT]: request.traceparent } : {}),
+      },
       body: JSON.stringify(body),
       signal: request.signal,
     }).catch((error: unknown) => {

@@ -4,10 +4,11 @@ import { requireArea } from "../auth/roles.ts";
 import { badRequest, notFound } from "../core/gateway-error.ts";
 import type { Provider } from "../providers/provider.ts";
 import type { ResponseStore, StoredResponse } from "../storage/storage.ts";
+import { passedOnTraceparent } from "../telemetry/tracing/trace-context.ts";
 import { clientIpOf } from "./client-of.ts";
 import { dialectHeaders, queryOf } from "./dialect-headers.ts";
 import type { createFrontDoor } from "./front-door.ts";
-import { requestIdOf } from "./request-id.ts";
+import type { RequestLedger } from "./request-ledger.ts";
 
 type FrontDoor = ReturnType<typeof createFrontDoor>;
 
@@ -40,8 +41,18 @@ export function responsesRoutes(deps: ResponsesRouteDeps) {
     return stored;
   }
 
-  /** Forwards to the provider holding the response, or undefined when the gateway holds it. */
-  function fromHolder(stored: StoredResponse, request: Request, method: "GET" | "DELETE", path: string) {
+  /**
+   * Forwards to the provider holding the response, or undefined when the gateway holds it: under
+   * the request's own id (the one its answer, audit row and access line carry) and with the
+   * caller's `traceparent` passed on, as a model call's would be with tracing unset.
+   */
+  function fromHolder(
+    stored: StoredResponse,
+    request: Request,
+    ledger: RequestLedger,
+    method: "GET" | "DELETE",
+    path: string,
+  ) {
     const holder = stored.holder ? deps.holder?.(stored.holder) : undefined;
     if (!holder?.forward) return undefined;
     return holder.forward({
@@ -49,7 +60,8 @@ export function responsesRoutes(deps: ResponsesRouteDeps) {
       path,
       query: queryOf(request.url),
       headers: dialectHeaders(request.headers, "openai"),
-      requestId: requestIdOf(request.headers),
+      requestId: ledger.requestId,
+      traceparent: passedOnTraceparent(ledger.traceparent),
       signal: request.signal,
     });
   }
@@ -68,11 +80,12 @@ export function responsesRoutes(deps: ResponsesRouteDeps) {
 
   let app: AnyElysia = new Elysia()
     .get("/v1/responses/:id", ({ request, server, params }: Context) =>
-      guarded(request, clientIpOf(server, request), async ({ principal, headers }) => {
+      guarded(request, clientIpOf(server, request), async ({ principal, headers, ledger }) => {
         const stored = await find(principal, params.id);
         const upstream = await fromHolder(
           stored,
           request,
+          ledger,
           "GET",
           `/responses/${encodeURIComponent(params.id)}`,
         );
@@ -80,10 +93,10 @@ export function responsesRoutes(deps: ResponsesRouteDeps) {
       }),
     )
     .get("/v1/responses/:id/input_items", ({ request, server, params }: Context) =>
-      guarded(request, clientIpOf(server, request), async ({ principal, headers }) => {
+      guarded(request, clientIpOf(server, request), async ({ principal, headers, ledger }) => {
         const stored = await find(principal, params.id);
         const path = `/responses/${encodeURIComponent(params.id)}/input_items`;
-        const upstream = await fromHolder(stored, request, "GET", path);
+        const upstream = await fromHolder(stored, request, ledger, "GET", path);
         if (upstream) return relay(upstream, headers);
         const output = Array.isArray(stored.response.output) ? stored.response.output.length : 0;
         const input = stored.items.slice(0, Math.max(0, stored.items.length - output));
@@ -101,10 +114,10 @@ export function responsesRoutes(deps: ResponsesRouteDeps) {
       }),
     )
     .delete("/v1/responses/:id", ({ request, server, params }: Context) =>
-      guarded(request, clientIpOf(server, request), async ({ principal, headers }) => {
+      guarded(request, clientIpOf(server, request), async ({ principal, headers, ledger }) => {
         const stored = await find(principal, params.id);
         const path = `/responses/${encodeURIComponent(params.id)}`;
-        const upstream = await fromHolder(stored, request, "DELETE", path);
+        const upstream = await fromHolder(stored, request, ledger, "DELETE", path);
         if (!upstream && !deps.store.delete) throw badRequest("this gateway's response store cannot delete");
         await deps.store.delete?.(principal.tenant, params.id);
         if (upstream) return relay(upstream, headers);

@@ -59,6 +59,8 @@ export interface ForwardRequest {
   readonly query: string;
   readonly headers: Readonly<Record<string, string>>;
   readonly requestId: string;
+  /** The caller's own `traceparent`, passed on unchanged (a stored response's read opens no span). */
+  readonly traceparent?: string | undefined;
   readonly signal: AbortSignal;
 }
 

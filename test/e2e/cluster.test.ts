@@ -511,12 +511,16 @@ describe("three nodes on one PostgreSQL and one Redis", () => {
       });
       const deleted = '{"id":"resp_n1","object":"response.deleted","deleted":true}';
       up.queue({ headers: JSON_TYPE, body: deleted });
+      const traceparent = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
       const removed = await fetch(`${node(A).url}/v1/responses/resp_n1`, {
         method: "DELETE",
-        headers: { authorization: `Bearer ${adminKey}` },
+        headers: { authorization: `Bearer ${adminKey}`, traceparent },
       });
       expect(await removed.text()).toBe(deleted);
       expect(last()).toMatchObject({ method: "DELETE", path: "/v1/responses/resp_n1" });
+      // Through both nodes under the id node A answered with, the caller's trace passed on.
+      expect(last()?.headers["x-request-id"]).toBe(removed.headers.get("x-request-id") ?? "none");
+      expect(last()?.headers.traceparent).toBe(traceparent);
     });
   });
 

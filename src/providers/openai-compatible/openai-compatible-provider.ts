@@ -1,5 +1,6 @@
 import type { Operation } from "../../core/dialect.ts";
 import { unsupportedOperation } from "../../core/gateway-error.ts";
+import { TRACEPARENT } from "../../core/traceparent.ts";
 import { postCall, postNative, withQuery } from "../http/post-json.ts";
 import { readUpstreamReply } from "../http/read-reply.ts";
 import { unreachable } from "../http/upstream-failure.ts";
@@ -98,7 +99,13 @@ export function createOpenAICompatibleProvider(options: OpenAICompatibleOptions)
     try {
       return await doFetch(withQuery(base + request.path, request.query), {
         method: request.method,
-        headers: { ...headers, ...auth, ...request.headers, "x-request-id": request.requestId },
+        headers: {
+          ...headers,
+          ...auth,
+          ...request.headers,
+          ...(request.traceparent ? { [TRACEPARENT]: request.traceparent } : {}),
+          "x-request-id": request.requestId,
+        },
         signal: request.signal,
       });
     } catch {

@@ -120,6 +120,7 @@ function oneWorker(worker: RegisteredWorker): Provider {
       stream: false,
       requestId: request.requestId,
       signal: request.signal,
+      traceparent: request.traceparent,
       headers: request.headers,
       query: request.query,
     });

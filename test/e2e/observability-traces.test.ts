@@ -140,7 +140,7 @@ describe("traces: OTLP export", () => {
     ]);
   });
 
-  test("attempt metrics are counted by traced attempts, sampled or not; an unsampled caller's traceparent goes on as sent", async () => {
+  test("attempt metrics are counted by traced attempts, sampled or not; an unsampled caller's trace goes on, unsampled", async () => {
     const counts = async () => {
       const res = await fetch(`${gw.url}/metrics`, { headers: bearer(key) });
       expect(res.status).toBe(200);
@@ -170,9 +170,16 @@ describe("traces: OTLP export", () => {
     const sampledSeen = await call(traceparent(sampledTrace, hex(8)));
     expect(sampledSeen).toHaveLength(2);
     for (const seen of sampledSeen) expect(seen).toStartWith(`00-${sampledTrace}-`);
-    // Not sampled by the caller (parentbased_always_on follows it): no span, its header passed on.
-    const unsampled = `00-${hex(16)}-${hex(8)}-00`;
-    expect(await call(unsampled)).toEqual([unsampled, unsampled]);
+    // Not sampled by the caller (parentbased_always_on follows it): no span, but each attempt names
+    // its own unrecorded one in the caller's trace, unsampled, as the SDK propagates such a span.
+    const unsampledTrace = hex(16);
+    const callerSpan = hex(8);
+    const unsampledSeen = await call(`00-${unsampledTrace}-${callerSpan}-00`);
+    expect(unsampledSeen).toHaveLength(2);
+    for (const seen of unsampledSeen)
+      expect(seen).toMatch(new RegExp(`^00-${unsampledTrace}-[0-9a-f]{16}-00$`));
+    const spans = unsampledSeen.map((seen) => seen?.split("-")[2]);
+    expect(new Set([...spans, callerSpan]).size).toBe(3);
     const after = await counts();
     expect(after.failed - before.failed).toBe(2);
     expect(after.served - before.served).toBe(2);

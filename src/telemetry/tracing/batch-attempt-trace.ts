@@ -1,10 +1,4 @@
-import {
-  SamplingDecision,
-  type SamplingResult,
-  SpanKind,
-  SpanStatusCode,
-  TraceFlags,
-} from "@opentelemetry/api";
+import { type SamplingResult, SpanKind, SpanStatusCode, TraceFlags } from "@opentelemetry/api";
 import type { GatewayError } from "../../core/gateway-error.ts";
 import { Traceparent, type TraceparentValue } from "../../core/traceparent.ts";
 import { reasonOf } from "../access-log.ts";
@@ -15,7 +9,6 @@ import { sampled } from "./batch-tracer.ts";
 import { attemptAttributes, Key } from "./span-attributes.ts";
 import type { SpanBatchWriter } from "./span-batch.ts";
 import { PARENT_SERVER } from "./span-batch-layout.ts";
-import { passedOnTraceparent } from "./trace-context.ts";
 
 /**
  * One upstream attempt of a BatchRequestTrace: the router's handle for it (its `traceparent`,
@@ -49,10 +42,17 @@ export class BatchAttemptTrace implements AttemptTelemetry {
   ) {
     this.traceFlags = sampled(sampling) ? TraceFlags.SAMPLED : TraceFlags.NONE;
     // Not recorded: no span, and the caller's own `traceparent` goes on unchanged.
-    this.traceparent =
-      sampling.decision === SamplingDecision.NOT_RECORD
-        ? passedOnTraceparent(request.ledger.traceparent)
-        : new Traceparent(request.t0, request.t1, request.t2, request.t3, s0, s1, this.traceFlags);
+    // Sampled or not, as the SDK propagates a span it does not record: the upstream learns the
+    // trace and that it was not sampled, rather than starting a trace of its own.
+    this.traceparent = new Traceparent(
+      request.t0,
+      request.t1,
+      request.t2,
+      request.t3,
+      s0,
+      s1,
+      this.traceFlags,
+    );
     this.route = info.route;
   }
 

@@ -1,5 +1,6 @@
 import {
   type Context,
+  isSpanContextValid,
   ROOT_CONTEXT,
   type Span,
   type SpanContext,
@@ -33,9 +34,13 @@ export function traceparentOf(span: Span): string {
   return `00-${traceId}-${spanId}-${(traceFlags & TraceFlags.SAMPLED) === 0 ? "00" : "01"}`;
 }
 
-/** The `traceparent` for the next hop: this span's context, or the caller's own passed on. */
+/**
+ * The `traceparent` for the next hop: this span's context, recorded or not (the SDK hands a span
+ * its sampler drops a context of its own, unsampled, and propagates it), or, with no span (tracing
+ * off), the caller's own passed on.
+ */
 export function nextTraceparent(span: Span | undefined, inbound: string | null | undefined) {
-  return span?.isRecording() ? traceparentOf(span) : passedOnTraceparent(inbound);
+  return span && isSpanContextValid(span.spanContext()) ? traceparentOf(span) : passedOnTraceparent(inbound);
 }
 
 /** Headers for the next hop (`nextTraceparent`), when there is a `traceparent` to send. */

@@ -7,6 +7,26 @@
  */
 export type TraceparentValue = string | Traceparent;
 
+/** W3C Trace Context, version 00: `00-<32 hex trace id>-<16 hex parent id>-<2 hex flags>`. */
+const TRACEPARENT_FORM = /^00-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$/;
+const ZERO_TRACE = "0".repeat(32);
+const ZERO_SPAN = "0".repeat(16);
+
+/** A received `traceparent`'s fields, when it is well-formed (anything else is ignored, as the spec says). */
+export function readTraceparent(
+  header: string | null | undefined,
+): { traceId: string; spanId: string; traceFlags: number } | undefined {
+  const match = header ? TRACEPARENT_FORM.exec(header.trim()) : null;
+  if (!match) return undefined;
+  const [, traceId = "", spanId = "", flags = "00"] = match;
+  if (traceId === ZERO_TRACE || spanId === ZERO_SPAN) return undefined;
+  return { traceId, spanId, traceFlags: Number.parseInt(flags, 16) };
+}
+
+/** The caller's own `traceparent` as it is sent on (tracing off, or no span): when well-formed, unchanged. */
+export const passedOnTraceparent = (inbound: string | null | undefined): string | undefined =>
+  inbound && readTraceparent(inbound) ? inbound : undefined;
+
 /** The header's name, and its line's start as the lean client writes it. */
 export const TRACEPARENT = "traceparent";
 export const TRACEPARENT_LINE_START: Uint8Array = Buffer.from(`${TRACEPARENT}: `, "latin1");

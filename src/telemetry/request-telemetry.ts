@@ -1,11 +1,10 @@
 import type { AuditRecord } from "../audit/audit-record.ts";
 import type { GatewayError } from "../core/gateway-error.ts";
-import type { TraceparentValue } from "../core/traceparent.ts";
+import { passedOnTraceparent, type TraceparentValue } from "../core/traceparent.ts";
 import type { RequestLedger } from "../http/request-ledger.ts";
 import type { AttemptInfo, AttemptTelemetry } from "./dispatch-telemetry.ts";
 import type { GatewayMetrics } from "./metrics/gateway-metrics.ts";
 import type { RequestTrace, RequestTraces } from "./tracing/request-trace.ts";
-import { passedOnTraceparent } from "./tracing/trace-context.ts";
 
 /** How a request is observed: metrics and spans, either of which may be off. */
 export interface RequestTelemetryDeps {

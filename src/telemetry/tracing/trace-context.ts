@@ -7,19 +7,12 @@ import {
   TraceFlags,
   trace,
 } from "@opentelemetry/api";
-
-/** W3C Trace Context, version 00: `00-<32 hex trace id>-<16 hex parent id>-<2 hex flags>`. */
-const TRACEPARENT = /^00-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$/;
-const ZERO_TRACE = "0".repeat(32);
-const ZERO_SPAN = "0".repeat(16);
+import { passedOnTraceparent, readTraceparent } from "../../core/traceparent.ts";
 
 /** A client's `traceparent`, when it is well-formed (anything else is ignored, as the spec says). */
 export function parseTraceparent(header: string | null | undefined): SpanContext | undefined {
-  const match = header ? TRACEPARENT.exec(header.trim()) : null;
-  if (!match) return undefined;
-  const [, traceId = "", spanId = "", flags = "00"] = match;
-  if (traceId === ZERO_TRACE || spanId === ZERO_SPAN) return undefined;
-  return { traceId, spanId, traceFlags: Number.parseInt(flags, 16) & TraceFlags.SAMPLED, isRemote: true };
+  const read = readTraceparent(header);
+  return read && { ...read, traceFlags: read.traceFlags & TraceFlags.SAMPLED, isRemote: true };
 }
 
 /** The context a span continues: the caller's trace when it sent one, else a new trace. */
@@ -54,7 +47,3 @@ export const passedOn = (inbound: string | null | undefined) => {
   const traceparent = passedOnTraceparent(inbound);
   return traceparent ? { traceparent } : undefined;
 };
-
-/** The caller's own `traceparent` as an attempt sends it on: when well-formed, unchanged. */
-export const passedOnTraceparent = (inbound: string | null | undefined): string | undefined =>
-  inbound && parseTraceparent(inbound) ? inbound : undefined;

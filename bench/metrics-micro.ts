@@ -250,7 +250,7 @@ function sideOf(m: Modules, enabled: boolean): Side {
     logger: m.createLogger({ write: () => {} }),
     sources,
     bus,
-    routes: (model) => table.serves(model),
+    routedAs: (model) => table.routedAs(model),
     onAuditFlush: () => {},
   });
   const observer = telemetry.observe(inner);

@@ -32,6 +32,8 @@ export function dailyQuotaPolicy(options: {
           code: "rate_limited",
           message: `daily quota of ${options.perDay} requests used`,
           headers: { "retry-after": String(Math.ceil((midnight - at) / 1000)) },
+          // The gateway's own refusal, not an upstream's 429 relayed (metrics count them apart).
+          refusedBy: "requests",
         });
       }
       used.set(key, count + 1);

@@ -1,5 +1,11 @@
 import { GatewayError } from "../core/gateway-error.ts";
-import { type CounterView, limitHeaders, limitRefusal, NO_HEADERS } from "./limit-headers.ts";
+import {
+  type CounterView,
+  limitHeaders,
+  limitRefusal,
+  NO_HEADERS,
+  sharedRefusalLimit,
+} from "./limit-headers.ts";
 import { assertPriced, type Pricing } from "./limit-pricing.ts";
 import { limitScopes, type Scope } from "./limit-scope.ts";
 import type { Principal } from "./principal.ts";
@@ -100,7 +106,8 @@ export class ClusterAdmission {
     );
     const view = sharedView(scopes, usage);
     const scope = refused ? scopes[refused.index] : undefined;
-    if (refused && scope) throw limitRefusal(scopes, scope, view, refused.code, refused.waitMs);
+    if (refused && scope)
+      throw limitRefusal(scopes, scope, view, sharedRefusalLimit(refused.code, scope, view), refused.waitMs);
     return limitHeaders(scopes, view);
   }
 }

@@ -1,4 +1,4 @@
-import { GatewayError } from "../core/gateway-error.ts";
+import { GatewayError, type GatewayLimit } from "../core/gateway-error.ts";
 import { numberText } from "../core/number-text.ts";
 import { firstLimiting, type Scope } from "./limit-scope.ts";
 import { formatReset } from "./reset-format.ts";
@@ -45,19 +45,37 @@ export function limitHeaders(
   return headers;
 }
 
-/** A 429 for the scope that refused: its headers describe that limit, so Retry-After and the remaining counts agree. */
+/**
+ * A 429 for the scope that refused: its headers describe that limit, so Retry-After and the
+ * remaining counts agree. It names the limit (`refusedBy`), which tells it from an upstream's 429.
+ */
 export function limitRefusal(
   scopes: readonly Scope[],
   scope: Scope,
   view: CounterView,
-  code: "rate_limited" | "budget_exceeded",
+  limit: GatewayLimit,
   waitMs: number,
 ): GatewayError {
   const headers = limitHeaders([scope, ...scopes.filter((other) => other !== scope)], view);
   headers["retry-after"] = String(Math.max(1, Math.ceil(waitMs / 1000)));
-  const message =
-    code === "budget_exceeded"
-      ? `spend budget exhausted for ${scope.owner}`
-      : `rate limit reached for ${scope.owner}; retry after the time in Retry-After`;
-  return new GatewayError({ status: 429, code, message, headers });
+  const budget = limit === "budget";
+  const message = budget
+    ? `spend budget exhausted for ${scope.owner}`
+    : `rate limit reached for ${scope.owner}; retry after the time in Retry-After`;
+  const code = budget ? "budget_exceeded" : "rate_limited";
+  return new GatewayError({ status: 429, code, message, headers, refusedBy: limit });
+}
+
+/**
+ * Which limit of the refusing scope shared counters hit: their verdict says only `rate_limited`
+ * for both, and checks tokens before requests, so a scope whose tokens are spent was refused for
+ * them.
+ */
+export function sharedRefusalLimit(
+  code: "rate_limited" | "budget_exceeded",
+  scope: Scope,
+  view: CounterView,
+): GatewayLimit {
+  if (code === "budget_exceeded") return "budget";
+  return scope.tpm !== undefined && view.tokensUsed(scope.subject) >= scope.tpm ? "tokens" : "requests";
 }

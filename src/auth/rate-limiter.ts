@@ -117,7 +117,7 @@ export class RateLimiter {
         this.options.spend &&
         this.options.spend.spent(scope.spendSubject) >= scope.budgetUsd
       )
-        throw limitRefusal(scopes, scope, view, "budget_exceeded", BUDGET_RETRY_AFTER_S * 1000);
+        throw limitRefusal(scopes, scope, view, "budget", BUDGET_RETRY_AFTER_S * 1000);
     }
     for (const scope of scopes) {
       if (scope.tpm !== undefined && this.counters.tokensUsed(scope.subject, now) >= scope.tpm)
@@ -125,7 +125,7 @@ export class RateLimiter {
           scopes,
           scope,
           view,
-          "rate_limited",
+          "tokens",
           this.counters.tokensFreeInMs(scope.subject, scope.tpm, now),
         );
     }
@@ -137,14 +137,14 @@ export class RateLimiter {
           scopes,
           scope,
           view,
-          "rate_limited",
+          "requests",
           this.counters.takeRequest(scope.subject, scope.rpm, now),
         );
     }
     for (const scope of scopes) {
       if (scope.rpm === undefined) continue;
       const wait = this.counters.takeRequest(scope.subject, scope.rpm, now);
-      if (wait > 0) throw limitRefusal(scopes, scope, view, "rate_limited", wait);
+      if (wait > 0) throw limitRefusal(scopes, scope, view, "requests", wait);
     }
     return limitHeaders(scopes, view, into);
   }

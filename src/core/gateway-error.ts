@@ -35,6 +35,12 @@ export type ErrorCode =
   /** The client went away before the answer was complete (recorded as status 499). */
   | "client_closed";
 
+/**
+ * One of the gateway's own limits: `requests` a key's or tenant's rpm (or the per-address cap,
+ * `server.max_client_requests`), `tokens` their tpm, `budget` a spend budget.
+ */
+export type GatewayLimit = "requests" | "tokens" | "budget";
+
 export interface GatewayErrorInit {
   status: number;
   code: ErrorCode;
@@ -47,6 +53,11 @@ export interface GatewayErrorInit {
   headers?: Record<string, string>;
   /** What an upstream said, when this error is its answer (see core/upstream-error.ts). */
   upstream?: UpstreamErrorDetail;
+  /**
+   * On the gateway's own 429s, the limit that refused: a 429 without it is an upstream's, relayed
+   * (metrics count the two apart). A custom `Policy` that refuses with a 429 should set it too.
+   */
+  refusedBy?: GatewayLimit;
 }
 
 export class GatewayError extends Error {
@@ -56,6 +67,7 @@ export class GatewayError extends Error {
   readonly param: string | undefined;
   readonly headers: Record<string, string>;
   readonly upstream: UpstreamErrorDetail | undefined;
+  readonly refusedBy: GatewayLimit | undefined;
 
   constructor(init: GatewayErrorInit) {
     super(init.message);
@@ -66,6 +78,7 @@ export class GatewayError extends Error {
     this.param = init.param;
     this.headers = init.headers ?? {};
     this.upstream = init.upstream;
+    this.refusedBy = init.refusedBy;
   }
 }
 

@@ -28,6 +28,8 @@ export class ClientSlots {
         code: "rate_limited",
         message: `too many requests in flight from this address (server.max_client_requests: ${max})`,
         headers: { "retry-after": "1" },
+        // A cap on one address's requests: counted with the rpm refusals, not as an upstream's.
+        refusedBy: "requests",
       });
     this.open.set(key, held + 1);
   }

@@ -59,11 +59,15 @@ export class ModelIndex<P> {
     return undefined;
   }
 
-  /** Whether `match(name)` finds an entry, without making the glob match's object. */
-  has(name: string): boolean {
-    if (this.exact.has(name)) return true;
-    for (const glob of this.globs) if (glob.re.test(name)) return true;
-    return false;
+  /**
+   * `match(name)?.pattern` without making the glob match's object: the config's own string (the
+   * same one every time), so a name that only a glob matches is never handed back itself.
+   */
+  patternOf(name: string): string | undefined {
+    const exact = this.exact.get(name);
+    if (exact) return exact.pattern;
+    for (const glob of this.globs) if (glob.re.test(name)) return glob.pattern;
+    return undefined;
   }
 
   /** Names a client can send as they are (no globs), for `GET /v1/models`. */

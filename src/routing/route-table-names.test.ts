@@ -35,7 +35,7 @@ test("aliases, most specific globs and `*` routes decide the upstream model", as
   await expect(router(chat("llama"))).rejects.toMatchObject({ status: 404, code: "model_not_found" });
 });
 
-test("`serves` says what `resolve` finds: names, aliases, globs, worker-only models, unknown names", () => {
+test("`routedAs` names what `resolve` finds by: a name or alias itself, a glob's pattern, a worker-only model", () => {
   const workers: WorkerDirectory = {
     provider: fakeProvider("workers") as Provider,
     servesModel: (model) => model === "local-llama",
@@ -55,8 +55,19 @@ test("`serves` says what `resolve` finds: names, aliases, globs, worker-only mod
     "llama",
     "",
   ];
-  expect(names.map((name) => table.serves(name))).toEqual(
+  expect(names.map((name) => table.routedAs(name) !== undefined)).toEqual(
     names.map((name) => table.resolve(name) !== undefined),
   );
-  expect(names.map((name) => table.serves(name))).toEqual([true, true, true, true, true, false, false]);
+  expect(names.map((name) => table.routedAs(name))).toEqual([
+    "gpt-4o-mini",
+    "gpt-4o-mini-2024-07-18",
+    "claude-*",
+    "claude-opus-*",
+    "local-llama",
+    undefined,
+    undefined,
+  ]);
+  // Names a client makes up under a glob all come back as the glob: metrics label them with it.
+  const madeUp = Array.from({ length: 50 }, (_, i) => `claude-made-up-${i}`);
+  expect(new Set(madeUp.map((name) => table.routedAs(name)))).toEqual(new Set(["claude-*"]));
 });

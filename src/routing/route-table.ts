@@ -91,12 +91,16 @@ export class RouteTable {
   }
 
   /**
-   * Whether `resolve(model)` finds a plan, without making one: a `*` route's plan is built per
-   * lookup (`named`), a glob's match is an object, and metrics ask this of every request to
-   * label its model.
+   * What `resolve(model)` finds the plan by: the configured name or alias, or the glob that
+   * matched (`claude-*`, never the client's `claude-whatever`); the name itself when only a
+   * connected worker serves it; undefined when nothing does. Without making a plan (a `*` route's
+   * is built per lookup): metrics ask this of every request to label its model with a name from
+   * the config, not one a client made up.
    */
-  serves(model: string): boolean {
-    return this.plans.has(model) || this.workers?.servesModel(model) === true;
+  routedAs(model: string): string | undefined {
+    const pattern = this.plans.patternOf(model);
+    if (pattern !== undefined) return pattern;
+    return this.workers?.servesModel(model) === true ? model : undefined;
   }
 
   /** Every client-facing model name: configured ones, then worker-only ones. */

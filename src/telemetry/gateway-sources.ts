@@ -1,7 +1,9 @@
 import type { AuditService } from "../audit/audit-service.ts";
+import type { Config } from "../config/config-schema.ts";
 import type { Lifecycle } from "../http/lifecycle.ts";
 import type { RouteHealth } from "../routing/route-health.ts";
 import type { WorkerRegistry } from "../workers/gateway/worker-registry.ts";
+import { breakerSeries } from "./metrics/breaker-series.ts";
 import type { MetricSources } from "./metrics/gateway-metrics.ts";
 
 /** The gateway's parts, read by metrics at scrape time (never on the request path). */
@@ -10,6 +12,8 @@ export function gatewaySources(parts: {
   health: RouteHealth;
   registry: WorkerRegistry;
   audit: AuditService;
+  /** The config in force: which breakers are a `*` route's, shown as one series. */
+  config: () => Config;
   tenants: MetricSources["tenants"];
   cluster?: MetricSources["cluster"];
   configVersion?: MetricSources["configVersion"];
@@ -17,12 +21,7 @@ export function gatewaySources(parts: {
 }): MetricSources {
   return {
     inFlight: () => parts.lifecycle.active,
-    breakers: () =>
-      parts.health.breakers().map(({ key, state }) => {
-        // Route keys are `provider/model`; provider names never contain a slash.
-        const slash = key.indexOf("/");
-        return { provider: key.slice(0, slash), upstreamModel: key.slice(slash + 1), state };
-      }),
+    breakers: () => breakerSeries(parts.health.breakers(), parts.config()),
     workers: () => parts.registry.list(),
     audit: () => parts.audit.stats(),
     tenants: parts.tenants,

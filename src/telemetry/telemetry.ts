@@ -8,6 +8,7 @@ import type { RequestObserver } from "../http/request-ledger.ts";
 import type { Logger } from "../log/logger.ts";
 import { accessLog } from "./access-log.ts";
 import { GatewayMetrics, type MetricSources } from "./metrics/gateway-metrics.ts";
+import { modelLabeller } from "./metrics/labels.ts";
 import { MeteredAttempts } from "./metrics/metered-attempts.ts";
 import { metricsRoutes, startMetricsListener } from "./metrics/metrics-routes.ts";
 import { observeRequest } from "./request-telemetry.ts";
@@ -35,8 +36,11 @@ export interface TelemetryOptions {
   readonly sources: MetricSources;
   /** Config reloads and rejections are read off the event bus. */
   readonly bus: EventBus;
-  /** Whether the config routes a model name (else it is counted as `other`). */
-  readonly routes: (model: string) => boolean;
+  /**
+   * The config's name for a client's model name (`RouteTable.routedAs`): the name or alias, or
+   * the glob it matched; undefined when nothing routes it (counted as `other`).
+   */
+  readonly routedAs: (model: string) => string | undefined;
   /** Registers a listener for audit batch write times (ms). */
   readonly onAuditFlush: (listener: (ms: number) => void) => void;
   /** Spans go here; undefined when tracing is off (no OTEL_* exporter configured). */
@@ -50,9 +54,7 @@ export interface TelemetryOptions {
 export function createTelemetry(options: TelemetryOptions): Telemetry {
   const logRequest = accessLog(options.logger, options.accessLines);
   const metrics = options.config.metrics.enabled
-    ? new GatewayMetrics(options.sources, (model) =>
-        model !== null && options.routes(model) ? model : "other",
-      )
+    ? new GatewayMetrics(options.sources, modelLabeller(options.routedAs))
     : undefined;
   if (metrics) {
     options.bus.tap(

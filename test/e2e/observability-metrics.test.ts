@@ -19,7 +19,7 @@ let scrapeUrl: string;
 
 const config = (fakeUrl: string, extra: object = {}) => ({
   metrics: { listen: "127.0.0.1:0" },
-  providers: ["fake", "fake-a", "fake-b"].map((name) => ({
+  providers: ["fake", "fake-a", "fake-b", "fake-g"].map((name) => ({
     name,
     type: "openai",
     base_url: `${fakeUrl}/v1`,
@@ -34,6 +34,7 @@ const config = (fakeUrl: string, extra: object = {}) => ({
         { provider: "fake-b", model: "fake-model" },
       ],
     },
+    { name: "glob-*", routes: [{ provider: "fake-g", model: "*" }] },
   ],
   prices: { m1: { input_per_mtok: 1_000_000, output_per_mtok: 0 } },
   tenants: [{ name: "team-a", budget: { usd: 500, per: "month" } }],
@@ -78,6 +79,10 @@ beforeAll(async () => {
   expect((await chat(user, "m-retry")).status).toBe(200);
   fake.enqueue({ status: 500 }, { status: 500 });
   expect((await chat(user, "m-fo")).status).toBe(200);
+  // Names a client makes up under a glob entry, one answered by a 429 of the upstream's own.
+  expect((await chat(user, "glob-made-up-1")).status).toBe(200);
+  fake.enqueue({ status: 429 }, { status: 429 });
+  expect((await chat(user, "glob-made-up-2")).status).toBe(429);
 }, 60_000);
 
 describe("metrics: /metrics after known traffic", () => {
@@ -157,9 +162,28 @@ describe("metrics: /metrics after known traffic", () => {
     ).toBe(0);
   });
 
+  test("a name a glob entry matches is labelled with the glob: made-up names mint no series", async () => {
+    const s = await scrape();
+    const glob = (status_class: string) =>
+      sampleValue(s, "mindgw_requests_total", {
+        front_door: "chat",
+        model: "glob-*",
+        provider: "fake-g",
+        status_class,
+      });
+    expect([glob("2xx"), glob("4xx")]).toEqual([1, 1]);
+    // The `*` route keeps a breaker per name it passed on (glob-made-up-1's closed, -2's opened by
+    // its two 429s): one series, the route as configured, in the state of the most open.
+    expect(sampleValue(s, "mindgw_route_breaker_state", { provider: "fake-g", upstream_model: "*" })).toBe(2);
+    const text = s.map((x) => JSON.stringify(x.labels)).join("\n");
+    expect(text).not.toContain("glob-made-up");
+  });
+
   test("rate-limit refusals by kind, in-flight gauges, workers, audit and memory", async () => {
     const s = await scrape();
+    // The key's rpm refused one; the upstream's own 429 was relayed for another.
     expect(sampleValue(s, "mindgw_rate_limit_refusals_total", { kind: "requests" })).toBe(1);
+    expect(sampleValue(s, "mindgw_rate_limit_refusals_total", { kind: "upstream" })).toBe(1);
     // The scrape on the separate listener is not a gateway request.
     expect(sampleValue(s, "mindgw_requests_in_flight")).toBe(0);
     expect(sampleValue(s, "mindgw_streams_in_flight")).toBe(0);

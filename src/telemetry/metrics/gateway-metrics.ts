@@ -56,7 +56,7 @@ export class GatewayMetrics {
 
   constructor(
     private readonly sources: MetricSources,
-    /** The label for a requested model: itself when the config routes it, else `other`. */
+    /** The label for a requested model: the config's name for it, else `other` (labels.ts `modelLabeller`). */
     private readonly modelLabel: (model: string | null) => string,
   ) {
     const registers = [this.registry];
@@ -137,7 +137,7 @@ export class GatewayMetrics {
     });
     this.refusals = new FoldedCounter({
       name: "mindgw_rate_limit_refusals_total",
-      help: "429 answers by kind: requests (rpm), tokens (tpm), budget, upstream",
+      help: "429 answers by kind: requests (rpm, per-address cap), tokens (tpm), budget, upstream (relayed)",
       labelNames: ["kind"],
       registers,
     });

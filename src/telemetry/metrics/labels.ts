@@ -4,7 +4,8 @@ import type { GatewayError } from "../../core/gateway-error.ts";
 /**
  * Label values are bounded by config: a route label is its provider's config name (every
  * connected worker counts as `workers`, since worker names are chosen by the workers), and a
- * model the config does not route is `other`. No key, request or worker id is ever a label.
+ * model the config does not route is `other` (modelLabeller). No key, request or worker id is
+ * ever a label.
  */
 export function providerOf(route: string | null): string {
   if (route === null) return "none";
@@ -12,17 +13,27 @@ export function providerOf(route: string | null): string {
   return route.startsWith("provider:") ? route.slice("provider:".length) : route;
 }
 
+/**
+ * The `model` label: the config's name for a client's model name (`RouteTable.routedAs`: the name
+ * or alias itself, the glob it matched, or a connected worker's model), else `other`. A client's
+ * made-up `claude-<anything>` under a `claude-*` entry is `claude-*`: it mints no series.
+ */
+export const modelLabeller =
+  (routedAs: (model: string) => string | undefined) =>
+  (model: string | null): string =>
+    (model === null ? undefined : routedAs(model)) ?? "other";
+
 /** The classes as strings made once (this runs per request). */
 const STATUS_CLASSES = ["0xx", "1xx", "2xx", "3xx", "4xx", "5xx"];
 
 export const statusClass = (status: number): string =>
   STATUS_CLASSES[Math.floor(status / 100)] ?? `${Math.floor(status / 100)}xx`;
 
-/** Which limit refused a 429: `budget`, `tokens` (tpm) or `requests` (rpm); null when none did. */
+/**
+ * Which limit refused a 429: the gateway's own names itself on its error (`requests`, `tokens`,
+ * `budget`); any other 429 is an upstream's, relayed. Null for any other status.
+ */
 export function refusalKind(record: AuditRecord, error: GatewayError | undefined): string | null {
   if (record.status !== 429) return null;
-  if (record.errorClass === "budget_exceeded") return "budget";
-  if (record.errorClass !== "rate_limited") return "upstream";
-  // The limiter answers with the x-ratelimit-* headers of the moment: the exhausted one reads 0.
-  return error?.headers["x-ratelimit-remaining-tokens"] === "0" ? "tokens" : "requests";
+  return error?.refusedBy ?? "upstream";
 }

@@ -4,7 +4,7 @@ import { Counter, Gauge, type Registry } from "prom-client";
 export interface MetricSources {
   /** Requests in the pipeline now (the drain counts these). */
   inFlight(): number;
-  /** Circuit breaker per route key (`provider/model`). */
+  /** Circuit breaker per configured route (a `*` route's per-name breakers as one: breaker-series.ts). */
   breakers(): readonly { provider: string; upstreamModel: string; state: "closed" | "open" | "half_open" }[];
   workers(): readonly { inFlight: number; capacity: number }[];
   audit(): { queued: number; written: number; rejected: number; dropped: number };

@@ -94,15 +94,15 @@ test("attempts, retries, failovers and refusals count by their labels in any ord
   metrics.attemptStarted({ ...info, route: "provider:a", retry: 2, failover: false }, "m1");
   metrics.attemptStarted({ ...info, route: "provider:b", retry: 0, failover: true }, fresh("m1"));
   metrics.attemptStarted({ ...info, route: "provider:b", retry: 1, failover: true }, "nope");
-  const limited = (remainingTokens: string) =>
+  const limited = (refusedBy: GatewayError["refusedBy"]) =>
     new GatewayError({
       status: 429,
       code: "rate_limited",
       message: "slow down",
-      headers: { "x-ratelimit-remaining-tokens": remainingTokens },
+      ...(refusedBy ? { refusedBy } : {}),
     });
-  for (const remaining of ["5", "0", "5", "5"])
-    metrics.requestFinished(record("chat", "m1", null, 429), limited(remaining));
+  for (const kind of ["requests", "tokens", "requests", undefined, "requests"] as const)
+    metrics.requestFinished(record("chat", "m1", null, 429), limited(kind));
   const text = await metrics.scrape();
   expect(samples(text, "mindgw_upstream_attempts_total")).toEqual({
     'provider="a",outcome="ok"': 3,
@@ -121,5 +121,6 @@ test("attempts, retries, failovers and refusals count by their labels in any ord
   expect(samples(text, "mindgw_rate_limit_refusals_total")).toEqual({
     'kind="requests"': 3,
     'kind="tokens"': 1,
+    'kind="upstream"': 1,
   });
 });

@@ -1,0 +1,58 @@
+import type { Config } from "../../config/config-schema.ts";
+
+/** A route's breaker as `RouteHealth.breakers()` reports it, by route key (`provider/model`). */
+export interface BreakerReading {
+  readonly key: string;
+  readonly state: BreakerState;
+}
+
+export type BreakerState = "closed" | "open" | "half_open";
+
+export interface BreakerSeries {
+  readonly provider: string;
+  readonly upstreamModel: string;
+  readonly state: BreakerState;
+}
+
+/** A route `model` of `*` (routing's PASS_NAME; routing imports telemetry, so not imported here). */
+const PASS_NAME = "*";
+
+const SEVERITY: Readonly<Record<BreakerState, number>> = { closed: 0, half_open: 1, open: 2 };
+
+/**
+ * The breaker gauge's series, bounded by the config. A route whose model is `*` keeps one breaker
+ * per client model name it passed on (route-table.ts `named`), and clients choose those names:
+ * they are shown as one series, the route as configured (`upstream_model="*"`), in the state of
+ * the most open of them. Every other key is a configured route, or a connected worker's model,
+ * shown as it is. Read at scrape time only.
+ */
+export function breakerSeries(breakers: readonly BreakerReading[], config: Config): BreakerSeries[] {
+  const { routes, passing } = configuredRoutes(config);
+  const series = new Map<string, BreakerSeries>();
+  for (const { key, state } of breakers) {
+    // Route keys are `provider/model`; provider names never contain a slash.
+    const slash = key.indexOf("/");
+    const provider = key.slice(0, slash);
+    const folded = !routes.has(key) && passing.has(provider);
+    const upstreamModel = folded ? PASS_NAME : key.slice(slash + 1);
+    const label = `${provider}/${upstreamModel}`;
+    const seen = series.get(label);
+    if (!seen || SEVERITY[state] > SEVERITY[seen.state])
+      series.set(label, { provider, upstreamModel, state });
+  }
+  return [...series.values()];
+}
+
+/** The route keys the config names, and the providers that have a `*` route. */
+function configuredRoutes(config: Config): { routes: Set<string>; passing: Set<string> } {
+  const routes = new Set<string>();
+  const passing = new Set<string>();
+  const shadows = [...config.models, ...config.tenants, ...config.apps].flatMap((owner) =>
+    owner.shadow ? [owner.shadow] : [],
+  );
+  for (const route of [...config.models.flatMap((model) => model.routes), ...shadows]) {
+    if (route.model === PASS_NAME) passing.add(route.provider);
+    else routes.add(`${route.provider}/${route.model}`);
+  }
+  return { routes, passing };
+}

@@ -108,4 +108,27 @@ describe("route load and latency", () => {
     health.succeeded("r", 200);
     expect(health.latency("r")).toBe(120);
   });
+
+  test("past its bound, idle states are dropped; open breakers and busy routes stay", () => {
+    let now = 0;
+    const states = new Map();
+    const health = new RouteHealth({ failures: 1, cooldownMs: 1000 }, () => now, states, 100);
+    health.failed("provider/opened");
+    health.begin("provider/busy");
+    health.succeeded("provider/measured", 50);
+    // Names a client made up, passed on by a `*` route: each leaves an idle state behind.
+    for (let i = 0; i < 1000; i++) {
+      health.begin(`provider/made-up-${i}`);
+      health.end(`provider/made-up-${i}`);
+      health.succeeded(`provider/made-up-${i}`, 10);
+    }
+    expect(states.size).toBeLessThanOrEqual(100);
+    expect(health.isOpen("provider/opened")).toBe(true);
+    expect(health.admit("provider/opened")).toBe(false);
+    expect(health.inFlight("provider/busy")).toBe(1);
+    now += 1000;
+    // Half-open after its cooldown, as if no bound had been reached.
+    expect(health.admit("provider/opened")).toBe(true);
+    expect(health.admit("provider/opened")).toBe(false);
+  });
 });

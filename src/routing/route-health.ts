@@ -10,6 +10,14 @@ interface RouteState {
   latencyMs: number;
 }
 
+/**
+ * Route states kept before the idle ones are dropped. A route whose `model` is `*` keeps a state
+ * per model name it passed on, and clients choose those names: without a bound, made-up names
+ * would grow the map for as long as the provider stays configured. A config's own routes are
+ * far fewer than this.
+ */
+export const MOST_ROUTE_STATES = 10_000;
+
 export interface BreakerPolicy {
   failures: number;
   cooldownMs: number;
@@ -24,6 +32,8 @@ export class RouteHealth {
     private policy: BreakerPolicy,
     private readonly now: () => number = Date.now,
     private readonly states = new Map<string, RouteState>(),
+    /** Tests set a lower bound. */
+    private readonly most = MOST_ROUTE_STATES,
   ) {}
 
   setPolicy(policy: BreakerPolicy): void {
@@ -35,7 +45,7 @@ export class RouteHealth {
    * so a failure counted by a request of the previous version counts for the next one too.
    */
   withPolicy(policy: BreakerPolicy): RouteHealth {
-    return new RouteHealth(policy, this.now, this.states);
+    return new RouteHealth(policy, this.now, this.states, this.most);
   }
 
   /** Drops the state of routes not kept (gone from the config, or their provider changed). */
@@ -46,10 +56,22 @@ export class RouteHealth {
   private state(key: string): RouteState {
     let state = this.states.get(key);
     if (!state) {
+      if (this.states.size >= this.most) this.dropIdle();
       state = { consecutiveFailures: 0, openUntil: 0, probing: false, inFlight: 0, latencyMs: 0 };
       this.states.set(key, state);
     }
     return state;
+  }
+
+  /**
+   * Drops the states that say nothing a new one would not: breaker closed with no failure counted,
+   * nothing in flight (only the latency average goes, measured again by the next success). Open
+   * or failing breakers and busy routes stay, so the bound never lets a failing upstream back in.
+   */
+  private dropIdle(): void {
+    for (const [key, state] of this.states)
+      if (state.openUntil === 0 && state.consecutiveFailures === 0 && state.inFlight === 0)
+        this.states.delete(key);
   }
 
   /** Whether a request may use the route now; claims the probe slot when half-open. */

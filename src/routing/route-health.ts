@@ -34,7 +34,12 @@ export class RouteHealth {
     private readonly states = new Map<string, RouteState>(),
     /** Tests set a lower bound. */
     private readonly most = MOST_ROUTE_STATES,
-  ) {}
+  ) {
+    this.sweepAt = most;
+  }
+
+  /** The map's size at which idle states are next dropped. */
+  private sweepAt: number;
 
   setPolicy(policy: BreakerPolicy): void {
     this.policy = policy;
@@ -56,7 +61,11 @@ export class RouteHealth {
   private state(key: string): RouteState {
     let state = this.states.get(key);
     if (!state) {
-      if (this.states.size >= this.most) this.dropIdle();
+      if (this.states.size >= this.sweepAt) {
+        this.dropIdle();
+        // Were most states busy or failing, the next sweep waits for a quarter more: not one a request.
+        this.sweepAt = Math.max(this.most, this.states.size + (this.most >> 2));
+      }
       state = { consecutiveFailures: 0, openUntil: 0, probing: false, inFlight: 0, latencyMs: 0 };
       this.states.set(key, state);
     }

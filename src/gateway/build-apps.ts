@@ -1,7 +1,7 @@
 import { bindApp } from "../apps/bind-app.ts";
 import type { AppConfig } from "../config/app-config.ts";
 import { createFrontDoor, type FrontDoorDeps } from "../http/front-door.ts";
-import { listModelsHandler } from "../http/models-route.ts";
+import { type ModelsRouteDeps, modelHandlers } from "../http/models-route.ts";
 import type { AppMount } from "../http/mount-app.ts";
 import { responsesRoutes } from "../http/responses-routes.ts";
 import type { Provider } from "../providers/provider.ts";
@@ -13,7 +13,7 @@ import type { Provider } from "../providers/provider.ts";
 export function buildAppMounts(
   apps: readonly AppConfig[],
   deps: FrontDoorDeps,
-  modelNames: () => readonly string[],
+  models: Omit<ModelsRouteDeps, "guard">,
   holder?: (name: string) => Provider | undefined,
 ): AppMount[] {
   return apps.map((app) => {
@@ -26,7 +26,7 @@ export function buildAppMounts(
       path: app.path,
       dialect: app.frontdoor,
       serveModel: door.serveModel,
-      listModels: listModelsHandler({ guard: door.guard, modelNames }),
+      ...modelHandlers({ guard: door.guard, ...models }),
       plugins:
         app.frontdoor === "openai"
           ? [

@@ -18,7 +18,7 @@ import { describeError } from "../http/describe-error.ts";
 import { docsRoutes } from "../http/docs/docs-routes.ts";
 import { createFrontDoor, type FrontDoorDeps } from "../http/front-door.ts";
 import { Lifecycle } from "../http/lifecycle.ts";
-import { listModelsHandler } from "../http/models-route.ts";
+import { modelHandlers } from "../http/models-route.ts";
 import { RequestEnds } from "../http/request-ends.ts";
 import { responsesRoutes } from "../http/responses-routes.ts";
 import { Shutdown } from "../http/shutdown.ts";
@@ -163,7 +163,10 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     sessions: auth.sessions,
   };
   const frontDoor = createFrontDoor(frontDoorDeps);
-  const modelNames = () => runtime.current.table.modelNames();
+  const models = {
+    modelNames: () => runtime.current.table.modelNames(),
+    routes: (model: string) => runtime.current.table.routedAs(model) !== undefined,
+  };
   // Where a natively answered Responses answer is held: a provider, or a worker (any node's).
   const holderOf = (name: string) =>
     runtime.current.providers.get(name) ?? workerDirectory.provider.holder?.(name);
@@ -180,8 +183,8 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
 
   const app = createApp({
     serveModel: frontDoor.serveModel,
-    listModels: listModelsHandler({ guard: frontDoor.guard, modelNames }),
-    mounts: buildAppMounts(config.apps, frontDoorDeps, modelNames, holderOf),
+    ...modelHandlers({ guard: frontDoor.guard, ...models }),
+    mounts: buildAppMounts(config.apps, frontDoorDeps, models, holderOf),
     ready: () => !lifecycle.isDraining && audit.refusal() === undefined,
     readyDetail: () => ({
       config: { version: runtime.current.version },

@@ -15,6 +15,8 @@ const front = (name: string): ModelFront => ({
     Response.json({ by: name, operation, ip: clientIp !== null }),
   listModels: async (_request, clientIp) =>
     Response.json({ by: name, operation: "models", ip: clientIp !== null }),
+  retrieveModel: async (request, clientIp) =>
+    Response.json({ by: name, operation: `model ${new URL(request.url).pathname}`, ip: clientIp !== null }),
 });
 
 /** No route matched: the error and dialect the app chose, as the body. */
@@ -57,7 +59,10 @@ async function askBoth(app: AnyElysia, method: string, path: string): Promise<An
   return { ...there, ip };
 }
 
-const served = (by: string, operation: Operation | "models") => ({ status: 200, body: { by, operation } });
+const served = (by: string, operation: Operation | "models" | `model ${string}`) => ({
+  status: 200,
+  body: { by, operation },
+});
 
 describe("createApp's model routes", () => {
   test("without apps: every model route and the model list, the same from the socket and in process", async () => {
@@ -70,6 +75,13 @@ describe("createApp's model routes", () => {
       ["POST", "/v1/messages", served("root", "messages")],
       ["POST", "/v1/messages/count_tokens", served("root", "count_tokens")],
       ["GET", "/v1/models", served("root", "models")],
+      ["GET", "/v1/models/gpt-4o", served("root", "model /v1/models/gpt-4o")],
+      // An id with a slash (a worker's `meta-llama/…`) is the rest of the path.
+      [
+        "GET",
+        "/v1/models/meta-llama/Llama-3.1-8B",
+        served("root", "model /v1/models/meta-llama/Llama-3.1-8B"),
+      ],
     ];
     for (const [method, path, answer] of cases) {
       const got = await askBoth(app, method, path);
@@ -105,6 +117,7 @@ describe("createApp's model routes", () => {
       ["POST", "/openai/v1/chat/completions", served("oa", "chat")],
       ["POST", "/openai/v1/responses", served("oa", "responses")],
       ["GET", "/openai/v1/models", served("oa", "models")],
+      ["GET", "/openai/v1/models/m", served("oa", "model /openai/v1/models/m")],
       ["POST", "/team/anthropic/v1/messages", served("an", "messages")],
       ["POST", "/team/anthropic/v1/messages/count_tokens", served("an", "count_tokens")],
       ["GET", "/team/anthropic/v1/models", served("an", "models")],

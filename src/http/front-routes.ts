@@ -6,6 +6,8 @@ import { MODEL_ROUTES } from "./model-routes.ts";
 export interface ModelFront {
   readonly serveModel: (request: Request, clientIp: string | null, operation: Operation) => Promise<Response>;
   readonly listModels: (request: Request, clientIp: string | null) => Promise<Response>;
+  /** `GET /v1/models/{id}`. */
+  readonly retrieveModel: (request: Request, clientIp: string | null) => Promise<Response>;
 }
 
 /** What answers a front route: Bun's route-handler shape (the server is null in process). */
@@ -23,13 +25,19 @@ export interface FrontRoute {
   readonly answer: FrontHandler;
 }
 
-/** `GET /v1/models` and the model routes (of `dialect` only, for an app) under `prefix`. */
+/** `GET /v1/models`, `GET /v1/models/{id}` and the model routes (of `dialect` only, for an app) under `prefix`. */
 export function frontRoutesOf(front: ModelFront, prefix = "", dialect?: Dialect): FrontRoute[] {
   const routes: FrontRoute[] = [
     {
       method: "GET",
       path: `${prefix}/v1/models`,
       answer: (request, server) => front.listModels(request, clientIpOf(server, request)),
+    },
+    {
+      method: "GET",
+      // The rest of the path is the id, slashes and all (`meta-llama/Llama-3.1-8B`).
+      path: `${prefix}/v1/models/*`,
+      answer: (request, server) => front.retrieveModel(request, clientIpOf(server, request)),
     },
   ];
   for (const [path, operation] of MODEL_ROUTES) {

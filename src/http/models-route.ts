@@ -1,24 +1,22 @@
 import type { Principal } from "../auth/principal.ts";
 import { allowedModels, requireArea } from "../auth/roles.ts";
+import { notFound } from "../core/gateway-error.ts";
 import type { createFrontDoor } from "./front-door.ts";
+
+/** A model as OpenAI's `/v1/models` describes one. */
+const modelObject = (id: string) => ({ id, object: "model", created: 0, owned_by: "mindgw" });
 
 /** `GET /v1/models` in OpenAI's shape, only the models this caller may use. */
 export function modelList(names: readonly string[], principal: Principal): object {
-  return {
-    object: "list",
-    data: allowedModels(principal, names).map((id) => ({
-      id,
-      object: "model",
-      created: 0,
-      owned_by: "mindgw",
-    })),
-  };
+  return { object: "list", data: allowedModels(principal, names).map(modelObject) };
 }
 
 export interface ModelsRouteDeps {
   readonly guard: ReturnType<typeof createFrontDoor>["guard"];
   /** Every model name the current route table serves (config and connected workers). */
   readonly modelNames: () => readonly string[];
+  /** Whether the route table routes a client's model name (a configured one, a glob's match, a worker's). */
+  readonly routes: (model: string) => boolean;
 }
 
 /** The `GET /v1/models` handler: guarded like every client call, filtered by the caller's rights. */
@@ -30,3 +28,44 @@ export function listModelsHandler(deps: ModelsRouteDeps) {
       return Response.json(modelList(deps.modelNames(), principal), { headers });
     });
 }
+
+/** Where a model's id starts in `GET /v1/models/{id}` (after an app's prefix). */
+const MODEL_PATH = "/v1/models/";
+
+/**
+ * The `GET /v1/models/{id}` handler (OpenAI's `models.retrieve`): the model as the list gives it,
+ * for any name the caller may send and the route table routes, a glob's matches included (an
+ * agent that checks its model before using it finds it); else 404 `model_not_found`, in the same
+ * words whether the model is missing or not the caller's (nothing disclosed). The id is the rest
+ * of the path, decoded: ids such as `meta-llama/Llama-3.1-8B` hold a slash.
+ */
+export function retrieveModelHandler(deps: ModelsRouteDeps) {
+  return (request: Request, clientIp: string | null) =>
+    deps.guard(request, clientIp, "models", "openai", async ({ principal, headers }) => {
+      requireArea(principal, "models");
+      const path = new URL(request.url).pathname;
+      const id = modelIdOf(path.slice(path.indexOf(MODEL_PATH) + MODEL_PATH.length));
+      if (id === undefined || !deps.routes(id) || allowedModels(principal, [id]).length === 0)
+        throw notFound(
+          `The model \`${id ?? ""}\` does not exist or you do not have access to it.`,
+          "model_not_found",
+        );
+      return Response.json(modelObject(id), { headers });
+    });
+}
+
+/** A path's model id, decoded; undefined when it is empty or not valid percent-encoding. */
+function modelIdOf(encoded: string): string | undefined {
+  try {
+    const id = decodeURIComponent(encoded);
+    return id === "" ? undefined : id;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Both model routes' handlers, as a front door's `ModelFront` takes them. */
+export const modelHandlers = (deps: ModelsRouteDeps) => ({
+  listModels: listModelsHandler(deps),
+  retrieveModel: retrieveModelHandler(deps),
+});

@@ -34,6 +34,7 @@ const ROUTES: Route[] = [
   { method: "POST", path: "/v1/completions", dialect: "openai", body: { model: "m1", prompt: "hi" } },
   { method: "POST", path: "/v1/embeddings", dialect: "openai", body: { model: "m1", input: "hi" } },
   { method: "GET", path: "/v1/models", dialect: "openai" },
+  { method: "GET", path: "/v1/models/m1", dialect: "openai" },
   {
     method: "POST",
     path: "/v1/responses",
@@ -99,6 +100,8 @@ const fx = gatewayFixture({
     // An Anthropic-shaped route, so count_tokens has somewhere to go.
     config.providers.push({ name: "fakea", type: "anthropic", base_url: fake.url });
     config.models.push({ name: "c1", routes: [{ provider: "fakea", model: "c1" }] });
+    // A glob entry: names it matches are routed, though no list can show them.
+    config.models.push({ name: "g-*", routes: [{ provider: "fake", model: "*" }] });
     return config;
   },
 });
@@ -268,6 +271,20 @@ describe("roles", () => {
     }).models.list())
       all.push(model.id);
     expect(all.sort()).toEqual(["c1", "m1", "m2"]);
+    // models.retrieve: what the key may use, a glob's match included; else the same 404 for a
+    // model not the key's as for one that does not exist.
+    expect(await openai.models.retrieve("m1")).toMatchObject({ id: "m1", object: "model" });
+    const wide = new OpenAI({ apiKey: key("user"), baseURL: `${gw.url}/v1`, maxRetries: 0 });
+    expect(await wide.models.retrieve("g-anything")).toMatchObject({ id: "g-anything", object: "model" });
+    for (const [client, id] of [
+      [openai, "m2"],
+      [openai, "g-anything"],
+      [wide, "no-such-model"],
+    ] as const) {
+      const error = await client.models.retrieve(id).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(OpenAI.NotFoundError);
+      expect((error as InstanceType<typeof OpenAI.NotFoundError>).code).toBe("model_not_found");
+    }
     const ok = await openai.chat.completions.create({
       model: "m1",
       messages: [{ role: "user", content: "hi" }],

@@ -17,14 +17,15 @@ export interface AdminInsightDeps {
   readonly spent: (keyId: string) => Promise<number>;
 }
 
-const statsQuery = z.strictObject({
+/** The query each route validates (exported for the OpenAPI document: http/docs/admin-insight-paths.ts). */
+export const statsQuery = z.strictObject({
   window: z.enum(Object.keys(STATS_WINDOWS) as [StatsWindowName, ...StatsWindowName[]]).default("1h"),
 });
-const actionsQuery = z.strictObject({
+export const actionsQuery = z.strictObject({
   before: z.coerce.number().int().positive().optional(),
   limit: z.coerce.number().int().min(1).max(500).default(50),
 });
-const spendQuery = z.strictObject({ ids: z.string().max(20_000).default("") });
+export const spendQuery = z.strictObject({ ids: z.string().max(20_000).default("") });
 
 type Handler = (guarded: Guarded, request: Request) => Promise<Response> | Response;
 

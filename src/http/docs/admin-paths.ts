@@ -1,8 +1,9 @@
 import { auditQuerySchema } from "../../audit/audit-query-schema.ts";
+import { READ_SCOPE } from "./admin-read-paths.ts";
 import { queryParameters } from "./json-schema.ts";
 import { adminErrors, json, ref } from "./openapi-responses.ts";
 
-/** The admin API (`/admin/api/...`): keys, audit, usage, shadow records, workers. */
+/** The admin API (`/admin/api/...`): keys, audit, live events, status, workers. */
 export function adminPaths() {
   const tag = { tags: ["Admin"] };
   const idParam = { name: "id", in: "path", required: true, schema: { type: "string" } };
@@ -64,6 +65,7 @@ export function adminPaths() {
       get: {
         ...tag,
         summary: "Query the audit log, newest first, a page at a time",
+        description: READ_SCOPE,
         parameters: queryParameters(auditQuerySchema),
         responses: { "200": json("A page of audit records and `nextCursor`"), ...adminErrors },
       },
@@ -72,6 +74,7 @@ export function adminPaths() {
       get: {
         ...tag,
         summary: "Export the audit log (NDJSON or CSV), streamed",
+        description: READ_SCOPE,
         parameters: [
           { name: "format", in: "query", schema: { type: "string", enum: ["ndjson", "csv"] } },
           ...queryParameters(auditQuerySchema).filter((p) => p.name !== "cursor" && p.name !== "limit"),
@@ -92,6 +95,7 @@ export function adminPaths() {
       get: {
         ...tag,
         summary: "Live events (what `mindgw tail` reads)",
+        description: READ_SCOPE,
         responses: {
           "200": {
             description: "Server-sent events",

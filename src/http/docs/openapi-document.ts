@@ -1,12 +1,16 @@
 import { z } from "zod";
 import { createKeyInputSchema, rotateKeyInputSchema } from "../../auth/key-admin-schemas.ts";
 import type { Dialect, Operation } from "../../core/dialect.ts";
+import { shadowPageSchema } from "../../shadow/shadow-api-schema.ts";
 import { GatewayFrame, WorkerFrame } from "../../workers/protocol.ts";
 import { REQUEST_SCHEMAS } from "../request-schemas.ts";
+import { adminInsightPaths } from "./admin-insight-paths.ts";
 import { adminPaths } from "./admin-paths.ts";
+import { adminReadPaths } from "./admin-read-paths.ts";
 import { type JsonSchema, jsonSchemaOf } from "./json-schema.ts";
 import { errorResponses, ref, requestId } from "./openapi-responses.ts";
 import { operatorPaths } from "./operator-paths.ts";
+import { responsesPaths } from "./responses-paths.ts";
 
 const openAIError = z
   .object({
@@ -104,12 +108,20 @@ function modelOperation(route: (typeof MODEL_ROUTES)[number]) {
 
 /**
  * The OpenAPI 3.1 document of the gateway's HTTP surface, built from the zod schemas that
- * validate the requests (client bodies, key administration, audit queries, worker frames).
+ * validate the requests (client bodies, key administration, audit and shadow queries, worker
+ * frames), and from the answers' schemas where one exists (shadow pairs).
  */
 export function openApiDocument(version: string): Record<string, unknown> {
   const paths: Record<string, unknown> = {};
   for (const route of MODEL_ROUTES) paths[route.path] = modelOperation(route);
-  Object.assign(paths, operatorPaths(), adminPaths());
+  Object.assign(
+    paths,
+    responsesPaths(),
+    operatorPaths(),
+    adminPaths(),
+    adminReadPaths(),
+    adminInsightPaths(),
+  );
   const schemas: Record<string, JsonSchema> = {
     OpenAIError: jsonSchemaOf(openAIError),
     AnthropicError: jsonSchemaOf(anthropicError),
@@ -117,6 +129,7 @@ export function openApiDocument(version: string): Record<string, unknown> {
     RotateKeyInput: jsonSchemaOf(rotateKeyInputSchema),
     GatewayFrame: jsonSchemaOf(GatewayFrame),
     WorkerFrame: jsonSchemaOf(WorkerFrame),
+    ShadowPage: jsonSchemaOf(shadowPageSchema),
   };
   for (const route of MODEL_ROUTES) schemas[route.name] = jsonSchemaOf(REQUEST_SCHEMAS[route.operation]);
   return {

@@ -37,9 +37,9 @@ export const requestId = {
 
 export const adminErrors = errorResponses("openai", [400, 401, 403]);
 
-/** A JSON answer carrying the request id. */
-export const json = (description: string, schema: JsonSchema = { type: "object" }) => ({
+/** A JSON answer carrying the request id, with an example where one helps a reader. */
+export const json = (description: string, schema: JsonSchema = { type: "object" }, example?: unknown) => ({
   description,
   headers: requestId,
-  content: { "application/json": { schema } },
+  content: { "application/json": { schema, ...(example === undefined ? {} : { example }) } },
 });

@@ -1,0 +1,89 @@
+import { actionsQuery, spendQuery, statsQuery } from "../admin/admin-insight-routes.ts";
+import { queryParameters } from "./json-schema.ts";
+import { adminErrors, json } from "./openapi-responses.ts";
+
+/** What the web UI's pages read (admin/admin-insight-routes.ts). Admin role only. */
+export function adminInsightPaths() {
+  const tag = { tags: ["Admin"] };
+  return {
+    "/admin/api/stats": {
+      get: {
+        ...tag,
+        summary: "Request figures in time buckets over a rolling window (this node, since start)",
+        parameters: queryParameters(statsQuery),
+        responses: {
+          "200": json(
+            "One series per figure; index i of each is the bucket starting at `t[i]` (epoch seconds)",
+            { type: "object" },
+            {
+              window: "1h",
+              stepMs: 10000,
+              t: [1767225600, 1767225610],
+              requests: [12, 9],
+              errorShare: [0, null],
+              latencyP50: [420, 388],
+              latencyP95: [1210, 990],
+              ttftP50: [180, 171],
+              ttftP95: [530, 402],
+              tokens: [5120, 3900],
+              costUsd: [0.012, 0.009],
+            },
+          ),
+          ...adminErrors,
+        },
+      },
+    },
+    "/admin/api/routing": {
+      get: {
+        ...tag,
+        summary: "The resolved routing table with each route's live health; provider secrets redacted",
+        responses: {
+          "200": json("Config version, models and their routes, providers, prices, worker-served models"),
+          ...adminErrors,
+        },
+      },
+    },
+    "/admin/api/actions": {
+      get: {
+        ...tag,
+        summary: "Admin actions (key changes, web UI sign-ins), newest first a page at a time",
+        parameters: queryParameters(actionsQuery),
+        responses: {
+          "200": json(
+            "A page of actions; `nextBefore` asks for the next one",
+            { type: "object" },
+            {
+              actions: [
+                {
+                  id: 42,
+                  at: 1767225600000,
+                  actor: "ops-admin",
+                  actorKeyId: "key_01",
+                  via: "key",
+                  action: "key.revoke",
+                  target: "key_07",
+                  detail: "alice (user, tenant team-a, models gpt-*)",
+                  clientIp: "10.0.0.12",
+                  requestId: "req_01",
+                },
+              ],
+              nextBefore: null,
+            },
+          ),
+          ...adminErrors,
+        },
+      },
+    },
+    "/admin/api/spend": {
+      get: {
+        ...tag,
+        summary: "USD spent per key, for the comma-separated key ids in `ids`",
+        parameters: queryParameters(spendQuery),
+        responses: {
+          "200": json("Spend by key id", { type: "object" }, { spentUsd: { key_01: 1.25, key_07: 0 } }),
+          ...adminErrors,
+        },
+      },
+    },
+  };
+}

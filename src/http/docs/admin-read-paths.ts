@@ -1,0 +1,105 @@
+import { shadowQuerySchema } from "../../shadow/shadow-api-schema.ts";
+import { queryParameters } from "./json-schema.ts";
+import { adminErrors, json, ref } from "./openapi-responses.ts";
+
+/** Who may read the admin API's read views (tenants/read-scope.ts): the answer depends on the caller. */
+export const READ_SCOPE =
+  "Admin role: every tenant. A user key of a configured tenant: that tenant only (a `tenant` filter cannot widen it). Any other credential: 403.";
+
+const side = (route: string, latencyMs: number, costUsd: number) => ({
+  route,
+  upstreamModel: "gpt-4o-mini",
+  status: 200,
+  errorClass: null,
+  latencyMs,
+  ttftMs: null,
+  inputTokens: 14,
+  outputTokens: 9,
+  costUsd,
+  answer: null,
+});
+
+const SHADOW_PAGE = {
+  records: [
+    {
+      id: "shd_01",
+      requestId: "req_01",
+      at: 1767225600000,
+      tenant: "team-a",
+      keyName: "alice",
+      model: "gpt-4o-mini",
+      stream: false,
+      primary: side("provider:openai", 420, 0.00002),
+      shadow: side("provider:lab-vllm", 610, 0),
+      agreement: {
+        exact: false,
+        similarity: 0.87,
+        primaryJsonValid: null,
+        shadowJsonValid: null,
+        toolsAgree: null,
+      },
+    },
+  ],
+  nextCursor: null,
+  aggregates: [
+    {
+      model: "gpt-4o-mini",
+      pairs: 1,
+      shadowOk: 1,
+      exactRate: 0,
+      meanSimilarity: 0.87,
+      shadowJsonValidRate: null,
+      toolAgreementRate: null,
+      primaryLatencyMsMean: 420,
+      shadowLatencyMsMean: 610,
+      primaryCostUsd: 0.00002,
+      shadowCostUsd: 0,
+    },
+  ],
+  shed: 0,
+};
+
+/** The read views of the admin API that a tenant's members may also read: tenants and shadow pairs. */
+export function adminReadPaths() {
+  const tag = { tags: ["Admin"] };
+  return {
+    "/admin/api/tenants": {
+      get: {
+        ...tag,
+        summary: "Each tenant's limits, keys, and usage and spend this budget period",
+        description: READ_SCOPE,
+        responses: {
+          "200": json(
+            "The tenants",
+            { type: "object" },
+            {
+              tenants: [
+                {
+                  name: "team-a",
+                  models: ["gpt-*"],
+                  rpm: 600,
+                  tpm: 2000000,
+                  budget: { usd: 500, per: "month" },
+                  keys: 3,
+                  period: { from: 1767225600000, to: 1769904000000 },
+                  usage: { requests: 1204, inputTokens: 391022, outputTokens: 88120, costUsd: 12.4 },
+                  remainingUsd: 487.6,
+                },
+              ],
+            },
+          ),
+          ...adminErrors,
+        },
+      },
+    },
+    "/admin/api/shadow": {
+      get: {
+        ...tag,
+        summary: "Shadow pairs, newest first a page at a time, with per-model aggregates",
+        description: `The aggregates cover the whole filtered range, not only this page. ${READ_SCOPE}`,
+        parameters: queryParameters(shadowQuerySchema),
+        responses: { "200": json("A page of shadow pairs", ref("ShadowPage"), SHADOW_PAGE), ...adminErrors },
+      },
+    },
+  };
+}

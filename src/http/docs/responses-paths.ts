@@ -1,0 +1,109 @@
+import { errorResponses, json, ref } from "./openapi-responses.ts";
+
+/**
+ * Stored Responses API answers and compaction (responses-routes.ts). A response another tenant
+ * stored answers 404, exactly like an unknown id; one an upstream answered natively is read and
+ * deleted where it is held, and that upstream's answer is relayed as it came.
+ */
+export function responsesPaths() {
+  const tag = { tags: ["OpenAI"] };
+  const idParam = {
+    name: "id",
+    in: "path",
+    required: true,
+    description: "The `id` of a `POST /v1/responses` answer",
+    schema: { type: "string" },
+  };
+  const stored = {
+    id: "resp_68b1c0ffee",
+    object: "response",
+    status: "completed",
+    model: "gpt-4o-mini",
+    output: [{ type: "message", role: "assistant", content: [{ type: "output_text", text: "Hello!" }] }],
+  };
+  return {
+    "/v1/responses/{id}": {
+      get: {
+        ...tag,
+        summary: "A stored Responses API answer",
+        parameters: [idParam],
+        responses: {
+          "200": json("The response", { type: "object" }, stored),
+          ...errorResponses("openai", [401, 403, 404, 502]),
+        },
+      },
+      delete: {
+        ...tag,
+        summary: "Delete a stored Responses API answer",
+        parameters: [idParam],
+        responses: {
+          "200": json("Deleted", { type: "object" }, { id: stored.id, object: "response", deleted: true }),
+          ...errorResponses("openai", [400, 401, 403, 404, 502]),
+        },
+      },
+    },
+    "/v1/responses/{id}/input_items": {
+      get: {
+        ...tag,
+        summary: "The input items of a stored Responses API answer",
+        description:
+          "Newest first unless `order=asc`. When an upstream holds the response, the whole query string is passed to it (`after`, `limit`, `include`).",
+        parameters: [
+          idParam,
+          { name: "order", in: "query", required: false, schema: { type: "string", enum: ["asc", "desc"] } },
+        ],
+        responses: {
+          "200": json(
+            "A list of input items",
+            { type: "object" },
+            {
+              object: "list",
+              data: [{ id: "msg_1", type: "message", role: "user", content: "Say hello" }],
+              first_id: "msg_1",
+              last_id: "msg_1",
+              has_more: false,
+            },
+          ),
+          ...errorResponses("openai", [401, 403, 404, 502]),
+        },
+      },
+    },
+    "/v1/responses/compact": {
+      post: {
+        ...tag,
+        summary: "Compact a conversation into one `compaction` item",
+        // The same operation as `POST /v1/responses` (responses-routes.ts), so the same body schema.
+        description:
+          "Routed like `POST /v1/responses` and validated by the same schema. A route whose upstream serves the Responses API gets the request as sent; any other answers with a summary turn of the model, as the one `compaction` item. Nothing is stored.",
+        requestBody: {
+          required: true,
+          content: {
+            "application/json": {
+              schema: ref("ResponsesRequest"),
+              example: {
+                model: "gpt-4o-mini",
+                input: [
+                  { role: "user", content: "Plan a refactor of the billing module" },
+                  { role: "assistant", content: "First, split the invoice writer…" },
+                ],
+              },
+            },
+          },
+        },
+        responses: {
+          "200": json(
+            "The `response.compaction` object",
+            { type: "object" },
+            {
+              id: "resp_68b1c0ffee",
+              object: "response.compaction",
+              created_at: 1767225600,
+              output: [{ id: "cmp_68b1c0ffee", type: "compaction", encrypted_content: "…" }],
+            },
+          ),
+          ...errorResponses("openai", [400, 401, 403, 404, 413, 429, 502, 503, 504]),
+        },
+      },
+    },
+  };
+}

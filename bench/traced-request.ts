@@ -102,10 +102,9 @@ export function tracedRequest(i: number, deps: RequestTelemetryDeps, stream = fa
   const telemetry = observeRequest(ledger, deps);
   const attempt = telemetry.attempt(values.info, performance.now());
   const traceparent = attempt.traceparent;
-  // Written as the upstream client writes it into its request bytes (encode-request.ts): the
-  // caller's own as text, a span's from its words.
-  if (typeof traceparent === "string") head.latin1Write(traceparent, 0);
-  else traceparent?.writeInto(head, 0);
+  // Read as the upstream client reads it (encode-request.ts writes each header's text into its
+  // request bytes): a span's made text, as post-json.ts makes it.
+  if (traceparent !== undefined) head.latin1Write(String(traceparent), 0);
   const sent = traceparent !== undefined;
   attempt.settled(undefined, undefined, performance.now());
   attempt.closed();

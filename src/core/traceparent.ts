@@ -1,9 +1,8 @@
 /**
  * The `traceparent` an attempt sends upstream (W3C Trace Context, version 00:
- * `00-<32 hex trace id>-<16 hex parent id>-<2 hex flags>`), as what it is sent: the caller's own
- * header passed on as text, or one of the gateway's spans held as its ids' words (`Traceparent`),
- * written where it is sent — as text for a client that takes header strings, straight into the
- * request's bytes for the lean client (http1/encode-request.ts), which then makes no string of it.
+ * `00-<32 hex trace id>-<16 hex parent id>-<2 hex flags>`): the caller's own header passed on as
+ * text, or one of the gateway's spans known by its ids' words (`Traceparent`), made text where it
+ * is sent (`String(value)`).
  */
 export type TraceparentValue = string | Traceparent;
 
@@ -27,12 +26,11 @@ export function readTraceparent(
 export const passedOnTraceparent = (inbound: string | null | undefined): string | undefined =>
   inbound && readTraceparent(inbound) ? inbound : undefined;
 
-/** The header's name, and its line's start as the lean client writes it. */
+/** The header's name. */
 export const TRACEPARENT = "traceparent";
-export const TRACEPARENT_LINE_START: Uint8Array = Buffer.from(`${TRACEPARENT}: `, "latin1");
 
 /** The header's value's length: `00-`, 32 + 16 hex digits with a dash between, `-`, the flags. */
-export const TRACEPARENT_LENGTH = 55;
+const TRACEPARENT_LENGTH = 55;
 
 /** Where a value is written before it is read out: one buffer, reused. */
 const TEXT = Buffer.from(`00-${"0".repeat(32)}-${"0".repeat(16)}-00`, "latin1");
@@ -53,10 +51,9 @@ function writeWord(word: number, at: number): void {
 
 /**
  * A span's `traceparent` known by its ids' words (trace id `t0`–`t3`, span id `s0`, `s1`, most
- * significant first) and its trace flags. Its text is made only when a client asks for it
- * (`toString`, once); the lean client writes the words' digits into its request instead
- * (`writeInto`): making the string and copying it back into bytes was the largest piece of what
- * an attempt's handle cost the event loop (docs/BENCHMARKS-HISTORY.md, session 31).
+ * significant first) and its trace flags; its text is made when it is sent (`toString`, once).
+ * (Writing the digits straight into the lean client's request bytes instead, with no string, read
+ * no cheaper in the gateway: docs/BENCHMARKS-HISTORY.md, session 33.)
  */
 export class Traceparent {
   private text: string | undefined;
@@ -81,12 +78,6 @@ export class Traceparent {
     return this.text;
   }
 
-  /** Writes the header's value (`TRACEPARENT_LENGTH` bytes) into `into` from `at`. */
-  writeInto(into: Uint8Array, at: number): void {
-    this.fill();
-    into.set(TEXT, at);
-  }
-
   private fill(): void {
     writeWord(this.t0, 3);
     writeWord(this.t1, 11);
@@ -96,17 +87,4 @@ export class Traceparent {
     writeWord(this.s1, 44);
     TEXT[54] = (this.flags & 1) === 0 ? 0x30 : 0x31;
   }
-}
-
-/**
- * A request init that holds a span's `traceparent` as words until a client sends it
- * (providers/http/upstream-post.ts): a client that writes the request's bytes itself (the lean
- * client) takes `headersSoFar` and writes `heldTraceparent` after them; any other client reads
- * `headers`, which has it as text from then on (and `heldTraceparent` is then undefined).
- */
-export interface HeldTraceparentInit {
-  /** The headers without the held `traceparent`. */
-  readonly headersSoFar: Record<string, string>;
-  /** The `traceparent` not among `headersSoFar`; undefined when none is held. */
-  readonly heldTraceparent: Traceparent | undefined;
 }

@@ -42,8 +42,7 @@ export function signalled(init: LeanInit | undefined): RequestInit | undefined {
   const hook = init?.cancel;
   if (hook === undefined || init?.signal === hook.signal) return init;
   const { cancel: _, ...rest } = init as LeanInit;
-  // `headers` read, not spread: an init may give it through a getter (upstream-post.ts).
-  return { ...rest, headers: (init as LeanInit).headers, signal: hook.signal };
+  return { ...rest, signal: hook.signal };
 }
 
 /** A client that knows only signals, taking a hook as its signal (`signalled`). */

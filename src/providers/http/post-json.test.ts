@@ -1,5 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { GatewayError } from "../../core/gateway-error.ts";
+import { Traceparent } from "../../core/traceparent.ts";
 import type { ProviderCall } from "../provider.ts";
 import { postCall, postNative } from "./post-json.ts";
 import { threadable } from "./thread/lean-thread-client.ts";
@@ -130,6 +131,23 @@ describe("an upstream POST's init", () => {
       authorization: "Bearer k",
       "anthropic-version": "2023-06-01",
       "x-request-id": "stale",
+    });
+  });
+
+  test("a span's traceparent, known by its ids, goes as its text", async () => {
+    const seen: RequestInit[] = [];
+    const span = new Traceparent(0x0af76519, 0x16cd43dd, 0x8448eb21, 0x1c80319c, 0xb7ad6b71, 0x69203331, 1);
+    await postNative(
+      "up",
+      URL_,
+      { authorization: "Bearer k" },
+      { ...callOf(new AbortController().signal), traceparent: span },
+      fakeFetch("answer", seen),
+    );
+    expect(seen[0]?.headers).toEqual({
+      authorization: "Bearer k",
+      traceparent: "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01",
+      "x-request-id": "req_1",
     });
   });
 });

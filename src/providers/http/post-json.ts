@@ -85,13 +85,11 @@ function post<T, R>(
   // A shadow copy bound for the shadow thread: only in place of a plain network fetch, which the
   // thread does the same (a provider given its own fetch keeps it).
   const send: Send<T | Response> = call.offload && plainFetch(doFetch) ? call.offload : sender;
-  const traceparent = call.traceparent;
   const init = new UpstreamPost(
     provider,
     upstreamHeaders(headers, native?.headers ?? NO_DIALECT_HEADERS, call),
     body,
     call,
-    typeof traceparent === "object" ? traceparent : undefined,
   );
   let sending: Promise<T | Response>;
   try {
@@ -106,11 +104,9 @@ function post<T, R>(
 /**
  * The upstream request's headers: the provider's, then the client's dialect headers (an
  * allow-list, overriding the provider's defaults: a client that sends its own `anthropic-version`
- * gets that version), the caller's own `traceparent` passed on and the request id. A span's
- * `traceparent` is not among them: the init holds it (`UpstreamPost`). One spread, then
- * assignments: a second spread in the literal goes through JSC's generic property copy
- * (`copyDataProperties`: 0.28 µs of a traced request's loop in a profile, where the one spread
- * costs next to nothing).
+ * gets that version), the `traceparent` and the request id. One spread, then assignments: a
+ * second spread in the literal goes through JSC's generic property copy (`copyDataProperties`:
+ * 0.28 µs of a traced request's loop in a profile, where the one spread costs next to nothing).
  */
 function upstreamHeaders(
   headers: Record<string, string>,
@@ -118,11 +114,11 @@ function upstreamHeaders(
   call: ProviderCall,
 ): Record<string, string> {
   const traceparent = call.traceparent;
-  if (dialect === NO_DIALECT_HEADERS && typeof traceparent !== "string")
+  if (dialect === NO_DIALECT_HEADERS && traceparent === undefined)
     return { ...headers, "x-request-id": call.requestId };
   const out = { ...headers };
   for (const name in dialect) out[name] = dialect[name] as string;
-  if (typeof traceparent === "string") out[TRACEPARENT] = traceparent;
+  if (traceparent !== undefined) out[TRACEPARENT] = String(traceparent);
   out["x-request-id"] = call.requestId;
   return out;
 }

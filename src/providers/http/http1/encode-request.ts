@@ -1,4 +1,3 @@
-import { type HeldTraceparentInit, TRACEPARENT, type Traceparent } from "../../../core/traceparent.ts";
 import type { Origin } from "./exchange.ts";
 import type { RequestBytes } from "./request-bytes.ts";
 
@@ -132,8 +131,6 @@ export function encodeRequest(url: string, init: RequestInit | undefined, into: 
   let method = "GET";
   let body: string | Uint8Array | undefined;
   let headers: unknown;
-  /** A span's `traceparent` the init holds as words (upstream-post.ts): written after the headers. */
-  let held: Traceparent | undefined;
   if (init) {
     for (const key in init) if (!INIT_KEYS.has(key)) return null;
     if (init.method !== undefined) method = init.method;
@@ -141,8 +138,7 @@ export function encodeRequest(url: string, init: RequestInit | undefined, into: 
     const given = init.body;
     if (typeof given === "string" || given instanceof Uint8Array) body = given;
     else if (given !== undefined && given !== null) return null;
-    held = (init as Partial<HeldTraceparentInit>).heldTraceparent;
-    headers = held === undefined ? init.headers : (init as HeldTraceparentInit).headersSoFar;
+    headers = init.headers;
   }
   const bodyless = method === "GET" || method === "HEAD";
   if (body !== undefined && bodyless) return null;
@@ -172,11 +168,9 @@ export function encodeRequest(url: string, init: RequestInit | undefined, into: 
     // Two spellings of one name are one header to `fetch` (values joined): rare, so left to it.
     if (mixedCase) {
       const lower = Object.keys(record).map((name) => name.toLowerCase());
-      if (held !== undefined) lower.push(TRACEPARENT);
       if (new Set(lower).size !== lower.length) return null;
     }
   } else if (headers !== undefined) return null;
-  if (held !== undefined) into.traceparent(held);
 
   into.raw(TAILS[seen | (bodyless ? 0 : 1)] as Uint8Array);
   if (!bodyless) {

@@ -1,5 +1,3 @@
-import { TRACEPARENT_LENGTH, TRACEPARENT_LINE_START, type Traceparent } from "../../../core/traceparent.ts";
-
 /**
  * The bytes of one request as it is encoded, in a buffer reused call after call: a request is
  * written here and sent from here in the same turn, so encoding one makes no string and no buffer
@@ -61,18 +59,6 @@ export class RequestBytes {
     this.ascii(value);
     this.pair(13, 10);
     return true;
-  }
-
-  /**
-   * A `traceparent` header line, its value written from the span's ids: no string made of it
-   * (core/traceparent.ts).
-   */
-  traceparent(value: Traceparent): void {
-    this.raw(TRACEPARENT_LINE_START);
-    this.room(TRACEPARENT_LENGTH);
-    value.writeInto(this.bytes, this.size);
-    this.size += TRACEPARENT_LENGTH;
-    this.pair(13, 10);
   }
 
   /** Two bytes (a CRLF, a colon and space): a native call costs more than the stores. */

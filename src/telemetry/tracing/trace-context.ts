@@ -12,7 +12,13 @@ import { passedOnTraceparent, readTraceparent } from "../../core/traceparent.ts"
 /** A client's `traceparent`, when it is well-formed (anything else is ignored, as the spec says). */
 export function parseTraceparent(header: string | null | undefined): SpanContext | undefined {
   const read = readTraceparent(header);
-  return read && { ...read, traceFlags: read.traceFlags & TraceFlags.SAMPLED, isRemote: true };
+  if (!read) return undefined;
+  return {
+    traceId: read.traceId,
+    spanId: read.spanId,
+    traceFlags: read.traceFlags & TraceFlags.SAMPLED,
+    isRemote: true,
+  };
 }
 
 /** The context a span continues: the caller's trace when it sent one, else a new trace. */

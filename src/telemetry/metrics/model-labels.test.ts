@@ -1,5 +1,6 @@
 import { expect, test } from "bun:test";
 import type { AuditRecord } from "../../audit/audit-record.ts";
+import { auditRecord } from "../../audit/testing/audit-record.ts";
 import { parseConfig } from "../../config/load-config.ts";
 import type { Provider } from "../../providers/provider.ts";
 import { RouteTable, type WorkerDirectory } from "../../routing/route-table.ts";
@@ -34,28 +35,8 @@ const workers: WorkerDirectory = {
 };
 const table = new RouteTable(config, new Map([["oa", fakeProvider("oa") as Provider]]), workers);
 
-const finished = (model: string | null): AuditRecord => ({
-  requestId: "req",
-  startedAt: 0,
-  keyId: null,
-  keyName: null,
-  tenant: null,
-  role: null,
-  frontDoor: "chat",
-  model,
-  route: "provider:oa",
-  upstreamModel: model,
-  status: 200,
-  errorClass: null,
-  stream: false,
-  latencyMs: 10,
-  ttfbMs: 5,
-  inputTokens: 1,
-  outputTokens: 1,
-  costUsd: 0.01,
-  clientIp: null,
-  userAgent: null,
-});
+const finished = (model: string | null): AuditRecord =>
+  auditRecord({ model, route: "provider:oa", upstreamModel: model, stream: false });
 
 /** Each `model` label of `family` in the exposition, with its first sample's value. */
 const modelsOf = (text: string, family: string) =>

@@ -1,5 +1,6 @@
 import { expect, test } from "bun:test";
 import type { AuditRecord } from "../../audit/audit-record.ts";
+import { auditRecord } from "../../audit/testing/audit-record.ts";
 import type { Principal } from "../../auth/principal.ts";
 import { RateLimiter } from "../../auth/rate-limiter.ts";
 import type { SharedAdmission } from "../../auth/shared-counters.ts";
@@ -38,28 +39,8 @@ async function refusal(act: () => unknown): Promise<GatewayError> {
   throw new Error("expected a refusal");
 }
 
-const answered = (status: number, errorClass: string | null): AuditRecord => ({
-  requestId: "req",
-  startedAt: 0,
-  keyId: null,
-  keyName: null,
-  tenant: null,
-  role: null,
-  frontDoor: "chat",
-  model: "m",
-  route: null,
-  upstreamModel: null,
-  status,
-  errorClass,
-  stream: false,
-  latencyMs: 1,
-  ttfbMs: null,
-  inputTokens: 0,
-  outputTokens: 0,
-  costUsd: 0,
-  clientIp: null,
-  userAgent: null,
-});
+const answered = (status: number, errorClass: string | null): AuditRecord =>
+  auditRecord({ model: "m", route: null, upstreamModel: null, status, errorClass, ttfbMs: null });
 
 async function refusalsCounted(errors: readonly GatewayError[]): Promise<Record<string, number>> {
   const metrics = new GatewayMetrics(quietSources(), () => "other");

@@ -1,9 +1,10 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import chalk from "chalk";
 import { render } from "ink-testing-library";
+import { auditRecord } from "../../audit/testing/audit-record.ts";
 import { layoutColumns } from "../table-layout.ts";
 import type { RequestRow, WorkerRow } from "../tail-store.ts";
-import { auditRecord, worker } from "../testing/fixtures.ts";
+import { worker } from "../testing/fixtures.ts";
 import { ConnectionLine } from "./connection-line.tsx";
 import { DetailView } from "./detail-view.tsx";
 import { FilterPrompt } from "./filter-prompt.tsx";

@@ -26,7 +26,7 @@ export function buildAppMounts(
       path: app.path,
       dialect: app.frontdoor,
       serveModel: door.serveModel,
-      ...modelHandlers({ guard: door.guard, ...models }),
+      ...modelHandlers({ guard: door.guard, ...models }, app.frontdoor),
       plugins:
         app.frontdoor === "openai"
           ? [

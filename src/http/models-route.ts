@@ -1,7 +1,15 @@
 import type { Principal } from "../auth/principal.ts";
 import { allowedModels, requireArea } from "../auth/roles.ts";
+import type { Dialect } from "../core/dialect.ts";
 import { notFound } from "../core/gateway-error.ts";
+import {
+  anthropicModelInfo,
+  anthropicModelPage,
+  anthropicModelsQueryOf,
+  anthropicModelsQuerySchema,
+} from "./anthropic-model-list.ts";
 import type { createFrontDoor } from "./front-door.ts";
+import { parseInput } from "./parse-input.ts";
 
 /** A model as OpenAI's `/v1/models` describes one. */
 const modelObject = (id: string) => ({ id, object: "model", created: 0, owned_by: "mindgw" });
@@ -11,6 +19,14 @@ export function modelList(names: readonly string[], principal: Principal): objec
   return { object: "list", data: allowedModels(principal, names).map(modelObject) };
 }
 
+/**
+ * The dialect a model call is answered in (its body and its errors): an app's own; else
+ * Anthropic's when the caller sends `anthropic-version`, as Anthropic's SDKs and Claude Code
+ * always do and OpenAI's never; else OpenAI's.
+ */
+export const modelsDialectOf = (request: Request, appDialect: Dialect | undefined): Dialect =>
+  appDialect ?? (request.headers.has("anthropic-version") ? "anthropic" : "openai");
+
 export interface ModelsRouteDeps {
   readonly guard: ReturnType<typeof createFrontDoor>["guard"];
   /** Every model name the current route table serves (config and connected workers). */
@@ -19,29 +35,38 @@ export interface ModelsRouteDeps {
   readonly routes: (model: string) => boolean;
 }
 
-/** The `GET /v1/models` handler: guarded like every client call, filtered by the caller's rights. */
-export function listModelsHandler(deps: ModelsRouteDeps) {
-  return (request: Request, clientIp: string | null) =>
-    deps.guard(request, clientIp, "models", "openai", async ({ principal, headers }) => {
+/**
+ * The `GET /v1/models` handler: guarded like every client call, filtered by the caller's rights;
+ * in Anthropic's shape, paged as its API pages, to an Anthropic caller (`modelsDialectOf`).
+ */
+export function listModelsHandler(deps: ModelsRouteDeps, appDialect?: Dialect) {
+  return (request: Request, clientIp: string | null) => {
+    const dialect = modelsDialectOf(request, appDialect);
+    return deps.guard(request, clientIp, "models", dialect, async ({ principal, headers }) => {
       // A worker key reaches only the worker endpoint, so not even the model list.
       requireArea(principal, "models");
-      return Response.json(modelList(deps.modelNames(), principal), { headers });
+      if (dialect === "openai") return Response.json(modelList(deps.modelNames(), principal), { headers });
+      const query = parseInput(anthropicModelsQuerySchema, anthropicModelsQueryOf(request.url));
+      const ids = allowedModels(principal, deps.modelNames());
+      return Response.json(anthropicModelPage(ids, query), { headers });
     });
+  };
 }
 
 /** Where a model's id starts in `GET /v1/models/{id}` (after an app's prefix). */
 const MODEL_PATH = "/v1/models/";
 
 /**
- * The `GET /v1/models/{id}` handler (OpenAI's `models.retrieve`): the model as the list gives it,
- * for any name the caller may send and the route table routes, a glob's matches included (an
+ * The `GET /v1/models/{id}` handler (`models.retrieve` in both SDKs): the model as the list gives
+ * it, for any name the caller may send and the route table routes, a glob's matches included (an
  * agent that checks its model before using it finds it); else 404 `model_not_found`, in the same
  * words whether the model is missing or not the caller's (nothing disclosed). The id is the rest
  * of the path, decoded: ids such as `meta-llama/Llama-3.1-8B` hold a slash.
  */
-export function retrieveModelHandler(deps: ModelsRouteDeps) {
-  return (request: Request, clientIp: string | null) =>
-    deps.guard(request, clientIp, "models", "openai", async ({ principal, headers }) => {
+export function retrieveModelHandler(deps: ModelsRouteDeps, appDialect?: Dialect) {
+  return (request: Request, clientIp: string | null) => {
+    const dialect = modelsDialectOf(request, appDialect);
+    return deps.guard(request, clientIp, "models", dialect, async ({ principal, headers }) => {
       requireArea(principal, "models");
       const path = new URL(request.url).pathname;
       const id = modelIdOf(path.slice(path.indexOf(MODEL_PATH) + MODEL_PATH.length));
@@ -50,8 +75,9 @@ export function retrieveModelHandler(deps: ModelsRouteDeps) {
           `The model \`${id ?? ""}\` does not exist or you do not have access to it.`,
           "model_not_found",
         );
-      return Response.json(modelObject(id), { headers });
+      return Response.json(dialect === "openai" ? modelObject(id) : anthropicModelInfo(id), { headers });
     });
+  };
 }
 
 /** A path's model id, decoded; undefined when it is empty or not valid percent-encoding. */
@@ -64,8 +90,8 @@ function modelIdOf(encoded: string): string | undefined {
   }
 }
 
-/** Both model routes' handlers, as a front door's `ModelFront` takes them. */
-export const modelHandlers = (deps: ModelsRouteDeps) => ({
-  listModels: listModelsHandler(deps),
-  retrieveModel: retrieveModelHandler(deps),
+/** Both model routes' handlers, as a front door's `ModelFront` takes them; an app's in its own dialect. */
+export const modelHandlers = (deps: ModelsRouteDeps, appDialect?: Dialect) => ({
+  listModels: listModelsHandler(deps, appDialect),
+  retrieveModel: retrieveModelHandler(deps, appDialect),
 });

@@ -93,6 +93,29 @@ describe("both official SDKs with baseURL at an app's prefix", () => {
     });
     const final = await stream.finalMessage();
     expect(final.stop_reason).toBeTruthy();
+    const listed = [];
+    for await (const model of client.models.list()) listed.push(model.id);
+    expect(listed.sort()).toEqual(["m1", "m2"]);
+  });
+
+  test("an app's model APIs answer in its dialect, whoever asks; the root's by `anthropic-version`", async () => {
+    const list = (path: string, headers: Record<string, string> = {}) =>
+      fetch(`${gw.url}${path}/v1/models`, { headers: { authorization: `Bearer ${admin}`, ...headers } });
+    // No `anthropic-version`: the Anthropic app's list is still Anthropic's.
+    expect(await (await list("/anthropic")).json()).toMatchObject({
+      has_more: false,
+      data: [{ type: "model" }, { type: "model" }],
+    });
+    const missing = await fetch(`${gw.url}/anthropic/v1/models/nope`, { headers: { "x-api-key": admin } });
+    expect({ status: missing.status, body: await missing.json() }).toMatchObject({
+      status: 404,
+      body: { type: "error", error: { type: "not_found_error" } },
+    });
+    // And the OpenAI app's is OpenAI's, even to a caller that sends it.
+    expect(await (await list("/openai", { "anthropic-version": "2023-06-01" })).json()).toMatchObject({
+      object: "list",
+      data: [{ object: "model" }, { object: "model" }],
+    });
   });
 });
 

@@ -35,6 +35,9 @@ const ROUTES: Route[] = [
   { method: "POST", path: "/v1/embeddings", dialect: "openai", body: { model: "m1", input: "hi" } },
   { method: "GET", path: "/v1/models", dialect: "openai" },
   { method: "GET", path: "/v1/models/m1", dialect: "openai" },
+  // Anthropic's SDK lists and retrieves models on the same paths (`anthropic-version` says who asks).
+  { method: "GET", path: "/v1/models", dialect: "anthropic" },
+  { method: "GET", path: "/v1/models/m1", dialect: "anthropic" },
   {
     method: "POST",
     path: "/v1/responses",
@@ -55,10 +58,13 @@ const ROUTES: Route[] = [
   },
 ];
 
+/** As the SDKs send it: Anthropic's with its `anthropic-version`. */
 function call(route: Route, headers: Record<string, string>): Promise<Response> {
+  const version: Record<string, string> =
+    route.dialect === "anthropic" ? { "anthropic-version": "2023-06-01" } : {};
   return fetch(gw.url + route.path, {
     method: route.method,
-    headers: { "content-type": "application/json", ...headers },
+    headers: { "content-type": "application/json", ...version, ...headers },
     ...(route.body ? { body: JSON.stringify(route.body) } : {}),
   });
 }
@@ -290,6 +296,50 @@ describe("roles", () => {
       messages: [{ role: "user", content: "hi" }],
     });
     expect(ok.choices[0]?.message.content).toContain("hi");
+  });
+
+  test("Anthropic's SDK lists and retrieves models in its own shape, paged, only the key's", async () => {
+    const anthropic = (name: string) => new Anthropic({ apiKey: key(name), baseURL: gw.url, maxRetries: 0 });
+    const listed = async (client: Anthropic, query: Anthropic.ModelListParams = {}) => {
+      const ids = [];
+      for await (const model of client.models.list(query)) ids.push(model.id);
+      return ids;
+    };
+    expect(await listed(anthropic("narrow"))).toEqual(["m1"]);
+    // One model a page: the SDK pages on with `after_id` until `has_more` is false.
+    const user = anthropic("user");
+    const all = await listed(user);
+    expect(all.sort()).toEqual(["c1", "m1", "m2"]);
+    expect(await listed(user, { limit: 1 })).toEqual(await listed(user));
+    const first = await user.models.list({ limit: 2 });
+    expect(first.data.map((m) => m.id)).toHaveLength(2);
+    expect({ more: first.has_more, first: first.first_id, last: first.last_id }).toEqual({
+      more: true,
+      first: first.data[0]?.id ?? "",
+      last: first.data[1]?.id ?? "",
+    });
+    expect(await listed(user, { lifecycle: ["deprecated"] })).toEqual([]);
+    const m1 = await user.models.retrieve("m1");
+    expect(m1).toMatchObject({ type: "model", id: "m1", display_name: "m1", lifecycle: "active" });
+    expect(m1._request_id).toMatch(/^req_/);
+    expect(await user.models.retrieve("g-anything")).toMatchObject({ type: "model", id: "g-anything" });
+    for (const [client, id] of [
+      [anthropic("narrow"), "m2"],
+      [user, "no-such-model"],
+    ] as const) {
+      const error = await client.models.retrieve(id).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(Anthropic.NotFoundError);
+      expect((error as InstanceType<typeof Anthropic.NotFoundError>).error).toMatchObject({
+        type: "error",
+        error: { type: "not_found_error" },
+      });
+    }
+    const badLimit = await user.models.list({ limit: 5000 }).catch((e: unknown) => e);
+    expect(badLimit).toBeInstanceOf(Anthropic.BadRequestError);
+    expect((badLimit as InstanceType<typeof Anthropic.BadRequestError>).message).toContain("limit");
+    const badCursor = await user.models.list({ after_id: "gone" }).catch((e: unknown) => e);
+    expect(badCursor).toBeInstanceOf(Anthropic.BadRequestError);
+    expect((badCursor as InstanceType<typeof Anthropic.BadRequestError>).message).toContain("after_id");
   });
 
   test("a non-admin cannot create, widen, rotate or revoke keys through /admin/api/keys", async () => {

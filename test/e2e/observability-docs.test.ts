@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import Anthropic from "@anthropic-ai/sdk";
 import { Validator } from "@seriousme/openapi-schema-validator";
 import Ajv2020 from "ajv/dist/2020.js";
+import addFormats from "ajv-formats";
 import OpenAI from "openai";
 import { PROMISED_OPERATIONS } from "../../src/http/docs/promised-operations.ts";
 import { launchBrowser, offLoopback, type TestBrowser } from "./harness/browser.ts";
@@ -15,7 +16,13 @@ interface OpenApiDoc {
   openapi: string;
   paths: Record<
     string,
-    Record<string, { requestBody?: { content: Record<string, { schema: { $ref: string } }> } }>
+    Record<
+      string,
+      {
+        requestBody?: { content: Record<string, { schema: { $ref: string } }> };
+        responses?: Record<string, { content?: Record<string, { schema: object }> }>;
+      }
+    >
   >;
   components: { schemas: Record<string, object> };
 }
@@ -128,6 +135,42 @@ describe("docs: OpenAPI", () => {
     // And a body the gateway refuses is one the schema refuses too.
     const chat = ajv.compile(doc.components.schemas.ChatCompletionRequest ?? {});
     expect(chat({ model: "m1" })).toBe(false);
+  });
+
+  test("the model list and a model, in either SDK's shape, and their 404s match the documented answers", async () => {
+    const key = gw.adminKey ?? "";
+    const ajv = new Ajv2020({ strict: false });
+    addFormats(ajv);
+    // The document's error schemas are references into its components: resolved for ajv.
+    const resolved = (schema: object) =>
+      JSON.parse(
+        JSON.stringify(schema).replace(/\{"\$ref":"#\/components\/schemas\/(\w+)"\}/g, (_, name: string) =>
+          JSON.stringify(doc.components.schemas[name]),
+        ),
+      ) as object;
+    const answer = (path: string, status: string) =>
+      resolved(doc.paths[path]?.get?.responses?.[status]?.content?.["application/json"]?.schema ?? {});
+    const anthropicHeaders = { "x-api-key": key, "anthropic-version": "2023-06-01" };
+    const cases: [string, string, Record<string, string>, number][] = [
+      ["/v1/models", "/v1/models", { authorization: `Bearer ${key}` }, 200],
+      ["/v1/models?limit=1", "/v1/models", anthropicHeaders, 200],
+      ["/v1/models/m1", "/v1/models/{id}", { authorization: `Bearer ${key}` }, 200],
+      ["/v1/models/claude-x", "/v1/models/{id}", anthropicHeaders, 200],
+      ["/v1/models/nope", "/v1/models/{id}", { authorization: `Bearer ${key}` }, 404],
+      ["/v1/models/nope", "/v1/models/{id}", anthropicHeaders, 404],
+      ["/v1/models?limit=0", "/v1/models", anthropicHeaders, 400],
+    ];
+    for (const [url, path, headers, status] of cases) {
+      const res = await fetch(gw.url + url, { headers });
+      const body = await res.json();
+      const validate = ajv.compile(answer(path, String(status)));
+      expect({ url, status: res.status, valid: validate(body), errors: validate.errors ?? null }).toEqual({
+        url,
+        status,
+        valid: true,
+        errors: null,
+      });
+    }
   });
 
   // Bounds wide enough for the slowest render seen in a whole-suite run on two shared cores (26 s:

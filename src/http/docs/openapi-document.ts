@@ -8,6 +8,7 @@ import { adminInsightPaths } from "./admin-insight-paths.ts";
 import { adminPaths } from "./admin-paths.ts";
 import { adminReadPaths } from "./admin-read-paths.ts";
 import { type JsonSchema, jsonSchemaOf } from "./json-schema.ts";
+import { modelPaths } from "./model-paths.ts";
 import { errorResponses, ref, requestId } from "./openapi-responses.ts";
 import { operatorPaths } from "./operator-paths.ts";
 import { responsesPaths } from "./responses-paths.ts";
@@ -118,6 +119,7 @@ export function openApiDocument(version: string): Record<string, unknown> {
     paths,
     responsesPaths(),
     operatorPaths(),
+    modelPaths(),
     adminPaths(),
     adminReadPaths(),
     adminInsightPaths(),

@@ -5,7 +5,8 @@ import type { JsonSchema } from "./json-schema.ts";
 
 export const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
 
-const ERRORS: Record<number, string> = {
+/** What each error status means, as every operation's answers describe it. */
+export const ERRORS: Record<number, string> = {
   400: "Malformed or invalid request",
   401: "Missing or invalid credential",
   403: "The credential may not use this model or API",

@@ -1,6 +1,6 @@
-import { adminErrors, errorResponses, json } from "./openapi-responses.ts";
+import { adminErrors, json } from "./openapi-responses.ts";
 
-/** Probes, metrics, the models list and the worker tunnel's upgrade. */
+/** Probes, metrics and the worker tunnel's upgrade. */
 export function operatorPaths() {
   const tag = { tags: ["Operations"] };
   return {
@@ -23,42 +23,6 @@ export function operatorPaths() {
             content: { "text/plain": { schema: { type: "string" } } },
           },
           ...adminErrors,
-        },
-      },
-    },
-    "/v1/models": {
-      get: {
-        tags: ["OpenAI"],
-        summary: "The models this key may use",
-        responses: { "200": json("A list of models"), ...errorResponses("openai", [401, 403]) },
-      },
-    },
-    "/v1/models/{id}": {
-      get: {
-        tags: ["OpenAI"],
-        summary:
-          "One model this key may use (`models.retrieve`): a configured name, or one a glob entry routes",
-        description:
-          "The id is the rest of the path, percent-decoded; it may hold a slash (`meta-llama/Llama-3.1-8B`). A model that is not routed or not this key's is the same 404 `model_not_found`.",
-        parameters: [
-          { name: "id", in: "path", required: true, schema: { type: "string" }, example: "gpt-4o-mini" },
-        ],
-        responses: {
-          "200": json(
-            "The model",
-            {
-              type: "object",
-              required: ["id", "object", "created", "owned_by"],
-              properties: {
-                id: { type: "string" },
-                object: { const: "model" },
-                created: { type: "integer" },
-                owned_by: { type: "string" },
-              },
-            },
-            { id: "gpt-4o-mini", object: "model", created: 0, owned_by: "mindgw" },
-          ),
-          ...errorResponses("openai", [401, 403, 404]),
         },
       },
     },

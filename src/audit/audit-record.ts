@@ -6,6 +6,8 @@ export type FrontDoor =
   | "completions"
   | "embeddings"
   | "responses"
+  /** Reads and deletes of stored Responses API answers (`/v1/responses/{id}`, its `input_items`): no model call. */
+  | "stored_responses"
   | "messages"
   | "count_tokens"
   | "models"

@@ -75,8 +75,9 @@ export function responsesRoutes(deps: ResponsesRouteDeps) {
     });
   }
 
+  // Their own front door: a read is no generation, so its span, metrics and audit row say so.
   const guarded = (request: Request, clientIp: string | null, handle: Parameters<FrontDoor["guard"]>[4]) =>
-    deps.guard(request, clientIp, "responses", "openai", handle);
+    deps.guard(request, clientIp, "stored_responses", "openai", handle);
 
   let app: AnyElysia = new Elysia()
     .get("/v1/responses/:id", ({ request, server, params }: Context) =>

@@ -235,6 +235,30 @@ describe("traces: OTLP export", () => {
     expect(span?.statusCode).toBe(0);
   });
 
+  test("reading a stored response is no generation: its span is `mindgw stored_responses`, no GenAI operation", async () => {
+    const created = await fetch(`${gw.url}/v1/responses`, {
+      method: "POST",
+      headers: bearer(key),
+      body: JSON.stringify({ model: "m-direct", input: "keep this" }),
+    });
+    expect(created.status).toBe(200);
+    const { id } = (await created.json()) as { id: string };
+    const traceId = hex(16);
+    const read = await fetch(`${gw.url}/v1/responses/${id}`, {
+      headers: { ...bearer(key), traceparent: traceparent(traceId, hex(8)) },
+    });
+    expect(read.status).toBe(200);
+    await read.arrayBuffer();
+    const [span] = await spansOf(traceId, 1);
+    expect(span?.name).toBe("mindgw stored_responses");
+    expect(span?.kind).toBe(SERVER);
+    expect(span?.attributes).toMatchObject({
+      "mindgw.front_door": "stored_responses",
+      "http.response.status_code": 200,
+    });
+    expect(span?.attributes["gen_ai.operation.name"]).toBeUndefined();
+  });
+
   test("over OTLP/protobuf, the default protocol, the same tree and attributes arrive", async () => {
     const protobufReceiver = startOtlpReceiver();
     fx.deferTest(() => protobufReceiver.stop());

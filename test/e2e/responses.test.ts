@@ -317,7 +317,7 @@ describe("the same rules as chat completions", () => {
     expect(error).toBeInstanceOf(OpenAI.PermissionDeniedError);
   });
 
-  test("audit: creates and reads leave rows with frontDoor responses", async () => {
+  test("audit: creates leave rows with frontDoor responses, reads with stored_responses", async () => {
     const { data, response } = await acme.responses.create({ model: "m1", input: "audit me" }).withResponse();
     const created = await auditRow(gw, response.headers.get("x-request-id") ?? "");
     expect(created).toMatchObject({
@@ -337,6 +337,18 @@ describe("the same rules as chat completions", () => {
       .catch((e: unknown) => e);
     const readId = (read as InstanceType<typeof OpenAI.APIError>).headers?.get("x-request-id") ?? "";
     const row = await auditRow(gw, readId);
-    expect(row).toMatchObject({ frontDoor: "responses", status: 404, keyName: "globex-a", tenant: "globex" });
+    expect(row).toMatchObject({
+      frontDoor: "stored_responses",
+      status: 404,
+      keyName: "globex-a",
+      tenant: "globex",
+    });
+    const { response: readOk } = await acme.responses.retrieve(data.id).withResponse();
+    expect(await auditRow(gw, readOk.headers.get("x-request-id") ?? "")).toMatchObject({
+      frontDoor: "stored_responses",
+      status: 200,
+      model: null,
+      keyName: "acme-a",
+    });
   });
 });

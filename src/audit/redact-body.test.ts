@@ -1,5 +1,5 @@
 import { expect, test } from "bun:test";
-import { redactSecrets } from "./redact-body.ts";
+import { errorText, redactSecrets } from "./redact-body.ts";
 
 test("credentials in a body are replaced, the rest of the text is kept", () => {
   const body = JSON.stringify({
@@ -17,4 +17,16 @@ test("credentials in a body are replaced, the rest of the text is kept", () => {
   expect(redacted).toContain("my key is [redacted]");
   expect(redacted).toContain("Bearer [redacted]");
   expect(JSON.parse(redacted).messages).toHaveLength(2);
+});
+
+test("error text: no credential, at most 500 characters, on one line only when asked", () => {
+  const message = `upstream said:\n  bad key sk-proj-1234567890abcdefXYZ\n${"x".repeat(600)}`;
+  for (const oneLine of [false, true]) {
+    const text = errorText(message, oneLine);
+    expect(text).not.toContain("sk-proj");
+    expect(text.length).toBe(501);
+    expect(text.endsWith("…")).toBe(true);
+    expect(text.includes("\n")).toBe(!oneLine);
+  }
+  expect(errorText("short\n\tone", true)).toBe("short one");
 });

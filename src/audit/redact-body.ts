@@ -27,3 +27,15 @@ export function redactSafely(redact: RedactBody, body: string, kind: "request" |
     return "[redaction failed]";
   }
 }
+
+/** Longest error text the gateway writes down: an upstream's message can be long, and is not ours to keep whole. */
+const MAX_ERROR_TEXT = 500;
+
+/**
+ * An error message as the gateway writes it down — in an audit row, an access line, a span's
+ * status: never a credential, at most 500 characters. `oneLine` folds its whitespace, for a log line.
+ */
+export function errorText(message: string, oneLine = false): string {
+  const redacted = redactSecrets(oneLine ? message.replace(/\s+/g, " ") : message, "response");
+  return redacted.length > MAX_ERROR_TEXT ? `${redacted.slice(0, MAX_ERROR_TEXT)}…` : redacted;
+}

@@ -1,6 +1,6 @@
 import { AttemptLog } from "../audit/attempt-log.ts";
 import type { AuditRecord, FrontDoor } from "../audit/audit-record.ts";
-import { redactSecrets } from "../audit/redact-body.ts";
+import { errorText } from "../audit/redact-body.ts";
 import type { Principal } from "../auth/principal.ts";
 import type { GatewayError } from "../core/gateway-error.ts";
 import type { Usage } from "../core/usage.ts";
@@ -141,20 +141,11 @@ export class RequestLedger extends AttemptLog implements DispatchTelemetry, Ende
       userAgent: this.userAgent,
     };
     // Optional fields are set only when present (not spread from a literal: one object per request).
-    if (error) record.errorMessage = auditMessage(error.message);
+    if (error) record.errorMessage = errorText(error.message);
     if (this.dropped.length > 0) record.dropped = this.dropped.join(", ");
     if (this.attempted()) record.attempts = this.list();
     if (this.requestBody !== undefined) record.requestBody = this.requestBody;
     if (this.responseBody !== undefined) record.responseBody = this.responseBody;
     this.observer.finished(record, principal, error, this);
   }
-}
-
-/** Longest error message an audit row keeps. */
-const MAX_ERROR_MESSAGE = 500;
-
-/** An error message as the audit row keeps it: never a credential, never unbounded. */
-function auditMessage(message: string): string {
-  const redacted = redactSecrets(message, "response");
-  return redacted.length > MAX_ERROR_MESSAGE ? `${redacted.slice(0, MAX_ERROR_MESSAGE)}…` : redacted;
 }

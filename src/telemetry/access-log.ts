@@ -2,25 +2,19 @@ import { ACCESS_MESSAGE, accessEndMs, accessFields } from "../audit/access-line.
 import type { AccessLineRelay } from "../audit/access-line-relay.ts";
 import type { AuditRecord } from "../audit/audit-record.ts";
 import { emptyAuditRow, fillAuditRow } from "../audit/audit-row-fields.ts";
-import { redactSecrets } from "../audit/redact-body.ts";
+import { errorText } from "../audit/redact-body.ts";
 import type { GatewayError } from "../core/gateway-error.ts";
 import { isoTime } from "../log/iso-time.ts";
 import { type Logger, loggerLines } from "../log/logger.ts";
 
-/** Longest reason written; upstream error messages can be long and are not ours to print whole. */
-const MAX_REASON = 500;
-
-/** Why a request was refused or failed, bounded and with anything credential-shaped removed. */
-export function reasonOf(error: GatewayError | undefined): string | undefined {
-  if (!error) return undefined;
-  const text = redactSecrets(error.message.replace(/\s+/g, " "), "response");
-  return text.length > MAX_REASON ? `${text.slice(0, MAX_REASON)}…` : text;
-}
+/** Why a request was refused or failed, on one line, bounded and with anything credential-shaped removed. */
+export const reasonOf = (error: GatewayError | undefined): string | undefined =>
+  error ? errorText(error.message, true) : undefined;
 
 /**
  * One access line per request, written when its record is final: at info when it was served,
  * at warn when refused (4xx) and at error when it failed (5xx), with the reason. It names the
- * key by its name only; the record never holds a secret, and the reason passes `redactSecrets`.
+ * key by its name only; the record never holds a secret, and the reason passes `errorText`.
  * A logger of `createLogger`'s stamps the line with its request's end (access-line.ts). A served
  * request's line whose audit row carries it (`relay`: access-line-relay.ts) is its audit thread's
  * to write, not the event loop's.

@@ -143,4 +143,25 @@ describe("createApp's model routes", () => {
       expect(String((got.body as { message: string }).message)).toContain(says);
     }
   });
+
+  test("Anthropic's connection probe (Claude Code's preconnect): 200 at the root and under each Anthropic app", async () => {
+    const app = createApp({
+      ...front("root"),
+      ready: () => true,
+      unrouted,
+      mounts: [appMount("oa", "/openai", "openai"), appMount("an", "/team/anthropic", "anthropic")],
+    });
+    for (const path of ["/api/hello", "/team/anthropic/api/hello"]) {
+      expect(await askBoth(app, "GET", path)).toEqual({ status: 200, body: { message: "hello" }, ip: false });
+      const head = await app.handle(new Request(`http://localhost${path}`, { method: "HEAD" }));
+      expect({ path, status: head.status, id: head.headers.get("x-request-id")?.startsWith("req_") }).toEqual(
+        {
+          path,
+          status: 200,
+          id: true,
+        },
+      );
+    }
+    expect((await askBoth(app, "GET", "/openai/api/hello")).status).toBe(404);
+  });
 });

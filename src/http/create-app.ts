@@ -2,6 +2,7 @@ import { type AnyElysia, Elysia } from "elysia";
 import type { Dialect } from "../core/dialect.ts";
 import { GatewayError, notFound } from "../core/gateway-error.ts";
 import { clientIpOf } from "./client-of.ts";
+import { clientProbes } from "./client-probes.ts";
 import { bunRoutesOf, frontRoutesOf, type ModelFront } from "./front-routes.ts";
 import { type AppMount, mountApp, mountOf, unknownPathMessage } from "./mount-app.ts";
 import { requestIdOf } from "./request-id.ts";
@@ -53,7 +54,8 @@ export function createApp(deps: AppDeps) {
             { status: "draining", ...deps.readyDetail?.() },
             { status: 503, headers: idHeader(request) },
           ),
-    );
+    )
+    .use(clientProbes(["", ...mounts.filter((m) => m.dialect === "anthropic").map((m) => m.path)]));
   // The same routes on Elysia's router: `app.handle` in process, and what Bun's table hands on.
   for (const route of front)
     app = app.route(route.method, route.path, ({ request, server }) => route.answer(request, server));

@@ -34,6 +34,8 @@ describe("Claude Code through mindgw", () => {
     expect(last?.content[0]?.type).toBe("tool_result");
     expect(JSON.stringify(last?.content[0]?.content)).toContain("hello-from-bash");
     expect(report.client.stdout.trim()).toBe("echo: hello-from-bash");
+    // Its preconnect (`HEAD /api/hello`, as Anthropic's API answers it) is answered, not a 404 row.
+    expect((report.audit as Row[]).filter((row) => row.frontDoor === "other")).toEqual([]);
   });
 
   test("OpenAI-type upstream: system turns, effort and tools translated; Anthropic-only fields dropped and named", async () => {

@@ -13,6 +13,22 @@ export function operatorPaths() {
         responses: { "200": json("Ready"), "503": json("Not ready") },
       },
     },
+    "/api/hello": {
+      get: {
+        ...tag,
+        summary: "Anthropic's connection probe (Claude Code opens its connection with it); also HEAD",
+        description:
+          "Answered as Anthropic's API answers it, at the root and under each app whose `frontdoor` is `anthropic`: no credential, no audit row.",
+        security: [],
+        responses: { "200": json("Hello") },
+      },
+      head: {
+        ...tag,
+        summary: "Anthropic's connection probe, as Claude Code sends it",
+        security: [],
+        responses: { "200": { description: "Hello (no body)" } },
+      },
+    },
     "/metrics": {
       get: {
         ...tag,

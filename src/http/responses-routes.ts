@@ -1,7 +1,7 @@
 import { type AnyElysia, Elysia } from "elysia";
 import type { Principal } from "../auth/principal.ts";
 import { requireArea } from "../auth/roles.ts";
-import { badRequest, notFound } from "../core/gateway-error.ts";
+import { badRequest, GatewayError, notFound } from "../core/gateway-error.ts";
 import { passedOnTraceparent } from "../core/traceparent.ts";
 import type { Provider } from "../providers/provider.ts";
 import type { ResponseStore, StoredResponse } from "../storage/storage.ts";
@@ -80,6 +80,21 @@ export function responsesRoutes(deps: ResponsesRouteDeps) {
     deps.guard(request, clientIp, "stored_responses", "openai", handle);
 
   let app: AnyElysia = new Elysia()
+    // The Responses API's WebSocket mode is not served. Codex's built-in OpenAI provider tries it
+    // first and takes 426 as "use HTTP" at once; to a 404 it retried with backoff for ~6 s.
+    .get("/v1/responses", ({ request, server }: Omit<Context, "params">) =>
+      deps.guard(request, clientIpOf(server, request), "other", "openai", async ({ principal }) => {
+        requireArea(principal, "models");
+        if (request.headers.get("upgrade")?.toLowerCase() !== "websocket")
+          throw notFound(`no route for GET ${new URL(request.url).pathname}`);
+        throw new GatewayError({
+          status: 426,
+          code: "unsupported_operation",
+          message:
+            "the Responses API's WebSocket mode is not served here: use POST /v1/responses (with `stream: true` to stream)",
+        });
+      }),
+    )
     .get("/v1/responses/:id", ({ request, server, params }: Context) =>
       guarded(request, clientIpOf(server, request), async ({ principal, headers, ledger }) => {
         const stored = await find(principal, params.id);

@@ -135,6 +135,13 @@ describe("Codex CLI auto-compaction through a translated route", () => {
         (row) => row.frontDoor === "responses",
       );
       expect(rows.map((row) => row.status)).toEqual([200, 200, 200, 200]);
+      // The built-in provider first asks for the Responses WebSocket: one 426 sends it to HTTP at
+      // once (a 404 had it retry with backoff, seven tries over ~6 s, before every session).
+      const others = (report.audit as { frontDoor: string; status: number; errorMessage?: string }[]).filter(
+        (row) => row.frontDoor === "other",
+      );
+      expect(others.map((row) => row.status)).toEqual(builtinOpenAI ? [426] : []);
+      if (builtinOpenAI) expect(others[0]?.errorMessage).toContain("WebSocket mode is not served");
     },
   );
 });

@@ -317,6 +317,23 @@ describe("the same rules as chat completions", () => {
     expect(error).toBeInstanceOf(OpenAI.PermissionDeniedError);
   });
 
+  test("GET /v1/responses: a WebSocket upgrade is 426 (the mode is not served), anything else 404", async () => {
+    const ask = (headers: Record<string, string>) =>
+      fetch(`${gw.url}/v1/responses`, { headers: { authorization: `Bearer ${gw.adminKey}`, ...headers } });
+    const upgrade = await ask({ connection: "Upgrade", upgrade: "websocket", "sec-websocket-version": "13" });
+    expect({ status: upgrade.status, body: await upgrade.json() }).toMatchObject({
+      status: 426,
+      body: {
+        error: { type: "invalid_request_error", message: expect.stringContaining("POST /v1/responses") },
+      },
+    });
+    const plain = await ask({});
+    expect({ status: plain.status, body: await plain.json() }).toMatchObject({
+      status: 404,
+      body: { error: { message: "no route for GET /v1/responses" } },
+    });
+  });
+
   test("audit: creates leave rows with frontDoor responses, reads with stored_responses", async () => {
     const { data, response } = await acme.responses.create({ model: "m1", input: "audit me" }).withResponse();
     const created = await auditRow(gw, response.headers.get("x-request-id") ?? "");

@@ -11,7 +11,7 @@ import { type JsonSchema, jsonSchemaOf } from "./json-schema.ts";
 import { modelPaths } from "./model-paths.ts";
 import { errorResponses, ref, requestId } from "./openapi-responses.ts";
 import { operatorPaths } from "./operator-paths.ts";
-import { responsesPaths } from "./responses-paths.ts";
+import { responsesPaths, responsesWebSocketOperation } from "./responses-paths.ts";
 
 const openAIError = z
   .object({
@@ -124,6 +124,7 @@ export function openApiDocument(version: string): Record<string, unknown> {
     adminReadPaths(),
     adminInsightPaths(),
   );
+  paths["/v1/responses"] = { ...(paths["/v1/responses"] as object), get: responsesWebSocketOperation() };
   const schemas: Record<string, JsonSchema> = {
     OpenAIError: jsonSchemaOf(openAIError),
     AnthropicError: jsonSchemaOf(anthropicError),

@@ -107,3 +107,18 @@ export function responsesPaths() {
     },
   };
 }
+
+/**
+ * `GET /v1/responses`: the Responses API's WebSocket mode, not served. Answered 426, which
+ * Codex's built-in provider takes as "use HTTP" at once (responses-routes.ts).
+ */
+export const responsesWebSocketOperation = () => ({
+  tags: ["OpenAI"],
+  summary: "The Responses API's WebSocket mode: not served (426; use POST)",
+  description:
+    "A WebSocket upgrade here is answered 426, so a client that tries the WebSocket mode first (Codex's built-in OpenAI provider) goes on over HTTP at once. Without `Upgrade: websocket`, 404.",
+  parameters: [
+    { name: "Upgrade", in: "header", required: false, schema: { type: "string" }, example: "websocket" },
+  ],
+  responses: errorResponses("openai", [401, 403, 404, 426]),
+});

@@ -302,6 +302,7 @@ function request(m: Modules, observer: RequestObserver, shape: RequestShape, i: 
     "127.0.0.1",
     "bench",
     null,
+    null,
     observer,
   );
   ledger.model = shape.model;

@@ -78,6 +78,11 @@ class LoggedAttempt implements AttemptTelemetry {
     };
   }
 
+  /** Read only where a `traceparent` is sent: no field of its own, set for every attempt. */
+  get tracestate(): string | undefined {
+    return this.observed?.tracestate;
+  }
+
   settled(error: GatewayError | undefined, servedBy: string | undefined, settledMs: number): void {
     this.observed?.settled(error, servedBy, settledMs);
     if (this.verdict) return;

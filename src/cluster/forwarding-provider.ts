@@ -1,5 +1,5 @@
 import { type ErrorCode, GatewayError, upstreamError } from "../core/gateway-error.ts";
-import { TRACEPARENT } from "../core/traceparent.ts";
+import { traceContextHeaders } from "../core/tracestate.ts";
 import { readUpstreamReply } from "../providers/http/read-reply.ts";
 import type {
   Provider,
@@ -126,7 +126,10 @@ export function createForwardingProvider(options: ForwardingOptions): Provider {
             "content-type": "application/json",
             [CLUSTER_HEADER]: options.secret,
             "x-request-id": call.requestId,
-            ...(call.traceparent === undefined ? {} : { traceparent: String(call.traceparent) }),
+            ...traceContextHeaders(
+              call.traceparent === undefined ? undefined : String(call.traceparent),
+              call.tracestate,
+            ),
           },
           body: JSON.stringify(request),
           signal: call.signal,
@@ -197,7 +200,7 @@ export function createForwardingProvider(options: ForwardingOptions): Provider {
       headers: {
         "content-type": "application/json",
         [CLUSTER_HEADER]: options.secret,
-        ...(request.traceparent ? { [TRACEPARENT]: request.traceparent } : {}),
+        ...traceContextHeaders(request.traceparent, request.tracestate),
       },
       body: JSON.stringify(body),
       signal: request.signal,

@@ -172,4 +172,40 @@ describe("frame switch", () => {
     other.sw.message(new Uint8Array([1, 0, 0, 0, 1, 65]));
     expect(other.failures).toEqual(["a peer link carries no request body chunks"]);
   });
+
+  test("a relayed request with a tracestate reaches a worker that reads binary requests as JSON, its trace context kept", () => {
+    const sent: GatewayFrame[] = [];
+    const binary: unknown[] = [];
+    const tunnel = new WorkerTunnel({
+      id: "w1",
+      name: "w1",
+      owner: "fleet",
+      models: ["m"],
+      capacity: 8,
+      labels: {},
+      bodyText: true,
+      binaryRequests: true,
+      transport: {
+        send: (text) => sent.push(JSON.parse(text) as GatewayFrame),
+        sendBinary: (frame) => binary.push(frame),
+        close() {},
+      },
+      log: silentLog,
+      now: 0,
+    });
+    const sw = new FrameSwitch({
+      registry: { get: () => tunnel, pick: () => tunnel, serves: () => true },
+      nodeId: "node-b",
+      writer: { text() {}, chunk() {} },
+      fail() {},
+    });
+    const traceparent = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
+    sw.message(request("7", { traceparent, tracestate: "congo=t61rcWkgMzE" }));
+    // Without one, the common request: a binary frame (which has no place for a tracestate).
+    sw.message(request("8", { traceparent }));
+    expect(sent).toEqual([
+      expect.objectContaining({ id: "1", requestId: "r7", traceparent, tracestate: "congo=t61rcWkgMzE" }),
+    ]);
+    expect(binary).toHaveLength(1);
+  });
 });

@@ -1,6 +1,8 @@
 import type { FrontDoor } from "../audit/audit-record.ts";
 import { type Dialect, dialectOf, type Operation } from "../core/dialect.ts";
 import type { GatewayError } from "../core/gateway-error.ts";
+import { TRACEPARENT } from "../core/traceparent.ts";
+import { TRACESTATE } from "../core/tracestate.ts";
 import { errorResponse } from "./error-body.ts";
 import type { FrontDoorDeps } from "./front-door-deps.ts";
 import { GuardSteps } from "./guard-steps.ts";
@@ -35,13 +37,16 @@ export function createFrontDoor(deps: FrontDoorDeps) {
   function ledgerOf(request: Request, clientIp: string | null, frontDoor: FrontDoor): RequestLedger {
     const headers = request.headers;
     const startedAt = Date.now();
+    const traceparent = headers.get(TRACEPARENT);
     return new RequestLedger(
       requestIdOf(headers, startedAt),
       startedAt,
       frontDoor,
       clientIp,
       headers.get("user-agent"),
-      headers.get("traceparent"),
+      traceparent,
+      // Ignored without a traceparent (W3C Trace Context): not even read, as most requests have neither.
+      traceparent === null ? null : headers.get(TRACESTATE),
       deps.observer,
       deps.ends,
     );

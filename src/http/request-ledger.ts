@@ -60,6 +60,8 @@ export class RequestLedger extends AttemptLog implements DispatchTelemetry, Ende
     private readonly userAgent: string | null,
     /** The W3C `traceparent` the client sent, if any. */
     readonly traceparent: string | null,
+    /** The W3C `tracestate` the client sent beside a `traceparent` (read only then), as it came. */
+    readonly tracestate: string | null,
     private readonly observer: RequestObserver,
     private readonly ends?: RequestEnds,
   ) {

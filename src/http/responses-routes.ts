@@ -3,6 +3,7 @@ import type { Principal } from "../auth/principal.ts";
 import { requireArea } from "../auth/roles.ts";
 import { badRequest, GatewayError, notFound } from "../core/gateway-error.ts";
 import { passedOnTraceparent } from "../core/traceparent.ts";
+import { passedOnTracestate } from "../core/tracestate.ts";
 import type { Provider } from "../providers/provider.ts";
 import type { ResponseStore, StoredResponse } from "../storage/storage.ts";
 import { clientIpOf } from "./client-of.ts";
@@ -44,7 +45,8 @@ export function responsesRoutes(deps: ResponsesRouteDeps) {
   /**
    * Forwards to the provider holding the response, or undefined when the gateway holds it: under
    * the request's own id (the one its answer, audit row and access line carry) and with the
-   * caller's `traceparent` passed on, as a model call's would be with tracing unset.
+   * caller's `traceparent` (and `tracestate`) passed on, as a model call's would be with tracing
+   * unset.
    */
   function fromHolder(
     stored: StoredResponse,
@@ -62,6 +64,7 @@ export function responsesRoutes(deps: ResponsesRouteDeps) {
       headers: dialectHeaders(request.headers, "openai"),
       requestId: ledger.requestId,
       traceparent: passedOnTraceparent(ledger.traceparent),
+      tracestate: passedOnTracestate(ledger.traceparent, ledger.tracestate),
       signal: request.signal,
     });
   }

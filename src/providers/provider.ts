@@ -40,6 +40,8 @@ export interface ProviderCall {
   readonly native?: NativeRequest;
   /** The W3C `traceparent` for the upstream, sent as that header (core/traceparent.ts). */
   readonly traceparent?: TraceparentValue | undefined;
+  /** The W3C `tracestate` sent beside `traceparent` as that header, never without it (core/tracestate.ts). */
+  readonly tracestate?: string | undefined;
   /** `routing.max_upstream_body`: the most a whole (non-stream) answer may be; over it is a 502. */
   readonly maxBody?: number;
   /**
@@ -61,6 +63,8 @@ export interface ForwardRequest {
   readonly requestId: string;
   /** The caller's own `traceparent`, passed on unchanged (a stored response's read opens no span). */
   readonly traceparent?: string | undefined;
+  /** The caller's own `tracestate`, passed on unchanged beside `traceparent`, never without it. */
+  readonly tracestate?: string | undefined;
   readonly signal: AbortSignal;
 }
 

@@ -92,6 +92,11 @@ export class RouteAttempt
     return this.observed?.traceparent;
   }
 
+  /** The `tracestate` beside it, when there is one. */
+  get observedTracestate(): string | undefined {
+    return this.observed?.tracestate;
+  }
+
   /** What translation left out for this route, by name; empty when nothing was. */
   get dropped(): readonly string[] {
     return this.adapted.dropped ?? NOTHING_DROPPED;

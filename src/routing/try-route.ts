@@ -111,6 +111,7 @@ export function sendAttempt<D>(
     request.stream ? target.timeouts.connectMs : target.timeouts.firstByteMs,
     call.startedMs,
   );
+  const traceparent = call.observedTraceparent;
   const sent: Omit<ProviderCall, "signal"> = {
     operation: call.adapted.operation,
     body: call.sent,
@@ -121,7 +122,9 @@ export function sendAttempt<D>(
     maxBody: call.maxBody,
     // Absent fields as undefined, not spread from a literal: no object made and copied per call.
     native: call.native,
-    traceparent: call.observedTraceparent,
+    traceparent,
+    // Only beside a traceparent: most calls have none, and ask nothing more.
+    tracestate: traceparent === undefined ? undefined : call.observedTracestate,
   };
   // The attempt's one abort listener, reused for a stream's reads: no listener per await.
   return call.readInto(

@@ -25,6 +25,11 @@ export interface AttemptTelemetry {
    */
   readonly traceparent: TraceparentValue | undefined;
   /**
+   * The W3C `tracestate` to send beside `traceparent` (never without it): its span's trace state,
+   * or the caller's own passed on unchanged (core/tracestate.ts). Absent: none.
+   */
+  readonly tracestate?: string | undefined;
+  /**
    * The verdict: the answer was committed (no error) or the attempt failed, at `settledMs`
    * (`performance.now()`, read once by the router for the route's health, the audit entry and
    * metrics alike: a clock read is ~70–110 ns on a virtual machine).

@@ -1,6 +1,7 @@
 import type { AuditRecord } from "../audit/audit-record.ts";
 import type { GatewayError } from "../core/gateway-error.ts";
 import { passedOnTraceparent, type TraceparentValue } from "../core/traceparent.ts";
+import { passedOnTracestate } from "../core/tracestate.ts";
 import type { RequestLedger } from "../http/request-ledger.ts";
 import type { AttemptInfo, AttemptTelemetry } from "./dispatch-telemetry.ts";
 import type { GatewayMetrics } from "./metrics/gateway-metrics.ts";
@@ -26,15 +27,20 @@ export function observeRequest(ledger: RequestLedger, deps: RequestTelemetryDeps
 /**
  * Metrics beside the spans of a tracer that has no handle of its own for them (any OpenTelemetry
  * tracer, ApiRequestTrace), or beside no spans at all: per upstream attempt the attempt metrics,
- * and the caller's `traceparent` passed on when nothing is traced. (The batch tracer's spans
- * count their own attempts: batch-request-trace.ts.)
+ * and the caller's `traceparent` and `tracestate` passed on when nothing is traced. (The batch
+ * tracer's spans count their own attempts: batch-request-trace.ts.)
  */
 export class RequestTelemetry implements RequestTrace {
+  /** With nothing traced, the caller's `tracestate` each attempt passes on: read once a request. */
+  private readonly tracestate: string | undefined;
+
   constructor(
     private readonly ledger: RequestLedger,
     private readonly metrics: GatewayMetrics | undefined,
     private readonly trace: RequestTrace | undefined,
-  ) {}
+  ) {
+    this.tracestate = trace ? undefined : passedOnTracestate(ledger.traceparent, ledger.tracestate);
+  }
 
   attempt(info: AttemptInfo, startedMs: number): AttemptTelemetry {
     this.metrics?.attemptStarted(info, this.ledger.model);
@@ -43,6 +49,7 @@ export class RequestTelemetry implements RequestTrace {
       info.route,
       this.trace?.attempt(info, startedMs),
       this.ledger.traceparent,
+      this.tracestate,
       startedMs,
     );
   }
@@ -56,17 +63,21 @@ export class RequestTelemetry implements RequestTrace {
 /** One upstream attempt: its metrics, and its span when tracing is on. */
 class Attempt implements AttemptTelemetry {
   readonly traceparent: TraceparentValue | undefined;
+  readonly tracestate: string | undefined;
 
   constructor(
     private readonly metrics: GatewayMetrics | undefined,
     private route: string,
     private readonly span: AttemptTelemetry | undefined,
     inbound: string | null,
+    /** The caller's `tracestate` as it is passed on (`passedOnTracestate`). */
+    inboundState: string | undefined,
     /** The router's reading of the attempt's start. */
     private readonly started: number,
   ) {
-    // Tracing off: the caller's own `traceparent` goes on to the upstream unchanged.
+    // Tracing off: the caller's own `traceparent` and `tracestate` go on to the upstream unchanged.
     this.traceparent = span ? span.traceparent : passedOnTraceparent(inbound);
+    this.tracestate = span ? span.tracestate : inboundState;
   }
 
   settled(error: GatewayError | undefined, servedBy: string | undefined, settledMs: number): void {

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { MAX_TRACESTATE_LENGTH } from "../core/tracestate.ts";
 
 /**
  * The worker tunnel's wire protocol, version 2 (docs/worker-protocol.md). Control frames are
@@ -149,6 +150,12 @@ export const GatewayFrame = z.discriminatedUnion("type", [
     window: z.number().int().positive(),
     /** W3C trace context of the gateway's attempt, so the worker's span joins the trace. */
     traceparent: z.string().max(128).optional(),
+    /**
+     * The W3C `tracestate` beside `traceparent` (never without it), for the worker's span and its
+     * upstream. Absent: none; an older worker ignores it. Never in a binary request frame: a
+     * request with one goes as JSON.
+     */
+    tracestate: z.string().max(MAX_TRACESTATE_LENGTH).optional(),
     /** The client's dialect headers from the gateway's allow-list (`openai-beta`), for the upstream. */
     headers: z.record(headerName, text(4096)).optional(),
     /** The client's query string with its `?` (`?beta=true`), appended to the upstream URL. */

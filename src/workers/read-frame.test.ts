@@ -1,4 +1,5 @@
 import { describe, expect, test } from "bun:test";
+import { MAX_TRACESTATE_LENGTH } from "../core/tracestate.ts";
 import { GatewayFrame, parseFrame, WorkerFrame } from "./protocol.ts";
 import { readGatewayFrame, readWorkerFrame } from "./read-frame.ts";
 
@@ -42,6 +43,13 @@ const fromGateway: unknown[] = [
   { ...request, bodyText: '{"model":"m"}', body: { model: "m" }, stream: true },
   { ...request, traceparent: "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01" },
   { ...request, traceparent: "x".repeat(129) },
+  {
+    ...request,
+    traceparent: "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01",
+    tracestate: "congo=t61rcWkgMzE",
+  },
+  { ...request, tracestate: "x".repeat(MAX_TRACESTATE_LENGTH + 1) },
+  { ...request, tracestate: 5 },
   { ...request, path: "/responses/compact" },
   { ...request, path: "/responses/resp_1", method: "GET" },
   { ...request, path: "/models" },

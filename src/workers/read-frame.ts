@@ -1,3 +1,4 @@
+import { MAX_TRACESTATE_LENGTH } from "../core/tracestate.ts";
 import { GatewayFrame, type ParseResult, parseFrame, UpstreamPath, WorkerFrame } from "./protocol.ts";
 
 /**
@@ -55,6 +56,7 @@ function plainGatewayFrame(v: unknown): GatewayFrame | undefined {
     typeof v.stream === "boolean" &&
     isPositive(v.window) &&
     (v.traceparent === undefined || isText(v.traceparent, 128)) &&
+    (v.tracestate === undefined || isText(v.tracestate, MAX_TRACESTATE_LENGTH)) &&
     v.headers === undefined &&
     v.query === undefined;
   return plain ? (v as GatewayFrame) : undefined;

@@ -47,6 +47,27 @@ describe("the gateway's side", () => {
     current.socket.close();
   });
 
+  test("a request with a tracestate goes as JSON, beside its traceparent only, even to a worker that reads binary requests", async () => {
+    const g = gateway();
+    const worker = await openRawWorker(g.port);
+    await worker.register(["llama-small"], "current", { bodyText: true, binaryRequests: true });
+    const traceparent = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
+    const body = { model: "llama-small", messages: [] };
+    void g.call({ body, native, traceparent, tracestate: "congo=t61rcWkgMzE" }).catch(() => {});
+    // The binary frame has no place for it: an older worker reads the JSON and ignores the field.
+    expect(await worker.next("request")).toEqual(
+      expect.objectContaining({ bodyText: CLIENT_TEXT, traceparent, tracestate: "congo=t61rcWkgMzE" }),
+    );
+    expect(worker.binary).toEqual([]);
+    // Never without a traceparent: that request is the common one again, in a binary frame.
+    void g.call({ body, native, tracestate: "congo=t61rcWkgMzE" }).catch(() => {});
+    await waitFor("a binary request frame", () => worker.binary.length === 1);
+    const read = decodeRequestFrame(worker.binary[0] as Uint8Array);
+    if (typeof read === "string") throw new Error(read);
+    expect(read.request).not.toHaveProperty("tracestate");
+    worker.socket.close();
+  });
+
   test("a binary request frame carries the client's bytes exactly as received, not decoded and encoded again", async () => {
     const g = gateway();
     // Not valid UTF-8: a decode would have made the last byte U+FFFD (three bytes) on the way.

@@ -167,14 +167,20 @@ describe.each(MODELS)("%s through the OpenAI SDK", (model) => {
     expect(reply.usage?.completion_tokens).toBeGreaterThan(0);
   });
 
-  test("the call upstream carries the caller's traceparent and the request id", async () => {
-    // Tracing is unset here, so the caller's own `traceparent` goes on unchanged (OBSERVABILITY.md).
+  test("the call upstream carries the caller's traceparent, its tracestate and the request id", async () => {
+    // Tracing is unset here, so the caller's own `traceparent` and `tracestate` go on unchanged
+    // (OBSERVABILITY.md); on Bedrock added after signing, as the fake checks the signature.
     const traceparent = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+    const tracestate = "congo=t61rcWkgMzE, rojo=00f067aa0ba902b7";
     const { response } = await openai.chat.completions
-      .create({ model, messages: [{ role: "user", content: "trace me" }] }, { headers: { traceparent } })
+      .create(
+        { model, messages: [{ role: "user", content: "trace me" }] },
+        { headers: { traceparent, tracestate } },
+      )
       .withResponse();
     const seen = lastModelCall();
     expect(seen?.headers.traceparent).toBe(traceparent);
+    expect(seen?.headers.tracestate).toBe(tracestate);
     expect(seen?.headers["x-request-id"]).toBe(response.headers.get("x-request-id") ?? "no id answered");
   });
 

@@ -390,8 +390,9 @@ describe("three nodes on one PostgreSQL and one Redis", () => {
 
     test("a forward over HTTP carries the calling node's trace context on to the worker's upstream", async () => {
       // The HTTP path (a link not open yet, a message too large for it): the calling node puts its
-      // attempt's `traceparent` on the forward, and the worker's call upstream must carry it.
+      // attempt's `traceparent` and `tracestate` on the forward, and the worker's call upstream must carry them.
       const traceparent = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+      const tracestate = "congo=t61rcWkgMzE";
       const before = (await fake.requests()).length;
       const response = await fetch(`${node(B).url}/cluster/v1/forward`, {
         method: "POST",
@@ -399,6 +400,7 @@ describe("three nodes on one PostgreSQL and one Redis", () => {
           "x-mindgw-cluster-secret": CLUSTER_SECRET,
           "content-type": "application/json",
           traceparent,
+          tracestate,
         },
         body: JSON.stringify({
           operation: "chat",
@@ -411,7 +413,9 @@ describe("three nodes on one PostgreSQL and one Redis", () => {
       expect(response.status).toBe(200);
       await response.arrayBuffer();
       const seen = (await fake.requests()).slice(before);
-      expect(seen.map((request) => request.headers.traceparent)).toEqual([traceparent]);
+      expect(seen.map((request) => [request.headers.traceparent, request.headers.tracestate])).toEqual([
+        [traceparent, tracestate],
+      ]);
     });
   });
 
@@ -512,15 +516,17 @@ describe("three nodes on one PostgreSQL and one Redis", () => {
       const deleted = '{"id":"resp_n1","object":"response.deleted","deleted":true}';
       up.queue({ headers: JSON_TYPE, body: deleted });
       const traceparent = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+      const tracestate = "congo=t61rcWkgMzE, rojo=00f067aa0ba902b7";
       const removed = await fetch(`${node(A).url}/v1/responses/resp_n1`, {
         method: "DELETE",
-        headers: { authorization: `Bearer ${adminKey}`, traceparent },
+        headers: { authorization: `Bearer ${adminKey}`, traceparent, tracestate },
       });
       expect(await removed.text()).toBe(deleted);
       expect(last()).toMatchObject({ method: "DELETE", path: "/v1/responses/resp_n1" });
       // Through both nodes under the id node A answered with, the caller's trace passed on.
       expect(last()?.headers["x-request-id"]).toBe(removed.headers.get("x-request-id") ?? "none");
       expect(last()?.headers.traceparent).toBe(traceparent);
+      expect(last()?.headers.tracestate).toBe(tracestate);
     });
   });
 

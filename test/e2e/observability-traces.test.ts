@@ -11,7 +11,7 @@ import { connectFleet } from "./harness/worker-fleet.ts";
 // Traces through the compiled binaries, exported over OTLP/HTTP to a receiver in this test:
 // the client's trace id is continued by the gateway's server span, each upstream attempt is a
 // client span (failover visible), the worker's span joins over the tunnel, and every upstream
-// sees a `traceparent` naming the span that called it.
+// sees a `traceparent` naming the span that called it, with the caller's `tracestate` beside it.
 
 const otelEnv = (receiver: OtlpReceiver, service: string) => ({
   OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
@@ -30,6 +30,14 @@ const SERVER = 2;
 const CLIENT = 3;
 
 const traceparent = (traceId: string, spanId: string) => `00-${traceId}-${spanId}-01`;
+/** A caller's trace state, as clients send it (a space after the comma)… */
+const CALLER_STATE = "congo=t61rcWkgMzE, rojo=00f067aa0ba902b7";
+/** …and as a traced hop sends it on, written again as the OpenTelemetry SDK's propagator writes it. */
+const WRITTEN_STATE = "congo=t61rcWkgMzE,rojo=00f067aa0ba902b7";
+/** Malformed (a key twice): ignored whole. */
+const BAD_STATE = "congo=1,congo=2";
+/** What each upstream request carried of the trace context. */
+const sentContext = () => fake.requests.map((r) => [r.headers.traceparent, r.headers.tracestate]);
 const hex = (bytes: number) =>
   [...crypto.getRandomValues(new Uint8Array(bytes))].map((b) => b.toString(16).padStart(2, "0")).join("");
 
@@ -272,6 +280,7 @@ describe("traces: OTLP export", () => {
       headers: {
         ...bearer(proto.adminKey ?? ""),
         traceparent: traceparent(traceId, callerSpan),
+        tracestate: CALLER_STATE,
         "x-request-id": "trace-proto",
       },
       body: chatBody("m-direct"),
@@ -301,8 +310,96 @@ describe("traces: OTLP export", () => {
       "mindgw.route": "provider:fake-a",
       "mindgw.attempt.retry": 0,
     });
-    expect(fake.requests.map((r) => r.headers.traceparent)).toEqual([
-      traceparent(traceId, attempt?.spanId ?? ""),
+    // The trace state, written by the export thread's own encoder (no library serialiser for it).
+    expect([server?.traceState, attempt?.traceState]).toEqual([WRITTEN_STATE, WRITTEN_STATE]);
+    expect(sentContext()).toEqual([[traceparent(traceId, attempt?.spanId ?? ""), WRITTEN_STATE]]);
+  });
+});
+
+describe("traces: the caller's tracestate", () => {
+  const call = (url: string, apiKey: string, model: string, headers: Record<string, string>) =>
+    fetch(`${url}/v1/chat/completions`, {
+      method: "POST",
+      headers: { ...bearer(apiKey), ...headers },
+      body: chatBody(model),
+    });
+
+  test("traced: every span carries the caller's trace state, and each upstream gets it beside the traceparent, direct and through a worker", async () => {
+    for (const [model, spanCount] of [
+      ["m-direct", 2],
+      ["m-worker", 3],
+    ] as const) {
+      const traceId = hex(16);
+      fake.reset();
+      const res = await call(gw.url, key, model, {
+        traceparent: traceparent(traceId, hex(8)),
+        tracestate: CALLER_STATE,
+      });
+      expect(res.status).toBe(200);
+      await res.text();
+      // The server span, the attempt's client span, and through a worker the worker's hop span.
+      const spans = await spansOf(traceId, spanCount);
+      expect(spans.map((s) => [s.kind, s.traceState])).toEqual(spans.map((s) => [s.kind, WRITTEN_STATE]));
+      expect(spans.filter((s) => s.kind === CLIENT)).toHaveLength(1);
+      // The upstream's caller: the attempt's span, or the worker's hop.
+      const caller = spans.find((s) =>
+        model === "m-direct" ? s.kind === CLIENT : s.service === "mindgw-worker-test",
+      );
+      expect(sentContext()).toEqual([[traceparent(traceId, caller?.spanId ?? "-"), WRITTEN_STATE]]);
+    }
+  });
+
+  test("traced: a malformed tracestate, or one without a traceparent, reaches no span and no upstream; a well-formed one does", async () => {
+    for (const model of ["m-direct", "m-worker"]) {
+      const [good, bad] = [hex(16), hex(16)];
+      fake.reset();
+      const sends: Record<string, string>[] = [
+        { traceparent: traceparent(good, hex(8)), tracestate: CALLER_STATE },
+        { traceparent: traceparent(bad, hex(8)), tracestate: BAD_STATE },
+        { tracestate: CALLER_STATE },
+      ];
+      for (const headers of sends) {
+        const res = await call(gw.url, key, model, headers);
+        expect(res.status).toBe(200);
+        await res.text();
+      }
+      const spans = await spansOf(bad, model === "m-direct" ? 2 : 3);
+      expect(spans.map((s) => s.traceState)).toEqual(spans.map(() => ""));
+      // Each went on with the gateway's traceparent (a new trace for the last), only the first with a tracestate.
+      const sent = sentContext();
+      expect(sent.map(([, state]) => state)).toEqual([WRITTEN_STATE, undefined, undefined]);
+      expect(sent.map(([parent]) => parent?.slice(0, 35))).toEqual([
+        `00-${good}`,
+        `00-${bad}`,
+        expect.not.stringMatching(new RegExp(`${good}|${bad}`)),
+      ]);
+    }
+  });
+
+  test("tracing unset: the caller's tracestate reaches the upstream unchanged beside its traceparent, direct and through a worker; a malformed one does not", async () => {
+    const untraced = await fx.spawn({ config: configFor(fake.url) });
+    await connectFleet({ gw: untraced, defer: (stop) => fx.deferTest(stop) }, [
+      { upstream: `${fake.url}/v1`, name: "w-untraced", models: ["fake-model"] },
     ]);
+    const apiKey = untraced.adminKey ?? "";
+    const parent = traceparent(hex(16), hex(8));
+    for (const model of ["m-direct", "m-worker"]) {
+      fake.reset();
+      const sends: Record<string, string>[] = [
+        { traceparent: parent, tracestate: CALLER_STATE },
+        { traceparent: parent, tracestate: BAD_STATE },
+        { tracestate: CALLER_STATE },
+      ];
+      for (const headers of sends) {
+        const res = await call(untraced.url, apiKey, model, headers);
+        expect(res.status).toBe(200);
+        await res.text();
+      }
+      expect(sentContext()).toEqual([
+        [parent, CALLER_STATE],
+        [parent, undefined],
+        [undefined, undefined],
+      ]);
+    }
   });
 });

@@ -368,19 +368,21 @@ describe("the Responses API to an upstream that serves it", () => {
     const items = '{"object":"list","data":[],"first_id":null,"last_id":null,"has_more":false}';
     responsesUp.queue({ headers: JSON_TYPE, body: items });
     const traceparent = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+    const tracestate = "congo=t61rcWkgMzE, rojo=00f067aa0ba902b7";
     const listed = await fetch(`${gw.url}/v1/responses/resp_up1/input_items?order=asc`, {
-      headers: { authorization: `Bearer ${gw.adminKey}`, traceparent },
+      headers: { authorization: `Bearer ${gw.adminKey}`, traceparent, tracestate },
     });
     expect(await listed.text()).toBe(items);
     expect(lastUpstream(responsesUp)).toMatchObject({
       path: "/v1/responses/resp_up1/input_items",
       query: "?order=asc",
     });
-    // Under the id the client was answered with (and the audit row has), the caller's trace passed on.
+    // Under the id the client was answered with (and the audit row has), the caller's trace context passed on.
     expect(lastUpstream(responsesUp).headers["x-request-id"]).toBe(
       listed.headers.get("x-request-id") ?? "none",
     );
     expect(lastUpstream(responsesUp).headers.traceparent).toBe(traceparent);
+    expect(lastUpstream(responsesUp).headers.tracestate).toBe(tracestate);
   });
 
   test("a chain stays on the provider that holds it: previous_response_id goes as sent", async () => {

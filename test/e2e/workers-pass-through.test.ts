@@ -167,8 +167,9 @@ describe("the Responses API through a worker", () => {
     const items = '{"object":"list","data":[],"first_id":null,"last_id":null,"has_more":false}';
     respUp.queue({ headers: JSON_TYPE, body: items });
     const traceparent = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+    const tracestate = "congo=t61rcWkgMzE, rojo=00f067aa0ba902b7";
     const listed = await fetch(`${gw.url}/v1/responses/resp_w1/input_items?order=asc`, {
-      headers: { authorization: `Bearer ${adminKey}`, traceparent },
+      headers: { authorization: `Bearer ${adminKey}`, traceparent, tracestate },
     });
     expect(await listed.text()).toBe(items);
     expect(lastUpstream(respUp)).toMatchObject({
@@ -176,9 +177,10 @@ describe("the Responses API through a worker", () => {
       path: "/v1/responses/resp_w1/input_items",
       query: "?order=asc",
     });
-    // Under the id the client was answered with (and the audit row has), the caller's trace passed on.
+    // Under the id the client was answered with (and the audit row has), the caller's trace context passed on.
     expect(lastUpstream(respUp).headers["x-request-id"]).toBe(listed.headers.get("x-request-id") ?? "none");
     expect(lastUpstream(respUp).headers.traceparent).toBe(traceparent);
+    expect(lastUpstream(respUp).headers.tracestate).toBe(tracestate);
     respUp.queue({ headers: JSON_TYPE, body: '{"id":"resp_w1","object":"response","deleted":true}' });
     const deleted = await fetch(`${gw.url}/v1/responses/resp_w1`, {
       method: "DELETE",

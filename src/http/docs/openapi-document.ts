@@ -85,6 +85,14 @@ function modelOperation(route: (typeof MODEL_ROUTES)[number]) {
           description: "W3C trace context; continued by the gateway's spans and passed upstream",
           schema: { type: "string" },
         },
+        {
+          name: "tracestate",
+          in: "header",
+          required: false,
+          description:
+            "W3C vendor trace state, read only beside a well-formed traceparent; the spans' trace state, passed upstream with the traceparent (a malformed one is ignored)",
+          schema: { type: "string" },
+        },
       ],
       requestBody: {
         required: true,

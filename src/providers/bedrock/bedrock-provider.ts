@@ -1,6 +1,7 @@
 import { isJsonObject } from "../../core/dialect.ts";
 import { unsupportedOperation, upstreamError } from "../../core/gateway-error.ts";
 import { TRACEPARENT } from "../../core/traceparent.ts";
+import { TRACESTATE } from "../../core/tracestate.ts";
 import { wantsUsage } from "../../translate/chat-chunk-builder.ts";
 import { chatRequestToConverse } from "../../translate/openai-to-bedrock/chat-request-to-converse.ts";
 import { converseResponseToChat } from "../../translate/openai-to-bedrock/converse-response-to-chat.ts";
@@ -69,7 +70,10 @@ export function createBedrockProvider(options: BedrockOptions): Provider {
     const headers = signed.headers;
     // Added after signing, as every provider sends them (post-json.ts): left out of the signature,
     // so a hop that rewrites the trace context (a tracing proxy) cannot make AWS refuse the call.
-    if (call.traceparent !== undefined) headers.set(TRACEPARENT, String(call.traceparent));
+    if (call.traceparent !== undefined) {
+      headers.set(TRACEPARENT, String(call.traceparent));
+      if (call.tracestate !== undefined) headers.set(TRACESTATE, call.tracestate);
+    }
     headers.set("x-request-id", call.requestId);
     let response: Response;
     try {

@@ -150,4 +150,22 @@ describe("an upstream POST's init", () => {
       "x-request-id": "req_1",
     });
   });
+
+  test("a tracestate goes beside its traceparent, never alone", async () => {
+    const seen: RequestInit[] = [];
+    const traceparent = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
+    const call = callOf(new AbortController().signal);
+    await postNative(
+      "up",
+      URL_,
+      {},
+      { ...call, traceparent, tracestate: "congo=1" },
+      fakeFetch("answer", seen),
+    );
+    await postNative("up", URL_, {}, { ...call, tracestate: "congo=1" }, fakeFetch("answer", seen));
+    expect(seen.map((init) => init.headers)).toEqual([
+      { traceparent, tracestate: "congo=1", "x-request-id": "req_1" },
+      { "x-request-id": "req_1" },
+    ]);
+  });
 });

@@ -1,6 +1,7 @@
 import { NO_DIALECT_HEADERS } from "../../core/dialect.ts";
 import { badRequest } from "../../core/gateway-error.ts";
 import { TRACEPARENT } from "../../core/traceparent.ts";
+import { TRACESTATE } from "../../core/tracestate.ts";
 import type { ProviderCall, ProviderReply } from "../provider.ts";
 import type { StreamedAnswer } from "./streamed-answer.ts";
 import { answerFetch, plainFetch, streamFetch } from "./upstream-fetch.ts";
@@ -104,9 +105,10 @@ function post<T, R>(
 /**
  * The upstream request's headers: the provider's, then the client's dialect headers (an
  * allow-list, overriding the provider's defaults: a client that sends its own `anthropic-version`
- * gets that version), the `traceparent` and the request id. One spread, then assignments: a
- * second spread in the literal goes through JSC's generic property copy (`copyDataProperties`:
- * 0.28 µs of a traced request's loop in a profile, where the one spread costs next to nothing).
+ * gets that version), the `traceparent` (and `tracestate` beside it) and the request id. One
+ * spread, then assignments: a second spread in the literal goes through JSC's generic property
+ * copy (`copyDataProperties`: 0.28 µs of a traced request's loop in a profile, where the one
+ * spread costs next to nothing).
  */
 function upstreamHeaders(
   headers: Record<string, string>,
@@ -118,7 +120,11 @@ function upstreamHeaders(
     return { ...headers, "x-request-id": call.requestId };
   const out = { ...headers };
   for (const name in dialect) out[name] = dialect[name] as string;
-  if (traceparent !== undefined) out[TRACEPARENT] = String(traceparent);
+  if (traceparent !== undefined) {
+    out[TRACEPARENT] = String(traceparent);
+    const tracestate = call.tracestate;
+    if (tracestate !== undefined) out[TRACESTATE] = tracestate;
+  }
   out["x-request-id"] = call.requestId;
   return out;
 }

@@ -1,6 +1,6 @@
 import type { Operation } from "../../core/dialect.ts";
 import { unsupportedOperation } from "../../core/gateway-error.ts";
-import { TRACEPARENT } from "../../core/traceparent.ts";
+import { traceContextHeaders } from "../../core/tracestate.ts";
 import { postCall, postNative, withQuery } from "../http/post-json.ts";
 import { readUpstreamReply } from "../http/read-reply.ts";
 import { unreachable } from "../http/upstream-failure.ts";
@@ -103,7 +103,7 @@ export function createOpenAICompatibleProvider(options: OpenAICompatibleOptions)
           ...headers,
           ...auth,
           ...request.headers,
-          ...(request.traceparent ? { [TRACEPARENT]: request.traceparent } : {}),
+          ...traceContextHeaders(request.traceparent, request.tracestate),
           "x-request-id": request.requestId,
         },
         signal: request.signal,

@@ -14,7 +14,7 @@ import {
   spanName,
   spanTarget,
 } from "./span-attributes.ts";
-import { nextTraceparent, parentContext } from "./trace-context.ts";
+import { nextTraceparent, nextTracestate, parentContext } from "./trace-context.ts";
 
 /**
  * A request's spans through the OpenTelemetry API, for any tracer: the SDK's span objects, set
@@ -33,7 +33,7 @@ export class ApiRequestTrace implements RequestTrace {
     this.span = tracer.startSpan(
       spanName(ledger.frontDoor, ledger.model),
       { kind: SpanKind.SERVER, startTime: ledger.startedAt },
-      parentContext(ledger.traceparent),
+      parentContext(ledger.traceparent, ledger.tracestate),
     );
     if (this.span.isRecording()) requestAttributes(spanTarget(this.span), ledger);
   }
@@ -47,8 +47,10 @@ export class ApiRequestTrace implements RequestTrace {
       trace.setSpan(ROOT_CONTEXT, this.span),
     );
     if (span.isRecording()) attemptAttributes(spanTarget(span), operation, info, info.route);
+    const { traceparent, tracestate } = this.ledger;
     return {
-      traceparent: nextTraceparent(span, this.ledger.traceparent),
+      traceparent: nextTraceparent(span, traceparent),
+      tracestate: nextTracestate(span, traceparent, tracestate),
       settled(error, servedBy) {
         span.setAttribute(Key.route.name, servedBy || info.route);
         if (error) fail(span, error);

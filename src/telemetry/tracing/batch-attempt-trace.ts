@@ -11,9 +11,10 @@ import type { SpanBatchWriter } from "./span-batch.ts";
 import { PARENT_SERVER } from "./span-batch-layout.ts";
 
 /**
- * One upstream attempt of a BatchRequestTrace: the router's handle for it (its `traceparent`,
- * its attempt metrics when metrics are on) and its client span, written into the export batch
- * with its request's record (batch-request-trace.ts). One object an attempt: the span's start time is the metrics' too.
+ * One upstream attempt of a BatchRequestTrace: the router's handle for it (its `traceparent` and
+ * `tracestate`, its attempt metrics when metrics are on) and its client span, written into the
+ * export batch with its request's record (batch-request-trace.ts). One object an attempt: the
+ * span's start time is the metrics' too.
  */
 export class BatchAttemptTrace implements AttemptTelemetry {
   readonly traceparent: TraceparentValue | undefined;
@@ -34,6 +35,8 @@ export class BatchAttemptTrace implements AttemptTelemetry {
     private readonly s1: number,
     private readonly info: AttemptInfo,
     private readonly sampling: SamplingResult,
+    /** Its trace state as the `tracestate` header and its span carry it (batch-request-trace.ts). */
+    readonly tracestate: string | undefined,
     /**
      * The router's `performance.now()` at the attempt's start, and its reading of the verdict
      * (`settled`), are the metrics' and the span's: no clock read of this handle's own for them.
@@ -84,8 +87,7 @@ export class BatchAttemptTrace implements AttemptTelemetry {
       this.s0,
       this.s1,
       this.traceFlags,
-      // The parent's trace state, unless the sampler gave one.
-      (this.sampling.traceState ?? this.request.traceState)?.serialize(),
+      this.tracestate,
       PARENT_SERVER,
       0,
       0,

@@ -1,8 +1,8 @@
 import { expect, spyOn, test } from "bun:test";
-import { SpanKind } from "@opentelemetry/api";
-import { hrTimeToMilliseconds } from "@opentelemetry/core";
+import { SamplingDecision, SpanKind, trace } from "@opentelemetry/api";
+import { hrTimeToMilliseconds, TraceState } from "@opentelemetry/core";
 import { resourceFromAttributes } from "@opentelemetry/resources";
-import { AlwaysOnSampler } from "@opentelemetry/sdk-trace";
+import { AlwaysOnSampler, type Sampler } from "@opentelemetry/sdk-trace";
 import type { AuditRecord } from "../../audit/audit-record.ts";
 import { GatewayError } from "../../core/gateway-error.ts";
 import type { RequestLedger } from "../../http/request-ledger.ts";
@@ -17,7 +17,7 @@ import { MOST_ATTRIBUTES } from "./span-attributes.ts";
 import { SpanBatchWriter } from "./span-batch.ts";
 import { StringTableMirror } from "./string-table.ts";
 import { atOnceTracer } from "./testing/at-once-tracer.ts";
-import { samplers, scenarios } from "./testing/equivalence-scenarios.ts";
+import { CALLER_STATE, samplers, scenarios } from "./testing/equivalence-scenarios.ts";
 import { comparable, direct, type Scenario, throughSdk } from "./testing/span-equivalence.ts";
 
 // The gateway's request spans written straight into the export batch must reach the collector as
@@ -42,17 +42,69 @@ for (const [name, sampler, builtIn] of samplers)
       expect(byWords.headers).toEqual(sdk.headers);
       expect(byWords.spans.map(comparable)).toEqual(sdk.spans.map(comparable));
       if (name.startsWith("parentbased_always_on")) {
-        // The cases above are really there: 2 + 4 + 2 + 2 + 2 + 1 + 1 + 2 + 24 × 2 spans, none for req-3.
-        expect(sdk.spans).toHaveLength(64);
+        // The cases above are really there: 2 + 4 + 2 + 2 + 2 + 1 + 1 + 2 + 3 + 2 + 2 + 24 × 2
+        // spans, none for req-3 and req-10.
+        expect(sdk.spans).toHaveLength(71);
         expect(sdk.spans.some((s) => s.attributes["gen_ai.input.messages"] !== undefined)).toBe(
           captureContent,
         );
+        // The caller's trace state (req-9, req-10) goes on with every attempt, sampled or not, as
+        // the SDK's propagator reads it; req-9's three spans carry it. A malformed one (req-11), or
+        // one beside a malformed traceparent (req-12), is no span's and goes nowhere.
+        const passed = ours.headers.filter(([, state]) => state !== undefined);
+        expect(passed).toHaveLength(3);
+        for (const [traceparent, state] of passed) {
+          expect(traceparent).toStartWith("00-0af7651916cd43dd8448eb211c80319c-");
+          expect(state).toBe(CALLER_STATE.replace(" ", ""));
+        }
+        const states = ours.spans.flatMap((s) => s.spanContext().traceState?.serialize() ?? []);
+        expect(states).toEqual(Array(3).fill(CALLER_STATE.replace(" ", "")));
       }
       for (const span of ours.spans) {
         const [start, end] = [span.startTime, span.endTime];
         expect(end[0] > start[0] || (end[0] === start[0] && end[1] >= start[1])).toBe(true);
       }
     });
+
+/**
+ * A sampler (not a built-in one) that keeps every span and gives a span of the kinds named a
+ * trace state of its own: its parent's with `mgw=s` (server) or `mgw=c` (client) in front.
+ */
+function stating(kinds: SpanKind[]): Sampler {
+  return {
+    shouldSample(context, _traceId, _name, kind) {
+      const decision = SamplingDecision.RECORD_AND_SAMPLED;
+      if (!kinds.includes(kind)) return { decision };
+      const parent = trace.getSpanContext(context)?.traceState ?? new TraceState();
+      return { decision, traceState: parent.set("mgw", kind === SpanKind.SERVER ? "s" : "c") };
+    },
+    toString: () => `stating ${kinds.join(" ")}`,
+  };
+}
+
+test("a sampler's trace state is its span's and goes upstream; a span it gives none inherits its parent's", () => {
+  const caller = CALLER_STATE.replace(" ", "");
+  const requests = scenarios.filter((s) => s.ledger.requestId === "req-9" || s.ledger.requestId === "req-4");
+  const cases: [SpanKind[], string, string, string, string][] = [
+    // The kinds stated; the server and client spans' trace states under the caller's trace, then
+    // in a fresh one.
+    [[SpanKind.SERVER], `mgw=s,${caller}`, `mgw=s,${caller}`, "mgw=s", "mgw=s"],
+    [[SpanKind.SERVER, SpanKind.CLIENT], `mgw=s,${caller}`, `mgw=c,${caller}`, "mgw=s", "mgw=c"],
+    [[SpanKind.CLIENT], caller, `mgw=c,${caller}`, "", "mgw=c"],
+  ];
+  for (const [kinds, server, client, freshServer, freshClient] of cases) {
+    const sdk = throughSdk(stating(kinds), {})(requests, false);
+    const ours = direct(stating(kinds), {})(requests, false);
+    expect(ours.headers).toEqual(sdk.headers);
+    expect(ours.spans.map(comparable)).toEqual(sdk.spans.map(comparable));
+    // req-4 (a fresh trace, one attempt), then req-9 (the caller's, two attempts).
+    expect(ours.headers.map(([, state]) => state ?? "")).toEqual([freshClient, client, client]);
+    const statesOf = (kind: SpanKind) =>
+      ours.spans.filter((s) => s.kind === kind).map((s) => s.spanContext().traceState?.serialize() ?? "");
+    expect(statesOf(SpanKind.SERVER)).toEqual([freshServer, server]);
+    expect(statesOf(SpanKind.CLIENT)).toEqual([freshClient, client, client]);
+  }
+});
 
 test("times are the SDK's: the server span from the request's arrival, in epoch seconds and nanoseconds", () => {
   const sampler = new AlwaysOnSampler();

@@ -30,7 +30,7 @@ import {
 } from "./span-attributes.ts";
 import type { SpanBatchWriter } from "./span-batch.ts";
 import { PARENT_NONE, PARENT_REMOTE } from "./span-batch-layout.ts";
-import { parseTraceparent } from "./trace-context.ts";
+import { parseTraceparent, tracestateOf } from "./trace-context.ts";
 
 /** A built-in sampler's results (built-in-samplers.ts): no attributes, no trace state. */
 const KEPT: SamplingResult = Object.freeze({ decision: SamplingDecision.RECORD_AND_SAMPLED });
@@ -63,7 +63,10 @@ export class BatchRequestTrace implements RequestTrace, LaterSpans {
   private readonly remote: SpanContext | undefined;
   private readonly sampling: SamplingResult;
   private readonly traceFlags: number;
-  readonly traceState: TraceState | undefined;
+  /** The sampler's trace state, else the caller's (the remote parent's), as the SDK gives a span. */
+  private readonly traceState: TraceState | undefined;
+  /** As the `tracestate` header and the exported span carry it (undefined when empty): made once. */
+  private readonly traceStateText: string | undefined;
   /** This span as the attempts' parent, for the sampler; made with the first attempt. */
   private parentOfAttempts: Context | undefined;
   private vendor: string | undefined;
@@ -84,7 +87,7 @@ export class BatchRequestTrace implements RequestTrace, LaterSpans {
     /** Attempt metrics, counted by each attempt's span (no second handle an attempt). */
     readonly metrics: GatewayMetrics | undefined,
   ) {
-    const remote = parseTraceparent(ledger.traceparent);
+    const remote = parseTraceparent(ledger.traceparent, ledger.tracestate);
     this.remote = remote;
     // The ids are words, in the SDK's order (span, then trace); hex digits only for a sampler
     // that asks (`traceId`, `sampleAttempt`).
@@ -106,7 +109,9 @@ export class BatchRequestTrace implements RequestTrace, LaterSpans {
     }
     this.sampling = this.sampleServer();
     this.traceFlags = sampled(this.sampling) ? TraceFlags.SAMPLED : TraceFlags.NONE;
-    this.traceState = this.sampling.traceState;
+    const traceState = this.sampling.traceState ?? remote?.traceState;
+    this.traceState = traceState;
+    this.traceStateText = traceState === undefined ? undefined : tracestateOf(traceState);
   }
 
   /** The trace id's hex digits, for a sampler that is not a built-in one. */
@@ -143,7 +148,11 @@ export class BatchRequestTrace implements RequestTrace, LaterSpans {
     const result = tracer.childrenFollowParent
       ? this.sampling
       : this.sampleAttempt(`${operation} ${info.upstreamModel}`);
-    return new BatchAttemptTrace(this, operation, s0, s1, info, result, startedMs);
+    // Its sampler's trace state, else this span's (its parent's), as the SDK gives a child span.
+    const state = result.traceState;
+    const tracestate =
+      state === undefined || state === this.traceState ? this.traceStateText : tracestateOf(state);
+    return new BatchAttemptTrace(this, operation, s0, s1, info, result, tracestate, startedMs);
   }
 
   /** The configured sampler's verdict on an attempt, this span being its parent. */
@@ -241,7 +250,7 @@ export class BatchRequestTrace implements RequestTrace, LaterSpans {
       this.s0,
       this.s1,
       this.traceFlags,
-      this.traceState?.serialize(),
+      this.traceStateText,
       remote ? PARENT_REMOTE : PARENT_NONE,
       remote ? hexWord(remote.spanId, 0) : 0,
       remote ? hexWord(remote.spanId, 1) : 0,

@@ -61,8 +61,14 @@ test("a batch of mindgw's spans encodes to the library's bytes", () => {
   const spans = spansOf(([tracer, other]) => {
     if (!tracer || !other) throw new Error("no tracer");
     for (let i = 0; i < 40; i++) {
+      // The caller's trace, with a trace state (its spans' too), short or past 128 bytes.
       const remote =
-        i % 3 === 0 ? parentContext("00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01") : ROOT_CONTEXT;
+        i % 3 === 0
+          ? parentContext(
+              "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01",
+              i % 2 === 0 ? "congo=t61rcWkgMzE,rojo=00f067aa0ba902b7" : `long=${"x".repeat(200)}`,
+            )
+          : ROOT_CONTEXT;
       const server = tracer.startSpan(
         `chat m${i % 4}`,
         { kind: SpanKind.SERVER, startTime: Date.now() - i },
@@ -300,8 +306,15 @@ test("requests' records as the main thread wrote them, mixed with another scope'
       startedAt: 1_750_000_000_123 + i,
       requestId: `req-${i}`,
     };
+    // Every other one under the caller's trace, with its trace state (the spans carry it).
+    const caller = i % 2 === 0 ? "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01" : null;
     const trace = traces.start(
-      { ...ledger, stream: i % 2 === 0, traceparent: null } as RequestLedger,
+      {
+        ...ledger,
+        stream: i % 2 === 0,
+        traceparent: caller,
+        tracestate: "congo=t61rcWkgMzE",
+      } as RequestLedger,
       undefined,
     );
     const info = { route: "provider:a", vendor: "openai", upstreamModel: "up-1", retry: 0, failover: false };

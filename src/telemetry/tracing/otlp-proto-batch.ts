@@ -22,7 +22,7 @@ import {
  * under Bun (two passes over SDK span objects; `bun bench/trace-floor.ts`), 7–10 µs a traced
  * request, more than the whole 5 % that tracing at sample ratio 1.0 may cost a request
  * (docs/BENCHMARKS-HISTORY.md); this writes the same bytes in one pass over flat numbers. Only what mindgw's spans carry is written here:
- * strings, numbers and booleans as attributes, no events, links or trace state. A batch with
+ * strings, numbers and booleans as attributes, trace states, no events or links. A batch with
  * anything else returns undefined and goes through the library's serialiser instead. A test
  * holds the bytes equal to the library's for the same spans.
  *
@@ -77,7 +77,7 @@ function grouped(
   let lastScope = Number.NaN;
   let last: number[] = [];
   for (let i = 0; i < n.length; ) {
-    if (n[i + 5] !== NONE || n[i + 20] !== NONE) return undefined;
+    if (n[i + 20] !== NONE) return undefined;
     const resource = n[i + 18] as number;
     const scope = n[i + 19] as number;
     // Nearly every span has the last one's resource and scope: no lookup for it.
@@ -213,14 +213,14 @@ function oneGroup(
       let p = i + R_HEADER;
       for (let k = 0; k < parts; k++) {
         const count = spanFields(n, i, p, part, 0);
-        if (part[5] !== NONE || !w.span(part, 0, n, p + P_FIELDS)) return undefined;
+        if (!w.span(part, 0, n, p + P_FIELDS)) return undefined;
         p += P_FIELDS + 2 * count;
       }
       i = p;
       continue;
     }
     if (n[i + 18] !== resourceId || n[i + 19] !== scopeId) return MIXED;
-    if (n[i + 5] !== NONE || n[i + 20] !== NONE || !w.span(n, i, n, i + FIELDS + 1)) return undefined;
+    if (n[i + 20] !== NONE || !w.span(n, i, n, i + FIELDS + 1)) return undefined;
     i = nextSpan(n, i);
   }
   schemaUrl(w, scope.schemaUrl);

@@ -80,7 +80,12 @@ export class SpanWriter extends ProtoWriter {
   span(n: Float64Array, i: number, pairs: Float64Array, at: number): boolean {
     const nameAt = this.keptAt(n[i] as number);
     const nameLength = this.keptLength;
-    this.room(SPAN_FIXED + nameLength);
+    // A trace state is one of the batch's own strings, as a TEXT value is (its offset an int32:
+    // `attribute` says why).
+    const state = n[i + 5] as number;
+    const stateAt = state === NONE ? -1 : state | 0;
+    const stateLength = stateAt < 0 ? 0 : ownLength(this.strings, stateAt);
+    this.room(SPAN_FIXED + nameLength + stateLength);
     let b = this.buffer;
     let pos = this.pos;
     b[pos++] = 0x12; // ScopeSpans.spans
@@ -92,6 +97,10 @@ export class SpanWriter extends ProtoWriter {
     b[pos++] = 0x12; // span_id
     b[pos++] = 8;
     pos = putWords(this.view, pos, n, i + SPAN_ID, 2);
+    if (stateAt >= 0) {
+      b[pos++] = 0x1a; // trace_state
+      pos = putBytes(this.view, pos, this.stringsView, stateAt, stateLength);
+    }
     if (n[i + 6] !== NONE) {
       b[pos++] = 0x22; // parent_span_id
       b[pos++] = 8;

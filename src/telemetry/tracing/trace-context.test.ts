@@ -20,3 +20,19 @@ test("a well-formed traceparent is read; anything else is ignored, as W3C Trace 
   ])
     expect(parseTraceparent(bad)).toBeUndefined();
 });
+
+test("the caller's tracestate is the remote parent's trace state, read only beside a well-formed traceparent", () => {
+  const traceparent = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
+  // As the SDK's W3C propagator reads it: optional whitespace and empty members gone.
+  const remote = parseTraceparent(traceparent, "congo=t61rcWkgMzE, rojo=00f067aa0ba902b7,");
+  expect(remote?.traceState?.serialize()).toBe("congo=t61rcWkgMzE,rojo=00f067aa0ba902b7");
+  expect(parseTraceparent(traceparent)?.traceState).toBeUndefined();
+  // Malformed anywhere, or more than 32 members: no trace state at all, the traceparent still read.
+  const many = Array.from({ length: 33 }, (_, i) => `k${i}=v`).join(",");
+  for (const bad of ["congo=1,rojo", "congo=1,congo=2", many, ""]) {
+    const read = parseTraceparent(traceparent, bad);
+    expect(read?.traceId).toBe("0af7651916cd43dd8448eb211c80319c");
+    expect(read?.traceState).toBeUndefined();
+  }
+  expect(parseTraceparent("garbage", "congo=1")).toBeUndefined();
+});

@@ -5,25 +5,51 @@ import {
   type Span,
   type SpanContext,
   TraceFlags,
+  type TraceState,
   trace,
 } from "@opentelemetry/api";
 import { passedOnTraceparent, readTraceparent } from "../../core/traceparent.ts";
+import { passedOnTracestate, readTracestate, traceContextHeaders } from "../../core/tracestate.ts";
 
-/** A client's `traceparent`, when it is well-formed (anything else is ignored, as the spec says). */
-export function parseTraceparent(header: string | null | undefined): SpanContext | undefined {
+/**
+ * A client's trace context, when its `traceparent` is well-formed (anything else is ignored, as
+ * the spec says): the remote parent, with the client's `tracestate` as its trace state when that
+ * is well-formed too, read as the OpenTelemetry SDK's W3C propagator reads it.
+ */
+export function parseTraceparent(
+  header: string | null | undefined,
+  tracestate?: string | null | undefined,
+): SpanContext | undefined {
   const read = readTraceparent(header);
   if (!read) return undefined;
-  return {
+  const context: SpanContext = {
     traceId: read.traceId,
     spanId: read.spanId,
     traceFlags: read.traceFlags & TraceFlags.SAMPLED,
     isRemote: true,
   };
+  const state = tracestate ? readTracestate(tracestate) : undefined;
+  if (state !== undefined) context.traceState = traceStateOf(state);
+  return context;
+}
+
+/**
+ * A well-formed `tracestate` as the SDK's W3C propagator reads it (`@opentelemetry/core`'s
+ * TraceState: whole members, at most 512 characters). Loaded with the first one, not at start: an
+ * untraced gateway never needs it, and a traced one has it loaded by the SDK already
+ * (docs/BENCHMARKS-HISTORY.md, idle RSS).
+ */
+function traceStateOf(tracestate: string): TraceState {
+  const core = require("@opentelemetry/core") as typeof import("@opentelemetry/core");
+  return new core.TraceState(tracestate);
 }
 
 /** The context a span continues: the caller's trace when it sent one, else a new trace. */
-export function parentContext(traceparent: string | null | undefined): Context {
-  const remote = parseTraceparent(traceparent);
+export function parentContext(
+  traceparent: string | null | undefined,
+  tracestate?: string | null | undefined,
+): Context {
+  const remote = parseTraceparent(traceparent, tracestate);
   return remote ? trace.setSpanContext(ROOT_CONTEXT, remote) : ROOT_CONTEXT;
 }
 
@@ -32,6 +58,10 @@ export function traceparentOf(span: Span): string {
   const { traceId, spanId, traceFlags } = span.spanContext();
   return `00-${traceId}-${spanId}-${(traceFlags & TraceFlags.SAMPLED) === 0 ? "00" : "01"}`;
 }
+
+/** A trace state as the `tracestate` header sends it; an empty one is not sent. */
+export const tracestateOf = (state: TraceState | undefined): string | undefined =>
+  state?.serialize() || undefined;
 
 /**
  * The `traceparent` for the next hop: this span's context, recorded or not (the SDK hands a span
@@ -42,14 +72,29 @@ export function nextTraceparent(span: Span | undefined, inbound: string | null |
   return span && isSpanContextValid(span.spanContext()) ? traceparentOf(span) : passedOnTraceparent(inbound);
 }
 
-/** Headers for the next hop (`nextTraceparent`), when there is a `traceparent` to send. */
-export function traceHeaders(span: Span | undefined, inbound: string | null | undefined) {
-  const traceparent = nextTraceparent(span, inbound);
-  return traceparent ? { traceparent } : undefined;
+/**
+ * The `tracestate` beside `nextTraceparent`'s: the span's trace state (its sampler's, else its
+ * parent's, as the SDK gives it), or with no span the caller's own passed on.
+ */
+export function nextTracestate(
+  span: Span | undefined,
+  inbound: string | null | undefined,
+  inboundState: string | null | undefined,
+): string | undefined {
+  return span && isSpanContextValid(span.spanContext())
+    ? tracestateOf(span.spanContext().traceState)
+    : passedOnTracestate(inbound, inboundState);
 }
 
-/** The caller's own `traceparent` for the next hop, when it sent a well-formed one. */
-export const passedOn = (inbound: string | null | undefined) => {
-  const traceparent = passedOnTraceparent(inbound);
-  return traceparent ? { traceparent } : undefined;
-};
+/** Headers for the next hop (`nextTraceparent`, `nextTracestate`), when there is a `traceparent` to send. */
+export function traceHeaders(
+  span: Span | undefined,
+  inbound: string | null | undefined,
+  inboundState: string | null | undefined,
+) {
+  return traceContextHeaders(nextTraceparent(span, inbound), nextTracestate(span, inbound, inboundState));
+}
+
+/** The caller's own `traceparent` and `tracestate` for the next hop, when it sent a well-formed `traceparent`. */
+export const passedOn = (inbound: string | null | undefined, inboundState: string | null | undefined) =>
+  traceContextHeaders(passedOnTraceparent(inbound), passedOnTracestate(inbound, inboundState));

@@ -7,6 +7,8 @@ export interface HopRequest {
   readonly path: string;
   readonly body: Readonly<Record<string, unknown>>;
   readonly traceparent?: string | undefined;
+  /** The `tracestate` beside it. */
+  readonly tracestate?: string | undefined;
 }
 
 /** The frames of the worker's answer that say how it went. */
@@ -14,7 +16,7 @@ type AnswerFrame = { type: string; status?: number; code?: string };
 
 /** Observes one tunnelled request on the worker: its span, and the headers for the upstream. */
 export interface WorkerHop {
-  /** `traceparent` for the model server: this hop's span, or the gateway's context passed on. */
+  /** `traceparent` and `tracestate` for the model server: this hop's span's, or the gateway's passed on. */
   readonly headers: Readonly<Record<string, string>> | undefined;
   /** Sees each frame sent back for the request (its head's status, an error's code). */
   observe(frame: AnswerFrame): void;
@@ -35,12 +37,12 @@ const NO_HOP: WorkerHop = { headers: undefined, observe: ignore, end: ignore };
 
 /**
  * The worker side of the tunnel hop: a server span continuing the gateway's attempt span (its
- * context travels in the request frame's `traceparent`), whose own context goes on to the model
- * server. Without a tracer the gateway's context is passed on unchanged.
+ * context travels in the request frame's `traceparent` and `tracestate`), whose own context goes
+ * on to the model server. Without a tracer the gateway's context is passed on unchanged.
  */
 export function workerHop(tracer: Tracer | undefined, request: HopRequest, worker: string): WorkerHop {
   if (!tracer) {
-    const headers = passedOn(request.traceparent);
+    const headers = passedOn(request.traceparent, request.tracestate);
     return headers ? { headers, observe: ignore, end: ignore } : NO_HOP;
   }
   const operation = OPERATIONS[request.path] ?? request.path;
@@ -57,10 +59,10 @@ export function workerHop(tracer: Tracer | undefined, request: HopRequest, worke
         "url.path": request.path,
       },
     },
-    parentContext(request.traceparent),
+    parentContext(request.traceparent, request.tracestate),
   );
   return {
-    headers: traceHeaders(span, request.traceparent),
+    headers: traceHeaders(span, request.traceparent, request.tracestate),
     observe(frame) {
       if (frame.type === "head" && frame.status !== undefined) {
         span.setAttribute("http.response.status_code", frame.status);

@@ -22,6 +22,8 @@ export interface TunnelRequest {
   readonly cancel?: CancelHook | undefined;
   /** W3C trace context for the worker's span and its upstream. */
   readonly traceparent?: string | undefined;
+  /** The W3C `tracestate` beside `traceparent`, sent only with it. */
+  readonly tracestate?: string | undefined;
   /** The client's allow-listed dialect headers (`openai-beta`), for the worker's upstream. */
   readonly headers?: Readonly<Record<string, string>> | undefined;
   /** The client's query string with its `?`, or "" / absent. */

@@ -121,6 +121,7 @@ function oneWorker(worker: RegisteredWorker): Provider {
       requestId: request.requestId,
       signal: request.signal,
       traceparent: request.traceparent,
+      tracestate: request.tracestate,
       headers: request.headers,
       query: request.query,
     });
@@ -145,6 +146,7 @@ export function tunnelRequest(call: ProviderCall, path: UpstreamPath): TunnelReq
     signal: call.signal,
     cancel: call.cancel,
     traceparent: call.traceparent === undefined ? undefined : String(call.traceparent),
+    tracestate: call.tracestate,
     // The client's dialect headers and query string reach the worker's upstream as they would
     // a provider's, and its body as the bytes it sent (only `model` spliced).
     headers: native?.headers,

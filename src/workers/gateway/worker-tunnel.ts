@@ -190,13 +190,15 @@ export class WorkerTunnel implements RegisteredWorker {
   private requestFrame(id: number, request: TunnelRequest): OutgoingFrame {
     const { method, path, body, clientBytes, stream, requestId, traceparent, headers, query, worker } =
       request;
+    // Only beside a traceparent; the binary frame has no place for it (a request with one goes as JSON).
+    const tracestate = traceparent ? request.tracestate : undefined;
     const { window } = this;
     // An older worker does not know `bodyText`: it gets the parsed body, re-serialised upstream.
     // One that does gets only the model beside the client's bytes (for its span), not the body twice.
     const bytes = this.init.bodyText === true ? clientBytes : undefined;
     const model = typeof body.model === "string" ? body.model : undefined;
     const sent = headers && hasAny(headers) ? headers : undefined;
-    const plain = bytes !== undefined && !method && !sent && !query && !worker;
+    const plain = bytes !== undefined && !method && !sent && !query && !worker && !tracestate;
     if (plain) {
       const texts = this.plain;
       texts.id = id;
@@ -221,6 +223,7 @@ export class WorkerTunnel implements RegisteredWorker {
         stream,
         window,
         ...(traceparent ? { traceparent } : {}),
+        ...(tracestate ? { tracestate } : {}),
         ...(sent ? { headers: sent } : {}),
         ...(query ? { query } : {}),
         ...(worker ? { worker } : {}),
@@ -239,7 +242,7 @@ export class WorkerTunnel implements RegisteredWorker {
     this.exchanges.set(id, stream);
     const { worker: _chosen, body, bodyText, ...rest } = frame;
     const model = typeof body.model === "string" ? body.model : undefined;
-    const plain = bodyText !== undefined && !rest.method && !rest.headers && !rest.query;
+    const plain = bodyText !== undefined && !rest.method && !rest.headers && !rest.query && !rest.tracestate;
     const binary = plain && this.binaryFrame({ ...rest, id, model }, bodyText);
     if (binary) this.write(binary);
     else if (bodyText === undefined || this.init.bodyText === true)

@@ -86,6 +86,7 @@ export function decodeTraceRequest(body: Uint8Array) {
               traceId: hex(one(span, 1)),
               spanId: hex(one(span, 2)),
               parentSpanId: hex(one(span, 4)),
+              traceState: text(one(span, 3)),
               name: text(one(span, 5)),
               kind: (one(span, 6) as number | undefined) ?? 0,
               attributes: keyValues(all(span, 9)),

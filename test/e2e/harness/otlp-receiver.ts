@@ -10,6 +10,8 @@ export interface ReceivedSpan {
   readonly traceId: string;
   readonly spanId: string;
   readonly parentSpanId: string;
+  /** The span's W3C trace state, "" when it has none. */
+  readonly traceState: string;
   readonly name: string;
   /** OTLP SpanKind: 2 server, 3 client. */
   readonly kind: number;
@@ -43,6 +45,7 @@ interface ExportRequest {
         traceId: string;
         spanId: string;
         parentSpanId?: string;
+        traceState?: string;
         name: string;
         kind: number;
         attributes?: KeyValue[];
@@ -88,6 +91,7 @@ export function startOtlpReceiver(): OtlpReceiver {
               traceId: span.traceId,
               spanId: span.spanId,
               parentSpanId: span.parentSpanId ?? "",
+              traceState: span.traceState ?? "",
               name: span.name,
               kind: span.kind,
               statusCode: span.status?.code ?? 0,

@@ -1,8 +1,8 @@
 /**
  * The requests batch-request-trace.test.ts runs through the SDK and the direct path: one of each
  * kind the gateway traces (retries, failover to a worker, the caller's sampled and unsampled
- * trace, cut streams, refusals, a malformed traceparent, a spread of fresh traces), and each
- * sampler as the SDK's class and as samplerFromEnv builds it.
+ * trace, with a trace state or a malformed one, cut streams, refusals, a malformed traceparent, a
+ * spread of fresh traces), and each sampler as the SDK's class and as samplerFromEnv builds it.
  */
 import {
   AlwaysOffSampler,
@@ -38,6 +38,8 @@ const info = (route: string, retry = 0, failover = false): AttemptInfo => {
   return made;
 };
 const CALLER = "0af7651916cd43dd8448eb211c80319c";
+/** The caller's trace state, as a client sends it (a space after the comma). */
+export const CALLER_STATE = "congo=t61rcWkgMzE, rojo=00f067aa0ba902b7";
 
 export const scenarios: Scenario[] = [
   // A plain request, one attempt.
@@ -92,6 +94,36 @@ export const scenarios: Scenario[] = [
   // A malformed traceparent: a new trace, the header not passed on.
   {
     ledger: { requestId: "req-8", traceparent: "00-zz-yy-01" },
+    attempts: [{ info: info("provider:a"), settled: [undefined] }],
+    record: {},
+  },
+  // The caller's sampled trace with its trace state: every span inherits it, every attempt sends it.
+  {
+    ledger: { traceparent: `00-${CALLER}-b7ad6b7169203331-01`, tracestate: CALLER_STATE, requestId: "req-9" },
+    attempts: [
+      { info: info("provider:a"), settled: [upstreamError] },
+      { info: info("provider:b", 0, true), settled: [undefined] },
+    ],
+    record: { route: "provider:b" },
+  },
+  // Its unsampled trace with a trace state: nothing recorded, the trace state still goes on.
+  {
+    ledger: {
+      traceparent: `00-${CALLER}-b7ad6b7169203331-00`,
+      tracestate: CALLER_STATE,
+      requestId: "req-10",
+    },
+    attempts: [{ info: info("provider:a"), settled: [undefined] }],
+    record: {},
+  },
+  // A malformed trace state (a key twice) is ignored; so is one beside a malformed traceparent.
+  {
+    ledger: { traceparent: `00-${CALLER}-b7ad6b7169203331-01`, tracestate: "a=1,a=2", requestId: "req-11" },
+    attempts: [{ info: info("provider:a"), settled: [undefined] }],
+    record: {},
+  },
+  {
+    ledger: { traceparent: "00-zz-yy-01", tracestate: CALLER_STATE, requestId: "req-12" },
     attempts: [{ info: info("provider:a"), settled: [undefined] }],
     record: {},
   },

@@ -1,11 +1,12 @@
 /**
  * The equivalence harness of batch-request-trace.test.ts. The gateway's request spans written
  * straight into the export batch (BatchTracer) must reach the collector as the SDK's own spans
- * made through the OpenTelemetry API would: same names, kinds, ids, parents, flags, attributes in
- * the same order, statuses, resource and scope, the same sampling decisions and the same
- * `traceparent` sent upstream. A scenario runs through both (`throughSdk`, `direct`), with the
- * same sampler, limits and a deterministic id sequence, and the batches they leave are read back
- * (`readBack`, which also checks the encoder's bytes against the library's) and compared.
+ * made through the OpenTelemetry API would: same names, kinds, ids, parents, flags, trace states,
+ * attributes in the same order, statuses, resource and scope, the same sampling decisions and the
+ * same `traceparent` and `tracestate` sent upstream. A scenario runs through both (`throughSdk`,
+ * `direct`), with the same sampler, limits and a deterministic id sequence, and the batches they
+ * leave are read back (`readBack`, which also checks the encoder's bytes against the library's)
+ * and compared.
  */
 import { expect } from "bun:test";
 import { TraceFlags } from "@opentelemetry/api";
@@ -81,10 +82,7 @@ export interface Scenario {
   refused?: boolean;
 }
 
-type Drive = (
-  scenarios: Scenario[],
-  captureContent: boolean,
-) => { spans: ReadableSpan[]; headers: unknown[] };
+type Drive = (scenarios: Scenario[], captureContent: boolean) => { spans: ReadableSpan[]; headers: Sent[] };
 
 const ledgerOf = (partial: Partial<RequestLedger>) =>
   ({
@@ -94,6 +92,7 @@ const ledgerOf = (partial: Partial<RequestLedger>) =>
     requestId: "req-1",
     stream: false,
     traceparent: null,
+    tracestate: null,
     ...partial,
   }) as RequestLedger;
 
@@ -114,8 +113,11 @@ const recordOf = (partial: Partial<AuditRecord>) =>
     ...partial,
   }) as AuditRecord;
 
-function runAll(traces: ReturnType<typeof requestTraces>, scenarios: Scenario[]): unknown[] {
-  const headers: unknown[] = [];
+/** What each attempt sends upstream: its `traceparent` and `tracestate`. */
+export type Sent = readonly [traceparent: string | undefined, tracestate: string | undefined];
+
+function runAll(traces: ReturnType<typeof requestTraces>, scenarios: Scenario[]): Sent[] {
+  const headers: Sent[] = [];
   for (const scenario of scenarios) {
     const ledger = ledgerOf(scenario.ledger);
     if (scenario.refused) {
@@ -127,7 +129,8 @@ function runAll(traces: ReturnType<typeof requestTraces>, scenarios: Scenario[])
     for (const step of scenario.attempts) {
       const attempt = trace.attempt(step.info, performance.now());
       // As text, the way it goes upstream (a span's is held as words until a client writes it).
-      headers.push(attempt.traceparent === undefined ? undefined : String(attempt.traceparent));
+      const traceparent = attempt.traceparent === undefined ? undefined : String(attempt.traceparent);
+      headers.push([traceparent, attempt.tracestate]);
       if (step.settled) attempt.settled(step.settled[0], step.settled[1], performance.now());
       if (step.late) late.push(() => attempt.closed(step.closed));
       else attempt.closed(step.closed);

@@ -28,6 +28,18 @@ const STOP = { stop: "end_turn", length: "max_tokens", tool: "tool_use" } as con
 const promptText = (req: z.infer<typeof baseSchema>) =>
   [contentText(req.system), ...req.messages.map((m) => contentText(m.content))].join(" ");
 
+/**
+ * The tool the request forces, with its schema: the one `tool_choice` names, or the only tool
+ * declared under `tool_choice: {type: "any"}` (a model must call a tool, and there is one to call).
+ */
+function forcedTool(req: MessagesRequest, text: string) {
+  const choice = req.tool_choice;
+  const only = req.tools?.length === 1 ? req.tools[0]?.name : undefined;
+  const name = choice?.type === "tool" ? choice.name : choice?.type === "any" ? only : undefined;
+  if (name === undefined) return undefined;
+  return { name, schema: req.tools?.find((tool) => tool.name === name)?.input_schema, text };
+}
+
 function refusal(error: z.ZodError): Prepared {
   const issue = error.issues[0];
   return { status: 400, message: `${paramOf(issue?.path ?? [])}: ${issue?.message ?? "invalid"}` };
@@ -115,13 +127,7 @@ export function prepareMessages(body: unknown): Prepared {
           req.tool_choice?.type === "none",
           results !== undefined,
           behaviour,
-          req.tool_choice?.type === "tool" && req.tool_choice.name
-            ? {
-                name: req.tool_choice.name,
-                schema: req.tools?.find((tool) => tool.name === req.tool_choice?.name)?.input_schema,
-                text: contentText(last?.content),
-              }
-            : undefined,
+          forcedTool(req, contentText(last?.content)),
         ),
         ...(req.output_config?.format?.type === "json_schema"
           ? { jsonSchema: req.output_config.format.schema }

@@ -37,10 +37,19 @@ function usageOf(script: FakeScript) {
   };
 }
 
-/** The tool `tool_choice` names, with its schema, when the request forces one. */
+/**
+ * The tool the request forces, with its schema: the one `tool_choice` names, or the only tool
+ * declared under `tool_choice: "required"` (a model must call a tool, and there is one to call).
+ */
 function forcedTool(req: ChatRequest, lastUser: { content?: unknown } | undefined) {
-  const choice = req.tool_choice as { function?: { name?: unknown } } | undefined;
-  const name = typeof choice === "object" && choice !== null ? choice.function?.name : undefined;
+  const choice = req.tool_choice as { function?: { name?: unknown } } | string | undefined;
+  const only = req.tools?.length === 1 ? req.tools[0]?.function?.name : undefined;
+  const name =
+    typeof choice === "object" && choice !== null
+      ? choice.function?.name
+      : choice === "required"
+        ? only
+        : undefined;
   if (typeof name !== "string") return undefined;
   const schema = req.tools?.find((tool) => tool.function?.name === name)?.function?.parameters;
   return { name, schema, text: contentText(lastUser?.content) };

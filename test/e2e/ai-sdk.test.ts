@@ -1,0 +1,31 @@
+import { describe, expect, test } from "bun:test";
+import { runInNetns } from "./clients/run-in-netns.ts";
+
+// The Vercel AI SDK (ai 7.0.173, @ai-sdk/openai 4.0.118, @ai-sdk/anthropic 4.0.105) through mindgw,
+// on both upstream dialects: the Responses API (the OpenAI provider's default), chat completions
+// and Anthropic Messages; a plain call, a stream, a tool call and structured output. Run with the
+// gateway inside a loopback-only namespace.
+
+describe.each(["openai", "anthropic"])("the Vercel AI SDK through mindgw, %s-type upstream", (upstream) => {
+  test("every provider: text, stream, tools, structured output", async () => {
+    const report = await runInNetns("ai-sdk.scenario.ts", { upstream });
+    expect(report.client.stderr).toBe("");
+    const out = JSON.parse(report.client.stdout) as Record<string, unknown>;
+    for (const name of ["responses", "chat", "anthropic"]) {
+      expect({ name, text: out[`${name}.text`] }).toEqual({ name, text: "echo: hello there" });
+      expect({ name, stream: out[`${name}.stream`] }).toEqual({ name, stream: "echo: stream this please" });
+      expect({ name, tools: out[`${name}.tools`] }).toEqual({
+        name,
+        tools: [{ name: "get_weather", input: { city: "Paris", days: 3 } }],
+      });
+      expect({ name, structured: out[`${name}.structured`] }).toEqual({
+        name,
+        structured: { forecast: expect.stringContaining("echo: forecast please") },
+      });
+    }
+    const rows = (report.audit as { frontDoor: string; status: number }[]).filter(
+      (row) => row.frontDoor !== "admin",
+    );
+    expect(rows.filter((row) => row.status !== 200)).toEqual([]);
+  });
+});

@@ -1,0 +1,57 @@
+import { createAnthropic } from "@ai-sdk/anthropic";
+import { createOpenAI } from "@ai-sdk/openai";
+import { generateText, type LanguageModel, Output, streamText, tool } from "ai";
+import { z } from "zod";
+import { inLoopbackWorld, scenarioOptions, type UpstreamKind } from "./loopback-world.ts";
+
+/**
+ * The Vercel AI SDK, unchanged but for base URL and key: its OpenAI provider on the Responses API
+ * (its default) and on chat completions, and its Anthropic provider, each with a plain call, a
+ * stream, a tool call and structured output.
+ */
+const options = scenarioOptions<{ upstream: UpstreamKind }>();
+
+const weather = tool({
+  description: "The weather in a city",
+  inputSchema: z.object({ city: z.string(), days: z.number() }),
+});
+const Forecast = z.object({ forecast: z.string() });
+
+await inLoopbackWorld(options.upstream, ["ai-model"], async ({ gw, key }) => {
+  const openai = createOpenAI({ baseURL: `${gw.url}/v1`, apiKey: key });
+  // Anthropic's provider takes the API root with its `/v1`.
+  const anthropic = createAnthropic({ baseURL: `${gw.url}/v1`, apiKey: key });
+  const models: Record<string, LanguageModel> = {
+    responses: openai("ai-model"),
+    chat: openai.chat("ai-model"),
+    anthropic: anthropic("ai-model"),
+  };
+  const out: Record<string, unknown> = {};
+  try {
+    for (const [name, model] of Object.entries(models)) {
+      const base = { model, maxRetries: 0 };
+      out[`${name}.text`] = (await generateText({ ...base, prompt: "hello there" })).text;
+      let streamed = "";
+      for await (const piece of streamText({ ...base, prompt: "stream this please" }).textStream) {
+        streamed += piece;
+      }
+      out[`${name}.stream`] = streamed;
+      const called = await generateText({
+        ...base,
+        prompt: "weather in Paris?",
+        tools: { get_weather: weather },
+      });
+      out[`${name}.tools`] = called.toolCalls.map((call) => ({ name: call.toolName, input: call.input }));
+      const structured = await generateText({
+        ...base,
+        prompt: "forecast please",
+        output: Output.object({ schema: Forecast }),
+      });
+      out[`${name}.structured`] = structured.output;
+    }
+    return { exitCode: 0, stdout: JSON.stringify(out), stderr: "" };
+  } catch (error) {
+    const text = error instanceof Error ? (error.stack ?? error.message) : String(error);
+    return { exitCode: 1, stdout: JSON.stringify(out), stderr: text };
+  }
+});

@@ -2,8 +2,8 @@ import { Elysia } from "elysia";
 import { z } from "zod";
 import { isJsonObject } from "../core/dialect.ts";
 import { GatewayError, toGatewayError } from "../core/gateway-error.ts";
-import { passedOnTraceparent, TRACEPARENT } from "../core/traceparent.ts";
-import { passedOnTracestate, TRACESTATE } from "../core/tracestate.ts";
+import { TRACEPARENT } from "../core/traceparent.ts";
+import { passedOnContext, TRACESTATE } from "../core/tracestate.ts";
 import { asResponse } from "../providers/http/feed-response.ts";
 import type { Provider } from "../providers/provider.ts";
 import { workerLabel } from "../workers/gateway/worker-provider.ts";
@@ -57,13 +57,8 @@ export type ForwardRequest = z.infer<typeof forwardSchema>;
 export type StoredRequest = z.infer<typeof storedSchema>;
 
 /** The calling node's trace context, from the forward's headers: passed on as it came, when well-formed. */
-function passedOnContext(headers: Headers) {
-  const traceparent = headers.get(TRACEPARENT);
-  return {
-    traceparent: passedOnTraceparent(traceparent),
-    tracestate: passedOnTracestate(traceparent, headers.get(TRACESTATE)),
-  };
-}
+const callerContext = (headers: Headers) =>
+  passedOnContext(headers.get(TRACEPARENT), headers.get(TRACESTATE));
 
 /** Refused when the worker a forward names is no longer connected here: another pick may serve. */
 const workerGone = (worker: string) =>
@@ -127,7 +122,7 @@ export function forwardEndpoint(deps: { secret: string; workers: Provider; nodeI
       try {
         const answer = await holder.forward({
           ...forward,
-          ...passedOnContext(request.headers),
+          ...callerContext(request.headers),
           signal: request.signal,
         });
         const type = answer.headers.get("content-type");
@@ -164,7 +159,7 @@ export function forwardEndpoint(deps: { secret: string; workers: Provider; nodeI
           signal: gone.signal,
           timeouts: NO_TIMEOUTS,
           // The calling node's attempt span, as the peer link carries it: the worker's hop continues the trace.
-          ...passedOnContext(request.headers),
+          ...callerContext(request.headers),
           // Native: the worker's answer comes back untouched, as a Response.
           native: {
             ...(native ?? { headers: {}, query: "" }),

@@ -1,4 +1,4 @@
-import { readTraceparent } from "./traceparent.ts";
+import { passedOnTraceparent, readTraceparent } from "./traceparent.ts";
 
 /** The header's name. */
 export const TRACESTATE = "tracestate";
@@ -53,6 +53,15 @@ export const passedOnTracestate = (
   tracestate: string | null | undefined,
 ): string | undefined =>
   tracestate && readTraceparent(traceparent) ? readTracestate(tracestate) : undefined;
+
+/** The caller's own `traceparent` and `tracestate` as they are passed on (tracing off, or no span). */
+export const passedOnContext = (
+  traceparent: string | null | undefined,
+  tracestate: string | null | undefined,
+): { traceparent: string | undefined; tracestate: string | undefined } => ({
+  traceparent: passedOnTraceparent(traceparent),
+  tracestate: passedOnTracestate(traceparent, tracestate),
+});
 
 /** `traceparent` and, only beside it, `tracestate`, as headers for the next hop; undefined with no `traceparent`. */
 export function traceContextHeaders(

@@ -1,5 +1,5 @@
 import { type AnyElysia, Elysia } from "elysia";
-import { requestIdOf } from "./request-id.ts";
+import { requestIdHeader } from "./request-id.ts";
 
 /** Where Anthropic's API answers its connection probe, below the SDK's base URL. */
 const HELLO = "/api/hello";
@@ -12,7 +12,7 @@ const HELLO = "/api/hello";
  */
 export function clientProbes(bases: readonly string[]): AnyElysia {
   const hello = (request: Request) =>
-    Response.json({ message: "hello" }, { headers: { "x-request-id": requestIdOf(request.headers) } });
+    Response.json({ message: "hello" }, { headers: requestIdHeader(request) });
   let app: AnyElysia = new Elysia();
   for (const base of bases)
     app = app

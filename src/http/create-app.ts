@@ -5,7 +5,7 @@ import { clientIpOf } from "./client-of.ts";
 import { clientProbes } from "./client-probes.ts";
 import { bunRoutesOf, frontRoutesOf, type ModelFront } from "./front-routes.ts";
 import { type AppMount, mountApp, mountOf, unknownPathMessage } from "./mount-app.ts";
-import { requestIdOf } from "./request-id.ts";
+import { requestIdHeader } from "./request-id.ts";
 
 export interface AppDeps extends ModelFront {
   readonly ready: () => boolean;
@@ -30,8 +30,6 @@ export interface AppDeps extends ModelFront {
   readonly mounts?: readonly AppMount[];
 }
 
-const idHeader = (request: Request) => ({ "x-request-id": requestIdOf(request.headers) });
-
 /** Composes the HTTP surface. Handlers hold no logic of their own: they call the pipelines. */
 export function createApp(deps: AppDeps) {
   const mounts = deps.mounts ?? [];
@@ -46,13 +44,13 @@ export function createApp(deps: AppDeps) {
     serve: { routes: bunRoutesOf(front) },
   })
     // Probes skip the request pipeline (no auth, no audit row) but still carry an x-request-id.
-    .get("/healthz", ({ request }) => Response.json({ status: "ok" }, { headers: idHeader(request) }))
+    .get("/healthz", ({ request }) => Response.json({ status: "ok" }, { headers: requestIdHeader(request) }))
     .get("/readyz", ({ request }) =>
       deps.ready()
-        ? Response.json({ status: "ready", ...deps.readyDetail?.() }, { headers: idHeader(request) })
+        ? Response.json({ status: "ready", ...deps.readyDetail?.() }, { headers: requestIdHeader(request) })
         : Response.json(
             { status: "draining", ...deps.readyDetail?.() },
-            { status: 503, headers: idHeader(request) },
+            { status: 503, headers: requestIdHeader(request) },
           ),
     )
     .use(clientProbes(["", ...mounts.filter((m) => m.dialect === "anthropic").map((m) => m.path)]));

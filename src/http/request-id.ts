@@ -13,6 +13,9 @@ export function requestIdOf(headers: Headers, now?: number): string {
   return given && SAFE_ID.test(given) ? given : freshRequestId(now);
 }
 
+/** The `x-request-id` header of an answer given outside the request pipeline (probes). */
+export const requestIdHeader = (request: Request) => ({ "x-request-id": requestIdOf(request.headers) });
+
 const PREFIX = "req_";
 const HEX = new TextEncoder().encode("0123456789abcdef");
 /** The id written in place, read out as one string: `req_` and a UUIDv7's 32 hex digits. */

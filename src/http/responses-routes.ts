@@ -2,8 +2,7 @@ import { type AnyElysia, Elysia } from "elysia";
 import type { Principal } from "../auth/principal.ts";
 import { requireArea } from "../auth/roles.ts";
 import { badRequest, GatewayError, notFound } from "../core/gateway-error.ts";
-import { passedOnTraceparent } from "../core/traceparent.ts";
-import { passedOnTracestate } from "../core/tracestate.ts";
+import { passedOnContext } from "../core/tracestate.ts";
 import type { Provider } from "../providers/provider.ts";
 import type { ResponseStore, StoredResponse } from "../storage/storage.ts";
 import { clientIpOf } from "./client-of.ts";
@@ -63,8 +62,7 @@ export function responsesRoutes(deps: ResponsesRouteDeps) {
       query: queryOf(request.url),
       headers: dialectHeaders(request.headers, "openai"),
       requestId: ledger.requestId,
-      traceparent: passedOnTraceparent(ledger.traceparent),
-      tracestate: passedOnTracestate(ledger.traceparent, ledger.tracestate),
+      ...passedOnContext(ledger.traceparent, ledger.tracestate),
       signal: request.signal,
     });
   }

@@ -9,7 +9,12 @@ import {
   trace,
 } from "@opentelemetry/api";
 import { passedOnTraceparent, readTraceparent } from "../../core/traceparent.ts";
-import { passedOnTracestate, readTracestate, traceContextHeaders } from "../../core/tracestate.ts";
+import {
+  passedOnContext,
+  passedOnTracestate,
+  readTracestate,
+  traceContextHeaders,
+} from "../../core/tracestate.ts";
 
 /**
  * A client's trace context, when its `traceparent` is well-formed (anything else is ignored, as
@@ -96,5 +101,7 @@ export function traceHeaders(
 }
 
 /** The caller's own `traceparent` and `tracestate` for the next hop, when it sent a well-formed `traceparent`. */
-export const passedOn = (inbound: string | null | undefined, inboundState: string | null | undefined) =>
-  traceContextHeaders(passedOnTraceparent(inbound), passedOnTracestate(inbound, inboundState));
+export function passedOn(inbound: string | null | undefined, inboundState: string | null | undefined) {
+  const { traceparent, tracestate } = passedOnContext(inbound, inboundState);
+  return traceContextHeaders(traceparent, tracestate);
+}

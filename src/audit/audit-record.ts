@@ -8,6 +8,8 @@ export type FrontDoor =
   | "responses"
   /** Reads and deletes of stored Responses API answers (`/v1/responses/{id}`, its `input_items`): no model call. */
   | "stored_responses"
+  /** The upgrade of a Responses API WebSocket connection (status 101); each of its turns is a `responses` row. */
+  | "responses_socket"
   | "messages"
   | "count_tokens"
   | "models"

@@ -1,7 +1,7 @@
 import { type AnyElysia, Elysia } from "elysia";
 import type { Principal } from "../auth/principal.ts";
 import { requireArea } from "../auth/roles.ts";
-import { badRequest, GatewayError, notFound } from "../core/gateway-error.ts";
+import { badRequest, notFound } from "../core/gateway-error.ts";
 import { passedOnContext } from "../core/tracestate.ts";
 import type { Provider } from "../providers/provider.ts";
 import type { ResponseStore, StoredResponse } from "../storage/storage.ts";
@@ -9,13 +9,17 @@ import { clientIpOf } from "./client-of.ts";
 import { dialectHeaders, queryOf } from "./dialect-headers.ts";
 import type { createFrontDoor } from "./front-door.ts";
 import type { RequestLedger } from "./request-ledger.ts";
+import { responsesSocket } from "./responses-socket/responses-socket.ts";
 
 type FrontDoor = ReturnType<typeof createFrontDoor>;
 
 export interface ResponsesRouteDeps {
   readonly guard: FrontDoor["guard"];
   readonly store: ResponseStore;
-  /** The model-call pipeline, for `POST /v1/responses/compact` (native routes only). */
+  /**
+   * The model-call pipeline: `POST /v1/responses/compact` (native routes only) and the WebSocket
+   * mode's turns (`GET /v1/responses` upgraded).
+   */
   readonly serveModel?: FrontDoor["serveModel"];
   /**
    * The upstream holding a natively answered response, by the name it was stored under (a
@@ -81,21 +85,6 @@ export function responsesRoutes(deps: ResponsesRouteDeps) {
     deps.guard(request, clientIp, "stored_responses", "openai", handle);
 
   let app: AnyElysia = new Elysia()
-    // The Responses API's WebSocket mode is not served. Codex's built-in OpenAI provider tries it
-    // first and takes 426 as "use HTTP" at once; to a 404 it retried with backoff for ~6 s.
-    .get("/v1/responses", ({ request, server }: Omit<Context, "params">) =>
-      deps.guard(request, clientIpOf(server, request), "other", "openai", async ({ principal }) => {
-        requireArea(principal, "models");
-        if (request.headers.get("upgrade")?.toLowerCase() !== "websocket")
-          throw notFound(`no route for GET ${new URL(request.url).pathname}`);
-        throw new GatewayError({
-          status: 426,
-          code: "unsupported_operation",
-          message:
-            "the Responses API's WebSocket mode is not served here: use POST /v1/responses (with `stream: true` to stream)",
-        });
-      }),
-    )
     .get("/v1/responses/:id", ({ request, server, params }: Context) =>
       guarded(request, clientIpOf(server, request), async ({ principal, headers, ledger }) => {
         const stored = await find(principal, params.id);
@@ -143,6 +132,8 @@ export function responsesRoutes(deps: ResponsesRouteDeps) {
     );
   const serveModel = deps.serveModel;
   if (serveModel) {
+    // `GET /v1/responses` upgraded: the WebSocket mode, each turn through the same pipeline.
+    app = app.use(responsesSocket({ guard: deps.guard, serveModel }));
     app = app.post("/v1/responses/compact", (context) => {
       const { request, server } = context as Omit<Context, "params">;
       return serveModel(request, clientIpOf(server, request), "responses", "/responses/compact");

@@ -1,0 +1,120 @@
+import { Elysia } from "elysia";
+import { requireArea } from "../../auth/roles.ts";
+import { encodeSse } from "../../core/sse.ts";
+import { newResponseId } from "../../translate/responses/chat-response-to-response.ts";
+import { ResponsesStreamWriter } from "../../translate/responses/responses-stream-writer.ts";
+import { clientIpOf, type ServerLike } from "../client-of.ts";
+import type { createFrontDoor } from "../front-door.ts";
+import { ResponsesSocketSession } from "./socket-session.ts";
+import type { SocketTurn } from "./socket-turn.ts";
+
+type FrontDoor = ReturnType<typeof createFrontDoor>;
+
+export interface ResponsesSocketDeps {
+  readonly guard: FrontDoor["guard"];
+  readonly serveModel: FrontDoor["serveModel"];
+}
+
+/** The connection's own request: what each turn's request is made from. */
+interface Handshake {
+  readonly request: Request;
+  readonly clientIp: string | null;
+}
+
+type Opened = { accepted: true; requestId: string } | { accepted: false; response: Response };
+
+/** Headers of the upgrade that are no turn's: a turn is a `POST` of its own, with an id of its own. */
+const UPGRADE_ONLY = [
+  "upgrade",
+  "connection",
+  "sec-websocket-key",
+  "sec-websocket-version",
+  "sec-websocket-extensions",
+  "sec-websocket-protocol",
+  "content-length",
+  "x-request-id",
+];
+
+/**
+ * A turn as the `POST /v1/responses` it stands for: the upgrade's credentials and client headers
+ * (`traceparent`, `openai-beta`, the user agent), the turn's body, and the socket's abort.
+ */
+function turnRequest(handshake: Request, body: SocketTurn["body"], signal: AbortSignal): Request {
+  const headers = new Headers(handshake.headers);
+  for (const name of UPGRADE_ONLY) headers.delete(name);
+  headers.set("content-type", "application/json");
+  return new Request(handshake.url, { method: "POST", headers, body: JSON.stringify(body), signal });
+}
+
+/**
+ * `GET /v1/responses` upgraded: the Responses API's WebSocket mode. The upgrade is authenticated
+ * (a refusal is the HTTP error, as over `POST`) and leaves an audit row of its own (front door
+ * `responses_socket`, status 101); each `response.create` then runs as the `POST /v1/responses`
+ * it stands for, with a row of its own, and streams its events back as messages.
+ */
+export function responsesSocket(deps: ResponsesSocketDeps) {
+  // Elysia may run beforeHandle more than once per upgrade: each upgrade is let in once.
+  const opening = new WeakMap<Request, Promise<Opened>>();
+  const handshakes = new WeakMap<Request, Handshake>();
+  const sessions = new WeakMap<object, ResponsesSocketSession>();
+
+  async function open(request: Request, clientIp: string | null): Promise<Opened> {
+    let requestId: string | undefined;
+    const response = await deps.guard(request, clientIp, "responses_socket", "openai", async (guarded) => {
+      requireArea(guarded.principal, "models");
+      // The row says the connection was opened (101); the turns have rows of their own.
+      guarded.deferEnd()(101);
+      requestId = guarded.ledger.requestId;
+      return new Response(null, { status: 204 });
+    });
+    return requestId === undefined ? { accepted: false, response } : { accepted: true, requestId };
+  }
+
+  /** `generate: false`: the turn is admitted and recorded, its response made here, empty. */
+  function prepare(request: Request, clientIp: string | null, turn: SocketTurn): Promise<Response> {
+    return deps.guard(request, clientIp, "responses", "openai", async ({ principal, headers }) => {
+      requireArea(principal, "models");
+      const writer = new ResponsesStreamWriter({ id: newResponseId(), request: turn.body });
+      const events = [...writer.start(), ...writer.finish()];
+      return new Response(events.map(encodeSse).join(""), {
+        headers: { ...headers, "content-type": "text/event-stream" },
+      });
+    });
+  }
+
+  return new Elysia().ws("/v1/responses", {
+    async beforeHandle({ request, server, set }) {
+      let pending = opening.get(request);
+      if (!pending) {
+        const clientIp = clientIpOf(server as ServerLike, request);
+        pending = open(request, clientIp);
+        opening.set(request, pending);
+        handshakes.set(request, { request, clientIp });
+      }
+      const opened = await pending;
+      if (!opened.accepted) return opened.response;
+      set.headers["x-request-id"] = opened.requestId;
+    },
+    open(ws) {
+      const handshake = handshakes.get(ws.data.request);
+      if (!handshake) return ws.close(1008, "not admitted");
+      const raw = ws.raw;
+      const { request, clientIp } = handshake;
+      const session = new ResponsesSocketSession({
+        send: (text) => void (raw.readyState === 1 && raw.sendText(text)),
+        answer: (turn, signal) => {
+          const post = turnRequest(request, turn.body, signal);
+          return turn.generate ? deps.serveModel(post, clientIp, "responses") : prepare(post, clientIp, turn);
+        },
+      });
+      sessions.set(raw, session);
+    },
+    message(ws, message) {
+      sessions.get(ws.raw)?.message(message);
+    },
+    close(ws) {
+      sessions.get(ws.raw)?.closed();
+      sessions.delete(ws.raw);
+    },
+  });
+}

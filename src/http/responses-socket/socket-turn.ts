@@ -1,0 +1,98 @@
+import { isJsonObject, type JsonObject } from "../../core/dialect.ts";
+
+/**
+ * The connection's most recent response (the Responses API's WebSocket mode keeps it in memory,
+ * so that a turn with `store: false` can still name it as `previous_response_id`): the whole
+ * input it answered and the items it answered with.
+ */
+export interface LastResponse {
+  readonly id: string;
+  readonly input: readonly unknown[];
+  readonly output: readonly unknown[];
+}
+
+/** What a socket's error event says (OpenAI's error fields) and the HTTP status it stands for. */
+export interface SocketError {
+  readonly status: number;
+  readonly type: string;
+  readonly code: string | null;
+  readonly message: string;
+  readonly param: string | null;
+}
+
+/** One `response.create` as the gateway runs it. */
+export interface SocketTurn {
+  readonly kind: "create";
+  /** The body for `POST /v1/responses` (`stream: true`; continued from the connection's last response). */
+  readonly body: JsonObject;
+  /** The whole input this turn answers (the last response's, its output, then what the turn sent). */
+  readonly input: readonly unknown[];
+  /** `generate: false`: prepare the turn's state (an id to continue from), no model call. */
+  readonly generate: boolean;
+  /** The lane the client named; echoed on every event of the turn. */
+  readonly streamId: string | undefined;
+  /** The `previous_response_id` the turn was continued from locally, echoed in its `response`. */
+  readonly continued: string | undefined;
+}
+
+export type SocketMessage = SocketTurn | { readonly kind: "refused"; readonly error: SocketError };
+
+const invalid = (message: string, param: string | null = null, code: string | null = null) => ({
+  kind: "refused" as const,
+  error: { status: 400, type: "invalid_request_error", code, message, param },
+});
+
+/** A Responses `input` as a list of items (a string is one user message). */
+export function inputItems(input: unknown): unknown[] {
+  if (input === undefined || input === null) return [];
+  if (typeof input === "string") return [{ type: "message", role: "user", content: input }];
+  return Array.isArray(input) ? input : [input];
+}
+
+/**
+ * A client message as the turn to run, or why it is refused. A turn that names the connection's
+ * last response is sent upstream whole (that response's input and output, then its own), so a
+ * chain works with `store: false` and after `generate: false`, where nothing was stored; any
+ * other `previous_response_id` is looked up in the gateway's store as over HTTP.
+ */
+export function readTurn(message: unknown, last: LastResponse | undefined): SocketMessage {
+  if (!isJsonObject(message)) return invalid("each message must be a JSON object, a client event");
+  if (message.type === "response.steer")
+    return invalid("response.steer is not supported by this gateway", "type", "unsupported_event_type");
+  if (message.type !== "response.create")
+    return invalid(
+      `unsupported client event type ${JSON.stringify(message.type ?? null)}: send response.create`,
+      "type",
+      "unsupported_event_type",
+    );
+  const { type: _type, stream: _stream, generate, stream_id, ...fields } = message;
+  if (fields.background === true)
+    return invalid("background responses are not supported over a WebSocket", "background");
+  if (generate !== undefined && typeof generate !== "boolean")
+    return invalid("generate must be a boolean", "generate");
+  if (stream_id !== undefined && typeof stream_id !== "string")
+    return invalid("stream_id must be a string", "stream_id");
+  const previous = fields.previous_response_id;
+  const continued = last !== undefined && previous === last.id ? last : undefined;
+  const input = continued
+    ? [...continued.input, ...continued.output, ...inputItems(fields.input)]
+    : inputItems(fields.input);
+  const body: JsonObject = { ...fields, stream: true };
+  if (continued) {
+    body.input = input;
+    delete body.previous_response_id;
+  }
+  return {
+    kind: "create",
+    body,
+    input,
+    generate: generate !== false,
+    streamId: stream_id,
+    continued: continued?.id,
+  };
+}
+
+/** The output of a finished `response` (a `response.completed` or `.incomplete` event's). */
+export function outputOf(response: unknown): unknown[] | undefined {
+  return isJsonObject(response) && Array.isArray(response.output) ? response.output : undefined;
+}

@@ -191,7 +191,10 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       ...(cluster ? { cluster: cluster.readyDetail() } : {}),
     }),
     unrouted: frontDoor.reject,
-    websocket: workerWebSocketConfig(config.workers.max_message),
+    // Bun takes one message limit a server: the larger of a worker's frame and a request body (a
+    // Responses WebSocket turn is a body). A worker's frames are still held to `workers.max_message`
+    // by its connection, which closes with 1009 past it.
+    websocket: workerWebSocketConfig(Math.max(config.workers.max_message, config.server.max_body)),
     plugins: [
       ...(config.workers.enabled
         ? [workers.endpoint(() => runtime.current.workerAdmission, auth.sessions)]

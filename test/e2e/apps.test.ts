@@ -1,6 +1,7 @@
 import { beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import Anthropic from "@anthropic-ai/sdk";
 import OpenAI from "openai";
+import { ResponsesWS } from "openai/resources/responses/ws";
 import type { FakeUpstream } from "../fake-upstream/fake-upstream.ts";
 import { auditRow, createKey } from "./harness/admin-api.ts";
 import { bearer, chatBody } from "./harness/fake-config.ts";
@@ -76,6 +77,26 @@ describe("both official SDKs with baseURL at an app's prefix", () => {
     for await (const chunk of stream) text += chunk.choices[0]?.delta.content ?? "";
     expect(text.length).toBeGreaterThan(0);
     expect((await client.models.list()).data.map((m) => m.id).sort()).toEqual(["m1", "m2"]);
+  });
+
+  test("the Responses WebSocket under an app's prefix: its turns are the app's, narrowed to its models", async () => {
+    const socket = new ResponsesWS(openai("/narrow"));
+    const events: OpenAI.Responses.ResponsesServerEvent[] = [];
+    socket.on("event", (event) => events.push(event));
+    socket.on("error", () => undefined);
+    const ended = (n: number) =>
+      waitFor(`${n} turns' ends`, () =>
+        events.filter((e) => e.type === "response.completed" || e.type === "error").length === n
+          ? true
+          : undefined,
+      );
+    socket.send({ type: "response.create", model: "m1", input: "in the app" });
+    await ended(1);
+    expect(events.at(-1)?.type).toBe("response.completed");
+    socket.send({ type: "response.create", model: "m2", input: "not in the app" });
+    await ended(2);
+    expect(events.at(-1)).toMatchObject({ type: "error", status: 403, error: { type: "permission_error" } });
+    socket.close({ code: 1000, reason: "done" });
   });
 
   test("Anthropic SDK: a message and a stream, translated to the OpenAI-shaped upstream", async () => {

@@ -158,4 +158,247 @@ describe("Responses WebSocket mode", () => {
     ]);
     connection.socket.close({ code: 1000, reason: "done" });
   });
+
+  test("a chain begun over HTTP goes on over the socket from the store, and keeps its whole history", async () => {
+    const http = new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: key, maxRetries: 0 });
+    const stored = await http.responses.create({ model: "m1", input: "remember me" });
+    const connection = connect();
+    const second = completed(
+      await turn(connection, {
+        type: "response.create",
+        model: "m1",
+        previous_response_id: stored.id,
+        input: "b",
+      }),
+    );
+    const before = fake.requests.length;
+    await turn(connection, {
+      type: "response.create",
+      model: "m1",
+      previous_response_id: second.id,
+      input: "c",
+    });
+    const up = await upstreamCall(before);
+    expect(up.body.messages.map((m) => m.content)).toEqual([
+      "remember me",
+      "echo: remember me",
+      "b",
+      "echo: b",
+      "c",
+    ]);
+    connection.socket.close({ code: 1000, reason: "done" });
+  });
+
+  test("a turn larger than a worker's frame (1 MiB) is taken, up to server.max_body", async () => {
+    const connection = connect();
+    const big = `big ${"x".repeat(1536 * 1024)}`;
+    const before = fake.requests.length;
+    // In the instructions: the fake echoes the last user message, and an echo this long would
+    // itself be an event-stream line past the gateway's bound on upstream lines.
+    completed(
+      await turn(connection, { type: "response.create", model: "m1", instructions: big, input: "short" }),
+    );
+    const up = await upstreamCall(before);
+    expect(up.body.messages).toEqual([
+      { role: "system", content: big },
+      { role: "user", content: "short" },
+    ]);
+    connection.socket.close({ code: 1000, reason: "done" });
+  });
+
+  test("turns sent together run one after the other, in order, each its own response", async () => {
+    const connection = connect();
+    const from = connection.events.length;
+    connection.socket.send({
+      type: "response.create",
+      model: "m1",
+      input: "first [[fake:chunk-delay=20,chunks=4]]",
+    });
+    connection.socket.send({ type: "response.create", model: "m1", input: "second" });
+    await waitFor("both turns' ends", () =>
+      connection.events.slice(from).filter((e) => e.type === "response.completed").length === 2
+        ? true
+        : undefined,
+    );
+    const events = connection.events.slice(from);
+    const ends = events.flatMap((e, i) => (e.type === "response.completed" ? [i] : []));
+    const starts = events.flatMap((e, i) => (e.type === "response.created" ? [i] : []));
+    // The second starts only after the first ended: no events interleave.
+    expect(starts[1]).toBeGreaterThan(ends[0] ?? Number.POSITIVE_INFINITY);
+    expect(text(events.slice(0, (ends[0] ?? 0) + 1))).toStartWith("echo: first");
+    expect(text(events.slice((ends[0] ?? 0) + 1))).toBe("echo: second");
+    connection.socket.close({ code: 1000, reason: "done" });
+  });
+
+  test("stream_id is echoed on every event of its turn", async () => {
+    const connection = connect();
+    const events = await turn(connection, {
+      type: "response.create",
+      model: "m1",
+      input: "lane",
+      stream_id: "lane-7",
+    } as OpenAI.Responses.ResponsesClientEvent);
+    expect(events.length).toBeGreaterThan(3);
+    expect(events.every((e) => (e as { stream_id?: string }).stream_id === "lane-7")).toBe(true);
+    connection.socket.close({ code: 1000, reason: "done" });
+  });
+});
+
+describe("Responses WebSocket mode and a stop", () => {
+  test("SIGTERM lets the turn under way finish, then closes the connection; the process exits 0", async () => {
+    const node = await fx.spawn({
+      config: {
+        providers: [{ name: "fake", type: "openai", base_url: `${fake.url}/v1` }],
+        models: [{ name: "m1", routes: [{ provider: "fake", model: "up-m1" }] }],
+      },
+    });
+    const client = new OpenAI({ baseURL: `${node.url}/v1`, apiKey: node.adminKey ?? "", maxRetries: 0 });
+    const socket = new ResponsesWS(client);
+    const events: ServerEvent[] = [];
+    socket.on("event", (event) => events.push(event));
+    socket.on("error", () => undefined);
+    const closed = new Promise<number>((resolve) => socket.on("close", (code) => resolve(code)));
+    socket.send({
+      type: "response.create",
+      model: "m1",
+      input: "drain me [[fake:chunk-delay=50,chunks=10]]",
+    });
+    await waitFor("the first delta", () =>
+      events.some((e) => e.type === "response.output_text.delta") ? true : undefined,
+    );
+    const exited = node.stop("SIGTERM", 20_000);
+    expect(await exited).toBe(0);
+    expect(events.at(-1)?.type).toBe("response.completed");
+    expect(text(events)).toStartWith("echo: drain me");
+    expect(await closed).toBeGreaterThanOrEqual(1000);
+  });
+});
+
+describe("Responses WebSocket mode, refused", () => {
+  /** The upgrade's HTTP answer, read off a raw connection: status line and body. */
+  async function upgradeAnswer(headers: Record<string, string>): Promise<{ status: number; body: string }> {
+    const { hostname, port } = new URL(gw.url);
+    let received = "";
+    const { promise: ended, resolve } = Promise.withResolvers<void>();
+    const socket = await Bun.connect({
+      hostname,
+      port: Number(port),
+      socket: {
+        data: (_s, chunk) => {
+          received += chunk.toString();
+          if (/\r\n\r\n[\s\S]*\}$/.test(received)) resolve();
+        },
+        close: () => resolve(),
+      },
+    });
+    const lines = Object.entries({
+      host: `${hostname}:${port}`,
+      upgrade: "websocket",
+      connection: "Upgrade",
+      "sec-websocket-key": "dGhlIHNhbXBsZSBub25jZQ==",
+      "sec-websocket-version": "13",
+      ...headers,
+    }).map(([name, value]) => `${name}: ${value}\r\n`);
+    socket.write(`GET /v1/responses HTTP/1.1\r\n${lines.join("")}\r\n`);
+    await waitFor("the upgrade's answer", async () => {
+      await Promise.race([ended, Bun.sleep(20)]);
+      return /\r\n\r\n[\s\S]*\}$/.test(received) ? true : undefined;
+    });
+    socket.end();
+    const [head = "", body = ""] = received.split("\r\n\r\n");
+    return { status: Number(head.split(" ")[1]), body };
+  }
+
+  test("a bad key is a 401 and a worker's key a 403, in OpenAI's shape, each with a row; a plain GET is a 404", async () => {
+    const bad = await upgradeAnswer({ authorization: "Bearer mgw_not_a_key" });
+    expect(bad.status).toBe(401);
+    expect(JSON.parse(bad.body)).toMatchObject({ error: { type: "authentication_error" } });
+    const worker = (await createKey(gw, { name: "socket-worker", role: "worker" })).key;
+    const forbidden = await upgradeAnswer({ authorization: `Bearer ${worker}` });
+    expect(forbidden.status).toBe(403);
+    expect(JSON.parse(forbidden.body)).toMatchObject({ error: { type: "permission_error" } });
+    const rows = await waitFor("the refused upgrades' rows", async () => {
+      const found = (await auditRecords(gw)).filter((row) => row.frontDoor === "responses_socket");
+      return found.some((row) => row.status === 403) && found.some((row) => row.status === 401)
+        ? found
+        : undefined;
+    });
+    expect(rows.length).toBeGreaterThanOrEqual(2);
+    const plain = await fetch(`${gw.url}/v1/responses`, { headers: { authorization: `Bearer ${key}` } });
+    expect(plain.status).toBe(404);
+  });
+
+  test("a message that is no response.create is an error event, and the connection goes on", async () => {
+    const connection = connect();
+    const from = connection.events.length;
+    connection.socket.sendRaw("this is not json");
+    connection.socket.send({ type: "response.bogus" } as unknown as OpenAI.Responses.ResponsesClientEvent);
+    connection.socket.send({ type: "response.create", model: "m1", input: "x", background: true });
+    await waitFor("three error events", () =>
+      connection.events.slice(from).filter((e) => e.type === "error").length === 3 ? true : undefined,
+    );
+    const errors = connection.events.slice(from) as unknown as {
+      status: number;
+      error: { type: string; code: string | null; param: string | null };
+    }[];
+    expect(errors.map((e) => [e.status, e.error.type, e.error.param])).toEqual([
+      [400, "invalid_request_error", null],
+      [400, "invalid_request_error", "type"],
+      [400, "invalid_request_error", "background"],
+    ]);
+    expect(errors[1]?.error.code).toBe("unsupported_event_type");
+    expect(text(await turn(connection, { type: "response.create", model: "m1", input: "still here" }))).toBe(
+      "echo: still here",
+    );
+    connection.socket.close({ code: 1000, reason: "done" });
+  });
+
+  test("an unknown model and an unknown previous response are the POST's errors, as error events", async () => {
+    const connection = connect();
+    const unknownModel = (await turn(connection, { type: "response.create", model: "nope", input: "x" })).at(
+      -1,
+    ) as unknown as {
+      type: string;
+      status: number;
+      error: { code: string };
+    };
+    expect(unknownModel).toMatchObject({ type: "error", status: 404, error: { code: "model_not_found" } });
+    const unknownPrevious = (
+      await turn(connection, {
+        type: "response.create",
+        model: "m1",
+        input: "x",
+        store: false,
+        previous_response_id: "resp_never_made",
+      })
+    ).at(-1);
+    expect(unknownPrevious).toMatchObject({
+      type: "error",
+      status: 404,
+      error: { param: "previous_response_id" },
+    });
+    connection.socket.close({ code: 1000, reason: "done" });
+  });
+
+  test("closing the socket mid-stream cancels the upstream call; the turn's row says 499", async () => {
+    const connection = connect();
+    const from = connection.events.length;
+    connection.socket.send({
+      type: "response.create",
+      model: "m1",
+      input: "slow [[fake:chunk-delay=200,chunks=50]]",
+    });
+    await waitFor("the first delta", () =>
+      connection.events.slice(from).some((e) => e.type === "response.output_text.delta") ? true : undefined,
+    );
+    connection.socket.close({ code: 1000, reason: "leaving" });
+    const aborted = await fake.waitForAbort(10_000);
+    expect(aborted.path).toBe("/v1/chat/completions");
+    const row = await waitFor("the cancelled turn's row", async () =>
+      (await auditRecords(gw, { key: "socket-user" })).find(
+        (r) => r.frontDoor === "responses" && r.status === 499,
+      ),
+    );
+    expect(row.model).toBe("m1");
+  });
 });

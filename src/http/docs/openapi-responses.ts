@@ -12,7 +12,6 @@ export const ERRORS: Record<number, string> = {
   403: "The credential may not use this model or API",
   404: "No such model or route",
   413: "Body larger than `server.max_body`",
-  426: "Not served over this protocol (the Responses API's WebSocket mode: use HTTP)",
   429: "A rate limit or budget was reached (`Retry-After` says when to retry)",
   502: "The upstream failed",
   503: "Draining, or no route available",

@@ -109,16 +109,24 @@ export function responsesPaths() {
 }
 
 /**
- * `GET /v1/responses`: the Responses API's WebSocket mode, not served. Answered 426, which
- * Codex's built-in provider takes as "use HTTP" at once (responses-routes.ts).
+ * `GET /v1/responses` upgraded: the Responses API's WebSocket mode (http/responses-socket/). Its
+ * messages are no HTTP exchange; they are described here in words, the turn's body being the
+ * `POST`'s.
  */
 export const responsesWebSocketOperation = () => ({
   tags: ["OpenAI"],
-  summary: "The Responses API's WebSocket mode: not served (426; use POST)",
-  description:
-    "A WebSocket upgrade here is answered 426, so a client that tries the WebSocket mode first (Codex's built-in OpenAI provider) goes on over HTTP at once. Without `Upgrade: websocket`, 404.",
+  summary: "The Responses API's WebSocket mode",
+  description: [
+    "Upgrade to a WebSocket with the same credentials as a `POST` (`Authorization: Bearer` or `x-api-key`); a refused upgrade is the HTTP error below, as the `POST` would answer it. Without `Upgrade: websocket`, 404.",
+    'Each client message is a `response.create` event: the `POST /v1/responses` body with `type: "response.create"`, no `stream` (every turn streams) and no `background`. It runs as that `POST` (its own audit row, limits and route) and its Responses stream events come back one message each; turns run one at a time, in the order they were sent.',
+    "The connection keeps its last completed response: a turn whose `previous_response_id` names it continues from it even with `store: false`. `generate: false` prepares a turn's context without a model call (an empty response to continue from). `stream_id` is echoed on the turn's events.",
+    'A turn that fails is an `error` event, `{type: "error", status, error: {type, code, message, param}}`; the connection goes on.',
+  ].join("\n\n"),
   parameters: [
-    { name: "Upgrade", in: "header", required: false, schema: { type: "string" }, example: "websocket" },
+    { name: "Upgrade", in: "header", required: true, schema: { type: "string" }, example: "websocket" },
   ],
-  responses: errorResponses("openai", [401, 403, 404, 426]),
+  responses: {
+    "101": { description: "Switching Protocols: the connection is a Responses WebSocket" },
+    ...errorResponses("openai", [401, 403, 404]),
+  },
 });

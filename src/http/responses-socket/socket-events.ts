@@ -63,7 +63,7 @@ export function replyError(status: number, text: string): SocketError {
     status,
     type: error?.type ?? (status >= 500 ? "server_error" : "invalid_request_error"),
     code: error?.code === undefined || error.code === null ? null : String(error.code),
-    message: error?.message ?? (text || `request failed with status ${status}`),
+    message: error?.message ?? ((error ? "" : text) || `request failed with status ${status}`),
     param: error?.param ?? null,
   };
 }

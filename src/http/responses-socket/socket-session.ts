@@ -2,6 +2,13 @@ import { SseDecoder } from "../../core/sse.ts";
 import { errorEvent, replyError, type TurnEvent, turnEvent } from "./socket-events.ts";
 import { type LastResponse, outputOf, readTurn, type SocketTurn } from "./socket-turn.ts";
 
+/**
+ * The longest event read off a turn's stream. The stream is the gateway's own, its upstream's
+ * lines already bounded where they were read; but its `response.created` echoes the request
+ * (instructions, tools), so a line is as long as a body may be (`server.max_body`, 10 MB by default).
+ */
+const MAX_EVENT_LINE = 256 * 1024 * 1024;
+
 export interface SocketSessionDeps {
   /** Sends one event (a JSON text message); a no-op once the socket has closed. */
   send(text: string): void;
@@ -54,7 +61,7 @@ export class ResponsesSocketSession {
   private async turn(message: unknown): Promise<void> {
     const turn = readTurn(message, this.last);
     if (turn.kind === "refused") {
-      this.deps.send(errorEvent(turn.error, undefined));
+      this.deps.send(errorEvent(turn.error, turn.streamId));
       return;
     }
     const abort = new AbortController();
@@ -74,7 +81,7 @@ export class ResponsesSocketSession {
         return;
       }
       body = response.body.getReader();
-      const decoder = new SseDecoder();
+      const decoder = new SseDecoder(MAX_EVENT_LINE);
       for (;;) {
         const { done, value } = await body.read();
         for (const event of done ? decoder.end() : decoder.push(value)) this.relay(event.data, turn);
@@ -83,25 +90,29 @@ export class ResponsesSocketSession {
     } catch (error) {
       // The turn's stream broke off here (the gateway's own stream ends with an error event, so
       // this is the socket going away or the reply unreadable): said once, if anyone listens.
-      if (!this.ended) this.deps.send(errorEvent(replyError(502, String(error)), turn.streamId));
+      const reason = error instanceof Error ? error.message : String(error);
+      if (!this.ended) this.deps.send(errorEvent(replyError(502, reason), turn.streamId));
     } finally {
       this.stopTurn = undefined;
     }
   }
 
-  /** One event of the stream, sent; a finished response becomes the one to continue from. */
-  private relay(data: string, turn: SocketTurn): void {
+  /** One event of the stream, sent (false: it was none); a finished response becomes the one to continue from. */
+  private relay(data: string, turn: SocketTurn): boolean {
     const event = turnEvent(data, turn);
-    if (!event) return;
+    if (!event) return false;
     this.deps.send(event.text);
     this.remember(event, turn);
+    return true;
   }
 
   private remember(event: TurnEvent, turn: SocketTurn): void {
     if (event.type !== "response.completed" && event.type !== "response.incomplete") return;
     const output = outputOf(event.response);
     const id = event.response?.id;
-    if (output && typeof id === "string") this.last = { id, input: turn.input, output };
+    // Only a turn that knew the whole conversation can be continued from here (socket-turn.ts).
+    this.last =
+      output && typeof id === "string" && turn.whole ? { id, input: turn.input, output } : undefined;
   }
 
   /** A reply that is no stream: an error, or (should an upstream ignore `stream`) the whole response. */
@@ -110,6 +121,12 @@ export class ResponsesSocketSession {
       this.deps.send(errorEvent(replyError(status, text), turn.streamId));
       return;
     }
-    this.relay(`{"type":"response.completed","response":${text}}`, turn);
+    if (!this.relay(`{"type":"response.completed","response":${text}}`, turn))
+      this.deps.send(
+        errorEvent(
+          replyError(502, "the answer was neither a Responses stream nor a response"),
+          turn.streamId,
+        ),
+      );
   }
 }

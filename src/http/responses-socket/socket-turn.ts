@@ -33,14 +33,17 @@ export interface SocketTurn {
   readonly streamId: string | undefined;
   /** The `previous_response_id` the turn was continued from locally, echoed in its `response`. */
   readonly continued: string | undefined;
+  /**
+   * `input` is the whole conversation: the turn named no earlier response, or the connection's
+   * last. A turn continued from the store (another id) is not, so no later turn continues from it
+   * here: that one goes to the store too, which holds the whole chain.
+   */
+  readonly whole: boolean;
 }
 
-export type SocketMessage = SocketTurn | { readonly kind: "refused"; readonly error: SocketError };
-
-const invalid = (message: string, param: string | null = null, code: string | null = null) => ({
-  kind: "refused" as const,
-  error: { status: 400, type: "invalid_request_error", code, message, param },
-});
+export type SocketMessage =
+  | SocketTurn
+  | { readonly kind: "refused"; readonly error: SocketError; readonly streamId: string | undefined };
 
 /** A Responses `input` as a list of items (a string is one user message). */
 export function inputItems(input: unknown): unknown[] {
@@ -56,6 +59,13 @@ export function inputItems(input: unknown): unknown[] {
  * other `previous_response_id` is looked up in the gateway's store as over HTTP.
  */
 export function readTurn(message: unknown, last: LastResponse | undefined): SocketMessage {
+  // A refusal is said in the message's lane when it named one.
+  const lane = isJsonObject(message) && typeof message.stream_id === "string" ? message.stream_id : undefined;
+  const invalid = (text: string, param: string | null = null, code: string | null = null) => ({
+    kind: "refused" as const,
+    error: { status: 400, type: "invalid_request_error", code, message: text, param },
+    streamId: lane,
+  });
   if (!isJsonObject(message)) return invalid("each message must be a JSON object, a client event");
   if (message.type === "response.steer")
     return invalid("response.steer is not supported by this gateway", "type", "unsupported_event_type");
@@ -89,6 +99,7 @@ export function readTurn(message: unknown, last: LastResponse | undefined): Sock
     generate: generate !== false,
     streamId: stream_id,
     continued: continued?.id,
+    whole: continued !== undefined || previous === undefined || previous === null,
   };
 }
 

@@ -1,0 +1,186 @@
+import { describe, expect, test } from "bun:test";
+import { errorEvent, replyError, turnEvent } from "./socket-events.ts";
+import type { SocketError, SocketTurn } from "./socket-turn.ts";
+
+const turn = (fields: Partial<Pick<SocketTurn, "streamId" | "continued">> = {}): SocketTurn => ({
+  kind: "create",
+  body: { model: "m", stream: true },
+  input: [],
+  generate: true,
+  streamId: fields.streamId,
+  continued: fields.continued,
+  whole: true,
+});
+
+const COMPLETED = '{"type":"response.completed", "response":{"id":"resp_2","output":[]}}';
+
+describe("turnEvent", () => {
+  test("what is no event is undefined: [DONE], non-JSON, no object, no string type", () => {
+    for (const data of [
+      "[DONE]",
+      "",
+      "{not json",
+      "42",
+      '"response.created"',
+      "null",
+      "[]",
+      "{}",
+      '{"type":3}',
+    ]) {
+      expect({ data, event: turnEvent(data, turn({ streamId: "s" })) }).toEqual({ data, event: undefined });
+    }
+  });
+
+  test("nothing to add: the stream's own text, its type and response", () => {
+    const event = turnEvent(COMPLETED, turn());
+    expect(event?.text).toBe(COMPLETED);
+    expect(event?.type).toBe("response.completed");
+    expect(event?.response).toEqual({ id: "resp_2", output: [] });
+  });
+
+  test("an event without a response object has none", () => {
+    const delta = '{"type":"response.output_text.delta","delta":"hi"}';
+    expect(turnEvent(delta, turn())).toEqual({
+      text: delta,
+      type: "response.output_text.delta",
+      response: undefined,
+    });
+    expect(turnEvent('{"type":"x","response":"text"}', turn())?.response).toBeUndefined();
+  });
+
+  test("the turn's stream_id is added to every event", () => {
+    const event = turnEvent('{"type":"response.output_text.delta","delta":"hi"}', turn({ streamId: "lane" }));
+    expect(JSON.parse(event?.text ?? "null")).toEqual({
+      type: "response.output_text.delta",
+      delta: "hi",
+      stream_id: "lane",
+    });
+  });
+
+  test("a continued turn's previous_response_id is put back into the response", () => {
+    const event = turnEvent(COMPLETED, turn({ continued: "resp_1" }));
+    expect(JSON.parse(event?.text ?? "null")).toEqual({
+      type: "response.completed",
+      response: { id: "resp_2", output: [], previous_response_id: "resp_1" },
+    });
+    expect(event?.response?.previous_response_id).toBe("resp_1");
+  });
+
+  test("a continued turn's event without a response is left as it came", () => {
+    const delta = '{"type":"response.output_text.delta", "delta":"hi"}';
+    expect(turnEvent(delta, turn({ continued: "resp_1" }))?.text).toBe(delta);
+  });
+
+  test("both at once: stream_id on the event, previous_response_id in its response", () => {
+    const event = turnEvent(COMPLETED, turn({ streamId: "lane", continued: "resp_1" }));
+    expect(JSON.parse(event?.text ?? "null")).toEqual({
+      type: "response.completed",
+      response: { id: "resp_2", output: [], previous_response_id: "resp_1" },
+      stream_id: "lane",
+    });
+  });
+});
+
+describe("errorEvent", () => {
+  const ERROR: SocketError = {
+    status: 429,
+    type: "rate_limit_error",
+    code: "rate_limit_exceeded",
+    message: "slow down",
+    param: null,
+  };
+
+  test("type error, the status, OpenAI's error fields; no stream_id unless given", () => {
+    expect(JSON.parse(errorEvent(ERROR, undefined))).toEqual({
+      type: "error",
+      status: 429,
+      error: { type: "rate_limit_error", code: "rate_limit_exceeded", message: "slow down", param: null },
+    });
+    expect(errorEvent(ERROR, undefined)).not.toContain("stream_id");
+  });
+
+  test("a given stream_id is echoed, an empty one too", () => {
+    expect(JSON.parse(errorEvent(ERROR, "lane"))).toMatchObject({
+      type: "error",
+      status: 429,
+      stream_id: "lane",
+    });
+    expect(JSON.parse(errorEvent(ERROR, ""))).toMatchObject({ stream_id: "" });
+  });
+});
+
+describe("replyError", () => {
+  test("an OpenAI error body is read field by field", () => {
+    const text = JSON.stringify({
+      error: {
+        message: "no such model",
+        type: "invalid_request_error",
+        param: "model",
+        code: "model_not_found",
+      },
+    });
+    expect(replyError(404, text)).toEqual({
+      status: 404,
+      type: "invalid_request_error",
+      code: "model_not_found",
+      message: "no such model",
+      param: "model",
+    });
+  });
+
+  test("a numeric code becomes a string, a null one null", () => {
+    expect(replyError(400, '{"error":{"message":"m","type":"t","code":42}}').code).toBe("42");
+    expect(replyError(400, '{"error":{"message":"m","type":"t","code":null,"param":null}}')).toEqual({
+      status: 400,
+      type: "t",
+      code: null,
+      message: "m",
+      param: null,
+    });
+  });
+
+  test("an error body without a type takes the status's", () => {
+    expect(replyError(503, '{"error":{"message":"down"}}')).toMatchObject({
+      type: "server_error",
+      message: "down",
+    });
+    expect(replyError(413, '{"error":{"message":"big"}}')).toMatchObject({
+      type: "invalid_request_error",
+      message: "big",
+    });
+  });
+
+  test("text that is no OpenAI error: the status's type, the text as message", () => {
+    expect(replyError(502, "Bad Gateway")).toEqual({
+      status: 502,
+      type: "server_error",
+      code: null,
+      message: "Bad Gateway",
+      param: null,
+    });
+    expect(replyError(500, "oops")).toMatchObject({ type: "server_error", message: "oops" });
+    expect(replyError(401, "unauthorized")).toMatchObject({
+      type: "invalid_request_error",
+      message: "unauthorized",
+    });
+    expect(replyError(400, '{"detail":"nope"}')).toMatchObject({
+      type: "invalid_request_error",
+      message: '{"detail":"nope"}',
+      code: null,
+      param: null,
+    });
+  });
+
+  test("an empty reply says the status", () => {
+    expect(replyError(504, "")).toMatchObject({
+      type: "server_error",
+      message: "request failed with status 504",
+    });
+  });
+});
+
+test("a reply that parses as OpenAI's error without a message says the status, not the raw body", () => {
+  expect(replyError(429, JSON.stringify({ error: { type: "rate_limit_error" } })).message).toBe(
+    "request failed with status 429",
+  );
+});

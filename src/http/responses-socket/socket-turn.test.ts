@@ -1,0 +1,267 @@
+import { describe, expect, test } from "bun:test";
+import {
+  inputItems,
+  type LastResponse,
+  outputOf,
+  readTurn,
+  type SocketError,
+  type SocketTurn,
+} from "./socket-turn.ts";
+
+const LAST: LastResponse = {
+  id: "resp_last",
+  input: [{ type: "message", role: "user", content: "hi" }],
+  output: [{ type: "message", role: "assistant", content: [{ type: "output_text", text: "hello" }] }],
+};
+
+const turnOf = (message: unknown, last?: LastResponse): SocketTurn => {
+  const read = readTurn(message, last);
+  if (read.kind !== "create") throw new Error(`refused: ${read.error.message}`);
+  return read;
+};
+
+const refusalOf = (message: unknown, last?: LastResponse): SocketError => {
+  const read = readTurn(message, last);
+  if (read.kind !== "refused") throw new Error(`no refusal for ${JSON.stringify(message)}`);
+  return read.error;
+};
+
+describe("readTurn refuses what is no response.create", () => {
+  test("a message that is no JSON object is a 400 without a param", () => {
+    for (const message of [null, undefined, "response.create", 42, true, [{ type: "response.create" }]]) {
+      const error = refusalOf(message);
+      expect({
+        message,
+        status: error.status,
+        type: error.type,
+        param: error.param,
+        code: error.code,
+      }).toEqual({
+        message,
+        status: 400,
+        type: "invalid_request_error",
+        param: null,
+        code: null,
+      });
+    }
+  });
+
+  test("an unknown or missing event type is unsupported_event_type on `type`, naming what was sent", () => {
+    for (const [message, named] of [
+      [{ type: "response.cancel" }, '"response.cancel"'],
+      [{ type: 7 }, "7"],
+      [{ model: "m", input: "hi" }, "null"],
+    ] as const) {
+      const error = refusalOf(message);
+      expect(error).toMatchObject({
+        status: 400,
+        type: "invalid_request_error",
+        code: "unsupported_event_type",
+        param: "type",
+      });
+      expect(error.message).toContain(named);
+    }
+  });
+
+  test("response.steer is refused as unsupported, even when it names the last response", () => {
+    const error = refusalOf({ type: "response.steer", previous_response_id: LAST.id, input: "more" }, LAST);
+    expect(error).toMatchObject({
+      status: 400,
+      type: "invalid_request_error",
+      code: "unsupported_event_type",
+      param: "type",
+    });
+    expect(error.message).toContain("response.steer");
+  });
+
+  test("background, a non-boolean generate and a non-string stream_id are 400s naming the field", () => {
+    for (const [fields, param] of [
+      [{ background: true }, "background"],
+      [{ generate: "false" }, "generate"],
+      [{ generate: 0 }, "generate"],
+      [{ generate: null }, "generate"],
+      [{ stream_id: 3 }, "stream_id"],
+      [{ stream_id: null }, "stream_id"],
+    ] as const) {
+      const error = refusalOf({ type: "response.create", model: "m", input: "hi", ...fields });
+      expect({
+        fields,
+        status: error.status,
+        type: error.type,
+        param: error.param,
+        code: error.code,
+      }).toEqual({
+        fields,
+        status: 400,
+        type: "invalid_request_error",
+        param,
+        code: null,
+      });
+    }
+  });
+
+  test("background: false is no refusal", () => {
+    expect(turnOf({ type: "response.create", model: "m", background: false }).body.background).toBe(false);
+  });
+});
+
+describe("readTurn's create", () => {
+  test("the body is the event's fields with stream: true, without type, generate or stream_id", () => {
+    const turn = turnOf({
+      type: "response.create",
+      model: "gpt-x",
+      input: [{ type: "message", role: "user", content: "hi" }],
+      instructions: "be brief",
+      store: false,
+      tools: [{ type: "function", name: "f" }],
+      generate: true,
+      stream_id: "lane-1",
+    });
+    expect(turn.body).toEqual({
+      model: "gpt-x",
+      input: [{ type: "message", role: "user", content: "hi" }],
+      instructions: "be brief",
+      store: false,
+      tools: [{ type: "function", name: "f" }],
+      stream: true,
+    });
+    expect(turn).toMatchObject({ kind: "create", generate: true, streamId: "lane-1", continued: undefined });
+  });
+
+  test("the client's own stream flag is overridden: every turn streams", () => {
+    expect(turnOf({ type: "response.create", model: "m", stream: false }).body.stream).toBe(true);
+  });
+
+  test("generate defaults to true, generate: false is kept, stream_id defaults to undefined", () => {
+    const plain = turnOf({ type: "response.create", model: "m" });
+    expect({ generate: plain.generate, streamId: plain.streamId }).toEqual({
+      generate: true,
+      streamId: undefined,
+    });
+    expect(turnOf({ type: "response.create", model: "m", generate: false }).generate).toBe(false);
+  });
+
+  test("a string input is one user message in the turn's input; the body keeps what was sent", () => {
+    const turn = turnOf({ type: "response.create", model: "m", input: "hello" });
+    expect(turn.input).toEqual([{ type: "message", role: "user", content: "hello" }]);
+    expect(turn.body.input).toBe("hello");
+  });
+
+  test("no input is an empty input, the body without one", () => {
+    const turn = turnOf({ type: "response.create", model: "m" });
+    expect(turn.input).toEqual([]);
+    expect("input" in turn.body).toBe(false);
+  });
+
+  test("naming the last response continues it locally: its input and output, then the turn's own", () => {
+    const turn = turnOf(
+      {
+        type: "response.create",
+        model: "m",
+        store: false,
+        previous_response_id: LAST.id,
+        input: "and then?",
+      },
+      LAST,
+    );
+    const whole = [...LAST.input, ...LAST.output, { type: "message", role: "user", content: "and then?" }];
+    expect(turn.input).toEqual(whole);
+    expect(turn.body).toEqual({ model: "m", store: false, input: whole, stream: true });
+    expect("previous_response_id" in turn.body).toBe(false);
+    expect(turn.continued).toBe(LAST.id);
+  });
+
+  test("continuing without input sends the last response's input and output alone", () => {
+    const turn = turnOf({ type: "response.create", model: "m", previous_response_id: LAST.id }, LAST);
+    expect(turn.body.input).toEqual([...LAST.input, ...LAST.output]);
+    expect(turn.continued).toBe(LAST.id);
+  });
+
+  test("continuing leaves the last response's lists as they were", () => {
+    const last: LastResponse = { id: "resp_1", input: [{ n: 1 }], output: [{ n: 2 }] };
+    turnOf({ type: "response.create", previous_response_id: "resp_1", input: [{ n: 3 }] }, last);
+    expect(last).toEqual({ id: "resp_1", input: [{ n: 1 }], output: [{ n: 2 }] });
+  });
+
+  test("another previous_response_id is left for the store: body unchanged, not continued", () => {
+    const turn = turnOf(
+      { type: "response.create", model: "m", previous_response_id: "resp_stored", input: "next" },
+      LAST,
+    );
+    expect(turn.body).toEqual({
+      model: "m",
+      previous_response_id: "resp_stored",
+      input: "next",
+      stream: true,
+    });
+    expect(turn.input).toEqual([{ type: "message", role: "user", content: "next" }]);
+    expect(turn.continued).toBeUndefined();
+  });
+
+  test("a previous_response_id with no last response on the connection is left for the store", () => {
+    const turn = turnOf({ type: "response.create", model: "m", previous_response_id: LAST.id, input: "x" });
+    expect(turn.body.previous_response_id).toBe(LAST.id);
+    expect(turn.continued).toBeUndefined();
+  });
+});
+
+describe("inputItems", () => {
+  test("nothing is no items, a string is a user message, a list is itself, one item is a list of it", () => {
+    expect(inputItems(undefined)).toEqual([]);
+    expect(inputItems(null)).toEqual([]);
+    expect(inputItems("hi")).toEqual([{ type: "message", role: "user", content: "hi" }]);
+    expect(inputItems("")).toEqual([{ type: "message", role: "user", content: "" }]);
+    const list = [{ type: "message", role: "user", content: "a" }];
+    expect(inputItems(list)).toBe(list);
+    expect(inputItems({ type: "function_call_output", call_id: "c", output: "ok" })).toEqual([
+      { type: "function_call_output", call_id: "c", output: "ok" },
+    ]);
+  });
+});
+
+describe("outputOf", () => {
+  test("a response's output list, or undefined when there is none", () => {
+    const output = [{ type: "message" }];
+    expect(outputOf({ id: "r", output })).toBe(output);
+    expect(outputOf({ id: "r", output: [] })).toEqual([]);
+    expect(outputOf({ id: "r" })).toBeUndefined();
+    expect(outputOf({ id: "r", output: "text" })).toBeUndefined();
+    expect(outputOf(undefined)).toBeUndefined();
+    expect(outputOf([{ type: "message" }])).toBeUndefined();
+  });
+});
+
+describe("readTurn: what later turns may continue from here", () => {
+  const last = { id: "resp_last", input: [{ role: "user", content: "a" }], output: [{ type: "message" }] };
+
+  test("a turn naming no response, or the connection's last, knows the whole conversation", () => {
+    expect(readTurn({ type: "response.create", model: "m", input: "x" }, last)).toMatchObject({
+      whole: true,
+    });
+    expect(
+      readTurn({ type: "response.create", model: "m", input: "x", previous_response_id: "resp_last" }, last),
+    ).toMatchObject({ whole: true });
+  });
+
+  test("a turn continued from the store does not: its input is only its own", () => {
+    expect(
+      readTurn(
+        { type: "response.create", model: "m", input: "x", previous_response_id: "resp_stored" },
+        last,
+      ),
+    ).toMatchObject({ whole: false, continued: undefined });
+  });
+
+  test("a refused message keeps the lane it named", () => {
+    expect(
+      readTurn({ type: "response.create", background: true, stream_id: "lane-2" }, undefined),
+    ).toMatchObject({
+      kind: "refused",
+      streamId: "lane-2",
+    });
+    expect(readTurn({ type: "nope", stream_id: 3 }, undefined)).toMatchObject({
+      kind: "refused",
+      streamId: undefined,
+    });
+  });
+});

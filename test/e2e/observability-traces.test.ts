@@ -1,4 +1,5 @@
 import { beforeAll, describe, expect, test } from "bun:test";
+import WebSocket from "ws";
 import type { FakeUpstream } from "../fake-upstream/fake-upstream.ts";
 import { bearer, chatBody } from "./harness/fake-config.ts";
 import { gatewayFixture } from "./harness/gateway-fixture.ts";
@@ -265,6 +266,46 @@ describe("traces: OTLP export", () => {
       "http.response.status_code": 200,
     });
     expect(span?.attributes["gen_ai.operation.name"]).toBeUndefined();
+  });
+
+  test("Responses WebSocket turns: each a chat span under the upgrade's trace, or under the turn's own from client_metadata", async () => {
+    const [upgradeTrace, upgradeSpan, turnTrace, turnSpan] = [hex(16), hex(8), hex(16), hex(8)];
+    // The `ws` package (the OpenAI SDK's socket), for the upgrade's own headers.
+    const socket = new WebSocket(`${gw.url.replace(/^http/, "ws")}/v1/responses`, {
+      headers: { ...bearer(key), traceparent: traceparent(upgradeTrace, upgradeSpan) },
+    });
+    const events: { type: string }[] = [];
+    socket.on("message", (data) => events.push(JSON.parse(String(data))));
+    await waitFor("the socket open", () => (socket.readyState === WebSocket.OPEN ? true : undefined));
+    const turn = async (event: object) => {
+      const done = events.filter((e) => e.type === "response.completed").length + 1;
+      socket.send(JSON.stringify({ type: "response.create", model: "m-direct", ...event }));
+      await waitFor("the turn's end", () =>
+        events.filter((e) => e.type === "response.completed").length === done ? true : undefined,
+      );
+    };
+    fake.reset();
+    await turn({ input: "under the upgrade's trace" });
+    await turn({
+      input: "under its own",
+      client_metadata: { ws_request_header_traceparent: traceparent(turnTrace, turnSpan) },
+    });
+    socket.close();
+    const upgrade = await spansOf(upgradeTrace, 3);
+    expect(upgrade.find((s) => s.name === "mindgw responses_socket")).toMatchObject({
+      kind: SERVER,
+      parentSpanId: upgradeSpan,
+      attributes: { "http.response.status_code": 101 },
+    });
+    expect(upgrade.find((s) => s.name === "chat m-direct")).toMatchObject({
+      kind: SERVER,
+      parentSpanId: upgradeSpan,
+    });
+    const own = await spansOf(turnTrace, 2);
+    const server = own.find((s) => s.kind === SERVER);
+    expect(server).toMatchObject({ name: "chat m-direct", parentSpanId: turnSpan });
+    expect(own.find((s) => s.kind === CLIENT)?.parentSpanId).toBe(server?.spanId);
+    expect(fake.requests.map((r) => r.headers.traceparent?.split("-")[1])).toEqual([upgradeTrace, turnTrace]);
   });
 
   test("over OTLP/protobuf, the default protocol, the same tree and attributes arrive", async () => {

@@ -1,5 +1,6 @@
 import { Elysia } from "elysia";
 import { requireArea } from "../../auth/roles.ts";
+import { isJsonObject } from "../../core/dialect.ts";
 import { encodeSse } from "../../core/sse.ts";
 import { newResponseId } from "../../translate/responses/chat-response-to-response.ts";
 import { ResponsesStreamWriter } from "../../translate/responses/responses-stream-writer.ts";
@@ -37,14 +38,28 @@ const UPGRADE_ONLY = [
 
 /**
  * A turn as the `POST /v1/responses` it stands for: the upgrade's credentials and client headers
- * (`traceparent`, `openai-beta`, the user agent), the turn's body, and the socket's abort.
+ * (`traceparent`, `openai-beta`, the user agent), the turn's body, and the socket's abort. A turn
+ * may carry a trace context of its own, as a header of its own would over HTTP: Codex sends
+ * `client_metadata.ws_request_header_traceparent` (and `…_tracestate`); it replaces the upgrade's.
  */
 function turnRequest(handshake: Request, body: SocketTurn["body"], signal: AbortSignal): Request {
   const headers = new Headers(handshake.headers);
   for (const name of UPGRADE_ONLY) headers.delete(name);
   headers.set("content-type", "application/json");
+  const metadata = isJsonObject(body.client_metadata) ? body.client_metadata : undefined;
+  const traceparent = headerText(metadata?.ws_request_header_traceparent);
+  if (traceparent !== undefined) {
+    headers.set("traceparent", traceparent);
+    const tracestate = headerText(metadata?.ws_request_header_tracestate);
+    if (tracestate === undefined) headers.delete("tracestate");
+    else headers.set("tracestate", tracestate);
+  }
   return new Request(handshake.url, { method: "POST", headers, body: JSON.stringify(body), signal });
 }
+
+/** A value a header can hold (printable ASCII), else undefined: the pipeline validates the rest. */
+const headerText = (value: unknown): string | undefined =>
+  typeof value === "string" && /^[\x20-\x7e]*$/.test(value) ? value : undefined;
 
 /**
  * `GET /v1/responses` upgraded: the Responses API's WebSocket mode. The upgrade is authenticated

@@ -35,6 +35,7 @@ export function buildAppMounts(
                 store: deps.responses,
                 serveModel: door.serveModel,
                 ...(holder ? { holder } : {}),
+                ...(deps.sessions ? { sessions: deps.sessions } : {}),
               }),
             ]
           : [],

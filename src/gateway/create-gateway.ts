@@ -208,6 +208,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
               store: storage.responses,
               serveModel: frontDoor.serveModel,
               holder: holderOf,
+              sessions: auth.sessions,
             }),
           ]
         : []),

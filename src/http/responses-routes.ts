@@ -1,4 +1,5 @@
 import { type AnyElysia, Elysia } from "elysia";
+import type { KeySessions } from "../auth/key-sessions.ts";
 import type { Principal } from "../auth/principal.ts";
 import { requireArea } from "../auth/roles.ts";
 import { badRequest, notFound } from "../core/gateway-error.ts";
@@ -26,6 +27,8 @@ export interface ResponsesRouteDeps {
    * provider's name, `worker:<name>`): it is read and deleted there.
    */
   readonly holder?: (name: string) => Provider | undefined;
+  /** Live sessions per key: a Responses WebSocket closes when its key is revoked or expires. */
+  readonly sessions?: KeySessions;
 }
 
 type Context = { request: Request; server: Parameters<typeof clientIpOf>[0]; params: { id: string } };
@@ -133,7 +136,13 @@ export function responsesRoutes(deps: ResponsesRouteDeps) {
   const serveModel = deps.serveModel;
   if (serveModel) {
     // `GET /v1/responses` upgraded: the WebSocket mode, each turn through the same pipeline.
-    app = app.use(responsesSocket({ guard: deps.guard, serveModel }));
+    app = app.use(
+      responsesSocket({
+        guard: deps.guard,
+        serveModel,
+        ...(deps.sessions ? { sessions: deps.sessions } : {}),
+      }),
+    );
     app = app.post("/v1/responses/compact", (context) => {
       const { request, server } = context as Omit<Context, "params">;
       return serveModel(request, clientIpOf(server, request), "responses", "/responses/compact");

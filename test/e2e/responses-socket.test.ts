@@ -380,6 +380,22 @@ describe("Responses WebSocket mode, refused", () => {
     connection.socket.close({ code: 1000, reason: "done" });
   });
 
+  test("revoking the key closes its open connection (1008), idle or not", async () => {
+    const revocable = await createKey(gw, { name: "socket-revocable" });
+    const connection = connect(revocable.key);
+    completed(await turn(connection, { type: "response.create", model: "m1", input: "before" }));
+    const revoked = await fetch(`${gw.url}/admin/api/keys/${revocable.id}/revoke`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${gw.adminKey}` },
+    });
+    expect(revoked.status).toBe(200);
+    let code: number | undefined;
+    void connection.closed.then((closed) => {
+      code = closed;
+    });
+    expect(await waitFor("the connection closed", () => code)).toBe(1008);
+  });
+
   test("closing the socket mid-stream cancels the upstream call; the turn's row says 499", async () => {
     const connection = connect();
     const from = connection.events.length;

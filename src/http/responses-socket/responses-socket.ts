@@ -1,4 +1,6 @@
 import { Elysia } from "elysia";
+import type { KeySessions } from "../../auth/key-sessions.ts";
+import type { Principal } from "../../auth/principal.ts";
 import { requireArea } from "../../auth/roles.ts";
 import { isJsonObject } from "../../core/dialect.ts";
 import { encodeSse } from "../../core/sse.ts";
@@ -14,15 +16,23 @@ type FrontDoor = ReturnType<typeof createFrontDoor>;
 export interface ResponsesSocketDeps {
   readonly guard: FrontDoor["guard"];
   readonly serveModel: FrontDoor["serveModel"];
+  /** Live sessions per key: a revoke or expiry of the caller's key closes the connection. */
+  readonly sessions?: KeySessions;
 }
 
-/** The connection's own request: what each turn's request is made from. */
+/** The connection's own request (what each turn's request is made from) and who opened it. */
 interface Handshake {
   readonly request: Request;
   readonly clientIp: string | null;
+  readonly principal: Principal;
 }
 
-type Opened = { accepted: true; requestId: string } | { accepted: false; response: Response };
+type Opened =
+  | { accepted: true; requestId: string; principal: Principal }
+  | { accepted: false; response: Response };
+
+/** Policy violation: the close code a socket gets when its key is revoked or expires. */
+const KEY_ENDED = 1008;
 
 /** Headers of the upgrade that are no turn's: a turn is a `POST` of its own, with an id of its own. */
 const UPGRADE_ONLY = [
@@ -71,18 +81,18 @@ export function responsesSocket(deps: ResponsesSocketDeps) {
   // Elysia may run beforeHandle more than once per upgrade: each upgrade is let in once.
   const opening = new WeakMap<Request, Promise<Opened>>();
   const handshakes = new WeakMap<Request, Handshake>();
-  const sessions = new WeakMap<object, ResponsesSocketSession>();
+  const sessions = new WeakMap<object, { session: ResponsesSocketSession; release?: () => void }>();
 
   async function open(request: Request, clientIp: string | null): Promise<Opened> {
-    let requestId: string | undefined;
+    let accepted: Extract<Opened, { accepted: true }> | undefined;
     const response = await deps.guard(request, clientIp, "responses_socket", "openai", async (guarded) => {
       requireArea(guarded.principal, "models");
       // The row says the connection was opened (101); the turns have rows of their own.
       guarded.deferEnd()(101);
-      requestId = guarded.ledger.requestId;
+      accepted = { accepted: true, requestId: guarded.ledger.requestId, principal: guarded.principal };
       return new Response(null, { status: 204 });
     });
-    return requestId === undefined ? { accepted: false, response } : { accepted: true, requestId };
+    return accepted ?? { accepted: false, response };
   }
 
   /** `generate: false`: the turn is admitted and recorded, its response made here, empty. */
@@ -100,21 +110,21 @@ export function responsesSocket(deps: ResponsesSocketDeps) {
   return new Elysia().ws("/v1/responses", {
     async beforeHandle({ request, server, set }) {
       let pending = opening.get(request);
+      const clientIp = clientIpOf(server as ServerLike, request);
       if (!pending) {
-        const clientIp = clientIpOf(server as ServerLike, request);
         pending = open(request, clientIp);
         opening.set(request, pending);
-        handshakes.set(request, { request, clientIp });
       }
       const opened = await pending;
       if (!opened.accepted) return opened.response;
+      handshakes.set(request, { request, clientIp, principal: opened.principal });
       set.headers["x-request-id"] = opened.requestId;
     },
     open(ws) {
       const handshake = handshakes.get(ws.data.request);
       if (!handshake) return ws.close(1008, "not admitted");
       const raw = ws.raw;
-      const { request, clientIp } = handshake;
+      const { request, clientIp, principal } = handshake;
       const session = new ResponsesSocketSession({
         send: (text) => void (raw.readyState === 1 && raw.sendText(text)),
         answer: (turn, signal) => {
@@ -122,13 +132,21 @@ export function responsesSocket(deps: ResponsesSocketDeps) {
           return turn.generate ? deps.serveModel(post, clientIp, "responses") : prepare(post, clientIp, turn);
         },
       });
-      sessions.set(raw, session);
+      // Every turn is authenticated again; this closes the connection itself when its key ends.
+      const release = deps.sessions?.hold(
+        principal.keyId,
+        (reason) => raw.close(KEY_ENDED, `the key was ${reason}`),
+        principal.expiresAt ?? null,
+      );
+      sessions.set(raw, { session, ...(release ? { release } : {}) });
     },
     message(ws, message) {
-      sessions.get(ws.raw)?.message(message);
+      sessions.get(ws.raw)?.session.message(message);
     },
     close(ws) {
-      sessions.get(ws.raw)?.closed();
+      const open = sessions.get(ws.raw);
+      open?.session.closed();
+      open?.release?.();
       sessions.delete(ws.raw);
     },
   });

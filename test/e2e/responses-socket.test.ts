@@ -244,6 +244,62 @@ describe("Responses WebSocket mode", () => {
   });
 });
 
+describe("Responses WebSocket lanes (stream_id)", () => {
+  type Laned = ServerEvent & { stream_id?: string };
+  const completedOn = (events: Laned[], lane: string) =>
+    events.filter((e) => e.type === "response.completed" && e.stream_id === lane);
+
+  test("lanes run side by side: a quick turn on one ends while a slow one on another streams", async () => {
+    const connection = connect();
+    const from = connection.events.length;
+    const create = (input: string, stream_id: string) =>
+      connection.socket.send({
+        type: "response.create",
+        model: "m1",
+        input,
+        stream_id,
+      } as OpenAI.Responses.ResponsesClientEvent);
+    create("slow [[fake:chunk-delay=100,chunks=20]]", "a");
+    await waitFor("lane a's first delta", () =>
+      connection.events.slice(from).some((e) => e.type === "response.output_text.delta") ? true : undefined,
+    );
+    create("quick", "b");
+    await waitFor("lane b's end", () =>
+      completedOn(connection.events.slice(from) as Laned[], "b").length === 1 ? true : undefined,
+    );
+    // Lane a is still streaming: its end has not come.
+    expect(completedOn(connection.events.slice(from) as Laned[], "a")).toHaveLength(0);
+    await waitFor("lane a's end", () =>
+      completedOn(connection.events.slice(from) as Laned[], "a").length === 1 ? true : undefined,
+    );
+    const events = connection.events.slice(from) as Laned[];
+    expect(events.every((e) => e.stream_id === "a" || e.stream_id === "b")).toBe(true);
+    connection.socket.close({ code: 1000, reason: "done" });
+  });
+
+  test("a new lane forks from another lane's last response, which stays to continue from", async () => {
+    const connection = connect();
+    const send = (event: object) =>
+      turn(connection, {
+        type: "response.create",
+        model: "m1",
+        store: false,
+        ...event,
+      } as OpenAI.Responses.ResponsesClientEvent);
+    const root = completed(await send({ input: "root", stream_id: "main" }));
+    const before = fake.requests.length;
+    completed(await send({ input: "fork", previous_response_id: root.id, stream_id: "side" }));
+    completed(await send({ input: "main again", previous_response_id: root.id, stream_id: "main" }));
+    const [fork, again] = [
+      await upstreamCall(before),
+      (await fake.waitForRequest(before + 2, 10_000)) as Seen,
+    ];
+    expect(fork.body.messages.map((m) => m.content)).toEqual(["root", "echo: root", "fork"]);
+    expect(again.body.messages.map((m) => m.content)).toEqual(["root", "echo: root", "main again"]);
+    connection.socket.close({ code: 1000, reason: "done" });
+  });
+});
+
 describe("Responses WebSocket mode and a stop", () => {
   test("SIGTERM lets the turn under way finish, then closes the connection; the process exits 0", async () => {
     const node = await fx.spawn({

@@ -1,3 +1,4 @@
+import { isJsonObject } from "../../core/dialect.ts";
 import { SseDecoder } from "../../core/sse.ts";
 import { errorEvent, replyError, type TurnEvent, turnEvent } from "./socket-events.ts";
 import { type LastResponse, outputOf, readTurn, type SocketTurn } from "./socket-turn.ts";
@@ -19,54 +20,79 @@ export interface SocketSessionDeps {
   answer(turn: SocketTurn, signal: AbortSignal): Promise<Response>;
 }
 
+/** How many lanes' last responses a connection keeps; past it the longest unused is let go. */
+export const MAX_KEPT_LANES = 32;
+
+/** One lane (`stream_id`; the default lane has none): its turns wait here and run in order. */
+interface Lane {
+  readonly waiting: unknown[];
+  running: boolean;
+  /** Ends the lane's turn under way: its request aborted, its stream cancelled. */
+  stop: (() => void) | undefined;
+}
+
+const laneOf = (message: unknown): string =>
+  isJsonObject(message) && typeof message.stream_id === "string" ? message.stream_id : "";
+
 /**
- * One Responses API WebSocket connection: its turns run one at a time, in the order they came
- * (a turn sent while another streams waits for it), each streamed back as the events a `POST`
- * with `stream: true` would send, one message each. The connection keeps its last finished
- * response so the next turn can continue from it by id, stored or not.
+ * One Responses API WebSocket connection. Turns of one lane (`stream_id`) run one at a time, in
+ * the order they came (a turn sent while another streams waits for it); lanes run side by side.
+ * Each turn is streamed back as the events a `POST` with `stream: true` would send, one message
+ * each. The connection keeps each lane's last finished response (up to MAX_KEPT_LANES), so a
+ * turn on any lane can continue from it by id, stored or not.
  */
 export class ResponsesSocketSession {
-  private readonly waiting: unknown[] = [];
-  private running = false;
+  private readonly lanes = new Map<string, Lane>();
+  /** Each lane's last finished response, the longest unused first (Map order). */
+  private readonly lastOf = new Map<string, LastResponse>();
+  /** The same responses by id, as turns name them. */
+  private readonly kept = new Map<string, LastResponse>();
   private ended = false;
-  private last: LastResponse | undefined;
-  /** Ends the turn under way: its request aborted, its stream cancelled. */
-  private stopTurn: (() => void) | undefined;
 
   constructor(private readonly deps: SocketSessionDeps) {}
 
   /** A client message (Elysia hands it over parsed when it is JSON). */
   message(message: unknown): void {
     if (this.ended) return;
-    this.waiting.push(message);
-    if (!this.running) void this.run();
+    const name = laneOf(message);
+    let lane = this.lanes.get(name);
+    if (!lane) {
+      lane = { waiting: [], running: false, stop: undefined };
+      this.lanes.set(name, lane);
+    }
+    lane.waiting.push(message);
+    if (!lane.running) void this.run(name, lane);
   }
 
-  /** The socket closed: what waits is dropped, the turn under way is cancelled upstream. */
+  /** The socket closed: what waits is dropped, the turns under way are cancelled upstream. */
   closed(): void {
     this.ended = true;
-    this.waiting.length = 0;
-    this.stopTurn?.();
-  }
-
-  private async run(): Promise<void> {
-    this.running = true;
-    try {
-      while (this.waiting.length > 0 && !this.ended) await this.turn(this.waiting.shift());
-    } finally {
-      this.running = false;
+    for (const lane of this.lanes.values()) {
+      lane.waiting.length = 0;
+      lane.stop?.();
     }
   }
 
-  private async turn(message: unknown): Promise<void> {
-    const turn = readTurn(message, this.last);
+  private async run(name: string, lane: Lane): Promise<void> {
+    lane.running = true;
+    try {
+      while (lane.waiting.length > 0 && !this.ended) await this.turn(lane.waiting.shift(), name, lane);
+    } finally {
+      lane.running = false;
+      // An idle lane is forgotten; its last response is kept (lastOf).
+      if (lane.waiting.length === 0) this.lanes.delete(name);
+    }
+  }
+
+  private async turn(message: unknown, name: string, lane: Lane): Promise<void> {
+    const turn = readTurn(message, this.kept);
     if (turn.kind === "refused") {
       this.deps.send(errorEvent(turn.error, turn.streamId));
       return;
     }
     const abort = new AbortController();
     let body: ReadableStreamDefaultReader<Uint8Array> | undefined;
-    this.stopTurn = () => {
+    lane.stop = () => {
       abort.abort();
       body?.cancel().catch(() => undefined);
     };
@@ -77,14 +103,14 @@ export class ResponsesSocketSession {
         return;
       }
       if (!response.headers.get("content-type")?.startsWith("text/event-stream") || !response.body) {
-        this.whole(turn, response.status, await response.text());
+        this.whole(turn, name, response.status, await response.text());
         return;
       }
       body = response.body.getReader();
       const decoder = new SseDecoder(MAX_EVENT_LINE);
       for (;;) {
         const { done, value } = await body.read();
-        for (const event of done ? decoder.end() : decoder.push(value)) this.relay(event.data, turn);
+        for (const event of done ? decoder.end() : decoder.push(value)) this.relay(event.data, turn, name);
         if (done) break;
       }
     } catch (error) {
@@ -93,35 +119,45 @@ export class ResponsesSocketSession {
       const reason = error instanceof Error ? error.message : String(error);
       if (!this.ended) this.deps.send(errorEvent(replyError(502, reason), turn.streamId));
     } finally {
-      this.stopTurn = undefined;
+      lane.stop = undefined;
     }
   }
 
-  /** One event of the stream, sent (false: it was none); a finished response becomes the one to continue from. */
-  private relay(data: string, turn: SocketTurn): boolean {
+  /** One event of the stream, sent (false: it was none); a finished response becomes its lane's last. */
+  private relay(data: string, turn: SocketTurn, lane: string): boolean {
     const event = turnEvent(data, turn);
     if (!event) return false;
     this.deps.send(event.text);
-    this.remember(event, turn);
+    if (event.type === "response.completed" || event.type === "response.incomplete")
+      this.remember(event, turn, lane);
     return true;
   }
 
-  private remember(event: TurnEvent, turn: SocketTurn): void {
-    if (event.type !== "response.completed" && event.type !== "response.incomplete") return;
+  private remember(event: TurnEvent, turn: SocketTurn, lane: string): void {
+    const previous = this.lastOf.get(lane);
+    if (previous) this.kept.delete(previous.id);
+    this.lastOf.delete(lane);
     const output = outputOf(event.response);
     const id = event.response?.id;
     // Only a turn that knew the whole conversation can be continued from here (socket-turn.ts).
-    this.last =
-      output && typeof id === "string" && turn.whole ? { id, input: turn.input, output } : undefined;
+    if (!output || typeof id !== "string" || !turn.whole) return;
+    const last = { id, input: turn.input, output };
+    this.lastOf.set(lane, last);
+    this.kept.set(id, last);
+    const oldest = this.lastOf.size > MAX_KEPT_LANES ? this.lastOf.entries().next().value : undefined;
+    if (oldest) {
+      this.lastOf.delete(oldest[0]);
+      this.kept.delete(oldest[1].id);
+    }
   }
 
   /** A reply that is no stream: an error, or (should an upstream ignore `stream`) the whole response. */
-  private whole(turn: SocketTurn, status: number, text: string): void {
+  private whole(turn: SocketTurn, lane: string, status: number, text: string): void {
     if (status >= 400) {
       this.deps.send(errorEvent(replyError(status, text), turn.streamId));
       return;
     }
-    if (!this.relay(`{"type":"response.completed","response":${text}}`, turn))
+    if (!this.relay(`{"type":"response.completed","response":${text}}`, turn, lane))
       this.deps.send(
         errorEvent(
           replyError(502, "the answer was neither a Responses stream nor a response"),

@@ -14,14 +14,17 @@ const LAST: LastResponse = {
   output: [{ type: "message", role: "assistant", content: [{ type: "output_text", text: "hello" }] }],
 };
 
+/** The connection's kept responses: `last` alone, or none. */
+const kept = (last?: LastResponse) => new Map(last ? [[last.id, last]] : []);
+
 const turnOf = (message: unknown, last?: LastResponse): SocketTurn => {
-  const read = readTurn(message, last);
+  const read = readTurn(message, kept(last));
   if (read.kind !== "create") throw new Error(`refused: ${read.error.message}`);
   return read;
 };
 
 const refusalOf = (message: unknown, last?: LastResponse): SocketError => {
-  const read = readTurn(message, last);
+  const read = readTurn(message, kept(last));
   if (read.kind !== "refused") throw new Error(`no refusal for ${JSON.stringify(message)}`);
   return read.error;
 };
@@ -235,11 +238,14 @@ describe("readTurn: what later turns may continue from here", () => {
   const last = { id: "resp_last", input: [{ role: "user", content: "a" }], output: [{ type: "message" }] };
 
   test("a turn naming no response, or the connection's last, knows the whole conversation", () => {
-    expect(readTurn({ type: "response.create", model: "m", input: "x" }, last)).toMatchObject({
+    expect(readTurn({ type: "response.create", model: "m", input: "x" }, kept(last))).toMatchObject({
       whole: true,
     });
     expect(
-      readTurn({ type: "response.create", model: "m", input: "x", previous_response_id: "resp_last" }, last),
+      readTurn(
+        { type: "response.create", model: "m", input: "x", previous_response_id: "resp_last" },
+        kept(last),
+      ),
     ).toMatchObject({ whole: true });
   });
 
@@ -247,19 +253,19 @@ describe("readTurn: what later turns may continue from here", () => {
     expect(
       readTurn(
         { type: "response.create", model: "m", input: "x", previous_response_id: "resp_stored" },
-        last,
+        kept(last),
       ),
     ).toMatchObject({ whole: false, continued: undefined });
   });
 
   test("a refused message keeps the lane it named", () => {
     expect(
-      readTurn({ type: "response.create", background: true, stream_id: "lane-2" }, undefined),
+      readTurn({ type: "response.create", background: true, stream_id: "lane-2" }, kept()),
     ).toMatchObject({
       kind: "refused",
       streamId: "lane-2",
     });
-    expect(readTurn({ type: "nope", stream_id: 3 }, undefined)).toMatchObject({
+    expect(readTurn({ type: "nope", stream_id: 3 }, kept())).toMatchObject({
       kind: "refused",
       streamId: undefined,
     });

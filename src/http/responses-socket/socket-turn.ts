@@ -11,6 +11,11 @@ export interface LastResponse {
   readonly output: readonly unknown[];
 }
 
+/** The responses a connection keeps to continue from, by id (its lanes' last ones). */
+export interface KeptResponses {
+  get(id: string): LastResponse | undefined;
+}
+
 /** What a socket's error event says (OpenAI's error fields) and the HTTP status it stands for. */
 export interface SocketError {
   readonly status: number;
@@ -58,7 +63,7 @@ export function inputItems(input: unknown): unknown[] {
  * chain works with `store: false` and after `generate: false`, where nothing was stored; any
  * other `previous_response_id` is looked up in the gateway's store as over HTTP.
  */
-export function readTurn(message: unknown, last: LastResponse | undefined): SocketMessage {
+export function readTurn(message: unknown, kept: KeptResponses): SocketMessage {
   // A refusal is said in the message's lane when it named one.
   const lane = isJsonObject(message) && typeof message.stream_id === "string" ? message.stream_id : undefined;
   const invalid = (text: string, param: string | null = null, code: string | null = null) => ({
@@ -83,7 +88,7 @@ export function readTurn(message: unknown, last: LastResponse | undefined): Sock
   if (stream_id !== undefined && typeof stream_id !== "string")
     return invalid("stream_id must be a string", "stream_id");
   const previous = fields.previous_response_id;
-  const continued = last !== undefined && previous === last.id ? last : undefined;
+  const continued = typeof previous === "string" ? kept.get(previous) : undefined;
   const input = continued
     ? [...continued.input, ...continued.output, ...inputItems(fields.input)]
     : inputItems(fields.input);

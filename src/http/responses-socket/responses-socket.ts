@@ -144,9 +144,9 @@ export function responsesSocket(deps: ResponsesSocketDeps) {
       sessions.get(ws.raw)?.session.message(message);
     },
     close(ws) {
-      const open = sessions.get(ws.raw);
-      open?.session.closed();
-      open?.release?.();
+      const live = sessions.get(ws.raw);
+      live?.session.closed();
+      live?.release?.();
       sessions.delete(ws.raw);
     },
   });

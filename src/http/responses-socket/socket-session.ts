@@ -1,7 +1,6 @@
-import { isJsonObject } from "../../core/dialect.ts";
 import { SseDecoder } from "../../core/sse.ts";
 import { errorEvent, replyError, type TurnEvent, turnEvent } from "./socket-events.ts";
-import { type LastResponse, outputOf, readTurn, type SocketTurn } from "./socket-turn.ts";
+import { type LastResponse, laneOf, outputOf, readTurn, type SocketTurn } from "./socket-turn.ts";
 
 /**
  * The longest event read off a turn's stream. The stream is the gateway's own, its upstream's
@@ -31,9 +30,6 @@ interface Lane {
   stop: (() => void) | undefined;
 }
 
-const laneOf = (message: unknown): string =>
-  isJsonObject(message) && typeof message.stream_id === "string" ? message.stream_id : "";
-
 /**
  * One Responses API WebSocket connection. Turns of one lane (`stream_id`) run one at a time, in
  * the order they came (a turn sent while another streams waits for it); lanes run side by side.
@@ -54,7 +50,7 @@ export class ResponsesSocketSession {
   /** A client message (Elysia hands it over parsed when it is JSON). */
   message(message: unknown): void {
     if (this.ended) return;
-    const name = laneOf(message);
+    const name = laneOf(message) ?? "";
     let lane = this.lanes.get(name);
     if (!lane) {
       lane = { waiting: [], running: false, stop: undefined };

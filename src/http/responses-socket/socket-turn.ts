@@ -57,15 +57,19 @@ export function inputItems(input: unknown): unknown[] {
   return Array.isArray(input) ? input : [input];
 }
 
+/** The lane (`stream_id`) a client message names, if it names one. */
+export const laneOf = (message: unknown): string | undefined =>
+  isJsonObject(message) && typeof message.stream_id === "string" ? message.stream_id : undefined;
+
 /**
- * A client message as the turn to run, or why it is refused. A turn that names the connection's
- * last response is sent upstream whole (that response's input and output, then its own), so a
+ * A client message as the turn to run, or why it is refused. A turn that names a response the
+ * connection keeps is sent upstream whole (that response's input and output, then its own), so a
  * chain works with `store: false` and after `generate: false`, where nothing was stored; any
  * other `previous_response_id` is looked up in the gateway's store as over HTTP.
  */
 export function readTurn(message: unknown, kept: KeptResponses): SocketMessage {
   // A refusal is said in the message's lane when it named one.
-  const lane = isJsonObject(message) && typeof message.stream_id === "string" ? message.stream_id : undefined;
+  const lane = laneOf(message);
   const invalid = (text: string, param: string | null = null, code: string | null = null) => ({
     kind: "refused" as const,
     error: { status: 400, type: "invalid_request_error", code, message: text, param },

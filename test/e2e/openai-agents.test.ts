@@ -32,6 +32,23 @@ describe("OpenAI Agents SDK through mindgw", () => {
     ]);
   });
 
+  test("over the Responses WebSocket transport: the same agent, a row for each upgrade and one a turn", async () => {
+    const report = await runInNetns("agents.scenario.ts", { upstream: "openai", transport: "websocket" });
+    expect(report.client).toMatchObject({ exitCode: 0 });
+    expect(JSON.parse(report.client.stdout)).toEqual({ forecast: "echo: sunny in Paris for 3 days" });
+    const [first, second] = seen(report);
+    expect(first?.body).toMatchObject({ reasoning_effort: "high", metadata: { team: "agents" } });
+    const history = second?.body.messages as { role: string; content: unknown }[];
+    expect(history.at(-1)).toMatchObject({ role: "tool", content: "sunny in Paris for 3 days" });
+    const rows = report.audit as Row[];
+    // The SDK opens a connection for each model call unless its provider is told to keep them
+    // (`cacheResponsesWebSocketModels`): each upgrade a 101 row, each turn a row of its own.
+    const sockets = rows.filter((row) => row.frontDoor === "responses_socket");
+    expect(sockets.length).toBeGreaterThanOrEqual(1);
+    expect(sockets.every((row) => row.status === 101)).toBe(true);
+    expect(rows.filter((row) => row.frontDoor === "responses").map((row) => row.status)).toEqual([200, 200]);
+  });
+
   test("Anthropic-type upstream: the same agent, Responses → chat → Messages", async () => {
     const report = await runInNetns("agents.scenario.ts", { upstream: "anthropic" });
     expect(report.client).toMatchObject({ exitCode: 0 });

@@ -1,4 +1,12 @@
-import { Agent, run, setDefaultOpenAIClient, setTracingDisabled, tool, webSearchTool } from "@openai/agents";
+import {
+  Agent,
+  run,
+  setDefaultOpenAIClient,
+  setOpenAIResponsesTransport,
+  setTracingDisabled,
+  tool,
+  webSearchTool,
+} from "@openai/agents";
 import OpenAI from "openai";
 import { z } from "zod";
 import { inLoopbackWorld, scenarioOptions, type UpstreamKind } from "./loopback-world.ts";
@@ -9,12 +17,15 @@ import { inLoopbackWorld, scenarioOptions, type UpstreamKind } from "./loopback-
  */
 interface Options {
   upstream: UpstreamKind;
+  /** The Responses transport: HTTP (the SDK's default) or its WebSocket mode. */
+  transport?: "http" | "websocket";
 }
 
 const options = scenarioOptions<Options>();
 
 await inLoopbackWorld(options.upstream, ["agent-model"], async ({ gw, key }) => {
   setTracingDisabled(true);
+  setOpenAIResponsesTransport(options.transport ?? "http");
   setDefaultOpenAIClient(new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: key, maxRetries: 0 }));
   const weather = tool({
     name: "get_weather",

@@ -3,7 +3,8 @@ import type { JsonObject } from "../core/dialect.ts";
 import { badRequest, GatewayError } from "../core/gateway-error.ts";
 import type { ResponsesContext } from "../routing/adapt-dialect.ts";
 import type { ResponseStore } from "../storage/storage.ts";
-import { conversationItems, newResponseId } from "../translate/responses/chat-response-to-response.ts";
+import { newResponseId } from "../translate/responses/chat-response-to-response.ts";
+import { conversationItems } from "../translate/responses/input-items.ts";
 
 /**
  * What a `POST /v1/responses` call continues and where its answer goes: resolves

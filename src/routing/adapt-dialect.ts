@@ -12,14 +12,12 @@ import { chatRequestToMessages } from "../translate/openai-to-anthropic/chat-req
 import { messagesResponseToChat } from "../translate/openai-to-anthropic/messages-response-to-chat.ts";
 import { messagesStreamToChat } from "../translate/openai-to-anthropic/messages-stream-to-chat.ts";
 import { parseBody } from "../translate/parse-body.ts";
-import {
-  chatResponseToResponse,
-  conversationItems,
-} from "../translate/responses/chat-response-to-response.ts";
+import { chatResponseToResponse } from "../translate/responses/chat-response-to-response.ts";
 import { chatStreamToResponses } from "../translate/responses/chat-stream-to-responses.ts";
 import { compactionItem, compactionResponse, summaryOf } from "../translate/responses/compaction.ts";
+import { inputItems } from "../translate/responses/input-items.ts";
 import { MessagesToResponsesWriter } from "../translate/responses/messages-to-responses-writer.ts";
-import { inputItems, responsesRequestToChat } from "../translate/responses/responses-request-to-chat.ts";
+import { responsesRequestToChat } from "../translate/responses/responses-request-to-chat.ts";
 import { responsesRequest } from "../translate/responses/responses-schema.ts";
 import { readMessagesEvent } from "../translate/stream/messages-event-reader.ts";
 import { type TranslatedStream, translateStream } from "../translate/stream/stream-driver.ts";
@@ -177,7 +175,7 @@ function nativeResponses(body: JsonObject, provider: Provider, context: Response
     return { operation: "responses", body, ...identity, native };
   }
   const { previous_response_id: _held, ...rest } = body;
-  const input = [...context.previous, ...conversationItems(body, { output: [] })];
+  const input = [...context.previous, ...inputItems(body.input)];
   return {
     operation: "responses",
     body: { ...rest, input },
@@ -257,7 +255,7 @@ function compactViaChat(
   const { stream: _stream, ...request } = body;
   // The same summary request as Codex's in-stream compaction: the input, then a trigger.
   const input = [
-    ...inputItems(parseBody(responsesRequest, request, "request")),
+    ...inputItems(parseBody(responsesRequest, request, "request").input),
     { type: "compaction_trigger" },
   ];
   const translated = responsesRequestToChat({ ...request, input }, context.previous, policy);

@@ -5,7 +5,6 @@ import type { SocketError, SocketTurn } from "./socket-turn.ts";
 const turn = (fields: Partial<Pick<SocketTurn, "streamId" | "continued">> = {}): SocketTurn => ({
   kind: "create",
   body: { model: "m", stream: true },
-  input: [],
   generate: true,
   streamId: fields.streamId,
   continued: fields.continued,

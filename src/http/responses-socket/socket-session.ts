@@ -1,6 +1,7 @@
 import { SseDecoder } from "../../core/sse.ts";
+import { conversationItems } from "../../translate/responses/input-items.ts";
 import { errorEvent, replyError, type TurnEvent, turnEvent } from "./socket-events.ts";
-import { type LastResponse, laneOf, outputOf, readTurn, type SocketTurn } from "./socket-turn.ts";
+import { type LastResponse, laneOf, readTurn, type SocketTurn } from "./socket-turn.ts";
 
 /**
  * The longest event read off a turn's stream. The stream is the gateway's own, its upstream's
@@ -133,11 +134,11 @@ export class ResponsesSocketSession {
     const previous = this.lastOf.get(lane);
     if (previous) this.kept.delete(previous.id);
     this.lastOf.delete(lane);
-    const output = outputOf(event.response);
-    const id = event.response?.id;
+    const response = event.response;
+    const id = response?.id;
     // Only a turn that knew the whole conversation can be continued from here (socket-turn.ts).
-    if (!output || typeof id !== "string" || !turn.whole) return;
-    const last = { id, input: turn.input, output };
+    if (!response || !Array.isArray(response.output) || typeof id !== "string" || !turn.whole) return;
+    const last = { id, items: conversationItems(turn.body, response) };
     this.lastOf.set(lane, last);
     this.kept.set(id, last);
     const oldest = this.lastOf.size > MAX_KEPT_LANES ? this.lastOf.entries().next().value : undefined;

@@ -1,17 +1,12 @@
 import { describe, expect, test } from "bun:test";
-import {
-  inputItems,
-  type LastResponse,
-  outputOf,
-  readTurn,
-  type SocketError,
-  type SocketTurn,
-} from "./socket-turn.ts";
+import { type LastResponse, readTurn, type SocketError, type SocketTurn } from "./socket-turn.ts";
 
 const LAST: LastResponse = {
   id: "resp_last",
-  input: [{ type: "message", role: "user", content: "hi" }],
-  output: [{ type: "message", role: "assistant", content: [{ type: "output_text", text: "hello" }] }],
+  items: [
+    { type: "message", role: "user", content: "hi" },
+    { type: "message", role: "assistant", content: [{ type: "output_text", text: "hello" }] },
+  ],
 };
 
 /** The connection's kept responses: `last` alone, or none. */
@@ -144,19 +139,12 @@ describe("readTurn's create", () => {
     expect(turnOf({ type: "response.create", model: "m", generate: false }).generate).toBe(false);
   });
 
-  test("a string input is one user message in the turn's input; the body keeps what was sent", () => {
-    const turn = turnOf({ type: "response.create", model: "m", input: "hello" });
-    expect(turn.input).toEqual([{ type: "message", role: "user", content: "hello" }]);
-    expect(turn.body.input).toBe("hello");
+  test("a turn continued from nothing keeps its input as it was sent, or none", () => {
+    expect(turnOf({ type: "response.create", model: "m", input: "hello" }).body.input).toBe("hello");
+    expect("input" in turnOf({ type: "response.create", model: "m" }).body).toBe(false);
   });
 
-  test("no input is an empty input, the body without one", () => {
-    const turn = turnOf({ type: "response.create", model: "m" });
-    expect(turn.input).toEqual([]);
-    expect("input" in turn.body).toBe(false);
-  });
-
-  test("naming the last response continues it locally: its input and output, then the turn's own", () => {
+  test("naming the last response continues it locally: its conversation, then the turn's own input", () => {
     const turn = turnOf(
       {
         type: "response.create",
@@ -167,23 +155,22 @@ describe("readTurn's create", () => {
       },
       LAST,
     );
-    const whole = [...LAST.input, ...LAST.output, { type: "message", role: "user", content: "and then?" }];
-    expect(turn.input).toEqual(whole);
+    const whole = [...LAST.items, { type: "message", role: "user", content: "and then?" }];
     expect(turn.body).toEqual({ model: "m", store: false, input: whole, stream: true });
     expect("previous_response_id" in turn.body).toBe(false);
     expect(turn.continued).toBe(LAST.id);
   });
 
-  test("continuing without input sends the last response's input and output alone", () => {
+  test("continuing without input sends the last response's conversation alone", () => {
     const turn = turnOf({ type: "response.create", model: "m", previous_response_id: LAST.id }, LAST);
-    expect(turn.body.input).toEqual([...LAST.input, ...LAST.output]);
+    expect(turn.body.input).toEqual([...LAST.items]);
     expect(turn.continued).toBe(LAST.id);
   });
 
-  test("continuing leaves the last response's lists as they were", () => {
-    const last: LastResponse = { id: "resp_1", input: [{ n: 1 }], output: [{ n: 2 }] };
+  test("continuing leaves the last response's list as it was", () => {
+    const last: LastResponse = { id: "resp_1", items: [{ n: 1 }, { n: 2 }] };
     turnOf({ type: "response.create", previous_response_id: "resp_1", input: [{ n: 3 }] }, last);
-    expect(last).toEqual({ id: "resp_1", input: [{ n: 1 }], output: [{ n: 2 }] });
+    expect(last).toEqual({ id: "resp_1", items: [{ n: 1 }, { n: 2 }] });
   });
 
   test("another previous_response_id is left for the store: body unchanged, not continued", () => {
@@ -197,7 +184,6 @@ describe("readTurn's create", () => {
       input: "next",
       stream: true,
     });
-    expect(turn.input).toEqual([{ type: "message", role: "user", content: "next" }]);
     expect(turn.continued).toBeUndefined();
   });
 
@@ -208,34 +194,11 @@ describe("readTurn's create", () => {
   });
 });
 
-describe("inputItems", () => {
-  test("nothing is no items, a string is a user message, a list is itself, one item is a list of it", () => {
-    expect(inputItems(undefined)).toEqual([]);
-    expect(inputItems(null)).toEqual([]);
-    expect(inputItems("hi")).toEqual([{ type: "message", role: "user", content: "hi" }]);
-    expect(inputItems("")).toEqual([{ type: "message", role: "user", content: "" }]);
-    const list = [{ type: "message", role: "user", content: "a" }];
-    expect(inputItems(list)).toBe(list);
-    expect(inputItems({ type: "function_call_output", call_id: "c", output: "ok" })).toEqual([
-      { type: "function_call_output", call_id: "c", output: "ok" },
-    ]);
-  });
-});
-
-describe("outputOf", () => {
-  test("a response's output list, or undefined when there is none", () => {
-    const output = [{ type: "message" }];
-    expect(outputOf({ id: "r", output })).toBe(output);
-    expect(outputOf({ id: "r", output: [] })).toEqual([]);
-    expect(outputOf({ id: "r" })).toBeUndefined();
-    expect(outputOf({ id: "r", output: "text" })).toBeUndefined();
-    expect(outputOf(undefined)).toBeUndefined();
-    expect(outputOf([{ type: "message" }])).toBeUndefined();
-  });
-});
-
 describe("readTurn: what later turns may continue from here", () => {
-  const last = { id: "resp_last", input: [{ role: "user", content: "a" }], output: [{ type: "message" }] };
+  const last: LastResponse = {
+    id: "resp_last",
+    items: [{ role: "user", content: "a" }, { type: "message" }],
+  };
 
   test("a turn naming no response, or the connection's last, knows the whole conversation", () => {
     expect(readTurn({ type: "response.create", model: "m", input: "x" }, kept(last))).toMatchObject({

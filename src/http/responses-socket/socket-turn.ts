@@ -1,14 +1,14 @@
 import { isJsonObject, type JsonObject } from "../../core/dialect.ts";
+import { inputItems } from "../../translate/responses/input-items.ts";
 
 /**
- * The connection's most recent response (the Responses API's WebSocket mode keeps it in memory,
- * so that a turn with `store: false` can still name it as `previous_response_id`): the whole
- * input it answered and the items it answered with.
+ * A lane's most recent response (the Responses API's WebSocket mode keeps it in memory, so that a
+ * turn with `store: false` can still name it as `previous_response_id`): the conversation up to
+ * and with it, as `conversationItems` makes it (the whole input it answered, then its output).
  */
 export interface LastResponse {
   readonly id: string;
-  readonly input: readonly unknown[];
-  readonly output: readonly unknown[];
+  readonly items: readonly JsonObject[];
 }
 
 /** The responses a connection keeps to continue from, by id (its lanes' last ones). */
@@ -28,10 +28,12 @@ export interface SocketError {
 /** One `response.create` as the gateway runs it. */
 export interface SocketTurn {
   readonly kind: "create";
-  /** The body for `POST /v1/responses` (`stream: true`; continued from the connection's last response). */
+  /**
+   * The body for `POST /v1/responses` (`stream: true`). Continued from a kept response, its
+   * `input` is the whole conversation (that response's items, then what the turn sent) and it
+   * names no `previous_response_id`.
+   */
   readonly body: JsonObject;
-  /** The whole input this turn answers (the last response's, its output, then what the turn sent). */
-  readonly input: readonly unknown[];
   /** `generate: false`: prepare the turn's state (an id to continue from), no model call. */
   readonly generate: boolean;
   /** The lane the client named; echoed on every event of the turn. */
@@ -39,8 +41,8 @@ export interface SocketTurn {
   /** The `previous_response_id` the turn was continued from locally, echoed in its `response`. */
   readonly continued: string | undefined;
   /**
-   * `input` is the whole conversation: the turn named no earlier response, or the connection's
-   * last. A turn continued from the store (another id) is not, so no later turn continues from it
+   * The body's `input` is the whole conversation: the turn named no earlier response, or a kept
+   * one. A turn continued from the store (another id) is not, so no later turn continues from it
    * here: that one goes to the store too, which holds the whole chain.
    */
   readonly whole: boolean;
@@ -49,13 +51,6 @@ export interface SocketTurn {
 export type SocketMessage =
   | SocketTurn
   | { readonly kind: "refused"; readonly error: SocketError; readonly streamId: string | undefined };
-
-/** A Responses `input` as a list of items (a string is one user message). */
-export function inputItems(input: unknown): unknown[] {
-  if (input === undefined || input === null) return [];
-  if (typeof input === "string") return [{ type: "message", role: "user", content: input }];
-  return Array.isArray(input) ? input : [input];
-}
 
 /** The lane (`stream_id`) a client message names, if it names one. */
 export const laneOf = (message: unknown): string | undefined =>
@@ -93,26 +88,17 @@ export function readTurn(message: unknown, kept: KeptResponses): SocketMessage {
     return invalid("stream_id must be a string", "stream_id");
   const previous = fields.previous_response_id;
   const continued = typeof previous === "string" ? kept.get(previous) : undefined;
-  const input = continued
-    ? [...continued.input, ...continued.output, ...inputItems(fields.input)]
-    : inputItems(fields.input);
   const body: JsonObject = { ...fields, stream: true };
   if (continued) {
-    body.input = input;
+    body.input = [...continued.items, ...inputItems(fields.input)];
     delete body.previous_response_id;
   }
   return {
     kind: "create",
     body,
-    input,
     generate: generate !== false,
     streamId: stream_id,
     continued: continued?.id,
     whole: continued !== undefined || previous === undefined || previous === null,
   };
-}
-
-/** The output of a finished `response` (a `response.completed` or `.incomplete` event's). */
-export function outputOf(response: unknown): unknown[] | undefined {
-  return isJsonObject(response) && Array.isArray(response.output) ? response.output : undefined;
 }

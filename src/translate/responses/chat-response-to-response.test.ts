@@ -1,6 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { jsonFixture } from "../fixtures/load-fixture.ts";
-import { chatResponseToResponse, conversationItems, newResponseId } from "./chat-response-to-response.ts";
+import { chatResponseToResponse, newResponseId } from "./chat-response-to-response.ts";
+import { conversationItems } from "./input-items.ts";
 
 const request = { model: "gpt-4o-mini", input: "Hi", instructions: "Be nice." };
 

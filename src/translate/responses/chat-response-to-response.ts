@@ -52,19 +52,3 @@ export function chatResponseToResponse(
     ...responseStatus(choice?.finish_reason),
   });
 }
-
-/**
- * The items a stored response contributes to a `previous_response_id` chain: the request's
- * input items, then the response's output items. The caller stores these with the response.
- */
-export function conversationItems(request: JsonObject, response: JsonObject): JsonObject[] {
-  const input = request.input;
-  const items: JsonObject[] =
-    typeof input === "string"
-      ? [{ type: "message", role: "user", content: input }]
-      : Array.isArray(input)
-        ? (input as JsonObject[])
-        : [];
-  const output = Array.isArray(response.output) ? (response.output as JsonObject[]) : [];
-  return [...items, ...output];
-}

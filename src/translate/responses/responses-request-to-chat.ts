@@ -3,6 +3,7 @@ import { badRequest } from "../../core/gateway-error.ts";
 import { Dropped, type UnsupportedPolicy } from "../dropped.ts";
 import { parseBody } from "../parse-body.ts";
 import { COMPACT_PROMPT, summaryTurn } from "./compaction.ts";
+import { inputItems } from "./input-items.ts";
 import {
   type ResponsesItem,
   type ResponsesRequest,
@@ -50,7 +51,7 @@ export function responsesRequestToChat(
   const dropped = new Dropped(policy);
   const items = [
     ...previous.map((item) => parseBody(responsesItem, item, "request")),
-    ...inputItems(request),
+    ...inputItems(request.input),
   ];
   const declared: ResponsesTool[] = [...(request.tools ?? [])];
   for (const item of items) if (item.type === "additional_tools") declared.push(...(item.tools ?? []));
@@ -69,13 +70,6 @@ export function responsesRequestToChat(
   // The tools stay declared (the history calls them) but the summary is text.
   if (compact && out.tools) out.tool_choice = "none";
   return { body: out, tools: names, dropped: dropped.list, compact };
-}
-
-/** The request's input as items; a bare string is one user message. */
-export function inputItems(request: Pick<ResponsesRequest, "input">): ResponsesItem[] {
-  if (request.input === undefined) return [];
-  if (typeof request.input === "string") return [{ type: "message", role: "user", content: request.input }];
-  return request.input;
 }
 
 /** Sampling, limits, format and the fields both APIs share under other names. */

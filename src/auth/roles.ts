@@ -1,4 +1,4 @@
-import { GatewayError, notFound } from "../core/gateway-error.ts";
+import { GatewayError, modelNotFound } from "../core/gateway-error.ts";
 import { canUseModel, isHiddenFrom, type Principal, type Role } from "./principal.ts";
 
 /**
@@ -35,11 +35,7 @@ export function requireRole(principal: Principal, ...roles: Role[]): void {
  */
 export function assertModelAllowed(principal: Principal, model: string): void {
   // Another tenant's model is not merely forbidden: its existence is not disclosed.
-  if (isHiddenFrom(principal, model))
-    throw notFound(
-      `The model \`${model}\` does not exist or you do not have access to it.`,
-      "model_not_found",
-    );
+  if (isHiddenFrom(principal, model)) throw modelNotFound(model);
   if (!canUseModel(principal, model)) throw forbidden(`model "${model}" is not allowed for this credential`);
 }
 

@@ -91,6 +91,10 @@ export const unsupportedOperation = (message: string) =>
 export const notFound = (message: string, code: ErrorCode = "not_found") =>
   new GatewayError({ status: 404, code, message });
 
+/** A model that is not routed, or not the caller's to see: OpenAI's words, the same either way. */
+export const modelNotFound = (model: string) =>
+  notFound(`The model \`${model}\` does not exist or you do not have access to it.`, "model_not_found");
+
 export const upstreamError = (message: string, retryable = true) =>
   new GatewayError({ status: 502, code: "upstream_error", message, retryable });
 

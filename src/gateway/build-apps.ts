@@ -36,6 +36,7 @@ export function buildAppMounts(
                 serveModel: door.serveModel,
                 ...(holder ? { holder } : {}),
                 ...(deps.sessions ? { sessions: deps.sessions } : {}),
+                routes: models.routes,
               }),
             ]
           : [],

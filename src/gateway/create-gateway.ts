@@ -209,6 +209,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
               serveModel: frontDoor.serveModel,
               holder: holderOf,
               sessions: auth.sessions,
+              routes: models.routes,
             }),
           ]
         : []),

@@ -1,7 +1,7 @@
 import type { Principal } from "../auth/principal.ts";
 import { allowedModels, requireArea } from "../auth/roles.ts";
 import type { Dialect } from "../core/dialect.ts";
-import { notFound } from "../core/gateway-error.ts";
+import { modelNotFound } from "../core/gateway-error.ts";
 import {
   anthropicModelInfo,
   anthropicModelPage,
@@ -71,10 +71,7 @@ export function retrieveModelHandler(deps: ModelsRouteDeps, appDialect?: Dialect
       const path = new URL(request.url).pathname;
       const id = modelIdOf(path.slice(path.indexOf(MODEL_PATH) + MODEL_PATH.length));
       if (id === undefined || !deps.routes(id) || allowedModels(principal, [id]).length === 0)
-        throw notFound(
-          `The model \`${id ?? ""}\` does not exist or you do not have access to it.`,
-          "model_not_found",
-        );
+        throw modelNotFound(id ?? "");
       return Response.json(dialect === "openai" ? modelObject(id) : anthropicModelInfo(id), { headers });
     });
   };

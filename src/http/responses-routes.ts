@@ -29,6 +29,8 @@ export interface ResponsesRouteDeps {
   readonly holder?: (name: string) => Provider | undefined;
   /** Live sessions per key: a Responses WebSocket closes when its key is revoked or expires. */
   readonly sessions?: KeySessions;
+  /** Whether the route table routes a model name (a Responses WebSocket's warm-up checks it). */
+  readonly routes?: (model: string) => boolean;
 }
 
 type Context = { request: Request; server: Parameters<typeof clientIpOf>[0]; params: { id: string } };
@@ -141,6 +143,7 @@ export function responsesRoutes(deps: ResponsesRouteDeps) {
         guard: deps.guard,
         serveModel,
         ...(deps.sessions ? { sessions: deps.sessions } : {}),
+        ...(deps.routes ? { routes: deps.routes } : {}),
       }),
     );
     app = app.post("/v1/responses/compact", (context) => {

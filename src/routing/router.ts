@@ -1,4 +1,4 @@
-import { notFound } from "../core/gateway-error.ts";
+import { modelNotFound } from "../core/gateway-error.ts";
 import type { Dispatched, DispatchRequest } from "./dispatch.ts";
 import { type DispatchDeps, DispatchRun } from "./dispatch-run.ts";
 import { orderRoutes } from "./order-routes.ts";
@@ -47,10 +47,7 @@ export function createRouter(deps: RouterDeps): Router {
     try {
       const plan = deps.table().resolve(request.model);
       if (!plan || plan.routes.length === 0) {
-        throw notFound(
-          `The model \`${request.model}\` does not exist or you do not have access to it.`,
-          "model_not_found",
-        );
+        throw modelNotFound(request.model);
       }
       const routes = orderRoutes(plan.routes, plan.strategy, runDeps.health, runDeps.random);
       // The config's own policy object, passed down as it is (no per-request copy of its fields).

@@ -159,6 +159,55 @@ describe("Responses WebSocket mode", () => {
     connection.socket.close({ code: 1000, reason: "done" });
   });
 
+  test("a warm-up is admitted as its turns would be: a routed model the key may use, named on its row", async () => {
+    const own = await createKey(gw, { name: "socket-warm" });
+    const narrow = await createKey(gw, { name: "socket-warm-narrow", models: ["other-*"] });
+    const connection = connect(own.key);
+    const narrowed = connect(narrow.key);
+    const before = fake.requests.length;
+    // No model is a body the SDK's types refuse: sent as the JSON it is.
+    const warmUp = (model?: string) =>
+      ({
+        type: "response.create",
+        model,
+        input: [],
+        store: false,
+        generate: false,
+      }) as unknown as OpenAI.Responses.ResponsesClientEvent;
+    type Refusal = { type: string; status: number; error: { code: string | null; param: string | null } };
+    const refusal = async (on: ReturnType<typeof connect>, model?: string) =>
+      (await turn(on, warmUp(model))).at(-1) as unknown as Refusal;
+    expect(await refusal(connection, "nope")).toMatchObject({
+      type: "error",
+      status: 404,
+      error: { code: "model_not_found" },
+    });
+    expect(await refusal(connection)).toMatchObject({
+      type: "error",
+      status: 400,
+      error: { param: "model" },
+    });
+    expect(await refusal(narrowed, "m1")).toMatchObject({ type: "error", status: 403 });
+    expect(completed(await turn(connection, warmUp("m1"))).output).toEqual([]);
+    expect(fake.requests.length).toBe(before);
+    const rows = await waitFor("the warm-ups' rows", async () => {
+      const all = [
+        ...(await auditRecords(gw, { key: "socket-warm" })),
+        ...(await auditRecords(gw, { key: "socket-warm-narrow" })),
+      ].filter((row) => row.frontDoor === "responses");
+      return all.length >= 4 ? all : undefined;
+    });
+    const seen = rows.map((row) => JSON.stringify([row.status, row.model, row.route]));
+    expect(seen.sort()).toEqual([
+      '[200,"m1",null]',
+      "[400,null,null]",
+      '[403,"m1",null]',
+      '[404,"nope",null]',
+    ]);
+    connection.socket.close({ code: 1000, reason: "done" });
+    narrowed.socket.close({ code: 1000, reason: "done" });
+  });
+
   test("a chain begun over HTTP goes on over the socket from the store, and keeps its whole history", async () => {
     const http = new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: key, maxRetries: 0 });
     const stored = await http.responses.create({ model: "m1", input: "remember me" });

@@ -1,13 +1,15 @@
 import { Elysia } from "elysia";
 import type { KeySessions } from "../../auth/key-sessions.ts";
 import type { Principal } from "../../auth/principal.ts";
-import { requireArea } from "../../auth/roles.ts";
+import { assertModelAllowed, requireArea } from "../../auth/roles.ts";
 import { isJsonObject } from "../../core/dialect.ts";
+import { modelNotFound } from "../../core/gateway-error.ts";
 import { encodeSse } from "../../core/sse.ts";
 import { newResponseId } from "../../translate/responses/chat-response-to-response.ts";
 import { ResponsesStreamWriter } from "../../translate/responses/responses-stream-writer.ts";
 import { clientIpOf, type ServerLike } from "../client-of.ts";
 import type { createFrontDoor } from "../front-door.ts";
+import { validateBody } from "../validate-body.ts";
 import { ResponsesSocketSession } from "./socket-session.ts";
 import type { SocketTurn } from "./socket-turn.ts";
 
@@ -18,6 +20,11 @@ export interface ResponsesSocketDeps {
   readonly serveModel: FrontDoor["serveModel"];
   /** Live sessions per key: a revoke or expiry of the caller's key closes the connection. */
   readonly sessions?: KeySessions;
+  /**
+   * Whether the route table routes a model name: a warm-up (`generate: false`) for one it does not
+   * is refused as the turn it prepares would be. Absent (an embedder's), every name is taken.
+   */
+  readonly routes?: (model: string) => boolean;
 }
 
 /** The connection's own request (what each turn's request is made from) and who opened it. */
@@ -95,10 +102,18 @@ export function responsesSocket(deps: ResponsesSocketDeps) {
     return accepted ?? { accepted: false, response };
   }
 
-  /** `generate: false`: the turn is admitted and recorded, its response made here, empty. */
+  /**
+   * `generate: false`: the turn is admitted as the turns it prepares will be (a valid body, a model
+   * the caller may use and the gateway routes) and recorded with its model; its response is made
+   * here, empty. No model is called and no limit is spent (nothing was asked of an upstream).
+   */
   function prepare(request: Request, clientIp: string | null, turn: SocketTurn): Promise<Response> {
-    return deps.guard(request, clientIp, "responses", "openai", async ({ principal, headers }) => {
+    return deps.guard(request, clientIp, "responses", "openai", async ({ principal, headers, ledger }) => {
       requireArea(principal, "models");
+      const model = validateBody("responses", turn.body);
+      ledger.model = model;
+      assertModelAllowed(principal, model);
+      if (deps.routes && !deps.routes(model)) throw modelNotFound(model);
       const writer = new ResponsesStreamWriter({ id: newResponseId(), request: turn.body });
       const events = [...writer.start(), ...writer.finish()];
       return new Response(events.map(encodeSse).join(""), {

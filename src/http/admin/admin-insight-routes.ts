@@ -1,11 +1,10 @@
 import { Elysia } from "elysia";
 import { z } from "zod";
 import { STATS_WINDOWS, type StatsSeries, type StatsWindowName } from "../../audit/request-stats.ts";
-import { requireRole } from "../../auth/roles.ts";
 import type { AdminActionStore } from "../../storage/storage.ts";
-import { clientIpOf } from "../client-of.ts";
-import type { createFrontDoor, Guarded } from "../front-door.ts";
+import type { createFrontDoor } from "../front-door.ts";
 import { parseInput, queryOf } from "../parse-input.ts";
+import { adminGuards } from "./admin-guards.ts";
 
 export interface AdminInsightDeps {
   readonly guard: ReturnType<typeof createFrontDoor>["guard"];
@@ -27,17 +26,9 @@ export const actionsQuery = z.strictObject({
 });
 export const spendQuery = z.strictObject({ ids: z.string().max(20_000).default("") });
 
-type Handler = (guarded: Guarded, request: Request) => Promise<Response> | Response;
-
 /** `/admin/api/{stats,routing,actions,spend}`: what the web UI's pages read. Admin role only. */
 export function adminInsightRoutes(deps: AdminInsightDeps) {
-  const admin =
-    (handle: Handler) =>
-    ({ request, server }: { request: Request; server: Parameters<typeof clientIpOf>[0] }) =>
-      deps.guard(request, clientIpOf(server, request), "admin", "openai", async (guarded) => {
-        requireRole(guarded.principal, "admin");
-        return handle(guarded, request);
-      });
+  const admin = adminGuards(deps.guard).adminOnly;
 
   return new Elysia({ prefix: "/admin/api" })
     .get(

@@ -1,12 +1,11 @@
 import { Elysia } from "elysia";
 import type { KeyAdmin } from "../../auth/key-admin.ts";
 import type { KeyView } from "../../auth/key-view.ts";
-import { requireRole } from "../../auth/roles.ts";
 import { isJsonObject } from "../../core/dialect.ts";
 import type { AdminActionLog } from "../admin-ui/admin-action-log.ts";
-import { clientIpOf } from "../client-of.ts";
 import type { createFrontDoor, Guarded } from "../front-door.ts";
 import { readJsonBody } from "../read-json-body.ts";
+import { adminGuards } from "./admin-guards.ts";
 
 export interface AdminKeyDeps {
   readonly guard: ReturnType<typeof createFrontDoor>["guard"];
@@ -17,28 +16,12 @@ export interface AdminKeyDeps {
 
 const MAX_KEY_BODY = 64 * 1024;
 
-type Handler = (
-  guarded: Guarded,
-  request: Request,
-  params: Record<string, string>,
-  clientIp: string | null,
-) => Promise<Response>;
-type Context = { request: Request; server: Parameters<typeof clientIpOf>[0]; params: Record<string, string> };
-
 /**
  * `/admin/api/keys`: what `mindgw keys --gateway` calls. The same KeyAdmin as the local CLI,
  * so both enforce the same rules (admin only; nobody widens their own key).
  */
 export function adminKeyRoutes(deps: AdminKeyDeps) {
-  const admin =
-    (handle: Handler) =>
-    ({ request, server, params }: Context) => {
-      const clientIp = clientIpOf(server, request);
-      return deps.guard(request, clientIp, "admin", "openai", async (guarded) => {
-        requireRole(guarded.principal, "admin");
-        return handle(guarded, request, params, clientIp);
-      });
-    };
+  const admin = adminGuards(deps.guard).adminOnly;
   const record = (
     guarded: Guarded,
     clientIp: string | null,

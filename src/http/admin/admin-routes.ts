@@ -5,12 +5,11 @@ import { queryAudit } from "../../audit/audit-query.ts";
 import { auditQuerySchema } from "../../audit/audit-query-schema.ts";
 import type { AuditService } from "../../audit/audit-service.ts";
 import { sseStream } from "../../audit/sse-stream.ts";
-import { requireRole } from "../../auth/roles.ts";
-import { eventVisibleTo, readScope, scopedTenant } from "../../tenants/read-scope.ts";
-import { clientIpOf } from "../client-of.ts";
-import type { createFrontDoor, Guarded } from "../front-door.ts";
+import { eventVisibleTo, scopedTenant } from "../../tenants/read-scope.ts";
+import type { createFrontDoor } from "../front-door.ts";
 import { parseInput, queryOf } from "../parse-input.ts";
 import { whenDone } from "../when-done.ts";
+import { adminGuards } from "./admin-guards.ts";
 
 export interface AdminDeps {
   readonly guard: ReturnType<typeof createFrontDoor>["guard"];
@@ -22,25 +21,11 @@ export interface AdminDeps {
 
 const exportSchema = z.object({ format: z.enum(["ndjson", "csv"]).default("ndjson") }).loose();
 
-type Handler = (guarded: Guarded, request: Request) => Promise<Response> | Response;
-
 /** `/admin/api/*`: admin role only, errors in OpenAI's shape, every call audited. */
 export function adminRoutes(deps: AdminDeps) {
-  const admin =
-    (handle: Handler) =>
-    ({ request, server }: { request: Request; server: Parameters<typeof clientIpOf>[0] }) =>
-      deps.guard(request, clientIpOf(server, request), "admin", "openai", async (guarded) => {
-        requireRole(guarded.principal, "admin");
-        return handle(guarded, request);
-      });
+  const { adminOnly: admin, tenantReader: reader } = adminGuards(deps.guard);
 
-  // Read views: admins see every tenant; a member of a configured tenant sees only its own.
-  const reader =
-    (handle: (guarded: Guarded, request: Request, scope: string | null) => Promise<Response> | Response) =>
-    ({ request, server }: { request: Request; server: Parameters<typeof clientIpOf>[0] }) =>
-      deps.guard(request, clientIpOf(server, request), "admin", "openai", async (guarded) =>
-        handle(guarded, request, readScope(guarded.principal)),
-      );
+  // Read views (`reader`): admins see every tenant; a member of a configured tenant sees only its own.
   const auditQuery = (request: Request, scope: string | null, extra: Record<string, unknown> = {}) => {
     const query = { ...queryOf(request), ...extra };
     const tenant = scopedTenant(scope, typeof query.tenant === "string" ? query.tenant : undefined);

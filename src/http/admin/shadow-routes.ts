@@ -1,10 +1,10 @@
 import { Elysia } from "elysia";
 import { type ShadowPage, shadowQuerySchema } from "../../shadow/shadow-api-schema.ts";
 import type { ShadowStore } from "../../storage/storage.ts";
-import { readScope, scopedTenant } from "../../tenants/read-scope.ts";
-import { clientIpOf } from "../client-of.ts";
+import { scopedTenant } from "../../tenants/read-scope.ts";
 import type { createFrontDoor } from "../front-door.ts";
 import { parseInput, queryOf } from "../parse-input.ts";
+import { adminGuards } from "./admin-guards.ts";
 
 export interface ShadowRoutesDeps {
   readonly guard: ReturnType<typeof createFrontDoor>["guard"];
@@ -18,9 +18,10 @@ export interface ShadowRoutesDeps {
  * whole filtered range. Admins see every tenant; a member of a tenant sees only its own.
  */
 export function shadowRoutes(deps: ShadowRoutesDeps) {
-  return new Elysia().get("/admin/api/shadow", ({ request, server }) =>
-    deps.guard(request, clientIpOf(server, request), "admin", "openai", async ({ principal, headers }) => {
-      const scope = readScope(principal);
+  const { tenantReader } = adminGuards(deps.guard);
+  return new Elysia().get(
+    "/admin/api/shadow",
+    tenantReader(async ({ headers }, request, scope) => {
       const query = parseInput(shadowQuerySchema, queryOf(request));
       const tenant = scopedTenant(scope, query.tenant);
       const filter = {

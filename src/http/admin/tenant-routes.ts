@@ -1,10 +1,9 @@
 import { Elysia } from "elysia";
 import type { TenantConfig } from "../../config/tenant-config.ts";
 import type { AuditStore } from "../../storage/storage.ts";
-import { readScope } from "../../tenants/read-scope.ts";
 import { tenantReports } from "../../tenants/tenant-usage.ts";
-import { clientIpOf } from "../client-of.ts";
 import type { createFrontDoor } from "../front-door.ts";
+import { adminGuards } from "./admin-guards.ts";
 
 export interface TenantRoutesDeps {
   readonly guard: ReturnType<typeof createFrontDoor>["guard"];
@@ -21,9 +20,10 @@ export interface TenantRoutesDeps {
  * Admins see every tenant; a member of a tenant sees only its own.
  */
 export function tenantRoutes(deps: TenantRoutesDeps) {
-  return new Elysia().get("/admin/api/tenants", ({ request, server }) =>
-    deps.guard(request, clientIpOf(server, request), "admin", "openai", async ({ principal, headers }) => {
-      const scope = readScope(principal);
+  const { tenantReader } = adminGuards(deps.guard);
+  return new Elysia().get(
+    "/admin/api/tenants",
+    tenantReader(async ({ headers }, _request, scope) => {
       const tenants = await tenantReports(
         deps.tenants(),
         deps.audit,

@@ -1,6 +1,5 @@
 import { Elysia } from "elysia";
-import { requireRole } from "../../auth/roles.ts";
-import { clientIpOf } from "../../http/client-of.ts";
+import { adminGuards } from "../../http/admin/admin-guards.ts";
 import type { createFrontDoor } from "../../http/front-door.ts";
 import type { GatewayMetrics } from "./gateway-metrics.ts";
 
@@ -9,13 +8,14 @@ export function metricsRoutes(deps: {
   guard: ReturnType<typeof createFrontDoor>["guard"];
   metrics: GatewayMetrics;
 }) {
-  return new Elysia().get("/metrics", ({ request, server }) =>
-    deps.guard(request, clientIpOf(server, request), "admin", "openai", async ({ principal, headers }) => {
-      requireRole(principal, "admin");
-      return new Response(await deps.metrics.scrape(), {
-        headers: { ...headers, "content-type": deps.metrics.contentType },
-      });
-    }),
+  return new Elysia().get(
+    "/metrics",
+    adminGuards(deps.guard).adminOnly(
+      async ({ headers }) =>
+        new Response(await deps.metrics.scrape(), {
+          headers: { ...headers, "content-type": deps.metrics.contentType },
+        }),
+    ),
   );
 }
 

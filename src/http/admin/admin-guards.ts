@@ -1,0 +1,50 @@
+import { requireRole } from "../../auth/roles.ts";
+import { readScope } from "../../tenants/read-scope.ts";
+import { clientIpOf, type ServerLike } from "../client-of.ts";
+import type { createFrontDoor, Guarded } from "../front-door.ts";
+
+type Guard = ReturnType<typeof createFrontDoor>["guard"];
+
+/** An Elysia route's context, as the admin routes read it. */
+export interface AdminContext {
+  readonly request: Request;
+  readonly server: ServerLike;
+  readonly params?: Record<string, string>;
+}
+
+type Answer = Promise<Response> | Response;
+/** An admin-only route's handler: its path's params and the client's address for those that record them. */
+export type AdminHandler = (
+  guarded: Guarded,
+  request: Request,
+  params: Record<string, string>,
+  clientIp: string | null,
+) => Answer;
+/** A read view's handler: `scope` is the one tenant the caller may read, or null for every tenant (an admin). */
+export type ReaderHandler = (guarded: Guarded, request: Request, scope: string | null) => Answer;
+
+/**
+ * The `/admin/api` routes' two doors, both through the front door's guard (authenticated,
+ * audited under front door `admin`, errors in OpenAI's shape). `adminOnly`: the admin role
+ * alone. `tenantReader`: a read view, open to a configured tenant's members for their own tenant
+ * (`readScope`), to admins for every tenant.
+ */
+export function adminGuards(guard: Guard) {
+  const door =
+    (handle: AdminHandler) =>
+    ({ request, server, params }: AdminContext) => {
+      const clientIp = clientIpOf(server, request);
+      return guard(request, clientIp, "admin", "openai", async (guarded) =>
+        handle(guarded, request, params ?? {}, clientIp),
+      );
+    };
+  return {
+    adminOnly: (handle: AdminHandler) =>
+      door((guarded, request, params, clientIp) => {
+        requireRole(guarded.principal, "admin");
+        return handle(guarded, request, params, clientIp);
+      }),
+    tenantReader: (handle: ReaderHandler) =>
+      door((guarded, request) => handle(guarded, request, readScope(guarded.principal))),
+  };
+}

@@ -34,4 +34,4 @@ export const ago = (epochMs: number, now = Date.now()) => {
 };
 
 export const statusClass = (status: number) =>
-  status >= 500 ? "s5" : status >= 400 ? "s4" : status >= 300 ? "s3" : "s2";
+  status >= 500 ? "s5" : status >= 400 ? "s4" : status >= 300 ? "s3" : status >= 200 ? "s2" : "s1";

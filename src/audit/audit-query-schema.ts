@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { STATUS_CLASSES } from "./audit-record.ts";
 
 /** Epoch milliseconds, as a number, a string of digits or an ISO 8601 time (the audit and shadow queries' bounds). */
 export const instant = z.union([z.number(), z.string()]).transform((value, ctx) => {
@@ -29,9 +30,7 @@ export const auditFilterSchema = z.strictObject({
   /** `provider:<name>` or `worker:<name>`. */
   route: name.optional(),
   /** A status class (`4xx`) or an exact status (`429`). */
-  status: z
-    .union([z.enum(["2xx", "3xx", "4xx", "5xx"]), z.coerce.number().int().min(100).max(599)])
-    .optional(),
+  status: z.union([z.enum(STATUS_CLASSES), z.coerce.number().int().min(100).max(599)]).optional(),
   /** Newest first unless asked; `mindgw audit export` asks for oldest first. */
   order: z.enum(["asc", "desc"]).default("desc"),
   /** Include stored bodies (only present with `audit.bodies: true`). */

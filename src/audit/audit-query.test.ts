@@ -12,7 +12,8 @@ import { type AuditRecord, statusClassOf } from "./audit-record.ts";
 const db = new Database(":memory:");
 const store = createSqliteAuditStore({ database: db });
 const BASE = 1_700_000_000_000;
-const STATUSES = [200, 201, 404, 429, 500, 502];
+// 101: a Responses WebSocket's accepted upgrade, class 1xx, not 2xx.
+const STATUSES = [101, 200, 201, 404, 429, 500, 502];
 // Timestamps repeat (i % 50) so the rowid tie-break is exercised.
 const records: AuditRecord[] = Array.from({ length: 300 }, (_, i) =>
   makeRecord({
@@ -60,11 +61,13 @@ describe("queryAudit", () => {
     ["model", { model: "model-1" }, (r) => r.model === "model-1"],
     ["route", { route: "provider:p3" }, (r) => r.route === "provider:p3"],
     ["status class", { status: "4xx" }, (r) => statusClassOf(r.status) === "4xx"],
+    ["status 101", { status: "101" }, (r) => r.status === 101],
     ["exact status", { status: "502" }, (r) => r.status === 502],
     // 200 has no status index of its own (audit migration 7): the time index serves these.
     ["status 200", { status: "200" }, (r) => r.status === 200],
     ["status 201", { status: "201" }, (r) => r.status === 201],
-    ["the 2xx class", { status: "2xx" }, (r) => statusClassOf(r.status) === "2xx"],
+    ["the 2xx class", { status: "2xx" }, (r) => r.status >= 200 && r.status < 300],
+    ["the 1xx class", { status: "1xx" }, (r) => r.status === 101],
     ["unknown model", { model: "nope" }, () => false],
     [
       "combined",

@@ -17,11 +17,28 @@ export type FrontDoor =
   | "workers"
   | "other";
 
-/** The class of a final status, as filters and the TUI colour it. */
-export type StatusClass = "2xx" | "3xx" | "4xx" | "5xx";
+/**
+ * The classes of a final status, as the audit filters, the stores' queries and the TUI read them,
+ * with the statuses each holds. `1xx` holds a WebSocket's accepted upgrade (101, the row of a
+ * Responses WebSocket connection), which is no 2xx answer.
+ */
+export const STATUS_CLASS_BOUNDS = {
+  "1xx": [100, 199],
+  "2xx": [200, 299],
+  "3xx": [300, 399],
+  "4xx": [400, 499],
+  "5xx": [500, 599],
+} as const;
+
+export type StatusClass = keyof typeof STATUS_CLASS_BOUNDS;
+
+export const STATUS_CLASSES = Object.keys(STATUS_CLASS_BOUNDS) as [StatusClass, ...StatusClass[]];
 
 export const statusClassOf = (status: number): StatusClass =>
-  status >= 500 ? "5xx" : status >= 400 ? "4xx" : status >= 300 ? "3xx" : "2xx";
+  status >= 500 ? "5xx" : status >= 400 ? "4xx" : status >= 300 ? "3xx" : status >= 200 ? "2xx" : "1xx";
+
+/** Whether a filter's text names a status class (`4xx`), as against an exact status. */
+export const isStatusClass = (text: string): text is StatusClass => Object.hasOwn(STATUS_CLASS_BOUNDS, text);
 
 /**
  * One row per request that reached the gateway, authorised or not. Never holds a raw key,

@@ -37,7 +37,7 @@ Filters (the same spellings as /admin/api/audit):
   --from/--to   epoch milliseconds or ISO 8601 (2025-01-31T12:00:00Z); from inclusive, to exclusive
   --key         a key id or a key name
   --route       provider:<name> or worker:<name>
-  --status      a class (2xx, 4xx, 5xx) or an exact status (429)
+  --status      a class (1xx … 5xx; 101 is a WebSocket upgrade) or an exact status (429)
 Target: the database of -c/$MINDGW_CONFIG (else ./data/mindgw.db), opened read-only, or a
 running gateway with --gateway/$MINDGW_GATEWAY and --admin-key/$MINDGW_ADMIN_KEY.`;
 

@@ -17,7 +17,7 @@ export function registerTail(program: Command): void {
     .option("--admin-key <key>", "admin key (default: $MINDGW_ADMIN_KEY)")
     .option("--model <model>", "only requests for this model")
     .option("--key <name>", "only requests made with this key name")
-    .option("--status <class>", "only this status class (2xx, 4xx, 5xx) or exact status")
+    .option("--status <class>", "only this status class (1xx … 5xx) or exact status")
     .option("--json", "print one JSON line per event")
     .action(async (flags: TailFlags) => {
       // Loaded here, not at start: the terminal UI (ink, React) is the largest part of the

@@ -90,6 +90,18 @@ for (const [name, fresh] of contractBackends()) {
       expect(desc[0]!.record.startedAt).toBe(BASE + 9000);
     });
 
+    test("audit: a status class holds its own statuses (101, an accepted upgrade, is 1xx, not 2xx)", async () => {
+      const { audit } = await fresh();
+      await audit.insert(
+        [101, 200, 204, 101, 404].map((status, i) => makeRecord({ requestId: `s${i}`, status })),
+      );
+      const count = async (status: string) =>
+        (await audit.select(auditFilterSchema.parse({ status }), null, 10)).length;
+      expect([await count("1xx"), await count("2xx"), await count("101"), await count("4xx")]).toEqual([
+        2, 2, 2, 1,
+      ]);
+    });
+
     test("audit: a record the store refuses is dropped and counted; the rest are written", async () => {
       const { audit } = await fresh();
       const bad = makeRecord({ requestId: "bad", status: { bad: true } as unknown as number });

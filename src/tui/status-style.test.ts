@@ -4,7 +4,14 @@ import { worker } from "./testing/fixtures.ts";
 
 describe("statusColour", () => {
   test("by class", () => {
-    expect([200, 304, 429, 503, null].map(statusColour)).toEqual(["green", "cyan", "yellow", "red", "gray"]);
+    expect([101, 200, 304, 429, 503, null].map(statusColour)).toEqual([
+      "blue",
+      "green",
+      "cyan",
+      "yellow",
+      "red",
+      "gray",
+    ]);
   });
 });
 

@@ -2,12 +2,12 @@ import { statusClassOf } from "../audit/audit-record.ts";
 import type { WorkerRow } from "./tail-store.ts";
 
 /** An ink colour name. */
-export type Colour = "green" | "cyan" | "yellow" | "red" | "gray";
+export type Colour = "green" | "blue" | "cyan" | "yellow" | "red" | "gray";
 
-/** Status colour by class: 2xx green, 3xx cyan, 4xx yellow, 5xx red; gray in flight. */
+/** Status colour by class: 1xx blue (an upgrade), 2xx green, 3xx cyan, 4xx yellow, 5xx red; gray in flight. */
 export function statusColour(status: number | null): Colour {
   if (status === null) return "gray";
-  const colours = { "2xx": "green", "3xx": "cyan", "4xx": "yellow", "5xx": "red" } as const;
+  const colours = { "1xx": "blue", "2xx": "green", "3xx": "cyan", "4xx": "yellow", "5xx": "red" } as const;
   return colours[statusClassOf(status)];
 }
 

@@ -35,6 +35,8 @@ describe("parseFilter", () => {
     expect(bad.ok ? "" : bad.error).toContain("5xx");
     expect(parseFilter("status:99").ok).toBe(false);
     expect(parseFilter("status:429").ok).toBe(true);
+    expect(parseFilter("status:1xx").ok).toBe(true);
+    expect(parseFilter("status:0xx").ok).toBe(false);
   });
 
   test("formatFilter round-trips", () => {
@@ -67,5 +69,8 @@ describe("matchesFilter", () => {
     expect(matchesFilter({ status: "429" }, row({ status: 429 }))).toBe(true);
     expect(matchesFilter({ status: "429" }, row({ status: 428 }))).toBe(false);
     expect(matchesFilter({ status: "2xx" }, row({ status: null }))).toBe(false);
+    // A WebSocket's accepted upgrade is no 2xx answer.
+    expect(matchesFilter({ status: "1xx" }, row({ status: 101 }))).toBe(true);
+    expect(matchesFilter({ status: "2xx" }, row({ status: 101 }))).toBe(false);
   });
 });

@@ -1,4 +1,4 @@
-import { type StatusClass, statusClassOf } from "../audit/audit-record.ts";
+import { isStatusClass, statusClassOf } from "../audit/audit-record.ts";
 
 /**
  * What `--model`, `--key`, `--status` and the `/` prompt select. `model`, `key` and `route`
@@ -25,9 +25,12 @@ const isField = (name: string): name is Field => (FIELDS as readonly string[]).i
 
 export type ParseResult = { ok: true; filter: TailFilter } | { ok: false; error: string };
 
-/** Checks a status filter: `2xx`..`5xx` or a code 100..599. */
+/** Checks a status filter: `1xx`..`5xx` or a code 100..599. */
 export function validStatusFilter(value: string): boolean {
-  return /^[2-5]xx$/i.test(value) || (/^\d{3}$/.test(value) && Number(value) >= 100 && Number(value) <= 599);
+  return (
+    isStatusClass(value.toLowerCase()) ||
+    (/^\d{3}$/.test(value) && Number(value) >= 100 && Number(value) <= 599)
+  );
 }
 
 /** Parses `model:gpt-4o key:alice status:5xx route:worker:gpu1`; empty text clears the filter. */
@@ -67,7 +70,8 @@ function globMatches(pattern: string, value: string | null): boolean {
 
 function statusMatches(wanted: string, status: number | null): boolean {
   if (status === null) return false;
-  if (/^[2-5]xx$/i.test(wanted)) return statusClassOf(status) === (wanted.toLowerCase() as StatusClass);
+  const named = wanted.toLowerCase();
+  if (isStatusClass(named)) return statusClassOf(status) === named;
   return String(status) === wanted;
 }
 

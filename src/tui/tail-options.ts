@@ -17,7 +17,7 @@ export interface TailOptions {
   model?: string;
   /** Glob on the key name. */
   key?: string;
-  /** `2xx`..`5xx` or an exact code such as `429`. */
+  /** `1xx`..`5xx` or an exact code such as `429`. */
   status?: "2xx" | "4xx" | "5xx" | string;
   /** NDJSON to stdout even on a terminal. */
   json: boolean;

@@ -1,7 +1,7 @@
 import { decodeAttempts, encodeAttempts } from "../../audit/audit-attempt.ts";
 import type { AuditPosition } from "../../audit/audit-cursor.ts";
 import type { AuditFilter } from "../../audit/audit-query-schema.ts";
-import type { AuditRecord, FrontDoor } from "../../audit/audit-record.ts";
+import { type AuditRecord, type FrontDoor, STATUS_CLASS_BOUNDS } from "../../audit/audit-record.ts";
 import { asNumber } from "./postgres-values.ts";
 
 /** One audit_log row (with bodies when asked), as Bun's PostgreSQL client returns it. */
@@ -36,8 +36,6 @@ export interface PostgresAuditRow {
   response_body?: string | null;
 }
 
-const CLASS_BOUNDS = { "2xx": [200, 299], "3xx": [300, 399], "4xx": [400, 499], "5xx": [500, 599] } as const;
-
 /** The keyset-paginated SELECT for a filter, with `$n` parameters. */
 export function selectPostgresPage(
   filter: AuditFilter,
@@ -60,7 +58,7 @@ export function selectPostgresPage(
   if (filter.route !== undefined) where.push(`l.route = ${p(filter.route)}`);
   if (typeof filter.status === "number") where.push(`l.status = ${p(filter.status)}`);
   else if (filter.status !== undefined) {
-    const [low, high] = CLASS_BOUNDS[filter.status];
+    const [low, high] = STATUS_CLASS_BOUNDS[filter.status];
     where.push(`l.status BETWEEN ${p(low)} AND ${p(high)}`);
   }
   const desc = filter.order === "desc";

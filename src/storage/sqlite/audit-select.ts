@@ -2,7 +2,7 @@ import type { Database, SQLQueryBindings } from "bun:sqlite";
 import { decodeAttempts } from "../../audit/audit-attempt.ts";
 import type { AuditPosition } from "../../audit/audit-cursor.ts";
 import type { AuditFilter } from "../../audit/audit-query-schema.ts";
-import type { AuditRecord, FrontDoor } from "../../audit/audit-record.ts";
+import { type AuditRecord, type FrontDoor, STATUS_CLASS_BOUNDS } from "../../audit/audit-record.ts";
 import { soleAttempt } from "../../audit/sole-attempt.ts";
 
 /** One joined row, as SQLite returns it. */
@@ -50,13 +50,6 @@ const JOINS = `LEFT JOIN audit_principals p ON p.id = l.principal_id
   LEFT JOIN audit_strings u ON u.id = l.upstream_model_id
   LEFT JOIN audit_strings e ON e.id = l.error_class_id
   LEFT JOIN audit_strings a ON a.id = l.user_agent_id`;
-
-export const CLASS_BOUNDS = {
-  "2xx": [200, 299],
-  "3xx": [300, 399],
-  "4xx": [400, 499],
-  "5xx": [500, 599],
-} as const;
 
 /**
  * The status `audit_log_status` leaves out (audit migration 7): nearly every row is a 200, so a
@@ -126,7 +119,7 @@ export function selectPage(
     add("l.route_id = (SELECT id FROM audit_strings WHERE value = ?)", filter.route);
   if (typeof filter.status === "number") add(`${check}l.status = ?`, filter.status);
   else if (filter.status !== undefined && drive?.column !== "status")
-    add(`${check}l.status BETWEEN ? AND ?`, ...CLASS_BOUNDS[filter.status]);
+    add(`${check}l.status BETWEEN ? AND ?`, ...STATUS_CLASS_BOUNDS[filter.status]);
   // Not where the status is only checked (driven by principal): there no status index is wanted.
   if (excludesOk(filter.status) && drive?.column !== "principal_id") where.push(PARTIAL_STATUS);
   const desc = filter.order === "desc";
@@ -182,7 +175,7 @@ export function drivingValues(db: Database, filter: AuditFilter): DrivingValues 
   // The 2xx are nearly all 200s, in no status index: the time index serves them in order.
   if (typeof filter.status === "string" && excludesOk(filter.status)) {
     // The statuses of the class present in the log, one index seek each (a skip scan).
-    const [low, high] = CLASS_BOUNDS[filter.status];
+    const [low, high] = STATUS_CLASS_BOUNDS[filter.status];
     const next = db.query<{ s: number | null }, [number, number]>(NEXT_STATUS);
     const values: number[] = [];
     for (

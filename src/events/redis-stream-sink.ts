@@ -1,5 +1,6 @@
 import type { GatewayEvent } from "../audit/gateway-event.ts";
 import { RedisLink } from "../cluster/redis-link.ts";
+import { EventQueue } from "./event-queue.ts";
 import type { EventSink } from "./event-sink.ts";
 
 export interface RedisStreamSinkOptions {
@@ -38,7 +39,7 @@ export function createRedisStreamSink(options: RedisStreamSinkOptions): RedisStr
   const types = options.types ? new Set(options.types) : null;
   const link = new RedisLink({ url: options.url, timeoutMs: options.timeoutMs ?? 2000 });
   const started = link.start();
-  let queue: GatewayEvent[] = [];
+  const queue = new EventQueue<GatewayEvent>(maxQueue);
   let appended = 0;
   let dropped = 0;
   let pumping: Promise<void> | null = null;
@@ -63,13 +64,15 @@ export function createRedisStreamSink(options: RedisStreamSinkOptions): RedisStr
     pumping = (async () => {
       await started;
       while (queue.length > 0) {
-        const batch = queue.slice(0, batchSize);
+        const from = queue.start;
+        const batch = queue.peek(batchSize);
         const results = await Promise.allSettled(batch.map(append));
         // Entries before the first failure are in; the rest stay queued, in order, for the retry.
         const firstFailure = results.findIndex((result) => result.status === "rejected");
         const done = firstFailure === -1 ? batch.length : firstFailure;
         appended += done;
-        queue = queue.slice(done);
+        // Publishes meanwhile may have let the oldest go to make room: only what is still held goes.
+        queue.dropBefore(from + done);
         if (firstFailure !== -1) {
           if (closing) return;
           retry = setTimeout(() => {
@@ -89,10 +92,8 @@ export function createRedisStreamSink(options: RedisStreamSinkOptions): RedisStr
   return {
     publish(event) {
       if (closing || (types && !types.has(event.type))) return;
-      queue.push(event);
-      if (queue.length > maxQueue) {
-        const over = queue.length - maxQueue;
-        queue = queue.slice(over);
+      const over = queue.push(event);
+      if (over > 0) {
         dropped += over;
         options.onDrop?.(over);
       }
@@ -108,10 +109,10 @@ export function createRedisStreamSink(options: RedisStreamSinkOptions): RedisStr
         pump();
         while (pumping) await pumping;
       }
-      if (queue.length > 0) {
-        dropped += queue.length;
-        options.onDrop?.(queue.length);
-        queue = [];
+      const left = queue.clear();
+      if (left > 0) {
+        dropped += left;
+        options.onDrop?.(left);
       }
       link.close();
     },

@@ -1,4 +1,5 @@
 import type { GatewayEvent } from "../audit/gateway-event.ts";
+import { EventQueue } from "./event-queue.ts";
 import type { EventSink } from "./event-sink.ts";
 
 export interface WebhookSinkOptions {
@@ -68,7 +69,7 @@ export function createWebhookSink(options: WebhookSinkOptions): WebhookSink {
   const send = options.fetch ?? fetch;
   const random = options.random ?? Math.random;
   const types = options.types ? new Set(options.types) : null;
-  let queue: GatewayEvent[] = [];
+  const queue = new EventQueue<GatewayEvent>(maxQueue);
   let delivered = 0;
   let dropped = 0;
   let timer: ReturnType<typeof setTimeout> | null = null;
@@ -129,9 +130,7 @@ export function createWebhookSink(options: WebhookSinkOptions): WebhookSink {
     if (pumping) return;
     pumping = (async () => {
       while (queue.length > 0) {
-        const batch = queue.slice(0, batchSize);
-        queue = queue.slice(batch.length);
-        await deliver(batch);
+        await deliver(queue.take(batchSize));
       }
     })().finally(() => {
       pumping = null;
@@ -153,12 +152,7 @@ export function createWebhookSink(options: WebhookSinkOptions): WebhookSink {
   return {
     publish(event) {
       if (closing || (types && !types.has(event.type))) return;
-      queue.push(event);
-      if (queue.length > maxQueue) {
-        const over = queue.length - maxQueue;
-        queue = queue.slice(over);
-        drop(over, "queue_full");
-      }
+      drop(queue.push(event), "queue_full");
       if (queue.length >= batchSize) {
         if (timer !== null) clearTimeout(timer);
         timer = null;

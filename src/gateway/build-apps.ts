@@ -33,6 +33,7 @@ export function buildAppMounts(
               responsesRoutes({
                 guard: door.guard,
                 store: deps.responses,
+                logger: deps.logger,
                 serveModel: door.serveModel,
                 ...(holder ? { holder } : {}),
                 ...(deps.sessions ? { sessions: deps.sessions } : {}),

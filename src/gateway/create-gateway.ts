@@ -206,6 +206,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
             responsesRoutes({
               guard: frontDoor.guard,
               store: storage.responses,
+              logger,
               serveModel: frontDoor.serveModel,
               holder: holderOf,
               sessions: auth.sessions,

@@ -4,6 +4,7 @@ import type { Principal } from "../auth/principal.ts";
 import { requireArea } from "../auth/roles.ts";
 import { badRequest, notFound } from "../core/gateway-error.ts";
 import { passedOnContext } from "../core/tracestate.ts";
+import type { Logger } from "../log/logger.ts";
 import type { Provider } from "../providers/provider.ts";
 import type { ResponseStore, StoredResponse } from "../storage/storage.ts";
 import { clientIpOf } from "./client-of.ts";
@@ -17,6 +18,8 @@ type FrontDoor = ReturnType<typeof createFrontDoor>;
 export interface ResponsesRouteDeps {
   readonly guard: FrontDoor["guard"];
   readonly store: ResponseStore;
+  /** Where a failed save of a Responses WebSocket warm-up's response is told. */
+  readonly logger: Logger;
   /**
    * The model-call pipeline: `POST /v1/responses/compact` (native routes only) and the WebSocket
    * mode's turns (`GET /v1/responses` upgraded).
@@ -142,6 +145,8 @@ export function responsesRoutes(deps: ResponsesRouteDeps) {
       responsesSocket({
         guard: deps.guard,
         serveModel,
+        store: deps.store,
+        logger: deps.logger,
         ...(deps.sessions ? { sessions: deps.sessions } : {}),
         ...(deps.routes ? { routes: deps.routes } : {}),
       }),

@@ -238,6 +238,39 @@ describe("Responses WebSocket mode", () => {
     connection.socket.close({ code: 1000, reason: "done" });
   });
 
+  test("a warm-up continues a stored chain and is stored as a POST's answer is; an unknown previous id is a 404", async () => {
+    const http = new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: key, maxRetries: 0 });
+    const stored = await http.responses.create({ model: "m1", input: "remember me" });
+    const connection = connect();
+    const warmUp = (previous: string) =>
+      turn(connection, {
+        type: "response.create",
+        model: "m1",
+        previous_response_id: previous,
+        input: "more context",
+        generate: false,
+      });
+    expect((await warmUp("resp_never_made")).at(-1)).toMatchObject({
+      type: "error",
+      status: 404,
+      error: { param: "previous_response_id" },
+    });
+    const before = fake.requests.length;
+    const warm = completed(await warmUp(stored.id));
+    expect(warm.previous_response_id).toBe(stored.id);
+    expect(fake.requests.length).toBe(before);
+    // The warm-up's answer is in the store: another client goes on from it over HTTP.
+    await http.responses.create({ model: "m1", previous_response_id: warm.id, input: "and now?" });
+    const up = await upstreamCall(before);
+    expect(up.body.messages.map((m) => m.content)).toEqual([
+      "remember me",
+      "echo: remember me",
+      "more context",
+      "and now?",
+    ]);
+    connection.socket.close({ code: 1000, reason: "done" });
+  });
+
   test("a turn larger than a worker's frame (1 MiB) is taken, up to server.max_body", async () => {
     const connection = connect();
     const big = `big ${"x".repeat(1536 * 1024)}`;

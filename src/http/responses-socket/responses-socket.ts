@@ -5,10 +5,13 @@ import { assertModelAllowed, requireArea } from "../../auth/roles.ts";
 import { isJsonObject } from "../../core/dialect.ts";
 import { modelNotFound } from "../../core/gateway-error.ts";
 import { encodeSse } from "../../core/sse.ts";
-import { newResponseId } from "../../translate/responses/chat-response-to-response.ts";
+import type { Logger } from "../../log/logger.ts";
+import type { ResponseStore } from "../../storage/storage.ts";
 import { ResponsesStreamWriter } from "../../translate/responses/responses-stream-writer.ts";
 import { clientIpOf, type ServerLike } from "../client-of.ts";
+import { describeError } from "../describe-error.ts";
 import type { createFrontDoor } from "../front-door.ts";
+import { responsesContext } from "../responses-context.ts";
 import { validateBody } from "../validate-body.ts";
 import { ResponsesSocketSession } from "./socket-session.ts";
 import type { SocketTurn } from "./socket-turn.ts";
@@ -18,6 +21,9 @@ type FrontDoor = ReturnType<typeof createFrontDoor>;
 export interface ResponsesSocketDeps {
   readonly guard: FrontDoor["guard"];
   readonly serveModel: FrontDoor["serveModel"];
+  /** The gateway's stored responses: a warm-up continues a stored chain and is stored as a POST's answer is. */
+  readonly store: ResponseStore;
+  readonly logger: Logger;
   /** Live sessions per key: a revoke or expiry of the caller's key closes the connection. */
   readonly sessions?: KeySessions;
   /**
@@ -104,8 +110,10 @@ export function responsesSocket(deps: ResponsesSocketDeps) {
 
   /**
    * `generate: false`: the turn is admitted as the turns it prepares will be (a valid body, a model
-   * the caller may use and the gateway routes) and recorded with its model; its response is made
-   * here, empty. No model is called and no limit is spent (nothing was asked of an upstream).
+   * the caller may use and the gateway routes, a `previous_response_id` the store holds for the
+   * caller's tenant) and recorded with its model; its response is made here, empty, and stored
+   * as a POST's would be (unless `store: false`), so a turn on another connection or over HTTP
+   * can continue from it. No model is called and no limit is spent.
    */
   function prepare(request: Request, clientIp: string | null, turn: SocketTurn): Promise<Response> {
     return deps.guard(request, clientIp, "responses", "openai", async ({ principal, headers, ledger }) => {
@@ -114,7 +122,17 @@ export function responsesSocket(deps: ResponsesSocketDeps) {
       ledger.model = model;
       assertModelAllowed(principal, model);
       if (deps.routes && !deps.routes(model)) throw modelNotFound(model);
-      const writer = new ResponsesStreamWriter({ id: newResponseId(), request: turn.body });
+      const context = await responsesContext(deps.store, principal, turn.body, (error) =>
+        deps.logger.error("storing the response failed", {
+          request_id: ledger.requestId,
+          error: describeError(error),
+        }),
+      );
+      const writer = new ResponsesStreamWriter({
+        id: context.id,
+        request: turn.body,
+        onResponse: (response) => context.onResponse(response),
+      });
       const events = [...writer.start(), ...writer.finish()];
       return new Response(events.map(encodeSse).join(""), {
         headers: { ...headers, "content-type": "text/event-stream" },

@@ -6,7 +6,6 @@ import type { Dispatched } from "../routing/dispatch.ts";
 import type { ClientReply } from "../routing/native-reply.ts";
 import { accountWholeAnswer } from "./account-answer.ts";
 import { answerResponse } from "./answer-response.ts";
-import { describeError } from "./describe-error.ts";
 import { dialectHeaders, queryOf } from "./dialect-headers.ts";
 import type { FrontDoorDeps } from "./front-door-deps.ts";
 import type { GuardSteps } from "./guard-steps.ts";
@@ -16,7 +15,7 @@ import { ModelDispatch } from "./model-dispatch.ts";
 import { type Within, within } from "./pending-stream.ts";
 import { readJsonRequest } from "./read-json-body.ts";
 import { RequestAbort } from "./request-abort.ts";
-import { responsesContext } from "./responses-context.ts";
+import { logSaveError, responsesContext } from "./responses-context.ts";
 import { Shutdown } from "./shutdown.ts";
 import { sseResponse, wholeStreamResponse } from "./sse-response.ts";
 import { StreamedEnds } from "./streamed-ends.ts";
@@ -157,11 +156,7 @@ export function modelPipeline(
       deps.responses,
       call.principal,
       body,
-      (error) =>
-        deps.logger.error("storing the response failed", {
-          request_id: call.ledger.requestId,
-          error: describeError(error),
-        }),
+      logSaveError(deps.logger, call.ledger.requestId),
       call.path === "/responses/compact",
     );
   }

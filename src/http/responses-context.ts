@@ -1,10 +1,18 @@
 import type { Principal } from "../auth/principal.ts";
 import type { JsonObject } from "../core/dialect.ts";
 import { badRequest, GatewayError } from "../core/gateway-error.ts";
+import type { Logger } from "../log/logger.ts";
 import type { ResponsesContext } from "../routing/adapt-dialect.ts";
 import type { ResponseStore } from "../storage/storage.ts";
 import { newResponseId } from "../translate/responses/chat-response-to-response.ts";
 import { conversationItems } from "../translate/responses/input-items.ts";
+import { describeError } from "./describe-error.ts";
+
+/** How a failed save of a request's response is told (the answer has gone; the chain ends there). */
+export const logSaveError =
+  (logger: Logger, requestId: string) =>
+  (error: unknown): void =>
+    logger.error("storing the response failed", { request_id: requestId, error: describeError(error) });
 
 /**
  * What a `POST /v1/responses` call continues and where its answer goes: resolves

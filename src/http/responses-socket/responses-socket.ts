@@ -9,9 +9,8 @@ import type { Logger } from "../../log/logger.ts";
 import type { ResponseStore } from "../../storage/storage.ts";
 import { ResponsesStreamWriter } from "../../translate/responses/responses-stream-writer.ts";
 import { clientIpOf, type ServerLike } from "../client-of.ts";
-import { describeError } from "../describe-error.ts";
 import type { createFrontDoor } from "../front-door.ts";
-import { responsesContext } from "../responses-context.ts";
+import { logSaveError, responsesContext } from "../responses-context.ts";
 import { validateBody } from "../validate-body.ts";
 import { ResponsesSocketSession } from "./socket-session.ts";
 import type { SocketTurn } from "./socket-turn.ts";
@@ -122,12 +121,8 @@ export function responsesSocket(deps: ResponsesSocketDeps) {
       ledger.model = model;
       assertModelAllowed(principal, model);
       if (deps.routes && !deps.routes(model)) throw modelNotFound(model);
-      const context = await responsesContext(deps.store, principal, turn.body, (error) =>
-        deps.logger.error("storing the response failed", {
-          request_id: ledger.requestId,
-          error: describeError(error),
-        }),
-      );
+      const saveFailed = logSaveError(deps.logger, ledger.requestId);
+      const context = await responsesContext(deps.store, principal, turn.body, saveFailed);
       const writer = new ResponsesStreamWriter({
         id: context.id,
         request: turn.body,

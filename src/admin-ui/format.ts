@@ -1,3 +1,5 @@
+import { statusClassOf } from "../audit/audit-record.ts";
+
 /** Display helpers shared by the pages. */
 export const ms = (value: number | null | undefined) =>
   value === null || value === undefined
@@ -33,5 +35,5 @@ export const ago = (epochMs: number, now = Date.now()) => {
   return s < 60 ? `${s}s ago` : s < 3600 ? `${Math.floor(s / 60)}m ago` : `${Math.floor(s / 3600)}h ago`;
 };
 
-export const statusClass = (status: number) =>
-  status >= 500 ? "s5" : status >= 400 ? "s4" : status >= 300 ? "s3" : status >= 200 ? "s2" : "s1";
+/** The CSS class of a status's colour (`s1` … `s5`), by the class the audit filters use. */
+export const statusClass = (status: number) => `s${statusClassOf(status).charAt(0)}`;

@@ -268,6 +268,23 @@ describe("Responses WebSocket mode", () => {
       "more context",
       "and now?",
     ]);
+    // With `store: false` it is kept on its connection only: over HTTP its id is unknown.
+    const unstored = completed(
+      await turn(connection, {
+        type: "response.create",
+        model: "m1",
+        input: "not kept",
+        store: false,
+        generate: false,
+      }),
+    );
+    const refused = await http.responses
+      .create({ model: "m1", previous_response_id: unstored.id, input: "x" })
+      .then(
+        () => undefined,
+        (error: unknown) => error,
+      );
+    expect(refused).toBeInstanceOf(OpenAI.NotFoundError);
     connection.socket.close({ code: 1000, reason: "done" });
   });
 

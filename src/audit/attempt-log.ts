@@ -1,6 +1,11 @@
 import type { GatewayError } from "../core/gateway-error.ts";
 import type { TraceparentValue } from "../core/traceparent.ts";
-import type { AttemptInfo, AttemptTelemetry, DispatchTelemetry } from "../telemetry/dispatch-telemetry.ts";
+import type {
+  AttemptInfo,
+  AttemptTelemetry,
+  CopyTelemetry,
+  DispatchTelemetry,
+} from "../telemetry/dispatch-telemetry.ts";
 import { type AuditAttempt, MAX_AUDIT_ATTEMPTS } from "./audit-attempt.ts";
 
 const performanceNow = () => performance.now();
@@ -31,6 +36,11 @@ export class AttemptLog implements DispatchTelemetry {
       if (1 + this.more.length < MAX_AUDIT_ATTEMPTS) this.more.push(logged);
     }
     return logged;
+  }
+
+  /** A shadow copy is no attempt of the request: not logged, told to telemetry alone. */
+  shadowCopy(info: AttemptInfo, startedMs: number): CopyTelemetry | undefined {
+    return this.telemetry?.shadowCopy?.(info, startedMs);
   }
 
   /** Whether any attempt was made. */

@@ -22,7 +22,12 @@ export type HandOver = (pair: Pair, timeoutMs: number) => Pick<ShadowThread, "ex
  * thread as an owned pair with what is left of its timeout; the current rules go first when the
  * config changed since the last copy.
  */
-export function handOver(thread: ShadowThread, rules: () => ThreadRules): HandOver {
+export function handOver(
+  thread: ShadowThread,
+  rules: () => ThreadRules,
+  /** Told of each pair as it is handed, before the thread can say its copy is done. */
+  handed: (id: number, pair: Pair) => void,
+): HandOver {
   let sent: ThreadRules | undefined;
   return (pair, timeoutMs) => {
     const started = performance.now();
@@ -37,7 +42,9 @@ export function handOver(thread: ShadowThread, rules: () => ThreadRules): HandOv
         }
         const left = Math.max(0, timeoutMs - (performance.now() - started));
         const facts = pairFacts(pair.request, pair.route);
-        pair.handed = thread.hand({ ...copy, pair: { facts, timeoutMs: left } });
+        const id = thread.hand({ ...copy, pair: { facts, timeoutMs: left } });
+        pair.handed = id;
+        handed(id, pair);
         return Promise.resolve(HANDED);
       },
     };

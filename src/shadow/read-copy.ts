@@ -1,5 +1,5 @@
 import { type Dialect, isJsonObject, type Operation } from "../core/dialect.ts";
-import { type GatewayError, upstreamError } from "../core/gateway-error.ts";
+import { type ErrorCode, GatewayError, unavailable, upstreamError } from "../core/gateway-error.ts";
 import type { Usage } from "../core/usage.ts";
 import { DEFAULT_MAX_UPSTREAM_BODY, readBounded, readErrorText } from "../providers/http/read-bounded.ts";
 import { errorInAnswer, upstreamFailure } from "../providers/http/upstream-failure.ts";
@@ -10,7 +10,8 @@ import { type Answer, answerFromJson, SseAnswerReader } from "./answer.ts";
 export interface ShadowOutcome {
   /** 200, or the failure's status (504 when its own timeout cut it off). */
   status: number;
-  errorClass: string | null;
+  /** The failure's code; null when answered. */
+  errorClass: ErrorCode | null;
   latencyMs: number;
   ttftMs: number | null;
   usage: Usage;
@@ -62,6 +63,24 @@ export function failed(failure: GatewayError, clock?: CopyClock): ShadowOutcome 
     usage: NO_USAGE,
     answer: null,
   };
+}
+
+/** How a copy ended, as its span is told: its status and failure's code (its outcome's, or the thread's word). */
+export type CopyEnd = Pick<ShadowOutcome, "status" | "errorClass">;
+
+/**
+ * The failure a copy's span is closed with: none when it answered. Without `ended` the copy was
+ * lost with the shadow thread (answered as failed, 503, and not recorded).
+ */
+export function copyFailure(ended: CopyEnd | undefined): GatewayError | undefined {
+  if (!ended) return unavailable("the shadow thread failed");
+  const code = ended.errorClass;
+  if (code === null) return undefined;
+  return new GatewayError({
+    status: ended.status,
+    code,
+    message: `the shadow copy failed with ${ended.status}`,
+  });
 }
 const decoder = new TextDecoder();
 

@@ -7,6 +7,7 @@ import type { Route } from "../routing/route.ts";
 import type { DispatchRequest } from "../routing/router.ts";
 import { stripClientRouting } from "../routing/strip-client-routing.ts";
 import { nativeRequest } from "../routing/try-route.ts";
+import type { CopyTelemetry } from "../telemetry/dispatch-telemetry.ts";
 import { StreamUsageMeter } from "../translate/stream-usage-meter.ts";
 import { usageFromAnthropic, usageFromOpenAI } from "../translate/usage-mapping.ts";
 import { AnswerStream, answerFromJson } from "./answer.ts";
@@ -40,6 +41,8 @@ export async function callShadow(
   request: DispatchRequest,
   signal: AbortSignal,
   thread?: Pick<ShadowThread, "exchange">,
+  /** The copy's trace context (its span's, or the caller's passed on), sent as an attempt's is. */
+  traced?: Pick<CopyTelemetry, "traceparent" | "tracestate">,
 ): Promise<ShadowOutcome> {
   const started = performance.now();
   const clock: CopyClock = { started, ttftMs: null };
@@ -78,6 +81,8 @@ export async function callShadow(
         requestId: `${request.requestId}-shadow`,
         signal,
         timeouts: route.timeouts,
+        traceparent: traced?.traceparent,
+        tracestate: traced?.traceparent === undefined ? undefined : traced.tracestate,
         ...(native ? { native } : {}),
         ...(offload ? { offload: offload as typeof fetch } : {}),
       }),

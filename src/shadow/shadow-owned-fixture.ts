@@ -8,6 +8,7 @@ import { createOpenAICompatibleProvider } from "../providers/openai-compatible/o
 import type { ClientReply } from "../routing/native-reply.ts";
 import type { Route } from "../routing/route.ts";
 import type { Dispatched, DispatchRequest } from "../routing/router.ts";
+import type { DispatchTelemetry } from "../telemetry/dispatch-telemetry.ts";
 import type { ShadowRecord } from "./shadow-api-schema.ts";
 import { createShadowRunner } from "./shadow-runner.ts";
 import type { ThreadRules } from "./shadow-thread-protocol.ts";
@@ -90,7 +91,12 @@ export async function mirrored(
   shadow: ReturnType<typeof runner>["shadow"],
   requestId: string,
   route: Route,
-  { stream, reply, body }: { stream: boolean; reply: () => ClientReply; body: JsonObject },
+  {
+    stream,
+    reply,
+    body,
+    telemetry,
+  }: { stream: boolean; reply: () => ClientReply; body: JsonObject; telemetry?: DispatchTelemetry },
 ): Promise<boolean> {
   const bytes = new TextEncoder().encode(JSON.stringify(body));
   const request: DispatchRequest = {
@@ -101,6 +107,7 @@ export async function mirrored(
     requestId,
     signal: new AbortController().signal,
     received: { bytes, body, headers: {}, query: "" },
+    ...(telemetry ? { telemetry } : {}),
   };
   const primary: Dispatched = {
     reply: reply(),
@@ -152,3 +159,27 @@ export const ask = (content: string, extra: JsonObject = {}): JsonObject => ({
   messages: [{ role: "user", content }],
   ...extra,
 });
+
+/** What a copy told its request's telemetry: the route it named, how its span closed. */
+export interface CopySpans {
+  readonly telemetry: DispatchTelemetry;
+  readonly routes: string[];
+  /** Each close: its failure's code, or `ok`. */
+  readonly closes: string[];
+}
+
+/** A request's telemetry that sees only shadow copies; each copy sends `traceparent`. */
+export function copySpans(traceparent: string): CopySpans {
+  const routes: string[] = [];
+  const closes: string[] = [];
+  const telemetry: DispatchTelemetry = {
+    attempt: () => {
+      throw new Error("a shadow copy is no attempt");
+    },
+    shadowCopy: (info) => {
+      routes.push(info.route);
+      return { traceparent, tracestate: "mgw=1", closed: (error) => closes.push(error?.code ?? "ok") };
+    },
+  };
+  return { telemetry, routes, closes };
+}

@@ -5,7 +5,7 @@ import type { JsonObject } from "../core/dialect.ts";
 import type { ClientReply } from "../routing/native-reply.ts";
 import { waitFor } from "../testing/wait-for.ts";
 import type { ShadowRecord } from "./shadow-api-schema.ts";
-import { ask, chat, encode, mirrored, runner, twin as twinAt } from "./shadow-owned-fixture.ts";
+import { ask, chat, copySpans, encode, mirrored, runner, twin as twinAt } from "./shadow-owned-fixture.ts";
 
 // A pair handed to the shadow thread whole (sent, timed out, compared, priced and recorded
 // there) is recorded exactly as the event loop records it; its timeout, the stop and the cap
@@ -171,5 +171,52 @@ describe("an owned copy's timeout, the stop and the cap", () => {
     expect(shadow.inFlight()).toBe(0);
     expect(stored.map((record) => record.requestId)).toEqual(["req_first"]);
     expect(stored[0]?.shadow).toMatchObject({ status: 503, errorClass: "unavailable" });
+  });
+});
+
+describe("a copy's span", () => {
+  const plain = {
+    stream: false,
+    reply: () => ({ kind: "json", body: chat("hi") }) as ClientReply,
+    body: ask("hi"),
+  };
+  const traceparent = "00-0af7651916cd43dd8448eb211c80319c-00f067aa0ba902b7-01";
+
+  for (const path of ["loop", "owned"] as const)
+    test(`${path}: the copy sends its span's trace context and closes it as it ended`, async () => {
+      fake.reset();
+      const { shadow, stored } = runner(path, { timeout: 500 });
+      const spans = copySpans(traceparent);
+      await mirrored(shadow, `req_span_${path}`, twin(), { ...plain, telemetry: spans.telemetry });
+      await mirrored(shadow, `req_span_hang_${path}`, twin({ "x-fake-hang": "1" }), {
+        ...plain,
+        telemetry: spans.telemetry,
+      });
+      await waitFor("both pairs", () => stored.length === 2);
+      await waitFor("both spans closed", () => spans.closes.length === 2);
+      expect(spans.routes).toEqual(["provider:twin", "provider:twin"]);
+      // Answered, then cut off by its own timeout.
+      expect(spans.closes.toSorted()).toEqual(["ok", "upstream_timeout"]);
+      const sent = fake.requests.map((r) => [r.headers.traceparent, r.headers.tracestate]);
+      expect(sent).toEqual([
+        [traceparent, "mgw=1"],
+        [traceparent, "mgw=1"],
+      ]);
+      await shadow.close();
+    });
+
+  test("owned: a copy cut off in the thread by a stop closes its span as unavailable", async () => {
+    const { shadow } = runner("owned", { timeout: 60_000 });
+    const spans = copySpans(traceparent);
+    await mirrored(shadow, "req_span_stop", twin({ "x-fake-hang": "1" }), {
+      ...plain,
+      telemetry: spans.telemetry,
+    });
+    await waitFor("the copy upstream", () =>
+      fake.requests.some((r) => r.headers["x-request-id"] === "req_span_stop-shadow"),
+    );
+    // A stop cuts it off in the thread: recorded as 503, its span closed with it.
+    await shadow.close();
+    expect(spans.closes).toEqual(["unavailable"]);
   });
 });

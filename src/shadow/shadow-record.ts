@@ -115,7 +115,8 @@ export interface RecordRules {
 }
 
 function side(
-  outcome: Pick<ShadowOutcome, "status" | "errorClass" | "latencyMs" | "ttftMs">,
+  /** Either side's: the primary's error class is its audit record's (any text). */
+  outcome: Pick<ShadowOutcome, "status" | "latencyMs" | "ttftMs"> & { readonly errorClass: string | null },
   route: string | null,
   upstreamModel: string | null,
   tokens: { input: number; output: number },

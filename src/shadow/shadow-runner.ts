@@ -8,12 +8,13 @@ import { unavailable, upstreamTimeout } from "../core/gateway-error.ts";
 import { IdTable } from "../core/id-table.ts";
 import { KeyTable } from "../core/key-table.ts";
 import type { Logger } from "../log/logger.ts";
-import type { Route } from "../routing/route.ts";
+import { attemptInfo, type Route } from "../routing/route.ts";
 import type { Dispatched, DispatchRequest, RouterDeps } from "../routing/router.ts";
 import type { ShadowStore } from "../storage/storage.ts";
+import type { CopyTelemetry } from "../telemetry/dispatch-telemetry.ts";
 import { handOver } from "./hand-over.ts";
 import { createPairBatches } from "./pair-batches.ts";
-import { failed } from "./read-copy.ts";
+import { type CopyEnd, copyFailure, failed } from "./read-copy.ts";
 import { callShadow } from "./shadow-call.ts";
 import type { FinishedPair, Pair } from "./shadow-pair.ts";
 import { primaryFacts, type RecordRules } from "./shadow-record.ts";
@@ -126,11 +127,21 @@ export function createShadowRunner(options: ShadowRunnerOptions): ShadowRunner {
     flushMs: options.flushMs,
   });
 
+  /** Spans of owned copies in flight, by their id on the thread (only copies that have one). */
+  const ownedCopies = new IdTable<CopyTelemetry>();
+  const ownedDone = (id: number, ended?: CopyEnd) => {
+    release();
+    if (ownedCopies.size === 0) return;
+    const copy = ownedCopies.get(id);
+    if (!copy) return;
+    ownedCopies.delete(id);
+    copy.closed(copyFailure(ended));
+  };
   const thread =
     threadMode === "off"
       ? undefined
       : createShadowThread({
-          done: release,
+          done: ownedDone,
           records: (json) => batches.saveJson(json),
           failed: (lost, reason) =>
             options.logger.error(
@@ -142,7 +153,12 @@ export function createShadowRunner(options: ShadowRunnerOptions): ShadowRunner {
             ),
         });
   /** Owned pairs: the thread sends, compares and records them (see `threadRules`). */
-  const owner = thread && threadRules ? handOver(thread, threadRules) : undefined;
+  const owner =
+    thread && threadRules
+      ? handOver(thread, threadRules, (id, pair) => {
+          if (pair.copy) ownedCopies.set(id, pair.copy);
+        })
+      : undefined;
 
   const complete = (id: string, pair: Pair) => {
     const { primaryRecord, shadow } = pair;
@@ -167,15 +183,19 @@ export function createShadowRunner(options: ShadowRunnerOptions): ShadowRunner {
     const threaded = allThreaded || pair.request.stream;
     const through = threaded ? (owner?.(pair, timeoutMs) ?? thread) : undefined;
     const flight = ++flightIds;
-    const done = callShadow(pair.route, pair.request, controller.signal, through).then((outcome) => {
+    // Its span (and the `traceparent` it sends), from when it is sent, as a first try of its route's.
+    const copy = pair.request.telemetry?.shadowCopy?.(attemptInfo(pair.route, 0, false), performance.now());
+    if (copy) pair.copy = copy;
+    const done = callShadow(pair.route, pair.request, controller.signal, through, copy).then((outcome) => {
       clearTimeout(timer);
       flights.delete(flight);
       if (pair.handed !== undefined) {
-        // Now the thread's: it answers `release` when the copy is done.
+        // Now the thread's: it says when the copy is done (`ownedDone`).
         if (pair.primaryRecord) handPrimary(id, pair);
         return;
       }
       release();
+      copy?.closed(copyFailure(outcome));
       pair.shadow = outcome;
       complete(id, pair);
     });

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, expect, test } from "bun:test";
 import { type FakeUpstream, startFakeUpstream } from "../../test/fake-upstream/fake-upstream.ts";
 import { keptAfterChurn } from "../testing/kept-after-churn.ts";
 import { waitFor } from "../testing/wait-for.ts";
+import { copyFailure } from "./read-copy.ts";
 import { twin as twinAt, twinCopy as twinCopyTo } from "./shadow-owned-fixture.ts";
 import { pairFacts } from "./shadow-record.ts";
 import { createShadowThread } from "./shadow-thread-client.ts";
@@ -54,9 +55,14 @@ test("a thread that failed or stopped answers a handed copy as done at once: the
 test("a thread that fails with owned pairs in it says how many are lost, answers each as done, and fails later copies", async () => {
   const done: number[] = [];
   const failures: { lost: number; reason: string }[] = [];
+  const spans: (string | undefined)[] = [];
   const thread = createShadowThread(
     {
-      done: (id) => done.push(id),
+      done: (id, ended) => {
+        done.push(id);
+        // Lost, not ended: the copy's span closes as the thread's failure.
+        spans.push(copyFailure(ended)?.code);
+      },
       records: () => {},
       failed: (lost, reason) => failures.push({ lost, reason }),
     },
@@ -73,6 +79,7 @@ test("a thread that fails with owned pairs in it says how many are lost, answers
   await waitFor("the thread's failure reported", () => failures.length > 0);
   expect(failures).toEqual([{ lost: 2, reason: expect.stringContaining("broke on purpose") }]);
   expect(done.sort((a, b) => a - b)).toEqual(ids);
+  expect(spans).toEqual(["unavailable", "unavailable"]);
   expect(thread.usable()).toBe(false);
   await expect(thread.exchange(copy, new AbortController().signal)).rejects.toThrow(
     "the shadow thread failed",

@@ -3,7 +3,7 @@ import { IdTable } from "../core/id-table.ts";
 import { onceATurn } from "../core/once-a-turn.ts";
 import { threadEntry } from "../core/thread-entry.ts";
 import { createRingWriter, type RingWriter } from "./message-ring.ts";
-import type { ShadowOutcome } from "./read-copy.ts";
+import type { CopyEnd, ShadowOutcome } from "./read-copy.ts";
 import type {
   ShadowThreadMessage,
   ShadowThreadReply,
@@ -64,8 +64,11 @@ const entry = () =>
 
 /** Where an owned pair's news goes on the event loop (shadow-runner.ts). */
 export interface OwnedPairs {
-  /** The owned copy `id` was answered or cut off: it no longer counts against the cap. */
-  done(id: number): void;
+  /**
+   * The owned copy `id` was answered or cut off (`ended`: how), or lost with the thread (no
+   * `ended`): it no longer counts against the cap.
+   */
+  done(id: number, ended?: CopyEnd): void;
   /** A batch of finished pairs' records, as the JSON text of an array. */
   records(json: string): void;
   /**
@@ -159,9 +162,10 @@ export function createShadowThread(owned?: OwnedPairs, threadUrl: () => string =
     ring = createRingWriter(RING_BYTES);
     started.postMessage({ ring: ring.buffer } satisfies ShadowThreadMessage);
     started.onmessage = (event: MessageEvent<ShadowThreadReply>) => {
-      for (const { id, outcome } of event.data.outcomes) {
+      for (const done of event.data.outcomes) {
+        const { id, outcome } = done;
         if (outcome === null) {
-          if (handed.delete(id)) owned?.done(id);
+          if (handed.delete(id)) owned?.done(id, done.ended);
           continue;
         }
         const waiter = waiters.get(id);

@@ -1,5 +1,5 @@
 import type { Config } from "../config/config-schema.ts";
-import type { CopyTarget, ShadowOutcome } from "./read-copy.ts";
+import type { CopyEnd, CopyTarget, ShadowOutcome } from "./read-copy.ts";
 import type { PairFacts, PrimaryFacts, PrimarySource } from "./shadow-record.ts";
 
 /** One copy for the shadow thread to send: the request its provider would have sent, as captured. */
@@ -77,11 +77,14 @@ export interface ShadowThreadRequest {
 
 /**
  * What the thread posts back, once per turn of its own: every copy that finished (the outcome
- * when not owned; owned ones only say they are done, for the cap), records to store as the JSON
- * text of an array, and whether a requested flush is complete.
+ * when not owned; owned ones only say they are done, for the cap, and how they ended, for their
+ * span), records to store as the JSON text of an array, and whether a requested flush is complete.
  */
 export interface ShadowThreadReply {
-  readonly outcomes: readonly { readonly id: number; readonly outcome: ShadowOutcome | null }[];
+  readonly outcomes: readonly (
+    | { readonly id: number; readonly outcome: ShadowOutcome }
+    | { readonly id: number; readonly outcome: null; readonly ended: CopyEnd }
+  )[];
   readonly records?: readonly string[];
   readonly flushed?: boolean;
 }

@@ -44,7 +44,7 @@ const pairs = new IdTable<{ copy: ThreadCopy; outcome?: ShadowOutcome; primary?:
  */
 const upstreamFetch = createUpstreamFetch({ inFlight: () => flights.size });
 
-let done: { id: number; outcome: ShadowOutcome | null }[] = [];
+let done: ShadowThreadReply["outcomes"][number][] = [];
 let batches: string[] = [];
 let flushed = false;
 let rules: (RecordRules & { flushMs: number }) | null = null;
@@ -99,7 +99,11 @@ function finish(id: number, outcome: ShadowOutcome): void {
   if (!flights.delete(id)) return;
   const pair = pairs.get(id);
   if (pair) pair.outcome = outcome;
-  done.push({ id, outcome: pair ? null : outcome });
+  done.push(
+    pair
+      ? { id, outcome: null, ended: { status: outcome.status, errorClass: outcome.errorClass } }
+      : { id, outcome },
+  );
   schedule();
   if (pair) record(id);
 }

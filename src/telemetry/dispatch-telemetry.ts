@@ -44,6 +44,13 @@ export interface AttemptTelemetry {
 }
 
 /**
+ * A shadow copy of the request (shadow/), sent off the client's path: its client span and the
+ * trace context it sends upstream. No attempt metrics: a copy is no attempt of the request
+ * (`mindgw_shadow_*` count copies).
+ */
+export type CopyTelemetry = Pick<AttemptTelemetry, "traceparent" | "tracestate" | "closed">;
+
+/**
  * What the router tells telemetry about a request's upstream attempts. Absent when metrics and
  * tracing are both off, so the router pays nothing then.
  */
@@ -53,4 +60,9 @@ export interface DispatchTelemetry {
    * attempt's bounds, its route's latency, the audit entry and metrics alike).
    */
   attempt(info: AttemptInfo, startedMs: number): AttemptTelemetry;
+  /**
+   * A shadow copy begins at `startedMs` (its route's first try: `info.retry` 0, no failover);
+   * undefined when there is nothing to trace and no caller's `traceparent` to pass on.
+   */
+  shadowCopy?(info: AttemptInfo, startedMs: number): CopyTelemetry | undefined;
 }

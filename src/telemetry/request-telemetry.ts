@@ -3,7 +3,7 @@ import type { GatewayError } from "../core/gateway-error.ts";
 import { passedOnTraceparent, type TraceparentValue } from "../core/traceparent.ts";
 import { passedOnTracestate } from "../core/tracestate.ts";
 import type { RequestLedger } from "../http/request-ledger.ts";
-import type { AttemptInfo, AttemptTelemetry } from "./dispatch-telemetry.ts";
+import type { AttemptInfo, AttemptTelemetry, CopyTelemetry } from "./dispatch-telemetry.ts";
 import type { GatewayMetrics } from "./metrics/gateway-metrics.ts";
 import type { RequestTrace, RequestTraces } from "./tracing/request-trace.ts";
 
@@ -54,11 +54,24 @@ export class RequestTelemetry implements RequestTrace {
     );
   }
 
+  shadowCopy(info: AttemptInfo, startedMs: number): CopyTelemetry {
+    const trace = this.trace;
+    if (trace) return trace.shadowCopy(info, startedMs);
+    // Tracing off: the caller's own trace context goes on with the copy, as with an attempt.
+    return {
+      traceparent: passedOnTraceparent(this.ledger.traceparent),
+      tracestate: this.tracestate,
+      closed: ignoreClose,
+    };
+  }
+
   /** Ends the server span with what the request did. */
   finish(record: AuditRecord): void {
     this.trace?.finish(record);
   }
 }
+
+const ignoreClose = () => {};
 
 /** One upstream attempt: its metrics, and its span when tracing is on. */
 class Attempt implements AttemptTelemetry {

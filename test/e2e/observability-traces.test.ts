@@ -60,7 +60,11 @@ const fx = gatewayFixture({
 
 function configFor(fakeUrl: string) {
   return {
-    providers: ["fake-a", "fake-b"].map((name) => ({ name, type: "openai", base_url: `${fakeUrl}/v1` })),
+    providers: [
+      ...["fake-a", "fake-b"].map((name) => ({ name, type: "openai", base_url: `${fakeUrl}/v1` })),
+      // Nothing listens on port 1: a shadow copy sent there fails at once.
+      { name: "unreachable", type: "openai", base_url: "http://127.0.0.1:1/v1" },
+    ],
     models: [
       {
         name: "m-direct",
@@ -70,6 +74,16 @@ function configFor(fakeUrl: string) {
         ],
       },
       { name: "m-worker", routes: [{ provider: "workers", model: "fake-model" }] },
+      {
+        name: "m-shadowed",
+        routes: [{ provider: "fake-a", model: "fake-model" }],
+        shadow: { provider: "fake-b", model: "bench-model", sample: 1 },
+      },
+      {
+        name: "m-shadow-down",
+        routes: [{ provider: "fake-a", model: "fake-model" }],
+        shadow: { provider: "unreachable", model: "bench-model", sample: 1 },
+      },
     ],
     routing: { retries: 0 },
   };
@@ -147,6 +161,49 @@ describe("traces: OTLP export", () => {
       traceparent(traceId, failed?.spanId ?? ""),
       traceparent(traceId, served?.spanId ?? ""),
     ]);
+  });
+
+  test("a shadow copy is a client span of its own under the server span, marked, its upstream told of it; a failed one is in error", async () => {
+    const call = async (model: string) => {
+      const traceId = hex(16);
+      const res = await fetch(`${gw.url}/v1/chat/completions`, {
+        method: "POST",
+        headers: { ...bearer(key), traceparent: traceparent(traceId, hex(8)) },
+        body: chatBody(model),
+      });
+      expect(res.status).toBe(200);
+      const spans = await spansOf(traceId, 3);
+      const server = spans.find((s) => s.kind === SERVER);
+      const copy = spans.find((s) => s.attributes["mindgw.shadow"] === true);
+      const attempt = spans.find((s) => s.kind === CLIENT && s !== copy);
+      for (const client of [copy, attempt]) expect(client?.parentSpanId).toBe(server?.spanId ?? "-");
+      expect(copy).toMatchObject({ kind: CLIENT, name: "chat bench-model" });
+      expect(copy?.attributes).toMatchObject({
+        "gen_ai.request.model": "bench-model",
+        "mindgw.attempt.retry": 0,
+      });
+      expect(attempt?.attributes["mindgw.shadow"]).toBeUndefined();
+      // The server span is the primary's: its route and provider, not the copy's.
+      expect(server?.attributes["mindgw.route"]).toBe("provider:fake-a");
+      return { traceId, copy, attempt };
+    };
+    fake.reset();
+    const answered = await call("m-shadowed");
+    expect(answered.copy).toMatchObject({ statusCode: 0 });
+    expect(answered.copy?.attributes["mindgw.route"]).toBe("provider:fake-b");
+    // Each upstream request names the span that made it: the attempt's, and the copy's.
+    const sentFor = (model: string) =>
+      fake.requests.find((r) => (r.body as { model?: string }).model === model)?.headers.traceparent;
+    expect(sentFor("fake-model")).toBe(traceparent(answered.traceId, answered.attempt?.spanId ?? "-"));
+    expect(sentFor("bench-model")).toBe(traceparent(answered.traceId, answered.copy?.spanId ?? "-"));
+    // A copy whose upstream cannot be reached: its span in error; the client's answer was untouched.
+    const down = await call("m-shadow-down");
+    expect(down.copy).toMatchObject({ statusCode: 2 });
+    expect(down.copy?.attributes).toMatchObject({
+      "mindgw.route": "provider:unreachable",
+      "error.type": expect.any(String),
+    });
+    expect(down.attempt).toMatchObject({ statusCode: 0 });
   });
 
   test("attempt metrics are counted by traced attempts, sampled or not; an unsampled caller's trace goes on, unsampled", async () => {

@@ -3,7 +3,7 @@ import type { AuditRecord } from "../../audit/audit-record.ts";
 import type { GatewayError } from "../../core/gateway-error.ts";
 import type { RequestLedger } from "../../http/request-ledger.ts";
 import { reasonOf } from "../access-log.ts";
-import type { AttemptInfo, AttemptTelemetry } from "../dispatch-telemetry.ts";
+import type { AttemptInfo, AttemptTelemetry, CopyTelemetry } from "../dispatch-telemetry.ts";
 import type { RequestTrace } from "./request-trace.ts";
 import {
   attemptAttributes,
@@ -40,13 +40,7 @@ export class ApiRequestTrace implements RequestTrace {
 
   attempt(info: AttemptInfo): AttemptTelemetry {
     this.vendor = info.vendor;
-    const operation = operationOf(this.ledger.frontDoor) ?? this.ledger.frontDoor;
-    const span = this.tracer.startSpan(
-      `${operation} ${info.upstreamModel}`,
-      { kind: SpanKind.CLIENT },
-      trace.setSpan(ROOT_CONTEXT, this.span),
-    );
-    if (span.isRecording()) attemptAttributes(spanTarget(span), operation, info, info.route);
+    const span = this.clientSpan(info);
     const { traceparent, tracestate } = this.ledger;
     return {
       traceparent: nextTraceparent(span, traceparent),
@@ -55,11 +49,31 @@ export class ApiRequestTrace implements RequestTrace {
         span.setAttribute(Key.route.name, servedBy || info.route);
         if (error) fail(span, error);
       },
-      closed(error) {
-        if (error) fail(span, error);
-        span.end();
-      },
+      closed: (error) => end(span, error),
     };
+  }
+
+  shadowCopy(info: AttemptInfo): CopyTelemetry {
+    const span = this.clientSpan(info);
+    if (span.isRecording()) span.setAttribute(Key.shadow.name, true);
+    const { traceparent, tracestate } = this.ledger;
+    return {
+      traceparent: nextTraceparent(span, traceparent),
+      tracestate: nextTracestate(span, traceparent, tracestate),
+      closed: (error) => end(span, error),
+    };
+  }
+
+  /** An upstream call's span (an attempt's or a shadow copy's), a child of the server span. */
+  private clientSpan(info: AttemptInfo): Span {
+    const operation = operationOf(this.ledger.frontDoor) ?? this.ledger.frontDoor;
+    const span = this.tracer.startSpan(
+      `${operation} ${info.upstreamModel}`,
+      { kind: SpanKind.CLIENT },
+      trace.setSpan(ROOT_CONTEXT, this.span),
+    );
+    if (span.isRecording()) attemptAttributes(spanTarget(span), operation, info, info.route);
+    return span;
   }
 
   finish(record: AuditRecord): void {
@@ -73,6 +87,11 @@ export class ApiRequestTrace implements RequestTrace {
       span.setStatus({ code: SpanStatusCode.ERROR, message: record.errorClass ?? "" });
     span.end();
   }
+}
+
+function end(span: Span, error: GatewayError | undefined): void {
+  if (error) fail(span, error);
+  span.end();
 }
 
 function fail(span: Span, error: GatewayError): void {

@@ -12,7 +12,8 @@ import { PARENT_SERVER } from "./span-batch-layout.ts";
 
 /**
  * One upstream attempt of a BatchRequestTrace: the router's handle for it (its `traceparent` and
- * `tracestate`, its attempt metrics when metrics are on) and its client span, written into the
+ * `tracestate`, its attempt metrics when metrics are on) and its client span, or a shadow copy's
+ * (never settled, so never counted as an attempt), written into the
  * export batch with its request's record (batch-request-trace.ts). One object an attempt: the
  * span's start time is the metrics' too.
  */
@@ -42,6 +43,8 @@ export class BatchAttemptTrace implements AttemptTelemetry {
      * (`settled`), are the metrics' and the span's: no clock read of this handle's own for them.
      */
     private readonly started: number,
+    /** A shadow copy's span (`mindgw.shadow`), told only of its close. */
+    private readonly shadow: boolean,
   ) {
     this.traceFlags = sampled(sampling) ? TraceFlags.SAMPLED : TraceFlags.NONE;
     // Not recorded: no span, and the caller's own `traceparent` goes on unchanged.
@@ -100,6 +103,7 @@ export class BatchAttemptTrace implements AttemptTelemetry {
     );
     samplerAttributes(writer, this.sampling);
     attemptAttributes(writer, this.operation, this.info, this.route);
+    if (this.shadow) writer.flag(Key.shadow, true);
     if (failure) writer.text(Key.errorType, failure.code);
     writer.endPart();
   }

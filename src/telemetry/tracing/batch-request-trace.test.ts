@@ -9,6 +9,7 @@ import type { RequestLedger } from "../../http/request-ledger.ts";
 import { reasonOf } from "../access-log.ts";
 import { GatewayMetrics } from "../metrics/gateway-metrics.ts";
 import { quietSources } from "../metrics/testing/quiet-sources.ts";
+import { RequestTelemetry } from "../request-telemetry.ts";
 import { verdictOf } from "./built-in-samplers.ts";
 import { readSpanBatch } from "./read-span-batch.ts";
 import { SpanRecords } from "./request-records.ts";
@@ -42,9 +43,19 @@ for (const [name, sampler, builtIn] of samplers)
       expect(byWords.headers).toEqual(sdk.headers);
       expect(byWords.spans.map(comparable)).toEqual(sdk.spans.map(comparable));
       if (name.startsWith("parentbased_always_on")) {
-        // The cases above are really there: 2 + 4 + 2 + 2 + 2 + 1 + 1 + 2 + 3 + 2 + 2 + 24 × 2
-        // spans, none for req-3 and req-10.
-        expect(sdk.spans).toHaveLength(71);
+        // The cases above are really there: 2 + 4 + 2 + 2 + 2 + 1 + 1 + 2 + 3 + 2 + 2 + 3 + 3 +
+        // 24 × 2 spans, none for req-3, req-10 and req-15.
+        expect(sdk.spans).toHaveLength(77);
+        // The shadow copies' spans: marked, children of their server spans, the failed one in error.
+        const copies = sdk.spans.filter((s) => s.attributes["mindgw.shadow"] === true);
+        expect(copies.map((s) => [s.name, s.attributes["mindgw.route"], s.status.code])).toEqual([
+          ["chat up-1", "provider:twin", 0],
+          ["chat up-1", "provider:twin", 2],
+        ]);
+        for (const copy of copies)
+          expect(sdk.spans.find((s) => s.spanContext().spanId === copy.parentSpanContext?.spanId)?.kind).toBe(
+            SpanKind.SERVER,
+          );
         expect(sdk.spans.some((s) => s.attributes["gen_ai.input.messages"] !== undefined)).toBe(
           captureContent,
         );
@@ -127,16 +138,18 @@ test("the value length limit applies as the SDK applies it; no span carries more
 });
 
 /** The client span of the batch `writer` holds, read back as the export thread reads it. */
-function clientSpanOf(writer: SpanBatchWriter) {
+function spansOf(writer: SpanBatchWriter) {
   const batch = writer.take();
-  const spans = readSpanBatch(
+  return readSpanBatch(
     { strings: batch.strings, numbers: new SpanRecords().of(batch.numbers) },
     new StringTableMirror().apply(batch.table),
     () => resourceFromAttributes({}),
     () => ({ name: "mindgw" }),
   );
-  return spans.find((span) => span.kind === SpanKind.CLIENT);
 }
+
+const clientSpanOf = (writer: SpanBatchWriter) =>
+  spansOf(writer).find((span) => span.kind === SpanKind.CLIENT);
 
 test("an attempt is timed from the router's readings: its span from its start, its metrics from start to verdict", () => {
   const metrics = new GatewayMetrics(quietSources(), () => "other");
@@ -201,4 +214,45 @@ test("a failed attempt's status message is the error's as the access line gives 
   expect(message).toStartWith("upstream answered 400: bad request, key [redacted], xxx");
   expect(message).not.toContain("sk-abc");
   expect(message.length).toBe(501);
+});
+
+test("a shadow copy is no attempt: its span counts no attempt metric and leaves the server span's provider alone", () => {
+  for (const traced of [true, false]) {
+    const metrics = new GatewayMetrics(quietSources(), () => "other");
+    const started = spyOn(metrics, "attemptStarted");
+    const attempted = spyOn(metrics, "attempted");
+    const writer = new SpanBatchWriter(8);
+    const ledger = { frontDoor: "chat", model: "m", startedAt: Date.now(), requestId: "r", stream: false };
+    const caller = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
+    const trace = traced
+      ? requestTraces(atOnceTracer(writer), false).start(
+          { ...ledger, traceparent: null } as RequestLedger,
+          metrics,
+        )
+      : new RequestTelemetry(
+          { ...ledger, traceparent: caller, tracestate: "a=1" } as RequestLedger,
+          metrics,
+          undefined,
+        );
+    const copy = trace.shadowCopy(
+      { route: "provider:twin", vendor: "anthropic", upstreamModel: "up", retry: 0, failover: false },
+      performance.now(),
+    );
+    // Traced: its own span's context; tracing off: the caller's, passed on unchanged.
+    if (traced) expect(String(copy.traceparent)).toMatch(/^00-[0-9a-f]{32}-[0-9a-f]{16}-01$/);
+    else expect([String(copy.traceparent), copy.tracestate]).toEqual([caller, "a=1"]);
+    copy.closed();
+    trace.finish({ status: 200, inputTokens: 1, outputTokens: 1, costUsd: 0 } as AuditRecord);
+    expect(started).toHaveBeenCalledTimes(0);
+    expect(attempted).toHaveBeenCalledTimes(0);
+    if (!traced) continue;
+    const spans = spansOf(writer);
+    const server = spans.find((s) => s.kind === SpanKind.SERVER);
+    const client = spans.find((s) => s.kind === SpanKind.CLIENT);
+    expect(client?.attributes["mindgw.shadow"]).toBe(true);
+    expect(client?.attributes["gen_ai.provider.name"]).toBe("anthropic");
+    expect(server?.attributes["gen_ai.provider.name"]).toBeUndefined();
+    expect(client?.parentSpanContext?.spanId).toBe(server?.spanContext().spanId ?? "-");
+    expect(String(copy.traceparent)).toContain(client?.spanContext().spanId ?? "-");
+  }
 });

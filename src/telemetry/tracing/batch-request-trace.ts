@@ -12,7 +12,7 @@ import {
 } from "@opentelemetry/api";
 import type { AuditRecord } from "../../audit/audit-record.ts";
 import type { RequestLedger } from "../../http/request-ledger.ts";
-import type { AttemptInfo, AttemptTelemetry } from "../dispatch-telemetry.ts";
+import type { AttemptInfo, AttemptTelemetry, CopyTelemetry } from "../dispatch-telemetry.ts";
 import type { GatewayMetrics } from "../metrics/gateway-metrics.ts";
 import { BatchAttemptTrace } from "./batch-attempt-trace.ts";
 import { samplerAttributes } from "./batch-span-parts.ts";
@@ -46,8 +46,8 @@ const DROPPED: SamplingResult = Object.freeze({ decision: SamplingDecision.NOT_R
  * tracing code runs cold, and then what it costs is how much distinct code it runs, not how
  * long its loop is (docs/BENCHMARKS-HISTORY.md, sessions 10 and 11); one writer a request, with
  * the trace id, parents, resource, scope and times' arithmetic left to the thread, runs less
- * than opening and closing each span. An attempt that closes after its request ended (none
- * does on the usual paths) is a record of its own. What reaches the collector is what the SDK's spans made through
+ * than opening and closing each span. A client span that closes after its request ended (a
+ * shadow copy's, nearly always; an attempt's on no usual path) is a record of its own. What reaches the collector is what the SDK's spans made through
  * ApiRequestTrace would carry, field for field, as the SDK would time them (the server span
  * from the request's arrival to the wall clock at its end; an attempt from the wall clock at
  * its start plus the monotonic time it took) — batch-request-trace.test.ts holds the two equal.
@@ -140,6 +140,15 @@ export class BatchRequestTrace implements RequestTrace, LaterSpans {
   attempt(info: AttemptInfo, startedMs: number): AttemptTelemetry {
     this.metrics?.attemptStarted(info, this.ledger.model);
     this.vendor = info.vendor;
+    return this.clientSpan(info, startedMs, false);
+  }
+
+  /** A shadow copy's span: as an attempt's, marked, with no attempt metrics and no say in the server span. */
+  shadowCopy(info: AttemptInfo, startedMs: number): CopyTelemetry {
+    return this.clientSpan(info, startedMs, true);
+  }
+
+  private clientSpan(info: AttemptInfo, startedMs: number, shadow: boolean): BatchAttemptTrace {
     const operation = operationOf(this.ledger.frontDoor) ?? this.ledger.frontDoor;
     const tracer = this.tracer;
     tracer.drawSpanId();
@@ -152,7 +161,7 @@ export class BatchRequestTrace implements RequestTrace, LaterSpans {
     const state = result.traceState;
     const tracestate =
       state === undefined || state === this.traceState ? this.traceStateText : tracestateOf(state);
-    return new BatchAttemptTrace(this, operation, s0, s1, info, result, tracestate, startedMs);
+    return new BatchAttemptTrace(this, operation, s0, s1, info, result, tracestate, startedMs, shadow);
   }
 
   /** The configured sampler's verdict on an attempt, this span being its parent. */

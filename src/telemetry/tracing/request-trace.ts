@@ -1,7 +1,7 @@
 import type { Tracer } from "@opentelemetry/api";
 import type { AuditRecord } from "../../audit/audit-record.ts";
 import type { RequestLedger } from "../../http/request-ledger.ts";
-import type { DispatchTelemetry } from "../dispatch-telemetry.ts";
+import type { AttemptInfo, CopyTelemetry, DispatchTelemetry } from "../dispatch-telemetry.ts";
 import type { GatewayMetrics } from "../metrics/gateway-metrics.ts";
 import { RequestTelemetry } from "../request-telemetry.ts";
 import { ApiRequestTrace } from "./api-request-trace.ts";
@@ -13,6 +13,8 @@ import { BatchTracer } from "./batch-tracer.ts";
  * router's DispatchTelemetry: each attempt's handle carries the `traceparent` for the upstream).
  */
 export interface RequestTrace extends DispatchTelemetry {
+  /** A shadow copy's client span, under the server span, marked `mindgw.shadow`. */
+  shadowCopy(info: AttemptInfo, startedMs: number): CopyTelemetry;
   /** Ends the server span with what the request did. */
   finish(record: AuditRecord): void;
 }

@@ -76,6 +76,7 @@ export const Key = {
   provider: key("gen_ai.provider.name"),
   retry: key("mindgw.attempt.retry"),
   failover: key("mindgw.attempt.failover"),
+  shadow: key("mindgw.shadow"),
 } as const;
 
 /**

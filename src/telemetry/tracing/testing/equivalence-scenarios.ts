@@ -1,8 +1,8 @@
 /**
  * The requests batch-request-trace.test.ts runs through the SDK and the direct path: one of each
  * kind the gateway traces (retries, failover to a worker, the caller's sampled and unsampled
- * trace, with a trace state or a malformed one, cut streams, refusals, a malformed traceparent, a
- * spread of fresh traces), and each sampler as the SDK's class and as samplerFromEnv builds it.
+ * trace, with a trace state or a malformed one, cut streams, refusals, a malformed traceparent,
+ * shadow copies, a spread of fresh traces), and each sampler as the SDK's class and as samplerFromEnv builds it.
  */
 import {
   AlwaysOffSampler,
@@ -125,6 +125,33 @@ export const scenarios: Scenario[] = [
   {
     ledger: { traceparent: "00-zz-yy-01", tracestate: CALLER_STATE, requestId: "req-12" },
     attempts: [{ info: info("provider:a"), settled: [undefined] }],
+    record: {},
+  },
+  // A shadow copy answered after its request ended (as nearly every one is): a record of its own.
+  {
+    ledger: { requestId: "req-13" },
+    attempts: [
+      { info: info("provider:a"), settled: [undefined] },
+      { info: info("provider:twin"), shadow: true, late: true },
+    ],
+    record: {},
+  },
+  // Under the caller's sampled trace, a shadow copy that failed before its request ended.
+  {
+    ledger: { traceparent: `00-${CALLER}-b7ad6b7169203331-01`, requestId: "req-14" },
+    attempts: [
+      { info: info("provider:a"), settled: [undefined] },
+      { info: info("provider:twin"), shadow: true, closed: upstreamError },
+    ],
+    record: {},
+  },
+  // Under its unsampled trace: no span; the copy's traceparent goes on, unsampled.
+  {
+    ledger: { traceparent: `00-${CALLER}-b7ad6b7169203331-00`, requestId: "req-15" },
+    attempts: [
+      { info: info("provider:a"), settled: [undefined] },
+      { info: info("provider:twin"), shadow: true, late: true },
+    ],
     record: {},
   },
   // Spread of fresh traces for the ratio sampler, with request ids as the gateway makes them

@@ -22,7 +22,7 @@ import {
 import type { AuditRecord } from "../../../audit/audit-record.ts";
 import type { GatewayError } from "../../../core/gateway-error.ts";
 import type { RequestLedger } from "../../../http/request-ledger.ts";
-import type { AttemptInfo } from "../../dispatch-telemetry.ts";
+import type { AttemptInfo, AttemptTelemetry, CopyTelemetry } from "../../dispatch-telemetry.ts";
 import { BatchTracer } from "../batch-tracer.ts";
 import type { WordIdGenerator } from "../id-generator.ts";
 import { encodeSpanBatch } from "../otlp-proto-batch.ts";
@@ -77,6 +77,8 @@ export interface Scenario {
     closed?: GatewayError;
     /** Closed only after the request finished (its span then ends after the server span). */
     late?: boolean;
+    /** A shadow copy (`shadowCopy`): never settled, only closed. */
+    shadow?: boolean;
   }[];
   record: Partial<AuditRecord>;
   refused?: boolean;
@@ -116,6 +118,12 @@ const recordOf = (partial: Partial<AuditRecord>) =>
 /** What each attempt sends upstream: its `traceparent` and `tracestate`. */
 export type Sent = readonly [traceparent: string | undefined, tracestate: string | undefined];
 
+/** An attempt told its verdict, if the scenario gives one. */
+function settledAttempt(attempt: AttemptTelemetry, settled?: [GatewayError | undefined, string?]) {
+  if (settled) attempt.settled(settled[0], settled[1], performance.now());
+  return attempt;
+}
+
 function runAll(traces: ReturnType<typeof requestTraces>, scenarios: Scenario[]): Sent[] {
   const headers: Sent[] = [];
   for (const scenario of scenarios) {
@@ -127,11 +135,12 @@ function runAll(traces: ReturnType<typeof requestTraces>, scenarios: Scenario[])
     const trace = traces.start(ledger, undefined);
     const late: (() => void)[] = [];
     for (const step of scenario.attempts) {
-      const attempt = trace.attempt(step.info, performance.now());
+      const attempt: CopyTelemetry = step.shadow
+        ? trace.shadowCopy(step.info, performance.now())
+        : settledAttempt(trace.attempt(step.info, performance.now()), step.settled);
       // As text, the way it goes upstream (a span's is held as words until a client writes it).
       const traceparent = attempt.traceparent === undefined ? undefined : String(attempt.traceparent);
       headers.push([traceparent, attempt.tracestate]);
-      if (step.settled) attempt.settled(step.settled[0], step.settled[1], performance.now());
       if (step.late) late.push(() => attempt.closed(step.closed));
       else attempt.closed(step.closed);
     }

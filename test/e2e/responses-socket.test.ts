@@ -21,13 +21,17 @@ let fake: FakeUpstream;
 let gw: GatewayProcess;
 let key: string;
 
+/** The gateway's config; `maxBody` (`server.max_body`) as a reload sets it. */
+const configFor = (fakeUrl: string, maxBody?: string) => ({
+  providers: [{ name: "fake", type: "openai", base_url: `${fakeUrl}/v1` }],
+  models: [{ name: "m1", routes: [{ provider: "fake", model: "up-m1" }] }],
+  routing: { retries: 0 },
+  ...(maxBody ? { server: { max_body: maxBody } } : {}),
+});
+
 const fx = gatewayFixture({
   fakeRoutes: false,
-  config: (_fakeUrl, { fake }) => ({
-    providers: [{ name: "fake", type: "openai", base_url: `${fake.url}/v1` }],
-    models: [{ name: "m1", routes: [{ provider: "fake", model: "up-m1" }] }],
-    routing: { retries: 0 },
-  }),
+  config: (_fakeUrl, { fake }) => configFor(fake.url),
 });
 
 beforeAll(async () => {
@@ -554,6 +558,46 @@ describe("Responses WebSocket mode, refused", () => {
       code = closed;
     });
     expect(await waitFor("the connection closed", () => code)).toBe(1008);
+  });
+
+  test("a reload that lowers server.max_body holds an open connection's next turns to it: a 413 error event, the connection kept", async () => {
+    const version = async () => {
+      const res = await fetch(`${gw.url}/readyz`);
+      return ((await res.json()) as { config: { version: number } }).config.version;
+    };
+    const reloadTo = async (maxBody?: string) => {
+      const before = await version();
+      await gw.writeConfig(configFor(fake.url, maxBody));
+      await waitFor("the reload", async () => ((await version()) > before ? true : undefined));
+    };
+    const connection = connect();
+    completed(await turn(connection, { type: "response.create", model: "m1", input: "before" }));
+    await reloadTo("1MB");
+    const before = fake.requests.length;
+    const big = `big ${"x".repeat(1536 * 1024)}`;
+    const refused = await turn(connection, {
+      type: "response.create",
+      model: "m1",
+      instructions: big,
+      input: "short",
+    });
+    expect(refused).toEqual([
+      expect.objectContaining({
+        type: "error",
+        status: 413,
+        error: expect.objectContaining({ code: "payload_too_large" }),
+      }),
+    ]);
+    // Nothing went upstream; the connection is still open and serves the next turn.
+    expect(text(await turn(connection, { type: "response.create", model: "m1", input: "after" }))).toBe(
+      "echo: after",
+    );
+    expect(fake.requests.length).toBe(before + 1);
+    await reloadTo();
+    completed(
+      await turn(connection, { type: "response.create", model: "m1", instructions: big, input: "x" }),
+    );
+    connection.socket.close({ code: 1000, reason: "done" });
   });
 
   test("closing the socket mid-stream cancels the upstream call; the turn's row says 499", async () => {

@@ -125,7 +125,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       config: () => runtime.current.config,
       tenants: () => runtime.current.config.tenants,
       configVersion: () => runtime.current.version,
-      shadowShed: shadow.shed,
+      shadow: shadow.counts,
       ...(cluster ? { cluster: () => cluster.health() } : {}),
     }),
     routedAs: (model) => runtime.current.table.routedAs(model),

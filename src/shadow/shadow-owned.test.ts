@@ -174,7 +174,7 @@ describe("an owned copy's timeout, the stop and the cap", () => {
   });
 });
 
-describe("a copy's span", () => {
+describe("a copy's span and count", () => {
   const plain = {
     stream: false,
     reply: () => ({ kind: "json", body: chat("hi") }) as ClientReply,
@@ -197,6 +197,16 @@ describe("a copy's span", () => {
       expect(spans.routes).toEqual(["provider:twin", "provider:twin"]);
       // Answered, then cut off by its own timeout.
       expect(spans.closes.toSorted()).toEqual(["ok", "upstream_timeout"]);
+      // Counted as they ended, for metrics.
+      expect(shadow.counts()).toEqual({
+        shed: 0,
+        inFlight: 0,
+        copies: expect.arrayContaining([
+          { provider: "twin", outcome: "ok", count: 1 },
+          { provider: "twin", outcome: "upstream_timeout", count: 1 },
+        ]),
+      });
+      expect(shadow.counts().copies).toHaveLength(2);
       const sent = fake.requests.map((r) => [r.headers.traceparent, r.headers.tracestate]);
       expect(sent).toEqual([
         [traceparent, "mgw=1"],
@@ -218,5 +228,6 @@ describe("a copy's span", () => {
     // A stop cuts it off in the thread: recorded as 503, its span closed with it.
     await shadow.close();
     expect(spans.closes).toEqual(["unavailable"]);
+    expect(shadow.counts().copies).toEqual([{ provider: "twin", outcome: "unavailable", count: 1 }]);
   });
 });

@@ -12,6 +12,8 @@ import { attemptInfo, type Route } from "../routing/route.ts";
 import type { Dispatched, DispatchRequest, RouterDeps } from "../routing/router.ts";
 import type { ShadowStore } from "../storage/storage.ts";
 import type { CopyTelemetry } from "../telemetry/dispatch-telemetry.ts";
+import type { ShadowCounts } from "../telemetry/metrics/scraped-metrics.ts";
+import { CopyCounts } from "./copy-counts.ts";
 import { handOver } from "./hand-over.ts";
 import { createPairBatches } from "./pair-batches.ts";
 import { type CopyEnd, copyFailure, failed } from "./read-copy.ts";
@@ -69,6 +71,8 @@ export interface ShadowRunner {
   shed(): number;
   /** Shadow calls in flight now. */
   inFlight(): number;
+  /** What metrics read at scrape time: shed, in flight, and the copies over by provider and outcome. */
+  counts(): ShadowCounts;
   /** Cuts off shadow calls still running and waits until every pair is recorded. */
   close(): Promise<void>;
 }
@@ -127,15 +131,21 @@ export function createShadowRunner(options: ShadowRunnerOptions): ShadowRunner {
     flushMs: options.flushMs,
   });
 
-  /** Spans of owned copies in flight, by their id on the thread (only copies that have one). */
-  const ownedCopies = new IdTable<CopyTelemetry>();
-  const ownedDone = (id: number, ended?: CopyEnd) => {
+  const ended = new CopyCounts();
+  /** A copy is over: counted, and its span (if it has one) closed, with how it ended. */
+  const over = (route: Route, copy: CopyTelemetry | undefined, how: CopyEnd | undefined) => {
+    const failure = copyFailure(how);
+    ended.add(route.provider.name, failure?.code ?? "ok");
+    copy?.closed(failure);
+  };
+  /** Owned copies in flight, by their id on the thread: what `over` needs when the thread is done with one. */
+  const owned = new IdTable<{ readonly route: Route; readonly copy: CopyTelemetry | undefined }>();
+  const ownedDone = (id: number, how?: CopyEnd) => {
     release();
-    if (ownedCopies.size === 0) return;
-    const copy = ownedCopies.get(id);
-    if (!copy) return;
-    ownedCopies.delete(id);
-    copy.closed(copyFailure(ended));
+    const flight = owned.get(id);
+    if (!flight) return;
+    owned.delete(id);
+    over(flight.route, flight.copy, how);
   };
   const thread =
     threadMode === "off"
@@ -155,9 +165,7 @@ export function createShadowRunner(options: ShadowRunnerOptions): ShadowRunner {
   /** Owned pairs: the thread sends, compares and records them (see `threadRules`). */
   const owner =
     thread && threadRules
-      ? handOver(thread, threadRules, (id, pair) => {
-          if (pair.copy) ownedCopies.set(id, pair.copy);
-        })
+      ? handOver(thread, threadRules, (id, pair) => owned.set(id, { route: pair.route, copy: pair.copy }))
       : undefined;
 
   const complete = (id: string, pair: Pair) => {
@@ -173,6 +181,7 @@ export function createShadowRunner(options: ShadowRunnerOptions): ShadowRunner {
       // Sampled just before the stop: recorded as cut off without calling the upstream.
       release();
       pair.shadow = failed(unavailable("the gateway stopped"));
+      over(pair.route, undefined, pair.shadow);
       complete(id, pair);
       return;
     }
@@ -195,7 +204,7 @@ export function createShadowRunner(options: ShadowRunnerOptions): ShadowRunner {
         return;
       }
       release();
-      copy?.closed(copyFailure(outcome));
+      over(pair.route, copy, outcome);
       pair.shadow = outcome;
       complete(id, pair);
     });
@@ -272,6 +281,7 @@ export function createShadowRunner(options: ShadowRunnerOptions): ShadowRunner {
     },
     shed: () => shed,
     inFlight: () => running,
+    counts: () => ({ shed, inFlight: running, copies: ended.list() }),
     async close() {
       // A stop does not wait out slow shadows: they are cut off and recorded as such.
       stopping = true;

@@ -17,7 +17,7 @@ export function gatewaySources(parts: {
   tenants: MetricSources["tenants"];
   cluster?: MetricSources["cluster"];
   configVersion?: MetricSources["configVersion"];
-  shadowShed?: MetricSources["shadowShed"];
+  shadow?: MetricSources["shadow"];
 }): MetricSources {
   return {
     inFlight: () => parts.lifecycle.active,
@@ -27,6 +27,6 @@ export function gatewaySources(parts: {
     tenants: parts.tenants,
     ...(parts.cluster ? { cluster: parts.cluster } : {}),
     ...(parts.configVersion ? { configVersion: parts.configVersion } : {}),
-    ...(parts.shadowShed ? { shadowShed: parts.shadowShed } : {}),
+    ...(parts.shadow ? { shadow: parts.shadow } : {}),
   };
 }

@@ -5,6 +5,7 @@ import type { FakeUpstream } from "../fake-upstream/fake-upstream.ts";
 import { auditRow, createKey } from "./harness/admin-api.ts";
 import { bearer } from "./harness/fake-config.ts";
 import { gatewayFixture } from "./harness/gateway-fixture.ts";
+import { parsePrometheus, sampleValue } from "./harness/prometheus-text.ts";
 import { runMindgw } from "./harness/run-mindgw.ts";
 import type { GatewayProcess } from "./harness/spawn-gateway.ts";
 import { tempDir } from "./harness/temp-dir.ts";
@@ -80,10 +81,16 @@ const pairOf = (requestId: string) =>
     50,
   );
 
-async function shedMetric(): Promise<number> {
+/** The shadow families on /metrics: shed, in flight, and copies over by provider and outcome. */
+async function shadowMetrics() {
   const res = await fetch(`${gw.url}/metrics`, { headers: { authorization: `Bearer ${admin}` } });
-  const line = (await res.text()).split("\n").find((l) => l.startsWith("mindgw_shadow_shed_total "));
-  return Number(line?.split(" ")[1]);
+  const samples = parsePrometheus(await res.text());
+  return {
+    shed: sampleValue(samples, "mindgw_shadow_shed_total", {}) ?? -1,
+    inFlight: sampleValue(samples, "mindgw_shadow_copies_in_flight", {}) ?? -1,
+    copies: (provider: string, outcome: string) =>
+      sampleValue(samples, "mindgw_shadow_copies_total", { provider, outcome }) ?? 0,
+  };
 }
 
 const client = (key = admin) => new OpenAI({ apiKey: key, baseURL: `${gw.url}/v1`, maxRetries: 0 });
@@ -117,6 +124,25 @@ describe("pairs are recorded and compared", () => {
       shadowJsonValid: null,
       toolsAgree: null,
     });
+  });
+
+  test("/metrics counts each copy once it is over, by the shadow's provider and outcome", async () => {
+    const before = await shadowMetrics();
+    const okBefore = before.copies("twin", "ok");
+    for (const content of ["one", "two", "three"]) {
+      const { response } = await client()
+        .chat.completions.create({ model: "same", messages: [{ role: "user", content }] })
+        .withResponse();
+      await pairOf(response.headers.get("x-request-id") ?? "");
+    }
+    const after = await waitFor("the three copies counted", async () => {
+      const now = await shadowMetrics();
+      return now.copies("twin", "ok") === okBefore + 3 && now.inFlight === 0 ? now : undefined;
+    });
+    // No other provider or outcome moved; nothing was shed.
+    expect(after.copies("twin", "upstream_error")).toBe(before.copies("twin", "upstream_error"));
+    expect(after.copies("hanger", "upstream_timeout")).toBe(before.copies("hanger", "upstream_timeout"));
+    expect(after.shed).toBe(before.shed);
   });
 
   test("stream: the shadow consumes its own stream; time to first token on both sides", async () => {
@@ -265,6 +291,7 @@ test("a tenant's shadow replaces the model's for its callers, and applies to mod
 describe("a shadow never slows the client", () => {
   test("shadows that hang: every primary answers, the copies over the cap are shed, the rest time out", async () => {
     const before = (await shadowPage()).shed;
+    const timeoutsBefore = (await shadowMetrics()).copies("hanger", "upstream_timeout");
     const calls = Array.from({ length: 6 }, (_, i) =>
       client()
         .chat.completions.create({ model: "hangs", messages: [{ role: "user", content: `call ${i}` }] })
@@ -278,8 +305,10 @@ describe("a shadow never slows the client", () => {
     );
     expect(atAnswer.records).toHaveLength(0);
     expect(atAnswer.shed - before).toBe(6 - CAP);
-    // The same count on /metrics, for alerting on a cap set too low.
-    expect(await shedMetric()).toBe(atAnswer.shed);
+    // The same count on /metrics, for alerting on a cap set too low; the copies sent are in flight.
+    const atAnswerMetrics = await shadowMetrics();
+    expect(atAnswerMetrics.shed).toBe(atAnswer.shed);
+    expect(atAnswerMetrics.inFlight).toBe(CAP);
     for (const { response } of answers) {
       const row = await auditRow(gw, response.headers.get("x-request-id") ?? "");
       expect(row.status).toBe(200);
@@ -300,6 +329,12 @@ describe("a shadow never slows the client", () => {
       expect(pair.shadow).toMatchObject({ status: 504, errorClass: "upstream_timeout", answer: null });
       expect(pair.agreement.exact).toBeNull();
     }
+    // Counted as timed out; a shed copy is no copy that ended.
+    const over = await waitFor("the timed-out copies counted", async () => {
+      const now = await shadowMetrics();
+      return now.inFlight === 0 ? now : undefined;
+    });
+    expect(over.copies("hanger", "upstream_timeout") - timeoutsBefore).toBe(CAP);
   });
 });
 

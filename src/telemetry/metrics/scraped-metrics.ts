@@ -14,8 +14,18 @@ export interface MetricSources {
   cluster?(): { redisUp: boolean; liveNodes: number };
   /** The config version in force (1 at start, +1 per applied reload), as `/readyz` shows it. */
   configVersion?(): number;
-  /** Shadow copies not sent because the shadow's concurrency cap was reached, since start. */
-  shadowShed?(): number;
+  /** Shadow copies (shadow/shadow-runner.ts), when the gateway mirrors any. */
+  shadow?(): ShadowCounts;
+}
+
+/** What the shadow runner counts of its copies. */
+export interface ShadowCounts {
+  /** Not sent because the shadow's concurrency cap was reached, since start. */
+  readonly shed: number;
+  /** Sent and not over yet. */
+  readonly inFlight: number;
+  /** Over since start, by the shadow route's provider and outcome (`ok` or the failure's code). */
+  readonly copies: readonly { readonly provider: string; readonly outcome: string; readonly count: number }[];
 }
 
 const BREAKER_VALUE = { closed: 0, half_open: 1, open: 2 } as const;
@@ -23,7 +33,7 @@ const BREAKER_VALUE = { closed: 0, half_open: 1, open: 2 } as const;
 /**
  * The families read from the gateway's parts when `/metrics` is scraped (never on the request
  * path): tenants' budgets, requests in flight, breakers, workers, cluster health, the audit
- * queue and its results, the config version, shed shadow copies and process memory.
+ * queue and its results, the config version, shadow copies and process memory.
  */
 export function registerScrapedMetrics(registers: Registry[], sources: MetricSources): void {
   new Gauge({
@@ -126,17 +136,36 @@ export function registerScrapedMetrics(registers: Registry[], sources: MetricSou
         this.set(configVersion());
       },
     });
-  const shadowShed = sources.shadowShed;
-  if (shadowShed)
+  const shadow = sources.shadow;
+  if (shadow) {
     new Counter({
       name: "mindgw_shadow_shed_total",
       help: "Shadow copies not sent because the shadow's concurrency cap was reached",
       registers,
       collect() {
         this.reset();
-        this.inc(shadowShed());
+        this.inc(shadow().shed);
       },
     });
+    new Counter({
+      name: "mindgw_shadow_copies_total",
+      help: "Shadow copies that ended, by the shadow route's provider and outcome (ok or the failure's code)",
+      labelNames: ["provider", "outcome"],
+      registers,
+      collect() {
+        this.reset();
+        for (const { provider, outcome, count } of shadow().copies) this.inc({ provider, outcome }, count);
+      },
+    });
+    new Gauge({
+      name: "mindgw_shadow_copies_in_flight",
+      help: "Shadow copies sent and not over yet",
+      registers,
+      collect() {
+        this.set(shadow().inFlight);
+      },
+    });
+  }
   new Gauge({
     name: "process_resident_memory_bytes",
     help: "Resident memory size in bytes",

@@ -65,12 +65,12 @@ export function failed(failure: GatewayError, clock?: CopyClock): ShadowOutcome 
   };
 }
 
-/** How a copy ended, as its span is told: its status and failure's code (its outcome's, or the thread's word). */
+/** How a copy ended, for its span and its count: its status and failure's code (its outcome's, or the thread's word). */
 export type CopyEnd = Pick<ShadowOutcome, "status" | "errorClass">;
 
 /**
- * The failure a copy's span is closed with: none when it answered. Without `ended` the copy was
- * lost with the shadow thread (answered as failed, 503, and not recorded).
+ * The failure a copy's span is closed and counted with: none when it answered. Without `ended`
+ * the copy was lost with the shadow thread (answered as failed, 503, and not recorded).
  */
 export function copyFailure(ended: CopyEnd | undefined): GatewayError | undefined {
   if (!ended) return unavailable("the shadow thread failed");
@@ -82,6 +82,7 @@ export function copyFailure(ended: CopyEnd | undefined): GatewayError | undefine
     message: `the shadow copy failed with ${ended.status}`,
   });
 }
+
 const decoder = new TextDecoder();
 
 /**

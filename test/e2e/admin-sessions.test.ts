@@ -37,6 +37,25 @@ test("a session survives a restart, is stored only as its hash, and ends when it
   const headers = asSession(cookie, csrf);
   expect((await fetch(`${first.url}/admin/api/keys`, { headers })).status).toBe(200);
 
+  // Only an admin key opens a session, never a session itself; signing out needs one.
+  const user = await createKey(first, { name: "user", models: ["*"] });
+  const refusals = await Promise.all(
+    [
+      ["/admin/auth/login", { authorization: `Bearer ${user.key}` }],
+      ["/admin/auth/login", headers],
+      ["/admin/auth/logout", { authorization: `Bearer ${ops.key}` }],
+    ].map(async ([path, sent]) => {
+      const res = await fetch(`${first.url}${path}`, { method: "POST", headers: sent as HeadersInit });
+      const body = (await res.json()) as { error: { message: string } };
+      return [res.status, body.error.message];
+    }),
+  );
+  expect(refusals).toEqual([
+    [403, "this credential lacks the required role"],
+    [400, "sign in with an admin key, not a session"],
+    [400, "not signed in with a session"],
+  ]);
+
   const stored = withDb(`${dir.path}/mindgw.db`, (db) =>
     db
       .query<{ id_hash: string; principal: string }, []>("SELECT id_hash, principal FROM admin_sessions")

@@ -1,9 +1,9 @@
 import { type AnyElysia, Elysia } from "elysia";
 import type { Principal } from "../../auth/principal.ts";
-import { requireRole } from "../../auth/roles.ts";
 import type { AdminUiConfig } from "../../config/admin-ui-config.ts";
 import { badRequest, notFound } from "../../core/gateway-error.ts";
 import type { Logger } from "../../log/logger.ts";
+import { adminGuards } from "../admin/admin-guards.ts";
 import { clientIpOf } from "../client-of.ts";
 import { errorResponse } from "../error-body.ts";
 import type { createFrontDoor } from "../front-door.ts";
@@ -31,7 +31,6 @@ export interface AdminUiDeps {
 const OIDC_COOKIE = "mindgw_oidc";
 const OIDC_COOKIE_PATH = "/admin/auth";
 const PENDING_TTL_MS = 10 * 60_000;
-type Context = { request: Request; server: Parameters<typeof clientIpOf>[0] };
 
 const sessionBody = (session: AdminSession, oidc: boolean) => ({
   signedIn: true,
@@ -81,6 +80,7 @@ export function adminUiRoutes(deps: AdminUiDeps) {
     });
   };
 
+  const doors = adminGuards(deps.guard);
   let app: AnyElysia = new Elysia()
     .get("/admin", shell)
     .get("/admin/", shell)
@@ -102,10 +102,9 @@ export function adminUiRoutes(deps: AdminUiDeps) {
         headers: { "cache-control": "no-store" },
       });
     })
-    .post("/admin/auth/login", ({ request, server }: Context) => {
-      const clientIp = clientIpOf(server, request);
-      return deps.guard(request, clientIp, "admin", "openai", async ({ principal, headers, ledger }) => {
-        requireRole(principal, "admin");
+    .post(
+      "/admin/auth/login",
+      doors.adminOnly(async ({ principal, headers, ledger }, request, _params, clientIp) => {
         if (principal.via === "session") throw badRequest("sign in with an admin key, not a session");
         const { session, cookie } = await open(request, principal, "key");
         await deps.recordAction(
@@ -116,11 +115,11 @@ export function adminUiRoutes(deps: AdminUiDeps) {
         return Response.json(sessionBody(session, deps.oidc() !== undefined), {
           headers: { ...headers, "set-cookie": cookie, "cache-control": "no-store" },
         });
-      });
-    })
-    .post("/admin/auth/logout", ({ request, server }: Context) => {
-      const clientIp = clientIpOf(server, request);
-      return deps.guard(request, clientIp, "admin", "openai", async ({ principal, headers, ledger }) => {
+      }),
+    )
+    .post(
+      "/admin/auth/logout",
+      doors.authenticated(async ({ principal, headers, ledger }, request, _params, clientIp) => {
         const id = cookieValue(request.headers.get("cookie"), SESSION_COOKIE);
         if (principal.via !== "session" || id === null) throw badRequest("not signed in with a session");
         await deps.sessions.end(id);
@@ -133,8 +132,8 @@ export function adminUiRoutes(deps: AdminUiDeps) {
           { signedIn: false },
           { headers: { ...headers, "set-cookie": sessionCookie(request, "", 0) } },
         );
-      });
-    })
+      }),
+    )
     .get("/admin/auth/oidc", async ({ request }) => {
       const oidc = deps.oidc();
       if (!oidc) return missing("single sign-on is not configured (admin_ui.oidc)");

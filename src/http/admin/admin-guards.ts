@@ -24,10 +24,11 @@ export type AdminHandler = (
 export type ReaderHandler = (guarded: Guarded, request: Request, scope: string | null) => Answer;
 
 /**
- * The `/admin/api` routes' two doors, both through the front door's guard (authenticated,
- * audited under front door `admin`, errors in OpenAI's shape). `adminOnly`: the admin role
- * alone. `tenantReader`: a read view, open to a configured tenant's members for their own tenant
- * (`readScope`), to admins for every tenant.
+ * The admin routes' doors, all through the front door's guard (authenticated, audited under
+ * front door `admin`, errors in OpenAI's shape). `authenticated`: any caller the guard admits
+ * (the handler judges, as signing out does). `adminOnly`: the admin role alone. `tenantReader`: a
+ * read view, open to a configured tenant's members for their own tenant (`readScope`), to admins
+ * for every tenant.
  */
 export function adminGuards(guard: Guard) {
   const door =
@@ -39,6 +40,7 @@ export function adminGuards(guard: Guard) {
       );
     };
   return {
+    authenticated: door,
     adminOnly: (handle: AdminHandler) =>
       door((guarded, request, params, clientIp) => {
         requireRole(guarded.principal, "admin");

@@ -151,15 +151,22 @@ describe("config changes across three nodes", () => {
     const own = (await ready(C)).config.fingerprint;
     const agreed = (await ready(A)).config.fingerprint;
     expect(own).not.toBe(agreed);
+    // Each node's view of the others, with the fingerprint it last heard from each: a view one
+    // heartbeat old still holds C's earlier config, which disagrees too.
     const disagreeing = async (i: number) =>
       (await ready(i)).config.disagreeing
-        .map((d) => d.node)
+        .map((d) => `${d.node} ${d.fingerprint}`)
         .sort()
         .join(",");
-    await waitFor("A and B to see C disagree", async () =>
-      (await disagreeing(A)) === "node-c" && (await disagreeing(B)) === "node-c" ? true : undefined,
+    await waitFor("A and B to see C run its own file", async () =>
+      (await disagreeing(A)) === `node-c ${own}` && (await disagreeing(B)) === `node-c ${own}`
+        ? true
+        : undefined,
     );
-    await waitFor("C to see A and B disagree", async () => (await disagreeing(C)) === "node-a,node-b");
+    await waitFor(
+      "C to see A and B disagree",
+      async () => (await disagreeing(C)) === `node-a ${agreed},node-b ${agreed}`,
+    );
     // C's notice made A and B re-read theirs: unchanged, so they stay on version 2.
     expect((await ready(A)).config.version).toBe(2);
     expect((await ready(B)).config.version).toBe(2);
@@ -168,12 +175,18 @@ describe("config changes across three nodes", () => {
     expect(three.status).toBe(200);
     const elsewhere = await chat(A, "mock-three");
     expect(elsewhere.status).toBe(404);
-    // The admin status lists every node with the config it runs.
-    const status = (await (
-      await fetch(`${node(A).url}/admin/api/status`, { headers: { authorization: `Bearer ${adminKey}` } })
-    ).json()) as { cluster: { nodes: { id: string; config: { fingerprint: string } | null }[] } };
-    const byNode = Object.fromEntries(status.cluster.nodes.map((n) => [n.id, n.config?.fingerprint]));
-    expect(byNode).toEqual({ "node-a": agreed, "node-b": agreed, "node-c": own });
+    // The admin status lists every node with the config it runs (from the node list A refreshes
+    // on its own beat, so within one).
+    const byNode = async () => {
+      const status = (await (
+        await fetch(`${node(A).url}/admin/api/status`, { headers: { authorization: `Bearer ${adminKey}` } })
+      ).json()) as { cluster: { nodes: { id: string; config: { fingerprint: string } | null }[] } };
+      return Object.fromEntries(status.cluster.nodes.map((n) => [n.id, n.config?.fingerprint]));
+    };
+    const expected = { "node-a": agreed, "node-b": agreed, "node-c": own };
+    await waitFor("A's status to list each node's config", async () =>
+      Bun.deepEquals(await byNode(), expected) ? true : undefined,
+    );
     // And it is logged, naming the node that differs.
     await waitFor("A to log the disagreement", () =>
       `${node(A).stdout.all}${node(A).stderr.all}`.includes(

@@ -37,16 +37,20 @@ describe("EventQueue", () => {
     expect(queue.peek(1)).toEqual([7]);
   });
 
-  test("dropBefore lets go only of what is still held before the position", () => {
+  test("a batch taken while in flight is never let go for room; put back unsent, the oldest over the bound go", () => {
     const queue = filled(5, 5);
-    const from = queue.start;
-    const batch = queue.peek(3); // in flight: 0, 1, 2
+    const batch = queue.take(3); // in flight: 0, 1, 2
     expect(batch).toEqual([0, 1, 2]);
-    // Two publishes meanwhile let 0 and 1 go to make room.
-    expect(queue.push(5) + queue.push(6)).toBe(2);
-    queue.dropBefore(from + batch.length);
-    expect(queue.peek(10)).toEqual([3, 4, 5, 6]);
-    expect(queue.start).toBe(3);
+    // Publishes meanwhile fit beside it: nothing is let go.
+    expect(queue.push(5) + queue.push(6) + queue.push(7)).toBe(0);
+    // All sent but the last: 2 comes back to the front, one over the bound, and is the one let go.
+    expect(queue.putBack(batch.slice(2))).toBe(1);
+    expect(queue.peek(10)).toEqual([3, 4, 5, 6, 7]);
+    // Put back where there is room: in order, at the front.
+    queue.take(2);
+    expect(queue.putBack([3, 4])).toBe(0);
+    expect(queue.peek(10)).toEqual([3, 4, 5, 6, 7]);
+    expect(queue.putBack([])).toBe(0);
   });
 
   test("a full queue stays in order through many pushes, its array made anew as its front is spent", () => {
@@ -54,7 +58,6 @@ describe("EventQueue", () => {
     expect(queue.length).toBe(2_000);
     expect(queue.peek(1)).toEqual([48_000]);
     expect(queue.take(3)).toEqual([48_000, 48_001, 48_002]);
-    expect(queue.start).toBe(48_003);
     expect(queue.peek(2_000).at(-1)).toBe(49_999);
   });
 });

@@ -12,22 +12,11 @@ const COMPACT_AFTER = 1024;
 export class EventQueue<T> {
   private items: T[] = [];
   private head = 0;
-  /** Items that have left the queue since it was made, sent or let go. */
-  private gone = 0;
 
   constructor(private readonly max: number) {}
 
   get length(): number {
     return this.items.length - this.head;
-  }
-
-  /**
-   * Where the first item held stands among all the queue was ever given (0 for the first): a
-   * sender that reads a batch with `peek` and lets it go after an await uses it with
-   * `dropBefore`, so that items let go meanwhile to make room are not let go twice.
-   */
-  get start(): number {
-    return this.gone;
   }
 
   /** Adds an item at the end; returns how many of the oldest were let go to make room (0 or 1). */
@@ -47,7 +36,6 @@ export class EventQueue<T> {
   drop(count: number): void {
     const leaving = Math.min(Math.max(count, 0), this.length);
     this.head += leaving;
-    this.gone += leaving;
     if (this.head === this.items.length) {
       this.items = [];
       this.head = 0;
@@ -57,16 +45,26 @@ export class EventQueue<T> {
     }
   }
 
-  /** Lets go of every item held that stands before `position` (`start`'s count). */
-  dropBefore(position: number): void {
-    this.drop(position - this.gone);
-  }
-
   /** Takes the first `count` items out. */
   take(count: number): T[] {
     const taken = this.peek(count);
     this.drop(taken.length);
     return taken;
+  }
+
+  /**
+   * Puts `items` back at the front, in order: taken to be sent and not sent. A sender that takes
+   * its batch out while it is in flight never has an item of it let go (and counted as dropped)
+   * to make room meanwhile; what does not fit when it comes back is let go then, the oldest first.
+   * Returns how many were let go. It copies the queue: for a failed send, not for every event.
+   */
+  putBack(items: readonly T[]): number {
+    if (items.length === 0) return 0;
+    this.items = [...items, ...this.items.slice(this.head)];
+    this.head = 0;
+    const over = Math.max(0, this.length - this.max);
+    this.drop(over);
+    return over;
   }
 
   /** Empties the queue; returns how many items it held. */

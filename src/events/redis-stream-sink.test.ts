@@ -69,3 +69,35 @@ test("while Redis is away events wait in a bounded queue (the oldest dropped, co
   expect(await entries("s2")).toEqual([event(3), event(4), event(5)]);
   await sink.close();
 });
+
+test("events let go while a batch is being appended are the queued ones: the batch in flight is appended, not counted as dropped", async () => {
+  const sink = createRedisStreamSink({
+    url: redis.url,
+    stream: "s3",
+    maxLen: 1000,
+    maxQueue: 3,
+    batchSize: 3,
+    timeoutMs: 30_000,
+  });
+  sink.publish(event(0));
+  await waitFor("the first entry", async () => (await entries("s3")).length === 1);
+  // Redis paused, not gone: the next batch's appends wait for its answers.
+  const [pid] = redis.pids();
+  if (pid === undefined) throw new Error("redis-server is not running");
+  process.kill(pid, "SIGSTOP");
+  try {
+    for (let v = 1; v <= 3; v++) sink.publish(event(v));
+    await waitFor("the batch taken, in flight", () => sink.stats().queued === 0);
+    // The queue fills behind it: 4 and 5 are let go, 1–3 are not.
+    for (let v = 4; v <= 8; v++) sink.publish(event(v));
+    expect(sink.stats()).toEqual({ queued: 3, appended: 1, dropped: 2 });
+  } finally {
+    process.kill(pid, "SIGCONT");
+  }
+  await waitFor("the rest appended", () => sink.stats().appended === 7);
+  expect((await entries("s3")).map((e) => (e.type === "config.reloaded" ? e.version : -1))).toEqual([
+    0, 1, 2, 3, 6, 7, 8,
+  ]);
+  await sink.close();
+  expect(sink.stats()).toEqual({ queued: 0, appended: 7, dropped: 2 });
+});

@@ -46,6 +46,13 @@ export function createRedisStreamSink(options: RedisStreamSinkOptions): RedisStr
   let closing = false;
   let retry: ReturnType<typeof setTimeout> | null = null;
 
+  /** Events let go unsent: counted, and told. */
+  const lost = (count: number) => {
+    if (count === 0) return;
+    dropped += count;
+    options.onDrop?.(count);
+  };
+
   const append = (event: GatewayEvent) =>
     link.call((client) =>
       client.send("XADD", [
@@ -64,16 +71,17 @@ export function createRedisStreamSink(options: RedisStreamSinkOptions): RedisStr
     pumping = (async () => {
       await started;
       while (queue.length > 0) {
-        const from = queue.start;
-        const batch = queue.peek(batchSize);
+        // Out of the queue while in flight: a publish meanwhile lets go of a queued event, never of
+        // one being appended (which would then count as appended and as dropped).
+        const batch = queue.take(batchSize);
         const results = await Promise.allSettled(batch.map(append));
-        // Entries before the first failure are in; the rest stay queued, in order, for the retry.
+        // Entries before the first failure are in; the rest go back to the front, in order, for the
+        // retry (the oldest of them let go, counted, if the queue filled meanwhile).
         const firstFailure = results.findIndex((result) => result.status === "rejected");
         const done = firstFailure === -1 ? batch.length : firstFailure;
         appended += done;
-        // Publishes meanwhile may have let the oldest go to make room: only what is still held goes.
-        queue.dropBefore(from + done);
         if (firstFailure !== -1) {
+          lost(queue.putBack(batch.slice(done)));
           if (closing) return;
           retry = setTimeout(() => {
             retry = null;
@@ -92,11 +100,7 @@ export function createRedisStreamSink(options: RedisStreamSinkOptions): RedisStr
   return {
     publish(event) {
       if (closing || (types && !types.has(event.type))) return;
-      const over = queue.push(event);
-      if (over > 0) {
-        dropped += over;
-        options.onDrop?.(over);
-      }
+      lost(queue.push(event));
       pump();
     },
     /** Appends what it can of the queue (one try while Redis is up), then disconnects. */
@@ -109,11 +113,7 @@ export function createRedisStreamSink(options: RedisStreamSinkOptions): RedisStr
         pump();
         while (pumping) await pumping;
       }
-      const left = queue.clear();
-      if (left > 0) {
-        dropped += left;
-        options.onDrop?.(left);
-      }
+      lost(queue.clear());
       link.close();
     },
     stats: () => ({ queued: queue.length, appended, dropped }),

@@ -3,7 +3,7 @@ import type { TraceparentValue } from "../core/traceparent.ts";
 
 /** One upstream attempt as the router describes it. */
 export interface AttemptInfo {
-  /** `provider:<name>`, or `provider:workers` before a worker is picked. */
+  /** `provider:<name>`, or `workers` before a worker is picked. */
   readonly route: string;
   /**
    * Who serves the attempt, as the OpenTelemetry GenAI conventions name it: `gen_ai.provider.name`

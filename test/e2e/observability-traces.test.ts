@@ -80,6 +80,11 @@ function configFor(fakeUrl: string) {
         shadow: { provider: "fake-b", model: "bench-model", sample: 1 },
       },
       {
+        name: "m-shadow-worker",
+        routes: [{ provider: "fake-a", model: "fake-model" }],
+        shadow: { provider: "workers", model: "fake-model", sample: 1 },
+      },
+      {
         name: "m-shadow-down",
         routes: [{ provider: "fake-a", model: "fake-model" }],
         shadow: { provider: "unreachable", model: "bench-model", sample: 1 },
@@ -204,6 +209,32 @@ describe("traces: OTLP export", () => {
       "error.type": expect.any(String),
     });
     expect(down.attempt).toMatchObject({ statusCode: 0 });
+  });
+
+  test("a shadow copy to the workers route carries its span's context to the worker: the hop is its child", async () => {
+    const traceId = hex(16);
+    fake.reset();
+    const res = await fetch(`${gw.url}/v1/chat/completions`, {
+      method: "POST",
+      headers: { ...bearer(key), traceparent: traceparent(traceId, hex(8)) },
+      body: chatBody("m-shadow-worker"),
+    });
+    expect(res.status).toBe(200);
+    const spans = await spansOf(traceId, 4);
+    const server = spans.find((s) => s.kind === SERVER && s.service === "mindgw-gateway-test");
+    const copy = spans.find((s) => s.attributes["mindgw.shadow"] === true);
+    const hop = spans.find((s) => s.service === "mindgw-worker-test");
+    expect(copy).toMatchObject({ kind: CLIENT, parentSpanId: server?.spanId ?? "-", statusCode: 0 });
+    expect(copy?.attributes["mindgw.route"]).toBe("workers");
+    expect(hop).toMatchObject({ kind: SERVER, parentSpanId: copy?.spanId ?? "-" });
+    expect(hop?.attributes["mindgw.worker.name"]).toBe("w-trace");
+    // The worker's call upstream names the hop's span, in the same trace.
+    await waitFor(
+      "the worker's upstream call",
+      () =>
+        fake.requests.some((r) => r.headers.traceparent === traceparent(traceId, hop?.spanId ?? "-")) ||
+        undefined,
+    );
   });
 
   test("attempt metrics are counted by traced attempts, sampled or not; an unsampled caller's trace goes on, unsampled", async () => {

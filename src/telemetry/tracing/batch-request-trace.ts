@@ -47,10 +47,11 @@ const DROPPED: SamplingResult = Object.freeze({ decision: SamplingDecision.NOT_R
  * long its loop is (docs/BENCHMARKS-HISTORY.md, sessions 10 and 11); one writer a request, with
  * the trace id, parents, resource, scope and times' arithmetic left to the thread, runs less
  * than opening and closing each span. A client span that closes after its request ended (a
- * shadow copy's, nearly always; an attempt's on no usual path) is a record of its own. What reaches the collector is what the SDK's spans made through
- * ApiRequestTrace would carry, field for field, as the SDK would time them (the server span
- * from the request's arrival to the wall clock at its end; an attempt from the wall clock at
- * its start plus the monotonic time it took) — batch-request-trace.test.ts holds the two equal.
+ * shadow copy's, nearly always; an attempt's on no usual path) is a record of its own. What
+ * reaches the collector is what the SDK's spans made through ApiRequestTrace would carry, field
+ * for field, as the SDK would time them (the server span from the request's arrival to the wall
+ * clock at its end; an attempt from the wall clock at its start plus the monotonic time it took)
+ * — batch-request-trace.test.ts holds the two equal.
  */
 export class BatchRequestTrace implements RequestTrace, LaterSpans {
   /** The ids' 32-bit words, as the batch holds them (drawn as words, not parsed). */

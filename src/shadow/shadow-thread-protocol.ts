@@ -76,15 +76,19 @@ export interface ShadowThreadRequest {
 }
 
 /**
- * What the thread posts back, once per turn of its own: every copy that finished (the outcome
- * when not owned; owned ones only say they are done, for the cap, and how they ended, for their
- * span), records to store as the JSON text of an array, and whether a requested flush is complete.
+ * A copy the thread finished: its outcome when not owned; an owned one only says it is done (for
+ * the cap) and how it ended (for its span and its count), its outcome staying with its pair.
+ */
+export type CopyDone =
+  | { readonly id: number; readonly outcome: ShadowOutcome }
+  | { readonly id: number; readonly outcome: null; readonly ended: CopyEnd };
+
+/**
+ * What the thread posts back, once per turn of its own: every copy that finished, records to
+ * store as the JSON text of an array, and whether a requested flush is complete.
  */
 export interface ShadowThreadReply {
-  readonly outcomes: readonly (
-    | { readonly id: number; readonly outcome: ShadowOutcome }
-    | { readonly id: number; readonly outcome: null; readonly ended: CopyEnd }
-  )[];
+  readonly outcomes: readonly CopyDone[];
   readonly records?: readonly string[];
   readonly flushed?: boolean;
 }

@@ -21,6 +21,7 @@ import { failed, readCopy, type ShadowOutcome } from "./read-copy.ts";
 import type { ShadowRecord } from "./shadow-api-schema.ts";
 import { answerOf, type RecordRules, shadowRecord } from "./shadow-record.ts";
 import type {
+  CopyDone,
   ShadowThreadMessage,
   ShadowThreadReply,
   ShadowThreadRequest,
@@ -44,7 +45,7 @@ const pairs = new IdTable<{ copy: ThreadCopy; outcome?: ShadowOutcome; primary?:
  */
 const upstreamFetch = createUpstreamFetch({ inFlight: () => flights.size });
 
-let done: ShadowThreadReply["outcomes"][number][] = [];
+let done: CopyDone[] = [];
 let batches: string[] = [];
 let flushed = false;
 let rules: (RecordRules & { flushMs: number }) | null = null;

@@ -1,11 +1,4 @@
-/** How many shadow copies to one provider ended one way. */
-export interface CopyCount {
-  /** The shadow route's provider, by its config name (`workers` for the worker route). */
-  readonly provider: string;
-  /** `ok`, or the failure's code (`upstream_error`, `upstream_timeout`, `unavailable`, …). */
-  readonly outcome: string;
-  readonly count: number;
-}
+import type { CopyCount } from "../telemetry/metrics/scraped-metrics.ts";
 
 /**
  * Shadow copies that ended since start, by provider and outcome: both bounded (providers by the

@@ -18,14 +18,23 @@ export interface MetricSources {
   shadow?(): ShadowCounts;
 }
 
+/** How many shadow copies to one provider ended one way. */
+export interface CopyCount {
+  /** The shadow route's provider, by its config name (`workers` for the workers route). */
+  readonly provider: string;
+  /** `ok`, or the failure's code (`upstream_error`, `upstream_timeout`, `unavailable`, …). */
+  readonly outcome: string;
+  readonly count: number;
+}
+
 /** What the shadow runner counts of its copies. */
 export interface ShadowCounts {
   /** Not sent because the shadow's concurrency cap was reached, since start. */
   readonly shed: number;
-  /** Sent and not over yet. */
+  /** Sampled and not over yet. */
   readonly inFlight: number;
-  /** Over since start, by the shadow route's provider and outcome (`ok` or the failure's code). */
-  readonly copies: readonly { readonly provider: string; readonly outcome: string; readonly count: number }[];
+  /** Over since start, by provider and outcome. */
+  readonly copies: readonly CopyCount[];
 }
 
 const BREAKER_VALUE = { closed: 0, half_open: 1, open: 2 } as const;
@@ -159,7 +168,7 @@ export function registerScrapedMetrics(registers: Registry[], sources: MetricSou
     });
     new Gauge({
       name: "mindgw_shadow_copies_in_flight",
-      help: "Shadow copies sent and not over yet",
+      help: "Shadow copies sampled and not over yet",
       registers,
       collect() {
         this.set(shadow().inFlight);

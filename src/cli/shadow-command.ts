@@ -3,6 +3,7 @@ import type { Command } from "commander";
 import { parseDuration } from "../config/units.ts";
 import type { ShadowAggregate, ShadowPage } from "../shadow/shadow-api-schema.ts";
 import { openSqliteStorage } from "../storage/sqlite/sqlite-storage.ts";
+import type { ShadowCounts } from "../telemetry/metrics/scraped-metrics.ts";
 import { adminFetch, gatewayUrl } from "./admin-fetch.ts";
 import { UsageError } from "./exit-code.ts";
 import { resolveConfig } from "./resolve-config.ts";
@@ -39,6 +40,12 @@ function table(aggregates: readonly ShadowAggregate[]): string {
   );
 }
 
+/** The answering node's copies, under the table of a report read through a gateway. */
+function copiesLine({ inFlight, shed, ended }: ShadowCounts): string {
+  const over = ended.map((c) => `${c.provider} ${c.outcome} ${c.count}`).join(", ");
+  return `\ncopies on this node since it started: ${inFlight} in flight, ${shed} shed${over ? `; over: ${over}` : ""}\n`;
+}
+
 async function localReport(options: ReportOptions, from: number | undefined): Promise<ShadowPage> {
   const { config } = await resolveConfig(options.config);
   if (!existsSync(config.storage.path))
@@ -54,7 +61,7 @@ async function localReport(options: ReportOptions, from: number | undefined): Pr
       records: store ? await store.list(filter, null, 20) : [],
       nextCursor: null,
       aggregates: store ? await store.aggregate(filter) : [],
-      shed: 0,
+      counts: null,
     };
   } finally {
     await storage.close();
@@ -95,6 +102,7 @@ export function registerShadow(program: Command): void {
       } else {
         page = await localReport(options, from);
       }
-      process.stdout.write(options.json ? `${JSON.stringify(page, null, 2)}\n` : table(page.aggregates));
+      if (options.json) process.stdout.write(`${JSON.stringify(page, null, 2)}\n`);
+      else process.stdout.write(table(page.aggregates) + (page.counts ? copiesLine(page.counts) : ""));
     });
 }

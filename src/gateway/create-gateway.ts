@@ -237,7 +237,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
         audit: storage.audit,
         countKeys: async (tenant) => (await storage.keys.list({ tenant })).length,
       }),
-      shadowRoutes({ guard: frontDoor.guard, store: storage.shadow, shed: shadow.shed }),
+      shadowRoutes({ guard: frontDoor.guard, store: storage.shadow, counts: shadow.counts }),
       adminRoutes({
         guard: frontDoor.guard,
         audit,

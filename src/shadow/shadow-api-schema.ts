@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { instant } from "../audit/audit-query-schema.ts";
+import type { ShadowCounts } from "../telemetry/metrics/scraped-metrics.ts";
 
 /**
  * The wire shape of `GET /admin/api/shadow` (the admin UI's Shadow page and
@@ -90,12 +91,26 @@ export const shadowAggregateSchema = z.object({
 });
 export type ShadowAggregate = z.infer<typeof shadowAggregateSchema>;
 
+/** What the shadow runner counts of its copies: the same figures as its families on `/metrics`. */
+export const shadowCountsSchema = z.object({
+  /** Copies not sent because `shadow.max_concurrent` were already in flight. */
+  shed: z.number().int(),
+  /** Copies sampled and not over yet. */
+  inFlight: z.number().int(),
+  /** Copies over, by the shadow route's provider and outcome (`ok` or the failure's code). */
+  ended: z.array(z.object({ provider: z.string(), outcome: z.string(), count: z.number().int() })).readonly(),
+}) satisfies z.ZodType<ShadowCounts>;
+
 /** Body of `GET /admin/api/shadow`. */
 export const shadowPageSchema = z.object({
   records: z.array(shadowRecordSchema),
   nextCursor: z.string().nullable(),
   aggregates: z.array(shadowAggregateSchema),
-  /** Since this process started: copies not sent because the concurrency cap was reached. */
-  shed: z.number().int(),
+  /**
+   * This node's copies since it started (records come from the shared store, counts from the node
+   * that answers). Null for a tenant's member: the counts are every tenant's, and for a report
+   * read from the database, which holds no counts.
+   */
+  counts: shadowCountsSchema.nullable(),
 });
 export type ShadowPage = z.infer<typeof shadowPageSchema>;

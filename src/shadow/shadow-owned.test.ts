@@ -159,13 +159,13 @@ describe("an owned copy's timeout, the stop and the cap", () => {
     const { shadow, stored } = runner("owned", { timeout: 60_000, cap: 1 });
     expect(await mirrored(shadow, "req_first", twin({ "x-fake-hang": "1" }), plain)).toBe(true);
     expect(await mirrored(shadow, "req_shed", twin(), plain)).toBe(false);
-    expect(shadow.shed()).toBe(1);
+    expect(shadow.counts().shed).toBe(1);
     await waitFor("the copy upstream", () =>
       fake.requests.some((r) => r.headers["x-request-id"] === "req_first-shadow"),
     );
     expect(shadow.inFlight()).toBe(1);
     expect(await mirrored(shadow, "req_shed_too", twin(), plain)).toBe(false);
-    expect(shadow.shed()).toBe(2);
+    expect(shadow.counts().shed).toBe(2);
     // The stop cuts it off in the thread; its pair is recorded before close resolves.
     await shadow.close();
     expect(shadow.inFlight()).toBe(0);
@@ -201,12 +201,12 @@ describe("a copy's span and count", () => {
       expect(shadow.counts()).toEqual({
         shed: 0,
         inFlight: 0,
-        copies: expect.arrayContaining([
+        ended: expect.arrayContaining([
           { provider: "twin", outcome: "ok", count: 1 },
           { provider: "twin", outcome: "upstream_timeout", count: 1 },
         ]),
       });
-      expect(shadow.counts().copies).toHaveLength(2);
+      expect(shadow.counts().ended).toHaveLength(2);
       const sent = fake.requests.map((r) => [r.headers.traceparent, r.headers.tracestate]);
       expect(sent).toEqual([
         [traceparent, "mgw=1"],
@@ -228,6 +228,6 @@ describe("a copy's span and count", () => {
     // A stop cuts it off in the thread: recorded as 503, its span closed with it.
     await shadow.close();
     expect(spans.closes).toEqual(["unavailable"]);
-    expect(shadow.counts().copies).toEqual([{ provider: "twin", outcome: "unavailable", count: 1 }]);
+    expect(shadow.counts().ended).toEqual([{ provider: "twin", outcome: "unavailable", count: 1 }]);
   });
 });

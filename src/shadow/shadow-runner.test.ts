@@ -178,7 +178,7 @@ test("a stop cuts off the copies still in flight and records every pair before i
   for (const record of stored)
     expect(record.shadow).toMatchObject({ status: 503, errorClass: "unavailable" });
   // Cut off, sent or not: each copy counts once as unavailable.
-  expect(shadow.counts().copies).toEqual([{ provider: "hanging", outcome: "unavailable", count: 3 }]);
+  expect(shadow.counts().ended).toEqual([{ provider: "hanging", outcome: "unavailable", count: 3 }]);
 });
 
 describe("through the shadow thread", () => {

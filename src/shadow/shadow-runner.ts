@@ -67,11 +67,9 @@ export interface ShadowRunner {
   started(requestId: string, principal: Principal | null | undefined): void;
   /** A request ended: its audit record completes its pair, if it was mirrored. */
   finished(record: AuditRecord): void;
-  /** Copies not sent because `shadow.max_concurrent` were already in flight, since start. */
-  shed(): number;
   /** Shadow calls in flight now. */
   inFlight(): number;
-  /** What metrics read at scrape time: shed, in flight, and the copies over by provider and outcome. */
+  /** Shed, in flight, and the copies over by provider and outcome: for `/metrics` and the admin API. */
   counts(): ShadowCounts;
   /** Cuts off shadow calls still running and waits until every pair is recorded. */
   close(): Promise<void>;
@@ -279,9 +277,8 @@ export function createShadowRunner(options: ShadowRunnerOptions): ShadowRunner {
       if (pair.handed !== undefined) handPrimary(record.requestId, pair);
       else complete(record.requestId, pair);
     },
-    shed: () => shed,
     inFlight: () => running,
-    counts: () => ({ shed, inFlight: running, copies: ended.list() }),
+    counts: () => ({ shed, inFlight: running, ended: ended.list() }),
     async close() {
       // A stop does not wait out slow shadows: they are cut off and recorded as such.
       stopping = true;

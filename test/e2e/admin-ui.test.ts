@@ -344,6 +344,10 @@ describe("/admin in a real browser", () => {
     });
     await page.goto(`${gw.url}/admin/shadow`);
     await page.locator('[data-shadow="report"] td', { hasText: "mock-chat" }).first().waitFor();
+    // This node's copies: the recorded pairs' copies are over, counted by provider and outcome.
+    const ok = page.locator('[data-copies-ended="demo-shadow ok"] td.num');
+    expect(Number(await ok.textContent())).toBeGreaterThan(0);
+    expect(await page.locator('[data-copies="in-flight"]').textContent()).toMatch(/^\d+$/);
     const pair = page.locator("[data-shadow-pair]").first();
     await pair.getByRole("button").first().click();
     await pair.getByRole("heading", { name: /^Primary: provider:demo/ }).waitFor();

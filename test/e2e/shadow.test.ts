@@ -143,6 +143,17 @@ describe("pairs are recorded and compared", () => {
     expect(after.copies("twin", "upstream_error")).toBe(before.copies("twin", "upstream_error"));
     expect(after.copies("hanger", "upstream_timeout")).toBe(before.copies("hanger", "upstream_timeout"));
     expect(after.shed).toBe(before.shed);
+    // The admin API serves the same counts, and the table through a gateway prints them.
+    const { counts } = await shadowPage();
+    expect(counts).toMatchObject({ shed: after.shed, inFlight: 0 });
+    expect(counts?.ended).toContainEqual({ provider: "twin", outcome: "ok", count: okBefore + 3 });
+    for (const c of counts?.ended ?? []) expect(c.count).toBe(after.copies(c.provider, c.outcome));
+    const report = await runMindgw(["shadow", "report", "--gateway", gw.url, "--admin-key", admin]);
+    expect(report.code).toBe(0);
+    expect(report.stdout).toContain(
+      `copies on this node since it started: 0 in flight, ${after.shed} shed; over: `,
+    );
+    expect(report.stdout).toContain(`twin ok ${okBefore + 3}`);
   });
 
   test("stream: the shadow consumes its own stream; time to first token on both sides", async () => {
@@ -249,6 +260,9 @@ describe("pairs are recorded and compared", () => {
     const member = await shadowPage({ tenant: "team-b" }, a);
     expect(member.records.map((r) => r.requestId)).toEqual([idA ?? ""]);
     expect(member.aggregates.map((agg) => agg.pairs)).toEqual([1]);
+    // The node's copy counts are every tenant's: an admin's to read, not a member's.
+    expect(member.counts).toBeNull();
+    expect(all.counts?.ended.length).toBeGreaterThan(0);
     const paged = await shadowPage({ model: "same", limit: "2" });
     expect(paged.records).toHaveLength(2);
     const next = await shadowPage({ model: "same", limit: "2", cursor: paged.nextCursor ?? "" });
@@ -290,7 +304,7 @@ test("a tenant's shadow replaces the model's for its callers, and applies to mod
 
 describe("a shadow never slows the client", () => {
   test("shadows that hang: every primary answers, the copies over the cap are shed, the rest time out", async () => {
-    const before = (await shadowPage()).shed;
+    const before = (await shadowPage()).counts?.shed ?? -1;
     const timeoutsBefore = (await shadowMetrics()).copies("hanger", "upstream_timeout");
     const calls = Array.from({ length: 6 }, (_, i) =>
       client()
@@ -304,10 +318,11 @@ describe("a shadow never slows the client", () => {
       true,
     );
     expect(atAnswer.records).toHaveLength(0);
-    expect(atAnswer.shed - before).toBe(6 - CAP);
-    // The same count on /metrics, for alerting on a cap set too low; the copies sent are in flight.
+    expect((atAnswer.counts?.shed ?? -1) - before).toBe(6 - CAP);
+    expect(atAnswer.counts?.inFlight).toBe(CAP);
+    // The same counts on /metrics, for alerting on a cap set too low.
     const atAnswerMetrics = await shadowMetrics();
-    expect(atAnswerMetrics.shed).toBe(atAnswer.shed);
+    expect(atAnswerMetrics.shed).toBe(atAnswer.counts?.shed ?? -1);
     expect(atAnswerMetrics.inFlight).toBe(CAP);
     for (const { response } of answers) {
       const row = await auditRow(gw, response.headers.get("x-request-id") ?? "");

@@ -1,6 +1,7 @@
 /** @jsxImportSource preact */
 import { useEffect, useState } from "preact/hooks";
 import type { ShadowRecord, ShadowPage as ShadowReport, ShadowSide } from "../../shadow/shadow-api-schema.ts";
+import type { ShadowCounts } from "../../telemetry/metrics/scraped-metrics.ts";
 import { ApiError, getJson } from "../api.ts";
 import { Failure } from "../components/failure.tsx";
 import { ms, percent, time, usd } from "../format.ts";
@@ -105,13 +106,9 @@ export function ShadowPage() {
             </tbody>
           </table>
           {report.aggregates.length === 0 && <p class="muted pad">No shadow pairs recorded yet.</p>}
-          {report.shed > 0 && (
-            <p class="muted pad">
-              {report.shed} shadow copies were not sent since start (concurrency cap reached).
-            </p>
-          )}
         </div>
       )}
+      {report?.counts && <Copies counts={report.counts} />}
       <h2>Examples</h2>
       {records.length === 0 && <p class="muted">None yet.</p>}
       {records.length > 0 && (
@@ -153,6 +150,41 @@ export function ShadowPage() {
         </div>
       )}
     </section>
+  );
+}
+
+/** This node's copies since it started: in flight, shed at the cap, and over by provider and outcome. */
+function Copies({ counts }: { counts: ShadowCounts }) {
+  return (
+    <>
+      <h2>Copies on this node</h2>
+      <div class="card flush scroll" data-shadow="copies">
+        <p class="muted pad">
+          Since this gateway started: <span data-copies="in-flight">{counts.inFlight}</span> in flight,{" "}
+          <span data-copies="shed">{counts.shed}</span> not sent (concurrency cap reached).
+        </p>
+        {counts.ended.length > 0 && (
+          <table>
+            <thead>
+              <tr>
+                <th>Provider</th>
+                <th>Outcome</th>
+                <th class="num">Copies</th>
+              </tr>
+            </thead>
+            <tbody>
+              {counts.ended.map((c) => (
+                <tr key={`${c.provider} ${c.outcome}`} data-copies-ended={`${c.provider} ${c.outcome}`}>
+                  <td>{c.provider}</td>
+                  <td>{c.outcome}</td>
+                  <td class="num">{c.count}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )}
+      </div>
+    </>
   );
 }
 

@@ -1,6 +1,7 @@
 import { Elysia } from "elysia";
 import { type ShadowPage, shadowQuerySchema } from "../../shadow/shadow-api-schema.ts";
 import type { ShadowStore } from "../../storage/storage.ts";
+import type { ShadowCounts } from "../../telemetry/metrics/scraped-metrics.ts";
 import { scopedTenant } from "../../tenants/read-scope.ts";
 import type { createFrontDoor } from "../front-door.ts";
 import { parseInput, queryOf } from "../parse-input.ts";
@@ -10,12 +11,14 @@ export interface ShadowRoutesDeps {
   readonly guard: ReturnType<typeof createFrontDoor>["guard"];
   /** Absent when the storage keeps no shadow pairs: the page is then empty. */
   readonly store: ShadowStore | undefined;
-  readonly shed: () => number;
+  /** This node's copies: shed, in flight and over by outcome since start. */
+  readonly counts: () => ShadowCounts;
 }
 
 /**
  * `GET /admin/api/shadow`: recorded pairs newest first (paged), and per-model aggregates over the
- * whole filtered range. Admins see every tenant; a member of a tenant sees only its own.
+ * whole filtered range, and this node's copy counts. Admins see every tenant; a member of a
+ * tenant sees only its own pairs, and no counts (they are every tenant's copies).
  */
 export function shadowRoutes(deps: ShadowRoutesDeps) {
   const { tenantReader } = adminGuards(deps.guard);
@@ -30,7 +33,8 @@ export function shadowRoutes(deps: ShadowRoutesDeps) {
         ...(query.from !== undefined ? { from: query.from } : {}),
         ...(query.to !== undefined ? { to: query.to } : {}),
       };
-      const page: ShadowPage = { records: [], nextCursor: null, aggregates: [], shed: deps.shed() };
+      const counts = scope === null ? deps.counts() : null;
+      const page: ShadowPage = { records: [], nextCursor: null, aggregates: [], counts };
       if (deps.store) {
         const rows = await deps.store.list(filter, query.cursor ?? null, query.limit + 1);
         page.records = rows.slice(0, query.limit);

@@ -56,7 +56,7 @@ const SHADOW_PAGE = {
       shadowCostUsd: 0,
     },
   ],
-  shed: 0,
+  counts: { shed: 0, inFlight: 1, ended: [{ provider: "candidate", outcome: "ok", count: 41 }] },
 };
 
 /** The read views of the admin API that a tenant's members may also read: tenants and shadow pairs. */
@@ -95,8 +95,8 @@ export function adminReadPaths() {
     "/admin/api/shadow": {
       get: {
         ...tag,
-        summary: "Shadow pairs, newest first a page at a time, with per-model aggregates",
-        description: `The aggregates cover the whole filtered range, not only this page. ${READ_SCOPE}`,
+        summary: "Shadow pairs, newest first a page at a time, with per-model aggregates and copy counts",
+        description: `The aggregates cover the whole filtered range, not only this page. \`counts\` are the answering node's shadow copies since it started (shed, in flight, over by provider and outcome), for admins only: null for a tenant's member. ${READ_SCOPE}`,
         parameters: queryParameters(shadowQuerySchema),
         responses: { "200": json("A page of shadow pairs", ref("ShadowPage"), SHADOW_PAGE), ...adminErrors },
       },

@@ -34,7 +34,7 @@ export interface ShadowCounts {
   /** Sampled and not over yet. */
   readonly inFlight: number;
   /** Over since start, by provider and outcome. */
-  readonly copies: readonly CopyCount[];
+  readonly ended: readonly CopyCount[];
 }
 
 const BREAKER_VALUE = { closed: 0, half_open: 1, open: 2 } as const;
@@ -163,7 +163,7 @@ export function registerScrapedMetrics(registers: Registry[], sources: MetricSou
       registers,
       collect() {
         this.reset();
-        for (const { provider, outcome, count } of shadow().copies) this.inc({ provider, outcome }, count);
+        for (const { provider, outcome, count } of shadow().ended) this.inc({ provider, outcome }, count);
       },
     });
     new Gauge({

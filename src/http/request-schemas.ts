@@ -53,7 +53,8 @@ export const completionsRequest = z
   });
 
 export const embeddingsRequest = z.looseObject({ model, input: textOrList("input", "an input") }).meta({
-  description: "OpenAI embeddings.",
+  description:
+    "OpenAI embeddings. On Bedrock, Gemini API and Vertex AI routes `input` must be text (token ids are a 400), and a `task_type` (Google) or `input_type` (Cohere on Bedrock) field is passed on.",
   examples: [{ model: "text-embedding-3-small", input: ["first text", "second text"] }],
 });
 

@@ -1,8 +1,11 @@
 import { beforeAll, describe, expect, test } from "bun:test";
 import Anthropic from "@anthropic-ai/sdk";
+import { countTokens } from "gpt-tokenizer/encoding/o200k_base";
 import { exportPKCS8, exportSPKI, generateKeyPair } from "jose";
 import OpenAI from "openai";
+import { vectorOf, wordsOf } from "../fake-cloud/embedding-wire.ts";
 import { type FakeCloud, startFakeCloud } from "../fake-cloud/fake-cloud.ts";
+import { auditRow } from "./harness/admin-api.ts";
 import { gatewayFixture } from "./harness/gateway-fixture.ts";
 import type { GatewayProcess } from "./harness/spawn-gateway.ts";
 import { waitFor } from "./harness/wait-for.ts";
@@ -123,6 +126,11 @@ const fx = gatewayFixture<FakeCloud>({
             { provider: "gm", model: "gemini-2.5-flash" },
           ],
         },
+        { name: "titan-embed", routes: [{ provider: "br", model: "amazon.titan-embed-text-v2:0" }] },
+        { name: "cohere-embed", routes: [{ provider: "br", model: "cohere.embed-english-v3" }] },
+        { name: "gemini-embed", routes: [{ provider: "gm", model: "gemini-embedding-001" }] },
+        { name: "vertex-embed", routes: [{ provider: "vx", model: "text-embedding-005" }] },
+        { name: "vertex-gemini-embed", routes: [{ provider: "vx", model: "gemini-embedding-001" }] },
         {
           name: "tight",
           routes: [
@@ -521,5 +529,154 @@ describe("context-aware routing across clouds", () => {
     expect(error).toBeInstanceOf(OpenAI.BadRequestError);
     expect((error as InstanceType<typeof OpenAI.APIError>).code).toBe("context_length_exceeded");
     expect((error as InstanceType<typeof OpenAI.APIError>).param).toBe("messages");
+  });
+});
+
+describe("embeddings on cloud routes (OpenAI embeddings → each vendor's own API)", () => {
+  const TEXTS = ["the first text", "a second, longer text to embed", "third"];
+  const words = (texts: readonly string[]) => texts.reduce((sum, text) => sum + wordsOf(text), 0);
+  /** What the OpenAI SDK decodes from `base64` (its default): the vectors as float32. */
+  const asFloat32 = (vector: number[]) => vector.map(Math.fround);
+  const callsTo = (pattern: RegExp) => cloud.requests.filter((r) => pattern.test(r.path));
+
+  test("bedrock Titan: one signed InvokeModel call a text, base64 decoded by the SDK, Titan's token counts", async () => {
+    const before = callsTo(/\/invoke$/).length;
+    const { data, response } = await openai.embeddings
+      .create({ model: "titan-embed", input: TEXTS })
+      .withResponse();
+    expect(data.data.map((d) => d.embedding)).toEqual(TEXTS.map((text) => asFloat32(vectorOf(text))));
+    expect(data.data.map((d) => d.index)).toEqual([0, 1, 2]);
+    expect(data.usage).toEqual({ prompt_tokens: words(TEXTS), total_tokens: words(TEXTS) });
+    const calls = callsTo(/\/invoke$/).slice(before);
+    expect(calls.map((c) => c.path)).toEqual(TEXTS.map(() => "/model/amazon.titan-embed-text-v2%3A0/invoke"));
+    expect(calls.map((c) => JSON.parse(c.body).inputText).toSorted()).toEqual(TEXTS.toSorted());
+    const row = await auditRow(gw, response.headers.get("x-request-id") ?? "");
+    expect(row).toMatchObject({
+      status: 200,
+      inputTokens: words(TEXTS),
+      frontDoor: "embeddings",
+      route: "provider:br",
+    });
+  });
+
+  test("bedrock Cohere: 96 texts a call, input_type passed on, floats exact, the count from the header", async () => {
+    const texts = Array.from({ length: 100 }, (_, i) => `text number ${i}`);
+    const before = callsTo(/\/invoke$/).length;
+    const reply = await openai.embeddings.create({
+      model: "cohere-embed",
+      input: texts,
+      encoding_format: "float",
+      // @ts-expect-error: Cohere's own field, sent through the OpenAI body
+      input_type: "search_query",
+    });
+    expect(reply.data.map((d) => d.embedding)).toEqual(texts.map((text) => vectorOf(text)));
+    expect(reply.usage.prompt_tokens).toBe(words(texts));
+    const calls = callsTo(/\/invoke$/)
+      .slice(before)
+      .map((c) => JSON.parse(c.body));
+    expect(calls.map((c) => c.texts.length).toSorted()).toEqual([4, 96]);
+    expect(calls.every((c) => c.input_type === "search_query")).toBe(true);
+    expect(calls[0].embedding_types).toEqual(["float"]);
+  });
+
+  test("gemini: one batchEmbedContents call, dimensions as outputDimensionality, the tokens estimated", async () => {
+    const before = callsTo(/:batchEmbedContents$/).length;
+    const reply = await openai.embeddings.create({
+      model: "gemini-embed",
+      input: TEXTS,
+      dimensions: 8,
+      encoding_format: "float",
+    });
+    expect(reply.data.map((d) => d.embedding)).toEqual(TEXTS.map((text) => vectorOf(text, 8)));
+    // The Gemini API counts no tokens: the o200k tokenizer's count, not the fake's words.
+    const estimate = TEXTS.reduce((sum, text) => sum + countTokens(text), 0);
+    expect(estimate).not.toBe(words(TEXTS));
+    expect(reply.usage.prompt_tokens).toBe(estimate);
+    const calls = callsTo(/:batchEmbedContents$/).slice(before);
+    expect(calls).toHaveLength(1);
+    expect(calls[0]?.headers["x-goog-api-key"]).toBe("gemini-key");
+    expect(JSON.parse(calls[0]?.body ?? "{}").requests[0]).toEqual({
+      model: "models/gemini-embedding-001",
+      content: { parts: [{ text: TEXTS[0] }] },
+      outputDimensionality: 8,
+    });
+  });
+
+  test("vertex: the texts in one predict call, task_type passed on, Vertex's token counts", async () => {
+    const before = callsTo(/:predict$/).length;
+    const reply = await openai.embeddings.create({
+      model: "vertex-embed",
+      input: TEXTS,
+      encoding_format: "float",
+      // @ts-expect-error: Google's own field, sent through the OpenAI body
+      task_type: "RETRIEVAL_DOCUMENT",
+    });
+    expect(reply.data.map((d) => d.embedding)).toEqual(TEXTS.map((text) => vectorOf(text)));
+    expect(reply.usage.prompt_tokens).toBe(words(TEXTS));
+    const calls = callsTo(/:predict$/).slice(before);
+    expect(calls.map((c) => c.path)).toEqual([
+      "/v1/projects/project-1/locations/us-central1/publishers/google/models/text-embedding-005:predict",
+    ]);
+    expect(calls[0]?.headers.authorization).toMatch(/^Bearer google-token-/);
+    expect(JSON.parse(calls[0]?.body ?? "{}").instances[1]).toEqual({
+      content: TEXTS[1],
+      task_type: "RETRIEVAL_DOCUMENT",
+    });
+  });
+
+  test("vertex Gemini embedding models: one text a predict call, joined in order", async () => {
+    const before = callsTo(/:predict$/).length;
+    const reply = await openai.embeddings.create({
+      model: "vertex-gemini-embed",
+      input: TEXTS,
+      encoding_format: "float",
+    });
+    expect(reply.data.map((d) => d.embedding)).toEqual(TEXTS.map((text) => vectorOf(text)));
+    const calls = callsTo(/:predict$/).slice(before);
+    expect(calls.map((c) => JSON.parse(c.body).instances.length)).toEqual([1, 1, 1]);
+  });
+
+  test("token ids are a 400 naming input; a Bedrock model of no embedding family is a 400", async () => {
+    const ids = await openai.embeddings
+      .create({ model: "titan-embed", input: [[1, 2, 3]] })
+      .catch((e: unknown) => e);
+    expect(ids).toBeInstanceOf(OpenAI.BadRequestError);
+    expect((ids as InstanceType<typeof OpenAI.APIError>).param).toBe("input");
+    expect((ids as InstanceType<typeof OpenAI.APIError>).message).toContain(
+      "token ids cannot be sent to provider br",
+    );
+    const nova = await openai.embeddings.create({ model: "nova", input: "x" }).catch((e: unknown) => e);
+    expect(nova).toBeInstanceOf(OpenAI.BadRequestError);
+    expect((nova as InstanceType<typeof OpenAI.APIError>).message).toContain(
+      "embeds only with Amazon Titan Text and Cohere Embed models, not amazon.nova-lite-v1:0",
+    );
+  });
+
+  test("a Bedrock throttle on an embeddings call is the caller's 429 with Retry-After", async () => {
+    cloud.failNext({
+      status: 429,
+      type: "ThrottlingException",
+      message: "Too many requests",
+      retryAfter: "3",
+    });
+    const error = await openai.embeddings
+      .create({ model: "titan-embed", input: "x" })
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(OpenAI.RateLimitError);
+    expect((error as InstanceType<typeof OpenAI.APIError>).headers?.get("retry-after")).toBe("3");
+  });
+
+  test("a text too long for the model is the caller's 400 context_length_exceeded on input", async () => {
+    cloud.failNext({
+      status: 400,
+      type: "ValidationException",
+      message: "Input is too long for requested model.",
+    });
+    const error = await openai.embeddings
+      .create({ model: "cohere-embed", input: "x" })
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(OpenAI.BadRequestError);
+    expect((error as InstanceType<typeof OpenAI.APIError>).code).toBe("context_length_exceeded");
+    expect((error as InstanceType<typeof OpenAI.APIError>).param).toBe("input");
   });
 });

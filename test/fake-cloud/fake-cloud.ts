@@ -1,6 +1,13 @@
 import { importSPKI, jwtVerify } from "jose";
 import { converseFrames, converseJson, exceptionFrame, verifySigV4 } from "./bedrock-wire.ts";
 import { answerFor } from "./cloud-script.ts";
+import {
+  cohereAnswer,
+  EmbeddingRefusal,
+  geminiBatchAnswer,
+  titanAnswer,
+  vertexPredictAnswer,
+} from "./embedding-wire.ts";
 import { generateContentEvents, generateContentJson, googleError } from "./gemini-wire.ts";
 import { chatEvents, chatJson } from "./openai-wire.ts";
 
@@ -59,7 +66,8 @@ export interface FakeCloud {
 /**
  * Fakes of the cloud vendors' wire formats in one loopback server: Azure OpenAI (deployments
  * and api-version, api-key or Entra bearer), Bedrock Converse/ConverseStream (SigV4 verified,
- * binary event-stream frames), Gemini API and Vertex AI (generateContent, SSE), and the token
+ * binary event-stream frames; InvokeModel for Titan and Cohere embeddings), Gemini API and Vertex
+ * AI (generateContent, SSE; batchEmbedContents and predict for embeddings), and the token
  * endpoints their credentials come from (Entra, Google OAuth JWT bearer, STS, ECS container).
  */
 export async function startFakeCloud(options: FakeCloudOptions): Promise<FakeCloud> {
@@ -207,7 +215,7 @@ export async function startFakeCloud(options: FakeCloudOptions): Promise<FakeClo
       }
 
       // --- Bedrock Converse
-      const bedrock = /^\/model\/([^/]+)\/(converse|converse-stream)$/.exec(path);
+      const bedrock = /^\/model\/([^/]+)\/(converse|converse-stream|invoke)$/.exec(path);
       if (bedrock) {
         const problem = await verifySigV4(req, body, accessKeyOf(req, awsKeys), options.aws.region);
         if (problem)
@@ -221,6 +229,7 @@ export async function startFakeCloud(options: FakeCloudOptions): Promise<FakeClo
             "x-amzn-errortype": failure.type,
             ...retryHeader(failure),
           });
+        if (bedrock[2] === "invoke") return invokeModel(decodeURIComponent(bedrock[1] ?? ""), body);
         const request = JSON.parse(body) as ConverseLike;
         const lastUser = request.messages.findLast((m) => m.role === "user");
         const text = lastUser?.content.map((block) => block.text ?? "").join("") ?? "";
@@ -242,8 +251,10 @@ export async function startFakeCloud(options: FakeCloudOptions): Promise<FakeClo
 
       // --- Gemini API and Vertex AI
       const google =
-        /^\/v1beta\/models\/([^/:]+):(generateContent|streamGenerateContent)$/.exec(path) ??
-        /^\/v1\/projects\/[^/]+\/locations\/[^/]+\/publishers\/google\/models\/([^/:]+):(generateContent|streamGenerateContent)$/.exec(
+        /^\/v1beta\/models\/([^/:]+):(generateContent|streamGenerateContent|batchEmbedContents)$/.exec(
+          path,
+        ) ??
+        /^\/v1\/projects\/[^/]+\/locations\/[^/]+\/publishers\/google\/models\/([^/:]+):(generateContent|streamGenerateContent|predict)$/.exec(
           path,
         );
       if (google) {
@@ -268,12 +279,25 @@ export async function startFakeCloud(options: FakeCloudOptions): Promise<FakeClo
             failure.status,
             retryHeader(failure),
           );
+        const model = decodeURIComponent(google[1] ?? "");
+        if (google[2] === "batchEmbedContents" || google[2] === "predict") {
+          try {
+            const request = JSON.parse(body);
+            return json(
+              google[2] === "predict"
+                ? vertexPredictAnswer(model, request)
+                : geminiBatchAnswer(model, request),
+            );
+          } catch (error) {
+            if (!(error instanceof EmbeddingRefusal)) throw error;
+            return json(googleError(400, "INVALID_ARGUMENT", error.message), 400);
+          }
+        }
         const request = JSON.parse(body) as GeminiLike;
         const lastUser = request.contents.findLast((c) => c.role === "user");
         const text = lastUser?.parts.map((part) => part.text ?? "").join("") ?? "";
         const tool = request.tools?.[0]?.functionDeclarations?.[0]?.name;
         const answer = answerFor(text, tool, vertex ? "vertex" : "gemini");
-        const model = decodeURIComponent(google[1] ?? "");
         if (google[2] === "streamGenerateContent") {
           if (url.searchParams.get("alt") !== "sse")
             return json(googleError(400, "INVALID_ARGUMENT", "this fake streams only with alt=sse"), 400);
@@ -284,6 +308,26 @@ export async function startFakeCloud(options: FakeCloudOptions): Promise<FakeClo
       return json({ error: { message: `no such route ${req.method} ${path}` } }, 404);
     },
   });
+
+  /** Bedrock's InvokeModel for the embedding families the gateway speaks (Titan, Cohere). */
+  function invokeModel(model: string, body: string): Response {
+    const refuse = (message: string) =>
+      json({ message }, 400, {
+        "x-amzn-errortype": "ValidationException:http://internal.amazon.com/coral/com.amazonaws.bedrock/",
+      });
+    try {
+      const request = JSON.parse(body);
+      if (/amazon\.titan-embed-text/.test(model)) return json(titanAnswer(request));
+      if (model.includes("cohere.embed")) {
+        const { body: answer, tokens } = cohereAnswer(request);
+        return json(answer, 200, { "X-Amzn-Bedrock-Input-Token-Count": String(tokens) });
+      }
+      return refuse(`The provided model identifier is invalid for InvokeModel in this fake: ${model}`);
+    } catch (error) {
+      if (!(error instanceof EmbeddingRefusal)) throw error;
+      return refuse(error.message);
+    }
+  }
 
   return {
     url: `http://127.0.0.1:${server.port}`,

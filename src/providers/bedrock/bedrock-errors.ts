@@ -4,7 +4,9 @@ import { statusFailure } from "../http/upstream-failure.ts";
 
 /**
  * A Bedrock failure (HTTP status and `x-amzn-ErrorType`, or a stream exception frame) as a
- * GatewayError. Bedrock says "Input is too long" as a ValidationException; it keeps its 400.
+ * GatewayError. Bedrock says "Input is too long" as a ValidationException; it keeps its 400, as
+ * `context_length_exceeded` on the request's field that was too long (`messages`, or an
+ * embeddings request's `input`).
  */
 export function bedrockFailure(
   provider: string,
@@ -12,11 +14,12 @@ export function bedrockFailure(
   type: string,
   message?: string,
   retryAfter?: string | null,
+  tooLongField = "messages",
 ): GatewayError {
   const name = type.split(":")[0] ?? type;
   const tooLong = status === 400 && message !== undefined && CONTEXT_TOO_LONG.test(message);
   return statusFailure(provider, status, message ? `${name}: ${message}` : undefined, {
-    ...(tooLong ? { code: "context_length_exceeded", param: "messages" } : {}),
+    ...(tooLong ? { code: "context_length_exceeded", param: tooLongField } : {}),
     retryAfter: retryAfter ?? null,
   });
 }

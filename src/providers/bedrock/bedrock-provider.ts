@@ -1,14 +1,20 @@
-import { isJsonObject } from "../../core/dialect.ts";
+import { isJsonObject, type JsonObject } from "../../core/dialect.ts";
 import { unsupportedOperation, upstreamError } from "../../core/gateway-error.ts";
 import { TRACEPARENT } from "../../core/traceparent.ts";
 import { TRACESTATE } from "../../core/tracestate.ts";
 import { wantsUsage } from "../../translate/chat-chunk-builder.ts";
+import { embeddingsAnswer, readEmbeddingsAsk } from "../../translate/openai-embeddings.ts";
 import { chatRequestToConverse } from "../../translate/openai-to-bedrock/chat-request-to-converse.ts";
 import { converseResponseToChat } from "../../translate/openai-to-bedrock/converse-response-to-chat.ts";
 import {
   ConverseChunkWriter,
   readConverseEvent,
 } from "../../translate/openai-to-bedrock/converse-stream-to-chat.ts";
+import {
+  BEDROCK_EMBEDDING_FAMILIES,
+  bedrockEmbedder,
+} from "../../translate/openai-to-bedrock/embeddings-to-invoke.ts";
+import { embedInCalls } from "../http/embed-in-calls.ts";
 import { DEFAULT_MAX_UPSTREAM_BODY, readBounded, readErrorText } from "../http/read-bounded.ts";
 import { translatedReply } from "../http/translated-reply.ts";
 import { unreachable } from "../http/upstream-failure.ts";
@@ -28,10 +34,13 @@ export interface BedrockOptions {
   fetch?: typeof fetch;
 }
 
+/** Where Bedrock puts the input tokens of an `InvokeModel` call whose body does not count them. */
+const INPUT_TOKEN_COUNT = "x-amzn-bedrock-input-token-count";
+
 /**
  * AWS Bedrock through the Converse API: one request shape for every model family on Bedrock
- * (Anthropic's included), signed with SigV4. Speaks the OpenAI chat dialect to the router; the
- * translation to and from Converse lives in src/translate/openai-to-bedrock.
+ * (Anthropic's included), signed with SigV4; embeddings through `InvokeModel`. Speaks the OpenAI
+ * dialect to the router; the translation lives in src/translate/openai-to-bedrock.
  */
 export function createBedrockProvider(options: BedrockOptions): Provider {
   const env = options.env ?? process.env;
@@ -49,12 +58,9 @@ export function createBedrockProvider(options: BedrockOptions): Provider {
     fetch: doFetch,
   });
 
-  async function call(call: ProviderCall): Promise<ProviderReply> {
-    if (call.operation !== "chat")
-      throw unsupportedOperation(`provider ${options.name} does not serve ${call.operation}`);
-    const model = String(call.body.model);
-    const url = `${base}/model/${encodeURIComponent(model)}/${call.stream ? "converse-stream" : "converse"}`;
-    const body = JSON.stringify(chatRequestToConverse(call.body));
+  /** POSTs `body` to `model`'s `action`, signed, under `call`'s signal; an error status throws Bedrock's failure. */
+  async function send(call: ProviderCall, model: string, action: string, body: string): Promise<Response> {
+    const url = `${base}/model/${encodeURIComponent(model)}/${action}`;
     // Loaded on the first Bedrock call, not at start (docs/BENCHMARKS-HISTORY.md, idle RSS).
     const { AwsV4Signer } = require("aws4fetch") as typeof import("aws4fetch");
     const signer = new AwsV4Signer({
@@ -87,7 +93,6 @@ export function createBedrockProvider(options: BedrockOptions): Provider {
       if (call.signal.aborted) throw call.signal.reason;
       throw unreachable(options.name);
     }
-    const id = `chatcmpl-${call.requestId}`;
     if (!response.ok) {
       const text = await readErrorText(response, options.name);
       const type = response.headers.get("x-amzn-errortype") ?? "";
@@ -97,16 +102,14 @@ export function createBedrockProvider(options: BedrockOptions): Provider {
         type,
         bedrockErrorMessage(text),
         response.headers.get("retry-after"),
+        call.operation === "embeddings" ? "input" : "messages",
       );
     }
-    if (call.stream && response.body) {
-      const upstream = new ConverseEvents(options.name, response.body.getReader(), call);
-      return translatedReply(
-        upstream,
-        readConverseEvent,
-        new ConverseChunkWriter(id, model, wantsUsage(call.body)),
-      );
-    }
+    return response;
+  }
+
+  /** A whole answer's JSON, read within `routing.max_upstream_body`. */
+  async function readJson(call: ProviderCall, response: Response): Promise<JsonObject> {
     const bytes = await readBounded(
       response,
       call.maxBody ?? DEFAULT_MAX_UPSTREAM_BODY,
@@ -120,7 +123,45 @@ export function createBedrockProvider(options: BedrockOptions): Provider {
       json = undefined;
     }
     if (!isJsonObject(json)) throw upstreamError(`upstream ${options.name} sent a body that is not JSON`);
-    return { kind: "json", body: converseResponseToChat(json, model, id) };
+    return json;
+  }
+
+  async function chat(call: ProviderCall): Promise<ProviderReply> {
+    const model = String(call.body.model);
+    const body = JSON.stringify(chatRequestToConverse(call.body));
+    const response = await send(call, model, call.stream ? "converse-stream" : "converse", body);
+    const id = `chatcmpl-${call.requestId}`;
+    if (call.stream && response.body) {
+      const upstream = new ConverseEvents(options.name, response.body.getReader(), call);
+      return translatedReply(
+        upstream,
+        readConverseEvent,
+        new ConverseChunkWriter(id, model, wantsUsage(call.body)),
+      );
+    }
+    return { kind: "json", body: converseResponseToChat(await readJson(call, response), model, id) };
+  }
+
+  /** Embeddings through `InvokeModel`, in the model family's own body (Titan, Cohere). */
+  async function embeddings(call: ProviderCall): Promise<ProviderReply> {
+    const model = String(call.body.model);
+    const embedder = bedrockEmbedder(model);
+    if (!embedder)
+      throw unsupportedOperation(
+        `provider ${options.name} embeds only with ${BEDROCK_EMBEDDING_FAMILIES} models, not ${model}`,
+      );
+    const ask = readEmbeddingsAsk(call.body, options.name);
+    const embedded = await embedInCalls(ask.texts, embedder.perCall, async (texts) => {
+      const response = await send(call, model, "invoke", JSON.stringify(embedder.request(texts, ask)));
+      return embedder.answer(await readJson(call, response), response.headers.get(INPUT_TOKEN_COUNT));
+    });
+    return { kind: "json", body: await embeddingsAnswer(options.name, ask, model, embedded) };
+  }
+
+  async function call(call: ProviderCall): Promise<ProviderReply> {
+    if (call.operation === "chat") return chat(call);
+    if (call.operation === "embeddings") return embeddings(call);
+    throw unsupportedOperation(`provider ${options.name} does not serve ${call.operation}`);
   }
 
   return { name: options.name, dialect: "openai", vendor: "aws.bedrock", call };

@@ -1,12 +1,21 @@
-import { isJsonObject } from "../../core/dialect.ts";
+import { isJsonObject, type JsonObject } from "../../core/dialect.ts";
 import { unsupportedOperation, upstreamError } from "../../core/gateway-error.ts";
 import { wantsUsage } from "../../translate/chat-chunk-builder.ts";
+import { embeddingsAnswer, readEmbeddingsAsk } from "../../translate/openai-embeddings.ts";
 import { chatRequestToGemini } from "../../translate/openai-to-gemini/chat-request-to-gemini.ts";
+import {
+  geminiEmbedAnswer,
+  geminiEmbedRequest,
+  vertexPredictAnswer,
+  vertexPredictRequest,
+  vertexTextsPerCall,
+} from "../../translate/openai-to-gemini/embeddings-to-google.ts";
 import { geminiResponseToChat } from "../../translate/openai-to-gemini/gemini-response-to-chat.ts";
 import {
   GeminiChunkWriter,
   readGeminiEvent,
 } from "../../translate/openai-to-gemini/gemini-stream-to-chat.ts";
+import { embedInCalls } from "../http/embed-in-calls.ts";
 import { postCall } from "../http/post-json.ts";
 import { readUpstreamReply } from "../http/read-reply.ts";
 import { translatedReply } from "../http/translated-reply.ts";
@@ -14,8 +23,8 @@ import type { Provider, ProviderCall, ProviderReply } from "../provider.ts";
 
 /** Where a Google model lives and how to authenticate: the Gemini API or Vertex AI. */
 export interface GoogleEndpoint {
-  /** The URL of `model`'s method (`generateContent`, or `streamGenerateContent?alt=sse`). */
-  url(model: string, stream: boolean): string;
+  /** The URL of one of `model`'s methods (`generateContent`, `streamGenerateContent?alt=sse`, `predict`, …). */
+  url(model: string, method: string): string;
   /** Auth headers for one call (an API key, or a fresh OAuth token). */
   headers(): Promise<Record<string, string>>;
 }
@@ -33,29 +42,54 @@ export interface GoogleOptions {
 /**
  * Google's `generateContent` family, shared by the Gemini API (`type: gemini`, API key) and
  * Vertex AI (`type: vertex`, service account): one body, two endpoints. Speaks the OpenAI chat
- * dialect to the router; translation lives in src/translate/openai-to-gemini.
+ * dialect to the router; translation lives in src/translate/openai-to-gemini. Embeddings differ
+ * by endpoint: `batchEmbedContents` on the Gemini API, `predict` on Vertex AI.
  */
 export function createGoogleProvider(options: GoogleOptions): Provider {
   const doFetch = options.fetch ?? fetch;
 
-  async function call(call: ProviderCall): Promise<ProviderReply> {
-    if (call.operation !== "chat")
-      throw unsupportedOperation(`provider ${options.name} does not serve ${call.operation}`);
-    const model = String(call.body.model);
+  /** POSTs `body` to `model`'s `method` as `call` (its signal, timeouts and trace context). */
+  async function post(call: ProviderCall, model: string, method: string, body: JsonObject) {
     const headers = {
       "content-type": "application/json",
       ...options.headers,
       ...(await options.endpoint.headers()),
     };
-    const upstream = { ...call, body: chatRequestToGemini(call.body) };
-    const response = await postCall(
-      options.name,
-      options.endpoint.url(model, call.stream),
-      headers,
-      upstream,
-      doFetch,
-    );
-    const reply = await readUpstreamReply(options.name, response, call, options.maxSseLine);
+    const url = options.endpoint.url(model, method);
+    const response = await postCall(options.name, url, headers, { ...call, body }, doFetch);
+    return readUpstreamReply(options.name, response, call, options.maxSseLine);
+  }
+
+  /** One embeddings call's answer, as JSON. */
+  async function embedCall(call: ProviderCall, model: string, method: string, body: JsonObject) {
+    const reply = await post({ ...call, stream: false }, model, method, body);
+    if (reply.kind !== "json") throw upstreamError(`upstream ${options.name} sent a body that is not JSON`);
+    return reply.body;
+  }
+
+  async function embeddings(call: ProviderCall): Promise<ProviderReply> {
+    const model = String(call.body.model);
+    const ask = readEmbeddingsAsk(call.body, options.name);
+    const embedded =
+      options.vendor === "gcp.vertex_ai"
+        ? await embedInCalls(ask.texts, vertexTextsPerCall(model), async (texts) =>
+            vertexPredictAnswer(await embedCall(call, model, "predict", vertexPredictRequest(texts, ask))),
+          )
+        : await embedInCalls(ask.texts, GEMINI_TEXTS_PER_CALL, async (texts) =>
+            geminiEmbedAnswer(
+              await embedCall(call, model, "batchEmbedContents", geminiEmbedRequest(model, texts, ask)),
+            ),
+          );
+    return { kind: "json", body: await embeddingsAnswer(options.name, ask, model, embedded) };
+  }
+
+  async function call(call: ProviderCall): Promise<ProviderReply> {
+    if (call.operation === "embeddings") return embeddings(call);
+    if (call.operation !== "chat")
+      throw unsupportedOperation(`provider ${options.name} does not serve ${call.operation}`);
+    const model = String(call.body.model);
+    const method = call.stream ? "streamGenerateContent?alt=sse" : "generateContent";
+    const reply = await post(call, model, method, chatRequestToGemini(call.body));
     const id = `chatcmpl-${call.requestId}`;
     if (reply.kind === "stream") {
       return translatedReply(
@@ -73,13 +107,14 @@ export function createGoogleProvider(options: GoogleOptions): Provider {
   return { name: options.name, dialect: "openai", vendor: options.vendor, call };
 }
 
-const method = (stream: boolean) => (stream ? "streamGenerateContent?alt=sse" : "generateContent");
+/** Texts one `batchEmbedContents` call may carry on the Gemini API. */
+const GEMINI_TEXTS_PER_CALL = 100;
 
 /** The Gemini API (`generativelanguage.googleapis.com`), authenticated with an API key header. */
 export function geminiApiEndpoint(baseUrl: string | undefined, apiKey: string | undefined): GoogleEndpoint {
   const base = (baseUrl ?? "https://generativelanguage.googleapis.com/v1beta").replace(/\/+$/, "");
   return {
-    url: (model, stream) => `${base}/models/${encodeURIComponent(model)}:${method(stream)}`,
+    url: (model, method) => `${base}/models/${encodeURIComponent(model)}:${method}`,
     headers: async (): Promise<Record<string, string>> => (apiKey ? { "x-goog-api-key": apiKey } : {}),
   };
 }
@@ -98,7 +133,7 @@ export function vertexEndpoint(
   const base = (baseUrl ?? host).replace(/\/+$/, "");
   const prefix = `${base}/v1/projects/${encodeURIComponent(project)}/locations/${encodeURIComponent(location)}/publishers/google/models`;
   return {
-    url: (model, stream) => `${prefix}/${encodeURIComponent(model)}:${method(stream)}`,
+    url: (model, method) => `${prefix}/${encodeURIComponent(model)}:${method}`,
     headers: async () => ({ authorization: `Bearer ${await token()}` }),
   };
 }

@@ -1,6 +1,7 @@
 import type { JsonObject } from "../../core/dialect.ts";
 import { unsupportedOperation } from "../../core/gateway-error.ts";
 import type { SseEvent } from "../../core/sse.ts";
+import { embeddingsAnswer, readEmbeddingsAsk } from "../../translate/openai-embeddings.ts";
 import type { Provider, ProviderCall, ProviderReply } from "../provider.ts";
 import { lastUserText, mockAnswer, mockEmbedding, roughTokens } from "./mock-reply.ts";
 
@@ -14,7 +15,7 @@ export function createMockProvider(name = "mock"): Provider {
     const model = String(call.body.model);
     const created = Math.floor(Date.now() / 1000);
     const id = `mock-${call.requestId}`;
-    if (call.operation === "embeddings") return { kind: "json", body: embeddings(call.body, model) };
+    if (call.operation === "embeddings") return { kind: "json", body: await embeddings(call.body, model) };
     if (call.operation !== "chat" && call.operation !== "completions") {
       throw unsupportedOperation(`the mock provider does not serve ${call.operation}`);
     }
@@ -75,13 +76,15 @@ async function* replay(events: SseEvent[], signal: AbortSignal): AsyncGenerator<
   }
 }
 
-function embeddings(body: JsonObject, model: string): JsonObject {
-  const inputs = Array.isArray(body.input) ? body.input.map(String) : [String(body.input ?? "")];
-  const tokens = inputs.reduce((n, text) => n + roughTokens(text), 0);
-  return {
-    object: "list",
-    model,
-    data: inputs.map((text, index) => ({ object: "embedding", index, embedding: mockEmbedding(text) })),
-    usage: { prompt_tokens: tokens, total_tokens: tokens },
-  };
+/** The longest vector the mock makes: as long as the longest real embedding models' (3072). */
+const MOST_DIMENSIONS = 3072;
+
+/** Embeddings made from each text, in the OpenAI answer the cloud providers' translations give. */
+function embeddings(body: JsonObject, model: string): Promise<JsonObject> {
+  const ask = readEmbeddingsAsk(body, "mock");
+  const dimensions = Math.min(ask.dimensions ?? 8, MOST_DIMENSIONS);
+  return embeddingsAnswer("mock", ask, model, {
+    vectors: ask.texts.map((text) => mockEmbedding(text, dimensions)),
+    inputTokens: ask.texts.reduce((n, text) => n + roughTokens(text), 0),
+  });
 }

@@ -1,21 +1,10 @@
 import type { JsonObject } from "../../core/dialect.ts";
 import { anthropicRequest } from "../anthropic-schema.ts";
 import { parseBody } from "../parse-body.ts";
+import { tokenCounter } from "../token-count.ts";
 
 /** Per-turn framing tokens (role markers), as OpenAI's own counting recipe adds them. */
 const PER_MESSAGE = 3;
-
-type Counter = (text: string) => number;
-let counter: Promise<Counter> | undefined;
-
-/**
- * The o200k_base tokenizer (gpt-tokenizer, a maintained pure-JS port of tiktoken), loaded on
- * the first count so the gateway's start-up does not pay for its tables.
- */
-function tokenizer(): Promise<Counter> {
-  counter ??= import("gpt-tokenizer/encoding/o200k_base").then((module) => module.countTokens);
-  return counter;
-}
 
 /** A count_tokens request: a messages request without `max_tokens` (made once, so its judge is too). */
 const countTokensRequest = anthropicRequest.omit({ max_tokens: true });
@@ -28,7 +17,7 @@ const countTokensRequest = anthropicRequest.omit({ max_tokens: true });
  */
 export async function estimateInputTokens(body: JsonObject): Promise<JsonObject> {
   const request = parseBody(countTokensRequest, body, "request");
-  const count = await tokenizer();
+  const count = await tokenCounter();
   let tokens = 0;
   const add = (value: unknown) => {
     if (value === undefined || value === null) return;

@@ -1,0 +1,225 @@
+import { describe, expect, test } from "bun:test";
+import { countTokens } from "gpt-tokenizer/encoding/o200k_base";
+import type { JsonObject } from "../core/dialect.ts";
+import { GatewayError } from "../core/gateway-error.ts";
+import { jsonFixture } from "./fixtures/load-fixture.ts";
+import { embeddingsAnswer, readEmbeddingsAsk } from "./openai-embeddings.ts";
+import { bedrockEmbedder } from "./openai-to-bedrock/embeddings-to-invoke.ts";
+import {
+  geminiEmbedAnswer,
+  geminiEmbedRequest,
+  vertexPredictAnswer,
+  vertexPredictRequest,
+  vertexTextsPerCall,
+} from "./openai-to-gemini/embeddings-to-google.ts";
+
+// OpenAI embeddings to Bedrock (Titan, Cohere), the Gemini API and Vertex AI, and back: the
+// request read once, each vendor's body, each vendor's answer (fixtures of their documented
+// shapes), and the OpenAI answer with its encodings and token counts.
+
+const ask = (body: JsonObject) => readEmbeddingsAsk({ model: "m", ...body }, "cloud");
+
+const failure = (run: () => unknown): GatewayError => {
+  try {
+    run();
+  } catch (error) {
+    if (error instanceof GatewayError) return error;
+    throw error;
+  }
+  throw new Error("it did not fail");
+};
+
+describe("the OpenAI request", () => {
+  test("a string or a list of strings are the texts; dimensions and base64 read", () => {
+    expect(ask({ input: "one" }).texts).toEqual(["one"]);
+    const many = ask({ input: ["a", "b"], dimensions: 256, encoding_format: "base64" });
+    expect([many.texts, many.dimensions, many.base64]).toEqual([["a", "b"], 256, true]);
+    expect(ask({ input: "x" }).base64).toBe(false);
+  });
+
+  test("a vendor's own field comes through as text, and only as text", () => {
+    const read = ask({ input: "x", task_type: "RETRIEVAL_QUERY", input_type: 3 });
+    expect(read.extra("task_type")).toBe("RETRIEVAL_QUERY");
+    expect(read.extra("input_type")).toBeUndefined();
+  });
+
+  test("token ids are a 400 naming input; so are a bad dimensions and encoding", () => {
+    for (const input of [[1, 2, 3], [[1, 2]]]) {
+      const error = failure(() => ask({ input }));
+      expect([error.status, error.param]).toEqual([400, "input"]);
+      expect(error.message).toContain("token ids cannot be sent to provider cloud");
+    }
+    expect(failure(() => ask({ input: "x", dimensions: 0 })).param).toBe("dimensions");
+    expect(failure(() => ask({ input: "x", encoding_format: "int8" })).param).toBe("encoding_format");
+    expect(failure(() => ask({ input: [] })).param).toBe("input");
+  });
+});
+
+describe("the OpenAI answer", () => {
+  test("floats as they came, indexed in order, with the vendor's count", async () => {
+    const answer = await embeddingsAnswer("cloud", ask({ input: ["a", "b"] }), "m", {
+      vectors: [
+        [0.5, -1],
+        [0.25, 2],
+      ],
+      inputTokens: 9,
+    });
+    expect(answer).toEqual({
+      object: "list",
+      data: [
+        { object: "embedding", index: 0, embedding: [0.5, -1] },
+        { object: "embedding", index: 1, embedding: [0.25, 2] },
+      ],
+      model: "m",
+      usage: { prompt_tokens: 9, total_tokens: 9 },
+    });
+  });
+
+  test("base64 is each vector's little-endian float32 bytes, as the OpenAI SDKs decode it", async () => {
+    const vector = [0.1, -2.5, 3e-7];
+    const answer = await embeddingsAnswer("cloud", ask({ input: "a", encoding_format: "base64" }), "m", {
+      vectors: [vector],
+      inputTokens: 1,
+    });
+    const text = (answer.data as unknown as { embedding: string }[])[0]?.embedding ?? "";
+    const bytes = Buffer.from(text, "base64");
+    expect(bytes.length).toBe(12);
+    const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.length);
+    expect([0, 1, 2].map((i) => view.getFloat32(i * 4, true))).toEqual(vector.map(Math.fround));
+  });
+
+  test("a vendor that counted nothing gets the o200k tokenizer's count, never 0", async () => {
+    const texts = ["Embeddings are vectors.", "Another one, longer than the first"];
+    const answer = await embeddingsAnswer("cloud", ask({ input: texts }), "m", {
+      vectors: [[1], [2]],
+      inputTokens: undefined,
+    });
+    const expected = countTokens(texts[0] ?? "") + countTokens(texts[1] ?? "");
+    expect(answer.usage).toEqual({ prompt_tokens: expected, total_tokens: expected });
+  });
+
+  test("an answer with fewer vectors than texts is the upstream's fault: a 502", async () => {
+    const error = await embeddingsAnswer("cloud", ask({ input: ["a", "b"] }), "m", {
+      vectors: [[1]],
+      inputTokens: 1,
+    }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(GatewayError);
+    expect((error as GatewayError).status).toBe(502);
+    expect((error as GatewayError).message).toContain("answered 1 embeddings for 2 inputs");
+  });
+});
+
+describe("Google", () => {
+  test("Gemini API: a batchEmbedContents request per text, each naming the model", () => {
+    const body = geminiEmbedRequest("gemini-embedding-001", ["a", "b"], ask({ input: "x", dimensions: 768 }));
+    expect(body).toEqual({
+      requests: [
+        {
+          model: "models/gemini-embedding-001",
+          content: { parts: [{ text: "a" }] },
+          outputDimensionality: 768,
+        },
+        {
+          model: "models/gemini-embedding-001",
+          content: { parts: [{ text: "b" }] },
+          outputDimensionality: 768,
+        },
+      ],
+    });
+    const tasked = geminiEmbedRequest("g", ["a"], ask({ input: "x", task_type: "CLUSTERING" }));
+    expect(tasked.requests).toEqual([
+      { model: "models/g", content: { parts: [{ text: "a" }] }, taskType: "CLUSTERING" },
+    ]);
+  });
+
+  test("Gemini API: its answer's vectors, and no count", () => {
+    expect(geminiEmbedAnswer(jsonFixture("gemini/batch-embed-contents.json"))).toEqual({
+      vectors: [
+        [0.0131, -0.0087, 0.0204],
+        [-0.0112, 0.0245, 0.0009],
+      ],
+      inputTokens: undefined,
+    });
+  });
+
+  test("Vertex AI: predict instances, its answer's vectors and summed counts", () => {
+    expect(
+      vertexPredictRequest(["a", "b"], ask({ input: "x", dimensions: 256, task_type: "RETRIEVAL_QUERY" })),
+    ).toEqual({
+      instances: [
+        { content: "a", task_type: "RETRIEVAL_QUERY" },
+        { content: "b", task_type: "RETRIEVAL_QUERY" },
+      ],
+      parameters: { outputDimensionality: 256 },
+    });
+    expect(vertexPredictRequest(["a"], ask({ input: "x" }))).toEqual({ instances: [{ content: "a" }] });
+    expect(vertexPredictAnswer(jsonFixture("gemini/vertex-predict-embeddings.json"))).toEqual({
+      vectors: [
+        [0.0325, -0.0132, 0.0518],
+        [-0.0071, 0.029, -0.0443],
+      ],
+      inputTokens: 10,
+    });
+    expect([vertexTextsPerCall("gemini-embedding-001"), vertexTextsPerCall("text-embedding-005")]).toEqual([
+      1, 250,
+    ]);
+  });
+
+  test("an answer of another shape is a 502", () => {
+    expect(failure(() => geminiEmbedAnswer({ embedding: { values: [1] } })).status).toBe(502);
+    expect(failure(() => vertexPredictAnswer({ predictions: [{ values: [1] }] })).status).toBe(502);
+  });
+});
+
+describe("Bedrock", () => {
+  test("the family by model id, cross-region profiles included; others have none", () => {
+    expect(bedrockEmbedder("amazon.titan-embed-text-v2:0")?.family).toBe("Amazon Titan Text");
+    expect(bedrockEmbedder("amazon.titan-embed-g1-text-02")?.family).toBe("Amazon Titan Text");
+    expect(bedrockEmbedder("us.cohere.embed-v4:0")?.family).toBe("Cohere Embed");
+    expect(bedrockEmbedder("amazon.titan-embed-image-v1")).toBeUndefined();
+    expect(bedrockEmbedder("anthropic.claude-3-5-sonnet-20240620-v1:0")).toBeUndefined();
+  });
+
+  test("Titan: one text a call, dimensions, its answer and count", () => {
+    const titan = bedrockEmbedder("amazon.titan-embed-text-v2:0");
+    expect(titan?.perCall).toBe(1);
+    expect(titan?.request(["hello"], ask({ input: "x", dimensions: 512 }))).toEqual({
+      inputText: "hello",
+      dimensions: 512,
+    });
+    expect(titan?.answer(jsonFixture("bedrock/invoke-titan-embed-v2.json"), null)).toEqual({
+      vectors: [[-0.0461, 0.0377, 0.0042, -0.0589]],
+      inputTokens: 7,
+    });
+  });
+
+  test("Cohere: 96 texts a call, input_type search_document unless given, the count from the header", () => {
+    const cohere = bedrockEmbedder("cohere.embed-english-v3");
+    expect(cohere?.perCall).toBe(96);
+    expect(cohere?.request(["a", "b"], ask({ input: "x" }))).toEqual({
+      texts: ["a", "b"],
+      input_type: "search_document",
+      embedding_types: ["float"],
+    });
+    expect(
+      cohere?.request(["a"], ask({ input: "x", input_type: "search_query", dimensions: 256 })),
+    ).toMatchObject({
+      input_type: "search_query",
+      output_dimension: 256,
+    });
+    const fixture = jsonFixture("bedrock/invoke-cohere-embed.json");
+    expect(cohere?.answer(fixture, "5")).toEqual({
+      vectors: [
+        [0.0151, -0.0293, 0.0402],
+        [0.0218, 0.0039, -0.0377],
+      ],
+      inputTokens: 5,
+    });
+    // The older answer without embedding_types; a missing or garbled header counts nothing.
+    expect(cohere?.answer({ embeddings: [[1, 2]], response_type: "embeddings_floats" }, null)).toEqual({
+      vectors: [[1, 2]],
+      inputTokens: undefined,
+    });
+    expect(cohere?.answer(fixture, "lots")?.inputTokens).toBeUndefined();
+  });
+});

@@ -1,0 +1,100 @@
+import { z } from "zod";
+import type { JsonObject } from "../core/dialect.ts";
+import { badRequest, upstreamError } from "../core/gateway-error.ts";
+import { parseBody } from "./parse-body.ts";
+import { tokenCounter } from "./token-count.ts";
+
+/**
+ * An OpenAI embeddings request as a vendor's translation needs it: the texts, and what shapes
+ * the answer. `user` has no counterpart upstream and is dropped.
+ */
+export interface EmbeddingsAsk {
+  readonly texts: readonly string[];
+  /** `dimensions`: the vector's length, where the model can shorten it. */
+  readonly dimensions: number | undefined;
+  /** `encoding_format: "base64"` (the OpenAI SDKs' default): each vector as little-endian float32 bytes. */
+  readonly base64: boolean;
+  /** A vendor's own field sent through the OpenAI body (`task_type`, `input_type`), when given. */
+  readonly extra: (field: string) => string | undefined;
+}
+
+/** A vendor's vectors in the request's order, and the input tokens it counted (undefined: it did not). */
+export interface Embedded {
+  readonly vectors: number[][];
+  readonly inputTokens: number | undefined;
+}
+
+const embeddingsRequest = z.looseObject({
+  // Token ids (numbers, or lists of them) are an OpenAI tokenizer's: another vendor reads text.
+  input: z.union([
+    z.string(),
+    z.array(z.string()).min(1),
+    z.array(z.number()).min(1),
+    z.array(z.array(z.number())).min(1),
+  ]),
+  dimensions: z.number().int().positive().optional(),
+  encoding_format: z.enum(["float", "base64"]).optional(),
+});
+
+/** Reads an OpenAI embeddings request for a vendor that takes text: token-id inputs are a 400. */
+export function readEmbeddingsAsk(body: JsonObject, provider: string): EmbeddingsAsk {
+  const request = parseBody(embeddingsRequest, body, "request");
+  const texts = typeof request.input === "string" ? [request.input] : request.input;
+  if (!allText(texts))
+    throw badRequest(
+      `input: token ids cannot be sent to provider ${provider}, which reads text; send the text itself`,
+      "input",
+    );
+  return {
+    texts,
+    dimensions: request.dimensions,
+    base64: request.encoding_format === "base64",
+    extra: (field) => {
+      const value = body[field];
+      return typeof value === "string" ? value : undefined;
+    },
+  };
+}
+
+const allText = (inputs: readonly unknown[]): inputs is string[] =>
+  inputs.every((input) => typeof input === "string");
+
+/**
+ * The OpenAI embeddings answer for `ask` from a vendor's vectors. A vendor that counted no tokens
+ * (the Gemini API) gets the o200k tokenizer's count of the texts: an estimate, never a silent 0.
+ */
+export async function embeddingsAnswer(
+  provider: string,
+  ask: EmbeddingsAsk,
+  model: string,
+  embedded: Embedded,
+): Promise<JsonObject> {
+  if (embedded.vectors.length !== ask.texts.length)
+    throw upstreamError(
+      `upstream ${provider} answered ${embedded.vectors.length} embeddings for ${ask.texts.length} inputs`,
+    );
+  let tokens = embedded.inputTokens;
+  if (tokens === undefined) {
+    const count = await tokenCounter();
+    tokens = ask.texts.reduce((sum, text) => sum + count(text), 0);
+  }
+  return {
+    object: "list",
+    data: embedded.vectors.map((vector, index) => ({
+      object: "embedding",
+      index,
+      embedding: ask.base64 ? float32Base64(vector) : vector,
+    })),
+    model,
+    usage: { prompt_tokens: tokens, total_tokens: tokens },
+  };
+}
+
+/** A vector as OpenAI's `base64` encoding has it: the float32 values' little-endian bytes. */
+function float32Base64(vector: readonly number[]): string {
+  const bytes = new DataView(new ArrayBuffer(vector.length * 4));
+  vector.forEach((value, i) => {
+    bytes.setFloat32(i * 4, value, true);
+  });
+  return Buffer.from(bytes.buffer).toString("base64");
+}

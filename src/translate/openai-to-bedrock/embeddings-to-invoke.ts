@@ -1,0 +1,82 @@
+import { z } from "zod";
+import type { JsonObject } from "../../core/dialect.ts";
+import type { Embedded, EmbeddingsAsk } from "../openai-embeddings.ts";
+import { parseBody } from "../parse-body.ts";
+
+/**
+ * How one family of Bedrock embedding models is called through `InvokeModel`: Converse has no
+ * embeddings, so each family's own body goes to `/model/{id}/invoke`.
+ */
+export interface BedrockEmbedder {
+  /** The family, as a refusal names the families served. */
+  readonly family: string;
+  /** Texts one call may carry. */
+  readonly perCall: number;
+  request(texts: readonly string[], ask: EmbeddingsAsk): JsonObject;
+  /** Reads an answer; `countHeader` is `X-Amzn-Bedrock-Input-Token-Count`, where the body has no count. */
+  answer(body: unknown, countHeader: string | null): Embedded;
+}
+
+const titanResponse = z.looseObject({ embedding: z.array(z.number()), inputTextTokenCount: z.number() });
+
+/**
+ * Amazon Titan Text Embeddings (v1, v2): one text a call, `{inputText}` → `{embedding,
+ * inputTextTokenCount}`; `dimensions` for v2.
+ */
+const titan: BedrockEmbedder = {
+  family: "Amazon Titan Text",
+  perCall: 1,
+  request: ([inputText], ask) => ({
+    inputText: inputText ?? "",
+    ...(ask.dimensions !== undefined ? { dimensions: ask.dimensions } : {}),
+  }),
+  answer: (body) => {
+    const answer = parseBody(titanResponse, body, "upstream");
+    return { vectors: [answer.embedding], inputTokens: answer.inputTextTokenCount };
+  },
+};
+
+const cohereResponse = z.looseObject({
+  // `embeddings_by_type` (asked for with `embedding_types`), or the older plain list of floats.
+  embeddings: z.union([z.looseObject({ float: z.array(z.array(z.number())) }), z.array(z.array(z.number()))]),
+});
+
+/**
+ * Cohere Embed (v3, v4) on Bedrock: up to 96 texts a call, `input_type` required (the OpenAI body
+ * may carry it; `search_document` when not), the count in a response header.
+ */
+const cohere: BedrockEmbedder = {
+  family: "Cohere Embed",
+  perCall: 96,
+  request: (texts, ask) => ({
+    texts,
+    input_type: ask.extra("input_type") ?? "search_document",
+    embedding_types: ["float"],
+    ...(ask.dimensions !== undefined ? { output_dimension: ask.dimensions } : {}),
+  }),
+  answer: (body, countHeader) => {
+    const { embeddings } = parseBody(cohereResponse, body, "upstream");
+    const count = countHeader === null ? Number.NaN : Number(countHeader);
+    return {
+      vectors: Array.isArray(embeddings) ? embeddings : embeddings.float,
+      inputTokens: Number.isInteger(count) && count >= 0 ? count : undefined,
+    };
+  },
+};
+
+/** Each family served, with the model ids it answers for. */
+const FAMILIES: readonly { readonly ids: RegExp; readonly embedder: BedrockEmbedder }[] = [
+  { ids: /amazon\.titan-embed-(?:g1-)?text/, embedder: titan },
+  { ids: /cohere\.embed/, embedder: cohere },
+];
+
+/** The families served, for a refusal: "Amazon Titan Text and Cohere Embed". */
+export const BEDROCK_EMBEDDING_FAMILIES = FAMILIES.map(({ embedder }) => embedder.family).join(" and ");
+
+/**
+ * The embedder for a Bedrock model id (a base model, or a cross-region profile such as
+ * `us.cohere.embed-v4:0`), or undefined for a model of no family known here.
+ */
+export function bedrockEmbedder(model: string): BedrockEmbedder | undefined {
+  return FAMILIES.find(({ ids }) => ids.test(model))?.embedder;
+}

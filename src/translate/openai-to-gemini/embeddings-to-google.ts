@@ -1,0 +1,81 @@
+import { z } from "zod";
+import type { JsonObject } from "../../core/dialect.ts";
+import type { Embedded, EmbeddingsAsk } from "../openai-embeddings.ts";
+import { parseBody } from "../parse-body.ts";
+
+/*
+ * OpenAI embeddings to Google's two embedding APIs and back. `dimensions` is
+ * `outputDimensionality`; `task_type` (RETRIEVAL_QUERY, RETRIEVAL_DOCUMENT, …), a field the OpenAI
+ * body may carry for Google, is the task type. The Gemini API's `batchEmbedContents` counts no
+ * tokens; Vertex AI's `predict` counts each text's.
+ */
+
+/** The Gemini API's `models/{model}:batchEmbedContents` body: one request per text. */
+export function geminiEmbedRequest(model: string, texts: readonly string[], ask: EmbeddingsAsk): JsonObject {
+  const taskType = ask.extra("task_type");
+  return {
+    requests: texts.map((text) => ({
+      model: `models/${model}`,
+      content: { parts: [{ text }] },
+      ...(taskType !== undefined ? { taskType } : {}),
+      ...(ask.dimensions !== undefined ? { outputDimensionality: ask.dimensions } : {}),
+    })),
+  };
+}
+
+const geminiEmbedResponse = z.looseObject({
+  embeddings: z.array(z.looseObject({ values: z.array(z.number()) })),
+  // Not documented for the Gemini API's batch answer today; read where it comes.
+  usageMetadata: z.looseObject({ promptTokenCount: z.number().optional() }).optional(),
+});
+
+/** Reads a `batchEmbedContents` answer. */
+export function geminiEmbedAnswer(body: unknown): Embedded {
+  const answer = parseBody(geminiEmbedResponse, body, "upstream");
+  return {
+    vectors: answer.embeddings.map((embedding) => embedding.values),
+    inputTokens: answer.usageMetadata?.promptTokenCount,
+  };
+}
+
+/** Vertex AI's `publishers/google/models/{model}:predict` body: one instance per text. */
+export function vertexPredictRequest(texts: readonly string[], ask: EmbeddingsAsk): JsonObject {
+  const taskType = ask.extra("task_type");
+  return {
+    instances: texts.map((content) => ({
+      content,
+      ...(taskType !== undefined ? { task_type: taskType } : {}),
+    })),
+    ...(ask.dimensions !== undefined ? { parameters: { outputDimensionality: ask.dimensions } } : {}),
+  };
+}
+
+const vertexPredictResponse = z.looseObject({
+  predictions: z.array(
+    z.looseObject({
+      embeddings: z.looseObject({
+        values: z.array(z.number()),
+        statistics: z.looseObject({ token_count: z.number() }).optional(),
+      }),
+    }),
+  ),
+});
+
+/** Reads a `predict` answer: the vectors, and the tokens when every text's count came. */
+export function vertexPredictAnswer(body: unknown): Embedded {
+  const answer = parseBody(vertexPredictResponse, body, "upstream");
+  let inputTokens: number | undefined = 0;
+  for (const { embeddings } of answer.predictions) {
+    const count = embeddings.statistics?.token_count;
+    inputTokens = inputTokens === undefined || count === undefined ? undefined : inputTokens + count;
+  }
+  return { vectors: answer.predictions.map((prediction) => prediction.embeddings.values), inputTokens };
+}
+
+/**
+ * Texts one Vertex `predict` call may carry: Google's Gemini embedding models take one text a
+ * call there, its text-embedding models up to 250.
+ */
+export function vertexTextsPerCall(model: string): number {
+  return model.startsWith("gemini-embedding") ? 1 : 250;
+}

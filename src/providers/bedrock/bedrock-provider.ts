@@ -151,9 +151,10 @@ export function createBedrockProvider(options: BedrockOptions): Provider {
         `provider ${options.name} embeds only with ${BEDROCK_EMBEDDING_FAMILIES} models, not ${model}`,
       );
     const ask = readEmbeddingsAsk(call.body, options.name);
-    const embedded = await embedInCalls(ask.texts, embedder.perCall, async (texts) => {
-      const response = await send(call, model, "invoke", JSON.stringify(embedder.request(texts, ask)));
-      return embedder.answer(await readJson(call, response), response.headers.get(INPUT_TOKEN_COUNT));
+    const embedded = await embedInCalls(ask.texts, embedder.perCall, call.signal, async (texts, signal) => {
+      const one = { ...call, signal };
+      const response = await send(one, model, "invoke", JSON.stringify(embedder.request(texts, ask)));
+      return embedder.answer(await readJson(one, response), response.headers.get(INPUT_TOKEN_COUNT));
     });
     return { kind: "json", body: await embeddingsAnswer(options.name, ask, model, embedded) };
   }

@@ -60,9 +60,18 @@ export function createGoogleProvider(options: GoogleOptions): Provider {
     return readUpstreamReply(options.name, response, call, options.maxSseLine);
   }
 
-  /** One embeddings call's answer, as JSON. */
-  async function embedCall(call: ProviderCall, model: string, method: string, body: JsonObject) {
-    const reply = await post({ ...call, stream: false }, model, method, body);
+  /**
+   * One of an embeddings request's calls, its answer as JSON: under `signal` (the request's, or
+   * a sibling call's failure), heard as a signal, not the request's cancel hook.
+   */
+  async function embedCall(
+    call: ProviderCall,
+    signal: AbortSignal,
+    model: string,
+    method: string,
+    body: JsonObject,
+  ) {
+    const reply = await post({ ...call, stream: false, signal, cancel: undefined }, model, method, body);
     if (reply.kind !== "json") throw upstreamError(`upstream ${options.name} sent a body that is not JSON`);
     return reply.body;
   }
@@ -72,12 +81,20 @@ export function createGoogleProvider(options: GoogleOptions): Provider {
     const ask = readEmbeddingsAsk(call.body, options.name);
     const embedded =
       options.vendor === "gcp.vertex_ai"
-        ? await embedInCalls(ask.texts, vertexTextsPerCall(model), async (texts) =>
-            vertexPredictAnswer(await embedCall(call, model, "predict", vertexPredictRequest(texts, ask))),
+        ? await embedInCalls(ask.texts, vertexTextsPerCall(model), call.signal, async (texts, signal) =>
+            vertexPredictAnswer(
+              await embedCall(call, signal, model, "predict", vertexPredictRequest(texts, ask)),
+            ),
           )
-        : await embedInCalls(ask.texts, GEMINI_TEXTS_PER_CALL, async (texts) =>
+        : await embedInCalls(ask.texts, GEMINI_TEXTS_PER_CALL, call.signal, async (texts, signal) =>
             geminiEmbedAnswer(
-              await embedCall(call, model, "batchEmbedContents", geminiEmbedRequest(model, texts, ask)),
+              await embedCall(
+                call,
+                signal,
+                model,
+                "batchEmbedContents",
+                geminiEmbedRequest(model, texts, ask),
+              ),
             ),
           );
     return { kind: "json", body: await embeddingsAnswer(options.name, ask, model, embedded) };

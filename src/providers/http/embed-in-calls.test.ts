@@ -7,7 +7,7 @@ test("calls of at most perCall texts, at most eight at once, joined in the texts
   let most = 0;
   const calls: string[][] = [];
   const gates: (() => void)[] = [];
-  const embedded = embedInCalls(texts, 2, async (batch) => {
+  const embedded = embedInCalls(texts, 2, new AbortController().signal, async (batch) => {
     calls.push([...batch]);
     inFlight++;
     most = Math.max(most, inFlight);
@@ -30,17 +30,39 @@ test("calls of at most perCall texts, at most eight at once, joined in the texts
 
 test("a call that counted no tokens leaves the sum uncounted", async () => {
   let call = 0;
-  const { inputTokens } = await embedInCalls(["a", "b"], 1, async () => ({
+  const { inputTokens } = await embedInCalls(["a", "b"], 1, new AbortController().signal, async () => ({
     vectors: [[1]],
     inputTokens: call++ === 0 ? 3 : undefined,
   }));
   expect(inputTokens).toBeUndefined();
 });
 
-test("a failed call fails the whole", async () => {
-  const error = await embedInCalls(["a", "b", "c"], 1, async ([text]) => {
-    if (text === "b") throw new Error("refused");
+test("a failed call fails the whole: the calls still running are cut off, and no more are sent", async () => {
+  const texts = Array.from({ length: 20 }, (_, i) => `t${i}`);
+  const signals: AbortSignal[] = [];
+  const sent: string[] = [];
+  const error = await embedInCalls(texts, 1, new AbortController().signal, async ([text], signal) => {
+    sent.push(text ?? "");
+    signals.push(signal);
+    if (text === "t3") throw new Error("refused");
+    // The others wait until they are cut off.
+    await new Promise((_, reject) => signal.addEventListener("abort", () => reject(signal.reason)));
     return { vectors: [[1]], inputTokens: 1 };
   }).catch((e: unknown) => e);
   expect(error).toEqual(new Error("refused"));
+  expect(sent).toEqual(["t0", "t1", "t2", "t3", "t4", "t5", "t6", "t7"]);
+  expect(signals.every((signal) => signal.aborted)).toBe(true);
+});
+
+test("the request's abort cuts every call off and is the answer", async () => {
+  const request = new AbortController();
+  const started: AbortSignal[] = [];
+  const embedded = embedInCalls(["a", "b", "c"], 1, request.signal, async (_, signal) => {
+    started.push(signal);
+    await new Promise((_, reject) => signal.addEventListener("abort", () => reject(signal.reason)));
+    return { vectors: [[1]], inputTokens: 1 };
+  }).catch((e: unknown) => e);
+  request.abort(new Error("client gone"));
+  expect(await embedded).toEqual(new Error("client gone"));
+  expect(started.every((signal) => signal.aborted)).toBe(true);
 });

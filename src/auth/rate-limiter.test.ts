@@ -1,7 +1,8 @@
 import { describe, expect, test } from "bun:test";
-import { GatewayError } from "../core/gateway-error.ts";
+import type { GatewayError } from "../core/gateway-error.ts";
 import { PriceBook } from "../pricing/price-book.ts";
 import { createMemorySpendStore } from "../storage/memory/memory-spend-store.ts";
+import { gatewayErrorOf } from "../testing/gateway-error-of.ts";
 import { cellsKeptAfterChurn } from "../testing/kept-after-churn.ts";
 import type { Principal } from "./principal.ts";
 import { RateLimiter } from "./rate-limiter.ts";
@@ -18,15 +19,7 @@ const principal = (limits: Principal["limits"], keyId: string | null = "key_a"):
   via: keyId ? "key" : "jwt",
 });
 
-function refused(limiter: RateLimiter, p: Principal): GatewayError {
-  try {
-    limiter.admit(p);
-  } catch (error) {
-    if (error instanceof GatewayError) return error;
-    throw error;
-  }
-  throw new Error("expected a 429");
-}
+const refused = (limiter: RateLimiter, p: Principal) => gatewayErrorOf(() => limiter.admit(p));
 
 describe("requests per minute", () => {
   test("exactly rpm requests pass and the next one is refused", () => {

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { GatewayError } from "../core/gateway-error.ts";
+import { gatewayErrorOf } from "../testing/gateway-error-of.ts";
 import type { Principal, Role } from "./principal.ts";
 import {
   allowedModels,
@@ -20,16 +20,6 @@ const as = (role: Role, models: string[] = ["*"]): Principal => ({
   via: "key",
 });
 
-function forbidden(run: () => void): GatewayError {
-  try {
-    run();
-  } catch (error) {
-    if (error instanceof GatewayError) return error;
-    throw error;
-  }
-  throw new Error("expected a 403");
-}
-
 describe("roles", () => {
   test("admin reaches everything, user only models, worker only the worker endpoint", () => {
     expect(["models", "admin", "worker"].map((a) => canReach(as("admin"), a as "models"))).toEqual([
@@ -47,16 +37,16 @@ describe("roles", () => {
       false,
       true,
     ]);
-    const error = forbidden(() => requireArea(as("worker"), "models"));
+    const error = gatewayErrorOf(() => requireArea(as("worker"), "models"));
     expect([error.status, error.code]).toEqual([403, "forbidden"]);
     requireRole(as("admin"), "admin", "user");
-    expect(forbidden(() => requireRole(as("user"), "admin")).status).toBe(403);
+    expect(gatewayErrorOf(() => requireRole(as("user"), "admin")).status).toBe(403);
   });
 
   test("models outside the allow-list are 403; /v1/models lists only allowed names", () => {
     const user = as("user", ["gpt-*", "llama-3.1-8b"]);
     assertModelAllowed(user, "gpt-4o-mini");
-    const error = forbidden(() => assertModelAllowed(user, "claude-3"));
+    const error = gatewayErrorOf(() => assertModelAllowed(user, "claude-3"));
     expect([error.status, error.code]).toEqual([403, "forbidden"]);
     expect(allowedModels(user, ["gpt-4o", "claude-3", "llama-3.1-8b", "llama-3.1-70b"])).toEqual([
       "gpt-4o",
@@ -67,7 +57,7 @@ describe("roles", () => {
   test("only admins and the local operator manage keys", () => {
     assertCanManageKeys("local-operator");
     assertCanManageKeys(as("admin"));
-    expect(forbidden(() => assertCanManageKeys(as("user"))).status).toBe(403);
-    expect(forbidden(() => assertCanManageKeys(as("worker"))).status).toBe(403);
+    expect(gatewayErrorOf(() => assertCanManageKeys(as("user"))).status).toBe(403);
+    expect(gatewayErrorOf(() => assertCanManageKeys(as("worker"))).status).toBe(403);
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { GatewayError } from "../core/gateway-error.ts";
+import { gatewayErrorOf } from "../testing/gateway-error-of.ts";
 import {
   anthropicModelPage,
   anthropicModelsQueryOf,
@@ -15,15 +15,7 @@ const page = (query: string) =>
   );
 const idsOf = (p: ReturnType<typeof page>) => p.data.map((m) => m.id);
 
-const refusal = (query: string): GatewayError => {
-  try {
-    page(query);
-  } catch (error) {
-    if (error instanceof GatewayError) return error;
-    throw error;
-  }
-  throw new Error(`no refusal for ${query}`);
-};
+const refusal = (query: string) => gatewayErrorOf(() => page(query));
 
 describe("Anthropic's model list pages", () => {
   test("twenty a page by default, in the gateway's order, each model described as Anthropic does", () => {

@@ -2,6 +2,7 @@ import { describe, expect, test } from "bun:test";
 import { countTokens } from "gpt-tokenizer/encoding/o200k_base";
 import type { JsonObject } from "../core/dialect.ts";
 import { GatewayError } from "../core/gateway-error.ts";
+import { gatewayErrorOf } from "../testing/gateway-error-of.ts";
 import { jsonFixture } from "./fixtures/load-fixture.ts";
 import { embeddingsAnswer, readEmbeddingsAsk } from "./openai-embeddings.ts";
 import { bedrockEmbedder } from "./openai-to-bedrock/embeddings-to-invoke.ts";
@@ -19,16 +20,6 @@ import {
 
 const ask = (body: JsonObject) => readEmbeddingsAsk({ model: "m", ...body }, "cloud");
 
-const failure = (run: () => unknown): GatewayError => {
-  try {
-    run();
-  } catch (error) {
-    if (error instanceof GatewayError) return error;
-    throw error;
-  }
-  throw new Error("it did not fail");
-};
-
 describe("the OpenAI request", () => {
   test("a string or a list of strings are the texts; dimensions and base64 read", () => {
     expect(ask({ input: "one" }).texts).toEqual(["one"]);
@@ -45,13 +36,13 @@ describe("the OpenAI request", () => {
 
   test("token ids are a 400 naming input; so are a bad dimensions and encoding", () => {
     for (const input of [[1, 2, 3], [[1, 2]]]) {
-      const error = failure(() => ask({ input }));
+      const error = gatewayErrorOf(() => ask({ input }));
       expect([error.status, error.param]).toEqual([400, "input"]);
       expect(error.message).toContain("token ids cannot be sent to provider cloud");
     }
-    expect(failure(() => ask({ input: "x", dimensions: 0 })).param).toBe("dimensions");
-    expect(failure(() => ask({ input: "x", encoding_format: "int8" })).param).toBe("encoding_format");
-    expect(failure(() => ask({ input: [] })).param).toBe("input");
+    expect(gatewayErrorOf(() => ask({ input: "x", dimensions: 0 })).param).toBe("dimensions");
+    expect(gatewayErrorOf(() => ask({ input: "x", encoding_format: "int8" })).param).toBe("encoding_format");
+    expect(gatewayErrorOf(() => ask({ input: [] })).param).toBe("input");
   });
 });
 
@@ -166,8 +157,8 @@ describe("Google", () => {
   });
 
   test("an answer of another shape is a 502", () => {
-    expect(failure(() => geminiEmbedAnswer({ embedding: { values: [1] } })).status).toBe(502);
-    expect(failure(() => vertexPredictAnswer({ predictions: [{ values: [1] }] })).status).toBe(502);
+    expect(gatewayErrorOf(() => geminiEmbedAnswer({ embedding: { values: [1] } })).status).toBe(502);
+    expect(gatewayErrorOf(() => vertexPredictAnswer({ predictions: [{ values: [1] }] })).status).toBe(502);
   });
 });
 

@@ -10,6 +10,7 @@ import { ClientSlots } from "../../http/client-slots.ts";
 import { PriceBook } from "../../pricing/price-book.ts";
 import { upstreamFailure } from "../../providers/http/upstream-failure.ts";
 import { createMemorySpendStore } from "../../storage/memory/memory-spend-store.ts";
+import { rejectionOf } from "../../testing/gateway-error-of.ts";
 import { inBandError } from "../../translate/stream/in-band-error.ts";
 import { GatewayMetrics } from "./gateway-metrics.ts";
 import { quietSources } from "./testing/quiet-sources.ts";
@@ -27,17 +28,6 @@ const principal = (limits: Principal["limits"]): Principal => ({
   limits,
   via: "key",
 });
-
-/** What `act` threw (or rejected with); fails the test when it did not refuse. */
-async function refusal(act: () => unknown): Promise<GatewayError> {
-  try {
-    await act();
-  } catch (error) {
-    if (error instanceof GatewayError) return error;
-    throw error;
-  }
-  throw new Error("expected a refusal");
-}
 
 const answered = (status: number, errorClass: string | null): AuditRecord =>
   auditRecord({ model: "m", route: null, upstreamModel: null, status, errorClass, ttfbMs: null });
@@ -58,7 +48,7 @@ async function rpmRefusal(): Promise<GatewayError> {
   const limiter = new RateLimiter();
   const p = principal({ rpm: 1 });
   limiter.admit(p);
-  return refusal(() => limiter.admit(p));
+  return rejectionOf(() => limiter.admit(p));
 }
 
 async function tpmRefusal(): Promise<GatewayError> {
@@ -66,7 +56,7 @@ async function tpmRefusal(): Promise<GatewayError> {
   const p = principal({ tpm: 10 });
   limiter.admit(p);
   limiter.record(p, "m", { inputTokens: 10, outputTokens: 0 });
-  return refusal(() => limiter.admit(p));
+  return rejectionOf(() => limiter.admit(p));
 }
 
 async function budgetRefusal(): Promise<GatewayError> {
@@ -79,7 +69,7 @@ async function budgetRefusal(): Promise<GatewayError> {
   });
   const p = principal({ budgetUsd: 1 });
   limiter.record(p, "m", { inputTokens: 1, outputTokens: 0 });
-  const error = await refusal(() => limiter.admit(p, "m"));
+  const error = await rejectionOf(() => limiter.admit(p, "m"));
   await ledger.close();
   return error;
 }
@@ -100,13 +90,13 @@ function sharedRefusal(
       record: () => {},
     },
   });
-  return refusal(() => limiter.admit(principal({ rpm: 5, tpm: 100 })));
+  return rejectionOf(() => limiter.admit(principal({ rpm: 5, tpm: 100 })));
 }
 
 function addressRefusal(): Promise<GatewayError> {
   const slots = new ClientSlots(() => 1);
   slots.enter("10.0.0.1");
-  return refusal(() => slots.enter("10.0.0.1"));
+  return rejectionOf(() => slots.enter("10.0.0.1"));
 }
 
 const upstream429 = () =>

@@ -126,6 +126,13 @@ export interface Provider {
    * (Gemini, Bedrock) leaves it unset and gets parsed bodies, as before.
    */
   readonly passThrough?: boolean;
+  /**
+   * Serves `count_tokens` with its vendor's own counter (Bedrock's CountTokens, Google's
+   * countTokens): the call's body is the Anthropic request translated to chat, the reply
+   * `{input_tokens}`. Where the vendor cannot count for the model it throws `unsupported_operation`,
+   * and the gateway's own estimate answers.
+   */
+  readonly countsTokens?: boolean;
   /** openai: the upstream serves the Responses API itself; `responses` calls pass through. */
   readonly responsesApi?: boolean;
   /**

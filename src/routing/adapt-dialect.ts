@@ -87,7 +87,8 @@ const asReceived = (operation: Operation, body: JsonObject): AdaptedCall => ({
 /**
  * What the gateway answers itself when no route's upstream can serve the operation: count_tokens
  * gets an estimate from a real tokenizer (translate/anthropic-to-openai/count-tokens-estimate.ts)
- * instead of a 400. Undefined for every other operation.
+ * instead of a 400 — on an OpenAI-type route, or a cloud route whose vendor cannot count for the
+ * model. Undefined for every other operation.
  */
 export function localAnswer(operation: Operation, body: JsonObject): Promise<JsonObject> | undefined {
   return operation === "count_tokens" ? estimateInputTokens(body) : undefined;
@@ -125,6 +126,7 @@ export function adaptDialect(
   }
   if (operation === "chat" && provider.dialect === "anthropic") return chatViaMessages(body, model);
   if (operation === "messages" && provider.dialect === "openai") return messagesViaChat(body, model, policy);
+  if (operation === "count_tokens" && provider.countsTokens) return countTokensViaChat(body, policy);
   throw unsupportedOperation(`model ${model} is served by ${provider.name}, which cannot serve ${operation}`);
 }
 
@@ -159,6 +161,18 @@ function messagesViaChat(body: JsonObject, model: string, policy: UnsupportedPol
     stream: (events, onUsage) =>
       chatStreamToMessages(events, { requestedModel: model, ...(onUsage ? { onUsage } : {}) }),
   };
+}
+
+/**
+ * A count_tokens call to a provider that counts with its vendor's counter: the messages, system
+ * and tools translated to chat as a messages call's are, so the vendor counts what it would be sent.
+ */
+function countTokensViaChat(body: JsonObject, policy: UnsupportedPolicy): AdaptedCall {
+  const dropped = new Dropped(policy);
+  // A count_tokens request is a messages request without `max_tokens`: the translation reads one,
+  // the count has no use for it.
+  const { max_tokens: _unused, ...chat } = messagesRequestToChat({ ...body, max_tokens: 1 }, dropped);
+  return { operation: "count_tokens", body: chat, dropped: dropped.list, ...identity };
 }
 
 /**

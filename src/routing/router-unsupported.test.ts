@@ -1,4 +1,5 @@
 import { expect, test } from "bun:test";
+import { GatewayError } from "../core/gateway-error.ts";
 import { fakeProvider, jsonReply, routerFor } from "./router-test-kit.ts";
 
 // count_tokens exists only in the Anthropic dialect: on a model whose first route is
@@ -50,4 +51,45 @@ test("when no route can count, the gateway estimates with a tokenizer; no upstre
   expect(dispatched.route).toBe("provider:oa");
   expect(openai.calls).toHaveLength(0);
   expect(other.calls).toHaveLength(0);
+});
+
+test("a route whose vendor counts gets the request as chat, system and tools translated, no max_tokens", async () => {
+  const counting = {
+    ...fakeProvider("oa", () => Promise.resolve(jsonReply({ input_tokens: 11 }))),
+    countsTokens: true,
+  };
+  const { router } = routerFor(config, [counting, fakeProvider("an")]);
+  const dispatched = await router({
+    ...countTokens("m"),
+    body: {
+      model: "m",
+      system: "be brief",
+      messages: [{ role: "user", content: "hi" }],
+      tools: [{ name: "t", input_schema: { type: "object" } }],
+    },
+  });
+  expect(dispatched.reply).toEqual({ kind: "json", body: { input_tokens: 11 } });
+  const call = counting.calls[0];
+  expect(call?.operation).toBe("count_tokens");
+  expect(call?.body.messages).toEqual([
+    { role: "system", content: "be brief" },
+    { role: "user", content: "hi" },
+  ]);
+  expect(call?.body.tools).toEqual([
+    { type: "function", function: { name: "t", parameters: { type: "object" } } },
+  ]);
+  expect(call?.body.max_tokens).toBeUndefined();
+});
+
+test("a vendor that cannot count passes the route over, and the estimate answers when none can", async () => {
+  const refusing = {
+    ...fakeProvider("oa", () =>
+      Promise.reject(new GatewayError({ status: 400, code: "unsupported_operation", message: "no counter" })),
+    ),
+    countsTokens: true,
+  };
+  const { router } = routerFor(config, [refusing, fakeProvider("an")]);
+  const dispatched = await router(countTokens("m"));
+  expect(refusing.calls).toHaveLength(1);
+  expect(dispatched.reply).toEqual({ kind: "json", body: { input_tokens: 4 } });
 });

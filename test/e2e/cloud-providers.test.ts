@@ -3,6 +3,8 @@ import Anthropic from "@anthropic-ai/sdk";
 import { countTokens } from "gpt-tokenizer/encoding/o200k_base";
 import { exportPKCS8, exportSPKI, generateKeyPair } from "jose";
 import OpenAI from "openai";
+import { estimateInputTokens } from "../../src/translate/anthropic-to-openai/count-tokens-estimate.ts";
+import { wordsIn } from "../fake-cloud/count-wire.ts";
 import { vectorOf, wordsOf } from "../fake-cloud/embedding-wire.ts";
 import { type FakeCloud, startFakeCloud } from "../fake-cloud/fake-cloud.ts";
 import { auditRow } from "./harness/admin-api.ts";
@@ -162,6 +164,7 @@ const VENDOR: Record<(typeof MODELS)[number], string> = {
 };
 
 const lastModelCall = () => cloud.requests.findLast((r) => !/token|sts|credentials/.test(r.path));
+const callsTo = (pattern: RegExp) => cloud.requests.filter((r) => pattern.test(r.path));
 
 describe.each(MODELS)("%s through the OpenAI SDK", (model) => {
   test("answers, with usage", async () => {
@@ -537,7 +540,6 @@ describe("embeddings on cloud routes (OpenAI embeddings → each vendor's own AP
   const words = (texts: readonly string[]) => texts.reduce((sum, text) => sum + wordsOf(text), 0);
   /** What the OpenAI SDK decodes from `base64` (its default): the vectors as float32. */
   const asFloat32 = (vector: number[]) => vector.map(Math.fround);
-  const callsTo = (pattern: RegExp) => cloud.requests.filter((r) => pattern.test(r.path));
 
   test("bedrock Titan: one signed InvokeModel call a text, base64 decoded by the SDK, Titan's token counts", async () => {
     const before = callsTo(/\/invoke$/).length;
@@ -678,5 +680,83 @@ describe("embeddings on cloud routes (OpenAI embeddings → each vendor's own AP
     expect(error).toBeInstanceOf(OpenAI.BadRequestError);
     expect((error as InstanceType<typeof OpenAI.APIError>).code).toBe("context_length_exceeded");
     expect((error as InstanceType<typeof OpenAI.APIError>).param).toBe("input");
+  });
+});
+
+describe("count_tokens on cloud routes: the vendor's own counter, else the gateway's estimate", () => {
+  const REQUEST = {
+    system: "You are terse",
+    messages: [{ role: "user" as const, content: "count these five words please" }],
+    tools: [
+      {
+        name: "get_weather",
+        description: "Weather for a city",
+        input_schema: { type: "object" as const, properties: { city: { type: "string" } } },
+      },
+    ],
+  };
+  /** What the gateway answers where no vendor counts: its o200k estimate. */
+  const estimate = async (model: string) =>
+    ((await estimateInputTokens({ model, ...REQUEST })) as { input_tokens: number }).input_tokens;
+
+  test("bedrock Claude: CountTokens with the Converse messages, system and tools; nothing billed", async () => {
+    const before = callsTo(/\/count-tokens$/).length;
+    const { data, response } = await anthropic.messages
+      .countTokens({ model: "claude-bedrock", ...REQUEST })
+      .withResponse();
+    const calls = callsTo(/\/count-tokens$/).slice(before);
+    expect(calls.map((c) => c.path)).toEqual([
+      "/model/anthropic.claude-3-5-sonnet-20240620-v1%3A0/count-tokens",
+    ]);
+    const sent = JSON.parse(calls[0]?.body ?? "{}").input.converse;
+    expect(sent.system).toEqual([{ text: "You are terse" }]);
+    expect(sent.messages).toEqual([{ role: "user", content: [{ text: "count these five words please" }] }]);
+    expect(sent.toolConfig.tools[0].toolSpec.name).toBe("get_weather");
+    expect(data.input_tokens).toBe(wordsIn(sent));
+    expect(data.input_tokens).not.toBe(await estimate("claude-bedrock"));
+    const row = await auditRow(gw, response.headers.get("x-request-id") ?? "");
+    expect(row).toMatchObject({
+      status: 200,
+      frontDoor: "count_tokens",
+      route: "provider:br",
+      inputTokens: 0,
+    });
+  });
+
+  test("bedrock Nova: CountTokens refuses the model, and the gateway's estimate answers", async () => {
+    const before = callsTo(/\/count-tokens$/).length;
+    const counted = await anthropic.messages.countTokens({ model: "nova", ...REQUEST });
+    expect(
+      callsTo(/\/count-tokens$/)
+        .slice(before)
+        .map((c) => c.path),
+    ).toEqual(["/model/amazon.nova-lite-v1%3A0/count-tokens"]);
+    expect(counted.input_tokens).toBe(await estimate("nova"));
+  });
+
+  test("gemini: countTokens with the whole generateContent request; vertex: its fields at the top", async () => {
+    const before = callsTo(/:countTokens$/).length;
+    const gemini = await anthropic.messages.countTokens({ model: "gemini-flash", ...REQUEST });
+    const vertex = await anthropic.messages.countTokens({ model: "vertex-flash", ...REQUEST });
+    const [toGemini, toVertex] = callsTo(/:countTokens$/).slice(before);
+    expect(toGemini?.path).toBe("/v1beta/models/gemini-2.5-flash:countTokens");
+    const whole = JSON.parse(toGemini?.body ?? "{}").generateContentRequest;
+    expect(whole.model).toBe("models/gemini-2.5-flash");
+    expect(whole.systemInstruction).toEqual({ parts: [{ text: "You are terse" }] });
+    expect(whole.tools[0].functionDeclarations[0].name).toBe("get_weather");
+    const { model: _name, ...counted } = whole;
+    expect(gemini.input_tokens).toBe(wordsIn(counted));
+    expect(toVertex?.path).toBe(
+      "/v1/projects/project-1/locations/us-central1/publishers/google/models/gemini-2.5-flash:countTokens",
+    );
+    const top = JSON.parse(toVertex?.body ?? "{}");
+    expect(Object.keys(top).toSorted()).toEqual(["contents", "systemInstruction", "tools"]);
+    expect(vertex.input_tokens).toBe(wordsIn(top));
+  });
+
+  test("a vendor's failure to count is no failure of the count: the estimate answers", async () => {
+    cloud.failNext({ status: 503, type: "UNAVAILABLE", message: "The service is currently unavailable." });
+    const counted = await anthropic.messages.countTokens({ model: "gemini-flash", ...REQUEST });
+    expect(counted.input_tokens).toBe(await estimate("gemini-flash"));
   });
 });

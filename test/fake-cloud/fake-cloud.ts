@@ -1,6 +1,7 @@
 import { importSPKI, jwtVerify } from "jose";
 import { converseFrames, converseJson, exceptionFrame, verifySigV4 } from "./bedrock-wire.ts";
 import { answerFor } from "./cloud-script.ts";
+import { bedrockCount, CountRefusal, googleCount } from "./count-wire.ts";
 import {
   cohereAnswer,
   EmbeddingRefusal,
@@ -215,7 +216,7 @@ export async function startFakeCloud(options: FakeCloudOptions): Promise<FakeClo
       }
 
       // --- Bedrock Converse
-      const bedrock = /^\/model\/([^/]+)\/(converse|converse-stream|invoke)$/.exec(path);
+      const bedrock = /^\/model\/([^/]+)\/(converse|converse-stream|invoke|count-tokens)$/.exec(path);
       if (bedrock) {
         const problem = await verifySigV4(req, body, accessKeyOf(req, awsKeys), options.aws.region);
         if (problem)
@@ -230,6 +231,17 @@ export async function startFakeCloud(options: FakeCloudOptions): Promise<FakeClo
             ...retryHeader(failure),
           });
         if (bedrock[2] === "invoke") return invokeModel(decodeURIComponent(bedrock[1] ?? ""), body);
+        if (bedrock[2] === "count-tokens") {
+          try {
+            return json(bedrockCount(decodeURIComponent(bedrock[1] ?? ""), JSON.parse(body)));
+          } catch (error) {
+            if (!(error instanceof CountRefusal)) throw error;
+            return json({ message: error.message }, 400, {
+              "x-amzn-errortype":
+                "ValidationException:http://internal.amazon.com/coral/com.amazonaws.bedrock/",
+            });
+          }
+        }
         const request = JSON.parse(body) as ConverseLike;
         const lastUser = request.messages.findLast((m) => m.role === "user");
         const text = lastUser?.content.map((block) => block.text ?? "").join("") ?? "";
@@ -251,10 +263,10 @@ export async function startFakeCloud(options: FakeCloudOptions): Promise<FakeClo
 
       // --- Gemini API and Vertex AI
       const google =
-        /^\/v1beta\/models\/([^/:]+):(generateContent|streamGenerateContent|batchEmbedContents)$/.exec(
+        /^\/v1beta\/models\/([^/:]+):(generateContent|streamGenerateContent|batchEmbedContents|countTokens)$/.exec(
           path,
         ) ??
-        /^\/v1\/projects\/[^/]+\/locations\/[^/]+\/publishers\/google\/models\/([^/:]+):(generateContent|streamGenerateContent|predict)$/.exec(
+        /^\/v1\/projects\/[^/]+\/locations\/[^/]+\/publishers\/google\/models\/([^/:]+):(generateContent|streamGenerateContent|predict|countTokens)$/.exec(
           path,
         );
       if (google) {
@@ -280,6 +292,14 @@ export async function startFakeCloud(options: FakeCloudOptions): Promise<FakeClo
             retryHeader(failure),
           );
         const model = decodeURIComponent(google[1] ?? "");
+        if (google[2] === "countTokens") {
+          try {
+            return json(googleCount(model, vertex, JSON.parse(body)));
+          } catch (error) {
+            if (!(error instanceof CountRefusal)) throw error;
+            return json(googleError(400, "INVALID_ARGUMENT", error.message), 400);
+          }
+        }
         if (google[2] === "batchEmbedContents" || google[2] === "predict") {
           try {
             const request = JSON.parse(body);

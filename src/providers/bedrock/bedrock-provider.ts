@@ -11,9 +11,14 @@ import {
   readConverseEvent,
 } from "../../translate/openai-to-bedrock/converse-stream-to-chat.ts";
 import {
+  chatRequestToCountTokens,
+  countTokensToMessages,
+} from "../../translate/openai-to-bedrock/count-tokens-to-converse.ts";
+import {
   BEDROCK_EMBEDDING_FAMILIES,
   bedrockEmbedder,
 } from "../../translate/openai-to-bedrock/embeddings-to-invoke.ts";
+import { countOrEstimate } from "../http/count-or-estimate.ts";
 import { embedInCalls } from "../http/embed-in-calls.ts";
 import { DEFAULT_MAX_UPSTREAM_BODY, readBounded, readErrorText } from "../http/read-bounded.ts";
 import { translatedReply } from "../http/translated-reply.ts";
@@ -159,11 +164,21 @@ export function createBedrockProvider(options: BedrockOptions): Provider {
     return { kind: "json", body: await embeddingsAnswer(options.name, ask, model, embedded) };
   }
 
+  /** count_tokens through Bedrock's CountTokens, for the models it counts (the estimate for the rest). */
+  function countTokens(call: ProviderCall): Promise<ProviderReply> {
+    const model = String(call.body.model);
+    return countOrEstimate(options.name, model, call.signal, async () => {
+      const body = JSON.stringify(chatRequestToCountTokens(call.body));
+      return countTokensToMessages(await readJson(call, await send(call, model, "count-tokens", body)));
+    });
+  }
+
   async function call(call: ProviderCall): Promise<ProviderReply> {
     if (call.operation === "chat") return chat(call);
     if (call.operation === "embeddings") return embeddings(call);
+    if (call.operation === "count_tokens") return countTokens(call);
     throw unsupportedOperation(`provider ${options.name} does not serve ${call.operation}`);
   }
 
-  return { name: options.name, dialect: "openai", vendor: "aws.bedrock", call };
+  return { name: options.name, dialect: "openai", vendor: "aws.bedrock", countsTokens: true, call };
 }

@@ -4,6 +4,11 @@ import { wantsUsage } from "../../translate/chat-chunk-builder.ts";
 import { embeddingsAnswer, readEmbeddingsAsk } from "../../translate/openai-embeddings.ts";
 import { chatRequestToGemini } from "../../translate/openai-to-gemini/chat-request-to-gemini.ts";
 import {
+  chatRequestToGeminiCount,
+  chatRequestToVertexCount,
+  googleCountToMessages,
+} from "../../translate/openai-to-gemini/count-tokens-to-gemini.ts";
+import {
   geminiEmbedAnswer,
   geminiEmbedRequest,
   vertexPredictAnswer,
@@ -15,6 +20,7 @@ import {
   GeminiChunkWriter,
   readGeminiEvent,
 } from "../../translate/openai-to-gemini/gemini-stream-to-chat.ts";
+import { countOrEstimate } from "../http/count-or-estimate.ts";
 import { embedInCalls } from "../http/embed-in-calls.ts";
 import { postCall } from "../http/post-json.ts";
 import { readUpstreamReply } from "../http/read-reply.ts";
@@ -100,8 +106,23 @@ export function createGoogleProvider(options: GoogleOptions): Provider {
     return { kind: "json", body: await embeddingsAnswer(options.name, ask, model, embedded) };
   }
 
+  /** count_tokens through Google's countTokens (the estimate should it fail). */
+  function countTokens(call: ProviderCall): Promise<ProviderReply> {
+    const model = String(call.body.model);
+    return countOrEstimate(options.name, model, call.signal, async () => {
+      const body =
+        options.vendor === "gcp.vertex_ai"
+          ? chatRequestToVertexCount(call.body)
+          : chatRequestToGeminiCount(model, call.body);
+      const reply = await post({ ...call, stream: false }, model, "countTokens", body);
+      if (reply.kind !== "json") throw upstreamError(`upstream ${options.name} sent a body that is not JSON`);
+      return googleCountToMessages(reply.body);
+    });
+  }
+
   async function call(call: ProviderCall): Promise<ProviderReply> {
     if (call.operation === "embeddings") return embeddings(call);
+    if (call.operation === "count_tokens") return countTokens(call);
     if (call.operation !== "chat")
       throw unsupportedOperation(`provider ${options.name} does not serve ${call.operation}`);
     const model = String(call.body.model);
@@ -121,7 +142,7 @@ export function createGoogleProvider(options: GoogleOptions): Provider {
     return { kind: "json", body: geminiResponseToChat(reply.body, model, id) };
   }
 
-  return { name: options.name, dialect: "openai", vendor: options.vendor, call };
+  return { name: options.name, dialect: "openai", vendor: options.vendor, countsTokens: true, call };
 }
 
 /** Texts one `batchEmbedContents` call may carry on the Gemini API. */

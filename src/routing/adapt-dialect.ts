@@ -126,7 +126,7 @@ export function adaptDialect(
   }
   if (operation === "chat" && provider.dialect === "anthropic") return chatViaMessages(body, model);
   if (operation === "messages" && provider.dialect === "openai") return messagesViaChat(body, model, policy);
-  if (operation === "count_tokens" && provider.countsTokens) return countTokensViaChat(body, policy);
+  if (operation === "count_tokens" && provider.countsTokens) return countTokensViaChat(body);
   throw unsupportedOperation(`model ${model} is served by ${provider.name}, which cannot serve ${operation}`);
 }
 
@@ -166,9 +166,11 @@ function messagesViaChat(body: JsonObject, model: string, policy: UnsupportedPol
 /**
  * A count_tokens call to a provider that counts with its vendor's counter: the messages, system
  * and tools translated to chat as a messages call's are, so the vendor counts what it would be sent.
+ * What cannot be translated is left out of the count, whatever `translation.unsupported` says: a
+ * count is never refused (the messages call itself would be, under `reject`).
  */
-function countTokensViaChat(body: JsonObject, policy: UnsupportedPolicy): AdaptedCall {
-  const dropped = new Dropped(policy);
+function countTokensViaChat(body: JsonObject): AdaptedCall {
+  const dropped = new Dropped("drop");
   // A count_tokens request is a messages request without `max_tokens`: the translation reads one,
   // the count has no use for it.
   const { max_tokens: _unused, ...chat } = messagesRequestToChat({ ...body, max_tokens: 1 }, dropped);

@@ -84,7 +84,11 @@ export function routerFor(
   const router = createRouter({
     table: () => table,
     health,
-    policy: () => ({ retries: parsed.routing.retries, backoffMs: parsed.routing.backoff }),
+    policy: () => ({
+      retries: parsed.routing.retries,
+      backoffMs: parsed.routing.backoff,
+      unsupported: parsed.translation.unsupported,
+    }),
     log: (line) => logs.push(line),
     ...(options.random ? { random: options.random } : {}),
     ...(options.shadow ? { shadow: options.shadow } : {}),

@@ -93,3 +93,35 @@ test("a vendor that cannot count passes the route over, and the estimate answers
   expect(refusing.calls).toHaveLength(1);
   expect(dispatched.reply).toEqual({ kind: "json", body: { input_tokens: 4 } });
 });
+
+test("a count is never refused for what translation leaves out, even under translation.unsupported: reject", async () => {
+  const counting = {
+    ...fakeProvider("oa", () => Promise.resolve(jsonReply({ input_tokens: 5 }))),
+    countsTokens: true,
+  };
+  const rejecting = { ...config, translation: { unsupported: "reject" } };
+  const { router } = routerFor(rejecting, [counting, fakeProvider("an")]);
+  const dispatched = await router({
+    ...countTokens("m"),
+    body: {
+      model: "m",
+      messages: [{ role: "user", content: "hi" }],
+      tools: [{ type: "web_search_20250305", name: "web_search" }],
+    },
+  });
+  expect(dispatched.reply).toEqual({ kind: "json", body: { input_tokens: 5 } });
+  expect(dispatched.dropped).toEqual(["tools.web_search_20250305"]);
+  // The same tools in a messages call are refused under this config.
+  const refused = await router({
+    ...countTokens("m"),
+    operation: "messages",
+    body: {
+      model: "m",
+      max_tokens: 10,
+      messages: [{ role: "user", content: "hi" }],
+      tools: [{ type: "web_search_20250305", name: "web_search" }],
+    },
+  }).catch((e: unknown) => e);
+  expect(refused).toBeInstanceOf(GatewayError);
+  expect((refused as GatewayError).status).toBe(400);
+});

@@ -85,24 +85,24 @@ export function createGoogleProvider(options: GoogleOptions): Provider {
   async function embeddings(call: ProviderCall): Promise<ProviderReply> {
     const model = String(call.body.model);
     const ask = readEmbeddingsAsk(call.body, options.name);
-    const embedded =
+    // The two endpoints embed by different methods, in different bodies and caps of texts a call.
+    const vendor =
       options.vendor === "gcp.vertex_ai"
-        ? await embedInCalls(ask.texts, vertexTextsPerCall(model), call.signal, async (texts, signal) =>
-            vertexPredictAnswer(
-              await embedCall(call, signal, model, "predict", vertexPredictRequest(texts, ask)),
-            ),
-          )
-        : await embedInCalls(ask.texts, GEMINI_TEXTS_PER_CALL, call.signal, async (texts, signal) =>
-            geminiEmbedAnswer(
-              await embedCall(
-                call,
-                signal,
-                model,
-                "batchEmbedContents",
-                geminiEmbedRequest(model, texts, ask),
-              ),
-            ),
-          );
+        ? {
+            method: "predict",
+            perCall: vertexTextsPerCall(model),
+            request: (texts: readonly string[]) => vertexPredictRequest(texts, ask),
+            answer: vertexPredictAnswer,
+          }
+        : {
+            method: "batchEmbedContents",
+            perCall: GEMINI_TEXTS_PER_CALL,
+            request: (texts: readonly string[]) => geminiEmbedRequest(model, texts, ask),
+            answer: geminiEmbedAnswer,
+          };
+    const embedded = await embedInCalls(ask.texts, vendor.perCall, call.signal, async (texts, signal) =>
+      vendor.answer(await embedCall(call, signal, model, vendor.method, vendor.request(texts))),
+    );
     return { kind: "json", body: await embeddingsAnswer(options.name, ask, model, embedded) };
   }
 

@@ -24,6 +24,15 @@ describe("cloud provider fields", () => {
       "providers.0.region: only for type bedrock",
     ]);
     expect(issues({ type: "gemini", preset: "groq" })).toEqual(["providers.0.preset: only for type openai"]);
+    expect(issues({ type: "gemini", publisher: "anthropic" })).toEqual([
+      "providers.0.publisher: only for type vertex",
+    ]);
+    expect(issues({ type: "vertex", project: "p", location: "us-east5", publisher: "anthropic" })).toEqual(
+      [],
+    );
+    expect(issues({ type: "vertex", project: "p", location: "us-east5", publisher: "meta" })[0]).toContain(
+      "providers.0.publisher",
+    );
   });
 
   test("an unknown preset is refused, a known one accepted", () => {

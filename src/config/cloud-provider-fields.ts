@@ -35,6 +35,11 @@ export const cloudProviderFields = {
   location: z.string().optional(),
   /** vertex: a service-account key, as a file path or inline JSON (else GOOGLE_APPLICATION_CREDENTIALS). */
   service_account: z.string().optional(),
+  /**
+   * vertex: whose models the routes name: `google` (Gemini, generateContent; the default) or
+   * `anthropic` (Claude, the Messages API through rawPredict).
+   */
+  publisher: z.enum(["google", "anthropic"]).optional(),
 };
 
 type CloudFields = { [K in keyof typeof cloudProviderFields]?: z.infer<(typeof cloudProviderFields)[K]> };
@@ -48,6 +53,7 @@ const OWNER: Record<keyof typeof cloudProviderFields, readonly string[]> = {
   project: ["vertex"],
   location: ["vertex"],
   service_account: ["vertex"],
+  publisher: ["vertex"],
 };
 
 /** Type-specific rules: a field set on the wrong type, or one a type cannot do without. */

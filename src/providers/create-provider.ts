@@ -3,6 +3,7 @@ import { createAnthropicProvider } from "./anthropic/anthropic-provider.ts";
 import { createAzureProvider } from "./azure/azure-provider.ts";
 import { createBedrockProvider } from "./bedrock/bedrock-provider.ts";
 import { createGoogleProvider, geminiApiEndpoint, vertexEndpoint } from "./google/gemini-provider.ts";
+import { createVertexAnthropicProvider } from "./google/vertex-anthropic-provider.ts";
 import { vertexToken } from "./google/vertex-token.ts";
 import { createMockProvider } from "./mock/mock-provider.ts";
 import { createOpenAICompatibleProvider } from "./openai-compatible/openai-compatible-provider.ts";
@@ -69,20 +70,36 @@ export const createProvider: ProviderFactory = (config, context) => {
         ...(context.fetch ? { fetch: context.fetch } : {}),
         endpoint: geminiApiEndpoint(config.base_url, config.api_key ?? process.env.GEMINI_API_KEY),
       });
-    case "vertex":
+    case "vertex": {
+      const token = vertexToken(
+        config.name,
+        config.service_account ?? process.env.GOOGLE_APPLICATION_CREDENTIALS,
+      );
+      const endpoint = (publisher: "google" | "anthropic") =>
+        vertexEndpoint(
+          config.project ?? "",
+          config.location ?? "us-central1",
+          config.base_url,
+          token,
+          publisher,
+        );
+      if (config.publisher === "anthropic")
+        return createVertexAnthropicProvider({
+          name: config.name,
+          headers: config.headers,
+          maxSseLine: context.maxSseLine,
+          ...(context.fetch ? { fetch: context.fetch } : {}),
+          endpoint: endpoint("anthropic"),
+        });
       return createGoogleProvider({
         name: config.name,
         vendor: "gcp.vertex_ai",
         headers: config.headers,
         maxSseLine: context.maxSseLine,
         ...(context.fetch ? { fetch: context.fetch } : {}),
-        endpoint: vertexEndpoint(
-          config.project ?? "",
-          config.location ?? "us-central1",
-          config.base_url,
-          vertexToken(config.name, config.service_account ?? process.env.GOOGLE_APPLICATION_CREDENTIALS),
-        ),
+        endpoint: endpoint("google"),
       });
+    }
     case "mock":
       return createMockProvider(config.name);
   }

@@ -102,6 +102,15 @@ const fx = gatewayFixture<FakeCloud>({
         { name: "br-web", type: "bedrock", region: AWS.region, base_url: cloud.url },
         { name: "gm", type: "gemini", base_url: `${cloud.url}/v1beta`, api_key: "gemini-key" },
         {
+          name: "vx-claude",
+          type: "vertex",
+          publisher: "anthropic",
+          project: "project-1",
+          location: "us-east5",
+          base_url: cloud.url,
+          service_account: serviceAccount,
+        },
+        {
           name: "vx",
           type: "vertex",
           project: "project-1",
@@ -128,6 +137,7 @@ const fx = gatewayFixture<FakeCloud>({
             { provider: "gm", model: "gemini-2.5-flash" },
           ],
         },
+        { name: "claude-vertex", routes: [{ provider: "vx-claude", model: "claude-sonnet-4-5@20250929" }] },
         { name: "titan-embed", routes: [{ provider: "br", model: "amazon.titan-embed-text-v2:0" }] },
         { name: "cohere-embed", routes: [{ provider: "br", model: "cohere.embed-english-v3" }] },
         { name: "gemini-embed", routes: [{ provider: "gm", model: "gemini-embedding-001" }] },
@@ -758,5 +768,83 @@ describe("count_tokens on cloud routes: the vendor's own counter, else the gatew
     cloud.failNext({ status: 503, type: "UNAVAILABLE", message: "The service is currently unavailable." });
     const counted = await anthropic.messages.countTokens({ model: "gemini-flash", ...REQUEST });
     expect(counted.input_tokens).toBe(await estimate("gemini-flash"));
+  });
+});
+
+describe("Claude on Vertex AI (publisher: anthropic): the Messages API through rawPredict", () => {
+  const CLAUDE = "/v1/projects/project-1/locations/us-east5/publishers/anthropic/models";
+  const lastTo = (suffix: string) => callsTo(new RegExp(`${suffix}$`)).at(-1);
+
+  test("the Anthropic SDK: rawPredict, the model in the URL, anthropic_version in the body, anthropic-beta passed on", async () => {
+    const { data, response } = await anthropic.beta.messages
+      .create({
+        model: "claude-vertex",
+        max_tokens: 100,
+        system: "be brief",
+        messages: [{ role: "user", content: "hello vertex" }],
+        betas: ["interleaved-thinking-2025-05-14"],
+      })
+      .withResponse();
+    expect(data.content).toMatchObject([{ type: "text", text: "echo: hello vertex" }]);
+    expect(data.usage.input_tokens).toBeGreaterThan(0);
+    const call = lastTo(":rawPredict");
+    expect(call?.path).toBe(`${CLAUDE}/claude-sonnet-4-5%4020250929:rawPredict`);
+    expect(call?.headers.authorization).toMatch(/^Bearer google-token-/);
+    expect(call?.headers["anthropic-beta"]).toBe("interleaved-thinking-2025-05-14");
+    const sent = JSON.parse(call?.body ?? "{}");
+    expect(sent.anthropic_version).toBe("vertex-2023-10-16");
+    expect(sent.model).toBeUndefined();
+    expect(sent.system).toBe("be brief");
+    const row = await auditRow(gw, response.headers.get("x-request-id") ?? "");
+    expect(row).toMatchObject({
+      status: 200,
+      route: "provider:vx-claude",
+      upstreamModel: "claude-sonnet-4-5@20250929",
+    });
+    expect(row.inputTokens).toBe(data.usage.input_tokens);
+  });
+
+  test("a stream through streamRawPredict, Anthropic's events relayed", async () => {
+    const stream = anthropic.messages.stream({
+      model: "claude-vertex",
+      max_tokens: 100,
+      messages: [{ role: "user", content: "stream from vertex" }],
+    });
+    const message = await stream.finalMessage();
+    expect(message.content).toMatchObject([{ type: "text", text: "echo: stream from vertex" }]);
+    const call = lastTo(":streamRawPredict");
+    expect(call?.path).toBe(`${CLAUDE}/claude-sonnet-4-5%4020250929:streamRawPredict`);
+    expect(JSON.parse(call?.body ?? "{}")).toMatchObject({
+      stream: true,
+      anthropic_version: "vertex-2023-10-16",
+    });
+  });
+
+  test("count_tokens at the count-tokens model, the model in the body", async () => {
+    const counted = await anthropic.messages.countTokens({
+      model: "claude-vertex",
+      messages: [{ role: "user", content: "count these words" }],
+    });
+    expect(counted.input_tokens).toBe(3);
+    const call = lastTo("count-tokens:rawPredict");
+    expect(call?.path).toBe(`${CLAUDE}/count-tokens:rawPredict`);
+    expect(JSON.parse(call?.body ?? "{}")).toMatchObject({
+      model: "claude-sonnet-4-5@20250929",
+      anthropic_version: "vertex-2023-10-16",
+    });
+  });
+
+  test("the OpenAI SDK reaches it through the chat → messages translation; a quota refusal is a 429", async () => {
+    const reply = await openai.chat.completions.create({
+      model: "claude-vertex",
+      messages: [{ role: "user", content: "from openai" }],
+    });
+    expect(reply.choices[0]?.message.content).toBe("echo: from openai");
+    cloud.failNext({ status: 429, type: "RESOURCE_EXHAUSTED", message: "Quota exceeded", retryAfter: "2" });
+    const error = await anthropic.messages
+      .create({ model: "claude-vertex", max_tokens: 10, messages: [{ role: "user", content: "x" }] })
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(Anthropic.RateLimitError);
+    expect((error as InstanceType<typeof Anthropic.APIError>).message).toContain("Quota exceeded");
   });
 });

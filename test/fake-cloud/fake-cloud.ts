@@ -1,4 +1,6 @@
 import { importSPKI, jwtVerify } from "jose";
+import { prepareCountTokens, prepareMessages } from "../fake-upstream/anthropic-messages.ts";
+import { isRefusal } from "../fake-upstream/fake-call.ts";
 import { converseFrames, converseJson, exceptionFrame, verifySigV4 } from "./bedrock-wire.ts";
 import { answerFor } from "./cloud-script.ts";
 import { bedrockCount, CountRefusal, googleCount } from "./count-wire.ts";
@@ -67,7 +69,8 @@ export interface FakeCloud {
 /**
  * Fakes of the cloud vendors' wire formats in one loopback server: Azure OpenAI (deployments
  * and api-version, api-key or Entra bearer), Bedrock Converse/ConverseStream (SigV4 verified,
- * binary event-stream frames; InvokeModel for Titan and Cohere embeddings), Gemini API and Vertex
+ * binary event-stream frames; InvokeModel for Titan and Cohere embeddings), Claude on Vertex AI
+ * (rawPredict, streamRawPredict, count-tokens, answered by the Anthropic fake's code), Gemini API and Vertex
  * AI (generateContent, SSE; batchEmbedContents and predict for embeddings), and the token
  * endpoints their credentials come from (Entra, Google OAuth JWT bearer, STS, ECS container).
  */
@@ -261,6 +264,28 @@ export async function startFakeCloud(options: FakeCloudOptions): Promise<FakeClo
         return new Response(stalled, { headers });
       }
 
+      // --- Claude on Vertex AI (publishers/anthropic): the Messages API through rawPredict
+      const claude =
+        /^\/v1\/projects\/[^/]+\/locations\/[^/]+\/publishers\/anthropic\/models\/([^/:]+):(rawPredict|streamRawPredict)$/.exec(
+          path,
+        );
+      if (claude) {
+        const bearer = req.headers.get("authorization")?.replace(/^Bearer /, "");
+        if (bearer === undefined || !bearerTokens.has(bearer))
+          return json(
+            googleError(401, "UNAUTHENTICATED", "Request had invalid authentication credentials."),
+            401,
+          );
+        const failure = failures.shift();
+        if (failure)
+          return json(
+            googleError(failure.status, failure.type, failure.message),
+            failure.status,
+            retryHeader(failure),
+          );
+        return vertexClaude(decodeURIComponent(claude[1] ?? ""), claude[2] === "streamRawPredict", body);
+      }
+
       // --- Gemini API and Vertex AI
       const google =
         /^\/v1beta\/models\/([^/:]+):(generateContent|streamGenerateContent|batchEmbedContents|countTokens)$/.exec(
@@ -328,6 +353,30 @@ export async function startFakeCloud(options: FakeCloudOptions): Promise<FakeClo
       return json({ error: { message: `no such route ${req.method} ${path}` } }, 404);
     },
   });
+
+  /**
+   * Claude's Messages API as Vertex AI serves it: the model in the URL (`count-tokens` for
+   * counting, the model then in the body), `anthropic_version: vertex-2023-10-16` in the body,
+   * Anthropic's own answers, events and errors.
+   */
+  function vertexClaude(model: string, stream: boolean, text: string): Response {
+    const refuse = (message: string) =>
+      json({ type: "error", error: { type: "invalid_request_error", message } }, 400);
+    const request = JSON.parse(text) as Record<string, unknown>;
+    if (request.anthropic_version !== "vertex-2023-10-16")
+      return refuse("anthropic_version: Input should be 'vertex-2023-10-16'");
+    const { anthropic_version: _version, ...rest } = request;
+    const counting = model === "count-tokens";
+    if (counting !== "model" in rest)
+      return refuse(counting ? "model: Field required" : "model: Extra inputs are not permitted");
+    const prepared = counting ? prepareCountTokens(rest) : prepareMessages({ ...rest, model });
+    if (isRefusal(prepared)) return refuse(prepared.message);
+    if (prepared.stream !== stream)
+      return refuse("stream: streamRawPredict takes stream: true, rawPredict none");
+    const answer = prepared.render({});
+    if ("json" in answer) return json(answer.json);
+    return new Response(answer.frames.join(""), { headers: { "content-type": "text/event-stream" } });
+  }
 
   /** Bedrock's InvokeModel for the embedding families the gateway speaks (Titan, Cohere). */
   function invokeModel(model: string, body: string): Response {

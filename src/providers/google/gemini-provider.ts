@@ -157,19 +157,23 @@ export function geminiApiEndpoint(baseUrl: string | undefined, apiKey: string | 
   };
 }
 
-/** Vertex AI's publisher models in one project and location, with an OAuth bearer token. */
+/**
+ * Vertex AI's publisher models in one project and location, with an OAuth bearer token: Google's
+ * (Gemini), or another publisher's (`anthropic`: Claude).
+ */
 export function vertexEndpoint(
   project: string,
   location: string,
   baseUrl: string | undefined,
   token: () => Promise<string>,
+  publisher: "google" | "anthropic" = "google",
 ): GoogleEndpoint {
   const host =
     location === "global"
       ? "https://aiplatform.googleapis.com"
       : `https://${location}-aiplatform.googleapis.com`;
   const base = (baseUrl ?? host).replace(/\/+$/, "");
-  const prefix = `${base}/v1/projects/${encodeURIComponent(project)}/locations/${encodeURIComponent(location)}/publishers/google/models`;
+  const prefix = `${base}/v1/projects/${encodeURIComponent(project)}/locations/${encodeURIComponent(location)}/publishers/${publisher}/models`;
   return {
     url: (model, method) => `${prefix}/${encodeURIComponent(model)}:${method}`,
     headers: async () => ({ authorization: `Bearer ${await token()}` }),

@@ -1,0 +1,61 @@
+import type { JsonObject } from "../../core/dialect.ts";
+import { unsupportedOperation } from "../../core/gateway-error.ts";
+import { postCall } from "../http/post-json.ts";
+import { readUpstreamReply } from "../http/read-reply.ts";
+import type { Provider, ProviderCall, ProviderReply } from "../provider.ts";
+import type { GoogleEndpoint } from "./gemini-provider.ts";
+
+export interface VertexAnthropicOptions {
+  name: string;
+  /** Vertex AI's `publishers/anthropic` models (vertexEndpoint with that publisher). */
+  endpoint: GoogleEndpoint;
+  headers?: Record<string, string>;
+  maxSseLine?: number;
+  fetch?: typeof fetch;
+}
+
+/** What Vertex AI takes in the body in place of Anthropic's `anthropic-version` header. */
+const VERTEX_VERSION = "vertex-2023-10-16";
+
+/** Vertex AI counts Claude's tokens at a model of its own; the model goes in the body. */
+const COUNT_TOKENS_MODEL = "count-tokens";
+
+/**
+ * Claude on Vertex AI (`type: vertex`, `publisher: anthropic`): the Messages API itself, through
+ * `rawPredict` and `streamRawPredict`, so Anthropic callers reach it untranslated (tools,
+ * thinking, `cache_control` and all) and OpenAI callers through the usual chat → messages
+ * translation. Vertex names the model in the URL and takes `anthropic_version` in the body; the
+ * caller's `anthropic-beta` headers go on as sent. Answers and stream events are Anthropic's own.
+ */
+export function createVertexAnthropicProvider(options: VertexAnthropicOptions): Provider {
+  const doFetch = options.fetch ?? fetch;
+
+  async function call(call: ProviderCall): Promise<ProviderReply> {
+    if (call.operation !== "messages" && call.operation !== "count_tokens")
+      throw unsupportedOperation(`provider ${options.name} does not serve ${call.operation}`);
+    const model = String(call.body.model);
+    const counting = call.operation === "count_tokens";
+    const { model: _inTheUrl, ...rest } = call.body;
+    const body: JsonObject = counting
+      ? { ...call.body, anthropic_version: VERTEX_VERSION }
+      : { ...rest, anthropic_version: VERTEX_VERSION };
+    const url = counting
+      ? options.endpoint.url(COUNT_TOKENS_MODEL, "rawPredict")
+      : options.endpoint.url(model, call.stream ? "streamRawPredict" : "rawPredict");
+    const headers = {
+      "content-type": "application/json",
+      ...options.headers,
+      // The caller's dialect headers (`anthropic-beta`): Vertex reads them as Anthropic does.
+      ...call.native?.headers,
+      ...(await options.endpoint.headers()),
+    };
+    // The body is rewritten, so it is sent parsed and serialised, not as the caller's bytes.
+    const upstream: ProviderCall = { ...call, body, native: undefined };
+    const response = await postCall(options.name, url, headers, upstream, doFetch);
+    return readUpstreamReply(options.name, response, call, options.maxSseLine);
+  }
+
+  // `passThrough`: a same-dialect call arrives with the caller's headers (`native`); the body is
+  // still rebuilt, and the answer read, as a translating provider's is.
+  return { name: options.name, dialect: "anthropic", passThrough: true, vendor: "gcp.vertex_ai", call };
+}

@@ -138,6 +138,11 @@ const fx = gatewayFixture<FakeCloud>({
           ],
         },
         { name: "claude-vertex", routes: [{ provider: "vx-claude", model: "claude-sonnet-4-5@20250929" }] },
+        {
+          name: "claude-vertex-shadowed",
+          routes: [{ provider: "vx-claude", model: "claude-sonnet-4-5@20250929" }],
+          shadow: { provider: "vx-claude", model: "claude-haiku-4-5@20251001", sample: 1 },
+        },
         { name: "titan-embed", routes: [{ provider: "br", model: "amazon.titan-embed-text-v2:0" }] },
         { name: "cohere-embed", routes: [{ provider: "br", model: "cohere.embed-english-v3" }] },
         { name: "gemini-embed", routes: [{ provider: "gm", model: "gemini-embedding-001" }] },
@@ -832,6 +837,27 @@ describe("Claude on Vertex AI (publisher: anthropic): the Messages API through r
       model: "claude-sonnet-4-5@20250929",
       anthropic_version: "vertex-2023-10-16",
     });
+  });
+
+  test("a shadow copy to it is sent and read as a call is (not handed to the shadow thread)", async () => {
+    const { response } = await anthropic.messages
+      .create({
+        model: "claude-vertex-shadowed",
+        max_tokens: 50,
+        messages: [{ role: "user", content: "shadow me" }],
+      })
+      .withResponse();
+    const id = response.headers.get("x-request-id") ?? "";
+    const pair = await waitFor("the shadow pair", async () => {
+      const page = (await (
+        await fetch(`${gw.url}/admin/api/shadow?limit=50`, {
+          headers: { authorization: `Bearer ${gw.adminKey}` },
+        })
+      ).json()) as { records: { requestId: string; shadow: { status: number; upstreamModel: string } }[] };
+      return page.records.find((record) => record.requestId === id);
+    });
+    expect(pair.shadow).toMatchObject({ status: 200, upstreamModel: "claude-haiku-4-5@20251001" });
+    expect(callsTo(/claude-haiku-4-5%4020251001:rawPredict$/).length).toBeGreaterThan(0);
   });
 
   test("the OpenAI SDK reaches it through the chat → messages translation; a quota refusal is a 429", async () => {

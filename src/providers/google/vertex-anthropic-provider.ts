@@ -49,8 +49,10 @@ export function createVertexAnthropicProvider(options: VertexAnthropicOptions): 
       ...call.native?.headers,
       ...(await options.endpoint.headers()),
     };
-    // The body is rewritten, so it is sent parsed and serialised, not as the caller's bytes.
-    const upstream: ProviderCall = { ...call, body, native: undefined };
+    // The body is rewritten, so it is sent parsed and serialised, not as the caller's bytes; and
+    // sent from here, as a translating provider's is: a shadow copy is not handed to the shadow
+    // thread (`offload`), whose capture stands in for an answer this provider reads.
+    const upstream: ProviderCall = { ...call, body, native: undefined, offload: undefined };
     const response = await postCall(options.name, url, headers, upstream, doFetch);
     return readUpstreamReply(options.name, response, call, options.maxSseLine);
   }

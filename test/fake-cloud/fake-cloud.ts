@@ -130,6 +130,17 @@ export async function startFakeCloud(options: FakeCloudOptions): Promise<FakeClo
     return { id, secret, token: `session-${kind}-${issued[kind]}` };
   }
 
+  /** The next queued failure, in Google's error shape (Gemini, Vertex, Claude on Vertex). */
+  function googleFailure(): Response | undefined {
+    const failure = failures.shift();
+    if (!failure) return undefined;
+    return json(
+      googleError(failure.status, failure.type, failure.message),
+      failure.status,
+      retryHeader(failure),
+    );
+  }
+
   const server = Bun.serve({
     hostname: "127.0.0.1",
     port: 0,
@@ -276,13 +287,8 @@ export async function startFakeCloud(options: FakeCloudOptions): Promise<FakeClo
             googleError(401, "UNAUTHENTICATED", "Request had invalid authentication credentials."),
             401,
           );
-        const failure = failures.shift();
-        if (failure)
-          return json(
-            googleError(failure.status, failure.type, failure.message),
-            failure.status,
-            retryHeader(failure),
-          );
+        const failed = googleFailure();
+        if (failed) return failed;
         return vertexClaude(decodeURIComponent(claude[1] ?? ""), claude[2] === "streamRawPredict", body);
       }
 
@@ -309,13 +315,8 @@ export async function startFakeCloud(options: FakeCloudOptions): Promise<FakeClo
             ),
             vertex ? 401 : 400,
           );
-        const failure = failures.shift();
-        if (failure)
-          return json(
-            googleError(failure.status, failure.type, failure.message),
-            failure.status,
-            retryHeader(failure),
-          );
+        const failed = googleFailure();
+        if (failed) return failed;
         const model = decodeURIComponent(google[1] ?? "");
         if (google[2] === "countTokens") {
           try {

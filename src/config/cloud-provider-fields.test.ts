@@ -25,7 +25,7 @@ describe("cloud provider fields", () => {
     ]);
     expect(issues({ type: "gemini", preset: "groq" })).toEqual(["providers.0.preset: only for type openai"]);
     expect(issues({ type: "gemini", publisher: "anthropic" })).toEqual([
-      "providers.0.publisher: only for type vertex",
+      "providers.0.publisher: only for type vertex or bedrock",
     ]);
     expect(issues({ type: "vertex", project: "p", location: "us-east5", publisher: "anthropic" })).toEqual(
       [],

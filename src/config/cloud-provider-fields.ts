@@ -36,8 +36,10 @@ export const cloudProviderFields = {
   /** vertex: a service-account key, as a file path or inline JSON (else GOOGLE_APPLICATION_CREDENTIALS). */
   service_account: z.string().optional(),
   /**
-   * vertex: whose models the routes name: `google` (Gemini, generateContent; the default) or
-   * `anthropic` (Claude, the Messages API through rawPredict).
+   * vertex and bedrock: whose API the routes' models speak. Vertex: `google` (Gemini,
+   * generateContent; the default) or `anthropic` (Claude, the Messages API through rawPredict).
+   * Bedrock: Converse for every model (the default), or `anthropic` (Claude in Anthropic's own
+   * Messages body through InvokeModel).
    */
   publisher: z.enum(["google", "anthropic"]).optional(),
 };
@@ -53,7 +55,7 @@ const OWNER: Record<keyof typeof cloudProviderFields, readonly string[]> = {
   project: ["vertex"],
   location: ["vertex"],
   service_account: ["vertex"],
-  publisher: ["vertex"],
+  publisher: ["vertex", "bedrock"],
 };
 
 /** Type-specific rules: a field set on the wrong type, or one a type cannot do without. */

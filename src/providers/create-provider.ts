@@ -1,6 +1,7 @@
 import type { ProviderConfig } from "../config/config-schema.ts";
 import { createAnthropicProvider } from "./anthropic/anthropic-provider.ts";
 import { createAzureProvider } from "./azure/azure-provider.ts";
+import { createBedrockAnthropicProvider } from "./bedrock/bedrock-anthropic-provider.ts";
 import { createBedrockProvider } from "./bedrock/bedrock-provider.ts";
 import { createGoogleProvider, geminiApiEndpoint, vertexEndpoint } from "./google/gemini-provider.ts";
 import { createVertexAnthropicProvider } from "./google/vertex-anthropic-provider.ts";
@@ -52,15 +53,19 @@ export const createProvider: ProviderFactory = (config, context) => {
         apiVersion: config.api_version ?? "v1",
         ...(config.entra ? { entra: config.entra } : {}),
       });
-    case "bedrock":
-      return createBedrockProvider({
+    case "bedrock": {
+      const options = {
         name: config.name,
         region: config.region ?? "us-east-1",
         headers: config.headers,
         ...(context.fetch ? { fetch: context.fetch } : {}),
         credentials: config.aws ?? {},
         ...(config.base_url ? { baseUrl: config.base_url } : {}),
-      });
+      };
+      return config.publisher === "anthropic"
+        ? createBedrockAnthropicProvider(options)
+        : createBedrockProvider(options);
+    }
     case "gemini":
       return createGoogleProvider({
         name: config.name,

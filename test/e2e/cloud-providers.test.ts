@@ -100,6 +100,14 @@ const fx = gatewayFixture<FakeCloud>({
           aws: { access_key_id: AWS.accessKeyId, secret_access_key: AWS.secretAccessKey },
         },
         { name: "br-web", type: "bedrock", region: AWS.region, base_url: cloud.url },
+        {
+          name: "br-claude",
+          type: "bedrock",
+          publisher: "anthropic",
+          region: AWS.region,
+          base_url: cloud.url,
+          aws: { access_key_id: AWS.accessKeyId, secret_access_key: AWS.secretAccessKey },
+        },
         { name: "gm", type: "gemini", base_url: `${cloud.url}/v1beta`, api_key: "gemini-key" },
         {
           name: "vx-claude",
@@ -136,6 +144,10 @@ const fx = gatewayFixture<FakeCloud>({
             { provider: "br", model: "anthropic.claude-3-5-sonnet-20240620-v1:0" },
             { provider: "gm", model: "gemini-2.5-flash" },
           ],
+        },
+        {
+          name: "claude-on-bedrock",
+          routes: [{ provider: "br-claude", model: "anthropic.claude-sonnet-4-5-20250929-v1:0" }],
         },
         { name: "claude-vertex", routes: [{ provider: "vx-claude", model: "claude-sonnet-4-5@20250929" }] },
         {
@@ -872,5 +884,73 @@ describe("Claude on Vertex AI (publisher: anthropic): the Messages API through r
       .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(Anthropic.RateLimitError);
     expect((error as InstanceType<typeof Anthropic.APIError>).message).toContain("Quota exceeded");
+  });
+});
+
+describe("Claude on Bedrock (publisher: anthropic): Anthropic's body through InvokeModel", () => {
+  const MODEL_PATH = "/model/anthropic.claude-sonnet-4-5-20250929-v1%3A0";
+  const lastTo = (suffix: string) => callsTo(new RegExp(`${suffix}$`)).at(-1);
+
+  test("the Anthropic SDK: invoke, signed; anthropic_version and the betas in the body; cache_control kept", async () => {
+    const { data, response } = await anthropic.beta.messages
+      .create({
+        model: "claude-on-bedrock",
+        max_tokens: 100,
+        system: [{ type: "text", text: "be brief", cache_control: { type: "ephemeral" } }],
+        messages: [{ role: "user", content: "hello bedrock" }],
+        betas: ["interleaved-thinking-2025-05-14", "context-1m-2025-08-07"],
+      })
+      .withResponse();
+    expect(data.content).toMatchObject([{ type: "text", text: "echo: hello bedrock" }]);
+    const call = lastTo("/invoke");
+    expect(call?.path).toBe(`${MODEL_PATH}/invoke`);
+    expect(call?.headers.authorization).toMatch(/^AWS4-HMAC-SHA256 Credential=AKIAFAKESTATIC\//);
+    const sent = JSON.parse(call?.body ?? "{}");
+    expect(sent.anthropic_version).toBe("bedrock-2023-05-31");
+    expect(sent.anthropic_beta).toEqual(["interleaved-thinking-2025-05-14", "context-1m-2025-08-07"]);
+    expect(sent.model).toBeUndefined();
+    expect(sent.stream).toBeUndefined();
+    expect(sent.system).toEqual([{ type: "text", text: "be brief", cache_control: { type: "ephemeral" } }]);
+    const row = await auditRow(gw, response.headers.get("x-request-id") ?? "");
+    expect(row).toMatchObject({
+      status: 200,
+      route: "provider:br-claude",
+      inputTokens: data.usage.input_tokens,
+    });
+  });
+
+  test("a stream through invoke-with-response-stream: each chunk's event relayed as Anthropic's own", async () => {
+    const events: string[] = [];
+    const stream = anthropic.messages.stream({
+      model: "claude-on-bedrock",
+      max_tokens: 100,
+      messages: [{ role: "user", content: "stream from bedrock" }],
+    });
+    stream.on("streamEvent", (event) => events.push(event.type));
+    const message = await stream.finalMessage();
+    expect(message.content).toMatchObject([{ type: "text", text: "echo: stream from bedrock" }]);
+    expect(events[0]).toBe("message_start");
+    expect(events.at(-1)).toBe("message_stop");
+    expect(lastTo("/invoke-with-response-stream")?.path).toBe(`${MODEL_PATH}/invoke-with-response-stream`);
+  });
+
+  test("count_tokens through CountTokens as the InvokeModel body it would send", async () => {
+    const counted = await anthropic.messages.countTokens({
+      model: "claude-on-bedrock",
+      messages: [{ role: "user", content: "count these words" }],
+    });
+    const call = lastTo("/count-tokens");
+    expect(call?.path).toBe(`${MODEL_PATH}/count-tokens`);
+    const counted_body = JSON.parse(JSON.parse(call?.body ?? "{}").input.invokeModel.body);
+    expect(counted_body.anthropic_version).toBe("bedrock-2023-05-31");
+    expect(counted.input_tokens).toBe(wordsIn(counted_body));
+  });
+
+  test("the OpenAI SDK reaches it through the chat → messages translation", async () => {
+    const reply = await openai.chat.completions.create({
+      model: "claude-on-bedrock",
+      messages: [{ role: "user", content: "from openai to bedrock" }],
+    });
+    expect(reply.choices[0]?.message.content).toBe("echo: from openai to bedrock");
   });
 });

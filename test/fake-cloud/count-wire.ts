@@ -19,11 +19,19 @@ export function wordsIn(value: unknown): number {
   return 0;
 }
 
-/** Bedrock's `POST /model/{modelId}/count-tokens`. */
-export function bedrockCount(model: string, request: { input?: { converse?: unknown } }): object {
+/**
+ * Bedrock's `POST /model/{modelId}/count-tokens`: a Converse request (`input.converse`) or an
+ * InvokeModel body as its text (`input.invokeModel.body`).
+ */
+export function bedrockCount(
+  model: string,
+  request: { input?: { converse?: unknown; invokeModel?: { body?: unknown } } },
+): object {
   // Bedrock counts for some models by their bare id: cross-region profiles and Nova are refused.
   if (!/^anthropic\.claude/.test(model))
     throw new CountRefusal("The provided model doesn't support counting tokens.");
+  const invoke = request.input?.invokeModel?.body;
+  if (typeof invoke === "string") return { inputTokens: wordsIn(JSON.parse(invoke)) };
   const converse = request.input?.converse;
   if (typeof converse !== "object" || converse === null)
     throw new CountRefusal("1 validation error detected: Value null at 'input' failed to satisfy constraint");

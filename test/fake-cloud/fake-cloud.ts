@@ -1,7 +1,7 @@
 import { importSPKI, jwtVerify } from "jose";
 import { prepareCountTokens, prepareMessages } from "../fake-upstream/anthropic-messages.ts";
 import { isRefusal } from "../fake-upstream/fake-call.ts";
-import { converseFrames, converseJson, exceptionFrame, verifySigV4 } from "./bedrock-wire.ts";
+import { converseFrames, converseJson, eventFrame, exceptionFrame, verifySigV4 } from "./bedrock-wire.ts";
 import { answerFor } from "./cloud-script.ts";
 import { bedrockCount, CountRefusal, googleCount } from "./count-wire.ts";
 import {
@@ -230,7 +230,10 @@ export async function startFakeCloud(options: FakeCloudOptions): Promise<FakeClo
       }
 
       // --- Bedrock Converse
-      const bedrock = /^\/model\/([^/]+)\/(converse|converse-stream|invoke|count-tokens)$/.exec(path);
+      const bedrock =
+        /^\/model\/([^/]+)\/(converse|converse-stream|invoke|invoke-with-response-stream|count-tokens)$/.exec(
+          path,
+        );
       if (bedrock) {
         const problem = await verifySigV4(req, body, accessKeyOf(req, awsKeys), options.aws.region);
         if (problem)
@@ -245,6 +248,8 @@ export async function startFakeCloud(options: FakeCloudOptions): Promise<FakeClo
             ...retryHeader(failure),
           });
         if (bedrock[2] === "invoke") return invokeModel(decodeURIComponent(bedrock[1] ?? ""), body);
+        if (bedrock[2] === "invoke-with-response-stream")
+          return bedrockClaude(decodeURIComponent(bedrock[1] ?? ""), true, body);
         if (bedrock[2] === "count-tokens") {
           try {
             return json(bedrockCount(decodeURIComponent(bedrock[1] ?? ""), JSON.parse(body)));
@@ -379,12 +384,42 @@ export async function startFakeCloud(options: FakeCloudOptions): Promise<FakeClo
     return new Response(answer.frames.join(""), { headers: { "content-type": "text/event-stream" } });
   }
 
+  /**
+   * Claude on Bedrock through InvokeModel: Anthropic's body with `anthropic_version:
+   * bedrock-2023-05-31`, no `model` (in the URL) and no `stream` (in the action); a stream's
+   * events each base64 in a `chunk` frame's `bytes`. Refusals are Bedrock's ValidationException.
+   */
+  function bedrockClaude(model: string, stream: boolean, text: string): Response {
+    const refuse = (message: string) =>
+      json({ message }, 400, {
+        "x-amzn-errortype": "ValidationException:http://internal.amazon.com/coral/com.amazonaws.bedrock/",
+      });
+    const request = JSON.parse(text) as Record<string, unknown>;
+    if (request.anthropic_version !== "bedrock-2023-05-31")
+      return refuse("Malformed input request: #/anthropic_version: expected bedrock-2023-05-31");
+    for (const key of ["model", "stream"])
+      if (key in request) return refuse(`Malformed input request: extraneous key [${key}] is not permitted`);
+    const { anthropic_version: _version, anthropic_beta: _betas, ...rest } = request;
+    const prepared = prepareMessages({ ...rest, model, ...(stream ? { stream: true } : {}) });
+    if (isRefusal(prepared)) return refuse(prepared.message);
+    const answer = prepared.render({});
+    if ("json" in answer) return json(answer.json);
+    const frames = answer.frames.map((frame) => {
+      const data = /^data: (.*)$/m.exec(frame)?.[1] ?? "{}";
+      return eventFrame("chunk", { bytes: Buffer.from(data).toString("base64") });
+    });
+    return new Response(streamBody(frames), {
+      headers: { "content-type": "application/vnd.amazon.eventstream" },
+    });
+  }
+
   /** Bedrock's InvokeModel for the embedding families the gateway speaks (Titan, Cohere). */
   function invokeModel(model: string, body: string): Response {
     const refuse = (message: string) =>
       json({ message }, 400, {
         "x-amzn-errortype": "ValidationException:http://internal.amazon.com/coral/com.amazonaws.bedrock/",
       });
+    if (/anthropic\.claude/.test(model)) return bedrockClaude(model, false, body);
     try {
       const request = JSON.parse(body);
       if (/amazon\.titan-embed-text/.test(model)) return json(titanAnswer(request));

@@ -1,7 +1,8 @@
 import { describe, expect, test } from "bun:test";
-import { converseFrames, exceptionFrame } from "../../../test/fake-cloud/bedrock-wire.ts";
+import { converseFrames, eventFrame, exceptionFrame } from "../../../test/fake-cloud/bedrock-wire.ts";
 import { GatewayError } from "../../core/gateway-error.ts";
-import { ConverseDecoder, ConverseEvents } from "./event-stream.ts";
+import { gatewayErrorOf } from "../../testing/gateway-error-of.ts";
+import { ConverseDecoder, ConverseEvents, InvokeDecoder } from "./event-stream.ts";
 
 const answer = { text: "Hello there, general Kenobi", inputTokens: 5, outputTokens: 6 };
 const join = (frames: Uint8Array[]) => {
@@ -81,5 +82,48 @@ describe("ConverseStream event-stream decoding", () => {
     expect(error).toBeInstanceOf(GatewayError);
     expect((error as GatewayError).retryable).toBe(true);
     expect(decoder.end()).toEqual([]);
+  });
+});
+
+describe("InvokeModelWithResponseStream decoding", () => {
+  const chunk = (event: object) =>
+    eventFrame("chunk", { bytes: Buffer.from(JSON.stringify(event)).toString("base64") });
+  const events = [
+    { type: "message_start", message: { id: "msg_1", role: "assistant", content: [] } },
+    { type: "content_block_delta", index: 0, delta: { type: "text_delta", text: "hi" } },
+    { type: "message_stop", "amazon-bedrock-invocationMetrics": { inputTokenCount: 3 } },
+  ];
+
+  test("each chunk's bytes are the model's own event, named by its type, however the bytes are split", () => {
+    const bytes = join(events.map(chunk));
+    for (const cut of [1, 17, bytes.length >> 1, bytes.length - 1]) {
+      const decoder = new InvokeDecoder("br");
+      const out = [
+        ...decoder.push(bytes.subarray(0, cut)),
+        ...decoder.push(bytes.subarray(cut)),
+        ...decoder.end(),
+      ];
+      expect(out.map((event) => event.event)).toEqual([
+        "message_start",
+        "content_block_delta",
+        "message_stop",
+      ]);
+      expect(out.map((event) => JSON.parse(event.data))).toEqual(events);
+    }
+  });
+
+  test("a frame that is not a chunk, or a chunk that is no event, is the upstream's fault: a 502", () => {
+    for (const frame of [eventFrame("messageStart", { role: "assistant" }), chunk({ no: "type" })]) {
+      const error = gatewayErrorOf(() => new InvokeDecoder("br").push(frame));
+      expect(error.status).toBe(502);
+    }
+  });
+
+  test("an exception frame mid-stream is Bedrock's failure, as on Converse", () => {
+    const decoder = new InvokeDecoder("br");
+    expect(decoder.push(chunk(events[0] ?? {}))).toHaveLength(1);
+    expect(
+      gatewayErrorOf(() => decoder.push(exceptionFrame("throttlingException", "slow down"))).status,
+    ).toBe(429);
   });
 });

@@ -160,3 +160,52 @@ export class FrameSplitter {
     return frames;
   }
 }
+
+/**
+ * An `InvokeModelWithResponseStream` body: event-stream frames as ConverseStream's, each `chunk`
+ * carrying one of the model's own events (Anthropic's, for Claude) as base64 JSON in `bytes`.
+ * The events come out as the model wrote them, named by their `type`: an Anthropic stream.
+ */
+export class InvokeEvents extends UpstreamEvents {
+  constructor(provider: string, body: ByteFeed, call: Pick<ProviderCall, "signal">) {
+    super(provider, body, call, 0);
+  }
+
+  override decoder(): EventDecoder {
+    return new InvokeDecoder(this.provider);
+  }
+}
+
+/** ConverseStream's frames opened one level more: each chunk's `bytes` is the event itself. */
+export class InvokeDecoder implements EventDecoder {
+  private readonly frames: ConverseDecoder;
+
+  constructor(private readonly provider: string) {
+    this.frames = new ConverseDecoder(provider);
+  }
+
+  push(chunk: Uint8Array): SseEvent[] {
+    return this.frames.push(chunk).map((event) => this.opened(event));
+  }
+
+  end(): SseEvent[] {
+    return this.frames.end().map((event) => this.opened(event));
+  }
+
+  private opened(event: SseEvent): SseEvent {
+    const payload = safeJson(event.data);
+    const bytes =
+      typeof payload === "object" && payload !== null
+        ? (payload as Record<string, unknown>).bytes
+        : undefined;
+    if (event.event !== "chunk" || typeof bytes !== "string")
+      throw upstreamError(`upstream ${this.provider} sent a stream frame that is not a chunk`);
+    const data = utf8.decode(Buffer.from(bytes, "base64"));
+    const inner = safeJson(data);
+    const type =
+      typeof inner === "object" && inner !== null ? (inner as Record<string, unknown>).type : undefined;
+    if (typeof type !== "string")
+      throw upstreamError(`upstream ${this.provider} sent a chunk that is no event`);
+    return { event: type, data };
+  }
+}

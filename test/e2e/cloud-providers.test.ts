@@ -946,6 +946,29 @@ describe("Claude on Bedrock (publisher: anthropic): Anthropic's body through Inv
     expect(counted.input_tokens).toBe(wordsIn(counted_body));
   });
 
+  test("Bedrock's refusals in Anthropic's dialect: a ValidationException's 400, an exception frame mid-stream", async () => {
+    cloud.failNext({ status: 400, type: "ValidationException", message: "messages.0: bad block" });
+    const refused = await anthropic.messages
+      .create({ model: "claude-on-bedrock", max_tokens: 10, messages: [{ role: "user", content: "x" }] })
+      .catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(Anthropic.BadRequestError);
+    expect((refused as InstanceType<typeof Anthropic.APIError>).message).toContain("bad block");
+    cloud.failNext({
+      status: 424,
+      type: "modelStreamErrorException",
+      message: "model crashed",
+      midStream: true,
+    });
+    const stream = anthropic.messages.stream({
+      model: "claude-on-bedrock",
+      max_tokens: 100,
+      messages: [{ role: "user", content: "a stream that breaks" }],
+    });
+    const broken = await stream.finalMessage().catch((e: unknown) => e);
+    expect(broken).toBeInstanceOf(Error);
+    expect(String((broken as Error).message)).toContain("model crashed");
+  });
+
   test("the OpenAI SDK reaches it through the chat → messages translation", async () => {
     const reply = await openai.chat.completions.create({
       model: "claude-on-bedrock",

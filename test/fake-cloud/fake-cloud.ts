@@ -249,7 +249,7 @@ export async function startFakeCloud(options: FakeCloudOptions): Promise<FakeClo
           });
         if (bedrock[2] === "invoke") return invokeModel(decodeURIComponent(bedrock[1] ?? ""), body);
         if (bedrock[2] === "invoke-with-response-stream")
-          return bedrockClaude(decodeURIComponent(bedrock[1] ?? ""), true, body);
+          return bedrockClaude(decodeURIComponent(bedrock[1] ?? ""), true, body, failure);
         if (bedrock[2] === "count-tokens") {
           try {
             return json(bedrockCount(decodeURIComponent(bedrock[1] ?? ""), JSON.parse(body)));
@@ -389,7 +389,7 @@ export async function startFakeCloud(options: FakeCloudOptions): Promise<FakeClo
    * bedrock-2023-05-31`, no `model` (in the URL) and no `stream` (in the action); a stream's
    * events each base64 in a `chunk` frame's `bytes`. Refusals are Bedrock's ValidationException.
    */
-  function bedrockClaude(model: string, stream: boolean, text: string): Response {
+  function bedrockClaude(model: string, stream: boolean, text: string, failure?: CloudFailure): Response {
     const refuse = (message: string) =>
       json({ message }, 400, {
         "x-amzn-errortype": "ValidationException:http://internal.amazon.com/coral/com.amazonaws.bedrock/",
@@ -408,6 +408,8 @@ export async function startFakeCloud(options: FakeCloudOptions): Promise<FakeClo
       const data = /^data: (.*)$/m.exec(frame)?.[1] ?? "{}";
       return eventFrame("chunk", { bytes: Buffer.from(data).toString("base64") });
     });
+    if (failure?.midStream)
+      frames.splice(2, frames.length - 2, exceptionFrame(failure.type, failure.message));
     return new Response(streamBody(frames), {
       headers: { "content-type": "application/vnd.amazon.eventstream" },
     });

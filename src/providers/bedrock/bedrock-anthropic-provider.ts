@@ -4,7 +4,7 @@ import { countTokensToMessages } from "../../translate/openai-to-bedrock/count-t
 import { countOrEstimate } from "../http/count-or-estimate.ts";
 import type { Provider, ProviderCall, ProviderReply } from "../provider.ts";
 import { type BedrockOptions, bedrockCalls } from "./bedrock-call.ts";
-import { InvokeEvents } from "./event-stream.ts";
+import { BedrockEvents } from "./event-stream.ts";
 
 /** What Bedrock takes in the body in place of Anthropic's `anthropic-version` header. */
 const BEDROCK_VERSION = "bedrock-2023-05-31";
@@ -39,7 +39,10 @@ export function createBedrockAnthropicProvider(options: BedrockOptions): Provide
     const body = JSON.stringify(invokeBody(call));
     const response = await send(call, model, call.stream ? "invoke-with-response-stream" : "invoke", body);
     if (call.stream && response.body)
-      return { kind: "stream", events: new InvokeEvents(options.name, response.body.getReader(), call) };
+      return {
+        kind: "stream",
+        events: new BedrockEvents(options.name, response.body.getReader(), call, "invoke"),
+      };
     return { kind: "json", body: await readJson(call, response) };
   }
 

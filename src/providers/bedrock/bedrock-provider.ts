@@ -20,7 +20,7 @@ import { embedInCalls } from "../http/embed-in-calls.ts";
 import { translatedReply } from "../http/translated-reply.ts";
 import type { Provider, ProviderCall, ProviderReply } from "../provider.ts";
 import { type BedrockOptions, bedrockCalls } from "./bedrock-call.ts";
-import { ConverseEvents } from "./event-stream.ts";
+import { BedrockEvents } from "./event-stream.ts";
 
 /** Where Bedrock puts the input tokens of an `InvokeModel` call whose body does not count them. */
 const INPUT_TOKEN_COUNT = "x-amzn-bedrock-input-token-count";
@@ -39,7 +39,7 @@ export function createBedrockProvider(options: BedrockOptions): Provider {
     const response = await send(call, model, call.stream ? "converse-stream" : "converse", body);
     const id = `chatcmpl-${call.requestId}`;
     if (call.stream && response.body) {
-      const upstream = new ConverseEvents(options.name, response.body.getReader(), call);
+      const upstream = new BedrockEvents(options.name, response.body.getReader(), call, "converse");
       return translatedReply(
         upstream,
         readConverseEvent,

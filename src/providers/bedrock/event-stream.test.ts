@@ -2,7 +2,7 @@ import { describe, expect, test } from "bun:test";
 import { converseFrames, eventFrame, exceptionFrame } from "../../../test/fake-cloud/bedrock-wire.ts";
 import { GatewayError } from "../../core/gateway-error.ts";
 import { gatewayErrorOf } from "../../testing/gateway-error-of.ts";
-import { ConverseDecoder, ConverseEvents, InvokeDecoder } from "./event-stream.ts";
+import { BedrockEvents, ConverseDecoder, InvokeDecoder } from "./event-stream.ts";
 
 const answer = { text: "Hello there, general Kenobi", inputTokens: 5, outputTokens: 6 };
 const join = (frames: Uint8Array[]) => {
@@ -23,9 +23,8 @@ const streamOf = (pieces: Uint8Array[]) =>
   });
 const decode = async (pieces: Uint8Array[]) => {
   const out: string[] = [];
-  for await (const event of new ConverseEvents("br", streamOf(pieces).getReader(), {
-    signal: new AbortController().signal,
-  })) {
+  const signal = new AbortController().signal;
+  for await (const event of new BedrockEvents("br", streamOf(pieces).getReader(), { signal }, "converse")) {
     const payload = JSON.parse(event.data) as { delta?: unknown; stopReason?: unknown };
     out.push(`${event.event}:${JSON.stringify(payload.delta ?? payload.stopReason ?? "")}`);
   }

@@ -22,18 +22,25 @@ export const newEventStreamCodec = () => {
 };
 
 /**
- * A ConverseStream body (`application/vnd.amazon.eventstream`), still its body: its events are
- * decoded frame by frame as bytes arrive (`ConverseDecoder`), by an iteration of it or by the
- * router a read at a time (routing/translated-relay.ts), as an SSE body's are.
+ * A Bedrock stream body (`application/vnd.amazon.eventstream`), still its body: its events are
+ * decoded frame by frame as bytes arrive, by an iteration of it or by the router a read at a time
+ * (routing/translated-relay.ts), as an SSE body's are. `converse`: ConverseStream's events
+ * (`ConverseDecoder`); `invoke`: InvokeModelWithResponseStream's chunks, each the model's own
+ * event (`InvokeDecoder`).
  */
-export class ConverseEvents extends UpstreamEvents {
-  constructor(provider: string, body: ByteFeed, call: Pick<ProviderCall, "signal">) {
+export class BedrockEvents extends UpstreamEvents {
+  constructor(
+    provider: string,
+    body: ByteFeed,
+    call: Pick<ProviderCall, "signal">,
+    private readonly framing: "converse" | "invoke",
+  ) {
     // No lines to bound: a binary stream's frames are bounded by `FrameSplitter`.
     super(provider, body, call, 0);
   }
 
   override decoder(): EventDecoder {
-    return new ConverseDecoder(this.provider);
+    return this.framing === "invoke" ? new InvokeDecoder(this.provider) : new ConverseDecoder(this.provider);
   }
 }
 
@@ -162,21 +169,10 @@ export class FrameSplitter {
 }
 
 /**
- * An `InvokeModelWithResponseStream` body: event-stream frames as ConverseStream's, each `chunk`
- * carrying one of the model's own events (Anthropic's, for Claude) as base64 JSON in `bytes`.
- * The events come out as the model wrote them, named by their `type`: an Anthropic stream.
+ * An `InvokeModelWithResponseStream` body's frames: as ConverseStream's, each `chunk` carrying
+ * one of the model's own events (Anthropic's, for Claude) as base64 JSON in `bytes`. The events
+ * come out as the model wrote them, named by their `type`: an Anthropic stream.
  */
-export class InvokeEvents extends UpstreamEvents {
-  constructor(provider: string, body: ByteFeed, call: Pick<ProviderCall, "signal">) {
-    super(provider, body, call, 0);
-  }
-
-  override decoder(): EventDecoder {
-    return new InvokeDecoder(this.provider);
-  }
-}
-
-/** ConverseStream's frames opened one level more: each chunk's `bytes` is the event itself. */
 export class InvokeDecoder implements EventDecoder {
   private readonly frames: ConverseDecoder;
 

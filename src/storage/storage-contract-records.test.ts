@@ -22,6 +22,7 @@ for (const [name, fresh] of contractBackends()) {
           keyId: `key_${i % 3}`,
           keyName: `name-${i % 3}`,
           model: `model-${i % 2}`,
+          tenant: [null, "acme", "globex"][i % 3]!,
           status: [200, 404, 429, 502][i % 4]!,
           ttfbMs: i % 5 === 0 ? null : 3.5,
           stream: i % 2 === 0,
@@ -82,6 +83,10 @@ for (const [name, fresh] of contractBackends()) {
         (await audit.select(auditFilterSchema.parse(filter), null, 1000)).length;
       expect(await count({ key: "key_1" })).toBe(20);
       expect(await count({ key: "name-2" })).toBe(20);
+      // A tenant's admin reads with its own tenant set (admin-routes.ts): no other tenant's row.
+      expect(await count({ tenant: "acme" })).toBe(20);
+      expect(await count({ tenant: "globex", status: "4xx" })).toBe(10);
+      expect(await count({ tenant: "initech" })).toBe(0);
       expect(await count({ model: "model-1" })).toBe(30);
       expect(await count({ status: "4xx" })).toBe(30);
       expect(await count({ status: "502" })).toBe(15);

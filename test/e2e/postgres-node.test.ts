@@ -2,12 +2,12 @@
  * One `mindgw serve` on PostgreSQL instead of SQLite (no cluster): the scenarios of
  * cluster.test.ts that mean something for one node — exact limits, revocation, Responses chains
  * across a restart, a worker (stream, cancel, failover), `kill -9` of the node under load and
- * PostgreSQL restarted under load — through the compiled binary, and the local CLI (`keys`,
- * `audit`) working on the same database.
+ * PostgreSQL restarted under load, a tenant's reads held to its own rows — through the compiled
+ * binary, and the local CLI (`keys`, `audit`) working on the same database.
  */
 import { beforeAll, describe, expect, test } from "bun:test";
 import OpenAI from "openai";
-import { auditRecords, createKey } from "./harness/admin-api.ts";
+import { auditRecords, auditRow, createKey } from "./harness/admin-api.ts";
 import { allAuditRows } from "./harness/audit-kit.ts";
 import { gatewayFixture } from "./harness/gateway-fixture.ts";
 import { expectKillKept, killWhenCommitted } from "./harness/kill-when-committed.ts";
@@ -55,6 +55,7 @@ const fx = gatewayFixture<FakeProcess>({
         },
       ],
       audit: { flush_ms: FLUSH_MS },
+      tenants: [{ name: "team-a" }, { name: "team-b" }],
     };
   },
 });
@@ -117,6 +118,33 @@ test("a key revoked through the admin API is refused at once", async () => {
   expect(revoked.status).toBe(200);
   // One node: the revocation is in its own cache before the admin call answers.
   expect((await chat(key)).status).toBe(401);
+});
+
+test("a tenant's member reads only its tenant's audit rows from PostgreSQL, whatever tenant it asks for", async () => {
+  const memberA = (await createKey(admin(), { name: "member-a", tenant: "team-a" })).key;
+  const memberB = (await createKey(admin(), { name: "member-b", tenant: "team-b" })).key;
+  const requestOf = async (key: string) => {
+    const response = await chat(key);
+    expect(response.status).toBe(200);
+    await response.arrayBuffer();
+    return response.headers.get("x-request-id") ?? "";
+  };
+  const [a, b] = [await requestOf(memberA), await requestOf(memberB)];
+  await auditRow(admin(), a);
+  await auditRow(admin(), b);
+  for (const filters of [{}, { tenant: "team-b" }] as Record<string, string>[]) {
+    const rows = await auditRecords({ url: gw.url, adminKey: memberA }, filters);
+    expect(rows.map((r) => r.requestId)).toContain(a);
+    expect(rows.filter((r) => r.tenant !== "team-a")).toEqual([]);
+  }
+  const exported = await fetch(`${gw.url}/admin/api/audit/export?tenant=team-b`, {
+    headers: { authorization: `Bearer ${memberA}` },
+  });
+  const text = await exported.text();
+  expect(text).toContain(a);
+  expect(text).not.toContain(b);
+  const everyone = (await auditRecords(admin())).map((r) => r.requestId);
+  expect(everyone).toEqual(expect.arrayContaining([a, b]));
 });
 
 test("`mindgw keys create -c` on PostgreSQL: the running gateway accepts the key; revoked locally, it is refused within the key cache's refresh", async () => {

@@ -54,6 +54,8 @@ export function selectPostgresPage(
     const key = p(filter.key);
     where.push(`(l.key_id = ${key} OR l.key_name = ${key})`);
   }
+  // A tenant's admin is always held to its own tenant's rows (admin-routes.ts): never dropped.
+  if (filter.tenant !== undefined) where.push(`l.tenant = ${p(filter.tenant)}`);
   if (filter.model !== undefined) where.push(`l.model = ${p(filter.model)}`);
   if (filter.route !== undefined) where.push(`l.route = ${p(filter.route)}`);
   if (typeof filter.status === "number") where.push(`l.status = ${p(filter.status)}`);

@@ -177,6 +177,12 @@ export const auditMigrations: readonly PostgresMigration[] = [
     version: 5,
     sql: "DROP INDEX IF EXISTS audit_log_request;",
   },
+  {
+    // A tenant's admin reads only its tenant's rows, so every read of theirs filters by tenant.
+    // Partial: a gateway without tenants writes NULL there and pays nothing for the index.
+    version: 6,
+    sql: "CREATE INDEX audit_log_tenant ON audit_log (tenant, started_at, id) WHERE tenant IS NOT NULL;",
+  },
 ];
 
 /** Shadow pairs: the whole record as JSON text, with the columns filters and aggregates read. */

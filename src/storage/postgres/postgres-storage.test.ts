@@ -49,7 +49,7 @@ test("several nodes starting at once apply each migration exactly once", async (
   }
 });
 
-test("audit_log keeps only the indexes its queries read: time, and key, model and status with time", async () => {
+test("audit_log keeps only the indexes its queries read: time, and key, model, status and tenant with time", async () => {
   const url = await server.createDatabase();
   const storage = await openPostgresStorage(options(url));
   const sql = new SQL({ url, max: 1 });
@@ -62,6 +62,7 @@ test("audit_log keeps only the indexes its queries read: time, and key, model an
       "(model, started_at, id)",
       "(id)",
       "(status, started_at, id)",
+      "(tenant, started_at, id) WHERE (tenant IS NOT NULL)",
       "(started_at, id)",
     ]);
   } finally {

@@ -23,6 +23,7 @@ for (const [name, fresh] of contractBackends()) {
           keyName: `name-${i % 3}`,
           model: `model-${i % 2}`,
           tenant: [null, "acme", "globex"][i % 3]!,
+          route: i % 5 === 0 ? "worker:w1" : "provider:openai",
           status: [200, 404, 429, 502][i % 4]!,
           ttfbMs: i % 5 === 0 ? null : 3.5,
           stream: i % 2 === 0,
@@ -87,6 +88,9 @@ for (const [name, fresh] of contractBackends()) {
       expect(await count({ tenant: "acme" })).toBe(20);
       expect(await count({ tenant: "globex", status: "4xx" })).toBe(10);
       expect(await count({ tenant: "initech" })).toBe(0);
+      expect(await count({ route: "worker:w1" })).toBe(12);
+      expect(await count({ route: "worker:w1", model: "model-0" })).toBe(6);
+      expect(await count({ route: "worker:w1", key: "key_1" })).toBe(4);
       expect(await count({ model: "model-1" })).toBe(30);
       expect(await count({ status: "4xx" })).toBe(30);
       expect(await count({ status: "502" })).toBe(15);

@@ -79,7 +79,7 @@ for (const [name, fresh] of contractBackends()) {
       ]);
     });
 
-    test("responses: saved exactly, scoped by tenant, replaced, pruned oldest first", async () => {
+    test("responses: saved exactly, scoped by tenant, replaced, deleted, pruned oldest first", async () => {
       const { responses } = await fresh();
       const record = stored("acme", "resp_1");
       await responses.save(record);
@@ -92,6 +92,12 @@ for (const [name, fresh] of contractBackends()) {
       // Who holds a native answer is kept, so reads and chains reach it from any node.
       await responses.save({ ...record, holder: "worker:w1" });
       expect((await responses.get("acme", "resp_1"))?.holder).toBe("worker:w1");
+      await responses.save(stored("acme", "resp_gone"));
+      expect(await responses.delete?.("globex", "resp_gone")).toBe(false);
+      expect(await responses.get("acme", "resp_gone")).not.toBeNull();
+      expect(await responses.delete?.("acme", "resp_gone")).toBe(true);
+      expect(await responses.get("acme", "resp_gone")).toBeNull();
+      expect(await responses.delete?.("acme", "resp_gone")).toBe(false);
       for (let i = 0; i < 5; i++) await responses.save(stored("acme", `old_${i}`, 1000 + i));
       expect(await responses.prune(2000, 3)).toBe(3);
       expect(await responses.prune(2000, 3)).toBe(2);

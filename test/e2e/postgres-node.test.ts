@@ -168,7 +168,7 @@ test("`mindgw keys create -c` on PostgreSQL: the running gateway accepts the key
   await waitFor("the revoked key to be refused", async () => (await chat(key)).status === 401, 2_500, 10);
 });
 
-test("a Responses chain is stored in PostgreSQL, continued after a restart of the gateway and read back", async () => {
+test("a Responses chain is stored in PostgreSQL, continued after a restart of the gateway, read back and deleted", async () => {
   const client = () => new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: adminKey });
   const first = await client().responses.create({ model: "mock", input: "remember 7", store: true });
   await waitFor("the response to be stored", () =>
@@ -192,6 +192,13 @@ test("a Responses chain is stored in PostgreSQL, continued after a restart of th
   );
   expect(read.id).toBe(second.id);
   expect((await client().responses.retrieve(first.id)).id).toBe(first.id);
+  // The SDK's delete resolves to nothing on success; a deleted response is the SDK's 404.
+  await client().responses.delete(first.id);
+  const gone = await client()
+    .responses.retrieve(first.id)
+    .then(() => null)
+    .catch((error: unknown) => error);
+  expect(gone).toBeInstanceOf(OpenAI.NotFoundError);
 }, 60_000);
 
 describe("a worker connected to the node", () => {

@@ -34,6 +34,11 @@ export async function createPostgresResponseStore(sql: SQL): Promise<ResponseSto
         const row = rows[0];
         return row ? storedResponseOf(row) : null;
       }),
+    delete: (tenant, id) =>
+      guarded(async () => {
+        const result = await sql`DELETE FROM stored_responses WHERE tenant = ${tenant} AND id = ${id}`;
+        return result.count > 0;
+      }),
     prune: (before, limit) =>
       guarded(async () => {
         const result = await sql`DELETE FROM stored_responses WHERE ctid IN

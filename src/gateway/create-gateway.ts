@@ -109,6 +109,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     keys: storage.keys,
     ...(storage.adminActions ? { actions: storage.adminActions } : {}),
     ...(storage.adminSessions ? { sessions: storage.adminSessions } : {}),
+    ...(config.cluster ? { sharedSecret: config.cluster.secret } : {}),
     logger,
   });
   const stats = new RequestStats();

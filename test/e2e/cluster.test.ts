@@ -9,9 +9,10 @@ import OpenAI from "openai";
 import { type CannedUpstream, startCannedUpstream } from "../fake-upstream/canned-upstream.ts";
 import { auditRecords, createKey } from "./harness/admin-api.ts";
 import { launchBrowser, type TestBrowser } from "./harness/browser.ts";
-import { CLUSTER_SECRET } from "./harness/cluster-nodes.ts";
+import { CLUSTER_SECRET, nodeConfig } from "./harness/cluster-nodes.ts";
 import { gatewayFixture } from "./harness/gateway-fixture.ts";
 import { backgroundLoad, burst, type ChatInit, chatAt } from "./harness/node-load.ts";
+import { startOidcIssuer } from "./harness/oidc-issuer.ts";
 import { type PostgresServer, startPostgres } from "./harness/postgres-server.ts";
 import { type RedisServer, startRedis } from "./harness/redis-server.ts";
 import { runMindgw } from "./harness/run-mindgw.ts";
@@ -32,6 +33,7 @@ let fake: FakeProcess;
 let nodes: GatewayProcess[] = [];
 let worker: WorkerProcess | undefined;
 let adminKey: string;
+let databaseUrl: string;
 
 const [A, B, C] = [0, 1, 2] as const;
 const node = (i: number) => nodes[i]!;
@@ -42,7 +44,7 @@ const fx = gatewayFixture<FakeProcess>({ fake: () => spawnFakeUpstream(), gatewa
 beforeAll(async () => {
   fake = fx.fake;
   [postgres, redis] = await Promise.all([startPostgres().then(fx.own), startRedis().then(fx.own)]);
-  const databaseUrl = await postgres.createDatabase("cluster");
+  databaseUrl = await postgres.createDatabase("cluster");
   // The first node finds the store empty and prints the one admin key; the others start after it.
   const first = await fx.startNode({ name: "node-a", databaseUrl, redisUrl: redis.url });
   adminKey = first.adminKey ?? "";
@@ -213,7 +215,63 @@ describe("three nodes on one PostgreSQL and one Redis", () => {
         .catch(() => undefined),
     );
     expect(read.id).toBe(second.id);
+    // Deleted on a third node, gone for every node (the store is the shared one).
+    await client(C).responses.delete(second.id);
+    const gone = await client(A)
+      .responses.retrieve(second.id)
+      .then(() => null)
+      .catch((error: unknown) => error);
+    expect(gone).toBeInstanceOf(OpenAI.NotFoundError);
   });
+
+  test("single sign-on started on one node finishes on another: no sticky sessions, and the session holds on a third", async () => {
+    const client = { id: "mindgw-admin", secret: "issuer-test-secret" };
+    const issuer = fx.own(await startOidcIssuer(client));
+    // The provider sends the browser back to node B, as a load balancer might, whoever started it.
+    const oidc = {
+      issuer: issuer.url,
+      client_id: client.id,
+      client_secret: client.secret,
+      redirect_url: `${node(B).url}/admin/auth/callback`,
+      allowed_groups: ["platform"],
+    };
+    for (const [i, name] of [
+      [A, "node-a"],
+      [B, "node-b"],
+    ] as const) {
+      const port = Number(new URL(node(i).url).port);
+      await node(i).writeConfig(
+        nodeConfig({ name, databaseUrl, redisUrl: redis.url, port, extra: { admin_ui: { oidc } } }),
+      );
+      await waitFor(`single sign-on live on ${name}`, async () => {
+        const info = (await (await fetch(`${node(i).url}/admin/auth/session`)).json()) as { oidc: boolean };
+        return info.oidc;
+      });
+    }
+    const started = await fetch(`${node(A).url}/admin/auth/oidc`, { redirect: "manual" });
+    expect(started.status).toBe(302);
+    const pending = (started.headers.get("set-cookie") ?? "").split(";")[0] ?? "";
+    expect(pending).toStartWith("mindgw_oidc=");
+    const approved = await fetch(started.headers.get("location") ?? "", { redirect: "manual" });
+    const callback = approved.headers.get("location") ?? "";
+    expect(callback).toStartWith(`${node(B).url}/admin/auth/callback?`);
+    const finished = await fetch(callback, { redirect: "manual", headers: { cookie: pending } });
+    expect(finished.status).toBe(302);
+    expect(finished.headers.get("location")).toBe("/admin/");
+    const session = finished.headers
+      .getSetCookie()
+      .map((cookie) => cookie.split(";")[0] ?? "")
+      .find((cookie) => cookie.startsWith("mindgw_session=") && cookie !== "mindgw_session=");
+    expect(session).toBeDefined();
+    expect(issuer.refusals).toEqual([]);
+    const onC = (await (
+      await fetch(`${node(C).url}/admin/auth/session`, { headers: { cookie: session ?? "" } })
+    ).json()) as { signedIn: boolean; user?: { name: string } };
+    expect(onC).toMatchObject({ signedIn: true, user: { name: "ops@example.com" } });
+    // The same callback again: the provider takes a code once, so a replay signs nobody in.
+    const replayed = await fetch(callback, { redirect: "manual", headers: { cookie: pending } });
+    expect(replayed.headers.get("location")).toStartWith("/admin/?error=");
+  }, 30_000);
 
   test("one audit row per request, written by the node that took it, in the shared store", async () => {
     for (const i of [A, B, C]) expect((await chat(i, adminKey, { id: `row-${i}` })).status).toBe(200);

@@ -8,8 +8,8 @@ import { clientIpOf } from "../client-of.ts";
 import { errorResponse } from "../error-body.ts";
 import type { createFrontDoor } from "../front-door.ts";
 import type { AdminActionLog } from "./admin-action-log.ts";
-import type { OidcClient, PendingLogin } from "./oidc-client.ts";
-import { PendingLogins } from "./pending-logins.ts";
+import type { LoginSeal } from "./login-seal.ts";
+import type { OidcClient } from "./oidc-client.ts";
 import { type SessionAuthOptions, sessionOf } from "./session-auth.ts";
 import { cookieValue, isSecure, SESSION_COOKIE, setCookie } from "./session-cookie.ts";
 import type { AdminSession, SessionStore } from "./session-store.ts";
@@ -25,6 +25,8 @@ export interface AdminUiDeps {
   readonly recordAction: AdminActionLog;
   /** The OIDC relying party for the current config, or undefined when `admin_ui.oidc` is unset. */
   readonly oidc: () => OidcClient | undefined;
+  /** Seals a pending single sign-on into its cookie, so its callback may land on any node. */
+  readonly loginSeal: LoginSeal;
   readonly logger: Logger;
 }
 
@@ -55,7 +57,6 @@ const backToSignIn = (message: string, headers: Record<string, string> = {}) =>
  * session; the key itself is never kept by the browser.
  */
 export function adminUiRoutes(deps: AdminUiDeps) {
-  const pending = new PendingLogins<PendingLogin>(PENDING_TTL_MS);
   const sessionCookie = (request: Request, value: string, maxAgeSec: number) =>
     setCookie(SESSION_COOKIE, value, {
       path: "/admin",
@@ -139,9 +140,8 @@ export function adminUiRoutes(deps: AdminUiDeps) {
       if (!oidc) return missing("single sign-on is not configured (admin_ui.oidc)");
       try {
         const started = await oidc.start();
-        pending.put(started.pending.state, started.pending);
         // Lax, not Strict: it must come back on the provider's cross-site redirect to the callback.
-        const cookie = setCookie(OIDC_COOKIE, started.pending.state, {
+        const cookie = setCookie(OIDC_COOKIE, await deps.loginSeal.seal(started.pending, PENDING_TTL_MS), {
           path: OIDC_COOKIE_PATH,
           maxAgeSec: PENDING_TTL_MS / 1000,
           secure: isSecure(request),
@@ -167,8 +167,9 @@ export function adminUiRoutes(deps: AdminUiDeps) {
       };
       const state = url.searchParams.get("state");
       const code = url.searchParams.get("code");
-      const login = state ? pending.take(state) : undefined;
-      if (!state || !code || !login || cookieValue(request.headers.get("cookie"), OIDC_COOKIE) !== state) {
+      const sealed = cookieValue(request.headers.get("cookie"), OIDC_COOKIE);
+      const login = sealed ? await deps.loginSeal.open(sealed) : undefined;
+      if (!state || !code || !login || login.state !== state) {
         return backToSignIn("the sign-in expired or did not start here; try again", clear);
       }
       try {

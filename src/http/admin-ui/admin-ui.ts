@@ -7,6 +7,7 @@ import type { AdminActionStore, AdminSessionStore, KeyStore } from "../../storag
 import type { createFrontDoor } from "../front-door.ts";
 import { createAdminActionLog } from "./admin-action-log.ts";
 import { adminUiRoutes } from "./admin-ui-routes.ts";
+import { LoginSeal } from "./login-seal.ts";
 import { createOidcClient, type OidcClient } from "./oidc-client.ts";
 import { type SessionAuthOptions, withSessions } from "./session-auth.ts";
 import { SessionStore } from "./session-store.ts";
@@ -19,6 +20,11 @@ export interface AdminUiOptions {
   actions?: AdminActionStore;
   /** Where sessions are kept; in this process's memory when the storage has no such store. */
   sessions?: AdminSessionStore;
+  /**
+   * A secret every node shares (`cluster.secret`): a single sign-on started on one node then
+   * finishes on any. Without it, on the node that started it.
+   */
+  sharedSecret?: string;
   logger: Logger;
   now?: () => number;
 }
@@ -44,6 +50,7 @@ export function createAdminUi(options: AdminUiOptions) {
   };
   const actions = options.actions ?? createMemoryAdminActionStore();
   const recordAction = createAdminActionLog(actions, now);
+  const loginSeal = LoginSeal.of(options.sharedSecret, now);
   let oidcFor: { config: OidcConfig; client: OidcClient } | undefined;
   const oidc = () => {
     const config = options.config().oidc;
@@ -64,6 +71,7 @@ export function createAdminUi(options: AdminUiOptions) {
         sessionAuth,
         recordAction,
         oidc,
+        loginSeal,
         logger: options.logger,
       }),
   };

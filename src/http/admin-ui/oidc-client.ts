@@ -13,7 +13,7 @@ const discoverySchema = z.object({
 });
 const tokenSchema = z.object({ id_token: z.string().min(1) });
 
-/** What the browser must bring back to finish a sign-in; kept on the server, keyed by `state`. */
+/** What the browser must bring back to finish a sign-in, sealed into its cookie (login-seal.ts). */
 export interface PendingLogin {
   readonly state: string;
   readonly verifier: string;

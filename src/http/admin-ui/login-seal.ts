@@ -1,0 +1,65 @@
+import { hkdfSync, randomBytes } from "node:crypto";
+import { EncryptJWT, jwtDecrypt } from "jose";
+import { z } from "zod";
+import type { PendingLogin } from "./oidc-client.ts";
+
+const pendingSchema = z.object({
+  state: z.string().min(1),
+  verifier: z.string().min(1),
+  nonce: z.string().min(1),
+});
+
+/** Binds the derived key to this one use of the secret. */
+const INFO = "mindgw admin sign-in, pending";
+
+/**
+ * A single sign-on attempt sealed into the browser's own cookie (a JWE, `dir` with A256GCM),
+ * between the redirect to the identity provider and its callback. Nothing is kept on the node
+ * that started it, so behind a load balancer the callback may land on any node: every node
+ * derives the same key from the cluster's shared secret. Without one (a single node) the key is
+ * this process's own, and a sign-in that spans a restart starts again.
+ *
+ * The seal keeps the PKCE verifier and the nonce from the browser (encrypted) and from anyone
+ * who changes it (authenticated); the callback's `state` must match the sealed one (the login's
+ * CSRF check). A replayed callback only replays a code the provider takes once.
+ */
+export class LoginSeal {
+  private constructor(
+    private readonly key: Uint8Array,
+    private readonly now: () => number,
+  ) {}
+
+  /** From the cluster's shared secret, or a key of this process's own when there is none. */
+  static of(sharedSecret: string | undefined, now: () => number = Date.now): LoginSeal {
+    const key =
+      sharedSecret === undefined
+        ? randomBytes(32)
+        : new Uint8Array(hkdfSync("sha256", sharedSecret, "", INFO, 32));
+    return new LoginSeal(key, now);
+  }
+
+  /** The cookie's value: the pending login, readable by this key until `ttlMs` from now. */
+  seal(pending: PendingLogin, ttlMs: number): Promise<string> {
+    const at = Math.floor(this.now() / 1000);
+    return new EncryptJWT({ ...pending })
+      .setProtectedHeader({ alg: "dir", enc: "A256GCM" })
+      .setIssuedAt(at)
+      .setExpirationTime(at + Math.ceil(ttlMs / 1000))
+      .encrypt(this.key);
+  }
+
+  /** The pending login, or undefined when the value is not ours, was changed or has expired. */
+  async open(value: string): Promise<PendingLogin | undefined> {
+    try {
+      const { payload } = await jwtDecrypt(value, this.key, {
+        contentEncryptionAlgorithms: ["A256GCM"],
+        keyManagementAlgorithms: ["dir"],
+        currentDate: new Date(this.now()),
+      });
+      const pending = pendingSchema.safeParse(payload);
+      return pending.success ? pending.data : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+}

@@ -15,6 +15,23 @@ async function take(iterator: AsyncIterator<GatewayEvent>, n: number): Promise<G
 }
 
 describe("EventBus", () => {
+  test("another node's events reach only the consumers that asked for them, never a tap", async () => {
+    const bus = new EventBus();
+    const tapped: GatewayEvent[] = [];
+    bus.tap((event) => tapped.push(event));
+    const own = bus.subscribe();
+    const live = bus.subscribe({ relayed: true, filter: (event) => event.type === "config.reloaded" });
+    expect(bus.relayedReaders).toBe(1);
+    bus.deliverRelayed(reloaded(1));
+    bus.deliverRelayed({ type: "config.rejected", at: 2, error: "filtered out" });
+    bus.publish(reloaded(3));
+    expect(await take(live, 2)).toEqual([reloaded(1), reloaded(3)]);
+    expect(await take(own, 1)).toEqual([reloaded(3)]);
+    expect(tapped).toEqual([reloaded(3)]);
+    live.close();
+    expect(bus.relayedReaders).toBe(0);
+  });
+
   test("a waiting consumer gets each event as it is published", async () => {
     const bus = new EventBus();
     const sub = bus.subscribe();

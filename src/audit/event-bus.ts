@@ -8,6 +8,11 @@ export interface SubscribeOptions {
   bufferSize?: number;
   /** A consumer still behind (buffer never drained) this long after its first loss is closed. */
   maxLagMs?: number;
+  /**
+   * Also the requests other cluster nodes take (`deliverRelayed`): for the live stream's readers
+   * (`/admin/api/events`), not for what counts or forwards this node's own events.
+   */
+  relayed?: boolean;
 }
 
 /** Why a subscription ended. */
@@ -84,6 +89,21 @@ export class EventBus {
     return subscriber;
   }
 
+  /**
+   * An event another cluster node took (cluster/event-relay.ts), for the consumers that asked
+   * for those (`relayed`) only: taps and the rest see this node's own events, never another's.
+   */
+  deliverRelayed(event: GatewayEvent): void {
+    for (const subscriber of this.subscribers) if (subscriber.relayed) subscriber.offer(event);
+  }
+
+  /** How many consumers take other nodes' events too: while any do, other nodes relay theirs here. */
+  get relayedReaders(): number {
+    let readers = 0;
+    for (const subscriber of this.subscribers) if (subscriber.relayed) readers++;
+    return readers;
+  }
+
   /** Ends every subscription (their streams finish cleanly): used when the gateway drains. */
   closeAll(): void {
     for (const subscriber of [...this.subscribers]) subscriber.close();
@@ -104,6 +124,7 @@ class Subscriber implements Subscription {
   private waiter: Waiter | null = null;
   private readonly bufferSize: number;
   private readonly maxLagMs: number;
+  readonly relayed: boolean;
 
   constructor(
     private readonly options: SubscribeOptions,
@@ -112,6 +133,7 @@ class Subscriber implements Subscription {
   ) {
     this.bufferSize = Math.max(1, options.bufferSize ?? 1000);
     this.maxLagMs = options.maxLagMs ?? 10_000;
+    this.relayed = options.relayed === true;
   }
 
   offer(event: GatewayEvent): void {

@@ -19,6 +19,8 @@ export interface NodeEntry {
   forwardVersion?: number;
   /** The peer link this node serves (link-endpoint.ts); absent: none, forwards go over HTTP. */
   linkVersion?: number;
+  /** Someone reads this node's live event stream: the other nodes relay their requests to it (event-relay.ts). */
+  watching?: boolean;
 }
 
 /** The forward format this build takes and publishes. */
@@ -39,6 +41,8 @@ export interface NodeDirectoryOptions {
   workers: () => NodeEntry["workers"];
   /** The config this node runs, read at every heartbeat. */
   config?: () => NodeConfig;
+  /** Whether this node's live stream has readers, read at every heartbeat. */
+  watching?: () => boolean;
   /** Called with every directory read (this node included). */
   onUpdate?: (entries: readonly NodeEntry[]) => void;
   onError?: (error: unknown) => void;
@@ -140,6 +144,7 @@ export class NodeDirectory {
       ...(this.options.config ? { config: this.options.config() } : {}),
       forwardVersion: FORWARD_VERSION,
       linkVersion: LINK_VERSION,
+      ...(this.options.watching?.() ? { watching: true } : {}),
     };
     const entries = await link.call(async (client) => {
       await client.send("SET", [entryKey(self.id), JSON.stringify(entry), "PX", String(heartbeatMs * 3)]);

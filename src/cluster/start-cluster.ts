@@ -1,10 +1,12 @@
 import { type AnyElysia, Elysia } from "elysia";
+import type { EventBus } from "../audit/event-bus.ts";
 import type { SharedCounters } from "../auth/shared-counters.ts";
 import type { Config } from "../config/config-schema.ts";
 import type { Logger } from "../log/logger.ts";
 import type { WorkerDirectory } from "../routing/route-table.ts";
 import type { WorkerRegistry } from "../workers/gateway/worker-registry.ts";
 import { ConfigAgreement, type ConfigDisagreement } from "./config-agreement.ts";
+import { EVENTS_CHANNEL, EventRelay } from "./event-relay.ts";
 import { forwardEndpoint } from "./forward-endpoint.ts";
 import { createForwardingProvider } from "./forwarding-provider.ts";
 import { KEY_CHANNEL } from "./key-notice.ts";
@@ -70,6 +72,8 @@ export interface Cluster {
 export interface ClusterDeps {
   logger: Logger;
   registry: WorkerRegistry;
+  /** This node's events: its live stream's readers also get every other node's requests. */
+  bus: EventBus;
   /** The gateway's upstream `fetch` for forwards to other nodes (native `fetch` without one). */
   fetch?: typeof fetch;
 }
@@ -109,6 +113,8 @@ export async function startCluster(config: Config, deps: ClusterDeps): Promise<C
     if (noticeFrom(message) === nodeId) return;
     for (const listener of configListeners) listener();
   });
+  const relay = new EventRelay({ link, nodeId, bus: deps.bus });
+  await link.subscribe(EVENTS_CHANNEL, (message) => relay.received(message));
   directory = new NodeDirectory({
     link,
     self: { id: nodeId, url: settings.advertise_url.replace(/\/$/, "") },
@@ -122,7 +128,11 @@ export async function startCluster(config: Config, deps: ClusterDeps): Promise<C
         ...(responsesApi ? { responsesApi } : {}),
       })),
     config: () => agreement.runs(),
-    onUpdate: (entries) => agreement.observe(entries),
+    watching: () => relay.watching(),
+    onUpdate: (entries) => {
+      agreement.observe(entries);
+      relay.observe(entries);
+    },
     onError: (error) =>
       logger.debug("node directory update failed", {
         error: error instanceof Error ? error.message : "error",
@@ -219,6 +229,7 @@ export async function startCluster(config: Config, deps: ClusterDeps): Promise<C
       return leaving;
     },
     async close() {
+      relay.close();
       links.close();
       leaving ??= nodes.close();
       await leaving;

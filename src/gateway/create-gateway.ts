@@ -74,7 +74,12 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   const lifecycle = new Lifecycle(() => runtime.current.config.server.max_concurrent_requests);
   // One upstream client for providers, shadow copies and cluster forwards (no hidden cap on any).
   const upstreamFetch = createUpstreamFetch({ inFlight: () => lifecycle.active });
-  const cluster = await startCluster(config, { logger, registry: workers.registry, fetch: upstreamFetch });
+  const cluster = await startCluster(config, {
+    logger,
+    registry: workers.registry,
+    bus: audit.bus,
+    fetch: upstreamFetch,
+  });
   const shutdown = new Shutdown();
   const health = new RouteHealth(breakerPolicy(config));
   const auth = await buildAuth(config, storage.keys, logger, {

@@ -17,6 +17,7 @@ import { type PostgresServer, startPostgres } from "./harness/postgres-server.ts
 import { type RedisServer, startRedis } from "./harness/redis-server.ts";
 import { runMindgw } from "./harness/run-mindgw.ts";
 import type { GatewayProcess } from "./harness/spawn-gateway.ts";
+import { requestIdOf, spawnTail } from "./harness/spawn-tail.ts";
 import {
   createKey as createWorkerKey,
   type FakeProcess,
@@ -223,6 +224,48 @@ describe("three nodes on one PostgreSQL and one Redis", () => {
       .catch((error: unknown) => error);
     expect(gone).toBeInstanceOf(OpenAI.NotFoundError);
   });
+
+  test("mindgw tail on one node shows the requests every node takes, each once, naming its node", async () => {
+    const tail = spawnTail(["--json", "--gateway", node(A).url, "--admin-key", adminKey]);
+    try {
+      // The other nodes start relaying once they see node A watching (two heartbeats at most):
+      // requests sent before then are not shown, so send until one from each shows.
+      let turn = 0;
+      const seen = (id: string) =>
+        tail.lines().filter((line) => line.type === "request.finished" && requestIdOf(line) === id);
+      await waitFor(
+        "requests on nodes B and C in node A's tail",
+        async () => {
+          turn++;
+          for (const i of [B, C])
+            expect((await chat(i, adminKey, { id: `tail-${i}-${turn}` })).status).toBe(200);
+          return [B, C].every((i) => tail.lines().some((l) => requestIdOf(l).startsWith(`tail-${i}-`)));
+        },
+        10_000,
+      );
+      const relayed = await waitFor("a whole relayed request from node C", () => {
+        const id = `tail-${C}-${turn}`;
+        const finished = seen(id);
+        return finished.length > 0 ? { id, finished } : undefined;
+      });
+      expect(relayed.finished.length).toBe(1);
+      expect(relayed.finished[0]?.record?.node).toBe("node-c");
+      expect(tail.lines().some((l) => l.type === "request.started" && requestIdOf(l) === relayed.id)).toBe(
+        true,
+      );
+      // Node A's own request: shown once, not again through Redis.
+      expect((await chat(A, adminKey, { id: "tail-own" })).status).toBe(200);
+      await tail.finished("tail-own");
+      await waitFor("a later request from node B after node A's own", async () => {
+        const id = `tail-${B}-after`;
+        if (!tail.lines().some((l) => requestIdOf(l) === id)) await chat(B, adminKey, { id });
+        return seen(id).length > 0;
+      });
+      expect(seen("tail-own").length).toBe(1);
+    } finally {
+      await tail.stop();
+    }
+  }, 30_000);
 
   test("single sign-on started on one node finishes on another: no sticky sessions, and the session holds on a third", async () => {
     const client = { id: "mindgw-admin", secret: "issuer-test-secret" };

@@ -60,7 +60,11 @@ export function adminRoutes(deps: AdminDeps) {
       reader((guarded, _request, scope) => {
         const end = guarded.deferEnd();
         const headers = guarded.headers;
-        const subscription = deps.audit.bus.subscribe({ filter: (event) => eventVisibleTo(scope, event) });
+        // On a cluster node, the requests every other node takes too (cluster/event-relay.ts).
+        const subscription = deps.audit.bus.subscribe({
+          filter: (event) => eventVisibleTo(scope, event),
+          relayed: true,
+        });
         const body = whenDone(sseStream(subscription), () => end(200));
         return new Response(body, {
           headers: {

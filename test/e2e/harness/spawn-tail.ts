@@ -9,7 +9,7 @@ export interface TailLine {
   requestId?: string;
   keyName?: string | null;
   model?: string | null;
-  record?: { requestId: string; keyName: string | null; model: string | null; status: number };
+  record?: { requestId: string; keyName: string | null; model: string | null; status: number; node?: string };
 }
 
 /** The request a line is about (started and finished events carry it in different places). */

@@ -1,0 +1,102 @@
+import type { EventBus } from "../audit/event-bus.ts";
+import type { GatewayEvent } from "../audit/gateway-event.ts";
+import type { NodeEntry } from "./node-directory.ts";
+import type { RedisLink } from "./redis-link.ts";
+
+export const EVENTS_CHANNEL = "mgw:events";
+
+/** The live traffic: what a reader of `/admin/api/events` (`mindgw tail`, the admin UI) follows. */
+const RELAYED: readonly GatewayEvent["type"][] = ["request.started", "request.finished"];
+/** Events held between two publishes; past it, new ones are not relayed (a reader is told nothing). */
+const MAX_QUEUED = 10_000;
+
+/** One publish on the channel: a node's events since its last. */
+interface RelayMessage {
+  node: string;
+  events: GatewayEvent[];
+}
+
+export interface EventRelayOptions {
+  link: RedisLink;
+  nodeId: string;
+  bus: EventBus;
+  /** How often queued events are published (one message each time). */
+  flushMs?: number;
+}
+
+/**
+ * Live traffic across the cluster. A load balancer spreads requests over the nodes, and the
+ * operator's `mindgw tail` reaches one of them: that node's readers must see every node's
+ * requests. While a node has such a reader it says so in its directory entry (`watching`); every
+ * other node, seeing that, taps its own bus and publishes its requests' events on one Redis
+ * channel every `flushMs`, and the watching node delivers them to its readers (tenant filters
+ * apply as to its own). While nobody watches, nothing is tapped and nothing is sent.
+ *
+ * Worker and config events stay on their node: its workers and its config are what that node's
+ * admin API lists. The relay is best effort, like the stream itself: events published while
+ * Redis is away are lost, never retried.
+ */
+export class EventRelay {
+  private queue: GatewayEvent[] = [];
+  private untap: (() => void) | null = null;
+  private timer: ReturnType<typeof setInterval> | null = null;
+
+  constructor(private readonly options: EventRelayOptions) {}
+
+  /** For this node's directory entry: whether its readers want the other nodes' requests. */
+  watching(): boolean {
+    return this.options.bus.relayedReaders > 0;
+  }
+
+  /** With every directory read: relays this node's requests while another node watches. */
+  observe(entries: readonly NodeEntry[]): void {
+    const wanted = entries.some((entry) => entry.id !== this.options.nodeId && entry.watching === true);
+    if (wanted) this.open();
+    else this.stop();
+  }
+
+  /** A message on the channel: another node's requests, for this node's readers. */
+  received(message: string): void {
+    const { bus, nodeId } = this.options;
+    if (bus.relayedReaders === 0) return;
+    let relayed: RelayMessage;
+    try {
+      relayed = JSON.parse(message) as RelayMessage;
+    } catch {
+      return;
+    }
+    if (relayed.node === nodeId || !Array.isArray(relayed.events)) return;
+    for (const event of relayed.events) bus.deliverRelayed(event);
+  }
+
+  close(): void {
+    this.stop();
+  }
+
+  private open(): void {
+    if (this.untap !== null) return;
+    this.untap = this.options.bus.tap((event) => {
+      if (this.queue.length < MAX_QUEUED) this.queue.push(event);
+    }, RELAYED);
+    this.timer = setInterval(() => this.flush(), this.options.flushMs ?? 25);
+    this.timer.unref();
+  }
+
+  private stop(): void {
+    if (this.untap === null) return;
+    this.untap();
+    this.untap = null;
+    if (this.timer !== null) clearInterval(this.timer);
+    this.timer = null;
+    this.flush();
+  }
+
+  private flush(): void {
+    if (this.queue.length === 0) return;
+    const message: RelayMessage = { node: this.options.nodeId, events: this.queue };
+    this.queue = [];
+    this.options.link.publish(EVENTS_CHANNEL, JSON.stringify(message)).catch(() => {
+      // Redis away: these events are not seen elsewhere; the live stream never promised them.
+    });
+  }
+}

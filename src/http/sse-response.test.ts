@@ -87,6 +87,42 @@ describe("sseResponse", () => {
     expect(openai.ended?.error?.status).toBe(502);
   });
 
+  test("a client that hangs up on reading a relayed error event: the record keeps the failure, not client_closed", async () => {
+    const reads = [
+      'event: message_start\ndata: {"type":"message_start"}\n\n',
+      'event: error\ndata: {"type":"error","error":{"type":"overloaded_error","message":"x"}}\n\n',
+    ];
+    let at = 0;
+    // The upstream says no more after its error event, and does not close (it would, later).
+    const upstream = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        const next = reads[at++];
+        if (next !== undefined) controller.enqueue(encoder.encode(next));
+        else return new Promise(() => {});
+      },
+    });
+    const attempt = new Attempt(new AbortController().signal, TIMEOUTS, "provider:a");
+    const chunks = new ByteRelay(upstream.getReader(), attempt, {
+      provider: "a",
+      maxLine: 1024,
+      onUsage: () => true,
+      done: () => {},
+    });
+    const ending = Promise.withResolvers<GatewayError | undefined>();
+    const response = sseResponse(chunks, "anthropic", {}, streamEnds(ending.resolve), undefined);
+    const reader = (response.body as ReadableStream<Uint8Array>).getReader();
+    let text = "";
+    while (!text.includes("event: error")) {
+      const read = await reader.read();
+      if (read.done) break;
+      text += new TextDecoder().decode(read.value);
+    }
+    await reader.cancel();
+    const error = await ending.promise;
+    expect(error?.code).toBe("upstream_error");
+    expect(error?.status).toBe(502);
+  });
+
   test("a connection lost mid-event: the half event is dropped, an error event in the caller's dialect follows", async () => {
     const { text, ended } = await run(relayOf(['data: {"a":1}\n\ndata: {"b"'], true), "anthropic");
     expect(text).toBe(

@@ -140,7 +140,9 @@ class RelayedSource implements Bun.DirectUnderlyingSource<Uint8Array> {
   }
 
   cancel(): void {
-    this.end(clientClosed());
+    // A client that hangs up after an error event was relayed to it (as the SDKs do on reading
+    // one) left because the stream failed: the record keeps the failure, not client_closed.
+    this.end(this.chunks.reported ?? clientClosed());
     this.chunks.cancel();
   }
 

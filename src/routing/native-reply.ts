@@ -3,7 +3,7 @@ import { isJsonObject, type JsonObject } from "../core/dialect.ts";
 import { type GatewayError, upstreamError } from "../core/gateway-error.ts";
 import type { SseEvent } from "../core/sse.ts";
 import { readBounded, readErrorText } from "../providers/http/read-bounded.ts";
-import { wholeBody } from "../providers/http/read-reply.ts";
+import { wholeBody, wholeForStream } from "../providers/http/read-reply.ts";
 import type { ByteFeed, StreamedAnswer } from "../providers/http/streamed-answer.ts";
 import { errorInAnswer, upstreamFailure } from "../providers/http/upstream-failure.ts";
 import type { WholeAnswer as WholeBytes } from "../providers/http/whole-answer.ts";
@@ -140,6 +140,7 @@ function checkedAnswer(
   if (!isJsonObject(parsed)) throw upstreamError(`upstream ${label} sent a body that is not a JSON object`);
   const failed = errorInAnswer(label, parsed);
   if (failed) throw failed;
+  if (context.stream) throw wholeForStream(label, contentType);
   context.done();
   context.onBody(parsed);
   // Its usage is read off `parsed` by the caller: no answer object around the reply.

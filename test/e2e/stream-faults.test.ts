@@ -100,6 +100,37 @@ describe("a same-dialect stream that breaks its own format", () => {
   });
 });
 
+describe("a stream request answered with a whole body (an upstream that ignores `stream`)", () => {
+  test("is a 502 in the caller's dialect, audited as a failure, not a 200 no SDK can read as a stream", async () => {
+    const response = await fetch(f.url("/v1/chat/completions"), {
+      method: "POST",
+      headers: bearer(f.adminKey),
+      body: chatBody("fake-model", "hi [[fake:ignore-stream]]", { stream: true }),
+    });
+    expect(response.status).toBe(502);
+    const error = ((await response.json()) as { error: { message: string; type: string } }).error;
+    expect(error.message).toContain("answered a stream request with a whole body (application/json");
+    expect((await auditRow(f.gw, response.headers.get("x-request-id") ?? "")).status).toBe(502);
+  });
+
+  test("translated for an Anthropic caller too: its 502 in Anthropic's shape", async () => {
+    const response = await fetch(f.url("/v1/messages"), {
+      method: "POST",
+      headers: bearer(f.adminKey),
+      body: JSON.stringify({
+        model: "fake-model",
+        max_tokens: 20,
+        stream: true,
+        messages: [{ role: "user", content: "hi [[fake:ignore-stream]]" }],
+      }),
+    });
+    expect(response.status).toBe(502);
+    const body = (await response.json()) as { type: string; error: { message: string } };
+    expect(body.type).toBe("error");
+    expect(body.error.message).toContain("answered a stream request with a whole body");
+  });
+});
+
 describe("a 200 answer whose body is an error object", () => {
   test("is an upstream failure, not a success", async () => {
     const response = await fetch(f.url("/v1/chat/completions"), {

@@ -137,7 +137,7 @@ export function prepareMessages(body: unknown): Prepared {
       });
       const id = fakeId("msg_");
       const toolId = fakeId("toolu_");
-      return req.stream === true
+      return req.stream === true && !behaviour.ignoreStream
         ? { frames: events(req, script, id, toolId) }
         : { json: message(req, script, id, toolId, true) };
     },

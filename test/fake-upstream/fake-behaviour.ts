@@ -35,6 +35,8 @@ export const behaviourSchema = z.object({
   stopAfter: ms.optional(),
   /** After this many chunks, send an event whose data is not JSON (an HTML error page), then go on. */
   garbageAfter: ms.optional(),
+  /** Answer a stream request with the whole JSON answer, as an upstream that ignores `stream` does. */
+  ignoreStream: flag.optional(),
   /** Answer 200 with the dialect's error object as the body, as some proxies do. */
   errorBody: flag.optional(),
   /** Exact number of content deltas (the reply text is regrouped or padded to fit). */

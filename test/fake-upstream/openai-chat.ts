@@ -160,7 +160,9 @@ export function prepareChat(body: unknown): Prepared {
     stream: req.stream === true,
     render: (behaviour) => {
       const script = scriptFor(req, behaviour);
-      return req.stream === true ? { frames: chunks(req, script) } : { json: completion(req, script) };
+      return req.stream === true && !behaviour.ignoreStream
+        ? { frames: chunks(req, script) }
+        : { json: completion(req, script) };
     },
   };
 }

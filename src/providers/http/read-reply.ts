@@ -47,7 +47,20 @@ export async function readUpstreamReply(
   } catch (error) {
     throw notJson(provider, error, call);
   }
-  return jsonReply(provider, bytes, call);
+  const reply = jsonReply(provider, bytes, call);
+  if (call.stream) throw wholeForStream(provider, type);
+  return reply;
+}
+
+/**
+ * A stream asked for and a whole body answered (an upstream that ignores `stream`): no client
+ * asking for a stream can read it, so it is the upstream's failure (a 502, failed over like one),
+ * never a 200 the SDK cannot parse. Its error body, if it sent one, was reported first.
+ */
+export function wholeForStream(provider: string, contentType: string): GatewayError {
+  return upstreamError(
+    `upstream ${provider} answered a stream request with a whole body (${contentType || "no content type"}), not an event stream`,
+  );
 }
 
 /**

@@ -20,6 +20,11 @@ export interface ChunkSource {
    * response can close with them, without asking `next` for the end.
    */
   readonly drained?: boolean;
+  /**
+   * True once the bytes handed out held the stream's end marker (`[DONE]`, `message_stop`): a
+   * client that leaves now, before the upstream has closed its body, had the whole answer.
+   */
+  readonly complete?: boolean;
   /** Set once the stream itself reported a failure (an error event relayed as is). */
   readonly reported: GatewayError | undefined;
   /** The client went away: stop upstream work. Safe to call more than once. */

@@ -45,6 +45,40 @@ function drainedWith(text: string): ChunkSource {
   };
 }
 
+/**
+ * How the record ends when the client reads until `seen` and then hangs up, the upstream having
+ * sent `reads` and neither more nor its body's end (it would, later).
+ */
+async function leftAfter(seen: string, reads: string[]): Promise<GatewayError | undefined> {
+  let at = 0;
+  const upstream = new ReadableStream<Uint8Array>({
+    pull(controller) {
+      const next = reads[at++];
+      if (next !== undefined) controller.enqueue(encoder.encode(next));
+      else return new Promise(() => {});
+    },
+  });
+  const attempt = new Attempt(new AbortController().signal, TIMEOUTS, "provider:a");
+  const chunks = new ByteRelay(upstream.getReader(), attempt, {
+    provider: "a",
+    maxLine: 1024,
+    onUsage: () => true,
+    done: () => {},
+  });
+  const ending = Promise.withResolvers<GatewayError | undefined>();
+  const response = sseResponse(chunks, "anthropic", {}, streamEnds(ending.resolve), undefined);
+  const reader = (response.body as ReadableStream<Uint8Array>).getReader();
+  const decoder = new TextDecoder();
+  let text = "";
+  while (!text.includes(seen)) {
+    const read = await reader.read();
+    if (read.done) break;
+    text += decoder.decode(read.value);
+  }
+  await reader.cancel();
+  return ending.promise;
+}
+
 /** A stream's ends: its end heard, its first byte not. */
 function streamEnds(end: (error?: GatewayError) => void): StreamEnds {
   return { firstByte() {}, end };
@@ -88,39 +122,19 @@ describe("sseResponse", () => {
   });
 
   test("a client that hangs up on reading a relayed error event: the record keeps the failure, not client_closed", async () => {
-    const reads = [
+    const error = await leftAfter("event: error", [
       'event: message_start\ndata: {"type":"message_start"}\n\n',
       'event: error\ndata: {"type":"error","error":{"type":"overloaded_error","message":"x"}}\n\n',
-    ];
-    let at = 0;
-    // The upstream says no more after its error event, and does not close (it would, later).
-    const upstream = new ReadableStream<Uint8Array>({
-      pull(controller) {
-        const next = reads[at++];
-        if (next !== undefined) controller.enqueue(encoder.encode(next));
-        else return new Promise(() => {});
-      },
-    });
-    const attempt = new Attempt(new AbortController().signal, TIMEOUTS, "provider:a");
-    const chunks = new ByteRelay(upstream.getReader(), attempt, {
-      provider: "a",
-      maxLine: 1024,
-      onUsage: () => true,
-      done: () => {},
-    });
-    const ending = Promise.withResolvers<GatewayError | undefined>();
-    const response = sseResponse(chunks, "anthropic", {}, streamEnds(ending.resolve), undefined);
-    const reader = (response.body as ReadableStream<Uint8Array>).getReader();
-    let text = "";
-    while (!text.includes("event: error")) {
-      const read = await reader.read();
-      if (read.done) break;
-      text += new TextDecoder().decode(read.value);
-    }
-    await reader.cancel();
-    const error = await ending.promise;
+    ]);
     expect(error?.code).toBe("upstream_error");
     expect(error?.status).toBe(502);
+  });
+
+  test("a client that hangs up on reading [DONE], before the upstream closed its body, had the whole answer", async () => {
+    const whole = await leftAfter("data: [DONE]", ['data: {"choices":[]}\n\n', "data: [DONE]\n\n"]);
+    expect(whole).toBeUndefined();
+    const midway = await leftAfter('"choices"', ['data: {"choices":[]}\n\n']);
+    expect(midway?.code).toBe("client_closed");
   });
 
   test("a connection lost mid-event: the half event is dropped, an error event in the caller's dialect follows", async () => {

@@ -141,9 +141,12 @@ class RelayedSource implements Bun.DirectUnderlyingSource<Uint8Array> {
 
   cancel(): void {
     // A client that hangs up after an error event was relayed to it (as the SDKs do on reading
-    // one) left because the stream failed: the record keeps the failure, not client_closed.
-    this.end(this.chunks.reported ?? clientClosed());
-    this.chunks.cancel();
+    // one) left because the stream failed: the record keeps the failure, not client_closed. One
+    // that leaves on reading the end marker, before the upstream closed its body (the SDKs stop
+    // at `[DONE]`), had the whole answer: a success.
+    const chunks = this.chunks;
+    this.end(chunks.reported ?? (chunks.complete === true ? undefined : clientClosed()));
+    chunks.cancel();
   }
 
   private failed(controller: ReadableStreamDirectController, error: unknown): void {

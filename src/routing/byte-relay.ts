@@ -48,6 +48,10 @@ export class ByteRelay extends UpstreamRelay {
     return this.scan.reported;
   }
 
+  get complete(): boolean {
+    return this.scan.ended && !this.scan.holding;
+  }
+
   /** One upstream read taken: its bytes for the client, with the body's end read after the end marker. */
   protected step(read: BodyRead): RelayOut | Promise<RelayOut> | null {
     const out = this.take(read);

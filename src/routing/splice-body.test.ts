@@ -58,4 +58,19 @@ describe("spliceBody", () => {
     expect(splice('{"model":"\\u0061"}', "b")).toBeUndefined();
     expect(splice('{"model":"a","stream_options":{"x":1}}', "b", true)).toBeUndefined();
   });
+
+  test("the model key written twice is never passed on as sent, even when the model stays (routed on the last)", () => {
+    // JSON.parse keeps the last key: the gateway authorised "allowed"; an upstream keeping the
+    // first would serve "secret".
+    for (const body of [
+      '{"model":"secret","messages":[],"model":"allowed"}',
+      '{"model":"secret","mod\\u0065l":"allowed"}',
+      '{"mod\\u0065l":"secret","model":"allowed"}',
+    ]) {
+      expect(JSON.parse(body).model).toBe("allowed");
+      expect(splice(body, "allowed")).toBeUndefined();
+      expect(splice(body, "allowed", true)).toBeUndefined();
+      expect(splice(body, "upstream-name")).toBeUndefined();
+    }
+  });
 });

@@ -247,6 +247,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       adminRoutes({
         guard: frontDoor.guard,
         audit,
+        sessions: auth.sessions,
         workers: () => listWorkers(workers.registry),
         status: adminStatus({
           workerCount: () => workers.registry.list().length,

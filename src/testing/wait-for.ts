@@ -11,14 +11,28 @@ export async function waitForValue<T>(
   everyMs = 1,
 ): Promise<T> {
   const deadline = Date.now() + timeoutMs;
+  const timedOut = () => new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
   while (true) {
     // A synchronous check is read without a turn in between: a caller acting the moment the
     // condition holds (aborting right after a first attempt) must not see the world move on.
     const result = check();
-    const value = result instanceof Promise ? await result : result;
+    const value = result instanceof Promise ? await beforeDeadline(result, deadline, timedOut) : result;
     if (value !== undefined && value !== null && value !== false) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    if (Date.now() > deadline) throw timedOut();
     await Bun.sleep(everyMs);
+  }
+}
+
+/** An async check that has not settled by the deadline fails the wait: it never hangs it. */
+async function beforeDeadline<T>(check: Promise<T>, deadline: number, timedOut: () => Error): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(timedOut()), Math.max(0, deadline - Date.now()));
+  });
+  try {
+    return await Promise.race([check, late]);
+  } finally {
+    clearTimeout(timer);
   }
 }
 

@@ -50,6 +50,23 @@ describe("a revoked key", () => {
     expect(again.status).toBe(401);
   });
 
+  test("ends its open event stream (what mindgw tail reads), and its reconnect is refused", async () => {
+    const ops = await createKey(f.gw, { name: "ops-watcher", role: "admin" });
+    const watching = await fetch(f.url("/admin/api/events"), { headers: bearer(ops.key) });
+    expect(watching.status).toBe(200);
+    const reader = (watching.body as ReadableStream<Uint8Array>).getReader();
+    expect((await revoke(ops.id)).status).toBe(200);
+    // Nothing else ends this stream (it stays open for as long as the reader reads): its end
+    // within the deadline is the revoke's doing.
+    const drained = (async () => {
+      for (;;) if ((await reader.read()).done) return true;
+    })();
+    // A deadline, not a wait for time to pass: false only if the stream is still open after it.
+    const ended = await Promise.race([drained, Bun.sleep(10_000).then(() => false)]);
+    expect(ended).toBe(true);
+    expect((await fetch(f.url("/admin/api/events"), { headers: bearer(ops.key) })).status).toBe(401);
+  });
+
   test("closes its worker's connection at once, and the worker stops", async () => {
     const workerKey = await createKey(f.gw, { name: "fleet", role: "worker", models: ["*"] });
     const worker = spawnWorker({

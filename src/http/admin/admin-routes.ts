@@ -5,6 +5,7 @@ import { queryAudit } from "../../audit/audit-query.ts";
 import { auditQuerySchema } from "../../audit/audit-query-schema.ts";
 import type { AuditService } from "../../audit/audit-service.ts";
 import { sseStream } from "../../audit/sse-stream.ts";
+import type { KeySessions } from "../../auth/key-sessions.ts";
 import { eventVisibleTo, scopedTenant } from "../../tenants/read-scope.ts";
 import type { createFrontDoor } from "../front-door.ts";
 import { parseInput, queryOf } from "../parse-input.ts";
@@ -17,6 +18,8 @@ export interface AdminDeps {
   /** Config version, last reload error, audit health, workers: what an operator checks first. */
   readonly status: () => object;
   readonly workers: () => object;
+  /** What is open under each key: a revoke or expiry ends the key's live event streams at once. */
+  readonly sessions?: KeySessions;
 }
 
 const exportSchema = z.object({ format: z.enum(["ndjson", "csv"]).default("ndjson") }).loose();
@@ -65,7 +68,14 @@ export function adminRoutes(deps: AdminDeps) {
           filter: (event) => eventVisibleTo(scope, event),
           relayed: true,
         });
-        const body = whenDone(sseStream(subscription), () => end(200));
+        // A stream stays open for hours: its key revoked (or expired) ends it, as it ends the
+        // key's model streams, and the reader's reconnect is refused.
+        const { keyId, expiresAt } = guarded.principal;
+        const release = deps.sessions?.hold(keyId, () => subscription.close(), expiresAt ?? null);
+        const body = whenDone(sseStream(subscription), () => {
+          release?.();
+          end(200);
+        });
         return new Response(body, {
           headers: {
             ...headers,

@@ -446,6 +446,24 @@ describe("errors in Anthropic's shape", () => {
     // o200k_base: "count me" is 2 tokens, plus the turn's framing.
     expect(short.input_tokens).toBe(5);
     expect(long.input_tokens).toBeGreaterThan(200);
+    // An image is one image's estimate wherever it is, whatever the size of its base64.
+    const image = {
+      type: "image" as const,
+      source: {
+        type: "base64" as const,
+        media_type: "image/png" as const,
+        data: "iVBORw0KGgo=".repeat(5000),
+      },
+    };
+    const inTurn = await client.messages.countTokens({
+      model: "m1",
+      messages: [{ role: "user", content: [image] }],
+    });
+    const inResult = await client.messages.countTokens({
+      model: "m1",
+      messages: [{ role: "user", content: [{ type: "tool_result", tool_use_id: "t1", content: [image] }] }],
+    });
+    expect([inTurn.input_tokens, inResult.input_tokens]).toEqual([1603, 1603]);
     expect(fake.requests.length).toBe(before);
   });
 });

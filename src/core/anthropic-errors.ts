@@ -66,11 +66,28 @@ export function anthropicWireError(error: GatewayError): { type: AnthropicErrorT
   const upstream = error.upstream;
   const own = upstream?.dialect === "anthropic" ? anthropicErrorType.safeParse(upstream.type) : undefined;
   if (own?.success) return { type: own.data, message: error.message };
+  if (error.code === "context_length_exceeded") {
+    return { type: "invalid_request_error", message: promptTooLong(error.message) };
+  }
   const mapped = upstream?.dialect === "openai" ? fromOpenAI(upstream.type, upstream.code) : undefined;
   if (mapped) return { type: mapped, message: error.message };
   const type =
     error.status === 503 && error.code === "upstream_error" ? "overloaded_error" : TYPE[error.code];
   return { type, message: error.message };
+}
+
+/**
+ * A context-length refusal (an OpenAI upstream's, or the gateway's own) in Anthropic's words,
+ * `prompt is too long: N tokens > M maximum`: Claude Code compacts the conversation when it reads
+ * them. The numbers come from OpenAI's wording ("maximum context length is M tokens … resulted
+ * in / requested N tokens"); when N is not given, the original message follows the words.
+ */
+export function promptTooLong(message: string): string {
+  if (message.startsWith("prompt is too long")) return message;
+  const maximum = /maximum context length is (\d+) tokens/i.exec(message)?.[1];
+  const prompt = /(?:resulted in|requested) (\d+) tokens/i.exec(message)?.[1];
+  if (maximum && prompt) return `prompt is too long: ${prompt} tokens > ${maximum} maximum`;
+  return `prompt is too long: ${message.charAt(0).toLowerCase()}${message.slice(1)}`;
 }
 
 /** Reads an Anthropic error body: its type and message. */

@@ -50,6 +50,8 @@ export const anthropicTool = z.looseObject({
   name: z.string(),
   description: z.string().optional(),
   input_schema: z.record(z.string(), z.unknown()).optional(),
+  /** Structured tool use: the input must follow the schema (OpenAI's `function.strict`). */
+  strict: z.boolean().optional(),
 });
 
 export const anthropicToolChoice = z.looseObject({

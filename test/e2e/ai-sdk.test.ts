@@ -18,6 +18,15 @@ describe.each(["openai", "anthropic"])("the Vercel AI SDK through mindgw, %s-typ
         name,
         tools: [{ name: "get_weather", input: { city: "Paris", days: 3 } }],
       });
+      if (upstream === "openai") {
+        expect({ name, parallel: out[`${name}.parallel`] }).toEqual({
+          name,
+          parallel: [
+            { name: "get_weather", input: { city: "Paris", days: 3 } },
+            { name: "get_time", input: { city: "Paris", days: 3 } },
+          ],
+        });
+      }
       expect({ name, structured: out[`${name}.structured`] }).toEqual({
         name,
         structured: { forecast: expect.stringContaining("echo: forecast please") },

@@ -238,6 +238,82 @@ describe("Anthropic SDK → OpenAI-shaped route, streaming", () => {
   });
 });
 
+describe("Anthropic SDK → OpenAI-shaped route, what chat cannot carry", () => {
+  const PNG = { type: "base64" as const, media_type: "image/png" as const, data: "iVBORw0KGgo=" };
+
+  test("a tool's screenshot reaches the upstream after the tool message; what is left out is named", async () => {
+    const before = fake.requests.length;
+    const { response } = await client.messages
+      .create({
+        model: "m1",
+        max_tokens: 20,
+        tools: [{ ...WEATHER_TOOL, strict: true }],
+        messages: [
+          { role: "user", content: "shoot" },
+          {
+            role: "assistant",
+            content: [{ type: "tool_use", id: "toolu_1", name: "get_weather", input: {} }],
+          },
+          {
+            role: "user",
+            content: [
+              {
+                type: "tool_result",
+                tool_use_id: "toolu_1",
+                content: [
+                  { type: "text", text: "here" },
+                  { type: "image", source: PNG },
+                ],
+              },
+              { type: "image", source: { type: "file", file_id: "file_abc" } },
+              { type: "text", text: "what is it?" },
+            ],
+          },
+        ],
+      })
+      .withResponse();
+    expect(response.headers.get("x-mindgw-dropped")).toBe("content.image.file");
+    const row = await auditRow(gw, response.headers.get("x-request-id") ?? "");
+    expect(row.dropped).toBe("content.image.file");
+    const up = await upstreamCall(before);
+    expect((up.body.tools as { function: { strict?: boolean } }[])[0]?.function.strict).toBe(true);
+    expect((up.body.messages as unknown[]).slice(2)).toEqual([
+      { role: "tool", tool_call_id: "toolu_1", content: "here" },
+      {
+        role: "user",
+        content: [
+          { type: "text", text: "Images from the result of tool call toolu_1:" },
+          { type: "image_url", image_url: { url: "data:image/png;base64,iVBORw0KGgo=" } },
+          { type: "text", text: "what is it?" },
+        ],
+      },
+    ]);
+  });
+
+  test("a base64 image without its data: 400 invalid_request_error naming the field, nothing sent", async () => {
+    const before = fake.requests.length;
+    const error = await client.messages
+      .create({
+        model: "m1",
+        max_tokens: 20,
+        // Not a shape the SDK's types allow: what a client that built it by hand might send.
+        messages: [
+          { role: "user", content: [{ type: "image", source: { type: "base64", media_type: "image/png" } }] },
+        ],
+      } as unknown as Anthropic.MessageCreateParamsNonStreaming)
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(Anthropic.BadRequestError);
+    expect((error as InstanceType<typeof Anthropic.BadRequestError>).error).toEqual({
+      type: "error",
+      error: {
+        type: "invalid_request_error",
+        message: "messages.0.content.0.image.source.base64.data: Field required",
+      },
+    });
+    expect(fake.requests.length).toBe(before);
+  });
+});
+
 describe("auth on /v1/messages", () => {
   test("x-api-key works as well as the SDK's Bearer token", async () => {
     const response = await post(
@@ -370,6 +446,24 @@ describe("errors in Anthropic's shape", () => {
     // o200k_base: "count me" is 2 tokens, plus the turn's framing.
     expect(short.input_tokens).toBe(5);
     expect(long.input_tokens).toBeGreaterThan(200);
+    // An image is one image's estimate wherever it is, whatever the size of its base64.
+    const image = {
+      type: "image" as const,
+      source: {
+        type: "base64" as const,
+        media_type: "image/png" as const,
+        data: "iVBORw0KGgo=".repeat(5000),
+      },
+    };
+    const inTurn = await client.messages.countTokens({
+      model: "m1",
+      messages: [{ role: "user", content: [image] }],
+    });
+    const inResult = await client.messages.countTokens({
+      model: "m1",
+      messages: [{ role: "user", content: [{ type: "tool_result", tool_use_id: "t1", content: [image] }] }],
+    });
+    expect([inTurn.input_tokens, inResult.input_tokens]).toEqual([1603, 1603]);
     expect(fake.requests.length).toBe(before);
   });
 });

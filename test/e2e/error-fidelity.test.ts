@@ -24,6 +24,8 @@ const fx = gatewayFixture({
     models: [
       { name: "o", routes: [{ provider: "oa", model: "up-o" }] },
       { name: "a", routes: [{ provider: "an", model: "up-a" }] },
+      // A window too small for any prompt: the gateway refuses before trying the route.
+      { name: "tiny", routes: [{ provider: "oa", model: "up-o", context_window: 30 }] },
       // Failover across dialects, both ways: the caller sees the last route's answer.
       {
         name: "oa-then-an",
@@ -100,15 +102,37 @@ describe("context_length_exceeded keeps its meaning", () => {
   });
 
   test.each([
-    ["Anthropic → Anthropic upstream", "a", "prompt is too long"],
-    ["Anthropic → OpenAI upstream", "o", "maximum context length"],
-  ])("%s: 400 invalid_request_error with the upstream's words", async (_, model, words) => {
-    const error = (await messages(model, "x [[fake:context-length]]")) as InstanceType<
-      typeof Anthropic.APIError
-    >;
-    expect(error).toBeInstanceOf(Anthropic.BadRequestError);
-    expect(error.error).toMatchObject({ type: "error", error: { type: "invalid_request_error" } });
-    expect(JSON.stringify(error.error)).toContain(words);
+    ["Anthropic → Anthropic upstream", "a", "prompt is too long: 200000 tokens > 128000 maximum"],
+    ["Anthropic → OpenAI upstream", "o", "prompt is too long: 200000 tokens > 128000 maximum"],
+  ])(
+    "%s: 400 invalid_request_error in Anthropic's words (Claude Code compacts on them)",
+    async (_, model, words) => {
+      const error = (await messages(model, "x [[fake:context-length]]")) as InstanceType<
+        typeof Anthropic.APIError
+      >;
+      expect(error).toBeInstanceOf(Anthropic.BadRequestError);
+      expect(error.error).toEqual({
+        type: "error",
+        error: { type: "invalid_request_error", message: words },
+      });
+    },
+  );
+
+  test("the gateway's own refusal (no route's window fits): Anthropic's words, OpenAI's code", async () => {
+    const long = "many words ".repeat(100);
+    const anthropicError = (await messages("tiny", long)) as InstanceType<typeof Anthropic.APIError>;
+    expect(anthropicError).toBeInstanceOf(Anthropic.BadRequestError);
+    expect(anthropicError.error).toMatchObject({ error: { type: "invalid_request_error" } });
+    expect((anthropicError.error as { error: { message: string } }).error.message).toStartWith(
+      "prompt is too long: this model's maximum context length is 30 tokens",
+    );
+    const openaiError = (await chat("tiny", long)) as InstanceType<typeof OpenAI.APIError>;
+    expect([openaiError.status, openaiError.code, openaiError.param]).toEqual([
+      400,
+      "context_length_exceeded",
+      "messages",
+    ]);
+    expect(openaiError.message).toContain("This model's maximum context length is 30 tokens");
   });
 });
 

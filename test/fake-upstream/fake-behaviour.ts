@@ -49,6 +49,11 @@ export const behaviourSchema = z.object({
   tool: z.string().optional(),
   /** The tool call's arguments, as base64 of their JSON (markers cannot hold commas). */
   args64: z.string().optional(),
+  /**
+   * Chat dialect: call every declared tool at once, a stream interleaving their argument
+   * fragments (index 0, 1, 0, 1, …), as some chat servers stream parallel calls.
+   */
+  interleave: flag.optional(),
 });
 
 export type Behaviour = z.infer<typeof behaviourSchema>;

@@ -65,6 +65,27 @@ describe("fake upstream, through the official openai SDK", () => {
     expect(call?.type === "function" && JSON.parse(call.function.arguments)).toEqual(FAKE_TOOL_ARGUMENTS);
   });
 
+  test("interleave: every declared tool called at once, fragments taking turns (0, 1, 0, 1, …)", async () => {
+    const timeTool = { type: "function" as const, function: { name: "get_time", parameters: {} } };
+    const stream = await client.chat.completions.create({
+      model: "m",
+      messages: [{ role: "user", content: "both [[fake:interleave]]" }],
+      tools: [weatherTool, timeTool],
+      stream: true,
+    });
+    const order: number[] = [];
+    const args = ["", ""];
+    for await (const chunk of stream) {
+      for (const call of chunk.choices[0]?.delta.tool_calls ?? []) {
+        if (!call.function?.arguments) continue;
+        order.push(call.index);
+        args[call.index] += call.function.arguments;
+      }
+    }
+    expect(order.slice(0, 4)).toEqual([0, 1, 0, 1]);
+    expect(args.map((json) => JSON.parse(json))).toEqual([FAKE_TOOL_ARGUMENTS, FAKE_TOOL_ARGUMENTS]);
+  });
+
   test("tools non-stream, and tool_choice none answers in text", async () => {
     const called = await client.chat.completions.create({
       model: "m",

@@ -81,21 +81,25 @@ function scriptFor(req: ChatRequest, behaviour: Behaviour): FakeScript {
   });
 }
 
-function completion(req: ChatRequest, script: FakeScript) {
-  const callId = fakeId("call_");
+/** The tools the answer calls: the script's one, or (`interleave`) every declared tool. */
+function calledTools(req: ChatRequest, script: FakeScript, behaviour: Behaviour): string[] {
+  if (!script.tool) return [];
+  if (!behaviour.interleave) return [script.tool.name];
+  return (req.tools ?? []).flatMap((tool) => (tool.function ? [tool.function.name] : []));
+}
+
+function completion(req: ChatRequest, script: FakeScript, called: string[]) {
   const message = script.tool
     ? {
         role: "assistant",
         content: null,
         refusal: null,
         annotations: [],
-        tool_calls: [
-          {
-            id: callId,
-            type: "function",
-            function: { name: script.tool.name, arguments: script.tool.arguments },
-          },
-        ],
+        tool_calls: called.map((name) => ({
+          id: fakeId("call_"),
+          type: "function",
+          function: { name, arguments: script.tool?.arguments ?? "" },
+        })),
       }
     : { role: "assistant", content: script.pieces.join(""), refusal: null, annotations: [] };
   return {
@@ -110,7 +114,7 @@ function completion(req: ChatRequest, script: FakeScript) {
   };
 }
 
-function chunks(req: ChatRequest, script: FakeScript): string[] {
+function chunks(req: ChatRequest, script: FakeScript, called: string[]): string[] {
   const includeUsage = req.stream_options?.include_usage === true;
   const base = {
     id: fakeId("chatcmpl-"),
@@ -127,15 +131,18 @@ function chunks(req: ChatRequest, script: FakeScript): string[] {
     sseFrame({ ...base, ...tail, choices: [{ index: 0, delta, logprobs: null, finish_reason: finish }] });
   const out: string[] = [];
   if (script.tool) {
-    const call = {
-      index: 0,
+    const calls = called.map((name, index) => ({
+      index,
       id: fakeId("call_"),
       type: "function",
-      function: { name: script.tool.name, arguments: "" },
-    };
-    out.push(frame({ role: "assistant", content: null, tool_calls: [call], refusal: null }));
-    for (const piece of script.tool.argPieces)
-      out.push(frame({ tool_calls: [{ index: 0, function: { arguments: piece } }] }));
+      function: { name, arguments: "" },
+    }));
+    out.push(frame({ role: "assistant", content: null, tool_calls: calls, refusal: null }));
+    // Each piece once for every call, in turn: with one call, its pieces in order.
+    for (const piece of script.tool.argPieces) {
+      for (const index of called.keys())
+        out.push(frame({ tool_calls: [{ index, function: { arguments: piece } }] }));
+    }
   } else {
     out.push(frame({ role: "assistant", content: "", refusal: null }));
     for (const piece of script.pieces) out.push(frame({ content: piece }));
@@ -160,9 +167,10 @@ export function prepareChat(body: unknown): Prepared {
     stream: req.stream === true,
     render: (behaviour) => {
       const script = scriptFor(req, behaviour);
+      const called = calledTools(req, script, behaviour);
       return req.stream === true && !behaviour.ignoreStream
-        ? { frames: chunks(req, script) }
-        : { json: completion(req, script) };
+        ? { frames: chunks(req, script, called) }
+        : { json: completion(req, script, called) };
     },
   };
 }

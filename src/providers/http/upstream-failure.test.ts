@@ -53,7 +53,11 @@ describe("upstream errors keep their meaning", () => {
     expect(errorBody(openai, "openai")).toEqual(openAITooLong);
     expect(errorBody(openai, "anthropic")).toEqual({
       type: "error",
-      error: { type: "invalid_request_error", message: openAITooLong.error.message },
+      // Anthropic's words, which Claude Code compacts on (no prompt size given: the reason follows).
+      error: {
+        type: "invalid_request_error",
+        message: "prompt is too long: this model's maximum context length is 128000 tokens.",
+      },
     });
     const anthropic = upstreamFailure("up", answer(400, anthropicTooLong));
     expect(errorBody(anthropic, "anthropic")).toEqual(anthropicTooLong);

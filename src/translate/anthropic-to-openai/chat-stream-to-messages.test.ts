@@ -125,6 +125,46 @@ describe("chatStreamToMessages", () => {
     expect(fragments.join("")).toBe('{"a":1}');
   });
 
+  test("interleaved parallel calls: one block open at a time, each block's deltas before its stop", async () => {
+    const chunk = (calls: unknown[], finish: string | null = null) => ({
+      data: JSON.stringify({
+        id: "chatcmpl-i",
+        choices: [{ index: 0, delta: { tool_calls: calls }, finish_reason: finish }],
+      }),
+    });
+    const call = (index: number, args: string, name?: string) => ({
+      index,
+      ...(name ? { id: `call_${index}`, type: "function" } : {}),
+      function: { ...(name ? { name } : {}), arguments: args },
+    });
+    const out = payloads(
+      await translate([
+        chunk([call(0, '{"city"', "get_weather")]),
+        chunk([call(1, '{"tz"', "get_time")]),
+        chunk([call(0, ':"Paris"')]),
+        chunk([call(1, ':"CET"}')]),
+        chunk([call(0, "}")]),
+        chunk([], "tool_calls"),
+        { data: "[DONE]" },
+      ]),
+    ) as Array<{ type: string; index?: number; delta?: { partial_json?: string } }>;
+    let open: number | undefined;
+    const args = new Map<number, string>();
+    for (const event of out) {
+      if (event.type === "content_block_start") {
+        expect(open).toBeUndefined();
+        open = event.index;
+      } else if (event.type === "content_block_delta") {
+        expect(event.index).toBe(open as number);
+        args.set(open as number, (args.get(open as number) ?? "") + (event.delta?.partial_json ?? ""));
+      } else if (event.type === "content_block_stop") {
+        expect(event.index).toBe(open as number);
+        open = undefined;
+      }
+    }
+    expect([...args.values()].map((json) => JSON.parse(json))).toEqual([{ city: "Paris" }, { tz: "CET" }]);
+  });
+
   test("an upstream error chunk mid-stream becomes an Anthropic error event", async () => {
     const out = await translate(sseFixture("openai/chat-error-midstream.sse.txt"));
     const last = out.at(-1);

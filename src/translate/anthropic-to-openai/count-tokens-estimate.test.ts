@@ -20,6 +20,20 @@ describe("count_tokens estimate", () => {
     expect((more.input_tokens as number) > 7 + 9).toBe(true);
   });
 
+  test("an image counts the same wherever it is, never its base64 as text", async () => {
+    const image = {
+      type: "image",
+      source: { type: "base64", media_type: "image/png", data: "iVBORw0KGgo=".repeat(5000) },
+    };
+    const alone = await estimateInputTokens({ model: "m", messages: [{ role: "user", content: [image] }] });
+    expect(alone).toEqual({ input_tokens: 3 + 1600 });
+    const inResult = await estimateInputTokens({
+      model: "m",
+      messages: [{ role: "user", content: [{ type: "tool_result", tool_use_id: "t", content: [image] }] }],
+    });
+    expect(inResult).toEqual({ input_tokens: 3 + 1600 });
+  });
+
   test("Claude Code's real request is estimated, not refused", async () => {
     const recorded = jsonFixture("clients/claude-code-2.1.328-default.json").body as Record<string, unknown>;
     const { input_tokens } = await estimateInputTokens(recorded);

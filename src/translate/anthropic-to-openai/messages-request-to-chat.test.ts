@@ -275,4 +275,134 @@ describe("messagesRequestToChat", () => {
     expect(dropped.list).toEqual(["context_management"]);
     expect(chat.context_management).toBeUndefined();
   });
+
+  test("an image with a base64 source missing its data is a 400 naming the field, as Anthropic says it", () => {
+    const body = (source: object) => ({
+      model: "m",
+      max_tokens: 5,
+      messages: [
+        {
+          role: "user",
+          content: [
+            { type: "text", text: "x" },
+            { type: "image", source },
+          ],
+        },
+      ],
+    });
+    const missing = (source: object) => {
+      try {
+        messagesRequestToChat(body(source));
+      } catch (error) {
+        return error instanceof GatewayError ? { status: error.status, message: error.message } : error;
+      }
+      return "translated";
+    };
+    expect(missing({ type: "base64", media_type: "image/png" })).toEqual({
+      status: 400,
+      message: "messages.0.content.1.image.source.base64.data: Field required",
+    });
+    expect(missing({ type: "base64", data: "iVBORw0KGgo=" })).toEqual({
+      status: 400,
+      message: "messages.0.content.1.image.source.base64.media_type: Field required",
+    });
+  });
+
+  test("a Files API image cannot go to a chat upstream: dropped and named, or refused", () => {
+    const body = {
+      model: "m",
+      max_tokens: 5,
+      messages: [
+        {
+          role: "user",
+          content: [
+            { type: "text", text: "what is this?" },
+            { type: "image", source: { type: "file", file_id: "file_abc" } },
+          ],
+        },
+      ],
+    };
+    const dropped = new Dropped();
+    const chat = messagesRequestToChat(body, dropped);
+    expect(chat.messages).toEqual([{ role: "user", content: "what is this?" }]);
+    expect(dropped.list).toEqual(["content.image.file"]);
+    expect(() => messagesRequestToChat(body, new Dropped("reject"))).toThrow(
+      "messages.0.content.1.source.type: content.image.file",
+    );
+  });
+
+  test("a tool result's images follow its run of tool messages; what chat cannot carry is named", () => {
+    const png = { type: "base64", media_type: "image/png", data: "iVBORw0KGgo=" };
+    const dropped = new Dropped();
+    const chat = messagesRequestToChat(
+      {
+        model: "m",
+        max_tokens: 5,
+        messages: [
+          { role: "user", content: "shoot" },
+          {
+            role: "assistant",
+            content: [
+              { type: "tool_use", id: "t1", name: "shot", input: {} },
+              { type: "tool_use", id: "t2", name: "shot", input: {} },
+            ],
+          },
+          {
+            role: "user",
+            content: [
+              {
+                type: "tool_result",
+                tool_use_id: "t1",
+                content: [
+                  { type: "text", text: "here" },
+                  { type: "image", source: png },
+                  { type: "document", source: { type: "text", media_type: "text/plain", data: "d" } },
+                ],
+              },
+              { type: "tool_result", tool_use_id: "t2", content: [{ type: "image", source: png }] },
+              {
+                type: "search_result",
+                source: "https://x.test",
+                title: "T",
+                content: [{ type: "text", text: "fact" }],
+              },
+              { type: "mystery_block", payload: 1 },
+            ],
+          },
+        ],
+      },
+      dropped,
+    );
+    const image = { type: "image_url", image_url: { url: "data:image/png;base64,iVBORw0KGgo=" } };
+    expect((chat.messages as unknown[]).slice(2)).toEqual([
+      { role: "tool", tool_call_id: "t1", content: "here" },
+      { role: "tool", tool_call_id: "t2", content: "(images: in the next message)" },
+      {
+        role: "user",
+        content: [
+          { type: "text", text: "Images from the result of tool call t1:" },
+          image,
+          { type: "text", text: "Images from the result of tool call t2:" },
+          image,
+          { type: "text", text: "Search result: T\nSource: https://x.test\n\nfact" },
+        ],
+      },
+    ]);
+    expect(dropped.list).toEqual(["content.document", "content.mystery_block"]);
+  });
+
+  test("a tool's `strict` is carried as the function's", () => {
+    const chat = messagesRequestToChat({
+      model: "m",
+      max_tokens: 5,
+      messages: [{ role: "user", content: "x" }],
+      tools: [{ name: "t", strict: true, input_schema: { type: "object", additionalProperties: false } }],
+    });
+    expect(chat.tools).toEqual([
+      {
+        type: "function",
+        function: { name: "t", parameters: { type: "object", additionalProperties: false }, strict: true },
+      },
+    ]);
+  });
 });

@@ -9,6 +9,7 @@ import {
 import { Dropped } from "../dropped.ts";
 import { parseBody } from "../parse-body.ts";
 import { effortFromThinking } from "./reasoning-effort.ts";
+import { userMessages } from "./user-content-to-chat.ts";
 
 /**
  * Fields only Anthropic (often only a beta of it) understands: a chat upstream is given the
@@ -67,10 +68,8 @@ function systemText(system: AnthropicRequest["system"]): string | undefined {
 function translateMessage(message: AnthropicMessage, i: number, dropped: Dropped): JsonObject[] {
   if (typeof message.content === "string") return [{ role: message.role, content: message.content }];
   if (message.role === "system") return [{ role: "system", content: textOf(message.content) }];
-  for (const block of message.content) {
-    if (block.type === "document") dropped.add("content.document", `messages.${i}.content`);
-  }
-  return message.role === "assistant" ? [assistantMessage(message.content)] : userMessages(message.content);
+  if (message.role === "assistant") return [assistantMessage(message.content)];
+  return userMessages(message.content, `messages.${i}.content`, dropped);
 }
 
 function textOf(blocks: AnthropicContentBlock[]): string {
@@ -94,55 +93,6 @@ function assistantMessage(blocks: AnthropicContentBlock[]): JsonObject {
   return out;
 }
 
-/**
- * A user turn may mix tool results and content. OpenAI wants each result as its own `tool`
- * message, so the turn is cut into runs, order kept: results, then a user message, and so on.
- */
-function userMessages(blocks: AnthropicContentBlock[]): JsonObject[] {
-  const out: JsonObject[] = [];
-  let parts: JsonObject[] = [];
-  const flush = () => {
-    if (parts.length === 0) return;
-    const only = parts.length === 1 ? parts[0] : undefined;
-    out.push({ role: "user", content: only?.type === "text" ? only.text : parts });
-    parts = [];
-  };
-  for (const block of blocks) {
-    if (block.type === "tool_result") {
-      flush();
-      out.push(toolMessage(block));
-      continue;
-    }
-    const part = userPart(block);
-    if (part) parts.push(part);
-  }
-  flush();
-  return out;
-}
-
-function userPart(block: AnthropicContentBlock): JsonObject | undefined {
-  if (block.type === "text" && typeof block.text === "string") return { type: "text", text: block.text };
-  if (block.type !== "image" || !("source" in block)) return undefined;
-  const source = block.source as { type: string; url?: string; media_type?: string; data?: string };
-  const url = source.type === "url" ? source.url : `data:${source.media_type};base64,${source.data}`;
-  return { type: "image_url", image_url: { url } };
-}
-
-function toolMessage(block: AnthropicContentBlock): JsonObject {
-  const content = "content" in block ? block.content : undefined;
-  let text = "";
-  if (typeof content === "string") text = content;
-  else if (Array.isArray(content)) {
-    text = content
-      .map((part) => (part.type === "text" && typeof part.text === "string" ? part.text : ""))
-      .filter((part) => part !== "")
-      .join("\n");
-  }
-  // OpenAI has no error flag on a tool result; the model still needs to know it failed.
-  if ("is_error" in block && block.is_error === true) text = `Error: ${text}`;
-  return { role: "tool", tool_call_id: "tool_use_id" in block ? block.tool_use_id : "", content: text };
-}
-
 function translateTools(request: AnthropicRequest, dropped: Dropped): JsonObject {
   const out: JsonObject = {};
   if (request.tools) {
@@ -156,6 +106,7 @@ function translateTools(request: AnthropicRequest, dropped: Dropped): JsonObject
         parameters: tool.input_schema ?? { type: "object", properties: {} },
       };
       if (tool.description !== undefined) fn.description = tool.description;
+      if (tool.strict !== undefined) fn.strict = tool.strict;
       return [{ type: "function", function: fn }];
     });
     if (functions.length > 0) out.tools = functions;

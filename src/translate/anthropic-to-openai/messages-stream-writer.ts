@@ -4,38 +4,27 @@ import type { GatewayError } from "../../core/gateway-error.ts";
 import type { SseEvent } from "../../core/sse.ts";
 import type { OpenAIChunk } from "../openai-schema.ts";
 import type { StreamWriter } from "../stream/stream-translation.ts";
+import { ToolCallSequencer, type ToolCallStep } from "../stream/tool-call-sequencer.ts";
 import { openAIUsageToAnthropic } from "../usage-mapping.ts";
 import { anthropicEvent } from "./anthropic-event.ts";
 import { anthropicMessageId } from "./chat-response-to-messages.ts";
 import { anthropicStopReason } from "./stop-reason.ts";
-
-type ToolDelta = NonNullable<
-  NonNullable<NonNullable<OpenAIChunk["choices"]>[number]["delta"]>["tool_calls"]
->[number];
-
-/** One OpenAI tool-call index; its Anthropic block opens once the name is known. */
-interface ToolState {
-  id: string | undefined;
-  name: string | undefined;
-  block: number | undefined;
-  /** Argument fragments that arrived before the name (some servers send the name late). */
-  pending: string;
-}
 
 /** Reasoning text a chat server sent, when it is text (servers differ in the field's shape). */
 export const reasoningText = (value: unknown): string | undefined =>
   typeof value === "string" && value !== "" ? value : undefined;
 
 /**
- * The state of one translated stream: which Anthropic content block is open, which block each
- * OpenAI tool-call index writes to, and what the final message_delta must report.
+ * The state of one translated stream: which Anthropic content block is open, the tool calls in
+ * the order their blocks can take (tool-call-sequencer.ts), and what the final message_delta
+ * must report.
  */
 export class MessagesStreamWriter implements StreamWriter<OpenAIChunk> {
   private finishReasonSeen = false;
   private messageId = "";
   private nextBlock = 0;
   private open: { block: number; kind: "text" | "tool" | "thinking" } | undefined;
-  private readonly tools = new Map<number, ToolState>();
+  private readonly tools = new ToolCallSequencer();
   private finishReason: string | null | undefined;
   private matchedStop: string | number | null | undefined;
   private usage: JsonObject | undefined;
@@ -58,7 +47,7 @@ export class MessagesStreamWriter implements StreamWriter<OpenAIChunk> {
       if (reasoning) this.thinking(reasoning, out);
       const text = choice.delta?.content || choice.delta?.refusal;
       if (text) this.text(text, out);
-      for (const call of choice.delta?.tool_calls ?? []) this.tool(call, out);
+      for (const call of choice.delta?.tool_calls ?? []) this.tool(this.tools.push(call), out);
       if (choice.finish_reason) {
         this.finishReasonSeen = true;
         this.finishReason = choice.finish_reason;
@@ -70,8 +59,9 @@ export class MessagesStreamWriter implements StreamWriter<OpenAIChunk> {
 
   finish(): SseEvent[] {
     const out: SseEvent[] = [];
+    this.tool(this.tools.finish(), out);
     this.close(out);
-    const stop = anthropicStopReason(this.finishReason, this.matchedStop, this.tools.size > 0);
+    const stop = anthropicStopReason(this.finishReason, this.matchedStop, this.tools.seen);
     const usage = this.usage ?? { output_tokens: 0 };
     out.push(anthropicEvent({ type: "message_delta", delta: stop, usage }));
     out.push(anthropicEvent({ type: "message_stop" }));
@@ -106,6 +96,7 @@ export class MessagesStreamWriter implements StreamWriter<OpenAIChunk> {
    */
   private thinking(thinking: string, out: SseEvent[]): void {
     const open = this.open;
+    if (open?.kind === "tool") this.tools.interrupt();
     const block =
       open?.kind === "thinking"
         ? open.block
@@ -115,32 +106,23 @@ export class MessagesStreamWriter implements StreamWriter<OpenAIChunk> {
 
   private text(text: string, out: SseEvent[]): void {
     const open = this.open;
+    if (open?.kind === "tool") this.tools.interrupt();
     const block =
       open?.kind === "text" ? open.block : this.openBlock("text", { type: "text", text: "" }, out);
     out.push(textDelta(block, text));
   }
 
-  private tool(call: ToolDelta, out: SseEvent[]): void {
-    let state = this.tools.get(call.index);
-    if (!state) {
-      state = { id: undefined, name: undefined, block: undefined, pending: "" };
-      this.tools.set(call.index, state);
+  /** Tool-call steps as tool_use blocks: each step is for the block open, or opens the next. */
+  private tool(steps: ToolCallStep[], out: SseEvent[]): void {
+    for (const step of steps) {
+      if (step.type === "start") {
+        const id = step.id ?? `toolu_${crypto.randomUUID().replaceAll("-", "")}`;
+        this.openBlock("tool", { type: "tool_use", id, name: step.name, input: {} }, out);
+      }
+      const json = step.type === "start" ? step.arguments : step.fragment;
+      if (json && this.open)
+        out.push(this.delta(this.open.block, { type: "input_json_delta", partial_json: json }));
     }
-    state.id ??= call.id ?? undefined;
-    state.name ??= call.function?.name ?? undefined;
-    const args = call.function?.arguments ?? "";
-    if (state.block !== undefined) {
-      // Interleaved parallel calls are rare; a late fragment still goes to its own block.
-      if (args) out.push(this.delta(state.block, { type: "input_json_delta", partial_json: args }));
-      return;
-    }
-    state.pending += args;
-    if (!state.name) return;
-    const id = state.id ?? `toolu_${crypto.randomUUID().replaceAll("-", "")}`;
-    const block = this.openBlock("tool", { type: "tool_use", id, name: state.name, input: {} }, out);
-    state.block = block;
-    if (state.pending) out.push(this.delta(block, { type: "input_json_delta", partial_json: state.pending }));
-    state.pending = "";
   }
 
   /** Closes the open block and starts the next, of `kind`: its index. */

@@ -126,4 +126,55 @@ describe("chatStreamToResponses", () => {
       "down",
     );
   });
+
+  test("interleaved parallel calls: each item's argument deltas come before its done", async () => {
+    const chunk = (calls: unknown[], finish: string | null = null) => ({
+      data: JSON.stringify({
+        id: "chatcmpl-i",
+        choices: [{ index: 0, delta: { tool_calls: calls }, finish_reason: finish }],
+      }),
+    });
+    const call = (index: number, args: string, name?: string) => ({
+      index,
+      ...(name ? { id: `call_${index}`, type: "function" } : {}),
+      function: { ...(name ? { name } : {}), arguments: args },
+    });
+    const out = await drain(
+      chatStreamToResponses(
+        replay([
+          chunk([call(0, '{"city"', "get_weather")]),
+          chunk([call(1, '{"tz"', "get_time")]),
+          chunk([call(0, ':"Paris"')]),
+          chunk([call(1, ':"CET"}')]),
+          chunk([call(0, "}")]),
+          chunk([], "tool_calls"),
+          { data: "[DONE]" },
+        ]),
+        { request, id: "resp_i" },
+      ),
+    );
+    const data = out.map(
+      (e) =>
+        JSON.parse(e.data) as { type: string; output_index?: number; delta?: string; arguments?: string },
+    );
+    const done = new Set<number>();
+    const streamed = new Map<number, string>();
+    for (const event of data) {
+      if (event.type === "response.function_call_arguments.delta") {
+        expect(done.has(event.output_index as number)).toBe(false);
+        streamed.set(
+          event.output_index as number,
+          (streamed.get(event.output_index as number) ?? "") + event.delta,
+        );
+      }
+      if (event.type === "response.function_call_arguments.done") {
+        expect(event.arguments).toBe(streamed.get(event.output_index as number) as string);
+        done.add(event.output_index as number);
+      }
+    }
+    expect([...streamed.values()].map((json) => JSON.parse(json))).toEqual([
+      { city: "Paris" },
+      { tz: "CET" },
+    ]);
+  });
 });

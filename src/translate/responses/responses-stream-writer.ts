@@ -5,6 +5,7 @@ import type { SseEvent } from "../../core/sse.ts";
 import { reasoningText } from "../anthropic-to-openai/messages-stream-writer.ts";
 import type { OpenAIChunk, OpenAIUsage } from "../openai-schema.ts";
 import type { StreamWriter } from "../stream/stream-translation.ts";
+import { ToolCallSequencer, type ToolCallStep } from "../stream/tool-call-sequencer.ts";
 import { compactionItem } from "./compaction.ts";
 import {
   customInput,
@@ -21,10 +22,6 @@ import {
   summaryPart,
 } from "./response-envelope.ts";
 import { ToolNames, type ToolTarget } from "./tool-names.ts";
-
-type ToolDelta = NonNullable<
-  NonNullable<NonNullable<OpenAIChunk["choices"]>[number]["delta"]>["tool_calls"]
->[number];
 
 /** One output item being streamed. */
 interface OpenItem {
@@ -54,8 +51,9 @@ export interface ResponsesStreamWriterOptions {
 }
 
 /**
- * Writes a Responses event stream from chat chunks: the output items so far, which chat
- * tool-call index feeds which item, and the running sequence number every event carries.
+ * Writes a Responses event stream from chat chunks: the output items so far, the tool calls in
+ * the order items can take them (tool-call-sequencer.ts), and the running sequence number every
+ * event carries.
  * A custom tool's input arrives as JSON-encoded arguments; it is sent whole when the call ends.
  */
 export class ResponsesStreamWriter implements StreamWriter<OpenAIChunk> {
@@ -63,10 +61,7 @@ export class ResponsesStreamWriter implements StreamWriter<OpenAIChunk> {
   private finishReasonSeen = false;
   private readonly items: OpenItem[] = [];
   private current: OpenItem | undefined;
-  private readonly calls = new Map<
-    number,
-    { item?: OpenItem; id?: string; name?: string; pending: string }
-  >();
+  private readonly calls = new ToolCallSequencer();
   private finishReason: string | null | undefined;
   private usage: OpenAIUsage | undefined;
   private readonly createdAt: number;
@@ -112,11 +107,12 @@ export class ResponsesStreamWriter implements StreamWriter<OpenAIChunk> {
     const reasoning = reasoningText(choice.delta?.reasoning_content ?? choice.delta?.reasoning);
     if (reasoning) this.reasoning(reasoning, out);
     if (choice.delta?.content) this.text(choice.delta.content, out);
-    for (const call of choice.delta?.tool_calls ?? []) this.tool(call, out);
+    for (const call of choice.delta?.tool_calls ?? []) this.tool(this.calls.push(call), out);
   }
 
   finish(): SseEvent[] {
     const out: SseEvent[] = [];
+    this.tool(this.calls.finish(), out);
     this.close(out);
     if (this.options.compaction) {
       const item = compactionItem(this.summaryText, this.options.id);
@@ -142,6 +138,7 @@ export class ResponsesStreamWriter implements StreamWriter<OpenAIChunk> {
 
   /** A chat server's reasoning text as a `reasoning` item with one summary part. */
   private reasoning(delta: string, out: SseEvent[]): void {
+    if (this.current?.kind === "tool") this.calls.interrupt();
     if (this.current?.kind !== "reasoning") {
       this.close(out);
       const item = this.open("reasoning", reasoningItemId(this.options.id), "", { name: "", custom: false });
@@ -160,6 +157,7 @@ export class ResponsesStreamWriter implements StreamWriter<OpenAIChunk> {
   }
 
   private text(delta: string, out: SseEvent[]): void {
+    if (this.current?.kind === "tool") this.calls.interrupt();
     if (this.current?.kind !== "message") {
       this.close(out);
       const item = this.open("message", messageItemId(this.options.id), "", { name: "", custom: false });
@@ -174,41 +172,29 @@ export class ResponsesStreamWriter implements StreamWriter<OpenAIChunk> {
     out.push(this.textDelta(item, delta));
   }
 
-  private tool(call: ToolDelta, out: SseEvent[]): void {
-    let state = this.calls.get(call.index);
-    if (!state) {
-      state = { pending: "" };
-      this.calls.set(call.index, state);
-    }
-    state.id ??= call.id ?? undefined;
-    state.name ??= call.function?.name ?? undefined;
-    const args = call.function?.arguments ?? "";
-    if (state.item) {
-      state.item.text += args;
-      if (args && !state.item.tool.custom) {
-        this.emit(out, "response.function_call_arguments.delta", { ...this.ref(state.item), delta: args });
+  /** Tool-call steps as function call items: each step is for the item open, or opens the next. */
+  private tool(steps: ToolCallStep[], out: SseEvent[]): void {
+    for (const step of steps) {
+      if (step.type === "start") this.startCall(step.id, step.name, out);
+      const args = step.type === "start" ? step.arguments : step.fragment;
+      const item = this.current;
+      if (item?.kind !== "tool") continue;
+      item.text += args;
+      if (args && !item.tool.custom) {
+        this.emit(out, "response.function_call_arguments.delta", { ...this.ref(item), delta: args });
       }
-      return;
     }
-    state.pending += args;
-    if (!state.name) return; // some servers send the name after the first fragments
+  }
+
+  private startCall(id: string | undefined, name: string, out: SseEvent[]): void {
     this.close(out);
     const n = this.items.filter((i) => i.kind === "tool").length;
-    const callId = state.id ?? `call_${crypto.randomUUID().replaceAll("-", "")}`;
-    const item = this.open(
-      "tool",
-      functionCallItemId(this.options.id, n),
-      callId,
-      this.names.target(state.name),
-    );
-    state.item = item;
+    const callId = id ?? `call_${crypto.randomUUID().replaceAll("-", "")}`;
+    const item = this.open("tool", functionCallItemId(this.options.id, n), callId, this.names.target(name));
     this.emit(out, "response.output_item.added", {
       output_index: item.outputIndex,
       item: this.itemBody(item),
     });
-    const pending = state.pending;
-    state.pending = "";
-    if (pending) this.tool({ index: call.index, function: { arguments: pending } }, out);
   }
 
   private open(kind: OpenItem["kind"], itemId: string, callId: string, tool: ToolTarget): OpenItem {

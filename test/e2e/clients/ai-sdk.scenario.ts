@@ -15,6 +15,10 @@ const weather = tool({
   description: "The weather in a city",
   inputSchema: z.object({ city: z.string(), days: z.number() }),
 });
+const clock = tool({
+  description: "The time in a city",
+  inputSchema: z.object({ city: z.string(), days: z.number() }),
+});
 const Forecast = z.object({ forecast: z.string() });
 
 await inLoopbackWorld(options.upstream, ["ai-model"], async ({ gw, key }) => {
@@ -42,6 +46,17 @@ await inLoopbackWorld(options.upstream, ["ai-model"], async ({ gw, key }) => {
         tools: { get_weather: weather },
       });
       out[`${name}.tools`] = called.toolCalls.map((call) => ({ name: call.toolName, input: call.input }));
+      if (options.upstream === "openai") {
+        // Parallel calls whose argument fragments the chat upstream interleaves: the SDK takes a
+        // call as whole at its block's (or item's) end, so every fragment must come before it.
+        const parallel = streamText({
+          ...base,
+          prompt: "weather and time [[fake:interleave]]",
+          tools: { get_weather: weather, get_time: clock },
+        });
+        const calls = await parallel.toolCalls;
+        out[`${name}.parallel`] = calls.map((call) => ({ name: call.toolName, input: call.input }));
+      }
       const structured = await generateText({
         ...base,
         prompt: "forecast please",

@@ -1,0 +1,118 @@
+import type { JsonObject } from "../../core/dialect.ts";
+import { badRequest } from "../../core/gateway-error.ts";
+import type { AnthropicContentBlock } from "../anthropic-schema.ts";
+import type { Dropped } from "../dropped.ts";
+
+/** A block of a user turn, or of a tool result's content, with its request path. */
+type Block = { type: string } & Record<string, unknown>;
+
+/**
+ * A user turn's blocks as chat messages. OpenAI wants each tool result as its own `tool`
+ * message, so the turn is cut into runs, order kept: results, then a user message, and so on.
+ *
+ * A `tool` message carries only text, so the images a tool returned (a screenshot) follow the
+ * run of tool messages in a user message, each result's behind a line naming its call — a
+ * user message between two tool messages would break the run OpenAI requires.
+ */
+export function userMessages(blocks: AnthropicContentBlock[], path: string, dropped: Dropped): JsonObject[] {
+  const out: JsonObject[] = [];
+  let parts: JsonObject[] = [];
+  let fromTools: JsonObject[] = [];
+  const flush = () => {
+    parts = [...fromTools, ...parts];
+    fromTools = [];
+    if (parts.length === 0) return;
+    const only = parts.length === 1 ? parts[0] : undefined;
+    out.push({ role: "user", content: only?.type === "text" ? only.text : parts });
+    parts = [];
+  };
+  for (const [j, block] of blocks.entries()) {
+    if (block.type === "tool_result") {
+      if (parts.length > 0) flush();
+      const result = toolMessage(block, `${path}.${j}`, dropped);
+      out.push(result.message);
+      fromTools.push(...result.images);
+      continue;
+    }
+    const part = userPart(block, `${path}.${j}`, dropped);
+    if (part) parts.push(part);
+  }
+  flush();
+  return out;
+}
+
+/** One content block as a chat part; what chat cannot carry is named in `dropped`. */
+function userPart(block: Block, path: string, dropped: Dropped): JsonObject | undefined {
+  if (block.type === "text" && typeof block.text === "string") return { type: "text", text: block.text };
+  if (block.type === "image") return imagePart(block, path, dropped);
+  if (block.type === "search_result") return { type: "text", text: searchResultText(block) };
+  dropped.add(`content.${block.type}`, path);
+  return undefined;
+}
+
+/**
+ * An image as an `image_url` part: a URL as it is, base64 as a data URL. A Files API image
+ * (`source.type: file`) names a file only Anthropic holds.
+ */
+function imagePart(block: Block, path: string, dropped: Dropped): JsonObject | undefined {
+  const source = (block.source ?? {}) as Record<string, unknown>;
+  if (source.type === "url" && typeof source.url === "string") {
+    return { type: "image_url", image_url: { url: source.url } };
+  }
+  if (source.type === "base64") {
+    // Anthropic's own words for a missing field, with the path it would name.
+    for (const field of ["media_type", "data"]) {
+      if (typeof source[field] !== "string") {
+        const at = `${path}.image.source.base64.${field}`;
+        throw badRequest(`${at}: Field required`, at);
+      }
+    }
+    return { type: "image_url", image_url: { url: `data:${source.media_type};base64,${source.data}` } };
+  }
+  dropped.add(`content.image.${String(source.type)}`, `${path}.source.type`);
+  return undefined;
+}
+
+/** A search result as text the model can read: its title, source and passages (no citations). */
+function searchResultText(block: Block): string {
+  const content = Array.isArray(block.content) ? (block.content as Block[]) : [];
+  const passages = content.flatMap((part) => (typeof part.text === "string" ? [part.text] : []));
+  return [
+    `Search result: ${String(block.title ?? "")}`,
+    `Source: ${String(block.source ?? "")}`,
+    "",
+    ...passages,
+  ]
+    .join("\n")
+    .trimEnd();
+}
+
+/** A tool result as a `tool` message, and its images for the user message after the run. */
+function toolMessage(
+  block: Block,
+  path: string,
+  dropped: Dropped,
+): { message: JsonObject; images: JsonObject[] } {
+  const content = block.content;
+  const texts: string[] = [];
+  const images: JsonObject[] = [];
+  if (typeof content === "string") texts.push(content);
+  else if (Array.isArray(content)) {
+    for (const [k, item] of (content as Block[]).entries()) {
+      const part = userPart(item, `${path}.content.${k}`, dropped);
+      if (part?.type === "text" && typeof part.text === "string" && part.text !== "") texts.push(part.text);
+      else if (part?.type === "image_url") images.push(part);
+    }
+  }
+  let text = texts.join("\n");
+  if (text === "" && images.length > 0) text = "(images: in the next message)";
+  // OpenAI has no error flag on a tool result; the model still needs to know it failed.
+  if (block.is_error === true) text = `Error: ${text}`;
+  const id = typeof block.tool_use_id === "string" ? block.tool_use_id : "";
+  const message = { role: "tool", tool_call_id: id, content: text };
+  if (images.length === 0) return { message, images };
+  return {
+    message,
+    images: [{ type: "text", text: `Images from the result of tool call ${id}:` }, ...images],
+  };
+}

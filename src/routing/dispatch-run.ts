@@ -45,6 +45,8 @@ export class DispatchRun implements ReadOutcome<ClientReply, Dispatched> {
   // every route whose window is no larger.
   private tooSmall = 0;
   private skipped: GatewayError | undefined;
+  /** The soonest an open breaker of a route passed over lets a probe through (ms), for Retry-After. */
+  private reopensIn = Number.POSITIVE_INFINITY;
   /** The attempt in flight, once opened. */
   private call: RouteAttempt | undefined;
 
@@ -66,7 +68,10 @@ export class DispatchRun implements ReadOutcome<ClientReply, Dispatched> {
       if (this.retry === 0 && !this.fits(route)) continue;
       if (this.retry > this.policy.retries) continue;
       if (request.signal.aborted) return Promise.reject(abortReason(request.signal));
-      if (!deps.health.admit(route.key)) continue;
+      if (!deps.health.admit(route.key)) {
+        this.reopensIn = Math.min(this.reopensIn, deps.health.reopensInMs(route.key));
+        continue;
+      }
       return this.retry > 0 ? this.afterBackoff(route) : this.send(route);
     }
     return this.exhausted();
@@ -167,6 +172,25 @@ export class DispatchRun implements ReadOutcome<ClientReply, Dispatched> {
   }
 
   /** No route answered: the gateway's own answer where no upstream can serve it, else the last failure. */
+  /**
+   * Every route's breaker is open: a 503 saying when to come back (the soonest a breaker lets a
+   * probe through), so a client's backoff meets the route's return rather than guessing.
+   */
+  private outOfService(): GatewayError {
+    const error = unavailable(
+      `every route for model ${this.request.model} is temporarily out of service`,
+      "no_route_available",
+    );
+    if (!Number.isFinite(this.reopensIn)) return error;
+    return new GatewayError({
+      status: error.status,
+      code: error.code,
+      message: error.message,
+      retryable: error.retryable,
+      headers: { "retry-after": String(Math.max(1, Math.ceil(this.reopensIn / 1000))) },
+    });
+  }
+
   private exhausted(): Promise<Dispatched> {
     const { request, lastError } = this;
     const first = this.plan.routes[0];
@@ -175,14 +199,7 @@ export class DispatchRun implements ReadOutcome<ClientReply, Dispatched> {
         ? localAnswer(request.operation, request.body)
         : undefined;
     if (local && first) return local.then((body) => localDispatched(first, this.attempts, body));
-    return Promise.reject(
-      lastError ??
-        this.skipped ??
-        unavailable(
-          `every route for model ${request.model} is temporarily out of service`,
-          "no_route_available",
-        ),
-    );
+    return Promise.reject(lastError ?? this.skipped ?? this.outOfService());
   }
 }
 

@@ -92,6 +92,12 @@ export class RouteHealth {
     return true;
   }
 
+  /** How long until an open breaker lets a probe through (0: closed, or its probe is due). */
+  reopensInMs(key: string): number {
+    const state = this.states.get(key);
+    return state === undefined || state.openUntil === 0 ? 0 : Math.max(0, state.openUntil - this.now());
+  }
+
   /** Every route's breaker now, by route key (`provider/model`), for metrics. */
   breakers(): { key: string; state: "closed" | "open" | "half_open" }[] {
     const now = this.now();

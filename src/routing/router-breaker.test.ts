@@ -74,6 +74,50 @@ describe("router with the circuit breaker", () => {
     expect(b.calls).toHaveLength(2);
   });
 
+  test("the 503 says when the soonest breaker lets a probe through (Retry-After, whole seconds up)", async () => {
+    const down = () => Promise.reject(upstreamError("down"));
+    const { router, advance } = routerFor(
+      twoRoutes({ retries: 0, circuit_breaker: { failures: 2, cooldown: "30s" } }),
+      [fakeProvider("a", down), fakeProvider("b", down)],
+    );
+    await router(chatRequest("m")).catch(() => {});
+    await router(chatRequest("m")).catch(() => {});
+    advance(10_500);
+    const error = (await router(chatRequest("m")).catch((e: unknown) => e)) as GatewayError;
+    expect(error.status).toBe(503);
+    expect(error.headers["retry-after"]).toBe("20");
+  });
+
+  test("an upstream's 429 is failed over but never opens the breaker: callers keep its own 429 and Retry-After", async () => {
+    const { GatewayError: Err } = await import("../core/gateway-error.ts");
+    const limited = () =>
+      Promise.reject(
+        new Err({
+          status: 429,
+          code: "rate_limited",
+          message: "slow down",
+          retryable: true,
+          headers: { "retry-after": "7" },
+        }),
+      );
+    const a = fakeProvider("a", limited);
+    const b = fakeProvider("b");
+    const { router, health } = routerFor(twoRoutes({ retries: 0, circuit_breaker: breaker }), [a, b]);
+    for (let i = 0; i < 5; i++) expect((await router(chatRequest("m"))).route).toBe("provider:b");
+    expect(health.isOpen("a/ma")).toBe(false);
+    expect(a.calls).toHaveLength(5);
+    // A single route: the upstream's 429 itself, every time.
+    const alone = routerFor(twoRoutes({ retries: 0, circuit_breaker: breaker }), [
+      fakeProvider("a", limited),
+      fakeProvider("b", limited),
+    ]);
+    for (let i = 0; i < 4; i++) {
+      const error = (await alone.router(chatRequest("m")).catch((e: unknown) => e)) as GatewayError;
+      expect(error.status).toBe(429);
+      expect(error.headers["retry-after"]).toBe("7");
+    }
+  });
+
   test("caller faults do not count towards opening the breaker", async () => {
     const { GatewayError: Err } = await import("../core/gateway-error.ts");
     const a = fakeProvider("a", () =>

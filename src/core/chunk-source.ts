@@ -25,6 +25,11 @@ export interface ChunkSource {
    * client that leaves now, before the upstream has closed its body, had the whole answer.
    */
   readonly complete?: boolean;
+  /**
+   * Events handed out so far: the answer's size when the upstream never said what it used (the
+   * client left before the last chunk), about one token each as chat servers stream.
+   */
+  readonly events?: number;
   /** Set once the stream itself reported a failure (an error event relayed as is). */
   readonly reported: GatewayError | undefined;
   /** The client went away: stop upstream work. Safe to call more than once. */

@@ -28,6 +28,12 @@ export function tapChunks(chunks: ChunkSource, tap: ChunkTap): ChunkSource {
     get drained() {
       return chunks.drained;
     },
+    get complete() {
+      return chunks.complete;
+    },
+    get events() {
+      return chunks.events;
+    },
     ready() {
       const chunk = chunks.ready?.();
       if (chunk) tap.copy(chunk);

@@ -1,10 +1,16 @@
+import type { Usage } from "../core/usage.ts";
 import type { Dispatched } from "../routing/dispatch.ts";
 import type { ModelCall } from "./model-call.ts";
 
 /** What the answer used, charged to the caller's limits and recorded on the ledger. */
-export function account(call: ModelCall, dispatched: Dispatched, model: string): void {
+export function account(
+  call: ModelCall,
+  dispatched: Dispatched,
+  model: string,
+  usage: Usage = dispatched.usage(),
+): void {
   const ledger = call.ledger;
-  ledger.usage = dispatched.usage();
+  ledger.usage = usage;
   ledger.costUsd = call.runtime.limits.record(call.principal, model, ledger.usage, ledger);
 }
 

@@ -2,13 +2,14 @@ import type { Policy } from "../auth/policy.ts";
 import type { Principal } from "../auth/principal.ts";
 import { captureChunks } from "../core/capture-chunks.ts";
 import type { ChunkSource } from "../core/chunk-source.ts";
-import type { Dialect } from "../core/dialect.ts";
+import type { Dialect, JsonObject } from "../core/dialect.ts";
 import { errorEvent } from "../core/error-wire.ts";
 import type { GatewayError } from "../core/gateway-error.ts";
 import type { Dispatched } from "../routing/router.ts";
 import { PendingStream, singleEvent } from "./pending-stream.ts";
 import type { RequestLedger } from "./request-ledger.ts";
 import { sseResponse } from "./sse-response.ts";
+import { streamUsage } from "./stream-usage.ts";
 
 /**
  * A stream answered before routing settled: keep-alive comments until the answer's first
@@ -26,6 +27,8 @@ export function keptAliveResponse(
     headers: Record<string, string>;
     dialect: Dialect;
     model: string;
+    /** The request's body: its prompt is estimated when the stream ends without a usage count. */
+    prompt: JsonObject;
     end: (status: number, error?: GatewayError) => void;
     release: () => void;
   },
@@ -52,7 +55,7 @@ export function keptAliveResponse(
       end(error) {
         context.release();
         if (settled) {
-          ledger.usage = settled.usage();
+          ledger.usage = streamUsage(settled, context.prompt);
           ledger.costUsd = context.limits.record(principal, context.model, ledger.usage, ledger);
         }
         context.end(error ? error.status : 200, error);

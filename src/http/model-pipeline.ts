@@ -100,7 +100,7 @@ export function modelPipeline(
       if (!early) {
         // The first token is slow: commit to a 200 event stream now, with keep-alive comments.
         streaming = true;
-        return keptAlive(call, dispatching, keepAliveMs, model, abort);
+        return keptAlive(call, dispatching, keepAliveMs, model, abort, body);
       }
       const dispatched = early;
       ledger.route = dispatched.route;
@@ -135,7 +135,7 @@ export function modelPipeline(
       }
       call.deferred = true;
       streaming = true;
-      return streamed(call, dispatched, chunks, first, reply.errorEvent, model, abort);
+      return streamed(call, dispatched, chunks, first, reply.errorEvent, model, abort, body);
     } catch (error) {
       return steps.failed(call, error);
     } finally {
@@ -168,6 +168,7 @@ export function modelPipeline(
     keepAliveMs: number,
     model: string,
     abort: RequestAbort,
+    prompt: JsonObject,
   ): Response {
     const { runtime, ledger } = call;
     return keptAliveResponse(dispatching, keepAliveMs, {
@@ -178,6 +179,7 @@ export function modelPipeline(
       headers: call.headers,
       dialect: call.dialect,
       model,
+      prompt,
       end: call.deferEnd(),
       release: () => abort.release(),
     });
@@ -197,12 +199,13 @@ export function modelPipeline(
     errorEvent: Extract<ClientReply, { kind: "stream" }>["errorEvent"],
     model: string,
     abort: RequestAbort,
+    prompt: JsonObject,
   ): Response {
     return sseResponse(
       chunks,
       call.dialect,
       call.headers,
-      new StreamedEnds(call, dispatched, model, abort),
+      new StreamedEnds(call, dispatched, model, abort, prompt),
       first,
       errorEvent,
     );

@@ -87,6 +87,14 @@ export class PendingStream implements ChunkSource {
     return this.inner?.reported;
   }
 
+  get complete(): boolean | undefined {
+    return this.inner?.complete;
+  }
+
+  get events(): number | undefined {
+    return this.inner?.events;
+  }
+
   async next(): Promise<Uint8Array | undefined> {
     while (!this.inner) {
       let timer: ReturnType<typeof setTimeout> | undefined;

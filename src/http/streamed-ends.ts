@@ -1,9 +1,11 @@
+import type { JsonObject } from "../core/dialect.ts";
 import type { GatewayError } from "../core/gateway-error.ts";
 import type { Dispatched } from "../routing/dispatch.ts";
 import { account } from "./account-answer.ts";
 import type { ModelCall } from "./model-call.ts";
 import type { RequestAbort } from "./request-abort.ts";
 import type { StreamEnds } from "./sse-response.ts";
+import { streamUsage } from "./stream-usage.ts";
 
 /** A relayed stream's first byte and end, as one object (no closures per stream). */
 export class StreamedEnds implements StreamEnds {
@@ -12,6 +14,8 @@ export class StreamedEnds implements StreamEnds {
     private readonly dispatched: Dispatched,
     private readonly model: string,
     private readonly abort: RequestAbort,
+    /** The request's body: its prompt is estimated when the stream ends without a usage count. */
+    private readonly prompt: JsonObject,
   ) {}
 
   firstByte(): void {
@@ -21,7 +25,7 @@ export class StreamedEnds implements StreamEnds {
   /** The request ends (usage, spend, its record) when the stream does. */
   end(error?: GatewayError): void {
     this.abort.release();
-    account(this.call, this.dispatched, this.model);
+    account(this.call, this.dispatched, this.model, streamUsage(this.dispatched, this.prompt));
     this.call.end(error ? error.status : 200, error);
   }
 }

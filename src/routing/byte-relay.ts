@@ -52,6 +52,9 @@ export class ByteRelay extends UpstreamRelay {
     return this.scan.ended && !this.scan.holding;
   }
 
+  /** Data events relayed so far (ChunkSource.events; the scan counts each read's own). */
+  events = 0;
+
   /** One upstream read taken: its bytes for the client, with the body's end read after the end marker. */
   protected step(read: BodyRead): RelayOut | Promise<RelayOut> | null {
     const out = this.take(read);
@@ -65,6 +68,7 @@ export class ByteRelay extends UpstreamRelay {
     if (!value) return null;
     if (this.left > 0) this.left -= value.length;
     const taken = this.scan.take(value);
+    this.events += this.scan.events;
     const out = this.scan.brokenAt === -1 ? taken : this.beforeBroken(taken);
     if (this.started) {
       if (this.scan.events > 0) this.attempt.rearm();

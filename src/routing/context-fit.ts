@@ -17,6 +17,29 @@ export function requestedOutputTokens(body: JsonObject): number {
   return 0;
 }
 
+const PROMPT_FIELDS = ["messages", "input", "system", "instructions", "prompt", "tools"];
+
+/** The characters of every string under a value, counted until `stop` says enough. */
+function countChars(value: unknown, count: { chars: number }, stop: number): boolean {
+  if (typeof value === "string") {
+    count.chars += value.length;
+    return count.chars <= stop;
+  }
+  if (Array.isArray(value)) return value.every((item) => countChars(item, count, stop));
+  if (isJsonObject(value)) return Object.values(value).every((item) => countChars(item, count, stop));
+  return true;
+}
+
+/**
+ * The prompt's tokens by the same count (every string of the prompt fields, four characters a
+ * token): a floor, for an answer whose upstream never said what it used.
+ */
+export function estimatedPromptTokens(body: JsonObject): number {
+  const count = { chars: 0 };
+  for (const field of PROMPT_FIELDS) countChars(body[field], count, Number.POSITIVE_INFINITY);
+  return Math.ceil(count.chars / CHARS_PER_TOKEN);
+}
+
 /**
  * Whether the prompt plus the requested answer can fit `window` tokens, by counting the
  * characters of every string in the prompt fields. Stops as soon as the count proves it cannot,
@@ -25,17 +48,6 @@ export function requestedOutputTokens(body: JsonObject): number {
 export function fitsContext(body: JsonObject, window: number): boolean {
   const budgetChars = (window - requestedOutputTokens(body)) * CHARS_PER_TOKEN;
   if (budgetChars <= 0) return false;
-  let chars = 0;
-  const walk = (value: unknown): boolean => {
-    if (typeof value === "string") {
-      chars += value.length;
-      return chars <= budgetChars;
-    }
-    if (Array.isArray(value)) return value.every(walk);
-    if (isJsonObject(value)) return Object.values(value).every(walk);
-    return true;
-  };
-  return ["messages", "input", "system", "instructions", "prompt", "tools"].every((field) =>
-    walk(body[field]),
-  );
+  const count = { chars: 0 };
+  return PROMPT_FIELDS.every((field) => countChars(body[field], count, budgetChars));
 }

@@ -21,6 +21,8 @@ const encoder = new TextEncoder();
  */
 export class TranslatedRelay extends UpstreamRelay implements EventSink {
   reported: GatewayError | undefined;
+  /** The caller's events written so far (ChunkSource.events). */
+  events = 0;
   private readonly decoder: EventDecoder;
   /** The caller's events written since the last hand-out, as wire text. */
   private text = "";
@@ -41,6 +43,7 @@ export class TranslatedRelay extends UpstreamRelay implements EventSink {
 
   /** One of the caller's events, written by the translation. */
   push(event: SseEvent): void {
+    this.events++;
     this.text += encodeSse(event);
     // An error event the translation wrote itself still leaves HTTP 200; the record must say so.
     if (!this.reported && reportsError(event))

@@ -59,6 +59,8 @@ interface AuditRecord {
   status: number;
   errorClass: string | null;
   stream: boolean;
+  inputTokens: number;
+  outputTokens: number;
 }
 
 /** Each request names itself, so its audit row can be found among the others. */
@@ -123,7 +125,13 @@ describe("a client that disconnects aborts the upstream request", () => {
     expect(received).toBe(3);
     const aborted = await fake.waitForAbort(ABANDONED_MS);
     expect(aborted.outcome).toBe("aborted");
-    expect(await closedRow(id)).toMatchObject({ status: 499, errorClass: "client_closed", stream: true });
+    const row = await closedRow(id);
+    expect(row).toMatchObject({ status: 499, errorClass: "client_closed", stream: true });
+    // The upstream's usage comes in its last chunk, never reached: the row (and the caller's tpm
+    // and budget) carry an estimate instead of 0 — the prompt, and a token per event relayed.
+    expect(row.inputTokens).toBeGreaterThan(0);
+    expect(row.outputTokens).toBeGreaterThanOrEqual(3);
+    expect(row.outputTokens).toBeLessThan(200);
   });
 
   test("mid-stream with raw fetch, while the gateway waits 30 s for the next upstream chunk", async () => {

@@ -6,6 +6,12 @@ const NUMERIC = /^\s*-?\d+(\.\d+)?\s*$/;
 const num = (schema: z.ZodNumber) =>
   z.preprocess((value) => (typeof value === "string" && NUMERIC.test(value) ? Number(value) : value), schema);
 
+/**
+ * The tenant of a key or caller outside every configured tenant: what a key gets when no tenant
+ * is given. Reserved: no configured tenant may take the name.
+ */
+export const DEFAULT_TENANT = "default";
+
 /** A spend budget that starts over each UTC day or calendar month. */
 export const tenantBudgetSchema = z.strictObject({
   usd: num(z.number().positive()),

@@ -297,6 +297,46 @@ describe("a key's tenant must be a configured one", () => {
   });
 });
 
+describe("an admin key in a tenant manages only its own tenant's keys", () => {
+  test("it cannot mint into another tenant or none (API and CLI); a key it mints without a tenant is in its own", async () => {
+    const tenantAdmin = (await createKey(gw, { name: "m-admin", role: "admin", tenant: "team-m" })).key;
+    const post = (body: object) =>
+      fetch(`${gw.url}/admin/api/keys`, {
+        method: "POST",
+        headers: bearer(tenantAdmin),
+        body: JSON.stringify(body),
+      });
+    for (const tenant of ["team-b", "default"]) {
+      const res = await post({ name: "escape", role: "admin", tenant });
+      expect(res.status).toBe(403);
+      expect(((await res.json()) as { error: { message: string } }).error.message).toContain(
+        `tenant "${tenant}" is outside this key's own tenant "team-m"`,
+      );
+    }
+    const remote = ["--gateway", gw.url, "--admin-key", tenantAdmin, "--json"];
+    const refused = await runMindgw(["keys", "create", "--name", "escape", "--tenant", "team-b", ...remote]);
+    expect(refused.code).not.toBe(0);
+    expect(refused.stderr).toContain("outside this key's own tenant");
+    const minted = await runMindgw(["keys", "create", "--name", "m-minted", ...remote]);
+    expect(minted.code).toBe(0);
+    const issued = JSON.parse(minted.stdout) as { key: string; tenant: string };
+    expect(issued.tenant).toBe("team-m");
+    // Bound by team-m like every key of it: m2 is outside the tenant's models.
+    expect((await chat(issued.key, "m2")).status).toBe(403);
+    expect((await chat(issued.key, "m1")).status).toBe(200);
+    // Another tenant's key is beyond it too: neither rotated nor revoked.
+    const other = await createKey(gw, { name: "b-target", tenant: "team-b" });
+    for (const action of ["rotate", "revoke"]) {
+      const res = await fetch(`${gw.url}/admin/api/keys/${other.id}/${action}`, {
+        method: "POST",
+        headers: bearer(tenantAdmin),
+      });
+      expect(res.status).toBe(403);
+    }
+    expect((await chat(other.key)).status).toBe(200);
+  });
+});
+
 describe("config checks", () => {
   test("a tenant's provider used by another tenant's model is refused with the path named", async () => {
     const path = `${dir.path}/bad.yaml`;

@@ -96,10 +96,29 @@ describe("a tenant's limits bind all its keys together", () => {
     const spent = await chat(first);
     expect(spent.status).toBe(200);
     await spent.arrayBuffer();
+    // Retry-After: the seconds until the tenant's day ends (UTC), on both dialects.
+    const untilMidnight = () => {
+      const now = new Date();
+      return (Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate() + 1) - now.getTime()) / 1000;
+    };
     for (const k of [first, second]) {
+      const latest = Math.ceil(untilMidnight());
       const refused = await chat(k);
-      expect(refused.status).toBe(429);
+      const anthropic = await fetch(`${gw.url}/v1/messages`, {
+        method: "POST",
+        headers: { "x-api-key": k, "content-type": "application/json", "anthropic-version": "2023-06-01" },
+        body: JSON.stringify({ model: "m1", max_tokens: 8, messages: [{ role: "user", content: "hi" }] }),
+      });
+      const earliest = Math.floor(untilMidnight());
+      for (const res of [refused, anthropic]) {
+        expect(res.status).toBe(429);
+        const retryAfter = Number(res.headers.get("retry-after"));
+        expect(retryAfter).toBeGreaterThanOrEqual(Math.max(1, earliest));
+        expect(retryAfter).toBeLessThanOrEqual(latest);
+        expect(res.headers.get("x-should-retry")).toBe("false");
+      }
       expect(((await refused.json()) as { error: { code: string } }).error.code).toBe("budget_exceeded");
+      expect(((await anthropic.json()) as { error: { type: string } }).error.type).toBe("rate_limit_error");
     }
     // Another tenant's key is untouched.
     expect((await chat(await key("other-b", "team-b"))).status).toBe(200);

@@ -372,4 +372,12 @@ describe("config checks", () => {
     expect(out.stderr).toContain('models[0].routes[0].provider: provider "p" belongs to tenant "t1"');
     expect(out.stderr).toContain('models[1].tenant: unknown tenant "t2"');
   });
+
+  test("a tenant named default (every untenanted key's) is refused with the path named", async () => {
+    const path = `${dir.path}/reserved.yaml`;
+    await Bun.write(path, "tenants: [{ name: team-a }, { name: default, rpm: 1 }]\n");
+    const out = await runMindgw(["config", "check", "-c", path]);
+    expect(out.code).toBe(2);
+    expect(out.stderr).toContain('tenants[1].name: "default" is reserved for keys outside every tenant');
+  });
 });

@@ -7,7 +7,7 @@ import {
   sharedRefusalLimit,
 } from "./limit-headers.ts";
 import { assertPriced, type Pricing } from "./limit-pricing.ts";
-import { limitScopes, type Scope } from "./limit-scope.ts";
+import { budgetWaitMs, limitScopes, type Scope } from "./limit-scope.ts";
 import type { Principal } from "./principal.ts";
 import type { ScopeUsage, SharedCounters } from "./shared-counters.ts";
 import type { SpendLedger } from "./spend-ledger.ts";
@@ -106,8 +106,12 @@ export class ClusterAdmission {
     );
     const view = sharedView(scopes, usage);
     const scope = refused ? scopes[refused.index] : undefined;
-    if (refused && scope)
-      throw limitRefusal(scopes, scope, view, sharedRefusalLimit(refused.code, scope, view), refused.waitMs);
+    if (refused && scope) {
+      const limit = sharedRefusalLimit(refused.code, scope, view);
+      // The shared counters know when a minute frees up; when a budget's period ends is the scope's.
+      const waitMs = limit === "budget" ? budgetWaitMs(scope, this.now()) : refused.waitMs;
+      throw limitRefusal(scopes, scope, view, limit, waitMs);
+    }
     return limitHeaders(scopes, view);
   }
 }

@@ -23,7 +23,8 @@ const duration = z
 export const createKeyInputSchema = z
   .object({
     name: z.string().trim().min(1).max(100),
-    tenant: z.string().trim().min(1).max(100).default("default"),
+    /** Absent: the creating admin's own tenant (`default`, outside every tenant, for an admin in none). */
+    tenant: z.string().trim().min(1).max(100).optional(),
     role: roleSchema.default("user"),
     models: modelList.default(["*"]),
     rpm: positiveInt.nullable().default(null),

@@ -238,6 +238,52 @@ describe("key admin", () => {
     await storage.close();
   });
 
+  test("an admin key in a tenant manages only its own tenant's keys; an admin outside every tenant, all", async () => {
+    const storage = openSqliteStorage(tmp.file(`admin-${++files}.db`));
+    const admin = createKeyAdmin({ store: storage.keys, tenants: () => ["acme", "globex"] });
+    const acmeAdminKey = await admin.create("local-operator", {
+      name: "acme-admin",
+      role: "admin",
+      tenant: "acme",
+    });
+    const acmeAdmin: Principal = { ...user, keyId: acmeAdminKey.id, tenant: "acme", role: "admin" };
+    const globexKey = await admin.create("local-operator", { name: "svc", tenant: "globex" });
+    const plainKey = await admin.create("local-operator", { name: "plain" });
+    // Minting outside its tenant, into `default` or another tenant, would escape acme's bindings.
+    for (const tenant of ["default", "globex"]) {
+      const error = await failure(admin.create(acmeAdmin, { name: "escape", role: "admin", tenant }));
+      expect([error.status, error.code]).toEqual([403, "forbidden"]);
+      expect(error.message).toBe(
+        `this admin key may not create a key wider than itself: tenant "${tenant}" is outside this key's own tenant "acme"`,
+      );
+    }
+    for (const other of [globexKey.id, plainKey.id]) {
+      for (const attempt of [
+        admin.rotate(acmeAdmin, other),
+        admin.revoke(acmeAdmin, other),
+        admin.show(acmeAdmin, other),
+      ])
+        expect((await failure(attempt)).status).toBe(403);
+    }
+    // No tenant given: the key goes into the admin's own tenant.
+    const minted = await admin.create(acmeAdmin, { name: "svc" });
+    expect(minted.tenant).toBe("acme");
+    // By name, another tenant's key of the same name neither answers nor makes the name ambiguous.
+    expect((await admin.rotate(acmeAdmin, "svc", { grace: "0s" })).tenant).toBe("acme");
+    expect((await admin.list(acmeAdmin, { tenant: "globex" })).map((k) => k.tenant)).toEqual([
+      "acme",
+      "acme",
+    ]);
+    expect((await admin.revoke(acmeAdmin, "svc")).tenant).toBe("acme");
+    // An admin outside every tenant keeps full power.
+    const rootKey = await admin.create("local-operator", { name: "root", role: "admin" });
+    const root: Principal = { ...user, keyId: rootKey.id, role: "admin" };
+    expect((await admin.create(root, { name: "x", tenant: "globex" })).tenant).toBe("globex");
+    expect((await admin.create(root, { name: "y" })).tenant).toBe("default");
+    expect((await admin.revoke(root, globexKey.id)).status).toBe("revoked");
+    await storage.close();
+  });
+
   test("rotating by name during the grace window rotates the newest key; list hides expired keys", async () => {
     const { storage, admin, clock } = setup();
     await admin.create("local-operator", { name: "svc" });

@@ -1,11 +1,12 @@
 import type { z } from "zod";
+import { DEFAULT_TENANT } from "../config/tenant-config.ts";
 import { parseDuration } from "../config/units.ts";
 import { badRequest, notFound } from "../core/gateway-error.ts";
 import type { KeyRecord } from "../storage/key-record.ts";
 import type { KeyStore } from "../storage/storage.ts";
 import { generateApiKey, newKeyId } from "./api-key.ts";
 import { createKeyInputSchema, rotateKeyInputSchema } from "./key-admin-schemas.ts";
-import { assertWithinScope } from "./key-scope.ts";
+import { assertInTenant, assertWithinScope, homeTenant, managedTenant } from "./key-scope.ts";
 import { type KeyView, keyStatus, keyView } from "./key-view.ts";
 import { assertCanManageKeys, type KeyActor } from "./roles.ts";
 
@@ -42,8 +43,7 @@ export interface KeyAdmin {
   rotate(actor: KeyActor, idOrName: string, input?: unknown): Promise<IssuedKey & { previous: KeyView }>;
 }
 
-/** A key's tenant when none is given: outside every configured tenant. */
-export const DEFAULT_TENANT = "default";
+export { DEFAULT_TENANT };
 
 export function createKeyAdmin(options: KeyAdminOptions): KeyAdmin {
   const { store } = options;
@@ -76,24 +76,33 @@ export function createKeyAdmin(options: KeyAdminOptions): KeyAdmin {
     return { ...keyView(record, now()), key: key.plain };
   };
   /**
+   * Keys of that name the actor manages: another tenant's key of the same name is neither found
+   * nor makes the name ambiguous (an id outside the actor's tenant is refused by the checks).
+   */
+  const named = async (actor: KeyActor, name: string): Promise<KeyRecord[]> => {
+    const own = managedTenant(actor);
+    const keys = await store.findByName(name);
+    return own === null ? keys : keys.filter((k) => k.tenant === own);
+  };
+  /**
    * By id, or the newest active key of that name: during a rotation's grace window the old and
    * the new key share the name, and rotating again means the one just issued.
    */
-  const newestActive = async (idOrName: string): Promise<KeyRecord> => {
+  const newestActive = async (actor: KeyActor, idOrName: string): Promise<KeyRecord> => {
     const byId = await store.getById(idOrName);
     if (byId) return byId;
-    const active = (await store.findByName(idOrName)).filter((k) => keyStatus(k, now()) === "active");
+    const active = (await named(actor, idOrName)).filter((k) => keyStatus(k, now()) === "active");
     // Newest first; within one millisecond, the one that does not expire first (not the old one).
     const lasts = (k: KeyRecord) => k.expiresAt ?? Number.POSITIVE_INFINITY;
     const newest = active.sort((a, b) => b.createdAt - a.createdAt || lasts(b) - lasts(a))[0];
     if (!newest) throw notFound(`no active key with id or name "${idOrName}"`);
     return newest;
   };
-  const find = async (idOrName: string, activeOnly: boolean): Promise<KeyRecord> => {
+  const find = async (actor: KeyActor, idOrName: string, activeOnly: boolean): Promise<KeyRecord> => {
     const byId = await store.getById(idOrName);
     if (byId) return byId;
-    const named = await store.findByName(idOrName);
-    const candidates = activeOnly ? named.filter((k) => keyStatus(k, now()) === "active") : named;
+    const keys = await named(actor, idOrName);
+    const candidates = activeOnly ? keys.filter((k) => keyStatus(k, now()) === "active") : keys;
     if (candidates.length > 1) {
       throw badRequest(`several active keys are named "${idOrName}"; use the key id`, "id");
     }
@@ -107,15 +116,17 @@ export function createKeyAdmin(options: KeyAdminOptions): KeyAdmin {
       assertCanManageKeys(actor);
       const fields = parse(createKeyInputSchema, input);
       const expiresIn = fields.expires_in === undefined ? null : (parseDuration(fields.expires_in) ?? null);
+      // No tenant given: the admin's own (an admin in a tenant mints only into it).
+      const tenant = fields.tenant ?? homeTenant(actor);
       assertWithinScope(
         actor,
-        { models: fields.models, rpm: fields.rpm, tpm: fields.tpm, budgetUsd: fields.budget_usd },
+        { tenant, models: fields.models, rpm: fields.rpm, tpm: fields.tpm, budgetUsd: fields.budget_usd },
         "create",
       );
-      assertKnownTenant(fields.tenant);
+      assertKnownTenant(tenant);
       return issue({
         name: fields.name,
-        tenant: fields.tenant,
+        tenant,
         role: fields.role,
         models: fields.models,
         rpm: fields.rpm,
@@ -132,25 +143,30 @@ export function createKeyAdmin(options: KeyAdminOptions): KeyAdmin {
     },
     async list(actor, filter) {
       assertCanManageKeys(actor);
+      // An admin in a tenant lists its own tenant's keys, whatever tenant it asks for.
+      const own = managedTenant(actor);
+      const scoped = own === null ? filter : { ...filter, tenant: own };
       // Expired keys are listed with the revoked ones (`--all`), not as if they still worked.
-      const keys = await store.list(filter);
+      const keys = await store.list(scoped);
       const shown = filter?.includeRevoked ? keys : keys.filter((k) => keyStatus(k, now()) === "active");
       return shown.map((k) => keyView(k, now()));
     },
     async show(actor, idOrName) {
       assertCanManageKeys(actor);
-      return keyView(await find(idOrName, false), now());
+      const key = await find(actor, idOrName, false);
+      assertInTenant(actor, key.tenant);
+      return keyView(key, now());
     },
     async revoke(actor, idOrName) {
       assertCanManageKeys(actor);
-      const target = await find(idOrName, true);
+      const target = await find(actor, idOrName, true);
       assertWithinScope(actor, target, "revoke");
       return keyView(changed(await store.revoke(target.id, now())), now());
     },
     async rotate(actor, idOrName, input = {}) {
       assertCanManageKeys(actor);
       const graceMs = parseDuration(parse(rotateKeyInputSchema, input).grace) ?? 0;
-      const old = await newestActive(idOrName);
+      const old = await newestActive(actor, idOrName);
       assertWithinScope(actor, old, "rotate");
       // The copy keeps the old key's tenant: refused if `tenants:` no longer has it.
       assertKnownTenant(old.tenant);

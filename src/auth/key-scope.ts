@@ -1,10 +1,32 @@
+import { DEFAULT_TENANT } from "../config/tenant-config.ts";
 import { GatewayError } from "../core/gateway-error.ts";
 import type { KeyRecord } from "../storage/key-record.ts";
 import { coversGlob } from "./model-glob.ts";
 import type { KeyActor } from "./roles.ts";
 
 /** What a key may do: the part of a key that scope compares. */
-export type KeyReach = Pick<KeyRecord, "models" | "rpm" | "tpm" | "budgetUsd">;
+export type KeyReach = Pick<KeyRecord, "tenant" | "models" | "rpm" | "tpm" | "budgetUsd">;
+
+/**
+ * The one tenant whose keys the actor manages, or null for every tenant: an admin key in a
+ * tenant manages only its own tenant's keys; the local operator and an admin outside every
+ * tenant (`default`) manage them all.
+ */
+export function managedTenant(actor: KeyActor): string | null {
+  if (actor === "local-operator" || actor.tenant === DEFAULT_TENANT) return null;
+  return actor.tenant;
+}
+
+/** The tenant a key created without one goes into: the actor's own (`default` when it has none). */
+export const homeTenant = (actor: KeyActor): string => managedTenant(actor) ?? DEFAULT_TENANT;
+
+/** Why a key of `tenant` is beyond the actor's tenant, or undefined when it is not. */
+export function outsideTenant(actor: KeyActor, tenant: string): string | undefined {
+  const own = managedTenant(actor);
+  return own === null || own === tenant
+    ? undefined
+    : `tenant "${tenant}" is outside this key's own tenant "${own}"`;
+}
 
 /** A limit the actor has bounds the key's: unlimited (null) or higher is wider. */
 const within = (mine: number | undefined, theirs: number | null) =>
@@ -13,6 +35,9 @@ const within = (mine: number | undefined, theirs: number | null) =>
 /** Why `key` reaches further than `actor`, or undefined when it does not. */
 export function widerThan(actor: KeyActor, key: KeyReach): string | undefined {
   if (actor === "local-operator") return undefined;
+  // A key in another tenant escapes this one's models, limits and budget, whatever its own are.
+  const elsewhere = outsideTenant(actor, key.tenant);
+  if (elsewhere) return elsewhere;
   const outside = key.models.filter((model) => !coversGlob(actor.models, model));
   if (outside.length > 0) return `models ${outside.join(", ")} are outside this key's own models`;
   if (!within(actor.limits.rpm, key.rpm)) return `rpm above this key's own (${actor.limits.rpm})`;
@@ -23,10 +48,10 @@ export function widerThan(actor: KeyActor, key: KeyReach): string | undefined {
 }
 
 /**
- * An admin key manages only keys within its own reach: it cannot mint or rotate a key with
- * models or limits beyond its own, nor revoke a key wider than itself (a narrow admin key must
- * not be able to lock out the unrestricted one). The local operator (store file access) is not
- * bounded.
+ * An admin key manages only keys within its own reach: it cannot mint or rotate a key in another
+ * tenant or with models or limits beyond its own, nor revoke a key wider than itself (a narrow
+ * admin key must not be able to lock out the unrestricted one). The local operator (store file
+ * access) is not bounded.
  */
 export function assertWithinScope(
   actor: KeyActor,
@@ -34,10 +59,13 @@ export function assertWithinScope(
   action: "create" | "rotate" | "revoke",
 ): void {
   const why = widerThan(actor, key);
-  if (why)
-    throw new GatewayError({
-      status: 403,
-      code: "forbidden",
-      message: `this admin key may not ${action} a key wider than itself: ${why}`,
-    });
+  if (why) throw forbidden(`this admin key may not ${action} a key wider than itself: ${why}`);
 }
+
+/** Reading a key's settings: only within the actor's tenant. */
+export function assertInTenant(actor: KeyActor, tenant: string): void {
+  const why = outsideTenant(actor, tenant);
+  if (why) throw forbidden(`this admin key may not read this key: ${why}`);
+}
+
+const forbidden = (message: string) => new GatewayError({ status: 403, code: "forbidden", message });

@@ -47,7 +47,7 @@ export function limitHeaders(
 
 /**
  * A 429 for the scope that refused: its headers describe that limit, so Retry-After and the
- * remaining counts agree. It names the limit (`refusedBy`), which tells it from an upstream's 429.
+ * remaining counts agree (for a budget, `waitMs` is `budgetWaitMs`: the period's end). It names the limit (`refusedBy`), which tells it from an upstream's 429.
  */
 export function limitRefusal(
   scopes: readonly Scope[],
@@ -59,8 +59,14 @@ export function limitRefusal(
   const headers = limitHeaders([scope, ...scopes.filter((other) => other !== scope)], view);
   headers["retry-after"] = String(Math.max(1, Math.ceil(waitMs / 1000)));
   const budget = limit === "budget";
+  // A spent budget frees up in hours at best: the official SDKs read this and do not retry.
+  if (budget) headers["x-should-retry"] = "false";
   const message = budget
-    ? `spend budget exhausted for ${scope.owner}`
+    ? `spend budget exhausted for ${scope.owner}; ${
+        scope.budgetPer === undefined
+          ? "it does not reset (an admin can raise it)"
+          : `it starts over when the ${scope.budgetPer} ends (UTC), the time in Retry-After`
+      }`
     : `rate limit reached for ${scope.owner}; retry after the time in Retry-After`;
   const code = budget ? "budget_exceeded" : "rate_limited";
   return new GatewayError({ status: 429, code, message, headers, refusedBy: limit });

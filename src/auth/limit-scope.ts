@@ -9,6 +9,8 @@ export interface Scope {
   readonly rpm: number | undefined;
   readonly tpm: number | undefined;
   readonly budgetUsd: number | undefined;
+  /** When the budget starts over (a tenant's, UTC); undefined for a key's own, which never does. */
+  readonly budgetPer: "day" | "month" | undefined;
   /** Names the scope in a refusal. */
   readonly owner: string;
 }
@@ -20,6 +22,26 @@ export const tenantSubject = (tenant: string): string => `tenant:${tenant}`;
 export function tenantSpendSubject(tenant: string, per: "day" | "month", at: number): string {
   const iso = new Date(at).toISOString();
   return `tenant:${tenant}:${per === "day" ? iso.slice(0, 10) : iso.slice(0, 7)}`;
+}
+
+/**
+ * A key's own budget never starts over: its refusal asks clients to stay away this long (a day)
+ * rather than retry, until an admin raises the budget.
+ */
+export const NEVER_RESETS_RETRY_MS = 86_400_000;
+
+/**
+ * How long a refused budget stays spent: until its period ends (the next UTC midnight, or the
+ * first of the next month, UTC), or `NEVER_RESETS_RETRY_MS` for a budget without a period.
+ */
+export function budgetWaitMs(scope: Scope, now: number): number {
+  if (scope.budgetPer === undefined) return NEVER_RESETS_RETRY_MS;
+  const at = new Date(now);
+  const year = at.getUTCFullYear();
+  const month = at.getUTCMonth();
+  const end =
+    scope.budgetPer === "day" ? Date.UTC(year, month, at.getUTCDate() + 1) : Date.UTC(year, month + 1, 1);
+  return end - now;
 }
 
 /**
@@ -42,6 +64,7 @@ export function limitScopes(principal: Principal, now: () => number, all = false
     rpm: rules.rpm,
     tpm: rules.tpm,
     budgetUsd: rules.budget?.usd,
+    budgetPer: rules.budget?.per,
     owner: `tenant "${principal.tenant}"`,
   };
   return keys.length === 0 ? [tenant] : [keys[0] as Scope, tenant];
@@ -66,7 +89,15 @@ function keyScopesOf(principal: Principal): KeyScopes {
   const cached = keyScopes.get(principal.limits);
   if (cached !== undefined && cached.subject === subject) return cached;
   const { rpm, tpm, budgetUsd } = principal.limits;
-  const scope: Scope = { subject, spendSubject: subject, rpm, tpm, budgetUsd, owner: "this credential" };
+  const scope: Scope = {
+    subject,
+    spendSubject: subject,
+    rpm,
+    tpm,
+    budgetUsd,
+    budgetPer: undefined,
+    owner: "this credential",
+  };
   // Not frozen: JSC reads a frozen array's elements the slow way, and admission, the limit
   // headers and accounting loop over this one on every request (see principal.ts's `models`).
   const all: readonly Scope[] = [scope];

@@ -123,3 +123,23 @@ test("an answer on a cluster node is counted in the shared counters: tokens wher
   limiter.record(member, "m", { inputTokens: 0, outputTokens: 0 });
   expect(state.recorded[1]).toEqual({ tokens: [], spend: [] });
 });
+
+test("a budget the shared counters refuse frees up when the tenant's period ends, not when they say", async () => {
+  const { shared } = fakeShared(() => ({
+    refused: { index: 0, code: "budget_exceeded", waitMs: 3_600_000 },
+    usage: [usage],
+  }));
+  const limiter = new RateLimiter({ shared, now: manualClock(Date.UTC(2026, 10, 30, 12)).now });
+  const member: Principal = {
+    ...principal,
+    limits: {},
+    tenant: "team-a",
+    tenantRules: { bound: true, models: ["*"], hidden: [], budget: { usd: 5, per: "month" } },
+  };
+  const error = await Promise.resolve(limiter.admit(member)).catch((e: unknown) => e);
+  expect(error).toMatchObject({ status: 429, code: "budget_exceeded" });
+  expect((error as GatewayError).headers).toMatchObject({
+    "retry-after": "43200",
+    "x-should-retry": "false",
+  });
+});

@@ -184,11 +184,11 @@ describe("spend budget", () => {
     limiter.admit(p);
     limiter.record(p, "gpt-4o", { inputTokens: 40_000, outputTokens: 0 }); // 0.1
     const error = refused(limiter, p);
-    expect([error.status, error.code, error.headers["retry-after"]]).toEqual([
-      429,
-      "budget_exceeded",
-      "3600",
-    ]);
+    // A key's own budget never starts over: a day's Retry-After, and the SDKs told not to retry.
+    expect([error.status, error.code, error.headers["retry-after"], error.headers["x-should-retry"]]).toEqual(
+      [429, "budget_exceeded", "86400", "false"],
+    );
+    expect(error.message).toContain("it does not reset (an admin can raise it)");
     await ledger.close();
     expect(await store.total("key_a")).toBeCloseTo(1, 12);
 

@@ -3,7 +3,7 @@ import { type AdmitLocal, ClusterAdmission, dividedAll } from "./cluster-admissi
 import type { CounterStore } from "./counter-store.ts";
 import { type CounterView, limitHeaders, limitRefusal, NO_HEADERS } from "./limit-headers.ts";
 import { assertPriced, FREE, type Pricing, type Served } from "./limit-pricing.ts";
-import { limitScopes } from "./limit-scope.ts";
+import { budgetWaitMs, limitScopes } from "./limit-scope.ts";
 import { MemoryCounterStore } from "./memory-counter-store.ts";
 import type { Policy } from "./policy.ts";
 import type { Principal } from "./principal.ts";
@@ -24,9 +24,6 @@ export interface RateLimiterOptions {
   onFallback?: (local: boolean) => void;
   now?: () => number;
 }
-
-/** A budget never frees up by waiting; this tells well-behaved clients not to hammer. */
-const BUDGET_RETRY_AFTER_S = 3600;
 
 /**
  * Per-principal limits: requests/min and tokens/min over a sliding minute, and a spend
@@ -117,7 +114,7 @@ export class RateLimiter {
         this.options.spend &&
         this.options.spend.spent(scope.spendSubject) >= scope.budgetUsd
       )
-        throw limitRefusal(scopes, scope, view, "budget", BUDGET_RETRY_AFTER_S * 1000);
+        throw limitRefusal(scopes, scope, view, "budget", budgetWaitMs(scope, now));
     }
     for (const scope of scopes) {
       if (scope.tpm !== undefined && this.counters.tokensUsed(scope.subject, now) >= scope.tpm)

@@ -2,6 +2,8 @@ import { describe, expect, test } from "bun:test";
 import { GatewayError } from "../core/gateway-error.ts";
 import { PriceBook } from "../pricing/price-book.ts";
 import { createMemorySpendStore } from "../storage/memory/memory-spend-store.ts";
+import { gatewayErrorOf } from "../testing/gateway-error-of.ts";
+import { budgetWaitMs, NEVER_RESETS_RETRY_MS, type Scope } from "./limit-scope.ts";
 import type { Principal, TenantRules } from "./principal.ts";
 import { RateLimiter, tenantSpendSubject } from "./rate-limiter.ts";
 import { SpendLedger } from "./spend-ledger.ts";
@@ -27,6 +29,25 @@ function outcome(limiter: RateLimiter, p: Principal): string {
     throw error;
   }
 }
+
+describe("budgetWaitMs", () => {
+  const scope = (budgetPer: Scope["budgetPer"]): Scope => ({
+    subject: "s",
+    spendSubject: "s",
+    rpm: undefined,
+    tpm: undefined,
+    budgetUsd: 1,
+    budgetPer,
+    owner: "o",
+  });
+  test("a tenant's budget frees up when its UTC day or month ends; a key's own never does", () => {
+    const at = Date.UTC(2026, 11, 31, 22, 30);
+    expect(budgetWaitMs(scope("day"), at)).toBe(90 * 60_000);
+    expect(budgetWaitMs(scope("month"), at)).toBe(90 * 60_000); // the year's last day: both end at once
+    expect(budgetWaitMs(scope("month"), Date.UTC(2026, 1, 1))).toBe(28 * 86_400_000);
+    expect(budgetWaitMs(scope(undefined), at)).toBe(NEVER_RESETS_RETRY_MS);
+  });
+});
 
 describe("tenant limits bind every key of the tenant together", () => {
   test("rpm is exact across three keys, and a refusal counts against neither scope", () => {
@@ -91,7 +112,12 @@ describe("tenant limits bind every key of the tenant together", () => {
     expect(spend.spent(tenantSpendSubject("team-a", "day", clock.now()))).toBe(3);
     for (const key of keys)
       expect(outcome(limiter, key)).toContain('budget_exceeded: spend budget exhausted for tenant "team-a"');
-    clock.advance(3_600_000); // the next UTC day
+    clock.advance(1_800_000);
+    // Retry-After: the seconds until the day ends (UTC), 30 minutes away now.
+    const refusal = gatewayErrorOf(() => limiter.admit(keys[0]!));
+    expect(refusal.headers).toMatchObject({ "retry-after": "1800", "x-should-retry": "false" });
+    expect(refusal.message).toContain("it starts over when the day ends (UTC)");
+    clock.advance(1_800_000); // the next UTC day
     expect(outcome(limiter, keys[0]!)).toBe("ok");
   });
 });

@@ -188,6 +188,12 @@ describe("parseConfig: messages name the path", () => {
     );
   });
 
+  test("the reserved tenant name: default is every untenanted key's", () => {
+    expect(problems({ tenants: [{ name: "team-a" }, { name: "default", rpm: 1 }] })).toEqual([
+      'tenants[1].name: "default" is reserved for keys outside every tenant; choose another name',
+    ]);
+  });
+
   test("an unset variable names where it was used", () => {
     expect(problems({ providers: [{ name: "o", type: "openai", api_key: "${OPENAI_API_KEY}" }] })).toEqual([
       "providers[0].api_key: environment variable OPENAI_API_KEY is not set",

@@ -6,6 +6,12 @@ const NUMERIC = /^\s*-?\d+(\.\d+)?\s*$/;
 const num = (schema: z.ZodNumber) =>
   z.preprocess((value) => (typeof value === "string" && NUMERIC.test(value) ? Number(value) : value), schema);
 
+/**
+ * The tenant of a key or caller outside every configured tenant: what a key gets when no tenant
+ * is given. Reserved: no configured tenant may take the name.
+ */
+export const DEFAULT_TENANT = "default";
+
 /** A spend budget that starts over each UTC day or calendar month. */
 export const tenantBudgetSchema = z.strictObject({
   usd: num(z.number().positive()),
@@ -17,7 +23,14 @@ export const tenantBudgetSchema = z.strictObject({
  * tpm and budget apply on top of each key's own, counted across all its keys together.
  */
 export const tenantSchema = z.strictObject({
-  name: z.string().regex(/^[a-z0-9][a-z0-9_.-]*$/i, "letters, digits, '.', '_' and '-' only"),
+  name: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9_.-]*$/i, "letters, digits, '.', '_' and '-' only")
+    // Every key created without a tenant is in `default`: a tenant of that name would bind them all.
+    .refine(
+      (name) => name !== DEFAULT_TENANT,
+      `"${DEFAULT_TENANT}" is reserved for keys outside every tenant; choose another name`,
+    ),
   /** Model globs every key of the tenant is confined to (a key's own list narrows it further). */
   models: z.array(z.string().min(1)).default(["*"]),
   /** Requests per minute, all keys together. */

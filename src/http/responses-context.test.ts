@@ -74,6 +74,19 @@ describe("responsesContext", () => {
     }
   });
 
+  test("outside every tenant, each key's chains are its own: another key's id is a 404", async () => {
+    const store = createMemoryResponseStore();
+    const own = { ...principal("default"), keyId: "key_one" };
+    const other = { ...principal("default"), keyId: "key_two" };
+    const first = await responsesContext(store, own, { model: "m", input: "x" }, fail);
+    first.onResponse(answer(first.id, "y"));
+    expect((await store.get("default/key_one", first.id))?.response).toEqual(answer(first.id, "y"));
+    const body = { model: "m", previous_response_id: first.id };
+    expect((await responsesContext(store, own, body, fail)).previous).toHaveLength(2);
+    const error = await rejection(responsesContext(store, other, body, fail));
+    expect([error.status, error.param]).toEqual([404, "previous_response_id"]);
+  });
+
   test("an answer from a native route is stored under the upstream's id with its holder", async () => {
     const store = createMemoryResponseStore();
     const context = await responsesContext(store, principal("acme"), { model: "m", input: "x" }, fail);

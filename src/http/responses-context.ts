@@ -7,6 +7,7 @@ import type { ResponseStore } from "../storage/storage.ts";
 import { newResponseId } from "../translate/responses/chat-response-to-response.ts";
 import { conversationItems } from "../translate/responses/input-items.ts";
 import { describeError } from "./describe-error.ts";
+import { responseScope } from "./response-scope.ts";
 
 /** How a failed save of a request's response is told (the answer has gone; the chain ends there). */
 export const logSaveError =
@@ -16,8 +17,8 @@ export const logSaveError =
 
 /**
  * What a `POST /v1/responses` call continues and where its answer goes: resolves
- * `previous_response_id` within the caller's tenant (any other tenant's id is simply
- * unknown: 404, native routes included), and stores the final response with the whole
+ * `previous_response_id` within the caller's scope (its tenant, or itself outside every tenant:
+ * response-scope.ts; any other scope's id is simply unknown: 404, native routes included), and stores the final response with the whole
  * conversation so far, so the next link of the chain needs one read. `store: false` answers
  * without storing; a compaction (`compact`) is never stored.
  */
@@ -32,9 +33,10 @@ export async function responsesContext(
   if (previousId !== undefined && previousId !== null && typeof previousId !== "string") {
     throw badRequest("previous_response_id must be a string", "previous_response_id");
   }
-  const previous = previousId ? await store.get(principal.tenant, previousId) : null;
-  // Unknown to this tenant is a 404 on every route, native ones included: tenants share the
-  // gateway's upstream account, so an id the gateway did not give this tenant must not reach it.
+  const scope = responseScope(principal);
+  const previous = previousId ? await store.get(scope, previousId) : null;
+  // Unknown to this scope is a 404 on every route, native ones included: callers share the
+  // gateway's upstream account, so an id the gateway did not give this scope must not reach it.
   if (previousId && !previous) {
     throw new GatewayError({
       status: 404,
@@ -55,7 +57,7 @@ export async function responsesContext(
       // A native answer keeps its upstream's id: that is the id the client continues from.
       const savedId = holder && typeof response.id === "string" ? response.id : id;
       const items = [...history, ...conversationItems(body, response)];
-      const record = { tenant: principal.tenant, id: savedId, response, items, createdAt: Date.now() };
+      const record = { tenant: scope, id: savedId, response, items, createdAt: Date.now() };
       store.save(holder ? { ...record, holder } : record).catch(onSaveError);
     },
   };

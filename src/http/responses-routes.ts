@@ -11,6 +11,7 @@ import { clientIpOf } from "./client-of.ts";
 import { dialectHeaders, queryOf } from "./dialect-headers.ts";
 import type { createFrontDoor } from "./front-door.ts";
 import type { RequestLedger } from "./request-ledger.ts";
+import { responseScope } from "./response-scope.ts";
 import { responsesSocket } from "./responses-socket/responses-socket.ts";
 
 type FrontDoor = ReturnType<typeof createFrontDoor>;
@@ -39,8 +40,9 @@ export interface ResponsesRouteDeps {
 type Context = { request: Request; server: Parameters<typeof clientIpOf>[0]; params: { id: string } };
 
 /**
- * Stored Responses API answers, read within the caller's tenant only: another tenant's id
- * answers exactly like an unknown one, so ids reveal nothing across tenants. A response an
+ * Stored Responses API answers, read within the caller's scope only (its tenant's, or its own
+ * outside every tenant: response-scope.ts): any other scope's id answers exactly like an unknown
+ * one, so ids reveal nothing across tenants or across keys. A response an
  * upstream answered natively is read (and deleted) where it is held, as the upstream answers;
  * one the gateway built by translation is served from the gateway's store.
  */
@@ -48,7 +50,7 @@ export function responsesRoutes(deps: ResponsesRouteDeps) {
   /** The caller's stored response, or a 404 in OpenAI's words. */
   async function find(principal: Principal, id: string): Promise<StoredResponse> {
     requireArea(principal, "models");
-    const stored = await deps.store.get(principal.tenant, id);
+    const stored = await deps.store.get(responseScope(principal), id);
     if (!stored) throw notFound(`Response with id '${id}' not found.`);
     return stored;
   }
@@ -133,7 +135,7 @@ export function responsesRoutes(deps: ResponsesRouteDeps) {
         const path = `/responses/${encodeURIComponent(params.id)}`;
         const upstream = await fromHolder(stored, request, ledger, "DELETE", path);
         if (!upstream && !deps.store.delete) throw badRequest("this gateway's response store cannot delete");
-        await deps.store.delete?.(principal.tenant, params.id);
+        await deps.store.delete?.(responseScope(principal), params.id);
         if (upstream) return relay(upstream, headers);
         return Response.json({ id: params.id, object: "response", deleted: true }, { headers });
       }),

@@ -21,8 +21,15 @@ const config = configSchema.parse({
     },
     { name: "free-llama", allow_unpriced: true, routes: [{ provider: "workers", model: "llama" }] },
     { name: "nova", routes: [{ provider: "br", model: "amazon.nova-lite-v1:0" }] },
+    { name: "listed", aliases: ["listed-2024-07-18"], routes: [{ provider: "lab", model: "x" }] },
+    { name: "claude-*", routes: [{ provider: "claude", model: "*" }] },
+    { name: "lab-*", allow_unpriced: true, routes: [{ provider: "lab", model: "*" }] },
   ],
-  prices: { "house-*": { input_per_mtok: 1, output_per_mtok: 2, cached_input_per_mtok: 0.5 } },
+  prices: {
+    "house-*": { input_per_mtok: 1, output_per_mtok: 2, cached_input_per_mtok: 0.5 },
+    listed: { input_per_mtok: 4, output_per_mtok: 8 },
+    "claude-house": { input_per_mtok: 5, output_per_mtok: 5 },
+  },
 });
 const book = new PriceBook(config);
 
@@ -80,5 +87,31 @@ describe("PriceBook", () => {
     expect(book.sources("house-2")).toEqual([{ kind: "config", pattern: "house-*" }]);
     expect(book.contextWindow("claude", "claude-sonnet-4-5")).toBe(200000);
     expect(book.sources("nova")[0]?.kind).toBe("catalogue");
+  });
+
+  test("an alias is priced as its entry, by the entry's price in prices:", () => {
+    const usage = { inputTokens: 1_000_000, outputTokens: 1_000_000 };
+    expect(book.cost("listed-2024-07-18", usage, { route: "provider:lab", upstreamModel: "x" }, 0)).toBe(12);
+    expect(book.isPriced("listed-2024-07-18")).toBe(true);
+    expect(book.sources("listed-2024-07-18")).toEqual([{ kind: "config", pattern: "listed" }]);
+  });
+
+  test("a name only a glob entry matches takes that entry's allow_unpriced and its routes' prices", () => {
+    expect(book.isPriced("lab-anything")).toBe(true);
+    // A `*` route sends the client's name on: the catalogue prices that name.
+    expect(book.isPriced("claude-sonnet-4-5")).toBe(true);
+    expect(book.sources("claude-sonnet-4-5")[0]?.kind).toBe("catalogue");
+    expect(book.isPriced("claude-not-in-the-catalogue")).toBe(false);
+  });
+
+  test("a price naming a concrete name under a glob entry still wins for that name", () => {
+    const usage = { inputTokens: 1_000_000, outputTokens: 1_000_000 };
+    expect(book.cost("claude-house", usage, undefined, 0)).toBe(10);
+    expect(book.isPriced("claude-house")).toBe(true);
+  });
+
+  test("a model name is never found on the prices object's prototype", () => {
+    expect(book.isPriced("constructor")).toBe(false);
+    expect(book.cost("constructor", { inputTokens: 1, outputTokens: 1 }, undefined, 0)).toBe(0);
   });
 });

@@ -1,7 +1,8 @@
 import { globToRegExp } from "../auth/model-glob.ts";
 import type { Pricing, Served } from "../auth/rate-limiter.ts";
-import type { Config } from "../config/config-schema.ts";
+import { type Config, type ModelConfig, PASS_NAME } from "../config/config-schema.ts";
 import type { Usage } from "../core/usage.ts";
+import { ModelIndex } from "../routing/model-index.ts";
 import {
   type CatalogueEntry,
   catalogueCost,
@@ -22,10 +23,12 @@ export type PriceSource =
 type PriceEntry = PriceTable[string];
 
 /**
- * What each answer costs, from one config version. A price in `prices:` (by client-facing model
- * name, globs allowed, exact wins) overrides; otherwise the catalogue's price of the upstream
- * model on the provider that served it (`@pydantic/genai-prices`, pinned), with cache reads,
- * cache writes and prompt-size tiers. Workers and self-hosted servers have no catalogue price.
+ * What each answer costs, from one config version. A price in `prices:` overrides: by the
+ * client-facing model name (globs allowed, exact wins), else by the name of the `models:` entry
+ * that name resolves to (an alias or a name only a glob entry matches is priced as its entry).
+ * Otherwise the catalogue's price of the upstream model on the provider that served it
+ * (`@pydantic/genai-prices`, pinned), with cache reads, cache writes and prompt-size tiers.
+ * Workers and self-hosted servers have no catalogue price.
  */
 export class PriceBook implements Pricing {
   /** The catalogue's provider by route label (`provider:<name>`), for providers it knows. */
@@ -33,7 +36,9 @@ export class PriceBook implements Pricing {
   private readonly free = new Set<string>();
   private readonly catalogue = new Map<string, CatalogueEntry | undefined>();
   /** The `prices:` globs in config order, each with its pattern compiled once. */
-  private readonly globs: readonly (readonly [string, RegExp, PriceEntry])[];
+  private readonly globs: readonly (readonly [string, RegExp])[];
+  /** Client names → `models:` entries, matched as the router matches them (names, aliases, globs). */
+  private readonly models = new ModelIndex<ModelConfig>();
 
   constructor(private readonly config: Pick<Config, "prices" | "providers" | "models">) {
     for (const provider of config.providers) {
@@ -42,9 +47,10 @@ export class PriceBook implements Pricing {
       if (providerId !== undefined) this.providerIds.set(`provider:${provider.name}`, providerId);
       if (provider.type === "mock") this.free.add(provider.name);
     }
-    this.globs = Object.entries(config.prices)
-      .filter(([pattern]) => pattern.includes("*"))
-      .map(([pattern, price]) => [pattern, globToRegExp(pattern), price] as const);
+    for (const model of config.models) this.models.add(model.name, model.aliases, model);
+    this.globs = Object.keys(config.prices)
+      .filter((pattern) => pattern.includes("*"))
+      .map((pattern) => [pattern, globToRegExp(pattern)] as const);
   }
 
   /**
@@ -52,7 +58,8 @@ export class PriceBook implements Pricing {
    * made for a lookup (no entries array, no route text cut, no target object).
    */
   cost(model: string, usage: Usage, served: Served | undefined, at: number): number {
-    const price = this.configEntry(model);
+    const pattern = this.pricePattern(model);
+    const price = pattern === undefined ? undefined : this.config.prices[pattern];
     if (price) return configCost(price, usage);
     const route = served?.route;
     const upstreamModel = served?.upstreamModel;
@@ -63,23 +70,27 @@ export class PriceBook implements Pricing {
 
   /**
    * True when every way the model can be served has a price: a `prices:` entry, or a catalogue
-   * price for each of its configured routes. Models only workers serve are unpriced unless
-   * `prices:` names them (a price of 0 is a price).
+   * price for each route of its `models:` entry; or when that entry says `allow_unpriced`.
+   * Models only workers serve are unpriced unless `prices:` names them (a price of 0 is a price).
    */
   isPriced(model: string): boolean {
-    if (this.config.models.find((m) => m.name === model)?.allow_unpriced) return true;
+    if (this.models.planOf(model)?.allow_unpriced) return true;
     return this.sources(model).every((source) => source.kind !== "unpriced");
   }
 
-  /** The price source of each route of a configured model (one entry when `prices:` covers it). */
+  /**
+   * The price source of each route of the model's `models:` entry (one entry when `prices:`
+   * covers it). A route whose `model` is `*` is priced as the name the client sent.
+   */
   sources(model: string): PriceSource[] {
-    const price = this.configPrice(model);
-    if (price) return [{ kind: "config", pattern: price[0] }];
-    const configured = this.config.models.find((m) => m.name === model);
+    const pattern = this.pricePattern(model);
+    if (pattern !== undefined) return [{ kind: "config", pattern }];
+    const configured = this.models.planOf(model);
     if (!configured) return [{ kind: "unpriced" }];
     return configured.routes.map((route): PriceSource => {
       if (this.free.has(route.provider)) return { kind: "free" };
-      const upstream = this.catalogueTarget(`provider:${route.provider}`, route.model);
+      const upstreamModel = route.model === PASS_NAME ? model : route.model;
+      const upstream = this.catalogueTarget(`provider:${route.provider}`, upstreamModel);
       const entry = upstream && this.entry(upstream.model, upstream.providerId);
       return entry ? { kind: "catalogue", entry } : { kind: "unpriced" };
     });
@@ -91,19 +102,22 @@ export class PriceBook implements Pricing {
     return upstream && this.entry(upstream.model, upstream.providerId)?.contextWindow;
   }
 
-  /** The `prices:` entry for a model: its exact name first, then the first glob that matches. */
-  private configEntry(model: string): PriceEntry | undefined {
-    const exact = this.config.prices[model];
-    if (exact) return exact;
-    for (const glob of this.globs) if (glob[1].test(model)) return glob[2];
-    return undefined;
+  /**
+   * The `prices:` key that prices a client's model name: the name's own price, else its
+   * `models:` entry's (an alias's or a glob-matched name's entry).
+   */
+  private pricePattern(model: string): string | undefined {
+    const own = this.pricedAs(model);
+    if (own !== undefined) return own;
+    const entry = this.models.planOf(model)?.name;
+    return entry === undefined || entry === model ? undefined : this.pricedAs(entry);
   }
 
-  /** As `configEntry`, with the pattern that matched. */
-  private configPrice(model: string): readonly [string, PriceEntry] | undefined {
-    const exact = this.config.prices[model];
-    if (exact) return [model, exact];
-    for (const glob of this.globs) if (glob[1].test(model)) return [glob[0], glob[2]];
+  /** The `prices:` key for one name: the name itself, else the first glob that matches it. */
+  private pricedAs(name: string): string | undefined {
+    // Own keys only: a client's model name is not to find `constructor` on the object's prototype.
+    if (Object.hasOwn(this.config.prices, name)) return name;
+    for (const glob of this.globs) if (glob[1].test(name)) return glob[0];
     return undefined;
   }
 

@@ -59,6 +59,14 @@ export class ModelIndex<P> {
     return undefined;
   }
 
+  /** `match(name)?.plan` without making the glob match's object (pricing asks this per request). */
+  planOf(name: string): P | undefined {
+    const exact = this.exact.get(name);
+    if (exact) return exact.plan;
+    for (const glob of this.globs) if (glob.re.test(name)) return glob.plan;
+    return undefined;
+  }
+
   /**
    * `match(name)?.pattern` without making the glob match's object: the config's own string (the
    * same one every time), so a name that only a glob matches is never handed back itself.

@@ -1,5 +1,5 @@
 import type { Config, RouteConfig, Timeouts } from "../config/config-schema.ts";
-import { WORKERS_PROVIDER } from "../config/config-schema.ts";
+import { PASS_NAME, WORKERS_PROVIDER } from "../config/config-schema.ts";
 import type { FallbackClass } from "../config/fallback-classes.ts";
 import { catalogueContextWindow } from "../pricing/catalogue.ts";
 import type { AttemptTimeouts, Provider } from "../providers/provider.ts";
@@ -27,9 +27,6 @@ const toAttempt = (t: Timeouts): AttemptTimeouts => ({
   firstByteMs: t.first_byte,
   idleMs: t.idle,
 });
-
-/** A route `model` of `*`: the upstream gets the name the client sent. */
-export const PASS_NAME = "*";
 
 /** A plan with its `*` routes made concrete for one client model name. */
 function named(plan: ModelPlan, model: string): ModelPlan {

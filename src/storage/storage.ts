@@ -53,7 +53,10 @@ export interface SpendStore {
 
 /** A stored Responses API `response`, as `GET /v1/responses/{id}` and chains read it. */
 export interface StoredResponse {
-  /** The key's tenant: part of the key, so no tenant ever reads another's response. */
+  /**
+   * Whose response it is: the caller's tenant, or for a caller outside every tenant its own scope
+   * (`default/<key id>`: http/response-scope.ts). Part of the key, so no scope reads another's.
+   */
   tenant: string;
   /** `resp_…`, unique across tenants in practice, but only ever looked up with its tenant. */
   id: string;

@@ -241,7 +241,11 @@ describe("spend budget from the price table", () => {
     }
     const refused = await chat(key);
     expect(refused.status).toBe(429);
-    expect(Number(refused.headers.get("retry-after"))).toBeGreaterThanOrEqual(1);
+    // A key's own budget never starts over: a day's Retry-After, and the SDKs told not to retry.
+    for (const res of [refused, await messages(key)]) {
+      expect(res.headers.get("retry-after")).toBe("86400");
+      expect(res.headers.get("x-should-retry")).toBe("false");
+    }
     expect((await refused.json()) as object).toMatchObject({
       error: { type: "insufficient_quota", code: "budget_exceeded" },
     });

@@ -8,6 +8,7 @@ import { runMindgw } from "./harness/run-mindgw.ts";
 // budget applies, and `mindgw models` / `config check` saying where each price comes from.
 
 const CATALOGUE_MINI = { input: 0.15, output: 0.6 }; // openai/gpt-4o-mini, USD per million tokens
+const HOUSE_PRICE = { input_per_mtok: 1000, output_per_mtok: 2000 };
 
 const fx = gatewayFixture({
   models: ["gpt-4o-mini", "in-house", "in-house-free"],
@@ -17,7 +18,11 @@ const fx = gatewayFixture({
       { name: "gpt-4o-mini", routes: [{ provider: "fake", model: "gpt-4o-mini" }] },
       { name: "in-house", routes: [{ provider: "fake", model: "in-house" }] },
       { name: "in-house-free", allow_unpriced: true, routes: [{ provider: "fake", model: "in-house" }] },
+      { name: "house", aliases: ["house-2024-07-18"], routes: [{ provider: "fake", model: "in-house" }] },
+      { name: "lab-*", allow_unpriced: true, routes: [{ provider: "fake", model: "*" }] },
     ],
+    prices: { house: HOUSE_PRICE },
+    tenants: [{ name: "metered", budget: { usd: 5, per: "month" } }],
   }),
 });
 
@@ -65,6 +70,38 @@ describe("unpriced models and budgets", () => {
       messages: [{ role: "user", content: "x" }],
     });
     expect(reply.choices[0]?.message.content).toBeString();
+  });
+});
+
+describe("client names that resolve to an entry: aliases and glob entries", () => {
+  const ask = (key: string, model: string) =>
+    client(key)
+      .chat.completions.create({ model, messages: [{ role: "user", content: "x" }] })
+      .withResponse();
+
+  test("an alias is costed at its entry's price in the audit row", async () => {
+    const { key } = await createKey(fx.gw, { name: "alias-unbudgeted" });
+    const { data, response } = await ask(key, "house-2024-07-18");
+    const row = await auditRow(fx.gw, response.headers.get("x-request-id") ?? "");
+    const usage = data.usage;
+    if (!usage) throw new Error("no usage");
+    const expected =
+      (usage.prompt_tokens * HOUSE_PRICE.input_per_mtok +
+        usage.completion_tokens * HOUSE_PRICE.output_per_mtok) /
+      1e6;
+    expect(row.costUsd).toBeGreaterThan(0);
+    expect(row.costUsd).toBeCloseTo(expected, 9);
+  });
+
+  test("a key or a tenant with a budget may use an alias of a priced model and a name under an allow_unpriced glob", async () => {
+    const own = await createKey(fx.gw, { name: "alias-budgeted", budget_usd: 5 });
+    const member = await createKey(fx.gw, { name: "alias-metered", tenant: "metered" });
+    for (const { key } of [own, member]) {
+      const alias = await ask(key, "house-2024-07-18");
+      expect(alias.data.choices[0]?.message.content).toBeString();
+      const globbed = await ask(key, "lab-anything");
+      expect(globbed.data.choices[0]?.message.content).toBeString();
+    }
   });
 });
 

@@ -286,6 +286,39 @@ describe("tenant isolation", () => {
   });
 });
 
+describe("keys outside every tenant", () => {
+  test("each key's stored responses are its own: another key cannot read, list, chain on or delete them", async () => {
+    const appA = await createKey(gw, { name: "app-a" });
+    const a = client(appA.key);
+    const b = client((await createKey(gw, { name: "app-b" })).key);
+    const mine = await a.responses.create({ model: "m1", input: "app-a private" });
+    const before = fake.requests.length;
+    for (const attempt of [
+      b.responses.retrieve(mine.id),
+      b.responses.inputItems.list(mine.id),
+      b.responses.create({ model: "m1", input: "continue", previous_response_id: mine.id }),
+      b.responses.delete(mine.id),
+    ])
+      expect(await attempt.catch((e: unknown) => e)).toBeInstanceOf(OpenAI.NotFoundError);
+    expect(fake.requests.length).toBe(before);
+    // The owner still reads and continues it.
+    expect((await a.responses.retrieve(mine.id)).id).toBe(mine.id);
+    const next = await a.responses.create({ model: "m1", input: "go on", previous_response_id: mine.id });
+    expect(next.status).toBe("completed");
+    // A rotated key is a new key: its chains start afresh (docs/SECURITY.md).
+    const rotated = await fetch(`${gw.url}/admin/api/keys/${appA.id}/rotate`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${gw.adminKey}` },
+    });
+    const fresh = client(((await rotated.json()) as { key: string }).key);
+    expect(await fresh.responses.retrieve(mine.id).catch((e: unknown) => e)).toBeInstanceOf(
+      OpenAI.NotFoundError,
+    );
+    await a.responses.delete(mine.id);
+    expect(await a.responses.retrieve(mine.id).catch((e: unknown) => e)).toBeInstanceOf(OpenAI.NotFoundError);
+  });
+});
+
 describe("the same rules as chat completions", () => {
   test("auth: no key or a bad key is a 401 on both routes", async () => {
     for (const [method, path] of [

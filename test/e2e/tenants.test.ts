@@ -96,10 +96,29 @@ describe("a tenant's limits bind all its keys together", () => {
     const spent = await chat(first);
     expect(spent.status).toBe(200);
     await spent.arrayBuffer();
+    // Retry-After: the seconds until the tenant's day ends (UTC), on both dialects.
+    const untilMidnight = () => {
+      const now = new Date();
+      return (Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate() + 1) - now.getTime()) / 1000;
+    };
     for (const k of [first, second]) {
+      const latest = Math.ceil(untilMidnight());
       const refused = await chat(k);
-      expect(refused.status).toBe(429);
+      const anthropic = await fetch(`${gw.url}/v1/messages`, {
+        method: "POST",
+        headers: { "x-api-key": k, "content-type": "application/json", "anthropic-version": "2023-06-01" },
+        body: JSON.stringify({ model: "m1", max_tokens: 8, messages: [{ role: "user", content: "hi" }] }),
+      });
+      const earliest = Math.floor(untilMidnight());
+      for (const res of [refused, anthropic]) {
+        expect(res.status).toBe(429);
+        const retryAfter = Number(res.headers.get("retry-after"));
+        expect(retryAfter).toBeGreaterThanOrEqual(Math.max(1, earliest));
+        expect(retryAfter).toBeLessThanOrEqual(latest);
+        expect(res.headers.get("x-should-retry")).toBe("false");
+      }
       expect(((await refused.json()) as { error: { code: string } }).error.code).toBe("budget_exceeded");
+      expect(((await anthropic.json()) as { error: { type: string } }).error.type).toBe("rate_limit_error");
     }
     // Another tenant's key is untouched.
     expect((await chat(await key("other-b", "team-b"))).status).toBe(200);
@@ -297,6 +316,46 @@ describe("a key's tenant must be a configured one", () => {
   });
 });
 
+describe("an admin key in a tenant manages only its own tenant's keys", () => {
+  test("it cannot mint into another tenant or none (API and CLI); a key it mints without a tenant is in its own", async () => {
+    const tenantAdmin = (await createKey(gw, { name: "m-admin", role: "admin", tenant: "team-m" })).key;
+    const post = (body: object) =>
+      fetch(`${gw.url}/admin/api/keys`, {
+        method: "POST",
+        headers: bearer(tenantAdmin),
+        body: JSON.stringify(body),
+      });
+    for (const tenant of ["team-b", "default"]) {
+      const res = await post({ name: "escape", role: "admin", tenant });
+      expect(res.status).toBe(403);
+      expect(((await res.json()) as { error: { message: string } }).error.message).toContain(
+        `tenant "${tenant}" is outside this key's own tenant "team-m"`,
+      );
+    }
+    const remote = ["--gateway", gw.url, "--admin-key", tenantAdmin, "--json"];
+    const refused = await runMindgw(["keys", "create", "--name", "escape", "--tenant", "team-b", ...remote]);
+    expect(refused.code).not.toBe(0);
+    expect(refused.stderr).toContain("outside this key's own tenant");
+    const minted = await runMindgw(["keys", "create", "--name", "m-minted", ...remote]);
+    expect(minted.code).toBe(0);
+    const issued = JSON.parse(minted.stdout) as { key: string; tenant: string };
+    expect(issued.tenant).toBe("team-m");
+    // Bound by team-m like every key of it: m2 is outside the tenant's models.
+    expect((await chat(issued.key, "m2")).status).toBe(403);
+    expect((await chat(issued.key, "m1")).status).toBe(200);
+    // Another tenant's key is beyond it too: neither rotated nor revoked.
+    const other = await createKey(gw, { name: "b-target", tenant: "team-b" });
+    for (const action of ["rotate", "revoke"]) {
+      const res = await fetch(`${gw.url}/admin/api/keys/${other.id}/${action}`, {
+        method: "POST",
+        headers: bearer(tenantAdmin),
+      });
+      expect(res.status).toBe(403);
+    }
+    expect((await chat(other.key)).status).toBe(200);
+  });
+});
+
 describe("config checks", () => {
   test("a tenant's provider used by another tenant's model is refused with the path named", async () => {
     const path = `${dir.path}/bad.yaml`;
@@ -312,5 +371,13 @@ describe("config checks", () => {
     expect(out.code).toBe(2);
     expect(out.stderr).toContain('models[0].routes[0].provider: provider "p" belongs to tenant "t1"');
     expect(out.stderr).toContain('models[1].tenant: unknown tenant "t2"');
+  });
+
+  test("a tenant named default (every untenanted key's) is refused with the path named", async () => {
+    const path = `${dir.path}/reserved.yaml`;
+    await Bun.write(path, "tenants: [{ name: team-a }, { name: default, rpm: 1 }]\n");
+    const out = await runMindgw(["config", "check", "-c", path]);
+    expect(out.code).toBe(2);
+    expect(out.stderr).toContain('tenants[1].name: "default" is reserved for keys outside every tenant');
   });
 });

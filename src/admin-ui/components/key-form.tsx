@@ -4,7 +4,7 @@ import { useState } from "preact/hooks";
 const INITIAL = {
   name: "",
   role: "user",
-  tenant: "default",
+  tenant: "",
   models: "*",
   rpm: "",
   tpm: "",
@@ -35,12 +35,13 @@ export function KeyForm({ onCreate }: { onCreate: (input: Record<string, unknown
         const input: Record<string, unknown> = {
           name: form.name.trim(),
           role: form.role,
-          tenant: form.tenant.trim() || "default",
           models: form.models
             .split(",")
             .map((m) => m.trim())
             .filter(Boolean),
         };
+        // Left empty, the gateway puts the key in the signed-in admin's own tenant (or none).
+        if (form.tenant.trim()) input.tenant = form.tenant.trim();
         for (const limit of ["rpm", "tpm", "budget_usd"] as const)
           if (form[limit].trim()) input[limit] = Number(form[limit]);
         if (form.expires_in.trim()) input.expires_in = form.expires_in.trim();
@@ -64,7 +65,7 @@ export function KeyForm({ onCreate }: { onCreate: (input: Record<string, unknown
       </label>
       <label>
         Tenant
-        <input name="tenant" value={form.tenant} onInput={set("tenant")} />
+        <input name="tenant" placeholder="your own" value={form.tenant} onInput={set("tenant")} />
       </label>
       <label>
         Models (globs, comma-separated)

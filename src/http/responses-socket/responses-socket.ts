@@ -110,7 +110,7 @@ export function responsesSocket(deps: ResponsesSocketDeps) {
   /**
    * `generate: false`: the turn is admitted as the turns it prepares will be (a valid body, a model
    * the caller may use and the gateway routes, a `previous_response_id` the store holds for the
-   * caller's tenant) and recorded with its model; its response is made here, empty, and stored
+   * caller's scope: response-scope.ts) and recorded with its model; its response is made here, empty, and stored
    * as a POST's would be (unless `store: false`), so a turn on another connection or over HTTP
    * can continue from it. No model is called and no limit is spent.
    */

@@ -4,7 +4,7 @@ import type { ResponseStore } from "../storage.ts";
 import { migrate } from "./migrate.ts";
 import { responseMigrations } from "./response-migrations.ts";
 
-/** ResponseStore over bun:sqlite: one row per (tenant, id), both JSON columns as text. */
+/** ResponseStore over bun:sqlite: one row per (tenant, id), the tenant column holding the caller's scope (http/response-scope.ts), both JSON columns as text. */
 export function createSqliteResponseStore(db: Database): ResponseStore {
   migrate(db, "responses", responseMigrations);
   const upsert = db.query(

@@ -1,4 +1,4 @@
-import type { Config } from "../../config/config-schema.ts";
+import { type Config, PASS_NAME } from "../../config/config-schema.ts";
 
 /** A route's breaker as `RouteHealth.breakers()` reports it, by route key (`provider/model`). */
 export interface BreakerReading {
@@ -13,9 +13,6 @@ export interface BreakerSeries {
   readonly upstreamModel: string;
   readonly state: BreakerState;
 }
-
-/** A route `model` of `*` (routing's PASS_NAME; routing imports telemetry, so not imported here). */
-const PASS_NAME = "*";
 
 const SEVERITY: Readonly<Record<BreakerState, number>> = { closed: 0, half_open: 1, open: 2 };
 

@@ -3,8 +3,8 @@ import { type Config, configSchema } from "../config/config-schema.ts";
 import { withDurationUnits } from "../config/duration-fields.ts";
 import { redactConfig } from "../config/redact-config.ts";
 import { stringifyYaml } from "../config/yaml-text.ts";
+import { ModelIndex } from "../models/model-index.ts";
 import { unpricedWarnings } from "../pricing/model-prices.ts";
-import { ModelIndex } from "../routing/model-index.ts";
 import { resolveConfig } from "./resolve-config.ts";
 
 export function registerConfig(program: Command): void {

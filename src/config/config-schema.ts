@@ -74,8 +74,6 @@ export const PROVIDER_TYPES = [
 /** Reserved provider name: any connected worker serving the route's model. */
 export const WORKERS_PROVIDER = "workers";
 
-/** A route `model` of `*`: the upstream gets the name the client sent. */
-export const PASS_NAME = "*";
 
 const providerSchema = z
   .strictObject({

@@ -233,13 +233,21 @@ describe("one runtime snapshot per config version", () => {
   });
 
   test("tenant limits apply from the next request", async () => {
-    // The bootstrap admin key belongs to the tenant `default`.
-    reload(configOf("a", 1, { tenants: [{ name: "default", rpm: 1 }] }));
-    expect((await chat("m")).status).toBe(200);
-    const refused = await chat("m");
+    reload(configOf("a", 1, { tenants: [{ name: "team", rpm: 1 }] }));
+    const created = await gateway.handle(
+      new Request("http://localhost/admin/api/keys", {
+        method: "POST",
+        headers: { "content-type": "application/json", authorization: `Bearer ${adminKey}` },
+        body: JSON.stringify({ name: "team-key", tenant: "team" }),
+      }),
+    );
+    expect(created.status).toBe(201);
+    const member = { authorization: `Bearer ${((await created.json()) as { key: string }).key}` };
+    expect((await chat("m", "hi", member)).status).toBe(200);
+    const refused = await chat("m", "hi", member);
     expect(refused.status).toBe(429);
-    reload(configOf("a", 1, { tenants: [{ name: "default", rpm: 1000 }] }));
-    expect((await chat("m")).status).toBe(200);
+    reload(configOf("a", 1, { tenants: [{ name: "team", rpm: 1000 }] }));
+    expect((await chat("m", "hi", member)).status).toBe(200);
   });
 
   test("worker admission: workers.allowed_origins and the authenticator apply to the next upgrade", async () => {

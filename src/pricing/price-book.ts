@@ -1,8 +1,9 @@
 import { globToRegExp } from "../auth/model-glob.ts";
 import type { Pricing, Served } from "../auth/rate-limiter.ts";
-import { type Config, type ModelConfig, PASS_NAME } from "../config/config-schema.ts";
+import type { Config, ModelConfig } from "../config/config-schema.ts";
 import type { Usage } from "../core/usage.ts";
-import { ModelIndex } from "../routing/model-index.ts";
+import { ModelIndex } from "../models/model-index.ts";
+import { PASS_NAME } from "../models/pass-name.ts";
 import {
   type CatalogueEntry,
   catalogueCost,

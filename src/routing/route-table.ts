@@ -1,9 +1,10 @@
 import type { Config, RouteConfig, Timeouts } from "../config/config-schema.ts";
-import { PASS_NAME, WORKERS_PROVIDER } from "../config/config-schema.ts";
+import { WORKERS_PROVIDER } from "../config/config-schema.ts";
 import type { FallbackClass } from "../config/fallback-classes.ts";
+import { ModelIndex } from "../models/model-index.ts";
+import { PASS_NAME } from "../models/pass-name.ts";
 import { catalogueContextWindow } from "../pricing/catalogue.ts";
 import type { AttemptTimeouts, Provider } from "../providers/provider.ts";
-import { ModelIndex } from "./model-index.ts";
 import type { Strategy } from "./order-routes.ts";
 import { attemptInfo, type Route } from "./route.ts";
 

@@ -1,4 +1,5 @@
-import { type Config, PASS_NAME } from "../../config/config-schema.ts";
+import type { Config } from "../../config/config-schema.ts";
+import { PASS_NAME } from "../../models/pass-name.ts";
 
 /** A route's breaker as `RouteHealth.breakers()` reports it, by route key (`provider/model`). */
 export interface BreakerReading {

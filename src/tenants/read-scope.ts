@@ -1,13 +1,16 @@
 import type { GatewayEvent } from "../audit/gateway-event.ts";
 import type { Principal } from "../auth/principal.ts";
+import { DEFAULT_TENANT } from "../config/tenant-config.ts";
 import { GatewayError } from "../core/gateway-error.ts";
 
 /**
- * Which tenant a reader of audit rows, events, shadow records and usage may see: admins see
- * every tenant (null); a member of a configured tenant sees only its own; anyone else, nothing.
+ * Which tenant a reader of audit rows, events, shadow records and usage may see: an admin outside
+ * every tenant sees every tenant (null); an admin in a tenant, as a member of a configured tenant,
+ * sees only its own (as it manages only its own tenant's keys, auth/key-scope.ts); anyone else,
+ * nothing.
  */
 export function readScope(principal: Principal): string | null {
-  if (principal.role === "admin") return null;
+  if (principal.role === "admin") return principal.tenant === DEFAULT_TENANT ? null : principal.tenant;
   if (principal.role === "user" && principal.tenantRules?.bound) return principal.tenant;
   throw new GatewayError({
     status: 403,

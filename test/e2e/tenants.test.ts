@@ -200,6 +200,20 @@ describe("isolation on every read path", () => {
     expect((await get("/admin/api/status", bKey)).status).toBe(403);
   });
 
+  test("an admin key in a tenant reads only its own tenant's rows, whatever tenant it asks for", async () => {
+    const bAdmin = (await createKey(gw, { name: "admin-b", tenant: "team-b", role: "admin" })).key;
+    for (const query of ["", "?tenant=team-m"]) {
+      const res = await get(`/admin/api/audit${query}`, bAdmin);
+      expect(res.status).toBe(200);
+      const rows = ((await res.json()) as { records: AuditRecord[] }).records;
+      expect(rows.some((r) => r.requestId === bRequest)).toBe(true);
+      expect(rows.filter((r) => r.tenant !== "team-b")).toEqual([]);
+    }
+    const exported = await (await get("/admin/api/audit/export", bAdmin)).text();
+    expect(exported).toContain(bRequest);
+    expect(exported).not.toContain(aRequest);
+  });
+
   test("mindgw tail with a member's key shows only its tenant's requests", async () => {
     const tail = spawnTail(["--json", "--gateway", gw.url, "--admin-key", aKey]);
     try {

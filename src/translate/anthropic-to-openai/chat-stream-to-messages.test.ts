@@ -126,27 +126,9 @@ describe("chatStreamToMessages", () => {
   });
 
   test("interleaved parallel calls: one block open at a time, each block's deltas before its stop", async () => {
-    const chunk = (calls: unknown[], finish: string | null = null) => ({
-      data: JSON.stringify({
-        id: "chatcmpl-i",
-        choices: [{ index: 0, delta: { tool_calls: calls }, finish_reason: finish }],
-      }),
-    });
-    const call = (index: number, args: string, name?: string) => ({
-      index,
-      ...(name ? { id: `call_${index}`, type: "function" } : {}),
-      function: { ...(name ? { name } : {}), arguments: args },
-    });
     const out = payloads(
-      await translate([
-        chunk([call(0, '{"city"', "get_weather")]),
-        chunk([call(1, '{"tz"', "get_time")]),
-        chunk([call(0, ':"Paris"')]),
-        chunk([call(1, ':"CET"}')]),
-        chunk([call(0, "}")]),
-        chunk([], "tool_calls"),
-        { data: "[DONE]" },
-      ]),
+      // A chat server interleaving two calls' argument fragments (index 0, 1, 0, 1, 0).
+      await translate(sseFixture("openai/chat-tool-calls-interleaved.sse.txt")),
     ) as Array<{ type: string; index?: number; delta?: { partial_json?: string } }>;
     let open: number | undefined;
     const args = new Map<number, string>();

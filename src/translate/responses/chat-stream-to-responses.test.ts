@@ -128,28 +128,10 @@ describe("chatStreamToResponses", () => {
   });
 
   test("interleaved parallel calls: each item's argument deltas come before its done", async () => {
-    const chunk = (calls: unknown[], finish: string | null = null) => ({
-      data: JSON.stringify({
-        id: "chatcmpl-i",
-        choices: [{ index: 0, delta: { tool_calls: calls }, finish_reason: finish }],
-      }),
-    });
-    const call = (index: number, args: string, name?: string) => ({
-      index,
-      ...(name ? { id: `call_${index}`, type: "function" } : {}),
-      function: { ...(name ? { name } : {}), arguments: args },
-    });
     const out = await drain(
       chatStreamToResponses(
-        replay([
-          chunk([call(0, '{"city"', "get_weather")]),
-          chunk([call(1, '{"tz"', "get_time")]),
-          chunk([call(0, ':"Paris"')]),
-          chunk([call(1, ':"CET"}')]),
-          chunk([call(0, "}")]),
-          chunk([], "tool_calls"),
-          { data: "[DONE]" },
-        ]),
+        // A chat server interleaving two calls' argument fragments (index 0, 1, 0, 1, 0).
+        replay(sseFixture("openai/chat-tool-calls-interleaved.sse.txt")),
         { request, id: "resp_i" },
       ),
     );

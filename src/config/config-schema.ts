@@ -74,7 +74,6 @@ export const PROVIDER_TYPES = [
 /** Reserved provider name: any connected worker serving the route's model. */
 export const WORKERS_PROVIDER = "workers";
 
-
 const providerSchema = z
   .strictObject({
     name: z

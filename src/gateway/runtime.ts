@@ -89,6 +89,7 @@ function assemble(
     table,
     breakers,
     router: createRouter({ ...parts.router, table: () => table, health: breakers, policy: () => routing }),
+    routes: (model) => table.routedAs(model) !== undefined,
     authenticate,
     workerAdmission: {
       authenticate: workerIdentities(authenticate),

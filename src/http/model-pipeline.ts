@@ -2,6 +2,7 @@ import { assertModelAllowed, requireArea } from "../auth/roles.ts";
 import { captureChunks } from "../core/capture-chunks.ts";
 import type { ChunkSource } from "../core/chunk-source.ts";
 import type { JsonObject } from "../core/dialect.ts";
+import { modelNotFound } from "../core/gateway-error.ts";
 import type { Dispatched } from "../routing/dispatch.ts";
 import type { ClientReply } from "../routing/native-reply.ts";
 import { accountWholeAnswer } from "./account-answer.ts";
@@ -65,6 +66,7 @@ export function modelPipeline(
       deps.observer.started(ledger);
       requireArea(principal, "models");
       assertModelAllowed(principal, model);
+      if (!runtime.routes(model)) throw modelNotFound(model);
       const responses = operation === "responses" ? await responsesOf(call, body) : undefined;
       // Awaited only when the counters are shared (Redis): a local admission needs no turn of its
       // own, and writes its headers into the response's own record (then nothing to add).

@@ -12,6 +12,11 @@ export interface RequestRuntime {
   readonly version: number;
   /** Bound to this version's route table, breaker policy and routing settings. */
   readonly router: Router;
+  /**
+   * Whether a route serves the model (configured, or a connected worker's): a model nobody serves
+   * is a 404 before the caller's limits count the request.
+   */
+  readonly routes: (model: string) => boolean;
   /** API keys (one cache for every version) and this version's `auth.jwt` and tenants. */
   readonly authenticate: Authenticator;
   /** Limits and budgets with this version's prices. */

@@ -113,6 +113,17 @@ describe("requests per minute", () => {
     expect(fake.requests.filter((r) => r.path === "/v1/chat/completions").length).toBeGreaterThanOrEqual(3);
   });
 
+  test("a model nobody serves is a 404 that takes no slot of the key's rpm", async () => {
+    const key = await createKey("rpm2-typo", { rpm: 2 });
+    for (let i = 0; i < 3; i++) {
+      const typo = await chat(key, { model: "m1-typo" });
+      expect(typo.status).toBe(404);
+      expect(((await typo.json()) as { error: { code: string } }).error.code).toBe("model_not_found");
+    }
+    for (let i = 0; i < 2; i++) expect((await chat(key)).status).toBe(200);
+    expect((await chat(key)).status).toBe(429);
+  });
+
   test("the official SDK sees a RateLimitError", async () => {
     const key = await createKey("rpm1-sdk", { rpm: 1 });
     const openai = new OpenAI({ apiKey: key, baseURL: `${gw.url}/v1`, maxRetries: 0 });

@@ -1,9 +1,10 @@
-import { type FSWatcher, readFileSync, watch } from "node:fs";
-import { basename, dirname, resolve } from "node:path";
+import { readFileSync } from "node:fs";
+import { resolve } from "node:path";
 import { ConfigError } from "./config-error.ts";
 import type { Config } from "./config-schema.ts";
 import { parseConfigText } from "./load-config.ts";
 import { type ReadConfig, removedSections } from "./removed-sections.ts";
+import { watchPath } from "./watch-path.ts";
 
 export interface ConfigWatchHandlers {
   onValid(config: Config): void;
@@ -33,9 +34,10 @@ export interface WatchOptions {
 const MAX_SETTLE_READS = 20;
 
 /**
- * Watches the config file's directory (editors and deploy tools replace files by rename,
- * which a watch on the file itself would miss) and reloads after changes settle. Only a
- * change of content triggers a reload.
+ * Watches what decides the config file's content (watch-path.ts: its name in its folder, so a
+ * replace by rename counts; each symlink on the way, so a Kubernetes ConfigMap update counts; the
+ * file a symlink leads to) and reloads after changes settle. Only a change of content triggers a
+ * reload.
  *
  * A file written in place can be read half-written, and half a YAML file is often valid YAML
  * (the sections after the cut are simply missing). So a change applies only once two reads
@@ -50,7 +52,6 @@ export function watchConfig(
   const { settleMs = 150, confirmMs = 2_000 } = options;
   const wait = options.wait ?? ((ms: number) => Bun.sleep(ms));
   const file = resolve(path);
-  const name = basename(file);
   // Read now, synchronously: an edit made right after the watch starts must count as a change.
   let lastText: string | undefined = readInitial(file);
   let applied = appliedAtStart(file, lastText, options.initial);
@@ -116,8 +117,7 @@ export function watchConfig(
     return running;
   };
 
-  const watcher: FSWatcher = watch(dirname(file), (_event, changed) => {
-    if (changed !== null && changed !== name) return;
+  const watcher = watchPath(file, () => {
     clearTimeout(timer);
     timer = setTimeout(reload, settleMs);
   });
@@ -126,7 +126,7 @@ export function watchConfig(
     stop() {
       stopped = true;
       clearTimeout(timer);
-      watcher.close();
+      watcher.stop();
     },
   };
 }

@@ -192,3 +192,23 @@ test("the file a symlink leads to, edited in place in another folder, is reloade
   writeFileSync(target, "server: { port: 2 }\n");
   expect(((await verdict(1)) as Config).server.port).toBe(2);
 });
+
+test("a missing or unreadable file is a refused change, not 'unchanged'; back again, it applies", async () => {
+  const path = tempConfig("server: { port: 1 }\n");
+  const verdict = watched(path);
+  rmSync(path);
+  // The watch sees the removal; a SIGHUP while it is gone says the same.
+  const gone = (await verdict(1)) as Error;
+  expect(gone).toBeInstanceOf(Error);
+  expect(gone.message).toBe(`${path}: cannot be read: no such file`);
+  expect(await verdict.watch.reload()).toBe(true);
+  expect(((await verdict(2)) as Error).message).toContain("no such file");
+  // Back with the very text it had: applied, so the error is over.
+  writeFileSync(path, "server: { port: 1 }\n");
+  expect(((await verdict(3)) as Config).server.port).toBe(1);
+
+  mkdirSync(`${path}.d`);
+  rmSync(path);
+  symlinkSync(`${path}.d`, path);
+  expect(((await verdict(4)) as Error).message).toBe(`${path}: cannot be read: it is a directory`);
+});

@@ -1,4 +1,5 @@
 import { readFileSync } from "node:fs";
+import { readFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import { ConfigError } from "./config-error.ts";
 import type { Config } from "./config-schema.ts";
@@ -14,7 +15,10 @@ export interface ConfigWatchHandlers {
 }
 
 export interface ConfigWatch {
-  /** Reads the file now (SIGHUP); false when its content has not changed since the last read. */
+  /**
+   * Reads the file now (SIGHUP); false when its content has not changed since the last read. A
+   * file that is missing or unreadable is a change refused (`onInvalid`), never "unchanged".
+   */
   reload(): Promise<boolean>;
   stop(): void;
 }
@@ -58,18 +62,15 @@ export function watchConfig(
   let timer: ReturnType<typeof setTimeout> | undefined;
   let stopped = false;
 
-  const read = () =>
-    Bun.file(file)
-      .text()
-      .catch(() => undefined);
+  const read = (): Promise<FileRead> => readFile(file, "utf8").catch((error) => new Unreadable(error));
 
-  /** The file's text once two reads `settleMs` apart agree; null if it never settles. */
-  const readSettled = async (): Promise<string | undefined | null> => {
+  /** What the file says once two reads `settleMs` apart agree; null if it never settles. */
+  const readSettled = async (): Promise<FileRead | null> => {
     let text = await read();
     for (let i = 0; i < MAX_SETTLE_READS && !stopped; i++) {
       await wait(settleMs, "settle");
       const again = await read();
-      if (again === text) return text;
+      if (sameRead(again, text)) return text;
       text = again;
     }
     return null;
@@ -85,7 +86,15 @@ export function watchConfig(
         );
         return false;
       }
-      if (text === undefined || text === lastText) return false;
+      if (text instanceof Unreadable) {
+        // Not "unchanged": the file to serve from is gone or cannot be read, and the operator
+        // must hear it now rather than at the next restart. Whatever it says when it is back
+        // is read as a change, so that clears this error even if it is the same text.
+        lastText = undefined;
+        handlers.onInvalid(new ConfigError([`${path}: cannot be read: ${text.reason}`]));
+        return true;
+      }
+      if (text === lastText) return false;
       let next: ReadConfig;
       try {
         next = { text, config: parseConfigText(file, text) };
@@ -130,6 +139,28 @@ export function watchConfig(
     },
   };
 }
+
+/** Why a read of the config file failed. */
+class Unreadable {
+  readonly reason: string;
+  constructor(error: unknown) {
+    const code = error instanceof Error && "code" in error ? String(error.code) : "";
+    this.reason = READ_FAILURES[code] ?? (error instanceof Error ? error.message : String(error));
+  }
+}
+
+const READ_FAILURES: Record<string, string> = {
+  ENOENT: "no such file",
+  EACCES: "permission denied",
+  EISDIR: "it is a directory",
+  ELOOP: "too many symlinks",
+};
+
+/** The file's text, or why it could not be read. */
+type FileRead = string | Unreadable;
+
+const sameRead = (a: FileRead, b: FileRead) =>
+  a instanceof Unreadable ? b instanceof Unreadable && a.reason === b.reason : a === b;
 
 /** What the watch compares the first change with: the config in effect, or the file's now. */
 function appliedAtStart(file: string, text: string | undefined, initial?: Config): ReadConfig | undefined {

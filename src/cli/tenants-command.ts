@@ -4,15 +4,13 @@ import { closeDatabase, openDatabase } from "../storage/sqlite/open-database.ts"
 import { createSqliteAuditStore } from "../storage/sqlite/sqlite-audit-store.ts";
 import { openSqliteStorage } from "../storage/sqlite/sqlite-storage.ts";
 import { type TenantReport, tenantReports } from "../tenants/tenant-usage.ts";
-import { adminFetch, gatewayUrl } from "./admin-fetch.ts";
+import { adminFetch } from "./admin-fetch.ts";
+import { chooseTarget, type TargetFlags, withTargetOptions } from "./command-target.ts";
 import { UsageError } from "./exit-code.ts";
 import { resolveConfig } from "./resolve-config.ts";
 import { textTable } from "./text-table.ts";
 
-interface TenantsOptions {
-  config?: string;
-  gateway?: string;
-  adminKey?: string;
+interface TenantsOptions extends TargetFlags {
   json?: boolean;
 }
 
@@ -61,27 +59,22 @@ async function localReports(configPath: string | undefined): Promise<TenantRepor
 }
 
 export function registerTenants(program: Command): void {
-  program
+  const command = program
     .command("tenants")
-    .description("each tenant's limits, keys, and usage and spend in its current budget period")
-    .option("-c, --config <file>", "read the store of this config (default: $MINDGW_CONFIG, else ./data)")
-    .option("--gateway <url>", "read through a running gateway (default: $MINDGW_GATEWAY)")
-    .option(
-      "--admin-key <key>",
-      "admin key, or a tenant member's key, for --gateway (default: $MINDGW_ADMIN_KEY)",
-    )
+    .description("each tenant's limits, keys, and usage and spend in its current budget period");
+  withTargetOptions(
+    command,
+    "read the store of this config",
+    "admin key, or a tenant member's key, for --gateway (default: $MINDGW_ADMIN_KEY)",
+  )
     .option("--json", "print JSON")
     .action(async (options: TenantsOptions) => {
-      const gateway = gatewayUrl(options.gateway);
-      let tenants: TenantReport[];
-      if (gateway) {
-        const key = options.adminKey ?? process.env.MINDGW_ADMIN_KEY;
-        if (!key) throw new UsageError("--gateway needs --admin-key or MINDGW_ADMIN_KEY");
-        tenants = (await adminFetch<{ tenants: TenantReport[] }>(gateway, key, "/admin/api/tenants", "GET"))
-          .tenants;
-      } else {
-        tenants = await localReports(options.config);
-      }
+      const target = chooseTarget(options);
+      const tenants =
+        target.kind === "gateway"
+          ? (await adminFetch<{ tenants: TenantReport[] }>(target.url, target.adminKey, "/admin/api/tenants"))
+              .tenants
+          : await localReports(target.configFile);
       process.stdout.write(options.json ? `${JSON.stringify({ tenants }, null, 2)}\n` : table(tenants));
     });
 }

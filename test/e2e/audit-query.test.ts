@@ -218,6 +218,19 @@ describe("mindgw audit", () => {
     expect(noKey.code).toBe(2);
   }, 30_000);
 
+  test("-c beats MINDGW_GATEWAY: query and export read the file's database", async () => {
+    // The environment's gateway would refuse this key (exit 2): a 0 means it was not asked.
+    const env = { MINDGW_GATEWAY: gw.url, MINDGW_ADMIN_KEY: `mgw_${"Q".repeat(43)}` };
+    for (const command of [["query", "--json"], ["export"]]) {
+      const out = await runMindgw(["audit", ...command, ...local(), "--model", "m1"], { env });
+      expect({ command, code: out.code, ids: ours(parse(out.stdout)) }).toEqual({
+        command,
+        code: 0,
+        ids: ["p1-a1", "p1-a2", "p2-b1"],
+      });
+    }
+  }, 30_000);
+
   test("export --format ndjson|csv to stdout and --output, locally and through the gateway", async () => {
     for (const target of [local(), remote()]) {
       const ndjson = await runMindgw(["audit", "export", ...target, "--model", "m1"]);

@@ -340,3 +340,39 @@ describe("remote CLI (--gateway --admin-key, or MINDGW_GATEWAY / MINDGW_ADMIN_KE
     expect(out.stderr.trim().split("\n")).toHaveLength(1);
   });
 });
+
+describe("which target: a flag beats the environment", () => {
+  test("-c FILE with MINDGW_GATEWAY set works on that file's store, for keys, tenants and shadow", async () => {
+    const other = dir.file("other.yaml");
+    await Bun.write(other, `storage: { path: ${dir.file("other.db")} }\n`);
+    // The gateway of the environment would refuse this key (exit 2): a 0 means it was not asked.
+    const env = { MINDGW_GATEWAY: gw.url, MINDGW_ADMIN_KEY: `mgw_${"Q".repeat(43)}` };
+    const created = await runMindgw(["keys", "create", "-c", other, "--name", "for-other", "--json"], {
+      env,
+    });
+    expect(created.code).toBe(0);
+    const inOther = json<{ keys: { name: string }[] }>(
+      (await runMindgw(["keys", "list", "-c", other, "--json"], { env })).stdout,
+    );
+    expect(inOther.keys.map((k) => k.name)).toEqual(["for-other"]);
+    const inGateway = json<{ keys: { name: string }[] }>((await remote("list", "--json")).stdout);
+    expect(inGateway.keys.map((k) => k.name)).not.toContain("for-other");
+    for (const args of [["tenants"], ["shadow", "report"]]) {
+      const out = await runMindgw([...args, "-c", other, "--json"], { env });
+      expect({ args, code: out.code, stderr: out.stderr }).toEqual({ args, code: 0, stderr: "" });
+    }
+  });
+
+  test("--gateway with MINDGW_CONFIG set works through the gateway; both flags at once are refused", async () => {
+    const env = { MINDGW_CONFIG: dir.file("absent.yaml") };
+    const listed = await runMindgw(["keys", "list", "--gateway", gw.url, "--admin-key", adminKey, "--json"], {
+      env,
+    });
+    expect(listed.code).toBe(0);
+    const both = await runMindgw(["keys", "list", "-c", gw.configPath, "--gateway", gw.url]);
+    expect(both.code).toBe(2);
+    expect(both.stderr).toContain("give one of them");
+    const help = await runMindgw(["keys", "list", "--help"]);
+    expect(help.stdout).toContain("A flag beats the environment");
+  });
+});

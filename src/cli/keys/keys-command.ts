@@ -1,27 +1,19 @@
 import type { Command } from "commander";
-import { gatewayUrl } from "../admin-fetch.ts";
-import { UsageError } from "../exit-code.ts";
+import { chooseTarget, type TargetFlags, withTargetOptions } from "../command-target.ts";
 import { resolveConfig } from "../resolve-config.ts";
 import type { KeysBackend } from "./keys-backend.ts";
 import { localKeys } from "./local-keys.ts";
 import { keyDetail, keysTable } from "./print-keys.ts";
 import { remoteKeys } from "./remote-keys.ts";
 
-interface Target {
-  config?: string;
-  gateway?: string;
-  adminKey?: string;
+interface Target extends TargetFlags {
   json?: boolean;
 }
 
 async function backendFor(options: Target): Promise<KeysBackend> {
-  const gateway = gatewayUrl(options.gateway);
-  if (gateway) {
-    const adminKey = options.adminKey ?? process.env.MINDGW_ADMIN_KEY;
-    if (!adminKey) throw new UsageError("--gateway needs --admin-key or MINDGW_ADMIN_KEY");
-    return remoteKeys(gateway, adminKey);
-  }
-  return localKeys((await resolveConfig(options.config)).config);
+  const target = chooseTarget(options);
+  if (target.kind === "gateway") return remoteKeys(target.url, target.adminKey);
+  return localKeys((await resolveConfig(target.configFile)).config);
 }
 
 const print = (json: boolean | undefined, value: unknown, human: string) =>
@@ -44,14 +36,7 @@ function action<A extends unknown[]>(
 }
 
 function withTarget(command: Command): Command {
-  return command
-    .option(
-      "-c, --config <file>",
-      "work on the key store of this config (default: $MINDGW_CONFIG, else ./data)",
-    )
-    .option("--gateway <url>", "work through a running gateway (default: $MINDGW_GATEWAY)")
-    .option("--admin-key <key>", "admin key for --gateway (default: $MINDGW_ADMIN_KEY)")
-    .option("--json", "print JSON");
+  return withTargetOptions(command, "work on the key store of this config").option("--json", "print JSON");
 }
 
 export function registerKeys(program: Command): void {

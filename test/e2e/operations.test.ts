@@ -38,6 +38,14 @@ describe("one process per port", () => {
       expect(second.code).toBe(1);
       expect(second.stderr).toContain("already in use");
       expect(second.stdout).not.toContain("serving on");
+      // Its key store was empty, but the one-time admin key is made only once the port is taken:
+      // the failed start neither shows nor uses it up, and the first start that listens shows it.
+      expect(second.stdout).not.toContain("mgw_");
+      const started = await f.spawn({ dir: dir.path, configPath: config });
+      expect(started.adminKey).toMatch(/^mgw_[A-Za-z0-9]{43}$/);
+      const models = await fetch(`${started.url}/v1/models`, { headers: bearer(started.adminKey!) });
+      expect(models.status).toBe(200);
+      await started.stop();
     } finally {
       dir.cleanup();
     }

@@ -1,6 +1,9 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: the fixtures are config text with ${VAR} references.
 import { afterAll, describe, expect, test } from "bun:test";
+import { join } from "node:path";
 import { stringify } from "yaml";
+import { gatewayFixture } from "./harness/gateway-fixture.ts";
+import { startRedis } from "./harness/redis-server.ts";
 import { runMindgw } from "./harness/run-mindgw.ts";
 import { tempDir } from "./harness/temp-dir.ts";
 
@@ -9,6 +12,8 @@ import { tempDir } from "./harness/temp-dir.ts";
 
 const dir = tempDir("mindgw-config-cli-");
 afterAll(() => dir.cleanup());
+// No gateway of its own: the SPEC sample's test starts one.
+const fx = gatewayFixture({ fake: null, gateway: false });
 
 let files = 0;
 async function writeConfig(config: object | string): Promise<string> {
@@ -171,6 +176,40 @@ describe("mindgw config check", () => {
     const result = await runMindgw(["config", "check"], { env: { MINDGW_CONFIG: path } });
     expect(result.code).toBe(0);
     expect(result.stdout).toContain(path);
+  });
+});
+
+describe("the SPEC's own config sample (flow mappings with ${VAR})", () => {
+  const SAMPLE = join(import.meta.dir, "../../src/config/fixtures/spec-sample.yaml");
+  const env = {
+    OPENAI_API_KEY: API_KEY,
+    ANTHROPIC_API_KEY: "sk-ant-secret-0005",
+    REDIS_URL: "redis://127.0.0.1:6379",
+    MINDGW_CLUSTER_SECRET: "cluster-secret-0006-cluster-secret-0006",
+    OIDC_SECRET: "oidc-secret-0007",
+  };
+
+  test("config check: valid, interpolated, secrets redacted", async () => {
+    const result = await runMindgw(["config", "check", "-c", SAMPLE], { env });
+    expect(result.stderr).not.toContain("invalid config");
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain("base_url: https://api.openai.com/v1");
+    for (const secret of [API_KEY, env.ANTHROPIC_API_KEY, env.MINDGW_CLUSTER_SECRET, env.OIDC_SECRET])
+      expect(result.stdout).not.toContain(secret);
+  });
+
+  test("serve starts on it and serves its models", async () => {
+    const redis = fx.own(await startRedis());
+    const gw = await fx.spawn({
+      config: await Bun.file(SAMPLE).text(),
+      env: { ...env, REDIS_URL: redis.url },
+    });
+    const models = await fetch(`${gw.url}/openai/v1/models`, {
+      headers: { authorization: `Bearer ${gw.adminKey}` },
+    });
+    expect(models.status).toBe(200);
+    const ids = ((await models.json()) as { data: { id: string }[] }).data.map((m) => m.id);
+    expect(ids).toContain("gpt-4o-mini");
   });
 });
 

@@ -1,12 +1,9 @@
-import { existsSync } from "node:fs";
 import type { Command } from "commander";
-import { closeDatabase, openDatabase } from "../storage/sqlite/open-database.ts";
-import { createSqliteAuditStore } from "../storage/sqlite/sqlite-audit-store.ts";
 import { openSqliteStorage } from "../storage/sqlite/sqlite-storage.ts";
 import { type TenantReport, tenantReports } from "../tenants/tenant-usage.ts";
 import { adminFetch } from "./admin-fetch.ts";
+import { openReadOnlyAudit } from "./audit/read-only-audit.ts";
 import { chooseTarget, type TargetFlags, withTargetOptions } from "./command-target.ts";
-import { UsageError } from "./exit-code.ts";
 import { resolveConfig } from "./resolve-config.ts";
 import { textTable } from "./text-table.ts";
 
@@ -37,23 +34,18 @@ function table(tenants: readonly TenantReport[]): string {
 /** The local store of a config: its tenants, key counts, and usage from the audit log (read-only). */
 async function localReports(configPath: string | undefined): Promise<TenantReport[]> {
   const { config } = await resolveConfig(configPath);
-  const path = config.storage.path;
-  if (!existsSync(path)) throw new UsageError(`no database at ${path} (is storage.path right?)`);
-  const storage = openSqliteStorage(path);
-  const db = openDatabase(path, { readonly: true });
-  // A store that `serve` never ran on has no audit tables yet: the store reads that as empty.
-  const audit = createSqliteAuditStore({ database: db });
+  const audit = openReadOnlyAudit(config.storage.path);
+  const storage = openSqliteStorage(config.storage.path);
   try {
     return await tenantReports(
       config.tenants,
-      audit,
+      audit.store,
       async (tenant) => (await storage.keys.list({ tenant })).length,
       null,
       Date.now(),
     );
   } finally {
     audit.close();
-    closeDatabase(db);
     await storage.close();
   }
 }

@@ -2,6 +2,7 @@
 import { afterAll, describe, expect, test } from "bun:test";
 import { join } from "node:path";
 import { stringify } from "yaml";
+import { MINDGW } from "./harness/binary.ts";
 import { gatewayFixture } from "./harness/gateway-fixture.ts";
 import { startRedis } from "./harness/redis-server.ts";
 import { runMindgw } from "./harness/run-mindgw.ts";
@@ -169,6 +170,32 @@ describe("mindgw config check", () => {
     expect(result.code).toBe(2);
     expect(result.stderr).toContain("NOT_SET_ANYWHERE");
     expect(result.stderr).toContain("providers[0].api_key");
+  });
+
+  test("a reader that stops early (| head) ends it quietly with 0, no stack trace", async () => {
+    // Far more output than a pipe holds, so writes are still due when the reader has gone.
+    const models = Array.from({ length: 3000 }, (_, i) => ({
+      name: `model-${i}`,
+      routes: [{ provider: "demo", model: "mock" }],
+    }));
+    const path = await writeConfig({ providers: [{ name: "demo", type: "mock" }], models });
+    const pipeline = Bun.spawn(
+      [
+        "bash",
+        "-c",
+        '"$0" config check -c "$1" | head -c 100 >/dev/null; echo "exit=${PIPESTATUS[0]}"',
+        MINDGW,
+        path,
+      ],
+      { stdout: "pipe", stderr: "pipe" },
+    );
+    const timer = setTimeout(() => pipeline.kill("SIGKILL"), 20_000);
+    const [stdout, stderr] = await Promise.all([
+      new Response(pipeline.stdout).text(),
+      new Response(pipeline.stderr).text(),
+    ]);
+    clearTimeout(timer);
+    expect({ stdout, stderr }).toEqual({ stdout: "exit=0\n", stderr: "" });
   });
 
   test("MINDGW_CONFIG is used when -c is not given", async () => {

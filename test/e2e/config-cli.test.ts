@@ -124,6 +124,12 @@ describe("mindgw config check", () => {
     const typed = await runMindgw(["config", "check", "-c", badType]);
     expect(typed.code).toBe(2);
     expect(typed.stderr).toContain("providers[0].type");
+    const noPort = await writeConfig({
+      providers: [{ name: "p", type: "openai", base_url: "http://127.0.0.1:/v1" }],
+    });
+    const ported = await runMindgw(["config", "check", "-c", noPort]);
+    expect(ported.code).toBe(2);
+    expect(ported.stderr).toContain("providers[0].base_url: the port after ':' is empty");
 
     const yaml = await writeConfig("providers: [\n  - name: : :\n");
     expect((await runMindgw(["config", "check", "-c", yaml])).code).toBe(2);

@@ -27,6 +27,7 @@ const API_KEY = "sk-live-very-secret-0001";
 const HEADER_VALUE = "org-header-secret-0002";
 const URL_PASSWORD = "pw-in-url-0003";
 const JWT_SECRET = "hmac-secret-0004-hmac-secret-0004-hmac";
+const WEBHOOK_TOKEN = "webhook-path-token-0008";
 
 const validConfig = {
   server: { port: 9000, max_body: "2MB" },
@@ -42,6 +43,9 @@ const validConfig = {
   models: [{ name: "m1", routes: [{ provider: "up", model: "real-m1" }] }],
   auth: {
     jwt: { secret: JWT_SECRET, issuer: "https://idp.test", audience: "mindgw", algorithms: ["HS256"] },
+  },
+  events: {
+    webhooks: [{ url: `https://hooks.slack.com/services/T000/B000/${WEBHOOK_TOKEN}`, secret: JWT_SECRET }],
   },
 };
 
@@ -75,7 +79,8 @@ describe("mindgw config check", () => {
     expect(result.stdout).toContain("max_body: 2097152");
     expect(result.stdout).toContain("model: real-m1");
     expect(result.stdout).toContain("drain_timeout: 30s");
-    for (const secret of [API_KEY, HEADER_VALUE, URL_PASSWORD, JWT_SECRET]) {
+    expect(result.stdout).toContain("url: https://hooks.slack.com/[redacted]");
+    for (const secret of [API_KEY, HEADER_VALUE, URL_PASSWORD, JWT_SECRET, WEBHOOK_TOKEN]) {
       expect(result.stdout).not.toContain(secret);
       expect(result.stderr).not.toContain(secret);
     }

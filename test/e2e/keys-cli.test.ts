@@ -120,6 +120,13 @@ describe("local CLI (-c config)", () => {
     expect(out.code).toBe(0);
     expect(json<{ status: string }>(out.stdout).status).toBe("revoked");
     await waitFor("carol's key to be refused", async () => (await chatStatus(issued.key)) === 401, 15_000);
+    // What --help promises is what happens: at once through a gateway, not with -c.
+    for (const command of ["revoke", "rotate"]) {
+      const help = (await runMindgw(["keys", command, "--help"])).stdout;
+      expect(help).toContain("-c FILE        the store is changed directly");
+      expect(help).toContain("refresh (2 s)");
+    }
+    expect((await runMindgw(["keys", "revoke", "--help"])).stdout).not.toContain("revoke a key at once");
   });
 
   test("rotate locally with --grace 2s: both keys work, then the old one stops", async () => {

@@ -16,6 +16,15 @@ async function backendFor(options: Target): Promise<KeysBackend> {
   return localKeys((await resolveConfig(target.configFile)).config);
 }
 
+/** What `revoke` and `rotate` promise, and where: the gateway that makes a change applies it at once. */
+const WHEN_IT_APPLIES = `
+When a change reaches a running gateway:
+  --gateway URL  that gateway applies it at once: the key's next request is refused, and its open
+                 streams and worker connections end (other nodes on the same store:
+                 within 2 s, or at once with cluster:).
+  -c FILE        the store is changed directly; a gateway serving from it notices within its key
+                 refresh (2 s), or at once when the config has cluster: (told through Redis).`;
+
 const print = (json: boolean | undefined, value: unknown, human: string) =>
   process.stdout.write(json ? `${JSON.stringify(value, null, 2)}\n` : human);
 
@@ -85,14 +94,22 @@ export function registerKeys(program: Command): void {
       print(options.json, key, keyDetail(key));
     }),
   );
-  withTarget(keys.command("revoke <id-or-name>").description("revoke a key at once")).action(
+  withTarget(
+    keys
+      .command("revoke <id-or-name>")
+      .description("revoke a key: at once through --gateway, within 2 s with -c (see below)")
+      .addHelpText("after", WHEN_IT_APPLIES),
+  ).action(
     action(async (backend, options, id: string) => {
       const key = await backend.revoke(id);
       print(options.json, key, `revoked ${key.name} (${key.id})\n`);
     }),
   );
   withTarget(
-    keys.command("rotate <id-or-name>").description("issue a new key; the old one stays valid for --grace"),
+    keys
+      .command("rotate <id-or-name>")
+      .description("issue a new key; the old one stays valid for --grace")
+      .addHelpText("after", WHEN_IT_APPLIES),
   )
     .option("--grace <duration>", "how long the old key keeps working", "10m")
     .action(

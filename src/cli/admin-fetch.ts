@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { EXIT, UsageError } from "./exit-code.ts";
+import { EXIT } from "./exit-code.ts";
 
 const errorBody = z.object({ error: z.object({ message: z.string() }) });
 
@@ -14,19 +14,6 @@ export class GatewayCallError extends Error {
   ) {
     super(message);
   }
-}
-
-/** The gateway URL from a flag or `MINDGW_GATEWAY`, checked before any request. */
-export function gatewayUrl(flag: string | undefined): string | undefined {
-  const url = flag ?? process.env.MINDGW_GATEWAY;
-  if (url === undefined) return undefined;
-  try {
-    const parsed = new URL(url);
-    if (parsed.protocol !== "http:" && parsed.protocol !== "https:") throw new Error();
-  } catch {
-    throw new UsageError(`--gateway: not an http(s) URL: ${url}`);
-  }
-  return url.replace(/\/+$/, "");
 }
 
 /**

@@ -1,17 +1,14 @@
 import type { Command } from "commander";
 import { auditQuerySchema } from "../audit/audit-query-schema.ts";
 import { parseInput } from "../http/parse-input.ts";
-import { gatewayUrl } from "./admin-fetch.ts";
 import { type AuditInput, type AuditSource, localAudit, remoteAudit } from "./audit/audit-source.ts";
 import { auditTable } from "./audit/audit-table.ts";
 import { writeChunks } from "./audit/write-chunks.ts";
+import { chooseTarget, type TargetFlags, withTargetOptions } from "./command-target.ts";
 import { UsageError } from "./exit-code.ts";
 import { resolveConfig } from "./resolve-config.ts";
 
-interface AuditOptions {
-  config?: string;
-  gateway?: string;
-  adminKey?: string;
+interface AuditOptions extends TargetFlags {
   json?: boolean;
   format?: string;
   output?: string;
@@ -37,18 +34,12 @@ Filters (the same spellings as /admin/api/audit):
   --from/--to   epoch milliseconds or ISO 8601 (2025-01-31T12:00:00Z); from inclusive, to exclusive
   --key         a key id or a key name
   --route       provider:<name> or worker:<name>
-  --status      a class (1xx … 5xx; 101 is a WebSocket upgrade) or an exact status (429)
-Target: the database of -c/$MINDGW_CONFIG (else ./data/mindgw.db), opened read-only, or a
-running gateway with --gateway/$MINDGW_GATEWAY and --admin-key/$MINDGW_ADMIN_KEY.`;
+  --status      a class (1xx … 5xx; 101 is a WebSocket upgrade) or an exact status (429)`;
 
 async function sourceFor(options: AuditOptions): Promise<AuditSource> {
-  const gateway = gatewayUrl(options.gateway);
-  if (gateway) {
-    const adminKey = options.adminKey ?? process.env.MINDGW_ADMIN_KEY;
-    if (!adminKey) throw new UsageError("--gateway needs --admin-key or MINDGW_ADMIN_KEY");
-    return remoteAudit(gateway, adminKey);
-  }
-  return await localAudit((await resolveConfig(options.config)).config);
+  const target = chooseTarget(options);
+  if (target.kind === "gateway") return remoteAudit(target.url, target.adminKey);
+  return await localAudit((await resolveConfig(target.configFile)).config);
 }
 
 /** The query fields the user gave, checked with the API's own schema before anything runs. */
@@ -63,10 +54,7 @@ function inputOf(options: AuditOptions): AuditInput {
 }
 
 function withTarget(command: Command): Command {
-  return command
-    .option("-c, --config <file>", "read the database of this config (default: $MINDGW_CONFIG, else ./data)")
-    .option("--gateway <url>", "read through a running gateway (default: $MINDGW_GATEWAY)")
-    .option("--admin-key <key>", "admin key for --gateway (default: $MINDGW_ADMIN_KEY)")
+  return withTargetOptions(command, "read the database of this config, opened read-only")
     .option("--from <time>", "arrived at or after this time")
     .option("--to <time>", "arrived before this time")
     .option("--key <id-or-name>", "only this key")

@@ -3,6 +3,7 @@ import { ConfigError } from "../config/config-error.ts";
 import { GatewayError } from "../core/gateway-error.ts";
 import { GatewayCallError } from "./admin-fetch.ts";
 import { registerAudit } from "./audit-command.ts";
+import { onClosedOutput } from "./closed-output.ts";
 import { registerConfig } from "./config-command.ts";
 import { EXIT, UsageError } from "./exit-code.ts";
 import { registerKeys } from "./keys/keys-command.ts";
@@ -13,6 +14,9 @@ import { registerTail } from "./tail.ts";
 import { registerTenants } from "./tenants-command.ts";
 import { registerVersion, VERSION } from "./version.ts";
 import { registerWorker } from "./worker.ts";
+
+/** Commands that keep running for their work, not their output (closed-output.ts). */
+const SERVERS = new Set(["serve", "worker"]);
 
 /** Parses argv and runs one subcommand; returns the exit code instead of exiting. */
 export async function runCli(argv: readonly string[]): Promise<number> {
@@ -32,6 +36,9 @@ export async function runCli(argv: readonly string[]): Promise<number> {
   registerModels(program);
   registerVersion(program);
   for (const command of program.commands) command.exitOverride();
+  program.hook("preAction", (_program, command) =>
+    onClosedOutput(SERVERS.has(command.name()) ? "ignore" : "end"),
+  );
   try {
     await program.parseAsync(argv);
     return typeof process.exitCode === "number" ? process.exitCode : EXIT.ok;

@@ -38,6 +38,10 @@ async function serve(options: ServeOptions): Promise<void> {
     configSource: path ? fileConfigSource(path, config) : staticConfigSource(config),
     logger,
     ...(tracing ? { tracing } : {}),
+    // Made once the port is ours (below), never before: a start that fails to bind would print
+    // the only showing of the key in the output of a failed start and leave the store non-empty,
+    // so no later start would ever show one.
+    bootstrapAdmin: "on-call",
     onBootstrapKey(key) {
       // stdout, not the log: the one time this key is ever shown.
       process.stdout.write(
@@ -59,6 +63,13 @@ async function serve(options: ServeOptions): Promise<void> {
         ? `cannot listen on ${host}:${port}: the address is already in use (another mindgw?)`
         : `cannot listen on ${host}:${port}: ${error instanceof Error ? error.message : String(error)}`,
     );
+  }
+  try {
+    await gateway.bootstrapAdmin();
+  } catch (error) {
+    await gateway.stop();
+    await tracing?.shutdown();
+    throw error;
   }
   await new Promise<void>((resolve) => {
     const stop = (signal: string) => {

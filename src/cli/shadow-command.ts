@@ -4,15 +4,13 @@ import { parseDuration } from "../config/units.ts";
 import type { ShadowAggregate, ShadowPage } from "../shadow/shadow-api-schema.ts";
 import { openSqliteStorage } from "../storage/sqlite/sqlite-storage.ts";
 import type { ShadowCounts } from "../telemetry/metrics/scraped-metrics.ts";
-import { adminFetch, gatewayUrl } from "./admin-fetch.ts";
+import { adminFetch } from "./admin-fetch.ts";
+import { chooseTarget, type TargetFlags, withTargetOptions } from "./command-target.ts";
 import { UsageError } from "./exit-code.ts";
 import { resolveConfig } from "./resolve-config.ts";
 import { textTable } from "./text-table.ts";
 
-interface ReportOptions {
-  config?: string;
-  gateway?: string;
-  adminKey?: string;
+interface ReportOptions extends TargetFlags {
   model?: string;
   since?: string;
   json?: boolean;
@@ -46,8 +44,12 @@ function copiesLine({ inFlight, shed, ended }: ShadowCounts): string {
   return `\ncopies on this node since it started: ${inFlight} in flight, ${shed} shed${over ? `; over: ${over}` : ""}\n`;
 }
 
-async function localReport(options: ReportOptions, from: number | undefined): Promise<ShadowPage> {
-  const { config } = await resolveConfig(options.config);
+async function localReport(
+  configFile: string | undefined,
+  options: ReportOptions,
+  from: number | undefined,
+): Promise<ShadowPage> {
+  const { config } = await resolveConfig(configFile);
   if (!existsSync(config.storage.path))
     throw new UsageError(`no database at ${config.storage.path} (is storage.path right?)`);
   const storage = openSqliteStorage(config.storage.path);
@@ -69,14 +71,12 @@ async function localReport(options: ReportOptions, from: number | undefined): Pr
 }
 
 export function registerShadow(program: Command): void {
-  program
+  const report = program
     .command("shadow")
     .description("shadow comparisons")
     .command("report")
-    .description("how shadow answers compared with the primary's, per model")
-    .option("-c, --config <file>", "read the database of this config (default: $MINDGW_CONFIG, else ./data)")
-    .option("--gateway <url>", "read through a running gateway (default: $MINDGW_GATEWAY)")
-    .option("--admin-key <key>", "admin key for --gateway (default: $MINDGW_ADMIN_KEY)")
+    .description("how shadow answers compared with the primary's, per model");
+  withTargetOptions(report, "read the database of this config")
     .option("--model <name>", "only this model (as the client asked)")
     .option("--since <duration>", "only pairs recorded in this last span, e.g. 1h, 30m, 7d")
     .option("--json", "print the report as JSON (the /admin/api/shadow shape)")
@@ -88,19 +88,17 @@ export function registerShadow(program: Command): void {
           throw new UsageError(`--since: not a duration: ${options.since} (use e.g. 1h, 30m)`);
         from = Date.now() - span;
       }
-      const gateway = gatewayUrl(options.gateway);
+      const target = chooseTarget(options);
       let page: ShadowPage;
-      if (gateway) {
-        const key = options.adminKey ?? process.env.MINDGW_ADMIN_KEY;
-        if (!key) throw new UsageError("--gateway needs --admin-key or MINDGW_ADMIN_KEY");
+      if (target.kind === "gateway") {
         const query = new URLSearchParams({
           ...(options.model ? { model: options.model } : {}),
           ...(from !== undefined ? { from: String(from) } : {}),
           limit: "20",
         });
-        page = await adminFetch<ShadowPage>(gateway, key, `/admin/api/shadow?${query}`, "GET");
+        page = await adminFetch<ShadowPage>(target.url, target.adminKey, `/admin/api/shadow?${query}`, "GET");
       } else {
-        page = await localReport(options, from);
+        page = await localReport(target.configFile, options, from);
       }
       if (options.json) process.stdout.write(`${JSON.stringify(page, null, 2)}\n`);
       else process.stdout.write(table(page.aggregates) + (page.counts ? copiesLine(page.counts) : ""));

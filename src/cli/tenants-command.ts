@@ -1,18 +1,13 @@
-import { existsSync } from "node:fs";
 import type { Command } from "commander";
-import { closeDatabase, openDatabase } from "../storage/sqlite/open-database.ts";
-import { createSqliteAuditStore } from "../storage/sqlite/sqlite-audit-store.ts";
 import { openSqliteStorage } from "../storage/sqlite/sqlite-storage.ts";
 import { type TenantReport, tenantReports } from "../tenants/tenant-usage.ts";
-import { adminFetch, gatewayUrl } from "./admin-fetch.ts";
-import { UsageError } from "./exit-code.ts";
+import { adminFetch } from "./admin-fetch.ts";
+import { openReadOnlyAudit } from "./audit/read-only-audit.ts";
+import { chooseTarget, type TargetFlags, withTargetOptions } from "./command-target.ts";
 import { resolveConfig } from "./resolve-config.ts";
 import { textTable } from "./text-table.ts";
 
-interface TenantsOptions {
-  config?: string;
-  gateway?: string;
-  adminKey?: string;
+interface TenantsOptions extends TargetFlags {
   json?: boolean;
 }
 
@@ -39,49 +34,39 @@ function table(tenants: readonly TenantReport[]): string {
 /** The local store of a config: its tenants, key counts, and usage from the audit log (read-only). */
 async function localReports(configPath: string | undefined): Promise<TenantReport[]> {
   const { config } = await resolveConfig(configPath);
-  const path = config.storage.path;
-  if (!existsSync(path)) throw new UsageError(`no database at ${path} (is storage.path right?)`);
-  const storage = openSqliteStorage(path);
-  const db = openDatabase(path, { readonly: true });
-  // A store that `serve` never ran on has no audit tables yet: the store reads that as empty.
-  const audit = createSqliteAuditStore({ database: db });
+  const audit = openReadOnlyAudit(config.storage.path);
+  const storage = openSqliteStorage(config.storage.path);
   try {
     return await tenantReports(
       config.tenants,
-      audit,
+      audit.store,
       async (tenant) => (await storage.keys.list({ tenant })).length,
       null,
       Date.now(),
     );
   } finally {
     audit.close();
-    closeDatabase(db);
     await storage.close();
   }
 }
 
 export function registerTenants(program: Command): void {
-  program
+  const command = program
     .command("tenants")
-    .description("each tenant's limits, keys, and usage and spend in its current budget period")
-    .option("-c, --config <file>", "read the store of this config (default: $MINDGW_CONFIG, else ./data)")
-    .option("--gateway <url>", "read through a running gateway (default: $MINDGW_GATEWAY)")
-    .option(
-      "--admin-key <key>",
-      "admin key, or a tenant member's key, for --gateway (default: $MINDGW_ADMIN_KEY)",
-    )
+    .description("each tenant's limits, keys, and usage and spend in its current budget period");
+  withTargetOptions(
+    command,
+    "read the store of this config",
+    "admin key, or a tenant member's key, for --gateway (default: $MINDGW_ADMIN_KEY)",
+  )
     .option("--json", "print JSON")
     .action(async (options: TenantsOptions) => {
-      const gateway = gatewayUrl(options.gateway);
-      let tenants: TenantReport[];
-      if (gateway) {
-        const key = options.adminKey ?? process.env.MINDGW_ADMIN_KEY;
-        if (!key) throw new UsageError("--gateway needs --admin-key or MINDGW_ADMIN_KEY");
-        tenants = (await adminFetch<{ tenants: TenantReport[] }>(gateway, key, "/admin/api/tenants", "GET"))
-          .tenants;
-      } else {
-        tenants = await localReports(options.config);
-      }
+      const target = chooseTarget(options);
+      const tenants =
+        target.kind === "gateway"
+          ? (await adminFetch<{ tenants: TenantReport[] }>(target.url, target.adminKey, "/admin/api/tenants"))
+              .tenants
+          : await localReports(target.configFile);
       process.stdout.write(options.json ? `${JSON.stringify({ tenants }, null, 2)}\n` : table(tenants));
     });
 }

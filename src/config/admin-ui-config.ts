@@ -1,10 +1,11 @@
 import { z } from "zod";
+import { configUrl } from "./config-url.ts";
 import { durationFields } from "./duration-fields.ts";
 import { parseDuration } from "./units.ts";
 
 const LOOPBACK = new Set(["127.0.0.1", "localhost", "[::1]"]);
 const secureUrl = (what: string) =>
-  z.url().refine((u) => u.startsWith("https://") || LOOPBACK.has(new URL(u).hostname), {
+  configUrl().refine((u) => u.startsWith("https://") || LOOPBACK.has(new URL(u).hostname), {
     message: `${what} must be https (plain http only on loopback)`,
   });
 

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { OPENAI_PRESET_NAMES } from "../providers/openai-compatible/presets.ts";
+import { configUrl } from "./config-url.ts";
 
 /**
  * Provider fields that belong to one type each (cloud credentials, presets). Spread into the
@@ -16,7 +17,7 @@ export const cloudProviderFields = {
       tenant_id: z.string().min(1),
       client_id: z.string().min(1),
       client_secret: z.string().min(1),
-      authority_host: z.url({ protocol: /^https?$/ }).optional(),
+      authority_host: configUrl({ protocol: /^https?$/ }).optional(),
     })
     .optional(),
   /** bedrock: the AWS region (`us-east-1`). */

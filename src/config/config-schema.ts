@@ -4,6 +4,7 @@ import { priceTableSchema } from "../pricing/price-table.ts";
 import { adminUiConfigSchema } from "./admin-ui-config.ts";
 import { appsSchema } from "./app-config.ts";
 import { checkCloudProvider, cloudProviderFields } from "./cloud-provider-fields.ts";
+import { configUrl } from "./config-url.ts";
 import { durationFields } from "./duration-fields.ts";
 import { FALLBACK_CLASSES } from "./fallback-classes.ts";
 import { jwtConfigSchema } from "./jwt-config.ts";
@@ -82,7 +83,7 @@ const providerSchema = z
       .refine((name) => name !== WORKERS_PROVIDER, `"${WORKERS_PROVIDER}" is reserved for connected workers`),
     type: z.enum(PROVIDER_TYPES),
     /** openai: includes /v1. anthropic: the API root; requests go to {base_url}/v1/messages. */
-    base_url: z.url({ protocol: /^https?$/ }).optional(),
+    base_url: configUrl({ protocol: /^https?$/ }).optional(),
     api_key: z.string().optional(),
     /** Static extra headers sent upstream (from config only, never from clients). */
     headers: z.record(z.string(), z.string()).prefault({}),
@@ -242,7 +243,7 @@ export const configSchema = z.strictObject({
       webhooks: z
         .array(
           z.strictObject({
-            url: z.url({ protocol: /^https?$/ }),
+            url: configUrl({ protocol: /^https?$/ }),
             /** HMAC-SHA256 key for `x-mindgw-signature`. */
             secret: z.string().min(16, "at least 16 characters"),
             /** Event types to send (`request.finished`, `worker.lost`, ...); all when absent. */
@@ -310,7 +311,7 @@ export const configSchema = z.strictObject({
     .strictObject({
       redis_url: z.string().min(1),
       /** How other nodes reach this one (forwarding); must be reachable from every node. */
-      advertise_url: z.url({ protocol: /^https?$/ }),
+      advertise_url: configUrl({ protocol: /^https?$/ }),
       /** Shared by all nodes; authenticates node-to-node calls. At least 16 characters. */
       secret: z.string().min(16, "at least 16 characters"),
       /** This node's name in the directory, logs and audit rows; defaults to host:port of advertise_url. */

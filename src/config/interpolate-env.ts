@@ -1,7 +1,8 @@
 /** Thrown when `${VAR}` names a variable that is unset and has no `:-default`. */
 export class MissingEnvError extends Error {}
 
-const PATTERN = /\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g;
+/** `${VAR}` or `${VAR:-default}`: the one spelling of a reference, here and in parse-config-yaml.ts. */
+export const ENV_REFERENCE = /\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g;
 
 /**
  * Replaces `${VAR}` and `${VAR:-default}` in every string value of a parsed YAML tree.
@@ -10,7 +11,7 @@ const PATTERN = /\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g;
  */
 export function interpolateEnv(value: unknown, env: Record<string, string | undefined>, path = ""): unknown {
   if (typeof value === "string") {
-    return value.replace(PATTERN, (_, name: string, fallback: string | undefined) => {
+    return value.replace(ENV_REFERENCE, (_, name: string, fallback: string | undefined) => {
       const found = env[name];
       if (found !== undefined && found !== "") return found;
       if (fallback !== undefined) return fallback;

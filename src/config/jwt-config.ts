@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { roleSchema } from "../storage/key-record.ts";
+import { configUrl } from "./config-url.ts";
 import { parseDuration } from "./units.ts";
 
 const HMAC_ALGS = ["HS256", "HS384", "HS512"] as const;
@@ -33,8 +34,7 @@ const LOOPBACK = new Set(["127.0.0.1", "localhost", "[::1]"]);
  */
 export const jwtConfigSchema = z
   .strictObject({
-    jwks_url: z
-      .url()
+    jwks_url: configUrl()
       .refine((u) => u.startsWith("https://") || LOOPBACK.has(new URL(u).hostname), {
         message: "jwks_url must be https (plain http only on loopback)",
       })

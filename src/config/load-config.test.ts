@@ -4,6 +4,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { ConfigError } from "./config-error.ts";
+import { configSchema } from "./config-schema.ts";
 import { EMBEDDED_DEFAULTS, loadConfigFile, parseConfig } from "./load-config.ts";
 
 /** The problems a document is refused with. */
@@ -246,5 +247,31 @@ describe("loadConfigFile", () => {
     }
     // A file of only defaults is still a valid config, when it says so.
     expect((await loadConfigFile(await file("server: {}\n"), {})).server.port).toBe(8080);
+  });
+});
+
+describe("URL fields", () => {
+  test("a URL with an empty port is refused, naming the field", () => {
+    const urls = (base_url: string) => {
+      const document = { providers: [{ name: "p", type: "openai", base_url }] };
+      return configSchema.safeParse(document).success ? [] : problems(document);
+    };
+    expect(urls("http://127.0.0.1:/v1")).toEqual([
+      "providers[0].base_url: the port after ':' is empty (write the port, or leave out the ':')",
+    ]);
+    for (const empty of ["http://127.0.0.1:", "http://user:pw@[::1]:/v1", "https://h:?q=1"])
+      expect(urls(empty)).toHaveLength(1);
+    for (const fine of [
+      "http://127.0.0.1:8000/v1",
+      "http://user:pw@h/v1",
+      "https://h/a:b",
+      "http://[::1]/v1",
+    ])
+      expect(urls(fine)).toEqual([]);
+    expect(
+      problems({ events: { webhooks: [{ url: "https://hooks.test:/x" }] } }).some((p) =>
+        p.startsWith("events.webhooks[0].url: the port after ':' is empty"),
+      ),
+    ).toBe(true);
   });
 });

@@ -2,8 +2,8 @@ import { dirname, isAbsolute, resolve } from "node:path";
 import { ConfigError, formatPath } from "./config-error.ts";
 import { type Config, configSchema, WORKERS_PROVIDER } from "./config-schema.ts";
 import { interpolateEnv, MissingEnvError } from "./interpolate-env.ts";
+import { parseConfigYaml } from "./parse-config-yaml.ts";
 import { tenantCrossCheck } from "./tenant-cross-check.ts";
-import { parseYaml } from "./yaml-text.ts";
 
 export type Env = Record<string, string | undefined>;
 
@@ -51,7 +51,7 @@ export function parseConfigText(path: string, text: string, env: Env = process.e
   if (text.trim() === "") throw new ConfigError([`${path}: the file is empty`]);
   let document: unknown;
   try {
-    document = parseYaml(text);
+    document = parseConfigYaml(text);
   } catch (error) {
     const reason = error instanceof Error ? error.message.split("\n")[0] : "unreadable";
     throw new ConfigError([`${path}: not valid YAML: ${reason}`]);

@@ -8,6 +8,16 @@ const URL_SECRET_PARAM = /([?&][\w.-]*(?:key|token|secret|sig|signature|password
 const redactUrl = (value: string) =>
   value.replace(URL_USERINFO, "$1[redacted]@").replace(URL_SECRET_PARAM, "$1[redacted]");
 
+/**
+ * A webhook URL's path is its credential (Slack's `/services/T…/B…/<secret>`, Discord's
+ * `/api/webhooks/<id>/<token>`, most others alike): only where it goes is shown. Other URLs keep
+ * their paths: a `base_url`'s `/v1`, a JWKS or OIDC address, are where things are, not secrets.
+ */
+function webhookDestination(value: string): string {
+  const url = new URL(value);
+  return url.pathname === "/" && url.search === "" ? url.origin : `${url.origin}/[redacted]`;
+}
+
 /** The resolved config with every secret replaced, for `config check` and the admin status. */
 export function redactConfig(config: Config): unknown {
   const walk = (value: unknown, key: string): unknown => {
@@ -25,5 +35,7 @@ export function redactConfig(config: Config): unknown {
     if (provider.headers)
       provider.headers = Object.fromEntries(Object.keys(provider.headers).map((k) => [k, "[redacted]"]));
   }
+  const events = redacted.events as { webhooks?: { url: string }[] } | undefined;
+  for (const hook of events?.webhooks ?? []) hook.url = webhookDestination(hook.url);
   return redacted;
 }

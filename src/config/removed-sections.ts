@@ -1,5 +1,5 @@
 import type { Config } from "./config-schema.ts";
-import { parseYaml } from "./yaml-text.ts";
+import { parseConfigYaml } from "./parse-config-yaml.ts";
 
 /** A config as the watcher last read it: the file's text and what it validated to. */
 export interface ReadConfig {
@@ -10,7 +10,7 @@ export interface ReadConfig {
 /** The top-level keys a config file spells out (what a truncation would cut off). */
 function sectionsOf(text: string): string[] {
   try {
-    const document: unknown = parseYaml(text);
+    const document: unknown = parseConfigYaml(text);
     return document && typeof document === "object" ? Object.keys(document) : [];
   } catch {
     return [];

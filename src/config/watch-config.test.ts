@@ -1,5 +1,15 @@
 import { afterEach, expect, test } from "bun:test";
-import { closeSync, mkdtempSync, openSync, renameSync, rmSync, writeFileSync, writeSync } from "node:fs";
+import {
+  closeSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  renameSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+  writeSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { waitForValue } from "../testing/wait-for.ts";
@@ -141,4 +151,64 @@ test("a file that changes on every settle read is refused as still being written
   const refused = (await verdict.watch.reload().then(() => verdict(1))) as Error;
   expect(refused).toBeInstanceOf(Error);
   expect(refused.message).toContain("still being written");
+});
+
+test("a Kubernetes ConfigMap update (the ..data symlink swapped) is reloaded", async () => {
+  const root = mkdtempSync(join(tmpdir(), "mindgw-configmap-"));
+  cleanup.push(() => rmSync(root, { recursive: true, force: true }));
+  const version = (name: string, port: number) => {
+    mkdirSync(join(root, name));
+    writeFileSync(join(root, name, "config.yaml"), `server: { port: ${port} }\n`);
+  };
+  version("..v1", 1);
+  symlinkSync("..v1", join(root, "..data"));
+  symlinkSync("..data/config.yaml", join(root, "config.yaml"));
+  const verdict = watched(join(root, "config.yaml"));
+
+  // What kubelet does: the new version's folder, a new link beside ..data, renamed over it.
+  const swap = (name: string) => {
+    symlinkSync(name, join(root, "..data_tmp"));
+    renameSync(join(root, "..data_tmp"), join(root, "..data"));
+  };
+  version("..v2", 2);
+  swap("..v2");
+  expect(((await verdict(1)) as Config).server.port).toBe(2);
+  // It then removes the old version; the watch has moved on to the new one.
+  rmSync(join(root, "..v1"), { recursive: true });
+  version("..v3", 3);
+  swap("..v3");
+  expect(((await verdict(2)) as Config).server.port).toBe(3);
+});
+
+test("the file a symlink leads to, edited in place in another folder, is reloaded", async () => {
+  const root = mkdtempSync(join(tmpdir(), "mindgw-linked-"));
+  cleanup.push(() => rmSync(root, { recursive: true, force: true }));
+  mkdirSync(join(root, "shared"));
+  mkdirSync(join(root, "etc"));
+  const target = join(root, "shared", "real.yaml");
+  writeFileSync(target, "server: { port: 1 }\n");
+  symlinkSync(target, join(root, "etc", "mindgw.yaml"));
+  const verdict = watched(join(root, "etc", "mindgw.yaml"));
+  writeFileSync(target, "server: { port: 2 }\n");
+  expect(((await verdict(1)) as Config).server.port).toBe(2);
+});
+
+test("a missing or unreadable file is a refused change, not 'unchanged'; back again, it applies", async () => {
+  const path = tempConfig("server: { port: 1 }\n");
+  const verdict = watched(path);
+  rmSync(path);
+  // The watch sees the removal; a SIGHUP while it is gone says the same.
+  const gone = (await verdict(1)) as Error;
+  expect(gone).toBeInstanceOf(Error);
+  expect(gone.message).toBe(`${path}: cannot be read: no such file`);
+  expect(await verdict.watch.reload()).toBe(true);
+  expect(((await verdict(2)) as Error).message).toContain("no such file");
+  // Back with the very text it had: applied, so the error is over.
+  writeFileSync(path, "server: { port: 1 }\n");
+  expect(((await verdict(3)) as Config).server.port).toBe(1);
+
+  mkdirSync(`${path}.d`);
+  rmSync(path);
+  symlinkSync(`${path}.d`, path);
+  expect(((await verdict(4)) as Error).message).toBe(`${path}: cannot be read: it is a directory`);
 });

@@ -1,9 +1,11 @@
-import { type FSWatcher, readFileSync, watch } from "node:fs";
-import { basename, dirname, resolve } from "node:path";
+import { readFileSync } from "node:fs";
+import { readFile } from "node:fs/promises";
+import { resolve } from "node:path";
 import { ConfigError } from "./config-error.ts";
 import type { Config } from "./config-schema.ts";
 import { parseConfigText } from "./load-config.ts";
 import { type ReadConfig, removedSections } from "./removed-sections.ts";
+import { watchPath } from "./watch-path.ts";
 
 export interface ConfigWatchHandlers {
   onValid(config: Config): void;
@@ -13,7 +15,10 @@ export interface ConfigWatchHandlers {
 }
 
 export interface ConfigWatch {
-  /** Reads the file now (SIGHUP); false when its content has not changed since the last read. */
+  /**
+   * Reads the file now (SIGHUP); false when its content has not changed since the last read. A
+   * file that is missing or unreadable is a change refused (`onInvalid`), never "unchanged".
+   */
   reload(): Promise<boolean>;
   stop(): void;
 }
@@ -33,9 +38,10 @@ export interface WatchOptions {
 const MAX_SETTLE_READS = 20;
 
 /**
- * Watches the config file's directory (editors and deploy tools replace files by rename,
- * which a watch on the file itself would miss) and reloads after changes settle. Only a
- * change of content triggers a reload.
+ * Watches what decides the config file's content (watch-path.ts: its name in its folder, so a
+ * replace by rename counts; each symlink on the way, so a Kubernetes ConfigMap update counts; the
+ * file a symlink leads to) and reloads after changes settle. Only a change of content triggers a
+ * reload.
  *
  * A file written in place can be read half-written, and half a YAML file is often valid YAML
  * (the sections after the cut are simply missing). So a change applies only once two reads
@@ -50,25 +56,21 @@ export function watchConfig(
   const { settleMs = 150, confirmMs = 2_000 } = options;
   const wait = options.wait ?? ((ms: number) => Bun.sleep(ms));
   const file = resolve(path);
-  const name = basename(file);
   // Read now, synchronously: an edit made right after the watch starts must count as a change.
   let lastText: string | undefined = readInitial(file);
   let applied = appliedAtStart(file, lastText, options.initial);
   let timer: ReturnType<typeof setTimeout> | undefined;
   let stopped = false;
 
-  const read = () =>
-    Bun.file(file)
-      .text()
-      .catch(() => undefined);
+  const read = (): Promise<FileRead> => readFile(file, "utf8").catch((error) => new Unreadable(error));
 
-  /** The file's text once two reads `settleMs` apart agree; null if it never settles. */
-  const readSettled = async (): Promise<string | undefined | null> => {
+  /** What the file says once two reads `settleMs` apart agree; null if it never settles. */
+  const readSettled = async (): Promise<FileRead | null> => {
     let text = await read();
     for (let i = 0; i < MAX_SETTLE_READS && !stopped; i++) {
       await wait(settleMs, "settle");
       const again = await read();
-      if (again === text) return text;
+      if (sameRead(again, text)) return text;
       text = again;
     }
     return null;
@@ -84,7 +86,15 @@ export function watchConfig(
         );
         return false;
       }
-      if (text === undefined || text === lastText) return false;
+      if (text instanceof Unreadable) {
+        // Not "unchanged": the file to serve from is gone or cannot be read, and the operator
+        // must hear it now rather than at the next restart. Whatever it says when it is back
+        // is read as a change, so that clears this error even if it is the same text.
+        lastText = undefined;
+        handlers.onInvalid(new ConfigError([`${path}: cannot be read: ${text.reason}`]));
+        return true;
+      }
+      if (text === lastText) return false;
       let next: ReadConfig;
       try {
         next = { text, config: parseConfigText(file, text) };
@@ -116,8 +126,7 @@ export function watchConfig(
     return running;
   };
 
-  const watcher: FSWatcher = watch(dirname(file), (_event, changed) => {
-    if (changed !== null && changed !== name) return;
+  const watcher = watchPath(file, () => {
     clearTimeout(timer);
     timer = setTimeout(reload, settleMs);
   });
@@ -126,10 +135,32 @@ export function watchConfig(
     stop() {
       stopped = true;
       clearTimeout(timer);
-      watcher.close();
+      watcher.stop();
     },
   };
 }
+
+/** Why a read of the config file failed. */
+class Unreadable {
+  readonly reason: string;
+  constructor(error: unknown) {
+    const code = error instanceof Error && "code" in error ? String(error.code) : "";
+    this.reason = READ_FAILURES[code] ?? (error instanceof Error ? error.message : String(error));
+  }
+}
+
+const READ_FAILURES: Record<string, string> = {
+  ENOENT: "no such file",
+  EACCES: "permission denied",
+  EISDIR: "it is a directory",
+  ELOOP: "too many symlinks",
+};
+
+/** The file's text, or why it could not be read. */
+type FileRead = string | Unreadable;
+
+const sameRead = (a: FileRead, b: FileRead) =>
+  a instanceof Unreadable ? b instanceof Unreadable && a.reason === b.reason : a === b;
 
 /** What the watch compares the first change with: the config in effect, or the file's now. */
 function appliedAtStart(file: string, text: string | undefined, initial?: Config): ReadConfig | undefined {

@@ -5,6 +5,7 @@ import { KeyCache } from "../auth/key-cache.ts";
 import { KeySessions } from "../auth/key-sessions.ts";
 import type { Config } from "../config/config-schema.ts";
 import type { Logger } from "../log/logger.ts";
+import type { KeyRecord } from "../storage/key-record.ts";
 import type { KeyStore } from "../storage/storage.ts";
 
 export interface GatewayAuth {
@@ -19,6 +20,11 @@ export interface GatewayAuth {
   authenticatorFor(config: Config): Authenticator;
   /** Re-reads key changes from the store now (another node announced one). */
   refreshKeys(): Promise<void>;
+  /**
+   * With `auth.bootstrap_admin` and an empty key store, creates the one-time admin key and hands
+   * it to `onBootstrapKey`; otherwise does nothing (so calling it again is harmless).
+   */
+  bootstrapAdmin(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -32,18 +38,13 @@ export interface BuildAuthOptions {
   tenants?: () => readonly string[];
 }
 
-/**
- * API keys (cached in front of the key store) and JWTs, or the embedder's authenticator.
- * On first start with an empty key store, creates the one-time admin key.
- */
+/** API keys (cached in front of the key store) and JWTs, or the embedder's authenticator. */
 export async function buildAuth(
   config: Config,
   store: KeyStore,
   logger: Logger,
   options: BuildAuthOptions,
 ): Promise<GatewayAuth> {
-  const bootstrap = config.auth.bootstrap_admin ? await ensureBootstrapAdmin(store) : null;
-  if (bootstrap) options.onBootstrapKey?.(bootstrap.key);
   const sessions = new KeySessions();
   const keys = new KeyCache({
     store,
@@ -55,6 +56,10 @@ export async function buildAuth(
     createAuthenticator({ keys, ...(jwt ? { jwt: createJwtVerifier(jwt) } : {}) });
   let jwtConfig = JSON.stringify(config.auth.jwt ?? null);
   let current = options.authenticate ?? build(config.auth.jwt);
+  const keyChanged = (record: KeyRecord) => {
+    keys.onKeyChanged(record);
+    options.onKeyChange?.(record.id);
+  };
   return {
     authenticatorFor(next) {
       // Rebuilt only when it changed: a JWKS verifier keeps its fetched keys across other edits.
@@ -68,12 +73,14 @@ export async function buildAuth(
     keyAdmin: createKeyAdmin({
       store,
       ...(options.tenants ? { tenants: options.tenants } : {}),
-      onChange: (record) => {
-        keys.onKeyChanged(record);
-        options.onKeyChange?.(record.id);
-      },
+      onChange: keyChanged,
     }),
     refreshKeys: () => keys.refresh(),
+    async bootstrapAdmin() {
+      if (!config.auth.bootstrap_admin) return;
+      const issued = await ensureBootstrapAdmin(store, { onChange: keyChanged });
+      if (issued) options.onBootstrapKey?.(issued.key);
+    },
     sessions,
     close: () => {
       sessions.close();

@@ -88,6 +88,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     ...(cluster ? { onKeyChange: (id: string) => cluster.announceKeyChange(id) } : {}),
     tenants: () => runtime.current.config.tenants.map((t) => t.name),
   });
+  if (options.bootstrapAdmin !== "on-call") await auth.bootstrapAdmin();
   cluster?.onKeyChange(() => void auth.refreshKeys().catch(() => logger.warn("key cache refresh failed")));
   const policy =
     options.policy ?? (await buildLimitsPolicy(config, storage.spend, logger, cluster?.counters));
@@ -285,6 +286,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     app,
     shutdown,
     reload: () => source.reload?.() ?? Promise.resolve(false),
+    bootstrapAdmin: auth.bootstrapAdmin,
     runtime,
     storage,
     lifecycle,

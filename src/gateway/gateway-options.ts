@@ -56,6 +56,12 @@ export type GatewayOptions = GatewayConfigOption & {
   redactBody?: RedactBody;
   /** Receives the one-time admin key created on first start with an empty key store. */
   onBootstrapKey?: (plainKey: string) => void;
+  /**
+   * When that key is created: while the gateway is built (default), or only when
+   * `gateway.bootstrapAdmin()` is called (`"on-call"`). `mindgw serve` calls it once it listens,
+   * so a start that cannot bind its port leaves the store empty for the start that can.
+   */
+  bootstrapAdmin?: "at-create" | "on-call";
 };
 
 export interface Gateway {
@@ -69,4 +75,9 @@ export interface Gateway {
   readonly storage: Storage;
   /** Re-reads the config source now (SIGHUP); false without a file or when it did not change. */
   reload(): Promise<boolean>;
+  /**
+   * Creates the one-time admin key if the key store is empty and `auth.bootstrap_admin` is on,
+   * and hands it to `onBootstrapKey`; does nothing otherwise. See `bootstrapAdmin` in the options.
+   */
+  bootstrapAdmin(): Promise<void>;
 }

@@ -22,6 +22,8 @@ export interface ServeGatewayParts {
   readonly shutdown?: Shutdown;
   /** Re-reads the config source now (SIGHUP). */
   readonly reload: () => Promise<boolean>;
+  /** Creates the one-time admin key if the store is empty. */
+  readonly bootstrapAdmin: () => Promise<void>;
   /** Run first on stop, before the drain: stop watching, end live streams. */
   readonly beforeDrain: readonly (() => void)[];
   /** Run in order once drained and the listener is closed: flush and close each part. */
@@ -38,6 +40,7 @@ export function serveGateway(parts: ServeGatewayParts): Gateway {
     storage: parts.storage,
     handle: (request) => app.handle(request),
     reload: parts.reload,
+    bootstrapAdmin: parts.bootstrapAdmin,
     listen(host, port) {
       app.listen({
         hostname: host,

@@ -218,6 +218,51 @@ describe("mindgw audit", () => {
     expect(noKey.code).toBe(2);
   }, 30_000);
 
+  test("a store made by `keys create -c` before any serve: an empty log, exit 0", async () => {
+    const config = `${gw.dir}/fresh.yaml`;
+    await Bun.write(
+      config,
+      `storage: { path: ./fresh/gw.db }\ntenants:\n  - { name: t1, budget: { usd: 5, per: month } }\n`,
+    );
+    const created = await runMindgw([
+      "keys",
+      "create",
+      "-c",
+      config,
+      "--name",
+      "first-admin",
+      "--role",
+      "admin",
+    ]);
+    expect(created.code).toBe(0);
+    const runs = {
+      query: await runMindgw(["audit", "query", "-c", config, "--json"]),
+      export: await runMindgw(["audit", "export", "-c", config]),
+      csv: await runMindgw(["audit", "export", "-c", config, "--format", "csv"]),
+      tenants: await runMindgw(["tenants", "-c", config, "--json"]),
+    };
+    for (const [name, run] of Object.entries(runs))
+      expect({ name, code: run.code, stderr: run.stderr }).toEqual({ name, code: 0, stderr: "" });
+    expect(runs.query.stdout).toBe("");
+    expect(runs.export.stdout).toBe("");
+    expect(runs.csv.stdout.startsWith("requestId,startedAt,")).toBe(true);
+    expect(runs.csv.stdout.trim().split("\r\n")).toHaveLength(1);
+    expect(JSON.parse(runs.tenants.stdout).tenants[0]).toMatchObject({ name: "t1", keys: 0 });
+  }, 30_000);
+
+  test("-c beats MINDGW_GATEWAY: query and export read the file's database", async () => {
+    // The environment's gateway would refuse this key (exit 2): a 0 means it was not asked.
+    const env = { MINDGW_GATEWAY: gw.url, MINDGW_ADMIN_KEY: `mgw_${"Q".repeat(43)}` };
+    for (const command of [["query", "--json"], ["export"]]) {
+      const out = await runMindgw(["audit", ...command, ...local(), "--model", "m1"], { env });
+      expect({ command, code: out.code, ids: ours(parse(out.stdout)) }).toEqual({
+        command,
+        code: 0,
+        ids: ["p1-a1", "p1-a2", "p2-b1"],
+      });
+    }
+  }, 30_000);
+
   test("export --format ndjson|csv to stdout and --output, locally and through the gateway", async () => {
     for (const target of [local(), remote()]) {
       const ndjson = await runMindgw(["audit", "export", ...target, "--model", "m1"]);

@@ -1,13 +1,15 @@
 /**
- * Config changes across three nodes. Each node serves its own path, a symlink to one shared file
- * (as a file on a shared mount would be): the nodes' file watches never see an edit of it. A
+ * Config changes across three nodes. Each node serves its own path, a hard link to one shared
+ * file, which the test edits in place through the shared name: every node's file changes and no
+ * node's folder sees an event, as with a file on a network mount written from another host (a
+ * symlink would not do: the watch follows it to the shared folder). A
  * SIGHUP to one node makes it re-read the file, apply it and announce it through Redis; the other
  * two must re-read theirs within a second, and every node reports the version it runs. A node
  * given a different file keeps it, and the disagreement shows in /readyz, the admin status and
  * the log.
  */
 import { beforeAll, describe, expect, test } from "bun:test";
-import { mkdirSync, renameSync, symlinkSync, writeFileSync } from "node:fs";
+import { linkSync, mkdirSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { stringify } from "yaml";
 import { CLUSTER_SECRET } from "./harness/cluster-nodes.ts";
@@ -74,7 +76,7 @@ beforeAll(async () => {
     const dir = join(shared.path, name);
     mkdirSync(dir);
     const configPath = join(dir, "mindgw.yaml");
-    symlinkSync(sharedFile, configPath);
+    linkSync(sharedFile, configPath);
     const port = freePort();
     return fx.startGateway({ dir, configPath, port, env: { NODE_PORT: String(port), NODE_NAME: name } });
   };
@@ -114,8 +116,8 @@ describe("config changes across three nodes", () => {
 
   test("SIGHUP on one node: the others re-read their config within a second", async () => {
     const before = (await ready(A)).config.fingerprint;
-    replaceFile(sharedFile, sharedConfig(databaseUrl, ["mock", "mock-two"]));
-    // No node watches the shared file's directory, so nobody has noticed the edit.
+    // In place, through the shared name: no node's folder sees it, so nobody has noticed the edit.
+    writeFileSync(sharedFile, sharedConfig(databaseUrl, ["mock", "mock-two"]));
     for (const i of [A, B, C]) {
       const response = await chat(i, "mock-two");
       await response.arrayBuffer();
@@ -145,7 +147,7 @@ describe("config changes across three nodes", () => {
   });
 
   test("a node given a different file keeps it; every node shows the disagreement", async () => {
-    // Node C's path now names a file of its own (its directory watch sees this one).
+    // Node C's path now names a file of its own, no longer the shared one (its watch sees this).
     replaceFile(node(C).configPath, sharedConfig(databaseUrl, ["mock", "mock-two", "mock-three"]));
     await waitFor("node C to apply its own file", async () => (await ready(C)).config.version === 3, 5_000);
     const own = (await ready(C)).config.fingerprint;

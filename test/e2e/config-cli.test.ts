@@ -1,6 +1,10 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: the fixtures are config text with ${VAR} references.
 import { afterAll, describe, expect, test } from "bun:test";
+import { join } from "node:path";
 import { stringify } from "yaml";
+import { MINDGW } from "./harness/binary.ts";
+import { gatewayFixture } from "./harness/gateway-fixture.ts";
+import { startRedis } from "./harness/redis-server.ts";
 import { runMindgw } from "./harness/run-mindgw.ts";
 import { tempDir } from "./harness/temp-dir.ts";
 
@@ -9,6 +13,8 @@ import { tempDir } from "./harness/temp-dir.ts";
 
 const dir = tempDir("mindgw-config-cli-");
 afterAll(() => dir.cleanup());
+// No gateway of its own: the SPEC sample's test starts one.
+const fx = gatewayFixture({ fake: null, gateway: false });
 
 let files = 0;
 async function writeConfig(config: object | string): Promise<string> {
@@ -21,6 +27,7 @@ const API_KEY = "sk-live-very-secret-0001";
 const HEADER_VALUE = "org-header-secret-0002";
 const URL_PASSWORD = "pw-in-url-0003";
 const JWT_SECRET = "hmac-secret-0004-hmac-secret-0004-hmac";
+const WEBHOOK_TOKEN = "webhook-path-token-0008";
 
 const validConfig = {
   server: { port: 9000, max_body: "2MB" },
@@ -36,6 +43,9 @@ const validConfig = {
   models: [{ name: "m1", routes: [{ provider: "up", model: "real-m1" }] }],
   auth: {
     jwt: { secret: JWT_SECRET, issuer: "https://idp.test", audience: "mindgw", algorithms: ["HS256"] },
+  },
+  events: {
+    webhooks: [{ url: `https://hooks.slack.com/services/T000/B000/${WEBHOOK_TOKEN}`, secret: JWT_SECRET }],
   },
 };
 
@@ -69,7 +79,8 @@ describe("mindgw config check", () => {
     expect(result.stdout).toContain("max_body: 2097152");
     expect(result.stdout).toContain("model: real-m1");
     expect(result.stdout).toContain("drain_timeout: 30s");
-    for (const secret of [API_KEY, HEADER_VALUE, URL_PASSWORD, JWT_SECRET]) {
+    expect(result.stdout).toContain("url: https://hooks.slack.com/[redacted]");
+    for (const secret of [API_KEY, HEADER_VALUE, URL_PASSWORD, JWT_SECRET, WEBHOOK_TOKEN]) {
       expect(result.stdout).not.toContain(secret);
       expect(result.stderr).not.toContain(secret);
     }
@@ -118,6 +129,12 @@ describe("mindgw config check", () => {
     const typed = await runMindgw(["config", "check", "-c", badType]);
     expect(typed.code).toBe(2);
     expect(typed.stderr).toContain("providers[0].type");
+    const noPort = await writeConfig({
+      providers: [{ name: "p", type: "openai", base_url: "http://127.0.0.1:/v1" }],
+    });
+    const ported = await runMindgw(["config", "check", "-c", noPort]);
+    expect(ported.code).toBe(2);
+    expect(ported.stderr).toContain("providers[0].base_url: the port after ':' is empty");
 
     const yaml = await writeConfig("providers: [\n  - name: : :\n");
     expect((await runMindgw(["config", "check", "-c", yaml])).code).toBe(2);
@@ -166,11 +183,71 @@ describe("mindgw config check", () => {
     expect(result.stderr).toContain("providers[0].api_key");
   });
 
+  test("a reader that stops early (| head) ends it quietly with 0, no stack trace", async () => {
+    // Far more output than a pipe holds, so writes are still due when the reader has gone.
+    const models = Array.from({ length: 3000 }, (_, i) => ({
+      name: `model-${i}`,
+      routes: [{ provider: "demo", model: "mock" }],
+    }));
+    const path = await writeConfig({ providers: [{ name: "demo", type: "mock" }], models });
+    const pipeline = Bun.spawn(
+      [
+        "bash",
+        "-c",
+        '"$0" config check -c "$1" | head -c 100 >/dev/null; echo "exit=${PIPESTATUS[0]}"',
+        MINDGW,
+        path,
+      ],
+      { stdout: "pipe", stderr: "pipe" },
+    );
+    const timer = setTimeout(() => pipeline.kill("SIGKILL"), 20_000);
+    const [stdout, stderr] = await Promise.all([
+      new Response(pipeline.stdout).text(),
+      new Response(pipeline.stderr).text(),
+    ]);
+    clearTimeout(timer);
+    expect({ stdout, stderr }).toEqual({ stdout: "exit=0\n", stderr: "" });
+  });
+
   test("MINDGW_CONFIG is used when -c is not given", async () => {
     const path = await writeConfig(validConfig);
     const result = await runMindgw(["config", "check"], { env: { MINDGW_CONFIG: path } });
     expect(result.code).toBe(0);
     expect(result.stdout).toContain(path);
+  });
+});
+
+describe("the SPEC's own config sample (flow mappings with ${VAR})", () => {
+  const SAMPLE = join(import.meta.dir, "../../src/config/fixtures/spec-sample.yaml");
+  const env = {
+    OPENAI_API_KEY: API_KEY,
+    ANTHROPIC_API_KEY: "sk-ant-secret-0005",
+    REDIS_URL: "redis://127.0.0.1:6379",
+    MINDGW_CLUSTER_SECRET: "cluster-secret-0006-cluster-secret-0006",
+    OIDC_SECRET: "oidc-secret-0007",
+  };
+
+  test("config check: valid, interpolated, secrets redacted", async () => {
+    const result = await runMindgw(["config", "check", "-c", SAMPLE], { env });
+    expect(result.stderr).not.toContain("invalid config");
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain("base_url: https://api.openai.com/v1");
+    for (const secret of [API_KEY, env.ANTHROPIC_API_KEY, env.MINDGW_CLUSTER_SECRET, env.OIDC_SECRET])
+      expect(result.stdout).not.toContain(secret);
+  });
+
+  test("serve starts on it and serves its models", async () => {
+    const redis = fx.own(await startRedis());
+    const gw = await fx.spawn({
+      config: await Bun.file(SAMPLE).text(),
+      env: { ...env, REDIS_URL: redis.url },
+    });
+    const models = await fetch(`${gw.url}/openai/v1/models`, {
+      headers: { authorization: `Bearer ${gw.adminKey}` },
+    });
+    expect(models.status).toBe(200);
+    const ids = ((await models.json()) as { data: { id: string }[] }).data.map((m) => m.id);
+    expect(ids).toContain("gpt-4o-mini");
   });
 });
 

@@ -1,5 +1,8 @@
 import { beforeAll, describe, expect, test } from "bun:test";
+import { mkdirSync, renameSync, symlinkSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import OpenAI from "openai";
+import { stringify } from "yaml";
 import { type FakeUpstream, startFakeUpstream } from "../fake-upstream/fake-upstream.ts";
 import { gatewayFixture } from "./harness/gateway-fixture.ts";
 import type { GatewayProcess } from "./harness/spawn-gateway.ts";
@@ -149,5 +152,51 @@ describe("hot reload", () => {
     expect(await servedBy("m1")).toBe("m1-a");
     // m2 left the config, so it is gone.
     expect(await servedBy("m2")).toBe(404);
+  });
+});
+
+describe("hot reload through symlinks", () => {
+  /** Whether `model` routes on `target` (a 200), with the key that gateway printed. */
+  const routes = async (target: GatewayProcess, model: string) => {
+    const response = await fetch(`${target.url}/v1/chat/completions`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${target.adminKey}`, "content-type": "application/json" },
+      body: JSON.stringify({ model, messages: ask() }),
+    });
+    await response.arrayBuffer();
+    return response.status === 200;
+  };
+
+  test("a Kubernetes ConfigMap update, then an edit of the file its link leads to, are applied", async () => {
+    // The tree kubelet mounts (deploy/kubernetes/gateway.yaml mounts one at /etc/mindgw):
+    // config.yaml -> ..data/config.yaml, ..data -> ..v1, the files in ..v1/.
+    const root = join(fx.dir, "configmap");
+    const db = join(fx.dir, "configmap.db");
+    const version = (name: string, models: string[]) => {
+      mkdirSync(join(root, name), { recursive: true });
+      const config = {
+        storage: { path: db },
+        providers: providers(),
+        models: models.map((m) => model(m, "a")),
+      };
+      writeFileSync(join(root, name, "config.yaml"), stringify(config));
+    };
+    version("..v1", ["m1"]);
+    symlinkSync("..v1", join(root, "..data"));
+    symlinkSync("..data/config.yaml", join(root, "config.yaml"));
+    const mounted = await fx.spawn({ dir: fx.dir, configPath: join(root, "config.yaml") });
+    expect(await routes(mounted, "m1")).toBe(true);
+    expect(await routes(mounted, "m-v2")).toBe(false);
+
+    // A ConfigMap update: the new version's folder, then ..data swapped in one rename.
+    version("..v2", ["m1", "m-v2"]);
+    symlinkSync("..v2", join(root, "..data_tmp"));
+    renameSync(join(root, "..data_tmp"), join(root, "..data"));
+    await waitFor("the ConfigMap update to apply", () => routes(mounted, "m-v2"));
+
+    // The file the links now lead to, written in place (a symlink to a file edited elsewhere).
+    version("..v2", ["m1", "m-v2", "m-edited"]);
+    await waitFor("the in-place edit to apply", () => routes(mounted, "m-edited"));
+    expect(mounted.stderr.all).not.toContain("rejected");
   });
 });

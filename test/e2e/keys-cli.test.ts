@@ -120,6 +120,13 @@ describe("local CLI (-c config)", () => {
     expect(out.code).toBe(0);
     expect(json<{ status: string }>(out.stdout).status).toBe("revoked");
     await waitFor("carol's key to be refused", async () => (await chatStatus(issued.key)) === 401, 15_000);
+    // What --help promises is what happens: at once through a gateway, not with -c.
+    for (const command of ["revoke", "rotate"]) {
+      const help = (await runMindgw(["keys", command, "--help"])).stdout;
+      expect(help).toContain("-c FILE        the store is changed directly");
+      expect(help).toContain("refresh (2 s)");
+    }
+    expect((await runMindgw(["keys", "revoke", "--help"])).stdout).not.toContain("revoke a key at once");
   });
 
   test("rotate locally with --grace 2s: both keys work, then the old one stops", async () => {
@@ -338,5 +345,41 @@ describe("remote CLI (--gateway --admin-key, or MINDGW_GATEWAY / MINDGW_ADMIN_KE
     const out = await runMindgw(["keys", "list", "--gateway", gw.url]);
     expect(out.code).toBe(2);
     expect(out.stderr.trim().split("\n")).toHaveLength(1);
+  });
+});
+
+describe("which target: a flag beats the environment", () => {
+  test("-c FILE with MINDGW_GATEWAY set works on that file's store, for keys, tenants and shadow", async () => {
+    const other = dir.file("other.yaml");
+    await Bun.write(other, `storage: { path: ${dir.file("other.db")} }\n`);
+    // The gateway of the environment would refuse this key (exit 2): a 0 means it was not asked.
+    const env = { MINDGW_GATEWAY: gw.url, MINDGW_ADMIN_KEY: `mgw_${"Q".repeat(43)}` };
+    const created = await runMindgw(["keys", "create", "-c", other, "--name", "for-other", "--json"], {
+      env,
+    });
+    expect(created.code).toBe(0);
+    const inOther = json<{ keys: { name: string }[] }>(
+      (await runMindgw(["keys", "list", "-c", other, "--json"], { env })).stdout,
+    );
+    expect(inOther.keys.map((k) => k.name)).toEqual(["for-other"]);
+    const inGateway = json<{ keys: { name: string }[] }>((await remote("list", "--json")).stdout);
+    expect(inGateway.keys.map((k) => k.name)).not.toContain("for-other");
+    for (const args of [["tenants"], ["shadow", "report"]]) {
+      const out = await runMindgw([...args, "-c", other, "--json"], { env });
+      expect({ args, code: out.code, stderr: out.stderr }).toEqual({ args, code: 0, stderr: "" });
+    }
+  });
+
+  test("--gateway with MINDGW_CONFIG set works through the gateway; both flags at once are refused", async () => {
+    const env = { MINDGW_CONFIG: dir.file("absent.yaml") };
+    const listed = await runMindgw(["keys", "list", "--gateway", gw.url, "--admin-key", adminKey, "--json"], {
+      env,
+    });
+    expect(listed.code).toBe(0);
+    const both = await runMindgw(["keys", "list", "-c", gw.configPath, "--gateway", gw.url]);
+    expect(both.code).toBe(2);
+    expect(both.stderr).toContain("give one of them");
+    const help = await runMindgw(["keys", "list", "--help"]);
+    expect(help.stdout).toContain("A flag beats the environment");
   });
 });

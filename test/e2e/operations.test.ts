@@ -1,4 +1,5 @@
 import { describe, expect, test } from "bun:test";
+import { renameSync } from "node:fs";
 import { readdir, readFile } from "node:fs/promises";
 import { SignJWT } from "jose";
 import { stringify } from "yaml";
@@ -37,6 +38,14 @@ describe("one process per port", () => {
       expect(second.code).toBe(1);
       expect(second.stderr).toContain("already in use");
       expect(second.stdout).not.toContain("serving on");
+      // Its key store was empty, but the one-time admin key is made only once the port is taken:
+      // the failed start neither shows nor uses it up, and the first start that listens shows it.
+      expect(second.stdout).not.toContain("mgw_");
+      const started = await f.spawn({ dir: dir.path, configPath: config });
+      expect(started.adminKey).toMatch(/^mgw_[A-Za-z0-9]{43}$/);
+      const models = await fetch(`${started.url}/v1/models`, { headers: bearer(started.adminKey!) });
+      expect(models.status).toBe(200);
+      await started.stop();
     } finally {
       dir.cleanup();
     }
@@ -125,6 +134,33 @@ describe("config reloads", () => {
     f.gw.proc.kill("SIGHUP");
     await waitFor("the unchanged line", () => f.gw.stderr.all.slice(before).includes("unchanged"));
     expect((await chat("m1")).status).toBe(200);
+  });
+
+  test("SIGHUP with the file gone is a rejected reload, not 'unchanged'; the old config serves on", async () => {
+    const status = async () =>
+      (
+        (await (await fetch(f.url("/admin/api/status"), { headers: bearer(f.adminKey) })).json()) as {
+          config: { lastReloadError: string | null; lastEvent: { type: string; error?: string } | null };
+        }
+      ).config;
+    const before = f.gw.stderr.all.length;
+    renameSync(f.gw.configPath, `${f.gw.configPath}.away`);
+    f.gw.proc.kill("SIGHUP");
+    const rejected = await waitFor("the rejection in the status", async () => {
+      const current = await status();
+      return current.lastReloadError ? current : undefined;
+    });
+    expect(rejected.lastReloadError).toBe(`${f.gw.configPath}: cannot be read: no such file`);
+    expect(rejected.lastEvent).toMatchObject({ type: "config.rejected", error: rejected.lastReloadError });
+    await waitFor("the rejection in the log", () =>
+      f.gw.stderr.all.slice(before).includes("config change rejected, still serving the previous config"),
+    );
+    expect(f.gw.stderr.all.slice(before)).not.toContain("unchanged");
+    expect((await chat("m2")).status).toBe(200);
+    // Back in place, the same file is read as a change: applied, and the error is cleared.
+    renameSync(`${f.gw.configPath}.away`, f.gw.configPath);
+    await waitFor("the error to clear", async () => (await status()).lastReloadError === null);
+    expect((await chat("m2")).status).toBe(200);
   });
 });
 

@@ -1,14 +1,11 @@
-import { existsSync } from "node:fs";
 import { type ExportFormat, exportAudit } from "../../audit/audit-export.ts";
 import { type AuditPage, queryAudit } from "../../audit/audit-query.ts";
 import { auditQuerySchema } from "../../audit/audit-query-schema.ts";
 import type { Config } from "../../config/config-schema.ts";
 import { parseInput } from "../../http/parse-input.ts";
 import { openStorage } from "../../storage/open-storage.ts";
-import { closeDatabase, openDatabase } from "../../storage/sqlite/open-database.ts";
-import { createSqliteAuditStore } from "../../storage/sqlite/sqlite-audit-store.ts";
 import { adminFetch, adminResponse } from "../admin-fetch.ts";
-import { UsageError } from "../exit-code.ts";
+import { openReadOnlyAudit } from "./read-only-audit.ts";
 
 /**
  * Query input exactly as the flags spelled it (`from`, `to`, `key`, `model`, `route`, `status`,
@@ -37,11 +34,7 @@ function exportFilter(input: AuditInput) {
   return rest;
 }
 
-/**
- * The store of a config. SQLite is opened read-only: a query never writes, and it can run beside
- * a gateway serving from the same file (WAL readers do not block the writer). PostgreSQL is the
- * database every node shares.
- */
+/** The store of a config: its SQLite file read-only (read-only-audit.ts), or the PostgreSQL every node shares. */
 export async function localAudit(config: Config): Promise<AuditSource> {
   if (config.storage.driver === "postgres") {
     const storage = await openStorage(config.storage);
@@ -51,18 +44,11 @@ export async function localAudit(config: Config): Promise<AuditSource> {
       close: () => storage.close(),
     };
   }
-  const path = config.storage.path;
-  if (!existsSync(path)) throw new UsageError(`no database at ${path} (is storage.path right?)`);
-  const file = openDatabase(path, { readonly: true });
-  // A store that `serve` never ran on has no audit tables yet: the store reads that as empty.
-  const store = createSqliteAuditStore({ database: file });
+  const { store, close } = openReadOnlyAudit(config.storage.path);
   return {
     page: (input) => queryAudit(store, parseInput(auditQuerySchema, input)),
     export: (input, format) => exportAudit(store, exportFilter(input), format),
-    async close() {
-      store.close();
-      closeDatabase(file);
-    },
+    close: async () => close(),
   };
 }
 

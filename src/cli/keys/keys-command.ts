@@ -1,28 +1,29 @@
 import type { Command } from "commander";
-import { gatewayUrl } from "../admin-fetch.ts";
-import { UsageError } from "../exit-code.ts";
+import { chooseTarget, type TargetFlags, withTargetOptions } from "../command-target.ts";
 import { resolveConfig } from "../resolve-config.ts";
 import type { KeysBackend } from "./keys-backend.ts";
 import { localKeys } from "./local-keys.ts";
 import { keyDetail, keysTable } from "./print-keys.ts";
 import { remoteKeys } from "./remote-keys.ts";
 
-interface Target {
-  config?: string;
-  gateway?: string;
-  adminKey?: string;
+interface Target extends TargetFlags {
   json?: boolean;
 }
 
 async function backendFor(options: Target): Promise<KeysBackend> {
-  const gateway = gatewayUrl(options.gateway);
-  if (gateway) {
-    const adminKey = options.adminKey ?? process.env.MINDGW_ADMIN_KEY;
-    if (!adminKey) throw new UsageError("--gateway needs --admin-key or MINDGW_ADMIN_KEY");
-    return remoteKeys(gateway, adminKey);
-  }
-  return localKeys((await resolveConfig(options.config)).config);
+  const target = chooseTarget(options);
+  if (target.kind === "gateway") return remoteKeys(target.url, target.adminKey);
+  return localKeys((await resolveConfig(target.configFile)).config);
 }
+
+/** What `revoke` and `rotate` promise, and where: the gateway that makes a change applies it at once. */
+const WHEN_IT_APPLIES = `
+When a change reaches a running gateway:
+  --gateway URL  that gateway applies it at once: the key's next request is refused, and its open
+                 streams and worker connections end (other nodes on the same store:
+                 within 2 s, or at once with cluster:).
+  -c FILE        the store is changed directly; a gateway serving from it notices within its key
+                 refresh (2 s), or at once when the config has cluster: (told through Redis).`;
 
 const print = (json: boolean | undefined, value: unknown, human: string) =>
   process.stdout.write(json ? `${JSON.stringify(value, null, 2)}\n` : human);
@@ -44,14 +45,7 @@ function action<A extends unknown[]>(
 }
 
 function withTarget(command: Command): Command {
-  return command
-    .option(
-      "-c, --config <file>",
-      "work on the key store of this config (default: $MINDGW_CONFIG, else ./data)",
-    )
-    .option("--gateway <url>", "work through a running gateway (default: $MINDGW_GATEWAY)")
-    .option("--admin-key <key>", "admin key for --gateway (default: $MINDGW_ADMIN_KEY)")
-    .option("--json", "print JSON");
+  return withTargetOptions(command, "work on the key store of this config").option("--json", "print JSON");
 }
 
 export function registerKeys(program: Command): void {
@@ -100,14 +94,22 @@ export function registerKeys(program: Command): void {
       print(options.json, key, keyDetail(key));
     }),
   );
-  withTarget(keys.command("revoke <id-or-name>").description("revoke a key at once")).action(
+  withTarget(
+    keys
+      .command("revoke <id-or-name>")
+      .description("revoke a key: at once through --gateway, within 2 s with -c (see below)")
+      .addHelpText("after", WHEN_IT_APPLIES),
+  ).action(
     action(async (backend, options, id: string) => {
       const key = await backend.revoke(id);
       print(options.json, key, `revoked ${key.name} (${key.id})\n`);
     }),
   );
   withTarget(
-    keys.command("rotate <id-or-name>").description("issue a new key; the old one stays valid for --grace"),
+    keys
+      .command("rotate <id-or-name>")
+      .description("issue a new key; the old one stays valid for --grace")
+      .addHelpText("after", WHEN_IT_APPLIES),
   )
     .option("--grace <duration>", "how long the old key keeps working", "10m")
     .action(

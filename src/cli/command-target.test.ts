@@ -1,0 +1,47 @@
+import { expect, test } from "bun:test";
+import { chooseTarget } from "./command-target.ts";
+import { UsageError } from "./exit-code.ts";
+
+const GATEWAY = "http://gw.test:8080";
+const env = { MINDGW_GATEWAY: GATEWAY, MINDGW_CONFIG: "/etc/mindgw/env.yaml", MINDGW_ADMIN_KEY: "mgw_env" };
+
+test("an explicit -c beats MINDGW_GATEWAY, and an explicit --gateway beats MINDGW_CONFIG", () => {
+  expect(chooseTarget({ config: "/srv/other.yaml" }, env)).toEqual({
+    kind: "local",
+    configFile: "/srv/other.yaml",
+  });
+  expect(chooseTarget({ gateway: "http://other.test/" }, env)).toEqual({
+    kind: "gateway",
+    url: "http://other.test",
+    adminKey: "mgw_env",
+  });
+});
+
+test("with neither flag: MINDGW_GATEWAY, else MINDGW_CONFIG, else the embedded defaults", () => {
+  expect(chooseTarget({}, env)).toEqual({ kind: "gateway", url: GATEWAY, adminKey: "mgw_env" });
+  expect(chooseTarget({}, { ...env, MINDGW_GATEWAY: "" })).toEqual({
+    kind: "local",
+    configFile: "/etc/mindgw/env.yaml",
+  });
+  expect(chooseTarget({}, {})).toEqual({ kind: "local", configFile: undefined });
+});
+
+test("the flag's admin key beats MINDGW_ADMIN_KEY; a gateway without any key is a usage error", () => {
+  expect(chooseTarget({ adminKey: "mgw_flag" }, env)).toMatchObject({ adminKey: "mgw_flag" });
+  expect(() => chooseTarget({ gateway: GATEWAY }, {})).toThrow(
+    new UsageError("--gateway needs --admin-key or MINDGW_ADMIN_KEY"),
+  );
+  expect(() => chooseTarget({}, { MINDGW_GATEWAY: GATEWAY })).toThrow(
+    new UsageError("MINDGW_GATEWAY needs --admin-key or MINDGW_ADMIN_KEY"),
+  );
+});
+
+test("-c and --gateway together, or a gateway that is no http(s) URL, are usage errors", () => {
+  expect(() => chooseTarget({ config: "a.yaml", gateway: GATEWAY, adminKey: "k" }, {})).toThrow(UsageError);
+  expect(() => chooseTarget({ gateway: "ftp://gw.test", adminKey: "k" }, {})).toThrow(
+    "--gateway: not an http(s) URL: ftp://gw.test",
+  );
+  expect(() => chooseTarget({}, { MINDGW_GATEWAY: "gw.test", MINDGW_ADMIN_KEY: "k" })).toThrow(
+    "MINDGW_GATEWAY: not an http(s) URL: gw.test",
+  );
+});

@@ -1,0 +1,65 @@
+import type { Command } from "commander";
+import { UsageError } from "./exit-code.ts";
+import { configFileFrom } from "./resolve-config.ts";
+
+type Env = Record<string, string | undefined>;
+
+/** The flags of every command that works on a store or through a gateway (keys, audit, shadow, tenants). */
+export interface TargetFlags {
+  config?: string;
+  gateway?: string;
+  adminKey?: string;
+}
+
+/** A running gateway with the key to call it, or the store of a config (undefined: the embedded defaults). */
+export type CommandTarget =
+  | { readonly kind: "gateway"; readonly url: string; readonly adminKey: string }
+  | { readonly kind: "local"; readonly configFile: string | undefined };
+
+/**
+ * Where a command works, decided here for every command: a flag beats the environment. `-c FILE`
+ * and `--gateway URL` together are refused (one of them would be silently ignored); `--gateway`
+ * beats `MINDGW_CONFIG` and `-c` beats `MINDGW_GATEWAY`. With neither flag, `MINDGW_GATEWAY`
+ * comes before `MINDGW_CONFIG`, then the embedded defaults (./data). Empty variables count as unset.
+ */
+export function chooseTarget(flags: TargetFlags, env: Env = process.env): CommandTarget {
+  if (flags.config && flags.gateway)
+    throw new UsageError("-c/--config and --gateway name two targets: give one of them");
+  const gateway = flags.config ? undefined : flags.gateway || env.MINDGW_GATEWAY || undefined;
+  if (gateway === undefined) return { kind: "local", configFile: configFileFrom(flags.config, env) };
+  const from = flags.gateway ? "--gateway" : "MINDGW_GATEWAY";
+  const url = checkedUrl(gateway, from);
+  const adminKey = flags.adminKey || env.MINDGW_ADMIN_KEY;
+  if (!adminKey) throw new UsageError(`${from} needs --admin-key or MINDGW_ADMIN_KEY`);
+  return { kind: "gateway", url, adminKey };
+}
+
+/** The gateway URL, checked before any request; without a trailing slash. */
+function checkedUrl(url: string, from: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.protocol !== "http:" && parsed.protocol !== "https:") throw new Error();
+  } catch {
+    throw new UsageError(`${from}: not an http(s) URL: ${url}`);
+  }
+  return url.replace(/\/+$/, "");
+}
+
+const TARGET_HELP = `
+Target: -c FILE works on that config's store directly; --gateway URL through a running gateway
+(with --admin-key). Give one, not both. A flag beats the environment: -c wins over
+$MINDGW_GATEWAY, --gateway over $MINDGW_CONFIG. With neither flag: $MINDGW_GATEWAY, else
+$MINDGW_CONFIG, else the embedded defaults (./data).`;
+
+/**
+ * Adds `-c`, `--gateway` and `--admin-key` with one wording of the precedence (chooseTarget).
+ * `local` says what `-c FILE` does ("read the database of this config"); `adminKey` replaces the
+ * admin key's description.
+ */
+export function withTargetOptions(command: Command, local: string, adminKey?: string): Command {
+  return command
+    .option("-c, --config <file>", `${local} (default: $MINDGW_CONFIG, else ./data)`)
+    .option("--gateway <url>", "work through a running gateway (default: $MINDGW_GATEWAY)")
+    .option("--admin-key <key>", adminKey ?? "admin key for --gateway (default: $MINDGW_ADMIN_KEY)")
+    .addHelpText("after", TARGET_HELP);
+}

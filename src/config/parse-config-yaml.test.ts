@@ -1,0 +1,65 @@
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: these strings are config text with ${VAR} references, not templates
+import { expect, test } from "bun:test";
+import { join } from "node:path";
+import type { ConfigError } from "./config-error.ts";
+import { loadConfigFile, parseConfigText } from "./load-config.ts";
+import { parseConfigYaml } from "./parse-config-yaml.ts";
+
+const SPEC_SAMPLE = join(import.meta.dir, "fixtures/spec-sample.yaml");
+const SPEC_ENV = {
+  OPENAI_API_KEY: "sk-openai",
+  ANTHROPIC_API_KEY: "sk-ant",
+  REDIS_URL: "redis://127.0.0.1:6379",
+  MINDGW_CLUSTER_SECRET: "a-cluster-secret-of-32-characters!",
+  OIDC_SECRET: "oidc-secret",
+};
+
+test("the SPEC's own sample, ${VAR} in flow mappings, parses and is interpolated", async () => {
+  const config = await loadConfigFile(SPEC_SAMPLE, SPEC_ENV);
+  expect(config.providers.map((p) => p.name)).toEqual(["openai", "anthropic", "lab-vllm", "demo"]);
+  expect(config.providers[0]).toMatchObject({ base_url: "https://api.openai.com/v1", api_key: "sk-openai" });
+  expect(config.cluster?.redis_url).toBe("redis://127.0.0.1:6379");
+  expect(config.admin_ui.oidc?.client_secret).toBe("oidc-secret");
+});
+
+test("references come back exactly as written, in keys, values, quotes and block scalars", () => {
+  const text = [
+    "a: { k: ${A}, d: ${B:-x, y}, two: ${A}${A} }",
+    "'${KEY}': \"Bearer ${A}\"",
+    "s: '${A:-}'",
+    "block: |",
+    "  line ${A}",
+    "list: [${A}, plain]",
+  ].join("\n");
+  expect(parseConfigYaml(text)).toEqual({
+    a: { k: "${A}", d: "${B:-x, y}", two: "${A}${A}" },
+    "${KEY}": "Bearer ${A}",
+    s: "${A:-}",
+    block: "line ${A}\n",
+    list: ["${A}", "plain"],
+  });
+  // Text that already holds the placeholders' stem does not confuse them.
+  expect(parseConfigYaml("¤0_z: { v: ${A} }")).toEqual({ "¤0_z": { v: "${A}" } });
+});
+
+test("a value can still never inject YAML structure", () => {
+  const text = "providers:\n  - { name: p, type: openai, base_url: 'http://h/v1', api_key: ${KEY} }\n";
+  const config = parseConfigText("c.yaml", text, { KEY: "x }, { name: injected, type: mock" });
+  expect(config.providers).toHaveLength(1);
+  expect(config.providers[0]?.api_key).toBe("x }, { name: injected, type: mock");
+});
+
+test("YAML errors point at the file's own columns, as if the references were plain words", () => {
+  const reason = (text: string) => {
+    try {
+      parseConfigText("c.yaml", text, {});
+    } catch (error) {
+      return (error as ConfigError).problems[0];
+    }
+  };
+  for (const reference of ["${A}", "${OPENAI_API_KEY}", "${A:-a, default}"]) {
+    const found = reason(`a: { k: ${reference} } x\n`);
+    expect(found).toBe(reason(`a: { k: ${"x".repeat(reference.length)} } x\n`));
+    expect(found).toMatch(/at line 1, column \d+/);
+  }
+});

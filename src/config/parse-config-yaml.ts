@@ -1,0 +1,39 @@
+import { ENV_REFERENCE } from "./interpolate-env.ts";
+import { parseYaml } from "./yaml-text.ts";
+
+/**
+ * Parses a config file's YAML with its `${VAR}` references hidden from the parser. An unquoted
+ * `${` is illegal in a flow mapping (`{ api_key: ${OPENAI_API_KEY} }`: the `{` would open a
+ * mapping), yet that is how the SPEC writes a provider. So each reference becomes a placeholder
+ * word that is a plain string anywhere (block or flow, key or value, quoted or not), and the parsed
+ * strings get the reference back, exactly as written. Values are still substituted only after
+ * parsing (interpolate-env.ts): a variable's value can never inject YAML structure.
+ *
+ * A placeholder is as long as its reference (short of a hundred one-letter ones), so the columns
+ * in a YAML error still match the file.
+ * A reference spanning lines is left to the parser, as before.
+ */
+export function parseConfigYaml(text: string): unknown {
+  const references: string[] = [];
+  // A stem the file does not contain, so nothing but our placeholders can look like one; one
+  // character, so that every placeholder fits in its reference's length (`${A}` is four).
+  let stem = "¤";
+  while (text.includes(stem)) stem += "x";
+  const shielded = text.replace(ENV_REFERENCE, (reference) => {
+    if (reference.includes("\n")) return reference;
+    const head = `${stem}${references.push(reference) - 1}`;
+    return `${head}${"_".repeat(Math.max(0, reference.length - head.length - 1))}z`;
+  });
+  if (references.length === 0) return parseYaml(text);
+  const placeholder = new RegExp(`${stem}(\\d+)_*z`, "g");
+  const restore = (value: string) =>
+    value.replace(placeholder, (word, index: string) => references[Number(index)] ?? word);
+  const walk = (value: unknown): unknown => {
+    if (typeof value === "string") return restore(value);
+    if (Array.isArray(value)) return value.map(walk);
+    if (value && typeof value === "object")
+      return Object.fromEntries(Object.entries(value).map(([key, item]) => [restore(key), walk(item)]));
+    return value;
+  };
+  return walk(parseYaml(shielded));
+}

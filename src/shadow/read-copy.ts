@@ -109,10 +109,15 @@ export async function readCopy(
   if (!isStream) {
     // A declared length within the bound is read in one native call (no stream of chunks).
     const declared = Number(response.headers.get("content-length") ?? Number.NaN);
-    const text =
-      declared <= DEFAULT_MAX_UPSTREAM_BODY
-        ? await response.text()
-        : decoder.decode(await readBounded(response, DEFAULT_MAX_UPSTREAM_BODY, label, "refuse"));
+    let text: string;
+    try {
+      text =
+        declared <= DEFAULT_MAX_UPSTREAM_BODY
+          ? await response.text()
+          : decoder.decode(await readBounded(response, DEFAULT_MAX_UPSTREAM_BODY, label, "refuse"));
+    } catch (error) {
+      throw cutShort(label, error, signal, "body");
+    }
     let parsed: unknown;
     try {
       parsed = JSON.parse(text);
@@ -137,9 +142,21 @@ export async function readCopy(
       clock.ttftMs ??= performance.now() - clock.started;
       for (const chunk of next.value) answer.push(text.decode(chunk, { stream: true }));
     }
+  } catch (error) {
+    throw cutShort(label, error, signal, "stream");
   } finally {
     if (signal.aborted) void reader.cancel().catch(() => {});
   }
   const read = answer.finish();
   return answered(clock, read.usage, read.answer);
+}
+
+/**
+ * A read that failed under the copy: the upstream dropping the connection is its failure (502
+ * `upstream_error`, as on the client's path, upstream-events.ts), never the gateway's own 500. A
+ * copy cut by its own signal, or a failure already classed, stays as it is.
+ */
+function cutShort(label: string, error: unknown, signal: AbortSignal, part: "body" | "stream"): unknown {
+  if (signal.aborted || error instanceof GatewayError) return error;
+  return upstreamError(`upstream ${label} closed the connection mid-${part}`);
 }

@@ -79,10 +79,13 @@ beforeAll(async () => {
   expect((await chat(user, "m-retry")).status).toBe(200);
   fake.enqueue({ status: 500 }, { status: 500 });
   expect((await chat(user, "m-fo")).status).toBe(200);
-  // Names a client makes up under a glob entry, one answered by a 429 of the upstream's own.
+  // Names a client makes up under a glob entry: one answered, one refused by a 429 of the
+  // upstream's own (relayed, and no count towards its breaker), one failing twice (its breaker opens).
   expect((await chat(user, "glob-made-up-1")).status).toBe(200);
   fake.enqueue({ status: 429 }, { status: 429 });
   expect((await chat(user, "glob-made-up-2")).status).toBe(429);
+  fake.enqueue({ status: 500 }, { status: 500 });
+  expect((await chat(user, "glob-made-up-3")).status).toBe(500);
 }, 60_000);
 
 describe("metrics: /metrics after known traffic", () => {
@@ -171,9 +174,9 @@ describe("metrics: /metrics after known traffic", () => {
         provider: "fake-g",
         status_class,
       });
-    expect([glob("2xx"), glob("4xx")]).toEqual([1, 1]);
-    // The `*` route keeps a breaker per name it passed on (glob-made-up-1's closed, -2's opened by
-    // its two 429s): one series, the route as configured, in the state of the most open.
+    expect([glob("2xx"), glob("4xx"), glob("5xx")]).toEqual([1, 1, 1]);
+    // The `*` route keeps a breaker per name it passed on (glob-made-up-1's and -2's closed, -3's
+    // opened by its two 500s): one series, the route as configured, in the state of the most open.
     expect(sampleValue(s, "mindgw_route_breaker_state", { provider: "fake-g", upstream_model: "*" })).toBe(2);
     const text = s.map((x) => JSON.stringify(x.labels)).join("\n");
     expect(text).not.toContain("glob-made-up");

@@ -96,7 +96,8 @@ export const openAIChatResponse = z.looseObject({
 export type OpenAIChatResponse = z.infer<typeof openAIChatResponse>;
 
 export const openAIToolCallDelta = z.looseObject({
-  index: z.number().int().nonnegative(),
+  /** Absent from some servers' streams (Gemini's OpenAI-compatible API): tool-call-sequencer.ts numbers them. */
+  index: z.number().int().nonnegative().nullish(),
   id: z.string().nullish(),
   function: z.looseObject({ name: z.string().nullish(), arguments: z.string().nullish() }).nullish(),
 });

@@ -147,6 +147,21 @@ describe("chatStreamToMessages", () => {
     expect([...args.values()].map((json) => JSON.parse(json))).toEqual([{ city: "Paris" }, { tz: "CET" }]);
   });
 
+  test("tool calls without an index (Gemini's OpenAI-compatible API): each its own block, in order", async () => {
+    const out = payloads(await translate(sseFixture("openai/chat-tool-calls-no-index.sse.txt"))) as Array<{
+      type: string;
+      content_block?: { name?: string };
+      delta?: { partial_json?: string; stop_reason?: string };
+    }>;
+    expect(out.filter((e) => e.type === "content_block_start").map((e) => e.content_block?.name)).toEqual([
+      "get_weather",
+      "get_time",
+    ]);
+    const json = out.flatMap((e) => (e.delta?.partial_json ? [e.delta.partial_json] : []));
+    expect(json.map((text) => JSON.parse(text))).toEqual([{ city: "Paris" }, { tz: "CET" }]);
+    expect(out.find((e) => e.type === "message_delta")?.delta?.stop_reason).toBe("tool_use");
+  });
+
   test("an upstream error chunk mid-stream becomes an Anthropic error event", async () => {
     const out = await translate(sseFixture("openai/chat-error-midstream.sse.txt"));
     const last = out.at(-1);

@@ -50,6 +50,17 @@ describe("ToolCallSequencer", () => {
     ]);
   });
 
+  test("calls without an index (Gemini's OpenAI-compatible API) are numbered as they arrive", () => {
+    const whole = (id: string, name: string, args: string): ToolCallDelta => ({
+      id,
+      type: "function",
+      function: { name, arguments: args },
+    });
+    expect(
+      run([whole("c1", "a", '{"x":1}'), whole("c2", "b", '{"y":'), { function: { arguments: "2}" } }]),
+    ).toEqual(['start:0:{"x":1}', 'start:1:{"y":', "+1:2}"]);
+  });
+
   test("a brace inside a string does not end the arguments", () => {
     expect(run([header(0, "a", '{"s":"}\\"}'), header(1, "b", "{}"), fragment(0, '"}')])).toEqual([
       'start:0:{"s":"}\\"}',

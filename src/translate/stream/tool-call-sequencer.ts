@@ -35,6 +35,8 @@ interface Call {
 export class ToolCallSequencer {
   private readonly calls = new Map<number, Call>();
   private open: Call | undefined;
+  /** The call the last delta wrote to. */
+  private last: Call | undefined;
 
   /** Whether any tool call was seen (its stop reason is `tool_use`). */
   get seen(): boolean {
@@ -42,7 +44,8 @@ export class ToolCallSequencer {
   }
 
   push(delta: ToolCallDelta): ToolCallStep[] {
-    const call = this.call(delta.index);
+    const call = this.callOf(delta);
+    this.last = call;
     call.id ??= delta.id ?? undefined;
     call.name ??= delta.function?.name ?? undefined;
     const fragment = delta.function?.arguments ?? "";
@@ -82,6 +85,19 @@ export class ToolCallSequencer {
       steps.push({ type: "start", index: next.index, id: next.id, name: next.name, arguments: next.held });
       next.held = "";
     }
+  }
+
+  /**
+   * The call a delta writes to, by its index; a server that numbers no calls (Gemini's
+   * OpenAI-compatible API sends each whole, without `index`) gets them numbered in arrival
+   * order: a delta with an id (or the first) starts the next call, one without continues the last.
+   */
+  private callOf(delta: ToolCallDelta): Call {
+    if (typeof delta.index === "number") return this.call(delta.index);
+    if (this.last !== undefined && !delta.id) return this.last;
+    let index = this.calls.size;
+    while (this.calls.has(index)) index++;
+    return this.call(index);
   }
 
   private call(index: number): Call {

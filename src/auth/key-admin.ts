@@ -12,6 +12,12 @@ import { assertCanManageKeys, type KeyActor } from "./roles.ts";
 
 export interface KeyAdminOptions {
   store: KeyStore;
+  /**
+   * Gives a rotated key its predecessor's spend, so rotating a credential never starts its budget
+   * again (the running limits policy's totals, or the store's: carry-spend.ts). Without it (no
+   * budgets kept), nothing is carried.
+   */
+  carrySpend?: (from: string, to: string) => void | Promise<void>;
   /** Called with every record this node changes; wire it to `KeyCache.onKeyChanged`. */
   onChange?: (record: KeyRecord) => void;
   now?: () => number;
@@ -172,6 +178,9 @@ export function createKeyAdmin(options: KeyAdminOptions): KeyAdmin {
       assertKnownTenant(old.tenant);
       const { id: _id, hash: _h, prefix: _p, last4: _l, createdAt: _c, ...settings } = old;
       const fresh = await issue({ ...settings, lastUsedAt: null });
+      // The old key keeps its own total through its grace window: until it ends the two can
+      // spend at most a budget each.
+      await options.carrySpend?.(old.id, fresh.id);
       const until = Math.min(old.expiresAt ?? Number.POSITIVE_INFINITY, now() + graceMs);
       const previous = changed(await store.setExpiresAt(old.id, until));
       return { ...fresh, previous: keyView(previous, now()) };

@@ -33,6 +33,12 @@ export interface Policy {
    * policy serves every version and `reconfigure` tells it of each.
    */
   forConfig?(config: Config): Policy;
+  /**
+   * A key was rotated (`from` the old key's id `to` the new one's): the new key takes what the old
+   * one spent over, so a rotation never starts a budget again. Without it, the store's totals are
+   * carried (a process with no running totals: `mindgw keys rotate -c`).
+   */
+  carrySpend?(from: string, to: string): void;
   /** Called with each new config after a reload (prices, limits). */
   reconfigure?(config: Config): void;
   /** Flushes state (spend totals) on stop. */

@@ -29,6 +29,8 @@ export interface GatewayAuth {
 }
 
 export interface BuildAuthOptions {
+  /** Gives a rotated key its predecessor's spend (auth/carry-spend.ts). */
+  carrySpend?: (from: string, to: string) => Promise<void>;
   /** Told of every key change made here (create, revoke, rotate), to announce to other nodes. */
   onKeyChange?: (id: string) => void;
   /** Replaces the built-in API-key/JWT authenticator; key administration stays. */
@@ -72,6 +74,7 @@ export async function buildAuth(
     },
     keyAdmin: createKeyAdmin({
       store,
+      ...(options.carrySpend ? { carrySpend: options.carrySpend } : {}),
       ...(options.tenants ? { tenants: options.tenants } : {}),
       onChange: keyChanged,
     }),

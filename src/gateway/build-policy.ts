@@ -39,6 +39,7 @@ export async function buildLimitsPolicy(
     admit: (principal, model, into) => limiter.admit(principal, model, undefined, into),
     record: (principal, model, usage, served) => limiter.record(principal, model, usage, served),
     forConfig: (next) => limiter.priced(new PriceBook(next)),
+    carrySpend: (from, to) => spend.carry(from, to),
     close: () => spend.close(),
   };
 }

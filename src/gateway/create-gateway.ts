@@ -1,5 +1,6 @@
 import { createAuditService } from "../audit/audit-service.ts";
 import { RequestStats } from "../audit/request-stats.ts";
+import { spendCarrier } from "../auth/carry-spend.ts";
 import { startCluster } from "../cluster/start-cluster.ts";
 import type { Config } from "../config/config-schema.ts";
 import { type ConfigSource, fileConfigSource, staticConfigSource } from "../config/config-source.ts";
@@ -87,6 +88,8 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     ...(options.onBootstrapKey ? { onBootstrapKey: options.onBootstrapKey } : {}),
     ...(cluster ? { onKeyChange: (id: string) => cluster.announceKeyChange(id) } : {}),
     tenants: () => runtime.current.config.tenants.map((t) => t.name),
+    // The policy is built after auth; a rotation (at run time) finds it there.
+    carrySpend: spendCarrier(storage.spend, () => policy),
   });
   if (options.bootstrapAdmin !== "on-call") await auth.bootstrapAdmin();
   cluster?.onKeyChange(() => void auth.refreshKeys().catch(() => logger.warn("key cache refresh failed")));

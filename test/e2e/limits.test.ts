@@ -268,6 +268,25 @@ describe("spend budget from the price table", () => {
     });
   });
 
+  test("a rotated key takes its predecessor's spend over: rotating never starts a budget again", async () => {
+    const u = await tokensPerChat();
+    const perRequest = (u * PRICE) / 1e6;
+    const key = await createKey("budget-rotated", { budget_usd: (1.5 * perRequest).toFixed(4) });
+    for (let i = 0; i < 2; i++) await (await chat(key)).arrayBuffer();
+    expect((await chat(key)).status).toBe(429);
+    // At once on the node that rotates it: its running totals carry the spend over.
+    const rotated = await fetch(`${gw.url}/admin/api/keys/budget-rotated/rotate`, {
+      method: "POST",
+      headers: bearer(admin),
+      body: JSON.stringify({ grace: "0s" }),
+    });
+    expect(rotated.status).toBe(201);
+    const fresh = ((await rotated.json()) as { key: string }).key;
+    const refused = await chat(fresh);
+    expect(refused.status).toBe(429);
+    expect(((await refused.json()) as { error: { code: string } }).error.code).toBe("budget_exceeded");
+  });
+
   test("streamed spend counts against the budget", async () => {
     const u = await tokensPerChat();
     const key = await createKey("budget-stream", { budget_usd: ((0.5 * u * PRICE) / 1e6).toFixed(4) });

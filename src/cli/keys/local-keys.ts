@@ -1,3 +1,4 @@
+import { spendCarrier } from "../../auth/carry-spend.ts";
 import { createKeyAdmin } from "../../auth/key-admin.ts";
 import { announceKeyChanges } from "../../cluster/key-notice.ts";
 import type { Config } from "../../config/config-schema.ts";
@@ -14,6 +15,7 @@ export async function localKeys(config: Config): Promise<KeysBackend> {
   const changed: string[] = [];
   const admin = createKeyAdmin({
     store: storage.keys,
+    carrySpend: spendCarrier(storage.spend),
     tenants: () => config.tenants.map((t) => t.name),
     onChange: (record) => changed.push(record.id),
   });

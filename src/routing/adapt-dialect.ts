@@ -7,6 +7,7 @@ import { chatResponseToMessages } from "../translate/anthropic-to-openai/chat-re
 import { chatStreamToMessages } from "../translate/anthropic-to-openai/chat-stream-to-messages.ts";
 import { estimateInputTokens } from "../translate/anthropic-to-openai/count-tokens-estimate.ts";
 import { messagesRequestToChat } from "../translate/anthropic-to-openai/messages-request-to-chat.ts";
+import { nameUncarried } from "../translate/chat-target.ts";
 import { Dropped, type UnsupportedPolicy } from "../translate/dropped.ts";
 import { chatRequestToMessages } from "../translate/openai-to-anthropic/chat-request-to-messages.ts";
 import { messagesResponseToChat } from "../translate/openai-to-anthropic/messages-response-to-chat.ts";
@@ -114,32 +115,72 @@ export function adaptDialect(
     if (responses?.compact) return compactViaChat(body, provider, model, responses, policy);
     return viaChat(body, provider, model, responses, policy);
   }
-  if (dialectOf(operation) === provider.dialect) {
-    if (
-      provider.dialect === "openai" &&
-      body.stream === true &&
-      (operation === "chat" || operation === "completions")
-    ) {
-      return withForcedUsage(operation, body);
-    }
-    return asReceived(operation, body);
-  }
-  if (operation === "chat" && provider.dialect === "anthropic") return chatViaMessages(body, model);
+  if (operation === "chat" && translatesChat(provider))
+    return translatedChat(body, provider, model, new Dropped(policy));
+  if (dialectOf(operation) === provider.dialect) return sameDialect(operation, body, provider);
   if (operation === "messages" && provider.dialect === "openai") return messagesViaChat(body, model, policy);
   if (operation === "count_tokens" && provider.countsTokens) return countTokensViaChat(body);
   throw unsupportedOperation(`model ${model} is served by ${provider.name}, which cannot serve ${operation}`);
 }
+
+/** An OpenAI-dialect call that goes upstream as the client sent it (forced usage aside). */
+function sameDialect(operation: Operation, body: JsonObject, provider: Provider): AdaptedCall {
+  if (
+    provider.dialect === "openai" &&
+    body.stream === true &&
+    (operation === "chat" || operation === "completions")
+  ) {
+    return withForcedUsage(operation, body);
+  }
+  return asReceived(operation, body);
+}
+
+/** A chat call crosses into another API: Anthropic's (here), or a provider's own (Bedrock, Gemini). */
+const translatesChat = (provider: Provider): boolean =>
+  provider.dialect === "anthropic" || provider.chatTarget !== undefined;
+
+/** A chat call that a translation carries to another API, what it cannot carry named in `dropped`. */
+function translatedChat(body: JsonObject, provider: Provider, model: string, dropped: Dropped): AdaptedCall {
+  if (provider.dialect === "anthropic") return chatViaMessages(body, model, dropped);
+  // The provider translates in its `call`; what its API cannot take is named here, before.
+  if (provider.chatTarget) nameUncarried(body, provider.chatTarget, dropped);
+  return { ...sameDialect("chat", body, provider), dropped: dropped.list };
+}
+
+/**
+ * The chat call a Responses call became, on `provider`: what the chat step cannot carry is named
+ * as the caller knows it (`text.verbosity`, not the chat request's `verbosity`).
+ */
+function chatOf(body: JsonObject, provider: Provider, model: string, policy: UnsupportedPolicy): AdaptedCall {
+  if (!translatesChat(provider)) return adaptDialect("chat", body, provider, model);
+  return translatedChat(body, provider, model, new Dropped(policy, RESPONSES_NAMES));
+}
+
+/** Chat fields a Responses call sets under another name (responses-request-to-chat.ts). */
+const RESPONSES_NAMES: Readonly<Record<string, string>> = {
+  verbosity: "text.verbosity",
+  logprobs: "top_logprobs",
+  top_logprobs: "top_logprobs",
+  max_tokens: "max_output_tokens",
+  response_format: "text.format",
+  reasoning_effort: "reasoning.effort",
+};
+
+/** What both steps of a composed translation dropped, each name once. */
+const bothDropped = (first: readonly string[], second: AdaptedCall): readonly string[] =>
+  second.dropped?.length ? [...new Set([...first, ...second.dropped])] : first;
 
 // The translations' closures are made in these helpers: a closure in `adaptDialect` over `model`
 // would make its scope (two, with the default parameter) an object on every call, the common
 // same-dialect call included.
 
 /** A chat call to an Anthropic upstream. */
-function chatViaMessages(body: JsonObject, model: string): AdaptedCall {
+function chatViaMessages(body: JsonObject, model: string, dropped: Dropped): AdaptedCall {
   const includeUsage = isJsonObject(body.stream_options) && body.stream_options.include_usage === true;
   return {
     operation: "messages",
-    body: chatRequestToMessages(body),
+    body: chatRequestToMessages(body, dropped),
+    dropped: dropped.list,
     json: (reply) => messagesResponseToChat(reply, model),
     stream: (events, onUsage) =>
       messagesStreamToChat(events, {
@@ -214,12 +255,12 @@ function viaChat(
 ): AdaptedCall {
   if (!context) throw badRequest("responses need a response context");
   const translated = responsesRequestToChat(body, context.previous, policy);
-  const chat = adaptDialect("chat", translated.body, provider, model);
+  const chat = chatOf(translated.body, provider, model, policy);
   const { tools, compact } = translated;
   return {
     operation: chat.operation,
     body: chat.body,
-    dropped: translated.dropped,
+    dropped: bothDropped(translated.dropped, chat),
     json(reply) {
       const answer = chat.json(reply);
       const response = chatResponseToResponse(answer, body, context.id, tools);
@@ -275,11 +316,11 @@ function compactViaChat(
     { type: "compaction_trigger" },
   ];
   const translated = responsesRequestToChat({ ...request, input }, context.previous, policy);
-  const chat = adaptDialect("chat", translated.body, provider, model);
+  const chat = chatOf(translated.body, provider, model, policy);
   return {
     operation: chat.operation,
     body: chat.body,
-    dropped: translated.dropped,
+    dropped: bothDropped(translated.dropped, chat),
     json: (reply) => compactionResponse(chat.json(reply), context.id),
   };
 }

@@ -32,7 +32,11 @@ export function parseBody<S extends z.ZodType>(schema: S, body: unknown, side: B
   throw upstreamError(`upstream sent an unreadable body (${message})`);
 }
 
-/** Tool arguments arrive as a JSON string; Anthropic wants an object. Bad JSON becomes `{}`. */
+/**
+ * Tool arguments arrive as a JSON string; Anthropic, Converse and Gemini want an object. Anything
+ * else becomes `{}`: in a request, named as dropped first (chat-target.ts); in an answer, the
+ * upstream's own words.
+ */
 export function parseToolArguments(text: string | null | undefined): Record<string, unknown> {
   if (!text) return {};
   try {

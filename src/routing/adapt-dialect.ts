@@ -16,6 +16,7 @@ import { parseBody } from "../translate/parse-body.ts";
 import { chatResponseToResponse } from "../translate/responses/chat-response-to-response.ts";
 import { chatStreamToResponses } from "../translate/responses/chat-stream-to-responses.ts";
 import { compactionItem, compactionResponse, summaryOf } from "../translate/responses/compaction.ts";
+import { responsesParam } from "../translate/responses/input-item-checks.ts";
 import { inputItems } from "../translate/responses/input-items.ts";
 import { MessagesToResponsesWriter } from "../translate/responses/messages-to-responses-writer.ts";
 import { responsesRequestToChat } from "../translate/responses/responses-request-to-chat.ts";
@@ -312,7 +313,7 @@ function compactViaChat(
   const { stream: _stream, ...request } = body;
   // The same summary request as Codex's in-stream compaction: the input, then a trigger.
   const input = [
-    ...inputItems(parseBody(responsesRequest, request, "request").input),
+    ...inputItems(parseBody(responsesRequest, request, "request", responsesParam).input),
     { type: "compaction_trigger" },
   ];
   const translated = responsesRequestToChat({ ...request, input }, context.previous, policy);

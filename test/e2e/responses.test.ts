@@ -153,6 +153,31 @@ describe("POST /v1/responses on an Anthropic route (Responses → chat → Messa
   });
 });
 
+describe("bad input, in the Responses API's own terms", () => {
+  test("a function_call_output without call_id or output: 400 naming input[0].call_id, on every route, nothing sent", async () => {
+    for (const model of ["m1", "c1"]) {
+      const before = fake.requests.length;
+      const response = await fetch(`${gw.url}/v1/responses`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${acme.apiKey}`, "content-type": "application/json" },
+        body: JSON.stringify({ model, input: [{ type: "function_call_output" }] }),
+      });
+      expect([model, response.status]).toEqual([model, 400]);
+      expect(((await response.json()) as { error: unknown }).error).toMatchObject({
+        type: "invalid_request_error",
+        param: "input[0].call_id",
+        message: "Missing required parameter: 'input[0].call_id'.",
+      });
+      expect(fake.requests.length).toBe(before);
+    }
+    const error = await acme.responses
+      .create({ model: "m1", input: [{ type: "function_call_output", call_id: "c" } as never] })
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(OpenAI.BadRequestError);
+    expect((error as InstanceType<typeof OpenAI.BadRequestError>).param).toBe("input[0].output");
+  });
+});
+
 describe("stored responses and previous_response_id", () => {
   test("GET /v1/responses/{id} returns the stored response, to any key of the same tenant", async () => {
     const created = await acme.responses.create({ model: "m1", input: "remember me" });

@@ -23,6 +23,7 @@ import { responsesRequestToChat } from "../translate/responses/responses-request
 import { responsesRequest } from "../translate/responses/responses-schema.ts";
 import { readMessagesEvent } from "../translate/stream/messages-event-reader.ts";
 import { type TranslatedStream, translateStream } from "../translate/stream/stream-driver.ts";
+import { identity, sameDialect } from "./same-dialect-call.ts";
 
 /** What a Responses call brings along: its id and the stored turns it continues. */
 export interface ResponsesContext {
@@ -70,22 +71,6 @@ export interface AdaptedCall {
   };
 }
 
-const identity: Pick<AdaptedCall, "json"> = { json: (body) => body };
-
-/**
- * The common call, the client's own dialect as it came: one shared marker, not an object made
- * per request (nothing writes to it).
- */
-const AS_RECEIVED: NonNullable<AdaptedCall["native"]> = Object.freeze({ forcedUsage: false });
-
-/** A same-dialect call sent as received, built without a spread (the hot path). */
-const asReceived = (operation: Operation, body: JsonObject): AdaptedCall => ({
-  operation,
-  body,
-  json: identity.json,
-  native: AS_RECEIVED,
-});
-
 /**
  * What the gateway answers itself when no route's upstream can serve the operation: count_tokens
  * gets an estimate from a real tokenizer (translate/anthropic-to-openai/count-tokens-estimate.ts)
@@ -122,18 +107,6 @@ export function adaptDialect(
   if (operation === "messages" && provider.dialect === "openai") return messagesViaChat(body, model, policy);
   if (operation === "count_tokens" && provider.countsTokens) return countTokensViaChat(body);
   throw unsupportedOperation(`model ${model} is served by ${provider.name}, which cannot serve ${operation}`);
-}
-
-/** An OpenAI-dialect call that goes upstream as the client sent it (forced usage aside). */
-function sameDialect(operation: Operation, body: JsonObject, provider: Provider): AdaptedCall {
-  if (
-    provider.dialect === "openai" &&
-    body.stream === true &&
-    (operation === "chat" || operation === "completions")
-  ) {
-    return withForcedUsage(operation, body);
-  }
-  return asReceived(operation, body);
 }
 
 /** A chat call crosses into another API: Anthropic's (here), or a provider's own (Bedrock, Gemini). */
@@ -325,28 +298,3 @@ function compactViaChat(
     json: (reply) => compactionResponse(chat.json(reply), context.id),
   };
 }
-
-/**
- * Token limits and audit need usage for every stream, so it is always requested upstream;
- * the extra usage-only chunk is removed again for callers that did not ask for it.
- */
-function withForcedUsage(operation: Operation, body: JsonObject): AdaptedCall {
-  const options = isJsonObject(body.stream_options) ? body.stream_options : {};
-  if (options.include_usage === true) return asReceived(operation, body);
-  return {
-    operation,
-    body: { ...body, stream_options: { ...options, include_usage: true } },
-    json: identity.json,
-    native: FORCED_USAGE,
-    keep: notForcedUsage,
-  };
-}
-
-/** A forced-usage call's marker and filter: shared, not made per stream (nothing writes to them). */
-const FORCED_USAGE: NonNullable<AdaptedCall["native"]> = Object.freeze({ forcedUsage: true });
-
-/** OpenAI's usage chunk is the one with an empty `choices` list. */
-const USAGE_ONLY = /"choices"\s*:\s*\[\s*\]/;
-const HAS_USAGE = /"usage"\s*:\s*\{/;
-const notForcedUsage = (event: SseEvent): boolean =>
-  !(USAGE_ONLY.test(event.data) && HAS_USAGE.test(event.data));

@@ -123,3 +123,34 @@ test("an entry timed by the router's readings: listing attempts that all have th
   expect(log.list().map((attempt) => attempt.durationMs)).toEqual([4.25, 2]);
   expect(reads).toBe(0);
 });
+
+test("a committed attempt whose stream then fails is `failed`, timed until the failure; a client that left makes it `cut`", () => {
+  let clock = 0;
+  const log = new AttemptLog(undefined, () => clock);
+  const cutOff = log.attempt(info("provider:a"), 0);
+  cutOff.settled(undefined, undefined, 5);
+  expect(log.list()[0]?.outcome).toBe("ok");
+  cutOff.closed(new GatewayError({ status: 502, code: "upstream_error", message: "cut mid-stream" }), 900);
+  const left = log.attempt(info("provider:b"), 1_000);
+  left.settled(undefined, undefined, 1_010);
+  clock = 1_250;
+  left.closed(new GatewayError({ status: 499, code: "client_closed", message: "client left" }));
+  const whole = log.attempt(info("provider:c"), 2_000);
+  whole.settled(undefined, undefined, 2_003);
+  whole.closed(undefined, 2_500);
+  expect(
+    log
+      .list()
+      .map(({ route, outcome, status, errorClass, durationMs }) => [
+        route,
+        outcome,
+        status,
+        errorClass,
+        durationMs,
+      ]),
+  ).toEqual([
+    ["provider:a", "failed", 502, "upstream_error", 900],
+    ["provider:b", "cut", null, null, 250],
+    ["provider:c", "ok", null, null, 3],
+  ]);
+});

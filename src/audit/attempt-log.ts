@@ -29,7 +29,7 @@ export class AttemptLog implements DispatchTelemetry {
 
   attempt(info: AttemptInfo, startedMs: number): AttemptTelemetry {
     const observed = this.telemetry?.attempt(info, startedMs);
-    const logged = new LoggedAttempt(info, observed, startedMs);
+    const logged = new LoggedAttempt(info, observed, startedMs, this.now);
     if (this.first === undefined) this.first = logged;
     else {
       this.more ??= [];
@@ -76,6 +76,8 @@ class LoggedAttempt implements AttemptTelemetry {
     private readonly observed: AttemptTelemetry | undefined,
     /** The router's reading of the attempt's start (its bounds and its route's latency count from it too). */
     private readonly started: number,
+    /** Read only when a committed attempt fails and its close came without a reading. */
+    private readonly now: () => number,
   ) {
     this.traceparent = observed?.traceparent;
     this.entry = {
@@ -105,8 +107,23 @@ class LoggedAttempt implements AttemptTelemetry {
     entry.errorClass = error?.code ?? null;
   }
 
+  /**
+   * A committed attempt whose stream then failed (cut off, an error event, the idle bound) did not
+   * serve the request after all: its entry says `failed`, with the failure's status and class and
+   * the time until it came, as the record's own status does — or `cut` when the client left first.
+   */
   closed(error?: GatewayError, closedMs?: number): void {
     this.observed?.closed(error, closedMs);
+    const entry = this.entry;
+    if (!error || entry.outcome !== "ok") return;
+    entry.durationMs = round((closedMs ?? this.now()) - this.started);
+    if (error.code === "client_closed") {
+      entry.outcome = "cut";
+      return;
+    }
+    entry.outcome = "failed";
+    entry.status = error.upstream?.status ?? error.status;
+    entry.errorClass = error.code;
   }
 
   /** The entry as the record keeps it: an open one is `cut`, timed until `now()` (read only then). */

@@ -8,13 +8,20 @@ export const auditAttemptSchema = z.object({
   /** `provider:<name>` or `worker:<name>` (the worker that served it, once one was picked). */
   route: z.string(),
   upstreamModel: z.string(),
-  /** `ok`: the answer was committed; `failed`: the router moved on (or gave up); `cut`: the request ended first. */
+  /**
+   * `ok`: the answer was committed and ended whole; `failed`: the router moved on (or gave up), or
+   * the committed answer failed part way (a stream cut off); `cut`: the request ended first (the
+   * client left).
+   */
   outcome: z.enum(["ok", "failed", "cut"]),
   /** The upstream's HTTP status when it answered with an error, else the gateway's status for the failure; null when ok or cut. */
   status: z.number().int().nullable(),
   /** The GatewayError code of a failed attempt (`upstream_error`, `upstream_timeout`, ...). */
   errorClass: z.string().nullable(),
-  /** From the attempt's start until its verdict (committed or failed), in milliseconds. */
+  /**
+   * From the attempt's start until its verdict (committed or failed), in milliseconds; for a
+   * committed answer that failed later, or was cut, until then.
+   */
   durationMs: z.number(),
 });
 

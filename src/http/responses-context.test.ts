@@ -58,6 +58,22 @@ describe("responsesContext", () => {
     ]);
   });
 
+  test("every stored item has an id for input_items to page by; the chain continues without the made ones", async () => {
+    const store = createMemoryResponseStore();
+    const acme = principal("acme");
+    const input = [
+      { role: "user", content: "one" },
+      { id: "fc_own", type: "function_call", call_id: "c" },
+    ];
+    const first = await responsesContext(store, acme, { model: "m", input }, fail);
+    first.onResponse(answer(first.id, "echo one"));
+    const stored = await store.get("acme", first.id);
+    const hex = first.id.replace(/^resp_/, "");
+    expect(stored?.items.map((item) => item.id)).toEqual([`msg_${hex}_i0`, "fc_own", `msg_${hex}_i2`]);
+    const next = await responsesContext(store, acme, { model: "m", previous_response_id: first.id }, fail);
+    expect(next.previous).toEqual([...input, reply("echo one")]);
+  });
+
   test("previous_response_id is resolved within the tenant only: anything else is a 404 on that param", async () => {
     const store = createMemoryResponseStore();
     const first = await responsesContext(store, principal("acme"), { model: "m", input: "x" }, fail);

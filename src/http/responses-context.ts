@@ -6,6 +6,7 @@ import type { ResponsesContext } from "../routing/adapt-dialect.ts";
 import type { ResponseStore } from "../storage/storage.ts";
 import { newResponseId } from "../translate/responses/chat-response-to-response.ts";
 import { conversationItems } from "../translate/responses/input-items.ts";
+import { withItemIds, withoutStoredIds } from "../translate/responses/stored-item-ids.ts";
 import { describeError } from "./describe-error.ts";
 import { responseScope } from "./response-scope.ts";
 
@@ -49,14 +50,15 @@ export async function responsesContext(
   const id = newResponseId();
   return {
     id,
-    previous: history,
+    previous: withoutStoredIds(history),
     ...(previous?.holder ? { previousHolder: previous.holder } : {}),
     ...(compact ? { compact } : {}),
     onResponse(response, holder) {
       if (body.store === false || compact) return;
       // A native answer keeps its upstream's id: that is the id the client continues from.
       const savedId = holder && typeof response.id === "string" ? response.id : id;
-      const items = [...history, ...conversationItems(body, response)];
+      // Every item gets an id (its own, or one made here) for `input_items` to page by.
+      const items = withItemIds([...history, ...conversationItems(body, response)], savedId);
       const record = { tenant: scope, id: savedId, response, items, createdAt: Date.now() };
       store.save(holder ? { ...record, holder } : record).catch(onSaveError);
     },

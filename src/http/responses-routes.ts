@@ -7,9 +7,11 @@ import { passedOnContext } from "../core/tracestate.ts";
 import type { Logger } from "../log/logger.ts";
 import type { Provider } from "../providers/provider.ts";
 import type { ResponseStore, StoredResponse } from "../storage/storage.ts";
+import { withItemIds } from "../translate/responses/stored-item-ids.ts";
 import { clientIpOf } from "./client-of.ts";
 import { dialectHeaders, queryOf } from "./dialect-headers.ts";
 import type { createFrontDoor } from "./front-door.ts";
+import { inputItemsPage } from "./input-items-page.ts";
 import type { RequestLedger } from "./request-ledger.ts";
 import { responseScope } from "./response-scope.ts";
 import { responsesSocket } from "./responses-socket/responses-socket.ts";
@@ -115,18 +117,10 @@ export function responsesRoutes(deps: ResponsesRouteDeps) {
         const upstream = await fromHolder(stored, request, ledger, "GET", path);
         if (upstream) return relay(upstream, headers);
         const output = Array.isArray(stored.response.output) ? stored.response.output.length : 0;
-        const input = stored.items.slice(0, Math.max(0, stored.items.length - output));
-        const data = new URL(request.url).searchParams.get("order") === "asc" ? input : input.reverse();
-        return Response.json(
-          {
-            object: "list",
-            data,
-            first_id: data[0]?.id ?? null,
-            last_id: data.at(-1)?.id ?? null,
-            has_more: false,
-          },
-          { headers },
-        );
+        // Rows stored before items had ids get the ids a save now gives (stored-item-ids.ts).
+        const items = withItemIds(stored.items, stored.id);
+        const input = items.slice(0, Math.max(0, items.length - output));
+        return Response.json(inputItemsPage(input, new URL(request.url).searchParams), { headers });
       }),
     )
     .delete("/v1/responses/:id", ({ request, server, params }: Context) =>

@@ -4,6 +4,7 @@ import type { GatewayError } from "../core/gateway-error.ts";
 import type { SseEvent } from "../core/sse.ts";
 import type { TraceparentValue } from "../core/traceparent.ts";
 import type { Usage } from "../core/usage.ts";
+import type { ChatTarget } from "../translate/chat-target.ts";
 import type { StreamedAnswer } from "./http/streamed-answer.ts";
 import type { WholeAnswer } from "./http/whole-answer.ts";
 
@@ -133,6 +134,12 @@ export interface Provider {
    * and the gateway's own estimate answers.
    */
   readonly countsTokens?: boolean;
+  /**
+   * Set by a provider that takes chat calls and translates them to its vendor's own API itself
+   * (Bedrock, Gemini): what that API can express of a chat request. The router names the rest
+   * (`x-mindgw-dropped`, the audit row) or refuses it, as for the dialects it translates itself.
+   */
+  readonly chatTarget?: ChatTarget;
   /** openai: the upstream serves the Responses API itself; `responses` calls pass through. */
   readonly responsesApi?: boolean;
   /**

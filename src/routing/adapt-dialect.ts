@@ -7,6 +7,7 @@ import { chatResponseToMessages } from "../translate/anthropic-to-openai/chat-re
 import { chatStreamToMessages } from "../translate/anthropic-to-openai/chat-stream-to-messages.ts";
 import { estimateInputTokens } from "../translate/anthropic-to-openai/count-tokens-estimate.ts";
 import { messagesRequestToChat } from "../translate/anthropic-to-openai/messages-request-to-chat.ts";
+import { nameUncarried } from "../translate/chat-target.ts";
 import { Dropped, type UnsupportedPolicy } from "../translate/dropped.ts";
 import { chatRequestToMessages } from "../translate/openai-to-anthropic/chat-request-to-messages.ts";
 import { messagesResponseToChat } from "../translate/openai-to-anthropic/messages-response-to-chat.ts";
@@ -15,12 +16,14 @@ import { parseBody } from "../translate/parse-body.ts";
 import { chatResponseToResponse } from "../translate/responses/chat-response-to-response.ts";
 import { chatStreamToResponses } from "../translate/responses/chat-stream-to-responses.ts";
 import { compactionItem, compactionResponse, summaryOf } from "../translate/responses/compaction.ts";
+import { responsesParam } from "../translate/responses/input-item-checks.ts";
 import { inputItems } from "../translate/responses/input-items.ts";
 import { MessagesToResponsesWriter } from "../translate/responses/messages-to-responses-writer.ts";
 import { responsesRequestToChat } from "../translate/responses/responses-request-to-chat.ts";
 import { responsesRequest } from "../translate/responses/responses-schema.ts";
 import { readMessagesEvent } from "../translate/stream/messages-event-reader.ts";
 import { type TranslatedStream, translateStream } from "../translate/stream/stream-driver.ts";
+import { identity, sameDialect } from "./same-dialect-call.ts";
 
 /** What a Responses call brings along: its id and the stored turns it continues. */
 export interface ResponsesContext {
@@ -68,22 +71,6 @@ export interface AdaptedCall {
   };
 }
 
-const identity: Pick<AdaptedCall, "json"> = { json: (body) => body };
-
-/**
- * The common call, the client's own dialect as it came: one shared marker, not an object made
- * per request (nothing writes to it).
- */
-const AS_RECEIVED: NonNullable<AdaptedCall["native"]> = Object.freeze({ forcedUsage: false });
-
-/** A same-dialect call sent as received, built without a spread (the hot path). */
-const asReceived = (operation: Operation, body: JsonObject): AdaptedCall => ({
-  operation,
-  body,
-  json: identity.json,
-  native: AS_RECEIVED,
-});
-
 /**
  * What the gateway answers itself when no route's upstream can serve the operation: count_tokens
  * gets an estimate from a real tokenizer (translate/anthropic-to-openai/count-tokens-estimate.ts)
@@ -114,32 +101,60 @@ export function adaptDialect(
     if (responses?.compact) return compactViaChat(body, provider, model, responses, policy);
     return viaChat(body, provider, model, responses, policy);
   }
-  if (dialectOf(operation) === provider.dialect) {
-    if (
-      provider.dialect === "openai" &&
-      body.stream === true &&
-      (operation === "chat" || operation === "completions")
-    ) {
-      return withForcedUsage(operation, body);
-    }
-    return asReceived(operation, body);
-  }
-  if (operation === "chat" && provider.dialect === "anthropic") return chatViaMessages(body, model);
+  if (operation === "chat" && translatesChat(provider))
+    return translatedChat(body, provider, model, new Dropped(policy));
+  if (dialectOf(operation) === provider.dialect) return sameDialect(operation, body, provider);
   if (operation === "messages" && provider.dialect === "openai") return messagesViaChat(body, model, policy);
   if (operation === "count_tokens" && provider.countsTokens) return countTokensViaChat(body);
   throw unsupportedOperation(`model ${model} is served by ${provider.name}, which cannot serve ${operation}`);
 }
+
+/** A chat call crosses into another API: Anthropic's (here), or a provider's own (Bedrock, Gemini). */
+const translatesChat = (provider: Provider): boolean =>
+  provider.dialect === "anthropic" || provider.chatTarget !== undefined;
+
+/** A chat call that a translation carries to another API, what it cannot carry named in `dropped`. */
+function translatedChat(body: JsonObject, provider: Provider, model: string, dropped: Dropped): AdaptedCall {
+  if (provider.dialect === "anthropic") return chatViaMessages(body, model, dropped);
+  // The provider translates in its `call`; what its API cannot take is named here, before.
+  if (provider.chatTarget) nameUncarried(body, provider.chatTarget, dropped);
+  return { ...sameDialect("chat", body, provider), dropped: dropped.list };
+}
+
+/**
+ * The chat call a Responses call became, on `provider`: what the chat step cannot carry is named
+ * as the caller knows it (`text.verbosity`, not the chat request's `verbosity`).
+ */
+function chatOf(body: JsonObject, provider: Provider, model: string, policy: UnsupportedPolicy): AdaptedCall {
+  if (!translatesChat(provider)) return adaptDialect("chat", body, provider, model);
+  return translatedChat(body, provider, model, new Dropped(policy, RESPONSES_NAMES));
+}
+
+/** Chat fields a Responses call sets under another name (responses-request-to-chat.ts). */
+const RESPONSES_NAMES: Readonly<Record<string, string>> = {
+  verbosity: "text.verbosity",
+  logprobs: "top_logprobs",
+  top_logprobs: "top_logprobs",
+  max_tokens: "max_output_tokens",
+  response_format: "text.format",
+  reasoning_effort: "reasoning.effort",
+};
+
+/** What both steps of a composed translation dropped, each name once. */
+const bothDropped = (first: readonly string[], second: AdaptedCall): readonly string[] =>
+  second.dropped?.length ? [...new Set([...first, ...second.dropped])] : first;
 
 // The translations' closures are made in these helpers: a closure in `adaptDialect` over `model`
 // would make its scope (two, with the default parameter) an object on every call, the common
 // same-dialect call included.
 
 /** A chat call to an Anthropic upstream. */
-function chatViaMessages(body: JsonObject, model: string): AdaptedCall {
+function chatViaMessages(body: JsonObject, model: string, dropped: Dropped): AdaptedCall {
   const includeUsage = isJsonObject(body.stream_options) && body.stream_options.include_usage === true;
   return {
     operation: "messages",
-    body: chatRequestToMessages(body),
+    body: chatRequestToMessages(body, dropped),
+    dropped: dropped.list,
     json: (reply) => messagesResponseToChat(reply, model),
     stream: (events, onUsage) =>
       messagesStreamToChat(events, {
@@ -214,12 +229,12 @@ function viaChat(
 ): AdaptedCall {
   if (!context) throw badRequest("responses need a response context");
   const translated = responsesRequestToChat(body, context.previous, policy);
-  const chat = adaptDialect("chat", translated.body, provider, model);
+  const chat = chatOf(translated.body, provider, model, policy);
   const { tools, compact } = translated;
   return {
     operation: chat.operation,
     body: chat.body,
-    dropped: translated.dropped,
+    dropped: bothDropped(translated.dropped, chat),
     json(reply) {
       const answer = chat.json(reply);
       const response = chatResponseToResponse(answer, body, context.id, tools);
@@ -271,40 +286,15 @@ function compactViaChat(
   const { stream: _stream, ...request } = body;
   // The same summary request as Codex's in-stream compaction: the input, then a trigger.
   const input = [
-    ...inputItems(parseBody(responsesRequest, request, "request").input),
+    ...inputItems(parseBody(responsesRequest, request, "request", responsesParam).input),
     { type: "compaction_trigger" },
   ];
   const translated = responsesRequestToChat({ ...request, input }, context.previous, policy);
-  const chat = adaptDialect("chat", translated.body, provider, model);
+  const chat = chatOf(translated.body, provider, model, policy);
   return {
     operation: chat.operation,
     body: chat.body,
-    dropped: translated.dropped,
+    dropped: bothDropped(translated.dropped, chat),
     json: (reply) => compactionResponse(chat.json(reply), context.id),
   };
 }
-
-/**
- * Token limits and audit need usage for every stream, so it is always requested upstream;
- * the extra usage-only chunk is removed again for callers that did not ask for it.
- */
-function withForcedUsage(operation: Operation, body: JsonObject): AdaptedCall {
-  const options = isJsonObject(body.stream_options) ? body.stream_options : {};
-  if (options.include_usage === true) return asReceived(operation, body);
-  return {
-    operation,
-    body: { ...body, stream_options: { ...options, include_usage: true } },
-    json: identity.json,
-    native: FORCED_USAGE,
-    keep: notForcedUsage,
-  };
-}
-
-/** A forced-usage call's marker and filter: shared, not made per stream (nothing writes to them). */
-const FORCED_USAGE: NonNullable<AdaptedCall["native"]> = Object.freeze({ forcedUsage: true });
-
-/** OpenAI's usage chunk is the one with an empty `choices` list. */
-const USAGE_ONLY = /"choices"\s*:\s*\[\s*\]/;
-const HAS_USAGE = /"usage"\s*:\s*\{/;
-const notForcedUsage = (event: SseEvent): boolean =>
-  !(USAGE_ONLY.test(event.data) && HAS_USAGE.test(event.data));

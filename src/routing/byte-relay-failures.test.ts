@@ -6,12 +6,14 @@ import {
   CHUNK,
   decode,
   encoder,
+  FINISH,
   OPENAI_STREAM,
   readAll,
   readUntilError,
   relay,
   splitAt,
   text,
+  USAGE_CHUNK,
   upstream,
 } from "./byte-relay-fixture.ts";
 
@@ -40,10 +42,12 @@ describe("ByteRelay: faults", () => {
     expect(clean.source.reported).toBeUndefined();
   });
 
-  test("a stream cut off before its end marker is relayed, then fails (at every split)", async () => {
+  test("a stream cut off before its answer's finish is relayed, then fails (at every split)", async () => {
+    // A finish reason of null, or one inside a string (escaped), is no finish.
+    const quoted = CHUNK(1).replace('"w1"', '"say \\"finish_reason\\":\\"stop\\""');
     for (const [whole, dialect] of [
-      [`${CHUNK(0)}${CHUNK(1)}`, "openai"],
-      [ANTHROPIC_STREAM.replace('event: message_stop\ndata: {"type":"message_stop"}\n\n', ""), "anthropic"],
+      [`${CHUNK(0)}${quoted}${FINISH(null)}`, "openai"],
+      [ANTHROPIC_STREAM.slice(0, ANTHROPIC_STREAM.indexOf("event: message_delta")), "anthropic"],
     ] as const) {
       const length = encoder.encode(whole).length;
       for (let i = 1; i <= length; i++) {
@@ -52,6 +56,30 @@ describe("ByteRelay: faults", () => {
         expect(text(out)).toBe(whole);
         expect(error?.code).toBe("upstream_error");
         expect(error?.message).toContain("without its end marker");
+      }
+    }
+  });
+
+  test("an answer whose finish went by is complete without its end marker: the marker is added (at every split)", async () => {
+    const MESSAGE_STOP = 'event: message_stop\ndata: {"type":"message_stop"}\n\n';
+    for (const [whole, dialect, marker] of [
+      [`${CHUNK(0)}${FINISH('"stop"')}${USAGE_CHUNK}`, "openai", "data: [DONE]\n\n"],
+      // Spaced as Python's json.dumps writes it.
+      [
+        `${CHUNK(0)}${FINISH('"length"').replace('"finish_reason":', '"finish_reason" : ')}`,
+        "openai",
+        "data: [DONE]\n\n",
+      ],
+      [ANTHROPIC_STREAM.replace(MESSAGE_STOP, ""), "anthropic", MESSAGE_STOP],
+    ] as const) {
+      const length = encoder.encode(whole).length;
+      for (let i = 1; i <= length; i++) {
+        const { source, done } = relay(upstream(splitAt(whole, i)), dialect);
+        const { out, error } = await readUntilError(source);
+        expect([i, error]).toEqual([i, undefined]);
+        expect(text(out)).toBe(`${whole}${marker}`);
+        expect(source.complete).toBe(true);
+        expect(done()).toBe(1);
       }
     }
   });

@@ -15,6 +15,9 @@ export const decode = (chunk: Uint8Array | undefined) => new TextDecoder().decod
 
 export const CHUNK = (i: number) =>
   `data: {"id":"c","object":"chat.completion.chunk","choices":[{"index":0,"delta":{"content":"w${i}"}}],"usage":null}\n\n`;
+/** The chunk that ends a choice; `reason` as JSON (`'"stop"'`, or null: not yet). */
+export const FINISH = (reason: string | null) =>
+  `data: {"id":"c","object":"chat.completion.chunk","choices":[{"index":0,"delta":{},"finish_reason":${reason}}],"usage":null}\n\n`;
 export const USAGE_CHUNK =
   'data: {"id":"c","object":"chat.completion.chunk","choices":[],"usage":{"prompt_tokens":11,"completion_tokens":7,"total_tokens":18}}\n\n';
 export const OPENAI_STREAM = `${CHUNK(0)}${CHUNK(1)}${CHUNK(2)}${USAGE_CHUNK}data: [DONE]\n\n`;

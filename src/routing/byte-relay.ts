@@ -49,11 +49,13 @@ export class ByteRelay extends UpstreamRelay {
   }
 
   get complete(): boolean {
-    return this.scan.ended && !this.scan.holding;
+    return (this.scan.ended || this.finishedUnmarked) && !this.scan.holding;
   }
 
   /** Data events relayed so far (ChunkSource.events; the scan counts each read's own). */
   events = 0;
+  /** The body ended after the answer's finish reason but without `[DONE]`: complete all the same. */
+  private finishedUnmarked = false;
 
   /** One upstream read taken: its bytes for the client, with the body's end read after the end marker. */
   protected step(read: BodyRead): RelayOut | Promise<RelayOut> | null {
@@ -83,23 +85,31 @@ export class ByteRelay extends UpstreamRelay {
   }
 
   /**
-   * The upstream's body ended. A stream that stops without its end marker (and without an error
-   * event of its own) was cut off: the client is told, and the record says it failed.
+   * The upstream's body ended. One rule for every stream, translated ones too (StreamTranslation
+   * `end`): an answer whose finish went by (a chat chunk's `finish_reason`, Anthropic's
+   * `message_delta`) is complete, its end marker or not — a stream that lacks only `[DONE]` or
+   * `message_stop` gets it added, as a translated one is written with it; a stream that stops
+   * before (without an error event of its own) was cut off: the client is told, and the record
+   * says it failed. Only events that arrived whole count: the finish must come before the event
+   * the body's end leaves unfinished.
    */
   private atEnd(): Uint8Array | undefined {
-    const last = this.scan.last();
+    const scan = this.scan;
+    const closing = scan.closing;
+    const last = scan.last();
     const held = this.held;
     this.held = undefined;
     const out = held && last ? joinBytes([held, last]) : (held ?? last);
-    const scan = this.scan;
-    const cut =
-      scan.ended || scan.reported || scan.brokenAt !== -1
-        ? undefined
-        : upstreamError(`upstream ${this.provider} ended the stream without its end marker`);
-    if (!cut) {
+    if (scan.reported || scan.brokenAt !== -1 || scan.ended) {
       this.close(undefined, true);
       return out;
     }
+    if (closing) {
+      this.finishedUnmarked = true;
+      this.close(undefined, true);
+      return out ? joinBytes([out, closing]) : closing;
+    }
+    const cut = upstreamError(`upstream ${this.provider} ended the stream without its end marker`);
     return this.failAfterBytes(cut, out, true);
   }
 

@@ -12,6 +12,16 @@ const END_EVENTS = ["message_stop", "response.completed", "response.incomplete",
   (name) => encoder.encode(name),
 );
 
+const MESSAGE_DELTA = encoder.encode("message_delta");
+
+/** Anthropic's `message_delta`: the answer's stop reason, the last event before `message_stop`. */
+export function stopsMessage(buf: Uint8Array, span: SseSpan): boolean {
+  return (
+    span.nameEnd - span.nameStart === MESSAGE_DELTA.length &&
+    matches(buf, span.nameStart, span.nameEnd, MESSAGE_DELTA)
+  );
+}
+
 /** The stream's own end marker: `data: [DONE]`, or a final event by name. */
 export function endsStream(buf: Uint8Array, span: SseSpan): boolean {
   if (span.dataEnd - span.dataStart === DONE.length && matches(buf, span.dataStart, span.dataEnd, DONE))

@@ -2,7 +2,14 @@ import { type GatewayError, upstreamError } from "../core/gateway-error.ts";
 import { joinBytes } from "../core/join-bytes.ts";
 import type { SseEvent } from "../core/sse.ts";
 import { type SpanSink, SseScanner, type SseSpan } from "../core/sse-scanner.ts";
-import { endsStream, eventOf, malformed, reportsError, skipSpace } from "./relay-event-checks.ts";
+import {
+  endsStream,
+  eventOf,
+  malformed,
+  reportsError,
+  skipSpace,
+  stopsMessage,
+} from "./relay-event-checks.ts";
 
 /** What the scan asks of its relay's caller, as methods (the router's attempt is one). */
 export interface UsageSink {
@@ -20,7 +27,13 @@ const encoder = new TextEncoder();
  * for: a `"` comes every few bytes of JSON, and the native search slows at each candidate.
  */
 const USAGE_KEY = encoder.encode('usage"');
+/** OpenAI's finish key, found as the usage key is (one search a read until a finish went by). */
+const FINISH_KEY = encoder.encode('finish_reason"');
+/** The end markers a stream is given when its upstream sent the answer's finish but not them. */
+const DONE = encoder.encode("data: [DONE]\n\n");
+const MESSAGE_STOP = encoder.encode('event: message_stop\ndata: {"type":"message_stop"}\n\n');
 const QUOTE = 34;
+const COLON = 58;
 const OPEN_BRACE = 123;
 /** `e`, which `"error"` starts with. */
 const ERROR_FIRST = 101;
@@ -42,6 +55,12 @@ export class RelayScan extends SseScanner implements SpanSink {
   reported: GatewayError | undefined;
   /** The stream's end marker went by. */
   ended = false;
+  /**
+   * Set once the answer's finish went by — an OpenAI chunk with a `finish_reason` (a string, not
+   * null), Anthropic's `message_delta` — to the end marker of its dialect: a body that ends
+   * without the marker after it is complete all the same, the marker added (byte-relay.ts `atEnd`).
+   */
+  closing: Uint8Array | undefined;
   /** Complete data events in the read last taken. */
   events = 0;
   /** Where the first malformed event (or a line past the bound) starts in the read last taken (-1: none). */
@@ -53,6 +72,7 @@ export class RelayScan extends SseScanner implements SpanSink {
   /** Per read: the buffer being scanned, the next `"usage"` in it, cut ranges. */
   private buf: Uint8Array = NOTHING;
   private usageAt = -1;
+  private finishAt = -1;
   /** Made at the first event cut out (most streams cut none). */
   private cuts: number[] | undefined;
 
@@ -71,6 +91,7 @@ export class RelayScan extends SseScanner implements SpanSink {
     this.buf = buf;
     this.events = 0;
     this.usageAt = indexOf.call(buf, USAGE_KEY, 0);
+    this.finishAt = this.closing ? -1 : indexOf.call(buf, FINISH_KEY, 0);
     if (this.cuts) this.cuts.length = 0;
     const consumed = this.scan(buf, this);
     this.pending = consumed < buf.length ? buf.subarray(consumed) : undefined;
@@ -126,11 +147,12 @@ export class RelayScan extends SseScanner implements SpanSink {
       else if (malformed(buf, span)) {
         this.brokenAt = span.start;
         return;
-      }
+      } else if (stopsMessage(buf, span)) this.closing = MESSAGE_STOP;
       if (!this.reported && reportsError(buf, span)) {
         this.reported = upstreamError("the stream ended with an error event");
       }
     }
+    if (this.finishAt !== -1 && this.finishAt < span.end && this.carriesFinish(span)) this.closing = DONE;
     if (!this.carriesUsage(span)) return;
     const event = eventOf(buf, span, this.sink.maxLine);
     if (event && !this.sink.onUsage(event)) {
@@ -151,6 +173,27 @@ export class RelayScan extends SseScanner implements SpanSink {
         }
       }
       this.usageAt = indexOf.call(this.buf, USAGE_KEY, this.usageAt + 1);
+    }
+    return false;
+  }
+
+  /**
+   * Whether the event holds `"finish_reason": "…"` (a string: OpenAI sends `null` on every chunk
+   * before the last). A key inside a string value is escaped (`\"`), so it is never taken for one.
+   */
+  private carriesFinish(span: SseSpan): boolean {
+    while (this.finishAt !== -1 && this.finishAt < span.end) {
+      if (this.finishAt > span.start && this.buf[this.finishAt - 1] === QUOTE) {
+        let at = skipSpace(this.buf, this.finishAt + FINISH_KEY.length, span.end);
+        if (this.buf[at] === COLON) {
+          at = skipSpace(this.buf, at + 1, span.end);
+          if (this.buf[at] === QUOTE) {
+            this.finishAt = -1;
+            return true;
+          }
+        }
+      }
+      this.finishAt = indexOf.call(this.buf, FINISH_KEY, this.finishAt + 1);
     }
     return false;
   }

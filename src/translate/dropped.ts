@@ -11,10 +11,22 @@ export type UnsupportedPolicy = "drop" | "reject";
 export class Dropped {
   private readonly names: string[] = [];
 
-  constructor(private readonly policy: UnsupportedPolicy = "drop") {}
+  /**
+   * `aliases`: the caller's names of fields a translation step in between named in its own words
+   * (a Responses call's `text.verbosity`, which the chat request it became calls `verbosity`).
+   */
+  constructor(
+    private readonly policy: UnsupportedPolicy = "drop",
+    private readonly aliases: Readonly<Record<string, string>> = {},
+  ) {}
 
   /** `name` is what the caller sees in the header; `path` is the request field at fault. */
   add(name: string, path: string, why = "cannot be translated for this model's upstream"): void {
+    const alias = name === path ? this.aliases[name] : undefined;
+    if (alias !== undefined) {
+      name = alias;
+      path = alias;
+    }
     if (this.policy === "reject") {
       throw badRequest(`${path}: ${name} ${why} (translation.unsupported: reject)`, path);
     }

@@ -35,6 +35,7 @@ export const openAITool = z.looseObject({
     name: z.string(),
     description: z.string().optional(),
     parameters: z.record(z.string(), z.unknown()).optional(),
+    strict: z.boolean().nullish(),
   }),
 });
 
@@ -54,6 +55,7 @@ export const openAIChatRequest = z.looseObject({
   n: z.number().int().nullish(),
   stop: z.union([z.string(), z.array(z.string())]).nullish(),
   user: z.string().optional(),
+  safety_identifier: z.string().nullish(),
   stream: z.boolean().nullish(),
   tools: z.array(openAITool).optional(),
   tool_choice: openAIToolChoice.optional(),

@@ -21,18 +21,48 @@ export function safeParseBody<S extends z.ZodType>(
   return schema.safeParse(body);
 }
 
-/** Validates `body` with `schema` (as `safeParseBody`), naming the first offending path in the error message. */
-export function parseBody<S extends z.ZodType>(schema: S, body: unknown, side: BodySide): z.infer<S> {
+/** A zod issue's path as the error names it; by default dotted (`messages.0.content`). */
+export type ParamName = (path: readonly PropertyKey[]) => string;
+const dotted: ParamName = (path) => path.map(String).join(".");
+
+/**
+ * Validates `body` with `schema` (as `safeParseBody`), naming the first offending path in the
+ * error message and its `param` (as `name` spells it: the Responses API says `input[0].role`).
+ */
+export function parseBody<S extends z.ZodType>(
+  schema: S,
+  body: unknown,
+  side: BodySide,
+  name: ParamName = dotted,
+): z.infer<S> {
   const result = safeParseBody(schema, body);
   if (result.success) return result.data;
-  const issue = result.error.issues[0];
-  const path = issue?.path.length ? issue.path.map(String).join(".") : "body";
+  const issue = innermost(result.error.issues[0]);
+  const path = issue?.path.length ? name(issue.path) : "body";
   const message = `${path}: ${issue?.message ?? "invalid"}`;
   if (side === "request") throw badRequest(message, path);
   throw upstreamError(`upstream sent an unreadable body (${message})`);
 }
 
-/** Tool arguments arrive as a JSON string; Anthropic wants an object. Bad JSON becomes `{}`. */
+/**
+ * For a value that matched no branch of a union (`input`: a string, or a list of items), the
+ * issue of the branch that got furthest, its path from the body's root (`input.0.role`, not `input`).
+ */
+function innermost(issue: z.core.$ZodIssue | undefined): z.core.$ZodIssue | undefined {
+  if (issue?.code !== "invalid_union" || issue.errors.length === 0) return issue;
+  let deepest: z.core.$ZodIssue | undefined;
+  for (const [first] of issue.errors) {
+    if (first && first.path.length > (deepest?.path.length ?? -1)) deepest = first;
+  }
+  if (!deepest) return issue;
+  return innermost({ ...deepest, path: [...issue.path, ...deepest.path] });
+}
+
+/**
+ * Tool arguments arrive as a JSON string; Anthropic, Converse and Gemini want an object. Anything
+ * else becomes `{}`: in a request, named as dropped first (chat-target.ts); in an answer, the
+ * upstream's own words.
+ */
 export function parseToolArguments(text: string | null | undefined): Record<string, unknown> {
   if (!text) return {};
   try {

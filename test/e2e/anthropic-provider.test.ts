@@ -239,6 +239,44 @@ describe("OpenAI SDK → Anthropic route", () => {
     await expect(drained).rejects.toBeInstanceOf(OpenAI.APIError);
   });
 
+  test("what Messages cannot take is named in x-mindgw-dropped and the audit row, clamp and bad arguments too", async () => {
+    const before = fake.requests.length;
+    const { response } = await openai.chat.completions
+      .create({
+        model: "c1",
+        seed: 7,
+        logprobs: true,
+        top_logprobs: 2,
+        frequency_penalty: 0.5,
+        temperature: 1.5,
+        n: 1,
+        messages: [
+          { role: "user", content: "weather?" },
+          {
+            role: "assistant",
+            content: null,
+            tool_calls: [
+              { id: "toolu_9", type: "function", function: { name: "get_weather", arguments: "not json" } },
+            ],
+          },
+          { role: "tool", tool_call_id: "toolu_9", content: "sunny" },
+        ],
+        tools: [WEATHER],
+      })
+      .withResponse();
+    const named =
+      "seed, logprobs, top_logprobs, frequency_penalty, temperature (clamped to 1), tool_calls.arguments (not a JSON object)";
+    expect(response.headers.get("x-mindgw-dropped")).toBe(named);
+    const row = await auditRow(gw, response.headers.get("x-request-id") ?? "");
+    expect(row.dropped).toBe(named);
+    const up = await upstreamCall(before);
+    expect(up.body.temperature).toBe(1);
+    expect(up.body.seed).toBeUndefined();
+    expect((up.body.messages as { content: unknown }[])[1]?.content).toEqual([
+      { type: "tool_use", id: "toolu_9", name: "get_weather", input: {} },
+    ]);
+  });
+
   test("audited as frontDoor chat, served by provider:claude", async () => {
     const { response } = await openai.chat.completions
       .create({ model: "c1", messages: [{ role: "user", content: "audit" }] })

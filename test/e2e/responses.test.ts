@@ -153,6 +153,31 @@ describe("POST /v1/responses on an Anthropic route (Responses → chat → Messa
   });
 });
 
+describe("bad input, in the Responses API's own terms", () => {
+  test("a function_call_output without call_id or output: 400 naming input[0].call_id, on every route, nothing sent", async () => {
+    for (const model of ["m1", "c1"]) {
+      const before = fake.requests.length;
+      const response = await fetch(`${gw.url}/v1/responses`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${acme.apiKey}`, "content-type": "application/json" },
+        body: JSON.stringify({ model, input: [{ type: "function_call_output" }] }),
+      });
+      expect([model, response.status]).toEqual([model, 400]);
+      expect(((await response.json()) as { error: unknown }).error).toMatchObject({
+        type: "invalid_request_error",
+        param: "input[0].call_id",
+        message: "Missing required parameter: 'input[0].call_id'.",
+      });
+      expect(fake.requests.length).toBe(before);
+    }
+    const error = await acme.responses
+      .create({ model: "m1", input: [{ type: "function_call_output", call_id: "c" } as never] })
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(OpenAI.BadRequestError);
+    expect((error as InstanceType<typeof OpenAI.BadRequestError>).param).toBe("input[0].output");
+  });
+});
+
 describe("stored responses and previous_response_id", () => {
   test("GET /v1/responses/{id} returns the stored response, to any key of the same tenant", async () => {
     const created = await acme.responses.create({ model: "m1", input: "remember me" });
@@ -241,6 +266,74 @@ describe("stored responses and previous_response_id", () => {
       },
       { role: "tool", tool_call_id: call.call_id, content: "sunny" },
     ]);
+  });
+
+  test("input_items pages as OpenAI's does: ids, limit, order, after, has_more; the SDK walks every page", async () => {
+    const first = await acme.responses.create({ model: "m1", input: "one" });
+    const second = await acme.responses.create({
+      model: "m1",
+      previous_response_id: first.id,
+      input: [
+        { role: "user", content: "two" },
+        { role: "user", content: [{ type: "input_text", text: "three" }] },
+      ],
+    });
+    // The whole input of the second turn: the first's input and output, then its own, newest first.
+    const page = await acme.responses.inputItems.list(second.id, { limit: 2 });
+    expect(page.data.map((item) => item.id)).toEqual([
+      expect.stringMatching(/^msg_/),
+      expect.stringMatching(/^msg_/),
+    ]);
+    expect(page.has_more).toBe(true);
+    const all: OpenAI.Responses.ResponseItem[] = [];
+    for await (const item of acme.responses.inputItems.list(second.id, { limit: 2, order: "asc" }))
+      all.push(item);
+    const texts = all.map((item) =>
+      item.type === "message"
+        ? item.content.map((part) => ("text" in part ? part.text : "")).join("")
+        : item.type,
+    );
+    expect(texts).toEqual(["one", "echo: one", "two", "three"]);
+    expect(all[0]).toMatchObject({
+      type: "message",
+      role: "user",
+      content: [{ type: "input_text", text: "one" }],
+    });
+    expect(new Set(all.map((item) => item.id)).size).toBe(4);
+    // Ids are stable: the first turn's input item keeps its id in the second turn's list.
+    const firstList = await acme.responses.inputItems.list(first.id);
+    expect(firstList.data.map((item) => item.id)).toEqual([all[0]?.id ?? "none"]);
+    // The chain still reaches the upstream as the client sent it: no listing ids on the messages.
+    const before = fake.requests.length;
+    await acme.responses.create({ model: "m1", previous_response_id: second.id, input: "four" });
+    const up = await upstreamCall(before);
+    expect(up.body.messages.map((m) => m.content)).toEqual([
+      "one",
+      "echo: one",
+      "two",
+      "three",
+      "echo: three",
+      "four",
+    ]);
+  });
+
+  test("input_items: an invalid parameter is a 400 in OpenAI's shape naming it", async () => {
+    const created = await acme.responses.create({ model: "m1", input: "params" });
+    for (const [query, param] of [
+      ["limit=abc", "limit"],
+      ["limit=0", "limit"],
+      ["limit=101", "limit"],
+      ["order=sideways", "order"],
+      ["after=msg_nope", "after"],
+      ["include[]=everything", "include"],
+    ] as const) {
+      const response = await fetch(`${gw.url}/v1/responses/${created.id}/input_items?${query}`, {
+        headers: { authorization: `Bearer ${acme.apiKey}` },
+      });
+      expect([query, response.status]).toEqual([query, 400]);
+      const body = (await response.json()) as { error: { type: string; param: string } };
+      expect(body.error).toMatchObject({ type: "invalid_request_error", param });
+    }
   });
 
   test("store: false answers but keeps nothing", async () => {

@@ -171,6 +171,10 @@ describe("retries and failover", () => {
     expect(chatCalls(b)).toHaveLength(0);
     const [row] = await auditRows(gw, "midstream", 1);
     expect(row).toMatchObject({ route: "provider:a", status: 502, errorClass: "upstream_error" });
+    // The attempt committed, then failed: its entry says so, as the row does.
+    expect(row?.attempts).toMatchObject([
+      { route: "provider:a", outcome: "failed", status: 502, errorClass: "upstream_error" },
+    ]);
   });
 
   test("an in-stream upstream error reaches the SDK as an APIError; no failover", async () => {

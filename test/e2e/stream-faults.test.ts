@@ -91,6 +91,28 @@ describe("a same-dialect stream that breaks its own format", () => {
     expect((await auditRow(f.gw, response.headers.get("x-request-id") ?? "")).status).toBe(502);
   });
 
+  test("an answer whose finish_reason and usage came but not [DONE] is complete, on chat and Responses alike", async () => {
+    const response = await stream("noEnd");
+    expect(response.status).toBe(200);
+    const text = await response.text();
+    expect(text).toContain('"finish_reason":"stop"');
+    expect(text.endsWith("data: [DONE]\n\n")).toBe(true);
+    expect(text).not.toContain('"error"');
+    const row = await auditRow(f.gw, response.headers.get("x-request-id") ?? "");
+    expect(row).toMatchObject({ status: 200, errorClass: null });
+    expect(row.outputTokens).toBeGreaterThan(0);
+
+    const translated = await fetch(f.url("/v1/responses"), {
+      method: "POST",
+      headers: bearer(f.adminKey),
+      body: JSON.stringify({ model: "fake-model", input: "one two [[fake:noEnd]]", stream: true }),
+    });
+    expect(translated.status).toBe(200);
+    expect(await translated.text()).toContain("event: response.completed");
+    const translatedRow = await auditRow(f.gw, translated.headers.get("x-request-id") ?? "");
+    expect(translatedRow).toMatchObject({ status: 200 });
+  });
+
   test("a malformed event is not relayed; the stream ends with an error event, audited as a failure", async () => {
     const response = await stream("garbageAfter=2");
     const text = await response.text();

@@ -33,6 +33,8 @@ export const behaviourSchema = z.object({
   streamError: ms.optional(),
   /** After this many chunks, end the stream cleanly but without its end marker ([DONE], message_stop). */
   stopAfter: ms.optional(),
+  /** Send every frame but the last, the end marker (`[DONE]`, `message_stop`): the answer whole, unterminated. */
+  noEnd: flag.optional(),
   /** After this many chunks, send an event whose data is not JSON (an HTML error page), then go on. */
   garbageAfter: ms.optional(),
   /** Answer a stream request with the whole JSON answer, as an upstream that ignores `stream` does. */

@@ -53,7 +53,7 @@ async function* steps(plan: BodyPlan, b: Behaviour, signal: AbortSignal): AsyncG
       yield plan.errorFrame;
       return;
     }
-    if (sent === b.stopAfter) return;
+    if (sent === b.stopAfter || (b.noEnd && plan.sse && sent === plan.chunks.length - 1)) return;
     if (sent === b.garbageAfter) yield "data: <html><body>502 Bad Gateway</body></html>\n\n";
     if (sent === b.endlessLine) {
       yield* endless(b, signal);

@@ -47,10 +47,25 @@ export function responsesPaths() {
         ...tag,
         summary: "The input items of a stored Responses API answer",
         description:
-          "Newest first unless `order=asc`. When an upstream holds the response, the whole query string is passed to it (`after`, `limit`, `include`).",
+          "Everything the response was given, earlier turns of its chain included, paged as OpenAI's API pages it: newest first unless `order=asc`, `limit` items (1–100, default 20) after the item `after` (or just before `before`), `has_more` when more follow. Every item has an id; a message's content is a list of parts. An invalid parameter is a 400 naming it. When an upstream holds the response, the whole query string is passed to it.",
         parameters: [
           idParam,
           { name: "order", in: "query", required: false, schema: { type: "string", enum: ["asc", "desc"] } },
+          {
+            name: "limit",
+            in: "query",
+            required: false,
+            schema: { type: "integer", minimum: 1, maximum: 100, default: 20 },
+          },
+          { name: "after", in: "query", required: false, schema: { type: "string" } },
+          { name: "before", in: "query", required: false, schema: { type: "string" } },
+          {
+            name: "include",
+            in: "query",
+            required: false,
+            schema: { type: "array", items: { type: "string" } },
+            description: "OpenAI's includables; the gateway's stored items are whole already.",
+          },
         ],
         responses: {
           "200": json(
@@ -58,13 +73,21 @@ export function responsesPaths() {
             { type: "object" },
             {
               object: "list",
-              data: [{ id: "msg_1", type: "message", role: "user", content: "Say hello" }],
+              data: [
+                {
+                  id: "msg_1",
+                  type: "message",
+                  role: "user",
+                  status: "completed",
+                  content: [{ type: "input_text", text: "Say hello" }],
+                },
+              ],
               first_id: "msg_1",
               last_id: "msg_1",
               has_more: false,
             },
           ),
-          ...errorResponses("openai", [401, 403, 404, 502]),
+          ...errorResponses("openai", [400, 401, 403, 404, 502]),
         },
       },
     },

@@ -1,7 +1,10 @@
 import { unsupportedOperation } from "../../core/gateway-error.ts";
 import { wantsUsage } from "../../translate/chat-chunk-builder.ts";
 import { embeddingsAnswer, readEmbeddingsAsk } from "../../translate/openai-embeddings.ts";
-import { chatRequestToConverse } from "../../translate/openai-to-bedrock/chat-request-to-converse.ts";
+import {
+  CONVERSE_TARGET,
+  chatRequestToConverse,
+} from "../../translate/openai-to-bedrock/chat-request-to-converse.ts";
 import { converseResponseToChat } from "../../translate/openai-to-bedrock/converse-response-to-chat.ts";
 import {
   ConverseChunkWriter,
@@ -82,5 +85,12 @@ export function createBedrockProvider(options: BedrockOptions): Provider {
     throw unsupportedOperation(`provider ${options.name} does not serve ${call.operation}`);
   }
 
-  return { name: options.name, dialect: "openai", vendor: "aws.bedrock", countsTokens: true, call };
+  return {
+    name: options.name,
+    dialect: "openai",
+    vendor: "aws.bedrock",
+    countsTokens: true,
+    chatTarget: CONVERSE_TARGET,
+    call,
+  };
 }

@@ -2,7 +2,10 @@ import { isJsonObject, type JsonObject } from "../../core/dialect.ts";
 import { unsupportedOperation, upstreamError } from "../../core/gateway-error.ts";
 import { wantsUsage } from "../../translate/chat-chunk-builder.ts";
 import { embeddingsAnswer, readEmbeddingsAsk } from "../../translate/openai-embeddings.ts";
-import { chatRequestToGemini } from "../../translate/openai-to-gemini/chat-request-to-gemini.ts";
+import {
+  chatRequestToGemini,
+  GEMINI_TARGET,
+} from "../../translate/openai-to-gemini/chat-request-to-gemini.ts";
 import {
   chatRequestToGeminiCount,
   chatRequestToVertexCount,
@@ -142,7 +145,14 @@ export function createGoogleProvider(options: GoogleOptions): Provider {
     return { kind: "json", body: geminiResponseToChat(reply.body, model, id) };
   }
 
-  return { name: options.name, dialect: "openai", vendor: options.vendor, countsTokens: true, call };
+  return {
+    name: options.name,
+    dialect: "openai",
+    vendor: options.vendor,
+    countsTokens: true,
+    chatTarget: GEMINI_TARGET,
+    call,
+  };
 }
 
 /** Texts one `batchEmbedContents` call may carry on the Gemini API. */

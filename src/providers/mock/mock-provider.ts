@@ -3,71 +3,113 @@ import { unsupportedOperation } from "../../core/gateway-error.ts";
 import type { SseEvent } from "../../core/sse.ts";
 import { embeddingsAnswer, readEmbeddingsAsk } from "../../translate/openai-embeddings.ts";
 import type { Provider, ProviderCall, ProviderReply } from "../provider.ts";
-import { lastUserText, mockAnswer, mockEmbedding, roughTokens } from "./mock-reply.ts";
+import { type MockChoice, mockGeneration } from "./mock-generation.ts";
+import { mockLogprobs } from "./mock-logprobs.ts";
+import { lastUserText, mockEmbedding, roughTokens } from "./mock-reply.ts";
 
 /**
  * The built-in provider: answers from the prompt itself, with no network, so a newcomer
- * gets a reply before configuring any account. Speaks the OpenAI dialect; Anthropic callers
- * reach it through translation like any other OpenAI-shaped route.
+ * gets a reply before configuring any account. Speaks the OpenAI dialect; Anthropic and
+ * Responses callers reach it through translation like any other OpenAI-shaped route, so what it
+ * honours (`n`, `stop`, max tokens, `response_format`, `logprobs`: mock-generation.ts) holds for
+ * them too.
  */
 export function createMockProvider(name = "mock"): Provider {
   async function call(call: ProviderCall): Promise<ProviderReply> {
     const model = String(call.body.model);
-    const created = Math.floor(Date.now() / 1000);
-    const id = `mock-${call.requestId}`;
     if (call.operation === "embeddings") return { kind: "json", body: await embeddings(call.body, model) };
     if (call.operation !== "chat" && call.operation !== "completions") {
       throw unsupportedOperation(`the mock provider does not serve ${call.operation}`);
     }
-    const words = mockAnswer(call.body);
-    const text = words.join("");
-    const usage = {
-      prompt_tokens: roughTokens(lastUserText(call.body)),
-      completion_tokens: roughTokens(text),
-      total_tokens: roughTokens(lastUserText(call.body)) + roughTokens(text),
-    };
     const chat = call.operation === "chat";
-    if (!call.stream) {
-      const choice = chat
-        ? {
-            index: 0,
-            message: { role: "assistant", content: text, refusal: null },
-            finish_reason: "stop",
-            logprobs: null,
-          }
-        : { index: 0, text, finish_reason: "stop", logprobs: null };
-      return {
-        kind: "json",
-        body: {
-          id,
-          object: chat ? "chat.completion" : "text_completion",
-          created,
-          model,
-          choices: [choice],
-          usage,
-        },
-      };
-    }
-    const object = chat ? "chat.completion.chunk" : "text_completion";
-    const chunk = (choices: unknown[], extra: JsonObject = {}): SseEvent => ({
-      data: JSON.stringify({ id, object, created, model, choices, ...extra }),
-    });
-    const delta = (content: string, first: boolean) =>
-      chat ? { delta: first ? { role: "assistant", content } : { content } } : { text: content };
-    const events: SseEvent[] = [
-      ...words.map((w, i) =>
-        chunk([{ index: 0, ...delta(w, i === 0), finish_reason: null, logprobs: null }]),
-      ),
-      chunk([{ index: 0, ...(chat ? { delta: {} } : { text: "" }), finish_reason: "stop", logprobs: null }]),
-    ];
+    const choices = mockGeneration(call.body, chat);
+    const prompt = roughTokens(lastUserText(call.body));
+    const completion = choices.reduce((n, choice) => n + roughTokens(choice.pieces.join("")), 0);
+    const usage = { prompt_tokens: prompt, completion_tokens: completion, total_tokens: prompt + completion };
+    const answer = {
+      id: `mock-${call.requestId}`,
+      created: Math.floor(Date.now() / 1000),
+      model,
+      chat,
+      logprobs: chat ? logprobsAsked(call.body) : undefined,
+    };
+    if (!call.stream) return { kind: "json", body: wholeAnswer(answer, choices, usage) };
     const options = call.body.stream_options as { include_usage?: unknown } | undefined;
-    if (options?.include_usage === true) events.push(chunk([], { usage }));
-    events.push({ data: "[DONE]" });
+    const events = streamEvents(answer, choices, options?.include_usage === true ? usage : undefined);
     return { kind: "stream", events: replay(events, call.signal) };
   }
 
   return { name, dialect: "openai", call, listModels: async () => [] };
 }
+
+/** What every chunk and answer of one call shares. */
+interface Answer {
+  readonly id: string;
+  readonly created: number;
+  readonly model: string;
+  readonly chat: boolean;
+  /** Chat's `top_logprobs` when `logprobs` was asked for (0: the tokens alone). */
+  readonly logprobs: number | undefined;
+}
+
+const logprobsAsked = (body: JsonObject): number | undefined =>
+  body.logprobs === true ? (typeof body.top_logprobs === "number" ? body.top_logprobs : 0) : undefined;
+
+function wholeAnswer(answer: Answer, choices: MockChoice[], usage: JsonObject): JsonObject {
+  const { id, created, model, chat } = answer;
+  return {
+    id,
+    object: chat ? "chat.completion" : "text_completion",
+    created,
+    model,
+    choices: choices.map((choice, index) => {
+      const text = choice.pieces.join("");
+      const logprobs = logprobsOf(answer, choice.pieces);
+      return chat
+        ? {
+            index,
+            message: { role: "assistant", content: text, refusal: null },
+            finish_reason: choice.finish,
+            ...stopReason(choice),
+            logprobs,
+          }
+        : { index, text, finish_reason: choice.finish, ...stopReason(choice), logprobs };
+    }),
+    usage,
+  };
+}
+
+function streamEvents(answer: Answer, choices: MockChoice[], usage: JsonObject | undefined): SseEvent[] {
+  const { id, created, model, chat } = answer;
+  const object = chat ? "chat.completion.chunk" : "text_completion";
+  const chunk = (choice: JsonObject, extra: JsonObject = {}): SseEvent => ({
+    data: JSON.stringify({ id, object, created, model, choices: [choice], ...extra }),
+  });
+  const events: SseEvent[] = [];
+  for (const [index, choice] of choices.entries()) {
+    const pieces = choice.pieces.length > 0 ? choice.pieces : [""];
+    for (const [i, piece] of pieces.entries()) {
+      const delta = chat
+        ? { delta: i === 0 ? { role: "assistant", content: piece } : { content: piece } }
+        : { text: piece };
+      events.push(chunk({ index, ...delta, finish_reason: null, logprobs: logprobsOf(answer, [piece]) }));
+    }
+    const end = chat ? { delta: {} } : { text: "" };
+    events.push(
+      chunk({ index, ...end, finish_reason: choice.finish, ...stopReason(choice), logprobs: null }),
+    );
+  }
+  if (usage) events.push({ data: JSON.stringify({ id, object, created, model, choices: [], usage }) });
+  events.push({ data: "[DONE]" });
+  return events;
+}
+
+/** vLLM's `stop_reason`: the stop sequence that ended the choice, when one did. */
+const stopReason = (choice: MockChoice): JsonObject =>
+  choice.matched !== undefined ? { stop_reason: choice.matched } : {};
+
+const logprobsOf = (answer: Answer, pieces: readonly string[]): JsonObject | null =>
+  answer.logprobs === undefined ? null : { content: mockLogprobs(pieces, answer.logprobs), refusal: null };
 
 async function* replay(events: SseEvent[], signal: AbortSignal): AsyncGenerator<SseEvent> {
   for (const event of events) {

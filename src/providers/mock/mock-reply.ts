@@ -17,12 +17,6 @@ export function lastUserText(body: JsonObject): string {
   return "";
 }
 
-/** Deterministic answer: the same prompt always gets the same words. */
-export function mockAnswer(body: JsonObject): string[] {
-  const prompt = lastUserText(body).slice(0, 200);
-  return `This is the mindgw mock model. You said: ${prompt}`.split(/(?<= )/);
-}
-
 /** Rough token count (4 characters a token), enough for usage and limits in a demo. */
 export const roughTokens = (text: string) => Math.max(1, Math.ceil(text.length / 4));
 

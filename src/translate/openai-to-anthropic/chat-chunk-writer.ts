@@ -29,8 +29,9 @@ export class ChatChunkWriter implements StreamWriter<AnthropicStreamEvent> {
     this.created = created ?? Math.floor(Date.now() / 1000);
   }
 
+  /** Whole once `message_delta` gave the stop reason, as an OpenAI stream is at its finish reason. */
   get complete(): boolean {
-    return this.stopped;
+    return this.stopped || this.stopReason != null;
   }
 
   /** Nothing to say before the first event: `message_start` itself becomes the role chunk. */
@@ -38,8 +39,23 @@ export class ChatChunkWriter implements StreamWriter<AnthropicStreamEvent> {
     return [];
   }
 
+  /** `[DONE]`, after the finish chunks when the upstream ended without `message_stop`. */
   finish(): SseEvent[] {
-    return [{ data: "[DONE]" }];
+    const out: SseEvent[] = [];
+    for (const body of this.closing()) out.push({ data: JSON.stringify(body) });
+    out.push({ data: "[DONE]" });
+    return out;
+  }
+
+  /**
+   * The finish chunk and the usage chunk, once: at `message_stop`, or at the stream's end when
+   * the upstream sent its stop reason but not `message_stop`.
+   */
+  *closing(): Generator<JsonObject> {
+    if (this.stopped || this.stopReason == null) return;
+    this.stopped = true;
+    yield this.choice({}, openAIFinishReason(this.stopReason));
+    yield* this.builder().usageBodies(anthropicUsageToOpenAI(this.usage));
   }
 
   /** OpenAI's in-stream `{"error":…}` chunk, its type and code from core/openai-errors.ts. */
@@ -103,9 +119,11 @@ export class ChatChunkWriter implements StreamWriter<AnthropicStreamEvent> {
           if (value != null) this.usage[key] = value;
         return;
       case "message_stop":
-        this.stopped = true;
-        yield this.choice({}, openAIFinishReason(this.stopReason));
-        yield* this.builder().usageBodies(anthropicUsageToOpenAI(this.usage));
+        if (!this.stopped) {
+          this.stopped = true;
+          yield this.choice({}, openAIFinishReason(this.stopReason));
+          yield* this.builder().usageBodies(anthropicUsageToOpenAI(this.usage));
+        }
         return;
       default:
         return; // ping, content_block_stop

@@ -95,7 +95,7 @@ describe("chatRequestToMessages", () => {
     ]);
   });
 
-  test("tools, tool_choice and parallel_tool_calls", () => {
+  test("tools (strict kept: Anthropic enforces it too), tool_choice and parallel_tool_calls", () => {
     const base = {
       model: "m",
       messages: [{ role: "user", content: "x" }],
@@ -113,7 +113,7 @@ describe("chatRequestToMessages", () => {
     };
     const body = chatRequestToMessages({ ...base, tool_choice: "required", parallel_tool_calls: false });
     expect(body.tools).toEqual([
-      { name: "f", description: "does f", input_schema: { type: "object", properties: {} } },
+      { name: "f", description: "does f", input_schema: { type: "object", properties: {} }, strict: true },
     ]);
     expect(body.tool_choice).toEqual({ type: "any", disable_parallel_tool_use: true });
     expect(chatRequestToMessages({ ...base, tool_choice: "auto" }).tool_choice).toEqual({ type: "auto" });

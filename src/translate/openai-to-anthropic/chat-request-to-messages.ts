@@ -1,5 +1,7 @@
 import type { JsonObject } from "../../core/dialect.ts";
 import { badRequest } from "../../core/gateway-error.ts";
+import { type ChatTarget, nameUncarried } from "../chat-target.ts";
+import { Dropped } from "../dropped.ts";
 import {
   type OpenAIChatRequest,
   type OpenAIContentPart,
@@ -11,17 +13,47 @@ import { parseBody, parseToolArguments } from "../parse-body.ts";
 /** Anthropic requires max_tokens; OpenAI callers often leave it out. */
 export const DEFAULT_MAX_TOKENS = 4096;
 
+/** What Messages can take of a chat request; the rest is named in `dropped` (chat-target.ts). */
+export const ANTHROPIC_TARGET: ChatTarget = {
+  name: "Anthropic",
+  carries: [
+    "model",
+    "messages",
+    "max_tokens",
+    "max_completion_tokens",
+    "temperature",
+    "top_p",
+    "stop",
+    "user",
+    "safety_identifier",
+    "stream",
+    "stream_options",
+    "reasoning_effort",
+    "response_format",
+    "tools",
+    "tool_choice",
+    "parallel_tool_calls",
+    "n",
+  ],
+  maxTemperature: 1,
+  strictTools: true,
+  strictFormat: true,
+  toolChoiceNone: true,
+};
+
 /**
  * OpenAI chat.completions request → Anthropic Messages request.
  *
- * Best effort where Anthropic has no equivalent: `response_format` becomes a system instruction
- * (the schema is shown to the model, not enforced); `temperature` is clamped to Anthropic's 0..1.
- * Dropped: `n` (must be 1), `seed`, `logprobs`, `top_logprobs`, `logit_bias`, `frequency_penalty`,
- * `presence_penalty`, `modalities`, `audio`, `prediction`, `store`.
+ * `response_format` becomes `output_config.format` and a system instruction; `safety_identifier`
+ * (else `user`) becomes `metadata.user_id`. What Anthropic cannot take (`seed`, `logprobs`,
+ * penalties, `logit_bias`, `modalities`, `audio`, `prediction`, `store`, a `temperature` over 1,
+ * which is clamped, …) is named in `dropped` or refused, by policy (ANTHROPIC_TARGET); `n` other
+ * than 1 is refused.
  */
-export function chatRequestToMessages(body: JsonObject): JsonObject {
+export function chatRequestToMessages(body: JsonObject, dropped = new Dropped()): JsonObject {
   const request = parseBody(openAIChatRequest, body, "request");
   if (request.n != null && request.n !== 1) throw badRequest("n: only n=1 is supported on this model", "n");
+  nameUncarried(body, ANTHROPIC_TARGET, dropped);
   const system: string[] = [];
   const turns: Array<{ role: "user" | "assistant"; content: JsonObject[] }> = [];
   const push = (role: "user" | "assistant", blocks: JsonObject[]) => {
@@ -50,7 +82,10 @@ export function chatRequestToMessages(body: JsonObject): JsonObject {
   if (request.top_p != null) out.top_p = request.top_p;
   if (request.stop != null)
     out.stop_sequences = typeof request.stop === "string" ? [request.stop] : request.stop;
-  if (request.user) out.metadata = { user_id: request.user };
+  const userId = request.safety_identifier ?? request.user;
+  if (userId) out.metadata = { user_id: userId };
+  if (request.user && request.safety_identifier && request.user !== request.safety_identifier)
+    dropped.add("user", "user", "is a second user id; Anthropic takes one (safety_identifier's)");
   if (request.stream) out.stream = true;
   const output = outputConfig(request);
   if (output) out.output_config = output;
@@ -152,6 +187,7 @@ function translateTools(request: OpenAIChatRequest): JsonObject {
         input_schema: fn.parameters ?? { type: "object", properties: {} },
       };
       if (fn.description !== undefined) tool.description = fn.description;
+      if (fn.strict === true) tool.strict = true;
       return tool;
     });
   }

@@ -98,8 +98,16 @@ describe("messagesStreamToChat", () => {
     expect(late.failure?.message).toBe("reset");
   });
 
-  test("a stream cut before message_stop is reported as an error", async () => {
+  test("a stream cut before its stop reason (message_delta) is reported as an error", async () => {
     const out = await translate(sseFixture("anthropic/message-text.sse.txt").slice(0, 5));
     expect(JSON.parse(out.at(-1)?.data ?? "")).toHaveProperty("error");
+  });
+
+  test("a stream that gave its stop reason but no message_stop is whole: the same chunks, [DONE] last", async () => {
+    const events = sseFixture("anthropic/message-text.sse.txt");
+    expect(events.at(-1)?.event).toBe("message_stop");
+    const whole = await translate(events);
+    expect(await translate(events.slice(0, -1))).toEqual(whole);
+    expect(whole.at(-1)?.data).toBe("[DONE]");
   });
 });

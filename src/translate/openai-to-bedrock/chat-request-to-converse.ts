@@ -1,6 +1,7 @@
 import type { JsonObject } from "../../core/dialect.ts";
 import { badRequest } from "../../core/gateway-error.ts";
 import { formatInstruction, imageUrlOf, messageText, userContentParts } from "../chat-request-parts.ts";
+import type { ChatTarget } from "../chat-target.ts";
 import { parseDataUrl } from "../data-url.ts";
 import { type OpenAIChatRequest, type OpenAIMessage, openAIChatRequest } from "../openai-schema.ts";
 import { parseBody, parseToolArguments } from "../parse-body.ts";
@@ -8,14 +9,40 @@ import { parseBody, parseToolArguments } from "../parse-body.ts";
 type Role = "user" | "assistant";
 
 /**
+ * What Converse can take of a chat request. `response_format` is carried as a system instruction,
+ * so its schema is shown, not enforced (`strict` is named); `tool_choice: "none"` has no Converse
+ * form (the history's tool calls need the tools declared). The router names the rest.
+ */
+export const CONVERSE_TARGET: ChatTarget = {
+  name: "Bedrock Converse",
+  carries: [
+    "model",
+    "messages",
+    "max_tokens",
+    "max_completion_tokens",
+    "temperature",
+    "top_p",
+    "stop",
+    "stream",
+    "stream_options",
+    "response_format",
+    "tools",
+    "tool_choice",
+    "n",
+  ],
+  strictTools: false,
+  strictFormat: false,
+  toolChoiceNone: false,
+};
+
+/**
  * OpenAI chat.completions request → AWS Bedrock Converse request (the path and model id go in
  * the URL, so `model` is not part of the body). Anthropic, Llama, Mistral, Nova and every other
  * Bedrock model take this one shape.
  *
  * Best effort where Converse has no equivalent: `response_format` becomes a system instruction;
- * `tool_choice: "none"` sends no tool choice. Dropped: `n` (must be 1), `seed`, `logprobs`,
- * `logit_bias`, `frequency_penalty`, `presence_penalty`, `reasoning_effort`, `modalities`, `audio`.
- * Images must be `data:` URLs: Converse takes bytes, never a URL.
+ * `tool_choice: "none"` sends no tool choice; `n` must be 1. What it leaves out is named by the
+ * router (CONVERSE_TARGET). Images must be `data:` URLs: Converse takes bytes, never a URL.
  */
 export function chatRequestToConverse(body: JsonObject): JsonObject {
   const request = parseBody(openAIChatRequest, body, "request");

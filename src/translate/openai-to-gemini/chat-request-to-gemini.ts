@@ -1,6 +1,7 @@
 import type { JsonObject } from "../../core/dialect.ts";
 import { badRequest } from "../../core/gateway-error.ts";
 import { imageUrlOf, messageText, userContentParts } from "../chat-request-parts.ts";
+import type { ChatTarget } from "../chat-target.ts";
 import { parseDataUrl } from "../data-url.ts";
 import { type OpenAIChatRequest, type OpenAIMessage, openAIChatRequest } from "../openai-schema.ts";
 import { parseBody, parseToolArguments } from "../parse-body.ts";
@@ -10,12 +11,40 @@ type Role = "user" | "model";
 /** OpenAI `reasoning_effort` → Gemini thinking budget (tokens). */
 const THINKING_BUDGET: Record<string, number> = { none: 0, minimal: 0, low: 1024, medium: 8192, high: 24576 };
 
+/** What `generateContent` can take of a chat request; the router names the rest. */
+export const GEMINI_TARGET: ChatTarget = {
+  name: "Gemini",
+  carries: [
+    "model",
+    "messages",
+    "max_tokens",
+    "max_completion_tokens",
+    "temperature",
+    "top_p",
+    "n",
+    "stop",
+    "seed",
+    "presence_penalty",
+    "frequency_penalty",
+    "response_format",
+    "reasoning_effort",
+    "tools",
+    "tool_choice",
+    "stream",
+    "stream_options",
+  ],
+  strictTools: false,
+  strictFormat: true,
+  toolChoiceNone: true,
+};
+
 /**
  * OpenAI chat.completions request → Gemini `generateContent` request (Gemini API and Vertex
  * AI take the same body; the model goes in the URL). JSON Schemas pass as
  * `parametersJsonSchema`/`responseJsonSchema`, so nothing is lost converting to OpenAPI types.
  *
- * Dropped: `logprobs`, `logit_bias`, `user`, `parallel_tool_calls`, `modalities`, `audio`.
+ * What it leaves out (`logprobs`, `logit_bias`, `user`, `parallel_tool_calls: false`, `strict`
+ * tools, …) is named by the router (GEMINI_TARGET).
  * Images: `data:` URLs inline; other URLs as `fileData` (Gemini fetches `gs://` and https).
  */
 export function chatRequestToGemini(body: JsonObject): JsonObject {

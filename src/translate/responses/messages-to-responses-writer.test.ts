@@ -36,6 +36,17 @@ describe("Anthropic → Responses in one pass", () => {
     },
   );
 
+  test("a stream that gave its stop reason but no message_stop completes as the whole one does", async () => {
+    const events = sseFixture("anthropic/message-text.sse.txt");
+    const run = (upstream: typeof events) =>
+      drain(
+        translateStream(replay(upstream), readMessagesEvent, new MessagesToResponsesWriter("m", options)),
+      );
+    const whole = await run(events);
+    expect(await run(events.slice(0, -1))).toEqual(whole);
+    expect(JSON.parse(whole.at(-1)?.data ?? "{}")).toMatchObject({ type: "response.completed" });
+  });
+
   test("a mid-stream Anthropic error becomes the numbered Responses error event", async () => {
     const out = await drain(
       translateStream(

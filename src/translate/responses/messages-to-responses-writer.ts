@@ -22,7 +22,7 @@ export class MessagesToResponsesWriter implements StreamWriter<AnthropicStreamEv
   }
 
   get complete(): boolean {
-    return this.responses.complete;
+    return this.responses.complete || this.chat.complete;
   }
 
   start(): Iterable<SseEvent> {
@@ -36,8 +36,12 @@ export class MessagesToResponsesWriter implements StreamWriter<AnthropicStreamEv
     return out;
   }
 
+  /** The Responses stream's end; first its finish, when the upstream ended without `message_stop`. */
   finish(): Iterable<SseEvent> {
-    return this.responses.finish();
+    const out: SseEvent[] = [];
+    for (const body of this.chat.closing()) out.push(...this.responses.chunk(body as OpenAIChunk));
+    out.push(...this.responses.finish());
+    return out;
   }
 
   error(error: GatewayError): SseEvent {

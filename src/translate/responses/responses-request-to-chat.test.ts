@@ -146,6 +146,54 @@ describe("responsesRequestToChat", () => {
       }
     };
     expect(fail("reject")?.status).toBe(400);
-    expect(fail("reject")?.message).toContain("tools.0.type: tools.web_search");
+    expect(fail("reject")?.message).toContain("tools[0].type: tools.web_search");
+  });
+
+  test("input items are checked in the Responses API's own terms before translation", () => {
+    const param = (input: unknown[]) => {
+      try {
+        responsesRequestToChat({ model: "m", input });
+      } catch (error) {
+        return [(error as GatewayError).status, (error as GatewayError).param, (error as Error).message];
+      }
+      throw new Error("not refused");
+    };
+    expect(param([{ type: "function_call_output" }])).toEqual([
+      400,
+      "input[0].call_id",
+      "Missing required parameter: 'input[0].call_id'.",
+    ]);
+    expect(param(["x", { type: "function_call_output", call_id: "c" }].map(asItem))[1]).toBe(
+      "input[1].output",
+    );
+    expect(param([{ type: "function_call_output", call_id: "", output: "x" }])[1]).toBe("input[0].call_id");
+    expect(param([{ type: "function_call", call_id: "c", arguments: "{}" }])[1]).toBe("input[0].name");
+    expect(param([{ type: "custom_tool_call", call_id: "c", name: "n" }])[1]).toBe("input[0].input");
+    expect(param([{ type: "message", content: "no role" }])[1]).toBe("input[0].role");
+    expect(param([{ role: "robot", content: "x" }])[1]).toBe("input[0].role");
+    expect(param([{ role: "user", content: [{ type: "input_audio" }] }])[1]).toBe("input[0].content[0]");
+  });
+
+  test("an item of the stored chain is named by previous_response_id, the request's own by input[n]", () => {
+    const previous = [{ type: "item_reference", id: "x" }];
+    try {
+      responsesRequestToChat(
+        { model: "m", input: [{ type: "item_reference", id: "y" }] },
+        previous,
+        "reject",
+      );
+    } catch (error) {
+      expect((error as GatewayError).param).toBe("previous_response_id.type");
+    }
+    const own = (() => {
+      try {
+        responsesRequestToChat({ model: "m", input: [{ type: "item_reference", id: "y" }] }, [], "reject");
+      } catch (error) {
+        return error as GatewayError;
+      }
+    })();
+    expect(own?.param).toBe("input[0].type");
   });
 });
+
+const asItem = (item: unknown) => (typeof item === "string" ? { role: "user", content: item } : item);

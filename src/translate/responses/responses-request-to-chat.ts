@@ -3,6 +3,7 @@ import { badRequest } from "../../core/gateway-error.ts";
 import { Dropped, type UnsupportedPolicy } from "../dropped.ts";
 import { parseBody } from "../parse-body.ts";
 import { COMPACT_PROMPT, summaryTurn } from "./compaction.ts";
+import { checkInputItems, responsesParam } from "./input-item-checks.ts";
 import { inputItems } from "./input-items.ts";
 import {
   type ResponsesItem,
@@ -47,18 +48,17 @@ export function responsesRequestToChat(
   previous: readonly JsonObject[] = [],
   policy: UnsupportedPolicy = "drop",
 ): ChatFromResponses {
-  const request = parseBody(responsesRequest, body, "request");
+  const request = parseBody(responsesRequest, body, "request", responsesParam);
+  const own = inputItems(request.input);
+  checkInputItems(own);
   const dropped = new Dropped(policy);
-  const items = [
-    ...previous.map((item) => parseBody(responsesItem, item, "request")),
-    ...inputItems(request.input),
-  ];
+  const items = [...previous.map((item) => parseBody(responsesItem, item, "request")), ...own];
   const declared: ResponsesTool[] = [...(request.tools ?? [])];
   for (const item of items) if (item.type === "additional_tools") declared.push(...(item.tools ?? []));
   const names = new ToolNames();
   // Tools first: history items name them, and must get the same chat names.
   const tools = chatTools(declared, request.tool_choice, names, dropped);
-  const messages = messagesOf(request, items, names, dropped);
+  const messages = messagesOf(request, items, previous.length, names, dropped);
   const compact = items.at(-1)?.type === "compaction_trigger";
   if (compact) messages.push({ role: "user", content: COMPACT_PROMPT });
   const out: JsonObject = { model: request.model, messages };
@@ -108,22 +108,28 @@ function settings(request: ResponsesRequest, dropped: Dropped): JsonObject {
   return out;
 }
 
+/** `items` are the stored chain's (`stored` of them, first), then the request's own input. */
 function messagesOf(
   request: ResponsesRequest,
   items: readonly ResponsesItem[],
+  stored: number,
   names: ToolNames,
   dropped: Dropped,
 ): JsonObject[] {
   const messages: JsonObject[] = [];
   if (request.instructions) messages.push({ role: "system", content: request.instructions });
-  for (const [i, item] of items.entries()) appendItem(messages, item, i, names, dropped);
+  for (const [i, item] of items.entries()) {
+    // Where an item came from, as a 400 names it: the chain it continues, or `input[n]`.
+    const at = i < stored ? "previous_response_id" : `input[${i - stored}]`;
+    appendItem(messages, item, at, names, dropped);
+  }
   return messages;
 }
 
 function appendItem(
   messages: JsonObject[],
   item: ResponsesItem,
-  i: number,
+  at: string,
   names: ToolNames,
   dropped: Dropped,
 ): void {
@@ -131,7 +137,7 @@ function appendItem(
   if (type === "message" && item.role) {
     // `developer` is the newer name for `system`; not every chat server knows it.
     const role = item.role === "developer" ? "system" : item.role;
-    messages.push({ role, content: messageContent(item.content, i) });
+    messages.push({ role, content: messageContent(item.content, at) });
   } else if (type === "function_call" || type === "custom_tool_call") {
     const name = names.chatName(item.name ?? "", item.namespace ?? undefined);
     const args =
@@ -147,9 +153,9 @@ function appendItem(
     // The gateway's own summary (compaction.ts) goes back as a turn; OpenAI's ciphertext cannot.
     const summary = summaryTurn(item);
     if (summary) messages.push(summary);
-    else dropped.add("input.compaction", `input.${i}`, "is encrypted by another provider");
+    else dropped.add("input.compaction", at, "is encrypted by another provider");
   } else if (!SILENT_ITEMS.has(type)) {
-    dropped.add(`input.${type}`, `input.${i}.type`);
+    dropped.add(`input.${type}`, `${at}.type`);
   }
 }
 
@@ -166,7 +172,7 @@ function outputText(output: ResponsesItem["output"]): string {
   return (output ?? []).map((part) => part.text ?? "").join("");
 }
 
-function messageContent(content: ResponsesItem["content"], i: number): string | JsonObject[] {
+function messageContent(content: ResponsesItem["content"], at: string): string | JsonObject[] {
   if (content === undefined) return "";
   if (typeof content === "string") return content;
   const parts = content.map((part, j): JsonObject => {
@@ -175,7 +181,10 @@ function messageContent(content: ResponsesItem["content"], i: number): string | 
     if (part.type === "refusal") return { type: "text", text: part.refusal ?? "" };
     if (part.type === "input_image" && part.image_url)
       return { type: "image_url", image_url: { url: part.image_url } };
-    throw badRequest(`input.${i}.content.${j}: part "${part.type}" is not supported on this model`);
+    throw badRequest(
+      `${at}.content[${j}]: part "${part.type}" is not supported on this model`,
+      `${at}.content[${j}]`,
+    );
   });
   // Plain text is a string: every chat server accepts that, not all accept part arrays.
   if (parts.every((part) => part.type === "text")) return parts.map((part) => part.text).join("");

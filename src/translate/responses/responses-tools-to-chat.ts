@@ -22,7 +22,7 @@ export function chatTools(
   const functions: JsonObject[] = [];
   const add = (tool: ResponsesTool, path: string, namespace?: ResponsesTool) => {
     if (tool.type === "namespace" && !namespace) {
-      for (const [j, inner] of (tool.tools ?? []).entries()) add(inner, `${path}.tools.${j}`, tool);
+      for (const [j, inner] of (tool.tools ?? []).entries()) add(inner, `${path}.tools[${j}]`, tool);
       return;
     }
     if ((tool.type !== "function" && tool.type !== "custom") || !tool.name) {
@@ -40,7 +40,7 @@ export function chatTools(
       function: custom ? customFunction(name, tool) : plainFunction(name, tool, namespace),
     });
   };
-  for (const [i, tool] of tools.entries()) add(tool, `tools.${i}`);
+  for (const [i, tool] of tools.entries()) add(tool, `tools[${i}]`);
   if (functions.length > 0) out.tools = functions;
   if (typeof choice === "string") {
     if (functions.length > 0 || choice === "none") out.tool_choice = choice;

@@ -1,0 +1,92 @@
+import { describe, expect, test } from "bun:test";
+import type { GatewayError } from "../core/gateway-error.ts";
+import { inputItemsPage } from "./input-items-page.ts";
+
+const items = Array.from({ length: 5 }, (_, i) => ({
+  id: `msg_${i}`,
+  type: "message",
+  role: "user",
+  content: `m${i}`,
+}));
+const page = (query: string) => inputItemsPage(items, new URLSearchParams(query));
+const ids = (query: string) => (page(query).data as { id: string }[]).map((item) => item.id);
+const refusal = (query: string) => {
+  try {
+    page(query);
+  } catch (error) {
+    return error as GatewayError;
+  }
+  throw new Error(`not refused: ${query}`);
+};
+
+describe("inputItemsPage", () => {
+  test("newest first, 20 by default; a message's string content as one input_text part", () => {
+    const all = page("");
+    expect(ids("")).toEqual(["msg_4", "msg_3", "msg_2", "msg_1", "msg_0"]);
+    expect(all).toMatchObject({ object: "list", first_id: "msg_4", last_id: "msg_0", has_more: false });
+    expect(all.data).toContainEqual({
+      id: "msg_0",
+      type: "message",
+      role: "user",
+      status: "completed",
+      content: [{ type: "input_text", text: "m0" }],
+    });
+  });
+
+  test("limit, order and after walk the list page by page", () => {
+    expect(ids("limit=2&order=asc")).toEqual(["msg_0", "msg_1"]);
+    expect(page("limit=2&order=asc").has_more).toBe(true);
+    expect(ids("limit=2&order=asc&after=msg_1")).toEqual(["msg_2", "msg_3"]);
+    expect(ids("limit=2&order=asc&after=msg_3")).toEqual(["msg_4"]);
+    expect(page("limit=2&order=asc&after=msg_3").has_more).toBe(false);
+    expect(ids("limit=2&after=msg_3")).toEqual(["msg_2", "msg_1"]);
+  });
+
+  test("before: the items just before it", () => {
+    expect(ids("order=asc&before=msg_3&limit=2")).toEqual(["msg_1", "msg_2"]);
+    expect(page("order=asc&before=msg_3&limit=2").has_more).toBe(true);
+  });
+
+  test("an assistant's string content is an output_text part; other items pass as stored", () => {
+    const listed = inputItemsPage(
+      [
+        { id: "a", role: "assistant", content: "hi" },
+        { id: "b", type: "function_call_output", call_id: "c", output: "x" },
+      ],
+      new URLSearchParams("order=asc"),
+    ).data;
+    expect(listed).toEqual([
+      {
+        id: "a",
+        type: "message",
+        role: "assistant",
+        status: "completed",
+        content: [{ type: "output_text", text: "hi", annotations: [] }],
+      },
+      { id: "b", type: "function_call_output", call_id: "c", output: "x" },
+    ]);
+  });
+
+  test("include takes OpenAI's includables, both spellings of the key", () => {
+    expect(ids("include[]=message.input_image.image_url&include=reasoning.encrypted_content")).toHaveLength(
+      5,
+    );
+  });
+
+  test("an invalid parameter is a 400 naming it", () => {
+    for (const [query, param] of [
+      ["limit=abc", "limit"],
+      ["limit=1.5", "limit"],
+      ["limit=0", "limit"],
+      ["limit=101", "limit"],
+      ["order=up", "order"],
+      ["after=nope", "after"],
+      ["before=nope", "before"],
+      ["include[]=all", "include"],
+    ] as const) {
+      const error = refusal(query);
+      expect([query, error.status, error.param]).toEqual([query, 400, param]);
+    }
+    expect(refusal("limit=abc").message).toContain("Invalid 'limit'");
+  });
+});

@@ -1,0 +1,79 @@
+import type { JsonObject } from "../core/dialect.ts";
+import { badRequest } from "../core/gateway-error.ts";
+import { listedInputItem } from "../translate/responses/listed-input-item.ts";
+
+/** What `include` may ask for: OpenAI's `ResponseIncludable`. Stored items are whole already. */
+const INCLUDABLE = [
+  "file_search_call.results",
+  "web_search_call.results",
+  "web_search_call.action.sources",
+  "message.input_image.image_url",
+  "computer_call_output.output.image_url",
+  "code_interpreter_call.outputs",
+  "reasoning.encrypted_content",
+  "message.output_text.logprobs",
+];
+
+const DEFAULT_LIMIT = 20;
+const MAX_LIMIT = 100;
+
+/**
+ * One page of a stored response's input items (oldest first in `items`, each with an id), as
+ * OpenAI's `GET /v1/responses/{id}/input_items` answers: `limit` (1–100, default 20), `order`
+ * (`desc` by default), `after` and `before` (item ids), `has_more`; an invalid parameter is a 400
+ * naming it. The official SDK's auto-pagination asks for the next page with `after`.
+ */
+export function inputItemsPage(items: readonly JsonObject[], query: URLSearchParams): JsonObject {
+  const limit = limitOf(query.get("limit"));
+  const order = query.get("order") ?? "desc";
+  if (order !== "asc" && order !== "desc")
+    throw badRequest(`Invalid value: '${order}'. Supported values are: 'asc' and 'desc'.`, "order");
+  for (const value of [...query.getAll("include"), ...query.getAll("include[]")]) {
+    if (!INCLUDABLE.includes(value))
+      throw badRequest(
+        `Invalid value: '${value}'. Supported values are: ${INCLUDABLE.map((v) => `'${v}'`).join(", ")}.`,
+        "include",
+      );
+  }
+  const ordered = order === "asc" ? items : [...items].reverse();
+  const after = query.get("after");
+  const before = query.get("before");
+  const start = after === null ? 0 : positionOf(ordered, after, "after") + 1;
+  const end = before === null ? ordered.length : positionOf(ordered, before, "before");
+  const window = ordered.slice(start, Math.max(start, end));
+  // With only `before`, the page is the items just before it, as a backward cursor reads.
+  const page = before !== null && after === null ? window.slice(-limit) : window.slice(0, limit);
+  const data = page.map(listedInputItem);
+  return {
+    object: "list",
+    data,
+    first_id: data[0]?.id ?? null,
+    last_id: data.at(-1)?.id ?? null,
+    has_more: window.length > page.length,
+  };
+}
+
+function limitOf(text: string | null): number {
+  if (text === null) return DEFAULT_LIMIT;
+  if (!/^-?\d+$/.test(text))
+    throw badRequest(`Invalid 'limit': expected an integer, but got '${text}' instead.`, "limit");
+  const limit = Number(text);
+  if (limit < 1)
+    throw badRequest(
+      `Invalid 'limit': integer below minimum value. Expected a value >= 1, but got ${limit} instead.`,
+      "limit",
+    );
+  if (limit > MAX_LIMIT)
+    throw badRequest(
+      `Invalid 'limit': integer above maximum value. Expected a value <= ${MAX_LIMIT}, but got ${limit} instead.`,
+      "limit",
+    );
+  return limit;
+}
+
+function positionOf(items: readonly JsonObject[], id: string, param: "after" | "before"): number {
+  const index = items.findIndex((item) => item.id === id);
+  if (index < 0)
+    throw badRequest(`Invalid '${param}': no input item of this response has id '${id}'.`, param);
+  return index;
+}

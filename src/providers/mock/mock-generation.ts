@@ -1,0 +1,84 @@
+import { isJsonObject, type JsonObject } from "../../core/dialect.ts";
+import { badRequest } from "../../core/gateway-error.ts";
+import { lastUserText } from "./mock-reply.ts";
+import { schemaInstance } from "./schema-instance.ts";
+
+/** One choice as the mock writes it: its text in pieces (one a token, one a stream chunk), and why it ended. */
+export interface MockChoice {
+  readonly pieces: readonly string[];
+  readonly finish: "stop" | "length";
+  /** The stop sequence it ended at, reported as vLLM does (`stop_reason`): Anthropic's `stop_sequence`. */
+  readonly matched?: string;
+}
+
+/** OpenAI's bound on `n`; also what keeps one request from asking the mock for a billion answers. */
+const MAX_CHOICES = 128;
+/** The mock's tokens are 4 characters (`roughTokens`), so `max_tokens` cuts at 4 × it characters. */
+const CHARS_PER_TOKEN = 4;
+
+/**
+ * What the mock answers a chat or completions request, as a model would: `n` choices, cut at the
+ * first `stop` sequence (left out, finish `stop`) or at `max_completion_tokens`/`max_tokens`
+ * (finish `length`); under `response_format` `json_object` a JSON object, under `json_schema` the
+ * smallest value valid against the schema (schema-instance.ts) — so structured-output helpers such
+ * as the OpenAI SDK's `.parse()` work against it. The same request always gets the same answer.
+ */
+export function mockGeneration(body: JsonObject, chat: boolean): MockChoice[] {
+  const n = count(body.n);
+  const { text, json } = answerOf(body, chat);
+  let end = text.length;
+  let finish: MockChoice["finish"] = "stop";
+  let matched: string | undefined;
+  for (const stop of stops(body.stop)) {
+    const at = text.indexOf(stop);
+    if (at !== -1 && at < end) {
+      end = at;
+      matched = stop;
+    }
+  }
+  const limitField = chat && body.max_completion_tokens != null ? "max_completion_tokens" : "max_tokens";
+  const limit = maxTokens(body[limitField], limitField);
+  if (limit !== undefined && end > limit * CHARS_PER_TOKEN) {
+    end = limit * CHARS_PER_TOKEN;
+    finish = "length";
+    matched = undefined;
+  }
+  const pieces = text.slice(0, end).split(json ? /(?<=[,:{[])/ : /(?<= )/);
+  const choice: MockChoice = {
+    pieces: pieces.filter((piece) => piece !== ""),
+    finish,
+    ...(matched !== undefined ? { matched } : {}),
+  };
+  return Array.from({ length: n }, () => choice);
+}
+
+/** The answer before any cut: the echo, or JSON when the request asks for it. */
+function answerOf(body: JsonObject, chat: boolean): { text: string; json: boolean } {
+  const echo = `This is the mindgw mock model. You said: ${lastUserText(body).slice(0, 200)}`;
+  const format = chat && isJsonObject(body.response_format) ? body.response_format : undefined;
+  if (format?.type === "json_schema" && isJsonObject(format.json_schema) && format.json_schema.schema)
+    return { text: JSON.stringify(schemaInstance(format.json_schema.schema, echo)), json: true };
+  if (format?.type === "json_schema" || format?.type === "json_object")
+    return { text: JSON.stringify({ answer: echo }), json: true };
+  return { text: echo, json: false };
+}
+
+function count(n: unknown): number {
+  if (n === undefined || n === null) return 1;
+  if (!Number.isInteger(n) || (n as number) < 1 || (n as number) > MAX_CHOICES)
+    throw badRequest(`n: must be an integer from 1 to ${MAX_CHOICES}`, "n");
+  return n as number;
+}
+
+function maxTokens(value: unknown, field: string): number | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (!Number.isInteger(value) || (value as number) < 1)
+    throw badRequest(`${field}: must be a positive integer`, field);
+  return value as number;
+}
+
+/** `stop`: a string or up to 4 of them; empty ones stop nothing. */
+function stops(stop: unknown): string[] {
+  const list = typeof stop === "string" ? [stop] : Array.isArray(stop) ? stop : [];
+  return list.filter((s): s is string => typeof s === "string" && s !== "");
+}

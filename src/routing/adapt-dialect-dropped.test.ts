@@ -1,0 +1,61 @@
+import { describe, expect, test } from "bun:test";
+import type { JsonObject } from "../core/dialect.ts";
+import { GatewayError } from "../core/gateway-error.ts";
+import type { Provider } from "../providers/provider.ts";
+import { CONVERSE_TARGET } from "../translate/openai-to-bedrock/chat-request-to-converse.ts";
+import { adaptDialect, type ResponsesContext } from "./adapt-dialect.ts";
+
+// What a translation leaves out reaches `AdaptedCall.dropped` (the header, the audit row) on every
+// route that translates chat: Anthropic's, the providers that translate in their own `call`
+// (Bedrock, Gemini), and a Responses call translated on through chat.
+
+const call = () => Promise.reject(new Error("not called"));
+const anthropic: Provider = { name: "an", dialect: "anthropic", call };
+const bedrock: Provider = { name: "br", dialect: "openai", chatTarget: CONVERSE_TARGET, call };
+const openai: Provider = { name: "oa", dialect: "openai", passThrough: true, call };
+const chat = (extra: JsonObject) => ({ model: "m", messages: [{ role: "user", content: "hi" }], ...extra });
+const context: ResponsesContext = { id: "resp_1", previous: [], onResponse: () => {} };
+
+describe("dropped fields of a chat call", () => {
+  test("to Anthropic: named", () => {
+    const adapted = adaptDialect("chat", chat({ seed: 1, logprobs: true, temperature: 1.5 }), anthropic, "m");
+    expect(adapted.dropped).toEqual(["seed", "logprobs", "temperature (clamped to 1)"]);
+  });
+
+  test("to a provider that translates itself: named before it is called, its body untouched", () => {
+    const body = chat({ user: "u", stream: true });
+    const adapted = adaptDialect("chat", body, bedrock, "m");
+    expect(adapted.dropped).toEqual(["user"]);
+    expect(adapted.body).toEqual({ ...body, stream_options: { include_usage: true } });
+  });
+
+  test("under reject, refused with a 400 naming the field", () => {
+    const error = (() => {
+      try {
+        adaptDialect("chat", chat({ presence_penalty: 1 }), bedrock, "m", undefined, "reject");
+      } catch (e) {
+        return e as GatewayError;
+      }
+    })();
+    expect(error).toBeInstanceOf(GatewayError);
+    expect([error?.status, error?.param]).toEqual([400, "presence_penalty"]);
+  });
+
+  test("same dialect: nothing to name, nothing looked at", () => {
+    expect(adaptDialect("chat", chat({ seed: 1 }), openai, "m").dropped).toBeUndefined();
+  });
+
+  test("a Responses call on Anthropic: both steps' names, in the caller's words", () => {
+    const body = { model: "m", input: "hi", text: { verbosity: "low" }, top_logprobs: 2, temperature: 2 };
+    const adapted = adaptDialect("responses", body, anthropic, "m", context);
+    expect(adapted.dropped).toEqual(["text.verbosity", "top_logprobs", "temperature (clamped to 1)"]);
+    const refused = (() => {
+      try {
+        adaptDialect("responses", body, anthropic, "m", context, "reject");
+      } catch (e) {
+        return e as GatewayError;
+      }
+    })();
+    expect(refused?.param).toBe("text.verbosity");
+  });
+});

@@ -1,0 +1,58 @@
+import { isJsonObject, type JsonObject, type Operation } from "../core/dialect.ts";
+import type { SseEvent } from "../core/sse.ts";
+import type { Provider } from "../providers/provider.ts";
+import type { AdaptedCall } from "./adapt-dialect.ts";
+
+/** The answer as the upstream gave it: a same-dialect call's, a count's. */
+export const identity: Pick<AdaptedCall, "json"> = { json: (body) => body };
+
+/**
+ * The common call, the client's own dialect as it came: one shared marker, not an object made
+ * per request (nothing writes to it).
+ */
+const AS_RECEIVED: NonNullable<AdaptedCall["native"]> = Object.freeze({ forcedUsage: false });
+
+/** A same-dialect call sent as received, built without a spread (the hot path). */
+const asReceived = (operation: Operation, body: JsonObject): AdaptedCall => ({
+  operation,
+  body,
+  json: identity.json,
+  native: AS_RECEIVED,
+});
+
+/** A call that goes upstream in the client's own dialect, as the client sent it (forced usage aside). */
+export function sameDialect(operation: Operation, body: JsonObject, provider: Provider): AdaptedCall {
+  if (
+    provider.dialect === "openai" &&
+    body.stream === true &&
+    (operation === "chat" || operation === "completions")
+  ) {
+    return withForcedUsage(operation, body);
+  }
+  return asReceived(operation, body);
+}
+
+/**
+ * Token limits and audit need usage for every stream, so it is always requested upstream;
+ * the extra usage-only chunk is removed again for callers that did not ask for it.
+ */
+function withForcedUsage(operation: Operation, body: JsonObject): AdaptedCall {
+  const options = isJsonObject(body.stream_options) ? body.stream_options : {};
+  if (options.include_usage === true) return asReceived(operation, body);
+  return {
+    operation,
+    body: { ...body, stream_options: { ...options, include_usage: true } },
+    json: identity.json,
+    native: FORCED_USAGE,
+    keep: notForcedUsage,
+  };
+}
+
+/** A forced-usage call's marker and filter: shared, not made per stream (nothing writes to them). */
+const FORCED_USAGE: NonNullable<AdaptedCall["native"]> = Object.freeze({ forcedUsage: true });
+
+/** OpenAI's usage chunk is the one with an empty `choices` list. */
+const USAGE_ONLY = /"choices"\s*:\s*\[\s*\]/;
+const HAS_USAGE = /"usage"\s*:\s*\{/;
+const notForcedUsage = (event: SseEvent): boolean =>
+  !(USAGE_ONLY.test(event.data) && HAS_USAGE.test(event.data));

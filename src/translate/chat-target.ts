@@ -1,0 +1,130 @@
+import { isJsonObject, type JsonObject } from "../core/dialect.ts";
+import type { Dropped } from "./dropped.ts";
+
+/**
+ * What another vendor's API can take of an OpenAI chat request, declared beside the translator
+ * that writes it (Anthropic Messages, Bedrock Converse, Gemini). `nameUncarried` holds a request
+ * against it, so each translator says what it loses in one way: named in `x-mindgw-dropped` and
+ * the audit row, or refused under `translation.unsupported: reject`.
+ */
+export interface ChatTarget {
+  /** The API, as a 400 names it ("Anthropic"). */
+  readonly name: string;
+  /**
+   * Top-level fields the translation carries, exactly or as the target's nearest equivalent.
+   * Any other field the caller set, to other than its default, is named.
+   */
+  readonly carries: readonly string[];
+  /** The highest `temperature` the target takes: a higher one is clamped, and named. */
+  readonly maxTemperature?: number;
+  /** `tools[].function.strict` is carried (the target enforces a tool's schema). */
+  readonly strictTools: boolean;
+  /** `response_format.json_schema.strict` is carried (the target enforces the schema). */
+  readonly strictFormat: boolean;
+  /** `tool_choice: "none"` with tools declared is carried (not every API can forbid calls). */
+  readonly toolChoiceNone: boolean;
+}
+
+/**
+ * Values that ask for nothing beyond the API's default, so leaving the field out loses nothing
+ * (SDKs and frameworks often send them): `n: 1`, `logprobs: false`, `frequency_penalty: 0`, …
+ * Null, `{}` and `[]` count as unset for every field.
+ */
+const DEFAULTS: JsonObject = {
+  n: 1,
+  logprobs: false,
+  top_logprobs: 0,
+  frequency_penalty: 0,
+  presence_penalty: 0,
+  parallel_tool_calls: true,
+  store: false,
+  stream: false,
+  service_tier: "auto",
+  modalities: ["text"],
+};
+
+/** Fields of a chat message every translator reads; of the others, these carry meaning. */
+const MESSAGE_FIELDS_NAMED = ["name", "audio", "function_call"] as const;
+
+/**
+ * Names (or, under `reject`, refuses) what of `body` the `target` cannot express: top-level fields
+ * it does not carry, a clamped temperature, `strict` it cannot enforce, message fields it has no
+ * place for, and tool-call arguments that are not a JSON object (the target wants an object, and
+ * gets `{}`). Fields outside OpenAI's chat API (a vLLM sampling knob) are named too: each top-level
+ * field asks the server for something. Order: the body's own, so `reject` names the first.
+ */
+export function nameUncarried(body: JsonObject, target: ChatTarget, dropped: Dropped): void {
+  for (const [field, value] of Object.entries(body)) {
+    if (!target.carries.includes(field) && !isDefault(field, value)) dropped.add(field, field);
+  }
+  const { temperature } = body;
+  if (
+    target.maxTemperature !== undefined &&
+    typeof temperature === "number" &&
+    temperature > target.maxTemperature
+  )
+    dropped.add(
+      `temperature (clamped to ${target.maxTemperature})`,
+      "temperature",
+      `is over ${target.maxTemperature}, the most ${target.name} takes`,
+    );
+  nameInMessages(body.messages, dropped);
+  if (!target.strictTools && Array.isArray(body.tools)) {
+    for (const [i, tool] of body.tools.entries()) {
+      if (isJsonObject(tool) && isJsonObject(tool.function) && tool.function.strict === true)
+        dropped.add("tools.function.strict", `tools.${i}.function.strict`);
+    }
+  }
+  const format = body.response_format;
+  if (!target.strictFormat && isJsonObject(format) && isJsonObject(format.json_schema)) {
+    if (format.json_schema.strict === true)
+      dropped.add("response_format.json_schema.strict", "response_format.json_schema.strict");
+  }
+  if (
+    !target.toolChoiceNone &&
+    body.tool_choice === "none" &&
+    Array.isArray(body.tools) &&
+    body.tools.length > 0
+  )
+    dropped.add("tool_choice.none", "tool_choice");
+}
+
+function nameInMessages(messages: unknown, dropped: Dropped): void {
+  if (!Array.isArray(messages)) return;
+  for (const [i, message] of messages.entries()) {
+    if (!isJsonObject(message)) continue;
+    for (const field of MESSAGE_FIELDS_NAMED) {
+      if (!isUnset(message[field])) dropped.add(`messages.${field}`, `messages.${i}.${field}`);
+    }
+    if (!Array.isArray(message.tool_calls)) continue;
+    for (const [j, call] of message.tool_calls.entries()) {
+      const args = isJsonObject(call) && isJsonObject(call.function) ? call.function.arguments : undefined;
+      if (typeof args === "string" && args !== "" && !isObjectText(args))
+        dropped.add(
+          "tool_calls.arguments (not a JSON object)",
+          `messages.${i}.tool_calls.${j}.function.arguments`,
+          "is not a JSON object, which this model's upstream requires of a call's arguments",
+        );
+    }
+  }
+}
+
+function isObjectText(text: string): boolean {
+  try {
+    return isJsonObject(JSON.parse(text));
+  } catch {
+    return false;
+  }
+}
+
+const isUnset = (value: unknown): boolean =>
+  value === undefined ||
+  value === null ||
+  (Array.isArray(value) && value.length === 0) ||
+  (isJsonObject(value) && Object.keys(value).length === 0);
+
+function isDefault(field: string, value: unknown): boolean {
+  if (isUnset(value)) return true;
+  const fallback = DEFAULTS[field];
+  return fallback !== undefined && JSON.stringify(fallback) === JSON.stringify(value);
+}

@@ -1,0 +1,97 @@
+import { beforeAll, describe, expect, test } from "bun:test";
+import Anthropic from "@anthropic-ai/sdk";
+import OpenAI from "openai";
+import { zodResponseFormat, zodTextFormat } from "openai/helpers/zod";
+import { z } from "zod";
+import { gatewayFixture } from "./harness/gateway-fixture.ts";
+
+// The built-in mock provider, what a newcomer tries first, through the compiled gateway and the
+// official SDKs: structured output with `.parse()`, n, max tokens and stop sequences, on chat
+// and through the translations that reach it (Responses, Anthropic Messages).
+
+const fx = gatewayFixture({
+  fake: null,
+  fakeRoutes: false,
+  config: {
+    providers: [{ name: "mock", type: "mock" }],
+    models: [{ name: "mock", routes: [{ provider: "mock", model: "mock" }] }],
+  },
+});
+
+let openai: OpenAI;
+let anthropic: Anthropic;
+beforeAll(() => {
+  openai = new OpenAI({ baseURL: fx.url("/v1"), apiKey: fx.adminKey, maxRetries: 0 });
+  anthropic = new Anthropic({ baseURL: fx.gw.url, apiKey: fx.adminKey, maxRetries: 0 });
+});
+
+const Person = z.object({ name: z.string(), age: z.number().int().min(18), tags: z.array(z.string()) });
+const hi = [{ role: "user" as const, content: "hi" }];
+
+describe("the mock provider through the SDKs", () => {
+  test("chat.completions.parse() with a zod json_schema, whole and streamed", async () => {
+    const completion = await openai.chat.completions.parse({
+      model: "mock",
+      messages: hi,
+      response_format: zodResponseFormat(Person, "person"),
+    });
+    const parsed = completion.choices[0]?.message.parsed;
+    expect(parsed).toEqual({ name: expect.any(String), age: 18, tags: [] });
+    const streamed = await openai.chat.completions
+      .stream({ model: "mock", messages: hi, response_format: zodResponseFormat(Person, "person") })
+      .finalChatCompletion();
+    expect(streamed.choices[0]?.message.parsed).toEqual(parsed ?? null);
+  });
+
+  test("n choices; max_completion_tokens cuts with finish_reason length; stop sequences stop", async () => {
+    const many = await openai.chat.completions.create({ model: "mock", messages: hi, n: 2 });
+    expect(many.choices.map((c) => c.index)).toEqual([0, 1]);
+    const streamedMany = await openai.chat.completions
+      .stream({ model: "mock", messages: hi, n: 2 })
+      .finalChatCompletion();
+    expect(streamedMany.choices).toHaveLength(2);
+    const cut = await openai.chat.completions.create({
+      model: "mock",
+      messages: hi,
+      max_completion_tokens: 2,
+    });
+    expect(cut.choices[0]).toMatchObject({ finish_reason: "length", message: { content: "This is " } });
+    expect(cut.usage?.completion_tokens).toBe(2);
+    const stopped = await openai.chat.completions.create({ model: "mock", messages: hi, stop: [" mock"] });
+    expect(stopped.choices[0]).toMatchObject({
+      finish_reason: "stop",
+      message: { content: "This is the mindgw" },
+    });
+    const logprobs = await openai.chat.completions.create({
+      model: "mock",
+      messages: hi,
+      logprobs: true,
+      top_logprobs: 1,
+    });
+    expect(logprobs.choices[0]?.logprobs?.content?.[0]).toMatchObject({ token: "This ", logprob: 0 });
+  });
+
+  test("Responses: responses.parse() with zodTextFormat; max_output_tokens makes it incomplete", async () => {
+    const response = await openai.responses.parse({
+      model: "mock",
+      input: "hi",
+      text: { format: zodTextFormat(Person, "person") },
+    });
+    expect(response.output_parsed).toEqual({ name: expect.any(String), age: 18, tags: [] });
+    const long = "tell me more ".repeat(10);
+    const short = await openai.responses.create({ model: "mock", input: long, max_output_tokens: 16 });
+    expect(short.status).toBe("incomplete");
+    expect(short.incomplete_details?.reason).toBe("max_output_tokens");
+  });
+
+  test("Anthropic Messages: max_tokens is stop_reason max_tokens, a stop sequence is stop_sequence", async () => {
+    const short = await anthropic.messages.create({ model: "mock", max_tokens: 2, messages: hi });
+    expect(short.stop_reason).toBe("max_tokens");
+    expect(short.content[0]).toMatchObject({ type: "text", text: "This is " });
+    const stopped = await anthropic.messages
+      .stream({ model: "mock", max_tokens: 100, stop_sequences: ["mindgw"], messages: hi })
+      .finalMessage();
+    expect(stopped.content[0]).toMatchObject({ type: "text", text: "This is the " });
+    expect([stopped.stop_reason, stopped.stop_sequence]).toEqual(["stop_sequence", "mindgw"]);
+  });
+});

@@ -58,4 +58,16 @@ describe("dropped fields of a chat call", () => {
     })();
     expect(refused?.param).toBe("text.verbosity");
   });
+
+  test("a compaction's own tool_choice none on an API that cannot forbid calls: neither named nor refused", () => {
+    const tools = [{ type: "function", name: "shell", parameters: { type: "object", properties: {} } }];
+    const input = [{ type: "message", role: "user", content: "run ls" }, { type: "compaction_trigger" }];
+    const body = { model: "m", input, tools };
+    const adapted = adaptDialect("responses", body, bedrock, "m", context, "reject");
+    expect(adapted.dropped ?? []).not.toContain("tool_choice.none");
+    expect(adapted.body.tool_choice).toBe("none");
+    // The caller's own tool_choice none is still the caller's: named, and refused under reject.
+    const asked = { model: "m", input: "hi", tools, tool_choice: "none" };
+    expect(() => adaptDialect("responses", asked, bedrock, "m", context, "reject")).toThrow(GatewayError);
+  });
 });

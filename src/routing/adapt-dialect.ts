@@ -19,7 +19,10 @@ import { compactionItem, compactionResponse, summaryOf } from "../translate/resp
 import { responsesParam } from "../translate/responses/input-item-checks.ts";
 import { inputItems } from "../translate/responses/input-items.ts";
 import { MessagesToResponsesWriter } from "../translate/responses/messages-to-responses-writer.ts";
-import { responsesRequestToChat } from "../translate/responses/responses-request-to-chat.ts";
+import {
+  type ChatFromResponses,
+  responsesRequestToChat,
+} from "../translate/responses/responses-request-to-chat.ts";
 import { responsesRequest } from "../translate/responses/responses-schema.ts";
 import { readMessagesEvent } from "../translate/stream/messages-event-reader.ts";
 import { type TranslatedStream, translateStream } from "../translate/stream/stream-driver.ts";
@@ -113,11 +116,20 @@ export function adaptDialect(
 const translatesChat = (provider: Provider): boolean =>
   provider.dialect === "anthropic" || provider.chatTarget !== undefined;
 
-/** A chat call that a translation carries to another API, what it cannot carry named in `dropped`. */
-function translatedChat(body: JsonObject, provider: Provider, model: string, dropped: Dropped): AdaptedCall {
+/**
+ * A chat call that a translation carries to another API, what it cannot carry named in `dropped`:
+ * what the caller asked for (`asked`), not what the gateway itself set on the way.
+ */
+function translatedChat(
+  body: JsonObject,
+  provider: Provider,
+  model: string,
+  dropped: Dropped,
+  asked: JsonObject = body,
+): AdaptedCall {
   if (provider.dialect === "anthropic") return chatViaMessages(body, model, dropped);
   // The provider translates in its `call`; what its API cannot take is named here, before.
-  if (provider.chatTarget) nameUncarried(body, provider.chatTarget, dropped);
+  if (provider.chatTarget) nameUncarried(asked, provider.chatTarget, dropped);
   return { ...sameDialect("chat", body, provider), dropped: dropped.list };
 }
 
@@ -125,9 +137,24 @@ function translatedChat(body: JsonObject, provider: Provider, model: string, dro
  * The chat call a Responses call became, on `provider`: what the chat step cannot carry is named
  * as the caller knows it (`text.verbosity`, not the chat request's `verbosity`).
  */
-function chatOf(body: JsonObject, provider: Provider, model: string, policy: UnsupportedPolicy): AdaptedCall {
+function chatOf(
+  translated: ChatFromResponses,
+  provider: Provider,
+  model: string,
+  policy: UnsupportedPolicy,
+): AdaptedCall {
+  const body = translated.body;
   if (!translatesChat(provider)) return adaptDialect("chat", body, provider, model);
-  return translatedChat(body, provider, model, new Dropped(policy, RESPONSES_NAMES));
+  // A compaction's `tool_choice: "none"` is the gateway's (the summary is text), not the caller's:
+  // an API that cannot forbid calls goes without it, unnamed, and is never refused for it.
+  const { tool_choice: _ours, ...asked } = body;
+  return translatedChat(
+    body,
+    provider,
+    model,
+    new Dropped(policy, RESPONSES_NAMES),
+    translated.compact ? asked : body,
+  );
 }
 
 /** Chat fields a Responses call sets under another name (responses-request-to-chat.ts). */
@@ -229,7 +256,7 @@ function viaChat(
 ): AdaptedCall {
   if (!context) throw badRequest("responses need a response context");
   const translated = responsesRequestToChat(body, context.previous, policy);
-  const chat = chatOf(translated.body, provider, model, policy);
+  const chat = chatOf(translated, provider, model, policy);
   const { tools, compact } = translated;
   return {
     operation: chat.operation,
@@ -290,7 +317,7 @@ function compactViaChat(
     { type: "compaction_trigger" },
   ];
   const translated = responsesRequestToChat({ ...request, input }, context.previous, policy);
-  const chat = chatOf(translated.body, provider, model, policy);
+  const chat = chatOf(translated, provider, model, policy);
   return {
     operation: chat.operation,
     body: chat.body,

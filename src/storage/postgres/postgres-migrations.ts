@@ -179,9 +179,11 @@ export const auditMigrations: readonly PostgresMigration[] = [
   },
   {
     // A tenant's admin reads only its tenant's rows, so every read of theirs filters by tenant.
-    // Partial: a gateway without tenants writes NULL there and pays nothing for the index.
+    // Partial: a gateway without tenants writes NULL there and pays nothing for the index. Built
+    // in the migration's transaction, so inserts wait while it scans the table; on a large log an
+    // operator builds it first, CONCURRENTLY, and this finds it there (docs/DEPLOYMENT.md).
     version: 6,
-    sql: "CREATE INDEX audit_log_tenant ON audit_log (tenant, started_at, id) WHERE tenant IS NOT NULL;",
+    sql: "CREATE INDEX IF NOT EXISTS audit_log_tenant ON audit_log (tenant, started_at, id) WHERE tenant IS NOT NULL;",
   },
 ];
 

@@ -74,6 +74,18 @@ describe("router with the circuit breaker", () => {
     expect(b.calls).toHaveLength(2);
   });
 
+  test("a worker lost is that worker's end, not the route's: the breaker stays closed, the request fails over", async () => {
+    const { workerLost } = await import("../workers/gateway/tunnel-exchange.ts");
+    const a = fakeProvider("a", () => Promise.reject(workerLost("gpu1")));
+    const { router, health } = routerFor(twoRoutes({ retries: 0, circuit_breaker: breaker }), [
+      a,
+      fakeProvider("b"),
+    ]);
+    for (let i = 0; i < 6; i++) expect((await router(chatRequest("m"))).route).toBe("provider:b");
+    expect(health.isOpen("a/ma")).toBe(false);
+    expect(a.calls).toHaveLength(6);
+  });
+
   test("the 503 says when the soonest breaker lets a probe through (Retry-After, whole seconds up)", async () => {
     const down = () => Promise.reject(upstreamError("down"));
     const { router, advance } = routerFor(

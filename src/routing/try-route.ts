@@ -172,11 +172,15 @@ export function attemptFailed(call: RouteAttempt, request: DispatchRequest, erro
   // A route whose workers are not connected yet, or all busy, has not failed: opening its
   // breaker would refuse the model for a cooldown after the worker arrives.
   const capacity = failure.code === "no_route_available" || failure.code === "unavailable";
+  // A worker lost is that worker's end, not the route's: it leaves the directory, and the route's
+  // other workers serve on (one worker's crash with five requests on it must not open the breaker
+  // of `workers/<model>` and refuse the model on every worker).
+  const workerGone = failure.code === "worker_lost";
   // An upstream that says 429 is up and answering, only not for us right now: it is retried and
   // failed over like any retryable failure, but never taken out, or every caller would get the
   // breaker's 503 for a cooldown instead of the upstream's own 429 and its Retry-After.
   const rateLimited = failure.status === 429;
-  if (failure.retryable && !capacity && !rateLimited) health.failed(target.key);
+  if (failure.retryable && !capacity && !rateLimited && !workerGone) health.failed(target.key);
   else health.released(target.key);
   call.abort(failure);
   // A failed attempt names the worker it went to, as a served one does (`worker:<name>`).

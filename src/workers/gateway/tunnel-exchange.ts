@@ -56,15 +56,27 @@ export const workerLost = (worker: string) =>
   });
 
 function tunnelError(worker: string, code: TunnelErrorCode, message: string): GatewayError {
-  const status = code === "over_capacity" || code === "draining" ? 503 : 502;
-  const retryable = code !== "internal";
+  // A worker that is full or draining is busy, not failing: `unavailable`, which the router fails
+  // over without counting it against the route's breaker (a burst past one worker's concurrency,
+  // sent with a node's load a heartbeat old, must not take the model off every worker).
+  if (code === "over_capacity" || code === "draining") return capacityRefusal(`worker ${worker}: ${message}`);
   return new GatewayError({
-    status,
+    status: 502,
     code: "upstream_error",
     message: `worker ${worker}: ${message}`,
-    retryable,
+    retryable: code !== "internal",
   });
 }
+
+/** Every worker (or the one named) is busy: 503, retried elsewhere; the client told to come back in a second. */
+export const capacityRefusal = (message: string) =>
+  new GatewayError({
+    status: 503,
+    code: "unavailable",
+    message,
+    retryable: true,
+    headers: { "retry-after": "1" },
+  });
 
 /**
  * One request's life on a tunnel. A streaming answer resolves at the head and becomes a
@@ -209,7 +221,8 @@ export class TunnelExchange implements TunnelStream, ByteFeed, Abortable {
     this.finish();
     // Over a peer link: the worker behind the other node was lost.
     if (code === "worker_lost") this.settle(workerLost(this.workerName));
-    else if (code === "unavailable" || code === "no_route_available") this.settle(unavailable(message, code));
+    else if (code === "unavailable") this.settle(capacityRefusal(message));
+    else if (code === "no_route_available") this.settle(unavailable(message, code));
     else this.settle(tunnelError(this.workerName, code, message));
   }
 

@@ -6,6 +6,7 @@ import type { WholeAnswer } from "../../providers/http/whole-answer.ts";
 import type { ForwardRequest, Provider, ProviderCall, ProviderReply } from "../../providers/provider.ts";
 import { StoredResponsePath, UpstreamPath } from "../protocol.ts";
 import type { RegisteredWorker, TunnelRequest } from "./registered-worker.ts";
+import { capacityRefusal } from "./tunnel-exchange.ts";
 import type { WorkerRegistry } from "./worker-registry.ts";
 
 const PATHS: Partial<Record<Operation, UpstreamPath>> = {
@@ -43,13 +44,11 @@ export function createWorkersProvider(registry: WorkerRegistry): Provider {
   function select(model: string, holder?: string): Provider {
     const worker = registry.pick(model, holder?.startsWith(PREFIX) ? holder.slice(PREFIX.length) : undefined);
     if (!worker) {
-      const busy = registry.serves(model);
+      if (registry.serves(model)) throw capacityRefusal(`every worker serving ${model} is at capacity`);
       throw new GatewayError({
         status: 503,
-        code: busy ? "unavailable" : "no_route_available",
-        message: busy
-          ? `every worker serving ${model} is at capacity`
-          : `no connected worker serves ${model}`,
+        code: "no_route_available",
+        message: `no connected worker serves ${model}`,
         retryable: true,
       });
     }

@@ -47,7 +47,11 @@ const fx = gatewayFixture<FakeProcess>({
   config: async (_fakeUrl, { fake, own }) => {
     fakes.set("a", fake);
     fakes.set("b", own(await spawnFakeUpstream()));
-    return { workers: { heartbeat_timeout: "1.5s" } };
+    // A breaker that opens after three failures: the crowd test's four losses at once would open it.
+    return {
+      workers: { heartbeat_timeout: "1.5s" },
+      routing: { circuit_breaker: { failures: 3, cooldown: "30s" } },
+    };
   },
 });
 
@@ -191,6 +195,34 @@ describe("workers: faults", () => {
     expect((await pending).choices[0]?.message.content).toBe("echo: patient");
     const row = await auditRow(gw.url, adminKey, "wk-fault-delay");
     expect(row).toEqual(expect.objectContaining({ route: `worker:${other(victim)}`, status: 200 }));
+  }, 60_000);
+
+  test("kill -9 with four requests waiting on the worker: every one fails over, none is refused by the breaker", async () => {
+    // Four losses at once would open a breaker counted per route (`workers/fake-model`, every
+    // worker's; three failures here): the model refused on the worker left. A lost worker is that
+    // worker's end. Eight requests, four a worker: the survivor's concurrency (8) takes them all.
+    const pending = Array.from({ length: 8 }, (_, i) =>
+      openai().chat.completions.create(
+        { model: "fake-model", messages: say(`crowd ${i} [[fake:delay=2500]]`) },
+        { headers: { "x-request-id": `wk-crowd-${i}` } },
+      ),
+    );
+    const onA = await waitFor("four requests at worker a's upstream", async () => {
+      const seen = (await (fakes.get("a") as FakeProcess).requests()).filter((r) =>
+        JSON.stringify(r.body).includes("crowd"),
+      );
+      return seen.length >= 4 ? seen.length : undefined;
+    });
+    expect(onA).toBe(4);
+    (workers.get("a") as WorkerProcess).proc.kill("SIGKILL");
+    const answers = await Promise.all(pending);
+    expect(answers.map((a) => a.choices[0]?.message.content)).toEqual(
+      Array.from({ length: 8 }, (_, i) => `echo: crowd ${i}`),
+    );
+    for (let i = 0; i < 8; i++)
+      expect(await auditRow(gw.url, adminKey, `wk-crowd-${i}`)).toEqual(
+        expect.objectContaining({ route: "worker:b", status: 200 }),
+      );
   }, 60_000);
 
   test("a worker that stops heartbeating is removed; traffic goes to the other", async () => {

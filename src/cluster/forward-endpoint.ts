@@ -1,7 +1,7 @@
 import { Elysia } from "elysia";
 import { z } from "zod";
 import { isJsonObject } from "../core/dialect.ts";
-import { GatewayError, toGatewayError } from "../core/gateway-error.ts";
+import { GatewayError, toGatewayError, unavailable } from "../core/gateway-error.ts";
 import { TRACEPARENT } from "../core/traceparent.ts";
 import { passedOnContext, TRACESTATE } from "../core/tracestate.ts";
 import { asResponse } from "../providers/http/feed-response.ts";
@@ -9,6 +9,7 @@ import type { Provider } from "../providers/provider.ts";
 import { workerLabel } from "../workers/gateway/worker-provider.ts";
 import type { WorkerLog } from "../workers/worker-log.ts";
 import { CLUSTER_HEADER, secretCheck } from "./cluster-secret.ts";
+import { type DrainCount, holdWhileRunning } from "./drain-hold.ts";
 
 /** The internal path another node forwards worker requests to. */
 export const FORWARD_PATH = "/cluster/v1/forward";
@@ -80,7 +81,14 @@ const NO_TIMEOUTS = { connectMs: 3_600_000, firstByteMs: 3_600_000, idleMs: 3_60
  * calling node's client leaves: a closed connection alone does not reliably reach this handler
  * once a streamed answer is under way.
  */
-export function forwardEndpoint(deps: { secret: string; workers: Provider; nodeId: string; log: WorkerLog }) {
+export function forwardEndpoint(deps: {
+  secret: string;
+  workers: Provider;
+  nodeId: string;
+  log: WorkerLog;
+  /** This node's requests in flight: a forward counts, so a drain waits for it. */
+  lifecycle?: DrainCount;
+}) {
   const refuse = (error: GatewayError) =>
     Response.json(
       { status: error.status, code: error.code, message: error.message, retryable: error.retryable },
@@ -143,8 +151,13 @@ export function forwardEndpoint(deps: { secret: string; workers: Provider; nodeI
       const provider =
         worker === undefined ? deps.workers : deps.workers.holder?.(workerLabel({ name: worker }));
       if (!provider) return refuse(workerGone(worker ?? ""));
+      const release = holdWhileRunning(deps.lifecycle);
+      if (!release) return refuse(unavailable(`node ${deps.nodeId} is draining or at its request limit`));
       const gone = new AbortController();
-      const done = () => running.delete(forwardId);
+      const done = () => {
+        running.delete(forwardId);
+        release();
+      };
       const abort = () => {
         gone.abort(new GatewayError({ status: 499, code: "client_closed", message: "forwarding node left" }));
       };

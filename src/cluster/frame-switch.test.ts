@@ -1,4 +1,5 @@
 import { describe, expect, test } from "bun:test";
+import { Lifecycle } from "../http/lifecycle.ts";
 import { WorkerTunnel } from "../workers/gateway/worker-tunnel.ts";
 import { encodeFrame, type GatewayFrame } from "../workers/protocol.ts";
 import { silentLog } from "../workers/worker-log.ts";
@@ -22,7 +23,7 @@ function worker(name: string, bodyText = true) {
   return { tunnel, sent };
 }
 
-function rig() {
+function rig(lifecycle?: Lifecycle) {
   const w1 = worker("w1");
   const w2 = worker("w2", false);
   const out: ({ text: Record<string, unknown> } | { chunk: [number, string] })[] = [];
@@ -44,6 +45,7 @@ function rig() {
       chunk: (id, bytes) => out.push({ chunk: [id, new TextDecoder().decode(bytes)] }),
     },
     fail: (problem) => failures.push(problem),
+    ...(lifecycle ? { lifecycle } : {}),
   });
   return { w1, w2, out, failures, sw };
 }
@@ -62,6 +64,36 @@ const request = (id: string, extra: Record<string, unknown> = {}) =>
   } as GatewayFrame);
 
 describe("frame switch", () => {
+  test("a relayed stream counts among the node's requests in flight until it ends; a draining node refuses new ones", async () => {
+    const lifecycle = new Lifecycle();
+    const { w1, out, sw } = rig(lifecycle);
+    sw.message(request("7", { worker: "w1" }));
+    expect(lifecycle.active).toBe(1);
+    let idle = false;
+    lifecycle.drain();
+    const drained = lifecycle.idle().then(() => (idle = true));
+    // Draining: a new forward is refused before any answer; the calling node tries elsewhere.
+    sw.message(request("8", { worker: "w1" }));
+    expect(out.at(-1)).toEqual({
+      text: { type: "error", id: "8", code: "unavailable", message: expect.stringContaining("draining") },
+    });
+    expect(idle).toBe(false);
+    w1.tunnel.receive({ type: "head", id: "1", status: 200, contentType: "text/event-stream" });
+    w1.tunnel.receive({ type: "end", id: "1" });
+    await drained;
+    expect(lifecycle.active).toBe(0);
+  });
+
+  test("a stream the link closes under is let go too", () => {
+    const lifecycle = new Lifecycle();
+    const { sw } = rig(lifecycle);
+    sw.message(request("7", { worker: "w1" }));
+    sw.message(request("9"));
+    expect(lifecycle.active).toBe(2);
+    sw.closed();
+    expect(lifecycle.active).toBe(0);
+  });
+
   test("interleaved streams keep their ids on each side, with only the id rewritten", () => {
     const { w1, w2, out, sw } = rig();
     sw.message(request("7", { worker: "w1" }));

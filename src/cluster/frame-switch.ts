@@ -5,6 +5,7 @@ import type { RequestFrame, WorkerTunnel } from "../workers/gateway/worker-tunne
 import { encodeFrame, type TunnelErrorCode, type WorkerFrame } from "../workers/protocol.ts";
 import { readGatewayFrame } from "../workers/read-frame.ts";
 import { readMessage } from "../workers/read-message.ts";
+import { type DrainCount, holdWhileRunning } from "./drain-hold.ts";
 
 /** What a switch writes to its peer link (a FrameWriter). */
 export interface LinkWriter {
@@ -17,6 +18,8 @@ export interface FrameSwitchDeps {
   /** This node's name, for the `servedBy` of every head it passes back. */
   nodeId: string;
   writer: LinkWriter;
+  /** This node's requests in flight: a relayed stream counts, so a drain waits for it. */
+  lifecycle?: DrainCount;
   /** The link sent something that is not a request, credit or cancel frame: it is closed. */
   fail(problem: string): void;
 }
@@ -90,14 +93,26 @@ export class FrameSwitch {
       | Partial<Relaying>
       | undefined;
     if (!worker?.relay) return this.refuse(frame.id, frame.worker, model);
-    const relay = new Relay(frame.id, worker as Relaying, this.deps, () => this.streams.delete(frame.id));
+    const release = holdWhileRunning(this.deps.lifecycle);
+    if (!release) return this.refuseDraining(frame.id);
+    const relay = new Relay(frame.id, worker as Relaying, this.deps, () => {
+      this.streams.delete(frame.id);
+      release();
+    });
     this.streams.set(frame.id, relay);
     const workerId = worker.relay(frame, relay);
     if (workerId === undefined) {
       this.streams.delete(frame.id);
+      release();
       return this.refuse(frame.id, frame.worker, model);
     }
     relay.workerId = workerId;
+  }
+
+  /** This node is draining (or full): refused before any answer, so the calling node tries the next. */
+  private refuseDraining(id: string): void {
+    const message = `node ${this.deps.nodeId} is draining or at its request limit`;
+    this.deps.writer.text(encodeFrame({ type: "error", id, code: "unavailable", message }));
   }
 
   /** No worker here takes it: refused before any answer, so the calling node tries the next. */

@@ -5,6 +5,7 @@ import { CloseCode } from "../workers/protocol.ts";
 import { receiveDirectly } from "../workers/receive-directly.ts";
 import type { WorkerLog } from "../workers/worker-log.ts";
 import { CLUSTER_HEADER, secretCheck } from "./cluster-secret.ts";
+import type { DrainCount } from "./drain-hold.ts";
 import { FrameSwitch } from "./frame-switch.ts";
 
 /** The WebSocket another node opens once and sends its forwarded calls over (peer-link.ts). */
@@ -17,6 +18,8 @@ export interface LinkEndpointDeps {
   log: WorkerLog;
   /** The server's `maxPayloadLength`: a batch to the other node stays within it. */
   maxMessageBytes: number;
+  /** This node's requests in flight: relayed streams count, so a drain waits for them. */
+  lifecycle?: DrainCount;
 }
 
 /**
@@ -52,6 +55,7 @@ export function linkEndpoint(deps: LinkEndpointDeps) {
         registry: deps.registry,
         nodeId: deps.nodeId,
         writer,
+        ...(deps.lifecycle ? { lifecycle: deps.lifecycle } : {}),
         fail(problem) {
           deps.log("warn", "cluster peer link closed: protocol error", { problem });
           writer.flush();

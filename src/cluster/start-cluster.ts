@@ -6,6 +6,7 @@ import type { Logger } from "../log/logger.ts";
 import type { WorkerDirectory } from "../routing/route-table.ts";
 import type { WorkerRegistry } from "../workers/gateway/worker-registry.ts";
 import { ConfigAgreement, type ConfigDisagreement } from "./config-agreement.ts";
+import type { DrainCount } from "./drain-hold.ts";
 import { EVENTS_CHANNEL, EventRelay } from "./event-relay.ts";
 import { forwardEndpoint } from "./forward-endpoint.ts";
 import { createForwardingProvider } from "./forwarding-provider.ts";
@@ -74,6 +75,8 @@ export interface ClusterDeps {
   registry: WorkerRegistry;
   /** This node's events: its live stream's readers also get every other node's requests. */
   bus: EventBus;
+  /** This node's requests in flight: calls forwarded here count, so a drain waits for them. */
+  lifecycle?: DrainCount;
   /** The gateway's upstream `fetch` for forwards to other nodes (native `fetch` without one). */
   fetch?: typeof fetch;
 }
@@ -179,7 +182,15 @@ export async function startCluster(config: Config, deps: ClusterDeps): Promise<C
     },
     endpoint: (local) =>
       new Elysia()
-        .use(forwardEndpoint({ secret: settings.secret, nodeId, workers: local.provider, log }))
+        .use(
+          forwardEndpoint({
+            secret: settings.secret,
+            nodeId,
+            workers: local.provider,
+            log,
+            ...(deps.lifecycle ? { lifecycle: deps.lifecycle } : {}),
+          }),
+        )
         .use(
           linkEndpoint({
             secret: settings.secret,
@@ -187,6 +198,7 @@ export async function startCluster(config: Config, deps: ClusterDeps): Promise<C
             registry,
             log,
             maxMessageBytes: config.workers.max_message,
+            ...(deps.lifecycle ? { lifecycle: deps.lifecycle } : {}),
           }),
         ),
     announceKeyChange(id) {

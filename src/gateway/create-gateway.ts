@@ -79,6 +79,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     logger,
     registry: workers.registry,
     bus: audit.bus,
+    lifecycle,
     fetch: upstreamFetch,
   });
   const shutdown = new Shutdown();

@@ -83,6 +83,28 @@ describe("forwarding to a worker on another node", () => {
     expect(provider.holder?.("worker:gone")).toBeUndefined();
   });
 
+  test("every other node's worker full (as last reported): 503 at capacity with Retry-After, not 'no connected worker'", async () => {
+    const full = node("node-b", [{ name: "wb", models: ["m"], inFlight: 4, capacity: 4 }]);
+    const { provider } = setup([], [full]);
+    const refusal = (act: () => unknown) => {
+      try {
+        act();
+      } catch (error) {
+        return error;
+      }
+    };
+    for (const error of [
+      refusal(() => provider.select?.("m")),
+      await provider.call(call("chat")).then(
+        () => undefined,
+        (error: unknown) => error,
+      ),
+    ]) {
+      expect(error).toMatchObject({ status: 503, code: "unavailable", headers: { "retry-after": "1" } });
+      expect((error as Error).message).toContain("at capacity");
+    }
+  });
+
   test("the forward names the chosen worker and carries the client's headers, query and body text", async () => {
     const { provider, sent } = setup();
     await provider.select?.("m", "worker:wb").call(call("responses"));

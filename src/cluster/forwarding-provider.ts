@@ -7,7 +7,7 @@ import type {
   ProviderReply,
   ForwardRequest as StoredForward,
 } from "../providers/provider.ts";
-import { SERVED_BY_HEADER } from "../workers/gateway/tunnel-exchange.ts";
+import { capacityRefusal, SERVED_BY_HEADER } from "../workers/gateway/tunnel-exchange.ts";
 import { pathOf, tunnelRequest, workerLabel } from "../workers/gateway/worker-provider.ts";
 import type { WorkerRegistry } from "../workers/gateway/worker-registry.ts";
 import { RequestTooLarge } from "../workers/gateway/worker-tunnel.ts";
@@ -265,13 +265,28 @@ export function createForwardingProvider(options: ForwardingOptions): Provider {
     const worker = peer?.workers
       .filter((w) => w.models.includes(model) && w.inFlight < w.capacity)
       .sort((a, b) => b.capacity - b.inFlight - (a.capacity - a.inFlight))[0];
-    return peer && worker ? remote(peer, worker) : local.select(model, holder);
+    if (peer && worker) return remote(peer, worker);
+    busyElsewhere(model);
+    return local.select(model, holder);
+  }
+
+  /**
+   * Served by another node's worker, none with room as the directory last said (a heartbeat
+   * ago): the model is busy, not gone. A 503 to come back to in a second, never "no connected
+   * worker serves" for a worker that is connected.
+   */
+  function busyElsewhere(model: string): void {
+    if (registry.serves(model) || !directory.peerModels().includes(model)) return;
+    throw capacityRefusal(`every worker serving ${model} is at capacity (as other nodes last reported)`);
   }
 
   async function call(call: ProviderCall): Promise<ProviderReply> {
     const model = typeof call.body.model === "string" ? call.body.model : "";
     const peers = registry.pick(model) === undefined ? directory.peersServing(model) : [];
-    if (peers.length === 0) return local.call(call);
+    if (peers.length === 0) {
+      busyElsewhere(model);
+      return local.call(call);
+    }
     return forwardCall(peers, call);
   }
 

@@ -7,9 +7,15 @@ import { roleSchema } from "../storage/key-record.ts";
 const numeric = (v: unknown) => (typeof v === "string" && /^\d+(\.\d+)?$/.test(v) ? Number(v) : v);
 const positiveInt = z.preprocess(
   numeric,
-  z.number({ error: "expected a whole number" }).int("expected a whole number").positive(),
+  z
+    .number({ error: "expected a whole number" })
+    .int("expected a whole number")
+    .positive("must be at least 1 (leave it out for no limit)"),
 );
-const positiveNumber = z.preprocess(numeric, z.number({ error: "expected a number" }).positive());
+const positiveNumber = z.preprocess(
+  numeric,
+  z.number({ error: "expected a number" }).positive("must be more than 0 (leave it out for no budget)"),
+);
 // `gpt-*,llama-*` from a flag or ["gpt-*", "llama-*"] from JSON.
 const modelList = z
   .union([z.string(), z.array(z.string())])
@@ -18,6 +24,8 @@ const modelList = z
 const duration = z
   .string()
   .refine((t) => parseDuration(t) !== undefined, "expected a duration like 10m, 12h, 30d");
+/** A key's life from now: a key that would be born expired is refused, not issued. */
+const lifetime = duration.refine((t) => (parseDuration(t) ?? 0) > 0, "expected a duration above 0, like 30d");
 
 /** Input of `keys create` and `POST /admin/api/keys`. */
 export const createKeyInputSchema = z
@@ -33,7 +41,7 @@ export const createKeyInputSchema = z
     /** Absolute expiry (ISO 8601). */
     expires_at: z.iso.datetime({ offset: true }).nullable().default(null),
     /** Relative expiry (`30d`), the alternative to `expires_at`. */
-    expires_in: duration.optional(),
+    expires_in: lifetime.optional(),
   })
   .strict()
   .refine((v) => v.expires_at === null || v.expires_in === undefined, {

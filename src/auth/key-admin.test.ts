@@ -96,6 +96,9 @@ describe("key admin", () => {
       [{ name: "a", rpm: "ten" }, "rpm"],
       [{ name: "a", models: "" }, "models"],
       [{ name: "a", expires_in: "soon" }, "expires_in"],
+      // A key born expired is refused, not issued.
+      [{ name: "a", expires_in: "0s" }, "expires_in"],
+      [{ name: "a", budget_usd: 0 }, "budget_usd"],
       [{ name: "a", expires_in: "1d", expires_at: "2031-01-01T00:00:00Z" }, "expires_in"],
       [{ name: "a", hash: "abc" }, ""],
     ];
@@ -104,6 +107,10 @@ describe("key admin", () => {
       expect(error.status).toBe(400);
       if (param) expect(error.message.startsWith(`${param}:`)).toBe(true);
     }
+    // Zero limits say what to do instead, not "expected a whole number".
+    expect((await failure(admin.create("local-operator", { name: "a", rpm: 0 }))).message).toContain(
+      "leave it out for no limit",
+    );
     await storage.close();
   });
 

@@ -17,6 +17,7 @@ import { ClientSlots } from "../http/client-slots.ts";
 import { createApp } from "../http/create-app.ts";
 import { describeError } from "../http/describe-error.ts";
 import { docsRoutes } from "../http/docs/docs-routes.ts";
+import { servedSurfaceOf } from "../http/docs/served-surface.ts";
 import { createFrontDoor, type FrontDoorDeps } from "../http/front-door.ts";
 import { Lifecycle } from "../http/lifecycle.ts";
 import { modelHandlers } from "../http/models-route.ts";
@@ -226,7 +227,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
           ]
         : []),
       ...telemetry.routes(frontDoor.guard),
-      docsRoutes(),
+      docsRoutes(servedSurfaceOf(config)),
       adminKeyRoutes({ guard: frontDoor.guard, keyAdmin: auth.keyAdmin, recordAction: adminUi.recordAction }),
       adminUi.routes(frontDoor.guard),
       adminInsightRoutes({

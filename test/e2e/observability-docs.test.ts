@@ -4,10 +4,12 @@ import { Validator } from "@seriousme/openapi-schema-validator";
 import Ajv2020 from "ajv/dist/2020.js";
 import addFormats from "ajv-formats";
 import OpenAI from "openai";
+import WebSocket from "ws";
 import { PROMISED_OPERATIONS } from "../../src/http/docs/promised-operations.ts";
 import { launchBrowser, offLoopback, type TestBrowser } from "./harness/browser.ts";
 import { gatewayFixture } from "./harness/gateway-fixture.ts";
 import type { GatewayProcess } from "./harness/spawn-gateway.ts";
+import { waitFor } from "./harness/wait-for.ts";
 
 // /docs/openapi.json is a valid OpenAPI 3.1 document; what the official SDKs send validates
 // against its request schemas; /docs renders it in headless Chromium from the binary alone.
@@ -19,8 +21,10 @@ interface OpenApiDoc {
     Record<
       string,
       {
-        requestBody?: { content: Record<string, { schema: { $ref: string } }> };
+        requestBody?: { content: Record<string, { schema: { $ref: string }; example?: unknown }> };
         responses?: Record<string, { content?: Record<string, { schema: object }> }>;
+        parameters?: { name: string; in: string; required?: boolean; example?: unknown }[];
+        security?: unknown[];
       }
     >
   >;
@@ -195,3 +199,184 @@ describe("docs: OpenAPI", () => {
     if (process.env.MINDGW_SCREENSHOT) await page.screenshot({ path: process.env.MINDGW_SCREENSHOT });
   }, 120_000);
 });
+
+describe("docs: OpenAPI with apps mounted, workers and /metrics off", () => {
+  let apps: GatewayProcess;
+  let appsDoc: OpenApiDoc;
+  let key = "";
+
+  beforeAll(async () => {
+    const fakeUrl = fx.fake.url;
+    apps = await fx.startGateway({
+      config: {
+        providers: [
+          { name: "fake", type: "openai", base_url: `${fakeUrl}/v1` },
+          { name: "fake-anthropic", type: "anthropic", base_url: fakeUrl },
+        ],
+        // Every model the document's examples name is routed.
+        models: [
+          { name: "claude-*", routes: [{ provider: "fake-anthropic", model: "claude-fake" }] },
+          { name: "*", routes: [{ provider: "fake", model: "fake-model" }] },
+        ],
+        apps: [
+          { name: "openai-api", frontdoor: "openai", path: "/openai" },
+          { name: "anthropic-api", frontdoor: "anthropic", path: "/anthropic" },
+        ],
+        workers: { enabled: false },
+        metrics: { enabled: false },
+      },
+    });
+    key = apps.adminKey ?? "";
+    const res = await fetch(`${apps.url}/docs/openapi.json`);
+    expect(res.status).toBe(200);
+    appsDoc = (await res.json()) as OpenApiDoc;
+  }, 60_000);
+
+  const auth = () => ({ authorization: `Bearer ${key}`, "content-type": "application/json" });
+
+  /** The path a concrete URL path is listed as, if any: itself, else a template (`{id}` one segment). */
+  const listedAs = (path: string) =>
+    appsDoc.paths[path]
+      ? path
+      : Object.keys(appsDoc.paths).find((listed) =>
+          new RegExp(`^${listed.replace(/\{[^}]+\}/g, "[^/]+")}$`).test(path),
+        );
+
+  test("the document is valid and lists the client API only under the apps", async () => {
+    expect(await new Validator().validate(appsDoc as never)).toEqual({ valid: true });
+    const paths = Object.keys(appsDoc.paths);
+    expect(paths).toEqual(expect.arrayContaining(["/openai/v1/chat/completions", "/anthropic/v1/messages"]));
+    const unlisted = ["/v1/chat/completions", "/v1/messages", "/v1/models", "/workers/connect", "/metrics"];
+    expect(paths.filter((path) => unlisted.includes(path))).toEqual([]);
+    // …and they are indeed not served.
+    for (const path of unlisted)
+      expect({ path, status: (await fetch(apps.url + path, { headers: auth() })).status }).toEqual({
+        path,
+        status: 404,
+      });
+  });
+
+  test("every listed operation answers a suitable request, and not with a 404: each succeeds", async () => {
+    // The ids the paths name: a model the config routes, a stored response, two keys.
+    const stored = await fetch(`${apps.url}/openai/v1/responses`, {
+      method: "POST",
+      headers: auth(),
+      body: JSON.stringify({ model: "gpt-4o-mini", input: "keep this", store: true }),
+    });
+    expect(stored.status).toBe(200);
+    const responseId = ((await stored.json()) as { id: string }).id;
+    const newKey = async () => {
+      const res = await fetch(`${apps.url}/admin/api/keys`, {
+        method: "POST",
+        headers: auth(),
+        body: JSON.stringify({ name: `k-${crypto.randomUUID()}`, role: "user" }),
+      });
+      return ((await res.json()) as { id: string }).id;
+    };
+    const [keyId, revokedId] = [await newKey(), await newKey()];
+    const idOf = (path: string) =>
+      path.includes("/responses/")
+        ? responseId
+        : path.endsWith("/revoke")
+          ? revokedId
+          : path.includes("/keys/")
+            ? keyId
+            : "gpt-4o-mini";
+    // Deletes last, so that the reads before them find what they read.
+    const operations = Object.entries(appsDoc.paths)
+      .flatMap(([path, methods]) =>
+        Object.entries(methods).map(([method, operation]) => ({ path, method, operation })),
+      )
+      .sort((a, b) => Number(a.method === "delete") - Number(b.method === "delete"));
+    const answered: { operation: string; status: number }[] = [];
+    for (const { path, method, operation } of operations) {
+      const url = apps.url + path.replace(/\{id\}/g, encodeURIComponent(idOf(path)));
+      const headers = operation.security?.length === 0 ? {} : auth();
+      let status: number;
+      if (operation.parameters?.some((p) => p.in === "header" && p.name === "Upgrade" && p.required)) {
+        status = await upgradeStatus(url.replace(/^http/, "ws"), headers);
+      } else {
+        const body = operation.requestBody?.content["application/json"]?.example;
+        const res = await fetch(url, {
+          method: method.toUpperCase(),
+          headers,
+          ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+        });
+        status = res.status;
+        await res.body?.cancel();
+      }
+      answered.push({ operation: `${method.toUpperCase()} ${path}`, status });
+    }
+    expect(answered.length).toBeGreaterThan(30);
+    // Not a 404, nor any refusal: each succeeds (a WebSocket opens; a refused upgrade that told no
+    // status counts as -1).
+    expect(answered.filter(({ status }) => status !== 101 && (status < 200 || status >= 300))).toEqual([]);
+  }, 60_000);
+
+  test("every path the official SDKs call through the apps is listed", async () => {
+    const calls: string[] = [];
+    const recording: typeof fetch = Object.assign(
+      async (input: RequestInfo | URL, init?: RequestInit) => {
+        const request = new Request(input, init);
+        calls.push(`${request.method} ${new URL(request.url).pathname}`);
+        return fetch(request);
+      },
+      { preconnect: fetch.preconnect },
+    );
+    const openai = new OpenAI({
+      baseURL: `${apps.url}/openai/v1`,
+      apiKey: key,
+      fetch: recording,
+      maxRetries: 0,
+    });
+    const anthropic = new Anthropic({
+      baseURL: `${apps.url}/anthropic`,
+      apiKey: key,
+      fetch: recording,
+      maxRetries: 0,
+    });
+    await openai.chat.completions.create({ model: "m1", messages: [{ role: "user", content: "hi" }] });
+    await openai.completions.create({ model: "m1", prompt: "hi" });
+    await openai.embeddings.create({ model: "m1", input: "hi" });
+    const response = await openai.responses.create({ model: "m1", input: "hi", store: true });
+    await openai.responses.retrieve(response.id);
+    await openai.responses.inputItems.list(response.id);
+    await openai.responses.compact({ model: "m1", input: "hi" });
+    await openai.responses.delete(response.id);
+    await openai.models.list();
+    await openai.models.retrieve("m1");
+    await anthropic.messages.create({
+      model: "claude-x",
+      max_tokens: 16,
+      messages: [{ role: "user", content: "hi" }],
+    });
+    await anthropic.messages.countTokens({ model: "claude-x", messages: [{ role: "user", content: "hi" }] });
+    for await (const _ of anthropic.models.list());
+    await anthropic.models.retrieve("claude-x");
+    expect(calls.length).toBe(14);
+    const unlisted = calls.filter((call) => {
+      const [method = "", path = ""] = call.split(" ");
+      return appsDoc.paths[listedAs(path) ?? ""]?.[method.toLowerCase()] === undefined;
+    });
+    expect(unlisted).toEqual([]);
+  });
+});
+
+/** The status a WebSocket upgrade to `url` is answered with: 101 once it opens, else the refusal's. */
+async function upgradeStatus(url: string, headers: Record<string, string>): Promise<number> {
+  // The `ws` package (the OpenAI SDK's socket): it tells a refused upgrade's status.
+  const socket = new WebSocket(url, { headers });
+  let status: number | undefined;
+  socket.on("open", () => {
+    status = 101;
+  });
+  socket.on("unexpected-response", (_request, response) => {
+    status = response.statusCode ?? -1;
+  });
+  socket.on("error", () => {
+    status ??= -1;
+  });
+  const answered = await waitFor(`the upgrade of ${url}`, () => status);
+  socket.terminate();
+  return answered;
+}

@@ -445,6 +445,108 @@ describe("traces: OTLP export", () => {
   });
 });
 
+describe("traces: message content (OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT)", () => {
+  /** The server span of a call made under a fresh trace, and what the call answered. */
+  async function traced(url: string, apiKey: string, path: string, body: object) {
+    const traceId = hex(16);
+    const res = await fetch(`${url}${path}`, {
+      method: "POST",
+      headers: {
+        ...bearer(apiKey),
+        "anthropic-version": "2023-06-01",
+        traceparent: traceparent(traceId, hex(8)),
+      },
+      body: JSON.stringify(body),
+    });
+    expect(res.status).toBe(200);
+    const answer = await res.text();
+    const spans = await spansOf(traceId, 2);
+    const server = spans.find((s) => s.kind === SERVER);
+    const attribute = (name: string) => {
+      const value = server?.attributes[name];
+      return typeof value === "string" ? JSON.parse(value) : value;
+    };
+    return { answer, attribute };
+  }
+
+  /** The text of a stream's deltas, read from its wire text as a client would. */
+  const streamedText = (wire: string, pick: (event: Record<string, unknown>) => unknown) =>
+    wire
+      .split("\n")
+      .filter((line) => line.startsWith("data: ") && line !== "data: [DONE]")
+      .map((line) => pick(JSON.parse(line.slice(6))))
+      .filter((text) => typeof text === "string")
+      .join("");
+
+  test("prompts and answers are GenAI messages, whole or streamed, in either dialect, credentials redacted", async () => {
+    const captured = await fx.spawn({
+      env: {
+        ...otelEnv(receiver, "mindgw-content-test"),
+        OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT: "true",
+      },
+      config: { ...configFor(fake.url), audit: { bodies: true } },
+    });
+    const apiKey = captured.adminKey ?? "";
+    const secret = "sk-abcdefghijklmnopqrstuvwxyz0123";
+    // The fake upstream echoes the prompt: the key is in the answer too, and redacted there too.
+    const redacted = (text: string) => text.replaceAll(secret, "[redacted]");
+    const messages = [
+      { role: "system", content: "Be brief." },
+      { role: "user", content: `my key is ${secret}, say hi` },
+    ];
+
+    const whole = await traced(captured.url, apiKey, "/v1/chat/completions", { model: "m-direct", messages });
+    expect(whole.attribute("gen_ai.input.messages")).toEqual([
+      { role: "system", parts: [{ type: "text", content: "Be brief." }] },
+      { role: "user", parts: [{ type: "text", content: "my key is [redacted], say hi" }] },
+    ]);
+    const text = (JSON.parse(whole.answer) as { choices: { message: { content: string } }[] }).choices[0]
+      ?.message.content;
+    expect(text).toContain(secret);
+    expect(whole.attribute("gen_ai.output.messages")).toEqual([
+      { role: "assistant", parts: [{ type: "text", content: redacted(text ?? "") }], finish_reason: "stop" },
+    ]);
+    expect(whole.attribute("gen_ai.system_instructions")).toBeUndefined();
+
+    const streamed = await traced(captured.url, apiKey, "/v1/chat/completions", {
+      model: "m-direct",
+      messages,
+      stream: true,
+    });
+    const deltas = streamedText(streamed.answer, (chunk) => {
+      const [choice] = chunk.choices as { delta: { content?: string } }[];
+      return choice?.delta.content;
+    });
+    expect(deltas.length).toBeGreaterThan(0);
+    expect(streamed.attribute("gen_ai.input.messages")).toEqual(whole.attribute("gen_ai.input.messages"));
+    expect(streamed.attribute("gen_ai.output.messages")).toEqual([
+      { role: "assistant", parts: [{ type: "text", content: redacted(deltas) }], finish_reason: "stop" },
+    ]);
+
+    // Anthropic's dialect, translated from the OpenAI upstream: `system` apart, the stream's message.
+    const anthropic = await traced(captured.url, apiKey, "/v1/messages", {
+      model: "m-direct",
+      max_tokens: 64,
+      system: "Be brief.",
+      messages: [{ role: "user", content: "say hi" }],
+      stream: true,
+    });
+    const blocks = streamedText(anthropic.answer, (event) =>
+      event.type === "content_block_delta" ? (event.delta as { text?: string }).text : undefined,
+    );
+    expect(blocks.length).toBeGreaterThan(0);
+    expect(anthropic.attribute("gen_ai.system_instructions")).toEqual([
+      { type: "text", content: "Be brief." },
+    ]);
+    expect(anthropic.attribute("gen_ai.input.messages")).toEqual([
+      { role: "user", parts: [{ type: "text", content: "say hi" }] },
+    ]);
+    expect(anthropic.attribute("gen_ai.output.messages")).toEqual([
+      { role: "assistant", parts: [{ type: "text", content: blocks }], finish_reason: "stop" },
+    ]);
+  });
+});
+
 describe("traces: the caller's tracestate", () => {
   const call = (url: string, apiKey: string, model: string, headers: Record<string, string>) =>
     fetch(`${url}/v1/chat/completions`, {

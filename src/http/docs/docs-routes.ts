@@ -3,6 +3,7 @@ import css from "swagger-ui-dist/swagger-ui.css" with { type: "file" };
 import bundle from "swagger-ui-dist/swagger-ui-bundle.js" with { type: "file" };
 import packageJson from "../../../package.json" with { type: "json" };
 import { openApiDocument } from "./openapi-document.ts";
+import type { ServedSurface } from "./served-surface.ts";
 
 /**
  * The page that loads Swagger UI (from this binary, never a CDN) on our own document. Its
@@ -34,17 +35,21 @@ window.ui = SwaggerUIBundle({
 </html>
 `;
 
-/** `/docs` (the page), `/docs/openapi.json` (OpenAPI 3.1) and the page's two assets; no credential needed. */
-export function docsRoutes() {
+/**
+ * `/docs` (the page), `/docs/openapi.json` (OpenAPI 3.1 of what `surface` mounts) and the page's
+ * two assets; no credential needed.
+ */
+export function docsRoutes(surface: ServedSurface) {
   // Built on the first request, not at start: the document and Swagger UI's files (served
   // from the binary as files, never held as strings) cost a gateway that is never asked for
-  // them no memory (docs/BENCHMARKS-HISTORY.md, idle RSS).
+  // them no memory (docs/BENCHMARKS-HISTORY.md, idle RSS). Built once: what it describes is
+  // mounted once (served-surface.ts), so no reload changes it.
   let document: string | undefined;
   const cache = { "cache-control": "public, max-age=3600" };
   return new Elysia()
     .get("/docs", () => new Response(PAGE, { headers: { "content-type": "text/html; charset=utf-8" } }))
     .get("/docs/openapi.json", () => {
-      document ??= JSON.stringify(openApiDocument(packageJson.version));
+      document ??= JSON.stringify(openApiDocument(packageJson.version, surface));
       return new Response(document, { headers: { "content-type": "application/json" } });
     })
     .get(

@@ -1,12 +1,11 @@
+import type { Dialect } from "../../core/dialect.ts";
 import { anthropicModelInfo, anthropicModelsQuerySchema } from "../anthropic-model-list.ts";
 import { type JsonSchema, queryParameters } from "./json-schema.ts";
-import { ERRORS, json, ref } from "./openapi-responses.ts";
+import { ERRORS, errorResponses, json, ref } from "./openapi-responses.ts";
+import type { DocumentedFront } from "./served-surface.ts";
 
-// `GET /v1/models` and `/v1/models/{id}`: one pair of paths for both SDKs, each answered in the
-// caller's dialect (models-route.ts `modelsDialectOf`).
-
-const WHICH_SHAPE =
-  "In OpenAI's shape; in Anthropic's to a caller that sends `anthropic-version` (Anthropic's SDKs and Claude Code do) and under an app whose `frontdoor` is `anthropic`.";
+// `GET /v1/models` and `/v1/models/{id}`: at the root one pair of paths for both SDKs, each
+// answered in the caller's dialect (models-route.ts `modelsDialectOf`); under an app, in its own.
 
 const anthropicVersion = {
   name: "anthropic-version",
@@ -64,8 +63,9 @@ const anthropicPage: JsonSchema = {
   },
 };
 
-/** Errors in either dialect, as the answer is. */
-function errorsOfBoth(statuses: readonly number[]) {
+/** Errors in the front door's dialect, or at the root in either, as the answer is. */
+function errorsOf(dialect: Dialect | undefined, statuses: readonly number[]) {
+  if (dialect) return errorResponses(dialect, statuses);
   const schema = { oneOf: [ref("OpenAIError"), ref("AnthropicError")] };
   return Object.fromEntries(
     statuses.map((status) => [
@@ -83,46 +83,77 @@ const anthropicQuery = () =>
       : parameter,
   );
 
-export function modelPaths() {
-  const tags = ["OpenAI", "Anthropic"];
+const openAIExample = { id: "gpt-4o-mini", object: "model", created: 0, owned_by: "mindgw" };
+const anthropicExample = anthropicModelInfo("claude-sonnet");
+
+const PAGING =
+  "Anthropic's pages: `limit` models after `after_id` or before `before_id`. A cursor that names no model in the list is a 400.";
+
+/** What the two paths say in each dialect: `both` is the root's, an app's is its own. */
+const SHAPES = {
+  openai: {
+    description: "In OpenAI's shape, whatever the caller sends.",
+    listing: "Every model at once.",
+    listParameters: () => [],
+    list: () => json("A list of models", openAIList, { object: "list", data: [openAIExample] }),
+    model: () => json("The model", openAIModel, openAIExample),
+    headers: [],
+  },
+  anthropic: {
+    description: "In Anthropic's shape, whatever the caller sends.",
+    listing: PAGING,
+    listParameters: () => anthropicQuery(),
+    list: () =>
+      json("A page of models", anthropicPage, {
+        data: [anthropicExample],
+        has_more: false,
+        first_id: anthropicExample.id,
+        last_id: anthropicExample.id,
+      }),
+    model: () => json("The model", anthropicModel, anthropicExample),
+    headers: [],
+  },
+  both: {
+    description:
+      "In OpenAI's shape; in Anthropic's to a caller that sends `anthropic-version` (Anthropic's SDKs and Claude Code do).",
+    listing: `OpenAI's lists every model at once; ${PAGING} (Anthropic's parameters, read only for an Anthropic caller.)`,
+    listParameters: () => [anthropicVersion, ...anthropicQuery()],
+    list: () =>
+      json(
+        "A list of models",
+        { oneOf: [openAIList, anthropicPage] },
+        { object: "list", data: [openAIExample] },
+      ),
+    model: () => json("The model", { oneOf: [openAIModel, anthropicModel] }, anthropicExample),
+    headers: [anthropicVersion],
+  },
+};
+
+/** `GET /v1/models` and `/v1/models/{id}` under `front`'s prefix, in its dialect, tagged `tags`. */
+export function modelPaths(front: DocumentedFront, tags: readonly string[]) {
+  const shape = SHAPES[front.dialect ?? "both"];
+  const listParameters = shape.listParameters();
   return {
-    "/v1/models": {
+    [`${front.prefix}/v1/models`]: {
       get: {
         tags,
         summary: "The models this key may use",
-        description: `${WHICH_SHAPE} OpenAI's lists every model at once; Anthropic's pages: \`limit\` models after \`after_id\` or before \`before_id\` (Anthropic's parameters, read only for an Anthropic caller). A cursor that names no model in the list is a 400.`,
-        parameters: [anthropicVersion, ...anthropicQuery()],
-        responses: {
-          "200": json(
-            "A list of models",
-            { oneOf: [openAIList, anthropicPage] },
-            {
-              object: "list",
-              data: [{ id: "gpt-4o-mini", object: "model", created: 0, owned_by: "mindgw" }],
-            },
-          ),
-          ...errorsOfBoth([400, 401, 403]),
-        },
+        description: `${shape.description} ${shape.listing}`,
+        ...(listParameters.length > 0 ? { parameters: listParameters } : {}),
+        responses: { "200": shape.list(), ...errorsOf(front.dialect, [400, 401, 403]) },
       },
     },
-    "/v1/models/{id}": {
+    [`${front.prefix}/v1/models/{id}`]: {
       get: {
         tags,
         summary:
           "One model this key may use (`models.retrieve`): a configured name, or one a glob entry routes",
-        description: `${WHICH_SHAPE} The id is the rest of the path, percent-decoded; it may hold a slash (\`meta-llama/Llama-3.1-8B\`). A model that is not routed or not this key's is the same 404 \`model_not_found\` (\`not_found_error\` to an Anthropic caller).`,
+        description: `${shape.description} The id is the rest of the path, percent-decoded; it may hold a slash (\`meta-llama/Llama-3.1-8B\`). A model that is not routed or not this key's is the same 404 \`model_not_found\` (\`not_found_error\` in Anthropic's shape).`,
         parameters: [
           { name: "id", in: "path", required: true, schema: { type: "string" }, example: "gpt-4o-mini" },
-          anthropicVersion,
+          ...shape.headers,
         ],
-        responses: {
-          "200": json(
-            "The model",
-            { oneOf: [openAIModel, anthropicModel] },
-            anthropicModelInfo("claude-sonnet"),
-          ),
-          ...errorsOfBoth([401, 403, 404]),
-        },
+        responses: { "200": shape.model(), ...errorsOf(front.dialect, [401, 403, 404]) },
       },
     },
   };

@@ -9,8 +9,10 @@ import { parseConfig } from "../../config/load-config.ts";
 import { createGateway, type Gateway } from "../../gateway/create-gateway.ts";
 import { openApiDocument } from "./openapi-document.ts";
 import { PROMISED_OPERATIONS } from "./promised-operations.ts";
+import { servedSurfaceOf } from "./served-surface.ts";
 
-// The document against the server it describes: every route the assembled gateway registers is
+// The document against the server it describes, for the default config and for one with apps
+// mounted and route groups switched off: every route the assembled gateway registers is
 // documented, nothing unserved is, and the document is valid OpenAPI 3.1 with examples that
 // meet their own schemas.
 
@@ -19,6 +21,7 @@ interface MediaType {
   example?: unknown;
 }
 interface Operation {
+  operationId?: string;
   security?: unknown[];
   requestBody?: { content: Record<string, MediaType> };
   responses: Record<string, { content?: Record<string, MediaType> }>;
@@ -28,12 +31,11 @@ interface OpenApiDoc {
   components: { schemas: Record<string, object> };
 }
 
-const doc = openApiDocument("0.0.0-test") as unknown as OpenApiDoc;
-
-/** Every operation of the document as `METHOD /path`. */
-const documented = Object.entries(doc.paths).flatMap(([path, methods]) =>
-  Object.keys(methods).map((method) => `${method.toUpperCase()} ${path}`),
-);
+/** Every operation of a document as `METHOD /path`. */
+const operationsOf = (doc: OpenApiDoc) =>
+  Object.entries(doc.paths).flatMap(([path, methods]) =>
+    Object.keys(methods).map((method) => `${method.toUpperCase()} ${path}`),
+  );
 
 /**
  * Served but not part of the API the document describes: the admin web UI (its shell, assets,
@@ -44,79 +46,177 @@ const isApi = (path: string) =>
 
 /**
  * An Elysia route as OpenAPI spells it: `{id}` for `:id` and for the model id that is the rest of
- * `/v1/models/*`, no trailing slash, a WebSocket as its GET upgrade.
+ * `/v1/models/*` (under an app's prefix too), no trailing slash, a WebSocket as its GET upgrade.
  */
 function operationOf(method: string, path: string): string {
   const openApiPath = path
     .replace(/:(\w+)/g, "{$1}")
-    .replace(/^\/v1\/models\/\*$/, "/v1/models/{id}")
+    .replace(/\/v1\/models\/\*$/, "/v1/models/{id}")
     .replace(/(.)\/$/, "$1");
   return `${method === "WS" ? "GET" : method} ${openApiPath}`;
 }
 
 const dir = mkdtempSync(join(tmpdir(), "mindgw-openapi-"));
-let gateway: Gateway;
-let served: string[];
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-beforeAll(async () => {
+/**
+ * The document of a gateway on `config` (over an embedded store) and the operations that
+ * gateway's server registers.
+ */
+function documentAndServer(name: string, config: Record<string, unknown>) {
+  const state: { doc: OpenApiDoc; served: string[]; gateway?: Gateway } = {
+    doc: { paths: {}, components: { schemas: {} } },
+    served: [],
+  };
+  beforeAll(async () => {
+    const parsed = parseConfig({
+      storage: { path: join(dir, `${name}.db`) },
+      auth: { bootstrap_admin: false },
+      ...config,
+    });
+    state.doc = openApiDocument("0.0.0-test", servedSurfaceOf(parsed)) as unknown as OpenApiDoc;
+    state.gateway = await createGateway({ config: parsed });
+    state.served = state.gateway.app.routes
+      .filter((route) => isApi(route.path))
+      .map((route) => operationOf(route.method, route.path));
+  });
+  afterAll(async () => {
+    await state.gateway?.stop();
+  });
+  return state;
+}
+
+describe("the OpenAPI document of the default config", () => {
   // The default config serves every route group a single node has (workers, metrics, stored
   // responses at the root); a cluster's node-to-node endpoint is not part of the public API.
-  gateway = await createGateway({
-    config: parseConfig({ storage: { path: join(dir, "gw.db") }, auth: { bootstrap_admin: false } }),
-  });
-  served = gateway.app.routes
-    .filter((route) => isApi(route.path))
-    .map((route) => operationOf(route.method, route.path));
-});
+  const gw = documentAndServer("default", {});
 
-afterAll(async () => {
-  await gateway?.stop();
-  rmSync(dir, { recursive: true, force: true });
-});
-
-describe("the OpenAPI document", () => {
   test("is valid OpenAPI 3.1", async () => {
-    expect(await new Validator().validate(doc as never)).toEqual({ valid: true });
+    expect(await new Validator().validate(gw.doc as never)).toEqual({ valid: true });
   });
 
   test("documents every route the gateway serves, and nothing it does not", () => {
-    expect(served.length).toBeGreaterThan(20);
-    expect(served.filter((operation) => !documented.includes(operation))).toEqual([]);
-    expect(documented.filter((operation) => !served.includes(operation))).toEqual([]);
+    const documented = operationsOf(gw.doc);
+    expect(gw.served.length).toBeGreaterThan(20);
+    expect(gw.served.filter((operation) => !documented.includes(operation))).toEqual([]);
+    expect(documented.filter((operation) => !gw.served.includes(operation))).toEqual([]);
   });
 
   test("covers everything the product contract promises", () => {
+    const documented = operationsOf(gw.doc);
     expect(PROMISED_OPERATIONS.filter((operation) => !documented.includes(operation))).toEqual([]);
-    expect(PROMISED_OPERATIONS.filter((operation) => !served.includes(operation))).toEqual([]);
+    expect(PROMISED_OPERATIONS.filter((operation) => !gw.served.includes(operation))).toEqual([]);
   });
 
   test("every operation that takes a credential documents its refusals (401, 403)", () => {
-    const open = Object.entries(doc.paths).flatMap(([path, methods]) =>
-      Object.entries(methods)
-        .filter(([, operation]) => operation.security?.length !== 0)
-        .filter(([, operation]) => !operation.responses["401"] || !operation.responses["403"])
-        .map(([method]) => `${method.toUpperCase()} ${path}`),
-    );
-    expect(open).toEqual([]);
+    expect(unrefused(gw.doc)).toEqual([]);
   });
 
   test("every example meets the schema it illustrates", () => {
-    const ajv = new Ajv2020({ strict: false });
-    addFormats(ajv);
-    const failures: unknown[] = [];
-    for (const [path, methods] of Object.entries(doc.paths))
-      for (const [method, operation] of Object.entries(methods)) {
-        const bodies = [
-          ...Object.values(operation.requestBody?.content ?? {}),
-          ...Object.values(operation.responses).flatMap((response) => Object.values(response.content ?? {})),
-        ];
-        for (const { schema, example } of bodies) {
-          const name = schema?.$ref?.split("/").pop();
-          if (example === undefined || name === undefined) continue;
-          const validate = ajv.compile(doc.components.schemas[name] ?? {});
-          if (!validate(example)) failures.push({ operation: `${method} ${path}`, errors: validate.errors });
-        }
-      }
-    expect(failures).toEqual([]);
+    expect(misexampled(gw.doc)).toEqual([]);
   });
 });
+
+describe("the OpenAPI document with apps mounted, workers and /metrics off", () => {
+  const gw = documentAndServer("apps", {
+    apps: [
+      { name: "openai-api", frontdoor: "openai", path: "/openai" },
+      { name: "anthropic-api", frontdoor: "anthropic", path: "/anthropic" },
+      {
+        name: "team-a-app",
+        frontdoor: "openai",
+        path: "/team-a/openai",
+        models: ["gpt-*"],
+        tenant: "team-a",
+      },
+    ],
+    tenants: [{ name: "team-a" }],
+    workers: { enabled: false },
+    metrics: { enabled: false },
+  });
+
+  test("is valid OpenAPI 3.1, its operation ids unique across the apps", async () => {
+    expect(await new Validator().validate(gw.doc as never)).toEqual({ valid: true });
+    const ids = Object.values(gw.doc.paths).flatMap((methods) =>
+      Object.values(methods).flatMap((operation) => (operation.operationId ? [operation.operationId] : [])),
+    );
+    // Chat, completions, embeddings and responses under each OpenAI app; messages and count_tokens.
+    expect(ids.length).toBe(4 * 2 + 2);
+    expect(new Set(ids).size).toBe(ids.length);
+  });
+
+  test("documents every route the gateway serves, and nothing it does not", () => {
+    const documented = operationsOf(gw.doc);
+    expect(gw.served.filter((operation) => !documented.includes(operation))).toEqual([]);
+    expect(documented.filter((operation) => !gw.served.includes(operation))).toEqual([]);
+  });
+
+  test("the client API only under each app, in its dialect; no worker endpoint, no /metrics", () => {
+    const documented = operationsOf(gw.doc);
+    expect(documented).toEqual(
+      expect.arrayContaining([
+        "POST /openai/v1/chat/completions",
+        "POST /openai/v1/responses",
+        "GET /openai/v1/responses",
+        "GET /openai/v1/responses/{id}",
+        "GET /openai/v1/models/{id}",
+        "POST /team-a/openai/v1/embeddings",
+        "POST /anthropic/v1/messages",
+        "GET /anthropic/v1/models",
+        "HEAD /anthropic/api/hello",
+        "GET /api/hello",
+      ]),
+    );
+    const unserved = [
+      "POST /v1/chat/completions",
+      "GET /v1/models",
+      "POST /openai/v1/messages",
+      "POST /anthropic/v1/chat/completions",
+      "GET /anthropic/v1/responses/{id}",
+      "GET /openai/api/hello",
+      "GET /workers/connect",
+      "GET /metrics",
+    ];
+    expect(documented.filter((operation) => unserved.includes(operation))).toEqual([]);
+    expect(gw.served.filter((operation) => unserved.includes(operation))).toEqual([]);
+  });
+
+  test("every operation that takes a credential documents its refusals (401, 403)", () => {
+    expect(unrefused(gw.doc)).toEqual([]);
+  });
+
+  test("every example meets the schema it illustrates", () => {
+    expect(misexampled(gw.doc)).toEqual([]);
+  });
+});
+
+/** The operations that take a credential but document no 401 or 403. */
+function unrefused(doc: OpenApiDoc): string[] {
+  return Object.entries(doc.paths).flatMap(([path, methods]) =>
+    Object.entries(methods)
+      .filter(([, operation]) => operation.security?.length !== 0)
+      .filter(([, operation]) => !operation.responses["401"] || !operation.responses["403"])
+      .map(([method]) => `${method.toUpperCase()} ${path}`),
+  );
+}
+
+/** The examples that do not meet the schema they illustrate. */
+function misexampled(doc: OpenApiDoc): unknown[] {
+  const ajv = new Ajv2020({ strict: false });
+  addFormats(ajv);
+  const failures: unknown[] = [];
+  for (const [path, methods] of Object.entries(doc.paths))
+    for (const [method, operation] of Object.entries(methods)) {
+      const bodies = [
+        ...Object.values(operation.requestBody?.content ?? {}),
+        ...Object.values(operation.responses).flatMap((response) => Object.values(response.content ?? {})),
+      ];
+      for (const { schema, example } of bodies) {
+        if (example === undefined || schema === undefined) continue;
+        const name = schema.$ref?.split("/").pop();
+        const validate = ajv.compile(name === undefined ? schema : (doc.components.schemas[name] ?? {}));
+        if (!validate(example)) failures.push({ operation: `${method} ${path}`, errors: validate.errors });
+      }
+    }
+  return failures;
+}

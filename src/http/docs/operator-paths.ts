@@ -1,8 +1,63 @@
 import { adminErrors, json } from "./openapi-responses.ts";
+import type { ServedSurface } from "./served-surface.ts";
 
-/** Probes, metrics and the worker tunnel's upgrade. */
-export function operatorPaths() {
-  const tag = { tags: ["Operations"] };
+const tag = { tags: ["Operations"] };
+
+/**
+ * Anthropic's connection probe under `base` (client-probes.ts): at the root, and under each app
+ * whose `frontdoor` is `anthropic`.
+ */
+export const helloPath = (base: string) => ({
+  [`${base}/api/hello`]: {
+    get: {
+      ...tag,
+      summary: "Anthropic's connection probe (Claude Code opens its connection with it); also HEAD",
+      description: "Answered as Anthropic's API answers it: no credential, no audit row.",
+      security: [],
+      responses: { "200": json("Hello") },
+    },
+    head: {
+      ...tag,
+      summary: "Anthropic's connection probe, as Claude Code sends it",
+      security: [],
+      responses: { "200": { description: "Hello (no body)" } },
+    },
+  },
+});
+
+const metricsPath = {
+  "/metrics": {
+    get: {
+      ...tag,
+      summary: "Prometheus metrics (admin role; or `metrics.listen` without a key)",
+      responses: {
+        "200": {
+          description: "Text exposition format",
+          content: { "text/plain": { schema: { type: "string" } } },
+        },
+        ...adminErrors,
+      },
+    },
+  },
+};
+
+const workersPath = {
+  "/workers/connect": {
+    get: {
+      tags: ["Workers"],
+      summary: "WebSocket upgrade for `mindgw worker` (worker role)",
+      description:
+        "Control frames are JSON text messages, response bodies binary chunk frames, several frames may share one binary batch message (docs/worker-protocol.md): the gateway sends `GatewayFrame`s, the worker `WorkerFrame`s. Both control frame schemas are in `components.schemas`.",
+      parameters: [
+        { name: "Upgrade", in: "header", required: true, schema: { type: "string", const: "websocket" } },
+      ],
+      responses: { "101": { description: "Switching protocols" }, ...adminErrors },
+    },
+  },
+};
+
+/** Probes, and the metrics and the worker tunnel's upgrade where the config serves them. */
+export function operatorPaths(surface: ServedSurface) {
   return {
     "/healthz": { get: { ...tag, summary: "Liveness", security: [], responses: { "200": json("Alive") } } },
     "/readyz": {
@@ -13,46 +68,8 @@ export function operatorPaths() {
         responses: { "200": json("Ready"), "503": json("Not ready") },
       },
     },
-    "/api/hello": {
-      get: {
-        ...tag,
-        summary: "Anthropic's connection probe (Claude Code opens its connection with it); also HEAD",
-        description:
-          "Answered as Anthropic's API answers it, at the root and under each app whose `frontdoor` is `anthropic`: no credential, no audit row.",
-        security: [],
-        responses: { "200": json("Hello") },
-      },
-      head: {
-        ...tag,
-        summary: "Anthropic's connection probe, as Claude Code sends it",
-        security: [],
-        responses: { "200": { description: "Hello (no body)" } },
-      },
-    },
-    "/metrics": {
-      get: {
-        ...tag,
-        summary: "Prometheus metrics (admin role; or `metrics.listen` without a key)",
-        responses: {
-          "200": {
-            description: "Text exposition format",
-            content: { "text/plain": { schema: { type: "string" } } },
-          },
-          ...adminErrors,
-        },
-      },
-    },
-    "/workers/connect": {
-      get: {
-        tags: ["Workers"],
-        summary: "WebSocket upgrade for `mindgw worker` (worker role)",
-        description:
-          "Control frames are JSON text messages, response bodies binary chunk frames, several frames may share one binary batch message (docs/worker-protocol.md): the gateway sends `GatewayFrame`s, the worker `WorkerFrame`s. Both control frame schemas are in `components.schemas`.",
-        parameters: [
-          { name: "Upgrade", in: "header", required: true, schema: { type: "string", const: "websocket" } },
-        ],
-        responses: { "101": { description: "Switching protocols" }, ...adminErrors },
-      },
-    },
+    ...helloPath(""),
+    ...(surface.metrics ? metricsPath : {}),
+    ...(surface.workers ? workersPath : {}),
   };
 }

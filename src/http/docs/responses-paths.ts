@@ -5,8 +5,8 @@ import { errorResponses, json, ref } from "./openapi-responses.ts";
  * stored answers 404, exactly like an unknown id; one an upstream answered natively is read and
  * deleted where it is held, and that upstream's answer is relayed as it came.
  */
-export function responsesPaths() {
-  const tag = { tags: ["OpenAI"] };
+export function responsesPaths(prefix: string, tags: readonly string[]) {
+  const tag = { tags };
   const idParam = {
     name: "id",
     in: "path",
@@ -22,7 +22,7 @@ export function responsesPaths() {
     output: [{ type: "message", role: "assistant", content: [{ type: "output_text", text: "Hello!" }] }],
   };
   return {
-    "/v1/responses/{id}": {
+    [`${prefix}/v1/responses/{id}`]: {
       get: {
         ...tag,
         summary: "A stored Responses API answer",
@@ -42,7 +42,7 @@ export function responsesPaths() {
         },
       },
     },
-    "/v1/responses/{id}/input_items": {
+    [`${prefix}/v1/responses/{id}/input_items`]: {
       get: {
         ...tag,
         summary: "The input items of a stored Responses API answer",
@@ -91,7 +91,7 @@ export function responsesPaths() {
         },
       },
     },
-    "/v1/responses/compact": {
+    [`${prefix}/v1/responses/compact`]: {
       post: {
         ...tag,
         summary: "Compact a conversation into one `compaction` item",
@@ -136,8 +136,8 @@ export function responsesPaths() {
  * messages are no HTTP exchange; they are described here in words, the turn's body being the
  * `POST`'s.
  */
-export const responsesWebSocketOperation = () => ({
-  tags: ["OpenAI"],
+export const responsesWebSocketOperation = (tags: readonly string[]) => ({
+  tags,
   summary: "The Responses API's WebSocket mode",
   description: [
     "Upgrade to a WebSocket with the same credentials as a `POST` (`Authorization: Bearer` or `x-api-key`); a refused upgrade is the HTTP error below, as the `POST` would answer it. Without `Upgrade: websocket`, 404.",

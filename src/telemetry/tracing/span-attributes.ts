@@ -1,7 +1,7 @@
 import type { AuditRecord, FrontDoor } from "../../audit/audit-record.ts";
-import { redactSecrets } from "../../audit/redact-body.ts";
 import type { RequestLedger } from "../../http/request-ledger.ts";
 import type { AttemptInfo } from "../dispatch-telemetry.ts";
+import { spanContent } from "../genai/span-content.ts";
 import type { GroupWriter } from "./attribute-groups.ts";
 
 /** `gen_ai.operation.name` per front door (OpenTelemetry GenAI semantic conventions). */
@@ -26,16 +26,8 @@ export const spanNameFirst = (frontDoor: FrontDoor): string => operationOf(front
 export const spanNameSecond = (frontDoor: FrontDoor, model: string | null): string =>
   operationOf(frontDoor) ? (model ?? "unknown") : frontDoor;
 
-/** Longest prompt or answer kept on a span when content capture is on. */
-const MAX_CONTENT = 16 * 1024;
-
-const content = (body: string | null | undefined) =>
-  body == null
-    ? undefined
-    : redactSecrets(body.length > MAX_CONTENT ? body.slice(0, MAX_CONTENT) : body, "request");
-
 /**
- * No request span carries more attributes than this (18 today: a server span with content).
+ * No request span carries more attributes than this (19 today: a server span with content).
  * Under a lower `OTEL_[SPAN_]ATTRIBUTE_COUNT_LIMIT` the SDK's own spans are used (start-tracing.ts).
  */
 export const MOST_ATTRIBUTES = 32;
@@ -73,6 +65,7 @@ export const Key = {
   errorType: key("error.type"),
   inputMessages: key("gen_ai.input.messages"),
   outputMessages: key("gen_ai.output.messages"),
+  systemInstructions: key("gen_ai.system_instructions"),
   provider: key("gen_ai.provider.name"),
   retry: key("mindgw.attempt.retry"),
   failover: key("mindgw.attempt.failover"),
@@ -135,7 +128,10 @@ function requestKindAttributes(
   if (model != null) to.text(Key.requestModel, model);
 }
 
-/** What the finished request adds to its server span; prompt and answer only when opted in. */
+/**
+ * What the finished request adds to its server span; instructions, prompt and answer only when
+ * opted in (read from the captured bodies here, at the span's end: nothing on the request's way).
+ */
 export function finishedAttributes(to: AttributeTarget, record: AuditRecord, withContent: boolean): void {
   to.number(Key.statusCode, record.status);
   if (record.upstreamModel != null) to.text(Key.responseModel, record.upstreamModel);
@@ -146,10 +142,10 @@ export function finishedAttributes(to: AttributeTarget, record: AuditRecord, wit
   to.number(Key.cost, record.costUsd);
   if (record.errorClass != null) to.text(Key.errorType, record.errorClass);
   if (!withContent) return;
-  const input = content(record.requestBody);
-  if (input !== undefined) to.text(Key.inputMessages, input);
-  const output = content(record.responseBody);
-  if (output !== undefined) to.text(Key.outputMessages, output);
+  const content = spanContent(record);
+  if (content.system !== undefined) to.text(Key.systemInstructions, content.system);
+  if (content.input !== undefined) to.text(Key.inputMessages, content.input);
+  if (content.output !== undefined) to.text(Key.outputMessages, content.output);
 }
 
 /** Who served a finished request and whose key asked: the same for every request of a route and key. */

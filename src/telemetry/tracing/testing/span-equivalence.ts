@@ -110,8 +110,10 @@ const recordOf = (partial: Partial<AuditRecord>) =>
     ttfbMs: 7,
     costUsd: 0.00012,
     errorClass: null,
+    frontDoor: "chat",
     requestBody: '{"messages":[{"role":"user","content":"hello"}]}',
-    responseBody: '{"choices":[]}',
+    responseBody:
+      '{"choices":[{"index":0,"message":{"role":"assistant","content":"hi"},"finish_reason":"stop"}]}',
     ...partial,
   }) as AuditRecord;
 

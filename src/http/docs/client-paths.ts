@@ -1,0 +1,101 @@
+import { type Dialect, dialectOf, type Operation } from "../../core/dialect.ts";
+import { MODEL_ROUTES } from "../model-routes.ts";
+import { REQUEST_SCHEMAS } from "../request-schemas.ts";
+import { jsonSchemaOf } from "./json-schema.ts";
+import { modelPaths } from "./model-paths.ts";
+import { errorResponses, ref, requestId } from "./openapi-responses.ts";
+import { helloPath } from "./operator-paths.ts";
+import { responsesPaths, responsesWebSocketOperation } from "./responses-paths.ts";
+import type { DocumentedFront } from "./served-surface.ts";
+
+/** Each model operation's request schema (its name in `components.schemas`) and summary. */
+export const MODEL_OPERATIONS: Record<Operation, { readonly name: string; readonly summary: string }> = {
+  chat: { name: "ChatCompletionRequest", summary: "Chat completion" },
+  completions: { name: "CompletionRequest", summary: "Text completion" },
+  embeddings: { name: "EmbeddingsRequest", summary: "Embeddings" },
+  responses: { name: "ResponsesRequest", summary: "Responses API" },
+  messages: { name: "MessagesRequest", summary: "Anthropic Messages" },
+  count_tokens: { name: "CountTokensRequest", summary: "Count tokens" },
+};
+
+const DIALECT_TAG: Record<Dialect, string> = { openai: "OpenAI", anthropic: "Anthropic" };
+
+/** Whether `front` serves `operation`: the root every one, an app those of its dialect. */
+export const serves = (front: DocumentedFront, operation: Operation): boolean =>
+  front.dialect === undefined || dialectOf(operation) === front.dialect;
+
+const traceHeaders = [
+  {
+    name: "traceparent",
+    in: "header",
+    required: false,
+    description: "W3C trace context; continued by the gateway's spans and passed upstream",
+    schema: { type: "string" },
+  },
+  {
+    name: "tracestate",
+    in: "header",
+    required: false,
+    description:
+      "W3C vendor trace state, read only beside a well-formed traceparent; the spans' trace state, passed upstream with the traceparent (a malformed one is ignored)",
+    schema: { type: "string" },
+  },
+];
+
+function modelOperation(operation: Operation, front: DocumentedFront) {
+  const dialect = dialectOf(operation);
+  const { name, summary } = MODEL_OPERATIONS[operation];
+  const examples = (jsonSchemaOf(REQUEST_SCHEMAS[operation]).examples as unknown[] | undefined) ?? [];
+  return {
+    tags: tagsOf(front, dialect),
+    summary,
+    // An app's operations are its own: the same operation under two apps needs two ids.
+    operationId: front.app ? `${front.app.name}.${operation}` : operation,
+    description:
+      "Routed to the model's upstreams; the answer is the upstream's, in this route's dialect (translated when the upstream speaks the other one). Only the fields shown are checked by the gateway; every other field is passed on.",
+    parameters: traceHeaders,
+    requestBody: {
+      required: true,
+      content: {
+        "application/json": { schema: ref(name), ...(examples[0] ? { example: examples[0] } : {}) },
+      },
+    },
+    responses: {
+      "200": {
+        description: "The answer: JSON, or server-sent events when `stream` is true",
+        headers: requestId,
+        content: {
+          "application/json": { schema: { type: "object" } },
+          "text/event-stream": { schema: { type: "string" } },
+        },
+      },
+      ...errorResponses(dialect, [400, 401, 403, 404, 413, 429, 502, 503, 504]),
+    },
+  };
+}
+
+/** An app's operations are grouped under its name; the root's under their dialect. */
+function tagsOf(front: DocumentedFront, ...dialects: Dialect[]): string[] {
+  return front.app ? [front.app.name] : dialects.map((dialect) => DIALECT_TAG[dialect]);
+}
+
+/**
+ * Every client path `front` serves, under its prefix (front-routes.ts, mount-app.ts): the model
+ * calls of its dialects, the model list, stored responses and the Responses WebSocket where it
+ * speaks OpenAI's, and Anthropic's connection probe under an Anthropic app.
+ */
+export function clientPaths(front: DocumentedFront): Record<string, Record<string, unknown>> {
+  const paths: Record<string, Record<string, unknown>> = {};
+  for (const [path, operation] of MODEL_ROUTES)
+    if (serves(front, operation)) paths[front.prefix + path] = { post: modelOperation(operation, front) };
+  Object.assign(paths, modelPaths(front, tagsOf(front, "openai", "anthropic")));
+  if (front.dialect !== "anthropic") {
+    const tags = tagsOf(front, "openai");
+    Object.assign(paths, responsesPaths(front.prefix, tags));
+    const responses = `${front.prefix}/v1/responses`;
+    paths[responses] = { ...paths[responses], get: responsesWebSocketOperation(tags) };
+  }
+  // The root's probe is served whatever the apps (operator-paths.ts).
+  if (front.app && front.dialect === "anthropic") Object.assign(paths, helloPath(front.prefix));
+  return paths;
+}

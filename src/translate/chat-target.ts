@@ -26,6 +26,27 @@ export interface ChatTarget {
 }
 
 /**
+ * What every target carries: the conversation, its length and sampling bounds, stop sequences,
+ * streaming, the answer's format, tools and how many answers (`n`, one where the target has no such
+ * count). Each target adds its own.
+ */
+export const CARRIED_BY_EVERY_TARGET = [
+  "model",
+  "messages",
+  "max_tokens",
+  "max_completion_tokens",
+  "temperature",
+  "top_p",
+  "stop",
+  "stream",
+  "stream_options",
+  "response_format",
+  "tools",
+  "tool_choice",
+  "n",
+] as const;
+
+/**
  * Values that ask for nothing beyond the API's default, so leaving the field out loses nothing
  * (SDKs and frameworks often send them): `n: 1`, `logprobs: false`, `frequency_penalty: 0`, …
  * Null, `{}` and `[]` count as unset for every field.

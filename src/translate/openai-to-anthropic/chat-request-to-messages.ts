@@ -1,6 +1,6 @@
 import type { JsonObject } from "../../core/dialect.ts";
 import { badRequest } from "../../core/gateway-error.ts";
-import { type ChatTarget, nameUncarried } from "../chat-target.ts";
+import { CARRIED_BY_EVERY_TARGET, type ChatTarget, nameUncarried } from "../chat-target.ts";
 import { Dropped } from "../dropped.ts";
 import {
   type OpenAIChatRequest,
@@ -17,23 +17,11 @@ export const DEFAULT_MAX_TOKENS = 4096;
 export const ANTHROPIC_TARGET: ChatTarget = {
   name: "Anthropic",
   carries: [
-    "model",
-    "messages",
-    "max_tokens",
-    "max_completion_tokens",
-    "temperature",
-    "top_p",
-    "stop",
+    ...CARRIED_BY_EVERY_TARGET,
     "user",
     "safety_identifier",
-    "stream",
-    "stream_options",
     "reasoning_effort",
-    "response_format",
-    "tools",
-    "tool_choice",
     "parallel_tool_calls",
-    "n",
   ],
   maxTemperature: 1,
   strictTools: true,

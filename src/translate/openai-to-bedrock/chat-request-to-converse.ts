@@ -1,7 +1,7 @@
 import type { JsonObject } from "../../core/dialect.ts";
 import { badRequest } from "../../core/gateway-error.ts";
 import { formatInstruction, imageUrlOf, messageText, userContentParts } from "../chat-request-parts.ts";
-import type { ChatTarget } from "../chat-target.ts";
+import { CARRIED_BY_EVERY_TARGET, type ChatTarget } from "../chat-target.ts";
 import { parseDataUrl } from "../data-url.ts";
 import { type OpenAIChatRequest, type OpenAIMessage, openAIChatRequest } from "../openai-schema.ts";
 import { parseBody, parseToolArguments } from "../parse-body.ts";
@@ -15,21 +15,7 @@ type Role = "user" | "assistant";
  */
 export const CONVERSE_TARGET: ChatTarget = {
   name: "Bedrock Converse",
-  carries: [
-    "model",
-    "messages",
-    "max_tokens",
-    "max_completion_tokens",
-    "temperature",
-    "top_p",
-    "stop",
-    "stream",
-    "stream_options",
-    "response_format",
-    "tools",
-    "tool_choice",
-    "n",
-  ],
+  carries: [...CARRIED_BY_EVERY_TARGET],
   strictTools: false,
   strictFormat: false,
   toolChoiceNone: false,

@@ -1,7 +1,7 @@
 import type { JsonObject } from "../../core/dialect.ts";
 import { badRequest } from "../../core/gateway-error.ts";
 import { imageUrlOf, messageText, userContentParts } from "../chat-request-parts.ts";
-import type { ChatTarget } from "../chat-target.ts";
+import { CARRIED_BY_EVERY_TARGET, type ChatTarget } from "../chat-target.ts";
 import { parseDataUrl } from "../data-url.ts";
 import { type OpenAIChatRequest, type OpenAIMessage, openAIChatRequest } from "../openai-schema.ts";
 import { parseBody, parseToolArguments } from "../parse-body.ts";
@@ -14,25 +14,7 @@ const THINKING_BUDGET: Record<string, number> = { none: 0, minimal: 0, low: 1024
 /** What `generateContent` can take of a chat request; the router names the rest. */
 export const GEMINI_TARGET: ChatTarget = {
   name: "Gemini",
-  carries: [
-    "model",
-    "messages",
-    "max_tokens",
-    "max_completion_tokens",
-    "temperature",
-    "top_p",
-    "n",
-    "stop",
-    "seed",
-    "presence_penalty",
-    "frequency_penalty",
-    "response_format",
-    "reasoning_effort",
-    "tools",
-    "tool_choice",
-    "stream",
-    "stream_options",
-  ],
+  carries: [...CARRIED_BY_EVERY_TARGET, "seed", "presence_penalty", "frequency_penalty", "reasoning_effort"],
   strictTools: false,
   strictFormat: true,
   toolChoiceNone: true,

@@ -165,7 +165,7 @@ const batchTracer = new BatchTracer({
   valueLengthLimit: Number.POSITIVE_INFINITY,
   processor: batches,
 });
-const deps = { metrics: undefined, traces: requestTraces(batchTracer, false) };
+const deps = { metrics: undefined, traces: requestTraces(batchTracer, undefined) };
 line(
   "direct",
   await perSpan(

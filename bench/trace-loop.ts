@@ -78,7 +78,7 @@ const tracer = new BatchTracer({
   },
   childrenFollowParent: true,
 });
-const on: RequestTelemetryDeps = { metrics: undefined, traces: requestTraces(tracer, false) };
+const on: RequestTelemetryDeps = { metrics: undefined, traces: requestTraces(tracer, undefined) };
 const off: RequestTelemetryDeps = { metrics: undefined, traces: undefined };
 
 let sent = 0;

@@ -50,7 +50,7 @@ const logger: Logger = {
 };
 const tracing = await startTracing("trace-micro", logger);
 if (mode === "on" && !tracing) throw new Error("tracing did not start");
-const deps = { metrics: undefined, traces: tracing ? requestTraces(tracing.tracer, false) : undefined };
+const deps = { metrics: undefined, traces: tracing ? requestTraces(tracing.tracer, undefined) : undefined };
 
 /** Requests whose upstream call got a `traceparent` of their own (the sampled ones). */
 let sampled = 0;

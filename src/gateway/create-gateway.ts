@@ -1,4 +1,5 @@
 import { createAuditService } from "../audit/audit-service.ts";
+import { redactSecrets } from "../audit/redact-body.ts";
 import { RequestStats } from "../audit/request-stats.ts";
 import { spendCarrier } from "../auth/carry-spend.ts";
 import { startCluster } from "../cluster/start-cluster.ts";
@@ -143,7 +144,8 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     routedAs: (model) => runtime.current.table.routedAs(model),
     onAuditFlush: (listener) => audit.onFlush(listener),
     tracer: options.tracing?.tracer,
-    captureContent: options.tracing?.captureContent ?? false,
+    // Prompts and answers on spans go through the audit bodies' redaction, the embedder's included.
+    ...(options.tracing?.captureContent ? { content: options.redactBody ?? redactSecrets } : {}),
     accessLines: audit.lines,
   });
 

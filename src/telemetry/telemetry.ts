@@ -2,6 +2,7 @@ import type { Tracer } from "@opentelemetry/api";
 import type { AnyElysia } from "elysia";
 import type { AccessLineRelay } from "../audit/access-line-relay.ts";
 import type { EventBus } from "../audit/event-bus.ts";
+import type { RedactBody } from "../audit/redact-body.ts";
 import type { Config } from "../config/config-schema.ts";
 import type { createFrontDoor } from "../http/front-door.ts";
 import type { RequestObserver } from "../http/request-ledger.ts";
@@ -45,8 +46,12 @@ export interface TelemetryOptions {
   readonly onAuditFlush: (listener: (ms: number) => void) => void;
   /** Spans go here; undefined when tracing is off (no OTEL_* exporter configured). */
   readonly tracer?: Tracer | undefined;
-  /** Prompts and answers on spans (`OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT=true`). */
-  readonly captureContent?: boolean;
+  /**
+   * Prompts and answers on spans (`OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT=true`): the
+   * redaction they go through first (the audit bodies' own: an embedder's `redactBody`, or the
+   * gateway's credential redaction); absent, no content.
+   */
+  readonly content?: RedactBody | undefined;
   /** Served requests' access lines that go with their audit rows (`AuditService.lines`). */
   readonly accessLines?: AccessLineRelay | undefined;
 }
@@ -69,7 +74,7 @@ export function createTelemetry(options: TelemetryOptions): Telemetry {
   const listen = options.config.metrics.listen;
   const listener = metrics && listen ? startMetricsListener(listen, metrics) : undefined;
   if (listener) options.logger.info("metrics listening", { url: listener.url });
-  const traces = options.tracer ? requestTraces(options.tracer, options.captureContent ?? false) : undefined;
+  const traces = options.tracer ? requestTraces(options.tracer, options.content) : undefined;
   const deps = { metrics, traces };
   return {
     metrics,

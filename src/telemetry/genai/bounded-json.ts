@@ -1,17 +1,23 @@
-import { redactSecrets } from "../../audit/redact-body.ts";
+import type { RedactBody } from "../../audit/redact-body.ts";
 
 /** What ends a text cut short. */
 const CUT = "…[cut]";
 /** Texts are cut no shorter than this before whole messages are left out. */
 const LEAST_CUT = 256;
 
+/** What content goes through before it is put on a span, and which side it came from. */
+export interface ContentRedaction {
+  readonly redact: RedactBody;
+  readonly kind: "request" | "response";
+}
+
 /** `value` with every string (and key) redacted: before any cut, so no cut hides part of a key. */
-function redacted(value: unknown): unknown {
-  if (typeof value === "string") return redactSecrets(value, "request");
-  if (Array.isArray(value)) return value.map(redacted);
+function redacted(value: unknown, by: ContentRedaction): unknown {
+  if (typeof value === "string") return by.redact(value, by.kind);
+  if (Array.isArray(value)) return value.map((item) => redacted(item, by));
   if (typeof value !== "object" || value === null) return value;
   return Object.fromEntries(
-    Object.entries(value).map(([key, item]) => [redactSecrets(key, "request"), redacted(item)]),
+    Object.entries(value).map(([key, item]) => [by.redact(key, by.kind), redacted(item, by)]),
   );
 }
 
@@ -68,7 +74,12 @@ function fitting(items: readonly unknown[], max: number, keep: "first" | "last")
  * items are left out — the oldest of an input (`keep: "last"`), the last of an output. Only the
  * items kept are redacted (a long conversation's older turns cost no redaction), each whole.
  */
-export function boundedJson(items: readonly unknown[], max: number, keep: "first" | "last"): string {
+export function boundedJson(
+  items: readonly unknown[],
+  max: number,
+  keep: "first" | "last",
+  by: ContentRedaction,
+): string {
   // A redaction shortens a text or lengthens it by two characters at most (`bearer x…`): the
   // count may be one too many, which the loop below takes back.
   let count =
@@ -76,7 +87,7 @@ export function boundedJson(items: readonly unknown[], max: number, keep: "first
       ? items.length
       : fitting(items, max, keep);
   for (; count > 0; count--) {
-    const clean = kept(items, count, keep).map(redacted);
+    const clean = kept(items, count, keep).map((item) => redacted(item, by));
     const whole = JSON.stringify(clean);
     if (whole.length <= max) return whole;
     let fits = JSON.stringify(cut(clean, LEAST_CUT));

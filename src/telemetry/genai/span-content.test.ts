@@ -3,6 +3,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { makeRecord } from "../../audit/audit-fixture.ts";
 import type { AuditRecord } from "../../audit/audit-record.ts";
+import { redactSecrets } from "../../audit/redact-body.ts";
 import { encodeSse } from "../../core/sse.ts";
 import { drain, jsonFixture, replay, sseFixture } from "../../translate/fixtures/load-fixture.ts";
 import { chatStreamToResponses } from "../../translate/responses/chat-stream-to-responses.ts";
@@ -22,7 +23,7 @@ function content(frontDoor: AuditRecord["frontDoor"], request: object, response?
       ? {}
       : { responseBody: typeof response === "string" ? response : JSON.stringify(response) }),
   });
-  const { system, input, output } = spanContent(record);
+  const { system, input, output } = spanContent(record, redactSecrets);
   const parse = (text: string | undefined) => (text === undefined ? undefined : JSON.parse(text));
   return {
     system: parse(system),
@@ -274,7 +275,9 @@ describe("completions and embeddings", () => {
   });
 
   test("a request that is no model call carries no content", () => {
-    expect(spanContent(makeRecord({ frontDoor: "admin", requestBody: '{"name":"k"}' }))).toEqual({});
+    expect(
+      spanContent(makeRecord({ frontDoor: "admin", requestBody: '{"name":"k"}' }), redactSecrets),
+    ).toEqual({});
   });
 });
 
@@ -326,4 +329,33 @@ describe("bounds and redaction", () => {
     const { raw } = content("chat", { model: "m", messages: [{ role: "user", content: "hi" }] });
     expect(raw.input).toBe('[{"role":"user","parts":[{"type":"text","content":"hi"}]}]');
   });
+});
+
+test("an embedder's own redaction applies to span content, each side told which it is", () => {
+  const seen: string[] = [];
+  const scrub = (text: string, kind: "request" | "response") => {
+    seen.push(kind);
+    return text.replaceAll("alice@example.com", "[email]");
+  };
+  const record = makeRecord({
+    frontDoor: "chat",
+    requestBody: JSON.stringify({
+      model: "m",
+      messages: [{ role: "user", content: "mail alice@example.com" }],
+    }),
+    responseBody: JSON.stringify({
+      choices: [
+        {
+          index: 0,
+          message: { role: "assistant", content: "sent to alice@example.com" },
+          finish_reason: "stop",
+        },
+      ],
+    }),
+  });
+  const { input, output } = spanContent(record, scrub);
+  expect(input).toContain("[email]");
+  expect(output).toContain("[email]");
+  expect(`${input}${output}`).not.toContain("alice@example.com");
+  expect(new Set(seen)).toEqual(new Set(["request", "response"]));
 });

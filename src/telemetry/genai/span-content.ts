@@ -1,4 +1,5 @@
 import type { AuditRecord, FrontDoor } from "../../audit/audit-record.ts";
+import type { RedactBody } from "../../audit/redact-body.ts";
 import { isJsonObject, type JsonObject, type Operation } from "../../core/dialect.ts";
 import { wholeAnswerOfStream } from "../../translate/answer/stream-answer.ts";
 import { answerMessages } from "./answer-messages.ts";
@@ -42,20 +43,23 @@ const wholeAnswer = (operation: Operation, body: string) =>
  * `gen_ai.system_instructions`, `gen_ai.input.messages` and `gen_ai.output.messages` of a finished
  * request, from the bodies `audit.bodies` captured (the request as the caller sent it, the answer
  * as the caller got it, a stream's wire text read once here), each at most `MAX_CONTENT`
- * characters of valid JSON, credentials redacted. Only called with content capture on.
+ * characters of valid JSON, each string through `redact` (the gateway's credential redaction, or an
+ * embedder's own, as the audit bodies get). Only called with content capture on.
  */
-export function spanContent(record: AuditRecord): SpanContent {
+export function spanContent(record: AuditRecord, redact: RedactBody): SpanContent {
   const operation = OPERATIONS[record.frontDoor];
   if (operation === undefined) return {};
   const content: SpanContent = {};
   const request = record.requestBody == null ? undefined : parsed(record.requestBody);
   if (request) {
     const { system, messages } = requestMessages(operation, request);
-    if (system.length > 0) content.system = boundedJson(system, MAX_CONTENT, "first");
-    if (messages.length > 0) content.input = boundedJson(messages, MAX_CONTENT, "last");
+    const asked = { redact, kind: "request" } as const;
+    if (system.length > 0) content.system = boundedJson(system, MAX_CONTENT, "first", asked);
+    if (messages.length > 0) content.input = boundedJson(messages, MAX_CONTENT, "last", asked);
   }
   const answer = record.responseBody == null ? undefined : wholeAnswer(operation, record.responseBody);
   const output = answer ? answerMessages(operation, answer) : [];
-  if (output.length > 0) content.output = boundedJson(output, MAX_CONTENT, "first");
+  if (output.length > 0)
+    content.output = boundedJson(output, MAX_CONTENT, "first", { redact, kind: "response" });
   return content;
 }

@@ -1,5 +1,6 @@
 import { ROOT_CONTEXT, type Span, SpanKind, SpanStatusCode, type Tracer, trace } from "@opentelemetry/api";
 import type { AuditRecord } from "../../audit/audit-record.ts";
+import type { RedactBody } from "../../audit/redact-body.ts";
 import type { GatewayError } from "../../core/gateway-error.ts";
 import type { RequestLedger } from "../../http/request-ledger.ts";
 import { reasonOf } from "../access-log.ts";
@@ -28,7 +29,8 @@ export class ApiRequestTrace implements RequestTrace {
   constructor(
     private readonly tracer: Tracer,
     private readonly ledger: RequestLedger,
-    private readonly captureContent: boolean,
+    /** Content capture: the redaction prompts and answers go through; undefined when off. */
+    private readonly content: RedactBody | undefined,
   ) {
     this.span = tracer.startSpan(
       spanName(ledger.frontDoor, ledger.model),
@@ -79,7 +81,7 @@ export class ApiRequestTrace implements RequestTrace {
   finish(record: AuditRecord): void {
     const span = this.span;
     if (span.isRecording()) {
-      finishedAttributes(spanTarget(span), record, this.captureContent);
+      finishedAttributes(spanTarget(span), record, this.content);
       if (this.vendor) span.setAttribute(Key.provider.name, this.vendor);
     }
     // A server span is in error for 5xx only; a refusal (4xx) is the client's error.

@@ -34,7 +34,7 @@ const routes: AttemptInfo[] = Array.from({ length: 12 }, (_, r) => ({
 
 function gateway(tableLimit?: TableLimit, valueLengthLimit = Number.POSITIVE_INFINITY) {
   const writer = new SpanBatchWriter(64, tableLimit);
-  const traces = requestTraces(atOnceTracer(writer, valueLengthLimit), false);
+  const traces = requestTraces(atOnceTracer(writer, valueLengthLimit), undefined);
   /** Request `i`: its route's first try, then for every fifth a retry with a record of its own. */
   const request = (i: number) => {
     const info = routes[(i * 7) % routes.length] as AttemptInfo;

@@ -156,7 +156,7 @@ test("an attempt is timed from the router's readings: its span from its start, i
   const attempted = spyOn(metrics, "attempted");
   const writer = new SpanBatchWriter(8);
   const ledger = { frontDoor: "chat", model: "m", startedAt: Date.now(), requestId: "r", stream: false };
-  const trace = requestTraces(atOnceTracer(writer), false).start(
+  const trace = requestTraces(atOnceTracer(writer), undefined).start(
     { ...ledger, traceparent: null } as RequestLedger,
     metrics,
   );
@@ -177,7 +177,7 @@ test("an attempt is timed from the router's readings: its span from its start, i
 test("an attempt closed with the router's reading spans to it, with no clock read of its own", () => {
   const writer = new SpanBatchWriter(8);
   const ledger = { frontDoor: "chat", model: "m", startedAt: Date.now(), requestId: "r", stream: false };
-  const trace = requestTraces(atOnceTracer(writer), false).start(
+  const trace = requestTraces(atOnceTracer(writer), undefined).start(
     { ...ledger, traceparent: null } as RequestLedger,
     undefined,
   );
@@ -198,7 +198,7 @@ test("an attempt closed with the router's reading spans to it, with no clock rea
 test("a failed attempt's status message is the error's as the access line gives it: no credential, bounded", () => {
   const writer = new SpanBatchWriter(8);
   const ledger = { frontDoor: "chat", model: "m", startedAt: Date.now(), requestId: "r", stream: false };
-  const trace = requestTraces(atOnceTracer(writer), false).start(
+  const trace = requestTraces(atOnceTracer(writer), undefined).start(
     { ...ledger, traceparent: null } as RequestLedger,
     undefined,
   );
@@ -225,7 +225,7 @@ test("a shadow copy is no attempt: its span counts no attempt metric and leaves 
     const ledger = { frontDoor: "chat", model: "m", startedAt: Date.now(), requestId: "r", stream: false };
     const caller = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
     const trace = traced
-      ? requestTraces(atOnceTracer(writer), false).start(
+      ? requestTraces(atOnceTracer(writer), undefined).start(
           { ...ledger, traceparent: null } as RequestLedger,
           metrics,
         )

@@ -11,6 +11,7 @@ import {
   trace,
 } from "@opentelemetry/api";
 import type { AuditRecord } from "../../audit/audit-record.ts";
+import type { RedactBody } from "../../audit/redact-body.ts";
 import type { RequestLedger } from "../../http/request-ledger.ts";
 import type { AttemptInfo, AttemptTelemetry, CopyTelemetry } from "../dispatch-telemetry.ts";
 import type { GatewayMetrics } from "../metrics/gateway-metrics.ts";
@@ -84,7 +85,8 @@ export class BatchRequestTrace implements RequestTrace, LaterSpans {
   constructor(
     readonly tracer: BatchTracer,
     readonly ledger: RequestLedger,
-    private readonly captureContent: boolean,
+    /** Content capture: the redaction prompts and answers go through; undefined when off. */
+    private readonly content: RedactBody | undefined,
     /** Attempt metrics, counted by each attempt's span (no second handle an attempt). */
     readonly metrics: GatewayMetrics | undefined,
   ) {
@@ -273,7 +275,7 @@ export class BatchRequestTrace implements RequestTrace, LaterSpans {
     );
     samplerAttributes(writer, this.sampling);
     requestAttributes(writer, this.ledger);
-    finishedAttributes(writer, record, this.captureContent);
+    finishedAttributes(writer, record, this.content);
     if (this.vendor) writer.text(Key.provider, this.vendor);
     writer.endPart();
   }

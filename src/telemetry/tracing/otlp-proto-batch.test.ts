@@ -298,7 +298,7 @@ test("requests' records as the main thread wrote them, mixed with another scope'
   // The gateway's requests are records of several spans (batch-request-trace.ts), written into the
   // same batch as any other tracer's spans: one scope, then two (regrouped as span records).
   const writer = new SpanBatchWriter(64);
-  const traces = requestTraces(atOnceTracer(writer), false);
+  const traces = requestTraces(atOnceTracer(writer), undefined);
   const request = (i: number) => {
     const ledger = {
       frontDoor: "chat",

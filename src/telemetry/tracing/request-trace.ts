@@ -1,5 +1,6 @@
 import type { Tracer } from "@opentelemetry/api";
 import type { AuditRecord } from "../../audit/audit-record.ts";
+import type { RedactBody } from "../../audit/redact-body.ts";
 import type { RequestLedger } from "../../http/request-ledger.ts";
 import type { AttemptInfo, CopyTelemetry, DispatchTelemetry } from "../dispatch-telemetry.ts";
 import type { GatewayMetrics } from "../metrics/gateway-metrics.ts";
@@ -33,18 +34,18 @@ export interface RequestTraces {
 /**
  * Spans through any OpenTelemetry tracer (an embedder's own, sdk-node's for exporters other than
  * OTLP over HTTP); through startTracing's BatchTracer, written straight into the export batch.
- * `captureContent` puts prompts and answers on server spans.
+ * `content` (when given) puts prompts and answers on server spans, through that redaction.
  */
-export function requestTraces(tracer: Tracer, captureContent: boolean): RequestTraces {
+export function requestTraces(tracer: Tracer, content: RedactBody | undefined): RequestTraces {
   if (tracer instanceof BatchTracer)
     return {
-      start: (ledger, metrics) => new BatchRequestTrace(tracer, ledger, captureContent, metrics),
-      refused: (ledger, record) => new BatchRequestTrace(tracer, ledger, false, undefined).finish(record),
+      start: (ledger, metrics) => new BatchRequestTrace(tracer, ledger, content, metrics),
+      refused: (ledger, record) => new BatchRequestTrace(tracer, ledger, undefined, undefined).finish(record),
     };
   return {
     start: (ledger, metrics) =>
-      new RequestTelemetry(ledger, metrics, new ApiRequestTrace(tracer, ledger, captureContent)),
-    refused: (ledger, record) => new ApiRequestTrace(tracer, ledger, false).finish(record),
+      new RequestTelemetry(ledger, metrics, new ApiRequestTrace(tracer, ledger, content)),
+    refused: (ledger, record) => new ApiRequestTrace(tracer, ledger, undefined).finish(record),
   };
 }
 

@@ -1,4 +1,5 @@
 import type { AuditRecord, FrontDoor } from "../../audit/audit-record.ts";
+import type { RedactBody } from "../../audit/redact-body.ts";
 import type { RequestLedger } from "../../http/request-ledger.ts";
 import type { AttemptInfo } from "../dispatch-telemetry.ts";
 import { spanContent } from "../genai/span-content.ts";
@@ -132,7 +133,12 @@ function requestKindAttributes(
  * What the finished request adds to its server span; instructions, prompt and answer only when
  * opted in (read from the captured bodies here, at the span's end: nothing on the request's way).
  */
-export function finishedAttributes(to: AttributeTarget, record: AuditRecord, withContent: boolean): void {
+export function finishedAttributes(
+  to: AttributeTarget,
+  record: AuditRecord,
+  /** Content capture: the redaction prompts and answers go through; undefined when off. */
+  content: RedactBody | undefined,
+): void {
   to.number(Key.statusCode, record.status);
   if (record.upstreamModel != null) to.text(Key.responseModel, record.upstreamModel);
   to.number(Key.inputTokens, record.inputTokens);
@@ -141,11 +147,11 @@ export function finishedAttributes(to: AttributeTarget, record: AuditRecord, wit
   if (record.ttfbMs != null) to.number(Key.ttft, record.ttfbMs);
   to.number(Key.cost, record.costUsd);
   if (record.errorClass != null) to.text(Key.errorType, record.errorClass);
-  if (!withContent) return;
-  const content = spanContent(record);
-  if (content.system !== undefined) to.text(Key.systemInstructions, content.system);
-  if (content.input !== undefined) to.text(Key.inputMessages, content.input);
-  if (content.output !== undefined) to.text(Key.outputMessages, content.output);
+  if (content === undefined) return;
+  const messages = spanContent(record, content);
+  if (messages.system !== undefined) to.text(Key.systemInstructions, messages.system);
+  if (messages.input !== undefined) to.text(Key.inputMessages, messages.input);
+  if (messages.output !== undefined) to.text(Key.outputMessages, messages.output);
 }
 
 /** Who served a finished request and whose key asked: the same for every request of a route and key. */

@@ -229,7 +229,7 @@ function requestTracesOf(processor: ThreadSpanProcessor, sdk: ReturnType<typeof 
       processor,
       childrenFollowParent: true,
     }),
-    false,
+    undefined,
   );
 }
 

@@ -20,6 +20,7 @@ import {
   TracerProvider,
 } from "@opentelemetry/sdk-trace";
 import type { AuditRecord } from "../../../audit/audit-record.ts";
+import { redactSecrets } from "../../../audit/redact-body.ts";
 import type { GatewayError } from "../../../core/gateway-error.ts";
 import type { RequestLedger } from "../../../http/request-ledger.ts";
 import type { AttemptInfo, AttemptTelemetry, CopyTelemetry } from "../../dispatch-telemetry.ts";
@@ -193,7 +194,10 @@ export function throughSdk(sampler: Sampler, limits: SpanLimits): Drive {
         },
       ],
     });
-    const headers = runAll(requestTraces(provider.getTracer("mindgw"), captureContent), scenarios);
+    const headers = runAll(
+      requestTraces(provider.getTracer("mindgw"), captureContent ? redactSecrets : undefined),
+      scenarios,
+    );
     return { spans: readBack(writer), headers };
   };
 }
@@ -214,7 +218,7 @@ export function direct(sampler: Sampler, limits: SpanLimits, childrenFollowParen
       processor: { writer, batchFor: () => writer, written() {}, later: (spans) => spans.write() },
       childrenFollowParent,
     });
-    const headers = runAll(requestTraces(tracer, captureContent), scenarios);
+    const headers = runAll(requestTraces(tracer, captureContent ? redactSecrets : undefined), scenarios);
     expect(ids.counted.drawn).toBeGreaterThan(0);
     return { spans: readBack(writer), headers };
   };

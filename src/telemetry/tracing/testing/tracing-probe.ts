@@ -22,7 +22,7 @@ const ledger = {
   stream: false,
   traceparent: null,
 } as unknown as RequestLedger;
-const trace = requestTraces(tracing.tracer, false).start(ledger, undefined);
+const trace = requestTraces(tracing.tracer, undefined).start(ledger, undefined);
 const attempt = trace.attempt(
   { route: "provider:a", vendor: "openai", upstreamModel: "up", retry: 0, failover: false },
   performance.now(),

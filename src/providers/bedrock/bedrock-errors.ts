@@ -2,6 +2,12 @@ import type { GatewayError } from "../../core/gateway-error.ts";
 import { CONTEXT_TOO_LONG } from "../../core/openai-errors.ts";
 import { statusFailure } from "../http/upstream-failure.ts";
 
+/** Exception types that are AWS limits on the account, not faults of the request. */
+const QUOTA = /^(ServiceQuotaExceeded|Throttling|TooManyRequests)/i;
+/** Exception types whose words are never about the prompt's length. */
+const NOT_THE_PROMPT =
+  /^(AccessDenied|ResourceNotFound|ModelNotReady|ModelError|ModelTimeout|InternalServer|ServiceUnavailable)/i;
+
 /**
  * A Bedrock failure (HTTP status and `x-amzn-ErrorType`, or a stream exception frame) as a
  * GatewayError. Bedrock says "Input is too long" as a ValidationException; it keeps its 400, as
@@ -17,8 +23,14 @@ export function bedrockFailure(
   tooLongField = "messages",
 ): GatewayError {
   const name = type.split(":")[0] ?? type;
-  const tooLong = status === 400 && message !== undefined && CONTEXT_TOO_LONG.test(message);
-  return statusFailure(provider, status, message ? `${name}: ${message}` : undefined, {
+  const said = message ? `${name}: ${message}` : undefined;
+  // A quota (tokens a day, requests a minute) is a limit, whatever status carries it: AWS sends
+  // ServiceQuotaExceededException as a 400 saying "Too many tokens per day", which the words
+  // alone would read as a prompt too long.
+  if (QUOTA.test(name)) return statusFailure(provider, 429, said, { retryAfter: retryAfter ?? null });
+  const tooLong =
+    status === 400 && message !== undefined && !NOT_THE_PROMPT.test(name) && CONTEXT_TOO_LONG.test(message);
+  return statusFailure(provider, status, said, {
     ...(tooLong ? { code: "context_length_exceeded", param: tooLongField } : {}),
     retryAfter: retryAfter ?? null,
   });

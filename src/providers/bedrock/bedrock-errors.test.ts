@@ -1,0 +1,27 @@
+import { expect, test } from "bun:test";
+import { bedrockFailure } from "./bedrock-errors.ts";
+
+test("a daily token quota is a 429 rate limit, not a prompt too long, whatever status AWS sends it with", () => {
+  const quota = bedrockFailure(
+    "br",
+    400,
+    "ServiceQuotaExceededException",
+    "Too many tokens per day, please wait before trying again.",
+  );
+  expect([quota.status, quota.code, quota.param]).toEqual([429, "rate_limited", undefined]);
+  const throttled = bedrockFailure(
+    "br",
+    429,
+    "ThrottlingException:http://internal.amazon.com/",
+    "Too many requests",
+    "7",
+  );
+  expect([throttled.status, throttled.headers["retry-after"]]).toEqual([429, "7"]);
+});
+
+test("Input is too long is still context_length_exceeded on the request's field", () => {
+  const tooLong = bedrockFailure("br", 400, "ValidationException", "Input is too long for requested model.");
+  expect([tooLong.status, tooLong.code, tooLong.param]).toEqual([400, "context_length_exceeded", "messages"]);
+  const embedding = bedrockFailure("br", 400, "ValidationException", "Input is too long", null, "input");
+  expect(embedding.param).toBe("input");
+});

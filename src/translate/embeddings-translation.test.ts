@@ -192,12 +192,22 @@ describe("Bedrock", () => {
       input_type: "search_document",
       embedding_types: ["float"],
     });
+    // v4 takes a size (`output_dimension`); v3's is fixed, and asking for another is a 400.
     expect(
-      cohere?.request(["a"], ask({ input: "x", input_type: "search_query", dimensions: 256 })),
+      bedrockEmbedder("cohere.embed-v4:0")?.request(
+        ["a"],
+        ask({ input: "x", input_type: "search_query", dimensions: 256 }),
+      ),
     ).toMatchObject({
       input_type: "search_query",
       output_dimension: 256,
     });
+    expect(cohere?.request(["a"], ask({ input: "x", input_type: "search_query" }))).toMatchObject({
+      input_type: "search_query",
+    });
+    expect(gatewayErrorOf(() => cohere?.request(["a"], ask({ input: "x", dimensions: 256 }))).param).toBe(
+      "dimensions",
+    );
     const fixture = jsonFixture("bedrock/invoke-cohere-embed.json");
     expect(cohere?.answer(fixture, "5")).toEqual({
       vectors: [

@@ -73,6 +73,7 @@ export const openAIUsage = z.looseObject({
   prompt_tokens: z.number().nullish(),
   completion_tokens: z.number().nullish(),
   prompt_tokens_details: z.looseObject({ cached_tokens: z.number().nullish() }).nullish(),
+  completion_tokens_details: z.looseObject({ reasoning_tokens: z.number().nullish() }).nullish(),
 });
 export type OpenAIUsage = z.infer<typeof openAIUsage>;
 

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import type { JsonObject } from "../../core/dialect.ts";
+import { badRequest } from "../../core/gateway-error.ts";
 import type { Embedded, EmbeddingsAsk } from "../openai-embeddings.ts";
 import { parseBody } from "../parse-body.ts";
 
@@ -64,14 +65,30 @@ const cohere: BedrockEmbedder = {
   },
 };
 
-/** Each family served, with the model ids it answers for. */
+/** Cohere Embed v3 (english, multilingual): 1,024 numbers a vector, no other size to ask for. */
+const cohereV3: BedrockEmbedder = {
+  ...cohere,
+  request: (texts, ask) => {
+    if (ask.dimensions !== undefined)
+      throw badRequest(
+        "Cohere Embed v3 vectors have 1024 dimensions, no other size: leave dimensions out",
+        "dimensions",
+      );
+    return cohere.request(texts, ask);
+  },
+};
+
+/** Each family served, with the model ids it answers for (the first that matches). */
 const FAMILIES: readonly { readonly ids: RegExp; readonly embedder: BedrockEmbedder }[] = [
   { ids: /amazon\.titan-embed-(?:g1-)?text/, embedder: titan },
-  { ids: /cohere\.embed/, embedder: cohere },
+  { ids: /cohere\.embed-v4/, embedder: cohere },
+  { ids: /cohere\.embed/, embedder: cohereV3 },
 ];
 
 /** The families served, for a refusal: "Amazon Titan Text and Cohere Embed". */
-export const BEDROCK_EMBEDDING_FAMILIES = FAMILIES.map(({ embedder }) => embedder.family).join(" and ");
+export const BEDROCK_EMBEDDING_FAMILIES = [...new Set(FAMILIES.map(({ embedder }) => embedder.family))].join(
+  " and ",
+);
 
 /**
  * The embedder for a Bedrock model id (a base model, or a cross-region profile such as

@@ -2,6 +2,7 @@ import { describe, expect, test } from "bun:test";
 import { jsonFixture } from "../fixtures/load-fixture.ts";
 import { chatResponseToResponse, newResponseId } from "./chat-response-to-response.ts";
 import { conversationItems } from "./input-items.ts";
+import { responsesUsage } from "./response-envelope.ts";
 
 const request = { model: "gpt-4o-mini", input: "Hi", instructions: "Be nice." };
 
@@ -85,5 +86,17 @@ describe("chatResponseToResponse", () => {
       type: "reasoning",
       summary: [{ type: "summary_text", text: "6 × 7" }],
     });
+  });
+});
+
+test("usage keeps the reasoning tokens a chat answer reports (Gemini, o-series)", () => {
+  const usage = responsesUsage({
+    prompt_tokens: 10,
+    completion_tokens: 8,
+    completion_tokens_details: { reasoning_tokens: 2 },
+  });
+  expect(usage).toMatchObject({ output_tokens: 8, output_tokens_details: { reasoning_tokens: 2 } });
+  expect(responsesUsage({ prompt_tokens: 1, completion_tokens: 1 })).toMatchObject({
+    output_tokens_details: { reasoning_tokens: 0 },
   });
 });

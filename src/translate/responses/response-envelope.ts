@@ -54,7 +54,7 @@ export function responsesUsage(usage: OpenAIUsage | null | undefined): JsonObjec
     input_tokens: input,
     input_tokens_details: { cached_tokens: usage?.prompt_tokens_details?.cached_tokens ?? 0 },
     output_tokens: output,
-    output_tokens_details: { reasoning_tokens: 0 },
+    output_tokens_details: { reasoning_tokens: usage?.completion_tokens_details?.reasoning_tokens ?? 0 },
     total_tokens: input + output,
   };
 }

@@ -7,7 +7,8 @@ import type {
   ProviderReply,
   ForwardRequest as StoredForward,
 } from "../providers/provider.ts";
-import { capacityRefusal, SERVED_BY_HEADER } from "../workers/gateway/tunnel-exchange.ts";
+import { capacityRefusal } from "../workers/gateway/capacity-refusal.ts";
+import { SERVED_BY_HEADER } from "../workers/gateway/tunnel-exchange.ts";
 import { pathOf, tunnelRequest, workerLabel } from "../workers/gateway/worker-provider.ts";
 import type { WorkerRegistry } from "../workers/gateway/worker-registry.ts";
 import { RequestTooLarge } from "../workers/gateway/worker-tunnel.ts";

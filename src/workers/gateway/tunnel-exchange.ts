@@ -3,6 +3,7 @@ import { GatewayError, unavailable } from "../../core/gateway-error.ts";
 import type { BodyRead, ByteFeed, StreamedAnswer } from "../../providers/http/streamed-answer.ts";
 import type { WholeAnswer } from "../../providers/http/whole-answer.ts";
 import type { TunnelErrorCode } from "../protocol.ts";
+import { capacityRefusal } from "./capacity-refusal.ts";
 
 /** What an exchange needs from its tunnel: one object for the tunnel, not one a call. */
 export interface ExchangeLink {
@@ -67,16 +68,6 @@ function tunnelError(worker: string, code: TunnelErrorCode, message: string): Ga
     retryable: code !== "internal",
   });
 }
-
-/** Every worker (or the one named) is busy: 503, retried elsewhere; the client told to come back in a second. */
-export const capacityRefusal = (message: string) =>
-  new GatewayError({
-    status: 503,
-    code: "unavailable",
-    message,
-    retryable: true,
-    headers: { "retry-after": "1" },
-  });
 
 /**
  * One request's life on a tunnel. A streaming answer resolves at the head and becomes a

@@ -16,6 +16,8 @@ export type ErrorCode =
   /** The prompt does not fit the model's context window (OpenAI's own code, kept across dialects). */
   | "context_length_exceeded"
   | "not_found"
+  /** `previous_response_id` names no response this caller may continue (OpenAI's own code, a 400). */
+  | "previous_response_not_found"
   | "unauthorized"
   | "forbidden"
   | "payload_too_large"

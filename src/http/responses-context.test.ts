@@ -74,7 +74,7 @@ describe("responsesContext", () => {
     expect(next.previous).toEqual([...input, reply("echo one")]);
   });
 
-  test("previous_response_id is resolved within the tenant only: anything else is a 404 on that param", async () => {
+  test("previous_response_id is resolved within the tenant only: anything else is OpenAI's 400 previous_response_not_found", async () => {
     const store = createMemoryResponseStore();
     const first = await responsesContext(store, principal("acme"), { model: "m", input: "x" }, fail);
     first.onResponse(answer(first.id, "y"));
@@ -85,12 +85,15 @@ describe("responsesContext", () => {
       const error = await rejection(
         responsesContext(store, principal(tenant), { model: "m", previous_response_id: id }, fail),
       );
-      expect(error.status).toBe(404);
-      expect(error.param).toBe("previous_response_id");
+      expect([error.status, error.code, error.param]).toEqual([
+        400,
+        "previous_response_not_found",
+        "previous_response_id",
+      ]);
     }
   });
 
-  test("outside every tenant, each key's chains are its own: another key's id is a 404", async () => {
+  test("outside every tenant, each key's chains are its own: another key's id is not found", async () => {
     const store = createMemoryResponseStore();
     const own = { ...principal("default"), keyId: "key_one" };
     const other = { ...principal("default"), keyId: "key_two" };
@@ -100,7 +103,11 @@ describe("responsesContext", () => {
     const body = { model: "m", previous_response_id: first.id };
     expect((await responsesContext(store, own, body, fail)).previous).toHaveLength(2);
     const error = await rejection(responsesContext(store, other, body, fail));
-    expect([error.status, error.param]).toEqual([404, "previous_response_id"]);
+    expect([error.status, error.code, error.param]).toEqual([
+      400,
+      "previous_response_not_found",
+      "previous_response_id",
+    ]);
   });
 
   test("an answer from a native route is stored under the upstream's id with its holder", async () => {

@@ -36,12 +36,14 @@ export async function responsesContext(
   }
   const scope = responseScope(principal);
   const previous = previousId ? await store.get(scope, previousId) : null;
-  // Unknown to this scope is a 404 on every route, native ones included: callers share the
+  // Unknown to this scope is refused on every route, native ones included: callers share the
   // gateway's upstream account, so an id the gateway did not give this scope must not reach it.
+  // In OpenAI's own words (400 previous_response_not_found), which clients (Codex) read to send
+  // the whole conversation again instead.
   if (previousId && !previous) {
     throw new GatewayError({
-      status: 404,
-      code: "not_found",
+      status: 400,
+      code: "previous_response_not_found",
       message: `Previous response with id '${previousId}' not found.`,
       param: "previous_response_id",
     });

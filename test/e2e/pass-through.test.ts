@@ -403,8 +403,9 @@ describe("the Responses API to an upstream that serves it", () => {
     const missing = await openai()
       .responses.create({ model: "resp", input: "x", previous_response_id: "resp_zz" })
       .catch((e: unknown) => e);
-    expect((missing as InstanceType<typeof OpenAI.NotFoundError>).status).toBe(404);
-    expect((missing as InstanceType<typeof OpenAI.NotFoundError>).param).toBe("previous_response_id");
+    expect((missing as InstanceType<typeof OpenAI.BadRequestError>).status).toBe(400);
+    expect((missing as InstanceType<typeof OpenAI.BadRequestError>).code).toBe("previous_response_not_found");
+    expect((missing as InstanceType<typeof OpenAI.BadRequestError>).param).toBe("previous_response_id");
     expect(responsesUp.requests.length).toBe(calls);
   });
 

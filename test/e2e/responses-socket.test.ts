@@ -242,7 +242,7 @@ describe("Responses WebSocket mode", () => {
     connection.socket.close({ code: 1000, reason: "done" });
   });
 
-  test("a warm-up continues a stored chain and is stored as a POST's answer is; an unknown previous id is a 404", async () => {
+  test("a warm-up continues a stored chain and is stored as a POST's answer is; an unknown previous id is OpenAI's 400 previous_response_not_found", async () => {
     const http = new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: key, maxRetries: 0 });
     const stored = await http.responses.create({ model: "m1", input: "remember me" });
     const connection = connect();
@@ -256,8 +256,8 @@ describe("Responses WebSocket mode", () => {
       });
     expect((await warmUp("resp_never_made")).at(-1)).toMatchObject({
       type: "error",
-      status: 404,
-      error: { param: "previous_response_id" },
+      status: 400,
+      error: { code: "previous_response_not_found", param: "previous_response_id" },
     });
     const before = fake.requests.length;
     const warm = completed(await warmUp(stored.id));
@@ -288,7 +288,7 @@ describe("Responses WebSocket mode", () => {
         () => undefined,
         (error: unknown) => error,
       );
-    expect(refused).toBeInstanceOf(OpenAI.NotFoundError);
+    expect(refused).toBeInstanceOf(OpenAI.BadRequestError);
     connection.socket.close({ code: 1000, reason: "done" });
   });
 
@@ -538,8 +538,8 @@ describe("Responses WebSocket mode, refused", () => {
     ).at(-1);
     expect(unknownPrevious).toMatchObject({
       type: "error",
-      status: 404,
-      error: { param: "previous_response_id" },
+      status: 400,
+      error: { code: "previous_response_not_found", param: "previous_response_id" },
     });
     connection.socket.close({ code: 1000, reason: "done" });
   });

@@ -360,21 +360,23 @@ describe("tenant isolation", () => {
     );
   });
 
-  test("another tenant cannot chain on it: 404 with param previous_response_id, nothing sent upstream", async () => {
+  test("another tenant cannot chain on it: OpenAI's 400 previous_response_not_found, nothing sent upstream", async () => {
     const mine = await acme.responses.create({ model: "m1", input: "acme only" });
     const before = fake.requests.length;
     const error = await globex.responses
       .create({ model: "m1", input: "continue", previous_response_id: mine.id })
       .catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(OpenAI.NotFoundError);
-    expect((error as InstanceType<typeof OpenAI.NotFoundError>).error).toMatchObject({
+    // As OpenAI answers it, so a client (Codex) sends the whole conversation again.
+    expect(error).toBeInstanceOf(OpenAI.BadRequestError);
+    expect((error as InstanceType<typeof OpenAI.BadRequestError>).error).toMatchObject({
       type: "invalid_request_error",
+      code: "previous_response_not_found",
       param: "previous_response_id",
     });
     const unknown = await acme.responses
       .create({ model: "m1", input: "continue", previous_response_id: "resp_nope" })
       .catch((e: unknown) => e);
-    expect(unknown).toBeInstanceOf(OpenAI.NotFoundError);
+    expect(unknown).toBeInstanceOf(OpenAI.BadRequestError);
     expect(fake.requests.length).toBe(before);
   });
 });
@@ -389,10 +391,14 @@ describe("keys outside every tenant", () => {
     for (const attempt of [
       b.responses.retrieve(mine.id),
       b.responses.inputItems.list(mine.id),
-      b.responses.create({ model: "m1", input: "continue", previous_response_id: mine.id }),
       b.responses.delete(mine.id),
     ])
       expect(await attempt.catch((e: unknown) => e)).toBeInstanceOf(OpenAI.NotFoundError);
+    expect(
+      await b.responses
+        .create({ model: "m1", input: "continue", previous_response_id: mine.id })
+        .catch((e: unknown) => e),
+    ).toBeInstanceOf(OpenAI.BadRequestError);
     expect(fake.requests.length).toBe(before);
     // The owner still reads and continues it.
     expect((await a.responses.retrieve(mine.id)).id).toBe(mine.id);

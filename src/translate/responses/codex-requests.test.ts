@@ -1,5 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import type { JsonObject } from "../../core/dialect.ts";
+import type { GatewayError } from "../../core/gateway-error.ts";
 import { jsonFixture } from "../fixtures/load-fixture.ts";
 import { chatResponseToResponse } from "./chat-response-to-response.ts";
 import { COMPACT_PROMPT, compactionResponse } from "./compaction.ts";
@@ -154,6 +155,29 @@ describe("Codex CLI requests translate to chat completions", () => {
     });
     expect(body.parallel_tool_calls).toBeUndefined(); // no tools, nothing to parallelise
     expect(dropped).toEqual(["reasoning.summary", "background"]);
+  });
+
+  test("compaction: a model that calls a tool instead of summarising fails it (502), never an empty summary", () => {
+    const toolCall = {
+      id: "c",
+      choices: [
+        {
+          message: {
+            content: null,
+            tool_calls: [{ id: "t1", type: "function", function: { name: "shell", arguments: "{}" } }],
+          },
+          finish_reason: "tool_calls",
+        },
+      ],
+    };
+    const error = (() => {
+      try {
+        compactionResponse(toolCall, "resp_k");
+      } catch (thrown) {
+        return thrown as GatewayError;
+      }
+    })();
+    expect([error?.status, error?.code]).toEqual([502, "upstream_error"]);
   });
 
   test("compaction: the gateway's own item reads back as the summary turn; another provider's is dropped", () => {

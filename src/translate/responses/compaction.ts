@@ -1,4 +1,5 @@
 import type { JsonObject } from "../../core/dialect.ts";
+import { upstreamError } from "../../core/gateway-error.ts";
 import { openAIChatResponse } from "../openai-schema.ts";
 import { parseBody } from "../parse-body.ts";
 import { responsesUsage } from "./response-envelope.ts";
@@ -26,8 +27,16 @@ const MARK = "mindgw-summary:v1:";
 /** Said before the summary when it goes back to the model. */
 const SUMMARY_INTRO = "Summary of the conversation so far (it replaces the earlier turns):";
 
-/** The one `compaction` item of response `id` that carries `summary`. */
+/**
+ * The one `compaction` item of response `id` that carries `summary`. A summary with no text (a
+ * model that called a tool despite `tool_choice: none`, or said nothing) fails the compaction as
+ * the upstream's failure: an empty summary would replace the whole conversation with nothing.
+ */
 export function compactionItem(summary: string, id: string): JsonObject {
+  if (summary.trim() === "")
+    throw upstreamError(
+      "the model answered the compaction with no summary text; the conversation is kept as it was",
+    );
   return {
     id: `cmp_${id.replace(/^resp_/, "")}`,
     type: "compaction",

@@ -11,7 +11,12 @@ import {
   titanAnswer,
   vertexPredictAnswer,
 } from "./embedding-wire.ts";
-import { generateContentEvents, generateContentJson, googleError } from "./gemini-wire.ts";
+import {
+  type GoogleErrorDetails,
+  generateContentEvents,
+  generateContentJson,
+  googleError,
+} from "./gemini-wire.ts";
 import { chatEvents, chatJson } from "./openai-wire.ts";
 
 /** One request the fake received (token endpoints included). */
@@ -29,11 +34,16 @@ export interface CloudFailure {
   /** Bedrock's `x-amzn-ErrorType`, or Google's `status`; also the exception type mid-stream. */
   type: string;
   message: string;
-  /** Bedrock only: send this as an exception frame after the first events instead. */
+  /**
+   * Send this after the first events instead: Bedrock's exception frame, or Google's error object
+   * as a stream event (Gemini and Vertex).
+   */
   midStream?: boolean;
   /** Bedrock streams only: send the first events, then nothing until the caller hangs up. */
   stall?: boolean;
   retryAfter?: string;
+  /** Google only: ErrorInfo's `reason` and RetryInfo's `retryDelay` in `details`. */
+  google?: GoogleErrorDetails;
 }
 
 export interface FakeCloudOptions {
@@ -132,10 +142,11 @@ export async function startFakeCloud(options: FakeCloudOptions): Promise<FakeClo
 
   /** The next queued failure, in Google's error shape (Gemini, Vertex, Claude on Vertex). */
   function googleFailure(): Response | undefined {
+    if (failures[0]?.midStream) return undefined;
     const failure = failures.shift();
     if (!failure) return undefined;
     return json(
-      googleError(failure.status, failure.type, failure.message),
+      googleError(failure.status, failure.type, failure.message, failure.google),
       failure.status,
       retryHeader(failure),
     );
@@ -312,14 +323,17 @@ export async function startFakeCloud(options: FakeCloudOptions): Promise<FakeClo
           ? bearer !== undefined && bearerTokens.has(bearer)
           : req.headers.get("x-goog-api-key") === options.geminiKey;
         if (!authorised)
-          return json(
-            googleError(
-              vertex ? 401 : 400,
-              vertex ? "UNAUTHENTICATED" : "INVALID_ARGUMENT",
-              "API key not valid.",
-            ),
-            vertex ? 401 : 400,
-          );
+          return vertex
+            ? json(
+                googleError(401, "UNAUTHENTICATED", "Request had invalid authentication credentials."),
+                401,
+              )
+            : json(
+                googleError(400, "INVALID_ARGUMENT", "API key not valid. Please pass a valid API key.", {
+                  reason: "API_KEY_INVALID",
+                }),
+                400,
+              );
         const failed = googleFailure();
         if (failed) return failed;
         const model = decodeURIComponent(google[1] ?? "");
@@ -352,7 +366,14 @@ export async function startFakeCloud(options: FakeCloudOptions): Promise<FakeClo
         if (google[2] === "streamGenerateContent") {
           if (url.searchParams.get("alt") !== "sse")
             return json(googleError(400, "INVALID_ARGUMENT", "this fake streams only with alt=sse"), 400);
-          return sse(generateContentEvents(answer, model));
+          const events = generateContentEvents(answer, model);
+          // Google ends a stream that fails after it began with its error object as an event.
+          const broken = failures[0]?.midStream ? failures.shift() : undefined;
+          if (broken) {
+            const error = googleError(broken.status, broken.type, broken.message, broken.google);
+            events.splice(2, events.length - 2, `data: ${JSON.stringify(error)}\r\n\r\n`);
+          }
+          return sse(events);
         }
         return json(generateContentJson(answer, model));
       }

@@ -1023,6 +1023,54 @@ describe("Claude on Vertex AI (publisher: anthropic): the Messages API through r
   });
 });
 
+describe("Claude streams on Bedrock and Vertex that end early, to Anthropic callers (CLIENTS.md: when a stream is whole)", () => {
+  const ask = () => ({
+    max_tokens: 100,
+    messages: [{ role: "user" as const, content: "a stream that ends early" }],
+  });
+
+  test.each(["claude-on-bedrock", "claude-vertex"])(
+    "%s: message_delta then the body's end is a whole answer, message_stop added",
+    async (model) => {
+      cloud.failNext({ status: 200, type: "", message: "", endAfter: "message_delta" });
+      const events: string[] = [];
+      const stream = anthropic.messages.stream({ model, ...ask() });
+      stream.on("streamEvent", (event) => events.push(event.type));
+      const message = await stream.finalMessage();
+      expect(message.content).toMatchObject([{ type: "text", text: "echo: a stream that ends early" }]);
+      expect(message.stop_reason).toBe("end_turn");
+      expect(events.at(-1)).toBe("message_stop");
+      const row = await auditRow(gw, stream.request_id ?? "");
+      expect(row).toMatchObject({ status: 200 });
+    },
+  );
+
+  test.each(["claude-on-bedrock", "claude-vertex"])(
+    "%s: cut after a content_block_delta is a failure: an error event, and its class in the audit row",
+    async (model) => {
+      cloud.failNext({ status: 200, type: "", message: "", endAfter: "content_block_delta" });
+      const response = await fetch(`${gw.url}/v1/messages`, {
+        method: "POST",
+        headers: { "x-api-key": gw.adminKey ?? "", "content-type": "application/json" },
+        body: JSON.stringify({ model, stream: true, ...ask() }),
+      });
+      const text = await response.text();
+      expect(response.status).toBe(200);
+      expect(text).toContain("event: content_block_delta");
+      expect(text).toContain("event: error");
+      expect(text).toContain("ended the stream without its end marker");
+      const row = await auditRow(gw, response.headers.get("x-request-id") ?? "");
+      expect(row).toMatchObject({ status: 502, errorClass: "upstream_error" });
+      cloud.failNext({ status: 200, type: "", message: "", endAfter: "content_block_delta" });
+      const broken = await anthropic.messages
+        .stream({ model, ...ask() })
+        .finalMessage()
+        .catch((e: unknown) => e);
+      expect(broken).toBeInstanceOf(Anthropic.APIError);
+    },
+  );
+});
+
 describe("Claude on Bedrock (publisher: anthropic): Anthropic's body through InvokeModel", () => {
   const MODEL_PATH = "/model/anthropic.claude-sonnet-4-5-20250929-v1%3A0";
   const lastTo = (suffix: string) => callsTo(new RegExp(`${suffix}$`)).at(-1);

@@ -42,6 +42,11 @@ export interface CloudFailure {
   /** Bedrock streams only: send the first events, then nothing until the caller hangs up. */
   stall?: boolean;
   retryAfter?: string;
+  /**
+   * Claude streams only (Bedrock InvokeModel, Vertex streamRawPredict): end the body cleanly
+   * right after the first event of this type, as an upstream that drops the connection does.
+   */
+  endAfter?: string;
   /** Google only: ErrorInfo's `reason` and RetryInfo's `retryDelay` in `details`. */
   google?: GoogleErrorDetails;
 }
@@ -142,7 +147,7 @@ export async function startFakeCloud(options: FakeCloudOptions): Promise<FakeClo
 
   /** The next queued failure, in Google's error shape (Gemini, Vertex, Claude on Vertex). */
   function googleFailure(): Response | undefined {
-    if (failures[0]?.midStream) return undefined;
+    if (failures[0]?.midStream || failures[0]?.endAfter) return undefined;
     const failure = failures.shift();
     if (!failure) return undefined;
     return json(
@@ -253,7 +258,7 @@ export async function startFakeCloud(options: FakeCloudOptions): Promise<FakeClo
               "InvalidSignatureException:http://internal.amazon.com/coral/com.amazon.coral.service/",
           });
         const failure = failures.shift();
-        if (failure && !failure.midStream && !failure.stall)
+        if (failure && !failure.midStream && !failure.stall && !failure.endAfter)
           return json({ message: failure.message }, failure.status, {
             "x-amzn-errortype": failure.type,
             ...retryHeader(failure),
@@ -305,7 +310,8 @@ export async function startFakeCloud(options: FakeCloudOptions): Promise<FakeClo
           );
         const failed = googleFailure();
         if (failed) return failed;
-        return vertexClaude(decodeURIComponent(claude[1] ?? ""), claude[2] === "streamRawPredict", body);
+        const cut = failures[0]?.endAfter ? failures.shift() : undefined;
+        return vertexClaude(decodeURIComponent(claude[1] ?? ""), claude[2] === "streamRawPredict", body, cut);
       }
 
       // --- Gemini API and Vertex AI
@@ -386,7 +392,7 @@ export async function startFakeCloud(options: FakeCloudOptions): Promise<FakeClo
    * counting, the model then in the body), `anthropic_version: vertex-2023-10-16` in the body,
    * Anthropic's own answers, events and errors.
    */
-  function vertexClaude(model: string, stream: boolean, text: string): Response {
+  function vertexClaude(model: string, stream: boolean, text: string, cut?: CloudFailure): Response {
     const refuse = (message: string) =>
       json({ type: "error", error: { type: "invalid_request_error", message } }, 400);
     const request = JSON.parse(text) as Record<string, unknown>;
@@ -402,7 +408,9 @@ export async function startFakeCloud(options: FakeCloudOptions): Promise<FakeClo
       return refuse("stream: streamRawPredict takes stream: true, rawPredict none");
     const answer = prepared.render({});
     if ("json" in answer) return json(answer.json);
-    return new Response(answer.frames.join(""), { headers: { "content-type": "text/event-stream" } });
+    return new Response(endAfter(answer.frames, cut).join(""), {
+      headers: { "content-type": "text/event-stream" },
+    });
   }
 
   /**
@@ -425,7 +433,7 @@ export async function startFakeCloud(options: FakeCloudOptions): Promise<FakeClo
     if (isRefusal(prepared)) return refuse(prepared.message);
     const answer = prepared.render({});
     if ("json" in answer) return json(answer.json);
-    const frames = answer.frames.map((frame) => {
+    const frames = endAfter(answer.frames, failure).map((frame) => {
       const data = /^data: (.*)$/m.exec(frame)?.[1] ?? "{}";
       return eventFrame("chunk", { bytes: Buffer.from(data).toString("base64") });
     });
@@ -505,6 +513,13 @@ function accessKeyOf(
 ): { accessKeyId: string; secretAccessKey: string } {
   const id = /Credential=([^/]+)\//.exec(req.headers.get("authorization") ?? "")?.[1] ?? "";
   return { accessKeyId: id, secretAccessKey: keys.get(id) ?? "unknown" };
+}
+
+/** A Claude stream's SSE frames up to the first event of `cut.endAfter`'s type, when given. */
+function endAfter(frames: string[], cut: CloudFailure | undefined): string[] {
+  if (!cut?.endAfter) return frames;
+  const at = frames.findIndex((frame) => frame.startsWith(`event: ${cut.endAfter}\n`));
+  return at === -1 ? frames : frames.slice(0, at + 1);
 }
 
 const retryHeader = (failure: CloudFailure): Record<string, string> =>

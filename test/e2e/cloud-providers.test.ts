@@ -370,6 +370,38 @@ describe("the Anthropic SDK on cloud routes (messages → chat → vendor)", () 
     },
   );
 
+  test("what the vendor step cannot take is named in the Anthropic caller's words, in x-mindgw-dropped and the audit row", async () => {
+    const before = callsTo(/\/converse$/).length;
+    const { response } = await anthropic.messages
+      .create({
+        model: "claude-bedrock",
+        max_tokens: 2048,
+        thinking: { type: "enabled", budget_tokens: 1024 },
+        metadata: { user_id: "user-7" },
+        tools: [{ name: "get_weather", input_schema: { type: "object", properties: {} } }],
+        tool_choice: { type: "none" },
+        messages: [{ role: "user", content: "hello" }],
+      })
+      .withResponse();
+    const named = "metadata.user_id, thinking, tool_choice.none";
+    expect(response.headers.get("x-mindgw-dropped")).toBe(named);
+    const row = await auditRow(gw, response.headers.get("x-request-id") ?? "");
+    expect(row.dropped).toBe(named);
+    const sent = JSON.parse(callsTo(/\/converse$/).slice(before)[0]?.body ?? "{}");
+    expect(sent.additionalModelRequestFields).toBeUndefined();
+    // Gemini takes thinking (as a budget): only the user id is named there.
+    const { response: gemini } = await anthropic.messages
+      .create({
+        model: "gemini-flash",
+        max_tokens: 2048,
+        thinking: { type: "enabled", budget_tokens: 1024 },
+        metadata: { user_id: "user-7" },
+        messages: [{ role: "user", content: "hello" }],
+      })
+      .withResponse();
+    expect(gemini.headers.get("x-mindgw-dropped")).toBe("metadata.user_id");
+  });
+
   test("a tool call through Bedrock comes back as tool_use", async () => {
     const reply = await anthropic.messages.create({
       model: "claude-bedrock",

@@ -44,7 +44,7 @@ async function viaEvents(): Promise<number> {
     meter.observe(event);
     return true;
   });
-  const chunks = new EventChunks(await reader.next(), reader, attempt, () => {});
+  const chunks = new EventChunks(await reader.next(), reader, attempt, () => {}, "bench");
   let bytes = 0;
   for (let next = await chunks.next(); next; next = await chunks.next()) bytes += next.length;
   return bytes;

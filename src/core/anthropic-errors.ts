@@ -81,15 +81,19 @@ export function anthropicWireError(error: GatewayError): { type: AnthropicErrorT
  * A context-length refusal (an OpenAI upstream's, or the gateway's own) in Anthropic's words,
  * `prompt is too long: N tokens > M maximum`: Claude Code compacts the conversation when it reads
  * them. The numbers come from OpenAI's wording ("maximum context length is M tokens … resulted
- * in / requested N tokens"); when N is not given, the original message follows the words.
+ * in / requested N tokens") or Google's; when N is not given, the original message follows the words.
  */
 export function promptTooLong(message: string): string {
   if (message.startsWith("prompt is too long")) return message;
-  const maximum = /maximum context length is (\d+) tokens/i.exec(message)?.[1];
-  const prompt = /(?:resulted in|requested) (\d+) tokens/i.exec(message)?.[1];
+  const google = GOOGLE_TOO_LONG.exec(message);
+  const maximum = /maximum context length is (\d+) tokens/i.exec(message)?.[1] ?? google?.[2];
+  const prompt = /(?:resulted in|requested) (\d+) tokens/i.exec(message)?.[1] ?? google?.[1];
   if (maximum && prompt) return `prompt is too long: ${prompt} tokens > ${maximum} maximum`;
   return `prompt is too long: ${message.charAt(0).toLowerCase()}${message.slice(1)}`;
 }
+
+/** Gemini's and Vertex AI's words: "The input token count (N) exceeds the maximum number of tokens allowed (M)". */
+const GOOGLE_TOO_LONG = /input token count \((\d+)\) exceeds the maximum number of tokens allowed \((\d+)\)/i;
 
 /** Reads an Anthropic error body: its type and message. */
 export function readAnthropicError(body: unknown): { type: string; message: string } | undefined {

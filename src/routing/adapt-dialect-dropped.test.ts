@@ -3,6 +3,7 @@ import type { JsonObject } from "../core/dialect.ts";
 import { GatewayError } from "../core/gateway-error.ts";
 import type { Provider } from "../providers/provider.ts";
 import { CONVERSE_TARGET } from "../translate/openai-to-bedrock/chat-request-to-converse.ts";
+import { GEMINI_TARGET } from "../translate/openai-to-gemini/chat-request-to-gemini.ts";
 import { adaptDialect, type ResponsesContext } from "./adapt-dialect.ts";
 
 // What a translation leaves out reaches `AdaptedCall.dropped` (the header, the audit row) on every
@@ -69,5 +70,67 @@ describe("dropped fields of a chat call", () => {
     // The caller's own tool_choice none is still the caller's: named, and refused under reject.
     const asked = { model: "m", input: "hi", tools, tool_choice: "none" };
     expect(() => adaptDialect("responses", asked, bedrock, "m", context, "reject")).toThrow(GatewayError);
+  });
+});
+
+describe("dropped fields of a messages call on a route whose vendor step is another API (messages → chat → vendor)", () => {
+  const gemini: Provider = { name: "gm", dialect: "openai", chatTarget: GEMINI_TARGET, call };
+  const messages = (extra: JsonObject) => ({
+    model: "m",
+    max_tokens: 100,
+    messages: [{ role: "user", content: "hi" }],
+    ...extra,
+  });
+  const WEATHER = { name: "get_weather", input_schema: { type: "object", properties: {} } };
+
+  test("on Converse: thinking, metadata.user_id, tool_choice none, named as the Anthropic caller sent them", () => {
+    const adapted = adaptDialect(
+      "messages",
+      messages({
+        thinking: { type: "enabled", budget_tokens: 1024 },
+        metadata: { user_id: "u-1" },
+        tools: [WEATHER],
+        tool_choice: { type: "none" },
+      }),
+      bedrock,
+      "m",
+    );
+    expect(adapted.dropped).toEqual(["metadata.user_id", "thinking", "tool_choice.none"]);
+    // The first step's own names come along, each once.
+    expect(adaptDialect("messages", messages({ top_k: 5 }), bedrock, "m").dropped).toEqual(["top_k"]);
+  });
+
+  test("on Gemini: thinking is carried (as a thinking budget); metadata.user_id is named", () => {
+    const adapted = adaptDialect(
+      "messages",
+      messages({ thinking: { type: "enabled", budget_tokens: 1024 }, metadata: { user_id: "u-1" } }),
+      gemini,
+      "m",
+    );
+    expect(adapted.dropped).toEqual(["metadata.user_id"]);
+  });
+
+  test("under reject, refused with a 400 naming the Anthropic field", () => {
+    const refused = (() => {
+      try {
+        adaptDialect(
+          "messages",
+          messages({ thinking: { type: "enabled", budget_tokens: 1024 } }),
+          bedrock,
+          "m",
+          undefined,
+          "reject",
+        );
+      } catch (e) {
+        return e as GatewayError;
+      }
+    })();
+    expect(refused).toBeInstanceOf(GatewayError);
+    expect([refused?.status, refused?.param]).toEqual([400, "thinking"]);
+  });
+
+  test("an OpenAI-dialect upstream that takes chat itself: nothing named", () => {
+    const adapted = adaptDialect("messages", messages({ metadata: { user_id: "u-1" } }), openai, "m");
+    expect(adapted.dropped).toEqual([]);
   });
 });

@@ -3,10 +3,7 @@ import { badRequest, unsupportedOperation } from "../core/gateway-error.ts";
 import type { SseEvent } from "../core/sse.ts";
 import type { Usage } from "../core/usage.ts";
 import type { Provider } from "../providers/provider.ts";
-import { chatResponseToMessages } from "../translate/anthropic-to-openai/chat-response-to-messages.ts";
-import { chatStreamToMessages } from "../translate/anthropic-to-openai/chat-stream-to-messages.ts";
 import { estimateInputTokens } from "../translate/anthropic-to-openai/count-tokens-estimate.ts";
-import { messagesRequestToChat } from "../translate/anthropic-to-openai/messages-request-to-chat.ts";
 import { nameUncarried } from "../translate/chat-target.ts";
 import { Dropped, type UnsupportedPolicy } from "../translate/dropped.ts";
 import { chatRequestToMessages } from "../translate/openai-to-anthropic/chat-request-to-messages.ts";
@@ -26,6 +23,7 @@ import {
 import { responsesRequest } from "../translate/responses/responses-schema.ts";
 import { readMessagesEvent } from "../translate/stream/messages-event-reader.ts";
 import { type TranslatedStream, translateStream } from "../translate/stream/stream-driver.ts";
+import { countTokensViaChat, messagesViaChat } from "./messages-via-chat.ts";
 import { identity, sameDialect } from "./same-dialect-call.ts";
 
 /** What a Responses call brings along: its id and the stored turns it continues. */
@@ -107,7 +105,8 @@ export function adaptDialect(
   if (operation === "chat" && translatesChat(provider))
     return translatedChat(body, provider, model, new Dropped(policy));
   if (dialectOf(operation) === provider.dialect) return sameDialect(operation, body, provider);
-  if (operation === "messages" && provider.dialect === "openai") return messagesViaChat(body, model, policy);
+  if (operation === "messages" && provider.dialect === "openai")
+    return messagesViaChat(body, provider, model, policy);
   if (operation === "count_tokens" && provider.countsTokens) return countTokensViaChat(body);
   throw unsupportedOperation(`model ${model} is served by ${provider.name}, which cannot serve ${operation}`);
 }
@@ -190,33 +189,6 @@ function chatViaMessages(body: JsonObject, model: string, dropped: Dropped): Ada
         ...(onUsage ? { onUsage } : {}),
       }),
   };
-}
-
-/** A messages call to an OpenAI upstream. */
-function messagesViaChat(body: JsonObject, model: string, policy: UnsupportedPolicy): AdaptedCall {
-  const dropped = new Dropped(policy);
-  return {
-    operation: "chat",
-    body: messagesRequestToChat(body, dropped),
-    dropped: dropped.list,
-    json: (reply) => chatResponseToMessages(reply, model),
-    stream: (events, onUsage) =>
-      chatStreamToMessages(events, { requestedModel: model, ...(onUsage ? { onUsage } : {}) }),
-  };
-}
-
-/**
- * A count_tokens call to a provider that counts with its vendor's counter: the messages, system
- * and tools translated to chat as a messages call's are, so the vendor counts what it would be sent.
- * What cannot be translated is left out of the count, whatever `translation.unsupported` says: a
- * count is never refused (the messages call itself would be, under `reject`).
- */
-function countTokensViaChat(body: JsonObject): AdaptedCall {
-  const dropped = new Dropped("drop");
-  // A count_tokens request is a messages request without `max_tokens`: the translation reads one,
-  // the count has no use for it.
-  const { max_tokens: _unused, ...chat } = messagesRequestToChat({ ...body, max_tokens: 1 }, dropped);
-  return { operation: "count_tokens", body: chat, dropped: dropped.list, ...identity };
 }
 
 /**

@@ -71,6 +71,12 @@ async function eventChunks(
 ): Promise<ClientReply> {
   const { attempt } = call;
   const first = await reader.next();
-  const chunks = new EventChunks(first, reader, attempt, (error?: GatewayError) => call.done(error));
+  const chunks = new EventChunks(
+    first,
+    reader,
+    attempt,
+    (error?: GatewayError) => call.done(error),
+    call.provider,
+  );
   return { kind: "stream", chunks, ...(errorEvent ? { errorEvent } : {}) };
 }

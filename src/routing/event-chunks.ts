@@ -2,12 +2,21 @@ import type { ChunkSource } from "../core/chunk-source.ts";
 import { clientClosed, type GatewayError, toGatewayError, upstreamError } from "../core/gateway-error.ts";
 import { encodeSse, type SseEvent } from "../core/sse.ts";
 import type { Attempt } from "./attempt.ts";
+import { closingAfter, endsStreamEvent } from "./stream-end.ts";
 
 /** Sees each event of a decoded same-dialect stream; false drops it for the caller. */
 export type Pass = (event: SseEvent) => boolean;
 
-/** Reads decoded events under the attempt's abort signal, skipping what `pass` drops. */
+/**
+ * Reads decoded events under the attempt's abort signal, skipping what `pass` drops, and notes
+ * whether the stream is whole so far (stream-end.ts), dropped events included.
+ */
 export class EventReader {
+  /** The stream's end marker went by. */
+  ended = false;
+  /** Set once the answer's finish went by, to the end marker the stream then still needs. */
+  closing: string | undefined;
+
   constructor(
     readonly iterator: AsyncIterator<SseEvent>,
     private readonly attempt: Attempt,
@@ -17,7 +26,11 @@ export class EventReader {
   async next(): Promise<IteratorResult<SseEvent>> {
     while (true) {
       const next = await this.attempt.read(this.iterator.next());
-      if (next.done || !this.pass || this.pass(next.value)) return next;
+      if (next.done) return next;
+      const event = next.value;
+      if (endsStreamEvent(event)) this.ended = true;
+      else if (!this.closing) this.closing = closingAfter(event);
+      if (!this.pass || this.pass(event)) return next;
     }
   }
 }
@@ -44,6 +57,8 @@ export class EventChunks implements ChunkSource {
     private readonly reader: EventReader,
     private readonly attempt: Attempt,
     private readonly done: (error?: GatewayError) => void,
+    /** The upstream's name in a cut-off stream's error (`provider:a`). */
+    private readonly provider: string,
   ) {
     if (first.done) this.close();
     else {
@@ -61,10 +76,7 @@ export class EventChunks implements ChunkSource {
       if (!event) {
         this.attempt.waiting(true);
         const next = await this.reader.next();
-        if (next.done) {
-          this.close();
-          return undefined;
-        }
+        if (next.done) return this.atEnd();
         this.attempt.rearm();
         event = next.value;
       }
@@ -79,6 +91,33 @@ export class EventChunks implements ChunkSource {
     // The client has the event: until it asks for the next, the idle bound does not count.
     this.attempt.waiting(false);
     return encoder.encode(encodeSse(event));
+  }
+
+  /** Whether the client has had the whole answer (`ChunkSource.complete`). */
+  get complete(): boolean {
+    return this.reader.ended || this.finishedUnmarked;
+  }
+
+  private finishedUnmarked = false;
+
+  /**
+   * The upstream's stream ended: by the byte relay's rule (stream-end.ts), complete after its end
+   * marker or an error event of its own; after the answer's finish, complete with the marker it
+   * left out added; before it, cut off — thrown, so the caller gets its error event and the
+   * record the failure.
+   */
+  private atEnd(): Uint8Array | undefined {
+    const { ended, closing } = this.reader;
+    if (ended || this.reported) {
+      this.close();
+      return undefined;
+    }
+    if (closing) {
+      this.finishedUnmarked = true;
+      this.close();
+      return encoder.encode(closing);
+    }
+    throw upstreamError(`upstream ${this.provider} ended the stream without its end marker`);
   }
 
   cancel(): void {

@@ -1,18 +1,17 @@
 import { SseDecoder, type SseEvent } from "../core/sse.ts";
 import type { SseSpan } from "../core/sse-scanner.ts";
+import { DONE_DATA, END_EVENTS, MESSAGE_DELTA as MESSAGE_DELTA_NAME } from "./stream-end.ts";
 
 // What the byte relay reads off an event's bytes without decoding it (routing/byte-relay.ts).
 
 const encoder = new TextEncoder();
 const ERROR_NAME = encoder.encode("error");
 const ERROR_KEY = encoder.encode('"error"');
-const DONE = encoder.encode("[DONE]");
-/** How each dialect ends a complete stream: OpenAI's `[DONE]`, Anthropic's and Responses' last event. */
-const END_EVENTS = ["message_stop", "response.completed", "response.incomplete", "response.failed"].map(
-  (name) => encoder.encode(name),
-);
+const DONE = encoder.encode(DONE_DATA);
+/** How each dialect ends a complete stream (stream-end.ts), as bytes. */
+const END_EVENT_NAMES = END_EVENTS.map((name) => encoder.encode(name));
 
-const MESSAGE_DELTA = encoder.encode("message_delta");
+const MESSAGE_DELTA = encoder.encode(MESSAGE_DELTA_NAME);
 
 /** Anthropic's `message_delta`: the answer's stop reason, the last event before `message_stop`. */
 export function stopsMessage(buf: Uint8Array, span: SseSpan): boolean {
@@ -29,7 +28,7 @@ export function endsStream(buf: Uint8Array, span: SseSpan): boolean {
   // Most events (every OpenAI chunk) are unnamed: no name to compare.
   if (span.nameStart === -1) return false;
   const length = span.nameEnd - span.nameStart;
-  for (const name of END_EVENTS)
+  for (const name of END_EVENT_NAMES)
     if (name.length === length && matches(buf, span.nameStart, span.nameEnd, name)) return true;
   return false;
 }

@@ -10,6 +10,7 @@ import {
   skipSpace,
   stopsMessage,
 } from "./relay-event-checks.ts";
+import { CLOSING } from "./stream-end.ts";
 
 /** What the scan asks of its relay's caller, as methods (the router's attempt is one). */
 export interface UsageSink {
@@ -30,8 +31,8 @@ const USAGE_KEY = encoder.encode('usage"');
 /** OpenAI's finish key, found as the usage key is (one search a read until a finish went by). */
 const FINISH_KEY = encoder.encode('finish_reason"');
 /** The end markers a stream is given when its upstream sent the answer's finish but not them. */
-const DONE = encoder.encode("data: [DONE]\n\n");
-const MESSAGE_STOP = encoder.encode('event: message_stop\ndata: {"type":"message_stop"}\n\n');
+const DONE = encoder.encode(CLOSING.openai);
+const MESSAGE_STOP = encoder.encode(CLOSING.anthropic);
 const QUOTE = 34;
 const COLON = 58;
 const OPEN_BRACE = 123;

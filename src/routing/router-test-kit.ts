@@ -44,6 +44,8 @@ export function streamReply(count: number, failAfter?: number): ProviderReply {
       if (i === failAfter) throw upstreamError("connection lost mid-stream");
       yield { data: JSON.stringify({ choices: [{ index: 0, delta: { content: `c${i}` } }] }) };
     }
+    // Whole, as OpenAI ends a stream: without it the relay reports the stream cut off.
+    yield { data: "[DONE]" };
   }
   return { kind: "stream", events: events() };
 }

@@ -84,7 +84,12 @@ describe("router: retries and failover", () => {
     const dispatched = await router(chatRequest("m", { stream: true }));
     expect(dispatched.route).toBe("provider:b");
     if (dispatched.reply.kind !== "stream") throw new Error("expected a stream");
-    expect(await drain(dispatched.reply.chunks)).toHaveLength(3);
+    expect(await drain(dispatched.reply.chunks)).toEqual([
+      '{"choices":[{"index":0,"delta":{"content":"c0"}}]}',
+      '{"choices":[{"index":0,"delta":{"content":"c1"}}]}',
+      '{"choices":[{"index":0,"delta":{"content":"c2"}}]}',
+      "[DONE]",
+    ]);
   });
 
   test("after the first event the answer is committed: a later failure is thrown, never failed over", async () => {

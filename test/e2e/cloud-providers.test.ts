@@ -109,6 +109,7 @@ const fx = gatewayFixture<FakeCloud>({
           aws: { access_key_id: AWS.accessKeyId, secret_access_key: AWS.secretAccessKey },
         },
         { name: "gm", type: "gemini", base_url: `${cloud.url}/v1beta`, api_key: "gemini-key" },
+        { name: "gm-stale", type: "gemini", base_url: `${cloud.url}/v1beta`, api_key: "revoked-key" },
         {
           name: "vx-claude",
           type: "vertex",
@@ -137,6 +138,7 @@ const fx = gatewayFixture<FakeCloud>({
         { name: "nova", routes: [{ provider: "br-web", model: "amazon.nova-lite-v1:0" }] },
         { name: "gemini-flash", routes: [{ provider: "gm", model: "gemini-2.5-flash" }] },
         { name: "vertex-flash", routes: [{ provider: "vx", model: "gemini-2.5-flash" }] },
+        { name: "gemini-stale-key", routes: [{ provider: "gm-stale", model: "gemini-2.5-flash" }] },
         {
           name: "long-context",
           fallback_on: ["context_length"],
@@ -368,6 +370,38 @@ describe("the Anthropic SDK on cloud routes (messages → chat → vendor)", () 
     },
   );
 
+  test("what the vendor step cannot take is named in the Anthropic caller's words, in x-mindgw-dropped and the audit row", async () => {
+    const before = callsTo(/\/converse$/).length;
+    const { response } = await anthropic.messages
+      .create({
+        model: "claude-bedrock",
+        max_tokens: 2048,
+        thinking: { type: "enabled", budget_tokens: 1024 },
+        metadata: { user_id: "user-7" },
+        tools: [{ name: "get_weather", input_schema: { type: "object", properties: {} } }],
+        tool_choice: { type: "none" },
+        messages: [{ role: "user", content: "hello" }],
+      })
+      .withResponse();
+    const named = "metadata.user_id, thinking, tool_choice.none";
+    expect(response.headers.get("x-mindgw-dropped")).toBe(named);
+    const row = await auditRow(gw, response.headers.get("x-request-id") ?? "");
+    expect(row.dropped).toBe(named);
+    const sent = JSON.parse(callsTo(/\/converse$/).slice(before)[0]?.body ?? "{}");
+    expect(sent.additionalModelRequestFields).toBeUndefined();
+    // Gemini takes thinking (as a budget): only the user id is named there.
+    const { response: gemini } = await anthropic.messages
+      .create({
+        model: "gemini-flash",
+        max_tokens: 2048,
+        thinking: { type: "enabled", budget_tokens: 1024 },
+        metadata: { user_id: "user-7" },
+        messages: [{ role: "user", content: "hello" }],
+      })
+      .withResponse();
+    expect(gemini.headers.get("x-mindgw-dropped")).toBe("metadata.user_id");
+  });
+
   test("a tool call through Bedrock comes back as tool_use", async () => {
     const reply = await anthropic.messages.create({
       model: "claude-bedrock",
@@ -519,6 +553,140 @@ describe("vendor failures in the caller's dialect", () => {
     expect(error).toBeInstanceOf(Anthropic.APIError);
     expect((error as InstanceType<typeof Anthropic.APIError>).status).toBe(400);
     expect((error as InstanceType<typeof Anthropic.APIError>).message).toContain("invalid argument");
+  });
+});
+
+describe("Google's errors said in the caller's dialect, never relayed in Google's shape", () => {
+  type ApiError = InstanceType<typeof OpenAI.APIError>;
+  type AnthropicError = InstanceType<typeof Anthropic.APIError>;
+  /** What `promise` failed with; a success fails the test. */
+  const failure = async <E>(promise: Promise<unknown>): Promise<E> => {
+    try {
+      await promise;
+    } catch (error) {
+      return error as E;
+    }
+    throw new Error("expected a failure");
+  };
+  const chat = (model: string) =>
+    failure<ApiError>(openai.chat.completions.create({ model, messages: [{ role: "user", content: "x" }] }));
+  const messages = (model: string) =>
+    failure<AnthropicError>(
+      anthropic.messages.create({ model, max_tokens: 10, messages: [{ role: "user", content: "x" }] }),
+    );
+  const QUOTA = {
+    status: 429,
+    type: "RESOURCE_EXHAUSTED",
+    message: "You exceeded your current quota, please check your plan and billing details.",
+    google: { retryDelay: "12.4s" },
+  };
+
+  test.each(["gemini-flash", "vertex-flash", "claude-vertex"])(
+    "%s: RESOURCE_EXHAUSTED is a 429 rate_limit_error with Retry-After from RetryInfo",
+    async (model) => {
+      cloud.failNext(QUOTA);
+      const error = await chat(model);
+      expect(error).toBeInstanceOf(OpenAI.RateLimitError);
+      expect(error.headers?.get("retry-after")).toBe("13");
+      expect(error.error).toEqual({
+        message: QUOTA.message,
+        type: "rate_limit_error",
+        param: null,
+        code: "rate_limited",
+      });
+      cloud.failNext(QUOTA);
+      const refused = await messages(model);
+      expect(refused).toBeInstanceOf(Anthropic.RateLimitError);
+      expect(refused.headers?.get("retry-after")).toBe("13");
+      expect(refused.error).toEqual({
+        type: "error",
+        error: { type: "rate_limit_error", message: QUOTA.message },
+      });
+    },
+  );
+
+  test("a prompt over Gemini's window is context_length_exceeded on messages; Anthropic callers read prompt is too long", async () => {
+    const tooLong = {
+      status: 400,
+      type: "INVALID_ARGUMENT",
+      message: "The input token count (1200000) exceeds the maximum number of tokens allowed (1048576).",
+    };
+    cloud.failNext(tooLong);
+    const error = await chat("gemini-flash");
+    expect(error).toBeInstanceOf(OpenAI.BadRequestError);
+    expect([error.code, error.param, error.type]).toEqual([
+      "context_length_exceeded",
+      "messages",
+      "invalid_request_error",
+    ]);
+    cloud.failNext(tooLong);
+    const refused = await messages("vertex-flash");
+    expect(refused).toBeInstanceOf(Anthropic.BadRequestError);
+    expect(refused.message).toContain("prompt is too long: 1200000 tokens > 1048576 maximum");
+  });
+
+  test("a key Gemini refuses (API_KEY_INVALID) is the gateway's: a 502 naming the provider, in both dialects", async () => {
+    const error = await chat("gemini-stale-key");
+    expect(error).toBeInstanceOf(OpenAI.InternalServerError);
+    expect(error.status).toBe(502);
+    expect(error.message).toContain("upstream gm-stale rejected the gateway's credentials");
+    expect(error.message).not.toContain("API key not valid");
+    const refused = await messages("gemini-stale-key");
+    expect(refused.status).toBe(502);
+    expect(refused.error).toMatchObject({ error: { type: "api_error" } });
+    const row = await auditRow(gw, refused.requestID ?? "");
+    expect(row).toMatchObject({ status: 502 });
+  });
+
+  test.each([
+    [403, "PERMISSION_DENIED", "Permission 'aiplatform.endpoints.predict' denied", 502],
+    [401, "UNAUTHENTICATED", "Request had invalid authentication credentials.", 502],
+    [404, "NOT_FOUND", "Publisher Model `gemini-9` was not found", 404],
+    [503, "UNAVAILABLE", "The model is overloaded. Please try again later.", 502],
+    [504, "DEADLINE_EXCEEDED", "Deadline expired before operation could complete.", 504],
+  ] as const)(
+    "vertex %i %s reaches an OpenAI caller as %i in OpenAI's shape",
+    async (status, type, message, expected) => {
+      cloud.failNext({ status, type, message });
+      const error = await chat("vertex-flash");
+      expect(error.status).toBe(expected);
+      expect(typeof error.error).toBe("object");
+      const body = error.error as Record<string, unknown>;
+      expect(typeof body.type).toBe("string");
+      expect(typeof body.code).toBe("string");
+      expect(body).not.toHaveProperty("status");
+      if (expected === 404) expect(body.code).toBe("model_not_found");
+    },
+  );
+
+  test("Google's error object mid-stream ends the stream with an error in the caller's dialect", async () => {
+    cloud.failNext({ ...QUOTA, midStream: true });
+    const stream = await openai.chat.completions.create({
+      model: "gemini-flash",
+      messages: [{ role: "user", content: "stream please" }],
+      stream: true,
+    });
+    const error = await failure<ApiError>(
+      (async () => {
+        for await (const _ of stream) {
+          // drain until the error
+        }
+      })(),
+    );
+    expect(error).toBeInstanceOf(OpenAI.APIError);
+    expect(error.error).toMatchObject({ type: "rate_limit_error", message: QUOTA.message });
+    cloud.failNext({ ...QUOTA, midStream: true });
+    const broken = await failure<AnthropicError>(
+      anthropic.messages
+        .stream({
+          model: "vertex-flash",
+          max_tokens: 100,
+          messages: [{ role: "user", content: "stream please" }],
+        })
+        .finalMessage(),
+    );
+    expect(broken).toBeInstanceOf(Anthropic.APIError);
+    expect(broken.error).toMatchObject({ error: { type: "rate_limit_error", message: QUOTA.message } });
   });
 });
 
@@ -885,6 +1053,54 @@ describe("Claude on Vertex AI (publisher: anthropic): the Messages API through r
     expect(error).toBeInstanceOf(Anthropic.RateLimitError);
     expect((error as InstanceType<typeof Anthropic.APIError>).message).toContain("Quota exceeded");
   });
+});
+
+describe("Claude streams on Bedrock and Vertex that end early, to Anthropic callers (CLIENTS.md: when a stream is whole)", () => {
+  const ask = () => ({
+    max_tokens: 100,
+    messages: [{ role: "user" as const, content: "a stream that ends early" }],
+  });
+
+  test.each(["claude-on-bedrock", "claude-vertex"])(
+    "%s: message_delta then the body's end is a whole answer, message_stop added",
+    async (model) => {
+      cloud.failNext({ status: 200, type: "", message: "", endAfter: "message_delta" });
+      const events: string[] = [];
+      const stream = anthropic.messages.stream({ model, ...ask() });
+      stream.on("streamEvent", (event) => events.push(event.type));
+      const message = await stream.finalMessage();
+      expect(message.content).toMatchObject([{ type: "text", text: "echo: a stream that ends early" }]);
+      expect(message.stop_reason).toBe("end_turn");
+      expect(events.at(-1)).toBe("message_stop");
+      const row = await auditRow(gw, stream.request_id ?? "");
+      expect(row).toMatchObject({ status: 200 });
+    },
+  );
+
+  test.each(["claude-on-bedrock", "claude-vertex"])(
+    "%s: cut after a content_block_delta is a failure: an error event, and its class in the audit row",
+    async (model) => {
+      cloud.failNext({ status: 200, type: "", message: "", endAfter: "content_block_delta" });
+      const response = await fetch(`${gw.url}/v1/messages`, {
+        method: "POST",
+        headers: { "x-api-key": gw.adminKey ?? "", "content-type": "application/json" },
+        body: JSON.stringify({ model, stream: true, ...ask() }),
+      });
+      const text = await response.text();
+      expect(response.status).toBe(200);
+      expect(text).toContain("event: content_block_delta");
+      expect(text).toContain("event: error");
+      expect(text).toContain("ended the stream without its end marker");
+      const row = await auditRow(gw, response.headers.get("x-request-id") ?? "");
+      expect(row).toMatchObject({ status: 502, errorClass: "upstream_error" });
+      cloud.failNext({ status: 200, type: "", message: "", endAfter: "content_block_delta" });
+      const broken = await anthropic.messages
+        .stream({ model, ...ask() })
+        .finalMessage()
+        .catch((e: unknown) => e);
+      expect(broken).toBeInstanceOf(Anthropic.APIError);
+    },
+  );
 });
 
 describe("Claude on Bedrock (publisher: anthropic): Anthropic's body through InvokeModel", () => {

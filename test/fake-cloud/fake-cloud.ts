@@ -11,7 +11,12 @@ import {
   titanAnswer,
   vertexPredictAnswer,
 } from "./embedding-wire.ts";
-import { generateContentEvents, generateContentJson, googleError } from "./gemini-wire.ts";
+import {
+  type GoogleErrorDetails,
+  generateContentEvents,
+  generateContentJson,
+  googleError,
+} from "./gemini-wire.ts";
 import { chatEvents, chatJson } from "./openai-wire.ts";
 
 /** One request the fake received (token endpoints included). */
@@ -29,11 +34,21 @@ export interface CloudFailure {
   /** Bedrock's `x-amzn-ErrorType`, or Google's `status`; also the exception type mid-stream. */
   type: string;
   message: string;
-  /** Bedrock only: send this as an exception frame after the first events instead. */
+  /**
+   * Send this after the first events instead: Bedrock's exception frame, or Google's error object
+   * as a stream event (Gemini and Vertex).
+   */
   midStream?: boolean;
   /** Bedrock streams only: send the first events, then nothing until the caller hangs up. */
   stall?: boolean;
   retryAfter?: string;
+  /**
+   * Claude streams only (Bedrock InvokeModel, Vertex streamRawPredict): end the body cleanly
+   * right after the first event of this type, as an upstream that drops the connection does.
+   */
+  endAfter?: string;
+  /** Google only: ErrorInfo's `reason` and RetryInfo's `retryDelay` in `details`. */
+  google?: GoogleErrorDetails;
 }
 
 export interface FakeCloudOptions {
@@ -132,10 +147,11 @@ export async function startFakeCloud(options: FakeCloudOptions): Promise<FakeClo
 
   /** The next queued failure, in Google's error shape (Gemini, Vertex, Claude on Vertex). */
   function googleFailure(): Response | undefined {
+    if (failures[0]?.midStream || failures[0]?.endAfter) return undefined;
     const failure = failures.shift();
     if (!failure) return undefined;
     return json(
-      googleError(failure.status, failure.type, failure.message),
+      googleError(failure.status, failure.type, failure.message, failure.google),
       failure.status,
       retryHeader(failure),
     );
@@ -242,7 +258,7 @@ export async function startFakeCloud(options: FakeCloudOptions): Promise<FakeClo
               "InvalidSignatureException:http://internal.amazon.com/coral/com.amazon.coral.service/",
           });
         const failure = failures.shift();
-        if (failure && !failure.midStream && !failure.stall)
+        if (failure && !failure.midStream && !failure.stall && !failure.endAfter)
           return json({ message: failure.message }, failure.status, {
             "x-amzn-errortype": failure.type,
             ...retryHeader(failure),
@@ -294,7 +310,8 @@ export async function startFakeCloud(options: FakeCloudOptions): Promise<FakeClo
           );
         const failed = googleFailure();
         if (failed) return failed;
-        return vertexClaude(decodeURIComponent(claude[1] ?? ""), claude[2] === "streamRawPredict", body);
+        const cut = failures[0]?.endAfter ? failures.shift() : undefined;
+        return vertexClaude(decodeURIComponent(claude[1] ?? ""), claude[2] === "streamRawPredict", body, cut);
       }
 
       // --- Gemini API and Vertex AI
@@ -312,14 +329,17 @@ export async function startFakeCloud(options: FakeCloudOptions): Promise<FakeClo
           ? bearer !== undefined && bearerTokens.has(bearer)
           : req.headers.get("x-goog-api-key") === options.geminiKey;
         if (!authorised)
-          return json(
-            googleError(
-              vertex ? 401 : 400,
-              vertex ? "UNAUTHENTICATED" : "INVALID_ARGUMENT",
-              "API key not valid.",
-            ),
-            vertex ? 401 : 400,
-          );
+          return vertex
+            ? json(
+                googleError(401, "UNAUTHENTICATED", "Request had invalid authentication credentials."),
+                401,
+              )
+            : json(
+                googleError(400, "INVALID_ARGUMENT", "API key not valid. Please pass a valid API key.", {
+                  reason: "API_KEY_INVALID",
+                }),
+                400,
+              );
         const failed = googleFailure();
         if (failed) return failed;
         const model = decodeURIComponent(google[1] ?? "");
@@ -352,7 +372,14 @@ export async function startFakeCloud(options: FakeCloudOptions): Promise<FakeClo
         if (google[2] === "streamGenerateContent") {
           if (url.searchParams.get("alt") !== "sse")
             return json(googleError(400, "INVALID_ARGUMENT", "this fake streams only with alt=sse"), 400);
-          return sse(generateContentEvents(answer, model));
+          const events = generateContentEvents(answer, model);
+          // Google ends a stream that fails after it began with its error object as an event.
+          const broken = failures[0]?.midStream ? failures.shift() : undefined;
+          if (broken) {
+            const error = googleError(broken.status, broken.type, broken.message, broken.google);
+            events.splice(2, events.length - 2, `data: ${JSON.stringify(error)}\r\n\r\n`);
+          }
+          return sse(events);
         }
         return json(generateContentJson(answer, model));
       }
@@ -365,7 +392,7 @@ export async function startFakeCloud(options: FakeCloudOptions): Promise<FakeClo
    * counting, the model then in the body), `anthropic_version: vertex-2023-10-16` in the body,
    * Anthropic's own answers, events and errors.
    */
-  function vertexClaude(model: string, stream: boolean, text: string): Response {
+  function vertexClaude(model: string, stream: boolean, text: string, cut?: CloudFailure): Response {
     const refuse = (message: string) =>
       json({ type: "error", error: { type: "invalid_request_error", message } }, 400);
     const request = JSON.parse(text) as Record<string, unknown>;
@@ -381,7 +408,9 @@ export async function startFakeCloud(options: FakeCloudOptions): Promise<FakeClo
       return refuse("stream: streamRawPredict takes stream: true, rawPredict none");
     const answer = prepared.render({});
     if ("json" in answer) return json(answer.json);
-    return new Response(answer.frames.join(""), { headers: { "content-type": "text/event-stream" } });
+    return new Response(endAfter(answer.frames, cut).join(""), {
+      headers: { "content-type": "text/event-stream" },
+    });
   }
 
   /**
@@ -404,7 +433,7 @@ export async function startFakeCloud(options: FakeCloudOptions): Promise<FakeClo
     if (isRefusal(prepared)) return refuse(prepared.message);
     const answer = prepared.render({});
     if ("json" in answer) return json(answer.json);
-    const frames = answer.frames.map((frame) => {
+    const frames = endAfter(answer.frames, failure).map((frame) => {
       const data = /^data: (.*)$/m.exec(frame)?.[1] ?? "{}";
       return eventFrame("chunk", { bytes: Buffer.from(data).toString("base64") });
     });
@@ -484,6 +513,13 @@ function accessKeyOf(
 ): { accessKeyId: string; secretAccessKey: string } {
   const id = /Credential=([^/]+)\//.exec(req.headers.get("authorization") ?? "")?.[1] ?? "";
   return { accessKeyId: id, secretAccessKey: keys.get(id) ?? "unknown" };
+}
+
+/** A Claude stream's SSE frames up to the first event of `cut.endAfter`'s type, when given. */
+function endAfter(frames: string[], cut: CloudFailure | undefined): string[] {
+  if (!cut?.endAfter) return frames;
+  const at = frames.findIndex((frame) => frame.startsWith(`event: ${cut.endAfter}\n`));
+  return at === -1 ? frames : frames.slice(0, at + 1);
 }
 
 const retryHeader = (failure: CloudFailure): Record<string, string> =>

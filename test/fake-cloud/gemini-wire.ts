@@ -44,7 +44,24 @@ export function generateContentEvents(answer: CloudAnswer, model: string): strin
   return events.map((event) => `data: ${JSON.stringify(event)}\r\n\r\n`);
 }
 
-/** Google's error envelope. */
-export const googleError = (code: number, status: string, message: string) => ({
-  error: { code, message, status },
-});
+/** What Google adds to an error's `details`: ErrorInfo's reason, RetryInfo's delay. */
+export interface GoogleErrorDetails {
+  reason?: string;
+  retryDelay?: string;
+}
+
+/** Google's error envelope (google.rpc.Status), with the details Google sends beside it. */
+export const googleError = (
+  code: number,
+  status: string,
+  message: string,
+  { reason, retryDelay }: GoogleErrorDetails = {},
+) => {
+  const details = [
+    ...(reason
+      ? [{ "@type": "type.googleapis.com/google.rpc.ErrorInfo", reason, domain: "googleapis.com" }]
+      : []),
+    ...(retryDelay ? [{ "@type": "type.googleapis.com/google.rpc.RetryInfo", retryDelay }] : []),
+  ];
+  return { error: { code, message, status, ...(details.length ? { details } : {}) } };
+};

@@ -1,6 +1,7 @@
 import { codeFromAnthropic, readAnthropicError } from "../../core/anthropic-errors.ts";
 import { type ErrorCode, GatewayError, type UpstreamErrorDetail } from "../../core/gateway-error.ts";
-import { codeFromOpenAI, readOpenAIError } from "../../core/openai-errors.ts";
+import { type GoogleError, googleHttpStatus, readGoogleError } from "../../core/google-errors.ts";
+import { CONTEXT_TOO_LONG, codeFromOpenAI, readOpenAIError } from "../../core/openai-errors.ts";
 
 /** What an upstream answered with a non-2xx status. */
 export interface UpstreamAnswer {
@@ -31,6 +32,9 @@ export function upstreamFailure(provider: string, answer: UpstreamAnswer): Gatew
   const { status } = answer;
   const body = parse(answer.text);
   const anthropic = readAnthropicError(body);
+  // Before OpenAI's reader, which would take Google's `{"error":{message}}` for its own.
+  const google = anthropic ? undefined : readGoogleError(body);
+  if (google) return googleFailure(provider, google, status, answer.headers.get("retry-after"));
   const openai = anthropic ? undefined : readOpenAIError(body);
   const detail: UpstreamErrorDetail = {
     dialect: anthropic ? "anthropic" : "openai",
@@ -49,6 +53,29 @@ export function upstreamFailure(provider: string, answer: UpstreamAnswer): Gatew
     detail,
     ...(param ? { param } : {}),
     retryAfter: answer.headers.get("retry-after"),
+  });
+}
+
+/**
+ * A Google error (Gemini API, Vertex AI, or Vertex's front end before Claude) judged by its
+ * canonical code, not relayed: no Google body reaches a caller, whose dialect says it instead.
+ * RetryInfo's delay stands in for a missing Retry-After; a timeout is a retryable 504.
+ */
+export function googleFailure(
+  provider: string,
+  google: GoogleError,
+  received: number,
+  retryAfter: string | null = null,
+): GatewayError {
+  const status = googleHttpStatus(google, received);
+  if (status === 504) {
+    const message = `upstream ${provider} timed out${google.message ? `: ${google.message}` : ""}`;
+    return new GatewayError({ status: 504, code: "upstream_timeout", message, retryable: true });
+  }
+  const tooLong = status === 400 && google.message !== undefined && CONTEXT_TOO_LONG.test(google.message);
+  return statusFailure(provider, status, google.message, {
+    ...(tooLong ? { code: "context_length_exceeded", param: "messages" } : {}),
+    retryAfter: retryAfter ?? google.retryAfter ?? null,
   });
 }
 
@@ -134,7 +161,7 @@ export function errorInAnswer(provider: string, body: unknown): GatewayError | u
   // A loop, not `some` with an arrow over `body`: that closure and its scope were made for every
   // answer.
   for (const field of ANSWER_FIELDS) if (field in body) return undefined;
-  const error = readAnthropicError(body) ?? readOpenAIError(body);
+  const error = readAnthropicError(body) ?? readGoogleError(body) ?? readOpenAIError(body);
   if (!error) return undefined;
   return new GatewayError({
     status: 502,

@@ -1,21 +1,31 @@
 import type { JsonObject } from "../../core/dialect.ts";
 import { errorEvent } from "../../core/error-wire.ts";
 import { type GatewayError, upstreamError } from "../../core/gateway-error.ts";
-import { readOpenAIError } from "../../core/openai-errors.ts";
+import { type GoogleError, readGoogleError } from "../../core/google-errors.ts";
 import type { SseEvent } from "../../core/sse.ts";
 import { ChatChunkBuilder } from "../chat-chunk-builder.ts";
 import { parseEventData, safeParseBody } from "../parse-body.ts";
-import { inBandError } from "../stream/in-band-error.ts";
+import { googleInBandError } from "../stream/in-band-error.ts";
 import type { StreamRead, StreamWriter } from "../stream/stream-translation.ts";
 import { toolCallOf } from "./gemini-response-to-chat.ts";
 import { type GeminiResponse, type GeminiUsage, geminiResponse } from "./gemini-schema.ts";
 import { finishReasonOfGemini, geminiUsageToOpenAI } from "./gemini-usage.ts";
 
+const UNREADABLE_ERROR: GoogleError = {
+  status: "UNKNOWN",
+  code: undefined,
+  message: undefined,
+  reason: undefined,
+  retryAfter: undefined,
+};
+
 /** Reads one `streamGenerateContent?alt=sse` event: a partial response, or Google's `{"error":…}`. */
 export function readGeminiEvent(event: SseEvent): StreamRead<GeminiResponse> {
   const body = parseEventData(event.data);
-  if (typeof body === "object" && body !== null && "error" in body && readOpenAIError(body))
-    return { kind: "error", error: inBandError("openai", body) };
+  if (typeof body === "object" && body !== null && "error" in body) {
+    // Google's own object; anything else in its place is still the stream failing.
+    return { kind: "error", error: googleInBandError(readGoogleError(body) ?? UNREADABLE_ERROR) };
+  }
   const parsed = safeParseBody(geminiResponse, body);
   if (!parsed.success) throw upstreamError("upstream sent an unreadable stream event");
   return { kind: "chunk", chunk: parsed.data };

@@ -6,6 +6,8 @@ import { chatRequestToGemini } from "./chat-request-to-gemini.ts";
 import { geminiResponseToChat } from "./gemini-response-to-chat.ts";
 import { GeminiChunkWriter, readGeminiEvent } from "./gemini-stream-to-chat.ts";
 
+const googleErrors = jsonFixture("gemini/errors.json");
+
 describe("chat request → Gemini generateContent", () => {
   test("system instruction, model turns, function calls and responses by name, settings", () => {
     const out = chatRequestToGemini({
@@ -128,6 +130,29 @@ describe("Gemini → chat", () => {
     expect(out.at(-3)).toMatchObject({ choices: [{ delta: {}, finish_reason: "stop" }] });
     expect(out.at(-2)).toMatchObject({ choices: [], usage: { prompt_tokens: 9, completion_tokens: 31 } });
     expect(out.at(-1)).toBe("[DONE]");
+  });
+
+  test("Google's error object mid-stream: a 429 stays one with RetryInfo's delay; no Google body reaches the caller", async () => {
+    const head = sseFixture("gemini/stream-text.sse.txt").slice(0, 1);
+    const errorEvent = (name: string) => ({ data: JSON.stringify(googleErrors[name]) });
+    for (const [name, status] of [
+      ["rateLimited", 429],
+      ["unavailable", 502],
+    ] as const) {
+      const writer = new GeminiChunkWriter("c", "g", false);
+      const stream = translateStream(replay([...head, errorEvent(name)]), readGeminiEvent, writer);
+      const failure = await collect(stream.events).catch((e: unknown) => e);
+      expect(failure).toBeInstanceOf(GatewayError);
+      expect((failure as GatewayError).status).toBe(status);
+      const wire = JSON.parse(stream.errorEvent(failure as GatewayError).data);
+      expect(wire.error.type).toBe(status === 429 ? "rate_limit_error" : "server_error");
+      expect(wire.error).not.toHaveProperty("status");
+    }
+    const writer = new GeminiChunkWriter("c", "g", false);
+    const limited = await collect(
+      translateStream(replay([errorEvent("rateLimited")]), readGeminiEvent, writer).events,
+    ).catch((e: unknown) => e);
+    expect((limited as GatewayError).headers).toEqual({ "retry-after": "12" });
   });
 
   test("a stream without a finishReason is an upstream failure", async () => {

@@ -1,6 +1,7 @@
 import { readAnthropicError, statusForAnthropicType } from "../../core/anthropic-errors.ts";
 import type { Dialect } from "../../core/dialect.ts";
 import { GatewayError } from "../../core/gateway-error.ts";
+import { type GoogleError, googleHttpStatus } from "../../core/google-errors.ts";
 import { readOpenAIError } from "../../core/openai-errors.ts";
 
 /**
@@ -30,5 +31,21 @@ export function inBandError(dialect: Dialect, body: unknown): GatewayError {
         ? { body: body as Record<string, unknown> }
         : {}),
     },
+  });
+}
+
+/**
+ * Google's error object inside a `streamGenerateContent` stream, by the same rule: an exhausted
+ * quota stays a 429 (with RetryInfo's delay), anything else is a retryable 502. No Google body
+ * travels with it: the caller's dialect says it.
+ */
+export function googleInBandError(google: GoogleError): GatewayError {
+  const limited = googleHttpStatus(google, 500) === 429;
+  return new GatewayError({
+    status: limited ? 429 : 502,
+    code: limited ? "rate_limited" : "upstream_error",
+    message: google.message ?? `upstream reported ${google.status}`,
+    retryable: true,
+    ...(limited && google.retryAfter ? { headers: { "retry-after": google.retryAfter } } : {}),
   });
 }

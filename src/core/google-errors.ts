@@ -1,0 +1,83 @@
+import { z } from "zod";
+
+/**
+ * Google's error body (`google.rpc.Status` in JSON), as the Gemini API and Vertex AI send it, as
+ * a reply and as a stream event: a numeric `code`, a canonical `status` name and `details`.
+ * `status` is what tells it from OpenAI's `{"error":{message}}`, which it otherwise resembles.
+ */
+export const googleErrorBody = z.looseObject({
+  error: z.looseObject({
+    code: z.number().optional(),
+    message: z.string().optional(),
+    status: z.string(),
+    details: z.array(z.looseObject({ "@type": z.string().optional() })).optional(),
+  }),
+});
+
+/** What the gateway needs of a Google error. */
+export interface GoogleError {
+  /** The canonical code's name: `RESOURCE_EXHAUSTED`, `INVALID_ARGUMENT`, … */
+  status: string;
+  /** The HTTP status Google sent it with, from the body (the reply's own may be missing, mid-stream). */
+  code: number | undefined;
+  message: string | undefined;
+  /** ErrorInfo's `reason` (`API_KEY_INVALID`), when there is one. */
+  reason: string | undefined;
+  /** RetryInfo's `retryDelay` in whole seconds, rounded up. */
+  retryAfter: string | undefined;
+}
+
+const ERROR_INFO = "type.googleapis.com/google.rpc.ErrorInfo";
+const RETRY_INFO = "type.googleapis.com/google.rpc.RetryInfo";
+/** A protobuf Duration in JSON: seconds with an `s`, fractions allowed ("12s", "0.5s"). */
+const DURATION = /^(\d+(?:\.\d+)?)s$/;
+
+/** Reads a Google error body, or undefined when it is not one. */
+export function readGoogleError(body: unknown): GoogleError | undefined {
+  const parsed = googleErrorBody.safeParse(body);
+  if (!parsed.success) return undefined;
+  const { code, message, status, details = [] } = parsed.data.error;
+  let reason: string | undefined;
+  let retryAfter: string | undefined;
+  for (const detail of details) {
+    if (detail["@type"] === ERROR_INFO && typeof detail.reason === "string") reason = detail.reason;
+    const delay = detail["@type"] === RETRY_INFO ? DURATION.exec(String(detail.retryDelay)) : null;
+    if (delay?.[1]) retryAfter = String(Math.ceil(Number(delay[1])));
+  }
+  return { status, code, message, reason, retryAfter };
+}
+
+/**
+ * Refusals of the gateway's own credentials: a bad or expired API key is Gemini's
+ * `INVALID_ARGUMENT` with this reason, not the caller's 400.
+ */
+const CREDENTIAL_REASONS = new Set(["API_KEY_INVALID", "API_KEY_EXPIRED", "ACCESS_TOKEN_EXPIRED"]);
+
+/**
+ * The HTTP status a Google error stands for, by its canonical code (google/rpc/code.proto), so
+ * the failure is judged as any upstream's: a refused credential is a 401 (the gateway's, so a
+ * 502 for the caller), an exhausted quota a 429, an unknown name the status it came with.
+ */
+export function googleHttpStatus(error: GoogleError, received: number): number {
+  if (error.reason && CREDENTIAL_REASONS.has(error.reason)) return 401;
+  return HTTP_STATUS[error.status] ?? error.code ?? received;
+}
+
+const HTTP_STATUS: Record<string, number> = {
+  INVALID_ARGUMENT: 400,
+  FAILED_PRECONDITION: 400,
+  OUT_OF_RANGE: 400,
+  UNAUTHENTICATED: 401,
+  PERMISSION_DENIED: 403,
+  NOT_FOUND: 404,
+  ALREADY_EXISTS: 409,
+  ABORTED: 409,
+  RESOURCE_EXHAUSTED: 429,
+  CANCELLED: 500,
+  UNKNOWN: 500,
+  INTERNAL: 500,
+  DATA_LOSS: 500,
+  UNIMPLEMENTED: 501,
+  UNAVAILABLE: 503,
+  DEADLINE_EXCEEDED: 504,
+};

@@ -1,0 +1,88 @@
+import { describe, expect, test } from "bun:test";
+import { errorBody } from "../../core/error-wire.ts";
+import { jsonFixture } from "../../translate/fixtures/load-fixture.ts";
+import { upstreamFailure } from "./upstream-failure.ts";
+
+// Google's recorded error bodies (google.rpc.Status) judged by their canonical code: never relayed
+// as an OpenAI body, whichever dialect the caller speaks.
+const recorded = jsonFixture("gemini/errors.json") as Record<string, { error: { code: number } }>;
+const failure = (name: string, headers: Record<string, string> = {}) => {
+  const body = recorded[name];
+  if (!body) throw new Error(`no fixture ${name}`);
+  return upstreamFailure("gm", {
+    status: body.error.code,
+    headers: new Headers(headers),
+    text: JSON.stringify(body),
+  });
+};
+
+describe("Google's errors in the caller's dialect", () => {
+  test("RESOURCE_EXHAUSTED is a retryable 429, Retry-After from RetryInfo rounded up", () => {
+    const error = failure("rateLimited");
+    expect([error.status, error.code, error.retryable]).toEqual([429, "rate_limited", true]);
+    expect(error.headers).toEqual({ "retry-after": "12" });
+    expect(errorBody(error, "openai")).toEqual({
+      error: {
+        message: "You exceeded your current quota, please check your plan and billing details.",
+        type: "rate_limit_error",
+        param: null,
+        code: "rate_limited",
+      },
+    });
+    expect(errorBody(error, "anthropic")).toMatchObject({ error: { type: "rate_limit_error" } });
+    // The reply's own header, when it sent one, wins.
+    expect(failure("rateLimited", { "retry-after": "3" }).headers).toEqual({ "retry-after": "3" });
+  });
+
+  test("a prompt over the window is context_length_exceeded on messages; Anthropic's words with the numbers", () => {
+    const error = failure("tooLong");
+    expect([error.status, error.code, error.param]).toEqual([400, "context_length_exceeded", "messages"]);
+    expect(errorBody(error, "openai")).toMatchObject({
+      error: { type: "invalid_request_error", code: "context_length_exceeded", param: "messages" },
+    });
+    expect(errorBody(error, "anthropic")).toEqual({
+      type: "error",
+      error: {
+        type: "invalid_request_error",
+        message: "prompt is too long: 1200000 tokens > 1048576 maximum",
+      },
+    });
+  });
+
+  test.each(["apiKeyInvalid", "unauthenticated", "permissionDenied"])(
+    "%s refuses the gateway's credentials: a 502 naming the provider, not the caller's key",
+    (name) => {
+      const error = failure(name);
+      expect([error.status, error.code]).toEqual([502, "upstream_error"]);
+      expect(error.message).toBe("upstream gm rejected the gateway's credentials");
+      expect(errorBody(error, "anthropic")).toMatchObject({ error: { type: "api_error" } });
+    },
+  );
+
+  test("NOT_FOUND is 404 model_not_found; INVALID_ARGUMENT the caller's 400 with Google's message", () => {
+    const missing = failure("notFound");
+    expect([missing.status, missing.code]).toEqual([404, "model_not_found"]);
+    expect(errorBody(missing, "anthropic")).toMatchObject({ error: { type: "not_found_error" } });
+    const invalid = failure("invalidArgument");
+    expect([invalid.status, invalid.code, invalid.retryable]).toEqual([400, "invalid_request", false]);
+    expect(errorBody(invalid, "openai")).toEqual({
+      error: {
+        message: "Request contains an invalid argument.",
+        type: "invalid_request_error",
+        param: null,
+        code: "invalid_request",
+      },
+    });
+  });
+
+  test("UNAVAILABLE and INTERNAL are retryable 5xx; DEADLINE_EXCEEDED a retryable 504", () => {
+    for (const name of ["unavailable", "internal"]) {
+      const error = failure(name);
+      expect([error.status, error.code, error.retryable]).toEqual([502, "upstream_error", true]);
+      expect(errorBody(error, "openai")).not.toHaveProperty("error.status");
+    }
+    const deadline = failure("deadline");
+    expect([deadline.status, deadline.code, deadline.retryable]).toEqual([504, "upstream_timeout", true]);
+    expect(errorBody(deadline, "anthropic")).toMatchObject({ error: { type: "timeout_error" } });
+  });
+});

@@ -1,0 +1,87 @@
+import { describe, expect, test } from "bun:test";
+import type { GatewayError } from "../core/gateway-error.ts";
+import type { SseEvent } from "../core/sse.ts";
+import { sseFixture } from "../translate/fixtures/load-fixture.ts";
+import { Attempt } from "./attempt.ts";
+import { EventChunks, EventReader } from "./event-chunks.ts";
+
+// The decoded-event relay (Claude on Bedrock or Vertex, a worker's stream) ends by the byte
+// relay's rule (stream-end.ts): whole after the end marker; after the finish, the marker added;
+// cut before it, a failure the caller hears of.
+
+const timeouts = { connectMs: 60_000, firstByteMs: 60_000, idleMs: 60_000 };
+const decoder = new TextDecoder();
+
+async function relayed(events: SseEvent[]) {
+  const attempt = new Attempt(new AbortController().signal, timeouts, "provider:vx-claude");
+  async function* source() {
+    yield* events;
+  }
+  const reader = new EventReader(source()[Symbol.asyncIterator](), attempt, undefined);
+  const ended: (GatewayError | undefined)[] = [];
+  const chunks = new EventChunks(
+    await reader.next(),
+    reader,
+    attempt,
+    (error) => ended.push(error),
+    "provider:vx-claude",
+  );
+  let text = "";
+  let failure: unknown;
+  try {
+    for (let next = await chunks.next(); next; next = await chunks.next()) text += decoder.decode(next);
+  } catch (error) {
+    failure = error;
+  }
+  return { text, failure, ended, complete: chunks.complete };
+}
+
+const recorded = sseFixture("anthropic/message-text.sse.txt");
+const upTo = (name: string) => recorded.slice(0, recorded.findIndex((e) => e.event === name) + 1);
+
+describe("EventChunks: when a relayed stream is whole", () => {
+  test("a stream with its message_stop ends as sent, a success", async () => {
+    const out = await relayed(recorded);
+    expect(out.failure).toBeUndefined();
+    expect(out.ended).toEqual([undefined]);
+    expect(out.complete).toBe(true);
+    expect(out.text.match(/event: message_stop/g)).toHaveLength(1);
+  });
+
+  test("message_delta without message_stop: the stop added, a success", async () => {
+    const out = await relayed(upTo("message_delta"));
+    expect(out.failure).toBeUndefined();
+    expect(out.ended).toEqual([undefined]);
+    expect(out.complete).toBe(true);
+    expect(out.text.endsWith('event: message_stop\ndata: {"type":"message_stop"}\n\n')).toBe(true);
+  });
+
+  test("cut after a content_block_delta: a failure naming the upstream, recorded as one", async () => {
+    const out = await relayed(upTo("content_block_delta"));
+    expect((out.failure as GatewayError).code).toBe("upstream_error");
+    expect((out.failure as GatewayError).message).toBe(
+      "upstream provider:vx-claude ended the stream without its end marker",
+    );
+    expect(out.ended).toEqual([out.failure as GatewayError]);
+    expect(out.complete).toBe(false);
+  });
+
+  test("an OpenAI chunk with its finish_reason but no [DONE]: [DONE] added", async () => {
+    const out = await relayed([
+      { data: '{"choices":[{"index":0,"delta":{"content":"hi"},"finish_reason":null}]}' },
+      { data: '{"choices":[{"index":0,"delta":{},"finish_reason":"stop"}]}' },
+    ]);
+    expect(out.failure).toBeUndefined();
+    expect(out.text.endsWith("data: [DONE]\n\n")).toBe(true);
+  });
+
+  test("an error event of the stream's own ends it as relayed, without a second one", async () => {
+    const error = {
+      event: "error",
+      data: '{"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}}',
+    };
+    const out = await relayed([...upTo("content_block_delta"), error]);
+    expect(out.failure).toBeUndefined();
+    expect(out.text.match(/event: error/g)).toHaveLength(1);
+  });
+});

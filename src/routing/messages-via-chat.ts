@@ -1,0 +1,61 @@
+import type { JsonObject } from "../core/dialect.ts";
+import type { Provider } from "../providers/provider.ts";
+import { chatResponseToMessages } from "../translate/anthropic-to-openai/chat-response-to-messages.ts";
+import { chatStreamToMessages } from "../translate/anthropic-to-openai/chat-stream-to-messages.ts";
+import { messagesRequestToChat } from "../translate/anthropic-to-openai/messages-request-to-chat.ts";
+import { nameUncarried } from "../translate/chat-target.ts";
+import { Dropped, type UnsupportedPolicy } from "../translate/dropped.ts";
+import type { AdaptedCall } from "./adapt-dialect.ts";
+import { identity } from "./same-dialect-call.ts";
+
+/**
+ * A messages call to an OpenAI-dialect upstream. Where that upstream's own API is another step
+ * on (Bedrock Converse, Gemini: `chatTarget`), what that step cannot carry is named too — as the
+ * Anthropic caller knows it (`thinking`, not the chat request's `reasoning_effort`) — or refused
+ * under `translation.unsupported: reject`, as for an OpenAI caller on the same route.
+ */
+export function messagesViaChat(
+  body: JsonObject,
+  provider: Provider,
+  model: string,
+  policy: UnsupportedPolicy,
+): AdaptedCall {
+  const dropped = new Dropped(policy, messagesNames(body));
+  const chat = messagesRequestToChat(body, dropped);
+  if (provider.chatTarget) nameUncarried(chat, provider.chatTarget, dropped);
+  return {
+    operation: "chat",
+    body: chat,
+    dropped: dropped.list,
+    json: (reply) => chatResponseToMessages(reply, model),
+    stream: (events, onUsage) =>
+      chatStreamToMessages(events, { requestedModel: model, ...(onUsage ? { onUsage } : {}) }),
+  };
+}
+
+/**
+ * Chat fields a messages call sets under another name (messages-request-to-chat.ts), by the
+ * Anthropic field they came from.
+ */
+function messagesNames(body: JsonObject): Readonly<Record<string, string>> {
+  return {
+    reasoning_effort: body.thinking !== undefined ? "thinking" : "output_config.effort",
+    user: "metadata.user_id",
+    parallel_tool_calls: "tool_choice.disable_parallel_tool_use",
+    "response_format.json_schema.strict": "output_config.format",
+  };
+}
+
+/**
+ * A count_tokens call to a provider that counts with its vendor's counter: the messages, system
+ * and tools translated to chat as a messages call's are, so the vendor counts what it would be sent.
+ * What cannot be translated is left out of the count, whatever `translation.unsupported` says: a
+ * count is never refused (the messages call itself would be, under `reject`).
+ */
+export function countTokensViaChat(body: JsonObject): AdaptedCall {
+  const dropped = new Dropped("drop");
+  // A count_tokens request is a messages request without `max_tokens`: the translation reads one,
+  // the count has no use for it.
+  const { max_tokens: _unused, ...chat } = messagesRequestToChat({ ...body, max_tokens: 1 }, dropped);
+  return { operation: "count_tokens", body: chat, dropped: dropped.list, ...identity };
+}

@@ -1,0 +1,33 @@
+import type { SseEvent } from "../core/sse.ts";
+
+// When a relayed stream is whole (docs/CLIENTS.md "When a stream is whole"), stated once for the
+// byte relay (relay-scan.ts, which reads these off an event's bytes) and the relay of decoded
+// events (event-chunks.ts): the end marker went by; or the answer's finish did, and the missing
+// marker is added; or neither, and the stream was cut off.
+
+/** How each dialect ends a complete stream: OpenAI's `data: [DONE]`, the last event's name otherwise. */
+export const DONE_DATA = "[DONE]";
+export const END_EVENTS = ["message_stop", "response.completed", "response.incomplete", "response.failed"];
+
+/** Anthropic's `message_delta`: the answer's stop reason, the last event before `message_stop`. */
+export const MESSAGE_DELTA = "message_delta";
+
+/** The end marker a stream is given when its upstream sent the answer's finish but not the marker. */
+export const CLOSING = {
+  openai: `data: ${DONE_DATA}\n\n`,
+  anthropic: 'event: message_stop\ndata: {"type":"message_stop"}\n\n',
+} as const;
+
+/** `"finish_reason": "…"` with a string (OpenAI sends `null` on every chunk before the last). */
+const FINISH = /"finish_reason"\s*:\s*"/;
+
+/** Whether a decoded event is its stream's own end marker. */
+export const endsStreamEvent = (event: SseEvent): boolean =>
+  event.data === DONE_DATA || (event.event !== undefined && END_EVENTS.includes(event.event));
+
+/** The marker a decoded event's stream still needs, if the event carries the answer's finish. */
+export function closingAfter(event: SseEvent): string | undefined {
+  if (event.event === MESSAGE_DELTA) return CLOSING.anthropic;
+  if (event.event === undefined && FINISH.test(event.data)) return CLOSING.openai;
+  return undefined;
+}

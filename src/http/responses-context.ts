@@ -19,8 +19,9 @@ export const logSaveError =
 /**
  * What a `POST /v1/responses` call continues and where its answer goes: resolves
  * `previous_response_id` within the caller's scope (its tenant, or itself outside every tenant:
- * response-scope.ts; any other scope's id is simply unknown: 404, native routes included), and stores the final response with the whole
- * conversation so far, so the next link of the chain needs one read. `store: false` answers
+ * response-scope.ts; any other scope's id is simply unknown, OpenAI's 400
+ * `previous_response_not_found`, native routes included), and stores the final response with the
+ * whole conversation so far, so the next link of the chain needs one read. `store: false` answers
  * without storing; a compaction (`compact`) is never stored.
  */
 export async function responsesContext(

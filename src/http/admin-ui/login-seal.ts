@@ -1,5 +1,4 @@
 import { hkdfSync, randomBytes } from "node:crypto";
-import { EncryptJWT, jwtDecrypt } from "jose";
 import { z } from "zod";
 import type { PendingLogin } from "./oidc-client.ts";
 
@@ -8,6 +7,9 @@ const pendingSchema = z.object({
   verifier: z.string().min(1),
   nonce: z.string().min(1),
 });
+
+/** jose on first use: a gateway that never signs anyone in never loads it (idle RSS, issue 11). */
+const jose = () => import("jose");
 
 /** Binds the derived key to this one use of the secret. */
 const INFO = "mindgw admin sign-in, pending";
@@ -39,7 +41,8 @@ export class LoginSeal {
   }
 
   /** The cookie's value: the pending login, readable by this key until `ttlMs` from now. */
-  seal(pending: PendingLogin, ttlMs: number): Promise<string> {
+  async seal(pending: PendingLogin, ttlMs: number): Promise<string> {
+    const { EncryptJWT } = await jose();
     const at = Math.floor(this.now() / 1000);
     return new EncryptJWT({ ...pending })
       .setProtectedHeader({ alg: "dir", enc: "A256GCM" })
@@ -50,6 +53,7 @@ export class LoginSeal {
 
   /** The pending login, or undefined when the value is not ours, was changed or has expired. */
   async open(value: string): Promise<PendingLogin | undefined> {
+    const { jwtDecrypt } = await jose();
     try {
       const { payload } = await jwtDecrypt(value, this.key, {
         contentEncryptionAlgorithms: ["A256GCM"],

@@ -1,24 +1,59 @@
+import type { Policy } from "../auth/policy.ts";
+import type { Principal } from "../auth/principal.ts";
 import type { Usage } from "../core/usage.ts";
+import type { Logger } from "../log/logger.ts";
 import type { Dispatched } from "../routing/dispatch.ts";
+import { describeError } from "./describe-error.ts";
 import type { ModelCall } from "./model-call.ts";
+import type { RequestLedger } from "./request-ledger.ts";
 
-/** What the answer used, charged to the caller's limits and recorded on the ledger. */
+/**
+ * What the answer used, charged to the caller's limits and recorded on the ledger. The answer is
+ * in hand (a stream's client may have it whole) when this runs: a policy whose `record` fails (an
+ * embedder's, a counter store gone) must not take it back or leave the request open, so the
+ * failure is logged, the cost is 0, and the request ends as answered.
+ */
+export function chargeUsage(
+  limits: Policy,
+  principal: Principal,
+  model: string,
+  usage: Usage,
+  ledger: RequestLedger,
+  logger: Logger,
+): void {
+  ledger.usage = usage;
+  try {
+    ledger.costUsd = limits.record(principal, model, usage, ledger);
+  } catch (error) {
+    ledger.costUsd = 0;
+    logger.error("recording a request's usage failed", {
+      request_id: ledger.requestId,
+      error: describeError(error),
+    });
+  }
+}
+
+/** A model call's answer accounted (`chargeUsage`) with its own runtime's policy. */
 export function account(
   call: ModelCall,
   dispatched: Dispatched,
   model: string,
+  logger: Logger,
   usage: Usage = dispatched.usage(),
 ): void {
-  const ledger = call.ledger;
-  ledger.usage = usage;
-  ledger.costUsd = call.runtime.limits.record(call.principal, model, ledger.usage, ledger);
+  chargeUsage(call.runtime.limits, call.principal, model, usage, call.ledger, logger);
 }
 
 /**
  * A whole answer is in hand (a non-stream answer, or a stream whole in its first read): its first
  * byte and its end timed as one moment, then accounted.
  */
-export function accountWholeAnswer(call: ModelCall, dispatched: Dispatched, model: string): void {
+export function accountWholeAnswer(
+  call: ModelCall,
+  dispatched: Dispatched,
+  model: string,
+  logger: Logger,
+): void {
   call.ledger.wholeAnswer();
-  account(call, dispatched, model);
+  account(call, dispatched, model, logger);
 }

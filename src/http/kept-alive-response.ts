@@ -5,7 +5,9 @@ import type { ChunkSource } from "../core/chunk-source.ts";
 import type { Dialect, JsonObject } from "../core/dialect.ts";
 import { errorEvent } from "../core/error-wire.ts";
 import type { GatewayError } from "../core/gateway-error.ts";
+import type { Logger } from "../log/logger.ts";
 import type { Dispatched } from "../routing/router.ts";
+import { chargeUsage } from "./account-answer.ts";
 import { PendingStream, singleEvent } from "./pending-stream.ts";
 import type { RequestLedger } from "./request-ledger.ts";
 import { sseResponse } from "./sse-response.ts";
@@ -22,6 +24,7 @@ export function keptAliveResponse(
     /** `audit.bodies`: keep the answer's text for the audit row. */
     captureBodies: boolean;
     limits: Policy;
+    logger: Logger;
     principal: Principal;
     ledger: RequestLedger;
     headers: Record<string, string>;
@@ -55,8 +58,8 @@ export function keptAliveResponse(
       end(error) {
         context.release();
         if (settled) {
-          ledger.usage = streamUsage(settled, context.prompt);
-          ledger.costUsd = context.limits.record(principal, context.model, ledger.usage, ledger);
+          const usage = streamUsage(settled, context.prompt);
+          chargeUsage(context.limits, principal, context.model, usage, ledger, context.logger);
         }
         context.end(error ? error.status : 200, error);
       },

@@ -113,12 +113,12 @@ export function modelPipeline(
       }
       const reply = dispatched.reply;
       if (reply.kind === "json") {
-        accountWholeAnswer(call, dispatched, model);
+        accountWholeAnswer(call, dispatched, model, deps.logger);
         if (capture) ledger.responseBody = JSON.stringify(reply.body);
         return steps.answered(call, Response.json(reply.body, { headers }));
       }
       if (reply.kind === "bytes") {
-        accountWholeAnswer(call, dispatched, model);
+        accountWholeAnswer(call, dispatched, model, deps.logger);
         if (capture) ledger.responseBody = decoder.decode(reply.body);
         // The request's own headers object, finished here (no copy): nothing answers after this.
         headers["content-type"] = reply.contentType;
@@ -129,7 +129,7 @@ export function modelPipeline(
       if (first !== undefined && chunks.drained) {
         // The whole stream came in its first read, its end with it: answered as a non-stream
         // answer is (its first byte and end one moment; the request's own end after Bun wrote it).
-        accountWholeAnswer(call, dispatched, model);
+        accountWholeAnswer(call, dispatched, model, deps.logger);
         // An error event relayed in it still leaves HTTP 200; the record must say it failed.
         const failure = chunks.reported;
         if (failure) ledger.finish(failure.status, failure);
@@ -176,6 +176,7 @@ export function modelPipeline(
     return keptAliveResponse(dispatching, keepAliveMs, {
       captureBodies: runtime.captureBodies,
       limits: runtime.limits,
+      logger: deps.logger,
       principal: call.principal,
       ledger,
       headers: call.headers,
@@ -207,7 +208,7 @@ export function modelPipeline(
       chunks,
       call.dialect,
       call.headers,
-      new StreamedEnds(call, dispatched, model, abort, prompt),
+      new StreamedEnds(call, dispatched, model, abort, prompt, deps.logger),
       first,
       errorEvent,
     );

@@ -1,5 +1,6 @@
 import type { JsonObject } from "../core/dialect.ts";
 import type { GatewayError } from "../core/gateway-error.ts";
+import type { Logger } from "../log/logger.ts";
 import type { Dispatched } from "../routing/dispatch.ts";
 import { account } from "./account-answer.ts";
 import type { ModelCall } from "./model-call.ts";
@@ -16,6 +17,7 @@ export class StreamedEnds implements StreamEnds {
     private readonly abort: RequestAbort,
     /** The request's body: its prompt is estimated when the stream ends without a usage count. */
     private readonly prompt: JsonObject,
+    private readonly logger: Logger,
   ) {}
 
   firstByte(): void {
@@ -25,7 +27,7 @@ export class StreamedEnds implements StreamEnds {
   /** The request ends (usage, spend, its record) when the stream does. */
   end(error?: GatewayError): void {
     this.abort.release();
-    account(this.call, this.dispatched, this.model, streamUsage(this.dispatched, this.prompt));
+    account(this.call, this.dispatched, this.model, this.logger, streamUsage(this.dispatched, this.prompt));
     this.call.end(error ? error.status : 200, error);
   }
 }

@@ -1,0 +1,188 @@
+import { afterAll, expect, test } from "bun:test";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { AuditRecord } from "../audit/audit-record.ts";
+import type { Policy } from "../auth/policy.ts";
+import type { Principal } from "../auth/principal.ts";
+import { parseConfig } from "../config/load-config.ts";
+import type { SseEvent } from "../core/sse.ts";
+import { createGateway, type Gateway } from "../gateway/create-gateway.ts";
+import type { LogFields, Logger } from "../log/logger.ts";
+import type { Provider } from "../providers/provider.ts";
+import { waitFor } from "../testing/wait-for.ts";
+
+// An embedder's parts fail where the answer is already in hand: the answer still reaches its
+// caller, the request still ends (its record written, its place given back), and the failure is
+// logged with the request's id.
+
+const dir = mkdtempSync(join(tmpdir(), "mindgw-policy-faults-"));
+const gateways: Gateway[] = [];
+afterAll(async () => {
+  for (const gateway of gateways) await gateway.stop();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const nextTurn = () => new Promise((resolve) => setImmediate(resolve));
+
+/** Answers in several reads (a turn between each chunk), so the stream's end comes after its head. */
+/** Set by a test: the next call's answer waits for it (a slow first token, answered kept alive). */
+let held: Promise<void> | undefined;
+
+const slowStream: Provider = {
+  name: "slow",
+  dialect: "openai",
+  async call(call) {
+    if (held) await held;
+    const chunk = (delta: object, finish: string | null) => ({
+      data: JSON.stringify({
+        id: "c1",
+        object: "chat.completion.chunk",
+        model: call.body.model,
+        choices: [{ index: 0, delta, finish_reason: finish }],
+      }),
+    });
+    if (!call.stream)
+      return {
+        kind: "json",
+        body: {
+          id: "c1",
+          object: "chat.completion",
+          model: call.body.model,
+          choices: [{ index: 0, message: { role: "assistant", content: "whole" }, finish_reason: "stop" }],
+          usage: { prompt_tokens: 3, completion_tokens: 1, total_tokens: 4 },
+        },
+      };
+    async function* events(): AsyncIterable<SseEvent> {
+      yield chunk({ role: "assistant", content: "" }, null);
+      for (const word of ["one ", "two ", "three"]) {
+        await nextTurn();
+        yield chunk({ content: word }, null);
+      }
+      await nextTurn();
+      yield chunk({}, "stop");
+      yield { data: "[DONE]" };
+    }
+    return { kind: "stream", events: events() };
+  },
+};
+
+interface Logged {
+  level: string;
+  message: string;
+  fields?: LogFields;
+}
+
+async function gatewayWith(name: string, policy: Policy) {
+  const logged: Logged[] = [];
+  const log =
+    (level: string) =>
+    (message: string, fields?: LogFields): void => {
+      logged.push({ level, message, fields });
+    };
+  const logger: Logger = { debug: log("debug"), info: log("info"), warn: log("warn"), error: log("error") };
+  const finished: AuditRecord[] = [];
+  const principal: Principal = {
+    keyId: null,
+    name: "embedded",
+    tenant: "default",
+    role: "user",
+    models: ["*"],
+    limits: {},
+    via: "jwt",
+  };
+  const gateway = await createGateway({
+    config: parseConfig({
+      storage: { path: join(dir, `${name}.db`) },
+      auth: { bootstrap_admin: false },
+      server: { max_concurrent_requests: 2 },
+      routing: { stream_keepalive: "10ms" },
+      providers: [{ name: "slow", type: "mock" }],
+      models: [{ name: "m", routes: [{ provider: "slow", model: "m" }] }],
+    }),
+    providers: () => slowStream,
+    auth: async () => principal,
+    policy,
+    logger,
+    events: [{ publish: (event) => event.type === "request.finished" && finished.push(event.record) }],
+  });
+  gateways.push(gateway);
+  const { port } = gateway.listen("127.0.0.1", 0);
+  const call = (stream: boolean) =>
+    fetch(`http://127.0.0.1:${port}/v1/chat/completions`, {
+      method: "POST",
+      headers: { authorization: "Bearer any", "content-type": "application/json" },
+      body: JSON.stringify({ model: "m", stream, messages: [{ role: "user", content: "hi" }] }),
+    });
+  return { call, logged, finished };
+}
+
+test("a policy whose record throws: streams and whole answers are delivered, recorded at $0, and their places given back", async () => {
+  let failing = true;
+  const policy: Policy = {
+    admit: () => ({}),
+    record() {
+      if (failing) throw new Error("counter store gone");
+      return 0.25;
+    },
+  };
+  const { call, logged, finished } = await gatewayWith("record-throws", policy);
+  // Three failing ends on a gateway that holds two requests at once: a request that stayed open
+  // after its failed record would refuse the last ones with 503.
+  for (const stream of [true, true, false]) {
+    const response = await call(stream);
+    expect(response.status).toBe(200);
+    const text = await response.text();
+    expect(text).toContain(stream ? "three" : "whole");
+  }
+  await waitFor("three requests recorded", () => finished.length === 3);
+  expect(finished.map((record) => [record.status, record.costUsd])).toEqual([
+    [200, 0],
+    [200, 0],
+    [200, 0],
+  ]);
+  const failures = logged.filter((line) => line.message === "recording a request's usage failed");
+  expect(failures).toHaveLength(3);
+  expect(failures.map((line) => line.fields?.request_id)).toEqual(finished.map((record) => record.requestId));
+  expect(String(failures[0]?.fields?.error)).toContain("counter store gone");
+  failing = false;
+  const after = await call(false);
+  expect(after.status).toBe(200);
+  await after.text();
+  await waitFor("the fourth request recorded", () => finished.length === 4);
+  expect(finished[3]?.costUsd).toBe(0.25);
+});
+
+test("a policy whose record throws: a stream answered kept alive still ends, recorded at $0", async () => {
+  const policy: Policy = {
+    admit: () => ({}),
+    record() {
+      throw new Error("counter store gone");
+    },
+  };
+  const { call, logged, finished } = await gatewayWith("record-throws-kept-alive", policy);
+  let release = () => {};
+  held = new Promise((resolve) => (release = resolve));
+  try {
+    const response = await call(true);
+    expect(response.status).toBe(200);
+    const reader = (response.body as ReadableStream<Uint8Array>).getReader();
+    const first = await reader.read();
+    // The head went out before routing settled: a keep-alive comment, then the answer.
+    expect(new TextDecoder().decode(first.value)).toStartWith(":");
+    release();
+    let text = "";
+    for (let read = await reader.read(); !read.done; read = await reader.read())
+      text += new TextDecoder().decode(read.value);
+    expect(text).toContain("three");
+  } finally {
+    held = undefined;
+    release();
+  }
+  await waitFor("the kept-alive stream recorded", () => finished.length === 1);
+  expect([finished[0]?.status, finished[0]?.costUsd]).toEqual([200, 0]);
+  expect(logged.filter((line) => line.message === "recording a request's usage failed")).toHaveLength(1);
+  const next = await call(false);
+  expect(next.status).toBe(200);
+  await next.text();
+});

@@ -60,6 +60,8 @@ export interface GatewayErrorInit {
    * (metrics count the two apart). A custom `Policy` that refuses with a 429 should set it too.
    */
   refusedBy?: GatewayLimit;
+  /** What was thrown that this error stands for, for the log alone (never the answer). */
+  cause?: unknown;
 }
 
 export class GatewayError extends Error {
@@ -72,7 +74,7 @@ export class GatewayError extends Error {
   readonly refusedBy: GatewayLimit | undefined;
 
   constructor(init: GatewayErrorInit) {
-    super(init.message);
+    super(init.message, init.cause === undefined ? undefined : { cause: init.cause });
     this.name = "GatewayError";
     this.status = init.status;
     this.code = init.code;
@@ -99,6 +101,17 @@ export const modelNotFound = (model: string) =>
 
 export const upstreamError = (message: string, retryable = true) =>
   new GatewayError({ status: 502, code: "upstream_error", message, retryable });
+
+/**
+ * What a provider's call or its events threw that is no GatewayError — an embedder's provider, a
+ * socket's own error — is an upstream that failed: retried and failed over like one, whichever
+ * dialect the caller speaks (the relay of the caller's own dialect and the translating one alike).
+ * Its own words stay out of the answer; the router logs them (routing/dispatch-run.ts).
+ */
+export const providerFailure = (error: unknown, message = "upstream failed"): GatewayError =>
+  error instanceof GatewayError
+    ? error
+    : new GatewayError({ status: 502, code: "upstream_error", message, retryable: true, cause: error });
 
 export const upstreamTimeout = (message: string) =>
   new GatewayError({ status: 504, code: "upstream_timeout", message, retryable: true });

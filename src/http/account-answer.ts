@@ -1,9 +1,9 @@
 import type { Policy } from "../auth/policy.ts";
 import type { Principal } from "../auth/principal.ts";
+import { describeError } from "../core/describe-error.ts";
 import type { Usage } from "../core/usage.ts";
 import type { Logger } from "../log/logger.ts";
 import type { Dispatched } from "../routing/dispatch.ts";
-import { describeError } from "./describe-error.ts";
 import type { ModelCall } from "./model-call.ts";
 import type { RequestLedger } from "./request-ledger.ts";
 

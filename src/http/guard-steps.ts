@@ -1,8 +1,8 @@
 import { unauthorized } from "../auth/authenticate.ts";
 import { principalNowOr } from "../auth/known-principal.ts";
 import type { Principal } from "../auth/principal.ts";
+import { describeError } from "../core/describe-error.ts";
 import { GatewayError, toGatewayError } from "../core/gateway-error.ts";
-import { describeError } from "./describe-error.ts";
 import { errorResponse, wireStatus } from "./error-body.ts";
 import type { FrontDoorDeps } from "./front-door-deps.ts";
 import type { GuardedRequest } from "./guarded-request.ts";

@@ -1,4 +1,5 @@
 import type { Principal } from "../auth/principal.ts";
+import { describeError } from "../core/describe-error.ts";
 import type { JsonObject } from "../core/dialect.ts";
 import { badRequest, GatewayError } from "../core/gateway-error.ts";
 import type { Logger } from "../log/logger.ts";
@@ -7,7 +8,6 @@ import type { ResponseStore } from "../storage/storage.ts";
 import { newResponseId } from "../translate/responses/chat-response-to-response.ts";
 import { conversationItems } from "../translate/responses/input-items.ts";
 import { withItemIds, withoutStoredIds } from "../translate/responses/stored-item-ids.ts";
-import { describeError } from "./describe-error.ts";
 import { responseScope } from "./response-scope.ts";
 
 /** How a failed save of a request's response is told (the answer has gone; the chain ends there). */

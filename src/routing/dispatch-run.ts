@@ -1,4 +1,5 @@
 import { signalOf } from "../core/abort-followers.ts";
+import { describeError } from "../core/describe-error.ts";
 import type { JsonObject } from "../core/dialect.ts";
 import { GatewayError, toGatewayError, unavailable } from "../core/gateway-error.ts";
 import { abortable } from "./abortable.ts";
@@ -152,8 +153,11 @@ export class DispatchRun implements ReadOutcome<ClientReply, Dispatched> {
     const window = route.contextWindow;
     if (fallback === "context_length" && window !== undefined)
       this.tooSmall = Math.max(this.tooSmall, window);
+    // What the provider itself threw (an embedder's provider, a socket's error) stays out of the
+    // answer (core/gateway-error.ts providerFailure); the operator reads it here.
+    const cause = failure.cause === undefined ? "" : ` (${describeError(failure.cause)})`;
     this.deps.log(
-      `[${request.requestId}] route ${route.label} (${route.upstreamModel}) failed: ${failure.message}`,
+      `[${request.requestId}] route ${route.label} (${route.upstreamModel}) failed: ${failure.message}${cause}`,
     );
     if (failure.code === "no_route_available" || failOver) {
       this.index++;

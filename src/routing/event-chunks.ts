@@ -1,5 +1,5 @@
 import type { ChunkSource } from "../core/chunk-source.ts";
-import { clientClosed, type GatewayError, toGatewayError, upstreamError } from "../core/gateway-error.ts";
+import { clientClosed, type GatewayError, providerFailure, upstreamError } from "../core/gateway-error.ts";
 import { encodeSse, type SseEvent } from "../core/sse.ts";
 import type { Attempt } from "./attempt.ts";
 import { closingAfter, endsStreamEvent } from "./stream-end.ts";
@@ -81,8 +81,8 @@ export class EventChunks implements ChunkSource {
         event = next.value;
       }
     } catch (error) {
-      // A translator's own bug is an internal error; a broken upstream was mapped where it was read.
-      const failure = this.attempt.failure(error, toGatewayError(error));
+      // What the provider's events threw, as the translating relay takes it (core/gateway-error.ts).
+      const failure = this.attempt.failure(error, providerFailure(error, "upstream stream failed"));
       this.close(failure);
       throw failure;
     }

@@ -1,5 +1,5 @@
 import type { JsonObject } from "../core/dialect.ts";
-import { clientClosed, GatewayError, toGatewayError } from "../core/gateway-error.ts";
+import { clientClosed, GatewayError, providerFailure, toGatewayError } from "../core/gateway-error.ts";
 import type { NativeRequest, Provider, ProviderCall } from "../providers/provider.ts";
 import type { AttemptInfo } from "../telemetry/dispatch-telemetry.ts";
 import { StreamUsageMeter } from "../translate/stream-usage-meter.ts";
@@ -167,7 +167,7 @@ export function committed(call: RouteAttempt, answer: ClientReply): Dispatched {
 
 /** Anything an opened attempt threw, as the router acts on it: the attempt ended, its route judged. */
 export function attemptFailed(call: RouteAttempt, request: DispatchRequest, error: unknown): GatewayError {
-  const failure = request.signal.aborted ? abortReason(request.signal) : toGatewayError(error);
+  const failure = request.signal.aborted ? abortReason(request.signal) : providerFailure(error);
   const { health, target, upstream } = call;
   // A route whose workers are not connected yet, or all busy, has not failed: opening its
   // breaker would refuse the model for a cooldown after the worker arrives.

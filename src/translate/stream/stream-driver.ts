@@ -1,4 +1,4 @@
-import { GatewayError, upstreamError } from "../../core/gateway-error.ts";
+import { type GatewayError, providerFailure, upstreamError } from "../../core/gateway-error.ts";
 import type { SseEvent } from "../../core/sse.ts";
 import type { Usage } from "../../core/usage.ts";
 import {
@@ -55,7 +55,7 @@ async function* drive<C>(
   } catch (error) {
     // The events written before the failure go out first, as they did one at a time.
     yield* handOut(out);
-    throw error instanceof GatewayError ? error : upstreamError("upstream stream failed");
+    throw providerFailure(error, "upstream stream failed");
   }
   translation.end(out);
   yield* handOut(out);

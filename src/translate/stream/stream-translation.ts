@@ -1,4 +1,4 @@
-import { GatewayError, upstreamError } from "../../core/gateway-error.ts";
+import { type GatewayError, providerFailure, upstreamError } from "../../core/gateway-error.ts";
 import type { SseEvent } from "../../core/sse.ts";
 import type { Usage } from "../../core/usage.ts";
 
@@ -95,7 +95,7 @@ export class StreamTranslation<C> implements EventTranslation {
       }
       for (const written of writer.chunk(item.chunk)) out.push(written);
     } catch (error) {
-      throw error instanceof GatewayError ? error : upstreamError("upstream stream failed");
+      throw providerFailure(error, "upstream stream failed");
     }
     return item.last === true ? this.end(out) : false;
   }

@@ -12,9 +12,10 @@ import type { LogFields, Logger } from "../log/logger.ts";
 import type { Provider } from "../providers/provider.ts";
 import { waitFor } from "../testing/wait-for.ts";
 
-// An embedder's parts fail where the answer is already in hand: the answer still reaches its
-// caller, the request still ends (its record written, its place given back), and the failure is
-// logged with the request's id.
+// An embedder's parts fail. Where the answer is already in hand (a policy's record), the answer
+// still reaches its caller, the request still ends (its record written, its place given back), and
+// the failure is logged with the request's id. Where no answer has gone out (a provider's events),
+// the failure is an upstream's, failed over alike whichever dialect the caller speaks.
 
 const dir = mkdtempSync(join(tmpdir(), "mindgw-policy-faults-"));
 const gateways: Gateway[] = [];
@@ -73,7 +74,22 @@ interface Logged {
   fields?: LogFields;
 }
 
-async function gatewayWith(name: string, policy: Policy) {
+/** Its events throw a raw error before the first one, as an embedder's provider on a lost socket may. */
+const flaky: Provider = {
+  name: "flaky",
+  dialect: "openai",
+  async call() {
+    async function* events(): AsyncIterable<SseEvent> {
+      await nextTurn();
+      throw new TypeError("fetch failed");
+    }
+    return { kind: "stream", events: events() };
+  },
+};
+
+const recordingPolicy: Policy = { admit: () => ({}), record: () => 0 };
+
+async function gatewayWith(name: string, policy: Policy = recordingPolicy) {
   const logged: Logged[] = [];
   const log =
     (level: string) =>
@@ -97,10 +113,22 @@ async function gatewayWith(name: string, policy: Policy) {
       auth: { bootstrap_admin: false },
       server: { max_concurrent_requests: 2 },
       routing: { stream_keepalive: "10ms" },
-      providers: [{ name: "slow", type: "mock" }],
-      models: [{ name: "m", routes: [{ provider: "slow", model: "m" }] }],
+      providers: [
+        { name: "slow", type: "mock" },
+        { name: "flaky", type: "mock" },
+      ],
+      models: [
+        { name: "m", routes: [{ provider: "slow", model: "m" }] },
+        {
+          name: "failing-over",
+          routes: [
+            { provider: "flaky", model: "m" },
+            { provider: "slow", model: "m" },
+          ],
+        },
+      ],
     }),
-    providers: () => slowStream,
+    providers: (config) => (config.name === "flaky" ? flaky : slowStream),
     auth: async () => principal,
     policy,
     logger,
@@ -108,11 +136,11 @@ async function gatewayWith(name: string, policy: Policy) {
   });
   gateways.push(gateway);
   const { port } = gateway.listen("127.0.0.1", 0);
-  const call = (stream: boolean) =>
-    fetch(`http://127.0.0.1:${port}/v1/chat/completions`, {
+  const call = (stream: boolean, model = "m", path = "/v1/chat/completions") =>
+    fetch(`http://127.0.0.1:${port}${path}`, {
       method: "POST",
       headers: { authorization: "Bearer any", "content-type": "application/json" },
-      body: JSON.stringify({ model: "m", stream, messages: [{ role: "user", content: "hi" }] }),
+      body: JSON.stringify({ model, stream, max_tokens: 16, messages: [{ role: "user", content: "hi" }] }),
     });
   return { call, logged, finished };
 }
@@ -185,4 +213,22 @@ test("a policy whose record throws: a stream answered kept alive still ends, rec
   const next = await call(false);
   expect(next.status).toBe(200);
   await next.text();
+});
+
+test("a provider's events that throw before the first one fail over alike for both dialects, the cause logged", async () => {
+  const { call, logged, finished } = await gatewayWith("provider-throws");
+  for (const path of ["/v1/chat/completions", "/v1/messages"]) {
+    const response = await call(true, "failing-over", path);
+    expect(response.status).toBe(200);
+    expect(await response.text()).toContain("three");
+  }
+  await waitFor("both requests recorded", () => finished.length === 2);
+  expect(finished.map((record) => [record.status, record.route])).toEqual([
+    [200, "provider:slow"],
+    [200, "provider:slow"],
+  ]);
+  // Each route is tried twice (`retries: 1`): four lines, each with what the provider threw.
+  const failed = logged.filter((line) => line.message.includes("route provider:flaky (m) failed"));
+  expect(failed).toHaveLength(4);
+  for (const line of failed) expect(line.message).toContain("(TypeError: fetch failed)");
 });

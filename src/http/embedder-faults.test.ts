@@ -79,17 +79,36 @@ const flaky: Provider = {
   name: "flaky",
   dialect: "openai",
   async call() {
-    async function* events(): AsyncIterable<SseEvent> {
-      await nextTurn();
-      throw new TypeError("fetch failed");
-    }
-    return { kind: "stream", events: events() };
+    const events: AsyncIterable<SseEvent> = {
+      [Symbol.asyncIterator]: () => ({
+        async next(): Promise<IteratorResult<SseEvent>> {
+          await nextTurn();
+          throw new TypeError("fetch failed");
+        },
+      }),
+    };
+    return { kind: "stream", events };
   },
 };
 
 const recordingPolicy: Policy = { admit: () => ({}), record: () => 0 };
 
-async function gatewayWith(name: string, policy: Policy = recordingPolicy) {
+/** The caller every test's authenticator lets in. */
+const principal: Principal = {
+  keyId: null,
+  name: "embedded",
+  tenant: "default",
+  role: "user",
+  models: ["*"],
+  limits: {},
+  via: "jwt",
+};
+
+async function gatewayWith(
+  name: string,
+  policy: Policy = recordingPolicy,
+  auth: (headers: Headers) => Promise<Principal> = async () => principal,
+) {
   const logged: Logged[] = [];
   const log =
     (level: string) =>
@@ -98,15 +117,6 @@ async function gatewayWith(name: string, policy: Policy = recordingPolicy) {
     };
   const logger: Logger = { debug: log("debug"), info: log("info"), warn: log("warn"), error: log("error") };
   const finished: AuditRecord[] = [];
-  const principal: Principal = {
-    keyId: null,
-    name: "embedded",
-    tenant: "default",
-    role: "user",
-    models: ["*"],
-    limits: {},
-    via: "jwt",
-  };
   const gateway = await createGateway({
     config: parseConfig({
       storage: { path: join(dir, `${name}.db`) },
@@ -129,17 +139,24 @@ async function gatewayWith(name: string, policy: Policy = recordingPolicy) {
       ],
     }),
     providers: (config) => (config.name === "flaky" ? flaky : slowStream),
-    auth: async () => principal,
+    auth,
     policy,
     logger,
     events: [{ publish: (event) => event.type === "request.finished" && finished.push(event.record) }],
   });
   gateways.push(gateway);
   const { port } = gateway.listen("127.0.0.1", 0);
-  const call = (stream: boolean, model = "m", path = "/v1/chat/completions") =>
+  const call = (
+    stream: boolean,
+    model = "m",
+    path = "/v1/chat/completions",
+    token = "any",
+    signal?: AbortSignal,
+  ) =>
     fetch(`http://127.0.0.1:${port}${path}`, {
       method: "POST",
-      headers: { authorization: "Bearer any", "content-type": "application/json" },
+      signal,
+      headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
       body: JSON.stringify({ model, stream, max_tokens: 16, messages: [{ role: "user", content: "hi" }] }),
     });
   return { call, logged, finished };
@@ -231,4 +248,39 @@ test("a provider's events that throw before the first one fail over alike for bo
   const failed = logged.filter((line) => line.message.includes("route provider:flaky (m) failed"));
   expect(failed).toHaveLength(4);
   for (const line of failed) expect(line.message).toContain("(TypeError: fetch failed)");
+});
+
+test("a client that leaves while an authenticator or an admission never settles ends its request (499), its place given back", async () => {
+  const waiting: string[] = [];
+  const never = new Promise<never>(() => {});
+  const policy: Policy = {
+    admit(caller) {
+      if (caller.name !== "admit-hangs") return {};
+      waiting.push("admit");
+      return never;
+    },
+    record: () => 0,
+  };
+  const { call, finished } = await gatewayWith("pending-steps", policy, async (headers) => {
+    const token = headers.get("authorization");
+    if (token === "Bearer auth-hangs") {
+      waiting.push("auth");
+      return never;
+    }
+    return token === "Bearer admit-hangs" ? { ...principal, name: "admit-hangs" } : principal;
+  });
+  // Both places of a gateway that holds two requests at once, each held by a step that never ends.
+  const leaving = [new AbortController(), new AbortController()];
+  const calls = [
+    call(false, "m", "/v1/chat/completions", "auth-hangs", leaving[0]?.signal).catch(() => "left"),
+    call(false, "m", "/v1/chat/completions", "admit-hangs", leaving[1]?.signal).catch(() => "left"),
+  ];
+  await waitFor("both requests waiting on their steps", () => waiting.length === 2);
+  for (const controller of leaving) controller.abort();
+  expect(await Promise.all(calls)).toEqual(["left", "left"]);
+  await waitFor("both requests recorded", () => finished.length === 2);
+  expect(finished.map((record) => record.status)).toEqual([499, 499]);
+  const next = await call(false);
+  expect(next.status).toBe(200);
+  await next.text();
 });

@@ -11,6 +11,8 @@ import { ModelCall } from "./model-call.ts";
 import { modelPipeline } from "./model-pipeline.ts";
 import { requestIdOf } from "./request-id.ts";
 import { RequestLedger } from "./request-ledger.ts";
+import { Shutdown } from "./shutdown.ts";
+import { whileOpen } from "./while-open.ts";
 
 export type { FrontDoorDeps, Limits } from "./front-door-deps.ts";
 export type { Guarded } from "./guarded-request.ts";
@@ -28,7 +30,10 @@ const idHeaders = (requestId: string, dialect: Dialect): Record<string, string> 
  */
 export function createFrontDoor(deps: FrontDoorDeps) {
   const steps = new GuardSteps(deps);
-  const callModel = modelPipeline(deps, steps);
+  // The open requests whose clients are polled (a model call's, and a caller still being
+  // authenticated here): the gateway's, else the front door's own.
+  const open = deps.shutdown ?? new Shutdown();
+  const callModel = modelPipeline(deps, steps, open);
 
   /**
    * The request's record, its headers and the place it holds: one object the layers below share.
@@ -73,7 +78,7 @@ export function createFrontDoor(deps: FrontDoorDeps) {
     if (refused) return refused;
     try {
       const caller = steps.admit(call);
-      call.known(caller instanceof Promise ? await caller : caller);
+      call.known(caller instanceof Promise ? await whileOpen(caller, call.request.signal, open) : caller);
       return steps.answered(call, await handle(call));
     } catch (error) {
       return steps.failed(call, error);

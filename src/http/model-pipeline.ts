@@ -17,10 +17,11 @@ import { type Within, within } from "./pending-stream.ts";
 import { readJsonRequest } from "./read-json-body.ts";
 import { RequestAbort } from "./request-abort.ts";
 import { logSaveError, responsesContext } from "./responses-context.ts";
-import { Shutdown } from "./shutdown.ts";
+import type { Shutdown } from "./shutdown.ts";
 import { sseResponse, wholeStreamResponse } from "./sse-response.ts";
 import { StreamedEnds } from "./streamed-ends.ts";
 import { validateBody } from "./validate-body.ts";
+import { whileOpen } from "./while-open.ts";
 
 /** Names what translation left out for the route that answered (docs/CLIENTS.md). */
 const DROPPED_HEADER = "x-mindgw-dropped";
@@ -35,11 +36,12 @@ const decoder = new TextDecoder();
 export function modelPipeline(
   deps: FrontDoorDeps,
   steps: GuardSteps,
+  /**
+   * The open requests, whose clients are polled: the gateway's (a stop ends them too), else one
+   * of the front door's own (an embedder's or a test's), so a client's leaving is always seen.
+   */
+  open: Shutdown,
 ): (call: ModelCall) => Promise<Response> {
-  // The open requests, whose clients are polled: the gateway's (a stop ends them too), else one
-  // of this front door's own (an embedder's or a test's), so a client's leaving is always seen.
-  const open = deps.shutdown ?? new Shutdown();
-
   /**
    * The model call, guard included: the guard's steps (guard-steps.ts) run in this frame, so a
    * model call is one async function from the caller's arrival to its answer.
@@ -55,7 +57,7 @@ export function modelPipeline(
       // A caller known at once (a cached key) leaves the body read in the run the request's ledger
       // began: its deadline counts from the ledger's clock reading (read-json-body.ts), not a second.
       const arrivedMs = caller instanceof Promise ? undefined : call.ledger.startedMs;
-      call.known(caller instanceof Promise ? await caller : caller);
+      call.known(caller instanceof Promise ? await whileOpen(caller, call.request.signal, open) : caller);
       const { request, runtime, principal, ledger, headers, operation, path, dialect } = call;
       const { body, bytes } = await readJsonRequest(request, runtime.maxBody, runtime.bodyTimeout, arrivedMs);
       const capture = runtime.captureBodies;
@@ -71,7 +73,8 @@ export function modelPipeline(
       // Awaited only when the counters are shared (Redis): a local admission needs no turn of its
       // own, and writes its headers into the response's own record (then nothing to add).
       const admitted = runtime.limits.admit(principal, model, headers);
-      const limitHeaders = admitted instanceof Promise ? await admitted : admitted;
+      const limitHeaders =
+        admitted instanceof Promise ? await whileOpen(admitted, request.signal, open) : admitted;
       if (limitHeaders !== headers) Object.assign(headers, limitHeaders);
       // One abort for the request: the client leaving (seen by the open requests' poll), a stop's
       // deadline (503) and a revoke or expiry of the caller's key (401) all end it.

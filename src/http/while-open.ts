@@ -1,0 +1,48 @@
+import { clientClosed, type GatewayError } from "../core/gateway-error.ts";
+import { OpenRequest, type Shutdown } from "./shutdown.ts";
+
+/**
+ * A step the request waits on before it is watched as an open request (http/request-abort.ts):
+ * an authenticator's lookup, an admission against shared counters. Such a step belongs to an
+ * embedder's part or a store across the network, and may never settle; the request must still end
+ * when its client leaves (499) or a stop's drain deadline passes (503), with its record written and
+ * its place given back, not stay in flight for ever. Only a step that is a promise waits here: a
+ * caller known at once (a cached key) pays nothing.
+ */
+export function whileOpen<T>(step: Promise<T>, client: AbortSignal, open: Shutdown): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const waiting = new PendingStep(client, open, reject);
+    open.enter(waiting);
+    step.then(
+      (value) => {
+        open.leave(waiting);
+        resolve(value);
+      },
+      (error: unknown) => {
+        open.leave(waiting);
+        reject(error);
+      },
+    );
+  });
+}
+
+/** The waiting step as an open request: the poll and a stop's deadline end it. */
+class PendingStep extends OpenRequest {
+  constructor(
+    private readonly client: AbortSignal,
+    private readonly open: Shutdown,
+    private readonly reject: (reason: GatewayError) => void,
+  ) {
+    super();
+  }
+
+  override clientPolled(): void {
+    if (!this.client.aborted) return;
+    this.open.leave(this);
+    this.reject(clientClosed());
+  }
+
+  drainEnded(reason: GatewayError): void {
+    this.reject(reason);
+  }
+}

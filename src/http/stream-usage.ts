@@ -13,12 +13,16 @@ import type { Dispatched } from "../routing/dispatch.ts";
  */
 export function streamUsage(dispatched: Dispatched, prompt: JsonObject): Usage {
   const usage = dispatched.usage();
-  if (usage.inputTokens > 0 && usage.outputTokens > 0) return usage;
   const reply = dispatched.reply;
+  // A stream cut short holds only the figures sent before its end: an Anthropic stream's
+  // `message_start` says 1 output token, its `message_delta` at the end the real count. What was
+  // relayed is counted then, whichever is more.
+  const cutShort = reply.kind === "stream" && reply.chunks.complete !== true;
+  if (usage.inputTokens > 0 && usage.outputTokens > 0 && !cutShort) return usage;
   const events = reply.kind === "stream" ? (reply.chunks.events ?? 0) : 0;
   return {
     ...usage,
     inputTokens: usage.inputTokens > 0 ? usage.inputTokens : estimatedPromptTokens(prompt),
-    outputTokens: usage.outputTokens > 0 ? usage.outputTokens : events,
+    outputTokens: cutShort ? Math.max(usage.outputTokens, events) : usage.outputTokens || events,
   };
 }

@@ -252,3 +252,67 @@ describe("TranslatedRelay: failures", () => {
     expect(ends).toHaveLength(1);
   });
 });
+
+describe("TranslatedRelay: the whole answer, and signs of life", () => {
+  /** An upstream whose reads the test hands over one at a time, its body left open. */
+  function controlled() {
+    let control: ReadableStreamDefaultController<Uint8Array> | undefined;
+    const up: Upstream = {
+      cancelled: false,
+      stream: new ReadableStream<Uint8Array>({
+        start(controller) {
+          control = controller;
+        },
+        cancel() {
+          up.cancelled = true;
+        },
+      }),
+    };
+    const send = (text: string) => control?.enqueue(encoder.encode(text));
+    return { up, send, close: () => control?.close() };
+  }
+
+  test("complete once the answer's last events are handed out, before the upstream's body ends", async () => {
+    // The SDKs stop reading at `[DONE]` and cancel; an upstream slow to end its body after
+    // `message_stop` must not make that a client that left (499).
+    const events = MESSAGES.split("\n\n").filter((e) => e !== "");
+    const { up, send } = controlled();
+    send(`${events.slice(0, 3).join("\n\n")}\n\n`);
+    const { source, ends } = relay(up, toChat);
+    await source.start();
+    expect(source.ready()).toBeDefined();
+    expect(source.complete).toBe(false);
+    send(`${events.slice(3).join("\n\n")}\n\n`);
+    const last = await source.next();
+    expect(decode(last)).toContain("data: [DONE]");
+    expect(source.complete).toBe(true);
+    source.cancel();
+    expect(ends).toHaveLength(1);
+  });
+
+  test("keep-alives after the first event hold the idle bound off, as the byte relay's do", async () => {
+    // Anthropic's `ping` events for three idle bounds, then the rest of the answer: the upstream
+    // was never silent. The pings are the stimulus; what is asserted is the whole answer.
+    const IDLE_MS = 500;
+    const events = MESSAGES.split("\n\n").filter((e) => e !== "");
+    const { up, send, close } = controlled();
+    send(`${events.slice(0, 3).join("\n\n")}\n\n`);
+    const { source } = relay(up, toChat, false, IDLE_MS);
+    let pings = 0;
+    const pinging = setInterval(() => {
+      if (++pings <= 30) send('event: ping\ndata: {"type":"ping"}\n\n');
+      else {
+        clearInterval(pinging);
+        send(`${events.slice(3).join("\n\n")}\n\n`);
+        close();
+      }
+    }, IDLE_MS / 10);
+    try {
+      const read = await readUntilError(source);
+      expect(read.error).toBeUndefined();
+      expect(text(read.out)).toContain("data: [DONE]");
+    } finally {
+      clearInterval(pinging);
+    }
+  });
+});

@@ -16,7 +16,7 @@ const encoder = new TextEncoder();
  * on. Reads taken while the body already holds them need no promise, so a stream that came whole
  * in its first read is translated whole before the router commits (`drained`: answered as a
  * non-stream answer is). Until the first translated event a failure is the router's to retry or
- * fail over; after it the idle bound applies, re-armed by every read that makes client bytes.
+ * fail over; after it the idle bound applies, re-armed by every read (a keep-alive's too).
  * The relay is also the committed answer itself, and the translation's sink.
  */
 export class TranslatedRelay extends UpstreamRelay implements EventSink {
@@ -28,6 +28,8 @@ export class TranslatedRelay extends UpstreamRelay implements EventSink {
   private text = "";
   /** The first read with client bytes looked for the body's end (`endInHand`). */
   private peeked = false;
+  /** The translation ended whole: the answer's last events are written (`complete`). */
+  private finished = false;
 
   constructor(
     upstream: UpstreamEvents,
@@ -39,6 +41,15 @@ export class TranslatedRelay extends UpstreamRelay implements EventSink {
   ) {
     super(upstream.body, attempt, upstream.provider, end);
     this.decoder = upstream.decoder();
+  }
+
+  /**
+   * Whether the client has had the whole answer (`ChunkSource.complete`): the translation ended
+   * whole, its last events handed out. A client that leaves then, before the upstream closed its
+   * body (the SDKs stop at `[DONE]` or `message_stop`), had a success, not a 499.
+   */
+  get complete(): boolean {
+    return this.finished;
   }
 
   /** One of the caller's events, written by the translation. */
@@ -65,9 +76,14 @@ export class TranslatedRelay extends UpstreamRelay implements EventSink {
       return this.failing(toGatewayError(error));
     }
     const out = this.handOut();
-    if (ended) return this.ending(out);
-    if (out === undefined) return null;
+    if (ended) {
+      this.finished = true;
+      return this.ending(out);
+    }
+    // Every read is a sign of life, one that makes no client bytes too (Anthropic's `ping`, a
+    // `:` comment): the idle bound counts from it, as the byte relay's does from what it relays.
     this.attempt.rearm();
+    if (out === undefined) return null;
     // The client has the chunk: until it asks for the next, the idle bound does not count.
     this.attempt.waiting(false);
     return out;

@@ -101,7 +101,22 @@ export interface ReadOpenAIError {
   param?: string;
 }
 
-/** Reads an OpenAI error body (`{"error":{...}}`, or `{"error":"text"}` from some servers). */
+/**
+ * vLLM's error before its 2025 releases (and servers built on its protocol, SGLang's among them):
+ * the error's fields at the top, `{"object":"error","message":…,"type":…,"param":…,"code":400}`,
+ * `code` being the HTTP status again.
+ */
+const topLevelError = z.looseObject({
+  object: z.literal("error"),
+  message: z.string(),
+  type: z.string().nullish(),
+  param: z.string().nullish(),
+});
+
+/**
+ * Reads an OpenAI error body (`{"error":{...}}`, `{"error":"text"}` from some servers, or vLLM's
+ * fields at the top).
+ */
 export function readOpenAIError(body: unknown): ReadOpenAIError | undefined {
   const parsed = openAIErrorBody.safeParse(body);
   if (parsed.success) {
@@ -114,7 +129,11 @@ export function readOpenAIError(body: unknown): ReadOpenAIError | undefined {
     };
   }
   const text = z.looseObject({ error: z.string() }).safeParse(body);
-  return text.success ? { message: text.data.error } : undefined;
+  if (text.success) return { message: text.data.error };
+  const top = topLevelError.safeParse(body);
+  if (!top.success) return undefined;
+  const { message, type, param } = top.data;
+  return { message, ...(type ? { type } : {}), ...(param ? { param } : {}) };
 }
 
 /** The gateway's code for a caller-fault OpenAI upstream error (4xx other than 401/403/429). */

@@ -1,0 +1,26 @@
+import { expect, test } from "bun:test";
+import { codeFromOpenAI, readOpenAIError } from "./openai-errors.ts";
+
+test("an OpenAI error body is read from each shape servers send", () => {
+  expect(
+    readOpenAIError({ error: { message: "m", type: "invalid_request_error", code: 7, param: "messages" } }),
+  ).toEqual({ message: "m", type: "invalid_request_error", code: "7", param: "messages" });
+  expect(readOpenAIError({ error: "model not loaded" })).toEqual({ message: "model not loaded" });
+  expect(readOpenAIError({ detail: "Not Found" })).toBeUndefined();
+});
+
+test("vLLM's error with its fields at the top keeps its message, and its context-length meaning", () => {
+  const body = {
+    object: "error",
+    message:
+      "This model's maximum context length is 4096 tokens. However, you requested 5000 tokens (4000 in the messages, 1000 in the completion).",
+    type: "BadRequestError",
+    param: null,
+    code: 400,
+  };
+  const read = readOpenAIError(body);
+  expect(read).toEqual({ message: body.message, type: "BadRequestError" });
+  expect(codeFromOpenAI(400, read)).toBe("context_length_exceeded");
+  // Another object that merely has a message is no error body.
+  expect(readOpenAIError({ object: "chat.completion", message: "hi" })).toBeUndefined();
+});

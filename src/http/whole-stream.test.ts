@@ -154,6 +154,16 @@ describe("a stream whole in its first read", () => {
     expect(row.latencyMs).toBe(row.ttfbMs as number);
   });
 
+  test("an error as its first event is failed over to the next route, as a translated stream's is", async () => {
+    const response = await chat("fails-over");
+    expect(response.status).toBe(200);
+    expect(await response.text()).toBe(FINISHED);
+    const row = await rowOf(response);
+    expect(row.status).toBe(200);
+    expect(row.attempts?.[0]?.outcome).toBe("failed");
+    expect(row.attempts?.at(-1)).toMatchObject({ upstreamModel: "finished", outcome: "ok" });
+  });
+
   test("an error event in it leaves HTTP 200 and a record that says the stream failed", async () => {
     const response = await chat("failing");
     expect(response.status).toBe(200);

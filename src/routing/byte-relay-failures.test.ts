@@ -22,24 +22,64 @@ import {
 // released once.
 
 describe("ByteRelay: faults", () => {
-  test("an error event is reported; an in-band OpenAI error chunk too", async () => {
+  test("an error event after the first event is relayed and reported; an in-band OpenAI error chunk too", async () => {
     const anthropic = relay(
       upstream([
+        encoder.encode(ANTHROPIC_STREAM.slice(0, ANTHROPIC_STREAM.indexOf("event: content_block_start"))),
         encoder.encode('event: error\ndata: {"type":"error","error":{"type":"overloaded_error"}}\n\n'),
       ]),
       "anthropic",
     );
-    await readAll(anthropic.source);
+    expect(text(await readAll(anthropic.source))).toContain("overloaded_error");
     expect(anthropic.source.reported?.code).toBe("upstream_error");
     const chat = relay(
-      upstream([encoder.encode(`${CHUNK(0)}data: {"error":{"message":"boom"}}\n\n`)]),
+      upstream([encoder.encode(CHUNK(0)), encoder.encode('data: {"error":{"message":"boom"}}\n\n')]),
       "openai",
     );
-    await readAll(chat.source);
+    expect(text(await readAll(chat.source))).toContain("boom");
     expect(chat.source.reported?.status).toBe(502);
     const clean = relay(upstream([encoder.encode(OPENAI_STREAM)]), "openai");
     await readAll(clean.source);
     expect(clean.source.reported).toBeUndefined();
+  });
+
+  test("an error as the stream's first event fails the attempt, in the upstream's words, for the router to retry", async () => {
+    // Nothing has reached the client: retrying or failing over is still safe (SPEC: Routing). An
+    // error after the first event is the stream's end, relayed (as the translating relay does).
+    for (const [whole, dialect, status, type] of [
+      [
+        'event: error\ndata: {"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}}\n\n',
+        "anthropic",
+        502,
+        "overloaded_error",
+      ],
+      [
+        ': keep-alive\n\ndata: {"error":{"message":"boom","type":"server_error"}}\n\n',
+        "openai",
+        502,
+        "server_error",
+      ],
+      [
+        'event: error\ndata: {"type":"error","error":{"type":"rate_limit_error","message":"slow down"}}\n\n',
+        "anthropic",
+        429,
+        "rate_limit_error",
+      ],
+    ] as const) {
+      const up = upstream([encoder.encode(whole)]);
+      const { source, done } = relay(up, dialect);
+      const failure = await Promise.resolve()
+        .then(() => source.start())
+        .then(
+          () => undefined,
+          (error: GatewayError) => error,
+        );
+      expect(failure?.status).toBe(status);
+      expect(failure?.retryable).toBe(true);
+      expect(failure?.upstream?.type).toBe(type);
+      // The attempt ends once; the upstream's body, read to its end, needs no cancel.
+      expect(done()).toBe(1);
+    }
   });
 
   test("a stream cut off before its answer's finish is relayed, then fails (at every split)", async () => {

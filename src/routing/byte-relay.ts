@@ -1,6 +1,9 @@
+import { readAnthropicError } from "../core/anthropic-errors.ts";
 import { type GatewayError, upstreamError } from "../core/gateway-error.ts";
 import { joinBytes } from "../core/join-bytes.ts";
+import type { SseEvent } from "../core/sse.ts";
 import type { BodyRead, ByteFeed } from "../providers/http/streamed-answer.ts";
+import { inBandError } from "../translate/stream/in-band-error.ts";
 import type { Attempt } from "./attempt.ts";
 import { RelayScan, type UsageSink } from "./relay-scan.ts";
 import { type RelayEnd, type RelayOut, UpstreamRelay } from "./upstream-relay.ts";
@@ -9,6 +12,20 @@ import { type RelayEnd, type RelayOut, UpstreamRelay } from "./upstream-relay.ts
 export interface ByteRelayOptions extends UsageSink, RelayEnd {
   /** Names the upstream in error messages. */
   readonly provider: string;
+}
+
+/**
+ * The upstream's own error event, read in its dialect (Anthropic's names its type, OpenAI's is an
+ * `{"error":…}` chunk) as the translating relay reads it (translate/stream/in-band-error.ts).
+ */
+function reportedBeforeStart(event: SseEvent, fallback: GatewayError): GatewayError {
+  let body: unknown;
+  try {
+    body = JSON.parse(event.data);
+  } catch {
+    return fallback;
+  }
+  return inBandError(readAnthropicError(body) ? "anthropic" : "openai", body);
 }
 
 /** A read's chunks as one (almost always there is one: no copy). */
@@ -76,6 +93,12 @@ export class ByteRelay extends UpstreamRelay {
       if (this.scan.events > 0) this.attempt.rearm();
       return out ?? null;
     }
+    // An error as the stream's first event (an overloaded upstream that answers 200 and says so
+    // in its stream): nothing went out, the attempt failed, and the router may retry or fail
+    // over, as it does for the same stream translated (StreamTranslation: an error before the
+    // first event is thrown; one after it is the stream's end).
+    const first = this.scan.reportedFirst;
+    if (first && this.scan.reported) throw reportedBeforeStart(first, this.scan.reported);
     if (out) this.held = this.held ? joinBytes([this.held, out]) : out;
     if (this.scan.events > 0) this.started = true;
     const held = this.held;

@@ -54,6 +54,11 @@ const indexOf = Buffer.prototype.indexOf as (this: Uint8Array, value: Uint8Array
 export class RelayScan extends SseScanner implements SpanSink {
   /** The stream reported a failure of its own (an error event, relayed as is). */
   reported: GatewayError | undefined;
+  /**
+   * The error event itself, decoded, when it was the first data event of the read that brought it
+   * (`reported`'s): what the upstream said, should it be the stream's first event.
+   */
+  reportedFirst: SseEvent | undefined;
   /** The stream's end marker went by. */
   ended = false;
   /**
@@ -151,6 +156,7 @@ export class RelayScan extends SseScanner implements SpanSink {
       } else if (stopsMessage(buf, span)) this.closing = MESSAGE_STOP;
       if (!this.reported && reportsError(buf, span)) {
         this.reported = upstreamError("the stream ended with an error event");
+        if (this.events === 1) this.reportedFirst = eventOf(buf, span, this.sink.maxLine);
       }
     }
     if (this.finishAt !== -1 && this.finishAt < span.end && this.carriesFinish(span)) this.closing = DONE;

@@ -53,7 +53,8 @@ export function accountWholeAnswer(
   dispatched: Dispatched,
   model: string,
   logger: Logger,
+  usage?: Usage,
 ): void {
   call.ledger.wholeAnswer();
-  account(call, dispatched, model, logger);
+  account(call, dispatched, model, logger, usage);
 }

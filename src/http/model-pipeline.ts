@@ -19,6 +19,7 @@ import { RequestAbort } from "./request-abort.ts";
 import { logSaveError, responsesContext } from "./responses-context.ts";
 import type { Shutdown } from "./shutdown.ts";
 import { sseResponse, wholeStreamResponse } from "./sse-response.ts";
+import { streamUsage } from "./stream-usage.ts";
 import { StreamedEnds } from "./streamed-ends.ts";
 import { validateBody } from "./validate-body.ts";
 import { whileOpen } from "./while-open.ts";
@@ -132,7 +133,8 @@ export function modelPipeline(
       if (first !== undefined && chunks.drained) {
         // The whole stream came in its first read, its end with it: answered as a non-stream
         // answer is (its first byte and end one moment; the request's own end after Bun wrote it).
-        accountWholeAnswer(call, dispatched, model, deps.logger);
+        // Its usage is a stream's: estimated where the upstream sent none.
+        accountWholeAnswer(call, dispatched, model, deps.logger, streamUsage(dispatched, body));
         // An error event relayed in it still leaves HTTP 200; the record must say it failed.
         const failure = chunks.reported;
         if (failure) ledger.finish(failure.status, failure);

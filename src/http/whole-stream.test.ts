@@ -26,6 +26,12 @@ const FINISHED =
   `data: {"id":"c1","object":"chat.completion.chunk","choices":[],"usage":${USAGE}}\n\n` +
   "data: [DONE]\n\n";
 const ERROR_FIRST = 'data: {"error":{"message":"overloaded","type":"server_error"}}\n\n';
+/** A whole answer with no usage at all, as a server that ignores `stream_options` sends it. */
+const UNCOUNTED =
+  'data: {"id":"c1","object":"chat.completion.chunk","choices":[{"index":0,"delta":{"content":"hi"}}]}\n\n' +
+  'data: {"id":"c1","object":"chat.completion.chunk","choices":[{"index":0,"delta":{"content":" there"}}]}\n\n' +
+  'data: {"id":"c1","object":"chat.completion.chunk","choices":[{"index":0,"delta":{},"finish_reason":"stop"}]}\n\n' +
+  "data: [DONE]\n\n";
 
 let dir: string;
 let gateway: Gateway;
@@ -86,7 +92,9 @@ beforeAll(async () => {
             ? ERROR_FIRST
             : model === "finished"
               ? FINISHED
-              : ANSWER;
+              : model === "uncounted"
+                ? UNCOUNTED
+                : ANSWER;
       return new Response(body, {
         headers: { "content-type": "text/event-stream" },
       });
@@ -101,6 +109,7 @@ beforeAll(async () => {
       { name: "whole", routes: [{ provider: "fake", model: "whole" }] },
       { name: "failing", routes: [{ provider: "fake", model: "failing" }] },
       { name: "finished", routes: [{ provider: "fake", model: "finished" }] },
+      { name: "uncounted", routes: [{ provider: "fake", model: "uncounted" }] },
       {
         name: "fails-over",
         routes: [
@@ -152,6 +161,15 @@ describe("a stream whole in its first read", () => {
     const row = await rowOf(response);
     expect(row.ttfbMs).toBeGreaterThan(0);
     expect(row.latencyMs).toBe(row.ttfbMs as number);
+  });
+
+  test("without a usage count it is estimated, never free (tokens-per-minute and budgets see it)", async () => {
+    const response = await chat("uncounted");
+    expect(await response.text()).toBe(UNCOUNTED);
+    const row = await rowOf(response);
+    expect(row.status).toBe(200);
+    expect(row.inputTokens).toBeGreaterThan(0);
+    expect(row.outputTokens).toBeGreaterThanOrEqual(3);
   });
 
   test("an error as its first event is failed over to the next route, as a translated stream's is", async () => {

@@ -40,6 +40,7 @@ export function messagesViaChat(
 function messagesNames(body: JsonObject): Readonly<Record<string, string>> {
   return {
     reasoning_effort: body.thinking !== undefined ? "thinking" : "output_config.effort",
+    max_completion_tokens: "max_tokens",
     user: "metadata.user_id",
     parallel_tool_calls: "tool_choice.disable_parallel_tool_use",
     "response_format.json_schema.strict": "output_config.format",
@@ -56,6 +57,9 @@ export function countTokensViaChat(body: JsonObject): AdaptedCall {
   const dropped = new Dropped("drop");
   // A count_tokens request is a messages request without `max_tokens`: the translation reads one,
   // the count has no use for it.
-  const { max_tokens: _unused, ...chat } = messagesRequestToChat({ ...body, max_tokens: 1 }, dropped);
+  const { max_completion_tokens: _unused, ...chat } = messagesRequestToChat(
+    { ...body, max_tokens: 1 },
+    dropped,
+  );
   return { operation: "count_tokens", body: chat, dropped: dropped.list, ...identity };
 }

@@ -23,6 +23,8 @@ const fx = gatewayFixture({
     ],
     models: [
       { name: "o", routes: [{ provider: "oa", model: "up-o" }] },
+      // An OpenAI reasoning model, which refuses `max_tokens` (the fake does as OpenAI does).
+      { name: "gpt-5.4", routes: [{ provider: "oa", model: "gpt-5.4" }] },
       { name: "a", routes: [{ provider: "an", model: "up-a" }] },
       // A window too small for any prompt: the gateway refuses before trying the route.
       { name: "tiny", routes: [{ provider: "oa", model: "up-o", context_window: 30 }] },
@@ -133,6 +135,21 @@ describe("context_length_exceeded keeps its meaning", () => {
       "messages",
     ]);
     expect(openaiError.message).toContain("This model's maximum context length is 30 tokens");
+  });
+});
+
+describe("a refusal the translation must not cause", () => {
+  test("Anthropic → an OpenAI reasoning model: max_tokens goes as max_completion_tokens, which it takes", async () => {
+    const message = await anthropic.messages.create({
+      model: "gpt-5.4",
+      max_tokens: 1024,
+      messages: [{ role: "user", content: "reason briefly" }],
+    });
+    expect(message.content).toEqual([
+      expect.objectContaining({ type: "text", text: "echo: reason briefly" }),
+    ]);
+    const sent = fx.fake.requests.at(-1)?.body as Record<string, unknown>;
+    expect([sent.model, sent.max_completion_tokens, sent.max_tokens]).toEqual(["gpt-5.4", 1024, undefined]);
   });
 });
 

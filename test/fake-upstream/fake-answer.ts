@@ -79,7 +79,10 @@ export async function answer(
   const requestId = { [route.errors.requestIdHeader]: fakeId("req_") };
   const fail = (r: FakeRefusal, extra: Record<string, string> = {}) => {
     rec.settle("completed");
-    return json(r.status, route.errors.body(r.status, r.message, r.param), { ...requestId, ...extra });
+    return json(r.status, route.errors.body(r.status, r.message, r.param, r.code), {
+      ...requestId,
+      ...extra,
+    });
   };
 
   await pause(b.delay ?? 0, signal);

@@ -27,7 +27,7 @@ describe("messagesRequestToChat", () => {
     });
     expect(chat).toEqual({
       model: "llama-3.1-8b",
-      max_tokens: 256,
+      max_completion_tokens: 256,
       messages: [
         { role: "system", content: "You are terse.\n\nAnswer in French." },
         { role: "user", content: "Hi" },
@@ -41,6 +41,16 @@ describe("messagesRequestToChat", () => {
       stream: true,
       stream_options: { include_usage: true },
     });
+  });
+
+  test("max_tokens is sent as max_completion_tokens, which OpenAI's reasoning models require", () => {
+    const chat = messagesRequestToChat({
+      model: "gpt-5.4",
+      max_tokens: 1024,
+      messages: [{ role: "user", content: "hi" }],
+    });
+    expect(chat.max_completion_tokens).toBe(1024);
+    expect(chat.max_tokens).toBeUndefined();
   });
 
   test("images become image_url parts (base64 as a data URL)", () => {

@@ -34,7 +34,9 @@ export function messagesRequestToChat(body: JsonObject, dropped = new Dropped())
   if (system !== undefined) messages.push({ role: "system", content: system });
   for (const [i, message] of request.messages.entries())
     messages.push(...translateMessage(message, i, dropped));
-  const out: JsonObject = { model: request.model, messages, max_tokens: request.max_tokens };
+  // OpenAI's reasoning models (o-series, gpt-5) refuse the older `max_tokens`; a server that knows
+  // only that one gets it back from its preset (`legacyMaxTokens`), a worker's from its tunnel.
+  const out: JsonObject = { model: request.model, messages, max_completion_tokens: request.max_tokens };
   if (request.temperature !== undefined) out.temperature = request.temperature;
   if (request.top_p !== undefined) out.top_p = request.top_p;
   if (request.stop_sequences?.length) out.stop = request.stop_sequences;

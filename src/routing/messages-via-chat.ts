@@ -6,6 +6,7 @@ import { messagesRequestToChat } from "../translate/anthropic-to-openai/messages
 import { nameUncarried } from "../translate/chat-target.ts";
 import { Dropped, type UnsupportedPolicy } from "../translate/dropped.ts";
 import type { AdaptedCall } from "./adapt-dialect.ts";
+import type { CallerNames } from "./caller-param.ts";
 import { identity } from "./same-dialect-call.ts";
 
 /**
@@ -20,13 +21,15 @@ export function messagesViaChat(
   model: string,
   policy: UnsupportedPolicy,
 ): AdaptedCall {
-  const dropped = new Dropped(policy, messagesNames(body));
+  const callerNames = messagesNames(body);
+  const dropped = new Dropped(policy, callerNames);
   const chat = messagesRequestToChat(body, dropped);
   if (provider.chatTarget) nameUncarried(chat, provider.chatTarget, dropped);
   return {
     operation: "chat",
     body: chat,
     dropped: dropped.list,
+    callerNames,
     json: (reply) => chatResponseToMessages(reply, model),
     stream: (events, onUsage) =>
       chatStreamToMessages(events, { requestedModel: model, ...(onUsage ? { onUsage } : {}) }),
@@ -35,9 +38,9 @@ export function messagesViaChat(
 
 /**
  * Chat fields a messages call sets under another name (messages-request-to-chat.ts), by the
- * Anthropic field they came from.
+ * Anthropic field they came from: what was dropped, and an upstream error's `param`, are named so.
  */
-function messagesNames(body: JsonObject): Readonly<Record<string, string>> {
+function messagesNames(body: JsonObject): CallerNames {
   return {
     reasoning_effort: body.thinking !== undefined ? "thinking" : "output_config.effort",
     max_completion_tokens: "max_tokens",

@@ -1,4 +1,4 @@
-import type { JsonObject } from "../core/dialect.ts";
+import { isJsonObject, type JsonObject } from "../core/dialect.ts";
 import type { Provider } from "../providers/provider.ts";
 import { chatResponseToMessages } from "../translate/anthropic-to-openai/chat-response-to-messages.ts";
 import { chatStreamToMessages } from "../translate/anthropic-to-openai/chat-stream-to-messages.ts";
@@ -46,9 +46,15 @@ function messagesNames(body: JsonObject): CallerNames {
     max_completion_tokens: "max_tokens",
     user: "metadata.user_id",
     parallel_tool_calls: "tool_choice.disable_parallel_tool_use",
-    "response_format.json_schema.strict": "output_config.format",
+    "response_format.json_schema.strict": formatField(body),
   };
 }
+
+/** Where a messages call asked for its answer's schema: `output_config.format`, or the beta's `output_format`. */
+const formatField = (body: JsonObject): string =>
+  body.output_format != null && !(isJsonObject(body.output_config) && body.output_config.format != null)
+    ? "output_format"
+    : "output_config.format";
 
 /**
  * A count_tokens call to a provider that counts with its vendor's counter: the messages, system

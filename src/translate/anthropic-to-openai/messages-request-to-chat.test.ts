@@ -273,6 +273,61 @@ describe("messagesRequestToChat", () => {
     expect(() => messagesRequestToChat(body, new Dropped("reject"))).toThrow("context_management");
   });
 
+  test("every top-level field not carried is named, or refused; defaults and caching hints are not", () => {
+    const body = {
+      model: "m",
+      max_tokens: 5,
+      messages: [{ role: "user", content: "x" }],
+      speed: "fast",
+      output_config: { effort: "low", task_budget: { type: "tokens", total: 1000 } },
+      cache_control: { type: "ephemeral" },
+      diagnostics: { previous_message_id: "msg_1" },
+      some_beta_field: true,
+    };
+    const dropped = new Dropped();
+    const chat = messagesRequestToChat(body, dropped);
+    expect(dropped.list).toEqual(["speed", "diagnostics", "some_beta_field", "output_config.task_budget"]);
+    expect(chat.reasoning_effort).toBe("low");
+    expect([chat.speed, chat.cache_control, chat.diagnostics]).toEqual([undefined, undefined, undefined]);
+    expect(() => messagesRequestToChat(body, new Dropped("reject"))).toThrow("speed");
+    const quiet = new Dropped("reject");
+    messagesRequestToChat(
+      { ...body, speed: "standard", output_config: {}, diagnostics: null, some_beta_field: [] },
+      quiet,
+    );
+    expect(quiet.list).toEqual([]);
+  });
+
+  test("service_tier: auto is OpenAI's auto, standard_only its default tier", () => {
+    const base = { model: "m", max_tokens: 5, messages: [{ role: "user", content: "x" }] };
+    expect(messagesRequestToChat({ ...base, service_tier: "auto" }).service_tier).toBe("auto");
+    expect(messagesRequestToChat({ ...base, service_tier: "standard_only" }).service_tier).toBe("default");
+    const dropped = new Dropped();
+    expect(
+      messagesRequestToChat({ ...base, service_tier: "priority" }, dropped).service_tier,
+    ).toBeUndefined();
+    expect(dropped.list).toEqual(["service_tier"]);
+  });
+
+  test("the structured-outputs beta's output_format is carried as output_config.format is", () => {
+    const schema = { type: "object", properties: { a: { type: "string" } }, required: ["a"] };
+    const dropped = new Dropped("reject");
+    const chat = messagesRequestToChat(
+      {
+        model: "m",
+        max_tokens: 5,
+        messages: [{ role: "user", content: "x" }],
+        output_format: { type: "json_schema", schema },
+      },
+      dropped,
+    );
+    expect(chat.response_format).toEqual({
+      type: "json_schema",
+      json_schema: { name: "response", schema, strict: true },
+    });
+    expect(chat.output_format).toBeUndefined();
+  });
+
   test("Claude Code 2.1.328's recorded request: effort, tools, system; beta-only fields named", () => {
     const recorded = jsonFixture("clients/claude-code-2.1.328-default.json").body as Record<string, unknown>;
     const dropped = new Dropped();

@@ -100,6 +100,13 @@ describe("dropped fields of a messages call on a route whose vendor step is anot
     expect(adaptDialect("messages", messages({ top_k: 5 }), bedrock, "m").dropped).toEqual(["top_k"]);
   });
 
+  test("on Converse: a schema it cannot enforce is named where the caller asked for it", () => {
+    const format = { type: "json_schema", schema: { type: "object" } };
+    const named = (extra: JsonObject) => adaptDialect("messages", messages(extra), bedrock, "m").dropped;
+    expect(named({ output_config: { format } })).toEqual(["output_config.format"]);
+    expect(named({ output_format: format })).toEqual(["output_format"]);
+  });
+
   test("on Gemini: thinking is carried (as a thinking budget); metadata.user_id is named", () => {
     const adapted = adaptDialect(
       "messages",

@@ -23,6 +23,7 @@ import {
 import { responsesRequest } from "../translate/responses/responses-schema.ts";
 import { readMessagesEvent } from "../translate/stream/messages-event-reader.ts";
 import { type TranslatedStream, translateStream } from "../translate/stream/stream-driver.ts";
+import type { CallerNames } from "./caller-param.ts";
 import { countTokensViaChat, messagesViaChat } from "./messages-via-chat.ts";
 import { identity, sameDialect } from "./same-dialect-call.ts";
 
@@ -53,6 +54,11 @@ export interface AdaptedCall {
   readonly stream?: (events: AsyncIterable<SseEvent>, onUsage?: (usage: Usage) => void) => TranslatedStream;
   /** What translation had to leave out, by name (the `x-mindgw-dropped` header, the audit row). */
   readonly dropped?: readonly string[];
+  /**
+   * The caller's names of fields the translation wrote under others, by the name written: an
+   * upstream error's `param` is said in the caller's words (caller-param.ts).
+   */
+  readonly callerNames?: CallerNames;
   /**
    * For a same-dialect stream, which events the caller gets (absent: all). A plain predicate,
    * not another stream layer: pass-through is the hot path.
@@ -157,11 +163,12 @@ function chatOf(
 }
 
 /** Chat fields a Responses call sets under another name (responses-request-to-chat.ts). */
-const RESPONSES_NAMES: Readonly<Record<string, string>> = {
+const RESPONSES_NAMES: CallerNames = {
   verbosity: "text.verbosity",
   logprobs: "top_logprobs",
   top_logprobs: "top_logprobs",
   max_tokens: "max_output_tokens",
+  max_completion_tokens: "max_output_tokens",
   response_format: "text.format",
   reasoning_effort: "reasoning.effort",
 };
@@ -234,6 +241,7 @@ function viaChat(
     operation: chat.operation,
     body: chat.body,
     dropped: bothDropped(translated.dropped, chat),
+    callerNames: RESPONSES_NAMES,
     json(reply) {
       const answer = chat.json(reply);
       const response = chatResponseToResponse(answer, body, context.id, tools);
@@ -294,6 +302,7 @@ function compactViaChat(
     operation: chat.operation,
     body: chat.body,
     dropped: bothDropped(translated.dropped, chat),
+    callerNames: RESPONSES_NAMES,
     json: (reply) => compactionResponse(chat.json(reply), context.id),
   };
 }

@@ -1,4 +1,4 @@
-import type { JsonObject } from "../core/dialect.ts";
+import { isJsonObject, type JsonObject } from "../core/dialect.ts";
 import type { Provider } from "../providers/provider.ts";
 import { chatResponseToMessages } from "../translate/anthropic-to-openai/chat-response-to-messages.ts";
 import { chatStreamToMessages } from "../translate/anthropic-to-openai/chat-stream-to-messages.ts";
@@ -6,6 +6,7 @@ import { messagesRequestToChat } from "../translate/anthropic-to-openai/messages
 import { nameUncarried } from "../translate/chat-target.ts";
 import { Dropped, type UnsupportedPolicy } from "../translate/dropped.ts";
 import type { AdaptedCall } from "./adapt-dialect.ts";
+import type { CallerNames } from "./caller-param.ts";
 import { identity } from "./same-dialect-call.ts";
 
 /**
@@ -20,13 +21,15 @@ export function messagesViaChat(
   model: string,
   policy: UnsupportedPolicy,
 ): AdaptedCall {
-  const dropped = new Dropped(policy, messagesNames(body));
+  const callerNames = messagesNames(body);
+  const dropped = new Dropped(policy, callerNames);
   const chat = messagesRequestToChat(body, dropped);
   if (provider.chatTarget) nameUncarried(chat, provider.chatTarget, dropped);
   return {
     operation: "chat",
     body: chat,
     dropped: dropped.list,
+    callerNames,
     json: (reply) => chatResponseToMessages(reply, model),
     stream: (events, onUsage) =>
       chatStreamToMessages(events, { requestedModel: model, ...(onUsage ? { onUsage } : {}) }),
@@ -35,16 +38,23 @@ export function messagesViaChat(
 
 /**
  * Chat fields a messages call sets under another name (messages-request-to-chat.ts), by the
- * Anthropic field they came from.
+ * Anthropic field they came from: what was dropped, and an upstream error's `param`, are named so.
  */
-function messagesNames(body: JsonObject): Readonly<Record<string, string>> {
+function messagesNames(body: JsonObject): CallerNames {
   return {
     reasoning_effort: body.thinking !== undefined ? "thinking" : "output_config.effort",
+    max_completion_tokens: "max_tokens",
     user: "metadata.user_id",
     parallel_tool_calls: "tool_choice.disable_parallel_tool_use",
-    "response_format.json_schema.strict": "output_config.format",
+    "response_format.json_schema.strict": formatField(body),
   };
 }
+
+/** Where a messages call asked for its answer's schema: `output_config.format`, or the beta's `output_format`. */
+const formatField = (body: JsonObject): string =>
+  body.output_format != null && !(isJsonObject(body.output_config) && body.output_config.format != null)
+    ? "output_format"
+    : "output_config.format";
 
 /**
  * A count_tokens call to a provider that counts with its vendor's counter: the messages, system
@@ -56,6 +66,9 @@ export function countTokensViaChat(body: JsonObject): AdaptedCall {
   const dropped = new Dropped("drop");
   // A count_tokens request is a messages request without `max_tokens`: the translation reads one,
   // the count has no use for it.
-  const { max_tokens: _unused, ...chat } = messagesRequestToChat({ ...body, max_tokens: 1 }, dropped);
+  const { max_completion_tokens: _unused, ...chat } = messagesRequestToChat(
+    { ...body, max_tokens: 1 },
+    dropped,
+  );
   return { operation: "count_tokens", body: chat, dropped: dropped.list, ...identity };
 }

@@ -79,6 +79,7 @@ test("a route whose vendor counts gets the request as chat, system and tools tra
     { type: "function", function: { name: "t", parameters: { type: "object" } } },
   ]);
   expect(call?.body.max_tokens).toBeUndefined();
+  expect(call?.body.max_completion_tokens).toBeUndefined();
 });
 
 test("a vendor that cannot count passes the route over, and the estimate answers when none can", async () => {

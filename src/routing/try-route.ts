@@ -5,6 +5,7 @@ import type { AttemptInfo } from "../telemetry/dispatch-telemetry.ts";
 import { StreamUsageMeter } from "../translate/stream-usage-meter.ts";
 import { type AdaptedCall, adaptDialect } from "./adapt-dialect.ts";
 import { usageOf } from "./attempt-answer.ts";
+import { inCallerNames } from "./caller-param.ts";
 import type { Dispatched, DispatchRequest, ReceivedRequest } from "./dispatch.ts";
 import type { ClientReply } from "./native-reply.ts";
 import type { Route } from "./route.ts";
@@ -167,7 +168,9 @@ export function committed(call: RouteAttempt, answer: ClientReply): Dispatched {
 
 /** Anything an opened attempt threw, as the router acts on it: the attempt ended, its route judged. */
 export function attemptFailed(call: RouteAttempt, request: DispatchRequest, error: unknown): GatewayError {
-  const failure = request.signal.aborted ? abortReason(request.signal) : providerFailure(error);
+  const failure = request.signal.aborted
+    ? abortReason(request.signal)
+    : inCallerNames(providerFailure(error), call.adapted.callerNames);
   const { health, target, upstream } = call;
   // A route whose workers are not connected yet, or all busy, has not failed: opening its
   // breaker would refuse the model for a cooldown after the worker arrives.

@@ -60,6 +60,9 @@ export const anthropicToolChoice = z.looseObject({
   disable_parallel_tool_use: z.boolean().optional(),
 });
 
+/** The answer's JSON Schema (structured outputs). */
+const outputFormat = z.looseObject({ type: z.string(), schema: z.unknown().optional() });
+
 export const anthropicRequest = z.looseObject({
   model: z.string(),
   max_tokens: z.number().int().positive(),
@@ -73,12 +76,9 @@ export const anthropicRequest = z.looseObject({
   tools: z.array(anthropicTool).optional(),
   tool_choice: anthropicToolChoice.optional(),
   thinking: z.looseObject({ type: z.string(), budget_tokens: z.number().int().optional() }).nullish(),
-  output_config: z
-    .looseObject({
-      effort: z.string().nullish(),
-      format: z.looseObject({ type: z.string(), schema: z.unknown().optional() }).nullish(),
-    })
-    .nullish(),
+  output_config: z.looseObject({ effort: z.string().nullish(), format: outputFormat.nullish() }).nullish(),
+  /** The structured-outputs beta's name for `output_config.format`. */
+  output_format: outputFormat.nullish(),
   service_tier: z.string().nullish(),
 });
 export type AnthropicRequest = z.infer<typeof anthropicRequest>;

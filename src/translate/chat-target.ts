@@ -1,5 +1,6 @@
 import { isJsonObject, type JsonObject } from "../core/dialect.ts";
 import type { Dropped } from "./dropped.ts";
+import { isUnset, nameUncarriedFields } from "./uncarried-fields.ts";
 
 /**
  * What another vendor's API can take of an OpenAI chat request, declared beside the translator
@@ -75,9 +76,7 @@ const MESSAGE_FIELDS_NAMED = ["name", "audio", "function_call"] as const;
  * field asks the server for something. Order: the body's own, so `reject` names the first.
  */
 export function nameUncarried(body: JsonObject, target: ChatTarget, dropped: Dropped): void {
-  for (const [field, value] of Object.entries(body)) {
-    if (!target.carries.includes(field) && !isDefault(field, value)) dropped.add(field, field);
-  }
+  nameUncarriedFields(body, target.carries, DEFAULTS, dropped);
   const { temperature } = body;
   if (
     target.maxTemperature !== undefined &&
@@ -136,16 +135,4 @@ function isObjectText(text: string): boolean {
   } catch {
     return false;
   }
-}
-
-const isUnset = (value: unknown): boolean =>
-  value === undefined ||
-  value === null ||
-  (Array.isArray(value) && value.length === 0) ||
-  (isJsonObject(value) && Object.keys(value).length === 0);
-
-function isDefault(field: string, value: unknown): boolean {
-  if (isUnset(value)) return true;
-  const fallback = DEFAULTS[field];
-  return fallback !== undefined && JSON.stringify(fallback) === JSON.stringify(value);
 }

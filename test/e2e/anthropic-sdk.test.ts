@@ -74,7 +74,7 @@ describe("Anthropic SDK → OpenAI-shaped route, non-stream", () => {
     const up = await upstreamCall(before);
     expect(up.path).toBe("/v1/chat/completions");
     expect(up.body.model).toBe("up-m1");
-    expect(up.body.max_tokens).toBe(100);
+    expect(up.body.max_completion_tokens).toBe(100);
     expect(up.body.messages).toEqual([
       { role: "system", content: "You are terse." },
       { role: "user", content: "hello there" },
@@ -118,7 +118,7 @@ describe("Anthropic SDK → OpenAI-shaped route, non-stream", () => {
     expect(message.content[0]).toMatchObject({ type: "text", text: "echo: one" });
     const up = await upstreamCall(before);
     expect(up.body.stop).toEqual(["END", "STOP"]);
-    expect(up.body.max_tokens).toBe(2);
+    expect(up.body.max_completion_tokens).toBe(2);
   });
 
   test("a tool call comes back as a tool_use block with parsed input", async () => {

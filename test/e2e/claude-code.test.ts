@@ -51,6 +51,8 @@ describe("Claude Code through mindgw", () => {
     expect((first.messages as { role: string }[])[0]?.role).toBe("system");
     expect(first.reasoning_effort).toBe("medium"); // output_config.effort
     expect(first.context_management).toBeUndefined();
+    // Its max_tokens as max_completion_tokens: OpenAI's gpt-5.x and o-series refuse max_tokens.
+    expect([typeof first.max_completion_tokens, first.max_tokens]).toEqual(["number", undefined]);
     expect((first.tools as { function: { name: string } }[]).map((tool) => tool.function.name)).toContain(
       "Bash",
     );

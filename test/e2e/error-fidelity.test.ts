@@ -23,6 +23,8 @@ const fx = gatewayFixture({
     ],
     models: [
       { name: "o", routes: [{ provider: "oa", model: "up-o" }] },
+      // An OpenAI reasoning model, which refuses `max_tokens` (the fake does as OpenAI does).
+      { name: "gpt-5.4", routes: [{ provider: "oa", model: "gpt-5.4" }] },
       { name: "a", routes: [{ provider: "an", model: "up-a" }] },
       // A window too small for any prompt: the gateway refuses before trying the route.
       { name: "tiny", routes: [{ provider: "oa", model: "up-o", context_window: 30 }] },
@@ -65,15 +67,19 @@ const messages = (model: string, text: string) =>
 const responses = (model: string, text: string) =>
   openai.responses.create({ model, input: text }).catch((e: unknown) => e);
 
-describe("a 429 stays a 429 with Retry-After", () => {
+describe("a 429 stays a 429 with Retry-After, retry-after-ms and x-should-retry (both SDKs read all three)", () => {
+  const LIMITED = "x [[fake:status=429,retry-after=7,retry-after-ms=6500,should-retry=true]]";
+  const retryHeaders = (headers: Headers | undefined) =>
+    ["retry-after", "retry-after-ms", "x-should-retry"].map((name) => headers?.get(name));
+
   test.each([
-    ["OpenAI chat → OpenAI upstream", () => chat("o", "x [[fake:status=429,retry-after=7]]")],
-    ["OpenAI chat → Anthropic upstream", () => chat("a", "x [[fake:status=429,retry-after=7]]")],
-    ["Responses → Anthropic upstream", () => responses("a", "x [[fake:status=429,retry-after=7]]")],
+    ["OpenAI chat → OpenAI upstream", () => chat("o", LIMITED)],
+    ["OpenAI chat → Anthropic upstream", () => chat("a", LIMITED)],
+    ["Responses → Anthropic upstream", () => responses("a", LIMITED)],
   ])("%s", async (_, call) => {
     const error = (await call()) as InstanceType<typeof OpenAI.APIError>;
     expect(error).toBeInstanceOf(OpenAI.RateLimitError);
-    expect(error.headers?.get("retry-after")).toBe("7");
+    expect(retryHeaders(error.headers)).toEqual(["7", "6500", "true"]);
     expect(error.code).toBe("rate_limit_exceeded");
   });
 
@@ -81,11 +87,9 @@ describe("a 429 stays a 429 with Retry-After", () => {
     ["Anthropic → Anthropic upstream", "a"],
     ["Anthropic → OpenAI upstream", "o"],
   ])("%s", async (_, model) => {
-    const error = (await messages(model, "x [[fake:status=429,retry-after=7]]")) as InstanceType<
-      typeof Anthropic.APIError
-    >;
+    const error = (await messages(model, LIMITED)) as InstanceType<typeof Anthropic.APIError>;
     expect(error).toBeInstanceOf(Anthropic.RateLimitError);
-    expect(error.headers?.get("retry-after")).toBe("7");
+    expect(retryHeaders(error.headers)).toEqual(["7", "6500", "true"]);
     expect(error.error).toMatchObject({ type: "error", error: { type: "rate_limit_error" } });
   });
 });
@@ -136,6 +140,21 @@ describe("context_length_exceeded keeps its meaning", () => {
   });
 });
 
+describe("a refusal the translation must not cause", () => {
+  test("Anthropic → an OpenAI reasoning model: max_tokens goes as max_completion_tokens, which it takes", async () => {
+    const message = await anthropic.messages.create({
+      model: "gpt-5.4",
+      max_tokens: 1024,
+      messages: [{ role: "user", content: "reason briefly" }],
+    });
+    expect(message.content).toEqual([
+      expect.objectContaining({ type: "text", text: "echo: reason briefly" }),
+    ]);
+    const sent = fx.fake.requests.at(-1)?.body as Record<string, unknown>;
+    expect([sent.model, sent.max_completion_tokens, sent.max_tokens]).toEqual(["gpt-5.4", 1024, undefined]);
+  });
+});
+
 describe("4xx bodies", () => {
   test("same dialect: the upstream's body as sent; across dialects: mapped, message kept", async () => {
     const same = (await chat("o", "x [[fake:status=422]]")) as InstanceType<typeof OpenAI.APIError>;
@@ -183,11 +202,13 @@ describe("5xx: verbatim to a same-dialect caller once no route is left", () => {
       const direct = await post(fx.fake.url, call, upModel);
       const expected = await direct.text();
       expect(direct.status).toBe(status);
-      fx.fake.enqueue({ status, retryAfter: 3 });
+      fx.fake.enqueue({ status, retryAfter: 3, retryAfterMs: 2500, shouldRetry: "false" });
       const response = await post(gw.url, call, model);
       expect(response.status).toBe(status);
       expect(await response.text()).toBe(expected);
       expect(response.headers.get("retry-after")).toBe("3");
+      expect(response.headers.get("retry-after-ms")).toBe("2500");
+      expect(response.headers.get("x-should-retry")).toBe("false");
       const row = await auditRow(gw, response.headers.get("x-request-id") ?? "");
       expect(row.status).toBe(status);
     },

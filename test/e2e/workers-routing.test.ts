@@ -141,6 +141,15 @@ describe("workers: routing through the tunnel", () => {
     expect(final.stop_reason).toBe("end_turn");
     const row = await auditRow(gw.url, adminKey, "wk-route-anthropic");
     expect(row).toEqual(expect.objectContaining({ route: "worker:a", status: 200, stream: true }));
+    // A worker's upstream is a self-hosted server: the bound goes as `max_tokens`, the name every
+    // one reads (Ollama passes over `max_completion_tokens` and would answer unbounded).
+    const bodies = (await (fakes[0] as FakeProcess).requests())
+      .map((r) => r.body as Record<string, unknown>)
+      .filter((body) => /(bonjour|stream) worker/.test(JSON.stringify(body?.messages)));
+    expect(bodies.map((body) => [body.max_tokens, body.max_completion_tokens])).toEqual([
+      [100, undefined],
+      [100, undefined],
+    ]);
   });
 
   test("a worker registering a model its key may not serve is refused for that model", async () => {

@@ -23,6 +23,15 @@ const CONTEXT_LENGTH = {
   },
 } as const;
 
+/** The headers an error status comes with that say when, or whether, to try again. */
+function retryHeaders(retryAfter: number | undefined, b: Behaviour): Record<string, string> {
+  const headers: Record<string, string> = {};
+  if (retryAfter !== undefined) headers["retry-after"] = String(retryAfter);
+  if (b.retryAfterMs !== undefined) headers["retry-after-ms"] = String(b.retryAfterMs);
+  if (b.shouldRetry !== undefined) headers["x-should-retry"] = b.shouldRetry;
+  return headers;
+}
+
 /** The auth the fake demands, like the real APIs, when configured to. */
 export interface AuthRules {
   apiKey?: string;
@@ -79,7 +88,10 @@ export async function answer(
   const requestId = { [route.errors.requestIdHeader]: fakeId("req_") };
   const fail = (r: FakeRefusal, extra: Record<string, string> = {}) => {
     rec.settle("completed");
-    return json(r.status, route.errors.body(r.status, r.message, r.param), { ...requestId, ...extra });
+    return json(r.status, route.errors.body(r.status, r.message, r.param, r.code), {
+      ...requestId,
+      ...extra,
+    });
   };
 
   await pause(b.delay ?? 0, signal);
@@ -91,7 +103,7 @@ export async function answer(
   if (b.status !== undefined && b.status >= 400) {
     const retry = b.retryAfter ?? (b.status === 429 || b.status === 503 ? 1 : undefined);
     const message = `fake upstream: status ${b.status} on request`;
-    return fail({ status: b.status, message }, retry === undefined ? {} : { "retry-after": String(retry) });
+    return fail({ status: b.status, message }, retryHeaders(retry, b));
   }
   if (b.contextLength) {
     rec.settle("completed");

@@ -23,6 +23,10 @@ export const behaviourSchema = z.object({
   status: z.coerce.number().int().min(100).max(599).optional(),
   /** Seconds for `retry-after` on an error status (default 1 on 429 and 503). */
   retryAfter: ms.optional(),
+  /** `retry-after-ms` on an error status, which OpenAI and Anthropic send beside `retry-after`. */
+  retryAfterMs: ms.optional(),
+  /** `x-should-retry` on an error status, which OpenAI and Anthropic send to say whether to retry. */
+  shouldRetry: z.enum(["true", "false"]).optional(),
   /** Never answer: no headers, no body, until the client gives up. */
   hang: flag.optional(),
   /** Reset the connection after this many body chunks (non-stream: half the JSON when 0+). */

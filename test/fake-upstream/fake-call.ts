@@ -14,6 +14,8 @@ export interface FakeRefusal {
   status: number;
   message: string;
   param?: string;
+  /** OpenAI's `error.code`, where the real API sends one for this refusal. */
+  code?: string;
 }
 
 export type Prepared = FakeCall | FakeRefusal;
@@ -22,7 +24,7 @@ export const isRefusal = (p: Prepared): p is FakeRefusal => "status" in p;
 
 /** One dialect's error shapes, for refusals, knob-made statuses and in-stream errors. */
 export interface ErrorDialect {
-  body(status: number, message: string, param?: string): unknown;
+  body(status: number, message: string, param?: string, code?: string): unknown;
   /** The frame a 200 stream carries when the upstream fails midway. */
   streamFrame(message: string): string;
   /** Response headers naming the request, the way the real API names them. */

@@ -113,6 +113,22 @@ describe("fake upstream, through the official openai SDK", () => {
     expect(res.choices[0]?.finish_reason).toBe("length");
   });
 
+  test("a reasoning model (o-series, gpt-5) refuses max_tokens as OpenAI does, and takes max_completion_tokens", async () => {
+    const messages = [{ role: "user" as const, content: "a b c d" }];
+    const err = await client.chat.completions
+      .create({ model: "gpt-5.4", max_tokens: 2, messages })
+      .catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(OpenAI.BadRequestError);
+    const refused = err as InstanceType<typeof OpenAI.BadRequestError>;
+    expect([refused.code, refused.param]).toEqual(["unsupported_parameter", "max_tokens"]);
+    const res = await client.chat.completions.create({
+      model: "o4-mini",
+      max_completion_tokens: 2,
+      messages,
+    });
+    expect(res.choices[0]?.finish_reason).toBe("length");
+  });
+
   test("legacy completions, stream and not", async () => {
     const res = await client.completions.create({ model: "m", prompt: "say this" });
     expect(res.object).toBe("text_completion");

@@ -27,6 +27,18 @@ const chatSchema = z.looseObject({
 
 type ChatRequest = z.infer<typeof chatSchema>;
 
+/** OpenAI's reasoning models (o-series, gpt-5.x), which take `max_completion_tokens` only. */
+const REASONING_MODEL = /^(o\d|gpt-5)/;
+
+/** What OpenAI answers a reasoning model's request that bounds it with `max_tokens`. */
+const MAX_TOKENS_REFUSED = {
+  status: 400,
+  message:
+    "Unsupported parameter: 'max_tokens' is not supported with this model. Use 'max_completion_tokens' instead.",
+  param: "max_tokens",
+  code: "unsupported_parameter",
+};
+
 const FINISH = { stop: "stop", length: "length", tool: "tool_calls" } as const;
 
 function usageOf(script: FakeScript) {
@@ -162,6 +174,7 @@ export function prepareChat(body: unknown): Prepared {
     return { status: 400, message: `Invalid value for '${param}': ${issue?.message ?? "invalid"}`, param };
   }
   const req = parsed.data;
+  if (req.max_tokens != null && REASONING_MODEL.test(req.model)) return MAX_TOKENS_REFUSED;
   return {
     markerText: req.messages.map((m) => contentText(m.content)).join(" "),
     stream: req.stream === true,

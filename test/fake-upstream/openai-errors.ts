@@ -15,10 +15,10 @@ const KINDS: Record<number, [type: string, code: string | null]> = {
 
 /** `{"error":{"message","type","param","code"}}` */
 export const openaiErrors: ErrorDialect = {
-  body(status, message, param) {
-    const [type, code] =
+  body(status, message, param, code) {
+    const [type, usual] =
       KINDS[status] ?? (status >= 500 ? ["server_error", null] : ["invalid_request_error", null]);
-    return { error: { message, type, param: param ?? null, code } };
+    return { error: { message, type, param: param ?? null, code: code ?? usual } };
   },
   streamFrame(message) {
     return sseFrame({ error: { message, type: "server_error", param: null, code: null } });

@@ -1,6 +1,6 @@
 import type { GatewayError } from "../../core/gateway-error.ts";
 import { CONTEXT_TOO_LONG } from "../../core/openai-errors.ts";
-import { statusFailure } from "../http/upstream-failure.ts";
+import { retryAfterOnly, statusFailure } from "../http/upstream-failure.ts";
 
 /** Exception types that are AWS limits on the account, not faults of the request. */
 const QUOTA = /^(ServiceQuotaExceeded|Throttling|TooManyRequests)/i;
@@ -27,12 +27,12 @@ export function bedrockFailure(
   // A quota (tokens a day, requests a minute) is a limit, whatever status carries it: AWS sends
   // ServiceQuotaExceededException as a 400 saying "Too many tokens per day", which the words
   // alone would read as a prompt too long.
-  if (QUOTA.test(name)) return statusFailure(provider, 429, said, { retryAfter: retryAfter ?? null });
+  if (QUOTA.test(name)) return statusFailure(provider, 429, said, { retry: retryAfterOnly(retryAfter) });
   const tooLong =
     status === 400 && message !== undefined && !NOT_THE_PROMPT.test(name) && CONTEXT_TOO_LONG.test(message);
   return statusFailure(provider, status, said, {
     ...(tooLong ? { code: "context_length_exceeded", param: tooLongField } : {}),
-    retryAfter: retryAfter ?? null,
+    retry: retryAfterOnly(retryAfter),
   });
 }
 

@@ -47,6 +47,17 @@ describe("upstream errors keep their meaning", () => {
     });
   });
 
+  test("a 429 or a server fault keeps retry-after-ms and x-should-retry beside Retry-After; a caller's 4xx none", () => {
+    const advice = { "retry-after": "1", "retry-after-ms": "1200", "x-should-retry": "true" };
+    const headers = { ...advice, "x-ratelimit-remaining-requests": "0" };
+    expect(upstreamFailure("up", answer(429, openAI429, headers)).headers).toEqual(advice);
+    const overloaded = { type: "error", error: { type: "overloaded_error", message: "Overloaded" } };
+    expect(upstreamFailure("up", answer(529, overloaded, headers)).headers).toEqual(advice);
+    const refused = upstreamFailure("up", answer(429, openAI429, { "x-should-retry": "false" }));
+    expect(refused.headers).toEqual({ "x-should-retry": "false" });
+    expect(upstreamFailure("up", answer(400, openAITooLong, headers)).headers).toEqual({});
+  });
+
   test("context_length_exceeded keeps its code and param across dialects", () => {
     const openai = upstreamFailure("up", answer(400, openAITooLong));
     expect([openai.status, openai.code, openai.param]).toEqual([400, "context_length_exceeded", "messages"]);

@@ -11,6 +11,31 @@ export interface UpstreamAnswer {
   readonly text: string;
 }
 
+/** The headers of a failure that say when, or whether, to try again, by name. */
+export type RetryHeaders = Readonly<Record<string, string>>;
+
+/**
+ * What OpenAI and Anthropic send to say when, or whether, to try again: both SDKs read
+ * `retry-after-ms` before `Retry-After`, and obey `x-should-retry` over the status.
+ */
+const RETRY_HEADER_NAMES = ["retry-after", "retry-after-ms", "x-should-retry"] as const;
+
+const NO_RETRY_HEADERS: RetryHeaders = Object.freeze({});
+
+/** The retry headers an upstream sent with a failure, as it sent them. */
+export function retryHeaders(headers: Headers): RetryHeaders {
+  const found: Record<string, string> = {};
+  for (const name of RETRY_HEADER_NAMES) {
+    const value = headers.get(name);
+    if (value !== null) found[name] = value;
+  }
+  return found;
+}
+
+/** A `Retry-After` alone, from an upstream that says no more (Bedrock, Google's RetryInfo). */
+export const retryAfterOnly = (value: string | null | undefined): RetryHeaders =>
+  value ? { "retry-after": value } : NO_RETRY_HEADERS;
+
 const parse = (text: string): unknown => {
   try {
     return JSON.parse(text);
@@ -24,7 +49,7 @@ const parse = (text: string): unknown => {
  * body, type, code and param travel along (a same-dialect caller gets the body as sent, another
  * dialect gets it mapped through its table). A 4xx that is the caller's fault keeps its status
  * and is not retried. A 429 is retryable on another route and stays a 429 with its Retry-After
- * once every route is exhausted. Our own credentials refused (401/403) are a 502: the client's
+ * (and `retry-after-ms`, `x-should-retry`) once every route is exhausted. Our own credentials refused (401/403) are a 502: the client's
  * request was fine, the gateway's upstream was not. A server fault (5xx) is retryable; once every
  * route is exhausted a same-dialect caller gets it verbatim, another dialect a mapped 502.
  */
@@ -34,7 +59,7 @@ export function upstreamFailure(provider: string, answer: UpstreamAnswer): Gatew
   const anthropic = readAnthropicError(body);
   // Before OpenAI's reader, which would take Google's `{"error":{message}}` for its own.
   const google = anthropic ? undefined : readGoogleError(body);
-  if (google) return googleFailure(provider, google, status, answer.headers.get("retry-after"));
+  if (google) return googleFailure(provider, google, status, retryHeaders(answer.headers));
   const openai = anthropic ? undefined : readOpenAIError(body);
   const detail: UpstreamErrorDetail = {
     dialect: anthropic ? "anthropic" : "openai",
@@ -52,7 +77,7 @@ export function upstreamFailure(provider: string, answer: UpstreamAnswer): Gatew
     code,
     detail,
     ...(param ? { param } : {}),
-    retryAfter: answer.headers.get("retry-after"),
+    retry: retryHeaders(answer.headers),
   });
 }
 
@@ -65,7 +90,7 @@ export function googleFailure(
   provider: string,
   google: GoogleError,
   received: number,
-  retryAfter: string | null = null,
+  retry: RetryHeaders = NO_RETRY_HEADERS,
 ): GatewayError {
   const status = googleHttpStatus(google, received);
   if (status === 504) {
@@ -75,7 +100,7 @@ export function googleFailure(
   const tooLong = status === 400 && google.message !== undefined && CONTEXT_TOO_LONG.test(google.message);
   return statusFailure(provider, status, google.message, {
     ...(tooLong ? { code: "context_length_exceeded", param: "messages" } : {}),
-    retryAfter: retryAfter ?? google.retryAfter ?? null,
+    retry: retry["retry-after"] ? retry : { ...retry, ...retryAfterOnly(google.retryAfter) },
   });
 }
 
@@ -84,7 +109,8 @@ export interface FailureDetail {
   /** The gateway's code for a caller-fault 4xx (default `invalid_request`, 404 `model_not_found`). */
   code?: ErrorCode;
   param?: string;
-  retryAfter?: string | null;
+  /** Relayed to the caller of a 429 or a server fault (`retryHeaders`, `retryAfterOnly`). */
+  retry?: RetryHeaders;
   /** The upstream's own error, when it spoke OpenAI's or Anthropic's dialect. */
   detail?: UpstreamErrorDetail;
 }
@@ -111,7 +137,7 @@ export function statusFailure(
       code: "rate_limited",
       message: message ?? `upstream ${provider} is rate limiting the gateway`,
       retryable: true,
-      headers: known.retryAfter ? { "retry-after": known.retryAfter } : {},
+      headers: { ...known.retry },
       ...(detail ? { upstream: detail } : {}),
     });
   }
@@ -134,7 +160,7 @@ export function statusFailure(
     code: "upstream_error",
     message: `upstream ${provider} answered ${status}`,
     retryable: true,
-    headers: known.retryAfter ? { "retry-after": known.retryAfter } : {},
+    headers: { ...known.retry },
     ...(detail ? { upstream: detail } : {}),
   });
 }

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { applyPresetQuirks, OPENAI_PRESETS } from "./presets.ts";
+import { applyPresetQuirks, OPENAI_PRESETS, withLegacyMaxTokens } from "./presets.ts";
 
 describe("OpenAI-compatible presets", () => {
   test("a server that only knows max_tokens gets it; the body is otherwise untouched", () => {
@@ -10,6 +10,12 @@ describe("OpenAI-compatible presets", () => {
       max_tokens: 100,
       extra: { kept: true },
     });
+  });
+
+  test("a max_tokens the body already has wins; without max_completion_tokens, no copy", () => {
+    expect(withLegacyMaxTokens({ max_tokens: 7, max_completion_tokens: 100 })).toEqual({ max_tokens: 7 });
+    const plain = { model: "m", max_tokens: 5 };
+    expect(withLegacyMaxTokens(plain)).toBe(plain);
   });
 
   test("no quirk, no copy", () => {

@@ -37,7 +37,15 @@ export const OPENAI_PRESET_NAMES = Object.keys(OPENAI_PRESETS) as [OpenAIPresetN
 
 /** Applies a preset's request quirks to a body about to go upstream (a copy when it changes). */
 export function applyPresetQuirks(preset: OpenAIPreset | undefined, body: JsonObject): JsonObject {
-  if (!preset?.legacyMaxTokens || body.max_completion_tokens == null) return body;
+  return preset?.legacyMaxTokens ? withLegacyMaxTokens(body) : body;
+}
+
+/**
+ * `max_completion_tokens` sent as `max_tokens`, the name every OpenAI-compatible server reads
+ * (a copy when it changes; a `max_tokens` the body has already wins).
+ */
+export function withLegacyMaxTokens(body: JsonObject): JsonObject {
+  if (body.max_completion_tokens == null) return body;
   const { max_completion_tokens, ...rest } = body;
   return { ...rest, max_tokens: body.max_tokens ?? max_completion_tokens };
 }

@@ -27,7 +27,7 @@ describe("messagesRequestToChat", () => {
     });
     expect(chat).toEqual({
       model: "llama-3.1-8b",
-      max_tokens: 256,
+      max_completion_tokens: 256,
       messages: [
         { role: "system", content: "You are terse.\n\nAnswer in French." },
         { role: "user", content: "Hi" },
@@ -41,6 +41,16 @@ describe("messagesRequestToChat", () => {
       stream: true,
       stream_options: { include_usage: true },
     });
+  });
+
+  test("max_tokens is sent as max_completion_tokens, which OpenAI's reasoning models require", () => {
+    const chat = messagesRequestToChat({
+      model: "gpt-5.4",
+      max_tokens: 1024,
+      messages: [{ role: "user", content: "hi" }],
+    });
+    expect(chat.max_completion_tokens).toBe(1024);
+    expect(chat.max_tokens).toBeUndefined();
   });
 
   test("images become image_url parts (base64 as a data URL)", () => {
@@ -261,6 +271,61 @@ describe("messagesRequestToChat", () => {
     expect(dropped.list).toEqual(["context_management", "top_k", "tools.web_search_20250305"]);
     expect((chat.tools as unknown[]).length).toBe(1);
     expect(() => messagesRequestToChat(body, new Dropped("reject"))).toThrow("context_management");
+  });
+
+  test("every top-level field not carried is named, or refused; defaults and caching hints are not", () => {
+    const body = {
+      model: "m",
+      max_tokens: 5,
+      messages: [{ role: "user", content: "x" }],
+      speed: "fast",
+      output_config: { effort: "low", task_budget: { type: "tokens", total: 1000 } },
+      cache_control: { type: "ephemeral" },
+      diagnostics: { previous_message_id: "msg_1" },
+      some_beta_field: true,
+    };
+    const dropped = new Dropped();
+    const chat = messagesRequestToChat(body, dropped);
+    expect(dropped.list).toEqual(["speed", "diagnostics", "some_beta_field", "output_config.task_budget"]);
+    expect(chat.reasoning_effort).toBe("low");
+    expect([chat.speed, chat.cache_control, chat.diagnostics]).toEqual([undefined, undefined, undefined]);
+    expect(() => messagesRequestToChat(body, new Dropped("reject"))).toThrow("speed");
+    const quiet = new Dropped("reject");
+    messagesRequestToChat(
+      { ...body, speed: "standard", output_config: {}, diagnostics: null, some_beta_field: [] },
+      quiet,
+    );
+    expect(quiet.list).toEqual([]);
+  });
+
+  test("service_tier: auto is OpenAI's auto, standard_only its default tier", () => {
+    const base = { model: "m", max_tokens: 5, messages: [{ role: "user", content: "x" }] };
+    expect(messagesRequestToChat({ ...base, service_tier: "auto" }).service_tier).toBe("auto");
+    expect(messagesRequestToChat({ ...base, service_tier: "standard_only" }).service_tier).toBe("default");
+    const dropped = new Dropped();
+    expect(
+      messagesRequestToChat({ ...base, service_tier: "priority" }, dropped).service_tier,
+    ).toBeUndefined();
+    expect(dropped.list).toEqual(["service_tier"]);
+  });
+
+  test("the structured-outputs beta's output_format is carried as output_config.format is", () => {
+    const schema = { type: "object", properties: { a: { type: "string" } }, required: ["a"] };
+    const dropped = new Dropped("reject");
+    const chat = messagesRequestToChat(
+      {
+        model: "m",
+        max_tokens: 5,
+        messages: [{ role: "user", content: "x" }],
+        output_format: { type: "json_schema", schema },
+      },
+      dropped,
+    );
+    expect(chat.response_format).toEqual({
+      type: "json_schema",
+      json_schema: { name: "response", schema, strict: true },
+    });
+    expect(chat.output_format).toBeUndefined();
   });
 
   test("Claude Code 2.1.328's recorded request: effort, tools, system; beta-only fields named", () => {

@@ -8,24 +8,55 @@ import {
 } from "../anthropic-schema.ts";
 import { Dropped } from "../dropped.ts";
 import { parseBody } from "../parse-body.ts";
+import { isUnset, nameUncarriedFields } from "../uncarried-fields.ts";
 import { effortFromThinking } from "./reasoning-effort.ts";
 import { userMessages } from "./user-content-to-chat.ts";
 
 /**
- * Fields only Anthropic (often only a beta of it) understands: a chat upstream is given the
- * request without them, and the caller is told (`x-mindgw-dropped`), or refused by policy.
+ * The top-level fields the translation carries, as chat's nearest equivalent. Any other the caller
+ * set (`top_k`, `context_management`, `container`, `mcp_servers`, `speed: "fast"`, `inference_geo`,
+ * a field of a beta) goes without, named in `x-mindgw-dropped`, or refused by policy.
+ * `cache_control` is a caching hint, left out as a block's is: a chat upstream caches a prompt's
+ * prefix on its own, and the answer is the same.
  */
-const ANTHROPIC_ONLY = ["context_management", "container", "mcp_servers", "top_k", "inference_geo"] as const;
+const CARRIED = [
+  "model",
+  "messages",
+  "max_tokens",
+  "system",
+  "stop_sequences",
+  "temperature",
+  "top_p",
+  "metadata",
+  "stream",
+  "tools",
+  "tool_choice",
+  "thinking",
+  "output_config",
+  "output_format",
+  "service_tier",
+  "cache_control",
+] as const;
+
+/** Values that ask for nothing beyond Anthropic's default, so going without loses nothing. */
+const DEFAULTS: JsonObject = { speed: "standard" };
+
+/** `output_config`'s fields the translation carries; any other is named (`output_config.task_budget`). */
+const OUTPUT_CONFIG_CARRIED = ["effort", "format"];
+
+/** Anthropic's `service_tier`, as OpenAI's: standard capacity only is OpenAI's `default` tier. */
+const SERVICE_TIERS: Readonly<Record<string, string>> = { auto: "auto", standard_only: "default" };
 
 /**
  * Anthropic Messages request → OpenAI chat.completions request.
  *
  * `system` (top-level, and `system` turns anywhere in `messages`) become system messages in
  * place; `thinking` budgets and `output_config.effort` become `reasoning_effort`;
- * `output_config.format` becomes `response_format`. Thinking blocks in past turns are the
- * upstream's own and are left out, as are `cache_control` hints. Server tools (Anthropic-hosted,
- * with a `type` other than `custom`) and Anthropic-only fields are dropped and named in
- * `dropped`, or refused, by `translation.unsupported`.
+ * `output_config.format` (or the beta's `output_format`) becomes `response_format`;
+ * `service_tier` becomes OpenAI's. Thinking blocks in past turns are the upstream's own and are
+ * left out, as are `cache_control` hints. Server tools (Anthropic-hosted, with a `type` other than
+ * `custom`) and every field not carried are dropped and named in `dropped`, or refused, by
+ * `translation.unsupported`.
  */
 export function messagesRequestToChat(body: JsonObject, dropped = new Dropped()): JsonObject {
   const request = parseBody(anthropicRequest, body, "request");
@@ -34,7 +65,9 @@ export function messagesRequestToChat(body: JsonObject, dropped = new Dropped())
   if (system !== undefined) messages.push({ role: "system", content: system });
   for (const [i, message] of request.messages.entries())
     messages.push(...translateMessage(message, i, dropped));
-  const out: JsonObject = { model: request.model, messages, max_tokens: request.max_tokens };
+  // OpenAI's reasoning models (o-series, gpt-5) refuse the older `max_tokens`; a server that knows
+  // only that one gets it back from its preset (`legacyMaxTokens`), a worker's from its tunnel.
+  const out: JsonObject = { model: request.model, messages, max_completion_tokens: request.max_tokens };
   if (request.temperature !== undefined) out.temperature = request.temperature;
   if (request.top_p !== undefined) out.top_p = request.top_p;
   if (request.stop_sequences?.length) out.stop = request.stop_sequences;
@@ -46,15 +79,23 @@ export function messagesRequestToChat(body: JsonObject, dropped = new Dropped())
   }
   const effort = request.output_config?.effort ?? effortFromThinking(request.thinking);
   if (effort) out.reasoning_effort = effort;
-  const format = request.output_config?.format;
+  const format = request.output_config?.format ?? request.output_format;
   if (format?.type === "json_schema") {
     out.response_format = {
       type: "json_schema",
       json_schema: { name: "response", schema: format.schema, strict: true },
     };
   }
-  if (request.service_tier === "auto") out.service_tier = "auto";
-  for (const field of ANTHROPIC_ONLY) if (body[field] !== undefined) dropped.add(field, field);
+  nameUncarriedFields(body, CARRIED, DEFAULTS, dropped);
+  for (const [field, value] of Object.entries(request.output_config ?? {})) {
+    if (!OUTPUT_CONFIG_CARRIED.includes(field) && !isUnset(value))
+      dropped.add(`output_config.${field}`, `output_config.${field}`);
+  }
+  const tier = request.service_tier;
+  if (tier) {
+    if (Object.hasOwn(SERVICE_TIERS, tier)) out.service_tier = SERVICE_TIERS[tier];
+    else dropped.add("service_tier", "service_tier");
+  }
   Object.assign(out, translateTools(request, dropped));
   return out;
 }

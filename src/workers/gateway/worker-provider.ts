@@ -3,6 +3,7 @@ import { GatewayError, unsupportedOperation } from "../../core/gateway-error.ts"
 import { readUpstreamReply, readWholeReply } from "../../providers/http/read-reply.ts";
 import type { StreamedAnswer } from "../../providers/http/streamed-answer.ts";
 import type { WholeAnswer } from "../../providers/http/whole-answer.ts";
+import { withLegacyMaxTokens } from "../../providers/openai-compatible/presets.ts";
 import type { ForwardRequest, Provider, ProviderCall, ProviderReply } from "../../providers/provider.ts";
 import { StoredResponsePath, UpstreamPath } from "../protocol.ts";
 import { capacityRefusal } from "./capacity-refusal.ts";
@@ -134,12 +135,17 @@ function oneWorker(worker: RegisteredWorker): Provider {
   };
 }
 
-/** A call as the request a tunnel sends (to a worker here, or over a cluster peer link). */
+/**
+ * A call as the request a tunnel sends (to a worker here, or over a cluster peer link). A body the
+ * gateway wrote (a translation) bounds the answer with `max_tokens`: a worker's upstream is a
+ * self-hosted server, and every one reads that name, where Ollama, and llama.cpp before 2026, pass
+ * over `max_completion_tokens` and answer unbounded. A caller's own body goes as it was sent.
+ */
 export function tunnelRequest(call: ProviderCall, path: UpstreamPath): TunnelRequest {
   const native = call.native;
   return {
     path,
-    body: call.body,
+    body: native ? call.body : withLegacyMaxTokens(call.body),
     stream: call.stream,
     requestId: call.requestId,
     signal: call.signal,

@@ -197,9 +197,11 @@ class Call implements Exchange, Abortable {
 
   answerWhole(head: ResponseHead, body: Uint8Array<ArrayBuffer>): void {
     const { status } = head;
-    // What is not a plain answer (a redirect `fetch` would follow, a status `Response` refuses)
-    // takes the `Response` path, so that it behaves as there.
-    if (isRedirect(status) || status > 599) {
+    // What is not a plain answer takes the `Response` path, so that it behaves as there: a redirect
+    // `fetch` would follow, a status `Response` refuses (over 599), and a failure, whose headers
+    // are all read there (its `retry-after-ms` and `x-should-retry` reach the caller beside its
+    // Retry-After: upstream-failure.ts). A 2xx, the common answer, makes no `Response`.
+    if (isRedirect(status) || status >= 400) {
       let response: Response;
       try {
         response = new Response(body.byteLength > 0 ? body : null, responseInit(head));

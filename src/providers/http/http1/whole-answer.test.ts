@@ -28,7 +28,7 @@ describe("lean fetch: answer, a whole body as bytes", () => {
       socket.write(
         index === 1
           ? ok("hi", "retry-after: 3\r\n")
-          : "HTTP/1.1 429 Too Many Requests\r\ncontent-type: application/json\r\ncontent-length: 2\r\n\r\n{}",
+          : "HTTP/1.1 201 Created\r\ncontent-type: application/json\r\ncontent-length: 2\r\n\r\n{}",
       ),
     );
     const { lean } = client();
@@ -37,11 +37,32 @@ describe("lean fetch: answer, a whole body as bytes", () => {
     expect(new TextDecoder().decode(first.body)).toBe("hi");
     const second = whole(await lean.answer(`${server.url}/v1/chat`, { method: "POST", body: "{}" }));
     expect([second.status, second.contentType, second.retryAfter]).toEqual([
-      429,
+      201,
       "application/json",
       undefined,
     ]);
     expect(new TextDecoder().decode(second.body)).toBe("{}");
+    expect(server.state.connections).toBe(1);
+  });
+
+  test("a failure is a Response with every header it came with (retry-after-ms, x-should-retry), its connection kept", async () => {
+    const server = rawServer((_request, socket) =>
+      socket.write(
+        "HTTP/1.1 429 Too Many Requests\r\ncontent-type: application/json\r\nretry-after: 1\r\n" +
+          "retry-after-ms: 1200\r\nx-should-retry: true\r\ncontent-length: 2\r\n\r\n{}",
+      ),
+    );
+    const { lean } = client();
+    for (const _ of [1, 2]) {
+      const answer = await lean.answer(`${server.url}/v1/chat`, { method: "POST", body: "{}" });
+      expect(answer).toBeInstanceOf(Response);
+      const response = answer as Response;
+      expect(response.status).toBe(429);
+      expect(
+        ["retry-after", "retry-after-ms", "x-should-retry"].map((name) => response.headers.get(name)),
+      ).toEqual(["1", "1200", "true"]);
+      expect(await response.text()).toBe("{}");
+    }
     expect(server.state.connections).toBe(1);
   });
 

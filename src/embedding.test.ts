@@ -1,7 +1,7 @@
 import { afterAll, expect, test } from "bun:test";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import {
   createGateway,
   createProvider,
@@ -143,3 +143,51 @@ test("an embedder plugs in a config source, a policy and an event sink", async (
     await embedded.stop();
   }
 });
+
+test("an embedder's own strict tsconfig type-checks the library and names every part's types", async () => {
+  // A project of its own outside the repo, as an app developer sets one up: strict, skipLibCheck,
+  // nothing of ours included but what its one file imports.
+  const project = join(dir, "consumer");
+  const root = resolve(import.meta.dir, "..");
+  mkdirSync(project);
+  writeFileSync(
+    join(project, "app.ts"),
+    `import type {
+  AuditFilter, AuditPosition, ConfigWatchHandlers, KeyRecord, LogFields, ProviderContext,
+  Served, ShadowAggregate, ShadowFilter, ShadowRecord, ShadowStore, StoredResponse,
+} from ${JSON.stringify(join(root, "src/index.ts"))};
+import { createGateway, parseConfig } from ${JSON.stringify(join(root, "src/index.ts"))};
+export type Parts = [AuditFilter, AuditPosition, ConfigWatchHandlers, KeyRecord, LogFields,
+  ProviderContext, Served, ShadowAggregate, ShadowFilter, ShadowRecord, ShadowStore, StoredResponse];
+const gateway = await createGateway({ config: parseConfig({ storage: { path: ":memory:" } }) });
+await gateway.stop();
+`,
+  );
+  writeFileSync(
+    join(project, "tsconfig.json"),
+    JSON.stringify({
+      compilerOptions: {
+        target: "ESNext",
+        module: "Preserve",
+        moduleResolution: "bundler",
+        lib: ["ESNext", "DOM"],
+        types: ["bun"],
+        typeRoots: [join(root, "node_modules/@types")],
+        strict: true,
+        skipLibCheck: true,
+        noEmit: true,
+        allowImportingTsExtensions: true,
+        resolveJsonModule: true,
+      },
+      files: ["app.ts"],
+    }),
+  );
+  const tsc = Bun.spawn([join(root, "node_modules/.bin/tsc"), "-p", project], {
+    stdout: "pipe",
+    stderr: "pipe",
+  });
+  const output = await new Response(tsc.stdout).text();
+  expect(output).toBe("");
+  expect(await tsc.exited).toBe(0);
+  // One tsc run over the library: about three seconds on a shared core.
+}, 30_000);

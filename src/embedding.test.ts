@@ -3,14 +3,18 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import {
+  type Authenticator,
   createGateway,
   createProvider,
   type EventSink,
   type Gateway,
+  openSqliteStorage,
   type Policy,
   type Provider,
   type ProviderFactory,
   parseConfig,
+  type Storage,
+  silentLogger,
 } from "./index.ts";
 import { waitFor } from "./testing/wait-for.ts";
 
@@ -142,6 +146,150 @@ test("an embedder plugs in a config source, a policy and an event sink", async (
   } finally {
     await embedded.stop();
   }
+});
+
+// The gateway's lifecycle through the exports: stop, listen and handle as an embedder calls them.
+const anyone: Authenticator = async () => ({
+  keyId: null,
+  name: "ok",
+  tenant: "acme",
+  role: "user",
+  models: ["*"],
+  limits: {},
+  via: "jwt",
+});
+
+const chatRequest = (base = "http://localhost") =>
+  new Request(`${base}/v1/chat/completions`, {
+    method: "POST",
+    headers: { authorization: "Bearer t", "content-type": "application/json" },
+    body: JSON.stringify({ model: "m", messages: [{ role: "user", content: "hi" }] }),
+  });
+
+/** A provider answering at once, its usage priced by the config; `close` as the test says. */
+const answering = (name: string, close?: () => void): Provider => ({
+  name,
+  dialect: "openai",
+  async call(call) {
+    return {
+      kind: "json",
+      body: {
+        object: "chat.completion",
+        model: call.body.model,
+        choices: [{ index: 0, message: { role: "assistant", content: "ok" }, finish_reason: "stop" }],
+        usage: { prompt_tokens: 10, completion_tokens: 10, total_tokens: 20 },
+      },
+      usage: { inputTokens: 10, outputTokens: 10 },
+    };
+  },
+  ...(close ? { close } : {}),
+});
+
+const configFor = (name: string, extra: Record<string, unknown> = {}) =>
+  parseConfig({
+    storage: { path: join(dir, `${name}.db`) },
+    auth: { bootstrap_admin: false },
+    providers: [{ name: "demo", type: "mock" }],
+    models: [{ name: "m", routes: [{ provider: "demo", model: "m" }] }],
+    ...extra,
+  });
+
+test("stop closes every part though some fail: the audit rows are written, storage closed, and stop rejects naming the failures", async () => {
+  const path = join(dir, "failing-parts.db");
+  const sqlite = openSqliteStorage(path);
+  let storageClosed = false;
+  // The spend store's database went away: the built-in policy's last spend flush fails on stop.
+  const storage: Storage = {
+    ...sqlite,
+    spend: {
+      ...sqlite.spend,
+      add: async () => {
+        throw new Error("spend.add: connection to storage lost");
+      },
+    },
+    close: async () => {
+      await sqlite.close();
+      storageClosed = true;
+    },
+  };
+  let goodSinkClosed = false;
+  const embedded = await createGateway({
+    config: configFor("failing-parts", {
+      storage: { path },
+      // Rows wait in the writer's queue until stop flushes them.
+      audit: { flush_ms: 10_000 },
+      prices: { m: { input_per_mtok: 1000, output_per_mtok: 1000 } },
+    }),
+    storage,
+    auth: anyone,
+    logger: silentLogger,
+    providers: (config) => answering(config.name),
+    events: [
+      { publish: () => {}, close: () => Promise.reject(new Error("sink backend gone")) },
+      {
+        publish: () => {},
+        close: async () => {
+          goodSinkClosed = true;
+        },
+      },
+    ],
+  });
+  for (let i = 0; i < 4; i++) expect((await embedded.handle(chatRequest())).status).toBe(200);
+
+  const stopped = embedded.stop();
+  const failure = await stopped.then(
+    () => null,
+    (error: unknown) => error,
+  );
+  expect(failure).toBeInstanceOf(AggregateError);
+  expect((failure as AggregateError).message).toBe(
+    "the gateway stopped, but these parts failed to: the policy, event sinks",
+  );
+  expect((failure as AggregateError).errors).toHaveLength(2);
+  expect([storageClosed, goodSinkClosed]).toEqual([true, true]);
+  // Stopping again is the same stop: it neither runs the parts again nor finds them closed.
+  expect(embedded.stop()).toBe(stopped);
+
+  const written = openSqliteStorage(path, { readonly: true });
+  try {
+    const rows = await written.audit.select({ order: "asc", bodies: false }, null, 100);
+    expect(rows.map((row) => row.record.status)).toEqual([200, 200, 200, 200]);
+  } finally {
+    await written.close();
+  }
+});
+
+test("stop called again, while the first runs or after it, is the same stop", async () => {
+  const embedded = await createGateway({
+    config: configFor("stop-twice"),
+    auth: anyone,
+    logger: silentLogger,
+  });
+  expect((await embedded.handle(chatRequest())).status).toBe(200);
+  const first = embedded.stop();
+  expect(embedded.stop()).toBe(first);
+  await first;
+  await embedded.stop();
+});
+
+test("listen opens one listener, which stop closes; a second listen, or one after stop, throws", async () => {
+  const embedded = await createGateway({
+    config: configFor("listen-once"),
+    auth: anyone,
+    logger: silentLogger,
+  });
+  const { port } = embedded.listen("127.0.0.1", 0);
+  expect(() => embedded.listen("127.0.0.1", 0)).toThrow(`the gateway already listens on 127.0.0.1:${port}`);
+  expect((await fetch(`http://127.0.0.1:${port}/healthz`)).status).toBe(200);
+  await embedded.stop();
+  await embedded.stop();
+  expect(
+    await fetch(`http://127.0.0.1:${port}/healthz`).then(
+      () => "answered",
+      () => "refused",
+    ),
+  ).toBe("refused");
+  expect(() => embedded.listen("127.0.0.1", 0)).toThrow("the gateway has stopped");
 });
 
 test("an embedder's own strict tsconfig type-checks the library and names every part's types", async () => {

@@ -68,8 +68,13 @@ export interface Gateway {
   readonly app: AnyElysia;
   /** Serves one request in-process (tests, embedding) without a socket. */
   handle(request: Request): Promise<Response>;
+  /** Opens the gateway's one listener; throws if it already has one, or once stopped. */
   listen(host: string, port: number): { port: number; hostname: string };
-  /** Stops taking requests, lets in-flight ones finish within the drain deadline, flushes. */
+  /**
+   * Stops taking requests, lets in-flight ones finish within the drain deadline, then flushes and
+   * closes every part, each even if one before it fails; rejects with an AggregateError of the
+   * failures once all have run. Calling it again returns the same promise.
+   */
   stop(): Promise<void>;
   readonly runtime: RuntimeHolder;
   readonly storage: Storage;

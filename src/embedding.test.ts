@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import {
   type Authenticator,
+  type ConfigWatchHandlers,
   createGateway,
   createProvider,
   type EventSink,
@@ -213,6 +214,7 @@ test("stop closes every part though some fail: the audit rows are written, stora
     },
   };
   let goodSinkClosed = false;
+  let providerCloses = 0;
   const embedded = await createGateway({
     config: configFor("failing-parts", {
       storage: { path },
@@ -223,7 +225,11 @@ test("stop closes every part though some fail: the audit rows are written, stora
     storage,
     auth: anyone,
     logger: silentLogger,
-    providers: (config) => answering(config.name),
+    providers: (config) =>
+      answering(config.name, () => {
+        providerCloses++;
+        throw new Error("pool already gone");
+      }),
     events: [
       { publish: () => {}, close: () => Promise.reject(new Error("sink backend gone")) },
       {
@@ -243,10 +249,10 @@ test("stop closes every part though some fail: the audit rows are written, stora
   );
   expect(failure).toBeInstanceOf(AggregateError);
   expect((failure as AggregateError).message).toBe(
-    "the gateway stopped, but these parts failed to: the policy, event sinks",
+    "the gateway stopped, but these parts failed to: the policy, providers, event sinks",
   );
-  expect((failure as AggregateError).errors).toHaveLength(2);
-  expect([storageClosed, goodSinkClosed]).toEqual([true, true]);
+  expect((failure as AggregateError).errors).toHaveLength(3);
+  expect([storageClosed, goodSinkClosed, providerCloses]).toEqual([true, true, 1]);
   // Stopping again is the same stop: it neither runs the parts again nor finds them closed.
   expect(embedded.stop()).toBe(stopped);
 
@@ -257,6 +263,51 @@ test("stop closes every part though some fail: the audit rows are written, stora
   } finally {
     await written.close();
   }
+});
+
+test("stop closes the providers of the current version and of one still retiring, each once", async () => {
+  const closed: string[] = [];
+  let handlers: ConfigWatchHandlers | undefined;
+  const initial = configFor("providers-on-stop", { server: { drain_timeout: "1h" } });
+  // One pooled client handed to every version, as examples/custom-provider.ts does, beside a
+  // provider made anew for each.
+  const pooled = answering("pooled", () => closed.push("pooled"));
+  let freshMade = 0;
+  const embedded = await createGateway({
+    configSource: {
+      initial,
+      path: null,
+      watch(given) {
+        handlers = given;
+        return () => {};
+      },
+    },
+    auth: anyone,
+    logger: silentLogger,
+    providers: (config) => {
+      if (config.name === "demo") return pooled;
+      const label = `fresh #${++freshMade}`;
+      return answering(config.name, () => closed.push(label));
+    },
+  });
+  const withFresh = (extra: Record<string, unknown> = {}) =>
+    configFor("providers-on-stop", {
+      server: { drain_timeout: "1h" },
+      providers: [
+        { name: "demo", type: "mock" },
+        { name: "fresh", type: "mock" },
+      ],
+      ...extra,
+    });
+  handlers?.onValid(withFresh());
+  // The version just retired had the pooled provider only; the current one still uses it.
+  expect(closed).toEqual([]);
+  handlers?.onValid(withFresh({ log: { level: "error" } }));
+  expect(embedded.runtime.current.version).toBe(3);
+  expect((await embedded.handle(chatRequest())).status).toBe(200);
+  await embedded.stop();
+  // Versions 2 and 3 each made their own `fresh`; the pooled one closes once, when no version holds it.
+  expect(closed.sort()).toEqual(["fresh #1", "fresh #2", "pooled"]);
 });
 
 test("stop called again, while the first runs or after it, is the same stop", async () => {

@@ -320,6 +320,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       { part: "the policy", run: () => policy.close?.() },
       { part: "the cluster", run: () => cluster?.close() },
       { part: "shadow comparisons", run: () => shadow.close() },
+      { part: "providers", run: () => runtime.close() },
       // After the drain: no request is left to make an upstream call on the lean client's thread.
       { part: "the upstream client", run: () => closeUpstreamFetch(upstreamFetch) },
       { part: "event sinks", run: closeSinks },

@@ -275,3 +275,70 @@ describe("one runtime snapshot per config version", () => {
     expect(await metrics.text()).toContain(`\nmindgw_config_version ${version}\n`);
   });
 });
+
+describe("what a reload retires", () => {
+  const closed: string[] = [];
+  /** One pooled client the factory hands every version (examples/custom-provider.ts), beside ones made anew. */
+  const pooled: Provider = { ...provider("pooled"), close: () => closed.push("pooled") };
+  let made = 0;
+  let own: Gateway;
+  let watch: ConfigWatchHandlers | undefined;
+  const versionOf = (drain: string, extra: Record<string, unknown> = {}) =>
+    parseConfig({
+      storage: { path: join(dir, "retire.db") },
+      auth: { bootstrap_admin: false },
+      server: { drain_timeout: drain },
+      providers: [
+        { name: "pooled", type: "mock" },
+        { name: "fresh", type: "mock" },
+      ],
+      models: [{ name: "m", routes: [{ provider: "pooled", model: "up" }] }],
+      ...extra,
+    });
+  const call = (model = "m") =>
+    own.handle(
+      new Request("http://localhost/v1/chat/completions", {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ model, messages: [{ role: "user", content: "hi" }] }),
+      }),
+    );
+
+  beforeAll(async () => {
+    own = await createGateway({
+      configSource: {
+        initial: versionOf("10ms"),
+        path: null,
+        watch(given) {
+          watch = given;
+          return () => {};
+        },
+      },
+      logger: silentLogger,
+      auth: async () => ({
+        keyId: null,
+        name: "ops",
+        tenant: "ops",
+        role: "admin",
+        models: ["*"],
+        limits: {},
+        via: "jwt",
+      }),
+      providers: (config) => {
+        if (config.name === "pooled") return pooled;
+        const label = `fresh #${++made}`;
+        return { ...provider(config.name), close: () => closed.push(label) };
+      },
+    });
+  });
+  afterAll(() => own.stop());
+
+  test("the retired version's providers close after its grace, but not one the new version still uses", async () => {
+    watch?.onValid(versionOf("10ms", { log: { level: "error" } }));
+    await waitForValue("the retired version's own provider to close", () => closed.includes("fresh #1"));
+    expect(closed).toEqual(["fresh #1"]);
+    const served = await call();
+    expect(served.status).toBe(200);
+    expect(((await served.json()) as { model: string }).model).toBe("pooled:up");
+  });
+});

@@ -186,11 +186,9 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     runtime.current.providers.get(name) ?? workerDirectory.provider.holder?.(name);
   const reload = createReloadPolicy({
     runtime,
-    reconfigure: [
-      // A policy without per-version views (an embedder's) follows each config in place.
-      (next) => (policy.forConfig ? undefined : policy.reconfigure?.(next)),
-      (next) => cluster?.configApplied(next, runtime.current.version),
-    ],
+    // A policy without per-version views (an embedder's) follows each config in place.
+    adopt: policy.forConfig ? [] : [(next) => policy.reconfigure?.(next)],
+    applied: cluster ? [(next, version) => cluster.configApplied(next, version)] : [],
     logger,
     publish,
   });

@@ -276,13 +276,15 @@ describe("one runtime snapshot per config version", () => {
   });
 });
 
-describe("what a reload retires", () => {
+describe("what a reload retires and what refuses it", () => {
   const closed: string[] = [];
   /** One pooled client the factory hands every version (examples/custom-provider.ts), beside ones made anew. */
   const pooled: Provider = { ...provider("pooled"), close: () => closed.push("pooled") };
   let made = 0;
+  let refuse: string | null = null;
   let own: Gateway;
   let watch: ConfigWatchHandlers | undefined;
+  const events: string[] = [];
   const versionOf = (drain: string, extra: Record<string, unknown> = {}) =>
     parseConfig({
       storage: { path: join(dir, "retire.db") },
@@ -329,6 +331,16 @@ describe("what a reload retires", () => {
         const label = `fresh #${++made}`;
         return { ...provider(config.name), close: () => closed.push(label) };
       },
+      // An embedder's policy that follows each config in place, and may find one it cannot take.
+      policy: {
+        admit: () => ({}),
+        record: () => 0,
+        reconfigure(config) {
+          if (refuse !== null && config.models.some((model) => model.name === refuse))
+            throw new Error("limits table unreadable");
+        },
+      },
+      events: [{ publish: (event) => void (event.type.startsWith("config.") && events.push(event.type)) }],
     });
   });
   afterAll(() => own.stop());
@@ -340,5 +352,36 @@ describe("what a reload retires", () => {
     const served = await call();
     expect(served.status).toBe(200);
     expect(((await served.json()) as { model: string }).model).toBe("pooled:up");
+  });
+
+  test("a policy whose reconfigure throws refuses the reload whole: the old config serves, the refusal is said", async () => {
+    const before = own.runtime.current;
+    refuse = "new-model";
+    const refused = versionOf("10ms", {
+      models: [
+        { name: "m", routes: [{ provider: "pooled", model: "up" }] },
+        { name: "new-model", routes: [{ provider: "pooled", model: "up" }] },
+      ],
+    });
+    events.length = 0;
+    expect(() => watch?.onValid(refused)).not.toThrow();
+    expect(own.runtime.current).toBe(before);
+    expect((await call("new-model")).status).toBe(404);
+    expect(events).toEqual(["config.rejected"]);
+    const status = (await (await own.handle(new Request("http://localhost/admin/api/status"))).json()) as {
+      config: { version: number; lastReloadError: string };
+    };
+    expect(status.config.version).toBe(before.version);
+    expect(status.config.lastReloadError).toBe("could not apply: limits table unreadable");
+    // What was built for the refused version is closed, and only that: the pooled client serves on.
+    expect(closed.at(-1)).toBe(`fresh #${made}`);
+    expect(closed).not.toContain("pooled");
+    expect((await call()).status).toBe(200);
+
+    refuse = null;
+    watch?.onValid(refused);
+    expect(own.runtime.current.version).toBe(before.version + 1);
+    expect((await call("new-model")).status).toBe(200);
+    expect(events).toEqual(["config.rejected", "config.reloaded"]);
   });
 });

@@ -148,13 +148,20 @@ export class RuntimeHolder {
   }
 
   /**
-   * Builds the next version and makes it current. Throws (and changes nothing) when a part cannot
-   * be built from this config; the current snapshot then keeps serving, whole.
+   * Builds the next version and makes it current. `adopt` is told of it first, in the same turn,
+   * and may refuse it by throwing. Throws (and changes nothing) when a part cannot be built from
+   * this config or `adopt` refuses it; the current snapshot then keeps serving, whole.
    */
-  swap(config: Config): RuntimeSnapshot {
+  swap(config: Config, adopt?: (next: RuntimeSnapshot) => void): RuntimeSnapshot {
     const retired = this.snapshot;
     const release = (providers: Iterable<Provider>) => this.release(providers);
     const next = buildSnapshot(config, retired.version + 1, this.parts, release);
+    try {
+      adopt?.(next);
+    } catch (error) {
+      release(next.providers.values());
+      throw error;
+    }
     this.snapshot = next;
     // Breaker state carries over only for routes that still exist on an unchanged provider.
     this.parts.health.forget(carriedRoutes(retired.config, config));

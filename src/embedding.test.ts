@@ -3,6 +3,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import {
+  type AuditRecord,
   type Authenticator,
   type ConfigWatchHandlers,
   createGateway,
@@ -343,6 +344,75 @@ test("listen opens one listener, which stop closes; a second listen, or one afte
   expect(() => embedded.listen("127.0.0.1", 0)).toThrow("the gateway has stopped");
 });
 
+test("handle() takes the client's address: the per-address cap counts each client apart, and the audit row names it", async () => {
+  const held: (() => void)[] = [];
+  const rows: AuditRecord[] = [];
+  const holding: Provider = {
+    ...answering("holding"),
+    async call(call) {
+      await new Promise<void>((release) => held.push(release));
+      return answering("holding").call(call);
+    },
+  };
+  const embedded = await createGateway({
+    config: configFor("client-ip", { server: { max_client_requests: 1 } }),
+    auth: anyone,
+    logger: silentLogger,
+    providers: () => holding,
+    events: [{ publish: (event) => void (event.type === "request.finished" && rows.push(event.record)) }],
+  });
+  try {
+    const first = embedded.handle(chatRequest(), { clientIp: "10.0.0.2" });
+    await waitFor("the first request to reach the provider", () => held.length === 1);
+    const again = await embedded.handle(chatRequest(), { clientIp: "10.0.0.2" });
+    expect(again.status).toBe(429);
+    expect(((await again.json()) as { error: { message: string } }).error.message).toContain(
+      "too many requests in flight from this address",
+    );
+    // Another client, and requests with no address given: none is held to 10.0.0.2's cap.
+    const other = embedded.handle(chatRequest(), { clientIp: "10.0.0.3" });
+    const unknown = [embedded.handle(chatRequest()), embedded.handle(chatRequest())];
+    await waitFor("the other three at the provider", () => held.length === 4);
+    for (const release of held) release();
+    expect(await Promise.all([first, other, ...unknown].map(async (r) => (await r).status))).toEqual([
+      200, 200, 200, 200,
+    ]);
+    await waitFor("five audit rows", () => rows.length === 5);
+    expect(rows.map((row) => row.clientIp).sort()).toEqual(["10.0.0.2", "10.0.0.2", "10.0.0.3", null, null]);
+  } finally {
+    await embedded.stop();
+  }
+});
+
+test("handle() routes a request whatever its URL's host: a short one, with a port, or none of ours", async () => {
+  const embedded = await createGateway({
+    config: configFor("short-hosts"),
+    auth: anyone,
+    logger: silentLogger,
+  });
+  try {
+    for (const base of [
+      "http://x",
+      "http://gw",
+      "https://ab",
+      "http://x:1",
+      "http://gw.internal",
+      "http://[::1]:8080",
+    ]) {
+      const response = await embedded.handle(chatRequest(base));
+      expect(`${base} ${response.status}`).toBe(`${base} 200`);
+    }
+    const listed = await embedded.handle(
+      new Request("http://gw/v1/models?limit=5", { headers: { authorization: "Bearer t" } }),
+    );
+    expect(((await listed.json()) as { data: { id: string }[] }).data.map((model) => model.id)).toEqual([
+      "m",
+    ]);
+  } finally {
+    await embedded.stop();
+  }
+});
+
 test("an embedder's own strict tsconfig type-checks the library and names every part's types", async () => {
   // A project of its own outside the repo, as an app developer sets one up: strict, skipLibCheck,
   // nothing of ours included but what its one file imports.
@@ -352,11 +422,11 @@ test("an embedder's own strict tsconfig type-checks the library and names every 
   writeFileSync(
     join(project, "app.ts"),
     `import type {
-  AuditFilter, AuditPosition, ConfigWatchHandlers, KeyRecord, LogFields, ProviderContext,
+  AuditFilter, AuditPosition, ConfigWatchHandlers, HandleOptions, KeyRecord, LogFields, ProviderContext,
   Served, ShadowAggregate, ShadowFilter, ShadowRecord, ShadowStore, StoredResponse,
 } from ${JSON.stringify(join(root, "src/index.ts"))};
 import { createGateway, parseConfig } from ${JSON.stringify(join(root, "src/index.ts"))};
-export type Parts = [AuditFilter, AuditPosition, ConfigWatchHandlers, KeyRecord, LogFields,
+export type Parts = [AuditFilter, AuditPosition, ConfigWatchHandlers, HandleOptions, KeyRecord, LogFields,
   ProviderContext, Served, ShadowAggregate, ShadowFilter, ShadowRecord, ShadowStore, StoredResponse];
 const gateway = await createGateway({ config: parseConfig({ storage: { path: ":memory:" } }) });
 await gateway.stop();

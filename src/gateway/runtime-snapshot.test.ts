@@ -107,13 +107,14 @@ function reload(config: Config): void {
   handlers.onValid(config);
 }
 
-const chat = (model: string, content = "hi", extra: Record<string, string> = {}) =>
+const chat = (model: string, content = "hi", extra: Record<string, string> = {}, clientIp?: string) =>
   gateway.handle(
     new Request("http://localhost/v1/chat/completions", {
       method: "POST",
       headers: { "content-type": "application/json", authorization: `Bearer ${adminKey}`, ...extra },
       body: JSON.stringify({ model, messages: [{ role: "user", content }] }),
     }),
+    { clientIp: clientIp ?? null },
   );
 
 async function admin(path: string): Promise<Record<string, unknown>> {
@@ -188,12 +189,11 @@ describe("one runtime snapshot per config version", () => {
 
   test("server.max_client_requests applies from the next request", async () => {
     reload(configOf("a", 1, { server: { max_client_requests: 1 } }));
-    // In-process requests have no address: they share one slot count ("unknown").
-    const first = chat("m", "hold");
+    const first = chat("m", "hold", {}, "10.0.0.7");
     await untilHeld(1);
-    expect((await chat("m")).status).toBe(429);
+    expect((await chat("m", "hi", {}, "10.0.0.7")).status).toBe(429);
     reload(configOf("a", 1, { server: { max_client_requests: 0 } }));
-    expect((await chat("m")).status).toBe(200);
+    expect((await chat("m", "hi", {}, "10.0.0.7")).status).toBe(200);
     held[0]?.release();
     expect((await first).status).toBe(200);
   });

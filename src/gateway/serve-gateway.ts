@@ -6,6 +6,7 @@ import type { Logger } from "../log/logger.ts";
 import type { Storage } from "../storage/storage.ts";
 import { drainWithin } from "./drain-within.ts";
 import type { Gateway } from "./gateway-options.ts";
+import { handedRequest } from "./handed-request.ts";
 import type { RuntimeHolder } from "./runtime.ts";
 import { runStopSteps, type StopStep, stopFailed } from "./stop-steps.ts";
 
@@ -57,7 +58,7 @@ export function serveGateway(parts: ServeGatewayParts): Gateway {
     app,
     runtime,
     storage: parts.storage,
-    handle: (request) => app.handle(request),
+    handle: (request, options) => app.handle(handedRequest(request, options)),
     reload: parts.reload,
     bootstrapAdmin: parts.bootstrapAdmin,
     listen(host, port) {

@@ -26,9 +26,10 @@ export async function start(port = 0) {
   const server = Bun.serve({
     hostname: "127.0.0.1",
     port,
-    fetch(request) {
+    fetch(request, server) {
       if (new URL(request.url).pathname === "/hello") return new Response("hello from my app\n");
-      return gateway.handle(request);
+      // The client's address, for its audit row and the per-address cap (server.max_client_requests).
+      return gateway.handle(request, { clientIp: server.requestIP(request)?.address });
     },
   });
   return {

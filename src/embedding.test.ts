@@ -1,16 +1,22 @@
 import { afterAll, expect, test } from "bun:test";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import {
+  type AuditRecord,
+  type Authenticator,
+  type ConfigWatchHandlers,
   createGateway,
   createProvider,
   type EventSink,
   type Gateway,
+  openSqliteStorage,
   type Policy,
   type Provider,
   type ProviderFactory,
   parseConfig,
+  type Storage,
+  silentLogger,
 } from "./index.ts";
 import { waitFor } from "./testing/wait-for.ts";
 
@@ -143,3 +149,314 @@ test("an embedder plugs in a config source, a policy and an event sink", async (
     await embedded.stop();
   }
 });
+
+// The gateway's lifecycle through the exports: stop, listen and handle as an embedder calls them.
+const anyone: Authenticator = async () => ({
+  keyId: null,
+  name: "ok",
+  tenant: "acme",
+  role: "user",
+  models: ["*"],
+  limits: {},
+  via: "jwt",
+});
+
+const chatRequest = (base = "http://localhost") =>
+  new Request(`${base}/v1/chat/completions`, {
+    method: "POST",
+    headers: { authorization: "Bearer t", "content-type": "application/json" },
+    body: JSON.stringify({ model: "m", messages: [{ role: "user", content: "hi" }] }),
+  });
+
+/** A provider answering at once, its usage priced by the config; `close` as the test says. */
+const answering = (name: string, close?: () => void): Provider => ({
+  name,
+  dialect: "openai",
+  async call(call) {
+    return {
+      kind: "json",
+      body: {
+        object: "chat.completion",
+        model: call.body.model,
+        choices: [{ index: 0, message: { role: "assistant", content: "ok" }, finish_reason: "stop" }],
+        usage: { prompt_tokens: 10, completion_tokens: 10, total_tokens: 20 },
+      },
+      usage: { inputTokens: 10, outputTokens: 10 },
+    };
+  },
+  ...(close ? { close } : {}),
+});
+
+const configFor = (name: string, extra: Record<string, unknown> = {}) =>
+  parseConfig({
+    storage: { path: join(dir, `${name}.db`) },
+    auth: { bootstrap_admin: false },
+    providers: [{ name: "demo", type: "mock" }],
+    models: [{ name: "m", routes: [{ provider: "demo", model: "m" }] }],
+    ...extra,
+  });
+
+test("stop closes every part though some fail: the audit rows are written, storage closed, and stop rejects naming the failures", async () => {
+  const path = join(dir, "failing-parts.db");
+  const sqlite = openSqliteStorage(path);
+  let storageClosed = false;
+  // The spend store's database went away: the built-in policy's last spend flush fails on stop.
+  const storage: Storage = {
+    ...sqlite,
+    spend: {
+      ...sqlite.spend,
+      add: async () => {
+        throw new Error("spend.add: connection to storage lost");
+      },
+    },
+    close: async () => {
+      await sqlite.close();
+      storageClosed = true;
+    },
+  };
+  let goodSinkClosed = false;
+  let providerCloses = 0;
+  const embedded = await createGateway({
+    config: configFor("failing-parts", {
+      storage: { path },
+      // Rows wait in the writer's queue until stop flushes them.
+      audit: { flush_ms: 10_000 },
+      prices: { m: { input_per_mtok: 1000, output_per_mtok: 1000 } },
+    }),
+    storage,
+    auth: anyone,
+    logger: silentLogger,
+    providers: (config) =>
+      answering(config.name, () => {
+        providerCloses++;
+        throw new Error("pool already gone");
+      }),
+    events: [
+      { publish: () => {}, close: () => Promise.reject(new Error("sink backend gone")) },
+      {
+        publish: () => {},
+        close: async () => {
+          goodSinkClosed = true;
+        },
+      },
+    ],
+  });
+  for (let i = 0; i < 4; i++) expect((await embedded.handle(chatRequest())).status).toBe(200);
+
+  const stopped = embedded.stop();
+  const failure = await stopped.then(
+    () => null,
+    (error: unknown) => error,
+  );
+  expect(failure).toBeInstanceOf(AggregateError);
+  expect((failure as AggregateError).message).toBe(
+    "the gateway stopped, but these parts failed to: the policy, providers, event sinks",
+  );
+  expect((failure as AggregateError).errors).toHaveLength(3);
+  expect([storageClosed, goodSinkClosed, providerCloses]).toEqual([true, true, 1]);
+  // Stopping again is the same stop: it neither runs the parts again nor finds them closed.
+  expect(embedded.stop()).toBe(stopped);
+
+  const written = openSqliteStorage(path, { readonly: true });
+  try {
+    const rows = await written.audit.select({ order: "asc", bodies: false }, null, 100);
+    expect(rows.map((row) => row.record.status)).toEqual([200, 200, 200, 200]);
+  } finally {
+    await written.close();
+  }
+});
+
+test("stop closes the providers of the current version and of one still retiring, each once", async () => {
+  const closed: string[] = [];
+  let handlers: ConfigWatchHandlers | undefined;
+  const initial = configFor("providers-on-stop", { server: { drain_timeout: "1h" } });
+  // One pooled client handed to every version, as examples/custom-provider.ts does, beside a
+  // provider made anew for each.
+  const pooled = answering("pooled", () => closed.push("pooled"));
+  let freshMade = 0;
+  const embedded = await createGateway({
+    configSource: {
+      initial,
+      path: null,
+      watch(given) {
+        handlers = given;
+        return () => {};
+      },
+    },
+    auth: anyone,
+    logger: silentLogger,
+    providers: (config) => {
+      if (config.name === "demo") return pooled;
+      const label = `fresh #${++freshMade}`;
+      return answering(config.name, () => closed.push(label));
+    },
+  });
+  const withFresh = (extra: Record<string, unknown> = {}) =>
+    configFor("providers-on-stop", {
+      server: { drain_timeout: "1h" },
+      providers: [
+        { name: "demo", type: "mock" },
+        { name: "fresh", type: "mock" },
+      ],
+      ...extra,
+    });
+  handlers?.onValid(withFresh());
+  // The version just retired had the pooled provider only; the current one still uses it.
+  expect(closed).toEqual([]);
+  handlers?.onValid(withFresh({ log: { level: "error" } }));
+  expect(embedded.runtime.current.version).toBe(3);
+  expect((await embedded.handle(chatRequest())).status).toBe(200);
+  await embedded.stop();
+  // Versions 2 and 3 each made their own `fresh`; the pooled one closes once, when no version holds it.
+  expect(closed.sort()).toEqual(["fresh #1", "fresh #2", "pooled"]);
+});
+
+test("stop called again, while the first runs or after it, is the same stop", async () => {
+  const embedded = await createGateway({
+    config: configFor("stop-twice"),
+    auth: anyone,
+    logger: silentLogger,
+  });
+  expect((await embedded.handle(chatRequest())).status).toBe(200);
+  const first = embedded.stop();
+  expect(embedded.stop()).toBe(first);
+  await first;
+  await embedded.stop();
+});
+
+test("listen opens one listener, which stop closes; a second listen, or one after stop, throws", async () => {
+  const embedded = await createGateway({
+    config: configFor("listen-once"),
+    auth: anyone,
+    logger: silentLogger,
+  });
+  const { port } = embedded.listen("127.0.0.1", 0);
+  expect(() => embedded.listen("127.0.0.1", 0)).toThrow(`the gateway already listens on 127.0.0.1:${port}`);
+  expect((await fetch(`http://127.0.0.1:${port}/healthz`)).status).toBe(200);
+  await embedded.stop();
+  await embedded.stop();
+  expect(
+    await fetch(`http://127.0.0.1:${port}/healthz`).then(
+      () => "answered",
+      () => "refused",
+    ),
+  ).toBe("refused");
+  expect(() => embedded.listen("127.0.0.1", 0)).toThrow("the gateway has stopped");
+});
+
+test("handle() takes the client's address: the per-address cap counts each client apart, and the audit row names it", async () => {
+  const held: (() => void)[] = [];
+  const rows: AuditRecord[] = [];
+  const holding: Provider = {
+    ...answering("holding"),
+    async call(call) {
+      await new Promise<void>((release) => held.push(release));
+      return answering("holding").call(call);
+    },
+  };
+  const embedded = await createGateway({
+    config: configFor("client-ip", { server: { max_client_requests: 1 } }),
+    auth: anyone,
+    logger: silentLogger,
+    providers: () => holding,
+    events: [{ publish: (event) => void (event.type === "request.finished" && rows.push(event.record)) }],
+  });
+  try {
+    const first = embedded.handle(chatRequest(), { clientIp: "10.0.0.2" });
+    await waitFor("the first request to reach the provider", () => held.length === 1);
+    const again = await embedded.handle(chatRequest(), { clientIp: "10.0.0.2" });
+    expect(again.status).toBe(429);
+    expect(((await again.json()) as { error: { message: string } }).error.message).toContain(
+      "too many requests in flight from this address",
+    );
+    // Another client, and requests with no address given: none is held to 10.0.0.2's cap.
+    const other = embedded.handle(chatRequest(), { clientIp: "10.0.0.3" });
+    const unknown = [embedded.handle(chatRequest()), embedded.handle(chatRequest())];
+    await waitFor("the other three at the provider", () => held.length === 4);
+    for (const release of held) release();
+    expect(await Promise.all([first, other, ...unknown].map(async (r) => (await r).status))).toEqual([
+      200, 200, 200, 200,
+    ]);
+    await waitFor("five audit rows", () => rows.length === 5);
+    expect(rows.map((row) => row.clientIp).sort()).toEqual(["10.0.0.2", "10.0.0.2", "10.0.0.3", null, null]);
+  } finally {
+    await embedded.stop();
+  }
+});
+
+test("handle() routes a request whatever its URL's host: a short one, with a port, or none of ours", async () => {
+  const embedded = await createGateway({
+    config: configFor("short-hosts"),
+    auth: anyone,
+    logger: silentLogger,
+  });
+  try {
+    for (const base of [
+      "http://x",
+      "http://gw",
+      "https://ab",
+      "http://x:1",
+      "http://gw.internal",
+      "http://[::1]:8080",
+    ]) {
+      const response = await embedded.handle(chatRequest(base));
+      expect(`${base} ${response.status}`).toBe(`${base} 200`);
+    }
+    const listed = await embedded.handle(
+      new Request("http://gw/v1/models?limit=5", { headers: { authorization: "Bearer t" } }),
+    );
+    expect(((await listed.json()) as { data: { id: string }[] }).data.map((model) => model.id)).toEqual([
+      "m",
+    ]);
+  } finally {
+    await embedded.stop();
+  }
+});
+
+test("an embedder's own strict tsconfig type-checks the library and names every part's types", async () => {
+  // A project of its own outside the repo, as an app developer sets one up: strict, skipLibCheck,
+  // nothing of ours included but what its one file imports.
+  const project = join(dir, "consumer");
+  const root = resolve(import.meta.dir, "..");
+  mkdirSync(project);
+  writeFileSync(
+    join(project, "app.ts"),
+    `import type {
+  AuditFilter, AuditPosition, ConfigWatchHandlers, HandleOptions, KeyRecord, LogFields, ProviderContext,
+  Served, ShadowAggregate, ShadowFilter, ShadowRecord, ShadowStore, StoredResponse,
+} from ${JSON.stringify(join(root, "src/index.ts"))};
+import { createGateway, parseConfig } from ${JSON.stringify(join(root, "src/index.ts"))};
+export type Parts = [AuditFilter, AuditPosition, ConfigWatchHandlers, HandleOptions, KeyRecord, LogFields,
+  ProviderContext, Served, ShadowAggregate, ShadowFilter, ShadowRecord, ShadowStore, StoredResponse];
+const gateway = await createGateway({ config: parseConfig({ storage: { path: ":memory:" } }) });
+await gateway.stop();
+`,
+  );
+  writeFileSync(
+    join(project, "tsconfig.json"),
+    JSON.stringify({
+      compilerOptions: {
+        target: "ESNext",
+        module: "Preserve",
+        moduleResolution: "bundler",
+        lib: ["ESNext", "DOM"],
+        types: ["bun"],
+        typeRoots: [join(root, "node_modules/@types")],
+        strict: true,
+        skipLibCheck: true,
+        noEmit: true,
+        allowImportingTsExtensions: true,
+        resolveJsonModule: true,
+      },
+      files: ["app.ts"],
+    }),
+  );
+  const tsc = Bun.spawn([join(root, "node_modules/.bin/tsc"), "-p", project], {
+    stdout: "pipe",
+    stderr: "pipe",
+  });
+  const output = await new Response(tsc.stdout).text();
+  expect(output).toBe("");
+  expect(await tsc.exited).toBe(0);
+  // One tsc run over the library: about three seconds on a shared core.
+}, 30_000);

@@ -5,15 +5,19 @@
  *   const gateway = await createGateway({ config: parseConfig(yamlObject), providers, auth, policy, events });
  *   gateway.listen("127.0.0.1", 8080);
  */
+export type { AuditPosition } from "./audit/audit-cursor.ts";
+export type { AuditFilter } from "./audit/audit-query-schema.ts";
 export type { AuditRecord } from "./audit/audit-record.ts";
 export type { GatewayEvent } from "./audit/gateway-event.ts";
 export type { Authenticator } from "./auth/authenticate.ts";
+export type { Served } from "./auth/limit-pricing.ts";
 export type { Policy } from "./auth/policy.ts";
 export type { Principal, Role } from "./auth/principal.ts";
 export { ConfigError } from "./config/config-error.ts";
 export type { Config, ProviderConfig } from "./config/config-schema.ts";
 export { type ConfigSource, fileConfigSource, staticConfigSource } from "./config/config-source.ts";
 export { loadConfigFile, parseConfig } from "./config/load-config.ts";
+export type { ConfigWatchHandlers } from "./config/watch-config.ts";
 export type { Dialect, JsonObject, Operation } from "./core/dialect.ts";
 export { GatewayError } from "./core/gateway-error.ts";
 export type { SseEvent } from "./core/sse.ts";
@@ -22,9 +26,12 @@ export type { EventSink } from "./events/event-sink.ts";
 export { createRedisStreamSink, type RedisStreamSink } from "./events/redis-stream-sink.ts";
 export { createWebhookSink, type WebhookSink, webhookSignature } from "./events/webhook-sink.ts";
 export { createGateway, type Gateway, type GatewayOptions } from "./gateway/create-gateway.ts";
-export { createLogger, type Logger, silentLogger } from "./log/logger.ts";
-export { createProvider, type ProviderFactory } from "./providers/create-provider.ts";
+export type { HandleOptions } from "./gateway/handed-request.ts";
+export { createLogger, type LogFields, type Logger, silentLogger } from "./log/logger.ts";
+export { createProvider, type ProviderContext, type ProviderFactory } from "./providers/create-provider.ts";
 export type { AttemptTimeouts, Provider, ProviderCall, ProviderReply } from "./providers/provider.ts";
+export type { ShadowAggregate, ShadowRecord } from "./shadow/shadow-api-schema.ts";
+export type { KeyRecord } from "./storage/key-record.ts";
 export { openSqliteStorage } from "./storage/sqlite/sqlite-storage.ts";
 export type {
   AuditBatchResult,
@@ -32,6 +39,9 @@ export type {
   AuditStore,
   KeyStore,
   ResponseStore,
+  ShadowFilter,
+  ShadowStore,
   SpendStore,
   Storage,
+  StoredResponse,
 } from "./storage/storage.ts";

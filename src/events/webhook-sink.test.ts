@@ -119,6 +119,62 @@ describe("webhook sink", () => {
     expect(retrying.stats().dropped).toBe(1);
   });
 
+  test("closing, a batch the receiver answers 503 is retried with backoff, not dropped", async () => {
+    const drops: string[] = [];
+    // A receiver restarting as the gateway stops: its first answer is a 503.
+    const r = started((n) => (n === 1 ? 503 : 200));
+    const sink = createWebhookSink({
+      url: r.url,
+      secret: "k",
+      flushMs: 60_000,
+      backoffMs: 1,
+      onDrop: (count, reason) => drops.push(`${count} ${reason}`),
+    });
+    for (const v of [1, 2, 3]) sink.publish(event(v));
+    await sink.close();
+    expect(r.deliveries.map((d) => d.events.length)).toEqual([3, 3]);
+    expect(drops).toEqual([]);
+    expect(sink.stats()).toEqual({ queued: 0, delivered: 3, dropped: 0 });
+  });
+
+  test("closing ends at its deadline: the POST in flight is cut and what is left is dropped as closed", async () => {
+    const drops: string[] = [];
+    const r = started(() => "hang");
+    const sink = createWebhookSink({
+      url: r.url,
+      secret: "k",
+      batchSize: 1,
+      maxAttempts: 100,
+      // Neither one POST's bound nor the retries would end it: only the close deadline does.
+      timeoutMs: 600_000,
+      closeTimeoutMs: 20,
+      onDrop: (count, reason) => drops.push(`${count} ${reason}`),
+    });
+    for (const v of [1, 2, 3]) sink.publish(event(v));
+    await sink.close();
+    expect(drops).toEqual(["1 closed", "2 closed"]);
+    expect(sink.stats()).toEqual({ queued: 0, delivered: 0, dropped: 3 });
+  });
+
+  test("closing against a receiver that keeps failing retries until the deadline, then drops", async () => {
+    const drops: string[] = [];
+    const r = started(() => 503);
+    const sink = createWebhookSink({
+      url: r.url,
+      secret: "k",
+      maxAttempts: 100,
+      backoffMs: 1,
+      closeTimeoutMs: 50,
+      onDrop: (count, reason) => drops.push(`${count} ${reason}`),
+    });
+    sink.publish(event(1));
+    await sink.close();
+    expect(drops).toEqual(["1 closed"]);
+    // Closing again is the same close.
+    await sink.close();
+    expect(sink.stats()).toEqual({ queued: 0, delivered: 0, dropped: 1 });
+  });
+
   test("a receiver that hangs costs a bounded queue: the oldest are dropped and counted", async () => {
     const r = started(() => "hang");
     const sink = createWebhookSink({

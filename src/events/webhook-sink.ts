@@ -21,6 +21,12 @@ export interface WebhookSinkOptions {
   backoffMs?: number;
   /** Bound on one POST. */
   timeoutMs?: number;
+  /**
+   * On close, how long the batches still queued keep being sent and retried (with the same
+   * backoff and `maxAttempts`); past it the POST in flight is cut and what is left is dropped
+   * (counted, reason `closed`).
+   */
+  closeTimeoutMs?: number;
   fetch?: typeof fetch;
   random?: () => number;
   /** Told about every dropped event count and why, for a log line or a metric. */
@@ -66,6 +72,7 @@ export function createWebhookSink(options: WebhookSinkOptions): WebhookSink {
   const maxAttempts = options.maxAttempts ?? 5;
   const backoffMs = options.backoffMs ?? 500;
   const timeoutMs = options.timeoutMs ?? 10_000;
+  const closeTimeoutMs = options.closeTimeoutMs ?? 10_000;
   const send = options.fetch ?? fetch;
   const random = options.random ?? Math.random;
   const types = options.types ? new Set(options.types) : null;
@@ -74,9 +81,9 @@ export function createWebhookSink(options: WebhookSinkOptions): WebhookSink {
   let dropped = 0;
   let timer: ReturnType<typeof setTimeout> | null = null;
   let pumping: Promise<void> | null = null;
-  let closing = false;
-  /** Wakes a retry wait early when the sink is closing. */
-  let wake: (() => void) | null = null;
+  let closing: Promise<void> | null = null;
+  /** Aborted when the close deadline passes: cuts the POST in flight and the wait for a retry. */
+  const givenUp = new AbortController();
 
   const drop = (count: number, reason: Parameters<NonNullable<WebhookSinkOptions["onDrop"]>>[1]) => {
     if (count === 0) return;
@@ -99,7 +106,7 @@ export function createWebhookSink(options: WebhookSinkOptions): WebhookSink {
             "x-mindgw-signature": `t=${timestamp},v1=${await webhookSignature(options.secret, timestamp, body)}`,
           },
           body,
-          signal: AbortSignal.timeout(timeoutMs),
+          signal: AbortSignal.any([AbortSignal.timeout(timeoutMs), givenUp.signal]),
         });
         status = response.status;
         await response.body?.cancel();
@@ -111,25 +118,30 @@ export function createWebhookSink(options: WebhookSinkOptions): WebhookSink {
         return;
       }
       if (status !== 0 && !retryable(status)) return drop(batch.length, "rejected");
-      // A batch that used its last try ran out of retries, even if the sink began closing meanwhile.
+      // A batch that used its last try ran out of retries, even if the close deadline passed meanwhile.
       if (attempt >= maxAttempts) return drop(batch.length, "retries_exhausted");
-      if (closing) return drop(batch.length, "closed");
-      const wait = backoffMs * 2 ** (attempt - 1) * (0.5 + random() / 2);
-      await new Promise<void>((resolve) => {
-        const t = setTimeout(resolve, wait);
-        wake = () => {
-          clearTimeout(t);
-          resolve();
-        };
-      });
-      wake = null;
+      if (givenUp.signal.aborted) return drop(batch.length, "closed");
+      await backoff(backoffMs * 2 ** (attempt - 1) * (0.5 + random() / 2));
     }
   }
+
+  /** Waits before a retry; the close deadline ends the wait early. */
+  const backoff = (ms: number) =>
+    new Promise<void>((resolve) => {
+      const done = () => {
+        clearTimeout(wait);
+        givenUp.signal.removeEventListener("abort", done);
+        resolve();
+      };
+      const wait = setTimeout(done, ms);
+      givenUp.signal.addEventListener("abort", done);
+    });
 
   const pump = () => {
     if (pumping) return;
     pumping = (async () => {
       while (queue.length > 0) {
+        if (givenUp.signal.aborted) return drop(queue.clear(), "closed");
         await deliver(queue.take(batchSize));
       }
     })().finally(() => {
@@ -159,14 +171,20 @@ export function createWebhookSink(options: WebhookSinkOptions): WebhookSink {
         pump();
       } else schedule();
     },
-    /** Sends what is queued; a batch still failing gets no more retries once closing. */
-    async close() {
-      closing = true;
-      if (timer !== null) clearTimeout(timer);
-      timer = null;
-      wake?.();
-      pump();
-      while (pumping) await pumping;
+    /**
+     * Sends what is queued, retrying as before, for up to `closeTimeoutMs`; then drops the rest.
+     * A receiver answering 503 for a moment (restarting, say) loses nothing.
+     */
+    close() {
+      closing ??= (async () => {
+        if (timer !== null) clearTimeout(timer);
+        timer = null;
+        const deadline = setTimeout(() => givenUp.abort(), closeTimeoutMs);
+        pump();
+        while (pumping) await pumping;
+        clearTimeout(deadline);
+      })();
+      return closing;
     },
     stats: () => ({ queued: queue.length, delivered, dropped }),
   };

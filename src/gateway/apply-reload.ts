@@ -2,13 +2,22 @@ import type { GatewayEvent } from "../audit/gateway-event.ts";
 import type { Config } from "../config/config-schema.ts";
 import { restartRequired } from "../config/restart-only.ts";
 import type { ConfigWatchHandlers } from "../config/watch-config.ts";
+import { describeError } from "../http/describe-error.ts";
 import type { Logger } from "../log/logger.ts";
 import type { RuntimeHolder, RuntimeSnapshot } from "./runtime.ts";
 
 export interface ReloadDeps {
   readonly runtime: RuntimeHolder;
-  /** Told of each applied config after its snapshot is in place (an embedder's policy, the cluster). */
-  readonly reconfigure: readonly ((config: Config) => void)[];
+  /**
+   * Told of each config before it takes effect, in the same turn (an embedder's policy): one that
+   * throws refuses the change as a whole, as a config that cannot be built is refused.
+   */
+  readonly adopt: readonly ((config: Config) => void)[];
+  /**
+   * Told of each config once its snapshot is in place (the cluster's notice to other nodes). The
+   * change stands whatever these do; one that throws is logged.
+   */
+  readonly applied: readonly ((config: Config, version: number) => void)[];
   readonly logger: Logger;
   readonly publish: (event: GatewayEvent) => void;
 }
@@ -23,8 +32,8 @@ export interface ReloadPolicy extends ConfigWatchHandlers {
 /**
  * What a config change does while running: a valid one swaps in a new runtime snapshot (in-flight
  * requests finish on the old one) and tells the parts that follow it; an invalid one, or one a
- * part cannot be built from, is refused, the old snapshot keeps serving, and the reason is logged,
- * published and shown in the admin status.
+ * part cannot be built from or refuses, is refused, the old snapshot keeps serving, and the reason
+ * is logged, published and shown in the admin status. Either way the source's handler returns.
  */
 export function createReloadPolicy(deps: ReloadDeps): ReloadPolicy {
   let lastError: string | null = null;
@@ -42,14 +51,25 @@ export function createReloadPolicy(deps: ReloadDeps): ReloadPolicy {
     onValid(config) {
       let next: RuntimeSnapshot;
       try {
-        next = deps.runtime.swap(config);
+        next = deps.runtime.swap(config, () => {
+          for (const adopt of deps.adopt) adopt(config);
+        });
       } catch (error) {
-        // Valid on paper, but a part could not be built from it (a provider, a JWT key):
-        // refused like an invalid file, and the current snapshot serves on, untouched.
+        // Valid on paper, but a part could not be built from it (a provider, a JWT key) or
+        // refused it (an embedder's policy): refused like an invalid file, and the current
+        // snapshot serves on, untouched.
         onInvalid(new Error(`could not apply: ${error instanceof Error ? error.message : String(error)}`));
         return;
       }
-      for (const apply of deps.reconfigure) apply(config);
+      for (const tell of deps.applied) {
+        try {
+          tell(config, next.version);
+        } catch (error) {
+          deps.logger.error(`config version ${next.version} applied, but telling a part of it failed`, {
+            error: describeError(error),
+          });
+        }
+      }
       lastError = null;
       pending = restartRequired(started, config);
       deps.logger.info(`config reloaded (version ${next.version})`);

@@ -186,11 +186,9 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     runtime.current.providers.get(name) ?? workerDirectory.provider.holder?.(name);
   const reload = createReloadPolicy({
     runtime,
-    reconfigure: [
-      // A policy without per-version views (an embedder's) follows each config in place.
-      (next) => (policy.forConfig ? undefined : policy.reconfigure?.(next)),
-      (next) => cluster?.configApplied(next, runtime.current.version),
-    ],
+    // A policy without per-version views (an embedder's) follows each config in place.
+    adopt: policy.forConfig ? [] : [(next) => policy.reconfigure?.(next)],
+    applied: cluster ? [(next, version) => cluster.configApplied(next, version)] : [],
     logger,
     publish,
   });
@@ -301,27 +299,30 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     // Live event streams never end on their own; close them so the drain is not held up and
     // `mindgw tail` reconnects to the gateway's successor at once.
     beforeDrain: [
-      stopWatching,
-      stopResponseRetention,
-      stopShadowRetention,
-      () => audit.bus.closeAll(),
+      { part: "the config watch", run: stopWatching },
+      { part: "stored responses' retention", run: stopResponseRetention },
+      { part: "shadow pairs' retention", run: stopShadowRetention },
+      { part: "live event streams", run: () => audit.bus.closeAll() },
       // Leave the node directory first, so other nodes stop forwarding here while we drain.
-      () => void cluster?.leave(),
+      { part: "leaving the cluster", run: () => void cluster?.leave() },
     ],
+    // Each part closes even when one before it fails (stop-steps.ts); the audit rows come first
+    // after the ends that write them, so no other part's failure can hold them back.
     afterDrain: [
       // The ends still queued are reported before anything they write to closes.
-      () => ends.flush(),
-      () => telemetry.close(),
-      () => workers.registry.close(),
-      () => auth.close(),
-      () => policy.close?.(),
-      () => cluster?.close(),
-      () => shadow.close(),
+      { part: "reporting request ends", run: () => ends.flush() },
+      { part: "the audit", run: () => audit.close() },
+      { part: "telemetry", run: () => telemetry.close() },
+      { part: "workers", run: () => workers.registry.close() },
+      { part: "auth", run: () => auth.close() },
+      { part: "the policy", run: () => policy.close?.() },
+      { part: "the cluster", run: () => cluster?.close() },
+      { part: "shadow comparisons", run: () => shadow.close() },
+      { part: "providers", run: () => runtime.close() },
       // After the drain: no request is left to make an upstream call on the lean client's thread.
-      () => closeUpstreamFetch(upstreamFetch),
-      () => audit.close(),
-      closeSinks,
-      () => storage.close(),
+      { part: "the upstream client", run: () => closeUpstreamFetch(upstreamFetch) },
+      { part: "event sinks", run: closeSinks },
+      { part: "storage", run: () => storage.close() },
     ],
   });
 }

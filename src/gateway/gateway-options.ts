@@ -9,6 +9,7 @@ import type { EventSink } from "../events/event-sink.ts";
 import type { Logger } from "../log/logger.ts";
 import type { ProviderFactory } from "../providers/create-provider.ts";
 import type { Storage } from "../storage/storage.ts";
+import type { HandleOptions } from "./handed-request.ts";
 import type { RuntimeHolder } from "./runtime.ts";
 
 /** Where config comes from: a fixed, validated config, or a source that can change it. */
@@ -66,10 +67,18 @@ export type GatewayOptions = GatewayConfigOption & {
 
 export interface Gateway {
   readonly app: AnyElysia;
-  /** Serves one request in-process (tests, embedding) without a socket. */
-  handle(request: Request): Promise<Response>;
+  /**
+   * Serves one request in-process (tests, embedding) without a socket of the gateway's; pass the
+   * client's address in `options` when you know it.
+   */
+  handle(request: Request, options?: HandleOptions): Promise<Response>;
+  /** Opens the gateway's one listener; throws if it already has one, or once stopped. */
   listen(host: string, port: number): { port: number; hostname: string };
-  /** Stops taking requests, lets in-flight ones finish within the drain deadline, flushes. */
+  /**
+   * Stops taking requests, lets in-flight ones finish within the drain deadline, then flushes and
+   * closes every part, each even if one before it fails; rejects with an AggregateError of the
+   * failures once all have run. Calling it again returns the same promise.
+   */
   stop(): Promise<void>;
   readonly runtime: RuntimeHolder;
   readonly storage: Storage;

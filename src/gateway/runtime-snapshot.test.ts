@@ -107,13 +107,14 @@ function reload(config: Config): void {
   handlers.onValid(config);
 }
 
-const chat = (model: string, content = "hi", extra: Record<string, string> = {}) =>
+const chat = (model: string, content = "hi", extra: Record<string, string> = {}, clientIp?: string) =>
   gateway.handle(
     new Request("http://localhost/v1/chat/completions", {
       method: "POST",
       headers: { "content-type": "application/json", authorization: `Bearer ${adminKey}`, ...extra },
       body: JSON.stringify({ model, messages: [{ role: "user", content }] }),
     }),
+    { clientIp: clientIp ?? null },
   );
 
 async function admin(path: string): Promise<Record<string, unknown>> {
@@ -188,12 +189,11 @@ describe("one runtime snapshot per config version", () => {
 
   test("server.max_client_requests applies from the next request", async () => {
     reload(configOf("a", 1, { server: { max_client_requests: 1 } }));
-    // In-process requests have no address: they share one slot count ("unknown").
-    const first = chat("m", "hold");
+    const first = chat("m", "hold", {}, "10.0.0.7");
     await untilHeld(1);
-    expect((await chat("m")).status).toBe(429);
+    expect((await chat("m", "hi", {}, "10.0.0.7")).status).toBe(429);
     reload(configOf("a", 1, { server: { max_client_requests: 0 } }));
-    expect((await chat("m")).status).toBe(200);
+    expect((await chat("m", "hi", {}, "10.0.0.7")).status).toBe(200);
     held[0]?.release();
     expect((await first).status).toBe(200);
   });
@@ -273,5 +273,115 @@ describe("one runtime snapshot per config version", () => {
       new Request("http://localhost/metrics", { headers: { authorization: `Bearer ${adminKey}` } }),
     );
     expect(await metrics.text()).toContain(`\nmindgw_config_version ${version}\n`);
+  });
+});
+
+describe("what a reload retires and what refuses it", () => {
+  const closed: string[] = [];
+  /** One pooled client the factory hands every version (examples/custom-provider.ts), beside ones made anew. */
+  const pooled: Provider = { ...provider("pooled"), close: () => closed.push("pooled") };
+  let made = 0;
+  let refuse: string | null = null;
+  let own: Gateway;
+  let watch: ConfigWatchHandlers | undefined;
+  const events: string[] = [];
+  const versionOf = (drain: string, extra: Record<string, unknown> = {}) =>
+    parseConfig({
+      storage: { path: join(dir, "retire.db") },
+      auth: { bootstrap_admin: false },
+      server: { drain_timeout: drain },
+      providers: [
+        { name: "pooled", type: "mock" },
+        { name: "fresh", type: "mock" },
+      ],
+      models: [{ name: "m", routes: [{ provider: "pooled", model: "up" }] }],
+      ...extra,
+    });
+  const call = (model = "m") =>
+    own.handle(
+      new Request("http://localhost/v1/chat/completions", {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ model, messages: [{ role: "user", content: "hi" }] }),
+      }),
+    );
+
+  beforeAll(async () => {
+    own = await createGateway({
+      configSource: {
+        initial: versionOf("10ms"),
+        path: null,
+        watch(given) {
+          watch = given;
+          return () => {};
+        },
+      },
+      logger: silentLogger,
+      auth: async () => ({
+        keyId: null,
+        name: "ops",
+        tenant: "ops",
+        role: "admin",
+        models: ["*"],
+        limits: {},
+        via: "jwt",
+      }),
+      providers: (config) => {
+        if (config.name === "pooled") return pooled;
+        const label = `fresh #${++made}`;
+        return { ...provider(config.name), close: () => closed.push(label) };
+      },
+      // An embedder's policy that follows each config in place, and may find one it cannot take.
+      policy: {
+        admit: () => ({}),
+        record: () => 0,
+        reconfigure(config) {
+          if (refuse !== null && config.models.some((model) => model.name === refuse))
+            throw new Error("limits table unreadable");
+        },
+      },
+      events: [{ publish: (event) => void (event.type.startsWith("config.") && events.push(event.type)) }],
+    });
+  });
+  afterAll(() => own.stop());
+
+  test("the retired version's providers close after its grace, but not one the new version still uses", async () => {
+    watch?.onValid(versionOf("10ms", { log: { level: "error" } }));
+    await waitForValue("the retired version's own provider to close", () => closed.includes("fresh #1"));
+    expect(closed).toEqual(["fresh #1"]);
+    const served = await call();
+    expect(served.status).toBe(200);
+    expect(((await served.json()) as { model: string }).model).toBe("pooled:up");
+  });
+
+  test("a policy whose reconfigure throws refuses the reload whole: the old config serves, the refusal is said", async () => {
+    const before = own.runtime.current;
+    refuse = "new-model";
+    const refused = versionOf("10ms", {
+      models: [
+        { name: "m", routes: [{ provider: "pooled", model: "up" }] },
+        { name: "new-model", routes: [{ provider: "pooled", model: "up" }] },
+      ],
+    });
+    events.length = 0;
+    expect(() => watch?.onValid(refused)).not.toThrow();
+    expect(own.runtime.current).toBe(before);
+    expect((await call("new-model")).status).toBe(404);
+    expect(events).toEqual(["config.rejected"]);
+    const status = (await (await own.handle(new Request("http://localhost/admin/api/status"))).json()) as {
+      config: { version: number; lastReloadError: string };
+    };
+    expect(status.config.version).toBe(before.version);
+    expect(status.config.lastReloadError).toBe("could not apply: limits table unreadable");
+    // What was built for the refused version is closed, and only that: the pooled client serves on.
+    expect(closed.at(-1)).toBe(`fresh #${made}`);
+    expect(closed).not.toContain("pooled");
+    expect((await call()).status).toBe(200);
+
+    refuse = null;
+    watch?.onValid(refused);
+    expect(own.runtime.current.version).toBe(before.version + 1);
+    expect((await call("new-model")).status).toBe(200);
+    expect(events).toEqual(["config.rejected", "config.reloaded"]);
   });
 });

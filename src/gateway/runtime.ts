@@ -1,6 +1,7 @@
 import type { Authenticator } from "../auth/authenticate.ts";
 import type { Policy } from "../auth/policy.ts";
 import type { Config } from "../config/config-schema.ts";
+import { describeError } from "../http/describe-error.ts";
 import type { RequestRuntime } from "../http/request-runtime.ts";
 import type { ProviderFactory } from "../providers/create-provider.ts";
 import type { Provider } from "../providers/provider.ts";
@@ -47,7 +48,16 @@ export interface SnapshotParts {
   readonly router: Pick<RouterDeps, "log" | "shadow" | "random">;
 }
 
-export function buildSnapshot(config: Config, version: number, parts: SnapshotParts): RuntimeSnapshot {
+/**
+ * Builds one version's snapshot. When it cannot be built, the providers made for it are handed to
+ * `release` (nothing of a version that failed to build stays open) and the error is thrown.
+ */
+export function buildSnapshot(
+  config: Config,
+  version: number,
+  parts: SnapshotParts,
+  release: (providers: Iterable<Provider>) => void = closeEach,
+): RuntimeSnapshot {
   const providers = new Map<string, Provider>();
   const context = {
     maxSseLine: config.routing.max_sse_line,
@@ -57,10 +67,22 @@ export function buildSnapshot(config: Config, version: number, parts: SnapshotPa
     for (const provider of config.providers) providers.set(provider.name, parts.providers(provider, context));
     return assemble(config, version, parts, providers);
   } catch (error) {
-    // Nothing of a version that failed to build stays open.
-    for (const provider of providers.values()) provider.close?.();
+    release(providers.values());
     throw error;
   }
+}
+
+/** Closes each provider; one whose close throws does not keep the others open. Returns the errors. */
+function closeEach(providers: Iterable<Provider>): unknown[] {
+  const failures: unknown[] = [];
+  for (const provider of new Set(providers)) {
+    try {
+      provider.close?.();
+    } catch (error) {
+      failures.push(error);
+    }
+  }
+  return failures;
 }
 
 function assemble(
@@ -104,9 +126,15 @@ function assemble(
   };
 }
 
-/** Holds the current snapshot and swaps it whole; retired providers close after a grace. */
+/**
+ * Holds the current snapshot and swaps it whole; a retired version's providers close after a
+ * grace, and on `close()`. A factory may hand the same provider object to several versions (one
+ * pooled client): a provider is closed only once no version still in use holds it.
+ */
 export class RuntimeHolder {
   private snapshot: RuntimeSnapshot;
+  /** Retired versions whose requests may still be running, each with the timer that lets it go. */
+  private readonly retiring = new Map<RuntimeSnapshot, ReturnType<typeof setTimeout>>();
 
   constructor(
     config: Config,
@@ -120,19 +148,54 @@ export class RuntimeHolder {
   }
 
   /**
-   * Builds the next version and makes it current. Throws (and changes nothing) when a part cannot
-   * be built from this config; the current snapshot then keeps serving, whole.
+   * Builds the next version and makes it current. `adopt` is told of it first, in the same turn,
+   * and may refuse it by throwing. Throws (and changes nothing) when a part cannot be built from
+   * this config or `adopt` refuses it; the current snapshot then keeps serving, whole.
    */
-  swap(config: Config): RuntimeSnapshot {
+  swap(config: Config, adopt?: (next: RuntimeSnapshot) => void): RuntimeSnapshot {
     const retired = this.snapshot;
-    const next = buildSnapshot(config, retired.version + 1, this.parts);
+    const release = (providers: Iterable<Provider>) => this.release(providers);
+    const next = buildSnapshot(config, retired.version + 1, this.parts, release);
+    try {
+      adopt?.(next);
+    } catch (error) {
+      release(next.providers.values());
+      throw error;
+    }
     this.snapshot = next;
     // Breaker state carries over only for routes that still exist on an unchanged provider.
     this.parts.health.forget(carriedRoutes(retired.config, config));
     // Requests already under way keep their old providers; close them once those have had time.
-    setTimeout(() => {
-      for (const provider of retired.providers.values()) provider.close?.();
-    }, retired.config.server.drain_timeout).unref();
+    const grace = setTimeout(() => {
+      this.retiring.delete(retired);
+      release(retired.providers.values());
+    }, retired.config.server.drain_timeout);
+    grace.unref();
+    this.retiring.set(retired, grace);
     return next;
+  }
+
+  /**
+   * Closes every provider of the current version and of those still retiring (on stop, once no
+   * request is left). Throws an AggregateError when some provider's close threw; the rest closed.
+   */
+  close(): void {
+    const providers = [...this.snapshot.providers.values()];
+    for (const [retired, grace] of this.retiring) {
+      clearTimeout(grace);
+      providers.push(...retired.providers.values());
+    }
+    this.retiring.clear();
+    const failures = closeEach(providers);
+    if (failures.length > 0) throw new AggregateError(failures, "closing providers failed");
+  }
+
+  /** Closes those of `providers` that no version in use holds; a close that throws is logged. */
+  private release(providers: Iterable<Provider>): void {
+    const inUse = new Set<Provider>(this.snapshot.providers.values());
+    for (const retired of this.retiring.keys()) for (const p of retired.providers.values()) inUse.add(p);
+    const unused = [...providers].filter((provider) => !inUse.has(provider));
+    for (const error of closeEach(unused))
+      this.parts.router.log(`closing a retired provider failed: ${describeError(error)}`);
   }
 }

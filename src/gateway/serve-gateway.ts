@@ -5,12 +5,13 @@ import type { Shutdown } from "../http/shutdown.ts";
 import type { Logger } from "../log/logger.ts";
 import type { Storage } from "../storage/storage.ts";
 import { drainWithin } from "./drain-within.ts";
+import type { Gateway } from "./gateway-options.ts";
+import { handedRequest } from "./handed-request.ts";
+import type { RuntimeHolder } from "./runtime.ts";
+import { runStopSteps, type StopStep, stopFailed } from "./stop-steps.ts";
 
 /** After the drain deadline: how long requests that were told to stop get to write their end. */
 const FINAL_FLUSH_MS = 2_000;
-
-import type { Gateway } from "./gateway-options.ts";
-import type { RuntimeHolder } from "./runtime.ts";
 
 export interface ServeGatewayParts {
   readonly app: AnyElysia;
@@ -25,23 +26,50 @@ export interface ServeGatewayParts {
   /** Creates the one-time admin key if the store is empty. */
   readonly bootstrapAdmin: () => Promise<void>;
   /** Run first on stop, before the drain: stop watching, end live streams. */
-  readonly beforeDrain: readonly (() => void)[];
+  readonly beforeDrain: readonly StopStep[];
   /** Run in order once drained and the listener is closed: flush and close each part. */
-  readonly afterDrain: readonly (() => void | Promise<void>)[];
+  readonly afterDrain: readonly StopStep[];
 }
 
 /** The assembled gateway's outside: in-process `handle`, `listen` on a socket, and the ordered stop. */
 export function serveGateway(parts: ServeGatewayParts): Gateway {
   const { app, lifecycle, runtime, logger } = parts;
   let server: ReturnType<typeof Bun.serve> | undefined;
+  let stopping: Promise<void> | undefined;
+
+  async function stop(): Promise<void> {
+    const failures = await runStopSteps(parts.beforeDrain, logger);
+    // The listener stays open while draining so that load balancers see /readyz turn 503 and
+    // new requests get a clear 503 instead of a refused connection; it closes once idle.
+    const deadline = runtime.current.config.server.drain_timeout;
+    if (!(await drainWithin(lifecycle, deadline))) {
+      logger.warn(`drain deadline (${deadline} ms) passed with ${lifecycle.active} requests in flight`);
+      // End them properly: each gets its error event (or 503) and its audit record, and a
+      // moment to write it, before the listener and its connections close.
+      parts.shutdown?.endAll(unavailable("the gateway is shutting down: drain deadline passed"));
+      await drainWithin(lifecycle, FINAL_FLUSH_MS);
+    }
+    await server?.stop(true);
+    failures.push(...(await runStopSteps(parts.afterDrain, logger)));
+    if (failures.length > 0) throw stopFailed(failures);
+  }
+
   return {
     app,
     runtime,
     storage: parts.storage,
-    handle: (request) => app.handle(request),
+    handle: (request, options) => app.handle(handedRequest(request, options)),
     reload: parts.reload,
     bootstrapAdmin: parts.bootstrapAdmin,
     listen(host, port) {
+      if (stopping) throw new Error("the gateway has stopped; create another to listen again");
+      // Elysia keeps one server per app: a second listener would be left out of the stop (and
+      // of anything else that reaches the app's server). More addresses: gateway.handle() behind
+      // servers of your own.
+      if (server)
+        throw new Error(
+          `the gateway already listens on ${server.hostname}:${server.port}; it has one listener`,
+        );
       app.listen({
         hostname: host,
         port,
@@ -60,20 +88,10 @@ export function serveGateway(parts: ServeGatewayParts): Gateway {
       if (!server) throw new Error("server failed to start");
       return { port: server.port ?? port, hostname: server.hostname ?? host };
     },
-    async stop() {
-      for (const step of parts.beforeDrain) step();
-      // The listener stays open while draining so that load balancers see /readyz turn 503 and
-      // new requests get a clear 503 instead of a refused connection; it closes once idle.
-      const deadline = runtime.current.config.server.drain_timeout;
-      if (!(await drainWithin(lifecycle, deadline))) {
-        logger.warn(`drain deadline (${deadline} ms) passed with ${lifecycle.active} requests in flight`);
-        // End them properly: each gets its error event (or 503) and its audit record, and a
-        // moment to write it, before the listener and its connections close.
-        parts.shutdown?.endAll(unavailable("the gateway is shutting down: drain deadline passed"));
-        await drainWithin(lifecycle, FINAL_FLUSH_MS);
-      }
-      await server?.stop(true);
-      for (const step of parts.afterDrain) await step();
+    // A second call (a signal handler and a finally block, say) waits for the first stop.
+    stop: () => {
+      stopping ??= stop();
+      return stopping;
     },
   };
 }

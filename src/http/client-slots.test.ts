@@ -22,13 +22,22 @@ test("an address holds at most max requests; one that ends frees its slot", () =
   slots.leave("10.0.0.1");
   slots.enter("10.0.0.1");
   expect([slots.held("10.0.0.1"), slots.held("10.0.0.2")]).toEqual([2, 1]);
-  // No cap for this request's config version; an address without one counts as "unknown".
+  // No cap for this request's config version.
   slots.enter("10.0.0.1", 0);
-  slots.enter(null);
-  expect([slots.held("10.0.0.1"), slots.held("unknown")]).toEqual([3, 1]);
-  for (const address of ["10.0.0.1", "10.0.0.1", "10.0.0.1", "10.0.0.2", null, "10.0.0.9"])
-    slots.leave(address);
-  expect([slots.held("10.0.0.1"), slots.held("10.0.0.2"), slots.held(null)]).toEqual([0, 0, 0]);
+  expect(slots.held("10.0.0.1")).toBe(3);
+  for (const address of ["10.0.0.1", "10.0.0.1", "10.0.0.1", "10.0.0.2", "10.0.0.9"]) slots.leave(address);
+  expect([slots.held("10.0.0.1"), slots.held("10.0.0.2")]).toEqual([0, 0]);
+});
+
+test("requests without an address are not counted: they are not one client to cap together", () => {
+  const slots = new ClientSlots(() => 2);
+  // In-process requests handed in with no client address, from however many clients.
+  for (let i = 0; i < 5; i++) slots.enter(null);
+  slots.enter("10.0.0.1");
+  slots.enter("10.0.0.1");
+  for (let i = 0; i < 5; i++) slots.leave(null);
+  expect(() => slots.enter("10.0.0.1")).toThrow("too many requests in flight from this address");
+  expect(slots.held("10.0.0.1")).toBe(2);
 });
 
 test("an address that leaves does not leave storage for young collections to keep (a Map did)", async () => {

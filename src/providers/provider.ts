@@ -160,7 +160,10 @@ export interface Provider {
   call(call: ProviderCall): Promise<ProviderReply>;
   /** Models the upstream reports, where it can say (`/v1/models`). */
   listModels?(signal: AbortSignal): Promise<string[]>;
-  /** Releases connections or timers when a config reload retires this provider. */
+  /**
+   * Releases connections or timers: once a config reload has retired this provider and no version
+   * in use still holds the same object, and on stop.
+   */
   close?(): void;
 }
 

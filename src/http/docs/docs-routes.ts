@@ -1,3 +1,6 @@
+// The declarations of the swagger-ui-dist file imports below, carried with this file: a project
+// that type-checks the gateway from its own tsconfig (an embedder) does not include ours.
+/// <reference path="./swagger-ui-assets.d.ts" />
 import { Elysia } from "elysia";
 import css from "swagger-ui-dist/swagger-ui.css" with { type: "file" };
 import bundle from "swagger-ui-dist/swagger-ui-bundle.js" with { type: "file" };

@@ -1,0 +1,31 @@
+import { giveClientIp } from "../http/client-of.ts";
+
+/** What an embedder may say with a request it hands to `gateway.handle()`. */
+export interface HandleOptions {
+  /**
+   * The client's address, for the audit row and `server.max_client_requests`: the peer of your
+   * own server (`server.requestIP(request)?.address`), or the one your proxy vouches for. Without
+   * it the request has no address: its audit row says none, and no per-address cap counts it.
+   */
+  readonly clientIp?: string | null;
+}
+
+/**
+ * Elysia reads a request's path from the first "/" at or after index 11, past "https://" and a
+ * three-letter host: with a shorter host (`http://gw/v1/...`) it would lose the path's first
+ * segment. No part of the gateway reads the host of a handed-in URL, so such a request is made
+ * anew on `localhost`, keeping its method, headers, body and signal.
+ */
+const PATH_FOUND_FROM = 11;
+
+/** A request handed to `gateway.handle()`, as the app can route it and with its client address. */
+export function handedRequest(request: Request, options: HandleOptions | undefined): Request {
+  const url = request.url;
+  const pathAt = url.indexOf("/", url.indexOf("//") + 2);
+  const routable =
+    pathAt !== -1 && pathAt < PATH_FOUND_FROM
+      ? new Request(`${url.slice(0, url.indexOf("//"))}//localhost${url.slice(pathAt)}`, request)
+      : request;
+  if (options?.clientIp) giveClientIp(routable, options.clientIp);
+  return routable;
+}

@@ -161,7 +161,7 @@ const RESPONSES_NAMES: Readonly<Record<string, string>> = {
   verbosity: "text.verbosity",
   logprobs: "top_logprobs",
   top_logprobs: "top_logprobs",
-  max_tokens: "max_output_tokens",
+  max_completion_tokens: "max_output_tokens",
   response_format: "text.format",
   reasoning_effort: "reasoning.effort",
 };

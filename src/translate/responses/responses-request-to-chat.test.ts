@@ -1,5 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import type { GatewayError } from "../../core/gateway-error.ts";
+import { applyPresetQuirks, OPENAI_PRESETS } from "../../providers/openai-compatible/presets.ts";
+import { chatRequestToMessages } from "../openai-to-anthropic/chat-request-to-messages.ts";
 import { responsesRequestToChat } from "./responses-request-to-chat.ts";
 
 describe("responsesRequestToChat", () => {
@@ -21,7 +23,7 @@ describe("responsesRequestToChat", () => {
         { role: "system", content: "Be terse." },
         { role: "user", content: "Hi" },
       ],
-      max_tokens: 50,
+      max_completion_tokens: 50,
       temperature: 0.3,
       stream: true,
       stream_options: { include_usage: true },
@@ -30,6 +32,15 @@ describe("responsesRequestToChat", () => {
         json_schema: { name: "r", schema: { type: "object" }, strict: true },
       },
     });
+  });
+
+  test("max_output_tokens is max_completion_tokens, as OpenAI's reasoning models require; every target reads it", () => {
+    const { body } = responsesRequestToChat({ model: "gpt-5", input: "Hi", max_output_tokens: 40 });
+    expect(body.max_completion_tokens).toBe(40);
+    expect(body.max_tokens).toBeUndefined();
+    // A server that only knows `max_tokens` gets it from its preset; Anthropic reads either.
+    expect(applyPresetQuirks(OPENAI_PRESETS.ollama, body).max_tokens).toBe(40);
+    expect(chatRequestToMessages(body).max_tokens).toBe(40);
   });
 
   test("previous items, parallel function calls and their outputs, function tools", () => {

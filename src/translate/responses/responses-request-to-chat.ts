@@ -75,7 +75,9 @@ export function responsesRequestToChat(
 /** Sampling, limits, format and the fields both APIs share under other names. */
 function settings(request: ResponsesRequest, dropped: Dropped): JsonObject {
   const out: JsonObject = {};
-  if (request.max_output_tokens != null) out.max_tokens = request.max_output_tokens;
+  // OpenAI's reasoning models refuse the deprecated `max_tokens`; a server that only knows it gets
+  // it back from its preset (`legacyMaxTokens`), and every other target reads this name too.
+  if (request.max_output_tokens != null) out.max_completion_tokens = request.max_output_tokens;
   if (request.temperature != null) out.temperature = request.temperature;
   if (request.top_p != null) out.top_p = request.top_p;
   if (request.user) out.user = request.user;

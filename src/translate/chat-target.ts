@@ -75,9 +75,7 @@ const MESSAGE_FIELDS_NAMED = ["name", "audio", "function_call"] as const;
  * field asks the server for something. Order: the body's own, so `reject` names the first.
  */
 export function nameUncarried(body: JsonObject, target: ChatTarget, dropped: Dropped): void {
-  for (const [field, value] of Object.entries(body)) {
-    if (!target.carries.includes(field) && !isDefault(field, value)) dropped.add(field, field);
-  }
+  nameUnread(body, target.carries, DEFAULTS, dropped);
   const { temperature } = body;
   if (
     target.maxTemperature !== undefined &&
@@ -108,6 +106,23 @@ export function nameUncarried(body: JsonObject, target: ChatTarget, dropped: Dro
     body.tools.length > 0
   )
     dropped.add("tool_choice.none", "tool_choice");
+}
+
+/**
+ * Names (or, under `reject`, refuses) each top-level field of `body` outside `read` that asks for
+ * something: set, and to other than its default in `defaults` (null, `{}` and `[]` ask for nothing
+ * whatever the field). Every translation's source side in one rule: a chat request against its
+ * target, a Responses request against what its translation to chat reads.
+ */
+export function nameUnread(
+  body: JsonObject,
+  read: readonly string[],
+  defaults: JsonObject,
+  dropped: Dropped,
+): void {
+  for (const [field, value] of Object.entries(body)) {
+    if (!read.includes(field) && !isDefault(value, defaults[field])) dropped.add(field, field);
+  }
 }
 
 function nameInMessages(messages: unknown, dropped: Dropped): void {
@@ -144,8 +159,7 @@ const isUnset = (value: unknown): boolean =>
   (Array.isArray(value) && value.length === 0) ||
   (isJsonObject(value) && Object.keys(value).length === 0);
 
-function isDefault(field: string, value: unknown): boolean {
+function isDefault(value: unknown, fallback: unknown): boolean {
   if (isUnset(value)) return true;
-  const fallback = DEFAULTS[field];
   return fallback !== undefined && JSON.stringify(fallback) === JSON.stringify(value);
 }

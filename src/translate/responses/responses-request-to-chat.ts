@@ -12,6 +12,7 @@ import {
   responsesItem,
   responsesRequest,
 } from "./responses-schema.ts";
+import { chatSettings } from "./responses-settings-to-chat.ts";
 import { chatTools } from "./responses-tools-to-chat.ts";
 import { ToolNames } from "./tool-names.ts";
 
@@ -63,51 +64,13 @@ export function responsesRequestToChat(
   if (compact) messages.push({ role: "user", content: COMPACT_PROMPT });
   const out: JsonObject = { model: request.model, messages };
   Object.assign(out, tools);
-  Object.assign(out, settings(request, dropped));
+  Object.assign(out, chatSettings(request, dropped));
   if (request.parallel_tool_calls != null && Array.isArray(out.tools)) {
     out.parallel_tool_calls = request.parallel_tool_calls;
   }
   // The tools stay declared (the history calls them) but the summary is text.
   if (compact && out.tools) out.tool_choice = "none";
   return { body: out, tools: names, dropped: dropped.list, compact };
-}
-
-/** Sampling, limits, format and the fields both APIs share under other names. */
-function settings(request: ResponsesRequest, dropped: Dropped): JsonObject {
-  const out: JsonObject = {};
-  // OpenAI's reasoning models refuse the deprecated `max_tokens`; a server that only knows it gets
-  // it back from its preset (`legacyMaxTokens`), and every other target reads this name too.
-  if (request.max_output_tokens != null) out.max_completion_tokens = request.max_output_tokens;
-  if (request.temperature != null) out.temperature = request.temperature;
-  if (request.top_p != null) out.top_p = request.top_p;
-  if (request.user) out.user = request.user;
-  if (request.reasoning?.effort) out.reasoning_effort = request.reasoning.effort;
-  if (request.reasoning?.summary && request.reasoning.summary !== "none") {
-    dropped.add("reasoning.summary", "reasoning.summary");
-  }
-  if (request.text?.verbosity) out.verbosity = request.text.verbosity;
-  if (request.metadata) out.metadata = request.metadata;
-  if (request.service_tier) out.service_tier = request.service_tier;
-  if (request.prompt_cache_key) out.prompt_cache_key = request.prompt_cache_key;
-  if (request.safety_identifier) out.safety_identifier = request.safety_identifier;
-  if (request.top_logprobs != null) {
-    out.logprobs = true;
-    out.top_logprobs = request.top_logprobs;
-  }
-  if (request.background) dropped.add("background", "background");
-  if (request.truncation === "auto") dropped.add("truncation", "truncation");
-  if (request.stream) {
-    out.stream = true;
-    out.stream_options = { include_usage: true }; // response.completed always reports usage
-  }
-  const format = request.text?.format;
-  if (format?.type === "json_schema") {
-    out.response_format = {
-      type: "json_schema",
-      json_schema: { name: format.name ?? "response", schema: format.schema, strict: format.strict ?? false },
-    };
-  } else if (format?.type === "json_object") out.response_format = { type: "json_object" };
-  return out;
 }
 
 /** `items` are the stored chain's (`stored` of them, first), then the request's own input. */

@@ -81,10 +81,14 @@ export const responsesRequest = z.looseObject({
   metadata: z.record(z.string(), z.string()).nullish(),
   service_tier: z.string().nullish(),
   prompt_cache_key: z.string().nullish(),
+  prompt_cache_retention: z.string().nullish(),
+  prompt_cache_options: z.record(z.string(), z.unknown()).nullish(),
   safety_identifier: z.string().nullish(),
   top_logprobs: z.number().int().nullish(),
   background: z.boolean().nullish(),
   truncation: z.string().nullish(),
+  /** OpenAI's Conversations API: an id, or `{ id }`. */
+  conversation: z.unknown().optional(),
   text: z
     .looseObject({
       format: z

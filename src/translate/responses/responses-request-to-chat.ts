@@ -1,10 +1,11 @@
 import type { JsonObject } from "../../core/dialect.ts";
-import { badRequest } from "../../core/gateway-error.ts";
 import { Dropped, type UnsupportedPolicy } from "../dropped.ts";
 import { parseBody } from "../parse-body.ts";
+import { imagesAfterTools } from "../tool-result-images.ts";
 import { COMPACT_PROMPT, summaryTurn } from "./compaction.ts";
 import { checkInputItems, responsesParam } from "./input-item-checks.ts";
 import { inputItems } from "./input-items.ts";
+import { messageContent, toolOutput } from "./responses-content-to-chat.ts";
 import {
   type ResponsesItem,
   type ResponsesRequest,
@@ -83,13 +84,24 @@ function messagesOf(
 ): JsonObject[] {
   const messages: JsonObject[] = [];
   if (request.instructions) messages.push({ role: "system", content: request.instructions });
+  // Images tools returned, for the user message after the run of tool messages.
+  let images: JsonObject[] = [];
   for (const [i, item] of items.entries()) {
+    if (images.length > 0 && !TOOL_OUTPUTS.has(item.type ?? "message")) {
+      messages.push({ role: "user", content: images });
+      images = [];
+    }
     // Where an item came from, as a 400 names it: the chain it continues, or `input[n]`.
     const at = i < stored ? "previous_response_id" : `input[${i - stored}]`;
-    appendItem(messages, item, at, names, dropped);
+    images.push(...appendItem(messages, item, at, names, dropped));
   }
+  if (images.length > 0) messages.push({ role: "user", content: images });
   return messages;
 }
+
+const TOOL_OUTPUTS = new Set(["function_call_output", "custom_tool_call_output"]);
+
+/** Appends `item` as chat messages; returns the images a tool output leaves for after the run. */
 
 function appendItem(
   messages: JsonObject[],
@@ -97,12 +109,12 @@ function appendItem(
   at: string,
   names: ToolNames,
   dropped: Dropped,
-): void {
+): JsonObject[] {
   const type = item.type ?? "message";
   if (type === "message" && item.role) {
     // `developer` is the newer name for `system`; not every chat server knows it.
     const role = item.role === "developer" ? "system" : item.role;
-    messages.push({ role, content: messageContent(item.content, at) });
+    messages.push({ role, content: messageContent(item.content, at, dropped) });
   } else if (type === "function_call" || type === "custom_tool_call") {
     const name = names.chatName(item.name ?? "", item.namespace ?? undefined);
     const args =
@@ -112,8 +124,11 @@ function appendItem(
       type: "function",
       function: { name, arguments: args },
     });
-  } else if (type === "function_call_output" || type === "custom_tool_call_output") {
-    messages.push({ role: "tool", tool_call_id: item.call_id ?? "", content: outputText(item.output) });
+  } else if (TOOL_OUTPUTS.has(type)) {
+    const callId = item.call_id ?? "";
+    const output = toolOutput(item.output, at, dropped);
+    messages.push({ role: "tool", tool_call_id: callId, content: output.text });
+    return imagesAfterTools(callId, output.images);
   } else if (type === "compaction") {
     // The gateway's own summary (compaction.ts) goes back as a turn; OpenAI's ciphertext cannot.
     const summary = summaryTurn(item);
@@ -122,6 +137,7 @@ function appendItem(
   } else if (!SILENT_ITEMS.has(type)) {
     dropped.add(`input.${type}`, `${at}.type`);
   }
+  return [];
 }
 
 /** Parallel calls are separate items in Responses but one assistant message in chat. */
@@ -130,28 +146,4 @@ function appendToolCall(messages: JsonObject[], call: JsonObject): void {
   if (last?.role === "assistant" && Array.isArray(last.tool_calls)) last.tool_calls.push(call);
   else if (last?.role === "assistant" && !last.tool_calls) last.tool_calls = [call];
   else messages.push({ role: "assistant", content: null, tool_calls: [call] });
-}
-
-function outputText(output: ResponsesItem["output"]): string {
-  if (typeof output === "string") return output;
-  return (output ?? []).map((part) => part.text ?? "").join("");
-}
-
-function messageContent(content: ResponsesItem["content"], at: string): string | JsonObject[] {
-  if (content === undefined) return "";
-  if (typeof content === "string") return content;
-  const parts = content.map((part, j): JsonObject => {
-    if (part.type === "input_text" || part.type === "output_text")
-      return { type: "text", text: part.text ?? "" };
-    if (part.type === "refusal") return { type: "text", text: part.refusal ?? "" };
-    if (part.type === "input_image" && part.image_url)
-      return { type: "image_url", image_url: { url: part.image_url } };
-    throw badRequest(
-      `${at}.content[${j}]: part "${part.type}" is not supported on this model`,
-      `${at}.content[${j}]`,
-    );
-  });
-  // Plain text is a string: every chat server accepts that, not all accept part arrays.
-  if (parts.every((part) => part.type === "text")) return parts.map((part) => part.text).join("");
-  return parts;
 }

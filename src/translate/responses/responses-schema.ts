@@ -6,7 +6,13 @@ export const responsesInputPart = z.looseObject({
   text: z.string().optional(),
   refusal: z.string().optional(),
   image_url: z.string().nullish(),
+  detail: z.string().nullish(),
+  file_data: z.string().nullish(),
+  file_id: z.string().nullish(),
+  file_url: z.string().nullish(),
+  filename: z.string().nullish(),
 });
+export type ResponsesInputPart = z.infer<typeof responsesInputPart>;
 
 /** A tool: `function`, `custom`, `namespace` (holding more tools) or a hosted one. */
 export interface ResponsesTool {

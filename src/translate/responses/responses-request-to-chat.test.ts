@@ -320,6 +320,16 @@ describe("responsesRequestToChat", () => {
     expect([refused?.status, refused?.param]).toEqual([400, "max_tool_calls"]);
   });
 
+  test("logprobs: asked for by top_logprobs, or by include's message.output_text.logprobs", () => {
+    const logprobs = (extra: object) => {
+      const { body } = responsesRequestToChat({ model: "m", input: "hi", ...extra });
+      return [body.logprobs, body.top_logprobs];
+    };
+    expect(logprobs({ top_logprobs: 2 })).toEqual([true, 2]);
+    expect(logprobs({ include: ["message.output_text.logprobs"] })).toEqual([true, undefined]);
+    expect(logprobs({ include: ["reasoning.encrypted_content"] })).toEqual([undefined, undefined]);
+  });
+
   test("conversation: a 400 whatever the policy, since its history cannot be read here", () => {
     const error = (() => {
       try {

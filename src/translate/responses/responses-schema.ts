@@ -91,6 +91,7 @@ export const responsesRequest = z.looseObject({
   prompt_cache_options: z.record(z.string(), z.unknown()).nullish(),
   safety_identifier: z.string().nullish(),
   top_logprobs: z.number().int().nullish(),
+  include: z.array(z.string()).nullish(),
   background: z.boolean().nullish(),
   truncation: z.string().nullish(),
   /** OpenAI's Conversations API: an id, or `{ id }`. */

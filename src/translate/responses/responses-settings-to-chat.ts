@@ -38,7 +38,8 @@ const READ = [
   // The gateway's own work: it stores the answer and expands a chain itself (responses-context.ts).
   "store",
   "previous_response_id",
-  // Asks for what the answer carries anyway (`reasoning.encrypted_content`: there is none to send).
+  // `message.output_text.logprobs` is read; the rest asks for what the answer carries anyway
+  // (`reasoning.encrypted_content`: there is none to send) or for hosted tools' output.
   "include",
   // Only `include_obfuscation`: padding against a network side channel, which a translated stream
   // never adds and no client reads.
@@ -70,9 +71,10 @@ export function chatSettings(request: ResponsesRequest, dropped: Dropped): JsonO
   if (request.text?.verbosity) out.verbosity = request.text.verbosity;
   // Chat completions takes these under the same names.
   for (const field of SAME_NAMES) if (request[field] != null) out[field] = request[field];
-  if (request.top_logprobs != null) {
+  // The tokens' logprobs, asked for by `top_logprobs` or `include`: output-logprobs.ts reads them.
+  if (request.top_logprobs != null || request.include?.includes("message.output_text.logprobs")) {
     out.logprobs = true;
-    out.top_logprobs = request.top_logprobs;
+    if (request.top_logprobs != null) out.top_logprobs = request.top_logprobs;
   }
   if (request.background) dropped.add("background", "background");
   if (request.truncation === "auto") dropped.add("truncation", "truncation");

@@ -1,4 +1,5 @@
 import { describe, expect, test } from "bun:test";
+import type { JsonObject } from "../../core/dialect.ts";
 import type { GatewayError } from "../../core/gateway-error.ts";
 import { applyPresetQuirks, OPENAI_PRESETS } from "../../providers/openai-compatible/presets.ts";
 import { chatRequestToMessages } from "../openai-to-anthropic/chat-request-to-messages.ts";
@@ -369,24 +370,73 @@ describe("responsesRequestToChat", () => {
   });
 
   test("an item of the stored chain is named by previous_response_id, the request's own by input[n]", () => {
-    const previous = [{ type: "item_reference", id: "x" }];
-    try {
-      responsesRequestToChat(
-        { model: "m", input: [{ type: "item_reference", id: "y" }] },
-        previous,
-        "reject",
-      );
-    } catch (error) {
-      expect((error as GatewayError).param).toBe("previous_response_id.type");
-    }
-    const own = (() => {
+    const refused = (previous: JsonObject[]) => {
       try {
-        responsesRequestToChat({ model: "m", input: [{ type: "item_reference", id: "y" }] }, [], "reject");
+        responsesRequestToChat(
+          { model: "m", input: [{ type: "web_search_call", id: "y" }] },
+          previous,
+          "reject",
+        );
+      } catch (error) {
+        return error as GatewayError;
+      }
+    };
+    expect(refused([{ type: "web_search_call", id: "x" }])?.param).toBe("previous_response_id.type");
+    expect(refused([])?.param).toBe("input[0].type");
+  });
+
+  test("item_reference: the item a stored response of the caller holds stands in for it; one not found is named", () => {
+    const referenced = new Map<string, JsonObject>([
+      ["rs_abc", { id: "rs_abc", type: "reasoning", summary: [] }],
+      [
+        "msg_abc",
+        {
+          id: "msg_abc",
+          type: "message",
+          status: "completed",
+          role: "assistant",
+          content: [{ type: "output_text", text: "Let me look.", annotations: [], logprobs: [] }],
+        },
+      ],
+      [
+        "fc_abc_0",
+        {
+          id: "fc_abc_0",
+          type: "function_call",
+          status: "completed",
+          call_id: "c1",
+          name: "f",
+          arguments: "{}",
+        },
+      ],
+    ]);
+    const input = [
+      { role: "user", content: "Weather?" },
+      ...["rs_abc", "msg_abc", "fc_abc_0"].map((id) => ({ type: "item_reference", id })),
+      { type: "function_call_output", call_id: "c1", output: "sun" },
+    ];
+    const translated = responsesRequestToChat({ model: "m", input }, [], "reject", referenced);
+    expect(translated.body.messages).toEqual([
+      { role: "user", content: "Weather?" },
+      {
+        role: "assistant",
+        content: "Let me look.",
+        tool_calls: [{ id: "c1", type: "function", function: { name: "f", arguments: "{}" } }],
+      },
+      { role: "tool", tool_call_id: "c1", content: "sun" },
+    ]);
+    expect(translated.dropped).toEqual([]);
+    const gone = { model: "m", input: [{ type: "item_reference", id: "msg_gone" }] };
+    expect(responsesRequestToChat(gone, [], "drop", referenced).dropped).toEqual(["input.item_reference"]);
+    const refused = (() => {
+      try {
+        responsesRequestToChat(gone, [], "reject", referenced);
       } catch (error) {
         return error as GatewayError;
       }
     })();
-    expect(own?.param).toBe("input[0].type");
+    expect([refused?.status, refused?.param]).toEqual([400, "input[0].id"]);
+    expect(refused?.message).toContain('"msg_gone"');
   });
 });
 

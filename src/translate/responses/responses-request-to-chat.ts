@@ -5,6 +5,7 @@ import { imagesAfterTools } from "../tool-result-images.ts";
 import { COMPACT_PROMPT, summaryTurn } from "./compaction.ts";
 import { checkInputItems, responsesParam } from "./input-item-checks.ts";
 import { inputItems } from "./input-items.ts";
+import { type ReferencedItems, referencedItem } from "./item-references.ts";
 import { messageContent, toolOutput } from "./responses-content-to-chat.ts";
 import {
   type ResponsesItem,
@@ -33,6 +34,8 @@ export interface ChatFromResponses {
   readonly compact: boolean;
 }
 
+const parseItem = (item: JsonObject): ResponsesItem => parseBody(responsesItem, item, "request");
+
 /** Items that carry nothing a chat upstream can use, accepted without a word. */
 const SILENT_ITEMS = new Set(["reasoning", "additional_tools", "compaction_trigger"]);
 
@@ -40,7 +43,8 @@ const SILENT_ITEMS = new Set(["reasoning", "additional_tools", "compaction_trigg
  * Responses API request → chat.completions request, for upstreams without `/v1/responses`.
  * `previous` is the stored conversation of `previous_response_id` (its input and output items,
  * oldest first), resolved by the caller; earlier `instructions` are not carried over, as OpenAI
- * documents. Function, custom and namespaced tools translate (see responses-tools-to-chat.ts);
+ * documents. `referenced` holds the stored items the `item_reference`s name (item-references.ts):
+ * each stands in for its reference; one not found is named (or refused). Function, custom and namespaced tools translate (see responses-tools-to-chat.ts);
  * hosted tools and item types chat cannot express are dropped and named, or refused, by policy.
  * Reasoning items (and their `encrypted_content`) are the upstream's own and are left out; a
  * `compaction` item the gateway wrote (compaction.ts) becomes its summary turn.
@@ -49,12 +53,16 @@ export function responsesRequestToChat(
   body: JsonObject,
   previous: readonly JsonObject[] = [],
   policy: UnsupportedPolicy = "drop",
+  referenced: ReferencedItems = new Map(),
 ): ChatFromResponses {
   const request = parseBody(responsesRequest, body, "request", responsesParam);
   const own = inputItems(request.input);
   checkInputItems(own);
   const dropped = new Dropped(policy);
-  const items = [...previous.map((item) => parseBody(responsesItem, item, "request")), ...own];
+  const items = [...previous.map(parseItem), ...own].map((item) => {
+    const named = referencedItem(item, referenced);
+    return named ? parseItem(named) : item;
+  });
   const declared: ResponsesTool[] = [...(request.tools ?? [])];
   for (const item of items) if (item.type === "additional_tools") declared.push(...(item.tools ?? []));
   const names = new ToolNames();
@@ -134,6 +142,14 @@ function appendItem(
     const summary = summaryTurn(item);
     if (summary) messages.push(summary);
     else dropped.add("input.compaction", at, "is encrypted by another provider");
+  } else if (type === "item_reference") {
+    // One the caller's stored responses hold was replaced by its item already.
+    const id = JSON.stringify(item.id ?? null);
+    dropped.add(
+      "input.item_reference",
+      `${at}.id`,
+      `names ${id}, which no response stored for this caller holds`,
+    );
   } else if (!SILENT_ITEMS.has(type)) {
     dropped.add(`input.${type}`, `${at}.type`);
   }

@@ -44,8 +44,9 @@ const SILENT_ITEMS = new Set(["reasoning", "additional_tools", "compaction_trigg
  * `previous` is the stored conversation of `previous_response_id` (its input and output items,
  * oldest first), resolved by the caller; earlier `instructions` are not carried over, as OpenAI
  * documents. `referenced` holds the stored items the `item_reference`s name (item-references.ts):
- * each stands in for its reference; one not found is named (or refused). Function, custom and namespaced tools translate (see responses-tools-to-chat.ts);
- * hosted tools and item types chat cannot express are dropped and named, or refused, by policy.
+ * each stands in for its reference; one not found is named (or refused). Function, custom and
+ * namespaced tools translate (see responses-tools-to-chat.ts); hosted tools, item types and
+ * fields chat cannot express are dropped and named, or refused, by policy.
  * Reasoning items (and their `encrypted_content`) are the upstream's own and are left out; a
  * `compaction` item the gateway wrote (compaction.ts) becomes its summary turn.
  */

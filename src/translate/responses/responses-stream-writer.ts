@@ -159,7 +159,7 @@ export class ResponsesStreamWriter implements StreamWriter<OpenAIChunk> {
     this.emit(out, "response.reasoning_summary_text.delta", { ...this.summary(item), delta });
   }
 
-  private text(delta: string, logprobs: JsonObject[], out: SseEvent[]): void {
+  private text(delta: string, logprobs: readonly JsonObject[], out: SseEvent[]): void {
     if (this.current?.kind === "tool") this.calls.interrupt();
     if (this.current?.kind !== "message") {
       this.close(out);
@@ -172,7 +172,7 @@ export class ResponsesStreamWriter implements StreamWriter<OpenAIChunk> {
     }
     const item = this.current as OpenItem;
     item.text += delta;
-    item.logprobs.push(...logprobs);
+    if (logprobs.length > 0) item.logprobs.push(...logprobs);
     out.push(this.textDelta(item, delta, logprobs));
   }
 

@@ -2,7 +2,7 @@ import type { GatewayEvent } from "../audit/gateway-event.ts";
 import type { Config } from "../config/config-schema.ts";
 import { restartRequired } from "../config/restart-only.ts";
 import type { ConfigWatchHandlers } from "../config/watch-config.ts";
-import { describeError } from "../http/describe-error.ts";
+import { describeError } from "../core/describe-error.ts";
 import type { Logger } from "../log/logger.ts";
 import type { RuntimeHolder, RuntimeSnapshot } from "./runtime.ts";
 

@@ -1,7 +1,7 @@
 import type { Authenticator } from "../auth/authenticate.ts";
 import type { Policy } from "../auth/policy.ts";
 import type { Config } from "../config/config-schema.ts";
-import { describeError } from "../http/describe-error.ts";
+import { describeError } from "../core/describe-error.ts";
 import type { RequestRuntime } from "../http/request-runtime.ts";
 import type { ProviderFactory } from "../providers/create-provider.ts";
 import type { Provider } from "../providers/provider.ts";

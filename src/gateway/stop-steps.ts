@@ -1,4 +1,4 @@
-import { describeError } from "../http/describe-error.ts";
+import { describeError } from "../core/describe-error.ts";
 import type { Logger } from "../log/logger.ts";
 
 /** One part of the gateway to stop: named for the log line that says it failed. */

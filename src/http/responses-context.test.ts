@@ -127,6 +127,30 @@ describe("responsesContext", () => {
     expect(next.previous.length).toBe(2);
   });
 
+  test("item_reference: items the caller's stored responses hold are found in its scope only, and stored whole", async () => {
+    const store = createMemoryResponseStore();
+    const acme = principal("acme");
+    const first = await responsesContext(store, acme, { model: "m", input: "hi" }, fail);
+    const hex = first.id.replace(/^resp_/, "");
+    const said = { id: `msg_${hex}`, ...reply("hello") };
+    first.onResponse({ id: first.id, object: "response", output: [said] });
+    await waitFor("the saved response", () => store.get("acme", first.id));
+    const input = [
+      { role: "user", content: "hi" },
+      { type: "item_reference", id: `msg_${hex}` },
+      { role: "user", content: "again" },
+    ];
+    const second = await responsesContext(store, acme, { model: "m", input }, fail);
+    expect([...(second.referenced ?? new Map())]).toEqual([[`msg_${hex}`, said]]);
+    second.onResponse(answer(second.id, "echo again"));
+    const stored = await waitFor("the second response", () => store.get("acme", second.id));
+    expect(stored?.items[1]).toEqual(said);
+    // Another tenant's reference to it finds nothing.
+    expect(
+      (await responsesContext(store, principal("globex"), { model: "m", input }, fail)).referenced,
+    ).toBeUndefined();
+  });
+
   test("a previous_response_id that is not a string is a 400", async () => {
     const error = await rejection(
       responsesContext(createMemoryResponseStore(), principal("acme"), { previous_response_id: 7 }, fail),

@@ -6,7 +6,8 @@ import type { Logger } from "../log/logger.ts";
 import type { ResponsesContext } from "../routing/adapt-dialect.ts";
 import type { ResponseStore } from "../storage/storage.ts";
 import { newResponseId } from "../translate/responses/chat-response-to-response.ts";
-import { conversationItems } from "../translate/responses/input-items.ts";
+import { conversationItems, inputItems } from "../translate/responses/input-items.ts";
+import { resolveItemReferences, withReferencesResolved } from "../translate/responses/item-references.ts";
 import { withItemIds, withoutStoredIds } from "../translate/responses/stored-item-ids.ts";
 import { responseScope } from "./response-scope.ts";
 
@@ -22,7 +23,8 @@ export const logSaveError =
  * response-scope.ts; any other scope's id is simply unknown, OpenAI's 400
  * `previous_response_not_found`, native routes included), and stores the final response with the
  * whole conversation so far, so the next link of the chain needs one read. `store: false` answers
- * without storing; a compaction (`compact`) is never stored.
+ * without storing; a compaction (`compact`) is never stored. The `item_reference`s of the request
+ * (and of its chain) are looked up in the same scope (item-references.ts).
  */
 export async function responsesContext(
   store: ResponseStore,
@@ -50,18 +52,28 @@ export async function responsesContext(
     });
   }
   const history = previous?.items ?? [];
+  // Items sent back by id alone (`item_reference`), looked up in the same scope.
+  const referenced = await resolveItemReferences([...history, ...inputItems(body.input)], async (id) => {
+    return (await store.get(scope, id))?.items;
+  });
   const id = newResponseId();
   return {
     id,
     previous: withoutStoredIds(history),
+    ...(referenced.size > 0 ? { referenced } : {}),
     ...(previous?.holder ? { previousHolder: previous.holder } : {}),
     ...(compact ? { compact } : {}),
     onResponse(response, holder) {
       if (body.store === false || compact) return;
       // A native answer keeps its upstream's id: that is the id the client continues from.
       const savedId = holder && typeof response.id === "string" ? response.id : id;
+      // Stored with what its references named, so the chain reads whole wherever it goes next.
+      const conversation = withReferencesResolved(
+        [...history, ...conversationItems(body, response)],
+        referenced,
+      );
       // Every item gets an id (its own, or one made here) for `input_items` to page by.
-      const items = withItemIds([...history, ...conversationItems(body, response)], savedId);
+      const items = withItemIds(conversation, savedId);
       const record = { tenant: scope, id: savedId, response, items, createdAt: Date.now() };
       store.save(holder ? { ...record, holder } : record).catch(onSaveError);
     },

@@ -60,6 +60,14 @@ describe("dropped fields of a chat call", () => {
     expect(refused?.param).toBe("text.verbosity");
   });
 
+  test("a Responses call on a route that serves the Responses API: nothing named, every field sent", () => {
+    const native: Provider = { ...openai, responsesApi: true };
+    const body = { model: "m", input: "hi", max_tool_calls: 1, conversation: "conv_1", prompt: { id: "p" } };
+    const adapted = adaptDialect("responses", body, native, "m", context, "reject");
+    expect(adapted.dropped).toBeUndefined();
+    expect(adapted.body).toEqual(body);
+  });
+
   test("a compaction's own tool_choice none on an API that cannot forbid calls: neither named nor refused", () => {
     const tools = [{ type: "function", name: "shell", parameters: { type: "object", properties: {} } }];
     const input = [{ type: "message", role: "user", content: "run ls" }, { type: "compaction_trigger" }];

@@ -15,6 +15,7 @@ import { chatStreamToResponses } from "../translate/responses/chat-stream-to-res
 import { compactionItem, compactionResponse, summaryOf } from "../translate/responses/compaction.ts";
 import { responsesParam } from "../translate/responses/input-item-checks.ts";
 import { inputItems } from "../translate/responses/input-items.ts";
+import type { ReferencedItems } from "../translate/responses/item-references.ts";
 import { MessagesToResponsesWriter } from "../translate/responses/messages-to-responses-writer.ts";
 import {
   type ChatFromResponses,
@@ -31,6 +32,12 @@ import { identity, sameDialect } from "./same-dialect-call.ts";
 export interface ResponsesContext {
   readonly id: string;
   readonly previous: readonly JsonObject[];
+  /**
+   * The stored items the request's `item_reference`s name, by id, in the caller's scope: a
+   * translation sends each in its reference's place (an upstream with the Responses API is sent
+   * the reference, as the client wrote it).
+   */
+  readonly referenced?: ReferencedItems;
   /** The provider that holds the previous response upstream, when it answered natively. */
   readonly previousHolder?: string;
   /** `POST /v1/responses/compact`: served by native routes only, nothing stored. */
@@ -234,7 +241,7 @@ function viaChat(
   policy: UnsupportedPolicy,
 ): AdaptedCall {
   if (!context) throw badRequest("responses need a response context");
-  const translated = responsesRequestToChat(body, context.previous, policy);
+  const translated = responsesRequestToChat(body, context.previous, policy, context.referenced);
   const chat = chatOf(translated, provider, model, policy);
   const { tools, compact } = translated;
   return {
@@ -296,7 +303,12 @@ function compactViaChat(
     ...inputItems(parseBody(responsesRequest, request, "request", responsesParam).input),
     { type: "compaction_trigger" },
   ];
-  const translated = responsesRequestToChat({ ...request, input }, context.previous, policy);
+  const translated = responsesRequestToChat(
+    { ...request, input },
+    context.previous,
+    policy,
+    context.referenced,
+  );
   const chat = chatOf(translated, provider, model, policy);
   return {
     operation: chat.operation,

@@ -178,6 +178,41 @@ describe("bad input, in the Responses API's own terms", () => {
   });
 });
 
+describe("fields a chat upstream cannot be given", () => {
+  const post = (target: GatewayProcess, key: string | null, body: object) =>
+    fetch(`${target.url}/v1/responses`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${key ?? ""}`, "content-type": "application/json" },
+      body: JSON.stringify(body),
+    });
+
+  test("named in x-mindgw-dropped; under reject a 400 naming the field, nothing sent; conversation refused either way", async () => {
+    const fields = { max_tool_calls: 2, prompt: { id: "pmpt_1", variables: { city: "Paris" } } };
+    for (const model of ["m1", "c1"]) {
+      const served = await post(gw, acme.apiKey, { model, input: "hi", ...fields });
+      expect([model, served.status]).toEqual([model, 200]);
+      expect(served.headers.get("x-mindgw-dropped")).toBe("max_tool_calls, prompt");
+      const before = fake.requests.length;
+      const conversation = await post(gw, acme.apiKey, { model, input: "hi", conversation: "conv_123" });
+      expect([model, conversation.status]).toEqual([model, 400]);
+      expect(((await conversation.json()) as { error: { param: string } }).error.param).toBe("conversation");
+      expect(fake.requests.length).toBe(before);
+    }
+    const strict = await fx.spawn({
+      config: {
+        providers: [{ name: "fake", type: "openai", base_url: `${fake.url}/v1` }],
+        models: [{ name: "m1", routes: [{ provider: "fake", model: "up-m1" }] }],
+        translation: { unsupported: "reject" },
+      },
+    });
+    const before = fake.requests.length;
+    const refused = await post(strict, strict.adminKey, { model: "m1", input: "hi", ...fields });
+    expect(refused.status).toBe(400);
+    expect(((await refused.json()) as { error: { param: string } }).error.param).toBe("max_tool_calls");
+    expect(fake.requests.length).toBe(before);
+  });
+});
+
 describe("stored responses and previous_response_id", () => {
   test("GET /v1/responses/{id} returns the stored response, to any key of the same tenant", async () => {
     const created = await acme.responses.create({ model: "m1", input: "remember me" });

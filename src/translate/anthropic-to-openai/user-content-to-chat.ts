@@ -2,6 +2,7 @@ import type { JsonObject } from "../../core/dialect.ts";
 import { badRequest } from "../../core/gateway-error.ts";
 import type { AnthropicContentBlock } from "../anthropic-schema.ts";
 import type { Dropped } from "../dropped.ts";
+import { imagesAfterTools, toolResultText } from "../tool-result-images.ts";
 
 /** A block of a user turn, or of a tool result's content, with its request path. */
 type Block = { type: string } & Record<string, unknown>;
@@ -10,9 +11,8 @@ type Block = { type: string } & Record<string, unknown>;
  * A user turn's blocks as chat messages. OpenAI wants each tool result as its own `tool`
  * message, so the turn is cut into runs, order kept: results, then a user message, and so on.
  *
- * A `tool` message carries only text, so the images a tool returned (a screenshot) follow the
- * run of tool messages in a user message, each result's behind a line naming its call — a
- * user message between two tool messages would break the run OpenAI requires.
+ * The images a tool returned (a screenshot) follow the run of tool messages in a user message
+ * (tool-result-images.ts).
  */
 export function userMessages(blocks: AnthropicContentBlock[], path: string, dropped: Dropped): JsonObject[] {
   const out: JsonObject[] = [];
@@ -104,15 +104,9 @@ function toolMessage(
       else if (part?.type === "image_url") images.push(part);
     }
   }
-  let text = texts.join("\n");
-  if (text === "" && images.length > 0) text = "(images: in the next message)";
+  let text = toolResultText(texts.join("\n"), images);
   // OpenAI has no error flag on a tool result; the model still needs to know it failed.
   if (block.is_error === true) text = `Error: ${text}`;
   const id = typeof block.tool_use_id === "string" ? block.tool_use_id : "";
-  const message = { role: "tool", tool_call_id: id, content: text };
-  if (images.length === 0) return { message, images };
-  return {
-    message,
-    images: [{ type: "text", text: `Images from the result of tool call ${id}:` }, ...images],
-  };
+  return { message: { role: "tool", tool_call_id: id, content: text }, images: imagesAfterTools(id, images) };
 }

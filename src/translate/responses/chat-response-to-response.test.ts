@@ -61,6 +61,31 @@ describe("chatResponseToResponse", () => {
     expect(items).toHaveLength(3);
   });
 
+  test("the tokens' logprobs the chat answer carries → output_text.logprobs, alternatives included", () => {
+    const response = chatResponseToResponse(jsonFixture("openai/chat-logprobs.json"), request, "resp_l");
+    const [message] = response.output as { content: { logprobs: unknown }[] }[];
+    expect(message?.content[0]?.logprobs).toEqual([
+      {
+        token: "Hello",
+        logprob: -0.0002,
+        bytes: [72, 101, 108, 108, 111],
+        top_logprobs: [
+          { token: "Hello", logprob: -0.0002, bytes: [72, 101, 108, 108, 111] },
+          { token: "Hi", logprob: -8.75, bytes: [72, 105] },
+        ],
+      },
+      {
+        token: " there",
+        logprob: -0.31,
+        bytes: [32, 116, 104, 101, 114, 101],
+        top_logprobs: [
+          { token: " there", logprob: -0.31, bytes: [32, 116, 104, 101, 114, 101] },
+          { token: "!", logprob: -1.42, bytes: [33] },
+        ],
+      },
+    ]);
+  });
+
   test("length → incomplete with max_output_tokens", () => {
     const chat = { id: "c", choices: [{ message: { content: "partial" }, finish_reason: "length" }] };
     const response = chatResponseToResponse(chat, request, "resp_x");

@@ -2,6 +2,7 @@ import type { JsonObject } from "../../core/dialect.ts";
 import { reasoningText } from "../anthropic-to-openai/messages-stream-writer.ts";
 import { openAIChatResponse } from "../openai-schema.ts";
 import { parseBody } from "../parse-body.ts";
+import { outputTextLogprobs } from "./output-logprobs.ts";
 import {
   functionCallItem,
   functionCallItemId,
@@ -37,7 +38,8 @@ export function chatResponseToResponse(
   const reasoning = reasoningText(choice?.message.reasoning_content ?? choice?.message.reasoning);
   if (reasoning) output.push(reasoningItem(reasoningItemId(id), reasoning));
   const text = choice?.message.content ?? "";
-  if (text !== "") output.push(messageItem(messageItemId(id), text, "completed"));
+  const logprobs = outputTextLogprobs(choice?.logprobs);
+  if (text !== "") output.push(messageItem(messageItemId(id), text, "completed", logprobs));
   for (const [n, call] of (choice?.message.tool_calls ?? []).entries()) {
     const target = tools.target(call.function.name);
     const fields = { ...target, callId: call.id, arguments: call.function.arguments ?? "" };

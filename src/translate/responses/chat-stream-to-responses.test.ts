@@ -90,6 +90,35 @@ describe("chatStreamToResponses", () => {
     expect(stored).toEqual(data.at(-1)?.response as JsonObject);
   });
 
+  test("logprobs: each delta event carries its chunk's, the done events and the response all of them", async () => {
+    const { data, stored } = await run("openai/chat-logprobs.sse.txt");
+    const tokens = (logprobs: unknown) => (logprobs as { token: string }[]).map((entry) => entry.token);
+    const deltas = data.filter((d) => d.type === "response.output_text.delta");
+    expect(deltas.map((d) => tokens(d.logprobs))).toEqual([["Hello"], [" there"]]);
+    expect(deltas[0]?.logprobs).toEqual([
+      {
+        token: "Hello",
+        logprob: -0.0002,
+        bytes: [72, 101, 108, 108, 111],
+        top_logprobs: [
+          { token: "Hello", logprob: -0.0002, bytes: [72, 101, 108, 108, 111] },
+          { token: "Hi", logprob: -8.75, bytes: [72, 105] },
+        ],
+      },
+    ]);
+    // The hand-written delta is still exactly JSON.stringify's.
+    const raw = (await run("openai/chat-logprobs.sse.txt")).out.find(
+      (e) => e.event === "response.output_text.delta",
+    );
+    expect(raw?.data).toBe(JSON.stringify(JSON.parse(raw?.data ?? "")));
+    const done = data.find((d) => d.type === "response.output_text.done");
+    expect(tokens(done?.logprobs)).toEqual(["Hello", " there"]);
+    const part = data.find((d) => d.type === "response.content_part.done")?.part as { logprobs: unknown };
+    expect(tokens(part.logprobs)).toEqual(["Hello", " there"]);
+    const [message] = (stored?.output ?? []) as { content: { logprobs: unknown }[] }[];
+    expect(tokens(message?.content[0]?.logprobs)).toEqual(["Hello", " there"]);
+  });
+
   test("parallel tool calls: one function_call item each, arguments as deltas", async () => {
     const { data } = await run("openai/chat-tool-calls.sse.txt");
     const added = data.filter((d) => d.type === "response.output_item.added").map((d) => d.item);

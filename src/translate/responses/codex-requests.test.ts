@@ -151,7 +151,7 @@ describe("Codex CLI requests translate to chat completions", () => {
       metadata: { team: "a" },
       service_tier: "flex",
       prompt_cache_key: "k1",
-      max_tokens: 99,
+      max_completion_tokens: 99,
     });
     expect(body.parallel_tool_calls).toBeUndefined(); // no tools, nothing to parallelise
     expect(dropped).toEqual(["reasoning.summary", "background"]);

@@ -74,16 +74,22 @@ export const messageItemId = (responseId: string) => `msg_${responseId.replace(/
 export const functionCallItemId = (responseId: string, n: number) =>
   `fc_${responseId.replace(/^resp_/, "")}_${n}`;
 
-export function messageItem(id: string, text: string, status: "in_progress" | "completed"): JsonObject {
-  const content = status === "completed" ? [outputTextPart(text)] : [];
+/** An assistant message; `logprobs` its tokens' (output-logprobs.ts), when the caller asked. */
+export function messageItem(
+  id: string,
+  text: string,
+  status: "in_progress" | "completed",
+  logprobs: readonly JsonObject[] = [],
+): JsonObject {
+  const content = status === "completed" ? [outputTextPart(text, logprobs)] : [];
   return { id, type: "message", status, role: "assistant", content };
 }
 
-export const outputTextPart = (text: string): JsonObject => ({
+export const outputTextPart = (text: string, logprobs: readonly JsonObject[] = []): JsonObject => ({
   type: "output_text",
   text,
   annotations: [],
-  logprobs: [],
+  logprobs,
 });
 
 /** A call the model made, as the caller declared the tool (see tool-names.ts). */

@@ -1,5 +1,8 @@
 import { describe, expect, test } from "bun:test";
+import type { JsonObject } from "../../core/dialect.ts";
 import type { GatewayError } from "../../core/gateway-error.ts";
+import { applyPresetQuirks, OPENAI_PRESETS } from "../../providers/openai-compatible/presets.ts";
+import { chatRequestToMessages } from "../openai-to-anthropic/chat-request-to-messages.ts";
 import { responsesRequestToChat } from "./responses-request-to-chat.ts";
 
 describe("responsesRequestToChat", () => {
@@ -21,7 +24,7 @@ describe("responsesRequestToChat", () => {
         { role: "system", content: "Be terse." },
         { role: "user", content: "Hi" },
       ],
-      max_tokens: 50,
+      max_completion_tokens: 50,
       temperature: 0.3,
       stream: true,
       stream_options: { include_usage: true },
@@ -30,6 +33,15 @@ describe("responsesRequestToChat", () => {
         json_schema: { name: "r", schema: { type: "object" }, strict: true },
       },
     });
+  });
+
+  test("max_output_tokens is max_completion_tokens, as OpenAI's reasoning models require; every target reads it", () => {
+    const { body } = responsesRequestToChat({ model: "gpt-5", input: "Hi", max_output_tokens: 40 });
+    expect(body.max_completion_tokens).toBe(40);
+    expect(body.max_tokens).toBeUndefined();
+    // A server that only knows `max_tokens` gets it from its preset; Anthropic reads either.
+    expect(applyPresetQuirks(OPENAI_PRESETS.ollama, body).max_tokens).toBe(40);
+    expect(chatRequestToMessages(body).max_tokens).toBe(40);
   });
 
   test("previous items, parallel function calls and their outputs, function tools", () => {
@@ -124,6 +136,115 @@ describe("responsesRequestToChat", () => {
     ]);
   });
 
+  test("input_file: a PDF's data or an OpenAI file id is a chat file part (a document for Anthropic); a file URL is named", () => {
+    const pdf = "data:application/pdf;base64,JVBERi0=";
+    const translated = responsesRequestToChat({
+      model: "m",
+      input: [
+        {
+          role: "user",
+          content: [
+            { type: "input_text", text: "read" },
+            { type: "input_file", filename: "a.pdf", file_data: pdf },
+            { type: "input_file", file_id: "file-1" },
+            { type: "input_file", file_url: "https://x/a.pdf" },
+            { type: "input_image", image_url: "https://x/cat.png", detail: "low" },
+          ],
+        },
+      ],
+    });
+    expect(translated.body.messages).toEqual([
+      {
+        role: "user",
+        content: [
+          { type: "text", text: "read" },
+          { type: "file", file: { filename: "a.pdf", file_data: pdf } },
+          { type: "file", file: { file_id: "file-1" } },
+          { type: "image_url", image_url: { url: "https://x/cat.png", detail: "low" } },
+        ],
+      },
+    ]);
+    expect(translated.dropped).toEqual(["content.input_file.file_url"]);
+    const onlyPdf = responsesRequestToChat({
+      model: "m",
+      input: [{ role: "user", content: [{ type: "input_file", filename: "a.pdf", file_data: pdf }] }],
+    });
+    expect(chatRequestToMessages(onlyPdf.body).messages).toEqual([
+      {
+        role: "user",
+        content: [
+          { type: "document", source: { type: "base64", media_type: "application/pdf", data: "JVBERi0=" } },
+        ],
+      },
+    ]);
+  });
+
+  test("images a tool returned follow the run of tool messages in a user message, behind a line naming the call", () => {
+    const png = "data:image/png;base64,iVBORw0KGgo=";
+    const shot = { type: "input_image", image_url: png };
+    const messages = (input: unknown[]) =>
+      responsesRequestToChat({ model: "m", input, tools: [{ type: "function", name: "shot" }] }).body
+        .messages;
+    const calls = [
+      { type: "function_call", call_id: "c1", name: "shot", arguments: "{}" },
+      { type: "function_call", call_id: "c2", name: "shot", arguments: "{}" },
+    ];
+    const toolCalls = {
+      role: "assistant",
+      content: null,
+      tool_calls: ["c1", "c2"].map((id) => ({
+        id,
+        type: "function",
+        function: { name: "shot", arguments: "{}" },
+      })),
+    };
+    expect(
+      messages([
+        ...calls,
+        { type: "function_call_output", call_id: "c1", output: [{ type: "input_text", text: "here" }, shot] },
+        { type: "function_call_output", call_id: "c2", output: [shot] },
+        { role: "user", content: "next" },
+      ]),
+    ).toEqual([
+      toolCalls,
+      { role: "tool", tool_call_id: "c1", content: "here" },
+      { role: "tool", tool_call_id: "c2", content: "(images: in the next message)" },
+      {
+        role: "user",
+        content: [
+          { type: "text", text: "Images from the result of tool call c1:" },
+          { type: "image_url", image_url: { url: png } },
+          { type: "text", text: "Images from the result of tool call c2:" },
+          { type: "image_url", image_url: { url: png } },
+        ],
+      },
+      { role: "user", content: "next" },
+    ]);
+    // At the end of the input too; a file a tool returned has no place and is named.
+    const last = responsesRequestToChat({
+      model: "m",
+      input: [
+        calls[0],
+        {
+          type: "function_call_output",
+          call_id: "c1",
+          output: [
+            shot,
+            { type: "input_file", filename: "r.pdf", file_data: "data:application/pdf;base64,JVBERi0=" },
+          ],
+        },
+      ],
+    });
+    expect((last.body.messages as unknown[]).at(-1)).toEqual({
+      role: "user",
+      content: [
+        { type: "text", text: "Images from the result of tool call c1:" },
+        { type: "image_url", image_url: { url: png } },
+      ],
+    });
+    expect(last.dropped).toEqual(["output.input_file"]);
+  });
+
   test("hosted tools and unknown items: dropped and named, or a 400 naming them with reject", () => {
     const body = {
       model: "m",
@@ -147,6 +268,80 @@ describe("responsesRequestToChat", () => {
     };
     expect(fail("reject")?.status).toBe(400);
     expect(fail("reject")?.message).toContain("tools[0].type: tools.web_search");
+  });
+
+  test("a field the translation does not read is named, or refused under reject; what it reads or needs not is silent", () => {
+    const body = {
+      model: "m",
+      input: "hi",
+      prompt: { id: "pmpt_1", variables: { city: "Paris" } },
+      max_tool_calls: 1,
+      store: true,
+      include: ["reasoning.encrypted_content"],
+      stream_options: { include_obfuscation: false },
+      client_metadata: { session_id: "s" },
+      context_management: [{ type: "compaction", compact_threshold: 1000 }],
+      moderation: { model: "omni-moderation-latest" },
+      image: { context_compression: "disabled" },
+      access_programs: { cyber: "standard" },
+      x_unknown: 1,
+      prompt_cache_retention: "24h",
+      prompt_cache_options: { ttl: "12h" },
+    };
+    const translated = responsesRequestToChat(body);
+    expect(translated.dropped).toEqual([
+      "prompt",
+      "max_tool_calls",
+      "context_management",
+      "moderation",
+      "image",
+      "access_programs",
+      "x_unknown",
+    ]);
+    expect(translated.body).toMatchObject({
+      prompt_cache_retention: "24h",
+      prompt_cache_options: { ttl: "12h" },
+    });
+    // Unset, or set to what asks for nothing: not named.
+    const quiet = {
+      model: "m",
+      input: "hi",
+      moderation: null,
+      image: { context_compression: "auto" },
+      prompt: {},
+    };
+    expect(responsesRequestToChat(quiet).dropped).toEqual([]);
+    const refused = (() => {
+      try {
+        responsesRequestToChat({ model: "m", input: "hi", max_tool_calls: 1 }, [], "reject");
+      } catch (error) {
+        return error as GatewayError;
+      }
+    })();
+    expect([refused?.status, refused?.param]).toEqual([400, "max_tool_calls"]);
+  });
+
+  test("logprobs: asked for by top_logprobs, or by include's message.output_text.logprobs", () => {
+    const logprobs = (extra: object) => {
+      const { body } = responsesRequestToChat({ model: "m", input: "hi", ...extra });
+      return [body.logprobs, body.top_logprobs];
+    };
+    expect(logprobs({ top_logprobs: 2 })).toEqual([true, 2]);
+    expect(logprobs({ include: ["message.output_text.logprobs"] })).toEqual([true, undefined]);
+    expect(logprobs({ include: ["reasoning.encrypted_content"] })).toEqual([undefined, undefined]);
+  });
+
+  test("conversation: a 400 whatever the policy, since its history cannot be read here", () => {
+    const error = (() => {
+      try {
+        responsesRequestToChat({ model: "m", input: "hi", conversation: "conv_123" });
+      } catch (e) {
+        return e as GatewayError;
+      }
+    })();
+    expect([error?.status, error?.param]).toEqual([400, "conversation"]);
+    expect(error?.message).toContain("previous_response_id");
+    expect(responsesRequestToChat({ model: "m", input: "hi", conversation: null }).dropped).toEqual([]);
   });
 
   test("input items are checked in the Responses API's own terms before translation", () => {
@@ -175,24 +370,73 @@ describe("responsesRequestToChat", () => {
   });
 
   test("an item of the stored chain is named by previous_response_id, the request's own by input[n]", () => {
-    const previous = [{ type: "item_reference", id: "x" }];
-    try {
-      responsesRequestToChat(
-        { model: "m", input: [{ type: "item_reference", id: "y" }] },
-        previous,
-        "reject",
-      );
-    } catch (error) {
-      expect((error as GatewayError).param).toBe("previous_response_id.type");
-    }
-    const own = (() => {
+    const refused = (previous: JsonObject[]) => {
       try {
-        responsesRequestToChat({ model: "m", input: [{ type: "item_reference", id: "y" }] }, [], "reject");
+        responsesRequestToChat(
+          { model: "m", input: [{ type: "web_search_call", id: "y" }] },
+          previous,
+          "reject",
+        );
+      } catch (error) {
+        return error as GatewayError;
+      }
+    };
+    expect(refused([{ type: "web_search_call", id: "x" }])?.param).toBe("previous_response_id.type");
+    expect(refused([])?.param).toBe("input[0].type");
+  });
+
+  test("item_reference: the item a stored response of the caller holds stands in for it; one not found is named", () => {
+    const referenced = new Map<string, JsonObject>([
+      ["rs_abc", { id: "rs_abc", type: "reasoning", summary: [] }],
+      [
+        "msg_abc",
+        {
+          id: "msg_abc",
+          type: "message",
+          status: "completed",
+          role: "assistant",
+          content: [{ type: "output_text", text: "Let me look.", annotations: [], logprobs: [] }],
+        },
+      ],
+      [
+        "fc_abc_0",
+        {
+          id: "fc_abc_0",
+          type: "function_call",
+          status: "completed",
+          call_id: "c1",
+          name: "f",
+          arguments: "{}",
+        },
+      ],
+    ]);
+    const input = [
+      { role: "user", content: "Weather?" },
+      ...["rs_abc", "msg_abc", "fc_abc_0"].map((id) => ({ type: "item_reference", id })),
+      { type: "function_call_output", call_id: "c1", output: "sun" },
+    ];
+    const translated = responsesRequestToChat({ model: "m", input }, [], "reject", referenced);
+    expect(translated.body.messages).toEqual([
+      { role: "user", content: "Weather?" },
+      {
+        role: "assistant",
+        content: "Let me look.",
+        tool_calls: [{ id: "c1", type: "function", function: { name: "f", arguments: "{}" } }],
+      },
+      { role: "tool", tool_call_id: "c1", content: "sun" },
+    ]);
+    expect(translated.dropped).toEqual([]);
+    const gone = { model: "m", input: [{ type: "item_reference", id: "msg_gone" }] };
+    expect(responsesRequestToChat(gone, [], "drop", referenced).dropped).toEqual(["input.item_reference"]);
+    const refused = (() => {
+      try {
+        responsesRequestToChat(gone, [], "reject", referenced);
       } catch (error) {
         return error as GatewayError;
       }
     })();
-    expect(own?.param).toBe("input[0].type");
+    expect([refused?.status, refused?.param]).toEqual([400, "input[0].id"]);
+    expect(refused?.message).toContain('"msg_gone"');
   });
 });
 

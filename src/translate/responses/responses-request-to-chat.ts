@@ -1,10 +1,12 @@
 import type { JsonObject } from "../../core/dialect.ts";
-import { badRequest } from "../../core/gateway-error.ts";
 import { Dropped, type UnsupportedPolicy } from "../dropped.ts";
 import { parseBody } from "../parse-body.ts";
+import { imagesAfterTools } from "../tool-result-images.ts";
 import { COMPACT_PROMPT, summaryTurn } from "./compaction.ts";
 import { checkInputItems, responsesParam } from "./input-item-checks.ts";
 import { inputItems } from "./input-items.ts";
+import { type ReferencedItems, referencedItem } from "./item-references.ts";
+import { messageContent, toolOutput } from "./responses-content-to-chat.ts";
 import {
   type ResponsesItem,
   type ResponsesRequest,
@@ -12,6 +14,7 @@ import {
   responsesItem,
   responsesRequest,
 } from "./responses-schema.ts";
+import { chatSettings } from "./responses-settings-to-chat.ts";
 import { chatTools } from "./responses-tools-to-chat.ts";
 import { ToolNames } from "./tool-names.ts";
 
@@ -31,6 +34,8 @@ export interface ChatFromResponses {
   readonly compact: boolean;
 }
 
+const parseItem = (item: JsonObject): ResponsesItem => parseBody(responsesItem, item, "request");
+
 /** Items that carry nothing a chat upstream can use, accepted without a word. */
 const SILENT_ITEMS = new Set(["reasoning", "additional_tools", "compaction_trigger"]);
 
@@ -38,8 +43,10 @@ const SILENT_ITEMS = new Set(["reasoning", "additional_tools", "compaction_trigg
  * Responses API request → chat.completions request, for upstreams without `/v1/responses`.
  * `previous` is the stored conversation of `previous_response_id` (its input and output items,
  * oldest first), resolved by the caller; earlier `instructions` are not carried over, as OpenAI
- * documents. Function, custom and namespaced tools translate (see responses-tools-to-chat.ts);
- * hosted tools and item types chat cannot express are dropped and named, or refused, by policy.
+ * documents. `referenced` holds the stored items the `item_reference`s name (item-references.ts):
+ * each stands in for its reference; one not found is named (or refused). Function, custom and
+ * namespaced tools translate (see responses-tools-to-chat.ts); hosted tools, item types and
+ * fields chat cannot express are dropped and named, or refused, by policy.
  * Reasoning items (and their `encrypted_content`) are the upstream's own and are left out; a
  * `compaction` item the gateway wrote (compaction.ts) becomes its summary turn.
  */
@@ -47,12 +54,16 @@ export function responsesRequestToChat(
   body: JsonObject,
   previous: readonly JsonObject[] = [],
   policy: UnsupportedPolicy = "drop",
+  referenced: ReferencedItems = new Map(),
 ): ChatFromResponses {
   const request = parseBody(responsesRequest, body, "request", responsesParam);
   const own = inputItems(request.input);
   checkInputItems(own);
   const dropped = new Dropped(policy);
-  const items = [...previous.map((item) => parseBody(responsesItem, item, "request")), ...own];
+  const items = [...previous.map(parseItem), ...own].map((item) => {
+    const named = referencedItem(item, referenced);
+    return named ? parseItem(named) : item;
+  });
   const declared: ResponsesTool[] = [...(request.tools ?? [])];
   for (const item of items) if (item.type === "additional_tools") declared.push(...(item.tools ?? []));
   const names = new ToolNames();
@@ -63,49 +74,13 @@ export function responsesRequestToChat(
   if (compact) messages.push({ role: "user", content: COMPACT_PROMPT });
   const out: JsonObject = { model: request.model, messages };
   Object.assign(out, tools);
-  Object.assign(out, settings(request, dropped));
+  Object.assign(out, chatSettings(request, dropped));
   if (request.parallel_tool_calls != null && Array.isArray(out.tools)) {
     out.parallel_tool_calls = request.parallel_tool_calls;
   }
   // The tools stay declared (the history calls them) but the summary is text.
   if (compact && out.tools) out.tool_choice = "none";
   return { body: out, tools: names, dropped: dropped.list, compact };
-}
-
-/** Sampling, limits, format and the fields both APIs share under other names. */
-function settings(request: ResponsesRequest, dropped: Dropped): JsonObject {
-  const out: JsonObject = {};
-  if (request.max_output_tokens != null) out.max_tokens = request.max_output_tokens;
-  if (request.temperature != null) out.temperature = request.temperature;
-  if (request.top_p != null) out.top_p = request.top_p;
-  if (request.user) out.user = request.user;
-  if (request.reasoning?.effort) out.reasoning_effort = request.reasoning.effort;
-  if (request.reasoning?.summary && request.reasoning.summary !== "none") {
-    dropped.add("reasoning.summary", "reasoning.summary");
-  }
-  if (request.text?.verbosity) out.verbosity = request.text.verbosity;
-  if (request.metadata) out.metadata = request.metadata;
-  if (request.service_tier) out.service_tier = request.service_tier;
-  if (request.prompt_cache_key) out.prompt_cache_key = request.prompt_cache_key;
-  if (request.safety_identifier) out.safety_identifier = request.safety_identifier;
-  if (request.top_logprobs != null) {
-    out.logprobs = true;
-    out.top_logprobs = request.top_logprobs;
-  }
-  if (request.background) dropped.add("background", "background");
-  if (request.truncation === "auto") dropped.add("truncation", "truncation");
-  if (request.stream) {
-    out.stream = true;
-    out.stream_options = { include_usage: true }; // response.completed always reports usage
-  }
-  const format = request.text?.format;
-  if (format?.type === "json_schema") {
-    out.response_format = {
-      type: "json_schema",
-      json_schema: { name: format.name ?? "response", schema: format.schema, strict: format.strict ?? false },
-    };
-  } else if (format?.type === "json_object") out.response_format = { type: "json_object" };
-  return out;
 }
 
 /** `items` are the stored chain's (`stored` of them, first), then the request's own input. */
@@ -118,13 +93,24 @@ function messagesOf(
 ): JsonObject[] {
   const messages: JsonObject[] = [];
   if (request.instructions) messages.push({ role: "system", content: request.instructions });
+  // Images tools returned, for the user message after the run of tool messages.
+  let images: JsonObject[] = [];
   for (const [i, item] of items.entries()) {
+    if (images.length > 0 && !TOOL_OUTPUTS.has(item.type ?? "message")) {
+      messages.push({ role: "user", content: images });
+      images = [];
+    }
     // Where an item came from, as a 400 names it: the chain it continues, or `input[n]`.
     const at = i < stored ? "previous_response_id" : `input[${i - stored}]`;
-    appendItem(messages, item, at, names, dropped);
+    images.push(...appendItem(messages, item, at, names, dropped));
   }
+  if (images.length > 0) messages.push({ role: "user", content: images });
   return messages;
 }
+
+const TOOL_OUTPUTS = new Set(["function_call_output", "custom_tool_call_output"]);
+
+/** Appends `item` as chat messages; returns the images a tool output leaves for after the run. */
 
 function appendItem(
   messages: JsonObject[],
@@ -132,12 +118,12 @@ function appendItem(
   at: string,
   names: ToolNames,
   dropped: Dropped,
-): void {
+): JsonObject[] {
   const type = item.type ?? "message";
   if (type === "message" && item.role) {
     // `developer` is the newer name for `system`; not every chat server knows it.
     const role = item.role === "developer" ? "system" : item.role;
-    messages.push({ role, content: messageContent(item.content, at) });
+    messages.push({ role, content: messageContent(item.content, at, dropped) });
   } else if (type === "function_call" || type === "custom_tool_call") {
     const name = names.chatName(item.name ?? "", item.namespace ?? undefined);
     const args =
@@ -147,16 +133,28 @@ function appendItem(
       type: "function",
       function: { name, arguments: args },
     });
-  } else if (type === "function_call_output" || type === "custom_tool_call_output") {
-    messages.push({ role: "tool", tool_call_id: item.call_id ?? "", content: outputText(item.output) });
+  } else if (TOOL_OUTPUTS.has(type)) {
+    const callId = item.call_id ?? "";
+    const output = toolOutput(item.output, at, dropped);
+    messages.push({ role: "tool", tool_call_id: callId, content: output.text });
+    return imagesAfterTools(callId, output.images);
   } else if (type === "compaction") {
     // The gateway's own summary (compaction.ts) goes back as a turn; OpenAI's ciphertext cannot.
     const summary = summaryTurn(item);
     if (summary) messages.push(summary);
     else dropped.add("input.compaction", at, "is encrypted by another provider");
+  } else if (type === "item_reference") {
+    // One the caller's stored responses hold was replaced by its item already.
+    const id = JSON.stringify(item.id ?? null);
+    dropped.add(
+      "input.item_reference",
+      `${at}.id`,
+      `names ${id}, which no response stored for this caller holds`,
+    );
   } else if (!SILENT_ITEMS.has(type)) {
     dropped.add(`input.${type}`, `${at}.type`);
   }
+  return [];
 }
 
 /** Parallel calls are separate items in Responses but one assistant message in chat. */
@@ -165,28 +163,4 @@ function appendToolCall(messages: JsonObject[], call: JsonObject): void {
   if (last?.role === "assistant" && Array.isArray(last.tool_calls)) last.tool_calls.push(call);
   else if (last?.role === "assistant" && !last.tool_calls) last.tool_calls = [call];
   else messages.push({ role: "assistant", content: null, tool_calls: [call] });
-}
-
-function outputText(output: ResponsesItem["output"]): string {
-  if (typeof output === "string") return output;
-  return (output ?? []).map((part) => part.text ?? "").join("");
-}
-
-function messageContent(content: ResponsesItem["content"], at: string): string | JsonObject[] {
-  if (content === undefined) return "";
-  if (typeof content === "string") return content;
-  const parts = content.map((part, j): JsonObject => {
-    if (part.type === "input_text" || part.type === "output_text")
-      return { type: "text", text: part.text ?? "" };
-    if (part.type === "refusal") return { type: "text", text: part.refusal ?? "" };
-    if (part.type === "input_image" && part.image_url)
-      return { type: "image_url", image_url: { url: part.image_url } };
-    throw badRequest(
-      `${at}.content[${j}]: part "${part.type}" is not supported on this model`,
-      `${at}.content[${j}]`,
-    );
-  });
-  // Plain text is a string: every chat server accepts that, not all accept part arrays.
-  if (parts.every((part) => part.type === "text")) return parts.map((part) => part.text).join("");
-  return parts;
 }

@@ -6,7 +6,13 @@ export const responsesInputPart = z.looseObject({
   text: z.string().optional(),
   refusal: z.string().optional(),
   image_url: z.string().nullish(),
+  detail: z.string().nullish(),
+  file_data: z.string().nullish(),
+  file_id: z.string().nullish(),
+  file_url: z.string().nullish(),
+  filename: z.string().nullish(),
 });
+export type ResponsesInputPart = z.infer<typeof responsesInputPart>;
 
 /** A tool: `function`, `custom`, `namespace` (holding more tools) or a hosted one. */
 export interface ResponsesTool {
@@ -81,10 +87,15 @@ export const responsesRequest = z.looseObject({
   metadata: z.record(z.string(), z.string()).nullish(),
   service_tier: z.string().nullish(),
   prompt_cache_key: z.string().nullish(),
+  prompt_cache_retention: z.string().nullish(),
+  prompt_cache_options: z.record(z.string(), z.unknown()).nullish(),
   safety_identifier: z.string().nullish(),
   top_logprobs: z.number().int().nullish(),
+  include: z.array(z.string()).nullish(),
   background: z.boolean().nullish(),
   truncation: z.string().nullish(),
+  /** OpenAI's Conversations API: an id, or `{ id }`. */
+  conversation: z.unknown().optional(),
   text: z
     .looseObject({
       format: z

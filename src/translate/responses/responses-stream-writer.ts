@@ -7,6 +7,7 @@ import type { OpenAIChunk, OpenAIUsage } from "../openai-schema.ts";
 import type { StreamWriter } from "../stream/stream-translation.ts";
 import { ToolCallSequencer, type ToolCallStep } from "../stream/tool-call-sequencer.ts";
 import { compactionItem } from "./compaction.ts";
+import { outputTextLogprobs } from "./output-logprobs.ts";
 import {
   customInput,
   functionCallItem,
@@ -29,6 +30,8 @@ interface OpenItem {
   outputIndex: number;
   itemId: string;
   text: string;
+  /** A message's tokens' logprobs so far (output-logprobs.ts), when the caller asked. */
+  logprobs: JsonObject[];
   callId: string;
   tool: ToolTarget;
   closed: boolean;
@@ -106,7 +109,7 @@ export class ResponsesStreamWriter implements StreamWriter<OpenAIChunk> {
   private delta(choice: NonNullable<OpenAIChunk["choices"]>[number], out: SseEvent[]): void {
     const reasoning = reasoningText(choice.delta?.reasoning_content ?? choice.delta?.reasoning);
     if (reasoning) this.reasoning(reasoning, out);
-    if (choice.delta?.content) this.text(choice.delta.content, out);
+    if (choice.delta?.content) this.text(choice.delta.content, outputTextLogprobs(choice.logprobs), out);
     for (const call of choice.delta?.tool_calls ?? []) this.tool(this.calls.push(call), out);
   }
 
@@ -156,7 +159,7 @@ export class ResponsesStreamWriter implements StreamWriter<OpenAIChunk> {
     this.emit(out, "response.reasoning_summary_text.delta", { ...this.summary(item), delta });
   }
 
-  private text(delta: string, out: SseEvent[]): void {
+  private text(delta: string, logprobs: readonly JsonObject[], out: SseEvent[]): void {
     if (this.current?.kind === "tool") this.calls.interrupt();
     if (this.current?.kind !== "message") {
       this.close(out);
@@ -169,7 +172,8 @@ export class ResponsesStreamWriter implements StreamWriter<OpenAIChunk> {
     }
     const item = this.current as OpenItem;
     item.text += delta;
-    out.push(this.textDelta(item, delta));
+    if (logprobs.length > 0) item.logprobs.push(...logprobs);
+    out.push(this.textDelta(item, delta, logprobs));
   }
 
   /** Tool-call steps as function call items: each step is for the item open, or opens the next. */
@@ -198,7 +202,16 @@ export class ResponsesStreamWriter implements StreamWriter<OpenAIChunk> {
   }
 
   private open(kind: OpenItem["kind"], itemId: string, callId: string, tool: ToolTarget): OpenItem {
-    const item = { kind, outputIndex: this.items.length, itemId, text: "", callId, tool, closed: false };
+    const item = {
+      kind,
+      outputIndex: this.items.length,
+      itemId,
+      text: "",
+      logprobs: [],
+      callId,
+      tool,
+      closed: false,
+    };
     this.items.push(item);
     this.current = item;
     return item;
@@ -216,8 +229,15 @@ export class ResponsesStreamWriter implements StreamWriter<OpenAIChunk> {
         part: summaryPart(item.text),
       });
     } else if (item.kind === "message") {
-      this.emit(out, "response.output_text.done", { ...this.at(item), text: item.text, logprobs: [] });
-      this.emit(out, "response.content_part.done", { ...this.at(item), part: outputTextPart(item.text) });
+      this.emit(out, "response.output_text.done", {
+        ...this.at(item),
+        text: item.text,
+        logprobs: item.logprobs,
+      });
+      this.emit(out, "response.content_part.done", {
+        ...this.at(item),
+        part: outputTextPart(item.text, item.logprobs),
+      });
     } else if (item.tool.custom) {
       const input = customInput(item.text);
       this.emit(out, "response.custom_tool_call_input.delta", { ...this.ref(item), delta: input });
@@ -237,7 +257,7 @@ export class ResponsesStreamWriter implements StreamWriter<OpenAIChunk> {
 
   private itemBody(item: OpenItem): JsonObject {
     const status = item.closed ? "completed" : "in_progress";
-    if (item.kind === "message") return messageItem(item.itemId, item.text, status);
+    if (item.kind === "message") return messageItem(item.itemId, item.text, status, item.logprobs);
     if (item.kind === "reasoning") return reasoningItem(item.itemId, item.closed ? item.text : "");
     return functionCallItem(item.itemId, { ...item.tool, callId: item.callId, arguments: item.text }, status);
   }
@@ -274,12 +294,12 @@ export class ResponsesStreamWriter implements StreamWriter<OpenAIChunk> {
    * The everyday event, a text delta, written as its JSON: the bytes `event` would write for the
    * same fields (in the same order), with only the id and the text serialised.
    */
-  private textDelta(item: OpenItem, delta: string): SseEvent {
+  private textDelta(item: OpenItem, delta: string, logprobs: readonly JsonObject[]): SseEvent {
     const type = "response.output_text.delta";
     const at = `"item_id":${JSON.stringify(item.itemId)},"output_index":${item.outputIndex},"content_index":0`;
     return {
       event: type,
-      data: `{"type":"${type}","sequence_number":${this.sequence++},${at},"delta":${JSON.stringify(delta)},"logprobs":[]}`,
+      data: `{"type":"${type}","sequence_number":${this.sequence++},${at},"delta":${JSON.stringify(delta)},"logprobs":${logprobs.length === 0 ? "[]" : JSON.stringify(logprobs)}}`,
     };
   }
 

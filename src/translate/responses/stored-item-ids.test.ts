@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { storedItemId, withItemIds, withoutStoredIds } from "./stored-item-ids.ts";
+import { responseIdOfItem, storedItemId, withItemIds, withoutStoredIds } from "./stored-item-ids.ts";
 
 describe("stored item ids", () => {
   const items = [
@@ -27,5 +27,22 @@ describe("stored item ids", () => {
 
   test("going upstream again, the made ids come off and the upstream's own stay", () => {
     expect(withoutStoredIds(withItemIds(items, "resp_abc"))).toEqual(items);
+  });
+
+  test("every id the gateway gives an item names the response it is stored with; other ids none", () => {
+    const ids = ["msg_abc", "rs_abc", "cmp_abc", "fc_abc_0", "fc_abc_12", "msg_abc_i0", "fco_abc_i3"];
+    expect(ids.map(responseIdOfItem)).toEqual(ids.map(() => "resp_abc"));
+    expect(withItemIds(items, "resp_abc").map((item) => responseIdOfItem(String(item.id)))).toEqual([
+      "resp_abc",
+      "resp_abc",
+      "resp_up",
+      "resp_abc",
+    ]);
+    expect(["call_1", "msg", "msg_", "x_abc"].map(responseIdOfItem)).toEqual([
+      undefined,
+      undefined,
+      undefined,
+      undefined,
+    ]);
   });
 });

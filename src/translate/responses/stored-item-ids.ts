@@ -11,8 +11,17 @@ const PREFIX: Readonly<Record<string, string>> = {
   compaction: "cmp",
 };
 
+const PREFIXES = [...Object.values(PREFIX), "item"].join("|");
+
 /** The ids `storedItemId` makes: a known prefix, the response's id, `_i` and the item's place. */
-const STORED_ID = new RegExp(`^(?:${[...Object.values(PREFIX), "item"].join("|")})_.+_i\\d+$`);
+const STORED_ID = new RegExp(`^(?:${PREFIXES})_.+_i\\d+$`);
+
+/**
+ * Every id the gateway gives an item carries the id of the response it came with: an output item's
+ * (`msg_X`, `rs_X`, `cmp_X`, `fc_X_0`: response-envelope.ts, compaction.ts) and a stored input
+ * item's (`msg_X_i0`), all of response `resp_X`.
+ */
+const GATEWAY_ID = new RegExp(`^(?:${PREFIXES})_([^_]+)(?:_i?\\d+)?$`);
 
 /**
  * The id of the item at `index` of a stored conversation, for `input_items` (whose list pages by
@@ -42,4 +51,13 @@ export function withoutStoredIds(items: readonly JsonObject[]): JsonObject[] {
     const { id: _stored, ...rest } = item;
     return rest;
   });
+}
+
+/**
+ * The response an item id the gateway gave belongs to, where it is stored (an `item_reference`
+ * names the item alone); undefined for an id of another shape (an upstream's own).
+ */
+export function responseIdOfItem(itemId: string): string | undefined {
+  const match = GATEWAY_ID.exec(itemId);
+  return match ? `resp_${match[1]}` : undefined;
 }

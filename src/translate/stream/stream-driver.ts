@@ -1,4 +1,4 @@
-import { type GatewayError, providerFailure, upstreamError } from "../../core/gateway-error.ts";
+import { type GatewayError, providerFailure } from "../../core/gateway-error.ts";
 import type { SseEvent } from "../../core/sse.ts";
 import type { Usage } from "../../core/usage.ts";
 import {

@@ -1,13 +1,13 @@
 import { createAnthropic } from "@ai-sdk/anthropic";
 import { createOpenAI } from "@ai-sdk/openai";
-import { generateText, type LanguageModel, Output, streamText, tool } from "ai";
+import { generateText, type LanguageModel, type ModelMessage, Output, streamText, tool } from "ai";
 import { z } from "zod";
 import { inLoopbackWorld, scenarioOptions, type UpstreamKind } from "./loopback-world.ts";
 
 /**
  * The Vercel AI SDK, unchanged but for base URL and key: its OpenAI provider on the Responses API
  * (its default) and on chat completions, and its Anthropic provider, each with a plain call, a
- * stream, a tool call and structured output.
+ * stream, a tool call, structured output and a second turn sent with the first's messages.
  */
 const options = scenarioOptions<{ upstream: UpstreamKind }>();
 
@@ -63,6 +63,13 @@ await inLoopbackWorld(options.upstream, ["ai-model"], async ({ gw, key }) => {
         output: Output.object({ schema: Forecast }),
       });
       out[`${name}.structured`] = structured.output;
+      // A second turn sent with the first one's `response.messages`, as the SDK's docs show: its
+      // Responses provider (`store` on by default) sends the earlier answer back as an
+      // `item_reference`, which the gateway must find in its own store.
+      const history: ModelMessage[] = [{ role: "user", content: `${name}: my name is Zed` }];
+      const first = await generateText({ ...base, messages: history });
+      const again = [...history, ...first.response.messages, { role: "user" as const, content: "and now?" }];
+      out[`${name}.multiturn`] = (await generateText({ ...base, messages: again })).text;
     }
     return { exitCode: 0, stdout: JSON.stringify(out), stderr: "" };
   } catch (error) {

@@ -1,0 +1,78 @@
+import type { JsonObject } from "../../core/dialect.ts";
+import { badRequest } from "../../core/gateway-error.ts";
+import type { Dropped } from "../dropped.ts";
+import { toolResultText } from "../tool-result-images.ts";
+import type { ResponsesInputPart, ResponsesItem } from "./responses-schema.ts";
+
+/** A message item's content as chat content; `at` is the item's path, as a 400 names it. */
+export function messageContent(
+  content: ResponsesItem["content"],
+  at: string,
+  dropped: Dropped,
+): string | JsonObject[] {
+  if (content === undefined) return "";
+  if (typeof content === "string") return content;
+  const parts = content.flatMap((part, j): JsonObject[] => {
+    const chat = chatPart(part, `${at}.content[${j}]`, dropped);
+    return chat ? [chat] : [];
+  });
+  // Plain text is a string: every chat server accepts that, not all accept part arrays.
+  if (parts.every((part) => part.type === "text")) return parts.map((part) => part.text).join("");
+  return parts;
+}
+
+/**
+ * A tool's output (`function_call_output`, `custom_tool_call_output`) as the text of its `tool`
+ * message, and its images, which follow the run of tool messages (tool-result-images.ts).
+ */
+export function toolOutput(
+  output: ResponsesItem["output"],
+  at: string,
+  dropped: Dropped,
+): { text: string; images: JsonObject[] } {
+  if (typeof output === "string") return { text: output, images: [] };
+  const texts: string[] = [];
+  const images: JsonObject[] = [];
+  for (const [j, part] of (output ?? []).entries()) {
+    const path = `${at}.output[${j}]`;
+    const chat = part.type === "input_file" ? fileInToolOutput(path, dropped) : chatPart(part, path, dropped);
+    if (chat?.type === "text" && typeof chat.text === "string") texts.push(chat.text);
+    else if (chat) images.push(chat);
+  }
+  return { text: toolResultText(texts.join(""), images), images };
+}
+
+/** A tool message carries text alone, and the user message after the run images alone. */
+function fileInToolOutput(path: string, dropped: Dropped): undefined {
+  dropped.add("output.input_file", `${path}.type`, "cannot follow a tool's result on this model's upstream");
+  return undefined;
+}
+
+/**
+ * One content part as a chat part: text, an image (its `detail` kept), a file (a PDF as data, or
+ * an OpenAI file id). What chat has no place for is named and left out (undefined); a part type
+ * it cannot express at all is the caller's 400.
+ */
+function chatPart(part: ResponsesInputPart, path: string, dropped: Dropped): JsonObject | undefined {
+  if (part.type === "input_text" || part.type === "output_text")
+    return { type: "text", text: part.text ?? "" };
+  if (part.type === "refusal") return { type: "text", text: part.refusal ?? "" };
+  if (part.type === "input_image" && part.image_url) {
+    const detail = part.detail ? { detail: part.detail } : {};
+    return { type: "image_url", image_url: { url: part.image_url, ...detail } };
+  }
+  if (part.type === "input_image" && part.file_id) {
+    dropped.add("content.input_image.file_id", `${path}.file_id`);
+    return undefined;
+  }
+  if (part.type === "input_file" && (part.file_data || part.file_id)) {
+    const source = part.file_data ? { file_data: part.file_data } : { file_id: part.file_id };
+    const filename = part.filename ? { filename: part.filename } : {};
+    return { type: "file", file: { ...filename, ...source } };
+  }
+  if (part.type === "input_file" && part.file_url) {
+    dropped.add("content.input_file.file_url", `${path}.file_url`);
+    return undefined;
+  }
+  throw badRequest(`${path}: part "${part.type}" is not supported on this model`, path);
+}

@@ -1,0 +1,115 @@
+import type { JsonObject } from "../../core/dialect.ts";
+import { badRequest } from "../../core/gateway-error.ts";
+import type { Dropped } from "../dropped.ts";
+import { nameUncarriedFields } from "../uncarried-fields.ts";
+import type { ResponsesRequest } from "./responses-schema.ts";
+
+/**
+ * Every top-level Responses field the translation to chat reads, or passes over knowing it loses
+ * nothing. Any other field set (`prompt`, `max_tool_calls`, `context_management`, `moderation`,
+ * `image`, `access_programs`, one this list has never heard of) asks the upstream for something a
+ * chat request cannot: it is named, or refused under `translation.unsupported: reject`.
+ */
+const READ = [
+  // The conversation and its tools: responses-request-to-chat.ts, responses-tools-to-chat.ts.
+  "model",
+  "input",
+  "instructions",
+  "tools",
+  "tool_choice",
+  "parallel_tool_calls",
+  // `settings` below.
+  "max_output_tokens",
+  "temperature",
+  "top_p",
+  "user",
+  "stream",
+  "reasoning",
+  "text",
+  "metadata",
+  "service_tier",
+  "prompt_cache_key",
+  "prompt_cache_retention",
+  "prompt_cache_options",
+  "safety_identifier",
+  "top_logprobs",
+  "background",
+  "truncation",
+  // The gateway's own work: it stores the answer and expands a chain itself (responses-context.ts).
+  "store",
+  "previous_response_id",
+  // `message.output_text.logprobs` is read; the rest asks for what the answer carries anyway
+  // (`reasoning.encrypted_content`: there is none to send) or for hosted tools' output.
+  "include",
+  // Only `include_obfuscation`: padding against a network side channel, which a translated stream
+  // never adds and no client reads.
+  "stream_options",
+  // Codex's identifiers of its session and turn, for OpenAI's backend: they ask the model nothing.
+  "client_metadata",
+];
+
+/** Values of unread fields that ask for nothing beyond the API's default. */
+const DEFAULTS: JsonObject = { image: { context_compression: "auto" } };
+
+/**
+ * A Responses request's settings as chat fields: sampling, limits, format and the fields both APIs
+ * share under other names. What chat cannot carry is named in `dropped`.
+ */
+export function chatSettings(request: ResponsesRequest, dropped: Dropped): JsonObject {
+  refuseConversation(request);
+  const out: JsonObject = {};
+  // OpenAI's reasoning models refuse the deprecated `max_tokens`; a server that only knows it gets
+  // it back from its preset (`legacyMaxTokens`), and every other target reads this name too.
+  if (request.max_output_tokens != null) out.max_completion_tokens = request.max_output_tokens;
+  if (request.temperature != null) out.temperature = request.temperature;
+  if (request.top_p != null) out.top_p = request.top_p;
+  if (request.user) out.user = request.user;
+  if (request.reasoning?.effort) out.reasoning_effort = request.reasoning.effort;
+  if (request.reasoning?.summary && request.reasoning.summary !== "none") {
+    dropped.add("reasoning.summary", "reasoning.summary");
+  }
+  if (request.text?.verbosity) out.verbosity = request.text.verbosity;
+  // Chat completions takes these under the same names.
+  for (const field of SAME_NAMES) if (request[field] != null) out[field] = request[field];
+  // The tokens' logprobs, asked for by `top_logprobs` or `include`: output-logprobs.ts reads them.
+  if (request.top_logprobs != null || request.include?.includes("message.output_text.logprobs")) {
+    out.logprobs = true;
+    if (request.top_logprobs != null) out.top_logprobs = request.top_logprobs;
+  }
+  if (request.background) dropped.add("background", "background");
+  if (request.truncation === "auto") dropped.add("truncation", "truncation");
+  if (request.stream) {
+    out.stream = true;
+    out.stream_options = { include_usage: true }; // response.completed always reports usage
+  }
+  const format = request.text?.format;
+  if (format?.type === "json_schema") {
+    out.response_format = {
+      type: "json_schema",
+      json_schema: { name: format.name ?? "response", schema: format.schema, strict: format.strict ?? false },
+    };
+  } else if (format?.type === "json_object") out.response_format = { type: "json_object" };
+  nameUncarriedFields(request, READ, DEFAULTS, dropped);
+  return out;
+}
+
+const SAME_NAMES = [
+  "metadata",
+  "service_tier",
+  "prompt_cache_key",
+  "prompt_cache_retention",
+  "prompt_cache_options",
+  "safety_identifier",
+] as const;
+
+/**
+ * A stored conversation of OpenAI's Conversations API cannot be read from here, and an answer
+ * without its history would be a wrong answer, not a thinner one: refused whatever the policy.
+ */
+function refuseConversation(request: ResponsesRequest): void {
+  if (request.conversation == null) return;
+  throw badRequest(
+    "conversation: this model's upstream has no Conversations API, and the gateway keeps no conversations; send the earlier turns in input, or continue with previous_response_id",
+    "conversation",
+  );
+}

@@ -3,7 +3,7 @@ import { mkdirSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import OpenAI from "openai";
-import type { Page } from "playwright-core";
+import type { Request as BrowserRequest, Page } from "playwright-core";
 import packageJson from "../../package.json";
 import { UI_PAGES } from "../../src/http/admin-ui/ui-pages.ts";
 import { createKey } from "./harness/admin-api.ts";
@@ -208,6 +208,37 @@ describe("/admin in a real browser", () => {
       target: secondId.id,
     });
   }, 60_000);
+
+  test("keys: a thousand keys are listed 50 a page with Load more, each page's spend read for its own keys", async () => {
+    const asAdmin = { authorization: `Bearer ${adminKey}`, "content-type": "application/json" };
+    for (let i = 0; i < 1000; i += 50)
+      await Promise.all(
+        Array.from({ length: 50 }, (_, j) =>
+          fetch(`${gw.url}/admin/api/keys`, {
+            method: "POST",
+            headers: asAdmin,
+            body: JSON.stringify({ name: `bulk-${i + j}` }),
+          }).then((response) => expect(response.status).toBe(201)),
+        ),
+      );
+    const spendUrls: string[] = [];
+    const onRequest = (request: BrowserRequest) => {
+      if (request.url().includes("/admin/api/spend")) spendUrls.push(request.url());
+    };
+    page.on("request", onRequest);
+    fx.deferTest(() => page.off("request", onRequest));
+    await page.goto(`${gw.url}/admin/keys`);
+    const rows = page.locator("table.keys tbody tr");
+    await page.locator("[data-keys-shown='50']").waitFor();
+    expect(await rows.count()).toBe(50);
+    await page.getByRole("button", { name: "Load more" }).click();
+    await page.locator("[data-keys-shown='100']").waitFor();
+    expect(await page.locator("p.error").count()).toBe(0);
+    expect(await rows.first().textContent()).toContain("bulk-"); // newest first
+    expect(spendUrls).toHaveLength(2);
+    for (const url of spendUrls) expect(new URL(url).searchParams.get("ids")?.split(",")).toHaveLength(50);
+    await shoot("keys-many-1280");
+  }, 120_000);
 
   test("requests: one appears live, then filter the log and open it; export", async () => {
     await page.goto(`${gw.url}/admin/requests`);

@@ -1,6 +1,5 @@
 /** @jsxImportSource preact */
 import { useState } from "preact/hooks";
-import type { KeyView } from "../../auth/key-view.ts";
 import type { TenantReport } from "../../tenants/tenant-usage.ts";
 import { getJson, postJson } from "../api.ts";
 import { Failure } from "../components/failure.tsx";
@@ -8,24 +7,12 @@ import { KeyForm } from "../components/key-form.tsx";
 import { NewKey } from "../components/new-key.tsx";
 import { count, usd } from "../format.ts";
 import { useLoad } from "../hooks.ts";
-
-interface KeyWithSpend extends KeyView {
-  spent: number;
-}
-
-async function loadKeys(includeRevoked: boolean): Promise<KeyWithSpend[]> {
-  const { keys } = await getJson<{ keys: KeyView[] }>(`/admin/api/keys?include_revoked=${includeRevoked}`);
-  const ids = keys.map((k) => k.id).join(",");
-  const { spentUsd } = keys.length
-    ? await getJson<{ spentUsd: Record<string, number> }>(`/admin/api/spend?ids=${encodeURIComponent(ids)}`)
-    : { spentUsd: {} };
-  return keys.map((k) => ({ ...k, spent: spentUsd[k.id] ?? 0 }));
-}
+import { useKeyList } from "../use-key-list.ts";
 
 /** API keys and tenants: create (shown once), rotate with a grace period, revoke; spend against budget. */
 export function KeysPage() {
   const [includeRevoked, setIncludeRevoked] = useState(false);
-  const keys = useLoad(() => loadKeys(includeRevoked), [includeRevoked]);
+  const keys = useKeyList(includeRevoked);
   const configured = useLoad(() => getJson<{ tenants: TenantReport[] }>("/admin/api/tenants"), [], 30_000);
   const [issued, setIssued] = useState<{ key: string; name: string; note: string } | null>(null);
   const [error, setError] = useState<string>();
@@ -41,12 +28,12 @@ export function KeysPage() {
       setError(failure instanceof Error ? failure.message : String(failure));
     }
   };
-  const list = keys.data ?? [];
+  const list = keys.keys;
   const tenants = new Map<string, { keys: number; spent: number; budget: number }>();
   for (const k of list) {
     const t = tenants.get(k.tenant) ?? { keys: 0, spent: 0, budget: 0 };
     if (k.status === "active") t.keys++;
-    t.spent += k.spent;
+    t.spent += k.spent ?? 0;
     t.budget += k.budget_usd ?? 0;
     tenants.set(k.tenant, t);
   }
@@ -74,6 +61,7 @@ export function KeysPage() {
         }
       />
       <Failure error={error ?? keys.error} />
+      {keys.spendError && <p class="muted small">{keys.spendError}</p>}
       <div class="scroll card flush">
         <table class="keys">
           <thead>
@@ -102,8 +90,9 @@ export function KeysPage() {
                   {k.rpm ? `${k.rpm} rpm` : "– rpm"} · {k.tpm ? `${k.tpm} tpm` : "– tpm"}
                 </td>
                 <td>
-                  {usd(k.spent)} / {k.budget_usd === null ? "no budget" : usd(k.budget_usd)}
-                  {k.budget_usd ? (
+                  {k.spent === null ? "–" : usd(k.spent)} /{" "}
+                  {k.budget_usd === null ? "no budget" : usd(k.budget_usd)}
+                  {k.budget_usd && k.spent !== null ? (
                     <meter
                       min={0}
                       max={k.budget_usd}
@@ -179,6 +168,16 @@ export function KeysPage() {
           </tbody>
         </table>
       </div>
+      <div class="pager">
+        {keys.more && (
+          <button type="button" class="secondary" disabled={keys.loading} onClick={keys.loadMore}>
+            {keys.loading ? "Loading…" : "Load more"}
+          </button>
+        )}
+        <span class="muted" data-keys-shown={list.length}>
+          {list.length} shown
+        </span>
+      </div>
       <h2>Tenants</h2>
       {configured.data && configured.data.tenants.length > 0 && (
         <div class="scroll card flush">
@@ -226,7 +225,7 @@ export function KeysPage() {
       )}
       <p class="muted small">
         {configured.data?.tenants.length ? "Configured tenants (this budget period), then " : ""}every tenant
-        named by a key:
+        named by the keys shown above:
       </p>
       <div class="scroll card flush">
         <table>

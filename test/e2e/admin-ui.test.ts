@@ -240,6 +240,63 @@ describe("/admin in a real browser", () => {
     await shoot("keys-many-1280");
   }, 120_000);
 
+  test("the key form: limits it cannot read are refused in the form; a refusal keeps what was typed", async () => {
+    /** The key of that name, as the API lists it (undefined: none was created). */
+    const named = async (name: string) =>
+      (
+        (await (
+          await fetch(`${gw.url}/admin/api/keys`, { headers: { authorization: `Bearer ${adminKey}` } })
+        ).json()) as {
+          keys: { name: string; rpm: number | null; tpm: number | null; budget_usd: number | null }[];
+        }
+      ).keys.find((k) => k.name === name);
+    await page.goto(`${gw.url}/admin/keys`);
+    await page.getByRole("button", { name: "New key" }).click();
+    const form = page.getByRole("form", { name: "New key" });
+    await form.getByLabel("Name").fill("limits-ui");
+    await form.getByLabel("Requests/min").fill("60/min");
+    await form.getByLabel("Tokens/min").fill("10k");
+    await form.getByLabel("Budget (USD)").fill("$5");
+    const refusal = form.getByRole("alert");
+    for (const [field, fixed, said] of [
+      ["Requests/min", "60", 'Requests/min: "60/min" is not a whole number'],
+      ["Tokens/min", "10000", 'Tokens/min: "10k" is not a whole number'],
+      ["Budget (USD)", "5", 'Budget (USD): "$5" is not a dollar amount'],
+    ] as const) {
+      await form.getByRole("button", { name: "Create key" }).click();
+      await refusal.getByText(said).waitFor();
+      expect(await named("limits-ui")).toBeUndefined();
+      await form.getByLabel(field).fill(fixed);
+    }
+    await form.getByRole("button", { name: "Create key" }).click();
+    await page.locator("[data-new-key]").waitFor();
+    expect(await named("limits-ui")).toMatchObject({
+      rpm: 60,
+      tpm: 10000,
+      budget_usd: 5,
+    });
+    await page.getByRole("button", { name: "Done" }).click();
+
+    // Refused by the gateway (an expiry it cannot read): said, and the form still holds it all.
+    await page.getByRole("button", { name: "New key" }).click();
+    await form.getByLabel("Name").fill("expiry-ui");
+    await form.getByLabel("Requests/min").fill("30");
+    await form.getByLabel("Expires in").fill("tomorrow");
+    await expectingRefusals(async () => {
+      await form.getByRole("button", { name: "Create key" }).click();
+      await page.getByRole("alert").getByText("expires_in").waitFor();
+    }, /status of 400/);
+    expect(await form.getByLabel("Name").inputValue()).toBe("expiry-ui");
+    expect(await form.getByLabel("Requests/min").inputValue()).toBe("30");
+    expect(await form.getByLabel("Expires in").inputValue()).toBe("tomorrow");
+    await form.getByLabel("Expires in").fill("1d");
+    await form.getByRole("button", { name: "Create key" }).click();
+    await page.locator("[data-new-key]").waitFor();
+    expect(await form.count()).toBe(0); // created: the form is cleared and closed
+    expect(await named("expiry-ui")).toMatchObject({ rpm: 30 });
+    await page.getByRole("button", { name: "Done" }).click();
+  }, 60_000);
+
   test("requests: one appears live, then filter the log and open it; export", async () => {
     await page.goto(`${gw.url}/admin/requests`);
     await page.getByLabel("Live").check();

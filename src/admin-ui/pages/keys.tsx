@@ -19,13 +19,16 @@ export function KeysPage() {
   const [rotating, setRotating] = useState<string | null>(null);
   const [grace, setGrace] = useState("1h");
 
-  const act = async (run: () => Promise<void>) => {
+  /** Runs a change and shows the list again; whether it worked is the answer (the form keeps its input on false). */
+  const act = async (run: () => Promise<void>): Promise<boolean> => {
     setError(undefined);
     try {
       await run();
       keys.reload();
+      return true;
     } catch (failure) {
       setError(failure instanceof Error ? failure.message : String(failure));
+      return false;
     }
   };
   const list = keys.keys;

@@ -544,6 +544,31 @@ describe("/admin in a real browser", () => {
     expect(after.signedIn).toBe(false);
   }, 60_000);
 
+  test("a sign-out that fails says so and stays signed in: the session is still open", async () => {
+    await signInWithKey(adminKey);
+    const cookie = `mindgw_session=${(await sessionCookie()).value}`;
+    const port = gw.port;
+    // The gateway gone, the page's polls fail too (the browser logs each); then it is back.
+    await expectingRefusals(async () => {
+      await gw.stop("SIGKILL");
+      await page.getByRole("button", { name: "Sign out" }).click();
+      await page.getByRole("alert").getByText("Sign-out failed; the session is still open").waitFor();
+      expect(await page.getByLabel("Admin key").count()).toBe(0);
+      gw = await fx.restart({ port });
+      const session = (await (
+        await fetch(`${gw.url}/admin/auth/session`, { headers: { cookie } })
+      ).json()) as {
+        signedIn: boolean;
+      };
+      expect(session.signedIn).toBe(true);
+      await page.getByRole("heading", { name: "Overview" }).waitFor();
+    }, /net::ERR_(CONNECTION_REFUSED|CONNECTION_RESET|EMPTY_RESPONSE)|Failed to fetch/);
+    await expectingRefusals(async () => {
+      await page.getByRole("button", { name: "Sign out" }).click();
+      await page.getByLabel("Admin key").waitFor();
+    }, /status of 401/);
+  }, 90_000);
+
   test("single sign-on through an OIDC issuer: allowed group in, others out", async () => {
     await gw.writeConfig(config(gw.url, issuer));
     await waitFor("the OIDC config to be live", async () => {

@@ -43,3 +43,14 @@ export function fit(text: string, width: number, align: "left" | "right" = "left
   const cut = truncate(text, width);
   return align === "left" ? cut.padEnd(width) : cut.padStart(width);
 }
+
+/**
+ * Several lines said in one (a config rejection lists every problem): the first, then how many
+ * more there are, control characters shown escaped. A footer holds one line: more would push
+ * the header and the connection line off the screen.
+ */
+export function oneLine(text: string): string {
+  const lines = text.split(/\r?\n/).filter((line) => line.trim() !== "");
+  const first = printable(lines[0]?.trim() ?? "");
+  return lines.length > 1 ? `${first} (+${lines.length - 1} more)` : first;
+}

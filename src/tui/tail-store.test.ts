@@ -83,4 +83,14 @@ describe("TailStore", () => {
     expect(store.notice).toContain("models[0]: bad");
     expect(store.version).toBeGreaterThan(before);
   });
+
+  test("a rejection with several problems is one line: the first, and how many more", () => {
+    const store = new TailStore(10, () => T0);
+    const error =
+      "models[0].name: required\nproviders[1].type: unknown \u001b[2Jtype\nserver.port: too big\n";
+    store.apply(tail({ type: "config.rejected", at: T0, error }));
+    expect(store.notice).toEndWith("config edit rejected: models[0].name: required (+2 more)");
+    store.apply(tail({ type: "config.rejected", at: T0, error: "k\u001b]0;x\u0007: unknown field" }));
+    expect(store.notice).toEndWith("config edit rejected: k\\u001b]0;x\\u0007: unknown field");
+  });
 });

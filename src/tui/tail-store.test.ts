@@ -93,4 +93,16 @@ describe("TailStore", () => {
     store.apply(tail({ type: "config.rejected", at: T0, error: "k\u001b]0;x\u0007: unknown field" }));
     expect(store.notice).toEndWith("config edit rejected: k\\u001b]0;x\\u0007: unknown field");
   });
+
+  test("a reload that needs a restart says so, not only reloaded", () => {
+    const store = new TailStore(10, () => T0);
+    store.apply(
+      tail({ type: "config.reloaded", at: T0, version: 5, restartRequired: ["server.port", "apps"] }),
+    );
+    expect(store.notice).toEndWith("config v5 reloaded; restart required for: server.port, apps");
+    store.apply(tail({ type: "config.reloaded", at: T0, version: 6, restartRequired: [] }));
+    expect(store.notice).toEndWith("config v6 reloaded");
+    store.apply(tail({ type: "config.reloaded", at: T0, version: 7 })); // an older gateway
+    expect(store.notice).toEndWith("config v7 reloaded");
+  });
 });

@@ -89,7 +89,10 @@ export class TailStore {
         this.workerMap.set(event.worker.id, { ...event.worker, inFlight: 0, lost: true });
         return;
       case "config.reloaded":
-        this.notice = `${formatClock(event.at)} config v${event.version} reloaded`;
+        // A restart-only edit is not applied: say so, not "reloaded" alone.
+        this.notice = event.restartRequired?.length
+          ? `${formatClock(event.at)} config v${event.version} reloaded; restart required for: ${oneLine(event.restartRequired.join(", "))}`
+          : `${formatClock(event.at)} config v${event.version} reloaded`;
         return;
       case "config.rejected":
         this.notice = `${formatClock(event.at)} config edit rejected: ${oneLine(event.error)}`;

@@ -393,6 +393,19 @@ describe("/admin in a real browser", () => {
     await page.locator(`tr[data-request-id="${adminId}"]`).waitFor();
   }, 60_000);
 
+  test("overview: a reload that needs a restart says so, not only that it reloaded", async () => {
+    await page.goto(`${gw.url}/admin/overview`);
+    await page.locator("main h1").waitFor();
+    await gw.writeConfig({ ...config(), workers: { max_message: "2MB" } });
+    const pending = page.locator('[data-restart-required="workers.max_message"]');
+    await pending.waitFor({ timeout: 30_000 });
+    expect(await pending.textContent()).toBe("restart required for: workers.max_message (still as at start)");
+    expect(await page.locator(".tile", { hasText: "Config" }).textContent()).toContain("restart required");
+    await shoot("overview-restart-required-1280");
+    await gw.writeConfig(config());
+    await pending.waitFor({ state: "detached", timeout: 30_000 });
+  }, 60_000);
+
   test("workers: one connects and leaves while the page watches", async () => {
     await page.goto(`${gw.url}/admin/workers`);
     await page.getByText("No worker is connected.").waitFor();

@@ -3,7 +3,7 @@ import { mkdirSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import OpenAI from "openai";
-import type { Request as BrowserRequest, Page } from "playwright-core";
+import type { Request as BrowserRequest, Locator, Page } from "playwright-core";
 import packageJson from "../../package.json";
 import { UI_PAGES } from "../../src/http/admin-ui/ui-pages.ts";
 import { createKey } from "./harness/admin-api.ts";
@@ -101,6 +101,22 @@ const sessionCookie = async () => {
   if (!cookie) throw new Error("no session cookie");
   return cookie;
 };
+
+/** Where a piece of text is drawn: the left edge of its first occurrence inside `root`. */
+function leftOf(root: Locator, text: string): Promise<number> {
+  return root.evaluate((element, wanted) => {
+    const walker = document.createTreeWalker(element, NodeFilter.SHOW_TEXT);
+    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+      const at = node.textContent?.indexOf(wanted) ?? -1;
+      if (at < 0) continue;
+      const range = document.createRange();
+      range.setStart(node, at);
+      range.setEnd(node, at + wanted.length);
+      return range.getBoundingClientRect().left;
+    }
+    throw new Error(`"${wanted}" is not in the element`);
+  }, text);
+}
 
 async function shoot(name: string) {
   await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
@@ -391,6 +407,28 @@ describe("/admin in a real browser", () => {
     expect(doors).not.toContain("admin");
     await page.getByLabel("Admin API calls").check();
     await page.locator(`tr[data-request-id="${adminId}"]`).waitFor();
+  }, 60_000);
+
+  test("a right-to-left override in a name stays inside it: the request detail and the activity read in order", async () => {
+    const name = "rtl\u202eevil";
+    const key = await createKey(gw, { name, role: "user", models: ["*"] });
+    const { response } = await chat(key.key);
+    const requestId = response.headers.get("x-request-id") ?? "";
+    await page.goto(`${gw.url}/admin/requests`);
+    await page.getByRole("button", { name: `Open request ${requestId}` }).click();
+    const keyFact = page.locator('section.detail dt:text-is("Key") + dd');
+    await keyFact.waitFor();
+    // Reversed, the key id would be drawn left of the parenthesis before it.
+    expect(await leftOf(keyFact, "(")).toBeLessThan(await leftOf(keyFact, key.id));
+
+    await page.goto(`${gw.url}/admin/activity`);
+    const created = page.locator('tr[data-action="key.create"]', { hasText: "evil" }).first();
+    await created.waitFor();
+    const detail = created.locator("td").last();
+    expect(await leftOf(detail, "(user")).toBeLessThan(await leftOf(detail, "models"));
+    // Where the change came from: the caller's address, in a column of its own.
+    expect(await created.locator("td[data-client]").textContent()).toBe("127.0.0.1");
+    await shoot("activity-rtl-1280");
   }, 60_000);
 
   test("overview: a reload that needs a restart says so, not only that it reloaded", async () => {

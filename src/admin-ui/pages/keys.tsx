@@ -2,6 +2,7 @@
 import { useState } from "preact/hooks";
 import type { TenantReport } from "../../tenants/tenant-usage.ts";
 import { getJson, postJson } from "../api.ts";
+import { BdiList } from "../components/bdi-list.tsx";
 import { Failure } from "../components/failure.tsx";
 import { KeyForm } from "../components/key-form.tsx";
 import { NewKey } from "../components/new-key.tsx";
@@ -88,7 +89,9 @@ export function KeysPage() {
                 </td>
                 <td>{k.role}</td>
                 <td class="wide">{k.tenant}</td>
-                <td class="wide">{k.models.join(", ")}</td>
+                <td class="wide">
+                  <BdiList items={k.models} />
+                </td>
                 <td class="wide small">
                   {k.rpm ? `${k.rpm} rpm` : "– rpm"} · {k.tpm ? `${k.tpm} tpm` : "– tpm"}
                 </td>
@@ -155,7 +158,12 @@ export function KeysPage() {
                           type="button"
                           class="danger"
                           onClick={() => {
-                            if (confirm(`Revoke key "${k.name}"? Callers using it are refused at once.`))
+                            // The name isolated (FSI…PDI): a dialog has no <bdi>.
+                            if (
+                              confirm(
+                                `Revoke key "\u2068${k.name}\u2069"? Callers using it are refused at once.`,
+                              )
+                            )
                               void act(async () => {
                                 await postJson(`/admin/api/keys/${k.id}/revoke`);
                               });
@@ -200,7 +208,9 @@ export function KeysPage() {
               {configured.data.tenants.map((t) => (
                 <tr key={t.name} data-tenant={t.name}>
                   <td>{t.name}</td>
-                  <td class="wide">{t.models.join(", ")}</td>
+                  <td class="wide">
+                    <BdiList items={t.models} />
+                  </td>
                   <td class="wide small">
                     {t.rpm ? `${t.rpm} rpm` : "– rpm"} · {t.tpm ? `${t.tpm} tpm` : "– tpm"}
                   </td>

@@ -97,6 +97,12 @@ export function adminKeyRoutes(deps: AdminKeyDeps) {
     );
 }
 
+/**
+ * Text someone chose, isolated (FIRST STRONG ISOLATE … POP DIRECTIONAL ISOLATE): a right-to-left
+ * override in a key's name ends with the name, instead of reversing the description after it.
+ */
+const isolated = (text: string) => `\u2068${text}\u2069`;
+
 /** A key in an admin-action record: name, role, tenant and models; never the key itself. */
 const describeKey = (key: KeyView) =>
-  `${key.name} (${key.role}, tenant ${key.tenant}, models ${key.models.join(",") || "none"})`;
+  `${isolated(key.name)} (${key.role}, tenant ${isolated(key.tenant)}, models ${key.models.map(isolated).join(",") || "none"})`;

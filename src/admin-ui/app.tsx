@@ -2,6 +2,7 @@
 import { useEffect, useState } from "preact/hooks";
 import type { UiPage } from "../http/admin-ui/ui-pages.ts";
 import { currentSession, type SessionInfo, setSession, signOut } from "./api.ts";
+import { Failure } from "./components/failure.tsx";
 import { ActivityPage } from "./pages/activity.tsx";
 import { KeysPage } from "./pages/keys.tsx";
 import { ModelsPage } from "./pages/models.tsx";
@@ -36,6 +37,7 @@ const PAGES: Record<UiPage, () => preact.JSX.Element> = {
 export function App() {
   const [session, setSessionState] = useState<SessionInfo>();
   const [theme, setTheme] = useState<Theme>(loadTheme());
+  const [signOutError, setSignOutError] = useState<string>();
   const page = usePage();
 
   const adopt = (info: SessionInfo) => {
@@ -88,7 +90,17 @@ export function App() {
           <button
             type="button"
             onClick={() => {
-              signOut().finally(() => setSessionState({ signedIn: false, oidc: session.oidc }));
+              setSignOutError(undefined);
+              // Only a sign-out the gateway confirmed shows the sign-in page: after a failure the
+              // session still works, and the page must not pretend otherwise. (A 401 means it had
+              // already ended: api.ts shows the sign-in page for that.)
+              signOut().then(
+                () => setSessionState({ signedIn: false, oidc: session.oidc }),
+                (failure: unknown) =>
+                  setSignOutError(
+                    `Sign-out failed; the session is still open (${failure instanceof Error ? failure.message : String(failure)}).`,
+                  ),
+              );
             }}
           >
             Sign out
@@ -96,6 +108,7 @@ export function App() {
         </div>
       </header>
       <main id="main" tabIndex={-1}>
+        <Failure error={signOutError} />
         <Page />
       </main>
     </div>

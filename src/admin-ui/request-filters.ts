@@ -9,6 +9,11 @@ export interface AuditFilters {
   /** `datetime-local` values, in the browser's time zone. */
   from: string;
   to: string;
+  /**
+   * Show the admin API's own calls (front door `admin`): off by default, since this page's polling
+   * and every other admin call would bury the traffic.
+   */
+  showAdmin: boolean;
 }
 
 /** The filters as `/admin/api/audit` query parameters. */
@@ -20,11 +25,13 @@ export function toQuery(filters: AuditFilters): URLSearchParams {
   }
   if (filters.from) query.set("from", String(new Date(filters.from).getTime()));
   if (filters.to) query.set("to", String(new Date(filters.to).getTime()));
+  if (!filters.showAdmin) query.set("exclude_front_door", "admin");
   return query;
 }
 
 /** Whether a live record belongs on the page under these filters (the server's rules, client-side). */
 export function matchesFilters(record: AuditRecord, filters: AuditFilters): boolean {
+  if (!filters.showAdmin && record.frontDoor === "admin") return false;
   const key = filters.key.trim();
   if (key && record.keyId !== key && record.keyName !== key) return false;
   if (filters.model.trim() && record.model !== filters.model.trim()) return false;

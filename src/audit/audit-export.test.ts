@@ -1,5 +1,6 @@
 import { Database } from "bun:sqlite";
 import { expect, test } from "bun:test";
+import { printable } from "../core/printable.ts";
 import { createSqliteAuditStore } from "../storage/sqlite/sqlite-audit-store.ts";
 import { exportAudit, exportAuditStream } from "./audit-export.ts";
 import { makeRecord } from "./audit-fixture.ts";
@@ -176,4 +177,27 @@ test("CSV says what NDJSON says: every field a column, the error message, droppe
     expect(JSON.parse(at("attempts") ?? "null")).toEqual(attempts);
     expect(header?.includes("requestBody")).toBe(bodies);
   }
+});
+
+test("no export runs a terminal's escape sequences: CSV shows controls as escapes, NDJSON escapes C1 too", async () => {
+  const db = createSqliteAuditStore({ database: new Database(":memory:") });
+  const hostile = makeRecord({
+    requestId: "hostile",
+    keyName: "k\u001b]0;owned\u0007",
+    model: "m\u009b2J\u007f",
+    errorMessage: "first line\r\nsecond \u001b[31mred",
+  });
+  await db.insert([hostile]);
+  const csv = await collect(exportAudit(db, auditFilterSchema.parse({}), "csv"));
+  const [header, row] = parseCsv(csv);
+  const at = (column: string) => row?.[header?.indexOf(column) ?? -1];
+  expect(at("keyName")).toBe("k\\u001b]0;owned\\u0007");
+  expect(at("model")).toBe("m\\u009b2J\\u007f");
+  // A line break inside a cell is the cell's own: the quoting carries it, as spreadsheets read it.
+  expect(at("errorMessage")).toBe("first line\r\nsecond \\u001b[31mred");
+  expect(csv.replaceAll(/[\t\r\n]/g, "")).toBe(printable(csv.replaceAll(/[\t\r\n]/g, "")));
+
+  const ndjson = await collect(exportAudit(db, auditFilterSchema.parse({}), "ndjson"));
+  expect(ndjson.trimEnd()).toBe(printable(ndjson.trimEnd()));
+  expect(JSON.parse(ndjson)).toEqual(hostile);
 });

@@ -1,3 +1,4 @@
+import { printableJson } from "../core/printable.ts";
 import type { AuditStore } from "../storage/storage.ts";
 import { encodeAttempts } from "./audit-attempt.ts";
 import type { AuditPosition } from "./audit-cursor.ts";
@@ -75,8 +76,7 @@ export async function* exportAudit(
     if (entries.length === 0) return;
     let chunk = "";
     for (const { record } of entries) {
-      chunk +=
-        format === "csv" ? csvLine(columns.map((c) => cell(record, c))) : `${JSON.stringify(record)}\n`;
+      chunk += format === "csv" ? csvLine(columns.map((c) => cell(record, c))) : `${printableJson(record)}\n`;
     }
     yield chunk;
     if (entries.length < pageSize) return;

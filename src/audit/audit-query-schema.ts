@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { STATUS_CLASSES } from "./audit-record.ts";
+import { FRONT_DOORS, STATUS_CLASSES } from "./audit-record.ts";
 
 /** Epoch milliseconds, as a number, a string of digits or an ISO 8601 time (the audit and shadow queries' bounds). */
 export const instant = z.union([z.number(), z.string()]).transform((value, ctx) => {
@@ -31,6 +31,11 @@ export const auditFilterSchema = z.strictObject({
   route: name.optional(),
   /** A status class (`4xx`) or an exact status (`429`). */
   status: z.union([z.enum(STATUS_CLASSES), z.coerce.number().int().min(100).max(599)]).optional(),
+  /**
+   * Leave out the rows of this front door: the web UI's Requests view leaves out `admin` (its own
+   * polling, and every admin call) unless asked to show it.
+   */
+  exclude_front_door: z.enum(FRONT_DOORS).optional(),
   /** Newest first unless asked; `mindgw audit export` asks for oldest first. */
   order: z.enum(["asc", "desc"]).default("desc"),
   /** Include stored bodies (only present with `audit.bodies: true`). */

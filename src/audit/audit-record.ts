@@ -1,21 +1,24 @@
 import type { AuditAttempt } from "./audit-attempt.ts";
 
 /** Where a request entered the gateway. */
-export type FrontDoor =
-  | "chat"
-  | "completions"
-  | "embeddings"
-  | "responses"
+export const FRONT_DOORS = [
+  "chat",
+  "completions",
+  "embeddings",
+  "responses",
   /** Reads and deletes of stored Responses API answers (`/v1/responses/{id}`, its `input_items`): no model call. */
-  | "stored_responses"
-  /** The upgrade of a Responses API WebSocket connection (status 101); each of its turns is a `responses` row. */
-  | "responses_socket"
-  | "messages"
-  | "count_tokens"
-  | "models"
-  | "admin"
-  | "workers"
-  | "other";
+  "stored_responses",
+  /** The upgrade of a Responses WebSocket connection (status 101); each of its turns is a `responses` row. */
+  "responses_socket",
+  "messages",
+  "count_tokens",
+  "models",
+  "admin",
+  "workers",
+  "other",
+] as const;
+
+export type FrontDoor = (typeof FRONT_DOORS)[number];
 
 /**
  * The classes of a final status, as the audit filters, the stores' queries and the TUI read them,

@@ -23,7 +23,16 @@ export type GatewayEvent =
       worker: WorkerSummary;
     }
   | { type: "worker.lost"; at: number; worker: WorkerSummary; reason: string }
-  | { type: "config.reloaded"; at: number; version: number }
+  | {
+      type: "config.reloaded";
+      at: number;
+      version: number;
+      /**
+       * Restart-only settings the file now changes from what the process started on: those are
+       * not applied, and only a restart will (empty when none; absent from an older gateway).
+       */
+      restartRequired?: string[];
+    }
   | { type: "config.rejected"; at: number; error: string }
   /** Sent to a consumer that fell behind: `count` events were dropped for it. */
   | { type: "events.missed"; at: number; count: number };

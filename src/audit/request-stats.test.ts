@@ -67,3 +67,21 @@ test("RequestStats follows the bus: finished requests are counted and the last c
   bus.publish({ type: "request.finished", at: now, record: makeRecord({ startedAt: now }) });
   expect(stats.series(now, "15m").requests.reduce((a, b) => a + b, 0)).toBe(2);
 });
+
+test("the admin API's own calls stay out of the charts: a held event stream is no latency, polling no traffic", () => {
+  const bus = new EventBus();
+  const stats = new RequestStats();
+  stats.follow(bus);
+  const now = Date.now();
+  const publish = (frontDoor: "chat" | "admin", latencyMs: number) =>
+    bus.publish({
+      type: "request.finished",
+      at: now,
+      record: makeRecord({ startedAt: now, frontDoor, latencyMs, ttfbMs: null }),
+    });
+  for (let i = 0; i < 20; i++) publish("chat", 1);
+  for (let i = 0; i < 40; i++) publish("admin", 25_000); // /admin/api/events held open 25 s, say
+  const series = stats.series(now, "15m");
+  expect(series.requests.reduce((a, b) => a + b, 0)).toBe(20);
+  expect(Math.max(...series.latencyP95.map((v) => v ?? 0))).toBeLessThan(2);
+});

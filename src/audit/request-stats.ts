@@ -160,6 +160,15 @@ export const STATS_WINDOWS = {
 } as const;
 export type StatsWindowName = keyof typeof STATS_WINDOWS;
 
+/**
+ * What the charts count: the gateway's traffic, not the admin API's own calls. The web UI polls
+ * every few seconds and holds the event stream open for minutes, and a script creating keys is
+ * no model traffic either: counted, they would fill the request rate and make a held stream the
+ * latency p95. Their audit rows are still written (every request leaves one).
+ */
+export const isModelTraffic = (record: Pick<AuditRecord, "frontDoor">): boolean =>
+  record.frontDoor !== "admin";
+
 /** Two resolutions: 10-second buckets for the last hour, minute buckets for the last day. */
 export class RequestStats {
   private readonly fine = new RollingStats(10_000, 360);
@@ -175,7 +184,7 @@ export class RequestStats {
   follow(bus: EventBus): () => void {
     return bus.tap(
       (event) => {
-        if (event.type === "request.finished") this.add(event.record);
+        if (event.type === "request.finished" && isModelTraffic(event.record)) this.add(event.record);
         else if (event.type === "config.reloaded" || event.type === "config.rejected")
           this.lastConfigEvent = event;
       },

@@ -1,5 +1,6 @@
 import type { Command } from "commander";
 import { auditQuerySchema } from "../audit/audit-query-schema.ts";
+import { printableJson } from "../core/printable.ts";
 import { parseInput } from "../http/parse-input.ts";
 import { type AuditInput, type AuditSource, localAudit, remoteAudit } from "./audit/audit-source.ts";
 import { auditTable } from "./audit/audit-table.ts";
@@ -93,9 +94,7 @@ export function registerAudit(program: Command): void {
       await withSource(options, async (source) => {
         const page = await source.page(input);
         process.stdout.write(
-          options.json
-            ? page.records.map((r) => `${JSON.stringify(r)}\n`).join("")
-            : auditTable(page.records),
+          options.json ? page.records.map((r) => `${printableJson(r)}\n`).join("") : auditTable(page.records),
         );
         if (page.nextCursor !== null) process.stderr.write(`next page: --cursor ${page.nextCursor}\n`);
       });

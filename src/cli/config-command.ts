@@ -3,6 +3,7 @@ import { type Config, configSchema } from "../config/config-schema.ts";
 import { withDurationUnits } from "../config/duration-fields.ts";
 import { redactConfig } from "../config/redact-config.ts";
 import { stringifyYaml } from "../config/yaml-text.ts";
+import { escapedC1, printable } from "../core/printable.ts";
 import { ModelIndex } from "../models/model-index.ts";
 import { unpricedWarnings } from "../pricing/model-prices.ts";
 import { resolveConfig } from "./resolve-config.ts";
@@ -15,12 +16,14 @@ export function registerConfig(program: Command): void {
     .option("-c, --config <file>", "config file (default: $MINDGW_CONFIG, else the embedded defaults)")
     .action(async (options: { config?: string }) => {
       const { config: resolved, path } = await resolveConfig(options.config);
-      process.stdout.write(
-        `# ${path ?? "embedded defaults"}: valid\n${stringifyYaml(withDurationUnits(configSchema, redactConfig(resolved)))}`,
-      );
+      // Names are printed as written, and may hold escape sequences: shown escaped, never run.
+      // The YAML printer double-quotes a string holding a control character and escapes C0 there,
+      // but not DEL or C1 (escapedC1: read back the same); the comments and warnings, printable().
+      const yaml = escapedC1(stringifyYaml(withDurationUnits(configSchema, redactConfig(resolved))));
+      process.stdout.write(`# ${printable(path ?? "embedded defaults")}: valid\n${yaml}`);
       process.stdout.write(modelPrecedence(resolved));
       // Valid, but a model nothing prices costs $0: a budget never binds on it.
-      for (const warning of unpricedWarnings(resolved)) process.stderr.write(`${warning}\n`);
+      for (const warning of unpricedWarnings(resolved)) process.stderr.write(`${printable(warning)}\n`);
     });
 }
 
@@ -33,7 +36,10 @@ function modelPrecedence(config: Config): string {
   for (const model of config.models) index.add(model.name, model.aliases, null);
   const lines = index
     .precedence()
-    .map(({ pattern, entry }, i) => `#   ${i + 1}. ${pattern}${pattern === entry ? "" : ` -> ${entry}`}`);
+    .map(
+      ({ pattern, entry }, i) =>
+        `#   ${i + 1}. ${printable(pattern)}${pattern === entry ? "" : ` -> ${printable(entry)}`}`,
+    );
   return lines.length === 0
     ? ""
     : `# model names, in the order a request's model is matched:\n${lines.join("\n")}\n`;

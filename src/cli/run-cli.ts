@@ -1,6 +1,7 @@
 import { Command, CommanderError } from "commander";
 import { ConfigError } from "../config/config-error.ts";
 import { GatewayError } from "../core/gateway-error.ts";
+import { printable } from "../core/printable.ts";
 import { GatewayCallError } from "./admin-fetch.ts";
 import { registerAudit } from "./audit-command.ts";
 import { onClosedOutput } from "./closed-output.ts";
@@ -54,7 +55,8 @@ function exitCodeFor(error: unknown): number {
     return quiet.includes(error.code) && error.exitCode === 0 ? EXIT.ok : EXIT.usage;
   }
   if (error instanceof ConfigError) {
-    process.stderr.write(`invalid config:\n${error.problems.map((p) => `  ${p}`).join("\n")}\n`);
+    // A problem names the field as written: a key holding an escape sequence is shown, not run.
+    process.stderr.write(`invalid config:\n${error.problems.map((p) => `  ${printable(p)}`).join("\n")}\n`);
     return EXIT.usage;
   }
   if (error instanceof GatewayCallError) {

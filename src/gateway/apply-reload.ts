@@ -77,7 +77,12 @@ export function createReloadPolicy(deps: ReloadDeps): ReloadPolicy {
         deps.logger.warn(
           `config reloaded, but restart required for: ${pending.join(", ")} (still as at start)`,
         );
-      deps.publish({ type: "config.reloaded", at: Date.now(), version: next.version });
+      deps.publish({
+        type: "config.reloaded",
+        at: Date.now(),
+        version: next.version,
+        restartRequired: pending,
+      });
     },
     onHeld(reason) {
       deps.logger.warn(`config change held: ${reason}`);

@@ -99,6 +99,29 @@ for (const [name, fresh] of contractBackends()) {
       expect(desc[0]!.record.startedAt).toBe(BASE + 9000);
     });
 
+    test("audit: a front door left out (the web UI's Requests view without the admin API's calls)", async () => {
+      const { audit } = await fresh();
+      await audit.insert(
+        Array.from({ length: 30 }, (_, i) =>
+          makeRecord({
+            requestId: `f${i}`,
+            startedAt: 1000 + i,
+            frontDoor: i % 3 === 0 ? "chat" : "admin",
+            status: i % 2 ? 200 : 503,
+          }),
+        ),
+      );
+      const ids = async (filter: Record<string, string>) =>
+        (
+          await audit.select(auditFilterSchema.parse({ exclude_front_door: "admin", ...filter }), null, 4)
+        ).map((e) => e.record.requestId);
+      expect(await ids({})).toEqual(["f27", "f24", "f21", "f18"]);
+      // Beside the filters whose values SQLite walks one index range at a time.
+      expect(await ids({ key: "key_1" })).toEqual(["f27", "f24", "f21", "f18"]);
+      expect(await ids({ status: "5xx" })).toEqual(["f24", "f18", "f12", "f6"]);
+      expect(await ids({ status: "200" })).toEqual(["f27", "f21", "f15", "f9"]);
+    });
+
     test("audit: a status class holds its own statuses (101, an accepted upgrade, is 1xx, not 2xx)", async () => {
       const { audit } = await fresh();
       await audit.insert(

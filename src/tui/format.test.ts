@@ -1,5 +1,14 @@
 import { describe, expect, test } from "bun:test";
-import { fit, formatClock, formatCount, formatMs, formatPercent, formatRate, truncate } from "./format.ts";
+import {
+  cellWidth,
+  fit,
+  formatClock,
+  formatCount,
+  formatMs,
+  formatPercent,
+  formatRate,
+  truncate,
+} from "./format.ts";
 
 describe("format", () => {
   test("durations", () => {
@@ -31,5 +40,18 @@ describe("format", () => {
     expect(fit("ab", 4)).toBe("ab  ");
     expect(fit("ab", 4, "right")).toBe("  ab");
     expect(fit("abcdef", 4)).toBe("abc…");
+  });
+
+  test("widths are terminal cells: a CJK character takes two, and the columns after it stay in place", () => {
+    expect(cellWidth("模型")).toBe(4);
+    expect(fit("模型", 6)).toBe("模型  ");
+    // Six cells and the ellipsis: a fourth wide character would not fit, so one space pads.
+    expect(truncate("通义千问模型", 8)).toBe("通义千…");
+    expect(fit("通义千问模型", 8)).toBe("通义千… ");
+    expect(cellWidth(fit("通义千问模型-max", 9))).toBe(9);
+    expect(fit("qwen-模型", 7, "right")).toBe(" qwen-…");
+    expect(cellWidth(fit("🎉🎉🎉", 5))).toBe(5);
+    // A grapheme is never split: an accented letter stays whole or goes whole.
+    expect(truncate("e\u0301e\u0301e\u0301", 2)).toBe("e\u0301…");
   });
 });

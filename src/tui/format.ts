@@ -30,16 +30,42 @@ export function formatCount(n: number): string {
   return `${(n / 1_000_000).toFixed(1)}M`;
 }
 
+/** Terminal cells a text takes: a CJK character or an emoji two, a combining mark none. */
+export const cellWidth = (text: string): number => Bun.stringWidth(text);
+
+const graphemes = new Intl.Segmenter();
+
 /** Fits text into `width` cells, marking a cut with `…`; control characters are shown escaped. */
 export function truncate(raw: string, width: number): string {
   if (width <= 0) return "";
   const text = printable(raw);
-  if (text.length <= width) return text;
-  return width === 1 ? "…" : `${text.slice(0, width - 1)}…`;
+  if (cellWidth(text) <= width) return text;
+  // Whole characters (graphemes) up to width - 1 cells, then the ellipsis.
+  let cut = "";
+  let used = 0;
+  for (const { segment } of graphemes.segment(text)) {
+    const cells = cellWidth(segment);
+    if (used + cells > width - 1) break;
+    cut += segment;
+    used += cells;
+  }
+  return `${cut}…`;
 }
 
 /** Truncates, then pads to exactly `width` cells. */
 export function fit(text: string, width: number, align: "left" | "right" = "left"): string {
   const cut = truncate(text, width);
-  return align === "left" ? cut.padEnd(width) : cut.padStart(width);
+  const pad = " ".repeat(Math.max(0, width - cellWidth(cut)));
+  return align === "left" ? cut + pad : pad + cut;
+}
+
+/**
+ * Several lines said in one (a config rejection lists every problem): the first, then how many
+ * more there are, control characters shown escaped. A footer holds one line: more would push
+ * the header and the connection line off the screen.
+ */
+export function oneLine(text: string): string {
+  const lines = text.split(/\r?\n/).filter((line) => line.trim() !== "");
+  const first = printable(lines[0]?.trim() ?? "");
+  return lines.length > 1 ? `${first} (+${lines.length - 1} more)` : first;
 }

@@ -1,3 +1,4 @@
+import { printableJson } from "../core/printable.ts";
 import { runEventClient } from "./event-client.ts";
 import type { GatewayTarget } from "./gateway-target.ts";
 import type { TailEvent } from "./tail-event.ts";
@@ -26,7 +27,8 @@ export function selectEvent(filter: TailFilter, event: TailEvent): boolean {
 }
 
 /**
- * One NDJSON line per selected event, exactly as the gateway sent it, written as it comes.
+ * One NDJSON line per selected event, as the gateway sent it (no raw control character: see
+ * `printableJson`), written as it comes.
  * Reconnects after a drop like the interactive view (status lines go to stderr); before the
  * first connection it gives up after `maxInitialAttempts` with exit code 1.
  */
@@ -53,7 +55,8 @@ export async function runJson(options: JsonRunOptions): Promise<number> {
       ...(options.fetch ? { fetch: options.fetch } : {}),
       ...(options.backoff ? { backoff: options.backoff } : {}),
       onEvent: ({ event, raw }) => {
-        if (selectEvent(options.filter, event)) stdout.write(`${JSON.stringify(raw)}\n`);
+        // As the gateway sent it, but C1 controls escaped too: a terminal would act on them.
+        if (selectEvent(options.filter, event)) stdout.write(`${printableJson(raw)}\n`);
       },
       onStatus: (status) => {
         // Silent until the first connection; after that, each drop and recovery is one line.

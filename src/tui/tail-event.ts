@@ -60,7 +60,12 @@ export const tailEventSchema = z.discriminatedUnion("type", [
     worker: workerSummarySchema,
     reason: z.string(),
   }),
-  z.object({ type: z.literal("config.reloaded"), at: z.number(), version: z.number() }),
+  z.object({
+    type: z.literal("config.reloaded"),
+    at: z.number(),
+    version: z.number(),
+    restartRequired: z.array(z.string()).optional(),
+  }),
   z.object({ type: z.literal("config.rejected"), at: z.number(), error: z.string() }),
   z.object({ type: z.literal("events.missed"), at: z.number(), count: z.number() }),
 ]);

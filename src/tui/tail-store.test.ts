@@ -83,4 +83,26 @@ describe("TailStore", () => {
     expect(store.notice).toContain("models[0]: bad");
     expect(store.version).toBeGreaterThan(before);
   });
+
+  test("a rejection with several problems is one line: the first, and how many more", () => {
+    const store = new TailStore(10, () => T0);
+    const error =
+      "models[0].name: required\nproviders[1].type: unknown \u001b[2Jtype\nserver.port: too big\n";
+    store.apply(tail({ type: "config.rejected", at: T0, error }));
+    expect(store.notice).toEndWith("config edit rejected: models[0].name: required (+2 more)");
+    store.apply(tail({ type: "config.rejected", at: T0, error: "k\u001b]0;x\u0007: unknown field" }));
+    expect(store.notice).toEndWith("config edit rejected: k\\u001b]0;x\\u0007: unknown field");
+  });
+
+  test("a reload that needs a restart says so, not only reloaded", () => {
+    const store = new TailStore(10, () => T0);
+    store.apply(
+      tail({ type: "config.reloaded", at: T0, version: 5, restartRequired: ["server.port", "apps"] }),
+    );
+    expect(store.notice).toEndWith("config v5 reloaded; restart required for: server.port, apps");
+    store.apply(tail({ type: "config.reloaded", at: T0, version: 6, restartRequired: [] }));
+    expect(store.notice).toEndWith("config v6 reloaded");
+    store.apply(tail({ type: "config.reloaded", at: T0, version: 7 })); // an older gateway
+    expect(store.notice).toEndWith("config v7 reloaded");
+  });
 });

@@ -1,5 +1,5 @@
 import type { ConnectionStatus } from "./event-client.ts";
-import { formatClock } from "./format.ts";
+import { formatClock, oneLine } from "./format.ts";
 import { TAIL_USER_AGENT } from "./gateway-target.ts";
 import { RingBuffer } from "./ring-buffer.ts";
 import { StatsWindow, type WindowStats } from "./stats-window.ts";
@@ -89,10 +89,13 @@ export class TailStore {
         this.workerMap.set(event.worker.id, { ...event.worker, inFlight: 0, lost: true });
         return;
       case "config.reloaded":
-        this.notice = `${formatClock(event.at)} config v${event.version} reloaded`;
+        // A restart-only edit is not applied: say so, not "reloaded" alone.
+        this.notice = event.restartRequired?.length
+          ? `${formatClock(event.at)} config v${event.version} reloaded; restart required for: ${oneLine(event.restartRequired.join(", "))}`
+          : `${formatClock(event.at)} config v${event.version} reloaded`;
         return;
       case "config.rejected":
-        this.notice = `${formatClock(event.at)} config edit rejected: ${event.error}`;
+        this.notice = `${formatClock(event.at)} config edit rejected: ${oneLine(event.error)}`;
         return;
       case "events.missed":
         this.missed += event.count;

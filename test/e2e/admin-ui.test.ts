@@ -3,7 +3,7 @@ import { mkdirSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import OpenAI from "openai";
-import type { Page } from "playwright-core";
+import type { Request as BrowserRequest, Locator, Page } from "playwright-core";
 import packageJson from "../../package.json";
 import { UI_PAGES } from "../../src/http/admin-ui/ui-pages.ts";
 import { createKey } from "./harness/admin-api.ts";
@@ -101,6 +101,22 @@ const sessionCookie = async () => {
   if (!cookie) throw new Error("no session cookie");
   return cookie;
 };
+
+/** Where a piece of text is drawn: the left edge of its first occurrence inside `root`. */
+function leftOf(root: Locator, text: string): Promise<number> {
+  return root.evaluate((element, wanted) => {
+    const walker = document.createTreeWalker(element, NodeFilter.SHOW_TEXT);
+    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+      const at = node.textContent?.indexOf(wanted) ?? -1;
+      if (at < 0) continue;
+      const range = document.createRange();
+      range.setStart(node, at);
+      range.setEnd(node, at + wanted.length);
+      return range.getBoundingClientRect().left;
+    }
+    throw new Error(`"${wanted}" is not in the element`);
+  }, text);
+}
 
 async function shoot(name: string) {
   await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
@@ -209,6 +225,100 @@ describe("/admin in a real browser", () => {
     });
   }, 60_000);
 
+  test("keys: a thousand keys are listed 50 a page with Load more, spend read per page; the charts ignore their creation", async () => {
+    const asAdmin = { authorization: `Bearer ${adminKey}`, "content-type": "application/json" };
+    for (let i = 0; i < 1000; i += 50)
+      await Promise.all(
+        Array.from({ length: 50 }, (_, j) =>
+          fetch(`${gw.url}/admin/api/keys`, {
+            method: "POST",
+            headers: asAdmin,
+            body: JSON.stringify({ name: `bulk-${i + j}` }),
+          }).then((response) => expect(response.status).toBe(201)),
+        ),
+      );
+    const spendUrls: string[] = [];
+    const onRequest = (request: BrowserRequest) => {
+      if (request.url().includes("/admin/api/spend")) spendUrls.push(request.url());
+    };
+    page.on("request", onRequest);
+    fx.deferTest(() => page.off("request", onRequest));
+    await page.goto(`${gw.url}/admin/keys`);
+    const rows = page.locator("table.keys tbody tr");
+    await page.locator("[data-keys-shown='50']").waitFor();
+    expect(await rows.count()).toBe(50);
+    await page.getByRole("button", { name: "Load more" }).click();
+    await page.locator("[data-keys-shown='100']").waitFor();
+    expect(await page.locator("p.error").count()).toBe(0);
+    expect(await rows.first().textContent()).toContain("bulk-"); // newest first
+    expect(spendUrls).toHaveLength(2);
+    for (const url of spendUrls) expect(new URL(url).searchParams.get("ids")?.split(",")).toHaveLength(50);
+    await shoot("keys-many-1280");
+
+    // A thousand admin calls are no traffic: the charts count the model requests alone.
+    const stats = (await (
+      await fetch(`${gw.url}/admin/api/stats?window=15m`, { headers: asAdmin })
+    ).json()) as { requests: number[] };
+    expect(stats.requests.reduce((a, b) => a + b, 0)).toBeLessThan(100);
+  }, 120_000);
+
+  test("the key form: limits it cannot read are refused in the form; a refusal keeps what was typed", async () => {
+    /** The key of that name, as the API lists it (undefined: none was created). */
+    const named = async (name: string) =>
+      (
+        (await (
+          await fetch(`${gw.url}/admin/api/keys`, { headers: { authorization: `Bearer ${adminKey}` } })
+        ).json()) as {
+          keys: { name: string; rpm: number | null; tpm: number | null; budget_usd: number | null }[];
+        }
+      ).keys.find((k) => k.name === name);
+    await page.goto(`${gw.url}/admin/keys`);
+    await page.getByRole("button", { name: "New key" }).click();
+    const form = page.getByRole("form", { name: "New key" });
+    await form.getByLabel("Name").fill("limits-ui");
+    await form.getByLabel("Requests/min").fill("60/min");
+    await form.getByLabel("Tokens/min").fill("10k");
+    await form.getByLabel("Budget (USD)").fill("$5");
+    const refusal = form.getByRole("alert");
+    for (const [field, fixed, said] of [
+      ["Requests/min", "60", 'Requests/min: "60/min" is not a whole number'],
+      ["Tokens/min", "10000", 'Tokens/min: "10k" is not a whole number'],
+      ["Budget (USD)", "5", 'Budget (USD): "$5" is not a dollar amount'],
+    ] as const) {
+      await form.getByRole("button", { name: "Create key" }).click();
+      await refusal.getByText(said).waitFor();
+      expect(await named("limits-ui")).toBeUndefined();
+      await form.getByLabel(field).fill(fixed);
+    }
+    await form.getByRole("button", { name: "Create key" }).click();
+    await page.locator("[data-new-key]").waitFor();
+    expect(await named("limits-ui")).toMatchObject({
+      rpm: 60,
+      tpm: 10000,
+      budget_usd: 5,
+    });
+    await page.getByRole("button", { name: "Done" }).click();
+
+    // Refused by the gateway (an expiry it cannot read): said, and the form still holds it all.
+    await page.getByRole("button", { name: "New key" }).click();
+    await form.getByLabel("Name").fill("expiry-ui");
+    await form.getByLabel("Requests/min").fill("30");
+    await form.getByLabel("Expires in").fill("tomorrow");
+    await expectingRefusals(async () => {
+      await form.getByRole("button", { name: "Create key" }).click();
+      await page.getByRole("alert").getByText("expires_in").waitFor();
+    }, /status of 400/);
+    expect(await form.getByLabel("Name").inputValue()).toBe("expiry-ui");
+    expect(await form.getByLabel("Requests/min").inputValue()).toBe("30");
+    expect(await form.getByLabel("Expires in").inputValue()).toBe("tomorrow");
+    await form.getByLabel("Expires in").fill("1d");
+    await form.getByRole("button", { name: "Create key" }).click();
+    await page.locator("[data-new-key]").waitFor();
+    expect(await form.count()).toBe(0); // created: the form is cleared and closed
+    expect(await named("expiry-ui")).toMatchObject({ rpm: 30 });
+    await page.getByRole("button", { name: "Done" }).click();
+  }, 60_000);
+
   test("requests: one appears live, then filter the log and open it; export", async () => {
     await page.goto(`${gw.url}/admin/requests`);
     await page.getByLabel("Live").check();
@@ -275,6 +385,63 @@ describe("/admin in a real browser", () => {
     const failed = ["provider:flaky", "flaky-model", "failed", "500", "upstream_error"];
     expect(rows).toEqual([failed, failed, ["provider:demo", "mock", "answered", "–", "–"]]);
     await shoot("request-attempts-1280");
+  }, 60_000);
+
+  test("requests: the admin API's own calls are left out, in the list and live, until asked for", async () => {
+    await page.goto(`${gw.url}/admin/requests`);
+    await page.getByLabel("Live").check();
+    await page.locator(".dot.on").waitFor();
+    const status = await fetch(`${gw.url}/admin/api/status`, {
+      headers: { authorization: `Bearer ${adminKey}` },
+    });
+    const adminId = status.headers.get("x-request-id") ?? "";
+    await status.arrayBuffer();
+    const { response } = await chat(adminKey);
+    // The admin call finished first, on the same event stream: had it been shown, it would be by now.
+    await page.locator(`tr[data-request-id="${response.headers.get("x-request-id")}"]`).waitFor();
+    expect(await page.locator(`tr[data-request-id="${adminId}"]`).count()).toBe(0);
+    await page.getByLabel("Live").uncheck();
+    await page.getByRole("button", { name: "Apply" }).click();
+    await page.locator("table.requests tbody tr").first().waitFor();
+    const doors = await page.locator("table.requests tbody tr td:nth-child(4)").allTextContents();
+    expect(doors).not.toContain("admin");
+    await page.getByLabel("Admin API calls").check();
+    await page.locator(`tr[data-request-id="${adminId}"]`).waitFor();
+  }, 60_000);
+
+  test("a right-to-left override in a name stays inside it: the request detail and the activity read in order", async () => {
+    const name = "rtl\u202eevil";
+    const key = await createKey(gw, { name, role: "user", models: ["*"] });
+    const { response } = await chat(key.key);
+    const requestId = response.headers.get("x-request-id") ?? "";
+    await page.goto(`${gw.url}/admin/requests`);
+    await page.getByRole("button", { name: `Open request ${requestId}` }).click();
+    const keyFact = page.locator('section.detail dt:text-is("Key") + dd');
+    await keyFact.waitFor();
+    // Reversed, the key id would be drawn left of the parenthesis before it.
+    expect(await leftOf(keyFact, "(")).toBeLessThan(await leftOf(keyFact, key.id));
+
+    await page.goto(`${gw.url}/admin/activity`);
+    const created = page.locator('tr[data-action="key.create"]', { hasText: "evil" }).first();
+    await created.waitFor();
+    const detail = created.locator("td").last();
+    expect(await leftOf(detail, "(user")).toBeLessThan(await leftOf(detail, "models"));
+    // Where the change came from: the caller's address, in a column of its own.
+    expect(await created.locator("td[data-client]").textContent()).toBe("127.0.0.1");
+    await shoot("activity-rtl-1280");
+  }, 60_000);
+
+  test("overview: a reload that needs a restart says so, not only that it reloaded", async () => {
+    await page.goto(`${gw.url}/admin/overview`);
+    await page.locator("main h1").waitFor();
+    await gw.writeConfig({ ...config(), workers: { max_message: "2MB" } });
+    const pending = page.locator('[data-restart-required="workers.max_message"]');
+    await pending.waitFor({ timeout: 30_000 });
+    expect(await pending.textContent()).toBe("restart required for: workers.max_message (still as at start)");
+    expect(await page.locator(".tile", { hasText: "Config" }).textContent()).toContain("restart required");
+    await shoot("overview-restart-required-1280");
+    await gw.writeConfig(config());
+    await pending.waitFor({ state: "detached", timeout: 30_000 });
   }, 60_000);
 
   test("workers: one connects and leaves while the page watches", async () => {
@@ -455,6 +622,31 @@ describe("/admin in a real browser", () => {
     ).json()) as { signedIn: boolean };
     expect(after.signedIn).toBe(false);
   }, 60_000);
+
+  test("a sign-out that fails says so and stays signed in: the session is still open", async () => {
+    await signInWithKey(adminKey);
+    const cookie = `mindgw_session=${(await sessionCookie()).value}`;
+    const port = gw.port;
+    // The gateway gone, the page's polls fail too (the browser logs each); then it is back.
+    await expectingRefusals(async () => {
+      await gw.stop("SIGKILL");
+      await page.getByRole("button", { name: "Sign out" }).click();
+      await page.getByRole("alert").getByText("Sign-out failed; the session is still open").waitFor();
+      expect(await page.getByLabel("Admin key").count()).toBe(0);
+      gw = await fx.restart({ port });
+      const session = (await (
+        await fetch(`${gw.url}/admin/auth/session`, { headers: { cookie } })
+      ).json()) as {
+        signedIn: boolean;
+      };
+      expect(session.signedIn).toBe(true);
+      await page.getByRole("heading", { name: "Overview" }).waitFor();
+    }, /net::ERR_(CONNECTION_REFUSED|CONNECTION_RESET|EMPTY_RESPONSE)|Failed to fetch/);
+    await expectingRefusals(async () => {
+      await page.getByRole("button", { name: "Sign out" }).click();
+      await page.getByLabel("Admin key").waitFor();
+    }, /status of 401/);
+  }, 90_000);
 
   test("single sign-on through an OIDC issuer: allowed group in, others out", async () => {
     await gw.writeConfig(config(gw.url, issuer));

@@ -106,7 +106,7 @@ describe("/admin/api/events", () => {
     }
   });
 
-  test("config.reloaded after a valid config edit", async () => {
+  test("config.reloaded after a valid config edit, naming what only a restart applies", async () => {
     const stream = listen();
     try {
       await stream.ready;
@@ -117,6 +117,15 @@ describe("/admin/api/events", () => {
         15_000,
       );
       expect(reloaded.type === "config.reloaded" && reloaded.version).toBeGreaterThan(1);
+      expect(reloaded).toMatchObject({ restartRequired: [] });
+      await gw.writeConfig({ ...config("v3"), workers: { max_message: "2MB" } });
+      const pending = await waitFor(
+        "config.reloaded with a restart-only edit",
+        () => stream.events.find((e) => e.type === "config.reloaded" && e.restartRequired?.length),
+        15_000,
+      );
+      expect(pending).toMatchObject({ restartRequired: ["workers.max_message"] });
+      await gw.writeConfig(config("v2"));
     } finally {
       stream.close();
     }

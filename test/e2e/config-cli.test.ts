@@ -2,6 +2,7 @@
 import { afterAll, describe, expect, test } from "bun:test";
 import { join } from "node:path";
 import { stringify } from "yaml";
+import { printable } from "../../src/core/printable.ts";
 import { MINDGW } from "./harness/binary.ts";
 import { gatewayFixture } from "./harness/gateway-fixture.ts";
 import { startRedis } from "./harness/redis-server.ts";
@@ -108,6 +109,26 @@ describe("mindgw config check", () => {
     expect(second).toMatchObject({ code: 0 });
     const body = (stdout: string) => stdout.slice(stdout.indexOf("\n") + 1);
     expect(body(second.stdout)).toBe(body(first.stdout));
+  });
+
+  test("names holding escape sequences are printed escaped, valid or not: nothing reaches the terminal raw", async () => {
+    // Line ends apart, printable() would change nothing in what was printed.
+    const unchanged = (text: string) => printable(text.replaceAll("\n", "")) === text.replaceAll("\n", "");
+    const model = "m\u001b[31mred\u009b2J";
+    const valid = await writeConfig({
+      providers: [{ name: "up", type: "openai", base_url: "http://127.0.0.1:9/v1" }],
+      models: [{ name: model, routes: [{ provider: "up", model: "o" }] }],
+    });
+    const checked = await runMindgw(["config", "check", "-c", valid]);
+    expect(checked.code).toBe(0);
+    expect(checked.stdout).toContain("#   1. m\\u001b[31mred\\u009b2J");
+    expect(unchanged(checked.stdout + checked.stderr)).toBe(true);
+
+    const invalid = await writeConfig({ ...validConfig, "k\u001b]0;owned\u0007\u001b[2J": 1 });
+    const refused = await runMindgw(["config", "check", "-c", invalid]);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain("k\\u001b]0;owned\\u0007\\u001b[2J: unknown field");
+    expect(unchanged(refused.stderr)).toBe(true);
   });
 
   test("an invalid file: exit 2 with the path-precise message", async () => {

@@ -127,6 +127,21 @@ describe("NDJSON", () => {
     expect(finished).toEqual([mix.alice502]);
   }, 40_000);
 
+  test("C1 controls in a key's name are written escaped (\\u009b), never raw: a terminal would run them", async () => {
+    const name = "c1\u009b2J\u001b]0;owned\u0007key";
+    const hostile = await createKey(gw.url, adminKey, { name, role: "user" });
+    const tail = spawnTail(["--gateway", gw.url, "--json", "--key", name], { MINDGW_ADMIN_KEY: adminKey });
+    try {
+      const seen = await untilListening(tail, () => chat(hostile, "m1"));
+      const printed = tail.lines().filter((l) => seen.has(requestIdOf(l)));
+      expect(printed.some((l) => l.type === "request.finished" && l.record?.keyName === name)).toBe(true);
+      expect(tail.stdout.all).toContain("c1\\u009b2J\\u001b]0;owned\\u0007key");
+      expect(tail.stdout.all).not.toMatch(/[\u007f-\u009f]/);
+    } finally {
+      await tail.stop();
+    }
+  }, 40_000);
+
   test("`| head -n 1` takes one line and the tail exits cleanly", async () => {
     // biome-ignore lint/suspicious/noTemplateCurlyInString: bash's ${PIPESTATUS[0]}, not a template.
     const script = '"$0" tail --json --gateway "$1" | head -n 1; echo "tail exited ${PIPESTATUS[0]}"';

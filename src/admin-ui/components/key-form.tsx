@@ -1,7 +1,9 @@
 /** @jsxImportSource preact */
 import { useState } from "preact/hooks";
+import { type KeyFormFields, keyInput } from "../key-input.ts";
+import { Failure } from "./failure.tsx";
 
-const INITIAL = {
+const INITIAL: KeyFormFields = {
   name: "",
   role: "user",
   tenant: "",
@@ -12,11 +14,16 @@ const INITIAL = {
   expires_in: "",
 };
 
-/** The fields of `POST /admin/api/keys`; empty limits are left out (no limit). */
-export function KeyForm({ onCreate }: { onCreate: (input: Record<string, unknown>) => Promise<void> }) {
+/**
+ * The fields of `POST /admin/api/keys`; empty limits are left out (no limit). `onCreate` answers
+ * whether the key was created: only then is the form cleared and closed (a refusal keeps what
+ * was typed, to correct).
+ */
+export function KeyForm({ onCreate }: { onCreate: (input: Record<string, unknown>) => Promise<boolean> }) {
   const [form, setForm] = useState(INITIAL);
   const [open, setOpen] = useState(false);
-  const set = (name: keyof typeof INITIAL) => (e: { currentTarget: HTMLInputElement | HTMLSelectElement }) =>
+  const [invalid, setInvalid] = useState<string>();
+  const set = (name: keyof KeyFormFields) => (e: { currentTarget: HTMLInputElement | HTMLSelectElement }) =>
     setForm({ ...form, [name]: e.currentTarget.value });
   if (!open)
     return (
@@ -32,25 +39,17 @@ export function KeyForm({ onCreate }: { onCreate: (input: Record<string, unknown
       aria-label="New key"
       onSubmit={(e) => {
         e.preventDefault();
-        const input: Record<string, unknown> = {
-          name: form.name.trim(),
-          role: form.role,
-          models: form.models
-            .split(",")
-            .map((m) => m.trim())
-            .filter(Boolean),
-        };
-        // Left empty, the gateway puts the key in the signed-in admin's own tenant (or none).
-        if (form.tenant.trim()) input.tenant = form.tenant.trim();
-        for (const limit of ["rpm", "tpm", "budget_usd"] as const)
-          if (form[limit].trim()) input[limit] = Number(form[limit]);
-        if (form.expires_in.trim()) input.expires_in = form.expires_in.trim();
-        void onCreate(input).then(() => {
+        const checked = keyInput(form);
+        setInvalid("error" in checked ? checked.error : undefined);
+        if ("error" in checked) return;
+        void onCreate(checked.input).then((created) => {
+          if (!created) return;
           setForm(INITIAL);
           setOpen(false);
         });
       }}
     >
+      <Failure error={invalid} />
       <label>
         Name
         <input name="name" required value={form.name} onInput={set("name")} />
@@ -89,7 +88,14 @@ export function KeyForm({ onCreate }: { onCreate: (input: Record<string, unknown
       </label>
       <div class="filter-buttons">
         <button type="submit">Create key</button>
-        <button type="button" class="ghost" onClick={() => setOpen(false)}>
+        <button
+          type="button"
+          class="ghost"
+          onClick={() => {
+            setInvalid(undefined);
+            setOpen(false);
+          }}
+        >
           Cancel
         </button>
       </div>

@@ -1,4 +1,5 @@
 /** @jsxImportSource preact */
+import type { ComponentChildren } from "preact";
 import { useEffect, useRef } from "preact/hooks";
 import type { AuditPage } from "../../audit/audit-query.ts";
 import type { AuditRecord } from "../../audit/audit-record.ts";
@@ -26,51 +27,74 @@ export function RequestDetail({ record, onClose }: { record: AuditRecord; onClos
     [record.requestId],
   );
   const full = bodies.data;
-  const rows: [string, string][] = [
-    ["Request id", record.requestId],
-    ["Arrived", time(record.startedAt)],
-    ["Status", String(record.status)],
-    [
-      "Error",
-      record.errorClass
-        ? `${record.errorClass}${record.errorMessage ? `: ${record.errorMessage}` : ""}`
-        : "none",
-    ],
-    ["Key", record.keyName ? `${record.keyName} (${record.keyId ?? "no id"})` : "unauthenticated"],
-    ["Tenant / role", `${record.tenant ?? "–"} / ${record.role ?? "–"}`],
-    ["Front door", record.frontDoor],
-    ["Model", record.model ?? "–"],
-    ["Route", record.route ?? "none tried"],
-    // Cluster nodes only: the node that took the request, and the one that answered (forwarding).
-    ...(record.node
-      ? ([["Nodes", `taken by ${record.node} · served by ${record.servedNode ?? "–"}`]] as [string, string][])
-      : []),
-    ["Upstream model", record.upstreamModel ?? "–"],
-    ["Dropped in translation", record.dropped || "nothing"],
-    ["Streamed", record.stream ? "yes" : "no"],
-    ["Latency", ms(record.latencyMs)],
-    ["Time to first token", ms(record.ttfbMs)],
-    ["Tokens in / out", `${record.inputTokens} / ${record.outputTokens}`],
-    ["Cost", usd(record.costUsd)],
-    ["Client", `${record.clientIp ?? "–"} · ${record.userAgent ?? "–"}`],
-  ];
   return (
     <section class="card detail" aria-labelledby="detail-title">
       <div class="page-head">
         <h2 id="detail-title" tabIndex={-1} ref={heading}>
-          Request {record.requestId}
+          Request <bdi>{record.requestId}</bdi>
         </h2>
         <button type="button" class="ghost" onClick={onClose}>
           Close
         </button>
       </div>
+      {/* What a caller chose (key and tenant names, the model asked for, the user agent, an
+          upstream's message) sits in <bdi>: a right-to-left override in it stays inside, never
+          reversing our text around it. */}
       <dl class="facts">
-        {rows.map(([label, value]) => (
-          <>
-            <dt key={`${label}-t`}>{label}</dt>
-            <dd key={`${label}-d`}>{value}</dd>
-          </>
-        ))}
+        <Fact label="Request id">
+          <bdi>{record.requestId}</bdi>
+        </Fact>
+        <Fact label="Arrived">{time(record.startedAt)}</Fact>
+        <Fact label="Status">{record.status}</Fact>
+        <Fact label="Error">
+          {record.errorClass ?? "none"}
+          {record.errorClass && record.errorMessage ? (
+            <>
+              : <bdi>{record.errorMessage}</bdi>
+            </>
+          ) : null}
+        </Fact>
+        <Fact label="Key">
+          {record.keyName ? (
+            <>
+              <bdi>{record.keyName}</bdi> (<bdi>{record.keyId ?? "no id"}</bdi>)
+            </>
+          ) : (
+            "unauthenticated"
+          )}
+        </Fact>
+        <Fact label="Tenant / role">
+          <bdi>{record.tenant ?? "–"}</bdi> / {record.role ?? "–"}
+        </Fact>
+        <Fact label="Front door">{record.frontDoor}</Fact>
+        <Fact label="Model">
+          <bdi>{record.model ?? "–"}</bdi>
+        </Fact>
+        <Fact label="Route">
+          <bdi>{record.route ?? "none tried"}</bdi>
+        </Fact>
+        {/* Cluster nodes only: the node that took the request, and the one that answered (forwarding). */}
+        {record.node && (
+          <Fact label="Nodes">
+            taken by <bdi>{record.node}</bdi> · served by <bdi>{record.servedNode ?? "–"}</bdi>
+          </Fact>
+        )}
+        <Fact label="Upstream model">
+          <bdi>{record.upstreamModel ?? "–"}</bdi>
+        </Fact>
+        <Fact label="Dropped in translation">
+          <bdi>{record.dropped || "nothing"}</bdi>
+        </Fact>
+        <Fact label="Streamed">{record.stream ? "yes" : "no"}</Fact>
+        <Fact label="Latency">{ms(record.latencyMs)}</Fact>
+        <Fact label="Time to first token">{ms(record.ttfbMs)}</Fact>
+        <Fact label="Tokens in / out">
+          {record.inputTokens} / {record.outputTokens}
+        </Fact>
+        <Fact label="Cost">{usd(record.costUsd)}</Fact>
+        <Fact label="Client">
+          <bdi>{record.clientIp ?? "–"}</bdi> · <bdi>{record.userAgent ?? "–"}</bdi>
+        </Fact>
       </dl>
       <h3>Route and failover attempts</h3>
       <AttemptList attempts={record.attempts} />
@@ -89,5 +113,14 @@ export function RequestDetail({ record, onClose }: { record: AuditRecord; onClos
         <p class="muted">Bodies are not stored (audit.bodies is off, or this request had none).</p>
       )}
     </section>
+  );
+}
+
+function Fact({ label, children }: { label: string; children: ComponentChildren }) {
+  return (
+    <>
+      <dt>{label}</dt>
+      <dd>{children}</dd>
+    </>
   );
 }

@@ -42,6 +42,7 @@ export function ActivityPage() {
             <tr>
               <th>Time</th>
               <th>Who</th>
+              <th class="wide">Client</th>
               <th>Action</th>
               <th>Target</th>
               <th class="wide">Detail</th>
@@ -52,13 +53,20 @@ export function ActivityPage() {
               <tr key={a.id} data-action={a.action}>
                 <td>{time(a.at)}</td>
                 <td>
-                  {a.actor} <span class="muted small">via {a.via}</span>
+                  <bdi>{a.actor}</bdi> <span class="muted small">via {a.via}</span>
+                </td>
+                <td class="wide" data-client={a.clientIp ?? ""}>
+                  {a.clientIp ?? "–"}
                 </td>
                 <td>
                   <code>{a.action}</code>
                 </td>
-                <td class="break">{a.target ?? "–"}</td>
-                <td class="wide">{a.detail ?? ""}</td>
+                <td class="break">
+                  <bdi>{a.target ?? "–"}</bdi>
+                </td>
+                <td class="wide">
+                  <bdi>{a.detail ?? ""}</bdi>
+                </td>
               </tr>
             ))}
           </tbody>

@@ -1,52 +1,43 @@
 /** @jsxImportSource preact */
 import { useState } from "preact/hooks";
-import type { KeyView } from "../../auth/key-view.ts";
 import type { TenantReport } from "../../tenants/tenant-usage.ts";
 import { getJson, postJson } from "../api.ts";
+import { BdiList } from "../components/bdi-list.tsx";
 import { Failure } from "../components/failure.tsx";
 import { KeyForm } from "../components/key-form.tsx";
 import { NewKey } from "../components/new-key.tsx";
 import { count, usd } from "../format.ts";
 import { useLoad } from "../hooks.ts";
-
-interface KeyWithSpend extends KeyView {
-  spent: number;
-}
-
-async function loadKeys(includeRevoked: boolean): Promise<KeyWithSpend[]> {
-  const { keys } = await getJson<{ keys: KeyView[] }>(`/admin/api/keys?include_revoked=${includeRevoked}`);
-  const ids = keys.map((k) => k.id).join(",");
-  const { spentUsd } = keys.length
-    ? await getJson<{ spentUsd: Record<string, number> }>(`/admin/api/spend?ids=${encodeURIComponent(ids)}`)
-    : { spentUsd: {} };
-  return keys.map((k) => ({ ...k, spent: spentUsd[k.id] ?? 0 }));
-}
+import { useKeyList } from "../use-key-list.ts";
 
 /** API keys and tenants: create (shown once), rotate with a grace period, revoke; spend against budget. */
 export function KeysPage() {
   const [includeRevoked, setIncludeRevoked] = useState(false);
-  const keys = useLoad(() => loadKeys(includeRevoked), [includeRevoked]);
+  const keys = useKeyList(includeRevoked);
   const configured = useLoad(() => getJson<{ tenants: TenantReport[] }>("/admin/api/tenants"), [], 30_000);
   const [issued, setIssued] = useState<{ key: string; name: string; note: string } | null>(null);
   const [error, setError] = useState<string>();
   const [rotating, setRotating] = useState<string | null>(null);
   const [grace, setGrace] = useState("1h");
 
-  const act = async (run: () => Promise<void>) => {
+  /** Runs a change and shows the list again; whether it worked is the answer (the form keeps its input on false). */
+  const act = async (run: () => Promise<void>): Promise<boolean> => {
     setError(undefined);
     try {
       await run();
       keys.reload();
+      return true;
     } catch (failure) {
       setError(failure instanceof Error ? failure.message : String(failure));
+      return false;
     }
   };
-  const list = keys.data ?? [];
+  const list = keys.keys;
   const tenants = new Map<string, { keys: number; spent: number; budget: number }>();
   for (const k of list) {
     const t = tenants.get(k.tenant) ?? { keys: 0, spent: 0, budget: 0 };
     if (k.status === "active") t.keys++;
-    t.spent += k.spent;
+    t.spent += k.spent ?? 0;
     t.budget += k.budget_usd ?? 0;
     tenants.set(k.tenant, t);
   }
@@ -74,6 +65,7 @@ export function KeysPage() {
         }
       />
       <Failure error={error ?? keys.error} />
+      {keys.spendError && <p class="muted small">{keys.spendError}</p>}
       <div class="scroll card flush">
         <table class="keys">
           <thead>
@@ -97,13 +89,16 @@ export function KeysPage() {
                 </td>
                 <td>{k.role}</td>
                 <td class="wide">{k.tenant}</td>
-                <td class="wide">{k.models.join(", ")}</td>
+                <td class="wide">
+                  <BdiList items={k.models} />
+                </td>
                 <td class="wide small">
                   {k.rpm ? `${k.rpm} rpm` : "– rpm"} · {k.tpm ? `${k.tpm} tpm` : "– tpm"}
                 </td>
                 <td>
-                  {usd(k.spent)} / {k.budget_usd === null ? "no budget" : usd(k.budget_usd)}
-                  {k.budget_usd ? (
+                  {k.spent === null ? "–" : usd(k.spent)} /{" "}
+                  {k.budget_usd === null ? "no budget" : usd(k.budget_usd)}
+                  {k.budget_usd && k.spent !== null ? (
                     <meter
                       min={0}
                       max={k.budget_usd}
@@ -163,7 +158,12 @@ export function KeysPage() {
                           type="button"
                           class="danger"
                           onClick={() => {
-                            if (confirm(`Revoke key "${k.name}"? Callers using it are refused at once.`))
+                            // The name isolated (FSI…PDI): a dialog has no <bdi>.
+                            if (
+                              confirm(
+                                `Revoke key "\u2068${k.name}\u2069"? Callers using it are refused at once.`,
+                              )
+                            )
                               void act(async () => {
                                 await postJson(`/admin/api/keys/${k.id}/revoke`);
                               });
@@ -178,6 +178,16 @@ export function KeysPage() {
             ))}
           </tbody>
         </table>
+      </div>
+      <div class="pager">
+        {keys.more && (
+          <button type="button" class="secondary" disabled={keys.loading} onClick={keys.loadMore}>
+            {keys.loading ? "Loading…" : "Load more"}
+          </button>
+        )}
+        <span class="muted" data-keys-shown={list.length}>
+          {list.length} shown
+        </span>
       </div>
       <h2>Tenants</h2>
       {configured.data && configured.data.tenants.length > 0 && (
@@ -198,7 +208,9 @@ export function KeysPage() {
               {configured.data.tenants.map((t) => (
                 <tr key={t.name} data-tenant={t.name}>
                   <td>{t.name}</td>
-                  <td class="wide">{t.models.join(", ")}</td>
+                  <td class="wide">
+                    <BdiList items={t.models} />
+                  </td>
                   <td class="wide small">
                     {t.rpm ? `${t.rpm} rpm` : "– rpm"} · {t.tpm ? `${t.tpm} tpm` : "– tpm"}
                   </td>
@@ -226,7 +238,7 @@ export function KeysPage() {
       )}
       <p class="muted small">
         {configured.data?.tenants.length ? "Configured tenants (this budget period), then " : ""}every tenant
-        named by a key:
+        named by the keys shown above:
       </p>
       <div class="scroll card flush">
         <table>

@@ -35,6 +35,9 @@ export function OverviewPage() {
     routing.data?.models.flatMap((m) => m.routes.map((r) => ({ ...r, modelName: m.name }))) ?? [];
   const open = routes.filter((r) => r.health.open);
   const lastEvent = status.data?.config.lastEvent;
+  const config = status.data?.config;
+  // Restart-only settings the file changes: reloaded, but not applied until a restart (SPEC).
+  const restartFor = config?.restartRequired.join(", ") ?? "";
 
   return (
     <section aria-labelledby="overview-title">
@@ -63,13 +66,15 @@ export function OverviewPage() {
         <Tile label="Open breakers" value={String(open.length)} tone={open.length ? "bad" : "good"} />
         <Tile
           label="Config"
-          value={`v${status.data?.config.version ?? "–"}`}
+          value={`v${config?.version ?? "–"}`}
           note={
-            status.data?.config.lastReloadError
+            config?.lastReloadError
               ? "last change rejected"
-              : (status.data?.config.path ?? "embedded defaults")
+              : restartFor
+                ? "restart required (below)"
+                : (config?.path ?? "embedded defaults")
           }
-          tone={status.data?.config.lastReloadError ? "bad" : undefined}
+          tone={config?.lastReloadError || restartFor ? "bad" : undefined}
         />
       </div>
       {s && (
@@ -172,6 +177,14 @@ export function OverviewPage() {
                   : `rejected at ${new Date(lastEvent.at).toLocaleTimeString()}`
                 : "none since start"}
             </dd>
+            {restartFor && (
+              <>
+                <dt>Not applied</dt>
+                <dd class="error" data-restart-required={restartFor}>
+                  restart required for: {restartFor} (still as at start)
+                </dd>
+              </>
+            )}
             {status.data?.config.lastReloadError && (
               <>
                 <dt>Rejected because</dt>

@@ -21,7 +21,15 @@ function withLive(page: AuditRecord[], current: AuditRecord[], filters: AuditFil
   return [...newer, ...page];
 }
 
-const EMPTY: AuditFilters = { key: "", model: "", route: "", status: "", from: "", to: "" };
+const EMPTY: AuditFilters = {
+  key: "",
+  model: "",
+  route: "",
+  status: "",
+  from: "",
+  to: "",
+  showAdmin: false,
+};
 const PAGE = 50;
 const LIVE_MAX = 500;
 
@@ -96,7 +104,7 @@ export function RequestsPage() {
     }
   };
 
-  const field = (name: keyof AuditFilters, label: string, placeholder = "") => (
+  const field = (name: Exclude<keyof AuditFilters, "showAdmin">, label: string, placeholder = "") => (
     // biome-ignore lint/a11y/noLabelWithoutControl: the input is inside the label, in either branch
     <label>
       {label}
@@ -170,6 +178,20 @@ export function RequestsPage() {
         </label>
         {field("from", "From")}
         {field("to", "To")}
+        <label class="switch">
+          <input
+            name="showAdmin"
+            type="checkbox"
+            checked={draft.showAdmin}
+            onChange={(e) => {
+              // Applies at once, like Live: it says which rows the list is of, not what to search.
+              const showAdmin = e.currentTarget.checked;
+              setDraft({ ...draft, showAdmin });
+              setFilters({ ...filters, showAdmin });
+            }}
+          />
+          Admin API calls
+        </label>
         <div class="filter-buttons">
           <button type="submit">Apply</button>
           <button

@@ -122,7 +122,7 @@ export function ShadowPage() {
                   aria-expanded={open === r.id}
                   onClick={() => setOpen(open === r.id ? null : r.id)}
                 >
-                  {time(r.at)} · {r.model} · {r.keyName ?? "–"}
+                  {time(r.at)} · <bdi>{r.model}</bdi> · <bdi>{r.keyName ?? "–"}</bdi>
                 </button>
                 <span class="muted small">
                   {r.agreement.exact
@@ -192,7 +192,12 @@ function Side({ title, side }: { title: string; side: ShadowSide }) {
   return (
     <div>
       <h3>
-        {title}: {side.route ?? "–"} {side.upstreamModel ? `(${side.upstreamModel})` : ""}
+        {title}: <bdi>{side.route ?? "–"}</bdi>{" "}
+        {side.upstreamModel ? (
+          <>
+            (<bdi>{side.upstreamModel}</bdi>)
+          </>
+        ) : null}
       </h3>
       <p class="small muted">
         {side.status || "cut off"}

@@ -2,6 +2,7 @@
 import { useEffect, useState } from "preact/hooks";
 import type { WorkerSummary } from "../../audit/gateway-event.ts";
 import { followEvents, getJson } from "../api.ts";
+import { BdiList } from "../components/bdi-list.tsx";
 import { Failure } from "../components/failure.tsx";
 import { ago, time } from "../format.ts";
 import { useLoad } from "../hooks.ts";
@@ -66,11 +67,13 @@ export function WorkersPage() {
                   {w.draining && <span class="badge bad">draining</span>}
                   <div class="muted small">{w.id}</div>
                 </td>
-                <td>{w.models.join(", ")}</td>
+                <td>
+                  <BdiList items={w.models} />
+                </td>
                 <td class="wide">
                   {Object.entries(w.labels).map(([k, v]) => (
                     <span key={k} class="badge">
-                      {k}={v}
+                      <bdi>{k}</bdi>=<bdi>{v}</bdi>
                     </span>
                   ))}
                 </td>
@@ -99,8 +102,10 @@ export function WorkersPage() {
         <ul class="lost">
           {lost.map((l) => (
             <li key={`${l.worker.id}-${l.at}`} data-lost-worker={l.worker.name}>
-              <strong>{l.worker.name}</strong> left at {time(l.at)} — {l.reason} ({l.worker.inFlight} in
-              flight)
+              <strong>
+                <bdi>{l.worker.name}</bdi>
+              </strong>{" "}
+              left at {time(l.at)} — <bdi>{l.reason}</bdi> ({l.worker.inFlight} in flight)
             </li>
           ))}
         </ul>

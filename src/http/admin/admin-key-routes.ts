@@ -4,8 +4,10 @@ import type { KeyView } from "../../auth/key-view.ts";
 import { isJsonObject } from "../../core/dialect.ts";
 import type { AdminActionLog } from "../admin-ui/admin-action-log.ts";
 import type { createFrontDoor, Guarded } from "../front-door.ts";
+import { parseInput, queryOf } from "../parse-input.ts";
 import { readJsonBody } from "../read-json-body.ts";
 import { adminGuards } from "./admin-guards.ts";
+import { keyListQuerySchema, keyPage } from "./key-page.ts";
 
 export interface AdminKeyDeps {
   readonly guard: ReturnType<typeof createFrontDoor>["guard"];
@@ -18,7 +20,8 @@ const MAX_KEY_BODY = 64 * 1024;
 
 /**
  * `/admin/api/keys`: what `mindgw keys --gateway` calls. The same KeyAdmin as the local CLI,
- * so both enforce the same rules (admin only; nobody widens their own key).
+ * so both enforce the same rules (admin only; nobody widens their own key). The list is paged
+ * when asked (`limit`, `cursor`: the web UI), whole otherwise (the CLI).
  */
 export function adminKeyRoutes(deps: AdminKeyDeps) {
   const admin = adminGuards(deps.guard).adminOnly;
@@ -41,13 +44,12 @@ export function adminKeyRoutes(deps: AdminKeyDeps) {
     .get(
       "/",
       admin(async ({ principal, headers }, request) => {
-        const url = new URL(request.url);
-        const tenant = url.searchParams.get("tenant");
+        const query = parseInput(keyListQuerySchema, queryOf(request));
         const keys = await deps.keyAdmin.list(principal, {
-          ...(tenant ? { tenant } : {}),
-          includeRevoked: url.searchParams.get("include_revoked") === "true",
+          ...(query.tenant ? { tenant: query.tenant } : {}),
+          includeRevoked: query.include_revoked === "true",
         });
-        return Response.json({ keys }, { headers });
+        return Response.json(keyPage(keys, query.limit, query.cursor), { headers });
       }),
     )
     .post(
@@ -95,6 +97,12 @@ export function adminKeyRoutes(deps: AdminKeyDeps) {
     );
 }
 
+/**
+ * Text someone chose, isolated (FIRST STRONG ISOLATE … POP DIRECTIONAL ISOLATE): a right-to-left
+ * override in a key's name ends with the name, instead of reversing the description after it.
+ */
+const isolated = (text: string) => `\u2068${text}\u2069`;
+
 /** A key in an admin-action record: name, role, tenant and models; never the key itself. */
 const describeKey = (key: KeyView) =>
-  `${key.name} (${key.role}, tenant ${key.tenant}, models ${key.models.join(",") || "none"})`;
+  `${isolated(key.name)} (${key.role}, tenant ${isolated(key.tenant)}, models ${key.models.map(isolated).join(",") || "none"})`;

@@ -11,12 +11,14 @@ export function adminPaths() {
     "/admin/api/keys": {
       get: {
         ...tag,
-        summary: "List keys (never their secrets)",
+        summary: "List keys (never their secrets), newest first; one page with `limit`, else all",
         parameters: [
           { name: "tenant", in: "query", schema: { type: "string" } },
           { name: "include_revoked", in: "query", schema: { type: "boolean" } },
+          { name: "limit", in: "query", schema: { type: "integer", minimum: 1, maximum: 1000 } },
+          { name: "cursor", in: "query", schema: { type: "string" } },
         ],
-        responses: { "200": json("The keys"), ...adminErrors },
+        responses: { "200": json("The keys and `nextCursor` (null on the last page)"), ...adminErrors },
       },
       post: {
         ...tag,

@@ -58,6 +58,7 @@ export function selectPostgresPage(
   if (filter.tenant !== undefined) where.push(`l.tenant = ${p(filter.tenant)}`);
   if (filter.model !== undefined) where.push(`l.model = ${p(filter.model)}`);
   if (filter.route !== undefined) where.push(`l.route = ${p(filter.route)}`);
+  if (filter.exclude_front_door !== undefined) where.push(`l.front_door <> ${p(filter.exclude_front_door)}`);
   if (typeof filter.status === "number") where.push(`l.status = ${p(filter.status)}`);
   else if (filter.status !== undefined) {
     const [low, high] = STATUS_CLASS_BOUNDS[filter.status];

@@ -117,6 +117,7 @@ export function selectPage(
     add(`${check}l.model_id = (SELECT id FROM audit_strings WHERE value = ?)`, filter.model);
   if (filter.route !== undefined)
     add("l.route_id = (SELECT id FROM audit_strings WHERE value = ?)", filter.route);
+  if (filter.exclude_front_door !== undefined) add("l.front_door <> ?", filter.exclude_front_door);
   if (typeof filter.status === "number") add(`${check}l.status = ?`, filter.status);
   else if (filter.status !== undefined && drive?.column !== "status")
     add(`${check}l.status BETWEEN ? AND ?`, ...STATUS_CLASS_BOUNDS[filter.status]);

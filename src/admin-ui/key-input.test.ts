@@ -1,0 +1,47 @@
+import { describe, expect, test } from "bun:test";
+import { type KeyFormFields, keyInput } from "./key-input.ts";
+
+const form = (fields: Partial<KeyFormFields>): KeyFormFields => ({
+  name: "alice",
+  role: "user",
+  tenant: "",
+  models: "*",
+  rpm: "",
+  tpm: "",
+  budget_usd: "",
+  expires_in: "",
+  ...fields,
+});
+
+describe("keyInput", () => {
+  test("empty limits are left out (no limit); numbers are sent as numbers", () => {
+    expect(keyInput(form({}))).toEqual({ input: { name: "alice", role: "user", models: ["*"] } });
+    expect(keyInput(form({ rpm: " 60 ", tpm: "10000", budget_usd: "2.50", tenant: " acme " }))).toEqual({
+      input: {
+        name: "alice",
+        role: "user",
+        models: ["*"],
+        tenant: "acme",
+        rpm: 60,
+        tpm: 10000,
+        budget_usd: 2.5,
+      },
+    });
+  });
+
+  test("a limit that is not a plain positive number is refused, never sent as no limit", () => {
+    const refused = (fields: Partial<KeyFormFields>) => {
+      const result = keyInput(form(fields));
+      return "error" in result ? result.error : "sent";
+    };
+    expect(refused({ budget_usd: "$5" })).toBe(
+      'Budget (USD): "$5" is not a dollar amount above 0, like 5 or 2.50 (leave it empty for no limit)',
+    );
+    expect(refused({ rpm: "60/min" })).toStartWith('Requests/min: "60/min" is not a whole number');
+    expect(refused({ tpm: "10k" })).toStartWith('Tokens/min: "10k" is not a whole number');
+    expect(refused({ rpm: "1.5" })).toStartWith("Requests/min:");
+    expect(refused({ rpm: "0" })).toStartWith("Requests/min:");
+    expect(refused({ budget_usd: "0.00" })).toStartWith("Budget (USD):");
+    expect(refused({ budget_usd: "-5" })).toStartWith("Budget (USD):");
+  });
+});

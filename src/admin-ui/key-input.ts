@@ -1,0 +1,50 @@
+/** The new-key form's fields, as typed. */
+export interface KeyFormFields {
+  name: string;
+  role: string;
+  tenant: string;
+  models: string;
+  rpm: string;
+  tpm: string;
+  budget_usd: string;
+  expires_in: string;
+}
+
+const LIMITS = [
+  { field: "rpm", label: "Requests/min", pattern: /^\d+$/, expected: "a whole number above 0, like 60" },
+  { field: "tpm", label: "Tokens/min", pattern: /^\d+$/, expected: "a whole number above 0, like 10000" },
+  {
+    field: "budget_usd",
+    label: "Budget (USD)",
+    pattern: /^\d+(\.\d+)?$/,
+    expected: "a dollar amount above 0, like 5 or 2.50",
+  },
+] as const;
+
+/**
+ * The body of `POST /admin/api/keys`, or what is wrong with the form. A limit left empty is left
+ * out (no limit); one that is not a plain positive number ("$5", "60/min", "10k") is refused
+ * here, never sent as a number it is not (`Number("$5")` is NaN, which JSON sends as null: no limit).
+ */
+export function keyInput(form: KeyFormFields): { input: Record<string, unknown> } | { error: string } {
+  const input: Record<string, unknown> = {
+    name: form.name.trim(),
+    role: form.role,
+    models: form.models
+      .split(",")
+      .map((m) => m.trim())
+      .filter(Boolean),
+  };
+  // Left empty, the gateway puts the key in the signed-in admin's own tenant (or none).
+  if (form.tenant.trim()) input.tenant = form.tenant.trim();
+  for (const { field, label, pattern, expected } of LIMITS) {
+    const text = form[field].trim();
+    if (!text) continue;
+    const value = Number(text);
+    if (!pattern.test(text) || !(value > 0))
+      return { error: `${label}: "${text}" is not ${expected} (leave it empty for no limit)` };
+    input[field] = value;
+  }
+  if (form.expires_in.trim()) input.expires_in = form.expires_in.trim();
+  return { input };
+}

@@ -1,0 +1,87 @@
+import { useCallback, useEffect, useRef, useState } from "preact/hooks";
+import type { KeyView } from "../auth/key-view.ts";
+import type { KeyPage } from "../http/admin/key-page.ts";
+import { getJson } from "./api.ts";
+
+export interface KeyWithSpend extends KeyView {
+  /** Spend this budget period; null while unknown (the spend call failed). */
+  spent: number | null;
+}
+
+export interface KeyList {
+  keys: KeyWithSpend[];
+  /** Another page exists. */
+  more: boolean;
+  loading: boolean;
+  error: string | undefined;
+  /** The keys are shown, but their spend could not be read. */
+  spendError: string | undefined;
+  loadMore: () => void;
+  /** From the first page again (after a change). */
+  reload: () => void;
+}
+
+const PAGE = 50;
+const messageOf = (failure: unknown) => (failure instanceof Error ? failure.message : String(failure));
+
+/**
+ * The Keys page's list, 50 keys a page ("Load more"), each page's spend read for its own ids: a
+ * gateway with thousands of keys never gets one query naming them all, and a spend read that
+ * fails leaves the keys shown.
+ */
+export function useKeyList(includeRevoked: boolean): KeyList {
+  const [keys, setKeys] = useState<KeyWithSpend[]>([]);
+  const [cursor, setCursor] = useState<string | null>(null);
+  const [loading, setLoading] = useState(false);
+  const [error, setError] = useState<string>();
+  const [spendError, setSpendError] = useState<string>();
+  const latest = useRef(0);
+
+  const load = useCallback(
+    async (after: string | null) => {
+      const seq = ++latest.current;
+      setLoading(true);
+      try {
+        const query = new URLSearchParams({ include_revoked: String(includeRevoked), limit: String(PAGE) });
+        if (after) query.set("cursor", after);
+        const page = await getJson<KeyPage>(`/admin/api/keys?${query}`);
+        let spentUsd: Record<string, number> | null = null;
+        let spendFailure: string | undefined;
+        if (page.keys.length > 0) {
+          const ids = encodeURIComponent(page.keys.map((k) => k.id).join(","));
+          try {
+            spentUsd = (await getJson<{ spentUsd: Record<string, number> }>(`/admin/api/spend?ids=${ids}`))
+              .spentUsd;
+          } catch (failure) {
+            spendFailure = `Spend could not be read: ${messageOf(failure)}`;
+          }
+        }
+        if (seq !== latest.current) return; // a newer load (the other filter, a reload) took over
+        const rows = page.keys.map((k) => ({ ...k, spent: spentUsd ? (spentUsd[k.id] ?? 0) : null }));
+        setKeys((current) => (after ? [...current, ...rows] : rows));
+        setCursor(page.nextCursor);
+        setError(undefined);
+        setSpendError(spendFailure);
+      } catch (failure) {
+        if (seq === latest.current) setError(messageOf(failure));
+      } finally {
+        if (seq === latest.current) setLoading(false);
+      }
+    },
+    [includeRevoked],
+  );
+
+  useEffect(() => {
+    void load(null);
+  }, [load]);
+
+  return {
+    keys,
+    more: cursor !== null,
+    loading,
+    error,
+    spendError,
+    loadMore: () => cursor && void load(cursor),
+    reload: () => void load(null),
+  };
+}

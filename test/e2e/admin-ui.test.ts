@@ -6,7 +6,7 @@ import OpenAI from "openai";
 import type { Request as BrowserRequest, Locator, Page } from "playwright-core";
 import packageJson from "../../package.json";
 import { UI_PAGES } from "../../src/http/admin-ui/ui-pages.ts";
-import { createKey } from "./harness/admin-api.ts";
+import { auditRow, createKey } from "./harness/admin-api.ts";
 import { type BrowserProblem, launchBrowser, offLoopback, type TestBrowser } from "./harness/browser.ts";
 import { gatewayFixture } from "./harness/gateway-fixture.ts";
 import { type OidcIssuer, startOidcIssuer } from "./harness/oidc-issuer.ts";
@@ -414,6 +414,8 @@ describe("/admin in a real browser", () => {
     const key = await createKey(gw, { name, role: "user", models: ["*"] });
     const { response } = await chat(key.key);
     const requestId = response.headers.get("x-request-id") ?? "";
+    // The list is read once when the page loads: the row must be stored by then.
+    await auditRow(gw, requestId);
     await page.goto(`${gw.url}/admin/requests`);
     await page.getByRole("button", { name: `Open request ${requestId}` }).click();
     const keyFact = page.locator('section.detail dt:text-is("Key") + dd');

@@ -9,6 +9,7 @@ import { errorResponse } from "../error-body.ts";
 import type { createFrontDoor } from "../front-door.ts";
 import type { AdminActionLog } from "./admin-action-log.ts";
 import type { LoginSeal } from "./login-seal.ts";
+import { displayName } from "./oidc-allow-list.ts";
 import type { OidcClient } from "./oidc-client.ts";
 import { type SessionAuthOptions, sessionOf } from "./session-auth.ts";
 import { cookieValue, isSecure, SESSION_COOKIE, setCookie } from "./session-cookie.ts";
@@ -176,7 +177,7 @@ export function adminUiRoutes(deps: AdminUiDeps) {
         const user = await oidc.finish(code, login);
         const principal: Principal = {
           keyId: null,
-          name: user.name,
+          name: displayName(user),
           tenant: "default",
           role: "admin",
           models: ["*"],

@@ -140,14 +140,14 @@ describe("valid tokens", () => {
     expect(((await viaHeader.json()) as { type: string }).type).toBe("message");
   });
 
-  test("claims map to models: a token limited to m1 gets 403 on m2 and sees only m1", async () => {
+  test("claims map to models: a token limited to m1 gets 404 on m2 and sees only m1", async () => {
     const token = await sign(k1, { claims: { models: ["m1"] } });
     expect(await status(token, "m1")).toBe(200);
-    expect(await status(token, "m2")).toBe(403);
+    expect(await status(token, "m2")).toBe(404);
     const list = await fetch(`${gw.url}/v1/models`, { headers: bearer(token) });
     expect(((await list.json()) as { data: { id: string }[] }).data.map((m) => m.id)).toEqual(["m1"]);
     const spaced = await sign(k1, { claims: { models: "m2" } });
-    expect(await status(spaced, "m1")).toBe(403);
+    expect(await status(spaced, "m1")).toBe(404);
     expect(await status(spaced, "m2")).toBe(200);
   });
 

@@ -95,7 +95,16 @@ export const notFound = (message: string, code: ErrorCode = "not_found") =>
 
 /** A model that is not routed, or not the caller's to see: OpenAI's words, the same either way. */
 export const modelNotFound = (model: string) =>
-  notFound(`The model \`${model}\` does not exist or you do not have access to it.`, "model_not_found");
+  notFound(
+    `The model \`${shown(model)}\` does not exist or you do not have access to it.`,
+    "model_not_found",
+  );
+
+/**
+ * A client's name as a message quotes it: a body's model is at most 256 characters
+ * (http/request-schemas.ts), a path's id only as long as the URL, so it is cut there.
+ */
+const shown = (name: string) => (name.length > 256 ? `${name.slice(0, 256)}…` : name);
 
 export const upstreamError = (message: string, retryable = true) =>
   new GatewayError({ status: 502, code: "upstream_error", message, retryable });

@@ -1,7 +1,7 @@
 import type { JWSHeaderParameters, JWTVerifyGetKey } from "jose";
 import type { JwtConfig } from "../config/jwt-config.ts";
 import { parseDuration } from "../config/units.ts";
-import { principalFromClaims } from "./jwt-claims.ts";
+import { ClaimError, principalFromClaims } from "./jwt-claims.ts";
 import type { Principal } from "./principal.ts";
 
 /** Turns a bearer JWT into a principal, or throws (the reason is for logs, never the client). */
@@ -35,7 +35,7 @@ export function createJwtVerifier(config: JwtConfig): JwtVerifier {
           ? await jwtVerify(token, key, options)
           : await jwtVerify(token, key, options);
       if (protectedHeader.typ === undefined || !types.has(mediaType(protectedHeader.typ)))
-        throw new Error(`JWT typ ${protectedHeader.typ ?? "(none)"} is not accepted`);
+        throw new ClaimError(`JWT typ ${protectedHeader.typ ?? "(none)"} is not accepted`);
       return principalFromClaims(payload, config);
     },
   };

@@ -60,6 +60,11 @@ export interface GatewayErrorInit {
    * (metrics count the two apart). A custom `Policy` that refuses with a 429 should set it too.
    */
   refusedBy?: GatewayLimit;
+  /**
+   * Why, for the log line only (never sent): what the uniform 401 keeps from the client, such as
+   * which claim of a JWT failed. Never a credential.
+   */
+  detail?: string;
 }
 
 export class GatewayError extends Error {
@@ -70,6 +75,7 @@ export class GatewayError extends Error {
   readonly headers: Record<string, string>;
   readonly upstream: UpstreamErrorDetail | undefined;
   readonly refusedBy: GatewayLimit | undefined;
+  readonly detail: string | undefined;
 
   constructor(init: GatewayErrorInit) {
     super(init.message);
@@ -81,6 +87,7 @@ export class GatewayError extends Error {
     this.headers = init.headers ?? {};
     this.upstream = init.upstream;
     this.refusedBy = init.refusedBy;
+    this.detail = init.detail;
   }
 }
 

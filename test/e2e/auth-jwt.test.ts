@@ -63,6 +63,12 @@ let k2: SigningKey;
 let attacker: SigningKey;
 let published: JWK[] = [];
 let jwksHits = 0;
+/** How the JWKS answers: its keys, a 503, or only once `releaseHung` is called. */
+let jwksMode: "ok" | "down" | "hang" = "ok";
+const hung: Array<() => void> = [];
+const releaseHung = () => {
+  for (const release of hung.splice(0)) release();
+};
 let jwks: ReturnType<typeof Bun.serve>;
 // Stands in for an attacker's server named by `jku` / `x5u`: it must never be called.
 let bait: ReturnType<typeof Bun.serve>;
@@ -86,8 +92,15 @@ const fx = gatewayFixture({
       hostname: "127.0.0.1",
       port: 0,
       fetch(req) {
-        if (new URL(req.url).pathname !== "/jwks.json") return new Response("no", { status: 404 });
+        const path = new URL(req.url).pathname;
+        if (path === "/down.json") return new Response("down", { status: 503 });
+        if (path !== "/jwks.json") return new Response("no", { status: 404 });
         jwksHits++;
+        if (jwksMode === "down") return new Response("down", { status: 503 });
+        if (jwksMode === "hang")
+          return new Promise<Response>((resolve) =>
+            hung.push(() => resolve(Response.json({ keys: published }))),
+          );
         return Response.json({ keys: published });
       },
     });
@@ -110,6 +123,7 @@ const fx = gatewayFixture({
           algorithms: ["RS256"],
           clock_tolerance: "5s",
           jwks_cooldown: "200ms",
+          jwks_cache_max_age: "1s",
           claims: { name: "sub", tenant: "tenant", role: "role", models: "models" },
           limits: { rpm: 1000 },
         },
@@ -264,5 +278,62 @@ describe("key rotation at the JWKS", () => {
     expect(await status(await sign(k1))).toBe(401);
     expect(await status(await sign(k2))).toBe(200);
     expect(baitHits).toBe(0);
+  }, 40_000);
+});
+
+describe("a JWKS outage", () => {
+  test("with a set in hand, a JWKS that is down or hangs refuses nobody and is asked again in the background, not per request", async () => {
+    const token = await sign(k1);
+    expect(await status(token)).toBe(200);
+    jwksMode = "down";
+    let before = jwksHits;
+    // Each answer is immediate; once the set is stale (1 s) a request starts a refresh behind it.
+    await waitFor("a refresh while the JWKS is down", async () => {
+      expect(await status(token)).toBe(200);
+      return jwksHits > before;
+    });
+    before = jwksHits;
+    const answers = await Promise.all(Array.from({ length: 10 }, () => status(token)));
+    expect(answers.every((code) => code === 200)).toBe(true);
+    expect(jwksHits - before).toBeLessThanOrEqual(1); // backing off after the failure
+    jwksMode = "hang";
+    before = jwksHits;
+    await waitFor("a refresh that hangs", async () => {
+      expect(await status(token)).toBe(200);
+      return jwksHits > before;
+    });
+    expect(await status(token)).toBe(200); // answered while that fetch is still open
+    jwksMode = "ok";
+    releaseHung();
+  }, 40_000);
+
+  test("with no set ever fetched, a JWKS that is down is a 503 with Retry-After in the caller's dialect", async () => {
+    const config = fakeRoutesConfig(fx.fake.url, ["m1"], {
+      auth: {
+        jwt: {
+          jwks_url: `http://127.0.0.1:${jwks.port}/down.json`,
+          issuer: ISSUER,
+          audience: AUDIENCE,
+          algorithms: ["RS256"],
+        },
+      },
+    });
+    const down = await fx.spawn({ config });
+    const token = await sign(k1);
+    const openai = await fetch(`${down.url}/v1/chat/completions`, {
+      method: "POST",
+      headers: bearer(token),
+      body: chatBody("m1"),
+    });
+    expect(openai.status).toBe(503);
+    expect(Number(openai.headers.get("retry-after"))).toBeGreaterThan(0);
+    expect(((await openai.json()) as { error: { code: string } }).error.code).toBe("unavailable");
+    const anthropic = await fetch(`${down.url}/v1/messages`, {
+      method: "POST",
+      headers: { ...bearer(token), "anthropic-version": "2023-06-01" },
+      body: JSON.stringify({ model: "m1", max_tokens: 8, messages: [{ role: "user", content: "hi" }] }),
+    });
+    expect(anthropic.status).toBe(503);
+    expect(await anthropic.json()).toMatchObject({ type: "error", error: { type: "overloaded_error" } });
   }, 40_000);
 });

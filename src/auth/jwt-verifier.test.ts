@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import type { JWK } from "jose";
+import { decodeJwt, type JWK } from "jose";
 import { type JwtConfigInput, jwtConfigSchema } from "../config/jwt-config.ts";
 import { GatewayError } from "../core/gateway-error.ts";
 import { waitForValue } from "../testing/wait-for.ts";
@@ -48,6 +48,8 @@ describe("JWT verification against a JWKS", () => {
       },
     );
     expect(await verifier.verify(token)).toEqual({
+      // Its sessions end when the token stops being accepted: exp plus the clock tolerance (30 s).
+      expiresAt: ((decodeJwt(token).exp ?? 0) + 30) * 1000,
       keyId: null,
       name: "bob@acme.test",
       tenant: "acme",

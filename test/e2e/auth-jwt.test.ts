@@ -3,6 +3,7 @@ import { type CryptoKey, exportJWK, exportSPKI, generateKeyPair, type JWK, SignJ
 import { bearer, chatBody, fakeRoutesConfig } from "./harness/fake-config.ts";
 import { gatewayFixture } from "./harness/gateway-fixture.ts";
 import type { GatewayProcess } from "./harness/spawn-gateway.ts";
+import { spawnWorker, waitForWorkers } from "./harness/spawn-worker.ts";
 import { waitFor } from "./harness/wait-for.ts";
 
 // Real processes on a shared 2-core machine: generous bounds, every wait bounded on its own.
@@ -336,4 +337,18 @@ describe("a JWKS outage", () => {
     expect(anthropic.status).toBe(503);
     expect(await anthropic.json()).toMatchObject({ type: "error", error: { type: "overloaded_error" } });
   }, 40_000);
+});
+
+describe("a JWT's expiry", () => {
+  test("a worker connected with a JWT is closed when the token expires (key_expired), as a key's worker is", async () => {
+    // Valid for 3 s more, plus the config's 5 s clock tolerance.
+    const token = await sign(k1, { claims: { sub: "gpu-box", role: "worker" }, exp: now() + 3 });
+    const worker = spawnWorker({ gateway: gw.url, token, upstream: `${fx.fake.url}/v1`, name: "jwt-gpu" });
+    fx.deferTest(() => worker.stop("SIGKILL"));
+    await waitForWorkers(gw.url, admin, ["jwt-gpu"]);
+    await waitForWorkers(gw.url, admin, [], 30_000);
+    // Refused as expired, the worker stops rather than reconnect with the same token.
+    expect(await waitFor("the worker to exit", () => worker.proc.exitCode ?? undefined, 15_000)).toBe(2);
+    expect(worker.stderr.all + worker.stdout.all).toContain("expired");
+  }, 60_000);
 });

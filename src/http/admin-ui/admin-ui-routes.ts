@@ -9,7 +9,7 @@ import { errorResponse } from "../error-body.ts";
 import type { createFrontDoor } from "../front-door.ts";
 import type { AdminActionLog } from "./admin-action-log.ts";
 import type { LoginSeal } from "./login-seal.ts";
-import { displayName } from "./oidc-allow-list.ts";
+import { displayName, type OidcIdentity } from "./oidc-allow-list.ts";
 import type { OidcClient } from "./oidc-client.ts";
 import { type SessionAuthOptions, sessionOf } from "./session-auth.ts";
 import { cookieValue, isSecure, SESSION_COOKIE, setCookie } from "./session-cookie.ts";
@@ -65,9 +65,14 @@ export function adminUiRoutes(deps: AdminUiDeps) {
       secure: isSecure(request),
       sameSite: "Strict",
     });
-  const open = async (request: Request, principal: Principal, method: AdminSession["method"]) => {
+  const open = async (
+    request: Request,
+    principal: Principal,
+    method: AdminSession["method"],
+    sso?: OidcIdentity,
+  ) => {
     // The session keeps the key's models and limits: they bound which keys it may manage.
-    const session = await deps.sessions.create({ ...principal, via: "session" }, method);
+    const session = await deps.sessions.create({ ...principal, via: "session" }, method, sso);
     const cookie = sessionCookie(request, session.id, (session.expiresAt - session.createdAt) / 1000);
     return { session, cookie };
   };
@@ -184,7 +189,7 @@ export function adminUiRoutes(deps: AdminUiDeps) {
           limits: {},
           via: "session",
         };
-        const { cookie } = await open(request, principal, "oidc");
+        const { cookie } = await open(request, principal, "oidc", user);
         await deps.recordAction(
           principal,
           { clientIp: clientIpOf(server, request), requestId: null },

@@ -1,4 +1,5 @@
 import { type AnyElysia, Elysia } from "elysia";
+import type { SignInError } from "../../admin-ui/pages/sign-in-errors.ts";
 import type { Principal } from "../../auth/principal.ts";
 import type { AdminUiConfig } from "../../config/admin-ui-config.ts";
 import { badRequest, notFound } from "../../core/gateway-error.ts";
@@ -45,12 +46,9 @@ const sessionBody = (session: AdminSession, oidc: boolean) => ({
 
 const missing = (message: string) => errorResponse(notFound(message), "openai", {});
 
-/** Back to the sign-in page with a message it shows (never a secret: ours, not the provider's). */
-const backToSignIn = (message: string, headers: Record<string, string> = {}) =>
-  new Response(null, {
-    status: 302,
-    headers: { ...headers, location: `/admin/?error=${encodeURIComponent(message)}` },
-  });
+/** Back to the sign-in page with a code it shows its own message for (the reason is in the log). */
+const backToSignIn = (error: SignInError, headers: Record<string, string> = {}) =>
+  new Response(null, { status: 302, headers: { ...headers, location: `/admin/?error=${error}` } });
 
 /**
  * `/admin`: the page, its assets, and sign-in. Signing in with an admin key goes through the
@@ -156,7 +154,7 @@ export function adminUiRoutes(deps: AdminUiDeps) {
         return new Response(null, { status: 302, headers: { location: started.url, "set-cookie": cookie } });
       } catch (error) {
         deps.logger.warn(`single sign-on could not start: ${error instanceof Error ? error.message : error}`);
-        return backToSignIn("single sign-on is unavailable; see the gateway log");
+        return backToSignIn("sso_unavailable");
       }
     })
     .get("/admin/auth/callback", async ({ request, server }) => {
@@ -176,7 +174,7 @@ export function adminUiRoutes(deps: AdminUiDeps) {
       const sealed = cookieValue(request.headers.get("cookie"), OIDC_COOKIE);
       const login = sealed ? await deps.loginSeal.open(sealed) : undefined;
       if (!state || !code || !login || login.state !== state) {
-        return backToSignIn("the sign-in expired or did not start here; try again", clear);
+        return backToSignIn("sso_expired", clear);
       }
       try {
         const user = await oidc.finish(code, login);
@@ -201,7 +199,7 @@ export function adminUiRoutes(deps: AdminUiDeps) {
         return new Response(null, { status: 302, headers });
       } catch (error) {
         deps.logger.warn(`single sign-on refused: ${error instanceof Error ? error.message : error}`);
-        return backToSignIn("single sign-on refused this account; see the gateway log", clear);
+        return backToSignIn("sso_refused", clear);
       }
     });
   for (const page of UI_PAGES) app = app.get(`/admin/${page}`, shell);

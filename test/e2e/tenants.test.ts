@@ -370,6 +370,44 @@ describe("an admin key in a tenant manages only its own tenant's keys", () => {
   });
 });
 
+describe("an admin key in a tenant reads only its own tenant's insight", () => {
+  test("actions and spend of its tenant's keys, routing of its models; the gateway-wide charts are refused", async () => {
+    const aAdmin = (await createKey(gw, { name: "insight-a", tenant: "team-a", role: "admin" })).key;
+    const aUser = await createKey(gw, { name: "insight-a-user", tenant: "team-a" });
+    const bUser = await createKey(gw, { name: "insight-b-user", tenant: "team-b" });
+    type Actions = { actions: { target: string | null; detail: string | null }[] };
+    const actions = (await (await get("/admin/api/actions?limit=500", aAdmin)).json()) as Actions;
+    expect(actions.actions.some((a) => a.target === aUser.id)).toBe(true);
+    expect(actions.actions.some((a) => a.target === bUser.id)).toBe(false);
+    expect(JSON.stringify(actions)).not.toContain("team-b");
+
+    const spend = (await (await get(`/admin/api/spend?ids=${aUser.id},${bUser.id}`, aAdmin)).json()) as {
+      spentUsd: Record<string, number>;
+    };
+    expect(Object.keys(spend.spentUsd)).toEqual([aUser.id]);
+
+    type Routing = { models: { name: string }[]; providers: { name: string }[]; prices: object };
+    const routing = (await (await get("/admin/api/routing", aAdmin)).json()) as Routing;
+    expect(routing.models.map((m) => m.name)).toEqual(["m1", "m2"]);
+    expect(routing.providers.map((p) => p.name)).toEqual(["fake"]);
+    expect(JSON.stringify(routing)).not.toContain("secret-b");
+
+    const stats = await get("/admin/api/stats", aAdmin);
+    expect(stats.status).toBe(403);
+    expect(((await stats.json()) as { error: { message: string } }).error.message).toContain(
+      "only an admin outside every tenant",
+    );
+
+    // An admin outside every tenant reads every tenant's.
+    const admin = gw.adminKey ?? "";
+    const all = (await (await get("/admin/api/routing", admin)).json()) as Routing;
+    expect(all.models.map((m) => m.name)).toEqual(["m1", "m2", "secret-b"]);
+    const every = (await (await get("/admin/api/actions?limit=500", admin)).json()) as Actions;
+    expect(every.actions.some((a) => a.target === bUser.id)).toBe(true);
+    expect((await get("/admin/api/stats", admin)).status).toBe(200);
+  });
+});
+
 describe("config checks", () => {
   test("a tenant's provider used by another tenant's model is refused with the path named", async () => {
     const path = `${dir.path}/bad.yaml`;

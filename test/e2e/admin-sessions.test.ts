@@ -205,7 +205,9 @@ test("single sign-on: an unverified email signs nobody in; a session ends once i
   const unverified = await signIn();
   expect(unverified.status).toBe(302);
   expect(sessionCookieOf(unverified).id).toBe("");
-  expect(gw.stderr.all).toContain("u-9 is not in allowed_users or allowed_groups");
+  await waitFor("the refusal's reason in the log", () =>
+    gw.stderr.all.includes("u-9 is not in allowed_users or allowed_groups"),
+  );
 
   issuer.user = { sub: "u-9", email: "alice@example.com", groups: [] };
   const callback = await signIn();

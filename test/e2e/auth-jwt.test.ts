@@ -284,8 +284,13 @@ describe("key rotation at the JWKS", () => {
 
 describe("a JWKS outage", () => {
   test("with a set in hand, a JWKS that is down or hangs refuses nobody and is asked again in the background, not per request", async () => {
+    fx.deferTest(() => {
+      jwksMode = "ok";
+      releaseHung();
+    });
+    published = [k1.jwk, k2.jwk];
     const token = await sign(k1);
-    expect(await status(token)).toBe(200);
+    await waitFor("a token of a published key to pass", async () => (await status(token)) === 200);
     jwksMode = "down";
     let before = jwksHits;
     // Each answer is immediate; once the set is stale (1 s) a request starts a refresh behind it.
@@ -304,8 +309,6 @@ describe("a JWKS outage", () => {
       return jwksHits > before;
     });
     expect(await status(token)).toBe(200); // answered while that fetch is still open
-    jwksMode = "ok";
-    releaseHung();
   }, 40_000);
 
   test("with no set ever fetched, a JWKS that is down is a 503 with Retry-After in the caller's dialect", async () => {
@@ -341,6 +344,7 @@ describe("a JWKS outage", () => {
 
 describe("a JWT's expiry", () => {
   test("a worker connected with a JWT is closed when the token expires (key_expired), as a key's worker is", async () => {
+    published = [k1.jwk, k2.jwk];
     // Valid for 3 s more, plus the config's 5 s clock tolerance.
     const token = await sign(k1, { claims: { sub: "gpu-box", role: "worker" }, exp: now() + 3 });
     const worker = spawnWorker({ gateway: gw.url, token, upstream: `${fx.fake.url}/v1`, name: "jwt-gpu" });

@@ -395,7 +395,7 @@ describe("roles", () => {
       headers: bearer(key("narrow")),
       body: JSON.stringify({ model: "m2", messages: [{ role: "user", content: "hi" }] }),
     });
-    expect(res.status).toBe(403);
+    expect(res.status).toBe(404);
     await res.arrayBuffer();
   });
 });

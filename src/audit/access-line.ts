@@ -10,9 +10,14 @@ export const ACCESS_MESSAGE = "request";
 /**
  * An access line's fields, from the request's row (audit-row-fields.ts): what an audit thread
  * decodes anyway, and what the event loop fills from the record (`fillAuditRow`, one reused
- * array) for the lines it writes itself: one builder, the same text both ways.
+ * array) for the lines it writes itself: one builder, the same text both ways. `detail` is what
+ * a refusal keeps from the client (which check refused a credential), on the loop's lines only.
  */
-export function accessFields(row: AuditRowFields, reason: string | undefined): LogFields {
+export function accessFields(
+  row: AuditRowFields,
+  reason: string | undefined,
+  detail?: string | undefined,
+): LogFields {
   return {
     request_id: row[FIELD.requestId],
     front_door: row[FIELD.frontDoor],
@@ -30,6 +35,7 @@ export function accessFields(row: AuditRowFields, reason: string | undefined): L
     cost_usd: row[FIELD.costUsd] || undefined,
     error: row[FIELD.errorClass] ?? undefined,
     reason,
+    detail,
   };
 }
 

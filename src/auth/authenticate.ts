@@ -1,17 +1,16 @@
 import { GatewayError } from "../core/gateway-error.ts";
 import { API_KEY_PREFIX } from "./api-key.ts";
+import { ClaimError } from "./jwt-claims.ts";
 import type { JwtVerifier } from "./jwt-verifier.ts";
 import type { KeyCache } from "./key-cache.ts";
 import type { Principal } from "./principal.ts";
 
-/** Why a credential was refused, for a log line. Never contains the credential. */
+/** Why a credential was refused: the refusal's `detail`, for its log line. Never the credential. */
 export type AuthRejection = "missing" | "malformed" | "unknown_key" | "jwt_disabled" | "jwt_invalid";
 
 export interface AuthenticatorOptions {
   keys: KeyCache;
   jwt?: JwtVerifier;
-  /** Observes refusals (reason and, for JWTs, jose's error code) without the token. */
-  onReject?: (reason: AuthRejection, detail?: string) => void;
 }
 
 export type Authenticator = (headers: Headers) => Promise<Principal>;
@@ -23,9 +22,29 @@ const BEARER = /^bearer\s+/i;
 /** `bearer` and the one white-space character `BEARER` needs at least (any more is trimmed). */
 const BEARER_SCHEME_LENGTH = 7;
 
-/** The single refusal: the same status, code and message whatever went wrong, so no oracle. */
-export const unauthorized = (): GatewayError =>
-  new GatewayError({ status: 401, code: "unauthorized", message: "invalid or missing credentials" });
+/**
+ * The single refusal: the same status, code and message whatever went wrong, so no oracle. What
+ * went wrong is its `detail`, which only the access line shows.
+ */
+export const unauthorized = (detail?: string): GatewayError =>
+  new GatewayError({
+    status: 401,
+    code: "unauthorized",
+    message: "invalid or missing credentials",
+    ...(detail !== undefined ? { detail } : {}),
+  });
+
+/** A key store that could not answer: the key may well be good, so not a 401 but a 503 to retry. */
+const keyStoreFailed = (error: unknown): never => {
+  if (error instanceof GatewayError) throw error;
+  throw new GatewayError({
+    status: 503,
+    code: "storage_unavailable",
+    message: "the key store is unavailable; try again later",
+    retryable: true,
+    detail: `key lookup failed: ${describe(error)}`,
+  });
+};
 
 /**
  * Reads `Authorization: Bearer <token>` (or `x-api-key: <token>`) and resolves the caller.
@@ -34,17 +53,17 @@ export const unauthorized = (): GatewayError =>
  */
 export function createAuthenticator(options: AuthenticatorOptions): Authenticator {
   const { keys, jwt } = options;
-  const reject = (reason: AuthRejection, detail?: string): Promise<never> => {
-    options.onReject?.(reason, detail);
-    return Promise.reject(unauthorized());
-  };
+  const reject = (reason: AuthRejection, why?: string): Promise<never> =>
+    Promise.reject(unauthorized(why === undefined ? reason : `${reason}: ${why}`));
   const knownOrReject = (principal: Principal | null) => principal ?? reject("unknown_key");
   const verify = async (token: string): Promise<Principal> => {
     if (!jwt) return reject("jwt_disabled");
     try {
       return await jwt.verify(token);
     } catch (error) {
-      return reject("jwt_invalid", errorCode(error));
+      // A JWKS that cannot be read is the gateway's failure (503), not the caller's.
+      if (error instanceof GatewayError) throw error;
+      return reject("jwt_invalid", jwtRefusal(error));
     }
   };
   // Not an async function: a key in the cache (nearly every request) is answered with the cache
@@ -56,7 +75,7 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticato
     if (token.length > MAX_TOKEN_LENGTH) return reject("malformed");
     if (token.startsWith(API_KEY_PREFIX)) {
       const cached = keys.cached(token);
-      if (cached === undefined) return keys.resolve(token).then(knownOrReject);
+      if (cached === undefined) return keys.resolve(token).then(knownOrReject, keyStoreFailed);
       return cached ?? reject("unknown_key");
     }
     if (!JWT_SHAPE.test(token)) return reject("malformed");
@@ -76,9 +95,19 @@ function tokenFrom(headers: Headers): string | null {
   return apiKey ? apiKey : null;
 }
 
-function errorCode(error: unknown): string {
+/**
+ * Why jose or the claim mapping refused a token: jose's error code (with the claim at fault for a
+ * claim check), or the claim error's own words. Neither ever holds the token.
+ */
+function jwtRefusal(error: unknown): string {
+  if (error instanceof ClaimError) return error.message;
   if (typeof error === "object" && error !== null && "code" in error && typeof error.code === "string") {
-    return error.code;
+    const claim = "claim" in error && typeof error.claim === "string" ? ` (${error.claim})` : "";
+    return `${error.code}${claim}`;
   }
   return error instanceof Error ? error.name : "error";
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
 }

@@ -1,5 +1,6 @@
 import type { JWTPayload } from "jose";
 import type { JwtConfig } from "../config/jwt-config.ts";
+import { parseDuration } from "../config/units.ts";
 import { type Role, roleSchema } from "../storage/key-record.ts";
 import type { Principal } from "./principal.ts";
 
@@ -20,6 +21,7 @@ export function principalFromClaims(payload: JWTPayload, config: JwtConfig): Pri
   if (config.limits.tpm !== undefined) limits.tpm = config.limits.tpm;
   if (config.limits.budget_usd !== undefined) limits.budgetUsd = config.limits.budget_usd;
   return {
+    ...expiryOf(payload, config),
     keyId: null,
     name,
     tenant: typeof tenant === "string" && tenant !== "" ? tenant : config.default_tenant,
@@ -28,6 +30,16 @@ export function principalFromClaims(payload: JWTPayload, config: JwtConfig): Pri
     limits,
     via: "jwt",
   };
+}
+
+/**
+ * When the token stops being accepted (its `exp`, which jose requires, plus the clock tolerance):
+ * what it opened ends then, as a key's does at its expiry — a worker connection, a stream, an
+ * admin UI session.
+ */
+function expiryOf(payload: JWTPayload, config: JwtConfig): Pick<Principal, "expiresAt"> {
+  if (payload.exp === undefined) return {};
+  return { expiresAt: payload.exp * 1000 + (parseDuration(config.clock_tolerance) ?? 0) };
 }
 
 function roleOf(payload: JWTPayload, config: JwtConfig): Role {

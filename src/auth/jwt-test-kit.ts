@@ -14,16 +14,21 @@ export async function testKey(kid: string, alg = "RS256"): Promise<TestKey> {
   return { kid, privateKey, jwk, pem: await exportSPKI(publicKey) };
 }
 
-/** A loopback JWKS endpoint whose key set can be swapped, counting fetches. */
+/** How the test JWKS endpoint answers: its keys, a 503, or never. */
+export type JwksMode = "ok" | "down" | "hang";
+
+/** A loopback JWKS endpoint whose key set and health can be changed, counting fetches. */
 export function jwksServer(initial: JWK[], options: { hang?: boolean } = {}) {
   let keys = initial;
   let hits = 0;
+  let mode: JwksMode = options.hang ? "hang" : "ok";
   const server = Bun.serve({
     hostname: "127.0.0.1",
     port: 0,
     fetch() {
       hits++;
-      if (options.hang) return new Promise<Response>(() => {});
+      if (mode === "hang") return new Promise<Response>(() => {});
+      if (mode === "down") return new Response("unavailable", { status: 503 });
       return Response.json({ keys });
     },
   });
@@ -32,6 +37,9 @@ export function jwksServer(initial: JWK[], options: { hang?: boolean } = {}) {
     hits: () => hits,
     setKeys: (next: JWK[]) => {
       keys = next;
+    },
+    setMode: (next: JwksMode) => {
+      mode = next;
     },
     stop: () => server.stop(true),
   };

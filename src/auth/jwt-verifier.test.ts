@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import type { JWK } from "jose";
+import { decodeJwt, type JWK } from "jose";
 import { type JwtConfigInput, jwtConfigSchema } from "../config/jwt-config.ts";
+import { GatewayError } from "../core/gateway-error.ts";
+import { waitForValue } from "../testing/wait-for.ts";
 import { AUDIENCE, ISSUER, jwksServer, sign, type TestKey, testKey, unsigned } from "./jwt-test-kit.ts";
 import { createJwtVerifier } from "./jwt-verifier.ts";
 
@@ -46,6 +48,8 @@ describe("JWT verification against a JWKS", () => {
       },
     );
     expect(await verifier.verify(token)).toEqual({
+      // Its sessions end when the token stops being accepted: exp plus the clock tolerance (30 s).
+      expiresAt: ((decodeJwt(token).exp ?? 0) + 30) * 1000,
       keyId: null,
       name: "bob@acme.test",
       tenant: "acme",
@@ -88,11 +92,115 @@ describe("JWT verification against a JWKS", () => {
     server.stop();
   });
 
-  test("a JWKS endpoint that hangs fails within the fetch timeout", async () => {
+  test("a JWKS endpoint that hangs before any set was had is a 503 within the fetch timeout", async () => {
     const server = jwksServer([k1.jwk], { hang: true });
     const verifier = createJwtVerifier(config({ jwks_url: server.url, jwks_timeout: "200ms" }));
     const token = await sign(k1.privateKey, { kid: "k1" });
-    await expect(verifier.verify(token)).rejects.toMatchObject({ code: "ERR_JWKS_TIMEOUT" });
+    const refused = await verifier.verify(token).catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(GatewayError);
+    expect(refused).toMatchObject({ status: 503, code: "unavailable", retryable: true });
+    expect((refused as GatewayError).detail).toContain("TimeoutError");
+    server.stop();
+  });
+});
+
+describe("the JWKS in hand", () => {
+  /** A verifier on its own JWKS endpoint, with a clock the test moves. */
+  function setup(overrides: Partial<JwtConfigInput> = {}) {
+    const server = jwksServer([k1.jwk]);
+    let now = 1_000_000;
+    const failures: string[] = [];
+    const verifier = createJwtVerifier(
+      config({ jwks_url: server.url, jwks_cache_max_age: "5s", jwks_timeout: "60s", ...overrides }),
+      { now: () => now, onFetchFailed: (reason) => failures.push(reason) },
+    );
+    const token = sign(k1.privateKey, { kid: "k1" });
+    return {
+      server,
+      failures,
+      verify: async () => verifier.verify(await token),
+      verifyToken: (other: string) => verifier.verify(other),
+      advance: (ms: number) => {
+        now += ms;
+      },
+    };
+  }
+  const fetchesReach = (server: { hits(): number }, n: number) =>
+    waitForValue(`${n} JWKS fetches`, () => server.hits() === n);
+
+  test("a fresh set serves every request: ten requests, one fetch", async () => {
+    const { server, verify } = setup();
+    for (let i = 0; i < 10; i++) expect((await verify()).name).toBe("bob");
+    expect(server.hits()).toBe(1);
+    server.stop();
+  });
+
+  test("a stale set keeps serving while the JWKS is down or hangs; one refresh at a time, behind the requests", async () => {
+    const { server, verify, advance, failures } = setup();
+    await verify();
+    advance(6_000);
+    server.setMode("down");
+    for (let i = 0; i < 3; i++) expect((await verify()).name).toBe("bob");
+    await fetchesReach(server, 2); // the first stale request's refresh, which failed
+    // The server counts the fetch before the verifier has read its 503: wait for the verifier.
+    expect(await waitForValue("the failed refresh reported", () => failures[0])).toBe(
+      "Error: the JWKS answered 503",
+    );
+    expect(failures).toHaveLength(1);
+    for (let i = 0; i < 3; i++) await verify();
+    expect(server.hits()).toBe(2); // backing off: not asked again per request
+
+    advance(1_000);
+    server.setMode("hang");
+    // The refresh hangs (for up to jwks_timeout, 60 s): requests are answered meanwhile.
+    const answers = await Promise.all([verify(), verify(), verify()]);
+    expect(answers.map((p) => p.name)).toEqual(["bob", "bob", "bob"]);
+    await fetchesReach(server, 3);
+    await verify();
+    expect(server.hits()).toBe(3); // the hanging fetch is the one in flight
+    server.stop();
+  });
+
+  test("with no set yet, a JWKS that is down is a 503 with Retry-After, asked again only after a backoff", async () => {
+    const { server, verify, advance } = setup();
+    server.setMode("down");
+    const first = await verify().catch((e: unknown) => e);
+    expect(first).toMatchObject({ status: 503, retryable: true, headers: { "retry-after": "1" } });
+    expect((first as GatewayError).detail).toBe("jwks unavailable: Error: the JWKS answered 503");
+    await expect(verify()).rejects.toMatchObject({ status: 503 });
+    expect(server.hits()).toBe(1);
+    advance(1_000);
+    await expect(verify()).rejects.toMatchObject({ status: 503, headers: { "retry-after": "2" } });
+    expect(server.hits()).toBe(2);
+    server.setMode("ok");
+    advance(2_000);
+    expect((await verify()).name).toBe("bob");
+    expect(server.hits()).toBe(3);
+    server.stop();
+  });
+
+  test("an unknown kid is refetched once per cooldown: a failing refetch is a 503, a good one still without it the token's 401", async () => {
+    const { server, verifyToken, verify, advance } = setup({ jwks_cooldown: "30s" });
+    await verify();
+    const rotated = await sign(k2.privateKey, { kid: "k2" });
+    const notFound = { code: "ERR_JWKS_NO_MATCHING_KEY" };
+    await expect(verifyToken(rotated)).rejects.toMatchObject(notFound);
+    expect(server.hits()).toBe(1); // within the cooldown: not asked
+
+    advance(31_000);
+    server.setMode("down");
+    await expect(verifyToken(rotated)).rejects.toMatchObject({ status: 503 });
+    expect(server.hits()).toBe(2);
+    advance(1_000);
+    server.setMode("ok");
+    const stillUnknown = await verifyToken(rotated).catch((e: unknown) => e);
+    expect(stillUnknown).not.toBeInstanceOf(GatewayError);
+    expect(stillUnknown).toMatchObject(notFound);
+    expect(server.hits()).toBe(3);
+
+    server.setKeys([k1.jwk, k2.jwk]);
+    advance(31_000);
+    expect((await verifyToken(rotated)).name).toBe("bob");
     server.stop();
   });
 });

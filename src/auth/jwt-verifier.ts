@@ -1,7 +1,8 @@
 import type { JWSHeaderParameters, JWTVerifyGetKey } from "jose";
 import type { JwtConfig } from "../config/jwt-config.ts";
 import { parseDuration } from "../config/units.ts";
-import { principalFromClaims } from "./jwt-claims.ts";
+import { JwksKeys, type JwksKeysOptions } from "./jwks-keys.ts";
+import { ClaimError, principalFromClaims } from "./jwt-claims.ts";
 import type { Principal } from "./principal.ts";
 
 /** Turns a bearer JWT into a principal, or throws (the reason is for logs, never the client). */
@@ -9,17 +10,20 @@ export interface JwtVerifier {
   verify(token: string): Promise<Principal>;
 }
 
+/** What a JWKS key source takes besides the config (jwks-keys.ts): where to say a fetch failed, a clock and fetch for tests. */
+export type JwtVerifierOptions = Pick<JwksKeysOptions, "onFetchFailed" | "now" | "fetch">;
+
 /**
  * Verification is jose's `jwtVerify` with an explicit algorithm allow-list, issuer, audience
  * and clock tolerance; `exp` and `nbf` are enforced by it. The key comes only from config:
  * jose never follows a token's `jku`/`x5u` or trusts an embedded `jwk`, and the allow-list is
  * checked before any key is chosen, so `alg: none` and HS-signed-with-the-public-key fail.
  */
-export function createJwtVerifier(config: JwtConfig): JwtVerifier {
+export function createJwtVerifier(config: JwtConfig, sourceOptions: JwtVerifierOptions = {}): JwtVerifier {
   // jose is loaded with the first verifier, not at start: a gateway without JWT callers does not
   // hold it (docs/BENCHMARKS-HISTORY.md, idle RSS).
   const { jwtVerify } = require("jose") as typeof import("jose");
-  const key = keySource(config);
+  const key = keySource(config, sourceOptions);
   const options = {
     issuer: config.issuer,
     audience: config.audience,
@@ -35,21 +39,23 @@ export function createJwtVerifier(config: JwtConfig): JwtVerifier {
           ? await jwtVerify(token, key, options)
           : await jwtVerify(token, key, options);
       if (protectedHeader.typ === undefined || !types.has(mediaType(protectedHeader.typ)))
-        throw new Error(`JWT typ ${protectedHeader.typ ?? "(none)"} is not accepted`);
+        throw new ClaimError(`JWT typ ${protectedHeader.typ ?? "(none)"} is not accepted`);
       return principalFromClaims(payload, config);
     },
   };
 }
 
-function keySource(config: JwtConfig): JWTVerifyGetKey | Uint8Array {
-  const { createRemoteJWKSet, importSPKI, importX509 } = require("jose") as typeof import("jose");
+function keySource(config: JwtConfig, options: JwtVerifierOptions): JWTVerifyGetKey | Uint8Array {
+  const { importSPKI, importX509 } = require("jose") as typeof import("jose");
   if (config.secret !== undefined) return new TextEncoder().encode(config.secret);
   if (config.jwks_url !== undefined) {
-    return createRemoteJWKSet(new URL(config.jwks_url), {
-      cacheMaxAge: ms(config.jwks_cache_max_age),
-      cooldownDuration: ms(config.jwks_cooldown),
-      timeoutDuration: ms(config.jwks_timeout),
-    });
+    return new JwksKeys({
+      url: new URL(config.jwks_url),
+      maxAgeMs: ms(config.jwks_cache_max_age),
+      cooldownMs: ms(config.jwks_cooldown),
+      timeoutMs: ms(config.jwks_timeout),
+      ...options,
+    }).getKey;
   }
   const pem = config.public_key ?? "";
   // The PEM is imported once per algorithm actually used (jose binds a CryptoKey to one alg).

@@ -44,6 +44,27 @@ describe("KeySessions", () => {
     expect(sessions.count("key_2")).toBe(1);
   });
 
+  test("a JWT's sessions (no key id) each end at their own token's expiry, unless released first", () => {
+    const time = manualTime();
+    const sessions = new KeySessions(time);
+    const ended: string[] = [];
+    sessions.hold(null, (reason) => ended.push(`worker:${reason}`), 6_000);
+    const released = sessions.hold(null, (reason) => ended.push(`released:${reason}`), 6_000);
+    const jwt = { ...principalFromKey(record()), keyId: null, via: "jwt" as const, expiresAt: 9_000 };
+    sessions.watch(jwt, (error: GatewayError) => ended.push(`stream:${error.status}`));
+    sessions.hold(null, () => ended.push("never"));
+    released();
+    time.advance(4_999);
+    expect(ended).toEqual([]);
+    time.advance(1);
+    expect(ended).toEqual(["worker:expired"]);
+    time.advance(3_000);
+    expect(ended).toEqual(["worker:expired", "stream:401"]);
+    // One already expired when it is held ends at once.
+    sessions.hold(null, (reason) => ended.push(`late:${reason}`), time.now() - 1);
+    expect(ended.at(-1)).toBe("late:expired");
+  });
+
   test("a released session is not ended", () => {
     const sessions = new KeySessions();
     const ended: KeyEndReason[] = [];

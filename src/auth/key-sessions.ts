@@ -60,6 +60,11 @@ export class KeySessions {
    */
   private readonly open = new KeyTable<KeySession | KeySession[]>();
   private readonly expiries = new KeyTable<{ at: number; timer: { cancel(): void } }>();
+  /**
+   * Sessions of a credential with no key behind it (a JWT): nothing can revoke it, but it expires,
+   * each at its own time (two tokens of one subject end apart), so each has its own timer.
+   */
+  private readonly unkeyed = new Map<KeySession, { cancel(): void }>();
 
   constructor(options: KeySessionsOptions = {}) {
     this.now = options.now ?? Date.now;
@@ -67,11 +72,12 @@ export class KeySessions {
   }
 
   /**
-   * Registers a session under a key (null for JWT callers: nothing to track) and returns its
-   * release. `expiresAt` is the key's expiry as the caller saw it at admission.
+   * Registers a session under a key and returns its release. `expiresAt` is the credential's
+   * expiry as the caller saw it at admission; a credential without a key (`keyId` null: a JWT) is
+   * held only until its expiry, and not at all without one.
    */
   hold(keyId: string | null, end: EndSession, expiresAt: number | null = null): () => void {
-    if (keyId === null) return () => {};
+    if (keyId === null && expiresAt === null) return () => {};
     const session: KeySession = { keyEnded: end };
     this.enter(keyId, session, expiresAt);
     return () => this.leave(keyId, session);
@@ -81,7 +87,11 @@ export class KeySessions {
    * As `hold`, for a caller that is its own session and releases it with `leave`: no closure and
    * no release closure (the front door holds every request so).
    */
-  enter(keyId: string, session: KeySession, expiresAt: number | null = null): void {
+  enter(keyId: string | null, session: KeySession, expiresAt: number | null = null): void {
+    if (keyId === null) {
+      if (expiresAt !== null) this.expireAlone(session, expiresAt);
+      return;
+    }
     const held = this.open.get(keyId);
     if (held === undefined) this.open.set(keyId, session);
     else if (Array.isArray(held)) {
@@ -101,7 +111,6 @@ export class KeySessions {
    * event). Returns the release, for when the request has ended.
    */
   watch(principal: Principal, end: (reason: GatewayError) => void): () => void {
-    if (principal.keyId === null) return () => {};
     return this.hold(principal.keyId, (reason) => end(keyEndedError(reason)), principal.expiresAt ?? null);
   }
 
@@ -122,6 +131,29 @@ export class KeySessions {
     for (const { timer } of this.expiries.values()) timer.cancel();
     this.expiries.clear();
     this.open.clear();
+    for (const timer of this.unkeyed.values()) timer.cancel();
+    this.unkeyed.clear();
+  }
+
+  /** Ends a keyless session at its credential's expiry (at once if that has passed). */
+  private expireAlone(session: KeySession, at: number): void {
+    this.unkeyed.get(session)?.cancel();
+    const delay = at - this.now();
+    if (delay <= 0) {
+      this.unkeyed.delete(session);
+      session.keyEnded("expired");
+      return;
+    }
+    const timer = this.setTimer(() => {
+      if (this.unkeyed.get(session) !== timer) return;
+      // A timer may fire a little early on a loaded machine; check the clock, not the timer.
+      if (this.now() < at) this.expireAlone(session, at);
+      else {
+        this.unkeyed.delete(session);
+        session.keyEnded("expired");
+      }
+    }, delay);
+    this.unkeyed.set(session, timer);
   }
 
   private scheduleExpiry(keyId: string, at: number): void {
@@ -156,7 +188,12 @@ export class KeySessions {
   }
 
   /** Releases a session `enter` registered. */
-  leave(keyId: string, session: KeySession): void {
+  leave(keyId: string | null, session: KeySession): void {
+    if (keyId === null) {
+      this.unkeyed.get(session)?.cancel();
+      this.unkeyed.delete(session);
+      return;
+    }
     const held = this.open.get(keyId);
     if (held === undefined) return;
     if (Array.isArray(held)) {

@@ -48,11 +48,6 @@ export interface TenantRules {
   readonly shadow?: ShadowTarget;
 }
 
-/** True when the model is scoped to another tenant than the caller's. */
-export function isHiddenFrom(principal: Principal, model: string): boolean {
-  return principal.tenantRules !== undefined && matchesAny(principal.tenantRules.hidden, model);
-}
-
 export function canUseModel(principal: Principal, model: string): boolean {
   const rules = principal.tenantRules;
   return (

@@ -43,11 +43,15 @@ describe("roles", () => {
     expect(gatewayErrorOf(() => requireRole(as("user"), "admin")).status).toBe(403);
   });
 
-  test("models outside the allow-list are 403; /v1/models lists only allowed names", () => {
+  test("a model outside the allow-list is the 404 of a missing one; /v1/models lists only allowed names", () => {
     const user = as("user", ["gpt-*", "llama-3.1-8b"]);
     assertModelAllowed(user, "gpt-4o-mini");
     const error = gatewayErrorOf(() => assertModelAllowed(user, "claude-3"));
-    expect([error.status, error.code]).toEqual([403, "forbidden"]);
+    expect([error.status, error.code, error.message]).toEqual([
+      404,
+      "model_not_found",
+      "The model `claude-3` does not exist or you do not have access to it.",
+    ]);
     expect(allowedModels(user, ["gpt-4o", "claude-3", "llama-3.1-8b", "llama-3.1-70b"])).toEqual([
       "gpt-4o",
       "llama-3.1-8b",

@@ -1,5 +1,5 @@
 import { GatewayError, modelNotFound } from "../core/gateway-error.ts";
-import { canUseModel, isHiddenFrom, type Principal, type Role } from "./principal.ts";
+import { canUseModel, type Principal, type Role } from "./principal.ts";
 
 /**
  * The parts of the HTTP surface a role may reach. `admin` reaches all of them; `user` only
@@ -30,13 +30,13 @@ export function requireRole(principal: Principal, ...roles: Role[]): void {
 }
 
 /**
- * Throws 403 when the model is outside the principal's allow-list. Applies to every role:
+ * Throws 404 `model_not_found` when the model is outside the principal's allow-list (its key's,
+ * its app's, its tenant's, or scoped to another tenant): the same answer as a model the gateway
+ * does not route, so a key cannot learn which names exist beyond its own. Applies to every role:
  * an admin key created with a narrow list is narrow on purpose.
  */
 export function assertModelAllowed(principal: Principal, model: string): void {
-  // Another tenant's model is not merely forbidden: its existence is not disclosed.
-  if (isHiddenFrom(principal, model)) throw modelNotFound(model);
-  if (!canUseModel(principal, model)) throw forbidden(`model "${model}" is not allowed for this credential`);
+  if (!canUseModel(principal, model)) throw modelNotFound(model);
 }
 
 /** The names `/v1/models` may list for this principal. */

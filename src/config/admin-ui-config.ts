@@ -42,8 +42,15 @@ export const oidcConfigSchema = z
       message: `redirect_url must end in ${OIDC_CALLBACK_PATH}`,
     }),
     scopes: z.array(z.string().min(1)).default(["openid", "email", "profile"]),
-    /** Emails (or `sub` values) that may sign in. */
+    /** Users that may sign in: values of `user_claim` (verified emails by default) or `sub`. */
     allowed_users: z.array(z.string().min(1)).default([]),
+    /**
+     * The ID token claim `allowed_users` names users by, besides `sub`. `email` (the default)
+     * counts only when the token also says `email_verified: true`. Any other claim (Entra ID's
+     * `preferred_username`) is taken as the provider states it: name one only for an issuer whose
+     * every account is yours (a single tenant's), as no provider verifies it.
+     */
+    user_claim: z.string().min(1).default("email"),
     /** Groups (from `groups_claim` in the ID token) whose members may sign in. */
     allowed_groups: z.array(z.string().min(1)).default([]),
     groups_claim: z.string().min(1).default("groups"),

@@ -45,9 +45,15 @@ export const jwtConfigSchema = z
     audience: z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]),
     algorithms: z.array(z.enum([...HMAC_ALGS, ...ASYMMETRIC_ALGS])).min(1),
     clock_tolerance: duration("30s"),
-    /** How long fetched JWKS are trusted before a background refetch. */
+    /**
+     * How long a fetched JWKS is fresh. After it the next request starts a refetch it does not wait
+     * for; a refetch that fails leaves the keys in hand serving (auth/jwks-keys.ts).
+     */
     jwks_cache_max_age: duration("10m"),
-    /** Minimum gap between refetches triggered by an unknown `kid` (defeats kid flooding). */
+    /**
+     * Minimum gap between refetches triggered by an unknown `kid` (defeats kid flooding), and the
+     * longest wait before a failed fetch is tried again (1 s, doubling up to it).
+     */
     jwks_cooldown: duration("30s"),
     jwks_timeout: duration("5s"),
     /** Claim names (dotted paths allowed, e.g. `realm_access.roles`) mapped onto the principal. */

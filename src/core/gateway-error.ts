@@ -62,6 +62,11 @@ export interface GatewayErrorInit {
   refusedBy?: GatewayLimit;
   /** What was thrown that this error stands for, for the log alone (never the answer). */
   cause?: unknown;
+  /**
+   * Why, for the log line only (never sent): what the uniform 401 keeps from the client, such as
+   * which claim of a JWT failed. Never a credential.
+   */
+  detail?: string;
 }
 
 export class GatewayError extends Error {
@@ -72,6 +77,7 @@ export class GatewayError extends Error {
   readonly headers: Record<string, string>;
   readonly upstream: UpstreamErrorDetail | undefined;
   readonly refusedBy: GatewayLimit | undefined;
+  readonly detail: string | undefined;
 
   constructor(init: GatewayErrorInit) {
     super(init.message, init.cause === undefined ? undefined : { cause: init.cause });
@@ -83,6 +89,7 @@ export class GatewayError extends Error {
     this.headers = init.headers ?? {};
     this.upstream = init.upstream;
     this.refusedBy = init.refusedBy;
+    this.detail = init.detail;
   }
 }
 
@@ -97,7 +104,16 @@ export const notFound = (message: string, code: ErrorCode = "not_found") =>
 
 /** A model that is not routed, or not the caller's to see: OpenAI's words, the same either way. */
 export const modelNotFound = (model: string) =>
-  notFound(`The model \`${model}\` does not exist or you do not have access to it.`, "model_not_found");
+  notFound(
+    `The model \`${shown(model)}\` does not exist or you do not have access to it.`,
+    "model_not_found",
+  );
+
+/**
+ * A client's name as a message quotes it: a body's model is at most 256 characters
+ * (http/request-schemas.ts), a path's id only as long as the URL, so it is cut there.
+ */
+const shown = (name: string) => (name.length > 256 ? `${name.slice(0, 256)}…` : name);
 
 export const upstreamError = (message: string, retryable = true) =>
   new GatewayError({ status: 502, code: "upstream_error", message, retryable });

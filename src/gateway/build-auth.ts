@@ -54,8 +54,10 @@ export async function buildAuth(
     onChange: (record) => sessions.keyChanged(record),
   });
   await keys.start();
+  const onFetchFailed = (reason: string) =>
+    logger.warn(`fetching auth.jwt.jwks_url failed (the keys in hand, if any, still serve): ${reason}`);
   const build = (jwt: Config["auth"]["jwt"]) =>
-    createAuthenticator({ keys, ...(jwt ? { jwt: createJwtVerifier(jwt) } : {}) });
+    createAuthenticator({ keys, ...(jwt ? { jwt: createJwtVerifier(jwt, { onFetchFailed }) } : {}) });
   let jwtConfig = JSON.stringify(config.auth.jwt ?? null);
   let current = options.authenticate ?? build(config.auth.jwt);
   const keyChanged = (record: KeyRecord) => {

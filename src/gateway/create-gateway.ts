@@ -242,6 +242,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
           }),
         actions: adminUi.actions,
         spent: (keyId) => storage.spend.total(keyId),
+        keyTenant: async (keyId) => (await storage.keys.getById(keyId))?.tenant,
       }),
       tenantRoutes({
         guard: frontDoor.guard,

@@ -18,7 +18,7 @@ export interface RoutingViewInput {
 export function routingView({ runtime, health, configPath, workerModels }: RoutingViewInput) {
   const { config } = runtime;
   // redactConfig walks the whole config; only its providers (secrets and URL credentials gone) are shown.
-  const redacted = redactConfig(config) as { providers: unknown[] };
+  const redacted = redactConfig(config) as { providers: { name: string }[] };
   const routeHealth = (provider: string, model: string) => {
     const key = `${provider}/${model}`;
     return { open: health.isOpen(key), inFlight: health.inFlight(key), latencyMs: health.latency(key) };

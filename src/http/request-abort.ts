@@ -111,7 +111,8 @@ export class RequestAbort extends OpenRequest implements AbortFollowers, KeySess
       this.shutdown = shutdown;
     }
     const keyId = principal.keyId;
-    if (sessions && keyId !== null) {
+    // A JWT (no key id) is held too when it expires: its stream ends then, as a key's does.
+    if (sessions && (keyId !== null || principal.expiresAt !== undefined)) {
       sessions.enter(keyId, this, principal.expiresAt ?? null);
       this.sessions = sessions;
       this.keyId = keyId;
@@ -125,6 +126,6 @@ export class RequestAbort extends OpenRequest implements AbortFollowers, KeySess
   release(): void {
     this.clientPolled();
     this.shutdown?.leave(this);
-    if (this.keyId !== null) this.sessions?.leave(this.keyId, this);
+    this.sessions?.leave(this.keyId, this);
   }
 }

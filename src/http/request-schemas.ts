@@ -7,9 +7,17 @@ import type { Operation } from "../core/dialect.ts";
  * (unknown fields pass through untouched). These schemas validate requests (validate-body.ts)
  * and are the request bodies of the OpenAPI document (docs/openapi-document.ts).
  */
+/**
+ * The longest model name a request may name. Far beyond any real one (the longest are ~100
+ * characters); a longer name costs every glob it is matched against and every line it is written
+ * to, so it is refused before either.
+ */
+export const MAX_MODEL_LENGTH = 256;
+
 const model = z
   .string({ error: "you must provide a model parameter" })
   .min(1, "you must provide a model parameter")
+  .max(MAX_MODEL_LENGTH, `model must be at most ${MAX_MODEL_LENGTH} characters`)
   .meta({
     description: "A model name from the gateway's config (GET /v1/models lists those your key may use).",
   });

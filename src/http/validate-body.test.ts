@@ -21,6 +21,8 @@ const bodies: JsonObject[] = [
   { model: "m", messages, max_tokens: "16" },
   { model: "m", messages, max_tokens: 2 ** 60 },
   { model: "m", stream: null },
+  { model: "m".repeat(256), messages, max_tokens: 16, input: "hi", prompt: "hi" },
+  { model: "m".repeat(257), messages, max_tokens: 16, input: "hi", prompt: "hi" },
 ];
 const operations = Object.keys(REQUEST_SCHEMAS) as Operation[];
 
@@ -42,6 +44,25 @@ describe("validateBody", () => {
     } catch (error) {
       expect(error).toBeInstanceOf(GatewayError);
       expect((error as GatewayError).param).toBe("max_tokens");
+    }
+  });
+
+  test("a model name past 256 characters is refused for every operation, the name not echoed", () => {
+    for (const operation of operations) {
+      const body = { model: "llama".repeat(120_000), messages, max_tokens: 16, input: "hi", prompt: "hi" };
+      const error = (() => {
+        try {
+          return validateBody(operation, body);
+        } catch (e) {
+          return e;
+        }
+      })();
+      expect(error).toMatchObject({
+        status: 400,
+        param: "model",
+        code: "invalid_request",
+        message: "model must be at most 256 characters",
+      });
     }
   });
 });

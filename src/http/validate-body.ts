@@ -1,6 +1,6 @@
 import type { JsonObject, Operation } from "../core/dialect.ts";
 import { badRequest } from "../core/gateway-error.ts";
-import { REQUEST_SCHEMAS } from "./request-schemas.ts";
+import { MAX_MODEL_LENGTH, REQUEST_SCHEMAS } from "./request-schemas.ts";
 
 /**
  * Checks only what the gateway itself relies on (model, stream, the operation's key field),
@@ -18,7 +18,7 @@ export function validateBody(operation: Operation, body: JsonObject): string {
     throw badRequest(
       issue?.message ?? "invalid request",
       field,
-      field === "model" ? "missing_model" : undefined,
+      field === "model" && issue?.code !== "too_big" ? "missing_model" : undefined,
     );
   }
   return parsed.data.model;
@@ -32,7 +32,7 @@ export function validateBody(operation: Operation, body: JsonObject): string {
  */
 function plainModel(operation: Operation, body: JsonObject): string | undefined {
   const { model, stream } = body;
-  if (typeof model !== "string" || model.length === 0) return undefined;
+  if (typeof model !== "string" || model.length === 0 || model.length > MAX_MODEL_LENGTH) return undefined;
   if (stream !== undefined && typeof stream !== "boolean") return undefined;
   switch (operation) {
     case "chat":

@@ -1,4 +1,4 @@
-import { globToRegExp } from "../auth/model-glob.ts";
+import { compileGlob, type ModelGlob } from "../auth/model-glob.ts";
 
 /** How a client's model name found its entry in `models:`. */
 export interface ModelMatch<P> {
@@ -13,7 +13,7 @@ interface Pattern<P> {
   readonly pattern: string;
   readonly entry: string;
   readonly plan: P;
-  readonly re: RegExp;
+  readonly matcher: ModelGlob;
   readonly specificity: number;
   readonly order: number;
 }
@@ -41,7 +41,7 @@ export class ModelIndex<P> {
         pattern,
         entry,
         plan,
-        re: globToRegExp(pattern),
+        matcher: compileGlob(pattern),
         specificity: specificity(pattern),
         order,
       });
@@ -55,7 +55,7 @@ export class ModelIndex<P> {
     // A loop, not `find` with an arrow: a closure over `name` would make this function's scope an
     // object on every call, the exact match (every request) included.
     for (const glob of this.globs)
-      if (glob.re.test(name)) return { plan: glob.plan, entry: glob.entry, pattern: glob.pattern };
+      if (glob.matcher.test(name)) return { plan: glob.plan, entry: glob.entry, pattern: glob.pattern };
     return undefined;
   }
 
@@ -63,7 +63,7 @@ export class ModelIndex<P> {
   planOf(name: string): P | undefined {
     const exact = this.exact.get(name);
     if (exact) return exact.plan;
-    for (const glob of this.globs) if (glob.re.test(name)) return glob.plan;
+    for (const glob of this.globs) if (glob.matcher.test(name)) return glob.plan;
     return undefined;
   }
 
@@ -74,7 +74,7 @@ export class ModelIndex<P> {
   patternOf(name: string): string | undefined {
     const exact = this.exact.get(name);
     if (exact) return exact.pattern;
-    for (const glob of this.globs) if (glob.re.test(name)) return glob.pattern;
+    for (const glob of this.globs) if (glob.matcher.test(name)) return glob.pattern;
     return undefined;
   }
 

@@ -1,4 +1,4 @@
-import { globToRegExp } from "../auth/model-glob.ts";
+import { compileGlob, type ModelGlob } from "../auth/model-glob.ts";
 import type { Pricing, Served } from "../auth/rate-limiter.ts";
 import type { Config, ModelConfig } from "../config/config-schema.ts";
 import type { Usage } from "../core/usage.ts";
@@ -37,7 +37,7 @@ export class PriceBook implements Pricing {
   private readonly free = new Set<string>();
   private readonly catalogue = new Map<string, CatalogueEntry | undefined>();
   /** The `prices:` globs in config order, each with its pattern compiled once. */
-  private readonly globs: readonly (readonly [string, RegExp])[];
+  private readonly globs: readonly (readonly [string, ModelGlob])[];
   /** Client names → `models:` entries, matched as the router matches them (names, aliases, globs). */
   private readonly models = new ModelIndex<ModelConfig>();
 
@@ -51,7 +51,7 @@ export class PriceBook implements Pricing {
     for (const model of config.models) this.models.add(model.name, model.aliases, model);
     this.globs = Object.keys(config.prices)
       .filter((pattern) => pattern.includes("*"))
-      .map((pattern) => [pattern, globToRegExp(pattern)] as const);
+      .map((pattern) => [pattern, compileGlob(pattern)] as const);
   }
 
   /**

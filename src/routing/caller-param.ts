@@ -26,6 +26,7 @@ export function inCallerNames(error: GatewayError, names: CallerNames | undefine
     ...(upstream ? { upstream } : {}),
     ...(error.refusedBy ? { refusedBy: error.refusedBy } : {}),
     ...(error.cause !== undefined ? { cause: error.cause } : {}),
+    ...(error.detail !== undefined ? { detail: error.detail } : {}),
   });
 }
 

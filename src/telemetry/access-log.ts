@@ -11,6 +11,10 @@ import { type Logger, loggerLines } from "../log/logger.ts";
 export const reasonOf = (error: GatewayError | undefined): string | undefined =>
   error ? errorText(error.message, true) : undefined;
 
+/** What the client was not told (which check refused a credential), bounded and redacted as the reason is. */
+const detailOf = (error: GatewayError | undefined): string | undefined =>
+  error?.detail === undefined ? undefined : errorText(error.detail, true);
+
 /**
  * One access line per request, written when its record is final: at info when it was served,
  * at warn when refused (4xx) and at error when it failed (5xx), with the reason. It names the
@@ -32,7 +36,7 @@ export function accessLog(
     const level = record.status >= 500 ? "error" : record.status >= 400 ? "warn" : "info";
     if (lines && !lines.enabled(level)) return;
     fillAuditRow(record, row);
-    const fields = accessFields(row, reasonOf(error));
+    const fields = accessFields(row, reasonOf(error), detailOf(error));
     if (lines) lines.at(iso(accessEndMs(row)), level, ACCESS_MESSAGE, fields);
     else logger[level](ACCESS_MESSAGE, fields);
   };

@@ -1,4 +1,5 @@
 import { isStatusClass, statusClassOf } from "../audit/audit-record.ts";
+import { compileGlob } from "../auth/model-glob.ts";
 
 /**
  * What `--model`, `--key`, `--status` and the `/` prompt select. `model`, `key` and `route`
@@ -60,12 +61,7 @@ export function formatFilter(filter: TailFilter): string {
 export const isEmptyFilter = (filter: TailFilter): boolean => FIELDS.every((f) => filter[f] === undefined);
 
 function globMatches(pattern: string, value: string | null): boolean {
-  if (value === null) return false;
-  const source = pattern
-    .split("*")
-    .map((part) => part.replace(/[.+?^${}()|[\]\\]/g, "\\$&"))
-    .join(".*");
-  return new RegExp(`^${source}$`, "i").test(value);
+  return value !== null && compileGlob(pattern.toLowerCase()).test(value.toLowerCase());
 }
 
 function statusMatches(wanted: string, status: number | null): boolean {

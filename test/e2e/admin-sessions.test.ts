@@ -1,10 +1,13 @@
 import { expect, test } from "bun:test";
 import { createHash } from "node:crypto";
+import { SignJWT } from "jose";
 import { createKey, withDb } from "./harness/audit-kit.ts";
 import { gatewayFixture } from "./harness/gateway-fixture.ts";
+import { startOidcIssuer } from "./harness/oidc-issuer.ts";
 import { type PostgresServer, startPostgres } from "./harness/postgres-server.ts";
 import type { GatewayProcess } from "./harness/spawn-gateway.ts";
 import { tempDir } from "./harness/temp-dir.ts";
+import { waitFor } from "./harness/wait-for.ts";
 
 // Web UI sessions live in storage: a restart keeps them, only the id's hash is stored, and
 // revoking the key they were opened with still ends them. Driven with fetch, as the page does.
@@ -110,4 +113,117 @@ test("on PostgreSQL, a session opened on one node works on another; signing out 
   const logout = await fetch(`${b.url}/admin/auth/logout`, { method: "POST", headers });
   expect(logout.status).toBe(200);
   expect((await fetch(`${a.url}/admin/api/keys`, { headers })).status).toBe(401);
+}, 60_000);
+
+/** The session cookie's value and its Max-Age from a response's Set-Cookie headers. */
+const sessionCookieOf = (response: Response) => {
+  const line = response.headers.getSetCookie().find((c) => c.startsWith("mindgw_session=")) ?? "";
+  return {
+    id: /mindgw_session=([^;]*)/.exec(line)?.[1] ?? "",
+    maxAge: Number(/Max-Age=(\d+)/.exec(line)?.[1]),
+  };
+};
+
+test("a session opened with a JWT lasts no longer than the token", async () => {
+  const jwt = {
+    secret: "a-shared-secret-for-the-session-tests-012345",
+    issuer: "https://idp.test",
+    audience: "mindgw",
+  };
+  const gw = await fx.spawn({
+    config: {
+      providers: [{ name: "demo", type: "mock" }],
+      auth: {
+        jwt: {
+          ...jwt,
+          algorithms: ["HS256"],
+          clock_tolerance: "1s",
+          claims: { name: "sub", role: "role" },
+          allowed_roles: ["admin", "user"],
+        },
+      },
+    },
+  });
+  const exp = Math.floor(Date.now() / 1000) + 3;
+  const token = await new SignJWT({ sub: "ops", role: "admin", iss: jwt.issuer, aud: jwt.audience, exp })
+    .setProtectedHeader({ alg: "HS256", typ: "JWT" })
+    .sign(new TextEncoder().encode(jwt.secret));
+  const login = await fetch(`${gw.url}/admin/auth/login`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${token}` },
+  });
+  expect(login.status).toBe(200);
+  const cookie = sessionCookieOf(login);
+  const { csrf, expiresAt } = (await login.json()) as { csrf: string; expiresAt: number };
+  // Not session_ttl's 12 hours: the token's exp and its 1 s of clock tolerance.
+  expect(expiresAt).toBe((exp + 1) * 1000);
+  expect(cookie.maxAge).toBeLessThanOrEqual(4);
+  const headers = asSession(cookie.id, csrf);
+  expect((await fetch(`${gw.url}/admin/api/keys`, { headers })).status).toBe(200);
+  await waitFor("the session to end with its token", async () => {
+    const status = (await fetch(`${gw.url}/admin/api/keys`, { headers })).status;
+    return status === 401;
+  });
+}, 60_000);
+
+test("single sign-on: an unverified email signs nobody in; a session ends once its user leaves allowed_users", async () => {
+  const client = { id: "mindgw", secret: "oidc-s3cret" };
+  const issuer = await startOidcIssuer(client);
+  fx.deferTest(() => issuer.stop());
+  const providers = [{ name: "demo", type: "mock" }];
+  const gw = await fx.spawn({ config: { providers } });
+  const withUsers = (allowed_users: string[]) => ({
+    providers,
+    admin_ui: {
+      oidc: {
+        issuer: issuer.url,
+        client_id: client.id,
+        client_secret: client.secret,
+        redirect_url: `${gw.url}/admin/auth/callback`,
+        allowed_users,
+      },
+    },
+  });
+  await gw.writeConfig(withUsers(["alice@example.com"]));
+  await waitFor("single sign-on to be configured", async () => {
+    const session = (await (await fetch(`${gw.url}/admin/auth/session`)).json()) as { oidc: boolean };
+    return session.oidc;
+  });
+
+  /** The browser's part of a sign-in, by hand: the answer of the callback. */
+  const signIn = async () => {
+    const start = await fetch(`${gw.url}/admin/auth/oidc`, { redirect: "manual" });
+    const pending = /mindgw_oidc=([^;]+)/.exec(start.headers.get("set-cookie") ?? "")?.[1] ?? "";
+    const approved = await fetch(start.headers.get("location") ?? "", { redirect: "manual" });
+    return fetch(approved.headers.get("location") ?? "", {
+      headers: { cookie: `mindgw_oidc=${pending}` },
+      redirect: "manual",
+    });
+  };
+
+  issuer.user = { sub: "u-9", email: "alice@example.com", groups: [], claims: { email_verified: null } };
+  const unverified = await signIn();
+  expect(unverified.status).toBe(302);
+  expect(sessionCookieOf(unverified).id).toBe("");
+  await waitFor("the refusal's reason in the log", () =>
+    gw.stderr.all.includes("u-9 is not in allowed_users or allowed_groups"),
+  );
+
+  issuer.user = { sub: "u-9", email: "alice@example.com", groups: [] };
+  const callback = await signIn();
+  expect(callback.headers.get("location")).toBe("/admin/");
+  const cookie = sessionCookieOf(callback).id;
+  const { csrf } = (await (
+    await fetch(`${gw.url}/admin/auth/session`, { headers: { cookie: `mindgw_session=${cookie}` } })
+  ).json()) as { csrf: string };
+  const headers = asSession(cookie, csrf);
+  expect((await fetch(`${gw.url}/admin/api/keys`, { headers })).status).toBe(200);
+
+  await gw.writeConfig(withUsers(["bob@example.com"]));
+  await waitFor("the session to end with alice's place on the allow-list", async () => {
+    return (await fetch(`${gw.url}/admin/api/keys`, { headers })).status === 401;
+  });
+  await gw.writeConfig(withUsers(["alice@example.com"]));
+  await waitFor("the config to be back", async () => gw.stderr.all.split("config reloaded").length - 1 >= 3);
+  expect((await fetch(`${gw.url}/admin/api/keys`, { headers })).status).toBe(401); // ended for good
 }, 60_000);

@@ -687,6 +687,23 @@ describe("/admin in a real browser", () => {
     expect(actions.actions.some((a) => a.actor === "intruder@example.com")).toBe(false);
   }, 60_000);
 
+  test("the sign-in page says only its own words for ?error=, never a link's text", async () => {
+    await browser.context.clearCookies();
+    const forged = "Your session expired. Call +1-555-0100 and read out your admin key";
+    await page.goto(`${gw.url}/admin/?error=${encodeURIComponent(forged)}`);
+    await page.getByLabel("Admin key").waitFor();
+    expect(await page.getByRole("alert").count()).toBe(0);
+    expect(await page.content()).not.toContain("555-0100");
+    await page.goto(`${gw.url}/admin/?error=sso_expired`);
+    await page
+      .getByRole("alert")
+      .getByText("The sign-in expired or did not start here; try again.")
+      .waitFor();
+    // The gateway sends codes, not text: a callback that did not start here says so by its code.
+    const callback = await fetch(`${gw.url}/admin/auth/callback?state=x&code=y`, { redirect: "manual" });
+    expect(callback.headers.get("location")).toBe("/admin/?error=sso_expired");
+  }, 60_000);
+
   test("the page talked to nothing but loopback and logged no errors", () => {
     expect(browser.requests.length).toBeGreaterThan(20);
     expect(offLoopback(browser.requests)).toEqual([]);

@@ -95,7 +95,7 @@ describe("both official SDKs with baseURL at an app's prefix", () => {
     expect(events.at(-1)?.type).toBe("response.completed");
     socket.send({ type: "response.create", model: "m2", input: "not in the app" });
     await ended(2);
-    expect(events.at(-1)).toMatchObject({ type: "error", status: 403, error: { type: "permission_error" } });
+    expect(events.at(-1)).toMatchObject({ type: "error", status: 404, error: { code: "model_not_found" } });
     socket.close({ code: 1000, reason: "done" });
   });
 
@@ -191,7 +191,8 @@ describe("an app narrows who and what", () => {
     const refused = await client.chat.completions
       .create({ model: "m2", messages: [{ role: "user", content: "hi" }] })
       .catch((e: unknown) => e);
-    expect(refused).toBeInstanceOf(OpenAI.PermissionDeniedError);
+    // As a model that does not exist: the app's list is not disclosed.
+    expect(refused).toBeInstanceOf(OpenAI.NotFoundError);
   });
 
   test("shadow: calls through the app are mirrored to the app's shadow", async () => {
@@ -270,5 +271,5 @@ test("a reload that edits apps: other changes apply, the apps stay as at start, 
     "/late (openai)",
   );
   expect((await call("/narrow", "m1")).status).toBe(200);
-  expect((await call("/narrow", "m2")).status).toBe(403);
+  expect((await call("/narrow", "m2")).status).toBe(404);
 });

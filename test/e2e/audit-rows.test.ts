@@ -10,6 +10,7 @@ import { waitFor } from "./harness/wait-for.ts";
 // One audit row per request that reaches the gateway, authorised or not, with the right fields.
 let gw: GatewayProcess;
 let alice: { key: string; id: string };
+let gpu: { key: string; id: string };
 const BOGUS = "mgw_thisIsNotARealKeyButLooksLikeOne0123456789";
 const UA = "audit-e2e/1.0";
 const PRICE = { input_per_mtok: 2, output_per_mtok: 4 };
@@ -49,6 +50,8 @@ const fx = gatewayFixture({
 beforeAll(async () => {
   gw = fx.gw;
   alice = await createKey(gw, { name: "alice", tenant: "acme", role: "user", models: ["m1"] });
+  // A worker key may not call the model APIs: the 403 row.
+  gpu = await createKey(gw, { name: "gpu", role: "worker", models: ["*"] });
   const client = new OpenAI({
     apiKey: alice.key,
     baseURL: `${gw.url}/v1`,
@@ -65,7 +68,7 @@ beforeAll(async () => {
   }
   const answers = await Promise.all([
     post("/v1/chat/completions", chatBody("m1"), BOGUS, "t-401"),
-    post("/v1/chat/completions", chatBody("m2"), alice.key, "t-403"),
+    post("/v1/chat/completions", chatBody("m2"), gpu.key, "t-403"),
     post("/v1/chat/completions", chatBody("nope"), gw.adminKey, "t-404-model"),
     post("/v1/nothing-here", chatBody("m1"), alice.key, "t-404-route"),
     post("/v1/chat/completions", chatBody("m1", { pad: "x".repeat(8192) }), alice.key, "t-413"),
@@ -137,7 +140,7 @@ describe("one audit row per request", () => {
 
   test("403, 404, 413 and 502 each carry what was known when they ended", () => {
     expect(rows.get("t-403")).toMatchObject({
-      keyName: "alice",
+      keyName: "gpu",
       model: "m2",
       status: 403,
       errorClass: "forbidden",
@@ -165,7 +168,7 @@ describe("one audit row per request", () => {
   });
 
   test("no raw key in any row, the database files or the log", async () => {
-    const secrets = [alice.key, BOGUS, gw.adminKey!];
+    const secrets = [alice.key, gpu.key, BOGUS, gw.adminKey!];
     const text = JSON.stringify(await allAuditRows(gw));
     for (const secret of secrets) expect(text).not.toContain(secret);
     await gw.stop();

@@ -3,6 +3,7 @@ import { type CryptoKey, exportJWK, exportSPKI, generateKeyPair, type JWK, SignJ
 import { bearer, chatBody, fakeRoutesConfig } from "./harness/fake-config.ts";
 import { gatewayFixture } from "./harness/gateway-fixture.ts";
 import type { GatewayProcess } from "./harness/spawn-gateway.ts";
+import { spawnWorker, waitForWorkers } from "./harness/spawn-worker.ts";
 import { waitFor } from "./harness/wait-for.ts";
 
 // Real processes on a shared 2-core machine: generous bounds, every wait bounded on its own.
@@ -63,6 +64,12 @@ let k2: SigningKey;
 let attacker: SigningKey;
 let published: JWK[] = [];
 let jwksHits = 0;
+/** How the JWKS answers: its keys, a 503, or only once `releaseHung` is called. */
+let jwksMode: "ok" | "down" | "hang" = "ok";
+const hung: Array<() => void> = [];
+const releaseHung = () => {
+  for (const release of hung.splice(0)) release();
+};
 let jwks: ReturnType<typeof Bun.serve>;
 // Stands in for an attacker's server named by `jku` / `x5u`: it must never be called.
 let bait: ReturnType<typeof Bun.serve>;
@@ -86,8 +93,15 @@ const fx = gatewayFixture({
       hostname: "127.0.0.1",
       port: 0,
       fetch(req) {
-        if (new URL(req.url).pathname !== "/jwks.json") return new Response("no", { status: 404 });
+        const path = new URL(req.url).pathname;
+        if (path === "/down.json") return new Response("down", { status: 503 });
+        if (path !== "/jwks.json") return new Response("no", { status: 404 });
         jwksHits++;
+        if (jwksMode === "down") return new Response("down", { status: 503 });
+        if (jwksMode === "hang")
+          return new Promise<Response>((resolve) =>
+            hung.push(() => resolve(Response.json({ keys: published }))),
+          );
         return Response.json({ keys: published });
       },
     });
@@ -110,6 +124,7 @@ const fx = gatewayFixture({
           algorithms: ["RS256"],
           clock_tolerance: "5s",
           jwks_cooldown: "200ms",
+          jwks_cache_max_age: "1s",
           claims: { name: "sub", tenant: "tenant", role: "role", models: "models" },
           limits: { rpm: 1000 },
         },
@@ -140,14 +155,14 @@ describe("valid tokens", () => {
     expect(((await viaHeader.json()) as { type: string }).type).toBe("message");
   });
 
-  test("claims map to models: a token limited to m1 gets 403 on m2 and sees only m1", async () => {
+  test("claims map to models: a token limited to m1 gets 404 on m2 and sees only m1", async () => {
     const token = await sign(k1, { claims: { models: ["m1"] } });
     expect(await status(token, "m1")).toBe(200);
-    expect(await status(token, "m2")).toBe(403);
+    expect(await status(token, "m2")).toBe(404);
     const list = await fetch(`${gw.url}/v1/models`, { headers: bearer(token) });
     expect(((await list.json()) as { data: { id: string }[] }).data.map((m) => m.id)).toEqual(["m1"]);
     const spaced = await sign(k1, { claims: { models: "m2" } });
-    expect(await status(spaced, "m1")).toBe(403);
+    expect(await status(spaced, "m1")).toBe(404);
     expect(await status(spaced, "m2")).toBe(200);
   });
 
@@ -265,4 +280,79 @@ describe("key rotation at the JWKS", () => {
     expect(await status(await sign(k2))).toBe(200);
     expect(baitHits).toBe(0);
   }, 40_000);
+});
+
+describe("a JWKS outage", () => {
+  test("with a set in hand, a JWKS that is down or hangs refuses nobody and is asked again in the background, not per request", async () => {
+    fx.deferTest(() => {
+      jwksMode = "ok";
+      releaseHung();
+    });
+    published = [k1.jwk, k2.jwk];
+    const token = await sign(k1);
+    await waitFor("a token of a published key to pass", async () => (await status(token)) === 200);
+    jwksMode = "down";
+    let before = jwksHits;
+    // Each answer is immediate; once the set is stale (1 s) a request starts a refresh behind it.
+    await waitFor("a refresh while the JWKS is down", async () => {
+      expect(await status(token)).toBe(200);
+      return jwksHits > before;
+    });
+    before = jwksHits;
+    const answers = await Promise.all(Array.from({ length: 10 }, () => status(token)));
+    expect(answers.every((code) => code === 200)).toBe(true);
+    expect(jwksHits - before).toBeLessThanOrEqual(1); // backing off after the failure
+    jwksMode = "hang";
+    before = jwksHits;
+    await waitFor("a refresh that hangs", async () => {
+      expect(await status(token)).toBe(200);
+      return jwksHits > before;
+    });
+    expect(await status(token)).toBe(200); // answered while that fetch is still open
+  }, 40_000);
+
+  test("with no set ever fetched, a JWKS that is down is a 503 with Retry-After in the caller's dialect", async () => {
+    const config = fakeRoutesConfig(fx.fake.url, ["m1"], {
+      auth: {
+        jwt: {
+          jwks_url: `http://127.0.0.1:${jwks.port}/down.json`,
+          issuer: ISSUER,
+          audience: AUDIENCE,
+          algorithms: ["RS256"],
+        },
+      },
+    });
+    const down = await fx.spawn({ config });
+    const token = await sign(k1);
+    const openai = await fetch(`${down.url}/v1/chat/completions`, {
+      method: "POST",
+      headers: bearer(token),
+      body: chatBody("m1"),
+    });
+    expect(openai.status).toBe(503);
+    expect(Number(openai.headers.get("retry-after"))).toBeGreaterThan(0);
+    expect(((await openai.json()) as { error: { code: string } }).error.code).toBe("unavailable");
+    const anthropic = await fetch(`${down.url}/v1/messages`, {
+      method: "POST",
+      headers: { ...bearer(token), "anthropic-version": "2023-06-01" },
+      body: JSON.stringify({ model: "m1", max_tokens: 8, messages: [{ role: "user", content: "hi" }] }),
+    });
+    expect(anthropic.status).toBe(503);
+    expect(await anthropic.json()).toMatchObject({ type: "error", error: { type: "overloaded_error" } });
+  }, 40_000);
+});
+
+describe("a JWT's expiry", () => {
+  test("a worker connected with a JWT is closed when the token expires (key_expired), as a key's worker is", async () => {
+    published = [k1.jwk, k2.jwk];
+    // Valid for 3 s more, plus the config's 5 s clock tolerance.
+    const token = await sign(k1, { claims: { sub: "gpu-box", role: "worker" }, exp: now() + 3 });
+    const worker = spawnWorker({ gateway: gw.url, token, upstream: `${fx.fake.url}/v1`, name: "jwt-gpu" });
+    fx.deferTest(() => worker.stop("SIGKILL"));
+    await waitForWorkers(gw.url, admin, ["jwt-gpu"]);
+    await waitForWorkers(gw.url, admin, [], 30_000);
+    // Refused as expired, the worker stops rather than reconnect with the same token.
+    expect(await waitFor("the worker to exit", () => worker.proc.exitCode ?? undefined, 15_000)).toBe(2);
+    expect(worker.stderr.all + worker.stdout.all).toContain("expired");
+  }, 60_000);
 });

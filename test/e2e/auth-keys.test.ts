@@ -238,31 +238,39 @@ describe("roles", () => {
     }
   });
 
-  test("a key limited to m1: 403 on m2 in both dialects; /v1/models lists only m1", async () => {
+  test("a key limited to m1: m2 is the 404 of a missing model in both dialects; /v1/models lists only m1", async () => {
     const narrow = key("narrow");
     const chat = await fetch(`${gw.url}/v1/chat/completions`, {
       method: "POST",
       headers: bearer(narrow),
       body: JSON.stringify({ model: "m2", messages: [{ role: "user", content: "hi" }] }),
     });
-    expect(chat.status).toBe(403);
-    expect(((await chat.json()) as { error: { type: string } }).error.type).toBe("permission_error");
+    const missing = await fetch(`${gw.url}/v1/chat/completions`, {
+      method: "POST",
+      headers: bearer(narrow),
+      body: JSON.stringify({ model: "m3", messages: [{ role: "user", content: "hi" }] }),
+    });
+    // Nothing tells a name that exists beyond the key's list from one that does not.
+    expect([chat.status, missing.status]).toEqual([404, 404]);
+    const denied = (await chat.json()) as { error: { message: string } };
+    expect(denied.error).toMatchObject({ type: "invalid_request_error", code: "model_not_found" });
+    expect(JSON.stringify(denied).replaceAll("m2", "m3")).toBe(JSON.stringify(await missing.json()));
     const messages = await fetch(`${gw.url}/v1/messages`, {
       method: "POST",
       headers: { "x-api-key": narrow, "content-type": "application/json" },
       body: JSON.stringify({ model: "m2", max_tokens: 8, messages: [{ role: "user", content: "hi" }] }),
     });
-    expect(messages.status).toBe(403);
+    expect(messages.status).toBe(404);
     expect((await messages.json()) as object).toMatchObject({
       type: "error",
-      error: { type: "permission_error" },
+      error: { type: "not_found_error" },
     });
     const embeddings = await fetch(`${gw.url}/v1/embeddings`, {
       method: "POST",
       headers: bearer(narrow),
       body: JSON.stringify({ model: "m2", input: "hi" }),
     });
-    expect(embeddings.status).toBe(403);
+    expect(embeddings.status).toBe(404);
     await embeddings.arrayBuffer();
 
     const openai = new OpenAI({ apiKey: narrow, baseURL: `${gw.url}/v1`, maxRetries: 0 });
@@ -387,7 +395,7 @@ describe("roles", () => {
       headers: bearer(key("narrow")),
       body: JSON.stringify({ model: "m2", messages: [{ role: "user", content: "hi" }] }),
     });
-    expect(res.status).toBe(403);
+    expect(res.status).toBe(404);
     await res.arrayBuffer();
   });
 });

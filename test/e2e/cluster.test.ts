@@ -278,9 +278,11 @@ describe("three nodes on one PostgreSQL and one Redis", () => {
       redirect_url: `${node(B).url}/admin/auth/callback`,
       allowed_groups: ["platform"],
     };
+    // Every node runs the same config: each checks a single sign-on session against its allow-list.
     for (const [i, name] of [
       [A, "node-a"],
       [B, "node-b"],
+      [C, "node-c"],
     ] as const) {
       const port = Number(new URL(node(i).url).port);
       await node(i).writeConfig(

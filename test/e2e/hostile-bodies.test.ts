@@ -1,4 +1,5 @@
 import { describe, expect, test } from "bun:test";
+import { createKey } from "./harness/admin-api.ts";
 import { bearer, chatBody } from "./harness/fake-config.ts";
 import { gatewayFixture } from "./harness/gateway-fixture.ts";
 
@@ -46,5 +47,38 @@ describe("hostile request bodies", () => {
     for (const field of ["api_base", "base_url", "api_key", "custom_llm_provider"])
       expect(sent).not.toHaveProperty(field);
     expect(sent.metadata).toEqual({ trace: "keep me" });
+  });
+
+  test("a long model name is a 400 naming `model` in either dialect, never matched against a key's globs nor echoed", async () => {
+    // A 600 KB name against `*llama*-instruct` once held the event loop for half a minute.
+    const key = await createKey(f.gw, { name: "globbed", models: ["*llama*-instruct"] });
+    const model = "llama".repeat(120_000);
+    const chat = await post(chatBody(model), bearer(key.key));
+    expect(chat.status).toBe(400);
+    expect(((await chat.json()) as { error: unknown }).error).toMatchObject({
+      param: "model",
+      code: "invalid_request",
+      message: "model must be at most 256 characters",
+    });
+    const messages = await fetch(f.url("/v1/messages"), {
+      method: "POST",
+      headers: {
+        "x-api-key": key.key,
+        "anthropic-version": "2023-06-01",
+        "content-type": "application/json",
+      },
+      body: JSON.stringify({ model, max_tokens: 8, messages: [{ role: "user", content: "hi" }] }),
+    });
+    expect(messages.status).toBe(400);
+    expect(await messages.json()).toMatchObject({
+      type: "error",
+      error: { type: "invalid_request_error", message: "model must be at most 256 characters" },
+    });
+    // A path's id is as long as the URL lets it be: matched in one pass, and quoted cut short.
+    const retrieve = await fetch(f.url(`/v1/models/${"llama".repeat(1_000)}`), { headers: bearer(key.key) });
+    expect(retrieve.status).toBe(404);
+    const said = ((await retrieve.json()) as { error: { message: string } }).error.message;
+    expect(said.length).toBeLessThan(400);
+    expect(f.gw.stderr.all).not.toContain("llama".repeat(60));
   });
 });

@@ -83,7 +83,7 @@ describe("local CLI (-c config)", () => {
     expect(issued.id).toBeString();
     expect(issued.key).toMatch(/^mgw_[A-Za-z0-9]{43}$/);
     await waitFor("the local key to work", async () => (await chatStatus(issued.key)) === 200, 15_000);
-    expect(await chatStatus(issued.key, "m2")).toBe(403);
+    expect(await chatStatus(issued.key, "m2")).toBe(404);
   });
 
   test("list and show, human and --json, never print the plain key or its hash", async () => {

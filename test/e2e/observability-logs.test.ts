@@ -1,4 +1,5 @@
 import { beforeAll, describe, expect, test } from "bun:test";
+import { SignJWT } from "jose";
 import type { FakeUpstream } from "../fake-upstream/fake-upstream.ts";
 import { bearer, chatBody } from "./harness/fake-config.ts";
 import { gatewayFixture } from "./harness/gateway-fixture.ts";
@@ -12,6 +13,11 @@ import { connectFleet } from "./harness/worker-fleet.ts";
 // never print the credential that was refused.
 
 const WRONG_KEY = "mgw_thisKeyIsWrongAndMustNeverBeLogged1234";
+const JWT = {
+  secret: "a-shared-secret-for-the-log-tests-0123456789",
+  issuer: "https://idp.test",
+  audience: "mindgw",
+};
 
 let fake: FakeUpstream;
 let gw: GatewayProcess;
@@ -38,6 +44,7 @@ const fx = gatewayFixture({
     providers: [{ name: "fake", type: "openai", base_url: `${fake.url}/v1` }],
     models: [{ name: "m1", routes: [{ provider: "fake", model: "fake-model" }] }],
     routing: { retries: 0 },
+    auth: { jwt: { ...JWT, algorithms: ["HS256"], claims: { name: "sub", role: "role" } } },
   }),
 });
 
@@ -96,6 +103,43 @@ describe("logs: json", () => {
     expect(line).toMatchObject({ level: "warn", status: 401, error: "unauthorized" });
     expect(String(line.reason).length).toBeGreaterThan(0);
     expect(gw.stderr.all).not.toContain(WRONG_KEY);
+  });
+
+  test("a refused JWT's line says which check failed (expiry, audience, role claim), never the token", async () => {
+    const now = Math.floor(Date.now() / 1000);
+    const token = (claims: Record<string, unknown>) =>
+      new SignJWT({ sub: "bob", iss: JWT.issuer, aud: JWT.audience, exp: now + 300, ...claims })
+        .setProtectedHeader({ alg: "HS256", typ: "JWT" })
+        .sign(new TextEncoder().encode(JWT.secret));
+    const cases = {
+      "jwt-expired": [await token({ exp: now - 600 }), "jwt_invalid: ERR_JWT_EXPIRED (exp)"],
+      "jwt-aud": [await token({ aud: "another-app" }), "jwt_invalid: ERR_JWT_CLAIM_VALIDATION_FAILED (aud)"],
+      "jwt-role": [await token({ role: "admin" }), "jwt_invalid: role claim not allowed"],
+    } as const;
+    for (const [id, [jwt, detail]] of Object.entries(cases)) {
+      const res = await fetch(`${gw.url}/v1/chat/completions`, {
+        method: "POST",
+        headers: { ...bearer(jwt), "x-request-id": id },
+        body: chatBody("m1"),
+      });
+      // The client gets the one uniform refusal; only the log says why.
+      expect(await res.json()).toEqual({
+        error: {
+          message: "invalid or missing credentials",
+          type: "authentication_error",
+          param: null,
+          code: "unauthorized",
+        },
+      });
+      expect(await accessLine(id)).toMatchObject({
+        level: "warn",
+        status: 401,
+        error: "unauthorized",
+        detail,
+      });
+      expect(gw.stderr.all).not.toContain(jwt);
+      expect(gw.stderr.all).not.toContain(jwt.split(".")[1] ?? "");
+    }
   });
 
   test("an unknown model and a failed upstream say why, at warn and error", async () => {

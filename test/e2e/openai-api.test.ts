@@ -257,7 +257,7 @@ describe("completions, embeddings, models", () => {
       .create({ model: "m2", messages: [{ role: "user", content: "hi" }] })
       .catch((error: unknown) => error);
     expect(refused).toBeInstanceOf(OpenAI.APIError);
-    expect((refused as InstanceType<typeof OpenAI.APIError>).status).toBe(403);
+    expect((refused as InstanceType<typeof OpenAI.APIError>).status).toBe(404);
   });
 });
 

@@ -191,7 +191,12 @@ describe("Responses WebSocket mode", () => {
       status: 400,
       error: { param: "model" },
     });
-    expect(await refusal(narrowed, "m1")).toMatchObject({ type: "error", status: 403 });
+    // A model outside the key's list is as one that does not exist.
+    expect(await refusal(narrowed, "m1")).toMatchObject({
+      type: "error",
+      status: 404,
+      error: { code: "model_not_found" },
+    });
     expect(completed(await turn(connection, warmUp("m1"))).output).toEqual([]);
     expect(fake.requests.length).toBe(before);
     const rows = await waitFor("the warm-ups' rows", async () => {
@@ -205,7 +210,7 @@ describe("Responses WebSocket mode", () => {
     expect(seen.sort()).toEqual([
       '[200,"m1",null]',
       "[400,null,null]",
-      '[403,"m1",null]',
+      '[404,"m1",null]',
       '[404,"nope",null]',
     ]);
     connection.socket.close({ code: 1000, reason: "done" });

@@ -478,10 +478,10 @@ describe("the same rules as chat completions", () => {
     expect(error).toBeInstanceOf(OpenAI.RateLimitError);
   });
 
-  test("a model outside the key's list is a 403", async () => {
+  test("a model outside the key's list is the 404 of a missing one", async () => {
     const narrow = client((await createKey(gw, { name: "resp-narrow", models: ["other-*"] })).key);
     const error = await narrow.responses.create({ model: "m1", input: "x" }).catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(OpenAI.PermissionDeniedError);
+    expect(error).toBeInstanceOf(OpenAI.NotFoundError);
   });
 
   test("GET /v1/responses without a WebSocket upgrade is a 404 (the upgrade: responses-socket.test.ts)", async () => {

@@ -126,7 +126,7 @@ describe("a tenant's limits bind all its keys together", () => {
 
   test("the tenant's models narrow every key: listed and callable only within them", async () => {
     const k = await key("narrow", "team-m");
-    expect((await chat(k, "m2")).status).toBe(403);
+    expect((await chat(k, "m2")).status).toBe(404);
     expect((await chat(k, "m1")).status).toBe(200);
     const listed = (await (await get("/v1/models", k)).json()) as { data: { id: string }[] };
     expect(listed.data.map((m) => m.id)).toEqual(["m1"]);
@@ -355,7 +355,7 @@ describe("an admin key in a tenant manages only its own tenant's keys", () => {
     const issued = JSON.parse(minted.stdout) as { key: string; tenant: string };
     expect(issued.tenant).toBe("team-m");
     // Bound by team-m like every key of it: m2 is outside the tenant's models.
-    expect((await chat(issued.key, "m2")).status).toBe(403);
+    expect((await chat(issued.key, "m2")).status).toBe(404);
     expect((await chat(issued.key, "m1")).status).toBe(200);
     // Another tenant's key is beyond it too: neither rotated nor revoked.
     const other = await createKey(gw, { name: "b-target", tenant: "team-b" });
@@ -367,6 +367,44 @@ describe("an admin key in a tenant manages only its own tenant's keys", () => {
       expect(res.status).toBe(403);
     }
     expect((await chat(other.key)).status).toBe(200);
+  });
+});
+
+describe("an admin key in a tenant reads only its own tenant's insight", () => {
+  test("actions and spend of its tenant's keys, routing of its models; the gateway-wide charts are refused", async () => {
+    const aAdmin = (await createKey(gw, { name: "insight-a", tenant: "team-a", role: "admin" })).key;
+    const aUser = await createKey(gw, { name: "insight-a-user", tenant: "team-a" });
+    const bUser = await createKey(gw, { name: "insight-b-user", tenant: "team-b" });
+    type Actions = { actions: { target: string | null; detail: string | null }[] };
+    const actions = (await (await get("/admin/api/actions?limit=500", aAdmin)).json()) as Actions;
+    expect(actions.actions.some((a) => a.target === aUser.id)).toBe(true);
+    expect(actions.actions.some((a) => a.target === bUser.id)).toBe(false);
+    expect(JSON.stringify(actions)).not.toContain("team-b");
+
+    const spend = (await (await get(`/admin/api/spend?ids=${aUser.id},${bUser.id}`, aAdmin)).json()) as {
+      spentUsd: Record<string, number>;
+    };
+    expect(Object.keys(spend.spentUsd)).toEqual([aUser.id]);
+
+    type Routing = { models: { name: string }[]; providers: { name: string }[]; prices: object };
+    const routing = (await (await get("/admin/api/routing", aAdmin)).json()) as Routing;
+    expect(routing.models.map((m) => m.name)).toEqual(["m1", "m2"]);
+    expect(routing.providers.map((p) => p.name)).toEqual(["fake"]);
+    expect(JSON.stringify(routing)).not.toContain("secret-b");
+
+    const stats = await get("/admin/api/stats", aAdmin);
+    expect(stats.status).toBe(403);
+    expect(((await stats.json()) as { error: { message: string } }).error.message).toContain(
+      "only an admin outside every tenant",
+    );
+
+    // An admin outside every tenant reads every tenant's.
+    const admin = gw.adminKey ?? "";
+    const all = (await (await get("/admin/api/routing", admin)).json()) as Routing;
+    expect(all.models.map((m) => m.name)).toEqual(["m1", "m2", "secret-b"]);
+    const every = (await (await get("/admin/api/actions?limit=500", admin)).json()) as Actions;
+    expect(every.actions.some((a) => a.target === bUser.id)).toBe(true);
+    expect((await get("/admin/api/stats", admin)).status).toBe(200);
   });
 });
 

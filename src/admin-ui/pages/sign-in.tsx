@@ -1,12 +1,13 @@
 /** @jsxImportSource preact */
 import { useState } from "preact/hooks";
 import { type SessionInfo, signIn } from "../api.ts";
+import { signInErrorMessage } from "./sign-in-errors.ts";
 
 /** Sign in with an admin key (traded for a session at once) or through single sign-on. */
 export function SignIn({ oidc, onSignedIn }: { oidc: boolean; onSignedIn: (info: SessionInfo) => void }) {
   const [key, setKey] = useState("");
   const [busy, setBusy] = useState(false);
-  const [error, setError] = useState(new URLSearchParams(location.search).get("error") ?? "");
+  const [error, setError] = useState(signInErrorMessage(new URLSearchParams(location.search).get("error")));
 
   const submit = async (event: Event) => {
     event.preventDefault();

@@ -1,4 +1,5 @@
 import { type AnyElysia, Elysia } from "elysia";
+import type { SignInError } from "../../admin-ui/pages/sign-in-errors.ts";
 import type { Principal } from "../../auth/principal.ts";
 import type { AdminUiConfig } from "../../config/admin-ui-config.ts";
 import { badRequest, notFound } from "../../core/gateway-error.ts";
@@ -9,6 +10,7 @@ import { errorResponse } from "../error-body.ts";
 import type { createFrontDoor } from "../front-door.ts";
 import type { AdminActionLog } from "./admin-action-log.ts";
 import type { LoginSeal } from "./login-seal.ts";
+import { displayName, type OidcIdentity } from "./oidc-allow-list.ts";
 import type { OidcClient } from "./oidc-client.ts";
 import { type SessionAuthOptions, sessionOf } from "./session-auth.ts";
 import { cookieValue, isSecure, SESSION_COOKIE, setCookie } from "./session-cookie.ts";
@@ -44,12 +46,9 @@ const sessionBody = (session: AdminSession, oidc: boolean) => ({
 
 const missing = (message: string) => errorResponse(notFound(message), "openai", {});
 
-/** Back to the sign-in page with a message it shows (never a secret: ours, not the provider's). */
-const backToSignIn = (message: string, headers: Record<string, string> = {}) =>
-  new Response(null, {
-    status: 302,
-    headers: { ...headers, location: `/admin/?error=${encodeURIComponent(message)}` },
-  });
+/** Back to the sign-in page with a code it shows its own message for (the reason is in the log). */
+const backToSignIn = (error: SignInError, headers: Record<string, string> = {}) =>
+  new Response(null, { status: 302, headers: { ...headers, location: `/admin/?error=${error}` } });
 
 /**
  * `/admin`: the page, its assets, and sign-in. Signing in with an admin key goes through the
@@ -64,9 +63,14 @@ export function adminUiRoutes(deps: AdminUiDeps) {
       secure: isSecure(request),
       sameSite: "Strict",
     });
-  const open = async (request: Request, principal: Principal, method: AdminSession["method"]) => {
+  const open = async (
+    request: Request,
+    principal: Principal,
+    method: AdminSession["method"],
+    sso?: OidcIdentity,
+  ) => {
     // The session keeps the key's models and limits: they bound which keys it may manage.
-    const session = await deps.sessions.create({ ...principal, via: "session" }, method);
+    const session = await deps.sessions.create({ ...principal, via: "session" }, method, sso);
     const cookie = sessionCookie(request, session.id, (session.expiresAt - session.createdAt) / 1000);
     return { session, cookie };
   };
@@ -150,7 +154,7 @@ export function adminUiRoutes(deps: AdminUiDeps) {
         return new Response(null, { status: 302, headers: { location: started.url, "set-cookie": cookie } });
       } catch (error) {
         deps.logger.warn(`single sign-on could not start: ${error instanceof Error ? error.message : error}`);
-        return backToSignIn("single sign-on is unavailable; see the gateway log");
+        return backToSignIn("sso_unavailable");
       }
     })
     .get("/admin/auth/callback", async ({ request, server }) => {
@@ -170,20 +174,20 @@ export function adminUiRoutes(deps: AdminUiDeps) {
       const sealed = cookieValue(request.headers.get("cookie"), OIDC_COOKIE);
       const login = sealed ? await deps.loginSeal.open(sealed) : undefined;
       if (!state || !code || !login || login.state !== state) {
-        return backToSignIn("the sign-in expired or did not start here; try again", clear);
+        return backToSignIn("sso_expired", clear);
       }
       try {
         const user = await oidc.finish(code, login);
         const principal: Principal = {
           keyId: null,
-          name: user.name,
+          name: displayName(user),
           tenant: "default",
           role: "admin",
           models: ["*"],
           limits: {},
           via: "session",
         };
-        const { cookie } = await open(request, principal, "oidc");
+        const { cookie } = await open(request, principal, "oidc", user);
         await deps.recordAction(
           principal,
           { clientIp: clientIpOf(server, request), requestId: null },
@@ -195,7 +199,7 @@ export function adminUiRoutes(deps: AdminUiDeps) {
         return new Response(null, { status: 302, headers });
       } catch (error) {
         deps.logger.warn(`single sign-on refused: ${error instanceof Error ? error.message : error}`);
-        return backToSignIn("single sign-on refused this account; see the gateway log", clear);
+        return backToSignIn("sso_refused", clear);
       }
     });
   for (const page of UI_PAGES) app = app.get(`/admin/${page}`, shell);

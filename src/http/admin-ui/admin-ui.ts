@@ -8,6 +8,7 @@ import type { createFrontDoor } from "../front-door.ts";
 import { createAdminActionLog } from "./admin-action-log.ts";
 import { adminUiRoutes } from "./admin-ui-routes.ts";
 import { LoginSeal } from "./login-seal.ts";
+import { allowListAdmits } from "./oidc-allow-list.ts";
 import { createOidcClient, type OidcClient } from "./oidc-client.ts";
 import { type SessionAuthOptions, withSessions } from "./session-auth.ts";
 import { SessionStore } from "./session-store.ts";
@@ -47,6 +48,7 @@ export function createAdminUi(options: AdminUiOptions) {
       const record = await options.keys.getById(keyId);
       return record !== null && record.role === "admin" && keyStatus(record, now()) === "active";
     },
+    ssoAllowed: (identity) => allowListAdmits(options.config().oidc, identity),
   };
   const actions = options.actions ?? createMemoryAdminActionStore();
   const recordAction = createAdminActionLog(actions, now);

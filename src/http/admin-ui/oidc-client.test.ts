@@ -40,7 +40,42 @@ describe("OIDC relying party", () => {
     expect(new URL(url).searchParams.get("code_challenge_method")).toBe("S256");
     expect(url).not.toContain(pending.verifier);
     const user = await client.finish(await authorize(url, pending), pending);
-    expect(user).toEqual({ name: "ops@example.com", subject: "u-1" });
+    expect(user).toEqual({ subject: "u-1", user: "ops@example.com", groups: ["platform"] });
+  });
+
+  /** Signs `claims` in through the issuer and the client: the identity, or why it was refused. */
+  async function signIn(claims: Record<string, unknown>, overrides: object = {}) {
+    issuer.user = { sub: "u-9", email: "alice@example.com", groups: [], claims };
+    const client = clientFor({ allowed_users: ["alice@example.com"], allowed_groups: [], ...overrides });
+    const { url, pending } = await client.start();
+    return client.finish(await authorize(url, pending), pending).catch((e: unknown) => String(e));
+  }
+
+  test("an email counts only when the token says email_verified: true (a boolean)", async () => {
+    expect(await signIn({})).toMatchObject({ user: "alice@example.com" });
+    for (const unverified of [null, "false", "true", false, 1]) {
+      expect(await signIn({ email_verified: unverified })).toContain(
+        "u-9 is not in allowed_users or allowed_groups",
+      );
+    }
+  });
+
+  test("user_claim names users by another claim (Entra ID's preferred_username), taken as stated", async () => {
+    const entra = { email_verified: null, email: null, preferred_username: "alice@example.com" };
+    expect(await signIn(entra)).toContain("u-9 is not in allowed_users");
+    expect(await signIn(entra, { user_claim: "preferred_username" })).toMatchObject({
+      subject: "u-9",
+      user: "alice@example.com",
+    });
+  });
+
+  test("a token for several audiences needs azp naming this client; another client's azp is refused", async () => {
+    expect(await signIn({ aud: ["other-app", CLIENT.id] })).toContain("several audiences and no azp");
+    expect(await signIn({ aud: ["other-app", CLIENT.id], azp: "other-app" })).toContain("another client");
+    expect(await signIn({ azp: "other-app" })).toContain("another client");
+    expect(await signIn({ aud: ["other-app", CLIENT.id], azp: CLIENT.id })).toMatchObject({
+      user: "alice@example.com",
+    });
   });
 
   test("someone outside allowed_users and allowed_groups is refused", async () => {

@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import type { createRemoteJWKSet, JWTPayload } from "jose";
 import { z } from "zod";
 import type { OidcConfig } from "../../config/admin-ui-config.ts";
+import { allowListAdmits, displayName, identityOf, type OidcIdentity } from "./oidc-allow-list.ts";
 import { randomToken } from "./session-store.ts";
 
 const discoverySchema = z.object({
@@ -20,19 +21,14 @@ export interface PendingLogin {
   readonly nonce: string;
 }
 
-/** Who signed in, after the ID token checked out and the allow-list let them in. */
-export interface OidcUser {
-  readonly name: string;
-  readonly subject: string;
-}
-
 export class OidcError extends Error {
   override readonly name = "OidcError";
 }
 
 /**
  * The relying party: discovery, authorization code with PKCE (S256) and a nonce, and the ID
- * token verified with jose against the provider's JWKS (issuer, audience, expiry, nonce).
+ * token verified with jose against the provider's JWKS (issuer, audience and authorized party,
+ * expiry, nonce).
  */
 export function createOidcClient(config: OidcConfig, fetchImpl: typeof fetch = fetch) {
   let discovered: Promise<z.infer<typeof discoverySchema>> | undefined;
@@ -73,7 +69,7 @@ export function createOidcClient(config: OidcConfig, fetchImpl: typeof fetch = f
     },
 
     /** Exchanges the code, verifies the ID token and applies the allow-list. Throws OidcError. */
-    async finish(code: string, pending: PendingLogin): Promise<OidcUser> {
+    async finish(code: string, pending: PendingLogin): Promise<OidcIdentity> {
       const meta = await metadata();
       const form = new URLSearchParams({
         grant_type: "authorization_code",
@@ -112,6 +108,7 @@ export function createOidcClient(config: OidcConfig, fetchImpl: typeof fetch = f
         );
       });
       if (payload.nonce !== pending.nonce) throw new OidcError("the ID token's nonce does not match");
+      checkAuthorizedParty(payload, config.client_id);
       return allowedUser(config, payload);
     },
   };
@@ -119,16 +116,25 @@ export function createOidcClient(config: OidcConfig, fetchImpl: typeof fetch = f
 
 export type OidcClient = ReturnType<typeof createOidcClient>;
 
-function allowedUser(config: OidcConfig, claims: JWTPayload): OidcUser {
+/**
+ * OpenID Connect Core 3.1.3.7: a token for several audiences must name the party it was issued
+ * to (`azp`), and that must be us; one issued to another client that merely lists us is refused.
+ */
+function checkAuthorizedParty(claims: JWTPayload, clientId: string): void {
+  const several = Array.isArray(claims.aud) && claims.aud.length > 1;
+  if (several && claims.azp === undefined)
+    throw new OidcError("the ID token has several audiences and no azp");
+  if (claims.azp !== undefined && claims.azp !== clientId) {
+    throw new OidcError("the ID token was issued to another client (azp)");
+  }
+}
+
+function allowedUser(config: OidcConfig, claims: JWTPayload): OidcIdentity {
   const subject = claims.sub;
   if (!subject) throw new OidcError("the ID token has no subject");
-  const email = typeof claims.email === "string" && claims.email_verified !== false ? claims.email : null;
-  const rawGroups = claims[config.groups_claim];
-  const groups = Array.isArray(rawGroups) ? rawGroups.filter((g): g is string => typeof g === "string") : [];
-  const allowed =
-    config.allowed_users.includes(subject) ||
-    (email !== null && config.allowed_users.includes(email)) ||
-    groups.some((group) => config.allowed_groups.includes(group));
-  if (!allowed) throw new OidcError(`${email ?? subject} is not in allowed_users or allowed_groups`);
-  return { name: email ?? subject, subject };
+  const identity = identityOf(config, { ...claims, sub: subject });
+  if (!allowListAdmits(config, identity)) {
+    throw new OidcError(`${displayName(identity)} is not in allowed_users or allowed_groups`);
+  }
+  return identity;
 }

@@ -26,7 +26,12 @@ async function setup() {
   const active = new Set(["key_admin"]);
   const backend = createMemoryAdminSessionStore();
   const sessions = new SessionStore({ ttlMs: () => 60_000, now: () => now, backend });
-  const authenticate = withSessions(viaKey, { sessions, keyActive: async (id) => active.has(id) });
+  const allowedUsers = new Set(["alice@example.com"]);
+  const authenticate = withSessions(viaKey, {
+    sessions,
+    keyActive: async (id) => active.has(id),
+    ssoAllowed: (identity) => identity.user !== null && allowedUsers.has(identity.user),
+  });
   const session = await sessions.create({ ...admin, via: "session" }, "key");
   const headers = (extra: Record<string, string> = {}) =>
     new Headers({ cookie: `other=1; mindgw_session=${session.id}`, "x-csrf-token": session.csrf, ...extra });
@@ -37,6 +42,7 @@ async function setup() {
     session,
     headers,
     active,
+    allowedUsers,
     now: () => now,
     advance: (ms: number) => (now += ms),
   };
@@ -86,6 +92,36 @@ describe("withSessions", () => {
     expect(await statusOf(second.authenticate(second.headers()))).toBe(401);
     second.active.add("key_admin"); // ended for good: re-activating the key does not revive it
     expect(await statusOf(second.authenticate(second.headers()))).toBe(401);
+  });
+
+  test("a session opened with a JWT ends when the token expires, not after session_ttl", async () => {
+    const { sessions, authenticate, now, advance } = await setup();
+    const jwtAdmin: Principal = { ...admin, keyId: null, via: "session", expiresAt: now() + 5_000 };
+    const session = await sessions.create(jwtAdmin, "key");
+    expect(session.expiresAt).toBe(now() + 5_000);
+    const headers = new Headers({ cookie: `mindgw_session=${session.id}`, "x-csrf-token": session.csrf });
+    advance(4_999);
+    expect(await statusOf(authenticate(headers))).toBe(200);
+    advance(1);
+    expect(await statusOf(authenticate(headers))).toBe(401);
+  });
+
+  test("a single sign-on session ends as soon as the allow-list no longer admits its user", async () => {
+    const { sessions, authenticate, allowedUsers } = await setup();
+    const user = { subject: "u-1", user: "alice@example.com", groups: [] };
+    const sso: Principal = { ...admin, keyId: null, name: "alice@example.com", via: "session" };
+    const session = await sessions.create(sso, "oidc", user);
+    expect(await sessions.get(session.id)).toEqual(session); // the identity is kept with it
+    const headers = new Headers({ cookie: `mindgw_session=${session.id}`, "x-csrf-token": session.csrf });
+    expect(await authenticate(headers)).toMatchObject({ name: "alice@example.com", via: "session" });
+    allowedUsers.delete("alice@example.com");
+    expect(await statusOf(authenticate(headers))).toBe(401);
+    allowedUsers.add("alice@example.com"); // ended for good: it takes a new sign-in
+    expect(await statusOf(authenticate(headers))).toBe(401);
+    // A single sign-on session without the identity it was admitted with is not honoured.
+    const bare = await sessions.create(sso, "oidc");
+    const bareHeaders = new Headers({ cookie: `mindgw_session=${bare.id}`, "x-csrf-token": bare.csrf });
+    expect(await statusOf(authenticate(bareHeaders))).toBe(401);
   });
 
   test("in memory, sessions are bounded: past the cap the oldest ends", async () => {

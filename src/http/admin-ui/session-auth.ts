@@ -2,6 +2,7 @@ import { timingSafeEqual } from "node:crypto";
 import { type Authenticator, unauthorized } from "../../auth/authenticate.ts";
 import type { Principal } from "../../auth/principal.ts";
 import { GatewayError } from "../../core/gateway-error.ts";
+import type { OidcIdentity } from "./oidc-allow-list.ts";
 import { CSRF_HEADER, cookieValue, SESSION_COOKIE } from "./session-cookie.ts";
 import type { AdminSession, SessionStore } from "./session-store.ts";
 
@@ -9,6 +10,8 @@ export interface SessionAuthOptions {
   sessions: SessionStore;
   /** Whether the admin key a session was opened with is still active (not revoked or expired). */
   keyActive: (keyId: string) => Promise<boolean>;
+  /** Whether the current `admin_ui.oidc` allow-list still admits a single sign-on session's user. */
+  ssoAllowed: (identity: OidcIdentity) => boolean;
 }
 
 const csrfRefused = () =>
@@ -21,7 +24,11 @@ const sameToken = (given: string | null, expected: string) => {
   return a.length === b.length && timingSafeEqual(a, b);
 };
 
-/** The live session a request's cookie names, after its key is re-checked; undefined if none. */
+/**
+ * The live session a request's cookie names, after what admitted it is checked again (its admin
+ * key still active; its single sign-on user still on the allow-list); undefined if none. One that
+ * fails the check is ended for good.
+ */
 export async function sessionOf(
   headers: Headers,
   options: SessionAuthOptions,
@@ -29,11 +36,18 @@ export async function sessionOf(
   const id = cookieValue(headers.get("cookie"), SESSION_COOKIE);
   const session = id === null ? undefined : await options.sessions.get(id);
   if (!session) return undefined;
-  if (session.keyId !== null && !(await options.keyActive(session.keyId))) {
+  if (!(await stillAdmitted(session, options))) {
     await options.sessions.end(session.id);
     return undefined;
   }
   return session;
+}
+
+async function stillAdmitted(session: AdminSession, options: SessionAuthOptions): Promise<boolean> {
+  if (session.keyId !== null && !(await options.keyActive(session.keyId))) return false;
+  // A single sign-on session from before identities were kept has none to check: it ends too.
+  if (session.method === "oidc") return session.sso !== undefined && options.ssoAllowed(session.sso);
+  return true;
 }
 
 /**

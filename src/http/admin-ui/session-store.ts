@@ -4,6 +4,7 @@ import type { Principal } from "../../auth/principal.ts";
 import { roleSchema } from "../../auth/principal.ts";
 import { createMemoryAdminSessionStore } from "../../storage/memory/memory-admin-session-store.ts";
 import type { AdminSessionStore, StoredAdminSession } from "../../storage/storage.ts";
+import { type OidcIdentity, oidcIdentitySchema } from "./oidc-allow-list.ts";
 
 /** One signed-in browser. The id lives only in an HttpOnly cookie; `csrf` is read by the page. */
 export interface AdminSession {
@@ -14,7 +15,13 @@ export interface AdminSession {
   readonly method: "key" | "oidc";
   /** The admin key signed in with: the session ends when that key stops being active. */
   readonly keyId: string | null;
+  /**
+   * Who signed in through single sign-on, as their ID token said: the session ends as soon as
+   * the current allow-list no longer admits them.
+   */
+  readonly sso?: OidcIdentity;
   readonly createdAt: number;
+  /** The sign-in's end: `session_ttl` after it, or the credential's own expiry (a JWT's) if sooner. */
   readonly expiresAt: number;
 }
 
@@ -46,6 +53,8 @@ const principalSchema = z
       budgetUsd: z.number().optional(),
     }),
     via: z.literal("session"),
+    /** Kept beside the principal in its column (storage has no column of its own for it). */
+    sso: oidcIdentitySchema.optional(),
   })
   .passthrough();
 
@@ -66,7 +75,11 @@ export class SessionStore {
     this.backend = options.backend ?? createMemoryAdminSessionStore();
   }
 
-  async create(principal: Principal, method: AdminSession["method"]): Promise<AdminSession> {
+  async create(
+    principal: Principal,
+    method: AdminSession["method"],
+    sso?: OidcIdentity,
+  ): Promise<AdminSession> {
     const createdAt = this.now();
     const session: AdminSession = {
       id: randomToken(),
@@ -74,8 +87,10 @@ export class SessionStore {
       principal,
       method,
       keyId: method === "key" ? principal.keyId : null,
+      ...(sso ? { sso } : {}),
       createdAt,
-      expiresAt: createdAt + this.options.ttlMs(),
+      // A session never outlives what it was opened with: a JWT of five minutes opens five minutes.
+      expiresAt: Math.min(createdAt + this.options.ttlMs(), principal.expiresAt ?? Number.POSITIVE_INFINITY),
     };
     if (createdAt - this.prunedAt >= PRUNE_EVERY_MS) {
       this.prunedAt = createdAt;
@@ -84,7 +99,7 @@ export class SessionStore {
     await this.backend.save({
       idHash: sessionIdHash(session.id),
       csrf: session.csrf,
-      principal: JSON.stringify(principal),
+      principal: JSON.stringify(sso ? { ...principal, sso } : principal),
       method,
       keyId: session.keyId,
       createdAt,
@@ -113,12 +128,14 @@ function toSession(id: string, stored: StoredAdminSession): AdminSession | undef
   }
   const parsed = principalSchema.safeParse(principal);
   if (!parsed.success) return undefined;
+  const { sso, ...signedIn } = parsed.data;
   return {
     id,
     csrf: stored.csrf,
-    principal: parsed.data as Principal,
+    principal: signedIn as Principal,
     method: stored.method,
     keyId: stored.keyId,
+    ...(sso ? { sso } : {}),
     createdAt: stored.createdAt,
     expiresAt: stored.expiresAt,
   };

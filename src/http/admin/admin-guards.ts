@@ -28,7 +28,8 @@ export type ReaderHandler = (guarded: Guarded, request: Request, scope: string |
  * front door `admin`, errors in OpenAI's shape). `authenticated`: any caller the guard admits
  * (the handler judges, as signing out does). `adminOnly`: the admin role alone. `tenantReader`: a
  * read view, open to a configured tenant's members for their own tenant (`readScope`), to admins
- * for every tenant.
+ * for every tenant. `adminReader`: a read view for the admin role alone, told the admin's scope (an
+ * admin in a tenant reads only its tenant's part).
  */
 export function adminGuards(guard: Guard) {
   const door =
@@ -48,5 +49,10 @@ export function adminGuards(guard: Guard) {
       }),
     tenantReader: (handle: ReaderHandler) =>
       door((guarded, request) => handle(guarded, request, readScope(guarded.principal))),
+    adminReader: (handle: ReaderHandler) =>
+      door((guarded, request) => {
+        requireRole(guarded.principal, "admin");
+        return handle(guarded, request, readScope(guarded.principal));
+      }),
   };
 }

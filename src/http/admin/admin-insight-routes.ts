@@ -1,19 +1,25 @@
 import { Elysia } from "elysia";
 import { z } from "zod";
 import { STATS_WINDOWS, type StatsSeries, type StatsWindowName } from "../../audit/request-stats.ts";
+import { canUseModel } from "../../auth/principal.ts";
+import { GatewayError } from "../../core/gateway-error.ts";
 import type { AdminActionStore } from "../../storage/storage.ts";
 import type { createFrontDoor } from "../front-door.ts";
 import { parseInput, queryOf } from "../parse-input.ts";
 import { adminGuards } from "./admin-guards.ts";
+import { type ActionsPage, tenantActions } from "./tenant-actions.ts";
+import { type RoutingTable, routingFor } from "./tenant-routing.ts";
 
 export interface AdminInsightDeps {
   readonly guard: ReturnType<typeof createFrontDoor>["guard"];
   readonly stats: (window: StatsWindowName) => StatsSeries;
   /** The resolved routing table with live route health (gateway/routing-view.ts). */
-  readonly routing: () => object;
+  readonly routing: () => RoutingTable;
   readonly actions: AdminActionStore;
   /** USD spent per key id, as stored (the running totals are flushed about once a second). */
   readonly spent: (keyId: string) => Promise<number>;
+  /** The tenant of a key, by id; undefined for no such key. */
+  readonly keyTenant: (keyId: string) => Promise<string | undefined>;
 }
 
 /** The query each route validates (exported for the OpenAPI document: http/docs/admin-insight-paths.ts). */
@@ -26,38 +32,72 @@ export const actionsQuery = z.strictObject({
 });
 export const spendQuery = z.strictObject({ ids: z.string().max(20_000).default("") });
 
-/** `/admin/api/{stats,routing,actions,spend}`: what the web UI's pages read. Admin role only. */
+/** Gateway-wide figures: not for an admin bound to one tenant. */
+const wholeGatewayOnly = () =>
+  new GatewayError({
+    status: 403,
+    code: "forbidden",
+    message: "request figures are the whole gateway's: only an admin outside every tenant reads them",
+  });
+
+/**
+ * `/admin/api/{stats,routing,actions,spend}`: what the web UI's pages read. Admin role only; an
+ * admin in a tenant reads only its tenant's part (auth's `readScope`): its tenant's key actions and
+ * spend, the models it may use, and no gateway-wide charts (this node's figures are every tenant's
+ * requests together, so a tenant's admin is refused them, 403).
+ */
 export function adminInsightRoutes(deps: AdminInsightDeps) {
-  const admin = adminGuards(deps.guard).adminOnly;
+  const reader = adminGuards(deps.guard).adminReader;
+  const inScope = async (scope: string | null, keyId: string) =>
+    scope === null || (await deps.keyTenant(keyId)) === scope;
 
   return new Elysia({ prefix: "/admin/api" })
     .get(
       "/stats",
-      admin(({ headers }, request) => {
+      reader(({ headers }, request, scope) => {
+        if (scope !== null) throw wholeGatewayOnly();
         const { window } = parseInput(statsQuery, queryOf(request));
         return Response.json({ window, ...deps.stats(window) }, { headers });
       }),
     )
     .get(
       "/routing",
-      admin(({ headers }) => Response.json(deps.routing(), { headers })),
+      reader(({ headers, principal }, _request, scope) => {
+        const table = deps.routing();
+        const shown = scope === null ? table : routingFor(table, (model) => canUseModel(principal, model));
+        return Response.json(shown, { headers });
+      }),
     )
     .get(
       "/actions",
-      admin(async ({ headers }, request) => {
+      reader(async ({ headers }, request, scope) => {
         const { before, limit } = parseInput(actionsQuery, queryOf(request));
-        const actions = await deps.actions.list({ ...(before ? { before } : {}), limit: limit + 1 });
-        const page = actions.slice(0, limit);
-        const next = actions.length > limit ? page.at(-1)?.id : undefined;
-        return Response.json({ actions: page, nextBefore: next ?? null }, { headers });
+        const page = { ...(before ? { before } : {}), limit };
+        const answer =
+          scope === null
+            ? await everyAction(deps.actions, page)
+            : await tenantActions(deps.actions, page, scope, deps.keyTenant);
+        return Response.json(answer, { headers });
       }),
     )
     .get(
       "/spend",
-      admin(async ({ headers }, request) => {
+      reader(async ({ headers }, request, scope) => {
         const ids = parseInput(spendQuery, queryOf(request)).ids.split(",").filter(Boolean).slice(0, 1000);
-        const spent = await Promise.all(ids.map(async (id) => [id, await deps.spent(id)] as const));
-        return Response.json({ spentUsd: Object.fromEntries(spent) }, { headers });
+        // Another tenant's keys are left out, as if unknown: their spend is not this reader's.
+        const spent = await Promise.all(
+          ids.map(async (id) => ((await inScope(scope, id)) ? [[id, await deps.spent(id)] as const] : [])),
+        );
+        return Response.json({ spentUsd: Object.fromEntries(spent.flat()) }, { headers });
       }),
     );
+}
+
+async function everyAction(
+  store: AdminActionStore,
+  page: { before?: number; limit: number },
+): Promise<ActionsPage> {
+  const actions = await store.list({ ...page, limit: page.limit + 1 });
+  const shown = actions.slice(0, page.limit);
+  return { actions: shown, nextBefore: actions.length > page.limit ? (shown.at(-1)?.id ?? null) : null };
 }

@@ -6,6 +6,11 @@ export interface IssuerUser {
   sub: string;
   email: string;
   groups: string[];
+  /**
+   * Claims of the ID token to set or replace (`email_verified`, `aud`, `azp`, `preferred_username`);
+   * `null` leaves one out. Without them the token says `email_verified: true`, for this client alone.
+   */
+  claims?: Record<string, unknown>;
 }
 
 interface Grant {
@@ -91,15 +96,18 @@ export async function startOidcIssuer(client: { id: string; secret: string }): P
         if (createHash("sha256").update(verifier).digest("base64url") !== grant.challenge) {
           return refuse("PKCE verifier does not match");
         }
-        const idToken = await new SignJWT({
+        const claims: Record<string, unknown> = {
           nonce: grant.nonce,
           email: grant.user.email,
           email_verified: true,
           groups: grant.user.groups,
-        })
+          aud: grant.clientId,
+          ...grant.user.claims,
+        };
+        for (const [name, value] of Object.entries(claims)) if (value === null) delete claims[name];
+        const idToken = await new SignJWT(claims)
           .setProtectedHeader({ alg: "RS256", kid: "test-key" })
           .setIssuer(issuerUrl)
-          .setAudience(grant.clientId)
           .setSubject(grant.user.sub)
           .setIssuedAt()
           .setExpirationTime("5m")

@@ -1,0 +1,122 @@
+import type { FlattenedJWSInput, JWSHeaderParameters, LocalJWKSet } from "jose";
+import { GatewayError } from "../core/gateway-error.ts";
+
+export interface JwksKeysOptions {
+  url: URL;
+  /** How long a fetched set is fresh; after it, the next request starts a refresh it does not wait for. */
+  maxAgeMs: number;
+  /** The least time between refetches for a `kid` the set lacks, and the longest backoff after a failure. */
+  cooldownMs: number;
+  /** One fetch's bound. */
+  timeoutMs: number;
+  /** Told of every failed fetch (the set in hand keeps serving), for the log. */
+  onFetchFailed?: (reason: string) => void;
+  now?: () => number;
+  fetch?: typeof fetch;
+}
+
+/** The first wait after a failed fetch; each further failure doubles it, up to the cooldown. */
+const FIRST_BACKOFF_MS = 1_000;
+
+/** No key set could be had: the gateway's failure, so a 503 the caller may retry, in its dialect. */
+const jwksUnavailable = (why: string, retryInMs: number) =>
+  new GatewayError({
+    status: 503,
+    code: "unavailable",
+    message: "the token issuer's signing keys cannot be fetched; try again later",
+    retryable: true,
+    headers: { "retry-after": String(Math.max(1, Math.ceil(retryInMs / 1000))) },
+    detail: `jwks unavailable: ${why}`,
+  });
+
+/**
+ * The issuer's key set (`auth.jwt.jwks_url`), fetched once and kept. A request never waits on a
+ * refresh while a set is in hand: a stale set serves while one fetch runs behind it, and a fetch
+ * that fails (down, slow, a bad document) leaves the last good set serving and is tried again
+ * after a backoff (1 s doubling up to the cooldown), never once per request. A request waits only
+ * for the first set, or for a `kid` the set lacks (a rotation; at most once per cooldown); if that
+ * fetch fails it is a 503, and a kid still unknown after a good fetch is the token's fault (401).
+ */
+export class JwksKeys {
+  private readonly now: () => number;
+  private readonly fetch: typeof fetch;
+  private keys: LocalJWKSet | undefined;
+  private fetchedAt = Number.NEGATIVE_INFINITY;
+  private running: Promise<LocalJWKSet> | undefined;
+  private failures = 0;
+  private retryAt = Number.NEGATIVE_INFINITY;
+  private lastFailure = "";
+
+  constructor(private readonly options: JwksKeysOptions) {
+    this.now = options.now ?? Date.now;
+    this.fetch = options.fetch ?? fetch;
+  }
+
+  /** jose's key lookup (`jwtVerify`'s second argument). */
+  readonly getKey = async (header: JWSHeaderParameters, token: FlattenedJWSInput) => {
+    const keys = await this.inHand();
+    try {
+      return await keys(header, token);
+    } catch (error) {
+      if (!isNoMatchingKey(error) || this.now() - this.fetchedAt < this.options.cooldownMs) throw error;
+    }
+    // A kid the set lacks: the issuer may have rotated; ask again, once per cooldown.
+    return (await this.refreshNow())(header, token);
+  };
+
+  /** The set to verify with: at once when one is in hand (refreshed behind the request when stale). */
+  private async inHand(): Promise<LocalJWKSet> {
+    if (this.keys) {
+      if (this.now() - this.fetchedAt >= this.options.maxAgeMs) void this.refresh().catch(() => {});
+      return this.keys;
+    }
+    return this.refreshNow();
+  }
+
+  /** A fetch the request waits for, and the set it brought: a 503 when it cannot be made or fails. */
+  private async refreshNow(): Promise<LocalJWKSet> {
+    try {
+      return await this.refresh();
+    } catch {
+      // Not the fetch's own error, which may name the URL: that is for the log (`onFetchFailed`).
+      throw jwksUnavailable(this.lastFailure, this.retryAt - this.now());
+    }
+  }
+
+  /** One fetch at a time, none before the backoff after a failure has passed. */
+  private refresh(): Promise<LocalJWKSet> {
+    if (this.running) return this.running;
+    if (this.now() < this.retryAt) return Promise.reject(new Error(this.lastFailure));
+    this.running = this.load().finally(() => {
+      this.running = undefined;
+    });
+    return this.running;
+  }
+
+  private async load(): Promise<LocalJWKSet> {
+    try {
+      const { createLocalJWKSet } = require("jose") as typeof import("jose");
+      const response = await this.fetch(this.options.url, {
+        redirect: "manual",
+        signal: AbortSignal.timeout(this.options.timeoutMs),
+      });
+      if (response.status !== 200) throw new Error(`the JWKS answered ${response.status}`);
+      const keys = createLocalJWKSet((await response.json()) as Parameters<typeof createLocalJWKSet>[0]);
+      this.keys = keys;
+      this.fetchedAt = this.now();
+      this.failures = 0;
+      this.retryAt = Number.NEGATIVE_INFINITY;
+      return keys;
+    } catch (error) {
+      this.lastFailure = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+      const longest = Math.max(this.options.cooldownMs, FIRST_BACKOFF_MS);
+      this.retryAt = this.now() + Math.min(FIRST_BACKOFF_MS * 2 ** this.failures, longest);
+      this.failures++;
+      this.options.onFetchFailed?.(this.lastFailure);
+      throw error;
+    }
+  }
+}
+
+const isNoMatchingKey = (error: unknown) =>
+  typeof error === "object" && error !== null && "code" in error && error.code === "ERR_JWKS_NO_MATCHING_KEY";

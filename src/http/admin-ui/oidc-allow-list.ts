@@ -1,0 +1,48 @@
+import type { JWTPayload } from "jose";
+import { z } from "zod";
+import type { OidcConfig } from "../../config/admin-ui-config.ts";
+
+/**
+ * Who signed in, as their verified ID token said: what the allow-list is checked against when
+ * they sign in, and again on every request of their session (kept with it), so that an edit of
+ * `allowed_users` or `allowed_groups` ends the sessions it no longer admits.
+ */
+export const oidcIdentitySchema = z.object({
+  subject: z.string(),
+  /** The `user_claim` value; an email only when the token said `email_verified: true`. */
+  user: z.string().nullable(),
+  groups: z.array(z.string()),
+});
+export type OidcIdentity = z.infer<typeof oidcIdentitySchema>;
+
+/** The identity in a verified ID token's claims, `sub` included (the caller checked it is there). */
+export function identityOf(config: OidcConfig, claims: JWTPayload & { sub: string }): OidcIdentity {
+  const rawGroups = claims[config.groups_claim];
+  return {
+    subject: claims.sub,
+    user: userOf(config.user_claim, claims),
+    groups: Array.isArray(rawGroups) ? rawGroups.filter((g): g is string => typeof g === "string") : [],
+  };
+}
+
+/** Whether the current allow-list lets this identity in; nobody when single sign-on is off. */
+export function allowListAdmits(config: OidcConfig | undefined, identity: OidcIdentity): boolean {
+  if (!config) return false;
+  return (
+    config.allowed_users.includes(identity.subject) ||
+    (identity.user !== null && config.allowed_users.includes(identity.user)) ||
+    identity.groups.some((group) => config.allowed_groups.includes(group))
+  );
+}
+
+/** The name a signed-in user is shown and audited under. */
+export const displayName = (identity: OidcIdentity): string => identity.user ?? identity.subject;
+
+function userOf(claim: string, claims: JWTPayload): string | null {
+  const value = claims[claim];
+  if (typeof value !== "string" || value === "") return null;
+  // An unverified email is anyone's to type in at some providers (the "nOAuth" takeover): only
+  // the boolean true counts, never an absent claim or the string "true"/"false".
+  if (claim === "email" && claims.email_verified !== true) return null;
+  return value;
+}

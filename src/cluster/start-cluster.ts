@@ -5,7 +5,7 @@ import type { Config } from "../config/config-schema.ts";
 import type { Logger } from "../log/logger.ts";
 import type { WorkerDirectory } from "../routing/route-table.ts";
 import type { WorkerRegistry } from "../workers/gateway/worker-registry.ts";
-import { ConfigAgreement, type ConfigDisagreement } from "./config-agreement.ts";
+import { ConfigAgreement, type ConfigDisagreement, type PublicAgreement } from "./config-agreement.ts";
 import type { DrainCount } from "./drain-hold.ts";
 import { EVENTS_CHANNEL, EventRelay } from "./event-relay.ts";
 import { forwardEndpoint } from "./forward-endpoint.ts";
@@ -47,7 +47,7 @@ export interface Cluster {
   status(): {
     node: string;
     redis: "up" | "down";
-    config: NodeConfig;
+    config: NodeConfig & { disagreeing: readonly ConfigDisagreement[] };
     nodes: { id: string; url: string; workers: number; config: NodeConfig | null }[];
     /** This node's peer links to the others, and how many calls went over each and over HTTP. */
     links: ReturnType<PeerLinks["status"]>;
@@ -56,12 +56,13 @@ export interface Cluster {
   degraded(): boolean;
   /**
    * For /readyz: a node whose Redis is away still serves (ready), on local limits; this says so.
+   * Unauthenticated, so the config shows as agreeing or not, without its fingerprint.
    */
   readyDetail(): {
     redis: "up" | "down";
     limits: string;
     nodes: number;
-    config: NodeConfig & { disagreeing: readonly ConfigDisagreement[] };
+    config: PublicAgreement;
   };
   /** For metrics: Redis up, live nodes last seen. */
   health(): { redisUp: boolean; liveNodes: number };
@@ -222,7 +223,7 @@ export async function startCluster(config: Config, deps: ClusterDeps): Promise<C
     status: () => ({
       node: nodeId,
       redis: link.healthy() ? "up" : "down",
-      config: agreement.runs(),
+      config: { ...agreement.runs(), disagreeing: agreement.disagreements() },
       nodes: nodes
         .nodes()
         .map((n) => ({ id: n.id, url: n.url, workers: n.workers.length, config: n.config ?? null })),
@@ -234,7 +235,7 @@ export async function startCluster(config: Config, deps: ClusterDeps): Promise<C
       redis: link.healthy() ? "up" : "down",
       limits: link.healthy() ? "shared" : `local: each rpm and tpm divided by ${nodes.liveCount()}`,
       nodes: nodes.liveCount(),
-      config: { ...agreement.runs(), disagreeing: agreement.disagreements() },
+      config: agreement.openly(),
     }),
     leave() {
       leaving ??= nodes.close();

@@ -255,6 +255,22 @@ describe("cluster peer link", () => {
     await waitFor("the second link to reach the node", () => accepted.length === 2);
   });
 
+  test("closing this node's links (it is stopping) is no loss: nothing is logged as lost", async () => {
+    const b = await nodeB();
+    const lines: string[] = [];
+    const links = new PeerLinks({
+      secret: SECRET,
+      maxMessageBytes: MAX_MESSAGE_BYTES,
+      log: (_level, message) => void lines.push(message),
+    });
+    const link = links.of(peerAt("node-b", b.link.port));
+    expect(await link.ready()).toBeDefined();
+    links.close();
+    // The state is "closed" once the socket's close has been handled.
+    await waitFor("the link to close", () => link.state === "closed");
+    expect(lines).toEqual(["cluster peer link open"]);
+  });
+
   test("a wrong secret is refused at the upgrade: the call goes to the HTTP forward instead", async () => {
     const b = await nodeB();
     const a = nodeA(b.link.port, "not-the-secret");

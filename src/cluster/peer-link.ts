@@ -164,9 +164,10 @@ export class PeerLink {
         clearTimeout(timer);
         clearInterval(beat);
         if (opened) {
-          // A link that was open is re-opened by the next call that needs it.
+          // A link that was open is re-opened by the next call that needs it; one this node
+          // closed itself (it is stopping) is no loss.
           if (this.tunnel === tunnel) this.tunnel = undefined;
-          log("warn", "cluster peer link lost", { node, code: event.code });
+          if (!this.closed) log("warn", "cluster peer link lost", { node, code: event.code });
         } else {
           this.retryAt = (this.options.now ?? Date.now)() + backoffDelay(this.failures++);
           log("warn", "cluster peer link could not be opened: forwarding over HTTP meanwhile", {

@@ -671,6 +671,38 @@ describe("three nodes on one PostgreSQL and one Redis", () => {
     expect(load.statuses.filter((status) => status !== 200)).toEqual([]);
   }, 60_000);
 
+  test("Redis frozen (SIGSTOP, as in a partition): taken as down after one timeout, limits go local, shared again once it answers", async () => {
+    const { key } = await createKey({ url: node(A).url, adminKey }, { name: "frozen-redis", rpm: 1_000_000 });
+    const [pid] = redis.pids();
+    const ready = async (i: number) =>
+      ((await (await fetch(`${node(i).url}/readyz`)).json()) as { cluster: { redis: string } }).cluster;
+    try {
+      process.kill(pid!, "SIGSTOP");
+      // A rate-limited request waits out one Redis call's timeout at most, then is admitted on
+      // local counters; the node's own heartbeat notices as soon.
+      expect((await chat(A, key)).status).toBe(200);
+      await waitFor(
+        "node A to take the frozen Redis as down",
+        async () => (await ready(A)).redis === "down",
+        10_000,
+      );
+      expect(await ready(A)).toMatchObject({ limits: "local: each rpm and tpm divided by 3" });
+      const metrics = await (
+        await fetch(`${node(A).url}/metrics`, { headers: { authorization: `Bearer ${adminKey}` } })
+      ).text();
+      expect(metrics).toMatch(/^mindgw_cluster_redis_up 0$/m);
+      for (const i of [A, B, C]) expect((await chat(i, key)).status).toBe(200);
+    } finally {
+      process.kill(pid!, "SIGCONT");
+    }
+    await waitFor(
+      "every node back on Redis",
+      async () => (await Promise.all([A, B, C].map(ready))).every((r) => r.redis === "up"),
+      15_000,
+    );
+    expect(node(A).stderr.all).toMatch(/redis unavailable \(redis call took over \d+ ms\)/);
+  }, 60_000);
+
   test("PostgreSQL restarted under load: 503 while it is down, served again without a restart", async () => {
     const load = loadOver(adminKey, [A, C]);
     await waitFor("load to be under way", () => load.statuses.length >= 20);

@@ -271,6 +271,18 @@ describe("cluster peer link", () => {
     expect(lines).toEqual(["cluster peer link open"]);
   });
 
+  test("a node gone from the directory takes its link with it, out of the status too", async () => {
+    const b = await nodeB();
+    const a = nodeA(b.link.port);
+    await a.call({ body: { model: "llama-small", messages: [] } });
+    const link = a.links.of(peerAt("node-b", b.link.port));
+    a.links.keepOnly(["node-a", "node-b"]);
+    expect(a.links.status()).toMatchObject([{ node: "node-b", state: "open" }]);
+    a.links.keepOnly(["node-a"]);
+    expect(a.links.status()).toEqual([]);
+    await waitFor("its link to close", () => link.state === "closed");
+  });
+
   test("a wrong secret is refused at the upgrade: the call goes to the HTTP forward instead", async () => {
     const b = await nodeB();
     const a = nodeA(b.link.port, "not-the-secret");

@@ -183,7 +183,7 @@ export class PeerLink {
   }
 }
 
-/** One link per peer node, kept while the node is in the directory. */
+/** One link per peer node, kept while the node is in the directory (`keepOnly`). */
 export class PeerLinks {
   private readonly links = new Map<string, PeerLink>();
 
@@ -199,6 +199,15 @@ export class PeerLinks {
       this.links.set(peer.id, link);
     }
     return link;
+  }
+
+  /** Closes and forgets the links to nodes no longer in the directory (`live`: the ids it lists). */
+  keepOnly(live: readonly string[]): void {
+    for (const [id, link] of this.links) {
+      if (live.includes(id)) continue;
+      link.close();
+      this.links.delete(id);
+    }
   }
 
   status(): {

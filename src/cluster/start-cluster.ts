@@ -117,6 +117,16 @@ export async function startCluster(config: Config, deps: ClusterDeps): Promise<C
     if (noticeFrom(message) === nodeId) return;
     for (const listener of configListeners) listener();
   });
+  const log = (
+    level: "debug" | "info" | "warn" | "error",
+    message: string,
+    fields?: Record<string, unknown>,
+  ) => logger[level](message, fields);
+  const links = new PeerLinks({
+    secret: settings.secret,
+    maxMessageBytes: config.workers.max_message,
+    log,
+  });
   const relay = new EventRelay({ link, nodeId, bus: deps.bus });
   await link.subscribe(EVENTS_CHANNEL, (message) => relay.received(message));
   directory = new NodeDirectory({
@@ -136,6 +146,8 @@ export async function startCluster(config: Config, deps: ClusterDeps): Promise<C
     onUpdate: (entries) => {
       agreement.observe(entries);
       relay.observe(entries);
+      // A node gone from the directory (stopped, killed) takes its link with it.
+      links.keepOnly(entries.map((entry) => entry.id));
     },
     onError: (error) =>
       logger.debug("node directory update failed", {
@@ -145,16 +157,6 @@ export async function startCluster(config: Config, deps: ClusterDeps): Promise<C
   await directory.start();
   const nodes = directory;
   let leaving: Promise<void> | null = null;
-  const log = (
-    level: "debug" | "info" | "warn" | "error",
-    message: string,
-    fields?: Record<string, unknown>,
-  ) => logger[level](message, fields);
-  const links = new PeerLinks({
-    secret: settings.secret,
-    maxMessageBytes: config.workers.max_message,
-    log,
-  });
   const counters = createRedisCounters({
     link,
     nodeId,

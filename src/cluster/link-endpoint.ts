@@ -7,6 +7,7 @@ import type { WorkerLog } from "../workers/worker-log.ts";
 import { CLUSTER_HEADER, secretCheck } from "./cluster-secret.ts";
 import type { DrainCount } from "./drain-hold.ts";
 import { FrameSwitch } from "./frame-switch.ts";
+import { type IncomingLink, IncomingLinks } from "./incoming-links.ts";
 
 /** The WebSocket another node opens once and sends its forwarded calls over (peer-link.ts). */
 export const LINK_PATH = "/cluster/v1/link";
@@ -20,6 +21,8 @@ export interface LinkEndpointDeps {
   maxMessageBytes: number;
   /** This node's requests in flight: relayed streams count, so a drain waits for them. */
   lifecycle?: DrainCount;
+  /** The links open here, closed cleanly on a drain (start-cluster.ts `leave`). */
+  incoming?: IncomingLinks;
 }
 
 /**
@@ -29,15 +32,27 @@ export interface LinkEndpointDeps {
  */
 export function linkEndpoint(deps: LinkEndpointDeps) {
   const secretMatches = secretCheck(deps.secret);
-  const switches = new WeakMap<object, FrameSwitch>();
+  const incoming = deps.incoming ?? new IncomingLinks();
+  const switches = new WeakMap<object, { frames: FrameSwitch; link: IncomingLink }>();
   return new Elysia().ws(LINK_PATH, {
     beforeHandle({ request }) {
-      if (secretMatches(request.headers.get(CLUSTER_HEADER))) return;
-      deps.log("warn", "cluster peer link refused: wrong or missing cluster secret", {});
-      return Response.json(
-        { error: { message: "cluster secret required", type: "authentication_error", code: "unauthorized" } },
-        { status: 401 },
-      );
+      if (!secretMatches(request.headers.get(CLUSTER_HEADER))) {
+        deps.log("warn", "cluster peer link refused: wrong or missing cluster secret", {});
+        return Response.json(
+          {
+            error: { message: "cluster secret required", type: "authentication_error", code: "unauthorized" },
+          },
+          { status: 401 },
+        );
+      }
+      // Draining: the calling node forwards over HTTP (refused too) and on to another node.
+      if (incoming.draining)
+        return Response.json(
+          {
+            error: { message: `node ${deps.nodeId} is draining`, type: "server_error", code: "unavailable" },
+          },
+          { status: 503 },
+        );
     },
     open(ws) {
       const raw = ws.raw;
@@ -62,16 +77,26 @@ export function linkEndpoint(deps: LinkEndpointDeps) {
           raw.close(CloseCode.protocolError, problem.slice(0, 120));
         },
       });
-      switches.set(raw, frames);
+      const link: IncomingLink = {
+        frames,
+        flush: writer.flush,
+        close: (code, reason) => raw.close(code, reason),
+        terminate: () => raw.terminate(),
+      };
+      switches.set(raw, { frames, link });
+      incoming.add(link);
       receiveDirectly(raw, frames, deps.log, "cluster link");
     },
     // Only where receiveDirectly could not take the link's messages (see there).
     message(ws, message) {
-      switches.get(ws.raw)?.message(message);
+      switches.get(ws.raw)?.frames.message(message);
     },
     close(ws) {
-      switches.get(ws.raw)?.closed();
+      const open = switches.get(ws.raw);
       switches.delete(ws.raw);
+      if (!open) return;
+      open.frames.closed();
+      incoming.closed(open.link);
     },
   });
 }

@@ -10,6 +10,7 @@ import type { DrainCount } from "./drain-hold.ts";
 import { EVENTS_CHANNEL, EventRelay } from "./event-relay.ts";
 import { forwardEndpoint } from "./forward-endpoint.ts";
 import { createForwardingProvider } from "./forwarding-provider.ts";
+import { IncomingLinks } from "./incoming-links.ts";
 import { KEY_CHANNEL } from "./key-notice.ts";
 import { linkEndpoint } from "./link-endpoint.ts";
 import { type NodeConfig, NodeDirectory } from "./node-directory.ts";
@@ -66,7 +67,11 @@ export interface Cluster {
   };
   /** For metrics: Redis up, live nodes last seen. */
   health(): { redisUp: boolean; liveNodes: number };
-  /** Leaves the node directory (drain begins): other nodes stop forwarding here. */
+  /**
+   * Leaves the node directory (drain begins): other nodes stop forwarding here. Called before the
+   * lifecycle drains: the peer links other nodes opened here then count in flight until closed
+   * cleanly, their streams' last frames written (incoming-links.ts).
+   */
   leave(): Promise<void>;
   close(): Promise<void>;
 }
@@ -157,6 +162,7 @@ export async function startCluster(config: Config, deps: ClusterDeps): Promise<C
   await directory.start();
   const nodes = directory;
   let leaving: Promise<void> | null = null;
+  const incoming = new IncomingLinks();
   const counters = createRedisCounters({
     link,
     nodeId,
@@ -201,6 +207,7 @@ export async function startCluster(config: Config, deps: ClusterDeps): Promise<C
             registry,
             log,
             maxMessageBytes: config.workers.max_message,
+            incoming,
             ...(deps.lifecycle ? { lifecycle: deps.lifecycle } : {}),
           }),
         ),
@@ -240,6 +247,10 @@ export async function startCluster(config: Config, deps: ClusterDeps): Promise<C
       config: agreement.openly(),
     }),
     leave() {
+      // Before the lifecycle drains (this runs first on a stop): each peer link other nodes
+      // opened here is held open, as a request in flight, until its streams are over and it is
+      // closed cleanly, so their last frames are not cut off by the listener closing.
+      void incoming.drain(deps.lifecycle);
       leaving ??= nodes.close();
       return leaving;
     },

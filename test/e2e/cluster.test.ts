@@ -816,4 +816,35 @@ describe("three nodes on one PostgreSQL and one Redis", () => {
     );
     for (const id of ids) expect(rows.filter((r) => r.requestId === id).length).toBe(1);
   }, 60_000);
+
+  test("SIGTERM of the node holding the worker: a stream forwarded to it over the peer link ends whole within the drain, audited 200", async () => {
+    // The worker is on node C since node B died; node A forwards to it over its link to C.
+    const response = await chat(A, adminKey, {
+      model: "fake-model",
+      stream: true,
+      id: "drained-stream",
+      content: "drain me [[fake:chunkDelay=200,chunks=12]]",
+    });
+    expect(response.status).toBe(200);
+    const reader = response.body!.getReader();
+    const decoder = new TextDecoder();
+    let text = decoder.decode((await reader.read()).value);
+    const stopping = node(C).stop("SIGTERM", 20_000);
+    for (let read = await reader.read(); !read.done; read = await reader.read())
+      text += decoder.decode(read.value, { stream: true });
+    expect(text).toContain("data: [DONE]");
+    expect(text).not.toContain('"error"');
+    // The node drained and exited cleanly.
+    expect(await stopping).toBe(0);
+    const row = await waitFor("its audit row on node A", async () =>
+      (await auditRecords({ url: node(A).url, adminKey })).find((r) => r.requestId === "drained-stream"),
+    );
+    expect({ route: row.route, status: row.status }).toEqual({ route: "worker:w1@node-c", status: 200 });
+    // Node A heard the link close as a node stopping, not as a loss.
+    await waitFor("node A to log the link closed by the stopping node", () =>
+      node(A)
+        .stdout.all.concat(node(A).stderr.all)
+        .includes("cluster peer link closed: the node is stopping"),
+    );
+  }, 60_000);
 });

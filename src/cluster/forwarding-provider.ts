@@ -323,11 +323,16 @@ async function refusal(response: Response, node: string): Promise<GatewayError> 
     code?: ErrorCode;
     message?: string;
     retryable?: boolean;
+    /** A refusal the node's app answered (a wrong secret): an OpenAI error body. */
+    error?: { message?: string };
   };
   // A 4xx from the node itself (a wrong cluster.secret, a malformed forward) is our
   // misconfiguration, not the client's fault: a 502 that names it.
   if (response.status < 500)
-    return upstreamError(`node ${node} refused the forward: ${body.message ?? response.status}`, false);
+    return upstreamError(
+      `node ${node} refused the forward: ${body.message ?? body.error?.message ?? response.status}`,
+      false,
+    );
   return new GatewayError({
     status: response.status,
     code: body.code ?? "upstream_error",

@@ -1,4 +1,5 @@
 import { Elysia } from "elysia";
+import { unavailable } from "../core/gateway-error.ts";
 import { FrameWriter } from "../workers/frame-writer.ts";
 import type { WorkerRegistry } from "../workers/gateway/worker-registry.ts";
 import { CloseCode } from "../workers/protocol.ts";
@@ -6,6 +7,7 @@ import { receiveDirectly } from "../workers/receive-directly.ts";
 import type { WorkerLog } from "../workers/worker-log.ts";
 import { CLUSTER_HEADER, secretCheck } from "./cluster-secret.ts";
 import type { DrainCount } from "./drain-hold.ts";
+import { clusterSecretRequired } from "./forward-endpoint.ts";
 import { FrameSwitch } from "./frame-switch.ts";
 import { type IncomingLink, IncomingLinks } from "./incoming-links.ts";
 
@@ -28,31 +30,22 @@ export interface LinkEndpointDeps {
 /**
  * `GET /cluster/v1/link`: a cluster peer link. Only `cluster.secret` opens it, checked once at
  * the upgrade (constant-time; a client key is refused like no credential, before any socket
- * exists); then every message is frames for this node's frame switch (frame-switch.ts).
+ * exists, and the refusal audited); then every message is frames for this node's frame switch
+ * (frame-switch.ts).
  */
 export function linkEndpoint(deps: LinkEndpointDeps) {
   const secretMatches = secretCheck(deps.secret);
   const incoming = deps.incoming ?? new IncomingLinks();
   const switches = new WeakMap<object, { frames: FrameSwitch; link: IncomingLink }>();
   return new Elysia().ws(LINK_PATH, {
+    // Refusals are thrown: the app answers and audits them as it does any request no route takes.
     beforeHandle({ request }) {
       if (!secretMatches(request.headers.get(CLUSTER_HEADER))) {
         deps.log("warn", "cluster peer link refused: wrong or missing cluster secret", {});
-        return Response.json(
-          {
-            error: { message: "cluster secret required", type: "authentication_error", code: "unauthorized" },
-          },
-          { status: 401 },
-        );
+        throw clusterSecretRequired(deps.nodeId);
       }
       // Draining: the calling node forwards over HTTP (refused too) and on to another node.
-      if (incoming.draining)
-        return Response.json(
-          {
-            error: { message: `node ${deps.nodeId} is draining`, type: "server_error", code: "unavailable" },
-          },
-          { status: 503 },
-        );
+      if (incoming.draining) throw unavailable(`node ${deps.nodeId} is draining`);
     },
     open(ws) {
       const raw = ws.raw;

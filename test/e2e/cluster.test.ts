@@ -504,14 +504,40 @@ describe("three nodes on one PostgreSQL and one Redis", () => {
         }),
       });
       expect(response.status).toBe(401);
+      expect(((await response.json()) as { error: { code: string } }).error.code).toBe("unauthorized");
+      // Refused like any other request: it names its request id, and leaves its audit row.
+      const refusedId = response.headers.get("x-request-id");
+      expect(refusedId).toBeTruthy();
       // Nor the peer link: refused at the upgrade, as is a wrong cluster secret.
       expect(await linkOpens(B, { authorization: `Bearer ${adminKey}` })).toBe(false);
       expect(await linkOpens(B, { "x-mindgw-cluster-secret": "not-the-secret" })).toBe(false);
       expect(await linkOpens(B, { "x-mindgw-cluster-secret": CLUSTER_SECRET })).toBe(true);
-      // Each refusal is logged, on the forward path as on the link's.
+      // A refused upgrade has its request id too (a plain GET, as a probe would send).
+      const upgrade = await fetch(`${node(B).url}/cluster/v1/link`, {
+        headers: {
+          connection: "Upgrade",
+          upgrade: "websocket",
+          "sec-websocket-version": "13",
+          "sec-websocket-key": "dGhlIHNhbXBsZSBub25jZQ==",
+        },
+      });
+      expect(upgrade.status).toBe(401);
+      const upgradeId = upgrade.headers.get("x-request-id");
+      expect(upgradeId).toBeTruthy();
+      // Each refusal is logged, on the forward path as on the link's, and audited with its id.
       await waitFor("node B to log the refused forward", () =>
         node(B).stderr.all.includes("cluster request refused: wrong or missing cluster secret"),
       );
+      const rows = await waitFor("the refusals' audit rows", async () => {
+        const found = (await auditRecords({ url: node(B).url, adminKey })).filter(
+          (r) => r.requestId === refusedId || r.requestId === upgradeId,
+        );
+        return found.length === 2 ? found : undefined;
+      });
+      expect(rows.map((r) => ({ status: r.status, errorClass: r.errorClass, keyId: r.keyId }))).toEqual([
+        { status: 401, errorClass: "unauthorized", keyId: null },
+        { status: 401, errorClass: "unauthorized", keyId: null },
+      ]);
     });
 
     test("a forward over HTTP carries the calling node's trace context on to the worker's upstream", async () => {

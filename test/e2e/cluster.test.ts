@@ -195,13 +195,8 @@ describe("three nodes on one PostgreSQL and one Redis", () => {
   test("a Responses chain started on one node continues on another, and reads back on a third", async () => {
     const client = (i: number) => new OpenAI({ baseURL: `${node(i).url}/v1`, apiKey: adminKey });
     const first = await client(A).responses.create({ model: "mock", input: "remember 42", store: true });
-    // Stored once the answer is complete; the follow-up may land anywhere after that.
-    await waitFor("the first response to be readable on node B", () =>
-      client(B)
-        .responses.retrieve(first.id)
-        .then(() => true)
-        .catch(() => false),
-    );
+    // Stored before it is answered: a follow-up sent the moment it arrives continues it on another
+    // node, as an agent loop does.
     const second = await client(B).responses.create({
       model: "mock",
       input: "what was it?",
@@ -209,12 +204,7 @@ describe("three nodes on one PostgreSQL and one Redis", () => {
       store: true,
     });
     expect(second.id).not.toBe(first.id);
-    // Stored as the answer completes, so read back once it is there.
-    const read = await waitFor("the second response on node C", () =>
-      client(C)
-        .responses.retrieve(second.id)
-        .catch(() => undefined),
-    );
+    const read = await client(C).responses.retrieve(second.id);
     expect(read.id).toBe(second.id);
     // Deleted on a third node, gone for every node (the store is the shared one).
     await client(C).responses.delete(second.id);
@@ -223,6 +213,34 @@ describe("three nodes on one PostgreSQL and one Redis", () => {
       .then(() => null)
       .catch((error: unknown) => error);
     expect(gone).toBeInstanceOf(OpenAI.NotFoundError);
+  });
+
+  test("every Responses answer, streamed or not, is continued at once on another node", async () => {
+    const client = (i: number) =>
+      new OpenAI({ baseURL: `${node(i).url}/v1`, apiKey: adminKey, maxRetries: 0 });
+    const streamedId = async (i: number, previous?: string) => {
+      const stream = await client(i).responses.create({
+        model: "mock",
+        input: "go on",
+        stream: true,
+        ...(previous ? { previous_response_id: previous } : {}),
+      });
+      let id: string | undefined;
+      for await (const event of stream) if (event.type === "response.completed") id = event.response.id;
+      return id ?? "";
+    };
+    for (let turn = 0; turn < 10; turn++) {
+      const [from, to] = turn % 2 === 0 ? [A, B] : [C, A];
+      const whole = await client(from).responses.create({ model: "mock", input: `turn ${turn}` });
+      const next = await client(to).responses.create({
+        model: "mock",
+        input: "and?",
+        previous_response_id: whole.id,
+      });
+      expect(next.status).toBe("completed");
+      const streamed = await streamedId(from);
+      expect(await streamedId(to, streamed)).toStartWith("resp_");
+    }
   });
 
   test("mindgw tail on one node shows the requests every node takes, each once, naming its node", async () => {

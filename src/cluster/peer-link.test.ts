@@ -320,15 +320,23 @@ describe("cluster peer link", () => {
     if (reply.kind !== "stream") throw new Error("expected a stream");
     const events = reply.events[Symbol.asyncIterator]();
     expect((await events.next()).done).toBe(false);
+    // And a whole answer, its head not sent yet.
+    const whole = a.call({
+      requestId: "drained-whole",
+      body: { model: "llama-small", messages: [], fake: { holdHead: true } },
+    });
+    await waitFor("the whole call to reach the upstream", () => b.upstream.seen.has("drained-whole"));
     // The stop sequence (gateway/serve-gateway.ts): leave (the links' drain), then the lifecycle
     // drains, and once it is idle the listener stops at once, closing every socket it holds.
     void incoming.drain(lifecycle);
     lifecycle.drain();
     const stopped = lifecycle.idle().then(() => b.link.current.stop(true));
     b.upstream.release("drained");
+    b.upstream.release("drained-whole");
     const rest: string[] = [];
     for (let next = await events.next(); !next.done; next = await events.next()) rest.push(next.value.data);
     expect(rest.at(-1)).toBe("[DONE]");
+    expect((await whole).kind).toBe("json");
     await stopped;
     expect(lifecycle.active).toBe(0);
     // A link opened while draining is refused: the calling node forwards elsewhere.

@@ -29,7 +29,7 @@ export class AttemptLog implements DispatchTelemetry {
 
   attempt(info: AttemptInfo, startedMs: number): AttemptTelemetry {
     const observed = this.telemetry?.attempt(info, startedMs);
-    const logged = new LoggedAttempt(info, observed, startedMs, this.now);
+    const logged = new LoggedAttempt(this, info, observed, startedMs, this.now);
     if (this.first === undefined) this.first = logged;
     else {
       this.more ??= [];
@@ -42,6 +42,13 @@ export class AttemptLog implements DispatchTelemetry {
   shadowCopy(info: AttemptInfo, startedMs: number): CopyTelemetry | undefined {
     return this.telemetry?.shadowCopy?.(info, startedMs);
   }
+
+  /**
+   * An attempt failed (or was cancelled) before any answer at the upstream a route over several
+   * chose (a worker, `worker:<name>[@<node>]`): a request that ends so is recorded under it
+   * (RequestLedger), as an answered one is under who served it.
+   */
+  failedAt(_upstream: string): void {}
 
   /** Whether any attempt was made. */
   attempted(): boolean {
@@ -72,6 +79,7 @@ class LoggedAttempt implements AttemptTelemetry {
   readonly traceparent: TraceparentValue | undefined;
 
   constructor(
+    private readonly log: AttemptLog,
     info: AttemptInfo,
     private readonly observed: AttemptTelemetry | undefined,
     /** The router's reading of the attempt's start (its bounds and its route's latency count from it too). */
@@ -100,7 +108,10 @@ class LoggedAttempt implements AttemptTelemetry {
     if (this.verdict) return;
     this.verdict = true;
     const entry = this.entry;
-    if (servedBy) entry.route = servedBy;
+    if (servedBy) {
+      entry.route = servedBy;
+      if (error) this.log.failedAt(servedBy);
+    }
     entry.durationMs = round(settledMs - this.started);
     entry.outcome = error ? "failed" : "ok";
     entry.status = error ? (error.upstream?.status ?? error.status) : null;

@@ -10,6 +10,13 @@ export interface ConfigDisagreement {
   fingerprint: string;
 }
 
+/** The config agreement as `/readyz` shows it. */
+export interface PublicAgreement {
+  version: number;
+  agrees: boolean;
+  disagreeing: { node: string; version: number }[];
+}
+
 /**
  * This node's config version and fingerprint, and which live nodes run a different one. Nodes do
  * not push config to each other: each reloads its own source when told another node changed, so
@@ -42,6 +49,18 @@ export class ConfigAgreement {
   /** Live nodes (by the last directory read) whose config differs from this node's. */
   disagreements(): readonly ConfigDisagreement[] {
     return this.disagreeing;
+  }
+
+  /**
+   * What anyone may see (`/readyz`, unauthenticated): whether the nodes agree and who does not,
+   * with no digest of the config, which only `/admin/api/status` shows (config-fingerprint.ts).
+   */
+  openly(): PublicAgreement {
+    return {
+      version: this.current.version,
+      agrees: this.disagreeing.length === 0,
+      disagreeing: this.disagreeing.map(({ node, version }) => ({ node, version })),
+    };
   }
 
   /** Compares with a fresh directory read; logs when the set of disagreeing nodes changes. */

@@ -1,19 +1,23 @@
 import { expect, test } from "bun:test";
 import { parseConfig } from "../config/load-config.ts";
+import { createLogger } from "../log/logger.ts";
+import { ConfigAgreement } from "./config-agreement.ts";
 import { configFingerprint } from "./config-fingerprint.ts";
 
-const nodeConfig = (name: string, port: number, models: string[]) =>
+const SECRET = "0123456789abcdef0123";
+
+const nodeConfig = (name: string, port: number, models: string[], apiKey = "sk-one", secret = SECRET) =>
   parseConfig({
     server: { port },
     storage: { path: `/var/lib/${name}/mindgw.db` },
     cluster: {
       redis_url: "redis://127.0.0.1:6379",
       advertise_url: `http://${name}:${port}`,
-      secret: "0123456789abcdef0123",
+      secret,
       node_name: name,
     },
-    providers: [{ name: "mock", type: "mock" }],
-    models: models.map((model) => ({ name: model, routes: [{ provider: "mock", model: "mock" }] })),
+    providers: [{ name: "up", type: "openai", base_url: "http://127.0.0.1:9/v1", api_key: apiKey }],
+    models: models.map((model) => ({ name: model, routes: [{ provider: "up", model: "up" }] })),
   });
 
 test("the fields meant to differ per node leave the fingerprint alone", () => {
@@ -26,4 +30,24 @@ test("any shared setting changes it", () => {
   expect(configFingerprint(nodeConfig("a", 8080, ["m"]))).not.toBe(
     configFingerprint(nodeConfig("a", 8080, ["m", "n"])),
   );
+});
+
+test("nodes that differ only in a provider key, or in cluster.secret, disagree", () => {
+  const fingerprint = configFingerprint(nodeConfig("a", 8080, ["m"]));
+  expect(configFingerprint(nodeConfig("a", 8080, ["m"], "sk-two"))).not.toBe(fingerprint);
+  expect(configFingerprint(nodeConfig("a", 8080, ["m"], "sk-one", "another-secret-0123456"))).not.toBe(
+    fingerprint,
+  );
+});
+
+test("/readyz's view of the agreement (unauthenticated) carries no digest of the config", () => {
+  const agreement = new ConfigAgreement("a", nodeConfig("a", 8080, ["m"]), createLogger({ write() {} }));
+  const other = configFingerprint(nodeConfig("b", 8080, ["m"], "sk-two"));
+  agreement.observe([
+    { id: "b", url: "http://b", at: 0, workers: [], config: { version: 4, fingerprint: other } },
+  ]);
+  const shown = agreement.openly();
+  expect(shown).toEqual({ version: 1, agrees: false, disagreeing: [{ node: "b", version: 4 }] });
+  expect(JSON.stringify(shown)).not.toContain(other);
+  expect(JSON.stringify(shown)).not.toContain(agreement.runs().fingerprint);
 });

@@ -61,6 +61,20 @@ export type StoredRequest = z.infer<typeof storedSchema>;
 const callerContext = (headers: Headers) =>
   passedOnContext(headers.get(TRACEPARENT), headers.get(TRACESTATE));
 
+/**
+ * A request to a node-to-node endpoint without `cluster.secret`. Thrown, not answered here: the
+ * app answers it as any request no route takes (http/create-app.ts), with an `x-request-id`, an
+ * audit row and its access line, as every refused request has. The forward error header tells a
+ * calling node it is this node's refusal (a wrong `cluster.secret`), not a worker's answer.
+ */
+export const clusterSecretRequired = (nodeId: string) =>
+  new GatewayError({
+    status: 401,
+    code: "unauthorized",
+    message: "cluster secret required",
+    headers: { [FORWARD_ERROR_HEADER]: nodeId },
+  });
+
 /** Refused when the worker a forward names is no longer connected here: another pick may serve. */
 const workerGone = (worker: string) =>
   new GatewayError({
@@ -75,8 +89,9 @@ const NO_TIMEOUTS = { connectMs: 3_600_000, firstByteMs: 3_600_000, idleMs: 3_60
 
 /**
  * `POST /cluster/v1/forward`: another node hands over a request for a worker whose connection
- * this node holds. Only `cluster.secret` opens it (a client key is refused like no credential);
- * nothing here is audited, because the row belongs to the node that took the request. The
+ * this node holds. Only `cluster.secret` opens it (a client key is refused like no credential,
+ * and the refusal audited); nothing it serves is audited here, because the row belongs to the
+ * node that took the request. The
  * worker's answer streams back as it arrives. `POST /cluster/v1/cancel` ends a forward when the
  * calling node's client leaves: a closed connection alone does not reliably reach this handler
  * once a streamed answer is under way.
@@ -95,15 +110,14 @@ export function forwardEndpoint(deps: {
       { status: error.status, headers: { [FORWARD_ERROR_HEADER]: deps.nodeId } },
     );
   const secretMatches = secretCheck(deps.secret);
-  const unauthorized = (request: Request) => {
-    if (secretMatches(request.headers.get(CLUSTER_HEADER))) return null;
+  /** Throws unless the request carries `cluster.secret`: answered and audited as a refusal (below). */
+  const admit = (request: Request): void => {
+    if (secretMatches(request.headers.get(CLUSTER_HEADER))) return;
     // As the peer link logs it: a probe with a wrong secret is seen on every node-to-node path.
     deps.log("warn", "cluster request refused: wrong or missing cluster secret", {
       path: new URL(request.url).pathname,
     });
-    return refuse(
-      new GatewayError({ status: 401, code: "unauthorized", message: "cluster secret required" }),
-    );
+    throw clusterSecretRequired(deps.nodeId);
   };
   const malformed = (what: string) =>
     refuse(new GatewayError({ status: 400, code: "invalid_request", message: `malformed ${what}` }));
@@ -112,16 +126,14 @@ export function forwardEndpoint(deps: {
 
   return new Elysia()
     .post(CANCEL_PATH, async ({ request }) => {
-      const refused = unauthorized(request);
-      if (refused) return refused;
+      admit(request);
       const parsed = cancelSchema.safeParse(await request.json().catch(() => null));
       if (!parsed.success) return malformed("cancel");
       running.get(parsed.data.forwardId)?.();
       return new Response(null, { status: 204 });
     })
     .post(STORED_PATH, async ({ request }) => {
-      const refused = unauthorized(request);
-      if (refused) return refused;
+      admit(request);
       const parsed = storedSchema.safeParse(await request.json().catch(() => null));
       if (!parsed.success) return malformed("stored-response request");
       const { worker, ...forward } = parsed.data;
@@ -143,8 +155,7 @@ export function forwardEndpoint(deps: {
       }
     })
     .post(FORWARD_PATH, async ({ request }) => {
-      const refused = unauthorized(request);
-      if (refused) return refused;
+      admit(request);
       const parsed = forwardSchema.safeParse(await request.json().catch(() => null));
       if (!parsed.success) return malformed("forward request");
       const { operation, body, stream, requestId, forwardId, worker, native, bodyText } = parsed.data;

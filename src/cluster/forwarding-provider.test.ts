@@ -1,5 +1,12 @@
 import { describe, expect, test } from "bun:test";
 import type { ProviderCall } from "../providers/provider.ts";
+import {
+  chatRequest,
+  type FakeProvider,
+  fakeProvider,
+  routerFor,
+  twoRoutes,
+} from "../routing/router-test-kit.ts";
 import { createWorkersProvider } from "../workers/gateway/worker-provider.ts";
 import { createWorkerRegistry } from "../workers/gateway/worker-registry.ts";
 import { type ForwardRequest, SERVED_BY_HEADER } from "./forward-endpoint.ts";
@@ -127,6 +134,39 @@ describe("forwarding to a worker on another node", () => {
     expect(responses?.name).toBe("worker:wr");
     expect(await responses?.call(call("responses")).catch((e: Error) => e.message)).toContain("node-c");
     expect(sent).toHaveLength(1);
+  });
+
+  test("a node that cannot be reached (killed) fails the call as retryable `unavailable`, naming the worker and node it went to", async () => {
+    const { provider } = setup(["node-b", "node-c"]);
+    const chosen = provider.select?.("m");
+    expect([chosen?.name, chosen?.servedBy]).toEqual(["worker:wc", "worker:wc@node-c"]);
+    const error = await chosen?.call(call("chat")).catch((e: unknown) => e);
+    // Both nodes tried (the chosen one, then the next serving the model), the last one's words.
+    expect(error).toMatchObject({ status: 503, code: "unavailable", retryable: true });
+    expect((error as Error).message).toBe("node node-b unreachable: connection refused");
+  });
+
+  test("a node that cannot be reached opens no breaker: its workers, reconnected elsewhere, are served at once", async () => {
+    const { provider } = setup(["node-c"], [C]);
+    // The `workers` route as the router sees it (route `a`, narrowed to a worker before each
+    // call), with a provider route `b` behind it.
+    const selected: string[] = [];
+    const workers: FakeProvider = {
+      ...fakeProvider("a"),
+      select: (model, holder) => {
+        selected.push(model);
+        return provider.select!(model, holder);
+      },
+    };
+    const breaker = { failures: 2, cooldown: "30s" };
+    // Route `a` asks its workers for `m` itself (its upstream model).
+    const { router } = routerFor(twoRoutes({ retries: 0, circuit_breaker: breaker }, { model: "m" }), [
+      workers,
+      fakeProvider("b"),
+    ]);
+    for (let i = 0; i < 4; i++) expect((await router(chatRequest("m"))).route).toBe("provider:b");
+    // Past the breaker's threshold, every request still tried the workers first.
+    expect(selected).toHaveLength(4);
   });
 
   test("a node from before the second forward format (a rolling upgrade) gets the first", async () => {

@@ -1,4 +1,4 @@
-import { type ErrorCode, GatewayError, upstreamError } from "../core/gateway-error.ts";
+import { type ErrorCode, GatewayError, unavailable, upstreamError } from "../core/gateway-error.ts";
 import { traceContextHeaders } from "../core/tracestate.ts";
 import { readUpstreamReply } from "../providers/http/read-reply.ts";
 import type {
@@ -137,9 +137,7 @@ export function createForwardingProvider(options: ForwardingOptions): Provider {
         });
       } catch (error) {
         if (call.signal.aborted) throw call.signal.reason;
-        last = upstreamError(
-          `node ${peer.id} unreachable: ${error instanceof Error ? error.message : "error"}`,
-        );
+        last = unreachable(peer, error);
         continue; // the node is gone (kill -9): the next one that serves the model
       }
       if (response.headers.has(FORWARD_ERROR_HEADER)) {
@@ -207,7 +205,7 @@ export function createForwardingProvider(options: ForwardingOptions): Provider {
       signal: request.signal,
     }).catch((error: unknown) => {
       if (request.signal.aborted) throw request.signal.reason;
-      throw upstreamError(`node ${peer.id} unreachable: ${error instanceof Error ? error.message : "error"}`);
+      throw unreachable(peer, error);
     });
     if (response.headers.has(FORWARD_ERROR_HEADER)) throw await refusal(response, peer.id);
     return response;
@@ -221,6 +219,9 @@ export function createForwardingProvider(options: ForwardingOptions): Provider {
   function remote(peer: NodeEntry, worker: PeerWorker): Provider {
     return {
       name: workerLabel(worker),
+      // A call that fails or is cancelled before an answer names the worker and node it went to,
+      // as an answered one does (its node's `servedBy`).
+      servedBy: `${workerLabel(worker)}@${peer.id}`,
       dialect: "openai",
       passThrough: true,
       ...(worker.responsesApi
@@ -307,17 +308,31 @@ export function createForwardingProvider(options: ForwardingOptions): Provider {
   };
 }
 
+/**
+ * A node that cannot be reached (killed, stopped): its workers are gone from there, not failing.
+ * Retryable, so the call moves on to the next node serving the model, and `unavailable`, which a
+ * route's breaker ignores as it does a lost worker: the workers reconnect to another node within
+ * their backoff and must be served there at once, not after a cooldown (routing/try-route.ts).
+ */
+const unreachable = (peer: NodeEntry, error: unknown): GatewayError =>
+  unavailable(`node ${peer.id} unreachable: ${error instanceof Error ? error.message : "error"}`);
+
 /** The other node's own refusal (no worker with room, worker lost), kept as the same error. */
 async function refusal(response: Response, node: string): Promise<GatewayError> {
   const body = (await response.json().catch(() => ({}))) as {
     code?: ErrorCode;
     message?: string;
     retryable?: boolean;
+    /** A refusal the node's app answered (a wrong secret): an OpenAI error body. */
+    error?: { message?: string };
   };
   // A 4xx from the node itself (a wrong cluster.secret, a malformed forward) is our
   // misconfiguration, not the client's fault: a 502 that names it.
   if (response.status < 500)
-    return upstreamError(`node ${node} refused the forward: ${body.message ?? response.status}`, false);
+    return upstreamError(
+      `node ${node} refused the forward: ${body.message ?? body.error?.message ?? response.status}`,
+      false,
+    );
   return new GatewayError({
     status: response.status,
     code: body.code ?? "upstream_error",

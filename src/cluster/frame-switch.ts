@@ -39,6 +39,8 @@ type Relaying = Pick<WorkerTunnel, "relay" | "creditRelay" | "cancelRelay" | "re
 export class FrameSwitch {
   private readonly streams = new Map<string, Relay>();
   private done = false;
+  /** Told once no stream is relayed any more (`whenIdle`). */
+  private onIdle: (() => void) | undefined;
 
   constructor(private readonly deps: FrameSwitchDeps) {}
 
@@ -62,6 +64,23 @@ export class FrameSwitch {
   /** Streams relayed now (for tests and status). */
   get size(): number {
     return this.streams.size;
+  }
+
+  /**
+   * Runs `then` once no stream is relayed (at once when none is), after the last one's final frame
+   * was handed to the writer: a draining node closes the link then (incoming-links.ts).
+   */
+  whenIdle(then: () => void): void {
+    if (this.streams.size === 0) then();
+    else this.onIdle = then;
+  }
+
+  private forget(id: string): void {
+    this.streams.delete(id);
+    if (this.streams.size > 0 || !this.onIdle) return;
+    const then = this.onIdle;
+    this.onIdle = undefined;
+    then();
   }
 
   private fail(problem: string): void {
@@ -96,15 +115,15 @@ export class FrameSwitch {
     const release = holdWhileRunning(this.deps.lifecycle);
     if (!release) return this.refuseDraining(frame.id);
     const relay = new Relay(frame.id, worker as Relaying, this.deps, () => {
-      this.streams.delete(frame.id);
       release();
+      this.forget(frame.id);
     });
     this.streams.set(frame.id, relay);
     const workerId = worker.relay(frame, relay);
     if (workerId === undefined) {
-      this.streams.delete(frame.id);
       release();
-      return this.refuse(frame.id, frame.worker, model);
+      this.refuse(frame.id, frame.worker, model);
+      return this.forget(frame.id);
     }
     relay.workerId = workerId;
   }
@@ -156,24 +175,26 @@ class Relay implements TunnelStream {
     this.deps.writer.chunk(this.linkId, bytes);
   }
 
+  // The final frame is handed to the writer before the stream is let go: a drain that waits for
+  // the stream (and then closes the link, flushed) never closes it with that frame still unsent.
   onEnd(): void {
-    this.finish();
     this.send({ type: "end", id: this.id });
+    this.finish();
   }
 
   onError(code: TunnelErrorCode, message: string): void {
-    this.finish();
     this.send({ type: "error", id: this.id, code, message });
+    this.finish();
   }
 
   lost(): void {
-    this.finish();
     this.send({
       type: "error",
       id: this.id,
       code: "worker_lost",
       message: `worker ${this.worker.name} was lost`,
     });
+    this.finish();
   }
 
   credit(bytes: number): void {

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, test } from "bun:test";
 import { Elysia } from "elysia";
 import type { GatewayError } from "../core/gateway-error.ts";
+import { Lifecycle } from "../http/lifecycle.ts";
 import type { ProviderCall } from "../providers/provider.ts";
 import { workerWebSocketConfig } from "../workers/gateway/worker-endpoint.ts";
 import { createWorkersProvider } from "../workers/gateway/worker-provider.ts";
@@ -14,7 +15,8 @@ import {
 } from "../workers/testing/tunnel-harness.ts";
 import { silentLog, type WorkerLog } from "../workers/worker-log.ts";
 import { createForwardingProvider } from "./forwarding-provider.ts";
-import { linkEndpoint } from "./link-endpoint.ts";
+import { IncomingLinks } from "./incoming-links.ts";
+import { type LinkEndpointDeps, linkEndpoint } from "./link-endpoint.ts";
 import { LINK_VERSION, type NodeEntry } from "./node-directory.ts";
 import { PeerLink, PeerLinks } from "./peer-link.ts";
 
@@ -29,20 +31,29 @@ afterEach(async () => {
  * server of its own sharing that gateway's registry, so the link can be dropped and brought back
  * while the worker stays connected.
  */
-async function nodeB(log: WorkerLog = silentLog) {
+async function nodeB(
+  log: WorkerLog = silentLog,
+  drain: Pick<LinkEndpointDeps, "incoming" | "lifecycle"> = {},
+) {
   const { upstream, gateway } = await startGatewayWithWorker(cleanups, {
     models: ["llama-small"],
     labels: {},
   });
   await waitFor("the worker to register", () => gateway.registry.serves("llama-small"));
-  const link = linkServer(gateway, 0, "node-b", log);
+  const link = linkServer(gateway, 0, "node-b", log, drain);
   cleanups.push(async () => {
     await link.current.stop(true);
   });
   return { upstream, gateway, link };
 }
 
-function linkServer(gateway: TestGateway, port: number, nodeId = "node-b", log: WorkerLog = silentLog) {
+function linkServer(
+  gateway: TestGateway,
+  port: number,
+  nodeId = "node-b",
+  log: WorkerLog = silentLog,
+  drain: Pick<LinkEndpointDeps, "incoming" | "lifecycle"> = {},
+) {
   const start = (at: number) =>
     new Elysia({ websocket: workerWebSocketConfig(MAX_MESSAGE_BYTES) })
       .use(
@@ -52,6 +63,7 @@ function linkServer(gateway: TestGateway, port: number, nodeId = "node-b", log: 
           registry: gateway.registry,
           log,
           maxMessageBytes: MAX_MESSAGE_BYTES,
+          ...drain,
         }),
       )
       .listen({ hostname: "127.0.0.1", port: at });
@@ -253,6 +265,82 @@ describe("cluster peer link", () => {
     expect(next).toBeDefined();
     expect(next).not.toBe(tunnel);
     await waitFor("the second link to reach the node", () => accepted.length === 2);
+  });
+
+  test("closing this node's links (it is stopping) is no loss: nothing is logged as lost", async () => {
+    const b = await nodeB();
+    const lines: string[] = [];
+    const links = new PeerLinks({
+      secret: SECRET,
+      maxMessageBytes: MAX_MESSAGE_BYTES,
+      log: (_level, message) => void lines.push(message),
+    });
+    const link = links.of(peerAt("node-b", b.link.port));
+    expect(await link.ready()).toBeDefined();
+    links.close();
+    // The state is "closed" once the socket's close has been handled.
+    await waitFor("the link to close", () => link.state === "closed");
+    expect(lines).toEqual(["cluster peer link open"]);
+  });
+
+  test("a node gone from the directory takes its link with it, out of the status too, once no call is under way on it", async () => {
+    const b = await nodeB();
+    const a = nodeA(b.link.port);
+    const reply = await a.call({
+      stream: true,
+      requestId: "leaving",
+      body: { model: "llama-small", stream: true, messages: [], fake: { holdAfterFirst: true, chunks: 3 } },
+    });
+    if (reply.kind !== "stream") throw new Error("expected a stream");
+    const link = a.links.of(peerAt("node-b", b.link.port));
+    a.links.keepOnly(["node-a", "node-b"]);
+    expect(a.links.status()).toMatchObject([{ node: "node-b", state: "open" }]);
+    // Gone from the directory (it drains) with a stream under way: the stream goes on to its end.
+    a.links.keepOnly(["node-a"]);
+    expect(a.links.status()).toMatchObject([{ node: "node-b", state: "open" }]);
+    b.upstream.release("leaving");
+    const data: string[] = [];
+    for await (const event of reply.events) data.push(event.data);
+    expect(data.at(-1)).toBe("[DONE]");
+    a.links.keepOnly(["node-a"]);
+    expect(a.links.status()).toEqual([]);
+    await waitFor("its link to close", () => link.state === "closed");
+  });
+
+  test("a drain (SIGTERM) closes each link once its streams are over: a stream in flight ends whole though the listener stops the moment the node is idle", async () => {
+    const lifecycle = new Lifecycle();
+    const incoming = new IncomingLinks();
+    const b = await nodeB(silentLog, { lifecycle, incoming });
+    const a = nodeA(b.link.port);
+    const reply = await a.call({
+      stream: true,
+      requestId: "drained",
+      body: { model: "llama-small", stream: true, messages: [], fake: { holdAfterFirst: true, chunks: 5 } },
+    });
+    if (reply.kind !== "stream") throw new Error("expected a stream");
+    const events = reply.events[Symbol.asyncIterator]();
+    expect((await events.next()).done).toBe(false);
+    // And a whole answer, its head not sent yet.
+    const whole = a.call({
+      requestId: "drained-whole",
+      body: { model: "llama-small", messages: [], fake: { holdHead: true } },
+    });
+    await waitFor("the whole call to reach the upstream", () => b.upstream.seen.has("drained-whole"));
+    // The stop sequence (gateway/serve-gateway.ts): leave (the links' drain), then the lifecycle
+    // drains, and once it is idle the listener stops at once, closing every socket it holds.
+    void incoming.drain(lifecycle);
+    lifecycle.drain();
+    const stopped = lifecycle.idle().then(() => b.link.current.stop(true));
+    b.upstream.release("drained");
+    b.upstream.release("drained-whole");
+    const rest: string[] = [];
+    for (let next = await events.next(); !next.done; next = await events.next()) rest.push(next.value.data);
+    expect(rest.at(-1)).toBe("[DONE]");
+    expect((await whole).kind).toBe("json");
+    await stopped;
+    expect(lifecycle.active).toBe(0);
+    // A link opened while draining is refused: the calling node forwards elsewhere.
+    expect(incoming.draining).toBe(true);
   });
 
   test("a wrong secret is refused at the upgrade: the call goes to the HTTP forward instead", async () => {

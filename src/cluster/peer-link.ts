@@ -63,6 +63,11 @@ export class PeerLink {
     return this.opening;
   }
 
+  /** Calls are under way on the link (or it is being opened for one). */
+  get busy(): boolean {
+    return this.opening !== undefined || (this.tunnel?.inFlight ?? 0) > 0;
+  }
+
   get state(): "open" | "opening" | "closed" {
     return this.tunnel ? "open" : this.opening ? "opening" : "closed";
   }
@@ -164,9 +169,13 @@ export class PeerLink {
         clearTimeout(timer);
         clearInterval(beat);
         if (opened) {
-          // A link that was open is re-opened by the next call that needs it.
+          // A link that was open is re-opened by the next call that needs it; one this node
+          // closed itself (it is stopping) is no loss.
           if (this.tunnel === tunnel) this.tunnel = undefined;
-          log("warn", "cluster peer link lost", { node, code: event.code });
+          // Closed by this node as it stops, or by the other one as it stops (1001): no loss.
+          if (!this.closed && event.code === CloseCode.goingAway)
+            log("info", "cluster peer link closed: the node is stopping", { node });
+          else if (!this.closed) log("warn", "cluster peer link lost", { node, code: event.code });
         } else {
           this.retryAt = (this.options.now ?? Date.now)() + backoffDelay(this.failures++);
           log("warn", "cluster peer link could not be opened: forwarding over HTTP meanwhile", {
@@ -182,7 +191,7 @@ export class PeerLink {
   }
 }
 
-/** One link per peer node, kept while the node is in the directory. */
+/** One link per peer node, kept while the node is in the directory (`keepOnly`). */
 export class PeerLinks {
   private readonly links = new Map<string, PeerLink>();
 
@@ -198,6 +207,19 @@ export class PeerLinks {
       this.links.set(peer.id, link);
     }
     return link;
+  }
+
+  /**
+   * Closes and forgets the links to nodes no longer in the directory (`live`: the ids it lists),
+   * each once no call is under way on it: a node that left to drain still finishes what it relays
+   * (called at every directory read, so an idle link goes at the next).
+   */
+  keepOnly(live: readonly string[]): void {
+    for (const [id, link] of this.links) {
+      if (live.includes(id) || link.busy) continue;
+      link.close();
+      this.links.delete(id);
+    }
   }
 
   status(): {

@@ -119,9 +119,14 @@ test("when the batch in flight fails (Redis too slow), those waiting behind it f
     new Set([String((settled[0] as PromiseRejectedResult).reason)]),
   );
   await control.send("CLIENT", ["UNPAUSE"]);
-  // Replies on one connection come in order: once this one is back, Redis ran all sent before it.
+  // Nothing came back while the batch waited, so the link took Redis as down (redis-link.ts) and
+  // closed that connection; it reconnects now that Redis answers.
+  await waitFor("the link to reconnect", () => link.healthy());
   await link.call((client) => client.send("PING", []));
-  expect(String(await control.send("INFO", ["commandstats"]))).toMatch(/cmdstat_evalsha:calls=1,/);
+  // At most the one batch ran (it went with its connection, or ran as that closed): none of
+  // those waiting behind it was sent.
+  const stats = String(await control.send("INFO", ["commandstats"]));
+  expect(Number(/cmdstat_evalsha:calls=(\d+),/.exec(stats)?.[1] ?? 0)).toBeLessThanOrEqual(1);
   control.close();
 });
 

@@ -2,7 +2,10 @@ import { RedisClient } from "bun";
 
 export interface RedisLinkOptions {
   url: string;
-  /** A call slower than this fails (and marks Redis down). */
+  /**
+   * A call slower than this fails; when nothing at all came back from Redis meanwhile, Redis is
+   * taken as down (frozen, or cut off without a closed connection) and reconnected.
+   */
   timeoutMs: number;
   /** First reconnect delay; doubles up to `maxRetryMs`. */
   retryMs?: number;
@@ -17,7 +20,9 @@ class RedisTimeout extends Error {}
  * One node's connections to Redis: a command connection and, once something subscribes, a
  * subscriber connection. Calls never queue while Redis is away (they fail at once or after
  * `timeoutMs`), so callers can fall back instead of hanging; the link reconnects by itself with
- * backoff and re-subscribes. `healthy()` is what the fallbacks read.
+ * backoff and re-subscribes. `healthy()` is what the fallbacks read. A Redis that stops answering
+ * without closing its connections (SIGSTOP, a network partition) costs one call's timeout: then
+ * it is down, every caller falls back at once, and the link reconnects as after a close.
  */
 export class RedisLink {
   private client: RedisClient | null = null;
@@ -29,6 +34,8 @@ export class RedisLink {
   private connecting: Promise<void> | null = null;
   private closed = false;
   private lastError = "not connected";
+  /** `performance.now()` when Redis last answered anything (a reply or a reply error). */
+  private lastReplyMs = 0;
 
   constructor(private readonly options: RedisLinkOptions) {
     this.retryDelay = options.retryMs ?? 100;
@@ -49,24 +56,19 @@ export class RedisLink {
   async call<T>(work: (client: RedisClient) => Promise<T>): Promise<T> {
     const client = this.client;
     if (client === null || !this.isHealthy) throw new Error("redis unavailable");
-    let timer: ReturnType<typeof setTimeout> | undefined;
+    const sentMs = performance.now();
     try {
-      return await Promise.race([
-        work(client),
-        new Promise<never>((_, reject) => {
-          timer = setTimeout(
-            () => reject(new RedisTimeout(`redis call took over ${this.options.timeoutMs} ms`)),
-            this.options.timeoutMs,
-          );
-        }),
-      ]);
+      const result = await this.bounded(work(client), "call");
+      this.lastReplyMs = performance.now();
+      return result;
     } catch (error) {
-      // A slow reply or a reply error (a script bug) says nothing about the connection: only a
-      // closed one marks Redis down. A timed-out call still fails, so its caller falls back.
-      if (!(error instanceof RedisTimeout) && !client.connected) this.lost(client, error);
+      if (error instanceof RedisTimeout) {
+        // One slow reply says nothing about the connection; silence since the call was sent does:
+        // Redis answers in order, so nothing came back for anyone in `timeoutMs`.
+        if (this.lastReplyMs < sentMs) this.lost(client, error);
+      } else if (!client.connected) this.lost(client, error);
+      else this.lastReplyMs = performance.now(); // a reply error (a script bug) is an answer
       throw error;
-    } finally {
-      clearTimeout(timer);
     }
   }
 
@@ -80,14 +82,37 @@ export class RedisLink {
     return this.call((client) => client.publish(channel, message));
   }
 
+  /** Closes both connections for good; their closing is no outage, so nothing is reported. */
   close(): void {
     this.closed = true;
     if (this.timer !== null) clearTimeout(this.timer);
     this.timer = null;
-    this.client?.close();
-    this.subscriber?.close();
+    const { client, subscriber } = this;
+    // Let go first: the closes below call back (onclose), and must find nothing to report.
     this.client = null;
     this.subscriber = null;
+    client?.close();
+    subscriber?.close();
+  }
+
+  /** `work` within `timeoutMs` (a connect's steps within four of them), else a RedisTimeout. */
+  private async bounded<T>(work: Promise<T>, what: "call" | "connect"): Promise<T> {
+    const ms = what === "call" ? this.options.timeoutMs : this.connectTimeoutMs();
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    try {
+      return await Promise.race([
+        work,
+        new Promise<never>((_, reject) => {
+          timer = setTimeout(() => reject(new RedisTimeout(`redis ${what} took over ${ms} ms`)), ms);
+        }),
+      ]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  private connectTimeoutMs(): number {
+    return Math.max(100, this.options.timeoutMs * 4);
   }
 
   private connect(): Promise<void> {
@@ -101,15 +126,21 @@ export class RedisLink {
     const options = {
       autoReconnect: false,
       enableOfflineQueue: false,
-      connectionTimeout: Math.max(100, this.options.timeoutMs * 4),
+      connectionTimeout: this.connectTimeoutMs(),
     };
     const client = new RedisClient(this.options.url, options);
     const subscriber = new RedisClient(this.options.url, options);
     try {
-      await client.connect();
-      await client.send("PING", []);
-      await subscriber.connect();
-      for (const [channel, listener] of this.channels) await subscriber.subscribe(channel, listener);
+      // Bounded as a whole: a frozen Redis accepts the connection and then says nothing.
+      await this.bounded(
+        (async () => {
+          await client.connect();
+          await client.send("PING", []);
+          await subscriber.connect();
+          for (const [channel, listener] of this.channels) await subscriber.subscribe(channel, listener);
+        })(),
+        "connect",
+      );
     } catch (error) {
       client.close();
       subscriber.close();
@@ -126,6 +157,7 @@ export class RedisLink {
     client.onclose = (error) => this.lost(client, error);
     subscriber.onclose = (error) => this.lost(client, error);
     this.retryDelay = this.options.retryMs ?? 100;
+    this.lastReplyMs = performance.now();
     if (!this.isHealthy) {
       this.isHealthy = true;
       this.options.onHealthChange?.(true, "connected");
@@ -142,12 +174,13 @@ export class RedisLink {
   }
 
   private failed(error: unknown): void {
+    if (this.closed) return;
     this.lastError = error instanceof Error ? error.message : String(error);
     if (this.isHealthy) {
       this.isHealthy = false;
       this.options.onHealthChange?.(false, this.lastError);
     }
-    if (this.closed || this.timer !== null) return;
+    if (this.timer !== null) return;
     this.timer = setTimeout(() => {
       this.timer = null;
       void this.connect();

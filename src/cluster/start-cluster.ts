@@ -5,11 +5,12 @@ import type { Config } from "../config/config-schema.ts";
 import type { Logger } from "../log/logger.ts";
 import type { WorkerDirectory } from "../routing/route-table.ts";
 import type { WorkerRegistry } from "../workers/gateway/worker-registry.ts";
-import { ConfigAgreement, type ConfigDisagreement } from "./config-agreement.ts";
+import { ConfigAgreement, type ConfigDisagreement, type PublicAgreement } from "./config-agreement.ts";
 import type { DrainCount } from "./drain-hold.ts";
 import { EVENTS_CHANNEL, EventRelay } from "./event-relay.ts";
 import { forwardEndpoint } from "./forward-endpoint.ts";
 import { createForwardingProvider } from "./forwarding-provider.ts";
+import { IncomingLinks } from "./incoming-links.ts";
 import { KEY_CHANNEL } from "./key-notice.ts";
 import { linkEndpoint } from "./link-endpoint.ts";
 import { type NodeConfig, NodeDirectory } from "./node-directory.ts";
@@ -47,7 +48,7 @@ export interface Cluster {
   status(): {
     node: string;
     redis: "up" | "down";
-    config: NodeConfig;
+    config: NodeConfig & { disagreeing: readonly ConfigDisagreement[] };
     nodes: { id: string; url: string; workers: number; config: NodeConfig | null }[];
     /** This node's peer links to the others, and how many calls went over each and over HTTP. */
     links: ReturnType<PeerLinks["status"]>;
@@ -56,16 +57,21 @@ export interface Cluster {
   degraded(): boolean;
   /**
    * For /readyz: a node whose Redis is away still serves (ready), on local limits; this says so.
+   * Unauthenticated, so the config shows as agreeing or not, without its fingerprint.
    */
   readyDetail(): {
     redis: "up" | "down";
     limits: string;
     nodes: number;
-    config: NodeConfig & { disagreeing: readonly ConfigDisagreement[] };
+    config: PublicAgreement;
   };
   /** For metrics: Redis up, live nodes last seen. */
   health(): { redisUp: boolean; liveNodes: number };
-  /** Leaves the node directory (drain begins): other nodes stop forwarding here. */
+  /**
+   * Leaves the node directory (drain begins): other nodes stop forwarding here. Called before the
+   * lifecycle drains: the peer links other nodes opened here then count in flight until closed
+   * cleanly, their streams' last frames written (incoming-links.ts).
+   */
   leave(): Promise<void>;
   close(): Promise<void>;
 }
@@ -116,6 +122,16 @@ export async function startCluster(config: Config, deps: ClusterDeps): Promise<C
     if (noticeFrom(message) === nodeId) return;
     for (const listener of configListeners) listener();
   });
+  const log = (
+    level: "debug" | "info" | "warn" | "error",
+    message: string,
+    fields?: Record<string, unknown>,
+  ) => logger[level](message, fields);
+  const links = new PeerLinks({
+    secret: settings.secret,
+    maxMessageBytes: config.workers.max_message,
+    log,
+  });
   const relay = new EventRelay({ link, nodeId, bus: deps.bus });
   await link.subscribe(EVENTS_CHANNEL, (message) => relay.received(message));
   directory = new NodeDirectory({
@@ -135,6 +151,8 @@ export async function startCluster(config: Config, deps: ClusterDeps): Promise<C
     onUpdate: (entries) => {
       agreement.observe(entries);
       relay.observe(entries);
+      // A node gone from the directory (stopped, killed) takes its link with it.
+      links.keepOnly(entries.map((entry) => entry.id));
     },
     onError: (error) =>
       logger.debug("node directory update failed", {
@@ -144,16 +162,7 @@ export async function startCluster(config: Config, deps: ClusterDeps): Promise<C
   await directory.start();
   const nodes = directory;
   let leaving: Promise<void> | null = null;
-  const log = (
-    level: "debug" | "info" | "warn" | "error",
-    message: string,
-    fields?: Record<string, unknown>,
-  ) => logger[level](message, fields);
-  const links = new PeerLinks({
-    secret: settings.secret,
-    maxMessageBytes: config.workers.max_message,
-    log,
-  });
+  const incoming = new IncomingLinks();
   const counters = createRedisCounters({
     link,
     nodeId,
@@ -198,6 +207,7 @@ export async function startCluster(config: Config, deps: ClusterDeps): Promise<C
             registry,
             log,
             maxMessageBytes: config.workers.max_message,
+            incoming,
             ...(deps.lifecycle ? { lifecycle: deps.lifecycle } : {}),
           }),
         ),
@@ -222,7 +232,7 @@ export async function startCluster(config: Config, deps: ClusterDeps): Promise<C
     status: () => ({
       node: nodeId,
       redis: link.healthy() ? "up" : "down",
-      config: agreement.runs(),
+      config: { ...agreement.runs(), disagreeing: agreement.disagreements() },
       nodes: nodes
         .nodes()
         .map((n) => ({ id: n.id, url: n.url, workers: n.workers.length, config: n.config ?? null })),
@@ -234,9 +244,13 @@ export async function startCluster(config: Config, deps: ClusterDeps): Promise<C
       redis: link.healthy() ? "up" : "down",
       limits: link.healthy() ? "shared" : `local: each rpm and tpm divided by ${nodes.liveCount()}`,
       nodes: nodes.liveCount(),
-      config: { ...agreement.runs(), disagreeing: agreement.disagreements() },
+      config: agreement.openly(),
     }),
     leave() {
+      // Before the lifecycle drains (this runs first on a stop): each peer link other nodes
+      // opened here is held open, as a request in flight, until its streams are over and it is
+      // closed cleanly, so their last frames are not cut off by the listener closing.
+      void incoming.drain(deps.lifecycle);
       leaving ??= nodes.close();
       return leaving;
     },

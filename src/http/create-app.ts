@@ -43,6 +43,20 @@ export function createApp(deps: AppDeps) {
     ...(deps.websocket ? { websocket: deps.websocket } : {}),
     serve: { routes: bunRoutesOf(front) },
   })
+    // What no handler answered: no such route, a body Elysia could not parse, or a refusal a route
+    // threw as its own GatewayError (the cluster's node-to-node endpoints): answered and audited
+    // here. First: a listening server runs an error hook only on the routes added after it.
+    .onError(({ code, error: thrown, request, path, server }) => {
+      const mount = mountOf(mounts, path);
+      const dialect = mount ? mount.dialect : path.startsWith("/v1/messages") ? "anthropic" : "openai";
+      const error =
+        thrown instanceof GatewayError
+          ? thrown
+          : code === "NOT_FOUND"
+            ? notFound(unknownPathMessage(mounts, mount, request.method, path))
+            : new GatewayError({ status: 400, code: "invalid_request", message: "malformed request" });
+      return deps.unrouted(request, clientIpOf(server, request), error, dialect);
+    })
     // Probes skip the request pipeline (no auth, no audit row) but still carry an x-request-id.
     .get("/healthz", ({ request }) => Response.json({ status: "ok" }, { headers: requestIdHeader(request) }))
     .get("/readyz", ({ request }) =>
@@ -59,13 +73,5 @@ export function createApp(deps: AppDeps) {
     app = app.route(route.method, route.path, ({ request, server }) => route.answer(request, server));
   for (const mount of mounts) app = app.use(mountApp(mount));
   for (const plugin of deps.plugins ?? []) app = app.use(plugin);
-  return app.onError(({ code, request, path, server }) => {
-    const mount = mountOf(mounts, path);
-    const dialect = mount ? mount.dialect : path.startsWith("/v1/messages") ? "anthropic" : "openai";
-    const error =
-      code === "NOT_FOUND"
-        ? notFound(unknownPathMessage(mounts, mount, request.method, path))
-        : new GatewayError({ status: 400, code: "invalid_request", message: "malformed request" });
-    return deps.unrouted(request, clientIpOf(server, request), error, dialect);
-  });
+  return app;
 }

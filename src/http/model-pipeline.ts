@@ -5,7 +5,7 @@ import type { JsonObject } from "../core/dialect.ts";
 import { modelNotFound } from "../core/gateway-error.ts";
 import type { Dispatched } from "../routing/dispatch.ts";
 import type { ClientReply } from "../routing/native-reply.ts";
-import { accountWholeAnswer } from "./account-answer.ts";
+import { account, accountWholeAnswer } from "./account-answer.ts";
 import { answerResponse } from "./answer-response.ts";
 import { dialectHeaders, queryOf } from "./dialect-headers.ts";
 import type { FrontDoorDeps } from "./front-door-deps.ts";
@@ -16,9 +16,10 @@ import { ModelDispatch } from "./model-dispatch.ts";
 import { type Within, within } from "./pending-stream.ts";
 import { readJsonRequest } from "./read-json-body.ts";
 import { RequestAbort } from "./request-abort.ts";
-import { logSaveError, responsesContext } from "./responses-context.ts";
+import { logSaveError, responsesContext, type StoringContext } from "./responses-context.ts";
 import type { Shutdown } from "./shutdown.ts";
 import { sseResponse, wholeStreamResponse } from "./sse-response.ts";
+import { storedBeforeAnswer } from "./stored-before-answer.ts";
 import { streamUsage } from "./stream-usage.ts";
 import { StreamedEnds } from "./streamed-ends.ts";
 import { validateBody } from "./validate-body.ts";
@@ -81,7 +82,7 @@ export function modelPipeline(
       // deadline (503) and a revoke or expiry of the caller's key (401) all end it.
       abort = new RequestAbort(request.signal);
       abort.watch(open, deps.sessions, principal);
-      const dispatching = runtime.router(
+      const routed = runtime.router(
         new ModelDispatch(
           operation,
           body,
@@ -98,6 +99,8 @@ export function modelPipeline(
           responses,
         ),
       );
+      // A Responses answer the gateway stores leaves once stored; nothing else waits for anything.
+      const dispatching = responses?.stores ? stored(call, routed, responses, model) : routed;
       const keepAliveMs = ledger.stream ? runtime.streamKeepAlive : 0;
       // The router opens the first attempt in this run (its reading is on the ledger then): the
       // wait counts from that reading rather than a second one microseconds later.
@@ -166,6 +169,18 @@ export function modelPipeline(
       logSaveError(deps.logger, call.ledger.requestId),
       call.path === "/responses/compact",
     );
+  }
+
+  /**
+   * The answer once stored (stored-before-answer.ts): one whose save failed is the caller's 503,
+   * recorded with the route that answered and what it used.
+   */
+  function stored(call: ModelCall, routed: Promise<Dispatched>, responses: StoringContext, model: string) {
+    return storedBeforeAnswer(routed, responses, (dispatched) => {
+      call.ledger.route = dispatched.route;
+      call.ledger.upstreamModel = dispatched.upstreamModel;
+      account(call, dispatched, model, deps.logger);
+    });
   }
 
   /** A stream whose first token is slow: a 200 event stream now, with keep-alive comments. */

@@ -85,6 +85,11 @@ export class RequestLedger extends AttemptLog implements DispatchTelemetry, Ende
     return super.attempt(info, startedMs);
   }
 
+  /** A failed attempt's worker is the route the request records, unless a later attempt is made. */
+  override failedAt(upstream: string): void {
+    this.route = upstream;
+  }
+
   firstByte(): void {
     this.ttfbMs ??= performance.now() - this.startedMs;
   }

@@ -1,7 +1,7 @@
 import type { Principal } from "../auth/principal.ts";
 import { describeError } from "../core/describe-error.ts";
 import type { JsonObject } from "../core/dialect.ts";
-import { badRequest, GatewayError } from "../core/gateway-error.ts";
+import { badRequest, GatewayError, unavailable } from "../core/gateway-error.ts";
 import type { Logger } from "../log/logger.ts";
 import type { ResponsesContext } from "../routing/adapt-dialect.ts";
 import type { ResponseStore } from "../storage/storage.ts";
@@ -11,20 +11,42 @@ import { resolveItemReferences, withReferencesResolved } from "../translate/resp
 import { withItemIds, withoutStoredIds } from "../translate/responses/stored-item-ids.ts";
 import { responseScope } from "./response-scope.ts";
 
-/** How a failed save of a request's response is told (the answer has gone; the chain ends there). */
+/** How a failed save of a request's response is logged (the caller gets a 503 instead of the answer). */
 export const logSaveError =
   (logger: Logger, requestId: string) =>
   (error: unknown): void =>
     logger.error("storing the response failed", { request_id: requestId, error: describeError(error) });
+
+/** A Responses call's context as the front door holds it: where its answer is stored, and when. */
+export interface StoringContext extends ResponsesContext {
+  /** The answer is stored (not `store: false`, not a compaction): it leaves only once it is. */
+  readonly stores: boolean;
+  /**
+   * The save `onResponse` started, once it has: settles when the row is written, with the failure
+   * (a 503 `storage_unavailable`) when it could not be. Never rejects.
+   */
+  saved(): Promise<GatewayError | undefined> | undefined;
+}
+
+/** What the caller gets instead of an answer whose save failed: it could not be continued. */
+export function saveFailure(error: unknown): GatewayError {
+  const why = error instanceof GatewayError ? error.message : "the response store failed";
+  return unavailable(
+    `the response was not stored (${why}), so it could not be continued; send it again`,
+    "storage_unavailable",
+  );
+}
 
 /**
  * What a `POST /v1/responses` call continues and where its answer goes: resolves
  * `previous_response_id` within the caller's scope (its tenant, or itself outside every tenant:
  * response-scope.ts; any other scope's id is simply unknown, OpenAI's 400
  * `previous_response_not_found`, native routes included), and stores the final response with the
- * whole conversation so far, so the next link of the chain needs one read. `store: false` answers
- * without storing; a compaction (`compact`) is never stored. The `item_reference`s of the request
- * (and of its chain) are looked up in the same scope (item-references.ts).
+ * whole conversation so far, so the next link of the chain needs one read. The answer leaves only
+ * once stored (`saved`: a client may continue from it the moment it reads it, on any node);
+ * `store: false` answers without storing, and waits for nothing; a compaction (`compact`) is never
+ * stored. The `item_reference`s of the request (and of its chain) are looked up in the same scope
+ * (item-references.ts).
  */
 export async function responsesContext(
   store: ResponseStore,
@@ -32,7 +54,7 @@ export async function responsesContext(
   body: JsonObject,
   onSaveError: (error: unknown) => void,
   compact = false,
-): Promise<ResponsesContext> {
+): Promise<StoringContext> {
   const previousId = body.previous_response_id;
   if (previousId !== undefined && previousId !== null && typeof previousId !== "string") {
     throw badRequest("previous_response_id must be a string", "previous_response_id");
@@ -57,14 +79,18 @@ export async function responsesContext(
     return (await store.get(scope, id))?.items;
   });
   const id = newResponseId();
+  const stores = body.store !== false && !compact;
+  let saving: Promise<GatewayError | undefined> | undefined;
   return {
     id,
     previous: withoutStoredIds(history),
     ...(referenced.size > 0 ? { referenced } : {}),
     ...(previous?.holder ? { previousHolder: previous.holder } : {}),
     ...(compact ? { compact } : {}),
+    stores,
+    saved: () => saving,
     onResponse(response, holder) {
-      if (body.store === false || compact) return;
+      if (!stores) return;
       // A native answer keeps its upstream's id: that is the id the client continues from.
       const savedId = holder && typeof response.id === "string" ? response.id : id;
       // Stored with what its references named, so the chain reads whole wherever it goes next.
@@ -75,7 +101,13 @@ export async function responsesContext(
       // Every item gets an id (its own, or one made here) for `input_items` to page by.
       const items = withItemIds(conversation, savedId);
       const record = { tenant: scope, id: savedId, response, items, createdAt: Date.now() };
-      store.save(holder ? { ...record, holder } : record).catch(onSaveError);
+      saving = store.save(holder ? { ...record, holder } : record).then(
+        () => undefined,
+        (error: unknown) => {
+          onSaveError(error);
+          return saveFailure(error);
+        },
+      );
     },
   };
 }

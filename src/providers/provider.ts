@@ -113,6 +113,12 @@ export type ProviderReply = (
  */
 export interface Provider {
   readonly name: string;
+  /**
+   * Who serves its calls as the audit row names them, when that is more than `name`: a worker on
+   * another cluster node, `worker:<name>@<node>`. A call that fails or is cancelled before any
+   * answer (which would say who served it) is recorded under it.
+   */
+  readonly servedBy?: string;
   /** The dialect spoken upstream; the router translates when it differs from the caller's. */
   readonly dialect: Dialect;
   /**

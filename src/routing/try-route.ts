@@ -186,9 +186,10 @@ export function attemptFailed(call: RouteAttempt, request: DispatchRequest, erro
   if (failure.retryable && !capacity && !rateLimited && !workerGone) health.failed(target.key);
   else health.released(target.key);
   call.abort(failure);
-  // A failed attempt names the worker it went to, as a served one does (`worker:<name>`).
+  // A failed attempt names the worker it went to, as a served one does (`worker:<name>`, and
+  // `@<node>` for one on another cluster node).
   const now = performance.now();
-  call.judged(failure, upstream === target.provider ? undefined : upstream.name, now);
+  call.judged(failure, upstream === target.provider ? undefined : (upstream.servedBy ?? upstream.name), now);
   call.done(failure, now);
   return failure;
 }

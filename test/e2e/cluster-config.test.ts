@@ -5,8 +5,8 @@
  * symlink would not do: the watch follows it to the shared folder). A
  * SIGHUP to one node makes it re-read the file, apply it and announce it through Redis; the other
  * two must re-read theirs within a second, and every node reports the version it runs. A node
- * given a different file keeps it, and the disagreement shows in /readyz, the admin status and
- * the log.
+ * given a different file keeps it, and the disagreement shows in /readyz (who disagrees), the
+ * admin status (with each node's fingerprint) and the log.
  */
 import { beforeAll, describe, expect, test } from "bun:test";
 import { linkSync, mkdirSync, renameSync, writeFileSync } from "node:fs";
@@ -84,14 +84,16 @@ beforeAll(async () => {
   const first = await start(NAMES[0]);
   adminKey = first.adminKey ?? "";
   nodes = [first, ...(await Promise.all(NAMES.slice(1).map(start)))];
-  await waitFor("three nodes in the directory", async () => (await ready(A)).nodes === 3, 10_000);
+  await waitFor("three nodes in the directory", async () => (await clusterOf(A)).nodes === 3, 10_000);
 }, 90_000);
 
-async function ready(i: number): Promise<{ nodes: number; config: ConfigRun }> {
-  const body = (await (await fetch(`${node(i).url}/readyz`)).json()) as {
-    cluster: { nodes: number; config: ConfigRun };
-  };
-  return body.cluster;
+/** Node `i`'s view of the cluster as its admin status has it: live nodes, and the config it runs. */
+async function clusterOf(i: number): Promise<{ nodes: number; config: ConfigRun }> {
+  const response = await fetch(`${node(i).url}/admin/api/status`, {
+    headers: { authorization: `Bearer ${adminKey}` },
+  });
+  const body = (await response.json()) as { cluster: { nodes: unknown[]; config: ConfigRun } };
+  return { nodes: body.cluster.nodes.length, config: body.cluster.config };
 }
 
 const chat = (i: number, model: string) =>
@@ -103,19 +105,23 @@ const chat = (i: number, model: string) =>
 
 describe("config changes across three nodes", () => {
   test("nodes on one file agree: one fingerprint, nobody disagreeing", async () => {
-    const runs = await Promise.all([A, B, C].map(ready));
+    const runs = await Promise.all([A, B, C].map(clusterOf));
     expect(new Set(runs.map((r) => r.config.fingerprint)).size).toBe(1);
     expect(runs.map((r) => r.config.version)).toEqual([1, 1, 1]);
     // The directory has seen every node's entry (with its config) by now.
     await waitFor("every node to see the others' config", async () =>
-      (await Promise.all([A, B, C].map(ready))).every(
+      (await Promise.all([A, B, C].map(clusterOf))).every(
         (r) => r.nodes === 3 && r.config.disagreeing.length === 0,
       ),
     );
+    // /readyz, open to anyone, says they agree, without the fingerprint: a digest of settings that
+    // include secrets is for trusted callers only.
+    const open = (await (await fetch(`${node(A).url}/readyz`)).json()) as { cluster: { config: unknown } };
+    expect(open.cluster.config).toEqual({ version: 1, agrees: true, disagreeing: [] });
   });
 
   test("SIGHUP on one node: the others re-read their config within a second", async () => {
-    const before = (await ready(A)).config.fingerprint;
+    const before = (await clusterOf(A)).config.fingerprint;
     // In place, through the shared name: no node's folder sees it, so nobody has noticed the edit.
     writeFileSync(sharedFile, sharedConfig(databaseUrl, ["mock", "mock-two"]));
     for (const i of [A, B, C]) {
@@ -124,7 +130,7 @@ describe("config changes across three nodes", () => {
       expect(response.status).toBe(404);
     }
     node(A).proc.kill("SIGHUP");
-    await waitFor("node A to apply the edit", async () => (await ready(A)).config.version === 2, 5_000);
+    await waitFor("node A to apply the edit", async () => (await clusterOf(A)).config.version === 2, 5_000);
     // Within a second of A applying it, B and C serve the new model too.
     await Promise.all(
       [B, C].map((i) =>
@@ -140,7 +146,7 @@ describe("config changes across three nodes", () => {
         ),
       ),
     );
-    const runs = await Promise.all([A, B, C].map(ready));
+    const runs = await Promise.all([A, B, C].map(clusterOf));
     expect(runs.map((r) => r.config.version)).toEqual([2, 2, 2]);
     expect(new Set(runs.map((r) => r.config.fingerprint)).size).toBe(1);
     expect(runs[0]!.config.fingerprint).not.toBe(before);
@@ -149,14 +155,18 @@ describe("config changes across three nodes", () => {
   test("a node given a different file keeps it; every node shows the disagreement", async () => {
     // Node C's path now names a file of its own, no longer the shared one (its watch sees this).
     replaceFile(node(C).configPath, sharedConfig(databaseUrl, ["mock", "mock-two", "mock-three"]));
-    await waitFor("node C to apply its own file", async () => (await ready(C)).config.version === 3, 5_000);
-    const own = (await ready(C)).config.fingerprint;
-    const agreed = (await ready(A)).config.fingerprint;
+    await waitFor(
+      "node C to apply its own file",
+      async () => (await clusterOf(C)).config.version === 3,
+      5_000,
+    );
+    const own = (await clusterOf(C)).config.fingerprint;
+    const agreed = (await clusterOf(A)).config.fingerprint;
     expect(own).not.toBe(agreed);
     // Each node's view of the others, with the fingerprint it last heard from each: a view one
     // heartbeat old still holds C's earlier config, which disagrees too.
     const disagreeing = async (i: number) =>
-      (await ready(i)).config.disagreeing
+      (await clusterOf(i)).config.disagreeing
         .map((d) => `${d.node} ${d.fingerprint}`)
         .sort()
         .join(",");
@@ -169,9 +179,16 @@ describe("config changes across three nodes", () => {
       "C to see A and B disagree",
       async () => (await disagreeing(C)) === `node-a ${agreed},node-b ${agreed}`,
     );
+    // /readyz names who disagrees, and nothing of what they run.
+    const open = (await (await fetch(`${node(A).url}/readyz`)).json()) as { cluster: { config: unknown } };
+    expect(open.cluster.config).toEqual({
+      version: 2,
+      agrees: false,
+      disagreeing: [{ node: "node-c", version: 3 }],
+    });
     // C's notice made A and B re-read theirs: unchanged, so they stay on version 2.
-    expect((await ready(A)).config.version).toBe(2);
-    expect((await ready(B)).config.version).toBe(2);
+    expect((await clusterOf(A)).config.version).toBe(2);
+    expect((await clusterOf(B)).config.version).toBe(2);
     // Each node serves its own config.
     const three = await chat(C, "mock-three");
     expect(three.status).toBe(200);

@@ -195,13 +195,8 @@ describe("three nodes on one PostgreSQL and one Redis", () => {
   test("a Responses chain started on one node continues on another, and reads back on a third", async () => {
     const client = (i: number) => new OpenAI({ baseURL: `${node(i).url}/v1`, apiKey: adminKey });
     const first = await client(A).responses.create({ model: "mock", input: "remember 42", store: true });
-    // Stored once the answer is complete; the follow-up may land anywhere after that.
-    await waitFor("the first response to be readable on node B", () =>
-      client(B)
-        .responses.retrieve(first.id)
-        .then(() => true)
-        .catch(() => false),
-    );
+    // Stored before it is answered: a follow-up sent the moment it arrives continues it on another
+    // node, as an agent loop does.
     const second = await client(B).responses.create({
       model: "mock",
       input: "what was it?",
@@ -209,12 +204,7 @@ describe("three nodes on one PostgreSQL and one Redis", () => {
       store: true,
     });
     expect(second.id).not.toBe(first.id);
-    // Stored as the answer completes, so read back once it is there.
-    const read = await waitFor("the second response on node C", () =>
-      client(C)
-        .responses.retrieve(second.id)
-        .catch(() => undefined),
-    );
+    const read = await client(C).responses.retrieve(second.id);
     expect(read.id).toBe(second.id);
     // Deleted on a third node, gone for every node (the store is the shared one).
     await client(C).responses.delete(second.id);
@@ -223,6 +213,34 @@ describe("three nodes on one PostgreSQL and one Redis", () => {
       .then(() => null)
       .catch((error: unknown) => error);
     expect(gone).toBeInstanceOf(OpenAI.NotFoundError);
+  });
+
+  test("every Responses answer, streamed or not, is continued at once on another node", async () => {
+    const client = (i: number) =>
+      new OpenAI({ baseURL: `${node(i).url}/v1`, apiKey: adminKey, maxRetries: 0 });
+    const streamedId = async (i: number, previous?: string) => {
+      const stream = await client(i).responses.create({
+        model: "mock",
+        input: "go on",
+        stream: true,
+        ...(previous ? { previous_response_id: previous } : {}),
+      });
+      let id: string | undefined;
+      for await (const event of stream) if (event.type === "response.completed") id = event.response.id;
+      return id ?? "";
+    };
+    for (let turn = 0; turn < 10; turn++) {
+      const [from, to] = turn % 2 === 0 ? [A, B] : [C, A];
+      const whole = await client(from).responses.create({ model: "mock", input: `turn ${turn}` });
+      const next = await client(to).responses.create({
+        model: "mock",
+        input: "and?",
+        previous_response_id: whole.id,
+      });
+      expect(next.status).toBe("completed");
+      const streamed = await streamedId(from);
+      expect(await streamedId(to, streamed)).toStartWith("resp_");
+    }
   });
 
   test("mindgw tail on one node shows the requests every node takes, each once, naming its node", async () => {
@@ -469,6 +487,31 @@ describe("three nodes on one PostgreSQL and one Redis", () => {
       );
     }, 30_000);
 
+    test("a forwarded call cancelled before its answer is audited on node A under the worker and node it went to", async () => {
+      const abort = new AbortController();
+      const before = (await fake.requests()).length;
+      const leaving = chat(A, adminKey, {
+        model: "fake-model",
+        id: "fwd-cancelled",
+        content: "slow [[fake:delay=30000]]",
+        signal: abort.signal,
+      }).catch(() => undefined);
+      await waitFor("the call to reach the upstream behind node B", async () => {
+        return (await fake.requests()).length > before;
+      });
+      abort.abort();
+      await leaving;
+      const row = await waitFor("its audit row", async () =>
+        (await auditRecords({ url: node(A).url, adminKey })).find((r) => r.requestId === "fwd-cancelled"),
+      );
+      expect({ route: row.route, node: row.node, servedNode: row.servedNode, status: row.status }).toEqual({
+        route: "worker:w1@node-b",
+        node: "node-a",
+        servedNode: "node-b",
+        status: 499,
+      });
+    });
+
     test("a request key cannot open the node-to-node endpoints (forward, peer link)", async () => {
       const response = await fetch(`${node(B).url}/cluster/v1/forward`, {
         method: "POST",
@@ -481,14 +524,40 @@ describe("three nodes on one PostgreSQL and one Redis", () => {
         }),
       });
       expect(response.status).toBe(401);
+      expect(((await response.json()) as { error: { code: string } }).error.code).toBe("unauthorized");
+      // Refused like any other request: it names its request id, and leaves its audit row.
+      const refusedId = response.headers.get("x-request-id");
+      expect(refusedId).toBeTruthy();
       // Nor the peer link: refused at the upgrade, as is a wrong cluster secret.
       expect(await linkOpens(B, { authorization: `Bearer ${adminKey}` })).toBe(false);
       expect(await linkOpens(B, { "x-mindgw-cluster-secret": "not-the-secret" })).toBe(false);
       expect(await linkOpens(B, { "x-mindgw-cluster-secret": CLUSTER_SECRET })).toBe(true);
-      // Each refusal is logged, on the forward path as on the link's.
+      // A refused upgrade has its request id too (a plain GET, as a probe would send).
+      const upgrade = await fetch(`${node(B).url}/cluster/v1/link`, {
+        headers: {
+          connection: "Upgrade",
+          upgrade: "websocket",
+          "sec-websocket-version": "13",
+          "sec-websocket-key": "dGhlIHNhbXBsZSBub25jZQ==",
+        },
+      });
+      expect(upgrade.status).toBe(401);
+      const upgradeId = upgrade.headers.get("x-request-id");
+      expect(upgradeId).toBeTruthy();
+      // Each refusal is logged, on the forward path as on the link's, and audited with its id.
       await waitFor("node B to log the refused forward", () =>
         node(B).stderr.all.includes("cluster request refused: wrong or missing cluster secret"),
       );
+      const rows = await waitFor("the refusals' audit rows", async () => {
+        const found = (await auditRecords({ url: node(B).url, adminKey })).filter(
+          (r) => r.requestId === refusedId || r.requestId === upgradeId,
+        );
+        return found.length === 2 ? found : undefined;
+      });
+      expect(rows.map((r) => ({ status: r.status, errorClass: r.errorClass, keyId: r.keyId }))).toEqual([
+        { status: 401, errorClass: "unauthorized", keyId: null },
+        { status: 401, errorClass: "unauthorized", keyId: null },
+      ]);
     });
 
     test("a forward over HTTP carries the calling node's trace context on to the worker's upstream", async () => {
@@ -673,6 +742,43 @@ describe("three nodes on one PostgreSQL and one Redis", () => {
     expect(load.statuses.filter((status) => status !== 200)).toEqual([]);
   }, 60_000);
 
+  test("Redis frozen (SIGSTOP, as in a partition): taken as down after one timeout, limits go local, shared again once it answers", async () => {
+    const { key } = await createKey({ url: node(A).url, adminKey }, { name: "frozen-redis", rpm: 1_000_000 });
+    const [pid] = redis.pids();
+    const ready = async (i: number) =>
+      (
+        (await (await fetch(`${node(i).url}/readyz`)).json()) as {
+          cluster: { redis: string; limits: string };
+        }
+      ).cluster;
+    try {
+      process.kill(pid!, "SIGSTOP");
+      // A rate-limited request waits out one Redis call's timeout at most, then is admitted on
+      // local counters; the node's own heartbeat notices as soon.
+      expect((await chat(A, key)).status).toBe(200);
+      await waitFor(
+        "node A to take the frozen Redis as down",
+        async () => (await ready(A)).redis === "down",
+        10_000,
+      );
+      // Divided by the live nodes A last read (the test before restarted Redis: maybe not all yet).
+      expect((await ready(A)).limits).toMatch(/^local: each rpm and tpm divided by [123]$/);
+      const metrics = await (
+        await fetch(`${node(A).url}/metrics`, { headers: { authorization: `Bearer ${adminKey}` } })
+      ).text();
+      expect(metrics).toMatch(/^mindgw_cluster_redis_up 0$/m);
+      for (const i of [A, B, C]) expect((await chat(i, key)).status).toBe(200);
+    } finally {
+      process.kill(pid!, "SIGCONT");
+    }
+    await waitFor(
+      "every node back on Redis",
+      async () => (await Promise.all([A, B, C].map(ready))).every((r) => r.redis === "up"),
+      15_000,
+    );
+    expect(node(A).stderr.all).toMatch(/redis unavailable \(redis call took over \d+ ms\)/);
+  }, 60_000);
+
   test("PostgreSQL restarted under load: 503 while it is down, served again without a restart", async () => {
     const load = loadOver(adminKey, [A, C]);
     await waitFor("load to be under way", () => load.statuses.length >= 20);
@@ -715,32 +821,32 @@ describe("three nodes on one PostgreSQL and one Redis", () => {
     await node(B).stop("SIGKILL");
     const text = await reading.catch((error: unknown) => String(error));
     expect(text).not.toContain("data: [DONE]");
+    // While node A still lists B (three heartbeats) and before the worker is back, requests for
+    // the model fail: B cannot be reached. That is no failure of the route (its breaker stays
+    // closed, at five failures by default), so none of them keeps the model from the worker once
+    // it is back on C.
+    for (let i = 0; i < 6; i++) await (await chat(A, adminKey, { model: "fake-model" })).arrayBuffer();
     await waitForWorkers(node(C).url, adminKey, ["w1"], 20_000);
-    // Node A's directory drops B (three missed heartbeats) and lists the worker on C. Requests
-    // sent before that would fail (no node serves the model for that moment) and count against
-    // the route's circuit breaker, which is the router's policy, not what this test is about.
-    await waitFor(
-      "node A to see the worker on node C only",
-      async () => {
-        const nodes = (await status(A)).cluster?.nodes ?? [];
-        return (
-          !nodes.some((n) => n.id === "node-b") && nodes.some((n) => n.id === "node-c" && n.workers === 1)
-        );
-      },
-      20_000,
-    );
+    // Node C publishes the worker at once; A reads it within a heartbeat (200 ms), B perhaps still
+    // listed: a request tries B, fails over to C.
     const served = await waitFor(
       "node A to serve fake-model through node C",
       async () => {
         const response = await chat(A, adminKey, { model: "fake-model" });
         return response.status === 200 ? response : undefined;
       },
-      20_000,
+      3_000,
     );
     expect(served.status).toBe(200);
-    // Node A's link to B went with B; the request went over a link to C, opened for it.
+    await waitFor(
+      "node A's directory to drop node B",
+      async () => !((await status(A)).cluster?.nodes ?? []).some((n) => n.id === "node-b"),
+      10_000,
+    );
+    // Node A's link to B went with B (out of the status with B's directory entry); the request
+    // went over a link to C, opened for it.
     const links = (await status(A)).cluster?.links ?? [];
-    expect(links.find((l) => l.node === "node-b")?.state).toBe("closed");
+    expect(links.find((l) => l.node === "node-b")).toBeUndefined();
     expect(links.find((l) => l.node === "node-c")).toMatchObject({ state: "open", sentOverHttp: 0 });
     // Nothing node A accepted is lost: its rows (forwarded ones included) reach the shared store.
     // They are written off the request path, a failed batch retried (the previous test restarted
@@ -755,5 +861,36 @@ describe("three nodes on one PostgreSQL and one Redis", () => {
       20_000,
     );
     for (const id of ids) expect(rows.filter((r) => r.requestId === id).length).toBe(1);
+  }, 60_000);
+
+  test("SIGTERM of the node holding the worker: a stream forwarded to it over the peer link ends whole within the drain, audited 200", async () => {
+    // The worker is on node C since node B died; node A forwards to it over its link to C.
+    const response = await chat(A, adminKey, {
+      model: "fake-model",
+      stream: true,
+      id: "drained-stream",
+      content: "drain me [[fake:chunkDelay=200,chunks=12]]",
+    });
+    expect(response.status).toBe(200);
+    const reader = response.body!.getReader();
+    const decoder = new TextDecoder();
+    let text = decoder.decode((await reader.read()).value);
+    const stopping = node(C).stop("SIGTERM", 20_000);
+    for (let read = await reader.read(); !read.done; read = await reader.read())
+      text += decoder.decode(read.value, { stream: true });
+    expect(text).toContain("data: [DONE]");
+    expect(text).not.toContain('"error"');
+    // The node drained and exited cleanly.
+    expect(await stopping).toBe(0);
+    const row = await waitFor("its audit row on node A", async () =>
+      (await auditRecords({ url: node(A).url, adminKey })).find((r) => r.requestId === "drained-stream"),
+    );
+    expect({ route: row.route, status: row.status }).toEqual({ route: "worker:w1@node-c", status: 200 });
+    // Node A heard the link close as a node stopping, not as a loss.
+    await waitFor("node A to log the link closed by the stopping node", () =>
+      node(A)
+        .stdout.all.concat(node(A).stderr.all)
+        .includes("cluster peer link closed: the node is stopping"),
+    );
   }, 60_000);
 });

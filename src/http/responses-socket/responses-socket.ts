@@ -129,6 +129,9 @@ export function responsesSocket(deps: ResponsesSocketDeps) {
         onResponse: (response) => context.onResponse(response),
       });
       const events = [...writer.start(), ...writer.finish()];
+      // Stored before it is answered, as a POST's answer is: the next turn may continue from it.
+      const failure = await context.saved();
+      if (failure) throw failure;
       return new Response(events.map(encodeSse).join(""), {
         headers: { ...headers, "content-type": "text/event-stream" },
       });

@@ -1,0 +1,51 @@
+import { afterAll, beforeAll, expect, test } from "bun:test";
+import { type RedisServer, startRedis } from "../../test/e2e/harness/redis-server.ts";
+import { waitFor } from "../../test/e2e/harness/wait-for.ts";
+import { RedisLink } from "./redis-link.ts";
+
+let redis: RedisServer;
+beforeAll(async () => {
+  redis = await startRedis();
+});
+afterAll(() => redis.stop());
+
+/** A link to the test's Redis, and every health change it reported, in order. */
+async function linked(timeoutMs: number) {
+  const changes: string[] = [];
+  const link = new RedisLink({
+    url: redis.url,
+    timeoutMs,
+    onHealthChange: (healthy, reason) => changes.push(healthy ? "up" : `down: ${reason}`),
+  });
+  expect(await link.start()).toBe(true);
+  return { link, changes };
+}
+
+const ping = (link: RedisLink) => link.call((client) => client.send("PING", []));
+
+test("a Redis that stops answering without closing (SIGSTOP) is down after one silent timeout, and up once it answers again", async () => {
+  const { link, changes } = await linked(300);
+  const [pid] = redis.pids();
+  try {
+    process.kill(pid!, "SIGSTOP");
+    expect(ping(link)).rejects.toThrow("redis call took over 300 ms");
+    await waitFor("the link to be down", () => !link.healthy());
+    expect(changes).toEqual(["up", "down: redis call took over 300 ms"]);
+    // From now on a caller falls back at once, without waiting out a timeout of its own.
+    expect(ping(link)).rejects.toThrow("redis unavailable");
+  } finally {
+    process.kill(pid!, "SIGCONT");
+  }
+  await waitFor("the link to reconnect", () => link.healthy(), 10_000);
+  expect(await ping(link)).toBe("PONG");
+  expect(changes).toEqual(["up", "down: redis call took over 300 ms", "up"]);
+  link.close();
+});
+
+test("closing the link is no outage: nothing is reported down", async () => {
+  const { link, changes } = await linked(1000);
+  link.close();
+  // The connections' own close callbacks have run by the next turn.
+  await new Promise((resolve) => setImmediate(resolve));
+  expect(changes).toEqual(["up"]);
+});

@@ -40,7 +40,7 @@ import { buildAppMounts } from "./build-apps.ts";
 import { buildAuth } from "./build-auth.ts";
 import { buildLimitsPolicy } from "./build-policy.ts";
 import { buildShadow, observeShadow } from "./build-shadow.ts";
-import { buildWorkers } from "./build-workers.ts";
+import { buildWorkers, workerGuard } from "./build-workers.ts";
 import type { Gateway, GatewayOptions } from "./gateway-options.ts";
 import { routingView } from "./routing-view.ts";
 import { RuntimeHolder } from "./runtime.ts";
@@ -211,7 +211,13 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     websocket: workerWebSocketConfig(Math.max(config.workers.max_message, config.server.max_body)),
     plugins: [
       ...(config.workers.enabled
-        ? [workers.endpoint(() => runtime.current.workerAdmission, auth.sessions)]
+        ? [
+            workers.endpoint(
+              workerGuard(frontDoor.guard),
+              () => runtime.current.workerAdmission,
+              auth.sessions,
+            ),
+          ]
         : []),
       ...(cluster ? [cluster.endpoint(workers.directory)] : []),
       // With apps, stored responses are read through the OpenAI apps' prefixes only.

@@ -1,12 +1,13 @@
 import { describe, expect, test } from "bun:test";
-import { createKey } from "./harness/admin-api.ts";
+import { auditRecords, auditRow, createKey } from "./harness/admin-api.ts";
 import { gatewayFixture } from "./harness/gateway-fixture.ts";
 import { listWorkers, spawnWorker, tailEvents, type WorkerProcess } from "./harness/spawn-worker.ts";
 import { waitFor } from "./harness/wait-for.ts";
 
 // A worker's credential and name: a token that cannot work ends the worker with a clear
-// message instead of a reconnect loop, and two workers under one name never take turns.
-const f = gatewayFixture();
+// message instead of a reconnect loop, and two workers under one name never take turns. Every
+// upgrade, refused or not, leaves an audit row and an access line under its request id.
+const f = gatewayFixture({ config: { log: { format: "json" } } });
 
 const start = (token: string, name: string): WorkerProcess =>
   spawnWorker({ gateway: f.gw.url, token, upstream: `${f.fake.url}/v1`, name, models: ["fake-model"] });
@@ -85,6 +86,66 @@ describe("worker names", () => {
       }
     } finally {
       await holder.stop("SIGKILL");
+    }
+  });
+});
+
+/** The headers of a WebSocket upgrade, sent as a plain request: the refusal is an HTTP answer. */
+const UPGRADE = {
+  connection: "Upgrade",
+  upgrade: "websocket",
+  "sec-websocket-version": "13",
+  "sec-websocket-key": "dGhlIHNhbXBsZSBub25jZQ==",
+};
+
+type Line = Record<string, unknown>;
+const accessLine = (requestId: string) =>
+  waitFor(`the access line of ${requestId}`, () =>
+    f.gw.stderr.all
+      .split("\n")
+      .filter((line) => line.startsWith("{"))
+      .map((line) => JSON.parse(line) as Line)
+      .find((line) => line.msg === "request" && line.request_id === requestId),
+  );
+
+describe("worker upgrades are audited", () => {
+  test("a guessed token, a user key, a query string and a browser origin: each refusal has its request id, audit row and access line", async () => {
+    const worker = await createKey(f.gw, { name: "probe-worker", role: "worker" });
+    const user = await createKey(f.gw, { name: "probe-user", role: "user" });
+    const refusals: [Record<string, string>, string, number, string | null][] = [
+      [{ authorization: "Bearer mgw_guess1" }, "", 401, null],
+      [{ authorization: `Bearer ${user.key}` }, "", 403, "probe-user"],
+      [{ authorization: `Bearer ${worker.key}` }, "?token=x", 400, "probe-worker"],
+      [{ authorization: `Bearer ${worker.key}`, origin: "https://evil.example" }, "", 403, "probe-worker"],
+    ];
+    for (const [headers, query, status, keyName] of refusals) {
+      const res = await fetch(f.url(`/workers/connect${query}`), { headers: { ...UPGRADE, ...headers } });
+      expect(res.status).toBe(status);
+      await res.arrayBuffer();
+      const requestId = res.headers.get("x-request-id") ?? "";
+      expect(requestId).not.toBe("");
+      expect(await auditRow(f.gw, requestId)).toMatchObject({ frontDoor: "workers", status, keyName });
+      expect(await accessLine(requestId)).toMatchObject({ status });
+    }
+    expect(f.gw.stderr.all).not.toContain("mgw_guess1");
+  });
+
+  test("an admitted upgrade leaves a 101 row naming its key", async () => {
+    const key = await createKey(f.gw, { name: "admitted-worker", role: "worker", models: ["*"] });
+    const worker = start(key.key, "admitted");
+    try {
+      await waitFor("the worker", async () =>
+        (await listWorkers(f.gw.url, f.adminKey)).some((w) => w.name === "admitted"),
+      );
+      const rows = await waitFor("its audit row", async () => {
+        const found = (await auditRecords(f.gw)).filter(
+          (r) => r.frontDoor === "workers" && r.keyName === "admitted-worker",
+        );
+        return found.length > 0 ? found : undefined;
+      });
+      expect(rows).toEqual([expect.objectContaining({ status: 101, frontDoor: "workers" })]);
+    } finally {
+      await worker.stop("SIGKILL");
     }
   });
 });

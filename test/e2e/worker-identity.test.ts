@@ -1,16 +1,20 @@
 import { describe, expect, test } from "bun:test";
 import { auditRecords, auditRow, createKey } from "./harness/admin-api.ts";
+import { bearer, chatBody } from "./harness/fake-config.ts";
 import { gatewayFixture } from "./harness/gateway-fixture.ts";
 import { listWorkers, spawnWorker, tailEvents, type WorkerProcess } from "./harness/spawn-worker.ts";
 import { waitFor } from "./harness/wait-for.ts";
 
 // A worker's credential and name: a token that cannot work ends the worker with a clear
-// message instead of a reconnect loop, and two workers under one name never take turns. Every
-// upgrade, refused or not, leaves an audit row and an access line under its request id.
-const f = gatewayFixture({ config: { log: { format: "json" } } });
+// message instead of a reconnect loop, two workers under one name never take turns, and no
+// other credential (another tenant's key of the same name) takes a name over. Every upgrade,
+// refused or not, leaves an audit row and an access line under its request id.
+const f = gatewayFixture({
+  config: { log: { format: "json" }, tenants: [{ name: "team-a" }, { name: "team-b" }] },
+});
 
-const start = (token: string, name: string): WorkerProcess =>
-  spawnWorker({ gateway: f.gw.url, token, upstream: `${f.fake.url}/v1`, name, models: ["fake-model"] });
+const start = (token: string, name: string, models = ["fake-model"]): WorkerProcess =>
+  spawnWorker({ gateway: f.gw.url, token, upstream: `${f.fake.url}/v1`, name, models });
 
 const exitOf = (worker: WorkerProcess) =>
   waitFor(`worker ${worker.name} to exit`, () => worker.proc.exitCode ?? undefined, 15_000);
@@ -51,7 +55,9 @@ describe("worker names", () => {
       });
       second = start(fleet.key, "dup");
       expect(await exitOf(first)).toBe(1);
-      expect(first.stderr.all).toContain("another worker registered under this name");
+      expect(first.stderr.all).toContain(
+        "another worker registered under this name with the same credential",
+      );
       const listed = (await listWorkers(f.gw.url, f.adminKey)).filter((w) => w.name === "dup");
       expect(listed.length).toBe(1);
       expect(listed[0]?.id).not.toBe(one?.id);
@@ -81,6 +87,73 @@ describe("worker names", () => {
         expect(await exitOf(intruder)).toBe(1);
         expect(intruder.stderr.all).toContain("name_in_use");
         expect(holder.proc.exitCode).toBeNull();
+      } finally {
+        await intruder.stop("SIGKILL");
+      }
+    } finally {
+      await holder.stop("SIGKILL");
+    }
+  });
+});
+
+describe("worker names across tenants", () => {
+  test("a rotated key (a new id, the same name and tenant) takes its worker's name back", async () => {
+    const { key, id } = await createKey(f.gw, {
+      name: "gpu-r",
+      role: "worker",
+      tenant: "team-a",
+      models: ["*"],
+    });
+    const first = start(key, "box-r");
+    let restarted: WorkerProcess | undefined;
+    try {
+      await waitFor("the first worker", async () =>
+        (await listWorkers(f.gw.url, f.adminKey)).some((w) => w.name === "box-r"),
+      );
+      const rotation = await fetch(f.url(`/admin/api/keys/${id}/rotate`), {
+        method: "POST",
+        headers: bearer(f.adminKey),
+        body: JSON.stringify({ grace: "1h" }),
+      });
+      expect(rotation.status).toBe(201);
+      restarted = start(((await rotation.json()) as { key: string }).key, "box-r");
+      expect(await exitOf(first)).toBe(1);
+      expect(first.stderr.all).toContain(
+        "another worker registered under this name with the same credential",
+      );
+      expect(restarted.proc.exitCode).toBeNull();
+    } finally {
+      await first.stop("SIGKILL");
+      await restarted?.stop("SIGKILL");
+    }
+  });
+
+  test("a key of the same name in another tenant, minted by that tenant's admin, is refused the name; the holder keeps serving", async () => {
+    const gpuA = await createKey(f.gw, { name: "gpu-a", role: "worker", tenant: "team-a", models: ["*"] });
+    const adminB = await createKey(f.gw, { name: "admin-b", role: "admin", tenant: "team-b" });
+    const gpuB = await createKey({ url: f.gw.url, adminKey: adminB.key }, { name: "gpu-a", role: "worker" });
+    const holder = start(gpuA.key, "box-a", ["llama-a"]);
+    try {
+      await waitFor("the holder", async () =>
+        (await listWorkers(f.gw.url, f.adminKey)).some((w) => w.name === "box-a"),
+      );
+      const intruder = start(gpuB.key, "box-a", ["llama-b"]);
+      try {
+        expect(await exitOf(intruder)).toBe(1);
+        expect(intruder.stderr.all).toContain("name_in_use");
+        expect(holder.proc.exitCode).toBeNull();
+        expect(holder.stderr.all).not.toContain("another worker registered under this name");
+        const listed = (await listWorkers(f.gw.url, f.adminKey)).filter((w) => w.name === "box-a");
+        expect(listed).toEqual([expect.objectContaining({ models: ["llama-a"] })]);
+        const user = await createKey(f.gw, { name: "user-a", tenant: "team-a" });
+        const res = await fetch(f.url("/v1/chat/completions"), {
+          method: "POST",
+          headers: { ...bearer(user.key), "x-request-id": "identity-still-served" },
+          body: chatBody("llama-a"),
+        });
+        expect(res.status).toBe(200);
+        await res.arrayBuffer();
+        expect((await auditRow(f.gw, "identity-still-served")).route).toBe("worker:box-a");
       } finally {
         await intruder.stop("SIGKILL");
       }

@@ -39,7 +39,10 @@ export interface TunnelRequest {
 export interface RegisteredWorker {
   readonly id: string;
   readonly name: string;
-  /** The key name that registered it: only the same key may replace it under this name. */
+  /**
+   * The credential that registered it, as a key rotation keeps it (worker-owner.ts): only the same
+   * owner may replace it under this name.
+   */
   readonly owner: string;
   readonly models: readonly string[];
   readonly capacity: number;

@@ -2,6 +2,7 @@ import { describe, expect, test } from "bun:test";
 import type { GatewayEvent } from "../../audit/gateway-event.ts";
 import { CloseCode } from "../protocol.ts";
 import { fakeWorker as fake } from "../testing/fake-worker.ts";
+import { workerOwner } from "./worker-owner.ts";
 import { createWorkerRegistry } from "./worker-registry.ts";
 
 function setup() {
@@ -44,6 +45,24 @@ describe("worker registry", () => {
     expect(registry.add(fake("box", { owner: "b" }))).toEqual(
       expect.objectContaining({ ok: false, reason: "name_in_use" }),
     );
+  });
+
+  test("keys of one name in two tenants are two owners: the second is refused, the first kept", () => {
+    const { registry } = setup();
+    const key = (tenant: string) => ({ credential: "key" as const, tenant, name: "gpu-a" });
+    const first = fake("box-a", { owner: workerOwner(key("team-a")) });
+    registry.add(first);
+    const intruder = fake("box-a", { owner: workerOwner(key("team-b")) });
+    expect(registry.add(intruder)).toEqual(expect.objectContaining({ ok: false, reason: "name_in_use" }));
+    // Nor does a JWT whose subject is the key's name, in the key's own tenant.
+    const jwt = fake("box-a", { owner: workerOwner({ ...key("team-a"), credential: "jwt" }) });
+    expect(registry.add(jwt)).toEqual(expect.objectContaining({ ok: false, reason: "name_in_use" }));
+    expect(first.closedWith).toBeUndefined();
+    expect(registry.get("box-a")).toBe(first);
+    // The same key name in the same tenant (a rotated key: a new id) takes the name over.
+    const rotated = fake("box-a", { owner: workerOwner(key("team-a")) });
+    expect(registry.add(rotated)).toEqual({ ok: true });
+    expect(first.closedWith).toBe(CloseCode.replaced);
   });
 
   test("least busy by load ratio; full and draining workers are skipped; ties alternate", () => {

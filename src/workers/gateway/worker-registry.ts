@@ -22,7 +22,7 @@ export interface WorkerRegistry {
   readonly heartbeatMs: number;
   readonly heartbeatTimeoutMs: number;
   now(): number;
-  /** Adds a worker; an older one under the same name and key is replaced (closed). */
+  /** Adds a worker; an older one under the same name and owner is replaced (closed). */
   add(worker: RegisteredWorker): AddResult;
   /** Removes a worker if it is still the current one under its name; false for a stale one. */
   remove(worker: RegisteredWorker, reason: string): boolean;
@@ -96,7 +96,7 @@ export function createWorkerRegistry(options: WorkerRegistryOptions = {}): Worke
           return {
             ok: false,
             reason: "name_in_use",
-            message: `worker name ${worker.name} is held by another key`,
+            message: `worker name ${worker.name} is held by another credential`,
           };
         }
         registry.remove(previous, "replaced by a newer connection");

@@ -88,8 +88,8 @@ export function buildWorkers(
     registry,
     directory: {
       provider: createWorkersProvider(registry),
-      servesModel: (model) => registry.serves(model),
-      models: () => registry.models(),
+      servesModel: (model, tenant) => registry.serves(model, tenant),
+      models: (tenant) => registry.models(tenant),
     },
     endpoint: (guard, admission, sessions) =>
       workerEndpoint({

@@ -177,13 +177,16 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     sessions: auth.sessions,
   };
   const frontDoor = createFrontDoor(frontDoorDeps);
+  // What a caller's tenant may be routed to: configured models, and its own tenant's and the
+  // platform's workers'.
   const models = {
-    modelNames: () => runtime.current.table.modelNames(),
-    routes: (model: string) => runtime.current.table.routedAs(model) !== undefined,
+    modelNames: (tenant: string) => runtime.current.table.modelNames(tenant),
+    routes: (model: string, tenant: string) => runtime.current.routes(model, tenant),
   };
-  // Where a natively answered Responses answer is held: a provider, or a worker (any node's).
-  const holderOf = (name: string) =>
-    runtime.current.providers.get(name) ?? workerDirectory.provider.holder?.(name);
+  // Where a natively answered Responses answer is held: a provider, or a worker (any node's) of a
+  // tenant the caller's may use.
+  const holderOf = (name: string, tenant: string) =>
+    runtime.current.providers.get(name) ?? workerDirectory.provider.holder?.(name, tenant);
   const reload = createReloadPolicy({
     runtime,
     reconfigure: [

@@ -88,7 +88,7 @@ function assemble(
     table,
     breakers,
     router: createRouter({ ...parts.router, table: () => table, health: breakers, policy: () => routing }),
-    routes: (model) => table.routedAs(model) !== undefined,
+    routes: (model, tenant) => table.routes(model, tenant),
     authenticate,
     workerAdmission: { allowedOrigins: config.workers.allowed_origins },
     limits: parts.policy.forConfig?.(config) ?? parts.policy,

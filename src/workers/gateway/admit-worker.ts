@@ -7,7 +7,10 @@ export interface WorkerIdentity {
   credential: "key" | "jwt" | "session";
   /** The key's name, or the JWT's subject. */
   name: string;
-  /** The credential's tenant. */
+  /**
+   * The credential's tenant. Its workers are routed only that tenant's callers; the default
+   * tenant's (a key outside every tenant) serve every caller.
+   */
   tenant: string;
   /** The key's model allow-list (globs). */
   models: readonly string[];

@@ -95,6 +95,7 @@ export function createWorkerConnection(deps: ConnectionDeps): WorkerConnection {
       id: crypto.randomUUID(),
       name: frame.name,
       owner: workerOwner(identity),
+      tenant: identity.tenant,
       models: accepted,
       capacity: frame.concurrency,
       labels: frame.labels,

@@ -133,6 +133,7 @@ async function shadowed(runner: ShadowRunner, stream: boolean): Promise<void> {
     model: "bench-model",
     stream,
     requestId,
+    tenant: "default",
     signal: new AbortController().signal,
     received: { bytes: encoder.encode(JSON.stringify(body)), body, headers: {}, query: "" },
   };

@@ -72,8 +72,12 @@ async function sidesOf(root: string) {
     labels: {},
     log: () => {},
   });
-  await harness.waitFor("the worker to register", () => gateway.registry.pick(MODEL) !== undefined, 15_000);
-  const tunnel = gateway.registry.pick(MODEL);
+  await harness.waitFor(
+    "the worker to register",
+    () => gateway.registry.pick(MODEL, "default") !== undefined,
+    15_000,
+  );
+  const tunnel = gateway.registry.pick(MODEL, "default");
   if (!tunnel) throw new Error("no worker");
   const call = async (): Promise<number> => {
     const request = tunnelRequest(

@@ -86,7 +86,7 @@ const tunnels = [await tunnelOf(ROOT), ...(values.against ? [await tunnelOf(reso
 const upstreamFetch = createUpstreamFetch({ inFlight: () => concurrency });
 
 async function viaTunnel({ gateway, tunnelRequest }: Tunnel): Promise<number> {
-  const tunnel = gateway.registry.pick(MODEL);
+  const tunnel = gateway.registry.pick(MODEL, "default");
   if (!tunnel) throw new Error("no worker");
   const call = {
     operation: "chat" as const,
@@ -147,7 +147,11 @@ const named = (t: Tunnel) => (t.root === ROOT ? "tunnel" : `tunnel ${t.root}`);
 
 try {
   for (const t of tunnels)
-    await waitFor("the worker to register", () => t.gateway.registry.pick(MODEL) !== undefined, 15_000);
+    await waitFor(
+      "the worker to register",
+      () => t.gateway.registry.pick(MODEL, "default") !== undefined,
+      15_000,
+    );
   for (const t of tunnels) await run(() => viaTunnel(t), 2_000);
   await run(viaFetch, 2_000);
   for (let round = 1; round <= Number(values.rounds); round++) {

@@ -40,6 +40,8 @@ export type GatewayEvent =
 export interface WorkerSummary {
   id: string;
   name: string;
+  /** The tenant of the credential it registered with; `default`'s workers serve every tenant. */
+  tenant: string;
   models: string[];
   inFlight: number;
   capacity: number;

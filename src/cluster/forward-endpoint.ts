@@ -1,5 +1,6 @@
 import { Elysia } from "elysia";
 import { z } from "zod";
+import { DEFAULT_TENANT } from "../config/tenant-config.ts";
 import { isJsonObject } from "../core/dialect.ts";
 import { GatewayError, toGatewayError, unavailable } from "../core/gateway-error.ts";
 import { TRACEPARENT } from "../core/traceparent.ts";
@@ -40,6 +41,11 @@ const forwardSchema = z.strictObject({
    * the call was adapted, so no other worker may take it. Absent: any worker serving the model.
    */
   worker: z.string().min(1).max(200).optional(),
+  /**
+   * The caller's tenant: only a worker a caller of it may use takes the call (its tenant's or the
+   * default tenant's). Absent (a node from before): the default tenant's workers only.
+   */
+  tenant: z.string().max(256).optional(),
   /** A same-dialect call: the client's headers and query string go on to the worker's upstream. */
   native: nativeSchema.optional(),
   /** With `native`: the client's body text (only `model` spliced), so its bytes reach the upstream. */
@@ -48,6 +54,8 @@ const forwardSchema = z.strictObject({
 const cancelSchema = z.strictObject({ forwardId: z.uuid() });
 const storedSchema = z.strictObject({
   worker: z.string().min(1).max(200),
+  /** As a forward's: a worker of a tenant the caller may not use holds nothing of its. */
+  tenant: forwardSchema.shape.tenant,
   method: z.enum(["GET", "DELETE"]),
   path: z.string().min(1).max(512),
   query: z.string().max(8192),
@@ -136,8 +144,8 @@ export function forwardEndpoint(deps: {
       admit(request);
       const parsed = storedSchema.safeParse(await request.json().catch(() => null));
       if (!parsed.success) return malformed("stored-response request");
-      const { worker, ...forward } = parsed.data;
-      const holder = deps.workers.holder?.(workerLabel({ name: worker }));
+      const { worker, tenant, ...forward } = parsed.data;
+      const holder = deps.workers.holder?.(workerLabel({ name: worker }), tenant ?? DEFAULT_TENANT);
       if (!holder?.forward) return refuse(workerGone(worker));
       try {
         const answer = await holder.forward({
@@ -159,8 +167,18 @@ export function forwardEndpoint(deps: {
       const parsed = forwardSchema.safeParse(await request.json().catch(() => null));
       if (!parsed.success) return malformed("forward request");
       const { operation, body, stream, requestId, forwardId, worker, native, bodyText } = parsed.data;
-      const provider =
-        worker === undefined ? deps.workers : deps.workers.holder?.(workerLabel({ name: worker }));
+      const tenant = parsed.data.tenant ?? DEFAULT_TENANT;
+      const model = typeof body.model === "string" ? body.model : "";
+      let provider: Provider | undefined;
+      try {
+        // Only a worker the caller's tenant may use: the one named, else any serving the model.
+        provider =
+          worker === undefined
+            ? (deps.workers.select?.(model, undefined, tenant) ?? deps.workers)
+            : deps.workers.holder?.(workerLabel({ name: worker }), tenant);
+      } catch (error) {
+        return refuse(toGatewayError(error));
+      }
       if (!provider) return refuse(workerGone(worker ?? ""));
       const release = holdWhileRunning(deps.lifecycle);
       if (!release) return refuse(unavailable(`node ${deps.nodeId} is draining or at its request limit`));

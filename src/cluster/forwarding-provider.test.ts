@@ -8,7 +8,7 @@ import {
   twoRoutes,
 } from "../routing/router-test-kit.ts";
 import { createWorkersProvider } from "../workers/gateway/worker-provider.ts";
-import { createWorkerRegistry } from "../workers/gateway/worker-registry.ts";
+import { createWorkerRegistry, servesTenant } from "../workers/gateway/worker-registry.ts";
 import { type ForwardRequest, SERVED_BY_HEADER } from "./forward-endpoint.ts";
 import { createForwardingProvider } from "./forwarding-provider.ts";
 import type { NodeEntry } from "./node-directory.ts";
@@ -17,17 +17,20 @@ import type { NodeEntry } from "./node-directory.ts";
 // answering through an injected fetch: which worker is chosen, what the forward names, and
 // where a call goes when the chosen node is gone. (The wire end to end: test/e2e/cluster.test.ts.)
 
-const node = (id: string, workers: NodeEntry["workers"], forwardVersion = 2): NodeEntry => ({
+const node = (id: string, workers: NodeEntry["workers"], forwardVersion = 3): NodeEntry => ({
   id,
   url: `http://${id}.invalid`,
   at: 0,
   workers,
   ...(forwardVersion ? { forwardVersion } : {}),
 });
-const B = node("node-b", [{ name: "wb", models: ["m"], inFlight: 0, capacity: 4, responsesApi: true }]);
+const platform = "default";
+const B = node("node-b", [
+  { name: "wb", tenant: platform, models: ["m"], inFlight: 0, capacity: 4, responsesApi: true },
+]);
 const C = node("node-c", [
-  { name: "wc", models: ["m"], inFlight: 0, capacity: 8 },
-  { name: "wr", models: ["m"], inFlight: 3, capacity: 4, responsesApi: true },
+  { name: "wc", tenant: platform, models: ["m"], inFlight: 0, capacity: 8 },
+  { name: "wr", tenant: platform, models: ["m"], inFlight: 3, capacity: 4, responsesApi: true },
 ]);
 
 function setup(unreachable: readonly string[] = [], entries: NodeEntry[] = [B, C]) {
@@ -47,15 +50,23 @@ function setup(unreachable: readonly string[] = [], entries: NodeEntry[] = [B, C
     registry,
     directory: {
       peers: () => entries,
-      peersServing: (model) =>
+      peersServing: (model, tenant) =>
         entries
-          .filter((n) => n.workers.some((w) => w.models.includes(model) && w.inFlight < w.capacity))
+          .filter((n) =>
+            n.workers.some(
+              (w) => w.models.includes(model) && w.inFlight < w.capacity && servesTenant(w, tenant),
+            ),
+          )
           .sort(
             (a, b) =>
               b.workers.reduce((s, w) => s + w.capacity - w.inFlight, 0) -
               a.workers.reduce((s, w) => s + w.capacity - w.inFlight, 0),
           ),
-      peerModels: () => ["m"],
+      peerModels: (tenant) => [
+        ...new Set(
+          entries.flatMap((n) => n.workers.filter((w) => servesTenant(w, tenant)).flatMap((w) => w.models)),
+        ),
+      ],
     },
     secret: "s".repeat(32),
     fetch: fetchFake as typeof fetch,
@@ -80,18 +91,18 @@ const call = (operation: ProviderCall["operation"]): ProviderCall => ({
 describe("forwarding to a worker on another node", () => {
   test("the least loaded node's worker is chosen, named as on its own node, with what it announced", () => {
     const { provider } = setup();
-    const chosen = provider.select?.("m");
+    const chosen = provider.select?.("m", undefined, platform);
     expect(chosen?.name).toBe("worker:wc");
     expect(chosen?.responsesApi).toBeUndefined();
     // The worker holding a chain is chosen over a less loaded one, and serves Responses natively.
-    const holder = provider.select?.("m", "worker:wb");
+    const holder = provider.select?.("m", "worker:wb", platform);
     expect([holder?.name, holder?.responsesApi]).toEqual(["worker:wb", true]);
-    expect(provider.holder?.("worker:wr")?.forward).toBeDefined();
-    expect(provider.holder?.("worker:gone")).toBeUndefined();
+    expect(provider.holder?.("worker:wr", platform)?.forward).toBeDefined();
+    expect(provider.holder?.("worker:gone", platform)).toBeUndefined();
   });
 
   test("every other node's worker full (as last reported): 503 at capacity with Retry-After, not 'no connected worker'", async () => {
-    const full = node("node-b", [{ name: "wb", models: ["m"], inFlight: 4, capacity: 4 }]);
+    const full = node("node-b", [{ name: "wb", tenant: platform, models: ["m"], inFlight: 4, capacity: 4 }]);
     const { provider } = setup([], [full]);
     const refusal = (act: () => unknown) => {
       try {
@@ -101,7 +112,7 @@ describe("forwarding to a worker on another node", () => {
       }
     };
     for (const error of [
-      refusal(() => provider.select?.("m")),
+      refusal(() => provider.select?.("m", undefined, platform)),
       await provider.call(call("chat")).then(
         () => undefined,
         (error: unknown) => error,
@@ -114,7 +125,7 @@ describe("forwarding to a worker on another node", () => {
 
   test("the forward names the chosen worker and carries the client's headers, query and body text", async () => {
     const { provider, sent } = setup();
-    await provider.select?.("m", "worker:wb").call(call("responses"));
+    await provider.select?.("m", "worker:wb", platform).call(call("responses"));
     expect(sent).toHaveLength(1);
     expect(sent[0]?.node).toBe("node-b");
     expect(sent[0]?.request).toMatchObject({
@@ -126,11 +137,11 @@ describe("forwarding to a worker on another node", () => {
 
   test("a chat call moves on to the next node when the chosen one is gone; a Responses call does not", async () => {
     const { provider, sent } = setup(["node-c"]);
-    const reply = await provider.select?.("m")?.call(call("chat"));
+    const reply = await provider.select?.("m", undefined, platform)?.call(call("chat"));
     expect(reply?.servedBy).toBe("worker:x@node-b.invalid");
     // Another node, any of its workers: the pin was for the worker on the node that is gone.
     expect(sent.map((s) => [s.node, s.request.worker])).toEqual([["node-b", undefined]]);
-    const responses = provider.select?.("m", "worker:wr");
+    const responses = provider.select?.("m", "worker:wr", platform);
     expect(responses?.name).toBe("worker:wr");
     expect(await responses?.call(call("responses")).catch((e: Error) => e.message)).toContain("node-c");
     expect(sent).toHaveLength(1);
@@ -138,7 +149,7 @@ describe("forwarding to a worker on another node", () => {
 
   test("a node that cannot be reached (killed) fails the call as retryable `unavailable`, naming the worker and node it went to", async () => {
     const { provider } = setup(["node-b", "node-c"]);
-    const chosen = provider.select?.("m");
+    const chosen = provider.select?.("m", undefined, platform);
     expect([chosen?.name, chosen?.servedBy]).toEqual(["worker:wc", "worker:wc@node-c"]);
     const error = await chosen?.call(call("chat")).catch((e: unknown) => e);
     // Both nodes tried (the chosen one, then the next serving the model), the last one's words.
@@ -153,9 +164,9 @@ describe("forwarding to a worker on another node", () => {
     const selected: string[] = [];
     const workers: FakeProvider = {
       ...fakeProvider("a"),
-      select: (model, holder) => {
+      select: (model, holder, tenant) => {
         selected.push(model);
-        return provider.select!(model, holder);
+        return provider.select!(model, holder, tenant);
       },
     };
     const breaker = { failures: 2, cooldown: "30s" };
@@ -170,9 +181,13 @@ describe("forwarding to a worker on another node", () => {
   });
 
   test("a node from before the second forward format (a rolling upgrade) gets the first", async () => {
-    const old = node("node-old", [{ name: "wo", models: ["m"], inFlight: 0, capacity: 4 }], 0);
+    const old = node(
+      "node-old",
+      [{ name: "wo", tenant: platform, models: ["m"], inFlight: 0, capacity: 4 }],
+      0,
+    );
     const { provider, sent } = setup([], [old]);
-    await provider.select?.("m")?.call(call("chat"));
+    await provider.select?.("m", undefined, platform)?.call(call("chat"));
     expect(sent).toHaveLength(1);
     expect(Object.keys(sent[0]?.request ?? {}).sort()).toEqual([
       "body",
@@ -181,5 +196,31 @@ describe("forwarding to a worker on another node", () => {
       "requestId",
       "stream",
     ]);
+  });
+
+  test("a caller is forwarded only to a worker its tenant may use, and the forward says its tenant", async () => {
+    const shared = node("node-b", [
+      { name: "wa", tenant: "team-a", models: ["m"], inFlight: 0, capacity: 4 },
+      { name: "wb", tenant: "team-b", models: ["m"], inFlight: 0, capacity: 64 },
+    ]);
+    const before = node("node-old", [{ name: "wo", models: ["m"], inFlight: 0, capacity: 64 }], 2);
+    const { provider, sent } = setup([], [shared, before]);
+    expect(provider.select?.("m", undefined, "team-a").name).toBe("worker:wa");
+    // The chain team-b's worker holds is not continued for team-a, nor its stored answers read.
+    expect(provider.select?.("m", "worker:wb", "team-a").name).toBe("worker:wa");
+    expect(provider.holder?.("worker:wb", "team-a")).toBeUndefined();
+    await provider.select?.("m", undefined, "team-a").call(call("chat"));
+    expect(sent.map((s) => [s.node, s.request.worker, s.request.tenant])).toEqual([
+      ["node-b", "wa", "team-a"],
+    ]);
+    // No worker of its own nor the platform's: not there (a node from before tenants lists none).
+    const error = (() => {
+      try {
+        provider.select?.("m", undefined, "team-c");
+      } catch (thrown) {
+        return thrown;
+      }
+    })();
+    expect(error).toMatchObject({ status: 503, code: "no_route_available" });
   });
 });

@@ -1,3 +1,4 @@
+import { DEFAULT_TENANT } from "../config/tenant-config.ts";
 import { type ErrorCode, GatewayError, unavailable, upstreamError } from "../core/gateway-error.ts";
 import { traceContextHeaders } from "../core/tracestate.ts";
 import { readUpstreamReply } from "../providers/http/read-reply.ts";
@@ -10,7 +11,7 @@ import type {
 import { capacityRefusal } from "../workers/gateway/capacity-refusal.ts";
 import { SERVED_BY_HEADER } from "../workers/gateway/tunnel-exchange.ts";
 import { pathOf, tunnelRequest, workerLabel } from "../workers/gateway/worker-provider.ts";
-import type { WorkerRegistry } from "../workers/gateway/worker-registry.ts";
+import { servesTenant, type WorkerRegistry } from "../workers/gateway/worker-registry.ts";
 import { RequestTooLarge } from "../workers/gateway/worker-tunnel.ts";
 import { CLUSTER_HEADER } from "./cluster-secret.ts";
 import {
@@ -61,17 +62,21 @@ export function createForwardingProvider(options: ForwardingOptions): Provider {
   const send = options.fetch ?? fetch;
   const { registry, directory, local } = options;
 
-  /** Forwards to the first of `peers` that answers; `pinned` names the worker on one of them. */
+  /**
+   * Forwards to the first of `peers` that answers; `pinned` names the worker on one of them. The
+   * caller's `tenant` goes with it: the other node gives the call only to a worker it may use.
+   */
   async function forwardCall(
     peers: readonly NodeEntry[],
     call: ProviderCall,
+    tenant: string,
     pinned?: { node: string; worker: string },
   ): Promise<ProviderReply> {
     let last: unknown;
     for (const peer of peers) {
       let linked: Response | undefined;
       try {
-        linked = await overLink(peer, call, pinned?.node === peer.id ? pinned.worker : undefined);
+        linked = await overLink(peer, call, tenant, pinned?.node === peer.id ? pinned.worker : undefined);
       } catch (error) {
         if (call.signal.aborted) throw call.signal.reason;
         // Refused before an answer (no worker there with room, the link or worker lost): the next.
@@ -86,8 +91,10 @@ export function createForwardingProvider(options: ForwardingOptions): Provider {
         const reply = await readUpstreamReply(servedBy, linked, call);
         return { ...reply, servedBy };
       }
-      // A node from before the second format refuses its fields: it gets the first.
-      const current = (peer.forwardVersion ?? 1) >= FORWARD_VERSION;
+      // A node from before the second format refuses its fields: it gets the first (and one from
+      // before the third, the second). Such a node lists no tenant's workers, so none is chosen.
+      const version = peer.forwardVersion ?? 1;
+      const current = version >= 2;
       const native = current ? call.native : undefined;
       const worker = current && pinned?.node === peer.id ? pinned.worker : undefined;
       const request: ForwardRequest = {
@@ -96,6 +103,7 @@ export function createForwardingProvider(options: ForwardingOptions): Provider {
         stream: call.stream,
         requestId: call.requestId,
         forwardId: crypto.randomUUID(),
+        ...(version >= FORWARD_VERSION ? { tenant } : {}),
         ...(worker ? { worker } : {}),
         ...(native
           ? {
@@ -161,6 +169,7 @@ export function createForwardingProvider(options: ForwardingOptions): Provider {
   async function overLink(
     peer: NodeEntry,
     call: ProviderCall,
+    tenant: string,
     worker: string | undefined,
   ): Promise<Response | undefined> {
     const links = options.links;
@@ -174,7 +183,7 @@ export function createForwardingProvider(options: ForwardingOptions): Provider {
       return undefined;
     }
     try {
-      const response = await tunnel.open({ ...tunnelRequest(call, path), worker });
+      const response = await tunnel.open({ ...tunnelRequest(call, path), worker, tenant });
       link.sent.link += 1;
       return response;
     } catch (error) {
@@ -185,9 +194,15 @@ export function createForwardingProvider(options: ForwardingOptions): Provider {
   }
 
   /** A stored response a worker on `peer` holds, read or removed through that node. */
-  async function forwardStored(peer: NodeEntry, worker: string, request: StoredForward): Promise<Response> {
+  async function forwardStored(
+    peer: NodeEntry,
+    worker: string,
+    tenant: string,
+    request: StoredForward,
+  ): Promise<Response> {
     const body: StoredRequest = {
       worker,
+      tenant,
       method: request.method,
       path: request.path,
       query: request.query,
@@ -216,7 +231,7 @@ export function createForwardingProvider(options: ForwardingOptions): Provider {
    * or refuse, a call that any worker can serve goes on to the next node serving the model, as
    * before a worker was chosen; a Responses call was adapted to this worker and stays with it.
    */
-  function remote(peer: NodeEntry, worker: PeerWorker): Provider {
+  function remote(peer: NodeEntry, worker: PeerWorker, tenant: string): Provider {
     return {
       name: workerLabel(worker),
       // A call that fails or is cancelled before an answer names the worker and node it went to,
@@ -227,7 +242,7 @@ export function createForwardingProvider(options: ForwardingOptions): Provider {
       ...(worker.responsesApi
         ? {
             responsesApi: true,
-            forward: (request: StoredForward) => forwardStored(peer, worker.name, request),
+            forward: (request: StoredForward) => forwardStored(peer, worker.name, tenant, request),
           }
         : {}),
       call(call) {
@@ -235,41 +250,47 @@ export function createForwardingProvider(options: ForwardingOptions): Provider {
         const others =
           call.operation === "responses"
             ? []
-            : directory.peersServing(model).filter((other) => other.id !== peer.id);
-        return forwardCall([peer, ...others], call, { node: peer.id, worker: worker.name });
+            : directory.peersServing(model, tenant).filter((other) => other.id !== peer.id);
+        return forwardCall([peer, ...others], call, tenant, { node: peer.id, worker: worker.name });
       },
     };
   }
 
-  /** The node and entry of a worker named `name` on another node (serving `model` with room, if given). */
-  function peerWorker(name: string, model?: string): [NodeEntry, PeerWorker] | undefined {
-    const peers = model === undefined ? directory.peers() : directory.peersServing(model);
+  /**
+   * The node and entry of a worker named `name` on another node that a caller of `tenant` may use
+   * (serving `model` with room, if given).
+   */
+  function peerWorker(name: string, tenant: string, model?: string): [NodeEntry, PeerWorker] | undefined {
+    const peers = model === undefined ? directory.peers() : directory.peersServing(model, tenant);
     for (const peer of peers) {
       const worker = peer.workers.find(
         (w) =>
-          w.name === name && (model === undefined || (w.models.includes(model) && w.inFlight < w.capacity)),
+          w.name === name &&
+          servesTenant(w, tenant) &&
+          (model === undefined || (w.models.includes(model) && w.inFlight < w.capacity)),
       );
       if (worker) return [peer, worker];
     }
     return undefined;
   }
 
-  function select(model: string, holder?: string): Provider {
+  function select(model: string, holder: string | undefined, tenant: string): Provider {
     const held = holder?.startsWith(PREFIX) ? holder.slice(PREFIX.length) : undefined;
     // The worker holding the chain, where it is connected; else a worker here; else the least
-    // loaded node's least loaded worker for the model.
+    // loaded node's least loaded worker for the model (of those the caller's tenant may use).
     if (held !== undefined && registry.get(held) === undefined) {
-      const found = peerWorker(held, model);
-      if (found) return remote(...found);
+      const found = peerWorker(held, tenant, model);
+      if (found) return remote(...found, tenant);
     }
-    if (registry.pick(model) !== undefined || !local.select) return local.select?.(model, holder) ?? local;
-    const [peer] = directory.peersServing(model);
+    if (registry.pick(model, tenant) !== undefined || !local.select)
+      return local.select?.(model, holder, tenant) ?? local;
+    const [peer] = directory.peersServing(model, tenant);
     const worker = peer?.workers
-      .filter((w) => w.models.includes(model) && w.inFlight < w.capacity)
+      .filter((w) => w.models.includes(model) && w.inFlight < w.capacity && servesTenant(w, tenant))
       .sort((a, b) => b.capacity - b.inFlight - (a.capacity - a.inFlight))[0];
-    if (peer && worker) return remote(peer, worker);
-    busyElsewhere(model);
-    return local.select(model, holder);
+    if (peer && worker) return remote(peer, worker, tenant);
+    busyElsewhere(model, tenant);
+    return local.select(model, holder, tenant);
   }
 
   /**
@@ -277,19 +298,21 @@ export function createForwardingProvider(options: ForwardingOptions): Provider {
    * ago): the model is busy, not gone. A 503 to come back to in a second, never "no connected
    * worker serves" for a worker that is connected.
    */
-  function busyElsewhere(model: string): void {
-    if (registry.serves(model) || !directory.peerModels().includes(model)) return;
+  function busyElsewhere(model: string, tenant: string): void {
+    if (registry.serves(model, tenant) || !directory.peerModels(tenant).includes(model)) return;
     throw capacityRefusal(`every worker serving ${model} is at capacity (as other nodes last reported)`);
   }
 
+  /** A call no caller's tenant narrowed (`select`): the platform's workers only, as a local one's. */
   async function call(call: ProviderCall): Promise<ProviderReply> {
     const model = typeof call.body.model === "string" ? call.body.model : "";
-    const peers = registry.pick(model) === undefined ? directory.peersServing(model) : [];
+    const tenant = DEFAULT_TENANT;
+    const peers = registry.pick(model, tenant) === undefined ? directory.peersServing(model, tenant) : [];
     if (peers.length === 0) {
-      busyElsewhere(model);
+      busyElsewhere(model, tenant);
       return local.call(call);
     }
-    return forwardCall(peers, call);
+    return forwardCall(peers, call, tenant);
   }
 
   return {
@@ -297,11 +320,11 @@ export function createForwardingProvider(options: ForwardingOptions): Provider {
     dialect: "openai",
     passThrough: true,
     select,
-    holder(name) {
-      const here = local.holder?.(name);
+    holder(name, tenant) {
+      const here = local.holder?.(name, tenant);
       if (here || !name.startsWith(PREFIX)) return here;
-      const found = peerWorker(name.slice(PREFIX.length));
-      return found ? remote(...found) : undefined;
+      const found = peerWorker(name.slice(PREFIX.length), tenant);
+      return found ? remote(...found, tenant) : undefined;
     },
     call,
     listModels: async () => [...new Set([...registry.models(), ...directory.peerModels()])],

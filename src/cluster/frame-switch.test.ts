@@ -6,12 +6,13 @@ import { silentLog } from "../workers/worker-log.ts";
 import { FrameSwitch } from "./frame-switch.ts";
 
 /** A worker tunnel whose socket records the frames the switch sends the worker. */
-function worker(name: string, bodyText = true) {
+function worker(name: string, bodyText = true, tenant = "default") {
   const sent: GatewayFrame[] = [];
   const tunnel = new WorkerTunnel({
     id: name,
     name,
     owner: "fleet",
+    tenant,
     models: ["m"],
     capacity: 8,
     labels: {},
@@ -26,11 +27,13 @@ function worker(name: string, bodyText = true) {
 function rig(lifecycle?: Lifecycle) {
   const w1 = worker("w1");
   const w2 = worker("w2", false);
+  const teamB = worker("wb", true, "team-b");
   const out: ({ text: Record<string, unknown> } | { chunk: [number, string] })[] = [];
   const failures: string[] = [];
   const byName = new Map([
     ["w1", w1.tunnel],
     ["w2", w2.tunnel],
+    ["wb", teamB.tunnel],
   ]);
   const sw = new FrameSwitch({
     registry: {
@@ -188,6 +191,15 @@ describe("frame switch", () => {
     ]);
   });
 
+  test("a named worker of a tenant the caller's may not use is refused as one that is gone", () => {
+    const { out, sw } = rig();
+    sw.message(request("4", { worker: "wb", tenant: "team-a" }));
+    sw.message(request("5", { worker: "wb" }));
+    expect(out.map((o) => ("text" in o ? o.text.code : undefined))).toEqual(["unavailable", "unavailable"]);
+    sw.message(request("6", { worker: "wb", tenant: "team-b" }));
+    expect(out).toHaveLength(2);
+  });
+
   test("a heartbeat is answered, so the calling node knows the link alive", () => {
     const { out, sw, failures } = rig();
     sw.message(encodeFrame({ type: "heartbeat", at: 42 }));
@@ -212,6 +224,7 @@ describe("frame switch", () => {
       id: "w1",
       name: "w1",
       owner: "fleet",
+      tenant: "default",
       models: ["m"],
       capacity: 8,
       labels: {},

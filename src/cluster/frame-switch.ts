@@ -1,6 +1,7 @@
+import { DEFAULT_TENANT } from "../config/tenant-config.ts";
 import type { TunnelStream } from "../workers/gateway/tunnel-exchange.ts";
 import { workerLabel } from "../workers/gateway/worker-provider.ts";
-import type { WorkerRegistry } from "../workers/gateway/worker-registry.ts";
+import { servesTenant, type WorkerRegistry } from "../workers/gateway/worker-registry.ts";
 import type { RequestFrame, WorkerTunnel } from "../workers/gateway/worker-tunnel.ts";
 import { encodeFrame, type TunnelErrorCode, type WorkerFrame } from "../workers/protocol.ts";
 import { readGatewayFrame } from "../workers/read-frame.ts";
@@ -107,11 +108,18 @@ export class FrameSwitch {
     const { registry } = this.deps;
     const model = typeof frame.body.model === "string" ? frame.body.model : "";
     // The worker the calling node chose (what it serves natively decided how the call was
-    // adapted), else the least busy one serving the model, as a local request would get.
-    const worker = (frame.worker !== undefined ? registry.get(frame.worker) : registry.pick(model)) as
-      | Partial<Relaying>
-      | undefined;
-    if (!worker?.relay) return this.refuse(frame.id, frame.worker, model);
+    // adapted), else the least busy one serving the model, as a local request would get: either
+    // only among those the caller's tenant may use.
+    const tenant = frame.tenant ?? DEFAULT_TENANT;
+    const named = frame.worker !== undefined ? registry.get(frame.worker) : undefined;
+    const worker = (
+      frame.worker === undefined
+        ? registry.pick(model, tenant)
+        : named && servesTenant(named, tenant)
+          ? named
+          : undefined
+    ) as Partial<Relaying> | undefined;
+    if (!worker?.relay) return this.refuse(frame.id, frame.worker, model, tenant);
     const release = holdWhileRunning(this.deps.lifecycle);
     if (!release) return this.refuseDraining(frame.id);
     const relay = new Relay(frame.id, worker as Relaying, this.deps, () => {
@@ -122,7 +130,7 @@ export class FrameSwitch {
     const workerId = worker.relay(frame, relay);
     if (workerId === undefined) {
       release();
-      this.refuse(frame.id, frame.worker, model);
+      this.refuse(frame.id, frame.worker, model, tenant);
       return this.forget(frame.id);
     }
     relay.workerId = workerId;
@@ -135,9 +143,9 @@ export class FrameSwitch {
   }
 
   /** No worker here takes it: refused before any answer, so the calling node tries the next. */
-  private refuse(id: string, named: string | undefined, model: string): void {
+  private refuse(id: string, named: string | undefined, model: string, tenant: string): void {
     // The words and codes of the HTTP forward's refusal (forward-endpoint.ts, worker-provider.ts).
-    const none = named === undefined && !this.deps.registry.serves(model);
+    const none = named === undefined && !this.deps.registry.serves(model, tenant);
     const said =
       named !== undefined
         ? `worker ${named} is no longer connected`

@@ -1,4 +1,5 @@
 import type { WorkerSummary } from "../audit/gateway-event.ts";
+import { servesTenant } from "../workers/gateway/worker-registry.ts";
 import type { RedisLink } from "./redis-link.ts";
 
 /** What one node publishes about itself every heartbeat. */
@@ -7,14 +8,18 @@ export interface NodeEntry {
   /** `cluster.advertise_url`: where other nodes forward requests for its workers. */
   url: string;
   at: number;
-  /** The workers whose connections this node holds, with their load. */
-  workers: Pick<WorkerSummary, "name" | "models" | "inFlight" | "capacity" | "responsesApi">[];
+  /**
+   * The workers whose connections this node holds, with their load and tenant (absent: a node from
+   * before tenants had workers, whose workers no caller's tenant is routed to).
+   */
+  workers: (Pick<WorkerSummary, "name" | "models" | "inFlight" | "capacity" | "responsesApi"> &
+    Partial<Pick<WorkerSummary, "tenant">>)[];
   /** The config the node runs: its own version counter and a fingerprint comparable across nodes. */
   config?: NodeConfig;
   /**
    * The forward format the node takes (forward-endpoint.ts): 2 names the worker and carries the
-   * client's headers, query and body text. Absent: a node from before, which refuses those
-   * fields, so during a rolling upgrade it is sent the first format.
+   * client's headers, query and body text; 3 the caller's tenant. Absent: a node from before,
+   * which refuses those fields, so during a rolling upgrade it is sent the first format.
    */
   forwardVersion?: number;
   /** The peer link this node serves (link-endpoint.ts); absent: none, forwards go over HTTP. */
@@ -24,7 +29,7 @@ export interface NodeEntry {
 }
 
 /** The forward format this build takes and publishes. */
-export const FORWARD_VERSION = 2;
+export const FORWARD_VERSION = 3;
 /** The peer link this build serves and opens (`/cluster/v1/link`). */
 export const LINK_VERSION = 1;
 
@@ -86,10 +91,12 @@ export class NodeDirectory {
     return this.entries.filter((node) => node.id !== this.options.self.id);
   }
 
-  /** Other nodes with a worker serving `model` that has room, least loaded first. */
-  peersServing(model: string): NodeEntry[] {
+  /** Other nodes with a worker serving `model` to a caller of `tenant` that has room, least loaded first. */
+  peersServing(model: string, tenant: string): NodeEntry[] {
     const load = (node: NodeEntry) => {
-      const serving = node.workers.filter((w) => w.models.includes(model) && w.inFlight < w.capacity);
+      const serving = node.workers.filter(
+        (w) => w.models.includes(model) && w.inFlight < w.capacity && servesTenant(w, tenant),
+      );
       const free = serving.reduce((sum, w) => sum + (w.capacity - w.inFlight), 0);
       return serving.length === 0 ? -1 : free;
     };
@@ -98,12 +105,12 @@ export class NodeDirectory {
       .sort((a, b) => load(b) - load(a));
   }
 
-  /** Models some other node's worker serves. */
-  peerModels(): string[] {
+  /** Models some other node's worker serves: to a caller of `tenant`, or to anyone when none is given. */
+  peerModels(tenant?: string): string[] {
     const models = new Set<string>();
     for (const node of this.entries)
       if (node.id !== this.options.self.id)
-        for (const w of node.workers) for (const m of w.models) models.add(m);
+        for (const w of node.workers) if (servesTenant(w, tenant)) for (const m of w.models) models.add(m);
     return [...models];
   }
 

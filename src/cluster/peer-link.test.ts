@@ -86,8 +86,8 @@ const peerAt = (id: string, port: number): NodeEntry => ({
   id,
   url: `http://127.0.0.1:${port}`,
   at: 0,
-  workers: [{ name: "gpu-1", models: ["llama-small"], inFlight: 0, capacity: 16 }],
-  forwardVersion: 2,
+  workers: [{ name: "gpu-1", tenant: "default", models: ["llama-small"], inFlight: 0, capacity: 16 }],
+  forwardVersion: 3,
   linkVersion: LINK_VERSION,
 });
 
@@ -111,7 +111,7 @@ function nodeA(port: number, secret = SECRET, peers = [peerAt("node-b", port)]) 
   });
   // As the router calls it: narrowed to one worker first.
   const call = (init: Partial<ProviderCall> & { body: ProviderCall["body"] }) =>
-    (provider.select?.("llama-small") ?? provider).call({
+    (provider.select?.("llama-small", undefined, "default") ?? provider).call({
       operation: "chat",
       stream: false,
       requestId: `req-${Math.random().toString(36).slice(2)}`,

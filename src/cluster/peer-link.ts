@@ -99,6 +99,8 @@ export class PeerLink {
         id: `link:${node}`,
         name: `@${node}`,
         owner: "cluster",
+        // Never registered: what it carries names the tenant in each request (`tenant`).
+        tenant: "cluster",
         models: [],
         capacity: Number.MAX_SAFE_INTEGER,
         labels: {},

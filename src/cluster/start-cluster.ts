@@ -139,8 +139,9 @@ export async function startCluster(config: Config, deps: ClusterDeps): Promise<C
     self: { id: nodeId, url: settings.advertise_url.replace(/\/$/, "") },
     heartbeatMs: settings.heartbeat,
     workers: () =>
-      registry.list().map(({ name, models, inFlight, capacity, responsesApi }) => ({
+      registry.list().map(({ name, tenant, models, inFlight, capacity, responsesApi }) => ({
         name,
+        tenant,
         models,
         inFlight,
         capacity,
@@ -185,8 +186,9 @@ export async function startCluster(config: Config, deps: ClusterDeps): Promise<C
           ...(deps.fetch ? { fetch: deps.fetch } : {}),
           links,
         }),
-        servesModel: (model) => local.servesModel(model) || nodes.peerModels().includes(model),
-        models: () => [...new Set([...local.models(), ...nodes.peerModels()])],
+        servesModel: (model, tenant) =>
+          local.servesModel(model, tenant) || nodes.peerModels(tenant).includes(model),
+        models: (tenant) => [...new Set([...local.models(tenant), ...nodes.peerModels(tenant)])],
       };
     },
     endpoint: (local) =>

@@ -14,7 +14,7 @@ export function buildAppMounts(
   apps: readonly AppConfig[],
   deps: FrontDoorDeps,
   models: Omit<ModelsRouteDeps, "guard">,
-  holder?: (name: string) => Provider | undefined,
+  holder?: (name: string, tenant: string) => Provider | undefined,
 ): AppMount[] {
   return apps.map((app) => {
     const door = createFrontDoor({

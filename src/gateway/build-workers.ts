@@ -1,11 +1,17 @@
 import type { GatewayEvent } from "../audit/gateway-event.ts";
-import type { Authenticator } from "../auth/authenticate.ts";
 import type { KeySessions } from "../auth/key-sessions.ts";
+import type { Principal } from "../auth/principal.ts";
 import type { Config } from "../config/config-schema.ts";
+import { clientIpOf } from "../http/client-of.ts";
+import type { createFrontDoor } from "../http/front-door.ts";
 import type { Logger } from "../log/logger.ts";
 import type { WorkerDirectory } from "../routing/route-table.ts";
-import type { AdmitOptions } from "../workers/gateway/admit-worker.ts";
-import { workerEndpoint } from "../workers/gateway/worker-endpoint.ts";
+import type { AdmitOptions, WorkerIdentity } from "../workers/gateway/admit-worker.ts";
+import {
+  type AdmittedUpgrade,
+  type WorkerGuard,
+  workerEndpoint,
+} from "../workers/gateway/worker-endpoint.ts";
 import { createWorkersProvider } from "../workers/gateway/worker-provider.ts";
 import { createWorkerRegistry, type WorkerRegistry } from "../workers/gateway/worker-registry.ts";
 import { workerLogger } from "./worker-logger.ts";
@@ -15,23 +21,52 @@ export interface GatewayWorkers {
   /** How the route table sees connected workers: the `workers` provider and what they serve. */
   readonly directory: WorkerDirectory;
   /**
-   * Mounts `GET /workers/connect` (only while `workers.enabled`); each upgrade is admitted by the
-   * config version current then (`RuntimeSnapshot.workerAdmission`).
+   * Mounts `GET /workers/connect` (only while `workers.enabled`); each upgrade goes through
+   * `guard` and is admitted by the config version current then (`RuntimeSnapshot.workerAdmission`).
    */
-  endpoint(admission: () => AdmitOptions, sessions?: KeySessions): ReturnType<typeof workerEndpoint>;
+  endpoint(
+    guard: WorkerGuard,
+    admission: () => AdmitOptions,
+    sessions?: KeySessions,
+  ): ReturnType<typeof workerEndpoint>;
 }
 
-/** The worker endpoint's view of a caller: the principal's role, name, models, key and expiry. */
-export function workerIdentities(authenticate: Authenticator): AdmitOptions["authenticate"] {
-  return async (headers) => {
-    const principal = await authenticate(headers);
-    return {
-      role: principal.role,
-      name: principal.name,
-      models: principal.models,
-      keyId: principal.keyId,
-      ...(principal.expiresAt !== undefined ? { expiresAt: principal.expiresAt } : {}),
-    };
+/** The worker endpoint's view of a caller: the principal's role, credential, name, tenant, models, key and expiry. */
+export function workerIdentity(principal: Principal): WorkerIdentity {
+  return {
+    role: principal.role,
+    credential: principal.via,
+    name: principal.name,
+    tenant: principal.tenant,
+    models: principal.models,
+    keyId: principal.keyId,
+    ...(principal.expiresAt !== undefined ? { expiresAt: principal.expiresAt } : {}),
+  };
+}
+
+/**
+ * The worker endpoint's guard: the front door's, under front door `workers`, so an upgrade is
+ * recorded as every request is: refused (a wrong token, a user key, a query string, a browser
+ * origin) with its status, admitted with 101, each with its request id.
+ */
+export function workerGuard(guard: ReturnType<typeof createFrontDoor>["guard"]): WorkerGuard {
+  return async (request, server, admit) => {
+    let admitted: AdmittedUpgrade | undefined;
+    const refused = await guard(
+      request,
+      clientIpOf(server, request),
+      "workers",
+      "openai",
+      async (guarded) => {
+        const identity = workerIdentity(guarded.principal);
+        admit(identity);
+        // The row says the connection was opened; the calls it serves are recorded by the callers'.
+        guarded.deferEnd()(101);
+        admitted = { identity, requestId: guarded.ledger.requestId };
+        return new Response(null, { status: 204 });
+      },
+    );
+    return admitted ?? refused;
   };
 }
 
@@ -53,12 +88,13 @@ export function buildWorkers(
     registry,
     directory: {
       provider: createWorkersProvider(registry),
-      servesModel: (model) => registry.serves(model),
-      models: () => registry.models(),
+      servesModel: (model, tenant) => registry.serves(model, tenant),
+      models: (tenant) => registry.models(tenant),
     },
-    endpoint: (admission, sessions) =>
+    endpoint: (guard, admission, sessions) =>
       workerEndpoint({
         registry,
+        guard,
         admission,
         log,
         ...(sessions ? { sessions } : {}),

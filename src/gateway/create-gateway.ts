@@ -40,7 +40,7 @@ import { buildAppMounts } from "./build-apps.ts";
 import { buildAuth } from "./build-auth.ts";
 import { buildLimitsPolicy } from "./build-policy.ts";
 import { buildShadow, observeShadow } from "./build-shadow.ts";
-import { buildWorkers } from "./build-workers.ts";
+import { buildWorkers, workerGuard } from "./build-workers.ts";
 import type { Gateway, GatewayOptions } from "./gateway-options.ts";
 import { routingView } from "./routing-view.ts";
 import { RuntimeHolder } from "./runtime.ts";
@@ -177,13 +177,16 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     sessions: auth.sessions,
   };
   const frontDoor = createFrontDoor(frontDoorDeps);
+  // What a caller's tenant may be routed to: configured models, and its own tenant's and the
+  // platform's workers'.
   const models = {
-    modelNames: () => runtime.current.table.modelNames(),
-    routes: (model: string) => runtime.current.table.routedAs(model) !== undefined,
+    modelNames: (tenant: string) => runtime.current.table.modelNames(tenant),
+    routes: (model: string, tenant: string) => runtime.current.routes(model, tenant),
   };
-  // Where a natively answered Responses answer is held: a provider, or a worker (any node's).
-  const holderOf = (name: string) =>
-    runtime.current.providers.get(name) ?? workerDirectory.provider.holder?.(name);
+  // Where a natively answered Responses answer is held: a provider, or a worker (any node's) of a
+  // tenant the caller's may use.
+  const holderOf = (name: string, tenant: string) =>
+    runtime.current.providers.get(name) ?? workerDirectory.provider.holder?.(name, tenant);
   const reload = createReloadPolicy({
     runtime,
     // A policy without per-version views (an embedder's) follows each config in place.
@@ -209,7 +212,13 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     websocket: workerWebSocketConfig(Math.max(config.workers.max_message, config.server.max_body)),
     plugins: [
       ...(config.workers.enabled
-        ? [workers.endpoint(() => runtime.current.workerAdmission, auth.sessions)]
+        ? [
+            workers.endpoint(
+              workerGuard(frontDoor.guard),
+              () => runtime.current.workerAdmission,
+              auth.sessions,
+            ),
+          ]
         : []),
       ...(cluster ? [cluster.endpoint(workers.directory)] : []),
       // With apps, stored responses are read through the OpenAI apps' prefixes only.

@@ -253,11 +253,12 @@ describe("one runtime snapshot per config version", () => {
   test("worker admission: workers.allowed_origins and the authenticator apply to the next upgrade", async () => {
     const { port } = gateway.listen("127.0.0.1", 0);
     const upgrade = (headers: Record<string, string>) => upgradeStatus(port, headers);
-    const browser = { origin: "https://ops.example", authorization: "Bearer mgw_not-a-key" };
+    const browser = { origin: "https://ops.example", authorization: `Bearer ${adminKey}` };
     reload(configOf("a", 1));
-    expect(await upgrade(browser)).toBe(403); // the origin is refused before the key is looked at
+    expect(await upgrade(browser)).toBe(403); // the key is good, the origin refused
     reload(configOf("a", 1, { workers: { allowed_origins: ["https://ops.example"] } }));
-    expect(await upgrade(browser)).toBe(401); // the origin passes now; the key is checked, and refused
+    expect(await upgrade(browser)).toBe(101); // the origin passes now
+    expect(await upgrade({ ...browser, authorization: "Bearer mgw_not-a-key" })).toBe(401);
   });
 
   test("the version is the same in /readyz, /admin/api/status, /admin/api/routing and /metrics", async () => {

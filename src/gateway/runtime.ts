@@ -10,7 +10,6 @@ import { RouteTable, type WorkerDirectory } from "../routing/route-table.ts";
 import { createRouter, type RouterDeps } from "../routing/router.ts";
 import { bindTenant } from "../tenants/bind-tenant.ts";
 import type { AdmitOptions } from "../workers/gateway/admit-worker.ts";
-import { workerIdentities } from "./build-workers.ts";
 import { carriedRoutes } from "./carried-routes.ts";
 
 /**
@@ -27,7 +26,7 @@ export interface RuntimeSnapshot extends RequestRuntime {
   readonly table: RouteTable;
   /** This version's breaker policy over the per-route state every version shares. */
   readonly breakers: RouteHealth;
-  /** Who may connect as a worker: this version's authenticator and `workers.allowed_origins`. */
+  /** What admits a worker's upgrade besides its credential (the front door's): `workers.allowed_origins`. */
   readonly workerAdmission: AdmitOptions;
 }
 
@@ -111,12 +110,9 @@ function assemble(
     table,
     breakers,
     router: createRouter({ ...parts.router, table: () => table, health: breakers, policy: () => routing }),
-    routes: (model) => table.routedAs(model) !== undefined,
+    routes: (model, tenant) => table.routes(model, tenant),
     authenticate,
-    workerAdmission: {
-      authenticate: workerIdentities(authenticate),
-      allowedOrigins: config.workers.allowed_origins,
-    },
+    workerAdmission: { allowedOrigins: config.workers.allowed_origins },
     limits: parts.policy.forConfig?.(config) ?? parts.policy,
     maxBody: config.server.max_body,
     bodyTimeout: config.server.body_timeout,

@@ -19,6 +19,8 @@ export class ModelDispatch implements DispatchRequest, ReceivedRequest {
     readonly model: string,
     readonly stream: boolean,
     readonly requestId: string,
+    /** The caller's: the workers a route may take are its tenant's and the default tenant's. */
+    readonly tenant: string,
     readonly signal: AbortSource,
     /** The client's dialect headers, from the allow-list. */
     readonly headers: Readonly<Record<string, string>>,

@@ -70,7 +70,7 @@ export function modelPipeline(
       deps.observer.started(ledger);
       requireArea(principal, "models");
       assertModelAllowed(principal, model);
-      if (!runtime.routes(model)) throw modelNotFound(model);
+      if (!runtime.routes(model, principal.tenant)) throw modelNotFound(model);
       const responses = operation === "responses" ? await responsesOf(call, body) : undefined;
       // Awaited only when the counters are shared (Redis): a local admission needs no turn of its
       // own, and writes its headers into the response's own record (then nothing to add).
@@ -90,6 +90,7 @@ export function modelPipeline(
           model,
           ledger.stream,
           ledger.requestId,
+          principal.tenant,
           abort,
           dialectHeaders(request.headers, dialect),
           queryOf(request.url),

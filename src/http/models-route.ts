@@ -29,10 +29,13 @@ export const modelsDialectOf = (request: Request, appDialect: Dialect | undefine
 
 export interface ModelsRouteDeps {
   readonly guard: ReturnType<typeof createFrontDoor>["guard"];
-  /** Every model name the current route table serves (config and connected workers). */
-  readonly modelNames: () => readonly string[];
-  /** Whether the route table routes a client's model name (a configured one, a glob's match, a worker's). */
-  readonly routes: (model: string) => boolean;
+  /** Every model name the current route table serves a caller of `tenant` (config and connected workers). */
+  readonly modelNames: (tenant: string) => readonly string[];
+  /**
+   * Whether the route table routes a client's model name for a caller of `tenant` (a configured
+   * one, a glob's match, a worker's that tenant may use).
+   */
+  readonly routes: (model: string, tenant: string) => boolean;
 }
 
 /**
@@ -45,9 +48,10 @@ export function listModelsHandler(deps: ModelsRouteDeps, appDialect?: Dialect) {
     return deps.guard(request, clientIp, "models", dialect, async ({ principal, headers }) => {
       // A worker key reaches only the worker endpoint, so not even the model list.
       requireArea(principal, "models");
-      if (dialect === "openai") return Response.json(modelList(deps.modelNames(), principal), { headers });
+      const names = deps.modelNames(principal.tenant);
+      if (dialect === "openai") return Response.json(modelList(names, principal), { headers });
       const query = parseInput(anthropicModelsQuerySchema, anthropicModelsQueryOf(request.url));
-      const ids = allowedModels(principal, deps.modelNames());
+      const ids = allowedModels(principal, names);
       return Response.json(anthropicModelPage(ids, query), { headers });
     });
   };
@@ -70,7 +74,11 @@ export function retrieveModelHandler(deps: ModelsRouteDeps, appDialect?: Dialect
       requireArea(principal, "models");
       const path = new URL(request.url).pathname;
       const id = modelIdOf(path.slice(path.indexOf(MODEL_PATH) + MODEL_PATH.length));
-      if (id === undefined || !deps.routes(id) || allowedModels(principal, [id]).length === 0)
+      if (
+        id === undefined ||
+        !deps.routes(id, principal.tenant) ||
+        allowedModels(principal, [id]).length === 0
+      )
         throw modelNotFound(id ?? "");
       return Response.json(dialect === "openai" ? modelObject(id) : anthropicModelInfo(id), { headers });
     });

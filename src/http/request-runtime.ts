@@ -13,10 +13,11 @@ export interface RequestRuntime {
   /** Bound to this version's route table, breaker policy and routing settings. */
   readonly router: Router;
   /**
-   * Whether a route serves the model (configured, or a connected worker's): a model nobody serves
-   * is a 404 before the caller's limits count the request.
+   * Whether a route serves the model to a caller of `tenant` (configured, or a connected worker's
+   * that tenant may use): a model nobody serves it is a 404 before the caller's limits count the
+   * request.
    */
-  readonly routes: (model: string) => boolean;
+  readonly routes: (model: string, tenant: string) => boolean;
   /** API keys (one cache for every version) and this version's `auth.jwt` and tenants. */
   readonly authenticate: Authenticator;
   /** Limits and budgets with this version's prices. */

@@ -30,13 +30,14 @@ export interface ResponsesRouteDeps {
   readonly serveModel?: FrontDoor["serveModel"];
   /**
    * The upstream holding a natively answered response, by the name it was stored under (a
-   * provider's name, `worker:<name>`): it is read and deleted there.
+   * provider's name, `worker:<name>`): it is read and deleted there. A worker is one only to a
+   * caller of a tenant it serves (a name another tenant's worker took since holds nothing of it).
    */
-  readonly holder?: (name: string) => Provider | undefined;
+  readonly holder?: (name: string, tenant: string) => Provider | undefined;
   /** Live sessions per key: a Responses WebSocket closes when its key is revoked or expires. */
   readonly sessions?: KeySessions;
   /** Whether the route table routes a model name (a Responses WebSocket's warm-up checks it). */
-  readonly routes?: (model: string) => boolean;
+  readonly routes?: (model: string, tenant: string) => boolean;
 }
 
 type Context = { request: Request; server: Parameters<typeof clientIpOf>[0]; params: { id: string } };
@@ -65,12 +66,13 @@ export function responsesRoutes(deps: ResponsesRouteDeps) {
    */
   function fromHolder(
     stored: StoredResponse,
+    tenant: string,
     request: Request,
     ledger: RequestLedger,
     method: "GET" | "DELETE",
     path: string,
   ) {
-    const holder = stored.holder ? deps.holder?.(stored.holder) : undefined;
+    const holder = stored.holder ? deps.holder?.(stored.holder, tenant) : undefined;
     if (!holder?.forward) return undefined;
     return holder.forward({
       method,
@@ -102,6 +104,7 @@ export function responsesRoutes(deps: ResponsesRouteDeps) {
         const stored = await find(principal, params.id);
         const upstream = await fromHolder(
           stored,
+          principal.tenant,
           request,
           ledger,
           "GET",
@@ -114,7 +117,7 @@ export function responsesRoutes(deps: ResponsesRouteDeps) {
       guarded(request, clientIpOf(server, request), async ({ principal, headers, ledger }) => {
         const stored = await find(principal, params.id);
         const path = `/responses/${encodeURIComponent(params.id)}/input_items`;
-        const upstream = await fromHolder(stored, request, ledger, "GET", path);
+        const upstream = await fromHolder(stored, principal.tenant, request, ledger, "GET", path);
         if (upstream) return relay(upstream, headers);
         const output = Array.isArray(stored.response.output) ? stored.response.output.length : 0;
         // Rows stored before items had ids get the ids a save now gives (stored-item-ids.ts).
@@ -127,7 +130,7 @@ export function responsesRoutes(deps: ResponsesRouteDeps) {
       guarded(request, clientIpOf(server, request), async ({ principal, headers, ledger }) => {
         const stored = await find(principal, params.id);
         const path = `/responses/${encodeURIComponent(params.id)}`;
-        const upstream = await fromHolder(stored, request, ledger, "DELETE", path);
+        const upstream = await fromHolder(stored, principal.tenant, request, ledger, "DELETE", path);
         if (!upstream && !deps.store.delete) throw badRequest("this gateway's response store cannot delete");
         await deps.store.delete?.(responseScope(principal), params.id);
         if (upstream) return relay(upstream, headers);

@@ -153,11 +153,15 @@ export interface Provider {
    * serve this call, chosen before the call is adapted, because what it serves natively
    * (`responsesApi`) and where a native answer is held (its `name`) depend on that upstream.
    * `holder` names the upstream holding the conversation a call continues: chosen when it can
-   * serve. Throws a GatewayError (503) when none can.
+   * serve. Only upstreams a caller of `tenant` may use are chosen (a worker of its own tenant or
+   * of the default tenant). Throws a GatewayError (503) when none can.
    */
-  select?(model: string, holder?: string): Provider;
-  /** For such a provider: the upstream named `name` (`worker:<name>`), when it is connected. */
-  holder?(name: string): Provider | undefined;
+  select?(model: string, holder: string | undefined, tenant: string): Provider;
+  /**
+   * For such a provider: the upstream named `name` (`worker:<name>`), when it is connected and a
+   * caller of `tenant` may use it.
+   */
+  holder?(name: string, tenant: string): Provider | undefined;
   /**
    * Forwards a request that is no model call (`GET /responses/{id}`) to the upstream as is, with
    * the provider's credentials. Only providers that pass through have it.

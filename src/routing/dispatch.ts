@@ -14,6 +14,11 @@ export interface DispatchRequest {
   readonly stream: boolean;
   readonly requestId: string;
   /**
+   * The caller's tenant: a route over connected workers takes only that tenant's workers and the
+   * default tenant's (the platform's), so no tenant's prompt reaches another tenant's worker.
+   */
+  readonly tenant: string;
+  /**
    * Aborts when the client disconnects: a signal, or who aborts the request and tells attempts
    * directly (no abort listener per attempt, no signal per request).
    */

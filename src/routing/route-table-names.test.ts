@@ -23,6 +23,7 @@ const chat = (model: string) => ({
   stream: false,
   requestId: "req_names",
   signal: new AbortController().signal,
+  tenant: "default",
 });
 
 test("aliases, most specific globs and `*` routes decide the upstream model", async () => {
@@ -56,7 +57,7 @@ test("`routedAs` names what `resolve` finds by: a name or alias itself, a glob's
     "",
   ];
   expect(names.map((name) => table.routedAs(name) !== undefined)).toEqual(
-    names.map((name) => table.resolve(name) !== undefined),
+    names.map((name) => table.resolve(name, "default") !== undefined),
   );
   expect(names.map((name) => table.routedAs(name))).toEqual([
     "gpt-4o-mini",

@@ -8,11 +8,17 @@ import type { AttemptTimeouts, Provider } from "../providers/provider.ts";
 import type { Strategy } from "./order-routes.ts";
 import { attemptInfo, type Route } from "./route.ts";
 
-/** What the router needs to know of connected workers. */
+/**
+ * What the router needs to know of connected workers. A caller of a tenant is routed only to its
+ * own tenant's workers and the default tenant's: the models only other tenants' workers serve do
+ * not exist for it.
+ */
 export interface WorkerDirectory {
   readonly provider: Provider;
-  servesModel(model: string): boolean;
-  models(): string[];
+  /** Whether a worker serves `model` to a caller of `tenant`; to anyone when none is given (a metrics label). */
+  servesModel(model: string, tenant?: string): boolean;
+  /** What workers serve to a caller of `tenant`. */
+  models(tenant: string): string[];
 }
 
 export interface ModelPlan {
@@ -76,12 +82,13 @@ export class RouteTable {
 
   /**
    * The plan for a client's model name: its entry in `models:` by exact name or alias, else the
-   * most specific glob (model-index.ts). A route whose `model` is `*` sends the client's name on.
+   * most specific glob (model-index.ts), else the workers when one serves the name to a caller of
+   * `tenant`. A route whose `model` is `*` sends the client's name on.
    */
-  resolve(model: string): ModelPlan | undefined {
+  resolve(model: string, tenant: string): ModelPlan | undefined {
     const planned = this.plans.match(model)?.plan;
     if (planned) return passesName(planned) ? named(planned, model) : planned;
-    if (this.workers?.servesModel(model)) {
+    if (this.workers?.servesModel(model, tenant)) {
       const route = this.route({ provider: WORKERS_PROVIDER, model, weight: 1 });
       if (route) return { strategy: "priority", routes: [route] };
     }
@@ -101,10 +108,15 @@ export class RouteTable {
     return this.workers?.servesModel(model) === true ? model : undefined;
   }
 
-  /** Every client-facing model name: configured ones, then worker-only ones. */
-  modelNames(): string[] {
+  /** Whether a caller of `tenant` has a route for the model: a configured one, or a worker's it may use. */
+  routes(model: string, tenant: string): boolean {
+    return this.plans.patternOf(model) !== undefined || this.workers?.servesModel(model, tenant) === true;
+  }
+
+  /** Every model name a caller of `tenant` may be routed by: configured ones, then worker-only ones. */
+  modelNames(tenant: string): string[] {
     const names = new Set(this.plans.names());
-    for (const model of this.workers?.models() ?? []) names.add(model);
+    for (const model of this.workers?.models(tenant) ?? []) names.add(model);
     return [...names];
   }
 

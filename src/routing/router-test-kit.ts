@@ -137,6 +137,8 @@ export function chatRequest(model: string, extra: Partial<DispatchRequest> = {})
     requestId: "req_test",
     signal: new AbortController().signal,
     ...extra,
+    // A caller outside every tenant, unless a test names one.
+    tenant: extra.tenant ?? "default",
   };
 }
 

@@ -27,6 +27,7 @@ const countTokens = (model: string) => ({
   stream: false,
   requestId: "req_test",
   signal: new AbortController().signal,
+  tenant: "default",
 });
 
 test("a route that cannot serve the operation is passed over for one that can", async () => {

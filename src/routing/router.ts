@@ -45,7 +45,7 @@ export function createRouter(deps: RouterDeps): Router {
 
   return function dispatch(request) {
     try {
-      const plan = deps.table().resolve(request.model);
+      const plan = deps.table().resolve(request.model, request.tenant);
       if (!plan || plan.routes.length === 0) {
         throw modelNotFound(request.model);
       }

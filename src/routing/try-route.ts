@@ -41,10 +41,11 @@ export function openAttempt(
   let adapted: AdaptedCall;
   let provider: Provider;
   try {
-    // A route over several upstreams (workers) is narrowed to one first: what it serves natively
-    // and where a Responses chain is held depend on which.
+    // A route over several upstreams (workers) is narrowed to one first, among those the caller's
+    // tenant may use: what it serves natively and where a Responses chain is held depend on which.
     provider =
-      route.provider.select?.(route.upstreamModel, request.responses?.previousHolder) ?? route.provider;
+      route.provider.select?.(route.upstreamModel, request.responses?.previousHolder, request.tenant) ??
+      route.provider;
     adapted = adaptDialect(
       request.operation,
       request.body,

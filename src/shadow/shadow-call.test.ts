@@ -46,6 +46,7 @@ function request(body: JsonObject): DispatchRequest {
     stream: body.stream === true,
     requestId: "req_shadow_call",
     signal: new AbortController().signal,
+    tenant: "default",
     received: { bytes, body, headers: {}, query: "" },
   };
 }

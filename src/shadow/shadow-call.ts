@@ -47,16 +47,14 @@ export async function callShadow(
   const started = performance.now();
   const clock: CopyClock = { started, ttftMs: null };
   try {
-    const adapted = adaptDialect(
-      request.operation,
-      request.body,
-      route.provider,
-      request.model,
-      request.responses,
-    );
+    // A route over connected workers is narrowed to one the caller's tenant may use, as the
+    // primary's is: a copy never reaches another tenant's worker.
+    const provider =
+      route.provider.select?.(route.upstreamModel, undefined, request.tenant) ?? route.provider;
+    const adapted = adaptDialect(request.operation, request.body, provider, request.model, request.responses);
     const body = stripClientRouting({ ...adapted.body, model: route.upstreamModel });
     const native =
-      adapted.native && request.received && route.provider.passThrough
+      adapted.native && request.received && provider.passThrough
         ? nativeRequest(request.received, body, adapted)
         : undefined;
     // With the shadow thread, a native copy's provider builds its request as usual (URL,
@@ -74,7 +72,7 @@ export async function callShadow(
           }
         : undefined;
     const reply = await abortable(
-      route.provider.call({
+      provider.call({
         operation: adapted.operation,
         body,
         stream: request.stream,
@@ -90,16 +88,16 @@ export async function callShadow(
     );
     const target = {
       label: route.label,
-      dialect: route.provider.dialect,
+      dialect: provider.dialect,
       operation: request.operation,
       stream: request.stream,
     };
     if (thread && captured) {
-      return await thread.exchange({ provider: route.provider.name, ...captured, target }, signal);
+      return await thread.exchange({ provider: provider.name, ...captured, target }, signal);
     }
     if (reply.kind === "http") return await readCopy(asResponse(reply.response), target, signal, clock);
     if (reply.kind === "json") {
-      const usageOf = route.provider.dialect === "anthropic" ? usageFromAnthropic : usageFromOpenAI;
+      const usageOf = provider.dialect === "anthropic" ? usageFromAnthropic : usageFromOpenAI;
       const answer = answerFromJson(request.operation, adapted.json(reply.body));
       return answered(clock, reply.usage ?? usageOf(reply.body), answer);
     }

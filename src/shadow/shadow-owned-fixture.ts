@@ -105,6 +105,7 @@ export async function mirrored(
     model: "m",
     stream,
     requestId,
+    tenant: "default",
     signal: new AbortController().signal,
     received: { bytes, body, headers: {}, query: "" },
     ...(telemetry ? { telemetry } : {}),

@@ -77,6 +77,7 @@ function requestOf(requestId: string): DispatchRequest {
     stream: false,
     requestId,
     signal: new AbortController().signal,
+    tenant: "default",
     received: { bytes, body, headers: {}, query: "" },
   };
 }

@@ -169,6 +169,12 @@ export const GatewayFrame = z.discriminatedUnion("type", [
      * holds it). Absent: any worker there serving the body's model. Never sent to a worker.
      */
     worker: z.string().min(1).max(128).optional(),
+    /**
+     * On a cluster peer link only: the caller's tenant; the node holding the workers gives the
+     * request only to one a caller of it may use. Absent (a node from before): the default
+     * tenant's workers only. Never sent to a worker.
+     */
+    tenant: z.string().max(256).optional(),
   }),
   z.object({ type: z.literal("credit"), id, bytes: z.number().int().positive() }),
   z.object({ type: z.literal("cancel"), id }),

@@ -1,6 +1,7 @@
 import { beforeAll, describe, expect, test } from "bun:test";
 import Anthropic from "@anthropic-ai/sdk";
 import OpenAI from "openai";
+import { createKey as mintKey } from "./harness/admin-api.ts";
 import { gatewayFixture } from "./harness/gateway-fixture.ts";
 import type { GatewayProcess } from "./harness/spawn-gateway.ts";
 import {
@@ -17,7 +18,8 @@ import { connectFleet } from "./harness/worker-fleet.ts";
 
 // The gateway binary, two `mindgw worker` processes, each beside its own fake upstream process.
 // Worker a offers `fake-model` and `a-only` by flag; worker b discovers its models from its
-// upstream's /v1/models (fake-model, bench-model, claude-fake).
+// upstream's /v1/models (fake-model, bench-model, claude-fake). Both use a key outside every
+// tenant: the platform's workers, serving the tenants team-a and team-b too.
 let gw: GatewayProcess;
 let adminKey: string;
 const fakes: FakeProcess[] = [];
@@ -27,7 +29,10 @@ const fx = gatewayFixture<FakeProcess>({
   fakeRoutes: false,
   config: async (_fakeUrl, { fake, own }) => {
     fakes.push(fake, own(await spawnFakeUpstream()));
-    return { models: [{ name: "alias-model", routes: [{ provider: "workers", model: "fake-model" }] }] };
+    return {
+      models: [{ name: "alias-model", routes: [{ provider: "workers", model: "fake-model" }] }],
+      tenants: [{ name: "team-a" }, { name: "team-b" }],
+    };
   },
 });
 
@@ -181,6 +186,69 @@ describe("workers: routing through the tunnel", () => {
       );
     } finally {
       await narrow.stop("SIGKILL");
+    }
+    await waitForWorkers(gw.url, adminKey, ["a", "b"]);
+  });
+
+  test("a tenant's worker gets only its tenant's prompts; the platform's workers serve every tenant", async () => {
+    const [fa, fb] = fakes as [FakeProcess, FakeProcess];
+    const keyIn = async (name: string, tenant: string, role: string) =>
+      (await mintKey(gw, { name, tenant, role, models: ["*"] })).key;
+    // Both register tenant-model, as the auditor's box-a (team-a's key) and box-b (team-b's) did.
+    const boxA = spawnWorker({
+      gateway: gw.url,
+      token: await keyIn("gpu-team-a", "team-a", "worker"),
+      upstream: `${fa.url}/v1`,
+      name: "box-a",
+      models: ["tenant-model", "a-secret"],
+    });
+    const boxB = spawnWorker({
+      gateway: gw.url,
+      token: await keyIn("gpu-team-b", "team-b", "worker"),
+      upstream: `${fb.url}/v1`,
+      name: "box-b",
+      models: ["tenant-model"],
+    });
+    try {
+      const listed = await waitForWorkers(gw.url, adminKey, ["a", "b", "box-a", "box-b"]);
+      expect(listed.map((w) => [w.name, w.tenant])).toEqual([
+        ["a", "default"],
+        ["b", "default"],
+        ["box-a", "team-a"],
+        ["box-b", "team-b"],
+      ]);
+      const client = async (name: string, tenant: string) =>
+        new OpenAI({ apiKey: await keyIn(name, tenant, "user"), baseURL: `${gw.url}/v1`, maxRetries: 0 });
+      const [userA, userB] = [await client("user-team-a", "team-a"), await client("user-team-b", "team-b")];
+      const routesOf = async (user: OpenAI, tag: string, model: string) => {
+        const routes: (string | null)[] = [];
+        for (const n of [1, 2, 3, 4]) {
+          const id = `wk-tenant-${tag}-${n}`;
+          await user.chat.completions.create(
+            { model, messages: say(`${tag} ${n}`) },
+            { headers: { "x-request-id": id } },
+          );
+          routes.push((await auditRow(gw.url, adminKey, id)).route);
+        }
+        return routes;
+      };
+      expect(await routesOf(userA, "a", "tenant-model")).toEqual(Array(4).fill("worker:box-a"));
+      expect(await routesOf(userB, "b", "tenant-model")).toEqual(Array(4).fill("worker:box-b"));
+      expect(new Set(await routesOf(userB, "shared", "fake-model"))).toEqual(
+        new Set(["worker:a", "worker:b"]),
+      );
+      // Another tenant's worker models do not exist for team-b, nor for a caller outside every tenant.
+      expect((await userA.models.list()).data.map((m) => m.id)).toContain("a-secret");
+      for (const other of [userB, openai()]) {
+        expect((await other.models.list()).data.map((m) => m.id)).not.toContain("a-secret");
+        const refused = await other.chat.completions
+          .create({ model: "a-secret", messages: say("x") })
+          .catch((e: unknown) => e);
+        expect(refused).toBeInstanceOf(OpenAI.NotFoundError);
+      }
+    } finally {
+      await boxA.stop("SIGKILL");
+      await boxB.stop("SIGKILL");
     }
     await waitForWorkers(gw.url, adminKey, ["a", "b"]);
   });

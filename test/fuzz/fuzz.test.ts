@@ -245,7 +245,7 @@ describe("fuzz", () => {
       const closes: number[] = [];
       const connection = createWorkerConnection({
         registry,
-        identity: { role: "worker", name: "fuzz", models: ["*"] },
+        identity: { role: "worker", credential: "key", name: "fuzz", tenant: "default", models: ["*"] },
         transport: { send: () => {}, close: (code) => void closes.push(code) },
         log: () => {},
         maxMessageBytes: 64 * 1024,

@@ -26,10 +26,11 @@ export interface ResponsesSocketDeps {
   /** Live sessions per key: a revoke or expiry of the caller's key closes the connection. */
   readonly sessions?: KeySessions;
   /**
-   * Whether the route table routes a model name: a warm-up (`generate: false`) for one it does not
-   * is refused as the turn it prepares would be. Absent (an embedder's), every name is taken.
+   * Whether the route table routes a model name for a caller of `tenant`: a warm-up (`generate:
+   * false`) for one it does not is refused as the turn it prepares would be. Absent (an
+   * embedder's), every name is taken.
    */
-  readonly routes?: (model: string) => boolean;
+  readonly routes?: (model: string, tenant: string) => boolean;
 }
 
 /** The connection's own request (what each turn's request is made from) and who opened it. */
@@ -120,7 +121,7 @@ export function responsesSocket(deps: ResponsesSocketDeps) {
       const model = validateBody("responses", turn.body);
       ledger.model = model;
       assertModelAllowed(principal, model);
-      if (deps.routes && !deps.routes(model)) throw modelNotFound(model);
+      if (deps.routes && !deps.routes(model, principal.tenant)) throw modelNotFound(model);
       const saveFailed = logSaveError(deps.logger, ledger.requestId);
       const context = await responsesContext(deps.store, principal, turn.body, saveFailed);
       const writer = new ResponsesStreamWriter({

@@ -10,6 +10,7 @@ export function worker(over: Partial<WorkerSummary> = {}): WorkerSummary {
   return {
     id: "w_1",
     name: "gpu1",
+    tenant: "default",
     models: ["llama-3-8b"],
     inFlight: 1,
     capacity: 8,

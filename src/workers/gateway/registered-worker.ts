@@ -30,6 +30,8 @@ export interface TunnelRequest {
   readonly query?: string | undefined;
   /** Over a cluster peer link: the worker chosen on the other node (absent: any serving the model). */
   readonly worker?: string | undefined;
+  /** Over a cluster peer link: the caller's tenant, whose workers alone may take it on the other node. */
+  readonly tenant?: string | undefined;
 }
 
 /**
@@ -39,8 +41,16 @@ export interface TunnelRequest {
 export interface RegisteredWorker {
   readonly id: string;
   readonly name: string;
-  /** The key name that registered it: only the same key may replace it under this name. */
+  /**
+   * The credential that registered it, as a key rotation keeps it (worker-owner.ts): only the same
+   * owner may replace it under this name.
+   */
   readonly owner: string;
+  /**
+   * The tenant of the credential that registered it: only that tenant's callers are routed to it,
+   * every caller when it is the default tenant (the platform's own workers).
+   */
+  readonly tenant: string;
   readonly models: readonly string[];
   readonly capacity: number;
   readonly labels: Readonly<Record<string, string>>;

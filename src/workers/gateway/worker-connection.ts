@@ -14,6 +14,7 @@ import { readWorkerFrame } from "../read-frame.ts";
 import type { WorkerLog } from "../worker-log.ts";
 import type { WorkerIdentity } from "./admit-worker.ts";
 import { modelMatcher } from "./model-allow-list.ts";
+import { workerOwner } from "./worker-owner.ts";
 import type { WorkerRegistry } from "./worker-registry.ts";
 import { type TunnelTransport, WorkerTunnel } from "./worker-tunnel.ts";
 
@@ -93,7 +94,8 @@ export function createWorkerConnection(deps: ConnectionDeps): WorkerConnection {
     const candidate = new WorkerTunnel({
       id: crypto.randomUUID(),
       name: frame.name,
-      owner: identity.name,
+      owner: workerOwner(identity),
+      tenant: identity.tenant,
       models: accepted,
       capacity: frame.concurrency,
       labels: frame.labels,

@@ -1,20 +1,42 @@
 import { Elysia } from "elysia";
 import type { KeySessions } from "../../auth/key-sessions.ts";
+import type { ServerLike } from "../../http/client-of.ts";
 import { FrameWriter } from "../frame-writer.ts";
 import { DEFAULT_MAX_MESSAGE_BYTES } from "../protocol.ts";
 import { receiveDirectly } from "../receive-directly.ts";
 import type { WorkerLog } from "../worker-log.ts";
-import { type Admission, type AdmitOptions, admitWorker, type WorkerIdentity } from "./admit-worker.ts";
+import { type AdmitOptions, admitWorker, type WorkerIdentity } from "./admit-worker.ts";
 import { createWorkerConnection, type WorkerConnection } from "./worker-connection.ts";
 import type { WorkerRegistry } from "./worker-registry.ts";
+
+/** An upgrade the guard let in: who connects, and the id its audit row and answer carry. */
+export interface AdmittedUpgrade {
+  readonly identity: WorkerIdentity;
+  readonly requestId: string;
+}
+
+/**
+ * The gateway's front door guard around an upgrade (front door `workers`), as the Responses
+ * WebSocket's: it accounts for the upgrade, admitted or not (one audit row, 101 when admitted; an
+ * access line and `x-request-id` with its request id) and authenticates the caller, then runs
+ * `admit`, which refuses by throwing. Resolves with the admitted upgrade, or the refusal to answer
+ * with (in the caller's dialect, as every refusal).
+ */
+export type WorkerGuard = (
+  request: Request,
+  server: ServerLike,
+  admit: (identity: WorkerIdentity) => void,
+) => Promise<AdmittedUpgrade | Response>;
 
 /** What the worker endpoint needs from the gateway. */
 export interface WorkerEndpointDeps {
   registry: WorkerRegistry;
+  /** Authenticates and records each upgrade (the front door's guard). */
+  guard: WorkerGuard;
   /**
-   * Who may connect, read once per upgrade: the authenticator that resolves the Authorization
-   * header to a key, and the browser origins allowed (default none: workers send no Origin). The
-   * gateway passes the config version current at the upgrade (`RuntimeSnapshot.workerAdmission`).
+   * What else admits an upgrade, read once per upgrade: the browser origins allowed (default
+   * none: workers send no Origin). The gateway passes the config version current at the upgrade
+   * (`RuntimeSnapshot.workerAdmission`).
    */
   admission: () => AdmitOptions;
   log: WorkerLog;
@@ -41,38 +63,30 @@ export function workerWebSocketConfig(maxMessageBytes = DEFAULT_MAX_MESSAGE_BYTE
   } as const;
 }
 
-function rejection(admission: Extract<Admission, { ok: false }>): Response {
-  const { status, code, message } = admission.error;
-  const type =
-    status === 401 ? "authentication_error" : status === 403 ? "permission_error" : "invalid_request_error";
-  return Response.json({ error: { message, type, param: null, code } }, { status });
-}
-
 /** `GET /workers/connect`: the WebSocket that workers dial out to. */
 export function workerEndpoint(deps: WorkerEndpointDeps) {
   const maxMessageBytes = deps.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
   // Elysia may run beforeHandle more than once per upgrade: admit each request once.
-  const admissions = new WeakMap<Request, Promise<Admission>>();
+  const upgrades = new WeakMap<Request, Promise<AdmittedUpgrade | Response>>();
   const identities = new WeakMap<Request, WorkerIdentity>();
   const connections = new WeakMap<object, WorkerConnection>();
   const releases = new WeakMap<object, () => void>();
 
   return new Elysia().ws("/workers/connect", {
-    async beforeHandle({ request }) {
-      let pending = admissions.get(request);
+    async beforeHandle({ request, server, set }) {
+      let pending = upgrades.get(request);
       if (!pending) {
-        pending = admitWorker(request, deps.admission());
-        admissions.set(request, pending);
+        const options = deps.admission();
+        pending = deps.guard(request, server as ServerLike, (identity) =>
+          admitWorker(request, identity, options),
+        );
+        upgrades.set(request, pending);
       }
-      const admission = await pending;
-      if (!admission.ok) {
-        deps.log("warn", "worker connection refused", {
-          status: admission.error.status,
-          reason: admission.error.message,
-        });
-        return rejection(admission);
-      }
-      identities.set(request, admission.identity);
+      const upgrade = await pending;
+      // Refused: answered, recorded and logged (an access line) by the guard.
+      if (upgrade instanceof Response) return upgrade;
+      identities.set(request, upgrade.identity);
+      set.headers["x-request-id"] = upgrade.requestId;
     },
     open(ws) {
       const identity = identities.get(ws.data.request);

@@ -3,16 +3,60 @@ import { fakeWorker } from "../testing/fake-worker.ts";
 import { createWorkersProvider } from "./worker-provider.ts";
 import { createWorkerRegistry } from "./worker-registry.ts";
 
+/** What `select` throws. */
+function refusal(select: () => unknown): unknown {
+  try {
+    select();
+  } catch (error) {
+    return error;
+  }
+  throw new Error("select did not throw");
+}
+
 describe("workers provider", () => {
   test("a worker is one provider from call to call, picked or named as a holder; another worker is another", () => {
     const registry = createWorkerRegistry();
     registry.add(fakeWorker("a", { models: ["m"] }));
     registry.add(fakeWorker("b", { models: ["n"] }));
     const workers = createWorkersProvider(registry);
-    const first = workers.select?.("m");
+    const first = workers.select?.("m", undefined, "default");
     expect(first?.name).toBe("worker:a");
-    expect(workers.select?.("m")).toBe(first as NonNullable<typeof first>);
-    expect(workers.holder?.("worker:a")).toBe(first);
-    expect(workers.select?.("n")).not.toBe(first);
+    expect(workers.select?.("m", undefined, "default")).toBe(first as NonNullable<typeof first>);
+    expect(workers.holder?.("worker:a", "default")).toBe(first);
+    expect(workers.select?.("n", undefined, "default")).not.toBe(first);
+  });
+
+  test("a caller is narrowed to its own tenant's workers and the default tenant's, holders included", () => {
+    const registry = createWorkerRegistry();
+    registry.add(fakeWorker("box-a", { tenant: "team-a", models: ["llama"] }));
+    registry.add(fakeWorker("box-b", { tenant: "team-b", models: ["llama"] }));
+    registry.add(fakeWorker("shared", { models: ["small"] }));
+    const workers = createWorkersProvider(registry);
+    const picks = [1, 2, 3, 4].map(() => workers.select?.("llama", undefined, "team-a").name);
+    expect(picks).toEqual(["worker:box-a", "worker:box-a", "worker:box-a", "worker:box-a"]);
+    // The conversation another tenant's worker holds is not continued there.
+    expect(workers.select?.("llama", "worker:box-b", "team-a").name).toBe("worker:box-a");
+    expect(workers.holder?.("worker:box-b", "team-a")).toBeUndefined();
+    expect(workers.select?.("small", undefined, "team-a").name).toBe("worker:shared");
+    expect(workers.select?.("small", undefined, "team-b").name).toBe("worker:shared");
+    // Outside every tenant: only the platform's workers, and another tenant's model is not there.
+    expect(refusal(() => workers.select?.("llama", undefined, "default"))).toMatchObject({
+      status: 503,
+      code: "no_route_available",
+    });
+  });
+
+  test("at capacity or not there is said of the caller's own workers", () => {
+    const registry = createWorkerRegistry();
+    registry.add(fakeWorker("box-a", { tenant: "team-a", models: ["llama"], capacity: 1, inFlight: 1 }));
+    const workers = createWorkersProvider(registry);
+    expect(refusal(() => workers.select?.("llama", undefined, "team-a"))).toMatchObject({
+      status: 503,
+      code: "unavailable",
+    });
+    expect(refusal(() => workers.select?.("llama", undefined, "team-b"))).toMatchObject({
+      code: "no_route_available",
+      message: "no connected worker serves llama",
+    });
   });
 });

@@ -1,3 +1,4 @@
+import { DEFAULT_TENANT } from "../../config/tenant-config.ts";
 import type { Operation } from "../../core/dialect.ts";
 import { GatewayError, unsupportedOperation } from "../../core/gateway-error.ts";
 import { readUpstreamReply, readWholeReply } from "../../providers/http/read-reply.ts";
@@ -8,7 +9,7 @@ import type { ForwardRequest, Provider, ProviderCall, ProviderReply } from "../.
 import { StoredResponsePath, UpstreamPath } from "../protocol.ts";
 import { capacityRefusal } from "./capacity-refusal.ts";
 import type { RegisteredWorker, TunnelRequest } from "./registered-worker.ts";
-import type { WorkerRegistry } from "./worker-registry.ts";
+import { servesTenant, type WorkerRegistry } from "./worker-registry.ts";
 
 const PATHS: Partial<Record<Operation, UpstreamPath>> = {
   chat: "/chat/completions",
@@ -23,8 +24,9 @@ const PREFIX = "worker:";
 export const workerLabel = (worker: Pick<RegisteredWorker, "name">) => `${PREFIX}${worker.name}`;
 
 /**
- * `provider: workers`: any connected worker serving the call's (upstream) model, least busy
- * first — or the one holding the conversation a Responses call continues. The router narrows
+ * `provider: workers`: any connected worker serving the call's (upstream) model to the caller's
+ * tenant (its own tenant's workers and the default tenant's), least busy first — or the one
+ * holding the conversation a Responses call continues. The router narrows
  * it to one worker (`select`) before adapting the call, so a worker whose upstream announced
  * the Responses API gets Responses calls natively, like an `openai` provider with
  * `responses_api`. The tunnel hands back the worker's upstream answer as a Response, read by
@@ -42,10 +44,13 @@ export function createWorkersProvider(registry: WorkerRegistry): Provider {
     return provider;
   }
 
-  function select(model: string, holder?: string): Provider {
-    const worker = registry.pick(model, holder?.startsWith(PREFIX) ? holder.slice(PREFIX.length) : undefined);
+  function select(model: string, holder: string | undefined, tenant: string): Provider {
+    const held = holder?.startsWith(PREFIX) ? holder.slice(PREFIX.length) : undefined;
+    const worker = registry.pick(model, tenant, held);
     if (!worker) {
-      if (registry.serves(model)) throw capacityRefusal(`every worker serving ${model} is at capacity`);
+      // Said of the workers this caller may use: another tenant's are neither busy nor there.
+      if (registry.serves(model, tenant))
+        throw capacityRefusal(`every worker serving ${model} is at capacity`);
       throw new GatewayError({
         status: 503,
         code: "no_route_available",
@@ -61,13 +66,14 @@ export function createWorkersProvider(registry: WorkerRegistry): Provider {
     dialect: "openai",
     passThrough: true,
     select,
-    holder(name) {
+    holder(name, tenant) {
       const worker = name.startsWith(PREFIX) ? registry.get(name.slice(PREFIX.length)) : undefined;
-      return worker ? providerOf(worker) : undefined;
+      return worker && servesTenant(worker, tenant) ? providerOf(worker) : undefined;
     },
+    // A call no caller's tenant narrowed (`select`) goes to the platform's workers only.
     call: async (call) => {
       const model = typeof call.body.model === "string" ? call.body.model : "";
-      return select(model).call(call);
+      return select(model, undefined, DEFAULT_TENANT).call(call);
     },
     listModels: async () => registry.models(),
   };

@@ -1,4 +1,5 @@
 import type { GatewayEvent, WorkerSummary } from "../../audit/gateway-event.ts";
+import { DEFAULT_TENANT } from "../../config/tenant-config.ts";
 import { CloseCode } from "../protocol.ts";
 import { silentLog, type WorkerLog } from "../worker-log.ts";
 import type { RegisteredWorker } from "./registered-worker.ts";
@@ -22,20 +23,26 @@ export interface WorkerRegistry {
   readonly heartbeatMs: number;
   readonly heartbeatTimeoutMs: number;
   now(): number;
-  /** Adds a worker; an older one under the same name and key is replaced (closed). */
+  /** Adds a worker; an older one under the same name and owner is replaced (closed). */
   add(worker: RegisteredWorker): AddResult;
   /** Removes a worker if it is still the current one under its name; false for a stale one. */
   remove(worker: RegisteredWorker, reason: string): boolean;
   touch(worker: RegisteredWorker): void;
   /**
-   * Least busy (in-flight / capacity) non-draining worker with room that serves `model` — or
-   * `prefer` (a worker name) when it is one of those: it holds the conversation a call continues.
+   * Least busy (in-flight / capacity) non-draining worker with room that serves `model` to a
+   * caller of `tenant` (its own tenant's workers and the default tenant's) — or `prefer` (a worker
+   * name) when it is one of those: it holds the conversation a call continues.
    */
-  pick(model: string, prefer?: string): RegisteredWorker | undefined;
-  serves(model: string): boolean;
+  pick(model: string, tenant: string, prefer?: string): RegisteredWorker | undefined;
+  /**
+   * Whether a non-draining worker serves `model`: one a caller of `tenant` may be routed to, or
+   * any worker when no tenant is given (what a metrics label may name, never a routing decision).
+   */
+  serves(model: string, tenant?: string): boolean;
   /** The connected worker of that name, if any. */
   get(name: string): RegisteredWorker | undefined;
-  models(): string[];
+  /** What non-draining workers serve: to a caller of `tenant`, or all of it when none is given. */
+  models(tenant?: string): string[];
   list(): WorkerSummary[];
   /** Removes workers whose heartbeats stopped. Runs on a timer while any worker is connected. */
   sweep(): void;
@@ -47,6 +54,7 @@ export function summarize(worker: RegisteredWorker): WorkerSummary {
   return {
     id: worker.id,
     name: worker.name,
+    tenant: worker.tenant,
     models: [...worker.models],
     inFlight: worker.inFlight,
     capacity: worker.capacity,
@@ -59,8 +67,21 @@ export function summarize(worker: RegisteredWorker): WorkerSummary {
   };
 }
 
-const available = (worker: RegisteredWorker, model: string) =>
-  !worker.draining && worker.inFlight < worker.capacity && worker.models.includes(model);
+/**
+ * Whether a caller of `tenant` may be routed to the worker: one of its own tenant's, or of the
+ * default tenant (the platform's, registered by a key outside every tenant). A tenant's worker
+ * never sees another tenant's prompts. No tenant given: any worker (a metrics label, a listing).
+ * A worker of no known tenant (another node's, from before workers had one) serves no tenant.
+ */
+export const servesTenant = (worker: { readonly tenant?: string | undefined }, tenant: string | undefined) =>
+  tenant === undefined ||
+  (worker.tenant !== undefined && (worker.tenant === tenant || worker.tenant === DEFAULT_TENANT));
+
+const available = (worker: RegisteredWorker, model: string, tenant: string) =>
+  !worker.draining &&
+  worker.inFlight < worker.capacity &&
+  worker.models.includes(model) &&
+  servesTenant(worker, tenant);
 
 export function createWorkerRegistry(options: WorkerRegistryOptions = {}): WorkerRegistry {
   const now = options.now ?? Date.now;
@@ -96,7 +117,7 @@ export function createWorkerRegistry(options: WorkerRegistryOptions = {}): Worke
           return {
             ok: false,
             reason: "name_in_use",
-            message: `worker name ${worker.name} is held by another key`,
+            message: `worker name ${worker.name} is held by another credential`,
           };
         }
         registry.remove(previous, "replaced by a newer connection");
@@ -120,16 +141,16 @@ export function createWorkerRegistry(options: WorkerRegistryOptions = {}): Worke
     touch(worker) {
       worker.lastHeartbeatAt = now();
     },
-    pick(model, prefer) {
+    pick(model, tenant, prefer) {
       const preferred = prefer === undefined ? undefined : byName.get(prefer);
-      if (preferred && available(preferred, model)) {
+      if (preferred && available(preferred, model, tenant)) {
         lastPick.set(preferred, ++pickSeq);
         return preferred;
       }
       let best: RegisteredWorker | undefined;
       let bestLoad = Number.POSITIVE_INFINITY;
       for (const worker of byName.values()) {
-        if (!available(worker, model)) continue;
+        if (!available(worker, model, tenant)) continue;
         const load = worker.inFlight / worker.capacity;
         const older = best !== undefined && (lastPick.get(worker) ?? 0) < (lastPick.get(best) ?? 0);
         if (load < bestLoad || (load === bestLoad && older)) {
@@ -143,14 +164,15 @@ export function createWorkerRegistry(options: WorkerRegistryOptions = {}): Worke
     get(name) {
       return byName.get(name);
     },
-    serves(model) {
+    serves(model, tenant) {
       for (const worker of byName.values())
-        if (!worker.draining && worker.models.includes(model)) return true;
+        if (!worker.draining && worker.models.includes(model) && servesTenant(worker, tenant)) return true;
       return false;
     },
-    models() {
+    models(tenant) {
       const all = new Set<string>();
-      for (const worker of byName.values()) if (!worker.draining) for (const m of worker.models) all.add(m);
+      for (const worker of byName.values())
+        if (!worker.draining && servesTenant(worker, tenant)) for (const m of worker.models) all.add(m);
       return [...all].sort();
     },
     list() {

@@ -52,6 +52,7 @@ export interface TunnelInit {
   id: string;
   name: string;
   owner: string;
+  tenant: string;
   models: readonly string[];
   capacity: number;
   labels: Record<string, string>;
@@ -99,6 +100,7 @@ export class WorkerTunnel implements RegisteredWorker {
   readonly id: string;
   readonly name: string;
   readonly owner: string;
+  readonly tenant: string;
   readonly models: readonly string[];
   readonly capacity: number;
   readonly labels: Readonly<Record<string, string>>;
@@ -132,6 +134,7 @@ export class WorkerTunnel implements RegisteredWorker {
     this.id = init.id;
     this.name = init.name;
     this.owner = init.owner;
+    this.tenant = init.tenant;
     this.models = init.models;
     this.capacity = init.capacity;
     this.labels = init.labels;
@@ -188,8 +191,19 @@ export class WorkerTunnel implements RegisteredWorker {
 
   /** A request's frame: binary where the worker reads it and the request is the common one, else JSON. */
   private requestFrame(id: number, request: TunnelRequest): OutgoingFrame {
-    const { method, path, body, clientBytes, stream, requestId, traceparent, headers, query, worker } =
-      request;
+    const {
+      method,
+      path,
+      body,
+      clientBytes,
+      stream,
+      requestId,
+      traceparent,
+      headers,
+      query,
+      worker,
+      tenant,
+    } = request;
     // Only beside a traceparent; the binary frame has no place for it (a request with one goes as JSON).
     const tracestate = traceparent ? request.tracestate : undefined;
     const { window } = this;
@@ -198,7 +212,8 @@ export class WorkerTunnel implements RegisteredWorker {
     const bytes = this.init.bodyText === true ? clientBytes : undefined;
     const model = typeof body.model === "string" ? body.model : undefined;
     const sent = headers && hasAny(headers) ? headers : undefined;
-    const plain = bytes !== undefined && !method && !sent && !query && !worker && !tracestate;
+    const plain =
+      bytes !== undefined && !method && !sent && !query && !worker && tenant === undefined && !tracestate;
     if (plain) {
       const texts = this.plain;
       texts.id = id;
@@ -227,6 +242,7 @@ export class WorkerTunnel implements RegisteredWorker {
         ...(sent ? { headers: sent } : {}),
         ...(query ? { query } : {}),
         ...(worker ? { worker } : {}),
+        ...(tenant !== undefined ? { tenant } : {}),
       })
     );
   }
@@ -240,7 +256,7 @@ export class WorkerTunnel implements RegisteredWorker {
     if (this.closed) return undefined;
     const id = this.nextId();
     this.exchanges.set(id, stream);
-    const { worker: _chosen, body, bodyText, ...rest } = frame;
+    const { worker: _chosen, tenant: _tenant, body, bodyText, ...rest } = frame;
     const model = typeof body.model === "string" ? body.model : undefined;
     const plain = bodyText !== undefined && !rest.method && !rest.headers && !rest.query && !rest.tracestate;
     const binary = plain && this.binaryFrame({ ...rest, id, model }, bodyText);

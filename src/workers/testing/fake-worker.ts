@@ -8,12 +8,13 @@ export interface FakeWorker extends RegisteredWorker {
 
 export function fakeWorker(
   name: string,
-  init: Partial<Pick<FakeWorker, "owner" | "models" | "capacity" | "inFlight">> = {},
+  init: Partial<Pick<FakeWorker, "owner" | "tenant" | "models" | "capacity" | "inFlight">> = {},
 ): FakeWorker {
   return {
     id: `${name}-${Math.random()}`,
     name,
     owner: init.owner ?? "key",
+    tenant: init.tenant ?? "default",
     models: init.models ?? ["m"],
     capacity: init.capacity ?? 4,
     labels: {},

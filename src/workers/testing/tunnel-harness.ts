@@ -8,15 +8,28 @@ import { createWorkerRegistry, type WorkerRegistry } from "../gateway/worker-reg
 import { runWorker } from "../worker/worker-client.ts";
 import type { WorkerLog } from "../worker-log.ts";
 import { type FakeUpstream, startFakeUpstream } from "./fake-upstream.ts";
+import { testGuard } from "./test-guard.ts";
 
 export { waitFor } from "../../testing/wait-for.ts";
 
 /** Keys the test gateway knows. */
 export const KEYS: Record<string, WorkerIdentity> = {
-  "worker-key": { role: "worker", name: "gpu-key", models: ["llama-*"] },
-  "other-worker-key": { role: "worker", name: "other-key", models: ["*"] },
-  "user-key": { role: "user", name: "alice", models: ["*"] },
-  "useless-key": { role: "worker", name: "useless", models: ["gpt-*"] },
+  "worker-key": {
+    role: "worker",
+    credential: "key",
+    name: "gpu-key",
+    tenant: "default",
+    models: ["llama-*"],
+  },
+  "other-worker-key": {
+    role: "worker",
+    credential: "key",
+    name: "other-key",
+    tenant: "default",
+    models: ["*"],
+  },
+  "user-key": { role: "user", credential: "key", name: "alice", tenant: "default", models: ["*"] },
+  "useless-key": { role: "worker", credential: "key", name: "useless", tenant: "default", models: ["gpt-*"] },
 };
 
 export const MAX_MESSAGE_BYTES = 64 * 1024;
@@ -42,17 +55,12 @@ export function startGateway(
     log,
     heartbeatMs: options.heartbeatMs ?? 1_000,
   });
-  const authenticate = async (headers: Headers) => {
-    const token = headers.get("authorization")?.replace(/^Bearer\s+/i, "") ?? "";
-    const identity = KEYS[token];
-    if (!identity) throw new Error("bad key");
-    return identity;
-  };
   const app = new Elysia({ websocket: workerWebSocketConfig(MAX_MESSAGE_BYTES) })
     .use(
       workerEndpoint({
         registry,
-        admission: () => ({ authenticate }),
+        guard: testGuard(KEYS),
+        admission: () => ({}),
         log,
         maxMessageBytes: MAX_MESSAGE_BYTES,
         ...(options.window ? { window: options.window } : {}),

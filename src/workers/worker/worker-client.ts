@@ -143,9 +143,10 @@ export async function runWorker(options: RunWorkerOptions): Promise<number> {
       }
       if (wake.signal.aborted) break;
       if (end.code === CloseCode.replaced) {
-        // Another worker registered under this name with the same key: it takes over, this
-        // one stops, so the two never take turns replacing each other.
-        log("error", "another worker registered under this name with the same key; stopping", {
+        // Another worker registered under this name with the same credential (a key of the same
+        // name in the same tenant, a rotated one say): it takes over, this one stops, so the two
+        // never take turns replacing each other. Another credential is refused the name instead.
+        log("error", "another worker registered under this name with the same credential; stopping", {
           name: options.name,
         });
         return 1;

@@ -124,6 +124,8 @@ export async function spawnFakeUpstream(): Promise<FakeProcess> {
 export interface ListedWorker {
   id: string;
   name: string;
+  /** Its key's tenant (`default`: the platform's, serving every tenant). */
+  tenant: string;
   models: string[];
   inFlight: number;
   capacity: number;

@@ -63,6 +63,24 @@ const splitAt = (whole: string, i: number) => {
   return [bytes.subarray(0, i), bytes.subarray(i)].filter((part) => part.length > 0);
 };
 
+/** An upstream whose reads the test hands over one at a time, its body left open. */
+function controlled() {
+  let control: ReadableStreamDefaultController<Uint8Array> | undefined;
+  const up: Upstream = {
+    cancelled: false,
+    stream: new ReadableStream<Uint8Array>({
+      start(controller) {
+        control = controller;
+      },
+      cancel() {
+        up.cancelled = true;
+      },
+    }),
+  };
+  const send = (text: string) => control?.enqueue(encoder.encode(text));
+  return { up, send, close: () => control?.close() };
+}
+
 describe("TranslatedRelay: one chunk a read", () => {
   for (const [name, whole, translate] of [
     ["chat → messages", CHAT, toMessages],
@@ -107,26 +125,15 @@ describe("TranslatedRelay: one chunk a read", () => {
   });
 
   test("a body that ends in a read of its own after the end marker is read to its end, not cut", async () => {
-    let control: ReadableStreamDefaultController<Uint8Array> | undefined;
-    const up: Upstream = {
-      cancelled: false,
-      stream: new ReadableStream<Uint8Array>({
-        start(controller) {
-          control = controller;
-          controller.enqueue(encoder.encode(CHAT));
-        },
-        cancel() {
-          up.cancelled = true;
-        },
-      }),
-    };
+    const { up, send, close } = controlled();
+    send(CHAT);
     const { source, ends } = relay(up, toMessages);
     await source.start();
     // The answer's last events go out at once; the body's end is the next pull's.
     expect(decode(source.ready())).toBe(await reference(CHAT, toMessages));
     expect(source.drained).toBe(false);
     const end = source.next();
-    control?.close();
+    close();
     expect(await end).toBeUndefined();
     expect(up.cancelled).toBe(false);
     expect(ends).toEqual([undefined]);
@@ -254,24 +261,6 @@ describe("TranslatedRelay: failures", () => {
 });
 
 describe("TranslatedRelay: the whole answer, and signs of life", () => {
-  /** An upstream whose reads the test hands over one at a time, its body left open. */
-  function controlled() {
-    let control: ReadableStreamDefaultController<Uint8Array> | undefined;
-    const up: Upstream = {
-      cancelled: false,
-      stream: new ReadableStream<Uint8Array>({
-        start(controller) {
-          control = controller;
-        },
-        cancel() {
-          up.cancelled = true;
-        },
-      }),
-    };
-    const send = (text: string) => control?.enqueue(encoder.encode(text));
-    return { up, send, close: () => control?.close() };
-  }
-
   test("complete once the answer's last events are handed out, before the upstream's body ends", async () => {
     // The SDKs stop reading at `[DONE]` and cancel; an upstream slow to end its body after
     // `message_stop` must not make that a client that left (499).

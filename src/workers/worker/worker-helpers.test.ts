@@ -71,7 +71,20 @@ test("chunk frames fit the gateway's message limit, header included", () => {
 
 test("the Responses probe: no endpoint, the endpoint, or no telling", () => {
   for (const status of [404, 405, 501]) expect(responsesProbeOf(status)).toBe("absent");
-  for (const status of [200, 400, 422]) expect(responsesProbeOf(status)).toBe("served");
+  for (const status of [400, 422]) expect(responsesProbeOf(status)).toBe("served");
+  // A lenient server answers the empty request with a Responses object.
+  expect(responsesProbeOf(200, { id: "resp_1", object: "response", output: [], error: null })).toBe("served");
+  expect(responsesProbeOf(201, { id: "resp_1", output: [] })).toBe("served");
   // An upstream that refuses the key, or fails, says nothing about the endpoint: asked again later.
   for (const status of [401, 403, 429, 500, 503]) expect(responsesProbeOf(status)).toBe("unknown");
+});
+
+test("the Responses probe: a 2xx that is not a Responses object is no endpoint (LM Studio's 200 error)", () => {
+  const lmStudio = { error: "Unexpected endpoint or method. (POST /v1/responses)" };
+  expect(responsesProbeOf(200, lmStudio)).toBe("absent");
+  expect(responsesProbeOf(200, { error: { message: "no" }, object: "response" })).toBe("absent");
+  expect(responsesProbeOf(200, { object: "chat.completion" })).toBe("absent");
+  // Not JSON at all (an HTML page), or nothing.
+  expect(responsesProbeOf(200, undefined)).toBe("absent");
+  expect(responsesProbeOf(204)).toBe("absent");
 });

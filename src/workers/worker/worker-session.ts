@@ -46,14 +46,17 @@ export type SessionEnd =
 
 const CONNECT_TIMEOUT_MS = 15_000;
 
+/** Bun's client socket: the DOM lib's, plus `terminate` (drop the connection, no close handshake). */
+type ClientSocket = WebSocket & { terminate(): void };
+
 // tsconfig loads the DOM lib, whose WebSocket constructor hides Bun's (which takes headers).
-const BunWebSocket = WebSocket as unknown as new (url: string, options: Bun.WebSocketOptions) => WebSocket;
+const BunWebSocket = WebSocket as unknown as new (url: string, options: Bun.WebSocketOptions) => ClientSocket;
 
 /** One connection to the gateway: registers, serves requests, heartbeats, ends once. */
 export class WorkerSession {
   readonly ended: Promise<SessionEnd>;
   private end!: (end: SessionEnd) => void;
-  private readonly socket: WebSocket;
+  private readonly socket: ClientSocket;
   /**
    * Each call's cancel and credit, by request id as a number (the decimal text of a u32 on the
    * wire: protocol.ts): an IdTable, not a long-lived Map, whose deleted entries young collections
@@ -123,7 +126,12 @@ export class WorkerSession {
         if (this.calls.size === 0) for (const wake of this.idleWaiters.splice(0)) wake();
       },
     };
-    const connectTimer = setTimeout(() => this.socket.close(), CONNECT_TIMEOUT_MS);
+    // A gateway that is frozen still has its kernel accept the connection: the upgrade is never
+    // answered, and a close would wait on it as long.
+    const connectTimer = setTimeout(
+      () => this.abandon(CloseCode.goingAway, "no answer to the upgrade"),
+      CONNECT_TIMEOUT_MS,
+    );
     this.socket.onopen = () => {
       clearTimeout(connectTimer);
       const { name, version, models, concurrency, labels, apis } = options;
@@ -280,9 +288,10 @@ export class WorkerSession {
     if (this.draining) this.send({ type: "drain" });
     const beat = setInterval(() => this.send({ type: "heartbeat", at: Date.now() }), frame.heartbeatMs);
     const watch = setInterval(() => {
-      if (Date.now() - this.lastHeard <= frame.heartbeatTimeoutMs) return;
-      log("warn", "gateway stopped answering; reconnecting");
-      this.close(CloseCode.heartbeatTimeout, "heartbeat timeout");
+      const silentMs = Date.now() - this.lastHeard;
+      if (silentMs <= frame.heartbeatTimeoutMs) return;
+      log("warn", "the gateway stopped answering; dropping the connection", { silentMs });
+      this.abandon(CloseCode.heartbeatTimeout, "heartbeat timeout");
     }, frame.heartbeatMs);
     this.timers.push(beat, watch);
   }
@@ -309,7 +318,18 @@ export class WorkerSession {
     void callUpstream(frame, this.upstream, call, hop, body);
   }
 
-  /** The connection is gone: nobody can receive these answers any more. */
+  /**
+   * Gives up on a gateway that stopped answering, at once: a frozen or cut-off peer never
+   * completes a close handshake (Bun would wait ~30 s for it), so the socket is dropped without
+   * one, the calls are cancelled and the session ends now, for the worker to dial again.
+   */
+  private abandon(code: number, reason: string): void {
+    this.shutdown();
+    this.end(this.rejected ?? { kind: "closed", registered: this.registered, code, reason });
+    this.socket.terminate();
+  }
+
+  /** The connection is gone: nobody can receive these answers any more. Safe to call twice. */
   private shutdown(): void {
     for (const timer of this.timers) clearInterval(timer);
     for (const call of this.calls.values()) call.cancel();

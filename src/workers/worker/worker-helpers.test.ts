@@ -3,7 +3,10 @@ import { chunkBytes, chunkId, encodeChunk, MAX_REQUEST_ID } from "../chunk-frame
 import { modelMatcher } from "../gateway/model-allow-list.ts";
 import { backoffDelay } from "./backoff.ts";
 import { toConnectUrl } from "./connect-url.ts";
+import { offerable } from "./model-offer.ts";
 import { responsesProbeOf } from "./probe-responses-api.ts";
+import { refusalOf } from "./probe-upgrade.ts";
+import { registerFrame, registerProblem } from "./register-frame.ts";
 import { chunkBytesFor, upstreamUrlOf } from "./upstream-call.ts";
 import { workerLeanMode } from "./worker-lean-mode.ts";
 
@@ -87,4 +90,53 @@ test("the Responses probe: a 2xx that is not a Responses object is no endpoint (
   // Not JSON at all (an HTML page), or nothing.
   expect(responsesProbeOf(200, undefined)).toBe("absent");
   expect(responsesProbeOf(204)).toBe("absent");
+});
+
+test("a register frame the gateway's schema would refuse is named by the flag it came from", () => {
+  const fine = { name: "gpu-1", version: "1.0.0", models: ["m"], concurrency: 8, labels: { zone: "a" } };
+  expect(registerProblem(registerFrame(fine))).toBeUndefined();
+  expect(registerProblem(registerFrame({ ...fine, name: "n".repeat(129) }))).toBe(
+    "--name: Too big: expected string to have <=128 characters",
+  );
+  expect(registerProblem(registerFrame({ ...fine, labels: { note: "v".repeat(257) } }))).toBe(
+    "--label note: Too big: expected string to have <=256 characters",
+  );
+  expect(registerProblem(registerFrame({ ...fine, labels: { ["k".repeat(129)]: "v" } }))).toStartWith(
+    `--label ${"k".repeat(40)}: its key: Too big`,
+  );
+  expect(registerProblem(registerFrame({ ...fine, concurrency: 100_001 }))).toStartWith(
+    "--concurrency: Too big",
+  );
+  expect(registerProblem(registerFrame({ ...fine, models: ["m".repeat(257)] }))).toStartWith(
+    "--models: Too big",
+  );
+});
+
+test("discovered model ids a register cannot carry are skipped, the rest offered in order", () => {
+  const gguf = `/srv/models/${"Meta-Llama-3.1-70B-Instruct/".repeat(10)}model-Q4_K_M.gguf`;
+  const { offered, skipped } = offerable(["qwen", gguf, "llama"]);
+  expect(offered).toEqual(["qwen", "llama"]);
+  expect(skipped).toEqual([{ model: gguf, problem: "Too big: expected string to have <=256 characters" }]);
+  const many = Array.from({ length: 1002 }, (_, n) => `m${n}`);
+  expect(offerable(many).offered).toEqual(many.slice(0, 1000));
+  expect(offerable(many).skipped.map((s) => s.model)).toEqual(["m1000", "m1001"]);
+});
+
+test("the upgrade probe: a refused token ends the worker; no endpoint, a redirect or a proxy are said and retried", () => {
+  const url = new URL("ws://gw:8080/workers/connect");
+  expect(refusalOf(101, url)).toBeUndefined();
+  expect(refusalOf(401, url)).toMatchObject({ final: true, message: expect.stringContaining("--token") });
+  expect(refusalOf(403, url)).toMatchObject({
+    final: true,
+    message: expect.stringContaining("worker or admin role"),
+  });
+  expect(refusalOf(404, url)).toEqual({
+    status: 404,
+    final: false,
+    message:
+      "no worker endpoint at ws://gw:8080/workers/connect (404): check that workers.enabled is on in the gateway's config and that --connect is right",
+  });
+  expect(refusalOf(301, url)?.message).toContain("a redirect");
+  expect(refusalOf(426, url)?.message).toContain("proxy");
+  expect(refusalOf(502, url)).toMatchObject({ final: false, message: expect.stringContaining("failing") });
 });

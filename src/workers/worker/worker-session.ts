@@ -12,28 +12,21 @@ import {
   encodeFrame,
   type GatewayFrame,
   MAX_CHUNK_BYTES,
-  PROTOCOL_VERSION,
   type WorkerFrame,
 } from "../protocol.ts";
 import { readGatewayFrame } from "../read-frame.ts";
 import { decodeRequestFrame, REQUEST_KIND, RequestRead } from "../request-frame.ts";
 import type { WorkerLog } from "../worker-log.ts";
+import { registerFrame, type WorkerIdentity } from "./register-frame.ts";
 import { StreamCredit } from "./stream-credit.ts";
 import { callUpstream, chunkBytesFor, type SendWhole, type UpstreamCallContext } from "./upstream-call.ts";
 import { workerLeanMode } from "./worker-lean-mode.ts";
 
-export interface SessionOptions {
+export interface SessionOptions extends WorkerIdentity {
   url: URL;
   token: string;
   upstream: string;
   upstreamApiKey?: string;
-  name: string;
-  version: string;
-  models: string[];
-  concurrency: number;
-  labels: Record<string, string>;
-  /** Upstream APIs announced beyond chat, completions and embeddings (`responses`). */
-  apis?: string[];
   log: WorkerLog;
   /** Spans for tunnelled requests; undefined when tracing is off. */
   tracer?: Tracer;
@@ -134,20 +127,7 @@ export class WorkerSession {
     );
     this.socket.onopen = () => {
       clearTimeout(connectTimer);
-      const { name, version, models, concurrency, labels, apis } = options;
-      this.send({
-        type: "register",
-        v: PROTOCOL_VERSION,
-        name,
-        version,
-        models,
-        concurrency,
-        labels,
-        ...(apis?.length ? { apis } : {}),
-        bodyText: true,
-        batch: true,
-        binaryRequests: true,
-      });
+      this.send(registerFrame(options));
     };
     this.socket.onmessage = (event) => this.receive(event.data);
     this.socket.onclose = (event) => {

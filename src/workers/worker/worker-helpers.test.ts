@@ -3,6 +3,7 @@ import { chunkBytes, chunkId, encodeChunk, MAX_REQUEST_ID } from "../chunk-frame
 import { modelMatcher } from "../gateway/model-allow-list.ts";
 import { backoffDelay } from "./backoff.ts";
 import { toConnectUrl } from "./connect-url.ts";
+import { FailureLog } from "./failure-log.ts";
 import { offerable } from "./model-offer.ts";
 import { responsesProbeOf } from "./probe-responses-api.ts";
 import { refusalOf } from "./probe-upgrade.ts";
@@ -139,4 +140,54 @@ test("the upgrade probe: a refused token ends the worker; no endpoint, a redirec
   expect(refusalOf(301, url)?.message).toContain("a redirect");
   expect(refusalOf(426, url)?.message).toContain("proxy");
   expect(refusalOf(502, url)).toMatchObject({ final: false, message: expect.stringContaining("failing") });
+});
+
+test("the worker logs its upstream's failures: at most one line per code every 5 s, counting the rest, no credentials", () => {
+  const lines: { level: string; message: string; fields?: Record<string, unknown> }[] = [];
+  let now = 1_000_000;
+  const failures = new FailureLog(
+    "http://user:secret@10.0.0.5:8000/v1?key=k",
+    (level, message, fields) => lines.push({ level, message, ...(fields ? { fields } : {}) }),
+    () => now,
+  );
+  const failure = (
+    requestId: string,
+    code: "upstream_unreachable" | "upstream_broken" = "upstream_unreachable",
+  ) => ({
+    code,
+    message:
+      code === "upstream_broken" ? "the upstream broke off its answer" : "could not reach the upstream",
+    requestId,
+    path: "/chat/completions",
+    error: new Error("Unable to connect"),
+  });
+  failures.failed(failure("r1"));
+  failures.failed(failure("r2"));
+  failures.failed(failure("r3"));
+  failures.failed(failure("r4", "upstream_broken"));
+  now += 5_000;
+  failures.failed(failure("r5"));
+  expect(lines).toEqual([
+    {
+      level: "warn",
+      message: "could not reach the upstream",
+      fields: {
+        code: "upstream_unreachable",
+        requestId: "r1",
+        upstream: "http://10.0.0.5:8000/v1/chat/completions",
+        error: "Error: Unable to connect",
+      },
+    },
+    {
+      level: "warn",
+      message: "the upstream broke off its answer",
+      fields: expect.objectContaining({ code: "upstream_broken", requestId: "r4" }),
+    },
+    {
+      level: "warn",
+      message: "could not reach the upstream",
+      fields: expect.objectContaining({ requestId: "r5", suppressed: 2 }),
+    },
+  ]);
+  expect(JSON.stringify(lines)).not.toContain("secret");
 });

@@ -17,6 +17,7 @@ import {
 import { readGatewayFrame } from "../read-frame.ts";
 import { decodeRequestFrame, REQUEST_KIND, RequestRead } from "../request-frame.ts";
 import type { WorkerLog } from "../worker-log.ts";
+import { FailureLog } from "./failure-log.ts";
 import { registerFrame, type WorkerIdentity } from "./register-frame.ts";
 import { StreamCredit } from "./stream-credit.ts";
 import { callUpstream, chunkBytesFor, type SendWhole, type UpstreamCallContext } from "./upstream-call.ts";
@@ -113,6 +114,7 @@ export class WorkerSession {
       maxChunkBytes: MAX_CHUNK_BYTES,
       fetch: answerFetch(this.upstreamFetch),
       stream: streamFetch(this.upstreamFetch),
+      failures: new FailureLog(options.upstream, options.log),
       ended: (call, hop) => {
         hop.end();
         this.calls.delete(call.key);

@@ -41,7 +41,10 @@ export function registerWorker(program: Command): void {
     )
     .option("--token <key>", "worker-role key (default: $MINDGW_WORKER_TOKEN)")
     .requiredOption("--upstream <url>", "the model server's OpenAI-compatible base URL, with /v1")
-    .option("--upstream-key <key>", "API key the model server expects, if any")
+    .option(
+      "--upstream-key <key>",
+      "API key the model server expects, if any (default: $MINDGW_UPSTREAM_KEY, which keeps it out of the process list)",
+    )
     .option("--models <list>", "comma-separated models to offer (default: the upstream's /v1/models)")
     .option("--concurrency <n>", "requests served at once", "8")
     .option("--name <name>", "worker name (default: the host name)")
@@ -54,6 +57,8 @@ export function registerWorker(program: Command): void {
     .action(async (options: WorkerOptions) => {
       const token = options.token ?? process.env.MINDGW_WORKER_TOKEN;
       if (!token) throw new UsageError("--token or MINDGW_WORKER_TOKEN is required");
+      // A flag is readable by every user of the box (/proc/<pid>/cmdline) and in a pod's spec.
+      const upstreamKey = options.upstreamKey || process.env.MINDGW_UPSTREAM_KEY || undefined;
       const concurrency = Number(options.concurrency);
       if (!Number.isInteger(concurrency) || concurrency < 1)
         throw new UsageError("--concurrency: a positive whole number");
@@ -74,7 +79,7 @@ export function registerWorker(program: Command): void {
         connect: options.connect,
         token,
         upstream: options.upstream,
-        ...(options.upstreamKey ? { upstreamApiKey: options.upstreamKey } : {}),
+        ...(upstreamKey ? { upstreamApiKey: upstreamKey } : {}),
         ...(models?.length ? { models } : {}),
         concurrency,
         name: options.name ?? hostname(),

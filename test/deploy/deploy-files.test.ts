@@ -19,7 +19,7 @@ interface Container {
   name: string;
   args: string[];
   ports?: { name: string; containerPort: number }[];
-  env?: { name: string; value?: string }[];
+  env?: { name: string; value?: string; valueFrom?: { secretKeyRef?: { name: string; key: string } } }[];
   readinessProbe?: { httpGet: unknown };
   livenessProbe?: { httpGet: unknown };
   volumeMounts?: { mountPath: string }[];
@@ -102,8 +102,13 @@ describe("Kubernetes: deploy/kubernetes/gateway.yaml", () => {
     expect(worker.args[0]).toBe("worker");
     const flags = await flagsOf("worker");
     for (const arg of worker.args.slice(1)) if (arg.startsWith("--")) expect(flags.has(arg)).toBe(true);
-    // The token comes from the environment variable the CLI reads, never a flag.
-    expect(worker.env?.map((e) => e.name)).toContain("MINDGW_WORKER_TOKEN");
+    // The token and the upstream's key come from the environment variables the CLI reads, from
+    // the Secret, never a flag (which the pod spec and the process list show).
+    const secretOf = (name: string) => worker.env?.find((e) => e.name === name)?.valueFrom?.secretKeyRef;
+    expect(secretOf("MINDGW_WORKER_TOKEN")).toEqual({ name: "mindgw-worker", key: "token" });
+    expect(secretOf("MINDGW_UPSTREAM_KEY")).toEqual({ name: "mindgw-worker", key: "upstream-key" });
+    expect(worker.args).not.toContain("--upstream-key");
+    expect(worker.args).not.toContain("--token");
     const upstream = worker.args[worker.args.indexOf("--upstream") + 1];
     const server = containers.find((c) => c.name !== "worker")!;
     expect(upstream).toContain(`:${server.args[server.args.indexOf("--port") + 1]}/v1`);

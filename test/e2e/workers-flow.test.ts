@@ -174,6 +174,21 @@ describe("workers: registering", () => {
     expect(worker.proc.exitCode).toBeNull();
   });
 
+  test("the upstream's key can come from MINDGW_UPSTREAM_KEY, out of the command line", async () => {
+    const up = listing(["keyed-model"]);
+    const worker = start({
+      upstream: `${up.url}/v1`,
+      name: "keyed",
+      env: { MINDGW_UPSTREAM_KEY: "up-secret-0123" },
+    });
+    await waitFor("the worker to register", async () =>
+      (await listWorkers(gw.url, adminKey)).some((w) => w.name === "keyed"),
+    );
+    expect(up.requests[0]).toMatchObject({ path: "/v1/models" });
+    expect(up.requests[0]?.headers.authorization).toBe("Bearer up-secret-0123");
+    expect(await Bun.file(`/proc/${worker.proc.pid}/cmdline`).text()).not.toContain("up-secret-0123");
+  });
+
   test("a --connect with no worker endpoint behind it (404) is said, with what to check, and retried", async () => {
     const worker = spawnWorker({
       gateway: `${gw.url}/not-here`,

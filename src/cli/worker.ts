@@ -1,5 +1,6 @@
 import { hostname } from "node:os";
 import type { Command } from "commander";
+import { parseDuration } from "../config/units.ts";
 import { workerLogger } from "../gateway/worker-logger.ts";
 import { createLogger } from "../log/logger.ts";
 import { startTracing } from "../telemetry/tracing/start-tracing.ts";
@@ -18,6 +19,7 @@ interface WorkerOptions extends LogFlags {
   name?: string;
   label: string[];
   responsesApi?: boolean;
+  drainTimeout: string;
 }
 
 const collect = (value: string, previous: string[]) => [...previous, value];
@@ -54,6 +56,11 @@ export function registerWorker(program: Command): void {
       "announce that the upstream serves OpenAI's Responses API (/v1/responses), so Responses calls pass through natively (default: ask the upstream at start)",
     )
     .option("--no-responses-api", "never announce the Responses API: Responses calls are translated to chat")
+    .option(
+      "--drain-timeout <duration>",
+      "on SIGTERM, how long in-flight requests may take to finish before they are aborted (30s, 2m)",
+      "30s",
+    )
     .action(async (options: WorkerOptions) => {
       const token = options.token ?? process.env.MINDGW_WORKER_TOKEN;
       if (!token) throw new UsageError("--token or MINDGW_WORKER_TOKEN is required");
@@ -62,6 +69,8 @@ export function registerWorker(program: Command): void {
       const concurrency = Number(options.concurrency);
       if (!Number.isInteger(concurrency) || concurrency < 1)
         throw new UsageError("--concurrency: a positive whole number");
+      const drainTimeoutMs = parseDuration(options.drainTimeout);
+      if (drainTimeoutMs === undefined) throw new UsageError("--drain-timeout: a duration such as 30s or 2m");
       const models = options.models
         ?.split(",")
         .map((m) => m.trim())
@@ -89,6 +98,7 @@ export function registerWorker(program: Command): void {
         log: workerLogger(logger),
         ...(tracing ? { tracer: tracing.tracer } : {}),
         version: VERSION,
+        drainTimeoutMs,
       });
       // Exit at once rather than wait on some library's stray timer.
       await tracing?.shutdown();

@@ -9,6 +9,7 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { parseAllDocuments, parse as parseYaml } from "yaml";
 import { parseConfig } from "../../src/config/load-config.ts";
+import { parseDuration } from "../../src/config/units.ts";
 import { runMindgw } from "../e2e/harness/run-mindgw.ts";
 
 const ROOT = join(import.meta.dir, "../..");
@@ -97,7 +98,8 @@ describe("Kubernetes: deploy/kubernetes/gateway.yaml", () => {
 
   test("the worker runs beside its model server with flags mindgw worker has", async () => {
     const docs = await manifests("deploy/kubernetes/worker.yaml");
-    const containers = of(docs, "Deployment").spec.template!.spec.containers;
+    const template = of(docs, "Deployment").spec.template!;
+    const containers = template.spec.containers;
     const worker = containers.find((c) => c.name === "worker")!;
     expect(worker.args[0]).toBe("worker");
     const flags = await flagsOf("worker");
@@ -112,6 +114,13 @@ describe("Kubernetes: deploy/kubernetes/gateway.yaml", () => {
     const upstream = worker.args[worker.args.indexOf("--upstream") + 1];
     const server = containers.find((c) => c.name !== "worker")!;
     expect(upstream).toContain(`:${server.args[server.args.indexOf("--port") + 1]}/v1`);
+    // The pod's grace period outlasts the worker's drain (its flag, else the default --help shows).
+    const help = (await runMindgw(["worker", "--help"])).stdout;
+    const drainDefault = /--drain-timeout <duration>[\s\S]*?\(default: "([^"]+)"\)/.exec(help)?.[1] ?? "?";
+    const given = worker.args.indexOf("--drain-timeout");
+    const drain = parseDuration(given < 0 ? drainDefault : (worker.args[given + 1] ?? "?"));
+    expect(drain).toBeGreaterThan(0);
+    expect(template.spec.terminationGracePeriodSeconds * 1000).toBeGreaterThan(drain ?? Infinity);
   });
 });
 

@@ -205,3 +205,43 @@ describe("workers: registering", () => {
     expect(worker.proc.exitCode).toBeNull();
   });
 });
+
+describe("workers: the drain deadline", () => {
+  test("--drain-timeout bounds how long SIGTERM waits on a call: then it is aborted, exit 0", async () => {
+    const token = await createKey(gw.url, adminKey, { name: "draining", role: "worker", models: ["*"] });
+    const worker = spawnWorker({
+      gateway: gw.url,
+      token,
+      upstream: `${fake.url}/v1`,
+      name: "drainer",
+      models: ["drain-model"],
+      args: ["--no-responses-api", "--drain-timeout", "1s"],
+    });
+    fx.deferTest(() => worker.stop("SIGKILL"));
+    await waitFor("the worker to register", async () =>
+      (await listWorkers(gw.url, adminKey)).some((w) => w.name === "drainer"),
+    );
+    const client = new AbortController();
+    fx.deferTest(() => client.abort());
+    void fetch(`${gw.url}/v1/chat/completions`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${adminKey}`, "content-type": "application/json" },
+      body: JSON.stringify({
+        model: "drain-model",
+        messages: [{ role: "user", content: "drain [[fake:hang]]" }],
+      }),
+      signal: client.signal,
+    }).catch(() => {});
+    const upstreamCall = async () =>
+      (await fake.requests()).find((r) => JSON.stringify(r.body).includes("drain [[fake:hang]]"));
+    await waitFor("the call to reach the upstream", upstreamCall);
+    worker.proc.kill("SIGTERM");
+    // Bounded well under the default 30 s: only the flag's 1 s lets it exit in time.
+    expect(await waitFor("the worker to exit", () => worker.proc.exitCode ?? undefined, 15_000)).toBe(0);
+    expect(worker.stderr.all).toContain("drain deadline passed; aborting the rest");
+    await waitFor(
+      "the upstream call to be aborted",
+      async () => (await upstreamCall())?.outcome === "aborted",
+    );
+  });
+});

@@ -38,7 +38,8 @@ export type SessionEnd =
   | { kind: "closed"; registered: boolean; code: number; reason: string }
   | { kind: "rejected"; reason: string; message: string };
 
-const CONNECT_TIMEOUT_MS = 15_000;
+/** How long the upgrade and the registration may take together. */
+const REGISTER_TIMEOUT_MS = 15_000;
 
 /** Bun's client socket: the DOM lib's, plus `terminate` (drop the connection, no close handshake). */
 type ClientSocket = WebSocket & { terminate(): void };
@@ -71,6 +72,7 @@ export class WorkerSession {
   private draining = false;
   private rejected: SessionEnd | undefined;
   private lastHeard = Date.now();
+  private readonly registerTimer: ReturnType<typeof setTimeout>;
   private timers: ReturnType<typeof setInterval>[] = [];
   private idleWaiters: (() => void)[] = [];
   private readonly upstreamFetch = createUpstreamFetch({
@@ -121,19 +123,15 @@ export class WorkerSession {
         if (this.calls.size === 0) for (const wake of this.idleWaiters.splice(0)) wake();
       },
     };
-    // A gateway that is frozen still has its kernel accept the connection: the upgrade is never
-    // answered, and a close would wait on it as long.
-    const connectTimer = setTimeout(
-      () => this.abandon(CloseCode.goingAway, "no answer to the upgrade"),
-      CONNECT_TIMEOUT_MS,
+    // A gateway that is frozen still has its kernel accept the connection: the upgrade or the
+    // register is never answered (no heartbeats watched yet), and a close would wait on it as long.
+    this.registerTimer = setTimeout(
+      () => this.abandon(CloseCode.goingAway, "no answer to the upgrade or register"),
+      REGISTER_TIMEOUT_MS,
     );
-    this.socket.onopen = () => {
-      clearTimeout(connectTimer);
-      this.send(registerFrame(options));
-    };
+    this.socket.onopen = () => this.send(registerFrame(options));
     this.socket.onmessage = (event) => this.receive(event.data);
     this.socket.onclose = (event) => {
-      clearTimeout(connectTimer);
       this.shutdown();
       this.end(
         this.rejected ?? {
@@ -259,6 +257,7 @@ export class WorkerSession {
 
   private onRegistered(frame: Extract<GatewayFrame, { type: "registered" }>): void {
     this.registered = true;
+    clearTimeout(this.registerTimer);
     this.upstream.maxChunkBytes = chunkBytesFor(frame.maxMessageBytes);
     this.maxMessageBytes = frame.maxMessageBytes;
     this.writer.limit(frame.maxMessageBytes);
@@ -313,6 +312,7 @@ export class WorkerSession {
 
   /** The connection is gone: nobody can receive these answers any more. Safe to call twice. */
   private shutdown(): void {
+    clearTimeout(this.registerTimer);
     for (const timer of this.timers) clearInterval(timer);
     for (const call of this.calls.values()) call.cancel();
   }

@@ -47,9 +47,9 @@ export interface RunWorkerOptions {
 /**
  * Runs a worker until it is stopped: dial out, register, serve, and on a lost connection
  * reconnect with backoff. Resolves with the process exit code: 0 after a drain, 1 when the
- * gateway refuses the registration, 2 for a bad `--connect`, a name, label or concurrency the
- * gateway's schema refuses, or a token the gateway refuses (unknown, revoked, expired, wrong
- * role): reconnecting with them could never succeed.
+ * gateway refuses the registration, 2 for a bad `--connect`, a name, label, concurrency or
+ * `--models` entry the gateway's schema refuses, or a token the gateway refuses (unknown,
+ * revoked, expired, wrong role): reconnecting with them could never succeed.
  */
 export async function runWorker(options: RunWorkerOptions): Promise<number> {
   const { log } = options;

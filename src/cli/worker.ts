@@ -1,5 +1,6 @@
 import { hostname } from "node:os";
 import type { Command } from "commander";
+import { parseDuration } from "../config/units.ts";
 import { workerLogger } from "../gateway/worker-logger.ts";
 import { createLogger } from "../log/logger.ts";
 import { startTracing } from "../telemetry/tracing/start-tracing.ts";
@@ -18,6 +19,7 @@ interface WorkerOptions extends LogFlags {
   name?: string;
   label: string[];
   responsesApi?: boolean;
+  drainTimeout: string;
 }
 
 const collect = (value: string, previous: string[]) => [...previous, value];
@@ -41,7 +43,10 @@ export function registerWorker(program: Command): void {
     )
     .option("--token <key>", "worker-role key (default: $MINDGW_WORKER_TOKEN)")
     .requiredOption("--upstream <url>", "the model server's OpenAI-compatible base URL, with /v1")
-    .option("--upstream-key <key>", "API key the model server expects, if any")
+    .option(
+      "--upstream-key <key>",
+      "API key the model server expects, if any (default: $MINDGW_UPSTREAM_KEY, which keeps it out of the process list)",
+    )
     .option("--models <list>", "comma-separated models to offer (default: the upstream's /v1/models)")
     .option("--concurrency <n>", "requests served at once", "8")
     .option("--name <name>", "worker name (default: the host name)")
@@ -51,12 +56,21 @@ export function registerWorker(program: Command): void {
       "announce that the upstream serves OpenAI's Responses API (/v1/responses), so Responses calls pass through natively (default: ask the upstream at start)",
     )
     .option("--no-responses-api", "never announce the Responses API: Responses calls are translated to chat")
+    .option(
+      "--drain-timeout <duration>",
+      "on SIGTERM, how long in-flight requests may take to finish before they are aborted (30s, 2m)",
+      "30s",
+    )
     .action(async (options: WorkerOptions) => {
       const token = options.token ?? process.env.MINDGW_WORKER_TOKEN;
       if (!token) throw new UsageError("--token or MINDGW_WORKER_TOKEN is required");
+      // A flag is readable by every user of the box (/proc/<pid>/cmdline) and in a pod's spec.
+      const upstreamKey = options.upstreamKey || process.env.MINDGW_UPSTREAM_KEY || undefined;
       const concurrency = Number(options.concurrency);
       if (!Number.isInteger(concurrency) || concurrency < 1)
         throw new UsageError("--concurrency: a positive whole number");
+      const drainTimeoutMs = parseDuration(options.drainTimeout);
+      if (drainTimeoutMs === undefined) throw new UsageError("--drain-timeout: a duration such as 30s or 2m");
       const models = options.models
         ?.split(",")
         .map((m) => m.trim())
@@ -74,7 +88,7 @@ export function registerWorker(program: Command): void {
         connect: options.connect,
         token,
         upstream: options.upstream,
-        ...(options.upstreamKey ? { upstreamApiKey: options.upstreamKey } : {}),
+        ...(upstreamKey ? { upstreamApiKey: upstreamKey } : {}),
         ...(models?.length ? { models } : {}),
         concurrency,
         name: options.name ?? hostname(),
@@ -84,6 +98,7 @@ export function registerWorker(program: Command): void {
         log: workerLogger(logger),
         ...(tracing ? { tracer: tracing.tracer } : {}),
         version: VERSION,
+        drainTimeoutMs,
       });
       // Exit at once rather than wait on some library's stray timer.
       await tracing?.shutdown();

@@ -24,3 +24,24 @@ test("vLLM's error with its fields at the top keeps its message, and its context
   // Another object that merely has a message is no error body.
   expect(readOpenAIError({ object: "chat.completion", message: "hi" })).toBeUndefined();
 });
+
+test("llama.cpp's context overflow keeps its context-length meaning, by its type and by its words", () => {
+  const body = {
+    error: {
+      code: 400,
+      message: "the request exceeds the available context size, try increasing it",
+      type: "exceed_context_size_error",
+      n_prompt_tokens: 9000,
+      n_ctx: 8192,
+    },
+  };
+  expect(codeFromOpenAI(400, readOpenAIError(body))).toBe("context_length_exceeded");
+  // The words alone, as a server that sends no such type says them.
+  expect(codeFromOpenAI(400, readOpenAIError({ error: { message: body.error.message } }))).toBe(
+    "context_length_exceeded",
+  );
+  // The type alone, whatever the words.
+  expect(codeFromOpenAI(400, { type: "exceed_context_size_error", message: "too big" })).toBe(
+    "context_length_exceeded",
+  );
+});

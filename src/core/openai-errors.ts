@@ -139,7 +139,9 @@ export function readOpenAIError(body: unknown): ReadOpenAIError | undefined {
 /** The gateway's code for a caller-fault OpenAI upstream error (4xx other than 401/403/429). */
 export function codeFromOpenAI(status: number, error: ReadOpenAIError | undefined): ErrorCode {
   if (error?.code === "context_length_exceeded") return "context_length_exceeded";
-  // vLLM, llama.cpp and Gemini say it only in words.
+  // llama.cpp's server names it in its type (its code is the HTTP status again).
+  if (error?.type === "exceed_context_size_error") return "context_length_exceeded";
+  // vLLM, older llama.cpp and Gemini say it only in words.
   if (status === 400 && error?.message && CONTEXT_TOO_LONG.test(error.message))
     return "context_length_exceeded";
   if (status === 404) return "model_not_found";
@@ -147,6 +149,9 @@ export function codeFromOpenAI(status: number, error: ReadOpenAIError | undefine
   return "invalid_request";
 }
 
-/** How upstreams without OpenAI's code say a prompt does not fit (vLLM, Gemini, Bedrock, llama.cpp). */
+/**
+ * How upstreams without OpenAI's code say a prompt does not fit (vLLM, Gemini, Bedrock, llama.cpp:
+ * "the request exceeds the available context size").
+ */
 export const CONTEXT_TOO_LONG =
-  /maximum context length|context (length|window) (is )?exceeded|exceeds the (maximum number of tokens|context)|input is too long|prompt is too long|too many tokens/i;
+  /maximum context length|context (length|window) (is )?exceeded|exceeds the (maximum number of tokens|context|available context)|input is too long|prompt is too long|too many tokens/i;

@@ -47,7 +47,10 @@ const headerName = z.string().regex(/^[a-z0-9-]{1,64}$/);
 
 /** Request ids are the gateway's: decimal numbers that fit the u32 of a binary chunk header. */
 const id = z.string().regex(/^[0-9]{1,10}$/);
-const modelName = z.string().min(1).max(256);
+/** A model id as `register` offers it; a worker skips a discovered id this refuses. */
+export const ModelName = z.string().min(1).max(256);
+/** The most models one `register` may offer. */
+export const MAX_OFFERED_MODELS = 1000;
 const text = (max: number) => z.string().max(max);
 
 /** Why a worker-side request failed before or during its answer. */
@@ -81,7 +84,7 @@ export const WorkerFrame = z.discriminatedUnion("type", [
     v: z.number().int(),
     name: z.string().min(1).max(128),
     version: text(64),
-    models: z.array(modelName).max(1000),
+    models: z.array(ModelName).max(MAX_OFFERED_MODELS),
     concurrency: z.number().int().min(1).max(100_000),
     labels: z.record(text(128), text(256)).default({}),
     /**

@@ -9,6 +9,7 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { parseAllDocuments, parse as parseYaml } from "yaml";
 import { parseConfig } from "../../src/config/load-config.ts";
+import { parseDuration } from "../../src/config/units.ts";
 import { runMindgw } from "../e2e/harness/run-mindgw.ts";
 
 const ROOT = join(import.meta.dir, "../..");
@@ -19,7 +20,7 @@ interface Container {
   name: string;
   args: string[];
   ports?: { name: string; containerPort: number }[];
-  env?: { name: string; value?: string }[];
+  env?: { name: string; value?: string; valueFrom?: { secretKeyRef?: { name: string; key: string } } }[];
   readinessProbe?: { httpGet: unknown };
   livenessProbe?: { httpGet: unknown };
   volumeMounts?: { mountPath: string }[];
@@ -97,16 +98,29 @@ describe("Kubernetes: deploy/kubernetes/gateway.yaml", () => {
 
   test("the worker runs beside its model server with flags mindgw worker has", async () => {
     const docs = await manifests("deploy/kubernetes/worker.yaml");
-    const containers = of(docs, "Deployment").spec.template!.spec.containers;
+    const template = of(docs, "Deployment").spec.template!;
+    const containers = template.spec.containers;
     const worker = containers.find((c) => c.name === "worker")!;
     expect(worker.args[0]).toBe("worker");
     const flags = await flagsOf("worker");
     for (const arg of worker.args.slice(1)) if (arg.startsWith("--")) expect(flags.has(arg)).toBe(true);
-    // The token comes from the environment variable the CLI reads, never a flag.
-    expect(worker.env?.map((e) => e.name)).toContain("MINDGW_WORKER_TOKEN");
+    // The token and the upstream's key come from the environment variables the CLI reads, from
+    // the Secret, never a flag (which the pod spec and the process list show).
+    const secretOf = (name: string) => worker.env?.find((e) => e.name === name)?.valueFrom?.secretKeyRef;
+    expect(secretOf("MINDGW_WORKER_TOKEN")).toEqual({ name: "mindgw-worker", key: "token" });
+    expect(secretOf("MINDGW_UPSTREAM_KEY")).toEqual({ name: "mindgw-worker", key: "upstream-key" });
+    expect(worker.args).not.toContain("--upstream-key");
+    expect(worker.args).not.toContain("--token");
     const upstream = worker.args[worker.args.indexOf("--upstream") + 1];
     const server = containers.find((c) => c.name !== "worker")!;
     expect(upstream).toContain(`:${server.args[server.args.indexOf("--port") + 1]}/v1`);
+    // The pod's grace period outlasts the worker's drain (its flag, else the default --help shows).
+    const help = (await runMindgw(["worker", "--help"])).stdout;
+    const drainDefault = /--drain-timeout <duration>[\s\S]*?\(default: "([^"]+)"\)/.exec(help)?.[1] ?? "?";
+    const given = worker.args.indexOf("--drain-timeout");
+    const drain = parseDuration(given < 0 ? drainDefault : (worker.args[given + 1] ?? "?"));
+    expect(drain).toBeGreaterThan(0);
+    expect(template.spec.terminationGracePeriodSeconds * 1000).toBeGreaterThan(drain ?? Infinity);
   });
 });
 

@@ -167,6 +167,24 @@ describe("logs: json", () => {
     expect(String(line.reason)).not.toBe("undefined");
   });
 
+  test("a worker whose upstream breaks off its answer says so in its own log, with the request id and upstream", async () => {
+    const res = await fetch(`${gw.url}/v1/chat/completions`, {
+      method: "POST",
+      headers: { ...bearer(key), "x-request-id": "log-worker-broken" },
+      body: chatBody("fake-model", "one two three four [[fake:cut-after=2]]", { stream: true }),
+    });
+    await res.text().catch(() => "");
+    const line = await waitFor("the worker's line about its upstream", () =>
+      linesOf(worker.stderr.all).find((l) => l.requestId === "log-worker-broken"),
+    );
+    expect(line).toMatchObject({
+      level: "warn",
+      msg: "the upstream broke off its answer",
+      code: "upstream_broken",
+      upstream: `${fake.url}/v1/chat/completions`,
+    });
+  });
+
   test("every line of the gateway and the worker is JSON with time, level and msg", async () => {
     const workerLines = await waitFor("the worker's registration line", () => {
       const lines = linesOf(worker.stderr.all);

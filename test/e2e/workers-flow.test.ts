@@ -1,7 +1,16 @@
 import { beforeAll, describe, expect, test } from "bun:test";
+import { type CannedUpstream, startCannedUpstream } from "../fake-upstream/canned-upstream.ts";
 import { gatewayFixture } from "./harness/gateway-fixture.ts";
 import type { GatewayProcess } from "./harness/spawn-gateway.ts";
-import { type FakeProcess, spawnFakeUpstream, type WorkerProcess } from "./harness/spawn-worker.ts";
+import {
+  createKey,
+  type FakeProcess,
+  listWorkers,
+  spawnFakeUpstream,
+  spawnWorker,
+  type WorkerOptions,
+  type WorkerProcess,
+} from "./harness/spawn-worker.ts";
 import { waitFor } from "./harness/wait-for.ts";
 import { connectFleet } from "./harness/worker-fleet.ts";
 
@@ -92,4 +101,147 @@ describe("workers: a slow client", () => {
       async () => (await fake.requests())[0]?.outcome === "aborted",
     );
   }, 60_000);
+});
+
+// Registration the gateway would refuse: the worker says why (and stops when retrying cannot help)
+// instead of reconnecting forever on a bare close code.
+describe("workers: registering", () => {
+  let token: string;
+  beforeAll(async () => {
+    token = await createKey(gw.url, adminKey, { name: "registering", role: "worker", models: ["*"] });
+  });
+
+  const start = (options: Omit<WorkerOptions, "gateway" | "token">): WorkerProcess => {
+    const started = spawnWorker({
+      gateway: gw.url,
+      token,
+      ...options,
+      args: ["--no-responses-api", ...(options.args ?? [])],
+    });
+    fx.deferTest(() => started.stop("SIGKILL"));
+    return started;
+  };
+  const exitOf = (worker: WorkerProcess) =>
+    waitFor(`worker ${worker.name} to exit`, () => worker.proc.exitCode ?? undefined, 15_000);
+  /** An upstream whose `GET /v1/models` answers these lists, one a call. */
+  const listing = (...lists: string[][]): CannedUpstream => {
+    const up = fx.own(startCannedUpstream());
+    for (const ids of lists)
+      up.queue({
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ object: "list", data: ids.map((id) => ({ id, object: "model" })) }),
+      });
+    return up;
+  };
+
+  test("a --name or --label the gateway's schema refuses ends the worker with exit 2 and the schema's words", async () => {
+    const upstream = `${fake.url}/v1`;
+    const named = start({ upstream, name: "n".repeat(200), models: ["fake-model"] });
+    const labelled = start({
+      upstream,
+      name: "labelled",
+      models: ["fake-model"],
+      labels: { note: "v".repeat(300) },
+    });
+    expect(await exitOf(named)).toBe(2);
+    expect(named.stderr.all).toContain("--name: Too big: expected string to have <=128 characters");
+    expect(await exitOf(labelled)).toBe(2);
+    expect(labelled.stderr.all).toContain("--label note: Too big: expected string to have <=256 characters");
+  });
+
+  test("a discovered model id too long to offer (llama.cpp's -m path) is skipped with a hint; the others are offered", async () => {
+    const gguf = `/srv/models/${"Meta-Llama-3.1-70B-Instruct-abliterated-v2/".repeat(6)}model-Q4_K_M.gguf`;
+    const up = listing([gguf, "short-model"]);
+    const worker = start({ upstream: `${up.url}/v1`, name: "gguf" });
+    const [listed] = await waitFor("the worker to register", async () => {
+      const found = (await listWorkers(gw.url, adminKey)).filter((w) => w.name === "gguf");
+      return found.length ? found : undefined;
+    });
+    expect(listed?.models).toEqual(["short-model"]);
+    expect(worker.stderr.all).toContain("skipping a model id the gateway cannot take");
+    expect(worker.stderr.all).toContain("--alias");
+  });
+
+  test("an upstream that lists no models yet is asked again until it does (Ollama before a pull)", async () => {
+    const up = listing([], ["pulled-model"]);
+    const worker = start({ upstream: `${up.url}/v1`, name: "ollama" });
+    const [listed] = await waitFor("the worker to register", async () => {
+      const found = (await listWorkers(gw.url, adminKey)).filter((w) => w.name === "ollama");
+      return found.length ? found : undefined;
+    });
+    expect(listed?.models).toEqual(["pulled-model"]);
+    expect(worker.stderr.all).toContain("the upstream lists no models");
+    expect(worker.proc.exitCode).toBeNull();
+  });
+
+  test("the upstream's key can come from MINDGW_UPSTREAM_KEY, out of the command line", async () => {
+    const up = listing(["keyed-model"]);
+    const worker = start({
+      upstream: `${up.url}/v1`,
+      name: "keyed",
+      env: { MINDGW_UPSTREAM_KEY: "up-secret-0123" },
+    });
+    await waitFor("the worker to register", async () =>
+      (await listWorkers(gw.url, adminKey)).some((w) => w.name === "keyed"),
+    );
+    expect(up.requests[0]).toMatchObject({ path: "/v1/models" });
+    expect(up.requests[0]?.headers.authorization).toBe("Bearer up-secret-0123");
+    expect(await Bun.file(`/proc/${worker.proc.pid}/cmdline`).text()).not.toContain("up-secret-0123");
+  });
+
+  test("a --connect with no worker endpoint behind it (404) is said, with what to check, and retried", async () => {
+    const worker = spawnWorker({
+      gateway: `${gw.url}/not-here`,
+      token,
+      upstream: `${fake.url}/v1`,
+      name: "lost",
+      models: ["fake-model"],
+    });
+    fx.deferTest(() => worker.stop("SIGKILL"));
+    await waitFor("the worker to say why", () => worker.stderr.all.includes("(404)"));
+    expect(worker.stderr.all).toContain(
+      "check that workers.enabled is on in the gateway's config and that --connect is right",
+    );
+    expect(worker.proc.exitCode).toBeNull();
+  });
+});
+
+describe("workers: the drain deadline", () => {
+  test("--drain-timeout bounds how long SIGTERM waits on a call: then it is aborted, exit 0", async () => {
+    const token = await createKey(gw.url, adminKey, { name: "draining", role: "worker", models: ["*"] });
+    const worker = spawnWorker({
+      gateway: gw.url,
+      token,
+      upstream: `${fake.url}/v1`,
+      name: "drainer",
+      models: ["drain-model"],
+      args: ["--no-responses-api", "--drain-timeout", "1s"],
+    });
+    fx.deferTest(() => worker.stop("SIGKILL"));
+    await waitFor("the worker to register", async () =>
+      (await listWorkers(gw.url, adminKey)).some((w) => w.name === "drainer"),
+    );
+    const client = new AbortController();
+    fx.deferTest(() => client.abort());
+    void fetch(`${gw.url}/v1/chat/completions`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${adminKey}`, "content-type": "application/json" },
+      body: JSON.stringify({
+        model: "drain-model",
+        messages: [{ role: "user", content: "drain [[fake:hang]]" }],
+      }),
+      signal: client.signal,
+    }).catch(() => {});
+    const upstreamCall = async () =>
+      (await fake.requests()).find((r) => JSON.stringify(r.body).includes("drain [[fake:hang]]"));
+    await waitFor("the call to reach the upstream", upstreamCall);
+    worker.proc.kill("SIGTERM");
+    // Bounded well under the default 30 s: only the flag's 1 s lets it exit in time.
+    expect(await waitFor("the worker to exit", () => worker.proc.exitCode ?? undefined, 15_000)).toBe(0);
+    expect(worker.stderr.all).toContain("drain deadline passed; aborting the rest");
+    await waitFor(
+      "the upstream call to be aborted",
+      async () => (await upstreamCall())?.outcome === "aborted",
+    );
+  });
 });

@@ -19,6 +19,8 @@ import {
 
 let respUp: CannedUpstream;
 let chatUp: CannedUpstream;
+/** Answers every route it lacks with 200 and an error, as LM Studio does. */
+let lmsUp: CannedUpstream;
 let gw: GatewayProcess;
 let adminKey: string;
 const workers: WorkerProcess[] = [];
@@ -56,10 +58,12 @@ const fx = gatewayFixture({
   config: (_noFake, { own }) => {
     respUp = own(startCannedUpstream());
     chatUp = own(startCannedUpstream());
+    lmsUp = own(startCannedUpstream());
     return {
       models: [
         { name: "resp", routes: [{ provider: "workers", model: "up-resp" }] },
         { name: "chat", routes: [{ provider: "workers", model: "up-chat" }] },
+        { name: "lms", routes: [{ provider: "workers", model: "up-lms" }] },
       ],
       routing: { retries: 0 },
     };
@@ -72,12 +76,18 @@ beforeAll(async () => {
   const token = await createKey(gw.url, adminKey, { name: "fleet", role: "worker", models: ["*"] });
   // Each worker asks its upstream whether it serves /v1/responses (an empty POST) unless a flag
   // says: respUp refuses the empty request as a Responses server does (400), chatUp has no such
-  // endpoint (404), and wf is told by its flag and asks nothing.
+  // endpoint (404), lmsUp answers 200 with an error (LM Studio's unknown route), and wf is told by
+  // its flag and asks nothing.
   respUp.queue({ status: 400, headers: JSON_TYPE, body: '{"error":{"message":"model is required"}}' });
   chatUp.queue({ status: 404, headers: JSON_TYPE, body: '{"error":{"message":"Not Found"}}' });
+  lmsUp.queue({
+    headers: JSON_TYPE,
+    body: '{"error":"Unexpected endpoint or method. (POST /v1/responses)"}',
+  });
   workers.push(
     spawnWorker({ gateway: gw.url, token, upstream: `${respUp.url}/v1`, name: "wr", models: ["up-resp"] }),
     spawnWorker({ gateway: gw.url, token, upstream: `${chatUp.url}/v1`, name: "wc", models: ["up-chat"] }),
+    spawnWorker({ gateway: gw.url, token, upstream: `${lmsUp.url}/v1`, name: "wl", models: ["up-lms"] }),
     spawnWorker({
       gateway: gw.url,
       token,
@@ -90,7 +100,7 @@ beforeAll(async () => {
   fx.defer(async () => {
     for (const worker of workers) await worker.stop("SIGKILL");
   });
-  await waitForWorkers(gw.url, adminKey, ["wc", "wf", "wr"]);
+  await waitForWorkers(gw.url, adminKey, ["wc", "wf", "wl", "wr"]);
 }, 60_000);
 
 describe("a worker route passes the client's dialect on", () => {
@@ -126,14 +136,18 @@ describe("a worker route passes the client's dialect on", () => {
     const listed = (await listWorkers(gw.url, adminKey)) as { name: string; responsesApi?: boolean }[];
     expect(listed.find((w) => w.name === "wr")?.responsesApi).toBe(true);
     expect(listed.find((w) => w.name === "wc")?.responsesApi).toBeUndefined();
+    expect(listed.find((w) => w.name === "wl")?.responsesApi).toBeUndefined();
     expect(listed.find((w) => w.name === "wf")?.responsesApi).toBe(true);
     // One probe each, an empty JSON object; the forced worker sent none.
     for (const up of [respUp, chatUp])
       expect(up.requests[0]).toMatchObject({ method: "POST", path: "/v1/responses", text: "{}" });
     expect(chatUp.requests.filter((r) => r.path === "/v1/responses")).toHaveLength(1);
-    const [wr, wc] = workers;
+    const [wr, wc, wl] = workers;
     expect(`${wr?.stdout.all}${wr?.stderr.all}`).toContain("the upstream serves the Responses API");
-    expect(`${wc?.stdout.all}${wc?.stderr.all}`).toContain("the upstream does not serve the Responses API");
+    for (const worker of [wc, wl])
+      expect(`${worker?.stdout.all}${worker?.stderr.all}`).toContain(
+        "the upstream does not serve the Responses API",
+      );
   });
 });
 
@@ -235,6 +249,13 @@ describe("the Responses API through a worker", () => {
     });
     expect(await response.text()).toBe(compacted);
     expect(lastUpstream(respUp).path).toBe("/v1/responses/compact");
+  });
+
+  test("an upstream that answers an unknown route with 200 and an error (LM Studio) gets Responses calls as chat", async () => {
+    lmsUp.queue({ headers: JSON_TYPE, body: CHAT_BODY });
+    const answer = await openai().responses.create({ model: "lms", input: "hi" });
+    expect(answer.output_text).toBe("hello");
+    expect(lastUpstream(lmsUp).path).toBe("/v1/chat/completions");
   });
 
   test("a worker that did not announce it gets chat completions; a chain held by another worker moves expanded", async () => {

@@ -1,3 +1,5 @@
+import { z } from "zod";
+
 /** What a probe of the upstream's `/responses` endpoint showed. */
 export type ResponsesProbe = "served" | "absent" | "unknown";
 
@@ -5,17 +7,26 @@ export type ResponsesProbe = "served" | "absent" | "unknown";
 const PROBE_TIMEOUT_MS = 5_000;
 
 /**
+ * A Responses object, as a lenient server answers the empty request: `object: "response"`, or at
+ * least an `output` list, and no `error` (absent or null).
+ */
+const ResponsesObject = z
+  .union([z.looseObject({ object: z.literal("response") }), z.looseObject({ output: z.array(z.unknown()) })])
+  .and(z.looseObject({ error: z.null().optional() }));
+
+/**
  * Asks the upstream once whether it serves OpenAI's Responses API, by sending it an empty
  * `POST {base}/responses`. A server without the endpoint answers 404, 405 or 501; one that has
- * it refuses the empty request (400, 422) or, leniently, answers it (2xx). Anything else (no
- * answer, 401/403, a 5xx) says nothing about the endpoint: "unknown", asked again later.
+ * it refuses the empty request (400, 422) or, leniently, answers it with a Responses object (2xx).
+ * A 2xx with anything else is no endpoint: LM Studio answers every unknown route 200
+ * `{"error":"Unexpected endpoint or method…"}`. Anything else (no answer, 401/403, a 5xx) says
+ * nothing about the endpoint: "unknown", asked again later.
  */
 export async function probeResponsesApi(
   base: string,
   apiKey: string | undefined,
   signal: AbortSignal,
 ): Promise<ResponsesProbe> {
-  let status: number;
   try {
     const response = await fetch(`${base}/responses`, {
       method: "POST",
@@ -26,17 +37,23 @@ export async function probeResponsesApi(
       body: "{}",
       signal: AbortSignal.any([signal, AbortSignal.timeout(PROBE_TIMEOUT_MS)]),
     });
-    status = response.status;
-    await response.body?.cancel();
+    if (!response.ok) {
+      await response.body?.cancel();
+      return responsesProbeOf(response.status);
+    }
+    return responsesProbeOf(response.status, await response.json().catch(() => undefined));
   } catch {
     return "unknown";
   }
-  return responsesProbeOf(status);
 }
 
-/** The probe's verdict from the status alone (exported for its unit test). */
-export function responsesProbeOf(status: number): ResponsesProbe {
+/**
+ * The probe's verdict from the status, and on a 2xx from the body read as JSON (undefined when it
+ * is none); exported for its unit test.
+ */
+export function responsesProbeOf(status: number, body?: unknown): ResponsesProbe {
+  if (status >= 200 && status < 300) return ResponsesObject.safeParse(body).success ? "served" : "absent";
   if (status === 404 || status === 405 || status === 501) return "absent";
-  if ((status >= 200 && status < 300) || status === 400 || status === 422) return "served";
+  if (status === 400 || status === 422) return "served";
   return "unknown";
 }

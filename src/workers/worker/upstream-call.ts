@@ -4,8 +4,15 @@ import type { StreamedAnswer, StreamFunction } from "../../providers/http/stream
 import type { AnswerFunction, WholeAnswer } from "../../providers/http/whole-answer.ts";
 import type { WorkerHop } from "../../telemetry/tracing/worker-hop.ts";
 import { CHUNK_HEADER_BYTES } from "../chunk-frame.ts";
-import { type GatewayFrame, MAX_CHUNK_BYTES, UpstreamPath, type WorkerFrame } from "../protocol.ts";
+import {
+  type GatewayFrame,
+  MAX_CHUNK_BYTES,
+  type TunnelErrorCode,
+  UpstreamPath,
+  type WorkerFrame,
+} from "../protocol.ts";
 import { relayAnswer } from "./answer-relay.ts";
+import type { FailureLog } from "./failure-log.ts";
 import type { StreamCredit } from "./stream-credit.ts";
 
 type RequestFrame = Extract<GatewayFrame, { type: "request" }>;
@@ -55,6 +62,31 @@ export interface UpstreamCallContext {
   readonly stream: StreamFunction;
   /** A call is over (answered, failed or cancelled): once a call, after its last frame. */
   ended(call: StreamCredit, hop: WorkerHop): void;
+  /** Where a call's failure is logged on the worker (rate-limited). */
+  readonly failures: Pick<FailureLog, "failed">;
+}
+
+/** The error frames a call can end with (the others are the session's: draining, over capacity). */
+type CallFailureCode = Extract<TunnelErrorCode, "upstream_unreachable" | "upstream_broken" | "internal">;
+
+/** Each one's words; the worker's log line says the same. */
+const FAILED: Record<CallFailureCode, string> = {
+  upstream_unreachable: "could not reach the upstream",
+  upstream_broken: "the upstream broke off its answer",
+  internal: "worker failed",
+};
+
+/** Ends a call with an error frame, and says so in the worker's own log. */
+function fail(
+  request: RequestFrame,
+  ctx: UpstreamCallContext,
+  hop: WorkerHop,
+  code: CallFailureCode,
+  error: unknown,
+): void {
+  const message = FAILED[code];
+  ctx.send({ type: "error", id: request.id, code, message }, hop);
+  ctx.failures.failed({ code, message, requestId: request.requestId, path: request.path, error });
 }
 
 /** The chunk size that keeps every binary frame, header included, under the gateway's limit. */
@@ -95,34 +127,25 @@ export async function callUpstream(
   hop: WorkerHop,
   body?: Uint8Array<ArrayBuffer>,
 ): Promise<void> {
-  const { id } = request;
   try {
     // Outside the next try: a request the worker cannot even make is its own failure.
     const asked = ask(request, ctx, call, hop, body);
     let answer: Response | WholeAnswer | StreamedAnswer;
     try {
       answer = await asked;
-    } catch {
-      if (!call.cancelled)
-        ctx.send(
-          { type: "error", id, code: "upstream_unreachable", message: "could not reach the upstream" },
-          hop,
-        );
+    } catch (error) {
+      if (!call.cancelled) fail(request, ctx, hop, "upstream_unreachable", error);
       return;
     }
     try {
       // Awaited only where it waits: a whole answer sent at once costs no turn.
       const relaying = relayAnswer(request, ctx, call, hop, answer);
       if (relaying) await relaying;
-    } catch {
-      if (!call.cancelled)
-        ctx.send(
-          { type: "error", id, code: "upstream_broken", message: "the upstream broke off its answer" },
-          hop,
-        );
+    } catch (error) {
+      if (!call.cancelled) fail(request, ctx, hop, "upstream_broken", error);
     }
-  } catch {
-    ctx.send({ type: "error", id, code: "internal", message: "worker failed" }, hop);
+  } catch (error) {
+    fail(request, ctx, hop, "internal", error);
   } finally {
     ctx.ended(call, hop);
   }

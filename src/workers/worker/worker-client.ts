@@ -3,9 +3,10 @@ import { CloseCode } from "../protocol.ts";
 import type { WorkerLog } from "../worker-log.ts";
 import { type BackoffOptions, backoffDelay, DEFAULT_BACKOFF, sleep } from "./backoff.ts";
 import { toConnectUrl } from "./connect-url.ts";
-import { discoverModels } from "./discover-models.ts";
-import { tokenRefusal } from "./probe-auth.ts";
+import { ModelOffer, NothingToOffer } from "./model-offer.ts";
 import { probeResponsesApi } from "./probe-responses-api.ts";
+import { upgradeRefusal } from "./probe-upgrade.ts";
+import { registerFrame, registerProblem } from "./register-frame.ts";
 import { WorkerSession } from "./worker-session.ts";
 
 /** `mindgw worker` options, already parsed from flags and environment. */
@@ -46,8 +47,9 @@ export interface RunWorkerOptions {
 /**
  * Runs a worker until it is stopped: dial out, register, serve, and on a lost connection
  * reconnect with backoff. Resolves with the process exit code: 0 after a drain, 1 when the
- * gateway refuses the registration, 2 for a bad `--connect` or a token the gateway refuses
- * (unknown, revoked, expired, wrong role): reconnecting with it could never succeed.
+ * gateway refuses the registration, 2 for a bad `--connect`, a name, label, concurrency or
+ * `--models` entry the gateway's schema refuses, or a token the gateway refuses (unknown,
+ * revoked, expired, wrong role): reconnecting with them could never succeed.
  */
 export async function runWorker(options: RunWorkerOptions): Promise<number> {
   const { log } = options;
@@ -61,6 +63,19 @@ export async function runWorker(options: RunWorkerOptions): Promise<number> {
     return 2;
   }
   const upstream = options.upstream.replace(/\/+$/, "");
+  const identity = {
+    name: options.name,
+    version: options.version ?? "0.0.0",
+    concurrency: options.concurrency,
+    labels: options.labels,
+  };
+  // The gateway answers a register frame its schema refuses only by closing the connection.
+  const problem = registerProblem(registerFrame({ ...identity, models: options.models ?? [] }));
+  if (problem) {
+    log("error", `the gateway would refuse this worker: ${problem}`);
+    return 2;
+  }
+  const offer = new ModelOffer({ upstream, apiKey: options.upstreamApiKey, given: options.models }, log);
   const wake = new AbortController();
   let session: WorkerSession | undefined;
   // One upstream per worker: once it has said whether it serves /responses, that is kept
@@ -96,17 +111,16 @@ export async function runWorker(options: RunWorkerOptions): Promise<number> {
     let attempt = 0;
     let dial = 0;
     while (!wake.signal.aborted) {
-      const url = urls[dial++ % urls.length]!;
-      let models = options.models;
-      if (!models || models.length === 0) {
-        try {
-          models = await discoverModels(upstream, options.upstreamApiKey, wake.signal);
-        } catch (error) {
-          if (wake.signal.aborted) break;
-          log("warn", "could not list the upstream's models; retrying", { error: String(error) });
-          await sleep(backoffDelay(attempt++, options.backoff ?? DEFAULT_BACKOFF), wake.signal);
-          continue;
-        }
+      let models: string[];
+      try {
+        models = await offer.models(wake.signal);
+      } catch (error) {
+        if (wake.signal.aborted) break;
+        const inMs = backoffDelay(attempt++, options.backoff ?? DEFAULT_BACKOFF);
+        if (error instanceof NothingToOffer) log("warn", `${error.message}; asking again`, { inMs });
+        else log("warn", "could not list the upstream's models; retrying", { error: String(error), inMs });
+        await sleep(inMs, wake.signal);
+        continue;
       }
       if (responsesApi === undefined) {
         const probe = await probeResponsesApi(upstream, options.upstreamApiKey, wake.signal);
@@ -122,16 +136,14 @@ export async function runWorker(options: RunWorkerOptions): Promise<number> {
             "could not tell whether the upstream serves the Responses API; asking again at the next connect",
           );
       }
+      const url = urls[dial++ % urls.length]!;
       session = new WorkerSession({
         url,
         token: options.token,
         upstream,
         ...(options.upstreamApiKey ? { upstreamApiKey: options.upstreamApiKey } : {}),
-        name: options.name,
-        version: options.version ?? "0.0.0",
+        ...identity,
         models,
-        concurrency: options.concurrency,
-        labels: options.labels,
         ...(responsesApi ? { apis: ["responses"] } : {}),
         log,
         ...(options.tracer ? { tracer: options.tracer } : {}),
@@ -151,16 +163,24 @@ export async function runWorker(options: RunWorkerOptions): Promise<number> {
         });
         return 1;
       }
+      let lost = "connection to the gateway lost";
       if (!end.registered) {
-        const refusal = await tokenRefusal(url, options.token, wake.signal);
-        if (refusal) {
-          log("error", refusal);
+        const refusal = await upgradeRefusal(url, options.token, wake.signal);
+        if (refusal?.final) {
+          log("error", refusal.message);
           return 2;
         }
+        if (refusal) lost = refusal.message;
       }
       attempt = end.registered ? 0 : attempt + 1;
       const delay = backoffDelay(attempt, options.backoff ?? DEFAULT_BACKOFF);
-      log("warn", "connection to the gateway lost; reconnecting", { code: end.code, inMs: delay });
+      // The close reason says what the gateway objected to (a refused frame: 1008 and its problem).
+      log("warn", `${lost}; reconnecting`, {
+        gateway: url.host,
+        code: end.code,
+        ...(end.reason ? { reason: end.reason } : {}),
+        inMs: delay,
+      });
       await sleep(delay, wake.signal);
     }
     await drain();

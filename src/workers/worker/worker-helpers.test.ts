@@ -3,7 +3,11 @@ import { chunkBytes, chunkId, encodeChunk, MAX_REQUEST_ID } from "../chunk-frame
 import { modelMatcher } from "../gateway/model-allow-list.ts";
 import { backoffDelay } from "./backoff.ts";
 import { toConnectUrl } from "./connect-url.ts";
+import { FailureLog } from "./failure-log.ts";
+import { offerable } from "./model-offer.ts";
 import { responsesProbeOf } from "./probe-responses-api.ts";
+import { refusalOf } from "./probe-upgrade.ts";
+import { registerFrame, registerProblem } from "./register-frame.ts";
 import { chunkBytesFor, upstreamUrlOf } from "./upstream-call.ts";
 import { workerLeanMode } from "./worker-lean-mode.ts";
 
@@ -71,7 +75,119 @@ test("chunk frames fit the gateway's message limit, header included", () => {
 
 test("the Responses probe: no endpoint, the endpoint, or no telling", () => {
   for (const status of [404, 405, 501]) expect(responsesProbeOf(status)).toBe("absent");
-  for (const status of [200, 400, 422]) expect(responsesProbeOf(status)).toBe("served");
+  for (const status of [400, 422]) expect(responsesProbeOf(status)).toBe("served");
+  // A lenient server answers the empty request with a Responses object.
+  expect(responsesProbeOf(200, { id: "resp_1", object: "response", output: [], error: null })).toBe("served");
+  expect(responsesProbeOf(201, { id: "resp_1", output: [] })).toBe("served");
   // An upstream that refuses the key, or fails, says nothing about the endpoint: asked again later.
   for (const status of [401, 403, 429, 500, 503]) expect(responsesProbeOf(status)).toBe("unknown");
+});
+
+test("the Responses probe: a 2xx that is not a Responses object is no endpoint (LM Studio's 200 error)", () => {
+  const lmStudio = { error: "Unexpected endpoint or method. (POST /v1/responses)" };
+  expect(responsesProbeOf(200, lmStudio)).toBe("absent");
+  expect(responsesProbeOf(200, { error: { message: "no" }, object: "response" })).toBe("absent");
+  expect(responsesProbeOf(200, { object: "chat.completion" })).toBe("absent");
+  // Not JSON at all (an HTML page), or nothing.
+  expect(responsesProbeOf(200, undefined)).toBe("absent");
+  expect(responsesProbeOf(204)).toBe("absent");
+});
+
+test("a register frame the gateway's schema would refuse is named by the flag it came from", () => {
+  const fine = { name: "gpu-1", version: "1.0.0", models: ["m"], concurrency: 8, labels: { zone: "a" } };
+  expect(registerProblem(registerFrame(fine))).toBeUndefined();
+  expect(registerProblem(registerFrame({ ...fine, name: "n".repeat(129) }))).toBe(
+    "--name: Too big: expected string to have <=128 characters",
+  );
+  expect(registerProblem(registerFrame({ ...fine, labels: { note: "v".repeat(257) } }))).toBe(
+    "--label note: Too big: expected string to have <=256 characters",
+  );
+  expect(registerProblem(registerFrame({ ...fine, labels: { ["k".repeat(129)]: "v" } }))).toStartWith(
+    `--label ${"k".repeat(40)}: its key: Too big`,
+  );
+  expect(registerProblem(registerFrame({ ...fine, concurrency: 100_001 }))).toStartWith(
+    "--concurrency: Too big",
+  );
+  expect(registerProblem(registerFrame({ ...fine, models: ["m".repeat(257)] }))).toStartWith(
+    "--models: Too big",
+  );
+});
+
+test("discovered model ids a register cannot carry are skipped, the rest offered in order", () => {
+  const gguf = `/srv/models/${"Meta-Llama-3.1-70B-Instruct/".repeat(10)}model-Q4_K_M.gguf`;
+  const { offered, skipped } = offerable(["qwen", gguf, "llama"]);
+  expect(offered).toEqual(["qwen", "llama"]);
+  expect(skipped).toEqual([{ model: gguf, problem: "Too big: expected string to have <=256 characters" }]);
+  const many = Array.from({ length: 1002 }, (_, n) => `m${n}`);
+  expect(offerable(many).offered).toEqual(many.slice(0, 1000));
+  expect(offerable(many).skipped.map((s) => s.model)).toEqual(["m1000", "m1001"]);
+});
+
+test("the upgrade probe: a refused token ends the worker; no endpoint, a redirect or a proxy are said and retried", () => {
+  const url = new URL("ws://gw:8080/workers/connect");
+  expect(refusalOf(101, url)).toBeUndefined();
+  expect(refusalOf(401, url)).toMatchObject({ final: true, message: expect.stringContaining("--token") });
+  expect(refusalOf(403, url)).toMatchObject({
+    final: true,
+    message: expect.stringContaining("worker or admin role"),
+  });
+  expect(refusalOf(404, url)).toEqual({
+    status: 404,
+    final: false,
+    message:
+      "no worker endpoint at ws://gw:8080/workers/connect (404): check that workers.enabled is on in the gateway's config and that --connect is right",
+  });
+  expect(refusalOf(301, url)?.message).toContain("a redirect");
+  expect(refusalOf(426, url)?.message).toContain("proxy");
+  expect(refusalOf(502, url)).toMatchObject({ final: false, message: expect.stringContaining("failing") });
+});
+
+test("the worker logs its upstream's failures: at most one line per code every 5 s, counting the rest, no credentials", () => {
+  const lines: { level: string; message: string; fields?: Record<string, unknown> }[] = [];
+  let now = 1_000_000;
+  const failures = new FailureLog(
+    "http://user:secret@10.0.0.5:8000/v1?key=k",
+    (level, message, fields) => lines.push({ level, message, ...(fields ? { fields } : {}) }),
+    () => now,
+  );
+  const failure = (
+    requestId: string,
+    code: "upstream_unreachable" | "upstream_broken" = "upstream_unreachable",
+  ) => ({
+    code,
+    message:
+      code === "upstream_broken" ? "the upstream broke off its answer" : "could not reach the upstream",
+    requestId,
+    path: "/chat/completions",
+    error: new Error("Unable to connect"),
+  });
+  failures.failed(failure("r1"));
+  failures.failed(failure("r2"));
+  failures.failed(failure("r3"));
+  failures.failed(failure("r4", "upstream_broken"));
+  now += 5_000;
+  failures.failed(failure("r5"));
+  expect(lines).toEqual([
+    {
+      level: "warn",
+      message: "could not reach the upstream",
+      fields: {
+        code: "upstream_unreachable",
+        requestId: "r1",
+        upstream: "http://10.0.0.5:8000/v1/chat/completions",
+        error: "Error: Unable to connect",
+      },
+    },
+    {
+      level: "warn",
+      message: "the upstream broke off its answer",
+      fields: expect.objectContaining({ code: "upstream_broken", requestId: "r4" }),
+    },
+    {
+      level: "warn",
+      message: "could not reach the upstream",
+      fields: expect.objectContaining({ requestId: "r5", suppressed: 2 }),
+    },
+  ]);
+  expect(JSON.stringify(lines)).not.toContain("secret");
 });

@@ -12,28 +12,22 @@ import {
   encodeFrame,
   type GatewayFrame,
   MAX_CHUNK_BYTES,
-  PROTOCOL_VERSION,
   type WorkerFrame,
 } from "../protocol.ts";
 import { readGatewayFrame } from "../read-frame.ts";
 import { decodeRequestFrame, REQUEST_KIND, RequestRead } from "../request-frame.ts";
 import type { WorkerLog } from "../worker-log.ts";
+import { FailureLog } from "./failure-log.ts";
+import { registerFrame, type WorkerIdentity } from "./register-frame.ts";
 import { StreamCredit } from "./stream-credit.ts";
 import { callUpstream, chunkBytesFor, type SendWhole, type UpstreamCallContext } from "./upstream-call.ts";
 import { workerLeanMode } from "./worker-lean-mode.ts";
 
-export interface SessionOptions {
+export interface SessionOptions extends WorkerIdentity {
   url: URL;
   token: string;
   upstream: string;
   upstreamApiKey?: string;
-  name: string;
-  version: string;
-  models: string[];
-  concurrency: number;
-  labels: Record<string, string>;
-  /** Upstream APIs announced beyond chat, completions and embeddings (`responses`). */
-  apis?: string[];
   log: WorkerLog;
   /** Spans for tunnelled requests; undefined when tracing is off. */
   tracer?: Tracer;
@@ -44,16 +38,20 @@ export type SessionEnd =
   | { kind: "closed"; registered: boolean; code: number; reason: string }
   | { kind: "rejected"; reason: string; message: string };
 
-const CONNECT_TIMEOUT_MS = 15_000;
+/** How long the upgrade and the registration may take together. */
+const REGISTER_TIMEOUT_MS = 15_000;
+
+/** Bun's client socket: the DOM lib's, plus `terminate` (drop the connection, no close handshake). */
+type ClientSocket = WebSocket & { terminate(): void };
 
 // tsconfig loads the DOM lib, whose WebSocket constructor hides Bun's (which takes headers).
-const BunWebSocket = WebSocket as unknown as new (url: string, options: Bun.WebSocketOptions) => WebSocket;
+const BunWebSocket = WebSocket as unknown as new (url: string, options: Bun.WebSocketOptions) => ClientSocket;
 
 /** One connection to the gateway: registers, serves requests, heartbeats, ends once. */
 export class WorkerSession {
   readonly ended: Promise<SessionEnd>;
   private end!: (end: SessionEnd) => void;
-  private readonly socket: WebSocket;
+  private readonly socket: ClientSocket;
   /**
    * Each call's cancel and credit, by request id as a number (the decimal text of a u32 on the
    * wire: protocol.ts): an IdTable, not a long-lived Map, whose deleted entries young collections
@@ -74,6 +72,7 @@ export class WorkerSession {
   private draining = false;
   private rejected: SessionEnd | undefined;
   private lastHeard = Date.now();
+  private readonly registerTimer: ReturnType<typeof setTimeout>;
   private timers: ReturnType<typeof setInterval>[] = [];
   private idleWaiters: (() => void)[] = [];
   private readonly upstreamFetch = createUpstreamFetch({
@@ -117,33 +116,22 @@ export class WorkerSession {
       maxChunkBytes: MAX_CHUNK_BYTES,
       fetch: answerFetch(this.upstreamFetch),
       stream: streamFetch(this.upstreamFetch),
+      failures: new FailureLog(options.upstream, options.log),
       ended: (call, hop) => {
         hop.end();
         this.calls.delete(call.key);
         if (this.calls.size === 0) for (const wake of this.idleWaiters.splice(0)) wake();
       },
     };
-    const connectTimer = setTimeout(() => this.socket.close(), CONNECT_TIMEOUT_MS);
-    this.socket.onopen = () => {
-      clearTimeout(connectTimer);
-      const { name, version, models, concurrency, labels, apis } = options;
-      this.send({
-        type: "register",
-        v: PROTOCOL_VERSION,
-        name,
-        version,
-        models,
-        concurrency,
-        labels,
-        ...(apis?.length ? { apis } : {}),
-        bodyText: true,
-        batch: true,
-        binaryRequests: true,
-      });
-    };
+    // A gateway that is frozen still has its kernel accept the connection: the upgrade or the
+    // register is never answered (no heartbeats watched yet), and a close would wait on it as long.
+    this.registerTimer = setTimeout(
+      () => this.abandon(CloseCode.goingAway, "no answer to the upgrade or register"),
+      REGISTER_TIMEOUT_MS,
+    );
+    this.socket.onopen = () => this.send(registerFrame(options));
     this.socket.onmessage = (event) => this.receive(event.data);
     this.socket.onclose = (event) => {
-      clearTimeout(connectTimer);
       this.shutdown();
       this.end(
         this.rejected ?? {
@@ -269,6 +257,7 @@ export class WorkerSession {
 
   private onRegistered(frame: Extract<GatewayFrame, { type: "registered" }>): void {
     this.registered = true;
+    clearTimeout(this.registerTimer);
     this.upstream.maxChunkBytes = chunkBytesFor(frame.maxMessageBytes);
     this.maxMessageBytes = frame.maxMessageBytes;
     this.writer.limit(frame.maxMessageBytes);
@@ -280,9 +269,10 @@ export class WorkerSession {
     if (this.draining) this.send({ type: "drain" });
     const beat = setInterval(() => this.send({ type: "heartbeat", at: Date.now() }), frame.heartbeatMs);
     const watch = setInterval(() => {
-      if (Date.now() - this.lastHeard <= frame.heartbeatTimeoutMs) return;
-      log("warn", "gateway stopped answering; reconnecting");
-      this.close(CloseCode.heartbeatTimeout, "heartbeat timeout");
+      const silentMs = Date.now() - this.lastHeard;
+      if (silentMs <= frame.heartbeatTimeoutMs) return;
+      log("warn", "the gateway stopped answering; dropping the connection", { silentMs });
+      this.abandon(CloseCode.heartbeatTimeout, "heartbeat timeout");
     }, frame.heartbeatMs);
     this.timers.push(beat, watch);
   }
@@ -309,8 +299,20 @@ export class WorkerSession {
     void callUpstream(frame, this.upstream, call, hop, body);
   }
 
-  /** The connection is gone: nobody can receive these answers any more. */
+  /**
+   * Gives up on a gateway that stopped answering, at once: a frozen or cut-off peer never
+   * completes a close handshake (Bun would wait ~30 s for it), so the socket is dropped without
+   * one, the calls are cancelled and the session ends now, for the worker to dial again.
+   */
+  private abandon(code: number, reason: string): void {
+    this.shutdown();
+    this.end(this.rejected ?? { kind: "closed", registered: this.registered, code, reason });
+    this.socket.terminate();
+  }
+
+  /** The connection is gone: nobody can receive these answers any more. Safe to call twice. */
   private shutdown(): void {
+    clearTimeout(this.registerTimer);
     for (const timer of this.timers) clearInterval(timer);
     for (const call of this.calls.values()) call.cancel();
   }

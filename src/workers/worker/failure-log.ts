@@ -1,0 +1,66 @@
+import type { TunnelErrorCode } from "../protocol.ts";
+import type { WorkerLog } from "../worker-log.ts";
+
+/** A call failing on the worker's side, as the log names it. */
+export interface CallFailure {
+  code: TunnelErrorCode;
+  /** The error frame's message, the same words the gateway and the client see. */
+  message: string;
+  requestId: string;
+  /** The upstream path called (`/chat/completions`), appended to the logged base. */
+  path: string;
+  error: unknown;
+}
+
+/** How long a code's line holds back its repeats. */
+const EVERY_MS = 5_000;
+
+/**
+ * Where a worker says its own upstream failed a call (unreachable, broke off): the gateway and the
+ * client only see the error frame's words, and the operator of the box needs the upstream's.
+ * At most one line per code every 5 s, the next one counting those held back, so an upstream that
+ * is down does not write a line per request. The upstream is named by its base without user
+ * info or query (`--upstream` may carry credentials), the error by its text, shortened.
+ */
+export class FailureLog {
+  private readonly last = new Map<TunnelErrorCode, { at: number; held: number }>();
+  private readonly upstream: string;
+
+  constructor(
+    base: string,
+    private readonly log: WorkerLog,
+    private readonly now: () => number = Date.now,
+  ) {
+    this.upstream = withoutCredentials(base);
+  }
+
+  failed({ code, message, requestId, path, error }: CallFailure): void {
+    const at = this.now();
+    const last = this.last.get(code);
+    if (last && at - last.at < EVERY_MS) {
+      last.held++;
+      return;
+    }
+    this.last.set(code, { at, held: 0 });
+    this.log("warn", message, {
+      code,
+      requestId,
+      upstream: this.upstream + path,
+      error: String(error).slice(0, 300),
+      ...(last?.held ? { suppressed: last.held } : {}),
+    });
+  }
+}
+
+function withoutCredentials(base: string): string {
+  try {
+    const url = new URL(base);
+    url.username = "";
+    url.password = "";
+    url.search = "";
+    url.hash = "";
+    return url.href.replace(/\/+$/, "");
+  } catch {
+    return "(the upstream)";
+  }
+}

@@ -1,0 +1,61 @@
+import { PROTOCOL_VERSION, WorkerFrame } from "../protocol.ts";
+
+export type RegisterFrame = Extract<WorkerFrame, { type: "register" }>;
+
+/** What a worker says of itself in `register`. */
+export type WorkerIdentity = Pick<RegisterFrame, "name" | "version" | "models" | "concurrency" | "labels"> & {
+  /** Upstream APIs announced beyond chat, completions and embeddings (`responses`). */
+  apis?: string[];
+};
+
+/** The first frame on every connection: who the worker is, and what it reads. */
+export function registerFrame({
+  name,
+  version,
+  models,
+  concurrency,
+  labels,
+  apis,
+}: WorkerIdentity): RegisterFrame {
+  return {
+    type: "register",
+    v: PROTOCOL_VERSION,
+    name,
+    version,
+    models,
+    concurrency,
+    labels,
+    ...(apis?.length ? { apis } : {}),
+    bodyText: true,
+    batch: true,
+    binaryRequests: true,
+  };
+}
+
+/** The flag each field of `register` comes from, for a message the operator can act on. */
+const FLAG: Partial<Record<keyof RegisterFrame, string>> = {
+  name: "--name",
+  labels: "--label",
+  concurrency: "--concurrency",
+  models: "--models",
+};
+
+/**
+ * What the gateway's schema (the same one) would refuse in `frame`, said by the flag it came from
+ * (`--name: Too big: expected string to have <=128 characters`); undefined when it would take it.
+ * The gateway answers a refused frame only by closing the connection, and reconnecting with the
+ * same frame could never help.
+ */
+export function registerProblem(frame: RegisterFrame): string | undefined {
+  const parsed = WorkerFrame.safeParse(frame);
+  if (parsed.success) return undefined;
+  const issue = parsed.error.issues[0];
+  if (!issue) return "the register frame is invalid";
+  const [field, key] = issue.path;
+  const flag = FLAG[field as keyof RegisterFrame] ?? String(field);
+  // A label's key or value: name the label (shortened: it may be the too-long part).
+  const label = field === "labels" && key !== undefined ? ` ${String(key).slice(0, 40)}` : "";
+  const what =
+    issue.code === "invalid_key" ? `its key: ${issue.issues[0]?.message ?? issue.message}` : issue.message;
+  return `${flag}${label}: ${what}`;
+}

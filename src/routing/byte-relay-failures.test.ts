@@ -124,6 +124,21 @@ describe("ByteRelay: faults", () => {
     }
   });
 
+  test("an end marker after content is whole without the answer's finish, as on a translated stream", async () => {
+    const MESSAGE_DELTA = ANTHROPIC_STREAM.split("\n\n").find((e) => e.startsWith("event: message_delta"));
+    for (const [whole, dialect] of [
+      [`${CHUNK(0)}${CHUNK(1)}data: [DONE]\n\n`, "openai"],
+      [ANTHROPIC_STREAM.replace(`${MESSAGE_DELTA}\n\n`, ""), "anthropic"],
+    ] as const) {
+      const { source, done } = relay(upstream([encoder.encode(whole)]), dialect);
+      const { out, error } = await readUntilError(source);
+      expect(error).toBeUndefined();
+      expect(text(out)).toBe(whole);
+      expect(source.complete).toBe(true);
+      expect(done()).toBe(1);
+    }
+  });
+
   test("a malformed event is not relayed: the events before it are, then the stream fails", async () => {
     const whole = `${CHUNK(0)}data: <html>502 Bad Gateway</html>\n\n${CHUNK(1)}data: [DONE]\n\n`;
     const { source, done } = relay(upstream([encoder.encode(whole)]), "openai");

@@ -3,7 +3,7 @@ import { isJsonObject, type JsonObject } from "../core/dialect.ts";
 import { type GatewayError, upstreamError } from "../core/gateway-error.ts";
 import type { SseEvent } from "../core/sse.ts";
 import { readBounded, readErrorText } from "../providers/http/read-bounded.ts";
-import { wholeBody, wholeForStream } from "../providers/http/read-reply.ts";
+import { closedMidBody, notJson, wholeBody, wholeForStream } from "../providers/http/read-reply.ts";
 import type { ByteFeed, StreamedAnswer } from "../providers/http/streamed-answer.ts";
 import { errorInAnswer, upstreamFailure } from "../providers/http/upstream-failure.ts";
 import type { WholeAnswer as WholeBytes } from "../providers/http/whole-answer.ts";
@@ -135,7 +135,7 @@ function checkedAnswer(
   try {
     parsed = JSON.parse(text.decode(body));
   } catch {
-    throw upstreamError(`upstream ${label} sent a body that is not JSON`);
+    throw notJson(label);
   }
   if (!isJsonObject(parsed)) throw upstreamError(`upstream ${label} sent a body that is not a JSON object`);
   const failed = errorInAnswer(label, parsed);
@@ -160,9 +160,6 @@ class WholeAnswer implements ReadStep<Uint8Array<ArrayBuffer>, ClientReply> {
   }
 
   failed(error: unknown): unknown {
-    return this.context.attempt.failure(
-      error,
-      upstreamError(`upstream ${this.context.label} closed the connection mid-body`),
-    );
+    return this.context.attempt.failure(error, closedMidBody(this.context.label));
   }
 }

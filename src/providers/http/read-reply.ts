@@ -45,7 +45,7 @@ export async function readUpstreamReply(
   try {
     bytes = await readBounded(response, call.maxBody ?? DEFAULT_MAX_UPSTREAM_BODY, provider, "refuse");
   } catch (error) {
-    throw notJson(provider, error, call);
+    throw readFailure(error, call, () => closedMidBody(provider));
   }
   const reply = jsonReply(provider, bytes, call);
   if (call.stream) throw wholeForStream(provider, type);
@@ -97,14 +97,29 @@ export function wholeBody(
 const TEXT = new TextDecoder();
 
 /**
- * A body that could not be read or parsed: our error, the abort's reason, or "not JSON". The
+ * A whole body whose read broke off before its end (the connection closed short of its declared
+ * length or last chunk), passed through or translated alike.
+ */
+export const closedMidBody = (provider: string) =>
+  upstreamError(`upstream ${provider} closed the connection mid-body`);
+
+/** A 2xx body that does not parse, passed through or translated alike. */
+export const notJson = (provider: string) =>
+  upstreamError(`upstream ${provider} sent a body that is not JSON`);
+
+/**
+ * A body that could not be read or parsed: our error, the abort's reason, or `otherwise`. The
  * call's signal is read only here, on failure (an attempt makes one only when it is read).
  */
-function notJson(provider: string, error: unknown, call: Pick<ProviderCall, "signal">): unknown {
+function readFailure(
+  error: unknown,
+  call: Pick<ProviderCall, "signal">,
+  otherwise: () => GatewayError,
+): unknown {
   if (error instanceof GatewayError) return error;
   const signal = call.signal;
   if (signal.aborted) return signal.reason;
-  return upstreamError(`upstream ${provider} sent a body that is not JSON`);
+  return otherwise();
 }
 
 /** A 2xx body as a JSON reply, unless it is not a JSON object or is an error in disguise. */
@@ -117,7 +132,7 @@ function jsonReply(
   try {
     body = JSON.parse(TEXT.decode(bytes));
   } catch (error) {
-    throw notJson(provider, error, call);
+    throw readFailure(error, call, () => notJson(provider));
   }
   if (!isJsonObject(body)) throw upstreamError(`upstream ${provider} sent a body that is not a JSON object`);
   const failed = errorInAnswer(provider, body);

@@ -150,7 +150,11 @@ export function toGatewayError(error: unknown): GatewayError {
  * that dialect's table (core/openai-errors.ts, core/anthropic-errors.ts).
  */
 export interface UpstreamErrorDetail {
-  readonly dialect: Dialect;
+  /**
+   * The dialect its body spoke, else the upstream's when the reader knew it; none for a body of
+   * neither dialect (an HTML page, nothing) from an upstream of unknown dialect.
+   */
+  readonly dialect: Dialect | undefined;
   readonly status: number;
   /** The error body as received, when it was one the dialect's own clients can read. */
   readonly body?: Record<string, unknown>;

@@ -1,4 +1,4 @@
-import { isJsonObject } from "../../core/dialect.ts";
+import { type Dialect, isJsonObject } from "../../core/dialect.ts";
 import { GatewayError, upstreamError } from "../../core/gateway-error.ts";
 import { DEFAULT_MAX_SSE_LINE } from "../../core/sse.ts";
 import type { ProviderCall, ProviderReply } from "../provider.ts";
@@ -77,18 +77,20 @@ export function readWholeReply(
 
 /**
  * A whole answer's body once its status and size are checked: an error status throws the
- * upstream's failure (its text and Retry-After, as from a `Response`), a body over the bound a 502.
+ * upstream's failure (its text and Retry-After, as from a `Response`; `dialect` as
+ * `upstreamFailure` takes it), a body over the bound a 502.
  */
 export function wholeBody(
   provider: string,
   answer: WholeAnswer,
   maxBody = DEFAULT_MAX_UPSTREAM_BODY,
+  dialect?: Dialect,
 ): Uint8Array<ArrayBuffer> {
   const { status, body } = answer;
   if (status < 200 || status > 299) {
     const text = TEXT.decode(body.subarray(0, MAX_ERROR_BODY));
     const headers = new Headers(answer.retryAfter ? { "retry-after": answer.retryAfter } : undefined);
-    throw upstreamFailure(provider, { status, headers, text });
+    throw upstreamFailure(provider, { status, headers, text }, dialect);
   }
   if (answer.over || body.byteLength > maxBody) throw tooLarge(provider, maxBody);
   return body;

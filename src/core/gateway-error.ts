@@ -16,6 +16,8 @@ export type ErrorCode =
   /** The prompt does not fit the model's context window (OpenAI's own code, kept across dialects). */
   | "context_length_exceeded"
   | "not_found"
+  /** A routed path asked with a method it does not take (405, its `Allow` header naming those it does). */
+  | "method_not_allowed"
   /** `previous_response_id` names no response this caller may continue (OpenAI's own code, a 400). */
   | "previous_response_not_found"
   | "unauthorized"
@@ -101,6 +103,10 @@ export const unsupportedOperation = (message: string) =>
 
 export const notFound = (message: string, code: ErrorCode = "not_found") =>
   new GatewayError({ status: 404, code, message });
+
+/** A routed path asked with another method: a 405 whose `Allow` names the methods it takes. */
+export const methodNotAllowed = (message: string, allow: string) =>
+  new GatewayError({ status: 405, code: "method_not_allowed", message, headers: { allow } });
 
 /** A model that is not routed, or not the caller's to see: OpenAI's words, the same either way. */
 export const modelNotFound = (model: string) =>

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { addressBlock } from "../core/address-block.ts";
 import { LOG_FORMATS, LOG_LEVELS } from "../log/logger.ts";
 import { priceTableSchema } from "../pricing/price-table.ts";
 import { adminUiConfigSchema } from "./admin-ui-config.ts";
@@ -134,6 +135,11 @@ const modelSchema = z.strictObject({
   tenant: z.string().optional(),
 });
 
+/** An address or CIDR block of `server.trusted_proxies`, named back when it is neither. */
+const proxyEntry = z.string().refine((entry) => addressBlock(entry) !== undefined, {
+  error: (issue) => `${JSON.stringify(issue.input)} is no IP address or CIDR block (e.g. 10.0.0.0/8)`,
+});
+
 export const configSchema = z.strictObject({
   server: z
     .strictObject({
@@ -157,6 +163,12 @@ export const configSchema = z.strictObject({
       body_timeout: duration("30s"),
       /** Requests in flight from one client address; the next gets 429. 0: no cap. */
       max_client_requests: num(z.number().int().min(0)).default(1024),
+      /**
+       * Load balancers and proxies (addresses or CIDR blocks) whose `X-Forwarded-For` is believed:
+       * a request from one of them is the client's its header names (the right-most address not
+       * itself listed), for the audit row and `max_client_requests`. Empty: the socket's peer.
+       */
+      trusted_proxies: z.array(proxyEntry).default([]),
     })
     .prefault({}),
   /** Log lines on stderr; read at start (a change takes effect at the next restart). */

@@ -35,6 +35,7 @@ describe("parseConfig: defaults and units", () => {
       idle_timeout: 30_000,
       body_timeout: 30_000,
       max_client_requests: 1024,
+      trusted_proxies: [],
     });
     expect(config.routing.retries).toBe(1);
     expect(config.routing.backoff).toBe(100);
@@ -111,6 +112,15 @@ describe("parseConfig: defaults and units", () => {
 });
 
 describe("parseConfig: messages name the path", () => {
+  test("server.trusted_proxies: addresses and CIDR blocks, IPv4 and IPv6; anything else named", () => {
+    const entries = ["10.0.0.0/8", "192.168.1.7", "fd00::/8", "::1", "0.0.0.0/0"];
+    expect(parseConfig({ server: { trusted_proxies: entries } }, {}).server.trusted_proxies).toEqual(entries);
+    for (const entry of ["lb.internal", "10.0.0.0/33", "10.0.0.0/", "fd00::/129", "10.0.0.1/8x"])
+      expect(problems({ server: { trusted_proxies: ["10.0.0.1", entry] } })).toEqual([
+        `server.trusted_proxies[1]: "${entry}" is no IP address or CIDR block (e.g. 10.0.0.0/8)`,
+      ]);
+  });
+
   test("a route to an unknown provider", () => {
     expect(
       problems({

@@ -16,6 +16,8 @@ export type ErrorCode =
   /** The prompt does not fit the model's context window (OpenAI's own code, kept across dialects). */
   | "context_length_exceeded"
   | "not_found"
+  /** A routed path asked with a method it does not take (405, its `Allow` header naming those it does). */
+  | "method_not_allowed"
   /** `previous_response_id` names no response this caller may continue (OpenAI's own code, a 400). */
   | "previous_response_not_found"
   | "unauthorized"
@@ -102,6 +104,10 @@ export const unsupportedOperation = (message: string) =>
 export const notFound = (message: string, code: ErrorCode = "not_found") =>
   new GatewayError({ status: 404, code, message });
 
+/** A routed path asked with another method: a 405 whose `Allow` names the methods it takes. */
+export const methodNotAllowed = (message: string, allow: string) =>
+  new GatewayError({ status: 405, code: "method_not_allowed", message, headers: { allow } });
+
 /** A model that is not routed, or not the caller's to see: OpenAI's words, the same either way. */
 export const modelNotFound = (model: string) =>
   notFound(
@@ -150,7 +156,11 @@ export function toGatewayError(error: unknown): GatewayError {
  * that dialect's table (core/openai-errors.ts, core/anthropic-errors.ts).
  */
 export interface UpstreamErrorDetail {
-  readonly dialect: Dialect;
+  /**
+   * The dialect its body spoke, else the upstream's when the reader knew it; none for a body of
+   * neither dialect (an HTML page, nothing) from an upstream of unknown dialect.
+   */
+  readonly dialect: Dialect | undefined;
   readonly status: number;
   /** The error body as received, when it was one the dialect's own clients can read. */
   readonly body?: Record<string, unknown>;

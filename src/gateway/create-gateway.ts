@@ -206,6 +206,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       ...(cluster ? { cluster: cluster.readyDetail() } : {}),
     }),
     unrouted: frontDoor.reject,
+    preflight: frontDoor.preflight,
     // Bun takes one message limit a server: the larger of a worker's frame and a request body (a
     // Responses WebSocket turn is a body). A worker's frames are still held to `workers.max_message`
     // by its connection, which closes with 1009 past it.

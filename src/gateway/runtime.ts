@@ -3,6 +3,7 @@ import type { Policy } from "../auth/policy.ts";
 import type { Config } from "../config/config-schema.ts";
 import { describeError } from "../core/describe-error.ts";
 import type { RequestRuntime } from "../http/request-runtime.ts";
+import { trustedProxiesOf } from "../http/trusted-proxies.ts";
 import type { ProviderFactory } from "../providers/create-provider.ts";
 import type { Provider } from "../providers/provider.ts";
 import type { RouteHealth } from "../routing/route-health.ts";
@@ -117,6 +118,7 @@ function assemble(
     maxBody: config.server.max_body,
     bodyTimeout: config.server.body_timeout,
     maxClientRequests: config.server.max_client_requests,
+    trustedProxies: trustedProxiesOf(config.server.trusted_proxies),
     streamKeepAlive: config.routing.stream_keepalive,
     captureBodies: config.audit.bodies,
   };

@@ -1,5 +1,6 @@
 import type { AnyElysia } from "elysia";
 import { unavailable } from "../core/gateway-error.ts";
+import { trustProxies } from "../http/client-of.ts";
 import type { Lifecycle } from "../http/lifecycle.ts";
 import type { Shutdown } from "../http/shutdown.ts";
 import type { Logger } from "../log/logger.ts";
@@ -86,6 +87,8 @@ export function serveGateway(parts: ServeGatewayParts): Gateway {
       });
       server = app.server ?? undefined;
       if (!server) throw new Error("server failed to start");
+      // Whom a request's `X-Forwarded-For` is believed from: this version's `server.trusted_proxies`.
+      trustProxies(server, () => runtime.current.trustedProxies);
       return { port: server.port ?? port, hostname: server.hostname ?? host };
     },
     // A second call (a signal handler and a finally block, say) waits for the first stop.

@@ -19,9 +19,16 @@ const front = (name: string): ModelFront => ({
     Response.json({ by: name, operation: `model ${new URL(request.url).pathname}`, ip: clientIp !== null }),
 });
 
-/** No route matched: the error and dialect the app chose, as the body. */
+/** No route matched: the error and dialect the app chose, as the body (and its `Allow`, if any). */
 const unrouted = (_request: Request, _ip: string | null, error: GatewayError, dialect: Dialect) =>
-  Response.json({ status: error.status, dialect, message: error.message }, { status: error.status });
+  Response.json(
+    { status: error.status, dialect, message: error.message, ...error.headers },
+    { status: error.status, headers: error.headers },
+  );
+
+/** An OPTIONS request on a routed path: the methods the app named, and its dialect, as the body. */
+const preflight = (_request: Request, _ip: string | null, allow: string, dialect: Dialect) =>
+  Response.json({ status: 204, dialect, allow });
 
 const appMount = (name: string, path: string, dialect: Dialect): AppMount => ({
   ...front(name),
@@ -66,7 +73,7 @@ const served = (by: string, operation: Operation | "models" | `model ${string}`)
 
 describe("createApp's model routes", () => {
   test("without apps: every model route and the model list, the same from the socket and in process", async () => {
-    const app = createApp({ ...front("root"), ready: () => true, unrouted });
+    const app = createApp({ ...front("root"), ready: () => true, unrouted, preflight });
     const cases: [string, string, Answer][] = [
       ["POST", "/v1/chat/completions", served("root", "chat")],
       ["POST", "/v1/completions", served("root", "completions")],
@@ -91,14 +98,12 @@ describe("createApp's model routes", () => {
     }
   });
 
-  test("without apps: a wrong method or path is the caller's dialect's 404", async () => {
-    const app = createApp({ ...front("root"), ready: () => true, unrouted });
+  test("without apps: a wrong path is the caller's dialect's 404", async () => {
+    const app = createApp({ ...front("root"), ready: () => true, unrouted, preflight });
     const cases: [string, string, string][] = [
-      ["GET", "/v1/chat/completions", "openai"],
-      ["PUT", "/v1/messages", "anthropic"],
-      ["POST", "/v1/models", "openai"],
       ["POST", "/v1/nope", "openai"],
       ["POST", "/v1/messages/nope", "anthropic"],
+      ["OPTIONS", "/v1/nope", "openai"],
     ];
     for (const [method, path, dialect] of cases) {
       const got = await askBoth(app, method, path);
@@ -106,11 +111,41 @@ describe("createApp's model routes", () => {
     }
   });
 
+  test("a routed path asked with another method: the caller's dialect's 405 naming its methods; OPTIONS: the preflight", async () => {
+    const app = createApp({
+      ...front("root"),
+      ready: () => true,
+      unrouted,
+      preflight,
+      mounts: [appMount("an", "/team/anthropic", "anthropic")],
+    });
+    const refused: [string, string, string, string][] = [
+      ["GET", "/team/anthropic/v1/messages", "anthropic", "POST, OPTIONS"],
+      ["PUT", "/team/anthropic/v1/models", "anthropic", "GET, OPTIONS"],
+      // A model id, slashes and all, is the rest of the path.
+      ["DELETE", "/team/anthropic/v1/models/meta-llama/Llama-3.1-8B", "anthropic", "GET, OPTIONS"],
+      // A trailing slash is the same path, as Elysia routes it.
+      ["POST", "/healthz/", "openai", "GET, OPTIONS"],
+    ];
+    for (const [method, path, dialect, allow] of refused) {
+      const got = await askBoth(app, method, path);
+      expect(got.body).toEqual({
+        status: 405,
+        dialect,
+        message: `${method} is not allowed on ${path}; it takes ${allow}`,
+        allow,
+      });
+    }
+    const preflighted = await askBoth(app, "OPTIONS", "/team/anthropic/v1/messages");
+    expect(preflighted.body).toEqual({ status: 204, dialect: "anthropic", allow: "POST, OPTIONS" });
+  });
+
   test("with apps: each app's routes of its own dialect under its path, nothing at the root", async () => {
     const app = createApp({
       ...front("root"),
       ready: () => true,
       unrouted,
+      preflight,
       mounts: [appMount("oa", "/openai", "openai"), appMount("an", "/team/anthropic", "anthropic")],
     });
     const routes: [string, string, Answer][] = [
@@ -149,6 +184,7 @@ describe("createApp's model routes", () => {
       ...front("root"),
       ready: () => true,
       unrouted,
+      preflight,
       mounts: [appMount("oa", "/openai", "openai"), appMount("an", "/team/anthropic", "anthropic")],
     });
     for (const path of ["/api/hello", "/team/anthropic/api/hello"]) {

@@ -1,6 +1,7 @@
 import { type AnyElysia, Elysia } from "elysia";
 import type { Dialect } from "../core/dialect.ts";
-import { GatewayError, notFound } from "../core/gateway-error.ts";
+import { GatewayError, methodNotAllowed, notFound } from "../core/gateway-error.ts";
+import { AllowedMethods } from "./allowed-methods.ts";
 import { clientIpOf } from "./client-of.ts";
 import { clientProbes } from "./client-probes.ts";
 import { bunRoutesOf, frontRoutesOf, type ModelFront } from "./front-routes.ts";
@@ -16,6 +17,16 @@ export interface AppDeps extends ModelFront {
     request: Request,
     clientIp: string | null,
     error: GatewayError,
+    dialect: Dialect,
+  ) => Response;
+  /**
+   * Answers (and accounts for) an OPTIONS request on a routed path: a CORS preflight or a client
+   * asking what it may send. `allow`: the path's methods, for the `Allow` header.
+   */
+  readonly preflight: (
+    request: Request,
+    clientIp: string | null,
+    allow: string,
     dialect: Dialect,
   ) => Response;
   /** Server-wide WebSocket settings (Bun sets them per server, not per route). */
@@ -39,23 +50,49 @@ export function createApp(deps: AppDeps) {
     mounts.length === 0
       ? frontRoutesOf(deps)
       : mounts.flatMap((mount) => frontRoutesOf(mount, mount.path, mount.dialect));
+  // The methods each path is routed for, read off the whole app at the first request no route
+  // answered (and again should routes have been added since).
+  let allowed: { methods: AllowedMethods; routes: number } | undefined;
+  const allowedAt = (path: string): string[] => {
+    if (allowed?.routes !== app.routes.length)
+      allowed = { methods: new AllowedMethods(app.routes), routes: app.routes.length };
+    return allowed.methods.of(path);
+  };
   let app: AnyElysia = new Elysia({
     ...(deps.websocket ? { websocket: deps.websocket } : {}),
     serve: { routes: bunRoutesOf(front) },
   })
-    // What no handler answered: no such route, a body Elysia could not parse, or a refusal a route
-    // threw as its own GatewayError (the cluster's node-to-node endpoints): answered and audited
-    // here. First: a listening server runs an error hook only on the routes added after it.
+    // What no handler answered: no such route, a routed path asked with another method (405, or
+    // OPTIONS: 204, both naming the path's methods), a body Elysia could not parse, or a refusal a
+    // route threw as its own GatewayError (the cluster's node-to-node endpoints): answered and
+    // audited here. First: a listening server runs an error hook only on the routes added after it.
     .onError(({ code, error: thrown, request, path, server }) => {
       const mount = mountOf(mounts, path);
       const dialect = mount ? mount.dialect : path.startsWith("/v1/messages") ? "anthropic" : "openai";
-      const error =
-        thrown instanceof GatewayError
-          ? thrown
-          : code === "NOT_FOUND"
-            ? notFound(unknownPathMessage(mounts, mount, request.method, path))
-            : new GatewayError({ status: 400, code: "invalid_request", message: "malformed request" });
-      return deps.unrouted(request, clientIpOf(server, request), error, dialect);
+      const clientIp = clientIpOf(server, request);
+      if (thrown instanceof GatewayError) return deps.unrouted(request, clientIp, thrown, dialect);
+      if (code !== "NOT_FOUND") {
+        const malformed = new GatewayError({
+          status: 400,
+          code: "invalid_request",
+          message: "malformed request",
+        });
+        return deps.unrouted(request, clientIp, malformed, dialect);
+      }
+      const methods = allowedAt(path);
+      const { method } = request;
+      // A method the path takes and still no route: a WebSocket endpoint asked without an upgrade.
+      if (methods.length === 0 || methods.includes(method))
+        return deps.unrouted(
+          request,
+          clientIp,
+          notFound(unknownPathMessage(mounts, mount, method, path)),
+          dialect,
+        );
+      const allow = [...methods, "OPTIONS"].join(", ");
+      if (method === "OPTIONS") return deps.preflight(request, clientIp, allow, dialect);
+      const refused = methodNotAllowed(`${method} is not allowed on ${path}; it takes ${allow}`, allow);
+      return deps.unrouted(request, clientIp, refused, dialect);
     })
     // Probes skip the request pipeline (no auth, no audit row) but still carry an x-request-id.
     .get("/healthz", ({ request }) => Response.json({ status: "ok" }, { headers: requestIdHeader(request) }))

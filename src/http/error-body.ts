@@ -4,10 +4,14 @@ import type { GatewayError } from "../core/gateway-error.ts";
 
 /**
  * The status a caller gets for an error, and the one its audit row keeps: the upstream's own when
- * its body is relayed as sent (a same-dialect upstream's 5xx included), else the gateway's.
+ * its body is relayed as sent, or when it is a server fault of the caller's own dialect whatever
+ * its body (a proxy's HTML 503, an empty one: the status and Retry-After are what a client acts
+ * on); else the gateway's.
  */
 export function wireStatus(error: GatewayError, dialect: Dialect): number {
-  if (relayed(error, dialect)) return error.upstream?.status ?? error.status;
+  const upstream = error.upstream;
+  if (upstream && (relayed(error, dialect) || (upstream.dialect === dialect && upstream.status >= 500)))
+    return upstream.status;
   // 499 is only ever recorded (the client is gone); it is never a status we can send.
   return error.status === 499 ? 400 : error.status;
 }

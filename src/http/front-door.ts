@@ -113,5 +113,15 @@ export function createFrontDoor(deps: FrontDoorDeps) {
     return errorResponse(error, dialect, idHeaders(ledger.requestId, dialect));
   }
 
-  return { guard, serveModel, reject };
+  /**
+   * Answers an OPTIONS request on a routed path, and accounts for it: 204 with the path's methods
+   * and no CORS headers (the gateway serves servers, not browsers: docs/SECURITY.md).
+   */
+  function preflight(request: Request, clientIp: string | null, allow: string, dialect: Dialect): Response {
+    const ledger = ledgerOf(request, clientIp, "other");
+    ledger.finish(204);
+    return new Response(null, { status: 204, headers: { ...idHeaders(ledger.requestId, dialect), allow } });
+  }
+
+  return { guard, serveModel, reject, preflight };
 }

@@ -1,6 +1,7 @@
 import type { Authenticator } from "../auth/authenticate.ts";
 import type { Policy } from "../auth/policy.ts";
 import type { Router } from "../routing/router.ts";
+import type { TrustedProxies } from "./trusted-proxies.ts";
 
 /**
  * What one request needs from config, all of one config version. The front door takes it once,
@@ -28,6 +29,8 @@ export interface RequestRuntime {
   readonly bodyTimeout: number;
   /** `server.max_client_requests`: requests in flight per client address (0: no cap). */
   readonly maxClientRequests: number;
+  /** `server.trusted_proxies`; undefined when none is (every address is its socket's peer). */
+  readonly trustedProxies?: TrustedProxies | undefined;
   /** `routing.stream_keepalive`: a stream's first token later than this commits with keep-alive comments (0: never). */
   readonly streamKeepAlive: number;
   /** `audit.bodies`: keep request and response bodies on the ledger for the audit row. */

@@ -124,17 +124,54 @@ describe("ByteRelay: faults", () => {
     }
   });
 
+  test("an end marker after content is whole without the answer's finish, as on a translated stream", async () => {
+    const MESSAGE_DELTA = ANTHROPIC_STREAM.split("\n\n").find((e) => e.startsWith("event: message_delta"));
+    for (const [whole, dialect] of [
+      [`${CHUNK(0)}${CHUNK(1)}data: [DONE]\n\n`, "openai"],
+      [ANTHROPIC_STREAM.replace(`${MESSAGE_DELTA}\n\n`, ""), "anthropic"],
+    ] as const) {
+      const { source, done } = relay(upstream([encoder.encode(whole)]), dialect);
+      const { out, error } = await readUntilError(source);
+      expect(error).toBeUndefined();
+      expect(text(out)).toBe(whole);
+      expect(source.complete).toBe(true);
+      expect(done()).toBe(1);
+    }
+  });
+
   test("a malformed event is not relayed: the events before it are, then the stream fails", async () => {
-    const whole = `${CHUNK(0)}data: <html>502 Bad Gateway</html>\n\n${CHUNK(1)}data: [DONE]\n\n`;
-    const { source, done } = relay(upstream([encoder.encode(whole)]), "openai");
-    await source.start();
-    expect(decode(await source.next())).toBe(CHUNK(0));
-    const error = (await source.next().catch((e: unknown) => e)) as GatewayError;
-    expect([error.code, error.message]).toEqual([
-      "upstream_error",
-      "upstream a sent a malformed stream event",
-    ]);
-    expect(done()).toBe(1);
+    // Not JSON at all; and a complete event whose object was cut off mid-write, the rest of the
+    // stream sent on after it (its data does not end with the object's `}`), unnamed or named.
+    for (const [broken, dialect] of [
+      ["data: <html>502 Bad Gateway</html>\n\n", "openai"],
+      ['data: {"id":"x","choices":[{"index":0,"delta":{"content":" wor\n\n', "openai"],
+      [
+        'event: content_block_delta\ndata: {"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":" wor\n\n',
+        "anthropic",
+      ],
+      // Data on several lines, as the client would join them.
+      ['data: {"id":"x",\ndata: "choices":[\n\n', "openai"],
+    ] as const) {
+      const whole = `${CHUNK(0)}${broken}${CHUNK(1)}data: [DONE]\n\n`;
+      const { source, done } = relay(upstream([encoder.encode(whole)]), dialect);
+      await source.start();
+      expect(decode(await source.next())).toBe(CHUNK(0));
+      const error = (await source.next().catch((e: unknown) => e)) as GatewayError;
+      expect([broken, error.code, error.message]).toEqual([
+        broken,
+        "upstream_error",
+        "upstream a sent a malformed stream event",
+      ]);
+      expect(done()).toBe(1);
+    }
+  });
+
+  test("an object whose data ends in spaces, or spans several data lines, is relayed as it came", async () => {
+    const whole = `${CHUNK(0).replace("}\n\n", "} \t\n\n")}data: {"id":"c",\ndata: "choices":[]}\n\n${CHUNK(1)}data: [DONE]\n\n`;
+    const { source } = relay(upstream([encoder.encode(whole)]), "openai");
+    const { out, error } = await readUntilError(source);
+    expect(error).toBeUndefined();
+    expect(text(out)).toBe(whole);
   });
 
   test("a line past the bound: the events before it are relayed, then the stream fails (at every split)", async () => {

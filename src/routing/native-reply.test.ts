@@ -22,6 +22,7 @@ function context(): NativeReplyContext {
   const timeouts = { connectMs: 5_000, firstByteMs: 5_000, idleMs: 5_000 };
   return {
     label: "provider:a",
+    dialect: "openai",
     provider: "a",
     attempt: new Attempt(new AbortController().signal, timeouts, "provider:a"),
     stream: true,

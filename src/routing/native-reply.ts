@@ -1,9 +1,9 @@
 import type { ChunkSource } from "../core/chunk-source.ts";
-import { isJsonObject, type JsonObject } from "../core/dialect.ts";
+import { type Dialect, isJsonObject, type JsonObject } from "../core/dialect.ts";
 import { type GatewayError, upstreamError } from "../core/gateway-error.ts";
 import type { SseEvent } from "../core/sse.ts";
 import { readBounded, readErrorText } from "../providers/http/read-bounded.ts";
-import { wholeBody, wholeForStream } from "../providers/http/read-reply.ts";
+import { closedMidBody, notJson, wholeBody, wholeForStream } from "../providers/http/read-reply.ts";
 import type { ByteFeed, StreamedAnswer } from "../providers/http/streamed-answer.ts";
 import { errorInAnswer, upstreamFailure } from "../providers/http/upstream-failure.ts";
 import type { WholeAnswer as WholeBytes } from "../providers/http/whole-answer.ts";
@@ -40,6 +40,8 @@ export type ClientReply =
 export interface NativeReplyContext extends ByteRelayOptions {
   /** Names the upstream in errors (`provider:a`). */
   readonly label: string;
+  /** The upstream's dialect, which is the caller's: its failures are a same-dialect caller's. */
+  readonly dialect: Dialect;
   readonly attempt: Attempt;
   readonly stream: boolean;
   /** `routing.max_upstream_body`: the most a whole answer may be (a 502 above it). */
@@ -93,7 +95,7 @@ export function readNativeReply(
 async function failedReply(response: Response, context: NativeReplyContext): Promise<never> {
   const { attempt, label } = context;
   const text = await attempt.read(readErrorText(response, label)).catch(() => "");
-  throw upstreamFailure(label, { status: response.status, headers: response.headers, text });
+  throw upstreamFailure(label, { status: response.status, headers: response.headers, text }, context.dialect);
 }
 
 /**
@@ -118,7 +120,7 @@ function declaredLength(response: Response): number {
 
 /** A whole answer handed over as bytes (no `Response`): checked and read as `readBounded`'s body would be. */
 function wholeReply(answer: WholeBytes, context: NativeReplyContext): ClientReply {
-  const body = wholeBody(context.label, answer, context.maxBody);
+  const body = wholeBody(context.label, answer, context.maxBody, context.dialect);
   // Checked here and now: no read step object for a body already in hand.
   return checkedAnswer(context, answer.status, answer.contentType ?? "application/json", body);
 }
@@ -135,7 +137,7 @@ function checkedAnswer(
   try {
     parsed = JSON.parse(text.decode(body));
   } catch {
-    throw upstreamError(`upstream ${label} sent a body that is not JSON`);
+    throw notJson(label);
   }
   if (!isJsonObject(parsed)) throw upstreamError(`upstream ${label} sent a body that is not a JSON object`);
   const failed = errorInAnswer(label, parsed);
@@ -160,9 +162,6 @@ class WholeAnswer implements ReadStep<Uint8Array<ArrayBuffer>, ClientReply> {
   }
 
   failed(error: unknown): unknown {
-    return this.context.attempt.failure(
-      error,
-      upstreamError(`upstream ${this.context.label} closed the connection mid-body`),
-    );
+    return this.context.attempt.failure(error, closedMidBody(this.context.label));
   }
 }

@@ -33,15 +33,39 @@ export function endsStream(buf: Uint8Array, span: SseSpan): boolean {
   return false;
 }
 
+const OPEN_BRACE = 123;
+export const CLOSE_BRACE = 125;
+
 /**
- * Every event of both dialects carries a JSON object (or `[DONE]`). Only the first byte is
- * looked at: a full parse per event is what the byte relay exists to avoid, and garbage (an
- * HTML error page, plain text) is caught by it; a cut-off object ends the stream early, which
- * the missing end marker catches.
+ * Every event of both dialects carries one JSON object (or `[DONE]`). A full parse per event is
+ * what the byte relay exists to avoid, so only the data's first and last bytes are looked at:
+ * garbage (an HTML error page, plain text) fails the first, an object cut off mid-write (the rest
+ * of an upstream's write lost, the next event sent on) the last. Not a validation: an object cut
+ * right after an inner `}`, or broken inside, passes.
  */
-export function malformed(buf: Uint8Array, span: SseSpan): boolean {
+export function malformed(buf: Uint8Array, span: SseSpan, maxLine: number): boolean {
   const at = skipSpace(buf, span.dataStart, span.dataEnd);
-  return at < span.dataEnd && buf[at] !== 123 && !matches(buf, at, span.dataEnd, DONE);
+  if (at === span.dataEnd || matches(buf, at, span.dataEnd, DONE)) return false;
+  return buf[at] !== OPEN_BRACE || lastDataByte(buf, span, maxLine) !== CLOSE_BRACE;
+}
+
+/** The last byte of the event's data but spaces: of its one `data:` line, or of several, joined. */
+function lastDataByte(buf: Uint8Array, span: SseSpan, maxLine: number): number | undefined {
+  if (oneLine(buf, span)) {
+    let end = span.dataEnd;
+    while (end > span.dataStart && isSpace(buf[end - 1])) end--;
+    return buf[end - 1];
+  }
+  // Data on several lines (neither dialect sends it): decoded, as the client would read it.
+  const data = eventOf(buf, span, maxLine)?.data.trimEnd() ?? "";
+  return data.charCodeAt(data.length - 1);
+}
+
+/** Whether the event ends with its first `data:` line (the line endings after it aside). */
+function oneLine(buf: Uint8Array, span: SseSpan): boolean {
+  let rest = span.dataEnd;
+  while (rest < span.end && (buf[rest] === 10 || buf[rest] === 13)) rest++;
+  return rest === span.end;
 }
 
 const isSpace = (b: number | undefined) => b === 32 || b === 9 || b === 10 || b === 13;
@@ -65,7 +89,7 @@ export function reportsError(buf: Uint8Array, span: SseSpan): boolean {
   )
     return true;
   let at = skipSpace(buf, span.dataStart, span.dataEnd);
-  if (buf[at] !== 123) return false; // "{"
+  if (buf[at] !== OPEN_BRACE) return false;
   at = skipSpace(buf, at + 1, span.dataEnd);
   return matches(buf, at, span.dataEnd, ERROR_KEY);
 }
@@ -92,9 +116,7 @@ function textOf(buf: Uint8Array, start: number, end: number): string {
  * line — is sliced out directly; anything else (several data lines) takes the full decoder.
  */
 export function eventOf(buf: Uint8Array, span: SseSpan, maxLine: number): SseEvent | undefined {
-  let rest = span.dataEnd;
-  while (rest < span.end && (buf[rest] === 10 || buf[rest] === 13)) rest++;
-  if (rest === span.end) {
+  if (oneLine(buf, span)) {
     const data = textOf(buf, span.dataStart, span.dataEnd);
     return span.nameStart === -1 ? { data } : { event: textOf(buf, span.nameStart, span.nameEnd), data };
   }

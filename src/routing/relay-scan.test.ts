@@ -12,7 +12,7 @@ function checked(bytes: Uint8Array): { ended: boolean; reported: boolean; broken
     onSpan(span) {
       if (span.dataStart === -1 || seen.brokenAt !== -1) return;
       if (endsStream(bytes, span)) seen.ended = true;
-      else if (malformed(bytes, span)) {
+      else if (malformed(bytes, span, 4096)) {
         seen.brokenAt = span.start;
         return;
       }
@@ -31,6 +31,11 @@ function scanned(bytes: Uint8Array): { ended: boolean; reported: boolean; broken
 // Data values whose first bytes the everyday-event shortcut reads, and the ones it hands on.
 const DATA = [
   '{"id":"c","choices":[]}',
+  '{"id":"c","choices":[]} ',
+  // Cut off mid-write.
+  '{"id":"c","choices":[{"delta":{"content":" wor',
+  '{"id":"c","choices":[{"delta":{}',
+  '{"error":{"message":"x"',
   '{"error":{"message":"x"}}',
   '{"e":1}',
   '{"errors":1}',

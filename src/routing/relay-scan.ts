@@ -3,6 +3,7 @@ import { joinBytes } from "../core/join-bytes.ts";
 import type { SseEvent } from "../core/sse.ts";
 import { type SpanSink, SseScanner, type SseSpan } from "../core/sse-scanner.ts";
 import {
+  CLOSE_BRACE,
   endsStream,
   eventOf,
   malformed,
@@ -140,17 +141,18 @@ export class RelayScan extends SseScanner implements SpanSink {
     if (this.brokenAt !== -1) return;
     this.events++;
     const buf = this.buf;
-    // The everyday event — unnamed, its data a JSON object whose first key does not start with
-    // `e` — is not the end marker, not malformed and no error event, as the three checks below
-    // would find: its first three bytes tell.
+    // The everyday event — unnamed, its data one line of a JSON object whose first key does not
+    // start with `e` — is not the end marker, not malformed and no error event, as the three
+    // checks below would find: its first three bytes and its last tell.
     if (
       span.nameStart !== -1 ||
       buf[dataStart] !== OPEN_BRACE ||
       buf[dataStart + 1] !== QUOTE ||
-      buf[dataStart + 2] === ERROR_FIRST
+      buf[dataStart + 2] === ERROR_FIRST ||
+      buf[span.dataEnd - 1] !== CLOSE_BRACE
     ) {
       if (endsStream(buf, span)) this.ended = true;
-      else if (malformed(buf, span)) {
+      else if (malformed(buf, span, this.sink.maxLine)) {
         this.brokenAt = span.start;
         return;
       } else if (stopsMessage(buf, span)) this.closing = MESSAGE_STOP;

@@ -1,5 +1,5 @@
 import type { AbortSource } from "../core/abort-followers.ts";
-import { isJsonObject, type JsonObject } from "../core/dialect.ts";
+import { type Dialect, isJsonObject, type JsonObject } from "../core/dialect.ts";
 import type { GatewayError } from "../core/gateway-error.ts";
 import type { SseEvent } from "../core/sse.ts";
 import { DEFAULT_MAX_SSE_LINE } from "../core/sse.ts";
@@ -104,6 +104,9 @@ export class RouteAttempt
 
   get label(): string {
     return this.target.label;
+  }
+  get dialect(): Dialect {
+    return this.upstream.dialect;
   }
   /** The byte relay's name for the upstream in its errors (`provider:a`). */
   get provider(): string {

@@ -190,6 +190,29 @@ describe("TranslatedRelay: failures", () => {
     expect(read.error?.message).toBe("upstream stream ended before the answer was complete");
   });
 
+  test("an end marker after content makes the answer whole without its finish, as on the byte relay", async () => {
+    // `[DONE]` with no `finish_reason` before it (some OpenAI-compatible servers), and
+    // `message_stop` with no `message_delta`: the answer is over, stopped without a reason given.
+    const events = (whole: string) => whole.split("\n\n").filter((e) => e !== "");
+    const noFinish = `${events(CHAT)
+      .filter((e) => !e.includes('"finish_reason":"stop"'))
+      .join("\n\n")}\n\n`;
+    const noDelta = `${events(MESSAGES)
+      .filter((e) => !e.startsWith("event: message_delta"))
+      .join("\n\n")}\n\n`;
+    for (const [whole, translate, says] of [
+      [noFinish, toMessages, '"delta":{"stop_reason":"end_turn","stop_sequence":null}'],
+      [noDelta, toChat, '"finish_reason":"stop"'],
+    ] as const) {
+      const { source, ends } = relay([encoder.encode(whole)], translate);
+      const read = await readUntilError(source);
+      expect(read.error).toBeUndefined();
+      expect(text(read.out)).toContain(says);
+      expect(source.complete).toBe(true);
+      expect(ends).toEqual([undefined]);
+    }
+  });
+
   test("an empty stream ended before any event: thrown for the router", async () => {
     const { source } = relay([encoder.encode(": keep-alive\n\n")], toMessages);
     await expect(Promise.resolve().then(() => source.start())).rejects.toThrow(

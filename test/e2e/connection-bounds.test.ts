@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { auditRow } from "./harness/admin-api.ts";
-import { bearer, chatBody } from "./harness/fake-config.ts";
+import { bearer, chatBody, fakeRoutesConfig } from "./harness/fake-config.ts";
 import { gatewayFixture } from "./harness/gateway-fixture.ts";
 import { waitFor } from "./harness/wait-for.ts";
 
@@ -112,5 +112,47 @@ describe("connection bounds", () => {
       });
       return again.status === 200;
     });
+  });
+});
+
+describe("behind a load balancer (server.trusted_proxies)", () => {
+  const ask = (url: string, key: string, forwardedFor: string, text = "hello there", stream = false) =>
+    fetch(`${url}/v1/chat/completions`, {
+      method: "POST",
+      headers: { ...bearer(key), "x-forwarded-for": forwardedFor },
+      body: chatBody("fake-model", text, stream ? { stream: true } : {}),
+    });
+
+  test("from a listed proxy, the client its X-Forwarded-For names: its own audit rows and its own slots", async () => {
+    // The tests' requests all come from 127.0.0.1: here it stands for the load balancer.
+    const config = fakeRoutesConfig(f.fake.url, ["fake-model"], {
+      server: { max_client_requests: 1, trusted_proxies: ["127.0.0.1"] },
+    });
+    const gw = await f.spawn({ config });
+    const key = gw.adminKey ?? "";
+    const holding = await ask(gw.url, key, "203.0.113.1", "long [[fake:chunks=20,chunkDelay=200]]", true);
+    try {
+      expect(holding.status).toBe(200);
+      // Another client behind the same balancer has a slot of its own.
+      const other = await ask(gw.url, key, "203.0.113.2");
+      expect(other.status).toBe(200);
+      const row = await auditRow(gw, other.headers.get("x-request-id") ?? "");
+      expect(row.clientIp).toBe("203.0.113.2");
+      // The first client's second request is over its cap, whatever it wrote before its address.
+      for (const forwardedFor of ["203.0.113.1", "198.51.100.7, 203.0.113.1"]) {
+        const again = await ask(gw.url, key, forwardedFor);
+        expect([forwardedFor, again.status]).toEqual([forwardedFor, 429]);
+        await again.arrayBuffer();
+      }
+    } finally {
+      await holding.body?.cancel();
+    }
+  });
+
+  test("from anyone else, X-Forwarded-For is ignored: the socket's peer", async () => {
+    const response = await ask(f.gw.url, f.adminKey, "203.0.113.9");
+    expect(response.status).toBe(200);
+    const row = await auditRow(f.gw, response.headers.get("x-request-id") ?? "");
+    expect(row.clientIp).toBe("127.0.0.1");
   });
 });

@@ -14,14 +14,41 @@ let openai: OpenAI;
 let anthropic: Anthropic;
 let key: string;
 
+/**
+ * What a proxy in front of a provider answers when the provider is down: a 503 with an HTML page,
+ * or with no body at all (upstream model `empty`), and a Retry-After.
+ */
+function proxyPage() {
+  return Bun.serve({
+    hostname: "127.0.0.1",
+    port: 0,
+    async fetch(request) {
+      const { model } = (await request.json()) as { model: string };
+      const page = "<html><head><title>503 Service Unavailable</title></head><body>nginx</body></html>";
+      return new Response(model === "empty" ? null : page, {
+        status: 503,
+        headers: { "content-type": "text/html", "retry-after": "9" },
+      });
+    },
+  });
+}
+
 const fx = gatewayFixture({
   fakeRoutes: false,
-  config: (_fakeUrl, { fake }) => ({
+  config: (_fakeUrl, { fake, own }) => ({
     providers: [
       { name: "oa", type: "openai", base_url: `${fake.url}/v1` },
       { name: "an", type: "anthropic", base_url: fake.url },
+      ...(({ url }) => [
+        { name: "oa-proxy", type: "openai", base_url: `${url}v1` },
+        { name: "an-proxy", type: "anthropic", base_url: url.href.replace(/\/$/, "") },
+      ])(own(proxyPage())),
     ],
     models: [
+      { name: "o-html", routes: [{ provider: "oa-proxy", model: "html" }] },
+      { name: "o-empty", routes: [{ provider: "oa-proxy", model: "empty" }] },
+      { name: "a-html", routes: [{ provider: "an-proxy", model: "html" }] },
+      { name: "a-empty", routes: [{ provider: "an-proxy", model: "empty" }] },
       { name: "o", routes: [{ provider: "oa", model: "up-o" }] },
       // An OpenAI reasoning model, which refuses `max_tokens` (the fake does as OpenAI does).
       { name: "gpt-5.4", routes: [{ provider: "oa", model: "gpt-5.4" }] },
@@ -213,6 +240,28 @@ describe("5xx: verbatim to a same-dialect caller once no route is left", () => {
       expect(row.status).toBe(status);
     },
   );
+
+  test("a 5xx whose body is no error at all (a proxy's HTML page, nothing): its status and Retry-After kept for a same-dialect caller, in the gateway's words; a 502 across dialects", async () => {
+    for (const [call, model, shape] of [
+      [OPENAI_CALL, "o-html", { error: { type: "server_error", code: "upstream_error" } }],
+      [OPENAI_CALL, "o-empty", { error: { type: "server_error", code: "upstream_error" } }],
+      [ANTHROPIC_CALL, "a-html", { type: "error", error: { type: "api_error" } }],
+      [ANTHROPIC_CALL, "a-empty", { type: "error", error: { type: "api_error" } }],
+    ] as const) {
+      const response = await post(gw.url, call, model);
+      expect([model, response.status, response.headers.get("retry-after")]).toEqual([model, 503, "9"]);
+      expect(await response.json()).toMatchObject(shape);
+      const row = await auditRow(gw, response.headers.get("x-request-id") ?? "");
+      expect([model, row.status]).toEqual([model, 503]);
+    }
+    for (const [call, model] of [
+      [OPENAI_CALL, "a-html"],
+      [ANTHROPIC_CALL, "o-empty"],
+    ] as const) {
+      const response = await post(gw.url, call, model);
+      expect([model, response.status, response.headers.get("retry-after")]).toEqual([model, 502, "9"]);
+    }
+  });
 
   test("across dialects: a 502 with the upstream's type mapped", async () => {
     fx.fake.enqueue({ status: 500 });

@@ -1,6 +1,7 @@
 import { beforeAll, describe, expect, test } from "bun:test";
 import OpenAI from "openai";
 import type { FakeUpstream } from "../fake-upstream/fake-upstream.ts";
+import { auditRow } from "./harness/admin-api.ts";
 import { gatewayFixture } from "./harness/gateway-fixture.ts";
 import type { GatewayProcess } from "./harness/spawn-gateway.ts";
 
@@ -114,6 +115,49 @@ describe("the request itself is wrong", () => {
     await expectError(await post("/v1/nothing/here", "{}"), 404);
     const get = await fetch(`${gw.url}/v2/models`);
     await expectError(get, 404);
+  });
+
+  test("a routed path asked with another method → 405 naming the methods it takes (Allow), audited", async () => {
+    const ask = (method: string, path: string) =>
+      fetch(`${gw.url}${path}`, { method, headers: { authorization: `Bearer ${gw.adminKey}` } });
+    for (const [method, path, allow] of [
+      ["GET", "/v1/chat/completions", "POST, OPTIONS"],
+      ["PUT", "/admin/api/keys", "GET, POST, OPTIONS"],
+      ["DELETE", "/v1/models/m1", "GET, OPTIONS"],
+    ] as const) {
+      const response = await ask(method, path);
+      expect([path, response.headers.get("allow")]).toEqual([path, allow]);
+      const error = await expectError(response, 405);
+      expect(error).toMatchObject({ type: "invalid_request_error", code: "method_not_allowed" });
+      expect(error.message).toBe(`${method} is not allowed on ${path}; it takes ${allow}`);
+      const row = await auditRow(gw, response.headers.get("x-request-id") ?? "");
+      expect([path, row.status, row.errorClass]).toEqual([path, 405, "method_not_allowed"]);
+    }
+    // In the caller's dialect: Anthropic's error shape on its path.
+    const messages = await ask("GET", "/v1/messages");
+    expect(messages.status).toBe(405);
+    expect(await messages.json()).toMatchObject({ type: "error", error: { type: "invalid_request_error" } });
+  });
+
+  test("OPTIONS on a routed path (a browser's CORS preflight) → 204 with Allow and no CORS headers, audited; elsewhere 404", async () => {
+    const preflight = await fetch(`${gw.url}/v1/chat/completions`, {
+      method: "OPTIONS",
+      headers: {
+        origin: "https://app.example",
+        "access-control-request-method": "POST",
+        "access-control-request-headers": "authorization, content-type",
+      },
+    });
+    expect([preflight.status, preflight.headers.get("allow"), await preflight.text()]).toEqual([
+      204,
+      "POST, OPTIONS",
+      "",
+    ]);
+    // CORS is off: a browser on another origin is not let through (docs/SECURITY.md).
+    expect([...preflight.headers.keys()].filter((name) => name.startsWith("access-control-"))).toEqual([]);
+    const row = await auditRow(gw, preflight.headers.get("x-request-id") ?? "");
+    expect([row.status, row.errorClass]).toEqual([204, null]);
+    await expectError(await fetch(`${gw.url}/v1/nothing`, { method: "OPTIONS" }), 404);
   });
 
   test("a body over server.max_body with a Content-Length → 413", async () => {

@@ -1,4 +1,4 @@
-import { isJsonObject } from "../../core/dialect.ts";
+import { type Dialect, isJsonObject } from "../../core/dialect.ts";
 import { GatewayError, upstreamError } from "../../core/gateway-error.ts";
 import { DEFAULT_MAX_SSE_LINE } from "../../core/sse.ts";
 import type { ProviderCall, ProviderReply } from "../provider.ts";
@@ -45,7 +45,7 @@ export async function readUpstreamReply(
   try {
     bytes = await readBounded(response, call.maxBody ?? DEFAULT_MAX_UPSTREAM_BODY, provider, "refuse");
   } catch (error) {
-    throw notJson(provider, error, call);
+    throw readFailure(error, call, () => closedMidBody(provider));
   }
   const reply = jsonReply(provider, bytes, call);
   if (call.stream) throw wholeForStream(provider, type);
@@ -77,18 +77,20 @@ export function readWholeReply(
 
 /**
  * A whole answer's body once its status and size are checked: an error status throws the
- * upstream's failure (its text and Retry-After, as from a `Response`), a body over the bound a 502.
+ * upstream's failure (its text and Retry-After, as from a `Response`; `dialect` as
+ * `upstreamFailure` takes it), a body over the bound a 502.
  */
 export function wholeBody(
   provider: string,
   answer: WholeAnswer,
   maxBody = DEFAULT_MAX_UPSTREAM_BODY,
+  dialect?: Dialect,
 ): Uint8Array<ArrayBuffer> {
   const { status, body } = answer;
   if (status < 200 || status > 299) {
     const text = TEXT.decode(body.subarray(0, MAX_ERROR_BODY));
     const headers = new Headers(answer.retryAfter ? { "retry-after": answer.retryAfter } : undefined);
-    throw upstreamFailure(provider, { status, headers, text });
+    throw upstreamFailure(provider, { status, headers, text }, dialect);
   }
   if (answer.over || body.byteLength > maxBody) throw tooLarge(provider, maxBody);
   return body;
@@ -97,14 +99,29 @@ export function wholeBody(
 const TEXT = new TextDecoder();
 
 /**
- * A body that could not be read or parsed: our error, the abort's reason, or "not JSON". The
+ * A whole body whose read broke off before its end (the connection closed short of its declared
+ * length or last chunk), passed through or translated alike.
+ */
+export const closedMidBody = (provider: string) =>
+  upstreamError(`upstream ${provider} closed the connection mid-body`);
+
+/** A 2xx body that does not parse, passed through or translated alike. */
+export const notJson = (provider: string) =>
+  upstreamError(`upstream ${provider} sent a body that is not JSON`);
+
+/**
+ * A body that could not be read or parsed: our error, the abort's reason, or `otherwise`. The
  * call's signal is read only here, on failure (an attempt makes one only when it is read).
  */
-function notJson(provider: string, error: unknown, call: Pick<ProviderCall, "signal">): unknown {
+function readFailure(
+  error: unknown,
+  call: Pick<ProviderCall, "signal">,
+  otherwise: () => GatewayError,
+): unknown {
   if (error instanceof GatewayError) return error;
   const signal = call.signal;
   if (signal.aborted) return signal.reason;
-  return upstreamError(`upstream ${provider} sent a body that is not JSON`);
+  return otherwise();
 }
 
 /** A 2xx body as a JSON reply, unless it is not a JSON object or is an error in disguise. */
@@ -117,7 +134,7 @@ function jsonReply(
   try {
     body = JSON.parse(TEXT.decode(bytes));
   } catch (error) {
-    throw notJson(provider, error, call);
+    throw readFailure(error, call, () => notJson(provider));
   }
   if (!isJsonObject(body)) throw upstreamError(`upstream ${provider} sent a body that is not a JSON object`);
   const failed = errorInAnswer(provider, body);

@@ -110,4 +110,17 @@ describe("upstream errors keep their meaning", () => {
       error: { type: "server_error", code: "upstream_error" },
     });
   });
+
+  test("a body of no dialect (an HTML page, nothing) is the failure of the upstream's dialect when the reader knows it", () => {
+    const page = { status: 503, headers: new Headers({ "retry-after": "9" }), text: "<html>down</html>" };
+    const known = upstreamFailure("up", page, "anthropic");
+    expect([known.status, known.upstream?.dialect, known.upstream?.status]).toEqual([502, "anthropic", 503]);
+    expect(known.headers).toEqual({ "retry-after": "9" });
+    expect(upstreamFailure("up", { ...page, text: "" }, "openai").upstream?.dialect).toBe("openai");
+    // Unknown (a translated reply's reader): no dialect's, so no caller's own.
+    expect(upstreamFailure("up", page).upstream?.dialect).toBeUndefined();
+    // A body that speaks a dialect says which, whatever the reader thought.
+    const spoken = upstreamFailure("up", answer(503, { error: { message: "down" } }), "anthropic");
+    expect(spoken.upstream?.dialect).toBe("openai");
+  });
 });

@@ -1,4 +1,5 @@
 import { codeFromAnthropic, readAnthropicError } from "../../core/anthropic-errors.ts";
+import type { Dialect } from "../../core/dialect.ts";
 import { type ErrorCode, GatewayError, type UpstreamErrorDetail } from "../../core/gateway-error.ts";
 import { type GoogleError, googleHttpStatus, readGoogleError } from "../../core/google-errors.ts";
 import { CONTEXT_TOO_LONG, codeFromOpenAI, readOpenAIError } from "../../core/openai-errors.ts";
@@ -52,8 +53,11 @@ const parse = (text: string): unknown => {
  * (and `retry-after-ms`, `x-should-retry`) once every route is exhausted. Our own credentials refused (401/403) are a 502: the client's
  * request was fine, the gateway's upstream was not. A server fault (5xx) is retryable; once every
  * route is exhausted a same-dialect caller gets it verbatim, another dialect a mapped 502.
+ * `dialect`: the upstream's, when the caller knows it (a same-dialect answer): a body in neither
+ * dialect's error shape (an HTML page from a proxy, nothing) is then still that dialect's failure,
+ * and a caller of it keeps the 5xx status (http/error-body.ts), said in the gateway's words.
  */
-export function upstreamFailure(provider: string, answer: UpstreamAnswer): GatewayError {
+export function upstreamFailure(provider: string, answer: UpstreamAnswer, dialect?: Dialect): GatewayError {
   const { status } = answer;
   const body = parse(answer.text);
   const anthropic = readAnthropicError(body);
@@ -62,7 +66,7 @@ export function upstreamFailure(provider: string, answer: UpstreamAnswer): Gatew
   if (google) return googleFailure(provider, google, status, retryHeaders(answer.headers));
   const openai = anthropic ? undefined : readOpenAIError(body);
   const detail: UpstreamErrorDetail = {
-    dialect: anthropic ? "anthropic" : "openai",
+    dialect: anthropic ? "anthropic" : openai ? "openai" : dialect,
     status,
     ...(anthropic ? { type: anthropic.type } : {}),
     ...(openai?.type ? { type: openai.type } : {}),

@@ -85,7 +85,7 @@ export class StreamTranslation<C> implements EventTranslation {
     try {
       item = this.read(event);
       if (item.kind === "skip") return false;
-      if (item.kind === "end") return this.end(out);
+      if (item.kind === "end") return this.end(out, true);
       if (item.kind === "error") throw item.error;
       if (item.usage) this.onUsage?.(item.usage);
       const writer = this.writer;
@@ -97,18 +97,21 @@ export class StreamTranslation<C> implements EventTranslation {
     } catch (error) {
       throw providerFailure(error, "upstream stream failed");
     }
-    return item.last === true ? this.end(out) : false;
+    return item.last === true ? this.end(out, true) : false;
   }
 
   /**
-   * The upstream's events are over (its end marker, its last event, or its body's end): the
-   * answer's last events into `out`, or the reason it is not whole thrown.
+   * The upstream's events are over (`marked`: by its end marker or last event; else by its body's
+   * end): the answer's last events into `out`, or the reason it is not whole thrown. After content
+   * a marker makes the answer whole even without its finish (written as `stop` / `end_turn`), as a
+   * stream relayed as bytes is whole at its marker (docs/CLIENTS.md "When a stream is whole").
    */
-  end(out: EventSink): true {
+  end(out: EventSink, marked = false): true {
     if (this.done) return true;
     this.done = true;
     if (!this.started) throw upstreamError("upstream stream ended before any event");
-    if (!this.writer.complete) throw upstreamError("upstream stream ended before the answer was complete");
+    if (!marked && !this.writer.complete)
+      throw upstreamError("upstream stream ended before the answer was complete");
     for (const written of this.writer.finish()) out.push(written);
     return true;
   }

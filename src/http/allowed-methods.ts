@@ -1,0 +1,60 @@
+/** A route as the app lists it (`app.routes`): its method and path pattern. */
+export interface ListedRoute {
+  readonly method: string;
+  readonly path: string;
+}
+
+/** One path pattern split into segments (`:id` one segment, a last `*` the rest) and its methods. */
+interface Pattern {
+  readonly segments: readonly string[];
+  readonly rest: boolean;
+  readonly methods: Set<string>;
+}
+
+const segmentsOf = (path: string): string[] => path.split("/").filter((segment) => segment !== "");
+
+/**
+ * Which methods a path has routes for, so that a known path asked with another method is a 405
+ * naming them (`Allow`) rather than a 404. Read from the app's own route list, once it is whole;
+ * consulted only for requests no route answered, never on a served request's way.
+ */
+export class AllowedMethods {
+  private readonly patterns: Pattern[] = [];
+
+  constructor(routes: readonly ListedRoute[]) {
+    const byPath = new Map<string, Pattern>();
+    for (const route of routes) {
+      const segments = segmentsOf(route.path);
+      const rest = segments.at(-1) === "*";
+      if (rest) segments.pop();
+      const key = `${segments.join("/")}${rest ? "/*" : ""}`;
+      let pattern = byPath.get(key);
+      if (!pattern) {
+        pattern = { segments, rest, methods: new Set() };
+        byPath.set(key, pattern);
+        this.patterns.push(pattern);
+      }
+      // A WebSocket route is its path's GET (the upgrade).
+      pattern.methods.add(route.method === "WS" ? "GET" : route.method);
+    }
+  }
+
+  /** The methods routed at `path` (a trailing slash aside), in a stable order; empty when none is. */
+  of(path: string): string[] {
+    const asked = segmentsOf(path);
+    const methods = new Set<string>();
+    for (const pattern of this.patterns)
+      if (matches(pattern, asked)) for (const method of pattern.methods) methods.add(method);
+    return [...methods].sort();
+  }
+}
+
+function matches(pattern: Pattern, asked: readonly string[]): boolean {
+  const { segments } = pattern;
+  if (pattern.rest ? asked.length <= segments.length : asked.length !== segments.length) return false;
+  for (let i = 0; i < segments.length; i++) {
+    const segment = segments[i] as string;
+    if (!segment.startsWith(":") && segment !== asked[i]) return false;
+  }
+  return true;
+}

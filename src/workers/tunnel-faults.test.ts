@@ -54,6 +54,26 @@ describe("worker faults seen from the gateway", () => {
     expect([error.status, error.retryable]).toEqual([503, true]);
   });
 
+  test("a worker that offers no models is told so; one whose models its key may not serve, that", async () => {
+    gateway = startGateway();
+    const empty = await openRawWorker(gateway.port);
+    expect(await empty.register([], "empty")).toEqual(
+      expect.objectContaining({
+        type: "rejected",
+        reason: "no_models",
+        message: "the worker offered no models",
+      }),
+    );
+    const refused = await openRawWorker(gateway.port);
+    expect(await refused.register(["gpt-4o"], "refused")).toEqual(
+      expect.objectContaining({
+        type: "rejected",
+        reason: "no_models",
+        message: "none of the offered models is permitted for this key",
+      }),
+    );
+  });
+
   test("an upstream error status is relayed through readUpstreamReply", async () => {
     gateway = startGateway();
     const raw = await openRawWorker(gateway.port);

@@ -1,6 +1,7 @@
 import { beforeAll, beforeEach, describe, expect, test } from "bun:test";
 import Anthropic from "@anthropic-ai/sdk";
 import OpenAI from "openai";
+import { freePort } from "./harness/free-port.ts";
 import { gatewayFixture } from "./harness/gateway-fixture.ts";
 import type { GatewayProcess } from "./harness/spawn-gateway.ts";
 import {
@@ -279,5 +280,44 @@ describe("workers: faults", () => {
     expect(text.replace(/ more\d+/g, "")).toBe("echo: drain me");
     expect(await draining.stop("SIGTERM", 20_000)).toBe(0);
     await waitForWorkers(gw.url, adminKey, ["b"]);
+  }, 60_000);
+
+  test("a worker whose model server is down is taken out of rotation; the model stays up on the others", async () => {
+    // Three failures open the breaker of `workers/fake-model` here: counted there, the dead
+    // upstream of one worker would refuse the model on a and b too (503 "temporarily out of service").
+    const down = spawnWorker({
+      gateway: gw.url,
+      token: workerKey,
+      upstream: `http://127.0.0.1:${freePort()}/v1`,
+      name: "down",
+      models: ["fake-model"],
+      args: ["--no-responses-api"],
+    });
+    try {
+      await waitForWorkers(gw.url, adminKey, ["a", "b", "down"]);
+      const ask = async () => {
+        const res = await fetch(`${gw.url}/v1/chat/completions`, {
+          method: "POST",
+          headers: { authorization: `Bearer ${adminKey}`, "content-type": "application/json" },
+          body: JSON.stringify({ model: "fake-model", messages: say("anyone there?") }),
+        });
+        return `${res.status} ${res.status === 200 ? "" : ((await res.json()) as { error: { message: string } }).error.message}`;
+      };
+      // Until the gateway passes over it, a request gets a or b (its retry too), or down's own error.
+      const ejectedUntil = await waitFor(
+        "down to be taken out of rotation",
+        async () => {
+          expect(["200 ", "502 worker down: could not reach the upstream"]).toContain(await ask());
+          return (await listWorkers(gw.url, adminKey)).find((w) => w.name === "down")?.ejectedUntil;
+        },
+        30_000,
+      );
+      expect(ejectedUntil).toBeGreaterThan(Date.now());
+      for (let i = 0; i < 6; i++) expect(await ask()).toBe("200 ");
+      expect(gw.stderr.all).toMatch(/worker taken out of rotation: its upstream keeps failing worker=down/);
+    } finally {
+      await down.stop("SIGKILL");
+    }
+    await waitForWorkers(gw.url, adminKey, ["a", "b"]);
   }, 60_000);
 });

@@ -1,7 +1,22 @@
 import type { WorkerSummary } from "../../audit/gateway-event.ts";
 import type { WorkerRegistry } from "./worker-registry.ts";
 
+/** A worker as `GET /admin/api/workers` lists it: its summary, and what only the listing says. */
+export interface ListedWorker extends WorkerSummary {
+  /** Out of rotation until then (epoch ms): its upstream kept failing (worker-ejection.ts). */
+  ejectedUntil?: number;
+}
+
 /** Body of `GET /admin/api/workers`. */
-export function listWorkers(registry: WorkerRegistry): { workers: WorkerSummary[] } {
-  return { workers: registry.list() };
+export function listWorkers(registry: WorkerRegistry): { workers: ListedWorker[] } {
+  const workers = registry.list().map((summary): ListedWorker => {
+    const worker = registry.get(summary.name);
+    if (!worker) return summary;
+    const ejectedUntil = registry.ejectedUntil(worker);
+    return {
+      ...summary,
+      ...(ejectedUntil !== undefined ? { ejectedUntil } : {}),
+    };
+  });
+  return { workers };
 }

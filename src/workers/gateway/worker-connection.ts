@@ -113,6 +113,7 @@ export function createWorkerConnection(deps: ConnectionDeps): WorkerConnection {
       log,
       now: registry.now(),
       ...(deps.window ? { window: deps.window } : {}),
+      settled: (answered) => registry.settled(candidate, answered),
     });
     const added = registry.add(candidate);
     if (!added.ok) {

@@ -3,6 +3,7 @@ import { DEFAULT_TENANT } from "../../config/tenant-config.ts";
 import { CloseCode } from "../protocol.ts";
 import { silentLog, type WorkerLog } from "../worker-log.ts";
 import type { RegisteredWorker } from "./registered-worker.ts";
+import { DEFAULT_EJECTION, type EjectionPolicy, WorkerEjection } from "./worker-ejection.ts";
 
 /** Options for the gateway's registry of connected workers. */
 export interface WorkerRegistryOptions {
@@ -14,6 +15,8 @@ export interface WorkerRegistryOptions {
   heartbeatMs?: number;
   /** A worker silent for longer than this is removed. */
   heartbeatTimeoutMs?: number;
+  /** When a worker whose model server keeps failing is passed over (default DEFAULT_EJECTION). */
+  ejection?: EjectionPolicy;
 }
 
 export type AddResult = { ok: true } | { ok: false; reason: "name_in_use"; message: string };
@@ -29,9 +32,18 @@ export interface WorkerRegistry {
   remove(worker: RegisteredWorker, reason: string): boolean;
   touch(worker: RegisteredWorker): void;
   /**
+   * A request ended on the worker: its upstream answered, or failed (the worker said it could not
+   * reach it, or the answer broke off). Enough failures in a row take the worker out of rotation.
+   */
+  settled(worker: RegisteredWorker, answered: boolean): void;
+  /** Until when a worker whose upstream keeps failing is passed over (epoch ms); undefined while in rotation. */
+  ejectedUntil(worker: RegisteredWorker): number | undefined;
+  /**
    * Least busy (in-flight / capacity) non-draining worker with room that serves `model` to a
    * caller of `tenant` (its own tenant's workers and the default tenant's) — or `prefer` (a worker
-   * name) when it is one of those: it holds the conversation a call continues.
+   * name) when it is one of those: it holds the conversation a call continues. A worker out of
+   * rotation (its upstream keeps failing) is picked only when no other serves the model: then
+   * the caller gets its error at once rather than a refusal.
    */
   pick(model: string, tenant: string, prefer?: string): RegisteredWorker | undefined;
   /**
@@ -83,6 +95,17 @@ const available = (worker: RegisteredWorker, model: string, tenant: string) =>
   worker.models.includes(model) &&
   servesTenant(worker, tenant);
 
+/** Less busy (in-flight / capacity) than the best so far, or as busy and picked longer ago. */
+const better = (
+  worker: RegisteredWorker,
+  load: number,
+  best: RegisteredWorker | undefined,
+  bestLoad: number,
+  lastPick: WeakMap<RegisteredWorker, number>,
+) =>
+  load < bestLoad ||
+  (load === bestLoad && best !== undefined && (lastPick.get(worker) ?? 0) < (lastPick.get(best) ?? 0));
+
 export function createWorkerRegistry(options: WorkerRegistryOptions = {}): WorkerRegistry {
   const now = options.now ?? Date.now;
   const log = options.log ?? silentLog;
@@ -92,6 +115,7 @@ export function createWorkerRegistry(options: WorkerRegistryOptions = {}): Worke
   // Ties on load go to the worker picked longest ago, so equal workers share the traffic.
   const lastPick = new WeakMap<RegisteredWorker, number>();
   let pickSeq = 0;
+  const ejection = new WorkerEjection(options.ejection ?? DEFAULT_EJECTION, now, log);
   let timer: ReturnType<typeof setInterval> | undefined;
 
   const emit = (event: GatewayEvent) => options.onEvent?.(event);
@@ -141,23 +165,42 @@ export function createWorkerRegistry(options: WorkerRegistryOptions = {}): Worke
     touch(worker) {
       worker.lastHeartbeatAt = now();
     },
+    settled(worker, answered) {
+      ejection.settled(worker, answered);
+    },
+    ejectedUntil(worker) {
+      return ejection.ejectedUntil(worker);
+    },
     pick(model, tenant, prefer) {
       const preferred = prefer === undefined ? undefined : byName.get(prefer);
-      if (preferred && available(preferred, model, tenant)) {
+      if (preferred && available(preferred, model, tenant) && !ejection.ejectedUntil(preferred)) {
         lastPick.set(preferred, ++pickSeq);
         return preferred;
       }
+      // The least busy worker in rotation; the least busy out of it only when no worker in rotation
+      // serves the model at all (a full one does: the caller is told they are busy).
       let best: RegisteredWorker | undefined;
       let bestLoad = Number.POSITIVE_INFINITY;
+      let ejected: RegisteredWorker | undefined;
+      let ejectedLoad = Number.POSITIVE_INFINITY;
+      let inRotation = false;
       for (const worker of byName.values()) {
-        if (!available(worker, model, tenant)) continue;
+        if (worker.draining || !worker.models.includes(model) || !servesTenant(worker, tenant)) continue;
+        const out = ejection.ejectedUntil(worker) !== undefined;
+        inRotation ||= !out;
+        if (worker.inFlight >= worker.capacity) continue;
         const load = worker.inFlight / worker.capacity;
-        const older = best !== undefined && (lastPick.get(worker) ?? 0) < (lastPick.get(best) ?? 0);
-        if (load < bestLoad || (load === bestLoad && older)) {
+        if (out) {
+          if (better(worker, load, ejected, ejectedLoad, lastPick)) {
+            ejected = worker;
+            ejectedLoad = load;
+          }
+        } else if (better(worker, load, best, bestLoad, lastPick)) {
           best = worker;
           bestLoad = load;
         }
       }
+      best ??= inRotation ? undefined : ejected;
       if (best) lastPick.set(best, ++pickSeq);
       return best;
     },

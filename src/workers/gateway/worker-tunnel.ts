@@ -22,6 +22,7 @@ import type { RegisteredWorker, TunnelRequest } from "./registered-worker.ts";
 import {
   type ExchangeAnswer,
   type ExchangeLink,
+  isUpstreamFault,
   TunnelExchange,
   type TunnelStream,
 } from "./tunnel-exchange.ts";
@@ -71,6 +72,11 @@ export interface TunnelInit {
   maxBodyBytes?: number;
   /** The largest request frame the peer takes (a cluster peer link); unbounded without one. */
   maxRequestBytes?: number;
+  /**
+   * A request ended on the worker: its upstream answered (`end`), or failed (the worker could not
+   * reach it, or its answer broke off). The registry judges the worker by these (worker-ejection.ts).
+   */
+  settled?: (answered: boolean) => void;
 }
 
 /** A `bodyText` for a JSON request frame; a byte order mark, if a client sent one, stays part of it. */
@@ -320,8 +326,14 @@ export class WorkerTunnel implements RegisteredWorker {
     if (!exchange) this.unknown(frame.id, frame.type);
     else if (frame.type === "head")
       exchange.onHead(frame.status, frame.contentType, frame.retryAfter, frame.servedBy);
-    else if (frame.type === "end") exchange.onEnd();
-    else exchange.onError(frame.code, frame.message);
+    else if (frame.type === "end") {
+      this.init.settled?.(true);
+      exchange.onEnd();
+    } else {
+      // Judged before the exchange fails: its retry picks a worker at once.
+      if (isUpstreamFault(frame.code)) this.init.settled?.(false);
+      exchange.onError(frame.code, frame.message);
+    }
   }
 
   /** A binary answer frame (answer-frame.ts): a head, an end, or both around a whole body. */
@@ -332,7 +344,9 @@ export class WorkerTunnel implements RegisteredWorker {
     if (!exchange) return this.unknown(id, status ? "head" : "end");
     if (status) exchange.onHead(status, contentType, retryAfter);
     if (body.byteLength > 0) exchange.onChunk(body);
-    if (end) exchange.onEnd();
+    if (!end) return;
+    this.init.settled?.(true);
+    exchange.onEnd();
   }
 
   /** One body chunk from a binary frame. */

@@ -5,6 +5,8 @@ import type { WorkerRegistry } from "./worker-registry.ts";
 export interface ListedWorker extends WorkerSummary {
   /** Out of rotation until then (epoch ms): its upstream kept failing (worker-ejection.ts). */
   ejectedUntil?: number;
+  /** Its models that the config routes elsewhere (by name, alias or glob): no request for them reaches it. */
+  shadowedByConfig?: string[];
 }
 
 /** Body of `GET /admin/api/workers`. */
@@ -13,9 +15,11 @@ export function listWorkers(registry: WorkerRegistry): { workers: ListedWorker[]
     const worker = registry.get(summary.name);
     if (!worker) return summary;
     const ejectedUntil = registry.ejectedUntil(worker);
+    const shadowed = registry.shadowed(worker);
     return {
       ...summary,
       ...(ejectedUntil !== undefined ? { ejectedUntil } : {}),
+      ...(shadowed.length > 0 ? { shadowedByConfig: [...shadowed] } : {}),
     };
   });
   return { workers };

@@ -235,3 +235,24 @@ describe("worker registry: a worker whose upstream keeps failing", () => {
     registry.close();
   });
 });
+
+describe("worker registry: models the config routes elsewhere", () => {
+  test("are named in a warning at registration and in the listing", () => {
+    const { registry, logs } = setup({
+      shadowedModels: (w) => w.models.filter((m) => m.startsWith("llama-")),
+    });
+    registry.add(fake("box", { models: ["llama-3", "free"] }));
+    registry.add(fake("plain", { models: ["free"] }));
+    expect(logs).toContainEqual({
+      level: "warn",
+      message: expect.stringContaining("the config routes elsewhere"),
+      fields: { worker: "box", models: ["llama-3"] },
+    });
+    expect(logs.filter((l) => l.level === "warn")).toHaveLength(1);
+    expect(listWorkers(registry).workers.map((w) => [w.name, w.shadowedByConfig])).toEqual([
+      ["box", ["llama-3"]],
+      ["plain", undefined],
+    ]);
+    registry.close();
+  });
+});

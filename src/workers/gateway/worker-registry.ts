@@ -17,6 +17,12 @@ export interface WorkerRegistryOptions {
   heartbeatTimeoutMs?: number;
   /** When a worker whose model server keeps failing is passed over (default DEFAULT_EJECTION). */
   ejection?: EjectionPolicy;
+  /**
+   * Which of a worker's models the config routes elsewhere (by name, alias or glob): requests for
+   * them never reach a worker. Asked at registration (a warning) and at each listing (the config
+   * may have changed since).
+   */
+  shadowedModels?: (worker: RegisteredWorker) => readonly string[];
 }
 
 export type AddResult = { ok: true } | { ok: false; reason: "name_in_use"; message: string };
@@ -38,6 +44,8 @@ export interface WorkerRegistry {
   settled(worker: RegisteredWorker, answered: boolean): void;
   /** Until when a worker whose upstream keeps failing is passed over (epoch ms); undefined while in rotation. */
   ejectedUntil(worker: RegisteredWorker): number | undefined;
+  /** The worker's models that the config routes elsewhere, so that none of its requests are for them. */
+  shadowed(worker: RegisteredWorker): readonly string[];
   /**
    * Least busy (in-flight / capacity) non-draining worker with room that serves `model` to a
    * caller of `tenant` (its own tenant's workers and the default tenant's) — or `prefer` (a worker
@@ -151,6 +159,12 @@ export function createWorkerRegistry(options: WorkerRegistryOptions = {}): Worke
       byName.set(worker.name, worker);
       syncTimer();
       log("info", "worker connected", { worker: worker.name, id: worker.id, models: worker.models });
+      const shadowed = registry.shadowed(worker);
+      if (shadowed.length > 0)
+        log("warn", "worker offers models the config routes elsewhere: none of their requests reach it", {
+          worker: worker.name,
+          models: shadowed,
+        });
       emit({ type: "worker.connected", at: now(), worker: summarize(worker) });
       return { ok: true };
     },
@@ -170,6 +184,9 @@ export function createWorkerRegistry(options: WorkerRegistryOptions = {}): Worke
     },
     ejectedUntil(worker) {
       return ejection.ejectedUntil(worker);
+    },
+    shadowed(worker) {
+      return options.shadowedModels?.(worker) ?? [];
     },
     pick(model, tenant, prefer) {
       const preferred = prefer === undefined ? undefined : byName.get(prefer);

@@ -133,6 +133,8 @@ export interface ListedWorker {
   lastHeartbeatAt: number;
   /** Out of rotation until then (epoch ms): its upstream kept failing. */
   ejectedUntil?: number;
+  /** Its models that the config routes elsewhere. */
+  shadowedByConfig?: string[];
 }
 
 export async function listWorkers(gatewayUrl: string, adminKey: string): Promise<ListedWorker[]> {

@@ -268,9 +268,9 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
         guard: frontDoor.guard,
         audit,
         sessions: auth.sessions,
-        workers: () => listWorkers(workers.registry),
+        workers: (scope) => listWorkers(workers.registry, scope),
         status: adminStatus({
-          workerCount: () => workers.registry.list().length,
+          workerCount: (tenant) => workers.registry.list(tenant).length,
           lifecycle,
           configVersion: () => runtime.current.version,
           configPath: source.path,

@@ -9,9 +9,13 @@ export interface ListedWorker extends WorkerSummary {
   shadowedByConfig?: string[];
 }
 
-/** Body of `GET /admin/api/workers`. */
-export function listWorkers(registry: WorkerRegistry): { workers: ListedWorker[] } {
-  const workers = registry.list().map((summary): ListedWorker => {
+/**
+ * Body of `GET /admin/api/workers`: the workers a reader of `scope` may see — an admin in a tenant
+ * its own tenant's and the platform's, the workers its callers may be routed to; every worker for
+ * an admin outside every tenant (null).
+ */
+export function listWorkers(registry: WorkerRegistry, scope: string | null): { workers: ListedWorker[] } {
+  const workers = registry.list(scope ?? undefined).map((summary): ListedWorker => {
     const worker = registry.get(summary.name);
     if (!worker) return summary;
     const ejectedUntil = registry.ejectedUntil(worker);

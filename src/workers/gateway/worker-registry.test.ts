@@ -228,7 +228,7 @@ describe("worker registry: a worker whose upstream keeps failing", () => {
     registry.add(bad);
     registry.add(fake("good"));
     failed(registry, bad, 3);
-    expect(listWorkers(registry).workers.map((w) => [w.name, w.ejectedUntil])).toEqual([
+    expect(listWorkers(registry, null).workers.map((w) => [w.name, w.ejectedUntil])).toEqual([
       ["bad", 31_000],
       ["good", undefined],
     ]);
@@ -249,10 +249,24 @@ describe("worker registry: models the config routes elsewhere", () => {
       fields: { worker: "box", models: ["llama-3"] },
     });
     expect(logs.filter((l) => l.level === "warn")).toHaveLength(1);
-    expect(listWorkers(registry).workers.map((w) => [w.name, w.shadowedByConfig])).toEqual([
+    expect(listWorkers(registry, null).workers.map((w) => [w.name, w.shadowedByConfig])).toEqual([
       ["box", ["llama-3"]],
       ["plain", undefined],
     ]);
+    registry.close();
+  });
+});
+
+describe("worker registry: listing by tenant", () => {
+  test("an admin in a tenant lists its tenant's workers and the platform's", () => {
+    const { registry } = setup();
+    registry.add(fake("a", { tenant: "team-a" }));
+    registry.add(fake("b", { tenant: "team-b" }));
+    registry.add(fake("shared"));
+    const names = (scope: string | null) => listWorkers(registry, scope).workers.map((w) => w.name);
+    expect(names("team-a")).toEqual(["a", "shared"]);
+    expect(names("team-c")).toEqual(["shared"]);
+    expect(names(null)).toEqual(["a", "b", "shared"]);
     registry.close();
   });
 });

@@ -63,7 +63,8 @@ export interface WorkerRegistry {
   get(name: string): RegisteredWorker | undefined;
   /** What non-draining workers serve: to a caller of `tenant`, or all of it when none is given. */
   models(tenant?: string): string[];
-  list(): WorkerSummary[];
+  /** The workers a caller of `tenant` may be routed to (every worker when none is given), by name. */
+  list(tenant?: string): WorkerSummary[];
   /** Removes workers whose heartbeats stopped. Runs on a timer while any worker is connected. */
   sweep(): void;
   /** Closes every connection (gateway shutdown). */
@@ -235,8 +236,10 @@ export function createWorkerRegistry(options: WorkerRegistryOptions = {}): Worke
         if (!worker.draining && servesTenant(worker, tenant)) for (const m of worker.models) all.add(m);
       return [...all].sort();
     },
-    list() {
-      return [...byName.values()].map(summarize).sort((a, b) => a.name.localeCompare(b.name));
+    list(tenant) {
+      const listed: WorkerSummary[] = [];
+      for (const worker of byName.values()) if (servesTenant(worker, tenant)) listed.push(summarize(worker));
+      return listed.sort((a, b) => a.name.localeCompare(b.name));
     },
     sweep() {
       const cutoff = now() - heartbeatTimeoutMs;
